@@ -1,0 +1,329 @@
+"""The ``ticket-gateway`` command.
+
+Only this module chooses exit codes (sysexits): 0 ok, 64 usage, 65 input is not
+mail, 69 not found, 75 try again later, 78 bad configuration. Heavy imports
+(SQLAlchemy, the parser) are deferred into the subcommands so ``--help`` and a
+bad config answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.app import App
+    from gateway.settings import Settings
+
+EX_OK, EX_USAGE, EX_DATAERR, EX_UNAVAILABLE = 0, 64, 65, 69
+EX_SOFTWARE, EX_TEMPFAIL, EX_CONFIG = 70, 75, 78
+STATES = ("new", "open", "pending", "closed")
+INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
+CLOSE_REASONS = ("resolved", "stale", "duplicate", "spam", "no-response")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from gateway.errors import ConfigError, TransientError
+
+    try:
+        settings = _settings(args.config)
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+        return handler(args, settings)
+    except ConfigError as exc:
+        print(f"ticket-gateway: configuration error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except TransientError as exc:
+        print(f"ticket-gateway: temporary failure, try again later: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings(path: str | None) -> Settings:
+    from gateway.settings import load_settings, locate_config
+
+    return load_settings(locate_config(path))
+
+
+def _app(settings: Settings) -> App:
+    from gateway.app import build
+
+    return build(settings)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+# ---------------------------------------------------------------- ingest
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.errors import TransientError
+    from gateway.receive.files import UnreadableInput, read_inputs
+    from store import inbox
+    from store.db import transaction
+
+    app = _app(settings)
+    code = EX_OK
+    try:
+        for item in read_inputs(args.inputs):
+            if isinstance(item, UnreadableInput):
+                print(f"{item.ref}: cannot read: {item.problem}")
+                code = max(code, EX_DATAERR) if code != EX_TEMPFAIL else code
+                continue
+            if not item.is_mail:
+                if item.explicit:
+                    print(f"{item.ref}: not an e-mail message, not stored")
+                    code = EX_DATAERR if code == EX_OK else code
+                else:
+                    print(f"{item.ref}: skipped, not an e-mail message")
+                continue
+            try:
+                with transaction(app.sessions) as s:
+                    accepted = inbox.accept(s, item.raw, source="ingest", source_ref=item.ref,
+                                            now=app.clock.now())
+            except TransientError as exc:
+                print(f"{item.ref}: not stored, database unavailable ({exc})")
+                return EX_TEMPFAIL
+            print(f"{item.ref}: {_describe(app, accepted.inbox_id, accepted.duplicate)}")
+    finally:
+        app.close()
+    return code
+
+
+def _describe(app: App, inbox_id: int, duplicate: bool) -> str:
+    from store.db import transaction
+    from store.models import InboxRow
+
+    if duplicate:
+        with transaction(app.sessions) as s:
+            row = s.get(InboxRow, inbox_id)
+            state = row.state if row else "?"
+            ticket = f", ticket #{row.ticket_id}" if row and row.ticket_id else ""
+        if state != "pending":
+            return f"already stored as inbox #{inbox_id} ({state}{ticket}), nothing new"
+    outcome = app.runner.process_one(inbox_id)
+    if outcome.state is None:
+        return f"stored as inbox #{inbox_id}, processing deferred ({outcome.reason})"
+    ticket = f", ticket #{outcome.ticket_id}" if outcome.ticket_id else ""
+    return f"stored as inbox #{inbox_id}: {outcome.state.value}{ticket} ({outcome.reason})"
+
+
+# ---------------------------------------------------------------- tickets
+
+
+def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
+    from store import tickets
+    from store.db import transaction
+
+    app = _app(settings)
+    with transaction(app.sessions) as s:
+        rows = tickets.list_tickets(s, args.state)
+    app.close()
+    if args.json:
+        _json(rows)
+        return EX_OK
+    for r in rows:
+        state = r["state"] + (f"/{r['close_reason']}" if r["close_reason"] else "")
+        print(f"#{r['id']:<6} {state:<18} {r['message_count']:>3} msg  "
+              f"{r['requester']:<32} {r['subject']}")
+    return EX_OK
+
+
+def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
+    from store import tickets
+    from store.db import transaction
+
+    app = _app(settings)
+    with transaction(app.sessions) as s:
+        data = tickets.detail(s, args.id)
+    app.close()
+    if data is None:
+        print(f"ticket-gateway: no ticket #{args.id}", file=sys.stderr)
+        return EX_UNAVAILABLE
+    if args.json:
+        _json(data)
+        return EX_OK
+    print(f"Ticket #{data['id']}: {data['subject']}")
+    for key in ("state", "close_reason", "requester", "catalog", "assignee", "created_at",
+                "updated_at", "closed_at", "linked_ticket"):
+        if data.get(key) is not None:
+            print(f"  {key}: {data[key]}")
+    for m in data["messages"]:
+        print(f"\n--- {m['direction']} {m['date'] or ''} {m['from']}  ({m['kind']})")
+        print(f"Subject: {m['subject']}")
+        print(m["text"].rstrip())
+        for a in m["attachments"]:
+            print(f"  [attachment] {a['filename']} ({a['content_type']}, {a['size']} bytes)")
+    print("\nEvents:")
+    for e in data["events"]:
+        change = f"{e['old'] or ''} → {e['new']}" if e["old"] else (e["new"] or "")
+        print(f"  {e['at']} {e['actor']} via {e['channel']}: {e['kind']} {change}")
+    return EX_OK
+
+
+def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import actions
+    from gateway.errors import InvalidTransition
+    from gateway.model import CloseReason, TicketState
+    from store import tickets
+    from store.db import transaction
+
+    if args.reason and args.state != "closed":
+        print("ticket-gateway: --reason only goes with closed", file=sys.stderr)
+        return EX_USAGE
+    app = _app(settings)
+    try:
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, args.id)
+            if ticket is None:
+                print(f"ticket-gateway: no ticket #{args.id}", file=sys.stderr)
+                return EX_UNAVAILABLE
+            reason = CloseReason(args.reason) if args.reason else None
+            actions.change_state(s, ticket, TicketState(args.state), app.clock.now(),
+                                 actor=_actor(), channel="cli", reason=reason)
+    except InvalidTransition as exc:
+        print(f"ticket-gateway: ticket #{args.id}: {exc}", file=sys.stderr)
+        return EX_DATAERR
+    finally:
+        app.close()
+    print(f"ticket #{args.id}: {args.state}")
+    return EX_OK
+
+
+# ---------------------------------------------------------------- inbox and db
+
+
+def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from store import inbox
+    from store.db import transaction
+
+    app = _app(settings)
+    with transaction(app.sessions) as s:
+        rows = [
+            {
+                "id": r.id, "state": r.state, "source": r.source, "source_ref": r.source_ref,
+                "message_id": r.message_id, "ticket": r.ticket_id, "reason": r.reason,
+                "attempts": r.attempts, "size": r.size,
+                "received_at": r.received_at.isoformat(),
+                "error": r.error if args.json else "",
+            }
+            for r in inbox.list_rows(s, args.state, limit=args.limit)
+        ]
+    app.close()
+    if args.json:
+        _json(rows)
+        return EX_OK
+    for r in rows:
+        ticket = f"#{r['ticket']}" if r["ticket"] else "-"
+        print(f"{r['id']:<7} {r['state']:<9} {ticket:<7} {r['source']:<7} {r['reason']}")
+    return EX_OK
+
+
+def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from store import inbox
+    from store.db import transaction
+
+    if not args.shunted and args.id is None:
+        print("ticket-gateway: give an inbox ID or --shunted", file=sys.stderr)
+        return EX_USAGE
+    app = _app(settings)
+    try:
+        with transaction(app.sessions) as s:
+            n = inbox.requeue(s, None if args.shunted else [args.id])
+        outcomes = app.runner.process_pending()
+    finally:
+        app.close()
+    print(f"requeued {n} row(s)")
+    for o in outcomes:
+        state = o.state.value if o.state else "pending"
+        ticket = f", ticket #{o.ticket_id}" if o.ticket_id else ""
+        print(f"inbox #{o.inbox_id}: {state}{ticket} ({o.reason})")
+    return EX_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from store import migrate
+    from store.db import make_engine
+
+    engine = make_engine(settings.database.url)
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    engine.dispose()
+    print(f"database at revision {after}" + ("" if before == after else f" (was {before})"))
+    return EX_OK
+
+
+def _json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ticket-gateway",
+                                description="E-mail to ticket gateway for ops teams.")
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    ing = sub.add_parser("ingest", help="store and process raw messages (files, folders, "
+                                        "maildirs, mbox, - for stdin)")
+    ing.add_argument("inputs", nargs="*", metavar="PATH|-")
+    ing.set_defaults(handler=cmd_ingest)
+
+    t = sub.add_parser("tickets", help="list, show and change tickets").add_subparsers(
+        required=True, metavar="ACTION")
+    tl = t.add_parser("list", help="list tickets")
+    tl.add_argument("--state", choices=STATES)
+    tl.add_argument("--json", action="store_true")
+    tl.set_defaults(handler=cmd_tickets_list)
+    ts = t.add_parser("show", help="show one ticket with messages and events")
+    ts.add_argument("id", type=int)
+    ts.add_argument("--json", action="store_true")
+    ts.set_defaults(handler=cmd_tickets_show)
+    tss = t.add_parser("set-state", help="change a ticket's state")
+    tss.add_argument("id", type=int)
+    tss.add_argument("state", choices=STATES)
+    tss.add_argument("--reason", choices=CLOSE_REASONS, help="close reason (default resolved)")
+    tss.set_defaults(handler=cmd_tickets_set_state)
+
+    i = sub.add_parser("inbox", help="accepted raw messages and their dispositions"
+                       ).add_subparsers(required=True, metavar="ACTION")
+    il = i.add_parser("list", help="list inbox rows, newest first")
+    il.add_argument("--state", choices=INBOX_STATES)
+    il.add_argument("--limit", type=int, default=200)
+    il.add_argument("--json", action="store_true")
+    il.set_defaults(handler=cmd_inbox_list)
+    ir = i.add_parser("retry", help="reprocess a row, or every shunted row")
+    ir.add_argument("id", type=int, nargs="?")
+    ir.add_argument("--shunted", action="store_true")
+    ir.set_defaults(handler=cmd_inbox_retry)
+
+    d = sub.add_parser("db", help="database maintenance").add_subparsers(
+        required=True, metavar="ACTION")
+    d.add_parser("upgrade", help="migrate the schema to the newest revision").set_defaults(
+        handler=cmd_db_upgrade)
+    return p
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The outcome taxonomy: every way processing a message can end.
+
+Stages raise these; exactly one place (``pipeline.runner.disposition_for``)
+maps them to an inbox state, and only the CLI maps them to exit codes.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+
+class ConfigError(GatewayError):
+    """A bad configuration value; the message names the key and the file."""
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        super().__init__(f"{path}: [{key}] {problem}")
+        self.path = path
+        self.key = key
+        self.problem = problem
+
+
+class TransientError(GatewayError):
+    """Try again later: database locked or unreachable, relay down.
+
+    Sources answer 451 / leave the IMAP message / exit 75.
+    """
+
+
+class Ignored(GatewayError):
+    """Nothing to do with this message (duplicate, our own mail, stray bounce)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Rejected(GatewayError):
+    """A refused change (unauthorised command, forged sender)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidTransition(GatewayError):
+    """The state machine does not allow this change."""
+
+    def __init__(self, current: str, target: str, why: str = "") -> None:
+        text = f"cannot go from {current} to {target}"
+        super().__init__(f"{text}: {why}" if why else text)
+        self.current = current
+        self.target = target
+
+
+class NotMail(GatewayError):
+    """The input is not an e-mail message at all (exit 65)."""
+
+
+class NotFound(GatewayError):
+    """A ticket, inbox row or other record that does not exist."""

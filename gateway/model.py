@@ -1,0 +1,117 @@
+"""Typed values handed between pipeline stages.
+
+Stages exchange frozen dataclasses and enums, never dicts, so a stage cannot
+quietly depend on a key another stage happened to set (Mailman's ``msgdata``
+is the cautionary tale).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class TicketState(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    CLOSED = "closed"
+
+
+class CloseReason(enum.StrEnum):
+    RESOLVED = "resolved"
+    STALE = "stale"
+    DUPLICATE = "duplicate"
+    SPAM = "spam"
+    NO_RESPONSE = "no-response"
+
+
+class InboxState(enum.StrEnum):
+    """Disposition of one accepted raw message (DESIGN.md's outcome table)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+    SHUNTED = "shunted"
+
+
+class Channel(enum.StrEnum):
+    """Where a change came from; kept on every event."""
+
+    EMAIL = "email"
+    CLI = "cli"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A decoded mailbox: display name (may be empty) and lower-cased address."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """One attachment as found in the MIME tree.
+
+    ``filename`` is already safe to use as a single path component;
+    ``original_filename`` keeps what the sender wrote, for display only.
+    """
+
+    filename: str
+    original_filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoopHeaders:
+    """The headers the loop rules look at, decoded once by the parser."""
+
+    auto_submitted: str = ""
+    precedence: str = ""
+    list_id: str = ""
+    list_unsubscribe: str = ""
+    x_auto_response_suppress: str = ""
+    x_autoreply: str = ""
+    x_autorespond: str = ""
+    return_path: str | None = None  # None: header absent; "" : null sender "<>"
+    x_loop: str = ""
+    x_ticket_gateway: str = ""  # set on our own outgoing mail
+    content_type: str = ""  # top-level type, e.g. multipart/report
+    report_type: str = ""  # e.g. delivery-status
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMessage:
+    """Everything later stages need from one raw message.
+
+    Produced by :func:`gateway.pipeline.parse.parse_message`, which never raises:
+    whatever was wrong with the MIME is listed in ``defects`` instead.
+    """
+
+    message_id: str  # without angle brackets; synthetic "<sha>@synthetic.invalid" if missing
+    message_id_synthetic: bool
+    in_reply_to: tuple[str, ...]  # Message-IDs, without angle brackets
+    references: tuple[str, ...]
+    subject: str  # decoded, single line, no CR/LF
+    from_: Address | None
+    reply_to: tuple[Address, ...]
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    date: datetime | None  # timezone-aware (UTC if the header had no zone)
+    text: str  # the whole plain-text body (derived from HTML if there is no text part)
+    new_text: str  # the part of ``text`` above the quoted history / signature
+    html: str  # the raw HTML body if any; never rendered unsanitised
+    attachments: tuple[Attachment, ...]
+    loop: LoopHeaders
+    defects: tuple[str, ...] = field(default=())
+    is_mail: bool = True  # False only when the input does not look like mail at all
+
+    @property
+    def malformed(self) -> bool:
+        return bool(self.defects)

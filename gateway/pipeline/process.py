@@ -1,0 +1,236 @@
+"""The stages for one accepted message, inside the runner's transaction.
+
+Pure decisions (parse, loops, thread, transitions) are called here with the
+facts the store has; this module turns their answers into rows. It raises
+:class:`Ignored` or :class:`Rejected` for those outcomes and returns a
+:class:`Handled` otherwise; the runner maps all of them to dispositions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway import actions, tokens
+from gateway.errors import Ignored
+from gateway.model import ParsedMessage, TicketState
+from gateway.pipeline import loops, thread, transitions
+from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.parse import parse_message
+from gateway.settings import Settings
+from store import tickets
+from store.models import AttachmentRow, InboxRow, Message, Ticket
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    ticket_id: int
+    summary: str  # "new ticket", "appended (via headers)", "reopened", …
+
+
+def handle_row(session: Session, row: InboxRow, settings: Settings, now: datetime) -> Handled:
+    msg = parse_message(row.raw)
+    if not msg.is_mail:
+        raise Ignored("not an e-mail message")
+    verdict = loops.verdict(msg, settings.gateway.address)
+    if verdict == LoopVerdict.OWN:
+        raise Ignored("our own mail came back")
+    duplicate = tickets.message_by_id(session, msg.message_id)
+    if duplicate is not None:
+        raise Ignored(f"duplicate of message {msg.message_id} on ticket #{duplicate.ticket_id}")
+    sender = _sender(msg, row)
+    decision = thread.resolve_thread(_evidence(session, msg, row, settings, sender, verdict))
+    automated = verdict != LoopVerdict.HUMAN
+    if decision.ticket_id is None and verdict in (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY):
+        raise Ignored(f"{verdict.value} that belongs to no ticket")
+    if decision.ticket_id is None:
+        ticket = _open_ticket(session, msg, row, settings, now, sender, decision.linked_ticket_id)
+        _attach(session, ticket, msg, row, now, verdict, touch=True)
+        linked = f" (linked to #{decision.linked_ticket_id})" if decision.linked_ticket_id else ""
+        return Handled(ticket.id, f"new ticket{linked}")
+    ticket = _load(session, decision.ticket_id)
+    return _reply(session, ticket, msg, row, settings, now, sender, verdict, decision.via,
+                  automated)
+
+
+def _reply(
+    session: Session,
+    ticket: Ticket,
+    msg: ParsedMessage,
+    row: InboxRow,
+    settings: Settings,
+    now: datetime,
+    sender: str,
+    verdict: LoopVerdict,
+    via: thread.ThreadVia,
+    automated: bool,
+) -> Handled:
+    member = settings.member(sender)
+    if member is not None:  # ops mail: commands and relaying are the ops-reply stage's job
+        _attach(session, ticket, msg, row, now, verdict, touch=True)
+        return Handled(ticket.id, f"appended (via {via.value}, from ops)")
+    effect = transitions.on_requester_reply(
+        TicketState(ticket.state), ticket.closed_at, now, settings.gateway.reopen_window,
+        automated=automated,
+    )
+    if effect.effect == transitions.ReplyEffect.NEW_LINKED:
+        new = _open_ticket(session, msg, row, settings, now, sender, ticket.id)
+        _attach(session, new, msg, row, now, verdict, touch=True)
+        return Handled(new.id, f"new ticket (linked to closed #{ticket.id})")
+    if effect.target is not None:
+        actions.change_state(session, ticket, effect.target, now, actor=sender,
+                             channel="email")
+    _attach(session, ticket, msg, row, now, verdict, touch=not automated)
+    tickets.add_participant(session, ticket, sender, "cc")
+    done = "reopened" if effect.effect == transitions.ReplyEffect.REOPEN else "appended"
+    kind = f", {verdict.value}" if automated else ""
+    return Handled(ticket.id, f"{done} (via {via.value}{kind})")
+
+
+def _sender(msg: ParsedMessage, row: InboxRow) -> str:
+    if msg.from_ and msg.from_.email:
+        return msg.from_.email
+    return (row.envelope_from or "").lower() or "unknown@invalid"
+
+
+def _evidence(
+    session: Session,
+    msg: ParsedMessage,
+    row: InboxRow,
+    settings: Settings,
+    sender: str,
+    verdict: LoopVerdict,
+) -> thread.ThreadEvidence:
+    ids = thread.referenced_ids(msg.in_reply_to, msg.references)
+    if verdict in (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY):
+        ids += [i for i in loops.returned_message_ids(row.raw) if i not in ids]
+    tag = thread.subject_tag(msg.subject, settings.gateway.tag_prefix)
+    tag_ticket = tickets.get(session, tag) if tag is not None else None
+    participant = bool(tag_ticket) and sender in tickets.participant_emails(session, tag or 0)
+    return thread.ThreadEvidence(
+        token_ticket=_token_ticket(session, msg, row, settings, sender),
+        header_ticket=tickets.ticket_for_message_ids(session, ids),
+        tag_ticket=tag_ticket.id if tag_ticket else None,
+        sender_is_participant_of_tag_ticket=participant,
+    )
+
+
+def _token_ticket(
+    session: Session, msg: ParsedMessage, row: InboxRow, settings: Settings, sender: str
+) -> int | None:
+    """A ticket whose reply-token address this came to, if the HMAC verifies."""
+    recipients = [*row.envelope_to, *(a.email for a in (*msg.to, *msg.cc))]
+    for rcpt in recipients:
+        token = tokens.parse_reply_address(str(rcpt), settings.gateway.address)
+        if token is None or tickets.get(session, token.ticket_id) is None:
+            continue
+        issued = [sender, *tickets.participant_emails(session, token.ticket_id),
+                  *(m.email for m in settings.members)]
+        if tokens.token_issued_to(settings.gateway.secret, token, issued):
+            return token.ticket_id
+    return None
+
+
+def _open_ticket(
+    session: Session,
+    msg: ParsedMessage,
+    row: InboxRow,
+    settings: Settings,
+    now: datetime,
+    sender: str,
+    linked: int | None,
+) -> Ticket:
+    subject = thread.base_subject(msg.subject, settings.gateway.tag_prefix) or "(no subject)"
+    ticket = Ticket(
+        subject=subject,
+        requester=sender,
+        requester_name=msg.from_.name if msg.from_ else "",
+        state=TicketState.NEW.value,
+        locale=_guess_locale(msg, settings),
+        linked_ticket_id=linked,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    tickets.add_participant(session, ticket, sender, "requester")
+    own = _own_addresses(settings)
+    for cc in msg.cc:
+        if cc.email not in own and not cc.email.startswith(settings.gateway.local_part + "+"):
+            tickets.add_participant(session, ticket, cc.email, "cc")
+    session.flush()
+    tickets.add_event(
+        session, ticket, at=now, actor=sender, channel="email", kind="created",
+        new=TicketState.NEW.value,
+        detail={"message_id": msg.message_id, "source": row.source, "linked_ticket": linked},
+    )
+    if linked is not None:
+        old = tickets.get(session, linked)
+        if old is not None:
+            tickets.add_event(session, old, at=now, actor=sender, channel="email",
+                              kind="linked", new=str(ticket.id),
+                              detail={"reason": "new ticket refers to this one"})
+    return ticket
+
+
+def _attach(
+    session: Session,
+    ticket: Ticket,
+    msg: ParsedMessage,
+    row: InboxRow,
+    now: datetime,
+    verdict: LoopVerdict,
+    *,
+    touch: bool,
+) -> Message:
+    message = Message(
+        inbox_id=row.id,
+        direction="in",
+        message_id=msg.message_id,
+        in_reply_to=" ".join(msg.in_reply_to),
+        references=" ".join(msg.references),
+        from_addr=msg.from_.email if msg.from_ else (row.envelope_from or ""),
+        from_name=msg.from_.name if msg.from_ else "",
+        to=[a.email for a in msg.to],
+        cc=[a.email for a in msg.cc],
+        subject=msg.subject,
+        date=msg.date,
+        text=msg.text,
+        new_text=msg.new_text,
+        kind="request" if verdict == LoopVerdict.HUMAN else verdict.value,
+        defects=list(msg.defects),
+        created_at=now,
+        attachments=[
+            AttachmentRow(filename=a.filename, original_filename=a.original_filename,
+                          content_type=a.content_type, size=a.size, sha256=a.sha256)
+            for a in msg.attachments
+        ],
+    )
+    ticket.messages.append(message)
+    if touch:
+        ticket.updated_at = now
+    return message
+
+
+def _load(session: Session, ticket_id: int) -> Ticket:
+    ticket = tickets.get(session, ticket_id)
+    if ticket is None:  # evidence only names existing tickets; a race deleted it
+        raise LookupError(f"ticket #{ticket_id} vanished while threading")
+    return ticket
+
+
+def _own_addresses(settings: Settings) -> set[str]:
+    return {settings.gateway.address, *settings.smtp.aliases}
+
+
+def _guess_locale(msg: ParsedMessage, settings: Settings) -> str:
+    """Answer in the language the requester wrote in; the team default otherwise."""
+    if _JAPANESE.search(msg.subject) or _JAPANESE.search(msg.text[:2000]):
+        return "ja"
+    if msg.subject or msg.text.strip():
+        return "en"
+    return settings.gateway.locale

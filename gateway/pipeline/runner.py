@@ -1,0 +1,130 @@
+"""One inbox row through the stages, in one transaction, with one disposition.
+
+    parse → loops → dedupe → thread → transitions → persist → mark the row
+
+This module is the only place that commits ticket changes and the only place
+that maps outcomes (``gateway.errors``) to inbox states: DESIGN.md's
+disposition table. A bug in any stage shunts the row (traceback kept, loop goes
+on); a locked or unreachable database leaves it pending for a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.clock import Clock
+from gateway.errors import Ignored, Rejected, TransientError
+from gateway.model import InboxState
+from gateway.pipeline import process
+from gateway.settings import Settings
+from store import inbox
+from store.db import transaction
+from store.models import InboxRow
+
+log = logging.getLogger("gateway.runner")
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    inbox_id: int
+    state: InboxState | None  # None: transient, still pending
+    reason: str
+    ticket_id: int | None = None
+    message_id: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Runner:
+    settings: Settings
+    clock: Clock
+    sessions: sessionmaker[Session]
+
+    def process_pending(self, limit: int | None = None) -> list[Outcome]:
+        """Drain due rows; returns their outcomes (transient ones included)."""
+        outcomes: list[Outcome] = []
+        while limit is None or len(outcomes) < limit:
+            with transaction(self.sessions) as s:
+                ids = inbox.claim_pending(s, self.clock.now(), limit=50)
+            ids = [i for i in ids if i not in {o.inbox_id for o in outcomes}]
+            if not ids:
+                break
+            for inbox_id in ids:
+                outcomes.append(self.process_one(inbox_id))
+        return outcomes
+
+    def process_one(self, inbox_id: int) -> Outcome:
+        started = time.perf_counter()
+        try:
+            outcome = self._process(inbox_id)
+        except TransientError as exc:
+            self._defer(inbox_id, str(exc))
+            outcome = Outcome(inbox_id, None, f"transient: {exc}")
+        except Exception as exc:  # noqa: BLE001 - anything unexpected is shunted, never lost
+            outcome = self._shunt(inbox_id, exc)
+        outcome = replace(outcome, seconds=time.perf_counter() - started)
+        log.info(
+            "ingest inbox=%s ticket=%s message_id=%s verdict=%s reason=%r duration=%.3fs",
+            outcome.inbox_id, outcome.ticket_id, outcome.message_id,
+            outcome.state or "transient", outcome.reason, outcome.seconds,
+        )
+        return outcome
+
+    def _process(self, inbox_id: int) -> Outcome:
+        with transaction(self.sessions) as s:
+            row = inbox.lock_row(s, inbox_id)
+            if row is None:
+                current = s.get(InboxRow, inbox_id)
+                state = InboxState(current.state) if current else InboxState.IGNORED
+                return Outcome(inbox_id, state, "already processed",
+                               current.ticket_id if current else None)
+            now = self.clock.now()
+            try:
+                with s.begin_nested():
+                    result = process.handle_row(s, row, self.settings, now)
+                state, reason, ticket_id = InboxState.DONE, result.summary, result.ticket_id
+            except Ignored as exc:
+                state, reason, ticket_id = InboxState.IGNORED, exc.reason, None
+            except Rejected as exc:
+                state, reason, ticket_id = InboxState.REJECTED, exc.reason, None
+            row.state, row.reason, row.processed_at = state.value, reason, now
+            row.ticket_id = ticket_id or row.ticket_id
+            row.attempts += 1
+            return Outcome(inbox_id, state, reason, row.ticket_id, row.message_id)
+
+    def _defer(self, inbox_id: int, why: str) -> None:
+        """Back off before the next try; if even that write fails, the row stays due."""
+        try:
+            with transaction(self.sessions) as s:
+                row = s.get(InboxRow, inbox_id)
+                if row is not None and row.state == InboxState.PENDING:
+                    row.attempts += 1
+                    delay = min(timedelta(seconds=5 * 2 ** min(row.attempts, 12)), MAX_BACKOFF)
+                    row.next_attempt_at = self.clock.now() + delay
+                    row.reason = why
+        except TransientError:
+            log.warning("inbox %s: could not record retry (%s)", inbox_id, why)
+
+    def _shunt(self, inbox_id: int, exc: BaseException) -> Outcome:
+        tb = "".join(traceback.format_exception(exc))
+        log.error("inbox %s shunted: %s", inbox_id, exc)
+        try:
+            with transaction(self.sessions) as s:
+                row = s.get(InboxRow, inbox_id)
+                if row is not None:
+                    row.state, row.error = InboxState.SHUNTED.value, tb
+                    row.reason = f"{type(exc).__name__}: {exc}"[:500]
+                    row.attempts += 1
+                    row.processed_at = self.clock.now()
+        except TransientError:
+            return Outcome(inbox_id, None, f"transient while shunting: {exc}")
+        return Outcome(inbox_id, InboxState.SHUNTED, f"{type(exc).__name__}: {exc}")
+

@@ -1,0 +1,82 @@
+"""Which ticket a message belongs to.
+
+Evidence is tried in a fixed order, strongest first (what RT, Roundup and
+Zammad users expect): the reply-token address, then In-Reply-To/References
+against every Message-ID we stored or sent, then the subject tag. A subject tag
+alone is weak: anyone can type ``[#42]``, so it only attaches a message from a
+participant of ticket 42; from anyone else it opens a new ticket linked to 42.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+
+class ThreadVia(enum.StrEnum):
+    TOKEN = "token"
+    HEADERS = "headers"
+    TAG = "tag"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEvidence:
+    """What the store knows about the candidates, gathered before deciding."""
+
+    token_ticket: int | None  # ticket of a reply-token address whose HMAC verified
+    header_ticket: int | None  # ticket owning a Message-ID in In-Reply-To/References
+    tag_ticket: int | None  # ticket named by the subject tag, if it exists
+    sender_is_participant_of_tag_ticket: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadDecision:
+    ticket_id: int | None  # None: open a new ticket
+    via: ThreadVia
+    linked_ticket_id: int | None = None  # a new ticket that names an old one
+
+
+def tag_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"\[{re.escape(prefix)}#(\d{{1,18}})\]", re.IGNORECASE)
+
+
+def subject_tag(subject: str, prefix: str = "") -> int | None:
+    m = tag_pattern(prefix).search(subject)
+    return int(m.group(1)) if m else None
+
+
+def strip_tag(subject: str, prefix: str = "") -> str:
+    return re.sub(r"\s{2,}", " ", tag_pattern(prefix).sub("", subject)).strip()
+
+
+_REPLY_PREFIX = re.compile(
+    r"^\s*((re|fw|fwd|aw|sv|wg|tr|rif|res|antw|odp|返信|転送|ｒｅ|ＲＥ)\s*(\[\d+\])?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+
+
+def base_subject(subject: str, prefix: str = "") -> str:
+    """The subject without reply prefixes and our tag, for display on a new ticket."""
+    return _REPLY_PREFIX.sub("", strip_tag(subject, prefix)).strip()
+
+
+def referenced_ids(in_reply_to: tuple[str, ...], references: tuple[str, ...]) -> list[str]:
+    """In-Reply-To first, then References newest first: the closest ancestor wins."""
+    seen: dict[str, None] = {}
+    for mid in (*in_reply_to, *reversed(references)):
+        seen.setdefault(mid, None)
+    return list(seen)
+
+
+def resolve_thread(ev: ThreadEvidence) -> ThreadDecision:
+    if ev.token_ticket is not None:
+        return ThreadDecision(ev.token_ticket, ThreadVia.TOKEN)
+    if ev.header_ticket is not None:
+        return ThreadDecision(ev.header_ticket, ThreadVia.HEADERS)
+    if ev.tag_ticket is not None:
+        if ev.sender_is_participant_of_tag_ticket:
+            return ThreadDecision(ev.tag_ticket, ThreadVia.TAG)
+        return ThreadDecision(None, ThreadVia.NONE, linked_ticket_id=ev.tag_ticket)
+    return ThreadDecision(None, ThreadVia.NONE)

@@ -1,0 +1,89 @@
+"""Raw messages from files, folders, maildirs, mbox files and stdin.
+
+Only reading happens here; storing is the caller's (the ``ingest`` command's)
+job. Each yielded item names where it came from so the summary line and the
+inbox row can say so.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.pipeline.sniff import looks_like_mail
+
+
+@dataclass(frozen=True, slots=True)
+class RawInput:
+    ref: str  # "path", "path#3" for the 3rd message of an mbox, "-" for stdin
+    raw: bytes
+    is_mail: bool
+    explicit: bool = True  # named on the command line (not found inside a folder)
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableInput:
+    ref: str
+    problem: str
+
+
+def read_inputs(specs: list[str]) -> Iterator[RawInput | UnreadableInput]:
+    for spec in specs or ["-"]:
+        if spec == "-":
+            yield _item("-", sys.stdin.buffer.read())
+            continue
+        path = Path(spec)
+        if path.is_dir():
+            yield from _folder(path)
+        elif path.is_file():
+            yield from _file(path, explicit=True)
+        else:
+            yield UnreadableInput(spec, "no such file or folder")
+
+
+def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
+    return RawInput(ref, raw, looks_like_mail(raw), explicit)
+
+
+def _folder(root: Path) -> Iterator[RawInput | UnreadableInput]:
+    """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        is_maildir = {"cur", "new", "tmp"} <= set(dirnames)
+        dirnames[:] = sorted(d for d in dirnames
+                             if not d.startswith(".") and not (is_maildir and d == "tmp"))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            yield from _file(here / name, explicit=False)
+
+
+def _file(path: Path, *, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        yield UnreadableInput(str(path), exc.strerror or str(exc))
+        return
+    if head == b"From ":
+        yield from _mbox(path)
+        return
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield UnreadableInput(str(path), exc.strerror or str(exc))
+        return
+    yield _item(str(path), raw, explicit)
+
+
+def _mbox(path: Path) -> Iterator[RawInput]:
+    box = mailbox.mbox(path, create=False)
+    try:
+        for n, key in enumerate(box.iterkeys(), start=1):
+            yield _item(f"{path}#{n}", box.get_bytes(key))
+    finally:
+        box.close()

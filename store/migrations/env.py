@@ -1,0 +1,20 @@
+"""Alembic environment: always runs on a connection handed in by store.migrate."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from store.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - alembic CLI without our wrapper
+    raise RuntimeError("run migrations through `ticket-gateway db upgrade`")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,164 @@
+"""Ticket queries and the plain-data views the CLI prints as JSON.
+
+Views return dicts of plain values (never ORM objects), the shape DESIGN.md
+promises to scripts: ``tickets list --json`` and ``tickets show ID --json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import Message, OutboxRow, Participant, Ticket, TicketEvent
+
+
+def get(session: Session, ticket_id: int) -> Ticket | None:
+    return session.get(Ticket, ticket_id)
+
+
+def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
+    """The ticket owning the first of ``ids`` that we stored or sent."""
+    if not ids:
+        return None
+    found: dict[str, int] = {}
+    for mid, tid in session.execute(
+        select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
+    ).tuples():
+        found[mid] = tid
+    for mid, otid in session.execute(
+        select(OutboxRow.message_id, OutboxRow.ticket_id).where(OutboxRow.message_id.in_(ids))
+    ).tuples():
+        if otid is not None:
+            found.setdefault(mid, otid)
+    return next((found[i] for i in ids if i in found), None)
+
+
+def message_by_id(session: Session, message_id: str) -> Message | None:
+    return session.scalars(select(Message).where(Message.message_id == message_id)).first()
+
+
+def participant_emails(session: Session, ticket_id: int) -> list[str]:
+    stmt = select(Participant.email).where(Participant.ticket_id == ticket_id)
+    return list(session.scalars(stmt))
+
+
+def add_participant(session: Session, ticket: Ticket, email: str, role: str) -> None:
+    email = email.lower()
+    if email and email not in {p.email for p in ticket.participants}:
+        ticket.participants.append(Participant(email=email, role=role))
+
+
+def add_event(
+    session: Session,
+    ticket: Ticket,
+    *,
+    at: datetime,
+    actor: str,
+    channel: str,
+    kind: str,
+    old: str | None = None,
+    new: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        at=at, actor=actor, channel=channel, kind=kind, old=old, new=new, detail=detail or {}
+    )
+    ticket.events.append(event)
+    return event
+
+
+def list_tickets(session: Session, state: str | None = None) -> list[dict[str, Any]]:
+    counts = (
+        select(Message.ticket_id, func.count(Message.id).label("n"))
+        .group_by(Message.ticket_id)
+        .subquery()
+    )
+    stmt = (
+        select(Ticket, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.ticket_id == Ticket.id)
+        .order_by(Ticket.id)
+    )
+    if state:
+        stmt = stmt.where(Ticket.state == state)
+    return [summary(t, n) for t, n in session.execute(stmt).tuples()]
+
+
+def summary(ticket: Ticket, message_count: int) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "state": ticket.state,
+        "close_reason": ticket.close_reason,
+        "subject": ticket.subject,
+        "requester": ticket.requester,
+        "catalog": ticket.catalog,
+        "assignee": ticket.assignee,
+        "linked_ticket": ticket.linked_ticket_id,
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
+        "closed_at": _iso(ticket.closed_at),
+        "message_count": message_count,
+    }
+
+
+def detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
+    stmt = (
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .options(
+            selectinload(Ticket.messages).selectinload(Message.attachments),
+            selectinload(Ticket.events),
+            selectinload(Ticket.fields),
+            selectinload(Ticket.participants),
+        )
+    )
+    ticket = session.scalars(stmt).first()
+    if ticket is None:
+        return None
+    out = summary(ticket, len(ticket.messages))
+    out["requester_name"] = ticket.requester_name
+    out["participants"] = sorted(p.email for p in ticket.participants)
+    out["messages"] = [_message_view(m) for m in ticket.messages]
+    out["events"] = [
+        {
+            "at": _iso(e.at),
+            "actor": e.actor,
+            "channel": e.channel,
+            "kind": e.kind,
+            "old": e.old,
+            "new": e.new,
+            "detail": e.detail,
+        }
+        for e in ticket.events
+    ]
+    out["fields"] = {f.name: f.value for f in ticket.fields}
+    return out
+
+
+def _message_view(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "direction": m.direction,
+        "kind": m.kind,
+        "message_id": m.message_id,
+        "from": m.from_addr,
+        "from_name": m.from_name,
+        "to": m.to,
+        "cc": m.cc,
+        "date": _iso(m.date),
+        "subject": m.subject,
+        "text": m.text,
+        "new_text": m.new_text,
+        "defects": m.defects,
+        "attachments": [
+            {"filename": a.filename, "size": a.size, "content_type": a.content_type}
+            for a in m.attachments
+        ],
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,220 @@
+"""The runner end to end on a real database: threading, states, dispositions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gateway import actions, tokens
+from gateway.app import App
+from gateway.clock import FakeClock
+from gateway.model import InboxState, TicketState
+from gateway.pipeline import process
+from store import tickets
+from store.db import transaction
+from store.models import InboxRow, OutboxRow
+from tests.conftest import SECRET
+from tests.helpers import all_tickets, deliver, show
+from tests.mails import mail
+
+
+def _first(app: App, **kw: object) -> tuple[int, str]:
+    mid = "<req-1@customer.test>"
+    out = deliver(app, mail(message_id=mid, **kw))  # type: ignore[arg-type]
+    assert out.state == InboxState.DONE and out.ticket_id
+    return out.ticket_id, mid
+
+
+def _set(app: App, ticket_id: int, state: TicketState) -> None:
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, ticket_id)
+        assert t is not None
+        actions.change_state(s, t, state, app.clock.now(), actor="test", channel="cli")
+
+
+def test_new_request_becomes_ticket_with_raw_kept(app: App) -> None:
+    raw = mail(subject="Printer on floor 3 jams")
+    out = deliver(app, raw)
+    assert out.state == InboxState.DONE
+    t = show(app, out.ticket_id or 0)
+    assert t["state"] == "new"
+    assert t["subject"] == "Printer on floor 3 jams"
+    assert t["requester"] == "alice@customer.test"
+    assert t["message_count"] == 1
+    assert [e["kind"] for e in t["events"]] == ["created"]
+    with transaction(app.sessions) as s:
+        row = s.scalars(select(InboxRow)).one()
+        assert row.raw == raw and row.state == "done" and row.ticket_id == out.ticket_id
+
+
+def test_same_message_id_again_is_a_duplicate(app: App) -> None:
+    tid, mid = _first(app)
+    again = deliver(app, mail(message_id=mid, body="resent through another relay\n"))
+    assert again.state == InboxState.IGNORED and "duplicate" in again.reason
+    assert len(all_tickets(app)) == 1 and show(app, tid)["message_count"] == 1
+
+
+def test_reply_by_in_reply_to_lands_on_ticket_even_with_new_subject(app: App) -> None:
+    tid, mid = _first(app)
+    out = deliver(app, mail(subject="something else entirely", in_reply_to=mid, references=mid))
+    assert out.ticket_id == tid and "headers" in out.reason
+    assert show(app, tid)["message_count"] == 2
+
+
+def test_reply_by_references_from_another_person(app: App) -> None:
+    tid, mid = _first(app)
+    out = deliver(app, mail(sender="bob@customer.test", references=f"<x@y> {mid}"))
+    assert out.ticket_id == tid
+
+
+def test_tag_from_participant_attaches(app: App) -> None:
+    tid, _ = _first(app)
+    out = deliver(app, mail(subject=f"Re: [#{tid}] VPN"))
+    assert out.ticket_id == tid and "tag" in out.reason
+
+
+def test_tag_from_stranger_opens_linked_ticket(app: App) -> None:
+    tid, _ = _first(app)
+    out = deliver(app, mail(subject=f"Re: [#{tid}] VPN", sender="mallory@evil.test"))
+    assert out.ticket_id != tid
+    new = show(app, out.ticket_id or 0)
+    assert new["linked_ticket"] == tid and new["requester"] == "mallory@evil.test"
+    assert any(e["kind"] == "linked" for e in show(app, tid)["events"])
+    assert show(app, tid)["message_count"] == 1
+
+
+def test_tag_for_unknown_ticket_opens_new(app: App) -> None:
+    out = deliver(app, mail(subject="Re: [#9999] hello"))
+    assert out.state == InboxState.DONE and out.ticket_id != 9999
+
+
+def test_reply_token_threads_without_headers_or_tag(app: App) -> None:
+    tid, _ = _first(app)
+    addr = tokens.reply_address("support@example.test", SECRET, tid, "alice@customer.test")
+    out = deliver(app, mail(subject="totally new words", to=addr))
+    assert out.ticket_id == tid and "token" in out.reason
+    # the envelope recipient is enough, too (Bcc, or a rewritten To:)
+    out = deliver(app, mail(subject="x"), envelope_to=(addr,))
+    assert out.ticket_id == tid
+
+
+def test_forged_token_does_not_thread(app: App) -> None:
+    tid, _ = _first(app)
+    forged = f"support+{tid}-{'0' * tokens.TOKEN_LENGTH}@example.test"
+    out = deliver(app, mail(subject="hi", to=forged, sender="mallory@evil.test"))
+    assert out.ticket_id != tid
+
+
+def test_requester_reply_reopens_pending(app: App) -> None:
+    tid, mid = _first(app)
+    _set(app, tid, TicketState.OPEN)
+    _set(app, tid, TicketState.PENDING)
+    out = deliver(app, mail(in_reply_to=mid, body="here is the log\n"))
+    assert out.ticket_id == tid
+    t = show(app, tid)
+    assert t["state"] == "open"
+    assert t["events"][-1]["kind"] == "state" and t["events"][-1]["channel"] == "email"
+
+
+def test_reply_to_closed_within_window_reopens(app: App, clock: FakeClock) -> None:
+    tid, mid = _first(app)
+    _set(app, tid, TicketState.CLOSED)
+    clock.advance(timedelta(days=3))
+    out = deliver(app, mail(in_reply_to=mid, body="it broke again\n"))
+    assert out.ticket_id == tid and show(app, tid)["state"] == "open"
+    assert show(app, tid)["close_reason"] is None
+
+
+def test_reply_to_long_closed_ticket_opens_linked_one(app: App, clock: FakeClock) -> None:
+    tid, mid = _first(app)
+    _set(app, tid, TicketState.CLOSED)
+    clock.advance(timedelta(days=30))
+    out = deliver(app, mail(in_reply_to=mid, body="new problem\n"))
+    assert out.ticket_id != tid
+    assert show(app, out.ticket_id or 0)["linked_ticket"] == tid
+    assert show(app, tid)["state"] == "closed"
+
+
+def test_auto_reply_attaches_but_never_changes_state(app: App) -> None:
+    tid, mid = _first(app)
+    _set(app, tid, TicketState.OPEN)
+    _set(app, tid, TicketState.PENDING)
+    out = deliver(app, mail(subject="Out of office", in_reply_to=mid,
+                            headers={"Auto-Submitted": "auto-replied"}))
+    assert out.ticket_id == tid
+    t = show(app, tid)
+    assert t["state"] == "pending" and t["messages"][-1]["kind"] == "auto-reply"
+
+
+def test_auto_reply_for_no_ticket_is_ignored(app: App) -> None:
+    out = deliver(app, mail(subject="Automatic reply: away",
+                            headers={"Auto-Submitted": "auto-replied"}))
+    assert out.state == InboxState.IGNORED and "auto-reply" in out.reason
+    assert all_tickets(app) == []
+
+
+def test_bounce_attaches_to_ticket_whose_mail_bounced(app: App) -> None:
+    tid, _ = _first(app)
+    with transaction(app.sessions) as s:  # a mail we sent for that ticket
+        s.add(OutboxRow(idempotency_key="ack-1", ticket_id=tid, kind="ack",
+                        message_id="sent-1@example.test", envelope_from="support@example.test",
+                        recipients=["alice@customer.test"], raw=b"", created_at=app.clock.now()))
+    bounce = (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\n"
+        b"To: support@example.test\nSubject: Undelivered Mail Returned to Sender\n"
+        b"Message-ID: <bounce-1@mx.customer.test>\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        b"--B\nContent-Type: text/plain\n\nUser unknown\n"
+        b"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        b"Final-Recipient: rfc822; alice@customer.test\nAction: failed\nStatus: 5.1.1\n"
+        b"--B\nContent-Type: text/rfc822-headers\n\nFrom: support@example.test\n"
+        b"Message-ID: <sent-1@example.test>\nSubject: [#1] ack\n--B--\n"
+    )
+    out = deliver(app, bounce)
+    assert out.ticket_id == tid, out.reason
+    t = show(app, tid)
+    assert t["state"] == "new" and t["messages"][-1]["kind"] == "bounce"
+
+
+def test_own_mail_is_ignored(app: App) -> None:
+    out = deliver(app, mail(sender="support@example.test",
+                            headers={"Auto-Submitted": "auto-replied",
+                                     "X-Ticket-Gateway": "ack"}))
+    assert out.state == InboxState.IGNORED and "own" in out.reason
+
+
+def test_list_mail_opens_a_ticket(app: App) -> None:
+    out = deliver(app, mail(subject="[alerts] disk full on db1",
+                            headers={"List-Id": "<alerts.example.test>"}))
+    assert out.state == InboxState.DONE
+    assert show(app, out.ticket_id or 0)["messages"][0]["kind"] == "list"
+
+
+def test_unexpected_error_shunts_and_loop_goes_on(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = process.handle_row
+
+    def broken(session, row, settings, now):  # type: ignore[no-untyped-def]
+        if b"boom" in row.raw:
+            raise RuntimeError("bug in a stage")
+        return real(session, row, settings, now)
+
+    monkeypatch.setattr(process, "handle_row", broken)
+    bad = deliver(app, mail(subject="boom"))
+    good = deliver(app, mail(subject="fine"))
+    assert bad.state == InboxState.SHUNTED and good.state == InboxState.DONE
+    with transaction(app.sessions) as s:
+        row = s.get(InboxRow, bad.inbox_id)
+        assert row is not None and "RuntimeError: bug in a stage" in row.error
+    assert len(all_tickets(app)) == 1  # nothing half-written by the shunted row
+    monkeypatch.setattr(process, "handle_row", real)
+    from store import inbox
+
+    with transaction(app.sessions) as s:
+        assert inbox.requeue(s) == 1
+    outcomes = app.runner.process_pending()
+    assert [o.state for o in outcomes] == [InboxState.DONE]
+    assert len(all_tickets(app)) == 2

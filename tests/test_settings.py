@@ -1,0 +1,66 @@
+"""Configuration: defaults that work, and errors that name the key and the file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.errors import ConfigError
+from gateway.settings import load_settings, parse_duration, parse_size
+
+
+def test_defaults_work_on_a_fresh_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(None)
+    assert s.smtp.host == "127.0.0.1" and s.smtp.port == 2525
+    assert s.database.url == "sqlite:///var/gateway.db"
+    assert s.outbound.mode == "maildir"
+    assert len(s.gateway.secret) >= 32
+    assert (tmp_path / "var" / "secret").stat().st_mode & 0o077 == 0
+    assert load_settings(None).gateway.secret == s.gateway.secret  # stable across starts
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[smtp]\nport = "x"\n', "smtp.port"),
+        ("[smtp]\nport = 70000\n", "smtp.port"),
+        ('[smtp]\nmax_message_size = "25 parsecs"\n', "smtp.max_message_size"),
+        ('[gateway]\naddress = "not-an-address"\n', "gateway.address"),
+        ('[gateway]\ntimezone = "Mars/Olympus"\n', "gateway.timezone"),
+        ('[gateway]\nsecret_file = "missing.key"\n', "gateway.secret_file"),
+        ('[database]\nurl = "mysql://x"\n', "database.url"),
+        ('[outbound]\nmode = "pigeon"\n', "outbound.mode"),
+        ('[[members]]\nname = "x"\n', "members[0].email"),
+        ('[[members]]\nemail = "a@b.test"\nrole = "king"\n', "members[0].role"),
+        ('[[imap]]\nport = 993\n', "imap[0].host"),
+        ("[smtp]\nhots = 1\n", "smtp.hots"),
+        ("[gateway\n", "-"),
+    ],
+)
+def test_bad_config_names_key_and_file(tmp_path: Path, toml: str, key: str) -> None:
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    assert err.value.key == key
+    assert str(cfg) in str(err.value)
+
+
+def test_secret_from_file(tmp_path: Path) -> None:
+    (tmp_path / "secret.key").write_text("s" * 40 + "\n")
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text('[gateway]\nsecret_file = "secret.key"\n')
+    assert load_settings(cfg).gateway.secret == b"s" * 40
+
+
+def test_sizes_and_durations() -> None:
+    assert parse_size("25MB") == 25_000_000
+    assert parse_size("25MiB") == 25 * 2**20
+    assert parse_size(1000) == 1000
+    assert parse_duration("14d") == timedelta(days=14)
+    assert parse_duration("2h30m") == timedelta(hours=2, minutes=30)
+    with pytest.raises(ConfigError):
+        parse_duration("2 weeks")
