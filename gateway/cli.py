@@ -68,6 +68,15 @@ def _actor() -> str:
         return "cli"
 
 
+# ---------------------------------------------------------------- run
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.daemon import run
+
+    return run(settings)
+
+
 # ---------------------------------------------------------------- ingest
 
 
@@ -284,6 +293,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the daemon: SMTP/LMTP listener, IMAP pollers, runner"
+                   ).set_defaults(handler=cmd_run)
 
     ing = sub.add_parser("ingest", help="store and process raw messages (files, folders, "
                                         "maildirs, mbox, - for stdin)")
