@@ -106,4 +106,4 @@ def requeue(session: Session, ids: Sequence[int] | None = None) -> int:
 
 def counts_by_state(session: Session) -> dict[str, int]:
     stmt = select(InboxRow.state, func.count()).group_by(InboxRow.state)
-    return {state: n for state, n in session.execute(stmt).tuples()}
+    return {state: n for state, n in session.execute(stmt)}

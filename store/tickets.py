@@ -27,11 +27,11 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
     found: dict[str, int] = {}
     for mid, tid in session.execute(
         select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
-    ).tuples():
+    ):
         found[mid] = tid
     for mid, otid in session.execute(
         select(OutboxRow.message_id, OutboxRow.ticket_id).where(OutboxRow.message_id.in_(ids))
-    ).tuples():
+    ):
         if otid is not None:
             found.setdefault(mid, otid)
     return next((found[i] for i in ids if i in found), None)
@@ -84,7 +84,7 @@ def list_tickets(session: Session, state: str | None = None) -> list[dict[str, A
     )
     if state:
         stmt = stmt.where(Ticket.state == state)
-    return [summary(t, n) for t, n in session.execute(stmt).tuples()]
+    return [summary(t, n) for t, n in session.execute(stmt).all()]
 
 
 def summary(ticket: Ticket, message_count: int) -> dict[str, Any]:

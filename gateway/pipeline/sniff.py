@@ -14,7 +14,7 @@ _BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b
 
 
 def looks_like_mail(raw: bytes) -> bool:
-    head = raw[:4096].lstrip(b"\r\n")
+    head = raw[:8192].lstrip()  # some stores pad messages with leading blanks
     if not head or head.startswith(_BINARY_MAGIC):
         return False
     if head.startswith(b"From ") and b"\n" in head:  # an mbox "From " separator line

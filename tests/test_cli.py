@@ -1,0 +1,161 @@
+"""The ``ticket-gateway`` command: ingest, tickets, inbox, db, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+from tests.conftest import corpus_files
+from tests.mails import mail
+
+
+@pytest.fixture
+def config(db_url: str, tmp_path: Path) -> str:
+    (tmp_path / "secret.key").write_text("x" * 40)
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(
+        f'[gateway]\naddress = "support@example.test"\nsecret_file = "secret.key"\n'
+        f'data_dir = "{tmp_path / "var"}"\n[database]\nurl = "{db_url}"\n'
+    )
+    return str(cfg)
+
+
+def run(config: str, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["--config", config, *args])
+    return code, capsys.readouterr().out
+
+
+def test_ingest_corpus_once_then_nothing_new(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    corpus = corpus_files()[0].parents[1]
+    code, out = run(config, "ingest", str(corpus), capsys=capsys)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == len(corpus_files()) == 120
+    assert "Traceback" not in out and "shunted" not in out
+    code, listing = run(config, "inbox", "list", "--json", "--limit", "1000", capsys=capsys)
+    rows = json.loads(listing)
+    assert len(rows) == 120 and all(r["state"] != "pending" for r in rows)
+    assert not [r for r in rows if r["state"] == "shunted"]
+    code, before = run(config, "tickets", "list", "--json", capsys=capsys)
+    tickets_before = json.loads(before)
+    assert tickets_before
+    code, out2 = run(config, "ingest", str(corpus), capsys=capsys)
+    assert code == 0 and out2.count("nothing new") == 120
+    code, after = run(config, "tickets", "list", "--json", capsys=capsys)
+    assert json.loads(after) == tickets_before
+
+
+def test_ingest_reply_lands_on_ticket_and_json_shapes(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "a.eml").write_bytes(mail(message_id="<q1@customer.test>"))
+    (tmp_path / "b.eml").write_bytes(
+        mail(subject="Re: VPN", in_reply_to="<q1@customer.test>", body="more detail\n")
+    )
+    code, out = run(config, "ingest", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"),
+                    capsys=capsys)
+    assert code == 0 and "ticket #1" in out.splitlines()[1]
+    code, listing = run(config, "tickets", "list", "--json", capsys=capsys)
+    [t] = json.loads(listing)
+    for key in ("id", "state", "subject", "requester", "catalog", "assignee", "created_at",
+                "updated_at", "closed_at", "message_count"):
+        assert key in t
+    assert t["message_count"] == 2 and isinstance(t["id"], int)
+    code, shown = run(config, "tickets", "show", "1", "--json", capsys=capsys)
+    detail = json.loads(shown)
+    assert {"messages", "events", "fields"} <= set(detail)
+    m = detail["messages"][0]
+    assert {"direction", "from", "date", "subject", "text", "attachments"} <= set(m)
+    assert m["direction"] == "in" and m["from"] == "alice@customer.test"
+
+
+def test_set_state_goes_through_state_machine(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "a.eml").write_bytes(mail())
+    run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
+    code, _ = run(config, "tickets", "set-state", "1", "closed", "--reason", "spam",
+                  capsys=capsys)
+    assert code == 0
+    code, _ = run(config, "tickets", "set-state", "1", "pending", capsys=capsys)
+    assert code == 65  # closed → pending is not in the table
+    code, shown = run(config, "tickets", "show", "1", "--json", capsys=capsys)
+    detail = json.loads(shown)
+    assert detail["state"] == "closed" and detail["close_reason"] == "spam"
+    event = detail["events"][-1]
+    assert event["channel"] == "cli" and event["old"] == "new" and event["new"] == "closed"
+    assert run(config, "tickets", "set-state", "99", "open", capsys=capsys)[0] == 69
+
+
+def test_not_mail_exits_65_and_stores_nothing(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    code, out = run(config, "ingest", str(tmp_path / "x.png"), capsys=capsys)
+    assert code == 65 and "not an e-mail" in out
+    code, listing = run(config, "inbox", "list", "--json", capsys=capsys)
+    assert json.loads(listing) == []
+
+
+def test_mbox_and_maildir(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    box = tmp_path / "box.mbox"
+    box.write_bytes(
+        b"From alice@customer.test Mon Mar  2 09:00:00 2026\n" + mail(subject="one") + b"\n"
+        b"From bob@customer.test Mon Mar  2 09:01:00 2026\n"
+        + mail(subject="two", sender="bob@customer.test") + b"\n"
+    )
+    md = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (md / sub).mkdir(parents=True)
+    (md / "new" / "1.host").write_bytes(mail(subject="three"))
+    (md / "tmp" / "2.host").write_bytes(mail(subject="half-delivered"))
+    code, out = run(config, "ingest", str(box), str(md), capsys=capsys)
+    assert code == 0, out
+    code, listing = run(config, "tickets", "list", "--json", capsys=capsys)
+    assert sorted(t["subject"] for t in json.loads(listing)) == ["one", "three", "two"]
+
+
+def test_database_unreachable_exits_75(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "gateway.toml"
+    (tmp_path / "secret.key").write_text("x" * 40)
+    cfg.write_text(
+        '[gateway]\nsecret_file = "secret.key"\n'
+        '[database]\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n'
+    )
+    (tmp_path / "a.eml").write_bytes(mail())
+    code = main(["--config", str(cfg), "ingest", str(tmp_path / "a.eml")])
+    assert code == 75
+    assert "try again later" in capsys.readouterr().err
+
+
+def test_bad_config_exits_78_naming_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text("[smtp]\nport = -1\n")
+    assert main(["--config", str(cfg), "tickets", "list"]) == 78
+    err = capsys.readouterr().err
+    assert "smtp.port" in err and str(cfg) in err
+
+
+def test_console_script_ingest_stdin(config: str, tmp_path: Path) -> None:
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe, "the package must install the ticket-gateway console script"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    raw = mail(subject="piped from the MTA")
+    done = subprocess.run([exe, "--config", config, "ingest", "-"], input=raw,
+                          capture_output=True, env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert b"done, ticket #1" in done.stdout
+    again = subprocess.run([exe, "--config", config, "ingest", "-"], input=b"just words\n",
+                           capture_output=True, env=env, timeout=60, check=False)
+    assert again.returncode == 65

@@ -1,0 +1,76 @@
+"""Japanese mail as it really arrives, end to end through ingest and ``tickets show``."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App
+from store.db import transaction
+from store.models import InboxRow
+from tests.helpers import deliver, show
+from tests.jis import encode_cp50221
+
+SUBJECT = "【至急】サーバ①の障害について ㈱テスト Ⅲ号機"
+BODY = "お世話になっております。\r\n㈱テストの山田です。サーバ①が停止しました。ｶﾀｶﾅも。\r\n"
+
+
+def _encoded_word(text: str) -> bytes:
+    return b"=?ISO-2022-JP?B?" + base64.b64encode(encode_cp50221(text)) + b"?="
+
+
+def _jis_mail(content_type: bytes) -> bytes:
+    return (
+        b"From: =?ISO-2022-JP?B?" + base64.b64encode(encode_cp50221("山田 太郎")) + b"?= "
+        b"<yamada@customer.test>\r\n"
+        b"To: support@example.test\r\n"
+        b"Subject: " + _encoded_word(SUBJECT) + b"\r\n"
+        b"Date: Mon, 2 Mar 2026 10:00:00 +0900\r\n"
+        b"Message-ID: <jis-1@customer.test>\r\nMIME-Version: 1.0\r\n"
+        + content_type + b"Content-Transfer-Encoding: 7bit\r\n\r\n" + encode_cp50221(BODY)
+    )
+
+
+def test_the_test_encoder_agrees_with_stdlib_where_stdlib_can() -> None:
+    plain = "お世話になっております。漢字テスト"
+    assert encode_cp50221(plain) == plain.encode("iso2022_jp")
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        b"Content-Type: text/plain; charset=ISO-2022-JP\r\n",
+        b"Content-Type: text/plain\r\n",  # no charset label: sniff ESC $ B
+        b"",  # no Content-Type at all
+    ],
+    ids=["labelled", "no-charset", "no-content-type"],
+)
+def test_iso2022jp_with_nec_extensions(app: App, content_type: bytes) -> None:
+    raw = _jis_mail(content_type)
+    out = deliver(app, raw)
+    t = show(app, out.ticket_id or 0)
+    assert t["subject"] == SUBJECT
+    msg = t["messages"][0]
+    assert msg["subject"] == SUBJECT and "=?" not in msg["subject"]
+    assert msg["from_name"] == "山田 太郎"
+    assert "サーバ①が停止しました" in msg["text"] and "㈱テスト" in msg["text"]
+    assert "ｶﾀｶﾅ" in msg["text"]
+    assert "\x1b" not in msg["text"]
+    with transaction(app.sessions) as s:
+        assert s.scalars(select(InboxRow.raw)).one() == raw  # byte for byte
+
+
+def test_shift_jis_label_with_cp932_characters(app: App) -> None:
+    body = "髙橋です。～①の件、ご確認ください。"
+    raw = (
+        b"From: takahashi@customer.test\r\nTo: support@example.test\r\n"
+        b"Subject: =?Shift_JIS?B?" + base64.b64encode("髙橋①".encode("cp932")) + b"?=\r\n"
+        b"Message-ID: <sjis-1@customer.test>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=Shift_JIS\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + body.encode("cp932")
+    )
+    t = show(app, deliver(app, raw).ticket_id or 0)
+    assert t["subject"] == "髙橋①"
+    assert body in t["messages"][0]["text"]
