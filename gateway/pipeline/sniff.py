@@ -1,25 +1,45 @@
 """Is this input mail at all? A cheap look at the first bytes, before any parse.
 
 ``ingest`` answers 65 (EX_DATAERR) only for input that is not mail; anything
-that starts like a header block is mail, however broken, and is stored.
+that starts like a header block is mail, however broken, and is stored. The
+parser asks the same question, so both agree by construction.
 """
 
 from __future__ import annotations
 
 import re
 
-_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:[ \t]?", re.ASCII)
-_BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b",
-                 b"\x7fELF")
+_BINARY_MAGIC = (
+    b"%PDF", b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x89PNG", b"GIF87a", b"GIF89a",
+    b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"\xd0\xcf\x11\xe0", b"\x7fELF",
+    b"%!PS", b"II*\x00", b"MM\x00*", b"\x00\x00\x01\x00", b"OggS", b"RIFF", b"BZh",
+)
+# a field name, then a colon that is not the start of "http://"
+_HEADER_START = re.compile(rb"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,75}[ \t]*:(?!//)")
+_MBOX_FROM = re.compile(rb"From \S")
+
+
+def not_mail_reason(raw: bytes) -> str | None:
+    """Why the input is not mail at all, or None when it starts with a header."""
+    stripped = raw[:8192].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if not stripped:
+        return "empty input"
+    if stripped.startswith(_BINARY_MAGIC):
+        return "binary file signature"
+    first = _first_line(stripped)
+    if _MBOX_FROM.match(first):
+        stripped = stripped[len(first):].lstrip(b"\r\n")
+        first = _first_line(stripped)
+    if b"\x00" in first:
+        return "binary data (NUL bytes) where headers should be"
+    if not _HEADER_START.match(first):
+        return "no header line at the start"
+    return None
 
 
 def looks_like_mail(raw: bytes) -> bool:
-    head = raw[:8192].lstrip()  # some stores pad messages with leading blanks
-    if not head or head.startswith(_BINARY_MAGIC):
-        return False
-    if head.startswith(b"From ") and b"\n" in head:  # an mbox "From " separator line
-        head = head.split(b"\n", 1)[1]
-    first = head.split(b"\n", 1)[0]
-    if b"\x00" in first:
-        return False
-    return bool(_HEADER_LINE.match(first))
+    return not_mail_reason(raw) is None
+
+
+def _first_line(data: bytes) -> bytes:
+    return re.split(rb"\r\n|\r|\n", data[:4096], maxsplit=1)[0]

@@ -1,0 +1,324 @@
+"""Table-driven tests for gateway.pipeline.charset on Japanese mail as it really arrives."""
+
+from __future__ import annotations
+
+import base64
+import random
+
+import pytest
+
+from gateway.pipeline.charset import decode_bytes, decode_header_value, decode_header_with_notes
+
+ESC_JIS, ESC_OLD_JIS, ESC_ASCII, ESC_ROMAN, ESC_KANA = (
+    b"\x1b$B",
+    b"\x1b$@",
+    b"\x1b(B",
+    b"\x1b(J",
+    b"\x1b(I",
+)
+
+
+def _sjis_to_jis(s1: int, s2: int) -> bytes:
+    """Shift_JIS lead/trail bytes to a JIS X 0208 row/cell pair (inverse of the decoder's)."""
+    if s1 >= 0xE0:
+        s1 -= 0x40
+    j1 = (s1 - 0x81) * 2 + 0x21
+    if s2 >= 0x9F:
+        return bytes((j1 + 1, s2 - 0x7E))
+    return bytes((j1, s2 - (0x20 if s2 >= 0x80 else 0x1F)))
+
+
+def to_jis(text: str, double_escape: bytes = ESC_JIS) -> bytes:
+    """ISO-2022-JP the way Windows (CP50221) writes it: every character via CP932."""
+    out, mode = bytearray(), "ascii"
+    for ch in text:
+        code = ch.encode("cp932")
+        if len(code) == 1 and code[0] < 0x80:
+            want, chunk = "ascii", code
+        elif len(code) == 1:
+            want, chunk = "kana", bytes((code[0] - 0x80,))
+        else:
+            want, chunk = "jis", _sjis_to_jis(code[0], code[1])
+        if want != mode:
+            out += {"ascii": ESC_ASCII, "kana": ESC_KANA, "jis": double_escape}[want]
+            mode = want
+        out += chunk
+    if mode != "ascii":
+        out += ESC_ASCII
+    return bytes(out)
+
+
+def test_jis_helper_matches_real_iphone_bytes() -> None:
+    # Subject of jpmobile/iphone-circled-numbers-in-jis.eml, base64-decoded.
+    real = base64.b64decode("GyRCJUYlOSVILSEbKEI=")
+    assert to_jis("テスト①") == real
+    with pytest.raises(UnicodeDecodeError):
+        real.decode("iso2022_jp")  # the stdlib alone cannot read it
+
+
+NEC_IBM = "株式会社①②③ ㈱ Ⅰ Ⅱ Ⅲ ㍻ № 髙橋 﨑"
+
+BODY_CASES = [
+    # (id, bytes, label, expected text)
+    ("jis-nec-ibm", to_jis(NEC_IBM), "iso-2022-jp", NEC_IBM),
+    ("jis-nec-upper-label", to_jis(NEC_IBM), "ISO-2022-JP", NEC_IBM),
+    ("jis-cp50220-label", to_jis(NEC_IBM), "cp50220", NEC_IBM),
+    ("jis-quoted-label", to_jis("テスト①"), '"iso-2022-jp"', "テスト①"),
+    ("jis-unlabelled", to_jis("本文です。①"), None, "本文です。①"),
+    ("jis-old-escape", to_jis("日本語", ESC_OLD_JIS), None, "日本語"),
+    ("jis-roman", ESC_ROMAN + b"abc" + ESC_JIS + b'$"' + ESC_ASCII, None, "abcあ"),
+    ("jis-halfwidth-kana", to_jis("ﾃｽﾄ ｶﾀｶﾅ"), "iso-2022-jp", "ﾃｽﾄ ｶﾀｶﾅ"),
+    ("jis-mixed-kana", to_jis("全角テスト と ﾊﾝｶｸ"), "iso-2022-jp", "全角テスト と ﾊﾝｶｸ"),
+    ("jis-so-si-kana", b"a\x0e\x43\x3d\x44\x0fb", "iso-2022-jp", "aﾃｽﾄb"),
+    ("jis-under-ascii-label", to_jis("件名"), "us-ascii", "件名"),
+    ("jis-under-utf8-label", to_jis("件名"), "utf-8", "件名"),
+    ("jis-multiline", to_jis("一行目\n二行目①"), "iso-2022-jp", "一行目\n二行目①"),
+    ("sjis-label-cp932-chars", "～①髙".encode("cp932"), "shift_jis", "～①髙"),
+    ("sjis-alias", "～①髙".encode("cp932"), "sjis", "～①髙"),
+    ("x-sjis", "～①髙".encode("cp932"), "x-sjis", "～①髙"),
+    ("sjis-upper", "テスト㈱".encode("cp932"), "Shift_JIS", "テスト㈱"),
+    ("windows-31j", "テスト㈱".encode("cp932"), "windows-31j", "テスト㈱"),
+    ("cp932-label", "テストです。㈱".encode("cp932"), "cp932", "テストです。㈱"),
+    ("sjis-plain", "あいうえお".encode("shift_jis"), "shift_jis", "あいうえお"),
+    (
+        "sjis-unlabelled",
+        "このメールはテスト用です".encode("cp932"),
+        None,
+        "このメールはテスト用です",
+    ),
+    ("euc-jp", "日本語のテキストです".encode("euc_jp"), "euc-jp", "日本語のテキストです"),
+    ("euc-jp-x-label", "日本語のテキストです".encode("euc_jp"), "x-euc-jp", "日本語のテキストです"),
+    ("euc-jp-nec-row13", "丸数字①".encode("euc_jis_2004"), "euc-jp", "丸数字①"),
+    ("euc-jp-halfwidth", "ｶﾅです".encode("euc_jp"), "euc-jp", "ｶﾅです"),
+    ("euc-unlabelled", "ひらがなとカタカナ".encode("euc_jp"), None, "ひらがなとカタカナ"),
+    ("utf8", "日本語 ①".encode(), "utf-8", "日本語 ①"),
+    ("utf8-unlabelled", "日本語 ①".encode(), None, "日本語 ①"),
+    ("utf8-bom", b"\xef\xbb\xbf" + "本文".encode(), "UTF-8", "本文"),
+    ("sjis-mislabelled-utf8", "テストです".encode("cp932"), "utf-8", "テストです"),
+    ("bogus-label-utf8", "Grüße".encode(), "x-bogus", "Grüße"),
+    ("bogus-label-latin", "Café".encode("latin-1"), "x-foo", "Café"),
+    ("invalid-charset-label", b"plain ascii", "invalid-charset", "plain ascii"),
+    ("latin1-is-cp1252", b"\x93quoted\x94 \x80", "iso-8859-1", "\u201cquoted\u201d €"),
+    ("hebrew-8859-8-i", "שלום".encode("iso-8859-8"), "iso-8859-8-i", "שלום"),
+    ("korean-ks_c", "안녕하세요".encode("cp949"), "ks_c_5601-1987", "안녕하세요"),
+    ("gb2312", "增值税".encode("gb18030"), "gb2312", "增值税"),
+    ("utf7", b"Die Fr+APY-sche", "unicode-1-1-utf-7", "Die Frösche"),
+    ("unlabelled-latin1", "Frösche".encode("latin-1"), None, "Frösche"),
+    ("empty-label", "Straße".encode(), "", "Straße"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "label", "expected"), [c[1:] for c in BODY_CASES], ids=[c[0] for c in BODY_CASES]
+)
+def test_decode_bytes(data: bytes, label: str | None, expected: str) -> None:
+    text, _notes = decode_bytes(data, label)
+    assert text == expected
+    assert "\x1b" not in text
+
+
+def test_unknown_label_is_reported() -> None:
+    text, notes = decode_bytes("Café".encode("latin-1"), "x-foo")
+    assert text == "Café"
+    assert notes == ["charset: unknown label 'x-foo', decoded as cp1252"]
+
+
+def test_clean_decode_has_no_notes() -> None:
+    assert decode_bytes(to_jis(NEC_IBM), "iso-2022-jp") == (NEC_IBM, [])
+    assert decode_bytes("～①".encode("cp932"), "shift_jis") == ("～①", [])
+
+
+def test_broken_utf8_is_replaced_and_reported() -> None:
+    text, notes = decode_bytes(
+        "zm\u011bna ".encode() + b"\xff\xfe" + "vyhodnocen\u00ed".encode(), "utf-8"
+    )
+    assert text.startswith("změna ")
+    assert text.endswith("vyhodnocení")
+    assert "\ufffd" in text
+    assert any("undecodable bytes replaced" in n for n in notes)
+
+
+def test_8bit_bytes_inside_jis_are_not_lost() -> None:
+    data = to_jis("前") + "後".encode() + to_jis("①")
+    text, notes = decode_bytes(data, "iso-2022-jp")
+    assert text == "前後①"
+    assert notes
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x1b$Babc\x1b(Bxyz\x1b$(C!!",  # odd-length JIS run and an unsupported escape
+        b"\x1b$B\x7f\x7f\x1b(B",
+        b"\x1b$B",
+        b"\x1b",
+        b"text \x1b[31mred\x1b[0m",
+        b"\x1b$)C\x0e!!\x0f",  # ISO-2022-KR designator
+    ],
+)
+def test_never_returns_escape_sequences(data: bytes) -> None:
+    for label in ("iso-2022-jp", None, "utf-8", "x-unknown"):
+        text, _ = decode_bytes(data, label)
+        assert "\x1b" not in text
+
+
+def test_decode_bytes_never_raises_on_noise() -> None:
+    rng = random.Random(20240101)
+    labels = [
+        None,
+        "",
+        "utf-8",
+        "iso-2022-jp",
+        "shift_jis",
+        "euc-jp",
+        "x-foo",
+        "utf-16",
+        "base64",
+        "rot13",
+        "idna",
+        "utf-7",
+        "gb2312",
+        "cp50220",
+        "us-ascii",
+        "\x00",
+    ]
+    for _ in range(400):
+        data = rng.randbytes(rng.randint(1, 64))
+        if rng.random() < 0.3:
+            data = b"\x1b$B" + data
+        text, notes = decode_bytes(data, rng.choice(labels))
+        assert isinstance(text, str)
+        assert all(isinstance(n, str) for n in notes)
+        assert "\x1b" not in text
+
+
+# --- headers ---------------------------------------------------------------------------------
+
+_UTF8_SUBJECT = "日本語の件名①です".encode()
+_JIS_SUBJECT = to_jis("タイトルの長いメールの件名①㈱")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+HEADER_CASES = [
+    ("jis-b", "=?ISO-2022-JP?B?" + _b64(_JIS_SUBJECT) + "?=", "タイトルの長いメールの件名①㈱"),
+    ("jis-real-iphone", "=?iso-2022-jp?B?GyRCJUYlOSVILSEbKEI=?=", "テスト①"),
+    (
+        "jis-folded-two-words",
+        "=?ISO-2022-JP?B?GyRCRnxLXDhsJWEhPCVrJUYlOSVIGyhCICh0ZXN0aW5nIEph?=\r\n"
+        " =?ISO-2022-JP?B?cGFuZXNlIGVtYWlscyk=?=",
+        "日本語メールテスト (testing Japanese emails)",
+    ),
+    (
+        # one JIS string split mid-character: the escape sequence state spans both words
+        "jis-split-mid-character",
+        "=?ISO-2022-JP?B?"
+        + _b64(_JIS_SUBJECT[:9])
+        + "?= =?ISO-2022-JP?B?"
+        + _b64(_JIS_SUBJECT[9:])
+        + "?=",
+        "タイトルの長いメールの件名①㈱",
+    ),
+    (
+        "utf8-split-mid-character",
+        "=?UTF-8?B?"
+        + _b64(_UTF8_SUBJECT[:4])
+        + "?=\n\t=?utf-8?B?"
+        + _b64(_UTF8_SUBJECT[4:])
+        + "?=",
+        "日本語の件名①です",
+    ),
+    (
+        "base64-split-mid-quantum",
+        "=?utf-8?B?" + _b64(_UTF8_SUBJECT)[:6] + "?= =?utf-8?B?" + _b64(_UTF8_SUBJECT)[6:] + "?=",
+        "日本語の件名①です",
+    ),
+    ("sjis-b", "=?Shift_JIS?B?" + _b64("題名～①".encode("cp932")) + "?=", "題名～①"),
+    (
+        "sjis-with-text",
+        "Re: =?shift_jis?B?" + _b64("テスト".encode("cp932")) + "?= ok",
+        "Re: テスト ok",
+    ),
+    ("utf8-q", "=?utf-8?Q?caf=C3=A9_cr=C3=A8me?=", "café crème"),
+    ("q-split", "=?utf-8?Q?caf=C3?= =?utf-8?Q?=A9?=", "café"),
+    (
+        "mixed-charsets",
+        "=?iso-8859-1?Q?Fr=F6sche?= =?utf-8?B?" + _b64("と蛙".encode()) + "?=",
+        "Froscheと蛙".replace("o", "ö", 1),
+    ),
+    ("unknown-charset", "=?x-unknown?Q?caf=E9?=", "café"),
+    ("bogus-charset-utf8", "=?foo?B?" + _b64("日本".encode()) + "?=", "日本"),
+    ("lang-suffix", "=?ISO-2022-JP*ja?B?GyRCJUYlOSVILSEbKEI=?=", "テスト①"),
+    ("windows-1252", "=?windows-1252?Q?Die_Hasen_und_die_Fr=F6sche?=", "Die Hasen und die Frösche"),
+    ("8859-8-i", "=?iso-8859-8-i?B?" + _b64("שלום".encode("iso-8859-8")) + "?=", "שלום"),
+    ("plain-ascii", "Hello world", "Hello world"),
+    ("folded-plain", "a long\r\n subject\r\n\tline", "a long subject line"),
+    ("control-chars", "bad\x00sub\x07ject\rhere", "bad sub ject here"),
+    ("bad-base64", "=?utf-8?B?!!!?= after", "after"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [c[1:] for c in HEADER_CASES], ids=[c[0] for c in HEADER_CASES]
+)
+def test_decode_header_value(raw: str, expected: str) -> None:
+    value = decode_header_value(raw)
+    assert value == expected
+    assert "=?" not in value
+    assert "\n" not in value and "\r" not in value and "\x1b" not in value
+
+
+RAW_HEADER_CASES = [
+    ("raw-utf8", "メールエラー通知".encode(), "メールエラー通知"),
+    ("raw-sjis", "テスト件名です".encode("cp932"), "テスト件名です"),
+    ("raw-euc", "テスト件名です".encode("euc_jp"), "テスト件名です"),
+    ("raw-jis-escapes", to_jis("件名①") + b" (fw)", "件名① (fw)"),
+    ("raw-latin1", "Ingo Lütkebohle".encode("latin-1"), "Ingo Lütkebohle"),
+    ("raw-8bit-inside-encoded-word", b"=?iso-8859-1?Q?Die_Fr\xf6sche?=", "Die Frösche"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [c[1:] for c in RAW_HEADER_CASES], ids=[c[0] for c in RAW_HEADER_CASES]
+)
+def test_raw_8bit_headers(raw: bytes, expected: str) -> None:
+    assert decode_header_value(raw) == expected
+    # compat32 hands the same bytes over as a str with surrogate escapes
+    assert decode_header_value(raw.decode("ascii", "surrogateescape")) == expected
+
+
+def test_fallback_charset_is_used_for_raw_bytes() -> None:
+    raw = "代开发票".encode("gb18030")
+    assert decode_header_value(raw, fallback_charset="gb2312") == "代开发票"
+
+
+def test_raw_utf7_header_only_with_utf7_body() -> None:
+    raw = "Die Hasen und die Fr+APY-sche"
+    assert decode_header_value(raw, fallback_charset="UTF-7") == "Die Hasen und die Frösche"
+    assert decode_header_value(raw) == raw
+    assert decode_header_value("C++ rocks", fallback_charset="utf-7") == "C++ rocks"
+
+
+def test_encoded_word_spacing() -> None:
+    assert decode_header_value("=?utf-8?Q?a?= b =?utf-8?Q?c?=") == "a b c"
+    assert decode_header_value("=?utf-8?Q?a?=b") == "ab"
+    assert decode_header_value("Re:  =?utf-8?Q?x?=  (fwd)") == "Re: x (fwd)"
+
+
+def test_undeclared_8bit_header_is_reported() -> None:
+    value, notes = decode_header_with_notes("Frösche".encode("latin-1"))
+    assert value == "Frösche"
+    assert any("undeclared 8-bit" in n for n in notes)
+
+
+def test_decode_header_never_raises_on_noise() -> None:
+    rng = random.Random(7)
+    pieces = ["=?utf-8?B?", "=?iso-2022-jp?Q?", "?=", "=?", "\x1b$B", "\r\n ", "abc", "=E9", "_"]
+    for _ in range(300):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        value = decode_header_value(raw)
+        assert "\n" not in value and "\x1b" not in value
+        noise = rng.randbytes(rng.randint(1, 40))
+        assert "\n" not in decode_header_value(noise)
