@@ -1,0 +1,61 @@
+"""A locked or vanished database defers work; it never half-writes or loses mail."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from gateway.app import App
+from gateway.clock import FakeClock
+from gateway.errors import TransientError
+from gateway.model import InboxState
+from gateway.pipeline.runner import Runner
+from gateway.settings import Settings
+from store import inbox
+from store.db import make_engine, session_factory, transaction
+from store.models import InboxRow
+from tests.helpers import all_tickets
+from tests.mails import mail
+
+
+@pytest.fixture
+def sqlite_only(db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("holds an SQLite write lock")
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_locked_database_leaves_row_pending_then_processes(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
+    with transaction(app.sessions) as s:
+        inbox_id = inbox.accept(s, mail(), source="test", now=clock.now()).inbox_id
+    impatient = Runner(settings, clock, session_factory(
+        make_engine(settings.database.url, busy_timeout_ms=50)))
+    path = settings.database.url.removeprefix("sqlite:///")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    try:
+        outcome = impatient.process_one(inbox_id)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert outcome.state is None and "transient" in outcome.reason
+    with transaction(app.sessions) as s:
+        row = s.get(InboxRow, inbox_id)
+        assert row is not None and row.state == "pending"
+    assert all_tickets(app) == []
+    # the lock was still held when the runner tried to record a backoff, so the row
+    # stays due at once; once the lock is gone it is processed exactly once
+    outcomes = app.runner.process_pending()
+    assert [o.state for o in outcomes] == [InboxState.DONE]
+    assert len(all_tickets(app)) == 1
+
+
+def test_unreachable_database_is_transient(tmp_path: Path) -> None:
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(TransientError), transaction(session_factory(engine)) as s:
+        inbox.accept(s, mail(), source="test", now=FakeClock().now())
+    engine.dispose()
