@@ -1,0 +1,502 @@
+"""How fast does mail get in? Parser, batch ``ingest`` and one process per message.
+
+Run from the repository root::
+
+    .venv/bin/python bench/ingest.py [--messages 2000] [--seed 1] [--keep DIR] [--processes 50]
+
+Why three figures, and why these targets:
+
+(a) parse only: :func:`gateway.pipeline.parse.parse_message` over bytes already
+    in memory. The parser is the one stage that grows with message size and MIME
+    complexity, so it is the ceiling for everything else.
+(b) ``ticket-gateway ingest <folder>`` into a fresh SQLite database, the real
+    console script in a subprocess, wall time. Storing, threading and committing
+    should not cost more than parsing does: target b/a ≥ 0.5. Its peak RSS must
+    stay under 150 MB, because a 2 MB attachment must not make a small VM swap.
+(c) ``ticket-gateway ingest -`` once per message, the way an MTA pipe
+    (``| ticket-gateway ingest -``) runs it, against a floor: a bare
+    ``python -I`` that parses with the stdlib and commits the raw bytes with
+    sqlite3. Start-up is what dominates here; target ours/floor ≥ 0.5.
+
+Every figure comes from one run on one generated corpus (``bench.corpus_gen``,
+deterministic per seed). The script exits 0 whatever the figures are, because
+it is a measurement; it exits 1 only when something crashed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:
+    from bench.corpus_gen import Corpus, Spec, generate
+except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
+    from corpus_gen import Corpus, Spec, generate  # type: ignore[no-redef]
+
+TARGET_BA = 0.5
+TARGET_C = 0.5
+TARGET_RSS_MB = 150.0
+SECRET = "bench-secret-0123456789abcdef0123"  # fixed, so no secret file is generated
+
+# Runs the measured command as its only child, so RUSAGE_CHILDREN is that command's
+# alone (the benchmark's own earlier children would otherwise mix in).
+RSS_HELPER = """
+import json, resource, subprocess, sys, time
+with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
+    started = time.perf_counter()
+    rc = subprocess.call(sys.argv[3:], stdout=out, stderr=err)
+    wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "wall": wall, "maxrss": usage.ru_maxrss,
+                  "user": usage.ru_utime, "sys": usage.ru_stime}))
+"""
+
+# The floor for (c): what any Python program must at least do per message.
+FLOOR_SCRIPT = """
+import sqlite3, sys
+from email import policy
+from email.parser import BytesParser
+raw = sys.stdin.buffer.read()
+msg = BytesParser(policy=policy.default).parsebytes(raw)
+message_id, subject = str(msg.get("message-id", "")), str(msg.get("subject", ""))
+con = sqlite3.connect(sys.argv[1], timeout=5)
+con.execute("PRAGMA journal_mode=WAL")
+con.execute("CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY, message_id TEXT,"
+            " subject TEXT, raw BLOB NOT NULL)")
+with con:
+    con.execute("INSERT INTO inbox (message_id, subject, raw) VALUES (?, ?, ?)",
+                (message_id, subject, raw))
+con.close()
+"""
+
+
+# ---------------------------------------------------------------- plumbing
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A throw-away gateway installation: config, database and data dir in one folder.
+
+    The environment pins config and database explicitly, so an inherited
+    ``TICKET_GATEWAY_DATABASE_URL`` can never point the benchmark at a real database.
+    """
+
+    root: Path
+    db: Path
+    env: dict[str, str]
+
+    @classmethod
+    def create(cls, root: Path) -> Site:
+        root.mkdir(parents=True)
+        db = root / "gw.db"
+        url = f"sqlite:///{db}"
+        config = root / "gateway.toml"
+        config.write_text(
+            f"[gateway]\naddress = \"support@example.test\"\n"
+            f"data_dir = {json.dumps(str(root / 'var'))}\n\n"
+            f"[database]\nurl = {json.dumps(url)}\n",
+            encoding="utf-8",
+        )
+        env = dict(os.environ)
+        env.update(TICKET_GATEWAY_CONFIG=str(config), TICKET_GATEWAY_DATABASE_URL=url,
+                   TICKET_GATEWAY_SECRET=SECRET)
+        return cls(root, db, env)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        con = sqlite3.connect(self.db)
+        try:
+            return list(con.execute(sql))
+        finally:
+            con.close()
+
+
+def console_script() -> Path:
+    """The installed ``ticket-gateway`` next to this interpreter (the venv's)."""
+    here = Path(sys.executable).parent / "ticket-gateway"
+    if here.exists():
+        return here
+    found = shutil.which("ticket-gateway")
+    if not found:
+        sys.exit("bench: ticket-gateway console script not found; run with .venv/bin/python")
+    return Path(found)
+
+
+def rate(n: int, seconds: float) -> float:
+    return n / seconds if seconds > 0 else float("inf")
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+# ---------------------------------------------------------------- (a) parse only
+
+
+@dataclass(slots=True)
+class ParseResult:
+    seconds: float
+    per_message: list[float]
+    raised: list[tuple[str, str]] = field(default_factory=list)
+    failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    checked: Counter[str] = field(default_factory=Counter)
+    defects: Counter[str] = field(default_factory=Counter)
+    with_defects: int = 0
+
+
+def check_parse(spec: Spec, parsed: Any, result: ParseResult) -> None:
+    """Does the parse show what the generator put in? Wrong text is a bug, however fast."""
+
+    def check(name: str, ok: bool, detail: str) -> None:
+        result.checked[name] += 1
+        if not ok:
+            result.failures[name].append(f"{spec.name} ({spec.charset}, {spec.style}): {detail}")
+
+    check("message-id", parsed.message_id == spec.message_id,
+          f"{parsed.message_id!r} != {spec.message_id!r}")
+    check("subject", " ".join(parsed.subject.split()) == " ".join(spec.subject.split()),
+          f"{parsed.subject!r} != {spec.subject!r}")
+    text = squash(parsed.text)
+    missing = [e for e in spec.expect_text if squash(e) not in text]
+    check("body text", not missing, f"missing {missing[0][:60]!r}" if missing else "")
+    if spec.forbid_text:
+        leaked = [f for f in spec.forbid_text if f in parsed.text]
+        check("no script/style in text", not leaked, f"leaked {leaked}")
+    if spec.attachment_sizes:
+        sizes = Counter(a.size for a in parsed.attachments)
+        sizes.subtract(Counter(spec.attachment_sizes))
+        check("attachments", all(v >= 0 for v in sizes.values()),
+              f"sizes {sorted(a.size for a in parsed.attachments)} "
+              f"!⊇ {sorted(spec.attachment_sizes)}")
+    if parsed.defects:
+        result.with_defects += 1
+        for d in parsed.defects:
+            result.defects[d.split(":", 1)[0] if "header" in d else d[:70]] += 1
+
+
+def measure_parse(corpus: Corpus, raws: list[bytes]) -> ParseResult:
+    """Time every parse_message call on in-memory bytes; check results outside the clock."""
+    from gateway.pipeline.parse import parse_message
+
+    parse_message(raws[0])  # warm-up: mail-parser is imported on the first call
+    result = ParseResult(0.0, [])
+    for spec, raw in zip(corpus.specs, raws, strict=True):
+        started = time.perf_counter()
+        try:
+            parsed = parse_message(raw)
+        except Exception as exc:  # noqa: BLE001 - the parser promises never to raise
+            result.per_message.append(time.perf_counter() - started)
+            result.raised.append((spec.name, f"{type(exc).__name__}: {exc}"))
+            continue
+        result.per_message.append(time.perf_counter() - started)
+        check_parse(spec, parsed, result)
+    result.seconds = sum(result.per_message)
+    return result
+
+
+def report_parse(corpus: Corpus, res: ParseResult) -> None:
+    n = len(corpus.specs)
+    print(f"(a) parse only: {n} messages in {res.seconds:.2f} s = "
+          f"{rate(n, res.seconds):.1f} msg/s (file reading and first-call import excluded)")
+    if res.raised:
+        print(f"    BUG: parse_message raised on {len(res.raised)} message(s) "
+              f"(it promises never to): {res.raised[:3]}")
+    print("    decode checks: " + ", ".join(
+        f"{name} {c - len(res.failures.get(name, []))}/{c}" for name, c in res.checked.items()))
+    for name, fails in res.failures.items():
+        if fails:
+            print(f"    MISMATCH {name}: {len(fails)}, e.g.")
+            for line in fails[:4]:
+                print(f"      {line}")
+    print(f"    messages with parser defects: {res.with_defects}"
+          + (f"; most common: {res.defects.most_common(3)}" if res.defects else ""))
+    groups: dict[str, list[float]] = defaultdict(list)
+    for spec, t in zip(corpus.specs, res.per_message, strict=True):
+        groups[f"{spec.kind}/{spec.charset}/{spec.style}"].append(t)
+        groups["· with attachments" if spec.attachment_sizes else "· without attachments"].append(t)
+    print("    ms per message by group (mean / max, busiest first):")
+    ranked = sorted(groups.items(), key=lambda kv: -sum(kv[1]))
+    for key, times in ranked[:10]:
+        print(f"      {key:<38} n={len(times):<5} {1000 * statistics.fmean(times):7.2f} "
+              f"/ {1000 * max(times):7.1f}   ({100 * sum(times) / res.seconds:4.1f} % of time)")
+    worst = sorted(zip(res.per_message, corpus.specs, strict=True), key=lambda x: -x[0])[:3]
+    print("    slowest: " + ", ".join(
+        f"{s.name} {1000 * t:.0f} ms ({mb(s.size)})" for t, s in worst))
+
+
+# ---------------------------------------------------------------- (b) batch ingest
+
+
+@dataclass(slots=True)
+class BatchResult:
+    rc: int
+    wall: float
+    maxrss_mb: float
+    cpu: float
+    states: dict[str, int]
+    tickets: int
+    kinds: dict[str, int]
+    misthreaded: list[str]
+    stderr_tail: str
+    shunted: list[dict[str, Any]]
+
+
+def run_measured(cmd: list[str], site: Site, out: Path) -> dict[str, Any]:
+    """Run ``cmd`` under the RSS helper; returns rc, wall seconds and peak RSS in KiB."""
+    helper = [sys.executable, "-I", "-c", RSS_HELPER, str(out), str(out.with_suffix(".err"))]
+    proc = subprocess.run([*helper, *cmd], env=site.env, cwd=site.root, capture_output=True,
+                          text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"RSS helper failed: {proc.stderr.strip()[-500:]}")
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+def measure_batch(corpus: Corpus, tg: Path, site: Site) -> BatchResult:
+    out = site.root / "ingest.out"
+    data = run_measured([str(tg), "ingest", str(corpus.folder)], site, out)
+    rss_scale = 1 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux KiB
+    states = dict(site.query("SELECT state, count(*) FROM inbox GROUP BY state"))
+    tickets = site.query("SELECT count(*) FROM tickets")[0][0]
+    kinds = dict(site.query("SELECT kind, count(*) FROM messages GROUP BY kind"))
+    stored = dict(site.query("SELECT message_id, ticket_id FROM messages"))
+    misthreaded = [
+        f"{s.name} ({s.kind}) expected #{s.ticket}, got "
+        + (f"#{stored[s.message_id]}" if s.message_id in stored else "no message row")
+        for s in corpus.specs if stored.get(s.message_id) != s.ticket
+    ]
+    shunted: list[dict[str, Any]] = []
+    if states.get("shunted"):
+        proc = subprocess.run([str(tg), "inbox", "list", "--state", "shunted", "--json",
+                               "--limit", "5"], env=site.env, cwd=site.root,
+                              capture_output=True, text=True, timeout=120, check=False)
+        try:
+            shunted = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            shunted = [{"reason": f"(inbox list failed: {proc.stderr.strip()[-300:]})"}]
+    err = out.with_suffix(".err").read_text(encoding="utf-8", errors="replace")
+    return BatchResult(
+        rc=data["rc"], wall=data["wall"], maxrss_mb=data["maxrss"] * rss_scale / 1e6,
+        cpu=data["user"] + data["sys"], states=states, tickets=tickets, kinds=kinds,
+        misthreaded=misthreaded, stderr_tail="\n".join(err.strip().splitlines()[-8:]),
+        shunted=shunted,
+    )
+
+
+def report_batch(corpus: Corpus, res: BatchResult) -> None:
+    n = len(corpus.specs)
+    requests = corpus.count(kind="request")
+    print(f"(b) batch ingest: {n} messages in {res.wall:.2f} s wall "
+          f"({res.cpu:.2f} s CPU) = {rate(n, res.wall):.1f} msg/s, exit code {res.rc}, "
+          f"peak RSS {res.maxrss_mb:.1f} MB")
+    if res.rc != 0 or res.stderr_tail:
+        print("    stderr (last lines):")
+        for line in (res.stderr_tail or "(empty)").splitlines():
+            print(f"      {line}")
+    states = ", ".join(f"{k} {v}" for k, v in sorted(res.states.items()))
+    print(f"    inbox rows by state: {states}   (expected: done {n})")
+    for state in ("done", "ignored", "shunted"):
+        print(f"      {state:<8} {res.states.get(state, 0)}")
+    print(f"    tickets created: {res.tickets}   (expected {requests}, one per new request)")
+    print(f"    messages by kind: {res.kinds}")
+    if res.misthreaded:
+        print(f"    THREADING: {len(res.misthreaded)} message(s) not on the expected ticket, e.g.")
+        for line in res.misthreaded[:5]:
+            print(f"      {line}")
+    else:
+        print(f"    threading: all {n} messages on the expected ticket")
+    if res.shunted:
+        print(f"    WARNING: {res.states.get('shunted', 0)} shunted row(s), i.e. a bug "
+              "in a stage; first reasons:")
+        for row in res.shunted[:5]:
+            last = (row.get("error") or "").strip().splitlines()[-1:] or [""]
+            print(f"      inbox #{row.get('id')} {row.get('source_ref', '')}: "
+                  f"{row.get('reason')}  [{last[0][:120]}]")
+
+
+# ---------------------------------------------------------------- (c) per process
+
+
+@dataclass(slots=True)
+class PerProcessResult:
+    n: int
+    ours: float
+    floor: float
+    ours_failed: list[str]
+    floor_failed: list[str]
+    ours_states: dict[str, int]
+    floor_rows: int
+
+
+def measure_per_process(raws: list[bytes], names: list[str], tg: Path, work: Path,
+                        n: int) -> PerProcessResult:
+    """One process per message, sequential: what an MTA pipe costs per delivery."""
+    sample, sample_names = raws[:n], names[:n]
+    site = Site.create(work / "single")
+    # The schema is created before timing: an installed gateway has it already.
+    subprocess.run([str(tg), "db", "upgrade"], env=site.env, cwd=site.root,
+                   capture_output=True, timeout=300, check=True)
+    ours_failed: list[str] = []
+    started = time.perf_counter()
+    for name, raw in zip(sample_names, sample, strict=True):
+        proc = subprocess.run([str(tg), "ingest", "-"], input=raw, env=site.env, cwd=site.root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300,
+                              check=False)
+        if proc.returncode != 0:
+            ours_failed.append(f"{name}: exit {proc.returncode} "
+                               f"{proc.stderr.decode(errors='replace').strip()[-200:]}")
+    ours = time.perf_counter() - started
+
+    floor_db = work / "floor" / "floor.db"
+    floor_db.parent.mkdir(parents=True)
+    floor_failed: list[str] = []
+    started = time.perf_counter()
+    for name, raw in zip(sample_names, sample, strict=True):
+        proc = subprocess.run([sys.executable, "-I", "-c", FLOOR_SCRIPT, str(floor_db)],
+                              input=raw, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=300, check=False)
+        if proc.returncode != 0:
+            floor_failed.append(f"{name}: exit {proc.returncode} "
+                                f"{proc.stderr.decode(errors='replace').strip()[-200:]}")
+    floor = time.perf_counter() - started
+    con = sqlite3.connect(floor_db)
+    floor_rows = con.execute("SELECT count(*) FROM inbox").fetchone()[0]
+    con.close()
+    states = dict(site.query("SELECT state, count(*) FROM inbox GROUP BY state"))
+    return PerProcessResult(len(sample), ours, floor, ours_failed, floor_failed, states,
+                            floor_rows)
+
+
+def report_per_process(res: PerProcessResult) -> None:
+    print(f"(c) one process per message, {res.n} messages, sequential:")
+    print(f"    ticket-gateway ingest -   {res.ours:6.2f} s = {rate(res.n, res.ours):6.2f} msg/s "
+          f"({1000 * res.ours / res.n:.0f} ms per message); inbox states {res.ours_states}")
+    print(f"    floor (python -I, stdlib email + sqlite3 WAL) {res.floor:6.2f} s = "
+          f"{rate(res.n, res.floor):6.2f} msg/s ({1000 * res.floor / res.n:.0f} ms per message); "
+          f"{res.floor_rows} rows")
+    for label, fails in (("ours", res.ours_failed), ("floor", res.floor_failed)):
+        if fails:
+            print(f"    {label}: {len(fails)} process(es) failed, e.g. {fails[:2]}")
+
+
+# ---------------------------------------------------------------- main
+
+
+def summary_table(a_rate: float, b: BatchResult, b_rate: float, c: PerProcessResult) -> None:
+    ba = b_rate / a_rate if a_rate else 0.0
+    c_ours, c_floor = rate(c.n, c.ours), rate(c.n, c.floor)
+    cr = c_ours / c_floor if c_floor else 0.0
+    rows = [
+        ("(a) parse only, bytes in memory", f"{a_rate:.1f} msg/s", "", ""),
+        ("(b) batch ingest <folder>, fresh SQLite", f"{b_rate:.1f} msg/s", "", ""),
+        ("    b/a", f"{ba:.2f}", f">= {TARGET_BA}", verdict(ba >= TARGET_BA)),
+        ("    peak RSS of the ingest process", f"{b.maxrss_mb:.1f} MB", f"< {TARGET_RSS_MB:.0f} MB",
+         verdict(b.maxrss_mb < TARGET_RSS_MB)),
+        ("    shunted inbox rows", str(b.states.get("shunted", 0)), "0",
+         verdict(not b.states.get("shunted"))),
+        (f"(c) ingest - x {c.n} processes", f"{c_ours:.2f} msg/s", "", ""),
+        ("    floor: python -I, email + sqlite3", f"{c_floor:.2f} msg/s", "", ""),
+        ("    ours/floor", f"{cr:.2f}", f">= {TARGET_C}", verdict(cr >= TARGET_C)),
+    ]
+    print()
+    print(f"{'measure':<42} {'value':>14}   {'target':<10} result")
+    print("-" * 76)
+    for label, value, target, result in rows:
+        print(f"{label:<42} {value:>14}   {target:<10} {result}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("--messages", type=int, default=2000, help="corpus size (default 2000)")
+    p.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
+    p.add_argument("--keep", type=Path, metavar="DIR",
+                   help="generate the corpus into DIR (must be empty or new) and keep it; "
+                        "databases and logs are kept in DIR-work")
+    p.add_argument("--processes", type=int, default=50,
+                   help="messages for the one-process-per-message run (default 50)")
+    args = p.parse_args(argv)
+    if args.messages < 1 or args.processes < 1:
+        p.error("--messages and --processes must be positive")
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        p.error(f"--keep {args.keep}: folder is not empty")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    tg = console_script()
+    tmp = Path(tempfile.mkdtemp(prefix="gw-bench-"))
+    folder = args.keep.resolve() if args.keep else tmp / "corpus"
+    work = Path(f"{folder}-work") if args.keep else tmp / "work"
+    if args.keep and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    crashed = False
+    try:
+        print(f"ticket-gateway ingest benchmark: python {sys.version.split()[0]} "
+              f"({sys.executable}), {os.cpu_count()} CPUs, seed {args.seed}")
+        started = time.perf_counter()
+        corpus = generate(folder, args.messages, args.seed)
+        gen_s = time.perf_counter() - started
+        sizes = [s.size for s in corpus.specs]
+        att = [x for s in corpus.specs for x in s.attachment_sizes]
+        print(f"corpus: {len(sizes)} files, {mb(sum(sizes))} in {folder} "
+              f"(generated in {gen_s:.1f} s)")
+        for label, key in (("kinds", "kind"), ("charsets", "charset"), ("bodies", "style")):
+            counts = Counter(getattr(s, key) for s in corpus.specs)
+            print(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+        with_att = sum(1 for s in corpus.specs if s.attachment_sizes)
+        if att:
+            print(f"  with attachments: {with_att} messages ({100 * with_att / len(sizes):.1f} %)"
+                  f", {len(att)} files, {min(att) / 1e3:.0f} KB - {max(att) / 1e6:.2f} MB, "
+                  f"median {statistics.median(att) / 1e3:.0f} KB, total {mb(sum(att))}")
+        print()
+
+        raws = [f.read_bytes() for f in corpus.files]
+        a = measure_parse(corpus, raws)
+        report_parse(corpus, a)
+        a_rate = rate(len(raws), a.seconds)
+        print()
+
+        b = measure_batch(corpus, tg, Site.create(work / "batch"))
+        report_batch(corpus, b)
+        b_rate = rate(len(raws), b.wall)
+        crashed |= b.rc != 0 or bool(a.raised)
+        print()
+
+        c = measure_per_process(raws, [s.name for s in corpus.specs], tg, work,
+                                min(args.processes, len(raws)))
+        report_per_process(c)
+        crashed |= bool(c.ours_failed)
+
+        summary_table(a_rate, b, b_rate, c)
+        print(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s"
+              + (f"; corpus kept in {folder}, databases in {work}" if args.keep else ""))
+        if crashed:
+            print("something crashed (see above): exit code 1")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
