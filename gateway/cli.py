@@ -81,34 +81,41 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Store each chunk of inputs in one transaction (the ack), then process row by row."""
     from gateway.errors import TransientError
-    from gateway.receive.files import UnreadableInput, read_inputs
+    from gateway.receive.files import RawInput, UnreadableInput, chunked, read_inputs
     from store import inbox
     from store.db import transaction
 
     app = _app(settings)
     code = EX_OK
     try:
-        for item in read_inputs(args.inputs):
-            if isinstance(item, UnreadableInput):
-                print(f"{item.ref}: cannot read: {item.problem}")
-                code = max(code, EX_DATAERR) if code != EX_TEMPFAIL else code
-                continue
-            if not item.is_mail:
-                if item.explicit:
+        for chunk in chunked(read_inputs(args.inputs)):
+            mails: list[RawInput] = []
+            for item in chunk:
+                if isinstance(item, UnreadableInput):
+                    print(f"{item.ref}: cannot read: {item.problem}")
+                    code = max(code, EX_DATAERR)
+                elif item.is_mail:
+                    mails.append(item)
+                elif item.explicit:
                     print(f"{item.ref}: not an e-mail message, not stored")
-                    code = EX_DATAERR if code == EX_OK else code
+                    code = max(code, EX_DATAERR)
                 else:
                     print(f"{item.ref}: skipped, not an e-mail message")
-                continue
             try:
                 with transaction(app.sessions) as s:
-                    accepted = inbox.accept(s, item.raw, source="ingest", source_ref=item.ref,
-                                            now=app.clock.now())
+                    accepted = [
+                        inbox.accept(s, m.raw, source="ingest", source_ref=m.ref,
+                                     now=app.clock.now())
+                        for m in mails
+                    ]
             except TransientError as exc:
-                print(f"{item.ref}: not stored, database unavailable ({exc})")
+                for m in mails:
+                    print(f"{m.ref}: not stored, database unavailable ({exc})")
                 return EX_TEMPFAIL
-            print(f"{item.ref}: {_describe(app, accepted.inbox_id, accepted.duplicate)}")
+            for m, acc in zip(mails, accepted, strict=True):
+                print(f"{m.ref}: {_describe(app, acc.inbox_id, acc.duplicate)}")
     finally:
         app.close()
     return code

@@ -62,7 +62,9 @@ def _sqlite_begin_immediate(conn: Any) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    # autoflush off: the pipeline reads before it writes, and an automatic flush
+    # before each of its queries cost a quarter of ingest time (bench/ingest.py)
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -37,8 +37,10 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
     return next((found[i] for i in ids if i in found), None)
 
 
-def message_by_id(session: Session, message_id: str) -> Message | None:
-    return session.scalars(select(Message).where(Message.message_id == message_id)).first()
+def ticket_of_message(session: Session, message_id: str) -> int | None:
+    """The ticket that already holds this Message-ID, if any (the dedupe check)."""
+    stmt = select(Message.ticket_id).where(Message.message_id == message_id)
+    return session.scalars(stmt).first()
 
 
 def participant_emails(session: Session, ticket_id: int) -> list[str]:
@@ -46,10 +48,18 @@ def participant_emails(session: Session, ticket_id: int) -> list[str]:
     return list(session.scalars(stmt))
 
 
-def add_participant(session: Session, ticket: Ticket, email: str, role: str) -> None:
+def add_participant(
+    session: Session, ticket_id: int, email: str, role: str, known: Sequence[str] | None = None
+) -> None:
+    """Add unless present; ``known`` (the current list) saves a query when the caller has it.
+
+    Rows are added by foreign key, not through ``ticket.participants``, so that
+    adding one never loads the whole collection.
+    """
     email = email.lower()
-    if email and email not in {p.email for p in ticket.participants}:
-        ticket.participants.append(Participant(email=email, role=role))
+    present = known if known is not None else participant_emails(session, ticket_id)
+    if email and email not in present:
+        session.add(Participant(ticket_id=ticket_id, email=email, role=role))
 
 
 def add_event(
@@ -65,9 +75,10 @@ def add_event(
     detail: dict[str, Any] | None = None,
 ) -> TicketEvent:
     event = TicketEvent(
-        at=at, actor=actor, channel=channel, kind=kind, old=old, new=new, detail=detail or {}
+        ticket_id=ticket.id, at=at, actor=actor, channel=channel, kind=kind, old=old, new=new,
+        detail=detail or {},
     )
-    ticket.events.append(event)
+    session.add(event)  # by foreign key: appending to ticket.events would load them all
     return event
 
 

@@ -40,9 +40,9 @@ def handle_row(session: Session, row: InboxRow, settings: Settings, now: datetim
     verdict = loops.verdict(msg, settings.gateway.address)
     if verdict == LoopVerdict.OWN:
         raise Ignored("our own mail came back")
-    duplicate = tickets.message_by_id(session, msg.message_id)
-    if duplicate is not None:
-        raise Ignored(f"duplicate of message {msg.message_id} on ticket #{duplicate.ticket_id}")
+    duplicate_on = tickets.ticket_of_message(session, msg.message_id)
+    if duplicate_on is not None:
+        raise Ignored(f"duplicate of message {msg.message_id} on ticket #{duplicate_on}")
     sender = _sender(msg, row)
     decision = thread.resolve_thread(_evidence(session, msg, row, settings, sender, verdict))
     automated = verdict != LoopVerdict.HUMAN
@@ -50,7 +50,7 @@ def handle_row(session: Session, row: InboxRow, settings: Settings, now: datetim
         raise Ignored(f"{verdict.value} that belongs to no ticket")
     if decision.ticket_id is None:
         ticket = _open_ticket(session, msg, row, settings, now, sender, decision.linked_ticket_id)
-        _attach(session, ticket, msg, row, now, verdict, touch=True)
+        _attach(session, ticket, msg, row, now, verdict, kind="request", touch=True)
         linked = f" (linked to #{decision.linked_ticket_id})" if decision.linked_ticket_id else ""
         return Handled(ticket.id, f"new ticket{linked}")
     ticket = _load(session, decision.ticket_id)
@@ -72,7 +72,7 @@ def _reply(
 ) -> Handled:
     member = settings.member(sender)
     if member is not None:  # ops mail: commands and relaying are the ops-reply stage's job
-        _attach(session, ticket, msg, row, now, verdict, touch=True)
+        _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=True)
         return Handled(ticket.id, f"appended (via {via.value}, from ops)")
     effect = transitions.on_requester_reply(
         TicketState(ticket.state), ticket.closed_at, now, settings.gateway.reopen_window,
@@ -80,13 +80,14 @@ def _reply(
     )
     if effect.effect == transitions.ReplyEffect.NEW_LINKED:
         new = _open_ticket(session, msg, row, settings, now, sender, ticket.id)
-        _attach(session, new, msg, row, now, verdict, touch=True)
+        _attach(session, new, msg, row, now, verdict, kind="request", touch=True)
         return Handled(new.id, f"new ticket (linked to closed #{ticket.id})")
     if effect.target is not None:
         actions.change_state(session, ticket, effect.target, now, actor=sender,
                              channel="email")
-    _attach(session, ticket, msg, row, now, verdict, touch=not automated)
-    tickets.add_participant(session, ticket, sender, "cc")
+    _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=not automated)
+    if not automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
+        tickets.add_participant(session, ticket.id, sender, "cc")
     done = "reopened" if effect.effect == transitions.ReplyEffect.REOPEN else "appended"
     kind = f", {verdict.value}" if automated else ""
     return Handled(ticket.id, f"{done} (via {via.value}{kind})")
@@ -157,12 +158,12 @@ def _open_ticket(
         updated_at=now,
     )
     session.add(ticket)
-    tickets.add_participant(session, ticket, sender, "requester")
-    own = _own_addresses(settings)
-    for cc in msg.cc:
-        if cc.email not in own and not cc.email.startswith(settings.gateway.local_part + "+"):
-            tickets.add_participant(session, ticket, cc.email, "cc")
-    session.flush()
+    session.flush()  # the ticket id, for the rows below
+    known: list[str] = []
+    for email, role in [(sender, "requester"), *((cc.email, "cc") for cc in msg.cc)]:
+        if email not in known and not _is_own(email, settings):
+            tickets.add_participant(session, ticket.id, email, role, known)
+            known.append(email)
     tickets.add_event(
         session, ticket, at=now, actor=sender, channel="email", kind="created",
         new=TicketState.NEW.value,
@@ -185,9 +186,12 @@ def _attach(
     now: datetime,
     verdict: LoopVerdict,
     *,
+    kind: str,
     touch: bool,
 ) -> Message:
+    """Add the message by foreign key (never loading ``ticket.messages``)."""
     message = Message(
+        ticket_id=ticket.id,
         inbox_id=row.id,
         direction="in",
         message_id=msg.message_id,
@@ -201,7 +205,7 @@ def _attach(
         date=msg.date,
         text=msg.text,
         new_text=msg.new_text,
-        kind="request" if verdict == LoopVerdict.HUMAN else verdict.value,
+        kind=kind if verdict == LoopVerdict.HUMAN else verdict.value,
         defects=list(msg.defects),
         created_at=now,
         attachments=[
@@ -210,7 +214,7 @@ def _attach(
             for a in msg.attachments
         ],
     )
-    ticket.messages.append(message)
+    session.add(message)
     if touch:
         ticket.updated_at = now
     return message
@@ -223,8 +227,13 @@ def _load(session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _own_addresses(settings: Settings) -> set[str]:
-    return {settings.gateway.address, *settings.smtp.aliases}
+def _is_own(email: str, settings: Settings) -> bool:
+    """Our address, an alias, or one of our reply-token variants."""
+    own = {settings.gateway.address, *settings.smtp.aliases}
+    token_variant = email.startswith(settings.gateway.local_part + "+") and email.endswith(
+        "@" + settings.gateway.domain
+    )
+    return email in own or token_variant
 
 
 def _guess_locale(msg: ParsedMessage, settings: Settings) -> str:

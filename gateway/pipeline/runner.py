@@ -14,7 +14,7 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -79,25 +79,28 @@ class Runner:
         return outcome
 
     def _process(self, inbox_id: int) -> Outcome:
+        """The stages and the row's disposition commit together, or not at all."""
+        try:
+            with transaction(self.sessions) as s:
+                row = inbox.lock_row(s, inbox_id)
+                if row is None:
+                    return _already_processed(s, inbox_id)
+                now = self.clock.now()
+                handled = process.handle_row(s, row, self.settings, now)
+                _mark(row, InboxState.DONE, handled.summary, now, handled.ticket_id)
+                return Outcome(inbox_id, InboxState.DONE, handled.summary, handled.ticket_id,
+                               row.message_id)
+        except Ignored as exc:  # whatever the stages wrote was rolled back with the exception
+            return self._record(inbox_id, InboxState.IGNORED, exc.reason)
+        except Rejected as exc:
+            return self._record(inbox_id, InboxState.REJECTED, exc.reason)
+
+    def _record(self, inbox_id: int, state: InboxState, reason: str) -> Outcome:
         with transaction(self.sessions) as s:
             row = inbox.lock_row(s, inbox_id)
             if row is None:
-                current = s.get(InboxRow, inbox_id)
-                state = InboxState(current.state) if current else InboxState.IGNORED
-                return Outcome(inbox_id, state, "already processed",
-                               current.ticket_id if current else None)
-            now = self.clock.now()
-            try:
-                with s.begin_nested():
-                    result = process.handle_row(s, row, self.settings, now)
-                state, reason, ticket_id = InboxState.DONE, result.summary, result.ticket_id
-            except Ignored as exc:
-                state, reason, ticket_id = InboxState.IGNORED, exc.reason, None
-            except Rejected as exc:
-                state, reason, ticket_id = InboxState.REJECTED, exc.reason, None
-            row.state, row.reason, row.processed_at = state.value, reason, now
-            row.ticket_id = ticket_id or row.ticket_id
-            row.attempts += 1
+                return _already_processed(s, inbox_id)
+            _mark(row, state, reason, self.clock.now(), None)
             return Outcome(inbox_id, state, reason, row.ticket_id, row.message_id)
 
     def _defer(self, inbox_id: int, why: str) -> None:
@@ -128,3 +131,17 @@ class Runner:
             return Outcome(inbox_id, None, f"transient while shunting: {exc}")
         return Outcome(inbox_id, InboxState.SHUNTED, f"{type(exc).__name__}: {exc}")
 
+
+def _mark(row: InboxRow, state: InboxState, reason: str, now: datetime, ticket: int | None) -> None:
+    row.state, row.reason, row.processed_at = state.value, reason, now
+    row.ticket_id = ticket or row.ticket_id
+    row.attempts += 1
+
+
+def _already_processed(session: Session, inbox_id: int) -> Outcome:
+    """Another runner (or instance) got there first; report what it decided."""
+    row = session.get(InboxRow, inbox_id)
+    if row is None:
+        return Outcome(inbox_id, InboxState.IGNORED, "no such inbox row")
+    return Outcome(inbox_id, InboxState(row.state), f"already {row.state}: {row.reason}",
+                   row.ticket_id, row.message_id)

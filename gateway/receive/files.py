@@ -10,7 +10,7 @@ from __future__ import annotations
 import mailbox
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +87,26 @@ def _mbox(path: Path) -> Iterator[RawInput]:
             yield _item(f"{path}#{n}", box.get_bytes(key))
     finally:
         box.close()
+
+
+CHUNK_MESSAGES = 64
+CHUNK_BYTES = 16 * 2**20
+
+
+def chunked(
+    items: Iterable[RawInput | UnreadableInput],
+    max_items: int = CHUNK_MESSAGES,
+    max_bytes: int = CHUNK_BYTES,
+) -> Iterator[list[RawInput | UnreadableInput]]:
+    """Groups to store in one transaction: one commit per group, not per message,
+    with memory bounded by ``max_bytes`` however large the folder."""
+    chunk: list[RawInput | UnreadableInput] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item.raw) if isinstance(item, RawInput) else 0
+        if len(chunk) >= max_items or size >= max_bytes:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
