@@ -14,10 +14,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gateway.errors import TransientError
 from store.db import is_transient
+from store.revision import HEAD
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 0x7467_0001  # "tg" + 1: the advisory lock taken while migrating
-HEAD = "0001"  # keep equal to the newest revision in migrations/versions (a test checks)
 
 
 def current_revision(engine: Engine) -> str | None:

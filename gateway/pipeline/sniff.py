@@ -43,3 +43,16 @@ def looks_like_mail(raw: bytes) -> bool:
 
 def _first_line(data: bytes) -> bytes:
     return re.split(rb"\r\n|\r|\n", data[:4096], maxsplit=1)[0]
+
+
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID from the header block, cheaply, without a MIME parse.
+
+    Sources record it on the inbox row at accept time, before any parsing.
+    """
+    head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    m = _MESSAGE_ID.search(head)
+    return m.group(1).decode("ascii", "replace")[:998] if m else None

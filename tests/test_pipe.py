@@ -1,0 +1,103 @@
+"""``ingest -`` while a daemon runs: the stdlib fast path stores the same row the ORM would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App
+from gateway.clock import FakeClock
+from gateway.model import InboxState
+from gateway.receive import pipe
+from gateway.settings import Settings
+from store import inbox
+from store.db import transaction
+from store.models import InboxRow
+from tests.helpers import all_tickets
+from tests.mails import mail
+
+COLUMNS = ("source", "source_ref", "envelope_from", "envelope_to", "raw", "raw_sha256", "size",
+           "received_at", "state", "reason", "error", "attempts", "next_attempt_at",
+           "processed_at", "ticket_id", "message_id")
+
+
+@pytest.fixture
+def sqlite_db(db_url: str) -> str:
+    path = pipe.sqlite_path(db_url)
+    if path is None:
+        pytest.skip("the pipe fast path is for SQLite")
+    return path
+
+
+def test_quick_row_equals_orm_row(app: App, sqlite_db: str, clock: FakeClock) -> None:
+    raw_a, raw_b = mail(subject="a"), mail(subject="b")
+    stored = pipe.quick_accept(sqlite_db, raw_a, source_ref="-", now=clock.now())
+    assert stored is not None and stored[1] is False
+    quick_id = stored[0]
+    with transaction(app.sessions) as s:
+        orm_id = inbox.accept(s, raw_b, source="ingest", source_ref="-", now=clock.now()).inbox_id
+    with transaction(app.sessions) as s:
+        quick, orm = s.get(InboxRow, quick_id), s.get(InboxRow, orm_id)
+        assert quick is not None and orm is not None
+        for col in COLUMNS:
+            if col not in ("raw", "raw_sha256", "size", "message_id"):
+                assert getattr(quick, col) == getattr(orm, col), col
+        assert quick.raw == raw_a and quick.message_id and quick.received_at == clock.now()
+    assert pipe.quick_accept(sqlite_db, raw_a, source_ref="-", now=clock.now()) == (quick_id, True)
+    outcomes = app.runner.process_pending()
+    assert [o.state for o in outcomes] == [InboxState.DONE, InboxState.DONE]
+
+
+def test_not_current_schema_takes_full_path(tmp_path: Path, clock: FakeClock) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert pipe.quick_accept(str(empty), mail(), source_ref="-", now=clock.now()) is None
+    assert pipe.quick_accept(str(tmp_path / "missing.db"), mail(), source_ref="-",
+                             now=clock.now()) is None
+
+
+def test_daemon_lock(tmp_path: Path) -> None:
+    assert not pipe.daemon_running(tmp_path)
+    held = pipe.hold_daemon_lock(tmp_path)
+    try:
+        assert pipe.daemon_running(tmp_path)
+        with pytest.raises(OSError):
+            pipe.hold_daemon_lock(tmp_path)  # a second daemon on the same data_dir
+    finally:
+        held.close()
+    assert not pipe.daemon_running(tmp_path)
+
+
+def test_console_pipe_queues_while_daemon_runs(
+    app: App, settings: Settings, sqlite_db: str, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "gateway.toml"
+    (tmp_path / "secret.key").write_text("x" * 40)
+    cfg.write_text(
+        f'[gateway]\nsecret_file = "secret.key"\ndata_dir = "{settings.gateway.data_dir}"\n'
+        f'[database]\nurl = "{settings.database.url}"\n'
+    )
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    held = pipe.hold_daemon_lock(settings.gateway.data_dir)
+    try:
+        done = subprocess.run([exe, "--config", str(cfg), "ingest", "-"], input=mail(),
+                              capture_output=True, env=env, timeout=60, check=False)
+        bad = subprocess.run([exe, "--config", str(cfg), "ingest"], input=b"\x89PNG\r\n",
+                             capture_output=True, env=env, timeout=60, check=False)
+    finally:
+        held.close()
+    assert done.returncode == 0, done.stderr
+    assert b"queued for the running daemon" in done.stdout
+    assert bad.returncode == 65
+    with transaction(app.sessions) as s:
+        assert s.scalars(select(InboxRow.state)).all() == ["pending"]
+    app.runner.process_pending()  # what the daemon's runner does next
+    assert len(all_tickets(app)) == 1
