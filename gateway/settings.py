@@ -8,15 +8,14 @@ Defaults work on a fresh machine: SQLite under ``./var/``, the SMTP listener on
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
-import secrets
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.errors import ConfigError
 
@@ -60,23 +59,129 @@ class CatalogSettings:
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # an absolute path listens on a unix socket (LMTP from Postfix)
     port: int = 2525
     lmtp: bool = False
     max_message_size: int = 25_000_000
     aliases: tuple[str, ...] = ()
+    tls_cert: Path | None = None  # STARTTLS is offered when both are set
+    tls_key: Path | None = None
+    require_tls: bool = False  # no MAIL before STARTTLS
+    auth_users_file: Path | None = None  # AUTH (over TLS only) for peers outside trusted
+    trusted_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")  # CIDRs, no AUTH needed
+    max_sessions: int = 100
+    session_timeout: timedelta = timedelta(minutes=5)  # idle time before we hang up
+    max_recipients: int = 100  # RFC 5321 4.5.3.1.8: at least 100 must be accepted
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None and self.tls_key is not None
+
+
+# [smtp] is parsed here, next to its dataclass, because it has the most rules.
+def _smtp(s: _Section, base: Path) -> SmtpSettings:
+    s.unknown({"host", "port", "lmtp", "max_message_size", "aliases", "tls_cert", "tls_key",
+               "require_tls", "auth_users_file", "trusted_networks", "max_sessions",
+               "session_timeout", "max_recipients"})
+    cert, key = _smtp_tls(s, base)
+    require_tls = s.bool("require_tls", False)
+    if require_tls and cert is None:
+        raise ConfigError(s.path, s.key("require_tls"), "needs tls_cert and tls_key")
+    users = _smtp_readable(s, "auth_users_file", base)
+    if users is not None and cert is None:
+        raise ConfigError(s.path, s.key("auth_users_file"),
+                          "AUTH is only offered over TLS: set tls_cert and tls_key too")
+    timeout = parse_duration(s.data.get("session_timeout", "5m"), path=s.path,
+                             key=s.key("session_timeout"))
+    if timeout.total_seconds() <= 0:
+        raise ConfigError(s.path, s.key("session_timeout"), "must be longer than 0s")
+    return SmtpSettings(
+        host=s.str("host", "127.0.0.1"),
+        port=s.int("port", 2525, 0, 65535),
+        lmtp=s.bool("lmtp", False),
+        max_message_size=parse_size(s.data.get("max_message_size", "25MB"), path=s.path,
+                                    key=s.key("max_message_size")),
+        aliases=tuple(_email(_Section(s.path, "smtp", {"aliases": a}), "aliases", a)
+                      for a in _list(s, "aliases")),
+        tls_cert=cert,
+        tls_key=key,
+        require_tls=require_tls,
+        auth_users_file=users,
+        trusted_networks=_smtp_networks(s, "trusted_networks",
+                                        SmtpSettings().trusted_networks),
+        max_sessions=s.int("max_sessions", 100, 1, 100_000),
+        session_timeout=timeout,
+        max_recipients=s.int("max_recipients", 100, 1, 100_000),
+    )
+
+
+def _smtp_readable(s: _Section, key: str, base: Path) -> Path | None:
+    """A path that must be readable now, so a typo stops the start, not the first TLS hello."""
+    path = s.path_or_none(key, base)
+    if path is not None:
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as exc:
+            raise ConfigError(s.path, s.key(key), f"cannot read {path}: {exc.strerror}") from None
+    return path
+
+
+def _smtp_tls(s: _Section, base: Path) -> tuple[Path | None, Path | None]:
+    """Certificate and key, both or neither, loaded once to prove they belong together."""
+    import ssl  # only needed when [smtp] is read; keeps `--help` fast
+
+    cert, key = _smtp_readable(s, "tls_cert", base), _smtp_readable(s, "tls_key", base)
+    if (cert is None) != (key is None):
+        missing = "tls_key" if key is None else "tls_cert"
+        raise ConfigError(s.path, s.key(missing), "is needed with "
+                          f"{'tls_cert' if missing == 'tls_key' else 'tls_key'}")
+    if cert is None or key is None:
+        return None, None
+    if b"-----BEGIN CERTIFICATE-----" not in cert.read_bytes():
+        raise ConfigError(s.path, s.key("tls_cert"), f"{cert} is not a PEM certificate")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key, password=b"")
+    except ssl.SSLError as exc:
+        raise ConfigError(s.path, s.key("tls_key"), f"{key} is not an unencrypted PEM key "
+                          f"matching tls_cert ({exc.reason or exc})") from None
+    return cert, key
+
+
+def _smtp_networks(s: _Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    import ipaddress
+
+    value = s.data.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(s.path, s.key(key), "must be a list of CIDR strings")
+    try:
+        return tuple(str(ipaddress.ip_network(v.strip(), strict=False)) for v in value)
+    except ValueError as exc:
+        raise ConfigError(s.path, s.key(key), f"not a network: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
 class ImapSettings:
     host: str
-    port: int = 993
-    tls: str = "implicit"  # implicit | starttls
-    ca_file: Path | None = None
+    port: int = 993  # 143 by default with tls = "starttls"
+    tls: str = "implicit"  # implicit | starttls; there is no plain-text mode
+    ca_file: Path | None = None  # None: the system's CAs; verification is never off
     username: str = ""
-    password_file: Path | None = None
+    auth: str = "password"  # password | xoauth2 (Microsoft 365, Gmail)
+    password_file: Path | None = None  # read at each login, so rotation needs no restart
+    password_env: str = ""  # name of an environment variable holding the password
+    oauth2_token_file: Path | None = None  # kept fresh by an external OAuth helper
+    oauth2_token_command: tuple[str, ...] = ()  # argv, run without a shell; stdout = token
     folder: str = "INBOX"
     processed_folder: str = "Processed"
+    after: str = "move"  # move | flag: what happens to a message once it is stored
+    processed_flag: str = "$Processed"  # the keyword set in flag mode
+    idle: bool = True  # IDLE when offered, else poll every poll_interval
+    poll_interval: timedelta = timedelta(seconds=60)
+    batch_size: int = 50  # messages fetched and committed together
+    timeout: timedelta = timedelta(seconds=30)  # connect and read timeout
+    retry_initial: timedelta = timedelta(seconds=2)  # first backoff step after a failure
+    retry_max: timedelta = timedelta(minutes=5)  # backoff ceiling
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +261,10 @@ class _Section:
             raise ConfigError(self.path, self.key(key), f"must be a string, not {value!r}")
         return value
 
-    def int(self, key: str, default: int, low: int = 0, high: int = 2**31) -> int:
+    def int(
+        self, key: builtins.str, default: builtins.int, low: builtins.int = 0,
+        high: builtins.int = 2**31,
+    ) -> builtins.int:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigError(
@@ -164,19 +272,21 @@ class _Section:
             )
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise ConfigError(self.path, self.key(key), f"must be true or false, not {value!r}")
         return value
 
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, key: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.str:
         value = self.str(key, default)
         if value not in choices:
             raise ConfigError(self.path, self.key(key), f"must be one of {choices}, not {value!r}")
         return value
 
-    def path_or_none(self, key: str, base: Path) -> Path | None:
+    def path_or_none(self, key: builtins.str, base: Path) -> Path | None:
         value = self.data.get(key)
         if value is None:
             return None
@@ -184,7 +294,7 @@ class _Section:
             raise ConfigError(self.path, self.key(key), "must be a file path")
         return (base / value) if not Path(value).is_absolute() else Path(value)
 
-    def unknown(self, known: set[str]) -> None:
+    def unknown(self, known: set[builtins.str]) -> None:
         extra = sorted(set(self.data) - known)
         if extra:
             raise ConfigError(self.path, self.key(extra[0]), "unknown key")
@@ -232,17 +342,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         raise ConfigError(src, "database.url", f"unsupported database URL {url!r}")
     cat = _Section(src, "catalog", data.get("catalog", {}))
     cat.unknown({"path"})
-    sm = _Section(src, "smtp", data.get("smtp", {}))
-    sm.unknown({"host", "port", "lmtp", "max_message_size", "aliases"})
-    smtp = SmtpSettings(
-        host=sm.str("host", "127.0.0.1"),
-        port=sm.int("port", 2525, 0, 65535),
-        lmtp=sm.bool("lmtp", False),
-        max_message_size=parse_size(sm.data.get("max_message_size", "25MB"), path=src,
-                                    key="smtp.max_message_size"),
-        aliases=tuple(_email(_Section(src, "smtp", {"aliases": a}), "aliases", a)
-                      for a in _list(sm, "aliases")),
-    )
+    smtp = _smtp(_Section(src, "smtp", data.get("smtp", {})), base)
     imaps = tuple(_imap(_Section(src, f"imap[{i}]", d), base)
                   for i, d in enumerate(_list(top, "imap")))
     ob = _Section(src, "outbound", data.get("outbound", {}))
@@ -280,6 +380,8 @@ def _gateway(s: _Section, base: Path) -> GatewaySettings:
     s.unknown({"address", "secret_file", "locale", "timezone", "tag_prefix",
                "reopen_window", "data_dir"})
     data_dir = s.path_or_none("data_dir", base) or Path("var")
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
+
     tz = s.str("timezone", "Asia/Tokyo")
     try:
         ZoneInfo(tz)
@@ -318,6 +420,8 @@ def _secret(s: _Section, secret_file: Path | None, data_dir: Path) -> bytes:
         return value
     generated = data_dir / "secret"
     if not generated.exists():
+        import secrets
+
         generated.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -326,20 +430,105 @@ def _secret(s: _Section, secret_file: Path | None, data_dir: Path) -> bytes:
 
 
 def _imap(s: _Section, base: Path) -> ImapSettings:
-    s.unknown({"host", "port", "tls", "ca_file", "username", "password_file", "folder",
-               "processed_folder"})
-    if "host" not in s.data:
-        raise ConfigError(s.path, s.key("host"), "is required")
+    s.unknown({"host", "port", "tls", "ca_file", "username", "auth", "password_file",
+               "password_env", "oauth2_token_file", "oauth2_token_command", "folder",
+               "processed_folder", "after", "processed_flag", "idle", "poll_interval",
+               "batch_size", "timeout", "retry_initial", "retry_max"})
+    for required in ("host", "username"):
+        if not s.data.get(required):
+            raise ConfigError(s.path, s.key(required), "is required")
+    tls = s.choice("tls", "implicit", ("implicit", "starttls"))
+    folder, after = s.str("folder", "INBOX"), s.choice("after", "move", ("move", "flag"))
+    processed = s.str("processed_folder", "Processed")
+    if after == "move" and processed.strip().lower() == folder.strip().lower():
+        raise ConfigError(s.path, s.key("processed_folder"), "must differ from folder")
+    retry_initial = _imap_duration(s, "retry_initial", "2s")
+    auth, password_file, password_env, token_file, token_command = _imap_credentials(s, base)
     return ImapSettings(
         host=s.str("host", ""),
-        port=s.int("port", 993, 1, 65535),
-        tls=s.choice("tls", "implicit", ("implicit", "starttls")),
-        ca_file=s.path_or_none("ca_file", base),
+        port=s.int("port", 993 if tls == "implicit" else 143, 1, 65535),
+        tls=tls,
+        ca_file=_imap_ca_file(s, base),
         username=s.str("username", ""),
-        password_file=s.path_or_none("password_file", base),
-        folder=s.str("folder", "INBOX"),
-        processed_folder=s.str("processed_folder", "Processed"),
+        auth=auth,
+        password_file=password_file,
+        password_env=password_env,
+        oauth2_token_file=token_file,
+        oauth2_token_command=token_command,
+        folder=folder,
+        processed_folder=processed,
+        after=after,
+        processed_flag=_imap_flag(s),
+        idle=s.bool("idle", True),
+        poll_interval=_imap_duration(s, "poll_interval", "60s"),
+        batch_size=s.int("batch_size", 50, 1, 1000),
+        timeout=_imap_duration(s, "timeout", "30s"),
+        retry_initial=retry_initial,
+        retry_max=max(_imap_duration(s, "retry_max", "5m"), retry_initial),
     )
+
+
+def _imap_duration(s: _Section, key: str, default: str) -> timedelta:
+    value = parse_duration(s.data.get(key, default), path=s.path, key=s.key(key))
+    if value <= timedelta(0):
+        raise ConfigError(s.path, s.key(key), "must be longer than 0s")
+    return value
+
+
+def _imap_ca_file(s: _Section, base: Path) -> Path | None:
+    """Checked at start: a typo must not surface as "certificate not trusted" later."""
+    path = s.path_or_none("ca_file", base)
+    if path is not None and not path.is_file():
+        raise ConfigError(s.path, s.key("ca_file"), f"no such file: {path}")
+    return path
+
+
+def _imap_flag(s: _Section) -> str:
+    """A keyword (``$Processed``) or a harmless system flag; never ``\\Deleted``."""
+    flag = s.str("processed_flag", "$Processed")
+    if not re.fullmatch(r"\$?[A-Za-z0-9_][A-Za-z0-9_.-]*|\\(Seen|Flagged|Answered)", flag):
+        raise ConfigError(s.path, s.key("processed_flag"),
+                          f"not an IMAP keyword: {flag!r} (use e.g. '$Processed')")
+    return flag
+
+
+def _imap_credentials(
+    s: _Section, base: Path
+) -> tuple[str, Path | None, str, Path | None, tuple[str, ...]]:
+    """Where the secret comes from, checked for completeness but not read yet.
+
+    Reading happens at each login (tokens expire, passwords rotate), and other
+    commands that load this config must not need access to the mailbox secret.
+    """
+    auth = s.choice("auth", "password", ("password", "xoauth2"))
+    env = s.str("password_env", "")
+    if env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+        raise ConfigError(s.path, s.key("password_env"), f"not a variable name: {env!r}")
+    password_file = s.path_or_none("password_file", base)
+    token_file = s.path_or_none("oauth2_token_file", base)
+    token_command = _imap_command(s, "oauth2_token_command")
+    if auth == "password" and not (password_file or env):
+        raise ConfigError(s.path, s.key("password_file"),
+                          'auth = "password" needs password_file or password_env')
+    if auth == "xoauth2" and (token_file is None) == (not token_command):
+        raise ConfigError(s.path, s.key("oauth2_token_file"), 'auth = "xoauth2" needs exactly '
+                          "one of oauth2_token_file and oauth2_token_command")
+    return auth, password_file, env, token_file, token_command
+
+
+def _imap_command(s: _Section, key: str) -> tuple[str, ...]:
+    """A list of arguments, or one string split like a shell would (but run without one)."""
+    import shlex
+
+    value = s.data.get(key, [])
+    if isinstance(value, str):
+        try:
+            value = shlex.split(value)
+        except ValueError as exc:
+            raise ConfigError(s.path, s.key(key), f"cannot split: {exc}") from None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(s.path, s.key(key), "must be a command: a string or a list of strings")
+    return tuple(value)
 
 
 def _member(s: _Section) -> Member:

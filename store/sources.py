@@ -1,0 +1,89 @@
+"""Per-source bookmarks: where an IMAP folder was read up to, and how it last went.
+
+The bookmark is written in the same transaction as the inbox rows it covers,
+so "stored" and "read up to here" can never disagree after a crash. Functions
+take a session and never commit; the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import InboxRow, SourceState
+
+
+@dataclass(frozen=True, slots=True)
+class Bookmark:
+    uidvalidity: int | None  # None: this source was never read
+    last_uid: int  # every UID up to this one is stored (under this UIDVALIDITY)
+
+
+def bookmark(session: Session, source: str) -> Bookmark:
+    row = _get(session, source)
+    if row is None:
+        return Bookmark(None, 0)
+    return Bookmark(row.uidvalidity, row.last_uid)
+
+
+def advance(
+    session: Session, source: str, *, uidvalidity: int, last_uid: int, now: datetime
+) -> None:
+    """Move the bookmark forward (never back) and note the success."""
+    row = _get_or_create(session, source, now)
+    if row.uidvalidity != uidvalidity:
+        row.uidvalidity, row.last_uid = uidvalidity, 0
+    row.last_uid = max(row.last_uid, last_uid)
+    _succeeded(row, now)
+
+
+def touch(session: Session, source: str, *, now: datetime) -> None:
+    """A successful pass that moved no bookmark (nothing new, or a rescan going on)."""
+    _succeeded(_get_or_create(session, source, now), now)
+
+
+def record_error(session: Session, source: str, error: str, *, now: datetime) -> None:
+    """Kept for ``status``: what went wrong last, until the next success clears it."""
+    row = _get_or_create(session, source, now)
+    row.last_error, row.updated_at = error[:2000], now
+
+
+def last_error(session: Session, source: str) -> str:
+    row = _get(session, source)
+    return row.last_error if row is not None else ""
+
+
+def stored_message_id(session: Session, ref_prefix: str, message_id: str) -> int | None:
+    """An inbox row with this Message-ID that came from the source ``ref_prefix`` names.
+
+    Used while a folder is rescanned after a UIDVALIDITY change, when the server
+    may hand out the same messages with rewritten bytes.
+    """
+    stmt = (
+        select(InboxRow.id)
+        .where(InboxRow.message_id == message_id)
+        .where(InboxRow.source_ref.startswith(ref_prefix, autoescape=True))
+        .order_by(InboxRow.id)
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def _succeeded(row: SourceState, now: datetime) -> None:
+    row.last_success_at, row.last_error, row.updated_at = now, "", now
+
+
+def _get(session: Session, source: str) -> SourceState | None:
+    return session.scalars(select(SourceState).where(SourceState.source == source)).first()
+
+
+def _get_or_create(session: Session, source: str, now: datetime) -> SourceState:
+    row = _get(session, source)
+    if row is None:
+        row = SourceState(source=source, last_uid=0, last_error="", updated_at=now)
+        session.add(row)
+        session.flush()
+    return row

@@ -1,0 +1,536 @@
+"""The IMAP poller against a real Dovecot: read once, completely, never twice.
+
+A private Dovecot (tests/dovecot.py) serves every test; each test gets its own
+mailbox user. Tests about the database run on SQLite and, where reachable,
+PostgreSQL; the protocol-only ones on SQLite alone to keep the file quick.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App
+from gateway.errors import TransientError
+from gateway.receive.backoff import backoff_delay
+from gateway.receive.imap import ImapError, ImapPoller, account_key
+from gateway.receive.imap_auth import CredentialError, load_credentials
+from gateway.settings import ImapSettings
+from store import sources
+from store.db import make_engine, session_factory, transaction
+from store.models import InboxRow
+from tests.dovecot import PASSWORD, Certs, Dovecot, free_port, make_certs, missing_reason
+from tests.helpers import all_tickets
+from tests.mails import mail
+
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+# -- fixtures ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    return make_certs(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture(scope="module")
+def dovecot(certs: Certs) -> Iterator[Dovecot]:
+    server = Dovecot(certs)
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def own_dovecot(certs: Certs) -> Iterator[Dovecot]:
+    """A server of this test's own, to stop and start again."""
+    server = Dovecot(certs)
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def user(dovecot: Dovecot) -> str:
+    return dovecot.add_user()
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def poller(app: App, account: ImapSettings, **kwargs: Any) -> ImapPoller:
+    return ImapPoller(account, app.settings, app.sessions, app.clock, **kwargs)
+
+
+def rows(app: App) -> list[InboxRow]:
+    with transaction(app.sessions) as s:
+        return list(s.scalars(select(InboxRow).order_by(InboxRow.id)))
+
+
+def append(server: Dovecot, user: str, *raws: bytes, folder: str = "INBOX") -> None:
+    with server.client(user) as c:
+        for raw in raws:
+            c.append(folder, raw)
+
+
+def folder_uids(server: Dovecot, user: str, folder: str = "INBOX") -> list[int]:
+    with server.client(user) as c:
+        if not c.folder_exists(folder):
+            return []
+        c.select_folder(folder, readonly=True)
+        return sorted(c.search("ALL"))
+
+
+def flags(server: Dovecot, user: str, folder: str = "INBOX") -> dict[int, set[bytes]]:
+    with server.client(user) as c:
+        c.select_folder(folder, readonly=True)
+        fetched = c.fetch(c.search("ALL"), ["FLAGS"])
+        return {uid: set(data[b"FLAGS"]) for uid, data in fetched.items()}
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@contextmanager
+def running(p: ImapPoller) -> Iterator[threading.Event]:
+    """run() in a thread, as the daemon does; it must stop within 2 seconds."""
+    stop = threading.Event()
+    thread = threading.Thread(target=p.run, args=(stop,), name="imap-test")
+    thread.start()
+    try:
+        yield stop
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def stops_promptly(p: ImapPoller) -> float:
+    """Seconds run() needs to return after its stop event is set."""
+    stop = threading.Event()
+    thread = threading.Thread(target=p.run, args=(stop,))
+    thread.start()
+    assert wait_for(lambda: p.status.idles >= 1, 5)
+    started = time.monotonic()
+    stop.set()
+    thread.join(timeout=5)
+    return time.monotonic() - started
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def test_mail_appended_before_start_becomes_tickets(app: App, dovecot: Dovecot, user: str) -> None:
+    append(dovecot, user, mail("VPN broken"), mail("Printer on fire"))
+    account = dovecot.account(user)
+    assert not folder_uids(dovecot, user, "Processed")
+
+    p = poller(app, account)
+    assert p.poll_once() == 2
+    assert p.poll_once() == 0
+    p.close()
+
+    stored = rows(app)
+    assert [r.source for r in stored] == ["imap", "imap"]
+    assert stored[0].source_ref.startswith(f"{account_key(account)}/")
+    assert stored[0].source_ref.endswith("/1")
+    app.runner.process_pending()
+    assert sorted(t["subject"] for t in all_tickets(app)) == ["Printer on fire", "VPN broken"]
+    assert folder_uids(dovecot, user) == []  # the processed folder was created, and holds them
+    assert len(folder_uids(dovecot, user, "Processed")) == 2
+
+
+def test_append_while_idling_is_a_ticket_within_two_seconds(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    append(dovecot, user, mail("before start"))
+    nudges: list[int] = []
+    p = poller(app, dovecot.account(user), on_stored=lambda: nudges.append(1))
+    with running(p):
+        assert wait_for(lambda: p.status.idles >= 1, 5)  # caught up, now idling
+        assert len(rows(app)) == 1
+        appended = time.monotonic()
+        append(dovecot, user, mail("while idling"))
+        assert wait_for(lambda: len(rows(app)) == 2, 2.0)
+        assert time.monotonic() - appended < 2.0
+    assert len(nudges) == 2  # the daemon's runner is nudged after each committed batch
+    app.runner.process_pending()
+    assert sorted(t["subject"] for t in all_tickets(app)) == ["before start", "while idling"]
+
+
+@sqlite_only
+def test_batches_are_committed_and_announced_one_at_a_time(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    append(dovecot, user, *(mail(f"request {n}") for n in range(5)))
+    batches: list[int] = []
+    with poller(
+        app, dovecot.account(user, batch_size=2), on_stored=lambda: batches.append(len(rows(app)))
+    ) as p:
+        assert p.poll_once() == 5
+    assert batches == [2, 4, 5]  # each nudge comes after its batch is committed
+
+
+def test_restart_resumes_without_duplicates(app: App, dovecot: Dovecot, user: str) -> None:
+    append(dovecot, user, mail("first"))
+    first = poller(app, dovecot.account(user))
+    assert first.poll_once() == 1
+    first.close()
+    append(dovecot, user, mail("second"))
+    second = poller(app, dovecot.account(user))
+    assert second.poll_once() == 1
+    second.close()
+    assert [r.source_ref.rsplit("/", 1)[1] for r in rows(app)] == ["1", "2"]
+
+
+def test_crash_between_commit_and_move_neither_loses_nor_duplicates(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    append(dovecot, user, mail("stored, then the lights went out"))
+
+    def power_cut() -> None:
+        raise RuntimeError("power cut")
+
+    crashing = poller(app, dovecot.account(user), on_stored=power_cut)
+    with pytest.raises(RuntimeError):
+        crashing.poll_once()  # committed, not yet moved
+    crashing.close()
+    assert len(rows(app)) == 1
+    assert folder_uids(dovecot, user) == [1]
+
+    again = poller(app, dovecot.account(user))
+    assert again.poll_once() == 0
+    again.close()
+    assert len(rows(app)) == 1
+    assert folder_uids(dovecot, user) == []
+    assert len(folder_uids(dovecot, user, "Processed")) == 1
+
+
+@sqlite_only
+def test_flag_mode_leaves_messages_in_place_and_never_rereads_them(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    append(dovecot, user, mail("one"), mail("two"))
+    p = poller(app, dovecot.account(user, after="flag"))
+    assert p.poll_once() == 2
+    assert all(b"$Processed" in f for f in flags(dovecot, user).values())
+    assert not folder_uids(dovecot, user, "Processed")  # nothing created in flag mode
+
+    with dovecot.client(user) as someone:  # another client clears our flag
+        someone.select_folder("INBOX")
+        someone.remove_flags([1], ["$Processed"])
+    assert p.poll_once() == 0
+    p.close()
+    assert b"$Processed" in flags(dovecot, user)[1]  # put back, not reprocessed
+    assert len(rows(app)) == 2
+
+
+@sqlite_only
+def test_people_reading_the_mailbox_cause_no_miss_and_no_reprocessing(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    append(dovecot, user, mail("read by a person first"), mail("left unread"))
+    with dovecot.client(user) as person:
+        person.select_folder("INBOX")
+        person.fetch([1], ["BODY[]"])  # opening it sets \Seen
+    assert b"\\Seen" in flags(dovecot, user)[1]
+
+    p = poller(app, dovecot.account(user, after="flag"))
+    assert p.poll_once() == 2  # \Seen does not mean "processed"
+    assert b"\\Seen" not in flags(dovecot, user)[2]  # BODY.PEEK[]: still unread for people
+
+    with dovecot.client(user) as person:
+        person.select_folder("INBOX")
+        person.remove_flags([1], ["\\Seen"])
+        person.add_flags([2], ["\\Seen", "\\Flagged"])
+    assert p.poll_once() == 0
+    p.close()
+    assert len(rows(app)) == 2
+
+
+def test_changed_uidvalidity_rescans_without_duplicates(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    one, two = mail("one", message_id="<one@customer.test>"), mail("two")
+    with dovecot.client(user) as c:
+        c.create_folder("Support")
+    append(dovecot, user, one, two, folder="Support")
+    account = dovecot.account(user, folder="Support", after="flag")
+    p = poller(app, account)
+    assert p.poll_once() == 2
+    p.close()
+
+    with dovecot.client(user) as c:  # the folder is rebuilt, as after a server migration
+        c.delete_folder("Support")
+        c.create_folder("Support")
+    rewritten = b"X-Migrated: yes\r\n" + one  # same Message-ID, other bytes
+    append(dovecot, user, rewritten, two, mail("three"), folder="Support")
+
+    p = poller(app, account)
+    assert p.poll_once() == 1  # only "three"
+    assert p.poll_once() == 0
+    p.close()
+    assert len(rows(app)) == 3
+    with transaction(app.sessions) as s:
+        mark = sources.bookmark(s, f"imap:{account_key(account)}")
+    with dovecot.client(user) as c:
+        assert mark.uidvalidity == c.select_folder("Support")[b"UIDVALIDITY"]
+    assert mark.last_uid == 3
+
+
+# -- connections ---------------------------------------------------------------------
+
+
+@sqlite_only
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_tls_with_the_configured_ca(app: App, dovecot: Dovecot, user: str, tls: str) -> None:
+    append(dovecot, user, mail(f"over {tls}"))
+    p = poller(app, dovecot.account(user, tls=tls))
+    assert p.poll_once() == 1
+    p.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_untrusted_certificate_is_refused_with_a_clear_error(
+    app: App, dovecot: Dovecot, user: str, tls: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    append(dovecot, user, mail("must stay"))
+    account = dovecot.account(user, tls=tls, ca_file=dovecot.certs.untrusted_ca)
+    with pytest.raises(
+        ImapError,
+        match=r"TLS certificate of 127\.0\.0\.1:\d+ is not trusted.*"
+        r"set ca_file",
+    ):
+        poller(app, account).poll_once()
+
+    p = poller(app, account)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert wait_for(lambda: p.status.connect_attempts >= 3, 5)
+    refused = [r for r in caplog.records if "not trusted" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].levelno == logging.ERROR  # once, not per retry
+    assert folder_uids(dovecot, user) == [1] and rows(app) == []
+
+
+@sqlite_only
+def test_xoauth2_with_a_token_file_or_a_token_command(
+    app: App, dovecot: Dovecot, user: str, tmp_path: Path
+) -> None:
+    token = tmp_path / "token"
+    token.write_text(PASSWORD + "\n")  # this Dovecot checks the bearer token like a password
+    append(dovecot, user, mail("via token file"))
+    from_file = dovecot.account(user, auth="xoauth2", password_file=None, oauth2_token_file=token)
+    with poller(app, from_file) as p:
+        assert p.poll_once() == 1
+
+    append(dovecot, user, mail("via token command"))
+    command = (sys.executable, "-c", f"print(open({str(token)!r}).read())")
+    from_command = dovecot.account(
+        user, auth="xoauth2", password_file=None, oauth2_token_command=command
+    )
+    with poller(app, from_command) as p:
+        assert p.poll_once() == 1
+
+
+@sqlite_only
+def test_server_without_move_gets_copy_delete_expunge(app: App, dovecot: Dovecot) -> None:
+    old = dovecot.add_user(legacy=True)  # no MOVE, UIDPLUS, IDLE
+    append(dovecot, old, mail("old server"))
+    p = poller(app, dovecot.account(old, processed_folder="Done"))
+    assert p.poll_once() == 1
+    p.close()
+    assert folder_uids(dovecot, old) == []
+    assert folder_uids(dovecot, old, "Done") == [1]
+
+
+# -- waiting -------------------------------------------------------------------------
+
+
+@sqlite_only
+def test_polls_at_the_interval_when_idle_is_off(app: App, dovecot: Dovecot, user: str) -> None:
+    p = poller(app, dovecot.account(user, idle=False, poll_interval=timedelta(seconds=0.2)))
+    with running(p):
+        assert wait_for(lambda: p.status.connected, 5)
+        append(dovecot, user, mail("polled"))
+        assert wait_for(lambda: len(rows(app)) == 1, 2)
+    assert p.status.idles == 0
+
+
+@sqlite_only
+def test_idle_is_renewed_and_stop_is_prompt(app: App, dovecot: Dovecot, user: str) -> None:
+    p = poller(app, dovecot.account(user), idle_renew=timedelta(seconds=0.3))
+    with running(p):
+        assert wait_for(lambda: p.status.idles >= 3, 3)
+        append(dovecot, user, mail("after renewals"))
+        assert wait_for(lambda: len(rows(app)) == 1, 2)
+    assert stops_promptly(poller(app, dovecot.account(user))) < 2
+
+
+# -- failures ------------------------------------------------------------------------
+
+
+@sqlite_only
+def test_stopped_server_is_retried_with_backoff_and_picked_up_again(
+    app: App, own_dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = own_dovecot.add_user()
+    p = poller(app, own_dovecot.account(user))  # backoff 0.1 s doubling up to 0.4 s
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert wait_for(lambda: p.status.idles >= 1, 5)
+        own_dovecot.stop()
+        assert wait_for(lambda: p.status.failures >= 1, 3)
+        before = p.status.connect_attempts
+        time.sleep(2.0)
+        attempts = p.status.connect_attempts - before
+        assert 2 <= attempts <= 15, attempts  # retrying, and no busy loop
+
+        own_dovecot.start()
+        append(own_dovecot, user, mail("after the outage"))
+        assert wait_for(lambda: len(rows(app)) == 1, 5)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("connection refused (is the server down?)" in m for m in messages) == 1
+    assert any("working again" in m for m in messages)
+
+
+@sqlite_only
+def test_one_failing_account_does_not_stop_the_others(
+    app: App, dovecot: Dovecot, user: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = dovecot.account(dovecot.add_user(), port=free_port())  # nothing listens there
+    failing, working = poller(app, down), poller(app, dovecot.account(user))
+    append(dovecot, user, mail("still served"))
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(failing), running(working):
+        assert wait_for(lambda: len(rows(app)) == 1, 5)
+        assert wait_for(lambda: failing.status.failures >= 3, 5)
+        append(dovecot, user, mail("and served again"))
+        assert wait_for(lambda: len(rows(app)) == 2, 2)
+    refused = [r.getMessage() for r in caplog.records if "connection refused" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].startswith(f"imap {account_key(down)}: ")
+    with transaction(app.sessions) as s:
+        assert "connection refused" in sources.last_error(s, f"imap:{account_key(down)}")
+
+
+@sqlite_only
+def test_refused_login_is_reported_clearly(app: App, own_dovecot: Dovecot, tmp_path: Path) -> None:
+    """On a server of its own: Dovecot slows down logins from an IP after a failure."""
+    user = own_dovecot.add_user()
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not the password\n")
+    with pytest.raises(
+        ImapError,
+        match=rf"login as '{user}' refused by 127\.0\.0\.1:\d+: "
+        r"\[AUTHENTICATIONFAILED\]",
+    ):
+        poller(app, own_dovecot.account(user, password_file=wrong)).poll_once()
+
+
+@contextmanager
+def database_outage(db_url: str) -> Iterator[Any]:
+    """Sessions on a database that is locked (SQLite) or unreachable (PostgreSQL)."""
+    if db_url.startswith("sqlite"):
+        holder = sqlite3.connect(db_url.split("///", 1)[1], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        engine = make_engine(db_url, busy_timeout_ms=100)
+        try:
+            yield session_factory(engine)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+            engine.dispose()
+    else:
+        engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/gone")
+        yield session_factory(engine)
+        engine.dispose()
+
+
+def test_message_that_cannot_be_stored_stays_in_the_folder(
+    app: App, dovecot: Dovecot, user: str, db_url: str
+) -> None:
+    append(dovecot, user, mail("database is down"))
+    with database_outage(db_url) as broken:
+        p = ImapPoller(dovecot.account(user), app.settings, broken, app.clock)
+        with pytest.raises(TransientError):
+            p.poll_once()
+        p.close()
+    assert folder_uids(dovecot, user) == [1]
+    assert rows(app) == []
+
+    p = poller(app, dovecot.account(user))
+    assert p.poll_once() == 1
+    p.close()
+    assert folder_uids(dovecot, user) == []
+
+
+# -- pure parts ----------------------------------------------------------------------
+
+
+def test_backoff_grows_is_capped_and_jittered() -> None:
+    first, cap = timedelta(seconds=1), timedelta(seconds=60)
+    assert [backoff_delay(n, first, cap, 0.999999) for n in (1, 2, 3)] == pytest.approx(
+        [1, 2, 4], abs=1e-3
+    )
+    assert backoff_delay(20, first, cap, 0.0) == 30  # never below half a step
+    assert backoff_delay(20, first, cap, 0.999999) == pytest.approx(60, abs=1e-3)
+    assert backoff_delay(0, first, cap, 0.5) == 0
+
+
+def test_credentials_come_from_env_file_or_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = ImapSettings(host="imap.example.test", username="support@example.test")
+    monkeypatch.setenv("TG_IMAP_PASSWORD", "from env")
+    assert (
+        load_credentials(
+            ImapSettings(host="h", username="u", password_env="TG_IMAP_PASSWORD")
+        ).secret
+        == "from env"
+    )
+    secret_file = tmp_path / "pw"
+    secret_file.write_text(" spaced secret \n")
+    creds = load_credentials(ImapSettings(host="h", username="u", password_file=secret_file))
+    assert creds.secret == " spaced secret "
+    assert "spaced" not in repr(creds)
+
+    failing = ImapSettings(
+        host="h",
+        username="u",
+        auth="xoauth2",
+        oauth2_token_command=(sys.executable, "-c", "import sys; sys.exit('token expired')"),
+    )
+    with pytest.raises(CredentialError, match="exited with 1: token expired"):
+        load_credentials(failing)
+    with pytest.raises(CredentialError, match="printed no token"):
+        load_credentials(
+            ImapSettings(
+                host="h",
+                username="u",
+                auth="xoauth2",
+                oauth2_token_command=(sys.executable, "-c", ""),
+            )
+        )
+    with pytest.raises(CredentialError, match="TG_UNSET"):
+        load_credentials(ImapSettings(host="h", username="u", password_env="TG_UNSET"))
+    with pytest.raises(CredentialError, match="cannot read password_file"):
+        load_credentials(ImapSettings(host="h", username="u", password_file=tmp_path / "no"))
+    assert base.auth == "password"
