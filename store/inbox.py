@@ -6,30 +6,22 @@ Functions take a session and never commit; the caller's unit of work does.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
-from store.models import InboxRow
-
-_MID = re.compile(rb"^message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
+from gateway.pipeline.sniff import header_message_id
+from store.models import InboxRow, Message
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
     inbox_id: int
     duplicate: bool  # the same bytes were already stored: nothing new written
-
-
-def header_message_id(raw: bytes) -> str | None:
-    """The Message-ID from the header block, cheaply, without a MIME parse."""
-    head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
-    m = _MID.search(head)
-    return m.group(1).decode("ascii", "replace")[:998] if m else None
 
 
 def accept(
@@ -64,6 +56,79 @@ def accept(
     return Accepted(row.id, duplicate=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message for :func:`accept_many`, as its source received it."""
+
+    raw: bytes
+    source: str
+    source_ref: str = ""
+    envelope_from: str | None = None
+    envelope_to: Sequence[str] = ()
+
+
+def accept_many(
+    session: Session, items: Sequence[Incoming], *, now: datetime, by_message_id: bool = False
+) -> list[Accepted]:
+    """:func:`accept` for a batch: one lookup and one multi-row INSERT, not one per message.
+
+    The SMTP writer commits whatever sessions are waiting in one transaction;
+    statements built once and run as Core keep the Python work per batch small.
+    ``by_message_id``: an inbound Message-ID already on a ticket is a duplicate
+    too, for a resend through another relay (other bytes, same Message-ID).
+    That looks in ``messages``, which has a unique index on message_id;
+    ``inbox.message_id`` has none, and a lookup there reads every raw message.
+    """
+    digests = [hashlib.sha256(item.raw).hexdigest() for item in items]
+    mids = [header_message_id(item.raw) for item in items]
+    keys = [[("d", d)] + ([("m", m)] if by_message_id and m else [])
+            for d, m in zip(digests, mids, strict=True)]
+    known = _stored(session, digests, [m for m in mids if m] if by_message_id else [])
+    new_rows: list[dict[str, object]] = []
+    in_batch: dict[tuple[str, str], int] = {}  # key of a new row → its index in new_rows
+    plan: list[Accepted | tuple[int, bool]] = []  # stored already, or (new row, duplicate)
+    for item, digest, mid, mine in zip(items, digests, mids, keys, strict=True):
+        stored = next((known[k] for k in mine if k in known), None)
+        index = next((in_batch[k] for k in mine if k in in_batch), None)
+        if stored is not None:
+            plan.append(Accepted(stored, duplicate=True))
+        elif index is not None:
+            plan.append((index, True))
+        else:
+            in_batch.update(dict.fromkeys(mine, len(new_rows)))
+            plan.append((len(new_rows), False))
+            new_rows.append(_row_values(item, digest, mid, now))
+    ids = session.connection().execute(_INSERT, new_rows).scalars().all() if new_rows else []
+    return [p if isinstance(p, Accepted) else Accepted(ids[p[0]], p[1]) for p in plan]
+
+
+def _stored(session: Session, digests: list[str],
+            message_ids: list[str]) -> dict[tuple[str, str], int]:
+    """Stored digests ("d") and inbound Message-IDs ("m") with their inbox ids, in one query."""
+    rows = session.connection().execute(_LOOKUP, {"digests": digests, "ids": message_ids})
+    return {(row[0], row[1]): row[2] for row in rows if row[2] is not None}
+
+
+def _row_values(item: Incoming, digest: str, message_id: str | None,
+                now: datetime) -> dict[str, object]:
+    return {
+        "source": item.source, "source_ref": item.source_ref[:512],
+        "envelope_from": item.envelope_from, "envelope_to": list(item.envelope_to),
+        "raw": item.raw, "raw_sha256": digest, "size": len(item.raw), "received_at": now,
+        "state": "pending", "message_id": message_id, "reason": "", "error": "", "attempts": 0,
+    }
+
+
+# Built once and run on the session's Connection (Core): the batch path stays lean.
+_LOOKUP: CompoundSelect[str, str, int | None] = union_all(
+    select(literal("d"), InboxRow.raw_sha256, InboxRow.id).where(
+        InboxRow.raw_sha256.in_(bindparam("digests", expanding=True))),
+    select(literal("m"), Message.message_id, Message.inbox_id).where(
+        Message.direction == "in", Message.message_id.in_(bindparam("ids", expanding=True))),
+)
+_INSERT = insert(InboxRow).returning(InboxRow.id, sort_by_parameter_order=True)
+
+
 def claim_pending(session: Session, now: datetime, limit: int = 50) -> list[int]:
     """Ids of rows due for processing, locked so another instance skips them."""
     stmt = (
@@ -77,14 +142,48 @@ def claim_pending(session: Session, now: datetime, limit: int = 50) -> list[int]
     return list(session.scalars(stmt))
 
 
-def lock_row(session: Session, inbox_id: int) -> InboxRow | None:
-    """The row, locked for this transaction, if it is still pending."""
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    """What the pipeline needs of an inbox row: plain values, not an ORM object."""
+
+    id: int
+    raw: bytes
+    source: str
+    envelope_from: str | None
+    envelope_to: tuple[str, ...]
+    message_id: str | None
+
+
+def claim_row(session: Session, inbox_id: int) -> PendingRow | None:
+    """The row, locked for this transaction (skipped if another runner holds it),
+    if it is still pending."""
+    t = InboxRow.__table__
     stmt = (
-        select(InboxRow)
-        .where(InboxRow.id == inbox_id, InboxRow.state == "pending")
+        select(t.c.id, t.c.raw, t.c.source, t.c.envelope_from, t.c.envelope_to, t.c.message_id)
+        .where(t.c.id == inbox_id, t.c.state == "pending")
         .with_for_update(skip_locked=True)
     )
-    return session.scalars(stmt).first()
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    return PendingRow(found.id, found.raw, found.source, found.envelope_from,
+                      tuple(found.envelope_to or ()), found.message_id)
+
+
+def set_disposition(
+    session: Session, inbox_id: int, state: str, reason: str, now: datetime,
+    ticket_id: int | None = None, error: str | None = None,
+) -> None:
+    """Record how processing ended; counts the attempt."""
+    values: dict[str, object] = {
+        "state": state, "reason": reason[:2000], "processed_at": now,
+        "attempts": InboxRow.attempts + 1,
+    }
+    if ticket_id is not None:
+        values["ticket_id"] = ticket_id
+    if error is not None:
+        values["error"] = error
+    session.execute(update(InboxRow).where(InboxRow.id == inbox_id).values(**values))
 
 
 def list_rows(session: Session, state: str | None = None, limit: int = 200) -> list[InboxRow]:

@@ -53,6 +53,7 @@ def header_message_id(raw: bytes) -> str | None:
 
     Sources record it on the inbox row at accept time, before any parsing.
     """
-    head = raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+    head = raw[: min(ends)] if ends else raw  # no split(): it would copy the whole body
     m = _MESSAGE_ID.search(head)
     return m.group(1).decode("ascii", "replace")[:998] if m else None

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.clock import Clock
 from gateway.errors import GatewayError, TransientError
+from gateway.pipeline.sniff import header_message_id
 from gateway.receive.backoff import backoff_delay
 from gateway.receive.imap_auth import load_credentials
 from gateway.settings import ImapSettings, Settings
@@ -282,7 +283,7 @@ class ImapPoller:
         self, s: Session, uid: int, uidvalidity: int, raw: bytes, rescan: bool, now: datetime
     ) -> int:
         """1 if a new inbox row was written; identical bytes are recognised by accept()."""
-        message_id = inbox.header_message_id(raw) if rescan else None
+        message_id = header_message_id(raw) if rescan else None
         if message_id and sources.stored_message_id(s, f"{self.key}/", message_id):
             log.info(
                 "imap %s: uid %s skipped in rescan: Message-ID <%s> already stored",

@@ -1,0 +1,197 @@
+"""``ticket-gateway run``: the listener, the inbox writer and the background loops.
+
+Threads, not processes: the SMTP listener has its own event loop thread, the
+inbox writer commits in its own thread, and every background loop (the
+pipeline runner now, IMAP pollers later) is a :class:`Worker` with
+``run(stop)``. The main thread only waits for SIGTERM/SIGINT and then stops the
+parts in the order that loses nothing: first the listener (so no new mail
+comes in and every ``250`` still waits for its commit), then the writer
+(so what it holds is committed), then the workers (an unprocessed row stays
+pending and is picked up at the next start).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from gateway.app import App, build
+from gateway.clock import Clock, SystemClock
+from gateway.errors import ConfigError, TransientError
+from gateway.receive import pipe
+from gateway.receive.smtp import SmtpListener
+from gateway.receive.writer import InboxWriter
+from gateway.settings import Settings
+
+log = logging.getLogger("gateway.daemon")
+
+STOP_BOUND = 10.0  # seconds from SIGTERM to exit, whatever the sessions do
+SESSION_GRACE = 7.0  # of which sessions in flight get this long to finish
+POLL_INTERVAL = 5.0  # the runner looks for due rows (retries, IMAP rows) at least this often
+RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
+MAX_BACKOFF = 60.0
+
+
+@dataclass
+class Worker:
+    """A background loop in its own thread; ``run`` returns soon after ``stop`` is set."""
+
+    name: str
+    run: Callable[[threading.Event], None]
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._guarded, name=self.name, daemon=True)
+        self.thread.start()
+
+    def _guarded(self) -> None:
+        try:
+            self.run(self.stop)
+        except Exception:  # a dying loop must say so; the others go on
+            log.exception("worker %s stopped by an unexpected error", self.name)
+
+
+def run(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    ready: threading.Event | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
+    stop = stop or threading.Event()
+    with _daemon_lock(settings), _stop_on_signals(stop):
+        app = _build_when_reachable(settings, clock or SystemClock(), stop)
+        if app is None:
+            return 0
+        try:
+            _serve(app, stop, ready)
+        finally:
+            app.close()
+    return 0
+
+
+@contextmanager
+def _daemon_lock(settings: Settings) -> Iterator[None]:
+    """Held while running: ``ingest -`` then only accepts and leaves processing to us."""
+    try:
+        lock = pipe.hold_daemon_lock(settings.gateway.data_dir)
+    except OSError:
+        raise ConfigError(settings.source, "gateway.data_dir",
+                          f"another ticket-gateway run holds "
+                          f"{pipe.lock_path(settings.gateway.data_dir)}") from None
+    try:
+        yield
+    finally:
+        lock.close()
+
+
+def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
+    nudge = threading.Event()  # set by the writer after a commit: there is work
+    writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set)
+    listener = SmtpListener(app.settings, writer)
+    workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s))]
+    # IMAP pollers join here, one Worker each, e.g.
+    #   workers += [Worker(f"imap-{i}", ImapPoller(app, cfg).run)
+    #               for i, cfg in enumerate(app.settings.imap)]
+    writer.start()
+    try:
+        _start_listener(listener, app.settings)
+    except BaseException:
+        writer.stop()
+        raise
+    nudge.set()  # rows left pending by the last run are processed at once
+    for worker in workers:
+        worker.start()
+    if ready is not None:
+        ready.set()
+    stop.wait()
+    log.info("stopping: new connections get 421, sessions in flight finish")
+    _shut_down(listener, writer, workers, nudge)
+
+
+def _start_listener(listener: SmtpListener, settings: Settings) -> None:
+    try:
+        listener.start()
+    except OSError as exc:
+        where = settings.smtp.host if settings.smtp.host.startswith("/") else (
+            f"{settings.smtp.host}:{settings.smtp.port}")
+        raise ConfigError(settings.source, "smtp.port",
+                          f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
+def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker],
+               nudge: threading.Event) -> None:
+    """Listener, then writer, then workers, all within STOP_BOUND."""
+    listener.stop(grace=SESSION_GRACE)
+    left = STOP_BOUND - SESSION_GRACE
+    if not writer.stop(timeout=left / 2):
+        log.error("inbox writer did not finish in time; unanswered senders will retry")
+    for worker in workers:
+        worker.stop.set()
+    nudge.set()
+    for worker in workers:
+        if worker.thread is not None:
+            worker.thread.join(left / 2 / len(workers))
+            if worker.thread.is_alive():
+                log.warning("worker %s still busy at exit; its row stays pending", worker.name)
+
+
+def _runner_loop(app: App, nudge: threading.Event, stop: threading.Event) -> None:
+    """Process what the writer stored, at once; and look for due retries every few seconds."""
+    backoff = 1.0
+    while not stop.is_set():
+        nudge.wait(POLL_INTERVAL)
+        nudge.clear()
+        try:
+            _drain_pending(app, stop)
+            backoff = 1.0
+        except TransientError as exc:
+            log.warning("runner: database unavailable, retrying in %.0fs: %s", backoff, exc)
+        except Exception:  # the runner shunts row errors; this is the loop itself
+            log.exception("runner pass failed, retrying in %.0fs", backoff)
+        else:
+            continue
+        stop.wait(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+def _drain_pending(app: App, stop: threading.Event) -> None:
+    """Pass after pass until nothing is due; a row that stays due (transient) ends it."""
+    while not stop.is_set():
+        outcomes = app.runner.process_pending(RUNNER_BATCH)
+        if not outcomes or all(o.state is None for o in outcomes):
+            return
+
+
+def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:
+    """A database that is down at start is waited for, not a crash loop."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            return build(settings, clock)
+        except TransientError as exc:
+            log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)
+            stop.wait(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+    return None
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set ``stop``; only the main thread may install handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, lambda _sig, _frame: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

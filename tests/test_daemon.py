@@ -1,0 +1,213 @@
+"""``ticket-gateway run``: mail sent to the listener becomes a ticket; SIGTERM stops
+it gracefully within the bound; a database that is down at start is waited for.
+
+In-process (``daemon.run`` in a thread with a ``stop`` event) where we can,
+and the real console script in a subprocess for signals and the no-config start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway import cli, daemon
+from gateway.receive import pipe
+from gateway.settings import load_settings
+from tests.mails import mail
+from tests.test_smtp import free_port
+
+SECRET_ENV = {"TICKET_GATEWAY_SECRET": "daemon-test-secret-0123456789"}
+
+
+def _config(tmp_path: Path, port: int, url: str | None = None) -> Path:
+    path = tmp_path / "gateway.toml"
+    path.write_text(
+        '[gateway]\naddress = "support@example.test"\ndata_dir = "var"\nlocale = "en"\n'
+        f'[database]\nurl = "{url or f"sqlite:///{tmp_path}/gateway.db"}"\n'
+        f'[smtp]\nport = {port}\n', encoding="utf-8")
+    return path
+
+
+def _tickets(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
+    capsys.readouterr()
+    assert cli.main([*args, "tickets", "list", "--json"]) == 0
+    result: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def _eventually(check: Any, timeout: float = 4.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:
+    def listening() -> bool:
+        assert proc is None or proc.poll() is None, proc.communicate()
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    assert _eventually(listening, timeout=8.0), "the daemon did not start listening"
+
+
+@contextmanager
+def _daemon_thread(config: Path) -> Iterator[tuple[threading.Event, threading.Event, list[int]]]:
+    ready, stop, result = threading.Event(), threading.Event(), []
+    thread = threading.Thread(
+        target=lambda: result.append(daemon.run(load_settings(config), ready=ready, stop=stop)))
+    thread.start()
+    try:
+        yield ready, stop, result
+    finally:
+        stop.set()
+        thread.join(daemon.STOP_BOUND + 1)
+        assert not thread.is_alive()
+
+
+def test_mail_sent_to_the_daemon_shows_up_in_tickets_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    port = free_port()
+    config = _config(tmp_path, port)
+    with _daemon_thread(config) as (ready, stop, result):
+        assert ready.wait(5)
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.sendmail("alice@customer.test", ["support@example.test"],
+                            mail(subject="Daemon ticket"))
+        tickets = _eventually(lambda: _tickets(capsys, "--config", str(config)))
+        assert [t["subject"] for t in tickets] == ["Daemon ticket"]
+        assert tickets[0]["requester"] == "alice@customer.test"
+        assert pipe.daemon_running(tmp_path / "var")  # `ingest -` may hand rows to us
+        assert cli.main(["--config", str(config), "run"]) == cli.EX_CONFIG  # one per data_dir
+        started = time.monotonic()
+        stop.set()
+    assert result == [0] and time.monotonic() - started < 3
+    assert not pipe.daemon_running(tmp_path / "var")
+
+
+def test_database_down_at_start_is_retried_not_a_crash(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    blocker = tmp_path / "down.db"
+    blocker.mkdir()  # SQLite cannot open a folder: "unable to open database file"
+    port = free_port()
+    config = _config(tmp_path, port, url=f"sqlite:///{blocker}")
+    with caplog.at_level(logging.ERROR, logger="gateway.daemon"), \
+            _daemon_thread(config) as (ready, _stop, result):
+        assert _eventually(lambda: "database unavailable at start" in caplog.text)
+        assert not ready.is_set()
+        blocker.rmdir()  # the database comes back
+        assert ready.wait(4)
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            assert client.noop()[0] == 250
+    assert result == [0]
+
+
+def test_port_in_use_is_a_config_error_naming_smtp_port(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        config = _config(tmp_path, taken.getsockname()[1])
+        assert cli.main(["--config", str(config), "run"]) == cli.EX_CONFIG
+
+
+# ---------------------------------------------------------------- the real command
+
+
+def _console_script() -> str:
+    found = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.skip("the ticket-gateway console script is not installed")
+    return found
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    return {**env, **extra}
+
+
+def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -> None:
+    port = free_port()
+    config = _config(tmp_path, port)
+    proc = subprocess.Popen([_console_script(), "--config", str(config), "run"],
+                            env=_clean_env(**SECRET_ENV), stderr=subprocess.PIPE)
+    try:
+        _wait_for_port(port, proc)
+        client = smtplib.SMTP("127.0.0.1", port)
+        client.ehlo()
+        client.mail("alice@customer.test")
+        client.rcpt("support@example.test")
+        proc.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+
+        def refused() -> bool:
+            try:
+                smtplib.SMTP("127.0.0.1", port).quit()
+            except smtplib.SMTPConnectError as exc:
+                return exc.smtp_code == 421
+            return False
+
+        assert _eventually(refused)
+        assert client.data(mail(subject="In flight"))[0] == 250
+        client.close()
+        assert proc.wait(daemon.STOP_BOUND + 2) == 0
+        assert time.monotonic() - stopped < daemon.STOP_BOUND
+    finally:
+        proc.kill()
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
+    out = subprocess.run([_console_script(), "--config", str(config), "inbox", "list", "--json"],
+                         env=_clean_env(**SECRET_ENV), capture_output=True, check=True)
+    assert len(json.loads(out.stdout)) == 1
+
+
+def test_run_without_config_listens_on_127_0_0_1_2525(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 2525)) == 0:
+            pytest.skip("127.0.0.1:2525 is taken on this machine")
+    proc = subprocess.Popen([_console_script(), "run"], cwd=tmp_path, env=_clean_env(),
+                            stderr=subprocess.PIPE)
+    try:
+        _wait_for_port(2525, proc)
+        with smtplib.SMTP("127.0.0.1", 2525) as client:
+            client.sendmail("bob@customer.test", ["support@example.test"],
+                            mail(subject="No config needed", sender="bob@customer.test"))
+        monkeypatch.chdir(tmp_path)
+        for key in [k for k in os.environ if k.startswith("TICKET_GATEWAY_")]:
+            monkeypatch.delenv(key)
+        tickets = _eventually(lambda: _tickets(capsys))
+        assert [t["subject"] for t in tickets] == ["No config needed"]
+        assert (tmp_path / "var" / "gateway.db").exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(daemon.STOP_BOUND + 2) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()

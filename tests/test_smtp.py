@@ -1,0 +1,501 @@
+"""The SMTP/LMTP listener, against a real aiosmtpd server on a loopback port and
+real ``smtplib`` clients: ``250`` only for what is committed, refusals for what
+is not ours, ``451`` while the database is away, LMTP and STARTTLS.
+
+The helpers at the top are shared with ``test_smtp_security.py`` and
+``test_daemon.py``.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import sqlite3
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.app import App
+from gateway.clock import Clock
+from gateway.errors import TransientError
+from gateway.receive.smtp import SmtpListener
+from gateway.receive.writer import Delivery, InboxWriter
+from gateway.settings import Settings
+from store.db import make_engine, session_factory, transaction
+from store.models import InboxRow
+from tests.mails import mail
+
+# ---------------------------------------------------------------- helpers
+
+
+def crlf(raw: bytes) -> bytes:
+    """What smtplib puts on the wire, so what the inbox must hold byte for byte."""
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def smtp_settings(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, smtp=replace(settings.smtp, **{"port": 0, **changes}))
+
+
+@contextmanager
+def listening(settings: Settings, sessions: sessionmaker[Session], clock: Clock,
+              ) -> Iterator[SmtpListener]:
+    writer = InboxWriter(sessions, clock)
+    writer.start()
+    listener = SmtpListener(settings, writer, hostname="gateway.test")
+    listener.start()
+    try:
+        yield listener
+    finally:
+        listener.stop(grace=1.0)
+        writer.stop()
+
+
+def rows(app: App) -> list[InboxRow]:
+    with transaction(app.sessions) as s:
+        return list(s.scalars(select(InboxRow).order_by(InboxRow.id)))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for localhost/127.0.0.1 (EC: generated in milliseconds)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+def trusting(cert: Path) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(cert))
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+# ---------------------------------------------------------------- acceptance
+
+
+def test_accepts_stores_with_envelope_then_runner_makes_ticket(
+    app: App, settings: Settings
+) -> None:
+    raw = crlf(mail(subject="Printer on fire"))
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
+            smtplib.SMTP("127.0.0.1", srv.port) as client:
+        client.ehlo("client.test")
+        client.mail("alice@customer.test")
+        client.rcpt("support@example.test")
+        code, reply = client.data(raw)
+    [row] = rows(app)
+    assert (code, reply) == (250, f"2.0.0 OK: stored as inbox #{row.id}".encode())
+    assert row.raw == raw and row.state == "pending" and row.source == "smtp"
+    assert row.envelope_from == "alice@customer.test"
+    assert row.envelope_to == ["support@example.test"]
+    assert "helo=client.test" in row.source_ref
+    [outcome] = app.runner.process_pending()
+    assert outcome.ticket_id is not None and outcome.state is not None
+
+
+def test_foreign_recipient_gets_550_at_rcpt(app: App, settings: Settings) -> None:
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
+            smtplib.SMTP("127.0.0.1", srv.port) as client:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            client.sendmail("a@customer.test", ["someone@example.test"], mail())
+        assert refused.value.recipients["someone@example.test"][0] == 550
+        assert refused.value.recipients["someone@example.test"][1].startswith(b"5.1.1")
+        partly = client.sendmail("a@customer.test", ["x@elsewhere.test", "support@example.test"],
+                                 mail())
+    assert partly == {"x@elsewhere.test": (550, partly["x@elsewhere.test"][1])}
+    [row] = rows(app)
+    assert row.envelope_to == ["support@example.test"]
+
+
+def test_reply_token_variants_aliases_and_case_are_ours(app: App, settings: Settings) -> None:
+    cfg = smtp_settings(settings, aliases=("help@example.test",))
+    ours = ["support+12-0123456789abcdef@example.test", "help@example.test",
+            "Support@EXAMPLE.test", "help+x@example.test"]
+    with listening(cfg, app.sessions, app.clock) as srv, \
+            smtplib.SMTP("127.0.0.1", srv.port) as client:
+        assert client.sendmail("a@customer.test", ours, mail()) == {}
+        for theirs in ("support+@example.test", "supportx@example.test", "support@example.tes"):
+            with pytest.raises(smtplib.SMTPRecipientsRefused):
+                client.sendmail("a@customer.test", [theirs], mail())
+    assert rows(app)[0].envelope_to == ours
+
+
+def test_bounce_with_null_sender_is_stored_with_empty_envelope_from(
+    app: App, settings: Settings
+) -> None:
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
+            smtplib.SMTP("127.0.0.1", srv.port) as client:
+        client.sendmail("<>", ["support@example.test"], mail())
+    assert rows(app)[0].envelope_from == ""
+
+
+def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: Settings) -> None:
+    big = crlf(mail(body=("x" * 70 + "\n") * 50))
+    with listening(smtp_settings(settings, max_message_size=2000), app.sessions,
+                   app.clock) as srv, smtplib.SMTP("127.0.0.1", srv.port) as client:
+        client.ehlo()
+        assert client.esmtp_features["size"] == "2000"
+        with pytest.raises(smtplib.SMTPSenderRefused) as declared:  # SIZE= in MAIL FROM
+            client.sendmail("a@customer.test", ["support@example.test"], big)
+        assert declared.value.smtp_code == 552
+        assert declared.value.smtp_error.startswith(b"5.3.4")
+        client.mail("a@customer.test")  # a sender that does not declare the size
+        client.rcpt("support@example.test")
+        assert client.data(big) == (552, b"5.3.4 Message too big for this system")
+        assert client.sendmail("a@customer.test", ["support@example.test"], mail()) == {}
+    assert len(rows(app)) == 1
+
+
+def test_duplicate_delivery_gets_250_and_is_stored_once(app: App, settings: Settings) -> None:
+    raw = mail(message_id="<once@customer.test>")
+    relayed = b"Received: from relay2.customer.test by mx; Mon, 2 Mar 2026 10:00:00 +0000\n" + raw
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
+            smtplib.SMTP("127.0.0.1", srv.port) as client:
+        client.ehlo()
+        for attempt in (raw, raw, relayed):
+            client.mail("a@customer.test")
+            client.rcpt("support@example.test")
+            assert client.data(attempt)[0] == 250
+    assert len(rows(app)) == 1
+
+
+def test_resend_after_a_restart_is_found_by_message_id_once_processed(
+    app: App, settings: Settings
+) -> None:
+    raw = mail(message_id="<processed@customer.test>")
+    relayed = b"Received: from relay2.customer.test by mx; Mon, 2 Mar 2026 10:00:00 +0000\n" + raw
+    for attempt in (raw, relayed):  # a fresh listener and writer each time: nothing in memory
+        with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
+                smtplib.SMTP("127.0.0.1", srv.port) as client:
+            assert client.sendmail("a@customer.test", ["support@example.test"], attempt) == {}
+        app.runner.process_pending()
+    [row] = rows(app)
+    assert row.state == "done"
+
+
+def test_twenty_concurrent_clients_every_message_stored_once(
+    app: App, settings: Settings
+) -> None:
+    per_client, errors, replies = 5, [], []
+    messages = [[crlf(mail(subject=f"c{c} m{m}", message_id=f"<c{c}.m{m}@customer.test>"))
+                 for m in range(per_client)] for c in range(20)]
+
+    def send(port: int, mine: list[bytes]) -> None:
+        try:
+            with smtplib.SMTP("127.0.0.1", port) as client:
+                client.ehlo()
+                for raw in mine:
+                    client.mail("a@customer.test")
+                    client.rcpt("support@example.test")
+                    replies.append(client.data(raw))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv:
+        threads = [threading.Thread(target=send, args=(srv.port, m)) for m in messages]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    assert errors == [] and len(replies) == 100
+    assert all(code == 250 for code, _ in replies)
+    stored = rows(app)
+    assert sorted(r.raw for r in stored) == sorted(raw for mine in messages for raw in mine)
+    ids = {int(text.rsplit(b"#", 1)[1]) for _, text in replies}
+    assert ids == {r.id for r in stored}
+
+
+# ---------------------------------------------------------------- database away: 451
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_451_while_sqlite_is_locked_then_250_once_it_is_back(
+    app: App, settings: Settings
+) -> None:
+    impatient = make_engine(settings.database.url, busy_timeout_ms=200)
+    raw = mail(message_id="<retry@customer.test>")
+    locker = sqlite3.connect(settings.database.url.split("///", 1)[1], isolation_level=None)
+    try:
+        with listening(smtp_settings(settings), session_factory(impatient), app.clock) as srv, \
+                smtplib.SMTP("127.0.0.1", srv.port) as client:
+            locker.execute("BEGIN IMMEDIATE")  # another writer holds the database
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                client.sendmail("a@customer.test", ["support@example.test"], raw)
+            assert (refused.value.smtp_code, refused.value.smtp_error[:5]) == (451, b"4.3.0")
+            assert locker.execute("SELECT count(*) FROM inbox").fetchone() == (0,)
+            client.rset()
+            locker.execute("ROLLBACK")
+            for _ in range(2):  # the retry, and a sender that retries once too often
+                assert client.sendmail("a@customer.test", ["support@example.test"], raw) == {}
+    finally:
+        locker.close()
+        impatient.dispose()
+    assert len(rows(app)) == 1
+
+
+class Cutoff:
+    """A TCP forwarder to the database that can be cut, to take PostgreSQL away for real."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target, self.port = target, free_port()
+        self._conns: list[socket.socket] = []
+        self._server: socket.socket | None = None
+
+    def up(self) -> None:
+        server = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        server.settimeout(0.2)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def down(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for conn in self._conns:
+            conn.close()
+        self._conns.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while self._server is server:
+            try:
+                near, _ = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            far = socket.create_connection(self.target)
+            self._conns += [near, far]
+            for a, b in ((near, far), (far, near)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_451_while_postgres_is_unreachable_then_250_once_it_is_back(
+    app: App, settings: Settings
+) -> None:
+    url = make_url(settings.database.url)
+    cutoff = Cutoff((url.host or "127.0.0.1", url.port or 5432))
+    engine = make_engine(url.set(host="127.0.0.1", port=cutoff.port)
+                         .render_as_string(hide_password=False))
+    raw = mail(message_id="<pg-retry@customer.test>")
+    cutoff.up()
+    try:
+        with listening(smtp_settings(settings), session_factory(engine), app.clock) as srv, \
+                smtplib.SMTP("127.0.0.1", srv.port) as client:
+            assert client.noop()[0] == 250
+            cutoff.down()
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                client.sendmail("a@customer.test", ["support@example.test"], raw)
+            assert refused.value.smtp_code == 451
+            client.rset()
+            cutoff.up()
+            for _ in range(2):
+                assert client.sendmail("a@customer.test", ["support@example.test"], raw) == {}
+    finally:
+        cutoff.down()
+        engine.dispose()
+    assert len(rows(app)) == 1
+
+
+# ---------------------------------------------------------------- LMTP and TLS
+
+
+def test_lmtp_gives_one_reply_per_recipient(app: App, settings: Settings) -> None:
+    cfg = smtp_settings(settings, lmtp=True, aliases=("help@example.test",))
+    with listening(cfg, app.sessions, app.clock) as srv:
+        client = smtplib.LMTP("127.0.0.1", srv.port)
+        try:
+            assert client.docmd("EHLO", "client.test")[0] == 500  # LMTP speaks LHLO only
+            assert client.ehlo()[0] == 250  # smtplib.LMTP sends LHLO here
+            client.mail("a@customer.test")
+            assert client.rcpt("support@example.test")[0] == 250
+            assert client.rcpt("nobody@example.test")[0] == 550
+            assert client.rcpt("help@example.test")[0] == 250
+            first = client.data(mail())
+            second = client.getreply()
+            assert first[0] == second[0] == 250
+            assert client.noop() == (250, b"OK")  # no third reply was waiting
+        finally:
+            client.quit()
+    [row] = rows(app)
+    assert row.source == "lmtp"
+    assert row.envelope_to == ["support@example.test", "help@example.test"]
+
+
+def test_lmtp_oversize_is_refused_once_per_recipient(app: App, settings: Settings) -> None:
+    cfg = smtp_settings(settings, lmtp=True, max_message_size=500)
+    with listening(cfg, app.sessions, app.clock) as srv:
+        client = smtplib.LMTP("127.0.0.1", srv.port)
+        try:
+            client.ehlo_or_helo_if_needed()
+            client.mail("a@customer.test")
+            client.rcpt("support@example.test")
+            client.rcpt("support+1-0123456789abcdef@example.test")
+            assert client.data((b"x" * 70 + b"\r\n") * 30)[0] == 552
+            assert client.getreply()[0] == 552
+            assert client.noop() == (250, b"OK")
+        finally:
+            client.quit()
+    assert rows(app) == []
+
+
+def test_lmtp_over_a_unix_socket(app: App, settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "lmtp.sock"
+    with listening(smtp_settings(settings, lmtp=True, host=str(path)), app.sessions,
+                   app.clock) as srv:
+        assert srv.address == str(path)
+        client = smtplib.LMTP(str(path))
+        try:
+            assert client.sendmail("a@customer.test", ["support@example.test"], mail()) == {}
+        finally:
+            client.quit()
+    assert not path.exists()
+    assert rows(app)[0].source_ref.startswith("local")
+
+
+def test_starttls_with_a_self_signed_certificate(
+    app: App, settings: Settings, tls_files: tuple[Path, Path]
+) -> None:
+    cert, key = tls_files
+    cfg = smtp_settings(settings, tls_cert=cert, tls_key=key, require_tls=True)
+    with listening(cfg, app.sessions, app.clock) as srv, \
+            smtplib.SMTP("localhost", srv.port) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        with pytest.raises(smtplib.SMTPSenderRefused) as plain:
+            client.sendmail("a@customer.test", ["support@example.test"], mail())
+        assert plain.value.smtp_code == 530
+        client.starttls(context=trusting(cert))
+        client.ehlo()
+        assert not client.has_extn("starttls") and not client.has_extn("auth")
+        assert client.sendmail("a@customer.test", ["support@example.test"], mail()) == {}
+        assert isinstance(client.sock, ssl.SSLSocket)
+    assert len(rows(app)) == 1
+
+
+# ---------------------------------------------------------------- limits and stopping
+
+
+def test_max_sessions_turns_the_next_connection_away_with_421(
+    app: App, settings: Settings
+) -> None:
+    with listening(smtp_settings(settings, max_sessions=2), app.sessions, app.clock) as srv:
+        first, second = (smtplib.SMTP("127.0.0.1", srv.port) for _ in range(2))
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            smtplib.SMTP("127.0.0.1", srv.port)
+        assert refused.value.smtp_code == 421
+        first.quit()
+        with smtplib.SMTP("127.0.0.1", srv.port) as third:
+            assert third.noop()[0] == 250
+        second.quit()
+
+
+def test_stop_refuses_new_connections_and_lets_a_transaction_finish(
+    app: App, settings: Settings
+) -> None:
+    writer = InboxWriter(app.sessions, app.clock)
+    writer.start()
+    srv = SmtpListener(smtp_settings(settings), writer, hostname="gateway.test")
+    srv.start()
+    in_flight = smtplib.SMTP("127.0.0.1", srv.port)
+    idle = smtplib.SMTP("127.0.0.1", srv.port)
+    in_flight.ehlo()
+    in_flight.mail("a@customer.test")
+    in_flight.rcpt("support@example.test")
+    stopper = threading.Thread(target=srv.stop, kwargs={"grace": 4.0})
+    stopper.start()
+    with pytest.raises(smtplib.SMTPConnectError) as refused:
+        for _ in range(100):  # until the listener has noticed the stop
+            smtplib.SMTP("127.0.0.1", srv.port).quit()
+    assert refused.value.smtp_code == 421
+    assert idle.noop()[0] in (421, -1) or idle.sock is None  # told 421 and hung up
+    assert in_flight.data(mail())[0] == 250
+    assert in_flight.mail("a@customer.test")[0] == 421  # no next transaction
+    in_flight.close()
+    idle.close()
+    stopper.join(5)
+    assert not stopper.is_alive()
+    writer.stop()
+    assert len(rows(app)) == 1
+
+
+def test_writer_refuses_after_stop_so_the_session_answers_451(app: App) -> None:
+    writer = InboxWriter(app.sessions, app.clock)
+    writer.start()
+    stored = writer.submit(Delivery(mail(), "a@customer.test", ("support@example.test",)))
+    assert writer.stop()
+    assert stored.result(1).inbox_id == rows(app)[0].id
+    late = writer.submit(Delivery(mail(), "a@customer.test", ("support@example.test",)))
+    with pytest.raises(TransientError):
+        late.result(1)
+    assert writer.commits == 1 and writer.deliveries == 1
+
+
+def test_writer_commits_what_is_queued_in_one_transaction(app: App) -> None:
+    writer = InboxWriter(app.sessions, app.clock)
+    futures = [writer.submit(Delivery(mail(subject=f"m{i}"), None, ("support@example.test",)))
+               for i in range(30)]
+    writer.start()  # everything is already queued: one batch
+    writer.stop()
+    assert [f.result(1).duplicate for f in futures] == [False] * 30
+    assert (writer.commits, writer.deliveries) == (1, 30)
+    with transaction(app.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(InboxRow)) == 30
+
+
+def test_writer_stores_each_copy_in_a_batch_once(app: App) -> None:
+    writer = InboxWriter(app.sessions, app.clock)
+    same_bytes = mail(subject="twice", message_id="<a@customer.test>")
+    same_id = mail(subject="other bytes", message_id="<b@customer.test>")
+    batch = [same_bytes, same_bytes, same_id, b"X-Relay: 2\n" + same_id, mail(subject="own id")]
+    futures = [writer.submit(Delivery(raw, None, ("support@example.test",))) for raw in batch]
+    writer.start()
+    writer.stop()
+    results = [f.result(1) for f in futures]
+    assert [r.duplicate for r in results] == [False, True, False, True, False]
+    assert results[0].inbox_id == results[1].inbox_id and results[2].inbox_id == results[3].inbox_id
+    assert len(rows(app)) == 3 and writer.commits == 1
+
+
+def test_writer_stores_messages_without_message_id(app: App) -> None:
+    writer = InboxWriter(app.sessions, app.clock)
+    raw = b"From: a@customer.test\r\nSubject: no id\r\n\r\nhello\r\n"
+    futures = [writer.submit(Delivery(r, "", ("support@example.test",))) for r in (raw, raw)]
+    writer.start()
+    writer.stop()
+    assert [f.result(1).duplicate for f in futures] == [False, True]
+    [row] = rows(app)
+    assert row.message_id is None and row.envelope_from == ""
