@@ -22,7 +22,8 @@ from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import parse_message
 from gateway.settings import Settings
 from store import tickets
-from store.models import AttachmentRow, InboxRow, Message, Ticket
+from store.inbox import PendingRow
+from store.models import Ticket
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
 
@@ -33,7 +34,7 @@ class Handled:
     summary: str  # "new ticket", "appended (via headers)", "reopened", …
 
 
-def handle_row(session: Session, row: InboxRow, settings: Settings, now: datetime) -> Handled:
+def handle_row(session: Session, row: PendingRow, settings: Settings, now: datetime) -> Handled:
     msg = parse_message(row.raw)
     if not msg.is_mail:
         raise Ignored("not an e-mail message")
@@ -62,7 +63,7 @@ def _reply(
     session: Session,
     ticket: Ticket,
     msg: ParsedMessage,
-    row: InboxRow,
+    row: PendingRow,
     settings: Settings,
     now: datetime,
     sender: str,
@@ -93,7 +94,7 @@ def _reply(
     return Handled(ticket.id, f"{done} (via {via.value}{kind})")
 
 
-def _sender(msg: ParsedMessage, row: InboxRow) -> str:
+def _sender(msg: ParsedMessage, row: PendingRow) -> str:
     if msg.from_ and msg.from_.email:
         return msg.from_.email
     return (row.envelope_from or "").lower() or "unknown@invalid"
@@ -102,7 +103,7 @@ def _sender(msg: ParsedMessage, row: InboxRow) -> str:
 def _evidence(
     session: Session,
     msg: ParsedMessage,
-    row: InboxRow,
+    row: PendingRow,
     settings: Settings,
     sender: str,
     verdict: LoopVerdict,
@@ -122,7 +123,7 @@ def _evidence(
 
 
 def _token_ticket(
-    session: Session, msg: ParsedMessage, row: InboxRow, settings: Settings, sender: str
+    session: Session, msg: ParsedMessage, row: PendingRow, settings: Settings, sender: str
 ) -> int | None:
     """A ticket whose reply-token address this came to, if the HMAC verifies."""
     recipients = [*row.envelope_to, *(a.email for a in (*msg.to, *msg.cc))]
@@ -140,7 +141,7 @@ def _token_ticket(
 def _open_ticket(
     session: Session,
     msg: ParsedMessage,
-    row: InboxRow,
+    row: PendingRow,
     settings: Settings,
     now: datetime,
     sender: str,
@@ -182,42 +183,43 @@ def _attach(
     session: Session,
     ticket: Ticket,
     msg: ParsedMessage,
-    row: InboxRow,
+    row: PendingRow,
     now: datetime,
     verdict: LoopVerdict,
     *,
     kind: str,
     touch: bool,
-) -> Message:
-    """Add the message by foreign key (never loading ``ticket.messages``)."""
-    message = Message(
-        ticket_id=ticket.id,
-        inbox_id=row.id,
-        direction="in",
-        message_id=msg.message_id,
-        in_reply_to=" ".join(msg.in_reply_to),
-        references=" ".join(msg.references),
-        from_addr=msg.from_.email if msg.from_ else (row.envelope_from or ""),
-        from_name=msg.from_.name if msg.from_ else "",
-        to=[a.email for a in msg.to],
-        cc=[a.email for a in msg.cc],
-        subject=msg.subject,
-        date=msg.date,
-        text=msg.text,
-        new_text=msg.new_text,
-        kind=kind if verdict == LoopVerdict.HUMAN else verdict.value,
-        defects=list(msg.defects),
-        created_at=now,
-        attachments=[
-            AttachmentRow(filename=a.filename, original_filename=a.original_filename,
-                          content_type=a.content_type, size=a.size, sha256=a.sha256)
+) -> int:
+    message_id = tickets.add_message(
+        session,
+        {
+            "ticket_id": ticket.id,
+            "inbox_id": row.id,
+            "direction": "in",
+            "message_id": msg.message_id,
+            "in_reply_to": " ".join(msg.in_reply_to),
+            "references": " ".join(msg.references),
+            "from_addr": msg.from_.email if msg.from_ else (row.envelope_from or ""),
+            "from_name": msg.from_.name if msg.from_ else "",
+            "to": [a.email for a in msg.to],
+            "cc": [a.email for a in msg.cc],
+            "subject": msg.subject,
+            "date": msg.date,
+            "text": msg.text,
+            "new_text": msg.new_text,
+            "kind": kind if verdict == LoopVerdict.HUMAN else verdict.value,
+            "defects": list(msg.defects),
+            "created_at": now,
+        },
+        [
+            {"filename": a.filename, "original_filename": a.original_filename,
+             "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
             for a in msg.attachments
         ],
     )
-    session.add(message)
     if touch:
         ticket.updated_at = now
-    return message
+    return message_id
 
 
 def _load(session: Session, ticket_id: int) -> Ticket:

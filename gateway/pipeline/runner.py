@@ -14,7 +14,7 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,12 +82,13 @@ class Runner:
         """The stages and the row's disposition commit together, or not at all."""
         try:
             with transaction(self.sessions) as s:
-                row = inbox.lock_row(s, inbox_id)
+                row = inbox.claim_row(s, inbox_id)
                 if row is None:
                     return _already_processed(s, inbox_id)
                 now = self.clock.now()
                 handled = process.handle_row(s, row, self.settings, now)
-                _mark(row, InboxState.DONE, handled.summary, now, handled.ticket_id)
+                inbox.set_disposition(s, inbox_id, InboxState.DONE, handled.summary, now,
+                                      handled.ticket_id)
                 return Outcome(inbox_id, InboxState.DONE, handled.summary, handled.ticket_id,
                                row.message_id)
         except Ignored as exc:  # whatever the stages wrote was rolled back with the exception
@@ -97,11 +98,11 @@ class Runner:
 
     def _record(self, inbox_id: int, state: InboxState, reason: str) -> Outcome:
         with transaction(self.sessions) as s:
-            row = inbox.lock_row(s, inbox_id)
+            row = inbox.claim_row(s, inbox_id)
             if row is None:
                 return _already_processed(s, inbox_id)
-            _mark(row, state, reason, self.clock.now(), None)
-            return Outcome(inbox_id, state, reason, row.ticket_id, row.message_id)
+            inbox.set_disposition(s, inbox_id, state, reason, self.clock.now())
+            return Outcome(inbox_id, state, reason, None, row.message_id)
 
     def _defer(self, inbox_id: int, why: str) -> None:
         """Back off before the next try; if even that write fails, the row stays due."""
@@ -121,21 +122,12 @@ class Runner:
         log.error("inbox %s shunted: %s", inbox_id, exc)
         try:
             with transaction(self.sessions) as s:
-                row = s.get(InboxRow, inbox_id)
-                if row is not None:
-                    row.state, row.error = InboxState.SHUNTED.value, tb
-                    row.reason = f"{type(exc).__name__}: {exc}"[:500]
-                    row.attempts += 1
-                    row.processed_at = self.clock.now()
+                inbox.set_disposition(s, inbox_id, InboxState.SHUNTED,
+                                      f"{type(exc).__name__}: {exc}", self.clock.now(), error=tb)
         except TransientError:
             return Outcome(inbox_id, None, f"transient while shunting: {exc}")
         return Outcome(inbox_id, InboxState.SHUNTED, f"{type(exc).__name__}: {exc}")
 
-
-def _mark(row: InboxRow, state: InboxState, reason: str, now: datetime, ticket: int | None) -> None:
-    row.state, row.reason, row.processed_at = state.value, reason, now
-    row.ticket_id = ticket or row.ticket_id
-    row.attempts += 1
 
 
 def _already_processed(session: Session, inbox_id: int) -> Outcome:
