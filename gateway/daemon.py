@@ -2,9 +2,10 @@
 
 Threads, not processes: the SMTP listener has its own event loop thread, the
 inbox writer commits in its own thread, and every background loop (the
-pipeline runner now, IMAP pollers later) is a :class:`Worker` with
-``run(stop)``. The main thread only waits for SIGTERM/SIGINT and then stops the
-parts in the order that loses nothing: first the listener (so no new mail
+pipeline runner, one IMAP poller per account, since imapclient blocks) is a
+:class:`Worker` with ``run(stop)``; a failing account never stops the others.
+The main thread only waits for SIGTERM/SIGINT and then stops the parts in the
+order that loses nothing: first the listener (so no new mail
 comes in and every ``250`` still waits for its commit), then the writer
 (so what it holds is committed), then the workers (an unprocessed row stays
 pending and is picked up at the next start).
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from gateway.app import App, build
 from gateway.clock import Clock, SystemClock
 from gateway.errors import ConfigError, TransientError
 from gateway.receive import pipe
+from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
 from gateway.settings import Settings
@@ -31,7 +34,7 @@ log = logging.getLogger("gateway.daemon")
 
 STOP_BOUND = 10.0  # seconds from SIGTERM to exit, whatever the sessions do
 SESSION_GRACE = 7.0  # of which sessions in flight get this long to finish
-POLL_INTERVAL = 5.0  # the runner looks for due rows (retries, IMAP rows) at least this often
+POLL_INTERVAL = 2.0  # the runner looks for due rows (retries, piped rows) at least this often
 RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
 MAX_BACKOFF = 60.0
 
@@ -95,10 +98,10 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     nudge = threading.Event()  # set by the writer after a commit: there is work
     writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set)
     listener = SmtpListener(app.settings, writer)
+    pollers = [ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
+               for account in app.settings.imap]
     workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s))]
-    # IMAP pollers join here, one Worker each, e.g.
-    #   workers += [Worker(f"imap-{i}", ImapPoller(app, cfg).run)
-    #               for i, cfg in enumerate(app.settings.imap)]
+    workers += [Worker(f"imap-{i}", p.run) for i, p in enumerate(pollers)]
     writer.start()
     try:
         _start_listener(listener, app.settings)
@@ -128,16 +131,17 @@ def _start_listener(listener: SmtpListener, settings: Settings) -> None:
 def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker],
                nudge: threading.Event) -> None:
     """Listener, then writer, then workers, all within STOP_BOUND."""
+    deadline = time.monotonic() + STOP_BOUND
     listener.stop(grace=SESSION_GRACE)
-    left = STOP_BOUND - SESSION_GRACE
+    left = max(deadline - time.monotonic(), 0.5)
     if not writer.stop(timeout=left / 2):
         log.error("inbox writer did not finish in time; unanswered senders will retry")
     for worker in workers:
         worker.stop.set()
     nudge.set()
-    for worker in workers:
+    for worker in workers:  # they stop in parallel; each gets what is left of the bound
         if worker.thread is not None:
-            worker.thread.join(left / 2 / len(workers))
+            worker.thread.join(max(deadline - time.monotonic(), 0.1))
             if worker.thread.is_alive():
                 log.warning("worker %s still busy at exit; its row stays pending", worker.name)
 

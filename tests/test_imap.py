@@ -534,3 +534,39 @@ def test_credentials_come_from_env_file_or_command(
     with pytest.raises(CredentialError, match="cannot read password_file"):
         load_credentials(ImapSettings(host="h", username="u", password_file=tmp_path / "no"))
     assert base.auth == "password"
+
+
+# -- in the daemon -------------------------------------------------------------------
+
+
+def test_daemon_runs_a_poller_per_account_and_processes_what_it_stores(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    from dataclasses import replace
+
+    from gateway import daemon
+    from tests.test_smtp import free_port
+
+    # an account whose server is down must not hold up the other one (a refused login
+    # would do too, but Dovecot then slows every login from this address for a while)
+    broken = replace(dovecot.account(user), port=free_port())
+    settings = replace(
+        app.settings,
+        imap=(broken, dovecot.account(user)),
+        smtp=replace(app.settings.smtp, port=free_port()),
+    )
+    # appended before the start: the IDLE path is tested above, without a daemon; here an
+    # APPEND racing the very first IDLE could wait for the poller's next IDLE renewal
+    append(dovecot, user, mail("Disk full on db1"))
+    ready, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=daemon.run, args=(settings,),
+                              kwargs={"ready": ready, "stop": stop})
+    thread.start()
+    try:
+        assert ready.wait(10)
+        assert wait_for(lambda: [t["subject"] for t in all_tickets(app)] == ["Disk full on db1"],
+                        5.0)
+    finally:
+        stop.set()
+        thread.join(daemon.STOP_BOUND + 1)
+    assert not thread.is_alive()

@@ -50,7 +50,10 @@ from store.db import transaction
 
 log = logging.getLogger("gateway.imap")
 
-IDLE_RENEW = timedelta(minutes=10)  # servers may drop an IDLE after 29 minutes (RFC 2177)
+# Servers may drop an IDLE after 29 minutes (RFC 2177), and one that misses a notice
+# (seen with Dovecot when an APPEND races the start of IDLE) only tells at the next
+# command: renewing bounds how late such mail can be.
+IDLE_RENEW = timedelta(minutes=5)
 IDLE_CHECK_SECONDS = 1.0  # how long `run` can take to notice its stop event
 BODY = b"BODY[]"  # the key BODY.PEEK[] comes back under
 _NOT_FLAG_SEARCH = {"\\Seen": "UNSEEN", "\\Flagged": "UNFLAGGED", "\\Answered": "UNANSWERED"}
@@ -223,6 +226,7 @@ class ImapPoller:
             )
         elif last_uid:
             self._finish_interrupted(client, last_uid)
+        _forget_news(client)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         size = self.account.batch_size
         stored = sum(
@@ -318,7 +322,7 @@ class ImapPoller:
 
     def _serve(self, stop: threading.Event) -> None:
         """Connect, catch up, then wait for news (IDLE or polling) until stopped."""
-        self.poll_once()
+        self._catch_up()
         self._recovered()
         while not stop.is_set():
             client = self._client
@@ -327,14 +331,25 @@ class ImapPoller:
             else:
                 stop.wait(self.account.poll_interval.total_seconds())
             if not stop.is_set():
-                self.poll_once()
+                self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Pass until a pass finds nothing, so the last command before IDLE is a SEARCH.
+
+        Mail that arrives while a command runs is announced (``* n EXISTS``) in that
+        command's answer, where imapclient drops it; IDLE would then wait for the
+        *next* mail. So each pass forgets old announcements just before its SEARCH,
+        and one heard during or after the SEARCH means another pass.
+        """
+        while self.poll_once() or (self._client and _heard_of_new_mail(self._client)):
+            pass
 
     def _idle(self, client: IMAPClient, stop: threading.Event) -> None:
         """Wait in IDLE, in short checks so a stop is seen; renewed long before 29 minutes."""
         client.idle()
         self.status.idles += 1
         deadline = time.monotonic() + self._idle_renew.total_seconds()
-        while not stop.is_set():
+        while not stop.is_set() and not _heard_of_new_mail(client):
             left = deadline - time.monotonic()
             if left <= 0 or client.idle_check(timeout=min(IDLE_CHECK_SECONDS, left)):
                 break
@@ -437,3 +452,16 @@ def _hung_up(client: IMAPClient) -> bool:
 def _shutdown(client: IMAPClient) -> None:
     with suppress(OSError, IMAPClientError):
         client.shutdown()
+
+
+def _forget_news(client: IMAPClient) -> None:
+    """Drop ``* n EXISTS`` lines heard so far: the SEARCH that follows covers them."""
+    pending = client._imap.untagged_responses  # imaplib files them here; no public hook
+    pending.pop("EXISTS", None)
+    pending.pop("RECENT", None)
+
+
+def _heard_of_new_mail(client: IMAPClient) -> bool:
+    """An EXISTS heard since the last SEARCH: answers to commands, or the lines a
+    server sends just before its ``+ idling``, which ``idle_check`` never sees."""
+    return bool(client._imap.untagged_responses.get("EXISTS"))
