@@ -27,8 +27,9 @@ CLOSE_REASONS = ("resolved", "stale", "duplicate", "spam", "no-response")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    quiet = logging.INFO if args.handler is cmd_run else logging.WARNING  # a daemon says hello
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from gateway.errors import ConfigError, TransientError
