@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from gateway.pipeline.sniff import header_message_id
-from store.models import InboxRow, Message
+from store.models import InboxRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +74,8 @@ def accept_many(
 
     The SMTP writer commits whatever sessions are waiting in one transaction;
     statements built once and run as Core keep the Python work per batch small.
-    ``by_message_id``: an inbound Message-ID already on a ticket is a duplicate
-    too, for a resend through another relay (other bytes, same Message-ID).
-    That looks in ``messages``, which has a unique index on message_id;
-    ``inbox.message_id`` has none, and a lookup there reads every raw message.
+    ``by_message_id``: a Message-ID already in the inbox is a duplicate too, for
+    a resend through another relay (other bytes, same Message-ID).
     """
     digests = [hashlib.sha256(item.raw).hexdigest() for item in items]
     mids = [header_message_id(item.raw) for item in items]
@@ -123,8 +121,8 @@ def _row_values(item: Incoming, digest: str, message_id: str | None,
 _LOOKUP: CompoundSelect[str, str, int | None] = union_all(
     select(literal("d"), InboxRow.raw_sha256, InboxRow.id).where(
         InboxRow.raw_sha256.in_(bindparam("digests", expanding=True))),
-    select(literal("m"), Message.message_id, Message.inbox_id).where(
-        Message.direction == "in", Message.message_id.in_(bindparam("ids", expanding=True))),
+    select(literal("m"), InboxRow.message_id, func.min(InboxRow.id)).where(
+        InboxRow.message_id.in_(bindparam("ids", expanding=True))).group_by(InboxRow.message_id),
 )
 _INSERT = insert(InboxRow).returning(InboxRow.id, sort_by_parameter_order=True)
 

@@ -83,7 +83,7 @@ class InboxRow(Base):
     next_attempt_at: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
-    message_id: Mapped[str | None] = mapped_column(String(998))
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)  # resend check
 
 
 class Ticket(Base):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.clock import Clock
 from gateway.errors import TransientError
-from gateway.pipeline.sniff import header_message_id
 from store import inbox
 from store.db import transaction
 
@@ -35,7 +33,6 @@ log = logging.getLogger("gateway.receive.writer")
 
 MAX_BATCH = 256  # messages in one transaction: bounds how long its write lock is held
 MAX_BATCH_BYTES = 64 * 2**20  # and its size, when large messages arrive together
-RECENT_IDS = 20_000  # Message-IDs remembered until the runner has processed them
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +80,6 @@ class InboxWriter:
         self._thread = threading.Thread(target=self._loop, name="inbox-writer", daemon=True)
         self._closed = threading.Event()
         self._submit_lock = threading.Lock()
-        self._recent = _RecentIds()
         self.commits = 0  # transactions committed, and the deliveries they carried:
         self.deliveries = 0  # their ratio is the group-commit factor the bench reports
 
@@ -167,46 +163,13 @@ class InboxWriter:
             self._on_stored()
 
     def _write(self, deliveries: Sequence[Delivery]) -> list[Stored]:
-        """One transaction for the batch; a Message-ID remembered here needs no lookup."""
-        mids = [header_message_id(d.raw) for d in deliveries]
-        results = [self._recent.duplicate(m) for m in mids]
-        todo = [i for i, r in enumerate(results) if r is None]
-        if todo:
-            with transaction(self._sessions) as session:
-                accepted = inbox.accept_many(session, [_incoming(deliveries[i]) for i in todo],
-                                             now=self._clock.now(), by_message_id=True)
-            self.commits += 1
-            for i, acc in zip(todo, accepted, strict=True):
-                results[i] = Stored(acc.inbox_id, acc.duplicate)
-                self._recent.add(mids[i], acc.inbox_id)
+        """One transaction for the batch: same bytes or same Message-ID is stored once."""
+        with transaction(self._sessions) as session:
+            accepted = inbox.accept_many(session, [_incoming(d) for d in deliveries],
+                                         now=self._clock.now(), by_message_id=True)
+        self.commits += 1
         self.deliveries += len(deliveries)
-        return [r for r in results if r is not None]
-
-
-class _RecentIds:
-    """Message-IDs this writer stored lately, until the runner has put them on a ticket.
-
-    ``inbox.message_id`` has no index, so a pending row cannot be found by its
-    Message-ID cheaply; ``messages`` (indexed) knows it once processed. This
-    bridges the gap for resends to this process. Bounded: the oldest are forgotten,
-    and a resend missed here is still recognised as a duplicate by the pipeline.
-    """
-
-    def __init__(self, size: int = RECENT_IDS) -> None:
-        self._ids: OrderedDict[str, int] = OrderedDict()
-        self._size = size
-
-    def duplicate(self, message_id: str | None) -> Stored | None:
-        inbox_id = self._ids.get(message_id) if message_id is not None else None
-        return Stored(inbox_id, duplicate=True) if inbox_id is not None else None
-
-    def add(self, message_id: str | None, inbox_id: int) -> None:
-        if message_id is None:
-            return
-        self._ids[message_id] = inbox_id
-        self._ids.move_to_end(message_id)
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
+        return [Stored(acc.inbox_id, acc.duplicate) for acc in accepted]
 
 
 def _incoming(d: Delivery) -> inbox.Incoming:

@@ -77,6 +77,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('raw_sha256')
     )
     with op.batch_alter_table('inbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbox_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_state'), ['state'], unique=False)
 
     op.create_table('outbox',
@@ -212,6 +213,7 @@ def downgrade() -> None:
     op.drop_table('outbox')
     with op.batch_alter_table('inbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_state'))
+        batch_op.drop_index(batch_op.f('ix_inbox_message_id'))
 
     op.drop_table('inbox')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
