@@ -165,9 +165,12 @@ def _serve_gateway(db: Path) -> tuple[Any, Any]:
     from gateway.receive.smtp import SmtpListener
     from gateway.receive.writer import InboxWriter
 
+    from store.sqlite_inbox import SqliteInbox
+
     settings = _settings(db)
     app = build(settings)
-    writer = InboxWriter(app.sessions, app.clock)
+    # as the daemon wires it on SQLite: the stdlib writer path (gateway/daemon.py)
+    writer = InboxWriter(app.sessions, app.clock, direct=SqliteInbox(str(db)))
     writer.start()
     listener = SmtpListener(settings, writer, hostname="bench.test")
     listener.start()

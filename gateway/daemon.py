@@ -29,6 +29,7 @@ from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
 from gateway.settings import Settings
+from store.sqlite_inbox import SqliteInbox, sqlite_path
 
 log = logging.getLogger("gateway.daemon")
 
@@ -96,7 +97,9 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
     nudge = threading.Event()  # set by the writer after a commit: there is work
-    writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set)
+    sqlite_file = sqlite_path(app.settings.database.url)
+    writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set,
+                         direct=SqliteInbox(sqlite_file) if sqlite_file else None)
     listener = SmtpListener(app.settings, writer)
     pollers = [ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
                for account in app.settings.imap]

@@ -49,7 +49,9 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before a source is acknowledged (250, IMAP move,
+        # exit 0); NORMAL could lose acknowledged mail on power loss. ~0.15 ms a commit.
+        cur.execute("PRAGMA synchronous=FULL")
         cur.close()
 
     return on_connect

@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from gateway.pipeline.sniff import header_message_id
+from store.inbox_types import Accepted, Incoming
 from store.models import InboxRow
 
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    inbox_id: int
-    duplicate: bool  # the same bytes were already stored: nothing new written
+__all__ = ["Accepted", "Incoming", "PendingRow", "accept", "accept_many", "claim_pending",
+           "claim_row", "counts_by_state", "list_rows", "requeue", "set_disposition"]
 
 
 def accept(
@@ -54,17 +52,6 @@ def accept(
     session.add(row)
     session.flush()
     return Accepted(row.id, duplicate=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """One message for :func:`accept_many`, as its source received it."""
-
-    raw: bytes
-    source: str
-    source_ref: str = ""
-    envelope_from: str | None = None
-    envelope_to: Sequence[str] = ()
 
 
 def accept_many(

@@ -101,3 +101,31 @@ def test_console_pipe_queues_while_daemon_runs(
         assert s.scalars(select(InboxRow.state)).all() == ["pending"]
     app.runner.process_pending()  # what the daemon's runner does next
     assert len(all_tickets(app)) == 1
+
+
+def test_sqlite_writer_dedupes_like_the_orm(app: App, sqlite_db: str, clock: FakeClock) -> None:
+    """Same bytes, or (where asked) the same Message-ID, are stored once — in one batch too."""
+    from store.inbox_types import Incoming
+    from store.sqlite_inbox import SqliteInbox
+
+    first = mail(message_id="<same@customer.test>", body="one\n")
+    resent = mail(message_id="<same@customer.test>", body="one, via another relay\n")
+    other = mail(message_id="<other@customer.test>")
+    batch = [Incoming(first, "smtp"), Incoming(first, "smtp"), Incoming(resent, "smtp"),
+             Incoming(other, "smtp", envelope_to=("support@example.test",))]
+    box = SqliteInbox(sqlite_db)
+    try:
+        direct = box.accept_many(batch, now=clock.now(), by_message_id=True)
+        again = box.accept_many([Incoming(resent, "smtp")], now=clock.now(), by_message_id=True)
+        bytes_only = box.accept_many([Incoming(resent, "smtp")], now=clock.now())
+    finally:
+        box.close()
+    assert [(a.duplicate, a.inbox_id) for a in direct] == [
+        (False, direct[0].inbox_id), (True, direct[0].inbox_id), (True, direct[0].inbox_id),
+        (False, direct[3].inbox_id)]
+    assert again[0].duplicate and again[0].inbox_id == direct[0].inbox_id
+    assert not bytes_only[0].duplicate  # without by_message_id other bytes are a new row
+    with transaction(app.sessions) as s:
+        row = s.get(InboxRow, direct[3].inbox_id)
+        assert row is not None and row.envelope_to == ["support@example.test"]
+        assert row.message_id == "other@customer.test" and row.source == "smtp"

@@ -33,6 +33,7 @@ from gateway.receive.writer import Delivery, InboxWriter
 from gateway.settings import Settings
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
+from store.sqlite_inbox import SqliteInbox
 from tests.mails import mail
 
 # ---------------------------------------------------------------- helpers
@@ -49,8 +50,8 @@ def smtp_settings(settings: Settings, **changes: Any) -> Settings:
 
 @contextmanager
 def listening(settings: Settings, sessions: sessionmaker[Session], clock: Clock,
-              ) -> Iterator[SmtpListener]:
-    writer = InboxWriter(sessions, clock)
+              direct: SqliteInbox | None = None) -> Iterator[SmtpListener]:
+    writer = InboxWriter(sessions, clock, direct=direct)
     writer.start()
     listener = SmtpListener(settings, writer, hostname="gateway.test")
     listener.start()
@@ -232,14 +233,18 @@ def test_twenty_concurrent_clients_every_message_stored_once(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("through", ["sqlalchemy", "stdlib-sqlite3"])
 def test_451_while_sqlite_is_locked_then_250_once_it_is_back(
-    app: App, settings: Settings
+    app: App, settings: Settings, through: str
 ) -> None:
     impatient = make_engine(settings.database.url, busy_timeout_ms=200)
+    path = settings.database.url.split("///", 1)[1]
+    direct = SqliteInbox(path, busy_timeout_ms=200) if through == "stdlib-sqlite3" else None
     raw = mail(message_id="<retry@customer.test>")
-    locker = sqlite3.connect(settings.database.url.split("///", 1)[1], isolation_level=None)
+    locker = sqlite3.connect(path, isolation_level=None)
     try:
-        with listening(smtp_settings(settings), session_factory(impatient), app.clock) as srv, \
+        with listening(smtp_settings(settings), session_factory(impatient), app.clock,
+                       direct) as srv, \
                 smtplib.SMTP("127.0.0.1", srv.port) as client:
             locker.execute("BEGIN IMMEDIATE")  # another writer holds the database
             with pytest.raises(smtplib.SMTPDataError) as refused:

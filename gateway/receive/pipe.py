@@ -7,23 +7,22 @@ through the stdlib ``sqlite3`` module, committed before exit 0 — the same
 "accept, then process" rule as every source. Any doubt (not SQLite, schema not
 current, no daemon) falls back to the full path, which also processes at once.
 
-The column list mirrors ``store.models.InboxRow``; a test writes a row here and
-reads it back through the ORM, field for field.
+The write itself is :class:`store.sqlite_inbox.SqliteInbox`, shared with the
+SMTP writer.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
-import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from gateway.errors import TransientError
-from gateway.pipeline.sniff import header_message_id
-from store.revision import HEAD
+from store.inbox_types import Incoming
+from store.sqlite_inbox import SqliteInbox, sqlite_path
+
+__all__ = ["daemon_running", "hold_daemon_lock", "lock_path", "quick_accept", "sqlite_path"]
 
 LOCK_NAME = "daemon.lock"
 
@@ -62,57 +61,14 @@ def daemon_running(data_dir: Path) -> bool:
         return False
 
 
-def sqlite_path(url: str) -> str | None:
-    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
-        if url.startswith(prefix):
-            path = url.removeprefix(prefix).split("?", 1)[0]
-            return path if path and path != ":memory:" else None
-    return None
-
-
 def quick_accept(db_path: str, raw: bytes, *, source_ref: str, now: datetime,
                  busy_timeout_ms: int = 5000) -> tuple[int, bool] | None:
     """Store ``raw`` as a pending inbox row; (id, duplicate), or None to take the full path."""
-    if not Path(db_path).exists():
-        return None
-    digest = hashlib.sha256(raw).hexdigest()
+    box = SqliteInbox(db_path, busy_timeout_ms)
     try:
-        con = sqlite3.connect(db_path, timeout=busy_timeout_ms / 1000, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise TransientError(f"database unavailable: {exc}") from exc
-    try:
-        if _revision(con) != HEAD:
+        if not box.current():
             return None
-        con.execute("BEGIN IMMEDIATE")
-        found = con.execute("SELECT id FROM inbox WHERE raw_sha256 = ?", (digest,)).fetchone()
-        if found:
-            con.execute("COMMIT")
-            return int(found[0]), True
-        cur = con.execute(
-            "INSERT INTO inbox (source, source_ref, envelope_from, envelope_to, raw, raw_sha256,"
-            " size, received_at, state, reason, error, attempts, message_id)"
-            " VALUES ('ingest', ?, NULL, '[]', ?, ?, ?, ?, 'pending', '', '', 0, ?)",
-            (source_ref[:512], raw, digest, len(raw), _sqlite_time(now),
-             header_message_id(raw)),
-        )
-        con.execute("COMMIT")
-        return int(cur.lastrowid or 0), False
-    except sqlite3.OperationalError as exc:
-        raise TransientError(f"database unavailable: {exc}") from exc
+        [stored] = box.accept_many([Incoming(raw, "ingest", source_ref)], now=now)
     finally:
-        con.close()
-
-
-def _revision(con: sqlite3.Connection) -> str | None:
-    try:
-        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return None
-        raise
-    return str(row[0]) if row else None
-
-
-def _sqlite_time(value: datetime) -> str:
-    """The text form SQLAlchemy's SQLite DateTime uses (naive UTC, microseconds)."""
-    return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        box.close()
+    return stored.inbox_id, stored.duplicate
