@@ -164,7 +164,6 @@ def _serve_gateway(db: Path) -> tuple[Any, Any]:
     from gateway.app import build
     from gateway.receive.smtp import SmtpListener
     from gateway.receive.writer import InboxWriter
-
     from store.sqlite_inbox import SqliteInbox
 
     settings = _settings(db)

@@ -9,7 +9,6 @@ bad config answer at once.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -27,11 +26,8 @@ CLOSE_REASONS = ("resolved", "stale", "duplicate", "spam", "no-response")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    quiet = logging.INFO if args.handler is cmd_run else logging.WARNING  # a daemon says hello
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else quiet,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if args.handler is not cmd_ingest:  # ingest sets it up after its pipe fast path
+        _configure_logging(args)
     from gateway.errors import ConfigError, TransientError
 
     try:
@@ -46,6 +42,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EX_TEMPFAIL
     except KeyboardInterrupt:
         return 130
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    import logging  # not at the top: the MTA pipe path never needs it
+
+    quiet = logging.INFO if args.handler is cmd_run else logging.WARNING  # a daemon says hello
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else quiet,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _settings(path: str | None) -> Settings:
@@ -87,6 +93,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         quick = _ingest_pipe_quick(settings)
         if quick is not None:
             return quick
+    _configure_logging(args)
     from gateway.errors import TransientError
     from gateway.receive.files import RawInput, UnreadableInput, chunked, read_inputs
     from store import inbox

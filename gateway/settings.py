@@ -129,8 +129,6 @@ def _smtp_readable(s: _Section, key: str, base: Path) -> Path | None:
 
 def _smtp_tls(s: _Section, base: Path) -> tuple[Path | None, Path | None]:
     """Certificate and key, both or neither, loaded once to prove they belong together."""
-    import ssl  # only needed when [smtp] is read; keeps `--help` fast
-
     cert, key = _smtp_readable(s, "tls_cert", base), _smtp_readable(s, "tls_key", base)
     if (cert is None) != (key is None):
         missing = "tls_key" if key is None else "tls_cert"
@@ -138,6 +136,8 @@ def _smtp_tls(s: _Section, base: Path) -> tuple[Path | None, Path | None]:
                           f"{'tls_cert' if missing == 'tls_key' else 'tls_key'}")
     if cert is None or key is None:
         return None, None
+    import ssl  # only with TLS configured: keeps start-up (and the MTA pipe) lean
+
     if b"-----BEGIN CERTIFICATE-----" not in cert.read_bytes():
         raise ConfigError(s.path, s.key("tls_cert"), f"{cert} is not a PEM certificate")
     try:
@@ -149,9 +149,11 @@ def _smtp_tls(s: _Section, base: Path) -> tuple[Path | None, Path | None]:
 
 
 def _smtp_networks(s: _Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    if key not in s.data:
+        return default
     import ipaddress
 
-    value = s.data.get(key, list(default))
+    value = s.data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(s.path, s.key(key), "must be a list of CIDR strings")
     try:
