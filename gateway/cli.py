@@ -88,49 +88,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Store each chunk of inputs in one transaction (the ack), then process row by row."""
     if args.inputs in ([], ["-"]):
         quick = _ingest_pipe_quick(settings)
         if quick is not None:
             return quick
     _configure_logging(args)
-    from gateway.errors import TransientError
-    from gateway.receive.files import RawInput, UnreadableInput, chunked, read_inputs
-    from store import inbox
-    from store.db import transaction
+    from gateway.receive.bulk import ingest
 
     app = _app(settings)
-    code = EX_OK
     try:
-        for chunk in chunked(read_inputs(args.inputs)):
-            mails: list[RawInput] = []
-            for item in chunk:
-                if isinstance(item, UnreadableInput):
-                    print(f"{item.ref}: cannot read: {item.problem}")
-                    code = max(code, EX_DATAERR)
-                elif item.is_mail:
-                    mails.append(item)
-                elif item.explicit:
-                    print(f"{item.ref}: not an e-mail message, not stored")
-                    code = max(code, EX_DATAERR)
-                else:
-                    print(f"{item.ref}: skipped, not an e-mail message")
-            try:
-                with transaction(app.sessions) as s:
-                    accepted = [
-                        inbox.accept(s, m.raw, source="ingest", source_ref=m.ref,
-                                     now=app.clock.now())
-                        for m in mails
-                    ]
-            except TransientError as exc:
-                for m in mails:
-                    print(f"{m.ref}: not stored, database unavailable ({exc})")
-                return EX_TEMPFAIL
-            for m, acc in zip(mails, accepted, strict=True):
-                print(f"{m.ref}: {_describe(app, acc.inbox_id, acc.duplicate)}")
+        summary = ingest(app, args.inputs, print)
     finally:
         app.close()
-    return code
+    if summary.transient:
+        return EX_TEMPFAIL
+    return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
 
 
 def _ingest_pipe_quick(settings: Settings) -> int | None:
@@ -161,24 +133,6 @@ def _replay_stdin(raw: bytes) -> Any:
     import io
 
     return io.TextIOWrapper(io.BytesIO(raw))
-
-
-def _describe(app: App, inbox_id: int, duplicate: bool) -> str:
-    from store.db import transaction
-    from store.models import InboxRow
-
-    if duplicate:
-        with transaction(app.sessions) as s:
-            row = s.get(InboxRow, inbox_id)
-            state = row.state if row else "?"
-            ticket = f", ticket #{row.ticket_id}" if row and row.ticket_id else ""
-        if state != "pending":
-            return f"already stored as inbox #{inbox_id} ({state}{ticket}), nothing new"
-    outcome = app.runner.process_one(inbox_id)
-    if outcome.state is None:
-        return f"stored as inbox #{inbox_id}, processing deferred ({outcome.reason})"
-    ticket = f", ticket #{outcome.ticket_id}" if outcome.ticket_id else ""
-    return f"stored as inbox #{inbox_id}: {outcome.state.value}{ticket} ({outcome.reason})"
 
 
 # ---------------------------------------------------------------- tickets

@@ -10,13 +10,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    Text,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from gateway.pipeline.sniff import header_message_id
 from store.inbox_types import Accepted, Incoming
-from store.models import InboxRow
+from store.models import InboxRow, table_of
 
 __all__ = ["Accepted", "Incoming", "PendingRow", "accept", "accept_many", "claim_pending",
            "claim_row", "counts_by_state", "list_rows", "requeue", "set_disposition"]
@@ -142,13 +153,7 @@ class PendingRow:
 def claim_row(session: Session, inbox_id: int) -> PendingRow | None:
     """The row, locked for this transaction (skipped if another runner holds it),
     if it is still pending."""
-    t = InboxRow.__table__
-    stmt = (
-        select(t.c.id, t.c.raw, t.c.source, t.c.envelope_from, t.c.envelope_to, t.c.message_id)
-        .where(t.c.id == inbox_id, t.c.state == "pending")
-        .with_for_update(skip_locked=True)
-    )
-    found = session.execute(stmt).first()
+    found = session.execute(_CLAIM, {"id": inbox_id}).first()
     if found is None:
         return None
     return PendingRow(found.id, found.raw, found.source, found.envelope_from,
@@ -160,15 +165,25 @@ def set_disposition(
     ticket_id: int | None = None, error: str | None = None,
 ) -> None:
     """Record how processing ended; counts the attempt."""
-    values: dict[str, object] = {
-        "state": state, "reason": reason[:2000], "processed_at": now,
-        "attempts": InboxRow.attempts + 1,
-    }
-    if ticket_id is not None:
-        values["ticket_id"] = ticket_id
-    if error is not None:
-        values["error"] = error
-    session.execute(update(InboxRow).where(InboxRow.id == inbox_id).values(**values))
+    session.execute(_DISPOSE, {"row": inbox_id, "state": state, "reason": reason[:2000],
+                               "processed_at": now, "ticket": ticket_id, "err": error})
+
+
+_T = table_of(InboxRow)
+_CLAIM = (  # built once: this runs for every row the runner takes
+    select(_T.c.id, _T.c.raw, _T.c.source, _T.c.envelope_from, _T.c.envelope_to,
+           _T.c.message_id)
+    .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
+    .with_for_update(skip_locked=True)
+)
+_DISPOSE = (
+    update(_T)
+    .where(_T.c.id == bindparam("row"))
+    .values(state=bindparam("state"), reason=bindparam("reason"),
+            processed_at=bindparam("processed_at"), attempts=_T.c.attempts + 1,
+            ticket_id=func.coalesce(bindparam("ticket", type_=Integer), _T.c.ticket_id),
+            error=func.coalesce(bindparam("err", type_=Text), _T.c.error))
+)
 
 
 def list_rows(session: Session, state: str | None = None, limit: int = 200) -> list[InboxRow]:

@@ -8,7 +8,7 @@ bytes that arrived, byte for byte, forever.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -52,6 +53,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         from datetime import UTC
 
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a model, for statements built once (typed as Table)."""
+    return cast(Table, model.__table__)
 
 
 class Base(DeclarativeBase):

@@ -10,10 +10,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from store.models import AttachmentRow, Message, OutboxRow, Participant, Ticket, TicketEvent
+from store.models import (
+    AttachmentRow,
+    Message,
+    OutboxRow,
+    Participant,
+    Ticket,
+    TicketEvent,
+    table_of,
+)
 
 
 def get(session: Session, ticket_id: int) -> Ticket | None:
@@ -39,8 +47,7 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
 
 def ticket_of_message(session: Session, message_id: str) -> int | None:
     """The ticket that already holds this Message-ID, if any (the dedupe check)."""
-    stmt = select(Message.ticket_id).where(Message.message_id == message_id)
-    return session.scalars(stmt).first()
+    return session.execute(_TICKET_OF_MESSAGE, {"mid": message_id}).scalar()
 
 
 def participant_emails(session: Session, ticket_id: int) -> list[str]:
@@ -59,7 +66,7 @@ def add_participant(
     email = email.lower()
     present = known if known is not None else participant_emails(session, ticket_id)
     if email and email not in present:
-        session.execute(insert(Participant).values(ticket_id=ticket_id, email=email, role=role))
+        session.execute(_INSERT_PARTICIPANT, {"ticket_id": ticket_id, "email": email, "role": role})
 
 
 def add_event(
@@ -74,10 +81,10 @@ def add_event(
     new: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(insert(TicketEvent).values(
-        ticket_id=ticket.id, at=at, actor=actor, channel=channel, kind=kind, old=old, new=new,
-        detail=detail or {},
-    ))
+    session.execute(_INSERT_EVENT, {
+        "ticket_id": ticket.id, "at": at, "actor": actor, "channel": channel, "kind": kind,
+        "old": old, "new": new, "detail": detail or {},
+    })
 
 
 def add_message(
@@ -85,15 +92,27 @@ def add_message(
 ) -> int:
     """Insert a message and its attachment rows; returns the message's row id.
 
-    Plain INSERT statements rather than ORM objects: on the ingest path the unit
-    of work's bookkeeping cost more than the SQL itself (bench/ingest.py).
+    Plain INSERT statements built once (module constants below), rather than ORM
+    objects or per-call statements: on the ingest path building and flushing those
+    cost more than the SQL itself (bench/ingest.py).
     """
-    stmt = insert(Message).values(**values).returning(Message.id)
-    message_id: int = session.execute(stmt).scalar_one()
+    message_id: int = session.execute(_INSERT_MESSAGE, values).scalar_one()
     if attachments:
         rows = [{**a, "message_id": message_id} for a in attachments]
-        session.execute(insert(AttachmentRow), rows)
+        session.execute(_INSERT_ATTACHMENT, rows)
     return message_id
+
+
+# Statements of the ingest path, built once: Core inserts on the tables (column
+# types still apply: JSON, UTC datetimes), parameters passed per call.
+_MESSAGES = table_of(Message)
+_TICKET_OF_MESSAGE = (
+    select(_MESSAGES.c.ticket_id).where(_MESSAGES.c.message_id == bindparam("mid")).limit(1)
+)
+_INSERT_MESSAGE = _MESSAGES.insert().returning(_MESSAGES.c.id)
+_INSERT_ATTACHMENT = table_of(AttachmentRow).insert()
+_INSERT_EVENT = table_of(TicketEvent).insert()
+_INSERT_PARTICIPANT = table_of(Participant).insert()
 
 
 def list_tickets(session: Session, state: str | None = None) -> list[dict[str, Any]]:

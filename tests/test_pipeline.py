@@ -197,10 +197,10 @@ def test_unexpected_error_shunts_and_loop_goes_on(
 ) -> None:
     real = process.handle_row
 
-    def broken(session, row, settings, now):  # type: ignore[no-untyped-def]
+    def broken(session, row, settings, now, parsed=None):  # type: ignore[no-untyped-def]
         if b"boom" in row.raw:
             raise RuntimeError("bug in a stage")
-        return real(session, row, settings, now)
+        return real(session, row, settings, now, parsed)
 
     monkeypatch.setattr(process, "handle_row", broken)
     bad = deliver(app, mail(subject="boom"))

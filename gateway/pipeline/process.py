@@ -34,8 +34,14 @@ class Handled:
     summary: str  # "new ticket", "appended (via headers)", "reopened", …
 
 
-def handle_row(session: Session, row: PendingRow, settings: Settings, now: datetime) -> Handled:
-    msg = parse_message(row.raw)
+def handle_row(
+    session: Session,
+    row: PendingRow,
+    settings: Settings,
+    now: datetime,
+    parsed: ParsedMessage | None = None,
+) -> Handled:
+    msg = parsed if parsed is not None else parse_message(row.raw)
     if not msg.is_mail:
         raise Ignored("not an e-mail message")
     verdict = loops.verdict(msg, settings.gateway.address)

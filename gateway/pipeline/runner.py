@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.clock import Clock
 from gateway.errors import Ignored, Rejected, TransientError
-from gateway.model import InboxState
+from gateway.model import InboxState, ParsedMessage
 from gateway.pipeline import process
 from gateway.settings import Settings
 from store import inbox
@@ -61,10 +61,12 @@ class Runner:
                 outcomes.append(self.process_one(inbox_id))
         return outcomes
 
-    def process_one(self, inbox_id: int) -> Outcome:
+    def process_one(self, inbox_id: int, parsed: ParsedMessage | None = None) -> Outcome:
+        """``parsed``: the row's bytes already parsed (a bulk ingest parses ahead in
+        worker processes); parsing is pure, so where it ran changes nothing."""
         started = time.perf_counter()
         try:
-            outcome = self._process(inbox_id)
+            outcome = self._process(inbox_id, parsed)
         except TransientError as exc:
             self._defer(inbox_id, str(exc))
             outcome = Outcome(inbox_id, None, f"transient: {exc}")
@@ -78,7 +80,7 @@ class Runner:
         )
         return outcome
 
-    def _process(self, inbox_id: int) -> Outcome:
+    def _process(self, inbox_id: int, parsed: ParsedMessage | None) -> Outcome:
         """The stages and the row's disposition commit together, or not at all."""
         try:
             with transaction(self.sessions) as s:
@@ -86,7 +88,7 @@ class Runner:
                 if row is None:
                     return _already_processed(s, inbox_id)
                 now = self.clock.now()
-                handled = process.handle_row(s, row, self.settings, now)
+                handled = process.handle_row(s, row, self.settings, now, parsed)
                 inbox.set_disposition(s, inbox_id, InboxState.DONE, handled.summary, now,
                                       handled.ticket_id)
                 return Outcome(inbox_id, InboxState.DONE, handled.summary, handled.ticket_id,
