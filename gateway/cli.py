@@ -52,6 +52,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
         level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # libraries' per-connection and per-plugin chatter
+        for noisy in ("mail.log", "alembic.runtime.plugins", "alembic.runtime.migration"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _settings(path: str | None) -> Settings:
