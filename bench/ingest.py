@@ -49,6 +49,8 @@ try:
 except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
     from corpus_gen import Corpus, Spec, generate  # type: ignore[no-redef]
 
+from gateway.receive.pipe import daemon_running
+
 TARGET_BA = 0.5
 TARGET_C = 0.5
 TARGET_RSS_MB = 150.0
@@ -403,9 +405,8 @@ def measure_piped(sample: list[bytes], tg: Path, root: Path,
     daemon = subprocess.Popen([str(tg), "run"], env=site.env, cwd=site.root,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        lock = site.root / "var" / "daemon.lock"
         deadline = time.monotonic() + 30
-        while not _locked(lock) and time.monotonic() < deadline:
+        while not daemon_running(site.root / "var") and time.monotonic() < deadline:
             time.sleep(0.05)
         started = time.perf_counter()
         for i, raw in enumerate(sample):
@@ -422,20 +423,6 @@ def measure_piped(sample: list[bytes], tg: Path, root: Path,
     finally:
         daemon.terminate()
         daemon.wait(30)
-
-
-def _locked(path: Path) -> bool:
-    import fcntl
-
-    if not path.exists():
-        return False
-    with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        return False
 
 
 def report_per_process(res: PerProcessResult) -> None:

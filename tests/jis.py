@@ -17,7 +17,8 @@ def _sjis_pair_to_jis(c1: int, c2: int) -> bytes:
     return bytes([base - 1, c2 - (0x20 if c2 >= 0x80 else 0x1F)])
 
 
-def encode_cp50221(text: str) -> bytes:
+def encode_cp50221(text: str, jis_escape: bytes = ESC_JIS) -> bytes:
+    """``jis_escape``: ``ESC $ @`` gives the old JIS C 6226 designation some clients send."""
     out, mode = bytearray(), "ascii"
     for ch in text:
         b = ch.encode("cp932")
@@ -28,7 +29,7 @@ def encode_cp50221(text: str) -> bytes:
         else:
             want, chunk = "jis", _sjis_pair_to_jis(b[0], b[1])
         if want != mode:
-            out += {"ascii": ESC_ASCII, "kana": ESC_KANA, "jis": ESC_JIS}[want]
+            out += {"ascii": ESC_ASCII, "kana": ESC_KANA, "jis": jis_escape}[want]
             mode = want
         out += chunk
     if mode != "ascii":

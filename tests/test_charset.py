@@ -8,6 +8,7 @@ import random
 import pytest
 
 from gateway.pipeline.charset import decode_bytes, decode_header_value, decode_header_with_notes
+from tests.jis import encode_cp50221 as to_jis
 
 ESC_JIS, ESC_OLD_JIS, ESC_ASCII, ESC_ROMAN, ESC_KANA = (
     b"\x1b$B",
@@ -16,36 +17,6 @@ ESC_JIS, ESC_OLD_JIS, ESC_ASCII, ESC_ROMAN, ESC_KANA = (
     b"\x1b(J",
     b"\x1b(I",
 )
-
-
-def _sjis_to_jis(s1: int, s2: int) -> bytes:
-    """Shift_JIS lead/trail bytes to a JIS X 0208 row/cell pair (inverse of the decoder's)."""
-    if s1 >= 0xE0:
-        s1 -= 0x40
-    j1 = (s1 - 0x81) * 2 + 0x21
-    if s2 >= 0x9F:
-        return bytes((j1 + 1, s2 - 0x7E))
-    return bytes((j1, s2 - (0x20 if s2 >= 0x80 else 0x1F)))
-
-
-def to_jis(text: str, double_escape: bytes = ESC_JIS) -> bytes:
-    """ISO-2022-JP the way Windows (CP50221) writes it: every character via CP932."""
-    out, mode = bytearray(), "ascii"
-    for ch in text:
-        code = ch.encode("cp932")
-        if len(code) == 1 and code[0] < 0x80:
-            want, chunk = "ascii", code
-        elif len(code) == 1:
-            want, chunk = "kana", bytes((code[0] - 0x80,))
-        else:
-            want, chunk = "jis", _sjis_to_jis(code[0], code[1])
-        if want != mode:
-            out += {"ascii": ESC_ASCII, "kana": ESC_KANA, "jis": double_escape}[want]
-            mode = want
-        out += chunk
-    if mode != "ascii":
-        out += ESC_ASCII
-    return bytes(out)
 
 
 def test_jis_helper_matches_real_iphone_bytes() -> None:
