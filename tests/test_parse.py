@@ -16,7 +16,8 @@ import pytest
 
 from gateway.model import ParsedMessage
 from gateway.pipeline.filenames import safe_filename
-from gateway.pipeline.parse import html_to_text, parse_message
+from gateway.pipeline.html_text import html_to_text
+from gateway.pipeline.parse import parse_message
 from gateway.pipeline.quotes import split_reply
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
