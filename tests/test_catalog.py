@@ -1,0 +1,191 @@
+"""Catalog validation names every problem with its line; reload keeps a good catalog."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.assign import choose_assignee, next_in_turn
+from gateway.catalog import (
+    CatalogError,
+    CatalogHolder,
+    Problem,
+    catalog_path,
+    check_catalog,
+    load_catalog,
+    parse_catalog,
+)
+from gateway.settings import CatalogSettings, Member, Settings
+
+MEMBERS = (Member("ops@example.test"), Member("ops2@example.test"),
+           Member("boss@example.test", role="manager"))
+
+GOOD = """\
+entries:
+  - id: vpn
+    name: {ja: VPN, en: VPN}
+    keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]
+    assignee: [ops@example.test, ops2@example.test]
+    sla: {first_response: 4h, resolve: 2d}
+    stale_after: 3d
+    auto_close_after: 14d
+    fields:
+      - {name: os, label: {ja: OS, en: OS}, type: choice, choices: [windows, mac],
+         required: true}
+  - id: other
+    name: Other
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+def problems(text: str, members: tuple[Member, ...] = MEMBERS) -> list[Problem]:
+    try:
+        parse_catalog(text, members)
+    except CatalogError as exc:
+        return list(exc.problems)
+    return []
+
+
+def test_good_catalog_loads_typed() -> None:
+    cat = parse_catalog(GOOD, MEMBERS)
+    vpn = cat.entries[0]
+    assert vpn.assignees == ("ops@example.test", "ops2@example.test")
+    assert vpn.first_response == timedelta(hours=4) and vpn.resolve == timedelta(days=2)
+    assert vpn.stale_after == timedelta(days=3)
+    assert vpn.auto_close_after == timedelta(days=14)
+    assert [k.weight for k in vpn.keywords] == [1.0, 2.0, 1.0]
+    assert vpn.keywords[1].cjk and not vpn.keywords[0].cjk
+    assert vpn.fields[0].choices == ("windows", "mac") and vpn.fields[0].required
+    assert cat.fallback.id == "other" and cat.fallback.manager == "boss@example.test"
+
+
+def test_packaged_example_is_valid_with_and_without_members() -> None:
+    example = catalog_path(Settings())
+    assert example.name == "catalog.yaml" and example.is_file()
+    assert check_catalog(example) == []
+    assert check_catalog(example, MEMBERS) == []
+    assert catalog_path(Settings(catalog=CatalogSettings(Path("/x.yaml")))) == Path("/x.yaml")
+
+
+def mutate(old: str, new: str) -> str:
+    assert old in GOOD
+    return GOOD.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(("text", "line", "fragment"), [
+    (mutate("[ops@example.test, ops2", "[ops@example.test, nobody"), 5, "unknown member"),
+    (mutate("manager: boss@example.test", "manager: ops@example.test"), 15, "not a manager"),
+    (mutate("id: other", "id: vpn"), 12, "duplicate id 'vpn' (first at line 2)"),
+    (mutate("    fallback: true\n", ""), 1, "no fallback entry"),
+    (mutate("    manager: boss@example.test\n", ""), 12, "must name a 'manager'"),
+    (mutate("resolve: 2d", "resolve: 2 days"), 6, "resolve: not a duration"),
+    (mutate("stale_after: 3d", "stale_after: soon"), 7, "stale_after: not a duration"),
+    (mutate("'any(connect)?'", "'any(connect'"), 4, "bad regular expression"),
+    (mutate("type: choice", "type: dropdown"), 10, "unknown field type 'dropdown'"),
+    (mutate(", choices: [windows, mac]", ""), 10, "needs a 'choices' list"),
+    (mutate("    stale_after", "    stale_afer"), 7, "unknown key 'stale_afer'"),
+    (mutate("weight: 2", "weight: -1"), 4, "weight must be a number above 0"),
+    (mutate("    name: Other\n", "    name: Other\n    fallback: true\n"), 15,
+     "duplicate key 'fallback'"),
+    ("entries:\n  - id: a\n    name: [unclosed\n", 4, "not valid YAML"),
+], ids=["unknown-member", "manager-role", "duplicate-id", "missing-fallback",
+        "fallback-without-manager", "bad-duration-sla", "bad-duration", "bad-regex",
+        "unknown-field-type", "choice-without-choices", "unknown-key", "bad-weight",
+        "duplicate-key", "yaml-syntax"])
+def test_each_mistake_is_reported_on_its_line(text: str, line: int, fragment: str) -> None:
+    found = problems(text)
+    assert any(p.line == line and fragment in p.message for p in found), found
+
+
+def test_second_fallback_is_reported_where_it_is_declared() -> None:
+    text = GOOD + ("  - id: misc\n    name: Misc\n    fallback: true\n"
+                   "    manager: boss@example.test\n")
+    assert Problem(18, "a second fallback entry (the first is 'other')") in problems(text)
+
+
+def test_members_are_checked_only_when_configured() -> None:
+    text = mutate("[ops@example.test, ops2", "[ops@example.test, nobody")
+    assert problems(text, ()) == []
+
+
+def test_all_problems_are_reported_together_in_line_order() -> None:
+    text = mutate("resolve: 2d", "resolve: 2 days").replace("type: choice", "type: nope")
+    text = text.replace("id: other", "id: vpn")
+    found = problems(text)
+    assert [p.line for p in found] == sorted(p.line for p in found)
+    assert {6, 10, 12} <= {p.line for p in found}
+
+
+def test_holder_keeps_old_catalog_when_new_one_is_invalid(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS)
+    first = holder.current
+    path.write_text(mutate("resolve: 2d", "resolve: later"), encoding="utf-8")
+    with caplog.at_level(logging.ERROR, logger="gateway.catalog"):
+        assert holder.reload() is False
+    assert holder.current is first
+    assert "catalog reload refused" in caplog.text
+    assert f"{path}:6: resolve: not a duration" in caplog.text
+    path.write_text(GOOD.replace("id: vpn", "id: remote"), encoding="utf-8")
+    assert holder.reload() is True
+    assert holder.current.entries[0].id == "remote"
+
+
+def test_holder_refuses_an_unreadable_file_and_start_fails_on_a_bad_one(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path)
+    path.unlink()
+    assert holder.reload() is False and holder.current.entries[0].id == "vpn"
+    with pytest.raises(CatalogError):
+        CatalogHolder(path)
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path / "missing.yaml")
+    assert info.value.problems[0].line == 0
+
+
+def test_round_robin_serves_in_turn_and_catches_up() -> None:
+    people = ("a@x.test", "b@x.test", "c@x.test")
+    counts: dict[str, int] = {}
+    served = []
+    for _ in range(6):
+        who = next_in_turn(people, counts)
+        served.append(who)
+        counts[who] = counts.get(who, 0) + 1
+    assert served == [*people, *people]
+    assert next_in_turn(people, {"a@x.test": 5, "b@x.test": 5, "c@x.test": 1}) == "c@x.test"
+
+
+def test_assignee_rules() -> None:
+    cat = parse_catalog(GOOD, MEMBERS)
+    vpn, other = cat.entries
+    assert choose_assignee(cat, vpn, {"ops@example.test": 1}).assignee == "ops2@example.test"
+    fallback = choose_assignee(cat, other, {})
+    assert (fallback.assignee, fallback.rule) == ("boss@example.test", "fallback-manager")
+
+
+def test_empty_entries_still_need_a_fallback() -> None:
+    assert problems("entries: []\n") == [Problem(1, "no fallback entry: mark exactly one entry "
+                                                    "(usually 'other') with 'fallback: true'")]
+    assert problems("") == [Problem(1, "the catalog is empty: it needs an 'entries' list")]
+
+
+def test_packaged_example_speaks_japanese_and_english() -> None:
+    cat = load_catalog(catalog_path(Settings()))
+    assert len(cat.entries) >= 6 and cat.fallback.id == "other"
+    for entry in cat.entries:
+        assert set(entry.names) == {"ja", "en"} and entry.names["ja"] != entry.names["en"]
+        assert entry.assignees or entry.fallback
+        for f in entry.fields:
+            assert set(f.labels) == {"ja", "en"}
+    assert any(k.cjk for e in cat.entries for k in e.keywords)
+    assert any(k.regex is not None for e in cat.entries for k in e.keywords)
+    assert any(e.negative for e in cat.entries)
+    assert any(len(e.assignees) > 1 for e in cat.entries)

@@ -1,0 +1,127 @@
+"""A new ticket gets its entry, assignee, typed fields and events, on a real database."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.app import App
+from gateway.catalog import Catalog, parse_catalog
+from gateway.pipeline.categorize import (
+    CategorizeResult,
+    categorize_new_ticket,
+    fill_fields_from_reply,
+)
+from gateway.pipeline.parse import parse_message
+from store import tickets
+from store.db import transaction
+from tests.helpers import deliver, show
+from tests.mails import mail
+
+CATALOG = """
+entries:
+  - id: purchase
+    name: {ja: 購入申請, en: Purchase requests}
+    keywords: [{term: purchase, weight: 3}, {term: 購入, weight: 3}]
+    assignee: [ops@example.test, boss@example.test]
+    fields:
+      - {name: item, label: {ja: 品名, en: Item}, required: true}
+      - {name: quantity, label: {ja: 数量, en: Quantity}, type: number, required: true}
+      - {name: needed_by, label: {ja: 希望納期, en: Needed by}, type: date}
+  - id: vpn
+    name: VPN
+    keywords: [vpn]
+    assignee: ops@example.test
+  - id: other
+    name: {ja: その他, en: Other}
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+@pytest.fixture
+def catalog(app: App) -> Catalog:
+    return parse_catalog(CATALOG, app.settings.members)
+
+
+def open_and_categorize(
+    app: App, catalog: Catalog, subject: str, body: str
+) -> tuple[int, CategorizeResult]:
+    raw = mail(subject=subject, body=body)
+    outcome = deliver(app, raw)
+    assert outcome.ticket_id is not None
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, outcome.ticket_id)
+        assert ticket is not None
+        result = categorize_new_ticket(s, ticket, parse_message(raw), catalog, app.settings,
+                                       app.clock.now())
+    return outcome.ticket_id, result
+
+
+def test_new_ticket_gets_entry_assignee_fields_and_events(app: App, catalog: Catalog) -> None:
+    tid, result = open_and_categorize(
+        app, catalog, "ノートPC購入のお願い",
+        "品名：ThinkPad X1\n数量：２台\n希望納期：2026年4月1日\n")
+    data = show(app, tid)
+    assert data["catalog"] == "purchase" and data["assignee"] == "ops@example.test"
+    assert data["fields"] == {"item": "ThinkPad X1", "quantity": "2",
+                              "needed_by": "2026-04-01"}
+    kinds = [e["kind"] for e in data["events"]]
+    assert kinds.count("category") == 1 and kinds.count("assign") == 1
+    assert kinds.count("field") == 3
+    category = next(e for e in data["events"] if e["kind"] == "category")
+    assert category["new"] == "purchase" and category["detail"]["fallback"] is False
+    assert category["detail"]["matched"][0]["keyword"] == "購入"
+    assert category["detail"]["score"] == 9.0
+    assign = next(e for e in data["events"] if e["kind"] == "assign")
+    assert assign["detail"]["rule"] == "round-robin"
+    assert result.missing == []
+
+
+def test_missing_required_fields_are_returned_and_a_reply_completes(
+    app: App, catalog: Catalog
+) -> None:
+    tid, result = open_and_categorize(app, catalog, "購入申請",
+                                      "モニターを購入したいです。\n品名：モニター\n")
+    assert result.missing == [("quantity", "数量")]
+    assert result.locale == "ja"
+    reply = parse_message(mail(
+        subject="Re: 購入申請",
+        body="数量：ふたつ\n\n2026年3月2日 サポート <support@example.test>:\n"
+             "> 数量を教えてください。\n> 品名：プリンタ\n"))
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, tid)
+        assert ticket is not None
+        still = fill_fields_from_reply(s, ticket, reply, catalog, app.clock.now())
+    assert still.stored == {} and still.rejected[0].field == "quantity"
+    assert still.missing == [("quantity", "数量")]
+    reply2 = parse_message(mail(subject="Re: 購入申請", body="数量：2\n品名：27インチモニター\n"))
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, tid)
+        assert ticket is not None
+        done = fill_fields_from_reply(s, ticket, reply2, catalog, app.clock.now())
+    assert done.missing == []
+    assert done.stored == {"quantity": "2", "item": "27インチモニター"}
+    data = show(app, tid)
+    assert data["fields"] == {"item": "27インチモニター", "quantity": "2"}
+    corrected = [e for e in data["events"] if e["kind"] == "field" and e["old"]]
+    assert corrected and corrected[0]["old"] == "モニター"
+    assert (corrected[0]["actor"], corrected[0]["channel"]) == ("alice@customer.test", "email")
+    assert any(e["kind"] == "field-rejected" for e in data["events"])
+
+
+def test_round_robin_spreads_over_the_list(app: App, catalog: Catalog) -> None:
+    assignees = []
+    for n in range(4):
+        tid, _ = open_and_categorize(app, catalog, f"Purchase request {n}", "item: Mouse\n")
+        assignees.append(show(app, tid)["assignee"])
+    assert assignees == ["ops@example.test", "boss@example.test"] * 2
+
+
+def test_no_keyword_falls_back_to_the_manager(app: App, catalog: Catalog) -> None:
+    tid, result = open_and_categorize(app, catalog, "Desk move", "Can my desk be moved?\n")
+    data = show(app, tid)
+    assert data["catalog"] == "other" and data["assignee"] == "boss@example.test"
+    assert result.classification.fallback
+    assert result.missing == [] and result.locale == "en"
+    assign = next(e for e in data["events"] if e["kind"] == "assign")
+    assert assign["detail"]["rule"] == "fallback-manager"

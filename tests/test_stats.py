@@ -1,0 +1,113 @@
+"""``stats``: per entry, per assignee, per week, and the fallback report, on a seeded DB."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gateway import actions
+from gateway.app import App
+from gateway.catalog import Catalog, load_catalog
+from gateway.clock import FakeClock
+from gateway.model import TicketState
+from gateway.pipeline.categorize import categorize_new_ticket
+from gateway.pipeline.parse import parse_message
+from store import stats, tickets
+from store.db import transaction
+from tests.helpers import deliver
+from tests.mails import mail
+from tests.test_classify import EXAMPLE
+
+# (subject, body, hours until closed or None, days after the start it arrives)
+SEED: list[tuple[str, str, float | None, int]] = [
+    ("VPN down", "AnyConnect fails.\n", 2, 0),
+    ("VPN slow", "Very slow from home.\n", 4, 0),
+    ("ＶＰＮの設定", "在宅勤務を始めます。\n", None, 7),
+    ("Printer jam", "The printer on 3F jams.\n", None, 0),
+    ("Projector in room A is broken", "The projector shows no picture.\n", None, 0),
+    ("Question", "The projector in the lobby flickers.\n", 24, 7),
+    ("会議室の予約ができません", "会議室の予約画面が開きません。\n", None, 7),
+    ("会議室の予約について", "来週の会議室予約をキャンセルしたいです。\n", None, 7),
+    ("Lunch menu", "Where is the lunch menu?\n", None, 7),
+]
+
+
+@pytest.fixture
+def seeded(app: App, clock: FakeClock) -> Catalog:
+    catalog = load_catalog(EXAMPLE)
+    start = clock.now()
+    for subject, body, close_after, day in SEED:
+        clock.advance(start + timedelta(days=day) - clock.now())  # SEED is in day order
+        raw = mail(subject=subject, body=body)
+        outcome = deliver(app, raw)
+        assert outcome.ticket_id is not None
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, outcome.ticket_id)
+            assert ticket is not None
+            categorize_new_ticket(s, ticket, parse_message(raw), catalog, app.settings,
+                                  clock.now())
+            if close_after is not None:
+                actions.change_state(s, ticket, TicketState.CLOSED,
+                                     clock.now() + timedelta(hours=close_after),
+                                     actor="test", channel="cli")
+    clock.advance(start + timedelta(days=8) - clock.now())
+    return catalog
+
+
+def compute(app: App, catalog: Catalog) -> dict[str, Any]:
+    with transaction(app.sessions) as s:
+        return stats.compute(s, entry_ids=[e.id for e in catalog.entries],
+                             fallback_id=catalog.fallback.id, tz=ZoneInfo("Asia/Tokyo"))
+
+
+def test_per_entry_counts_and_median(app: App, seeded: Catalog) -> None:
+    data = compute(app, seeded)
+    by_entry = {e["entry"]: e for e in data["entries"]}
+    assert [e["entry"] for e in data["entries"]] == [e.id for e in seeded.entries]
+    assert by_entry["vpn"] == {"entry": "vpn", "open": 1, "closed": 2,
+                               "median_close_seconds": 3 * 3600}
+    assert by_entry["printer"]["open"] == 1 and by_entry["printer"]["closed"] == 0
+    assert by_entry["printer"]["median_close_seconds"] is None
+    assert by_entry["other"] == {"entry": "other", "open": 4, "closed": 1,
+                                 "median_close_seconds": 24 * 3600}
+    assert by_entry["purchase"]["open"] == 0
+
+
+def test_per_assignee_open_and_oldest(app: App, seeded: Catalog) -> None:
+    by_who = {a["assignee"]: a for a in compute(app, seeded)["assignees"]}
+    assert by_who["boss@example.test"]["open"] == 4
+    assert by_who["ops@example.test"]["open"] == 1  # the VPN one from day 7
+    assert by_who["ops2@example.test"]["open"] == 1
+    boss = by_who["boss@example.test"]
+    assert boss["oldest_created_at"] == "2026-03-02T01:00:00+00:00"
+    with transaction(app.sessions) as s:
+        oldest = tickets.get(s, boss["oldest_ticket"])
+        assert oldest is not None and oldest.subject.startswith("Projector")
+
+
+def test_per_iso_week_opened_and_closed(app: App, seeded: Catalog) -> None:
+    weeks = compute(app, seeded)["weeks"]
+    assert weeks == [
+        {"week": "2026-W10", "opened": 4, "closed": 2},
+        {"week": "2026-W11", "opened": 5, "closed": 1},
+    ]
+
+
+def test_fallback_report_surfaces_recurring_word_and_bigram(app: App, seeded: Catalog) -> None:
+    report = compute(app, seeded)["fallback"]
+    assert report["entry"] == "other" and report["tickets"] == 5
+    terms = {(t["kind"], t["term"]): t["tickets"] for t in report["terms"]}
+    assert terms[("word", "projector")] == 2
+    assert terms[("bigram", "予約")] == 2 and terms[("bigram", "会議")] == 2
+    assert ("word", "lunch") not in terms  # once is not a pattern
+    assert ("word", "the") not in terms and ("word", "vpn") not in terms
+    assert all(n > 1 for n in terms.values())
+
+
+def test_terms_split_latin_words_and_cjk_bigrams() -> None:
+    found = list(stats.terms("Ｐｒｏｊｅｃｔｏｒ の 会議室 please"))
+    assert ("word", "projector") in found and ("word", "please") not in found
+    assert ("bigram", "会議") in found and ("bigram", "議室") in found
