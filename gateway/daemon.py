@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from gateway.app import App, build
 from gateway.clock import Clock, SystemClock
 from gateway.errors import ConfigError, TransientError
+from gateway.notify.sender import Sender
+from gateway.notify.transport import transport_for
 from gateway.receive import pipe
 from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
@@ -36,6 +38,7 @@ log = logging.getLogger("gateway.daemon")
 STOP_BOUND = 10.0  # seconds from SIGTERM to exit, whatever the sessions do
 SESSION_GRACE = 7.0  # of which sessions in flight get this long to finish
 POLL_INTERVAL = 2.0  # the runner looks for due rows (retries, piped rows) at least this often
+SEND_INTERVAL = 5.0  # the sender looks for due outbox rows (retries) at least this often
 RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
 MAX_BACKOFF = 60.0
 
@@ -97,13 +100,17 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
     nudge = threading.Event()  # set by the writer after a commit: there is work
+    send_nudge = threading.Event()  # set by the runner after a pass: there may be mail
     sqlite_file = sqlite_path(app.settings.database.url)
     writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set,
                          direct=SqliteInbox(sqlite_file) if sqlite_file else None)
     listener = SmtpListener(app.settings, writer)
     pollers = [ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
                for account in app.settings.imap]
-    workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s))]
+    sender = Sender(app.settings.outbound, app.clock, app.sessions,
+                    lambda: transport_for(app.settings.outbound))
+    workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
+               Worker("sender", lambda s: _sender_loop(sender, send_nudge, s))]
     workers += [Worker(f"imap-{i}", p.run) for i, p in enumerate(pollers)]
     writer.start()
     try:
@@ -118,7 +125,7 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
         ready.set()
     stop.wait()
     log.info("stopping: new connections get 421, sessions in flight finish")
-    _shut_down(listener, writer, workers, nudge)
+    _shut_down(listener, writer, workers, nudge, send_nudge)
 
 
 def _start_listener(listener: SmtpListener, settings: Settings) -> None:
@@ -132,7 +139,7 @@ def _start_listener(listener: SmtpListener, settings: Settings) -> None:
 
 
 def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker],
-               nudge: threading.Event) -> None:
+               *nudges: threading.Event) -> None:
     """Listener, then writer, then workers, all within STOP_BOUND."""
     deadline = time.monotonic() + STOP_BOUND
     listener.stop(grace=SESSION_GRACE)
@@ -141,7 +148,8 @@ def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker
         log.error("inbox writer did not finish in time; unanswered senders will retry")
     for worker in workers:
         worker.stop.set()
-    nudge.set()
+    for wake in nudges:
+        wake.set()
     for worker in workers:  # they stop in parallel; each gets what is left of the bound
         if worker.thread is not None:
             worker.thread.join(max(deadline - time.monotonic(), 0.1))
@@ -149,14 +157,18 @@ def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker
                 log.warning("worker %s still busy at exit; its row stays pending", worker.name)
 
 
-def _runner_loop(app: App, nudge: threading.Event, stop: threading.Event) -> None:
-    """Process what the writer stored, at once; and look for due retries every few seconds."""
+def _runner_loop(app: App, nudge: threading.Event, stop: threading.Event,
+                 wrote: Callable[[], None] = lambda: None) -> None:
+    """Process what the writer stored, at once; and look for due retries every few seconds.
+
+    ``wrote`` wakes the sender after a pass, since processing may have queued mail."""
     backoff = 1.0
     while not stop.is_set():
         nudge.wait(POLL_INTERVAL)
         nudge.clear()
         try:
-            _drain_pending(app, stop)
+            if _drain_pending(app, stop):
+                wrote()
             backoff = 1.0
         except TransientError as exc:
             log.warning("runner: database unavailable, retrying in %.0fs: %s", backoff, exc)
@@ -168,12 +180,36 @@ def _runner_loop(app: App, nudge: threading.Event, stop: threading.Event) -> Non
         backoff = min(backoff * 2, MAX_BACKOFF)
 
 
-def _drain_pending(app: App, stop: threading.Event) -> None:
-    """Pass after pass until nothing is due; a row that stays due (transient) ends it."""
+def _drain_pending(app: App, stop: threading.Event) -> bool:
+    """Pass after pass until nothing is due; a row that stays due (transient) ends it.
+
+    True when some row was processed (and so may have queued mail)."""
+    processed = False
     while not stop.is_set():
         outcomes = app.runner.process_pending(RUNNER_BATCH)
         if not outcomes or all(o.state is None for o in outcomes):
-            return
+            return processed
+        processed = True
+    return processed
+
+
+def _sender_loop(sender: Sender, nudge: threading.Event, stop: threading.Event) -> None:
+    """Send at once when the runner queued mail; retries come due on the clock."""
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            sender.drain(stop.is_set)
+            backoff = 1.0
+        except TransientError as exc:
+            log.warning("sender: database unavailable, retrying in %.0fs: %s", backoff, exc)
+        except Exception:  # the loop must go on; rows stay pending and are retried
+            log.exception("sender pass failed, retrying in %.0fs", backoff)
+        else:
+            nudge.wait(SEND_INTERVAL)
+            nudge.clear()
+            continue
+        stop.wait(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)
 
 
 def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:

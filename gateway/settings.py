@@ -37,6 +37,9 @@ class GatewaySettings:
     tag_prefix: str = ""  # "[#42]" by default, "[HELP#42]" with "HELP"
     reopen_window: timedelta = timedelta(days=14)  # a reply to a closed ticket reopens it
     data_dir: Path = Path("var")
+    templates_dir: Path | None = None  # the team's overrides, looked up before ours
+    auto_reply_limit: int = 5  # automatic mails per recipient per hour (loop brake)
+    iso2022jp: bool = False  # Japanese mail as ISO-2022-JP for old clients, else UTF-8
 
     @property
     def local_part(self) -> str:
@@ -188,10 +191,20 @@ class ImapSettings:
 
 @dataclass(frozen=True, slots=True)
 class OutboundSettings:
-    mode: str = "maildir"  # maildir | smtp
+    mode: str = "maildir"  # maildir (the embedded default) | smtp (a relay)
     host: str = "127.0.0.1"
-    port: int = 25
+    port: int = 587  # 465 by default with tls = "implicit", 25 with "none"
+    tls: str = "starttls"  # none | starttls | implicit; certificates are always verified
+    ca_file: Path | None = None  # a private CA; None: the system's CAs
+    username: str = ""  # AUTH only when set
+    password_file: Path | None = None  # read at each connection, so rotation needs no restart
+    password_env: str = ""
     maildir: Path = Path("var/outbound")
+    from_name: str = ""  # display name on our mail; "" → the address alone
+    timeout: timedelta = timedelta(seconds=30)
+    retry_initial: timedelta = timedelta(minutes=1)  # first backoff after a 4xx or outage
+    retry_max: timedelta = timedelta(hours=1)  # backoff ceiling
+    give_up_after: timedelta = timedelta(days=3)  # then a temporary failure counts as failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,14 +360,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     smtp = _smtp(_Section(src, "smtp", data.get("smtp", {})), base)
     imaps = tuple(_imap(_Section(src, f"imap[{i}]", d), base)
                   for i, d in enumerate(_list(top, "imap")))
-    ob = _Section(src, "outbound", data.get("outbound", {}))
-    ob.unknown({"mode", "host", "port", "maildir"})
-    outbound = OutboundSettings(
-        mode=ob.choice("mode", "maildir", ("maildir", "smtp")),
-        host=ob.str("host", "127.0.0.1"),
-        port=ob.int("port", 25, 1, 65535),
-        maildir=ob.path_or_none("maildir", base) or gw.data_dir / "outbound",
-    )
+    outbound = _outbound(_Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(_member(_Section(src, f"members[{i}]", d))
                     for i, d in enumerate(_list(top, "members")))
     sc = _Section(src, "schedule", data.get("schedule", {}))
@@ -380,7 +386,7 @@ def _list(section: _Section, key: str) -> list[Any]:
 
 def _gateway(s: _Section, base: Path) -> GatewaySettings:
     s.unknown({"address", "secret_file", "locale", "timezone", "tag_prefix",
-               "reopen_window", "data_dir"})
+               "reopen_window", "data_dir", "templates_dir", "auto_reply_limit", "iso2022jp"})
     data_dir = s.path_or_none("data_dir", base) or Path("var")
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
 
@@ -401,6 +407,59 @@ def _gateway(s: _Section, base: Path) -> GatewaySettings:
         reopen_window=parse_duration(s.data.get("reopen_window", "14d"), path=s.path,
                                      key=s.key("reopen_window")),
         data_dir=data_dir,
+        templates_dir=_existing_dir(s, "templates_dir", base),
+        auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
+        iso2022jp=s.bool("iso2022jp", False),
+    )
+
+
+def _existing_dir(s: _Section, key: str, base: Path) -> Path | None:
+    """Checked at start: a typo must not silently fall back to the built-in templates."""
+    path = s.path_or_none(key, base)
+    if path is not None and not path.is_dir():
+        raise ConfigError(s.path, s.key(key), f"no such folder: {path}")
+    return path
+
+
+_OUTBOUND_PORTS = {"none": 25, "starttls": 587, "implicit": 465}
+
+
+def _outbound(s: _Section, base: Path, gw: GatewaySettings) -> OutboundSettings:
+    s.unknown({"mode", "host", "port", "tls", "ca_file", "username", "password_file",
+               "password_env", "maildir", "from_name", "timeout", "retry_initial",
+               "retry_max", "give_up_after"})
+    mode = s.choice("mode", "maildir", ("maildir", "smtp"))
+    tls = s.choice("tls", "starttls", ("none", "starttls", "implicit"))
+    env = s.str("password_env", "")
+    if env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+        raise ConfigError(s.path, s.key("password_env"), f"not a variable name: {env!r}")
+    password_file = s.path_or_none("password_file", base)
+    username = s.str("username", "")
+    if username and not (password_file or env):
+        raise ConfigError(s.path, s.key("password_file"),
+                          "username needs password_file or password_env")
+    if username and mode == "smtp" and tls == "none":
+        raise ConfigError(s.path, s.key("tls"), 'AUTH is never sent in clear: use "starttls" '
+                          'or "implicit" with username')
+    from_name = s.str("from_name", "")
+    if "\r" in from_name or "\n" in from_name:
+        raise ConfigError(s.path, s.key("from_name"), "must be one line")
+    retry_initial = _imap_duration(s, "retry_initial", "1m")
+    return OutboundSettings(
+        mode=mode,
+        host=s.str("host", "127.0.0.1"),
+        port=s.int("port", _OUTBOUND_PORTS[tls], 1, 65535),
+        tls=tls,
+        ca_file=_imap_ca_file(s, base),
+        username=username,
+        password_file=password_file,
+        password_env=env,
+        maildir=s.path_or_none("maildir", base) or gw.data_dir / "outbound",
+        from_name=from_name,
+        timeout=_imap_duration(s, "timeout", "30s"),
+        retry_initial=retry_initial,
+        retry_max=max(_imap_duration(s, "retry_max", "1h"), retry_initial),
+        give_up_after=_imap_duration(s, "give_up_after", "3d"),
     )
 
 

@@ -230,6 +230,7 @@ class OutboxRow(Base):
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     envelope_from: Mapped[str] = mapped_column(String(320))
     recipients: Mapped[list[Any]] = mapped_column(default=list)
+    recipient: Mapped[str] = mapped_column(String(320), default="")  # the first, for the rate limit
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -238,7 +239,10 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient", "created_at"),  # automatic mails per hour
+    )
 
 
 class SourceState(Base):

@@ -206,3 +206,17 @@ def _message_view(m: Message) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def thread_ids(session: Session, ticket_id: int) -> list[str]:
+    """Message-IDs of the ticket's mails, oldest first: the References of our next mail.
+
+    Synthetic IDs (given to mail that had none) were never seen by a mail
+    client, so they cannot thread anything and are left out.
+    """
+    stmt = (
+        select(Message.message_id)
+        .where(Message.ticket_id == ticket_id)
+        .order_by(Message.id)
+    )
+    return [m for m in session.scalars(stmt) if not m.endswith("@synthetic.invalid")]

@@ -69,7 +69,8 @@ def test_ingest_reply_lands_on_ticket_and_json_shapes(
     for key in ("id", "state", "subject", "requester", "catalog", "assignee", "created_at",
                 "updated_at", "closed_at", "message_count"):
         assert key in t
-    assert t["message_count"] == 2 and isinstance(t["id"], int)
+    # message_count counts both directions: the request, our acknowledgement, the reply
+    assert t["message_count"] == 3 and isinstance(t["id"], int)
     code, shown = run(config, "tickets", "show", "1", "--json", capsys=capsys)
     detail = json.loads(shown)
     assert {"messages", "events", "fields"} <= set(detail)

@@ -211,3 +211,24 @@ def test_run_without_config_listens_on_127_0_0_1_2525(
         proc.wait()
         assert proc.stderr is not None
         proc.stderr.close()
+
+
+def test_daemon_sends_the_acknowledgement_into_the_local_maildir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded default: the sender worker drains the outbox into var/outbound."""
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    port = free_port()
+    config = _config(tmp_path, port)
+    new = tmp_path / "var" / "outbound" / "new"
+    with _daemon_thread(config) as (ready, _stop, result):
+        assert ready.wait(5)
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.sendmail("alice@customer.test", ["support@example.test"],
+                            mail(subject="Please acknowledge", message_id="<d-1@c.test>"))
+        files = _eventually(lambda: list(new.glob("*")) if new.is_dir() else [])
+        assert len(files) == 1
+        text = files[0].read_text(encoding="utf-8")
+        assert "In-Reply-To: <d-1@c.test>" in text and "Auto-Submitted: auto-replied" in text
+    assert result == [0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable, Collection
 
 from gateway.model import ParsedMessage
 
@@ -74,6 +75,81 @@ def _is_auto_reply(msg: ParsedMessage) -> bool:
     if h.x_auto_response_suppress and _AUTO_SUBJECT.search(msg.subject):
         return True
     return bool(_AUTO_SUBJECT.search(msg.subject)) and h.auto_submitted not in ("", "no")
+
+
+# ---------------------------------------------------------------- may we answer?
+
+_NO_REPLY_SENDERS = re.compile(
+    r"^(mailer-daemon|mailer_daemon|mail-daemon|postmaster|listserv|majordomo|"
+    r"no-?reply|do-?not-?reply|bounces?)([+._-][^@]*)?@",
+    re.IGNORECASE,
+)
+
+_Rule = Callable[[ParsedMessage, str, str | None, Collection[str]], bool]
+
+# The reasons never to send an automatic answer, checked in order; the first
+# that matches is the reason recorded. (RFC 3834 section 2 and 5, plus what
+# real mail systems send without saying so.)
+NO_ANSWER_RULES: tuple[tuple[str, _Rule], ...] = (
+    # our own mail came back (the header we set on everything we send)
+    ("our own mail", lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
+    # a message from one of our addresses (gateway, alias, reply-token variant)
+    ("sent from our own address", lambda m, s, e, own: s in own or _token_variant(s, own)),
+    # RFC 3834: anything but "no" means a machine wrote it
+    ("Auto-Submitted is set", lambda m, s, e, own: m.loop.auto_submitted not in ("", "no")),
+    # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
+    ("Precedence bulk/junk/list",
+     lambda m, s, e, own: m.loop.precedence in ("bulk", "junk", "list")),
+    # mailing lists (RFC 2369, RFC 2919)
+    ("list message", lambda m, s, e, own: bool(m.loop.list_id or m.loop.list_unsubscribe)),
+    # the null return path: bounces and other notifications (RFC 5321 4.5.5)
+    ("empty return path", lambda m, s, e, own: m.loop.return_path == "" or e == ""),
+    # MAILER-DAEMON, postmaster, noreply and friends never read answers
+    ("sender never reads answers", lambda m, s, e, own: bool(_NO_REPLY_SENDERS.match(s))),
+    # a machine report of any kind (DSN, MDN, ARF abuse feedback): RFC 6522
+    ("machine report", lambda m, s, e, own: m.loop.content_type == "multipart/report"),
+    # someone's loop guard has seen this mail before
+    ("X-Loop is set", lambda m, s, e, own: bool(m.loop.x_loop)),
+    # vacation responders that set no header at all (Apple's "Auto reply: …")
+    ("subject of an auto-reply", lambda m, s, e, own: bool(_AUTO_SUBJECT.search(m.subject))),
+    # nobody to answer
+    ("no sender address", lambda m, s, e, own: "@" not in s),
+)
+
+
+def may_auto_answer(
+    msg: ParsedMessage,
+    verdict: LoopVerdict,
+    own_addresses: Collection[str],
+    envelope_from: str | None = None,
+) -> tuple[bool, str]:
+    """Whether an automatic mail may answer ``msg``, and if not, why not.
+
+    ``own_addresses``: the gateway address and its aliases, lower-case; their
+    ``+token`` variants count too. ``envelope_from`` is the SMTP MAIL FROM
+    ("" for the null sender ``<>``; None when unknown).
+    """
+    if verdict != LoopVerdict.HUMAN:
+        return False, f"{verdict.value} message"
+    sender = msg.from_.email.lower() if msg.from_ else ""
+    own = {a.lower() for a in own_addresses}
+    for reason, rule in NO_ANSWER_RULES:
+        if rule(msg, sender, envelope_from, own):
+            return False, reason
+    return True, ""
+
+
+def within_rate_limit(sent_last_hour: int, limit: int) -> bool:
+    """At most ``limit`` automatic mails to one address per hour; 0 turns them off."""
+    return sent_last_hour < limit
+
+
+def _token_variant(sender: str, own: Collection[str]) -> bool:
+    if "@" not in sender:
+        return False
+    local, domain = sender.rsplit("@", 1)
+    return any(local.startswith(o.rsplit("@", 1)[0] + "+") and o.endswith("@" + domain)
+               for o in own if "@" in o)
 
 
 _MID = re.compile(rb"^message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)

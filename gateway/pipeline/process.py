@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gateway import actions, tokens
 from gateway.errors import Ignored
 from gateway.model import ParsedMessage, TicketState
-from gateway.pipeline import loops, thread, transitions
+from gateway.pipeline import loops, notices, thread, transitions
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import parse_message
 from gateway.settings import Settings
@@ -58,8 +58,9 @@ def handle_row(
     if decision.ticket_id is None:
         ticket = _open_ticket(session, msg, row, settings, now, sender, decision.linked_ticket_id)
         _attach(session, ticket, msg, row, now, verdict, kind="request", touch=True)
+        acked = notices.acknowledge_new_ticket(session, ticket, msg, row, settings, now, verdict)
         linked = f" (linked to #{decision.linked_ticket_id})" if decision.linked_ticket_id else ""
-        return Handled(ticket.id, f"new ticket{linked}")
+        return Handled(ticket.id, f"new ticket{linked}{'' if acked else ', not acknowledged'}")
     ticket = _load(session, decision.ticket_id)
     return _reply(session, ticket, msg, row, settings, now, sender, verdict, decision.via,
                   automated)
@@ -88,7 +89,9 @@ def _reply(
     if effect.effect == transitions.ReplyEffect.NEW_LINKED:
         new = _open_ticket(session, msg, row, settings, now, sender, ticket.id)
         _attach(session, new, msg, row, now, verdict, kind="request", touch=True)
-        return Handled(new.id, f"new ticket (linked to closed #{ticket.id})")
+        acked = notices.acknowledge_new_ticket(session, new, msg, row, settings, now, verdict)
+        return Handled(new.id, f"new ticket (linked to closed #{ticket.id})"
+                               f"{'' if acked else ', not acknowledged'}")
     if effect.target is not None:
         actions.change_state(session, ticket, effect.target, now, actor=sender,
                              channel="email")

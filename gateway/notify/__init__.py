@@ -1,0 +1,1 @@
+"""Outgoing mail: view models → templates → MIME → outbox → sender."""

@@ -1,0 +1,134 @@
+"""Rendered parts + envelope facts → the bytes of one outgoing mail.
+
+Pure: the Message-ID and the date come in with the envelope, so the same input
+gives the same bytes, and the bytes are what the outbox keeps and the sender
+sends, unchanged, however often it has to try (a resend carries the same
+Message-ID, which is what makes at-least-once delivery harmless).
+
+Header safety: every value that came from mail or config (subject, display
+names, Message-IDs) is cut to one line before it reaches a header, and display
+names go through ``formataddr``, which quotes or encodes them; a subject that
+decoded to ``"hi\\r\\nBcc: x"`` stays one header.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
+
+from gateway.notify.render import Rendered
+from gateway.notify.views import Person
+
+WIRE = policy.compat32.clone(linesep="\r\n", max_line_length=78)
+MAX_REFERENCES = 10  # RFC 5322 3.6.4 allows trimming; keep the first and the latest
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
+_MSGID = re.compile(r"[^\x21-\x7e]|[<>]")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Everything about a mail that is not its text."""
+
+    kind: str  # the template kind, also in X-Ticket-Gateway
+    sender: Person  # From: the team address and display name
+    to: Person
+    message_id: str  # without angle brackets
+    date: datetime
+    subject_tag: str = ""  # "[#42]"; "" for mail about no single ticket
+    reply_to: str = ""  # the ticket's reply-token address for this recipient
+    in_reply_to: str = ""  # the Message-ID this answers, without brackets
+    references: tuple[str, ...] = ()  # the ticket's thread, oldest first
+    auto_submitted: str = "auto-replied"  # or "auto-generated" (RFC 3834)
+    ticket_id: int | None = None
+    charset: str = "utf-8"  # or "iso-2022-jp" for Japanese, for old clients
+
+
+def new_message_id(domain: str, ticket_id: int | None) -> str:
+    """Unique, and says whose it is; chosen once and stored with the outbox row."""
+    where = f"t{ticket_id}" if ticket_id is not None else "gw"
+    return f"{where}.{secrets.token_hex(12)}@{domain}"
+
+
+def one_line(text: str) -> str:
+    """Control characters (CR, LF, NUL, U+2028 …) become a space: never a new header."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def subject_line(tag: str, subject: str) -> str:
+    subject = one_line(subject)
+    if not tag or tag in subject:
+        return subject
+    return f"{tag} {subject}"
+
+
+def compose(env: Envelope, parts: Rendered) -> bytes:
+    """A multipart/alternative mail (text first, HTML preferred by clients that can)."""
+    subject = subject_line(env.subject_tag, parts.subject)
+    charset = _charset(env, (parts.text, parts.html, subject, env.sender.name, env.to.name))
+    msg = MIMEMultipart("alternative")
+    for body, subtype in ((parts.text, "plain"), (parts.html, "html")):
+        part = MIMEText(body, subtype, charset)
+        del part["MIME-Version"]  # once, on the whole message
+        msg.attach(part)
+    msg["From"] = _address(env.sender, charset)
+    msg["To"] = _address(env.to, charset)
+    if env.reply_to:
+        msg["Reply-To"] = _address(Person(env.reply_to, env.sender.name), charset)
+    msg["Subject"] = _text(subject, charset)
+    msg["Date"] = format_datetime(env.date)
+    msg["Message-ID"] = f"<{_msgid(env.message_id)}>"
+    refs = _references(env.references, env.in_reply_to)
+    if env.in_reply_to and _msgid(env.in_reply_to):
+        msg["In-Reply-To"] = f"<{_msgid(env.in_reply_to)}>"
+    if refs:
+        msg["References"] = " ".join(f"<{r}>" for r in refs)
+    msg["Auto-Submitted"] = env.auto_submitted
+    msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
+    ticket = f"; ticket={env.ticket_id}" if env.ticket_id is not None else ""
+    msg["X-Ticket-Gateway"] = f"{env.kind}{ticket}"  # loops.py: our own mail came back
+    return msg.as_bytes(policy=WIRE)
+
+
+def _charset(env: Envelope, texts: tuple[str, ...]) -> str:
+    """ISO-2022-JP only when it can carry every character (no ①, no emoji); else UTF-8."""
+    if env.charset == "utf-8":
+        return "utf-8"
+    try:
+        for text in texts:
+            text.encode(env.charset)
+    except UnicodeEncodeError:
+        return "utf-8"
+    return env.charset
+
+
+def _address(person: Person, charset: str) -> str:
+    name = one_line(person.name)
+    email = one_line(person.email).replace(" ", "")
+    if not name:
+        return email
+    return formataddr((name, email), charset="utf-8" if name.isascii() else charset)
+
+
+def _text(value: str, charset: str) -> str:
+    if value.isascii():
+        return value
+    return Header(value, charset, maxlinelen=76, header_name="Subject").encode()
+
+
+def _msgid(value: str) -> str:
+    return _MSGID.sub("", value.strip().strip("<>"))
+
+
+def _references(refs: tuple[str, ...], in_reply_to: str) -> list[str]:
+    chain = [c for c in (_msgid(r) for r in (*refs, in_reply_to)) if c]
+    unique = list(dict.fromkeys(chain))
+    if len(unique) > MAX_REFERENCES:
+        unique = [unique[0], *unique[-(MAX_REFERENCES - 1):]]
+    return unique

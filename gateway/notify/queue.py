@@ -1,0 +1,110 @@
+"""Queue one mail about a ticket: render, compose, write the outbox row and the
+outgoing ``messages`` row, all in the caller's transaction.
+
+The outgoing message is stored on the ticket like an incoming one (direction
+``out``, linked to its outbox row), so ``tickets show`` lists what we said, and
+a reply quoting our Message-ID in In-Reply-To threads back to the ticket.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from gateway import tokens
+from gateway.notify import compose, views
+from gateway.notify.render import renderer
+from gateway.settings import Settings
+from store import outbox, tickets
+from store.models import Ticket
+
+
+def tag(settings: Settings, ticket_id: int) -> str:
+    return f"[{settings.gateway.tag_prefix}#{ticket_id}]"
+
+
+def team(settings: Settings) -> views.Team:
+    return views.Team(settings.outbound.from_name or settings.gateway.address,
+                      settings.gateway.address)
+
+
+def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.TicketRef:
+    """A ticket as plain values, dates in the team's time zone."""
+    local = ticket.created_at.astimezone(ZoneInfo(settings.gateway.timezone))
+    return views.TicketRef(
+        id=ticket.id,
+        tag=tag(settings, ticket.id),
+        subject=compose.one_line(ticket.subject),
+        state=ticket.state,
+        requester=views.Person(ticket.requester, ticket.requester_name),
+        assignee=ticket.assignee or "",
+        catalog=ticket.catalog or "",
+        created=local.strftime("%Y-%m-%d %H:%M %Z"),
+        age_days=(now - ticket.created_at).days,
+        idle_days=(now - ticket.updated_at).days,
+    )
+
+
+def queue_ticket_mail(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    view: views.View,
+    *,
+    key: str,
+    now: datetime,
+    in_reply_to: str = "",
+) -> int | None:
+    """The outbox row id, or None if ``key`` was queued before (nothing written)."""
+    kind = views.kind_of(view)
+    locale = ticket.locale or settings.gateway.locale
+    parts = renderer(settings.gateway.templates_dir).render(view, locale)
+    recipient = view.recipient
+    env = compose.Envelope(
+        kind=kind,
+        sender=views.Person(settings.gateway.address, settings.outbound.from_name),
+        to=recipient,
+        message_id=compose.new_message_id(settings.gateway.domain, ticket.id),
+        date=now,
+        subject_tag=tag(settings, ticket.id),
+        reply_to=tokens.reply_address(settings.gateway.address, settings.gateway.secret,
+                                      ticket.id, recipient.email),
+        in_reply_to=in_reply_to,
+        references=tuple(tickets.thread_ids(session, ticket.id)),
+        auto_submitted="auto-replied" if kind in views.REPLIES else "auto-generated",
+        ticket_id=ticket.id,
+        charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
+    )
+    raw = compose.compose(env, parts)
+    outbox_id = outbox.enqueue(session, outbox.NewMail(
+        key=key, kind=kind, message_id=env.message_id, envelope_from=settings.gateway.address,
+        recipients=(recipient.email,), raw=raw, ticket_id=ticket.id), now)
+    if outbox_id is not None:
+        _store_outgoing(session, ticket, env, parts.text, parts.subject, outbox_id, now)
+    return outbox_id
+
+
+def _store_outgoing(session: Session, ticket: Ticket, env: compose.Envelope, text: str,
+                    subject: str, outbox_id: int, now: datetime) -> None:
+    tickets.add_message(session, {
+        "ticket_id": ticket.id,
+        "inbox_id": None,
+        "outbox_id": outbox_id,
+        "direction": "out",
+        "message_id": env.message_id,
+        "in_reply_to": env.in_reply_to,
+        "references": " ".join(env.references),
+        "from_addr": env.sender.email,
+        "from_name": env.sender.name,
+        "to": [env.to.email],
+        "cc": [],
+        "subject": compose.subject_line(env.subject_tag, subject),
+        "date": now,
+        "text": text,
+        "new_text": text,
+        "kind": env.kind,
+        "defects": [],
+        "created_at": now,
+    })

@@ -1,0 +1,127 @@
+"""Drain the outbox: claim due rows, hand them to the transport, record the answer.
+
+Nothing is sent inside a database transaction: rows are claimed (leased) in
+one, sent, and the result recorded in another. The three answers:
+
+* delivered → ``sent``; a later pass never touches the row again;
+* temporary (4xx, relay down, timeout) → retried with exponential backoff on
+  the injected clock, until ``give_up_after`` makes it permanent;
+* permanent (5xx) → ``failed`` plus a ``delivery-failed`` event on the ticket.
+
+A crash between the relay's ``250`` and the ``sent`` update leaves the lease to
+expire and the mail is sent again, with the same bytes and Message-ID:
+delivery is at-least-once, and a duplicate is recognisable as one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.clock import Clock
+from gateway.notify.transport import PermanentFailure, RelayDown, TemporaryFailure, Transport
+from gateway.settings import OutboundSettings
+from store import outbox, tickets
+from store.db import transaction
+from store.outbox import DueMail
+
+log = logging.getLogger("gateway.sender")
+
+BATCH = 20
+
+
+@dataclass(slots=True)
+class SendReport:
+    sent: list[int] = field(default_factory=list)  # outbox ids
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def backoff(settings: OutboundSettings, attempts: int) -> timedelta:
+    """retry_initial, doubled per failed attempt, capped at retry_max."""
+    step: timedelta = settings.retry_initial * (2 ** min(attempts, 20))
+    return min(step, settings.retry_max)
+
+
+@dataclass
+class Sender:
+    settings: OutboundSettings
+    clock: Clock
+    sessions: sessionmaker[Session]
+    transport_factory: Callable[[], Transport]
+
+    def drain(self, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
+        """Send everything due now; returns what happened (for logs and tests)."""
+        report = SendReport()
+        transport = self.transport_factory()
+        try:
+            while not should_stop():
+                with transaction(self.sessions) as s:
+                    due = outbox.claim_due(s, self.clock.now(), BATCH)
+                if not due:
+                    break
+                if not self._send_batch(transport, due, report):
+                    break  # the relay is down: the rest waits for its backoff
+        finally:
+            transport.close()
+        return report
+
+    def _send_batch(self, transport: Transport, due: list[DueMail],
+                    report: SendReport) -> bool:
+        for i, mail in enumerate(due):
+            try:
+                transport.send(mail)
+            except PermanentFailure as exc:
+                self._failed(mail, exc.code, str(exc))
+                report.failed.append(mail.id)
+            except RelayDown as exc:
+                log.warning("outbound relay unavailable, %d mail(s) wait: %s",
+                            len(due) - i, exc)
+                for waiting in due[i:]:
+                    self._retry(waiting, str(exc), report)
+                return False
+            except TemporaryFailure as exc:
+                self._retry(mail, str(exc), report)
+            else:
+                with transaction(self.sessions) as s:
+                    outbox.mark_sent(s, mail.id, self.clock.now())
+                report.sent.append(mail.id)
+                log.info("sent outbox=%s ticket=%s kind=%s message_id=%s", mail.id,
+                         mail.ticket_id, mail.kind, mail.message_id)
+        return True
+
+    def _retry(self, mail: DueMail, error: str, report: SendReport) -> None:
+        now = self.clock.now()
+        if now - mail.created_at >= self.settings.give_up_after:
+            self._failed(mail, 0, f"gave up after {self.settings.give_up_after}: {error}")
+            report.failed.append(mail.id)
+            return
+        next_at = now + backoff(self.settings, mail.attempts)
+        with transaction(self.sessions) as s:
+            outbox.mark_retry(s, mail.id, error, next_at)
+        report.retried.append(mail.id)
+        log.info("outbox=%s retry at %s: %s", mail.id, _iso(next_at), error)
+
+    def _failed(self, mail: DueMail, code: int, error: str) -> None:
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            outbox.mark_failed(s, mail.id, error)
+            ticket = tickets.get(s, mail.ticket_id) if mail.ticket_id is not None else None
+            if ticket is not None:
+                tickets.add_event(
+                    s, ticket, at=now, actor="gateway", channel="system",
+                    kind="delivery-failed", new=mail.kind,
+                    detail={"outbox_id": mail.id, "message_id": mail.message_id,
+                            "recipients": list(mail.recipients), "code": code,
+                            "error": error},
+                )
+        log.error("outbox=%s ticket=%s not delivered to %s: %s", mail.id, mail.ticket_id,
+                  ", ".join(mail.recipients), error)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat(timespec="seconds")

@@ -1,0 +1,182 @@
+"""Where outgoing bytes go: a local maildir or an SMTP relay.
+
+A transport answers one question per mail: delivered, try again later
+(:class:`TemporaryFailure`), or never (:class:`PermanentFailure`). Problems
+with the relay itself (refused connection, timeout, TLS, our own AUTH) are
+temporary whatever their code: they say nothing about the mail, and failing
+every queued mail because a password expired would be the wrong lesson.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import smtplib
+import ssl
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from gateway.settings import OutboundSettings
+from store.outbox import DueMail
+
+
+class TemporaryFailure(Exception):
+    """Retry this mail later (4xx, relay unreachable, timeout)."""
+
+
+class RelayDown(TemporaryFailure):
+    """The relay cannot be used at all right now: the rest of the batch waits too."""
+
+
+class PermanentFailure(Exception):
+    """The relay refused this mail for good (5xx): recorded on the ticket, not retried."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(f"{code} {text}")
+        self.code = code
+
+
+class Transport(Protocol):
+    def send(self, mail: DueMail) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MaildirTransport:
+    """The embedded default: what would have been sent, readable with any mail client."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.box: mailbox.Maildir | None = None
+
+    def send(self, mail: DueMail) -> None:
+        try:
+            if self.box is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.box = mailbox.Maildir(str(self.path), factory=None, create=True)
+            self.box.add(mail.raw.replace(b"\r\n", b"\n"))  # maildir files use local line ends
+        except OSError as exc:
+            raise RelayDown(f"cannot write to maildir {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        if self.box is not None:
+            self.box.close()
+
+
+class SmtpTransport:
+    """One connection per batch, opened on the first mail; TLS is always verified."""
+
+    def __init__(self, settings: OutboundSettings, local_hostname: str | None = None) -> None:
+        self.settings = settings
+        self.local_hostname = local_hostname
+        self.conn: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def send(self, mail: DueMail) -> None:
+        conn = self.conn or self._connect()
+        try:
+            # Some recipients refused and others not counts as sent: a retry would
+            # duplicate the mail for those who got it.
+            conn.sendmail(mail.envelope_from, list(mail.recipients), mail.raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise _refusal(list(exc.recipients.values())) from exc
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise RelayDown(f"relay {self._where()}: {exc}") from exc
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        conn: smtplib.SMTP | None = None
+        try:
+            context = ssl.create_default_context(
+                cafile=str(s.ca_file) if s.ca_file else None)
+            if s.tls == "implicit":
+                conn = smtplib.SMTP_SSL(s.host, s.port, self.local_hostname,
+                                        timeout=s.timeout.total_seconds(), context=context)
+            else:
+                conn = smtplib.SMTP(s.host, s.port, self.local_hostname,
+                                    timeout=s.timeout.total_seconds())
+            self._secure(conn, context)
+        except (smtplib.SMTPException, OSError, RelayDown) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, RelayDown):  # no password to be had: already says so
+                raise
+            raise self._diagnose(exc) from exc
+        self.conn = conn
+        return conn
+
+    def _secure(self, conn: smtplib.SMTP, context: ssl.SSLContext) -> None:
+        if self.settings.tls == "starttls":
+            conn.ehlo()
+            conn.starttls(context=context)  # no STARTTLS offered: an error, never plain text
+            conn.ehlo()
+        if self.settings.username:
+            conn.login(self.settings.username, read_password(self.settings))
+
+    def _diagnose(self, exc: BaseException) -> RelayDown:
+        """One line that says what to do, for the log and the row's last_error."""
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return RelayDown(f"TLS certificate of {self._where()} is not trusted "
+                             f"({exc.verify_message}); set [outbound] ca_file")
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return RelayDown(f"relay {self._where()} refused our login ({exc.smtp_code}); "
+                             "check username and password")
+        return RelayDown(f"relay {self._where()} unreachable: {exc}")
+
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+
+def read_password(settings: OutboundSettings) -> str:
+    """From the environment or a file, at every connection; never from the command line."""
+    if settings.password_env:
+        value = os.environ.get(settings.password_env, "")
+        if not value:
+            raise RelayDown(f"environment variable {settings.password_env} is not set")
+        return value
+    if settings.password_file is None:
+        raise RelayDown("[outbound] username is set but no password_file or password_env")
+    try:
+        return settings.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise RelayDown(f"cannot read password_file {settings.password_file}: "
+                        f"{exc.strerror}") from None
+
+
+def _by_code(code: int, text: bytes | str) -> Exception:
+    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    if 500 <= code < 600:
+        return PermanentFailure(code, message)
+    return TemporaryFailure(f"{code} {message}")
+
+
+def _refusal(answers: list[tuple[int, bytes]]) -> Exception:
+    """All refused; permanent only when every refusal was permanent."""
+    permanent = [a for a in answers if 500 <= a[0] < 600]
+    code, text = (permanent or answers)[0]
+    return _by_code(code, text) if len(permanent) == len(answers) else TemporaryFailure(
+        f"{code} {text.decode('utf-8', 'replace')}")
+
+
+def transport_for(settings: OutboundSettings) -> Transport:
+    if settings.mode == "smtp":
+        return SmtpTransport(settings)
+    return MaildirTransport(settings.maildir)

@@ -1,0 +1,213 @@
+"""What a template may see: frozen view models built from plain values.
+
+Templates never get ORM objects (django-helpdesk's ``safe_template_context``
+lesson): a template that can reach a session can reach anything, and a view
+built from plain values can be rendered in a test without a database. Dates
+arrive already formatted in the team's time zone, so templates hold no logic
+beyond loops and conditionals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    email: str
+    name: str = ""
+
+    @property
+    def display(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    name: str  # signature and From display name
+    address: str  # the support address
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """One ticket as mails show it, in a list or on its own."""
+
+    id: int
+    tag: str  # "[#42]" or "[HELP#42]"
+    subject: str
+    state: str  # new | open | pending | closed
+    requester: Person
+    assignee: str = ""  # display name or address; "" when nobody has it
+    catalog: str = ""  # catalog entry title
+    created: str = ""  # formatted in the team's time zone
+    age_days: int = 0  # since creation
+    idle_days: int = 0  # since the last change
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRequest:
+    """A parameter-sheet field the requester still has to give."""
+
+    name: str  # what to write in the reply, e.g. "hostname"
+    label: str  # what it means, in the recipient's language
+    example: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandLine:
+    text: str  # the command as written
+    result: str  # what it did, or why not
+
+
+@dataclass(frozen=True, slots=True)
+class StateCount:
+    state: str
+    count: int
+
+
+# One view per template kind. Every view has ``team`` and ``recipient``.
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    team: Team
+    recipient: Person
+    ticket: TicketRef
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    team: Team
+    recipient: Person  # the assignee
+    ticket: TicketRef
+    excerpt: str  # the start of the request, as plain text
+
+
+@dataclass(frozen=True, slots=True)
+class OpsReply:
+    team: Team
+    recipient: Person  # the requester
+    ticket: TicketRef
+    author: Person  # the ops member who wrote it
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    team: Team
+    recipient: Person
+    ticket: TicketRef
+    old_state: str
+    new_state: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingFields:
+    team: Team
+    recipient: Person
+    ticket: TicketRef
+    missing: tuple[FieldRequest, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StaleReminder:
+    team: Team
+    recipient: Person  # the assignee
+    tickets: tuple[TicketRef, ...]
+    stale_after_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReminder:
+    team: Team
+    recipient: Person  # the requester
+    ticket: TicketRef
+    waiting_days: int
+    close_in_days: int  # 0: no automatic close planned
+
+
+@dataclass(frozen=True, slots=True)
+class AutoClose:
+    team: Team
+    recipient: Person
+    ticket: TicketRef
+    idle_days: int
+    reopen_days: int  # a reply within this many days reopens it
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyDigest:
+    team: Team
+    recipient: Person  # a member
+    period: str  # e.g. "2026-03-02 – 2026-03-08"
+    assigned: tuple[TicketRef, ...]  # open tickets of this member
+    unassigned: tuple[TicketRef, ...]  # open tickets nobody has
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySummary:
+    team: Team
+    recipient: Person  # a manager
+    period: str
+    opened: int
+    closed: int
+    by_state: tuple[StateCount, ...]  # open tickets now
+    oldest: tuple[TicketRef, ...]
+    shunted: int  # inbox rows waiting for a human
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    team: Team
+    recipient: Person  # the ops member who sent the commands
+    ticket: TicketRef
+    commands: tuple[CommandLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRefused:
+    team: Team
+    recipient: Person
+    ticket: TicketRef
+    command: str
+    reason: str
+    help_text: str  # the reply-command grammar, the same text as in the README
+
+
+View = (
+    Acknowledgement | NewTicket | OpsReply | StatusChange | MissingFields | StaleReminder
+    | PendingReminder | AutoClose | WeeklyDigest | WeeklySummary | CommandResult
+    | CommandRefused
+)
+
+# template kind ← view class; the kind names the template files and the outbox row
+KINDS: dict[type[Any], str] = {
+    Acknowledgement: "acknowledgement",
+    NewTicket: "new_ticket",
+    OpsReply: "ops_reply",
+    StatusChange: "status_change",
+    MissingFields: "missing_fields",
+    StaleReminder: "stale_reminder",
+    PendingReminder: "pending_reminder",
+    AutoClose: "auto_close",
+    WeeklyDigest: "weekly_digest",
+    WeeklySummary: "weekly_summary",
+    CommandResult: "command_result",
+    CommandRefused: "command_refused",
+}
+
+# Mail sent in answer to someone's message (RFC 3834 "auto-replied"); the rest is
+# "auto-generated" (sent because the clock said so, or to staff).
+REPLIES = frozenset({"acknowledgement", "ops_reply", "status_change", "missing_fields",
+                     "command_result", "command_refused"})
+
+
+def kind_of(view: View) -> str:
+    return KINDS[type(view)]
+
+
+def context(view: View) -> dict[str, Any]:
+    """The view's fields as top-level template names (``ticket``, ``team`` …)."""
+    return {f.name: getattr(view, f.name) for f in fields(view)}

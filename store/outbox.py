@@ -1,0 +1,130 @@
+"""Outbox queries: enqueue in the caller's transaction, claim, and record results.
+
+An outbox row is one logical mail. It is written in the same transaction as the
+ticket change that caused it, under an idempotency key, so reprocessing the
+same cause (a retried inbox row, a scheduler pass run twice) cannot queue the
+mail twice. The sender claims due rows with a short lease and sends outside
+any transaction; a crash after the relay's ``250`` but before ``mark_sent``
+lets the lease expire and the row is sent again with the same bytes and the
+same Message-ID (at-least-once). Like every query module, nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import OutboxRow
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+LEASE = timedelta(minutes=5)  # a claimed row is due again after this if nobody reports back
+
+
+@dataclass(frozen=True, slots=True)
+class NewMail:
+    key: str  # idempotency key, e.g. "ack:42"
+    kind: str
+    message_id: str  # without angle brackets
+    envelope_from: str
+    recipients: tuple[str, ...]
+    raw: bytes
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueMail:
+    """A claimed row as plain values: the sender never holds ORM objects across I/O."""
+
+    id: int
+    ticket_id: int | None
+    kind: str
+    message_id: str
+    envelope_from: str
+    recipients: tuple[str, ...]
+    raw: bytes
+    attempts: int
+    created_at: datetime
+
+
+def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
+    """The new row's id, or None when a row with this key exists (nothing queued)."""
+    if session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == mail.key)):
+        return None
+    row = OutboxRow(
+        idempotency_key=mail.key, ticket_id=mail.ticket_id, kind=mail.kind,
+        message_id=mail.message_id, envelope_from=mail.envelope_from,
+        recipients=list(mail.recipients),
+        recipient=mail.recipients[0].lower() if mail.recipients else "",
+        raw=mail.raw, state=PENDING, attempts=0, created_at=now, last_error="",
+    )
+    try:
+        with session.begin_nested():  # a concurrent writer won the key: keep our transaction
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row.id
+
+
+def count_recent(session: Session, recipient: str, kinds: Collection[str],
+                 since: datetime) -> int:
+    """Automatic mails of ``kinds`` queued to ``recipient`` since ``since`` (rate limit)."""
+    stmt = select(func.count(OutboxRow.id)).where(
+        OutboxRow.recipient == recipient.lower(),
+        OutboxRow.created_at >= since,
+        OutboxRow.kind.in_(list(kinds)),
+    )
+    return session.scalar(stmt) or 0
+
+
+def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]:
+    """Due pending rows, leased until ``now + LEASE`` so a parallel sender skips them."""
+    due = (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now)
+    stmt = (
+        select(OutboxRow)
+        .where(OutboxRow.state == PENDING, due)
+        .order_by(OutboxRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers anyway
+    )
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        row.next_attempt_at = now + LEASE
+    return [DueMail(r.id, r.ticket_id, r.kind, r.message_id, r.envelope_from,
+                    tuple(r.recipients), r.raw, r.attempts, r.created_at) for r in rows]
+
+
+def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
+    row = session.get(OutboxRow, outbox_id)
+    if row is not None:
+        row.state, row.sent_at, row.next_attempt_at = SENT, now, None
+        row.attempts += 1
+        row.last_error = ""
+
+
+def mark_retry(session: Session, outbox_id: int, error: str, next_at: datetime) -> None:
+    row = session.get(OutboxRow, outbox_id)
+    if row is not None and row.state == PENDING:
+        row.attempts += 1
+        row.next_attempt_at, row.last_error = next_at, error
+
+
+def mark_failed(session: Session, outbox_id: int, error: str) -> OutboxRow | None:
+    row = session.get(OutboxRow, outbox_id)
+    if row is not None:
+        row.attempts += 1
+        row.state, row.next_attempt_at, row.last_error = FAILED, None, error
+    return row
+
+
+def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:
+    """For status output and tests: the outbox, oldest first."""
+    stmt = select(OutboxRow).order_by(OutboxRow.id)
+    if ticket_id is not None:
+        stmt = stmt.where(OutboxRow.ticket_id == ticket_id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,180 @@
+"""No mail storms: out-of-office replies, bounces, list mail, daemons and a burst from
+one sender go through the real pipeline, and the outbox shows what we would send.
+
+Every such message is still recorded (on its ticket, or as an ignored inbox row);
+only the automatic answer is withheld, and the ticket says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App, build
+from gateway.clock import FakeClock
+from gateway.model import InboxState
+from gateway.pipeline import loops
+from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.parse import parse_message
+from gateway.settings import Settings
+from store.db import transaction
+from store.models import OutboxRow
+from tests.conftest import CORPUS
+from tests.helpers import all_tickets, deliver, show
+from tests.mails import mail
+
+OWN = {"support@example.test"}
+
+
+def _outbox(app: App) -> list[OutboxRow]:
+    with transaction(app.sessions) as s:
+        return list(s.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+
+
+def _ack_message_id(app: App) -> str:
+    [row] = _outbox(app)
+    return f"<{row.message_id}>"
+
+
+def test_out_of_office_reply_to_our_ack_is_attached_and_not_answered(app: App) -> None:
+    first = deliver(app, mail(message_id="<req-1@customer.test>"))
+    ack = _ack_message_id(app)
+    ooo = mail(subject="Automatic reply: VPN does not connect", in_reply_to=ack,
+               body="I am out of the office until Monday.\n",
+               headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    out = deliver(app, ooo)
+    assert out.ticket_id == first.ticket_id and out.state == InboxState.DONE
+    assert show(app, first.ticket_id or 0)["messages"][-1]["kind"] == "auto-reply"
+    assert len(_outbox(app)) == 1  # only the first acknowledgement
+
+
+def test_naive_vacation_responder_without_headers_gets_no_answer(app: App) -> None:
+    """Apple's vacation mail sets no Auto-Submitted; its subject still gives it away."""
+    out = deliver(app, mail(subject="Auto reply: Nyaan", body="I'm only sleeping.\n"))
+    assert out.state == InboxState.DONE and _outbox(app) == []
+    events = show(app, out.ticket_id or 0)["events"]
+    assert events[-1]["kind"] == "no-auto-answer"
+    assert events[-1]["detail"]["reason"] == "subject of an auto-reply"
+
+
+def test_bounce_of_our_ack_lands_on_the_ticket_without_an_answer(app: App) -> None:
+    first = deliver(app, mail(message_id="<req-1@customer.test>"))
+    ack = _ack_message_id(app)
+    dsn = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\n"
+        "To: support@example.test\nSubject: Undelivered Mail Returned to Sender\n"
+        "Message-ID: <dsn-1@mx.customer.test>\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nUser unknown\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        "Final-Recipient: rfc822; alice@customer.test\nAction: failed\nStatus: 5.1.1\n"
+        "--B\nContent-Type: text/rfc822-headers\n\nFrom: support@example.test\n"
+        f"Message-ID: {ack}\nSubject: [#1] ack\n--B--\n"
+    ).encode()
+    out = deliver(app, dsn, envelope_to=("support@example.test",))
+    assert out.ticket_id == first.ticket_id, out.reason
+    assert show(app, first.ticket_id or 0)["messages"][-1]["kind"] == "bounce"
+    assert len(_outbox(app)) == 1
+
+
+def test_corpus_bounces_and_auto_replies_cause_no_mail(app: App) -> None:
+    files = sorted((CORPUS / "public" / "sisimai").glob("*.eml"))
+    if not files:
+        pytest.skip("corpus not available")
+    for path in files:
+        deliver(app, path.read_bytes())
+    assert _outbox(app) == []
+
+
+def test_list_message_opens_a_ticket_but_gets_no_answer(app: App) -> None:
+    out = deliver(app, mail(subject="[ops-l] disk full on db1",
+                            headers={"List-Id": "<ops-l.example.test>",
+                                     "List-Unsubscribe": "<mailto:leave@example.test>"}))
+    assert out.state == InboxState.DONE and _outbox(app) == []
+    assert show(app, out.ticket_id or 0)["events"][-1]["detail"]["reason"] == "list message"
+
+
+@pytest.mark.parametrize(("sender", "headers", "envelope_from", "reason"), [
+    ("MAILER-DAEMON@mx.test", {}, None, "sender never reads answers"),
+    ("postmaster@mx.test", {}, None, "sender never reads answers"),
+    ("noreply@saas.test", {}, None, "sender never reads answers"),
+    ("no-reply@saas.test", {}, None, "sender never reads answers"),
+    ("do-not-reply@saas.test", {}, None, "sender never reads answers"),
+    ("alerts@monitor.test", {"Precedence": "bulk"}, None, "list message"),
+    ("alerts@monitor.test", {"Auto-Submitted": "auto-generated"}, None, "automated message"),
+    ("alerts@monitor.test", {}, "", "empty return path"),
+    ("alerts@monitor.test", {"Return-Path": "<>"}, None, "automated message"),
+    ("support+7-0123456789abcdef@example.test", {}, None, "sent from our own address"),
+    ("help@example.test", {}, None, "sent from our own address"),
+])
+def test_machines_and_ourselves_get_no_answer(
+    sender: str, headers: dict[str, str], envelope_from: str | None, reason: str
+) -> None:
+    msg = parse_message(mail(sender=sender, headers=headers))
+    verdict = loops.verdict(msg, "support@example.test")
+    allowed, why = loops.may_auto_answer(msg, verdict, {*OWN, "help@example.test"},
+                                         envelope_from)
+    assert not allowed and why == reason
+
+
+def test_a_person_may_be_answered() -> None:
+    msg = parse_message(mail(headers={"Auto-Submitted": "no"}))
+    assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (
+        True, "")
+
+
+def test_rate_limit_is_a_pure_comparison() -> None:
+    assert loops.within_rate_limit(4, 5) and not loops.within_rate_limit(5, 5)
+    assert not loops.within_rate_limit(0, 0)  # 0 turns automatic answers off
+
+
+def test_burst_of_20_requests_from_one_sender_gets_at_most_the_limit(
+    app: App, clock: FakeClock
+) -> None:
+    limit = app.settings.gateway.auto_reply_limit
+    for i in range(20):
+        out = deliver(app, mail(subject=f"Request number {i}", message_id=f"<burst-{i}@c.test>"))
+        assert out.state == InboxState.DONE
+        clock.advance(timedelta(seconds=30))
+    assert len(all_tickets(app)) == 20  # every request is a ticket …
+    assert len(_outbox(app)) == limit  # … but only `limit` answers went out
+    assert {r.recipient for r in _outbox(app)} == {"alice@customer.test"}
+    limited = show(app, 20)["events"][-1]
+    assert limited["kind"] == "no-auto-answer" and "rate limit" in limited["detail"]["reason"]
+    deliver(app, mail(subject="someone else", sender="bob@customer.test"))
+    assert len(_outbox(app)) == limit + 1  # the limit is per recipient
+    clock.advance(timedelta(hours=1))
+    deliver(app, mail(subject="an hour later", message_id="<later@c.test>"))
+    assert len(_outbox(app)) == limit + 2  # and per hour
+
+
+def test_limit_comes_from_settings(settings: Settings, clock: FakeClock, tmp_path: Path) -> None:
+    strict = replace(settings, gateway=replace(settings.gateway, auto_reply_limit=2))
+    app = build(strict, clock)
+    try:
+        for i in range(5):
+            deliver(app, mail(subject=f"r{i}", message_id=f"<r{i}@c.test>"))
+        assert len(_outbox(app)) == 2
+    finally:
+        app.close()
+
+
+def test_reprocessing_a_row_never_queues_a_second_ack(app: App) -> None:
+    """The idempotency key: ack:<ticket> is queued once whatever happens to the row."""
+    from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
+    from gateway.notify.views import Acknowledgement, Person
+    from store import tickets
+
+    out = deliver(app, mail())
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, out.ticket_id or 0)
+        assert t is not None
+        view = Acknowledgement(team(app.settings), Person(t.requester),
+                               ticket_ref(t, app.settings, app.clock.now()))
+        again = queue_ticket_mail(s, app.settings, t, view, key=f"ack:{t.id}",
+                                  now=app.clock.now())
+    assert again is None and len(_outbox(app)) == 1

@@ -1,0 +1,257 @@
+"""The sender against a real aiosmtpd relay on a loopback port, and into a maildir:
+threading of the acknowledgement, retries with backoff while the relay is away, a 550
+recorded on the ticket and not retried, and nothing sent twice after a restart."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import mailbox
+import ssl
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway import tokens
+from gateway.app import App
+from gateway.clock import FakeClock
+from gateway.notify.sender import Sender
+from gateway.notify.transport import MaildirTransport, SmtpTransport, transport_for
+from gateway.settings import OutboundSettings, Settings
+from store import outbox
+from store.db import transaction
+from store.models import OutboxRow
+from tests.conftest import SECRET
+from tests.helpers import deliver, show
+from tests.mails import mail
+from tests.sink import SinkHandler, password_checker, sink
+from tests.test_smtp import free_port, tls_files
+
+__all__ = ["tls_files"]  # the session fixture with a self-signed localhost certificate
+
+REQUEST_ID = "<req-1@customer.test>"
+
+
+@pytest.fixture
+def relay(settings: Settings) -> OutboundSettings:
+    return replace(settings.outbound, mode="smtp", host="127.0.0.1", port=free_port(),
+                   tls="none", timeout=timedelta(seconds=5))
+
+
+def _sender(app: App, relay: OutboundSettings) -> Sender:
+    return Sender(relay, app.clock, app.sessions, lambda: transport_for(relay))
+
+
+def _row(app: App, outbox_id: int) -> OutboxRow:
+    with transaction(app.sessions) as s:
+        row = s.get(OutboxRow, outbox_id)
+        assert row is not None
+        return row
+
+
+def _request(app: App) -> int:
+    out = deliver(app, mail(message_id=REQUEST_ID, subject="VPN が繋がりません",
+                            sender="山田 花子 <alice@customer.test>"))
+    assert out.ticket_id is not None
+    return out.ticket_id
+
+
+def test_acknowledgement_arrives_threaded_under_the_request(
+    app: App, relay: OutboundSettings
+) -> None:
+    tid = _request(app)
+    with sink(relay.port) as relay_sink:
+        report = _sender(app, relay).drain()
+    assert len(report.sent) == 1 and not report.retried and not report.failed
+    [got] = relay_sink.received
+    assert got.mail_from == "support@example.test" and got.rcpt_tos == ["alice@customer.test"]
+    msg = email.message_from_bytes(got.data, policy=email.policy.default)
+    assert msg["In-Reply-To"] == REQUEST_ID and REQUEST_ID in msg["References"]
+    assert msg["Subject"].startswith(f"[#{tid}] ") and "VPN が繋がりません" in msg["Subject"]
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["Reply-To"].addresses[0].addr_spec == tokens.reply_address(
+        "support@example.test", SECRET, tid, "alice@customer.test")
+    assert _row(app, report.sent[0]).state == "sent"
+    # the ack is on the ticket, and a reply to it threads back by In-Reply-To alone
+    ack = show(app, tid)["messages"][1]
+    assert ack["direction"] == "out" and f"<{ack['message_id']}>" == msg["Message-ID"]
+    reply = deliver(app, mail(subject="totally different", in_reply_to=msg["Message-ID"]))
+    assert reply.ticket_id == tid and "headers" in reply.reason
+
+
+def test_relay_down_is_retried_with_backoff_and_delivered_once_back(
+    app: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    _request(app)
+    sender = _sender(app, relay)
+    first = sender.drain()  # nobody listens on the port: connection refused
+    [oid] = first.retried
+    row = _row(app, oid)
+    assert row.state == "pending" and row.attempts == 1 and "unreachable" in row.last_error
+    assert row.next_attempt_at == clock.now() + relay.retry_initial
+    assert sender.drain().retried == []  # not due yet: no busy loop
+    clock.advance(relay.retry_initial)
+    assert sender.drain().retried == [oid]
+    assert _row(app, oid).next_attempt_at == clock.now() + 2 * relay.retry_initial  # doubled
+    with sink(relay.port) as relay_sink:
+        clock.advance(2 * relay.retry_initial)
+        assert sender.drain().sent == [oid]
+    assert len(relay_sink.received) == 1 and _row(app, oid).state == "sent"
+
+
+def test_temporary_refusal_451_is_retried(app: App, relay: OutboundSettings,
+                                          clock: FakeClock) -> None:
+    _request(app)
+    handler = SinkHandler(answer="451 4.3.0 try again later")
+    with sink(relay.port, handler):
+        [oid] = _sender(app, relay).drain().retried
+        assert "451" in _row(app, oid).last_error
+        handler.answer = "250 OK"
+        clock.advance(relay.retry_initial)
+        assert _sender(app, relay).drain().sent == [oid]
+    assert len(handler.received) == 1
+
+
+def test_550_is_recorded_on_the_ticket_and_not_retried(
+    app: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    tid = _request(app)
+    handler = SinkHandler(answer="550 5.1.1 mailbox unavailable")
+    with sink(relay.port, handler):
+        [oid] = _sender(app, relay).drain().failed
+        clock.advance(timedelta(days=1))
+        handler.answer = "250 OK"
+        later = _sender(app, relay).drain()
+    assert later.sent == [] and handler.received == []
+    row = _row(app, oid)
+    assert row.state == "failed" and "550" in row.last_error
+    [event] = [e for e in show(app, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert event["detail"]["code"] == 550 and event["detail"]["recipients"] == [
+        "alice@customer.test"]
+    assert event["new"] == "acknowledgement"
+
+
+def test_gives_up_after_give_up_after(app: App, relay: OutboundSettings,
+                                      clock: FakeClock) -> None:
+    tid = _request(app)
+    short = replace(relay, give_up_after=timedelta(hours=1))
+    clock.advance(timedelta(hours=2))
+    assert len(_sender(app, short).drain().failed) == 1
+    assert any(e["kind"] == "delivery-failed" for e in show(app, tid)["events"])
+
+
+def test_a_restarted_sender_resends_nothing_already_accepted(
+    app: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    _request(app)
+    deliver(app, mail(message_id="<req-2@customer.test>", sender="bob@customer.test"))
+    with sink(relay.port) as relay_sink:
+        assert len(_sender(app, relay).drain().sent) == 2
+        clock.advance(timedelta(hours=1))
+        again = _sender(app, relay).drain()  # a new process after a kill
+    assert again.sent == [] and len(relay_sink.received) == 2
+
+
+def test_crash_between_250_and_the_update_resends_with_the_same_message_id(
+    app: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """At-least-once: the lease expires, the same bytes go out again (README says so)."""
+    _request(app)
+    with sink(relay.port) as relay_sink:
+        with transaction(app.sessions) as s:
+            [claimed] = outbox.claim_due(s, clock.now())
+        transport = SmtpTransport(relay)
+        transport.send(claimed)  # the relay said 250 … and the sender died here
+        transport.close()
+        assert _sender(app, relay).drain().sent == []  # still leased
+        clock.advance(outbox.LEASE)
+        assert _sender(app, relay).drain().sent == [claimed.id]
+    first, second = relay_sink.received
+    ids = [email.message_from_bytes(r.data)["Message-ID"] for r in (first, second)]
+    assert ids[0] == ids[1] and first.data == second.data
+
+
+def test_maildir_delivery_is_readable(app: App, settings: Settings) -> None:
+    tid = _request(app)
+    folder = settings.gateway.data_dir / "outbound"
+    local = replace(settings.outbound, mode="maildir", maildir=folder)
+    report = Sender(local, app.clock, app.sessions, lambda: MaildirTransport(folder)).drain()
+    assert len(report.sent) == 1
+    box = mailbox.Maildir(str(folder), factory=None, create=False)
+    [stored] = [box.get_bytes(k) for k in box.iterkeys()]
+    assert b"\r\n" not in stored
+    msg = email.message_from_bytes(stored, policy=email.policy.default)
+    assert msg["Subject"].startswith(f"[#{tid}] ") and msg["In-Reply-To"] == REQUEST_ID
+    assert "山田 花子 様" in msg.get_body(("plain",)).get_content()
+
+
+# ---------------------------------------------------------------- TLS and AUTH
+
+
+def _server_context(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
+    cert, key = tls_files
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def test_starttls_with_verification_and_auth(
+    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    (tmp_path / "relay.password").write_text("s3cret\n", encoding="utf-8")
+    secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
+                     password_file=tmp_path / "relay.password")
+    _request(app)
+    with sink(relay.port, tls_context=_server_context(tls_files), require_starttls=True,
+              authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
+        assert len(_sender(app, secure).drain().sent) == 1
+    assert len(got.received) == 1
+
+
+def test_implicit_tls(app: App, relay: OutboundSettings,
+                      tls_files: tuple[Path, Path]) -> None:
+    secure = replace(relay, tls="implicit", ca_file=tls_files[0])
+    _request(app)
+    with sink(relay.port, ssl_context=_server_context(tls_files)) as got:
+        assert len(_sender(app, secure).drain().sent) == 1
+    assert len(got.received) == 1
+
+
+def test_untrusted_certificate_is_retried_not_sent_in_clear(
+    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path]
+) -> None:
+    secure = replace(relay, tls="starttls")  # no ca_file: the self-signed cert is unknown
+    _request(app)
+    with sink(relay.port, tls_context=_server_context(tls_files)) as got:
+        [oid] = _sender(app, secure).drain().retried
+    assert got.received == [] and "not trusted" in _row(app, oid).last_error
+
+
+def test_wrong_password_is_retried_not_failed(
+    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAY_PW", "wrong")
+    secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
+                     password_env="RELAY_PW")
+    _request(app)
+    with sink(relay.port, tls_context=_server_context(tls_files),
+              authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
+        [oid] = _sender(app, secure).drain().retried
+    assert got.received == [] and "refused our login" in _row(app, oid).last_error
+
+
+def test_missing_password_is_retried_with_a_clear_reason(
+    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RELAY_PW_UNSET", raising=False)
+    secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
+                     password_env="RELAY_PW_UNSET")
+    _request(app)
+    with sink(relay.port, tls_context=_server_context(tls_files),
+              authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
+        [oid] = _sender(app, secure).drain().retried
+    assert got.received == [] and "RELAY_PW_UNSET is not set" in _row(app, oid).last_error
