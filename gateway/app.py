@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.catalog import CatalogHolder, catalog_path
 from gateway.clock import Clock, SystemClock
 from gateway.pipeline.runner import Runner
 from gateway.settings import Settings
@@ -25,16 +26,26 @@ class App:
     sessions: sessionmaker[Session]
     clock: Clock
     runner: Runner
+    catalog: CatalogHolder  # reloaded by the daemon on SIGHUP
 
     def close(self) -> None:
         self.engine.dispose()
 
 
 def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: bool = True) -> App:
-    """Wire the parts; bring the schema to head first (raises TransientError if down)."""
+    """Wire the parts; bring the schema to head first (raises TransientError if down).
+
+    A catalog with problems raises CatalogError here, before anything listens.
+    """
+    catalog = CatalogHolder(catalog_path(settings), settings.members)
     engine = make_engine(settings.database.url)
     if migrate_schema:
-        migrate.ensure_current(engine)
+        try:
+            migrate.ensure_current(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     sessions = session_factory(engine)
     clock = clock or SystemClock()
-    return App(settings, engine, sessions, clock, Runner(settings, clock, sessions))
+    runner = Runner(settings, clock, sessions, catalog)
+    return App(settings, engine, sessions, clock, runner, catalog)

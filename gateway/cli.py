@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.handler is not cmd_ingest:  # ingest sets it up after its pipe fast path
         _configure_logging(args)
+    from gateway.catalog import CatalogError
     from gateway.errors import ConfigError, TransientError
 
     try:
@@ -36,6 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, settings)
     except ConfigError as exc:
         print(f"ticket-gateway: configuration error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except CatalogError as exc:
+        print(f"ticket-gateway: the catalog {exc.path} has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"{exc.path}:{problem.line}: {problem.message}", file=sys.stderr)
         return EX_CONFIG
     except TransientError as exc:
         print(f"ticket-gateway: temporary failure, try again later: {exc}", file=sys.stderr)

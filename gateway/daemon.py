@@ -77,7 +77,8 @@ def run(
         if app is None:
             return 0
         try:
-            _serve(app, stop, ready)
+            with _reload_on_hangup(app):
+                _serve(app, stop, ready)
         finally:
             app.close()
     return 0
@@ -223,6 +224,20 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
             stop.wait(delay)
             delay = min(delay * 2, MAX_BACKOFF)
     return None
+
+
+@contextmanager
+def _reload_on_hangup(app: App) -> Iterator[None]:
+    """SIGHUP re-reads the catalog; an invalid one is refused and the old one kept
+    (CatalogHolder logs why). Jinja2 re-reads a template file that changed by itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGHUP, lambda _sig, _frame: app.catalog.reload())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 @contextmanager

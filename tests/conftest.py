@@ -20,7 +20,13 @@ from sqlalchemy import create_engine, text
 
 from gateway.app import App, build
 from gateway.clock import FakeClock
-from gateway.settings import DatabaseSettings, GatewaySettings, Member, Settings
+from gateway.settings import (
+    CatalogSettings,
+    DatabaseSettings,
+    GatewaySettings,
+    Member,
+    Settings,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -28,6 +34,7 @@ PG_URL = os.environ.get(
     "TICKET_GATEWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SECRET = b"test-secret-0123456789abcdef"
+PLAIN_CATALOG = REPO / "tests" / "data" / "catalog_plain.yaml"
 
 _pg_ok: bool | None = None
 
@@ -79,11 +86,15 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         gateway=GatewaySettings(address="support@example.test", secret=SECRET,
                                 data_dir=tmp_path / "var"),
         database=DatabaseSettings(url=db_url),
-        members=(
-            Member(email="ops@example.test", name="Ops One", role="ops", locale="en"),
-            Member(email="boss@example.test", name="Boss", role="manager", locale="ja"),
-        ),
+        catalog=CatalogSettings(path=PLAIN_CATALOG),
     )
+
+
+MEMBERS = (
+    Member(email="ops@example.test", name="Ops One", role="ops", locale="en"),
+    Member(email="ops2@example.test", name="Ops Two", role="ops", locale="ja"),
+    Member(email="boss@example.test", name="Boss", role="manager", locale="ja"),
+)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -226,9 +227,59 @@ def test_daemon_sends_the_acknowledgement_into_the_local_maildir(
         assert ready.wait(5)
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail("alice@customer.test", ["support@example.test"],
-                            mail(subject="Please acknowledge", message_id="<d-1@c.test>"))
-        files = _eventually(lambda: list(new.glob("*")) if new.is_dir() else [])
-        assert len(files) == 1
-        text = files[0].read_text(encoding="utf-8")
-        assert "In-Reply-To: <d-1@c.test>" in text and "Auto-Submitted: auto-replied" in text
+                            mail(subject="Please acknowledge", message_id="<d-1@c.test>",
+                                 date=datetime.now(UTC)))  # the daemon's real clock
+        # the acknowledgement, and (the example catalog files this VPN request under an
+        # entry with required fields) the one mail asking for them
+        files = _eventually(lambda: sorted(new.glob("*")) if len(list(new.glob("*"))) >= 2
+                            else [])
+        texts = [f.read_text(encoding="utf-8") for f in files]
+        assert len(texts) == 2
+        assert all("In-Reply-To: <d-1@c.test>" in t and "Auto-Submitted: auto-replied" in t
+                   for t in texts)
+        assert sorted(t.split("X-Ticket-Gateway: ", 1)[1].split(";")[0].split()[0]
+                      for t in texts) == ["acknowledgement", "missing_fields"]
     assert result == [0]
+
+
+def test_sighup_reloads_the_catalog_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    fallback = ("  - id: other\n    name: Other\n    fallback: true\n"
+                "    manager: boss@example.test\n")
+    catalog.write_text("entries:\n" + fallback, encoding="utf-8")
+    port = free_port()
+    config = _config(tmp_path, port)
+    config.write_text(config.read_text(encoding="utf-8")
+                      + f'[catalog]\npath = "{catalog}"\n', encoding="utf-8")
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([_console_script(), "--config", str(config), "run"],
+                                env=_clean_env(**SECRET_ENV), stderr=sink)
+        try:
+            _wait_for_port(port, proc)
+            catalog.write_text("entries:\n  - id: vpn\n    name: VPN\n"
+                               "    keywords: [{regex: '[unclosed'}]\n" + fallback,
+                               encoding="utf-8")
+            proc.send_signal(signal.SIGHUP)
+            assert _eventually(lambda: b"catalog reload refused" in log.read_bytes())
+            assert b"catalog.yaml:4:" in log.read_bytes()  # the bad regex, by line
+            catalog.write_text("entries:\n  - id: vpn\n    name: VPN\n    keywords: [vpn]\n"
+                               + fallback, encoding="utf-8")
+            proc.send_signal(signal.SIGHUP)
+            assert _eventually(lambda: b"catalog reloaded" in log.read_bytes())
+            with smtplib.SMTP("127.0.0.1", port) as client:
+                client.sendmail("alice@customer.test", ["support@example.test"],
+                                mail(subject="VPN is down"))
+
+            def filed() -> list[str]:
+                listing = subprocess.run(
+                    [_console_script(), "--config", str(config), "tickets", "list", "--json"],
+                    env=_clean_env(**SECRET_ENV), capture_output=True, check=True).stdout
+                return [t["catalog"] for t in json.loads(listing)]
+
+            assert _eventually(lambda: filed() == ["vpn"])  # filed by the reloaded catalog
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(daemon.STOP_BOUND + 2) == 0
+        finally:
+            proc.kill()
+            proc.wait()

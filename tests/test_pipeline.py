@@ -46,7 +46,9 @@ def test_new_request_becomes_ticket_with_raw_kept(app: App) -> None:
     assert t["message_count"] == 2
     assert [(m["direction"], m["kind"]) for m in t["messages"]] == [
         ("in", "request"), ("out", "acknowledgement")]
-    assert [e["kind"] for e in t["events"]] == ["created"]
+    # created, then filed (the test catalog has only the fallback, owned by its manager)
+    assert [e["kind"] for e in t["events"]] == ["created", "category", "assign"]
+    assert (t["catalog"], t["assignee"]) == ("other", "boss@example.test")
     with transaction(app.sessions) as s:
         row = s.scalars(select(InboxRow)).one()
         assert row.raw == raw and row.state == "done" and row.ticket_id == out.ticket_id
@@ -200,10 +202,10 @@ def test_unexpected_error_shunts_and_loop_goes_on(
 ) -> None:
     real = process.handle_row
 
-    def broken(session, row, settings, now, parsed=None):  # type: ignore[no-untyped-def]
+    def broken(session, row, settings, now, parsed=None, **kw):  # type: ignore[no-untyped-def]
         if b"boom" in row.raw:
             raise RuntimeError("bug in a stage")
-        return real(session, row, settings, now, parsed)
+        return real(session, row, settings, now, parsed, **kw)
 
     monkeypatch.setattr(process, "handle_row", broken)
     bad = deliver(app, mail(subject="boom"))

@@ -56,10 +56,14 @@ def queue_ticket_mail(
     key: str,
     now: datetime,
     in_reply_to: str = "",
+    locale: str | None = None,
 ) -> int | None:
-    """The outbox row id, or None if ``key`` was queued before (nothing written)."""
+    """The outbox row id, or None if ``key`` was queued before (nothing written).
+
+    ``locale``: the recipient's language when it is not the requester's (a
+    member's own setting, for mail to ops)."""
     kind = views.kind_of(view)
-    locale = ticket.locale or settings.gateway.locale
+    locale = locale or ticket.locale or settings.gateway.locale
     parts = renderer(settings.gateway.templates_dir).render(view, locale)
     recipient = view.recipient
     env = compose.Envelope(

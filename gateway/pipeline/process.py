@@ -15,10 +15,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway import actions, tokens
+from gateway.catalog import Catalog
 from gateway.errors import Ignored
 from gateway.model import ParsedMessage, TicketState
-from gateway.pipeline import loops, notices, thread, transitions
+from gateway.notify import views
+from gateway.pipeline import categorize, loops, notices, thread, transitions
 from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.params import example_for
 from gateway.pipeline.parse import parse_message
 from gateway.settings import Settings
 from store import tickets
@@ -40,6 +43,8 @@ def handle_row(
     settings: Settings,
     now: datetime,
     parsed: ParsedMessage | None = None,
+    *,
+    catalog: Catalog,
 ) -> Handled:
     msg = parsed if parsed is not None else parse_message(row.raw)
     if not msg.is_mail:
@@ -58,12 +63,44 @@ def handle_row(
     if decision.ticket_id is None:
         ticket = _open_ticket(session, msg, row, settings, now, sender, decision.linked_ticket_id)
         _attach(session, ticket, msg, row, now, verdict, kind="request", touch=True)
-        acked = notices.acknowledge_new_ticket(session, ticket, msg, row, settings, now, verdict)
+        summary = _file_and_announce(session, ticket, msg, row, settings, now, verdict, catalog)
         linked = f" (linked to #{decision.linked_ticket_id})" if decision.linked_ticket_id else ""
-        return Handled(ticket.id, f"new ticket{linked}{'' if acked else ', not acknowledged'}")
+        return Handled(ticket.id, f"new ticket{linked}{summary}")
     ticket = _load(session, decision.ticket_id)
     return _reply(session, ticket, msg, row, settings, now, sender, verdict, decision.via,
-                  automated)
+                  automated, catalog)
+
+
+def _file_and_announce(
+    session: Session,
+    ticket: Ticket,
+    msg: ParsedMessage,
+    row: PendingRow,
+    settings: Settings,
+    now: datetime,
+    verdict: LoopVerdict,
+    catalog: Catalog,
+) -> str:
+    """Catalog entry, assignee and fields; then the mails a new ticket causes."""
+    filed = categorize.categorize_new_ticket(session, ticket, msg, catalog, settings, now)
+    acked = notices.acknowledge_new_ticket(session, ticket, msg, row, settings, now, verdict)
+    missing = _field_requests(catalog, filed.entry_id, filed.missing)
+    asked = notices.ask_for_missing_fields(session, ticket, msg, row, settings, now, verdict,
+                                           missing)
+    notices.notify_assignee(session, ticket, msg, settings, now)
+    return (f", filed under {filed.entry_id}" + ("" if acked else ", not acknowledged")
+            + (f", asked for {len(missing)} field(s)" if asked else ""))
+
+
+def _field_requests(
+    catalog: Catalog, entry_id: str, missing: list[tuple[str, str]]
+) -> list[views.FieldRequest]:
+    entry = catalog.entry(entry_id)
+    requests = []
+    for name, label in missing:
+        field = entry.field(name) if entry else None
+        requests.append(views.FieldRequest(name, label, example_for(field) if field else ""))
+    return requests
 
 
 def _reply(
@@ -77,6 +114,7 @@ def _reply(
     verdict: LoopVerdict,
     via: thread.ThreadVia,
     automated: bool,
+    catalog: Catalog,
 ) -> Handled:
     member = settings.member(sender)
     if member is not None:  # ops mail: commands and relaying are the ops-reply stage's job
@@ -98,6 +136,7 @@ def _reply(
     _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=not automated)
     if not automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
         tickets.add_participant(session, ticket.id, sender, "cc")
+        categorize.fill_fields_from_reply(session, ticket, msg, catalog, now)
     done = "reopened" if effect.effect == transitions.ReplyEffect.REOPEN else "appended"
     kind = f", {verdict.value}" if automated else ""
     return Handled(ticket.id, f"{done} (via {via.value}{kind})")

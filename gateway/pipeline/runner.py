@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.catalog import CatalogHolder
 from gateway.clock import Clock
 from gateway.errors import Ignored, Rejected, TransientError
 from gateway.model import InboxState, ParsedMessage
@@ -47,6 +48,7 @@ class Runner:
     settings: Settings
     clock: Clock
     sessions: sessionmaker[Session]
+    catalog: CatalogHolder
 
     def process_pending(self, limit: int | None = None) -> list[Outcome]:
         """Drain due rows; returns their outcomes (transient ones included)."""
@@ -88,7 +90,8 @@ class Runner:
                 if row is None:
                     return _already_processed(s, inbox_id)
                 now = self.clock.now()
-                handled = process.handle_row(s, row, self.settings, now, parsed)
+                handled = process.handle_row(s, row, self.settings, now, parsed,
+                                             catalog=self.catalog.current)
                 inbox.set_disposition(s, inbox_id, InboxState.DONE, handled.summary, now,
                                       handled.ticket_id)
                 return Outcome(inbox_id, InboxState.DONE, handled.summary, handled.ticket_id,
