@@ -17,30 +17,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from gateway.errors import GatewayError
+from gateway.errors import CatalogError, Problem
 from gateway.settings import Member, Settings
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Catalog", "CatalogError", "CatalogHolder", "Entry", "Field", "Keyword", "Problem",
+           "catalog_path", "check_catalog", "load_catalog", "parse_catalog"]
+
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
 LOCALES = ("ja", "en")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    line: int
-    message: str
-
-
-class CatalogError(GatewayError):
-    """The catalog is unusable; ``problems`` lists every reason with its line."""
-
-    def __init__(self, path: str, problems: Sequence[Problem]) -> None:
-        self.path = path
-        self.problems = tuple(problems)
-        first = "; ".join(f"line {p.line}: {p.message}" for p in self.problems[:3])
-        more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
-        super().__init__(f"{path}: {len(self.problems)} problem(s): {first}{more}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.handler is not cmd_ingest:  # ingest sets it up after its pipe fast path
         _configure_logging(args)
-    from gateway.catalog import CatalogError
-    from gateway.errors import ConfigError, TransientError
+    from gateway.errors import CatalogError, ConfigError, TransientError
 
     try:
         settings = _settings(args.config)

@@ -6,6 +6,9 @@ maps them to an inbox state, and only the CLI maps them to exit codes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class GatewayError(Exception):
     """Base of every error the gateway raises on purpose."""
@@ -60,3 +63,22 @@ class NotMail(GatewayError):
 
 class NotFound(GatewayError):
     """A ticket, inbox row or other record that does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a file an operator edits, with its line (0: the whole file)."""
+
+    line: int
+    message: str
+
+
+class CatalogError(GatewayError):
+    """The catalog is unusable; ``problems`` lists every reason with its line."""
+
+    def __init__(self, path: str, problems: Sequence[Problem]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        first = "; ".join(f"line {p.line}: {p.message}" for p in self.problems[:3])
+        more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
+        super().__init__(f"{path}: {len(self.problems)} problem(s): {first}{more}")

@@ -101,9 +101,9 @@ def _found(kw: Keyword, text: str) -> bool:
         return kw.regex.search(text) is not None
     if not kw.text:
         return False
-    if kw.cjk:
-        return kw.text in text
-    return _word_pattern(kw.text).search(text) is not None
+    if kw.text not in text:  # cheap, and most keywords are absent from most mail
+        return False
+    return kw.cjk or _word_pattern(kw.text).search(text) is not None
 
 
 @lru_cache(maxsize=4096)
