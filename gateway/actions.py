@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.model import CloseReason, TicketState
 from gateway.pipeline import transitions
-from store import tickets
+from store import fields, tickets
 from store.models import Ticket
 
 
@@ -43,3 +43,52 @@ def change_state(
         old=current.value, new=target.value,
         detail={"close_reason": ticket.close_reason} if ticket.close_reason else {},
     )
+
+
+def assign(
+    session: Session, ticket: Ticket, member: str, now: datetime, *, actor: str, channel: str
+) -> None:
+    """Give the ticket to ``member`` (a configured address; the caller checked)."""
+    old, ticket.assignee, ticket.updated_at = ticket.assignee, member, now
+    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="assign",
+                      old=old, new=member, detail={"rule": "manual"})
+
+
+def set_category(
+    session: Session, ticket: Ticket, entry_id: str, now: datetime, *, actor: str, channel: str
+) -> None:
+    """Refile under ``entry_id``; the assignee stays (reassigning is its own command)."""
+    old, ticket.catalog, ticket.updated_at = ticket.catalog, entry_id, now
+    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="category",
+                      old=old, new=entry_id, detail={"rule": "manual"})
+
+
+def set_due(
+    session: Session, ticket: Ticket, due: datetime, now: datetime, *, actor: str, channel: str
+) -> None:
+    old = ticket.due_at.isoformat() if ticket.due_at else None
+    ticket.due_at, ticket.updated_at = due, now
+    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="due",
+                      old=old, new=due.isoformat())
+
+
+def set_field(
+    session: Session, ticket: Ticket, name: str, value: str, now: datetime, *, actor: str,
+    channel: str,
+) -> None:
+    """One parameter-sheet value, already validated for its type by the caller."""
+    existing = fields.field_values(session, ticket.id)
+    fields.set_field(session, ticket.id, name, value, exists=name in existing)
+    ticket.updated_at = now
+    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="field",
+                      old=existing.get(name), new=value, detail={"name": name,
+                                                                 "source": channel})
+
+
+def add_note(
+    session: Session, ticket: Ticket, text: str, now: datetime, *, actor: str, channel: str
+) -> None:
+    """An internal note: kept in the history, never sent to the requester."""
+    ticket.updated_at = now
+    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="note",
+                      new=None, detail={"text": text})

@@ -43,6 +43,10 @@ class TicketRef:
     created: str = ""  # formatted in the team's time zone
     age_days: int = 0  # since creation
     idle_days: int = 0  # since the last change
+    sla: str = ""  # "" (none or met) | "due-soon" | "overdue": the nearest SLA deadline
+    due: str = ""  # that deadline, formatted in the team's time zone
+    stale: bool = False  # untouched for its entry's stale_after
+    reply_to: str = ""  # the recipient's reply-token address: write here to act on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,14 @@ class CommandLine:
 @dataclass(frozen=True, slots=True)
 class StateCount:
     state: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NamedCount:
+    """A count under a name shown as is (an entry's title, a member, a term)."""
+
+    name: str
     count: int
 
 
@@ -156,6 +168,19 @@ class WeeklySummary:
     by_state: tuple[StateCount, ...]  # open tickets now
     oldest: tuple[TicketRef, ...]
     shunted: int  # inbox rows waiting for a human
+    by_entry: tuple[NamedCount, ...] = ()  # open tickets per catalog entry
+    by_assignee: tuple[NamedCount, ...] = ()  # open tickets per member ("" nobody)
+    force_closed: tuple[NamedCount, ...] = ()  # inventory closes this period, per member
+    candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets
+
+
+@dataclass(frozen=True, slots=True)
+class SlaOverdue:
+    team: Team
+    recipient: Person  # the assignee
+    ticket: TicketRef
+    target: str  # "first_response" | "resolve"
+    deadline: str  # formatted in the team's time zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +189,7 @@ class CommandResult:
     recipient: Person  # the ops member who sent the commands
     ticket: TicketRef
     commands: tuple[CommandLine, ...]
+    help_text: str = ""  # the grammar, shown when a command was refused or ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +205,7 @@ class CommandRefused:
 View = (
     Acknowledgement | NewTicket | OpsReply | StatusChange | MissingFields | StaleReminder
     | PendingReminder | AutoClose | WeeklyDigest | WeeklySummary | CommandResult
-    | CommandRefused
+    | CommandRefused | SlaOverdue
 )
 
 # template kind ← view class; the kind names the template files and the outbox row
@@ -196,6 +222,7 @@ KINDS: dict[type[Any], str] = {
     WeeklySummary: "weekly_summary",
     CommandResult: "command_result",
     CommandRefused: "command_refused",
+    SlaOverdue: "sla_overdue",
 }
 
 # Mail sent in answer to someone's message (RFC 3834 "auto-replied"); the rest is

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from gateway import actions, tokens
 from gateway.catalog import Catalog
 from gateway.errors import Ignored
-from gateway.model import ParsedMessage, TicketState
+from gateway.model import InboxState, ParsedMessage, TicketState
 from gateway.notify import views
-from gateway.pipeline import categorize, loops, notices, thread, transitions
+from gateway.pipeline import categorize, loops, notices, ops, thread, transitions
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.params import example_for
 from gateway.pipeline.parse import parse_message
@@ -35,6 +35,7 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff66-\uff9f]")
 class Handled:
     ticket_id: int
     summary: str  # "new ticket", "appended (via headers)", "reopened", …
+    state: InboxState = InboxState.DONE  # REJECTED: a refusal whose trace must commit
 
 
 def handle_row(
@@ -117,9 +118,18 @@ def _reply(
     catalog: Catalog,
 ) -> Handled:
     member = settings.member(sender)
-    if member is not None:  # ops mail: commands and relaying are the ops-reply stage's job
+    if member is not None and automated:  # a member's out-of-office changes nothing
+        _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=False)
+        return Handled(ticket.id, f"appended (via {via.value}, {verdict.value}, from ops)")
+    if member is not None:
+        proof = ops.verify(msg, row, settings, member.email, ticket.id)
+        if not proof.ok:  # nothing attached, changed or relayed; the attempt is an event
+            why = ops.refuse_unverified(session, ticket, msg, row, settings, now, member, proof)
+            return Handled(ticket.id, why, InboxState.REJECTED)
         _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=True)
-        return Handled(ticket.id, f"appended (via {via.value}, from ops)")
+        done = ops.member_reply(session, ticket, msg, row, settings, now, member, catalog)
+        return Handled(ticket.id,
+                       f"appended (via {via.value}, from ops verified by {proof.via}{done})")
     effect = transitions.on_requester_reply(
         TicketState(ticket.state), ticket.closed_at, now, settings.gateway.reopen_window,
         automated=automated,
@@ -137,9 +147,11 @@ def _reply(
     if not automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
         tickets.add_participant(session, ticket.id, sender, "cc")
         categorize.fill_fields_from_reply(session, ticket, msg, catalog, now)
+    ran = "" if automated else ops.requester_reply(session, ticket, msg, row, settings, now,
+                                                    sender, catalog)
     done = "reopened" if effect.effect == transitions.ReplyEffect.REOPEN else "appended"
     kind = f", {verdict.value}" if automated else ""
-    return Handled(ticket.id, f"{done} (via {via.value}{kind})")
+    return Handled(ticket.id, f"{done} (via {via.value}{kind}{ran})")
 
 
 def _sender(msg: ParsedMessage, row: PendingRow) -> str:

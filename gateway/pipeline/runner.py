@@ -92,9 +92,9 @@ class Runner:
                 now = self.clock.now()
                 handled = process.handle_row(s, row, self.settings, now, parsed,
                                              catalog=self.catalog.current)
-                inbox.set_disposition(s, inbox_id, InboxState.DONE, handled.summary, now,
+                inbox.set_disposition(s, inbox_id, handled.state, handled.summary, now,
                                       handled.ticket_id)
-                return Outcome(inbox_id, InboxState.DONE, handled.summary, handled.ticket_id,
+                return Outcome(inbox_id, handled.state, handled.summary, handled.ticket_id,
                                row.message_id)
         except Ignored as exc:  # whatever the stages wrote was rolled back with the exception
             return self._record(inbox_id, InboxState.IGNORED, exc.reason)

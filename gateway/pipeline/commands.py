@@ -1,0 +1,337 @@
+"""The reply-command grammar, and who may give which command.
+
+Pure: text in, typed commands and decisions out. Only the leading lines of a
+reply's *new* text are read (the parser already cut the quoted history and the
+signature), at most ``max_lines`` of them, and reading stops at the first line
+that is not a command, so a quoted or pasted ``/close`` further down can never
+trigger anything (Mailman's command runner caps and reports the same way).
+
+The grammar is one table (:data:`GRAMMAR`) and one help text
+(:data:`HELP_TEXT`); the help text is what "command refused" mails show and
+what the README prints, word for word.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from gateway.catalog import Entry
+from gateway.model import CloseReason, TicketState
+from gateway.pipeline.params import validate
+
+HELP_TEXT = """\
+Write commands at the very top of your reply, one per line, before any other text:
+
+  /close [reason]         close the ticket; reason: resolved (default), stale,
+                          duplicate, spam, no-response
+  /pending                waiting for the requester
+  /open                   back to in progress
+  /assign <member>        give the ticket to a member (e-mail address or the part
+                          before the @)
+  /category <entry>       file the ticket under a catalog entry (its id)
+  /due <date>             due date, YYYY-MM-DD (end of that day, team time zone)
+  /field <name> <value>   set a field of the ticket's parameter sheet
+  /note                   everything after it is an internal note; nothing is
+                          sent to the requester
+
+Commands are read only from the top of the reply, above the quoted history, up to
+the first line that is not a command, and at most the first max_command_lines
+lines (20 by default). A full-width slash (／close) works too. Command lines are
+removed; the rest of your reply is sent to the requester and the other people on
+the ticket. A reply with only commands sends nothing to them.
+Requesters may only use /close, on their own tickets.
+"""
+
+
+class Role(enum.StrEnum):
+    """Who wrote the mail, as far as commands are concerned."""
+
+    MEMBER = "member"  # a configured [[members]] address, verified
+    REQUESTER = "requester"  # the ticket's requester
+    OTHER = "other"  # anyone else on the ticket (a Cc)
+
+
+class Args(enum.StrEnum):
+    NONE = "none"  # nothing after the command word
+    OPTIONAL = "optional"  # one optional word
+    ONE = "one"  # exactly one word
+    NAME_VALUE = "name-value"  # a word, then the rest of the line
+    REST = "rest"  # the rest of the mail
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    args: Args
+    roles: frozenset[Role]
+
+
+_OPS = frozenset({Role.MEMBER})
+_OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.REQUESTER})
+
+# command word → its arguments and who may give it
+GRAMMAR: dict[str, Spec] = {
+    # done; a requester may close their own ticket ("solved it myself")
+    "close": Spec(Args.OPTIONAL, _OPS_AND_REQUESTER),
+    # ops asked the requester something and waits
+    "pending": Spec(Args.NONE, _OPS),
+    # ops (re)started work, or took a pending/closed ticket back
+    "open": Spec(Args.NONE, _OPS),
+    # hand the ticket to another member
+    "assign": Spec(Args.ONE, _OPS),
+    # refile under another catalog entry
+    "category": Spec(Args.ONE, _OPS),
+    # when it must be done
+    "due": Spec(Args.ONE, _OPS),
+    # correct or complete the parameter sheet
+    "field": Spec(Args.NAME_VALUE, _OPS),
+    # an internal note: the rest of the mail, never relayed
+    "note": Spec(Args.REST, _OPS),
+}
+
+# "/word", "/word args"; a path such as "/usr/bin/x" is not a command
+_COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # lower-case command word
+    arg: str  # the rest of the line (for /note: the rest of the mail), stripped
+    line: str  # the line as written, for the transcript
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    commands: tuple[Command, ...]
+    remaining: str  # what is relayed: the text without command lines
+    ignored: tuple[Ignored, ...]  # command lines below the line limit
+    note: str | None = None  # the internal note, when /note was given
+
+
+# Outcomes, one per command line, for the transcript and the events.
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    line: str
+    summary: str  # what changed, e.g. "open → closed (resolved)"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    line: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    line: str
+    reason: str
+
+
+Outcome = Applied | Refused | Ignored
+
+
+def parse_commands(new_text: str, max_lines: int) -> Parsed:
+    """Leading command lines of ``new_text``; the rest is what gets relayed."""
+    lines = new_text.splitlines()
+    commands: list[Command] = []
+    ignored: list[Ignored] = []
+    i = _skip_blank(lines, 0)
+    read = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if not line:
+            i += 1
+            continue
+        found = _command(line)
+        if found is None:
+            break
+        read += 1
+        if read > max_lines:
+            ignored.append(Ignored(line, f"only the first {max_lines} command lines are read"))
+            i += 1
+            continue
+        if found.name == "note":
+            note = "\n".join([found.arg, *lines[i + 1:]]).strip()
+            commands.append(Command("note", note, line))
+            return Parsed(tuple(commands), "", tuple(ignored), note)
+        commands.append(found)
+        i += 1
+    remaining = "\n".join(lines[i:]).strip("\n") if commands or ignored else new_text
+    return Parsed(tuple(commands), remaining, tuple(ignored))
+
+
+def _skip_blank(lines: list[str], i: int) -> int:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i
+
+
+def _command(line: str) -> Command | None:
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``."""
+    head, _, rest = line.partition(" ")
+    head = unicodedata.normalize("NFKC", head)
+    m = _COMMAND.match(f"{head} {rest}".strip())
+    if m is None:
+        return None
+    return Command(m.group(1).lower(), (m.group(2) or "").strip(), line)
+
+
+# ---------------------------------------------------------------- decisions
+
+
+@dataclass(frozen=True, slots=True)
+class SetState:
+    target: TicketState
+    reason: CloseReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    member: str  # the member's configured address
+
+
+@dataclass(frozen=True, slots=True)
+class SetCategory:
+    entry_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetDue:
+    due: datetime  # end of the given day in the team's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class SetField:
+    name: str
+    value: str  # canonical, already validated for the field's type
+
+
+@dataclass(frozen=True, slots=True)
+class AddNote:
+    text: str
+
+
+Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The facts a decision needs, gathered by the caller."""
+
+    role: Role
+    members: Collection[str]  # configured member addresses
+    entries: Collection[str]  # catalog entry ids
+    entry: Entry | None  # the ticket's entry, for /field
+    now: datetime
+    timezone: str
+
+
+def decide(cmd: Command, ctx: Context) -> Action | Refused:
+    """What ``cmd`` asks for, or why it is refused (before touching the ticket)."""
+    spec = GRAMMAR.get(cmd.name)
+    if spec is None:
+        return Refused(cmd.line, f"unknown command /{cmd.name}")
+    if ctx.role not in spec.roles:
+        return Refused(cmd.line, "requesters may only use /close"
+                       if ctx.role == Role.REQUESTER else "only ops members may use commands")
+    shape = _shape_problem(spec.args, cmd.arg)
+    if shape is not None:
+        return Refused(cmd.line, f"/{cmd.name} {shape}")
+    return _DECIDERS[cmd.name](cmd, ctx)
+
+
+_Decider = Callable[[Command, Context], Action | Refused]
+
+
+def _shape_problem(args: Args, arg: str) -> str | None:
+    words = arg.split()
+    if args == Args.NONE and words:
+        return "takes no argument"
+    if args == Args.OPTIONAL and len(words) > 1:
+        return "takes at most one argument"
+    if args == Args.ONE and len(words) != 1:
+        return "takes exactly one argument"
+    if args == Args.NAME_VALUE and len(words) < 2:
+        return "needs a field name and a value"
+    if args == Args.REST and not arg:
+        return "needs the text of the note"
+    return None
+
+
+def _close(cmd: Command, ctx: Context) -> Action | Refused:
+    if not cmd.arg:
+        return SetState(TicketState.CLOSED, CloseReason.RESOLVED)
+    try:
+        return SetState(TicketState.CLOSED, CloseReason(cmd.arg.lower()))
+    except ValueError:
+        known = ", ".join(r.value for r in CloseReason)
+        return Refused(cmd.line, f"unknown close reason {cmd.arg!r} (use one of: {known})")
+
+
+def _assign(cmd: Command, ctx: Context) -> Action | Refused:
+    wanted = cmd.arg.lower()
+    matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
+    if len(matches) == 1:
+        return Assign(matches[0])
+    if matches:
+        return Refused(cmd.line, f"{cmd.arg!r} names several members; write the address")
+    return Refused(cmd.line, f"unknown member {cmd.arg!r}")
+
+
+def _category(cmd: Command, ctx: Context) -> Action | Refused:
+    if cmd.arg in ctx.entries:
+        return SetCategory(cmd.arg)
+    return Refused(cmd.line, f"unknown catalog entry {cmd.arg!r}")
+
+
+def _due(cmd: Command, ctx: Context) -> Action | Refused:
+    m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", unicodedata.normalize("NFKC",
+                                                                                   cmd.arg))
+    if m is None:
+        return Refused(cmd.line, f"not a date: {cmd.arg!r} (write YYYY-MM-DD)")
+    try:
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return Refused(cmd.line, f"no such date: {cmd.arg!r}")
+    due = datetime.combine(day, time(23, 59, 59), ZoneInfo(ctx.timezone))
+    if due < ctx.now:
+        return Refused(cmd.line, f"{day.isoformat()} is in the past")
+    return SetDue(due)
+
+
+def _field(cmd: Command, ctx: Context) -> Action | Refused:
+    name, value = cmd.arg.split(None, 1)
+    field = ctx.entry.field(name) if ctx.entry is not None else None
+    if field is None:
+        where = f"entry {ctx.entry.id!r}" if ctx.entry is not None else "this ticket"
+        return Refused(cmd.line, f"unknown field {name!r} for {where}")
+    canonical, problem = validate(field, value)
+    if problem is not None:
+        return Refused(cmd.line, f"field {name}: {problem}")
+    return SetField(field.name, canonical)
+
+
+def _note(cmd: Command, ctx: Context) -> Action | Refused:
+    return AddNote(cmd.arg)
+
+
+def _state(target: TicketState) -> _Decider:
+    return lambda cmd, ctx: SetState(target)
+
+_DECIDERS: dict[str, _Decider] = {
+    "close": _close,
+    "pending": _state(TicketState.PENDING),
+    "open": _state(TicketState.OPEN),
+    "assign": _assign,
+    "category": _category,
+    "due": _due,
+    "field": _field,
+    "note": _note,
+}

@@ -1,0 +1,269 @@
+"""Ops work by replying, through the real pipeline with message files
+(tests/data/ops/*.eml): commands, the relayed answer, the transcript, and mail
+that must not be able to change anything."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gateway import tokens
+from gateway.app import App, build
+from gateway.clock import FakeClock
+from gateway.model import InboxState
+from gateway.pipeline.commands import HELP_TEXT
+from gateway.settings import Settings
+from store.db import transaction
+from store.models import OutboxRow
+from tests.conftest import MEMBERS, SECRET
+from tests.helpers import all_tickets, deliver, show
+from tests.mails import mail
+
+DATA = Path(__file__).parent / "data" / "ops"
+
+
+@pytest.fixture
+def ops_app(settings: Settings, clock: FakeClock) -> Iterator[App]:
+    gw = replace(settings.gateway, trusted_authserv_ids=("mx.example.test",))
+    application = build(replace(settings, gateway=gw, members=MEMBERS), clock)
+    yield application
+    application.close()
+
+
+def eml(name: str, ticket_id: int = 1, token_for: str = "ops@example.test") -> bytes:
+    """A message file, its reply-token address issued to ``token_for`` for the ticket."""
+    token = tokens.make_token(SECRET, ticket_id, token_for)
+    return ((DATA / name).read_bytes().replace(b"@@TOKEN@@", token.encode())
+            .replace(b"@@NOTICE@@", b"req-1@customer.test"))
+
+
+def outbox(app: App, kind: str | None = None) -> list[OutboxRow]:
+    with transaction(app.sessions) as s:
+        rows = list(s.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+    return [r for r in rows if kind is None or r.kind == kind]
+
+
+def body(row: OutboxRow) -> str:
+    msg = email.message_from_bytes(row.raw, policy=email.policy.default)
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())  # type: ignore[attr-defined]
+
+
+def header(row: OutboxRow, name: str) -> str:
+    return str(email.message_from_bytes(row.raw, policy=email.policy.default)[name])
+
+
+def events(app: App, kind: str) -> list[dict[str, Any]]:
+    return [e for e in show(app, 1)["events"] if e["kind"] == kind]
+
+
+def open_ticket(app: App) -> None:
+    out = deliver(app, eml("request.eml"))
+    assert out.ticket_id == 1
+
+
+def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: App) -> None:
+    open_ticket(ops_app)
+    out = deliver(ops_app, eml("member_close.eml"))
+    assert out.state == InboxState.DONE and "from ops verified by token" in out.reason
+    t = show(ops_app, 1)
+    assert (t["state"], t["close_reason"], t["assignee"]) == ("closed", "resolved",
+                                                               "ops2@example.test")
+    [state] = events(ops_app, "state")
+    assert (state["actor"], state["channel"], state["new"]) == ("ops@example.test", "email",
+                                                                "closed")
+    assert events(ops_app, "assign")[-1]["new"] == "ops2@example.test"
+
+    [reply] = outbox(ops_app, "ops_reply")
+    assert reply.recipients == ["alice@customer.test"]
+    text = body(reply)
+    assert "we renewed the VPN gateway certificate" in text
+    assert "/close" not in text and "/assign" not in text  # commands removed
+    assert "> " not in text and "wrote:" not in text and "/open" not in text  # no quotes
+    assert "Example IT" not in text  # nor the member's signature
+    assert header(reply, "From").endswith("<support@example.test>") or \
+        "support@example.test" in header(reply, "From")
+    assert "req-1@customer.test" in header(reply, "References")  # threaded
+    assert "[#1]" in header(reply, "Subject")
+
+    [transcript] = outbox(ops_app, "command_result")
+    assert transcript.recipients == ["ops@example.test"]
+    text = body(transcript)
+    assert "/close" in text and "applied: new → closed (resolved)" in text
+    assert "applied: assigned to ops2@example.test" in text
+    assert HELP_TEXT not in text  # nothing went wrong: no grammar lecture
+
+
+def test_reply_with_only_commands_relays_nothing(ops_app: App) -> None:
+    open_ticket(ops_app)
+    only = eml("member_close.eml").split(b"\n\nHello Alice")[0] + b"\n"
+    deliver(ops_app, only)
+    assert show(ops_app, 1)["state"] == "closed"
+    assert outbox(ops_app, "ops_reply") == []
+    assert len(outbox(ops_app, "command_result")) == 1
+
+
+def test_reply_without_commands_is_relayed_and_gets_no_transcript(ops_app: App) -> None:
+    open_ticket(ops_app)
+    answer = eml("member_close.eml").replace(b"/close\n/assign ops2\n", b"")
+    deliver(ops_app, answer)
+    assert show(ops_app, 1)["state"] == "new"
+    assert len(outbox(ops_app, "ops_reply")) == 1
+    assert outbox(ops_app, "command_result") == []
+
+
+def test_forged_member_from_changes_nothing_and_is_recorded(ops_app: App) -> None:
+    open_ticket(ops_app)
+    before = show(ops_app, 1)
+    sent_before = len(outbox(ops_app))
+    out = deliver(ops_app, eml("forged_close.eml"))
+    assert out.state == InboxState.REJECTED and out.ticket_id == 1
+    after = show(ops_app, 1)
+    assert (after["state"], after["assignee"]) == (before["state"], before["assignee"])
+    assert len(after["messages"]) == len(before["messages"]) + 1  # only our refusal, out
+    assert all(m["message_id"] != "forged-1@evil.test" for m in after["messages"])
+    [security] = events(ops_app, "security")
+    assert security["detail"]["commands"] == ["/close spam", "/assign boss"]
+    assert security["detail"]["told"] is True
+    new_mail = outbox(ops_app)[sent_before:]
+    assert [(r.kind, r.recipients) for r in new_mail] == [
+        ("command_refused", ["ops@example.test"])]  # the configured address, nobody else
+    assert "mallory" not in str(new_mail[0].recipients)
+    text = body(new_mail[0])
+    assert "reply address issued to ops@example.test" in text and "/close spam" in text
+    assert "/category <entry>" in text  # the grammar help
+    assert outbox(ops_app, "ops_reply") == []
+
+
+def test_forged_mail_bombing_is_rate_limited(ops_app: App) -> None:
+    open_ticket(ops_app)
+    forged = eml("forged_close.eml")
+    for i in range(8):
+        deliver(ops_app, forged.replace(b"forged-1@evil.test", f"forged-{i}@x".encode()))
+    assert len(outbox(ops_app, "command_refused")) == 5  # auto_reply_limit per hour
+    assert len(events(ops_app, "security")) == 8  # every attempt is still recorded
+
+
+def test_dkim_pass_from_an_untrusted_authserv_id_changes_nothing(ops_app: App) -> None:
+    open_ticket(ops_app)
+    out = deliver(ops_app, eml("untrusted_dkim.eml"))
+    assert out.state == InboxState.REJECTED
+    assert show(ops_app, 1)["state"] == "new"
+    assert len(events(ops_app, "security")) == 1
+
+
+def test_dkim_pass_from_our_own_mx_is_trusted(ops_app: App) -> None:
+    open_ticket(ops_app)
+    out = deliver(ops_app, eml("trusted_dkim.eml"))
+    assert out.state == InboxState.DONE and "dkim" in out.reason
+    assert show(ops_app, 1)["state"] == "pending"
+    [reply] = outbox(ops_app, "ops_reply")
+    assert "client log" in body(reply) and "/pending" not in body(reply)
+
+
+def test_requester_assign_is_refused_with_one_answer(ops_app: App) -> None:
+    open_ticket(ops_app)
+    out = deliver(ops_app, eml("requester_assign.eml", token_for="alice@customer.test"))
+    assert out.state == InboxState.DONE
+    t = show(ops_app, 1)
+    assert t["assignee"] == "boss@example.test"  # the catalog's choice, unchanged
+    assert [e["new"] for e in events(ops_app, "assign")] == ["boss@example.test"]
+    [refused] = events(ops_app, "command-refused")
+    assert refused["detail"]["reason"] == "requesters may only use /close"
+    [transcript] = outbox(ops_app, "command_result")
+    assert transcript.recipients == ["alice@customer.test"]
+    text = body(transcript)
+    assert "refused: requesters may only use /close" in text and "/note" in text
+
+
+def test_requester_closes_own_ticket(ops_app: App) -> None:
+    open_ticket(ops_app)
+    deliver(ops_app, eml("requester_close.eml", token_for="alice@customer.test"))
+    assert show(ops_app, 1)["state"] == "closed"
+    assert events(ops_app, "state")[-1]["actor"] == "alice@customer.test"
+
+
+def test_unverified_requester_command_is_recorded_and_not_answered(ops_app: App) -> None:
+    open_ticket(ops_app)
+    sent = len(outbox(ops_app))
+    unverified = eml("requester_close.eml").replace(  # to the plain address, by headers
+        b"To: support+1-", b"To: support@example.test\nX-Was: support+1-")
+    out = deliver(ops_app, unverified)
+    assert out.state == InboxState.DONE and "not verified" in out.reason
+    assert show(ops_app, 1)["state"] == "new"
+    assert len(events(ops_app, "security")) == 1
+    assert len(outbox(ops_app)) == sent  # no answer to an unverified address
+
+
+def test_reply_to_someone_elses_ticket_by_tag_opens_a_new_ticket(ops_app: App) -> None:
+    open_ticket(ops_app)
+    out = deliver(ops_app, eml("other_requester_tag.eml"))
+    assert out.ticket_id == 2 and "linked to #1" in out.reason
+    assert show(ops_app, 1)["state"] == "new"
+    assert [t["requester"] for t in all_tickets(ops_app)] == ["alice@customer.test",
+                                                              "bob@other.test"]
+    assert show(ops_app, 2)["state"] == "new"  # his /close did not close his own either
+
+
+def test_member_auto_reply_changes_nothing(ops_app: App) -> None:
+    open_ticket(ops_app)
+    sent = len(outbox(ops_app))
+    out = deliver(ops_app, eml("member_ooo.eml"))
+    assert out.state == InboxState.DONE and "auto-reply" in out.reason
+    t = show(ops_app, 1)
+    assert t["state"] == "new" and t["messages"][-1]["kind"] == "auto-reply"
+    assert events(ops_app, "security") == []
+    assert len(outbox(ops_app)) == sent
+
+
+def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeClock) -> None:
+    open_ticket(ops_app)
+    lines = "\n".join(["/open", "/frobnicate", "/assign nobody", "/due 2026-02-30",
+                       "/open", *["/pending"] * 16, "/close", "", "Working on it."])
+    token = tokens.reply_address("support@example.test", SECRET, 1, "ops@example.test")
+    deliver(ops_app, mail(subject="Re: [#1] VPN", body=lines + "\n",
+                          sender="Ops One <ops@example.test>", to=token))
+    [transcript] = outbox(ops_app, "command_result")
+    text = body(transcript)
+    assert "applied: new → open" in text
+    assert "refused: unknown command /frobnicate" in text
+    assert "refused: unknown member 'nobody'" in text
+    assert "refused: no such date: '2026-02-30'" in text
+    assert "refused: cannot go from open to open" in text  # the state machine's word
+    assert "ignored: only the first 20 command lines are read" in text
+    assert "/category <entry>" in text  # the grammar, because something went wrong
+    assert show(ops_app, 1)["state"] == "pending"  # /close on line 22 was ignored
+    # 4 refusals above, then 14 of the 15 /pending read (the ticket already is pending)
+    assert len(events(ops_app, "command-refused")) == 18
+
+
+def test_note_is_kept_and_never_relayed(ops_app: App) -> None:
+    open_ticket(ops_app)
+    token = tokens.reply_address("support@example.test", SECRET, 1, "ops@example.test")
+    deliver(ops_app, mail(subject="Re: [#1] VPN", body="/note the customer called twice\n",
+                          sender="Ops One <ops@example.test>", to=token))
+    [note] = events(ops_app, "note")
+    assert note["detail"]["text"] == "the customer called twice"
+    assert outbox(ops_app, "ops_reply") == []
+
+
+def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> None:
+    open_ticket(ops_app)
+    token = tokens.reply_address("support@example.test", SECRET, 1, "ops2@example.test")
+    out = deliver(ops_app, mail(subject="Re: [#1] VPN", body="／ｆｒｏｂ\n",
+                                sender="Ops Two <ops2@example.test>", to=token))
+    assert out.state == InboxState.DONE
+    [transcript] = outbox(ops_app, "command_result")
+    assert transcript.recipients == ["ops2@example.test"]
+    text = body(transcript)
+    assert "使えるコマンドは次のとおりです" in text
+    assert HELP_TEXT.strip() in text.replace("\r\n", "\n")
+    assert "refused: unknown command /frob" in text
