@@ -225,6 +225,60 @@ def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK
 
 
+def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
+    """The same member lookup as the ``/assign`` reply command, so both accept the same."""
+    from gateway import actions
+    from gateway.pipeline.commands import Assign, Command, Context, Role, decide
+
+    app = _app(settings)
+    try:
+        now = app.clock.now()
+        ctx = Context(Role.MEMBER, [m.email for m in settings.members], (), None, now,
+                      settings.gateway.timezone)
+        decision = decide(Command("assign", args.member, f"/assign {args.member}"), ctx)
+        if not isinstance(decision, Assign):
+            print(f"ticket-gateway: {getattr(decision, 'reason', decision)}", file=sys.stderr)
+            return EX_DATAERR
+        member = decision.member
+        return _change_ticket(app, args.id, lambda s, t: actions.assign(
+            s, t, member, now, actor=_actor(), channel="cli"),
+            f"ticket #{args.id}: assigned to {member}")
+    finally:
+        app.close()
+
+
+def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
+    text = " ".join(args.text).strip()
+    if not text:
+        print("ticket-gateway: the note is empty", file=sys.stderr)
+        return EX_USAGE
+    from gateway import actions
+
+    app = _app(settings)
+    try:
+        now = app.clock.now()
+        return _change_ticket(app, args.id, lambda s, t: actions.add_note(
+            s, t, text, now, actor=_actor(), channel="cli"), f"ticket #{args.id}: note added")
+    finally:
+        app.close()
+
+
+def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None],
+                   done: str) -> int:
+    """One change to one ticket in one transaction; 69 when there is no such ticket."""
+    from store import tickets
+    from store.db import transaction
+
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        if ticket is None:
+            print(f"ticket-gateway: no ticket #{ticket_id}", file=sys.stderr)
+            return EX_UNAVAILABLE
+        change(s, ticket)
+    print(done)
+    return EX_OK
+
+
 # ---------------------------------------------------------------- inbox and db
 
 
@@ -410,6 +464,82 @@ def _print_stats(data: dict[str, Any]) -> None:
         print(f"  {t['term']:<20} {t['kind']:<6} {t['tickets']} tickets")
 
 
+# ---------------------------------------------------------------- digest and sweep
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import digest, scheduler
+    from gateway.notify.render import renderer
+    from gateway.schedule import Job
+    from store import jobs
+    from store.db import transaction
+
+    app = _app(settings)
+    try:
+        ctx, now = scheduler.context(app), app.clock.now()
+        run = digest.current_run(ctx, now)
+        with transaction(app.sessions) as s:
+            mails = digest.build(s, ctx, now, run, args.member)
+            if args.dry_run:  # rendered here, never queued: nothing is written
+                for m in mails:
+                    parts = renderer(settings.gateway.templates_dir).render(m.view, m.locale)
+                    who = m.view.recipient
+                    _print_mail(f"{who.name} <{who.email}>" if who.name else who.email,
+                                parts.subject, parts.text)
+                print(f"{len(mails)} mail(s) would be sent for {run.period} ({run.label})")
+                return EX_OK
+            if args.member is None and not jobs.claim(s, Job.DIGEST, run.period, now):
+                print(f"the digest for {run.period} was sent already")
+                return EX_OK
+            ids = digest.queue(s, ctx, mails, now)
+    finally:
+        app.close()
+    print(f"{len(ids)} mail(s) queued for {run.period} ({run.label})")
+    return EX_OK
+
+
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import scheduler
+    from gateway.sweeps import run_sweeps
+    from store import outbox
+    from store.db import transaction
+
+    app = _app(settings)
+    try:
+        ctx, now = scheduler.context(app), app.clock.now()
+        if args.dry_run:  # the real pass in a transaction that is rolled back
+            with app.sessions() as s:
+                report = run_sweeps(s, ctx, now)
+                for row in outbox.rows(s):
+                    if row.id in report.outbox:
+                        _print_raw(row.raw)
+                s.rollback()
+            print(f"dry run: {report.summary()} (nothing written)")
+            return EX_OK
+        with transaction(app.sessions) as s:
+            report = run_sweeps(s, ctx, now)
+    finally:
+        app.close()
+    print(report.summary())
+    return EX_OK
+
+
+def _print_raw(raw: bytes) -> None:
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    body = msg.get_body(preferencelist=("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    _print_mail(str(msg["To"]), str(msg["Subject"]), text)
+
+
+def _print_mail(to: str, subject: str, text: str) -> None:
+    print(f"To: {to}\nSubject: {subject}\n\n{text.rstrip()}\n\n" + "-" * 72)
+
+
 def _json(data: Any) -> None:
     import json
 
@@ -451,6 +581,14 @@ def _parser() -> argparse.ArgumentParser:
     tss.add_argument("state", choices=STATES)
     tss.add_argument("--reason", choices=CLOSE_REASONS, help="close reason (default resolved)")
     tss.set_defaults(handler=cmd_tickets_set_state)
+    ta = t.add_parser("assign", help="give a ticket to a member")
+    ta.add_argument("id", type=int)
+    ta.add_argument("member", help="a configured member's address (or the part before @)")
+    ta.set_defaults(handler=cmd_tickets_assign)
+    tn = t.add_parser("note", help="add an internal note (never sent to the requester)")
+    tn.add_argument("id", type=int)
+    tn.add_argument("text", nargs="+")
+    tn.set_defaults(handler=cmd_tickets_note)
 
     i = sub.add_parser("inbox", help="accepted raw messages and their dispositions"
                        ).add_subparsers(required=True, metavar="ACTION")
@@ -479,6 +617,14 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="per entry, assignee and week; the fallback report")
     st.add_argument("--json", action="store_true")
     st.set_defaults(handler=cmd_stats)
+
+    dg = sub.add_parser("digest", help="send the weekly digest now, or print it (--dry-run)")
+    dg.add_argument("--dry-run", action="store_true", help="print the mails, send nothing")
+    dg.add_argument("--member", metavar="EMAIL", help="only this member's mails")
+    dg.set_defaults(handler=cmd_digest)
+    sw = sub.add_parser("sweep", help="run the reminder, SLA and auto-close sweeps now")
+    sw.add_argument("--dry-run", action="store_true", help="print what would happen")
+    sw.set_defaults(handler=cmd_sweep)
 
     d = sub.add_parser("db", help="database maintenance").add_subparsers(
         required=True, metavar="ACTION")

@@ -2,7 +2,8 @@
 
 Threads, not processes: the SMTP listener has its own event loop thread, the
 inbox writer commits in its own thread, and every background loop (the
-pipeline runner, one IMAP poller per account, since imapclient blocks) is a
+pipeline runner, the scheduler of reminders and digests, one IMAP poller per
+account, since imapclient blocks) is a
 :class:`Worker` with ``run(stop)``; a failing account never stops the others.
 The main thread only waits for SIGTERM/SIGINT and then stops the parts in the
 order that loses nothing: first the listener (so no new mail
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from gateway import scheduler
 from gateway.app import App, build
 from gateway.clock import Clock, SystemClock
 from gateway.errors import ConfigError, TransientError
@@ -111,7 +113,8 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     sender = Sender(app.settings.outbound, app.clock, app.sessions,
                     lambda: transport_for(app.settings.outbound))
     workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
-               Worker("sender", lambda s: _sender_loop(sender, send_nudge, s))]
+               Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
+               Worker("scheduler", lambda s: scheduler.loop(app, s, send_nudge.set))]
     workers += [Worker(f"imap-{i}", p.run) for i, p in enumerate(pollers)]
     writer.start()
     try:

@@ -40,6 +40,8 @@ class GatewaySettings:
     templates_dir: Path | None = None  # the team's overrides, looked up before ours
     auto_reply_limit: int = 5  # automatic mails per recipient per hour (loop brake)
     iso2022jp: bool = False  # Japanese mail as ISO-2022-JP for old clients, else UTF-8
+    trusted_authserv_ids: tuple[str, ...] = ()  # our MTAs' Authentication-Results ids
+    max_command_lines: int = 20  # reply-command lines read from the top of a reply
 
     @property
     def local_part(self) -> str:
@@ -217,7 +219,30 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSettings:
-    digest: str = "mon 09:00"
+    """When the scheduler nags (``gateway/schedule.py``); times in ``[gateway] timezone``."""
+
+    digest: str = "mon 09:00"  # weekday and local time of the weekly digest; "off": none
+    pending_reminder_after: timedelta = timedelta(days=3)  # pending this long: remind requester
+    pending_close_after: timedelta = timedelta(days=7)  # then close as no-response
+    inventory: bool = False  # force-close tickets nobody touched for inventory_after
+    inventory_after: timedelta = timedelta(days=30)
+    sweep_interval: timedelta = timedelta(minutes=5)  # how often the sweeps run
+    due_soon: timedelta = timedelta(days=1)  # an SLA deadline this close is "due soon"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekly(text: str, *, path: str = "", key: str = "") -> tuple[int, int, int] | None:
+    """``"mon 09:00"`` → (weekday 0=Monday, hour, minute); ``"off"`` → None."""
+    value = text.strip().lower()
+    if value == "off":
+        return None
+    m = re.fullmatch(r"([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})", value)
+    if not m or m.group(1) not in WEEKDAYS or int(m.group(2)) > 23 or int(m.group(3)) > 59:
+        raise ConfigError(path, key, f"not a weekly time: {text!r} (use e.g. 'mon 09:00' "
+                          "or 'off')")
+    return WEEKDAYS.index(m.group(1)), int(m.group(2)), int(m.group(3))
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,7 +398,28 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         imap=imaps,
         outbound=outbound,
         members=members,
-        schedule=ScheduleSettings(digest=sc.str("digest", "mon 09:00")),
+        schedule=_schedule(sc),
+    )
+
+
+def _schedule(s: _Section) -> ScheduleSettings:
+    s.unknown({"digest", "pending_reminder_after", "pending_close_after", "inventory",
+               "inventory_after", "sweep_interval", "due_soon"})
+    digest = s.str("digest", "mon 09:00")
+    parse_weekly(digest, path=s.path, key=s.key("digest"))
+    reminder = _imap_duration(s, "pending_reminder_after", "3d")
+    close = _imap_duration(s, "pending_close_after", "7d")
+    if close <= reminder:
+        raise ConfigError(s.path, s.key("pending_close_after"),
+                          "must be longer than pending_reminder_after")
+    return ScheduleSettings(
+        digest=digest,
+        pending_reminder_after=reminder,
+        pending_close_after=close,
+        inventory=s.bool("inventory", False),
+        inventory_after=_imap_duration(s, "inventory_after", "30d"),
+        sweep_interval=_imap_duration(s, "sweep_interval", "5m"),
+        due_soon=_imap_duration(s, "due_soon", "1d"),
     )
 
 
@@ -386,7 +432,8 @@ def _list(section: _Section, key: str) -> list[Any]:
 
 def _gateway(s: _Section, base: Path) -> GatewaySettings:
     s.unknown({"address", "secret_file", "locale", "timezone", "tag_prefix",
-               "reopen_window", "data_dir", "templates_dir", "auto_reply_limit", "iso2022jp"})
+               "reopen_window", "data_dir", "templates_dir", "auto_reply_limit", "iso2022jp",
+               "trusted_authserv_ids", "max_command_lines"})
     data_dir = s.path_or_none("data_dir", base) or Path("var")
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
 
@@ -410,7 +457,21 @@ def _gateway(s: _Section, base: Path) -> GatewaySettings:
         templates_dir=_existing_dir(s, "templates_dir", base),
         auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
         iso2022jp=s.bool("iso2022jp", False),
+        trusted_authserv_ids=_authserv_ids(s),
+        max_command_lines=s.int("max_command_lines", 20, 1, 1000),
     )
+
+
+def _authserv_ids(s: _Section) -> tuple[str, ...]:
+    """Host-like names only: an id with spaces or ';' could never match a header anyway."""
+    ids = []
+    for value in _list(s, "trusted_authserv_ids"):
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value):
+            raise ConfigError(s.path, s.key("trusted_authserv_ids"),
+                              f"not an authserv-id (a host name such as 'mx.example.com'): "
+                              f"{value!r}")
+        ids.append(value.lower())
+    return tuple(ids)
 
 
 def _existing_dir(s: _Section, key: str, base: Path) -> Path | None:

@@ -257,3 +257,22 @@ class SourceState(Base):
     last_success_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime]
+
+
+class JobRun(Base):
+    """One scheduled job run for one period, claimed before its mails are queued.
+
+    The unique (job, period) pair is the whole guarantee that a restart, a
+    second instance or a sweep running every few minutes never sends the same
+    reminder or digest twice: whoever inserts the row first does the work.
+    """
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))  # digest | stale | overdue | pending-…
+    period: Mapped[str] = mapped_column(String(255))  # "2026-W10", "42:1772413200:1"
+    ran_at: Mapped[datetime] = mapped_column(index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -55,6 +55,15 @@ SAMPLES: list[v.View] = [
                                      v.CommandLine("#assign tanaka", "assigned to 田中"))),
     v.CommandRefused(TEAM, OPS, T42, "#state flying", "unknown state 'flying'",
                      "#state new|open|pending|closed\n#assign EMAIL"),
+    v.SlaOverdue(TEAM, OPS, T42, "first_response", "2026-03-02 14:00 JST"),
+    v.WeeklyDigest(TEAM, OPS, "2026-03-02 – 2026-03-08",
+                   (v.TicketRef(42, "[#42]", "VPN", "open", ALICE, "Ops One", "VPN", "", 9, 8,
+                                "overdue", "2026-03-04 10:00 JST", True,
+                                "support+42-0123456789abcdef@example.test"),), ()),
+    v.WeeklySummary(TEAM, v.Person("boss@example.test", "Boss"), "2026-03-02 – 2026-03-08",
+                    1, 0, (v.StateCount("open", 1),), (T42,), 0,
+                    (v.NamedCount("VPN", 1),), (v.NamedCount("Ops One", 1),),
+                    (v.NamedCount("ops@example.test", 2),), (v.NamedCount("プロジェクター", 3),)),
 ]
 
 

@@ -112,3 +112,33 @@ def _store_outgoing(session: Session, ticket: Ticket, env: compose.Envelope, tex
         "defects": [],
         "created_at": now,
     })
+
+
+def queue_member_mail(
+    session: Session,
+    settings: Settings,
+    view: views.View,
+    *,
+    key: str,
+    now: datetime,
+    locale: str,
+) -> int | None:
+    """Queue a mail about no single ticket (a digest, a summary, a list of stale
+    tickets); the outbox row id, or None if ``key`` was queued before.
+
+    It has no subject tag or reply-token address of its own: a reply to it would
+    belong to no ticket, so each ticket it lists carries its own address."""
+    kind = views.kind_of(view)
+    parts = renderer(settings.gateway.templates_dir).render(view, locale)
+    env = compose.Envelope(
+        kind=kind,
+        sender=views.Person(settings.gateway.address, settings.outbound.from_name),
+        to=view.recipient,
+        message_id=compose.new_message_id(settings.gateway.domain, None),
+        date=now,
+        auto_submitted="auto-generated",
+        charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
+    )
+    return outbox.enqueue(session, outbox.NewMail(
+        key=key, kind=kind, message_id=env.message_id, envelope_from=settings.gateway.address,
+        recipients=(view.recipient.email,), raw=compose.compose(env, parts)), now)

@@ -80,6 +80,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inbox_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_state'), ['state'], unique=False)
 
+    op.create_table('job_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sa.String(length=32), nullable=False),
+    sa.Column('period', sa.String(length=255), nullable=False),
+    sa.Column('ran_at', store.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('job', 'period')
+    )
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_runs_ran_at'), ['ran_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_job_runs_ticket_id'), ['ticket_id'], unique=False)
+
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=255), nullable=False),
@@ -214,6 +229,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_due')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_job_runs_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_job_runs_ran_at'))
+
+    op.drop_table('job_runs')
     with op.batch_alter_table('inbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_state'))
         batch_op.drop_index(batch_op.f('ix_inbox_message_id'))

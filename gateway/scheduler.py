@@ -1,0 +1,73 @@
+"""The scheduler's loop: a pass of every job, then sleep until the next is due.
+
+Thin on purpose: :mod:`gateway.schedule` decides, :mod:`gateway.sweeps` and
+:mod:`gateway.digest` act; this module only turns the clock into passes. The
+first pass runs at start, which is how a digest missed while the daemon was
+down is sent (once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from gateway import digest, schedule
+from gateway.app import App
+from gateway.errors import TransientError
+from gateway.sweeps import Context, Report, run_sweeps
+from store.db import transaction
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+
+
+def context(app: App) -> Context:
+    return Context(app.settings, app.catalog.current)
+
+
+def tick(app: App) -> Report:
+    """One pass at the app's ``now``: sweeps, then the digest if it is due.
+
+    Two transactions, so a sweep that fails does not hold back the digest."""
+    now, ctx = app.clock.now(), context(app)
+    with transaction(app.sessions) as s:
+        report = run_sweeps(s, ctx, now)
+    with transaction(app.sessions) as s:
+        sent = digest.send_due(s, ctx, now)
+    if sent:
+        report.done[schedule.Job.DIGEST] += 1
+        report.outbox.extend(sent)
+    return report
+
+
+def seconds_to_next_pass(app: App, now: datetime) -> float:
+    sched = app.settings.schedule
+    tz = context(app).tz
+    return schedule.wait_seconds(now, sched.sweep_interval,
+                                 schedule.next_digest(now, sched.digest, tz))
+
+
+def loop(app: App, stop: threading.Event, wrote: Callable[[], None] = lambda: None) -> None:
+    """Pass, wait ``min(sweep_interval, time to the next digest)``, repeat until ``stop``.
+
+    ``wrote`` wakes the sender when a pass queued mail."""
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            report = tick(app)
+        except TransientError as exc:
+            log.warning("scheduler: database unavailable, retrying in %.0fs: %s", backoff, exc)
+        except Exception:  # a pass that fails must not end the loop
+            log.exception("scheduler pass failed, retrying in %.0fs", backoff)
+        else:
+            backoff = 1.0
+            if report.outbox:
+                log.info("scheduler: %s", report.summary())
+                wrote()
+            stop.wait(seconds_to_next_pass(app, app.clock.now()) + 0.5)
+            continue
+        stop.wait(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)

@@ -1,0 +1,46 @@
+"""Job-run queries: claim a (job, period) once, and list what ran.
+
+A claim is an INSERT under the table's unique (job, period) constraint inside
+a savepoint: the caller's transaction survives a lost race, and the work the
+claim guards (queued mails, state changes) commits or rolls back with it.
+Like every query module, nothing here commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import JobRun
+
+
+def claim(session: Session, job: str, period: str, now: datetime, *,
+          ticket_id: int | None = None, detail: dict[str, Any] | None = None) -> bool:
+    """True when this caller is the first to run ``job`` for ``period``."""
+    if claimed(session, job, period):
+        return False
+    row = JobRun(job=job, period=period, ran_at=now, ticket_id=ticket_id, detail=detail or {})
+    try:
+        with session.begin_nested():  # another instance won: keep our transaction
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def claimed(session: Session, job: str, period: str) -> bool:
+    stmt = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
+    return session.scalar(stmt) is not None
+
+
+def runs(session: Session, job: str | None = None) -> list[JobRun]:
+    """For status output and tests, oldest first."""
+    stmt = select(JobRun).order_by(JobRun.id)
+    if job is not None:
+        stmt = stmt.where(JobRun.job == job)
+    return list(session.scalars(stmt))

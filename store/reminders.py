@@ -1,0 +1,47 @@
+"""Queries behind the scheduler: open tickets, the week's figures, force-closes.
+
+Plain reads for ``gateway/sweeps.py`` and ``gateway/digest.py``; like every
+query module, nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Ticket, TicketEvent
+
+INVENTORY_ACTOR = "schedule:inventory"  # the actor on force-close events, counted per member
+
+
+def open_tickets(session: Session) -> list[Ticket]:
+    """Every ticket that is not closed, oldest first (what digests and sweeps walk)."""
+    stmt = select(Ticket).where(Ticket.state != "closed").order_by(Ticket.created_at, Ticket.id)
+    return list(session.scalars(stmt))
+
+
+def opened_between(session: Session, since: datetime, until: datetime) -> int:
+    stmt = select(func.count(Ticket.id)).where(Ticket.created_at >= since,
+                                               Ticket.created_at < until)
+    return session.scalar(stmt) or 0
+
+
+def closed_between(session: Session, since: datetime, until: datetime) -> int:
+    stmt = select(func.count(Ticket.id)).where(Ticket.state == "closed",
+                                               Ticket.closed_at >= since,
+                                               Ticket.closed_at < until)
+    return session.scalar(stmt) or 0
+
+
+def force_closes(session: Session, since: datetime, until: datetime) -> Counter[str]:
+    """Inventory force-closes per assignee ("" for nobody) in [since, until)."""
+    stmt = (
+        select(Ticket.assignee)
+        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        .where(TicketEvent.actor == INVENTORY_ACTOR, TicketEvent.kind == "state",
+               TicketEvent.new == "closed", TicketEvent.at >= since, TicketEvent.at < until)
+    )
+    return Counter(a or "" for a in session.scalars(stmt))

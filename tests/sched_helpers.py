@@ -1,0 +1,94 @@
+"""A gateway with members, a catalog with SLA and stale times, and ways to seed tickets
+for the scheduler tests (real database, real templates, a fake clock)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import replace
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import select
+
+from gateway import actions
+from gateway.app import App, build
+from gateway.clock import FakeClock
+from gateway.model import TicketState
+from gateway.settings import CatalogSettings, ScheduleSettings, Settings
+from store import tickets
+from store.db import transaction
+from store.models import OutboxRow
+from tests.conftest import MEMBERS
+from tests.helpers import deliver
+from tests.mails import mail
+
+CATALOG = """
+entries:
+  - id: vpn
+    name: {ja: VPN接続, en: VPN access}
+    keywords: [{term: vpn, weight: 3}]
+    assignee: ops@example.test
+    sla: {first_response: 4h, resolve: 2d}
+    stale_after: 3d
+  - id: purchase
+    name: {ja: 購入申請, en: Purchase requests}
+    keywords: [{term: purchase, weight: 3}, {term: 購入, weight: 3}]
+    assignee: ops2@example.test
+    stale_after: 3d
+  - id: other
+    name: {ja: その他, en: Other}
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+def scheduled_settings(settings: Settings, tmp_path: Path,
+                       schedule: ScheduleSettings | None = None) -> Settings:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG, encoding="utf-8")
+    return replace(settings, catalog=CatalogSettings(path=path), members=MEMBERS,
+                   schedule=schedule or ScheduleSettings())
+
+
+def make_app(settings: Settings, clock: FakeClock) -> App:
+    return build(settings, clock)
+
+
+def open_ticket(app: App, subject: str, *, key: str,
+                sender: str = "Alice Example <alice@customer.test>",
+                state: TicketState | None = None) -> int:
+    out = deliver(app, mail(subject=subject, body="Hello,\nplease help.\n", sender=sender,
+                            message_id=f"<{key}@customer.test>"))
+    assert out.ticket_id is not None
+    if state is not None:
+        set_state(app, out.ticket_id, state)
+    return out.ticket_id
+
+
+def set_state(app: App, ticket_id: int, state: TicketState) -> None:
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        assert ticket is not None
+        actions.change_state(s, ticket, state, app.clock.now(), actor="ops@example.test",
+                             channel="cli")
+
+
+def outbox(app: App, kind: str | None = None) -> list[OutboxRow]:
+    with transaction(app.sessions) as s:
+        stmt = select(OutboxRow).order_by(OutboxRow.id)
+        if kind is not None:
+            stmt = stmt.where(OutboxRow.kind == kind)
+        return list(s.scalars(stmt))
+
+
+def text_of(row: OutboxRow) -> str:
+    msg = email.message_from_bytes(row.raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    body = msg.get_body(preferencelist=("plain",))
+    assert isinstance(body, EmailMessage)
+    return str(body.get_content())
+
+
+def subject_of(row: OutboxRow) -> str:
+    return str(email.message_from_bytes(row.raw, policy=email.policy.default)["Subject"])

@@ -1,0 +1,124 @@
+"""``ticket-gateway digest`` and ``sweep`` on a seeded database: each member's mail in
+their language with exactly their tickets that are not closed; dry runs write nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+from gateway.clock import FakeClock
+from gateway.model import TicketState
+from gateway.settings import load_settings
+from tests.sched_helpers import CATALOG, make_app, open_ticket, outbox, set_state
+
+SEPARATOR = "-" * 72
+
+
+@pytest.fixture
+def config(db_url: str, tmp_path: Path) -> Path:
+    (tmp_path / "secret.key").write_text("x" * 40)
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(
+        f'[gateway]\naddress = "support@example.test"\nsecret_file = "secret.key"\n'
+        f'data_dir = "{tmp_path / "var"}"\n[database]\nurl = "{db_url}"\n'
+        '[catalog]\npath = "catalog.yaml"\n'
+        '[[members]]\nemail = "ops@example.test"\nname = "Ops One"\nlocale = "en"\n'
+        '[[members]]\nemail = "ops2@example.test"\nname = "Ops Two"\nlocale = "ja"\n'
+        '[[members]]\nemail = "boss@example.test"\nname = "Boss"\nrole = "manager"\n'
+        'locale = "ja"\n'
+    )
+    return cfg
+
+
+@pytest.fixture
+def seeded(config: Path) -> dict[str, int]:
+    """Open, pending and closed tickets of two members."""
+    # long before the real clock the CLI reads: every ticket is stale and overdue by then
+    app = make_app(load_settings(config), FakeClock(datetime(2024, 1, 8, 1, 0, tzinfo=UTC)))
+    try:
+        ids = {
+            "vpn_open": open_ticket(app, "VPN drops every hour", key="c1",
+                                    state=TicketState.OPEN),
+            "vpn_closed": open_ticket(app, "VPN password reset", key="c2",
+                                      state=TicketState.CLOSED),
+            "buy_new": open_ticket(app, "購入申請: モニター", key="c3"),
+            "buy_pending": open_ticket(app, "Purchase: keyboard", key="c4",
+                                       state=TicketState.PENDING),
+            "buy_closed": open_ticket(app, "Purchase: headset", key="c5"),
+        }
+        set_state(app, ids["buy_closed"], TicketState.CLOSED)
+    finally:
+        app.close()
+    return ids
+
+
+def _mails(out: str) -> dict[str, list[str]]:
+    """Printed mails by recipient (a member may get a digest and a summary)."""
+    found: dict[str, list[str]] = {}
+    for block in out.split(SEPARATOR):
+        block = block.strip()
+        if block.startswith("To: "):
+            to = block.splitlines()[0].removeprefix("To: ").split("<")[-1].rstrip(">")
+            found.setdefault(to, []).append(block)
+    return found
+
+
+def _tags(block: str, ids: dict[str, int]) -> set[str]:
+    return {name for name, tid in ids.items() if f"[#{tid}]" in block}
+
+
+def test_dry_run_prints_each_members_open_tickets_in_their_language(
+        config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]) -> None:
+    before = outbox_count(config)
+    assert main(["--config", str(config), "digest", "--dry-run"]) == 0
+    mails = _mails(capsys.readouterr().out)
+    assert set(mails) == {"ops@example.test", "ops2@example.test", "boss@example.test"}
+    [ops] = mails["ops@example.test"]
+    assert "Subject: Weekly digest" in ops and "Your open tickets (1)" in ops
+    assert _tags(ops, seeded) == {"vpn_open"}
+    assert "support+" in ops  # how to act on it: the member's reply address
+    assert "OVERDUE since" in ops and "STALE" in ops  # the SLA and stale marks
+    [ops2] = mails["ops2@example.test"]
+    assert "Subject: 週次ダイジェスト" in ops2 and "担当中のチケット（2 件、古い順）" in ops2
+    assert _tags(ops2, seeded) == {"buy_new", "buy_pending"}
+    assert ops2.index(f"[#{seeded['buy_new']}]") < ops2.index(f"[#{seeded['buy_pending']}]")
+    assert "放置" in ops2 and "期限超過" not in ops2  # stale; its entry has no SLA
+    [summary] = mails["boss@example.test"]  # no tickets of her own: only the summary
+    assert "Subject: 週次サマリー" in summary
+    assert _tags(summary, seeded) == {"vpn_open", "buy_new", "buy_pending"}
+    assert outbox_count(config) == before  # a dry run writes nothing
+
+
+def test_member_filter(config: Path, seeded: dict[str, int],
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", str(config), "digest", "--dry-run",
+                 "--member", "OPS2@example.test"]) == 0
+    out = capsys.readouterr().out
+    assert set(_mails(out)) == {"ops2@example.test"}
+
+
+def test_digest_queues_once_and_sweep_dry_run_writes_nothing(
+        config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]) -> None:
+    before = outbox_count(config)
+    assert main(["--config", str(config), "sweep", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing written" in out and "<ops2@example.test>" in out  # stale by now
+    assert outbox_count(config) == before
+    assert main(["--config", str(config), "digest"]) == 0
+    assert "3 mail(s) queued" in capsys.readouterr().out
+    assert main(["--config", str(config), "digest"]) == 0
+    assert "sent already" in capsys.readouterr().out
+    assert main(["--config", str(config), "sweep"]) == 0
+    assert "stale" in capsys.readouterr().out
+
+
+def outbox_count(config: Path, kind: str | None = None) -> int:
+    app = make_app(load_settings(config), FakeClock())
+    try:
+        return len(outbox(app, kind))
+    finally:
+        app.close()

@@ -1,0 +1,157 @@
+"""What is due when: the digest calendar in local time (week and year boundaries, DST),
+stale periods, SLA marks and the pending/inventory thresholds — pure, no database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gateway.schedule import (
+    PendingAction,
+    SlaState,
+    TicketTimes,
+    inventory_due,
+    next_digest,
+    overdue,
+    pending_due,
+    previous_digest,
+    sla_state,
+    stale_period,
+    wait_seconds,
+)
+from gateway.settings import ScheduleSettings
+
+TOKYO, BERLIN = ZoneInfo("Asia/Tokyo"), ZoneInfo("Europe/Berlin")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("now", "at", "period"), [
+    (utc(2026, 3, 2, 1, 0), utc(2026, 3, 2, 0, 0), "2026-W10"),  # Mon 10:00 JST: just due
+    (utc(2026, 3, 2, 0, 0), utc(2026, 3, 2, 0, 0), "2026-W10"),  # exactly at 09:00 JST
+    (utc(2026, 3, 1, 23, 59), utc(2026, 2, 23, 0, 0), "2026-W09"),  # Mon 08:59 JST: last week
+    (utc(2026, 3, 8, 14, 59), utc(2026, 3, 2, 0, 0), "2026-W10"),  # Sun 23:59 JST
+    (utc(2026, 1, 1, 3, 0), utc(2025, 12, 29, 0, 0), "2026-W01"),  # ISO year boundary
+])
+def test_previous_digest_in_tokyo(now: datetime, at: datetime, period: str) -> None:
+    run = previous_digest(now, "mon 09:00", TOKYO)
+    assert run is not None
+    assert (run.at, run.period) == (at, period)
+    assert run.since == at - timedelta(days=7)
+
+
+def test_the_week_covered_is_labelled_in_local_dates() -> None:
+    run = previous_digest(utc(2026, 3, 2, 1, 0), "mon 09:00", TOKYO)
+    assert run is not None and run.label == "2026-02-23 – 2026-03-01"
+
+
+def test_the_same_instant_is_another_day_in_utc_and_in_tokyo() -> None:
+    now = utc(2026, 3, 1, 20, 0)  # Sunday 20:00 UTC = Monday 05:00 JST
+    in_utc = previous_digest(now, "mon 09:00", UTC)
+    in_tokyo = previous_digest(now, "mon 09:00", TOKYO)
+    assert in_utc is not None and in_tokyo is not None
+    assert in_utc.at == utc(2026, 2, 23, 9, 0)
+    assert in_tokyo.at == utc(2026, 2, 23, 0, 0)
+    assert next_digest(now, "mon 09:00", UTC) == utc(2026, 3, 2, 9, 0)
+    assert next_digest(now, "mon 09:00", TOKYO) == utc(2026, 3, 2, 0, 0)
+
+
+def test_next_digest_keeps_local_time_across_dst_in_berlin() -> None:
+    # CET (+1) until Sunday 2026-03-29, CEST (+2) after: 09:00 local both Mondays
+    assert next_digest(utc(2026, 3, 23, 8, 0), "mon 09:00", BERLIN) == utc(2026, 3, 30, 7, 0)
+    assert next_digest(utc(2026, 3, 16, 9, 0), "mon 09:00", BERLIN) == utc(2026, 3, 23, 8, 0)
+    # and back in October (2026-10-25): 09:00 CET is 08:00 UTC again
+    assert next_digest(utc(2026, 10, 19, 7, 0), "mon 09:00", BERLIN) == utc(2026, 10, 26, 8, 0)
+
+
+def test_a_digest_in_the_dst_gap_still_happens_once_that_day() -> None:
+    # 02:30 does not exist in Berlin on 2026-03-29; the digest still comes that morning
+    at = next_digest(utc(2026, 3, 28, 12, 0), "sun 02:30", BERLIN)
+    assert at is not None and at.astimezone(BERLIN).date().isoformat() == "2026-03-29"
+    run = previous_digest(at + timedelta(minutes=1), "sun 02:30", BERLIN)
+    assert run is not None and run.at == at
+
+
+def test_digest_off() -> None:
+    assert previous_digest(utc(2026, 3, 2), "off", TOKYO) is None
+    assert next_digest(utc(2026, 3, 2), "off", TOKYO) is None
+
+
+def test_the_loop_waits_for_the_sooner_of_sweep_and_digest() -> None:
+    now = utc(2026, 3, 1, 23, 58)
+    assert wait_seconds(now, timedelta(minutes=5), utc(2026, 3, 2, 0, 0)) == 120
+    assert wait_seconds(now, timedelta(minutes=5), None) == 300
+    assert wait_seconds(now, timedelta(minutes=5), now - timedelta(seconds=1)) == 0
+
+
+T0 = utc(2026, 3, 2, 1, 0)
+
+
+def _t(state: str = "open", **kw: object) -> TicketTimes:
+    base: dict[str, object] = {"id": 7, "state": state, "created_at": T0, "updated_at": T0}
+    base.update(kw)
+    return TicketTimes(**base)  # type: ignore[arg-type]
+
+
+def test_stale_periods() -> None:
+    t = _t(stale_after=timedelta(days=3))
+    assert stale_period(t, T0 + timedelta(days=3) - timedelta(seconds=1)) is None
+    first = stale_period(t, T0 + timedelta(days=3))
+    assert first == f"7:{int(T0.timestamp())}:1"
+    assert stale_period(t, T0 + timedelta(days=5, hours=23)) == first  # same period
+    assert stale_period(t, T0 + timedelta(days=6)) == f"7:{int(T0.timestamp())}:2"
+    touched = _t(stale_after=timedelta(days=3), updated_at=T0 + timedelta(days=4))
+    assert stale_period(touched, T0 + timedelta(days=7)) == \
+        f"7:{int((T0 + timedelta(days=4)).timestamp())}:1"  # a new period after a touch
+    assert stale_period(_t("closed", stale_after=timedelta(days=3)), T0 + timedelta(9)) is None
+    assert stale_period(_t(), T0 + timedelta(days=90)) is None  # no stale_after: never
+
+
+def test_sla_marks_and_overdue_deadlines() -> None:
+    t = _t("new", first_response=timedelta(hours=4), resolve=timedelta(days=2))
+    soon = timedelta(days=1)
+    assert sla_state(t, T0 + timedelta(hours=1), soon)[0] == SlaState.DUE_SOON
+    state, deadline = sla_state(t, T0 + timedelta(hours=5), soon)
+    assert state == SlaState.OVERDUE and deadline is not None
+    assert (deadline.target, deadline.at) == ("first_response", T0 + timedelta(hours=4))
+    assert [d.target for d in overdue(t, T0 + timedelta(days=3))] == ["first_response",
+                                                                       "resolve"]
+    answered = _t("open", first_response=timedelta(hours=4), resolve=timedelta(days=2))
+    assert sla_state(answered, T0 + timedelta(hours=5), soon)[0] == SlaState.OK
+    assert sla_state(answered, T0 + timedelta(days=1, hours=1), soon)[0] == SlaState.DUE_SOON
+    assert sla_state(_t("closed", resolve=timedelta(days=2)), T0 + timedelta(9), soon)[0] == \
+        SlaState.NONE
+    assert sla_state(_t(), T0 + timedelta(days=9), soon)[0] == SlaState.NONE
+    agreed = _t("open", resolve=timedelta(days=2), due_at=T0 + timedelta(days=10))
+    assert sla_state(agreed, T0 + timedelta(days=3), soon)[0] == SlaState.OK  # /due wins
+    assert [d.at for d in overdue(agreed, T0 + timedelta(days=10))] == [T0 + timedelta(10)]
+
+
+def test_pending_reminder_then_close() -> None:
+    sched = ScheduleSettings(pending_reminder_after=timedelta(days=3),
+                             pending_close_after=timedelta(days=7))
+    t = _t("pending")
+    assert pending_due(t, T0 + timedelta(days=2, hours=23), sched) is None
+    remind = pending_due(t, T0 + timedelta(days=3), sched)
+    assert remind is not None and remind.action == PendingAction.REMIND
+    assert remind.close_in == timedelta(days=4)
+    close = pending_due(t, T0 + timedelta(days=7), sched)
+    assert close is not None and close.action == PendingAction.CLOSE
+    assert close.key == remind.key
+    assert pending_due(_t("open"), T0 + timedelta(days=30), sched) is None
+    own = _t("pending", auto_close_after=timedelta(days=5))  # the entry's own time wins
+    due = pending_due(own, T0 + timedelta(days=5), sched)
+    assert due is not None and due.action == PendingAction.CLOSE
+
+
+def test_inventory_only_when_switched_on() -> None:
+    off = ScheduleSettings()
+    on = ScheduleSettings(inventory=True, inventory_after=timedelta(days=30))
+    assert not inventory_due(_t(), T0 + timedelta(days=31), off)
+    assert not inventory_due(_t(), T0 + timedelta(days=29), on)
+    assert inventory_due(_t(), T0 + timedelta(days=30), on)
+    assert not inventory_due(_t("closed"), T0 + timedelta(days=90), on)

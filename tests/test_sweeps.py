@@ -1,0 +1,208 @@
+"""The scheduler against a real database: each reminder once per period however often
+the sweep runs, pending reminder then no-response close, inventory force-closes, SLA
+notices, and nothing sent twice after a restart or by a second instance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway import digest, scheduler
+from gateway.app import App
+from gateway.clock import FakeClock
+from gateway.model import TicketState
+from gateway.notify import views
+from gateway.schedule import Job
+from gateway.settings import ScheduleSettings, Settings
+from store import jobs, reminders
+from store.db import transaction
+from tests.helpers import show
+from tests.sched_helpers import (
+    make_app,
+    open_ticket,
+    outbox,
+    scheduled_settings,
+    set_state,
+    text_of,
+)
+
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+
+
+@pytest.fixture
+def sched_settings(settings: Settings, tmp_path: Path) -> Settings:
+    return scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off"))
+
+
+@pytest.fixture
+def gw(sched_settings: Settings, clock: FakeClock) -> Iterator[App]:
+    app = make_app(sched_settings, clock)
+    yield app
+    app.close()
+
+
+def _sweep_often(app: App, clock: FakeClock, times: int = 6) -> None:
+    for _ in range(times):
+        scheduler.tick(app)
+        clock.advance(5 * MINUTE)
+
+
+def test_one_stale_reminder_per_period_however_often_the_sweep_runs(
+        gw: App, clock: FakeClock) -> None:
+    tid = open_ticket(gw, "Purchase: a new monitor", key="buy-1")
+    _sweep_often(gw, clock)
+    assert outbox(gw, "stale_reminder") == []
+    clock.advance(3 * DAY - 30 * MINUTE)  # 3 days untouched
+    _sweep_often(gw, clock, 12)
+    [first] = outbox(gw, "stale_reminder")
+    assert first.recipients == ["ops2@example.test"]
+    text = text_of(first)
+    assert f"[#{tid}]" in text and "3 日以上" in text  # ops2 reads Japanese
+    clock.advance(2 * DAY)
+    _sweep_often(gw, clock)
+    assert len(outbox(gw, "stale_reminder")) == 1  # still the first period
+    clock.advance(DAY)  # 6 days: the second period
+    _sweep_often(gw, clock)
+    assert len(outbox(gw, "stale_reminder")) == 2
+
+
+def test_a_touched_ticket_is_reminded_again_only_after_a_new_period(
+        gw: App, clock: FakeClock) -> None:
+    tid = open_ticket(gw, "Purchase: a chair", key="buy-2")
+    clock.advance(3 * DAY)
+    scheduler.tick(gw)
+    set_state(gw, tid, TicketState.OPEN)  # touched
+    clock.advance(2 * DAY)
+    scheduler.tick(gw)
+    assert len(outbox(gw, "stale_reminder")) == 1
+    clock.advance(DAY)
+    scheduler.tick(gw)
+    assert len(outbox(gw, "stale_reminder")) == 2
+
+
+def test_pending_reminder_then_no_response_close_at_the_configured_times(
+        gw: App, clock: FakeClock) -> None:
+    tid = open_ticket(gw, "Purchase: toner", key="buy-3", state=TicketState.PENDING)
+    clock.advance(3 * DAY - MINUTE)
+    scheduler.tick(gw)
+    assert outbox(gw, "pending_reminder") == []
+    clock.advance(MINUTE)
+    _sweep_often(gw, clock)
+    [reminder] = outbox(gw, "pending_reminder")
+    assert reminder.recipients == ["alice@customer.test"]
+    assert show(gw, tid)["state"] == "pending"
+    clock.advance(4 * DAY - 31 * MINUTE)  # 7 days pending, minus a minute
+    scheduler.tick(gw)
+    assert show(gw, tid)["state"] == "pending" and outbox(gw, "auto_close") == []
+    clock.advance(MINUTE)
+    _sweep_often(gw, clock)
+    t = show(gw, tid)
+    assert (t["state"], t["close_reason"]) == ("closed", "no-response")
+    [event] = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
+    assert (event["actor"], event["channel"]) == ("schedule", "system")
+    [notice] = outbox(gw, "auto_close")
+    assert notice.recipients == ["alice@customer.test"] and notice.ticket_id == tid
+    assert len(outbox(gw, "pending_reminder")) == 1
+
+
+def test_sla_overdue_notifies_the_assignee_once_per_deadline(gw: App, clock: FakeClock) -> None:
+    tid = open_ticket(gw, "VPN does not connect", key="vpn-1")
+    clock.advance(3 * HOUR)
+    scheduler.tick(gw)
+    assert outbox(gw, "sla_overdue") == []
+    clock.advance(HOUR)  # 4h: first response overdue
+    _sweep_often(gw, clock)
+    [first] = outbox(gw, "sla_overdue")
+    assert first.recipients == ["ops@example.test"] and first.ticket_id == tid
+    assert "first-response" in text_of(first)
+    set_state(gw, tid, TicketState.OPEN)
+    clock.advance(2 * DAY)  # resolve deadline passed too
+    _sweep_often(gw, clock)
+    overdue = outbox(gw, "sla_overdue")
+    assert len(overdue) == 2 and "resolution" in text_of(overdue[1])
+
+
+def test_inventory_force_closes_and_counts_per_member(
+        sched_settings: Settings, clock: FakeClock) -> None:
+    from dataclasses import replace
+    settings = replace(sched_settings, schedule=replace(
+        sched_settings.schedule, inventory=True, inventory_after=30 * DAY))
+    app = make_app(settings, clock)
+    try:
+        start = clock.now()
+        a = open_ticket(app, "Purchase: laptop", key="inv-1", state=TicketState.OPEN)
+        b = open_ticket(app, "Purchase: mouse", key="inv-2")
+        c = open_ticket(app, "VPN token lost", key="inv-3")
+        clock.advance(10 * DAY)
+        set_state(app, c, TicketState.OPEN)  # touched later: not yet due
+        clock.advance(20 * DAY)
+        _sweep_often(app, clock)
+        assert [show(app, t)["close_reason"] for t in (a, b, c)] == ["stale", "stale", None]
+        notices = outbox(app, "auto_close")
+        assert sorted(r.recipients[0] for r in notices) == ["alice@customer.test"] * 2
+        assert sorted(r.recipients[0] for r in outbox(app, "status_change")) == [
+            "ops2@example.test", "ops2@example.test"]
+        with transaction(app.sessions) as s:
+            assert reminders.force_closes(s, start, clock.now()) == {"ops2@example.test": 2}
+            ctx = scheduler.context(app)
+            mails = digest.build(s, ctx, clock.now(), digest.manual_run(clock.now()))
+        [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
+        assert summary.recipient.email == "boss@example.test"
+        assert [(n.name, n.count) for n in summary.force_closed] == [("Ops Two", 2)]
+        assert summary.closed == 2
+    finally:
+        app.close()
+
+
+def test_a_restart_or_a_second_instance_sends_nothing_twice(
+        settings: Settings, tmp_path: Path, clock: FakeClock) -> None:
+    cfg = scheduled_settings(settings, tmp_path)  # digest "mon 09:00" Asia/Tokyo
+    first = make_app(cfg, clock)
+    open_ticket(first, "Purchase: desk", key="rs-1")
+    open_ticket(first, "VPN again", key="rs-2")
+    clock.advance(3 * DAY)
+    scheduler.tick(first)
+    before = [(r.kind, r.idempotency_key) for r in outbox(first)]
+    assert {"stale_reminder", "sla_overdue", "weekly_digest", "weekly_summary"} <= {
+        k for k, _ in before}
+    first.close()
+    again, other = make_app(cfg, clock), make_app(cfg, clock)  # a restart, and a second one
+    try:
+        scheduler.tick(again)
+        scheduler.tick(other)
+        clock.advance(MINUTE)
+        scheduler.tick(other)
+        assert [(r.kind, r.idempotency_key) for r in outbox(again)] == before
+    finally:
+        again.close()
+        other.close()
+
+
+def test_digest_at_the_local_time_and_a_missed_one_sent_once(
+        settings: Settings, tmp_path: Path, clock: FakeClock) -> None:
+    app = make_app(scheduled_settings(settings, tmp_path), clock)  # mon 09:00 Asia/Tokyo
+    try:
+        open_ticket(app, "Purchase: cables", key="dg-1")
+        scheduler.tick(app)  # Monday 10:00 JST: this week's digest is due (missed by 1h)
+        assert [r.recipients[0] for r in outbox(app, "weekly_digest")] == ["ops2@example.test"]
+        assert [r.recipients[0] for r in outbox(app, "weekly_summary")] == ["boss@example.test"]
+        clock.advance(7 * DAY - HOUR - MINUTE)  # next Monday 08:59 JST (23:59 UTC Sunday)
+        _sweep_often(app, clock, 1)
+        assert len(outbox(app, "weekly_digest")) == 1
+        clock.advance(MINUTE - 5 * MINUTE)
+        clock.advance(5 * MINUTE)  # 09:00 JST
+        _sweep_often(app, clock, 3)
+        assert len(outbox(app, "weekly_digest")) == 2
+        # down for three weeks: one digest at start, for the latest week only
+        clock.advance(21 * DAY + 2 * HOUR)
+        scheduler.tick(app)
+        scheduler.tick(app)
+        assert len(outbox(app, "weekly_digest")) == 3
+        with transaction(app.sessions) as s:
+            assert [r.period for r in jobs.runs(s, Job.DIGEST)] == [
+                "2026-W10", "2026-W11", "2026-W14"]
+    finally:
+        app.close()
