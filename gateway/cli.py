@@ -1,7 +1,8 @@
 """The ``ticket-gateway`` command.
 
 Only this module chooses exit codes (sysexits): 0 ok, 64 usage, 65 input is not
-mail, 69 not found, 75 try again later, 78 bad configuration. Heavy imports
+mail, 69 not found, 75 try again later, 78 bad configuration; and ``status``
+exits 1 when the gateway is unhealthy, as monitoring plugins expect. Heavy imports
 (SQLAlchemy, the parser) are deferred into the subcommands so ``--help`` and a
 bad config answer at once.
 """
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_UNAVAILABLE = 0, 64, 65, 69
 EX_SOFTWARE, EX_TEMPFAIL, EX_CONFIG = 70, 75, 78
+EX_UNHEALTHY = 1  # status: something needs a human (not a sysexits code)
 STATES = ("new", "open", "pending", "closed")
 INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
 CLOSE_REASONS = ("resolved", "stale", "duplicate", "spam", "no-response")
@@ -55,7 +57,7 @@ def _configure_logging(args: argparse.Namespace) -> None:
     quiet = logging.INFO if args.handler is cmd_run else logging.WARNING  # a daemon says hello
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else quiet,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",  # gateway.logs.TEXT_FORMAT
     )
     if not args.verbose:  # libraries' per-connection and per-plugin chatter
         for noisy in ("mail.log", "alembic.runtime.plugins", "alembic.runtime.migration"):
@@ -88,7 +90,9 @@ def _actor() -> str:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.daemon import run
+    from gateway.logs import use_format
 
+    use_format(settings.logging.format)
     return run(settings)
 
 
@@ -464,6 +468,43 @@ def _print_stats(data: dict[str, Any]) -> None:
         print(f"  {t['term']:<20} {t['kind']:<6} {t['tickets']} tickets")
 
 
+# ---------------------------------------------------------------- status
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """0 healthy, 1 unhealthy (with the reasons): for a monitoring system to call."""
+    from gateway import health
+
+    app = _app(settings)
+    try:
+        report = health.check(settings, app.sessions, app.clock.now())
+    finally:
+        app.close()
+    if args.json:
+        _json(report.as_dict())
+    else:
+        _print_status(report)
+    return EX_OK if report.healthy else EX_UNHEALTHY
+
+
+def _print_status(report: Any) -> None:
+    data = report.as_dict()
+    print("healthy" if report.healthy else "UNHEALTHY")
+    for p in data["problems"]:
+        print(f"  problem: {p['text']}")
+    for m in data["mailboxes"]:
+        error = f"  last error: {m['last_error']}" if m["last_error"] else ""
+        print(f"mailbox {m['account']}: last successful poll {m['last_success_at'] or 'never'}"
+              f"{error}")
+    inbox, out = data["inbox"], data["outbox"]
+    print(f"inbox: {inbox['pending']} pending, {inbox['shunted']} shunted")
+    oldest = (f", oldest since {out['oldest_pending_at']} "
+              f"({out['oldest_pending_age_seconds']}s)" if out["oldest_pending_at"] else "")
+    print(f"outbox: {out['pending']} pending{oldest}, {out['failed']} failed")
+    for job, at in data["jobs"].items():
+        print(f"job {job}: last run {at}")
+
+
 # ---------------------------------------------------------------- digest and sweep
 
 
@@ -617,6 +658,11 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="per entry, assignee and week; the fallback report")
     st.add_argument("--json", action="store_true")
     st.set_defaults(handler=cmd_stats)
+
+    stt = sub.add_parser("status", help="health: mailboxes, inbox, outbox, jobs; exit 1 when "
+                         "unhealthy")
+    stt.add_argument("--json", action="store_true")
+    stt.set_defaults(handler=cmd_status)
 
     dg = sub.add_parser("digest", help="send the weekly digest now, or print it (--dry-run)")
     dg.add_argument("--dry-run", action="store_true", help="print the mails, send nothing")

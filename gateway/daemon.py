@@ -2,14 +2,20 @@
 
 Threads, not processes: the SMTP listener has its own event loop thread, the
 inbox writer commits in its own thread, and every background loop (the
-pipeline runner, the scheduler of reminders and digests, one IMAP poller per
-account, since imapclient blocks) is a
-:class:`Worker` with ``run(stop)``; a failing account never stops the others.
-The main thread only waits for SIGTERM/SIGINT and then stops the parts in the
-order that loses nothing: first the listener (so no new mail
-comes in and every ``250`` still waits for its commit), then the writer
-(so what it holds is committed), then the workers (an unprocessed row stays
-pending and is picked up at the next start).
+pipeline runner, the outbox sender, the scheduler of reminders, digests and
+health alerts, one IMAP poller per account, since imapclient blocks) is a
+supervised :class:`Worker` with ``run(stop)``: a loop that crashes is logged and
+started again with a capped, doubling backoff, and a failing account never
+stops the others. On PostgreSQL each poller first takes its mailbox's advisory
+lock (:mod:`gateway.receive.mailbox_lock`), so several instances share the work.
+
+Under systemd (``Type=notify``) the daemon says READY=1 once the listener is
+bound, pings the watchdog only while every part is alive, and says STOPPING=1
+on the way out (:mod:`gateway.sdnotify`). The main thread only waits for
+SIGTERM/SIGINT and then stops the parts in the order that loses nothing: first
+the listener (so no new mail comes in and every ``250`` still waits for its
+commit), then the writer (so what it holds is committed), then the workers (an
+unprocessed row stays pending and is picked up at the next start).
 """
 
 from __future__ import annotations
@@ -22,13 +28,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from gateway import scheduler
+from gateway import scheduler, sdnotify
 from gateway.app import App, build
 from gateway.clock import Clock, SystemClock
 from gateway.errors import ConfigError, TransientError
 from gateway.notify.sender import Sender
 from gateway.notify.transport import transport_for
-from gateway.receive import pipe
+from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
@@ -45,24 +51,59 @@ RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
 MAX_BACKOFF = 60.0
 
 
+RESTART_INITIAL = 1.0  # seconds before a crashed worker is started again, doubled per crash
+RESTART_MAX = 60.0  # the ceiling of that backoff
+RESTART_RESET = 300.0  # a worker that ran this long without crashing starts over at 1 s
+
+
 @dataclass
 class Worker:
-    """A background loop in its own thread; ``run`` returns soon after ``stop`` is set."""
+    """A background loop in its own thread; ``run`` returns soon after ``stop`` is set.
+
+    Supervised: a loop that raises (or returns while nobody asked it to stop) is
+    logged and started again after a backoff that doubles per crash up to
+    ``restart_max``, so one bug cannot end a part of the daemon for good, nor
+    turn into a tight crash loop that floods the log."""
 
     name: str
     run: Callable[[threading.Event], None]
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
+    restart_initial: float = RESTART_INITIAL
+    restart_max: float = RESTART_MAX
+    restarts: int = 0  # for status and tests
 
     def start(self) -> None:
-        self.thread = threading.Thread(target=self._guarded, name=self.name, daemon=True)
+        self.thread = threading.Thread(target=self._supervise, name=self.name, daemon=True)
         self.thread.start()
 
-    def _guarded(self) -> None:
+    def alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def _supervise(self) -> None:
+        delay = self.restart_initial
+        while not self.stop.is_set():
+            started = time.monotonic()
+            crash = self._run_once()
+            if crash is None:
+                return
+            if time.monotonic() - started >= RESTART_RESET:  # it had been healthy a while
+                delay = self.restart_initial
+            log.error("worker %s %s; restarting in %.1fs", self.name, crash, delay)
+            if self.stop.wait(delay):
+                return
+            self.restarts += 1
+            log.info("worker %s: restart %d", self.name, self.restarts)
+            delay = min(delay * 2, self.restart_max)
+
+    def _run_once(self) -> str | None:
+        """What went wrong, or None when the loop ended because it was asked to."""
         try:
             self.run(self.stop)
         except Exception:  # a dying loop must say so; the others go on
             log.exception("worker %s stopped by an unexpected error", self.name)
+            return "crashed"
+        return None if self.stop.is_set() else "returned while not asked to stop"
 
 
 def run(
@@ -115,7 +156,8 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
                Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
                Worker("scheduler", lambda s: scheduler.loop(app, s, send_nudge.set))]
-    workers += [Worker(f"imap-{i}", p.run) for i, p in enumerate(pollers)]
+    workers += [Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
+                for i, p in enumerate(pollers)]  # on PostgreSQL: one instance per mailbox
     writer.start()
     try:
         _start_listener(listener, app.settings)
@@ -127,9 +169,28 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
         worker.start()
     if ready is not None:
         ready.set()
-    stop.wait()
+    sdnotify.notify(sdnotify.READY)
+    sdnotify.status("accepting mail")
+    _wait_and_ping(stop, lambda: listener.alive() and writer.alive()
+                   and all(w.alive() for w in workers))
+    sdnotify.notify(sdnotify.STOPPING)
     log.info("stopping: new connections get 421, sessions in flight finish")
     _shut_down(listener, writer, workers, nudge, send_nudge)
+
+
+def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
+    """Until ``stop``: ping systemd's watchdog, but only while every part is alive,
+    so a daemon whose supervisor threads died is restarted instead of looking fine."""
+    interval = sdnotify.watchdog_interval()
+    if interval is None:
+        stop.wait()
+        return
+    while not stop.is_set():
+        if healthy():
+            sdnotify.notify(sdnotify.WATCHDOG)
+        else:
+            log.error("a part of the daemon is dead; no watchdog ping, systemd will restart us")
+        stop.wait(interval)
 
 
 def _start_listener(listener: SmtpListener, settings: Settings) -> None:
@@ -224,6 +285,7 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
             return build(settings, clock)
         except TransientError as exc:
             log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)
+            sdnotify.status(f"waiting for the database: {exc}")
             stop.wait(delay)
             delay = min(delay * 2, MAX_BACKOFF)
     return None

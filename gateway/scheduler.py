@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from gateway import digest, schedule
+from gateway import alerts, digest, schedule
 from gateway.app import App
 from gateway.errors import TransientError
 from gateway.sweeps import Context, Report, run_sweeps
@@ -28,10 +28,12 @@ def context(app: App) -> Context:
     return Context(app.settings, app.catalog.current)
 
 
-def tick(app: App) -> Report:
-    """One pass at the app's ``now``: sweeps, then the digest if it is due.
+def tick(app: App, started_at: datetime | None = None) -> Report:
+    """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts.
 
-    Two transactions, so a sweep that fails does not hold back the digest."""
+    Separate transactions, so a sweep that fails does not hold back the digest,
+    nor either of them an alert. ``started_at``: when the daemon started (see
+    :func:`gateway.alerts.send_due`)."""
     now, ctx = app.clock.now(), context(app)
     with transaction(app.sessions) as s:
         report = run_sweeps(s, ctx, now)
@@ -40,6 +42,11 @@ def tick(app: App) -> Report:
     if sent:
         report.done[schedule.Job.DIGEST] += 1
         report.outbox.extend(sent)
+    with transaction(app.sessions) as s:
+        alerted = alerts.send_due(s, app.settings, now, started_at)
+    if alerted:
+        report.done[alerts.ALERT] += 1
+        report.outbox.extend(alerted)
     return report
 
 
@@ -54,10 +61,10 @@ def loop(app: App, stop: threading.Event, wrote: Callable[[], None] = lambda: No
     """Pass, wait ``min(sweep_interval, time to the next digest)``, repeat until ``stop``.
 
     ``wrote`` wakes the sender when a pass queued mail."""
-    backoff = 1.0
+    backoff, started = 1.0, app.clock.now()
     while not stop.is_set():
         try:
-            report = tick(app)
+            report = tick(app, started)
         except TransientError as exc:
             log.warning("scheduler: database unavailable, retrying in %.0fs: %s", backoff, exc)
         except Exception:  # a pass that fails must not end the loop

@@ -230,6 +230,21 @@ class ScheduleSettings:
     due_soon: timedelta = timedelta(days=1)  # an SLA deadline this close is "due soon"
 
 
+@dataclass(frozen=True, slots=True)
+class HealthSettings:
+    """When ``status`` exits 1 and the managers get a health alert (``gateway/health.py``)."""
+
+    max_poll_age: timedelta = timedelta(minutes=15)  # a mailbox not polled for this long
+    max_shunted: int = 0  # more shunted inbox rows than this
+    max_outbox_age: timedelta = timedelta(minutes=30)  # the oldest unsent mail this old
+    alerts: bool = True  # mail the managers when health changes (once, not per check)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    format: str = "text"  # text | json (one object per line, for a log shipper)
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -256,6 +271,8 @@ class Settings:
     outbound: OutboundSettings = field(default_factory=OutboundSettings)
     members: tuple[Member, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     def member(self, email: str) -> Member | None:
         wanted = email.lower()
@@ -373,7 +390,7 @@ def locate_config(cli_path: str | None) -> Path | None:
 def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     top = _Section(src, "", data)
     top.unknown({"gateway", "database", "catalog", "smtp", "imap", "outbound",
-                 "members", "schedule"})
+                 "members", "schedule", "health", "logging"})
     gw = _gateway(_Section(src, "gateway", data.get("gateway", {})), base)
     db = _Section(src, "database", data.get("database", {}))
     db.unknown({"url"})
@@ -399,7 +416,24 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         outbound=outbound,
         members=members,
         schedule=_schedule(sc),
+        health=_health(_Section(src, "health", data.get("health", {}))),
+        logging=_logging(_Section(src, "logging", data.get("logging", {}))),
     )
+
+
+def _health(s: _Section) -> HealthSettings:
+    s.unknown({"max_poll_age", "max_shunted", "max_outbox_age", "alerts"})
+    return HealthSettings(
+        max_poll_age=_imap_duration(s, "max_poll_age", "15m"),
+        max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
+        max_outbox_age=_imap_duration(s, "max_outbox_age", "30m"),
+        alerts=s.bool("alerts", True),
+    )
+
+
+def _logging(s: _Section) -> LoggingSettings:
+    s.unknown({"format"})
+    return LoggingSettings(format=s.choice("format", "text", ("text", "json")))
 
 
 def _schedule(s: _Section) -> ScheduleSettings:

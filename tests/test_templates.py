@@ -64,6 +64,11 @@ SAMPLES: list[v.View] = [
                     1, 0, (v.StateCount("open", 1),), (T42,), 0,
                     (v.NamedCount("VPN", 1),), (v.NamedCount("Ops One", 1),),
                     (v.NamedCount("ops@example.test", 2),), (v.NamedCount("プロジェクター", 3),)),
+    v.HealthAlert(TEAM, v.Person("boss@example.test", "Boss"),
+                  "mailbox support@imap:993/INBOX was never polled <b>successfully</b>", False,
+                  "2026-03-02 10:00 JST"),
+    v.HealthAlert(TEAM, v.Person("boss@example.test", "Boss"), "2 shunted inbox row(s)", True,
+                  "2026-03-02 10:00 JST"),
 ]
 
 

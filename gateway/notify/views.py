@@ -202,10 +202,21 @@ class CommandRefused:
     help_text: str  # the reply-command grammar, the same text as in the README
 
 
+@dataclass(frozen=True, slots=True)
+class HealthAlert:
+    """To the managers, once when a problem starts and once when it is over."""
+
+    team: Team
+    recipient: Person  # a manager
+    problem: str  # what is wrong, naming the threshold (gateway.health)
+    recovered: bool  # False: the alert; True: the all-clear
+    since: str  # when the alert was raised, formatted in the team's time zone
+
+
 View = (
     Acknowledgement | NewTicket | OpsReply | StatusChange | MissingFields | StaleReminder
     | PendingReminder | AutoClose | WeeklyDigest | WeeklySummary | CommandResult
-    | CommandRefused | SlaOverdue
+    | CommandRefused | SlaOverdue | HealthAlert
 )
 
 # template kind ← view class; the kind names the template files and the outbox row
@@ -223,6 +234,7 @@ KINDS: dict[type[Any], str] = {
     CommandResult: "command_result",
     CommandRefused: "command_refused",
     SlaOverdue: "sla_overdue",
+    HealthAlert: "health_alert",
 }
 
 # Mail sent in answer to someone's message (RFC 3834 "auto-replied"); the rest is

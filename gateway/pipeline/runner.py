@@ -41,6 +41,7 @@ class Outcome:
     ticket_id: int | None = None
     message_id: str | None = None
     seconds: float = 0.0
+    source: str = ""  # smtp | lmtp | imap | ingest; "" when the row could not be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +76,7 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - anything unexpected is shunted, never lost
             outcome = self._shunt(inbox_id, exc)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
-        log.info(
-            "ingest inbox=%s ticket=%s message_id=%s verdict=%s reason=%r duration=%.3fs",
-            outcome.inbox_id, outcome.ticket_id, outcome.message_id,
-            outcome.state or "transient", outcome.reason, outcome.seconds,
-        )
+        _log_outcome(outcome)
         return outcome
 
     def _process(self, inbox_id: int, parsed: ParsedMessage | None) -> Outcome:
@@ -95,7 +92,7 @@ class Runner:
                 inbox.set_disposition(s, inbox_id, handled.state, handled.summary, now,
                                       handled.ticket_id)
                 return Outcome(inbox_id, handled.state, handled.summary, handled.ticket_id,
-                               row.message_id)
+                               row.message_id, source=row.source)
         except Ignored as exc:  # whatever the stages wrote was rolled back with the exception
             return self._record(inbox_id, InboxState.IGNORED, exc.reason)
         except Rejected as exc:
@@ -107,7 +104,7 @@ class Runner:
             if row is None:
                 return _already_processed(s, inbox_id)
             inbox.set_disposition(s, inbox_id, state, reason, self.clock.now())
-            return Outcome(inbox_id, state, reason, None, row.message_id)
+            return Outcome(inbox_id, state, reason, None, row.message_id, source=row.source)
 
     def _defer(self, inbox_id: int, why: str) -> None:
         """Back off before the next try; if even that write fails, the row stays due."""
@@ -133,6 +130,19 @@ class Runner:
             return Outcome(inbox_id, None, f"transient while shunting: {exc}")
         return Outcome(inbox_id, InboxState.SHUNTED, f"{type(exc).__name__}: {exc}")
 
+
+
+def _log_outcome(o: Outcome) -> None:
+    """The one line per ingested message; its fields also go out as structured data
+    (``extra``), which ``[logging] format = "json"`` writes as keys of their own."""
+    verdict = o.state.value if o.state else "transient"
+    log.info(
+        "ingest inbox=%s ticket=%s message_id=%s source=%s verdict=%s reason=%r duration=%.3fs",
+        o.inbox_id, o.ticket_id, o.message_id, o.source or "-", verdict, o.reason, o.seconds,
+        extra={"event": "ingest", "inbox": o.inbox_id, "ticket": o.ticket_id,
+               "message_id": o.message_id, "source": o.source, "verdict": verdict,
+               "reason": o.reason, "duration": round(o.seconds, 6)},
+    )
 
 
 def _already_processed(session: Session, inbox_id: int) -> Outcome:

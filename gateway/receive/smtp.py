@@ -360,6 +360,10 @@ class SmtpListener:
             raise
         log.info("%s listening on %s", "LMTP" if self.cfg.lmtp else "SMTP", self.address)
 
+    def alive(self) -> bool:
+        """For the watchdog: the event loop still runs (a dead one takes no mail)."""
+        return self._thread.is_alive() and self._loop.is_running()
+
     def stop(self, grace: float = 10.0) -> None:
         if not self._thread.is_alive():
             return

@@ -101,6 +101,10 @@ class InboxWriter:
                 self._queue.put((delivery, future))
         return future
 
+    def alive(self) -> bool:
+        """For the watchdog: a dead writer means every SMTP delivery would hang."""
+        return self._thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> bool:
         """Write what is queued, then end the thread; False if it did not end in time."""
         with self._submit_lock:

@@ -1,0 +1,69 @@
+"""What ``status`` and the health alerts look at, read in one go as plain values.
+
+Only counts, ages and the per-source bookmarks: cheap enough to run every
+minute from a monitoring system against a busy database. Nothing here judges
+(that is :mod:`gateway.health`) and, like every query module, nothing commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store import inbox
+from store.models import JobRun, OutboxRow, SourceState
+from store.outbox import FAILED, PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSeen:
+    source: str
+    known: bool  # False: never polled, not even a failure recorded
+    last_success_at: datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    sources: tuple[SourceSeen, ...]  # in the order asked for
+    inbox: dict[str, int]  # rows per state
+    outbox_pending: int
+    outbox_oldest: datetime | None  # created_at of the oldest pending row
+    outbox_failed: int
+    jobs: dict[str, datetime]  # job → its latest run
+
+
+def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
+    rows = {r.source: r for r in session.scalars(
+        select(SourceState).where(SourceState.source.in_(list(sources))))}
+    seen = tuple(
+        SourceSeen(name, True, rows[name].last_success_at, rows[name].last_error)
+        if name in rows else SourceSeen(name, False, None, "")
+        for name in sources
+    )
+    pending, oldest = session.execute(
+        select(func.count(OutboxRow.id), func.min(OutboxRow.created_at))
+        .where(OutboxRow.state == PENDING)).one()
+    failed = session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.state == FAILED))
+    latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)
+    jobs = {job: at for job, ran in session.execute(latest)
+            if (at := _aware(ran)) is not None}
+    return Snapshot(seen, inbox.counts_by_state(session), pending or 0,
+                    _aware(oldest), failed or 0, jobs)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """func.min/max bypass the column type: SQLite hands back naive UTC (or text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value

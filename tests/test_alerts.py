@@ -1,0 +1,95 @@
+"""Health alerts: the managers get one mail when a mailbox stalls or shunted rows
+pile up, and one when it is over; never one per check, never twice after a restart."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import replace
+from datetime import timedelta
+
+from gateway import alerts, scheduler
+from gateway.app import App
+from gateway.clock import FakeClock
+from gateway.health import source_of
+from gateway.receive.imap import account_key
+from gateway.settings import HealthSettings, ImapSettings, Settings
+from store import inbox, outbox, sources
+from store.db import transaction
+from tests.conftest import MEMBERS
+from tests.mails import mail
+
+ACCOUNT = ImapSettings(host="imap.example.test", username="support",
+                       password_env="IMAP_PASSWORD")
+SOURCE = source_of(account_key(ACCOUNT))
+
+
+def _settings(settings: Settings) -> Settings:
+    return replace(settings, imap=(ACCOUNT,), members=MEMBERS)
+
+
+def _pass(app: App, settings: Settings, clock: FakeClock, started: object = None) -> list[str]:
+    """One alert pass; the subjects of the mails it queued."""
+    with transaction(app.sessions) as s:
+        ids = alerts.send_due(s, settings, clock.now(), started)  # type: ignore[arg-type]
+    with transaction(app.sessions) as s:
+        rows = [r for r in outbox.rows(s) if r.id in ids]
+    assert all(r.kind == "health_alert" and r.recipients == ["boss@example.test"]
+               for r in rows)
+    return [str(email.message_from_bytes(r.raw, policy=email.policy.default)["Subject"])
+            for r in rows]
+
+
+def test_a_stalled_mailbox_alerts_once_and_recovers_once(
+        app: App, settings: Settings, clock: FakeClock) -> None:
+    settings, started = _settings(settings), clock.now()
+    clock.advance(timedelta(minutes=1))
+    assert _pass(app, settings, clock, started) == []  # just started: not polled yet is fine
+    clock.advance(timedelta(minutes=15))
+    with transaction(app.sessions) as s:
+        sources.record_error(s, SOURCE, "login as 'support' refused", now=clock.now())
+    [subject] = _pass(app, settings, clock, started)
+    assert subject.startswith("【障害】mailbox support@imap.example.test:993/INBOX was never "
+                              "polled successfully (last error: login as 'support' refused)")
+    for _ in range(3):  # the poller keeps failing and retrying: no more mail
+        clock.advance(timedelta(minutes=5))
+        assert _pass(app, settings, clock, started) == []
+    with transaction(app.sessions) as s:
+        sources.advance(s, SOURCE, uidvalidity=1, last_uid=0, now=clock.now())
+    clock.advance(timedelta(minutes=1))
+    [subject] = _pass(app, settings, clock, started)
+    assert subject.startswith("【復旧】mailbox support@")
+    assert _pass(app, settings, clock, started) == []
+    clock.advance(timedelta(minutes=20))  # stalls again: a new alert
+    assert _pass(app, settings, clock, started)[0].startswith("【障害】mailbox support@")
+    assert _pass(app, settings, clock, None) == []  # a restart remembers what was said
+
+
+def test_shunted_rows_alert_and_recover(app: App, settings: Settings, clock: FakeClock) -> None:
+    settings = replace(_settings(settings), imap=(),
+                       health=HealthSettings(max_shunted=1))
+    with transaction(app.sessions) as s:
+        rows = [inbox.accept(s, mail(subject=f"bug {n}"), source="smtp", now=clock.now())
+                for n in range(2)]
+        for r in rows[:1]:
+            inbox.set_disposition(s, r.inbox_id, "shunted", "ValueError", clock.now())
+    assert _pass(app, settings, clock) == []  # one is within max_shunted = 1
+    with transaction(app.sessions) as s:
+        inbox.set_disposition(s, rows[1].inbox_id, "shunted", "ValueError", clock.now())
+    assert _pass(app, settings, clock) == [
+        "【障害】2 shunted inbox row(s), more than health.max_shunted = 1 "
+        "(ticket-gateway inbox list --state shunted)"]
+    with transaction(app.sessions) as s:
+        inbox.requeue(s)
+    assert _pass(app, settings, clock)[0].startswith("【復旧】2 shunted inbox row(s)")
+
+
+def test_alerts_can_be_turned_off_and_ride_on_the_scheduler_pass(
+        app: App, settings: Settings, clock: FakeClock) -> None:
+    off = replace(_settings(settings), health=HealthSettings(alerts=False))
+    assert _pass(app, off, clock) == []
+    app = replace(app, settings=_settings(settings))
+    report = scheduler.tick(app)  # no start time given: judged at once
+    assert report.done[alerts.ALERT] == 1
+    with transaction(app.sessions) as s:
+        assert [r.kind for r in outbox.rows(s)].count("health_alert") == 1

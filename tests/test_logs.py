@@ -1,0 +1,94 @@
+"""Structured logs: one line per ingested message with its fields, and
+``[logging] format = "json"`` turning every daemon line into a JSON object."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import smtplib
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway import daemon
+from gateway.app import App
+from gateway.logs import JsonFormatter
+from tests.helpers import deliver
+from tests.mails import mail
+from tests.test_daemon import SECRET_ENV, _clean_env, _config, _console_script, _wait_for_port
+from tests.test_smtp import free_port
+
+FIELDS = ("ticket", "message_id", "source", "verdict", "duration")
+
+
+def test_the_runner_logs_one_line_per_message_with_its_fields(
+        app: App, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="gateway.runner"):
+        outcome = deliver(app, mail(subject="Printer", message_id="<p-1@c.test>"),
+                          source="smtp")
+    [line] = [r for r in caplog.records if getattr(r, "event", "") == "ingest"]
+    assert {f: getattr(line, f) for f in FIELDS[:4]} == {
+        "ticket": outcome.ticket_id, "message_id": "p-1@c.test", "source": "smtp",
+        "verdict": "done"}
+    assert isinstance(line.duration, float) and line.duration > 0  # type: ignore[attr-defined]
+    assert "source=smtp verdict=done" in line.getMessage()
+
+
+def test_json_formatter_writes_the_extra_fields_and_the_traceback() -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("gateway.x", logging.ERROR, __file__, 1, "failed %s",
+                                   ("here",), exc_info=__import__("sys").exc_info())
+    record.ticket = 42
+    data = json.loads(JsonFormatter().format(record))
+    assert data["message"] == "failed here" and data["level"] == "error"
+    assert data["ticket"] == 42 and data["logger"] == "gateway.x"
+    assert "ValueError: boom" in data["exception"]
+    assert datetime.fromisoformat(data["time"]).tzinfo is not None
+
+
+def test_the_daemon_logs_json_lines_when_configured(tmp_path: Path) -> None:
+    port = free_port()
+    config = _config(tmp_path, port)
+    config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "json"\n',
+                      encoding="utf-8")
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([_console_script(), "--config", str(config), "run"],
+                                env=_clean_env(**SECRET_ENV), stderr=sink)
+        try:
+            _wait_for_port(port, proc)
+            with smtplib.SMTP("127.0.0.1", port) as client:
+                client.sendmail("alice@customer.test", ["support@example.test"],
+                                mail(subject="JSON please", message_id="<j-1@c.test>",
+                                     date=datetime.now(UTC)))
+            deadline = time.monotonic() + 8
+            while b'"event": "ingest"' not in log.read_bytes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(daemon.STOP_BOUND + 2) == 0
+        finally:
+            proc.kill()
+            proc.wait()
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    [ingest] = [e for e in lines if e.get("event") == "ingest"]
+    assert ingest["message_id"] == "j-1@c.test" and ingest["source"] == "smtp"
+    assert ingest["verdict"] == "done" and isinstance(ingest["ticket"], int)
+    assert any(e["logger"] == "gateway.daemon" for e in lines)  # every line is JSON
+
+
+def test_an_unknown_log_format_names_key_and_file(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway import cli
+
+    config = _config(tmp_path, free_port())
+    config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "xml"\n',
+                      encoding="utf-8")
+    assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
+    err = capsys.readouterr().err
+    assert str(config) in err and "logging.format" in err

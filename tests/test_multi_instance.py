@@ -1,0 +1,241 @@
+"""Several gateways on one PostgreSQL database: every message one ticket, every
+outbox mail sent once, the digest once, and a mailbox polled by one instance at a
+time, taken over when its holder stops.
+
+Two real daemons (``daemon.run`` in threads, each with its own data_dir and SMTP
+port) against one Dovecot mailbox and the machine's PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway import daemon
+from gateway.app import App, build
+from gateway.receive import mailbox_lock
+from gateway.schedule import Job
+from gateway.settings import (
+    CatalogSettings,
+    DatabaseSettings,
+    GatewaySettings,
+    Member,
+    OutboundSettings,
+    Settings,
+    SmtpSettings,
+)
+from store import jobs
+from store.db import make_engine, transaction
+from store.models import OutboxRow, SourceState
+from tests.conftest import PLAIN_CATALOG, SECRET
+from tests.dovecot import Certs, Dovecot, make_certs, missing_reason
+from tests.helpers import all_tickets
+from tests.mails import mail
+from tests.test_smtp import free_port
+
+NOW = datetime.now(UTC)  # the daemons run on the real clock
+postgres_only = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+# ---------------------------------------------------------------- the lock alone
+
+
+@postgres_only
+def test_one_holder_per_mailbox_and_the_other_takes_over(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.05)
+    engine = make_engine(db_url)
+    running: list[str] = []
+
+    def loop(name: str) -> Callable[[threading.Event], None]:
+        def run(stop: threading.Event) -> None:
+            running.append(name)
+            stop.wait()
+            running.remove(name)
+        return run
+
+    stops = {n: threading.Event() for n in "ab"}
+    threads = {n: threading.Thread(target=mailbox_lock.exclusive(engine, "box", loop(n)),
+                                   args=(stops[n],)) for n in "ab"}
+    try:
+        threads["a"].start()
+        assert _eventually(lambda: running == ["a"])
+        threads["b"].start()
+        time.sleep(0.3)
+        assert running == ["a"]  # b stands by
+        stops["a"].set()
+        threads["a"].join(5)
+        assert _eventually(lambda: running == ["b"])
+    finally:
+        for n in "ab":
+            stops[n].set()
+            threads[n].join(5)
+        engine.dispose()
+    assert not any(t.is_alive() for t in threads.values())
+
+
+def test_on_sqlite_the_poller_runs_unwrapped(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/g.db")
+
+    def run(_stop: threading.Event) -> None: ...
+
+    assert mailbox_lock.exclusive(engine, "box", run) is run
+    engine.dispose()
+
+
+def test_lock_keys_are_stable_signed_64_bit() -> None:
+    key = mailbox_lock.lock_key("support@imap.example.test:993/INBOX")
+    assert key == mailbox_lock.lock_key("support@imap.example.test:993/INBOX")
+    assert -(2**63) <= key < 2**63 and key != mailbox_lock.lock_key("other@x:993/INBOX")
+
+
+# ---------------------------------------------------------------- two daemons
+
+
+@pytest.fixture(scope="module")
+def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    certs: Certs = make_certs(tmp_path_factory.mktemp("certs"))
+    server = Dovecot(certs)
+    server.start()
+    yield server
+    server.destroy()
+
+
+@dataclass
+class Instance:
+    settings: Settings
+    stop: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Event = field(default_factory=threading.Event)
+    result: list[int] = field(default_factory=list)
+    thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=lambda: self.result.append(
+            daemon.run(self.settings, ready=self.ready, stop=self.stop)))
+        self.thread.start()
+        assert self.ready.wait(10)
+
+    def halt(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(daemon.STOP_BOUND + 2)
+            assert not self.thread.is_alive() and self.result == [0]
+
+    def send(self, raw: bytes, sender: str) -> None:
+        with smtplib.SMTP("127.0.0.1", self.settings.smtp.port, timeout=5) as client:
+            client.sendmail(sender, ["support@example.test"], raw)
+
+    @property
+    def maildir(self) -> Path:
+        return self.settings.outbound.maildir / "new"
+
+
+def _instance(db_url: str, data_dir: Path, account: object) -> Instance:
+    data_dir.mkdir()
+    return Instance(Settings(
+        source="<test>",
+        gateway=GatewaySettings(address="support@example.test", secret=SECRET,
+                                data_dir=data_dir, locale="en"),
+        database=DatabaseSettings(url=db_url),
+        catalog=CatalogSettings(path=PLAIN_CATALOG),
+        smtp=SmtpSettings(port=free_port()),
+        imap=(account,),  # type: ignore[arg-type]
+        outbound=OutboundSettings(maildir=data_dir / "outbound"),
+        members=(Member(email="boss@example.test", role="manager", locale="en"),),
+    ))
+
+
+def _check(db_url: str) -> App:
+    base = Settings(source="<test>", gateway=GatewaySettings(secret=SECRET),
+                    database=DatabaseSettings(url=db_url),
+                    catalog=CatalogSettings(path=PLAIN_CATALOG))
+    return build(base, migrate_schema=False)
+
+
+def _outbox(app: App) -> list[OutboxRow]:
+    with transaction(app.sessions) as s:
+        return list(s.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+
+
+def _polled(app: App) -> bool:
+    with transaction(app.sessions) as s:
+        return s.scalar(select(SourceState.last_success_at)) is not None
+
+
+def _sent_ids(*folders: Path) -> list[str]:
+    return [str(message_from_bytes(f.read_bytes())["Message-ID"]).strip("<>")
+            for folder in folders if folder.exists() for f in folder.iterdir()]
+
+
+@postgres_only
+def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
+        db_url: str, tmp_path: Path, dovecot: Dovecot,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.2)
+    monkeypatch.setattr(daemon, "POLL_INTERVAL", 0.3)  # the other runner's look for rows
+    user = dovecot.add_user()
+    account = dovecot.account(user, poll_interval=timedelta(seconds=1))
+    a = _instance(db_url, tmp_path / "a", account)
+    b = _instance(db_url, tmp_path / "b", account)
+    check: App | None = None
+    try:
+        a.start()
+        check = _check(db_url)
+        app = check
+        assert _eventually(lambda: _polled(app) and any(  # a holds the mailbox before b starts
+            r.kind == "weekly_summary" for r in _outbox(app)))
+        b.start()
+        with dovecot.client(user) as c:
+            for n in range(5):
+                c.append("INBOX", mail(subject=f"imap {n}", message_id=f"<imap-{n}@c.test>",
+                                       sender=f"imap{n}@customer.test", date=NOW))
+        for n in range(5):
+            a.send(mail(subject=f"via a {n}", message_id=f"<a-{n}@c.test>",
+                        sender=f"a{n}@customer.test", date=NOW), f"a{n}@customer.test")
+            b.send(mail(subject=f"via b {n}", message_id=f"<b-{n}@c.test>",
+                        sender=f"b{n}@customer.test", date=NOW), f"b{n}@customer.test")
+        assert _eventually(lambda: len(all_tickets(app)) == 15, 15)
+        assert _eventually(lambda: all(r.state == "sent" for r in _outbox(app)))
+        subjects = sorted(t["subject"] for t in all_tickets(app))
+        assert len(set(subjects)) == 15  # every message exactly one ticket
+        rows = _outbox(app)
+        sent = _sent_ids(a.maildir, b.maildir)
+        assert sorted(sent) == sorted(r.message_id for r in rows)  # each mail sent once
+        assert {r.kind for r in rows} >= {"acknowledgement", "weekly_summary"}
+        assert len([r for r in rows if r.kind == "weekly_summary"]) == 1  # the digest once
+        with transaction(app.sessions) as s:
+            assert len(jobs.runs(s, Job.DIGEST)) == 1
+        a.halt()  # the holder goes: b takes the mailbox over
+        with dovecot.client(user) as c:
+            c.append("INBOX", mail(subject="after the stop", message_id="<late@c.test>",
+                                   sender="late@customer.test", date=NOW))
+        assert _eventually(lambda: "after the stop" in
+                           {t["subject"] for t in all_tickets(app)}, 15)
+    finally:
+        a.halt()
+        b.halt()
+        if check is not None:
+            check.close()
+
+

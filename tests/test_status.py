@@ -1,0 +1,130 @@
+"""``ticket-gateway status``: what each mailbox, the inbox, the outbox and the jobs
+are doing, and exit 1 with the reasons when something needs a human."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway import cli, health
+from gateway.app import App
+from gateway.clock import FakeClock, SystemClock
+from gateway.receive.imap import account_key
+from gateway.settings import HealthSettings, ImapSettings, Settings, load_settings
+from store import inbox, jobs, outbox, sources
+from store.db import transaction
+from store.health import Snapshot, SourceSeen
+from tests.mails import mail
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+LIMITS = HealthSettings()
+ACCOUNT = ImapSettings(host="imap.example.test", username="support",
+                       password_env="IMAP_PASSWORD")
+
+
+def _snap(*, last_success: datetime | None = NOW, known: bool = True, error: str = "",
+          shunted: int = 0, oldest: datetime | None = None) -> Snapshot:
+    return Snapshot((SourceSeen("imap:a", known, last_success, error),),
+                    {"shunted": shunted} if shunted else {}, 1 if oldest else 0, oldest, 0, {})
+
+
+@pytest.mark.parametrize(("snap", "problem"), [
+    (_snap(), None),  # all fine
+    (_snap(last_success=NOW - timedelta(minutes=14)), None),  # within max_poll_age
+    (_snap(last_success=NOW - timedelta(minutes=16)), "longer ago than health.max_poll_age = 15m"),
+    (_snap(last_success=None, known=False), "never polled successfully"),
+    (_snap(last_success=NOW - timedelta(hours=1), error="login as 'support' refused"),
+     "(last error: login as 'support' refused)"),
+    (_snap(shunted=1), "1 shunted inbox row(s), more than health.max_shunted = 0"),
+    (_snap(oldest=NOW - timedelta(minutes=29)), None),
+    (_snap(oldest=NOW - timedelta(minutes=31)), "longer than health.max_outbox_age = 30m"),
+])
+def test_assess_names_the_threshold_that_was_broken(snap: Snapshot, problem: str | None) -> None:
+    report = health.assess(snap, ("a",), LIMITS, NOW)
+    assert report.healthy is (problem is None)
+    if problem is not None:
+        assert len(report.problems) == 1 and problem in report.problems[0].text
+
+
+def test_thresholds_come_from_the_health_section() -> None:
+    lenient = HealthSettings(max_poll_age=timedelta(hours=2), max_shunted=3)
+    report = health.assess(_snap(last_success=NOW - timedelta(hours=1), shunted=3), ("a",),
+                           lenient, NOW)
+    assert report.healthy
+
+
+def _seed(app: App, now: datetime) -> None:
+    """A mailbox polled a minute ago, one shunted row, one pending mail, one job run."""
+    with transaction(app.sessions) as s:
+        sources.advance(s, health.source_of(account_key(ACCOUNT)), uidvalidity=1, last_uid=3,
+                        now=now - timedelta(minutes=1))
+        row = inbox.accept(s, mail(subject="broken"), source="smtp", now=now)
+        inbox.set_disposition(s, row.inbox_id, "shunted", "ValueError: bug", now)
+        inbox.accept(s, mail(subject="waiting"), source="smtp", now=now)
+        outbox.enqueue(s, outbox.NewMail("k1", "acknowledgement", "m1@example.test",
+                                         "support@example.test", ("a@customer.test",), b"x"),
+                       now - timedelta(minutes=5))
+        jobs.claim(s, "digest", "2026-W10", now - timedelta(hours=1))
+
+
+def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock) -> None:
+    _seed(app, clock.now())
+    settings = replace(settings, imap=(ACCOUNT,))
+    report = health.check(settings, app.sessions, clock.now()).as_dict()
+    assert report["mailboxes"] == [{"account": account_key(ACCOUNT),
+                                    "last_success_at": "2026-03-02T00:59:00+00:00",
+                                    "last_error": ""}]
+    assert report["inbox"]["pending"] == 1 and report["inbox"]["shunted"] == 1
+    assert report["outbox"] == {"pending": 1, "failed": 0,
+                                "oldest_pending_at": "2026-03-02T00:55:00+00:00",
+                                "oldest_pending_age_seconds": 300}
+    assert report["jobs"] == {"digest": "2026-03-02T00:00:00+00:00"}
+    assert [p["key"] for p in report["problems"]] == ["shunted"]
+    clock.advance(timedelta(minutes=30))
+    later = health.check(settings, app.sessions, clock.now())
+    assert [p.key for p in later.problems] == [f"mailbox:{account_key(ACCOUNT)}", "shunted",
+                                               "outbox"]
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "gateway.toml"
+    path.write_text(
+        '[gateway]\naddress = "support@example.test"\ndata_dir = "var"\n'
+        f'[database]\nurl = "sqlite:///{tmp_path}/gateway.db"\n' + extra, encoding="utf-8")
+    return path
+
+
+def test_status_exits_0_when_healthy_and_1_with_reasons(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKET_GATEWAY_SECRET", "status-test-secret-0123456789")
+    config = _config(tmp_path)
+    assert cli.main(["--config", str(config), "status"]) == 0
+    assert capsys.readouterr().out.startswith("healthy\n")
+    app = cli._app(load_settings(config))
+    try:
+        _seed(app, SystemClock().now())
+    finally:
+        app.close()
+    assert cli.main(["--config", str(config), "status"]) == cli.EX_UNHEALTHY
+    out = capsys.readouterr().out
+    assert out.startswith("UNHEALTHY\n  problem: 1 shunted inbox row(s)")
+    assert "inbox: 1 pending, 1 shunted" in out and "job digest: last run" in out
+    assert cli.main(["--config", str(config), "status", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["healthy"] is False and data["outbox"]["pending"] == 1
+    config = _config(tmp_path, "[health]\nmax_shunted = 1\n")
+    assert cli.main(["--config", str(config), "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["healthy"] is True
+
+
+def test_a_bad_threshold_names_key_and_file(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    config = _config(tmp_path, '[health]\nmax_poll_age = "soon"\n')
+    assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
+    err = capsys.readouterr().err
+    assert str(config) in err and "health.max_poll_age" in err and "not a duration" in err
