@@ -1,5 +1,5 @@
 """``python -m gateway`` is the ``ticket-gateway`` command."""
 
-from gateway.cli import entry_point
+from gateway.entry import main
 
-entry_point()
+main()

@@ -28,8 +28,7 @@ CLOSE_REASONS = ("resolved", "stale", "duplicate", "spam", "no-response")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.handler is not cmd_ingest:  # ingest sets it up after its pipe fast path
-        _configure_logging(args)
+    _configure_logging(args)
     from gateway.errors import CatalogError, ConfigError, TransientError
 
     try:
@@ -100,11 +99,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    if args.inputs in ([], ["-"]):
-        quick = _ingest_pipe_quick(settings)
-        if quick is not None:
-            return quick
-    _configure_logging(args)
     from gateway.receive.bulk import ingest
 
     app = _app(settings)
@@ -115,36 +109,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if summary.transient:
         return EX_TEMPFAIL
     return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
-
-
-def _ingest_pipe_quick(settings: Settings) -> int | None:
-    """One message on stdin while a daemon runs: accept only, without the ORM import."""
-    from gateway.receive import pipe
-
-    db_path = pipe.sqlite_path(settings.database.url)
-    if db_path is None or not pipe.daemon_running(settings.gateway.data_dir):
-        return None
-    from gateway.clock import SystemClock
-    from gateway.pipeline.sniff import not_mail_reason
-
-    raw = sys.stdin.buffer.read()
-    if (why := not_mail_reason(raw)) is not None:
-        print(f"-: not an e-mail message ({why}), not stored")
-        return EX_DATAERR
-    stored = pipe.quick_accept(db_path, raw, source_ref="-", now=SystemClock().now())
-    if stored is None:  # schema not current: the full path migrates and processes
-        sys.stdin = _replay_stdin(raw)
-        return None
-    inbox_id, duplicate = stored
-    what = "already stored" if duplicate else "stored"
-    print(f"-: {what} as inbox #{inbox_id}, queued for the running daemon")
-    return EX_OK
-
-
-def _replay_stdin(raw: bytes) -> Any:
-    import io
-
-    return io.TextIOWrapper(io.BytesIO(raw))
 
 
 # ---------------------------------------------------------------- tickets
@@ -678,6 +642,3 @@ def _parser() -> argparse.ArgumentParser:
         handler=cmd_db_upgrade)
     return p
 
-
-def entry_point() -> None:
-    sys.exit(main())

@@ -129,3 +129,51 @@ def test_sqlite_writer_dedupes_like_the_orm(app: App, sqlite_db: str, clock: Fak
         row = s.get(InboxRow, direct[3].inbox_id)
         assert row is not None and row.envelope_to == ["support@example.test"]
         assert row.message_id == "other@customer.test" and row.source == "smtp"
+
+
+@pytest.mark.parametrize(
+    ("toml", "env"),
+    [
+        (None, {}),  # no config at all: the built-in defaults, ./var
+        ("", {}),
+        ('[gateway]\ndata_dir = "state"\n', {}),  # relative to the config file
+        ('[gateway]\ndata_dir = "/ABS/state"\n', {}),
+        ('[database]\nurl = "sqlite:///elsewhere/gw.db"\n', {}),
+        ('[gateway]\ndata_dir = "d"\n[database]\nurl = "sqlite:////ABS/x.db"\n', {}),
+        ("", {"TICKET_GATEWAY_DATABASE_URL": "sqlite:////ABS/env.db"}),
+    ],
+)
+def test_pipe_target_agrees_with_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str | None, env: dict[str, str]
+) -> None:
+    """The pipe reads a few keys without gateway.settings; it must read them the same way."""
+    from gateway.settings import load_settings, locate_config
+
+    monkeypatch.chdir(tmp_path)
+    for key in ("TICKET_GATEWAY_CONFIG", "TICKET_GATEWAY_DATABASE_URL", "TICKET_GATEWAY_SECRET"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("TICKET_GATEWAY_SECRET", "s" * 32)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value.replace("/ABS", str(tmp_path)))
+    conf = tmp_path / "etc" / "gateway.toml"
+    argv = ["ingest", "-"]
+    if toml is not None:
+        conf.parent.mkdir()
+        conf.write_text(toml.replace("/ABS", str(tmp_path)), encoding="utf-8")
+        argv = ["--config", str(conf), *argv]
+    settings = load_settings(locate_config(str(conf) if toml is not None else None))
+    held = pipe.hold_daemon_lock(settings.gateway.data_dir)  # a daemon on that data_dir
+    try:
+        target = pipe.pipe_target(argv, os.environ)
+    finally:
+        held.close()
+    assert target is not None
+    assert target.db_path == pipe.sqlite_path(settings.database.url)
+    assert target.data_dir == settings.gateway.data_dir
+    assert pipe.pipe_target(argv, os.environ) is None  # no daemon: the full path
+
+
+@pytest.mark.parametrize("argv", [["-v", "ingest", "-"], ["ingest", "a.eml"], ["tickets", "list"],
+                                  ["--config"], ["ingest", "-", "-"]])
+def test_pipe_target_leaves_everything_else_to_the_cli(argv: list[str]) -> None:
+    assert pipe.pipe_target(argv, {}) is None
