@@ -274,6 +274,11 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        """The addresses that are us: mail from them is our own, never a participant."""
+        return frozenset({self.gateway.address, *self.smtp.aliases})
+
     def member(self, email: str) -> Member | None:
         wanted = email.lower()
         return next((m for m in self.members if m.email == wanted), None)

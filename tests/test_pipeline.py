@@ -138,7 +138,10 @@ def test_reply_to_long_closed_ticket_opens_linked_one(app: App, clock: FakeClock
     clock.advance(timedelta(days=30))
     out = deliver(app, mail(in_reply_to=mid, body="new problem\n"))
     assert out.ticket_id != tid
-    assert show(app, out.ticket_id or 0)["linked_ticket"] == tid
+    new = show(app, out.ticket_id or 0)
+    assert new["linked_ticket"] == tid
+    assert new["catalog"] == "other"  # filed like any new ticket
+    assert [e["kind"] for e in new["events"]][:3] == ["created", "category", "assign"]
     assert show(app, tid)["state"] == "closed"
 
 

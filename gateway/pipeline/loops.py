@@ -144,6 +144,12 @@ def within_rate_limit(sent_last_hour: int, limit: int) -> bool:
     return sent_last_hour < limit
 
 
+def is_own_address(email: str, own: Collection[str]) -> bool:
+    """One of ``own`` (the gateway address and its aliases) or a ``+token`` variant."""
+    email = email.lower()
+    return email in own or _token_variant(email, own)
+
+
 def _token_variant(sender: str, own: Collection[str]) -> bool:
     if "@" not in sender:
         return False

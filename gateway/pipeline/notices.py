@@ -12,7 +12,7 @@ an answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -21,10 +21,9 @@ from gateway.model import ParsedMessage
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import loops
-from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.arrival import Arrival
 from gateway.settings import Settings
 from store import outbox, tickets
-from store.inbox import PendingRow
 from store.models import Ticket
 
 RATE_WINDOW = timedelta(hours=1)
@@ -35,95 +34,71 @@ AUTO_ANSWERS = frozenset({"acknowledgement", "missing_fields", "status_change",
                           "command_result", "command_refused"})
 
 
-def own_addresses(settings: Settings) -> frozenset[str]:
-    return frozenset({settings.gateway.address, *settings.smtp.aliases})
-
-
-def acknowledge_new_ticket(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    verdict: LoopVerdict,
-) -> bool:
+def acknowledge_new_ticket(a: Arrival, ticket: Ticket) -> bool:
     """Queue the acknowledgement unless a loop rule or the rate limit forbids it."""
-    if not _may_answer(session, ticket, msg, row, settings, now, verdict, "acknowledgement"):
+    if not _may_answer(a, ticket, "acknowledgement"):
         return False
     view = views.Acknowledgement(
-        team=team(settings),
+        team=team(a.settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, settings, now),
+        ticket=ticket_ref(ticket, a.settings, a.now),
     )
-    queued = queue_ticket_mail(session, settings, ticket, view, key=f"ack:{ticket.id}",
-                               now=now, in_reply_to=_answerable(msg))
-    return queued is not None
+    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"ack:{ticket.id}",
+                             now=a.now, in_reply_to=a.answer_to) is not None
 
 
 def ask_for_missing_fields(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    verdict: LoopVerdict,
-    missing: Sequence[views.FieldRequest],
+    a: Arrival, ticket: Ticket, missing: Sequence[views.FieldRequest]
 ) -> bool:
     """One mail per ticket listing exactly the required fields the request left out."""
-    if not missing or not _may_answer(session, ticket, msg, row, settings, now, verdict,
-                                      "missing_fields"):
+    if not missing or not _may_answer(a, ticket, "missing_fields"):
         return False
     view = views.MissingFields(
-        team=team(settings),
+        team=team(a.settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, settings, now),
+        ticket=ticket_ref(ticket, a.settings, a.now),
         missing=tuple(missing),
     )
-    return queue_ticket_mail(session, settings, ticket, view, key=f"fields:{ticket.id}",
-                             now=now, in_reply_to=_answerable(msg)) is not None
+    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"fields:{ticket.id}",
+                             now=a.now, in_reply_to=a.answer_to) is not None
 
 
-def notify_assignee(
-    session: Session, ticket: Ticket, msg: ParsedMessage, settings: Settings, now: datetime
-) -> bool:
+def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
     """The new-ticket notice to its assignee, a member (so no loop rules apply)."""
-    member = settings.member(ticket.assignee or "")
-    if member is None or _too_old(msg, now):
+    member = a.settings.member(ticket.assignee or "")
+    if member is None or _too_old(a.msg, a.now):
         return False
     view = views.NewTicket(
-        team=team(settings),
+        team=team(a.settings),
         recipient=views.Person(member.email, member.name),
-        ticket=ticket_ref(ticket, settings, now),
-        excerpt=_excerpt(msg.new_text or msg.text),
+        ticket=ticket_ref(ticket, a.settings, a.now),
+        excerpt=_excerpt(a.msg.new_text or a.msg.text),
     )
-    return queue_ticket_mail(session, settings, ticket, view, key=f"new:{ticket.id}", now=now,
-                             in_reply_to=_answerable(msg),
-                             locale=member.locale or settings.gateway.locale) is not None
+    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"new:{ticket.id}",
+                             now=a.now, in_reply_to=a.answer_to,
+                             locale=member.locale or a.settings.gateway.locale) is not None
 
 
-def _may_answer(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    verdict: LoopVerdict,
-    kind: str,
-) -> bool:
-    allowed, why = loops.may_auto_answer(msg, verdict, own_addresses(settings),
-                                         row.envelope_from)
-    if allowed and _too_old(msg, now):
-        allowed, why = False, f"the message is dated {msg.date:%Y-%m-%d}, too old to answer"
+def under_rate_limit(
+    session: Session, email: str, settings: Settings, now: datetime,
+    kinds: Collection[str] = AUTO_ANSWERS,
+) -> tuple[bool, int]:
+    """The per-recipient hourly brake shared by every automatic answer; (ok, sent)."""
+    recent = outbox.count_recent(session, email, kinds, now - RATE_WINDOW)
+    return loops.within_rate_limit(recent, settings.gateway.auto_reply_limit), recent
+
+
+def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
+    allowed, why = loops.may_auto_answer(a.msg, a.verdict, a.settings.own_addresses,
+                                         a.row.envelope_from)
+    if allowed and _too_old(a.msg, a.now):
+        allowed, why = False, f"the message is dated {a.msg.date:%Y-%m-%d}, too old to answer"
     if allowed:
-        recent = outbox.count_recent(session, ticket.requester, AUTO_ANSWERS, now - RATE_WINDOW)
-        if not loops.within_rate_limit(recent, settings.gateway.auto_reply_limit):
-            allowed, why = False, (f"rate limit: {recent} automatic mails to "
-                                   f"{ticket.requester} in the last hour")
+        allowed, recent = under_rate_limit(a.session, ticket.requester, a.settings, a.now)
+        why = "" if allowed else (f"rate limit: {recent} automatic mails to "
+                                  f"{ticket.requester} in the last hour")
     if not allowed:
-        tickets.add_event(session, ticket, at=now, actor="gateway", channel="system",
+        tickets.add_event(a.session, ticket, at=a.now, actor="gateway", channel="system",
                           kind="no-auto-answer", detail={"reason": why, "mail": kind})
     return allowed
 
@@ -135,7 +110,3 @@ def _too_old(msg: ParsedMessage, now: datetime) -> bool:
 def _excerpt(text: str, limit: int = 1200) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[:limit].rstrip() + " …"
-
-
-def _answerable(msg: ParsedMessage) -> str:
-    return "" if msg.message_id_synthetic else msg.message_id

@@ -22,144 +22,104 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway import actions
-from gateway.catalog import Catalog
 from gateway.errors import InvalidTransition
-from gateway.model import ParsedMessage
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
-from gateway.pipeline import authz, commands
+from gateway.pipeline import authz, commands, loops
+from gateway.pipeline.arrival import Arrival
 from gateway.pipeline.commands import Applied, Ignored, Outcome, Refused, Role
-from gateway.pipeline.notices import RATE_WINDOW
-from gateway.settings import Member, Settings
-from store import outbox, tickets
-from store.inbox import PendingRow
+from gateway.pipeline.notices import under_rate_limit
+from gateway.settings import Member
+from store import tickets
 from store.models import Ticket
 
 CHANNEL = "email"
 
 
-def verify(msg: ParsedMessage, row: PendingRow, settings: Settings, email: str,
-           ticket_id: int) -> authz.Verdict:
+def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
     """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC)."""
-    recipients = [*row.envelope_to, *(a.email for a in (*msg.to, *msg.cc))]
     return authz.verify_sender(
-        row.raw, [str(r) for r in recipients], email, ticket_id,
-        secret=settings.gateway.secret, gateway_address=settings.gateway.address,
-        trusted_authserv_ids=settings.gateway.trusted_authserv_ids)
+        a.row.raw, a.recipients, email, ticket_id,
+        secret=a.settings.gateway.secret, gateway_address=a.settings.gateway.address,
+        trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids)
 
 
-def refuse_unverified(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    member: Member,
-    verdict: authz.Verdict,
-) -> str:
+def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
     """Record the attempt and tell the member (at their configured address) why."""
-    parsed = commands.parse_commands(msg.new_text, settings.gateway.max_command_lines)
-    told = _within_limit(session, member.email, settings, now)
-    tickets.add_event(session, ticket, at=now, actor=member.email, channel=CHANNEL,
+    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    told = _within_limit(a, member.email)
+    tickets.add_event(a.session, ticket, at=a.now, actor=member.email, channel=CHANNEL,
                       kind="security", detail={
-                          "reason": verdict.reason, "message_id": msg.message_id,
-                          "inbox": row.id, "envelope_from": row.envelope_from,
+                          "reason": verdict.reason, "message_id": a.msg.message_id,
+                          "inbox": a.row.id, "envelope_from": a.row.envelope_from,
                           "commands": [c.line for c in parsed.commands], "told": told})
     if told:
         view = views.CommandRefused(
-            team=team(settings), recipient=views.Person(member.email, member.name),
-            ticket=ticket_ref(ticket, settings, now),
+            team=team(a.settings), recipient=views.Person(member.email, member.name),
+            ticket=ticket_ref(ticket, a.settings, a.now),
             command="; ".join(c.line for c in parsed.commands) or "(your reply)",
             reason=f"nothing was changed or sent: {verdict.reason}",
             help_text=commands.HELP_TEXT)
-        queue_ticket_mail(session, settings, ticket, view, key=f"refused:{row.id}", now=now,
-                          locale=member.locale or settings.gateway.locale)
+        queue_ticket_mail(a.session, a.settings, ticket, view, key=f"refused:{a.row.id}",
+                          now=a.now, locale=member.locale or a.settings.gateway.locale)
     return f"not verified as {member.email}: {verdict.reason}"
 
 
-def member_reply(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    member: Member,
-    catalog: Catalog,
-) -> str:
+def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     """Apply a verified member's commands, relay the rest, send the transcript."""
-    parsed = commands.parse_commands(msg.new_text, settings.gateway.max_command_lines)
-    tickets.add_participant(session, ticket.id, member.email, "ops")
-    outcomes = [*_run(session, ticket, parsed.commands, Role.MEMBER, settings, catalog, now,
-                      member.email), *parsed.ignored]
-    relayed = 0 if parsed.note is not None else _relay(session, ticket, row, settings, now,
-                                                       member, parsed.remaining)
+    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    tickets.add_participant(a.session, ticket.id, member.email, "ops")
+    outcomes = [*_run(a, ticket, parsed.commands, Role.MEMBER, member.email), *parsed.ignored]
+    relayed = 0 if parsed.note is not None else _relay(a, ticket, member, parsed.remaining)
     if outcomes:
-        _transcript(session, ticket, msg, row, settings, now,
-                    views.Person(member.email, member.name), outcomes,
-                    member.locale or settings.gateway.locale)
+        _transcript(a, ticket, views.Person(member.email, member.name), outcomes,
+                    member.locale or a.settings.gateway.locale)
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
-def requester_reply(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    sender: str,
-    catalog: Catalog,
-) -> str:
+def requester_reply(a: Arrival, ticket: Ticket) -> str:
     """A requester may close their own ticket; anyone else on it may give no command.
 
     Commands count only from a verified path; an unverified mail's commands
     are recorded and answered with nothing (we would be answering a forger)."""
-    parsed = commands.parse_commands(msg.new_text, settings.gateway.max_command_lines)
+    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     if not parsed.commands and not parsed.ignored:
         return ""
-    verdict = verify(msg, row, settings, sender, ticket.id)
+    sender = a.sender
+    verdict = verify(a, sender, ticket.id)
     if not verdict.ok:
-        tickets.add_event(session, ticket, at=now, actor=sender, channel=CHANNEL,
+        tickets.add_event(a.session, ticket, at=a.now, actor=sender, channel=CHANNEL,
                           kind="security", detail={
-                              "reason": verdict.reason, "message_id": msg.message_id,
-                              "inbox": row.id, "told": False,
+                              "reason": verdict.reason, "message_id": a.msg.message_id,
+                              "inbox": a.row.id, "told": False,
                               "commands": [c.line for c in parsed.commands]})
         return ", commands not verified (ignored)"
     role = Role.REQUESTER if sender == ticket.requester.lower() else Role.OTHER
-    outcomes = [*_run(session, ticket, parsed.commands, role, settings, catalog, now, sender),
-                *parsed.ignored]
-    if _within_limit(session, sender, settings, now):
-        _transcript(session, ticket, msg, row, settings, now,
-                    views.Person(sender, ticket.requester_name if role == Role.REQUESTER
-                                 else ""), outcomes, ticket.locale or settings.gateway.locale)
+    outcomes = [*_run(a, ticket, parsed.commands, role, sender), *parsed.ignored]
+    if _within_limit(a, sender):
+        _transcript(a, ticket, views.Person(sender, ticket.requester_name
+                                            if role == Role.REQUESTER else ""),
+                    outcomes, ticket.locale or a.settings.gateway.locale)
     return _summary(outcomes)
 
 
 def _run(
-    session: Session,
-    ticket: Ticket,
-    cmds: Sequence[commands.Command],
-    role: Role,
-    settings: Settings,
-    catalog: Catalog,
-    now: datetime,
-    actor: str,
+    a: Arrival, ticket: Ticket, cmds: Sequence[commands.Command], role: Role, actor: str
 ) -> list[Outcome]:
     out: list[Outcome] = []
     for cmd in cmds:
-        ctx = commands.Context(role, [m.email for m in settings.members],
-                               [e.id for e in catalog.entries], catalog.entry(ticket.catalog),
-                               now, settings.gateway.timezone)
+        ctx = commands.Context(role, [m.email for m in a.settings.members],
+                               [e.id for e in a.catalog.entries],
+                               a.catalog.entry(ticket.catalog), a.now,
+                               a.settings.gateway.timezone)
         decision = commands.decide(cmd, ctx)
         try:
             outcome: Outcome = decision if isinstance(decision, Refused) else Applied(
-                cmd.line, _apply(session, ticket, decision, now, actor))
+                cmd.line, _apply(a.session, ticket, decision, a.now, actor))
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, str(exc))
         if not isinstance(outcome, Applied):
-            tickets.add_event(session, ticket, at=now, actor=actor, channel=CHANNEL,
+            tickets.add_event(a.session, ticket, at=a.now, actor=actor, channel=CHANNEL,
                               kind="command-refused", detail={"line": cmd.line,
                                                               "reason": outcome.reason})
         out.append(outcome)
@@ -193,55 +153,37 @@ def _apply(
             return "internal note added (not sent to the requester)"
 
 
-def _relay(
-    session: Session,
-    ticket: Ticket,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    member: Member,
-    text: str,
-) -> int:
+def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
     """The member's answer to the requester and every non-member participant."""
     text = text.strip()
     if not text:
         return 0
-    people = [ticket.requester.lower(), *tickets.participant_emails(session, ticket.id)]
-    own = settings.gateway.address
+    people = [ticket.requester.lower(), *tickets.participant_emails(a.session, ticket.id)]
     recipients = [p for p in dict.fromkeys(people)
-                  if settings.member(p) is None and p != own and "@" in p]
-    thread = tickets.thread_ids(session, ticket.id)
+                  if a.settings.member(p) is None and "@" in p
+                  and not loops.is_own_address(p, a.settings.own_addresses)]
+    thread = tickets.thread_ids(a.session, ticket.id)
     for email in recipients:
         name = ticket.requester_name if email == ticket.requester.lower() else ""
-        view = views.OpsReply(team=team(settings), recipient=views.Person(email, name),
-                              ticket=ticket_ref(ticket, settings, now),
+        view = views.OpsReply(team=team(a.settings), recipient=views.Person(email, name),
+                              ticket=ticket_ref(ticket, a.settings, a.now),
                               author=views.Person(member.email, member.name), text=text)
-        queue_ticket_mail(session, settings, ticket, view, key=f"ops:{row.id}:{email}",
-                          now=now, in_reply_to=thread[0] if thread else "")
+        queue_ticket_mail(a.session, a.settings, ticket, view, key=f"ops:{a.row.id}:{email}",
+                          now=a.now, in_reply_to=thread[0] if thread else "")
     if recipients and ticket.first_response_at is None:
-        ticket.first_response_at = now
+        ticket.first_response_at = a.now
     return len(recipients)
 
 
-def _transcript(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    to: views.Person,
-    outcomes: Sequence[Outcome],
-    locale: str,
-) -> None:
+def _transcript(a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[Outcome],
+                locale: str) -> None:
     lines = tuple(views.CommandLine(o.line, _result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
-    view = views.CommandResult(team=team(settings), recipient=to,
-                               ticket=ticket_ref(ticket, settings, now), commands=lines,
+    view = views.CommandResult(team=team(a.settings), recipient=to,
+                               ticket=ticket_ref(ticket, a.settings, a.now), commands=lines,
                                help_text=commands.HELP_TEXT if trouble else "")
-    queue_ticket_mail(session, settings, ticket, view, key=f"cmd:{row.id}", now=now,
-                      in_reply_to="" if msg.message_id_synthetic else msg.message_id,
-                      locale=locale)
+    queue_ticket_mail(a.session, a.settings, ticket, view, key=f"cmd:{a.row.id}", now=a.now,
+                      in_reply_to=a.answer_to, locale=locale)
 
 
 def _result(o: Outcome) -> str:
@@ -260,8 +202,9 @@ def _summary(outcomes: Sequence[Outcome]) -> str:
     return ", commands: " + ", ".join(f"{v} {k}" for k, v in n.items() if v)
 
 
-def _within_limit(session: Session, email: str, settings: Settings, now: datetime) -> bool:
-    """The per-recipient hourly brake on answers to commands (transcripts, refusals)."""
-    recent = outbox.count_recent(session, email, {"command_result", "command_refused"},
-                                 now - RATE_WINDOW)
-    return recent < settings.gateway.auto_reply_limit
+def _within_limit(a: Arrival, email: str) -> bool:
+    """Answers to commands (transcripts, refusals) share the hourly brake of every
+    automatic mail, counted per recipient over their own kinds."""
+    ok, _ = under_rate_limit(a.session, email, a.settings, a.now,
+                             {"command_result", "command_refused"})
+    return ok

@@ -20,6 +20,7 @@ from gateway.errors import Ignored
 from gateway.model import InboxState, ParsedMessage, TicketState
 from gateway.notify import views
 from gateway.pipeline import categorize, loops, notices, ops, thread, transitions
+from gateway.pipeline.arrival import Arrival
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.params import example_for
 from gateway.pipeline.parse import parse_message
@@ -56,41 +57,30 @@ def handle_row(
     duplicate_on = tickets.ticket_of_message(session, msg.message_id)
     if duplicate_on is not None:
         raise Ignored(f"duplicate of message {msg.message_id} on ticket #{duplicate_on}")
-    sender = _sender(msg, row)
-    decision = thread.resolve_thread(_evidence(session, msg, row, settings, sender, verdict))
-    automated = verdict != LoopVerdict.HUMAN
+    a = Arrival(session, row, msg, settings, now, verdict, catalog)
+    decision = thread.resolve_thread(_evidence(a))
     if decision.ticket_id is None and verdict in (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY):
         raise Ignored(f"{verdict.value} that belongs to no ticket")
     if decision.ticket_id is None:
-        ticket = _open_ticket(session, msg, row, settings, now, sender, decision.linked_ticket_id)
-        _attach(session, ticket, msg, row, now, verdict, kind="request", touch=True)
-        summary = _file_and_announce(session, ticket, msg, row, settings, now, verdict, catalog)
-        linked = f" (linked to #{decision.linked_ticket_id})" if decision.linked_ticket_id else ""
-        return Handled(ticket.id, f"new ticket{linked}{summary}")
-    ticket = _load(session, decision.ticket_id)
-    return _reply(session, ticket, msg, row, settings, now, sender, verdict, decision.via,
-                  automated, catalog)
+        linked = decision.linked_ticket_id
+        ticket, summary = _new_ticket(a, linked)
+        return Handled(ticket.id, f"new ticket{f' (linked to #{linked})' if linked else ''}"
+                                  f"{summary}")
+    return _reply(a, _load(session, decision.ticket_id), decision.via)
 
 
-def _file_and_announce(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    verdict: LoopVerdict,
-    catalog: Catalog,
-) -> str:
-    """Catalog entry, assignee and fields; then the mails a new ticket causes."""
-    filed = categorize.categorize_new_ticket(session, ticket, msg, catalog, settings, now)
-    acked = notices.acknowledge_new_ticket(session, ticket, msg, row, settings, now, verdict)
-    missing = _field_requests(catalog, filed.entry_id, filed.missing)
-    asked = notices.ask_for_missing_fields(session, ticket, msg, row, settings, now, verdict,
-                                           missing)
-    notices.notify_assignee(session, ticket, msg, settings, now)
-    return (f", filed under {filed.entry_id}" + ("" if acked else ", not acknowledged")
-            + (f", asked for {len(missing)} field(s)" if asked else ""))
+def _new_ticket(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
+    """Open, file under the catalog, then queue the mails a new ticket causes."""
+    ticket = _open_ticket(a, linked)
+    _attach(a, ticket, kind="request", touch=True)
+    filed = categorize.categorize_new_ticket(a.session, ticket, a.msg, a.catalog, a.settings,
+                                             a.now)
+    acked = notices.acknowledge_new_ticket(a, ticket)
+    missing = _field_requests(a.catalog, filed.entry_id, filed.missing)
+    asked = notices.ask_for_missing_fields(a, ticket, missing)
+    notices.notify_assignee(a, ticket)
+    return ticket, (f", filed under {filed.entry_id}" + ("" if acked else ", not acknowledged")
+                    + (f", asked for {len(missing)} field(s)" if asked else ""))
 
 
 def _field_requests(
@@ -104,154 +94,108 @@ def _field_requests(
     return requests
 
 
-def _reply(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    sender: str,
-    verdict: LoopVerdict,
-    via: thread.ThreadVia,
-    automated: bool,
-    catalog: Catalog,
-) -> Handled:
-    member = settings.member(sender)
-    if member is not None and automated:  # a member's out-of-office changes nothing
-        _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=False)
-        return Handled(ticket.id, f"appended (via {via.value}, {verdict.value}, from ops)")
+def _reply(a: Arrival, ticket: Ticket, via: thread.ThreadVia) -> Handled:
+    member = a.settings.member(a.sender)
+    if member is not None and a.automated:  # a member's out-of-office changes nothing
+        _attach(a, ticket, kind="reply", touch=False)
+        return Handled(ticket.id, f"appended (via {via.value}, {a.verdict.value}, from ops)")
     if member is not None:
-        proof = ops.verify(msg, row, settings, member.email, ticket.id)
+        proof = ops.verify(a, member.email, ticket.id)
         if not proof.ok:  # nothing attached, changed or relayed; the attempt is an event
-            why = ops.refuse_unverified(session, ticket, msg, row, settings, now, member, proof)
+            why = ops.refuse_unverified(a, ticket, member, proof)
             return Handled(ticket.id, why, InboxState.REJECTED)
-        _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=True)
-        done = ops.member_reply(session, ticket, msg, row, settings, now, member, catalog)
+        _attach(a, ticket, kind="reply", touch=True)
+        done = ops.member_reply(a, ticket, member)
         return Handled(ticket.id,
                        f"appended (via {via.value}, from ops verified by {proof.via}{done})")
     effect = transitions.on_requester_reply(
-        TicketState(ticket.state), ticket.closed_at, now, settings.gateway.reopen_window,
-        automated=automated,
+        TicketState(ticket.state), ticket.closed_at, a.now,
+        a.settings.gateway.reopen_window, automated=a.automated,
     )
     if effect.effect == transitions.ReplyEffect.NEW_LINKED:
-        new = _open_ticket(session, msg, row, settings, now, sender, ticket.id)
-        _attach(session, new, msg, row, now, verdict, kind="request", touch=True)
-        acked = notices.acknowledge_new_ticket(session, new, msg, row, settings, now, verdict)
-        return Handled(new.id, f"new ticket (linked to closed #{ticket.id})"
-                               f"{'' if acked else ', not acknowledged'}")
+        new, summary = _new_ticket(a, ticket.id)
+        return Handled(new.id, f"new ticket (linked to closed #{ticket.id}){summary}")
     if effect.target is not None:
-        actions.change_state(session, ticket, effect.target, now, actor=sender,
+        actions.change_state(a.session, ticket, effect.target, a.now, actor=a.sender,
                              channel="email")
-    _attach(session, ticket, msg, row, now, verdict, kind="reply", touch=not automated)
-    if not automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
-        tickets.add_participant(session, ticket.id, sender, "cc")
-        categorize.fill_fields_from_reply(session, ticket, msg, catalog, now)
-    ran = "" if automated else ops.requester_reply(session, ticket, msg, row, settings, now,
-                                                    sender, catalog)
+    _attach(a, ticket, kind="reply", touch=not a.automated)
+    ran = ""
+    if not a.automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
+        tickets.add_participant(a.session, ticket.id, a.sender, "cc")
+        categorize.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
+        ran = ops.requester_reply(a, ticket)
     done = "reopened" if effect.effect == transitions.ReplyEffect.REOPEN else "appended"
-    kind = f", {verdict.value}" if automated else ""
+    kind = f", {a.verdict.value}" if a.automated else ""
     return Handled(ticket.id, f"{done} (via {via.value}{kind}{ran})")
 
 
-def _sender(msg: ParsedMessage, row: PendingRow) -> str:
-    if msg.from_ and msg.from_.email:
-        return msg.from_.email
-    return (row.envelope_from or "").lower() or "unknown@invalid"
-
-
-def _evidence(
-    session: Session,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    sender: str,
-    verdict: LoopVerdict,
-) -> thread.ThreadEvidence:
-    ids = thread.referenced_ids(msg.in_reply_to, msg.references)
-    if verdict in (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY):
-        ids += [i for i in loops.returned_message_ids(row.raw) if i not in ids]
-    tag = thread.subject_tag(msg.subject, settings.gateway.tag_prefix)
-    tag_ticket = tickets.get(session, tag) if tag is not None else None
-    participant = bool(tag_ticket) and sender in tickets.participant_emails(session, tag or 0)
+def _evidence(a: Arrival) -> thread.ThreadEvidence:
+    ids = thread.referenced_ids(a.msg.in_reply_to, a.msg.references)
+    if a.verdict in (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY):
+        ids += [i for i in loops.returned_message_ids(a.row.raw) if i not in ids]
+    tag = thread.subject_tag(a.msg.subject, a.settings.gateway.tag_prefix)
+    tag_ticket = tickets.get(a.session, tag) if tag is not None else None
+    participant = bool(tag_ticket) and a.sender in tickets.participant_emails(a.session,
+                                                                               tag or 0)
     return thread.ThreadEvidence(
-        token_ticket=_token_ticket(session, msg, row, settings, sender),
-        header_ticket=tickets.ticket_for_message_ids(session, ids),
+        token_ticket=_token_ticket(a),
+        header_ticket=tickets.ticket_for_message_ids(a.session, ids),
         tag_ticket=tag_ticket.id if tag_ticket else None,
         sender_is_participant_of_tag_ticket=participant,
     )
 
 
-def _token_ticket(
-    session: Session, msg: ParsedMessage, row: PendingRow, settings: Settings, sender: str
-) -> int | None:
+def _token_ticket(a: Arrival) -> int | None:
     """A ticket whose reply-token address this came to, if the HMAC verifies."""
-    recipients = [*row.envelope_to, *(a.email for a in (*msg.to, *msg.cc))]
-    for rcpt in recipients:
-        token = tokens.parse_reply_address(str(rcpt), settings.gateway.address)
-        if token is None or tickets.get(session, token.ticket_id) is None:
+    for rcpt in a.recipients:
+        token = tokens.parse_reply_address(rcpt, a.settings.gateway.address)
+        if token is None or tickets.get(a.session, token.ticket_id) is None:
             continue
-        issued = [sender, *tickets.participant_emails(session, token.ticket_id),
-                  *(m.email for m in settings.members)]
-        if tokens.token_issued_to(settings.gateway.secret, token, issued):
+        issued = [a.sender, *tickets.participant_emails(a.session, token.ticket_id),
+                  *(m.email for m in a.settings.members)]
+        if tokens.token_issued_to(a.settings.gateway.secret, token, issued):
             return token.ticket_id
     return None
 
 
-def _open_ticket(
-    session: Session,
-    msg: ParsedMessage,
-    row: PendingRow,
-    settings: Settings,
-    now: datetime,
-    sender: str,
-    linked: int | None,
-) -> Ticket:
-    subject = thread.base_subject(msg.subject, settings.gateway.tag_prefix) or "(no subject)"
+def _open_ticket(a: Arrival, linked: int | None) -> Ticket:
+    msg, sender = a.msg, a.sender
+    subject = thread.base_subject(msg.subject, a.settings.gateway.tag_prefix) or "(no subject)"
     ticket = Ticket(
         subject=subject,
         requester=sender,
         requester_name=msg.from_.name if msg.from_ else "",
         state=TicketState.NEW.value,
-        locale=_guess_locale(msg, settings),
+        locale=_guess_locale(msg, a.settings),
         linked_ticket_id=linked,
-        created_at=now,
-        updated_at=now,
+        created_at=a.now,
+        updated_at=a.now,
     )
-    session.add(ticket)
-    session.flush()  # the ticket id, for the rows below
+    a.session.add(ticket)
+    a.session.flush()  # the ticket id, for the rows below
     known: list[str] = []
     for email, role in [(sender, "requester"), *((cc.email, "cc") for cc in msg.cc)]:
-        if email not in known and not _is_own(email, settings):
-            tickets.add_participant(session, ticket.id, email, role, known)
+        if email not in known and not loops.is_own_address(email, a.settings.own_addresses):
+            tickets.add_participant(a.session, ticket.id, email, role, known)
             known.append(email)
     tickets.add_event(
-        session, ticket, at=now, actor=sender, channel="email", kind="created",
+        a.session, ticket, at=a.now, actor=sender, channel="email", kind="created",
         new=TicketState.NEW.value,
-        detail={"message_id": msg.message_id, "source": row.source, "linked_ticket": linked},
+        detail={"message_id": msg.message_id, "source": a.row.source, "linked_ticket": linked},
     )
     if linked is not None:
-        old = tickets.get(session, linked)
+        old = tickets.get(a.session, linked)
         if old is not None:
-            tickets.add_event(session, old, at=now, actor=sender, channel="email",
+            tickets.add_event(a.session, old, at=a.now, actor=sender, channel="email",
                               kind="linked", new=str(ticket.id),
                               detail={"reason": "new ticket refers to this one"})
     return ticket
 
 
-def _attach(
-    session: Session,
-    ticket: Ticket,
-    msg: ParsedMessage,
-    row: PendingRow,
-    now: datetime,
-    verdict: LoopVerdict,
-    *,
-    kind: str,
-    touch: bool,
-) -> int:
+def _attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool) -> int:
+    msg, row = a.msg, a.row
     message_id = tickets.add_message(
-        session,
+        a.session,
         {
             "ticket_id": ticket.id,
             "inbox_id": row.id,
@@ -261,15 +205,15 @@ def _attach(
             "references": " ".join(msg.references),
             "from_addr": msg.from_.email if msg.from_ else (row.envelope_from or ""),
             "from_name": msg.from_.name if msg.from_ else "",
-            "to": [a.email for a in msg.to],
-            "cc": [a.email for a in msg.cc],
+            "to": [x.email for x in msg.to],
+            "cc": [x.email for x in msg.cc],
             "subject": msg.subject,
             "date": msg.date,
             "text": msg.text,
             "new_text": msg.new_text,
-            "kind": kind if verdict == LoopVerdict.HUMAN else verdict.value,
+            "kind": a.verdict.value if a.automated else kind,
             "defects": list(msg.defects),
-            "created_at": now,
+            "created_at": a.now,
         },
         [
             {"filename": a.filename, "original_filename": a.original_filename,
@@ -278,7 +222,7 @@ def _attach(
         ],
     )
     if touch:
-        ticket.updated_at = now
+        ticket.updated_at = a.now
     return message_id
 
 
@@ -287,15 +231,6 @@ def _load(session: Session, ticket_id: int) -> Ticket:
     if ticket is None:  # evidence only names existing tickets; a race deleted it
         raise LookupError(f"ticket #{ticket_id} vanished while threading")
     return ticket
-
-
-def _is_own(email: str, settings: Settings) -> bool:
-    """Our address, an alias, or one of our reply-token variants."""
-    own = {settings.gateway.address, *settings.smtp.aliases}
-    token_variant = email.startswith(settings.gateway.local_part + "+") and email.endswith(
-        "@" + settings.gateway.domain
-    )
-    return email in own or token_variant
 
 
 def _guess_locale(msg: ParsedMessage, settings: Settings) -> str:
