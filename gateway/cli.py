@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,10 +70,16 @@ def _settings(path: str | None) -> Settings:
     return load_settings(locate_config(path))
 
 
-def _app(settings: Settings) -> App:
+@contextmanager
+def _opened(settings: Settings) -> Iterator[App]:
+    """The wired application for one command, closed however the command ends."""
     from gateway.app import build
 
-    return build(settings)
+    app = build(settings)
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 def _actor() -> str:
@@ -101,11 +108,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.receive.bulk import ingest
 
-    app = _app(settings)
-    try:
+    with _opened(settings) as app:
         summary = ingest(app, args.inputs, print)
-    finally:
-        app.close()
     if summary.transient:
         return EX_TEMPFAIL
     return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
@@ -118,10 +122,8 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
     from store import tickets
     from store.db import transaction
 
-    app = _app(settings)
-    with transaction(app.sessions) as s:
+    with _opened(settings) as app, transaction(app.sessions) as s:
         rows = tickets.list_tickets(s, args.state)
-    app.close()
     if args.json:
         _json(rows)
         return EX_OK
@@ -136,10 +138,8 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
     from store import tickets
     from store.db import transaction
 
-    app = _app(settings)
-    with transaction(app.sessions) as s:
+    with _opened(settings) as app, transaction(app.sessions) as s:
         data = tickets.detail(s, args.id)
-    app.close()
     if data is None:
         print(f"ticket-gateway: no ticket #{args.id}", file=sys.stderr)
         return EX_UNAVAILABLE
@@ -168,29 +168,19 @@ def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
     from gateway import actions
     from gateway.errors import InvalidTransition
     from gateway.model import CloseReason, TicketState
-    from store import tickets
-    from store.db import transaction
 
     if args.reason and args.state != "closed":
         print("ticket-gateway: --reason only goes with closed", file=sys.stderr)
         return EX_USAGE
-    app = _app(settings)
-    try:
-        with transaction(app.sessions) as s:
-            ticket = tickets.get(s, args.id)
-            if ticket is None:
-                print(f"ticket-gateway: no ticket #{args.id}", file=sys.stderr)
-                return EX_UNAVAILABLE
-            reason = CloseReason(args.reason) if args.reason else None
-            actions.change_state(s, ticket, TicketState(args.state), app.clock.now(),
-                                 actor=_actor(), channel="cli", reason=reason)
-    except InvalidTransition as exc:
-        print(f"ticket-gateway: ticket #{args.id}: {exc}", file=sys.stderr)
-        return EX_DATAERR
-    finally:
-        app.close()
-    print(f"ticket #{args.id}: {args.state}")
-    return EX_OK
+    reason = CloseReason(args.reason) if args.reason else None
+    with _opened(settings) as app:
+        try:
+            return _change_ticket(app, args.id, lambda s, t: actions.change_state(
+                s, t, TicketState(args.state), app.clock.now(), actor=_actor(),
+                channel="cli", reason=reason), f"ticket #{args.id}: {args.state}")
+        except InvalidTransition as exc:
+            print(f"ticket-gateway: ticket #{args.id}: {exc}", file=sys.stderr)
+            return EX_DATAERR
 
 
 def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
@@ -198,8 +188,7 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
     from gateway import actions
     from gateway.pipeline.commands import Assign, Command, Context, Role, decide
 
-    app = _app(settings)
-    try:
+    with _opened(settings) as app:
         now = app.clock.now()
         ctx = Context(Role.MEMBER, [m.email for m in settings.members], (), None, now,
                       settings.gateway.timezone)
@@ -211,8 +200,6 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
         return _change_ticket(app, args.id, lambda s, t: actions.assign(
             s, t, member, now, actor=_actor(), channel="cli"),
             f"ticket #{args.id}: assigned to {member}")
-    finally:
-        app.close()
 
 
 def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
@@ -222,13 +209,10 @@ def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
         return EX_USAGE
     from gateway import actions
 
-    app = _app(settings)
-    try:
+    with _opened(settings) as app:
         now = app.clock.now()
         return _change_ticket(app, args.id, lambda s, t: actions.add_note(
             s, t, text, now, actor=_actor(), channel="cli"), f"ticket #{args.id}: note added")
-    finally:
-        app.close()
 
 
 def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None],
@@ -254,8 +238,7 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
     from store import inbox
     from store.db import transaction
 
-    app = _app(settings)
-    with transaction(app.sessions) as s:
+    with _opened(settings) as app, transaction(app.sessions) as s:
         rows = [
             {
                 "id": r.id, "state": r.state, "source": r.source, "source_ref": r.source_ref,
@@ -266,7 +249,6 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
             }
             for r in inbox.list_rows(s, args.state, limit=args.limit)
         ]
-    app.close()
     if args.json:
         _json(rows)
         return EX_OK
@@ -283,13 +265,10 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
     if not args.shunted and args.id is None:
         print("ticket-gateway: give an inbox ID or --shunted", file=sys.stderr)
         return EX_USAGE
-    app = _app(settings)
-    try:
+    with _opened(settings) as app:
         with transaction(app.sessions) as s:
             n = inbox.requeue(s, None if args.shunted else [args.id])
         outcomes = app.runner.process_pending()
-    finally:
-        app.close()
     print(f"requeued {n} row(s)")
     for o in outcomes:
         state = o.state.value if o.state else "pending"
@@ -397,14 +376,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     except CatalogError as exc:
         print(f"ticket-gateway: {exc}", file=sys.stderr)
         return EX_CONFIG
-    app = _app(settings)
-    try:
-        with transaction(app.sessions) as s:
-            data = stats.compute(s, entry_ids=[e.id for e in catalog.entries],
-                                 fallback_id=catalog.fallback.id,
-                                 tz=ZoneInfo(settings.gateway.timezone))
-    finally:
-        app.close()
+    with _opened(settings) as app, transaction(app.sessions) as s:
+        data = stats.compute(s, entry_ids=[e.id for e in catalog.entries],
+                             fallback_id=catalog.fallback.id,
+                             tz=ZoneInfo(settings.gateway.timezone))
     if args.json:
         _json(data)
         return EX_OK
@@ -439,11 +414,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """0 healthy, 1 unhealthy (with the reasons): for a monitoring system to call."""
     from gateway import health
 
-    app = _app(settings)
-    try:
+    with _opened(settings) as app:
         report = health.check(settings, app.sessions, app.clock.now())
-    finally:
-        app.close()
     if args.json:
         _json(report.as_dict())
     else:
@@ -479,8 +451,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from store import jobs
     from store.db import transaction
 
-    app = _app(settings)
-    try:
+    with _opened(settings) as app:
         ctx, now = scheduler.context(app), app.clock.now()
         run = digest.current_run(ctx, now)
         with transaction(app.sessions) as s:
@@ -497,8 +468,6 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"the digest for {run.period} was sent already")
                 return EX_OK
             ids = digest.queue(s, ctx, mails, now)
-    finally:
-        app.close()
     print(f"{len(ids)} mail(s) queued for {run.period} ({run.label})")
     return EX_OK
 
@@ -509,8 +478,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     from store import outbox
     from store.db import transaction
 
-    app = _app(settings)
-    try:
+    with _opened(settings) as app:
         ctx, now = scheduler.context(app), app.clock.now()
         if args.dry_run:  # the real pass in a transaction that is rolled back
             with app.sessions() as s:
@@ -523,8 +491,6 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             return EX_OK
         with transaction(app.sessions) as s:
             report = run_sweeps(s, ctx, now)
-    finally:
-        app.close()
     print(report.summary())
     return EX_OK
 

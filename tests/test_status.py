@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway import cli, health
-from gateway.app import App
+from gateway.app import App, build
 from gateway.clock import FakeClock, SystemClock
 from gateway.receive.imap import account_key
 from gateway.settings import HealthSettings, ImapSettings, Settings, load_settings
@@ -105,7 +105,7 @@ def test_status_exits_0_when_healthy_and_1_with_reasons(
     config = _config(tmp_path)
     assert cli.main(["--config", str(config), "status"]) == 0
     assert capsys.readouterr().out.startswith("healthy\n")
-    app = cli._app(load_settings(config))
+    app = build(load_settings(config))
     try:
         _seed(app, SystemClock().now())
     finally:
