@@ -119,7 +119,7 @@ def test_decide_refuses(line: str, role: Role, reason: str) -> None:
 
 def test_every_command_of_the_grammar_is_in_the_help_text() -> None:
     for name in c.GRAMMAR:
-        assert f"/{name}" in c.HELP_TEXT
+        assert f"/{name}" in c.HELP_TEXT and f"/{name}" in c.HELP_TEXT_JA
 
 
 def test_readme_shows_the_grammar_verbatim() -> None:
@@ -128,3 +128,4 @@ def test_readme_shows_the_grammar_verbatim() -> None:
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert c.HELP_TEXT.rstrip("\n") in readme
+    assert c.HELP_TEXT_JA.rstrip("\n") in readme

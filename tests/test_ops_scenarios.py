@@ -18,7 +18,7 @@ from gateway import tokens
 from gateway.app import App, build
 from gateway.clock import FakeClock
 from gateway.model import InboxState
-from gateway.pipeline.commands import HELP_TEXT
+from gateway.pipeline.commands import HELP_TEXT, HELP_TEXT_JA
 from gateway.settings import Settings
 from store.db import transaction
 from store.models import OutboxRow
@@ -265,5 +265,5 @@ def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> N
     assert transcript.recipients == ["ops2@example.test"]
     text = body(transcript)
     assert "使えるコマンドは次のとおりです" in text
-    assert HELP_TEXT.strip() in text.replace("\r\n", "\n")
-    assert "refused: unknown command /frob" in text
+    assert HELP_TEXT_JA.strip() in text.replace("\r\n", "\n")  # the grammar in Japanese
+    assert "却下: unknown command /frob" in text  # the verdict in Japanese; the reason as given

@@ -62,6 +62,7 @@ class FieldRequest:
 class CommandLine:
     text: str  # the command as written
     result: str  # what it did, or why not
+    status: str = ""  # applied | refused | ignored: the template says it in its language
 
 
 @dataclass(frozen=True, slots=True)

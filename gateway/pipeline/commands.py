@@ -6,9 +6,9 @@ signature), at most ``max_lines`` of them, and reading stops at the first line
 that is not a command, so a quoted or pasted ``/close`` further down can never
 trigger anything (Mailman's command runner caps and reports the same way).
 
-The grammar is one table (:data:`GRAMMAR`) and one help text
-(:data:`HELP_TEXT`); the help text is what "command refused" mails show and
-what the README prints, word for word.
+The grammar is one table (:data:`GRAMMAR`) and one help text per language
+(:data:`HELP_TEXT`, :data:`HELP_TEXT_JA`); the help text is what "command
+refused" mails show and what the README prints, word for word.
 """
 
 from __future__ import annotations
@@ -47,6 +47,31 @@ removed; the rest of your reply is sent to the requester and the other people on
 the ticket. A reply with only commands sends nothing to them.
 Requesters may only use /close, on their own tickets.
 """
+
+HELP_TEXT_JA = """\
+返信の先頭に、ほかの文より前に、1 行に 1 つずつコマンドを書いてください:
+
+  /close [理由]           チケットを完了にする。理由: resolved（既定）、stale、
+                          duplicate、spam、no-response
+  /pending                依頼者の返事待ちにする
+  /open                   対応中に戻す
+  /assign <担当者>        担当者を変える（メールアドレス、または @ より前の部分）
+  /category <項目>        サービスカタログの項目（id）に分類し直す
+  /due <日付>             期限。YYYY-MM-DD（その日の終わり、チームのタイムゾーン）
+  /field <名前> <値>      パラメータシートの項目に値を入れる
+  /note                   これ以降は内部メモ。依頼者には送られません
+
+コマンドは返信の先頭、引用より上の、コマンドでない最初の行までを、最大
+max_command_lines 行（既定 20 行）読みます。全角の「／close」も使えます。
+コマンドの行は取り除かれ、残りの本文が依頼者とチケットの関係者に送られます。
+コマンドだけの返信は、だれにも送られません。
+依頼者が使えるのは、自分のチケットへの /close だけです。
+"""
+
+
+def help_text(locale: str) -> str:
+    """The grammar in the reader's language (the README prints both, word for word)."""
+    return HELP_TEXT_JA if locale == "ja" else HELP_TEXT
 
 
 class Role(enum.StrEnum):

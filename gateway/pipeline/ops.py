@@ -59,7 +59,7 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             ticket=ticket_ref(ticket, a.settings, a.now),
             command="; ".join(c.line for c in parsed.commands) or "(your reply)",
             reason=f"nothing was changed or sent: {verdict.reason}",
-            help_text=commands.HELP_TEXT)
+            help_text=commands.help_text(member.locale or a.settings.gateway.locale))
         queue_ticket_mail(a.session, a.settings, ticket, view, key=f"refused:{a.row.id}",
                           now=a.now, locale=member.locale or a.settings.gateway.locale)
     return f"not verified as {member.email}: {verdict.reason}"
@@ -177,21 +177,22 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
 
 def _transcript(a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[Outcome],
                 locale: str) -> None:
-    lines = tuple(views.CommandLine(o.line, _result(o)) for o in outcomes)
+    lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
     view = views.CommandResult(team=team(a.settings), recipient=to,
                                ticket=ticket_ref(ticket, a.settings, a.now), commands=lines,
-                               help_text=commands.HELP_TEXT if trouble else "")
+                               help_text=commands.help_text(locale) if trouble else "")
     queue_ticket_mail(a.session, a.settings, ticket, view, key=f"cmd:{a.row.id}", now=a.now,
                       in_reply_to=a.answer_to, locale=locale)
 
 
-def _result(o: Outcome) -> str:
+def _result(o: Outcome) -> tuple[str, str]:
+    """(what happened in words, and which: applied, refused or ignored)."""
     if isinstance(o, Applied):
-        return f"applied: {o.summary}"
+        return o.summary, "applied"
     if isinstance(o, Refused):
-        return f"refused: {o.reason}"
-    return f"ignored: {o.reason}"
+        return o.reason, "refused"
+    return o.reason, "ignored"
 
 
 def _summary(outcomes: Sequence[Outcome]) -> str:
