@@ -202,7 +202,7 @@ def check_parse(spec: Spec, parsed: Any, result: ParseResult) -> None:
 
 def measure_parse(corpus: Corpus, raws: list[bytes]) -> ParseResult:
     """Time every parse_message call on in-memory bytes; check results outside the clock."""
-    from gateway.pipeline.parse import parse_message
+    from gateway.pipeline.parse.message import parse_message
 
     parse_message(raws[0])  # warm-up: mail-parser is imported on the first call
     result = ParseResult(0.0, [])

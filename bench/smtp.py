@@ -116,7 +116,7 @@ class _NaiveCommit:
     """The reference point: one commit per message, inside handle_DATA, on the event loop."""
 
     def __init__(self, db: Path) -> None:
-        from gateway.app import build
+        from gateway.runtime.app import build
 
         self.app = build(_settings(db))
 
@@ -150,7 +150,7 @@ def _serve_aiosmtpd(handler: Any) -> tuple[Any, Any]:
 
 
 def _settings(db: Path) -> Any:
-    from gateway.settings import DatabaseSettings, GatewaySettings, Settings, SmtpSettings
+    from gateway.config.settings import DatabaseSettings, GatewaySettings, Settings, SmtpSettings
 
     return Settings(
         source="<bench>",
@@ -161,9 +161,9 @@ def _settings(db: Path) -> Any:
 
 
 def _serve_gateway(db: Path) -> tuple[Any, Any]:
-    from gateway.app import build
     from gateway.receive.smtp import SmtpListener
     from gateway.receive.writer import InboxWriter
+    from gateway.runtime.app import build
     from store.sqlite_inbox import SqliteInbox
 
     settings = _settings(db)

@@ -1,5 +1,5 @@
 """``python -m gateway`` is the ``ticket-gateway`` command."""
 
-from gateway.entry import main
+from gateway.runtime.entry import main
 
 main()

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.errors import TransientError
+from gateway.core.errors import TransientError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
-from gateway.pipeline.sniff import header_message_id
+from gateway.core.sniff import header_message_id
 from store.inbox_types import Accepted, Incoming
 from store.models import InboxRow, table_of
 

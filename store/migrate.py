@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from gateway.errors import TransientError
+from gateway.core.errors import TransientError
 from store.db import is_transient
 from store.revision import HEAD
 

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway.errors import TransientError
-from gateway.pipeline.sniff import header_message_id
+from gateway.core.errors import TransientError
+from gateway.core.sniff import header_message_id
 from store.inbox_types import Accepted, Incoming
 from store.revision import HEAD
 

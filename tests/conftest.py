@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from gateway.app import App, build
-from gateway.clock import FakeClock
-from gateway.settings import (
+from gateway.config.settings import (
     CatalogSettings,
     DatabaseSettings,
     GatewaySettings,
     Member,
     Settings,
 )
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -29,7 +29,7 @@ from typing import Any
 
 from imapclient import IMAPClient
 
-from gateway.settings import ImapSettings
+from gateway.config.settings import ImapSettings
 
 # TICKET_GATEWAY_TEST_DOVECOT: another binary, or a missing one to see the skip
 DOVECOT = (

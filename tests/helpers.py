@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.app import App
-from gateway.pipeline.runner import Outcome
+from gateway.runner.runner import Outcome
+from gateway.runtime.app import App
 from store import inbox, tickets
 from store.db import transaction
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from gateway import actions
-from gateway.app import App, build
-from gateway.clock import FakeClock
-from gateway.model import TicketState
-from gateway.settings import CatalogSettings, ScheduleSettings, Settings
+from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.runtime.app import App, build
+from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
 from store.models import OutboxRow
@@ -70,7 +70,7 @@ def set_state(app: App, ticket_id: int, state: TicketState) -> None:
     with transaction(app.sessions) as s:
         ticket = tickets.get(s, ticket_id)
         assert ticket is not None
-        actions.change_state(s, ticket, state, app.clock.now(), actor="ops@example.test",
+        changes.change_state(s, ticket, state, app.clock.now(), actor="ops@example.test",
                              channel="cli")
 
 

@@ -8,12 +8,10 @@ import email.policy
 from dataclasses import replace
 from datetime import timedelta
 
-from gateway import alerts, scheduler
-from gateway.app import App
-from gateway.clock import FakeClock
-from gateway.health import source_of
-from gateway.receive.imap import account_key
-from gateway.settings import HealthSettings, ImapSettings, Settings
+from gateway.config.settings import HealthSettings, ImapSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App
+from gateway.scheduling import alerts, scheduler
 from store import inbox, outbox, sources
 from store.db import transaction
 from tests.conftest import MEMBERS
@@ -21,7 +19,7 @@ from tests.mails import mail
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support",
                        password_env="IMAP_PASSWORD")
-SOURCE = source_of(account_key(ACCOUNT))
+SOURCE = ACCOUNT.source
 
 
 def _settings(settings: Settings) -> Settings:

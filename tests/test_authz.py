@@ -3,7 +3,7 @@ Authentication-Results header; never a From header alone."""
 
 from __future__ import annotations
 
-from gateway import tokens
+from gateway.core import tokens
 from gateway.pipeline import authz
 
 SECRET = b"test-secret-0123456789abcdef"

@@ -8,17 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from gateway.assign import choose_assignee, next_in_turn
-from gateway.catalog import (
-    CatalogError,
+from gateway.catalog.assign import choose_assignee, next_in_turn
+from gateway.catalog.load import (
     CatalogHolder,
-    Problem,
     catalog_path,
     check_catalog,
     load_catalog,
     parse_catalog,
 )
-from gateway.settings import CatalogSettings, Member, Settings
+from gateway.config.settings import CatalogSettings, Member, Settings
+from gateway.core.errors import CatalogError, Problem
 
 MEMBERS = (Member("ops@example.test"), Member("ops2@example.test"),
            Member("boss@example.test", role="manager"))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gateway.app import App, build
-from gateway.clock import FakeClock
-from gateway.settings import CatalogSettings, Settings
+from gateway.config.settings import CatalogSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
 from store.db import transaction
 from store.models import OutboxRow
 from tests.conftest import MEMBERS

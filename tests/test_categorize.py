@@ -6,14 +6,15 @@ import re
 
 import pytest
 
-from gateway.app import App
-from gateway.catalog import Catalog, parse_catalog
-from gateway.pipeline.categorize import (
+from gateway.catalog.load import parse_catalog
+from gateway.catalog.model import Catalog
+from gateway.pipeline.parse.message import parse_message
+from gateway.runner.filing import (
     CategorizeResult,
     categorize_new_ticket,
     fill_fields_from_reply,
 )
-from gateway.pipeline.parse import parse_message
+from gateway.runtime.app import App
 from store import tickets
 from store.db import transaction
 from store.models import Ticket

@@ -7,7 +7,11 @@ import random
 
 import pytest
 
-from gateway.pipeline.charset import decode_bytes, decode_header_value, decode_header_with_notes
+from gateway.pipeline.parse.charsets import (
+    decode_bytes,
+    decode_header_value,
+    decode_header_with_notes,
+)
 from tests.jis import encode_cp50221 as to_jis
 
 ESC_JIS, ESC_OLD_JIS, ESC_ASCII, ESC_ROMAN, ESC_KANA = (

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from gateway.catalog import Catalog, load_catalog, parse_catalog
-from gateway.pipeline.classify import BODY_WEIGHT, SUBJECT_WEIGHT, classify
-from gateway.pipeline.parse import parse_message
+from gateway.catalog.load import load_catalog, parse_catalog
+from gateway.catalog.match import BODY_WEIGHT, SUBJECT_WEIGHT, classify
+from gateway.catalog.model import Catalog
+from gateway.pipeline.parse.message import parse_message
 from tests.mails import mail
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "gateway" / "examples" / "catalog.yaml"
+EXAMPLE = Path(__file__).resolve().parents[1] / "gateway" / "catalog" / "examples" / "catalog.yaml"
 
 QUOTED_PRINTER = ("\n\nOn Mon, 2 Mar 2026 at 09:00, Support <support@example.test> wrote:\n"
                   "> Your printer ticket about the toner and the paper jam was closed.\n"

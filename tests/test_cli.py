@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
+from gateway.runtime.cli import main
 from tests.conftest import corpus_files
 from tests.mails import mail
 
@@ -174,7 +174,7 @@ def test_inbox_list_and_retry_shunted(
     config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from gateway.pipeline import process
+    from gateway.runner import process
 
     real = process.handle_row
 

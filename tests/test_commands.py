@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.catalog import Entry, Field
-from gateway.model import CloseReason, TicketState
+from gateway.catalog.model import Entry, Field
+from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline import commands as c
 from gateway.pipeline.commands import Role
 

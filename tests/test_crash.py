@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from pathlib import Path
 
-from gateway import daemon
+from gateway.runtime import daemon
 from tests.mails import mail
 from tests.test_daemon import SECRET_ENV, _clean_env, _config, _console_script, _wait_for_port
 from tests.test_smtp import free_port

@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
-from gateway import cli, daemon
+from gateway.config.settings import load_settings
 from gateway.receive import pipe
-from gateway.settings import load_settings
+from gateway.runtime import cli, daemon
 from tests.mails import mail
 from tests.test_smtp import free_port
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
-from gateway.clock import FakeClock
-from gateway.model import TicketState
-from gateway.settings import load_settings
+from gateway.config.settings import load_settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.runtime.cli import main
 from tests.sched_helpers import CATALOG, make_app, open_ticket, outbox, set_state
 
 SEPARATOR = "-" * 72

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gateway.app import App
-from gateway.errors import TransientError
-from gateway.receive.backoff import backoff_delay
-from gateway.receive.imap import ImapError, ImapPoller, account_key
+from gateway.config.settings import ImapSettings
+from gateway.core.backoff import backoff_delay
+from gateway.core.errors import TransientError
+from gateway.receive.imap import ImapError, ImapPoller
 from gateway.receive.imap_auth import CredentialError, load_credentials
-from gateway.settings import ImapSettings
+from gateway.runtime.app import App
 from store import sources
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
@@ -153,7 +153,7 @@ def test_mail_appended_before_start_becomes_tickets(app: App, dovecot: Dovecot, 
 
     stored = rows(app)
     assert [r.source for r in stored] == ["imap", "imap"]
-    assert stored[0].source_ref.startswith(f"{account_key(account)}/")
+    assert stored[0].source_ref.startswith(f"{account.key}/")
     assert stored[0].source_ref.endswith("/1")
     app.runner.process_pending()
     assert sorted(t["subject"] for t in all_tickets(app)) == ["Printer on fire", "VPN broken"]
@@ -293,7 +293,7 @@ def test_changed_uidvalidity_rescans_without_duplicates(
     p.close()
     assert len(rows(app)) == 3
     with transaction(app.sessions) as s:
-        mark = sources.bookmark(s, f"imap:{account_key(account)}")
+        mark = sources.bookmark(s, account.source)
     with dovecot.client(user) as c:
         assert mark.uidvalidity == c.select_folder("Support")[b"UIDVALIDITY"]
     assert mark.last_uid == 3
@@ -426,9 +426,9 @@ def test_one_failing_account_does_not_stop_the_others(
         append(dovecot, user, mail("and served again"))
         assert wait_for(lambda: len(rows(app)) == 2, 2)
     refused = [r.getMessage() for r in caplog.records if "connection refused" in r.getMessage()]
-    assert len(refused) == 1 and refused[0].startswith(f"imap {account_key(down)}: ")
+    assert len(refused) == 1 and refused[0].startswith(f"imap {down.key}: ")
     with transaction(app.sessions) as s:
-        assert "connection refused" in sources.last_error(s, f"imap:{account_key(down)}")
+        assert "connection refused" in sources.last_error(s, down.source)
 
 
 @sqlite_only
@@ -544,7 +544,7 @@ def test_daemon_runs_a_poller_per_account_and_processes_what_it_stores(
 ) -> None:
     from dataclasses import replace
 
-    from gateway import daemon
+    from gateway.runtime import daemon
     from tests.test_smtp import free_port
 
     # an account whose server is down must not hold up the other one (a refused login

@@ -7,7 +7,7 @@ import base64
 import pytest
 from sqlalchemy import select
 
-from gateway.app import App
+from gateway.runtime.app import App
 from store.db import transaction
 from store.models import InboxRow
 from tests.helpers import deliver, show

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway import daemon
-from gateway.app import App
-from gateway.logs import JsonFormatter
+from gateway.runtime import daemon
+from gateway.runtime.app import App
+from gateway.runtime.logs import JsonFormatter
 from tests.helpers import deliver
 from tests.mails import mail
 from tests.test_daemon import SECRET_ENV, _clean_env, _config, _console_script, _wait_for_port
@@ -84,7 +84,7 @@ def test_the_daemon_logs_json_lines_when_configured(tmp_path: Path) -> None:
 
 def test_an_unknown_log_format_names_key_and_file(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from gateway import cli
+    from gateway.runtime import cli
 
     config = _config(tmp_path, free_port())
     config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "xml"\n',

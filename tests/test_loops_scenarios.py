@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gateway.app import App, build
-from gateway.clock import FakeClock
-from gateway.model import InboxState
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import InboxState
 from gateway.pipeline import loops
 from gateway.pipeline.loops import LoopVerdict
-from gateway.pipeline.parse import parse_message
-from gateway.settings import Settings
+from gateway.pipeline.parse.message import parse_message
+from gateway.runtime.app import App, build
 from store.db import transaction
 from store.models import OutboxRow
 from tests.conftest import CORPUS

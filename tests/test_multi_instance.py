@@ -20,11 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gateway import daemon
-from gateway.app import App, build
-from gateway.receive import mailbox_lock
-from gateway.schedule import Job
-from gateway.settings import (
+from gateway.config.settings import (
     CatalogSettings,
     DatabaseSettings,
     GatewaySettings,
@@ -33,6 +29,10 @@ from gateway.settings import (
     Settings,
     SmtpSettings,
 )
+from gateway.receive import mailbox_lock
+from gateway.runtime import daemon
+from gateway.runtime.app import App, build
+from gateway.scheduling.rules import Job
 from store import jobs
 from store.db import make_engine, transaction
 from store.models import OutboxRow, SourceState

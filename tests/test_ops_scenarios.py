@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gateway import tokens
-from gateway.app import App, build
-from gateway.clock import FakeClock
-from gateway.model import InboxState
+from gateway.config.settings import Settings
+from gateway.core import tokens
+from gateway.core.clock import FakeClock
+from gateway.core.model import InboxState
 from gateway.pipeline.commands import HELP_TEXT, HELP_TEXT_JA
-from gateway.settings import Settings
+from gateway.runtime.app import App, build
 from store.db import transaction
 from store.models import OutboxRow
 from tests.conftest import MEMBERS, SECRET

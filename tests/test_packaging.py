@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from gateway.resources import templates_dir
+from gateway.core.resources import templates_dir
 from tests.conftest import REPO
 
 
@@ -31,5 +31,5 @@ def test_wheel_contains_templates_migrations_and_typing_marker(tmp_path: Path) -
     assert "store/migrations/env.py" in names and "store/migrations/script.py.mako" in names
     assert "gateway/py.typed" in names and "store/py.typed" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "ticket-gateway = gateway.entry:main" in zipfile.ZipFile(wheel).read(
+    assert "ticket-gateway = gateway.runtime.entry:main" in zipfile.ZipFile(wheel).read(
         entry).decode()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.catalog import Entry, parse_catalog
-from gateway.pipeline.params import missing_required, parse_sheet
-from gateway.pipeline.parse import parse_message
+from gateway.catalog.load import parse_catalog
+from gateway.catalog.model import Entry
+from gateway.catalog.sheet import missing_required, parse_sheet
+from gateway.pipeline.parse.message import parse_message
 from tests.mails import mail
 
 CATALOG = """
@@ -102,7 +103,7 @@ def test_later_value_overrides_earlier(entry: Entry) -> None:
 
 
 def test_examples_for_the_missing_fields_mail(entry: Entry) -> None:
-    from gateway.pipeline.params import example_for
+    from gateway.catalog.sheet import example_for
 
     by_name = {f.name: example_for(f) for f in entry.fields}
     assert by_name == {"item": "", "quantity": "1", "needed_by": "2026-04-01",

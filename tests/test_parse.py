@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.model import ParsedMessage
-from gateway.pipeline.filenames import safe_filename
-from gateway.pipeline.html_text import html_to_text
-from gateway.pipeline.parse import parse_message
-from gateway.pipeline.quotes import split_reply
+from gateway.core.model import ParsedMessage
+from gateway.pipeline.parse.filenames import safe_filename
+from gateway.pipeline.parse.html_text import html_to_text
+from gateway.pipeline.parse.message import parse_message
+from gateway.pipeline.parse.quotes import split_reply
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 PUBLIC = CORPUS / "public"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.pipeline.parse import parse_message
+from gateway.pipeline.parse.message import parse_message
 from gateway.receive.parse_ahead import ParseAhead, result_or_none
 from tests.conftest import corpus_files
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from gateway.app import App
-from gateway.clock import FakeClock
-from gateway.model import InboxState
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import InboxState
 from gateway.receive import pipe
-from gateway.settings import Settings
+from gateway.runtime.app import App
 from store import inbox
 from store.db import transaction
 from store.models import InboxRow
@@ -147,7 +147,7 @@ def test_pipe_target_agrees_with_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str | None, env: dict[str, str]
 ) -> None:
     """The pipe reads a few keys without gateway.settings; it must read them the same way."""
-    from gateway.settings import load_settings, locate_config
+    from gateway.config.settings import load_settings, locate_config
 
     monkeypatch.chdir(tmp_path)
     for key in ("TICKET_GATEWAY_CONFIG", "TICKET_GATEWAY_DATABASE_URL", "TICKET_GATEWAY_SECRET"):

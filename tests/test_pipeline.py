@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from gateway import actions, tokens
-from gateway.app import App
-from gateway.clock import FakeClock
-from gateway.model import InboxState, TicketState
-from gateway.pipeline import process
+from gateway.core import tokens
+from gateway.core.clock import FakeClock
+from gateway.core.model import InboxState, TicketState
+from gateway.runner import process
+from gateway.runtime.app import App
+from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
 from store.models import InboxRow, OutboxRow
@@ -31,7 +32,7 @@ def _set(app: App, ticket_id: int, state: TicketState) -> None:
     with transaction(app.sessions) as s:
         t = tickets.get(s, ticket_id)
         assert t is not None
-        actions.change_state(s, t, state, app.clock.now(), actor="test", channel="cli")
+        changes.change_state(s, t, state, app.clock.now(), actor="test", channel="cli")
 
 
 def test_new_request_becomes_ticket_with_raw_kept(app: App) -> None:

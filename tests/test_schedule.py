@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.schedule import (
+from gateway.config.settings import ScheduleSettings
+from gateway.scheduling.rules import (
     PendingAction,
     SlaState,
     TicketTimes,
@@ -21,7 +22,6 @@ from gateway.schedule import (
     stale_period,
     wait_seconds,
 )
-from gateway.settings import ScheduleSettings
 
 TOKYO, BERLIN = ZoneInfo("Asia/Tokyo"), ZoneInfo("Europe/Berlin")
 

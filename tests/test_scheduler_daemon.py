@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway import daemon
-from gateway.clock import FakeClock
-from gateway.schedule import Job
-from gateway.settings import load_settings
+from gateway.config.settings import load_settings
+from gateway.core.clock import FakeClock
+from gateway.runtime import daemon
+from gateway.scheduling.rules import Job
 from store import jobs
 from store.db import transaction
 from tests.sched_helpers import CATALOG, make_app, open_ticket, outbox

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from gateway import tokens
-from gateway.app import App
-from gateway.clock import FakeClock
+from gateway.config.settings import OutboundSettings, Settings
+from gateway.core import tokens
+from gateway.core.clock import FakeClock
 from gateway.notify.sender import Sender
 from gateway.notify.transport import MaildirTransport, SmtpTransport, transport_for
-from gateway.settings import OutboundSettings, Settings
+from gateway.runtime.app import App
 from store import outbox
 from store.db import transaction
 from store.models import OutboxRow

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigError
-from gateway.settings import load_settings, parse_duration, parse_size
+from gateway.config.settings import load_settings, parse_duration, parse_size
+from gateway.core.errors import ConfigError
 
 
 def test_defaults_work_on_a_fresh_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigError
-from gateway.settings import ImapSettings, load_settings
+from gateway.config.settings import ImapSettings, load_settings
+from gateway.core.errors import ConfigError
 
 ACCOUNT = '[[imap]]\nhost = "imap.example.test"\nusername = "support@example.test"\n'
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigError
-from gateway.settings import ScheduleSettings, load_settings, parse_weekly
+from gateway.config.settings import ScheduleSettings, load_settings, parse_weekly
+from gateway.core.errors import ConfigError
 
 
 def _load(tmp_path: Path, toml: str) -> ScheduleSettings:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigError
-from gateway.settings import SmtpSettings, load_settings
+from gateway.config.settings import SmtpSettings, load_settings
+from gateway.core.errors import ConfigError
 from tests.test_smtp import self_signed
 
 

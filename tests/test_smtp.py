@@ -25,12 +25,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.app import App
-from gateway.clock import Clock
-from gateway.errors import TransientError
+from gateway.config.settings import Settings
+from gateway.core.clock import Clock
+from gateway.core.errors import TransientError
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import Delivery, InboxWriter
-from gateway.settings import Settings
+from gateway.runtime.app import App
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
 from store.sqlite_inbox import SqliteInbox

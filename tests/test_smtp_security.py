@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.app import App
-from gateway.errors import ConfigError
+from gateway.config.settings import Settings
+from gateway.core.errors import ConfigError
 from gateway.receive.smtp import Recipients, hash_password, load_users
-from gateway.settings import Settings
+from gateway.runtime.app import App
 from tests.test_smtp import listening, rows, self_signed, smtp_settings, trusting
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway import actions
-from gateway.app import App
-from gateway.catalog import Catalog, load_catalog
-from gateway.clock import FakeClock
-from gateway.model import TicketState
-from gateway.settings import CatalogSettings, Settings
+from gateway.catalog.load import load_catalog
+from gateway.catalog.model import Catalog
+from gateway.config.settings import CatalogSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.runtime.app import App
+from gateway.tickets import changes
 from store import stats, tickets
 from store.db import transaction
 from tests.helpers import deliver
@@ -53,7 +54,7 @@ def seeded(app: App, clock: FakeClock) -> Catalog:
             ticket = tickets.get(s, outcome.ticket_id)
             assert ticket is not None
             if close_after is not None:
-                actions.change_state(s, ticket, TicketState.CLOSED,
+                changes.change_state(s, ticket, TicketState.CLOSED,
                                      clock.now() + timedelta(hours=close_after),
                                      actor="test", channel="cli")
     clock.advance(start + timedelta(days=8) - clock.now())

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway import cli, health
-from gateway.app import App, build
-from gateway.clock import FakeClock, SystemClock
-from gateway.receive.imap import account_key
-from gateway.settings import HealthSettings, ImapSettings, Settings, load_settings
+from gateway.config.settings import HealthSettings, ImapSettings, Settings, load_settings
+from gateway.core.clock import FakeClock, SystemClock
+from gateway.runtime import cli
+from gateway.runtime.app import App, build
+from gateway.scheduling import health
 from store import inbox, jobs, outbox, sources
 from store.db import transaction
 from store.health import Snapshot, SourceSeen
@@ -60,7 +60,7 @@ def test_thresholds_come_from_the_health_section() -> None:
 def _seed(app: App, now: datetime) -> None:
     """A mailbox polled a minute ago, one shunted row, one pending mail, one job run."""
     with transaction(app.sessions) as s:
-        sources.advance(s, health.source_of(account_key(ACCOUNT)), uidvalidity=1, last_uid=3,
+        sources.advance(s, ACCOUNT.source, uidvalidity=1, last_uid=3,
                         now=now - timedelta(minutes=1))
         row = inbox.accept(s, mail(subject="broken"), source="smtp", now=now)
         inbox.set_disposition(s, row.inbox_id, "shunted", "ValueError: bug", now)
@@ -75,7 +75,7 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
     _seed(app, clock.now())
     settings = replace(settings, imap=(ACCOUNT,))
     report = health.check(settings, app.sessions, clock.now()).as_dict()
-    assert report["mailboxes"] == [{"account": account_key(ACCOUNT),
+    assert report["mailboxes"] == [{"account": ACCOUNT.key,
                                     "last_success_at": "2026-03-02T00:59:00+00:00",
                                     "last_error": ""}]
     assert report["inbox"]["pending"] == 1 and report["inbox"]["shunted"] == 1
@@ -86,7 +86,7 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
     assert [p["key"] for p in report["problems"]] == ["shunted"]
     clock.advance(timedelta(minutes=30))
     later = health.check(settings, app.sessions, clock.now())
-    assert [p.key for p in later.problems] == [f"mailbox:{account_key(ACCOUNT)}", "shunted",
+    assert [p.key for p in later.problems] == [f"mailbox:{ACCOUNT.key}", "shunted",
                                                "outbox"]
 
 

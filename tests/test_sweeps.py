@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from gateway import digest, scheduler
-from gateway.app import App
-from gateway.clock import FakeClock
-from gateway.model import TicketState
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
 from gateway.notify import views
-from gateway.schedule import Job
-from gateway.settings import ScheduleSettings, Settings
+from gateway.runtime.app import App
+from gateway.scheduling import digest, scheduler
+from gateway.scheduling.rules import Job
 from store import jobs, reminders
 from store.db import transaction
 from tests.helpers import show

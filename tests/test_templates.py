@@ -14,10 +14,10 @@ import pytest
 from jinja2 import UndefinedError
 from sqlalchemy import select
 
-from gateway.app import App
 from gateway.notify import compose
 from gateway.notify import views as v
 from gateway.notify.render import Renderer
+from gateway.runtime.app import App
 from store.db import transaction
 from store.models import OutboxRow
 from tests.helpers import deliver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import tokens
+from gateway.core import tokens
 from gateway.pipeline.thread import (
     ThreadEvidence,
     ThreadVia,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gateway.app import App
-from gateway.clock import FakeClock
-from gateway.errors import TransientError
-from gateway.model import InboxState
-from gateway.pipeline.runner import Runner
-from gateway.settings import Settings
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.errors import TransientError
+from gateway.core.model import InboxState
+from gateway.runner.runner import Runner
+from gateway.runtime.app import App
 from store import inbox
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.errors import InvalidTransition
-from gateway.model import CloseReason, TicketState
-from gateway.pipeline.transitions import ALLOWED, ReplyEffect, check, on_requester_reply
+from gateway.core.errors import InvalidTransition
+from gateway.core.model import CloseReason, TicketState
+from gateway.tickets.states import ALLOWED, ReplyEffect, check, on_requester_reply
 
 S = TicketState
 NOW = datetime(2026, 3, 2, tzinfo=UTC)

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from gateway import tokens
+from gateway.config.settings import Settings
+from gateway.core import tokens
 from gateway.notify import compose, views
 from gateway.notify.render import renderer
-from gateway.settings import Settings
 from store import outbox, tickets
 from store.models import Ticket
 

@@ -23,8 +23,8 @@ from jinja2 import (
     select_autoescape,
 )
 
+from gateway.core.resources import templates_dir
 from gateway.notify.views import View, context, kind_of
-from gateway.resources import templates_dir
 
 LOCALES = ("ja", "en")
 

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.clock import Clock
+from gateway.config.settings import OutboundSettings
+from gateway.core.clock import Clock
 from gateway.notify.transport import PermanentFailure, RelayDown, TemporaryFailure, Transport
-from gateway.settings import OutboundSettings
 from store import outbox, tickets
 from store.db import transaction
 from store.outbox import DueMail

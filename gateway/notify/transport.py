@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from gateway.settings import OutboundSettings
+from gateway.config.settings import OutboundSettings
 from store.outbox import DueMail
 
 

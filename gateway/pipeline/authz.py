@@ -23,7 +23,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from gateway import tokens
+from gateway.core import tokens
 
 
 @dataclass(frozen=True, slots=True)

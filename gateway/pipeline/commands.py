@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from gateway.catalog import Entry
-from gateway.model import CloseReason, TicketState
-from gateway.pipeline.params import validate
+from gateway.catalog.model import Entry
+from gateway.catalog.sheet import validate
+from gateway.core.model import CloseReason, TicketState
 
 HELP_TEXT = """\
 Write commands at the very top of your reply, one per line, before any other text:

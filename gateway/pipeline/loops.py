@@ -12,7 +12,7 @@ import enum
 import re
 from collections.abc import Callable, Collection
 
-from gateway.model import ParsedMessage
+from gateway.core.model import ParsedMessage
 
 
 class LoopVerdict(enum.StrEnum):

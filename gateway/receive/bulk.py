@@ -12,17 +12,35 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Protocol
 
-from gateway.app import App
-from gateway.errors import TransientError
-from gateway.model import ParsedMessage
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config.settings import Settings
+from gateway.core.clock import Clock
+from gateway.core.errors import TransientError
+from gateway.core.model import ParsedMessage
 from gateway.receive.files import RawInput, UnreadableInput, chunked, read_inputs
 from gateway.receive.parse_ahead import MIN_MESSAGES, ParseAhead, result_or_none
+from gateway.runner.runner import Runner
 from store import inbox
 from store.db import transaction
 from store.inbox_types import Accepted, Incoming
 from store.models import InboxRow
 from store.sqlite_inbox import SqliteInbox, sqlite_path
+
+
+class Services(Protocol):
+    """What ``ingest`` needs from the composition root (``gateway.runtime.app.App``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def runner(self) -> Runner: ...
 
 
 @dataclass(slots=True)
@@ -33,7 +51,7 @@ class IngestSummary:
     transient: bool = False  # the database failed: retry later (nothing half-written)
 
 
-def ingest(app: App, specs: Sequence[str], say: Callable[[str], None],
+def ingest(app: Services, specs: Sequence[str], say: Callable[[str], None],
            *, parse_ahead: bool = True) -> IngestSummary:
     summary = IngestSummary()
     direct = _direct_inbox(app)
@@ -86,12 +104,12 @@ def _sort(chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary,
     return mails
 
 
-def _direct_inbox(app: App) -> SqliteInbox | None:
+def _direct_inbox(app: Services) -> SqliteInbox | None:
     path = sqlite_path(app.settings.database.url)
     return SqliteInbox(path) if path else None
 
 
-def _store(app: App, direct: SqliteInbox | None, mails: list[RawInput]) -> list[Accepted]:
+def _store(app: Services, direct: SqliteInbox | None, mails: list[RawInput]) -> list[Accepted]:
     """One transaction for the chunk: its commit is the acknowledgement."""
     items = [Incoming(m.raw, "ingest", m.ref) for m in mails]
     if not items:
@@ -102,7 +120,7 @@ def _store(app: App, direct: SqliteInbox | None, mails: list[RawInput]) -> list[
         return inbox.accept_many(s, items, now=app.clock.now())
 
 
-def _process(app: App, acc: Accepted, parse: Future[ParsedMessage] | None) -> str:
+def _process(app: Services, acc: Accepted, parse: Future[ParsedMessage] | None) -> str:
     if acc.duplicate:
         with transaction(app.sessions) as s:
             row = s.get(InboxRow, acc.inbox_id)

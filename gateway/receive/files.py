@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.pipeline.sniff import looks_like_mail
+from gateway.core.sniff import looks_like_mail
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,12 +39,12 @@ from imapclient.exceptions import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.clock import Clock
-from gateway.errors import GatewayError, TransientError
-from gateway.pipeline.sniff import header_message_id
-from gateway.receive.backoff import backoff_delay
+from gateway.config.settings import ImapSettings, Settings
+from gateway.core.backoff import backoff_delay
+from gateway.core.clock import Clock
+from gateway.core.errors import GatewayError, TransientError
+from gateway.core.sniff import header_message_id
 from gateway.receive.imap_auth import load_credentials
-from gateway.settings import ImapSettings, Settings
 from store import inbox, sources
 from store.db import transaction
 
@@ -74,11 +74,6 @@ class PollerStatus:
     last_problem: str = ""
 
 
-def account_key(account: ImapSettings) -> str:
-    """Names a folder of a mailbox in bookmarks, inbox ``source_ref`` and log lines."""
-    return f"{account.username}@{account.host}:{account.port}/{account.folder}"
-
-
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     """Verifying, always: ``ca_file`` replaces the system CAs, nothing turns checks off."""
     return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
@@ -97,9 +92,9 @@ class ImapPoller:
     ) -> None:
         self.account, self.settings, self.sessions, self.clock = account, settings, sessions, clock
         self.on_stored = on_stored
-        self.key = account_key(account)
+        self.key = account.key
         self.status = PollerStatus()
-        self._source = f"imap:{self.key}"
+        self._source = account.source
         self._idle_renew = idle_renew
         self._client: IMAPClient | None = None
 

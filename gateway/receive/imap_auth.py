@@ -14,8 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.errors import GatewayError
-from gateway.settings import ImapSettings
+from gateway.config.settings import ImapSettings
+from gateway.core.errors import GatewayError
 
 TOKEN_COMMAND_TIMEOUT = 60.0  # seconds; a helper that refreshes a token may go online
 

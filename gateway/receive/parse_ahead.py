@@ -13,8 +13,8 @@ import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 
-from gateway.model import ParsedMessage
-from gateway.pipeline.parse import parse_message
+from gateway.core.model import ParsedMessage
+from gateway.pipeline.parse.message import parse_message
 
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
 

@@ -29,9 +29,9 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from gateway.errors import ConfigError, TransientError
+from gateway.config.settings import Settings, SmtpSettings
+from gateway.core.errors import ConfigError, TransientError
 from gateway.receive.writer import Delivery, InboxWriter, Stored
-from gateway.settings import Settings, SmtpSettings
 
 log = logging.getLogger("gateway.receive.smtp")
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.clock import Clock
-from gateway.errors import TransientError
+from gateway.core.clock import Clock
+from gateway.core.errors import TransientError
 from store import inbox
 from store.db import transaction
 from store.sqlite_inbox import SqliteInbox

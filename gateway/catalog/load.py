@@ -1,0 +1,89 @@
+"""Load and validate the catalog YAML, and keep it current across SIGHUP.
+
+An operator fixing a catalog needs *every* problem with the line it is on, not
+the first exception: :mod:`gateway.catalog.reader` collects them all and
+:func:`load_catalog` raises one :class:`CatalogError` carrying the list.
+
+Members are checked only when ``[[members]]`` is configured: the built-in
+defaults have no members, and the packaged example must still load there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gateway.catalog.model import Catalog
+from gateway.catalog.reader import read
+from gateway.config.settings import Member, Settings
+from gateway.core.errors import CatalogError, Problem
+
+log = logging.getLogger("gateway.catalog")
+
+def catalog_path(settings: Settings) -> Path:
+    """The configured catalog, else the example shipped inside the package."""
+    if settings.catalog.path is not None:
+        return settings.catalog.path
+    return Path(__file__).resolve().parent / "examples" / "catalog.yaml"
+
+
+def load_catalog(path: Path, members: Sequence[Member] = ()) -> Catalog:
+    """Read and validate ``path``; raises :class:`CatalogError` with every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(str(path), [Problem(0, f"cannot read: {exc}")]) from None
+    return parse_catalog(text, members, source=str(path))
+
+
+def check_catalog(path: Path, members: Sequence[Member] = ()) -> list[Problem]:
+    """Every problem in ``path`` with its line; empty when the catalog is fine."""
+    try:
+        load_catalog(path, members)
+    except CatalogError as exc:
+        return list(exc.problems)
+    return []
+
+
+def parse_catalog(text: str, members: Sequence[Member] = (), *, source: str = "") -> Catalog:
+    entries, problems = read(text, members)
+    if problems:
+        raise CatalogError(source, sorted(problems, key=lambda p: p.line))
+    return Catalog(tuple(entries), source)
+
+
+class CatalogHolder:
+    """The catalog in use; :meth:`reload` swaps it only for a valid new one.
+
+    The daemon calls ``reload`` on SIGHUP. A broken edit must not take the
+    gateway down or leave it unclassified, so the old catalog stays and the log
+    says exactly why the new one was refused.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        members: Sequence[Member] = (),
+        loader: Callable[[Path, Sequence[Member]], Catalog] = load_catalog,
+    ) -> None:
+        self.path, self._members, self._loader = path, tuple(members), loader
+        self._current = loader(path, self._members)  # at start a bad catalog is fatal
+
+    @property
+    def current(self) -> Catalog:
+        return self._current
+
+    def reload(self) -> bool:
+        try:
+            new = self._loader(self.path, self._members)
+        except CatalogError as exc:
+            log.error("catalog reload refused: %s has %d problem(s); keeping the catalog "
+                      "in use (%d entries)", self.path, len(exc.problems),
+                      len(self._current.entries))
+            for p in exc.problems:
+                log.error("  %s:%d: %s", self.path, p.line, p.message)
+            return False
+        self._current = new
+        log.info("catalog reloaded from %s: %d entries", self.path, len(new.entries))
+        return True

@@ -1,0 +1,112 @@
+"""Which catalog entry a new request belongs to, with the evidence.
+
+Scoring, so that anyone reading the ``category`` event can redo it by hand:
+
+* Subject and ``new_text`` (the body without quoted history and signature,
+  already cut by the parser) are normalised with NFKC and case folding.
+* Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
+  accepted: ``printer`` matches "printers"); CJK keywords match as substrings;
+  ``regex`` keywords are searched in the normalised text.
+* Each keyword counts at most once per place: ``weight × SUBJECT_WEIGHT`` for a
+  hit in the subject plus ``weight × BODY_WEIGHT`` for a hit in the body.
+  Repeating a word ten times does not make a request ten times more urgent.
+* A **negative keyword vetoes** its entry: one hit anywhere and the entry
+  cannot win, whatever its score. Subtracting was rejected because the result
+  depends on how many positive words happen to appear, which nobody can predict
+  when writing the catalog; a veto is easy to reason about.
+* The highest score wins; ties go to the entry listed first. No positive score
+  means the fallback entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from gateway.catalog.model import Catalog, Entry, Keyword
+from gateway.core.text import LATIN_WORD, for_matching
+
+SUBJECT_WEIGHT = 3.0
+BODY_WEIGHT = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    keyword: str  # as written in the catalog
+    where: str  # subject | body
+    weight: float  # the keyword's own weight
+    points: float  # what it added to the score
+
+    def as_dict(self) -> dict[str, object]:
+        return {"keyword": self.keyword, "where": self.where, "weight": self.weight,
+                "points": self.points}
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    entry_id: str
+    score: float
+    matched: tuple[Hit, ...]
+    fallback: bool
+    vetoed: tuple[tuple[str, str], ...] = ()  # (entry id, negative keyword) that hit
+    scores: tuple[tuple[str, float], ...] = ()  # every entry that scored, best first
+
+    def as_detail(self) -> dict[str, object]:
+        """The plain-data explanation stored on the ``category`` event."""
+        return {
+            "entry": self.entry_id,
+            "score": self.score,
+            "fallback": self.fallback,
+            "matched": [h.as_dict() for h in self.matched],
+            "vetoed": [{"entry": e, "keyword": k} for e, k in self.vetoed],
+            "scores": [{"entry": e, "score": s} for e, s in self.scores],
+        }
+
+
+def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
+    places = (("subject", for_matching(subject), SUBJECT_WEIGHT),
+              ("body", for_matching(new_text), BODY_WEIGHT))
+    best: tuple[float, Entry, tuple[Hit, ...]] | None = None
+    vetoed: list[tuple[str, str]] = []
+    scores: list[tuple[str, float]] = []
+    for entry in catalog.entries:
+        if entry.fallback:
+            continue
+        hits = tuple(h for kw in entry.keywords for h in _hits(kw, places))
+        score = sum(h.points for h in hits)
+        if score <= 0:
+            continue
+        veto = next((kw for kw in entry.negative if any(_found(kw, t) for _, t, _ in places)),
+                    None)
+        if veto is not None:  # only entries that scored: the explanation stays short
+            vetoed.append((entry.id, veto.source))
+            continue
+        scores.append((entry.id, score))
+        if best is None or score > best[0]:  # strictly greater: ties keep catalog order
+            best = (score, entry, hits)
+    ranked = tuple(sorted(scores, key=lambda s: -s[1]))
+    if best is None:
+        return Classification(catalog.fallback.id, 0.0, (), True, tuple(vetoed), ranked)
+    return Classification(best[1].id, best[0], best[2], False, tuple(vetoed), ranked)
+
+
+def _hits(kw: Keyword, places: tuple[tuple[str, str, float], ...]) -> list[Hit]:
+    return [Hit(kw.source, where, kw.weight, kw.weight * factor)
+            for where, text, factor in places if _found(kw, text)]
+
+
+def _found(kw: Keyword, text: str) -> bool:
+    if kw.regex is not None:
+        return kw.regex.search(text) is not None
+    if not kw.text:
+        return False
+    if kw.text not in text:  # cheap, and most keywords are absent from most mail
+        return False
+    return kw.cjk or _word_pattern(kw.text).search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def _word_pattern(term: str) -> re.Pattern[str]:
+    plural = "(?:e?s)?" if term[-1].isalpha() else ""
+    return re.compile(f"(?<![{LATIN_WORD}]){re.escape(term)}{plural}(?![{LATIN_WORD}])")

@@ -1,0 +1,320 @@
+"""Catalog YAML → entries, collecting every problem with its line.
+
+The file is read with ``yaml.compose`` (nodes, not Python objects) because
+every node keeps its position; constructing Python objects first would lose
+the line numbers ``catalog check`` must print. Nothing here raises on a bad
+catalog: problems are collected and handed back together.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import yaml
+
+from gateway.catalog.model import FIELD_TYPES, LOCALES, Entry, Field, Keyword
+from gateway.config.settings import Member, parse_duration
+from gateway.core.errors import ConfigError, Problem
+from gateway.core.text import for_matching, is_cjk
+
+_ENTRY_KEYS = frozenset({
+    "id", "name", "keywords", "negative", "assignee", "manager", "sla", "stale_after",
+    "auto_close_after", "fields", "fallback",
+})
+_FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
+_KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def read(text: str, members: Sequence[Member] = ()) -> tuple[list[Entry], list[Problem]]:
+    """Entries and every problem; members are checked only when some are configured."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        return [], [Problem(line, f"not valid YAML: {exc.problem}")]
+    except yaml.YAMLError as exc:
+        return [], [Problem(0, f"not valid YAML: {exc}")]
+    reader = _Reader(members)
+    entries = reader.catalog(root)
+    return entries, reader.problems
+
+
+@dataclass
+class _Reader:
+    """Walks the composed node tree, building entries and collecting problems."""
+
+    members: Sequence[Member]
+    problems: list[Problem] = field(default_factory=list)
+
+    def bad(self, node: Any, message: str) -> None:
+        self.problems.append(Problem(node.start_mark.line + 1, message))
+
+    def catalog(self, root: Any) -> list[Entry]:
+        if root is None:
+            self.problems.append(Problem(1, "the catalog is empty: it needs an 'entries' list"))
+            return []
+        top = self.mapping(root, "the catalog")
+        entries_node = top.get("entries")
+        if entries_node is None or not isinstance(entries_node[1], yaml.SequenceNode):
+            self.bad(root, "the catalog needs an 'entries' list")
+            return []
+        for key_node, _ in top.values():
+            if key_node.value != "entries":
+                self.bad(key_node, f"unknown key {key_node.value!r}")
+        entries = [e for n in entries_node[1].value if (e := self.entry(n)) is not None]
+        self.whole(entries_node[0], entries_node[1].value, entries)
+        return entries
+
+    def whole(self, key: Any, nodes: list[Any], entries: list[Entry]) -> None:
+        """Rules across entries: unique ids, exactly one fallback."""
+        self.unique_ids(nodes)
+        if not any(e.fallback for e in entries):
+            self.bad(key, "no fallback entry: mark exactly one entry (usually 'other') "
+                          "with 'fallback: true'")
+        first: str | None = None
+        for node in nodes:
+            flag = self.mapping(node, "", quiet=True).get("fallback")
+            if flag is None or _scalar(flag[1]) is not True:
+                continue
+            if first is not None:
+                self.bad(flag[1], f"a second fallback entry (the first is {first!r})")
+            first = first or _id(node) or "?"
+
+    def unique_ids(self, nodes: list[Any]) -> None:
+        seen: dict[str, int] = {}
+        for node in nodes:
+            pair = self.mapping(node, "", quiet=True).get("id")
+            if pair is None or not isinstance(pair[1], yaml.ScalarNode):
+                continue
+            value, line = str(pair[1].value), pair[1].start_mark.line + 1
+            if value in seen:
+                self.bad(pair[1], f"duplicate id {value!r} (first at line {seen[value]})")
+            seen.setdefault(value, line)
+
+    def mapping(self, node: Any, what: str, *, quiet: bool = False) -> dict[str, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            if not quiet:
+                self.bad(node, f"{what} must be a mapping")
+            return {}
+        out: dict[str, Any] = {}
+        for k, v in node.value:
+            if not quiet and k.value in out:
+                self.bad(k, f"duplicate key {k.value!r}")
+            out[str(k.value)] = (k, v)
+        return out
+
+    def entry(self, node: Any) -> Entry | None:
+        m = self.mapping(node, "an entry")
+        if not m:
+            return None
+        for key_node, _ in m.values():
+            if key_node.value not in _ENTRY_KEYS:
+                self.bad(key_node, f"unknown key {key_node.value!r} in an entry")
+        entry_id = self.entry_id(node, m)
+        fallback = "fallback" in m and self.boolean(m["fallback"][1], "fallback")
+        manager = self.member_ref(m["manager"][1], manager=True) if "manager" in m else None
+        if fallback and manager is None:
+            self.bad(node, f"the fallback entry {entry_id!r} must name a 'manager'")
+        sla = self.mapping(m["sla"][1], "sla") if "sla" in m else {}
+        for k, _ in sla.values():
+            if k.value not in ("first_response", "resolve"):
+                self.bad(k, f"unknown key {k.value!r} in sla (first_response, resolve)")
+        return Entry(
+            id=entry_id,
+            names=self.names(m.get("name"), node, "name"),
+            keywords=self.keywords(m.get("keywords")),
+            negative=self.keywords(m.get("negative")),
+            assignees=self.assignees(m.get("assignee")),
+            manager=manager,
+            first_response=self.duration(sla.get("first_response")),
+            resolve=self.duration(sla.get("resolve")),
+            stale_after=self.duration(m.get("stale_after")),
+            auto_close_after=self.duration(m.get("auto_close_after")),
+            fields=self.fields(m.get("fields")),
+            fallback=fallback,
+        )
+
+    def entry_id(self, node: Any, m: dict[str, Any]) -> str:
+        if "id" not in m:
+            self.bad(node, "an entry needs an 'id'")
+            return "?"
+        value = str(_scalar(m["id"][1]))
+        if not _ID.fullmatch(value):
+            self.bad(m["id"][1], f"id {value!r}: use lower-case letters, digits, '-' or '_'")
+        return value
+
+    def names(self, pair: Any, owner: Any, what: str) -> dict[str, str]:
+        if pair is None:
+            self.bad(owner, f"needs a '{what}' (a string, or one per locale: ja, en)")
+            return {}
+        node = pair[1]
+        if isinstance(node, yaml.ScalarNode):
+            return dict.fromkeys(LOCALES, str(node.value))
+        out: dict[str, str] = {}
+        for loc, (k, v) in self.mapping(node, what).items():
+            if loc not in LOCALES:
+                self.bad(k, f"unknown locale {loc!r} in {what} (ja, en)")
+            out[loc] = str(_scalar(v))
+        return out
+
+    def keywords(self, pair: Any) -> tuple[Keyword, ...]:
+        if pair is None:
+            return ()
+        if not isinstance(pair[1], yaml.SequenceNode):
+            self.bad(pair[1], "keywords must be a list")
+            return ()
+        return tuple(k for n in pair[1].value if (k := self.keyword(n)) is not None)
+
+    def keyword(self, node: Any) -> Keyword | None:
+        if isinstance(node, yaml.ScalarNode):
+            return _term(str(node.value), 1.0)
+        m = self.mapping(node, "a keyword")
+        for k, _ in m.values():
+            if k.value not in _KEYWORD_KEYS:
+                self.bad(k, f"unknown key {k.value!r} in a keyword (term, regex, weight)")
+        weight = self.weight(m.get("weight"))
+        if ("term" in m) == ("regex" in m):
+            self.bad(node, "a keyword needs exactly one of 'term' and 'regex'")
+            return None
+        if "term" in m:
+            return _term(str(m["term"][1].value), weight)
+        pattern = str(m["regex"][1].value)
+        try:
+            # NFKC but no case folding: folding would turn \S, \W, \D, \B into their opposites
+            compiled = re.compile(unicodedata.normalize("NFKC", pattern), re.IGNORECASE)
+        except re.error as exc:
+            self.bad(m["regex"][1], f"bad regular expression {pattern!r}: {exc}")
+            return None
+        return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
+
+    def weight(self, pair: Any) -> float:
+        if pair is None:
+            return 1.0
+        value = _scalar(pair[1])
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            self.bad(pair[1], f"weight must be a number above 0, not {pair[1].value!r}")
+            return 1.0
+        return float(value)
+
+    def assignees(self, pair: Any) -> tuple[str, ...]:
+        if pair is None:
+            return ()
+        nodes = pair[1].value if isinstance(pair[1], yaml.SequenceNode) else [pair[1]]
+        found = (self.member_ref(n) for n in nodes)
+        return tuple(e for e in found if e)
+
+    def member_ref(self, node: Any, *, manager: bool = False) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or "@" not in str(node.value):
+            self.bad(node, f"expected a member's e-mail address, not {node.value!r}")
+            return None
+        email = str(node.value).strip().lower()
+        if self.members:
+            member = next((m for m in self.members if m.email == email), None)
+            if member is None:
+                self.bad(node, f"unknown member {email!r} (not in [[members]])")
+            elif manager and member.role != "manager":
+                self.bad(node, f"{email!r} is not a manager (role = {member.role!r})")
+        return email
+
+    def duration(self, pair: Any) -> timedelta | None:
+        if pair is None:
+            return None
+        try:
+            return parse_duration(_scalar(pair[1]))
+        except ConfigError as exc:
+            self.bad(pair[1], f"{pair[0].value}: {exc.problem}")
+            return None
+
+    def boolean(self, node: Any, what: str) -> bool:
+        value = _scalar(node)
+        if not isinstance(value, bool):
+            self.bad(node, f"{what} must be true or false, not {node.value!r}")
+            return False
+        return value
+
+    def fields(self, pair: Any) -> tuple[Field, ...]:
+        if pair is None:
+            return ()
+        if not isinstance(pair[1], yaml.SequenceNode):
+            self.bad(pair[1], "fields must be a list")
+            return ()
+        out: list[Field] = []
+        for node in pair[1].value:
+            f = self.field(node)
+            if f is not None and any(o.name == f.name for o in out):
+                self.bad(node, f"duplicate field {f.name!r}")
+            elif f is not None:
+                out.append(f)
+        return tuple(out)
+
+    def field(self, node: Any) -> Field | None:
+        m = self.mapping(node, "a field")
+        if not m:
+            return None
+        for k, _ in m.values():
+            if k.value not in _FIELD_KEYS:
+                self.bad(k, f"unknown key {k.value!r} in a field")
+        if "name" not in m:
+            self.bad(node, "a field needs a 'name'")
+            return None
+        name = str(_scalar(m["name"][1]))
+        ftype = str(_scalar(m["type"][1])) if "type" in m else "text"
+        if ftype not in FIELD_TYPES:
+            self.bad(m["type"][1], f"unknown field type {ftype!r} ({', '.join(FIELD_TYPES)})")
+        choices = self.choices(m.get("choices"))
+        if ftype == "choice" and not choices:
+            self.bad(node, f"field {name!r} of type choice needs a 'choices' list")
+        labels = self.names(m["label"], node, "label") if "label" in m else {}
+        required = "required" in m and self.boolean(m["required"][1], "required")
+        example = str(_scalar(m["example"][1])) if "example" in m else ""
+        return Field(name, labels, ftype, choices, required, example)
+
+    def choices(self, pair: Any) -> tuple[str, ...]:
+        if pair is None:
+            return ()
+        if not isinstance(pair[1], yaml.SequenceNode):
+            self.bad(pair[1], "choices must be a list")
+            return ()
+        return tuple(str(n.value) for n in pair[1].value if isinstance(n, yaml.ScalarNode))
+
+
+def _term(source: str, weight: float) -> Keyword:
+    text = for_matching(source).strip()
+    return Keyword(source=source, text=text, weight=weight, cjk=is_cjk(text))
+
+
+def _id(node: Any) -> str | None:
+    for k, v in node.value if isinstance(node, yaml.MappingNode) else ():
+        if k.value == "id":
+            return str(v.value)
+    return None
+
+
+_BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _scalar(node: Any) -> Any:
+    """A scalar node's value, typed the way YAML's core schema would type it."""
+    if not isinstance(node, yaml.ScalarNode):
+        return node.value
+    tag, value = node.tag, str(node.value)
+    if tag.endswith(":bool"):
+        return _BOOL.get(value.lower(), value)
+    if tag.endswith(":int"):
+        try:
+            return int(value.replace("_", ""), 0)
+        except ValueError:
+            return value
+    if tag.endswith(":float"):
+        try:
+            return float(value.replace("_", ""))
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,167 @@
+"""Parameter sheets: typed field values out of a request's own text.
+
+Two forms are read from ``new_text`` (never from quoted history, so a reply
+does not re-submit the values of the mail it quotes):
+
+* ``key: value`` lines, with the full-width colon ``：`` too, optionally after
+  a bullet (``-``, ``・``, ``*``);
+* a fenced block (```` ```yaml ```` … ```` ``` ````) holding a YAML mapping.
+
+A key counts only when it names a field of the entry — its name or its label
+in any locale, compared after NFKC + case folding — so ordinary prose such as
+"Note: …" is left alone. Values are checked by type; the ones that fail are
+returned with a reason instead of being stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import yaml
+
+from gateway.catalog.model import Entry, Field
+from gateway.core.text import normalise
+
+_LINE = re.compile(r"^\s*(?:[-*・●•]\s*)?([^:：\n]{1,60}?)\s*[:：]\s*(.+?)\s*$")
+_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:ya?ml)?[ \t]*\n(.*?)^[ \t]*```[ \t]*$",
+                    re.MULTILINE | re.DOTALL | re.IGNORECASE)
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+_DATES = (
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    field: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    values: dict[str, str]  # field name → canonical value (ISO date, plain number, …)
+    rejected: tuple[Rejected, ...]
+
+
+def parse_sheet(entry: Entry, new_text: str) -> Sheet:
+    """The entry's fields found in ``new_text``; later mentions override earlier ones."""
+    keys = _key_index(entry)
+    values: dict[str, str] = {}
+    rejected: list[Rejected] = []
+    for raw_key, raw_value in _pairs(new_text):
+        f = keys.get(_key(raw_key))
+        if f is None:
+            continue
+        value, problem = validate(f, raw_value)
+        if problem is not None:
+            rejected.append(Rejected(f.name, raw_value, problem))
+            values.pop(f.name, None)
+        else:
+            values[f.name] = value
+    kept = tuple(r for r in rejected if r.field not in values)
+    return Sheet(values, kept)
+
+
+def missing_required(entry: Entry, values: dict[str, str], locale: str) -> list[tuple[str, str]]:
+    """Required fields without a value, as ``(name, label in locale)``, in catalog order."""
+    return [(f.name, f.label(locale)) for f in entry.fields
+            if f.required and not values.get(f.name)]
+
+
+_TYPE_EXAMPLES = {"date": "2026-04-01", "email": "name@example.com", "number": "1"}
+
+
+def example_for(f: Field) -> str:
+    """What to show after the label in the "missing fields" mail: the catalog's own
+    example, else the choices, else a value of the right type (so the answer parses)."""
+    if f.example:
+        return f.example
+    if f.choices:
+        return " / ".join(f.choices)
+    return _TYPE_EXAMPLES.get(f.type, "")
+
+
+def validate(f: Field, raw: str) -> tuple[str, str | None]:
+    """``(canonical value, None)`` or ``("", reason)``."""
+    text = normalise(raw).strip() if f.type != "text" else raw.strip()
+    if not text:
+        return "", "empty"
+    if f.type == "date":
+        parsed = _date(text)
+        return (parsed, None) if parsed else ("", "not a date (use 2026-03-02 or 2026年3月2日)")
+    if f.type == "email":
+        return (text, None) if _EMAIL.fullmatch(text) else ("", "not an e-mail address")
+    if f.type == "number":
+        return _number(text)
+    if f.type == "choice":
+        match = next((c for c in f.choices if normalise(c) == text), None)
+        return (match, None) if match else ("", f"not one of {', '.join(f.choices)}")
+    return text, None
+
+
+def _date(text: str) -> str | None:
+    for pattern in _DATES:
+        m = pattern.fullmatch(text)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+            except ValueError:
+                return None
+    return None
+
+
+def _number(text: str) -> tuple[str, str | None]:
+    cleaned = text.replace(",", "").replace(" ", "")
+    cleaned = re.sub(r"(個|台|本|枚|件|pcs?)$", "", cleaned)
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return "", "not a number"
+    if not number.is_finite():
+        return "", "not a number"
+    if number == number.to_integral_value():
+        return str(int(number)), None
+    return format(number.normalize(), "f"), None
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """(key, value) from the YAML blocks first, then from the lines outside them."""
+    out: list[tuple[str, str]] = []
+    for block in _FENCE.finditer(text):
+        out.extend(_yaml_pairs(block.group(1)))
+    outside = _FENCE.sub("", text)
+    for line in outside.splitlines():
+        m = _LINE.match(line)
+        if m and "//" not in m.group(1):  # not a URL's scheme
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+def _yaml_pairs(block: str) -> list[tuple[str, str]]:
+    try:
+        # BaseLoader: every value stays a string, so "2026-03-02" or "007" arrive as written
+        data = yaml.load(block, Loader=yaml.BaseLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    return [(str(k), str(v)) for k, v in data.items() if isinstance(v, str)]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "", normalise(text))
+
+
+def _key_index(entry: Entry) -> dict[str, Field]:
+    index: dict[str, Field] = {}
+    for f in entry.fields:
+        for key in (f.name, *f.labels.values()):
+            index.setdefault(_key(key), f)
+    return index

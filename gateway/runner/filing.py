@@ -1,0 +1,128 @@
+"""A new ticket's catalog entry, assignee and parameter sheet, written as rows.
+
+The decisions are the pure functions of ``classify``, ``params`` and
+``gateway.assign``; this module only feeds them facts from the store and
+writes the answers inside the caller's transaction (it never commits). Every
+decision is an event, so ``tickets show`` explains why a ticket landed where
+it did. Sending the "missing fields" mail is the caller's job: it gets the
+list here and writes an outbox row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.catalog.assign import Assignment, choose_assignee
+from gateway.catalog.match import Classification, classify
+from gateway.catalog.model import Catalog, Entry
+from gateway.catalog.sheet import Rejected, Sheet, missing_required, parse_sheet
+from gateway.config.settings import Settings
+from gateway.core.model import ParsedMessage
+from store import fields, tickets
+from store.models import Ticket
+
+ACTOR = "gateway"
+CHANNEL = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class CategorizeResult:
+    entry_id: str
+    assignee: str | None
+    classification: Classification
+    stored: dict[str, str]  # field name → value written now
+    rejected: tuple[Rejected, ...]
+    missing: list[tuple[str, str]]  # (field name, label in the ticket's locale)
+    locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class FillResult:
+    stored: dict[str, str]
+    rejected: tuple[Rejected, ...]
+    missing: list[tuple[str, str]]  # still missing after this reply
+
+
+def categorize_new_ticket(
+    session: Session,
+    ticket: Ticket,
+    msg: ParsedMessage,
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+) -> CategorizeResult:
+    """Classify, assign and read the sheet of a just-opened ticket (already flushed)."""
+    result = classify(catalog, msg.subject, msg.new_text)
+    entry = catalog.entry(result.entry_id) or catalog.fallback
+    assignment = _assignment(session, catalog, entry)
+    ticket.catalog = entry.id
+    ticket.assignee = assignment.assignee
+    tickets.add_event(session, ticket, at=now, actor=ACTOR, channel=CHANNEL, kind="category",
+                      new=entry.id, detail=result.as_detail())
+    if assignment.assignee is not None:
+        tickets.add_event(session, ticket, at=now, actor=ACTOR, channel=CHANNEL, kind="assign",
+                          new=assignment.assignee, detail={"rule": assignment.rule,
+                                                           "entry": entry.id})
+    sheet = parse_sheet(entry, msg.new_text)
+    _store(session, ticket, sheet, {}, now, source="request", actor=ticket.requester,
+           channel="email")
+    locale = ticket.locale or settings.gateway.locale
+    return CategorizeResult(entry.id, assignment.assignee, result, dict(sheet.values),
+                            sheet.rejected, missing_required(entry, sheet.values, locale),
+                            locale)
+
+
+def fill_fields_from_reply(
+    session: Session,
+    ticket: Ticket,
+    msg: ParsedMessage,
+    catalog: Catalog,
+    now: datetime,
+    *,
+    locale: str | None = None,
+) -> FillResult:
+    """Store the values a reply gives (new or corrected); report what is still missing."""
+    entry = catalog.entry(ticket.catalog)
+    if entry is None or not entry.fields:  # entry removed from the catalog since
+        return FillResult({}, (), [])
+    existing = fields.field_values(session, ticket.id)
+    sheet = parse_sheet(entry, msg.new_text)
+    changed = {k: v for k, v in sheet.values.items() if existing.get(k) != v}
+    actor = msg.from_.email if msg.from_ else ticket.requester  # the values are theirs
+    _store(session, ticket, Sheet(changed, sheet.rejected), existing, now, source="reply",
+           actor=actor, channel="email")
+    merged = {**existing, **changed}
+    missing = missing_required(entry, merged, locale or ticket.locale or "en")
+    return FillResult(changed, sheet.rejected, missing)
+
+
+def _assignment(session: Session, catalog: Catalog, entry: Entry) -> Assignment:
+    counts = (fields.assignee_counts(session, entry.id, entry.assignees)
+              if len(entry.assignees) > 1 else {})
+    return choose_assignee(catalog, entry, counts)
+
+
+def _store(
+    session: Session,
+    ticket: Ticket,
+    sheet: Sheet,
+    existing: dict[str, str],
+    now: datetime,
+    *,
+    source: str,
+    actor: str,
+    channel: str,
+) -> None:
+    for name, value in sheet.values.items():
+        fields.set_field(session, ticket.id, name, value, exists=name in existing)
+        tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="field",
+                          old=existing.get(name), new=value,
+                          detail={"name": name, "source": source})
+    for r in sheet.rejected:
+        tickets.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                          kind="field-rejected", new=None,
+                          detail={"name": r.field, "value": r.value, "reason": r.reason,
+                                  "source": source})

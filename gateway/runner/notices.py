@@ -1,0 +1,112 @@
+"""Which automatic mails a processed message causes, queued in its transaction.
+
+A new ticket opened by a person gets an acknowledgement and, when its catalog
+entry's required fields are missing, one mail asking for exactly those; its
+assignee gets a new-ticket notice. The brakes come first:
+:func:`gateway.pipeline.loops.may_auto_answer` (auto-replies, bounces, lists,
+daemons, ourselves), the per-recipient hourly limit, and the message's age (an
+imported archive must not answer years-old requests). A mail we decide not to
+send is an event on the ticket, so "why did the customer get no answer?" has
+an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from gateway.config.settings import Settings
+from gateway.core.model import ParsedMessage
+from gateway.notify import views
+from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
+from gateway.pipeline import loops
+from gateway.runner.arrival import Arrival
+from store import outbox, tickets
+from store.models import Ticket
+
+RATE_WINDOW = timedelta(hours=1)
+ANSWER_WITHIN = timedelta(days=2)  # older requests (an archive being imported) get no mail
+
+# The kinds that answer somebody's message; these count against the hourly limit.
+AUTO_ANSWERS = frozenset({"acknowledgement", "missing_fields", "status_change",
+                          "command_result", "command_refused"})
+
+
+def acknowledge_new_ticket(a: Arrival, ticket: Ticket) -> bool:
+    """Queue the acknowledgement unless a loop rule or the rate limit forbids it."""
+    if not _may_answer(a, ticket, "acknowledgement"):
+        return False
+    view = views.Acknowledgement(
+        team=team(a.settings),
+        recipient=views.Person(ticket.requester, ticket.requester_name),
+        ticket=ticket_ref(ticket, a.settings, a.now),
+    )
+    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"ack:{ticket.id}",
+                             now=a.now, in_reply_to=a.answer_to) is not None
+
+
+def ask_for_missing_fields(
+    a: Arrival, ticket: Ticket, missing: Sequence[views.FieldRequest]
+) -> bool:
+    """One mail per ticket listing exactly the required fields the request left out."""
+    if not missing or not _may_answer(a, ticket, "missing_fields"):
+        return False
+    view = views.MissingFields(
+        team=team(a.settings),
+        recipient=views.Person(ticket.requester, ticket.requester_name),
+        ticket=ticket_ref(ticket, a.settings, a.now),
+        missing=tuple(missing),
+    )
+    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"fields:{ticket.id}",
+                             now=a.now, in_reply_to=a.answer_to) is not None
+
+
+def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
+    """The new-ticket notice to its assignee, a member (so no loop rules apply)."""
+    member = a.settings.member(ticket.assignee or "")
+    if member is None or _too_old(a.msg, a.now):
+        return False
+    view = views.NewTicket(
+        team=team(a.settings),
+        recipient=views.Person(member.email, member.name),
+        ticket=ticket_ref(ticket, a.settings, a.now),
+        excerpt=_excerpt(a.msg.new_text or a.msg.text),
+    )
+    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"new:{ticket.id}",
+                             now=a.now, in_reply_to=a.answer_to,
+                             locale=member.locale or a.settings.gateway.locale) is not None
+
+
+def under_rate_limit(
+    session: Session, email: str, settings: Settings, now: datetime,
+    kinds: Collection[str] = AUTO_ANSWERS,
+) -> tuple[bool, int]:
+    """The per-recipient hourly brake shared by every automatic answer; (ok, sent)."""
+    recent = outbox.count_recent(session, email, kinds, now - RATE_WINDOW)
+    return loops.within_rate_limit(recent, settings.gateway.auto_reply_limit), recent
+
+
+def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
+    allowed, why = loops.may_auto_answer(a.msg, a.verdict, a.settings.own_addresses,
+                                         a.row.envelope_from)
+    if allowed and _too_old(a.msg, a.now):
+        allowed, why = False, f"the message is dated {a.msg.date:%Y-%m-%d}, too old to answer"
+    if allowed:
+        allowed, recent = under_rate_limit(a.session, ticket.requester, a.settings, a.now)
+        why = "" if allowed else (f"rate limit: {recent} automatic mails to "
+                                  f"{ticket.requester} in the last hour")
+    if not allowed:
+        tickets.add_event(a.session, ticket, at=a.now, actor="gateway", channel="system",
+                          kind="no-auto-answer", detail={"reason": why, "mail": kind})
+    return allowed
+
+
+def _too_old(msg: ParsedMessage, now: datetime) -> bool:
+    return msg.date is not None and now - msg.date > ANSWER_WITHIN
+
+
+def _excerpt(text: str, limit: int = 1200) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"

@@ -1,0 +1,321 @@
+"""``ticket-gateway run``: the listener, the inbox writer and the background loops.
+
+Threads, not processes: the SMTP listener has its own event loop thread, the
+inbox writer commits in its own thread, and every background loop (the
+pipeline runner, the outbox sender, the scheduler of reminders, digests and
+health alerts, one IMAP poller per account, since imapclient blocks) is a
+supervised :class:`Worker` with ``run(stop)``: a loop that crashes is logged and
+started again with a capped, doubling backoff, and a failing account never
+stops the others. On PostgreSQL each poller first takes its mailbox's advisory
+lock (:mod:`gateway.receive.mailbox_lock`), so several instances share the work.
+
+Under systemd (``Type=notify``) the daemon says READY=1 once the listener is
+bound, pings the watchdog only while every part is alive, and says STOPPING=1
+on the way out (:mod:`gateway.sdnotify`). The main thread only waits for
+SIGTERM/SIGINT and then stops the parts in the order that loses nothing: first
+the listener (so no new mail comes in and every ``250`` still waits for its
+commit), then the writer (so what it holds is committed), then the workers (an
+unprocessed row stays pending and is picked up at the next start).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from gateway.config.settings import Settings
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.errors import ConfigError, TransientError
+from gateway.notify.sender import Sender
+from gateway.notify.transport import transport_for
+from gateway.receive import mailbox_lock, pipe
+from gateway.receive.imap import ImapPoller
+from gateway.receive.smtp import SmtpListener
+from gateway.receive.writer import InboxWriter
+from gateway.runtime import sdnotify
+from gateway.runtime.app import App, build
+from gateway.scheduling import scheduler
+from store.sqlite_inbox import SqliteInbox, sqlite_path
+
+log = logging.getLogger("gateway.daemon")
+
+STOP_BOUND = 10.0  # seconds from SIGTERM to exit, whatever the sessions do
+SESSION_GRACE = 7.0  # of which sessions in flight get this long to finish
+POLL_INTERVAL = 2.0  # the runner looks for due rows (retries, piped rows) at least this often
+SEND_INTERVAL = 5.0  # the sender looks for due outbox rows (retries) at least this often
+RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
+MAX_BACKOFF = 60.0
+
+
+RESTART_INITIAL = 1.0  # seconds before a crashed worker is started again, doubled per crash
+RESTART_MAX = 60.0  # the ceiling of that backoff
+RESTART_RESET = 300.0  # a worker that ran this long without crashing starts over at 1 s
+
+
+@dataclass
+class Worker:
+    """A background loop in its own thread; ``run`` returns soon after ``stop`` is set.
+
+    Supervised: a loop that raises (or returns while nobody asked it to stop) is
+    logged and started again after a backoff that doubles per crash up to
+    ``restart_max``, so one bug cannot end a part of the daemon for good, nor
+    turn into a tight crash loop that floods the log."""
+
+    name: str
+    run: Callable[[threading.Event], None]
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    restart_initial: float = RESTART_INITIAL
+    restart_max: float = RESTART_MAX
+    restarts: int = 0  # for status and tests
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._supervise, name=self.name, daemon=True)
+        self.thread.start()
+
+    def alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def _supervise(self) -> None:
+        delay = self.restart_initial
+        while not self.stop.is_set():
+            started = time.monotonic()
+            crash = self._run_once()
+            if crash is None:
+                return
+            if time.monotonic() - started >= RESTART_RESET:  # it had been healthy a while
+                delay = self.restart_initial
+            log.error("worker %s %s; restarting in %.1fs", self.name, crash, delay)
+            if self.stop.wait(delay):
+                return
+            self.restarts += 1
+            log.info("worker %s: restart %d", self.name, self.restarts)
+            delay = min(delay * 2, self.restart_max)
+
+    def _run_once(self) -> str | None:
+        """What went wrong, or None when the loop ended because it was asked to."""
+        try:
+            self.run(self.stop)
+        except Exception:  # a dying loop must say so; the others go on
+            log.exception("worker %s stopped by an unexpected error", self.name)
+            return "crashed"
+        return None if self.stop.is_set() else "returned while not asked to stop"
+
+
+def run(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    ready: threading.Event | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
+    stop = stop or threading.Event()
+    with _daemon_lock(settings), _stop_on_signals(stop):
+        app = _build_when_reachable(settings, clock or SystemClock(), stop)
+        if app is None:
+            return 0
+        try:
+            with _reload_on_hangup(app):
+                _serve(app, stop, ready)
+        finally:
+            app.close()
+    return 0
+
+
+@contextmanager
+def _daemon_lock(settings: Settings) -> Iterator[None]:
+    """Held while running: ``ingest -`` then only accepts and leaves processing to us."""
+    try:
+        lock = pipe.hold_daemon_lock(settings.gateway.data_dir)
+    except OSError:
+        raise ConfigError(settings.source, "gateway.data_dir",
+                          f"another ticket-gateway run holds "
+                          f"{pipe.lock_path(settings.gateway.data_dir)}") from None
+    try:
+        yield
+    finally:
+        lock.close()
+
+
+def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
+    nudge = threading.Event()  # set by the writer after a commit: there is work
+    send_nudge = threading.Event()  # set by the runner after a pass: there may be mail
+    sqlite_file = sqlite_path(app.settings.database.url)
+    writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set,
+                         direct=SqliteInbox(sqlite_file) if sqlite_file else None)
+    listener = SmtpListener(app.settings, writer)
+    pollers = [ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
+               for account in app.settings.imap]
+    sender = Sender(app.settings.outbound, app.clock, app.sessions,
+                    lambda: transport_for(app.settings.outbound))
+    workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
+               Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
+               Worker("scheduler", lambda s: scheduler.loop(app, s, send_nudge.set))]
+    workers += [Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
+                for i, p in enumerate(pollers)]  # on PostgreSQL: one instance per mailbox
+    writer.start()
+    try:
+        _start_listener(listener, app.settings)
+    except BaseException:
+        writer.stop()
+        raise
+    nudge.set()  # rows left pending by the last run are processed at once
+    for worker in workers:
+        worker.start()
+    if ready is not None:
+        ready.set()
+    sdnotify.notify(sdnotify.READY)
+    sdnotify.status("accepting mail")
+    _wait_and_ping(stop, lambda: listener.alive() and writer.alive()
+                   and all(w.alive() for w in workers))
+    sdnotify.notify(sdnotify.STOPPING)
+    log.info("stopping: new connections get 421, sessions in flight finish")
+    _shut_down(listener, writer, workers, nudge, send_nudge)
+
+
+def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
+    """Until ``stop``: ping systemd's watchdog, but only while every part is alive,
+    so a daemon whose supervisor threads died is restarted instead of looking fine."""
+    interval = sdnotify.watchdog_interval()
+    if interval is None:
+        stop.wait()
+        return
+    while not stop.is_set():
+        if healthy():
+            sdnotify.notify(sdnotify.WATCHDOG)
+        else:
+            log.error("a part of the daemon is dead; no watchdog ping, systemd will restart us")
+        stop.wait(interval)
+
+
+def _start_listener(listener: SmtpListener, settings: Settings) -> None:
+    try:
+        listener.start()
+    except OSError as exc:
+        where = settings.smtp.host if settings.smtp.host.startswith("/") else (
+            f"{settings.smtp.host}:{settings.smtp.port}")
+        raise ConfigError(settings.source, "smtp.port",
+                          f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
+def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker],
+               *nudges: threading.Event) -> None:
+    """Listener, then writer, then workers, all within STOP_BOUND."""
+    deadline = time.monotonic() + STOP_BOUND
+    listener.stop(grace=SESSION_GRACE)
+    left = max(deadline - time.monotonic(), 0.5)
+    if not writer.stop(timeout=left / 2):
+        log.error("inbox writer did not finish in time; unanswered senders will retry")
+    for worker in workers:
+        worker.stop.set()
+    for wake in nudges:
+        wake.set()
+    for worker in workers:  # they stop in parallel; each gets what is left of the bound
+        if worker.thread is not None:
+            worker.thread.join(max(deadline - time.monotonic(), 0.1))
+            if worker.thread.is_alive():
+                log.warning("worker %s still busy at exit; its row stays pending", worker.name)
+
+
+def _runner_loop(app: App, nudge: threading.Event, stop: threading.Event,
+                 wrote: Callable[[], None] = lambda: None) -> None:
+    """Process what the writer stored, at once; and look for due retries every few seconds.
+
+    ``wrote`` wakes the sender after a pass, since processing may have queued mail."""
+    backoff = 1.0
+    while not stop.is_set():
+        nudge.wait(POLL_INTERVAL)
+        nudge.clear()
+        try:
+            if _drain_pending(app, stop):
+                wrote()
+            backoff = 1.0
+        except TransientError as exc:
+            log.warning("runner: database unavailable, retrying in %.0fs: %s", backoff, exc)
+        except Exception:  # the runner shunts row errors; this is the loop itself
+            log.exception("runner pass failed, retrying in %.0fs", backoff)
+        else:
+            continue
+        stop.wait(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+def _drain_pending(app: App, stop: threading.Event) -> bool:
+    """Pass after pass until nothing is due; a row that stays due (transient) ends it.
+
+    True when some row was processed (and so may have queued mail)."""
+    processed = False
+    while not stop.is_set():
+        outcomes = app.runner.process_pending(RUNNER_BATCH)
+        if not outcomes or all(o.state is None for o in outcomes):
+            return processed
+        processed = True
+    return processed
+
+
+def _sender_loop(sender: Sender, nudge: threading.Event, stop: threading.Event) -> None:
+    """Send at once when the runner queued mail; retries come due on the clock."""
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            sender.drain(stop.is_set)
+            backoff = 1.0
+        except TransientError as exc:
+            log.warning("sender: database unavailable, retrying in %.0fs: %s", backoff, exc)
+        except Exception:  # the loop must go on; rows stay pending and are retried
+            log.exception("sender pass failed, retrying in %.0fs", backoff)
+        else:
+            nudge.wait(SEND_INTERVAL)
+            nudge.clear()
+            continue
+        stop.wait(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)
+
+
+def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:
+    """A database that is down at start is waited for, not a crash loop."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            return build(settings, clock)
+        except TransientError as exc:
+            log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)
+            sdnotify.status(f"waiting for the database: {exc}")
+            stop.wait(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+    return None
+
+
+@contextmanager
+def _reload_on_hangup(app: App) -> Iterator[None]:
+    """SIGHUP re-reads the catalog; an invalid one is refused and the old one kept
+    (CatalogHolder logs why). Jinja2 re-reads a template file that changed by itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGHUP, lambda _sig, _frame: app.catalog.reload())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set ``stop``; only the main thread may install handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, lambda _sig, _frame: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

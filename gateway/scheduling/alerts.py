@@ -1,0 +1,104 @@
+"""Tell the managers when the gateway stalls, once, and once more when it recovers.
+
+A stall nobody hears about is the failure operators of other helpdesks' mail
+fetching complain about most: a mailbox whose password changed, an expired
+OAuth token, shunted rows piling up. The scheduler calls :func:`send_due` on
+every pass; it judges health like ``ticket-gateway status`` does
+(:mod:`gateway.health`) and mails the managers only when a problem *starts* or
+*ends*, never per retry. The state lives in ``job_runs``: raising the n-th
+alert for a problem claims ``(health-alert, "<problem>#n")`` and its recovery
+``(health-recover, "<problem>#n")``, so a restart remembers what was already
+said, and of several instances on one database exactly one says it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from gateway.config.settings import Settings
+from gateway.notify import views
+from gateway.notify.queue import queue_member_mail, team
+from gateway.scheduling import health
+from store import health as queries
+from store import jobs
+
+log = logging.getLogger("gateway.alerts")
+
+ALERT, RECOVER = "health-alert", "health-recover"
+MAILBOX = "mailbox:"
+ALERTABLE = (MAILBOX, "shunted")  # a stuck outbox cannot carry its own alert
+
+
+def send_due(session: Session, settings: Settings, now: datetime,
+             started_at: datetime | None = None) -> list[int]:
+    """Raise and clear alerts as health says; the outbox ids of the mails queued.
+
+    ``started_at``: when this daemon started. Until ``max_poll_age`` has passed
+    since, mailboxes are not judged (they may simply not have been polled yet),
+    neither to raise an alert nor to call an open one recovered."""
+    if not settings.health.alerts:
+        return []
+    names = health.accounts(settings)
+    snap = queries.snapshot(session, [a.source for a in settings.imap])
+    report = health.assess(snap, names, settings.health, now)
+    settling = started_at is not None and now - started_at < settings.health.max_poll_age
+
+    def judged(key: str) -> bool:
+        return not (settling and key.startswith(MAILBOX))
+
+    current = {p.key: p.text for p in report.problems
+               if p.key.startswith(ALERTABLE) and judged(p.key)}
+    raised, cleared = _last(session, ALERT), _last(session, RECOVER)
+    ids: list[int] = []
+    for key, text in current.items():
+        n = raised.get(key, (0, ""))[0]
+        if n <= cleared.get(key, (0, ""))[0]:  # not open yet
+            ids += _announce(session, settings, now, ALERT, f"{key}#{n + 1}", text, now)
+    for key, (n, text) in raised.items():
+        if n > cleared.get(key, (0, ""))[0] and key not in current and judged(key):
+            since = _raised_at(session, f"{key}#{n}") or now
+            ids += _announce(session, settings, now, RECOVER, f"{key}#{n}", text, since)
+    return ids
+
+
+def _announce(session: Session, settings: Settings, now: datetime, job: str, period: str,
+              text: str, since: datetime) -> list[int]:
+    """Claim the event (another instance may have) and queue one mail per manager."""
+    if not jobs.claim(session, job, period, now, detail={"problem": text}):
+        return []
+    recovered = job == RECOVER
+    if recovered:
+        log.info("health recovered: %s", text)
+    else:
+        log.error("health alert: %s", text)
+    managers = [m for m in settings.members if m.role == "manager"]
+    if not managers:
+        log.warning("health %s not mailed: no member has role = \"manager\"", job)
+    local = since.astimezone(ZoneInfo(settings.gateway.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    ids = []
+    for m in managers:
+        view = views.HealthAlert(team(settings), views.Person(m.email, m.name), text,
+                                 recovered, local)
+        outbox_id = queue_member_mail(session, settings, view, key=f"{job}:{period}:{m.email}",
+                                      now=now, locale=m.locale or settings.gateway.locale)
+        if outbox_id is not None:
+            ids.append(outbox_id)
+    return ids
+
+
+def _last(session: Session, job: str) -> dict[str, tuple[int, str]]:
+    """Per problem key, the highest event number of ``job`` and its problem text."""
+    last: dict[str, tuple[int, str]] = {}
+    for run in jobs.runs(session, job):
+        key, _, number = run.period.rpartition("#")
+        if number.isdigit() and int(number) > last.get(key, (0, ""))[0]:
+            last[key] = (int(number), str(run.detail.get("problem", key)))
+    return last
+
+
+def _raised_at(session: Session, period: str) -> datetime | None:
+    return next((r.ran_at for r in jobs.runs(session, ALERT) if r.period == period), None)

@@ -1,0 +1,162 @@
+"""The weekly digest (every member) and summary (managers), as queued mails.
+
+Each member gets the tickets assigned to them that are not closed, oldest
+first, with the marks that say what needs doing (SLA due soon or overdue,
+stale) and, per ticket, the reply-token address to act on it by mail; each in
+the member's own language. Managers also get the team's figures for the week.
+The digest is claimed once per ISO week in ``job_runs`` (see ``tick``), so
+however often the loop wakes, a week has one digest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.config.settings import Member
+from gateway.core import tokens
+from gateway.notify import views
+from gateway.notify.queue import queue_member_mail, team, ticket_ref
+from gateway.scheduling import rules
+from gateway.scheduling.rules import DigestRun, Job
+from gateway.scheduling.sweeps import Context, times_of
+from store import inbox, jobs, reminders, stats
+from store.models import Ticket
+
+log = logging.getLogger(__name__)
+
+OLDEST = 10  # tickets in the managers' "oldest" list
+CANDIDATES = 10  # fallback-report terms in the managers' summary
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """One digest mail before it is queued (or printed by ``digest --dry-run``)."""
+
+    view: views.WeeklyDigest | views.WeeklySummary
+    locale: str
+    key: str
+
+
+def manual_run(now: datetime) -> DigestRun:
+    """The period of a digest asked for by hand while scheduled digests are off
+    (at most one a day: the period is the key that stops a second one)."""
+    return DigestRun(at=now, period=f"manual-{now.date().isoformat()}", since=now - rules.WEEK,
+                     label=f"{(now - rules.WEEK).date()} – {now.date()}")
+
+
+def current_run(ctx: Context, now: datetime) -> DigestRun:
+    return (rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
+            or manual_run(now))
+
+
+def build(session: Session, ctx: Context, now: datetime, run: DigestRun,
+          only: str | None = None) -> list[Mail]:
+    """Every digest and summary due for ``run``; ``only`` restricts to one member."""
+    open_ = reminders.open_tickets(session)
+    mails: list[Mail] = []
+    for member in ctx.settings.members:
+        if only is not None and member.email != only.lower():
+            continue
+        locale = member.locale or ctx.settings.gateway.locale
+        digest = _digest(ctx, member, open_, now, run)
+        if digest is not None:
+            mails.append(Mail(digest, locale, f"digest:{run.period}:{member.email}"))
+        if member.role == "manager":
+            mails.append(Mail(_summary(session, ctx, member, locale, open_, now, run), locale,
+                              f"summary:{run.period}:{member.email}"))
+    return mails
+
+
+def queue(session: Session, ctx: Context, mails: Sequence[Mail], now: datetime,
+          key_prefix: str = "") -> list[int]:
+    """Queue ``mails``; the outbox keys make a second queueing of a week a no-op."""
+    ids = [queue_member_mail(session, ctx.settings, m.view, key=key_prefix + m.key, now=now,
+                             locale=m.locale) for m in mails]
+    return [i for i in ids if i is not None]
+
+
+def send_due(session: Session, ctx: Context, now: datetime) -> list[int]:
+    """The scheduled digest, if its time has come and nobody sent it yet.
+
+    Only the latest scheduled week is considered, so after downtime the missed
+    digest goes out once at start, not once per missed week."""
+    run = rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
+    if run is None or not jobs.claim(session, Job.DIGEST, run.period, now):
+        return []
+    ids = queue(session, ctx, build(session, ctx, now, run), now)
+    log.info("digest %s: %d mail(s) queued", run.period, len(ids))
+    return ids
+
+
+def _ref(ctx: Context, ticket: Ticket, now: datetime, member: str) -> views.TicketRef:
+    """A ticket with its marks and the member's own address for acting on it."""
+    t = times_of(ticket, ctx.entry(ticket))
+    sla, deadline = rules.sla_state(t, now, ctx.settings.schedule.due_soon)
+    shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
+    return replace(
+        ticket_ref(ticket, ctx.settings, now),
+        assignee=_name(ctx, ticket.assignee or ""),
+        catalog=_entry_name(ctx, ticket, ctx.locale_of(member)),
+        sla=str(shown),
+        due=ctx.local(deadline.at) if deadline is not None and shown else "",
+        stale=rules.stale_period(t, now) is not None,
+        reply_to=tokens.reply_address(ctx.settings.gateway.address, ctx.settings.gateway.secret,
+                                      ticket.id, member),
+    )
+
+
+def _digest(ctx: Context, member: Member, open_: Sequence[Ticket], now: datetime,
+            run: DigestRun) -> views.WeeklyDigest | None:
+    mine = [t for t in open_ if (t.assignee or "").lower() == member.email]
+    nobody = [t for t in open_ if not t.assignee]
+    if not mine and not nobody:
+        return None
+    return views.WeeklyDigest(
+        team(ctx.settings), views.Person(member.email, member.name), run.label,
+        tuple(_ref(ctx, t, now, member.email) for t in mine),
+        tuple(_ref(ctx, t, now, member.email) for t in nobody),
+    )
+
+
+def _summary(session: Session, ctx: Context, member: Member, locale: str,
+             open_: Sequence[Ticket], now: datetime, run: DigestRun) -> views.WeeklySummary:
+    until = max(run.at, now) if run.period.startswith("manual") else run.at
+    by_state = Counter(t.state for t in open_)
+    report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES)
+    return views.WeeklySummary(
+        team=team(ctx.settings),
+        recipient=views.Person(member.email, member.name),
+        period=run.label,
+        opened=reminders.opened_between(session, run.since, until),
+        closed=reminders.closed_between(session, run.since, until),
+        by_state=tuple(views.StateCount(s, by_state[s]) for s in ("new", "open", "pending")
+                       if by_state[s]),
+        oldest=tuple(_ref(ctx, t, now, member.email) for t in open_[:OLDEST]),
+        shunted=inbox.counts_by_state(session).get("shunted", 0),
+        by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
+        by_assignee=_counted(Counter(_name(ctx, t.assignee or "") for t in open_)),
+        force_closed=_counted(Counter({_name(ctx, who): n for who, n in
+                                       reminders.force_closes(session, run.since,
+                                                              until).items()})),
+        candidates=tuple(views.NamedCount(t["term"], t["tickets"]) for t in report["terms"]),
+    )
+
+
+def _counted(counts: Counter[str]) -> tuple[views.NamedCount, ...]:
+    return tuple(views.NamedCount(name, n) for name, n in
+                 sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _name(ctx: Context, email: str) -> str:
+    return ctx.person(email).display if email else ""
+
+
+def _entry_name(ctx: Context, ticket: Ticket, locale: str) -> str:
+    entry = ctx.entry(ticket)
+    return entry.name(locale) if entry else (ticket.catalog or "")

@@ -1,0 +1,122 @@
+"""Is the gateway healthy? One judgement for ``ticket-gateway status`` and the alerts.
+
+Silent stalls are what operators of mail-fetching helpdesks complain about most:
+a mailbox whose login started failing, a token that expired, mail that the
+runner shunted and nobody looked at. So health is judged from what the
+database says happened (the last *successful* poll, the shunted rows, the age
+of the oldest unsent mail), never from whether a thread merely exists. The
+judgement is a pure function of a :class:`store.health.Snapshot` and ``now``,
+tested without a daemon.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config.settings import HealthSettings, Settings
+from store import health as queries
+from store.db import transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    key: str  # stable, for alert state: "mailbox:<account>", "shunted", "outbox"
+    text: str  # for the operator, names the threshold it broke
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    account: str  # user@host:port/folder
+    last_success_at: datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    checked_at: datetime
+    mailboxes: tuple[Mailbox, ...]
+    inbox: dict[str, int]
+    outbox_pending: int
+    outbox_oldest: datetime | None
+    outbox_failed: int
+    jobs: dict[str, datetime]
+    problems: tuple[Problem, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``status --json`` document: times as ISO 8601, ages in seconds."""
+        return {
+            "healthy": self.healthy,
+            "checked_at": _iso(self.checked_at),
+            "problems": [{"key": p.key, "text": p.text} for p in self.problems],
+            "mailboxes": [{"account": m.account, "last_success_at": _iso(m.last_success_at),
+                           "last_error": m.last_error} for m in self.mailboxes],
+            "inbox": {"pending": self.inbox.get("pending", 0),
+                      "shunted": self.inbox.get("shunted", 0), "by_state": self.inbox},
+            "outbox": {"pending": self.outbox_pending, "failed": self.outbox_failed,
+                       "oldest_pending_at": _iso(self.outbox_oldest),
+                       "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest)},
+            "jobs": {job: _iso(at) for job, at in sorted(self.jobs.items())},
+        }
+
+
+def accounts(settings: Settings) -> tuple[str, ...]:
+    return tuple(a.key for a in settings.imap)
+
+
+def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> Report:
+    with transaction(sessions) as s:
+        snap = queries.snapshot(s, [a.source for a in settings.imap])
+    return assess(snap, accounts(settings), settings.health, now)
+
+
+def assess(snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings,
+           now: datetime) -> Report:
+    mailboxes = tuple(Mailbox(name, seen.last_success_at, seen.last_error)
+                      for name, seen in zip(names, snap.sources, strict=True))
+    problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]
+    shunted = snap.inbox.get("shunted", 0)
+    if shunted > limits.max_shunted:
+        problems.append(Problem("shunted", f"{shunted} shunted inbox row(s), more than "
+                                f"health.max_shunted = {limits.max_shunted} "
+                                "(ticket-gateway inbox list --state shunted)"))
+    if snap.outbox_oldest is not None and now - snap.outbox_oldest > limits.max_outbox_age:
+        problems.append(Problem("outbox", f"the oldest unsent mail waits since "
+                                f"{_iso(snap.outbox_oldest)}, longer than health.max_outbox_age"
+                                f" = {_span(limits.max_outbox_age)}"))
+    return Report(now, mailboxes, dict(snap.inbox), snap.outbox_pending, snap.outbox_oldest,
+                  snap.outbox_failed, dict(snap.jobs), tuple(problems))
+
+
+def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> Problem | None:
+    key, why = f"mailbox:{m.account}", f" (last error: {m.last_error})" if m.last_error else ""
+    if m.last_success_at is None:
+        return Problem(key, f"mailbox {m.account} was never polled successfully{why}")
+    if now - m.last_success_at > limit:
+        return Problem(key, f"mailbox {m.account} last polled successfully at "
+                            f"{_iso(m.last_success_at)}, longer ago than health.max_poll_age = "
+                            f"{_span(limit)}{why}")
+    return None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def _age(now: datetime, then: datetime | None) -> int | None:
+    return int((now - then).total_seconds()) if then is not None else None
+
+
+def _span(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

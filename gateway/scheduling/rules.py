@@ -1,0 +1,220 @@
+"""What is due at ``now``: pure decisions for the scheduler, no database, no clock.
+
+The sweeps (``gateway/sweeps.py``) feed these functions plain timestamps and
+act on the answers; the daemon's loop only decides *when* to ask. Keeping the
+decisions here means a test can walk a ticket through weeks of a fake
+calendar, across time zones and DST changes, without waiting or a database.
+
+Every decision comes with a *period key*: the same reminder for the same
+period has the same key, and ``store.jobs.claim`` lets only the first caller
+act on a key. That is what turns "the sweep runs every five minutes" into
+"one reminder per stale period".
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from gateway.config.settings import ScheduleSettings, parse_weekly
+
+WEEK = timedelta(days=7)
+
+
+class Job(enum.StrEnum):
+    """The jobs the scheduler records in ``job_runs``; one row per (job, period)."""
+
+    DIGEST = "digest"  # the weekly digest and the managers' summary
+    STALE = "stale"  # reminder to the assignee, once per stale period of a ticket
+    OVERDUE = "overdue"  # an SLA deadline passed: the assignee hears it once
+    PENDING_REMINDER = "pending-reminder"  # the requester is asked again, once
+    PENDING_CLOSE = "pending-close"  # no answer in time: closed as no-response
+    INVENTORY = "inventory"  # untouched far too long: force-closed as stale
+
+
+# ---------------------------------------------------------------- the weekly digest
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRun:
+    """One scheduled digest: when it was due and the week it covers."""
+
+    at: datetime  # the scheduled instant (aware)
+    period: str  # ISO week of the local date, e.g. "2026-W10": the run's key
+    since: datetime  # the covered week starts here (the previous run's time) …
+    label: str  # … shown as local dates, e.g. "2026-02-23 – 2026-03-01"
+
+
+def _local(day: date, at: tuple[int, int], tz: tzinfo) -> datetime:
+    """Wall-clock time on ``day`` in ``tz``: built from the date, so DST never shifts it."""
+    return datetime.combine(day, time(at[0], at[1]), tzinfo=tz)
+
+
+def previous_digest(now: datetime, spec: str, tz: tzinfo) -> DigestRun | None:
+    """The latest scheduled digest at or before ``now``; None when digests are off.
+
+    Only the latest: a daemon that was down for three weeks sends one digest
+    at start, not three stale ones.
+    """
+    parsed = parse_weekly(spec)
+    if parsed is None:
+        return None
+    weekday, hour, minute = parsed
+    today = now.astimezone(tz).date()
+    day = today - timedelta(days=(today.weekday() - weekday) % 7)
+    at = _local(day, (hour, minute), tz)
+    if at > now:
+        day -= WEEK
+        at = _local(day, (hour, minute), tz)
+    since = _local(day - WEEK, (hour, minute), tz)
+    end = day - timedelta(days=1)
+    year, week, _ = day.isocalendar()
+    return DigestRun(at=at, period=f"{year}-W{week:02d}", since=since,
+                     label=f"{(day - WEEK).isoformat()} – {end.isoformat()}")
+
+
+def next_digest(now: datetime, spec: str, tz: tzinfo) -> datetime | None:
+    """The first scheduled digest strictly after ``now`` (for the loop's wait)."""
+    last = previous_digest(now, spec, tz)
+    if last is None:
+        return None
+    parsed = parse_weekly(spec)
+    assert parsed is not None
+    day = last.at.astimezone(tz).date() + WEEK
+    return _local(day, parsed[1:], tz)
+
+
+def digest_due(now: datetime, spec: str, tz: tzinfo, done: set[str]) -> DigestRun | None:
+    """The digest to send now, if its period is not among the ``done`` ones."""
+    run = previous_digest(now, spec, tz)
+    return run if run is not None and run.period not in done else None
+
+
+def wait_seconds(now: datetime, sweep_interval: timedelta, next_at: datetime | None) -> float:
+    """How long the loop sleeps: the sweep interval, or less if a digest comes first."""
+    wait = sweep_interval
+    if next_at is not None:
+        wait = min(wait, max(next_at - now, timedelta(0)))
+    return max(wait.total_seconds(), 0.0)
+
+
+# ---------------------------------------------------------------- one ticket's state
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTimes:
+    """What the scheduler needs of a ticket and its catalog entry, as plain values."""
+
+    id: int
+    state: str
+    created_at: datetime
+    updated_at: datetime  # the last change or message: "touched"
+    first_response_at: datetime | None = None
+    stale_after: timedelta | None = None
+    first_response: timedelta | None = None  # SLA targets from the catalog entry
+    resolve: timedelta | None = None
+    auto_close_after: timedelta | None = None  # the entry's own pending close time
+    due_at: datetime | None = None  # a due date set on the ticket (``/due``): replaces resolve
+
+
+def _stamp(at: datetime) -> int:
+    return int(at.timestamp())
+
+
+def stale_period(t: TicketTimes, now: datetime) -> str | None:
+    """The key of the stale period ``t`` is in, or None if it is not stale.
+
+    The n-th period starts after n × ``stale_after`` untouched; the key carries
+    the last touch too, so a ticket touched and then left again is reminded
+    again, and one left alone is reminded once per period, not once per sweep.
+    """
+    if t.state == "closed" or t.stale_after is None or t.stale_after <= timedelta(0):
+        return None
+    n = (now - t.updated_at) // t.stale_after
+    return f"{t.id}:{_stamp(t.updated_at)}:{n}" if n >= 1 else None
+
+
+class SlaState(enum.StrEnum):
+    NONE = ""  # no target, or met
+    OK = "ok"
+    DUE_SOON = "due-soon"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    target: str  # "first_response" | "resolve"
+    at: datetime
+
+
+def deadlines(t: TicketTimes) -> list[Deadline]:
+    """The SLA deadlines still open: a first response until someone answers, a resolve
+    until the ticket is closed. Leaving ``new`` counts as the first response too (ops
+    may work a ticket without writing to the requester); a due date set on the
+    ticket is the resolve deadline agreed for it, so it replaces the entry's."""
+    if t.state == "closed":
+        return []
+    out = []
+    if t.first_response is not None and t.first_response_at is None and t.state == "new":
+        out.append(Deadline("first_response", t.created_at + t.first_response))
+    if t.due_at is not None:
+        out.append(Deadline("resolve", t.due_at))
+    elif t.resolve is not None:
+        out.append(Deadline("resolve", t.created_at + t.resolve))
+    return sorted(out, key=lambda d: d.at)
+
+
+def sla_state(t: TicketTimes, now: datetime, due_soon: timedelta) -> tuple[SlaState,
+                                                                           Deadline | None]:
+    """The state of the nearest open deadline, for the digest's marks."""
+    open_ = deadlines(t)
+    if not open_:
+        return SlaState.NONE, None
+    nearest = open_[0]
+    if nearest.at <= now:
+        return SlaState.OVERDUE, nearest
+    if nearest.at - now <= due_soon:
+        return SlaState.DUE_SOON, nearest
+    return SlaState.OK, nearest
+
+
+def overdue(t: TicketTimes, now: datetime) -> list[Deadline]:
+    """Deadlines already passed; each is notified once (key ``<id>:<target>``)."""
+    return [d for d in deadlines(t) if d.at <= now]
+
+
+class PendingAction(enum.StrEnum):
+    REMIND = "remind"  # ask the requester again
+    CLOSE = "close"  # closed as no-response, with a notice
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDue:
+    action: PendingAction
+    key: str  # "<id>:<since>": a ticket set pending again gets a new reminder
+    waiting: timedelta
+    close_in: timedelta  # from now until the close (REMIND only)
+
+
+def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> PendingDue | None:
+    """What a ticket waiting on its requester needs now, if anything.
+
+    The clock starts at the last touch (the question to the requester); the
+    catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
+    """
+    if t.state != "pending":
+        return None
+    waiting = now - t.updated_at
+    close_after = t.auto_close_after or sched.pending_close_after
+    key = f"{t.id}:{_stamp(t.updated_at)}"
+    if waiting >= close_after:
+        return PendingDue(PendingAction.CLOSE, key, waiting, timedelta(0))
+    if waiting >= sched.pending_reminder_after:
+        return PendingDue(PendingAction.REMIND, key, waiting, close_after - waiting)
+    return None
+
+
+def inventory_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> bool:
+    """Force-close (reason ``stale``) a ticket nobody touched for ``inventory_after``."""
+    return sched.inventory and t.state != "closed" and now - t.updated_at >= sched.inventory_after

@@ -1,0 +1,98 @@
+"""The scheduler's loop: a pass of every job, then sleep until the next is due.
+
+Thin on purpose: :mod:`gateway.scheduling.rules` decides,
+:mod:`gateway.scheduling.sweeps` and :mod:`gateway.scheduling.digest` act;
+this module only turns the clock into passes. The first pass runs at start,
+which is how a digest missed while the daemon was down is sent (once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.catalog.load import CatalogHolder
+from gateway.config.settings import Settings
+from gateway.core.clock import Clock
+from gateway.core.errors import TransientError
+from gateway.scheduling import alerts, digest, rules
+from gateway.scheduling.sweeps import Context, Report, run_sweeps
+from store.db import transaction
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+
+
+class Services(Protocol):
+    """What a pass needs from the composition root (``gateway.runtime.app.App`` has it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def catalog(self) -> CatalogHolder: ...
+
+
+def context(app: Services) -> Context:
+    return Context(app.settings, app.catalog.current)
+
+
+def tick(app: Services, started_at: datetime | None = None) -> Report:
+    """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts.
+
+    Separate transactions, so a sweep that fails does not hold back the digest,
+    nor either of them an alert. ``started_at``: when the daemon started (see
+    :func:`gateway.alerts.send_due`)."""
+    now, ctx = app.clock.now(), context(app)
+    with transaction(app.sessions) as s:
+        report = run_sweeps(s, ctx, now)
+    with transaction(app.sessions) as s:
+        sent = digest.send_due(s, ctx, now)
+    if sent:
+        report.done[rules.Job.DIGEST] += 1
+        report.outbox.extend(sent)
+    with transaction(app.sessions) as s:
+        alerted = alerts.send_due(s, app.settings, now, started_at)
+    if alerted:
+        report.done[alerts.ALERT] += 1
+        report.outbox.extend(alerted)
+    return report
+
+
+def seconds_to_next_pass(app: Services, now: datetime) -> float:
+    sched = app.settings.schedule
+    tz = context(app).tz
+    return rules.wait_seconds(now, sched.sweep_interval,
+                                 rules.next_digest(now, sched.digest, tz))
+
+
+def loop(app: Services, stop: threading.Event, wrote: Callable[[], None] = lambda: None) -> None:
+    """Pass, wait ``min(sweep_interval, time to the next digest)``, repeat until ``stop``.
+
+    ``wrote`` wakes the sender when a pass queued mail."""
+    backoff, started = 1.0, app.clock.now()
+    while not stop.is_set():
+        try:
+            report = tick(app, started)
+        except TransientError as exc:
+            log.warning("scheduler: database unavailable, retrying in %.0fs: %s", backoff, exc)
+        except Exception:  # a pass that fails must not end the loop
+            log.exception("scheduler pass failed, retrying in %.0fs", backoff)
+        else:
+            backoff = 1.0
+            if report.outbox:
+                log.info("scheduler: %s", report.summary())
+                wrote()
+            stop.wait(seconds_to_next_pass(app, app.clock.now()) + 0.5)
+            continue
+        stop.wait(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)

@@ -1,0 +1,231 @@
+"""The scheduler's actions: reminders, SLA notices, closes and the digest, in the database.
+
+:mod:`gateway.schedule` decides what is due; this module claims each due
+(job, period) in ``job_runs`` and, only if the claim is ours, queues the mail
+through the outbox and changes the state through :func:`gateway.actions.change_state`
+— all in the caller's transaction. A restart, a second instance or a sweep
+every few minutes therefore finds the claim taken and does nothing twice.
+One ticket's failure is logged and rolled back to its savepoint; the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from gateway.catalog.model import Catalog, Entry
+from gateway.config.settings import Settings
+from gateway.core import tokens
+from gateway.core.model import CloseReason, TicketState
+from gateway.notify import views
+from gateway.notify.queue import queue_member_mail, queue_ticket_mail, team, ticket_ref
+from gateway.scheduling import rules
+from gateway.scheduling.rules import Job, PendingAction, TicketTimes
+from gateway.tickets import changes
+from store import jobs, reminders
+from store.models import Ticket
+
+log = logging.getLogger(__name__)
+
+ACTOR = "schedule"  # events of the pending close; inventory closes use INVENTORY_ACTOR
+CHANNEL = "system"
+
+# Localised notes on the assignee's notice of a force-close.
+INVENTORY_NOTE = {
+    "ja": "{days} 日間更新がなかったため、棚卸しで自動的に完了（stale）にしました。",
+    "en": "Closed as stale by the inventory: no change for {days} days.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every job needs besides the session and the time."""
+
+    settings: Settings
+    catalog: Catalog
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.gateway.timezone)
+
+    def entry(self, ticket: Ticket) -> Entry | None:
+        return self.catalog.entry(ticket.catalog)
+
+    def locale_of(self, email: str) -> str:
+        member = self.settings.member(email)
+        return (member.locale if member else "") or self.settings.gateway.locale
+
+    def person(self, email: str) -> views.Person:
+        member = self.settings.member(email)
+        return views.Person(email, member.name if member else "")
+
+    def local(self, at: datetime) -> str:
+        return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@dataclass
+class Report:
+    """What a pass did, per job, and the outbox rows it queued."""
+
+    done: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    outbox: list[int] = field(default_factory=list)
+
+    def queued(self, outbox_id: int | None) -> None:
+        if outbox_id is not None:
+            self.outbox.append(outbox_id)
+
+    def summary(self) -> str:
+        jobs_done = ", ".join(f"{k} {v}" for k, v in sorted(self.done.items())) or "nothing due"
+        return f"{jobs_done}; {len(self.outbox)} mail(s) queued"
+
+
+def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
+    return TicketTimes(
+        id=ticket.id, state=ticket.state, created_at=ticket.created_at,
+        updated_at=ticket.updated_at, first_response_at=ticket.first_response_at,
+        stale_after=entry.stale_after if entry else None,
+        first_response=entry.first_response if entry else None,
+        resolve=entry.resolve if entry else None,
+        auto_close_after=entry.auto_close_after if entry else None,
+        due_at=ticket.due_at,
+    )
+
+
+def responsible(ctx: Context, ticket: Ticket) -> str | None:
+    """Who is nagged about a ticket: its assignee, else its entry's manager."""
+    entry = ctx.entry(ticket)
+    return ticket.assignee or (entry.manager if entry else None) or None
+
+
+def run_sweeps(session: Session, ctx: Context, now: datetime) -> Report:
+    """Pending, inventory, SLA and stale jobs over every ticket that is not closed."""
+    report = Report()
+    stale: dict[str, list[tuple[Ticket, str, int]]] = defaultdict(list)
+    for ticket in reminders.open_tickets(session):
+        with _isolated(session, ticket):
+            t = times_of(ticket, ctx.entry(ticket))
+            _pending(session, ctx, ticket, t, now, report)
+            _inventory(session, ctx, ticket, t, now, report)
+            if ticket.state != TicketState.CLOSED:
+                _overdue(session, ctx, ticket, t, now, report)
+                _collect_stale(session, ctx, ticket, t, now, stale)
+    for email, items in stale.items():
+        _stale_reminder(session, ctx, email, items, now, report)
+    return report
+
+
+@contextmanager
+def _isolated(session: Session, ticket: Ticket) -> Iterator[None]:
+    """One ticket's jobs in a savepoint: its failure is logged, the sweep goes on."""
+    try:
+        with session.begin_nested():
+            yield
+    except Exception:
+        log.exception("scheduler: ticket #%s skipped this pass", ticket.id)
+
+
+def _pending(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now: datetime,
+             report: Report) -> None:
+    due = rules.pending_due(t, now, ctx.settings.schedule)
+    if due is None:
+        return
+    ref = ticket_ref(ticket, ctx.settings, now)
+    requester = views.Person(ticket.requester, ticket.requester_name)
+    if due.action == PendingAction.REMIND:
+        if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
+            report.done[Job.PENDING_REMINDER] += 1
+            view = views.PendingReminder(team(ctx.settings), requester, ref, due.waiting.days,
+                                         max(due.close_in.days, 1))
+            report.queued(queue_ticket_mail(session, ctx.settings, ticket, view,
+                                            key=f"pending-reminder:{due.key}", now=now))
+        return
+    if not jobs.claim(session, Job.PENDING_CLOSE, due.key, now, ticket_id=ticket.id):
+        return
+    report.done[Job.PENDING_CLOSE] += 1
+    changes.change_state(session, ticket, TicketState.CLOSED, now, actor=ACTOR,
+                         channel=CHANNEL, reason=CloseReason.NO_RESPONSE)
+    notice = views.AutoClose(team(ctx.settings), requester,
+                             ticket_ref(ticket, ctx.settings, now), due.waiting.days,
+                             ctx.settings.gateway.reopen_window.days)
+    report.queued(queue_ticket_mail(session, ctx.settings, ticket, notice,
+                                    key=f"no-response:{due.key}", now=now))
+
+
+def _inventory(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now: datetime,
+               report: Report) -> None:
+    if ticket.state == TicketState.CLOSED or not rules.inventory_due(t, now,
+                                                                         ctx.settings.schedule):
+        return
+    key = f"{ticket.id}:{int(t.updated_at.timestamp())}"
+    if not jobs.claim(session, Job.INVENTORY, key, now, ticket_id=ticket.id,
+                      detail={"assignee": ticket.assignee or ""}):
+        return
+    report.done[Job.INVENTORY] += 1
+    old, idle = ticket.state, (now - t.updated_at).days
+    changes.change_state(session, ticket, TicketState.CLOSED, now,
+                         actor=reminders.INVENTORY_ACTOR, channel=CHANNEL,
+                         reason=CloseReason.STALE)
+    ref = ticket_ref(ticket, ctx.settings, now)
+    notice = views.AutoClose(team(ctx.settings), views.Person(ticket.requester,
+                                                              ticket.requester_name),
+                             ref, idle, ctx.settings.gateway.reopen_window.days)
+    report.queued(queue_ticket_mail(session, ctx.settings, ticket, notice,
+                                    key=f"inventory:{key}:requester", now=now))
+    if ticket.assignee:
+        locale = ctx.locale_of(ticket.assignee)
+        note = INVENTORY_NOTE.get(locale, INVENTORY_NOTE["en"]).format(days=idle)
+        change = views.StatusChange(team(ctx.settings), ctx.person(ticket.assignee), ref,
+                                    old, TicketState.CLOSED.value, note)
+        report.queued(queue_ticket_mail(session, ctx.settings, ticket, change,
+                                        key=f"inventory:{key}:assignee", now=now,
+                                        locale=locale))
+
+
+def _overdue(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now: datetime,
+             report: Report) -> None:
+    for deadline in rules.overdue(t, now):
+        key = f"{ticket.id}:{deadline.target}"
+        if not jobs.claim(session, Job.OVERDUE, key, now, ticket_id=ticket.id):
+            continue
+        report.done[Job.OVERDUE] += 1
+        who = responsible(ctx, ticket)
+        if who is None:
+            continue  # nobody to tell; the digest shows it to everyone
+        ref = replace(ticket_ref(ticket, ctx.settings, now), reply_to=tokens.reply_address(
+            ctx.settings.gateway.address, ctx.settings.gateway.secret, ticket.id, who))
+        view = views.SlaOverdue(team(ctx.settings), ctx.person(who), ref, deadline.target,
+                                ctx.local(deadline.at))
+        report.queued(queue_ticket_mail(session, ctx.settings, ticket, view,
+                                        key=f"overdue:{key}", now=now,
+                                        locale=ctx.locale_of(who)))
+
+
+def _collect_stale(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes,
+                   now: datetime, into: dict[str, list[tuple[Ticket, str, int]]]) -> None:
+    period = rules.stale_period(t, now)
+    who = responsible(ctx, ticket)
+    if period is None or who is None or t.stale_after is None:
+        return
+    if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
+        into[who].append((ticket, period, t.stale_after.days))
+
+
+def _stale_reminder(session: Session, ctx: Context, email: str,
+                    items: list[tuple[Ticket, str, int]], now: datetime,
+                    report: Report) -> None:
+    """One mail per person and pass, listing every ticket that entered a new stale period."""
+    report.done[Job.STALE] += len(items)
+    refs = tuple(ticket_ref(t, ctx.settings, now) for t, _, _ in items)
+    digest = hashlib.sha256("|".join(p for _, p, _ in items).encode()).hexdigest()[:20]
+    view = views.StaleReminder(team(ctx.settings), ctx.person(email), refs,
+                               min(days for _, _, days in items))
+    report.queued(queue_member_mail(session, ctx.settings, view, key=f"stale:{email}:{digest}",
+                                    now=now, locale=ctx.locale_of(email)))

@@ -1,0 +1,74 @@
+"""The ticket state machine, as a table, enforced on every path.
+
+Mail, the CLI and the scheduler all change state through :func:`check`, so no
+path can skip the table (django-helpdesk's mail path bypassing its status rules
+is the mistake we avoid).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from gateway.core.errors import InvalidTransition
+from gateway.core.model import CloseReason, TicketState
+
+NEW, OPEN, PENDING, CLOSED = (TicketState.NEW, TicketState.OPEN, TicketState.PENDING,
+                              TicketState.CLOSED)
+
+# (from, to): why this move exists
+ALLOWED: dict[tuple[TicketState, TicketState], str] = {
+    (NEW, OPEN): "someone started working on it",
+    (NEW, PENDING): "ops asked the requester something straight away",
+    (NEW, CLOSED): "answered at once, a duplicate, or spam",
+    (OPEN, PENDING): "waiting on the requester",
+    (OPEN, CLOSED): "done",
+    (PENDING, OPEN): "the requester answered, or ops took it back",
+    (PENDING, CLOSED): "done, or no response in time",
+    (CLOSED, OPEN): "reopened by the requester or ops",
+}
+
+
+def check(current: TicketState, target: TicketState, reason: CloseReason | None = None) -> None:
+    """Raise InvalidTransition unless the table allows ``current`` → ``target``."""
+    if current == target:
+        raise InvalidTransition(current, target, "the ticket is already " + current)
+    if (current, target) not in ALLOWED:
+        raise InvalidTransition(current, target, "not allowed by the state machine")
+    if reason is not None and target != CLOSED:
+        raise InvalidTransition(current, target, "a close reason only goes with closed")
+
+
+class ReplyEffect(enum.StrEnum):
+    """What a requester's (or participant's) reply does to its ticket."""
+
+    APPEND = "append"  # add the message, state unchanged
+    REOPEN = "reopen"  # pending/closed → open
+    NEW_LINKED = "new-linked"  # closed too long ago: a new ticket linked to the old one
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDecision:
+    effect: ReplyEffect
+    target: TicketState | None
+
+
+def on_requester_reply(
+    state: TicketState,
+    closed_at: datetime | None,
+    now: datetime,
+    reopen_window: timedelta,
+    *,
+    automated: bool,
+) -> ReplyDecision:
+    """A reply never changes state if it is automated (auto-reply, bounce)."""
+    if automated:
+        return ReplyDecision(ReplyEffect.APPEND, None)
+    if state == PENDING:
+        return ReplyDecision(ReplyEffect.REOPEN, OPEN)
+    if state == CLOSED:
+        if closed_at is not None and now - closed_at <= reopen_window:
+            return ReplyDecision(ReplyEffect.REOPEN, OPEN)
+        return ReplyDecision(ReplyEffect.NEW_LINKED, None)
+    return ReplyDecision(ReplyEffect.APPEND, None)
