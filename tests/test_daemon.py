@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from gateway.config.settings import load_settings
+from gateway.config.load import load_settings
 from gateway.receive import pipe
 from gateway.runtime import cli, daemon
 from tests.mails import mail

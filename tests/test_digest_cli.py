@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import load_settings
+from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.runtime.cli import main

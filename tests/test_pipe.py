@@ -147,7 +147,8 @@ def test_pipe_target_agrees_with_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str | None, env: dict[str, str]
 ) -> None:
     """The pipe reads a few keys without gateway.settings; it must read them the same way."""
-    from gateway.config.settings import load_settings, locate_config
+    from gateway.config.load import load_settings
+    from gateway.config.locate import locate_config
 
     monkeypatch.chdir(tmp_path)
     for key in ("TICKET_GATEWAY_CONFIG", "TICKET_GATEWAY_DATABASE_URL", "TICKET_GATEWAY_SECRET"):

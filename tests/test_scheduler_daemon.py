@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import load_settings
+from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
 from gateway.runtime import daemon
 from gateway.scheduling.rules import Job

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import load_settings, parse_duration, parse_size
+from gateway.config.load import load_settings
+from gateway.config.units import parse_duration, parse_size
 from gateway.core.errors import ConfigError
 
 

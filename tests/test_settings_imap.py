@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import ImapSettings, load_settings
+from gateway.config.load import load_settings
+from gateway.config.settings import ImapSettings
 from gateway.core.errors import ConfigError
 
 ACCOUNT = '[[imap]]\nhost = "imap.example.test"\nusername = "support@example.test"\n'

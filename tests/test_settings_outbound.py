@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import Settings, load_settings
+from gateway.config.load import load_settings
+from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import ScheduleSettings, load_settings, parse_weekly
+from gateway.config.load import load_settings
+from gateway.config.settings import ScheduleSettings
+from gateway.config.units import parse_weekly
 from gateway.core.errors import ConfigError
 
 

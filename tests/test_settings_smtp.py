@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import SmtpSettings, load_settings
+from gateway.config.load import load_settings
+from gateway.config.settings import SmtpSettings
 from gateway.core.errors import ConfigError
 from tests.test_smtp import self_signed
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import HealthSettings, ImapSettings, Settings, load_settings
+from gateway.config.load import load_settings
+from gateway.config.settings import HealthSettings, ImapSettings, Settings
 from gateway.core.clock import FakeClock, SystemClock
 from gateway.runtime import cli
 from gateway.runtime.app import App, build

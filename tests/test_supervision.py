@@ -143,7 +143,7 @@ def test_the_watchdog_is_pinged_only_while_every_part_is_alive(
 def test_the_daemon_says_ready_pings_the_watchdog_and_says_stopping(
         tmp_path: Path, notify_socket: tuple[socket.socket, str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from gateway.config.settings import load_settings
+    from gateway.config.load import load_settings
     from tests.test_daemon import SECRET_ENV, _config
     from tests.test_smtp import free_port
 

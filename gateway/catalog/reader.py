@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from gateway.catalog.model import FIELD_TYPES, LOCALES, Entry, Field, Keyword
-from gateway.config.settings import Member, parse_duration
+from gateway.config.settings import Member
+from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.text import for_matching, is_cjk
 

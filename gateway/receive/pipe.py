@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+from gateway.config import locate
 from store.inbox_types import Incoming
 from store.sqlite_inbox import SqliteInbox, sqlite_path
 
@@ -85,12 +86,13 @@ class PipeTarget:
 
 def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | None:
     """Where ``ticket-gateway [--config P] ingest [-]`` would store, read without argparse
-    or the settings module (their imports cost more than the whole accept).
+    or the settings reader (their imports cost more than the whole accept).
 
-    Only the keys that decide the target are read, with the rules of
-    ``gateway.settings`` (a test checks both agree on many configs). Anything
-    unusual — other arguments, an unreadable config, not SQLite, no daemon —
-    returns None and the full command runs, which also reports any problem.
+    Only the keys that decide the target are read, by the rules of
+    :mod:`gateway.config.locate`, which the settings reader uses too (a test
+    checks both agree on many configs). Anything unusual — other arguments, an
+    unreadable config, not SQLite, no daemon — returns None and the full
+    command runs, which also reports any problem.
     """
     config: str | None = None
     rest = list(argv)
@@ -100,34 +102,20 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
         config, rest = rest[0].split("=", 1)[1], rest[1:]
     if rest not in (["ingest"], ["ingest", "-"]):
         return None
-    path = Path(config) if config else (
-        Path(environ["TICKET_GATEWAY_CONFIG"]) if environ.get("TICKET_GATEWAY_CONFIG")
-        else (Path("gateway.toml") if Path("gateway.toml").exists() else None))
-    data = _read_toml(path) if path is not None else {}
-    if data is None:
+    path = locate.locate_config(config, environ)
+    try:
+        data = locate.read_config(path) if path is not None else {}
+    except (OSError, ValueError):  # unreadable, not UTF-8, not TOML
         return None
     gateway, database = data.get("gateway", {}), data.get("database", {})
     if not isinstance(gateway, dict) or not isinstance(database, dict):
         return None
-    data_dir = Path("var")
     raw_dir = gateway.get("data_dir")
-    if raw_dir is not None:
-        if not isinstance(raw_dir, str) or not raw_dir or path is None:
-            return None
-        data_dir = Path(raw_dir) if Path(raw_dir).is_absolute() else (
-            path.parent.resolve() / raw_dir)
-    url = environ.get("TICKET_GATEWAY_DATABASE_URL") or database.get(
-        "url", f"sqlite:///{data_dir}/gateway.db")
+    if raw_dir is not None and (not isinstance(raw_dir, str) or not raw_dir):
+        return None
+    data_dir = locate.data_dir(raw_dir, locate.config_base(path))
+    url = locate.database_url(database, data_dir, environ)
     db_path = sqlite_path(url) if isinstance(url, str) else None
     if db_path is None or not daemon_running(data_dir):
         return None
     return PipeTarget(db_path, data_dir)
-
-
-def _read_toml(path: Path) -> dict[str, Any] | None:
-    import tomllib
-
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None

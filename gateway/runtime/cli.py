@@ -65,7 +65,8 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 
 def _settings(path: str | None) -> Settings:
-    from gateway.config.settings import load_settings, locate_config
+    from gateway.config.load import load_settings
+    from gateway.config.locate import locate_config
 
     return load_settings(locate_config(path))
 

@@ -17,7 +17,8 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from gateway.config.settings import ScheduleSettings, parse_weekly
+from gateway.config.settings import ScheduleSettings
+from gateway.config.units import parse_weekly
 
 WEEK = timedelta(days=7)
 

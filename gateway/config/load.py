@@ -1,0 +1,188 @@
+"""TOML configuration into frozen, typed settings, validated at start.
+
+Every error names the file and the key (``ConfigError``), because an operator
+staring at a daemon that will not start needs exactly that and nothing else.
+Defaults work on a fresh machine: SQLite under ``./var/``, the SMTP listener on
+127.0.0.1:2525, outbound mail written to a local maildir. Where the file, the
+data folder and the database are is decided by :mod:`gateway.config.locate`;
+the larger sections have their own readers (``smtp``, ``imap``, ``outbound``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from gateway.config import locate
+from gateway.config.imap import read_imap
+from gateway.config.outbound import read_outbound
+from gateway.config.secret import read_secret
+from gateway.config.sections import Section, duration, email, list_of
+from gateway.config.settings import (
+    CatalogSettings,
+    DatabaseSettings,
+    GatewaySettings,
+    HealthSettings,
+    LoggingSettings,
+    Member,
+    ScheduleSettings,
+    Settings,
+)
+from gateway.config.smtp import read_smtp
+from gateway.config.units import parse_duration, parse_weekly
+from gateway.core.errors import ConfigError
+
+__all__ = ["load_settings"]
+
+DEFAULTS = "<built-in defaults>"
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read ``path`` (or the built-in defaults when None) into validated settings."""
+    if path is None:
+        return _build({}, DEFAULTS, locate.config_base(None))
+    try:
+        data = locate.read_config(path)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "-", "file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), "-", f"not valid TOML: {exc}") from None
+    return _build(data, str(path), locate.config_base(path))
+
+
+def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
+    top = Section(src, "", data)
+    top.unknown({"gateway", "database", "catalog", "smtp", "imap", "outbound",
+                 "members", "schedule", "health", "logging"})
+    gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
+    db = Section(src, "database", data.get("database", {}))
+    db.unknown({"url"})
+    url = locate.database_url(db.data, gw.data_dir)
+    if not isinstance(url, str):
+        raise ConfigError(src, "database.url", f"must be a string, not {url!r}")
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
+        raise ConfigError(src, "database.url", f"unsupported database URL {url!r}")
+    cat = Section(src, "catalog", data.get("catalog", {}))
+    cat.unknown({"path"})
+    smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
+    imaps = tuple(read_imap(Section(src, f"imap[{i}]", d), base)
+                  for i, d in enumerate(list_of(top, "imap")))
+    outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
+    members = tuple(_member(Section(src, f"members[{i}]", d))
+                    for i, d in enumerate(list_of(top, "members")))
+    sc = Section(src, "schedule", data.get("schedule", {}))
+    return Settings(
+        source=src,
+        gateway=gw,
+        database=DatabaseSettings(url=url),
+        catalog=CatalogSettings(path=cat.path_or_none("path", base)),
+        smtp=smtp,
+        imap=imaps,
+        outbound=outbound,
+        members=members,
+        schedule=_schedule(sc),
+        health=_health(Section(src, "health", data.get("health", {}))),
+        logging=_logging(Section(src, "logging", data.get("logging", {}))),
+    )
+
+
+def _gateway(s: Section, base: Path) -> GatewaySettings:
+    s.unknown({"address", "secret_file", "locale", "timezone", "tag_prefix",
+               "reopen_window", "data_dir", "templates_dir", "auto_reply_limit", "iso2022jp",
+               "trusted_authserv_ids", "max_command_lines"})
+    data_dir = locate.data_dir(s.path_text("data_dir"), base)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
+
+    tz = s.str("timezone", "Asia/Tokyo")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(s.path, s.key("timezone"), f"unknown time zone {tz!r}") from None
+    prefix = s.str("tag_prefix", "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
+        raise ConfigError(s.path, s.key("tag_prefix"), "letters, digits, '-' or '_' only")
+    return GatewaySettings(
+        address=email(s, "address", "support@example.test"),
+        secret=read_secret(s, s.path_or_none("secret_file", base), data_dir),
+        locale=s.choice("locale", "ja", ("ja", "en")),
+        timezone=tz,
+        tag_prefix=prefix,
+        reopen_window=parse_duration(s.data.get("reopen_window", "14d"), path=s.path,
+                                     key=s.key("reopen_window")),
+        data_dir=data_dir,
+        templates_dir=_existing_dir(s, "templates_dir", base),
+        auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
+        iso2022jp=s.bool("iso2022jp", False),
+        trusted_authserv_ids=_authserv_ids(s),
+        max_command_lines=s.int("max_command_lines", 20, 1, 1000),
+    )
+
+
+def _authserv_ids(s: Section) -> tuple[str, ...]:
+    """Host-like names only: an id with spaces or ';' could never match a header anyway."""
+    ids = []
+    for value in list_of(s, "trusted_authserv_ids"):
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value):
+            raise ConfigError(s.path, s.key("trusted_authserv_ids"),
+                              f"not an authserv-id (a host name such as 'mx.example.com'): "
+                              f"{value!r}")
+        ids.append(value.lower())
+    return tuple(ids)
+
+
+def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
+    """Checked at start: a typo must not silently fall back to the built-in templates."""
+    path = s.path_or_none(key, base)
+    if path is not None and not path.is_dir():
+        raise ConfigError(s.path, s.key(key), f"no such folder: {path}")
+    return path
+
+
+def _schedule(s: Section) -> ScheduleSettings:
+    s.unknown({"digest", "pending_reminder_after", "pending_close_after", "inventory",
+               "inventory_after", "sweep_interval", "due_soon"})
+    digest = s.str("digest", "mon 09:00")
+    parse_weekly(digest, path=s.path, key=s.key("digest"))
+    reminder = duration(s, "pending_reminder_after", "3d")
+    close = duration(s, "pending_close_after", "7d")
+    if close <= reminder:
+        raise ConfigError(s.path, s.key("pending_close_after"),
+                          "must be longer than pending_reminder_after")
+    return ScheduleSettings(
+        digest=digest,
+        pending_reminder_after=reminder,
+        pending_close_after=close,
+        inventory=s.bool("inventory", False),
+        inventory_after=duration(s, "inventory_after", "30d"),
+        sweep_interval=duration(s, "sweep_interval", "5m"),
+        due_soon=duration(s, "due_soon", "1d"),
+    )
+
+
+def _health(s: Section) -> HealthSettings:
+    s.unknown({"max_poll_age", "max_shunted", "max_outbox_age", "alerts"})
+    return HealthSettings(
+        max_poll_age=duration(s, "max_poll_age", "15m"),
+        max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
+        max_outbox_age=duration(s, "max_outbox_age", "30m"),
+        alerts=s.bool("alerts", True),
+    )
+
+
+def _logging(s: Section) -> LoggingSettings:
+    s.unknown({"format"})
+    return LoggingSettings(format=s.choice("format", "text", ("text", "json")))
+
+
+def _member(s: Section) -> Member:
+    s.unknown({"email", "name", "role", "locale"})
+    if "email" not in s.data:
+        raise ConfigError(s.path, s.key("email"), "is required")
+    return Member(
+        email=email(s, "email", ""),
+        name=s.str("name", ""),
+        role=s.choice("role", "ops", ("ops", "manager")),
+        locale=s.choice("locale", "", ("", "ja", "en")),
+    )

@@ -1,0 +1,75 @@
+"""Where the configuration, the data folder and the database are: the rules, once.
+
+Two readers need them. :func:`gateway.config.load.load_settings` builds the
+validated settings; :func:`gateway.receive.pipe.pipe_target`, the MTA pipe's
+fast path, reads only the keys that decide where a message is stored. Both
+must find the same file and the same database for every config, so the rules
+live here and nowhere else:
+
+* the config file is ``--config``, else ``$TICKET_GATEWAY_CONFIG``, else
+  ``./gateway.toml`` if it exists, else none (the built-in defaults);
+* relative paths in it are read from the config file's folder (the working
+  folder when there is no file);
+* ``[gateway] data_dir`` defaults to ``./var``;
+* the database is ``$TICKET_GATEWAY_DATABASE_URL``, else ``[database] url``,
+  else SQLite in the data folder.
+
+The pipe imports this module before anything else, once per delivered message,
+so it imports only ``os`` and ``pathlib`` (``tomllib`` when a file is read);
+validation and error messages are the settings reader's job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_CONFIG = "TICKET_GATEWAY_CONFIG"
+ENV_DATABASE_URL = "TICKET_GATEWAY_DATABASE_URL"
+LOCAL_CONFIG = Path("gateway.toml")
+DEFAULT_DATA_DIR = Path("var")
+
+
+def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """``--config``, else ``$TICKET_GATEWAY_CONFIG``, else ``./gateway.toml``, else None."""
+    if cli_path:
+        return Path(cli_path)
+    if environ.get(ENV_CONFIG):
+        return Path(environ[ENV_CONFIG])
+    return LOCAL_CONFIG if LOCAL_CONFIG.exists() else None
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The file's TOML tables. ``OSError``, ``UnicodeDecodeError`` and
+    ``tomllib.TOMLDecodeError`` (both ``ValueError``) pass to the caller."""
+    import tomllib  # only when there is a file: the pipe without one never pays for it
+
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def config_base(path: Path | None) -> Path:
+    """The folder relative paths in the config are read from."""
+    return path.parent.resolve() if path is not None else Path.cwd()
+
+
+def resolve(value: str, base: Path) -> Path:
+    """A configured path: absolute as written, else relative to ``base``."""
+    return Path(value) if Path(value).is_absolute() else base / value
+
+
+def data_dir(configured: str | None, base: Path) -> Path:
+    """``[gateway] data_dir`` (already checked to be a non-empty string), else ``./var``."""
+    return DEFAULT_DATA_DIR if configured is None else resolve(configured, base)
+
+
+def database_url(
+    database: Mapping[str, Any], data_dir: Path, environ: Mapping[str, str] = os.environ
+) -> object:
+    """``$TICKET_GATEWAY_DATABASE_URL``, else ``[database] url``, else SQLite in ``data_dir``.
+
+    The configured value is returned as found: the caller decides what a value
+    that is not a string means (a configuration error, or "not the fast path").
+    """
+    return environ.get(ENV_DATABASE_URL) or database.get("url", f"sqlite:///{data_dir}/gateway.db")

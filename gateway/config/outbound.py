@@ -1,0 +1,53 @@
+"""The ``[outbound]`` section: where our mail goes (a local maildir, or a relay).
+
+A relay's credentials are checked for completeness here and read at each
+connection by the transport; AUTH is never allowed over a plain connection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.config.sections import Section, ca_file, duration, env_name
+from gateway.config.settings import GatewaySettings, OutboundSettings
+from gateway.core.errors import ConfigError
+
+KEYS = {"mode", "host", "port", "tls", "ca_file", "username", "password_file",
+        "password_env", "maildir", "from_name", "timeout", "retry_initial",
+        "retry_max", "give_up_after"}
+_PORTS = {"none": 25, "starttls": 587, "implicit": 465}
+
+
+def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettings:
+    s.unknown(KEYS)
+    mode = s.choice("mode", "maildir", ("maildir", "smtp"))
+    tls = s.choice("tls", "starttls", ("none", "starttls", "implicit"))
+    env = env_name(s, "password_env")
+    password_file = s.path_or_none("password_file", base)
+    username = s.str("username", "")
+    if username and not (password_file or env):
+        raise ConfigError(s.path, s.key("password_file"),
+                          "username needs password_file or password_env")
+    if username and mode == "smtp" and tls == "none":
+        raise ConfigError(s.path, s.key("tls"), 'AUTH is never sent in clear: use "starttls" '
+                          'or "implicit" with username')
+    from_name = s.str("from_name", "")
+    if "\r" in from_name or "\n" in from_name:
+        raise ConfigError(s.path, s.key("from_name"), "must be one line")
+    retry_initial = duration(s, "retry_initial", "1m")
+    return OutboundSettings(
+        mode=mode,
+        host=s.str("host", "127.0.0.1"),
+        port=s.int("port", _PORTS[tls], 1, 65535),
+        tls=tls,
+        ca_file=ca_file(s, base),
+        username=username,
+        password_file=password_file,
+        password_env=env,
+        maildir=s.path_or_none("maildir", base) or gw.data_dir / "outbound",
+        from_name=from_name,
+        timeout=duration(s, "timeout", "30s"),
+        retry_initial=retry_initial,
+        retry_max=max(duration(s, "retry_max", "1h"), retry_initial),
+        give_up_after=duration(s, "give_up_after", "3d"),
+    )

@@ -1,0 +1,118 @@
+"""Typed reads from one TOML table, so every error names the file and the key.
+
+Each section parser (``[gateway]``, ``[smtp]``, ``[[imap]]``, ...) reads its
+values through :class:`Section`; the checks several sections share (an e-mail
+address, a positive duration, a CA file, an environment variable's name) are
+the functions below, so they say the same thing wherever they are used.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from gateway.config.locate import resolve
+from gateway.config.units import parse_duration
+from gateway.core.errors import ConfigError
+
+
+class Section:
+    """One TOML table: ``path`` is the file, ``name`` the table's key for messages."""
+
+    def __init__(self, path: str, name: str, data: Any) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(path, name, "must be a table")
+        self.path, self.name, self.data = path, name, data
+
+    def key(self, key: str) -> str:
+        return f"{self.name}.{key}" if self.name else key
+
+    def str(self, key: str, default: str) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str):
+            raise ConfigError(self.path, self.key(key), f"must be a string, not {value!r}")
+        return value
+
+    def int(
+        self, key: builtins.str, default: builtins.int, low: builtins.int = 0,
+        high: builtins.int = 2**31,
+    ) -> builtins.int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(
+                self.path, self.key(key), f"must be a whole number {low}..{high}, not {value!r}"
+            )
+        return value
+
+    def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(self.path, self.key(key), f"must be true or false, not {value!r}")
+        return value
+
+    def choice(
+        self, key: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.str:
+        value = self.str(key, default)
+        if value not in choices:
+            raise ConfigError(self.path, self.key(key), f"must be one of {choices}, not {value!r}")
+        return value
+
+    def path_text(self, key: builtins.str) -> builtins.str | None:
+        """A path as written (not yet resolved), or None when the key is absent."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ConfigError(self.path, self.key(key), "must be a file path")
+        return value
+
+    def path_or_none(self, key: builtins.str, base: Path) -> Path | None:
+        value = self.path_text(key)
+        return None if value is None else resolve(value, base)
+
+    def unknown(self, known: set[builtins.str]) -> None:
+        extra = sorted(set(self.data) - known)
+        if extra:
+            raise ConfigError(self.path, self.key(extra[0]), "unknown key")
+
+
+def email(section: Section, key: str, default: str) -> str:
+    value = section.str(key, default).strip().lower()
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+|[^@\s<>]+@[^@\s<>]+", value):
+        raise ConfigError(section.path, section.key(key), f"not an e-mail address: {value!r}")
+    return value
+
+
+def list_of(section: Section, key: str) -> list[Any]:
+    value = section.data.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(section.path, section.key(key), "must be a list")
+    return value
+
+
+def duration(s: Section, key: str, default: str) -> timedelta:
+    """A duration that must be longer than zero (timeouts, intervals, ages)."""
+    value = parse_duration(s.data.get(key, default), path=s.path, key=s.key(key))
+    if value <= timedelta(0):
+        raise ConfigError(s.path, s.key(key), "must be longer than 0s")
+    return value
+
+
+def ca_file(s: Section, base: Path) -> Path | None:
+    """Checked at start: a typo must not surface as "certificate not trusted" later."""
+    path = s.path_or_none("ca_file", base)
+    if path is not None and not path.is_file():
+        raise ConfigError(s.path, s.key("ca_file"), f"no such file: {path}")
+    return path
+
+
+def env_name(s: Section, key: str) -> str:
+    """The name of an environment variable holding a secret ("" when not set)."""
+    name = s.str(key, "")
+    if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ConfigError(s.path, s.key(key), f"not a variable name: {name!r}")
+    return name

@@ -1,0 +1,52 @@
+"""The value syntaxes of the config file: sizes, durations, weekly times.
+
+``"25MB"`` and ``"25MiB"``, ``"2h30m"``, ``"mon 09:00"``: written once here,
+so the settings reader, the catalog (SLA durations) and the schedule rules
+read them the same way, and every error names the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from gateway.core.errors import ConfigError
+
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
+               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_size(text: str | int, *, path: str = "", key: str = "") -> int:
+    """``"25MB"`` is 25 000 000 bytes, ``"25MiB"`` is 25 × 2^20 (DESIGN.md)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text))
+    unit = m.group(2).upper() if m else ""
+    if not m or unit not in _SIZE_UNITS:
+        raise ConfigError(path, key, f"not a size: {text!r} (use e.g. '25MB' or '25MiB')")
+    return int(float(m.group(1)) * _SIZE_UNITS[unit])
+
+
+def parse_duration(text: str | int, *, path: str = "", key: str = "") -> timedelta:
+    """``"14d"``, ``"2h30m"``, ``"90s"`` or a number of seconds."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return timedelta(seconds=text)
+    parts = re.findall(r"(\d+)\s*([smhdw])", str(text).strip().lower())
+    rebuilt = "".join(f"{n}{u}" for n, u in parts)
+    if not parts or rebuilt != re.sub(r"\s+", "", str(text).strip().lower()):
+        raise ConfigError(path, key, f"not a duration: {text!r} (use e.g. '14d' or '2h30m')")
+    return timedelta(seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in parts))
+
+
+def parse_weekly(text: str, *, path: str = "", key: str = "") -> tuple[int, int, int] | None:
+    """``"mon 09:00"`` → (weekday 0=Monday, hour, minute); ``"off"`` → None."""
+    value = text.strip().lower()
+    if value == "off":
+        return None
+    m = re.fullmatch(r"([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})", value)
+    if not m or m.group(1) not in WEEKDAYS or int(m.group(2)) > 23 or int(m.group(3)) > 59:
+        raise ConfigError(path, key, f"not a weekly time: {text!r} (use e.g. 'mon 09:00' "
+                          "or 'off')")
+    return WEEKDAYS.index(m.group(1)), int(m.group(2)), int(m.group(3))
