@@ -23,7 +23,7 @@ from store.db import transaction
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class HealthProblem:
     key: str  # stable, for alert state: "mailbox:<account>", "shunted", "outbox"
     text: str  # for the operator, names the threshold it broke
 
@@ -36,7 +36,7 @@ class Mailbox:
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
+class HealthReport:
     checked_at: datetime
     mailboxes: tuple[Mailbox, ...]
     inbox: dict[str, int]
@@ -44,7 +44,7 @@ class Report:
     outbox_oldest: datetime | None
     outbox_failed: int
     jobs: dict[str, datetime]
-    problems: tuple[Problem, ...]
+    problems: tuple[HealthProblem, ...]
 
     @property
     def healthy(self) -> bool:
@@ -71,38 +71,38 @@ def accounts(settings: Settings) -> tuple[str, ...]:
     return tuple(a.key for a in settings.imap)
 
 
-def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> Report:
+def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> HealthReport:
     with transaction(sessions) as s:
         snap = queries.snapshot(s, [a.source for a in settings.imap])
     return assess(snap, accounts(settings), settings.health, now)
 
 
 def assess(snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings,
-           now: datetime) -> Report:
+           now: datetime) -> HealthReport:
     mailboxes = tuple(Mailbox(name, seen.last_success_at, seen.last_error)
                       for name, seen in zip(names, snap.sources, strict=True))
     problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]
     shunted = snap.inbox.get("shunted", 0)
     if shunted > limits.max_shunted:
-        problems.append(Problem("shunted", f"{shunted} shunted inbox row(s), more than "
-                                f"health.max_shunted = {limits.max_shunted} "
-                                "(ticket-gateway inbox list --state shunted)"))
+        problems.append(HealthProblem("shunted", f"{shunted} shunted inbox row(s), more than "
+                                      f"health.max_shunted = {limits.max_shunted} "
+                                      "(ticket-gateway inbox list --state shunted)"))
     if snap.outbox_oldest is not None and now - snap.outbox_oldest > limits.max_outbox_age:
-        problems.append(Problem("outbox", f"the oldest unsent mail waits since "
-                                f"{_iso(snap.outbox_oldest)}, longer than health.max_outbox_age"
-                                f" = {_span(limits.max_outbox_age)}"))
-    return Report(now, mailboxes, dict(snap.inbox), snap.outbox_pending, snap.outbox_oldest,
-                  snap.outbox_failed, dict(snap.jobs), tuple(problems))
+        problems.append(HealthProblem("outbox", f"the oldest unsent mail waits since "
+                                      f"{_iso(snap.outbox_oldest)}, longer than "
+                                      f"health.max_outbox_age = {_span(limits.max_outbox_age)}"))
+    return HealthReport(now, mailboxes, dict(snap.inbox), snap.outbox_pending,
+                        snap.outbox_oldest, snap.outbox_failed, dict(snap.jobs), tuple(problems))
 
 
-def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> Problem | None:
+def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> HealthProblem | None:
     key, why = f"mailbox:{m.account}", f" (last error: {m.last_error})" if m.last_error else ""
     if m.last_success_at is None:
-        return Problem(key, f"mailbox {m.account} was never polled successfully{why}")
+        return HealthProblem(key, f"mailbox {m.account} was never polled successfully{why}")
     if now - m.last_success_at > limit:
-        return Problem(key, f"mailbox {m.account} last polled successfully at "
-                            f"{_iso(m.last_success_at)}, longer ago than health.max_poll_age = "
-                            f"{_span(limit)}{why}")
+        return HealthProblem(key, f"mailbox {m.account} last polled successfully at "
+                                  f"{_iso(m.last_success_at)}, longer ago than "
+                                  f"health.max_poll_age = {_span(limit)}{why}")
     return None
 
 
