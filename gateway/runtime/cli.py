@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from gateway.catalog.triage import Triage
     from gateway.config.settings import Settings
     from gateway.runtime.app import App
 
@@ -314,8 +315,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from gateway.catalog.load import catalog_path, load_catalog
-    from gateway.catalog.match import classify
-    from gateway.catalog.sheet import missing_required, parse_sheet
+    from gateway.catalog.triage import triage
     from gateway.core.errors import CatalogError
     from gateway.pipeline.parse.message import parse_message
 
@@ -333,22 +333,21 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     if not msg.is_mail:
         print(f"ticket-gateway: {args.file}: not an e-mail message", file=sys.stderr)
         return EX_DATAERR
-    result = classify(catalog, msg.subject, msg.new_text)
-    entry = catalog.entry(result.entry_id) or catalog.fallback
-    sheet = parse_sheet(entry, msg.new_text)
     locale = args.locale or settings.gateway.locale
-    missing = missing_required(entry, sheet.values, locale)
+    verdict = triage(catalog, msg, locale)
+    sheet, name = verdict.sheet, verdict.entry.name(locale)
     if args.json:
-        _json({**result.as_detail(), "name": entry.name(locale), "fields": sheet.values,
+        _json({**verdict.classification.as_detail(), "name": name, "fields": sheet.values,
                "rejected": [{"field": r.field, "value": r.value, "reason": r.reason}
                             for r in sheet.rejected],
-               "missing": [{"name": n, "label": label} for n, label in missing]})
+               "missing": [{"name": n, "label": label} for n, label in verdict.missing]})
         return EX_OK
-    _print_match(result, entry.name(locale), sheet, missing)
+    _print_match(verdict, name)
     return EX_OK
 
 
-def _print_match(result: Any, name: str, sheet: Any, missing: list[tuple[str, str]]) -> None:
+def _print_match(verdict: Triage, name: str) -> None:
+    result, sheet = verdict.classification, verdict.sheet
     why = " (fallback: no keyword matched)" if result.fallback else ""
     print(f"entry: {result.entry_id} ({name}){why}")
     print(f"score: {result.score:g}")
@@ -362,7 +361,7 @@ def _print_match(result: Any, name: str, sheet: Any, missing: list[tuple[str, st
         print(f"field {field}: {value}")
     for r in sheet.rejected:
         print(f"field {r.field}: rejected {r.value!r} ({r.reason})")
-    for field, label in missing:
+    for field, label in verdict.missing:
         print(f"missing: {field} ({label})")
 
 
@@ -450,16 +449,14 @@ def _print_status(report: Any) -> None:
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.notify.render import renderer
     from gateway.scheduling import digest, scheduler
-    from gateway.scheduling.rules import Job
-    from store import jobs
     from store.db import transaction
 
     with _opened(settings) as app:
         ctx, now = scheduler.context(app), app.clock.now()
         run = digest.current_run(ctx, now)
         with transaction(app.sessions) as s:
-            mails = digest.build(s, ctx, now, run, args.member)
             if args.dry_run:  # rendered here, never queued: nothing is written
+                mails = digest.build(s, ctx, now, run, args.member)
                 for m in mails:
                     parts = renderer(settings.gateway.templates_dir).render(m.view, m.locale)
                     who = m.view.recipient
@@ -467,10 +464,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                                 parts.subject, parts.text)
                 print(f"{len(mails)} mail(s) would be sent for {run.period} ({run.label})")
                 return EX_OK
-            if args.member is None and not jobs.claim(s, Job.DIGEST, run.period, now):
-                print(f"the digest for {run.period} was sent already")
-                return EX_OK
-            ids = digest.queue(s, ctx, mails, now)
+            ids = digest.send_run(s, ctx, now, run, args.member)
+    if ids is None:
+        print(f"the digest for {run.period} was sent already")
+        return EX_OK
     print(f"{len(ids)} mail(s) queued for {run.period} ({run.label})")
     return EX_OK
 

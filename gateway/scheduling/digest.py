@@ -4,7 +4,7 @@ Each member gets the tickets assigned to them that are not closed, oldest
 first, with the marks that say what needs doing (SLA due soon or overdue,
 stale) and, per ticket, the reply-token address to act on it by mail; each in
 the member's own language. Managers also get the team's figures for the week.
-The digest is claimed once per ISO week in ``job_runs`` (see ``tick``), so
+The digest is claimed once per ISO week in ``job_runs`` (:func:`send_run`), so
 however often the loop wakes, a week has one digest.
 """
 
@@ -81,15 +81,30 @@ def queue(session: Session, ctx: Context, mails: Sequence[Mail], now: datetime,
     return [i for i in ids if i is not None]
 
 
+def send_run(session: Session, ctx: Context, now: datetime, run: DigestRun,
+             only: str | None = None) -> list[int] | None:
+    """Queue the digest of ``run``; None when that period was sent already.
+
+    The period is claimed in ``job_runs`` first, so however often this is
+    called (the scheduler's loop, ``ticket-gateway digest``), a period has one
+    digest. ``only`` (one member, by hand) claims nothing: it is a resend.
+    """
+    if only is None and not jobs.claim(session, Job.DIGEST, run.period, now):
+        return None
+    return queue(session, ctx, build(session, ctx, now, run, only), now)
+
+
 def send_due(session: Session, ctx: Context, now: datetime) -> list[int]:
     """The scheduled digest, if its time has come and nobody sent it yet.
 
     Only the latest scheduled week is considered, so after downtime the missed
     digest goes out once at start, not once per missed week."""
     run = rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
-    if run is None or not jobs.claim(session, Job.DIGEST, run.period, now):
+    if run is None:
         return []
-    ids = queue(session, ctx, build(session, ctx, now, run), now)
+    ids = send_run(session, ctx, now, run)
+    if ids is None:  # claimed already: sent by an earlier pass or by hand
+        return []
     log.info("digest %s: %d mail(s) queued", run.period, len(ids))
     return ids
 

@@ -1,0 +1,34 @@
+"""What the catalog says about a new request, in one pure call.
+
+Filing a new ticket and ``ticket-gateway catalog match FILE`` must reach the
+same verdict for the same message, so the steps are written once: classify
+the subject and ``new_text``, take the winning entry (the fallback when the
+winner has left the catalog), read that entry's parameter sheet from the text
+and list the required fields that are still missing, labelled in ``locale``.
+Nothing is stored here; the runner writes the verdict, the CLI prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.catalog.match import Classification, classify
+from gateway.catalog.model import Catalog, Entry
+from gateway.catalog.sheet import Sheet, missing_required, parse_sheet
+from gateway.core.model import ParsedMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    entry: Entry
+    classification: Classification  # the score and its evidence, for the category event
+    sheet: Sheet  # field values read from new_text, and the ones rejected
+    missing: list[tuple[str, str]]  # (field name, label in the locale asked for)
+
+
+def triage(catalog: Catalog, msg: ParsedMessage, locale: str) -> Triage:
+    """Entry, classification, parameter sheet and missing fields of a new request."""
+    result = classify(catalog, msg.subject, msg.new_text)
+    entry = catalog.entry(result.entry_id) or catalog.fallback
+    sheet = parse_sheet(entry, msg.new_text)
+    return Triage(entry, result, sheet, missing_required(entry, sheet.values, locale))
