@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime.cli import main
+from gateway.runtime.cli.main import main
 from tests.conftest import corpus_files
 from tests.mails import mail
 

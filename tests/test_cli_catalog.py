@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime.cli import main
+from gateway.runtime.cli.main import main
 from tests.mails import mail
 from tests.test_catalog import GOOD
 

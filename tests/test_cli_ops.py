@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime.cli import main
+from gateway.runtime.cli.main import main
 from tests.conftest import PLAIN_CATALOG
 from tests.mails import mail
 

@@ -28,7 +28,8 @@ import pytest
 
 from gateway.config.load import load_settings
 from gateway.receive import pipe
-from gateway.runtime import cli, daemon
+from gateway.runtime import daemon
+from gateway.runtime.cli import main as cli
 from tests.mails import mail
 from tests.test_smtp import free_port
 

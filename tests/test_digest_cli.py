@@ -11,7 +11,7 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
-from gateway.runtime.cli import main
+from gateway.runtime.cli.main import main
 from tests.sched_helpers import CATALOG, make_app, open_ticket, outbox, set_state
 
 SEPARATOR = "-" * 72

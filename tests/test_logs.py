@@ -84,7 +84,7 @@ def test_the_daemon_logs_json_lines_when_configured(tmp_path: Path) -> None:
 
 def test_an_unknown_log_format_names_key_and_file(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    from gateway.runtime import cli
+    from gateway.runtime.cli import main as cli
 
     config = _config(tmp_path, free_port())
     config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "xml"\n',

@@ -13,8 +13,8 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.config.settings import HealthSettings, ImapSettings, Settings
 from gateway.core.clock import FakeClock, SystemClock
-from gateway.runtime import cli
 from gateway.runtime.app import App, build
+from gateway.runtime.cli import main as cli
 from gateway.scheduling import health
 from store import inbox, jobs, outbox, sources
 from store.db import transaction

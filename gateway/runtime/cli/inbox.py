@@ -1,0 +1,93 @@
+"""``ticket-gateway ingest`` and ``inbox``: put raw mail in, look at what came in.
+
+``ingest`` is also the MTA's pipe (when no daemon takes the fast path in
+:mod:`gateway.runtime.entry`), so its exit codes are the ones an MTA
+understands: 75 makes it retry, 65 means the input is not mail at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_TEMPFAIL, EX_USAGE, opened, print_json
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.receive.bulk import ingest
+
+    with opened(settings) as app:
+        summary = ingest(app, args.inputs, print)
+    if summary.transient:
+        return EX_TEMPFAIL
+    return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
+
+
+def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
+    from store import inbox
+    from store.db import transaction
+
+    with opened(settings) as app, transaction(app.sessions) as s:
+        rows = [
+            {
+                "id": r.id, "state": r.state, "source": r.source, "source_ref": r.source_ref,
+                "message_id": r.message_id, "ticket": r.ticket_id, "reason": r.reason,
+                "attempts": r.attempts, "size": r.size,
+                "received_at": r.received_at.isoformat(),
+                "error": r.error if args.json else "",
+            }
+            for r in inbox.list_rows(s, args.state, limit=args.limit)
+        ]
+    if args.json:
+        print_json(rows)
+        return EX_OK
+    for r in rows:
+        ticket = f"#{r['ticket']}" if r["ticket"] else "-"
+        print(f"{r['id']:<7} {r['state']:<9} {ticket:<7} {r['source']:<7} {r['reason']}")
+    return EX_OK
+
+
+def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from store import inbox
+    from store.db import transaction
+
+    if not args.shunted and args.id is None:
+        print("ticket-gateway: give an inbox ID or --shunted", file=sys.stderr)
+        return EX_USAGE
+    with opened(settings) as app:
+        with transaction(app.sessions) as s:
+            n = inbox.requeue(s, None if args.shunted else [args.id])
+        outcomes = app.runner.process_pending()
+    print(f"requeued {n} row(s)")
+    for o in outcomes:
+        state = o.state.value if o.state else "pending"
+        ticket = f", ticket #{o.ticket_id}" if o.ticket_id else ""
+        print(f"inbox #{o.inbox_id}: {state}{ticket} ({o.reason})")
+    return EX_OK
+
+
+def register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ing = sub.add_parser("ingest", help="store and process raw messages (files, folders, "
+                                        "maildirs, mbox, - for stdin)")
+    ing.add_argument("inputs", nargs="*", metavar="PATH|-")
+    ing.set_defaults(handler=cmd_ingest)
+
+
+def register_inbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    i = sub.add_parser("inbox", help="accepted raw messages and their dispositions"
+                       ).add_subparsers(required=True, metavar="ACTION")
+    il = i.add_parser("list", help="list inbox rows, newest first")
+    il.add_argument("--state", choices=INBOX_STATES)
+    il.add_argument("--limit", type=int, default=200)
+    il.add_argument("--json", action="store_true")
+    il.set_defaults(handler=cmd_inbox_list)
+    ir = i.add_parser("retry", help="reprocess a row, or every shunted row")
+    ir.add_argument("id", type=int, nargs="?")
+    ir.add_argument("--shunted", action="store_true")
+    ir.set_defaults(handler=cmd_inbox_retry)

@@ -1,0 +1,96 @@
+"""The ``ticket-gateway`` command: parse, set up logging, run one command, exit.
+
+Only the CLI chooses exit codes (see :mod:`~gateway.runtime.cli.common`); this
+module maps the gateway's errors to them in one place: a bad configuration or
+catalog is 78, a temporary failure 75, an interrupt 130. Heavy imports
+(SQLAlchemy, the parser) are deferred into the subcommands so ``--help`` and a
+bad config answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from gateway.runtime.cli import catalog, db, inbox, run, schedule, tickets
+from gateway.runtime.cli.common import (
+    EX_CONFIG,
+    EX_DATAERR,
+    EX_OK,
+    EX_SOFTWARE,
+    EX_TEMPFAIL,
+    EX_UNAVAILABLE,
+    EX_UNHEALTHY,
+    EX_USAGE,
+    Handler,
+)
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+__all__ = ["EX_CONFIG", "EX_DATAERR", "EX_OK", "EX_SOFTWARE", "EX_TEMPFAIL", "EX_UNAVAILABLE",
+           "EX_UNHEALTHY", "EX_USAGE", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _configure_logging(args)
+    from gateway.core.errors import CatalogError, ConfigError, TransientError
+
+    try:
+        settings = _settings(args.config)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except ConfigError as exc:
+        print(f"ticket-gateway: configuration error: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    except CatalogError as exc:
+        print(f"ticket-gateway: the catalog {exc.path} has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"{exc.path}:{problem.line}: {problem.message}", file=sys.stderr)
+        return EX_CONFIG
+    except TransientError as exc:
+        print(f"ticket-gateway: temporary failure, try again later: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    import logging  # not at the top: the MTA pipe path never needs it
+
+    quiet = logging.INFO if args.handler is run.cmd_run else logging.WARNING  # a daemon says hello
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else quiet,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",  # gateway.logs.TEXT_FORMAT
+    )
+    if not args.verbose:  # libraries' per-connection and per-plugin chatter
+        for noisy in ("mail.log", "alembic.runtime.plugins", "alembic.runtime.migration"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(path: str | None) -> Settings:
+    from gateway.config.load import load_settings
+    from gateway.config.locate import locate_config
+
+    return load_settings(locate_config(path))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ticket-gateway",
+                                description="E-mail to ticket gateway for ops teams.")
+    p.add_argument("--config", metavar="PATH",
+                   help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+    # in the order --help lists them
+    run.register(sub)
+    inbox.register_ingest(sub)
+    tickets.register(sub)
+    inbox.register_inbox(sub)
+    catalog.register(sub)  # catalog check|match, stats
+    schedule.register(sub)  # status, digest, sweep
+    db.register(sub)
+    return p

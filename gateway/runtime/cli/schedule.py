@@ -1,0 +1,129 @@
+"""``ticket-gateway status``, ``digest`` and ``sweep``: the scheduler's work, by hand.
+
+``status`` judges health as the alerts do and exits 1 when a human is needed;
+``digest`` and ``sweep`` run what the scheduler would run now, through the
+same functions (so a digest sent by hand is not sent again by the daemon),
+and ``--dry-run`` prints the mails instead of queueing them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from gateway.runtime.cli.common import EX_OK, EX_UNHEALTHY, opened, print_json
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+    from gateway.scheduling.health import HealthReport
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """0 healthy, 1 unhealthy (with the reasons): for a monitoring system to call."""
+    from gateway.scheduling import health
+
+    with opened(settings) as app:
+        report = health.check(settings, app.sessions, app.clock.now())
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        _print_status(report)
+    return EX_OK if report.healthy else EX_UNHEALTHY
+
+
+def _print_status(report: HealthReport) -> None:
+    data = report.as_dict()
+    print("healthy" if report.healthy else "UNHEALTHY")
+    for p in data["problems"]:
+        print(f"  problem: {p['text']}")
+    for m in data["mailboxes"]:
+        error = f"  last error: {m['last_error']}" if m["last_error"] else ""
+        print(f"mailbox {m['account']}: last successful poll {m['last_success_at'] or 'never'}"
+              f"{error}")
+    inbox, out = data["inbox"], data["outbox"]
+    print(f"inbox: {inbox['pending']} pending, {inbox['shunted']} shunted")
+    oldest = (f", oldest since {out['oldest_pending_at']} "
+              f"({out['oldest_pending_age_seconds']}s)" if out["oldest_pending_at"] else "")
+    print(f"outbox: {out['pending']} pending{oldest}, {out['failed']} failed")
+    for job, at in data["jobs"].items():
+        print(f"job {job}: last run {at}")
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.notify.render import renderer
+    from gateway.scheduling import digest, scheduler
+    from store.db import transaction
+
+    with opened(settings) as app:
+        ctx, now = scheduler.context(app), app.clock.now()
+        run = digest.current_run(ctx, now)
+        with transaction(app.sessions) as s:
+            if args.dry_run:  # rendered here, never queued: nothing is written
+                mails = digest.build(s, ctx, now, run, args.member)
+                for m in mails:
+                    parts = renderer(settings.gateway.templates_dir).render(m.view, m.locale)
+                    who = m.view.recipient
+                    _print_mail(f"{who.name} <{who.email}>" if who.name else who.email,
+                                parts.subject, parts.text)
+                print(f"{len(mails)} mail(s) would be sent for {run.period} ({run.label})")
+                return EX_OK
+            ids = digest.send_run(s, ctx, now, run, args.member)
+    if ids is None:
+        print(f"the digest for {run.period} was sent already")
+        return EX_OK
+    print(f"{len(ids)} mail(s) queued for {run.period} ({run.label})")
+    return EX_OK
+
+
+def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.scheduling import scheduler
+    from gateway.scheduling.sweeps import run_sweeps
+    from store import outbox
+    from store.db import transaction
+
+    with opened(settings) as app:
+        ctx, now = scheduler.context(app), app.clock.now()
+        if args.dry_run:  # the real pass in a transaction that is rolled back
+            with app.sessions() as s:
+                report = run_sweeps(s, ctx, now)
+                for row in outbox.rows(s):
+                    if row.id in report.outbox:
+                        _print_raw(row.raw)
+                s.rollback()
+            print(f"dry run: {report.summary()} (nothing written)")
+            return EX_OK
+        with transaction(app.sessions) as s:
+            report = run_sweeps(s, ctx, now)
+    print(report.summary())
+    return EX_OK
+
+
+def _print_raw(raw: bytes) -> None:
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    body = msg.get_body(preferencelist=("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
+    _print_mail(str(msg["To"]), str(msg["Subject"]), text)
+
+
+def _print_mail(to: str, subject: str, text: str) -> None:
+    print(f"To: {to}\nSubject: {subject}\n\n{text.rstrip()}\n\n" + "-" * 72)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stt = sub.add_parser("status", help="health: mailboxes, inbox, outbox, jobs; exit 1 when "
+                         "unhealthy")
+    stt.add_argument("--json", action="store_true")
+    stt.set_defaults(handler=cmd_status)
+
+    dg = sub.add_parser("digest", help="send the weekly digest now, or print it (--dry-run)")
+    dg.add_argument("--dry-run", action="store_true", help="print the mails, send nothing")
+    dg.add_argument("--member", metavar="EMAIL", help="only this member's mails")
+    dg.set_defaults(handler=cmd_digest)
+    sw = sub.add_parser("sweep", help="run the reminder, SLA and auto-close sweeps now")
+    sw.add_argument("--dry-run", action="store_true", help="print what would happen")
+    sw.set_defaults(handler=cmd_sweep)
