@@ -25,7 +25,7 @@ from gateway.config.settings import ImapSettings
 from gateway.core.backoff import backoff_delay
 from gateway.core.errors import TransientError
 from gateway.receive.imap import ImapError, ImapPoller
-from gateway.receive.imap_auth import CredentialError, load_credentials
+from gateway.receive.imap.auth import CredentialError, load_credentials
 from gateway.runtime.app import App
 from store import sources
 from store.db import make_engine, session_factory, transaction

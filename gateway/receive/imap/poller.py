@@ -18,25 +18,14 @@ from __future__ import annotations
 
 import logging
 import random
-import select
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from imapclient import DELETED, IMAPClient
-from imapclient.exceptions import (
-    CapabilityError,
-    IMAPClientAbortError,
-    IMAPClientError,
-    LoginError,
-)
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import ImapSettings, Settings
@@ -44,7 +33,15 @@ from gateway.core.backoff import backoff_delay
 from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError, TransientError
 from gateway.core.sniff import header_message_id
-from gateway.receive.imap_auth import load_credentials
+from gateway.receive.imap.connect import connect, shutdown
+from gateway.receive.imap.errors import ImapError, describe
+from gateway.receive.imap.folder import (
+    acknowledge,
+    forget_news,
+    heard_of_new_mail,
+    hung_up,
+    unacknowledged,
+)
 from store import inbox, sources
 from store.db import transaction
 
@@ -56,11 +53,6 @@ log = logging.getLogger("gateway.imap")
 IDLE_RENEW = timedelta(minutes=5)
 IDLE_CHECK_SECONDS = 1.0  # how long `run` can take to notice its stop event
 BODY = b"BODY[]"  # the key BODY.PEEK[] comes back under
-_NOT_FLAG_SEARCH = {"\\Seen": "UNSEEN", "\\Flagged": "UNFLAGGED", "\\Answered": "UNANSWERED"}
-
-
-class ImapError(GatewayError):
-    """A mailbox problem, worded for the operator: TLS, login, network, protocol."""
 
 
 @dataclass
@@ -72,11 +64,6 @@ class PollerStatus:
     idles: int = 0  # IDLE commands issued
     connected: bool = False
     last_problem: str = ""
-
-
-def tls_context(ca_file: Path | None) -> ssl.SSLContext:
-    """Verifying, always: ``ca_file`` replaces the system CAs, nothing turns checks off."""
-    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
 class ImapPoller:
@@ -139,7 +126,7 @@ class ImapPoller:
             try:
                 client.logout()
             except (OSError, IMAPClientError):
-                _shutdown(client)
+                shutdown(client)
 
     # -- connection ------------------------------------------------------------------
 
@@ -155,53 +142,16 @@ class ImapPoller:
 
     def _connect(self) -> IMAPClient:
         self.status.connect_attempts += 1
-        credentials = load_credentials(self.account)  # before the socket: nothing to leak
-        client = self._open()
-        try:
-            if credentials.mechanism == "xoauth2":
-                client.oauth2_login(credentials.username, credentials.secret)
-            else:
-                client.login(credentials.username, credentials.secret)
-            if self.account.after == "move":
-                self._ensure_folder(client, self.account.processed_folder)
-        except BaseException:
-            _shutdown(client)
-            raise
+        client = connect(self.account)
         self._client, self.status.connected = client, True
         return client
-
-    def _open(self) -> IMAPClient:
-        a, context = self.account, tls_context(self.account.ca_file)
-        timeout = a.timeout.total_seconds()
-        if a.tls == "implicit":
-            return IMAPClient(a.host, a.port, ssl=True, ssl_context=context, timeout=timeout)
-        client = IMAPClient(a.host, a.port, ssl=False, timeout=timeout)
-        try:
-            client.starttls(context)  # no STARTTLS offered: CapabilityError, never plain text
-        except BaseException:
-            _shutdown(client)
-            raise
-        return client
-
-    def _ensure_folder(self, client: IMAPClient, name: str) -> None:
-        if client.folder_exists(name):
-            return
-        try:
-            client.create_folder(name)
-        except IMAPClientError:
-            if not client.folder_exists(name):  # else: another client was quicker
-                raise
-            return
-        log.info("imap %s: created folder %r for processed messages", self.key, name)
-        with suppress(IMAPClientError):
-            client.subscribe_folder(name)  # so people see it in their own client
 
     def _drop(self) -> None:
         """Forget a connection that failed; a logout would only wait for a dead peer."""
         client, self._client = self._client, None
         self.status.connected = False
         if client is not None:
-            _shutdown(client)
+            shutdown(client)
 
     # -- one pass over the folder ----------------------------------------------------
 
@@ -221,7 +171,7 @@ class ImapPoller:
             )
         elif last_uid:
             self._finish_interrupted(client, last_uid)
-        _forget_news(client)
+        forget_news(client)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         size = self.account.batch_size
         stored = sum(
@@ -241,13 +191,7 @@ class ImapPoller:
 
     def _finish_interrupted(self, client: IMAPClient, last_uid: int) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line): finish only that."""
-        criteria: list[Any] = ["UID", f"1:{last_uid}"]
-        if self.account.after == "flag":
-            flag = self.account.processed_flag
-            criteria += (
-                [_NOT_FLAG_SEARCH[flag]] if flag in _NOT_FLAG_SEARCH else ["UNKEYWORD", flag]
-            )
-        leftovers = sorted(client.search(criteria))
+        leftovers = unacknowledged(client, self.account, last_uid)
         if leftovers:
             log.info(
                 "imap %s: %d message(s) were stored before an interruption; completing the %s",
@@ -256,7 +200,7 @@ class ImapPoller:
                 self.account.after,
             )
             for i in range(0, len(leftovers), self.account.batch_size):
-                self._acknowledge(client, leftovers[i : i + self.account.batch_size])
+                acknowledge(client, self.account, leftovers[i : i + self.account.batch_size])
 
     def _store_batch(
         self, client: IMAPClient, uids: list[int], uidvalidity: int, rescan: bool
@@ -275,7 +219,7 @@ class ImapPoller:
                 )
         if new:
             self.on_stored()
-        self._acknowledge(client, [uid for uid, _ in found])
+        acknowledge(client, self.account, [uid for uid, _ in found])
         return new
 
     def _accept(
@@ -295,23 +239,6 @@ class ImapPoller:
             s, raw, source="imap", now=now, source_ref=f"{self.key}/{uidvalidity}/{uid}"
         )
         return 0 if accepted.duplicate else 1
-
-    def _acknowledge(self, client: IMAPClient, uids: list[int]) -> None:
-        """Move (or flag) what is safely stored, with the fallbacks old servers need."""
-        if not uids:
-            return
-        a = self.account
-        if a.after == "flag":
-            client.add_flags(uids, [a.processed_flag], silent=True)
-        elif client.has_capability("MOVE"):
-            client.move(uids, a.processed_folder)
-        else:
-            client.copy(uids, a.processed_folder)
-            client.add_flags(uids, [DELETED], silent=True)
-            if client.has_capability("UIDPLUS"):
-                client.uid_expunge(uids)
-            else:  # also removes what others marked \Deleted: the only way without UIDPLUS
-                client.expunge()
 
     # -- waiting for mail ------------------------------------------------------------
 
@@ -336,7 +263,7 @@ class ImapPoller:
         *next* mail. So each pass forgets old announcements just before its SEARCH,
         and one heard during or after the SEARCH means another pass.
         """
-        while self.poll_once() or (self._client and _heard_of_new_mail(self._client)):
+        while self.poll_once() or (self._client and heard_of_new_mail(self._client)):
             pass
 
     def _idle(self, client: IMAPClient, stop: threading.Event) -> None:
@@ -344,11 +271,11 @@ class ImapPoller:
         client.idle()
         self.status.idles += 1
         deadline = time.monotonic() + self._idle_renew.total_seconds()
-        while not stop.is_set() and not _heard_of_new_mail(client):
+        while not stop.is_set() and not heard_of_new_mail(client):
             left = deadline - time.monotonic()
             if left <= 0 or client.idle_check(timeout=min(IDLE_CHECK_SECONDS, left)):
                 break
-            if _hung_up(client):  # idle_check swallows EOF: look, or we would spin
+            if hung_up(client):  # idle_check swallows EOF: look, or we would spin
                 break
         client.idle_done()  # raises when the server has gone: run() reconnects
 
@@ -394,69 +321,3 @@ class ImapPoller:
                 sources.record_error(s, self._source, problem, now=self.clock.now())
         except TransientError:
             log.debug("imap %s: could not record the error in the database", self.key)
-
-
-def describe(exc: BaseException, account: ImapSettings) -> str:
-    """One line an operator can act on, for every way a mailbox session fails."""
-    where = f"{account.host}:{account.port}"
-    if isinstance(exc, GatewayError):
-        suffix = "; messages stay on the server" if isinstance(exc, TransientError) else ""
-        return f"{exc}{suffix}"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return (
-            f"TLS certificate of {where} is not trusted ({exc.verify_message}); "
-            "set ca_file to the CA that signed it"
-        )
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS with {where} failed: {exc.reason or exc}"
-    if isinstance(exc, ConnectionRefusedError):
-        return f"cannot connect to {where}: connection refused (is the server down?)"
-    if isinstance(exc, TimeoutError):
-        return f"{where} did not answer within {account.timeout.total_seconds():g}s"
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve {account.host}: {exc.strerror}"
-    if isinstance(exc, OSError):
-        return f"network error with {where}: {exc.strerror or exc}"
-    if isinstance(exc, LoginError):
-        return f"login as {account.username!r} refused by {where}: {_server_text(exc)}"
-    if isinstance(exc, CapabilityError):
-        return f"{where} lacks a required capability: {exc}"
-    if isinstance(exc, IMAPClientAbortError):
-        return f"connection to {where} lost: {_server_text(exc)}"
-    if isinstance(exc, IMAPClientError):
-        return f"{where} refused a command: {_server_text(exc)}"
-    return f"unexpected {type(exc).__name__}: {exc}"
-
-
-def _server_text(exc: BaseException) -> str:
-    """imaplib puts bytes reprs into messages: b'[AUTHENTICATIONFAILED] ...'."""
-    text = str(exc)
-    for quote in ("'", '"'):
-        if text.startswith(f"b{quote}") and text.endswith(quote):
-            return text[2:-1]
-    return text
-
-
-def _hung_up(client: IMAPClient) -> bool:
-    """Readable right after idle_check drained every line means end of file."""
-    poller = select.poll()
-    poller.register(client.socket().fileno(), select.POLLIN)
-    return bool(poller.poll(0))
-
-
-def _shutdown(client: IMAPClient) -> None:
-    with suppress(OSError, IMAPClientError):
-        client.shutdown()
-
-
-def _forget_news(client: IMAPClient) -> None:
-    """Drop ``* n EXISTS`` lines heard so far: the SEARCH that follows covers them."""
-    pending = client._imap.untagged_responses  # imaplib files them here; no public hook
-    pending.pop("EXISTS", None)
-    pending.pop("RECENT", None)
-
-
-def _heard_of_new_mail(client: IMAPClient) -> bool:
-    """An EXISTS heard since the last SEARCH: answers to commands, or the lines a
-    server sends just before its ``+ idling``, which ``idle_check`` never sees."""
-    return bool(client._imap.untagged_responses.get("EXISTS"))

@@ -1,0 +1,80 @@
+"""Opening a mailbox session: TLS always, credentials read at each login.
+
+There is no plain-text mode: ``implicit`` TLS from the first byte or
+``STARTTLS`` before anything else (a server that does not offer it is an
+error, never a fallback), with certificates always verified. Credentials are
+read just before the socket opens, so a rotated password or a refreshed token
+needs no restart and a missing one leaks nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from contextlib import suppress
+from pathlib import Path
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from gateway.config.settings import ImapSettings
+from gateway.receive.imap.auth import load_credentials
+
+log = logging.getLogger("gateway.imap")
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Verifying, always: ``ca_file`` replaces the system CAs, nothing turns checks off."""
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
+def connect(account: ImapSettings) -> IMAPClient:
+    """A logged-in session; with ``after = "move"`` the processed folder exists too."""
+    credentials = load_credentials(account)  # before the socket: nothing to leak
+    client = _open(account)
+    try:
+        if credentials.mechanism == "xoauth2":
+            client.oauth2_login(credentials.username, credentials.secret)
+        else:
+            client.login(credentials.username, credentials.secret)
+        if account.after == "move":
+            ensure_folder(client, account.processed_folder, account.key)
+    except BaseException:
+        shutdown(client)
+        raise
+    return client
+
+
+def _open(account: ImapSettings) -> IMAPClient:
+    context, timeout = tls_context(account.ca_file), account.timeout.total_seconds()
+    if account.tls == "implicit":
+        return IMAPClient(account.host, account.port, ssl=True, ssl_context=context,
+                          timeout=timeout)
+    client = IMAPClient(account.host, account.port, ssl=False, timeout=timeout)
+    try:
+        client.starttls(context)  # no STARTTLS offered: CapabilityError, never plain text
+    except BaseException:
+        shutdown(client)
+        raise
+    return client
+
+
+def ensure_folder(client: IMAPClient, name: str, key: str) -> None:
+    """Create ``name`` unless it exists (or another client just created it)."""
+    if client.folder_exists(name):
+        return
+    try:
+        client.create_folder(name)
+    except IMAPClientError:
+        if not client.folder_exists(name):  # else: another client was quicker
+            raise
+        return
+    log.info("imap %s: created folder %r for processed messages", key, name)
+    with suppress(IMAPClientError):
+        client.subscribe_folder(name)  # so people see it in their own client
+
+
+def shutdown(client: IMAPClient) -> None:
+    """Close the socket without a LOGOUT: for a session that failed or must end now."""
+    with suppress(OSError, IMAPClientError):
+        client.shutdown()

@@ -1,0 +1,66 @@
+"""What the poller does to a folder besides reading it: acknowledge, and listen.
+
+Acknowledging a stored message is moving it to ``processed_folder`` (MOVE, or
+COPY + ``\\Deleted`` + EXPUNGE on servers without it) or flagging it; which
+messages still need it after an interruption is a SEARCH. Listening is the
+``* n EXISTS`` lines a server sends, which imapclient files away where only
+these helpers look.
+"""
+
+from __future__ import annotations
+
+import select
+from typing import Any
+
+from imapclient import DELETED, IMAPClient
+
+from gateway.config.settings import ImapSettings
+
+# The SEARCH key for "lacks this flag" where a system flag has one; keywords use UNKEYWORD.
+_NOT_FLAG_SEARCH = {"\\Seen": "UNSEEN", "\\Flagged": "UNFLAGGED", "\\Answered": "UNANSWERED"}
+
+
+def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int]) -> None:
+    """Move (or flag) what is safely stored, with the fallbacks old servers need."""
+    if not uids:
+        return
+    if account.after == "flag":
+        client.add_flags(uids, [account.processed_flag], silent=True)
+    elif client.has_capability("MOVE"):
+        client.move(uids, account.processed_folder)
+    else:
+        client.copy(uids, account.processed_folder)
+        client.add_flags(uids, [DELETED], silent=True)
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:  # also removes what others marked \Deleted: the only way without UIDPLUS
+            client.expunge()
+
+
+def unacknowledged(client: IMAPClient, account: ImapSettings, last_uid: int) -> list[int]:
+    """Stored (at or below the bookmark) but still in the folder, or still unflagged."""
+    criteria: list[Any] = ["UID", f"1:{last_uid}"]
+    if account.after == "flag":
+        flag = account.processed_flag
+        criteria += [_NOT_FLAG_SEARCH[flag]] if flag in _NOT_FLAG_SEARCH else ["UNKEYWORD", flag]
+    return sorted(client.search(criteria))
+
+
+def forget_news(client: IMAPClient) -> None:
+    """Drop ``* n EXISTS`` lines heard so far: the SEARCH that follows covers them."""
+    pending = client._imap.untagged_responses  # imaplib files them here; no public hook
+    pending.pop("EXISTS", None)
+    pending.pop("RECENT", None)
+
+
+def heard_of_new_mail(client: IMAPClient) -> bool:
+    """An EXISTS heard since the last SEARCH: answers to commands, or the lines a
+    server sends just before its ``+ idling``, which ``idle_check`` never sees."""
+    return bool(client._imap.untagged_responses.get("EXISTS"))
+
+
+def hung_up(client: IMAPClient) -> bool:
+    """Readable right after idle_check drained every line means end of file."""
+    poller = select.poll()
+    poller.register(client.socket().fileno(), select.POLLIN)
+    return bool(poller.poll(0))
