@@ -1,0 +1,83 @@
+"""SMTP AUTH users: the ``auth_users_file`` and the password check.
+
+The file holds ``user:{SCRYPT}salt$key`` lines (see :func:`hash_password`) or,
+for tests and throwaway setups, ``user:{PLAIN}password``. AUTH is only offered
+over TLS (the config reader insists), and only to peers outside
+``trusted_networks``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from gateway.core.errors import ConfigError
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """A line value for ``auth_users_file``: ``{SCRYPT}<salt>$<key>`` (base64)."""
+    salt = salt or os.urandom(16)
+    key = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return "{SCRYPT}" + base64.b64encode(salt).decode() + "$" + base64.b64encode(key).decode()
+
+
+class Users:
+    """Who may AUTH. scrypt costs tens of milliseconds on the event loop, so a
+    password that was right once is remembered (as a keyed digest, never in
+    clear) and a relay reconnecting for every message pays it once."""
+
+    def __init__(self, entries: dict[str, str]) -> None:
+        self._entries = entries
+        self._pepper = os.urandom(32)
+        self._verified: set[tuple[str, bytes]] = set()
+
+    def check(self, login: str, password: bytes) -> bool:
+        stored = self._entries.get(login)
+        if stored is None:
+            return False
+        token = (login, hmac.new(self._pepper, password, hashlib.sha256).digest())
+        if token in self._verified:
+            return True
+        if _password_matches(stored, password):
+            self._verified.add(token)
+            return True
+        return False
+
+
+def _password_matches(stored: str, password: bytes) -> bool:
+    if stored.startswith("{PLAIN}"):
+        return hmac.compare_digest(stored[len("{PLAIN}"):].encode(), password)
+    salt, key = _scrypt_parts(stored)
+    return hmac.compare_digest(hashlib.scrypt(password, salt=salt, n=2**14, r=8, p=1), key)
+
+
+def _scrypt_parts(stored: str) -> tuple[bytes, bytes]:
+    salt_b64, _, key_b64 = stored.removeprefix("{SCRYPT}").partition("$")
+    return base64.b64decode(salt_b64, validate=True), base64.b64decode(key_b64, validate=True)
+
+
+def load_users(path: Path, source: str) -> Users:
+    """``user:{SCRYPT}…`` (see :func:`hash_password`) or ``user:{PLAIN}password`` lines."""
+    entries: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        user, _, secret = line.strip().partition(":")
+        if not user or not _valid_secret(secret):
+            raise ConfigError(source, "smtp.auth_users_file",
+                              f"{path} line {number}: expected user:{{SCRYPT}}salt$key or "
+                              "user:{PLAIN}password")
+        entries[user] = secret
+    return Users(entries)
+
+
+def _valid_secret(secret: str) -> bool:
+    if secret.startswith("{PLAIN}"):
+        return len(secret) > len("{PLAIN}")
+    try:
+        return secret.startswith("{SCRYPT}") and all(_scrypt_parts(secret))
+    except ValueError:  # binascii.Error is a ValueError
+        return False

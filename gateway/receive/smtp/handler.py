@@ -1,0 +1,125 @@
+"""The answers that are ours in an SMTP/LMTP session (aiosmtpd's handler hooks).
+
+aiosmtpd owns the protocol; :class:`GatewayHandler` answers the three
+questions that are ours: is this recipient ours (``550 5.1.1`` otherwise), may
+this peer send (AUTH outside ``trusted_networks``), and is the message stored
+(``250`` only after the inbox commit, ``451 4.3.0`` when the database is
+locked or gone). Storing happens in :mod:`gateway.receive.writer`, off the
+event loop, so one slow commit never stalls the other sessions. Parsing does
+not happen here at all: the pipeline runner reads the row afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from gateway.config.settings import Settings
+from gateway.core.errors import TransientError
+from gateway.receive.smtp.auth import Users
+from gateway.receive.smtp.policy import Recipients, TrustedNetworks
+from gateway.receive.smtp.protocol import SHUTTING_DOWN
+from gateway.receive.writer import Delivery, InboxWriter, Stored
+
+log = logging.getLogger("gateway.receive.smtp")
+
+TEMPFAIL = "451 4.3.0 Message not stored, try again later"
+
+
+class GatewayHandler:
+    """aiosmtpd hooks: recipients, who may send, and the durable ``250``."""
+
+    def __init__(self, settings: Settings, writer: InboxWriter,
+                 users: Users | None = None) -> None:
+        self.recipients = Recipients.from_settings(settings)
+        self.cfg = settings.smtp
+        self.writer = writer
+        self.users = users
+        self.trusted = TrustedNetworks(self.cfg.trusted_networks)
+        self.draining = False
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
+                          hostname: str, responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        if self.users is None:  # aiosmtpd would advertise AUTH that can never succeed
+            responses = [r for r in responses if not r.startswith("250-AUTH")]
+        return responses
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        if self.draining:
+            _hang_up_after_reply(server)
+            return SHUTTING_DOWN
+        if (self.users is not None and not session.authenticated
+                and not self.trusted.trusts(session.peer)):
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if len(envelope.rcpt_tos) >= self.cfg.max_recipients:
+            return "452 4.5.3 Too many recipients"
+        if not self.recipients.accepts(address):
+            return "550 5.1.1 Recipient address rejected: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        status = await self._store(session, envelope)
+        count = len(envelope.rcpt_tos) if self.cfg.lmtp else 1
+        return "\r\n".join([status] * count)  # LMTP: one reply per recipient
+
+    async def handle_exception(self, error: Exception) -> str:
+        log.error("SMTP session error: %r", error, exc_info=error)
+        return "451 4.3.0 Internal error, try again later"
+
+    async def _store(self, session: Session, envelope: Envelope) -> str:
+        delivery = Delivery(
+            raw=envelope.original_content or b"",
+            envelope_from="" if envelope.mail_from == "<>" else envelope.mail_from,  # bounce
+            envelope_to=tuple(envelope.rcpt_tos),
+            source="lmtp" if self.cfg.lmtp else "smtp",
+            source_ref=_describe_peer(session),
+        )
+        try:
+            stored: Stored = await asyncio.wrap_future(self.writer.submit(delivery))
+        except TransientError as exc:
+            log.warning("451 to %s: %s", delivery.source_ref, exc)
+            return TEMPFAIL
+        except Exception:  # our bug must not bounce mail: the sender retries
+            log.exception("451 to %s: unexpected error while storing", delivery.source_ref)
+            return TEMPFAIL
+        log.info("stored inbox=%s duplicate=%s from=%s to=%s size=%d peer=%s",
+                 stored.inbox_id, stored.duplicate, delivery.envelope_from,
+                 ",".join(delivery.envelope_to), len(delivery.raw), delivery.source_ref)
+        return f"250 2.0.0 OK: stored as inbox #{stored.inbox_id}"
+
+    def authenticate(self, server: SMTP, session: Session, envelope: Envelope,
+                     mechanism: str, auth_data: Any) -> AuthResult:
+        if self.users is None or not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        ok = self.users.check(auth_data.login.decode("utf-8", "replace"), auth_data.password)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
+
+
+def _describe_peer(session: Session) -> str:
+    peer = session.peer
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = f"[{peer[0]}]" if ":" in str(peer[0]) else str(peer[0])
+        where = f"{host}:{peer[1]}"
+    else:
+        where = "local"  # a unix socket
+    return f"{where} helo={session.host_name or '-'}"
+
+
+def _hang_up_after_reply(server: SMTP) -> None:
+    """Close once the reply is written (the transport flushes before closing)."""
+    transport = server.transport
+    if transport is not None:
+        server.loop.call_soon(transport.close)

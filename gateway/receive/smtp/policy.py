@@ -1,0 +1,58 @@
+"""Who may send to us, and to which addresses: the listener's two policy questions.
+
+A recipient is ours when it is the gateway's address, a ``local+anything``
+variant of it (reply tokens; the pipeline checks them) or an alias; anything
+else is refused at RCPT. A peer inside ``trusted_networks`` (or on the unix
+socket) may send without AUTH; when users are configured, others must log in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.config.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    """The gateway's address, its ``local+anything`` variants and the aliases."""
+
+    mailboxes: tuple[tuple[str, str], ...]  # (local part, domain), lower case
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Recipients:
+        addresses = (settings.gateway.address, *settings.smtp.aliases)
+        return cls(tuple(_split(a) for a in addresses))
+
+    def accepts(self, address: str) -> bool:
+        local, domain = _split(address)
+        return any(domain == d and _same_mailbox(local, lp) for lp, d in self.mailboxes)
+
+
+def _same_mailbox(local: str, mailbox: str) -> bool:
+    """``support`` or ``support+<anything>``: reply tokens are checked by the pipeline."""
+    return local == mailbox or (local.startswith(mailbox + "+") and len(local) > len(mailbox) + 1)
+
+
+def _split(address: str) -> tuple[str, str]:
+    local, _, domain = address.strip().lower().rpartition("@")
+    return local, domain
+
+
+class TrustedNetworks:
+    """The ``trusted_networks`` CIDRs: peers there need no AUTH."""
+
+    def __init__(self, cidrs: tuple[str, ...]) -> None:
+        self.networks = tuple(ipaddress.ip_network(n) for n in cidrs)
+
+    def trusts(self, peer: Any) -> bool:
+        """``peer`` as aiosmtpd gives it: (host, port, ...) over TCP, a string on a socket."""
+        if not isinstance(peer, tuple) or not peer:
+            return True  # a unix socket: only local processes reach it
+        try:
+            ip = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
