@@ -1,0 +1,162 @@
+"""Header fields into values: addresses, dates, Message-IDs, the loop headers.
+
+Headers are read raw (8-bit bytes kept as surrogates) and decoded by
+:mod:`gateway.pipeline.parse.charsets`, with the body's declared charset as
+the best guess for undeclared 8-bit text. Nothing here raises: an address
+list that cannot be split, a date that cannot be read, a missing Message-ID
+each become a defect note, an empty value or a synthetic id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+
+from gateway.core.model import Address, LoopHeaders
+from gateway.pipeline.parse.charsets import decode_header_with_notes
+
+_MSGID = re.compile(r"<([^<>\s]+)>")
+
+
+class HeaderView:
+    """Raw header values by lower-cased name.
+
+    ``Message.get`` under compat32 returns ``Header`` objects for 8-bit values;
+    the raw strings (8-bit bytes as surrogates) are what our decoder wants.
+    """
+
+    def __init__(self, message: Message) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            self._values.setdefault(str(name).strip().lower(), []).append(str(value))
+
+    def all(self, name: str) -> list[str]:
+        return self._values.get(name, [])
+
+    def first(self, name: str) -> str | None:
+        values = self._values.get(name)
+        return values[0] if values else None
+
+    def decoded(self, name: str, hint: str | None, defects: list[str]) -> str:
+        value = self.first(name)
+        if value is None:
+            return ""
+        text, notes = decode_header_with_notes(value, hint)
+        defects.extend(f"header {name}: {note}" for note in notes)
+        return text
+
+
+def charset_hint(message: Message) -> str | None:
+    """The first declared text charset: the best guess for raw 8-bit headers."""
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            charset = param_text(part.get_param("charset"))
+            if charset:
+                return charset
+    return None
+
+
+def param_text(value: object) -> str | None:
+    """``get_param`` returns a tuple for RFC 2231 values; flatten it to text."""
+    if isinstance(value, tuple):
+        value = collapse_rfc2231_value(value)
+    if not isinstance(value, str):
+        return None
+    return value.strip().strip('"').strip() or None
+
+
+def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[Address]:
+    """Split before decoding, so an encoded "Last, First" stays one address."""
+    out: list[Address] = []
+    try:
+        pairs = getaddresses(values)
+    except Exception:  # noqa: BLE001
+        defects.append("header: unparseable address list")
+        return out
+    for raw_name, raw_addr in pairs:
+        name, notes = decode_header_with_notes(raw_name, hint)
+        addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
+        defects.extend(f"address: {note}" for note in notes + more)
+        addr = addr.replace(" ", "").lower()
+        if addr:
+            out.append(Address(name=name, email=addr))
+    return out
+
+
+def message_id(value: str | None, raw: bytes) -> tuple[str, bool]:
+    """The Message-ID, or one made from the bytes' hash (and True: synthetic)."""
+    ids = msgid_list([value] if value else [])
+    if ids:
+        return ids[0], False
+    digest = hashlib.sha256(raw).hexdigest()[:32]
+    return f"{digest}@synthetic.invalid", True
+
+
+def msgid_list(values: list[str]) -> tuple[str, ...]:
+    """Message-IDs from In-Reply-To/References, tolerating missing brackets and junk."""
+    found: list[str] = []
+    for value in values:
+        text = _clean_header(value)
+        ids = _MSGID.findall(text)
+        if not ids:
+            ids = [t.strip("<>") for t in re.split(r"[\s,;]+", text) if "@" in t]
+        found.extend(i for i in ids if i)
+    return tuple(dict.fromkeys(found))
+
+
+def _clean_header(value: str) -> str:
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def date(value: str | None, fallback: datetime | None) -> datetime | None:
+    """The Date header, else mail-parser's reading of it; naive times count as UTC."""
+    if value:
+        try:
+            parsed = parsedate_to_datetime(_clean_header(value).strip())
+        except Exception:  # noqa: BLE001 - a bad date is a missing date
+            parsed = None
+        if parsed is not None:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if fallback is not None:
+        return fallback if fallback.tzinfo else fallback.replace(tzinfo=UTC)
+    return None
+
+
+def loop_headers(
+    message: Message, headers: HeaderView, hint: str | None, defects: list[str]
+) -> LoopHeaders:
+    """The headers the loop rules judge (``gateway.pipeline.loops``), decoded."""
+
+    def keyword(name: str) -> str:
+        return headers.decoded(name, hint, defects).lower()
+
+    def plain(name: str) -> str:
+        return headers.decoded(name, hint, defects)
+
+    return LoopHeaders(
+        auto_submitted=keyword("auto-submitted"),
+        precedence=keyword("precedence"),
+        list_id=plain("list-id"),
+        list_unsubscribe=plain("list-unsubscribe"),
+        x_auto_response_suppress=keyword("x-auto-response-suppress"),
+        x_autoreply=keyword("x-autoreply"),
+        x_autorespond=keyword("x-autorespond"),
+        return_path=_return_path(headers.first("return-path")),
+        x_loop=plain("x-loop"),
+        x_ticket_gateway=plain("x-ticket-gateway"),
+        content_type=message.get_content_type().lower(),
+        report_type=(param_text(message.get_param("report-type")) or "").lower(),
+    )
+
+
+def _return_path(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = _clean_header(value).strip()
+    inner = _MSGID.search(text)
+    if inner:
+        return inner.group(1).lower()
+    return text.strip("<> \t").lower()

@@ -1,0 +1,135 @@
+"""Raw bytes into an ``email.message.Message``, whatever state the bytes are in.
+
+Real mail arrives with a byte-order mark or blank lines before the headers,
+with folded header lines that lost their indentation, with MIME trees that
+make one parser or another give up. This module repairs what can be repaired
+before parsing, then tries mail-parser, the stdlib parser and, as a last
+resort, the headers alone; each repair and each fallback is a defect note.
+"""
+
+from __future__ import annotations
+
+import email
+import logging
+import re
+from datetime import datetime
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from typing import Any
+
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r|$)")
+_FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")
+_COMMON_FIELD = re.compile(
+    rb"(?:from|to|cc|subject|date|message-id|mime-version|content-[a-z-]+|received|"
+    rb"return-path|reply-to|in-reply-to|references|x-[a-z0-9-]+)[ \t]*:",
+    re.I,
+)
+_HEADER_SCAN_LIMIT = 512 * 1024
+
+
+def repaired(raw: bytes, defects: list[str]) -> bytes:
+    """``raw`` with the header block made parseable; each repair noted in ``defects``."""
+    data, fixed = repair_header_block(strip_preamble(raw, defects))
+    if fixed:
+        defects.append(f"headers: {fixed} unindented continuation line(s) rejoined")
+    return data
+
+
+def strip_preamble(raw: bytes, defects: list[str]) -> bytes:
+    """A BOM or blank lines before the headers would make the parser see no headers."""
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    stripped = data.lstrip(b"\r\n")
+    if len(stripped) != len(raw):
+        defects.append("headers: byte-order mark or blank lines before the headers removed")
+    return stripped
+
+
+def repair_header_block(raw: bytes) -> tuple[bytes, int]:
+    """Re-indent folded lines that lost their leading whitespace.
+
+    The stdlib treats such a line as the start of the body, so every header
+    after it (often Subject and From) silently lands in the text.  A line is
+    only rejoined when real header fields follow it before the blank line.
+    """
+    lines: list[bytes] = []
+    for match in _LINE.finditer(raw, 0, min(len(raw), _HEADER_SCAN_LIMIT)):
+        line = match.group()
+        if not line or not line.strip(b"\r\n"):
+            break
+        lines.append(line)
+    broken = [
+        i
+        for i, line in enumerate(lines)
+        if i and line[:1] not in (b" ", b"\t") and not _FIELD.match(line)
+    ]
+    if not broken or not any(_COMMON_FIELD.match(line) for line in lines[broken[0] + 1 :]):
+        return raw, 0
+    last_field = max(i for i, line in enumerate(lines) if _COMMON_FIELD.match(line))
+    fixes = [i for i in broken if i < last_field]
+    for i in fixes:
+        lines[i] = b" " + lines[i]
+    head_len = sum(len(line) - (1 if i in fixes else 0) for i, line in enumerate(lines))
+    return b"".join(lines) + raw[head_len:], len(fixes)
+
+
+def load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None] | None:
+    """Parse with mail-parser; fall back to the stdlib parser if it fails.
+
+    Returns the message and mail-parser's own reading of the Date header (a
+    fallback for a Date the header parser cannot read), or None when not even
+    the headers could be parsed.
+    """
+    try:
+        import mailparser  # imported lazily: it is heavy and pulls in half the stdlib
+
+        logging.getLogger("mailparser").setLevel(logging.ERROR)
+        parsed = mailparser.parse_from_bytes(raw)
+        message = parsed.message
+        if not isinstance(message, Message):
+            raise TypeError("mail-parser returned no message")
+        defects.extend(_mailparser_defects(parsed.defects))
+        date = parsed.date if isinstance(parsed.date, datetime) else None
+        return message, date
+    except Exception as exc:  # noqa: BLE001 - mail-parser is one of two chances
+        defects.append(f"mail-parser failed ({type(exc).__name__}); used stdlib parser")
+    try:
+        message = email.message_from_bytes(raw, policy=compat32)
+        defects.extend(_stdlib_defects(message))
+        return message, None
+    except Exception as exc:  # noqa: BLE001
+        defects.append(f"stdlib parser failed ({type(exc).__name__}); body not parsed")
+    return _headers_only(raw, defects)
+
+
+def _headers_only(raw: bytes, defects: list[str]) -> tuple[Message, None] | None:
+    """Last resort (e.g. multipart nesting deeper than the stack): keep the headers."""
+    try:
+        message = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+        message.set_payload("")
+    except Exception as exc:  # noqa: BLE001
+        defects.append(f"header parser failed ({type(exc).__name__}); message unreadable")
+        return None
+    return message, None
+
+
+def _mailparser_defects(raw_defects: Any) -> list[str]:
+    out: list[str] = []
+    for entry in raw_defects or []:
+        if not isinstance(entry, dict):
+            out.append(f"mime: {entry}")
+            continue
+        for where, items in entry.items():
+            for item in items if isinstance(items, list) else [items]:
+                if "CharsetDecodeDefect" in str(item):
+                    continue  # about mail-parser's own text decoding, which we replace
+                out.append(f"mime: {where}: {item}")
+    return out
+
+
+def _stdlib_defects(message: Message) -> list[str]:
+    out: list[str] = []
+    for part in message.walk():
+        for defect in part.defects:
+            out.append(f"mime: {part.get_content_type()}: {type(defect).__name__}")
+    return out

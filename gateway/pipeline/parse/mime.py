@@ -1,0 +1,230 @@
+"""The MIME walk: body texts, HTML and attachments out of a message tree, once.
+
+mail-parser's own charset and attachment handling is not used for content
+because it garbles Japanese mail and base64-encodes every attachment; instead
+the tree is walked here, each text part decoded with
+:mod:`gateway.pipeline.parse.charsets` and each attachment hashed straight
+from its decoded bytes. The walk prefers the plain-text alternative, keeps
+attached messages whole, recovers parts of a multipart whose boundary never
+matched, and notes every oddity instead of raising.
+"""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import re
+from email.message import Message
+from email.policy import compat32
+
+from gateway.core.model import Attachment
+from gateway.pipeline.parse.body_text import tidy_text, unflow
+from gateway.pipeline.parse.charsets import decode_bytes, decode_header_with_notes
+from gateway.pipeline.parse.filenames import safe_filename
+from gateway.pipeline.parse.headers import param_text
+
+_MAX_DEPTH = 40
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+class Body:
+    """What the tree walk collects: body texts, HTML, attachments and notes."""
+
+    def __init__(self) -> None:
+        self.plain: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[Attachment] = []
+        self.notes: list[str] = []
+        self.counter = [0]  # shared across alternatives so names stay unique
+
+
+def walk_body(message: Message) -> Body:
+    """Everything a message carries besides its headers."""
+    body = Body()
+    _walk(message, body, inside_attachment=False, depth=0)
+    return body
+
+
+def _walk(part: Message, body: Body, inside_attachment: bool, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        body.notes.append("mime: nesting too deep, inner parts ignored")
+        return
+    ctype = part.get_content_type()
+    maintype = part.get_content_maintype()
+    if maintype == "message" or ctype in ("text/rfc822-headers",):
+        _add_attachment(part, body)
+        return
+    if part.is_multipart():
+        children = _children(part)
+        inner = inside_attachment or part.get_content_disposition() == "attachment"
+        if ctype == "multipart/alternative" and not inner:
+            _walk_alternative(children, body, depth)
+        else:
+            for child in children:
+                _walk(child, body, inner, depth + 1)
+        return
+    if maintype == "multipart":
+        _walk_broken_multipart(part, body, inside_attachment, depth)
+        return
+    if not inside_attachment and _is_body_part(part, ctype):
+        _add_text(part, ctype, body)
+    else:
+        _add_attachment(part, body)
+
+
+def _children(part: Message) -> list[Message]:
+    payload = part.get_payload()
+    return [p for p in payload if isinstance(p, Message)] if isinstance(payload, list) else []
+
+
+def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
+    """Prefer the plain-text alternative for ``text``; keep the HTML for ``html``."""
+    branches: list[Body] = []
+    for child in children:
+        branch = Body()
+        branch.counter = body.counter
+        _walk(child, branch, False, depth + 1)
+        branches.append(branch)
+    with_plain = [b for b in branches if any(t.strip() for t in b.plain)]
+    with_html = [b for b in branches if b.html]
+    if with_plain:
+        body.plain.extend(with_plain[0].plain)
+    if with_html:
+        body.html.extend(with_html[-1].html)
+    for branch in branches:
+        body.attachments.extend(branch.attachments)
+        body.notes.extend(branch.notes)
+
+
+def _walk_broken_multipart(part: Message, body: Body, inside_attachment: bool, depth: int) -> None:
+    """A multipart whose boundary never matched: recover parts or keep the text."""
+    payload = part.get_payload()
+    text = payload if isinstance(payload, str) else ""
+    recovered = _recover_parts(text)
+    if recovered is not None:
+        body.notes.append("mime: declared boundary not found; parts recovered from body")
+        _walk(recovered, body, inside_attachment, depth + 1)
+        return
+    if text.strip():
+        body.notes.append("mime: multipart without parts; body kept as plain text")
+        decoded, notes = decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+        body.notes.extend(notes)
+        body.plain.append(tidy_text(decoded))
+
+
+def _recover_parts(text: str) -> Message | None:
+    match = re.search(r"^--([^\s]{1,100})[ \t]*\r?$", text, re.M)
+    if match is None:
+        return None
+    boundary = match.group(1).replace('"', "")
+    raw = f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n{text}'
+    try:
+        message = email.message_from_bytes(raw.encode("utf-8", "surrogateescape"), policy=compat32)
+    except Exception:  # noqa: BLE001
+        return None
+    return message if message.is_multipart() and _children(message) else None
+
+
+def _is_body_part(part: Message, ctype: str) -> bool:
+    if ctype not in ("text/plain", "text/html"):
+        return False
+    if part.get_content_disposition() == "attachment":
+        return False
+    return not _raw_filename(part)
+
+
+def _add_text(part: Message, ctype: str, body: Body) -> None:
+    data = _payload_bytes(part, body)
+    label = param_text(part.get_param("charset"))
+    if not label and ctype == "text/html":
+        meta = _META_CHARSET.search(data[:4096])
+        label = meta.group(1).decode("ascii") if meta else None
+    text, notes = decode_bytes(data, label)
+    body.notes.extend(f"body {ctype}: {note}" for note in notes)
+    if ctype == "text/html":
+        body.html.append(text)
+        return
+    text = tidy_text(text)
+    if (param_text(part.get_param("format")) or "").lower() == "flowed":
+        delsp = (param_text(part.get_param("delsp")) or "").lower() == "yes"
+        text = unflow(text, delsp)
+    body.plain.append(text)
+
+
+def _payload_bytes(part: Message, body: Body) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:  # noqa: BLE001
+        body.notes.append(f"mime: undecodable payload ({type(exc).__name__})")
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _add_attachment(part: Message, body: Body) -> None:
+    ctype = part.get_content_type()
+    data = _message_bytes(part) if part.get_content_maintype() == "message" else None
+    if data is None:
+        data = _payload_bytes(part, body)
+    original, notes = _filename(part)
+    body.notes.extend(f"attachment name: {note}" for note in notes)
+    if not data.strip() and not original:
+        return  # an empty, nameless part carries nothing worth storing
+    body.counter[0] += 1
+    body.attachments.append(
+        Attachment(
+            filename=safe_filename(original, ctype, body.counter[0]),
+            original_filename=original,
+            content_type=ctype,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+    )
+
+
+def _message_bytes(part: Message) -> bytes | None:
+    """Attached messages are stored re-serialised, never merged into the body."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return None
+    chunks: list[bytes] = []
+    for sub in payload:
+        if not isinstance(sub, Message):
+            continue
+        try:
+            chunks.append(sub.as_bytes(policy=compat32))
+        except Exception:  # noqa: BLE001 - as_bytes chokes on some broken trees
+            chunks.append(sub.as_string(policy=compat32).encode("utf-8", "surrogateescape"))
+    return b"\n".join(chunks)
+
+
+def _raw_filename(part: Message) -> str | tuple[str, str, str] | None:
+    value = part.get_param("filename", None, "content-disposition")
+    if not value:
+        value = part.get_param("name", None, "content-type")
+    if isinstance(value, tuple):
+        return (str(value[0] or ""), str(value[1] or ""), str(value[2] or ""))
+    return value if isinstance(value, str) and value else None
+
+
+def _filename(part: Message) -> tuple[str, list[str]]:
+    """Decode RFC 2231 and RFC 2047 names, including raw 8-bit ones."""
+    raw = _raw_filename(part)
+    if raw is None:
+        return "", []
+    if isinstance(raw, tuple):
+        charset, _lang, value = raw
+        data = value.encode("latin-1", "surrogateescape")
+        text, notes = decode_bytes(data, charset or None)
+        if "=?" in text:
+            text, more = decode_header_with_notes(text)
+            notes += more
+        return _single_line(text), notes
+    hint = param_text(part.get_param("charset"))
+    return decode_header_with_notes(raw, hint)
+
+
+def _single_line(text: str) -> str:
+    return re.sub("[\x00-\x1f\x7f]+", " ", text).strip()
