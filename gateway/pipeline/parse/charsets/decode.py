@@ -1,0 +1,145 @@
+"""Bytes and a charset label into text, with a note for every guess made.
+
+The label is treated as a hint, not a contract: ISO-2022-JP escapes win over
+any label (they are unambiguous), and a label that fails strictly falls back
+to sniffing rather than to a pile of replacement characters. Decoding by label
+and sniffing call each other (sniffing tries a hint's family, a failed label
+sniffs), which is why both live here.
+"""
+
+from __future__ import annotations
+
+from gateway.pipeline.parse.charsets.euc import decode_euc
+from gateway.pipeline.parse.charsets.jis import JIS_ESCAPE, decode_jis
+from gateway.pipeline.parse.charsets.labels import classify_label
+from gateway.pipeline.parse.charsets.lenient import (
+    Decoded,
+    decode_cp1252,
+    replaced,
+    scrub,
+    strict,
+)
+from gateway.pipeline.parse.charsets.sniff import guess, guess_japanese, mostly_utf8
+
+
+def decode_bytes(data: bytes, label: str | None) -> Decoded:
+    """Turn body or header bytes into text, reporting every guess it had to make.
+
+    The label is treated as a hint, not a contract: ISO-2022-JP escapes win over
+    any label (they are unambiguous), and a label that fails strictly falls back
+    to sniffing rather than to a pile of replacement characters.
+    """
+    try:
+        return _decode_bytes(data, label)
+    except Exception as exc:  # noqa: BLE001 - some exotic codec misbehaved; never raise
+        note = f"charset: decoding with {label!r} failed ({type(exc).__name__})"
+        return scrub(decode_cp1252(bytes(data))), [note]
+
+
+def _decode_bytes(data: bytes, label: str | None) -> Decoded:
+    if not data:
+        return "", []
+    family, codec = classify_label(label)
+    if family != "other-iso2022" and JIS_ESCAPE.search(data):
+        text, notes = decode_jis(data)
+        if family not in ("jis", "none", "ascii"):
+            notes.insert(0, f"charset: labelled {label!r} but has ISO-2022-JP escapes")
+        return scrub(text), notes
+    if family == "none":
+        text, notes = _sniff(data)
+    elif family == "unknown":
+        text, used, notes = sniff_named(data)
+        notes.insert(0, f"charset: unknown label {label!r}, decoded as {used}")
+    else:
+        text, notes = _decode_family(data, family, codec, label)
+    return scrub(text), notes
+
+
+def _decode_family(data: bytes, family: str, codec: str, label: str | None) -> Decoded:
+    if family == "jis":
+        if data.isascii():
+            return data.decode("ascii"), []
+        text, used, _ = sniff_named(data)
+        return text, [f"charset: labelled {label!r} but has 8-bit bytes, decoded as {used}"]
+    if family == "cp932":
+        return _decode_cp932(data, label)
+    if family == "euc":
+        return decode_euc(data)
+    if family == "utf-8":
+        return _decode_utf8(data, label)
+    if family == "ascii":
+        if data.isascii():
+            return data.decode("ascii"), []
+        text, used, _ = sniff_named(data)
+        return text, [f"charset: labelled {label!r} but has 8-bit bytes, decoded as {used}"]
+    return _decode_other(data, codec, label)
+
+
+def _decode_cp932(data: bytes, label: str | None) -> Decoded:
+    """Shift_JIS as actually sent is CP932; only if that fails do we look further."""
+    for codec in ("cp932", "utf-8", "shift_jis_2004"):
+        text = strict(data, codec)
+        if text is not None:
+            note = [] if codec == "cp932" else [f"charset: {label!r} decoded as {codec}"]
+            return text, note
+    return data.decode("cp932", "replace"), [replaced(label)]
+
+
+def _decode_utf8(data: bytes, label: str | None) -> Decoded:
+    """UTF-8 that is not UTF-8 at all is mislabelled; partly broken UTF-8 is not."""
+    text = strict(data, "utf-8-sig")
+    if text is not None:
+        return text, []
+    lossy = data.decode("utf-8", "replace")
+    bad = lossy.count("\ufffd")
+    good = sum(1 for ch in lossy if ord(ch) > 0x7F) - bad
+    japanese = None if mostly_utf8(data) is not None else guess_japanese(data)
+    if japanese is None and good >= bad:
+        return lossy, [replaced(label)]
+    if japanese is not None:
+        text, used = japanese
+    else:
+        text, used, _ = sniff_named(data)
+    return text, [f"charset: labelled {label!r} but is not UTF-8, decoded as {used}"]
+
+
+def _decode_other(data: bytes, codec: str, label: str | None) -> Decoded:
+    if codec == "cp1252":
+        return decode_cp1252(data), []
+    text = strict(data, codec)
+    if text is not None:
+        return text, []
+    utf8 = strict(data, "utf-8")
+    if utf8 is not None:
+        return utf8, [f"charset: {label!r} failed, decoded as utf-8"]
+    try:
+        return data.decode(codec, "replace"), [replaced(label)]
+    except (LookupError, UnicodeError, ValueError):  # pragma: no cover - defensive
+        text, used, _ = sniff_named(data)
+        return text, [f"charset: {label!r} unusable, decoded as {used}"]
+
+
+def _sniff(data: bytes) -> Decoded:
+    """No label: say nothing when the guess is safe, note it when it is lossy."""
+    text, used, notes = sniff_named(data)
+    if used in ("ascii", "utf-8", "iso-2022-jp"):
+        return text, notes
+    return text, [f"charset: no label, guessed {used}", *notes]
+
+
+def sniff_named(data: bytes, hint: str | None = None) -> tuple[str, str, list[str]]:
+    """Guess an encoding for unlabelled bytes; returns (text, codec used, notes).
+
+    ``hint`` (a header's best guess: the body's charset) is tried after ASCII
+    and UTF-8 and before the other guesses, and only when it decodes cleanly.
+    """
+    if JIS_ESCAPE.search(data):
+        text, notes = decode_jis(data)
+        return text, "iso-2022-jp", notes
+    if hint and not data.isascii() and strict(data, "utf-8-sig") is None:
+        family, codec = classify_label(hint)
+        if family not in ("none", "unknown", "utf-8", "ascii"):
+            decoded, notes = _decode_family(data, family, codec, hint)
+            if not notes:
+                return decoded, codec, []
+    return guess(data)

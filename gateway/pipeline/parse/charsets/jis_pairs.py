@@ -1,0 +1,61 @@
+"""JIS character-set row/cell pairs into text: shared by ISO-2022-JP and EUC-JP.
+
+Both encodings carry the same JIS X 0208 (and 0212/0213) pairs, seven-bit in
+ISO-2022-JP and with the high bit set in EUC-JP. A pair is decoded with the
+standard mapping when it can be and through CP932 otherwise, so NEC row 13 and
+IBM extension characters (①, ㈱, Ⅲ) and au's emoji survive.
+"""
+
+from __future__ import annotations
+
+from gateway.pipeline.parse.charsets.lenient import strict
+
+# The character sets an ISO-2022-JP escape selects (what the bytes of a run are in).
+ASCII, JIS0208, KANA, JIS0212, JIS0213_1, JIS0213_2, UNSUPPORTED = range(7)
+
+
+def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
+    if not (0x21 <= j1 <= 0x7E and 0x21 <= j2 <= 0x7E):
+        if j1 == 0x20 and j2 == 0x20:
+            return "  "
+        notes.append("charset: invalid ISO-2022-JP bytes replaced")
+        return "\ufffd"
+    euc = bytes((j1 | 0x80, j2 | 0x80))
+    if mode == JIS0212:
+        candidates = [(b"\x8f" + euc, "euc_jp"), (b"\x8f" + euc, "euc_jis_2004")]
+    elif mode == JIS0213_2:
+        candidates = [(b"\x8f" + euc, "euc_jis_2004")]
+    else:
+        sjis = _jis_to_sjis(j1, j2)
+        candidates = [(euc, "euc_jp"), (sjis, "cp932"), (_carrier_sjis(sjis), "cp932")]
+    for raw, codec in candidates:
+        text = strict(raw, codec)
+        if text is not None:
+            return text
+    notes.append("charset: undecodable ISO-2022-JP character replaced")
+    return "\ufffd"
+
+
+def _carrier_sjis(sjis: bytes) -> bytes:
+    """au (KDDI) puts emoji in JIS rows 85-88; their Shift_JIS home is 0xF3-0xF4xx.
+
+    CP932 decodes that user-defined area to private-use code points, which keeps
+    the emoji identifiable instead of turning it into an unrelated kanji.
+    """
+    if 0xEB <= sjis[0] <= 0xEE:
+        return bytes((sjis[0] + 0x08, sjis[1]))
+    return b"\xff"
+
+
+def _jis_to_sjis(j1: int, j2: int) -> bytes:
+    """The textbook JIS row/cell to Shift_JIS arithmetic (valid for rows 1-94)."""
+    if j1 & 1:
+        s2 = j2 + 0x1F
+        if s2 >= 0x7F:
+            s2 += 1
+    else:
+        s2 = j2 + 0x7E
+    s1 = ((j1 - 0x21) >> 1) + 0x81
+    if s1 > 0x9F:
+        s1 += 0x40
+    return bytes((s1, s2))

@@ -1,0 +1,74 @@
+"""Guessing the encoding of unlabelled 8-bit bytes.
+
+Used when a label is missing, unknown or wrong. The order is what keeps the
+guess safe: ASCII, then UTF-8 (strict, then "mostly": a truncated tail is
+still UTF-8), then CP932 or EUC-JP only when the result reads as Japanese
+(it has kana), then GB2312 only when every wide character is CJK, and
+windows-1252 last, which decodes anything.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.pipeline.parse.charsets.euc import decode_euc
+from gateway.pipeline.parse.charsets.lenient import decode_cp1252, strict
+
+_KANA_RE = re.compile("[\u3041-\u30ff]")
+_CJK_RE = re.compile("[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff01-\uff60]")
+
+
+def guess(data: bytes) -> tuple[str, str, list[str]]:
+    """(text, codec used, notes) for bytes without a usable label or JIS escapes."""
+    if data.isascii():
+        return data.decode("ascii"), "ascii", []
+    utf8 = strict(data, "utf-8-sig")
+    if utf8 is not None:
+        return utf8, "utf-8", []
+    lossy = mostly_utf8(data)
+    if lossy is not None:
+        return lossy, "utf-8", ["charset: undecodable bytes replaced (mostly UTF-8)"]
+    japanese = guess_japanese(data)
+    if japanese is not None:
+        return japanese[0], japanese[1], []
+    chinese = strict(data, "gb2312")  # EUC-CN proper: both bytes >= 0xA1
+    if chinese is not None and _all_cjk(chinese):
+        return chinese, "gb2312", []
+    return decode_cp1252(data), "cp1252", []
+
+
+def mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a truncated tail or a stray byte is still UTF-8, not Latin-1."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    if good >= 4 and bad * 10 <= good:
+        return text
+    return None
+
+
+def guess_japanese(data: bytes) -> tuple[str, str] | None:
+    """Pick CP932 or EUC-JP only when the result reads like Japanese (has kana)."""
+    best: tuple[int, str, str] | None = None
+    for codec in ("cp932", "euc_jp"):
+        if codec == "euc_jp":
+            text, notes = decode_euc(data)
+            if notes:
+                continue
+        else:
+            decoded = strict(data, codec)
+            if decoded is None:
+                continue
+            text = decoded
+        kana = len(_KANA_RE.findall(text))
+        if kana == 0:
+            continue
+        score = kana + len(_CJK_RE.findall(text))
+        if best is None or score > best[0]:
+            best = (score, text, codec)
+    return None if best is None else (best[1], best[2])
+
+
+def _all_cjk(text: str) -> bool:
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    return len(wide) >= 2 and all(_CJK_RE.match(ch) for ch in wide)
