@@ -40,7 +40,7 @@ from gateway.receive.writer import InboxWriter
 from gateway.runtime import sdnotify
 from gateway.runtime.app import App, build
 from gateway.scheduling import scheduler
-from store.sqlite_inbox import SqliteInbox, sqlite_path
+from store.accept.generic import open_inbox
 
 log = logging.getLogger("gateway.daemon")
 
@@ -146,9 +146,8 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
     nudge = threading.Event()  # set by the writer after a commit: there is work
     send_nudge = threading.Event()  # set by the runner after a pass: there may be mail
-    sqlite_file = sqlite_path(app.settings.database.url)
-    writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set,
-                         direct=SqliteInbox(sqlite_file) if sqlite_file else None)
+    writer = InboxWriter(open_inbox(app.settings.database.url, app.sessions), app.clock,
+                         on_stored=nudge.set)
     listener = SmtpListener(app.settings, writer)
     pollers = [ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
                for account in app.settings.imap]
