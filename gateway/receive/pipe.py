@@ -88,7 +88,7 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     or the settings module (their imports cost more than the whole accept).
 
     Only the keys that decide the target are read, with the rules of
-    ``gateway.settings`` (a test checks both agree on many configs). Anything
+    ``gateway.config`` (a test checks both agree on many configs). Anything
     unusual — other arguments, an unreadable config, not SQLite, no daemon —
     returns None and the full command runs, which also reports any problem.
     """

@@ -4,7 +4,7 @@ Postfix starts one process per message (``| ticket-gateway ingest -``). When a
 daemon runs beside it on SQLite, that process only has to store the bytes; so
 before argparse, the settings module or SQLAlchemy are imported, the pipe's
 fast path gets its chance (:func:`gateway.receive.pipe.pipe_target`). Every
-other invocation, and every doubt, goes to :func:`gateway.cli.main`.
+other invocation, and every doubt, goes to :func:`gateway.runtime.cli.main`.
 """
 
 from __future__ import annotations

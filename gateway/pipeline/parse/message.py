@@ -1,4 +1,4 @@
-"""Raw bytes in, :class:`~gateway.model.ParsedMessage` out, whatever the bytes are.
+"""Raw bytes in, :class:`~gateway.core.model.ParsedMessage` out, whatever the bytes are.
 
 mail-parser gives us the MIME tree and its defect list; its own charset and
 attachment handling is not used for content because it garbles Japanese mail
