@@ -164,12 +164,12 @@ def _serve_gateway(db: Path) -> tuple[Any, Any]:
     from gateway.receive.smtp import SmtpListener
     from gateway.receive.writer import InboxWriter
     from gateway.runtime.app import build
-    from store.sqlite_inbox import SqliteInbox
+    from store.accept.sqlite import SqliteInbox
 
     settings = _settings(db)
     app = build(settings)
     # as the daemon wires it on SQLite: the stdlib writer path (gateway/daemon.py)
-    writer = InboxWriter(app.sessions, app.clock, direct=SqliteInbox(str(db)))
+    writer = InboxWriter(SqliteInbox(str(db)), app.clock)
     writer.start()
     listener = SmtpListener(settings, writer, hostname="bench.test")
     listener.start()

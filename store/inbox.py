@@ -1,36 +1,23 @@
-"""Inbox queries: accept raw mail, claim rows to process, record dispositions.
+"""Inbox queries: claim rows to process, record dispositions and retries.
+
+Accepting raw mail is the contract of :mod:`store.accept`; :func:`accept` here
+is its one-message form for code that already holds a transaction.
 
 Functions take a session and never commit; the caller's unit of work does.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import (
-    Integer,
-    Text,
-    bindparam,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import Integer, Text, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import CompoundSelect
 
-from gateway.core.sniff import header_message_id
-from store.inbox_types import Accepted, Incoming
+from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming
+from store.accept.generic import accept_many
 from store.models import InboxRow, table_of
-
-__all__ = ["Accepted", "Incoming", "PendingRow", "accept", "accept_many", "claim_pending",
-           "claim_row", "counts_by_state", "list_rows", "requeue", "set_disposition"]
 
 
 def accept(
@@ -42,87 +29,12 @@ def accept(
     source_ref: str = "",
     envelope_from: str | None = None,
     envelope_to: Sequence[str] = (),
+    rule: DuplicateRule = BYTES_ONLY,
 ) -> Accepted:
-    """Store raw bytes once; the same bytes again return the existing row."""
-    digest = hashlib.sha256(raw).hexdigest()
-    existing = session.scalar(select(InboxRow.id).where(InboxRow.raw_sha256 == digest))
-    if existing is not None:
-        return Accepted(existing, duplicate=True)
-    row = InboxRow(
-        source=source,
-        source_ref=source_ref[:512],
-        envelope_from=envelope_from,
-        envelope_to=list(envelope_to),
-        raw=raw,
-        raw_sha256=digest,
-        size=len(raw),
-        received_at=now,
-        state="pending",
-        message_id=header_message_id(raw),
-    )
-    session.add(row)
-    session.flush()
-    return Accepted(row.id, duplicate=False)
-
-
-def accept_many(
-    session: Session, items: Sequence[Incoming], *, now: datetime, by_message_id: bool = False
-) -> list[Accepted]:
-    """:func:`accept` for a batch: one lookup and one multi-row INSERT, not one per message.
-
-    The SMTP writer commits whatever sessions are waiting in one transaction;
-    statements built once and run as Core keep the Python work per batch small.
-    ``by_message_id``: a Message-ID already in the inbox is a duplicate too, for
-    a resend through another relay (other bytes, same Message-ID).
-    """
-    digests = [hashlib.sha256(item.raw).hexdigest() for item in items]
-    mids = [header_message_id(item.raw) for item in items]
-    keys = [[("d", d)] + ([("m", m)] if by_message_id and m else [])
-            for d, m in zip(digests, mids, strict=True)]
-    known = _stored(session, digests, [m for m in mids if m] if by_message_id else [])
-    new_rows: list[dict[str, object]] = []
-    in_batch: dict[tuple[str, str], int] = {}  # key of a new row → its index in new_rows
-    plan: list[Accepted | tuple[int, bool]] = []  # stored already, or (new row, duplicate)
-    for item, digest, mid, mine in zip(items, digests, mids, keys, strict=True):
-        stored = next((known[k] for k in mine if k in known), None)
-        index = next((in_batch[k] for k in mine if k in in_batch), None)
-        if stored is not None:
-            plan.append(Accepted(stored, duplicate=True))
-        elif index is not None:
-            plan.append((index, True))
-        else:
-            in_batch.update(dict.fromkeys(mine, len(new_rows)))
-            plan.append((len(new_rows), False))
-            new_rows.append(_row_values(item, digest, mid, now))
-    ids = session.connection().execute(_INSERT, new_rows).scalars().all() if new_rows else []
-    return [p if isinstance(p, Accepted) else Accepted(ids[p[0]], p[1]) for p in plan]
-
-
-def _stored(session: Session, digests: list[str],
-            message_ids: list[str]) -> dict[tuple[str, str], int]:
-    """Stored digests ("d") and inbound Message-IDs ("m") with their inbox ids, in one query."""
-    rows = session.connection().execute(_LOOKUP, {"digests": digests, "ids": message_ids})
-    return {(row[0], row[1]): row[2] for row in rows if row[2] is not None}
-
-
-def _row_values(item: Incoming, digest: str, message_id: str | None,
-                now: datetime) -> dict[str, object]:
-    return {
-        "source": item.source, "source_ref": item.source_ref[:512],
-        "envelope_from": item.envelope_from, "envelope_to": list(item.envelope_to),
-        "raw": item.raw, "raw_sha256": digest, "size": len(item.raw), "received_at": now,
-        "state": "pending", "message_id": message_id, "reason": "", "error": "", "attempts": 0,
-    }
-
-
-# Built once and run on the session's Connection (Core): the batch path stays lean.
-_LOOKUP: CompoundSelect[str, str, int | None] = union_all(
-    select(literal("d"), InboxRow.raw_sha256, InboxRow.id).where(
-        InboxRow.raw_sha256.in_(bindparam("digests", expanding=True))),
-    select(literal("m"), InboxRow.message_id, func.min(InboxRow.id)).where(
-        InboxRow.message_id.in_(bindparam("ids", expanding=True))).group_by(InboxRow.message_id),
-)
-_INSERT = insert(InboxRow).returning(InboxRow.id, sort_by_parameter_order=True)
+    """One message through the generic backend, inside the caller's transaction."""
+    [accepted] = accept_many(session, [Incoming(raw, source, source_ref, envelope_from,
+                                                envelope_to)], now=now, rule=rule)
+    return accepted
 
 
 def claim_pending(session: Session, now: datetime, limit: int = 50) -> list[int]:
@@ -184,6 +96,19 @@ _DISPOSE = (
             ticket_id=func.coalesce(bindparam("ticket", type_=Integer), _T.c.ticket_id),
             error=func.coalesce(bindparam("err", type_=Text), _T.c.error))
 )
+
+
+def defer(session: Session, inbox_id: int, reason: str, now: datetime,
+          delay_for: Callable[[int], timedelta]) -> bool:
+    """Count a transient failure and schedule the next try ``delay_for(attempts)`` from
+    now; False when the row is no longer pending (another runner finished it)."""
+    row = session.get(InboxRow, inbox_id)
+    if row is None or row.state != "pending":
+        return False
+    row.attempts += 1
+    row.next_attempt_at = now + delay_for(row.attempts)
+    row.reason = reason[:2000]
+    return True
 
 
 def list_rows(session: Session, state: str | None = None, limit: int = 200) -> list[InboxRow]:

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.text import HIRAGANA, cjk_runs, normalise
 from store.models import Message, Ticket
 
 _CLOSED = "closed"
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]{2,}")
-_HIRAGANA_ONLY = re.compile(r"[\u3040-\u309f]+")
+_HIRAGANA_ONLY = re.compile(f"[{HIRAGANA}]+")
 # Words that say nothing about what a request is about (plus mail boilerplate).
 _STOP_TEXT = """
 a about above after again all also am an and any are as at be been before being
@@ -133,13 +133,11 @@ def fallback_report(session: Session, fallback_id: str, top: int) -> dict[str, A
 
 def terms(text: str) -> Iterable[tuple[str, str]]:
     """``("word", w)`` for Latin words and ``("bigram", b)`` for CJK character pairs."""
-    import unicodedata
-
-    norm = unicodedata.normalize("NFKC", text).casefold()
+    norm = normalise(text)
     for word in _LATIN_WORD.findall(norm):
         if word not in STOP_WORDS:
             yield "word", word
-    for run in _CJK_RUN.findall(norm):
+    for run in cjk_runs(norm):
         for i in range(len(run) - 1):
             bigram = run[i : i + 2]
             if not _HIRAGANA_ONLY.fullmatch(bigram) and bigram not in STOP_BIGRAMS:

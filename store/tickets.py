@@ -1,4 +1,7 @@
-"""Ticket queries and the plain-data views the CLI prints as JSON.
+"""Ticket queries (reads) and the plain-data views the CLI prints as JSON.
+
+Writes that change a ticket are in :mod:`store.ticket_rows`, which only the
+tickets service may use; message rows are :mod:`store.messages`.
 
 Views return dicts of plain values (never ORM objects), the shape DESIGN.md
 promises to scripts: ``tickets list --json`` and ``tickets show ID --json``.
@@ -13,15 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from store.models import (
-    AttachmentRow,
-    Message,
-    OutboxRow,
-    Participant,
-    Ticket,
-    TicketEvent,
-    table_of,
-)
+from store.models import Message, OutboxRow, Participant, Ticket, table_of
 
 
 def get(session: Session, ticket_id: int) -> Ticket | None:
@@ -55,64 +50,11 @@ def participant_emails(session: Session, ticket_id: int) -> list[str]:
     return list(session.scalars(stmt))
 
 
-def add_participant(
-    session: Session, ticket_id: int, email: str, role: str, known: Sequence[str] | None = None
-) -> None:
-    """Add unless present; ``known`` (the current list) saves a query when the caller has it.
-
-    Rows go in as INSERT statements, not through ``ticket.participants``: adding
-    one never loads the collection, and skips the unit of work (see add_message).
-    """
-    email = email.lower()
-    present = known if known is not None else participant_emails(session, ticket_id)
-    if email and email not in present:
-        session.execute(_INSERT_PARTICIPANT, {"ticket_id": ticket_id, "email": email, "role": role})
-
-
-def add_event(
-    session: Session,
-    ticket: Ticket,
-    *,
-    at: datetime,
-    actor: str,
-    channel: str,
-    kind: str,
-    old: str | None = None,
-    new: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    session.execute(_INSERT_EVENT, {
-        "ticket_id": ticket.id, "at": at, "actor": actor, "channel": channel, "kind": kind,
-        "old": old, "new": new, "detail": detail or {},
-    })
-
-
-def add_message(
-    session: Session, values: dict[str, Any], attachments: Sequence[dict[str, Any]] = ()
-) -> int:
-    """Insert a message and its attachment rows; returns the message's row id.
-
-    Plain INSERT statements built once (module constants below), rather than ORM
-    objects or per-call statements: on the ingest path building and flushing those
-    cost more than the SQL itself (bench/ingest.py).
-    """
-    message_id: int = session.execute(_INSERT_MESSAGE, values).scalar_one()
-    if attachments:
-        rows = [{**a, "message_id": message_id} for a in attachments]
-        session.execute(_INSERT_ATTACHMENT, rows)
-    return message_id
-
-
-# Statements of the ingest path, built once: Core inserts on the tables (column
-# types still apply: JSON, UTC datetimes), parameters passed per call.
+# Statements of the ingest path, built once, parameters passed per call.
 _MESSAGES = table_of(Message)
 _TICKET_OF_MESSAGE = (
     select(_MESSAGES.c.ticket_id).where(_MESSAGES.c.message_id == bindparam("mid")).limit(1)
 )
-_INSERT_MESSAGE = _MESSAGES.insert().returning(_MESSAGES.c.id)
-_INSERT_ATTACHMENT = table_of(AttachmentRow).insert()
-_INSERT_EVENT = table_of(TicketEvent).insert()
-_INSERT_PARTICIPANT = table_of(Participant).insert()
 
 
 def list_tickets(session: Session, state: str | None = None) -> list[dict[str, Any]]:

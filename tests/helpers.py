@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.runner.runner import Outcome
+from gateway.runner.runner import RowOutcome
 from gateway.runtime.app import App
 from store import inbox, tickets
 from store.db import transaction
 
 
 def deliver(app: App, raw: bytes, *, envelope_to: tuple[str, ...] = (),
-            source: str = "test") -> Outcome:
+            source: str = "test") -> RowOutcome:
     with transaction(app.sessions) as s:
         accepted = inbox.accept(s, raw, source=source, now=app.clock.now(),
                                 envelope_to=envelope_to)

@@ -174,21 +174,19 @@ def test_inbox_list_and_retry_shunted(
     config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from gateway.runner import process
+    from gateway.runner import chain
 
-    real = process.handle_row
-
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(a: object) -> object:
         raise RuntimeError("a bug in a stage")
 
     (tmp_path / "a.eml").write_bytes(mail())
-    monkeypatch.setattr(process, "handle_row", broken)
+    monkeypatch.setattr(chain, "CHAIN", (chain.Link("broken", broken), *chain.CHAIN))
     code, out = run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
     assert code == 0 and "shunted" in out  # stored: the bug is ours, not the sender's
     code, listing = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)
     [row] = json.loads(listing)
     assert "RuntimeError: a bug in a stage" in row["error"]
-    monkeypatch.setattr(process, "handle_row", real)  # the fix is deployed
+    monkeypatch.undo()  # the fix is deployed
     code, out = run(config, "inbox", "retry", "--shunted", capsys=capsys)
     assert code == 0 and "requeued 1 row(s)" in out and "done, ticket #1" in out
     code, listing = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)

@@ -1,5 +1,5 @@
 """``tickets assign`` and ``tickets note``: the same changes as the reply
-commands, through gateway.actions, with the CLI as actor and channel."""
+commands, through gateway.tickets.changes, with the CLI as actor and channel."""
 
 from __future__ import annotations
 

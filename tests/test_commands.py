@@ -21,8 +21,8 @@ ENTRY = Entry(id="purchase", names={"en": "Purchase"},
               fields=(Field("quantity", {"en": "Quantity"}, type="number"),))
 
 
-def ctx(role: Role = Role.MEMBER, entry: Entry | None = ENTRY) -> c.Context:
-    return c.Context(role, MEMBERS, ("purchase", "other"), entry, NOW, "Asia/Tokyo")
+def ctx(role: Role = Role.MEMBER, entry: Entry | None = ENTRY) -> c.CommandContext:
+    return c.CommandContext(role, MEMBERS, ("purchase", "other"), entry, NOW, "Asia/Tokyo")
 
 
 @pytest.mark.parametrize(("text", "names", "remaining"), [

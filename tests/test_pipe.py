@@ -105,8 +105,8 @@ def test_console_pipe_queues_while_daemon_runs(
 
 def test_sqlite_writer_dedupes_like_the_orm(app: App, sqlite_db: str, clock: FakeClock) -> None:
     """Same bytes, or (where asked) the same Message-ID, are stored once — in one batch too."""
-    from store.inbox_types import Incoming
-    from store.sqlite_inbox import SqliteInbox
+    from store.accept.contract import RESEND, Incoming
+    from store.accept.sqlite import SqliteInbox
 
     first = mail(message_id="<same@customer.test>", body="one\n")
     resent = mail(message_id="<same@customer.test>", body="one, via another relay\n")
@@ -115,8 +115,8 @@ def test_sqlite_writer_dedupes_like_the_orm(app: App, sqlite_db: str, clock: Fak
              Incoming(other, "smtp", envelope_to=("support@example.test",))]
     box = SqliteInbox(sqlite_db)
     try:
-        direct = box.accept_many(batch, now=clock.now(), by_message_id=True)
-        again = box.accept_many([Incoming(resent, "smtp")], now=clock.now(), by_message_id=True)
+        direct = box.accept_many(batch, now=clock.now(), rule=RESEND)
+        again = box.accept_many([Incoming(resent, "smtp")], now=clock.now(), rule=RESEND)
         bytes_only = box.accept_many([Incoming(resent, "smtp")], now=clock.now())
     finally:
         box.close()
@@ -124,7 +124,7 @@ def test_sqlite_writer_dedupes_like_the_orm(app: App, sqlite_db: str, clock: Fak
         (False, direct[0].inbox_id), (True, direct[0].inbox_id), (True, direct[0].inbox_id),
         (False, direct[3].inbox_id)]
     assert again[0].duplicate and again[0].inbox_id == direct[0].inbox_id
-    assert not bytes_only[0].duplicate  # without by_message_id other bytes are a new row
+    assert not bytes_only[0].duplicate  # without the RESEND rule other bytes are a new row
     with transaction(app.sessions) as s:
         row = s.get(InboxRow, direct[3].inbox_id)
         assert row is not None and row.envelope_to == ["support@example.test"]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from typing import get_args
 
-import pytest
 from sqlalchemy import select
 
 from gateway.core import tokens
 from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState, TicketState
-from gateway.runner import process
+from gateway.runner.arrival import Arrival
+from gateway.runner.chain import CHAIN, Link
+from gateway.runner.verdicts import DISPOSITIONS, Verdict
 from gateway.runtime.app import App
 from gateway.tickets import changes
 from store import tickets
@@ -201,29 +204,42 @@ def test_list_mail_opens_a_ticket(app: App) -> None:
     assert show(app, out.ticket_id or 0)["messages"][0]["kind"] == "list"
 
 
-def test_unexpected_error_shunts_and_loop_goes_on(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real = process.handle_row
+def _opens_then_fails(a: Arrival) -> Arrival:
+    """A stage with a bug, after it wrote: a ticket must not survive it."""
+    if b"boom" in a.row.raw:
+        changes.open_ticket(a.session, subject="half", requester=a.sender, requester_name="",
+                            locale="en", participants=[], now=a.now, actor="t", channel="t")
+        raise RuntimeError("bug in a stage")
+    return a
 
-    def broken(session, row, settings, now, parsed=None, **kw):  # type: ignore[no-untyped-def]
-        if b"boom" in row.raw:
-            raise RuntimeError("bug in a stage")
-        return real(session, row, settings, now, parsed, **kw)
 
-    monkeypatch.setattr(process, "handle_row", broken)
-    bad = deliver(app, mail(subject="boom"))
-    good = deliver(app, mail(subject="fine"))
+def test_unexpected_error_shunts_and_loop_goes_on(app: App) -> None:
+    at = [link.name for link in CHAIN].index("new request")
+    broken = (*CHAIN[:at], Link("broken", _opens_then_fails), *CHAIN[at:])
+    buggy = replace(app, runner=replace(app.runner, chain=broken))
+    bad = deliver(buggy, mail(subject="boom"))
+    good = deliver(buggy, mail(subject="fine"))
     assert bad.state == InboxState.SHUNTED and good.state == InboxState.DONE
     with transaction(app.sessions) as s:
         row = s.get(InboxRow, bad.inbox_id)
         assert row is not None and "RuntimeError: bug in a stage" in row.error
     assert len(all_tickets(app)) == 1  # nothing half-written by the shunted row
-    monkeypatch.setattr(process, "handle_row", real)
     from store import inbox
 
     with transaction(app.sessions) as s:
         assert inbox.requeue(s) == 1
-    outcomes = app.runner.process_pending()
+    outcomes = app.runner.process_pending()  # after the fix: the real chain
     assert [o.state for o in outcomes] == [InboxState.DONE]
     assert len(all_tickets(app)) == 2
+
+
+def test_a_chain_that_ends_without_a_verdict_shunts(app: App) -> None:
+    short = replace(app, runner=replace(app.runner, chain=CHAIN[:4]))
+    out = deliver(short, mail(subject="where do I go"))
+    assert out.state == InboxState.SHUNTED and "ChainEnded" in out.reason
+    assert all_tickets(app) == []
+
+
+def test_every_verdict_has_a_disposition() -> None:
+    assert set(DISPOSITIONS) == set(get_args(Verdict))
+    assert {d.value for d in DISPOSITIONS.values()} == {"done", "ignored", "rejected"}

@@ -17,8 +17,8 @@ import pytest
 from gateway.config.settings import OutboundSettings, Settings
 from gateway.core import tokens
 from gateway.core.clock import FakeClock
-from gateway.notify.sender import Sender
-from gateway.notify.transport import MaildirTransport, SmtpTransport, transport_for
+from gateway.outbound.sender import Sender
+from gateway.outbound.transport import MaildirTransport, SmtpTransport, transport_for
 from gateway.runtime.app import App
 from store import outbox
 from store.db import transaction

@@ -31,9 +31,10 @@ from gateway.core.errors import TransientError
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import Delivery, InboxWriter
 from gateway.runtime.app import App
+from store.accept.generic import SessionInbox
+from store.accept.sqlite import SqliteInbox
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
-from store.sqlite_inbox import SqliteInbox
 from tests.mails import mail
 
 # ---------------------------------------------------------------- helpers
@@ -51,7 +52,7 @@ def smtp_settings(settings: Settings, **changes: Any) -> Settings:
 @contextmanager
 def listening(settings: Settings, sessions: sessionmaker[Session], clock: Clock,
               direct: SqliteInbox | None = None) -> Iterator[SmtpListener]:
-    writer = InboxWriter(sessions, clock, direct=direct)
+    writer = InboxWriter(direct or SessionInbox(sessions), clock)
     writer.start()
     listener = SmtpListener(settings, writer, hostname="gateway.test")
     listener.start()
@@ -431,7 +432,7 @@ def test_max_sessions_turns_the_next_connection_away_with_421(
 def test_stop_refuses_new_connections_and_lets_a_transaction_finish(
     app: App, settings: Settings
 ) -> None:
-    writer = InboxWriter(app.sessions, app.clock)
+    writer = InboxWriter(SessionInbox(app.sessions), app.clock)
     writer.start()
     srv = SmtpListener(smtp_settings(settings), writer, hostname="gateway.test")
     srv.start()
@@ -458,7 +459,7 @@ def test_stop_refuses_new_connections_and_lets_a_transaction_finish(
 
 
 def test_writer_refuses_after_stop_so_the_session_answers_451(app: App) -> None:
-    writer = InboxWriter(app.sessions, app.clock)
+    writer = InboxWriter(SessionInbox(app.sessions), app.clock)
     writer.start()
     stored = writer.submit(Delivery(mail(), "a@customer.test", ("support@example.test",)))
     assert writer.stop()
@@ -470,7 +471,7 @@ def test_writer_refuses_after_stop_so_the_session_answers_451(app: App) -> None:
 
 
 def test_writer_commits_what_is_queued_in_one_transaction(app: App) -> None:
-    writer = InboxWriter(app.sessions, app.clock)
+    writer = InboxWriter(SessionInbox(app.sessions), app.clock)
     futures = [writer.submit(Delivery(mail(subject=f"m{i}"), None, ("support@example.test",)))
                for i in range(30)]
     writer.start()  # everything is already queued: one batch
@@ -482,7 +483,7 @@ def test_writer_commits_what_is_queued_in_one_transaction(app: App) -> None:
 
 
 def test_writer_stores_each_copy_in_a_batch_once(app: App) -> None:
-    writer = InboxWriter(app.sessions, app.clock)
+    writer = InboxWriter(SessionInbox(app.sessions), app.clock)
     same_bytes = mail(subject="twice", message_id="<a@customer.test>")
     same_id = mail(subject="other bytes", message_id="<b@customer.test>")
     batch = [same_bytes, same_bytes, same_id, b"X-Relay: 2\n" + same_id, mail(subject="own id")]
@@ -496,7 +497,7 @@ def test_writer_stores_each_copy_in_a_batch_once(app: App) -> None:
 
 
 def test_writer_stores_messages_without_message_id(app: App) -> None:
-    writer = InboxWriter(app.sessions, app.clock)
+    writer = InboxWriter(SessionInbox(app.sessions), app.clock)
     raw = b"From: a@customer.test\r\nSubject: no id\r\n\r\nhello\r\n"
     futures = [writer.submit(Delivery(r, "", ("support@example.test",))) for r in (raw, raw)]
     writer.start()

@@ -38,7 +38,7 @@ _DATES = (
 
 
 @dataclass(frozen=True, slots=True)
-class Rejected:
+class BadValue:
     field: str
     value: str
     reason: str
@@ -47,21 +47,21 @@ class Rejected:
 @dataclass(frozen=True, slots=True)
 class Sheet:
     values: dict[str, str]  # field name → canonical value (ISO date, plain number, …)
-    rejected: tuple[Rejected, ...]
+    rejected: tuple[BadValue, ...]
 
 
 def parse_sheet(entry: Entry, new_text: str) -> Sheet:
     """The entry's fields found in ``new_text``; later mentions override earlier ones."""
     keys = _key_index(entry)
     values: dict[str, str] = {}
-    rejected: list[Rejected] = []
+    rejected: list[BadValue] = []
     for raw_key, raw_value in _pairs(new_text):
         f = keys.get(_key(raw_key))
         if f is None:
             continue
         value, problem = validate(f, raw_value)
         if problem is not None:
-            rejected.append(Rejected(f.name, raw_value, problem))
+            rejected.append(BadValue(f.name, raw_value, problem))
             values.pop(f.name, None)
         else:
             values[f.name] = value

@@ -133,7 +133,7 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSettings:
-    """When the scheduler nags (``gateway/scheduling/``); times in ``[gateway] timezone``."""
+    """When the scheduler nags (``gateway.scheduling.rules``); local times: ``timezone``."""
 
     digest: str = "mon 09:00"  # weekday and local time of the weekly digest; "off": none
     pending_reminder_after: timedelta = timedelta(days=3)  # pending this long: remind requester

@@ -1,7 +1,8 @@
-"""The outcome taxonomy: every way processing a message can end.
+"""The error taxonomy: every failure the gateway raises on purpose.
 
-Stages raise these; exactly one place (``pipeline.runner.disposition_for``)
-maps them to an inbox state, and only the CLI maps them to exit codes.
+How processing a message ends is a verdict (``gateway.runner.verdicts``), not an
+exception; of these, only :class:`TransientError` reaches that table (the row
+is retried), and only the CLI maps errors to exit codes.
 """
 
 from __future__ import annotations
@@ -29,22 +30,6 @@ class TransientError(GatewayError):
 
     Sources answer 451 / leave the IMAP message / exit 75.
     """
-
-
-class Ignored(GatewayError):
-    """Nothing to do with this message (duplicate, our own mail, stray bounce)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Rejected(GatewayError):
-    """A refused change (unauthorised command, forged sender)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class InvalidTransition(GatewayError):

@@ -90,7 +90,7 @@ class LoopHeaders:
 class ParsedMessage:
     """Everything later stages need from one raw message.
 
-    Produced by :func:`gateway.pipeline.parse.parse_message`, which never raises:
+    Produced by :func:`gateway.pipeline.parse.message.parse_message`, which never raises:
     whatever was wrong with the MIME is listed in ``defects`` instead.
     """
 

@@ -1,8 +1,11 @@
-"""The one text normalisation for matching: NFKC, then case folding.
+"""The one text normalisation and the one set of CJK character classes.
 
 Keywords, parameter-sheet keys and mail text all go through :func:`normalise`
 so ``ＶＰＮ``, ``VPN`` and ``vpn`` (or half-width ``ﾌﾟﾘﾝﾀ`` and ``プリンタ``) are
-the same string by the time anything compares them.
+the same string by the time anything compares them. Every question of the form
+"is this Japanese / CJK text?" is answered from the classes below, so the
+catalog matcher, the locale guess, the statistics and the charset detector
+agree on what a CJK character is.
 """
 
 from __future__ import annotations
@@ -10,10 +13,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Kana, CJK ideographs (with extension A and compatibility), Hangul: scripts
-# written without spaces, so their terms match as substrings.
-CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+# Character classes (for use inside [...]), each a range list with its reason.
+HIRAGANA = "\u3040-\u309f"
+KATAKANA = "\u30a0-\u30ff"
+HALFWIDTH_KATAKANA = "\uff66-\uff9f"  # legacy JIS X 0201 kana, before NFKC
+KANA = HIRAGANA + KATAKANA
+# Unified ideographs with extension A and the compatibility block
+IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HANGUL = "\uac00-\ud7af"
+CJK_PUNCTUATION = "\u3000-\u303f"  # 、。「」 and the ideographic space
+FULLWIDTH_FORMS = "\uff01-\uff60"  # ＡＢＣ１２３！ as Japanese input methods type them
+# Scripts written without spaces between words: their terms match as substrings.
+CJK_CHARS = KANA + IDEOGRAPHS + HANGUL
+# Japanese as written in a mail: kana, kanji, half-width kana.
+JAPANESE_CHARS = KANA + IDEOGRAPHS + HALFWIDTH_KATAKANA
+
 _CJK = re.compile(f"[{CJK_CHARS}]")
+_JAPANESE = re.compile(f"[{JAPANESE_CHARS}]")
+_CJK_RUN = re.compile(f"[{CJK_CHARS}]{{2,}}")
 # What counts as "inside a word" for Latin keywords. Not ``\w``: that includes
 # kana and kanji, and "vpnが" must still contain the word "vpn".
 LATIN_WORD = "0-9a-z\u00c0-\u024f"
@@ -31,4 +48,15 @@ def for_matching(text: str) -> str:
 
 
 def is_cjk(text: str) -> bool:
+    """Contains a character of a script written without spaces."""
     return _CJK.search(text) is not None
+
+
+def has_japanese(text: str) -> bool:
+    """Contains kana, kanji or half-width kana: the mail is (at least partly) Japanese."""
+    return _JAPANESE.search(text) is not None
+
+
+def cjk_runs(text: str) -> list[str]:
+    """Runs of two or more CJK characters, in order (the text is not normalised here)."""
+    return _CJK_RUN.findall(text)

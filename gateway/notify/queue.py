@@ -18,6 +18,7 @@ from gateway.core import tokens
 from gateway.notify import compose, views
 from gateway.notify.render import renderer
 from store import outbox, tickets
+from store.messages import NewMessage, add_message
 from store.models import Ticket
 
 
@@ -77,7 +78,7 @@ def queue_ticket_mail(
                                       ticket.id, recipient.email),
         in_reply_to=in_reply_to,
         references=tuple(tickets.thread_ids(session, ticket.id)),
-        auto_submitted="auto-replied" if kind in views.REPLIES else "auto-generated",
+        auto_submitted=views.mail_kind(view).auto_submitted,
         ticket_id=ticket.id,
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
     )
@@ -92,26 +93,12 @@ def queue_ticket_mail(
 
 def _store_outgoing(session: Session, ticket: Ticket, env: compose.Envelope, text: str,
                     subject: str, outbox_id: int, now: datetime) -> None:
-    tickets.add_message(session, {
-        "ticket_id": ticket.id,
-        "inbox_id": None,
-        "outbox_id": outbox_id,
-        "direction": "out",
-        "message_id": env.message_id,
-        "in_reply_to": env.in_reply_to,
-        "references": " ".join(env.references),
-        "from_addr": env.sender.email,
-        "from_name": env.sender.name,
-        "to": [env.to.email],
-        "cc": [],
-        "subject": compose.subject_line(env.subject_tag, subject),
-        "date": now,
-        "text": text,
-        "new_text": text,
-        "kind": env.kind,
-        "defects": [],
-        "created_at": now,
-    })
+    add_message(session, NewMessage(
+        ticket_id=ticket.id, outbox_id=outbox_id, direction="out", message_id=env.message_id,
+        in_reply_to=env.in_reply_to, references=" ".join(env.references),
+        from_addr=env.sender.email, from_name=env.sender.name, to=[env.to.email],
+        subject=compose.subject_line(env.subject_tag, subject), date=now, text=text,
+        new_text=text, kind=env.kind, created_at=now))
 
 
 def queue_member_mail(

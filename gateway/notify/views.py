@@ -209,7 +209,7 @@ class HealthAlert:
 
     team: Team
     recipient: Person  # a manager
-    problem: str  # what is wrong, naming the threshold (gateway.health)
+    problem: str  # what is wrong, naming the threshold (gateway.scheduling.health)
     recovered: bool  # False: the alert; True: the all-clear
     since: str  # when the alert was raised, formatted in the team's time zone
 
@@ -220,32 +220,57 @@ View = (
     | CommandRefused | SlaOverdue | HealthAlert
 )
 
-# template kind ← view class; the kind names the template files and the outbox row
-KINDS: dict[type[Any], str] = {
-    Acknowledgement: "acknowledgement",
-    NewTicket: "new_ticket",
-    OpsReply: "ops_reply",
-    StatusChange: "status_change",
-    MissingFields: "missing_fields",
-    StaleReminder: "stale_reminder",
-    PendingReminder: "pending_reminder",
-    AutoClose: "auto_close",
-    WeeklyDigest: "weekly_digest",
-    WeeklySummary: "weekly_summary",
-    CommandResult: "command_result",
-    CommandRefused: "command_refused",
-    SlaOverdue: "sla_overdue",
-    HealthAlert: "health_alert",
+@dataclass(frozen=True, slots=True)
+class MailKind:
+    """How the gateway treats one kind of mail it sends."""
+
+    name: str  # names the template files, the outbox row and X-Ticket-Gateway
+    auto_submitted: str  # RFC 3834: "auto-replied" answers a message, "auto-generated" not
+    rate_limited: bool  # counts against the per-recipient hourly brake (loop safety)
+
+
+# The kinds of mail we send, one row per view. Policy, in one place.
+MAIL_KINDS: dict[type[Any], MailKind] = {
+    # the first answer to a new request
+    Acknowledgement: MailKind("acknowledgement", "auto-replied", rate_limited=True),
+    # to the assignee: a new ticket of theirs
+    NewTicket: MailKind("new_ticket", "auto-generated", rate_limited=False),
+    # a member's words relayed to the requester and the others on the ticket
+    OpsReply: MailKind("ops_reply", "auto-replied", rate_limited=False),
+    # the ticket's state changed
+    StatusChange: MailKind("status_change", "auto-replied", rate_limited=True),
+    # the request left out required fields of its parameter sheet
+    MissingFields: MailKind("missing_fields", "auto-replied", rate_limited=True),
+    # to an assignee: tickets nobody touched for their entry's stale_after
+    StaleReminder: MailKind("stale_reminder", "auto-generated", rate_limited=False),
+    # to a requester: we still wait for your answer
+    PendingReminder: MailKind("pending_reminder", "auto-generated", rate_limited=False),
+    # closed for want of an answer, or by the inventory
+    AutoClose: MailKind("auto_close", "auto-generated", rate_limited=False),
+    # to each member, weekly
+    WeeklyDigest: MailKind("weekly_digest", "auto-generated", rate_limited=False),
+    # to the managers, weekly
+    WeeklySummary: MailKind("weekly_summary", "auto-generated", rate_limited=False),
+    # the transcript of a mail's commands
+    CommandResult: MailKind("command_result", "auto-replied", rate_limited=True),
+    # a member's mail that proved nothing: told at their configured address
+    CommandRefused: MailKind("command_refused", "auto-replied", rate_limited=True),
+    # to the assignee: an SLA deadline passed
+    SlaOverdue: MailKind("sla_overdue", "auto-generated", rate_limited=False),
+    # to the managers: health went bad, or recovered
+    HealthAlert: MailKind("health_alert", "auto-generated", rate_limited=False),
 }
 
-# Mail sent in answer to someone's message (RFC 3834 "auto-replied"); the rest is
-# "auto-generated" (sent because the clock said so, or to staff).
-REPLIES = frozenset({"acknowledgement", "ops_reply", "status_change", "missing_fields",
-                     "command_result", "command_refused"})
+# the kinds that answer somebody's message and share the hourly brake
+RATE_LIMITED = frozenset(k.name for k in MAIL_KINDS.values() if k.rate_limited)
+
+
+def mail_kind(view: View) -> MailKind:
+    return MAIL_KINDS[type(view)]
 
 
 def kind_of(view: View) -> str:
-    return KINDS[type(view)]
+    return MAIL_KINDS[type(view)].name
 
 
 def context(view: View) -> dict[str, Any]:

@@ -5,7 +5,7 @@ of two paths:
 
 (a) it came to the reply-token address that was issued to that address for
     this ticket (the token is an HMAC of ticket and recipient, see
-    :mod:`gateway.tokens`), or
+    :mod:`gateway.core.tokens`), or
 (b) an ``Authentication-Results`` header (RFC 8601) added by one of *our* MTAs
     (its authserv-id is in ``[gateway] trusted_authserv_ids``) says DKIM
     passed for the address's domain (``header.d``, or the domain of

@@ -134,7 +134,7 @@ class Command:
 class Parsed:
     commands: tuple[Command, ...]
     remaining: str  # what is relayed: the text without command lines
-    ignored: tuple[Ignored, ...]  # command lines below the line limit
+    ignored: tuple[NotRead, ...]  # command lines below the line limit
     note: str | None = None  # the internal note, when /note was given
 
 
@@ -154,19 +154,19 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
-class Ignored:
+class NotRead:
     line: str
     reason: str
 
 
-Outcome = Applied | Refused | Ignored
+CommandOutcome = Applied | Refused | NotRead
 
 
 def parse_commands(new_text: str, max_lines: int) -> Parsed:
     """Leading command lines of ``new_text``; the rest is what gets relayed."""
     lines = new_text.splitlines()
     commands: list[Command] = []
-    ignored: list[Ignored] = []
+    ignored: list[NotRead] = []
     i = _skip_blank(lines, 0)
     read = 0
     while i < len(lines):
@@ -179,7 +179,7 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
             break
         read += 1
         if read > max_lines:
-            ignored.append(Ignored(line, f"only the first {max_lines} command lines are read"))
+            ignored.append(NotRead(line, f"only the first {max_lines} command lines are read"))
             i += 1
             continue
         if found.name == "note":
@@ -247,7 +247,7 @@ Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class CommandContext:
     """The facts a decision needs, gathered by the caller."""
 
     role: Role
@@ -258,7 +258,7 @@ class Context:
     timezone: str
 
 
-def decide(cmd: Command, ctx: Context) -> Action | Refused:
+def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     """What ``cmd`` asks for, or why it is refused (before touching the ticket)."""
     spec = GRAMMAR.get(cmd.name)
     if spec is None:
@@ -272,7 +272,7 @@ def decide(cmd: Command, ctx: Context) -> Action | Refused:
     return _DECIDERS[cmd.name](cmd, ctx)
 
 
-_Decider = Callable[[Command, Context], Action | Refused]
+_Decider = Callable[[Command, CommandContext], Action | Refused]
 
 
 def _shape_problem(args: Args, arg: str) -> str | None:
@@ -290,7 +290,7 @@ def _shape_problem(args: Args, arg: str) -> str | None:
     return None
 
 
-def _close(cmd: Command, ctx: Context) -> Action | Refused:
+def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if not cmd.arg:
         return SetState(TicketState.CLOSED, CloseReason.RESOLVED)
     try:
@@ -300,7 +300,7 @@ def _close(cmd: Command, ctx: Context) -> Action | Refused:
         return Refused(cmd.line, f"unknown close reason {cmd.arg!r} (use one of: {known})")
 
 
-def _assign(cmd: Command, ctx: Context) -> Action | Refused:
+def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
     wanted = cmd.arg.lower()
     matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
     if len(matches) == 1:
@@ -310,13 +310,13 @@ def _assign(cmd: Command, ctx: Context) -> Action | Refused:
     return Refused(cmd.line, f"unknown member {cmd.arg!r}")
 
 
-def _category(cmd: Command, ctx: Context) -> Action | Refused:
+def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if cmd.arg in ctx.entries:
         return SetCategory(cmd.arg)
     return Refused(cmd.line, f"unknown catalog entry {cmd.arg!r}")
 
 
-def _due(cmd: Command, ctx: Context) -> Action | Refused:
+def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
     m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", unicodedata.normalize("NFKC",
                                                                                    cmd.arg))
     if m is None:
@@ -331,7 +331,7 @@ def _due(cmd: Command, ctx: Context) -> Action | Refused:
     return SetDue(due)
 
 
-def _field(cmd: Command, ctx: Context) -> Action | Refused:
+def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
     name, value = cmd.arg.split(None, 1)
     field = ctx.entry.field(name) if ctx.entry is not None else None
     if field is None:
@@ -343,7 +343,7 @@ def _field(cmd: Command, ctx: Context) -> Action | Refused:
     return SetField(field.name, canonical)
 
 
-def _note(cmd: Command, ctx: Context) -> Action | Refused:
+def _note(cmd: Command, ctx: CommandContext) -> Action | Refused:
     return AddNote(cmd.arg)
 
 

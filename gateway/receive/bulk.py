@@ -23,11 +23,10 @@ from gateway.core.model import ParsedMessage
 from gateway.receive.files import RawInput, UnreadableInput, chunked, read_inputs
 from gateway.receive.parse_ahead import MIN_MESSAGES, ParseAhead, result_or_none
 from gateway.runner.runner import Runner
-from store import inbox
+from store.accept.contract import Accepted, InboxAcceptor, Incoming
+from store.accept.generic import open_inbox
 from store.db import transaction
-from store.inbox_types import Accepted, Incoming
 from store.models import InboxRow
-from store.sqlite_inbox import SqliteInbox, sqlite_path
 
 
 class Services(Protocol):
@@ -54,14 +53,14 @@ class IngestSummary:
 def ingest(app: Services, specs: Sequence[str], say: Callable[[str], None],
            *, parse_ahead: bool = True) -> IngestSummary:
     summary = IngestSummary()
-    direct = _direct_inbox(app)
+    box = open_inbox(app.settings.database.url, app.sessions)
     ahead = ParseAhead() if parse_ahead and _many(specs) else ParseAhead(workers=0)
     try:
         for chunk in chunked(read_inputs(list(specs))):
             mails = _sort(chunk, summary, say)
             parses = [ahead.submit(m.raw) for m in mails]
             try:
-                accepted = _store(app, direct, mails)
+                accepted = _store(app, box, mails)
             except TransientError as exc:
                 for m in mails:
                     say(f"{m.ref}: not stored, database unavailable ({exc})")
@@ -72,8 +71,7 @@ def ingest(app: Services, specs: Sequence[str], say: Callable[[str], None],
                 say(f"{m.ref}: {_process(app, acc, parse)}")
     finally:
         ahead.close()
-        if direct is not None:
-            direct.close()
+        box.close()
     return summary
 
 
@@ -104,20 +102,10 @@ def _sort(chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary,
     return mails
 
 
-def _direct_inbox(app: Services) -> SqliteInbox | None:
-    path = sqlite_path(app.settings.database.url)
-    return SqliteInbox(path) if path else None
-
-
-def _store(app: Services, direct: SqliteInbox | None, mails: list[RawInput]) -> list[Accepted]:
+def _store(app: Services, box: InboxAcceptor, mails: list[RawInput]) -> list[Accepted]:
     """One transaction for the chunk: its commit is the acknowledgement."""
     items = [Incoming(m.raw, "ingest", m.ref) for m in mails]
-    if not items:
-        return []
-    if direct is not None:
-        return direct.accept_many(items, now=app.clock.now())
-    with transaction(app.sessions) as s:
-        return inbox.accept_many(s, items, now=app.clock.now())
+    return box.accept_many(items, now=app.clock.now()) if items else []
 
 
 def _process(app: Services, acc: Accepted, parse: Future[ParsedMessage] | None) -> str:

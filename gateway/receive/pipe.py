@@ -7,8 +7,8 @@ through the stdlib ``sqlite3`` module, committed before exit 0 — the same
 "accept, then process" rule as every source. Any doubt (not SQLite, schema not
 current, no daemon) falls back to the full path, which also processes at once.
 
-The write itself is :class:`store.sqlite_inbox.SqliteInbox`, shared with the
-SMTP writer.
+The write itself is :class:`store.accept.sqlite.SqliteInbox`, the SQLite backend
+of the inbox-accept contract, shared with the SMTP writer and bulk ingest.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import IO
 
 from gateway.config import locate
-from store.inbox_types import Incoming
-from store.sqlite_inbox import SqliteInbox, sqlite_path
+from store.accept.contract import Incoming
+from store.accept.sqlite import SqliteInbox, sqlite_path
 
 __all__ = ["PipeTarget", "daemon_running", "hold_daemon_lock", "lock_path", "pipe_target",
            "quick_accept", "sqlite_path"]

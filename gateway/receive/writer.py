@@ -8,9 +8,9 @@ thread and wait on a future; the thread takes whatever is queued, writes it all
 in ONE transaction, and resolves every waiter after the commit. Under load a
 commit carries many messages; idle, it carries one with no added delay.
 
-A resend is answered ``250`` and stored once: the same bytes are found by
-their digest, the same Message-ID through ``messages`` (once processed) or
-this writer's memory of what it stored lately (until then).
+A resend is answered ``250`` and stored once: the same bytes, or the same
+Message-ID already in the inbox, are a duplicate (the contract's ``RESEND``
+rule, :mod:`store.accept.contract`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
-from store import inbox
-from store.db import transaction
-from store.sqlite_inbox import SqliteInbox
+from store.accept.contract import RESEND, InboxAcceptor, Incoming
 
 log = logging.getLogger("gateway.receive.writer")
 
@@ -67,17 +63,16 @@ class InboxWriter:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        inbox: InboxAcceptor,
         clock: Clock,
         *,
         on_stored: Callable[[], None] | None = None,
         max_batch: int = MAX_BATCH,
-        direct: SqliteInbox | None = None,
     ) -> None:
-        """``direct``: on SQLite, write through the stdlib module (store.sqlite_inbox),
-        whose per-batch cost is a fraction of SQLAlchemy's."""
-        self._sessions = sessions
-        self._direct = direct
+        """``inbox``: the backend for the database (``store.accept.generic.open_inbox``);
+        on SQLite the stdlib one, whose per-batch cost is a fraction of SQLAlchemy's.
+        The writer owns it from here and closes it when its thread ends."""
+        self._inbox = inbox
         self._clock = clock
         self._on_stored = on_stored
         self._max_batch = max_batch
@@ -123,8 +118,7 @@ class InboxWriter:
                 if batch:
                     self._commit(batch)
         finally:
-            if self._direct is not None:
-                self._direct.close()
+            self._inbox.close()
 
     def _take(self) -> tuple[list[_Item], bool]:
         """Block for one item, then take whatever else is already waiting."""
@@ -177,17 +171,10 @@ class InboxWriter:
 
     def _write(self, deliveries: Sequence[Delivery]) -> list[Stored]:
         """One transaction for the batch: same bytes or same Message-ID is stored once."""
-        items = [_incoming(d) for d in deliveries]
-        if self._direct is not None:
-            accepted = self._direct.accept_many(items, now=self._clock.now(), by_message_id=True)
-        else:
-            with transaction(self._sessions) as session:
-                accepted = inbox.accept_many(session, items, now=self._clock.now(),
-                                             by_message_id=True)
+        items = [Incoming(d.raw, d.source, d.source_ref, d.envelope_from, d.envelope_to)
+                 for d in deliveries]
+        accepted = self._inbox.accept_many(items, now=self._clock.now(), rule=RESEND)
         self.commits += 1
         self.deliveries += len(deliveries)
         return [Stored(acc.inbox_id, acc.duplicate) for acc in accepted]
 
-
-def _incoming(d: Delivery) -> inbox.Incoming:
-    return inbox.Incoming(d.raw, d.source, d.source_ref, d.envelope_from, d.envelope_to)

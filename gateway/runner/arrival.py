@@ -1,9 +1,11 @@
 """The message being processed, and what every stage asks of it.
 
 Threading, filing, the automatic answers and the ops commands all need the same
-things: the runner's transaction, the stored row, the parsed message, the
-settings, the time, the loop verdict and the catalog. One frozen value carries
-them, so each stage's signature names only what is particular to it.
+things: the runner's transaction, the stored row, the settings, the time and
+the catalog, then what the early stages found (the parsed message, the loop
+verdict, the thread). One frozen value carries them down the chain; each stage
+that learns something returns a copy with it set, so a stage's signature names
+only what is particular to it.
 """
 
 from __future__ import annotations
@@ -17,18 +19,42 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.thread import ThreadDecision
 from store.inbox import PendingRow
+
+
+class StageOrderError(RuntimeError):
+    """A stage asked for what an earlier stage sets (a bug in the chain table)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Arrival:
     session: Session
     row: PendingRow
-    msg: ParsedMessage
     settings: Settings
     now: datetime
-    verdict: LoopVerdict
     catalog: Catalog
+    parsed: ParsedMessage | None = None  # set by "parse" (or parsed ahead in a worker)
+    loop: LoopVerdict | None = None  # set by "loops"
+    route: ThreadDecision | None = None  # set by "thread"
+
+    @property
+    def msg(self) -> ParsedMessage:
+        if self.parsed is None:
+            raise StageOrderError("the message is read before the parse stage ran")
+        return self.parsed
+
+    @property
+    def verdict(self) -> LoopVerdict:
+        if self.loop is None:
+            raise StageOrderError("the loop verdict is read before the loops stage ran")
+        return self.loop
+
+    @property
+    def thread(self) -> ThreadDecision:
+        if self.route is None:
+            raise StageOrderError("the thread is read before the thread stage ran")
+        return self.route
 
     @property
     def sender(self) -> str:

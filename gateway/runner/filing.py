@@ -1,8 +1,8 @@
 """A new ticket's catalog entry, assignee and parameter sheet, written as rows.
 
-The decisions are the pure functions of ``classify``, ``params`` and
-``gateway.assign``; this module only feeds them facts from the store and
-writes the answers inside the caller's transaction (it never commits). Every
+The decisions are the pure functions of ``gateway.catalog`` (match, sheet,
+assign); this module only feeds them facts from the store and records the
+answers through the tickets service, inside the caller's transaction. Every
 decision is an event, so ``tickets show`` explains why a ticket landed where
 it did. Sending the "missing fields" mail is the caller's job: it gets the
 list here and writes an outbox row in the same transaction.
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from gateway.catalog.assign import Assignment, choose_assignee
 from gateway.catalog.match import Classification, classify
 from gateway.catalog.model import Catalog, Entry
-from gateway.catalog.sheet import Rejected, Sheet, missing_required, parse_sheet
+from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.config.settings import Settings
 from gateway.core.model import ParsedMessage
-from store import fields, tickets
+from gateway.tickets import changes
+from store import fields
 from store.models import Ticket
 
 ACTOR = "gateway"
@@ -34,7 +35,7 @@ class CategorizeResult:
     assignee: str | None
     classification: Classification
     stored: dict[str, str]  # field name → value written now
-    rejected: tuple[Rejected, ...]
+    rejected: tuple[BadValue, ...]
     missing: list[tuple[str, str]]  # (field name, label in the ticket's locale)
     locale: str
 
@@ -42,7 +43,7 @@ class CategorizeResult:
 @dataclass(frozen=True, slots=True)
 class FillResult:
     stored: dict[str, str]
-    rejected: tuple[Rejected, ...]
+    rejected: tuple[BadValue, ...]
     missing: list[tuple[str, str]]  # still missing after this reply
 
 
@@ -58,14 +59,8 @@ def categorize_new_ticket(
     result = classify(catalog, msg.subject, msg.new_text)
     entry = catalog.entry(result.entry_id) or catalog.fallback
     assignment = _assignment(session, catalog, entry)
-    ticket.catalog = entry.id
-    ticket.assignee = assignment.assignee
-    tickets.add_event(session, ticket, at=now, actor=ACTOR, channel=CHANNEL, kind="category",
-                      new=entry.id, detail=result.as_detail())
-    if assignment.assignee is not None:
-        tickets.add_event(session, ticket, at=now, actor=ACTOR, channel=CHANNEL, kind="assign",
-                          new=assignment.assignee, detail={"rule": assignment.rule,
-                                                           "entry": entry.id})
+    changes.file_under(session, ticket, entry.id, assignment.assignee, now, actor=ACTOR,
+                       channel=CHANNEL, why=result.as_detail(), assign_rule=assignment.rule)
     sheet = parse_sheet(entry, msg.new_text)
     _store(session, ticket, sheet, {}, now, source="request", actor=ticket.requester,
            channel="email")
@@ -116,13 +111,6 @@ def _store(
     actor: str,
     channel: str,
 ) -> None:
-    for name, value in sheet.values.items():
-        fields.set_field(session, ticket.id, name, value, exists=name in existing)
-        tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="field",
-                          old=existing.get(name), new=value,
-                          detail={"name": name, "source": source})
-    for r in sheet.rejected:
-        tickets.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                          kind="field-rejected", new=None,
-                          detail={"name": r.field, "value": r.value, "reason": r.reason,
-                                  "source": source})
+    changes.store_fields(session, ticket, sheet.values,
+                         [(r.field, r.value, r.reason) for r in sheet.rejected], existing, now,
+                         source=source, actor=actor, channel=channel)

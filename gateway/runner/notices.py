@@ -23,15 +23,13 @@ from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import loops
 from gateway.runner.arrival import Arrival
-from store import outbox, tickets
+from gateway.tickets import changes
+from store import outbox
 from store.models import Ticket
 
 RATE_WINDOW = timedelta(hours=1)
 ANSWER_WITHIN = timedelta(days=2)  # older requests (an archive being imported) get no mail
 
-# The kinds that answer somebody's message; these count against the hourly limit.
-AUTO_ANSWERS = frozenset({"acknowledgement", "missing_fields", "status_change",
-                          "command_result", "command_refused"})
 
 
 def acknowledge_new_ticket(a: Arrival, ticket: Ticket) -> bool:
@@ -81,7 +79,7 @@ def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
 
 def under_rate_limit(
     session: Session, email: str, settings: Settings, now: datetime,
-    kinds: Collection[str] = AUTO_ANSWERS,
+    kinds: Collection[str] = views.RATE_LIMITED,
 ) -> tuple[bool, int]:
     """The per-recipient hourly brake shared by every automatic answer; (ok, sent)."""
     recent = outbox.count_recent(session, email, kinds, now - RATE_WINDOW)
@@ -98,8 +96,8 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
         why = "" if allowed else (f"rate limit: {recent} automatic mails to "
                                   f"{ticket.requester} in the last hour")
     if not allowed:
-        tickets.add_event(a.session, ticket, at=a.now, actor="gateway", channel="system",
-                          kind="no-auto-answer", detail={"reason": why, "mail": kind})
+        changes.record(a.session, ticket, "no-auto-answer", a.now, actor="gateway",
+                       channel="system", detail={"reason": why, "mail": kind})
     return allowed
 
 

@@ -1,7 +1,7 @@
 """Ops work by reply: verify the sender, apply commands, relay the answer, report.
 
 Runs inside the runner's transaction and only writes rows (ticket changes
-through :mod:`gateway.actions`, events, outbox mails); the decisions are the
+and events through :mod:`gateway.tickets.changes`, outbox mails); the decisions are the
 pure :mod:`commands` and :mod:`authz`. Three rules shape it:
 
 * nothing changes and nothing is relayed for a mail that cannot prove it
@@ -26,7 +26,7 @@ from gateway.core.errors import InvalidTransition
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import authz, commands, loops
-from gateway.pipeline.commands import Applied, Ignored, Outcome, Refused, Role
+from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import under_rate_limit
 from gateway.tickets import changes
@@ -48,8 +48,8 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
     """Record the attempt and tell the member (at their configured address) why."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     told = _within_limit(a, member.email)
-    tickets.add_event(a.session, ticket, at=a.now, actor=member.email, channel=CHANNEL,
-                      kind="security", detail={
+    changes.record(a.session, ticket, "security", a.now, actor=member.email, channel=CHANNEL,
+                   detail={
                           "reason": verdict.reason, "message_id": a.msg.message_id,
                           "inbox": a.row.id, "envelope_from": a.row.envelope_from,
                           "commands": [c.line for c in parsed.commands], "told": told})
@@ -68,7 +68,8 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
 def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     """Apply a verified member's commands, relay the rest, send the transcript."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
-    tickets.add_participant(a.session, ticket.id, member.email, "ops")
+    changes.add_participant(a.session, ticket, member.email, "ops", a.now, actor=member.email,
+                            channel=CHANNEL)
     outcomes = [*_run(a, ticket, parsed.commands, Role.MEMBER, member.email), *parsed.ignored]
     relayed = 0 if parsed.note is not None else _relay(a, ticket, member, parsed.remaining)
     if outcomes:
@@ -88,8 +89,8 @@ def requester_reply(a: Arrival, ticket: Ticket) -> str:
     sender = a.sender
     verdict = verify(a, sender, ticket.id)
     if not verdict.ok:
-        tickets.add_event(a.session, ticket, at=a.now, actor=sender, channel=CHANNEL,
-                          kind="security", detail={
+        changes.record(a.session, ticket, "security", a.now, actor=sender, channel=CHANNEL,
+                       detail={
                               "reason": verdict.reason, "message_id": a.msg.message_id,
                               "inbox": a.row.id, "told": False,
                               "commands": [c.line for c in parsed.commands]})
@@ -105,23 +106,22 @@ def requester_reply(a: Arrival, ticket: Ticket) -> str:
 
 def _run(
     a: Arrival, ticket: Ticket, cmds: Sequence[commands.Command], role: Role, actor: str
-) -> list[Outcome]:
-    out: list[Outcome] = []
+) -> list[CommandOutcome]:
+    out: list[CommandOutcome] = []
     for cmd in cmds:
-        ctx = commands.Context(role, [m.email for m in a.settings.members],
+        ctx = commands.CommandContext(role, [m.email for m in a.settings.members],
                                [e.id for e in a.catalog.entries],
                                a.catalog.entry(ticket.catalog), a.now,
                                a.settings.gateway.timezone)
         decision = commands.decide(cmd, ctx)
         try:
-            outcome: Outcome = decision if isinstance(decision, Refused) else Applied(
+            outcome: CommandOutcome = decision if isinstance(decision, Refused) else Applied(
                 cmd.line, _apply(a.session, ticket, decision, a.now, actor))
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, str(exc))
         if not isinstance(outcome, Applied):
-            tickets.add_event(a.session, ticket, at=a.now, actor=actor, channel=CHANNEL,
-                              kind="command-refused", detail={"line": cmd.line,
-                                                              "reason": outcome.reason})
+            changes.record(a.session, ticket, "command-refused", a.now, actor=actor,
+                           channel=CHANNEL, detail={"line": cmd.line, "reason": outcome.reason})
         out.append(outcome)
     return out
 
@@ -129,7 +129,7 @@ def _run(
 def _apply(
     session: Session, ticket: Ticket, action: commands.Action, now: datetime, actor: str
 ) -> str:
-    """Carry out one decided command through gateway.actions; what changed, in words."""
+    """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
     who = {"actor": actor, "channel": CHANNEL}
     match action:
         case commands.SetState(target, reason):
@@ -170,12 +170,13 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
                               author=views.Person(member.email, member.name), text=text)
         queue_ticket_mail(a.session, a.settings, ticket, view, key=f"ops:{a.row.id}:{email}",
                           now=a.now, in_reply_to=thread[0] if thread else "")
-    if recipients and ticket.first_response_at is None:
-        ticket.first_response_at = a.now
+    if recipients:
+        changes.record_first_response(a.session, ticket, a.now, actor=member.email,
+                                      channel=CHANNEL)
     return len(recipients)
 
 
-def _transcript(a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[Outcome],
+def _transcript(a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[CommandOutcome],
                 locale: str) -> None:
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
@@ -186,7 +187,7 @@ def _transcript(a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence
                       in_reply_to=a.answer_to, locale=locale)
 
 
-def _result(o: Outcome) -> tuple[str, str]:
+def _result(o: CommandOutcome) -> tuple[str, str]:
     """(what happened in words, and which: applied, refused or ignored)."""
     if isinstance(o, Applied):
         return o.summary, "applied"
@@ -195,11 +196,11 @@ def _result(o: Outcome) -> tuple[str, str]:
     return o.reason, "ignored"
 
 
-def _summary(outcomes: Sequence[Outcome]) -> str:
+def _summary(outcomes: Sequence[CommandOutcome]) -> str:
     if not outcomes:
         return ""
     n = {k: sum(isinstance(o, t) for o in outcomes)
-         for k, t in (("applied", Applied), ("refused", Refused), ("ignored", Ignored))}
+         for k, t in (("applied", Applied), ("refused", Refused), ("ignored", NotRead))}
     return ", commands: " + ", ".join(f"{v} {k}" for k, v in n.items() if v)
 
 

@@ -1,11 +1,12 @@
-"""One inbox row through the stages, in one transaction, with one disposition.
+"""One inbox row through the chain, in one transaction, with one disposition.
 
-    parse → loops → dedupe → thread → transitions → persist → mark the row
-
-This module is the only place that commits ticket changes and the only place
-that maps outcomes (``gateway.errors``) to inbox states: DESIGN.md's
-disposition table. A bug in any stage shunts the row (traceback kept, loop goes
-on); a locked or unreachable database leaves it pending for a retry.
+The stages are the table in :mod:`gateway.runner.chain`; how a verdict or an
+exception becomes an inbox state is the table in :mod:`gateway.runner.verdicts`.
+This module runs them: it claims the row, runs the chain and records the
+disposition in the same transaction, so the ticket's changes, the outbox rows
+and the row's state commit together or not at all. A bug in any stage shunts
+the row (traceback kept, loop goes on); a locked or unreachable database leaves
+it pending for a retry with backoff.
 """
 
 from __future__ import annotations
@@ -20,21 +21,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
 from gateway.config.settings import Settings
+from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
-from gateway.core.errors import Ignored, Rejected, TransientError
+from gateway.core.errors import TransientError
 from gateway.core.model import InboxState, ParsedMessage
-from gateway.runner import process
+from gateway.runner import chain as stages
+from gateway.runner import verdicts
+from gateway.runner.arrival import Arrival
+from gateway.runner.chain import Link, run_chain
 from store import inbox
 from store.db import transaction
 from store.models import InboxRow
 
 log = logging.getLogger("gateway.runner")
 
-MAX_BACKOFF = timedelta(hours=1)
+RETRY_FIRST = timedelta(seconds=10)  # a row that met a locked database waits this long …
+RETRY_MAX = timedelta(hours=1)  # … doubling per attempt up to this
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RowOutcome:
     inbox_id: int
     state: InboxState | None  # None: transient, still pending
     reason: str
@@ -42,6 +48,7 @@ class Outcome:
     message_id: str | None = None
     seconds: float = 0.0
     source: str = ""  # smtp | lmtp | imap | ingest; "" when the row could not be read
+    stage: str = ""  # the stage that gave the verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +57,11 @@ class Runner:
     clock: Clock
     sessions: sessionmaker[Session]
     catalog: CatalogHolder
+    chain: tuple[Link, ...] | None = None  # the stages; None: chain.CHAIN as it is now
 
-    def process_pending(self, limit: int | None = None) -> list[Outcome]:
+    def process_pending(self, limit: int | None = None) -> list[RowOutcome]:
         """Drain due rows; returns their outcomes (transient ones included)."""
-        outcomes: list[Outcome] = []
+        outcomes: list[RowOutcome] = []
         while limit is None or len(outcomes) < limit:
             with transaction(self.sessions) as s:
                 ids = inbox.claim_pending(s, self.clock.now(), limit=50)
@@ -64,75 +72,62 @@ class Runner:
                 outcomes.append(self.process_one(inbox_id))
         return outcomes
 
-    def process_one(self, inbox_id: int, parsed: ParsedMessage | None = None) -> Outcome:
+    def process_one(self, inbox_id: int, parsed: ParsedMessage | None = None) -> RowOutcome:
         """``parsed``: the row's bytes already parsed (a bulk ingest parses ahead in
         worker processes); parsing is pure, so where it ran changes nothing."""
         started = time.perf_counter()
         try:
             outcome = self._process(inbox_id, parsed)
-        except TransientError as exc:
-            self._defer(inbox_id, str(exc))
-            outcome = Outcome(inbox_id, None, f"transient: {exc}")
-        except Exception as exc:  # noqa: BLE001 - anything unexpected is shunted, never lost
-            outcome = self._shunt(inbox_id, exc)
+        except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
+            outcome = self._failed(inbox_id, exc)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
         _log_outcome(outcome)
         return outcome
 
-    def _process(self, inbox_id: int, parsed: ParsedMessage | None) -> Outcome:
+    def _process(self, inbox_id: int, parsed: ParsedMessage | None) -> RowOutcome:
         """The stages and the row's disposition commit together, or not at all."""
-        try:
-            with transaction(self.sessions) as s:
-                row = inbox.claim_row(s, inbox_id)
-                if row is None:
-                    return _already_processed(s, inbox_id)
-                now = self.clock.now()
-                handled = process.handle_row(s, row, self.settings, now, parsed,
-                                             catalog=self.catalog.current)
-                inbox.set_disposition(s, inbox_id, handled.state, handled.summary, now,
-                                      handled.ticket_id)
-                return Outcome(inbox_id, handled.state, handled.summary, handled.ticket_id,
-                               row.message_id, source=row.source)
-        except Ignored as exc:  # whatever the stages wrote was rolled back with the exception
-            return self._record(inbox_id, InboxState.IGNORED, exc.reason)
-        except Rejected as exc:
-            return self._record(inbox_id, InboxState.REJECTED, exc.reason)
-
-    def _record(self, inbox_id: int, state: InboxState, reason: str) -> Outcome:
         with transaction(self.sessions) as s:
             row = inbox.claim_row(s, inbox_id)
             if row is None:
                 return _already_processed(s, inbox_id)
-            inbox.set_disposition(s, inbox_id, state, reason, self.clock.now())
-            return Outcome(inbox_id, state, reason, None, row.message_id, source=row.source)
+            now = self.clock.now()
+            arrival = Arrival(s, row, self.settings, now, self.catalog.current, parsed)
+            verdict, stage = run_chain(arrival, self.chain or stages.CHAIN)
+            state, reason = verdicts.disposition(verdict), verdicts.reason_of(verdict)
+            ticket_id = verdicts.ticket_of(verdict)
+            inbox.set_disposition(s, inbox_id, state, reason, now, ticket_id)
+            return RowOutcome(inbox_id, state, reason, ticket_id, row.message_id,
+                              source=row.source, stage=stage)
+
+    def _failed(self, inbox_id: int, exc: Exception) -> RowOutcome:
+        if verdicts.for_exception(exc) is None:
+            self._defer(inbox_id, str(exc))
+            return RowOutcome(inbox_id, None, f"transient: {exc}")
+        return self._shunt(inbox_id, exc)
 
     def _defer(self, inbox_id: int, why: str) -> None:
         """Back off before the next try; if even that write fails, the row stays due."""
         try:
             with transaction(self.sessions) as s:
-                row = s.get(InboxRow, inbox_id)
-                if row is not None and row.state == InboxState.PENDING:
-                    row.attempts += 1
-                    delay = min(timedelta(seconds=5 * 2 ** min(row.attempts, 12)), MAX_BACKOFF)
-                    row.next_attempt_at = self.clock.now() + delay
-                    row.reason = why
+                inbox.defer(s, inbox_id, why, self.clock.now(),
+                            lambda attempts: doubling(attempts, RETRY_FIRST, RETRY_MAX))
         except TransientError:
             log.warning("inbox %s: could not record retry (%s)", inbox_id, why)
 
-    def _shunt(self, inbox_id: int, exc: BaseException) -> Outcome:
+    def _shunt(self, inbox_id: int, exc: BaseException) -> RowOutcome:
         tb = "".join(traceback.format_exception(exc))
         log.error("inbox %s shunted: %s", inbox_id, exc)
+        reason = f"{type(exc).__name__}: {exc}"
         try:
             with transaction(self.sessions) as s:
-                inbox.set_disposition(s, inbox_id, InboxState.SHUNTED,
-                                      f"{type(exc).__name__}: {exc}", self.clock.now(), error=tb)
+                inbox.set_disposition(s, inbox_id, InboxState.SHUNTED, reason,
+                                      self.clock.now(), error=tb)
         except TransientError:
-            return Outcome(inbox_id, None, f"transient while shunting: {exc}")
-        return Outcome(inbox_id, InboxState.SHUNTED, f"{type(exc).__name__}: {exc}")
+            return RowOutcome(inbox_id, None, f"transient while shunting: {exc}")
+        return RowOutcome(inbox_id, InboxState.SHUNTED, reason)
 
 
-
-def _log_outcome(o: Outcome) -> None:
+def _log_outcome(o: RowOutcome) -> None:
     """The one line per ingested message; its fields also go out as structured data
     (``extra``), which ``[logging] format = "json"`` writes as keys of their own."""
     verdict = o.state.value if o.state else "transient"
@@ -141,14 +136,14 @@ def _log_outcome(o: Outcome) -> None:
         o.inbox_id, o.ticket_id, o.message_id, o.source or "-", verdict, o.reason, o.seconds,
         extra={"event": "ingest", "inbox": o.inbox_id, "ticket": o.ticket_id,
                "message_id": o.message_id, "source": o.source, "verdict": verdict,
-               "reason": o.reason, "duration": round(o.seconds, 6)},
+               "reason": o.reason, "duration": round(o.seconds, 6), "stage": o.stage},
     )
 
 
-def _already_processed(session: Session, inbox_id: int) -> Outcome:
+def _already_processed(session: Session, inbox_id: int) -> RowOutcome:
     """Another runner (or instance) got there first; report what it decided."""
     row = session.get(InboxRow, inbox_id)
     if row is None:
-        return Outcome(inbox_id, InboxState.IGNORED, "no such inbox row")
-    return Outcome(inbox_id, InboxState(row.state), f"already {row.state}: {row.reason}",
-                   row.ticket_id, row.message_id)
+        return RowOutcome(inbox_id, InboxState.IGNORED, "no such inbox row")
+    return RowOutcome(inbox_id, InboxState(row.state), f"already {row.state}: {row.reason}",
+                      row.ticket_id, row.message_id)

@@ -29,10 +29,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from gateway.config.settings import Settings
+from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
-from gateway.notify.sender import Sender
-from gateway.notify.transport import transport_for
+from gateway.outbound.sender import Sender
+from gateway.outbound.transport import transport_for
 from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
@@ -40,7 +41,7 @@ from gateway.receive.writer import InboxWriter
 from gateway.runtime import sdnotify
 from gateway.runtime.app import App, build
 from gateway.scheduling import scheduler
-from store.sqlite_inbox import SqliteInbox, sqlite_path
+from store.accept.generic import open_inbox
 
 log = logging.getLogger("gateway.daemon")
 
@@ -82,20 +83,20 @@ class Worker:
         return self.thread is not None and self.thread.is_alive()
 
     def _supervise(self) -> None:
-        delay = self.restart_initial
+        backoff = Backoff(self.restart_initial, self.restart_max)
         while not self.stop.is_set():
             started = time.monotonic()
             crash = self._run_once()
             if crash is None:
                 return
             if time.monotonic() - started >= RESTART_RESET:  # it had been healthy a while
-                delay = self.restart_initial
+                backoff.succeeded()
+            delay = backoff.failed()
             log.error("worker %s %s; restarting in %.1fs", self.name, crash, delay)
             if self.stop.wait(delay):
                 return
             self.restarts += 1
             log.info("worker %s: restart %d", self.name, self.restarts)
-            delay = min(delay * 2, self.restart_max)
 
     def _run_once(self) -> str | None:
         """What went wrong, or None when the loop ended because it was asked to."""
@@ -146,9 +147,8 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
     nudge = threading.Event()  # set by the writer after a commit: there is work
     send_nudge = threading.Event()  # set by the runner after a pass: there may be mail
-    sqlite_file = sqlite_path(app.settings.database.url)
-    writer = InboxWriter(app.sessions, app.clock, on_stored=nudge.set,
-                         direct=SqliteInbox(sqlite_file) if sqlite_file else None)
+    writer = InboxWriter(open_inbox(app.settings.database.url, app.sessions), app.clock,
+                         on_stored=nudge.set)
     listener = SmtpListener(app.settings, writer)
     pollers = [ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
                for account in app.settings.imap]
@@ -228,22 +228,22 @@ def _runner_loop(app: App, nudge: threading.Event, stop: threading.Event,
     """Process what the writer stored, at once; and look for due retries every few seconds.
 
     ``wrote`` wakes the sender after a pass, since processing may have queued mail."""
-    backoff = 1.0
+    backoff = Backoff(1.0, MAX_BACKOFF)
     while not stop.is_set():
         nudge.wait(POLL_INTERVAL)
         nudge.clear()
         try:
             if _drain_pending(app, stop):
                 wrote()
-            backoff = 1.0
-        except TransientError as exc:
-            log.warning("runner: database unavailable, retrying in %.0fs: %s", backoff, exc)
-        except Exception:  # the runner shunts row errors; this is the loop itself
-            log.exception("runner pass failed, retrying in %.0fs", backoff)
-        else:
+            backoff.succeeded()
             continue
-        stop.wait(backoff)
-        backoff = min(backoff * 2, MAX_BACKOFF)
+        except TransientError as exc:
+            delay = backoff.failed()
+            log.warning("runner: database unavailable, retrying in %.0fs: %s", delay, exc)
+        except Exception:  # the runner shunts row errors; this is the loop itself
+            delay = backoff.failed()
+            log.exception("runner pass failed, retrying in %.0fs", delay)
+        stop.wait(delay)
 
 
 def _drain_pending(app: App, stop: threading.Event) -> bool:
@@ -261,34 +261,34 @@ def _drain_pending(app: App, stop: threading.Event) -> bool:
 
 def _sender_loop(sender: Sender, nudge: threading.Event, stop: threading.Event) -> None:
     """Send at once when the runner queued mail; retries come due on the clock."""
-    backoff = 1.0
+    backoff = Backoff(1.0, MAX_BACKOFF)
     while not stop.is_set():
         try:
             sender.drain(stop.is_set)
-            backoff = 1.0
-        except TransientError as exc:
-            log.warning("sender: database unavailable, retrying in %.0fs: %s", backoff, exc)
-        except Exception:  # the loop must go on; rows stay pending and are retried
-            log.exception("sender pass failed, retrying in %.0fs", backoff)
-        else:
+            backoff.succeeded()
             nudge.wait(SEND_INTERVAL)
             nudge.clear()
             continue
-        stop.wait(backoff)
-        backoff = min(backoff * 2, MAX_BACKOFF)
+        except TransientError as exc:
+            delay = backoff.failed()
+            log.warning("sender: database unavailable, retrying in %.0fs: %s", delay, exc)
+        except Exception:  # the loop must go on; rows stay pending and are retried
+            delay = backoff.failed()
+            log.exception("sender pass failed, retrying in %.0fs", delay)
+        stop.wait(delay)
 
 
 def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:
     """A database that is down at start is waited for, not a crash loop."""
-    delay = 1.0
+    backoff = Backoff(1.0, MAX_BACKOFF)
     while not stop.is_set():
         try:
             return build(settings, clock)
         except TransientError as exc:
+            delay = backoff.failed()
             log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)
             sdnotify.status(f"waiting for the database: {exc}")
             stop.wait(delay)
-            delay = min(delay * 2, MAX_BACKOFF)
     return None
 
 

@@ -4,7 +4,7 @@ A stall nobody hears about is the failure operators of other helpdesks' mail
 fetching complain about most: a mailbox whose password changed, an expired
 OAuth token, shunted rows piling up. The scheduler calls :func:`send_due` on
 every pass; it judges health like ``ticket-gateway status`` does
-(:mod:`gateway.health`) and mails the managers only when a problem *starts* or
+(:mod:`gateway.scheduling.health`) and mails the managers only when a problem *starts* or
 *ends*, never per retry. The state lives in ``job_runs``: raising the n-th
 alert for a problem claims ``(health-alert, "<problem>#n")`` and its recovery
 ``(health-recover, "<problem>#n")``, so a restart remembers what was already

@@ -24,7 +24,7 @@ from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
 from gateway.scheduling import rules
 from gateway.scheduling.rules import DigestRun, Job
-from gateway.scheduling.sweeps import Context, times_of
+from gateway.scheduling.sweeps import JobContext, times_of
 from store import inbox, jobs, reminders, stats
 from store.models import Ticket
 
@@ -50,12 +50,12 @@ def manual_run(now: datetime) -> DigestRun:
                      label=f"{(now - rules.WEEK).date()} – {now.date()}")
 
 
-def current_run(ctx: Context, now: datetime) -> DigestRun:
+def current_run(ctx: JobContext, now: datetime) -> DigestRun:
     return (rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
             or manual_run(now))
 
 
-def build(session: Session, ctx: Context, now: datetime, run: DigestRun,
+def build(session: Session, ctx: JobContext, now: datetime, run: DigestRun,
           only: str | None = None) -> list[Mail]:
     """Every digest and summary due for ``run``; ``only`` restricts to one member."""
     open_ = reminders.open_tickets(session)
@@ -73,7 +73,7 @@ def build(session: Session, ctx: Context, now: datetime, run: DigestRun,
     return mails
 
 
-def queue(session: Session, ctx: Context, mails: Sequence[Mail], now: datetime,
+def queue(session: Session, ctx: JobContext, mails: Sequence[Mail], now: datetime,
           key_prefix: str = "") -> list[int]:
     """Queue ``mails``; the outbox keys make a second queueing of a week a no-op."""
     ids = [queue_member_mail(session, ctx.settings, m.view, key=key_prefix + m.key, now=now,
@@ -81,7 +81,7 @@ def queue(session: Session, ctx: Context, mails: Sequence[Mail], now: datetime,
     return [i for i in ids if i is not None]
 
 
-def send_run(session: Session, ctx: Context, now: datetime, run: DigestRun,
+def send_run(session: Session, ctx: JobContext, now: datetime, run: DigestRun,
              only: str | None = None) -> list[int] | None:
     """Queue the digest of ``run``; None when that period was sent already.
 
@@ -94,7 +94,7 @@ def send_run(session: Session, ctx: Context, now: datetime, run: DigestRun,
     return queue(session, ctx, build(session, ctx, now, run, only), now)
 
 
-def send_due(session: Session, ctx: Context, now: datetime) -> list[int]:
+def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
     """The scheduled digest, if its time has come and nobody sent it yet.
 
     Only the latest scheduled week is considered, so after downtime the missed
@@ -109,7 +109,7 @@ def send_due(session: Session, ctx: Context, now: datetime) -> list[int]:
     return ids
 
 
-def _ref(ctx: Context, ticket: Ticket, now: datetime, member: str) -> views.TicketRef:
+def _ref(ctx: JobContext, ticket: Ticket, now: datetime, member: str) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it."""
     t = times_of(ticket, ctx.entry(ticket))
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule.due_soon)
@@ -126,7 +126,7 @@ def _ref(ctx: Context, ticket: Ticket, now: datetime, member: str) -> views.Tick
     )
 
 
-def _digest(ctx: Context, member: Member, open_: Sequence[Ticket], now: datetime,
+def _digest(ctx: JobContext, member: Member, open_: Sequence[Ticket], now: datetime,
             run: DigestRun) -> views.WeeklyDigest | None:
     mine = [t for t in open_ if (t.assignee or "").lower() == member.email]
     nobody = [t for t in open_ if not t.assignee]
@@ -139,7 +139,7 @@ def _digest(ctx: Context, member: Member, open_: Sequence[Ticket], now: datetime
     )
 
 
-def _summary(session: Session, ctx: Context, member: Member, locale: str,
+def _summary(session: Session, ctx: JobContext, member: Member, locale: str,
              open_: Sequence[Ticket], now: datetime, run: DigestRun) -> views.WeeklySummary:
     until = max(run.at, now) if run.period.startswith("manual") else run.at
     by_state = Counter(t.state for t in open_)
@@ -168,10 +168,10 @@ def _counted(counts: Counter[str]) -> tuple[views.NamedCount, ...]:
                  sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _name(ctx: Context, email: str) -> str:
+def _name(ctx: JobContext, email: str) -> str:
     return ctx.person(email).display if email else ""
 
 
-def _entry_name(ctx: Context, ticket: Ticket, locale: str) -> str:
+def _entry_name(ctx: JobContext, ticket: Ticket, locale: str) -> str:
     entry = ctx.entry(ticket)
     return entry.name(locale) if entry else (ticket.catalog or "")

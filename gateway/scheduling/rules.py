@@ -1,6 +1,6 @@
 """What is due at ``now``: pure decisions for the scheduler, no database, no clock.
 
-The sweeps (``gateway/sweeps.py``) feed these functions plain timestamps and
+The sweeps (``gateway/scheduling/sweeps.py``) feed these functions plain timestamps and
 act on the answers; the daemon's loop only decides *when* to ask. Keeping the
 decisions here means a test can walk a ticket through weeks of a fake
 calendar, across time zones and DST changes, without waiting or a database.

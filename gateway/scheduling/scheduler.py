@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
 from gateway.config.settings import Settings
+from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
 from gateway.scheduling import alerts, digest, rules
-from gateway.scheduling.sweeps import Context, Report, run_sweeps
+from gateway.scheduling.sweeps import JobContext, SweepReport, run_sweeps
 from store.db import transaction
 
 log = logging.getLogger(__name__)
@@ -42,16 +43,16 @@ class Services(Protocol):
     def catalog(self) -> CatalogHolder: ...
 
 
-def context(app: Services) -> Context:
-    return Context(app.settings, app.catalog.current)
+def context(app: Services) -> JobContext:
+    return JobContext(app.settings, app.catalog.current)
 
 
-def tick(app: Services, started_at: datetime | None = None) -> Report:
+def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
     """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts.
 
     Separate transactions, so a sweep that fails does not hold back the digest,
     nor either of them an alert. ``started_at``: when the daemon started (see
-    :func:`gateway.alerts.send_due`)."""
+    :func:`gateway.scheduling.alerts.send_due`)."""
     now, ctx = app.clock.now(), context(app)
     with transaction(app.sessions) as s:
         report = run_sweeps(s, ctx, now)
@@ -79,20 +80,21 @@ def loop(app: Services, stop: threading.Event, wrote: Callable[[], None] = lambd
     """Pass, wait ``min(sweep_interval, time to the next digest)``, repeat until ``stop``.
 
     ``wrote`` wakes the sender when a pass queued mail."""
-    backoff, started = 1.0, app.clock.now()
+    backoff, started = Backoff(1.0, MAX_BACKOFF), app.clock.now()
     while not stop.is_set():
         try:
             report = tick(app, started)
         except TransientError as exc:
-            log.warning("scheduler: database unavailable, retrying in %.0fs: %s", backoff, exc)
+            delay = backoff.failed()
+            log.warning("scheduler: database unavailable, retrying in %.0fs: %s", delay, exc)
         except Exception:  # a pass that fails must not end the loop
-            log.exception("scheduler pass failed, retrying in %.0fs", backoff)
+            delay = backoff.failed()
+            log.exception("scheduler pass failed, retrying in %.0fs", delay)
         else:
-            backoff = 1.0
+            backoff.succeeded()
             if report.outbox:
                 log.info("scheduler: %s", report.summary())
                 wrote()
             stop.wait(seconds_to_next_pass(app, app.clock.now()) + 0.5)
             continue
-        stop.wait(backoff)
-        backoff = min(backoff * 2, MAX_BACKOFF)
+        stop.wait(delay)

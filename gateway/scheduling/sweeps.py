@@ -1,8 +1,8 @@
 """The scheduler's actions: reminders, SLA notices, closes and the digest, in the database.
 
-:mod:`gateway.schedule` decides what is due; this module claims each due
+:mod:`gateway.scheduling.rules` decides what is due; this module claims each due
 (job, period) in ``job_runs`` and, only if the claim is ours, queues the mail
-through the outbox and changes the state through :func:`gateway.actions.change_state`
+through the outbox and changes the state through :func:`gateway.tickets.changes.change_state`
 — all in the caller's transaction. A restart, a second instance or a sweep
 every few minutes therefore finds the claim taken and does nothing twice.
 One ticket's failure is logged and rolled back to its savepoint; the others go on.
@@ -46,7 +46,7 @@ INVENTORY_NOTE = {
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class JobContext:
     """What every job needs besides the session and the time."""
 
     settings: Settings
@@ -72,7 +72,7 @@ class Context:
 
 
 @dataclass
-class Report:
+class SweepReport:
     """What a pass did, per job, and the outbox rows it queued."""
 
     done: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -99,15 +99,15 @@ def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
     )
 
 
-def responsible(ctx: Context, ticket: Ticket) -> str | None:
+def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
     """Who is nagged about a ticket: its assignee, else its entry's manager."""
     entry = ctx.entry(ticket)
     return ticket.assignee or (entry.manager if entry else None) or None
 
 
-def run_sweeps(session: Session, ctx: Context, now: datetime) -> Report:
+def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     """Pending, inventory, SLA and stale jobs over every ticket that is not closed."""
-    report = Report()
+    report = SweepReport()
     stale: dict[str, list[tuple[Ticket, str, int]]] = defaultdict(list)
     for ticket in reminders.open_tickets(session):
         with _isolated(session, ticket):
@@ -132,8 +132,8 @@ def _isolated(session: Session, ticket: Ticket) -> Iterator[None]:
         log.exception("scheduler: ticket #%s skipped this pass", ticket.id)
 
 
-def _pending(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now: datetime,
-             report: Report) -> None:
+def _pending(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, now: datetime,
+             report: SweepReport) -> None:
     due = rules.pending_due(t, now, ctx.settings.schedule)
     if due is None:
         return
@@ -159,8 +159,8 @@ def _pending(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now
                                     key=f"no-response:{due.key}", now=now))
 
 
-def _inventory(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now: datetime,
-               report: Report) -> None:
+def _inventory(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, now: datetime,
+               report: SweepReport) -> None:
     if ticket.state == TicketState.CLOSED or not rules.inventory_due(t, now,
                                                                          ctx.settings.schedule):
         return
@@ -189,8 +189,8 @@ def _inventory(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, n
                                         locale=locale))
 
 
-def _overdue(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now: datetime,
-             report: Report) -> None:
+def _overdue(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, now: datetime,
+             report: SweepReport) -> None:
     for deadline in rules.overdue(t, now):
         key = f"{ticket.id}:{deadline.target}"
         if not jobs.claim(session, Job.OVERDUE, key, now, ticket_id=ticket.id):
@@ -208,7 +208,7 @@ def _overdue(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes, now
                                         locale=ctx.locale_of(who)))
 
 
-def _collect_stale(session: Session, ctx: Context, ticket: Ticket, t: TicketTimes,
+def _collect_stale(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes,
                    now: datetime, into: dict[str, list[tuple[Ticket, str, int]]]) -> None:
     period = rules.stale_period(t, now)
     who = responsible(ctx, ticket)
@@ -218,9 +218,9 @@ def _collect_stale(session: Session, ctx: Context, ticket: Ticket, t: TicketTime
         into[who].append((ticket, period, t.stale_after.days))
 
 
-def _stale_reminder(session: Session, ctx: Context, email: str,
+def _stale_reminder(session: Session, ctx: JobContext, email: str,
                     items: list[tuple[Ticket, str, int]], now: datetime,
-                    report: Report) -> None:
+                    report: SweepReport) -> None:
     """One mail per person and pass, listing every ticket that entered a new stale period."""
     report.done[Job.STALE] += len(items)
     refs = tuple(ticket_ref(t, ctx.settings, now) for t, _, _ in items)

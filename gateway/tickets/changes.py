@@ -1,20 +1,63 @@
-"""Changes to a ticket, shared by every channel (mail, CLI, scheduler).
+"""The tickets service: the only code that changes a ticket, and it writes the event.
 
-Each goes through the state machine and leaves an event with time, actor and
-channel, so no path can change a ticket without the table's consent or without
-a trace.
+Mail (the runner's stages), the CLI, the scheduler and every later door call
+these functions; each change goes through the state machine where a state is
+involved and leaves an event with time, actor and channel, so no path can
+change a ticket without the table's consent or without a trace. The rows are
+written by :mod:`store.ticket_rows`, which only this package may import (an
+import-linter contract). Nothing here commits: the caller's unit of work does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from gateway.core.model import CloseReason, TicketState
 from gateway.tickets import states
-from store import fields, tickets
+from store import fields, ticket_rows, tickets
+from store.messages import NewMessage, add_message
 from store.models import Ticket
+
+
+def open_ticket(
+    session: Session,
+    *,
+    subject: str,
+    requester: str,
+    requester_name: str,
+    locale: str,
+    participants: Sequence[tuple[str, str]],
+    now: datetime,
+    actor: str,
+    channel: str,
+    linked_ticket_id: int | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> Ticket:
+    """A new ``new`` ticket with its first participants (``(email, role)``, requester
+    first), the ``created`` event, and a ``linked`` event on the ticket it names."""
+    ticket = ticket_rows.insert_ticket(
+        session, subject=subject, requester=requester, requester_name=requester_name,
+        state=TicketState.NEW.value, locale=locale, linked_ticket_id=linked_ticket_id,
+        created_at=now, updated_at=now)
+    known: list[str] = []
+    for email, role in participants:
+        if ticket_rows.add_participant(session, ticket.id, email, role, known):
+            known.append(email.lower())
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                          kind="created", new=TicketState.NEW.value,
+                          detail={**(detail or {}), "linked_ticket": linked_ticket_id,
+                                  "participants": known})
+    if linked_ticket_id is not None:
+        old = tickets.get(session, linked_ticket_id)
+        if old is not None:
+            ticket_rows.add_event(session, old, at=now, actor=actor, channel=channel,
+                                  kind="linked", new=str(ticket.id),
+                                  detail={"reason": "new ticket refers to this one"})
+    return ticket
 
 
 def change_state(
@@ -38,11 +81,34 @@ def change_state(
         ticket.close_reason, ticket.closed_at = (reason or CloseReason.RESOLVED).value, now
     else:
         ticket.close_reason, ticket.closed_at = None, None
-    tickets.add_event(
+    ticket_rows.add_event(
         session, ticket, at=now, actor=actor, channel=channel, kind="state",
         old=current.value, new=target.value,
         detail={"close_reason": ticket.close_reason} if ticket.close_reason else {},
     )
+
+
+def file_under(
+    session: Session,
+    ticket: Ticket,
+    entry_id: str,
+    assignee: str | None,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+    why: Mapping[str, Any],
+    assign_rule: str,
+) -> None:
+    """The catalog's decision for a new ticket: its entry (``why`` is the
+    classification, so anyone can redo it by hand) and the assignee it implies."""
+    ticket.catalog, ticket.assignee = entry_id, assignee
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                          kind="category", new=entry_id, detail=dict(why))
+    if assignee is not None:
+        ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                              kind="assign", new=assignee,
+                              detail={"rule": assign_rule, "entry": entry_id})
 
 
 def assign(
@@ -50,8 +116,8 @@ def assign(
 ) -> None:
     """Give the ticket to ``member`` (a configured address; the caller checked)."""
     old, ticket.assignee, ticket.updated_at = ticket.assignee, member, now
-    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="assign",
-                      old=old, new=member, detail={"rule": "manual"})
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                          kind="assign", old=old, new=member, detail={"rule": "manual"})
 
 
 def set_category(
@@ -59,8 +125,8 @@ def set_category(
 ) -> None:
     """Refile under ``entry_id``; the assignee stays (reassigning is its own command)."""
     old, ticket.catalog, ticket.updated_at = ticket.catalog, entry_id, now
-    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="category",
-                      old=old, new=entry_id, detail={"rule": "manual"})
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                          kind="category", old=old, new=entry_id, detail={"rule": "manual"})
 
 
 def set_due(
@@ -68,8 +134,8 @@ def set_due(
 ) -> None:
     old = ticket.due_at.isoformat() if ticket.due_at else None
     ticket.due_at, ticket.updated_at = due, now
-    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="due",
-                      old=old, new=due.isoformat())
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="due",
+                          old=old, new=due.isoformat())
 
 
 def set_field(
@@ -77,12 +143,35 @@ def set_field(
     channel: str,
 ) -> None:
     """One parameter-sheet value, already validated for its type by the caller."""
-    existing = fields.field_values(session, ticket.id)
-    fields.set_field(session, ticket.id, name, value, exists=name in existing)
+    store_fields(session, ticket, {name: value}, (), fields.field_values(session, ticket.id),
+                 now, source=channel, actor=actor, channel=channel)
     ticket.updated_at = now
-    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="field",
-                      old=existing.get(name), new=value, detail={"name": name,
-                                                                 "source": channel})
+
+
+def store_fields(
+    session: Session,
+    ticket: Ticket,
+    values: Mapping[str, str],
+    rejected: Sequence[tuple[str, str, str]],
+    existing: Mapping[str, str],
+    now: datetime,
+    *,
+    source: str,
+    actor: str,
+    channel: str,
+) -> None:
+    """Sheet values (new or corrected; ``existing`` is what was stored) and the values
+    that failed their type check, ``(field, value, reason)``, each as an event."""
+    for name, value in values.items():
+        ticket_rows.set_field(session, ticket.id, name, value, exists=name in existing)
+        ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                              kind="field", old=existing.get(name), new=value,
+                              detail={"name": name, "source": source})
+    for name, value, reason in rejected:
+        ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                              kind="field-rejected", new=None,
+                              detail={"name": name, "value": value, "reason": reason,
+                                      "source": source})
 
 
 def add_note(
@@ -90,5 +179,63 @@ def add_note(
 ) -> None:
     """An internal note: kept in the history, never sent to the requester."""
     ticket.updated_at = now
-    tickets.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="note",
-                      new=None, detail={"text": text})
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="note",
+                          new=None, detail={"text": text})
+
+
+def record_first_response(
+    session: Session, ticket: Ticket, now: datetime, *, actor: str, channel: str
+) -> bool:
+    """The first answer a person sent the requester: it stops the first-response SLA.
+    True when this was it (later answers change nothing)."""
+    if ticket.first_response_at is not None:
+        return False
+    ticket.first_response_at = now
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                          kind="first-response", new=now.isoformat())
+    return True
+
+
+def add_participant(
+    session: Session,
+    ticket: Ticket,
+    email: str,
+    role: str,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+) -> bool:
+    """Someone who may add to the ticket by mail and hears its answers (a Cc who wrote,
+    a member who acted); True (and an event) when they were not on it yet."""
+    if not ticket_rows.add_participant(session, ticket.id, email, role):
+        return False
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
+                          kind="participant", new=email.lower(), detail={"role": role})
+    return True
+
+
+def attach(session: Session, ticket: Ticket, message: NewMessage, now: datetime, *,
+           touch: bool) -> int:
+    """Store a message on the ticket; ``touch``: it counts as activity (a person wrote)."""
+    row_id = add_message(session, message)
+    if touch:
+        ticket.updated_at = now
+    return row_id
+
+
+def record(
+    session: Session,
+    ticket: Ticket,
+    kind: str,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+    detail: Mapping[str, Any],
+    new: str | None = None,
+) -> None:
+    """An event that changes nothing but must be in the history: a refused command,
+    a forged mail, an answer not sent and why, a mail that could not be delivered."""
+    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel, kind=kind,
+                          new=new, detail=dict(detail))

@@ -97,13 +97,13 @@ def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
     """The same member lookup as the ``/assign`` reply command, so both accept the same."""
-    from gateway.pipeline.commands import Assign, Command, Context, Role, decide
+    from gateway.pipeline.commands import Assign, Command, CommandContext, Role, decide
     from gateway.tickets import changes
 
     with opened(settings) as app:
         now = app.clock.now()
-        ctx = Context(Role.MEMBER, [m.email for m in settings.members], (), None, now,
-                      settings.gateway.timezone)
+        ctx = CommandContext(Role.MEMBER, [m.email for m in settings.members], (), None, now,
+                             settings.gateway.timezone)
         decision = decide(Command("assign", args.member, f"/assign {args.member}"), ctx)
         if not isinstance(decision, Assign):
             print(f"ticket-gateway: {getattr(decision, 'reason', decision)}", file=sys.stderr)

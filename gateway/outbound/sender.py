@@ -23,8 +23,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import OutboundSettings
+from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
-from gateway.notify.transport import PermanentFailure, RelayDown, TemporaryFailure, Transport
+from gateway.outbound.transport import PermanentFailure, RelayDown, TemporaryFailure, Transport
+from gateway.tickets import changes
 from store import outbox, tickets
 from store.db import transaction
 from store.outbox import DueMail
@@ -43,8 +45,7 @@ class SendReport:
 
 def backoff(settings: OutboundSettings, attempts: int) -> timedelta:
     """retry_initial, doubled per failed attempt, capped at retry_max."""
-    step: timedelta = settings.retry_initial * (2 ** min(attempts, 20))
-    return min(step, settings.retry_max)
+    return doubling(attempts + 1, settings.retry_initial, settings.retry_max)
 
 
 @dataclass
@@ -112,13 +113,11 @@ class Sender:
             outbox.mark_failed(s, mail.id, error)
             ticket = tickets.get(s, mail.ticket_id) if mail.ticket_id is not None else None
             if ticket is not None:
-                tickets.add_event(
-                    s, ticket, at=now, actor="gateway", channel="system",
-                    kind="delivery-failed", new=mail.kind,
-                    detail={"outbox_id": mail.id, "message_id": mail.message_id,
-                            "recipients": list(mail.recipients), "code": code,
-                            "error": error},
-                )
+                changes.record(s, ticket, "delivery-failed", now, actor="gateway",
+                               channel="system", new=mail.kind,
+                               detail={"outbox_id": mail.id, "message_id": mail.message_id,
+                                       "recipients": list(mail.recipients), "code": code,
+                                       "error": error})
         log.error("outbox=%s ticket=%s not delivered to %s: %s", mail.id, mail.ticket_id,
                   ", ".join(mail.recipients), error)
 

@@ -1,31 +1,54 @@
-"""Accepting raw mail into an SQLite inbox through the stdlib ``sqlite3`` module.
+"""The SQLite backend of the inbox-accept contract, on the stdlib ``sqlite3`` module.
 
 The two hottest "accept" paths are pure writes of bytes that nobody reads yet:
 the SMTP writer's group commits and the MTA pipe (one process per message).
 On SQLite both go through here instead of SQLAlchemy, whose per-statement
 Python work (and, for the pipe, import time) cost more than the write itself
-(bench/smtp.py, bench/ingest.py). Semantics are those of
-:func:`store.inbox.accept_many`; a test stores through both and compares the
-rows column by column. PostgreSQL always takes the SQLAlchemy path.
+(bench/smtp.py, bench/ingest.py). The duplicate rule is the contract's
+(:func:`store.accept.contract.plan`), shared with the generic backend; a test
+stores through both and compares the rows column by column. PostgreSQL always
+takes the generic (SQLAlchemy) backend.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from gateway.core.errors import TransientError
-from gateway.core.sniff import header_message_id
-from store.inbox_types import Accepted, Incoming
+from store.accept.contract import (
+    BYTES_ONLY,
+    Accepted,
+    Candidate,
+    DuplicateRule,
+    Incoming,
+    Known,
+    candidates,
+    lookup_ids,
+    new_rows,
+    plan,
+    resolve,
+)
 from store.revision import HEAD
 
-_COLUMNS = ("source", "source_ref", "envelope_from", "envelope_to", "raw", "raw_sha256", "size",
-            "received_at", "state", "reason", "error", "attempts", "message_id")
-_INSERT = (f"INSERT INTO inbox ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+_COLUMNS = (
+    "source",
+    "source_ref",
+    "envelope_from",
+    "envelope_to",
+    "raw",
+    "raw_sha256",
+    "size",
+    "received_at",
+    "state",
+    "reason",
+    "error",
+    "attempts",
+    "message_id",
+)
+_INSERT = f"INSERT INTO inbox ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 
 
 def sqlite_path(url: str) -> str | None:
@@ -58,12 +81,12 @@ class SqliteInbox:
         return bool(row) and row[0] == HEAD
 
     def accept_many(
-        self, items: Sequence[Incoming], *, now: datetime, by_message_id: bool = False
+        self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
     ) -> list[Accepted]:
         con = self._connection()
         try:
             con.execute("BEGIN IMMEDIATE")
-            results = self._accept(con, items, now, by_message_id)
+            results = self._accept(con, items, now, rule)
             con.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if con.in_transaction:
@@ -83,8 +106,7 @@ class SqliteInbox:
     def _connection(self) -> sqlite3.Connection:
         if self._con is None:
             try:
-                self._con = sqlite3.connect(self.path, timeout=self._timeout,
-                                            isolation_level=None)
+                self._con = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
                 self._con.execute(f"PRAGMA busy_timeout={int(self._timeout * 1000)}")
                 self._con.execute("PRAGMA synchronous=FULL")  # durable before the ack
             except sqlite3.Error as exc:
@@ -92,48 +114,60 @@ class SqliteInbox:
         return self._con
 
     @staticmethod
-    def _accept(con: sqlite3.Connection, items: Sequence[Incoming], now: datetime,
-                by_message_id: bool) -> list[Accepted]:
-        digests = [hashlib.sha256(item.raw).hexdigest() for item in items]
-        mids = [header_message_id(item.raw) for item in items]
-        known = _known(con, digests, [m for m in mids if m] if by_message_id else [])
+    def _accept(
+        con: sqlite3.Connection, items: Sequence[Incoming], now: datetime, rule: DuplicateRule
+    ) -> list[Accepted]:
+        cands = candidates(items)
+        planned = plan(cands, rule, _known(con, cands, rule))
         when = _sqlite_time(now)
-        results: list[Accepted] = []
-        for item, digest, mid in zip(items, digests, mids, strict=True):
-            found = known.get(("d", digest)) or (known.get(("m", mid)) if by_message_id else None)
-            if found is not None:
-                results.append(Accepted(found, duplicate=True))
-                continue
-            cur = con.execute(_INSERT, (
-                item.source, item.source_ref[:512], item.envelope_from,
-                _json_list(item.envelope_to), item.raw, digest, len(item.raw), when,
-                "pending", "", "", 0, mid,
-            ))
-            inbox_id = int(cur.lastrowid or 0)
-            known[("d", digest)] = inbox_id  # a second copy in this same batch
-            if mid:
-                known.setdefault(("m", mid), inbox_id)
-            results.append(Accepted(inbox_id, duplicate=False))
-        return results
+        ids = [
+            int(
+                con.execute(
+                    _INSERT,
+                    (
+                        c.item.source,
+                        c.item.source_ref[:512],
+                        c.item.envelope_from,
+                        _json_list(c.item.envelope_to),
+                        c.item.raw,
+                        c.digest,
+                        len(c.item.raw),
+                        when,
+                        "pending",
+                        "",
+                        "",
+                        0,
+                        c.message_id,
+                    ),
+                ).lastrowid
+                or 0
+            )
+            for c in new_rows(cands, planned)
+        ]
+        return resolve(planned, ids)
 
 
-def _known(con: sqlite3.Connection, digests: list[str],
-           message_ids: list[str]) -> dict[tuple[str, str | None], int]:
-    """Stored digests ("d") and Message-IDs ("m") among these, in one query."""
-    found: dict[tuple[str, str | None], int] = {}
+def _known(con: sqlite3.Connection, cands: Sequence[Candidate], rule: DuplicateRule) -> Known:
+    """Stored digests and Message-IDs among these, in one query each."""
+    digests = [c.digest for c in cands]
     marks = ", ".join("?" for _ in digests)
-    for digest, rid in con.execute(
-        f"SELECT raw_sha256, id FROM inbox WHERE raw_sha256 IN ({marks})", digests
-    ):
-        found[("d", digest)] = int(rid)
-    if message_ids:
-        marks = ", ".join("?" for _ in message_ids)
-        for mid, rid in con.execute(
-            f"SELECT message_id, min(id) FROM inbox WHERE message_id IN ({marks})"
-            " GROUP BY message_id", message_ids
-        ):
-            found[("m", mid)] = int(rid)
-    return found
+    by_digest = {
+        str(d): int(i)
+        for d, i in con.execute(
+            f"SELECT raw_sha256, id FROM inbox WHERE raw_sha256 IN ({marks})", digests
+        )
+    }
+    mids = lookup_ids(cands, rule)
+    by_mid: dict[str, int] = {}
+    if mids:
+        marks = ", ".join("?" for _ in mids)
+        sql = f"SELECT message_id, min(id) FROM inbox WHERE message_id IN ({marks})"
+        args: list[str] = list(mids)
+        if rule.message_id_from is not None:
+            sql += " AND substr(source_ref, 1, ?) = ?"
+            args += [str(len(rule.message_id_from)), rule.message_id_from]
+        by_mid = {str(m): int(i) for m, i in con.execute(sql + " GROUP BY message_id", args)}
+    return Known(by_digest, by_mid)
 
 
 def _json_list(values: Sequence[str]) -> str:

@@ -1,0 +1,57 @@
+"""The runner's stages as one declared sequence (Mailman's chain tables are the model).
+
+Each stage takes the :class:`~gateway.runner.arrival.Arrival` and either hands
+it on (a copy with what it found) or ends processing with a verdict
+(:mod:`gateway.runner.verdicts`). Order is policy: read-only stages first, so
+an ignored message has written nothing; a stage that does not apply to the
+message hands it on unchanged. The last stage always ends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway.runner import early, new_request, replies
+from gateway.runner.arrival import Arrival
+from gateway.runner.verdicts import Verdict
+
+Stage = Callable[[Arrival], Arrival | Verdict]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    name: str
+    run: Stage
+
+
+CHAIN: tuple[Link, ...] = (
+    # bytes → ParsedMessage (or parsed ahead); input that is not mail at all: ignored
+    Link("parse", early.parse),
+    # our own mail back: ignored; bounces, auto-replies, lists, alerts are marked
+    Link("loops", early.classify_loop),
+    # a Message-ID already on a ticket (the same mail by SMTP and IMAP): ignored
+    Link("dedupe", early.dedupe),
+    # reply token → In-Reply-To/References → subject tag; a stray bounce: ignored
+    Link("thread", early.find_thread),
+    # no ticket yet: open, file under the catalog, read the sheet, answer, notify
+    Link("new request", new_request.new_request),
+    # a member's reply: proven (token, trusted DKIM/DMARC) → commands and relay; else rejected
+    Link("member reply", replies.member_reply),
+    # anyone else's reply: state by the state machine, fields, a requester's /close
+    Link("requester reply", replies.requester_reply),
+)
+
+
+class ChainEnded(RuntimeError):
+    """The last stage handed the message on: a bug in the table (the row is shunted)."""
+
+
+def run_chain(a: Arrival, chain: tuple[Link, ...] = CHAIN) -> tuple[Verdict, str]:
+    """The verdict and the name of the stage that gave it."""
+    for link in chain:
+        result = link.run(a)
+        if not isinstance(result, Arrival):
+            return result, link.name
+        a = result
+    raise ChainEnded("no stage ended the message")

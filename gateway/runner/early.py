@@ -1,0 +1,84 @@
+"""The chain's first stages: what the message is and where it belongs.
+
+They only read (the store's facts and the pure rules of ``gateway.pipeline``)
+and hand the message on with what they found, or end it as :class:`Ignored`;
+none of them writes, which is what lets an ignored row be recorded without
+undoing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gateway.core import tokens
+from gateway.pipeline import loops, thread
+from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.parse.message import parse_message
+from gateway.runner.arrival import Arrival
+from gateway.runner.verdicts import Ignored
+from store import tickets
+
+AUTOMATED_ANSWERS = (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY)
+
+
+def parse(a: Arrival) -> Arrival | Ignored:
+    """Bytes → ParsedMessage (unless parsed ahead: parsing is pure, so where it ran
+    changes nothing). Input that is not mail at all never becomes a ticket."""
+    msg = a.parsed if a.parsed is not None else parse_message(a.row.raw)
+    if not msg.is_mail:
+        return Ignored("not an e-mail message")
+    return replace(a, parsed=msg)
+
+
+def classify_loop(a: Arrival) -> Arrival | Ignored:
+    """Our own mail coming back is ignored; other automated mail is marked, not dropped."""
+    verdict = loops.verdict(a.msg, a.settings.gateway.address)
+    if verdict == LoopVerdict.OWN:
+        return Ignored("our own mail came back")
+    return replace(a, loop=verdict)
+
+
+def dedupe(a: Arrival) -> Arrival | Ignored:
+    """The same mail twice (by SMTP and IMAP, or resent): once on the ticket."""
+    on = tickets.ticket_of_message(a.session, a.msg.message_id)
+    if on is not None:
+        return Ignored(f"duplicate of message {a.msg.message_id} on ticket #{on}")
+    return a
+
+
+def find_thread(a: Arrival) -> Arrival | Ignored:
+    """Token, then headers, then subject tag; a bounce or auto-reply for no ticket
+    has nobody to tell and is ignored."""
+    decision = thread.resolve_thread(_evidence(a))
+    if decision.ticket_id is None and a.verdict in AUTOMATED_ANSWERS:
+        return Ignored(f"{a.verdict.value} that belongs to no ticket")
+    return replace(a, route=decision)
+
+
+def _evidence(a: Arrival) -> thread.ThreadEvidence:
+    ids = thread.referenced_ids(a.msg.in_reply_to, a.msg.references)
+    if a.verdict in AUTOMATED_ANSWERS:
+        ids += [i for i in loops.returned_message_ids(a.row.raw) if i not in ids]
+    tag = thread.subject_tag(a.msg.subject, a.settings.gateway.tag_prefix)
+    tag_ticket = tickets.get(a.session, tag) if tag is not None else None
+    participant = tag_ticket is not None and a.sender in tickets.participant_emails(
+        a.session, tag_ticket.id)
+    return thread.ThreadEvidence(
+        token_ticket=_token_ticket(a),
+        header_ticket=tickets.ticket_for_message_ids(a.session, ids),
+        tag_ticket=tag_ticket.id if tag_ticket else None,
+        sender_is_participant_of_tag_ticket=participant,
+    )
+
+
+def _token_ticket(a: Arrival) -> int | None:
+    """A ticket whose reply-token address this came to, if the HMAC verifies."""
+    for rcpt in a.recipients:
+        token = tokens.parse_reply_address(rcpt, a.settings.gateway.address)
+        if token is None or tickets.get(a.session, token.ticket_id) is None:
+            continue
+        issued = [a.sender, *tickets.participant_emails(a.session, token.ticket_id),
+                  *(m.email for m in a.settings.members)]
+        if tokens.token_issued_to(a.settings.gateway.secret, token, issued):
+            return token.ticket_id
+    return None

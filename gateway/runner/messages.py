@@ -1,0 +1,36 @@
+"""The arriving message stored on its ticket, through the tickets service."""
+
+from __future__ import annotations
+
+from gateway.runner.arrival import Arrival
+from gateway.tickets import changes
+from store.messages import NewAttachment, NewMessage
+from store.models import Ticket
+
+
+def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool) -> int:
+    """``kind``: request | reply; automated mail is stored under its loop verdict
+    (bounce, auto-reply, …). ``touch``: it counts as activity on the ticket."""
+    msg, row = a.msg, a.row
+    message = NewMessage(
+        ticket_id=ticket.id,
+        inbox_id=row.id,
+        direction="in",
+        message_id=msg.message_id,
+        in_reply_to=" ".join(msg.in_reply_to),
+        references=" ".join(msg.references),
+        from_addr=msg.from_.email if msg.from_ else (row.envelope_from or ""),
+        from_name=msg.from_.name if msg.from_ else "",
+        to=[x.email for x in msg.to],
+        cc=[x.email for x in msg.cc],
+        subject=msg.subject,
+        date=msg.date,
+        text=msg.text,
+        new_text=msg.new_text,
+        kind=a.verdict.value if a.automated else kind,
+        defects=msg.defects,
+        created_at=a.now,
+        attachments=[NewAttachment(x.filename, x.original_filename, x.content_type, x.size,
+                                   x.sha256) for x in msg.attachments],
+    )
+    return changes.attach(a.session, ticket, message, a.now, touch=touch)

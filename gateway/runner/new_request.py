@@ -1,0 +1,78 @@
+"""Stage "new request": open the ticket, file it, answer, tell the assignee.
+
+A message that threads to no ticket opens one (linked to the ticket its subject
+tag named, or to the closed ticket it answered too late). The catalog files
+it and reads its parameter sheet (:mod:`gateway.runner.filing`); the brakes of
+:mod:`gateway.runner.notices` decide which automatic mails go out.
+"""
+
+from __future__ import annotations
+
+from gateway.catalog.model import Catalog
+from gateway.catalog.sheet import example_for
+from gateway.core.model import ParsedMessage
+from gateway.core.text import has_japanese
+from gateway.notify import views
+from gateway.pipeline import loops, thread
+from gateway.runner import filing, notices
+from gateway.runner.arrival import Arrival
+from gateway.runner.messages import attach
+from gateway.runner.verdicts import Done
+from gateway.tickets import changes
+from store.models import Ticket
+
+CHANNEL = "email"
+
+
+def new_request(a: Arrival) -> Arrival | Done:
+    """Only for a message that belongs to no ticket yet; the rest goes on."""
+    if a.thread.ticket_id is not None:
+        return a
+    linked = a.thread.linked_ticket_id
+    ticket, summary = open_new(a, linked)
+    return Done(ticket.id, f"new ticket{f' (linked to #{linked})' if linked else ''}{summary}")
+
+
+def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
+    """Open, file under the catalog, then queue the mails a new ticket causes."""
+    msg = a.msg
+    cc = [(c.email, "cc") for c in msg.cc]
+    ticket = changes.open_ticket(
+        a.session,
+        subject=thread.base_subject(msg.subject, a.settings.gateway.tag_prefix) or "(no subject)",
+        requester=a.sender,
+        requester_name=msg.from_.name if msg.from_ else "",
+        locale=guess_locale(msg, a.settings.gateway.locale),
+        participants=[(email, role) for email, role in [(a.sender, "requester"), *cc]
+                      if not loops.is_own_address(email, a.settings.own_addresses)],
+        now=a.now, actor=a.sender, channel=CHANNEL, linked_ticket_id=linked,
+        detail={"message_id": msg.message_id, "source": a.row.source},
+    )
+    attach(a, ticket, kind="request", touch=True)
+    filed = filing.categorize_new_ticket(a.session, ticket, msg, a.catalog, a.settings, a.now)
+    acked = notices.acknowledge_new_ticket(a, ticket)
+    missing = field_requests(a.catalog, filed.entry_id, filed.missing)
+    asked = notices.ask_for_missing_fields(a, ticket, missing)
+    notices.notify_assignee(a, ticket)
+    return ticket, (f", filed under {filed.entry_id}" + ("" if acked else ", not acknowledged")
+                    + (f", asked for {len(missing)} field(s)" if asked else ""))
+
+
+def field_requests(
+    catalog: Catalog, entry_id: str, missing: list[tuple[str, str]]
+) -> list[views.FieldRequest]:
+    entry = catalog.entry(entry_id)
+    requests = []
+    for name, label in missing:
+        field = entry.field(name) if entry else None
+        requests.append(views.FieldRequest(name, label, example_for(field) if field else ""))
+    return requests
+
+
+def guess_locale(msg: ParsedMessage, default: str) -> str:
+    """Answer in the language the requester wrote in; the team default otherwise."""
+    if has_japanese(msg.subject) or has_japanese(msg.text[:2000]):
+        return "ja"
+    if msg.subject or msg.text.strip():
+        return "en"
+    return default

@@ -1,0 +1,71 @@
+"""Stages "member reply" and "requester reply": a message for an existing ticket.
+
+A configured member's mail acts only when it proves who sent it (reply token
+or trusted DKIM/DMARC, :mod:`gateway.runner.ops`); otherwise it is rejected,
+nothing attached. Anyone else's mail is appended, moves the state as the
+state machine says (a pending ticket opens, a closed one reopens within the
+window or starts a new linked ticket), fills the sheet, and may carry a
+requester's ``/close``.
+"""
+
+from __future__ import annotations
+
+from gateway.core.model import TicketState
+from gateway.runner import filing, ops
+from gateway.runner.arrival import Arrival
+from gateway.runner.messages import attach
+from gateway.runner.new_request import open_new
+from gateway.runner.verdicts import Done, Rejected
+from gateway.tickets import changes, states
+from store import tickets
+from store.models import Ticket
+
+CHANNEL = "email"
+
+
+def member_reply(a: Arrival) -> Arrival | Done | Rejected:
+    member = a.settings.member(a.sender)
+    if member is None:
+        return a
+    ticket, via = _ticket(a), a.thread.via.value
+    if a.automated:  # a member's out-of-office changes nothing
+        attach(a, ticket, kind="reply", touch=False)
+        return Done(ticket.id, f"appended (via {via}, {a.verdict.value}, from ops)")
+    proof = ops.verify(a, member.email, ticket.id)
+    if not proof.ok:  # nothing attached, changed or relayed; the attempt is an event
+        return Rejected(ticket.id, ops.refuse_unverified(a, ticket, member, proof))
+    attach(a, ticket, kind="reply", touch=True)
+    done = ops.member_reply(a, ticket, member)
+    return Done(ticket.id, f"appended (via {via}, from ops verified by {proof.via}{done})")
+
+
+def requester_reply(a: Arrival) -> Done:
+    ticket, via = _ticket(a), a.thread.via.value
+    effect = states.on_requester_reply(
+        TicketState(ticket.state), ticket.closed_at, a.now,
+        a.settings.gateway.reopen_window, automated=a.automated,
+    )
+    if effect.effect == states.ReplyEffect.NEW_LINKED:
+        new, summary = open_new(a, ticket.id)
+        return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}")
+    if effect.target is not None:
+        changes.change_state(a.session, ticket, effect.target, a.now, actor=a.sender,
+                             channel=CHANNEL)
+    attach(a, ticket, kind="reply", touch=not a.automated)
+    ran = ""
+    if not a.automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
+        changes.add_participant(a.session, ticket, a.sender, "cc", a.now, actor=a.sender,
+                                channel=CHANNEL)
+        filing.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
+        ran = ops.requester_reply(a, ticket)
+    done = "reopened" if effect.effect == states.ReplyEffect.REOPEN else "appended"
+    kind = f", {a.verdict.value}" if a.automated else ""
+    return Done(ticket.id, f"{done} (via {via}{kind}{ran})")
+
+
+def _ticket(a: Arrival) -> Ticket:
+    ticket_id = a.thread.ticket_id
+    ticket = tickets.get(a.session, ticket_id) if ticket_id is not None else None
+    if ticket is None:  # evidence only names existing tickets; a race deleted it
+        raise LookupError(f"ticket #{ticket_id} vanished while threading")
+    return ticket

@@ -1,0 +1,70 @@
+"""How processing one inbox row ends: typed verdicts, and the one map to dispositions.
+
+Every stage of the chain (:mod:`gateway.runner.chain`) either hands the message
+on or ends it with a verdict; exceptions end it too. :data:`DISPOSITIONS` and
+:func:`for_exception` are DESIGN.md's outcome table, and the only place that
+turns either into an inbox state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.core.errors import TransientError
+from gateway.core.model import InboxState
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The ticket changed: a new ticket, a message appended, a command applied."""
+
+    ticket_id: int
+    summary: str  # "new ticket, filed under vpn", "appended (via headers)", …
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """Nothing to do with this message. Only stages that have written nothing yet
+    return it (parse, loops, dedupe, thread), so there is nothing to undo."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A refused change (a member's mail that proves nothing). What the stage wrote
+    (the security event, the notice to the member) commits with the disposition."""
+
+    ticket_id: int
+    reason: str
+
+
+Verdict = Done | Ignored | Rejected
+
+# verdict → inbox state (DESIGN.md's outcome table)
+DISPOSITIONS: dict[type[Verdict], InboxState] = {
+    # processed: new ticket, appended, reopened, command applied; mails via the outbox
+    Done: InboxState.DONE,
+    # not mail, our own mail back, a duplicate, a bounce or auto-reply for no ticket
+    Ignored: InboxState.IGNORED,
+    # refused change: one templated reason went to the member's configured address
+    Rejected: InboxState.REJECTED,
+}
+
+
+def disposition(verdict: Verdict) -> InboxState:
+    return DISPOSITIONS[type(verdict)]
+
+
+def for_exception(exc: BaseException) -> InboxState | None:
+    """None: transient (database locked or gone), the row stays pending and is retried
+    with backoff; anything else is our bug: the row is shunted, its traceback kept."""
+    return None if isinstance(exc, TransientError) else InboxState.SHUNTED
+
+
+def reason_of(verdict: Verdict) -> str:
+    return verdict.summary if isinstance(verdict, Done) else verdict.reason
+
+
+def ticket_of(verdict: Verdict) -> int | None:
+    return None if isinstance(verdict, Ignored) else verdict.ticket_id

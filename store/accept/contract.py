@@ -1,0 +1,137 @@
+"""The inbox-accept contract: what every door hands over, and when it is a duplicate.
+
+Every source (SMTP/LMTP, IMAP, the MTA pipe, bulk ``ingest``) stores raw mail
+through an :class:`InboxAcceptor`, and every acceptor applies the same
+duplicate rule through :func:`plan`, so "stored once" means the same thing
+whichever door the mail came through and whichever backend stores it
+(:mod:`store.accept.sqlite` on SQLite, :mod:`store.accept.generic` elsewhere).
+
+Stdlib only: the MTA pipe's fast path imports this before anything heavy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from gateway.core.sniff import header_message_id
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message to accept, as its source received it."""
+
+    raw: bytes
+    source: str  # smtp | lmtp | imap | ingest
+    source_ref: str = ""  # the peer, a file, an IMAP account/uidvalidity/uid
+    envelope_from: str | None = None  # "" for the null sender <>; None when unknown
+    envelope_to: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    inbox_id: int
+    duplicate: bool  # already stored under the rule: nothing new was written
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRule:
+    """When a message counts as already stored. The same bytes always do.
+
+    ``message_id``: a Message-ID already in the inbox does too. SMTP uses it for a
+    resend through another relay (other bytes, same Message-ID); an IMAP rescan
+    after a UIDVALIDITY change uses it with ``message_id_from``, counting only
+    Message-IDs stored from that mailbox (``source_ref`` prefix), because the
+    server may hand out the same messages with rewritten bytes.
+    """
+
+    message_id: bool = False
+    message_id_from: str | None = None
+
+
+BYTES_ONLY = DuplicateRule()
+RESEND = DuplicateRule(message_id=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An item with the keys the rule looks at, computed once."""
+
+    item: Incoming
+    digest: str
+    message_id: str | None  # from the header block, recorded on the row either way
+
+
+def candidates(items: Sequence[Incoming]) -> list[Candidate]:
+    return [
+        Candidate(i, hashlib.sha256(i.raw).hexdigest(), header_message_id(i.raw)) for i in items
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the backend found stored already: digest → id, Message-ID → first id."""
+
+    digests: Mapping[str, int]
+    message_ids: Mapping[str, int]
+
+
+def lookup_ids(cands: Sequence[Candidate], rule: DuplicateRule) -> list[str]:
+    """The Message-IDs a backend must look up for ``rule`` (none when it ignores them)."""
+    return [c.message_id for c in cands if c.message_id] if rule.message_id else []
+
+
+def plan(
+    cands: Sequence[Candidate], rule: DuplicateRule, known: Known
+) -> list[Accepted | tuple[int, bool]]:
+    """Per candidate: an :class:`Accepted` for one stored before, or ``(n, duplicate)``
+    naming the n-th new row to insert (a second copy in the same batch points at
+    the first one's row and is a duplicate)."""
+    new_index: dict[tuple[str, str], int] = {}
+    count = 0
+    out: list[Accepted | tuple[int, bool]] = []
+    for c in cands:
+        keys = [("d", c.digest)]
+        if rule.message_id and c.message_id:
+            keys.append(("m", c.message_id))
+        stored = known.digests.get(c.digest)
+        if stored is None and rule.message_id and c.message_id:
+            stored = known.message_ids.get(c.message_id)
+        if stored is not None:
+            out.append(Accepted(stored, duplicate=True))
+            continue
+        earlier = next((new_index[k] for k in keys if k in new_index), None)
+        if earlier is not None:
+            out.append((earlier, True))
+            continue
+        for k in keys:
+            new_index.setdefault(k, count)
+        out.append((count, False))
+        count += 1
+    return out
+
+
+def new_rows(
+    cands: Sequence[Candidate], planned: Sequence[Accepted | tuple[int, bool]]
+) -> list[Candidate]:
+    """The candidates to insert, in the order their indexes in ``planned`` count."""
+    return [c for c, p in zip(cands, planned, strict=True) if isinstance(p, tuple) and not p[1]]
+
+
+def resolve(planned: Sequence[Accepted | tuple[int, bool]], ids: Sequence[int]) -> list[Accepted]:
+    return [p if isinstance(p, Accepted) else Accepted(ids[p[0]], p[1]) for p in planned]
+
+
+class InboxAcceptor(Protocol):
+    """A backend that stores a batch in one transaction of its own: its commit is the
+    acknowledgement a source may give (250, exit 0). Raises
+    :class:`~gateway.core.errors.TransientError` when the database is locked or gone."""
+
+    def accept_many(
+        self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
+    ) -> list[Accepted]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,131 @@
+"""The generic (SQLAlchemy) backend of the inbox-accept contract.
+
+:func:`accept_many` works inside the caller's transaction: the IMAP poller
+commits the rows together with its bookmark, so "stored" and "read up to here"
+never disagree. :class:`SessionInbox` wraps it in a transaction of its own for
+the sources whose commit is the acknowledgement (the SMTP writer, bulk ingest).
+:func:`open_inbox` picks the backend for a database URL: the stdlib one on
+SQLite (:mod:`store.accept.sqlite`), this one elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, insert, literal, select, union_all
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CompoundSelect
+
+from store.accept.contract import (
+    BYTES_ONLY,
+    Accepted,
+    Candidate,
+    DuplicateRule,
+    InboxAcceptor,
+    Incoming,
+    Known,
+    candidates,
+    lookup_ids,
+    new_rows,
+    plan,
+    resolve,
+)
+from store.accept.sqlite import SqliteInbox, sqlite_path
+from store.db import transaction
+from store.models import InboxRow
+
+
+def accept_many(
+    session: Session, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
+) -> list[Accepted]:
+    """Store what the rule does not call a duplicate: one lookup and one multi-row
+    INSERT per batch (Core statements built once), not one round trip per message."""
+    cands = candidates(items)
+    planned = plan(cands, rule, _known(session, cands, rule))
+    rows = [_values(c, now) for c in new_rows(cands, planned)]
+    ids = list(session.connection().execute(_INSERT, rows).scalars()) if rows else []
+    return resolve(planned, ids)
+
+
+def _known(session: Session, cands: Sequence[Candidate], rule: DuplicateRule) -> Known:
+    mids = lookup_ids(cands, rule)
+    params = {
+        "digests": [c.digest for c in cands],
+        "ids": mids,
+        "prefix": rule.message_id_from or "",
+    }
+    stmt = _LOOKUP_FROM if rule.message_id_from is not None else _LOOKUP
+    digests: dict[str, int] = {}
+    by_mid: dict[str, int] = {}
+    for kind, key, rid in session.connection().execute(stmt, params):
+        if rid is not None:
+            (digests if kind == "d" else by_mid)[key] = rid
+    return Known(digests, by_mid)
+
+
+def _values(c: Candidate, now: datetime) -> dict[str, object]:
+    item = c.item
+    return {
+        "source": item.source,
+        "source_ref": item.source_ref[:512],
+        "envelope_from": item.envelope_from,
+        "envelope_to": list(item.envelope_to),
+        "raw": item.raw,
+        "raw_sha256": c.digest,
+        "size": len(item.raw),
+        "received_at": now,
+        "state": "pending",
+        "message_id": c.message_id,
+        "reason": "",
+        "error": "",
+        "attempts": 0,
+    }
+
+
+def _lookup(prefix: bool) -> CompoundSelect[Any]:
+    by_mid: ColumnElement[bool] = InboxRow.message_id.in_(bindparam("ids", expanding=True))
+    if prefix:
+        by_mid = and_(
+            by_mid,
+            func.substr(InboxRow.source_ref, 1, func.length(bindparam("prefix")))
+            == bindparam("prefix"),
+        )
+    return union_all(
+        select(literal("d"), InboxRow.raw_sha256, InboxRow.id).where(
+            InboxRow.raw_sha256.in_(bindparam("digests", expanding=True))
+        ),
+        select(literal("m"), InboxRow.message_id, func.min(InboxRow.id))
+        .where(by_mid)
+        .group_by(InboxRow.message_id),
+    )
+
+
+# Built once and run on the session's Connection (Core): the batch path stays lean.
+_LOOKUP = _lookup(prefix=False)
+_LOOKUP_FROM = _lookup(prefix=True)
+_INSERT = insert(InboxRow).returning(InboxRow.id, sort_by_parameter_order=True)
+
+
+class SessionInbox:
+    """The generic backend with a transaction of its own per batch."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def accept_many(
+        self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
+    ) -> list[Accepted]:
+        with transaction(self._sessions) as session:
+            return accept_many(session, items, now=now, rule=rule)
+
+    def close(self) -> None:
+        """Nothing to release: sessions come from the caller's engine."""
+
+
+def open_inbox(url: str, sessions: sessionmaker[Session]) -> InboxAcceptor:
+    """The acceptor for ``url``: stdlib sqlite3 on an SQLite file, else SQLAlchemy."""
+    path = sqlite_path(url)
+    return SqliteInbox(path) if path else SessionInbox(sessions)

@@ -1,0 +1,77 @@
+"""Writes that change a ticket: the row itself, its events, participants and fields.
+
+Only the tickets service (:mod:`gateway.tickets.changes`) may import this
+module (an import-linter ``protected`` contract in pyproject.toml), so no stage,
+command or page can change a ticket without the service writing the event.
+Functions take a session and never commit. Events, participants and fields go
+in as INSERT/UPDATE statements built once, not through the ORM collections:
+adding one never loads ``ticket.events`` and skips the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam
+from sqlalchemy.orm import Session
+
+from store.models import Participant, Ticket, TicketEvent, TicketField, table_of
+from store.tickets import participant_emails
+
+
+def insert_ticket(session: Session, **values: Any) -> Ticket:
+    """A new ticket row, flushed so it has its id for the rows that follow."""
+    ticket = Ticket(**values)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def add_event(
+    session: Session,
+    ticket: Ticket,
+    *,
+    at: datetime,
+    actor: str,
+    channel: str,
+    kind: str,
+    old: str | None = None,
+    new: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.execute(_INSERT_EVENT, {
+        "ticket_id": ticket.id, "at": at, "actor": actor, "channel": channel, "kind": kind,
+        "old": old, "new": new, "detail": detail or {},
+    })
+
+
+def add_participant(
+    session: Session, ticket_id: int, email: str, role: str, known: Sequence[str] | None = None
+) -> bool:
+    """Add unless present (True when added); ``known``, the current list, saves a query."""
+    email = email.lower()
+    present = known if known is not None else participant_emails(session, ticket_id)
+    if not email or email in present:
+        return False
+    session.execute(_INSERT_PARTICIPANT, {"ticket_id": ticket_id, "email": email, "role": role})
+    return True
+
+
+def set_field(session: Session, ticket_id: int, name: str, value: str, *, exists: bool) -> None:
+    if exists:
+        session.execute(_UPDATE_FIELD, {"tid": ticket_id, "fname": name, "fvalue": value})
+    else:
+        session.execute(_INSERT_FIELD, {"ticket_id": ticket_id, "name": name, "value": value})
+
+
+_INSERT_EVENT = table_of(TicketEvent).insert()
+_INSERT_PARTICIPANT = table_of(Participant).insert()
+_FIELDS = table_of(TicketField)
+_INSERT_FIELD = _FIELDS.insert()
+_UPDATE_FIELD = (
+    _FIELDS.update()
+    .where(and_(_FIELDS.c.ticket_id == bindparam("tid"), _FIELDS.c.name == bindparam("fname")))
+    .values(value=bindparam("fvalue"))
+)

@@ -1,0 +1,115 @@
+"""The inbox-accept contract: one duplicate rule, the same answers from both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from gateway.runtime.app import App
+from store.accept.contract import BYTES_ONLY, RESEND, DuplicateRule, Incoming
+from store.accept.generic import SessionInbox, accept_many, open_inbox
+from store.accept.sqlite import SqliteInbox, sqlite_path
+from store.db import transaction
+from store.models import InboxRow
+from tests.mails import mail
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+A = mail(message_id="<a@customer.test>", body="first\n")
+A_RESENT = mail(message_id="<a@customer.test>", body="first, via another relay\n")
+B = mail(message_id="<b@customer.test>")
+NO_ID = b"From: x@customer.test\r\nSubject: no id\r\n\r\nhello\r\n"
+
+# (what is sent, the rule, whether each item is a duplicate, which earlier item it
+# shares a row with: the index of the first item of that row)
+CASES = [
+    ([A, A, B], BYTES_ONLY, [False, True, False], [0, 0, 2]),
+    ([A, A_RESENT], BYTES_ONLY, [False, False], [0, 1]),
+    ([A, A_RESENT], RESEND, [False, True], [0, 0]),
+    ([A_RESENT, A, B, B], RESEND, [False, True, False, True], [0, 0, 2, 2]),
+    ([NO_ID, NO_ID], RESEND, [False, True], [0, 0]),
+]
+
+
+def _run(
+    app: App, backend: str, items: list[Incoming], rule: DuplicateRule
+) -> list[tuple[bool, int]]:
+    if backend == "generic":
+        with transaction(app.sessions) as s:
+            got = accept_many(s, items, now=NOW, rule=rule)
+    else:
+        path = sqlite_path(app.settings.database.url)
+        if path is None:
+            pytest.skip("the stdlib backend is for SQLite")
+        box = SqliteInbox(path)
+        try:
+            got = box.accept_many(items, now=NOW, rule=rule)
+        finally:
+            box.close()
+    return [(a.duplicate, a.inbox_id) for a in got]
+
+
+@pytest.mark.parametrize("backend", ["generic", "sqlite"])
+@pytest.mark.parametrize(("raws", "rule", "duplicate", "same_as"), CASES)
+def test_both_backends_apply_one_rule(
+    app: App,
+    backend: str,
+    raws: list[bytes],
+    rule: DuplicateRule,
+    duplicate: list[bool],
+    same_as: list[int],
+) -> None:
+    got = _run(app, backend, [Incoming(r, "smtp") for r in raws], rule)
+    assert [d for d, _ in got] == duplicate
+    assert [got[i][1] for i in same_as] == [rid for _, rid in got]
+    again = _run(app, backend, [Incoming(r, "smtp") for r in raws], rule)
+    assert all(d for d, _ in again)  # a second delivery of the batch stores nothing
+    assert [rid for _, rid in again] == [rid for _, rid in got]
+
+
+@pytest.mark.parametrize("backend", ["generic", "sqlite"])
+def test_message_id_rule_limited_to_one_source(app: App, backend: str) -> None:
+    """An IMAP rescan recognises a Message-ID only when this mailbox stored it."""
+    first = _run(app, backend, [Incoming(A, "imap", "u@h:993/INBOX/1/7")], BYTES_ONLY)
+    rescan = DuplicateRule(message_id=True, message_id_from="u@h:993/INBOX/")
+    other_box = DuplicateRule(message_id=True, message_id_from="u@h:993/Archive/")
+    assert _run(app, backend, [Incoming(A_RESENT, "imap", "x")], rescan) == [(True, first[0][1])]
+    [(dup, _)] = _run(app, backend, [Incoming(A_RESENT, "imap", "y")], other_box)
+    assert not dup
+
+
+def test_rows_are_the_same_whichever_backend(app: App) -> None:
+    path = sqlite_path(app.settings.database.url)
+    if path is None:
+        pytest.skip("the stdlib backend is for SQLite")
+    item = Incoming(A, "smtp", "peer", "x@customer.test", ("support@example.test",))
+    other = Incoming(B, "smtp", "peer", "x@customer.test", ("support@example.test",))
+    with transaction(app.sessions) as s:
+        [g] = accept_many(s, [item], now=NOW)
+    box = SqliteInbox(path)
+    try:
+        [d] = box.accept_many([other], now=NOW)
+    finally:
+        box.close()
+    columns = [
+        c
+        for c in InboxRow.__table__.columns.keys()  # noqa: SIM118
+        if c not in ("id", "raw", "raw_sha256", "size", "message_id")
+    ]
+    with transaction(app.sessions) as s:
+        rows = {r.id: r for r in s.scalars(select(InboxRow))}
+        assert {c: getattr(rows[g.inbox_id], c) for c in columns} == {
+            c: getattr(rows[d.inbox_id], c) for c in columns
+        }
+
+
+def test_open_inbox_picks_the_backend(app: App) -> None:
+    box = open_inbox(app.settings.database.url, app.sessions)
+    try:
+        sqlite = sqlite_path(app.settings.database.url) is not None
+        assert isinstance(box, SqliteInbox if sqlite else SessionInbox)
+        [a] = box.accept_many([Incoming(A, "ingest")], now=NOW)
+        assert not a.duplicate
+    finally:
+        box.close()
