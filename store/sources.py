@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import InboxRow, SourceState
+from store.models import SourceState
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +54,6 @@ def record_error(session: Session, source: str, error: str, *, now: datetime) ->
 def last_error(session: Session, source: str) -> str:
     row = _get(session, source)
     return row.last_error if row is not None else ""
-
-
-def stored_message_id(session: Session, ref_prefix: str, message_id: str) -> int | None:
-    """An inbox row with this Message-ID that came from the source ``ref_prefix`` names.
-
-    Used while a folder is rescanned after a UIDVALIDITY change, when the server
-    may hand out the same messages with rewritten bytes.
-    """
-    stmt = (
-        select(InboxRow.id)
-        .where(InboxRow.message_id == message_id)
-        .where(InboxRow.source_ref.startswith(ref_prefix, autoescape=True))
-        .order_by(InboxRow.id)
-        .limit(1)
-    )
-    return session.scalar(stmt)
 
 
 def _succeeded(row: SourceState, now: datetime) -> None:

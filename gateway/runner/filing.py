@@ -16,9 +16,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.catalog.assign import Assignment, choose_assignee
-from gateway.catalog.match import Classification, classify
+from gateway.catalog.match import Classification
 from gateway.catalog.model import Catalog, Entry
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
+from gateway.catalog.triage import triage
 from gateway.config.settings import Settings
 from gateway.core.model import ParsedMessage
 from gateway.tickets import changes
@@ -56,18 +57,17 @@ def categorize_new_ticket(
     now: datetime,
 ) -> CategorizeResult:
     """Classify, assign and read the sheet of a just-opened ticket (already flushed)."""
-    result = classify(catalog, msg.subject, msg.new_text)
-    entry = catalog.entry(result.entry_id) or catalog.fallback
+    locale = ticket.locale or settings.gateway.locale
+    verdict = triage(catalog, msg, locale)
+    entry, sheet = verdict.entry, verdict.sheet
     assignment = _assignment(session, catalog, entry)
     changes.file_under(session, ticket, entry.id, assignment.assignee, now, actor=ACTOR,
-                       channel=CHANNEL, why=result.as_detail(), assign_rule=assignment.rule)
-    sheet = parse_sheet(entry, msg.new_text)
+                       channel=CHANNEL, why=verdict.classification.as_detail(),
+                       assign_rule=assignment.rule)
     _store(session, ticket, sheet, {}, now, source="request", actor=ticket.requester,
            channel="email")
-    locale = ticket.locale or settings.gateway.locale
-    return CategorizeResult(entry.id, assignment.assignee, result, dict(sheet.values),
-                            sheet.rejected, missing_required(entry, sheet.values, locale),
-                            locale)
+    return CategorizeResult(entry.id, assignment.assignee, verdict.classification,
+                            dict(sheet.values), sheet.rejected, verdict.missing, locale)
 
 
 def fill_fields_from_reply(

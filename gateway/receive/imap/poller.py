@@ -32,7 +32,6 @@ from gateway.config.settings import ImapSettings, Settings
 from gateway.core.backoff import backoff_delay
 from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError, TransientError
-from gateway.core.sniff import header_message_id
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.folder import (
@@ -43,6 +42,7 @@ from gateway.receive.imap.folder import (
     unacknowledged,
 )
 from store import inbox, sources
+from store.accept.contract import BYTES_ONLY, DuplicateRule
 from store.db import transaction
 
 log = logging.getLogger("gateway.imap")
@@ -225,19 +225,15 @@ class ImapPoller:
     def _accept(
         self, s: Session, uid: int, uidvalidity: int, raw: bytes, rescan: bool, now: datetime
     ) -> int:
-        """1 if a new inbox row was written; identical bytes are recognised by accept()."""
-        message_id = header_message_id(raw) if rescan else None
-        if message_id and sources.stored_message_id(s, f"{self.key}/", message_id):
-            log.info(
-                "imap %s: uid %s skipped in rescan: Message-ID <%s> already stored",
-                self.key,
-                uid,
-                message_id,
-            )
-            return 0
-        accepted = inbox.accept(
-            s, raw, source="imap", now=now, source_ref=f"{self.key}/{uidvalidity}/{uid}"
-        )
+        """1 if a new inbox row was written. Identical bytes are a duplicate; in a rescan
+        after a UIDVALIDITY change, so is a Message-ID this mailbox stored before."""
+        rule = (DuplicateRule(message_id=True, message_id_from=f"{self.key}/") if rescan
+                else BYTES_ONLY)
+        accepted = inbox.accept(s, raw, source="imap", now=now,
+                                source_ref=f"{self.key}/{uidvalidity}/{uid}", rule=rule)
+        if accepted.duplicate and rescan:
+            log.info("imap %s: uid %s skipped in rescan: already stored as inbox #%s",
+                     self.key, uid, accepted.inbox_id)
         return 0 if accepted.duplicate else 1
 
     # -- waiting for mail ------------------------------------------------------------

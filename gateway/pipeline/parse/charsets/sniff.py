@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.text import CJK_PUNCTUATION, FULLWIDTH_FORMS, IDEOGRAPHS, KANA
 from gateway.pipeline.parse.charsets.euc import decode_euc
 from gateway.pipeline.parse.charsets.lenient import decode_cp1252, strict
 
-_KANA_RE = re.compile("[\u3041-\u30ff]")
-_CJK_RE = re.compile("[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff01-\uff60]")
+_KANA_RE = re.compile(f"[{KANA}]")
+# what JIS double-byte text decodes to: kana, kanji, CJK punctuation, full-width forms
+_CJK_RE = re.compile(f"[{CJK_PUNCTUATION}{KANA}{IDEOGRAPHS}{FULLWIDTH_FORMS}]")
 
 
 def guess(data: bytes) -> tuple[str, str, list[str]]:
