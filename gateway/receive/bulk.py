@@ -12,12 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from gateway.config.settings import Settings
-from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
 from gateway.core.model import ParsedMessage
 from gateway.receive.files import RawInput, UnreadableInput, chunked, read_inputs
@@ -29,19 +24,6 @@ from store.db import transaction
 from store.models import InboxRow
 
 
-class Services(Protocol):
-    """What ``ingest`` needs from the composition root (``gateway.runtime.app.App``)."""
-
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def sessions(self) -> sessionmaker[Session]: ...
-    @property
-    def clock(self) -> Clock: ...
-    @property
-    def runner(self) -> Runner: ...
-
-
 @dataclass(slots=True)
 class IngestSummary:
     stored: int = 0
@@ -50,17 +32,17 @@ class IngestSummary:
     transient: bool = False  # the database failed: retry later (nothing half-written)
 
 
-def ingest(app: Services, specs: Sequence[str], say: Callable[[str], None],
+def ingest(runner: Runner, specs: Sequence[str], say: Callable[[str], None],
            *, parse_ahead: bool = True) -> IngestSummary:
     summary = IngestSummary()
-    box = open_inbox(app.settings.database.url, app.sessions)
+    box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ParseAhead() if parse_ahead and _many(specs) else ParseAhead(workers=0)
     try:
         for chunk in chunked(read_inputs(list(specs))):
             mails = _sort(chunk, summary, say)
             parses = [ahead.submit(m.raw) for m in mails]
             try:
-                accepted = _store(app, box, mails)
+                accepted = _store(runner, box, mails)
             except TransientError as exc:
                 for m in mails:
                     say(f"{m.ref}: not stored, database unavailable ({exc})")
@@ -68,7 +50,7 @@ def ingest(app: Services, specs: Sequence[str], say: Callable[[str], None],
                 return summary
             summary.stored += sum(not a.duplicate for a in accepted)
             for m, acc, parse in zip(mails, accepted, parses, strict=True):
-                say(f"{m.ref}: {_process(app, acc, parse)}")
+                say(f"{m.ref}: {_process(runner, acc, parse)}")
     finally:
         ahead.close()
         box.close()
@@ -102,15 +84,15 @@ def _sort(chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary,
     return mails
 
 
-def _store(app: Services, box: InboxAcceptor, mails: list[RawInput]) -> list[Accepted]:
+def _store(runner: Runner, box: InboxAcceptor, mails: list[RawInput]) -> list[Accepted]:
     """One transaction for the chunk: its commit is the acknowledgement."""
     items = [Incoming(m.raw, "ingest", m.ref) for m in mails]
-    return box.accept_many(items, now=app.clock.now()) if items else []
+    return box.accept_many(items, now=runner.clock.now()) if items else []
 
 
-def _process(app: Services, acc: Accepted, parse: Future[ParsedMessage] | None) -> str:
+def _process(runner: Runner, acc: Accepted, parse: Future[ParsedMessage] | None) -> str:
     if acc.duplicate:
-        with transaction(app.sessions) as s:
+        with transaction(runner.sessions) as s:
             row = s.get(InboxRow, acc.inbox_id)
             state = row.state if row else "?"
             ticket = f", ticket #{row.ticket_id}" if row and row.ticket_id else ""
@@ -118,7 +100,7 @@ def _process(app: Services, acc: Accepted, parse: Future[ParsedMessage] | None) 
             if parse is not None:
                 parse.cancel()
             return f"already stored as inbox #{acc.inbox_id} ({state}{ticket}), nothing new"
-    outcome = app.runner.process_one(acc.inbox_id, result_or_none(parse))
+    outcome = runner.process_one(acc.inbox_id, result_or_none(parse))
     if outcome.state is None:
         return f"stored as inbox #{acc.inbox_id}, processing deferred ({outcome.reason})"
     ticket = f", ticket #{outcome.ticket_id}" if outcome.ticket_id else ""

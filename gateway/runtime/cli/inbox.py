@@ -23,7 +23,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.receive.bulk import ingest
 
     with opened(settings) as app:
-        summary = ingest(app, args.inputs, print)
+        summary = ingest(app.runner, args.inputs, print)
     if summary.transient:
         return EX_TEMPFAIL
     return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
