@@ -19,8 +19,9 @@ from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.html_text import html_to_text
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.parse.quotes import split_reply
+from tests.support.corpus import SHARED_ROOT
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = SHARED_ROOT
 PUBLIC = CORPUS / "public"
 
 

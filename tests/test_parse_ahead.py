@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from gateway.pipeline.parse.message import parse_message
 from gateway.receive.parse_ahead import ParseAhead, result_or_none
-from tests.conftest import corpus_files
+from tests.support.corpus import SHARED_ROOT, message_files, needs_shared
 
 
+@needs_shared
 def test_worker_parse_equals_inline_parse() -> None:
-    raws = [f.read_bytes() for f in corpus_files()[:24]]
+    raws = [f.read_bytes() for f in message_files(SHARED_ROOT / "public")[:24]]
     with ParseAhead(workers=1) as ahead:
         futures = [ahead.submit(raw) for raw in raws]
         assert all(f is not None for f in futures)

@@ -19,14 +19,10 @@ from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
 from gateway.receive.smtp import Recipients, hash_password, load_users
 from gateway.runtime.app import App
-from tests.test_smtp import listening, rows, self_signed, smtp_settings, trusting
+from tests.support.pipeline import inbox_rows
+from tests.support.smtp import listening, smtp_settings, trusting
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
 class Wire:
@@ -80,7 +76,7 @@ def test_bare_lf_dot_lf_does_not_end_data_so_nothing_is_smuggled(
             assert wire.command(b"NOOP") == b"250 OK"  # no second 250 was queued
         finally:
             wire.close()
-    [row] = rows(app)
+    [row] = inbox_rows(app)
     assert row.raw == smuggled and row.envelope_from == "a@customer.test"
 
 
@@ -105,7 +101,7 @@ def test_starttls_discards_commands_sent_in_the_clear_with_it(
             pass  # failing the handshake over the injected bytes is just as safe
         finally:
             wire.close()
-    assert rows(app) == []
+    assert inbox_rows(app) == []
 
 
 @SQLITE_ONLY
@@ -128,7 +124,7 @@ def test_overlong_lines_are_refused_and_the_session_stays_usable(
             assert wire.command(b"Subject: fine\r\n\r\nok\r\n.").startswith(b"250")
         finally:
             wire.close()
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 @SQLITE_ONLY
@@ -141,7 +137,7 @@ def test_too_many_recipients_get_452(app: App, settings: Settings) -> None:
             assert client.rcpt(f"support+{i}@example.test")[0] == 250
         assert client.rcpt("support+4@example.test") == (452, b"4.5.3 Too many recipients")
         assert client.data(b"Subject: x\r\n\r\nx\r\n")[0] == 250
-    assert len(rows(app)[0].envelope_to) == 3
+    assert len(inbox_rows(app)[0].envelope_to) == 3
 
 
 @pytest.mark.parametrize("address", [
@@ -217,7 +213,7 @@ def test_auth_only_over_tls_and_required_outside_trusted_networks(
             client.sendmail("a@customer.test", ["victim@elsewhere.test"], b"Subject: x\r\n\r\n")
         assert client.sendmail("a@customer.test", ["support@example.test"],
                                b"Subject: x\r\n\r\nx\r\n") == {}
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 @SQLITE_ONLY

@@ -16,8 +16,8 @@ from gateway.runtime.app import App
 from store import inbox
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
-from tests.helpers import all_tickets
-from tests.mails import mail
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets
 
 
 @pytest.fixture
