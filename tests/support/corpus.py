@@ -30,8 +30,17 @@ SHARED_ROOT = Path(os.environ.get(ENV) or REPO.parent / "shared" / "corpus")
 SKIP_REASON = f"shared real-world corpus not present at {SHARED_ROOT} (set ${ENV})"
 
 # The categories of both indexes (the shared corpus's, plus "html" for HTML-only mail).
-CATEGORIES = ("japanese", "bounce", "auto-reply", "mime-edge", "html", "list",
-              "reply-quoting", "invite-tnef", "plain")
+CATEGORIES = (
+    "japanese",
+    "bounce",
+    "auto-reply",
+    "mime-edge",
+    "html",
+    "list",
+    "reply-quoting",
+    "invite-tnef",
+    "plain",
+)
 # Automated mail that must never get an automatic answer.
 MACHINE = ("bounce", "auto-reply")
 
@@ -82,8 +91,7 @@ def shared_samples(*categories: str) -> list[Sample]:
     """The shared corpus, of ``categories`` when given; empty when it is absent."""
     if not shared_present():
         return []
-    return [s for s in _index("shared", SHARED_ROOT)
-            if not categories or s.category in categories]
+    return [s for s in _index("shared", SHARED_ROOT) if not categories or s.category in categories]
 
 
 def shared(rel: str) -> Sample:
@@ -94,16 +102,24 @@ def shared(rel: str) -> Sample:
     return found
 
 
+def is_machine(sample: Sample) -> bool:
+    """A bounce or an auto-reply: filed under its category, or (a bounce kept for its
+    line endings) under mime-edge with a note that says "bounce"."""
+    return sample.category in MACHINE or "bounce" in sample.note.lower()
+
+
 def sample_params(*categories: str) -> list[object]:
-    """Own and shared samples of ``categories`` as pytest parameters (ids are
-    ``own:…``/``shared:…``); without the shared corpus, one skipped parameter
-    ``shared-corpus`` stands for it, so the run's summary says what was not tested."""
+    """Own and shared samples of ``categories`` (all when none given) as pytest
+    parameters with ids ``own:…``/``shared:…``; without the shared corpus, one skipped
+    parameter ``shared-corpus`` stands for it, so the run's summary says what was not
+    tested."""
     params: list[object] = [pytest.param(s, id=s.id) for s in own_samples(*categories)]
     if shared_present():
         params += [pytest.param(s, id=s.id) for s in shared_samples(*categories)]
     else:
-        params.append(pytest.param(None, id="shared-corpus",
-                                   marks=pytest.mark.skip(reason=SKIP_REASON)))
+        params.append(
+            pytest.param(None, id="shared-corpus", marks=pytest.mark.skip(reason=SKIP_REASON))
+        )
     return params
 
 
@@ -112,9 +128,11 @@ def folder_params() -> list[object]:
     the own category folders, the shared ``public`` tree), for tests that ingest whole
     folders; the shared one skipped when absent."""
     own = sorted(p for p in OWN_ROOT.iterdir() if p.is_dir())
-    shared_folder = pytest.param([SHARED_ROOT / "public"], id="shared",
-                                 marks=[] if shared_present() else
-                                 pytest.mark.skip(reason=SKIP_REASON))
+    shared_folder = pytest.param(
+        [SHARED_ROOT / "public"],
+        id="shared",
+        marks=[] if shared_present() else pytest.mark.skip(reason=SKIP_REASON),
+    )
     return [pytest.param(own, id="own"), shared_folder]
 
 
