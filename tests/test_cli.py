@@ -15,7 +15,7 @@ import pytest
 from gateway.runtime.cli import main
 from tests.support.cli import run
 from tests.support.config import write_config
-from tests.support.corpus import SHARED_ROOT, message_files, needs_shared
+from tests.support.corpus import folder_params, message_files
 from tests.support.mails import mail
 
 
@@ -24,25 +24,30 @@ def config(db_url: str, tmp_path: Path) -> str:
     return str(write_config(tmp_path, url=db_url, secret_file=True))
 
 
-@needs_shared
-def test_ingest_corpus_once_then_nothing_new(
-    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize("folders", folder_params())
+def test_ingest_folders_once_then_nothing_new(
+    config: str, capsys: pytest.CaptureFixture[str], folders: list[Path]
 ) -> None:
-    corpus = SHARED_ROOT / "public"
-    code, out, _ = run(config, "ingest", str(corpus), capsys=capsys)
+    """Every message file of our fixtures (and of the shared corpus, when present) is
+    stored and processed without a shunt; ingesting the same folders again stores
+    nothing new and changes no ticket."""
+    files = message_files(*folders)
+    assert len(files) >= 80  # a test that finds nothing to ingest must not pass
+    paths = [str(f) for f in folders]
+    code, out, _ = run(config, "ingest", *paths, capsys=capsys)
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == len(message_files(corpus)) == 120
+    assert len(lines) == len(files)
     assert "Traceback" not in out and "shunted" not in out
     code, listing, _ = run(config, "inbox", "list", "--json", "--limit", "1000", capsys=capsys)
     rows = json.loads(listing)
-    assert len(rows) == 120 and all(r["state"] != "pending" for r in rows)
+    assert len(rows) == len(files) and all(r["state"] != "pending" for r in rows)
     assert not [r for r in rows if r["state"] == "shunted"]
     code, before, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     tickets_before = json.loads(before)
     assert tickets_before
-    code, out2, _ = run(config, "ingest", str(corpus), capsys=capsys)
-    assert code == 0 and out2.count("nothing new") == 120
+    code, out2, _ = run(config, "ingest", *paths, capsys=capsys)
+    assert code == 0 and out2.count("nothing new") == len(files)
     code, after, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     assert json.loads(after) == tickets_before
 
