@@ -17,9 +17,15 @@ SECRET_ENV = {"TICKET_GATEWAY_SECRET": "daemon-test-secret-0123456789"}
 LOCAL = '[gateway]\ndata_dir = "var"\n'
 
 
-def write_config(folder: Path, *, url: str | None = None, port: int | None = None,
-                 locale: str | None = None, secret_file: bool = False,
-                 extra: str = "") -> Path:
+def write_config(
+    folder: Path,
+    *,
+    url: str | None = None,
+    port: int | None = None,
+    locale: str | None = None,
+    secret_file: bool = False,
+    extra: str = "",
+) -> Path:
     """``folder/gateway.toml`` for support@example.test with its data under
     ``folder/var``: the database ``url`` (SQLite in ``folder`` by default), an
     ``[smtp]`` port when given, a ``secret.key`` file when asked (else the secret comes
@@ -44,8 +50,11 @@ def members_toml(members: Iterable[Member]) -> str:
     text = ""
     for m in members:
         text += f'[[members]]\nemail = "{m.email}"\n'
-        text += "".join(f'{key} = "{value}"\n' for key, value in
-                        (("name", m.name), ("role", m.role), ("locale", m.locale)) if value)
+        text += "".join(
+            f'{key} = "{value}"\n'
+            for key, value in (("name", m.name), ("role", m.role), ("locale", m.locale))
+            if value
+        )
     return text
 
 

@@ -52,7 +52,8 @@ def daemon_thread(config: Path) -> Iterator[tuple[threading.Event, threading.Eve
     way out it stops the daemon and checks it returned within the stop bound."""
     ready, stop, result = threading.Event(), threading.Event(), []
     thread = threading.Thread(
-        target=lambda: result.append(daemon.run(load_settings(config), ready=ready, stop=stop)))
+        target=lambda: result.append(daemon.run(load_settings(config), ready=ready, stop=stop))
+    )
     thread.start()
     try:
         yield ready, stop, result

@@ -34,8 +34,12 @@ def smtp_settings(settings: Settings, **changes: Any) -> Settings:
 
 
 @contextmanager
-def listening(settings: Settings, sessions: sessionmaker[Session], clock: Clock,
-              direct: SqliteInbox | None = None) -> Iterator[SmtpListener]:
+def listening(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    direct: SqliteInbox | None = None,
+) -> Iterator[SmtpListener]:
     """The listener and its inbox writer, started; stopped (with a short grace) after."""
     writer = InboxWriter(sessions, clock, direct=direct)
     writer.start()
@@ -52,10 +56,28 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     """A throwaway certificate for localhost/127.0.0.1 (EC: generated in milliseconds)."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
