@@ -24,6 +24,7 @@ from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySe
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from tests.support.app import PLAIN_CATALOG, SECRET
+from tests.support.corpus import shared_present, skip_reason
 from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
 from tests.support.smtp import self_signed
 
@@ -32,6 +33,21 @@ PG_URL = os.environ.get(
 )
 
 _pg_ok: bool | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "shared_corpus: reads the shared real-world corpus; skipped without it")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without the shared corpus, skip what needs it and say which test that is."""
+    if shared_present():
+        return
+    for item in items:
+        if item.get_closest_marker("shared_corpus"):
+            name = getattr(item, "originalname", item.name)
+            item.add_marker(pytest.mark.skip(reason=skip_reason(name)))
 
 
 def postgres_reachable() -> bool:

@@ -6,8 +6,9 @@ The shared corpus lives outside the repository (``$TICKET_GATEWAY_CORPUS``, else
 ``<repo>/../shared/corpus``) because its messages come from other projects. A
 fresh clone has only the own fixtures, so every use of the shared corpus goes
 through this module: a test over samples gets the own ones always and the shared
-ones when present, and a test of one named shared file is marked ``needs_shared``
-and skips with the reason below instead of failing to collect.
+ones when present, and a test of one named shared file is marked ``needs_shared``;
+without the corpus, conftest skips those with the test's name and the reason
+below, instead of failing to collect.
 
 Both roots have the same layout: ``index.tsv`` with the columns ``path``,
 ``category`` and ``note``, paths relative to the root.
@@ -50,7 +51,13 @@ def shared_present() -> bool:
     return (SHARED_ROOT / "index.tsv").is_file()
 
 
-needs_shared = pytest.mark.skipif(not shared_present(), reason=SKIP_REASON)
+# Marks a test (or one parameter of it) that reads the shared corpus; conftest skips it
+# when the corpus is absent, naming the test in the reason so the summary lists them.
+needs_shared = pytest.mark.shared_corpus
+
+
+def skip_reason(test_name: str) -> str:
+    return f"{test_name}: {SKIP_REASON}"
 
 
 @dataclass(frozen=True)
@@ -117,9 +124,7 @@ def sample_params(*categories: str) -> list[object]:
     if shared_present():
         params += [pytest.param(s, id=s.id) for s in shared_samples(*categories)]
     else:
-        params.append(
-            pytest.param(None, id="shared-corpus", marks=pytest.mark.skip(reason=SKIP_REASON))
-        )
+        params.append(pytest.param(None, id="shared-corpus", marks=needs_shared))
     return params
 
 
@@ -131,7 +136,7 @@ def folder_params() -> list[object]:
     shared_folder = pytest.param(
         [SHARED_ROOT / "public"],
         id="shared",
-        marks=[] if shared_present() else pytest.mark.skip(reason=SKIP_REASON),
+        marks=needs_shared,
     )
     return [pytest.param(own, id="own"), shared_folder]
 
