@@ -28,14 +28,12 @@ from gateway.receive.imap_auth import CredentialError, load_credentials
 from gateway.runtime.app import App
 from store import sources
 from store.db import make_engine, session_factory, transaction
+from tests.support.databases import sqlite_only
 from tests.support.dovecot import PASSWORD, Certs, Dovecot
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, inbox_rows
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
-
-sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
 
 # -- fixtures ------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from store import jobs
 from store.db import make_engine, transaction
 from store.models import SourceState
 from tests.support.app import PLAIN_CATALOG, SECRET
+from tests.support.databases import postgres_only
 from tests.support.dovecot import Dovecot
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, outbox
@@ -44,7 +45,6 @@ from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
 NOW = datetime.now(UTC)  # the daemons run on the real clock
-postgres_only = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 
 
 # ---------------------------------------------------------------- the lock alone

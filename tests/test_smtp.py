@@ -24,6 +24,7 @@ from gateway.runtime.app import App
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
 from store.sqlite_inbox import SqliteInbox
+from tests.support.databases import postgres_only, sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_rows
 from tests.support.ports import free_port
@@ -167,7 +168,7 @@ def test_twenty_concurrent_clients_every_message_stored_once(
 # ---------------------------------------------------------------- database away: 451
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@sqlite_only
 @pytest.mark.parametrize("through", ["sqlalchemy", "stdlib-sqlite3"])
 def test_451_while_sqlite_is_locked_then_250_once_it_is_back(
     app: App, settings: Settings, through: str
@@ -242,7 +243,7 @@ class Cutoff:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@postgres_only
 def test_451_while_postgres_is_unreachable_then_250_once_it_is_back(
     app: App, settings: Settings
 ) -> None:
