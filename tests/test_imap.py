@@ -1,6 +1,6 @@
 """The IMAP poller against a real Dovecot: read once, completely, never twice.
 
-A private Dovecot (tests/dovecot.py) serves every test; each test gets its own
+A private Dovecot (tests/support/dovecot.py) serves every test; each test gets its own
 mailbox user. Tests about the database run on SQLite and, where reachable,
 PostgreSQL; the protocol-only ones on SQLite alone to keep the file quick.
 """

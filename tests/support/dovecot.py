@@ -218,7 +218,7 @@ class Dovecot:
         """
         pool = self._legacy if legacy else self._users
         if not pool:
-            raise RuntimeError("test mailbox users used up: raise USERS in tests/dovecot.py")
+            raise RuntimeError("test mailbox users used up: raise USERS in tests/support/dovecot.py")
         return pool.pop(0)
 
     def account(self, user: str, *, tls: str = "implicit", **overrides: Any) -> ImapSettings:
