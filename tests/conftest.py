@@ -1,5 +1,8 @@
 """Shared fixtures: a real database (SQLite always, PostgreSQL when reachable),
-a fake clock, settings and the corpus.
+a fake clock, settings, an application, TLS material and a private Dovecot.
+
+Plain helpers and constants live in ``tests/support``; this file only holds what
+pytest injects by name.
 
 PostgreSQL tests get their own schema on the machine's server (database
 ``test``), so runs never see each other's rows; set TICKET_GATEWAY_TEST_PG to
@@ -11,32 +14,40 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from gateway.config.settings import (
-    CatalogSettings,
-    DatabaseSettings,
-    GatewaySettings,
-    Member,
-    Settings,
-)
+from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
+from tests.support.app import PLAIN_CATALOG, SECRET
+from tests.support.corpus import shared_present, skip_reason
+from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
+from tests.support.smtp import self_signed
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
 PG_URL = os.environ.get(
     "TICKET_GATEWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SECRET = b"test-secret-0123456789abcdef"
-PLAIN_CATALOG = REPO / "tests" / "data" / "catalog_plain.yaml"
 
 _pg_ok: bool | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "shared_corpus: reads the shared real-world corpus; skipped without it")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without the shared corpus, skip what needs it and say which test that is."""
+    if shared_present():
+        return
+    for item in items:
+        if item.get_closest_marker("shared_corpus"):
+            name = getattr(item, "originalname", item.name)
+            item.add_marker(pytest.mark.skip(reason=skip_reason(name)))
 
 
 def postgres_reachable() -> bool:
@@ -90,13 +101,6 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     )
 
 
-MEMBERS = (
-    Member(email="ops@example.test", name="Ops One", role="ops", locale="en"),
-    Member(email="ops2@example.test", name="Ops Two", role="ops", locale="ja"),
-    Member(email="boss@example.test", name="Boss", role="manager", locale="ja"),
-)
-
-
 @pytest.fixture
 def app(settings: Settings, clock: FakeClock) -> Iterator[App]:
     application = build(settings, clock)
@@ -104,9 +108,25 @@ def app(settings: Settings, clock: FakeClock) -> Iterator[App]:
     application.close()
 
 
-def with_prefix(settings: Settings, prefix: str) -> Settings:
-    return replace(settings, gateway=replace(settings.gateway, tag_prefix=prefix))
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate and key for localhost, made once per run."""
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
-def corpus_files() -> list[Path]:
-    return sorted((CORPUS / "public").rglob("*.eml"))
+@pytest.fixture(scope="session")
+def dovecot_certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    """The CAs and server certificate of the private Dovecot; skips where it cannot run."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    return make_certs(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture(scope="module")
+def dovecot(dovecot_certs: Certs) -> Iterator[Dovecot]:
+    """A private Dovecot shared by one test module (tests add their own users)."""
+    server = Dovecot(dovecot_certs)
+    server.start()
+    yield server
+    server.destroy()

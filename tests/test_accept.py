@@ -13,7 +13,7 @@ from store.accept.generic import SessionInbox, accept_many, open_inbox
 from store.accept.sqlite import SqliteInbox, sqlite_path
 from store.db import transaction
 from store.models import InboxRow
-from tests.mails import mail
+from tests.support.mails import mail
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 A = mail(message_id="<a@customer.test>", body="first\n")

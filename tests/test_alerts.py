@@ -14,8 +14,8 @@ from gateway.runtime.app import App
 from gateway.scheduling import alerts, scheduler
 from store import inbox, outbox, sources
 from store.db import transaction
-from tests.conftest import MEMBERS
-from tests.mails import mail
+from tests.support.app import MEMBERS
+from tests.support.mails import mail
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support",
                        password_env="IMAP_PASSWORD")

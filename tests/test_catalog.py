@@ -18,27 +18,10 @@ from gateway.catalog.load import (
 )
 from gateway.config.settings import CatalogSettings, Member, Settings
 from gateway.core.errors import CatalogError, Problem
+from tests.support.catalogs import GOOD
 
 MEMBERS = (Member("ops@example.test"), Member("ops2@example.test"),
            Member("boss@example.test", role="manager"))
-
-GOOD = """\
-entries:
-  - id: vpn
-    name: {ja: VPN, en: VPN}
-    keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]
-    assignee: [ops@example.test, ops2@example.test]
-    sla: {first_response: 4h, resolve: 2d}
-    stale_after: 3d
-    auto_close_after: 14d
-    fields:
-      - {name: os, label: {ja: OS, en: OS}, type: choice, choices: [windows, mac],
-         required: true}
-  - id: other
-    name: Other
-    fallback: true
-    manager: boss@example.test
-"""
 
 
 def problems(text: str, members: tuple[Member, ...] = MEMBERS) -> list[Problem]:

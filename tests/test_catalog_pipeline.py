@@ -10,16 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
-from store.db import transaction
-from store.models import OutboxRow
-from tests.conftest import MEMBERS
-from tests.helpers import deliver, show
-from tests.mails import mail
+from tests.support.app import MEMBERS
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show
 
 CATALOG = """
 entries:
@@ -47,11 +44,6 @@ def catalog_app(settings: Settings, clock: FakeClock, tmp_path: Path) -> Iterato
     application.close()
 
 
-def _outbox(app: App) -> list[OutboxRow]:
-    with transaction(app.sessions) as s:
-        return list(s.scalars(select(OutboxRow).order_by(OutboxRow.id)))
-
-
 def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) -> None:
     app = catalog_app
     request = mail(subject="モニター購入のお願い",
@@ -62,24 +54,24 @@ def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) 
     t = show(app, out.ticket_id)
     assert (t["catalog"], t["assignee"]) == ("purchase", "ops2@example.test")
     assert t["fields"] == {"item": "27インチモニター"}
-    kinds = [r.kind for r in _outbox(app)]
+    kinds = [r.kind for r in outbox(app)]
     assert sorted(kinds) == ["acknowledgement", "missing_fields", "new_ticket"]
-    [ask] = [r for r in _outbox(app) if r.kind == "missing_fields"]
+    [ask] = [r for r in outbox(app) if r.kind == "missing_fields"]
     asked = email.message_from_bytes(ask.raw, policy=email.policy.default)
     text = asked.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert "数量" in text and "品名" not in text  # exactly the missing field
     assert asked["To"].addresses[0].addr_spec == "alice@customer.test"
-    [notice] = [r for r in _outbox(app) if r.kind == "new_ticket"]
+    [notice] = [r for r in outbox(app) if r.kind == "new_ticket"]
     assert notice.recipients == ["ops2@example.test"]
 
     # a reply that still leaves it out asks nothing more; the answer fills the sheet
     deliver(app, mail(subject="Re: モニター購入のお願い", body="急ぎです。\n",
                       in_reply_to="<buy-1@customer.test>"))
-    assert [r.kind for r in _outbox(app)].count("missing_fields") == 1
+    assert [r.kind for r in outbox(app)].count("missing_fields") == 1
     deliver(app, mail(subject="Re: モニター購入のお願い", body="数量：２台\n",
                       in_reply_to="<buy-1@customer.test>"))
     assert show(app, out.ticket_id)["fields"] == {"item": "27インチモニター", "quantity": "2"}
-    assert [r.kind for r in _outbox(app)].count("missing_fields") == 1
+    assert [r.kind for r in outbox(app)].count("missing_fields") == 1
 
 
 def test_complete_request_asks_nothing_and_unmatched_goes_to_the_manager(
@@ -88,7 +80,7 @@ def test_complete_request_asks_nothing_and_unmatched_goes_to_the_manager(
     app = catalog_app
     out = deliver(app, mail(subject="Purchase request", body="item: mouse\nquantity: 3\n"))
     assert show(app, out.ticket_id or 0)["fields"] == {"item": "mouse", "quantity": "3"}
-    assert "missing_fields" not in [r.kind for r in _outbox(app)]
+    assert "missing_fields" not in [r.kind for r in outbox(app)]
     other = deliver(app, mail(subject="Desk move", body="Can my desk move to floor 3?\n"))
     t = show(app, other.ticket_id or 0)
     assert (t["catalog"], t["assignee"]) == ("other", "boss@example.test")
@@ -102,6 +94,6 @@ def test_archived_mail_is_filed_but_not_answered(catalog_app: App) -> None:
     out = deliver(catalog_app, old)
     t = show(catalog_app, out.ticket_id or 0)
     assert t["catalog"] == "purchase"
-    assert _outbox(catalog_app) == []
+    assert outbox(catalog_app) == []
     reasons = [e["detail"].get("reason", "") for e in t["events"] if e["kind"] == "no-auto-answer"]
     assert reasons and all("too old" in r for r in reasons)

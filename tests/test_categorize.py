@@ -18,8 +18,8 @@ from gateway.runtime.app import App
 from store import tickets
 from store.db import transaction
 from store.models import Ticket
-from tests.helpers import show
-from tests.mails import mail
+from tests.support.mails import mail
+from tests.support.pipeline import show
 
 CATALOG = """
 entries:

@@ -12,7 +12,7 @@ from gateway.pipeline.parse.charsets import (
     decode_header_value,
     decode_header_with_notes,
 )
-from tests.jis import encode_cp50221 as to_jis
+from tests.support.jis import encode_cp50221 as to_jis
 
 ESC_JIS, ESC_OLD_JIS, ESC_ASCII, ESC_ROMAN, ESC_KANA = (
     b"\x1b$B",

@@ -6,17 +6,14 @@ are cut exactly as they are in production before the keywords are counted.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gateway.catalog.load import load_catalog, parse_catalog
 from gateway.catalog.match import BODY_WEIGHT, SUBJECT_WEIGHT, classify
 from gateway.catalog.model import Catalog
 from gateway.pipeline.parse.message import parse_message
-from tests.mails import mail
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "gateway" / "catalog" / "examples" / "catalog.yaml"
+from tests.support.catalogs import EXAMPLE
+from tests.support.mails import mail
 
 QUOTED_PRINTER = ("\n\nOn Mon, 2 Mar 2026 at 09:00, Support <support@example.test> wrote:\n"
                   "> Your printer ticket about the toner and the paper jam was closed.\n"

@@ -13,45 +13,42 @@ from pathlib import Path
 import pytest
 
 from gateway.runtime.cli.main import main
-from tests.conftest import corpus_files
-from tests.mails import mail
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.corpus import folder_params, message_files
+from tests.support.mails import mail
 
 
 @pytest.fixture
 def config(db_url: str, tmp_path: Path) -> str:
-    (tmp_path / "secret.key").write_text("x" * 40)
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(
-        f'[gateway]\naddress = "support@example.test"\nsecret_file = "secret.key"\n'
-        f'data_dir = "{tmp_path / "var"}"\n[database]\nurl = "{db_url}"\n'
-    )
-    return str(cfg)
+    return str(write_config(tmp_path, url=db_url, secret_file=True))
 
 
-def run(config: str, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["--config", config, *args])
-    return code, capsys.readouterr().out
-
-
-def test_ingest_corpus_once_then_nothing_new(
-    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize("folders", folder_params())
+def test_ingest_folders_once_then_nothing_new(
+    config: str, capsys: pytest.CaptureFixture[str], folders: list[Path]
 ) -> None:
-    corpus = corpus_files()[0].parents[1]
-    code, out = run(config, "ingest", str(corpus), capsys=capsys)
+    """Every message file of our fixtures (and of the shared corpus, when present) is
+    stored and processed without a shunt; ingesting the same folders again stores
+    nothing new and changes no ticket."""
+    files = message_files(*folders)
+    assert len(files) >= 80  # a test that finds nothing to ingest must not pass
+    paths = [str(f) for f in folders]
+    code, out, _ = run(config, "ingest", *paths, capsys=capsys)
     assert code == 0
     lines = out.strip().splitlines()
-    assert len(lines) == len(corpus_files()) == 120
+    assert len(lines) == len(files)
     assert "Traceback" not in out and "shunted" not in out
-    code, listing = run(config, "inbox", "list", "--json", "--limit", "1000", capsys=capsys)
+    code, listing, _ = run(config, "inbox", "list", "--json", "--limit", "1000", capsys=capsys)
     rows = json.loads(listing)
-    assert len(rows) == 120 and all(r["state"] != "pending" for r in rows)
+    assert len(rows) == len(files) and all(r["state"] != "pending" for r in rows)
     assert not [r for r in rows if r["state"] == "shunted"]
-    code, before = run(config, "tickets", "list", "--json", capsys=capsys)
+    code, before, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     tickets_before = json.loads(before)
     assert tickets_before
-    code, out2 = run(config, "ingest", str(corpus), capsys=capsys)
-    assert code == 0 and out2.count("nothing new") == 120
-    code, after = run(config, "tickets", "list", "--json", capsys=capsys)
+    code, out2, _ = run(config, "ingest", *paths, capsys=capsys)
+    assert code == 0 and out2.count("nothing new") == len(files)
+    code, after, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     assert json.loads(after) == tickets_before
 
 
@@ -64,15 +61,15 @@ def test_ingest_reply_lands_on_ticket_and_json_shapes(
         mail(subject="Re: VPN", in_reply_to="<q1@customer.test>", body="more detail\n",
              date=today)
     )
-    code, out = run(config, "ingest", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"),
+    code, out, _ = run(config, "ingest", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"),
                     capsys=capsys)
     assert code == 0 and "ticket #1" in out.splitlines()[1]
-    code, listing = run(config, "tickets", "list", "--json", capsys=capsys)
+    code, listing, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     [t] = json.loads(listing)
     for key in ("id", "state", "subject", "requester", "catalog", "assignee", "created_at",
                 "updated_at", "closed_at", "message_count"):
         assert key in t
-    code, shown = run(config, "tickets", "show", "1", "--json", capsys=capsys)
+    code, shown, _ = run(config, "tickets", "show", "1", "--json", capsys=capsys)
     detail = json.loads(shown)
     assert {"messages", "events", "fields"} <= set(detail)
     # message_count counts both directions: the request and the reply in, and what we
@@ -92,12 +89,12 @@ def test_set_state_goes_through_state_machine(
 ) -> None:
     (tmp_path / "a.eml").write_bytes(mail())
     run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
-    code, _ = run(config, "tickets", "set-state", "1", "closed", "--reason", "spam",
+    code, _, _ = run(config, "tickets", "set-state", "1", "closed", "--reason", "spam",
                   capsys=capsys)
     assert code == 0
-    code, _ = run(config, "tickets", "set-state", "1", "pending", capsys=capsys)
+    code, _, _ = run(config, "tickets", "set-state", "1", "pending", capsys=capsys)
     assert code == 65  # closed → pending is not in the table
-    code, shown = run(config, "tickets", "show", "1", "--json", capsys=capsys)
+    code, shown, _ = run(config, "tickets", "show", "1", "--json", capsys=capsys)
     detail = json.loads(shown)
     assert detail["state"] == "closed" and detail["close_reason"] == "spam"
     event = detail["events"][-1]
@@ -109,9 +106,9 @@ def test_not_mail_exits_65_and_stores_nothing(
     config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    code, out = run(config, "ingest", str(tmp_path / "x.png"), capsys=capsys)
+    code, out, _ = run(config, "ingest", str(tmp_path / "x.png"), capsys=capsys)
     assert code == 65 and "not an e-mail" in out
-    code, listing = run(config, "inbox", "list", "--json", capsys=capsys)
+    code, listing, _ = run(config, "inbox", "list", "--json", capsys=capsys)
     assert json.loads(listing) == []
 
 
@@ -129,9 +126,9 @@ def test_mbox_and_maildir(
         (md / sub).mkdir(parents=True)
     (md / "new" / "1.host").write_bytes(mail(subject="three"))
     (md / "tmp" / "2.host").write_bytes(mail(subject="half-delivered"))
-    code, out = run(config, "ingest", str(box), str(md), capsys=capsys)
+    code, out, _ = run(config, "ingest", str(box), str(md), capsys=capsys)
     assert code == 0, out
-    code, listing = run(config, "tickets", "list", "--json", capsys=capsys)
+    code, listing, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     assert sorted(t["subject"] for t in json.loads(listing)) == ["one", "three", "two"]
 
 
@@ -181,13 +178,13 @@ def test_inbox_list_and_retry_shunted(
 
     (tmp_path / "a.eml").write_bytes(mail())
     monkeypatch.setattr(chain, "CHAIN", (chain.Link("broken", broken), *chain.CHAIN))
-    code, out = run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
+    code, out, _ = run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
     assert code == 0 and "shunted" in out  # stored: the bug is ours, not the sender's
-    code, listing = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)
+    code, listing, _ = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)
     [row] = json.loads(listing)
     assert "RuntimeError: a bug in a stage" in row["error"]
     monkeypatch.undo()  # the fix is deployed
-    code, out = run(config, "inbox", "retry", "--shunted", capsys=capsys)
+    code, out, _ = run(config, "inbox", "retry", "--shunted", capsys=capsys)
     assert code == 0 and "requeued 1 row(s)" in out and "done, ticket #1" in out
-    code, listing = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)
+    code, listing, _ = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)
     assert json.loads(listing) == []

@@ -7,36 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime.cli.main import main
-from tests.mails import mail
-from tests.test_catalog import GOOD
+from tests.support.catalogs import GOOD
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.mails import mail
 
 BROKEN = GOOD.replace("resolve: 2d", "resolve: two days").replace("id: other", "id: vpn")
 
 
-def write_config(tmp_path: Path, db_url: str, extra: str = "") -> str:
-    (tmp_path / "secret.key").write_text("x" * 40)
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(
-        f'[gateway]\naddress = "support@example.test"\nsecret_file = "secret.key"\n'
-        f'data_dir = "{tmp_path / "var"}"\n[database]\nurl = "{db_url}"\n{extra}'
-    )
-    return str(cfg)
-
-
 @pytest.fixture
 def config(tmp_path: Path) -> str:
-    return write_config(tmp_path, f"sqlite:///{tmp_path}/gateway.db")
-
-
-def run(config: str, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["--config", config, *args])
-    return code, capsys.readouterr().out
+    return str(write_config(tmp_path, secret_file=True))
 
 
 def test_check_default_is_the_packaged_example(config: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(config, "catalog", "check", capsys=capsys)
+    code, out, _ = run(config, "catalog", "check", capsys=capsys)
     assert code == 0
     assert "examples/catalog.yaml: ok, 7 entries, fallback 'other'" in out
 
@@ -46,7 +32,7 @@ def test_check_reports_every_problem_with_path_and_line(
 ) -> None:
     path = tmp_path / "catalog.yaml"
     path.write_text(BROKEN, encoding="utf-8")
-    code, out = run(config, "catalog", "check", str(path), capsys=capsys)
+    code, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
     assert code == 65
     assert out.splitlines() == [
         f"{path}:6: resolve: not a duration: 'two days' (use e.g. '14d' or '2h30m')",
@@ -59,8 +45,8 @@ def test_check_uses_configured_path_and_members(tmp_path: Path,
     (tmp_path / "catalog.yaml").write_text(GOOD, encoding="utf-8")
     members = ('[catalog]\npath = "catalog.yaml"\n[[members]]\nemail = "ops@example.test"\n'
                '[[members]]\nemail = "boss@example.test"\nrole = "manager"\n')
-    cfg = write_config(tmp_path, f"sqlite:///{tmp_path}/gateway.db", members)
-    code, out = run(cfg, "catalog", "check", capsys=capsys)
+    cfg = write_config(tmp_path, secret_file=True, extra=members)
+    code, out, _ = run(cfg, "catalog", "check", capsys=capsys)
     assert code == 65
     assert out.strip() == (f"{tmp_path / 'catalog.yaml'}:5: unknown member "
                            "'ops2@example.test' (not in [[members]])")
@@ -72,7 +58,7 @@ def test_match_explains_the_score(config: str, tmp_path: Path,
     eml.write_bytes(mail(subject="ＶＰＮが繋がらない",
                          body="在宅勤務中です。\nOS：Windows\n\n"
                               "2026年3月2日 サポート <support@example.test>:\n> プリンタの件\n"))
-    code, out = run(config, "catalog", "match", str(eml), capsys=capsys)
+    code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
     assert code == 0
     assert out.splitlines() == [
         "entry: vpn (VPN・リモートアクセス)",
@@ -81,7 +67,7 @@ def test_match_explains_the_score(config: str, tmp_path: Path,
         "  '在宅勤務' in body: weight 1 -> 1",
         "field os: windows",
     ]
-    code, out = run(config, "catalog", "match", "--json", "--locale", "en", str(eml),
+    code, out, _ = run(config, "catalog", "match", "--json", "--locale", "en", str(eml),
                     capsys=capsys)
     data = json.loads(out)
     assert data["entry"] == "vpn" and data["name"] == "VPN and remote access"
@@ -92,10 +78,10 @@ def test_match_reports_missing_fields_and_fallback(config: str, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     eml = tmp_path / "p.eml"
     eml.write_bytes(mail(subject="プリンタが動かない", body="数量：3\n"))
-    code, out = run(config, "catalog", "match", str(eml), capsys=capsys)
+    code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
     assert code == 0 and "missing: printer_name (プリンタ名)" in out
     eml.write_bytes(mail(subject="Desk move", body="Please move my desk.\n"))
-    code, out = run(config, "catalog", "match", str(eml), capsys=capsys)
+    code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
     assert out.splitlines()[:2] == ["entry: other (その他) (fallback: no keyword matched)",
                                     "score: 0"]
     assert run(config, "catalog", "match", str(tmp_path / "nope.eml"), capsys=capsys)[0] == 69
@@ -103,11 +89,11 @@ def test_match_reports_missing_fields_and_fallback(config: str, tmp_path: Path,
 
 def test_stats_json_shape(db_url: str, tmp_path: Path,
                           capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = write_config(tmp_path, db_url)
+    cfg = write_config(tmp_path, url=db_url, secret_file=True)
     for n in range(2):
         (tmp_path / f"{n}.eml").write_bytes(mail(subject=f"Projector broken {n}"))
         assert run(cfg, "ingest", str(tmp_path / f"{n}.eml"), capsys=capsys)[0] == 0
-    code, out = run(cfg, "stats", "--json", capsys=capsys)
+    code, out, _ = run(cfg, "stats", "--json", capsys=capsys)
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"entries", "assignees", "weeks", "fallback"}
@@ -115,5 +101,5 @@ def test_stats_json_shape(db_url: str, tmp_path: Path,
     assert sum(e["open"] for e in data["entries"]) == 2
     assert data["fallback"]["entry"] == "other"
     assert {"week", "opened", "closed"} == set(data["weeks"][0])
-    code, out = run(cfg, "stats", capsys=capsys)
+    code, out, _ = run(cfg, "stats", capsys=capsys)
     assert code == 0 and "median close" in out and "candidates for new entries" in out

@@ -1,5 +1,5 @@
 """``tickets assign`` and ``tickets note``: the same changes as the reply
-commands, through gateway.tickets.changes, with the CLI as actor and channel."""
+commands, through gateway.actions, with the CLI as actor and channel."""
 
 from __future__ import annotations
 
@@ -8,31 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime.cli.main import main
-from tests.conftest import PLAIN_CATALOG
-from tests.mails import mail
+from tests.support.app import MEMBERS, PLAIN_CATALOG
+from tests.support.cli import run
+from tests.support.config import members_toml, write_config
+from tests.support.mails import mail
 
 
 @pytest.fixture
 def config(db_url: str, tmp_path: Path) -> str:
-    (tmp_path / "secret.key").write_text("x" * 40)
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(
-        f'[gateway]\naddress = "support@example.test"\nsecret_file = "secret.key"\n'
-        f'data_dir = "{tmp_path / "var"}"\n[database]\nurl = "{db_url}"\n'
-        f'[catalog]\npath = "{PLAIN_CATALOG}"\n'
-        '[[members]]\nemail = "ops@example.test"\nname = "Ops One"\n'
-        '[[members]]\nemail = "ops2@example.test"\n'
-        '[[members]]\nemail = "boss@example.test"\nrole = "manager"\n'
-    )
+    cfg = write_config(tmp_path, url=db_url, secret_file=True,
+                       extra=f'[catalog]\npath = "{PLAIN_CATALOG}"\n' + members_toml(MEMBERS))
     (tmp_path / "req.eml").write_bytes(mail())
     return str(cfg)
-
-
-def run(config: str, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["--config", config, *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _show(config: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:

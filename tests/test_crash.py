@@ -22,9 +22,11 @@ from email import message_from_bytes
 from pathlib import Path
 
 from gateway.runtime import daemon
-from tests.mails import mail
-from tests.test_daemon import SECRET_ENV, _clean_env, _config, _console_script, _wait_for_port
-from tests.test_smtp import free_port
+from tests.support.config import SECRET_ENV, write_config
+from tests.support.daemon import clean_env, console_script, wait_for_port
+from tests.support.mails import mail
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 MESSAGES, CLIENTS = 200, 8
 NOW = datetime.now(UTC)  # the daemon runs on the real clock
@@ -74,9 +76,9 @@ class Burst:
 
 
 def _start(config: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([_console_script(), "--config", str(config), "run"],
-                            env=_clean_env(**SECRET_ENV), stderr=subprocess.DEVNULL)
-    _wait_for_port(port, proc)
+    proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
+                            env=clean_env(**SECRET_ENV), stderr=subprocess.DEVNULL)
+    wait_for_port(port, proc)
     return proc
 
 
@@ -96,15 +98,6 @@ def _settled(db: Path) -> bool:
     return bool(pending[0] == 0 and unsent[0] == 0)
 
 
-def _wait(check: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 def _finish_and_check(tmp_path: Path, config: Path, port: int, acked: set[int]) -> None:
     """Restart, let the senders retry what was not acknowledged, and check everything."""
     db = tmp_path / "gateway.db"
@@ -113,7 +106,7 @@ def _finish_and_check(tmp_path: Path, config: Path, port: int, acked: set[int]) 
     proc = _start(config, port)
     try:
         Burst(port, [n for n in range(MESSAGES) if n not in acked], lambda _n: None).run()
-        assert _wait(lambda: _settled(db), 40)
+        assert eventually(lambda: _settled(db), 40, interval=0.1)
         stored = _inbox(db)
         assert stored == {f"burst-{n}@c.test": 1 for n in range(MESSAGES)}
         with sqlite3.connect(db) as conn:
@@ -140,7 +133,7 @@ def _finish_and_check(tmp_path: Path, config: Path, port: int, acked: set[int]) 
 
 def test_sigkill_during_a_burst_loses_nothing_and_stores_nothing_twice(tmp_path: Path) -> None:
     port = free_port()
-    config = _config(tmp_path, port)
+    config = write_config(tmp_path, port=port, locale="en")
     proc = _start(config, port)
     try:
         def kill_midway(count: int) -> None:
@@ -158,7 +151,7 @@ def test_sigkill_during_a_burst_loses_nothing_and_stores_nothing_twice(tmp_path:
 
 def test_sigterm_during_a_burst_exits_0_with_nothing_half_written(tmp_path: Path) -> None:
     port = free_port()
-    config = _config(tmp_path, port)
+    config = write_config(tmp_path, port=port, locale="en")
     proc = _start(config, port)
     stopped: list[float] = []
     try:

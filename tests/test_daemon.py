@@ -10,39 +10,30 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import signal
 import smtplib
 import socket
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gateway.config.load import load_settings
 from gateway.receive import pipe
 from gateway.runtime import daemon
 from gateway.runtime.cli import main as cli
-from tests.mails import mail
-from tests.test_smtp import free_port
-
-SECRET_ENV = {"TICKET_GATEWAY_SECRET": "daemon-test-secret-0123456789"}
-
-
-def _config(tmp_path: Path, port: int, url: str | None = None) -> Path:
-    path = tmp_path / "gateway.toml"
-    path.write_text(
-        '[gateway]\naddress = "support@example.test"\ndata_dir = "var"\nlocale = "en"\n'
-        f'[database]\nurl = "{url or f"sqlite:///{tmp_path}/gateway.db"}"\n'
-        f'[smtp]\nport = {port}\n', encoding="utf-8")
-    return path
+from tests.support.config import SECRET_ENV, write_config
+from tests.support.daemon import (
+    clean_env,
+    console_script,
+    daemon_thread,
+    wait_for_port,
+)
+from tests.support.mails import mail
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 
 def _tickets(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, Any]]:
@@ -52,51 +43,19 @@ def _tickets(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, A
     return result
 
 
-def _eventually(check: Any, timeout: float = 4.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:
-    def listening() -> bool:
-        assert proc is None or proc.poll() is None, proc.communicate()
-        with socket.socket() as sock:
-            return sock.connect_ex(("127.0.0.1", port)) == 0
-
-    assert _eventually(listening, timeout=8.0), "the daemon did not start listening"
-
-
-@contextmanager
-def _daemon_thread(config: Path) -> Iterator[tuple[threading.Event, threading.Event, list[int]]]:
-    ready, stop, result = threading.Event(), threading.Event(), []
-    thread = threading.Thread(
-        target=lambda: result.append(daemon.run(load_settings(config), ready=ready, stop=stop)))
-    thread.start()
-    try:
-        yield ready, stop, result
-    finally:
-        stop.set()
-        thread.join(daemon.STOP_BOUND + 1)
-        assert not thread.is_alive()
-
-
 def test_mail_sent_to_the_daemon_shows_up_in_tickets_list(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     port = free_port()
-    config = _config(tmp_path, port)
-    with _daemon_thread(config) as (ready, stop, result):
+    config = write_config(tmp_path, port=port, locale="en")
+    with daemon_thread(config) as (ready, stop, result):
         assert ready.wait(5)
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail("alice@customer.test", ["support@example.test"],
                             mail(subject="Daemon ticket"))
-        tickets = _eventually(lambda: _tickets(capsys, "--config", str(config)))
+        tickets = eventually(lambda: _tickets(capsys, "--config", str(config)))
         assert [t["subject"] for t in tickets] == ["Daemon ticket"]
         assert tickets[0]["requester"] == "alice@customer.test"
         assert pipe.daemon_running(tmp_path / "var")  # `ingest -` may hand rows to us
@@ -115,10 +74,10 @@ def test_database_down_at_start_is_retried_not_a_crash(
     blocker = tmp_path / "down.db"
     blocker.mkdir()  # SQLite cannot open a folder: "unable to open database file"
     port = free_port()
-    config = _config(tmp_path, port, url=f"sqlite:///{blocker}")
+    config = write_config(tmp_path, port=port, url=f"sqlite:///{blocker}", locale="en")
     with caplog.at_level(logging.ERROR, logger="gateway.daemon"), \
-            _daemon_thread(config) as (ready, _stop, result):
-        assert _eventually(lambda: "database unavailable at start" in caplog.text)
+            daemon_thread(config) as (ready, _stop, result):
+        assert eventually(lambda: "database unavailable at start" in caplog.text)
         assert not ready.is_set()
         blocker.rmdir()  # the database comes back
         assert ready.wait(4)
@@ -132,32 +91,20 @@ def test_port_in_use_is_a_config_error_naming_smtp_port(tmp_path: Path,
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     with socket.create_server(("127.0.0.1", 0)) as taken:
-        config = _config(tmp_path, taken.getsockname()[1])
+        config = write_config(tmp_path, port=taken.getsockname()[1], locale="en")
         assert cli.main(["--config", str(config), "run"]) == cli.EX_CONFIG
 
 
 # ---------------------------------------------------------------- the real command
 
 
-def _console_script() -> str:
-    found = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.skip("the ticket-gateway console script is not installed")
-    return found
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
-    return {**env, **extra}
-
-
 def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -> None:
     port = free_port()
-    config = _config(tmp_path, port)
-    proc = subprocess.Popen([_console_script(), "--config", str(config), "run"],
-                            env=_clean_env(**SECRET_ENV), stderr=subprocess.PIPE)
+    config = write_config(tmp_path, port=port, locale="en")
+    proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
+                            env=clean_env(**SECRET_ENV), stderr=subprocess.PIPE)
     try:
-        _wait_for_port(port, proc)
+        wait_for_port(port, proc)
         client = smtplib.SMTP("127.0.0.1", port)
         client.ehlo()
         client.mail("alice@customer.test")
@@ -172,7 +119,7 @@ def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -
                 return exc.smtp_code == 421
             return False
 
-        assert _eventually(refused)
+        assert eventually(refused)
         assert client.data(mail(subject="In flight"))[0] == 250
         client.close()
         assert proc.wait(daemon.STOP_BOUND + 2) == 0
@@ -182,8 +129,8 @@ def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -
         proc.wait()
         assert proc.stderr is not None
         proc.stderr.close()
-    out = subprocess.run([_console_script(), "--config", str(config), "inbox", "list", "--json"],
-                         env=_clean_env(**SECRET_ENV), capture_output=True, check=True)
+    out = subprocess.run([console_script(), "--config", str(config), "inbox", "list", "--json"],
+                         env=clean_env(**SECRET_ENV), capture_output=True, check=True)
     assert len(json.loads(out.stdout)) == 1
 
 
@@ -193,17 +140,17 @@ def test_run_without_config_listens_on_127_0_0_1_2525(
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", 2525)) == 0:
             pytest.skip("127.0.0.1:2525 is taken on this machine")
-    proc = subprocess.Popen([_console_script(), "run"], cwd=tmp_path, env=_clean_env(),
+    proc = subprocess.Popen([console_script(), "run"], cwd=tmp_path, env=clean_env(),
                             stderr=subprocess.PIPE)
     try:
-        _wait_for_port(2525, proc)
+        wait_for_port(2525, proc)
         with smtplib.SMTP("127.0.0.1", 2525) as client:
             client.sendmail("bob@customer.test", ["support@example.test"],
                             mail(subject="No config needed", sender="bob@customer.test"))
         monkeypatch.chdir(tmp_path)
         for key in [k for k in os.environ if k.startswith("TICKET_GATEWAY_")]:
             monkeypatch.delenv(key)
-        tickets = _eventually(lambda: _tickets(capsys))
+        tickets = eventually(lambda: _tickets(capsys))
         assert [t["subject"] for t in tickets] == ["No config needed"]
         assert (tmp_path / "var" / "gateway.db").exists()
         proc.send_signal(signal.SIGTERM)
@@ -222,9 +169,9 @@ def test_daemon_sends_the_acknowledgement_into_the_local_maildir(
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     port = free_port()
-    config = _config(tmp_path, port)
+    config = write_config(tmp_path, port=port, locale="en")
     new = tmp_path / "var" / "outbound" / "new"
-    with _daemon_thread(config) as (ready, _stop, result):
+    with daemon_thread(config) as (ready, _stop, result):
         assert ready.wait(5)
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail("alice@customer.test", ["support@example.test"],
@@ -232,7 +179,7 @@ def test_daemon_sends_the_acknowledgement_into_the_local_maildir(
                                  date=datetime.now(UTC)))  # the daemon's real clock
         # the acknowledgement, and (the example catalog files this VPN request under an
         # entry with required fields) the one mail asking for them
-        files = _eventually(lambda: sorted(new.glob("*")) if len(list(new.glob("*"))) >= 2
+        files = eventually(lambda: sorted(new.glob("*")) if len(list(new.glob("*"))) >= 2
                             else [])
         texts = [f.read_text(encoding="utf-8") for f in files]
         assert len(texts) == 2
@@ -249,36 +196,36 @@ def test_sighup_reloads_the_catalog_and_refuses_a_broken_one(tmp_path: Path) -> 
                 "    manager: boss@example.test\n")
     catalog.write_text("entries:\n" + fallback, encoding="utf-8")
     port = free_port()
-    config = _config(tmp_path, port)
+    config = write_config(tmp_path, port=port, locale="en")
     config.write_text(config.read_text(encoding="utf-8")
                       + f'[catalog]\npath = "{catalog}"\n', encoding="utf-8")
     log = tmp_path / "daemon.log"
     with log.open("wb") as sink:
-        proc = subprocess.Popen([_console_script(), "--config", str(config), "run"],
-                                env=_clean_env(**SECRET_ENV), stderr=sink)
+        proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
+                                env=clean_env(**SECRET_ENV), stderr=sink)
         try:
-            _wait_for_port(port, proc)
+            wait_for_port(port, proc)
             catalog.write_text("entries:\n  - id: vpn\n    name: VPN\n"
                                "    keywords: [{regex: '[unclosed'}]\n" + fallback,
                                encoding="utf-8")
             proc.send_signal(signal.SIGHUP)
-            assert _eventually(lambda: b"catalog reload refused" in log.read_bytes())
+            assert eventually(lambda: b"catalog reload refused" in log.read_bytes())
             assert b"catalog.yaml:4:" in log.read_bytes()  # the bad regex, by line
             catalog.write_text("entries:\n  - id: vpn\n    name: VPN\n    keywords: [vpn]\n"
                                + fallback, encoding="utf-8")
             proc.send_signal(signal.SIGHUP)
-            assert _eventually(lambda: b"catalog reloaded" in log.read_bytes())
+            assert eventually(lambda: b"catalog reloaded" in log.read_bytes())
             with smtplib.SMTP("127.0.0.1", port) as client:
                 client.sendmail("alice@customer.test", ["support@example.test"],
                                 mail(subject="VPN is down"))
 
             def filed() -> list[str]:
                 listing = subprocess.run(
-                    [_console_script(), "--config", str(config), "tickets", "list", "--json"],
-                    env=_clean_env(**SECRET_ENV), capture_output=True, check=True).stdout
+                    [console_script(), "--config", str(config), "tickets", "list", "--json"],
+                    env=clean_env(**SECRET_ENV), capture_output=True, check=True).stdout
                 return [t["catalog"] for t in json.loads(listing)]
 
-            assert _eventually(lambda: filed() == ["vpn"])  # filed by the reloaded catalog
+            assert eventually(lambda: filed() == ["vpn"])  # filed by the reloaded catalog
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(daemon.STOP_BOUND + 2) == 0
         finally:

@@ -12,26 +12,19 @@ from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.runtime.cli.main import main
-from tests.sched_helpers import CATALOG, make_app, open_ticket, outbox, set_state
+from tests.support.app import MEMBERS
+from tests.support.config import members_toml, write_config
+from tests.support.pipeline import outbox
+from tests.support.scheduling import CATALOG, make_app, open_ticket, set_state
 
 SEPARATOR = "-" * 72
 
 
 @pytest.fixture
 def config(db_url: str, tmp_path: Path) -> Path:
-    (tmp_path / "secret.key").write_text("x" * 40)
     (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(
-        f'[gateway]\naddress = "support@example.test"\nsecret_file = "secret.key"\n'
-        f'data_dir = "{tmp_path / "var"}"\n[database]\nurl = "{db_url}"\n'
-        '[catalog]\npath = "catalog.yaml"\n'
-        '[[members]]\nemail = "ops@example.test"\nname = "Ops One"\nlocale = "en"\n'
-        '[[members]]\nemail = "ops2@example.test"\nname = "Ops Two"\nlocale = "ja"\n'
-        '[[members]]\nemail = "boss@example.test"\nname = "Boss"\nrole = "manager"\n'
-        'locale = "ja"\n'
-    )
-    return cfg
+    return write_config(tmp_path, url=db_url, secret_file=True,
+                        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS))
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The IMAP poller against a real Dovecot: read once, completely, never twice.
 
-A private Dovecot (tests/dovecot.py) serves every test; each test gets its own
+A private Dovecot (tests/support/dovecot.py) serves every test; each test gets its own
 mailbox user. Tests about the database run on SQLite and, where reachable,
 PostgreSQL; the protocol-only ones on SQLite alone to keep the file quick.
 """
@@ -12,14 +12,13 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from gateway.config.settings import ImapSettings
 from gateway.core.backoff import backoff_delay
@@ -29,37 +28,20 @@ from gateway.receive.imap.auth import CredentialError, load_credentials
 from gateway.runtime.app import App
 from store import sources
 from store.db import make_engine, session_factory, transaction
-from store.models import InboxRow
-from tests.dovecot import PASSWORD, Certs, Dovecot, free_port, make_certs, missing_reason
-from tests.helpers import all_tickets
-from tests.mails import mail
-
-sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
+from tests.support.databases import sqlite_only
+from tests.support.dovecot import PASSWORD, Certs, Dovecot
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets, inbox_rows
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 # -- fixtures ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    return make_certs(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(scope="module")
-def dovecot(certs: Certs) -> Iterator[Dovecot]:
-    server = Dovecot(certs)
-    server.start()
-    yield server
-    server.destroy()
-
-
 @pytest.fixture
-def own_dovecot(certs: Certs) -> Iterator[Dovecot]:
+def own_dovecot(dovecot_certs: Certs) -> Iterator[Dovecot]:
     """A server of this test's own, to stop and start again."""
-    server = Dovecot(certs)
+    server = Dovecot(dovecot_certs)
     server.start()
     yield server
     server.destroy()
@@ -75,11 +57,6 @@ def user(dovecot: Dovecot) -> str:
 
 def poller(app: App, account: ImapSettings, **kwargs: Any) -> ImapPoller:
     return ImapPoller(account, app.settings, app.sessions, app.clock, **kwargs)
-
-
-def rows(app: App) -> list[InboxRow]:
-    with transaction(app.sessions) as s:
-        return list(s.scalars(select(InboxRow).order_by(InboxRow.id)))
 
 
 def append(server: Dovecot, user: str, *raws: bytes, folder: str = "INBOX") -> None:
@@ -103,15 +80,6 @@ def flags(server: Dovecot, user: str, folder: str = "INBOX") -> dict[int, set[by
         return {uid: set(data[b"FLAGS"]) for uid, data in fetched.items()}
 
 
-def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 @contextmanager
 def running(p: ImapPoller) -> Iterator[threading.Event]:
     """run() in a thread, as the daemon does; it must stop within 2 seconds."""
@@ -131,7 +99,7 @@ def stops_promptly(p: ImapPoller) -> float:
     stop = threading.Event()
     thread = threading.Thread(target=p.run, args=(stop,))
     thread.start()
-    assert wait_for(lambda: p.status.idles >= 1, 5)
+    assert eventually(lambda: p.status.idles >= 1, 5)
     started = time.monotonic()
     stop.set()
     thread.join(timeout=5)
@@ -151,7 +119,7 @@ def test_mail_appended_before_start_becomes_tickets(app: App, dovecot: Dovecot, 
     assert p.poll_once() == 0
     p.close()
 
-    stored = rows(app)
+    stored = inbox_rows(app)
     assert [r.source for r in stored] == ["imap", "imap"]
     assert stored[0].source_ref.startswith(f"{account.key}/")
     assert stored[0].source_ref.endswith("/1")
@@ -168,11 +136,11 @@ def test_append_while_idling_is_a_ticket_within_two_seconds(
     nudges: list[int] = []
     p = poller(app, dovecot.account(user), on_stored=lambda: nudges.append(1))
     with running(p):
-        assert wait_for(lambda: p.status.idles >= 1, 5)  # caught up, now idling
-        assert len(rows(app)) == 1
+        assert eventually(lambda: p.status.idles >= 1, 5)  # caught up, now idling
+        assert len(inbox_rows(app)) == 1
         appended = time.monotonic()
         append(dovecot, user, mail("while idling"))
-        assert wait_for(lambda: len(rows(app)) == 2, 2.0)
+        assert eventually(lambda: len(inbox_rows(app)) == 2, 2.0)
         assert time.monotonic() - appended < 2.0
     assert len(nudges) == 2  # the daemon's runner is nudged after each committed batch
     app.runner.process_pending()
@@ -186,7 +154,8 @@ def test_batches_are_committed_and_announced_one_at_a_time(
     append(dovecot, user, *(mail(f"request {n}") for n in range(5)))
     batches: list[int] = []
     with poller(
-        app, dovecot.account(user, batch_size=2), on_stored=lambda: batches.append(len(rows(app)))
+        app, dovecot.account(user, batch_size=2),
+        on_stored=lambda: batches.append(len(inbox_rows(app))),
     ) as p:
         assert p.poll_once() == 5
     assert batches == [2, 4, 5]  # each nudge comes after its batch is committed
@@ -201,7 +170,7 @@ def test_restart_resumes_without_duplicates(app: App, dovecot: Dovecot, user: st
     second = poller(app, dovecot.account(user))
     assert second.poll_once() == 1
     second.close()
-    assert [r.source_ref.rsplit("/", 1)[1] for r in rows(app)] == ["1", "2"]
+    assert [r.source_ref.rsplit("/", 1)[1] for r in inbox_rows(app)] == ["1", "2"]
 
 
 def test_crash_between_commit_and_move_neither_loses_nor_duplicates(
@@ -216,13 +185,13 @@ def test_crash_between_commit_and_move_neither_loses_nor_duplicates(
     with pytest.raises(RuntimeError):
         crashing.poll_once()  # committed, not yet moved
     crashing.close()
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
     assert folder_uids(dovecot, user) == [1]
 
     again = poller(app, dovecot.account(user))
     assert again.poll_once() == 0
     again.close()
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
     assert folder_uids(dovecot, user) == []
     assert len(folder_uids(dovecot, user, "Processed")) == 1
 
@@ -243,7 +212,7 @@ def test_flag_mode_leaves_messages_in_place_and_never_rereads_them(
     assert p.poll_once() == 0
     p.close()
     assert b"$Processed" in flags(dovecot, user)[1]  # put back, not reprocessed
-    assert len(rows(app)) == 2
+    assert len(inbox_rows(app)) == 2
 
 
 @sqlite_only
@@ -266,7 +235,7 @@ def test_people_reading_the_mailbox_cause_no_miss_and_no_reprocessing(
         person.add_flags([2], ["\\Seen", "\\Flagged"])
     assert p.poll_once() == 0
     p.close()
-    assert len(rows(app)) == 2
+    assert len(inbox_rows(app)) == 2
 
 
 def test_changed_uidvalidity_rescans_without_duplicates(
@@ -291,7 +260,7 @@ def test_changed_uidvalidity_rescans_without_duplicates(
     assert p.poll_once() == 1  # only "three"
     assert p.poll_once() == 0
     p.close()
-    assert len(rows(app)) == 3
+    assert len(inbox_rows(app)) == 3
     with transaction(app.sessions) as s:
         mark = sources.bookmark(s, account.source)
     with dovecot.client(user) as c:
@@ -327,10 +296,10 @@ def test_untrusted_certificate_is_refused_with_a_clear_error(
 
     p = poller(app, account)
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
-        assert wait_for(lambda: p.status.connect_attempts >= 3, 5)
+        assert eventually(lambda: p.status.connect_attempts >= 3, 5)
     refused = [r for r in caplog.records if "not trusted" in r.getMessage()]
     assert len(refused) == 1 and refused[0].levelno == logging.ERROR  # once, not per retry
-    assert folder_uids(dovecot, user) == [1] and rows(app) == []
+    assert folder_uids(dovecot, user) == [1] and inbox_rows(app) == []
 
 
 @sqlite_only
@@ -371,9 +340,9 @@ def test_server_without_move_gets_copy_delete_expunge(app: App, dovecot: Dovecot
 def test_polls_at_the_interval_when_idle_is_off(app: App, dovecot: Dovecot, user: str) -> None:
     p = poller(app, dovecot.account(user, idle=False, poll_interval=timedelta(seconds=0.2)))
     with running(p):
-        assert wait_for(lambda: p.status.connected, 5)
+        assert eventually(lambda: p.status.connected, 5)
         append(dovecot, user, mail("polled"))
-        assert wait_for(lambda: len(rows(app)) == 1, 2)
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 2)
     assert p.status.idles == 0
 
 
@@ -381,9 +350,9 @@ def test_polls_at_the_interval_when_idle_is_off(app: App, dovecot: Dovecot, user
 def test_idle_is_renewed_and_stop_is_prompt(app: App, dovecot: Dovecot, user: str) -> None:
     p = poller(app, dovecot.account(user), idle_renew=timedelta(seconds=0.3))
     with running(p):
-        assert wait_for(lambda: p.status.idles >= 3, 3)
+        assert eventually(lambda: p.status.idles >= 3, 3)
         append(dovecot, user, mail("after renewals"))
-        assert wait_for(lambda: len(rows(app)) == 1, 2)
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 2)
     assert stops_promptly(poller(app, dovecot.account(user))) < 2
 
 
@@ -397,9 +366,9 @@ def test_stopped_server_is_retried_with_backoff_and_picked_up_again(
     user = own_dovecot.add_user()
     p = poller(app, own_dovecot.account(user))  # backoff 0.1 s doubling up to 0.4 s
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
-        assert wait_for(lambda: p.status.idles >= 1, 5)
+        assert eventually(lambda: p.status.idles >= 1, 5)
         own_dovecot.stop()
-        assert wait_for(lambda: p.status.failures >= 1, 3)
+        assert eventually(lambda: p.status.failures >= 1, 3)
         before = p.status.connect_attempts
         time.sleep(2.0)
         attempts = p.status.connect_attempts - before
@@ -407,7 +376,7 @@ def test_stopped_server_is_retried_with_backoff_and_picked_up_again(
 
         own_dovecot.start()
         append(own_dovecot, user, mail("after the outage"))
-        assert wait_for(lambda: len(rows(app)) == 1, 5)
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 5)
     messages = [r.getMessage() for r in caplog.records]
     assert sum("connection refused (is the server down?)" in m for m in messages) == 1
     assert any("working again" in m for m in messages)
@@ -421,10 +390,10 @@ def test_one_failing_account_does_not_stop_the_others(
     failing, working = poller(app, down), poller(app, dovecot.account(user))
     append(dovecot, user, mail("still served"))
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(failing), running(working):
-        assert wait_for(lambda: len(rows(app)) == 1, 5)
-        assert wait_for(lambda: failing.status.failures >= 3, 5)
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 5)
+        assert eventually(lambda: failing.status.failures >= 3, 5)
         append(dovecot, user, mail("and served again"))
-        assert wait_for(lambda: len(rows(app)) == 2, 2)
+        assert eventually(lambda: len(inbox_rows(app)) == 2, 2)
     refused = [r.getMessage() for r in caplog.records if "connection refused" in r.getMessage()]
     assert len(refused) == 1 and refused[0].startswith(f"imap {down.key}: ")
     with transaction(app.sessions) as s:
@@ -474,7 +443,7 @@ def test_message_that_cannot_be_stored_stays_in_the_folder(
             p.poll_once()
         p.close()
     assert folder_uids(dovecot, user) == [1]
-    assert rows(app) == []
+    assert inbox_rows(app) == []
 
     p = poller(app, dovecot.account(user))
     assert p.poll_once() == 1
@@ -545,7 +514,6 @@ def test_daemon_runs_a_poller_per_account_and_processes_what_it_stores(
     from dataclasses import replace
 
     from gateway.runtime import daemon
-    from tests.test_smtp import free_port
 
     # an account whose server is down must not hold up the other one (a refused login
     # would do too, but Dovecot then slows every login from this address for a while)
@@ -564,7 +532,7 @@ def test_daemon_runs_a_poller_per_account_and_processes_what_it_stores(
     thread.start()
     try:
         assert ready.wait(10)
-        assert wait_for(lambda: [t["subject"] for t in all_tickets(app)] == ["Disk full on db1"],
+        assert eventually(lambda: [t["subject"] for t in all_tickets(app)] == ["Disk full on db1"],
                         5.0)
     finally:
         stop.set()

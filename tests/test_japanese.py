@@ -10,8 +10,8 @@ from sqlalchemy import select
 from gateway.runtime.app import App
 from store.db import transaction
 from store.models import InboxRow
-from tests.helpers import deliver, show
-from tests.jis import encode_cp50221
+from tests.support.jis import encode_cp50221
+from tests.support.pipeline import deliver, show
 
 SUBJECT = "【至急】サーバ①の障害について ㈱テスト Ⅲ号機"
 BODY = "お世話になっております。\r\n㈱テストの山田です。サーバ①が停止しました。ｶﾀｶﾅも。\r\n"

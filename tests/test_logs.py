@@ -17,10 +17,11 @@ import pytest
 from gateway.runtime import daemon
 from gateway.runtime.app import App
 from gateway.runtime.logs import JsonFormatter
-from tests.helpers import deliver
-from tests.mails import mail
-from tests.test_daemon import SECRET_ENV, _clean_env, _config, _console_script, _wait_for_port
-from tests.test_smtp import free_port
+from tests.support.config import SECRET_ENV, write_config
+from tests.support.daemon import clean_env, console_script, wait_for_port
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+from tests.support.ports import free_port
 
 FIELDS = ("ticket", "message_id", "source", "verdict", "duration")
 
@@ -54,15 +55,15 @@ def test_json_formatter_writes_the_extra_fields_and_the_traceback() -> None:
 
 def test_the_daemon_logs_json_lines_when_configured(tmp_path: Path) -> None:
     port = free_port()
-    config = _config(tmp_path, port)
+    config = write_config(tmp_path, port=port, locale="en")
     config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "json"\n',
                       encoding="utf-8")
     log = tmp_path / "daemon.log"
     with log.open("wb") as sink:
-        proc = subprocess.Popen([_console_script(), "--config", str(config), "run"],
-                                env=_clean_env(**SECRET_ENV), stderr=sink)
+        proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
+                                env=clean_env(**SECRET_ENV), stderr=sink)
         try:
-            _wait_for_port(port, proc)
+            wait_for_port(port, proc)
             with smtplib.SMTP("127.0.0.1", port) as client:
                 client.sendmail("alice@customer.test", ["support@example.test"],
                                 mail(subject="JSON please", message_id="<j-1@c.test>",
@@ -86,7 +87,7 @@ def test_an_unknown_log_format_names_key_and_file(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from gateway.runtime.cli import main as cli
 
-    config = _config(tmp_path, free_port())
+    config = write_config(tmp_path, port=free_port(), locale="en")
     config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "xml"\n',
                       encoding="utf-8")
     assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG

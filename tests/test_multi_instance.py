@@ -11,7 +11,7 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -35,24 +35,16 @@ from gateway.runtime.app import App, build
 from gateway.scheduling.rules import Job
 from store import jobs
 from store.db import make_engine, transaction
-from store.models import OutboxRow, SourceState
-from tests.conftest import PLAIN_CATALOG, SECRET
-from tests.dovecot import Certs, Dovecot, make_certs, missing_reason
-from tests.helpers import all_tickets
-from tests.mails import mail
-from tests.test_smtp import free_port
+from store.models import SourceState
+from tests.support.app import PLAIN_CATALOG, SECRET
+from tests.support.databases import postgres_only
+from tests.support.dovecot import Dovecot
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets, outbox
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
 
 NOW = datetime.now(UTC)  # the daemons run on the real clock
-postgres_only = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-
-
-def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 # ---------------------------------------------------------------- the lock alone
@@ -77,13 +69,13 @@ def test_one_holder_per_mailbox_and_the_other_takes_over(
                                    args=(stops[n],)) for n in "ab"}
     try:
         threads["a"].start()
-        assert _eventually(lambda: running == ["a"])
+        assert eventually(lambda: running == ["a"], 10)
         threads["b"].start()
         time.sleep(0.3)
         assert running == ["a"]  # b stands by
         stops["a"].set()
         threads["a"].join(5)
-        assert _eventually(lambda: running == ["b"])
+        assert eventually(lambda: running == ["b"], 10)
     finally:
         for n in "ab":
             stops[n].set()
@@ -108,18 +100,6 @@ def test_lock_keys_are_stable_signed_64_bit() -> None:
 
 
 # ---------------------------------------------------------------- two daemons
-
-
-@pytest.fixture(scope="module")
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    certs: Certs = make_certs(tmp_path_factory.mktemp("certs"))
-    server = Dovecot(certs)
-    server.start()
-    yield server
-    server.destroy()
 
 
 @dataclass
@@ -173,11 +153,6 @@ def _check(db_url: str) -> App:
     return build(base, migrate_schema=False)
 
 
-def _outbox(app: App) -> list[OutboxRow]:
-    with transaction(app.sessions) as s:
-        return list(s.scalars(select(OutboxRow).order_by(OutboxRow.id)))
-
-
 def _polled(app: App) -> bool:
     with transaction(app.sessions) as s:
         return s.scalar(select(SourceState.last_success_at)) is not None
@@ -203,8 +178,8 @@ def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
         a.start()
         check = _check(db_url)
         app = check
-        assert _eventually(lambda: _polled(app) and any(  # a holds the mailbox before b starts
-            r.kind == "weekly_summary" for r in _outbox(app)))
+        assert eventually(lambda: _polled(app) and any(  # a holds the mailbox before b starts
+            r.kind == "weekly_summary" for r in outbox(app)), 10)
         b.start()
         with dovecot.client(user) as c:
             for n in range(5):
@@ -215,11 +190,11 @@ def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
                         sender=f"a{n}@customer.test", date=NOW), f"a{n}@customer.test")
             b.send(mail(subject=f"via b {n}", message_id=f"<b-{n}@c.test>",
                         sender=f"b{n}@customer.test", date=NOW), f"b{n}@customer.test")
-        assert _eventually(lambda: len(all_tickets(app)) == 15, 15)
-        assert _eventually(lambda: all(r.state == "sent" for r in _outbox(app)))
+        assert eventually(lambda: len(all_tickets(app)) == 15, 15)
+        assert eventually(lambda: all(r.state == "sent" for r in outbox(app)), 10)
         subjects = sorted(t["subject"] for t in all_tickets(app))
         assert len(set(subjects)) == 15  # every message exactly one ticket
-        rows = _outbox(app)
+        rows = outbox(app)
         sent = _sent_ids(a.maildir, b.maildir)
         assert sorted(sent) == sorted(r.message_id for r in rows)  # each mail sent once
         assert {r.kind for r in rows} >= {"acknowledgement", "weekly_summary"}
@@ -230,7 +205,7 @@ def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
         with dovecot.client(user) as c:
             c.append("INBOX", mail(subject="after the stop", message_id="<late@c.test>",
                                    sender="late@customer.test", date=NOW))
-        assert _eventually(lambda: "after the stop" in
+        assert eventually(lambda: "after the stop" in
                            {t["subject"] for t in all_tickets(app)}, 15)
     finally:
         a.halt()

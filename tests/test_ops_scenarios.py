@@ -4,15 +4,12 @@ that must not be able to change anything."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from gateway.config.settings import Settings
 from gateway.core import tokens
@@ -20,11 +17,9 @@ from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState
 from gateway.pipeline.commands import HELP_TEXT, HELP_TEXT_JA
 from gateway.runtime.app import App, build
-from store.db import transaction
-from store.models import OutboxRow
-from tests.conftest import MEMBERS, SECRET
-from tests.helpers import all_tickets, deliver, show
-from tests.mails import mail
+from tests.support.app import MEMBERS, SECRET
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets, deliver, header_of, outbox, show, text_of
 
 DATA = Path(__file__).parent / "data" / "ops"
 
@@ -42,23 +37,6 @@ def eml(name: str, ticket_id: int = 1, token_for: str = "ops@example.test") -> b
     token = tokens.make_token(SECRET, ticket_id, token_for)
     return ((DATA / name).read_bytes().replace(b"@@TOKEN@@", token.encode())
             .replace(b"@@NOTICE@@", b"req-1@customer.test"))
-
-
-def outbox(app: App, kind: str | None = None) -> list[OutboxRow]:
-    with transaction(app.sessions) as s:
-        rows = list(s.scalars(select(OutboxRow).order_by(OutboxRow.id)))
-    return [r for r in rows if kind is None or r.kind == kind]
-
-
-def body(row: OutboxRow) -> str:
-    msg = email.message_from_bytes(row.raw, policy=email.policy.default)
-    part = msg.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
-
-
-def header(row: OutboxRow, name: str) -> str:
-    return str(email.message_from_bytes(row.raw, policy=email.policy.default)[name])
 
 
 def events(app: App, kind: str) -> list[dict[str, Any]]:
@@ -84,19 +62,19 @@ def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: 
 
     [reply] = outbox(ops_app, "ops_reply")
     assert reply.recipients == ["alice@customer.test"]
-    text = body(reply)
+    text = text_of(reply)
     assert "we renewed the VPN gateway certificate" in text
     assert "/close" not in text and "/assign" not in text  # commands removed
     assert "> " not in text and "wrote:" not in text and "/open" not in text  # no quotes
     assert "Example IT" not in text  # nor the member's signature
-    assert header(reply, "From").endswith("<support@example.test>") or \
-        "support@example.test" in header(reply, "From")
-    assert "req-1@customer.test" in header(reply, "References")  # threaded
-    assert "[#1]" in header(reply, "Subject")
+    assert header_of(reply, "From").endswith("<support@example.test>") or \
+        "support@example.test" in header_of(reply, "From")
+    assert "req-1@customer.test" in header_of(reply, "References")  # threaded
+    assert "[#1]" in header_of(reply, "Subject")
 
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["ops@example.test"]
-    text = body(transcript)
+    text = text_of(transcript)
     assert "/close" in text and "applied: new → closed (resolved)" in text
     assert "applied: assigned to ops2@example.test" in text
     assert HELP_TEXT not in text  # nothing went wrong: no grammar lecture
@@ -137,7 +115,7 @@ def test_forged_member_from_changes_nothing_and_is_recorded(ops_app: App) -> Non
     assert [(r.kind, r.recipients) for r in new_mail] == [
         ("command_refused", ["ops@example.test"])]  # the configured address, nobody else
     assert "mallory" not in str(new_mail[0].recipients)
-    text = body(new_mail[0])
+    text = text_of(new_mail[0])
     assert "reply address issued to ops@example.test" in text and "/close spam" in text
     assert "/category <entry>" in text  # the grammar help
     assert outbox(ops_app, "ops_reply") == []
@@ -166,7 +144,7 @@ def test_dkim_pass_from_our_own_mx_is_trusted(ops_app: App) -> None:
     assert out.state == InboxState.DONE and "dkim" in out.reason
     assert show(ops_app, 1)["state"] == "pending"
     [reply] = outbox(ops_app, "ops_reply")
-    assert "client log" in body(reply) and "/pending" not in body(reply)
+    assert "client log" in text_of(reply) and "/pending" not in text_of(reply)
 
 
 def test_requester_assign_is_refused_with_one_answer(ops_app: App) -> None:
@@ -180,7 +158,7 @@ def test_requester_assign_is_refused_with_one_answer(ops_app: App) -> None:
     assert refused["detail"]["reason"] == "requesters may only use /close"
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["alice@customer.test"]
-    text = body(transcript)
+    text = text_of(transcript)
     assert "refused: requesters may only use /close" in text and "/note" in text
 
 
@@ -232,7 +210,7 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
     deliver(ops_app, mail(subject="Re: [#1] VPN", body=lines + "\n",
                           sender="Ops One <ops@example.test>", to=token))
     [transcript] = outbox(ops_app, "command_result")
-    text = body(transcript)
+    text = text_of(transcript)
     assert "applied: new → open" in text
     assert "refused: unknown command /frobnicate" in text
     assert "refused: unknown member 'nobody'" in text
@@ -263,7 +241,7 @@ def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> N
     assert out.state == InboxState.DONE
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["ops2@example.test"]
-    text = body(transcript)
+    text = text_of(transcript)
     assert "使えるコマンドは次のとおりです" in text
     assert HELP_TEXT_JA.strip() in text.replace("\r\n", "\n")  # the grammar in Japanese
     assert "却下: unknown command /frob" in text  # the verdict in Japanese; the reason as given

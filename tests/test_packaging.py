@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from gateway.core.resources import templates_dir
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def test_templates_found_from_checkout() -> None:

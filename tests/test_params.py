@@ -8,7 +8,7 @@ from gateway.catalog.load import parse_catalog
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import missing_required, parse_sheet
 from gateway.pipeline.parse.message import parse_message
-from tests.mails import mail
+from tests.support.mails import mail
 
 CATALOG = """
 entries:

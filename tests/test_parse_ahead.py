@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gateway.pipeline.parse.message import parse_message
 from gateway.receive.parse_ahead import ParseAhead, result_or_none
-from tests.conftest import corpus_files
+from tests.support.corpus import needs_shared, own_samples, shared_samples
 
 
-def test_worker_parse_equals_inline_parse() -> None:
-    raws = [f.read_bytes() for f in corpus_files()[:24]]
+@pytest.mark.parametrize("origin", ["own", pytest.param("shared", marks=needs_shared)])
+def test_worker_parse_equals_inline_parse(origin: str) -> None:
+    samples = own_samples() if origin == "own" else shared_samples()
+    raws = [s.raw() for s in samples[:: max(1, len(samples) // 24)][:24]]  # every category
+    assert len(raws) == 24
     with ParseAhead(workers=1) as ahead:
         futures = [ahead.submit(raw) for raw in raws]
         assert all(f is not None for f in futures)

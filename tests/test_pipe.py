@@ -19,8 +19,8 @@ from gateway.runtime.app import App
 from store import inbox
 from store.db import transaction
 from store.models import InboxRow
-from tests.helpers import all_tickets
-from tests.mails import mail
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets
 
 COLUMNS = ("source", "source_ref", "envelope_from", "envelope_to", "raw", "raw_sha256", "size",
            "received_at", "state", "reason", "error", "attempts", "next_attempt_at",

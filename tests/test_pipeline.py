@@ -19,9 +19,9 @@ from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
 from store.models import InboxRow, OutboxRow
-from tests.conftest import SECRET
-from tests.helpers import all_tickets, deliver, show
-from tests.mails import mail
+from tests.support.app import SECRET
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets, deliver, show
 
 
 def _first(app: App, **kw: object) -> tuple[int, str]:

@@ -16,24 +16,20 @@ from gateway.runtime import daemon
 from gateway.scheduling.rules import Job
 from store import jobs
 from store.db import transaction
-from tests.sched_helpers import CATALOG, make_app, open_ticket, outbox
-from tests.test_smtp import free_port
+from tests.support.app import MEMBERS
+from tests.support.config import SECRET_ENV, members_toml, write_config
+from tests.support.pipeline import outbox
+from tests.support.ports import free_port
+from tests.support.scheduling import CATALOG, make_app, open_ticket
 
 MONDAY_10_JST = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def _config(tmp_path: Path) -> Path:
     (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    path = tmp_path / "gateway.toml"
-    path.write_text(
-        '[gateway]\naddress = "support@example.test"\ndata_dir = "var"\n'
-        f'[database]\nurl = "sqlite:///{tmp_path}/gateway.db"\n'
-        f'[smtp]\nport = {free_port()}\n[catalog]\npath = "catalog.yaml"\n'
-        '[[members]]\nemail = "ops@example.test"\nlocale = "en"\n'
-        '[[members]]\nemail = "ops2@example.test"\nlocale = "ja"\n'
-        '[[members]]\nemail = "boss@example.test"\nrole = "manager"\n'
-        '[schedule]\ndigest = "mon 09:00"\n', encoding="utf-8")
-    return path
+    return write_config(tmp_path, port=free_port(),
+                        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS)
+                        + '[schedule]\ndigest = "mon 09:00"\n')
 
 
 def _run_once(config: Path) -> None:
@@ -63,7 +59,8 @@ def _run_once(config: Path) -> None:
 
 def test_missed_digest_sent_once_at_start_and_not_again_after_restart(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TICKET_GATEWAY_SECRET", "daemon-test-secret-0123456789")
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
     config = _config(tmp_path)
     seed = make_app(load_settings(config), FakeClock(datetime(2026, 2, 27, tzinfo=UTC)))
     try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import email.policy
 import mailbox
-import ssl
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -23,13 +22,12 @@ from gateway.runtime.app import App
 from store import outbox
 from store.db import transaction
 from store.models import OutboxRow
-from tests.conftest import SECRET
-from tests.helpers import deliver, show
-from tests.mails import mail
-from tests.sink import SinkHandler, password_checker, sink
-from tests.test_smtp import free_port, tls_files
-
-__all__ = ["tls_files"]  # the session fixture with a self-signed localhost certificate
+from tests.support.app import SECRET
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, show
+from tests.support.ports import free_port
+from tests.support.sink import SinkHandler, password_checker, sink
+from tests.support.smtp import server_context
 
 REQUEST_ID = "<req-1@customer.test>"
 
@@ -190,13 +188,6 @@ def test_maildir_delivery_is_readable(app: App, settings: Settings) -> None:
 # ---------------------------------------------------------------- TLS and AUTH
 
 
-def _server_context(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
-    cert, key = tls_files
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    return ctx
-
-
 def test_starttls_with_verification_and_auth(
     app: App, relay: OutboundSettings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -204,7 +195,7 @@ def test_starttls_with_verification_and_auth(
     secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
                      password_file=tmp_path / "relay.password")
     _request(app)
-    with sink(relay.port, tls_context=_server_context(tls_files), require_starttls=True,
+    with sink(relay.port, tls_context=server_context(tls_files), require_starttls=True,
               authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
         assert len(_sender(app, secure).drain().sent) == 1
     assert len(got.received) == 1
@@ -214,7 +205,7 @@ def test_implicit_tls(app: App, relay: OutboundSettings,
                       tls_files: tuple[Path, Path]) -> None:
     secure = replace(relay, tls="implicit", ca_file=tls_files[0])
     _request(app)
-    with sink(relay.port, ssl_context=_server_context(tls_files)) as got:
+    with sink(relay.port, ssl_context=server_context(tls_files)) as got:
         assert len(_sender(app, secure).drain().sent) == 1
     assert len(got.received) == 1
 
@@ -224,7 +215,7 @@ def test_untrusted_certificate_is_retried_not_sent_in_clear(
 ) -> None:
     secure = replace(relay, tls="starttls")  # no ca_file: the self-signed cert is unknown
     _request(app)
-    with sink(relay.port, tls_context=_server_context(tls_files)) as got:
+    with sink(relay.port, tls_context=server_context(tls_files)) as got:
         [oid] = _sender(app, secure).drain().retried
     assert got.received == [] and "not trusted" in _row(app, oid).last_error
 
@@ -237,7 +228,7 @@ def test_wrong_password_is_retried_not_failed(
     secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
                      password_env="RELAY_PW")
     _request(app)
-    with sink(relay.port, tls_context=_server_context(tls_files),
+    with sink(relay.port, tls_context=server_context(tls_files),
               authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
         [oid] = _sender(app, secure).drain().retried
     assert got.received == [] and "refused our login" in _row(app, oid).last_error
@@ -251,7 +242,7 @@ def test_missing_password_is_retried_with_a_clear_reason(
     secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
                      password_env="RELAY_PW_UNSET")
     _request(app)
-    with sink(relay.port, tls_context=_server_context(tls_files),
+    with sink(relay.port, tls_context=server_context(tls_files),
               authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
         [oid] = _sender(app, secure).drain().retried
     assert got.received == [] and "RELAY_PW_UNSET is not set" in _row(app, oid).last_error

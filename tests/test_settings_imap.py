@@ -7,17 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.load import load_settings
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import ConfigError
+from tests.support.config import load_toml
 
 ACCOUNT = '[[imap]]\nhost = "imap.example.test"\nusername = "support@example.test"\n'
 
 
 def load(tmp_path: Path, toml: str) -> tuple[ImapSettings, ...]:
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(toml)
-    return load_settings(cfg).imap
+    return load_toml(tmp_path, toml).imap
 
 
 def test_defaults_verify_tls_move_and_idle(tmp_path: Path) -> None:

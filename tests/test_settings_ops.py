@@ -7,32 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.load import load_settings
-from gateway.config.settings import Settings
-from gateway.core.errors import ConfigError
-
-
-def _load(tmp_path: Path, text: str) -> Settings:
-    path = tmp_path / "gateway.toml"
-    path.write_text(f'[gateway]\ndata_dir = "var"\n{text}\n', encoding="utf-8")
-    return load_settings(path)
-
-
-def _error(tmp_path: Path, text: str) -> ConfigError:
-    with pytest.raises(ConfigError) as caught:
-        _load(tmp_path, text)
-    return caught.value
+from tests.support.config import LOCAL, config_error, load_toml
 
 
 def test_defaults_trust_no_header_and_read_twenty_lines(tmp_path: Path) -> None:
-    s = _load(tmp_path, "")
+    s = load_toml(tmp_path, LOCAL, "")
     assert s.gateway.trusted_authserv_ids == ()
     assert s.gateway.max_command_lines == 20
 
 
 def test_values_are_read_and_ids_lower_cased(tmp_path: Path) -> None:
-    s = _load(tmp_path, 'trusted_authserv_ids = ["MX.example.test", "mx2.example.test"]\n'
-                        "max_command_lines = 5")
+    s = load_toml(tmp_path, LOCAL,
+                  'trusted_authserv_ids = ["MX.example.test", "mx2.example.test"]\n'
+                  "max_command_lines = 5")
     assert s.gateway.trusted_authserv_ids == ("mx.example.test", "mx2.example.test")
     assert s.gateway.max_command_lines == 5
 
@@ -46,6 +33,6 @@ def test_values_are_read_and_ids_lower_cased(tmp_path: Path) -> None:
     ('max_command_lines = "20"', "gateway.max_command_lines", "whole number"),
 ])
 def test_errors_name_file_and_key(tmp_path: Path, text: str, key: str, problem: str) -> None:
-    err = _error(tmp_path, text)
+    err = config_error(tmp_path, LOCAL, text)
     assert err.key == key and problem in err.problem
     assert err.path.endswith("gateway.toml")

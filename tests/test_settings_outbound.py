@@ -8,25 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config.load import load_settings
-from gateway.config.settings import Settings
-from gateway.core.errors import ConfigError
-
-
-def _load(tmp_path: Path, text: str) -> Settings:
-    path = tmp_path / "gateway.toml"
-    path.write_text(f'[gateway]\ndata_dir = "var"\n{text}\n', encoding="utf-8")
-    return load_settings(path)
-
-
-def _error(tmp_path: Path, text: str) -> ConfigError:
-    with pytest.raises(ConfigError) as caught:
-        _load(tmp_path, text)
-    return caught.value
+from tests.support.config import LOCAL, config_error, load_toml
 
 
 def test_defaults_write_to_a_local_maildir(tmp_path: Path) -> None:
-    s = _load(tmp_path, "")
+    s = load_toml(tmp_path, LOCAL, "")
     assert s.outbound.mode == "maildir"
     assert s.outbound.maildir == tmp_path / "var" / "outbound"
     assert s.gateway.templates_dir is None and s.gateway.auto_reply_limit == 5
@@ -34,7 +20,7 @@ def test_defaults_write_to_a_local_maildir(tmp_path: Path) -> None:
 
 
 def test_smtp_relay_defaults_to_verified_starttls_on_587(tmp_path: Path) -> None:
-    s = _load(tmp_path, '[outbound]\nmode = "smtp"\nhost = "relay.example.test"\n')
+    s = load_toml(tmp_path, LOCAL, '[outbound]\nmode = "smtp"\nhost = "relay.example.test"\n')
     o = s.outbound
     assert (o.mode, o.host, o.port, o.tls) == ("smtp", "relay.example.test", 587, "starttls")
     assert o.retry_initial == timedelta(minutes=1) and o.retry_max == timedelta(hours=1)
@@ -42,7 +28,7 @@ def test_smtp_relay_defaults_to_verified_starttls_on_587(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("tls", "port"), [("implicit", 465), ("none", 25), ("starttls", 587)])
 def test_port_follows_tls_mode(tmp_path: Path, tls: str, port: int) -> None:
-    s = _load(tmp_path, f'[outbound]\nmode = "smtp"\ntls = "{tls}"\n')
+    s = load_toml(tmp_path, LOCAL, f'[outbound]\nmode = "smtp"\ntls = "{tls}"\n')
     assert s.outbound.port == port
 
 
@@ -50,9 +36,10 @@ def test_auth_with_password_file_and_relative_paths(tmp_path: Path) -> None:
     (tmp_path / "relay.password").write_text("s3cret\n", encoding="utf-8")
     (tmp_path / "ca.pem").write_text("x", encoding="utf-8")
     (tmp_path / "mytemplates").mkdir()
-    s = _load(tmp_path, 'templates_dir = "mytemplates"\nauto_reply_limit = 2\niso2022jp = true\n'
-              '[outbound]\nmode = "smtp"\ntls = "implicit"\nusername = "gw"\n'
-              'password_file = "relay.password"\nca_file = "ca.pem"\nfrom_name = "Helpdesk"\n')
+    s = load_toml(tmp_path, LOCAL,
+                  'templates_dir = "mytemplates"\nauto_reply_limit = 2\niso2022jp = true\n'
+                  '[outbound]\nmode = "smtp"\ntls = "implicit"\nusername = "gw"\n'
+                  'password_file = "relay.password"\nca_file = "ca.pem"\nfrom_name = "Helpdesk"\n')
     assert s.gateway.templates_dir == tmp_path / "mytemplates"
     assert (s.gateway.auto_reply_limit, s.gateway.iso2022jp) == (2, True)
     assert s.outbound.password_file == tmp_path / "relay.password"
@@ -79,5 +66,5 @@ def test_auth_with_password_file_and_relative_paths(tmp_path: Path) -> None:
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, text: str, key: str, words: str) -> None:
-    err = _error(tmp_path, text)  # bare keys land in the [gateway] table the helper opens
+    err = config_error(tmp_path, LOCAL, text)  # bare keys land in LOCAL's [gateway] table
     assert key in str(err) and "gateway.toml" in str(err) and words in str(err)

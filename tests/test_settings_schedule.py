@@ -11,12 +11,11 @@ from gateway.config.load import load_settings
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core.errors import ConfigError
+from tests.support.config import load_toml
 
 
 def _load(tmp_path: Path, toml: str) -> ScheduleSettings:
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(toml)
-    return load_settings(cfg).schedule
+    return load_toml(tmp_path, toml).schedule
 
 
 def test_defaults(tmp_path: Path) -> None:

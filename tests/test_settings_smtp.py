@@ -10,19 +10,16 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.config.settings import SmtpSettings
 from gateway.core.errors import ConfigError
-from tests.test_smtp import self_signed
+from tests.support.config import LOCAL, config_error, load_toml
+from tests.support.smtp import self_signed
 
 
 def _load(tmp_path: Path, smtp: str) -> SmtpSettings:
-    path = tmp_path / "gateway.toml"
-    path.write_text(f'[gateway]\ndata_dir = "var"\n[smtp]\n{smtp}\n', encoding="utf-8")
-    return load_settings(path).smtp
+    return load_toml(tmp_path, LOCAL, "[smtp]", smtp).smtp
 
 
 def _error(tmp_path: Path, smtp: str) -> ConfigError:
-    with pytest.raises(ConfigError) as caught:
-        _load(tmp_path, smtp)
-    return caught.value
+    return config_error(tmp_path, LOCAL, "[smtp]", smtp)
 
 
 @pytest.fixture(scope="module")

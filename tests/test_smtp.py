@@ -1,10 +1,6 @@
 """The SMTP/LMTP listener, against a real aiosmtpd server on a loopback port and
 real ``smtplib`` clients: ``250`` only for what is committed, refusals for what
-is not ours, ``451`` while the database is away, LMTP and STARTTLS.
-
-The helpers at the top are shared with ``test_smtp_security.py`` and
-``test_daemon.py``.
-"""
+is not ours, ``451`` while the database is away, LMTP and STARTTLS."""
 
 from __future__ import annotations
 
@@ -12,21 +8,15 @@ import smtplib
 import socket
 import sqlite3
 import ssl
-import subprocess
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import replace
+from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import Settings
-from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import Delivery, InboxWriter
@@ -35,65 +25,11 @@ from store.accept.generic import SessionInbox
 from store.accept.sqlite import SqliteInbox
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
-from tests.mails import mail
-
-# ---------------------------------------------------------------- helpers
-
-
-def crlf(raw: bytes) -> bytes:
-    """What smtplib puts on the wire, so what the inbox must hold byte for byte."""
-    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-
-def smtp_settings(settings: Settings, **changes: Any) -> Settings:
-    return replace(settings, smtp=replace(settings.smtp, **{"port": 0, **changes}))
-
-
-@contextmanager
-def listening(settings: Settings, sessions: sessionmaker[Session], clock: Clock,
-              direct: SqliteInbox | None = None) -> Iterator[SmtpListener]:
-    writer = InboxWriter(direct or SessionInbox(sessions), clock)
-    writer.start()
-    listener = SmtpListener(settings, writer, hostname="gateway.test")
-    listener.start()
-    try:
-        yield listener
-    finally:
-        listener.stop(grace=1.0)
-        writer.stop()
-
-
-def rows(app: App) -> list[InboxRow]:
-    with transaction(app.sessions) as s:
-        return list(s.scalars(select(InboxRow).order_by(InboxRow.id)))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A throwaway certificate for localhost/127.0.0.1 (EC: generated in milliseconds)."""
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
-    return cert, key
-
-
-def trusting(cert: Path) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(cert))
-
-
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return self_signed(tmp_path_factory.mktemp("tls"))
-
+from tests.support.databases import postgres_only, sqlite_only
+from tests.support.mails import mail
+from tests.support.pipeline import inbox_rows
+from tests.support.ports import free_port
+from tests.support.smtp import crlf, listening, smtp_settings, trusting
 
 # ---------------------------------------------------------------- acceptance
 
@@ -108,7 +44,7 @@ def test_accepts_stores_with_envelope_then_runner_makes_ticket(
         client.mail("alice@customer.test")
         client.rcpt("support@example.test")
         code, reply = client.data(raw)
-    [row] = rows(app)
+    [row] = inbox_rows(app)
     assert (code, reply) == (250, f"2.0.0 OK: stored as inbox #{row.id}".encode())
     assert row.raw == raw and row.state == "pending" and row.source == "smtp"
     assert row.envelope_from == "alice@customer.test"
@@ -128,7 +64,7 @@ def test_foreign_recipient_gets_550_at_rcpt(app: App, settings: Settings) -> Non
         partly = client.sendmail("a@customer.test", ["x@elsewhere.test", "support@example.test"],
                                  mail())
     assert partly == {"x@elsewhere.test": (550, partly["x@elsewhere.test"][1])}
-    [row] = rows(app)
+    [row] = inbox_rows(app)
     assert row.envelope_to == ["support@example.test"]
 
 
@@ -142,7 +78,7 @@ def test_reply_token_variants_aliases_and_case_are_ours(app: App, settings: Sett
         for theirs in ("support+@example.test", "supportx@example.test", "support@example.tes"):
             with pytest.raises(smtplib.SMTPRecipientsRefused):
                 client.sendmail("a@customer.test", [theirs], mail())
-    assert rows(app)[0].envelope_to == ours
+    assert inbox_rows(app)[0].envelope_to == ours
 
 
 def test_bounce_with_null_sender_is_stored_with_empty_envelope_from(
@@ -151,7 +87,7 @@ def test_bounce_with_null_sender_is_stored_with_empty_envelope_from(
     with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
             smtplib.SMTP("127.0.0.1", srv.port) as client:
         client.sendmail("<>", ["support@example.test"], mail())
-    assert rows(app)[0].envelope_from == ""
+    assert inbox_rows(app)[0].envelope_from == ""
 
 
 def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: Settings) -> None:
@@ -168,7 +104,7 @@ def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: S
         client.rcpt("support@example.test")
         assert client.data(big) == (552, b"5.3.4 Message too big for this system")
         assert client.sendmail("a@customer.test", ["support@example.test"], mail()) == {}
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 def test_duplicate_delivery_gets_250_and_is_stored_once(app: App, settings: Settings) -> None:
@@ -181,7 +117,7 @@ def test_duplicate_delivery_gets_250_and_is_stored_once(app: App, settings: Sett
             client.mail("a@customer.test")
             client.rcpt("support@example.test")
             assert client.data(attempt)[0] == 250
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 def test_resend_after_a_restart_is_found_by_message_id_once_processed(
@@ -194,7 +130,7 @@ def test_resend_after_a_restart_is_found_by_message_id_once_processed(
                 smtplib.SMTP("127.0.0.1", srv.port) as client:
             assert client.sendmail("a@customer.test", ["support@example.test"], attempt) == {}
         app.runner.process_pending()
-    [row] = rows(app)
+    [row] = inbox_rows(app)
     assert row.state == "done"
 
 
@@ -224,7 +160,7 @@ def test_twenty_concurrent_clients_every_message_stored_once(
             t.join(10)
     assert errors == [] and len(replies) == 100
     assert all(code == 250 for code, _ in replies)
-    stored = rows(app)
+    stored = inbox_rows(app)
     assert sorted(r.raw for r in stored) == sorted(raw for mine in messages for raw in mine)
     ids = {int(text.rsplit(b"#", 1)[1]) for _, text in replies}
     assert ids == {r.id for r in stored}
@@ -233,7 +169,7 @@ def test_twenty_concurrent_clients_every_message_stored_once(
 # ---------------------------------------------------------------- database away: 451
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@sqlite_only
 @pytest.mark.parametrize("through", ["sqlalchemy", "stdlib-sqlite3"])
 def test_451_while_sqlite_is_locked_then_250_once_it_is_back(
     app: App, settings: Settings, through: str
@@ -259,7 +195,7 @@ def test_451_while_sqlite_is_locked_then_250_once_it_is_back(
     finally:
         locker.close()
         impatient.dispose()
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 class Cutoff:
@@ -308,7 +244,7 @@ class Cutoff:
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@postgres_only
 def test_451_while_postgres_is_unreachable_then_250_once_it_is_back(
     app: App, settings: Settings
 ) -> None:
@@ -333,7 +269,7 @@ def test_451_while_postgres_is_unreachable_then_250_once_it_is_back(
     finally:
         cutoff.down()
         engine.dispose()
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 # ---------------------------------------------------------------- LMTP and TLS
@@ -356,7 +292,7 @@ def test_lmtp_gives_one_reply_per_recipient(app: App, settings: Settings) -> Non
             assert client.noop() == (250, b"OK")  # no third reply was waiting
         finally:
             client.quit()
-    [row] = rows(app)
+    [row] = inbox_rows(app)
     assert row.source == "lmtp"
     assert row.envelope_to == ["support@example.test", "help@example.test"]
 
@@ -375,7 +311,7 @@ def test_lmtp_oversize_is_refused_once_per_recipient(app: App, settings: Setting
             assert client.noop() == (250, b"OK")
         finally:
             client.quit()
-    assert rows(app) == []
+    assert inbox_rows(app) == []
 
 
 def test_lmtp_over_a_unix_socket(app: App, settings: Settings, tmp_path: Path) -> None:
@@ -389,7 +325,7 @@ def test_lmtp_over_a_unix_socket(app: App, settings: Settings, tmp_path: Path) -
         finally:
             client.quit()
     assert not path.exists()
-    assert rows(app)[0].source_ref.startswith("local")
+    assert inbox_rows(app)[0].source_ref.startswith("local")
 
 
 def test_starttls_with_a_self_signed_certificate(
@@ -409,7 +345,7 @@ def test_starttls_with_a_self_signed_certificate(
         assert not client.has_extn("starttls") and not client.has_extn("auth")
         assert client.sendmail("a@customer.test", ["support@example.test"], mail()) == {}
         assert isinstance(client.sock, ssl.SSLSocket)
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 # ---------------------------------------------------------------- limits and stopping
@@ -455,7 +391,7 @@ def test_stop_refuses_new_connections_and_lets_a_transaction_finish(
     stopper.join(5)
     assert not stopper.is_alive()
     writer.stop()
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
 def test_writer_refuses_after_stop_so_the_session_answers_451(app: App) -> None:
@@ -463,7 +399,7 @@ def test_writer_refuses_after_stop_so_the_session_answers_451(app: App) -> None:
     writer.start()
     stored = writer.submit(Delivery(mail(), "a@customer.test", ("support@example.test",)))
     assert writer.stop()
-    assert stored.result(1).inbox_id == rows(app)[0].id
+    assert stored.result(1).inbox_id == inbox_rows(app)[0].id
     late = writer.submit(Delivery(mail(), "a@customer.test", ("support@example.test",)))
     with pytest.raises(TransientError):
         late.result(1)
@@ -493,7 +429,7 @@ def test_writer_stores_each_copy_in_a_batch_once(app: App) -> None:
     results = [f.result(1) for f in futures]
     assert [r.duplicate for r in results] == [False, True, False, True, False]
     assert results[0].inbox_id == results[1].inbox_id and results[2].inbox_id == results[3].inbox_id
-    assert len(rows(app)) == 3 and writer.commits == 1
+    assert len(inbox_rows(app)) == 3 and writer.commits == 1
 
 
 def test_writer_stores_messages_without_message_id(app: App) -> None:
@@ -503,5 +439,5 @@ def test_writer_stores_messages_without_message_id(app: App) -> None:
     writer.start()
     writer.stop()
     assert [f.result(1).duplicate for f in futures] == [False, True]
-    [row] = rows(app)
+    [row] = inbox_rows(app)
     assert row.message_id is None and row.envelope_from == ""

@@ -19,14 +19,9 @@ from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
 from gateway.receive.smtp import Recipients, hash_password, load_users
 from gateway.runtime.app import App
-from tests.test_smtp import listening, rows, self_signed, smtp_settings, trusting
-
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return self_signed(tmp_path_factory.mktemp("tls"))
+from tests.support.databases import sqlite_only
+from tests.support.pipeline import inbox_rows
+from tests.support.smtp import listening, smtp_settings, trusting
 
 
 class Wire:
@@ -61,7 +56,7 @@ class Wire:
         self.sock.close()
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_bare_lf_dot_lf_does_not_end_data_so_nothing_is_smuggled(
     app: App, settings: Settings
 ) -> None:
@@ -80,11 +75,11 @@ def test_bare_lf_dot_lf_does_not_end_data_so_nothing_is_smuggled(
             assert wire.command(b"NOOP") == b"250 OK"  # no second 250 was queued
         finally:
             wire.close()
-    [row] = rows(app)
+    [row] = inbox_rows(app)
     assert row.raw == smuggled and row.envelope_from == "a@customer.test"
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_starttls_discards_commands_sent_in_the_clear_with_it(
     app: App, settings: Settings, tls_files: tuple[Path, Path]
 ) -> None:
@@ -105,10 +100,10 @@ def test_starttls_discards_commands_sent_in_the_clear_with_it(
             pass  # failing the handshake over the injected bytes is just as safe
         finally:
             wire.close()
-    assert rows(app) == []
+    assert inbox_rows(app) == []
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_overlong_lines_are_refused_and_the_session_stays_usable(
     app: App, settings: Settings
 ) -> None:
@@ -128,10 +123,10 @@ def test_overlong_lines_are_refused_and_the_session_stays_usable(
             assert wire.command(b"Subject: fine\r\n\r\nok\r\n.").startswith(b"250")
         finally:
             wire.close()
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_too_many_recipients_get_452(app: App, settings: Settings) -> None:
     with listening(smtp_settings(settings, max_recipients=3), app.sessions, app.clock) as srv, \
             smtplib.SMTP("127.0.0.1", srv.port) as client:
@@ -141,7 +136,7 @@ def test_too_many_recipients_get_452(app: App, settings: Settings) -> None:
             assert client.rcpt(f"support+{i}@example.test")[0] == 250
         assert client.rcpt("support+4@example.test") == (452, b"4.5.3 Too many recipients")
         assert client.data(b"Subject: x\r\n\r\nx\r\n")[0] == 250
-    assert len(rows(app)[0].envelope_to) == 3
+    assert len(inbox_rows(app)[0].envelope_to) == 3
 
 
 @pytest.mark.parametrize("address", [
@@ -159,7 +154,7 @@ def test_only_our_own_mailboxes_are_accepted(address: str) -> None:
     assert recipients.accepts("support+1-abc@Example.TEST")
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_injected_line_breaks_in_commands_are_separate_commands(
     app: App, settings: Settings
 ) -> None:
@@ -194,7 +189,7 @@ def test_users_file_formats(tmp_path: Path) -> None:
             load_users(bad, "<test>")
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_auth_only_over_tls_and_required_outside_trusted_networks(
     app: App, settings: Settings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -217,10 +212,10 @@ def test_auth_only_over_tls_and_required_outside_trusted_networks(
             client.sendmail("a@customer.test", ["victim@elsewhere.test"], b"Subject: x\r\n\r\n")
         assert client.sendmail("a@customer.test", ["support@example.test"],
                                b"Subject: x\r\n\r\nx\r\n") == {}
-    assert len(rows(app)) == 1
+    assert len(inbox_rows(app)) == 1
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_trusted_networks_send_without_auth_and_no_auth_is_offered_without_users(
     app: App, settings: Settings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -239,7 +234,7 @@ def test_trusted_networks_send_without_auth_and_no_auth_is_offered_without_users
         assert client.docmd("AUTH", "PLAIN AHJlbGF5AHMzY3JldCBwYXNz")[0] == 535
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_auth_guessing_is_cut_off_after_four_tries(
     app: App, settings: Settings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -18,9 +18,9 @@ from gateway.runtime.app import App
 from gateway.tickets import changes
 from store import stats, tickets
 from store.db import transaction
-from tests.helpers import deliver
-from tests.mails import mail
-from tests.test_classify import EXAMPLE
+from tests.support.catalogs import EXAMPLE
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
 
 # (subject, body, hours until closed or None, days after the start it arrives)
 SEED: list[tuple[str, str, float | None, int]] = [

@@ -19,7 +19,8 @@ from gateway.scheduling import health
 from store import inbox, jobs, outbox, sources
 from store.db import transaction
 from store.health import Snapshot, SourceSeen
-from tests.mails import mail
+from tests.support.config import SECRET_ENV, write_config
+from tests.support.mails import mail
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 LIMITS = HealthSettings()
@@ -91,19 +92,12 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
                                                "outbox"]
 
 
-def _config(tmp_path: Path, extra: str = "") -> Path:
-    path = tmp_path / "gateway.toml"
-    path.write_text(
-        '[gateway]\naddress = "support@example.test"\ndata_dir = "var"\n'
-        f'[database]\nurl = "sqlite:///{tmp_path}/gateway.db"\n' + extra, encoding="utf-8")
-    return path
-
-
 def test_status_exits_0_when_healthy_and_1_with_reasons(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TICKET_GATEWAY_SECRET", "status-test-secret-0123456789")
-    config = _config(tmp_path)
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    config = write_config(tmp_path)
     assert cli.main(["--config", str(config), "status"]) == 0
     assert capsys.readouterr().out.startswith("healthy\n")
     app = build(load_settings(config))
@@ -118,14 +112,14 @@ def test_status_exits_0_when_healthy_and_1_with_reasons(
     assert cli.main(["--config", str(config), "status", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["healthy"] is False and data["outbox"]["pending"] == 1
-    config = _config(tmp_path, "[health]\nmax_shunted = 1\n")
+    config = write_config(tmp_path, extra="[health]\nmax_shunted = 1\n")
     assert cli.main(["--config", str(config), "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["healthy"] is True
 
 
 def test_a_bad_threshold_names_key_and_file(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    config = _config(tmp_path, '[health]\nmax_poll_age = "soon"\n')
+    config = write_config(tmp_path, extra='[health]\nmax_poll_age = "soon"\n')
     assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
     err = capsys.readouterr().err
     assert str(config) in err and "health.max_poll_age" in err and "not a duration" in err

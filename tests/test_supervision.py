@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from gateway.runtime import daemon, sdnotify
+from tests.support.config import SECRET_ENV, write_config
+from tests.support.ports import free_port
 
 
 def test_a_crashing_worker_is_restarted_with_capped_backoff(
@@ -144,8 +146,6 @@ def test_the_daemon_says_ready_pings_the_watchdog_and_says_stopping(
         tmp_path: Path, notify_socket: tuple[socket.socket, str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     from gateway.config.load import load_settings
-    from tests.test_daemon import SECRET_ENV, _config
-    from tests.test_smtp import free_port
 
     sock, path = notify_socket
     for key, value in {**SECRET_ENV, "NOTIFY_SOCKET": path}.items():
@@ -155,7 +155,7 @@ def test_the_daemon_says_ready_pings_the_watchdog_and_says_stopping(
     port = free_port()
     stop = threading.Event()
     thread = threading.Thread(target=daemon.run,
-                              args=(load_settings(_config(tmp_path, port)),),
+                              args=(load_settings(write_config(tmp_path, port=port, locale="en")),),
                               kwargs={"stop": stop})
     thread.start()
     try:

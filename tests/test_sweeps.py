@@ -19,15 +19,8 @@ from gateway.scheduling import digest, scheduler
 from gateway.scheduling.rules import Job
 from store import jobs, reminders
 from store.db import transaction
-from tests.helpers import show
-from tests.sched_helpers import (
-    make_app,
-    open_ticket,
-    outbox,
-    scheduled_settings,
-    set_state,
-    text_of,
-)
+from tests.support.pipeline import outbox, show, text_of
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 

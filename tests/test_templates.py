@@ -20,8 +20,8 @@ from gateway.notify.render import Renderer
 from gateway.runtime.app import App
 from store.db import transaction
 from store.models import OutboxRow
-from tests.helpers import deliver
-from tests.mails import mail
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
 
 TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
 ALICE = v.Person("alice@customer.test", "山田 花子")

@@ -16,17 +16,12 @@ from gateway.runtime.app import App
 from store import inbox
 from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
-from tests.helpers import all_tickets
-from tests.mails import mail
+from tests.support.databases import sqlite_only
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets
 
 
-@pytest.fixture
-def sqlite_only(db_url: str) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("holds an SQLite write lock")
-
-
-@pytest.mark.usefixtures("sqlite_only")
+@sqlite_only  # holds an SQLite write lock
 def test_locked_database_leaves_row_pending_then_processes(
     app: App, settings: Settings, clock: FakeClock
 ) -> None:

@@ -3,13 +3,8 @@ for the scheduler tests (real database, real templates, a fake clock)."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from dataclasses import replace
-from email.message import EmailMessage
 from pathlib import Path
-
-from sqlalchemy import select
 
 from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
@@ -18,10 +13,9 @@ from gateway.runtime.app import App, build
 from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
-from store.models import OutboxRow
-from tests.conftest import MEMBERS
-from tests.helpers import deliver
-from tests.mails import mail
+from tests.support.app import MEMBERS
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
 
 CATALOG = """
 entries:
@@ -72,23 +66,3 @@ def set_state(app: App, ticket_id: int, state: TicketState) -> None:
         assert ticket is not None
         changes.change_state(s, ticket, state, app.clock.now(), actor="ops@example.test",
                              channel="cli")
-
-
-def outbox(app: App, kind: str | None = None) -> list[OutboxRow]:
-    with transaction(app.sessions) as s:
-        stmt = select(OutboxRow).order_by(OutboxRow.id)
-        if kind is not None:
-            stmt = stmt.where(OutboxRow.kind == kind)
-        return list(s.scalars(stmt))
-
-
-def text_of(row: OutboxRow) -> str:
-    msg = email.message_from_bytes(row.raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    body = msg.get_body(preferencelist=("plain",))
-    assert isinstance(body, EmailMessage)
-    return str(body.get_content())
-
-
-def subject_of(row: OutboxRow) -> str:
-    return str(email.message_from_bytes(row.raw, policy=email.policy.default)["Subject"])

@@ -17,7 +17,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -30,6 +29,7 @@ from typing import Any
 from imapclient import IMAPClient
 
 from gateway.config.settings import ImapSettings
+from tests.support.ports import free_port, port_open
 
 # TICKET_GATEWAY_TEST_DOVECOT: another binary, or a missing one to see the skip
 DOVECOT = (
@@ -138,12 +138,6 @@ def _openssl(cwd: Path, *args: str) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Dovecot:
     certs: Certs
@@ -184,7 +178,7 @@ class Dovecot:
             start_new_session=True,
         )
         deadline = time.monotonic() + 15
-        while not all(_listening(p) for p in (self.imap_port, self.imaps_port)):
+        while not all(port_open(p) for p in (self.imap_port, self.imaps_port)):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"dovecot did not start:\n{self.log}")
@@ -224,7 +218,7 @@ class Dovecot:
         """
         pool = self._legacy if legacy else self._users
         if not pool:
-            raise RuntimeError("test mailbox users used up: raise USERS in tests/dovecot.py")
+            raise RuntimeError("test mailbox users used up: raise USERS in support/dovecot.py")
         return pool.pop(0)
 
     def account(self, user: str, *, tls: str = "implicit", **overrides: Any) -> ImapSettings:
@@ -315,9 +309,3 @@ def _group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0

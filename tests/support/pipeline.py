@@ -1,0 +1,78 @@
+"""Helpers that go through the real accept-then-process path, and read back what it
+wrote (tickets, inbox rows, outbox mail) the way an operator would see it."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.runner.runner import RowOutcome
+from gateway.runtime.app import App
+from store import inbox, tickets
+from store.db import transaction
+from store.models import InboxRow, OutboxRow
+
+
+def deliver(app: App, raw: bytes, *, envelope_to: tuple[str, ...] = (),
+            source: str = "test") -> RowOutcome:
+    """Accept ``raw`` into the inbox (rule 1: committed first), then process that row."""
+    with transaction(app.sessions) as s:
+        accepted = inbox.accept(s, raw, source=source, now=app.clock.now(),
+                                envelope_to=envelope_to)
+    return app.runner.process_one(accepted.inbox_id)
+
+
+def show(app: App, ticket_id: int) -> dict[str, Any]:
+    """What ``tickets show ID --json`` prints."""
+    with transaction(app.sessions) as s:
+        data = tickets.detail(s, ticket_id)
+    assert data is not None
+    return data
+
+
+def all_tickets(app: App) -> list[dict[str, Any]]:
+    """What ``tickets list --json`` prints."""
+    with transaction(app.sessions) as s:
+        return tickets.list_tickets(s)
+
+
+def inbox_rows(app: App) -> list[InboxRow]:
+    """Every inbox row, oldest first."""
+    with transaction(app.sessions) as s:
+        return list(s.scalars(select(InboxRow).order_by(InboxRow.id)))
+
+
+def outbox(app: App, kind: str | None = None) -> list[OutboxRow]:
+    """Every mail queued for sending (of one ``kind`` when given), oldest first."""
+    with transaction(app.sessions) as s:
+        stmt = select(OutboxRow).order_by(OutboxRow.id)
+        if kind is not None:
+            stmt = stmt.where(OutboxRow.kind == kind)
+        return list(s.scalars(stmt))
+
+
+def parsed(row: OutboxRow) -> EmailMessage:
+    """The queued mail as a message object, as the recipient's client would read it."""
+    msg = email.message_from_bytes(row.raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def text_of(row: OutboxRow) -> str:
+    """The plain-text body of a queued mail."""
+    body = parsed(row).get_body(preferencelist=("plain",))
+    assert isinstance(body, EmailMessage)
+    return str(body.get_content())
+
+
+def header_of(row: OutboxRow, name: str) -> str:
+    """One decoded header of a queued mail."""
+    return str(parsed(row)[name])
+
+
+def subject_of(row: OutboxRow) -> str:
+    return header_of(row, "Subject")

@@ -1,0 +1,96 @@
+"""The SMTP listener under test on a loopback port, and throwaway TLS material.
+
+``listening`` runs the real ``SmtpListener`` with the real inbox writer, so a test
+talks to it with ``smtplib`` (or raw sockets) exactly as an MTA would.
+"""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config.settings import Settings
+from gateway.core.clock import Clock
+from gateway.receive.smtp import SmtpListener
+from gateway.receive.writer import InboxWriter
+from store.accept.generic import SessionInbox
+from store.accept.sqlite import SqliteInbox
+
+
+def crlf(raw: bytes) -> bytes:
+    """What smtplib puts on the wire, so what the inbox must hold byte for byte."""
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def smtp_settings(settings: Settings, **changes: Any) -> Settings:
+    """``settings`` with ``[smtp]`` changed; port 0 lets the kernel choose a free one."""
+    return replace(settings, smtp=replace(settings.smtp, **{"port": 0, **changes}))
+
+
+@contextmanager
+def listening(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    direct: SqliteInbox | None = None,
+) -> Iterator[SmtpListener]:
+    """The listener and its inbox writer, started; stopped (with a short grace) after."""
+    writer = InboxWriter(direct or SessionInbox(sessions), clock)
+    writer.start()
+    listener = SmtpListener(settings, writer, hostname="gateway.test")
+    listener.start()
+    try:
+        yield listener
+    finally:
+        listener.stop(grace=1.0)
+        writer.stop()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for localhost/127.0.0.1 (EC: generated in milliseconds)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def trusting(cert: Path) -> ssl.SSLContext:
+    """A client context that trusts exactly ``cert`` (and verifies the host name)."""
+    return ssl.create_default_context(cafile=str(cert))
+
+
+def server_context(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
+    """A server context presenting the self-signed certificate from ``tls_files``."""
+    cert, key = tls_files
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
