@@ -43,21 +43,100 @@ MIN_ATTACHMENT, MAX_ATTACHMENT = 10_000, 2_000_000
 
 # (weight, kind) of each message after the first one, which is always a request.
 KIND_WEIGHTS = (
-    (50, "request"), (25, "reply-header"), (12, "reply-tag"), (8, "auto-reply"), (5, "bounce")
+    (50, "request"),
+    (25, "reply-header"),
+    (12, "reply-tag"),
+    (8, "auto-reply"),
+    (5, "bounce"),
 )
 
 # ---------------------------------------------------------------- vocabulary
 
-EN_FIRST = ("Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy",
-            "Mallory", "Niaj", "Olivia", "Peggy", "Rupert", "Sybil", "Trent", "Victor", "Walter")
-EN_LAST = ("Example", "Sample", "Tester", "Nguyen", "Smith", "Garcia", "Miller", "O'Brien",
-           "Kowalski", "Schmidt", "Lee", "Patel")
-JA_LAST = ("山田", "佐藤", "鈴木", "高橋", "田中", "渡辺", "伊藤", "中村", "小林", "加藤",
-           "吉田", "山本", "松本", "井上", "木村")
-JA_FIRST = ("太郎", "花子", "一郎", "美咲", "健", "直樹", "由美", "翔", "陽子", "大輔", "恵",
-            "拓也", "彩", "誠")
-JA_ROMA = ("yamada", "sato", "suzuki", "takahashi", "tanaka", "watanabe", "ito", "nakamura",
-           "kobayashi", "kato", "yoshida", "yamamoto", "matsumoto", "inoue", "kimura")
+EN_FIRST = (
+    "Alice",
+    "Bob",
+    "Carol",
+    "Dave",
+    "Erin",
+    "Frank",
+    "Grace",
+    "Heidi",
+    "Ivan",
+    "Judy",
+    "Mallory",
+    "Niaj",
+    "Olivia",
+    "Peggy",
+    "Rupert",
+    "Sybil",
+    "Trent",
+    "Victor",
+    "Walter",
+)
+EN_LAST = (
+    "Example",
+    "Sample",
+    "Tester",
+    "Nguyen",
+    "Smith",
+    "Garcia",
+    "Miller",
+    "O'Brien",
+    "Kowalski",
+    "Schmidt",
+    "Lee",
+    "Patel",
+)
+JA_LAST = (
+    "山田",
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "渡辺",
+    "伊藤",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山本",
+    "松本",
+    "井上",
+    "木村",
+)
+JA_FIRST = (
+    "太郎",
+    "花子",
+    "一郎",
+    "美咲",
+    "健",
+    "直樹",
+    "由美",
+    "翔",
+    "陽子",
+    "大輔",
+    "恵",
+    "拓也",
+    "彩",
+    "誠",
+)
+JA_ROMA = (
+    "yamada",
+    "sato",
+    "suzuki",
+    "takahashi",
+    "tanaka",
+    "watanabe",
+    "ito",
+    "nakamura",
+    "kobayashi",
+    "kato",
+    "yoshida",
+    "yamamoto",
+    "matsumoto",
+    "inoue",
+    "kimura",
+)
 EN_DOMAINS = ("customer.test", "corp.example", "partner.example.com", "mail.example.org")
 JA_DOMAINS = ("example.co.jp", "sample-shoji.example.jp", "tokyo.example.jp", "osaka.example.ne.jp")
 HOSTS = ("db01", "web02", "fs01", "mail03", "app-prd-04", "batch01", "vpn-gw1", "ldap02")
@@ -67,24 +146,39 @@ SYSTEMS = ("SAP", "Jira", "the expense system", "Salesforce", "the VPN portal", 
 JA_SYSTEMS = ("勤怠システム", "経費精算システム", "ファイルサーバ", "基幹システム", "社内ポータル")
 
 EN_SUBJECTS = (
-    "VPN does not connect from home office", "Printer in room {room} prints blank pages",
-    "Request: new account for {name}", "Disk almost full on {host}",
-    "Password reset for {system}", "Cannot access shared drive \\\\fs01\\sales",
-    "SSL certificate on {host} expires next week", "Backup job failed on {host}",
-    "Please install {software} on my laptop", "Mailbox quota exceeded",
-    "Wi-Fi drops in meeting room {room}", "{system} is very slow since Monday",
+    "VPN does not connect from home office",
+    "Printer in room {room} prints blank pages",
+    "Request: new account for {name}",
+    "Disk almost full on {host}",
+    "Password reset for {system}",
+    "Cannot access shared drive \\\\fs01\\sales",
+    "SSL certificate on {host} expires next week",
+    "Backup job failed on {host}",
+    "Please install {software} on my laptop",
+    "Mailbox quota exceeded",
+    "Wi-Fi drops in meeting room {room}",
+    "{system} is very slow since Monday",
 )
 JA_SUBJECTS = (
-    "VPNに接続できません", "{host}のディスク容量が不足しています", "アカウント発行のお願い",
-    "共有フォルダにアクセスできない件", "{system}のパスワード再発行のお願い",
-    "会議室{room}のプリンタが印刷できません", "{software}のインストール依頼",
-    "バックアップ失敗のご連絡（{host}）", "会議室{room}の無線LANが切れる",
-    "メール容量超過について", "{system}の動作が遅い件",
+    "VPNに接続できません",
+    "{host}のディスク容量が不足しています",
+    "アカウント発行のお願い",
+    "共有フォルダにアクセスできない件",
+    "{system}のパスワード再発行のお願い",
+    "会議室{room}のプリンタが印刷できません",
+    "{software}のインストール依頼",
+    "バックアップ失敗のご連絡（{host}）",
+    "会議室{room}の無線LANが切れる",
+    "メール容量超過について",
+    "{system}の動作が遅い件",
 )
 # Windows (Outlook) users type NEC special characters without knowing it.
 NEC_SUBJECTS = (
-    "【至急】障害報告①（{host}）", "㈱サンプル商事様 請求書送付の件", "第Ⅲ期 システム更改について",
-    "手順書②の確認依頼", "㈲テスト工業 アカウント追加のお願い",
+    "【至急】障害報告①（{host}）",
+    "㈱サンプル商事様 請求書送付の件",
+    "第Ⅲ期 システム更改について",
+    "手順書②の確認依頼",
+    "㈲テスト工業 アカウント追加のお願い",
 )
 EN_LINES = (
     "Since this morning I cannot reach {host} from my desk.",
@@ -116,24 +210,47 @@ NEC_LINES = (
     "第Ⅲ四半期の棚卸し作業に影響があります。",
     "№1024 の申請と同じ内容です。",
 )
-EN_REPLIES = ("Thanks for the quick answer.", "Unfortunately it still does not work.",
-              "That fixed it, thank you!", "Here is the additional information you asked for.",
-              "I tried the steps, but the error is the same.")
-JA_REPLIES = ("ご対応ありがとうございます。", "残念ながら、まだ改善しておりません。",
-              "おかげさまで解決いたしました。", "ご依頼の情報をお送りします。",
-              "ご案内の手順を試しましたが、同じエラーになります。")
-MAILERS = ("Microsoft Outlook 16.0", "Mozilla Thunderbird", "Becky! ver. 2.81.04",
-           "Apple Mail (2.3774)", None, None)
+EN_REPLIES = (
+    "Thanks for the quick answer.",
+    "Unfortunately it still does not work.",
+    "That fixed it, thank you!",
+    "Here is the additional information you asked for.",
+    "I tried the steps, but the error is the same.",
+)
+JA_REPLIES = (
+    "ご対応ありがとうございます。",
+    "残念ながら、まだ改善しておりません。",
+    "おかげさまで解決いたしました。",
+    "ご依頼の情報をお送りします。",
+    "ご案内の手順を試しましたが、同じエラーになります。",
+)
+MAILERS = (
+    "Microsoft Outlook 16.0",
+    "Mozilla Thunderbird",
+    "Becky! ver. 2.81.04",
+    "Apple Mail (2.3774)",
+    None,
+    None,
+)
 ATTACHMENT_TYPES = (  # (content type, magic prefix, English name, Japanese name)
     ("application/pdf", b"%PDF-1.7\n", "report.pdf", "見積書.pdf"),
     ("image/png", b"\x89PNG\r\n\x1a\n", "screenshot.png", "画面キャプチャ.png"),
     ("application/zip", b"PK\x03\x04", "logs.zip", "ログ一式.zip"),
     ("application/x-zip-compressed", b"PK\x03\x04", "evidence.zip", "証跡.zip"),
-    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04",
-     "inventory.xlsx", "一覧表.xlsx"),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        b"PK\x03\x04",
+        "inventory.xlsx",
+        "一覧表.xlsx",
+    ),
 )
-ENCODED_WORD_LABEL = {"iso-2022-jp": "ISO-2022-JP", "iso-2022-jp-nec": "ISO-2022-JP",
-                      "shift_jis": "Shift_JIS", "utf-8": "UTF-8", "us-ascii": "UTF-8"}
+ENCODED_WORD_LABEL = {
+    "iso-2022-jp": "ISO-2022-JP",
+    "iso-2022-jp-nec": "ISO-2022-JP",
+    "shift_jis": "Shift_JIS",
+    "utf-8": "UTF-8",
+    "us-ascii": "UTF-8",
+}
 
 
 # ---------------------------------------------------------------- data model
@@ -301,31 +418,39 @@ class Generator:
             li = r.randrange(len(JA_LAST))
             name = f"{JA_LAST[li]} {r.choice(JA_FIRST)}"
             email = f"{JA_ROMA[li]}.{i}@{r.choice(JA_DOMAINS)}"
-            charset = r.choices(("iso-2022-jp", "iso-2022-jp-nec", "shift_jis", "utf-8"),
-                                (30, 15, 20, 35))[0]
+            charset = r.choices(
+                ("iso-2022-jp", "iso-2022-jp-nec", "shift_jis", "utf-8"), (30, 15, 20, 35)
+            )[0]
             if charset == "iso-2022-jp-nec":
                 mailer = "Microsoft Outlook 16.0"
-            label = {"iso-2022-jp": "ISO-2022-JP", "iso-2022-jp-nec": "iso-2022-jp",
-                     "utf-8": r.choice(("UTF-8", "utf-8")),
-                     "shift_jis": r.choices(("Shift_JIS", "shift_jis", "x-sjis", "windows-31j"),
-                                            (70, 15, 10, 5))[0]}[charset]
+            label = {
+                "iso-2022-jp": "ISO-2022-JP",
+                "iso-2022-jp-nec": "iso-2022-jp",
+                "utf-8": r.choice(("UTF-8", "utf-8")),
+                "shift_jis": r.choices(
+                    ("Shift_JIS", "shift_jis", "x-sjis", "windows-31j"), (70, 15, 10, 5)
+                )[0],
+            }[charset]
         else:
             name = f"{r.choice(EN_FIRST)} {r.choice(EN_LAST)}"
             email = f"{name.split()[0].lower()}.{i}@{r.choice(EN_DOMAINS)}"
             charset, label = r.choice((("us-ascii", "us-ascii"), ("utf-8", "UTF-8")))
         style = r.choices(("plain", "alternative", "html"), (53, 35, 12))[0]
-        return Person(name, email, "ja" if ja else "en", charset, label, style,
-                      r.random() < 0.3, mailer)
+        return Person(
+            name, email, "ja" if ja else "en", charset, label, style, r.random() < 0.3, mailer
+        )
 
     # -- text
 
     def _fill(self, template: str) -> str:
         r = self.rng
-        return template.format(host=r.choice(HOSTS), room=r.choice(ROOMS),
-                               software=r.choice(SOFTWARE), system=r.choice(
-                                   JA_SYSTEMS if any(ord(c) > 0x7F for c in template)
-                                   else SYSTEMS),
-                               name=r.choice(EN_FIRST))
+        return template.format(
+            host=r.choice(HOSTS),
+            room=r.choice(ROOMS),
+            software=r.choice(SOFTWARE),
+            system=r.choice(JA_SYSTEMS if any(ord(c) > 0x7F for c in template) else SYSTEMS),
+            name=r.choice(EN_FIRST),
+        )
 
     def _subject(self, p: Person) -> str:
         if p.lang == "en":
@@ -351,14 +476,29 @@ class Generator:
             stamp = self.clock
             for n in range(r.randint(100, 800)):
                 stamp += timedelta(milliseconds=r.randint(1, 900))
-                lines.append(f"{stamp:%Y-%m-%dT%H:%M:%S}.{n % 1000:03d}Z "
-                             f"{r.choice(('INFO', 'WARN', 'ERROR'))} [worker-{r.randint(1, 8)}] "
-                             f"connection reset by peer (host={r.choice(HOSTS)}, attempt={n})")
+                lines.append(
+                    f"{stamp:%Y-%m-%dT%H:%M:%S}.{n % 1000:03d}Z "
+                    f"{r.choice(('INFO', 'WARN', 'ERROR'))} [worker-{r.randint(1, 8)}] "
+                    f"connection reset by peer (host={r.choice(HOSTS)}, attempt={n})"
+                )
         if p.lang == "ja":
-            head = [f"{GATEWAY} ご担当者様", "", "お世話になっております。",
-                    f"{p.name.split()[0]}です。", ""]
-            tail = ["", f"管理番号: {marker}", "", "以上、よろしくお願いいたします。", "",
-                    "--", f"{p.name}", "TEL: 03-1234-5678"]
+            head = [
+                f"{GATEWAY} ご担当者様",
+                "",
+                "お世話になっております。",
+                f"{p.name.split()[0]}です。",
+                "",
+            ]
+            tail = [
+                "",
+                f"管理番号: {marker}",
+                "",
+                "以上、よろしくお願いいたします。",
+                "",
+                "--",
+                f"{p.name}",
+                "TEL: 03-1234-5678",
+            ]
         else:
             head = ["Hello support team,", ""]
             tail = ["", f"Ref: {marker}", "", "Best regards,", p.name.split()[0]]
@@ -375,32 +515,47 @@ class Generator:
 
     @staticmethod
     def _html(lines: list[str], marker: str) -> str:
-        body = "\n".join(f"<p>{html.escape(line)}</p>" if line else "<p><br></p>"
-                         for line in lines)
+        body = "\n".join(f"<p>{html.escape(line)}</p>" if line else "<p><br></p>" for line in lines)
         return (
-            "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">"
+            '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
             "<style>.bench-style-rule{font-family:Meiryo,sans-serif;color:#333}"
             " p{margin:0}</style>"
             f"<script>var bench_tracking_pixel = '{marker}';</script>"
-            "</head><body><div class=\"bench-style-rule\">\n"
+            '</head><body><div class="bench-style-rule">\n'
             f"{body}\n</div></body></html>\n"
         )
 
     # -- MIME
 
-    def _text_part(self, msg: EmailMessage, p: Person, text: str, subtype: str,
-                   *, alternative: bool = False, charset_param: bool = True) -> None:
+    def _text_part(
+        self,
+        msg: EmailMessage,
+        p: Person,
+        text: str,
+        subtype: str,
+        *,
+        alternative: bool = False,
+        charset_param: bool = True,
+    ) -> None:
         """Set (or add as an alternative) one text part in the person's charset."""
         r = self.rng
         params = {"charset": p.label} if charset_param else {}
         setter = msg.add_alternative if alternative else msg.set_content
         if p.charset in ("us-ascii", "utf-8"):
             if all(ord(c) < 0x80 for c in text):
-                setter(text, subtype=subtype, charset="us-ascii" if p.charset == "us-ascii"
-                       else "utf-8", cte="7bit")
+                setter(
+                    text,
+                    subtype=subtype,
+                    charset="us-ascii" if p.charset == "us-ascii" else "utf-8",
+                    cte="7bit",
+                )
             else:
-                setter(text, subtype=subtype, charset="utf-8",
-                       cte=r.choice(("8bit", "base64", "quoted-printable")))
+                setter(
+                    text,
+                    subtype=subtype,
+                    charset="utf-8",
+                    cte=r.choice(("8bit", "base64", "quoted-printable")),
+                )
             return
         data = encode_text(text, p.charset)
         cte = "7bit" if p.charset.startswith("iso-2022-jp") else r.choice(("8bit", "base64"))
@@ -411,15 +566,27 @@ class Generator:
         out = []
         for _ in range(count):
             ctype, magic, en_name, ja_name = r.choice(ATTACHMENT_TYPES)
-            size = int(min(MAX_ATTACHMENT, max(MIN_ATTACHMENT,
-                                                r.lognormvariate(math.log(100_000), 1.1))))
+            size = int(
+                min(MAX_ATTACHMENT, max(MIN_ATTACHMENT, r.lognormvariate(math.log(100_000), 1.1)))
+            )
             data = magic + r.randbytes(size - len(magic))
-            out.append((ctype, data, ja_name if p.lang == "ja" else en_name,
-                        ja_name if p.lang == "ja" else en_name))
+            out.append(
+                (
+                    ctype,
+                    data,
+                    ja_name if p.lang == "ja" else en_name,
+                    ja_name if p.lang == "ja" else en_name,
+                )
+            )
         return out
 
-    def _mime(self, p: Person, lines: list[str], marker: str,
-              attachments: list[tuple[str, bytes, str, str]]) -> tuple[EmailMessage, bytes]:
+    def _mime(
+        self,
+        p: Person,
+        lines: list[str],
+        marker: str,
+        attachments: list[tuple[str, bytes, str, str]],
+    ) -> tuple[EmailMessage, bytes]:
         """The body as MIME via the stdlib; returns it and the line separator."""
         nl = b"\r\n" if p.crlf else b"\n"
         msg = EmailMessage(policy=email_policy.default.clone(linesep=nl.decode()))
@@ -440,10 +607,12 @@ class Generator:
                 # Outlook writes RFC 2047 words into the parameter; the stdlib would
                 # re-encode them as RFC 2231, so a placeholder is swapped afterwards.
                 token = f"BENCHNAME{n:02d}{name.rsplit('.', 1)[-1]}"
-                self._placeholders[token.encode()] = (
-                    encoded_words(name, p.charset, nl).replace(nl + b" ", b""))
-                msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=token,
-                                   params={"name": token})
+                self._placeholders[token.encode()] = encoded_words(name, p.charset, nl).replace(
+                    nl + b" ", b""
+                )
+                msg.add_attachment(
+                    data, maintype=maintype, subtype=subtype, filename=token, params={"name": token}
+                )
             else:
                 msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
         for part in msg.walk():
@@ -475,8 +644,13 @@ class Generator:
         r = self.rng
         if all(ord(c) < 0x80 for c in subject):
             return subject.encode()
-        raw_share = {"iso-2022-jp": 0.25, "iso-2022-jp-nec": 0.0, "shift_jis": 0.4,
-                     "utf-8": 0.3, "us-ascii": 0.0}[p.charset]
+        raw_share = {
+            "iso-2022-jp": 0.25,
+            "iso-2022-jp-nec": 0.0,
+            "shift_jis": 0.4,
+            "utf-8": 0.3,
+            "us-ascii": 0.0,
+        }[p.charset]
         if r.random() < raw_share:
             return encode_text(subject, p.charset)
         prefix = ""
@@ -489,8 +663,14 @@ class Generator:
         q = p.charset == "utf-8" and r.random() < 0.3
         return prefix.encode() + encoded_words(subject, p.charset, nl, q=q)
 
-    def _write(self, folder: Path, name: str, headers: list[tuple[str, bytes]],
-               body: EmailMessage, nl: bytes) -> int:
+    def _write(
+        self,
+        folder: Path,
+        name: str,
+        headers: list[tuple[str, bytes]],
+        body: EmailMessage,
+        nl: bytes,
+    ) -> int:
         buf = BytesIO()
         for key, value in headers:
             buf.write(key.encode() + b": " + value + nl)
@@ -502,8 +682,9 @@ class Generator:
         (folder / name).write_bytes(data)
         return len(data)
 
-    def _common(self, p: Person, subject: str, when: datetime, mid: str, nl: bytes,
-                cc: list[Person]) -> list[tuple[str, bytes]]:
+    def _common(
+        self, p: Person, subject: str, when: datetime, mid: str, nl: bytes, cc: list[Person]
+    ) -> list[tuple[str, bytes]]:
         tz = JST if p.lang == "ja" else timezone(timedelta(hours=self.rng.choice((0, -7, 1))))
         headers = []
         if self.rng.random() < 0.5:
@@ -515,8 +696,10 @@ class Generator:
         ]
         if cc:
             headers.append(("Cc", (b"," + nl + b" ").join(self._address(c, nl) for c in cc)))
-        headers += [("Subject", self._subject_header(p, subject, nl)),
-                    ("Message-ID", f"<{mid}>".encode())]
+        headers += [
+            ("Subject", self._subject_header(p, subject, nl)),
+            ("Message-ID", f"<{mid}>".encode()),
+        ]
         if p.mailer:
             headers.append(("X-Mailer", p.mailer.encode()))
         return headers
@@ -536,40 +719,71 @@ class Generator:
         msg, nl = self._mime(p, lines, marker, attachments)
         mid = self._mid(p, when)
         size = self._write(folder, name, self._common(p, subject, when, mid, nl, cc), msg, nl)
-        thread = Thread(len(self.threads) + 1, subject, p, cc, [mid],
-                        [x for x in lines if not x.startswith(("20", "--"))][:12])
+        thread = Thread(
+            len(self.threads) + 1,
+            subject,
+            p,
+            cc,
+            [mid],
+            [x for x in lines if not x.startswith(("20", "--"))][:12],
+        )
         self.threads.append(thread)
-        return self._spec(name, "request", p, thread.ticket, mid, subject, expect, marker,
-                          attachments, size, lines)
+        return self._spec(
+            name,
+            "request",
+            p,
+            thread.ticket,
+            mid,
+            subject,
+            expect,
+            marker,
+            attachments,
+            size,
+            lines,
+        )
 
     def reply(self, folder: Path, name: str, index: int, by_tag: bool) -> Spec:
         r = self.rng
         thread = self._pick_thread()
-        p = thread.requester if by_tag or not thread.cc or r.random() < 0.8 else \
-            r.choice(thread.cc)
+        p = thread.requester if by_tag or not thread.cc or r.random() < 0.8 else r.choice(thread.cc)
         when = self._tick()
-        prefix = r.choice(("Re: ", "RE: ", "返信: ")) if p.lang == "ja" else r.choice(
-            ("Re: ", "RE: ", "Re: "))
+        prefix = (
+            r.choice(("Re: ", "RE: ", "返信: "))
+            if p.lang == "ja"
+            else r.choice(("Re: ", "RE: ", "Re: "))
+        )
         tagged = by_tag or r.random() < 0.3
         subject = prefix + (f"[#{thread.ticket}] " if tagged else "") + thread.subject
         marker = f"BENCH-{index:06d}"
         opening = r.choice(JA_REPLIES if p.lang == "ja" else EN_REPLIES)
         lines, expect = self._body(p, marker, opening)
         lines += self._quote(p, thread, when)
-        attachments = (self._attachments(p, 1)
-                       if not by_tag and r.random() < 0.08 else [])
+        attachments = self._attachments(p, 1) if not by_tag and r.random() < 0.08 else []
         msg, nl = self._mime(p, lines, marker, attachments)
         mid = self._mid(p, when)
         headers = self._common(p, subject, when, mid, nl, [])
         if not by_tag:
             refs = thread.mids[-10:]
             at = next(i for i, (k, _) in enumerate(headers) if k == "Message-ID") + 1
-            headers[at:at] = [("In-Reply-To", f"<{refs[-1]}>".encode()),
-                              ("References", (nl + b" ").join(f"<{m}>".encode() for m in refs))]
+            headers[at:at] = [
+                ("In-Reply-To", f"<{refs[-1]}>".encode()),
+                ("References", (nl + b" ").join(f"<{m}>".encode() for m in refs)),
+            ]
             thread.mids.append(mid)
         size = self._write(folder, name, headers, msg, nl)
-        return self._spec(name, "reply-tag" if by_tag else "reply-header", p, thread.ticket,
-                          mid, subject, expect, marker, attachments, size, lines)
+        return self._spec(
+            name,
+            "reply-tag" if by_tag else "reply-header",
+            p,
+            thread.ticket,
+            mid,
+            subject,
+            expect,
+            marker,
+            attachments,
+            size,
+            lines,
+        )
 
     def auto_reply(self, folder: Path, name: str, index: int) -> Spec:
         r = self.rng
@@ -580,25 +794,45 @@ class Generator:
         back = (when + timedelta(days=r.randint(2, 14))).astimezone(JST)
         if p.lang == "ja":
             subject = r.choice(("自動応答: ", "不在通知: ")) + thread.subject
-            lines = ["ただいま休暇中のため、" f"{back:%m月%d日}まで不在にしております。",
-                     "急ぎの場合は部内の担当者までご連絡ください。", "", f"管理番号: {marker}"]
+            lines = [
+                f"ただいま休暇中のため、{back:%m月%d日}まで不在にしております。",
+                "急ぎの場合は部内の担当者までご連絡ください。",
+                "",
+                f"管理番号: {marker}",
+            ]
         else:
             subject = "Automatic reply: " + thread.subject
-            lines = ["Thank you for your message.",
-                     f"I am out of the office until {back:%d %B} with limited access to e-mail.",
-                     "", f"Ref: {marker}"]
+            lines = [
+                "Thank you for your message.",
+                f"I am out of the office until {back:%d %B} with limited access to e-mail.",
+                "",
+                f"Ref: {marker}",
+            ]
         plain = Person(p.name, p.email, p.lang, p.charset, p.label, "plain", p.crlf, p.mailer)
         msg, nl = self._mime(plain, lines, marker, [])
         mid = self._mid(p, when)
         headers = self._common(p, subject, when, mid, nl, [])
         at = next(i for i, (k, _) in enumerate(headers) if k == "Message-ID") + 1
-        headers[at:at] = [("In-Reply-To", f"<{thread.mids[0]}>".encode()),
-                          ("References", f"<{thread.mids[0]}>".encode()),
-                          ("Auto-Submitted", b"auto-replied"),
-                          ("X-Auto-Response-Suppress", b"All")]
+        headers[at:at] = [
+            ("In-Reply-To", f"<{thread.mids[0]}>".encode()),
+            ("References", f"<{thread.mids[0]}>".encode()),
+            ("Auto-Submitted", b"auto-replied"),
+            ("X-Auto-Response-Suppress", b"All"),
+        ]
         size = self._write(folder, name, headers, msg, nl)
-        return self._spec(name, "auto-reply", plain, thread.ticket, mid, subject,
-                          [lines[0], marker], marker, [], size, lines)
+        return self._spec(
+            name,
+            "auto-reply",
+            plain,
+            thread.ticket,
+            mid,
+            subject,
+            [lines[0], marker],
+            marker,
+            [],
+            size,
+            lines,
+        )
 
     def bounce(self, folder: Path, name: str, index: int) -> Spec:
         """A Postfix-style DSN, written by hand: the stdlib has no DSN builder."""
@@ -616,7 +850,7 @@ class Generator:
             f"From: MAILER-DAEMON@{mx} (Mail Delivery System)\nSubject: {subject}\n"
             f"To: {GATEWAY}\nAuto-Submitted: auto-replied\nMIME-Version: 1.0\n"
             f"Content-Type: multipart/report; report-type=delivery-status;\n"
-            f"\tboundary=\"{boundary}\"\nContent-Transfer-Encoding: 7bit\n"
+            f'\tboundary="{boundary}"\nContent-Transfer-Encoding: 7bit\n'
             f"Message-Id: <{mid}>\n\nThis is a MIME-encapsulated message.\n\n"
             f"--{boundary}\nContent-Description: Notification\n"
             f"Content-Type: text/plain; charset=us-ascii\n\n"
@@ -642,8 +876,19 @@ class Generator:
         )
         data = text.replace("\n", nl).encode("ascii")
         (folder / name).write_bytes(data)
-        return Spec(name, "bounce", "us-ascii", "report", thread.ticket, mid, subject,
-                    ("I'm sorry to have to inform you", f"BENCH{index:06d}"), (), (), len(data))
+        return Spec(
+            name,
+            "bounce",
+            "us-ascii",
+            "report",
+            thread.ticket,
+            mid,
+            subject,
+            ("I'm sorry to have to inform you", f"BENCH{index:06d}"),
+            (),
+            (),
+            len(data),
+        )
 
     # -- helpers
 
@@ -653,15 +898,37 @@ class Generator:
         return self.rng.choice(recent if self.rng.random() < 0.85 else self.threads)
 
     @staticmethod
-    def _spec(name: str, kind: str, p: Person, ticket: int, mid: str, subject: str,
-              expect: list[str], marker: str, attachments: list[tuple[str, bytes, str, str]],
-              size: int, lines: list[str]) -> Spec:
+    def _spec(
+        name: str,
+        kind: str,
+        p: Person,
+        ticket: int,
+        mid: str,
+        subject: str,
+        expect: list[str],
+        marker: str,
+        attachments: list[tuple[str, bytes, str, str]],
+        size: int,
+        lines: list[str],
+    ) -> Spec:
         nec = p.charset not in ("utf-8", "us-ascii") and any(
-            c in "".join(lines) + subject for c in "①②③㈱㈲Ⅲ№")
+            c in "".join(lines) + subject for c in "①②③㈱㈲Ⅲ№"
+        )
         charset = "iso-2022-jp" if p.charset == "iso-2022-jp-nec" else p.charset
         forbid = ("bench_tracking_pixel", "bench-style-rule") if p.style != "plain" else ()
-        return Spec(name, kind, charset + ("+nec" if nec else ""), p.style, ticket, mid,
-                    subject, tuple(expect), forbid, tuple(len(a[1]) for a in attachments), size)
+        return Spec(
+            name,
+            kind,
+            charset + ("+nec" if nec else ""),
+            p.style,
+            ticket,
+            mid,
+            subject,
+            tuple(expect),
+            forbid,
+            tuple(len(a[1]) for a in attachments),
+            size,
+        )
 
 
 def generate(folder: Path, n: int, seed: int) -> Corpus:
@@ -685,5 +952,6 @@ def generate(folder: Path, n: int, seed: int) -> Corpus:
         corpus.specs.append(spec)
     (folder / MANIFEST).write_text(
         json.dumps([asdict(s) for s in corpus.specs], ensure_ascii=False, indent=1),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return corpus

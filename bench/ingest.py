@@ -110,15 +110,18 @@ class Site:
         url = f"sqlite:///{db}"
         config = root / "gateway.toml"
         config.write_text(
-            f"[gateway]\naddress = \"support@example.test\"\n"
+            f'[gateway]\naddress = "support@example.test"\n'
             f"data_dir = {json.dumps(str(root / 'var'))}\n\n"
             f"[database]\nurl = {json.dumps(url)}\n\n"
             f"[smtp]\nport = 0\n",  # (c2) runs the daemon; any free port will do
             encoding="utf-8",
         )
         env = dict(os.environ)
-        env.update(TICKET_GATEWAY_CONFIG=str(config), TICKET_GATEWAY_DATABASE_URL=url,
-                   TICKET_GATEWAY_SECRET=SECRET)
+        env.update(
+            TICKET_GATEWAY_CONFIG=str(config),
+            TICKET_GATEWAY_DATABASE_URL=url,
+            TICKET_GATEWAY_SECRET=SECRET,
+        )
         return cls(root, db, env)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
@@ -178,10 +181,16 @@ def check_parse(spec: Spec, parsed: Any, result: ParseResult) -> None:
         if not ok:
             result.failures[name].append(f"{spec.name} ({spec.charset}, {spec.style}): {detail}")
 
-    check("message-id", parsed.message_id == spec.message_id,
-          f"{parsed.message_id!r} != {spec.message_id!r}")
-    check("subject", " ".join(parsed.subject.split()) == " ".join(spec.subject.split()),
-          f"{parsed.subject!r} != {spec.subject!r}")
+    check(
+        "message-id",
+        parsed.message_id == spec.message_id,
+        f"{parsed.message_id!r} != {spec.message_id!r}",
+    )
+    check(
+        "subject",
+        " ".join(parsed.subject.split()) == " ".join(spec.subject.split()),
+        f"{parsed.subject!r} != {spec.subject!r}",
+    )
     text = squash(parsed.text)
     missing = [e for e in spec.expect_text if squash(e) not in text]
     check("body text", not missing, f"missing {missing[0][:60]!r}" if missing else "")
@@ -191,9 +200,12 @@ def check_parse(spec: Spec, parsed: Any, result: ParseResult) -> None:
     if spec.attachment_sizes:
         sizes = Counter(a.size for a in parsed.attachments)
         sizes.subtract(Counter(spec.attachment_sizes))
-        check("attachments", all(v >= 0 for v in sizes.values()),
-              f"sizes {sorted(a.size for a in parsed.attachments)} "
-              f"!⊇ {sorted(spec.attachment_sizes)}")
+        check(
+            "attachments",
+            all(v >= 0 for v in sizes.values()),
+            f"sizes {sorted(a.size for a in parsed.attachments)} "
+            f"!⊇ {sorted(spec.attachment_sizes)}",
+        )
     if parsed.defects:
         result.with_defects += 1
         for d in parsed.defects:
@@ -222,20 +234,30 @@ def measure_parse(corpus: Corpus, raws: list[bytes]) -> ParseResult:
 
 def report_parse(corpus: Corpus, res: ParseResult) -> None:
     n = len(corpus.specs)
-    print(f"(a) parse only: {n} messages in {res.seconds:.2f} s = "
-          f"{rate(n, res.seconds):.1f} msg/s (file reading and first-call import excluded)")
+    print(
+        f"(a) parse only: {n} messages in {res.seconds:.2f} s = "
+        f"{rate(n, res.seconds):.1f} msg/s (file reading and first-call import excluded)"
+    )
     if res.raised:
-        print(f"    BUG: parse_message raised on {len(res.raised)} message(s) "
-              f"(it promises never to): {res.raised[:3]}")
-    print("    decode checks: " + ", ".join(
-        f"{name} {c - len(res.failures.get(name, []))}/{c}" for name, c in res.checked.items()))
+        print(
+            f"    BUG: parse_message raised on {len(res.raised)} message(s) "
+            f"(it promises never to): {res.raised[:3]}"
+        )
+    print(
+        "    decode checks: "
+        + ", ".join(
+            f"{name} {c - len(res.failures.get(name, []))}/{c}" for name, c in res.checked.items()
+        )
+    )
     for name, fails in res.failures.items():
         if fails:
             print(f"    MISMATCH {name}: {len(fails)}, e.g.")
             for line in fails[:4]:
                 print(f"      {line}")
-    print(f"    messages with parser defects: {res.with_defects}"
-          + (f"; most common: {res.defects.most_common(3)}" if res.defects else ""))
+    print(
+        f"    messages with parser defects: {res.with_defects}"
+        + (f"; most common: {res.defects.most_common(3)}" if res.defects else "")
+    )
     groups: dict[str, list[float]] = defaultdict(list)
     for spec, t in zip(corpus.specs, res.per_message, strict=True):
         groups[f"{spec.kind}/{spec.charset}/{spec.style}"].append(t)
@@ -243,11 +265,14 @@ def report_parse(corpus: Corpus, res: ParseResult) -> None:
     print("    ms per message by group (mean / max, busiest first):")
     ranked = sorted(groups.items(), key=lambda kv: -sum(kv[1]))
     for key, times in ranked[:10]:
-        print(f"      {key:<38} n={len(times):<5} {1000 * statistics.fmean(times):7.2f} "
-              f"/ {1000 * max(times):7.1f}   ({100 * sum(times) / res.seconds:4.1f} % of time)")
+        print(
+            f"      {key:<38} n={len(times):<5} {1000 * statistics.fmean(times):7.2f} "
+            f"/ {1000 * max(times):7.1f}   ({100 * sum(times) / res.seconds:4.1f} % of time)"
+        )
     worst = sorted(zip(res.per_message, corpus.specs, strict=True), key=lambda x: -x[0])[:3]
-    print("    slowest: " + ", ".join(
-        f"{s.name} {1000 * t:.0f} ms ({mb(s.size)})" for t, s in worst))
+    print(
+        "    slowest: " + ", ".join(f"{s.name} {1000 * t:.0f} ms ({mb(s.size)})" for t, s in worst)
+    )
 
 
 # ---------------------------------------------------------------- (b) batch ingest
@@ -270,8 +295,15 @@ class BatchResult:
 def run_measured(cmd: list[str], site: Site, out: Path) -> dict[str, Any]:
     """Run ``cmd`` under the RSS helper; returns rc, wall seconds and peak RSS in KiB."""
     helper = [sys.executable, "-I", "-c", RSS_HELPER, str(out), str(out.with_suffix(".err"))]
-    proc = subprocess.run([*helper, *cmd], env=site.env, cwd=site.root, capture_output=True,
-                          text=True, timeout=3600, check=False)
+    proc = subprocess.run(
+        [*helper, *cmd],
+        env=site.env,
+        cwd=site.root,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"RSS helper failed: {proc.stderr.strip()[-500:]}")
     data: dict[str, Any] = json.loads(proc.stdout)
@@ -289,22 +321,35 @@ def measure_batch(corpus: Corpus, tg: Path, site: Site) -> BatchResult:
     misthreaded = [
         f"{s.name} ({s.kind}) expected #{s.ticket}, got "
         + (f"#{stored[s.message_id]}" if s.message_id in stored else "no message row")
-        for s in corpus.specs if stored.get(s.message_id) != s.ticket
+        for s in corpus.specs
+        if stored.get(s.message_id) != s.ticket
     ]
     shunted: list[dict[str, Any]] = []
     if states.get("shunted"):
-        proc = subprocess.run([str(tg), "inbox", "list", "--state", "shunted", "--json",
-                               "--limit", "5"], env=site.env, cwd=site.root,
-                              capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(
+            [str(tg), "inbox", "list", "--state", "shunted", "--json", "--limit", "5"],
+            env=site.env,
+            cwd=site.root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         try:
             shunted = json.loads(proc.stdout)
         except json.JSONDecodeError:
             shunted = [{"reason": f"(inbox list failed: {proc.stderr.strip()[-300:]})"}]
     err = out.with_suffix(".err").read_text(encoding="utf-8", errors="replace")
     return BatchResult(
-        rc=data["rc"], wall=data["wall"], maxrss_mb=data["maxrss"] * rss_scale / 1e6,
-        cpu=data["user"] + data["sys"], states=states, tickets=tickets, kinds=kinds,
-        misthreaded=misthreaded, stderr_tail="\n".join(err.strip().splitlines()[-8:]),
+        rc=data["rc"],
+        wall=data["wall"],
+        maxrss_mb=data["maxrss"] * rss_scale / 1e6,
+        cpu=data["user"] + data["sys"],
+        states=states,
+        tickets=tickets,
+        kinds=kinds,
+        misthreaded=misthreaded,
+        stderr_tail="\n".join(err.strip().splitlines()[-8:]),
         shunted=shunted,
     )
 
@@ -312,9 +357,11 @@ def measure_batch(corpus: Corpus, tg: Path, site: Site) -> BatchResult:
 def report_batch(corpus: Corpus, res: BatchResult) -> None:
     n = len(corpus.specs)
     requests = corpus.count(kind="request")
-    print(f"(b) batch ingest: {n} messages in {res.wall:.2f} s wall "
-          f"({res.cpu:.2f} s CPU) = {rate(n, res.wall):.1f} msg/s, exit code {res.rc}, "
-          f"peak RSS {res.maxrss_mb:.1f} MB")
+    print(
+        f"(b) batch ingest: {n} messages in {res.wall:.2f} s wall "
+        f"({res.cpu:.2f} s CPU) = {rate(n, res.wall):.1f} msg/s, exit code {res.rc}, "
+        f"peak RSS {res.maxrss_mb:.1f} MB"
+    )
     if res.rc != 0 or res.stderr_tail:
         print("    stderr (last lines):")
         for line in (res.stderr_tail or "(empty)").splitlines():
@@ -332,12 +379,16 @@ def report_batch(corpus: Corpus, res: BatchResult) -> None:
     else:
         print(f"    threading: all {n} messages on the expected ticket")
     if res.shunted:
-        print(f"    WARNING: {res.states.get('shunted', 0)} shunted row(s), i.e. a bug "
-              "in a stage; first reasons:")
+        print(
+            f"    WARNING: {res.states.get('shunted', 0)} shunted row(s), i.e. a bug "
+            "in a stage; first reasons:"
+        )
         for row in res.shunted[:5]:
             last = (row.get("error") or "").strip().splitlines()[-1:] or [""]
-            print(f"      inbox #{row.get('id')} {row.get('source_ref', '')}: "
-                  f"{row.get('reason')}  [{last[0][:120]}]")
+            print(
+                f"      inbox #{row.get('id')} {row.get('source_ref', '')}: "
+                f"{row.get('reason')}  [{last[0][:120]}]"
+            )
 
 
 # ---------------------------------------------------------------- (c) per process
@@ -356,23 +407,39 @@ class PerProcessResult:
     floor_rows: int
 
 
-def measure_per_process(raws: list[bytes], names: list[str], tg: Path, work: Path,
-                        n: int) -> PerProcessResult:
+def measure_per_process(
+    raws: list[bytes], names: list[str], tg: Path, work: Path, n: int
+) -> PerProcessResult:
     """One process per message, sequential: what an MTA pipe costs per delivery."""
     sample, sample_names = raws[:n], names[:n]
     site = Site.create(work / "single")
     # The schema is created before timing: an installed gateway has it already.
-    subprocess.run([str(tg), "db", "upgrade"], env=site.env, cwd=site.root,
-                   capture_output=True, timeout=300, check=True)
+    subprocess.run(
+        [str(tg), "db", "upgrade"],
+        env=site.env,
+        cwd=site.root,
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
     ours_failed: list[str] = []
     started = time.perf_counter()
     for name, raw in zip(sample_names, sample, strict=True):
-        proc = subprocess.run([str(tg), "ingest", "-"], input=raw, env=site.env, cwd=site.root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300,
-                              check=False)
+        proc = subprocess.run(
+            [str(tg), "ingest", "-"],
+            input=raw,
+            env=site.env,
+            cwd=site.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=300,
+            check=False,
+        )
         if proc.returncode != 0:
-            ours_failed.append(f"{name}: exit {proc.returncode} "
-                               f"{proc.stderr.decode(errors='replace').strip()[-200:]}")
+            ours_failed.append(
+                f"{name}: exit {proc.returncode} "
+                f"{proc.stderr.decode(errors='replace').strip()[-200:]}"
+            )
     ours = time.perf_counter() - started
     piped, piped_done = measure_piped(sample, tg, work / "piped", ours_failed)
 
@@ -381,43 +448,72 @@ def measure_per_process(raws: list[bytes], names: list[str], tg: Path, work: Pat
     floor_failed: list[str] = []
     started = time.perf_counter()
     for name, raw in zip(sample_names, sample, strict=True):
-        proc = subprocess.run([sys.executable, "-I", "-c", FLOOR_SCRIPT, str(floor_db)],
-                              input=raw, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              timeout=300, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-I", "-c", FLOOR_SCRIPT, str(floor_db)],
+            input=raw,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=300,
+            check=False,
+        )
         if proc.returncode != 0:
-            floor_failed.append(f"{name}: exit {proc.returncode} "
-                                f"{proc.stderr.decode(errors='replace').strip()[-200:]}")
+            floor_failed.append(
+                f"{name}: exit {proc.returncode} "
+                f"{proc.stderr.decode(errors='replace').strip()[-200:]}"
+            )
     floor = time.perf_counter() - started
     con = sqlite3.connect(floor_db)
     floor_rows = con.execute("SELECT count(*) FROM inbox").fetchone()[0]
     con.close()
     states = dict(site.query("SELECT state, count(*) FROM inbox GROUP BY state"))
-    return PerProcessResult(len(sample), ours, piped, piped_done, floor, ours_failed,
-                            floor_failed, states, floor_rows)
+    return PerProcessResult(
+        len(sample), ours, piped, piped_done, floor, ours_failed, floor_failed, states, floor_rows
+    )
 
 
-def measure_piped(sample: list[bytes], tg: Path, root: Path,
-                  failed: list[str]) -> tuple[float, float]:
+def measure_piped(
+    sample: list[bytes], tg: Path, root: Path, failed: list[str]
+) -> tuple[float, float]:
     """(c2): the deployment the README describes for a pipe, with ``run`` beside it."""
     site = Site.create(root)
-    subprocess.run([str(tg), "db", "upgrade"], env=site.env, cwd=site.root,
-                   capture_output=True, timeout=300, check=True)
-    daemon = subprocess.Popen([str(tg), "run"], env=site.env, cwd=site.root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(tg), "db", "upgrade"],
+        env=site.env,
+        cwd=site.root,
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    daemon = subprocess.Popen(
+        [str(tg), "run"],
+        env=site.env,
+        cwd=site.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not daemon_running(site.root / "var") and time.monotonic() < deadline:
             time.sleep(0.05)
         started = time.perf_counter()
         for i, raw in enumerate(sample):
-            proc = subprocess.run([str(tg), "ingest", "-"], input=raw, env=site.env,
-                                  cwd=site.root, capture_output=True, timeout=300, check=False)
+            proc = subprocess.run(
+                [str(tg), "ingest", "-"],
+                input=raw,
+                env=site.env,
+                cwd=site.root,
+                capture_output=True,
+                timeout=300,
+                check=False,
+            )
             if proc.returncode != 0 or b"queued for the running daemon" not in proc.stdout:
                 failed.append(f"piped #{i}: exit {proc.returncode} {proc.stdout[-200:]!r}")
         piped = time.perf_counter() - started
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and site.query(
-                "SELECT count(*) FROM inbox WHERE state = 'pending'")[0][0]:
+        while (
+            time.monotonic() < deadline
+            and site.query("SELECT count(*) FROM inbox WHERE state = 'pending'")[0][0]
+        ):
             time.sleep(0.05)
         return piped, time.perf_counter() - started
     finally:
@@ -427,14 +523,20 @@ def measure_piped(sample: list[bytes], tg: Path, root: Path,
 
 def report_per_process(res: PerProcessResult) -> None:
     print(f"(c) one process per message, {res.n} messages, sequential:")
-    print(f"    (c1) ingest -, no daemon  {res.ours:6.2f} s = {rate(res.n, res.ours):6.2f} msg/s "
-          f"({1000 * res.ours / res.n:.0f} ms per message); inbox states {res.ours_states}")
-    print(f"    (c2) ingest -, daemon running {res.piped:6.2f} s = "
-          f"{rate(res.n, res.piped):6.2f} msg/s ({1000 * res.piped / res.n:.0f} ms per "
-          f"message); all processed by the daemon after {res.piped_done:.2f} s")
-    print(f"    floor (python -I, stdlib email + sqlite3 WAL) {res.floor:6.2f} s = "
-          f"{rate(res.n, res.floor):6.2f} msg/s ({1000 * res.floor / res.n:.0f} ms per message); "
-          f"{res.floor_rows} rows")
+    print(
+        f"    (c1) ingest -, no daemon  {res.ours:6.2f} s = {rate(res.n, res.ours):6.2f} msg/s "
+        f"({1000 * res.ours / res.n:.0f} ms per message); inbox states {res.ours_states}"
+    )
+    print(
+        f"    (c2) ingest -, daemon running {res.piped:6.2f} s = "
+        f"{rate(res.n, res.piped):6.2f} msg/s ({1000 * res.piped / res.n:.0f} ms per "
+        f"message); all processed by the daemon after {res.piped_done:.2f} s"
+    )
+    print(
+        f"    floor (python -I, stdlib email + sqlite3 WAL) {res.floor:6.2f} s = "
+        f"{rate(res.n, res.floor):6.2f} msg/s ({1000 * res.floor / res.n:.0f} ms per message); "
+        f"{res.floor_rows} rows"
+    )
     for label, fails in (("ours", res.ours_failed), ("floor", res.floor_failed)):
         if fails:
             print(f"    {label}: {len(fails)} process(es) failed, e.g. {fails[:2]}")
@@ -453,10 +555,18 @@ def summary_table(a_rate: float, b: BatchResult, b_rate: float, c: PerProcessRes
         ("(a) parse only, bytes in memory", f"{a_rate:.1f} msg/s", "", ""),
         ("(b) batch ingest <folder>, fresh SQLite", f"{b_rate:.1f} msg/s", "", ""),
         ("    b/a", f"{ba:.2f}", f">= {TARGET_BA}", verdict(ba >= TARGET_BA)),
-        ("    peak RSS of the ingest process", f"{b.maxrss_mb:.1f} MB", f"< {TARGET_RSS_MB:.0f} MB",
-         verdict(b.maxrss_mb < TARGET_RSS_MB)),
-        ("    shunted inbox rows", str(b.states.get("shunted", 0)), "0",
-         verdict(not b.states.get("shunted"))),
+        (
+            "    peak RSS of the ingest process",
+            f"{b.maxrss_mb:.1f} MB",
+            f"< {TARGET_RSS_MB:.0f} MB",
+            verdict(b.maxrss_mb < TARGET_RSS_MB),
+        ),
+        (
+            "    shunted inbox rows",
+            str(b.states.get("shunted", 0)),
+            "0",
+            verdict(not b.states.get("shunted")),
+        ),
         ("(c) floor: python -I, email + sqlite3", f"{c_floor:.2f} msg/s", "", ""),
         (f"(c1) ingest - x {c.n}, no daemon", f"{c_ours:.2f} msg/s", "", ""),
         ("    c1/floor", f"{cr:.2f}", f">= {TARGET_C}", verdict(cr >= TARGET_C)),
@@ -474,11 +584,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--messages", type=int, default=2000, help="corpus size (default 2000)")
     p.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
-    p.add_argument("--keep", type=Path, metavar="DIR",
-                   help="generate the corpus into DIR (must be empty or new) and keep it; "
-                        "databases and logs are kept in DIR-work")
-    p.add_argument("--processes", type=int, default=50,
-                   help="messages for the one-process-per-message run (default 50)")
+    p.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="generate the corpus into DIR (must be empty or new) and keep it; "
+        "databases and logs are kept in DIR-work",
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=50,
+        help="messages for the one-process-per-message run (default 50)",
+    )
     args = p.parse_args(argv)
     if args.messages < 1 or args.processes < 1:
         p.error("--messages and --processes must be positive")
@@ -498,23 +616,28 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True)
     crashed = False
     try:
-        print(f"ticket-gateway ingest benchmark: python {sys.version.split()[0]} "
-              f"({sys.executable}), {os.cpu_count()} CPUs, seed {args.seed}")
+        print(
+            f"ticket-gateway ingest benchmark: python {sys.version.split()[0]} "
+            f"({sys.executable}), {os.cpu_count()} CPUs, seed {args.seed}"
+        )
         started = time.perf_counter()
         corpus = generate(folder, args.messages, args.seed)
         gen_s = time.perf_counter() - started
         sizes = [s.size for s in corpus.specs]
         att = [x for s in corpus.specs for x in s.attachment_sizes]
-        print(f"corpus: {len(sizes)} files, {mb(sum(sizes))} in {folder} "
-              f"(generated in {gen_s:.1f} s)")
+        print(
+            f"corpus: {len(sizes)} files, {mb(sum(sizes))} in {folder} (generated in {gen_s:.1f} s)"
+        )
         for label, key in (("kinds", "kind"), ("charsets", "charset"), ("bodies", "style")):
             counts = Counter(getattr(s, key) for s in corpus.specs)
             print(f"  {label}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
         with_att = sum(1 for s in corpus.specs if s.attachment_sizes)
         if att:
-            print(f"  with attachments: {with_att} messages ({100 * with_att / len(sizes):.1f} %)"
-                  f", {len(att)} files, {min(att) / 1e3:.0f} KB - {max(att) / 1e6:.2f} MB, "
-                  f"median {statistics.median(att) / 1e3:.0f} KB, total {mb(sum(att))}")
+            print(
+                f"  with attachments: {with_att} messages ({100 * with_att / len(sizes):.1f} %)"
+                f", {len(att)} files, {min(att) / 1e3:.0f} KB - {max(att) / 1e6:.2f} MB, "
+                f"median {statistics.median(att) / 1e3:.0f} KB, total {mb(sum(att))}"
+            )
         print()
 
         raws = [f.read_bytes() for f in corpus.files]
@@ -529,14 +652,17 @@ def main(argv: list[str] | None = None) -> int:
         crashed |= b.rc != 0 or bool(a.raised)
         print()
 
-        c = measure_per_process(raws, [s.name for s in corpus.specs], tg, work,
-                                min(args.processes, len(raws)))
+        c = measure_per_process(
+            raws, [s.name for s in corpus.specs], tg, work, min(args.processes, len(raws))
+        )
         report_per_process(c)
         crashed |= bool(c.ours_failed)
 
         summary_table(a_rate, b, b_rate, c)
-        print(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s"
-              + (f"; corpus kept in {folder}, databases in {work}" if args.keep else ""))
+        print(
+            f"\ntotal benchmark time {time.perf_counter() - started:.0f} s"
+            + (f"; corpus kept in {folder}, databases in {work}" if args.keep else "")
+        )
         if crashed:
             print("something crashed (see above): exit code 1")
     finally:

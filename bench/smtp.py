@@ -53,20 +53,46 @@ MAX_SIZE = 25_000_000
 
 # ---------------------------------------------------------------- messages
 
-EN_SUBJECTS = ("VPN does not connect", "Printer on 3F offline", "Password reset for SAP",
-               "Request: new laptop for Bob", "Disk almost full on db02", "Shared drive gone")
-JA_SUBJECTS = ("VPNに接続できません", "3階のプリンターが使えません", "パスワード再設定のお願い",
-               "新しいノートPCの申請", "共有フォルダにアクセスできない")
-EN_LINES = ("Hello team,", "since this morning the client fails with error 809.",
-            "I already restarted the machine twice.", "Could you please have a look?",
-            "The issue started after the update on Monday.", "Best regards,")
-JA_LINES = ("お疲れ様です。", "今朝からVPNクライアントでエラー809が出て接続できません。",
-            "PCは二回再起動しました。", "お手数ですが確認をお願いいたします。",
-            "よろしくお願いします。")
+EN_SUBJECTS = (
+    "VPN does not connect",
+    "Printer on 3F offline",
+    "Password reset for SAP",
+    "Request: new laptop for Bob",
+    "Disk almost full on db02",
+    "Shared drive gone",
+)
+JA_SUBJECTS = (
+    "VPNに接続できません",
+    "3階のプリンターが使えません",
+    "パスワード再設定のお願い",
+    "新しいノートPCの申請",
+    "共有フォルダにアクセスできない",
+)
+EN_LINES = (
+    "Hello team,",
+    "since this morning the client fails with error 809.",
+    "I already restarted the machine twice.",
+    "Could you please have a look?",
+    "The issue started after the update on Monday.",
+    "Best regards,",
+)
+JA_LINES = (
+    "お疲れ様です。",
+    "今朝からVPNクライアントでエラー809が出て接続できません。",
+    "PCは二回再起動しました。",
+    "お手数ですが確認をお願いいたします。",
+    "よろしくお願いします。",
+)
 # What an Outlook/Gmail HTML part carries besides the text: a style block and wrappers.
-HTML_HEAD = ("<html><head><meta charset=\"utf-8\"><style>" + "".join(
-    f"p.MsoNormal{i}, li.MsoNormal{i} {{margin:0cm; font-size:11.0pt; "
-    f"font-family:\"Calibri\",sans-serif;}}\n" for i in range(40)) + "</style></head><body>")
+HTML_HEAD = (
+    '<html><head><meta charset="utf-8"><style>'
+    + "".join(
+        f"p.MsoNormal{i}, li.MsoNormal{i} {{margin:0cm; font-size:11.0pt; "
+        f'font-family:"Calibri",sans-serif;}}\n'
+        for i in range(40)
+    )
+    + "</style></head><body>"
+)
 # (weight, shape): the mix of a support inbox.
 SHAPES = ((35, "html"), (20, "plain"), (25, "html+logo"), (12, "attachment"), (8, "reply"))
 
@@ -91,11 +117,20 @@ def _message(rng: random.Random, i: int) -> bytes:
         html = HTML_HEAD + "".join(f"<p class=MsoNormal>{x}</p>" for x in body.splitlines())
         msg.add_alternative(html + "</body></html>", subtype="html")
     if shape == "html+logo":
-        msg.add_attachment(rng.randbytes(rng.randint(4_000, 25_000)), maintype="image",
-                           subtype="png", filename="logo.png", disposition="inline")
+        msg.add_attachment(
+            rng.randbytes(rng.randint(4_000, 25_000)),
+            maintype="image",
+            subtype="png",
+            filename="logo.png",
+            disposition="inline",
+        )
     if shape == "attachment":
-        msg.add_attachment(rng.randbytes(rng.randint(30_000, 400_000)), maintype="image",
-                           subtype="png", filename=f"screenshot{i}.png")
+        msg.add_attachment(
+            rng.randbytes(rng.randint(30_000, 400_000)),
+            maintype="image",
+            subtype="png",
+            filename=f"screenshot{i}.png",
+        )
     return msg.as_bytes()
 
 
@@ -125,8 +160,14 @@ class _NaiveCommit:
         from store.db import transaction
 
         with transaction(self.app.sessions) as s:
-            inbox.accept(s, envelope.original_content, source="smtp", now=self.app.clock.now(),
-                         envelope_from=envelope.mail_from, envelope_to=envelope.rcpt_tos)
+            inbox.accept(
+                s,
+                envelope.original_content,
+                source="smtp",
+                now=self.app.clock.now(),
+                envelope_from=envelope.mail_from,
+                envelope_to=envelope.rcpt_tos,
+            )
         return "250 OK"
 
 
@@ -134,10 +175,19 @@ def _serve_aiosmtpd(handler: Any) -> tuple[Any, Any]:
     from aiosmtpd.smtp import SMTP
 
     loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(loop.create_server(
-        lambda: SMTP(handler, data_size_limit=MAX_SIZE, enable_SMTPUTF8=True,
-                     hostname="bench.test", loop=loop),
-        "127.0.0.1", 0))
+    server = loop.run_until_complete(
+        loop.create_server(
+            lambda: SMTP(
+                handler,
+                data_size_limit=MAX_SIZE,
+                enable_SMTPUTF8=True,
+                hostname="bench.test",
+                loop=loop,
+            ),
+            "127.0.0.1",
+            0,
+        )
+    )
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
 
@@ -226,8 +276,12 @@ def _client(port: int, share: list[bytes], start: threading.Barrier, errors: lis
 
 
 def measure(kind: str, messages: list[bytes], clients: int, db: Path) -> Result:
-    child = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--db", str(db)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--db", str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdin is not None and child.stdout is not None
     port = int(child.stdout.readline())
     start, errors = threading.Barrier(clients + 1), list[str]()
@@ -252,11 +306,17 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--clients", type=int, default=4)
-    p.add_argument("--db", type=Path, help="SQLite file for the gateway (must not exist; "
-                                           "default: a temporary one)")
+    p.add_argument(
+        "--db",
+        type=Path,
+        help="SQLite file for the gateway (must not exist; default: a temporary one)",
+    )
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--naive", action="store_true",
-                   help="also measure one commit per message in handle_DATA, for reference")
+    p.add_argument(
+        "--naive",
+        action="store_true",
+        help="also measure one commit per message in handle_DATA, for reference",
+    )
     p.add_argument("--serve", choices=("bare", "gateway", "naive"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
@@ -273,16 +333,20 @@ def main() -> int:
 def report(args: argparse.Namespace, db: Path) -> None:
     messages = generate(args.messages, args.seed)
     sizes = sorted(len(m) for m in messages)
-    print(f"{len(messages)} messages, {sum(sizes) / 1e6:.1f} MB (median "
-          f"{sizes[len(sizes) // 2] / 1e3:.1f} kB, largest {sizes[-1] / 1e3:.0f} kB), "
-          f"{args.clients} concurrent smtplib clients on loopback")
+    print(
+        f"{len(messages)} messages, {sum(sizes) / 1e6:.1f} MB (median "
+        f"{sizes[len(sizes) // 2] / 1e3:.1f} kB, largest {sizes[-1] / 1e3:.0f} kB), "
+        f"{args.clients} concurrent smtplib clients on loopback"
+    )
     bare = measure("bare", messages, args.clients, db)
     gateway = measure("gateway", messages, args.clients, db)
     _line("(a) bare aiosmtpd, discard", bare)
     _line("(b) gateway, durable (SQLite)", gateway)
     stats = gateway.stats
-    print(f"    {stats['rows']} rows stored, {stats['commits']} commits "
-          f"({stats['deliveries'] / max(stats['commits'], 1):.1f} messages per commit)")
+    print(
+        f"    {stats['rows']} rows stored, {stats['commits']} commits "
+        f"({stats['deliveries'] / max(stats['commits'], 1):.1f} messages per commit)"
+    )
     if args.naive:
         naive = measure("naive", messages, args.clients, db.with_name(db.stem + "-naive.db"))
         _line("(c) naive commit per message", naive, f", c/a = {naive.rate / bare.rate:.2f}")
@@ -295,9 +359,11 @@ def report(args: argparse.Namespace, db: Path) -> None:
 
 
 def _line(label: str, r: Result, extra: str = "") -> None:
-    print(f"{label:<32} {r.rate:6.0f} msg/s  ({r.seconds:5.2f} s)  "
-          f"peak RSS {r.stats['peak_rss_kib'] / 1024:4.0f} MiB  "
-          f"server CPU {r.stats['cpu_seconds']:5.2f} s{extra}")
+    print(
+        f"{label:<32} {r.rate:6.0f} msg/s  ({r.seconds:5.2f} s)  "
+        f"peak RSS {r.stats['peak_rss_kib'] / 1024:4.0f} MiB  "
+        f"server CPU {r.stats['cpu_seconds']:5.2f} s{extra}"
+    )
 
 
 if __name__ == "__main__":

@@ -103,9 +103,9 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def _short(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
-    return str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(
-        exc
-    ).__name__
+    return (
+        str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
+    )
 
 
 def ping(engine: Engine) -> None:

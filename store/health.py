@@ -38,22 +38,27 @@ class Snapshot:
 
 
 def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
-    rows = {r.source: r for r in session.scalars(
-        select(SourceState).where(SourceState.source.in_(list(sources))))}
+    rows = {
+        r.source: r
+        for r in session.scalars(select(SourceState).where(SourceState.source.in_(list(sources))))
+    }
     seen = tuple(
         SourceSeen(name, True, rows[name].last_success_at, rows[name].last_error)
-        if name in rows else SourceSeen(name, False, None, "")
+        if name in rows
+        else SourceSeen(name, False, None, "")
         for name in sources
     )
     pending, oldest = session.execute(
-        select(func.count(OutboxRow.id), func.min(OutboxRow.created_at))
-        .where(OutboxRow.state == PENDING)).one()
+        select(func.count(OutboxRow.id), func.min(OutboxRow.created_at)).where(
+            OutboxRow.state == PENDING
+        )
+    ).one()
     failed = session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.state == FAILED))
     latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)
-    jobs = {job: at for job, ran in session.execute(latest)
-            if (at := _aware(ran)) is not None}
-    return Snapshot(seen, inbox.counts_by_state(session), pending or 0,
-                    _aware(oldest), failed or 0, jobs)
+    jobs = {job: at for job, ran in session.execute(latest) if (at := _aware(ran)) is not None}
+    return Snapshot(
+        seen, inbox.counts_by_state(session), pending or 0, _aware(oldest), failed or 0, jobs
+    )
 
 
 def _aware(value: datetime | None) -> datetime | None:

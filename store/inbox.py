@@ -32,8 +32,9 @@ def accept(
     rule: DuplicateRule = BYTES_ONLY,
 ) -> Accepted:
     """One message through the generic backend, inside the caller's transaction."""
-    [accepted] = accept_many(session, [Incoming(raw, source, source_ref, envelope_from,
-                                                envelope_to)], now=now, rule=rule)
+    [accepted] = accept_many(
+        session, [Incoming(raw, source, source_ref, envelope_from, envelope_to)], now=now, rule=rule
+    )
     return accepted
 
 
@@ -68,38 +69,66 @@ def claim_row(session: Session, inbox_id: int) -> PendingRow | None:
     found = session.execute(_CLAIM, {"id": inbox_id}).first()
     if found is None:
         return None
-    return PendingRow(found.id, found.raw, found.source, found.envelope_from,
-                      tuple(found.envelope_to or ()), found.message_id)
+    return PendingRow(
+        found.id,
+        found.raw,
+        found.source,
+        found.envelope_from,
+        tuple(found.envelope_to or ()),
+        found.message_id,
+    )
 
 
 def set_disposition(
-    session: Session, inbox_id: int, state: str, reason: str, now: datetime,
-    ticket_id: int | None = None, error: str | None = None,
+    session: Session,
+    inbox_id: int,
+    state: str,
+    reason: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    error: str | None = None,
 ) -> None:
     """Record how processing ended; counts the attempt."""
-    session.execute(_DISPOSE, {"row": inbox_id, "state": state, "reason": reason[:2000],
-                               "processed_at": now, "ticket": ticket_id, "err": error})
+    session.execute(
+        _DISPOSE,
+        {
+            "row": inbox_id,
+            "state": state,
+            "reason": reason[:2000],
+            "processed_at": now,
+            "ticket": ticket_id,
+            "err": error,
+        },
+    )
 
 
 _T = table_of(InboxRow)
 _CLAIM = (  # built once: this runs for every row the runner takes
-    select(_T.c.id, _T.c.raw, _T.c.source, _T.c.envelope_from, _T.c.envelope_to,
-           _T.c.message_id)
+    select(_T.c.id, _T.c.raw, _T.c.source, _T.c.envelope_from, _T.c.envelope_to, _T.c.message_id)
     .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
     .with_for_update(skip_locked=True)
 )
 _DISPOSE = (
     update(_T)
     .where(_T.c.id == bindparam("row"))
-    .values(state=bindparam("state"), reason=bindparam("reason"),
-            processed_at=bindparam("processed_at"), attempts=_T.c.attempts + 1,
-            ticket_id=func.coalesce(bindparam("ticket", type_=Integer), _T.c.ticket_id),
-            error=func.coalesce(bindparam("err", type_=Text), _T.c.error))
+    .values(
+        state=bindparam("state"),
+        reason=bindparam("reason"),
+        processed_at=bindparam("processed_at"),
+        attempts=_T.c.attempts + 1,
+        ticket_id=func.coalesce(bindparam("ticket", type_=Integer), _T.c.ticket_id),
+        error=func.coalesce(bindparam("err", type_=Text), _T.c.error),
+    )
 )
 
 
-def defer(session: Session, inbox_id: int, reason: str, now: datetime,
-          delay_for: Callable[[int], timedelta]) -> bool:
+def defer(
+    session: Session,
+    inbox_id: int,
+    reason: str,
+    now: datetime,
+    delay_for: Callable[[int], timedelta],
+) -> bool:
     """Count a transient failure and schedule the next try ``delay_for(attempts)`` from
     now; False when the row is no longer pending (another runner finished it)."""
     row = session.get(InboxRow, inbox_id)

@@ -18,8 +18,15 @@ from sqlalchemy.orm import Session
 from store.models import JobRun
 
 
-def claim(session: Session, job: str, period: str, now: datetime, *,
-          ticket_id: int | None = None, detail: dict[str, Any] | None = None) -> bool:
+def claim(
+    session: Session,
+    job: str,
+    period: str,
+    now: datetime,
+    *,
+    ticket_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> bool:
     """True when this caller is the first to run ``job`` for ``period``."""
     if claimed(session, job, period):
         return False

@@ -53,12 +53,23 @@ class NewMessage:
     def values(self) -> dict[str, Any]:
         """The ``messages`` columns (attachments go in their own rows)."""
         return {
-            "ticket_id": self.ticket_id, "inbox_id": self.inbox_id, "outbox_id": self.outbox_id,
-            "direction": self.direction, "message_id": self.message_id,
-            "in_reply_to": self.in_reply_to, "references": self.references,
-            "from_addr": self.from_addr, "from_name": self.from_name, "to": list(self.to),
-            "cc": list(self.cc), "subject": self.subject, "date": self.date, "text": self.text,
-            "new_text": self.new_text, "kind": self.kind, "defects": list(self.defects),
+            "ticket_id": self.ticket_id,
+            "inbox_id": self.inbox_id,
+            "outbox_id": self.outbox_id,
+            "direction": self.direction,
+            "message_id": self.message_id,
+            "in_reply_to": self.in_reply_to,
+            "references": self.references,
+            "from_addr": self.from_addr,
+            "from_name": self.from_name,
+            "to": list(self.to),
+            "cc": list(self.cc),
+            "subject": self.subject,
+            "date": self.date,
+            "text": self.text,
+            "new_text": self.new_text,
+            "kind": self.kind,
+            "defects": list(self.defects),
             "created_at": self.created_at,
         }
 
@@ -67,10 +78,20 @@ def add_message(session: Session, message: NewMessage) -> int:
     """Insert a message and its attachment rows; returns the message's row id."""
     row_id: int = session.execute(_INSERT_MESSAGE, message.values()).scalar_one()
     if message.attachments:
-        session.execute(_INSERT_ATTACHMENT, [
-            {"message_id": row_id, "filename": a.filename,
-             "original_filename": a.original_filename, "content_type": a.content_type,
-             "size": a.size, "sha256": a.sha256} for a in message.attachments])
+        session.execute(
+            _INSERT_ATTACHMENT,
+            [
+                {
+                    "message_id": row_id,
+                    "filename": a.filename,
+                    "original_filename": a.original_filename,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "sha256": a.sha256,
+                }
+                for a in message.attachments
+            ],
+        )
     return row_id
 
 

@@ -56,11 +56,18 @@ def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
     if session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == mail.key)):
         return None
     row = OutboxRow(
-        idempotency_key=mail.key, ticket_id=mail.ticket_id, kind=mail.kind,
-        message_id=mail.message_id, envelope_from=mail.envelope_from,
+        idempotency_key=mail.key,
+        ticket_id=mail.ticket_id,
+        kind=mail.kind,
+        message_id=mail.message_id,
+        envelope_from=mail.envelope_from,
         recipients=list(mail.recipients),
         recipient=mail.recipients[0].lower() if mail.recipients else "",
-        raw=mail.raw, state=PENDING, attempts=0, created_at=now, last_error="",
+        raw=mail.raw,
+        state=PENDING,
+        attempts=0,
+        created_at=now,
+        last_error="",
     )
     try:
         with session.begin_nested():  # a concurrent writer won the key: keep our transaction
@@ -71,8 +78,7 @@ def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
     return row.id
 
 
-def count_recent(session: Session, recipient: str, kinds: Collection[str],
-                 since: datetime) -> int:
+def count_recent(session: Session, recipient: str, kinds: Collection[str], since: datetime) -> int:
     """Automatic mails of ``kinds`` queued to ``recipient`` since ``since`` (rate limit)."""
     stmt = select(func.count(OutboxRow.id)).where(
         OutboxRow.recipient == recipient.lower(),
@@ -95,8 +101,20 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]
     rows = list(session.scalars(stmt))
     for row in rows:
         row.next_attempt_at = now + LEASE
-    return [DueMail(r.id, r.ticket_id, r.kind, r.message_id, r.envelope_from,
-                    tuple(r.recipients), r.raw, r.attempts, r.created_at) for r in rows]
+    return [
+        DueMail(
+            r.id,
+            r.ticket_id,
+            r.kind,
+            r.message_id,
+            r.envelope_from,
+            tuple(r.recipients),
+            r.raw,
+            r.attempts,
+            r.created_at,
+        )
+        for r in rows
+    ]
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:

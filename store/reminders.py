@@ -24,15 +24,16 @@ def open_tickets(session: Session) -> list[Ticket]:
 
 
 def opened_between(session: Session, since: datetime, until: datetime) -> int:
-    stmt = select(func.count(Ticket.id)).where(Ticket.created_at >= since,
-                                               Ticket.created_at < until)
+    stmt = select(func.count(Ticket.id)).where(
+        Ticket.created_at >= since, Ticket.created_at < until
+    )
     return session.scalar(stmt) or 0
 
 
 def closed_between(session: Session, since: datetime, until: datetime) -> int:
-    stmt = select(func.count(Ticket.id)).where(Ticket.state == "closed",
-                                               Ticket.closed_at >= since,
-                                               Ticket.closed_at < until)
+    stmt = select(func.count(Ticket.id)).where(
+        Ticket.state == "closed", Ticket.closed_at >= since, Ticket.closed_at < until
+    )
     return session.scalar(stmt) or 0
 
 
@@ -41,7 +42,12 @@ def force_closes(session: Session, since: datetime, until: datetime) -> Counter[
     stmt = (
         select(Ticket.assignee)
         .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
-        .where(TicketEvent.actor == INVENTORY_ACTOR, TicketEvent.kind == "state",
-               TicketEvent.new == "closed", TicketEvent.at >= since, TicketEvent.at < until)
+        .where(
+            TicketEvent.actor == INVENTORY_ACTOR,
+            TicketEvent.kind == "state",
+            TicketEvent.new == "closed",
+            TicketEvent.at >= since,
+            TicketEvent.at < until,
+        )
     )
     return Counter(a or "" for a in session.scalars(stmt))

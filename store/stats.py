@@ -37,8 +37,26 @@ re fwd fw help issue problem request question need needs want
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 # Bigrams of Japanese mail boilerplate ("お世話になっております", "よろしくお願いします").
-STOP_BIGRAMS = frozenset({"世話", "願い", "お願", "宜し", "申し", "致し", "頂け", "下さ", "お疲",
-                          "疲れ", "担当", "確認", "対応", "件名", "以下", "連絡"})
+STOP_BIGRAMS = frozenset(
+    {
+        "世話",
+        "願い",
+        "お願",
+        "宜し",
+        "申し",
+        "致し",
+        "頂け",
+        "下さ",
+        "お疲",
+        "疲れ",
+        "担当",
+        "確認",
+        "対応",
+        "件名",
+        "以下",
+        "連絡",
+    }
+)
 
 
 def compute(
@@ -51,8 +69,14 @@ def compute(
 ) -> dict[str, Any]:
     """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order)."""
     rows = session.execute(
-        select(Ticket.id, Ticket.catalog, Ticket.assignee, Ticket.state, Ticket.created_at,
-               Ticket.closed_at)
+        select(
+            Ticket.id,
+            Ticket.catalog,
+            Ticket.assignee,
+            Ticket.state,
+            Ticket.created_at,
+            Ticket.closed_at,
+        )
     ).all()
     return {
         "entries": per_entry(rows, entry_ids),
@@ -69,14 +93,19 @@ def per_entry(rows: Sequence[Any], entry_ids: Sequence[str]) -> list[dict[str, A
     out = []
     for entry in [*known, *extra]:
         mine = [r for r in rows if (r.catalog or "") == entry]
-        durations = [(r.closed_at - r.created_at).total_seconds() for r in mine
-                     if r.state == _CLOSED and r.closed_at is not None]
-        out.append({
-            "entry": entry or None,
-            "open": sum(1 for r in mine if r.state != _CLOSED),
-            "closed": sum(1 for r in mine if r.state == _CLOSED),
-            "median_close_seconds": statistics.median(durations) if durations else None,
-        })
+        durations = [
+            (r.closed_at - r.created_at).total_seconds()
+            for r in mine
+            if r.state == _CLOSED and r.closed_at is not None
+        ]
+        out.append(
+            {
+                "entry": entry or None,
+                "open": sum(1 for r in mine if r.state != _CLOSED),
+                "closed": sum(1 for r in mine if r.state == _CLOSED),
+                "median_close_seconds": statistics.median(durations) if durations else None,
+            }
+        )
     return out
 
 
@@ -85,24 +114,30 @@ def per_assignee(rows: Sequence[Any]) -> list[dict[str, Any]]:
     open_rows = [r for r in rows if r.state != _CLOSED]
     out = []
     for who in sorted({r.assignee or "" for r in open_rows}):
-        mine = sorted((r for r in open_rows if (r.assignee or "") == who),
-                      key=lambda r: (r.created_at, r.id))
-        out.append({
-            "assignee": who or None,
-            "open": len(mine),
-            "oldest_ticket": mine[0].id,
-            "oldest_created_at": mine[0].created_at.isoformat(),
-        })
+        mine = sorted(
+            (r for r in open_rows if (r.assignee or "") == who), key=lambda r: (r.created_at, r.id)
+        )
+        out.append(
+            {
+                "assignee": who or None,
+                "open": len(mine),
+                "oldest_ticket": mine[0].id,
+                "oldest_created_at": mine[0].created_at.isoformat(),
+            }
+        )
     return out
 
 
 def per_week(rows: Sequence[Any], tz: tzinfo) -> list[dict[str, Any]]:
     """Opened and closed per ISO week (``2026-W10``), in the team's time zone."""
     opened = Counter(_week(r.created_at, tz) for r in rows)
-    closed = Counter(_week(r.closed_at, tz) for r in rows
-                     if r.state == _CLOSED and r.closed_at is not None)
-    return [{"week": w, "opened": opened.get(w, 0), "closed": closed.get(w, 0)}
-            for w in sorted(set(opened) | set(closed))]
+    closed = Counter(
+        _week(r.closed_at, tz) for r in rows if r.state == _CLOSED and r.closed_at is not None
+    )
+    return [
+        {"week": w, "opened": opened.get(w, 0), "closed": closed.get(w, 0)}
+        for w in sorted(set(opened) | set(closed))
+    ]
 
 
 def fallback_report(session: Session, fallback_id: str, top: int) -> dict[str, Any]:
@@ -115,8 +150,7 @@ def fallback_report(session: Session, fallback_id: str, top: int) -> dict[str, A
     stmt = (
         select(Message.ticket_id, Message.subject, Message.new_text)
         .join(Ticket, Ticket.id == Message.ticket_id)
-        .where(Ticket.catalog == fallback_id, Message.direction == "in",
-               Message.kind == "request")
+        .where(Ticket.catalog == fallback_id, Message.direction == "in", Message.kind == "request")
     )
     for tid, subject, new_text in session.execute(stmt):
         texts.setdefault(tid, []).extend([subject or "", new_text or ""])

@@ -41,10 +41,19 @@ def add_event(
     new: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(_INSERT_EVENT, {
-        "ticket_id": ticket.id, "at": at, "actor": actor, "channel": channel, "kind": kind,
-        "old": old, "new": new, "detail": detail or {},
-    })
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "ticket_id": ticket.id,
+            "at": at,
+            "actor": actor,
+            "channel": channel,
+            "kind": kind,
+            "old": old,
+            "new": new,
+            "detail": detail or {},
+        },
+    )
 
 
 def add_participant(

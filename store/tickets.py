@@ -156,9 +156,5 @@ def thread_ids(session: Session, ticket_id: int) -> list[str]:
     Synthetic IDs (given to mail that had none) were never seen by a mail
     client, so they cannot thread anything and are left out.
     """
-    stmt = (
-        select(Message.message_id)
-        .where(Message.ticket_id == ticket_id)
-        .order_by(Message.id)
-    )
+    stmt = select(Message.message_id).where(Message.ticket_id == ticket_id).order_by(Message.id)
     return [m for m in session.scalars(stmt) if not m.endswith("@synthetic.invalid")]

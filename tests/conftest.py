@@ -37,7 +37,8 @@ _pg_ok: bool | None = None
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "shared_corpus: reads the shared real-world corpus; skipped without it")
+        "markers", "shared_corpus: reads the shared real-world corpus; skipped without it"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -94,8 +95,9 @@ def clock() -> FakeClock:
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
         source="<test>",
-        gateway=GatewaySettings(address="support@example.test", secret=SECRET,
-                                data_dir=tmp_path / "var"),
+        gateway=GatewaySettings(
+            address="support@example.test", secret=SECRET, data_dir=tmp_path / "var"
+        ),
         database=DatabaseSettings(url=db_url),
         catalog=CatalogSettings(path=PLAIN_CATALOG),
     )

@@ -17,8 +17,7 @@ from store.db import transaction
 from tests.support.app import MEMBERS
 from tests.support.mails import mail
 
-ACCOUNT = ImapSettings(host="imap.example.test", username="support",
-                       password_env="IMAP_PASSWORD")
+ACCOUNT = ImapSettings(host="imap.example.test", username="support", password_env="IMAP_PASSWORD")
 SOURCE = ACCOUNT.source
 
 
@@ -32,14 +31,15 @@ def _pass(app: App, settings: Settings, clock: FakeClock, started: object = None
         ids = alerts.send_due(s, settings, clock.now(), started)  # type: ignore[arg-type]
     with transaction(app.sessions) as s:
         rows = [r for r in outbox.rows(s) if r.id in ids]
-    assert all(r.kind == "health_alert" and r.recipients == ["boss@example.test"]
-               for r in rows)
-    return [str(email.message_from_bytes(r.raw, policy=email.policy.default)["Subject"])
-            for r in rows]
+    assert all(r.kind == "health_alert" and r.recipients == ["boss@example.test"] for r in rows)
+    return [
+        str(email.message_from_bytes(r.raw, policy=email.policy.default)["Subject"]) for r in rows
+    ]
 
 
 def test_a_stalled_mailbox_alerts_once_and_recovers_once(
-        app: App, settings: Settings, clock: FakeClock) -> None:
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
     settings, started = _settings(settings), clock.now()
     clock.advance(timedelta(minutes=1))
     assert _pass(app, settings, clock, started) == []  # just started: not polled yet is fine
@@ -47,8 +47,10 @@ def test_a_stalled_mailbox_alerts_once_and_recovers_once(
     with transaction(app.sessions) as s:
         sources.record_error(s, SOURCE, "login as 'support' refused", now=clock.now())
     [subject] = _pass(app, settings, clock, started)
-    assert subject.startswith("【障害】mailbox support@imap.example.test:993/INBOX was never "
-                              "polled successfully (last error: login as 'support' refused)")
+    assert subject.startswith(
+        "【障害】mailbox support@imap.example.test:993/INBOX was never "
+        "polled successfully (last error: login as 'support' refused)"
+    )
     for _ in range(3):  # the poller keeps failing and retrying: no more mail
         clock.advance(timedelta(minutes=5))
         assert _pass(app, settings, clock, started) == []
@@ -64,11 +66,12 @@ def test_a_stalled_mailbox_alerts_once_and_recovers_once(
 
 
 def test_shunted_rows_alert_and_recover(app: App, settings: Settings, clock: FakeClock) -> None:
-    settings = replace(_settings(settings), imap=(),
-                       health=HealthSettings(max_shunted=1))
+    settings = replace(_settings(settings), imap=(), health=HealthSettings(max_shunted=1))
     with transaction(app.sessions) as s:
-        rows = [inbox.accept(s, mail(subject=f"bug {n}"), source="smtp", now=clock.now())
-                for n in range(2)]
+        rows = [
+            inbox.accept(s, mail(subject=f"bug {n}"), source="smtp", now=clock.now())
+            for n in range(2)
+        ]
         for r in rows[:1]:
             inbox.set_disposition(s, r.inbox_id, "shunted", "ValueError", clock.now())
     assert _pass(app, settings, clock) == []  # one is within max_shunted = 1
@@ -76,14 +79,16 @@ def test_shunted_rows_alert_and_recover(app: App, settings: Settings, clock: Fak
         inbox.set_disposition(s, rows[1].inbox_id, "shunted", "ValueError", clock.now())
     assert _pass(app, settings, clock) == [
         "【障害】2 shunted inbox row(s), more than health.max_shunted = 1 "
-        "(ticket-gateway inbox list --state shunted)"]
+        "(ticket-gateway inbox list --state shunted)"
+    ]
     with transaction(app.sessions) as s:
         inbox.requeue(s)
     assert _pass(app, settings, clock)[0].startswith("【復旧】2 shunted inbox row(s)")
 
 
 def test_alerts_can_be_turned_off_and_ride_on_the_scheduler_pass(
-        app: App, settings: Settings, clock: FakeClock) -> None:
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
     off = replace(_settings(settings), health=HealthSettings(alerts=False))
     assert _pass(app, off, clock) == []
     app = replace(app, settings=_settings(settings))

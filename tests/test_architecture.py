@@ -72,10 +72,11 @@ def test_the_layer_contract_catches_store_importing_a_decision(tmp_path: Path) -
     assert "store -> gateway.pipeline.loops" in report
 
 
-def test_ruff_check_is_clean() -> None:
-    # `ruff format --check` joins this once the tree has had its one-time format
+@pytest.mark.parametrize("command", [["check", "--no-cache", "."], ["format", "--check", "."]],
+                         ids=["check", "format"])
+def test_ruff_is_clean(command: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        [sys.executable, "-m", "ruff", *command],
         cwd=REPO,
         capture_output=True,
         text=True,

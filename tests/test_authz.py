@@ -13,15 +13,29 @@ TRUSTED = ("mx.example.test",)
 
 
 def raw(*headers: str, body: str = "/close\n") -> bytes:
-    head = "\r\n".join(("From: Ops One <ops@example.test>", "To: support@example.test",
-                        "Subject: Re: [#7] VPN", *headers))
+    head = "\r\n".join(
+        (
+            "From: Ops One <ops@example.test>",
+            "To: support@example.test",
+            "Subject: Re: [#7] VPN",
+            *headers,
+        )
+    )
     return f"{head}\r\n\r\n{body}".encode()
 
 
-def verify(message: bytes, recipients: tuple[str, ...] = (GW,), email: str = OPS,
-           ticket_id: int = 7) -> authz.Verdict:
-    return authz.verify_sender(message, list(recipients), email, ticket_id, secret=SECRET,
-                               gateway_address=GW, trusted_authserv_ids=TRUSTED)
+def verify(
+    message: bytes, recipients: tuple[str, ...] = (GW,), email: str = OPS, ticket_id: int = 7
+) -> authz.Verdict:
+    return authz.verify_sender(
+        message,
+        list(recipients),
+        email,
+        ticket_id,
+        secret=SECRET,
+        gateway_address=GW,
+        trusted_authserv_ids=TRUSTED,
+    )
 
 
 def test_token_issued_to_the_member_for_this_ticket_passes() -> None:
@@ -69,8 +83,10 @@ def test_dkim_fail_fails() -> None:
 
 
 def test_dmarc_pass_for_the_from_domain_passes() -> None:
-    ar = ("Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=example.test; "
-          "dmarc=pass (p=reject dis=none) header.from=example.test")
+    ar = (
+        "Authentication-Results: mx.example.test; spf=pass smtp.mailfrom=example.test; "
+        "dmarc=pass (p=reject dis=none) header.from=example.test"
+    )
     assert verify(raw(ar)).via == "dmarc"
 
 
@@ -83,24 +99,27 @@ def test_multiple_headers_only_the_trusted_one_counts() -> None:
 
 
 def test_folded_header_with_comments_and_version() -> None:
-    ar = ("Authentication-Results: mx.example.test 1;\r\n"
-          "\tspf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.test;\r\n"
-          " dkim=pass (2048-bit key; unprotected) header.d=example.test\r\n"
-          "    header.s=sel1 header.b=\"abc\"")
+    ar = (
+        "Authentication-Results: mx.example.test 1;\r\n"
+        "\tspf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.test;\r\n"
+        " dkim=pass (2048-bit key; unprotected) header.d=example.test\r\n"
+        '    header.s=sel1 header.b="abc"'
+    )
     verdict = verify(raw(ar))
     assert (verdict.ok, verdict.via) == (True, "dkim")
 
 
 def test_only_the_top_header_block_is_read() -> None:
-    body = ("/close\n\nAuthentication-Results: mx.example.test; dkim=pass "
-            "header.d=example.test\n")
+    body = "/close\n\nAuthentication-Results: mx.example.test; dkim=pass header.d=example.test\n"
     assert not verify(raw(body=body)).ok
 
 
 def test_parser_reads_authserv_id_and_properties() -> None:
     [(authserv, results)] = authz.authentication_results(
-        raw('Authentication-Results: MX.example.test; dkim=pass reason="ok" '
-            "header.d=Example.test; none"))
+        raw(
+            'Authentication-Results: MX.example.test; dkim=pass reason="ok" '
+            "header.d=Example.test; none"
+        )
+    )
     assert authserv == "MX.example.test"
-    assert results == [authz.Result("dkim", "pass", {"reason": "ok",
-                                                     "header.d": "Example.test"})]
+    assert results == [authz.Result("dkim", "pass", {"reason": "ok", "header.d": "Example.test"})]

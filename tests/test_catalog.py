@@ -20,8 +20,11 @@ from gateway.config.settings import CatalogSettings, Member, Settings
 from gateway.core.errors import CatalogError, Problem
 from tests.support.catalogs import GOOD
 
-MEMBERS = (Member("ops@example.test"), Member("ops2@example.test"),
-           Member("boss@example.test", role="manager"))
+MEMBERS = (
+    Member("ops@example.test"),
+    Member("ops2@example.test"),
+    Member("boss@example.test", role="manager"),
+)
 
 
 def problems(text: str, members: tuple[Member, ...] = MEMBERS) -> list[Problem]:
@@ -58,34 +61,54 @@ def mutate(old: str, new: str) -> str:
     return GOOD.replace(old, new, 1)
 
 
-@pytest.mark.parametrize(("text", "line", "fragment"), [
-    (mutate("[ops@example.test, ops2", "[ops@example.test, nobody"), 5, "unknown member"),
-    (mutate("manager: boss@example.test", "manager: ops@example.test"), 15, "not a manager"),
-    (mutate("id: other", "id: vpn"), 12, "duplicate id 'vpn' (first at line 2)"),
-    (mutate("    fallback: true\n", ""), 1, "no fallback entry"),
-    (mutate("    manager: boss@example.test\n", ""), 12, "must name a 'manager'"),
-    (mutate("resolve: 2d", "resolve: 2 days"), 6, "resolve: not a duration"),
-    (mutate("stale_after: 3d", "stale_after: soon"), 7, "stale_after: not a duration"),
-    (mutate("'any(connect)?'", "'any(connect'"), 4, "bad regular expression"),
-    (mutate("type: choice", "type: dropdown"), 10, "unknown field type 'dropdown'"),
-    (mutate(", choices: [windows, mac]", ""), 10, "needs a 'choices' list"),
-    (mutate("    stale_after", "    stale_afer"), 7, "unknown key 'stale_afer'"),
-    (mutate("weight: 2", "weight: -1"), 4, "weight must be a number above 0"),
-    (mutate("    name: Other\n", "    name: Other\n    fallback: true\n"), 15,
-     "duplicate key 'fallback'"),
-    ("entries:\n  - id: a\n    name: [unclosed\n", 4, "not valid YAML"),
-], ids=["unknown-member", "manager-role", "duplicate-id", "missing-fallback",
-        "fallback-without-manager", "bad-duration-sla", "bad-duration", "bad-regex",
-        "unknown-field-type", "choice-without-choices", "unknown-key", "bad-weight",
-        "duplicate-key", "yaml-syntax"])
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        (mutate("[ops@example.test, ops2", "[ops@example.test, nobody"), 5, "unknown member"),
+        (mutate("manager: boss@example.test", "manager: ops@example.test"), 15, "not a manager"),
+        (mutate("id: other", "id: vpn"), 12, "duplicate id 'vpn' (first at line 2)"),
+        (mutate("    fallback: true\n", ""), 1, "no fallback entry"),
+        (mutate("    manager: boss@example.test\n", ""), 12, "must name a 'manager'"),
+        (mutate("resolve: 2d", "resolve: 2 days"), 6, "resolve: not a duration"),
+        (mutate("stale_after: 3d", "stale_after: soon"), 7, "stale_after: not a duration"),
+        (mutate("'any(connect)?'", "'any(connect'"), 4, "bad regular expression"),
+        (mutate("type: choice", "type: dropdown"), 10, "unknown field type 'dropdown'"),
+        (mutate(", choices: [windows, mac]", ""), 10, "needs a 'choices' list"),
+        (mutate("    stale_after", "    stale_afer"), 7, "unknown key 'stale_afer'"),
+        (mutate("weight: 2", "weight: -1"), 4, "weight must be a number above 0"),
+        (
+            mutate("    name: Other\n", "    name: Other\n    fallback: true\n"),
+            15,
+            "duplicate key 'fallback'",
+        ),
+        ("entries:\n  - id: a\n    name: [unclosed\n", 4, "not valid YAML"),
+    ],
+    ids=[
+        "unknown-member",
+        "manager-role",
+        "duplicate-id",
+        "missing-fallback",
+        "fallback-without-manager",
+        "bad-duration-sla",
+        "bad-duration",
+        "bad-regex",
+        "unknown-field-type",
+        "choice-without-choices",
+        "unknown-key",
+        "bad-weight",
+        "duplicate-key",
+        "yaml-syntax",
+    ],
+)
 def test_each_mistake_is_reported_on_its_line(text: str, line: int, fragment: str) -> None:
     found = problems(text)
     assert any(p.line == line and fragment in p.message for p in found), found
 
 
 def test_second_fallback_is_reported_where_it_is_declared() -> None:
-    text = GOOD + ("  - id: misc\n    name: Misc\n    fallback: true\n"
-                   "    manager: boss@example.test\n")
+    text = GOOD + (
+        "  - id: misc\n    name: Misc\n    fallback: true\n    manager: boss@example.test\n"
+    )
     assert Problem(18, "a second fallback entry (the first is 'other')") in problems(text)
 
 
@@ -154,8 +177,11 @@ def test_assignee_rules() -> None:
 
 
 def test_empty_entries_still_need_a_fallback() -> None:
-    assert problems("entries: []\n") == [Problem(1, "no fallback entry: mark exactly one entry "
-                                                    "(usually 'other') with 'fallback: true'")]
+    assert problems("entries: []\n") == [
+        Problem(
+            1, "no fallback entry: mark exactly one entry (usually 'other') with 'fallback: true'"
+        )
+    ]
     assert problems("") == [Problem(1, "the catalog is empty: it needs an 'entries' list")]
 
 

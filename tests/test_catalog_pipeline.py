@@ -38,17 +38,20 @@ entries:
 def catalog_app(settings: Settings, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
     path = tmp_path / "catalog.yaml"
     path.write_text(CATALOG, encoding="utf-8")
-    application = build(replace(settings, catalog=CatalogSettings(path=path), members=MEMBERS),
-                        clock)
+    application = build(
+        replace(settings, catalog=CatalogSettings(path=path), members=MEMBERS), clock
+    )
     yield application
     application.close()
 
 
 def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) -> None:
     app = catalog_app
-    request = mail(subject="モニター購入のお願い",
-                   body="品名：27インチモニター\nよろしくお願いします。\n",
-                   message_id="<buy-1@customer.test>")
+    request = mail(
+        subject="モニター購入のお願い",
+        body="品名：27インチモニター\nよろしくお願いします。\n",
+        message_id="<buy-1@customer.test>",
+    )
     out = deliver(app, request)
     assert out.ticket_id is not None and "filed under purchase" in out.reason
     t = show(app, out.ticket_id)
@@ -65,11 +68,23 @@ def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) 
     assert notice.recipients == ["ops2@example.test"]
 
     # a reply that still leaves it out asks nothing more; the answer fills the sheet
-    deliver(app, mail(subject="Re: モニター購入のお願い", body="急ぎです。\n",
-                      in_reply_to="<buy-1@customer.test>"))
+    deliver(
+        app,
+        mail(
+            subject="Re: モニター購入のお願い",
+            body="急ぎです。\n",
+            in_reply_to="<buy-1@customer.test>",
+        ),
+    )
     assert [r.kind for r in outbox(app)].count("missing_fields") == 1
-    deliver(app, mail(subject="Re: モニター購入のお願い", body="数量：２台\n",
-                      in_reply_to="<buy-1@customer.test>"))
+    deliver(
+        app,
+        mail(
+            subject="Re: モニター購入のお願い",
+            body="数量：２台\n",
+            in_reply_to="<buy-1@customer.test>",
+        ),
+    )
     assert show(app, out.ticket_id)["fields"] == {"item": "27インチモニター", "quantity": "2"}
     assert [r.kind for r in outbox(app)].count("missing_fields") == 1
 
@@ -89,8 +104,9 @@ def test_complete_request_asks_nothing_and_unmatched_goes_to_the_manager(
 def test_archived_mail_is_filed_but_not_answered(catalog_app: App) -> None:
     from datetime import UTC, datetime
 
-    old = mail(subject="Purchase request", body="item: mouse\n",
-               date=datetime(2019, 5, 1, tzinfo=UTC))
+    old = mail(
+        subject="Purchase request", body="item: mouse\n", date=datetime(2019, 5, 1, tzinfo=UTC)
+    )
     out = deliver(catalog_app, old)
     t = show(catalog_app, out.ticket_id or 0)
     assert t["catalog"] == "purchase"

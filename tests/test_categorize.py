@@ -56,8 +56,14 @@ def open_and_categorize(
     now = app.clock.now()
     locale = "ja" if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", subject + body) else "en"
     with transaction(app.sessions) as s:
-        ticket = Ticket(subject=subject, requester="alice@customer.test", state="new",
-                        locale=locale, created_at=now, updated_at=now)
+        ticket = Ticket(
+            subject=subject,
+            requester="alice@customer.test",
+            state="new",
+            locale=locale,
+            created_at=now,
+            updated_at=now,
+        )
         s.add(ticket)
         s.flush()
         result = categorize_new_ticket(s, ticket, msg, catalog, app.settings, now)
@@ -66,12 +72,14 @@ def open_and_categorize(
 
 def test_new_ticket_gets_entry_assignee_fields_and_events(app: App, catalog: Catalog) -> None:
     tid, result = open_and_categorize(
-        app, catalog, "ノートPC購入のお願い",
-        "品名：ThinkPad X1\n数量：２台\n希望納期：2026年4月1日\n")
+        app,
+        catalog,
+        "ノートPC購入のお願い",
+        "品名：ThinkPad X1\n数量：２台\n希望納期：2026年4月1日\n",
+    )
     data = show(app, tid)
     assert data["catalog"] == "purchase" and data["assignee"] == "ops@example.test"
-    assert data["fields"] == {"item": "ThinkPad X1", "quantity": "2",
-                              "needed_by": "2026-04-01"}
+    assert data["fields"] == {"item": "ThinkPad X1", "quantity": "2", "needed_by": "2026-04-01"}
     kinds = [e["kind"] for e in data["events"]]
     assert kinds.count("category") == 1 and kinds.count("assign") == 1
     assert kinds.count("field") == 3
@@ -87,14 +95,18 @@ def test_new_ticket_gets_entry_assignee_fields_and_events(app: App, catalog: Cat
 def test_missing_required_fields_are_returned_and_a_reply_completes(
     app: App, catalog: Catalog
 ) -> None:
-    tid, result = open_and_categorize(app, catalog, "購入申請",
-                                      "モニターを購入したいです。\n品名：モニター\n")
+    tid, result = open_and_categorize(
+        app, catalog, "購入申請", "モニターを購入したいです。\n品名：モニター\n"
+    )
     assert result.missing == [("quantity", "数量")]
     assert result.locale == "ja"
-    reply = parse_message(mail(
-        subject="Re: 購入申請",
-        body="数量：ふたつ\n\n2026年3月2日 サポート <support@example.test>:\n"
-             "> 数量を教えてください。\n> 品名：プリンタ\n"))
+    reply = parse_message(
+        mail(
+            subject="Re: 購入申請",
+            body="数量：ふたつ\n\n2026年3月2日 サポート <support@example.test>:\n"
+            "> 数量を教えてください。\n> 品名：プリンタ\n",
+        )
+    )
     with transaction(app.sessions) as s:
         ticket = tickets.get(s, tid)
         assert ticket is not None

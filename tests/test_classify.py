@@ -15,12 +15,16 @@ from gateway.pipeline.parse.message import parse_message
 from tests.support.catalogs import EXAMPLE
 from tests.support.mails import mail
 
-QUOTED_PRINTER = ("\n\nOn Mon, 2 Mar 2026 at 09:00, Support <support@example.test> wrote:\n"
-                  "> Your printer ticket about the toner and the paper jam was closed.\n"
-                  "> プリンタのトナーを交換しました。\n")
-QUOTED_JA_VPN = ("\n\n2026年3月2日(月) 9:00 サポート <support@example.test>:\n"
-                 "> VPNの接続についてのお問い合わせありがとうございます。\n"
-                 "> リモートアクセスの設定を確認してください。\n")
+QUOTED_PRINTER = (
+    "\n\nOn Mon, 2 Mar 2026 at 09:00, Support <support@example.test> wrote:\n"
+    "> Your printer ticket about the toner and the paper jam was closed.\n"
+    "> プリンタのトナーを交換しました。\n"
+)
+QUOTED_JA_VPN = (
+    "\n\n2026年3月2日(月) 9:00 サポート <support@example.test>:\n"
+    "> VPNの接続についてのお問い合わせありがとうございます。\n"
+    "> リモートアクセスの設定を確認してください。\n"
+)
 SIGNATURE_SERVER = "\n-- \n山田太郎\nサーバ管理部 障害対応チーム\n"
 
 CASES: list[tuple[str, str, str, str]] = [
@@ -28,86 +32,203 @@ CASES: list[tuple[str, str, str, str]] = [
     ("en-vpn-subject", "VPN does not connect", "Hello,\nsince this morning it fails.\n", "vpn"),
     ("ja-vpn-fullwidth", "ＶＰＮに接続できません", "朝から接続できません。\n", "vpn"),
     ("ja-vpn-halfwidth-body", "接続の件", "在宅勤務でvpnが使えません。\n", "vpn"),
-    ("en-vpn-anyconnect", "Cannot connect from home", "AnyConnect says login failed "
-     "certificate error.\n", "vpn"),
+    (
+        "en-vpn-anyconnect",
+        "Cannot connect from home",
+        "AnyConnect says login failed certificate error.\n",
+        "vpn",
+    ),
     ("ja-vpn-telework", "テレワーク環境について", "社外から社内システムに入れません。\n", "vpn"),
-    ("en-vpn-remote-access", "Remote access request", "I need remote access for a "
-     "contractor next week.\n", "vpn"),
-    ("en-vpn-globalprotect-fw", "GLOBALPROTECT keeps disconnecting", "Every 10 minutes.\n",
-     "vpn"),
-    ("ja-vpn-network-veto", "VPNのネットワークが遅い", "ネットワークが遅く、会議が切れます。\n",
-     "vpn"),
-    ("en-account-password", "Password reset", "I forgot my password, please reset it.\n",
-     "account"),
-    ("ja-account-password-fw", "パスワードの再設定", "パスワードを忘れてしまいました。\n",
-     "account"),
-    ("en-account-locked", "Locked out of my account", "After three tries I am locked out.\n",
-     "account"),
+    (
+        "en-vpn-remote-access",
+        "Remote access request",
+        "I need remote access for a contractor next week.\n",
+        "vpn",
+    ),
+    ("en-vpn-globalprotect-fw", "GLOBALPROTECT keeps disconnecting", "Every 10 minutes.\n", "vpn"),
+    (
+        "ja-vpn-network-veto",
+        "VPNのネットワークが遅い",
+        "ネットワークが遅く、会議が切れます。\n",
+        "vpn",
+    ),
+    (
+        "en-account-password",
+        "Password reset",
+        "I forgot my password, please reset it.\n",
+        "account",
+    ),
+    (
+        "ja-account-password-fw",
+        "パスワードの再設定",
+        "パスワードを忘れてしまいました。\n",
+        "account",
+    ),
+    (
+        "en-account-locked",
+        "Locked out of my account",
+        "After three tries I am locked out.\n",
+        "account",
+    ),
     ("ja-account-lock", "アカウントがロックされました", "ログインできません。\n", "account"),
-    ("en-account-mfa", "New phone, MFA not working", "I changed my phone and the MFA "
-     "codes are rejected.\n", "account"),
+    (
+        "en-account-mfa",
+        "New phone, MFA not working",
+        "I changed my phone and the MFA codes are rejected.\n",
+        "account",
+    ),
     ("ja-account-2fa-fullwidth", "２ＦＡの再登録", "スマホを機種変更しました。\n", "account"),
-    ("ja-account-onboarding", "新入社員のアカウント作成",
-     "4月1日入社の佐藤さんの分をお願いします。\n", "account"),
-    ("en-account-offboarding", "Offboarding: J. Smith", "Please disable all accesses "
-     "from Friday.\n", "account"),
-    ("ja-account-permission", "共有フォルダの権限追加", "経理フォルダへの権限をください。\n",
-     "account"),
-    ("en-printer", "Printer on 3F offline", "The printer near the kitchen shows offline.\n",
-     "printer"),
-    ("ja-printer-halfwidth-kana", "ﾌﾟﾘﾝﾀが動かない", "印刷ボタンを押しても出てきません。\n",
-     "printer"),
+    (
+        "ja-account-onboarding",
+        "新入社員のアカウント作成",
+        "4月1日入社の佐藤さんの分をお願いします。\n",
+        "account",
+    ),
+    (
+        "en-account-offboarding",
+        "Offboarding: J. Smith",
+        "Please disable all accesses from Friday.\n",
+        "account",
+    ),
+    (
+        "ja-account-permission",
+        "共有フォルダの権限追加",
+        "経理フォルダへの権限をください。\n",
+        "account",
+    ),
+    (
+        "en-printer",
+        "Printer on 3F offline",
+        "The printer near the kitchen shows offline.\n",
+        "printer",
+    ),
+    (
+        "ja-printer-halfwidth-kana",
+        "ﾌﾟﾘﾝﾀが動かない",
+        "印刷ボタンを押しても出てきません。\n",
+        "printer",
+    ),
     ("ja-printer-fullwidth", "プリンターのトナー切れ", "３階のプリンターです。\n", "printer"),
     ("en-printer-paper-jam", "Paper jam again", "Tray 2 jams every morning.\n", "printer"),
-    ("ja-printer-mfp", "複合機のスキャンができない", "スキャンしたPDFがメールで届きません。\n",
-     "printer"),
-    ("en-printer-printing", "Cannot print PDFs", "Printing from Acrobat gives an error.\n",
-     "printer"),
-    ("en-network-wifi", "Wi-Fi drops in meeting room B", "The WiFi disconnects every "
-     "few minutes.\n", "network"),
+    (
+        "ja-printer-mfp",
+        "複合機のスキャンができない",
+        "スキャンしたPDFがメールで届きません。\n",
+        "printer",
+    ),
+    (
+        "en-printer-printing",
+        "Cannot print PDFs",
+        "Printing from Acrobat gives an error.\n",
+        "printer",
+    ),
+    (
+        "en-network-wifi",
+        "Wi-Fi drops in meeting room B",
+        "The WiFi disconnects every few minutes.\n",
+        "network",
+    ),
     ("ja-network-wireless", "無線LANにつながらない", "会議室で無線LANが見えません。\n", "network"),
     ("ja-network-fullwidth-wifi", "Ｗｉ－Ｆｉが遅い", "午後になると遅くなります。\n", "network"),
-    ("en-network-internet", "No internet on floor 2", "Wired LAN and internet are down "
-     "for everyone on floor 2.\n", "network"),
+    (
+        "en-network-internet",
+        "No internet on floor 2",
+        "Wired LAN and internet are down for everyone on floor 2.\n",
+        "network",
+    ),
     ("ja-network-ip", "IPアドレスの払い出し", "新しい検証機にIPアドレスをください。\n", "network"),
-    ("en-server-outage", "OUTAGE: order system", "The order system is down since 10:05.\n",
-     "server"),
-    ("ja-server-incident", "【障害】基幹サーバ停止", "10時から基幹サーバが応答がありません。\n",
-     "server"),
-    ("en-server-503", "Intranet returns 503", "The intranet gives 503 for everyone.\n",
-     "server"),
+    (
+        "en-server-outage",
+        "OUTAGE: order system",
+        "The order system is down since 10:05.\n",
+        "server",
+    ),
+    (
+        "ja-server-incident",
+        "【障害】基幹サーバ停止",
+        "10時から基幹サーバが応答がありません。\n",
+        "server",
+    ),
+    ("en-server-503", "Intranet returns 503", "The intranet gives 503 for everyone.\n", "server"),
     ("ja-server-disk", "ファイルサーバのディスク容量", "ディスクの空きが5%です。\n", "server"),
-    ("en-server-backup", "Backup job failed", "Last night's backup job failed on db01.\n",
-     "server"),
-    ("en-purchase", "Purchase request: 2 monitors", "We would like to purchase two "
-     "27-inch monitors.\n", "purchase"),
-    ("ja-purchase", "ノートPC購入のお願い", "新入社員用にノートPCを1台購入したいです。\n",
-     "purchase"),
-    ("ja-purchase-license", "ライセンスの見積依頼",
-     "Office のライセンス10本の見積をお願いします。\n", "purchase"),
-    ("en-purchase-license", "Buy 5 more licenses", "We need to buy 5 more Zoom licenses.\n",
-     "purchase"),
+    (
+        "en-server-backup",
+        "Backup job failed",
+        "Last night's backup job failed on db01.\n",
+        "server",
+    ),
+    (
+        "en-purchase",
+        "Purchase request: 2 monitors",
+        "We would like to purchase two 27-inch monitors.\n",
+        "purchase",
+    ),
+    (
+        "ja-purchase",
+        "ノートPC購入のお願い",
+        "新入社員用にノートPCを1台購入したいです。\n",
+        "purchase",
+    ),
+    (
+        "ja-purchase-license",
+        "ライセンスの見積依頼",
+        "Office のライセンス10本の見積をお願いします。\n",
+        "purchase",
+    ),
+    (
+        "en-purchase-license",
+        "Buy 5 more licenses",
+        "We need to buy 5 more Zoom licenses.\n",
+        "purchase",
+    ),
     # A hit in the subject outweighs a hit in the body.
-    ("subject-beats-body", "Printer in room 4 is broken", "It worked with the VPN "
-     "yesterday.\n", "printer"),
-    ("ja-subject-beats-body", "パスワードの変更方法", "VPNとWi-Fiで同じものを使っています。\n",
-     "account"),
+    (
+        "subject-beats-body",
+        "Printer in room 4 is broken",
+        "It worked with the VPN yesterday.\n",
+        "printer",
+    ),
+    (
+        "ja-subject-beats-body",
+        "パスワードの変更方法",
+        "VPNとWi-Fiで同じものを使っています。\n",
+        "account",
+    ),
     # Quoted history and signatures do not count.
-    ("reply-quoted-printer", "Re: my ticket", "It is still not working, my VPN drops."
-     + QUOTED_PRINTER, "vpn"),
-    ("reply-quoted-vpn-ja", "Re: お問い合わせ",
-     "パスワードも変更が必要でしょうか。" + QUOTED_JA_VPN, "account"),
-    ("signature-does-not-count", "会議室の予約方法", "会議室の予約はどこからできますか。"
-     + SIGNATURE_SERVER, "other"),
+    (
+        "reply-quoted-printer",
+        "Re: my ticket",
+        "It is still not working, my VPN drops." + QUOTED_PRINTER,
+        "vpn",
+    ),
+    (
+        "reply-quoted-vpn-ja",
+        "Re: お問い合わせ",
+        "パスワードも変更が必要でしょうか。" + QUOTED_JA_VPN,
+        "account",
+    ),
+    (
+        "signature-does-not-count",
+        "会議室の予約方法",
+        "会議室の予約はどこからできますか。" + SIGNATURE_SERVER,
+        "other",
+    ),
     ("reply-only-quotes", "Re: 件名", "了解しました。" + QUOTED_JA_VPN, "other"),
     # Word boundaries: no match inside longer Latin words.
-    ("no-substring-latin", "Lantern order for the party", "Can someone organise "
-     "lanterns?\n", "other"),
-    ("no-substring-dns", "Question about the DNSSEC-less domain", "Our domain mydnsname "
-     "is up for renewal, who pays?\n", "other"),
+    (
+        "no-substring-latin",
+        "Lantern order for the party",
+        "Can someone organise lanterns?\n",
+        "other",
+    ),
+    (
+        "no-substring-dns",
+        "Question about the DNSSEC-less domain",
+        "Our domain mydnsname is up for renewal, who pays?\n",
+        "other",
+    ),
     # Fallback.
-    ("fallback-en", "Desk move next week", "Can my desk be moved to the window side?\n",
-     "other"),
+    ("fallback-en", "Desk move next week", "Can my desk be moved to the window side?\n", "other"),
     ("fallback-ja", "社内イベントについて", "来月の懇親会の場所を教えてください。\n", "other"),
     ("fallback-empty", "", "\n", "other"),
 ]
@@ -123,10 +244,10 @@ def test_table_is_large_enough() -> None:
     assert len({c[0] for c in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize(("subject", "body", "expected"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
-def test_request_maps_to_entry(catalog: Catalog, subject: str, body: str,
-                               expected: str) -> None:
+@pytest.mark.parametrize(
+    ("subject", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_request_maps_to_entry(catalog: Catalog, subject: str, body: str, expected: str) -> None:
     msg = parse_message(mail(subject=subject, body=body))
     result = classify(catalog, msg.subject, msg.new_text)
     assert result.entry_id == expected, result.as_detail()
@@ -142,8 +263,7 @@ def test_explanation_lists_keywords_places_and_points(catalog: Catalog) -> None:
     assert result.score == 2 * SUBJECT_WEIGHT + BODY_WEIGHT
     detail = result.as_detail()
     assert detail["entry"] == "vpn" and detail["fallback"] is False
-    assert {"keyword": "vpn", "where": "subject", "weight": 2.0, "points": 6.0} in detail[
-        "matched"]  # type: ignore[operator]
+    assert {"keyword": "vpn", "where": "subject", "weight": 2.0, "points": 6.0} in detail["matched"]  # type: ignore[operator]
 
 
 def test_negative_keyword_vetoes_and_is_reported(catalog: Catalog) -> None:

@@ -58,16 +58,26 @@ def test_ingest_reply_lands_on_ticket_and_json_shapes(
     today = datetime.now(UTC)  # the CLI runs on the real clock; old mail is not answered
     (tmp_path / "a.eml").write_bytes(mail(message_id="<q1@customer.test>", date=today))
     (tmp_path / "b.eml").write_bytes(
-        mail(subject="Re: VPN", in_reply_to="<q1@customer.test>", body="more detail\n",
-             date=today)
+        mail(subject="Re: VPN", in_reply_to="<q1@customer.test>", body="more detail\n", date=today)
     )
-    code, out, _ = run(config, "ingest", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"),
-                    capsys=capsys)
+    code, out, _ = run(
+        config, "ingest", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"), capsys=capsys
+    )
     assert code == 0 and "ticket #1" in out.splitlines()[1]
     code, listing, _ = run(config, "tickets", "list", "--json", capsys=capsys)
     [t] = json.loads(listing)
-    for key in ("id", "state", "subject", "requester", "catalog", "assignee", "created_at",
-                "updated_at", "closed_at", "message_count"):
+    for key in (
+        "id",
+        "state",
+        "subject",
+        "requester",
+        "catalog",
+        "assignee",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "message_count",
+    ):
         assert key in t
     code, shown, _ = run(config, "tickets", "show", "1", "--json", capsys=capsys)
     detail = json.loads(shown)
@@ -77,8 +87,7 @@ def test_ingest_reply_lands_on_ticket_and_json_shapes(
     directions = [m["direction"] for m in detail["messages"]]
     assert directions.count("in") == 2 and "out" in directions
     assert t["message_count"] == len(directions) and isinstance(t["id"], int)
-    assert [m["kind"] for m in detail["messages"] if m["direction"] == "in"] == [
-        "request", "reply"]
+    assert [m["kind"] for m in detail["messages"] if m["direction"] == "in"] == ["request", "reply"]
     m = detail["messages"][0]
     assert {"direction", "from", "date", "subject", "text", "attachments"} <= set(m)
     assert m["direction"] == "in" and m["from"] == "alice@customer.test"
@@ -89,8 +98,9 @@ def test_set_state_goes_through_state_machine(
 ) -> None:
     (tmp_path / "a.eml").write_bytes(mail())
     run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
-    code, _, _ = run(config, "tickets", "set-state", "1", "closed", "--reason", "spam",
-                  capsys=capsys)
+    code, _, _ = run(
+        config, "tickets", "set-state", "1", "closed", "--reason", "spam", capsys=capsys
+    )
     assert code == 0
     code, _, _ = run(config, "tickets", "set-state", "1", "pending", capsys=capsys)
     assert code == 65  # closed → pending is not in the table
@@ -112,14 +122,13 @@ def test_not_mail_exits_65_and_stores_nothing(
     assert json.loads(listing) == []
 
 
-def test_mbox_and_maildir(
-    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_mbox_and_maildir(config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     box = tmp_path / "box.mbox"
     box.write_bytes(
         b"From alice@customer.test Mon Mar  2 09:00:00 2026\n" + mail(subject="one") + b"\n"
         b"From bob@customer.test Mon Mar  2 09:01:00 2026\n"
-        + mail(subject="two", sender="bob@customer.test") + b"\n"
+        + mail(subject="two", sender="bob@customer.test")
+        + b"\n"
     )
     md = tmp_path / "Maildir"
     for sub in ("cur", "new", "tmp"):
@@ -158,17 +167,31 @@ def test_console_script_ingest_stdin(config: str, tmp_path: Path) -> None:
     assert exe, "the package must install the ticket-gateway console script"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
     raw = mail(subject="piped from the MTA")
-    done = subprocess.run([exe, "--config", config, "ingest", "-"], input=raw,
-                          capture_output=True, env=env, timeout=60, check=False)
+    done = subprocess.run(
+        [exe, "--config", config, "ingest", "-"],
+        input=raw,
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert b"done, ticket #1" in done.stdout
-    again = subprocess.run([exe, "--config", config, "ingest", "-"], input=b"just words\n",
-                           capture_output=True, env=env, timeout=60, check=False)
+    again = subprocess.run(
+        [exe, "--config", config, "ingest", "-"],
+        input=b"just words\n",
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert again.returncode == 65
 
 
 def test_inbox_list_and_retry_shunted(
-    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    config: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from gateway.runner import chain

@@ -20,8 +20,9 @@ def config(tmp_path: Path) -> str:
     return str(write_config(tmp_path, secret_file=True))
 
 
-def test_check_default_is_the_packaged_example(config: str,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_default_is_the_packaged_example(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(config, "catalog", "check", capsys=capsys)
     assert code == 0
     assert "examples/catalog.yaml: ok, 7 entries, fallback 'other'" in out
@@ -40,24 +41,33 @@ def test_check_reports_every_problem_with_path_and_line(
     ]
 
 
-def test_check_uses_configured_path_and_members(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_uses_configured_path_and_members(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "catalog.yaml").write_text(GOOD, encoding="utf-8")
-    members = ('[catalog]\npath = "catalog.yaml"\n[[members]]\nemail = "ops@example.test"\n'
-               '[[members]]\nemail = "boss@example.test"\nrole = "manager"\n')
+    members = (
+        '[catalog]\npath = "catalog.yaml"\n[[members]]\nemail = "ops@example.test"\n'
+        '[[members]]\nemail = "boss@example.test"\nrole = "manager"\n'
+    )
     cfg = write_config(tmp_path, secret_file=True, extra=members)
     code, out, _ = run(cfg, "catalog", "check", capsys=capsys)
     assert code == 65
-    assert out.strip() == (f"{tmp_path / 'catalog.yaml'}:5: unknown member "
-                           "'ops2@example.test' (not in [[members]])")
+    assert out.strip() == (
+        f"{tmp_path / 'catalog.yaml'}:5: unknown member 'ops2@example.test' (not in [[members]])"
+    )
 
 
-def test_match_explains_the_score(config: str, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_match_explains_the_score(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     eml = tmp_path / "m.eml"
-    eml.write_bytes(mail(subject="ＶＰＮが繋がらない",
-                         body="在宅勤務中です。\nOS：Windows\n\n"
-                              "2026年3月2日 サポート <support@example.test>:\n> プリンタの件\n"))
+    eml.write_bytes(
+        mail(
+            subject="ＶＰＮが繋がらない",
+            body="在宅勤務中です。\nOS：Windows\n\n"
+            "2026年3月2日 サポート <support@example.test>:\n> プリンタの件\n",
+        )
+    )
     code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
     assert code == 0
     assert out.splitlines() == [
@@ -67,28 +77,31 @@ def test_match_explains_the_score(config: str, tmp_path: Path,
         "  '在宅勤務' in body: weight 1 -> 1",
         "field os: windows",
     ]
-    code, out, _ = run(config, "catalog", "match", "--json", "--locale", "en", str(eml),
-                    capsys=capsys)
+    code, out, _ = run(
+        config, "catalog", "match", "--json", "--locale", "en", str(eml), capsys=capsys
+    )
     data = json.loads(out)
     assert data["entry"] == "vpn" and data["name"] == "VPN and remote access"
     assert data["fields"] == {"os": "windows"} and data["missing"] == []
 
 
-def test_match_reports_missing_fields_and_fallback(config: str, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_match_reports_missing_fields_and_fallback(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     eml = tmp_path / "p.eml"
     eml.write_bytes(mail(subject="プリンタが動かない", body="数量：3\n"))
     code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
     assert code == 0 and "missing: printer_name (プリンタ名)" in out
     eml.write_bytes(mail(subject="Desk move", body="Please move my desk.\n"))
     code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
-    assert out.splitlines()[:2] == ["entry: other (その他) (fallback: no keyword matched)",
-                                    "score: 0"]
+    assert out.splitlines()[:2] == [
+        "entry: other (その他) (fallback: no keyword matched)",
+        "score: 0",
+    ]
     assert run(config, "catalog", "match", str(tmp_path / "nope.eml"), capsys=capsys)[0] == 69
 
 
-def test_stats_json_shape(db_url: str, tmp_path: Path,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_stats_json_shape(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = write_config(tmp_path, url=db_url, secret_file=True)
     for n in range(2):
         (tmp_path / f"{n}.eml").write_bytes(mail(subject=f"Projector broken {n}"))

@@ -16,8 +16,12 @@ from tests.support.mails import mail
 
 @pytest.fixture
 def config(db_url: str, tmp_path: Path) -> str:
-    cfg = write_config(tmp_path, url=db_url, secret_file=True,
-                       extra=f'[catalog]\npath = "{PLAIN_CATALOG}"\n' + members_toml(MEMBERS))
+    cfg = write_config(
+        tmp_path,
+        url=db_url,
+        secret_file=True,
+        extra=f'[catalog]\npath = "{PLAIN_CATALOG}"\n' + members_toml(MEMBERS),
+    )
     (tmp_path / "req.eml").write_bytes(mail())
     return str(cfg)
 
@@ -29,19 +33,16 @@ def _show(config: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     return data
 
 
-def test_assign_and_note(config: str, tmp_path: Path,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_assign_and_note(config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config, "ingest", str(tmp_path / "req.eml"), capsys=capsys)[0] == 0
     code, out, _ = run(config, "tickets", "assign", "1", "ops2", capsys=capsys)
     assert code == 0 and "assigned to ops2@example.test" in out
-    code, out, _ = run(config, "tickets", "note", "1", "called", "the", "customer",
-                       capsys=capsys)
+    code, out, _ = run(config, "tickets", "note", "1", "called", "the", "customer", capsys=capsys)
     assert code == 0
     data = _show(config, capsys)
     assert data["assignee"] == "ops2@example.test"
     events = [e for e in data["events"] if e["kind"] in ("assign", "note")]  # type: ignore[attr-defined]
-    assert [(e["kind"], e["channel"]) for e in events][-2:] == [("assign", "cli"),
-                                                                ("note", "cli")]
+    assert [(e["kind"], e["channel"]) for e in events][-2:] == [("assign", "cli"), ("note", "cli")]
     assert events[-1]["detail"] == {"text": "called the customer"}
     assert events[-1]["actor"].startswith("cli")
 

@@ -17,35 +17,44 @@ from gateway.pipeline.commands import Role
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 MEMBERS = ("ops@example.test", "ops2@example.test", "boss@example.test")
-ENTRY = Entry(id="purchase", names={"en": "Purchase"},
-              fields=(Field("quantity", {"en": "Quantity"}, type="number"),))
+ENTRY = Entry(
+    id="purchase",
+    names={"en": "Purchase"},
+    fields=(Field("quantity", {"en": "Quantity"}, type="number"),),
+)
 
 
 def ctx(role: Role = Role.MEMBER, entry: Entry | None = ENTRY) -> c.CommandContext:
     return c.CommandContext(role, MEMBERS, ("purchase", "other"), entry, NOW, "Asia/Tokyo")
 
 
-@pytest.mark.parametrize(("text", "names", "remaining"), [
-    # commands at the top, the answer below
-    ("/close\n\nThe VPN works again.", ["close"], "The VPN works again."),
-    # several commands; blank lines between them are fine
-    ("/pending\n\n/assign ops2\nPlease send the log.", ["pending", "assign"],
-     "Please send the log."),
-    # leading blank lines are skipped
-    ("\n\n/open\nOn it.", ["open"], "On it."),
-    # a command below the first text line is text, never a command
-    ("Thanks!\n/close", [], "Thanks!\n/close"),
-    # a path is not a command
-    ("/usr/bin/vpn crashes", [], "/usr/bin/vpn crashes"),
-    # full-width slash and letters (Japanese IME)
-    ("／ｃｌｏｓｅ\n対応しました。", ["close"], "対応しました。"),
-    # quoted lines end the command block
-    ("> /close\n/open", [], "> /close\n/open"),
-    # only commands: nothing to relay
-    ("/close\n/assign ops", ["close", "assign"], ""),
-    # an unknown command is still a command line (refused later, never relayed)
-    ("/frobnicate now\nHello", ["frobnicate"], "Hello"),
-])
+@pytest.mark.parametrize(
+    ("text", "names", "remaining"),
+    [
+        # commands at the top, the answer below
+        ("/close\n\nThe VPN works again.", ["close"], "The VPN works again."),
+        # several commands; blank lines between them are fine
+        (
+            "/pending\n\n/assign ops2\nPlease send the log.",
+            ["pending", "assign"],
+            "Please send the log.",
+        ),
+        # leading blank lines are skipped
+        ("\n\n/open\nOn it.", ["open"], "On it."),
+        # a command below the first text line is text, never a command
+        ("Thanks!\n/close", [], "Thanks!\n/close"),
+        # a path is not a command
+        ("/usr/bin/vpn crashes", [], "/usr/bin/vpn crashes"),
+        # full-width slash and letters (Japanese IME)
+        ("／ｃｌｏｓｅ\n対応しました。", ["close"], "対応しました。"),
+        # quoted lines end the command block
+        ("> /close\n/open", [], "> /close\n/open"),
+        # only commands: nothing to relay
+        ("/close\n/assign ops", ["close", "assign"], ""),
+        # an unknown command is still a command line (refused later, never relayed)
+        ("/frobnicate now\nHello", ["frobnicate"], "Hello"),
+    ],
+)
 def test_parse(text: str, names: list[str], remaining: str) -> None:
     parsed = c.parse_commands(text, 20)
     assert [cmd.name for cmd in parsed.commands] == names
@@ -68,18 +77,21 @@ def test_lines_past_the_limit_are_ignored_and_reported() -> None:
     assert parsed.remaining == "Text"
 
 
-@pytest.mark.parametrize(("line", "role", "expected"), [
-    ("/close", Role.MEMBER, c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
-    ("/close duplicate", Role.MEMBER, c.SetState(TicketState.CLOSED, CloseReason.DUPLICATE)),
-    ("/close", Role.REQUESTER, c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
-    ("/pending", Role.MEMBER, c.SetState(TicketState.PENDING)),
-    ("/open", Role.MEMBER, c.SetState(TicketState.OPEN)),
-    ("/assign ops2", Role.MEMBER, c.Assign("ops2@example.test")),
-    ("/assign BOSS@example.test", Role.MEMBER, c.Assign("boss@example.test")),
-    ("/category other", Role.MEMBER, c.SetCategory("other")),
-    ("/field quantity ２", Role.MEMBER, c.SetField("quantity", "2")),
-    ("/note call back", Role.MEMBER, c.AddNote("call back")),
-])
+@pytest.mark.parametrize(
+    ("line", "role", "expected"),
+    [
+        ("/close", Role.MEMBER, c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
+        ("/close duplicate", Role.MEMBER, c.SetState(TicketState.CLOSED, CloseReason.DUPLICATE)),
+        ("/close", Role.REQUESTER, c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
+        ("/pending", Role.MEMBER, c.SetState(TicketState.PENDING)),
+        ("/open", Role.MEMBER, c.SetState(TicketState.OPEN)),
+        ("/assign ops2", Role.MEMBER, c.Assign("ops2@example.test")),
+        ("/assign BOSS@example.test", Role.MEMBER, c.Assign("boss@example.test")),
+        ("/category other", Role.MEMBER, c.SetCategory("other")),
+        ("/field quantity ２", Role.MEMBER, c.SetField("quantity", "2")),
+        ("/note call back", Role.MEMBER, c.AddNote("call back")),
+    ],
+)
 def test_decide_applies(line: str, role: Role, expected: c.Action) -> None:
     [cmd] = c.parse_commands(line, 20).commands
     assert c.decide(cmd, ctx(role)) == expected
@@ -92,23 +104,26 @@ def test_due_is_the_end_of_the_day_in_the_team_time_zone() -> None:
     assert decision.due.isoformat() == "2026-03-10T23:59:59+09:00"
 
 
-@pytest.mark.parametrize(("line", "role", "reason"), [
-    ("/frobnicate", Role.MEMBER, "unknown command /frobnicate"),
-    ("/assign", Role.REQUESTER, "requesters may only use /close"),
-    ("/assign ops", Role.REQUESTER, "requesters may only use /close"),
-    ("/close", Role.OTHER, "only ops members may use commands"),
-    ("/close bored", Role.MEMBER, "unknown close reason 'bored'"),
-    ("/pending now", Role.MEMBER, "/pending takes no argument"),
-    ("/assign", Role.MEMBER, "/assign takes exactly one argument"),
-    ("/assign nobody", Role.MEMBER, "unknown member 'nobody'"),
-    ("/category hardware", Role.MEMBER, "unknown catalog entry 'hardware'"),
-    ("/due tomorrow", Role.MEMBER, "not a date: 'tomorrow'"),
-    ("/due 2026-02-30", Role.MEMBER, "no such date: '2026-02-30'"),
-    ("/due 2026-03-01", Role.MEMBER, "2026-03-01 is in the past"),
-    ("/field colour red", Role.MEMBER, "unknown field 'colour' for entry 'purchase'"),
-    ("/field quantity many", Role.MEMBER, "field quantity:"),
-    ("/field quantity", Role.MEMBER, "/field needs a field name and a value"),
-])
+@pytest.mark.parametrize(
+    ("line", "role", "reason"),
+    [
+        ("/frobnicate", Role.MEMBER, "unknown command /frobnicate"),
+        ("/assign", Role.REQUESTER, "requesters may only use /close"),
+        ("/assign ops", Role.REQUESTER, "requesters may only use /close"),
+        ("/close", Role.OTHER, "only ops members may use commands"),
+        ("/close bored", Role.MEMBER, "unknown close reason 'bored'"),
+        ("/pending now", Role.MEMBER, "/pending takes no argument"),
+        ("/assign", Role.MEMBER, "/assign takes exactly one argument"),
+        ("/assign nobody", Role.MEMBER, "unknown member 'nobody'"),
+        ("/category hardware", Role.MEMBER, "unknown catalog entry 'hardware'"),
+        ("/due tomorrow", Role.MEMBER, "not a date: 'tomorrow'"),
+        ("/due 2026-02-30", Role.MEMBER, "no such date: '2026-02-30'"),
+        ("/due 2026-03-01", Role.MEMBER, "2026-03-01 is in the past"),
+        ("/field colour red", Role.MEMBER, "unknown field 'colour' for entry 'purchase'"),
+        ("/field quantity many", Role.MEMBER, "field quantity:"),
+        ("/field quantity", Role.MEMBER, "/field needs a field name and a value"),
+    ],
+)
 def test_decide_refuses(line: str, role: Role, reason: str) -> None:
     [cmd] = c.parse_commands(line, 20).commands
     decision = c.decide(cmd, ctx(role))

@@ -33,8 +33,12 @@ NOW = datetime.now(UTC)  # the daemon runs on the real clock
 
 
 def _raw(n: int) -> bytes:
-    return mail(subject=f"burst {n}", message_id=f"<burst-{n}@c.test>",
-                sender=f"s{n}@customer.test", date=NOW)
+    return mail(
+        subject=f"burst {n}",
+        message_id=f"<burst-{n}@c.test>",
+        sender=f"s{n}@customer.test",
+        date=NOW,
+    )
 
 
 class Burst:
@@ -76,8 +80,11 @@ class Burst:
 
 
 def _start(config: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
-                            env=clean_env(**SECRET_ENV), stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [console_script(), "--config", str(config), "run"],
+        env=clean_env(**SECRET_ENV),
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port, proc)
     return proc
 
@@ -94,7 +101,8 @@ def _settled(db: Path) -> bool:
         pending = conn.execute("SELECT count(*) FROM inbox WHERE state = 'pending'").fetchone()
         unsent = conn.execute(  # due now: a row the killed sender had leased waits for
             "SELECT count(*) FROM outbox WHERE state = 'pending' AND "  # its lease to expire
-            "(next_attempt_at IS NULL OR next_attempt_at <= datetime('now'))").fetchone()
+            "(next_attempt_at IS NULL OR next_attempt_at <= datetime('now'))"
+        ).fetchone()
     return bool(pending[0] == 0 and unsent[0] == 0)
 
 
@@ -113,14 +121,18 @@ def _finish_and_check(tmp_path: Path, config: Path, port: int, acked: set[int]) 
             tickets = conn.execute("SELECT count(*) FROM tickets").fetchone()[0]
             done = conn.execute("SELECT count(*) FROM inbox WHERE state = 'done'").fetchone()[0]
             queued = {r[0] for r in conn.execute("SELECT message_id FROM outbox")}
-            leased = {r[0] for r in conn.execute(
-                "SELECT message_id FROM outbox WHERE state = 'pending'")}
-            acks = conn.execute("SELECT count(*) FROM outbox WHERE kind = 'acknowledgement'"
-                                ).fetchone()[0]
+            leased = {
+                r[0] for r in conn.execute("SELECT message_id FROM outbox WHERE state = 'pending'")
+            }
+            acks = conn.execute(
+                "SELECT count(*) FROM outbox WHERE kind = 'acknowledgement'"
+            ).fetchone()[0]
         assert tickets == done == MESSAGES and acks == MESSAGES  # nothing half-written
         folder = tmp_path / "var" / "outbound" / "new"
-        sent = {str(message_from_bytes(f.read_bytes())["Message-ID"]).strip("<>")
-                for f in folder.iterdir()}
+        sent = {
+            str(message_from_bytes(f.read_bytes())["Message-ID"]).strip("<>")
+            for f in folder.iterdir()
+        }
         # no mail lost from the outbox: sent, or (claimed by the killed sender) still
         # pending and sent when its lease expires, at most store.outbox.LEASE later
         assert queued <= sent | leased and len(leased) <= 20  # one sender batch at most
@@ -136,6 +148,7 @@ def test_sigkill_during_a_burst_loses_nothing_and_stores_nothing_twice(tmp_path:
     config = write_config(tmp_path, port=port, locale="en")
     proc = _start(config, port)
     try:
+
         def kill_midway(count: int) -> None:
             if count == MESSAGES // 3 and proc.poll() is None:
                 proc.kill()
@@ -155,6 +168,7 @@ def test_sigterm_during_a_burst_exits_0_with_nothing_half_written(tmp_path: Path
     proc = _start(config, port)
     stopped: list[float] = []
     try:
+
         def term_midway(count: int) -> None:
             if count == MESSAGES // 3:
                 stopped.append(time.monotonic())

@@ -53,8 +53,9 @@ def test_mail_sent_to_the_daemon_shows_up_in_tickets_list(
     with daemon_thread(config) as (ready, stop, result):
         assert ready.wait(5)
         with smtplib.SMTP("127.0.0.1", port) as client:
-            client.sendmail("alice@customer.test", ["support@example.test"],
-                            mail(subject="Daemon ticket"))
+            client.sendmail(
+                "alice@customer.test", ["support@example.test"], mail(subject="Daemon ticket")
+            )
         tickets = eventually(lambda: _tickets(capsys, "--config", str(config)))
         assert [t["subject"] for t in tickets] == ["Daemon ticket"]
         assert tickets[0]["requester"] == "alice@customer.test"
@@ -75,8 +76,10 @@ def test_database_down_at_start_is_retried_not_a_crash(
     blocker.mkdir()  # SQLite cannot open a folder: "unable to open database file"
     port = free_port()
     config = write_config(tmp_path, port=port, url=f"sqlite:///{blocker}", locale="en")
-    with caplog.at_level(logging.ERROR, logger="gateway.daemon"), \
-            daemon_thread(config) as (ready, _stop, result):
+    with (
+        caplog.at_level(logging.ERROR, logger="gateway.daemon"),
+        daemon_thread(config) as (ready, _stop, result),
+    ):
         assert eventually(lambda: "database unavailable at start" in caplog.text)
         assert not ready.is_set()
         blocker.rmdir()  # the database comes back
@@ -86,8 +89,9 @@ def test_database_down_at_start_is_retried_not_a_crash(
     assert result == [0]
 
 
-def test_port_in_use_is_a_config_error_naming_smtp_port(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_port_in_use_is_a_config_error_naming_smtp_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     with socket.create_server(("127.0.0.1", 0)) as taken:
@@ -101,8 +105,11 @@ def test_port_in_use_is_a_config_error_naming_smtp_port(tmp_path: Path,
 def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -> None:
     port = free_port()
     config = write_config(tmp_path, port=port, locale="en")
-    proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
-                            env=clean_env(**SECRET_ENV), stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [console_script(), "--config", str(config), "run"],
+        env=clean_env(**SECRET_ENV),
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_port(port, proc)
         client = smtplib.SMTP("127.0.0.1", port)
@@ -129,8 +136,12 @@ def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -
         proc.wait()
         assert proc.stderr is not None
         proc.stderr.close()
-    out = subprocess.run([console_script(), "--config", str(config), "inbox", "list", "--json"],
-                         env=clean_env(**SECRET_ENV), capture_output=True, check=True)
+    out = subprocess.run(
+        [console_script(), "--config", str(config), "inbox", "list", "--json"],
+        env=clean_env(**SECRET_ENV),
+        capture_output=True,
+        check=True,
+    )
     assert len(json.loads(out.stdout)) == 1
 
 
@@ -140,13 +151,17 @@ def test_run_without_config_listens_on_127_0_0_1_2525(
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", 2525)) == 0:
             pytest.skip("127.0.0.1:2525 is taken on this machine")
-    proc = subprocess.Popen([console_script(), "run"], cwd=tmp_path, env=clean_env(),
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [console_script(), "run"], cwd=tmp_path, env=clean_env(), stderr=subprocess.PIPE
+    )
     try:
         wait_for_port(2525, proc)
         with smtplib.SMTP("127.0.0.1", 2525) as client:
-            client.sendmail("bob@customer.test", ["support@example.test"],
-                            mail(subject="No config needed", sender="bob@customer.test"))
+            client.sendmail(
+                "bob@customer.test",
+                ["support@example.test"],
+                mail(subject="No config needed", sender="bob@customer.test"),
+            )
         monkeypatch.chdir(tmp_path)
         for key in [k for k in os.environ if k.startswith("TICKET_GATEWAY_")]:
             monkeypatch.delenv(key)
@@ -174,55 +189,73 @@ def test_daemon_sends_the_acknowledgement_into_the_local_maildir(
     with daemon_thread(config) as (ready, _stop, result):
         assert ready.wait(5)
         with smtplib.SMTP("127.0.0.1", port) as client:
-            client.sendmail("alice@customer.test", ["support@example.test"],
-                            mail(subject="Please acknowledge", message_id="<d-1@c.test>",
-                                 date=datetime.now(UTC)))  # the daemon's real clock
+            client.sendmail(
+                "alice@customer.test",
+                ["support@example.test"],
+                mail(
+                    subject="Please acknowledge", message_id="<d-1@c.test>", date=datetime.now(UTC)
+                ),
+            )  # the daemon's real clock
         # the acknowledgement, and (the example catalog files this VPN request under an
         # entry with required fields) the one mail asking for them
-        files = eventually(lambda: sorted(new.glob("*")) if len(list(new.glob("*"))) >= 2
-                            else [])
+        files = eventually(lambda: sorted(new.glob("*")) if len(list(new.glob("*"))) >= 2 else [])
         texts = [f.read_text(encoding="utf-8") for f in files]
         assert len(texts) == 2
-        assert all("In-Reply-To: <d-1@c.test>" in t and "Auto-Submitted: auto-replied" in t
-                   for t in texts)
-        assert sorted(t.split("X-Ticket-Gateway: ", 1)[1].split(";")[0].split()[0]
-                      for t in texts) == ["acknowledgement", "missing_fields"]
+        assert all(
+            "In-Reply-To: <d-1@c.test>" in t and "Auto-Submitted: auto-replied" in t for t in texts
+        )
+        assert sorted(
+            t.split("X-Ticket-Gateway: ", 1)[1].split(";")[0].split()[0] for t in texts
+        ) == ["acknowledgement", "missing_fields"]
     assert result == [0]
 
 
 def test_sighup_reloads_the_catalog_and_refuses_a_broken_one(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.yaml"
-    fallback = ("  - id: other\n    name: Other\n    fallback: true\n"
-                "    manager: boss@example.test\n")
+    fallback = (
+        "  - id: other\n    name: Other\n    fallback: true\n    manager: boss@example.test\n"
+    )
     catalog.write_text("entries:\n" + fallback, encoding="utf-8")
     port = free_port()
     config = write_config(tmp_path, port=port, locale="en")
-    config.write_text(config.read_text(encoding="utf-8")
-                      + f'[catalog]\npath = "{catalog}"\n', encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + f'[catalog]\npath = "{catalog}"\n', encoding="utf-8"
+    )
     log = tmp_path / "daemon.log"
     with log.open("wb") as sink:
-        proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
-                                env=clean_env(**SECRET_ENV), stderr=sink)
+        proc = subprocess.Popen(
+            [console_script(), "--config", str(config), "run"],
+            env=clean_env(**SECRET_ENV),
+            stderr=sink,
+        )
         try:
             wait_for_port(port, proc)
-            catalog.write_text("entries:\n  - id: vpn\n    name: VPN\n"
-                               "    keywords: [{regex: '[unclosed'}]\n" + fallback,
-                               encoding="utf-8")
+            catalog.write_text(
+                "entries:\n  - id: vpn\n    name: VPN\n"
+                "    keywords: [{regex: '[unclosed'}]\n" + fallback,
+                encoding="utf-8",
+            )
             proc.send_signal(signal.SIGHUP)
             assert eventually(lambda: b"catalog reload refused" in log.read_bytes())
             assert b"catalog.yaml:4:" in log.read_bytes()  # the bad regex, by line
-            catalog.write_text("entries:\n  - id: vpn\n    name: VPN\n    keywords: [vpn]\n"
-                               + fallback, encoding="utf-8")
+            catalog.write_text(
+                "entries:\n  - id: vpn\n    name: VPN\n    keywords: [vpn]\n" + fallback,
+                encoding="utf-8",
+            )
             proc.send_signal(signal.SIGHUP)
             assert eventually(lambda: b"catalog reloaded" in log.read_bytes())
             with smtplib.SMTP("127.0.0.1", port) as client:
-                client.sendmail("alice@customer.test", ["support@example.test"],
-                                mail(subject="VPN is down"))
+                client.sendmail(
+                    "alice@customer.test", ["support@example.test"], mail(subject="VPN is down")
+                )
 
             def filed() -> list[str]:
                 listing = subprocess.run(
                     [console_script(), "--config", str(config), "tickets", "list", "--json"],
-                    env=clean_env(**SECRET_ENV), capture_output=True, check=True).stdout
+                    env=clean_env(**SECRET_ENV),
+                    capture_output=True,
+                    check=True,
+                ).stdout
                 return [t["catalog"] for t in json.loads(listing)]
 
             assert eventually(lambda: filed() == ["vpn"])  # filed by the reloaded catalog

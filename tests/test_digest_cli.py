@@ -23,8 +23,12 @@ SEPARATOR = "-" * 72
 @pytest.fixture
 def config(db_url: str, tmp_path: Path) -> Path:
     (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    return write_config(tmp_path, url=db_url, secret_file=True,
-                        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS))
+    return write_config(
+        tmp_path,
+        url=db_url,
+        secret_file=True,
+        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS),
+    )
 
 
 @pytest.fixture
@@ -34,13 +38,14 @@ def seeded(config: Path) -> dict[str, int]:
     app = make_app(load_settings(config), FakeClock(datetime(2024, 1, 8, 1, 0, tzinfo=UTC)))
     try:
         ids = {
-            "vpn_open": open_ticket(app, "VPN drops every hour", key="c1",
-                                    state=TicketState.OPEN),
-            "vpn_closed": open_ticket(app, "VPN password reset", key="c2",
-                                      state=TicketState.CLOSED),
+            "vpn_open": open_ticket(app, "VPN drops every hour", key="c1", state=TicketState.OPEN),
+            "vpn_closed": open_ticket(
+                app, "VPN password reset", key="c2", state=TicketState.CLOSED
+            ),
             "buy_new": open_ticket(app, "購入申請: モニター", key="c3"),
-            "buy_pending": open_ticket(app, "Purchase: keyboard", key="c4",
-                                       state=TicketState.PENDING),
+            "buy_pending": open_ticket(
+                app, "Purchase: keyboard", key="c4", state=TicketState.PENDING
+            ),
             "buy_closed": open_ticket(app, "Purchase: headset", key="c5"),
         }
         set_state(app, ids["buy_closed"], TicketState.CLOSED)
@@ -65,7 +70,8 @@ def _tags(block: str, ids: dict[str, int]) -> set[str]:
 
 
 def test_dry_run_prints_each_members_open_tickets_in_their_language(
-        config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]) -> None:
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     before = outbox_count(config)
     assert main(["--config", str(config), "digest", "--dry-run"]) == 0
     mails = _mails(capsys.readouterr().out)
@@ -86,16 +92,19 @@ def test_dry_run_prints_each_members_open_tickets_in_their_language(
     assert outbox_count(config) == before  # a dry run writes nothing
 
 
-def test_member_filter(config: Path, seeded: dict[str, int],
-                       capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--config", str(config), "digest", "--dry-run",
-                 "--member", "OPS2@example.test"]) == 0
+def test_member_filter(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["--config", str(config), "digest", "--dry-run", "--member", "OPS2@example.test"]) == 0
+    )
     out = capsys.readouterr().out
     assert set(_mails(out)) == {"ops2@example.test"}
 
 
 def test_digest_queues_once_and_sweep_dry_run_writes_nothing(
-        config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]) -> None:
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
     before = outbox_count(config)
     assert main(["--config", str(config), "sweep", "--dry-run"]) == 0
     out = capsys.readouterr().out

@@ -154,7 +154,8 @@ def test_batches_are_committed_and_announced_one_at_a_time(
     append(dovecot, user, *(mail(f"request {n}") for n in range(5)))
     batches: list[int] = []
     with poller(
-        app, dovecot.account(user, batch_size=2),
+        app,
+        dovecot.account(user, batch_size=2),
         on_stored=lambda: batches.append(len(inbox_rows(app))),
     ) as p:
         assert p.poll_once() == 5
@@ -527,13 +528,15 @@ def test_daemon_runs_a_poller_per_account_and_processes_what_it_stores(
     # APPEND racing the very first IDLE could wait for the poller's next IDLE renewal
     append(dovecot, user, mail("Disk full on db1"))
     ready, stop = threading.Event(), threading.Event()
-    thread = threading.Thread(target=daemon.run, args=(settings,),
-                              kwargs={"ready": ready, "stop": stop})
+    thread = threading.Thread(
+        target=daemon.run, args=(settings,), kwargs={"ready": ready, "stop": stop}
+    )
     thread.start()
     try:
         assert ready.wait(10)
-        assert eventually(lambda: [t["subject"] for t in all_tickets(app)] == ["Disk full on db1"],
-                        5.0)
+        assert eventually(
+            lambda: [t["subject"] for t in all_tickets(app)] == ["Disk full on db1"], 5.0
+        )
     finally:
         stop.set()
         thread.join(daemon.STOP_BOUND + 1)

@@ -29,7 +29,9 @@ def _jis_mail(content_type: bytes) -> bytes:
         b"Subject: " + _encoded_word(SUBJECT) + b"\r\n"
         b"Date: Mon, 2 Mar 2026 10:00:00 +0900\r\n"
         b"Message-ID: <jis-1@customer.test>\r\nMIME-Version: 1.0\r\n"
-        + content_type + b"Content-Transfer-Encoding: 7bit\r\n\r\n" + encode_cp50221(BODY)
+        + content_type
+        + b"Content-Transfer-Encoding: 7bit\r\n\r\n"
+        + encode_cp50221(BODY)
     )
 
 

@@ -27,14 +27,17 @@ FIELDS = ("ticket", "message_id", "source", "verdict", "duration")
 
 
 def test_the_runner_logs_one_line_per_message_with_its_fields(
-        app: App, caplog: pytest.LogCaptureFixture) -> None:
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="gateway.runner"):
-        outcome = deliver(app, mail(subject="Printer", message_id="<p-1@c.test>"),
-                          source="smtp")
+        outcome = deliver(app, mail(subject="Printer", message_id="<p-1@c.test>"), source="smtp")
     [line] = [r for r in caplog.records if getattr(r, "event", "") == "ingest"]
     assert {f: getattr(line, f) for f in FIELDS[:4]} == {
-        "ticket": outcome.ticket_id, "message_id": "p-1@c.test", "source": "smtp",
-        "verdict": "done"}
+        "ticket": outcome.ticket_id,
+        "message_id": "p-1@c.test",
+        "source": "smtp",
+        "verdict": "done",
+    }
     assert isinstance(line.duration, float) and line.duration > 0  # type: ignore[attr-defined]
     assert "source=smtp verdict=done" in line.getMessage()
 
@@ -43,8 +46,15 @@ def test_json_formatter_writes_the_extra_fields_and_the_traceback() -> None:
     try:
         raise ValueError("boom")
     except ValueError:
-        record = logging.LogRecord("gateway.x", logging.ERROR, __file__, 1, "failed %s",
-                                   ("here",), exc_info=__import__("sys").exc_info())
+        record = logging.LogRecord(
+            "gateway.x",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed %s",
+            ("here",),
+            exc_info=__import__("sys").exc_info(),
+        )
     record.ticket = 42
     data = json.loads(JsonFormatter().format(record))
     assert data["message"] == "failed here" and data["level"] == "error"
@@ -56,18 +66,24 @@ def test_json_formatter_writes_the_extra_fields_and_the_traceback() -> None:
 def test_the_daemon_logs_json_lines_when_configured(tmp_path: Path) -> None:
     port = free_port()
     config = write_config(tmp_path, port=port, locale="en")
-    config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "json"\n',
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + '[logging]\nformat = "json"\n', encoding="utf-8"
+    )
     log = tmp_path / "daemon.log"
     with log.open("wb") as sink:
-        proc = subprocess.Popen([console_script(), "--config", str(config), "run"],
-                                env=clean_env(**SECRET_ENV), stderr=sink)
+        proc = subprocess.Popen(
+            [console_script(), "--config", str(config), "run"],
+            env=clean_env(**SECRET_ENV),
+            stderr=sink,
+        )
         try:
             wait_for_port(port, proc)
             with smtplib.SMTP("127.0.0.1", port) as client:
-                client.sendmail("alice@customer.test", ["support@example.test"],
-                                mail(subject="JSON please", message_id="<j-1@c.test>",
-                                     date=datetime.now(UTC)))
+                client.sendmail(
+                    "alice@customer.test",
+                    ["support@example.test"],
+                    mail(subject="JSON please", message_id="<j-1@c.test>", date=datetime.now(UTC)),
+                )
             deadline = time.monotonic() + 8
             while b'"event": "ingest"' not in log.read_bytes() and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -83,13 +99,15 @@ def test_the_daemon_logs_json_lines_when_configured(tmp_path: Path) -> None:
     assert any(e["logger"] == "gateway.daemon" for e in lines)  # every line is JSON
 
 
-def test_an_unknown_log_format_names_key_and_file(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_log_format_names_key_and_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from gateway.runtime.cli import main as cli
 
     config = write_config(tmp_path, port=free_port(), locale="en")
-    config.write_text(config.read_text(encoding="utf-8") + '[logging]\nformat = "xml"\n',
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + '[logging]\nformat = "xml"\n', encoding="utf-8"
+    )
     assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
     err = capsys.readouterr().err
     assert str(config) in err and "logging.format" in err

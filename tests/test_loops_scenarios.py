@@ -36,9 +36,12 @@ def _ack_message_id(app: App) -> str:
 def test_out_of_office_reply_to_our_ack_is_attached_and_not_answered(app: App) -> None:
     first = deliver(app, mail(message_id="<req-1@customer.test>"))
     ack = _ack_message_id(app)
-    ooo = mail(subject="Automatic reply: VPN does not connect", in_reply_to=ack,
-               body="I am out of the office until Monday.\n",
-               headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    ooo = mail(
+        subject="Automatic reply: VPN does not connect",
+        in_reply_to=ack,
+        body="I am out of the office until Monday.\n",
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+    )
     out = deliver(app, ooo)
     assert out.ticket_id == first.ticket_id and out.state == InboxState.DONE
     assert show(app, first.ticket_id or 0)["messages"][-1]["kind"] == "auto-reply"
@@ -79,8 +82,7 @@ def test_bounces_and_auto_replies_cause_no_mail(app: App, clock: FakeClock, orig
     """Every bounce and auto-reply we have, through the real pipeline: recorded, never
     shunted, never answered. The clock is set to just after each message's date, so
     only the loop rules (not "too old to answer") can keep it unanswered."""
-    samples = [s for s in (own_samples() if origin == "own" else shared_samples())
-               if is_machine(s)]
+    samples = [s for s in (own_samples() if origin == "own" else shared_samples()) if is_machine(s)]
     assert len(samples) >= 15  # a test that finds nothing to check must not pass
     answered: dict[str, str] = {}
     for sample in samples:
@@ -102,40 +104,48 @@ def test_a_person_in_the_fixtures_is_answered(app: App) -> None:
 
 
 def test_list_message_opens_a_ticket_but_gets_no_answer(app: App) -> None:
-    out = deliver(app, mail(subject="[ops-l] disk full on db1",
-                            headers={"List-Id": "<ops-l.example.test>",
-                                     "List-Unsubscribe": "<mailto:leave@example.test>"}))
+    out = deliver(
+        app,
+        mail(
+            subject="[ops-l] disk full on db1",
+            headers={
+                "List-Id": "<ops-l.example.test>",
+                "List-Unsubscribe": "<mailto:leave@example.test>",
+            },
+        ),
+    )
     assert out.state == InboxState.DONE and outbox(app) == []
     assert show(app, out.ticket_id or 0)["events"][-1]["detail"]["reason"] == "list message"
 
 
-@pytest.mark.parametrize(("sender", "headers", "envelope_from", "reason"), [
-    ("MAILER-DAEMON@mx.test", {}, None, "sender never reads answers"),
-    ("postmaster@mx.test", {}, None, "sender never reads answers"),
-    ("noreply@saas.test", {}, None, "sender never reads answers"),
-    ("no-reply@saas.test", {}, None, "sender never reads answers"),
-    ("do-not-reply@saas.test", {}, None, "sender never reads answers"),
-    ("alerts@monitor.test", {"Precedence": "bulk"}, None, "list message"),
-    ("alerts@monitor.test", {"Auto-Submitted": "auto-generated"}, None, "automated message"),
-    ("alerts@monitor.test", {}, "", "empty return path"),
-    ("alerts@monitor.test", {"Return-Path": "<>"}, None, "automated message"),
-    ("support+7-0123456789abcdef@example.test", {}, None, "sent from our own address"),
-    ("help@example.test", {}, None, "sent from our own address"),
-])
+@pytest.mark.parametrize(
+    ("sender", "headers", "envelope_from", "reason"),
+    [
+        ("MAILER-DAEMON@mx.test", {}, None, "sender never reads answers"),
+        ("postmaster@mx.test", {}, None, "sender never reads answers"),
+        ("noreply@saas.test", {}, None, "sender never reads answers"),
+        ("no-reply@saas.test", {}, None, "sender never reads answers"),
+        ("do-not-reply@saas.test", {}, None, "sender never reads answers"),
+        ("alerts@monitor.test", {"Precedence": "bulk"}, None, "list message"),
+        ("alerts@monitor.test", {"Auto-Submitted": "auto-generated"}, None, "automated message"),
+        ("alerts@monitor.test", {}, "", "empty return path"),
+        ("alerts@monitor.test", {"Return-Path": "<>"}, None, "automated message"),
+        ("support+7-0123456789abcdef@example.test", {}, None, "sent from our own address"),
+        ("help@example.test", {}, None, "sent from our own address"),
+    ],
+)
 def test_machines_and_ourselves_get_no_answer(
     sender: str, headers: dict[str, str], envelope_from: str | None, reason: str
 ) -> None:
     msg = parse_message(mail(sender=sender, headers=headers))
     verdict = loops.verdict(msg, "support@example.test")
-    allowed, why = loops.may_auto_answer(msg, verdict, {*OWN, "help@example.test"},
-                                         envelope_from)
+    allowed, why = loops.may_auto_answer(msg, verdict, {*OWN, "help@example.test"}, envelope_from)
     assert not allowed and why == reason
 
 
 def test_a_person_may_be_answered() -> None:
     msg = parse_message(mail(headers={"Auto-Submitted": "no"}))
-    assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (
-        True, "")
+    assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (True, "")
 
 
 def test_rate_limit_is_a_pure_comparison() -> None:
@@ -184,8 +194,8 @@ def test_reprocessing_a_row_never_queues_a_second_ack(app: App) -> None:
     with transaction(app.sessions) as s:
         t = tickets.get(s, out.ticket_id or 0)
         assert t is not None
-        view = Acknowledgement(team(app.settings), Person(t.requester),
-                               ticket_ref(t, app.settings, app.clock.now()))
-        again = queue_ticket_mail(s, app.settings, t, view, key=f"ack:{t.id}",
-                                  now=app.clock.now())
+        view = Acknowledgement(
+            team(app.settings), Person(t.requester), ticket_ref(t, app.settings, app.clock.now())
+        )
+        again = queue_ticket_mail(s, app.settings, t, view, key=f"ack:{t.id}", now=app.clock.now())
     assert again is None and len(outbox(app)) == 1

@@ -52,7 +52,8 @@ NOW = datetime.now(UTC)  # the daemons run on the real clock
 
 @postgres_only
 def test_one_holder_per_mailbox_and_the_other_takes_over(
-        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.05)
     engine = make_engine(db_url)
     running: list[str] = []
@@ -62,11 +63,14 @@ def test_one_holder_per_mailbox_and_the_other_takes_over(
             running.append(name)
             stop.wait()
             running.remove(name)
+
         return run
 
     stops = {n: threading.Event() for n in "ab"}
-    threads = {n: threading.Thread(target=mailbox_lock.exclusive(engine, "box", loop(n)),
-                                   args=(stops[n],)) for n in "ab"}
+    threads = {
+        n: threading.Thread(target=mailbox_lock.exclusive(engine, "box", loop(n)), args=(stops[n],))
+        for n in "ab"
+    }
     try:
         threads["a"].start()
         assert eventually(lambda: running == ["a"], 10)
@@ -111,8 +115,11 @@ class Instance:
     thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self.thread = threading.Thread(target=lambda: self.result.append(
-            daemon.run(self.settings, ready=self.ready, stop=self.stop)))
+        self.thread = threading.Thread(
+            target=lambda: self.result.append(
+                daemon.run(self.settings, ready=self.ready, stop=self.stop)
+            )
+        )
         self.thread.start()
         assert self.ready.wait(10)
 
@@ -133,23 +140,29 @@ class Instance:
 
 def _instance(db_url: str, data_dir: Path, account: object) -> Instance:
     data_dir.mkdir()
-    return Instance(Settings(
-        source="<test>",
-        gateway=GatewaySettings(address="support@example.test", secret=SECRET,
-                                data_dir=data_dir, locale="en"),
-        database=DatabaseSettings(url=db_url),
-        catalog=CatalogSettings(path=PLAIN_CATALOG),
-        smtp=SmtpSettings(port=free_port()),
-        imap=(account,),  # type: ignore[arg-type]
-        outbound=OutboundSettings(maildir=data_dir / "outbound"),
-        members=(Member(email="boss@example.test", role="manager", locale="en"),),
-    ))
+    return Instance(
+        Settings(
+            source="<test>",
+            gateway=GatewaySettings(
+                address="support@example.test", secret=SECRET, data_dir=data_dir, locale="en"
+            ),
+            database=DatabaseSettings(url=db_url),
+            catalog=CatalogSettings(path=PLAIN_CATALOG),
+            smtp=SmtpSettings(port=free_port()),
+            imap=(account,),  # type: ignore[arg-type]
+            outbound=OutboundSettings(maildir=data_dir / "outbound"),
+            members=(Member(email="boss@example.test", role="manager", locale="en"),),
+        )
+    )
 
 
 def _check(db_url: str) -> App:
-    base = Settings(source="<test>", gateway=GatewaySettings(secret=SECRET),
-                    database=DatabaseSettings(url=db_url),
-                    catalog=CatalogSettings(path=PLAIN_CATALOG))
+    base = Settings(
+        source="<test>",
+        gateway=GatewaySettings(secret=SECRET),
+        database=DatabaseSettings(url=db_url),
+        catalog=CatalogSettings(path=PLAIN_CATALOG),
+    )
     return build(base, migrate_schema=False)
 
 
@@ -159,14 +172,18 @@ def _polled(app: App) -> bool:
 
 
 def _sent_ids(*folders: Path) -> list[str]:
-    return [str(message_from_bytes(f.read_bytes())["Message-ID"]).strip("<>")
-            for folder in folders if folder.exists() for f in folder.iterdir()]
+    return [
+        str(message_from_bytes(f.read_bytes())["Message-ID"]).strip("<>")
+        for folder in folders
+        if folder.exists()
+        for f in folder.iterdir()
+    ]
 
 
 @postgres_only
 def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
-        db_url: str, tmp_path: Path, dovecot: Dovecot,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, tmp_path: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.2)
     monkeypatch.setattr(daemon, "POLL_INTERVAL", 0.3)  # the other runner's look for rows
     user = dovecot.add_user()
@@ -178,18 +195,46 @@ def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
         a.start()
         check = _check(db_url)
         app = check
-        assert eventually(lambda: _polled(app) and any(  # a holds the mailbox before b starts
-            r.kind == "weekly_summary" for r in outbox(app)), 10)
+        assert eventually(
+            lambda: (
+                _polled(app)
+                and any(  # a holds the mailbox before b starts
+                    r.kind == "weekly_summary" for r in outbox(app)
+                )
+            ),
+            10,
+        )
         b.start()
         with dovecot.client(user) as c:
             for n in range(5):
-                c.append("INBOX", mail(subject=f"imap {n}", message_id=f"<imap-{n}@c.test>",
-                                       sender=f"imap{n}@customer.test", date=NOW))
+                c.append(
+                    "INBOX",
+                    mail(
+                        subject=f"imap {n}",
+                        message_id=f"<imap-{n}@c.test>",
+                        sender=f"imap{n}@customer.test",
+                        date=NOW,
+                    ),
+                )
         for n in range(5):
-            a.send(mail(subject=f"via a {n}", message_id=f"<a-{n}@c.test>",
-                        sender=f"a{n}@customer.test", date=NOW), f"a{n}@customer.test")
-            b.send(mail(subject=f"via b {n}", message_id=f"<b-{n}@c.test>",
-                        sender=f"b{n}@customer.test", date=NOW), f"b{n}@customer.test")
+            a.send(
+                mail(
+                    subject=f"via a {n}",
+                    message_id=f"<a-{n}@c.test>",
+                    sender=f"a{n}@customer.test",
+                    date=NOW,
+                ),
+                f"a{n}@customer.test",
+            )
+            b.send(
+                mail(
+                    subject=f"via b {n}",
+                    message_id=f"<b-{n}@c.test>",
+                    sender=f"b{n}@customer.test",
+                    date=NOW,
+                ),
+                f"b{n}@customer.test",
+            )
         assert eventually(lambda: len(all_tickets(app)) == 15, 15)
         assert eventually(lambda: all(r.state == "sent" for r in outbox(app)), 10)
         subjects = sorted(t["subject"] for t in all_tickets(app))
@@ -203,14 +248,18 @@ def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
             assert len(jobs.runs(s, Job.DIGEST)) == 1
         a.halt()  # the holder goes: b takes the mailbox over
         with dovecot.client(user) as c:
-            c.append("INBOX", mail(subject="after the stop", message_id="<late@c.test>",
-                                   sender="late@customer.test", date=NOW))
-        assert eventually(lambda: "after the stop" in
-                           {t["subject"] for t in all_tickets(app)}, 15)
+            c.append(
+                "INBOX",
+                mail(
+                    subject="after the stop",
+                    message_id="<late@c.test>",
+                    sender="late@customer.test",
+                    date=NOW,
+                ),
+            )
+        assert eventually(lambda: "after the stop" in {t["subject"] for t in all_tickets(app)}, 15)
     finally:
         a.halt()
         b.halt()
         if check is not None:
             check.close()
-
-

@@ -35,8 +35,12 @@ def ops_app(settings: Settings, clock: FakeClock) -> Iterator[App]:
 def eml(name: str, ticket_id: int = 1, token_for: str = "ops@example.test") -> bytes:
     """A message file, its reply-token address issued to ``token_for`` for the ticket."""
     token = tokens.make_token(SECRET, ticket_id, token_for)
-    return ((DATA / name).read_bytes().replace(b"@@TOKEN@@", token.encode())
-            .replace(b"@@NOTICE@@", b"req-1@customer.test"))
+    return (
+        (DATA / name)
+        .read_bytes()
+        .replace(b"@@TOKEN@@", token.encode())
+        .replace(b"@@NOTICE@@", b"req-1@customer.test")
+    )
 
 
 def events(app: App, kind: str) -> list[dict[str, Any]]:
@@ -53,11 +57,17 @@ def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: 
     out = deliver(ops_app, eml("member_close.eml"))
     assert out.state == InboxState.DONE and "from ops verified by token" in out.reason
     t = show(ops_app, 1)
-    assert (t["state"], t["close_reason"], t["assignee"]) == ("closed", "resolved",
-                                                               "ops2@example.test")
+    assert (t["state"], t["close_reason"], t["assignee"]) == (
+        "closed",
+        "resolved",
+        "ops2@example.test",
+    )
     [state] = events(ops_app, "state")
-    assert (state["actor"], state["channel"], state["new"]) == ("ops@example.test", "email",
-                                                                "closed")
+    assert (state["actor"], state["channel"], state["new"]) == (
+        "ops@example.test",
+        "email",
+        "closed",
+    )
     assert events(ops_app, "assign")[-1]["new"] == "ops2@example.test"
 
     [reply] = outbox(ops_app, "ops_reply")
@@ -67,8 +77,9 @@ def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: 
     assert "/close" not in text and "/assign" not in text  # commands removed
     assert "> " not in text and "wrote:" not in text and "/open" not in text  # no quotes
     assert "Example IT" not in text  # nor the member's signature
-    assert header_of(reply, "From").endswith("<support@example.test>") or \
-        "support@example.test" in header_of(reply, "From")
+    assert header_of(reply, "From").endswith(
+        "<support@example.test>"
+    ) or "support@example.test" in header_of(reply, "From")
     assert "req-1@customer.test" in header_of(reply, "References")  # threaded
     assert "[#1]" in header_of(reply, "Subject")
 
@@ -113,7 +124,8 @@ def test_forged_member_from_changes_nothing_and_is_recorded(ops_app: App) -> Non
     assert security["detail"]["told"] is True
     new_mail = outbox(ops_app)[sent_before:]
     assert [(r.kind, r.recipients) for r in new_mail] == [
-        ("command_refused", ["ops@example.test"])]  # the configured address, nobody else
+        ("command_refused", ["ops@example.test"])
+    ]  # the configured address, nobody else
     assert "mallory" not in str(new_mail[0].recipients)
     text = text_of(new_mail[0])
     assert "reply address issued to ops@example.test" in text and "/close spam" in text
@@ -173,7 +185,8 @@ def test_unverified_requester_command_is_recorded_and_not_answered(ops_app: App)
     open_ticket(ops_app)
     sent = len(outbox(ops_app))
     unverified = eml("requester_close.eml").replace(  # to the plain address, by headers
-        b"To: support+1-", b"To: support@example.test\nX-Was: support+1-")
+        b"To: support+1-", b"To: support@example.test\nX-Was: support+1-"
+    )
     out = deliver(ops_app, unverified)
     assert out.state == InboxState.DONE and "not verified" in out.reason
     assert show(ops_app, 1)["state"] == "new"
@@ -186,8 +199,10 @@ def test_reply_to_someone_elses_ticket_by_tag_opens_a_new_ticket(ops_app: App) -
     out = deliver(ops_app, eml("other_requester_tag.eml"))
     assert out.ticket_id == 2 and "linked to #1" in out.reason
     assert show(ops_app, 1)["state"] == "new"
-    assert [t["requester"] for t in all_tickets(ops_app)] == ["alice@customer.test",
-                                                              "bob@other.test"]
+    assert [t["requester"] for t in all_tickets(ops_app)] == [
+        "alice@customer.test",
+        "bob@other.test",
+    ]
     assert show(ops_app, 2)["state"] == "new"  # his /close did not close his own either
 
 
@@ -204,11 +219,26 @@ def test_member_auto_reply_changes_nothing(ops_app: App) -> None:
 
 def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeClock) -> None:
     open_ticket(ops_app)
-    lines = "\n".join(["/open", "/frobnicate", "/assign nobody", "/due 2026-02-30",
-                       "/open", *["/pending"] * 16, "/close", "", "Working on it."])
+    lines = "\n".join(
+        [
+            "/open",
+            "/frobnicate",
+            "/assign nobody",
+            "/due 2026-02-30",
+            "/open",
+            *["/pending"] * 16,
+            "/close",
+            "",
+            "Working on it.",
+        ]
+    )
     token = tokens.reply_address("support@example.test", SECRET, 1, "ops@example.test")
-    deliver(ops_app, mail(subject="Re: [#1] VPN", body=lines + "\n",
-                          sender="Ops One <ops@example.test>", to=token))
+    deliver(
+        ops_app,
+        mail(
+            subject="Re: [#1] VPN", body=lines + "\n", sender="Ops One <ops@example.test>", to=token
+        ),
+    )
     [transcript] = outbox(ops_app, "command_result")
     text = text_of(transcript)
     assert "applied: new → open" in text
@@ -226,8 +256,15 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
 def test_note_is_kept_and_never_relayed(ops_app: App) -> None:
     open_ticket(ops_app)
     token = tokens.reply_address("support@example.test", SECRET, 1, "ops@example.test")
-    deliver(ops_app, mail(subject="Re: [#1] VPN", body="/note the customer called twice\n",
-                          sender="Ops One <ops@example.test>", to=token))
+    deliver(
+        ops_app,
+        mail(
+            subject="Re: [#1] VPN",
+            body="/note the customer called twice\n",
+            sender="Ops One <ops@example.test>",
+            to=token,
+        ),
+    )
     [note] = events(ops_app, "note")
     assert note["detail"]["text"] == "the customer called twice"
     assert outbox(ops_app, "ops_reply") == []
@@ -236,8 +273,15 @@ def test_note_is_kept_and_never_relayed(ops_app: App) -> None:
 def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> None:
     open_ticket(ops_app)
     token = tokens.reply_address("support@example.test", SECRET, 1, "ops2@example.test")
-    out = deliver(ops_app, mail(subject="Re: [#1] VPN", body="／ｆｒｏｂ\n",
-                                sender="Ops Two <ops2@example.test>", to=token))
+    out = deliver(
+        ops_app,
+        mail(
+            subject="Re: [#1] VPN",
+            body="／ｆｒｏｂ\n",
+            sender="Ops Two <ops2@example.test>",
+            to=token,
+        ),
+    )
     assert out.state == InboxState.DONE
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["ops2@example.test"]

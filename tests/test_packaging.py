@@ -18,9 +18,11 @@ def test_templates_found_from_checkout() -> None:
 
 def test_wheel_contains_templates_migrations_and_typing_marker(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
-         str(REPO)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     [wheel] = tmp_path.glob("ticket_gateway-*.whl")
@@ -31,5 +33,6 @@ def test_wheel_contains_templates_migrations_and_typing_marker(tmp_path: Path) -
     assert "store/migrations/env.py" in names and "store/migrations/script.py.mako" in names
     assert "gateway/py.typed" in names and "store/py.typed" in names
     entry = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "ticket-gateway = gateway.runtime.entry:main" in zipfile.ZipFile(wheel).read(
-        entry).decode()
+    assert (
+        "ticket-gateway = gateway.runtime.entry:main" in zipfile.ZipFile(wheel).read(entry).decode()
+    )

@@ -37,43 +37,67 @@ def entry() -> Entry:
     return found
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("item: Laptop\nquantity: 2\n", {"item": "Laptop", "quantity": "2"}),
-    ("Item: Laptop\nQuantity: 2\n", {"item": "Laptop", "quantity": "2"}),
-    ("品名：ノートPC\n数量：３台\n", {"item": "ノートPC", "quantity": "3"}),
-    ("品名: ノートPC\n数量: 1,200\n", {"item": "ノートPC", "quantity": "1200"}),
-    ("- needed by: 2026-04-01\n", {"needed_by": "2026-04-01"}),
-    ("・希望納期：2026年4月1日\n", {"needed_by": "2026-04-01"}),
-    ("希望納期：２０２６／４／１\n", {"needed_by": "2026-04-01"}),
-    ("needed_by: 2026/4/1\n", {"needed_by": "2026-04-01"}),
-    ("承認者：Boss@Example.TEST\n", {"approver": "boss@example.test"}),
-    ("予算区分：ＣＡＰＥＸ\n", {"budget": "capex"}),
-    ("quantity: 2.50\n", {"quantity": "2.5"}),
-    ("```yaml\nitem: Monitor 27\"\nquantity: 4\nneeded_by: 2026-05-01\n```\n",
-     {"item": 'Monitor 27"', "quantity": "4", "needed_by": "2026-05-01"}),
-    ("Please see below.\n```\n品名: マウス\n数量: 10\n```\nThanks\n",
-     {"item": "マウス", "quantity": "10"}),
-    ("Note: this is urgent\nhttps://shop.example/item: 42\nitem: Dock\n", {"item": "Dock"}),
-], ids=["en-names", "en-labels", "ja-fullwidth-colon", "ja-thousands", "bullet-label",
-        "ja-date", "fullwidth-slash-date", "slash-date", "email-lowercased", "choice-nfkc",
-        "decimal", "yaml-block", "unlabelled-fence-ja", "prose-ignored"])
-def test_values_are_found_and_canonical(entry: Entry, text: str,
-                                        expected: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("item: Laptop\nquantity: 2\n", {"item": "Laptop", "quantity": "2"}),
+        ("Item: Laptop\nQuantity: 2\n", {"item": "Laptop", "quantity": "2"}),
+        ("品名：ノートPC\n数量：３台\n", {"item": "ノートPC", "quantity": "3"}),
+        ("品名: ノートPC\n数量: 1,200\n", {"item": "ノートPC", "quantity": "1200"}),
+        ("- needed by: 2026-04-01\n", {"needed_by": "2026-04-01"}),
+        ("・希望納期：2026年4月1日\n", {"needed_by": "2026-04-01"}),
+        ("希望納期：２０２６／４／１\n", {"needed_by": "2026-04-01"}),
+        ("needed_by: 2026/4/1\n", {"needed_by": "2026-04-01"}),
+        ("承認者：Boss@Example.TEST\n", {"approver": "boss@example.test"}),
+        ("予算区分：ＣＡＰＥＸ\n", {"budget": "capex"}),
+        ("quantity: 2.50\n", {"quantity": "2.5"}),
+        (
+            '```yaml\nitem: Monitor 27"\nquantity: 4\nneeded_by: 2026-05-01\n```\n',
+            {"item": 'Monitor 27"', "quantity": "4", "needed_by": "2026-05-01"},
+        ),
+        (
+            "Please see below.\n```\n品名: マウス\n数量: 10\n```\nThanks\n",
+            {"item": "マウス", "quantity": "10"},
+        ),
+        ("Note: this is urgent\nhttps://shop.example/item: 42\nitem: Dock\n", {"item": "Dock"}),
+    ],
+    ids=[
+        "en-names",
+        "en-labels",
+        "ja-fullwidth-colon",
+        "ja-thousands",
+        "bullet-label",
+        "ja-date",
+        "fullwidth-slash-date",
+        "slash-date",
+        "email-lowercased",
+        "choice-nfkc",
+        "decimal",
+        "yaml-block",
+        "unlabelled-fence-ja",
+        "prose-ignored",
+    ],
+)
+def test_values_are_found_and_canonical(entry: Entry, text: str, expected: dict[str, str]) -> None:
     sheet = parse_sheet(entry, text)
     assert sheet.values == expected
     assert sheet.rejected == ()
 
 
-@pytest.mark.parametrize(("text", "field", "reason"), [
-    ("quantity: many\n", "quantity", "not a number"),
-    ("needed_by: next week\n", "needed_by", "not a date"),
-    ("needed_by: 2026-02-30\n", "needed_by", "not a date"),
-    ("approver: the boss\n", "approver", "not an e-mail address"),
-    ("budget: petty cash\n", "budget", "not one of opex, capex"),
-    ("```yaml\nquantity: lots\n```\n", "quantity", "not a number"),
-])
-def test_invalid_values_are_rejected_with_a_reason(entry: Entry, text: str, field: str,
-                                                   reason: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "field", "reason"),
+    [
+        ("quantity: many\n", "quantity", "not a number"),
+        ("needed_by: next week\n", "needed_by", "not a date"),
+        ("needed_by: 2026-02-30\n", "needed_by", "not a date"),
+        ("approver: the boss\n", "approver", "not an e-mail address"),
+        ("budget: petty cash\n", "budget", "not one of opex, capex"),
+        ("```yaml\nquantity: lots\n```\n", "quantity", "not a number"),
+    ],
+)
+def test_invalid_values_are_rejected_with_a_reason(
+    entry: Entry, text: str, field: str, reason: str
+) -> None:
     sheet = parse_sheet(entry, text)
     assert field not in sheet.values
     [rejected] = sheet.rejected
@@ -82,17 +106,23 @@ def test_invalid_values_are_rejected_with_a_reason(entry: Entry, text: str, fiel
 
 def test_missing_required_in_each_locale(entry: Entry) -> None:
     sheet = parse_sheet(entry, "品名：ノートPC\n")
-    assert missing_required(entry, sheet.values, "ja") == [("quantity", "数量"),
-                                                           ("approver", "承認者")]
-    assert missing_required(entry, sheet.values, "en") == [("quantity", "Quantity"),
-                                                           ("approver", "Approver")]
+    assert missing_required(entry, sheet.values, "ja") == [
+        ("quantity", "数量"),
+        ("approver", "承認者"),
+    ]
+    assert missing_required(entry, sheet.values, "en") == [
+        ("quantity", "Quantity"),
+        ("approver", "Approver"),
+    ]
     full = {"item": "x", "quantity": "1", "approver": "a@b.test"}
     assert missing_required(entry, full, "ja") == []
 
 
 def test_quoted_history_does_not_fill_the_sheet(entry: Entry) -> None:
-    body = ("数量：5\n\n2026年3月2日(月) 9:00 サポート <support@example.test>:\n"
-            "> 品名：プリンタ\n> 承認者：boss@example.test\n")
+    body = (
+        "数量：5\n\n2026年3月2日(月) 9:00 サポート <support@example.test>:\n"
+        "> 品名：プリンタ\n> 承認者：boss@example.test\n"
+    )
     msg = parse_message(mail(subject="Re: 購入申請", body=body))
     sheet = parse_sheet(entry, msg.new_text)
     assert sheet.values == {"quantity": "5"}
@@ -106,10 +136,16 @@ def test_examples_for_the_missing_fields_mail(entry: Entry) -> None:
     from gateway.catalog.sheet import example_for
 
     by_name = {f.name: example_for(f) for f in entry.fields}
-    assert by_name == {"item": "", "quantity": "1", "needed_by": "2026-04-01",
-                       "approver": "name@example.com", "budget": "opex / capex"}
-    custom = parse_catalog(CATALOG.replace("required: true}", "required: true, "
-                                           "example: ThinkPad X1}", 1)).entry("purchase")
+    assert by_name == {
+        "item": "",
+        "quantity": "1",
+        "needed_by": "2026-04-01",
+        "approver": "name@example.com",
+        "budget": "opex / capex",
+    }
+    custom = parse_catalog(
+        CATALOG.replace("required: true}", "required: true, example: ThinkPad X1}", 1)
+    ).entry("purchase")
     assert custom is not None and example_for(custom.fields[0]) == "ThinkPad X1"
     for f in entry.fields:  # every derived example is itself a valid answer
         if example_for(f) and f.type != "choice":

@@ -22,9 +22,24 @@ from store.models import InboxRow
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets
 
-COLUMNS = ("source", "source_ref", "envelope_from", "envelope_to", "raw", "raw_sha256", "size",
-           "received_at", "state", "reason", "error", "attempts", "next_attempt_at",
-           "processed_at", "ticket_id", "message_id")
+COLUMNS = (
+    "source",
+    "source_ref",
+    "envelope_from",
+    "envelope_to",
+    "raw",
+    "raw_sha256",
+    "size",
+    "received_at",
+    "state",
+    "reason",
+    "error",
+    "attempts",
+    "next_attempt_at",
+    "processed_at",
+    "ticket_id",
+    "message_id",
+)
 
 
 @pytest.fixture
@@ -58,8 +73,10 @@ def test_not_current_schema_takes_full_path(tmp_path: Path, clock: FakeClock) ->
     empty = tmp_path / "empty.db"
     empty.touch()
     assert pipe.quick_accept(str(empty), mail(), source_ref="-", now=clock.now()) is None
-    assert pipe.quick_accept(str(tmp_path / "missing.db"), mail(), source_ref="-",
-                             now=clock.now()) is None
+    assert (
+        pipe.quick_accept(str(tmp_path / "missing.db"), mail(), source_ref="-", now=clock.now())
+        is None
+    )
 
 
 def test_daemon_lock(tmp_path: Path) -> None:
@@ -88,10 +105,22 @@ def test_console_pipe_queues_while_daemon_runs(
     env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
     held = pipe.hold_daemon_lock(settings.gateway.data_dir)
     try:
-        done = subprocess.run([exe, "--config", str(cfg), "ingest", "-"], input=mail(),
-                              capture_output=True, env=env, timeout=60, check=False)
-        bad = subprocess.run([exe, "--config", str(cfg), "ingest"], input=b"\x89PNG\r\n",
-                             capture_output=True, env=env, timeout=60, check=False)
+        done = subprocess.run(
+            [exe, "--config", str(cfg), "ingest", "-"],
+            input=mail(),
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        bad = subprocess.run(
+            [exe, "--config", str(cfg), "ingest"],
+            input=b"\x89PNG\r\n",
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
     finally:
         held.close()
     assert done.returncode == 0, done.stderr
@@ -111,8 +140,12 @@ def test_sqlite_writer_dedupes_like_the_orm(app: App, sqlite_db: str, clock: Fak
     first = mail(message_id="<same@customer.test>", body="one\n")
     resent = mail(message_id="<same@customer.test>", body="one, via another relay\n")
     other = mail(message_id="<other@customer.test>")
-    batch = [Incoming(first, "smtp"), Incoming(first, "smtp"), Incoming(resent, "smtp"),
-             Incoming(other, "smtp", envelope_to=("support@example.test",))]
+    batch = [
+        Incoming(first, "smtp"),
+        Incoming(first, "smtp"),
+        Incoming(resent, "smtp"),
+        Incoming(other, "smtp", envelope_to=("support@example.test",)),
+    ]
     box = SqliteInbox(sqlite_db)
     try:
         direct = box.accept_many(batch, now=clock.now(), rule=RESEND)
@@ -121,8 +154,11 @@ def test_sqlite_writer_dedupes_like_the_orm(app: App, sqlite_db: str, clock: Fak
     finally:
         box.close()
     assert [(a.duplicate, a.inbox_id) for a in direct] == [
-        (False, direct[0].inbox_id), (True, direct[0].inbox_id), (True, direct[0].inbox_id),
-        (False, direct[3].inbox_id)]
+        (False, direct[0].inbox_id),
+        (True, direct[0].inbox_id),
+        (True, direct[0].inbox_id),
+        (False, direct[3].inbox_id),
+    ]
     assert again[0].duplicate and again[0].inbox_id == direct[0].inbox_id
     assert not bytes_only[0].duplicate  # without the RESEND rule other bytes are a new row
     with transaction(app.sessions) as s:
@@ -174,7 +210,15 @@ def test_pipe_target_agrees_with_settings(
     assert pipe.pipe_target(argv, os.environ) is None  # no daemon: the full path
 
 
-@pytest.mark.parametrize("argv", [["-v", "ingest", "-"], ["ingest", "a.eml"], ["tickets", "list"],
-                                  ["--config"], ["ingest", "-", "-"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-v", "ingest", "-"],
+        ["ingest", "a.eml"],
+        ["tickets", "list"],
+        ["--config"],
+        ["ingest", "-", "-"],
+    ],
+)
 def test_pipe_target_leaves_everything_else_to_the_cli(argv: list[str]) -> None:
     assert pipe.pipe_target(argv, {}) is None

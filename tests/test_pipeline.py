@@ -49,7 +49,9 @@ def test_new_request_becomes_ticket_with_raw_kept(app: App) -> None:
     # both directions count: the request and the acknowledgement we queued for it
     assert t["message_count"] == 2
     assert [(m["direction"], m["kind"]) for m in t["messages"]] == [
-        ("in", "request"), ("out", "acknowledgement")]
+        ("in", "request"),
+        ("out", "acknowledgement"),
+    ]
     # created, then filed (the test catalog has only the fallback, owned by its manager)
     assert [e["kind"] for e in t["events"]] == ["created", "category", "assign"]
     assert (t["catalog"], t["assignee"]) == ("other", "boss@example.test")
@@ -153,16 +155,19 @@ def test_auto_reply_attaches_but_never_changes_state(app: App) -> None:
     tid, mid = _first(app)
     _set(app, tid, TicketState.OPEN)
     _set(app, tid, TicketState.PENDING)
-    out = deliver(app, mail(subject="Out of office", in_reply_to=mid,
-                            headers={"Auto-Submitted": "auto-replied"}))
+    out = deliver(
+        app,
+        mail(subject="Out of office", in_reply_to=mid, headers={"Auto-Submitted": "auto-replied"}),
+    )
     assert out.ticket_id == tid
     t = show(app, tid)
     assert t["state"] == "pending" and t["messages"][-1]["kind"] == "auto-reply"
 
 
 def test_auto_reply_for_no_ticket_is_ignored(app: App) -> None:
-    out = deliver(app, mail(subject="Automatic reply: away",
-                            headers={"Auto-Submitted": "auto-replied"}))
+    out = deliver(
+        app, mail(subject="Automatic reply: away", headers={"Auto-Submitted": "auto-replied"})
+    )
     assert out.state == InboxState.IGNORED and "auto-reply" in out.reason
     assert all_tickets(app) == []
 
@@ -170,9 +175,18 @@ def test_auto_reply_for_no_ticket_is_ignored(app: App) -> None:
 def test_bounce_attaches_to_ticket_whose_mail_bounced(app: App) -> None:
     tid, _ = _first(app)
     with transaction(app.sessions) as s:  # a mail we sent for that ticket
-        s.add(OutboxRow(idempotency_key="ack-1", ticket_id=tid, kind="ack",
-                        message_id="sent-1@example.test", envelope_from="support@example.test",
-                        recipients=["alice@customer.test"], raw=b"", created_at=app.clock.now()))
+        s.add(
+            OutboxRow(
+                idempotency_key="ack-1",
+                ticket_id=tid,
+                kind="ack",
+                message_id="sent-1@example.test",
+                envelope_from="support@example.test",
+                recipients=["alice@customer.test"],
+                raw=b"",
+                created_at=app.clock.now(),
+            )
+        )
     bounce = (
         b"From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\n"
         b"To: support@example.test\nSubject: Undelivered Mail Returned to Sender\n"
@@ -191,15 +205,20 @@ def test_bounce_attaches_to_ticket_whose_mail_bounced(app: App) -> None:
 
 
 def test_own_mail_is_ignored(app: App) -> None:
-    out = deliver(app, mail(sender="support@example.test",
-                            headers={"Auto-Submitted": "auto-replied",
-                                     "X-Ticket-Gateway": "ack"}))
+    out = deliver(
+        app,
+        mail(
+            sender="support@example.test",
+            headers={"Auto-Submitted": "auto-replied", "X-Ticket-Gateway": "ack"},
+        ),
+    )
     assert out.state == InboxState.IGNORED and "own" in out.reason
 
 
 def test_list_mail_opens_a_ticket(app: App) -> None:
-    out = deliver(app, mail(subject="[alerts] disk full on db1",
-                            headers={"List-Id": "<alerts.example.test>"}))
+    out = deliver(
+        app, mail(subject="[alerts] disk full on db1", headers={"List-Id": "<alerts.example.test>"})
+    )
     assert out.state == InboxState.DONE
     assert show(app, out.ticket_id or 0)["messages"][0]["kind"] == "list"
 
@@ -207,8 +226,17 @@ def test_list_mail_opens_a_ticket(app: App) -> None:
 def _opens_then_fails(a: Arrival) -> Arrival:
     """A stage with a bug, after it wrote: a ticket must not survive it."""
     if b"boom" in a.row.raw:
-        changes.open_ticket(a.session, subject="half", requester=a.sender, requester_name="",
-                            locale="en", participants=[], now=a.now, actor="t", channel="t")
+        changes.open_ticket(
+            a.session,
+            subject="half",
+            requester=a.sender,
+            requester_name="",
+            locale="en",
+            participants=[],
+            now=a.now,
+            actor="t",
+            channel="t",
+        )
         raise RuntimeError("bug in a stage")
     return a
 

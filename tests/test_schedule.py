@@ -30,13 +30,16 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("now", "at", "period"), [
-    (utc(2026, 3, 2, 1, 0), utc(2026, 3, 2, 0, 0), "2026-W10"),  # Mon 10:00 JST: just due
-    (utc(2026, 3, 2, 0, 0), utc(2026, 3, 2, 0, 0), "2026-W10"),  # exactly at 09:00 JST
-    (utc(2026, 3, 1, 23, 59), utc(2026, 2, 23, 0, 0), "2026-W09"),  # Mon 08:59 JST: last week
-    (utc(2026, 3, 8, 14, 59), utc(2026, 3, 2, 0, 0), "2026-W10"),  # Sun 23:59 JST
-    (utc(2026, 1, 1, 3, 0), utc(2025, 12, 29, 0, 0), "2026-W01"),  # ISO year boundary
-])
+@pytest.mark.parametrize(
+    ("now", "at", "period"),
+    [
+        (utc(2026, 3, 2, 1, 0), utc(2026, 3, 2, 0, 0), "2026-W10"),  # Mon 10:00 JST: just due
+        (utc(2026, 3, 2, 0, 0), utc(2026, 3, 2, 0, 0), "2026-W10"),  # exactly at 09:00 JST
+        (utc(2026, 3, 1, 23, 59), utc(2026, 2, 23, 0, 0), "2026-W09"),  # Mon 08:59 JST: last week
+        (utc(2026, 3, 8, 14, 59), utc(2026, 3, 2, 0, 0), "2026-W10"),  # Sun 23:59 JST
+        (utc(2026, 1, 1, 3, 0), utc(2025, 12, 29, 0, 0), "2026-W01"),  # ISO year boundary
+    ],
+)
 def test_previous_digest_in_tokyo(now: datetime, at: datetime, period: str) -> None:
     run = previous_digest(now, "mon 09:00", TOKYO)
     assert run is not None
@@ -105,8 +108,10 @@ def test_stale_periods() -> None:
     assert stale_period(t, T0 + timedelta(days=5, hours=23)) == first  # same period
     assert stale_period(t, T0 + timedelta(days=6)) == f"7:{int(T0.timestamp())}:2"
     touched = _t(stale_after=timedelta(days=3), updated_at=T0 + timedelta(days=4))
-    assert stale_period(touched, T0 + timedelta(days=7)) == \
-        f"7:{int((T0 + timedelta(days=4)).timestamp())}:1"  # a new period after a touch
+    assert (
+        stale_period(touched, T0 + timedelta(days=7))
+        == f"7:{int((T0 + timedelta(days=4)).timestamp())}:1"
+    )  # a new period after a touch
     assert stale_period(_t("closed", stale_after=timedelta(days=3)), T0 + timedelta(9)) is None
     assert stale_period(_t(), T0 + timedelta(days=90)) is None  # no stale_after: never
 
@@ -118,13 +123,14 @@ def test_sla_marks_and_overdue_deadlines() -> None:
     state, deadline = sla_state(t, T0 + timedelta(hours=5), soon)
     assert state == SlaState.OVERDUE and deadline is not None
     assert (deadline.target, deadline.at) == ("first_response", T0 + timedelta(hours=4))
-    assert [d.target for d in overdue(t, T0 + timedelta(days=3))] == ["first_response",
-                                                                       "resolve"]
+    assert [d.target for d in overdue(t, T0 + timedelta(days=3))] == ["first_response", "resolve"]
     answered = _t("open", first_response=timedelta(hours=4), resolve=timedelta(days=2))
     assert sla_state(answered, T0 + timedelta(hours=5), soon)[0] == SlaState.OK
     assert sla_state(answered, T0 + timedelta(days=1, hours=1), soon)[0] == SlaState.DUE_SOON
-    assert sla_state(_t("closed", resolve=timedelta(days=2)), T0 + timedelta(9), soon)[0] == \
-        SlaState.NONE
+    assert (
+        sla_state(_t("closed", resolve=timedelta(days=2)), T0 + timedelta(9), soon)[0]
+        == SlaState.NONE
+    )
     assert sla_state(_t(), T0 + timedelta(days=9), soon)[0] == SlaState.NONE
     agreed = _t("open", resolve=timedelta(days=2), due_at=T0 + timedelta(days=10))
     assert sla_state(agreed, T0 + timedelta(days=3), soon)[0] == SlaState.OK  # /due wins
@@ -132,8 +138,9 @@ def test_sla_marks_and_overdue_deadlines() -> None:
 
 
 def test_pending_reminder_then_close() -> None:
-    sched = ScheduleSettings(pending_reminder_after=timedelta(days=3),
-                             pending_close_after=timedelta(days=7))
+    sched = ScheduleSettings(
+        pending_reminder_after=timedelta(days=3), pending_close_after=timedelta(days=7)
+    )
     t = _t("pending")
     assert pending_due(t, T0 + timedelta(days=2, hours=23), sched) is None
     remind = pending_due(t, T0 + timedelta(days=3), sched)

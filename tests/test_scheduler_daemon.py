@@ -27,17 +27,22 @@ MONDAY_10_JST = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 def _config(tmp_path: Path) -> Path:
     (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    return write_config(tmp_path, port=free_port(),
-                        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS)
-                        + '[schedule]\ndigest = "mon 09:00"\n')
+    return write_config(
+        tmp_path,
+        port=free_port(),
+        extra='[catalog]\npath = "catalog.yaml"\n'
+        + members_toml(MEMBERS)
+        + '[schedule]\ndigest = "mon 09:00"\n',
+    )
 
 
 def _run_once(config: Path) -> None:
     """Start the daemon on the fake Monday, let the scheduler pass, stop it."""
     ready, stop = threading.Event(), threading.Event()
     settings = load_settings(config)
-    thread = threading.Thread(target=lambda: daemon.run(
-        settings, FakeClock(MONDAY_10_JST), ready=ready, stop=stop))
+    thread = threading.Thread(
+        target=lambda: daemon.run(settings, FakeClock(MONDAY_10_JST), ready=ready, stop=stop)
+    )
     thread.start()
     try:
         assert ready.wait(5)
@@ -58,7 +63,8 @@ def _run_once(config: Path) -> None:
 
 
 def test_missed_digest_sent_once_at_start_and_not_again_after_restart(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     config = _config(tmp_path)

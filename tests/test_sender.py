@@ -34,8 +34,14 @@ REQUEST_ID = "<req-1@customer.test>"
 
 @pytest.fixture
 def relay(settings: Settings) -> OutboundSettings:
-    return replace(settings.outbound, mode="smtp", host="127.0.0.1", port=free_port(),
-                   tls="none", timeout=timedelta(seconds=5))
+    return replace(
+        settings.outbound,
+        mode="smtp",
+        host="127.0.0.1",
+        port=free_port(),
+        tls="none",
+        timeout=timedelta(seconds=5),
+    )
 
 
 def _sender(app: App, relay: OutboundSettings) -> Sender:
@@ -50,8 +56,14 @@ def _row(app: App, outbox_id: int) -> OutboxRow:
 
 
 def _request(app: App) -> int:
-    out = deliver(app, mail(message_id=REQUEST_ID, subject="VPN が繋がりません",
-                            sender="山田 花子 <alice@customer.test>"))
+    out = deliver(
+        app,
+        mail(
+            message_id=REQUEST_ID,
+            subject="VPN が繋がりません",
+            sender="山田 花子 <alice@customer.test>",
+        ),
+    )
     assert out.ticket_id is not None
     return out.ticket_id
 
@@ -70,7 +82,8 @@ def test_acknowledgement_arrives_threaded_under_the_request(
     assert msg["Subject"].startswith(f"[#{tid}] ") and "VPN が繋がりません" in msg["Subject"]
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["Reply-To"].addresses[0].addr_spec == tokens.reply_address(
-        "support@example.test", SECRET, tid, "alice@customer.test")
+        "support@example.test", SECRET, tid, "alice@customer.test"
+    )
     assert _row(app, report.sent[0]).state == "sent"
     # the ack is on the ticket, and a reply to it threads back by In-Reply-To alone
     ack = show(app, tid)["messages"][1]
@@ -99,8 +112,9 @@ def test_relay_down_is_retried_with_backoff_and_delivered_once_back(
     assert len(relay_sink.received) == 1 and _row(app, oid).state == "sent"
 
 
-def test_temporary_refusal_451_is_retried(app: App, relay: OutboundSettings,
-                                          clock: FakeClock) -> None:
+def test_temporary_refusal_451_is_retried(
+    app: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
     _request(app)
     handler = SinkHandler(answer="451 4.3.0 try again later")
     with sink(relay.port, handler):
@@ -127,12 +141,12 @@ def test_550_is_recorded_on_the_ticket_and_not_retried(
     assert row.state == "failed" and "550" in row.last_error
     [event] = [e for e in show(app, tid)["events"] if e["kind"] == "delivery-failed"]
     assert event["detail"]["code"] == 550 and event["detail"]["recipients"] == [
-        "alice@customer.test"]
+        "alice@customer.test"
+    ]
     assert event["new"] == "acknowledgement"
 
 
-def test_gives_up_after_give_up_after(app: App, relay: OutboundSettings,
-                                      clock: FakeClock) -> None:
+def test_gives_up_after_give_up_after(app: App, relay: OutboundSettings, clock: FakeClock) -> None:
     tid = _request(app)
     short = replace(relay, give_up_after=timedelta(hours=1))
     clock.advance(timedelta(hours=2))
@@ -192,17 +206,26 @@ def test_starttls_with_verification_and_auth(
     app: App, relay: OutboundSettings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
     (tmp_path / "relay.password").write_text("s3cret\n", encoding="utf-8")
-    secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
-                     password_file=tmp_path / "relay.password")
+    secure = replace(
+        relay,
+        tls="starttls",
+        ca_file=tls_files[0],
+        username="gw",
+        password_file=tmp_path / "relay.password",
+    )
     _request(app)
-    with sink(relay.port, tls_context=server_context(tls_files), require_starttls=True,
-              authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
+    with sink(
+        relay.port,
+        tls_context=server_context(tls_files),
+        require_starttls=True,
+        authenticator=password_checker("gw", "s3cret"),
+        auth_required=True,
+    ) as got:
         assert len(_sender(app, secure).drain().sent) == 1
     assert len(got.received) == 1
 
 
-def test_implicit_tls(app: App, relay: OutboundSettings,
-                      tls_files: tuple[Path, Path]) -> None:
+def test_implicit_tls(app: App, relay: OutboundSettings, tls_files: tuple[Path, Path]) -> None:
     secure = replace(relay, tls="implicit", ca_file=tls_files[0])
     _request(app)
     with sink(relay.port, ssl_context=server_context(tls_files)) as got:
@@ -221,28 +244,36 @@ def test_untrusted_certificate_is_retried_not_sent_in_clear(
 
 
 def test_wrong_password_is_retried_not_failed(
-    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch
+    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RELAY_PW", "wrong")
-    secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
-                     password_env="RELAY_PW")
+    secure = replace(
+        relay, tls="starttls", ca_file=tls_files[0], username="gw", password_env="RELAY_PW"
+    )
     _request(app)
-    with sink(relay.port, tls_context=server_context(tls_files),
-              authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
+    with sink(
+        relay.port,
+        tls_context=server_context(tls_files),
+        authenticator=password_checker("gw", "s3cret"),
+        auth_required=True,
+    ) as got:
         [oid] = _sender(app, secure).drain().retried
     assert got.received == [] and "refused our login" in _row(app, oid).last_error
 
 
 def test_missing_password_is_retried_with_a_clear_reason(
-    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch
+    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("RELAY_PW_UNSET", raising=False)
-    secure = replace(relay, tls="starttls", ca_file=tls_files[0], username="gw",
-                     password_env="RELAY_PW_UNSET")
+    secure = replace(
+        relay, tls="starttls", ca_file=tls_files[0], username="gw", password_env="RELAY_PW_UNSET"
+    )
     _request(app)
-    with sink(relay.port, tls_context=server_context(tls_files),
-              authenticator=password_checker("gw", "s3cret"), auth_required=True) as got:
+    with sink(
+        relay.port,
+        tls_context=server_context(tls_files),
+        authenticator=password_checker("gw", "s3cret"),
+        auth_required=True,
+    ) as got:
         [oid] = _sender(app, secure).drain().retried
     assert got.received == [] and "RELAY_PW_UNSET is not set" in _row(app, oid).last_error

@@ -36,7 +36,7 @@ def test_defaults_work_on_a_fresh_machine(tmp_path: Path, monkeypatch: pytest.Mo
         ('[outbound]\nmode = "pigeon"\n', "outbound.mode"),
         ('[[members]]\nname = "x"\n', "members[0].email"),
         ('[[members]]\nemail = "a@b.test"\nrole = "king"\n', "members[0].role"),
-        ('[[imap]]\nport = 993\n', "imap[0].host"),
+        ("[[imap]]\nport = 993\n", "imap[0].host"),
         ("[smtp]\nhots = 1\n", "smtp.hots"),
         ("[gateway\n", "-"),
     ],

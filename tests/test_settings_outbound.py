@@ -36,10 +36,13 @@ def test_auth_with_password_file_and_relative_paths(tmp_path: Path) -> None:
     (tmp_path / "relay.password").write_text("s3cret\n", encoding="utf-8")
     (tmp_path / "ca.pem").write_text("x", encoding="utf-8")
     (tmp_path / "mytemplates").mkdir()
-    s = load_toml(tmp_path, LOCAL,
-                  'templates_dir = "mytemplates"\nauto_reply_limit = 2\niso2022jp = true\n'
-                  '[outbound]\nmode = "smtp"\ntls = "implicit"\nusername = "gw"\n'
-                  'password_file = "relay.password"\nca_file = "ca.pem"\nfrom_name = "Helpdesk"\n')
+    s = load_toml(
+        tmp_path,
+        LOCAL,
+        'templates_dir = "mytemplates"\nauto_reply_limit = 2\niso2022jp = true\n'
+        '[outbound]\nmode = "smtp"\ntls = "implicit"\nusername = "gw"\n'
+        'password_file = "relay.password"\nca_file = "ca.pem"\nfrom_name = "Helpdesk"\n',
+    )
     assert s.gateway.templates_dir == tmp_path / "mytemplates"
     assert (s.gateway.auto_reply_limit, s.gateway.iso2022jp) == (2, True)
     assert s.outbound.password_file == tmp_path / "relay.password"
@@ -51,10 +54,13 @@ def test_auth_with_password_file_and_relative_paths(tmp_path: Path) -> None:
     [
         ('[outbound]\nmode = "sendmail"\n', "outbound.mode", "must be one of"),
         ('[outbound]\ntls = "ssl"\n', "outbound.tls", "must be one of"),
-        ('[outbound]\nport = 0\n', "outbound.port", "whole number"),
+        ("[outbound]\nport = 0\n", "outbound.port", "whole number"),
         ('[outbound]\nusername = "gw"\n', "outbound.password_file", "password_env"),
-        ('[outbound]\nmode = "smtp"\ntls = "none"\nusername = "gw"\npassword_env = "PW"\n',
-         "outbound.tls", "never sent in clear"),
+        (
+            '[outbound]\nmode = "smtp"\ntls = "none"\nusername = "gw"\npassword_env = "PW"\n',
+            "outbound.tls",
+            "never sent in clear",
+        ),
         ('[outbound]\npassword_env = "1BAD"\n', "outbound.password_env", "variable name"),
         ('[outbound]\nca_file = "nope.pem"\n', "outbound.ca_file", "no such file"),
         ('[outbound]\nretry_initial = "soon"\n', "outbound.retry_initial", "duration"),

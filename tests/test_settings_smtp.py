@@ -43,7 +43,9 @@ def test_all_keys(tmp_path: Path, pem: tuple[Path, Path]) -> None:
     cert, key = pem
     users = tmp_path / "users"
     users.write_text("relay:{PLAIN}x\n", encoding="utf-8")
-    smtp = _load(tmp_path, f"""
+    smtp = _load(
+        tmp_path,
+        f"""
         tls_cert = "{cert}"
         tls_key = "{key}"
         require_tls = true
@@ -52,7 +54,8 @@ def test_all_keys(tmp_path: Path, pem: tuple[Path, Path]) -> None:
         max_sessions = 20
         session_timeout = "90s"
         max_recipients = 10
-    """)
+    """,
+    )
     assert (smtp.tls_cert, smtp.tls_key, smtp.tls, smtp.require_tls) == (cert, key, True, True)
     assert smtp.auth_users_file == tmp_path / "users"  # relative to the config file
     assert smtp.trusted_networks == ("10.0.0.0/8", "2001:db8::/32")
@@ -60,18 +63,21 @@ def test_all_keys(tmp_path: Path, pem: tuple[Path, Path]) -> None:
     assert smtp.session_timeout == timedelta(seconds=90)
 
 
-@pytest.mark.parametrize(("text", "key", "problem"), [
-    ('tls_cert = "missing.pem"\ntls_key = "missing.key"', "smtp.tls_cert", "cannot read"),
-    ("require_tls = true", "smtp.require_tls", "needs tls_cert"),
-    ('auth_users_file = "missing"', "smtp.auth_users_file", "cannot read"),
-    ('trusted_networks = ["10.0.0.0/33"]', "smtp.trusted_networks", "not a network"),
-    ('trusted_networks = "10.0.0.0/8"', "smtp.trusted_networks", "list of CIDR"),
-    ("max_sessions = 0", "smtp.max_sessions", "whole number"),
-    ("max_recipients = -1", "smtp.max_recipients", "whole number"),
-    ('session_timeout = "soon"', "smtp.session_timeout", "not a duration"),
-    ('session_timeout = "0s"', "smtp.session_timeout", "longer than 0s"),
-    ('tls = "yes"', "smtp.tls", "unknown key"),
-])
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ('tls_cert = "missing.pem"\ntls_key = "missing.key"', "smtp.tls_cert", "cannot read"),
+        ("require_tls = true", "smtp.require_tls", "needs tls_cert"),
+        ('auth_users_file = "missing"', "smtp.auth_users_file", "cannot read"),
+        ('trusted_networks = ["10.0.0.0/33"]', "smtp.trusted_networks", "not a network"),
+        ('trusted_networks = "10.0.0.0/8"', "smtp.trusted_networks", "list of CIDR"),
+        ("max_sessions = 0", "smtp.max_sessions", "whole number"),
+        ("max_recipients = -1", "smtp.max_recipients", "whole number"),
+        ('session_timeout = "soon"', "smtp.session_timeout", "not a duration"),
+        ('session_timeout = "0s"', "smtp.session_timeout", "longer than 0s"),
+        ('tls = "yes"', "smtp.tls", "unknown key"),
+    ],
+)
 def test_bad_values_name_the_key(tmp_path: Path, text: str, key: str, problem: str) -> None:
     error = _error(tmp_path, text)
     assert (error.key, error.path) == (key, str(tmp_path / "gateway.toml"))

@@ -38,8 +38,10 @@ def test_accepts_stores_with_envelope_then_runner_makes_ticket(
     app: App, settings: Settings
 ) -> None:
     raw = crlf(mail(subject="Printer on fire"))
-    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
-            smtplib.SMTP("127.0.0.1", srv.port) as client:
+    with (
+        listening(smtp_settings(settings), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
         client.ehlo("client.test")
         client.mail("alice@customer.test")
         client.rcpt("support@example.test")
@@ -55,14 +57,17 @@ def test_accepts_stores_with_envelope_then_runner_makes_ticket(
 
 
 def test_foreign_recipient_gets_550_at_rcpt(app: App, settings: Settings) -> None:
-    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
-            smtplib.SMTP("127.0.0.1", srv.port) as client:
+    with (
+        listening(smtp_settings(settings), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
         with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
             client.sendmail("a@customer.test", ["someone@example.test"], mail())
         assert refused.value.recipients["someone@example.test"][0] == 550
         assert refused.value.recipients["someone@example.test"][1].startswith(b"5.1.1")
-        partly = client.sendmail("a@customer.test", ["x@elsewhere.test", "support@example.test"],
-                                 mail())
+        partly = client.sendmail(
+            "a@customer.test", ["x@elsewhere.test", "support@example.test"], mail()
+        )
     assert partly == {"x@elsewhere.test": (550, partly["x@elsewhere.test"][1])}
     [row] = inbox_rows(app)
     assert row.envelope_to == ["support@example.test"]
@@ -70,10 +75,16 @@ def test_foreign_recipient_gets_550_at_rcpt(app: App, settings: Settings) -> Non
 
 def test_reply_token_variants_aliases_and_case_are_ours(app: App, settings: Settings) -> None:
     cfg = smtp_settings(settings, aliases=("help@example.test",))
-    ours = ["support+12-0123456789abcdef@example.test", "help@example.test",
-            "Support@EXAMPLE.test", "help+x@example.test"]
-    with listening(cfg, app.sessions, app.clock) as srv, \
-            smtplib.SMTP("127.0.0.1", srv.port) as client:
+    ours = [
+        "support+12-0123456789abcdef@example.test",
+        "help@example.test",
+        "Support@EXAMPLE.test",
+        "help+x@example.test",
+    ]
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
         assert client.sendmail("a@customer.test", ours, mail()) == {}
         for theirs in ("support+@example.test", "supportx@example.test", "support@example.tes"):
             with pytest.raises(smtplib.SMTPRecipientsRefused):
@@ -84,16 +95,20 @@ def test_reply_token_variants_aliases_and_case_are_ours(app: App, settings: Sett
 def test_bounce_with_null_sender_is_stored_with_empty_envelope_from(
     app: App, settings: Settings
 ) -> None:
-    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
-            smtplib.SMTP("127.0.0.1", srv.port) as client:
+    with (
+        listening(smtp_settings(settings), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
         client.sendmail("<>", ["support@example.test"], mail())
     assert inbox_rows(app)[0].envelope_from == ""
 
 
 def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: Settings) -> None:
     big = crlf(mail(body=("x" * 70 + "\n") * 50))
-    with listening(smtp_settings(settings, max_message_size=2000), app.sessions,
-                   app.clock) as srv, smtplib.SMTP("127.0.0.1", srv.port) as client:
+    with (
+        listening(smtp_settings(settings, max_message_size=2000), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
         client.ehlo()
         assert client.esmtp_features["size"] == "2000"
         with pytest.raises(smtplib.SMTPSenderRefused) as declared:  # SIZE= in MAIL FROM
@@ -110,8 +125,10 @@ def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: S
 def test_duplicate_delivery_gets_250_and_is_stored_once(app: App, settings: Settings) -> None:
     raw = mail(message_id="<once@customer.test>")
     relayed = b"Received: from relay2.customer.test by mx; Mon, 2 Mar 2026 10:00:00 +0000\n" + raw
-    with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
-            smtplib.SMTP("127.0.0.1", srv.port) as client:
+    with (
+        listening(smtp_settings(settings), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
         client.ehlo()
         for attempt in (raw, raw, relayed):
             client.mail("a@customer.test")
@@ -126,20 +143,25 @@ def test_resend_after_a_restart_is_found_by_message_id_once_processed(
     raw = mail(message_id="<processed@customer.test>")
     relayed = b"Received: from relay2.customer.test by mx; Mon, 2 Mar 2026 10:00:00 +0000\n" + raw
     for attempt in (raw, relayed):  # a fresh listener and writer each time: nothing in memory
-        with listening(smtp_settings(settings), app.sessions, app.clock) as srv, \
-                smtplib.SMTP("127.0.0.1", srv.port) as client:
+        with (
+            listening(smtp_settings(settings), app.sessions, app.clock) as srv,
+            smtplib.SMTP("127.0.0.1", srv.port) as client,
+        ):
             assert client.sendmail("a@customer.test", ["support@example.test"], attempt) == {}
         app.runner.process_pending()
     [row] = inbox_rows(app)
     assert row.state == "done"
 
 
-def test_twenty_concurrent_clients_every_message_stored_once(
-    app: App, settings: Settings
-) -> None:
+def test_twenty_concurrent_clients_every_message_stored_once(app: App, settings: Settings) -> None:
     per_client, errors, replies = 5, [], []
-    messages = [[crlf(mail(subject=f"c{c} m{m}", message_id=f"<c{c}.m{m}@customer.test>"))
-                 for m in range(per_client)] for c in range(20)]
+    messages = [
+        [
+            crlf(mail(subject=f"c{c} m{m}", message_id=f"<c{c}.m{m}@customer.test>"))
+            for m in range(per_client)
+        ]
+        for c in range(20)
+    ]
 
     def send(port: int, mine: list[bytes]) -> None:
         try:
@@ -180,9 +202,12 @@ def test_451_while_sqlite_is_locked_then_250_once_it_is_back(
     raw = mail(message_id="<retry@customer.test>")
     locker = sqlite3.connect(path, isolation_level=None)
     try:
-        with listening(smtp_settings(settings), session_factory(impatient), app.clock,
-                       direct) as srv, \
-                smtplib.SMTP("127.0.0.1", srv.port) as client:
+        with (
+            listening(
+                smtp_settings(settings), session_factory(impatient), app.clock, direct
+            ) as srv,
+            smtplib.SMTP("127.0.0.1", srv.port) as client,
+        ):
             locker.execute("BEGIN IMMEDIATE")  # another writer holds the database
             with pytest.raises(smtplib.SMTPDataError) as refused:
                 client.sendmail("a@customer.test", ["support@example.test"], raw)
@@ -250,13 +275,16 @@ def test_451_while_postgres_is_unreachable_then_250_once_it_is_back(
 ) -> None:
     url = make_url(settings.database.url)
     cutoff = Cutoff((url.host or "127.0.0.1", url.port or 5432))
-    engine = make_engine(url.set(host="127.0.0.1", port=cutoff.port)
-                         .render_as_string(hide_password=False))
+    engine = make_engine(
+        url.set(host="127.0.0.1", port=cutoff.port).render_as_string(hide_password=False)
+    )
     raw = mail(message_id="<pg-retry@customer.test>")
     cutoff.up()
     try:
-        with listening(smtp_settings(settings), session_factory(engine), app.clock) as srv, \
-                smtplib.SMTP("127.0.0.1", srv.port) as client:
+        with (
+            listening(smtp_settings(settings), session_factory(engine), app.clock) as srv,
+            smtplib.SMTP("127.0.0.1", srv.port) as client,
+        ):
             assert client.noop()[0] == 250
             cutoff.down()
             with pytest.raises(smtplib.SMTPDataError) as refused:
@@ -316,8 +344,9 @@ def test_lmtp_oversize_is_refused_once_per_recipient(app: App, settings: Setting
 
 def test_lmtp_over_a_unix_socket(app: App, settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "lmtp.sock"
-    with listening(smtp_settings(settings, lmtp=True, host=str(path)), app.sessions,
-                   app.clock) as srv:
+    with listening(
+        smtp_settings(settings, lmtp=True, host=str(path)), app.sessions, app.clock
+    ) as srv:
         assert srv.address == str(path)
         client = smtplib.LMTP(str(path))
         try:
@@ -333,8 +362,10 @@ def test_starttls_with_a_self_signed_certificate(
 ) -> None:
     cert, key = tls_files
     cfg = smtp_settings(settings, tls_cert=cert, tls_key=key, require_tls=True)
-    with listening(cfg, app.sessions, app.clock) as srv, \
-            smtplib.SMTP("localhost", srv.port) as client:
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        smtplib.SMTP("localhost", srv.port) as client,
+    ):
         client.ehlo()
         assert client.has_extn("starttls")
         with pytest.raises(smtplib.SMTPSenderRefused) as plain:
@@ -351,9 +382,7 @@ def test_starttls_with_a_self_signed_certificate(
 # ---------------------------------------------------------------- limits and stopping
 
 
-def test_max_sessions_turns_the_next_connection_away_with_421(
-    app: App, settings: Settings
-) -> None:
+def test_max_sessions_turns_the_next_connection_away_with_421(app: App, settings: Settings) -> None:
     with listening(smtp_settings(settings, max_sessions=2), app.sessions, app.clock) as srv:
         first, second = (smtplib.SMTP("127.0.0.1", srv.port) for _ in range(2))
         with pytest.raises(smtplib.SMTPConnectError) as refused:
@@ -408,8 +437,10 @@ def test_writer_refuses_after_stop_so_the_session_answers_451(app: App) -> None:
 
 def test_writer_commits_what_is_queued_in_one_transaction(app: App) -> None:
     writer = InboxWriter(SessionInbox(app.sessions), app.clock)
-    futures = [writer.submit(Delivery(mail(subject=f"m{i}"), None, ("support@example.test",)))
-               for i in range(30)]
+    futures = [
+        writer.submit(Delivery(mail(subject=f"m{i}"), None, ("support@example.test",)))
+        for i in range(30)
+    ]
     writer.start()  # everything is already queued: one batch
     writer.stop()
     assert [f.result(1).duplicate for f in futures] == [False] * 30

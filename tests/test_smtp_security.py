@@ -41,7 +41,7 @@ class Wire:
             lines = self.buf.split(b"\r\n")
             for i, line in enumerate(lines[:-1]):
                 if len(line) < 4 or line[3:4] != b"-":
-                    self.buf = b"\r\n".join(lines[i + 1:])
+                    self.buf = b"\r\n".join(lines[i + 1 :])
                     return b"\r\n".join(lines[: i + 1])
             chunk = self.sock.recv(65536)
             if not chunk:
@@ -60,10 +60,12 @@ class Wire:
 def test_bare_lf_dot_lf_does_not_end_data_so_nothing_is_smuggled(
     app: App, settings: Settings
 ) -> None:
-    smuggled = (b"From: a@customer.test\r\nSubject: first\r\n\r\nhello\n.\n"
-                b"MAIL FROM:<evil@attacker.test>\r\nRCPT TO:<support@example.test>\r\nDATA\r\n"
-                b"From: ceo@example.test\r\nSubject: smuggled\r\n\r\nsend money\r\n\r.\r\n"
-                b"more\n.\r\nstill data\r\n")
+    smuggled = (
+        b"From: a@customer.test\r\nSubject: first\r\n\r\nhello\n.\n"
+        b"MAIL FROM:<evil@attacker.test>\r\nRCPT TO:<support@example.test>\r\nDATA\r\n"
+        b"From: ceo@example.test\r\nSubject: smuggled\r\n\r\nsend money\r\n\r.\r\n"
+        b"more\n.\r\nstill data\r\n"
+    )
     with listening(smtp_settings(settings), app.sessions, app.clock) as srv:
         wire = Wire(srv.port)
         try:
@@ -84,8 +86,9 @@ def test_starttls_discards_commands_sent_in_the_clear_with_it(
     app: App, settings: Settings, tls_files: tuple[Path, Path]
 ) -> None:
     cert, key = tls_files
-    with listening(smtp_settings(settings, tls_cert=cert, tls_key=key), app.sessions,
-                   app.clock) as srv:
+    with listening(
+        smtp_settings(settings, tls_cert=cert, tls_key=key), app.sessions, app.clock
+    ) as srv:
         wire = Wire(srv.port)
         try:
             wire.command(b"EHLO client.test")
@@ -128,8 +131,10 @@ def test_overlong_lines_are_refused_and_the_session_stays_usable(
 
 @sqlite_only
 def test_too_many_recipients_get_452(app: App, settings: Settings) -> None:
-    with listening(smtp_settings(settings, max_recipients=3), app.sessions, app.clock) as srv, \
-            smtplib.SMTP("127.0.0.1", srv.port) as client:
+    with (
+        listening(smtp_settings(settings, max_recipients=3), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
         client.ehlo()
         client.mail("a@customer.test")
         for i in range(3):
@@ -139,15 +144,18 @@ def test_too_many_recipients_get_452(app: App, settings: Settings) -> None:
     assert len(inbox_rows(app)[0].envelope_to) == 3
 
 
-@pytest.mark.parametrize("address", [
-    "support@example.test.attacker.test",
-    "support@attacker.test",
-    '"support@example.test"@attacker.test',
-    "support%example.test@attacker.test",
-    "attacker.test!support@example.test",
-    "support+@example.test",
-    "",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "support@example.test.attacker.test",
+        "support@attacker.test",
+        '"support@example.test"@attacker.test',
+        "support%example.test@attacker.test",
+        "attacker.test!support@example.test",
+        "support+@example.test",
+        "",
+    ],
+)
 def test_only_our_own_mailboxes_are_accepted(address: str) -> None:
     recipients = Recipients((("support", "example.test"),))
     assert not recipients.accepts(address)
@@ -172,8 +180,10 @@ def test_injected_line_breaks_in_commands_are_separate_commands(
 
 def _users_file(folder: Path) -> Path:
     path = folder / "users"
-    path.write_text("# mta relay login\nrelay:" + hash_password("s3cret pass") + "\n"
-                    "plain:{PLAIN}open sesame\n", encoding="utf-8")
+    path.write_text(
+        "# mta relay login\nrelay:" + hash_password("s3cret pass") + "\nplain:{PLAIN}open sesame\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -194,10 +204,17 @@ def test_auth_only_over_tls_and_required_outside_trusted_networks(
     app: App, settings: Settings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
     cert, key = tls_files
-    cfg = smtp_settings(settings, tls_cert=cert, tls_key=key, trusted_networks=("10.0.0.0/8",),
-                        auth_users_file=_users_file(tmp_path))
-    with listening(cfg, app.sessions, app.clock) as srv, \
-            smtplib.SMTP("localhost", srv.port) as client:
+    cfg = smtp_settings(
+        settings,
+        tls_cert=cert,
+        tls_key=key,
+        trusted_networks=("10.0.0.0/8",),
+        auth_users_file=_users_file(tmp_path),
+    )
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        smtplib.SMTP("localhost", srv.port) as client,
+    ):
         client.ehlo()
         assert not client.has_extn("auth")
         assert client.docmd("AUTH", "PLAIN AHJlbGF5AHMzY3JldCBwYXNz")[0] == 538  # needs TLS
@@ -210,8 +227,10 @@ def test_auth_only_over_tls_and_required_outside_trusted_networks(
         client.login("relay", "s3cret pass")  # smtplib tried PLAIN and LOGIN above: 4 AUTHs
         with pytest.raises(smtplib.SMTPRecipientsRefused):  # AUTH never makes us a relay
             client.sendmail("a@customer.test", ["victim@elsewhere.test"], b"Subject: x\r\n\r\n")
-        assert client.sendmail("a@customer.test", ["support@example.test"],
-                               b"Subject: x\r\n\r\nx\r\n") == {}
+        assert (
+            client.sendmail("a@customer.test", ["support@example.test"], b"Subject: x\r\n\r\nx\r\n")
+            == {}
+        )
     assert len(inbox_rows(app)) == 1
 
 
@@ -220,14 +239,19 @@ def test_trusted_networks_send_without_auth_and_no_auth_is_offered_without_users
     app: App, settings: Settings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
     cert, key = tls_files
-    with_users = smtp_settings(settings, tls_cert=cert, tls_key=key,
-                               auth_users_file=_users_file(tmp_path))
-    with listening(with_users, app.sessions, app.clock) as srv, \
-            smtplib.SMTP("127.0.0.1", srv.port) as client:  # loopback is trusted by default
+    with_users = smtp_settings(
+        settings, tls_cert=cert, tls_key=key, auth_users_file=_users_file(tmp_path)
+    )
+    with (
+        listening(with_users, app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):  # loopback is trusted by default
         assert client.sendmail("a@customer.test", ["support@example.test"], b"S: 1\r\n") == {}
     without = smtp_settings(settings, tls_cert=cert, tls_key=key)
-    with listening(without, app.sessions, app.clock) as srv, \
-            smtplib.SMTP("localhost", srv.port) as client:
+    with (
+        listening(without, app.sessions, app.clock) as srv,
+        smtplib.SMTP("localhost", srv.port) as client,
+    ):
         client.starttls(context=trusting(cert))
         client.ehlo()
         assert not client.has_extn("auth")
@@ -239,10 +263,11 @@ def test_auth_guessing_is_cut_off_after_four_tries(
     app: App, settings: Settings, tls_files: tuple[Path, Path], tmp_path: Path
 ) -> None:
     cert, key = tls_files
-    cfg = smtp_settings(settings, tls_cert=cert, tls_key=key,
-                        auth_users_file=_users_file(tmp_path))
-    with listening(cfg, app.sessions, app.clock) as srv, \
-            smtplib.SMTP("localhost", srv.port) as client:
+    cfg = smtp_settings(settings, tls_cert=cert, tls_key=key, auth_users_file=_users_file(tmp_path))
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        smtplib.SMTP("localhost", srv.port) as client,
+    ):
         client.starttls(context=trusting(cert))
         client.ehlo()
         for guess in ("a", "b", "c", "d"):

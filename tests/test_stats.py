@@ -54,29 +54,46 @@ def seeded(app: App, clock: FakeClock) -> Catalog:
             ticket = tickets.get(s, outcome.ticket_id)
             assert ticket is not None
             if close_after is not None:
-                changes.change_state(s, ticket, TicketState.CLOSED,
-                                     clock.now() + timedelta(hours=close_after),
-                                     actor="test", channel="cli")
+                changes.change_state(
+                    s,
+                    ticket,
+                    TicketState.CLOSED,
+                    clock.now() + timedelta(hours=close_after),
+                    actor="test",
+                    channel="cli",
+                )
     clock.advance(start + timedelta(days=8) - clock.now())
     return catalog
 
 
 def compute(app: App, catalog: Catalog) -> dict[str, Any]:
     with transaction(app.sessions) as s:
-        return stats.compute(s, entry_ids=[e.id for e in catalog.entries],
-                             fallback_id=catalog.fallback.id, tz=ZoneInfo("Asia/Tokyo"))
+        return stats.compute(
+            s,
+            entry_ids=[e.id for e in catalog.entries],
+            fallback_id=catalog.fallback.id,
+            tz=ZoneInfo("Asia/Tokyo"),
+        )
 
 
 def test_per_entry_counts_and_median(app: App, seeded: Catalog) -> None:
     data = compute(app, seeded)
     by_entry = {e["entry"]: e for e in data["entries"]}
     assert [e["entry"] for e in data["entries"]] == [e.id for e in seeded.entries]
-    assert by_entry["vpn"] == {"entry": "vpn", "open": 1, "closed": 2,
-                               "median_close_seconds": 3 * 3600}
+    assert by_entry["vpn"] == {
+        "entry": "vpn",
+        "open": 1,
+        "closed": 2,
+        "median_close_seconds": 3 * 3600,
+    }
     assert by_entry["printer"]["open"] == 1 and by_entry["printer"]["closed"] == 0
     assert by_entry["printer"]["median_close_seconds"] is None
-    assert by_entry["other"] == {"entry": "other", "open": 4, "closed": 1,
-                                 "median_close_seconds": 24 * 3600}
+    assert by_entry["other"] == {
+        "entry": "other",
+        "open": 4,
+        "closed": 1,
+        "median_close_seconds": 24 * 3600,
+    }
     assert by_entry["purchase"]["open"] == 0
 
 

@@ -24,27 +24,46 @@ from tests.support.mails import mail
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 LIMITS = HealthSettings()
-ACCOUNT = ImapSettings(host="imap.example.test", username="support",
-                       password_env="IMAP_PASSWORD")
+ACCOUNT = ImapSettings(host="imap.example.test", username="support", password_env="IMAP_PASSWORD")
 
 
-def _snap(*, last_success: datetime | None = NOW, known: bool = True, error: str = "",
-          shunted: int = 0, oldest: datetime | None = None) -> Snapshot:
-    return Snapshot((SourceSeen("imap:a", known, last_success, error),),
-                    {"shunted": shunted} if shunted else {}, 1 if oldest else 0, oldest, 0, {})
+def _snap(
+    *,
+    last_success: datetime | None = NOW,
+    known: bool = True,
+    error: str = "",
+    shunted: int = 0,
+    oldest: datetime | None = None,
+) -> Snapshot:
+    return Snapshot(
+        (SourceSeen("imap:a", known, last_success, error),),
+        {"shunted": shunted} if shunted else {},
+        1 if oldest else 0,
+        oldest,
+        0,
+        {},
+    )
 
 
-@pytest.mark.parametrize(("snap", "problem"), [
-    (_snap(), None),  # all fine
-    (_snap(last_success=NOW - timedelta(minutes=14)), None),  # within max_poll_age
-    (_snap(last_success=NOW - timedelta(minutes=16)), "longer ago than health.max_poll_age = 15m"),
-    (_snap(last_success=None, known=False), "never polled successfully"),
-    (_snap(last_success=NOW - timedelta(hours=1), error="login as 'support' refused"),
-     "(last error: login as 'support' refused)"),
-    (_snap(shunted=1), "1 shunted inbox row(s), more than health.max_shunted = 0"),
-    (_snap(oldest=NOW - timedelta(minutes=29)), None),
-    (_snap(oldest=NOW - timedelta(minutes=31)), "longer than health.max_outbox_age = 30m"),
-])
+@pytest.mark.parametrize(
+    ("snap", "problem"),
+    [
+        (_snap(), None),  # all fine
+        (_snap(last_success=NOW - timedelta(minutes=14)), None),  # within max_poll_age
+        (
+            _snap(last_success=NOW - timedelta(minutes=16)),
+            "longer ago than health.max_poll_age = 15m",
+        ),
+        (_snap(last_success=None, known=False), "never polled successfully"),
+        (
+            _snap(last_success=NOW - timedelta(hours=1), error="login as 'support' refused"),
+            "(last error: login as 'support' refused)",
+        ),
+        (_snap(shunted=1), "1 shunted inbox row(s), more than health.max_shunted = 0"),
+        (_snap(oldest=NOW - timedelta(minutes=29)), None),
+        (_snap(oldest=NOW - timedelta(minutes=31)), "longer than health.max_outbox_age = 30m"),
+    ],
+)
 def test_assess_names_the_threshold_that_was_broken(snap: Snapshot, problem: str | None) -> None:
     report = health.assess(snap, ("a",), LIMITS, NOW)
     assert report.healthy is (problem is None)
@@ -54,22 +73,33 @@ def test_assess_names_the_threshold_that_was_broken(snap: Snapshot, problem: str
 
 def test_thresholds_come_from_the_health_section() -> None:
     lenient = HealthSettings(max_poll_age=timedelta(hours=2), max_shunted=3)
-    report = health.assess(_snap(last_success=NOW - timedelta(hours=1), shunted=3), ("a",),
-                           lenient, NOW)
+    report = health.assess(
+        _snap(last_success=NOW - timedelta(hours=1), shunted=3), ("a",), lenient, NOW
+    )
     assert report.healthy
 
 
 def _seed(app: App, now: datetime) -> None:
     """A mailbox polled a minute ago, one shunted row, one pending mail, one job run."""
     with transaction(app.sessions) as s:
-        sources.advance(s, ACCOUNT.source, uidvalidity=1, last_uid=3,
-                        now=now - timedelta(minutes=1))
+        sources.advance(
+            s, ACCOUNT.source, uidvalidity=1, last_uid=3, now=now - timedelta(minutes=1)
+        )
         row = inbox.accept(s, mail(subject="broken"), source="smtp", now=now)
         inbox.set_disposition(s, row.inbox_id, "shunted", "ValueError: bug", now)
         inbox.accept(s, mail(subject="waiting"), source="smtp", now=now)
-        outbox.enqueue(s, outbox.NewMail("k1", "acknowledgement", "m1@example.test",
-                                         "support@example.test", ("a@customer.test",), b"x"),
-                       now - timedelta(minutes=5))
+        outbox.enqueue(
+            s,
+            outbox.NewMail(
+                "k1",
+                "acknowledgement",
+                "m1@example.test",
+                "support@example.test",
+                ("a@customer.test",),
+                b"x",
+            ),
+            now - timedelta(minutes=5),
+        )
         jobs.claim(s, "digest", "2026-W10", now - timedelta(hours=1))
 
 
@@ -77,24 +107,26 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
     _seed(app, clock.now())
     settings = replace(settings, imap=(ACCOUNT,))
     report = health.check(settings, app.sessions, clock.now()).as_dict()
-    assert report["mailboxes"] == [{"account": ACCOUNT.key,
-                                    "last_success_at": "2026-03-02T00:59:00+00:00",
-                                    "last_error": ""}]
+    assert report["mailboxes"] == [
+        {"account": ACCOUNT.key, "last_success_at": "2026-03-02T00:59:00+00:00", "last_error": ""}
+    ]
     assert report["inbox"]["pending"] == 1 and report["inbox"]["shunted"] == 1
-    assert report["outbox"] == {"pending": 1, "failed": 0,
-                                "oldest_pending_at": "2026-03-02T00:55:00+00:00",
-                                "oldest_pending_age_seconds": 300}
+    assert report["outbox"] == {
+        "pending": 1,
+        "failed": 0,
+        "oldest_pending_at": "2026-03-02T00:55:00+00:00",
+        "oldest_pending_age_seconds": 300,
+    }
     assert report["jobs"] == {"digest": "2026-03-02T00:00:00+00:00"}
     assert [p["key"] for p in report["problems"]] == ["shunted"]
     clock.advance(timedelta(minutes=30))
     later = health.check(settings, app.sessions, clock.now())
-    assert [p.key for p in later.problems] == [f"mailbox:{ACCOUNT.key}", "shunted",
-                                               "outbox"]
+    assert [p.key for p in later.problems] == [f"mailbox:{ACCOUNT.key}", "shunted", "outbox"]
 
 
 def test_status_exits_0_when_healthy_and_1_with_reasons(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     config = write_config(tmp_path)
@@ -117,8 +149,9 @@ def test_status_exits_0_when_healthy_and_1_with_reasons(
     assert json.loads(capsys.readouterr().out)["healthy"] is True
 
 
-def test_a_bad_threshold_names_key_and_file(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_threshold_names_key_and_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = write_config(tmp_path, extra='[health]\nmax_poll_age = "soon"\n')
     assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
     err = capsys.readouterr().err

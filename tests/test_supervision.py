@@ -23,7 +23,8 @@ from tests.support.ports import free_port
 
 
 def test_a_crashing_worker_is_restarted_with_capped_backoff(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     calls: list[float] = []
     healthy = threading.Event()
 
@@ -82,7 +83,8 @@ def notify_socket(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
 
 
 def test_notify_writes_one_datagram_to_a_path_socket(
-        notify_socket: tuple[socket.socket, str]) -> None:
+    notify_socket: tuple[socket.socket, str],
+) -> None:
     sock, path = notify_socket
     assert sdnotify.notify("READY=1", {"NOTIFY_SOCKET": path})
     assert sock.recv(256) == b"READY=1"
@@ -99,8 +101,7 @@ def test_notify_understands_the_abstract_namespace() -> None:
         assert sock.recv(256) == b"WATCHDOG=1"
 
 
-def test_notify_outside_systemd_is_a_no_op_and_a_dead_socket_is_no_crash(
-        tmp_path: Path) -> None:
+def test_notify_outside_systemd_is_a_no_op_and_a_dead_socket_is_no_crash(tmp_path: Path) -> None:
     assert not sdnotify.notify("READY=1", {})
     assert not sdnotify.notify("READY=1", {"NOTIFY_SOCKET": str(tmp_path / "gone")})
 
@@ -115,7 +116,8 @@ def test_watchdog_interval_is_half_of_watchdog_usec_for_this_process_only() -> N
 
 
 def test_the_watchdog_is_pinged_only_while_every_part_is_alive(
-        notify_socket: tuple[socket.socket, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    notify_socket: tuple[socket.socket, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     sock, path = notify_socket
     monkeypatch.setenv("NOTIFY_SOCKET", path)
     monkeypatch.setenv("WATCHDOG_USEC", "40000")  # a ping every 20 ms
@@ -143,8 +145,8 @@ def test_the_watchdog_is_pinged_only_while_every_part_is_alive(
 
 
 def test_the_daemon_says_ready_pings_the_watchdog_and_says_stopping(
-        tmp_path: Path, notify_socket: tuple[socket.socket, str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, notify_socket: tuple[socket.socket, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gateway.config.load import load_settings
 
     sock, path = notify_socket
@@ -154,9 +156,11 @@ def test_the_daemon_says_ready_pings_the_watchdog_and_says_stopping(
     monkeypatch.delenv("WATCHDOG_PID", raising=False)
     port = free_port()
     stop = threading.Event()
-    thread = threading.Thread(target=daemon.run,
-                              args=(load_settings(write_config(tmp_path, port=port, locale="en")),),
-                              kwargs={"stop": stop})
+    thread = threading.Thread(
+        target=daemon.run,
+        args=(load_settings(write_config(tmp_path, port=port, locale="en")),),
+        kwargs={"stop": stop},
+    )
     thread.start()
     try:
         assert sock.recv(64) == b"READY=1"

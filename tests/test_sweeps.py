@@ -44,7 +44,8 @@ def _sweep_often(app: App, clock: FakeClock, times: int = 6) -> None:
 
 
 def test_one_stale_reminder_per_period_however_often_the_sweep_runs(
-        gw: App, clock: FakeClock) -> None:
+    gw: App, clock: FakeClock
+) -> None:
     tid = open_ticket(gw, "Purchase: a new monitor", key="buy-1")
     _sweep_often(gw, clock)
     assert outbox(gw, "stale_reminder") == []
@@ -63,7 +64,8 @@ def test_one_stale_reminder_per_period_however_often_the_sweep_runs(
 
 
 def test_a_touched_ticket_is_reminded_again_only_after_a_new_period(
-        gw: App, clock: FakeClock) -> None:
+    gw: App, clock: FakeClock
+) -> None:
     tid = open_ticket(gw, "Purchase: a chair", key="buy-2")
     clock.advance(3 * DAY)
     scheduler.tick(gw)
@@ -77,7 +79,8 @@ def test_a_touched_ticket_is_reminded_again_only_after_a_new_period(
 
 
 def test_pending_reminder_then_no_response_close_at_the_configured_times(
-        gw: App, clock: FakeClock) -> None:
+    gw: App, clock: FakeClock
+) -> None:
     tid = open_ticket(gw, "Purchase: toner", key="buy-3", state=TicketState.PENDING)
     clock.advance(3 * DAY - MINUTE)
     scheduler.tick(gw)
@@ -119,10 +122,14 @@ def test_sla_overdue_notifies_the_assignee_once_per_deadline(gw: App, clock: Fak
 
 
 def test_inventory_force_closes_and_counts_per_member(
-        sched_settings: Settings, clock: FakeClock) -> None:
+    sched_settings: Settings, clock: FakeClock
+) -> None:
     from dataclasses import replace
-    settings = replace(sched_settings, schedule=replace(
-        sched_settings.schedule, inventory=True, inventory_after=30 * DAY))
+
+    settings = replace(
+        sched_settings,
+        schedule=replace(sched_settings.schedule, inventory=True, inventory_after=30 * DAY),
+    )
     app = make_app(settings, clock)
     try:
         start = clock.now()
@@ -137,7 +144,9 @@ def test_inventory_force_closes_and_counts_per_member(
         notices = outbox(app, "auto_close")
         assert sorted(r.recipients[0] for r in notices) == ["alice@customer.test"] * 2
         assert sorted(r.recipients[0] for r in outbox(app, "status_change")) == [
-            "ops2@example.test", "ops2@example.test"]
+            "ops2@example.test",
+            "ops2@example.test",
+        ]
         with transaction(app.sessions) as s:
             assert reminders.force_closes(s, start, clock.now()) == {"ops2@example.test": 2}
             ctx = scheduler.context(app)
@@ -151,7 +160,8 @@ def test_inventory_force_closes_and_counts_per_member(
 
 
 def test_a_restart_or_a_second_instance_sends_nothing_twice(
-        settings: Settings, tmp_path: Path, clock: FakeClock) -> None:
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
     cfg = scheduled_settings(settings, tmp_path)  # digest "mon 09:00" Asia/Tokyo
     first = make_app(cfg, clock)
     open_ticket(first, "Purchase: desk", key="rs-1")
@@ -160,7 +170,8 @@ def test_a_restart_or_a_second_instance_sends_nothing_twice(
     scheduler.tick(first)
     before = [(r.kind, r.idempotency_key) for r in outbox(first)]
     assert {"stale_reminder", "sla_overdue", "weekly_digest", "weekly_summary"} <= {
-        k for k, _ in before}
+        k for k, _ in before
+    }
     first.close()
     again, other = make_app(cfg, clock), make_app(cfg, clock)  # a restart, and a second one
     try:
@@ -175,7 +186,8 @@ def test_a_restart_or_a_second_instance_sends_nothing_twice(
 
 
 def test_digest_at_the_local_time_and_a_missed_one_sent_once(
-        settings: Settings, tmp_path: Path, clock: FakeClock) -> None:
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
     app = make_app(scheduled_settings(settings, tmp_path), clock)  # mon 09:00 Asia/Tokyo
     try:
         open_ticket(app, "Purchase: cables", key="dg-1")
@@ -196,6 +208,9 @@ def test_digest_at_the_local_time_and_a_missed_one_sent_once(
         assert len(outbox(app, "weekly_digest")) == 3
         with transaction(app.sessions) as s:
             assert [r.period for r in jobs.runs(s, Job.DIGEST)] == [
-                "2026-W10", "2026-W11", "2026-W14"]
+                "2026-W10",
+                "2026-W11",
+                "2026-W14",
+            ]
     finally:
         app.close()

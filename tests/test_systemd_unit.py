@@ -45,8 +45,10 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
     if not script.exists():
         pytest.skip("the ticket-gateway console script is not installed")
     copy = tmp_path / UNIT.name
-    copy.write_text(UNIT.read_text(encoding="utf-8").replace(INSTALLED, str(script)),
-                    encoding="utf-8")
-    result = subprocess.run([analyze, "verify", str(copy)], capture_output=True, text=True,
-                            timeout=60, check=False)
+    copy.write_text(
+        UNIT.read_text(encoding="utf-8").replace(INSTALLED, str(script)), encoding="utf-8"
+    )
+    result = subprocess.run(
+        [analyze, "verify", str(copy)], capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0 and result.stderr == "" and result.stdout == "", result

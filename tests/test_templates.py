@@ -28,10 +28,17 @@ ALICE = v.Person("alice@customer.test", "山田 花子")
 OPS = v.Person("ops@example.test", "Ops One")
 
 
-def _ticket(n: int, subject: str, state: str = "open", age: int = 3, idle: int = 1,
-            assignee: str = "Ops One") -> v.TicketRef:
-    return v.TicketRef(n, f"[#{n}]", subject, state, ALICE, assignee, "VPN",
-                       "2026-03-02 10:00 JST", age, idle)
+def _ticket(
+    n: int,
+    subject: str,
+    state: str = "open",
+    age: int = 3,
+    idle: int = 1,
+    assignee: str = "Ops One",
+) -> v.TicketRef:
+    return v.TicketRef(
+        n, f"[#{n}]", subject, state, ALICE, assignee, "VPN", "2026-03-02 10:00 JST", age, idle
+    )
 
 
 T42 = _ticket(42, "VPN に接続できません <script>alert(1)</script>")
@@ -40,35 +47,99 @@ SAMPLES: list[v.View] = [
     v.NewTicket(TEAM, OPS, T42, "おはようございます。\n今朝から VPN に接続できません。"),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
     v.StatusChange(TEAM, ALICE, T42, "open", "pending", "ログを送っていただけますか。"),
-    v.MissingFields(TEAM, ALICE, T42, (v.FieldRequest("hostname", "端末名", "PC-0123"),
-                                       v.FieldRequest("os", "OS", "Windows 11"))),
+    v.MissingFields(
+        TEAM,
+        ALICE,
+        T42,
+        (v.FieldRequest("hostname", "端末名", "PC-0123"), v.FieldRequest("os", "OS", "Windows 11")),
+    ),
     v.StaleReminder(TEAM, OPS, (T42, _ticket(7, "Printer jams", "new", 12, 9)), 7),
     v.PendingReminder(TEAM, ALICE, T42, 5, 9),
     v.AutoClose(TEAM, ALICE, _ticket(42, "VPN", "closed"), 14, 14),
-    v.WeeklyDigest(TEAM, OPS, "2026-03-02 – 2026-03-08", (T42,),
-                   (_ticket(8, "New laptop", "new", 1, 1, ""),)),
+    v.WeeklyDigest(
+        TEAM, OPS, "2026-03-02 – 2026-03-08", (T42,), (_ticket(8, "New laptop", "new", 1, 1, ""),)
+    ),
     v.WeeklyDigest(TEAM, OPS, "2026-03-09 – 2026-03-15", (), ()),
-    v.WeeklySummary(TEAM, v.Person("boss@example.test", "Boss"), "2026-03-02 – 2026-03-08",
-                    12, 9, (v.StateCount("new", 2), v.StateCount("open", 4),
-                            v.StateCount("pending", 1)), (T42,), 1),
-    v.CommandResult(TEAM, OPS, T42, (v.CommandLine("#state pending", "open → pending"),
-                                     v.CommandLine("#assign tanaka", "assigned to 田中"))),
-    v.CommandRefused(TEAM, OPS, T42, "#state flying", "unknown state 'flying'",
-                     "#state new|open|pending|closed\n#assign EMAIL"),
+    v.WeeklySummary(
+        TEAM,
+        v.Person("boss@example.test", "Boss"),
+        "2026-03-02 – 2026-03-08",
+        12,
+        9,
+        (v.StateCount("new", 2), v.StateCount("open", 4), v.StateCount("pending", 1)),
+        (T42,),
+        1,
+    ),
+    v.CommandResult(
+        TEAM,
+        OPS,
+        T42,
+        (
+            v.CommandLine("#state pending", "open → pending"),
+            v.CommandLine("#assign tanaka", "assigned to 田中"),
+        ),
+    ),
+    v.CommandRefused(
+        TEAM,
+        OPS,
+        T42,
+        "#state flying",
+        "unknown state 'flying'",
+        "#state new|open|pending|closed\n#assign EMAIL",
+    ),
     v.SlaOverdue(TEAM, OPS, T42, "first_response", "2026-03-02 14:00 JST"),
-    v.WeeklyDigest(TEAM, OPS, "2026-03-02 – 2026-03-08",
-                   (v.TicketRef(42, "[#42]", "VPN", "open", ALICE, "Ops One", "VPN", "", 9, 8,
-                                "overdue", "2026-03-04 10:00 JST", True,
-                                "support+42-0123456789abcdef@example.test"),), ()),
-    v.WeeklySummary(TEAM, v.Person("boss@example.test", "Boss"), "2026-03-02 – 2026-03-08",
-                    1, 0, (v.StateCount("open", 1),), (T42,), 0,
-                    (v.NamedCount("VPN", 1),), (v.NamedCount("Ops One", 1),),
-                    (v.NamedCount("ops@example.test", 2),), (v.NamedCount("プロジェクター", 3),)),
-    v.HealthAlert(TEAM, v.Person("boss@example.test", "Boss"),
-                  "mailbox support@imap:993/INBOX was never polled <b>successfully</b>", False,
-                  "2026-03-02 10:00 JST"),
-    v.HealthAlert(TEAM, v.Person("boss@example.test", "Boss"), "2 shunted inbox row(s)", True,
-                  "2026-03-02 10:00 JST"),
+    v.WeeklyDigest(
+        TEAM,
+        OPS,
+        "2026-03-02 – 2026-03-08",
+        (
+            v.TicketRef(
+                42,
+                "[#42]",
+                "VPN",
+                "open",
+                ALICE,
+                "Ops One",
+                "VPN",
+                "",
+                9,
+                8,
+                "overdue",
+                "2026-03-04 10:00 JST",
+                True,
+                "support+42-0123456789abcdef@example.test",
+            ),
+        ),
+        (),
+    ),
+    v.WeeklySummary(
+        TEAM,
+        v.Person("boss@example.test", "Boss"),
+        "2026-03-02 – 2026-03-08",
+        1,
+        0,
+        (v.StateCount("open", 1),),
+        (T42,),
+        0,
+        (v.NamedCount("VPN", 1),),
+        (v.NamedCount("Ops One", 1),),
+        (v.NamedCount("ops@example.test", 2),),
+        (v.NamedCount("プロジェクター", 3),),
+    ),
+    v.HealthAlert(
+        TEAM,
+        v.Person("boss@example.test", "Boss"),
+        "mailbox support@imap:993/INBOX was never polled <b>successfully</b>",
+        False,
+        "2026-03-02 10:00 JST",
+    ),
+    v.HealthAlert(
+        TEAM,
+        v.Person("boss@example.test", "Boss"),
+        "2 shunted inbox row(s)",
+        True,
+        "2026-03-02 10:00 JST",
+    ),
 ]
 
 
@@ -80,15 +151,18 @@ def _envelope(view: v.View, charset: str = "utf-8") -> compose.Envelope:
     ticket = getattr(view, "ticket", None)
     kind = v.kind_of(view)
     return compose.Envelope(
-        kind=kind, sender=v.Person("support@example.test", "サポート窓口"),
-        to=view.recipient, message_id=compose.new_message_id("example.test", 42),
+        kind=kind,
+        sender=v.Person("support@example.test", "サポート窓口"),
+        to=view.recipient,
+        message_id=compose.new_message_id("example.test", 42),
         date=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
         subject_tag=ticket.tag if ticket else "",
         reply_to="support+42-0123456789abcdef@example.test" if ticket else "",
         in_reply_to="req-1@customer.test" if ticket else "",
         references=("req-1@customer.test", "t42.abc@example.test") if ticket else (),
         auto_submitted=v.mail_kind(view).auto_submitted,
-        ticket_id=42 if ticket else None, charset=charset,
+        ticket_id=42 if ticket else None,
+        charset=charset,
     )
 
 
@@ -146,12 +220,15 @@ def test_iso_2022_jp_when_configured_and_possible() -> None:
     assert "サーバ① が停止 🔥" in msg["Subject"]
 
 
-@pytest.mark.parametrize("evil", [
-    "VPN\r\nBcc: victim@evil.test",
-    "VPN\nBcc: victim@evil.test",
-    "VPN\rBcc: victim@evil.test",
-    "VPN\u2028Bcc: victim@evil.test",
-])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "VPN\r\nBcc: victim@evil.test",
+        "VPN\nBcc: victim@evil.test",
+        "VPN\rBcc: victim@evil.test",
+        "VPN\u2028Bcc: victim@evil.test",
+    ],
+)
 def test_crlf_in_subject_or_name_injects_no_header(evil: str) -> None:
     victim = v.Person("alice@customer.test", evil)
     view = v.Acknowledgement(TEAM, victim, _ticket(42, evil))
@@ -167,7 +244,8 @@ def test_crlf_in_subject_or_name_injects_no_header(evil: str) -> None:
 def test_encoded_crlf_subject_from_a_real_mail_injects_no_header(app: App) -> None:
     """The subject arrives as an encoded word hiding CR/LF; our acknowledgement repeats it."""
     raw_in = mail(subject="x").replace(
-        b"Subject: x", b"Subject: =?utf-8?q?VPN_down=0D=0ABcc:_victim@evil.test?=")
+        b"Subject: x", b"Subject: =?utf-8?q?VPN_down=0D=0ABcc:_victim@evil.test?="
+    )
     out = deliver(app, raw_in)
     assert out.ticket_id is not None
     with transaction(app.sessions) as s:
@@ -182,7 +260,8 @@ def test_encoded_crlf_subject_from_a_real_mail_injects_no_header(app: App) -> No
 def test_team_folder_overrides_single_templates(tmp_path: Path) -> None:
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / "acknowledgement.subject.j2").write_text(
-        "Got it: {{ ticket.subject }}\n", encoding="utf-8")
+        "Got it: {{ ticket.subject }}\n", encoding="utf-8"
+    )
     parts = Renderer(tmp_path).render(SAMPLES[0], "en")
     assert parts.subject.startswith("Got it: VPN")
     assert "We have received" not in parts.subject
@@ -192,6 +271,7 @@ def test_team_folder_overrides_single_templates(tmp_path: Path) -> None:
 def test_a_typo_in_a_template_is_an_error_not_a_blank(tmp_path: Path) -> None:
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / "acknowledgement.subject.j2").write_text(
-        "{{ ticket.subjcet }}\n", encoding="utf-8")
+        "{{ ticket.subjcet }}\n", encoding="utf-8"
+    )
     with pytest.raises(UndefinedError):
         Renderer(tmp_path).render(SAMPLES[0], "en")

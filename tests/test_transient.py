@@ -27,8 +27,12 @@ def test_locked_database_leaves_row_pending_then_processes(
 ) -> None:
     with transaction(app.sessions) as s:
         inbox_id = inbox.accept(s, mail(), source="test", now=clock.now()).inbox_id
-    impatient = Runner(settings, clock, session_factory(
-        make_engine(settings.database.url, busy_timeout_ms=50)), app.catalog)
+    impatient = Runner(
+        settings,
+        clock,
+        session_factory(make_engine(settings.database.url, busy_timeout_ms=50)),
+        app.catalog,
+    )
     path = settings.database.url.removeprefix("sqlite:///")
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock

@@ -21,6 +21,7 @@ from gateway.core.errors import CatalogError, Problem
 
 log = logging.getLogger("gateway.catalog")
 
+
 def catalog_path(settings: Settings) -> Path:
     """The configured catalog, else the example shipped inside the package."""
     if settings.catalog.path is not None:
@@ -78,9 +79,13 @@ class CatalogHolder:
         try:
             new = self._loader(self.path, self._members)
         except CatalogError as exc:
-            log.error("catalog reload refused: %s has %d problem(s); keeping the catalog "
-                      "in use (%d entries)", self.path, len(exc.problems),
-                      len(self._current.entries))
+            log.error(
+                "catalog reload refused: %s has %d problem(s); keeping the catalog "
+                "in use (%d entries)",
+                self.path,
+                len(exc.problems),
+                len(self._current.entries),
+            )
             for p in exc.problems:
                 log.error("  %s:%d: %s", self.path, p.line, p.message)
             return False

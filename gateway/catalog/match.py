@@ -39,8 +39,12 @@ class Hit:
     points: float  # what it added to the score
 
     def as_dict(self) -> dict[str, object]:
-        return {"keyword": self.keyword, "where": self.where, "weight": self.weight,
-                "points": self.points}
+        return {
+            "keyword": self.keyword,
+            "where": self.where,
+            "weight": self.weight,
+            "points": self.points,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,10 @@ class Classification:
 
 
 def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
-    places = (("subject", for_matching(subject), SUBJECT_WEIGHT),
-              ("body", for_matching(new_text), BODY_WEIGHT))
+    places = (
+        ("subject", for_matching(subject), SUBJECT_WEIGHT),
+        ("body", for_matching(new_text), BODY_WEIGHT),
+    )
     best: tuple[float, Entry, tuple[Hit, ...]] | None = None
     vetoed: list[tuple[str, str]] = []
     scores: list[tuple[str, float]] = []
@@ -77,8 +83,7 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
         score = sum(h.points for h in hits)
         if score <= 0:
             continue
-        veto = next((kw for kw in entry.negative if any(_found(kw, t) for _, t, _ in places)),
-                    None)
+        veto = next((kw for kw in entry.negative if any(_found(kw, t) for _, t, _ in places)), None)
         if veto is not None:  # only entries that scored: the explanation stays short
             vetoed.append((entry.id, veto.source))
             continue
@@ -92,8 +97,11 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
 
 
 def _hits(kw: Keyword, places: tuple[tuple[str, str, float], ...]) -> list[Hit]:
-    return [Hit(kw.source, where, kw.weight, kw.weight * factor)
-            for where, text, factor in places if _found(kw, text)]
+    return [
+        Hit(kw.source, where, kw.weight, kw.weight * factor)
+        for where, text, factor in places
+        if _found(kw, text)
+    ]
 
 
 def _found(kw: Keyword, text: str) -> bool:

@@ -23,10 +23,21 @@ from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.text import for_matching, is_cjk
 
-_ENTRY_KEYS = frozenset({
-    "id", "name", "keywords", "negative", "assignee", "manager", "sla", "stale_after",
-    "auto_close_after", "fields", "fallback",
-})
+_ENTRY_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "keywords",
+        "negative",
+        "assignee",
+        "manager",
+        "sla",
+        "stale_after",
+        "auto_close_after",
+        "fields",
+        "fallback",
+    }
+)
 _FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
 _KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -77,8 +88,10 @@ class _Reader:
         """Rules across entries: unique ids, exactly one fallback."""
         self.unique_ids(nodes)
         if not any(e.fallback for e in entries):
-            self.bad(key, "no fallback entry: mark exactly one entry (usually 'other') "
-                          "with 'fallback: true'")
+            self.bad(
+                key,
+                "no fallback entry: mark exactly one entry (usually 'other') with 'fallback: true'",
+            )
         first: str | None = None
         for node in nodes:
             flag = self.mapping(node, "", quiet=True).get("fallback")

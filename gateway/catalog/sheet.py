@@ -26,8 +26,10 @@ from gateway.catalog.model import Entry, Field
 from gateway.core.text import normalise
 
 _LINE = re.compile(r"^\s*(?:[-*・●•]\s*)?([^:：\n]{1,60}?)\s*[:：]\s*(.+?)\s*$")
-_FENCE = re.compile(r"^[ \t]*```[ \t]*(?:ya?ml)?[ \t]*\n(.*?)^[ \t]*```[ \t]*$",
-                    re.MULTILINE | re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(
+    r"^[ \t]*```[ \t]*(?:ya?ml)?[ \t]*\n(.*?)^[ \t]*```[ \t]*$",
+    re.MULTILINE | re.DOTALL | re.IGNORECASE,
+)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 _DATES = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
@@ -71,8 +73,9 @@ def parse_sheet(entry: Entry, new_text: str) -> Sheet:
 
 def missing_required(entry: Entry, values: dict[str, str], locale: str) -> list[tuple[str, str]]:
     """Required fields without a value, as ``(name, label in locale)``, in catalog order."""
-    return [(f.name, f.label(locale)) for f in entry.fields
-            if f.required and not values.get(f.name)]
+    return [
+        (f.name, f.label(locale)) for f in entry.fields if f.required and not values.get(f.name)
+    ]
 
 
 _TYPE_EXAMPLES = {"date": "2026-04-01", "email": "name@example.com", "number": "1"}

@@ -14,10 +14,28 @@ from gateway.config.sections import Section, ca_file, duration, env_name
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import ConfigError
 
-KEYS = {"host", "port", "tls", "ca_file", "username", "auth", "password_file",
-        "password_env", "oauth2_token_file", "oauth2_token_command", "folder",
-        "processed_folder", "after", "processed_flag", "idle", "poll_interval",
-        "batch_size", "timeout", "retry_initial", "retry_max"}
+KEYS = {
+    "host",
+    "port",
+    "tls",
+    "ca_file",
+    "username",
+    "auth",
+    "password_file",
+    "password_env",
+    "oauth2_token_file",
+    "oauth2_token_command",
+    "folder",
+    "processed_folder",
+    "after",
+    "processed_flag",
+    "idle",
+    "poll_interval",
+    "batch_size",
+    "timeout",
+    "retry_initial",
+    "retry_max",
+}
 
 
 def read_imap(s: Section, base: Path) -> ImapSettings:
@@ -60,8 +78,11 @@ def _flag(s: Section) -> str:
     """A keyword (``$Processed``) or a harmless system flag; never ``\\Deleted``."""
     flag = s.str("processed_flag", "$Processed")
     if not re.fullmatch(r"\$?[A-Za-z0-9_][A-Za-z0-9_.-]*|\\(Seen|Flagged|Answered)", flag):
-        raise ConfigError(s.path, s.key("processed_flag"),
-                          f"not an IMAP keyword: {flag!r} (use e.g. '$Processed')")
+        raise ConfigError(
+            s.path,
+            s.key("processed_flag"),
+            f"not an IMAP keyword: {flag!r} (use e.g. '$Processed')",
+        )
     return flag
 
 
@@ -79,11 +100,15 @@ def _credentials(
     token_file = s.path_or_none("oauth2_token_file", base)
     token_command = _command(s, "oauth2_token_command")
     if auth == "password" and not (password_file or env):
-        raise ConfigError(s.path, s.key("password_file"),
-                          'auth = "password" needs password_file or password_env')
+        raise ConfigError(
+            s.path, s.key("password_file"), 'auth = "password" needs password_file or password_env'
+        )
     if auth == "xoauth2" and (token_file is None) == (not token_command):
-        raise ConfigError(s.path, s.key("oauth2_token_file"), 'auth = "xoauth2" needs exactly '
-                          "one of oauth2_token_file and oauth2_token_command")
+        raise ConfigError(
+            s.path,
+            s.key("oauth2_token_file"),
+            'auth = "xoauth2" needs exactly one of oauth2_token_file and oauth2_token_command',
+        )
     return auth, password_file, env, token_file, token_command
 
 

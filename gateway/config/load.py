@@ -54,8 +54,20 @@ def load_settings(path: Path | None) -> Settings:
 
 def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     top = Section(src, "", data)
-    top.unknown({"gateway", "database", "catalog", "smtp", "imap", "outbound",
-                 "members", "schedule", "health", "logging"})
+    top.unknown(
+        {
+            "gateway",
+            "database",
+            "catalog",
+            "smtp",
+            "imap",
+            "outbound",
+            "members",
+            "schedule",
+            "health",
+            "logging",
+        }
+    )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
     db = Section(src, "database", data.get("database", {}))
     db.unknown({"url"})
@@ -67,11 +79,13 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown({"path"})
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
-    imaps = tuple(read_imap(Section(src, f"imap[{i}]", d), base)
-                  for i, d in enumerate(list_of(top, "imap")))
+    imaps = tuple(
+        read_imap(Section(src, f"imap[{i}]", d), base) for i, d in enumerate(list_of(top, "imap"))
+    )
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
-    members = tuple(_member(Section(src, f"members[{i}]", d))
-                    for i, d in enumerate(list_of(top, "members")))
+    members = tuple(
+        _member(Section(src, f"members[{i}]", d)) for i, d in enumerate(list_of(top, "members"))
+    )
     sc = Section(src, "schedule", data.get("schedule", {}))
     return Settings(
         source=src,
@@ -89,9 +103,22 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
 
 
 def _gateway(s: Section, base: Path) -> GatewaySettings:
-    s.unknown({"address", "secret_file", "locale", "timezone", "tag_prefix",
-               "reopen_window", "data_dir", "templates_dir", "auto_reply_limit", "iso2022jp",
-               "trusted_authserv_ids", "max_command_lines"})
+    s.unknown(
+        {
+            "address",
+            "secret_file",
+            "locale",
+            "timezone",
+            "tag_prefix",
+            "reopen_window",
+            "data_dir",
+            "templates_dir",
+            "auto_reply_limit",
+            "iso2022jp",
+            "trusted_authserv_ids",
+            "max_command_lines",
+        }
+    )
     data_dir = locate.data_dir(s.path_text("data_dir"), base)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
 
@@ -109,8 +136,9 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         locale=s.choice("locale", "ja", ("ja", "en")),
         timezone=tz,
         tag_prefix=prefix,
-        reopen_window=parse_duration(s.data.get("reopen_window", "14d"), path=s.path,
-                                     key=s.key("reopen_window")),
+        reopen_window=parse_duration(
+            s.data.get("reopen_window", "14d"), path=s.path, key=s.key("reopen_window")
+        ),
         data_dir=data_dir,
         templates_dir=_existing_dir(s, "templates_dir", base),
         auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
@@ -125,9 +153,11 @@ def _authserv_ids(s: Section) -> tuple[str, ...]:
     ids = []
     for value in list_of(s, "trusted_authserv_ids"):
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value):
-            raise ConfigError(s.path, s.key("trusted_authserv_ids"),
-                              f"not an authserv-id (a host name such as 'mx.example.com'): "
-                              f"{value!r}")
+            raise ConfigError(
+                s.path,
+                s.key("trusted_authserv_ids"),
+                f"not an authserv-id (a host name such as 'mx.example.com'): {value!r}",
+            )
         ids.append(value.lower())
     return tuple(ids)
 
@@ -141,15 +171,25 @@ def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
 
 
 def _schedule(s: Section) -> ScheduleSettings:
-    s.unknown({"digest", "pending_reminder_after", "pending_close_after", "inventory",
-               "inventory_after", "sweep_interval", "due_soon"})
+    s.unknown(
+        {
+            "digest",
+            "pending_reminder_after",
+            "pending_close_after",
+            "inventory",
+            "inventory_after",
+            "sweep_interval",
+            "due_soon",
+        }
+    )
     digest = s.str("digest", "mon 09:00")
     parse_weekly(digest, path=s.path, key=s.key("digest"))
     reminder = duration(s, "pending_reminder_after", "3d")
     close = duration(s, "pending_close_after", "7d")
     if close <= reminder:
-        raise ConfigError(s.path, s.key("pending_close_after"),
-                          "must be longer than pending_reminder_after")
+        raise ConfigError(
+            s.path, s.key("pending_close_after"), "must be longer than pending_reminder_after"
+        )
     return ScheduleSettings(
         digest=digest,
         pending_reminder_after=reminder,

@@ -12,9 +12,22 @@ from gateway.config.sections import Section, ca_file, duration, env_name
 from gateway.config.settings import GatewaySettings, OutboundSettings
 from gateway.core.errors import ConfigError
 
-KEYS = {"mode", "host", "port", "tls", "ca_file", "username", "password_file",
-        "password_env", "maildir", "from_name", "timeout", "retry_initial",
-        "retry_max", "give_up_after"}
+KEYS = {
+    "mode",
+    "host",
+    "port",
+    "tls",
+    "ca_file",
+    "username",
+    "password_file",
+    "password_env",
+    "maildir",
+    "from_name",
+    "timeout",
+    "retry_initial",
+    "retry_max",
+    "give_up_after",
+}
 _PORTS = {"none": 25, "starttls": 587, "implicit": 465}
 
 
@@ -26,11 +39,15 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
     password_file = s.path_or_none("password_file", base)
     username = s.str("username", "")
     if username and not (password_file or env):
-        raise ConfigError(s.path, s.key("password_file"),
-                          "username needs password_file or password_env")
+        raise ConfigError(
+            s.path, s.key("password_file"), "username needs password_file or password_env"
+        )
     if username and mode == "smtp" and tls == "none":
-        raise ConfigError(s.path, s.key("tls"), 'AUTH is never sent in clear: use "starttls" '
-                          'or "implicit" with username')
+        raise ConfigError(
+            s.path,
+            s.key("tls"),
+            'AUTH is never sent in clear: use "starttls" or "implicit" with username',
+        )
     from_name = s.str("from_name", "")
     if "\r" in from_name or "\n" in from_name:
         raise ConfigError(s.path, s.key("from_name"), "must be one line")

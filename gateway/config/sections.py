@@ -37,7 +37,10 @@ class Section:
         return value
 
     def int(
-        self, key: builtins.str, default: builtins.int, low: builtins.int = 0,
+        self,
+        key: builtins.str,
+        default: builtins.int,
+        low: builtins.int = 0,
         high: builtins.int = 2**31,
     ) -> builtins.int:
         value = self.data.get(key, default)

@@ -15,9 +15,21 @@ from gateway.config.settings import SmtpSettings
 from gateway.config.units import parse_duration, parse_size
 from gateway.core.errors import ConfigError
 
-KEYS = {"host", "port", "lmtp", "max_message_size", "aliases", "tls_cert", "tls_key",
-        "require_tls", "auth_users_file", "trusted_networks", "max_sessions",
-        "session_timeout", "max_recipients"}
+KEYS = {
+    "host",
+    "port",
+    "lmtp",
+    "max_message_size",
+    "aliases",
+    "tls_cert",
+    "tls_key",
+    "require_tls",
+    "auth_users_file",
+    "trusted_networks",
+    "max_sessions",
+    "session_timeout",
+    "max_recipients",
+}
 
 
 def read_smtp(s: Section, base: Path) -> SmtpSettings:
@@ -28,20 +40,27 @@ def read_smtp(s: Section, base: Path) -> SmtpSettings:
         raise ConfigError(s.path, s.key("require_tls"), "needs tls_cert and tls_key")
     users = _readable(s, "auth_users_file", base)
     if users is not None and cert is None:
-        raise ConfigError(s.path, s.key("auth_users_file"),
-                          "AUTH is only offered over TLS: set tls_cert and tls_key too")
-    timeout = parse_duration(s.data.get("session_timeout", "5m"), path=s.path,
-                             key=s.key("session_timeout"))
+        raise ConfigError(
+            s.path,
+            s.key("auth_users_file"),
+            "AUTH is only offered over TLS: set tls_cert and tls_key too",
+        )
+    timeout = parse_duration(
+        s.data.get("session_timeout", "5m"), path=s.path, key=s.key("session_timeout")
+    )
     if timeout.total_seconds() <= 0:
         raise ConfigError(s.path, s.key("session_timeout"), "must be longer than 0s")
     return SmtpSettings(
         host=s.str("host", "127.0.0.1"),
         port=s.int("port", 2525, 0, 65535),
         lmtp=s.bool("lmtp", False),
-        max_message_size=parse_size(s.data.get("max_message_size", "25MB"), path=s.path,
-                                    key=s.key("max_message_size")),
-        aliases=tuple(email(Section(s.path, "smtp", {"aliases": a}), "aliases", a)
-                      for a in list_of(s, "aliases")),
+        max_message_size=parse_size(
+            s.data.get("max_message_size", "25MB"), path=s.path, key=s.key("max_message_size")
+        ),
+        aliases=tuple(
+            email(Section(s.path, "smtp", {"aliases": a}), "aliases", a)
+            for a in list_of(s, "aliases")
+        ),
         tls_cert=cert,
         tls_key=key,
         require_tls=require_tls,
@@ -70,8 +89,11 @@ def _tls(s: Section, base: Path) -> tuple[Path | None, Path | None]:
     cert, key = _readable(s, "tls_cert", base), _readable(s, "tls_key", base)
     if (cert is None) != (key is None):
         missing = "tls_key" if key is None else "tls_cert"
-        raise ConfigError(s.path, s.key(missing), "is needed with "
-                          f"{'tls_cert' if missing == 'tls_key' else 'tls_key'}")
+        raise ConfigError(
+            s.path,
+            s.key(missing),
+            f"is needed with {'tls_cert' if missing == 'tls_key' else 'tls_key'}",
+        )
     if cert is None or key is None:
         return None, None
     import ssl  # only with TLS configured: keeps start-up (and the MTA pipe) lean
@@ -81,8 +103,11 @@ def _tls(s: Section, base: Path) -> tuple[Path | None, Path | None]:
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key, password=b"")
     except ssl.SSLError as exc:
-        raise ConfigError(s.path, s.key("tls_key"), f"{key} is not an unencrypted PEM key "
-                          f"matching tls_cert ({exc.reason or exc})") from None
+        raise ConfigError(
+            s.path,
+            s.key("tls_key"),
+            f"{key} is not an unencrypted PEM key matching tls_cert ({exc.reason or exc})",
+        ) from None
     return cert, key
 
 

@@ -12,8 +12,16 @@ from datetime import timedelta
 
 from gateway.core.errors import ConfigError
 
-_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
-               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+_SIZE_UNITS = {
+    "": 1,
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "KIB": 2**10,
+    "MIB": 2**20,
+    "GIB": 2**30,
+}
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -47,6 +55,5 @@ def parse_weekly(text: str, *, path: str = "", key: str = "") -> tuple[int, int,
         return None
     m = re.fullmatch(r"([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})", value)
     if not m or m.group(1) not in WEEKDAYS or int(m.group(2)) > 23 or int(m.group(3)) > 59:
-        raise ConfigError(path, key, f"not a weekly time: {text!r} (use e.g. 'mon 09:00' "
-                          "or 'off')")
+        raise ConfigError(path, key, f"not a weekly time: {text!r} (use e.g. 'mon 09:00' or 'off')")
     return WEEKDAYS.index(m.group(1)), int(m.group(2)), int(m.group(3))

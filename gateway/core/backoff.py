@@ -45,8 +45,9 @@ class Backoff:
     def failed(self) -> float:
         """Count a failure; the seconds to wait before the next try."""
         self.failures += 1
-        return doubling(self.failures, timedelta(seconds=self.initial),
-                        timedelta(seconds=self.maximum)).total_seconds()
+        return doubling(
+            self.failures, timedelta(seconds=self.initial), timedelta(seconds=self.maximum)
+        ).total_seconds()
 
     def succeeded(self) -> None:
         self.failures = 0

@@ -10,9 +10,26 @@ from __future__ import annotations
 import re
 
 _BINARY_MAGIC = (
-    b"%PDF", b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x89PNG", b"GIF87a", b"GIF89a",
-    b"\xff\xd8\xff", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"\xd0\xcf\x11\xe0", b"\x7fELF",
-    b"%!PS", b"II*\x00", b"MM\x00*", b"\x00\x00\x01\x00", b"OggS", b"RIFF", b"BZh",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"\x89PNG",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\xd0\xcf\x11\xe0",
+    b"\x7fELF",
+    b"%!PS",
+    b"II*\x00",
+    b"MM\x00*",
+    b"\x00\x00\x01\x00",
+    b"OggS",
+    b"RIFF",
+    b"BZh",
 )
 # a field name, then a colon that is not the start of "http://"
 _HEADER_START = re.compile(rb"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,75}[ \t]*:(?!//)")
@@ -28,7 +45,7 @@ def not_mail_reason(raw: bytes) -> str | None:
         return "binary file signature"
     first = _first_line(stripped)
     if _MBOX_FROM.match(first):
-        stripped = stripped[len(first):].lstrip(b"\r\n")
+        stripped = stripped[len(first) :].lstrip(b"\r\n")
         first = _first_line(stripped)
     if b"\x00" in first:
         return "binary data (NUL bytes) where headers should be"

@@ -130,5 +130,5 @@ def _references(refs: tuple[str, ...], in_reply_to: str) -> list[str]:
     chain = [c for c in (_msgid(r) for r in (*refs, in_reply_to)) if c]
     unique = list(dict.fromkeys(chain))
     if len(unique) > MAX_REFERENCES:
-        unique = [unique[0], *unique[-(MAX_REFERENCES - 1):]]
+        unique = [unique[0], *unique[-(MAX_REFERENCES - 1) :]]
     return unique

@@ -27,8 +27,9 @@ def tag(settings: Settings, ticket_id: int) -> str:
 
 
 def team(settings: Settings) -> views.Team:
-    return views.Team(settings.outbound.from_name or settings.gateway.address,
-                      settings.gateway.address)
+    return views.Team(
+        settings.outbound.from_name or settings.gateway.address, settings.gateway.address
+    )
 
 
 def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.TicketRef:
@@ -74,8 +75,9 @@ def queue_ticket_mail(
         message_id=compose.new_message_id(settings.gateway.domain, ticket.id),
         date=now,
         subject_tag=tag(settings, ticket.id),
-        reply_to=tokens.reply_address(settings.gateway.address, settings.gateway.secret,
-                                      ticket.id, recipient.email),
+        reply_to=tokens.reply_address(
+            settings.gateway.address, settings.gateway.secret, ticket.id, recipient.email
+        ),
         in_reply_to=in_reply_to,
         references=tuple(tickets.thread_ids(session, ticket.id)),
         auto_submitted=views.mail_kind(view).auto_submitted,
@@ -83,22 +85,53 @@ def queue_ticket_mail(
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
     )
     raw = compose.compose(env, parts)
-    outbox_id = outbox.enqueue(session, outbox.NewMail(
-        key=key, kind=kind, message_id=env.message_id, envelope_from=settings.gateway.address,
-        recipients=(recipient.email,), raw=raw, ticket_id=ticket.id), now)
+    outbox_id = outbox.enqueue(
+        session,
+        outbox.NewMail(
+            key=key,
+            kind=kind,
+            message_id=env.message_id,
+            envelope_from=settings.gateway.address,
+            recipients=(recipient.email,),
+            raw=raw,
+            ticket_id=ticket.id,
+        ),
+        now,
+    )
     if outbox_id is not None:
         _store_outgoing(session, ticket, env, parts.text, parts.subject, outbox_id, now)
     return outbox_id
 
 
-def _store_outgoing(session: Session, ticket: Ticket, env: compose.Envelope, text: str,
-                    subject: str, outbox_id: int, now: datetime) -> None:
-    add_message(session, NewMessage(
-        ticket_id=ticket.id, outbox_id=outbox_id, direction="out", message_id=env.message_id,
-        in_reply_to=env.in_reply_to, references=" ".join(env.references),
-        from_addr=env.sender.email, from_name=env.sender.name, to=[env.to.email],
-        subject=compose.subject_line(env.subject_tag, subject), date=now, text=text,
-        new_text=text, kind=env.kind, created_at=now))
+def _store_outgoing(
+    session: Session,
+    ticket: Ticket,
+    env: compose.Envelope,
+    text: str,
+    subject: str,
+    outbox_id: int,
+    now: datetime,
+) -> None:
+    add_message(
+        session,
+        NewMessage(
+            ticket_id=ticket.id,
+            outbox_id=outbox_id,
+            direction="out",
+            message_id=env.message_id,
+            in_reply_to=env.in_reply_to,
+            references=" ".join(env.references),
+            from_addr=env.sender.email,
+            from_name=env.sender.name,
+            to=[env.to.email],
+            subject=compose.subject_line(env.subject_tag, subject),
+            date=now,
+            text=text,
+            new_text=text,
+            kind=env.kind,
+            created_at=now,
+        ),
+    )
 
 
 def queue_member_mail(
@@ -126,6 +159,15 @@ def queue_member_mail(
         auto_submitted="auto-generated",
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
     )
-    return outbox.enqueue(session, outbox.NewMail(
-        key=key, kind=kind, message_id=env.message_id, envelope_from=settings.gateway.address,
-        recipients=(view.recipient.email,), raw=compose.compose(env, parts)), now)
+    return outbox.enqueue(
+        session,
+        outbox.NewMail(
+            key=key,
+            kind=kind,
+            message_id=env.message_id,
+            envelope_from=settings.gateway.address,
+            recipients=(view.recipient.email,),
+            raw=compose.compose(env, parts),
+        ),
+        now,
+    )

@@ -31,8 +31,7 @@ LOCALES = ("ja", "en")
 # State names as mails show them; the state values themselves stay English.
 STATE_LABELS: dict[str, dict[str, str]] = {
     "ja": {"new": "受付", "open": "対応中", "pending": "お客様の返信待ち", "closed": "完了"},
-    "en": {"new": "new", "open": "in progress", "pending": "waiting for reply",
-           "closed": "closed"},
+    "en": {"new": "new", "open": "in progress", "pending": "waiting for reply", "closed": "closed"},
 }
 
 
@@ -54,8 +53,9 @@ class Renderer:
         self.env = Environment(
             loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
-            autoescape=select_autoescape(enabled_extensions=("html.j2",),
-                                         default_for_string=False, default=False),
+            autoescape=select_autoescape(
+                enabled_extensions=("html.j2",), default_for_string=False, default=False
+            ),
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -215,10 +215,22 @@ class HealthAlert:
 
 
 View = (
-    Acknowledgement | NewTicket | OpsReply | StatusChange | MissingFields | StaleReminder
-    | PendingReminder | AutoClose | WeeklyDigest | WeeklySummary | CommandResult
-    | CommandRefused | SlaOverdue | HealthAlert
+    Acknowledgement
+    | NewTicket
+    | OpsReply
+    | StatusChange
+    | MissingFields
+    | StaleReminder
+    | PendingReminder
+    | AutoClose
+    | WeeklyDigest
+    | WeeklySummary
+    | CommandResult
+    | CommandRefused
+    | SlaOverdue
+    | HealthAlert
 )
+
 
 @dataclass(frozen=True, slots=True)
 class MailKind:

@@ -71,8 +71,7 @@ class Sender:
             transport.close()
         return report
 
-    def _send_batch(self, transport: Transport, due: list[DueMail],
-                    report: SendReport) -> bool:
+    def _send_batch(self, transport: Transport, due: list[DueMail], report: SendReport) -> bool:
         for i, mail in enumerate(due):
             try:
                 transport.send(mail)
@@ -80,8 +79,7 @@ class Sender:
                 self._failed(mail, exc.code, str(exc))
                 report.failed.append(mail.id)
             except RelayDown as exc:
-                log.warning("outbound relay unavailable, %d mail(s) wait: %s",
-                            len(due) - i, exc)
+                log.warning("outbound relay unavailable, %d mail(s) wait: %s", len(due) - i, exc)
                 for waiting in due[i:]:
                     self._retry(waiting, str(exc), report)
                 return False
@@ -91,8 +89,13 @@ class Sender:
                 with transaction(self.sessions) as s:
                     outbox.mark_sent(s, mail.id, self.clock.now())
                 report.sent.append(mail.id)
-                log.info("sent outbox=%s ticket=%s kind=%s message_id=%s", mail.id,
-                         mail.ticket_id, mail.kind, mail.message_id)
+                log.info(
+                    "sent outbox=%s ticket=%s kind=%s message_id=%s",
+                    mail.id,
+                    mail.ticket_id,
+                    mail.kind,
+                    mail.message_id,
+                )
         return True
 
     def _retry(self, mail: DueMail, error: str, report: SendReport) -> None:
@@ -113,13 +116,29 @@ class Sender:
             outbox.mark_failed(s, mail.id, error)
             ticket = tickets.get(s, mail.ticket_id) if mail.ticket_id is not None else None
             if ticket is not None:
-                changes.record(s, ticket, "delivery-failed", now, actor="gateway",
-                               channel="system", new=mail.kind,
-                               detail={"outbox_id": mail.id, "message_id": mail.message_id,
-                                       "recipients": list(mail.recipients), "code": code,
-                                       "error": error})
-        log.error("outbox=%s ticket=%s not delivered to %s: %s", mail.id, mail.ticket_id,
-                  ", ".join(mail.recipients), error)
+                changes.record(
+                    s,
+                    ticket,
+                    "delivery-failed",
+                    now,
+                    actor="gateway",
+                    channel="system",
+                    new=mail.kind,
+                    detail={
+                        "outbox_id": mail.id,
+                        "message_id": mail.message_id,
+                        "recipients": list(mail.recipients),
+                        "code": code,
+                        "error": error,
+                    },
+                )
+        log.error(
+            "outbox=%s ticket=%s not delivered to %s: %s",
+            mail.id,
+            mail.ticket_id,
+            ", ".join(mail.recipients),
+            error,
+        )
 
 
 def _iso(value: datetime) -> str:

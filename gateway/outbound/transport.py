@@ -75,8 +75,9 @@ class SmtpTransport:
     def __enter__(self) -> SmtpTransport:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def send(self, mail: DueMail) -> None:
@@ -105,14 +106,19 @@ class SmtpTransport:
         s = self.settings
         conn: smtplib.SMTP | None = None
         try:
-            context = ssl.create_default_context(
-                cafile=str(s.ca_file) if s.ca_file else None)
+            context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
             if s.tls == "implicit":
-                conn = smtplib.SMTP_SSL(s.host, s.port, self.local_hostname,
-                                        timeout=s.timeout.total_seconds(), context=context)
+                conn = smtplib.SMTP_SSL(
+                    s.host,
+                    s.port,
+                    self.local_hostname,
+                    timeout=s.timeout.total_seconds(),
+                    context=context,
+                )
             else:
-                conn = smtplib.SMTP(s.host, s.port, self.local_hostname,
-                                    timeout=s.timeout.total_seconds())
+                conn = smtplib.SMTP(
+                    s.host, s.port, self.local_hostname, timeout=s.timeout.total_seconds()
+                )
             self._secure(conn, context)
         except (smtplib.SMTPException, OSError, RelayDown) as exc:
             if conn is not None:
@@ -134,11 +140,15 @@ class SmtpTransport:
     def _diagnose(self, exc: BaseException) -> RelayDown:
         """One line that says what to do, for the log and the row's last_error."""
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return RelayDown(f"TLS certificate of {self._where()} is not trusted "
-                             f"({exc.verify_message}); set [outbound] ca_file")
+            return RelayDown(
+                f"TLS certificate of {self._where()} is not trusted "
+                f"({exc.verify_message}); set [outbound] ca_file"
+            )
         if isinstance(exc, smtplib.SMTPAuthenticationError):
-            return RelayDown(f"relay {self._where()} refused our login ({exc.smtp_code}); "
-                             "check username and password")
+            return RelayDown(
+                f"relay {self._where()} refused our login ({exc.smtp_code}); "
+                "check username and password"
+            )
         return RelayDown(f"relay {self._where()} unreachable: {exc}")
 
     def _where(self) -> str:
@@ -157,8 +167,9 @@ def read_password(settings: OutboundSettings) -> str:
     try:
         return settings.password_file.read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
-        raise RelayDown(f"cannot read password_file {settings.password_file}: "
-                        f"{exc.strerror}") from None
+        raise RelayDown(
+            f"cannot read password_file {settings.password_file}: {exc.strerror}"
+        ) from None
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:
@@ -172,8 +183,11 @@ def _refusal(answers: list[tuple[int, bytes]]) -> Exception:
     """All refused; permanent only when every refusal was permanent."""
     permanent = [a for a in answers if 500 <= a[0] < 600]
     code, text = (permanent or answers)[0]
-    return _by_code(code, text) if len(permanent) == len(answers) else TemporaryFailure(
-        f"{code} {text.decode('utf-8', 'replace')}")
+    return (
+        _by_code(code, text)
+        if len(permanent) == len(answers)
+        else TemporaryFailure(f"{code} {text.decode('utf-8', 'replace')}")
+    )
 
 
 def transport_for(settings: OutboundSettings) -> Transport:

@@ -62,14 +62,23 @@ def verify_sender(
             continue
         for r in results:
             if r.method == "dkim" and r.result == "pass" and _dkim_domain(r) == domain:
-                return Verdict(True, "dkim", f"DKIM signature of {domain} verified by "
-                               f"{authserv_id}")
-            if r.method == "dmarc" and r.result == "pass" and \
-                    r.props.get("header.from", "").lower() == domain:
+                return Verdict(
+                    True, "dkim", f"DKIM signature of {domain} verified by {authserv_id}"
+                )
+            if (
+                r.method == "dmarc"
+                and r.result == "pass"
+                and r.props.get("header.from", "").lower() == domain
+            ):
                 return Verdict(True, "dmarc", f"DMARC pass for {domain} from {authserv_id}")
-    return Verdict(False, "", (
-        f"the mail was not sent to the reply address issued to {email} for this ticket, "
-        f"and no trusted server confirmed (DKIM or DMARC) that it came from {domain}"))
+    return Verdict(
+        False,
+        "",
+        (
+            f"the mail was not sent to the reply address issued to {email} for this ticket, "
+            f"and no trusted server confirmed (DKIM or DMARC) that it came from {domain}"
+        ),
+    )
 
 
 def token_issued_to(
@@ -78,8 +87,11 @@ def token_issued_to(
     """One of ``recipients`` is this ticket's reply-token address issued to ``email``."""
     for rcpt in recipients:
         token = tokens.parse_reply_address(rcpt, gateway_address)
-        if token is not None and token.ticket_id == ticket_id and \
-                tokens.token_issued_to(secret, token, [email]) is not None:
+        if (
+            token is not None
+            and token.ticket_id == ticket_id
+            and tokens.token_issued_to(secret, token, [email]) is not None
+        ):
             return True
     return False
 

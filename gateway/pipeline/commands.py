@@ -183,7 +183,7 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
             i += 1
             continue
         if found.name == "note":
-            note = "\n".join([found.arg, *lines[i + 1:]]).strip()
+            note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
             commands.append(Command("note", note, line))
             return Parsed(tuple(commands), "", tuple(ignored), note)
         commands.append(found)
@@ -264,8 +264,12 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if spec is None:
         return Refused(cmd.line, f"unknown command /{cmd.name}")
     if ctx.role not in spec.roles:
-        return Refused(cmd.line, "requesters may only use /close"
-                       if ctx.role == Role.REQUESTER else "only ops members may use commands")
+        return Refused(
+            cmd.line,
+            "requesters may only use /close"
+            if ctx.role == Role.REQUESTER
+            else "only ops members may use commands",
+        )
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
         return Refused(cmd.line, f"/{cmd.name} {shape}")
@@ -317,8 +321,7 @@ def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", unicodedata.normalize("NFKC",
-                                                                                   cmd.arg))
+    m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", unicodedata.normalize("NFKC", cmd.arg))
     if m is None:
         return Refused(cmd.line, f"not a date: {cmd.arg!r} (write YYYY-MM-DD)")
     try:
@@ -349,6 +352,7 @@ def _note(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 def _state(target: TicketState) -> _Decider:
     return lambda cmd, ctx: SetState(target)
+
 
 _DECIDERS: dict[str, _Decider] = {
     "close": _close,

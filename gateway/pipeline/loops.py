@@ -98,8 +98,10 @@ NO_ANSWER_RULES: tuple[tuple[str, _Rule], ...] = (
     # RFC 3834: anything but "no" means a machine wrote it
     ("Auto-Submitted is set", lambda m, s, e, own: m.loop.auto_submitted not in ("", "no")),
     # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
-    ("Precedence bulk/junk/list",
-     lambda m, s, e, own: m.loop.precedence in ("bulk", "junk", "list")),
+    (
+        "Precedence bulk/junk/list",
+        lambda m, s, e, own: m.loop.precedence in ("bulk", "junk", "list"),
+    ),
     # mailing lists (RFC 2369, RFC 2919)
     ("list message", lambda m, s, e, own: bool(m.loop.list_id or m.loop.list_unsubscribe)),
     # the null return path: bounces and other notifications (RFC 5321 4.5.5)
@@ -154,8 +156,11 @@ def _token_variant(sender: str, own: Collection[str]) -> bool:
     if "@" not in sender:
         return False
     local, domain = sender.rsplit("@", 1)
-    return any(local.startswith(o.rsplit("@", 1)[0] + "+") and o.endswith("@" + domain)
-               for o in own if "@" in o)
+    return any(
+        local.startswith(o.rsplit("@", 1)[0] + "+") and o.endswith("@" + domain)
+        for o in own
+        if "@" in o
+    )
 
 
 _MID = re.compile(rb"^message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)

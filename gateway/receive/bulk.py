@@ -32,8 +32,9 @@ class IngestSummary:
     transient: bool = False  # the database failed: retry later (nothing half-written)
 
 
-def ingest(runner: Runner, specs: Sequence[str], say: Callable[[str], None],
-           *, parse_ahead: bool = True) -> IngestSummary:
+def ingest(
+    runner: Runner, specs: Sequence[str], say: Callable[[str], None], *, parse_ahead: bool = True
+) -> IngestSummary:
     summary = IngestSummary()
     box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ParseAhead() if parse_ahead and _many(specs) else ParseAhead(workers=0)
@@ -63,12 +64,14 @@ def _many(specs: Sequence[str]) -> bool:
 
     return len(specs) >= MIN_MESSAGES or any(
         Path(s).is_dir() or (Path(s).is_file() and Path(s).stat().st_size > 1 << 20)
-        for s in specs if s != "-"
+        for s in specs
+        if s != "-"
     )
 
 
-def _sort(chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary,
-          say: Callable[[str], None]) -> list[RawInput]:
+def _sort(
+    chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary, say: Callable[[str], None]
+) -> list[RawInput]:
     mails: list[RawInput] = []
     for item in chunk:
         if isinstance(item, UnreadableInput):

@@ -54,8 +54,9 @@ def _folder(root: Path) -> Iterator[RawInput | UnreadableInput]:
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         is_maildir = {"cur", "new", "tmp"} <= set(dirnames)
-        dirnames[:] = sorted(d for d in dirnames
-                             if not d.startswith(".") and not (is_maildir and d == "tmp"))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not (is_maildir and d == "tmp")
+        )
         for name in sorted(filenames):
             if name.startswith("."):
                 continue

@@ -34,8 +34,11 @@ STOP_CHECK = 0.2  # how soon a stop reaches the poller through the watcher
 
 # A holder whose machine vanishes (no FIN) would keep its session, and the lock, for
 # the kernel's default two hours; with these the server drops it after about a minute.
-_KEEPALIVES = ("SET tcp_keepalives_idle = 30", "SET tcp_keepalives_interval = 10",
-               "SET tcp_keepalives_count = 3")
+_KEEPALIVES = (
+    "SET tcp_keepalives_idle = 30",
+    "SET tcp_keepalives_interval = 10",
+    "SET tcp_keepalives_count = 3",
+)
 
 
 def lock_key(account: str) -> int:
@@ -55,8 +58,9 @@ class _Exclusive:
     def __init__(self, engine: Engine, account: str, run: Loop) -> None:
         # NullPool: closing the connection must really close it, or the lock would
         # stay with a pooled connection after the poller stopped
-        self.engine = create_engine(engine.url, poolclass=NullPool,
-                                    connect_args={"connect_timeout": 5})
+        self.engine = create_engine(
+            engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5}
+        )
         self.account, self.run, self.key = account, run, lock_key(account)
         self._standing_by = False
 
@@ -66,8 +70,9 @@ class _Exclusive:
                 try:
                     self._take_and_run(stop)
                 except SQLAlchemyError as exc:
-                    log.warning("imap %s: cannot take the mailbox lock, retrying: %s",
-                                self.account, exc)
+                    log.warning(
+                        "imap %s: cannot take the mailbox lock, retrying: %s", self.account, exc
+                    )
                 stop.wait(TAKEOVER_INTERVAL)
         finally:
             self.engine.dispose()
@@ -80,16 +85,20 @@ class _Exclusive:
             conn.commit()  # the lock is the session's: no transaction stays open
             if not held:
                 if not self._standing_by:
-                    log.info("imap %s: another instance polls this mailbox; standing by",
-                             self.account)
+                    log.info(
+                        "imap %s: another instance polls this mailbox; standing by", self.account
+                    )
                 self._standing_by = True
                 return
             log.info("imap %s: this instance polls the mailbox now", self.account)
             self._standing_by = False
             inner = threading.Event()
-            watcher = threading.Thread(target=_watch, args=(conn, stop, inner, self.account),
-                                       name=f"{threading.current_thread().name}-lock",
-                                       daemon=True)
+            watcher = threading.Thread(
+                target=_watch,
+                args=(conn, stop, inner, self.account),
+                name=f"{threading.current_thread().name}-lock",
+                daemon=True,
+            )
             watcher.start()
             try:
                 self.run(inner)
@@ -99,8 +108,7 @@ class _Exclusive:
         # the connection is closed here, and with it the lock: another may take over
 
 
-def _watch(conn: Connection, stop: threading.Event, inner: threading.Event,
-           account: str) -> None:
+def _watch(conn: Connection, stop: threading.Event, inner: threading.Event, account: str) -> None:
     """Stop the poller on ``stop``, or when the lock's connection is gone (then the
     lock is gone too, and another instance may already poll the mailbox)."""
     next_check = time.monotonic() + LOCK_CHECK
@@ -113,8 +121,7 @@ def _watch(conn: Connection, stop: threading.Event, inner: threading.Event,
                 conn.execute(text("SELECT 1"))
                 conn.commit()
             except SQLAlchemyError as exc:
-                log.error("imap %s: lost the mailbox lock's connection, pausing: %s",
-                          account, exc)
+                log.error("imap %s: lost the mailbox lock's connection, pausing: %s", account, exc)
                 inner.set()
                 return
             next_check = time.monotonic() + LOCK_CHECK

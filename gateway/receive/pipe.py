@@ -25,8 +25,15 @@ from gateway.config import locate
 from store.accept.contract import Incoming
 from store.accept.sqlite import SqliteInbox, sqlite_path
 
-__all__ = ["PipeTarget", "daemon_running", "hold_daemon_lock", "lock_path", "pipe_target",
-           "quick_accept", "sqlite_path"]
+__all__ = [
+    "PipeTarget",
+    "daemon_running",
+    "hold_daemon_lock",
+    "lock_path",
+    "pipe_target",
+    "quick_accept",
+    "sqlite_path",
+]
 
 LOCK_NAME = "daemon.lock"
 
@@ -65,8 +72,9 @@ def daemon_running(data_dir: Path) -> bool:
         return False
 
 
-def quick_accept(db_path: str, raw: bytes, *, source_ref: str, now: datetime,
-                 busy_timeout_ms: int = 5000) -> tuple[int, bool] | None:
+def quick_accept(
+    db_path: str, raw: bytes, *, source_ref: str, now: datetime, busy_timeout_ms: int = 5000
+) -> tuple[int, bool] | None:
     """Store ``raw`` as a pending inbox row; (id, duplicate), or None to take the full path."""
     box = SqliteInbox(db_path, busy_timeout_ms)
     try:

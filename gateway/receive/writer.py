@@ -142,8 +142,7 @@ class InboxWriter:
         try:
             results = self._write([d for d, _ in batch])
         except TransientError as exc:
-            log.warning("inbox write failed, answering 451 to %d message(s): %s",
-                        len(batch), exc)
+            log.warning("inbox write failed, answering 451 to %d message(s): %s", len(batch), exc)
             for _, future in batch:
                 future.set_exception(exc)
             return
@@ -171,10 +170,11 @@ class InboxWriter:
 
     def _write(self, deliveries: Sequence[Delivery]) -> list[Stored]:
         """One transaction for the batch: same bytes or same Message-ID is stored once."""
-        items = [Incoming(d.raw, d.source, d.source_ref, d.envelope_from, d.envelope_to)
-                 for d in deliveries]
+        items = [
+            Incoming(d.raw, d.source, d.source_ref, d.envelope_from, d.envelope_to)
+            for d in deliveries
+        ]
         accepted = self._inbox.accept_many(items, now=self._clock.now(), rule=RESEND)
         self.commits += 1
         self.deliveries += len(deliveries)
         return [Stored(acc.inbox_id, acc.duplicate) for acc in accepted]
-

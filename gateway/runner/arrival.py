@@ -70,8 +70,10 @@ class Arrival:
     @property
     def recipients(self) -> list[str]:
         """Envelope recipients and To/Cc: where a reply-token address may be."""
-        return [str(r) for r in (*self.row.envelope_to,
-                                 *(a.email for a in (*self.msg.to, *self.msg.cc)))]
+        return [
+            str(r)
+            for r in (*self.row.envelope_to, *(a.email for a in (*self.msg.to, *self.msg.cc)))
+        ]
 
     @property
     def answer_to(self) -> str:

@@ -62,7 +62,8 @@ def _evidence(a: Arrival) -> thread.ThreadEvidence:
     tag = thread.subject_tag(a.msg.subject, a.settings.gateway.tag_prefix)
     tag_ticket = tickets.get(a.session, tag) if tag is not None else None
     participant = tag_ticket is not None and a.sender in tickets.participant_emails(
-        a.session, tag_ticket.id)
+        a.session, tag_ticket.id
+    )
     return thread.ThreadEvidence(
         token_ticket=_token_ticket(a),
         header_ticket=tickets.ticket_for_message_ids(a.session, ids),
@@ -77,8 +78,11 @@ def _token_ticket(a: Arrival) -> int | None:
         token = tokens.parse_reply_address(rcpt, a.settings.gateway.address)
         if token is None or tickets.get(a.session, token.ticket_id) is None:
             continue
-        issued = [a.sender, *tickets.participant_emails(a.session, token.ticket_id),
-                  *(m.email for m in a.settings.members)]
+        issued = [
+            a.sender,
+            *tickets.participant_emails(a.session, token.ticket_id),
+            *(m.email for m in a.settings.members),
+        ]
         if tokens.token_issued_to(a.settings.gateway.secret, token, issued):
             return token.ticket_id
     return None

@@ -61,13 +61,29 @@ def categorize_new_ticket(
     verdict = triage(catalog, msg, locale)
     entry, sheet = verdict.entry, verdict.sheet
     assignment = _assignment(session, catalog, entry)
-    changes.file_under(session, ticket, entry.id, assignment.assignee, now, actor=ACTOR,
-                       channel=CHANNEL, why=verdict.classification.as_detail(),
-                       assign_rule=assignment.rule)
-    _store(session, ticket, sheet, {}, now, source="request", actor=ticket.requester,
-           channel="email")
-    return CategorizeResult(entry.id, assignment.assignee, verdict.classification,
-                            dict(sheet.values), sheet.rejected, verdict.missing, locale)
+    changes.file_under(
+        session,
+        ticket,
+        entry.id,
+        assignment.assignee,
+        now,
+        actor=ACTOR,
+        channel=CHANNEL,
+        why=verdict.classification.as_detail(),
+        assign_rule=assignment.rule,
+    )
+    _store(
+        session, ticket, sheet, {}, now, source="request", actor=ticket.requester, channel="email"
+    )
+    return CategorizeResult(
+        entry.id,
+        assignment.assignee,
+        verdict.classification,
+        dict(sheet.values),
+        sheet.rejected,
+        verdict.missing,
+        locale,
+    )
 
 
 def fill_fields_from_reply(
@@ -87,16 +103,27 @@ def fill_fields_from_reply(
     sheet = parse_sheet(entry, msg.new_text)
     changed = {k: v for k, v in sheet.values.items() if existing.get(k) != v}
     actor = msg.from_.email if msg.from_ else ticket.requester  # the values are theirs
-    _store(session, ticket, Sheet(changed, sheet.rejected), existing, now, source="reply",
-           actor=actor, channel="email")
+    _store(
+        session,
+        ticket,
+        Sheet(changed, sheet.rejected),
+        existing,
+        now,
+        source="reply",
+        actor=actor,
+        channel="email",
+    )
     merged = {**existing, **changed}
     missing = missing_required(entry, merged, locale or ticket.locale or "en")
     return FillResult(changed, sheet.rejected, missing)
 
 
 def _assignment(session: Session, catalog: Catalog, entry: Entry) -> Assignment:
-    counts = (fields.assignee_counts(session, entry.id, entry.assignees)
-              if len(entry.assignees) > 1 else {})
+    counts = (
+        fields.assignee_counts(session, entry.id, entry.assignees)
+        if len(entry.assignees) > 1
+        else {}
+    )
     return choose_assignee(catalog, entry, counts)
 
 
@@ -111,6 +138,14 @@ def _store(
     actor: str,
     channel: str,
 ) -> None:
-    changes.store_fields(session, ticket, sheet.values,
-                         [(r.field, r.value, r.reason) for r in sheet.rejected], existing, now,
-                         source=source, actor=actor, channel=channel)
+    changes.store_fields(
+        session,
+        ticket,
+        sheet.values,
+        [(r.field, r.value, r.reason) for r in sheet.rejected],
+        existing,
+        now,
+        source=source,
+        actor=actor,
+        channel=channel,
+    )

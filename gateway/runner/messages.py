@@ -30,7 +30,9 @@ def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool) -> int:
         kind=a.verdict.value if a.automated else kind,
         defects=msg.defects,
         created_at=a.now,
-        attachments=[NewAttachment(x.filename, x.original_filename, x.content_type, x.size,
-                                   x.sha256) for x in msg.attachments],
+        attachments=[
+            NewAttachment(x.filename, x.original_filename, x.content_type, x.size, x.sha256)
+            for x in msg.attachments
+        ],
     )
     return changes.attach(a.session, ticket, message, a.now, touch=touch)

@@ -43,9 +43,15 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
         requester=a.sender,
         requester_name=msg.from_.name if msg.from_ else "",
         locale=guess_locale(msg, a.settings.gateway.locale),
-        participants=[(email, role) for email, role in [(a.sender, "requester"), *cc]
-                      if not loops.is_own_address(email, a.settings.own_addresses)],
-        now=a.now, actor=a.sender, channel=CHANNEL, linked_ticket_id=linked,
+        participants=[
+            (email, role)
+            for email, role in [(a.sender, "requester"), *cc]
+            if not loops.is_own_address(email, a.settings.own_addresses)
+        ],
+        now=a.now,
+        actor=a.sender,
+        channel=CHANNEL,
+        linked_ticket_id=linked,
         detail={"message_id": msg.message_id, "source": a.row.source},
     )
     attach(a, ticket, kind="request", touch=True)
@@ -54,8 +60,11 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
     missing = field_requests(a.catalog, filed.entry_id, filed.missing)
     asked = notices.ask_for_missing_fields(a, ticket, missing)
     notices.notify_assignee(a, ticket)
-    return ticket, (f", filed under {filed.entry_id}" + ("" if acked else ", not acknowledged")
-                    + (f", asked for {len(missing)} field(s)" if asked else ""))
+    return ticket, (
+        f", filed under {filed.entry_id}"
+        + ("" if acked else ", not acknowledged")
+        + (f", asked for {len(missing)} field(s)" if asked else "")
+    )
 
 
 def field_requests(

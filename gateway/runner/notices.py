@@ -31,7 +31,6 @@ RATE_WINDOW = timedelta(hours=1)
 ANSWER_WITHIN = timedelta(days=2)  # older requests (an archive being imported) get no mail
 
 
-
 def acknowledge_new_ticket(a: Arrival, ticket: Ticket) -> bool:
     """Queue the acknowledgement unless a loop rule or the rate limit forbids it."""
     if not _may_answer(a, ticket, "acknowledgement"):
@@ -41,8 +40,18 @@ def acknowledge_new_ticket(a: Arrival, ticket: Ticket) -> bool:
         recipient=views.Person(ticket.requester, ticket.requester_name),
         ticket=ticket_ref(ticket, a.settings, a.now),
     )
-    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"ack:{ticket.id}",
-                             now=a.now, in_reply_to=a.answer_to) is not None
+    return (
+        queue_ticket_mail(
+            a.session,
+            a.settings,
+            ticket,
+            view,
+            key=f"ack:{ticket.id}",
+            now=a.now,
+            in_reply_to=a.answer_to,
+        )
+        is not None
+    )
 
 
 def ask_for_missing_fields(
@@ -57,8 +66,18 @@ def ask_for_missing_fields(
         ticket=ticket_ref(ticket, a.settings, a.now),
         missing=tuple(missing),
     )
-    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"fields:{ticket.id}",
-                             now=a.now, in_reply_to=a.answer_to) is not None
+    return (
+        queue_ticket_mail(
+            a.session,
+            a.settings,
+            ticket,
+            view,
+            key=f"fields:{ticket.id}",
+            now=a.now,
+            in_reply_to=a.answer_to,
+        )
+        is not None
+    )
 
 
 def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
@@ -72,13 +91,26 @@ def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
         ticket=ticket_ref(ticket, a.settings, a.now),
         excerpt=_excerpt(a.msg.new_text or a.msg.text),
     )
-    return queue_ticket_mail(a.session, a.settings, ticket, view, key=f"new:{ticket.id}",
-                             now=a.now, in_reply_to=a.answer_to,
-                             locale=member.locale or a.settings.gateway.locale) is not None
+    return (
+        queue_ticket_mail(
+            a.session,
+            a.settings,
+            ticket,
+            view,
+            key=f"new:{ticket.id}",
+            now=a.now,
+            in_reply_to=a.answer_to,
+            locale=member.locale or a.settings.gateway.locale,
+        )
+        is not None
+    )
 
 
 def under_rate_limit(
-    session: Session, email: str, settings: Settings, now: datetime,
+    session: Session,
+    email: str,
+    settings: Settings,
+    now: datetime,
     kinds: Collection[str] = views.RATE_LIMITED,
 ) -> tuple[bool, int]:
     """The per-recipient hourly brake shared by every automatic answer; (ok, sent)."""
@@ -87,17 +119,28 @@ def under_rate_limit(
 
 
 def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
-    allowed, why = loops.may_auto_answer(a.msg, a.verdict, a.settings.own_addresses,
-                                         a.row.envelope_from)
+    allowed, why = loops.may_auto_answer(
+        a.msg, a.verdict, a.settings.own_addresses, a.row.envelope_from
+    )
     if allowed and _too_old(a.msg, a.now):
         allowed, why = False, f"the message is dated {a.msg.date:%Y-%m-%d}, too old to answer"
     if allowed:
         allowed, recent = under_rate_limit(a.session, ticket.requester, a.settings, a.now)
-        why = "" if allowed else (f"rate limit: {recent} automatic mails to "
-                                  f"{ticket.requester} in the last hour")
+        why = (
+            ""
+            if allowed
+            else (f"rate limit: {recent} automatic mails to {ticket.requester} in the last hour")
+        )
     if not allowed:
-        changes.record(a.session, ticket, "no-auto-answer", a.now, actor="gateway",
-                       channel="system", detail={"reason": why, "mail": kind})
+        changes.record(
+            a.session,
+            ticket,
+            "no-auto-answer",
+            a.now,
+            actor="gateway",
+            channel="system",
+            detail={"reason": why, "mail": kind},
+        )
     return allowed
 
 

@@ -39,42 +39,73 @@ CHANNEL = "email"
 def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
     """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC)."""
     return authz.verify_sender(
-        a.row.raw, a.recipients, email, ticket_id,
-        secret=a.settings.gateway.secret, gateway_address=a.settings.gateway.address,
-        trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids)
+        a.row.raw,
+        a.recipients,
+        email,
+        ticket_id,
+        secret=a.settings.gateway.secret,
+        gateway_address=a.settings.gateway.address,
+        trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+    )
 
 
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
     """Record the attempt and tell the member (at their configured address) why."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     told = _within_limit(a, member.email)
-    changes.record(a.session, ticket, "security", a.now, actor=member.email, channel=CHANNEL,
-                   detail={
-                          "reason": verdict.reason, "message_id": a.msg.message_id,
-                          "inbox": a.row.id, "envelope_from": a.row.envelope_from,
-                          "commands": [c.line for c in parsed.commands], "told": told})
+    changes.record(
+        a.session,
+        ticket,
+        "security",
+        a.now,
+        actor=member.email,
+        channel=CHANNEL,
+        detail={
+            "reason": verdict.reason,
+            "message_id": a.msg.message_id,
+            "inbox": a.row.id,
+            "envelope_from": a.row.envelope_from,
+            "commands": [c.line for c in parsed.commands],
+            "told": told,
+        },
+    )
     if told:
         view = views.CommandRefused(
-            team=team(a.settings), recipient=views.Person(member.email, member.name),
+            team=team(a.settings),
+            recipient=views.Person(member.email, member.name),
             ticket=ticket_ref(ticket, a.settings, a.now),
             command="; ".join(c.line for c in parsed.commands) or "(your reply)",
             reason=f"nothing was changed or sent: {verdict.reason}",
-            help_text=commands.help_text(member.locale or a.settings.gateway.locale))
-        queue_ticket_mail(a.session, a.settings, ticket, view, key=f"refused:{a.row.id}",
-                          now=a.now, locale=member.locale or a.settings.gateway.locale)
+            help_text=commands.help_text(member.locale or a.settings.gateway.locale),
+        )
+        queue_ticket_mail(
+            a.session,
+            a.settings,
+            ticket,
+            view,
+            key=f"refused:{a.row.id}",
+            now=a.now,
+            locale=member.locale or a.settings.gateway.locale,
+        )
     return f"not verified as {member.email}: {verdict.reason}"
 
 
 def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     """Apply a verified member's commands, relay the rest, send the transcript."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
-    changes.add_participant(a.session, ticket, member.email, "ops", a.now, actor=member.email,
-                            channel=CHANNEL)
+    changes.add_participant(
+        a.session, ticket, member.email, "ops", a.now, actor=member.email, channel=CHANNEL
+    )
     outcomes = [*_run(a, ticket, parsed.commands, Role.MEMBER, member.email), *parsed.ignored]
     relayed = 0 if parsed.note is not None else _relay(a, ticket, member, parsed.remaining)
     if outcomes:
-        _transcript(a, ticket, views.Person(member.email, member.name), outcomes,
-                    member.locale or a.settings.gateway.locale)
+        _transcript(
+            a,
+            ticket,
+            views.Person(member.email, member.name),
+            outcomes,
+            member.locale or a.settings.gateway.locale,
+        )
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
@@ -89,18 +120,32 @@ def requester_reply(a: Arrival, ticket: Ticket) -> str:
     sender = a.sender
     verdict = verify(a, sender, ticket.id)
     if not verdict.ok:
-        changes.record(a.session, ticket, "security", a.now, actor=sender, channel=CHANNEL,
-                       detail={
-                              "reason": verdict.reason, "message_id": a.msg.message_id,
-                              "inbox": a.row.id, "told": False,
-                              "commands": [c.line for c in parsed.commands]})
+        changes.record(
+            a.session,
+            ticket,
+            "security",
+            a.now,
+            actor=sender,
+            channel=CHANNEL,
+            detail={
+                "reason": verdict.reason,
+                "message_id": a.msg.message_id,
+                "inbox": a.row.id,
+                "told": False,
+                "commands": [c.line for c in parsed.commands],
+            },
+        )
         return ", commands not verified (ignored)"
     role = Role.REQUESTER if sender == ticket.requester.lower() else Role.OTHER
     outcomes = [*_run(a, ticket, parsed.commands, role, sender), *parsed.ignored]
     if _within_limit(a, sender):
-        _transcript(a, ticket, views.Person(sender, ticket.requester_name
-                                            if role == Role.REQUESTER else ""),
-                    outcomes, ticket.locale or a.settings.gateway.locale)
+        _transcript(
+            a,
+            ticket,
+            views.Person(sender, ticket.requester_name if role == Role.REQUESTER else ""),
+            outcomes,
+            ticket.locale or a.settings.gateway.locale,
+        )
     return _summary(outcomes)
 
 
@@ -109,19 +154,33 @@ def _run(
 ) -> list[CommandOutcome]:
     out: list[CommandOutcome] = []
     for cmd in cmds:
-        ctx = commands.CommandContext(role, [m.email for m in a.settings.members],
-                               [e.id for e in a.catalog.entries],
-                               a.catalog.entry(ticket.catalog), a.now,
-                               a.settings.gateway.timezone)
+        ctx = commands.CommandContext(
+            role,
+            [m.email for m in a.settings.members],
+            [e.id for e in a.catalog.entries],
+            a.catalog.entry(ticket.catalog),
+            a.now,
+            a.settings.gateway.timezone,
+        )
         decision = commands.decide(cmd, ctx)
         try:
-            outcome: CommandOutcome = decision if isinstance(decision, Refused) else Applied(
-                cmd.line, _apply(a.session, ticket, decision, a.now, actor))
+            outcome: CommandOutcome = (
+                decision
+                if isinstance(decision, Refused)
+                else Applied(cmd.line, _apply(a.session, ticket, decision, a.now, actor))
+            )
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, str(exc))
         if not isinstance(outcome, Applied):
-            changes.record(a.session, ticket, "command-refused", a.now, actor=actor,
-                           channel=CHANNEL, detail={"line": cmd.line, "reason": outcome.reason})
+            changes.record(
+                a.session,
+                ticket,
+                "command-refused",
+                a.now,
+                actor=actor,
+                channel=CHANNEL,
+                detail={"line": cmd.line, "reason": outcome.reason},
+            )
         out.append(outcome)
     return out
 
@@ -159,32 +218,59 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
     if not text:
         return 0
     people = [ticket.requester.lower(), *tickets.participant_emails(a.session, ticket.id)]
-    recipients = [p for p in dict.fromkeys(people)
-                  if a.settings.member(p) is None and "@" in p
-                  and not loops.is_own_address(p, a.settings.own_addresses)]
+    recipients = [
+        p
+        for p in dict.fromkeys(people)
+        if a.settings.member(p) is None
+        and "@" in p
+        and not loops.is_own_address(p, a.settings.own_addresses)
+    ]
     thread = tickets.thread_ids(a.session, ticket.id)
     for email in recipients:
         name = ticket.requester_name if email == ticket.requester.lower() else ""
-        view = views.OpsReply(team=team(a.settings), recipient=views.Person(email, name),
-                              ticket=ticket_ref(ticket, a.settings, a.now),
-                              author=views.Person(member.email, member.name), text=text)
-        queue_ticket_mail(a.session, a.settings, ticket, view, key=f"ops:{a.row.id}:{email}",
-                          now=a.now, in_reply_to=thread[0] if thread else "")
+        view = views.OpsReply(
+            team=team(a.settings),
+            recipient=views.Person(email, name),
+            ticket=ticket_ref(ticket, a.settings, a.now),
+            author=views.Person(member.email, member.name),
+            text=text,
+        )
+        queue_ticket_mail(
+            a.session,
+            a.settings,
+            ticket,
+            view,
+            key=f"ops:{a.row.id}:{email}",
+            now=a.now,
+            in_reply_to=thread[0] if thread else "",
+        )
     if recipients:
-        changes.record_first_response(a.session, ticket, a.now, actor=member.email,
-                                      channel=CHANNEL)
+        changes.record_first_response(a.session, ticket, a.now, actor=member.email, channel=CHANNEL)
     return len(recipients)
 
 
-def _transcript(a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[CommandOutcome],
-                locale: str) -> None:
+def _transcript(
+    a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[CommandOutcome], locale: str
+) -> None:
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
-    view = views.CommandResult(team=team(a.settings), recipient=to,
-                               ticket=ticket_ref(ticket, a.settings, a.now), commands=lines,
-                               help_text=commands.help_text(locale) if trouble else "")
-    queue_ticket_mail(a.session, a.settings, ticket, view, key=f"cmd:{a.row.id}", now=a.now,
-                      in_reply_to=a.answer_to, locale=locale)
+    view = views.CommandResult(
+        team=team(a.settings),
+        recipient=to,
+        ticket=ticket_ref(ticket, a.settings, a.now),
+        commands=lines,
+        help_text=commands.help_text(locale) if trouble else "",
+    )
+    queue_ticket_mail(
+        a.session,
+        a.settings,
+        ticket,
+        view,
+        key=f"cmd:{a.row.id}",
+        now=a.now,
+        in_reply_to=a.answer_to,
+        locale=locale,
+    )
 
 
 def _result(o: CommandOutcome) -> tuple[str, str]:
@@ -199,14 +285,17 @@ def _result(o: CommandOutcome) -> tuple[str, str]:
 def _summary(outcomes: Sequence[CommandOutcome]) -> str:
     if not outcomes:
         return ""
-    n = {k: sum(isinstance(o, t) for o in outcomes)
-         for k, t in (("applied", Applied), ("refused", Refused), ("ignored", NotRead))}
+    n = {
+        k: sum(isinstance(o, t) for o in outcomes)
+        for k, t in (("applied", Applied), ("refused", Refused), ("ignored", NotRead))
+    }
     return ", commands: " + ", ".join(f"{v} {k}" for k, v in n.items() if v)
 
 
 def _within_limit(a: Arrival, email: str) -> bool:
     """Answers to commands (transcripts, refusals) share the hourly brake of every
     automatic mail, counted per recipient over their own kinds."""
-    ok, _ = under_rate_limit(a.session, email, a.settings, a.now,
-                             {"command_result", "command_refused"})
+    ok, _ = under_rate_limit(
+        a.session, email, a.settings, a.now, {"command_result", "command_refused"}
+    )
     return ok

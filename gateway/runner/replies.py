@@ -42,20 +42,25 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
 def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
     effect = states.on_requester_reply(
-        TicketState(ticket.state), ticket.closed_at, a.now,
-        a.settings.gateway.reopen_window, automated=a.automated,
+        TicketState(ticket.state),
+        ticket.closed_at,
+        a.now,
+        a.settings.gateway.reopen_window,
+        automated=a.automated,
     )
     if effect.effect == states.ReplyEffect.NEW_LINKED:
         new, summary = open_new(a, ticket.id)
         return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}")
     if effect.target is not None:
-        changes.change_state(a.session, ticket, effect.target, a.now, actor=a.sender,
-                             channel=CHANNEL)
+        changes.change_state(
+            a.session, ticket, effect.target, a.now, actor=a.sender, channel=CHANNEL
+        )
     attach(a, ticket, kind="reply", touch=not a.automated)
     ran = ""
     if not a.automated:  # a bounce's MAILER-DAEMON must never become someone we trust or mail
-        changes.add_participant(a.session, ticket, a.sender, "cc", a.now, actor=a.sender,
-                                channel=CHANNEL)
+        changes.add_participant(
+            a.session, ticket, a.sender, "cc", a.now, actor=a.sender, channel=CHANNEL
+        )
         filing.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
         ran = ops.requester_reply(a, ticket)
     done = "reopened" if effect.effect == states.ReplyEffect.REOPEN else "appended"

@@ -96,8 +96,9 @@ class Runner:
             state, reason = verdicts.disposition(verdict), verdicts.reason_of(verdict)
             ticket_id = verdicts.ticket_of(verdict)
             inbox.set_disposition(s, inbox_id, state, reason, now, ticket_id)
-            return RowOutcome(inbox_id, state, reason, ticket_id, row.message_id,
-                              source=row.source, stage=stage)
+            return RowOutcome(
+                inbox_id, state, reason, ticket_id, row.message_id, source=row.source, stage=stage
+            )
 
     def _failed(self, inbox_id: int, exc: Exception) -> RowOutcome:
         if verdicts.for_exception(exc) is None:
@@ -109,8 +110,13 @@ class Runner:
         """Back off before the next try; if even that write fails, the row stays due."""
         try:
             with transaction(self.sessions) as s:
-                inbox.defer(s, inbox_id, why, self.clock.now(),
-                            lambda attempts: doubling(attempts, RETRY_FIRST, RETRY_MAX))
+                inbox.defer(
+                    s,
+                    inbox_id,
+                    why,
+                    self.clock.now(),
+                    lambda attempts: doubling(attempts, RETRY_FIRST, RETRY_MAX),
+                )
         except TransientError:
             log.warning("inbox %s: could not record retry (%s)", inbox_id, why)
 
@@ -120,8 +126,9 @@ class Runner:
         reason = f"{type(exc).__name__}: {exc}"
         try:
             with transaction(self.sessions) as s:
-                inbox.set_disposition(s, inbox_id, InboxState.SHUNTED, reason,
-                                      self.clock.now(), error=tb)
+                inbox.set_disposition(
+                    s, inbox_id, InboxState.SHUNTED, reason, self.clock.now(), error=tb
+                )
         except TransientError:
             return RowOutcome(inbox_id, None, f"transient while shunting: {exc}")
         return RowOutcome(inbox_id, InboxState.SHUNTED, reason)
@@ -133,10 +140,24 @@ def _log_outcome(o: RowOutcome) -> None:
     verdict = o.state.value if o.state else "transient"
     log.info(
         "ingest inbox=%s ticket=%s message_id=%s source=%s verdict=%s reason=%r duration=%.3fs",
-        o.inbox_id, o.ticket_id, o.message_id, o.source or "-", verdict, o.reason, o.seconds,
-        extra={"event": "ingest", "inbox": o.inbox_id, "ticket": o.ticket_id,
-               "message_id": o.message_id, "source": o.source, "verdict": verdict,
-               "reason": o.reason, "duration": round(o.seconds, 6), "stage": o.stage},
+        o.inbox_id,
+        o.ticket_id,
+        o.message_id,
+        o.source or "-",
+        verdict,
+        o.reason,
+        o.seconds,
+        extra={
+            "event": "ingest",
+            "inbox": o.inbox_id,
+            "ticket": o.ticket_id,
+            "message_id": o.message_id,
+            "source": o.source,
+            "verdict": verdict,
+            "reason": o.reason,
+            "duration": round(o.seconds, 6),
+            "stage": o.stage,
+        },
     )
 
 
@@ -145,5 +166,10 @@ def _already_processed(session: Session, inbox_id: int) -> RowOutcome:
     row = session.get(InboxRow, inbox_id)
     if row is None:
         return RowOutcome(inbox_id, InboxState.IGNORED, "no such inbox row")
-    return RowOutcome(inbox_id, InboxState(row.state), f"already {row.state}: {row.reason}",
-                      row.ticket_id, row.message_id)
+    return RowOutcome(
+        inbox_id,
+        InboxState(row.state),
+        f"already {row.state}: {row.reason}",
+        row.ticket_id,
+        row.message_id,
+    )

@@ -51,7 +51,10 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
     clock = clock or SystemClock()
     # its own engine: the runner's commits need no fsync (see make_engine), which on
     # SQLite is half of what processing a message costs
-    runner_engine = (make_engine(settings.database.url, durable=False)
-                     if engine.dialect.name == "sqlite" else engine)
+    runner_engine = (
+        make_engine(settings.database.url, durable=False)
+        if engine.dialect.name == "sqlite"
+        else engine
+    )
     runner = Runner(settings, clock, session_factory(runner_engine), catalog)
     return App(settings, engine, sessions, clock, runner, catalog, runner_engine)

@@ -135,9 +135,11 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
     try:
         lock = pipe.hold_daemon_lock(settings.gateway.data_dir)
     except OSError:
-        raise ConfigError(settings.source, "gateway.data_dir",
-                          f"another ticket-gateway run holds "
-                          f"{pipe.lock_path(settings.gateway.data_dir)}") from None
+        raise ConfigError(
+            settings.source,
+            "gateway.data_dir",
+            f"another ticket-gateway run holds {pipe.lock_path(settings.gateway.data_dir)}",
+        ) from None
     try:
         yield
     finally:
@@ -147,18 +149,26 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
     nudge = threading.Event()  # set by the writer after a commit: there is work
     send_nudge = threading.Event()  # set by the runner after a pass: there may be mail
-    writer = InboxWriter(open_inbox(app.settings.database.url, app.sessions), app.clock,
-                         on_stored=nudge.set)
+    writer = InboxWriter(
+        open_inbox(app.settings.database.url, app.sessions), app.clock, on_stored=nudge.set
+    )
     listener = SmtpListener(app.settings, writer)
-    pollers = [ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
-               for account in app.settings.imap]
-    sender = Sender(app.settings.outbound, app.clock, app.sessions,
-                    lambda: transport_for(app.settings.outbound))
-    workers = [Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
-               Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
-               Worker("scheduler", lambda s: scheduler.loop(app, s, send_nudge.set))]
-    workers += [Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
-                for i, p in enumerate(pollers)]  # on PostgreSQL: one instance per mailbox
+    pollers = [
+        ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
+        for account in app.settings.imap
+    ]
+    sender = Sender(
+        app.settings.outbound, app.clock, app.sessions, lambda: transport_for(app.settings.outbound)
+    )
+    workers = [
+        Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
+        Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
+        Worker("scheduler", lambda s: scheduler.loop(app, s, send_nudge.set)),
+    ]
+    workers += [
+        Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
+        for i, p in enumerate(pollers)
+    ]  # on PostgreSQL: one instance per mailbox
     writer.start()
     try:
         _start_listener(listener, app.settings)
@@ -172,8 +182,9 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
         ready.set()
     sdnotify.notify(sdnotify.READY)
     sdnotify.status("accepting mail")
-    _wait_and_ping(stop, lambda: listener.alive() and writer.alive()
-                   and all(w.alive() for w in workers))
+    _wait_and_ping(
+        stop, lambda: listener.alive() and writer.alive() and all(w.alive() for w in workers)
+    )
     sdnotify.notify(sdnotify.STOPPING)
     log.info("stopping: new connections get 421, sessions in flight finish")
     _shut_down(listener, writer, workers, nudge, send_nudge)
@@ -198,14 +209,19 @@ def _start_listener(listener: SmtpListener, settings: Settings) -> None:
     try:
         listener.start()
     except OSError as exc:
-        where = settings.smtp.host if settings.smtp.host.startswith("/") else (
-            f"{settings.smtp.host}:{settings.smtp.port}")
-        raise ConfigError(settings.source, "smtp.port",
-                          f"cannot listen on {where}: {exc.strerror or exc}") from None
+        where = (
+            settings.smtp.host
+            if settings.smtp.host.startswith("/")
+            else (f"{settings.smtp.host}:{settings.smtp.port}")
+        )
+        raise ConfigError(
+            settings.source, "smtp.port", f"cannot listen on {where}: {exc.strerror or exc}"
+        ) from None
 
 
-def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker],
-               *nudges: threading.Event) -> None:
+def _shut_down(
+    listener: SmtpListener, writer: InboxWriter, workers: list[Worker], *nudges: threading.Event
+) -> None:
     """Listener, then writer, then workers, all within STOP_BOUND."""
     deadline = time.monotonic() + STOP_BOUND
     listener.stop(grace=SESSION_GRACE)
@@ -223,8 +239,12 @@ def _shut_down(listener: SmtpListener, writer: InboxWriter, workers: list[Worker
                 log.warning("worker %s still busy at exit; its row stays pending", worker.name)
 
 
-def _runner_loop(app: App, nudge: threading.Event, stop: threading.Event,
-                 wrote: Callable[[], None] = lambda: None) -> None:
+def _runner_loop(
+    app: App,
+    nudge: threading.Event,
+    stop: threading.Event,
+    wrote: Callable[[], None] = lambda: None,
+) -> None:
     """Process what the writer stored, at once; and look for due retries every few seconds.
 
     ``wrote`` wakes the sender after a pass, since processing may have queued mail."""
@@ -312,8 +332,10 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, lambda _sig, _frame: stop.set())
-                for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        sig: signal.signal(sig, lambda _sig, _frame: stop.set())
+        for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         yield
     finally:

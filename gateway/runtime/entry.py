@@ -40,16 +40,17 @@ def _pipe(argv: list[str]) -> int | None:
         print(f"-: not an e-mail message ({why}), not stored")
         return EX_DATAERR
     try:
-        stored = pipe.quick_accept(target.db_path, raw, source_ref="-",
-                                   now=SystemClock().now())
+        stored = pipe.quick_accept(target.db_path, raw, source_ref="-", now=SystemClock().now())
     except TransientError:
         stored = None  # the full path retries the same write and answers 75 if it must
     if stored is None:  # e.g. the schema is behind: the full path migrates and processes
         sys.stdin = _replay(raw)
         return None
     inbox_id, duplicate = stored
-    print(f"-: {'already stored' if duplicate else 'stored'} as inbox #{inbox_id}, "
-          "queued for the running daemon")
+    print(
+        f"-: {'already stored' if duplicate else 'stored'} as inbox #{inbox_id}, "
+        "queued for the running daemon"
+    )
     return EX_OK
 
 

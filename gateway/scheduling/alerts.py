@@ -33,8 +33,9 @@ MAILBOX = "mailbox:"
 ALERTABLE = (MAILBOX, "shunted")  # a stuck outbox cannot carry its own alert
 
 
-def send_due(session: Session, settings: Settings, now: datetime,
-             started_at: datetime | None = None) -> list[int]:
+def send_due(
+    session: Session, settings: Settings, now: datetime, started_at: datetime | None = None
+) -> list[int]:
     """Raise and clear alerts as health says; the outbox ids of the mails queued.
 
     ``started_at``: when this daemon started. Until ``max_poll_age`` has passed
@@ -50,8 +51,9 @@ def send_due(session: Session, settings: Settings, now: datetime,
     def judged(key: str) -> bool:
         return not (settling and key.startswith(MAILBOX))
 
-    current = {p.key: p.text for p in report.problems
-               if p.key.startswith(ALERTABLE) and judged(p.key)}
+    current = {
+        p.key: p.text for p in report.problems if p.key.startswith(ALERTABLE) and judged(p.key)
+    }
     raised, cleared = _last(session, ALERT), _last(session, RECOVER)
     ids: list[int] = []
     for key, text in current.items():
@@ -65,8 +67,15 @@ def send_due(session: Session, settings: Settings, now: datetime,
     return ids
 
 
-def _announce(session: Session, settings: Settings, now: datetime, job: str, period: str,
-              text: str, since: datetime) -> list[int]:
+def _announce(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    job: str,
+    period: str,
+    text: str,
+    since: datetime,
+) -> list[int]:
     """Claim the event (another instance may have) and queue one mail per manager."""
     if not jobs.claim(session, job, period, now, detail={"problem": text}):
         return []
@@ -77,14 +86,21 @@ def _announce(session: Session, settings: Settings, now: datetime, job: str, per
         log.error("health alert: %s", text)
     managers = [m for m in settings.members if m.role == "manager"]
     if not managers:
-        log.warning("health %s not mailed: no member has role = \"manager\"", job)
+        log.warning('health %s not mailed: no member has role = "manager"', job)
     local = since.astimezone(ZoneInfo(settings.gateway.timezone)).strftime("%Y-%m-%d %H:%M %Z")
     ids = []
     for m in managers:
-        view = views.HealthAlert(team(settings), views.Person(m.email, m.name), text,
-                                 recovered, local)
-        outbox_id = queue_member_mail(session, settings, view, key=f"{job}:{period}:{m.email}",
-                                      now=now, locale=m.locale or settings.gateway.locale)
+        view = views.HealthAlert(
+            team(settings), views.Person(m.email, m.name), text, recovered, local
+        )
+        outbox_id = queue_member_mail(
+            session,
+            settings,
+            view,
+            key=f"{job}:{period}:{m.email}",
+            now=now,
+            locale=m.locale or settings.gateway.locale,
+        )
         if outbox_id is not None:
             ids.append(outbox_id)
     return ids

@@ -46,17 +46,21 @@ class Mail:
 def manual_run(now: datetime) -> DigestRun:
     """The period of a digest asked for by hand while scheduled digests are off
     (at most one a day: the period is the key that stops a second one)."""
-    return DigestRun(at=now, period=f"manual-{now.date().isoformat()}", since=now - rules.WEEK,
-                     label=f"{(now - rules.WEEK).date()} – {now.date()}")
+    return DigestRun(
+        at=now,
+        period=f"manual-{now.date().isoformat()}",
+        since=now - rules.WEEK,
+        label=f"{(now - rules.WEEK).date()} – {now.date()}",
+    )
 
 
 def current_run(ctx: JobContext, now: datetime) -> DigestRun:
-    return (rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
-            or manual_run(now))
+    return rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz) or manual_run(now)
 
 
-def build(session: Session, ctx: JobContext, now: datetime, run: DigestRun,
-          only: str | None = None) -> list[Mail]:
+def build(
+    session: Session, ctx: JobContext, now: datetime, run: DigestRun, only: str | None = None
+) -> list[Mail]:
     """Every digest and summary due for ``run``; ``only`` restricts to one member."""
     open_ = reminders.open_tickets(session)
     mails: list[Mail] = []
@@ -68,21 +72,32 @@ def build(session: Session, ctx: JobContext, now: datetime, run: DigestRun,
         if digest is not None:
             mails.append(Mail(digest, locale, f"digest:{run.period}:{member.email}"))
         if member.role == "manager":
-            mails.append(Mail(_summary(session, ctx, member, locale, open_, now, run), locale,
-                              f"summary:{run.period}:{member.email}"))
+            mails.append(
+                Mail(
+                    _summary(session, ctx, member, locale, open_, now, run),
+                    locale,
+                    f"summary:{run.period}:{member.email}",
+                )
+            )
     return mails
 
 
-def queue(session: Session, ctx: JobContext, mails: Sequence[Mail], now: datetime,
-          key_prefix: str = "") -> list[int]:
+def queue(
+    session: Session, ctx: JobContext, mails: Sequence[Mail], now: datetime, key_prefix: str = ""
+) -> list[int]:
     """Queue ``mails``; the outbox keys make a second queueing of a week a no-op."""
-    ids = [queue_member_mail(session, ctx.settings, m.view, key=key_prefix + m.key, now=now,
-                             locale=m.locale) for m in mails]
+    ids = [
+        queue_member_mail(
+            session, ctx.settings, m.view, key=key_prefix + m.key, now=now, locale=m.locale
+        )
+        for m in mails
+    ]
     return [i for i in ids if i is not None]
 
 
-def send_run(session: Session, ctx: JobContext, now: datetime, run: DigestRun,
-             only: str | None = None) -> list[int] | None:
+def send_run(
+    session: Session, ctx: JobContext, now: datetime, run: DigestRun, only: str | None = None
+) -> list[int] | None:
     """Queue the digest of ``run``; None when that period was sent already.
 
     The period is claimed in ``job_runs`` first, so however often this is
@@ -121,26 +136,37 @@ def _ref(ctx: JobContext, ticket: Ticket, now: datetime, member: str) -> views.T
         sla=str(shown),
         due=ctx.local(deadline.at) if deadline is not None and shown else "",
         stale=rules.stale_period(t, now) is not None,
-        reply_to=tokens.reply_address(ctx.settings.gateway.address, ctx.settings.gateway.secret,
-                                      ticket.id, member),
+        reply_to=tokens.reply_address(
+            ctx.settings.gateway.address, ctx.settings.gateway.secret, ticket.id, member
+        ),
     )
 
 
-def _digest(ctx: JobContext, member: Member, open_: Sequence[Ticket], now: datetime,
-            run: DigestRun) -> views.WeeklyDigest | None:
+def _digest(
+    ctx: JobContext, member: Member, open_: Sequence[Ticket], now: datetime, run: DigestRun
+) -> views.WeeklyDigest | None:
     mine = [t for t in open_ if (t.assignee or "").lower() == member.email]
     nobody = [t for t in open_ if not t.assignee]
     if not mine and not nobody:
         return None
     return views.WeeklyDigest(
-        team(ctx.settings), views.Person(member.email, member.name), run.label,
+        team(ctx.settings),
+        views.Person(member.email, member.name),
+        run.label,
         tuple(_ref(ctx, t, now, member.email) for t in mine),
         tuple(_ref(ctx, t, now, member.email) for t in nobody),
     )
 
 
-def _summary(session: Session, ctx: JobContext, member: Member, locale: str,
-             open_: Sequence[Ticket], now: datetime, run: DigestRun) -> views.WeeklySummary:
+def _summary(
+    session: Session,
+    ctx: JobContext,
+    member: Member,
+    locale: str,
+    open_: Sequence[Ticket],
+    now: datetime,
+    run: DigestRun,
+) -> views.WeeklySummary:
     until = max(run.at, now) if run.period.startswith("manual") else run.at
     by_state = Counter(t.state for t in open_)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES)
@@ -150,22 +176,30 @@ def _summary(session: Session, ctx: JobContext, member: Member, locale: str,
         period=run.label,
         opened=reminders.opened_between(session, run.since, until),
         closed=reminders.closed_between(session, run.since, until),
-        by_state=tuple(views.StateCount(s, by_state[s]) for s in ("new", "open", "pending")
-                       if by_state[s]),
+        by_state=tuple(
+            views.StateCount(s, by_state[s]) for s in ("new", "open", "pending") if by_state[s]
+        ),
         oldest=tuple(_ref(ctx, t, now, member.email) for t in open_[:OLDEST]),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
         by_assignee=_counted(Counter(_name(ctx, t.assignee or "") for t in open_)),
-        force_closed=_counted(Counter({_name(ctx, who): n for who, n in
-                                       reminders.force_closes(session, run.since,
-                                                              until).items()})),
+        force_closed=_counted(
+            Counter(
+                {
+                    _name(ctx, who): n
+                    for who, n in reminders.force_closes(session, run.since, until).items()
+                }
+            )
+        ),
         candidates=tuple(views.NamedCount(t["term"], t["tickets"]) for t in report["terms"]),
     )
 
 
 def _counted(counts: Counter[str]) -> tuple[views.NamedCount, ...]:
-    return tuple(views.NamedCount(name, n) for name, n in
-                 sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return tuple(
+        views.NamedCount(name, n)
+        for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
 
 
 def _name(ctx: JobContext, email: str) -> str:

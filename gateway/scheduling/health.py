@@ -56,13 +56,25 @@ class HealthReport:
             "healthy": self.healthy,
             "checked_at": _iso(self.checked_at),
             "problems": [{"key": p.key, "text": p.text} for p in self.problems],
-            "mailboxes": [{"account": m.account, "last_success_at": _iso(m.last_success_at),
-                           "last_error": m.last_error} for m in self.mailboxes],
-            "inbox": {"pending": self.inbox.get("pending", 0),
-                      "shunted": self.inbox.get("shunted", 0), "by_state": self.inbox},
-            "outbox": {"pending": self.outbox_pending, "failed": self.outbox_failed,
-                       "oldest_pending_at": _iso(self.outbox_oldest),
-                       "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest)},
+            "mailboxes": [
+                {
+                    "account": m.account,
+                    "last_success_at": _iso(m.last_success_at),
+                    "last_error": m.last_error,
+                }
+                for m in self.mailboxes
+            ],
+            "inbox": {
+                "pending": self.inbox.get("pending", 0),
+                "shunted": self.inbox.get("shunted", 0),
+                "by_state": self.inbox,
+            },
+            "outbox": {
+                "pending": self.outbox_pending,
+                "failed": self.outbox_failed,
+                "oldest_pending_at": _iso(self.outbox_oldest),
+                "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest),
+            },
             "jobs": {job: _iso(at) for job, at in sorted(self.jobs.items())},
         }
 
@@ -77,22 +89,43 @@ def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) ->
     return assess(snap, accounts(settings), settings.health, now)
 
 
-def assess(snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings,
-           now: datetime) -> HealthReport:
-    mailboxes = tuple(Mailbox(name, seen.last_success_at, seen.last_error)
-                      for name, seen in zip(names, snap.sources, strict=True))
+def assess(
+    snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings, now: datetime
+) -> HealthReport:
+    mailboxes = tuple(
+        Mailbox(name, seen.last_success_at, seen.last_error)
+        for name, seen in zip(names, snap.sources, strict=True)
+    )
     problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]
     shunted = snap.inbox.get("shunted", 0)
     if shunted > limits.max_shunted:
-        problems.append(HealthProblem("shunted", f"{shunted} shunted inbox row(s), more than "
-                                      f"health.max_shunted = {limits.max_shunted} "
-                                      "(ticket-gateway inbox list --state shunted)"))
+        problems.append(
+            HealthProblem(
+                "shunted",
+                f"{shunted} shunted inbox row(s), more than "
+                f"health.max_shunted = {limits.max_shunted} "
+                "(ticket-gateway inbox list --state shunted)",
+            )
+        )
     if snap.outbox_oldest is not None and now - snap.outbox_oldest > limits.max_outbox_age:
-        problems.append(HealthProblem("outbox", f"the oldest unsent mail waits since "
-                                      f"{_iso(snap.outbox_oldest)}, longer than "
-                                      f"health.max_outbox_age = {_span(limits.max_outbox_age)}"))
-    return HealthReport(now, mailboxes, dict(snap.inbox), snap.outbox_pending,
-                        snap.outbox_oldest, snap.outbox_failed, dict(snap.jobs), tuple(problems))
+        problems.append(
+            HealthProblem(
+                "outbox",
+                f"the oldest unsent mail waits since "
+                f"{_iso(snap.outbox_oldest)}, longer than "
+                f"health.max_outbox_age = {_span(limits.max_outbox_age)}",
+            )
+        )
+    return HealthReport(
+        now,
+        mailboxes,
+        dict(snap.inbox),
+        snap.outbox_pending,
+        snap.outbox_oldest,
+        snap.outbox_failed,
+        dict(snap.jobs),
+        tuple(problems),
+    )
 
 
 def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> HealthProblem | None:
@@ -100,9 +133,12 @@ def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> HealthProbl
     if m.last_success_at is None:
         return HealthProblem(key, f"mailbox {m.account} was never polled successfully{why}")
     if now - m.last_success_at > limit:
-        return HealthProblem(key, f"mailbox {m.account} last polled successfully at "
-                                  f"{_iso(m.last_success_at)}, longer ago than "
-                                  f"health.max_poll_age = {_span(limit)}{why}")
+        return HealthProblem(
+            key,
+            f"mailbox {m.account} last polled successfully at "
+            f"{_iso(m.last_success_at)}, longer ago than "
+            f"health.max_poll_age = {_span(limit)}{why}",
+        )
     return None
 
 

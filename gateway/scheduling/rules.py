@@ -71,8 +71,12 @@ def previous_digest(now: datetime, spec: str, tz: tzinfo) -> DigestRun | None:
     since = _local(day - WEEK, (hour, minute), tz)
     end = day - timedelta(days=1)
     year, week, _ = day.isocalendar()
-    return DigestRun(at=at, period=f"{year}-W{week:02d}", since=since,
-                     label=f"{(day - WEEK).isoformat()} – {end.isoformat()}")
+    return DigestRun(
+        at=at,
+        period=f"{year}-W{week:02d}",
+        since=since,
+        label=f"{(day - WEEK).isoformat()} – {end.isoformat()}",
+    )
 
 
 def next_digest(now: datetime, spec: str, tz: tzinfo) -> datetime | None:
@@ -166,8 +170,9 @@ def deadlines(t: TicketTimes) -> list[Deadline]:
     return sorted(out, key=lambda d: d.at)
 
 
-def sla_state(t: TicketTimes, now: datetime, due_soon: timedelta) -> tuple[SlaState,
-                                                                           Deadline | None]:
+def sla_state(
+    t: TicketTimes, now: datetime, due_soon: timedelta
+) -> tuple[SlaState, Deadline | None]:
     """The state of the nearest open deadline, for the digest's marks."""
     open_ = deadlines(t)
     if not open_:

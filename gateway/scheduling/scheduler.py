@@ -72,8 +72,7 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
 def seconds_to_next_pass(app: Services, now: datetime) -> float:
     sched = app.settings.schedule
     tz = context(app).tz
-    return rules.wait_seconds(now, sched.sweep_interval,
-                                 rules.next_digest(now, sched.digest, tz))
+    return rules.wait_seconds(now, sched.sweep_interval, rules.next_digest(now, sched.digest, tz))
 
 
 def loop(app: Services, stop: threading.Event, wrote: Callable[[], None] = lambda: None) -> None:

@@ -89,8 +89,11 @@ class SweepReport:
 
 def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
     return TicketTimes(
-        id=ticket.id, state=ticket.state, created_at=ticket.created_at,
-        updated_at=ticket.updated_at, first_response_at=ticket.first_response_at,
+        id=ticket.id,
+        state=ticket.state,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        first_response_at=ticket.first_response_at,
         stale_after=entry.stale_after if entry else None,
         first_response=entry.first_response if entry else None,
         resolve=entry.resolve if entry else None,
@@ -132,8 +135,14 @@ def _isolated(session: Session, ticket: Ticket) -> Iterator[None]:
         log.exception("scheduler: ticket #%s skipped this pass", ticket.id)
 
 
-def _pending(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, now: datetime,
-             report: SweepReport) -> None:
+def _pending(
+    session: Session,
+    ctx: JobContext,
+    ticket: Ticket,
+    t: TicketTimes,
+    now: datetime,
+    report: SweepReport,
+) -> None:
     due = rules.pending_due(t, now, ctx.settings.schedule)
     if due is None:
         return
@@ -142,55 +151,117 @@ def _pending(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, 
     if due.action == PendingAction.REMIND:
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
             report.done[Job.PENDING_REMINDER] += 1
-            view = views.PendingReminder(team(ctx.settings), requester, ref, due.waiting.days,
-                                         max(due.close_in.days, 1))
-            report.queued(queue_ticket_mail(session, ctx.settings, ticket, view,
-                                            key=f"pending-reminder:{due.key}", now=now))
+            view = views.PendingReminder(
+                team(ctx.settings), requester, ref, due.waiting.days, max(due.close_in.days, 1)
+            )
+            report.queued(
+                queue_ticket_mail(
+                    session, ctx.settings, ticket, view, key=f"pending-reminder:{due.key}", now=now
+                )
+            )
         return
     if not jobs.claim(session, Job.PENDING_CLOSE, due.key, now, ticket_id=ticket.id):
         return
     report.done[Job.PENDING_CLOSE] += 1
-    changes.change_state(session, ticket, TicketState.CLOSED, now, actor=ACTOR,
-                         channel=CHANNEL, reason=CloseReason.NO_RESPONSE)
-    notice = views.AutoClose(team(ctx.settings), requester,
-                             ticket_ref(ticket, ctx.settings, now), due.waiting.days,
-                             ctx.settings.gateway.reopen_window.days)
-    report.queued(queue_ticket_mail(session, ctx.settings, ticket, notice,
-                                    key=f"no-response:{due.key}", now=now))
+    changes.change_state(
+        session,
+        ticket,
+        TicketState.CLOSED,
+        now,
+        actor=ACTOR,
+        channel=CHANNEL,
+        reason=CloseReason.NO_RESPONSE,
+    )
+    notice = views.AutoClose(
+        team(ctx.settings),
+        requester,
+        ticket_ref(ticket, ctx.settings, now),
+        due.waiting.days,
+        ctx.settings.gateway.reopen_window.days,
+    )
+    report.queued(
+        queue_ticket_mail(
+            session, ctx.settings, ticket, notice, key=f"no-response:{due.key}", now=now
+        )
+    )
 
 
-def _inventory(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, now: datetime,
-               report: SweepReport) -> None:
-    if ticket.state == TicketState.CLOSED or not rules.inventory_due(t, now,
-                                                                         ctx.settings.schedule):
+def _inventory(
+    session: Session,
+    ctx: JobContext,
+    ticket: Ticket,
+    t: TicketTimes,
+    now: datetime,
+    report: SweepReport,
+) -> None:
+    if ticket.state == TicketState.CLOSED or not rules.inventory_due(t, now, ctx.settings.schedule):
         return
     key = f"{ticket.id}:{int(t.updated_at.timestamp())}"
-    if not jobs.claim(session, Job.INVENTORY, key, now, ticket_id=ticket.id,
-                      detail={"assignee": ticket.assignee or ""}):
+    if not jobs.claim(
+        session,
+        Job.INVENTORY,
+        key,
+        now,
+        ticket_id=ticket.id,
+        detail={"assignee": ticket.assignee or ""},
+    ):
         return
     report.done[Job.INVENTORY] += 1
     old, idle = ticket.state, (now - t.updated_at).days
-    changes.change_state(session, ticket, TicketState.CLOSED, now,
-                         actor=reminders.INVENTORY_ACTOR, channel=CHANNEL,
-                         reason=CloseReason.STALE)
+    changes.change_state(
+        session,
+        ticket,
+        TicketState.CLOSED,
+        now,
+        actor=reminders.INVENTORY_ACTOR,
+        channel=CHANNEL,
+        reason=CloseReason.STALE,
+    )
     ref = ticket_ref(ticket, ctx.settings, now)
-    notice = views.AutoClose(team(ctx.settings), views.Person(ticket.requester,
-                                                              ticket.requester_name),
-                             ref, idle, ctx.settings.gateway.reopen_window.days)
-    report.queued(queue_ticket_mail(session, ctx.settings, ticket, notice,
-                                    key=f"inventory:{key}:requester", now=now))
+    notice = views.AutoClose(
+        team(ctx.settings),
+        views.Person(ticket.requester, ticket.requester_name),
+        ref,
+        idle,
+        ctx.settings.gateway.reopen_window.days,
+    )
+    report.queued(
+        queue_ticket_mail(
+            session, ctx.settings, ticket, notice, key=f"inventory:{key}:requester", now=now
+        )
+    )
     if ticket.assignee:
         locale = ctx.locale_of(ticket.assignee)
         note = INVENTORY_NOTE.get(locale, INVENTORY_NOTE["en"]).format(days=idle)
-        change = views.StatusChange(team(ctx.settings), ctx.person(ticket.assignee), ref,
-                                    old, TicketState.CLOSED.value, note)
-        report.queued(queue_ticket_mail(session, ctx.settings, ticket, change,
-                                        key=f"inventory:{key}:assignee", now=now,
-                                        locale=locale))
+        change = views.StatusChange(
+            team(ctx.settings),
+            ctx.person(ticket.assignee),
+            ref,
+            old,
+            TicketState.CLOSED.value,
+            note,
+        )
+        report.queued(
+            queue_ticket_mail(
+                session,
+                ctx.settings,
+                ticket,
+                change,
+                key=f"inventory:{key}:assignee",
+                now=now,
+                locale=locale,
+            )
+        )
 
 
-def _overdue(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, now: datetime,
-             report: SweepReport) -> None:
+def _overdue(
+    session: Session,
+    ctx: JobContext,
+    ticket: Ticket,
+    t: TicketTimes,
+    now: datetime,
+    report: SweepReport,
+) -> None:
     for deadline in rules.overdue(t, now):
         key = f"{ticket.id}:{deadline.target}"
         if not jobs.claim(session, Job.OVERDUE, key, now, ticket_id=ticket.id):
@@ -199,17 +270,36 @@ def _overdue(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes, 
         who = responsible(ctx, ticket)
         if who is None:
             continue  # nobody to tell; the digest shows it to everyone
-        ref = replace(ticket_ref(ticket, ctx.settings, now), reply_to=tokens.reply_address(
-            ctx.settings.gateway.address, ctx.settings.gateway.secret, ticket.id, who))
-        view = views.SlaOverdue(team(ctx.settings), ctx.person(who), ref, deadline.target,
-                                ctx.local(deadline.at))
-        report.queued(queue_ticket_mail(session, ctx.settings, ticket, view,
-                                        key=f"overdue:{key}", now=now,
-                                        locale=ctx.locale_of(who)))
+        ref = replace(
+            ticket_ref(ticket, ctx.settings, now),
+            reply_to=tokens.reply_address(
+                ctx.settings.gateway.address, ctx.settings.gateway.secret, ticket.id, who
+            ),
+        )
+        view = views.SlaOverdue(
+            team(ctx.settings), ctx.person(who), ref, deadline.target, ctx.local(deadline.at)
+        )
+        report.queued(
+            queue_ticket_mail(
+                session,
+                ctx.settings,
+                ticket,
+                view,
+                key=f"overdue:{key}",
+                now=now,
+                locale=ctx.locale_of(who),
+            )
+        )
 
 
-def _collect_stale(session: Session, ctx: JobContext, ticket: Ticket, t: TicketTimes,
-                   now: datetime, into: dict[str, list[tuple[Ticket, str, int]]]) -> None:
+def _collect_stale(
+    session: Session,
+    ctx: JobContext,
+    ticket: Ticket,
+    t: TicketTimes,
+    now: datetime,
+    into: dict[str, list[tuple[Ticket, str, int]]],
+) -> None:
     period = rules.stale_period(t, now)
     who = responsible(ctx, ticket)
     if period is None or who is None or t.stale_after is None:
@@ -218,14 +308,28 @@ def _collect_stale(session: Session, ctx: JobContext, ticket: Ticket, t: TicketT
         into[who].append((ticket, period, t.stale_after.days))
 
 
-def _stale_reminder(session: Session, ctx: JobContext, email: str,
-                    items: list[tuple[Ticket, str, int]], now: datetime,
-                    report: SweepReport) -> None:
+def _stale_reminder(
+    session: Session,
+    ctx: JobContext,
+    email: str,
+    items: list[tuple[Ticket, str, int]],
+    now: datetime,
+    report: SweepReport,
+) -> None:
     """One mail per person and pass, listing every ticket that entered a new stale period."""
     report.done[Job.STALE] += len(items)
     refs = tuple(ticket_ref(t, ctx.settings, now) for t, _, _ in items)
     digest = hashlib.sha256("|".join(p for _, p, _ in items).encode()).hexdigest()[:20]
-    view = views.StaleReminder(team(ctx.settings), ctx.person(email), refs,
-                               min(days for _, _, days in items))
-    report.queued(queue_member_mail(session, ctx.settings, view, key=f"stale:{email}:{digest}",
-                                    now=now, locale=ctx.locale_of(email)))
+    view = views.StaleReminder(
+        team(ctx.settings), ctx.person(email), refs, min(days for _, _, days in items)
+    )
+    report.queued(
+        queue_member_mail(
+            session,
+            ctx.settings,
+            view,
+            key=f"stale:{email}:{digest}",
+            now=now,
+            locale=ctx.locale_of(email),
+        )
+    )

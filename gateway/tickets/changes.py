@@ -40,23 +40,43 @@ def open_ticket(
     """A new ``new`` ticket with its first participants (``(email, role)``, requester
     first), the ``created`` event, and a ``linked`` event on the ticket it names."""
     ticket = ticket_rows.insert_ticket(
-        session, subject=subject, requester=requester, requester_name=requester_name,
-        state=TicketState.NEW.value, locale=locale, linked_ticket_id=linked_ticket_id,
-        created_at=now, updated_at=now)
+        session,
+        subject=subject,
+        requester=requester,
+        requester_name=requester_name,
+        state=TicketState.NEW.value,
+        locale=locale,
+        linked_ticket_id=linked_ticket_id,
+        created_at=now,
+        updated_at=now,
+    )
     known: list[str] = []
     for email, role in participants:
         if ticket_rows.add_participant(session, ticket.id, email, role, known):
             known.append(email.lower())
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                          kind="created", new=TicketState.NEW.value,
-                          detail={**(detail or {}), "linked_ticket": linked_ticket_id,
-                                  "participants": known})
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="created",
+        new=TicketState.NEW.value,
+        detail={**(detail or {}), "linked_ticket": linked_ticket_id, "participants": known},
+    )
     if linked_ticket_id is not None:
         old = tickets.get(session, linked_ticket_id)
         if old is not None:
-            ticket_rows.add_event(session, old, at=now, actor=actor, channel=channel,
-                                  kind="linked", new=str(ticket.id),
-                                  detail={"reason": "new ticket refers to this one"})
+            ticket_rows.add_event(
+                session,
+                old,
+                at=now,
+                actor=actor,
+                channel=channel,
+                kind="linked",
+                new=str(ticket.id),
+                detail={"reason": "new ticket refers to this one"},
+            )
     return ticket
 
 
@@ -82,8 +102,14 @@ def change_state(
     else:
         ticket.close_reason, ticket.closed_at = None, None
     ticket_rows.add_event(
-        session, ticket, at=now, actor=actor, channel=channel, kind="state",
-        old=current.value, new=target.value,
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="state",
+        old=current.value,
+        new=target.value,
         detail={"close_reason": ticket.close_reason} if ticket.close_reason else {},
     )
 
@@ -103,12 +129,27 @@ def file_under(
     """The catalog's decision for a new ticket: its entry (``why`` is the
     classification, so anyone can redo it by hand) and the assignee it implies."""
     ticket.catalog, ticket.assignee = entry_id, assignee
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                          kind="category", new=entry_id, detail=dict(why))
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="category",
+        new=entry_id,
+        detail=dict(why),
+    )
     if assignee is not None:
-        ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                              kind="assign", new=assignee,
-                              detail={"rule": assign_rule, "entry": entry_id})
+        ticket_rows.add_event(
+            session,
+            ticket,
+            at=now,
+            actor=actor,
+            channel=channel,
+            kind="assign",
+            new=assignee,
+            detail={"rule": assign_rule, "entry": entry_id},
+        )
 
 
 def assign(
@@ -116,8 +157,17 @@ def assign(
 ) -> None:
     """Give the ticket to ``member`` (a configured address; the caller checked)."""
     old, ticket.assignee, ticket.updated_at = ticket.assignee, member, now
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                          kind="assign", old=old, new=member, detail={"rule": "manual"})
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="assign",
+        old=old,
+        new=member,
+        detail={"rule": "manual"},
+    )
 
 
 def set_category(
@@ -125,8 +175,17 @@ def set_category(
 ) -> None:
     """Refile under ``entry_id``; the assignee stays (reassigning is its own command)."""
     old, ticket.catalog, ticket.updated_at = ticket.catalog, entry_id, now
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                          kind="category", old=old, new=entry_id, detail={"rule": "manual"})
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="category",
+        old=old,
+        new=entry_id,
+        detail={"rule": "manual"},
+    )
 
 
 def set_due(
@@ -134,17 +193,40 @@ def set_due(
 ) -> None:
     old = ticket.due_at.isoformat() if ticket.due_at else None
     ticket.due_at, ticket.updated_at = due, now
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="due",
-                          old=old, new=due.isoformat())
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="due",
+        old=old,
+        new=due.isoformat(),
+    )
 
 
 def set_field(
-    session: Session, ticket: Ticket, name: str, value: str, now: datetime, *, actor: str,
+    session: Session,
+    ticket: Ticket,
+    name: str,
+    value: str,
+    now: datetime,
+    *,
+    actor: str,
     channel: str,
 ) -> None:
     """One parameter-sheet value, already validated for its type by the caller."""
-    store_fields(session, ticket, {name: value}, (), fields.field_values(session, ticket.id),
-                 now, source=channel, actor=actor, channel=channel)
+    store_fields(
+        session,
+        ticket,
+        {name: value},
+        (),
+        fields.field_values(session, ticket.id),
+        now,
+        source=channel,
+        actor=actor,
+        channel=channel,
+    )
     ticket.updated_at = now
 
 
@@ -164,14 +246,28 @@ def store_fields(
     that failed their type check, ``(field, value, reason)``, each as an event."""
     for name, value in values.items():
         ticket_rows.set_field(session, ticket.id, name, value, exists=name in existing)
-        ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                              kind="field", old=existing.get(name), new=value,
-                              detail={"name": name, "source": source})
+        ticket_rows.add_event(
+            session,
+            ticket,
+            at=now,
+            actor=actor,
+            channel=channel,
+            kind="field",
+            old=existing.get(name),
+            new=value,
+            detail={"name": name, "source": source},
+        )
     for name, value, reason in rejected:
-        ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                              kind="field-rejected", new=None,
-                              detail={"name": name, "value": value, "reason": reason,
-                                      "source": source})
+        ticket_rows.add_event(
+            session,
+            ticket,
+            at=now,
+            actor=actor,
+            channel=channel,
+            kind="field-rejected",
+            new=None,
+            detail={"name": name, "value": value, "reason": reason, "source": source},
+        )
 
 
 def add_note(
@@ -179,8 +275,16 @@ def add_note(
 ) -> None:
     """An internal note: kept in the history, never sent to the requester."""
     ticket.updated_at = now
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel, kind="note",
-                          new=None, detail={"text": text})
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="note",
+        new=None,
+        detail={"text": text},
+    )
 
 
 def record_first_response(
@@ -191,8 +295,15 @@ def record_first_response(
     if ticket.first_response_at is not None:
         return False
     ticket.first_response_at = now
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                          kind="first-response", new=now.isoformat())
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="first-response",
+        new=now.isoformat(),
+    )
     return True
 
 
@@ -210,13 +321,22 @@ def add_participant(
     a member who acted); True (and an event) when they were not on it yet."""
     if not ticket_rows.add_participant(session, ticket.id, email, role):
         return False
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel,
-                          kind="participant", new=email.lower(), detail={"role": role})
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind="participant",
+        new=email.lower(),
+        detail={"role": role},
+    )
     return True
 
 
-def attach(session: Session, ticket: Ticket, message: NewMessage, now: datetime, *,
-           touch: bool) -> int:
+def attach(
+    session: Session, ticket: Ticket, message: NewMessage, now: datetime, *, touch: bool
+) -> int:
     """Store a message on the ticket; ``touch``: it counts as activity (a person wrote)."""
     row_id = add_message(session, message)
     if touch:
@@ -237,5 +357,13 @@ def record(
 ) -> None:
     """An event that changes nothing but must be in the history: a refused command,
     a forged mail, an answer not sent and why, a mail that could not be delivered."""
-    ticket_rows.add_event(session, ticket, at=now, actor=actor, channel=channel, kind=kind,
-                          new=new, detail=dict(detail))
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind=kind,
+        new=new,
+        detail=dict(detail),
+    )

@@ -14,8 +14,12 @@ from datetime import datetime, timedelta
 from gateway.core.errors import InvalidTransition
 from gateway.core.model import CloseReason, TicketState
 
-NEW, OPEN, PENDING, CLOSED = (TicketState.NEW, TicketState.OPEN, TicketState.PENDING,
-                              TicketState.CLOSED)
+NEW, OPEN, PENDING, CLOSED = (
+    TicketState.NEW,
+    TicketState.OPEN,
+    TicketState.PENDING,
+    TicketState.CLOSED,
+)
 
 # (from, to): why this move exists
 ALLOWED: dict[tuple[TicketState, TicketState], str] = {

@@ -17,12 +17,12 @@ from store.db import transaction
 from store.models import InboxRow, OutboxRow
 
 
-def deliver(app: App, raw: bytes, *, envelope_to: tuple[str, ...] = (),
-            source: str = "test") -> RowOutcome:
+def deliver(
+    app: App, raw: bytes, *, envelope_to: tuple[str, ...] = (), source: str = "test"
+) -> RowOutcome:
     """Accept ``raw`` into the inbox (rule 1: committed first), then process that row."""
     with transaction(app.sessions) as s:
-        accepted = inbox.accept(s, raw, source=source, now=app.clock.now(),
-                                envelope_to=envelope_to)
+        accepted = inbox.accept(s, raw, source=source, now=app.clock.now(), envelope_to=envelope_to)
     return app.runner.process_one(accepted.inbox_id)
 
 

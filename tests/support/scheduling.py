@@ -37,23 +37,40 @@ entries:
 """
 
 
-def scheduled_settings(settings: Settings, tmp_path: Path,
-                       schedule: ScheduleSettings | None = None) -> Settings:
+def scheduled_settings(
+    settings: Settings, tmp_path: Path, schedule: ScheduleSettings | None = None
+) -> Settings:
     path = tmp_path / "catalog.yaml"
     path.write_text(CATALOG, encoding="utf-8")
-    return replace(settings, catalog=CatalogSettings(path=path), members=MEMBERS,
-                   schedule=schedule or ScheduleSettings())
+    return replace(
+        settings,
+        catalog=CatalogSettings(path=path),
+        members=MEMBERS,
+        schedule=schedule or ScheduleSettings(),
+    )
 
 
 def make_app(settings: Settings, clock: FakeClock) -> App:
     return build(settings, clock)
 
 
-def open_ticket(app: App, subject: str, *, key: str,
-                sender: str = "Alice Example <alice@customer.test>",
-                state: TicketState | None = None) -> int:
-    out = deliver(app, mail(subject=subject, body="Hello,\nplease help.\n", sender=sender,
-                            message_id=f"<{key}@customer.test>"))
+def open_ticket(
+    app: App,
+    subject: str,
+    *,
+    key: str,
+    sender: str = "Alice Example <alice@customer.test>",
+    state: TicketState | None = None,
+) -> int:
+    out = deliver(
+        app,
+        mail(
+            subject=subject,
+            body="Hello,\nplease help.\n",
+            sender=sender,
+            message_id=f"<{key}@customer.test>",
+        ),
+    )
     assert out.ticket_id is not None
     if state is not None:
         set_state(app, out.ticket_id, state)
@@ -64,5 +81,6 @@ def set_state(app: App, ticket_id: int, state: TicketState) -> None:
     with transaction(app.sessions) as s:
         ticket = tickets.get(s, ticket_id)
         assert ticket is not None
-        changes.change_state(s, ticket, state, app.clock.now(), actor="ops@example.test",
-                             channel="cli")
+        changes.change_state(
+            s, ticket, state, app.clock.now(), actor="ops@example.test", channel="cli"
+        )

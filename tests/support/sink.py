@@ -26,18 +26,24 @@ class SinkHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answer.startswith("250"):
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          bytes(envelope.original_content or envelope.content)))
+            self.received.append(
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.original_content or envelope.content),
+                )
+            )
         return self.answer
 
 
 def password_checker(user: str, password: str) -> Any:
     """An aiosmtpd authenticator accepting one user (AUTH PLAIN/LOGIN)."""
 
-    def check(server: Any, session: Any, envelope: Any, mechanism: str,
-              data: Any) -> AuthResult:
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            user.encode(), password.encode())
+            user.encode(),
+            password.encode(),
+        )
         return AuthResult(success=ok, handled=False)  # False: aiosmtpd answers 535 itself
 
     return check

@@ -48,8 +48,9 @@ def connect(account: ImapSettings) -> IMAPClient:
 def _open(account: ImapSettings) -> IMAPClient:
     context, timeout = tls_context(account.ca_file), account.timeout.total_seconds()
     if account.tls == "implicit":
-        return IMAPClient(account.host, account.port, ssl=True, ssl_context=context,
-                          timeout=timeout)
+        return IMAPClient(
+            account.host, account.port, ssl=True, ssl_context=context, timeout=timeout
+        )
     client = IMAPClient(account.host, account.port, ssl=False, timeout=timeout)
     try:
         client.starttls(context)  # no STARTTLS offered: CapabilityError, never plain text

@@ -227,13 +227,19 @@ class ImapPoller:
     ) -> int:
         """1 if a new inbox row was written. Identical bytes are a duplicate; in a rescan
         after a UIDVALIDITY change, so is a Message-ID this mailbox stored before."""
-        rule = (DuplicateRule(message_id=True, message_id_from=f"{self.key}/") if rescan
-                else BYTES_ONLY)
-        accepted = inbox.accept(s, raw, source="imap", now=now,
-                                source_ref=f"{self.key}/{uidvalidity}/{uid}", rule=rule)
+        rule = (
+            DuplicateRule(message_id=True, message_id_from=f"{self.key}/") if rescan else BYTES_ONLY
+        )
+        accepted = inbox.accept(
+            s, raw, source="imap", now=now, source_ref=f"{self.key}/{uidvalidity}/{uid}", rule=rule
+        )
         if accepted.duplicate and rescan:
-            log.info("imap %s: uid %s skipped in rescan: already stored as inbox #%s",
-                     self.key, uid, accepted.inbox_id)
+            log.info(
+                "imap %s: uid %s skipped in rescan: already stored as inbox #%s",
+                self.key,
+                uid,
+                accepted.inbox_id,
+            )
         return 0 if accepted.duplicate else 1
 
     # -- waiting for mail ------------------------------------------------------------

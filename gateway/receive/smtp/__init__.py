@@ -11,5 +11,12 @@ from gateway.receive.smtp.handler import GatewayHandler
 from gateway.receive.smtp.listener import SmtpListener
 from gateway.receive.smtp.policy import Recipients, TrustedNetworks
 
-__all__ = ["GatewayHandler", "Recipients", "SmtpListener", "TrustedNetworks", "Users",
-           "hash_password", "load_users"]
+__all__ = [
+    "GatewayHandler",
+    "Recipients",
+    "SmtpListener",
+    "TrustedNetworks",
+    "Users",
+    "hash_password",
+    "load_users",
+]

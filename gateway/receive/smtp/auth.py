@@ -49,7 +49,7 @@ class Users:
 
 def _password_matches(stored: str, password: bytes) -> bool:
     if stored.startswith("{PLAIN}"):
-        return hmac.compare_digest(stored[len("{PLAIN}"):].encode(), password)
+        return hmac.compare_digest(stored[len("{PLAIN}") :].encode(), password)
     salt, key = _scrypt_parts(stored)
     return hmac.compare_digest(hashlib.scrypt(password, salt=salt, n=2**14, r=8, p=1), key)
 
@@ -67,9 +67,11 @@ def load_users(path: Path, source: str) -> Users:
             continue
         user, _, secret = line.strip().partition(":")
         if not user or not _valid_secret(secret):
-            raise ConfigError(source, "smtp.auth_users_file",
-                              f"{path} line {number}: expected user:{{SCRYPT}}salt$key or "
-                              "user:{PLAIN}password")
+            raise ConfigError(
+                source,
+                "smtp.auth_users_file",
+                f"{path} line {number}: expected user:{{SCRYPT}}salt$key or user:{{PLAIN}}password",
+            )
         entries[user] = secret
     return Users(entries)
 

@@ -32,8 +32,7 @@ TEMPFAIL = "451 4.3.0 Message not stored, try again later"
 class GatewayHandler:
     """aiosmtpd hooks: recipients, who may send, and the durable ``250``."""
 
-    def __init__(self, settings: Settings, writer: InboxWriter,
-                 users: Users | None = None) -> None:
+    def __init__(self, settings: Settings, writer: InboxWriter, users: Users | None = None) -> None:
         self.recipients = Recipients.from_settings(settings)
         self.cfg = settings.smtp
         self.writer = writer
@@ -41,27 +40,48 @@ class GatewayHandler:
         self.trusted = TrustedNetworks(self.cfg.trusted_networks)
         self.draining = False
 
-    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
-                          hostname: str, responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
         session.host_name = hostname
         if self.users is None:  # aiosmtpd would advertise AUTH that can never succeed
             responses = [r for r in responses if not r.startswith("250-AUTH")]
         return responses
 
-    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
-                          address: str, mail_options: list[str]) -> str:
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
         if self.draining:
             _hang_up_after_reply(server)
             return SHUTTING_DOWN
-        if (self.users is not None and not session.authenticated
-                and not self.trusted.trusts(session.peer)):
+        if (
+            self.users is not None
+            and not session.authenticated
+            and not self.trusted.trusts(session.peer)
+        ):
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
-                          address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         if len(envelope.rcpt_tos) >= self.cfg.max_recipients:
             return "452 4.5.3 Too many recipients"
         if not self.recipients.accepts(address):
@@ -95,13 +115,20 @@ class GatewayHandler:
         except Exception:  # our bug must not bounce mail: the sender retries
             log.exception("451 to %s: unexpected error while storing", delivery.source_ref)
             return TEMPFAIL
-        log.info("stored inbox=%s duplicate=%s from=%s to=%s size=%d peer=%s",
-                 stored.inbox_id, stored.duplicate, delivery.envelope_from,
-                 ",".join(delivery.envelope_to), len(delivery.raw), delivery.source_ref)
+        log.info(
+            "stored inbox=%s duplicate=%s from=%s to=%s size=%d peer=%s",
+            stored.inbox_id,
+            stored.duplicate,
+            delivery.envelope_from,
+            ",".join(delivery.envelope_to),
+            len(delivery.raw),
+            delivery.source_ref,
+        )
         return f"250 2.0.0 OK: stored as inbox #{stored.inbox_id}"
 
-    def authenticate(self, server: SMTP, session: Session, envelope: Envelope,
-                     mechanism: str, auth_data: Any) -> AuthResult:
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         if self.users is None or not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         ok = self.users.check(auth_data.login.decode("utf-8", "replace"), auth_data.password)

@@ -56,17 +56,22 @@ class SmtpListener:
     is left is cut off: a message without a ``250`` is resent by its sender.
     """
 
-    def __init__(self, settings: Settings, writer: InboxWriter, *,
-                 hostname: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, writer: InboxWriter, *, hostname: str | None = None
+    ) -> None:
         self.cfg = settings.smtp
-        users = (load_users(self.cfg.auth_users_file, settings.source)
-                 if self.cfg.auth_users_file else None)
+        users = (
+            load_users(self.cfg.auth_users_file, settings.source)
+            if self.cfg.auth_users_file
+            else None
+        )
         self.handler = GatewayHandler(settings, writer, users)
         self._tls = tls_context(self.cfg)
         self._hostname = hostname or socket.getfqdn()  # once, not per connection
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="smtp-listener",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="smtp-listener", daemon=True
+        )
         self._server: asyncio.Server | None = None
         self._sessions: set[GatewaySMTP] = set()
 
@@ -109,7 +114,8 @@ class SmtpListener:
             self._server = await self._loop.create_unix_server(self._protocol, self.cfg.host)
         else:
             self._server = await self._loop.create_server(
-                self._protocol, self.cfg.host, self.cfg.port, reuse_address=True)
+                self._protocol, self.cfg.host, self.cfg.port, reuse_address=True
+            )
 
     def _protocol(self) -> asyncio.BaseProtocol:
         if self.handler.draining:

@@ -22,12 +22,14 @@ TOO_BUSY = "421 4.7.0 Too many connections, try again later"
 # senders and their logs expect. Post-DATA ones are repeated per LMTP recipient.
 _ENHANCED = {
     "552 Error: Too much mail data": "552 5.3.4 Message too big for this system",
-    "552 Error: message size exceeds fixed maximum message size":
-        "552 5.3.4 Message size exceeds fixed maximum message size",
+    "552 Error: message size exceeds fixed maximum message size": (
+        "552 5.3.4 Message size exceeds fixed maximum message size"
+    ),
     "500 Line too long (see RFC5321 4.5.3.1.6)": "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)",
 }
-_AFTER_DATA = frozenset({"552 5.3.4 Message too big for this system",
-                         "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)"})
+_AFTER_DATA = frozenset(
+    {"552 5.3.4 Message too big for this system", "500 5.5.2 Line too long (RFC 5321 4.5.3.1.6)"}
+)
 
 
 class GatewaySMTP(SMTP):

@@ -67,10 +67,17 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     verdict = triage(catalog, msg, locale)
     sheet, name = verdict.sheet, verdict.entry.name(locale)
     if args.json:
-        print_json({**verdict.classification.as_detail(), "name": name, "fields": sheet.values,
-                    "rejected": [{"field": r.field, "value": r.value, "reason": r.reason}
-                                 for r in sheet.rejected],
-                    "missing": [{"name": n, "label": label} for n, label in verdict.missing]})
+        print_json(
+            {
+                **verdict.classification.as_detail(),
+                "name": name,
+                "fields": sheet.values,
+                "rejected": [
+                    {"field": r.field, "value": r.value, "reason": r.reason} for r in sheet.rejected
+                ],
+                "missing": [{"name": n, "label": label} for n, label in verdict.missing],
+            }
+        )
         return EX_OK
     _print_match(verdict, name)
     return EX_OK
@@ -109,9 +116,12 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ticket-gateway: {exc}", file=sys.stderr)
         return EX_CONFIG
     with opened(settings) as app, transaction(app.sessions) as s:
-        data = stats.compute(s, entry_ids=[e.id for e in catalog.entries],
-                             fallback_id=catalog.fallback.id,
-                             tz=ZoneInfo(settings.gateway.timezone))
+        data = stats.compute(
+            s,
+            entry_ids=[e.id for e in catalog.entries],
+            fallback_id=catalog.fallback.id,
+            tz=ZoneInfo(settings.gateway.timezone),
+        )
     if args.json:
         print_json(data)
         return EX_OK
@@ -127,24 +137,33 @@ def _print_stats(data: dict[str, Any]) -> None:
         print(f"{e['entry'] or '(none)':<20} {e['open']:>4} {e['closed']:>6}  {shown:>12}")
     print("\nassignee                          open  oldest")
     for a in data["assignees"]:
-        print(f"{a['assignee'] or '(nobody)':<32} {a['open']:>5}  #{a['oldest_ticket']} "
-              f"since {a['oldest_created_at']}")
+        print(
+            f"{a['assignee'] or '(nobody)':<32} {a['open']:>5}  #{a['oldest_ticket']} "
+            f"since {a['oldest_created_at']}"
+        )
     print("\nweek       opened closed")
     for w in data["weeks"]:
         print(f"{w['week']:<10} {w['opened']:>6} {w['closed']:>6}")
     fb = data["fallback"]
-    print(f"\nterms recurring in {fb['tickets']} {fb['entry']!r} tickets (candidates for "
-          "new entries):")
+    print(
+        f"\nterms recurring in {fb['tickets']} {fb['entry']!r} tickets (candidates for "
+        "new entries):"
+    )
     for t in fb["terms"]:
         print(f"  {t['term']:<20} {t['kind']:<6} {t['tickets']} tickets")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    c = sub.add_parser("catalog", help="check the service catalog, explain a match"
-                       ).add_subparsers(required=True, metavar="ACTION")
+    c = sub.add_parser("catalog", help="check the service catalog, explain a match").add_subparsers(
+        required=True, metavar="ACTION"
+    )
     cc = c.add_parser("check", help="validate the catalog; every problem with its line")
-    cc.add_argument("path", nargs="?", metavar="PATH",
-                    help="catalog file (default: [catalog] path, else the example)")
+    cc.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="catalog file (default: [catalog] path, else the example)",
+    )
     cc.set_defaults(handler=cmd_catalog_check)
     cm = c.add_parser("match", help="classify a message file and explain the score")
     cm.add_argument("file", metavar="FILE")

@@ -26,6 +26,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d = sub.add_parser("db", help="database maintenance").add_subparsers(
-        required=True, metavar="ACTION")
+        required=True, metavar="ACTION"
+    )
     d.add_parser("upgrade", help="migrate the schema to the newest revision").set_defaults(
-        handler=cmd_db_upgrade)
+        handler=cmd_db_upgrade
+    )

@@ -36,9 +36,15 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
     with opened(settings) as app, transaction(app.sessions) as s:
         rows = [
             {
-                "id": r.id, "state": r.state, "source": r.source, "source_ref": r.source_ref,
-                "message_id": r.message_id, "ticket": r.ticket_id, "reason": r.reason,
-                "attempts": r.attempts, "size": r.size,
+                "id": r.id,
+                "state": r.state,
+                "source": r.source,
+                "source_ref": r.source_ref,
+                "message_id": r.message_id,
+                "ticket": r.ticket_id,
+                "reason": r.reason,
+                "attempts": r.attempts,
+                "size": r.size,
                 "received_at": r.received_at.isoformat(),
                 "error": r.error if args.json else "",
             }
@@ -73,15 +79,18 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ing = sub.add_parser("ingest", help="store and process raw messages (files, folders, "
-                                        "maildirs, mbox, - for stdin)")
+    ing = sub.add_parser(
+        "ingest",
+        help="store and process raw messages (files, folders, maildirs, mbox, - for stdin)",
+    )
     ing.add_argument("inputs", nargs="*", metavar="PATH|-")
     ing.set_defaults(handler=cmd_ingest)
 
 
 def register_inbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    i = sub.add_parser("inbox", help="accepted raw messages and their dispositions"
-                       ).add_subparsers(required=True, metavar="ACTION")
+    i = sub.add_parser("inbox", help="accepted raw messages and their dispositions").add_subparsers(
+        required=True, metavar="ACTION"
+    )
     il = i.add_parser("list", help="list inbox rows, newest first")
     il.add_argument("--state", choices=INBOX_STATES)
     il.add_argument("--limit", type=int, default=200)

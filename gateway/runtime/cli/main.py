@@ -30,8 +30,17 @@ from gateway.runtime.cli.common import (
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
 
-__all__ = ["EX_CONFIG", "EX_DATAERR", "EX_OK", "EX_SOFTWARE", "EX_TEMPFAIL", "EX_UNAVAILABLE",
-           "EX_UNHEALTHY", "EX_USAGE", "main"]
+__all__ = [
+    "EX_CONFIG",
+    "EX_DATAERR",
+    "EX_OK",
+    "EX_SOFTWARE",
+    "EX_TEMPFAIL",
+    "EX_UNAVAILABLE",
+    "EX_UNHEALTHY",
+    "EX_USAGE",
+    "main",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,10 +88,14 @@ def _settings(path: str | None) -> Settings:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ticket-gateway",
-                                description="E-mail to ticket gateway for ops teams.")
-    p.add_argument("--config", metavar="PATH",
-                   help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)")
+    p = argparse.ArgumentParser(
+        prog="ticket-gateway", description="E-mail to ticket gateway for ops teams."
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
     # in the order --help lists them

@@ -18,5 +18,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sub.add_parser("run", help="run the daemon: SMTP/LMTP listener, IMAP pollers, runner"
-                   ).set_defaults(handler=cmd_run)
+    sub.add_parser(
+        "run", help="run the daemon: SMTP/LMTP listener, IMAP pollers, runner"
+    ).set_defaults(handler=cmd_run)

@@ -38,12 +38,16 @@ def _print_status(report: HealthReport) -> None:
         print(f"  problem: {p['text']}")
     for m in data["mailboxes"]:
         error = f"  last error: {m['last_error']}" if m["last_error"] else ""
-        print(f"mailbox {m['account']}: last successful poll {m['last_success_at'] or 'never'}"
-              f"{error}")
+        print(
+            f"mailbox {m['account']}: last successful poll {m['last_success_at'] or 'never'}{error}"
+        )
     inbox, out = data["inbox"], data["outbox"]
     print(f"inbox: {inbox['pending']} pending, {inbox['shunted']} shunted")
-    oldest = (f", oldest since {out['oldest_pending_at']} "
-              f"({out['oldest_pending_age_seconds']}s)" if out["oldest_pending_at"] else "")
+    oldest = (
+        f", oldest since {out['oldest_pending_at']} ({out['oldest_pending_age_seconds']}s)"
+        if out["oldest_pending_at"]
+        else ""
+    )
     print(f"outbox: {out['pending']} pending{oldest}, {out['failed']} failed")
     for job, at in data["jobs"].items():
         print(f"job {job}: last run {at}")
@@ -63,8 +67,11 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                 for m in mails:
                     parts = renderer(settings.gateway.templates_dir).render(m.view, m.locale)
                     who = m.view.recipient
-                    _print_mail(f"{who.name} <{who.email}>" if who.name else who.email,
-                                parts.subject, parts.text)
+                    _print_mail(
+                        f"{who.name} <{who.email}>" if who.name else who.email,
+                        parts.subject,
+                        parts.text,
+                    )
                 print(f"{len(mails)} mail(s) would be sent for {run.period} ({run.label})")
                 return EX_OK
             ids = digest.send_run(s, ctx, now, run, args.member)
@@ -115,8 +122,9 @@ def _print_mail(to: str, subject: str, text: str) -> None:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    stt = sub.add_parser("status", help="health: mailboxes, inbox, outbox, jobs; exit 1 when "
-                         "unhealthy")
+    stt = sub.add_parser(
+        "status", help="health: mailboxes, inbox, outbox, jobs; exit 1 when unhealthy"
+    )
     stt.add_argument("--json", action="store_true")
     stt.set_defaults(handler=cmd_status)
 

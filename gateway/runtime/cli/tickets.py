@@ -41,8 +41,10 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
         return EX_OK
     for r in rows:
         state = r["state"] + (f"/{r['close_reason']}" if r["close_reason"] else "")
-        print(f"#{r['id']:<6} {state:<18} {r['message_count']:>3} msg  "
-              f"{r['requester']:<32} {r['subject']}")
+        print(
+            f"#{r['id']:<6} {state:<18} {r['message_count']:>3} msg  "
+            f"{r['requester']:<32} {r['subject']}"
+        )
     return EX_OK
 
 
@@ -59,8 +61,17 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
         print_json(data)
         return EX_OK
     print(f"Ticket #{data['id']}: {data['subject']}")
-    for key in ("state", "close_reason", "requester", "catalog", "assignee", "created_at",
-                "updated_at", "closed_at", "linked_ticket"):
+    for key in (
+        "state",
+        "close_reason",
+        "requester",
+        "catalog",
+        "assignee",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "linked_ticket",
+    ):
         if data.get(key) is not None:
             print(f"  {key}: {data[key]}")
     for m in data["messages"]:
@@ -87,9 +98,20 @@ def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
     reason = CloseReason(args.reason) if args.reason else None
     with opened(settings) as app:
         try:
-            return _change_ticket(app, args.id, lambda s, t: changes.change_state(
-                s, t, TicketState(args.state), app.clock.now(), actor=actor(),
-                channel="cli", reason=reason), f"ticket #{args.id}: {args.state}")
+            return _change_ticket(
+                app,
+                args.id,
+                lambda s, t: changes.change_state(
+                    s,
+                    t,
+                    TicketState(args.state),
+                    app.clock.now(),
+                    actor=actor(),
+                    channel="cli",
+                    reason=reason,
+                ),
+                f"ticket #{args.id}: {args.state}",
+            )
         except InvalidTransition as exc:
             print(f"ticket-gateway: ticket #{args.id}: {exc}", file=sys.stderr)
             return EX_DATAERR
@@ -102,16 +124,25 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
 
     with opened(settings) as app:
         now = app.clock.now()
-        ctx = CommandContext(Role.MEMBER, [m.email for m in settings.members], (), None, now,
-                             settings.gateway.timezone)
+        ctx = CommandContext(
+            Role.MEMBER,
+            [m.email for m in settings.members],
+            (),
+            None,
+            now,
+            settings.gateway.timezone,
+        )
         decision = decide(Command("assign", args.member, f"/assign {args.member}"), ctx)
         if not isinstance(decision, Assign):
             print(f"ticket-gateway: {getattr(decision, 'reason', decision)}", file=sys.stderr)
             return EX_DATAERR
         member = decision.member
-        return _change_ticket(app, args.id, lambda s, t: changes.assign(
-            s, t, member, now, actor=actor(), channel="cli"),
-            f"ticket #{args.id}: assigned to {member}")
+        return _change_ticket(
+            app,
+            args.id,
+            lambda s, t: changes.assign(s, t, member, now, actor=actor(), channel="cli"),
+            f"ticket #{args.id}: assigned to {member}",
+        )
 
 
 def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,12 +154,15 @@ def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
 
     with opened(settings) as app:
         now = app.clock.now()
-        return _change_ticket(app, args.id, lambda s, t: changes.add_note(
-            s, t, text, now, actor=actor(), channel="cli"), f"ticket #{args.id}: note added")
+        return _change_ticket(
+            app,
+            args.id,
+            lambda s, t: changes.add_note(s, t, text, now, actor=actor(), channel="cli"),
+            f"ticket #{args.id}: note added",
+        )
 
 
-def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None],
-                   done: str) -> int:
+def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None], done: str) -> int:
     """One change to one ticket in one transaction; 69 when there is no such ticket."""
     from store import tickets
     from store.db import transaction
@@ -145,7 +179,8 @@ def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None],
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     t = sub.add_parser("tickets", help="list, show and change tickets").add_subparsers(
-        required=True, metavar="ACTION")
+        required=True, metavar="ACTION"
+    )
     tl = t.add_parser("list", help="list tickets")
     tl.add_argument("--state", choices=STATES)
     tl.add_argument("--json", action="store_true")
