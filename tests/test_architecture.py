@@ -72,8 +72,9 @@ def test_the_layer_contract_catches_store_importing_a_decision(tmp_path: Path) -
     assert "store -> gateway.pipeline.loops" in report
 
 
-@pytest.mark.parametrize("command", [["check", "--no-cache", "."], ["format", "--check", "."]],
-                         ids=["check", "format"])
+@pytest.mark.parametrize(
+    "command", [["check", "--no-cache", "."], ["format", "--check", "."]], ids=["check", "format"]
+)
 def test_ruff_is_clean(command: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "ruff", *command],
