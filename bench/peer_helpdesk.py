@@ -55,9 +55,16 @@ def feed(folder: Path) -> dict[str, Any]:
     from helpdesk.exceptions import DeleteIgnoredTicketException, IgnoreTicketException
     from helpdesk.models import Queue
 
-    queue, _ = Queue.objects.get_or_create(slug=QUEUE_SLUG, defaults={
-        "title": "Support", "email_address": QUEUE_ADDRESS, "allow_email_submission": True,
-        "email_box_type": "local", "email_box_local_dir": str(folder)})
+    queue, _ = Queue.objects.get_or_create(
+        slug=QUEUE_SLUG,
+        defaults={
+            "title": "Support",
+            "email_address": QUEUE_ADDRESS,
+            "allow_email_submission": True,
+            "email_box_type": "local",
+            "email_box_local_dir": str(folder),
+        },
+    )
     logger = logging.getLogger(f"django.helpdesk.queue.{QUEUE_SLUG}")
     logger.propagate = False
     counting = CountingHandler()
@@ -69,8 +76,7 @@ def feed(folder: Path) -> dict[str, Any]:
         raw = path.read_bytes()
         text = encoding.force_str(raw, errors="replace")
         try:
-            ticket = helpdesk_email.extract_email_metadata(message=text, queue=queue,
-                                                           logger=logger)
+            ticket = helpdesk_email.extract_email_metadata(message=text, queue=queue, logger=logger)
         except (IgnoreTicketException, DeleteIgnoredTicketException):
             ignored += 1
             continue
@@ -82,9 +88,16 @@ def feed(folder: Path) -> dict[str, Any]:
         else:
             returned_none += 1
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"seconds": seconds, "cpu": cpu, "messages": len(files), "processed": processed,
-            "returned_none": returned_none, "ignored": ignored, "crashed": crashed,
-            "logged": dict(counting.seen)}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "messages": len(files),
+        "processed": processed,
+        "returned_none": returned_none,
+        "ignored": ignored,
+        "crashed": crashed,
+        "logged": dict(counting.seen),
+    }
 
 
 def count() -> dict[str, Any]:
@@ -92,10 +105,14 @@ def count() -> dict[str, Any]:
     from django.core import mail
     from helpdesk.models import FollowUp, FollowUpAttachment, Ticket
 
-    return {"tickets": Ticket.objects.count(), "followups": FollowUp.objects.count(),
-            "attachments": FollowUpAttachment.objects.count(),
-            "mails_sent": len(getattr(mail, "outbox", [])),
-            "version": _helpdesk_version(), "django": django.get_version()}
+    return {
+        "tickets": Ticket.objects.count(),
+        "followups": FollowUp.objects.count(),
+        "attachments": FollowUpAttachment.objects.count(),
+        "mails_sent": len(getattr(mail, "outbox", [])),
+        "version": _helpdesk_version(),
+        "django": django.get_version(),
+    }
 
 
 def _helpdesk_version() -> str:

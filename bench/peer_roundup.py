@@ -44,8 +44,11 @@ def message_files(folder: Path) -> list[Path]:
 def run_inprocess(home: str, folder: Path) -> dict[str, Any]:
     instance = roundup.instance.open(home)
     _, args = parse_arguments([home])
-    handler = (instance.MailGW(instance, args) if hasattr(instance, "MailGW")
-               else mailgw.MailGW(instance, args))
+    handler = (
+        instance.MailGW(instance, args)
+        if hasattr(instance, "MailGW")
+        else mailgw.MailGW(instance, args)
+    )
     files = message_files(folder)
     processed, escaped = 0, []
     cpu, started = time.process_time(), time.perf_counter()
@@ -58,8 +61,13 @@ def run_inprocess(home: str, folder: Path) -> dict[str, Any]:
             continue
         processed += nodeid is not None
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"seconds": seconds, "cpu": cpu, "messages": len(files), "processed": processed,
-            "escaped": escaped}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "messages": len(files),
+        "processed": processed,
+        "escaped": escaped,
+    }
 
 
 def message_id(path: Path) -> str:
@@ -103,8 +111,9 @@ def bounce_reasons(mail_file: Path, admin: str) -> Counter[str]:
             continue
         first = msg.get_payload(0) if msg.is_multipart() else msg
         text = first.get_payload(decode=True) or b""
-        line = next((x.strip() for x in text.decode(errors="replace").splitlines()
-                     if x.strip()), "(empty)")
+        line = next(
+            (x.strip() for x in text.decode(errors="replace").splitlines() if x.strip()), "(empty)"
+        )
         reasons[line[:110]] += 1
     return reasons
 
@@ -113,8 +122,12 @@ def count(home: str) -> dict[str, Any]:
     instance = roundup.instance.open(home)
     db = instance.open("admin")
     try:
-        numbers = {"issues": len(db.issue.list()), "msgs": len(db.msg.list()),
-                   "users": len(db.user.list()), "files": len(db.file.list())}
+        numbers = {
+            "issues": len(db.issue.list()),
+            "msgs": len(db.msg.list()),
+            "users": len(db.user.list()),
+            "files": len(db.file.list()),
+        }
     finally:
         db.close()
     config = instance.config
@@ -122,10 +135,13 @@ def count(home: str) -> dict[str, Any]:
     mail_file = tracker / str(config["MAIL_DEBUG"])
     log = tracker / str(config["LOGGING_FILENAME"])
     admin = str(config["ADMIN_EMAIL"])
-    return {**numbers, "version": ROUNDUP_VERSION,
-            "pbkdf2_rounds": config["PASSWORD_PBKDF2_DEFAULT_ROUNDS"],
-            "trapped": trapped_errors(log),
-            "bounces": dict(bounce_reasons(mail_file, admin))}
+    return {
+        **numbers,
+        "version": ROUNDUP_VERSION,
+        "pbkdf2_rounds": config["PASSWORD_PBKDF2_DEFAULT_ROUNDS"],
+        "trapped": trapped_errors(log),
+        "bounces": dict(bounce_reasons(mail_file, admin)),
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -92,12 +92,18 @@ BATCH, EACH = "in one process", "1 process/message"
 
 # `roundup-admin install` takes initial config values as section_option=value pairs.
 # Relative paths are relative to the tracker home.
-ROUNDUP_CONFIG = ",".join((
-    "tracker_web=http://localhost:8917/bench/", "tracker_email=support",
-    "mail_domain=example.test", "mail_host=localhost", "mail_debug=mail-out.txt",
-    "mailgw_subject_prefix_parsing=loose", "mailgw_convert_htmltotext=dehtml",
-    "logging_filename=roundup.log",
-))
+ROUNDUP_CONFIG = ",".join(
+    (
+        "tracker_web=http://localhost:8917/bench/",
+        "tracker_email=support",
+        "mail_domain=example.test",
+        "mail_host=localhost",
+        "mail_debug=mail-out.txt",
+        "mailgw_subject_prefix_parsing=loose",
+        "mailgw_convert_htmltotext=dehtml",
+        "logging_filename=roundup.log",
+    )
+)
 ROUNDUP_EMAIL_ACCESS = "#db.security.addPermissionToRole('Anonymous', 'Email Access')"
 
 HELPDESK_SETTINGS = """\
@@ -169,23 +175,38 @@ class Row:
 def peer_env() -> dict[str, str]:
     """Our environment without what could leak our venv or config into a peer."""
     drop = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "DJANGO_SETTINGS_MODULE")
-    return {k: v for k, v in os.environ.items()
-            if k not in drop and not k.startswith("TICKET_GATEWAY_")}
+    return {
+        k: v for k, v in os.environ.items() if k not in drop and not k.startswith("TICKET_GATEWAY_")
+    }
 
 
-def run(cmd: list[str | Path], *, timeout: float = 600, cwd: Path | None = None,
-        env: dict[str, str] | None = None) -> str:
+def run(
+    cmd: list[str | Path],
+    *,
+    timeout: float = 600,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
     """Run a peer's command; its stdout, or PeerError with the end of its stderr."""
     try:
-        proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
-                              cwd=cwd, env=env or peer_env(), timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.run(
+            [str(c) for c in cmd],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=env or peer_env(),
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise PeerError(f"{Path(str(cmd[0])).name} timed out after {timeout:.0f} s") from exc
     if proc.returncode != 0:
         tail = [x for x in proc.stderr.strip().splitlines() if not x.startswith("WARNING")]
-        raise PeerError(f"{' '.join(str(c) for c in cmd[:4])} ... exit {proc.returncode}: "
-                        + " | ".join(tail[-3:])[-400:])
+        raise PeerError(
+            f"{' '.join(str(c) for c in cmd[:4])} ... exit {proc.returncode}: "
+            + " | ".join(tail[-3:])[-400:]
+        )
     return proc.stdout
 
 
@@ -209,8 +230,22 @@ def peer_venv(spec: str, cache: Path) -> Path:
     print(f"  installing {spec} into {venv} ...", flush=True)
     try:
         run([sys.executable, "-m", "venv", venv], timeout=300)
-        run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--retries", "2",
-             "--timeout", "30", "--disable-pip-version-check", spec], timeout=INSTALL_TIMEOUT)
+        run(
+            [
+                venv / "bin" / "python",
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--retries",
+                "2",
+                "--timeout",
+                "30",
+                "--disable-pip-version-check",
+                spec,
+            ],
+            timeout=INSTALL_TIMEOUT,
+        )
     except PeerError as exc:
         shutil.rmtree(venv, ignore_errors=True)
         raise PeerError(f"cannot install {spec} (package index unreachable?): {exc}") from exc
@@ -225,15 +260,22 @@ class EachRun:
     failed: dict[int, str]  # message index -> "exit N: end of stderr"
 
 
-def one_process_each(cmd: list[str], raws: list[bytes], env: dict[str, str],
-                     cwd: Path) -> EachRun:
+def one_process_each(cmd: list[str], raws: list[bytes], env: dict[str, str], cwd: Path) -> EachRun:
     """One process per message, stdin = the raw message, sequential: an MTA's pipe."""
     failed: dict[int, str] = {}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     for i, raw in enumerate(raws):
-        proc = subprocess.run(cmd, input=raw, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=300, check=False)
+        proc = subprocess.run(
+            cmd,
+            input=raw,
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=300,
+            check=False,
+        )
         if proc.returncode != 0:
             err = proc.stderr.decode(errors="replace").strip().splitlines()
             failed[i] = f"exit {proc.returncode}: {(err or [''])[-1][:120]}"
@@ -253,8 +295,15 @@ def top(counter: Counter[str] | dict[str, int], n: int = 3) -> str:
 
 def tickets_made(tg: Path, site: Site) -> int:
     """Tickets as a user sees them: ``ticket-gateway tickets list --json``."""
-    proc = subprocess.run([str(tg), "tickets", "list", "--json"], env=site.env, cwd=site.root,
-                          capture_output=True, text=True, timeout=300, check=True)
+    proc = subprocess.run(
+        [str(tg), "tickets", "list", "--json"],
+        env=site.env,
+        cwd=site.root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return len(json.loads(proc.stdout))
 
 
@@ -263,12 +312,22 @@ def ours_batch(corpus: Corpus, tg: Path, work: Path) -> tuple[Row, bool]:
     site = Site.create(work / "ours-batch")
     res = measure_batch(corpus, tg, site)
     states = res.states
-    row = Row("ticket-gateway", "ingest <folder>", BATCH, len(corpus.specs), res.wall, res.cpu,
-              tickets_made(tg, site), states.get("ignored", 0) + states.get("rejected", 0),
-              states.get("shunted", 0))
-    row.notes.append(f"inbox rows {dict(sorted(states.items()))}, exit code {res.rc}, "
-                     f"peak RSS {res.maxrss_mb:.0f} MB, "
-                     f"{len(res.misthreaded)} message(s) not on the expected ticket")
+    row = Row(
+        "ticket-gateway",
+        "ingest <folder>",
+        BATCH,
+        len(corpus.specs),
+        res.wall,
+        res.cpu,
+        tickets_made(tg, site),
+        states.get("ignored", 0) + states.get("rejected", 0),
+        states.get("shunted", 0),
+    )
+    row.notes.append(
+        f"inbox rows {dict(sorted(states.items()))}, exit code {res.rc}, "
+        f"peak RSS {res.maxrss_mb:.0f} MB, "
+        f"{len(res.misthreaded)} message(s) not on the expected ticket"
+    )
     if res.rc != 0:
         row.notes.append(f"CRASHED, stderr: {res.stderr_tail[-300:]}")
     return row, res.rc != 0
@@ -277,17 +336,32 @@ def ours_batch(corpus: Corpus, tg: Path, work: Path) -> tuple[Row, bool]:
 def ours_each(raws: list[bytes], tg: Path, work: Path) -> tuple[Row, bool]:
     """bench/ingest.py's (c1): ``ingest -`` per message, no daemon, schema made before."""
     site = Site.create(work / "ours-each")
-    subprocess.run([str(tg), "db", "upgrade"], env=site.env, cwd=site.root,
-                   capture_output=True, timeout=300, check=True)
+    subprocess.run(
+        [str(tg), "db", "upgrade"],
+        env=site.env,
+        cwd=site.root,
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
     each = one_process_each([str(tg), "ingest", "-"], raws, site.env, site.root)
     states = dict(site.query("SELECT state, count(*) FROM inbox GROUP BY state"))
-    row = Row("ticket-gateway", "ingest - (MTA pipe)", EACH, len(raws), each.seconds, each.cpu,
-              tickets_made(tg, site), states.get("ignored", 0) + states.get("rejected", 0),
-              states.get("shunted", 0) + len(each.failed))
+    row = Row(
+        "ticket-gateway",
+        "ingest - (MTA pipe)",
+        EACH,
+        len(raws),
+        each.seconds,
+        each.cpu,
+        tickets_made(tg, site),
+        states.get("ignored", 0) + states.get("rejected", 0),
+        states.get("shunted", 0) + len(each.failed),
+    )
     row.notes.append(f"inbox rows {dict(sorted(states.items()))}")
     if each.failed:
-        row.notes.append(f"CRASHED: {len(each.failed)} process(es) failed, e.g. "
-                         f"{list(each.failed.values())[:2]}")
+        row.notes.append(
+            f"CRASHED: {len(each.failed)} process(es) failed, e.g. {list(each.failed.values())[:2]}"
+        )
     return row, bool(each.failed)
 
 
@@ -303,46 +377,81 @@ def roundup_tracker(bin_dir: Path, home: Path) -> None:
     text = schema.read_text(encoding="utf-8")
     if ROUNDUP_EMAIL_ACCESS not in text:
         raise PeerError("classic schema.py has no commented-out 'Email Access' line to enable")
-    schema.write_text(text.replace(ROUNDUP_EMAIL_ACCESS, ROUNDUP_EMAIL_ACCESS[1:], 1),
-                      encoding="utf-8")
+    schema.write_text(
+        text.replace(ROUNDUP_EMAIL_ACCESS, ROUNDUP_EMAIL_ACCESS[1:], 1), encoding="utf-8"
+    )
     run([admin, "-i", home, "initialise", "bench-admin-password"], cwd=home)
 
 
-def roundup_row(mode: str, kind: str, n: int, timing: tuple[float, float],
-                data: dict[str, Any], processed: int, escaped: dict[str, str]) -> Row:
+def roundup_row(
+    mode: str,
+    kind: str,
+    n: int,
+    timing: tuple[float, float],
+    data: dict[str, Any],
+    processed: int,
+    escaped: dict[str, str],
+) -> Row:
     """Errors are messages Roundup trapped and logged, or that escaped its handler."""
     trapped = {mid.strip().strip("<>"): err for mid, err in data["trapped"]}
     failed = set(trapped) | set(escaped)
-    row = Row(f"roundup {data['version']}", mode, kind, n, *timing, data["issues"],
-              max(0, n - processed - len(failed)), len(failed))
+    row = Row(
+        f"roundup {data['version']}",
+        mode,
+        kind,
+        n,
+        *timing,
+        data["issues"],
+        max(0, n - processed - len(failed)),
+        len(failed),
+    )
     kinds = Counter(trapped.values()) + Counter(f"(not trapped) {e}" for e in escaped.values())
-    row.notes += [f"{data['users']} users made from sender and recipient addresses (each "
-                  f"gets a PBKDF2 password hash, {data['pbkdf2_rounds']} rounds), "
-                  f"{data['msgs']} msgs, {data['files']} files",
-                  f"errors: {top(kinds)}", f"bounce mails to senders: {top(data['bounces'])}"]
+    row.notes += [
+        f"{data['users']} users made from sender and recipient addresses (each "
+        f"gets a PBKDF2 password hash, {data['pbkdf2_rounds']} rounds), "
+        f"{data['msgs']} msgs, {data['files']} files",
+        f"errors: {top(kinds)}",
+        f"bounce mails to senders: {top(data['bounces'])}",
+    ]
     return row
 
 
 def roundup_inprocess(bin_dir: Path, corpus: Corpus, raws: list[bytes], work: Path) -> Row:
     home = work / "roundup-inprocess"
     roundup_tracker(bin_dir, home)
-    data = run_json([bin_dir / "python", ROUNDUP_DRIVER, "inprocess", home, corpus.folder],
-                    cwd=home, timeout=RUN_TIMEOUT)
+    data = run_json(
+        [bin_dir / "python", ROUNDUP_DRIVER, "inprocess", home, corpus.folder],
+        cwd=home,
+        timeout=RUN_TIMEOUT,
+    )
     escaped = {mid.strip().strip("<>"): err for mid, err in data["escaped"]}
-    return roundup_row("MailGW.main(fp)", BATCH, data["messages"],
-                       (data["seconds"], data["cpu"]), data, data["processed"], escaped)
+    return roundup_row(
+        "MailGW.main(fp)",
+        BATCH,
+        data["messages"],
+        (data["seconds"], data["cpu"]),
+        data,
+        data["processed"],
+        escaped,
+    )
 
 
 def roundup_each(bin_dir: Path, corpus: Corpus, raws: list[bytes], work: Path) -> Row:
     home = work / "roundup-each"
     roundup_tracker(bin_dir, home)
-    each = one_process_each([str(bin_dir / "roundup-mailgw"), str(home)], raws, peer_env(),
-                            home)
+    each = one_process_each([str(bin_dir / "roundup-mailgw"), str(home)], raws, peer_env(), home)
     data = run_json([bin_dir / "python", ROUNDUP_DRIVER, "count", home], cwd=home)
     escaped = {corpus.specs[i].message_id: err for i, err in each.failed.items()}
     # Each handled message makes one msg node; that is what "processed" means here.
-    return roundup_row("roundup-mailgw (MTA pipe)", EACH, len(raws),
-                       (each.seconds, each.cpu), data, data["msgs"], escaped)
+    return roundup_row(
+        "roundup-mailgw (MTA pipe)",
+        EACH,
+        len(raws),
+        (each.seconds, each.cpu),
+        data,
+        data["msgs"],
+        escaped,
+    )
 
 
 # ---------------------------------------------------------------- django-helpdesk
@@ -351,29 +460,44 @@ def roundup_each(bin_dir: Path, corpus: Corpus, raws: list[bytes], work: Path) -
 def helpdesk_project(bin_dir: Path, root: Path) -> dict[str, str]:
     """Settings, urls and a migrated SQLite database; returns the environment to use."""
     root.mkdir(parents=True)
-    settings = (HELPDESK_SETTINGS.replace("DATABASE_PATH", repr(str(root / "db.sqlite3")))
-                .replace("MEDIA_PATH", repr(str(root / "media"))))
+    settings = HELPDESK_SETTINGS.replace("DATABASE_PATH", repr(str(root / "db.sqlite3"))).replace(
+        "MEDIA_PATH", repr(str(root / "media"))
+    )
     (root / "bench_settings.py").write_text(settings, encoding="utf-8")
     (root / "bench_urls.py").write_text(HELPDESK_URLS, encoding="utf-8")
     env = peer_env() | {"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(root)}
-    run([bin_dir / "python", "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=root,
-        env=env)
+    run([bin_dir / "python", "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=root, env=env)
     return env
 
 
 def helpdesk_inprocess(bin_dir: Path, corpus: Corpus, raws: list[bytes], work: Path) -> Row:
     root = work / "helpdesk"
     env = helpdesk_project(bin_dir, root)
-    data = run_json([bin_dir / "python", HELPDESK_DRIVER, root, corpus.folder], cwd=root,
-                    env=env, timeout=RUN_TIMEOUT)
+    data = run_json(
+        [bin_dir / "python", HELPDESK_DRIVER, root, corpus.folder],
+        cwd=root,
+        env=env,
+        timeout=RUN_TIMEOUT,
+    )
     crashed = Counter(err for _, err in data["crashed"])
-    row = Row(f"django-helpdesk {data['version']}", "extract_email_metadata()", BATCH,
-              data["messages"], data["seconds"], data["cpu"], data["tickets"],
-              data["returned_none"] + data["ignored"], sum(crashed.values()))
-    row.notes += [f"{data['followups']} follow-ups, {data['attachments']} attachments, "
-                  f"{data['mails_sent']} mails to locmem (Django {data['django']}; "
-                  f"django.setup() took {data['setup_seconds']:.1f} s, not timed)",
-                  f"errors: {top(crashed)}", f"logged: {top(data['logged'])}"]
+    row = Row(
+        f"django-helpdesk {data['version']}",
+        "extract_email_metadata()",
+        BATCH,
+        data["messages"],
+        data["seconds"],
+        data["cpu"],
+        data["tickets"],
+        data["returned_none"] + data["ignored"],
+        sum(crashed.values()),
+    )
+    row.notes += [
+        f"{data['followups']} follow-ups, {data['attachments']} attachments, "
+        f"{data['mails_sent']} mails to locmem (Django {data['django']}; "
+        f"django.setup() took {data['setup_seconds']:.1f} s, not timed)",
+        f"errors: {top(crashed)}",
+        f"logged: {top(data['logged'])}",
+    ]
     return row
 
 
@@ -399,8 +523,9 @@ def venv_for(spec: str, cache: Path, venvs: dict[str, Path | PeerError]) -> Path
     return found
 
 
-def run_peers(corpus: Corpus, sample: list[bytes], work: Path,
-              cache: Path) -> tuple[list[Row], list[str]]:
+def run_peers(
+    corpus: Corpus, sample: list[bytes], work: Path, cache: Path
+) -> tuple[list[Row], list[str]]:
     """Every peer run that can be had; a peer that cannot is skipped with the reason."""
     rows: list[Row] = []
     skipped: list[str] = []
@@ -418,29 +543,44 @@ def run_peers(corpus: Corpus, sample: list[bytes], work: Path,
 
 def print_table(rows: list[Row], skipped: list[str], expected: int) -> None:
     ours = {r.kind: r.rate for r in rows if r.peer == "ticket-gateway"}
-    head = (f"{'system':<22} {'entry point':<26} {'mode':<17} {'msgs':>5} {'wall s':>8} "
-            f"{'cpu s':>7} {'msg/s':>8} {'tickets':>7} {'unfiled':>7} {'errors':>6} "
-            f"{'ours/peer':>9}")
+    head = (
+        f"{'system':<22} {'entry point':<26} {'mode':<17} {'msgs':>5} {'wall s':>8} "
+        f"{'cpu s':>7} {'msg/s':>8} {'tickets':>7} {'unfiled':>7} {'errors':>6} "
+        f"{'ours/peer':>9}"
+    )
     print()
     print(head)
     print("-" * len(head))
     for r in sorted(rows, key=lambda r: (r.kind != BATCH, r.peer != "ticket-gateway")):
-        ratio = "-" if r.peer == "ticket-gateway" or r.kind not in ours else \
-            f"{ours[r.kind] / r.rate:.2f}"
-        print(f"{r.peer:<22} {r.mode:<26} {r.kind:<17} {r.messages:>5} {r.seconds:>8.2f} "
-              f"{r.cpu:>7.2f} {r.rate:>8.2f} {r.tickets:>7} {r.unfiled:>7} {r.errors:>6} "
-              f"{ratio:>9}")
-    print(f"\nours/peer: our msg/s over theirs in the same mode (ours in one process is "
-          f"`ingest <folder>`, start-up included). Tickets expected from the generator: "
-          f"{expected} (new requests; replies by our [#N] tag count as threaded only for us).")
-    print("cpu s: user + system time of the process(es) doing the work; the rest of the "
-          "wall time is waiting, mostly for the disk (a commit per message).")
-    print("unfiled: handled without an error but in no ticket (ours: ignored or rejected "
-          "inbox rows; Roundup: ignored as automatic mail (Auto-Submitted, Precedence: "
-          "bulk) or bounced; helpdesk: no ticket returned, or ignored).")
-    print("errors: the system raised on the message (ours: shunted rows or a failed "
-          "process; Roundup: trapped, logged and bounced, or escaped its handler; "
-          "helpdesk: raised out of extract_email_metadata).")
+        ratio = (
+            "-"
+            if r.peer == "ticket-gateway" or r.kind not in ours
+            else f"{ours[r.kind] / r.rate:.2f}"
+        )
+        print(
+            f"{r.peer:<22} {r.mode:<26} {r.kind:<17} {r.messages:>5} {r.seconds:>8.2f} "
+            f"{r.cpu:>7.2f} {r.rate:>8.2f} {r.tickets:>7} {r.unfiled:>7} {r.errors:>6} "
+            f"{ratio:>9}"
+        )
+    print(
+        f"\nours/peer: our msg/s over theirs in the same mode (ours in one process is "
+        f"`ingest <folder>`, start-up included). Tickets expected from the generator: "
+        f"{expected} (new requests; replies by our [#N] tag count as threaded only for us)."
+    )
+    print(
+        "cpu s: user + system time of the process(es) doing the work; the rest of the "
+        "wall time is waiting, mostly for the disk (a commit per message)."
+    )
+    print(
+        "unfiled: handled without an error but in no ticket (ours: ignored or rejected "
+        "inbox rows; Roundup: ignored as automatic mail (Auto-Submitted, Precedence: "
+        "bulk) or bounced; helpdesk: no ticket returned, or ignored)."
+    )
+    print(
+        "errors: the system raised on the message (ours: shunted rows or a failed "
+        "process; Roundup: trapped, logged and bounced, or escaped its handler; "
+        "helpdesk: raised out of extract_email_metadata)."
+    )
     print("\nnotes:")
     for r in rows:
         for note in r.notes:
@@ -452,9 +592,10 @@ def print_table(rows: list[Row], skipped: list[str], expected: int) -> None:
 def describe(corpus: Corpus, seconds: float) -> None:
     sizes = [s.size for s in corpus.specs]
     kinds = Counter(s.kind for s in corpus.specs)
-    print(f"corpus: {len(sizes)} files, {sum(sizes) / 1e6:.1f} MB in {corpus.folder} "
-          f"(generated in {seconds:.1f} s); "
-          + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
+    print(
+        f"corpus: {len(sizes)} files, {sum(sizes) / 1e6:.1f} MB in {corpus.folder} "
+        f"(generated in {seconds:.1f} s); " + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
+    )
 
 
 def byte_compile_ours() -> None:
@@ -468,8 +609,12 @@ def byte_compile_ours() -> None:
     import store
 
     dirs = sorted({str(Path(str(m.__file__)).parent) for m in (gateway, store)})
-    subprocess.run([sys.executable, "-m", "compileall", "-q", *dirs], capture_output=True,
-                   timeout=300, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", *dirs],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def run_ours(corpus: Corpus, sample: list[bytes], work: Path) -> tuple[list[Row], bool]:
@@ -478,8 +623,10 @@ def run_ours(corpus: Corpus, sample: list[bytes], work: Path) -> tuple[list[Row]
     byte_compile_ours()
     rows: list[Row] = []
     crashed = False
-    for label, measure in (("ingest <folder>", lambda: ours_batch(corpus, tg, work)),
-                           ("ingest - per message", lambda: ours_each(sample, tg, work))):
+    for label, measure in (
+        ("ingest <folder>", lambda: ours_batch(corpus, tg, work)),
+        ("ingest - per message", lambda: ours_each(sample, tg, work)),
+    ):
         print(f"ticket-gateway {label} ...", flush=True)
         try:
             row, failed = measure()
@@ -496,10 +643,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--messages", type=int, default=2000, help="corpus size (default 2000)")
     p.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
-    p.add_argument("--per-process", type=int, default=50,
-                   help="messages for the one-process-per-message runs (default 50)")
-    p.add_argument("--peers-dir", type=Path, default=PEERS_DIR, metavar="DIR",
-                   help="where the peers' venvs are made and reused (default bench/out/peers)")
+    p.add_argument(
+        "--per-process",
+        type=int,
+        default=50,
+        help="messages for the one-process-per-message runs (default 50)",
+    )
+    p.add_argument(
+        "--peers-dir",
+        type=Path,
+        default=PEERS_DIR,
+        metavar="DIR",
+        help="where the peers' venvs are made and reused (default bench/out/peers)",
+    )
     args = p.parse_args(argv)
     if args.messages < 1 or args.per_process < 1:
         p.error("--messages and --per-process must be positive")
@@ -510,12 +666,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="gw-peers-"))
     try:
-        print(f"ticket-gateway side by side: python {sys.version.split()[0]}, "
-              f"{os.cpu_count()} CPUs, seed {args.seed}")
+        print(
+            f"ticket-gateway side by side: python {sys.version.split()[0]}, "
+            f"{os.cpu_count()} CPUs, seed {args.seed}"
+        )
         started = time.perf_counter()
         corpus = generate(work / "corpus", args.messages, args.seed)
         describe(corpus, time.perf_counter() - started)
-        sample = [f.read_bytes() for f in corpus.files[:args.per_process]]
+        sample = [f.read_bytes() for f in corpus.files[: args.per_process]]
         rows, crashed = run_ours(corpus, sample, work)
         peer_rows, skipped = run_peers(corpus, sample, work, args.peers_dir.resolve())
         print_table(rows + peer_rows, skipped, corpus.count(kind="request"))
