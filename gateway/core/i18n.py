@@ -1,0 +1,74 @@
+"""Every string a person reads comes from a gettext catalog: ``ja`` and ``en``.
+
+Code that decides (a refused command, a rejected field value, a status line)
+does not know who will read the result, so it returns a :class:`Msg` — the
+English msgid and its parameters — marked with :func:`N_` so Babel extracts
+it; whoever renders (a mail template, a page, the CLI) translates it into the
+reader's language with :func:`translate`. Mail and page templates use the same
+catalogs through Jinja2's i18n extension (:func:`translations`).
+
+The catalogs live in ``gateway/locale/<locale>/LC_MESSAGES/messages.po`` and
+are compiled to ``.mo`` files that ship in the package; a test fails when a
+msgid lacks a translation, a translation is fuzzy, or a ``.mo`` is stale.
+Stdlib only: the MTA pipe path may render an acknowledgement.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+LOCALES = ("ja", "en")
+DEFAULT_LOCALE = "en"  # what an unknown locale falls back to
+DOMAIN = "messages"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A message to be said in the reader's language: an English msgid (with
+    ``{name}`` placeholders) and the values that fill them."""
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:  # for logs and events: always English
+        return translate(self, DEFAULT_LOCALE)
+
+
+def N_(msgid: str, /, **params: object) -> Msg:  # the conventional gettext marker name
+    """Mark ``msgid`` for extraction and carry its parameters until rendering."""
+    return Msg(msgid, params)
+
+
+def supported(locale: str | None) -> str:
+    """``locale`` if we have a catalog for it, else the default."""
+    return locale if locale in LOCALES else DEFAULT_LOCALE
+
+
+@lru_cache(maxsize=len(LOCALES) + 1)
+def translations(locale: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``locale`` (loaded once per process)."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[supported(locale)], fallback=True)
+
+
+def gettext_for(locale: str, text: str) -> str:
+    return translations(locale).gettext(text)
+
+
+def translate(message: Msg | str, locale: str) -> str:
+    """A :class:`Msg` in ``locale`` with its parameters filled in (each parameter that
+    is itself a Msg is translated too); a plain string is returned as it is: it is
+    data (a subject, a name), not a message of ours."""
+    if isinstance(message, str):
+        return message
+    text = gettext_for(locale, message.msgid)
+    if not message.params:
+        return text
+    values = {
+        k: translate(v, locale) if isinstance(v, Msg) else v for k, v in message.params.items()
+    }
+    return text.format(**values)
