@@ -55,10 +55,13 @@ class Classification:
     fallback: bool
     vetoed: tuple[tuple[str, str], ...] = ()  # (entry id, negative keyword) that hit
     scores: tuple[tuple[str, float], ...] = ()  # every entry that scored, best first
+    chosen: str = ""  # not matched: chosen by the person in this door (web, slack)
 
     def as_detail(self) -> dict[str, object]:
         """The plain-data explanation stored on the ``category`` event."""
+        chosen = {"chosen_in": self.chosen} if self.chosen else {}
         return {
+            **chosen,
             "entry": self.entry_id,
             "score": self.score,
             "fallback": self.fallback,

@@ -16,6 +16,7 @@ returned with a reason instead of being stored.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -69,6 +70,26 @@ def parse_sheet(entry: Entry, new_text: str) -> Sheet:
             values[f.name] = value
     kept = tuple(r for r in rejected if r.field not in values)
     return Sheet(values, kept)
+
+
+def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
+    """A sheet typed into a form or a chat modal, checked by the same rules as mail:
+    each value through :func:`validate`; a name the entry does not have is rejected."""
+    values: dict[str, str] = {}
+    rejected: list[BadValue] = []
+    for name, raw in entered.items():
+        f = entry.field(name)
+        if f is None:
+            rejected.append(BadValue(name, raw, "unknown field"))
+            continue
+        if not raw.strip():
+            continue  # left empty: missing, not wrong
+        value, problem = validate(f, raw)
+        if problem is None:
+            values[f.name] = value
+        else:
+            rejected.append(BadValue(f.name, raw, problem))
+    return Sheet(values, tuple(rejected))
 
 
 def missing_required(entry: Entry, values: dict[str, str], locale: str) -> list[tuple[str, str]]:

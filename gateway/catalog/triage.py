@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from gateway.catalog.match import Classification, classify
 from gateway.catalog.model import Catalog, Entry
-from gateway.catalog.sheet import Sheet, missing_required, parse_sheet
-from gateway.core.model import ParsedMessage
+from gateway.catalog.sheet import Sheet, missing_required, parse_sheet, sheet_from_values
+from gateway.core.model import ParsedMessage, Submission
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +32,16 @@ def triage(catalog: Catalog, msg: ParsedMessage, locale: str) -> Triage:
     entry = catalog.entry(result.entry_id) or catalog.fallback
     sheet = parse_sheet(entry, msg.new_text)
     return Triage(entry, result, sheet, missing_required(entry, sheet.values, locale))
+
+
+def triage_submission(
+    catalog: Catalog, msg: ParsedMessage, chosen: Submission, locale: str
+) -> Triage:
+    """A form or chat submission: the person chose the entry (keywords are not asked,
+    unless that entry has left the catalog since) and typed the sheet field by field."""
+    entry = catalog.entry(chosen.entry_id)
+    if entry is None:
+        return triage(catalog, msg, locale)
+    sheet = sheet_from_values(entry, chosen.fields)
+    verdict = Classification(entry.id, 0.0, (), entry.fallback, chosen=chosen.source)
+    return Triage(entry, verdict, sheet, missing_required(entry, sheet.values, locale))

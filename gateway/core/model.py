@@ -8,6 +8,7 @@ is the cautionary tale).
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +44,8 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     CLI = "cli"
     SYSTEM = "system"
+    WEB = "web"
+    SLACK = "slack"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +118,20 @@ class ParsedMessage:
     @property
     def malformed(self) -> bool:
         return bool(self.defects)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A structured request from a form or a chat app, beside its :class:`ParsedMessage`.
+
+    The door checked it with the catalog's own rules before storing it; the runner
+    files it under ``entry_id`` (no keyword matching: the person chose) and checks
+    the fields again, because the catalog may have changed in between.
+    """
+
+    source: str  # web | slack
+    entry_id: str
+    fields: Mapping[str, str]  # field name -> value as entered
+    locale: str  # the language the person used the door in
+    reference: str = ""  # where it came from: a chat permalink, a form's page
+    extra: Mapping[str, str] = field(default_factory=dict)  # door-specific, e.g. chat thread

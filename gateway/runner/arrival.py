@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
-from gateway.core.model import ParsedMessage
+from gateway.core.model import ParsedMessage, Submission
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.thread import ThreadDecision
 from store.inbox import PendingRow
@@ -37,6 +37,12 @@ class Arrival:
     parsed: ParsedMessage | None = None  # set by "parse" (or parsed ahead in a worker)
     loop: LoopVerdict | None = None  # set by "loops"
     route: ThreadDecision | None = None  # set by "thread"
+    submission: Submission | None = None  # set by "parse" for a form or chat submission
+
+    @property
+    def channel(self) -> str:
+        """The door, as events name it: email, or the submission's (web, slack)."""
+        return self.submission.source if self.submission is not None else "email"
 
     @property
     def msg(self) -> ParsedMessage:

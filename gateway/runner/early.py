@@ -13,6 +13,7 @@ from dataclasses import replace
 from gateway.core import tokens
 from gateway.pipeline import loops, thread
 from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
@@ -23,7 +24,13 @@ AUTOMATED_ANSWERS = (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY)
 
 def parse(a: Arrival) -> Arrival | Ignored:
     """Bytes → ParsedMessage (unless parsed ahead: parsing is pure, so where it ran
-    changes nothing). Input that is not mail at all never becomes a ticket."""
+    changes nothing). Input that is not mail at all never becomes a ticket. A form
+    or chat submission is a JSON document of ours, read by its own codec."""
+    if a.row.source in submission.SOURCES:
+        msg, chosen, why = submission.decode(a.row.raw)
+        if chosen is None:
+            return Ignored(f"malformed submission: {why}")
+        return replace(a, parsed=msg, submission=chosen)
     msg = a.parsed if a.parsed is not None else parse_message(a.row.raw)
     if not msg.is_mail:
         return Ignored("not an e-mail message")
@@ -48,7 +55,10 @@ def dedupe(a: Arrival) -> Arrival | Ignored:
 
 def find_thread(a: Arrival) -> Arrival | Ignored:
     """Token, then headers, then subject tag; a bounce or auto-reply for no ticket
-    has nobody to tell and is ignored."""
+    has nobody to tell and is ignored. A submission is a new request: a door that
+    posts to an existing ticket acts through the tickets service, not the inbox."""
+    if a.submission is not None:
+        return replace(a, route=thread.ThreadDecision(None, thread.ThreadVia.NONE))
     decision = thread.resolve_thread(_evidence(a))
     if decision.ticket_id is None and a.verdict in AUTOMATED_ANSWERS:
         return Ignored(f"{a.verdict.value} that belongs to no ticket")

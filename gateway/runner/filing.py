@@ -19,9 +19,9 @@ from gateway.catalog.assign import Assignment, choose_assignee
 from gateway.catalog.match import Classification
 from gateway.catalog.model import Catalog, Entry
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
-from gateway.catalog.triage import triage
+from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
-from gateway.core.model import ParsedMessage
+from gateway.core.model import ParsedMessage, Submission
 from gateway.tickets import changes
 from store import fields
 from store.models import Ticket
@@ -55,10 +55,17 @@ def categorize_new_ticket(
     catalog: Catalog,
     settings: Settings,
     now: datetime,
+    *,
+    chosen: Submission | None = None,
 ) -> CategorizeResult:
-    """Classify, assign and read the sheet of a just-opened ticket (already flushed)."""
+    """Classify, assign and read the sheet of a just-opened ticket (already flushed);
+    ``chosen``: a form or chat submission, whose entry and fields the person picked."""
     locale = ticket.locale or settings.gateway.locale
-    verdict = triage(catalog, msg, locale)
+    verdict = (
+        triage(catalog, msg, locale)
+        if chosen is None
+        else triage_submission(catalog, msg, chosen, locale)
+    )
     entry, sheet = verdict.entry, verdict.sheet
     assignment = _assignment(session, catalog, entry)
     changes.file_under(
@@ -73,7 +80,14 @@ def categorize_new_ticket(
         assign_rule=assignment.rule,
     )
     _store(
-        session, ticket, sheet, {}, now, source="request", actor=ticket.requester, channel="email"
+        session,
+        ticket,
+        sheet,
+        {},
+        now,
+        source="request",
+        actor=ticket.requester,
+        channel=chosen.source if chosen is not None else "email",
     )
     return CategorizeResult(
         entry.id,

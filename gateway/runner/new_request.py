@@ -21,8 +21,6 @@ from gateway.runner.verdicts import Done
 from gateway.tickets import changes
 from store.models import Ticket
 
-CHANNEL = "email"
-
 
 def new_request(a: Arrival) -> Arrival | Done:
     """Only for a message that belongs to no ticket yet; the rest goes on."""
@@ -50,12 +48,14 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
         ],
         now=a.now,
         actor=a.sender,
-        channel=CHANNEL,
+        channel=a.channel,
         linked_ticket_id=linked,
         detail={"message_id": msg.message_id, "source": a.row.source},
     )
     attach(a, ticket, kind="request", touch=True)
-    filed = filing.categorize_new_ticket(a.session, ticket, msg, a.catalog, a.settings, a.now)
+    filed = filing.categorize_new_ticket(
+        a.session, ticket, msg, a.catalog, a.settings, a.now, chosen=a.submission
+    )
     acked = notices.acknowledge_new_ticket(a, ticket)
     missing = field_requests(a.catalog, filed.entry_id, filed.missing)
     asked = notices.ask_for_missing_fields(a, ticket, missing)
