@@ -377,7 +377,7 @@ def test_stopped_server_is_retried_with_backoff_and_picked_up_again(
 
         own_dovecot.start()
         append(own_dovecot, user, mail("after the outage"))
-        assert eventually(lambda: len(inbox_rows(app)) == 1, 5)
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 20)
     messages = [r.getMessage() for r in caplog.records]
     assert sum("connection refused (is the server down?)" in m for m in messages) == 1
     assert any("working again" in m for m in messages)
