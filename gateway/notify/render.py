@@ -29,6 +29,7 @@ from jinja2 import (
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
 from gateway.core.resources import templates_dir
+from gateway.notify import labels
 from gateway.notify.views import View, context, kind_of
 
 
@@ -57,7 +58,8 @@ def environment(folders: list[Path], locale: str) -> Environment:
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
-    env.filters["t"] = lambda value: translate(value, locale)
+    env.filters["t"] = lambda value: translate(value, locale)  # a Msg inside {% trans %}
+    env.filters.update(labels.filters(locale))  # {{ ticket.state|state }} …
     return env
 
 
