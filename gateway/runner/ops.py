@@ -39,6 +39,7 @@ from store import tickets
 from store.models import Ticket
 
 CHANNEL = "email"
+NO_COMMAND = N_("(your reply)")  # what the refusal names when the mail had no command line
 
 
 def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
@@ -79,8 +80,8 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             team=team(a.settings),
             recipient=views.Person(member.email, member.name),
             ticket=ticket_ref(ticket, a.settings, a.now),
-            command="; ".join(c.line for c in parsed.commands) or N_("(your reply)"),
-            reason=N_("nothing was changed or sent: {reason}", reason=verdict.why),
+            command="; ".join(c.line for c in parsed.commands) or NO_COMMAND,
+            reason=unverified(verdict),
             help_text=commands.HELP,
         )
         queue_ticket_mail(
@@ -93,6 +94,11 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             locale=member.locale or a.settings.gateway.locale,
         )
     return f"not verified as {member.email}: {verdict.reason}"
+
+
+def unverified(verdict: authz.Verdict) -> Msg:
+    """Why a member's unproven mail did nothing, in words for the member."""
+    return N_("nothing was changed or sent: {reason}", reason=verdict.why)
 
 
 def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
@@ -195,28 +201,45 @@ def _apply(
 ) -> Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
     who = {"actor": actor, "channel": CHANNEL}
+    old = ticket.state
     match action:
         case commands.SetState(target, reason):
-            old, new = labels.state(ticket.state), labels.state(target.value)
             changes.change_state(session, ticket, target, now, reason=reason, **who)
-            if reason is None:
-                return N_("{old} → {new}", old=old, new=new)
-            why = labels.close_reason(reason.value)
-            return N_("{old} → {new} ({reason})", old=old, new=new, reason=why)
         case commands.Assign(member):
             changes.assign(session, ticket, member, now, **who)
-            return N_("assigned to {member}", member=member)
         case commands.SetCategory(entry_id):
             changes.set_category(session, ticket, entry_id, now, **who)
-            return N_("filed under {entry}", entry=entry_id)
         case commands.SetDue(due):
             changes.set_due(session, ticket, due, now, **who)
-            return N_("due {date}", date=due.isoformat())
         case commands.SetField(name, value):
             changes.set_field(session, ticket, name, value, now, **who)
-            return N_("field {name} set to {value}", name=name, value=value)
         case commands.AddNote(text):
             changes.add_note(session, ticket, text, now, **who)
+    return changed(action, old)
+
+
+def changed(action: commands.Action, old_state: str) -> Msg:
+    """What an applied command changed, in words for its transcript (``old_state``: the
+    ticket's state before it)."""
+    match action:
+        case commands.SetState(target, None):
+            return N_("{old} → {new}", old=labels.state(old_state), new=labels.state(target))
+        case commands.SetState(target, reason):
+            return N_(
+                "{old} → {new} ({reason})",
+                old=labels.state(old_state),
+                new=labels.state(target),
+                reason=labels.close_reason(reason or ""),
+            )
+        case commands.Assign(member):
+            return N_("assigned to {member}", member=member)
+        case commands.SetCategory(entry_id):
+            return N_("filed under {entry}", entry=entry_id)
+        case commands.SetDue(due):
+            return N_("due {date}", date=due.isoformat())
+        case commands.SetField(name, value):
+            return N_("field {name} set to {value}", name=name, value=value)
+        case commands.AddNote():
             return N_("internal note added (not sent to the requester)")
 
 

@@ -91,6 +91,11 @@ class SweepReport:
         return str(self.message())
 
 
+def inventory_note(idle_days: int) -> Msg:
+    """The note on the assignee's notice of a force-close (said in their language)."""
+    return N_("Closed as stale by the inventory: no change for {days} days.", days=idle_days)
+
+
 def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
     return TicketTimes(
         id=ticket.id,
@@ -236,15 +241,13 @@ def _inventory(
     )
     if ticket.assignee:
         locale = ctx.locale_of(ticket.assignee)
-        # the note on the assignee's notice of a force-close, in their language
-        note = N_("Closed as stale by the inventory: no change for {days} days.", days=idle)
         change = views.StatusChange(
             team(ctx.settings),
             ctx.person(ticket.assignee),
             ref,
             old,
             TicketState.CLOSED.value,
-            note,
+            inventory_note(idle),
         )
         report.queued(
             queue_ticket_mail(
