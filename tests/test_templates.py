@@ -151,6 +151,23 @@ def test_team_folder_overrides_single_templates(tmp_path: Path) -> None:
     assert "thank you for contacting us" in parts.text  # not overridden: ours
 
 
+def test_a_team_file_for_both_languages_and_one_for_one_language(tmp_path: Path) -> None:
+    """``<dir>/<locale>/<file>`` first, then ``<dir>/<file>`` (both languages), then ours."""
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "acknowledgement.subject.j2").write_text(
+        "{% trans subject=ticket.subject %}Ticket closed: {{ subject }}{% endtrans %}\n",
+        encoding="utf-8",
+    )  # a shared file keeps {% trans %}: each reader gets their language
+    (tmp_path / "ja" / "acknowledgement.txt.j2").write_text(
+        "{{ recipient.display }} 様\n\n承りました。\n", encoding="utf-8"
+    )
+    ja, en = (Renderer(tmp_path).render(SAMPLES[0], loc) for loc in ("ja", "en"))
+    assert ja.subject.startswith("お問い合わせを完了しました: ") and ja.text.endswith(
+        "承りました。\n"
+    )
+    assert en.subject.startswith("Ticket closed: ") and "thank you for contacting us" in en.text
+
+
 def test_a_typo_in_a_template_is_an_error_not_a_blank(tmp_path: Path) -> None:
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / "acknowledgement.subject.j2").write_text(
