@@ -168,13 +168,16 @@ NOT_IN_MAIL = {
 }
 
 
-@pytest.mark.parametrize("msgid", sorted(msgids(lambda path: True)))
-def test_every_translation_is_japanese(msgid: str) -> None:
+def test_every_translation_is_japanese() -> None:
     """Each ja msgstr of the catalog, its placeholders filled with data, has no English
     run: a translation left in English is found even where no sample shows it."""
-    text = translate(N_(msgid), "ja")
-    filled = re.sub(r"%\(\w+\)s|\{\w+(?:![rsa])?\}", " DATA ", text)
-    assert findings(filled, "ja", ["DATA"]) == []
+    left_in_english = {}
+    for msgid in sorted(msgids(lambda path: True)):
+        text = translate(N_(msgid), "ja")
+        filled = re.sub(r"%\(\w+\)s|\{\w+(?:![rsa])?\}", " DATA ", text)
+        if found := findings(filled, "ja", ["DATA"]):
+            left_in_english[msgid] = found
+    assert left_in_english == {}
 
 
 # ---------------------------------------------------------------- the scanner bites
