@@ -9,7 +9,10 @@ then ``<file>`` — so any single file can be overridden, in one language or in
 all. ``StrictUndefined`` makes a typo in a template an error in the render
 tests instead of a blank in a customer's mail; HTML is autoescaped, text is not
 (it is never interpreted). A :class:`~gateway.core.i18n.Msg` in a view (a
-refusal's reason, a field error) is translated when it is printed.
+refusal's reason, a field error) is translated when it is printed (inside a
+``{% trans %}`` block, where Jinja formats values itself, pass it through
+``|t``); the label filters of :mod:`gateway.notify.labels` name states, close
+reasons, command verdicts and SLA targets.
 """
 
 from __future__ import annotations
