@@ -68,6 +68,16 @@ def postgres_reachable() -> bool:
     return _pg_ok
 
 
+@pytest.fixture(autouse=True)
+def cli_in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI speaks the language of $LC_ALL/$LC_MESSAGES/$LANG; tests read its lines as a
+    script would, under the C locale, which is English whatever [gateway] locale says.
+    (tests/test_cli_language.py sets a Japanese locale where it wants one.)"""
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":

@@ -47,9 +47,9 @@ def test_a_stalled_mailbox_alerts_once_and_recovers_once(
     with transaction(app.sessions) as s:
         sources.record_error(s, SOURCE, "login as 'support' refused", now=clock.now())
     [subject] = _pass(app, settings, clock, started)
-    assert subject.startswith(
-        "【障害】mailbox support@imap.example.test:993/INBOX was never "
-        "polled successfully (last error: login as 'support' refused)"
+    assert subject.startswith(  # the manager reads Japanese; the server's words are data
+        "【障害】メールボックス support@imap.example.test:993/INBOX を一度も正常に"
+        "取得できていません（最後のエラー: login as 'support' refused）"
     )
     for _ in range(3):  # the poller keeps failing and retrying: no more mail
         clock.advance(timedelta(minutes=5))
@@ -58,10 +58,10 @@ def test_a_stalled_mailbox_alerts_once_and_recovers_once(
         sources.advance(s, SOURCE, uidvalidity=1, last_uid=0, now=clock.now())
     clock.advance(timedelta(minutes=1))
     [subject] = _pass(app, settings, clock, started)
-    assert subject.startswith("【復旧】mailbox support@")
+    assert subject.startswith("【復旧】メールボックス support@")
     assert _pass(app, settings, clock, started) == []
     clock.advance(timedelta(minutes=20))  # stalls again: a new alert
-    assert _pass(app, settings, clock, started)[0].startswith("【障害】mailbox support@")
+    assert _pass(app, settings, clock, started)[0].startswith("【障害】メールボックス support@")
     assert _pass(app, settings, clock, None) == []  # a restart remembers what was said
 
 
@@ -78,12 +78,15 @@ def test_shunted_rows_alert_and_recover(app: App, settings: Settings, clock: Fak
     with transaction(app.sessions) as s:
         inbox.set_disposition(s, rows[1].inbox_id, "shunted", "ValueError", clock.now())
     assert _pass(app, settings, clock) == [
-        "【障害】2 shunted inbox row(s), more than health.max_shunted = 1 "
-        "(ticket-gateway inbox list --state shunted)"
+        "【障害】処理できずに保留中の受信メールが 2 件あり、health.max_shunted = 1 を"
+        "超えています（ticket-gateway inbox list --state shunted）"
     ]
     with transaction(app.sessions) as s:
         inbox.requeue(s)
-    assert _pass(app, settings, clock)[0].startswith("【復旧】2 shunted inbox row(s)")
+    # the all-clear is said from what the alert's job row kept, in Japanese again
+    assert _pass(app, settings, clock)[0].startswith(
+        "【復旧】処理できずに保留中の受信メールが 2 件"
+    )
 
 
 def test_alerts_can_be_turned_off_and_ride_on_the_scheduler_pass(

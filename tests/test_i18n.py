@@ -36,3 +36,14 @@ def test_plain_strings_are_data_and_pass_through() -> None:
 
 def test_unknown_locales_fall_back() -> None:
     assert supported("fr") == "en" and set(LOCALES) == {"ja", "en"}
+
+
+def test_a_message_kept_as_data_is_said_again_later() -> None:
+    """What a job row keeps (health alerts): msgid and params, nested ones too, as JSON."""
+    import json
+
+    from gateway.core.i18n import dump, load
+
+    m = N_("mailbox {account} was never polled successfully{why}", account="a@b", why=N_("x"))
+    again = load(json.loads(json.dumps(dump(m))))
+    assert again == m and translate(again, "ja").startswith("メールボックス a@b")

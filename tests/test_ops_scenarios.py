@@ -241,11 +241,11 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
     )
     [transcript] = outbox(ops_app, "command_result")
     text = text_of(transcript)
-    assert "applied: new → open" in text
+    assert "applied: new → in progress" in text  # states as people read them
     assert "refused: unknown command /frobnicate" in text
     assert "refused: unknown member 'nobody'" in text
     assert "refused: no such date: '2026-02-30'" in text
-    assert "refused: cannot go from open to open" in text  # the state machine's word
+    assert "refused: the ticket is already in progress" in text  # the state machine's word
     assert "ignored: only the first 20 command lines are read" in text
     assert "/category <entry>" in text  # the grammar, because something went wrong
     assert show(ops_app, 1)["state"] == "pending"  # /close on line 22 was ignored
@@ -288,4 +288,4 @@ def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> N
     text = text_of(transcript)
     assert "使えるコマンドは次のとおりです" in text
     assert HELP_TEXT_JA.strip() in text.replace("\r\n", "\n")  # the grammar in Japanese
-    assert "却下: unknown command /frob" in text  # the verdict in Japanese; the reason as given
+    assert "却下: /frob というコマンドはありません" in text  # verdict and reason in Japanese

@@ -12,8 +12,7 @@ from tests.support.paths import REPO
 
 
 def test_templates_found_from_checkout() -> None:
-    assert (templates_dir() / "ja" / "acknowledgement.txt.j2").is_file()
-    assert (templates_dir() / "en" / "acknowledgement.txt.j2").is_file()
+    assert (templates_dir() / "mail" / "acknowledgement.txt.j2").is_file()
 
 
 def test_wheel_contains_templates_migrations_and_typing_marker(tmp_path: Path) -> None:
@@ -27,8 +26,9 @@ def test_wheel_contains_templates_migrations_and_typing_marker(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     [wheel] = tmp_path.glob("ticket_gateway-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "gateway/templates/ja/acknowledgement.txt.j2" in names
-    assert "gateway/templates/en/acknowledgement.txt.j2" in names
+    assert "gateway/templates/mail/acknowledgement.txt.j2" in names
+    for locale in ("ja", "en"):  # the words of the templates and of the code
+        assert f"gateway/locale/{locale}/LC_MESSAGES/messages.mo" in names
     assert any(n.startswith("store/migrations/versions/0001") for n in names)
     assert "store/migrations/env.py" in names and "store/migrations/script.py.mako" in names
     assert "gateway/py.typed" in names and "store/py.typed" in names

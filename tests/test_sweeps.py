@@ -113,7 +113,7 @@ def test_sla_overdue_notifies_the_assignee_once_per_deadline(gw: App, clock: Fak
     _sweep_often(gw, clock)
     [first] = outbox(gw, "sla_overdue")
     assert first.recipients == ["ops@example.test"] and first.ticket_id == tid
-    assert "first-response" in text_of(first)
+    assert "first response" in text_of(first)
     set_state(gw, tid, TicketState.OPEN)
     clock.advance(2 * DAY)  # resolve deadline passed too
     _sweep_often(gw, clock)

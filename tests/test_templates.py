@@ -22,125 +22,8 @@ from store.db import transaction
 from store.models import OutboxRow
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
-
-TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
-ALICE = v.Person("alice@customer.test", "山田 花子")
-OPS = v.Person("ops@example.test", "Ops One")
-
-
-def _ticket(
-    n: int,
-    subject: str,
-    state: str = "open",
-    age: int = 3,
-    idle: int = 1,
-    assignee: str = "Ops One",
-) -> v.TicketRef:
-    return v.TicketRef(
-        n, f"[#{n}]", subject, state, ALICE, assignee, "VPN", "2026-03-02 10:00 JST", age, idle
-    )
-
-
-T42 = _ticket(42, "VPN に接続できません <script>alert(1)</script>")
-SAMPLES: list[v.View] = [
-    v.Acknowledgement(TEAM, ALICE, T42),
-    v.NewTicket(TEAM, OPS, T42, "おはようございます。\n今朝から VPN に接続できません。"),
-    v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
-    v.StatusChange(TEAM, ALICE, T42, "open", "pending", "ログを送っていただけますか。"),
-    v.MissingFields(
-        TEAM,
-        ALICE,
-        T42,
-        (v.FieldRequest("hostname", "端末名", "PC-0123"), v.FieldRequest("os", "OS", "Windows 11")),
-    ),
-    v.StaleReminder(TEAM, OPS, (T42, _ticket(7, "Printer jams", "new", 12, 9)), 7),
-    v.PendingReminder(TEAM, ALICE, T42, 5, 9),
-    v.AutoClose(TEAM, ALICE, _ticket(42, "VPN", "closed"), 14, 14),
-    v.WeeklyDigest(
-        TEAM, OPS, "2026-03-02 – 2026-03-08", (T42,), (_ticket(8, "New laptop", "new", 1, 1, ""),)
-    ),
-    v.WeeklyDigest(TEAM, OPS, "2026-03-09 – 2026-03-15", (), ()),
-    v.WeeklySummary(
-        TEAM,
-        v.Person("boss@example.test", "Boss"),
-        "2026-03-02 – 2026-03-08",
-        12,
-        9,
-        (v.StateCount("new", 2), v.StateCount("open", 4), v.StateCount("pending", 1)),
-        (T42,),
-        1,
-    ),
-    v.CommandResult(
-        TEAM,
-        OPS,
-        T42,
-        (
-            v.CommandLine("#state pending", "open → pending"),
-            v.CommandLine("#assign tanaka", "assigned to 田中"),
-        ),
-    ),
-    v.CommandRefused(
-        TEAM,
-        OPS,
-        T42,
-        "#state flying",
-        "unknown state 'flying'",
-        "#state new|open|pending|closed\n#assign EMAIL",
-    ),
-    v.SlaOverdue(TEAM, OPS, T42, "first_response", "2026-03-02 14:00 JST"),
-    v.WeeklyDigest(
-        TEAM,
-        OPS,
-        "2026-03-02 – 2026-03-08",
-        (
-            v.TicketRef(
-                42,
-                "[#42]",
-                "VPN",
-                "open",
-                ALICE,
-                "Ops One",
-                "VPN",
-                "",
-                9,
-                8,
-                "overdue",
-                "2026-03-04 10:00 JST",
-                True,
-                "support+42-0123456789abcdef@example.test",
-            ),
-        ),
-        (),
-    ),
-    v.WeeklySummary(
-        TEAM,
-        v.Person("boss@example.test", "Boss"),
-        "2026-03-02 – 2026-03-08",
-        1,
-        0,
-        (v.StateCount("open", 1),),
-        (T42,),
-        0,
-        (v.NamedCount("VPN", 1),),
-        (v.NamedCount("Ops One", 1),),
-        (v.NamedCount("ops@example.test", 2),),
-        (v.NamedCount("プロジェクター", 3),),
-    ),
-    v.HealthAlert(
-        TEAM,
-        v.Person("boss@example.test", "Boss"),
-        "mailbox support@imap:993/INBOX was never polled <b>successfully</b>",
-        False,
-        "2026-03-02 10:00 JST",
-    ),
-    v.HealthAlert(
-        TEAM,
-        v.Person("boss@example.test", "Boss"),
-        "2 shunted inbox row(s)",
-        True,
-        "2026-03-02 10:00 JST",
-    ),
-]
+from tests.support.samples import ALICE, SAMPLES, TEAM
+from tests.support.samples import ticket as _ticket
 
 
 def test_samples_cover_every_kind() -> None:
@@ -266,6 +149,23 @@ def test_team_folder_overrides_single_templates(tmp_path: Path) -> None:
     assert parts.subject.startswith("Got it: VPN")
     assert "We have received" not in parts.subject
     assert "thank you for contacting us" in parts.text  # not overridden: ours
+
+
+def test_a_team_file_for_both_languages_and_one_for_one_language(tmp_path: Path) -> None:
+    """``<dir>/<locale>/<file>`` first, then ``<dir>/<file>`` (both languages), then ours."""
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "acknowledgement.subject.j2").write_text(
+        "{% trans subject=ticket.subject %}Ticket closed: {{ subject }}{% endtrans %}\n",
+        encoding="utf-8",
+    )  # a shared file keeps {% trans %}: each reader gets their language
+    (tmp_path / "ja" / "acknowledgement.txt.j2").write_text(
+        "{{ recipient.display }} 様\n\n承りました。\n", encoding="utf-8"
+    )
+    ja, en = (Renderer(tmp_path).render(SAMPLES[0], loc) for loc in ("ja", "en"))
+    assert ja.subject.startswith("お問い合わせを完了しました: ") and ja.text.endswith(
+        "承りました。\n"
+    )
+    assert en.subject.startswith("Ticket closed: ") and "thank you for contacting us" in en.text
 
 
 def test_a_typo_in_a_template_is_an_error_not_a_blank(tmp_path: Path) -> None:

@@ -75,8 +75,8 @@ def update() -> None:
         catalog = read(locale)
         catalog.update(template, no_fuzzy_matching=False)
         if locale == SOURCE:
-            for message in catalog:
-                if message.id and not message.string:
+            for message in catalog:  # a fuzzy guess from a neighbour is never the source
+                if message.id and (not message.string or message.fuzzy):
                     message.string = message.id
                     message.flags.discard("fuzzy")
         catalog.obsolete.clear()

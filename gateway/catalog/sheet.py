@@ -10,7 +10,9 @@ does not re-submit the values of the mail it quotes):
 A key counts only when it names a field of the entry — its name or its label
 in any locale, compared after NFKC + case folding — so ordinary prose such as
 "Note: …" is left alone. Values are checked by type; the ones that fail are
-returned with a reason instead of being stored.
+returned with a reason instead of being stored: a
+:class:`~gateway.core.i18n.Msg`, said in the reader's language (a transcript,
+the CLI), English in events.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from gateway.catalog.model import Entry, Field
+from gateway.core.i18n import N_, Msg
 from gateway.core.text import normalise
 
 _LINE = re.compile(r"^\s*(?:[-*・●•]\s*)?([^:：\n]{1,60}?)\s*[:：]\s*(.+?)\s*$")
@@ -44,7 +47,12 @@ _DATES = (
 class BadValue:
     field: str
     value: str
-    reason: str
+    why: Msg  # said in the reader's language
+
+    @property
+    def reason(self) -> str:
+        """In English, for events and ``--json``."""
+        return str(self.why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,21 +120,23 @@ def example_for(f: Field) -> str:
     return _TYPE_EXAMPLES.get(f.type, "")
 
 
-def validate(f: Field, raw: str) -> tuple[str, str | None]:
+def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     """``(canonical value, None)`` or ``("", reason)``."""
     text = normalise(raw).strip() if f.type != "text" else raw.strip()
     if not text:
-        return "", "empty"
+        return "", N_("empty")
     if f.type == "date":
         parsed = _date(text)
-        return (parsed, None) if parsed else ("", "not a date (use 2026-03-02 or 2026年3月2日)")
+        # the Japanese text also shows the 2026年3月2日 form, which is read too
+        return (parsed, None) if parsed else ("", N_("not a date (use 2026-03-02)"))
     if f.type == "email":
-        return (text, None) if _EMAIL.fullmatch(text) else ("", "not an e-mail address")
+        return (text, None) if _EMAIL.fullmatch(text) else ("", N_("not an e-mail address"))
     if f.type == "number":
         return _number(text)
     if f.type == "choice":
         match = next((c for c in f.choices if normalise(c) == text), None)
-        return (match, None) if match else ("", f"not one of {', '.join(f.choices)}")
+        choices = ", ".join(f.choices)
+        return (match, None) if match else ("", N_("not one of {choices}", choices=choices))
     return text, None
 
 
@@ -141,15 +151,15 @@ def _date(text: str) -> str | None:
     return None
 
 
-def _number(text: str) -> tuple[str, str | None]:
+def _number(text: str) -> tuple[str, Msg | None]:
     cleaned = text.replace(",", "").replace(" ", "")
     cleaned = re.sub(r"(個|台|本|枚|件|pcs?)$", "", cleaned)
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        return "", "not a number"
+        return "", N_("not a number")
     if not number.is_finite():
-        return "", "not a number"
+        return "", N_("not a number")
     if number == number.to_integral_value():
         return str(int(number)), None
     return format(number.normalize(), "f"), None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gateway.core.i18n import Msg
+
 
 class GatewayError(Exception):
     """Base of every error the gateway raises on purpose."""
@@ -33,13 +35,14 @@ class TransientError(GatewayError):
 
 
 class InvalidTransition(GatewayError):
-    """The state machine does not allow this change."""
+    """The state machine does not allow this change; ``message`` says why to a person
+    (in their language, e.g. in a command transcript); ``str()`` is its English text."""
 
-    def __init__(self, current: str, target: str, why: str = "") -> None:
-        text = f"cannot go from {current} to {target}"
-        super().__init__(f"{text}: {why}" if why else text)
+    def __init__(self, current: str, target: str, message: Msg) -> None:
+        super().__init__(str(message))
         self.current = current
         self.target = target
+        self.message = message
 
 
 class NotMail(GatewayError):

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 LOCALES = ("ja", "en")
 DEFAULT_LOCALE = "en"  # what an unknown locale falls back to
@@ -72,3 +73,18 @@ def translate(message: Msg | str, locale: str) -> str:
         k: translate(v, locale) if isinstance(v, Msg) else v for k, v in message.params.items()
     }
     return text.format(**values)
+
+
+def dump(message: Msg) -> dict[str, Any]:
+    """``message`` as JSON-able data (a nested Msg too), for a row that says it again later."""
+    params = {k: dump(v) if isinstance(v, Msg) else v for k, v in message.params.items()}
+    return {"msgid": message.msgid, "params": params}
+
+
+def load(data: Mapping[str, Any]) -> Msg:
+    """The Msg that :func:`dump` wrote."""
+    params = {
+        k: load(v) if isinstance(v, Mapping) and "msgid" in v else v
+        for k, v in dict(data.get("params") or {}).items()
+    }
+    return Msg(str(data["msgid"]), params)

@@ -1,11 +1,18 @@
-"""Templates → subject, text and HTML, per kind and locale.
+"""Templates → subject, text and HTML, per kind, in the recipient's language.
 
-Each kind is three files in ``templates/<locale>/``: ``<kind>.subject.j2`` (one
-line), ``<kind>.txt.j2`` and ``<kind>.html.j2``. The team's folder
-(``[gateway] templates_dir``, same layout) is searched first, so any single file
-can be overridden without copying the rest. ``StrictUndefined`` makes a typo in
-a template an error in the render tests instead of a blank in a customer's
-mail; HTML is autoescaped, text is not (it is never interpreted).
+Each kind is three files in ``templates/mail/``: ``<kind>.subject.j2`` (one
+line), ``<kind>.txt.j2`` and ``<kind>.html.j2``, written once with ``{% trans %}``
+blocks; the words come from the gettext catalogs (:mod:`gateway.core.i18n`),
+so a Japanese mail has no English sentence in it and the reverse. The team's
+folder (``[gateway] templates_dir``) is searched first — ``<locale>/<file>``
+then ``<file>`` — so any single file can be overridden, in one language or in
+all. ``StrictUndefined`` makes a typo in a template an error in the render
+tests instead of a blank in a customer's mail; HTML is autoescaped, text is not
+(it is never interpreted). A :class:`~gateway.core.i18n.Msg` in a view (a
+refusal's reason, a field error) is translated when it is printed (inside a
+``{% trans %}`` block, where Jinja formats values itself, pass it through
+``|t``); the label filters of :mod:`gateway.notify.labels` name states, close
+reasons, command verdicts and SLA targets.
 """
 
 from __future__ import annotations
@@ -23,16 +30,10 @@ from jinja2 import (
     select_autoescape,
 )
 
+from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
 from gateway.core.resources import templates_dir
+from gateway.notify import labels
 from gateway.notify.views import View, context, kind_of
-
-LOCALES = ("ja", "en")
-
-# State names as mails show them; the state values themselves stay English.
-STATE_LABELS: dict[str, dict[str, str]] = {
-    "ja": {"new": "受付", "open": "対応中", "pending": "お客様の返信待ち", "closed": "完了"},
-    "en": {"new": "new", "open": "in progress", "pending": "waiting for reply", "closed": "closed"},
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,34 +43,48 @@ class Rendered:
     html: str
 
 
+def environment(folders: list[Path], locale: str) -> Environment:
+    """A Jinja environment speaking ``locale``: its gettext installed, and every
+    :class:`Msg` printed by a template translated on the way out."""
+    loaders: list[BaseLoader] = [FileSystemLoader(str(f)) for f in folders]
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False, default=False
+        ),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+        finalize=lambda value: translate(value, locale) if isinstance(value, Msg) else value,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["locale"] = locale
+    env.filters["t"] = lambda value: translate(value, locale)  # a Msg inside {% trans %}
+    env.filters.update(labels.filters(locale))  # {{ ticket.state|state }} …
+    return env
+
+
 class Renderer:
-    """One Jinja environment for the process: templates compile once, not per mail."""
+    """One Jinja environment per language for the process: templates compile once."""
 
     def __init__(self, override: Path | None = None) -> None:
-        loaders: list[BaseLoader] = []
-        if override is not None:
-            loaders.append(FileSystemLoader(str(override)))
-        loaders.append(FileSystemLoader(str(templates_dir())))
-        self.env = Environment(
-            loader=ChoiceLoader(loaders),
-            undefined=StrictUndefined,
-            autoescape=select_autoescape(
-                enabled_extensions=("html.j2",), default_for_string=False, default=False
-            ),
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        ours = templates_dir() / "mail"
+        self._envs = {
+            loc: environment([*([override / loc, override] if override else []), ours], loc)
+            for loc in LOCALES
+        }
 
     def render(self, view: View, locale: str) -> Rendered:
-        loc = locale if locale in LOCALES else "en"
+        env = self._envs[supported(locale)]
         kind = kind_of(view)
-        names = {**context(view), "locale": loc, "states": STATE_LABELS[loc]}
-        subject = self.env.get_template(f"{loc}/{kind}.subject.j2").render(names)
+        names = context(view)
+        subject = env.get_template(f"{kind}.subject.j2").render(names)
         return Rendered(
             subject=" ".join(subject.split()),  # one line whatever the template or data did
-            text=self.env.get_template(f"{loc}/{kind}.txt.j2").render(names),
-            html=self.env.get_template(f"{loc}/{kind}.html.j2").render(names),
+            text=env.get_template(f"{kind}.txt.j2").render(names),
+            html=env.get_template(f"{kind}.html.j2").render(names),
         )
 
 

@@ -5,12 +5,23 @@ lesson): a template that can reach a session can reach anything, and a view
 built from plain values can be rendered in a test without a database. Dates
 arrive already formatted in the team's time zone, so templates hold no logic
 beyond loops and conditionals.
+
+Words the gateway itself says (a refusal's reason, a command's result, a health
+problem) arrive as :class:`~gateway.core.i18n.Msg` — English msgid and
+parameters — and are translated into the recipient's language when the
+template prints them; plain strings are data (subjects, names, a member's
+words) and are printed as they are.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from typing import Any
+
+from gateway.core.i18n import Msg
+
+# Said in the reader's language (a Msg), or data shown as it is (a str).
+Text = Msg | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +72,7 @@ class FieldRequest:
 @dataclass(frozen=True, slots=True)
 class CommandLine:
     text: str  # the command as written
-    result: str  # what it did, or why not
+    result: Text  # what it did, or why not
     status: str = ""  # applied | refused | ignored: the template says it in its language
 
 
@@ -113,7 +124,7 @@ class StatusChange:
     ticket: TicketRef
     old_state: str
     new_state: str
-    note: str = ""
+    note: Text = ""  # a member's words, or why a rule changed it
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +201,7 @@ class CommandResult:
     recipient: Person  # the ops member who sent the commands
     ticket: TicketRef
     commands: tuple[CommandLine, ...]
-    help_text: str = ""  # the grammar, shown when a command was refused or ignored
+    help_text: Text = ""  # the grammar, shown when a command was refused or ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +209,9 @@ class CommandRefused:
     team: Team
     recipient: Person
     ticket: TicketRef
-    command: str
-    reason: str
-    help_text: str  # the reply-command grammar, the same text as in the README
+    command: Text  # the command lines as written, or a phrase when there were none
+    reason: Text
+    help_text: Text  # the reply-command grammar, the same text as in the README
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +220,7 @@ class HealthAlert:
 
     team: Team
     recipient: Person  # a manager
-    problem: str  # what is wrong, naming the threshold (gateway.scheduling.health)
+    problem: Text  # what is wrong, naming the threshold (gateway.scheduling.health)
     recovered: bool  # False: the alert; True: the all-clear
     since: str  # when the alert was raised, formatted in the team's time zone
 

@@ -24,13 +24,19 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gateway.core import tokens
+from gateway.core.i18n import N_, Msg
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     ok: bool
     via: str  # "token" | "dkim" | "dmarc" | "" when refused
-    reason: str  # why it passed, or why not, in words for the person concerned
+    why: Msg  # why it passed, or why not, said in the language of the person concerned
+
+    @property
+    def reason(self) -> str:
+        """In English, for events and logs."""
+        return str(self.why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +60,7 @@ def verify_sender(
 ) -> Verdict:
     """Whether the mail in ``raw`` may act for ``email`` on ticket ``ticket_id``."""
     if token_issued_to(recipients, email, ticket_id, secret, gateway_address):
-        return Verdict(True, "token", "sent to the reply address issued to you")
+        return Verdict(True, "token", N_("sent to the reply address issued to you"))
     domain = email.rsplit("@", 1)[-1].lower()
     trusted = {t.lower() for t in trusted_authserv_ids}
     for authserv_id, results in authentication_results(raw):
@@ -63,20 +69,32 @@ def verify_sender(
         for r in results:
             if r.method == "dkim" and r.result == "pass" and _dkim_domain(r) == domain:
                 return Verdict(
-                    True, "dkim", f"DKIM signature of {domain} verified by {authserv_id}"
+                    True,
+                    "dkim",
+                    N_(
+                        "DKIM signature of {domain} verified by {server}",
+                        domain=domain,
+                        server=authserv_id,
+                    ),
                 )
             if (
                 r.method == "dmarc"
                 and r.result == "pass"
                 and r.props.get("header.from", "").lower() == domain
             ):
-                return Verdict(True, "dmarc", f"DMARC pass for {domain} from {authserv_id}")
+                return Verdict(
+                    True,
+                    "dmarc",
+                    N_("DMARC pass for {domain} from {server}", domain=domain, server=authserv_id),
+                )
     return Verdict(
         False,
         "",
-        (
-            f"the mail was not sent to the reply address issued to {email} for this ticket, "
-            f"and no trusted server confirmed (DKIM or DMARC) that it came from {domain}"
+        N_(
+            "the mail was not sent to the reply address issued to {email} for this ticket, "
+            "and no trusted server confirmed (DKIM or DMARC) that it came from {domain}",
+            email=email,
+            domain=domain,
         ),
     )
 

@@ -6,9 +6,12 @@ signature), at most ``max_lines`` of them, and reading stops at the first line
 that is not a command, so a quoted or pasted ``/close`` further down can never
 trigger anything (Mailman's command runner caps and reports the same way).
 
-The grammar is one table (:data:`GRAMMAR`) and one help text per language
-(:data:`HELP_TEXT`, :data:`HELP_TEXT_JA`); the help text is what "command
-refused" mails show and what the README prints, word for word.
+The grammar is one table (:data:`GRAMMAR`) and one help text (:data:`HELP`), a
+msgid of the gettext catalogs with its Japanese translation there; the help
+text is what "command refused" mails show and what the README prints, in both
+languages, word for word. Why a command is refused is a
+:class:`~gateway.core.i18n.Msg`, said in the reader's language by whoever
+renders it; its English text (``reason``) is what events and logs keep.
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import validate
+from gateway.core.i18n import N_, Msg, translate
 from gateway.core.model import CloseReason, TicketState
 
-HELP_TEXT = """\
+# The grammar for people, one msgid: its ja translation is in gateway/locale/ja.
+HELP = N_(
+    """\
 Write commands at the very top of your reply, one per line, before any other text:
 
   /close [reason]         close the ticket; reason: resolved (default), stale,
@@ -47,31 +53,14 @@ removed; the rest of your reply is sent to the requester and the other people on
 the ticket. A reply with only commands sends nothing to them.
 Requesters may only use /close, on their own tickets.
 """
-
-HELP_TEXT_JA = """\
-返信の先頭に、ほかの文より前に、1 行に 1 つずつコマンドを書いてください:
-
-  /close [理由]           チケットを完了にする。理由: resolved（既定）、stale、
-                          duplicate、spam、no-response
-  /pending                依頼者の返事待ちにする
-  /open                   対応中に戻す
-  /assign <担当者>        担当者を変える（メールアドレス、または @ より前の部分）
-  /category <項目>        サービスカタログの項目（id）に分類し直す
-  /due <日付>             期限。YYYY-MM-DD（その日の終わり、チームのタイムゾーン）
-  /field <名前> <値>      パラメータシートの項目に値を入れる
-  /note                   これ以降は内部メモ。依頼者には送られません
-
-コマンドは返信の先頭、引用より上の、コマンドでない最初の行までを、最大
-max_command_lines 行（既定 20 行）読みます。全角の「／close」も使えます。
-コマンドの行は取り除かれ、残りの本文が依頼者とチケットの関係者に送られます。
-コマンドだけの返信は、だれにも送られません。
-依頼者が使えるのは、自分のチケットへの /close だけです。
-"""
+)
+HELP_TEXT = HELP.msgid  # the English text, as the README prints it
+HELP_TEXT_JA = translate(HELP, "ja")  # the Japanese text, as the README prints it
 
 
 def help_text(locale: str) -> str:
     """The grammar in the reader's language (the README prints both, word for word)."""
-    return HELP_TEXT_JA if locale == "ja" else HELP_TEXT
+    return translate(HELP, locale)
 
 
 class Role(enum.StrEnum):
@@ -144,19 +133,29 @@ class Parsed:
 @dataclass(frozen=True, slots=True)
 class Applied:
     line: str
-    summary: str  # what changed, e.g. "open → closed (resolved)"
+    summary: Msg  # what changed, e.g. "new → closed (resolved)"
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
     line: str
-    reason: str
+    why: Msg  # said in the reader's language
+
+    @property
+    def reason(self) -> str:
+        """In English, for events and logs."""
+        return str(self.why)
 
 
 @dataclass(frozen=True, slots=True)
 class NotRead:
     line: str
-    reason: str
+    why: Msg
+
+    @property
+    def reason(self) -> str:
+        """In English, for events and logs."""
+        return str(self.why)
 
 
 CommandOutcome = Applied | Refused | NotRead
@@ -179,7 +178,9 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
             break
         read += 1
         if read > max_lines:
-            ignored.append(NotRead(line, f"only the first {max_lines} command lines are read"))
+            ignored.append(
+                NotRead(line, N_("only the first {n} command lines are read", n=max_lines))
+            )
             i += 1
             continue
         if found.name == "note":
@@ -262,35 +263,35 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     """What ``cmd`` asks for, or why it is refused (before touching the ticket)."""
     spec = GRAMMAR.get(cmd.name)
     if spec is None:
-        return Refused(cmd.line, f"unknown command /{cmd.name}")
+        return Refused(cmd.line, N_("unknown command /{name}", name=cmd.name))
     if ctx.role not in spec.roles:
         return Refused(
             cmd.line,
-            "requesters may only use /close"
+            N_("requesters may only use /close")
             if ctx.role == Role.REQUESTER
-            else "only ops members may use commands",
+            else N_("only ops members may use commands"),
         )
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
-        return Refused(cmd.line, f"/{cmd.name} {shape}")
+        return Refused(cmd.line, N_("/{name} {problem}", name=cmd.name, problem=shape))
     return _DECIDERS[cmd.name](cmd, ctx)
 
 
 _Decider = Callable[[Command, CommandContext], Action | Refused]
 
 
-def _shape_problem(args: Args, arg: str) -> str | None:
+def _shape_problem(args: Args, arg: str) -> Msg | None:
     words = arg.split()
     if args == Args.NONE and words:
-        return "takes no argument"
+        return N_("takes no argument")
     if args == Args.OPTIONAL and len(words) > 1:
-        return "takes at most one argument"
+        return N_("takes at most one argument")
     if args == Args.ONE and len(words) != 1:
-        return "takes exactly one argument"
+        return N_("takes exactly one argument")
     if args == Args.NAME_VALUE and len(words) < 2:
-        return "needs a field name and a value"
+        return N_("needs a field name and a value")
     if args == Args.REST and not arg:
-        return "needs the text of the note"
+        return N_("needs the text of the note")
     return None
 
 
@@ -301,7 +302,12 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
         return SetState(TicketState.CLOSED, CloseReason(cmd.arg.lower()))
     except ValueError:
         known = ", ".join(r.value for r in CloseReason)
-        return Refused(cmd.line, f"unknown close reason {cmd.arg!r} (use one of: {known})")
+        return Refused(
+            cmd.line,
+            N_(
+                "unknown close reason {reason!r} (use one of: {known})", reason=cmd.arg, known=known
+            ),
+        )
 
 
 def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -310,27 +316,29 @@ def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if len(matches) == 1:
         return Assign(matches[0])
     if matches:
-        return Refused(cmd.line, f"{cmd.arg!r} names several members; write the address")
-    return Refused(cmd.line, f"unknown member {cmd.arg!r}")
+        return Refused(
+            cmd.line, N_("{member!r} names several members; write the address", member=cmd.arg)
+        )
+    return Refused(cmd.line, N_("unknown member {member!r}", member=cmd.arg))
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if cmd.arg in ctx.entries:
         return SetCategory(cmd.arg)
-    return Refused(cmd.line, f"unknown catalog entry {cmd.arg!r}")
+    return Refused(cmd.line, N_("unknown catalog entry {entry!r}", entry=cmd.arg))
 
 
 def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
     m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", unicodedata.normalize("NFKC", cmd.arg))
     if m is None:
-        return Refused(cmd.line, f"not a date: {cmd.arg!r} (write YYYY-MM-DD)")
+        return Refused(cmd.line, N_("not a date: {value!r} (write YYYY-MM-DD)", value=cmd.arg))
     try:
         day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        return Refused(cmd.line, f"no such date: {cmd.arg!r}")
+        return Refused(cmd.line, N_("no such date: {value!r}", value=cmd.arg))
     due = datetime.combine(day, time(23, 59, 59), ZoneInfo(ctx.timezone))
     if due < ctx.now:
-        return Refused(cmd.line, f"{day.isoformat()} is in the past")
+        return Refused(cmd.line, N_("{day} is in the past", day=day.isoformat()))
     return SetDue(due)
 
 
@@ -338,11 +346,15 @@ def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
     name, value = cmd.arg.split(None, 1)
     field = ctx.entry.field(name) if ctx.entry is not None else None
     if field is None:
-        where = f"entry {ctx.entry.id!r}" if ctx.entry is not None else "this ticket"
-        return Refused(cmd.line, f"unknown field {name!r} for {where}")
+        return Refused(
+            cmd.line,
+            N_("unknown field {name!r} for entry {entry!r}", name=name, entry=ctx.entry.id)
+            if ctx.entry is not None
+            else N_("unknown field {name!r} for this ticket", name=name),
+        )
     canonical, problem = validate(field, value)
     if problem is not None:
-        return Refused(cmd.line, f"field {name}: {problem}")
+        return Refused(cmd.line, N_("field {name}: {problem}", name=name, problem=problem))
     return SetField(field.name, canonical)
 
 

@@ -12,6 +12,10 @@ pure :mod:`commands` and :mod:`authz`. Three rules shape it:
   as applied, refused (with the reason) or ignored;
 * the requester sees the member's words without command lines, quotes or
   signature, from the team address, threaded.
+
+What the transcript and the refusal say (a command's result, a refusal's
+reason) are :class:`~gateway.core.i18n.Msg` values, said in the recipient's
+language when the mail is rendered; events keep their English text.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition
-from gateway.notify import views
+from gateway.core.i18n import N_, Msg
+from gateway.notify import labels, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import authz, commands, loops
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
@@ -34,6 +39,7 @@ from store import tickets
 from store.models import Ticket
 
 CHANNEL = "email"
+NO_COMMAND = N_("(your reply)")  # what the refusal names when the mail had no command line
 
 
 def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
@@ -74,9 +80,9 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             team=team(a.settings),
             recipient=views.Person(member.email, member.name),
             ticket=ticket_ref(ticket, a.settings, a.now),
-            command="; ".join(c.line for c in parsed.commands) or "(your reply)",
-            reason=f"nothing was changed or sent: {verdict.reason}",
-            help_text=commands.help_text(member.locale or a.settings.gateway.locale),
+            command="; ".join(c.line for c in parsed.commands) or NO_COMMAND,
+            reason=unverified(verdict),
+            help_text=commands.HELP,
         )
         queue_ticket_mail(
             a.session,
@@ -88,6 +94,11 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             locale=member.locale or a.settings.gateway.locale,
         )
     return f"not verified as {member.email}: {verdict.reason}"
+
+
+def unverified(verdict: authz.Verdict) -> Msg:
+    """Why a member's unproven mail did nothing, in words for the member."""
+    return N_("nothing was changed or sent: {reason}", reason=verdict.why)
 
 
 def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
@@ -170,7 +181,7 @@ def _run(
                 else Applied(cmd.line, _apply(a.session, ticket, decision, a.now, actor))
             )
         except InvalidTransition as exc:
-            outcome = Refused(cmd.line, str(exc))
+            outcome = Refused(cmd.line, exc.message)
         if not isinstance(outcome, Applied):
             changes.record(
                 a.session,
@@ -187,29 +198,49 @@ def _run(
 
 def _apply(
     session: Session, ticket: Ticket, action: commands.Action, now: datetime, actor: str
-) -> str:
+) -> Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
     who = {"actor": actor, "channel": CHANNEL}
+    old = ticket.state
     match action:
         case commands.SetState(target, reason):
-            old = ticket.state
             changes.change_state(session, ticket, target, now, reason=reason, **who)
-            return f"{old} → {target.value}" + (f" ({reason.value})" if reason else "")
         case commands.Assign(member):
             changes.assign(session, ticket, member, now, **who)
-            return f"assigned to {member}"
         case commands.SetCategory(entry_id):
             changes.set_category(session, ticket, entry_id, now, **who)
-            return f"filed under {entry_id}"
         case commands.SetDue(due):
             changes.set_due(session, ticket, due, now, **who)
-            return f"due {due.isoformat()}"
         case commands.SetField(name, value):
             changes.set_field(session, ticket, name, value, now, **who)
-            return f"{name} = {value}"
         case commands.AddNote(text):
             changes.add_note(session, ticket, text, now, **who)
-            return "internal note added (not sent to the requester)"
+    return changed(action, old)
+
+
+def changed(action: commands.Action, old_state: str) -> Msg:
+    """What an applied command changed, in words for its transcript (``old_state``: the
+    ticket's state before it)."""
+    match action:
+        case commands.SetState(target, None):
+            return N_("{old} → {new}", old=labels.state(old_state), new=labels.state(target))
+        case commands.SetState(target, reason):
+            return N_(
+                "{old} → {new} ({reason})",
+                old=labels.state(old_state),
+                new=labels.state(target),
+                reason=labels.close_reason(reason or ""),
+            )
+        case commands.Assign(member):
+            return N_("assigned to {member}", member=member)
+        case commands.SetCategory(entry_id):
+            return N_("filed under {entry}", entry=entry_id)
+        case commands.SetDue(due):
+            return N_("due {date}", date=due.isoformat())
+        case commands.SetField(name, value):
+            return N_("field {name} set to {value}", name=name, value=value)
+        case commands.AddNote():
+            return N_("internal note added (not sent to the requester)")
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
@@ -259,7 +290,7 @@ def _transcript(
         recipient=to,
         ticket=ticket_ref(ticket, a.settings, a.now),
         commands=lines,
-        help_text=commands.help_text(locale) if trouble else "",
+        help_text=commands.HELP if trouble else "",
     )
     queue_ticket_mail(
         a.session,
@@ -273,13 +304,13 @@ def _transcript(
     )
 
 
-def _result(o: CommandOutcome) -> tuple[str, str]:
+def _result(o: CommandOutcome) -> tuple[Msg, str]:
     """(what happened in words, and which: applied, refused or ignored)."""
     if isinstance(o, Applied):
         return o.summary, "applied"
     if isinstance(o, Refused):
-        return o.reason, "refused"
-    return o.reason, "ignored"
+        return o.why, "refused"
+    return o.why, "ignored"
 
 
 def _summary(outcomes: Sequence[CommandOutcome]) -> str:

@@ -8,18 +8,25 @@ every pass; it judges health like ``ticket-gateway status`` does
 *ends*, never per retry. The state lives in ``job_runs``: raising the n-th
 alert for a problem claims ``(health-alert, "<problem>#n")`` and its recovery
 ``(health-recover, "<problem>#n")``, so a restart remembers what was already
-said, and of several instances on one database exactly one says it.
+said, and of several instances on one database exactly one says it. The
+problem is kept there as its English text and as its msgid and parameters, so
+the all-clear (perhaps days later, after a restart) is said in each manager's
+language too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Settings
+from gateway.core import i18n
+from gateway.core.i18n import Msg
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
 from gateway.scheduling import health
@@ -52,18 +59,18 @@ def send_due(
         return not (settling and key.startswith(MAILBOX))
 
     current = {
-        p.key: p.text for p in report.problems if p.key.startswith(ALERTABLE) and judged(p.key)
+        p.key: p.message for p in report.problems if p.key.startswith(ALERTABLE) and judged(p.key)
     }
     raised, cleared = _last(session, ALERT), _last(session, RECOVER)
     ids: list[int] = []
-    for key, text in current.items():
+    for key, problem in current.items():
         n = raised.get(key, (0, ""))[0]
         if n <= cleared.get(key, (0, ""))[0]:  # not open yet
-            ids += _announce(session, settings, now, ALERT, f"{key}#{n + 1}", text, now)
-    for key, (n, text) in raised.items():
+            ids += _announce(session, settings, now, ALERT, f"{key}#{n + 1}", problem, now)
+    for key, (n, was) in raised.items():
         if n > cleared.get(key, (0, ""))[0] and key not in current and judged(key):
             since = _raised_at(session, f"{key}#{n}") or now
-            ids += _announce(session, settings, now, RECOVER, f"{key}#{n}", text, since)
+            ids += _announce(session, settings, now, RECOVER, f"{key}#{n}", was, since)
     return ids
 
 
@@ -73,12 +80,13 @@ def _announce(
     now: datetime,
     job: str,
     period: str,
-    text: str,
+    problem: Msg | str,
     since: datetime,
 ) -> list[int]:
     """Claim the event (another instance may have) and queue one mail per manager."""
-    if not jobs.claim(session, job, period, now, detail={"problem": text}):
+    if not jobs.claim(session, job, period, now, detail=_kept(problem)):
         return []
+    text = str(problem)
     recovered = job == RECOVER
     if recovered:
         log.info("health recovered: %s", text)
@@ -91,7 +99,7 @@ def _announce(
     ids = []
     for m in managers:
         view = views.HealthAlert(
-            team(settings), views.Person(m.email, m.name), text, recovered, local
+            team(settings), views.Person(m.email, m.name), problem, recovered, local
         )
         outbox_id = queue_member_mail(
             session,
@@ -106,13 +114,28 @@ def _announce(
     return ids
 
 
-def _last(session: Session, job: str) -> dict[str, tuple[int, str]]:
-    """Per problem key, the highest event number of ``job`` and its problem text."""
-    last: dict[str, tuple[int, str]] = {}
+def _kept(problem: Msg | str) -> dict[str, Any]:
+    """The job row's detail: the English text, and what it takes to say it again."""
+    if isinstance(problem, str):
+        return {"problem": problem}
+    return {"problem": str(problem), "said": i18n.dump(problem)}
+
+
+def _said(detail: Mapping[str, Any], key: str) -> Msg | str:
+    """The problem of a job row: a Msg again, or the English text of an older row."""
+    said = detail.get("said")
+    if isinstance(said, Mapping) and "msgid" in said:
+        return i18n.load(said)
+    return str(detail.get("problem", key))
+
+
+def _last(session: Session, job: str) -> dict[str, tuple[int, Msg | str]]:
+    """Per problem key, the highest event number of ``job`` and its problem."""
+    last: dict[str, tuple[int, Msg | str]] = {}
     for run in jobs.runs(session, job):
         key, _, number = run.period.rpartition("#")
         if number.isdigit() and int(number) > last.get(key, (0, ""))[0]:
-            last[key] = (int(number), str(run.detail.get("problem", key)))
+            last[key] = (int(number), _said(run.detail, key))
     return last
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import HealthSettings, Settings
+from gateway.core.i18n import N_, Msg
 from store import health as queries
 from store.db import transaction
 
@@ -25,7 +26,12 @@ from store.db import transaction
 @dataclass(frozen=True, slots=True)
 class HealthProblem:
     key: str  # stable, for alert state: "mailbox:<account>", "shunted", "outbox"
-    text: str  # for the operator, names the threshold it broke
+    message: Msg  # for the operator, names the threshold it broke; said in their language
+
+    @property
+    def text(self) -> str:
+        """In English: ``status --json``, the log."""
+        return str(self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +108,25 @@ def assess(
         problems.append(
             HealthProblem(
                 "shunted",
-                f"{shunted} shunted inbox row(s), more than "
-                f"health.max_shunted = {limits.max_shunted} "
-                "(ticket-gateway inbox list --state shunted)",
+                N_(
+                    "{count} shunted inbox row(s), more than health.max_shunted = {limit} "
+                    "({command})",
+                    count=shunted,
+                    limit=limits.max_shunted,
+                    command="ticket-gateway inbox list --state shunted",
+                ),
             )
         )
     if snap.outbox_oldest is not None and now - snap.outbox_oldest > limits.max_outbox_age:
         problems.append(
             HealthProblem(
                 "outbox",
-                f"the oldest unsent mail waits since "
-                f"{_iso(snap.outbox_oldest)}, longer than "
-                f"health.max_outbox_age = {_span(limits.max_outbox_age)}",
+                N_(
+                    "the oldest unsent mail waits since {since}, longer than "
+                    "health.max_outbox_age = {limit}",
+                    since=_iso(snap.outbox_oldest),
+                    limit=_span(limits.max_outbox_age),
+                ),
             )
         )
     return HealthReport(
@@ -129,15 +142,24 @@ def assess(
 
 
 def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> HealthProblem | None:
-    key, why = f"mailbox:{m.account}", f" (last error: {m.last_error})" if m.last_error else ""
+    key = f"mailbox:{m.account}"
+    why = N_(" (last error: {error})", error=m.last_error) if m.last_error else ""
     if m.last_success_at is None:
-        return HealthProblem(key, f"mailbox {m.account} was never polled successfully{why}")
+        return HealthProblem(
+            key,
+            N_("mailbox {account} was never polled successfully{why}", account=m.account, why=why),
+        )
     if now - m.last_success_at > limit:
         return HealthProblem(
             key,
-            f"mailbox {m.account} last polled successfully at "
-            f"{_iso(m.last_success_at)}, longer ago than "
-            f"health.max_poll_age = {_span(limit)}{why}",
+            N_(
+                "mailbox {account} last polled successfully at {at}, longer ago than "
+                "health.max_poll_age = {limit}{why}",
+                account=m.account,
+                at=_iso(m.last_success_at),
+                limit=_span(limit),
+                why=why,
+            ),
         )
     return None
 

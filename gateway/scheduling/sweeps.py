@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core import tokens
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, queue_ticket_mail, team, ticket_ref
@@ -37,12 +38,6 @@ log = logging.getLogger(__name__)
 
 ACTOR = "schedule"  # events of the pending close; inventory closes use INVENTORY_ACTOR
 CHANNEL = "system"
-
-# Localised notes on the assignee's notice of a force-close.
-INVENTORY_NOTE = {
-    "ja": "{days} 日間更新がなかったため、棚卸しで自動的に完了（stale）にしました。",
-    "en": "Closed as stale by the inventory: no change for {days} days.",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +77,23 @@ class SweepReport:
         if outbox_id is not None:
             self.outbox.append(outbox_id)
 
+    def message(self) -> Msg:
+        """What the pass did, for a person (``ticket-gateway sweep``); job names as they are."""
+        jobs_done = ", ".join(f"{k} {v}" for k, v in sorted(self.done.items()))
+        return N_(
+            "{jobs}; {mails} mail(s) queued",
+            jobs=jobs_done or N_("nothing due"),
+            mails=len(self.outbox),
+        )
+
     def summary(self) -> str:
-        jobs_done = ", ".join(f"{k} {v}" for k, v in sorted(self.done.items())) or "nothing due"
-        return f"{jobs_done}; {len(self.outbox)} mail(s) queued"
+        """The same in English, for the log."""
+        return str(self.message())
+
+
+def inventory_note(idle_days: int) -> Msg:
+    """The note on the assignee's notice of a force-close (said in their language)."""
+    return N_("Closed as stale by the inventory: no change for {days} days.", days=idle_days)
 
 
 def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
@@ -232,14 +241,13 @@ def _inventory(
     )
     if ticket.assignee:
         locale = ctx.locale_of(ticket.assignee)
-        note = INVENTORY_NOTE.get(locale, INVENTORY_NOTE["en"]).format(days=idle)
         change = views.StatusChange(
             team(ctx.settings),
             ctx.person(ticket.assignee),
             ref,
             old,
             TicketState.CLOSED.value,
-            note,
+            inventory_note(idle),
         )
         report.queued(
             queue_ticket_mail(

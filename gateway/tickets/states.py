@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core.errors import InvalidTransition
+from gateway.core.i18n import N_
 from gateway.core.model import CloseReason, TicketState
+from gateway.notify import labels
 
 NEW, OPEN, PENDING, CLOSED = (
     TicketState.NEW,
@@ -35,13 +37,23 @@ ALLOWED: dict[tuple[TicketState, TicketState], str] = {
 
 
 def check(current: TicketState, target: TicketState, reason: CloseReason | None = None) -> None:
-    """Raise InvalidTransition unless the table allows ``current`` → ``target``."""
+    """Raise InvalidTransition unless the table allows ``current`` → ``target``; its
+    message names the states as people read them (:mod:`gateway.notify.labels`)."""
+    old, new = labels.state(current), labels.state(target)
     if current == target:
-        raise InvalidTransition(current, target, "the ticket is already " + current)
+        raise InvalidTransition(current, target, N_("the ticket is already {state}", state=old))
     if (current, target) not in ALLOWED:
-        raise InvalidTransition(current, target, "not allowed by the state machine")
+        raise InvalidTransition(
+            current,
+            target,
+            N_("cannot go from {old} to {new}: not allowed by the state machine", old=old, new=new),
+        )
     if reason is not None and target != CLOSED:
-        raise InvalidTransition(current, target, "a close reason only goes with closed")
+        raise InvalidTransition(
+            current,
+            target,
+            N_("a close reason only goes with {closed}", closed=labels.state(CLOSED)),
+        )
 
 
 class ReplyEffect(enum.StrEnum):

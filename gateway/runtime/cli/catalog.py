@@ -2,7 +2,9 @@
 
 ``match`` explains the verdict the runner would reach for a message (the same
 :func:`gateway.catalog.triage.triage`); ``stats`` shows per entry, assignee and
-week, and the fallback report that suggests new entries.
+week, and the fallback report that suggests new entries. The words are said in
+the CLI's language; entry names and field labels are in ``--locale`` (default:
+the team's), and a catalog's problems are the reader's own (English) text.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_DATAERR,
     EX_OK,
     EX_UNAVAILABLE,
+    Speaker,
     opened,
     print_json,
 )
@@ -37,7 +41,14 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{path}:{p.line}: {p.message}")
         return EX_DATAERR
     catalog = load_catalog(path, settings.members)
-    print(f"{path}: ok, {len(catalog.entries)} entries, fallback {catalog.fallback.id!r}")
+    Speaker(settings).say(
+        N_(
+            "{path}: ok, {count} entries, fallback {fallback!r}",
+            path=str(path),
+            count=len(catalog.entries),
+            fallback=catalog.fallback.id,
+        )
+    )
     return EX_OK
 
 
@@ -49,10 +60,11 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.core.errors import CatalogError
     from gateway.pipeline.parse.message import parse_message
 
+    said = Speaker(settings)
     try:
         raw = Path(args.file).read_bytes()
     except OSError as exc:
-        print(f"ticket-gateway: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        said.warn(N_("cannot read {path}: {error}", path=args.file, error=exc.strerror or exc))
         return EX_UNAVAILABLE
     try:
         catalog = load_catalog(catalog_path(settings), settings.members)
@@ -61,7 +73,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         return EX_CONFIG
     msg = parse_message(raw)
     if not msg.is_mail:
-        print(f"ticket-gateway: {args.file}: not an e-mail message", file=sys.stderr)
+        said.warn(N_("{path}: not an e-mail message", path=args.file))
         return EX_DATAERR
     locale = args.locale or settings.gateway.locale
     verdict = triage(catalog, msg, locale)
@@ -79,27 +91,42 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
             }
         )
         return EX_OK
-    _print_match(verdict, name)
+    _print_match(said, verdict, name)
     return EX_OK
 
 
-def _print_match(verdict: Triage, name: str) -> None:
+def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
     result, sheet = verdict.classification, verdict.sheet
-    why = " (fallback: no keyword matched)" if result.fallback else ""
-    print(f"entry: {result.entry_id} ({name}){why}")
-    print(f"score: {result.score:g}")
+    why = N_(" (fallback: no keyword matched)") if result.fallback else ""
+    said.say(N_("entry: {id} ({name}){why}", id=result.entry_id, name=name, why=why))
+    said.say(N_("score: {score}", score=format(result.score, "g")))
     for h in result.matched:
-        print(f"  {h.keyword!r} in {h.where}: weight {h.weight:g} -> {h.points:g}")
+        hit = N_(
+            "{keyword!r} in {where}: weight {weight} -> {points}",
+            keyword=h.keyword,
+            where=h.where,
+            weight=format(h.weight, "g"),
+            points=format(h.points, "g"),
+        )
+        print(f"  {said(hit)}")
     for entry_id, score in result.scores[1:]:
-        print(f"  runner-up: {entry_id} {score:g}")
+        print("  " + said(N_("runner-up: {id} {score}", id=entry_id, score=format(score, "g"))))
     for entry_id, keyword in result.vetoed:
-        print(f"  vetoed: {entry_id} by negative keyword {keyword!r}")
+        vetoed = N_("vetoed: {id} by negative keyword {keyword!r}", id=entry_id, keyword=keyword)
+        print(f"  {said(vetoed)}")
     for field, value in sheet.values.items():
-        print(f"field {field}: {value}")
+        said.say(N_("field {name}: {value}", name=field, value=value))
     for r in sheet.rejected:
-        print(f"field {r.field}: rejected {r.value!r} ({r.reason})")
+        said.say(
+            N_(
+                "field {name}: rejected {value!r} ({reason})",
+                name=r.field,
+                value=r.value,
+                reason=r.why,
+            )
+        )
     for field, label in verdict.missing:
-        print(f"missing: {field} ({label})")
+        said.say(N_("missing: {name} ({label})", name=field, label=label))
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,32 +152,58 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(data)
         return EX_OK
-    _print_stats(data)
+    _print_stats(Speaker(settings), data)
     return EX_OK
 
 
-def _print_stats(data: dict[str, Any]) -> None:
-    print("entry                open closed  median close")
+def _print_stats(said: Speaker, data: dict[str, Any]) -> None:
+    """Three tables and the fallback report; headers in the CLI's language."""
+    print(
+        _row(
+            said, (N_("entry"), 20), (N_("open"), -4), (N_("closed"), -6), (N_("median close"), -13)
+        )
+    )
+    none = said(N_("(none)"))
     for e in data["entries"]:
         median = e["median_close_seconds"]
         shown = f"{median / 3600:.1f}h" if median is not None else "-"
-        print(f"{e['entry'] or '(none)':<20} {e['open']:>4} {e['closed']:>6}  {shown:>12}")
-    print("\nassignee                          open  oldest")
+        entry = e["entry"] or none
+        print(f"{entry:<20} {e['open']:>4} {e['closed']:>6}  {shown:>12}")
+    print("\n" + _row(said, (N_("assignee"), 32), (N_("open"), -5), (N_("oldest"), -8)))
+    nobody = said(N_("(nobody)"))
     for a in data["assignees"]:
-        print(
-            f"{a['assignee'] or '(nobody)':<32} {a['open']:>5}  #{a['oldest_ticket']} "
-            f"since {a['oldest_created_at']}"
-        )
-    print("\nweek       opened closed")
+        since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=a["oldest_created_at"]))
+        print(f"{a['assignee'] or nobody:<32} {a['open']:>5}  {since}")
+    print("\n" + _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6)))
     for w in data["weeks"]:
         print(f"{w['week']:<10} {w['opened']:>6} {w['closed']:>6}")
     fb = data["fallback"]
-    print(
-        f"\nterms recurring in {fb['tickets']} {fb['entry']!r} tickets (candidates for "
-        "new entries):"
+    terms = N_(
+        "terms recurring in {count} {entry!r} tickets (candidates for new entries):",
+        count=fb["tickets"],
+        entry=fb["entry"],
     )
+    print("\n" + said(terms))
     for t in fb["terms"]:
-        print(f"  {t['term']:<20} {t['kind']:<6} {t['tickets']} tickets")
+        count = said(N_("{count} tickets", count=t["tickets"]))
+        print(f"  {t['term']:<20} {t['kind']:<6} {count}")
+
+
+def _row(said: Speaker, *cells: tuple[Msg, int]) -> str:
+    """A header line: each cell's words padded to its width in terminal columns (a
+    kanji takes two), so Japanese headers stand over their columns; negative: right."""
+    out = []
+    for words, width in cells:
+        text = said(words)
+        pad = " " * max(0, abs(width) - _columns(text))
+        out.append(text + pad if width > 0 else pad + text)
+    return " ".join(out).rstrip()
+
+
+def _columns(text: str) -> int:
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,17 +1,24 @@
-"""What every command shares: exit codes, the opened application, JSON output.
+"""What every command shares: exit codes, the opened application, JSON output, and
+the language of the lines people read.
 
 Only the CLI chooses exit codes (sysexits): 0 ok, 64 usage, 65 input is not
 mail, 69 not found, 75 try again later, 78 bad configuration; and ``status``
 exits 1 when the gateway is unhealthy, as monitoring plugins expect.
+
+Lines for people come from the gettext catalogs in the CLI's language
+(:func:`cli_locale`); ``--json`` output is data and stays English.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from gateway.core.i18n import Msg, supported, translate
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -52,3 +59,43 @@ def print_json(data: Any) -> None:
 
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def cli_locale(configured: str, environ: Mapping[str, str] = os.environ) -> str:
+    """The language of the CLI's lines for people.
+
+    The first of ``$LC_ALL``, ``$LC_MESSAGES``, ``$LANG`` that is set (POSIX's
+    order) decides when it names Japanese (``ja…``) or English (``en…``);
+    ``C`` and ``POSIX`` (also ``C.UTF-8``) mean English, so scripts and tests
+    that read our output see the same words everywhere. Any other language, or
+    none set, leaves the team's ``[gateway] locale``.
+    """
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if not value:
+            continue
+        language = value.split(".", 1)[0].split("@", 1)[0].lower()
+        if language.startswith("ja"):
+            return "ja"
+        if language.startswith("en") or language in ("c", "posix"):
+            return "en"
+        break
+    return supported(configured)
+
+
+class Speaker:
+    """Says lines to people in the CLI's language: a Msg is translated, a str is data."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.locale = cli_locale(settings.gateway.locale)
+
+    def __call__(self, message: Msg | str) -> str:
+        """``message`` in the CLI's language (for a line built of several pieces)."""
+        return translate(message, self.locale)
+
+    def say(self, message: Msg | str) -> None:
+        print(self(message))
+
+    def warn(self, message: Msg | str) -> None:
+        """A problem, on stderr, after the program's name (as every error line is)."""
+        print(f"ticket-gateway: {self(message)}", file=sys.stderr)

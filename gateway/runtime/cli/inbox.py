@@ -8,10 +8,18 @@ understands: 75 makes it retry, 65 means the input is not mail at all.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
-from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_TEMPFAIL, EX_USAGE, opened, print_json
+from gateway.core.i18n import N_
+from gateway.runtime.cli.common import (
+    EX_DATAERR,
+    EX_OK,
+    EX_TEMPFAIL,
+    EX_USAGE,
+    Speaker,
+    opened,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -63,18 +71,28 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
     from store import inbox
     from store.db import transaction
 
+    said = Speaker(settings)
     if not args.shunted and args.id is None:
-        print("ticket-gateway: give an inbox ID or --shunted", file=sys.stderr)
+        said.warn(N_("give an inbox ID or --shunted"))
         return EX_USAGE
     with opened(settings) as app:
         with transaction(app.sessions) as s:
             n = inbox.requeue(s, None if args.shunted else [args.id])
         outcomes = app.runner.process_pending()
-    print(f"requeued {n} row(s)")
+    said.say(N_("requeued {count} row(s)", count=n))
     for o in outcomes:
-        state = o.state.value if o.state else "pending"
-        ticket = f", ticket #{o.ticket_id}" if o.ticket_id else ""
-        print(f"inbox #{o.inbox_id}: {state}{ticket} ({o.reason})")
+        state = o.state.value if o.state else "pending"  # the inbox state, as --state takes it
+        ticket = N_(", ticket #{id}", id=o.ticket_id) if o.ticket_id else ""
+        # the reason is the runner's record of what it did, kept in English
+        said.say(
+            N_(
+                "inbox #{id}: {state}{ticket} ({reason})",
+                id=o.inbox_id,
+                state=state,
+                ticket=ticket,
+                reason=o.reason,
+            )
+        )
     return EX_OK
 
 

@@ -3,7 +3,9 @@
 ``status`` judges health as the alerts do and exits 1 when a human is needed;
 ``digest`` and ``sweep`` run what the scheduler would run now, through the
 same functions (so a digest sent by hand is not sent again by the daemon),
-and ``--dry-run`` prints the mails instead of queueing them.
+and ``--dry-run`` prints the mails instead of queueing them. The lines are said
+in the CLI's language (the mails in their recipients'); ``status --json`` is
+English data.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from gateway.runtime.cli.common import EX_OK, EX_UNHEALTHY, opened, print_json
+from gateway.core.i18n import N_
+from gateway.runtime.cli.common import EX_OK, EX_UNHEALTHY, Speaker, opened, print_json
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -27,30 +30,54 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(report.as_dict())
     else:
-        _print_status(report)
+        _print_status(Speaker(settings), report)
     return EX_OK if report.healthy else EX_UNHEALTHY
 
 
-def _print_status(report: HealthReport) -> None:
+def _print_status(said: Speaker, report: HealthReport) -> None:
     data = report.as_dict()
-    print("healthy" if report.healthy else "UNHEALTHY")
-    for p in data["problems"]:
-        print(f"  problem: {p['text']}")
+    said.say(N_("healthy") if report.healthy else N_("UNHEALTHY"))
+    for p in report.problems:
+        print("  " + said(N_("problem: {text}", text=p.message)))
     for m in data["mailboxes"]:
-        error = f"  last error: {m['last_error']}" if m["last_error"] else ""
-        print(
-            f"mailbox {m['account']}: last successful poll {m['last_success_at'] or 'never'}{error}"
+        error = (
+            "  " + said(N_("last error: {error}", error=m["last_error"])) if m["last_error"] else ""
+        )
+        said.say(
+            N_(
+                "mailbox {account}: last successful poll {at}{error}",
+                account=m["account"],
+                at=m["last_success_at"] or N_("never"),
+                error=error,
+            )
         )
     inbox, out = data["inbox"], data["outbox"]
-    print(f"inbox: {inbox['pending']} pending, {inbox['shunted']} shunted")
+    said.say(
+        N_(
+            "inbox: {pending} pending, {shunted} shunted",
+            pending=inbox["pending"],
+            shunted=inbox["shunted"],
+        )
+    )
     oldest = (
-        f", oldest since {out['oldest_pending_at']} ({out['oldest_pending_age_seconds']}s)"
+        N_(
+            ", oldest since {at} ({seconds}s)",
+            at=out["oldest_pending_at"],
+            seconds=out["oldest_pending_age_seconds"],
+        )
         if out["oldest_pending_at"]
         else ""
     )
-    print(f"outbox: {out['pending']} pending{oldest}, {out['failed']} failed")
+    said.say(
+        N_(
+            "outbox: {pending} pending{oldest}, {failed} failed",
+            pending=out["pending"],
+            oldest=oldest,
+            failed=out["failed"],
+        )
+    )
     for job, at in data["jobs"].items():
-        print(f"job {job}: last run {at}")
+        said.say(N_("job {job}: last run {at}", job=job, at=at))
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
@@ -58,6 +85,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.scheduling import digest, scheduler
     from store.db import transaction
 
+    said = Speaker(settings)
     with opened(settings) as app:
         ctx, now = scheduler.context(app), app.clock.now()
         run = digest.current_run(ctx, now)
@@ -72,13 +100,27 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                         parts.subject,
                         parts.text,
                     )
-                print(f"{len(mails)} mail(s) would be sent for {run.period} ({run.label})")
+                said.say(
+                    N_(
+                        "{count} mail(s) would be sent for {period} ({label})",
+                        count=len(mails),
+                        period=run.period,
+                        label=run.label,
+                    )
+                )
                 return EX_OK
             ids = digest.send_run(s, ctx, now, run, args.member)
     if ids is None:
-        print(f"the digest for {run.period} was sent already")
+        said.say(N_("the digest for {period} was sent already", period=run.period))
         return EX_OK
-    print(f"{len(ids)} mail(s) queued for {run.period} ({run.label})")
+    said.say(
+        N_(
+            "{count} mail(s) queued for {period} ({label})",
+            count=len(ids),
+            period=run.period,
+            label=run.label,
+        )
+    )
     return EX_OK
 
 
@@ -88,6 +130,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     from store import outbox
     from store.db import transaction
 
+    said = Speaker(settings)
     with opened(settings) as app:
         ctx, now = scheduler.context(app), app.clock.now()
         if args.dry_run:  # the real pass in a transaction that is rolled back
@@ -97,11 +140,11 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
                     if row.id in report.outbox:
                         _print_raw(row.raw)
                 s.rollback()
-            print(f"dry run: {report.summary()} (nothing written)")
+            said.say(N_("dry run: {summary} (nothing written)", summary=report.message()))
             return EX_OK
         with transaction(app.sessions) as s:
             report = run_sweeps(s, ctx, now)
-    print(report.summary())
+    said.say(report.message())
     return EX_OK
 
 

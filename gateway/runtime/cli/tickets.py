@@ -3,20 +3,24 @@
 Changes go through :mod:`gateway.tickets.changes`, like a reply command's, so
 each one is an event with ``cli:<login>`` as the actor and ``cli`` as the
 channel; ``assign`` accepts exactly what the ``/assign`` reply command does.
+What people read is said in the CLI's language; state values, event kinds and
+the ``--json`` documents stay as stored (they are what scripts and the
+``--state`` option use).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
     EX_UNAVAILABLE,
     EX_USAGE,
+    Speaker,
     actor,
     opened,
     print_json,
@@ -29,6 +33,19 @@ if TYPE_CHECKING:
 STATES = ("new", "open", "pending", "closed")
 CLOSE_REASONS = ("resolved", "stale", "duplicate", "spam", "no-response")
 
+# key of ``tickets show`` → what its line is called
+SHOWN: dict[str, Msg] = {
+    "state": N_("state"),  # the state value, as --state takes it
+    "close_reason": N_("close reason"),  # resolved, stale, …
+    "requester": N_("requester"),  # who asked
+    "catalog": N_("catalog entry"),  # the entry's id
+    "assignee": N_("assignee"),  # the member who has it
+    "created_at": N_("created at"),
+    "updated_at": N_("updated at"),  # the last change
+    "closed_at": N_("closed at"),
+    "linked_ticket": N_("linked ticket"),  # the ticket this one refers to
+}
+
 
 def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
     from store import tickets
@@ -39,12 +56,11 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(rows)
         return EX_OK
+    said = Speaker(settings)
     for r in rows:
         state = r["state"] + (f"/{r['close_reason']}" if r["close_reason"] else "")
-        print(
-            f"#{r['id']:<6} {state:<18} {r['message_count']:>3} msg  "
-            f"{r['requester']:<32} {r['subject']}"
-        )
+        count = said(N_("{count} msg", count=format(r["message_count"], ">3")))
+        print(f"#{r['id']:<6} {state:<18} {count}  {r['requester']:<32} {r['subject']}")
     return EX_OK
 
 
@@ -52,38 +68,41 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
     from store import tickets
     from store.db import transaction
 
+    said = Speaker(settings)
     with opened(settings) as app, transaction(app.sessions) as s:
         data = tickets.detail(s, args.id)
     if data is None:
-        print(f"ticket-gateway: no ticket #{args.id}", file=sys.stderr)
+        said.warn(N_("no ticket #{id}", id=args.id))
         return EX_UNAVAILABLE
     if args.json:
         print_json(data)
         return EX_OK
-    print(f"Ticket #{data['id']}: {data['subject']}")
-    for key in (
-        "state",
-        "close_reason",
-        "requester",
-        "catalog",
-        "assignee",
-        "created_at",
-        "updated_at",
-        "closed_at",
-        "linked_ticket",
-    ):
+    said.say(N_("Ticket #{id}: {subject}", id=data["id"], subject=data["subject"]))
+    for key, name in SHOWN.items():
         if data.get(key) is not None:
-            print(f"  {key}: {data[key]}")
+            print(f"  {said(name)}: {data[key]}")
     for m in data["messages"]:
         print(f"\n--- {m['direction']} {m['date'] or ''} {m['from']}  ({m['kind']})")
-        print(f"Subject: {m['subject']}")
+        said.say(N_("Subject: {subject}", subject=m["subject"]))
         print(m["text"].rstrip())
         for a in m["attachments"]:
-            print(f"  [attachment] {a['filename']} ({a['content_type']}, {a['size']} bytes)")
-    print("\nEvents:")
+            print(
+                "  "
+                + said(
+                    N_(
+                        "[attachment] {name} ({type}, {size} bytes)",
+                        name=a["filename"],
+                        type=a["content_type"],
+                        size=a["size"],
+                    )
+                )
+            )
+    print("\n" + said(N_("Events:")))
     for e in data["events"]:
         change = f"{e['old'] or ''} → {e['new']}" if e["old"] else (e["new"] or "")
-        print(f"  {e['at']} {e['actor']} via {e['channel']}: {e['kind']} {change}")
+        what = f"{e['kind']} {change}"
+        by = N_("{at} {actor} via {channel}:", at=e["at"], actor=e["actor"], channel=e["channel"])
+        print(f"  {said(by)} {what}")
     return EX_OK
 
 
@@ -92,14 +111,16 @@ def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.core.model import CloseReason, TicketState
     from gateway.tickets import changes
 
+    said = Speaker(settings)
     if args.reason and args.state != "closed":
-        print("ticket-gateway: --reason only goes with closed", file=sys.stderr)
+        said.warn(N_("--reason only goes with closed"))
         return EX_USAGE
     reason = CloseReason(args.reason) if args.reason else None
     with opened(settings) as app:
         try:
             return _change_ticket(
                 app,
+                said,
                 args.id,
                 lambda s, t: changes.change_state(
                     s,
@@ -110,18 +131,19 @@ def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
                     channel="cli",
                     reason=reason,
                 ),
-                f"ticket #{args.id}: {args.state}",
+                N_("ticket #{id}: {state}", id=args.id, state=args.state),
             )
         except InvalidTransition as exc:
-            print(f"ticket-gateway: ticket #{args.id}: {exc}", file=sys.stderr)
+            said.warn(N_("ticket #{id}: {problem}", id=args.id, problem=exc.message))
             return EX_DATAERR
 
 
 def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
     """The same member lookup as the ``/assign`` reply command, so both accept the same."""
-    from gateway.pipeline.commands import Assign, Command, CommandContext, Role, decide
+    from gateway.pipeline.commands import Assign, Command, CommandContext, Refused, Role, decide
     from gateway.tickets import changes
 
+    said = Speaker(settings)
     with opened(settings) as app:
         now = app.clock.now()
         ctx = CommandContext(
@@ -134,21 +156,23 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
         )
         decision = decide(Command("assign", args.member, f"/assign {args.member}"), ctx)
         if not isinstance(decision, Assign):
-            print(f"ticket-gateway: {getattr(decision, 'reason', decision)}", file=sys.stderr)
+            said.warn(decision.why if isinstance(decision, Refused) else str(decision))
             return EX_DATAERR
         member = decision.member
         return _change_ticket(
             app,
+            said,
             args.id,
             lambda s, t: changes.assign(s, t, member, now, actor=actor(), channel="cli"),
-            f"ticket #{args.id}: assigned to {member}",
+            N_("ticket #{id}: assigned to {member}", id=args.id, member=member),
         )
 
 
 def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
+    said = Speaker(settings)
     text = " ".join(args.text).strip()
     if not text:
-        print("ticket-gateway: the note is empty", file=sys.stderr)
+        said.warn(N_("the note is empty"))
         return EX_USAGE
     from gateway.tickets import changes
 
@@ -156,13 +180,16 @@ def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
         now = app.clock.now()
         return _change_ticket(
             app,
+            said,
             args.id,
             lambda s, t: changes.add_note(s, t, text, now, actor=actor(), channel="cli"),
-            f"ticket #{args.id}: note added",
+            N_("ticket #{id}: note added", id=args.id),
         )
 
 
-def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None], done: str) -> int:
+def _change_ticket(
+    app: App, said: Speaker, ticket_id: int, change: Callable[[Any, Any], None], done: Msg
+) -> int:
     """One change to one ticket in one transaction; 69 when there is no such ticket."""
     from store import tickets
     from store.db import transaction
@@ -170,10 +197,10 @@ def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None],
     with transaction(app.sessions) as s:
         ticket = tickets.get(s, ticket_id)
         if ticket is None:
-            print(f"ticket-gateway: no ticket #{ticket_id}", file=sys.stderr)
+            said.warn(N_("no ticket #{id}", id=ticket_id))
             return EX_UNAVAILABLE
         change(s, ticket)
-    print(done)
+    said.say(done)
     return EX_OK
 
 

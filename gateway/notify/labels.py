@@ -1,0 +1,75 @@
+"""Names of the gateway's own values as people read them, in their language.
+
+The values themselves (``open``, ``no-response``, ``first_response`` …) stay
+English: they are stored, typed in commands and printed by ``--json``. What a
+mail (or a line of the CLI) shows is the label, a msgid of the gettext
+catalogs, translated when it is said. Templates reach the tables through
+filters (``{{ ticket.state|state }}``, ``{{ c.status|outcome }}`` …) that
+:func:`filters` builds for one language; code that puts a value into a
+:class:`~gateway.core.i18n.Msg` passes the label Msg as a parameter, so it is
+translated with the sentence around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from gateway.core.i18n import N_, Msg, translate
+
+# ticket state → its name (the state machine's values; see gateway/tickets/states.py)
+STATES: Mapping[str, Msg] = {
+    "new": N_("new"),  # received, nobody has worked on it yet
+    "open": N_("in progress"),  # someone works on it
+    "pending": N_("waiting for reply"),  # the team waits for the requester
+    "closed": N_("closed"),  # done; the close reason says how
+}
+
+# close reason → its name (CloseReason values, also the words /close takes)
+CLOSE_REASONS: Mapping[str, Msg] = {
+    "resolved": N_("resolved"),  # the default: the problem was solved
+    "stale": N_("stale"),  # nobody touched it for too long (the inventory)
+    "duplicate": N_("duplicate"),  # the same request is another ticket
+    "spam": N_("spam"),  # not a request at all
+    "no-response": N_("no response"),  # pending, and the requester never answered
+}
+
+# what became of one command line of a reply (the transcript's verdicts)
+OUTCOMES: Mapping[str, Msg] = {
+    "applied": N_("applied"),  # carried out
+    "refused": N_("refused"),  # not allowed or not understood; the reason follows
+    "ignored": N_("ignored"),  # below the command-line limit: not read at all
+}
+
+# SLA deadline → its name (gateway.scheduling.rules targets)
+SLA_TARGETS: Mapping[str, Msg] = {
+    "first_response": N_("first response"),  # a person first answered the requester
+    "resolve": N_("resolution"),  # the ticket was closed
+}
+
+
+def _label(table: Mapping[str, Msg]) -> Callable[[str], Msg | str]:
+    """A value's label; an unknown value (a newer state, data) is shown as it is."""
+    return lambda value: table.get(value, value)
+
+
+state = _label(STATES)
+close_reason = _label(CLOSE_REASONS)
+outcome = _label(OUTCOMES)
+sla_target = _label(SLA_TARGETS)
+
+# filter name in templates → the label it shows
+_FILTERS: Mapping[str, Callable[[str], Msg | str]] = {
+    "state": state,
+    "close_reason": close_reason,
+    "outcome": outcome,
+    "sla_target": sla_target,
+}
+
+
+def filters(locale: str) -> dict[str, Callable[[str], str]]:
+    """The label tables as Jinja filters that answer in ``locale``."""
+
+    def said(label: Callable[[str], Msg | str]) -> Callable[[str], str]:
+        return lambda value: translate(label(value), locale)
+
+    return {name: said(label) for name, label in _FILTERS.items()}

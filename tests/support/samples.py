@@ -1,0 +1,295 @@
+"""View models for every mail kind, with realistic data, for the render tests.
+
+:data:`SAMPLES` covers every kind once or more with plain values. :func:`said` adds
+the views that carry the gateway's own words — every refusal reason of the command
+grammar and of the state machine, every command result, every field error, the
+unverified-mail refusal, every health problem, the inventory note, digests with
+every badge — taken from the code that decides them, not written here, so a new
+message in the code is in a mail the language scanner reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from gateway.catalog.model import Entry, Field
+from gateway.catalog.sheet import validate
+from gateway.config.settings import HealthSettings
+from gateway.core.errors import InvalidTransition
+from gateway.core.i18n import Msg
+from gateway.core.model import CloseReason, TicketState
+from gateway.notify import views as v
+from gateway.pipeline import authz, commands
+from gateway.pipeline.commands import CommandContext, Role
+from gateway.runner import ops
+from gateway.scheduling import health, sweeps
+from gateway.tickets import states
+from store.health import Snapshot, SourceSeen
+
+TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
+ALICE = v.Person("alice@customer.test", "山田 花子")
+OPS = v.Person("ops@example.test", "Ops One")
+BOSS = v.Person("boss@example.test", "Boss")
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def ticket(
+    n: int,
+    subject: str,
+    state: str = "open",
+    age: int = 3,
+    idle: int = 1,
+    assignee: str = "Ops One",
+) -> v.TicketRef:
+    return v.TicketRef(
+        n, f"[#{n}]", subject, state, ALICE, assignee, "VPN", "2026-03-02 10:00 JST", age, idle
+    )
+
+
+T42 = ticket(42, "VPN に接続できません <script>alert(1)</script>")
+SAMPLES: list[v.View] = [
+    v.Acknowledgement(TEAM, ALICE, T42),
+    v.NewTicket(TEAM, OPS, T42, "おはようございます。\n今朝から VPN に接続できません。"),
+    v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
+    v.StatusChange(TEAM, ALICE, T42, "open", "pending", "ログを送っていただけますか。"),
+    v.MissingFields(
+        TEAM,
+        ALICE,
+        T42,
+        (v.FieldRequest("hostname", "端末名", "PC-0123"), v.FieldRequest("os", "OS", "Windows 11")),
+    ),
+    v.StaleReminder(TEAM, OPS, (T42, ticket(7, "Printer jams", "new", 12, 9)), 7),
+    v.PendingReminder(TEAM, ALICE, T42, 5, 9),
+    v.AutoClose(TEAM, ALICE, ticket(42, "VPN", "closed"), 14, 14),
+    v.WeeklyDigest(
+        TEAM, OPS, "2026-03-02 – 2026-03-08", (T42,), (ticket(8, "New laptop", "new", 1, 1, ""),)
+    ),
+    v.WeeklyDigest(TEAM, OPS, "2026-03-09 – 2026-03-15", (), ()),
+    v.WeeklySummary(
+        TEAM,
+        BOSS,
+        "2026-03-02 – 2026-03-08",
+        12,
+        9,
+        (v.StateCount("new", 2), v.StateCount("open", 4), v.StateCount("pending", 1)),
+        (T42,),
+        1,
+    ),
+    v.CommandResult(
+        TEAM,
+        OPS,
+        T42,
+        (
+            v.CommandLine("#state pending", "open → pending"),
+            v.CommandLine("#assign tanaka", "assigned to 田中"),
+        ),
+    ),
+    v.CommandRefused(
+        TEAM,
+        OPS,
+        T42,
+        "#state flying",
+        "unknown state 'flying'",
+        "#state new|open|pending|closed\n#assign EMAIL",
+    ),
+    v.SlaOverdue(TEAM, OPS, T42, "first_response", "2026-03-02 14:00 JST"),
+    v.WeeklyDigest(
+        TEAM,
+        OPS,
+        "2026-03-02 – 2026-03-08",
+        (
+            v.TicketRef(
+                42,
+                "[#42]",
+                "VPN",
+                "open",
+                ALICE,
+                "Ops One",
+                "VPN",
+                "",
+                9,
+                8,
+                "overdue",
+                "2026-03-04 10:00 JST",
+                True,
+                "support+42-0123456789abcdef@example.test",
+            ),
+        ),
+        (),
+    ),
+    v.WeeklySummary(
+        TEAM,
+        BOSS,
+        "2026-03-02 – 2026-03-08",
+        1,
+        0,
+        (v.StateCount("open", 1),),
+        (T42,),
+        0,
+        (v.NamedCount("VPN", 1),),
+        (v.NamedCount("Ops One", 1),),
+        (v.NamedCount("ops@example.test", 2),),
+        (v.NamedCount("プロジェクター", 3),),
+    ),
+    v.HealthAlert(
+        TEAM,
+        BOSS,
+        "mailbox support@imap:993/INBOX was never polled <b>successfully</b>",
+        False,
+        "2026-03-02 10:00 JST",
+    ),
+    v.HealthAlert(TEAM, BOSS, "2 shunted inbox row(s)", True, "2026-03-02 10:00 JST"),
+]
+
+# ---------------------------------------------------------------- the gateway's own words
+
+ENTRY = Entry(
+    "purchase",
+    {"ja": "購入申請", "en": "Purchase request"},
+    assignees=("ops@example.test",),
+    fields=(
+        Field("quantity", {"en": "Quantity", "ja": "数量"}, "number", required=True),
+        Field("needed_by", {"en": "Needed by", "ja": "希望納期"}, "date"),
+        Field("approver", {"en": "Approver", "ja": "承認者"}, "email"),
+        Field("budget", {"en": "Budget", "ja": "予算区分"}, "choice", ("opex", "capex")),
+    ),
+)
+MEMBERS = ("ops@example.test", "ops2@example.test", "ops@other.test")
+
+# (command line, who wrote it): one line per way a command is refused
+REFUSED_LINES: list[tuple[str, Role]] = [
+    ("/frobnicate", Role.MEMBER),  # no such command
+    ("/assign ops", Role.REQUESTER),  # requesters may only /close
+    ("/close", Role.OTHER),  # only members give commands
+    ("/pending now", Role.MEMBER),  # takes no argument
+    ("/close spam twice", Role.MEMBER),  # at most one argument
+    ("/assign", Role.MEMBER),  # exactly one argument
+    ("/field quantity", Role.MEMBER),  # a name and a value
+    ("/note", Role.MEMBER),  # the text of the note
+    ("/close fixed", Role.MEMBER),  # no such close reason
+    ("/assign ops", Role.MEMBER),  # names several members
+    ("/assign nobody", Role.MEMBER),  # no such member
+    ("/category printers", Role.MEMBER),  # no such entry
+    ("/due tomorrow", Role.MEMBER),  # not a date
+    ("/due 2026-02-30", Role.MEMBER),  # no such date
+    ("/due 2026-03-01", Role.MEMBER),  # in the past
+    ("/field colour red", Role.MEMBER),  # no such field
+    ("/field quantity many", Role.MEMBER),  # a field's own check
+]
+
+
+def _context(role: Role, entry: Entry | None = ENTRY) -> CommandContext:
+    return CommandContext(role, MEMBERS, ("purchase", "vpn"), entry, NOW, "Asia/Tokyo")
+
+
+def refusals() -> list[v.CommandLine]:
+    """Every refusal the grammar and the state machine give, as transcript lines."""
+    lines = []
+    # the last one: a field for a ticket that has no catalog entry
+    cases = [(line, role, ENTRY) for line, role in REFUSED_LINES]
+    for line, role, entry in [*cases, ("/field colour red", Role.MEMBER, None)]:
+        [cmd] = commands.parse_commands(line, 20).commands
+        decision = commands.decide(cmd, _context(role, entry))
+        assert isinstance(decision, commands.Refused), line
+        lines.append(v.CommandLine(line, decision.why, "refused"))
+    for current, target, reason in [
+        (TicketState.OPEN, TicketState.OPEN, None),
+        (TicketState.CLOSED, TicketState.PENDING, None),
+        (TicketState.NEW, TicketState.OPEN, CloseReason.SPAM),
+    ]:
+        try:
+            states.check(current, target, reason)
+        except InvalidTransition as exc:
+            lines.append(v.CommandLine(f"/{target}", exc.message, "refused"))
+    return lines
+
+
+def field_errors() -> list[Msg]:
+    """Every reason a parameter-sheet value is rejected."""
+    found = []
+    for name, raw in [
+        ("quantity", "　"),
+        ("quantity", "many"),
+        ("needed_by", "next week"),
+        ("approver", "the boss"),
+        ("budget", "petty cash"),
+    ]:
+        field = ENTRY.field(name)
+        assert field is not None
+        problem = validate(field, raw)[1]
+        assert problem is not None, raw
+        found.append(problem)
+    return found
+
+
+def applied() -> list[v.CommandLine]:
+    """Every kind of applied command, in words, and a line that was not read."""
+    actions: list[tuple[str, commands.Action]] = [
+        ("/open", commands.SetState(TicketState.OPEN)),
+        ("/close duplicate", commands.SetState(TicketState.CLOSED, CloseReason.DUPLICATE)),
+        ("/close no-response", commands.SetState(TicketState.CLOSED, CloseReason.NO_RESPONSE)),
+        ("/assign ops2", commands.Assign("ops2@example.test")),
+        ("/category vpn", commands.SetCategory("vpn")),
+        ("/due 2026-04-01", commands.SetDue(NOW + timedelta(days=30))),
+        ("/field quantity 3", commands.SetField("quantity", "3")),
+        ("/note called back", commands.AddNote("called back")),
+    ]
+    lines = [v.CommandLine(line, ops.changed(a, "new"), "applied") for line, a in actions]
+    [ignored] = commands.parse_commands("/open\n/pending\n", 1).ignored
+    return [*lines, v.CommandLine(ignored.line, ignored.why, "ignored")]
+
+
+def problems() -> list[Msg]:
+    """Every health problem, as ``status`` and the alerts say it."""
+    snap = Snapshot(
+        (
+            SourceSeen("imap:a", False, None, ""),
+            SourceSeen("imap:b", True, NOW - timedelta(hours=2), "login as 'support' refused"),
+        ),
+        {"shunted": 3},
+        2,
+        NOW - timedelta(hours=1),
+        0,
+        {},
+    )
+    names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")
+    report = health.assess(snap, names, HealthSettings(), NOW)
+    return [p.message for p in report.problems]
+
+
+def said() -> list[v.View]:
+    """Views that carry every message the code decides, for the language scanner."""
+    forged = authz.verify_sender(
+        b"From: ops@example.test\r\n\r\nhi\r\n",
+        ("support@example.test",),
+        "ops@example.test",
+        42,
+        secret=b"0" * 32,
+        gateway_address="support@example.test",
+        trusted_authserv_ids=(),
+    )
+    overdue = v.TicketRef(
+        9, "[#9]", "Printer jams", "pending", ALICE, "Ops One", "Printers", "", 9, 8,
+        "overdue", "2026-03-04 10:00 JST", True, "support+9-0123456789abcdef@example.test",
+    )  # fmt: skip
+    due_soon = v.TicketRef(
+        10, "[#10]", "New laptop", "new", ALICE, "Ops One", "Hardware", "", 1, 1,
+        "due-soon", "2026-03-03 10:00 JST", False, "support+10-0123456789abcdef@example.test",
+    )  # fmt: skip
+    transcript = [*applied(), *refusals()]
+    transcript += [
+        v.CommandLine(f"/field x {n}", e, "refused") for n, e in enumerate(field_errors())
+    ]
+    views: list[v.View] = [
+        v.CommandResult(TEAM, OPS, T42, tuple(transcript), commands.HELP),
+        v.CommandRefused(TEAM, OPS, T42, "/close spam", ops.unverified(forged), commands.HELP),
+        v.CommandRefused(TEAM, OPS, T42, ops.NO_COMMAND, ops.unverified(forged), commands.HELP),
+        v.StatusChange(TEAM, OPS, T42, "open", "closed", sweeps.inventory_note(30)),
+        v.WeeklyDigest(TEAM, OPS, "2026-03-02 – 2026-03-08", (overdue, due_soon), (T42,)),
+        v.SlaOverdue(TEAM, OPS, overdue, "resolve", "2026-03-04 10:00 JST"),
+    ]
+    for problem in problems():
+        views += [
+            v.HealthAlert(TEAM, BOSS, problem, r, "2026-03-02 10:00 JST") for r in (False, True)
+        ]
+    return views

@@ -1,0 +1,217 @@
+"""One language per mail (issue #13): every mail kind, rendered in Japanese, has no
+English sentence left in it, and in English no Japanese, except the data it shows.
+
+The scanner renders each sample view (tests/support/samples.py: every kind, and
+views carrying every message the code decides), removes what is data — every
+string value of the view (subjects, names, addresses, a member's words, a
+refused command's argument), tags, addresses, URLs, command words and command
+lines — and then looks for what should not be there:
+
+* in ``ja``: a run of two or more English words (``[A-Za-z]{2,}`` separated by
+  white space), after removing the few terms that are Latin in Japanese text
+  too (:data:`LATIN_IN_JAPANESE`);
+* in ``en``: any kana or kanji.
+
+Subject, text part and HTML part (tags removed, entities decoded) are scanned.
+The second half of the file shows that the scanner bites: an English sentence
+in a Japanese template, and a message the catalog does not know, are found.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from gateway.core.i18n import N_, Msg, translate
+from gateway.notify import labels
+from gateway.notify import views as v
+from gateway.notify.render import Renderer
+from tests.support import samples
+from tests.support.i18n_catalogs import msgids
+
+# Terms that are written in Latin letters in Japanese mails, too. Each is removed
+# before the scan; anything else made of two English words in a row is a finding.
+LATIN_IN_JAPANESE = [
+    r"\b(?:VPN|OS|SLA|DKIM|DMARC|README|JST|UTC)\b",  # names of things, as Japanese IT writes them
+    r"\bYYYY-MM-DD\b",  # the date format a command takes
+    r"\bticket-gateway(?:\s+--?[a-z][-a-z_]*|\s+[a-z][-a-z_]*)*",  # a command line to run
+    r"[/／][a-z][-a-z_]*(?:\s+\[[^\]\n]*\]|\s+<[^>\n]*>)*",  # a reply command and its arguments
+    r"\b(?:resolved|stale|duplicate|spam|no-response|max_command_lines)\b",  # words commands take
+    r"\bhealth\.[a-z_]+",  # a configuration key
+]
+# Left after data and allowed terms are gone: English in a Japanese mail.
+ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:\s+[A-Za-z]{2,})+")
+# Kana, kanji and Japanese punctuation: not in an English mail.
+JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]+")
+# Never words of ours: addresses, URLs, ticket tags.
+DATA_SHAPES = [
+    r"https?://\S+",
+    r"[\w.+-]+@[\w.-]+(?::\d+)?(?:/\w+)?",  # an address, or a mailbox account@host:port/folder
+    r"\[[A-Z]*#\d+\]",  # a ticket tag
+    r"\[#…\]",  # a ticket tag, as the digest describes it
+]
+# View fields whose values are words the templates must say through a label filter
+# (ticket.state|state …): not data, so an unlabelled "waiting" would be found.
+LABELLED = {"state", "old_state", "new_state", "status", "sla", "target"}
+
+
+def data_of(value: object, field: str = "") -> Iterator[str]:
+    """Every string that is data in a view: field values and a Msg's string parameters."""
+    if isinstance(value, str):
+        if field not in LABELLED and value.strip():
+            yield value
+    elif isinstance(value, Msg):
+        for name, param in value.params.items():
+            yield from data_of(param, name)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from data_of(getattr(value, f.name), f.name)
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from data_of(item, field)
+
+
+def without_data(text: str, data: list[str]) -> str:
+    """``text`` with every piece of data cut out (longest first, also as HTML shows it)."""
+    for item in sorted(set(data), key=len, reverse=True):
+        for form in (item, html.escape(item), html.escape(item, quote=False)):
+            text = text.replace(form, " ")
+            for line in form.splitlines():  # a multi-line value, shown indented
+                if len(line.strip()) > 1:
+                    text = text.replace(line.strip(), " ")
+    for shape in DATA_SHAPES:
+        text = re.sub(shape, " ", text)
+    return text
+
+
+def readable(part: str, is_html: bool) -> str:
+    if not is_html:
+        return part
+    body = re.sub(r"<head>.*?</head>", " ", part, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def findings(text: str, locale: str, data: Sequence[str] = ()) -> list[str]:
+    """What is in the wrong language in ``text``, a mail part in ``locale``."""
+    left = without_data(text, list(data))
+    if locale == "en":
+        return JAPANESE.findall(left)
+    for allowed in LATIN_IN_JAPANESE:
+        left = re.sub(allowed, " ", left)
+    return [m.group(0) for m in ENGLISH_RUN.finditer(left)]
+
+
+def scan(renderer: Renderer, view: v.View, locale: str) -> list[str]:
+    """Every finding in the subject, the text part and the HTML part of ``view``."""
+    parts = renderer.render(view, locale)
+    data = list(data_of(view))
+    found = []
+    for name, part, is_html in (
+        ("subject", parts.subject, False),
+        ("text", parts.text, False),
+        ("html", parts.html, True),
+    ):
+        found += [f"{name}: {f!r}" for f in findings(readable(part, is_html), locale, data)]
+    return found
+
+
+ALL = [*samples.SAMPLES, *samples.said()]
+
+
+def _id(view: v.View) -> str:
+    return v.kind_of(view)
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+@pytest.mark.parametrize("view", ALL, ids=_id)
+def test_every_mail_is_in_one_language(view: v.View, locale: str) -> None:
+    assert scan(Renderer(), view, locale) == []
+
+
+def test_the_samples_say_every_message_the_code_decides() -> None:
+    """The views of :func:`samples.said` carry every msgid marked in ``gateway/`` that a
+    mail can show (the CLI's own lines are checked by test_cli_language)."""
+    said: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, Msg):
+            said.add(value.msgid)
+            for p in value.params.values():
+                walk(p)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+
+    for view in ALL:
+        walk(view)
+    from_code = msgids(lambda path: path.startswith("gateway/") and "/runtime/" not in path)
+    tables = (labels.STATES, labels.CLOSE_REASONS, labels.OUTCOMES, labels.SLA_TARGETS)
+    shown_by_filters = {m.msgid for table in tables for m in table.values()}
+    assert from_code - said - shown_by_filters - NOT_IN_MAIL == set()
+
+
+# Messages marked in gateway/ that no mail shows, and why.
+NOT_IN_MAIL = {
+    "nothing due",  # the CLI's sweep line
+    "{jobs}; {mails} mail(s) queued",  # the CLI's sweep line
+    "sent to the reply address issued to you",  # why a mail passed: the verdict's "via" is kept
+    "DKIM signature of {domain} verified by {server}",  # … and no person is told
+    "DMARC pass for {domain} from {server}",
+}
+
+
+def test_every_translation_is_japanese() -> None:
+    """Each ja msgstr of the catalog, its placeholders filled with data, has no English
+    run: a translation left in English is found even where no sample shows it."""
+    left_in_english = {}
+    for msgid in sorted(msgids(lambda path: True)):
+        text = translate(N_(msgid), "ja")
+        filled = re.sub(r"%\(\w+\)s|\{\w+(?:![rsa])?\}", " DATA ", text)
+        if found := findings(filled, "ja", ["DATA"]):
+            left_in_english[msgid] = found
+    assert left_in_english == {}
+
+
+# ---------------------------------------------------------------- the scanner bites
+
+
+def test_an_english_sentence_in_a_japanese_template_is_found(tmp_path: Path) -> None:
+    (tmp_path / "ja").mkdir()
+    (tmp_path / "ja" / "acknowledgement.txt.j2").write_text(
+        "{{ recipient.display }} 様\n\nお問い合わせを受け付けました。\n"
+        "Someone from our team will get back to you.\n",
+        encoding="utf-8",
+    )
+    found = scan(Renderer(tmp_path), samples.SAMPLES[0], "ja")
+    assert found == ["text: 'Someone from our team will get back to you'"]
+
+
+def test_a_message_the_catalog_does_not_know_is_found() -> None:
+    untranslated = N_("the relay refused the mail: {error}", error="550 no such user")
+    view = v.HealthAlert(samples.TEAM, samples.BOSS, untranslated, False, "2026-03-02 10:00 JST")
+    found = scan(Renderer(), view, "ja")
+    assert "subject: 'the relay refused the mail'" in found
+    assert scan(Renderer(), view, "en") == []
+
+
+def test_japanese_in_an_english_template_is_found(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "acknowledgement.subject.j2").write_text(
+        "受付: {{ ticket.subject }}\n", encoding="utf-8"
+    )
+    assert scan(Renderer(tmp_path), samples.SAMPLES[0], "en") == ["subject: '受付'"]
+
+
+def test_data_is_not_a_finding() -> None:
+    """A requester's English subject in a Japanese mail is theirs, not ours."""
+    view = v.Acknowledgement(samples.TEAM, samples.ALICE, samples.ticket(1, "Printer jams again"))
+    assert scan(Renderer(), view, "ja") == []
+    assert "Printer jams again" in Renderer().render(view, "ja").text
