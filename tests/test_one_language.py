@@ -165,6 +165,7 @@ NOT_IN_MAIL = {
     "sent to the reply address issued to you",  # why a mail passed: the verdict's "via" is kept
     "DKIM signature of {domain} verified by {server}",  # … and no person is told
     "DMARC pass for {domain} from {server}",
+    "unknown field",  # a form or chat modal says it beside the field; events keep English
 }
 
 

@@ -88,7 +88,7 @@ def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
     for name, raw in entered.items():
         f = entry.field(name)
         if f is None:
-            rejected.append(BadValue(name, raw, "unknown field"))
+            rejected.append(BadValue(name, raw, N_("unknown field")))
             continue
         if not raw.strip():
             continue  # left empty: missing, not wrong
