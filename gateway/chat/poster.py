@@ -144,6 +144,8 @@ class ChatPoster:
             raise ChatRefused("Slack is not configured any more")
         if post.kind == "notice":
             self._within_limit(post)
+            self._keep_pace(post.channel)
+            return self.slack.post(post.channel, render.notice(post.payload, facts, locale))
         self._keep_pace(post.channel)
         if post.kind == "card":
             return self.slack.post(
@@ -154,10 +156,9 @@ class ChatPoster:
             self.slack.update(place.channel, place.card_ts, render.card(facts, locale))
             return place.card_ts
         if post.kind == "line":
-            return self.slack.post(
-                place.channel, render.line(post.payload, facts, locale), place.thread_ts
-            )
-        return self.slack.post(post.channel, render.notice(post.payload, facts, locale))
+            thread = place.thread_ts or place.card_ts
+            return self.slack.post(place.channel, render.line(post.payload, facts, locale), thread)
+        raise ChatRefused(f"unknown kind of chat post: {post.kind}")
 
     def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
         """A card update or a line waits for its card; without a card ever, it fails."""
