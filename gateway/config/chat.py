@@ -114,8 +114,10 @@ def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
 
 def _webhook(s: Section, base: Path) -> WebhookSettings:
     s.unknown(WEBHOOK_KEYS)
-    name = s.name.rsplit(".", 1)[-1].upper()
-    url = _secret_text(s, base, "url", f"TICKET_GATEWAY_{name}_WEBHOOK")
+    default_env = (
+        "TICKET_GATEWAY_TEAMS_URL" if s.name.endswith("teams") else "TICKET_GATEWAY_WEBHOOK_URL"
+    )
+    url = _secret_text(s, base, "url", default_env)
     return WebhookSettings(
         url=_url(s, "url_file" if "url_file" in s.data else "url_env", url),
         locale=s.choice("locale", "", ("", "ja", "en")),
