@@ -228,3 +228,26 @@ def test_a_slack_format_webhook_gets_plain_text(
         app.close()
     [body] = fake.hooks["webhook"]
     assert set(body) == {"text"} and body["text"].startswith(f"New ticket [#{ticket_id}]")
+
+
+def test_sla_breaches_and_stale_tickets_are_noticed_once(
+    news_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    from gateway.scheduling import scheduler
+
+    ticket_id = _mail_ticket(news_app)  # vpn: first response within 4h, stale after 3d
+    poster = c.poster(news_app)
+    poster.drain()
+    clock.advance(timedelta(hours=5))
+    scheduler.tick(news_app)
+    scheduler.tick(news_app)  # a second pass finds the claim taken
+    poster.drain()
+    texts = [p["text"] for p in fake.of("chat.postMessage")]
+    assert [t for t in texts if t.startswith("SLA 超過（初回応答）")] == [
+        f"SLA 超過（初回応答）: [#{ticket_id}] VPN does not connect"
+    ]
+    clock.advance(timedelta(days=4))
+    scheduler.tick(news_app)
+    poster.drain()
+    texts = [p["text"] for p in fake.of("chat.postMessage")]
+    assert sum("しばらく更新されていません" in t for t in texts) == 1

@@ -274,3 +274,24 @@ def test_a_members_thread_reply_reaches_the_requester_only_when_sent(
     fake.envelope("interactive", shortcut)  # pressed twice: still one mail
     fake.wait_for("chat.postEphemeral", 2)
     assert len(outbox(chat_app, "ops_reply")) == 1
+
+
+@pytest.mark.usefixtures("slack")
+def test_the_requesters_mail_reply_is_a_line_in_the_thread(chat_app: App, fake: FakeSlack) -> None:
+    from tests.support.mails import mail
+    from tests.support.pipeline import deliver
+
+    ticket_id = _ticket_from_slack(chat_app, fake)
+    [thread] = c.threads(chat_app)
+    reply = mail(
+        f"Re: [#{ticket_id}] VPN がつながりません",
+        "再起動しても同じです。\n",
+        sender="伊藤 花子 <ito@customer.test>",
+    )
+    assert deliver(chat_app, reply).ticket_id == ticket_id
+    c.poster(chat_app).drain()
+    line = _in(fake, c.HELP)[-1]
+    assert line["thread_ts"] == thread.card_ts
+    assert "ito@customer.test" in line["text"] and "> 再起動しても同じです。" in line["text"]
+    [update] = fake.of("chat.update")
+    assert update["ts"] == thread.card_ts
