@@ -240,3 +240,8 @@ def _place(row: ChatThread) -> Place:
         row.permalink,
         row.user_id,
     )
+
+
+def state_of(session: Session, key: str) -> str | None:
+    """The state of the row queued under ``key`` (None: nothing was)."""
+    return session.scalar(select(ChatOutboxRow.state).where(ChatOutboxRow.idempotency_key == key))
