@@ -72,10 +72,12 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
+def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """``info``: what every session of this factory carries in ``Session.info`` (the
+    composition root puts the chat settings there for the tickets service's news hook)."""
     # autoflush off: the pipeline reads before it writes, and an automatic flush
     # before each of its queries cost a quarter of ingest time (bench/ingest.py)
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config import locate
+from gateway.config.chat import read_chat
 from gateway.config.imap import read_imap
 from gateway.config.outbound import read_outbound
 from gateway.config.secret import read_secret
@@ -66,6 +67,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "schedule",
             "health",
             "logging",
+            "chat",
         }
     )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
@@ -99,6 +101,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         schedule=_schedule(sc),
         health=_health(Section(src, "health", data.get("health", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
+        chat=read_chat(Section(src, "chat", data.get("chat", {})), base, members),
     )
 
 

@@ -11,6 +11,7 @@ its class from here and never read TOML themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -159,6 +160,65 @@ class LoggingSettings:
     format: str = "text"  # text | json (one object per line, for a log shipper)
 
 
+NOTICES = ("new", "sla", "stale")  # the channel notices chat can carry
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    """``[chat.slack]``: the Slack app (intake, ticket cards, buttons) and its notices."""
+
+    bot_token: str = field(default="", repr=False)  # xoxb-…, from a file or the environment
+    mode: str = "socket"  # socket (no public URL needed) | http (signed requests to us)
+    app_token: str = field(default="", repr=False)  # xapp-…, Socket Mode only
+    signing_secret: str = field(default="", repr=False)  # HTTP mode only
+    http_host: str = "127.0.0.1"  # HTTP mode: where our endpoint listens (behind a proxy)
+    http_port: int = 3000
+    http_path: str = "/slack/events"
+    api_url: str = "https://slack.com/api/"  # the Web API (a test points it at a fake)
+    command: str = "/ticket"  # the slash command that opens the form
+    channel: str = ""  # channel id for notices of entries without their own; "" = none
+    channels: Mapping[str, str] = field(default_factory=dict)  # catalog entry id → channel id
+    locale: str = ""  # the channels' language; "" = [gateway] locale
+    channel_locales: Mapping[str, str] = field(default_factory=dict)  # channel id → locale
+    members: Mapping[str, str] = field(default_factory=dict)  # Slack user id → member email
+    notices: tuple[str, ...] = NOTICES
+    notice_limit: int = 30  # notices per channel per hour; more wait for the next hour
+
+    def channel_for(self, entry_id: str | None) -> str:
+        return self.channels.get(entry_id or "", self.channel)
+
+    def locale_of(self, channel: str, default: str) -> str:
+        return self.channel_locales.get(channel) or self.locale or default
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """``[chat.teams]`` (a Workflows webhook, Adaptive Cards) or ``[chat.webhook]`` (a
+    Slack-format incoming webhook: Mattermost, Rocket.Chat, Slack): notices only."""
+
+    url: str = field(default="", repr=False)  # carries its own credential: file or env only
+    locale: str = ""  # "" = [gateway] locale
+    notices: tuple[str, ...] = NOTICES
+    notice_limit: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """``[chat]``: off unless one of its sub-sections is configured."""
+
+    slack: SlackSettings | None = None
+    teams: WebhookSettings | None = None
+    webhook: WebhookSettings | None = None
+    timeout: timedelta = timedelta(seconds=10)  # one call to Slack or a webhook
+    retry_initial: timedelta = timedelta(seconds=30)  # first backoff after an outage
+    retry_max: timedelta = timedelta(minutes=30)
+    give_up_after: timedelta = timedelta(days=2)  # then a post counts as failed
+
+    @property
+    def enabled(self) -> bool:
+        return any(x is not None for x in (self.slack, self.teams, self.webhook))
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     source: str = "<built-in defaults>"
@@ -172,6 +232,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -50,7 +50,7 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
         actor=a.sender,
         channel=a.channel,
         linked_ticket_id=linked,
-        detail={"message_id": msg.message_id, "source": a.row.source},
+        detail={"message_id": msg.message_id, "source": a.row.source, **_door(a)},
     )
     attach(a, ticket, kind="request", touch=True)
     filed = filing.categorize_new_ticket(
@@ -65,6 +65,14 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
         + ("" if acked else ", not acknowledged")
         + (f", asked for {len(missing)} field(s)" if asked else "")
     )
+
+
+def _door(a: Arrival) -> dict[str, object]:
+    """A chat submission's place (channel, thread, permalink): kept on the created event,
+    and the tickets service opens the ticket's chat thread there."""
+    if a.submission is None or a.submission.source != "slack" or not a.submission.extra:
+        return {}
+    return {"chat": {"provider": "slack", **a.submission.extra}}
 
 
 def field_requests(

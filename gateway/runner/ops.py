@@ -30,12 +30,12 @@ from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
-from gateway.pipeline import authz, commands, loops
+from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import under_rate_limit
 from gateway.tickets import changes
-from store import tickets
+from gateway.tickets.relay import relay_answer
 from store.models import Ticket
 
 CHANNEL = "email"
@@ -245,39 +245,16 @@ def changed(action: commands.Action, old_state: str) -> Msg:
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
     """The member's answer to the requester and every non-member participant."""
-    text = text.strip()
-    if not text:
-        return 0
-    people = [ticket.requester.lower(), *tickets.participant_emails(a.session, ticket.id)]
-    recipients = [
-        p
-        for p in dict.fromkeys(people)
-        if a.settings.member(p) is None
-        and "@" in p
-        and not loops.is_own_address(p, a.settings.own_addresses)
-    ]
-    thread = tickets.thread_ids(a.session, ticket.id)
-    for email in recipients:
-        name = ticket.requester_name if email == ticket.requester.lower() else ""
-        view = views.OpsReply(
-            team=team(a.settings),
-            recipient=views.Person(email, name),
-            ticket=ticket_ref(ticket, a.settings, a.now),
-            author=views.Person(member.email, member.name),
-            text=text,
-        )
-        queue_ticket_mail(
-            a.session,
-            a.settings,
-            ticket,
-            view,
-            key=f"ops:{a.row.id}:{email}",
-            now=a.now,
-            in_reply_to=thread[0] if thread else "",
-        )
-    if recipients:
-        changes.record_first_response(a.session, ticket, a.now, actor=member.email, channel=CHANNEL)
-    return len(recipients)
+    return relay_answer(
+        a.session,
+        a.settings,
+        ticket,
+        member,
+        text,
+        key=f"ops:{a.row.id}",
+        now=a.now,
+        channel=CHANNEL,
+    )
 
 
 def _transcript(

@@ -15,6 +15,7 @@ from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
 from gateway.runner.runner import Runner
+from gateway.tickets import news
 from store import migrate
 from store.db import make_engine, session_factory
 
@@ -47,7 +48,8 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
         except BaseException:
             engine.dispose()
             raise
-    sessions = session_factory(engine)
+    info = {news.INFO_KEY: settings.chat}  # the tickets service's chat hook reads it
+    sessions = session_factory(engine, info)
     clock = clock or SystemClock()
     # its own engine: the runner's commits need no fsync (see make_engine), which on
     # SQLite is half of what processing a message costs
@@ -56,5 +58,5 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
         if engine.dialect.name == "sqlite"
         else engine
     )
-    runner = Runner(settings, clock, session_factory(runner_engine), catalog)
+    runner = Runner(settings, clock, session_factory(runner_engine, info), catalog)
     return App(settings, engine, sessions, clock, runner, catalog, runner_engine)

@@ -28,6 +28,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from gateway.chat.loop import poster_loop
+from gateway.chat.poster import build_poster
+from gateway.chat.slack.listener import SlackListener
 from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
@@ -160,11 +163,21 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     sender = Sender(
         app.settings.outbound, app.clock, app.sessions, lambda: transport_for(app.settings.outbound)
     )
+    chat_nudge = threading.Event()  # set after runner and scheduler passes: news to post
+
+    def wrote() -> None:
+        send_nudge.set()
+        chat_nudge.set()
+
     workers = [
-        Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
+        Worker("runner", lambda s: _runner_loop(app, nudge, s, wrote)),
         Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
-        Worker("scheduler", lambda s: scheduler.loop(app, s, send_nudge.set)),
+        Worker("scheduler", lambda s: scheduler.loop(app, s, wrote)),
     ]
+    if app.settings.chat.enabled:  # Slack or Teams down delays only this worker's rows
+        poster = build_poster(app.settings, app.clock, app.sessions, app.catalog)
+        workers.append(Worker("chat-poster", lambda s: poster_loop(poster, chat_nudge, s)))
+    slack = _slack_listener(app, nudge)
     workers += [
         Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
         for i, p in enumerate(pollers)
@@ -175,6 +188,8 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     except BaseException:
         writer.stop()
         raise
+    if slack is not None:
+        _start_slack(slack, app.settings, listener, writer)
     nudge.set()  # rows left pending by the last run are processed at once
     for worker in workers:
         worker.start()
@@ -183,11 +198,42 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     sdnotify.notify(sdnotify.READY)
     sdnotify.status("accepting mail")
     _wait_and_ping(
-        stop, lambda: listener.alive() and writer.alive() and all(w.alive() for w in workers)
+        stop,
+        lambda: (
+            listener.alive()
+            and (slack is None or slack.alive())
+            and writer.alive()
+            and all(w.alive() for w in workers)
+        ),
     )
     sdnotify.notify(sdnotify.STOPPING)
     log.info("stopping: new connections get 421, sessions in flight finish")
-    _shut_down(listener, writer, workers, nudge, send_nudge)
+    if slack is not None:
+        slack.stop()  # a submission not yet committed is not acknowledged: Slack shows an error
+    _shut_down(listener, writer, workers, nudge, send_nudge, chat_nudge)
+
+
+def _slack_listener(app: App, nudge: threading.Event) -> SlackListener | None:
+    """The Slack app, when ``[chat.slack]`` is configured; it stores through the inbox."""
+    if app.settings.chat.slack is None:
+        return None
+    acceptor = open_inbox(app.settings.database.url, app.sessions)
+    return SlackListener(
+        app.settings, app.clock, app.catalog, app.sessions, acceptor, on_stored=nudge.set
+    )
+
+
+def _start_slack(
+    slack: SlackListener, settings: Settings, listener: SmtpListener, writer: InboxWriter
+) -> None:
+    try:
+        slack.start()
+    except OSError as exc:
+        listener.stop(grace=0)
+        writer.stop()
+        raise ConfigError(
+            settings.source, "chat.slack.http_port", f"cannot listen: {exc.strerror or exc}"
+        ) from None
 
 
 def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:

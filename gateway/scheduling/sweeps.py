@@ -30,7 +30,7 @@ from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, queue_ticket_mail, team, ticket_ref
 from gateway.scheduling import rules
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes
-from gateway.tickets import changes
+from gateway.tickets import changes, news
 from store import jobs, reminders
 from store.models import Ticket
 
@@ -275,6 +275,7 @@ def _overdue(
         if not jobs.claim(session, Job.OVERDUE, key, now, ticket_id=ticket.id):
             continue
         report.done[Job.OVERDUE] += 1
+        news.sla_breached(session, ticket, deadline.target, now)
         who = responsible(ctx, ticket)
         if who is None:
             continue  # nobody to tell; the digest shows it to everyone
@@ -313,6 +314,7 @@ def _collect_stale(
     if period is None or who is None or t.stale_after is None:
         return
     if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
+        news.stale(session, ticket, period, now)
         into[who].append((ticket, period, t.stale_after.days))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core.model import CloseReason, TicketState
-from gateway.tickets import states
+from gateway.tickets import news, states
 from store import fields, ticket_rows, tickets
 from store.messages import NewMessage, add_message
 from store.models import Ticket
@@ -64,6 +64,9 @@ def open_ticket(
         new=TicketState.NEW.value,
         detail={**(detail or {}), "linked_ticket": linked_ticket_id, "participants": known},
     )
+    door = (detail or {}).get("chat")
+    if isinstance(door, Mapping):
+        news.opened(session, ticket, door, now)
     if linked_ticket_id is not None:
         old = tickets.get(session, linked_ticket_id)
         if old is not None:
@@ -112,6 +115,9 @@ def change_state(
         new=target.value,
         detail={"close_reason": ticket.close_reason} if ticket.close_reason else {},
     )
+    news.changed(
+        session, ticket, "state", now, actor=actor, via=channel, old=current, new=target.value
+    )
 
 
 def file_under(
@@ -150,6 +156,7 @@ def file_under(
             new=assignee,
             detail={"rule": assign_rule, "entry": entry_id},
         )
+    news.filed(session, ticket, now)
 
 
 def assign(
@@ -168,6 +175,7 @@ def assign(
         new=member,
         detail={"rule": "manual"},
     )
+    news.changed(session, ticket, "assign", now, actor=actor, via=channel, old=old, new=member)
 
 
 def set_category(
@@ -341,6 +349,8 @@ def attach(
     row_id = add_message(session, message)
     if touch:
         ticket.updated_at = now
+    if message.direction == "in" and message.kind == "reply" and _from_requester(ticket, message):
+        news.replied(session, ticket, message.message_id, message.from_addr, message.new_text, now)
     return row_id
 
 
@@ -367,3 +377,9 @@ def record(
         new=new,
         detail=dict(detail),
     )
+
+
+def _from_requester(ticket: Ticket, message: NewMessage) -> bool:
+    """Only the requester's own words go to the chat thread (a member's mail may carry
+    internal notes, and the requester may well be reading that channel)."""
+    return message.from_addr.strip().lower() == ticket.requester.strip().lower()

@@ -1,0 +1,272 @@
+"""Drain the chat outbox: claim due rows, render them, post them, record the answer.
+
+The mail sender's twin (``gateway/outbound/sender.py``): rows are claimed
+(leased) in one transaction, posted outside any, and the answer recorded in
+another, so a Slack or Teams outage never holds a database lock and never
+touches mail. The answers:
+
+* posted → ``sent`` (a card's ts is kept on the ticket's thread, to update it);
+* down (5xx, timeout, 429, a revoked token) → retried with the outbox's
+  doubling backoff on the injected clock until ``give_up_after``; the other
+  rows for that service wait too, the other services go on;
+* refused (an unknown channel, a bot not invited) → ``failed`` and a
+  ``chat-failed`` event on the ticket.
+
+Not tried yet, without counting an attempt: a notice over the channel's hourly
+limit (it waits for the window), a card update or a line whose card is not out
+yet (it waits for the card), and a second post to one Slack channel within
+``pace`` seconds (Slack's one message per second and channel).
+
+A crash between Slack's answer and ``sent`` lets the lease expire and the row
+is posted again: at-least-once, like mail, in a window of one call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.catalog.load import CatalogHolder
+from gateway.chat import render
+from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
+from gateway.config.settings import Settings
+from gateway.core.backoff import doubling
+from gateway.core.clock import Clock
+from gateway.tickets import changes
+from store import chat, tickets
+from store.chat import DuePost
+from store.db import transaction
+from store.models import Ticket
+
+log = logging.getLogger("gateway.chat.poster")
+
+BATCH = 20
+NOTICE_WINDOW = timedelta(hours=1)
+WAIT_FOR_CARD = timedelta(seconds=30)
+WAIT_FOR_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(slots=True)
+class PostReport:
+    sent: list[int] = field(default_factory=list)  # chat outbox ids
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)  # not tried: limit, card not out
+
+
+class _Wait(Exception):
+    """Not now, and not an attempt (a limit, a card not out yet)."""
+
+    def __init__(self, why: str, until: timedelta) -> None:
+        super().__init__(why)
+        self.until = until
+
+
+@dataclass
+class ChatPoster:
+    settings: Settings
+    clock: Clock
+    sessions: sessionmaker[Session]
+    catalog: CatalogHolder
+    slack: SlackApi | None = None
+    hooks: Mapping[str, Webhook] = field(default_factory=dict)  # "teams", "webhook"
+    pace: float = 1.0  # seconds between two posts to one Slack channel
+    _last_post: dict[str, float] = field(default_factory=dict)
+
+    def drain(self, should_stop: Callable[[], bool] = lambda: False) -> PostReport:
+        """Post everything due now; returns what happened (for logs and tests)."""
+        report = PostReport()
+        while not should_stop():
+            with transaction(self.sessions) as s:
+                due = chat.claim_due(s, self.clock.now(), BATCH)
+            if not due:
+                break
+            down: dict[str, datetime] = {}  # service → when to try it again
+            for post in due:
+                if post.target in down:
+                    self._postpone(post, "service down; waiting", down[post.target], report)
+                    continue
+                self._one(post, down, report)
+        return report
+
+    def _one(self, post: DuePost, down: dict[str, datetime], report: PostReport) -> None:
+        try:
+            result = self._post(post)
+        except _Wait as wait:
+            self._postpone(post, str(wait), self.clock.now() + wait.until, report)
+        except ChatRefused as exc:
+            self._failed(post, str(exc), report)
+        except ChatDown as exc:
+            down[post.target] = self._retry(post, exc, report)
+        else:
+            with transaction(self.sessions) as s:
+                chat.mark_sent(s, post.id, self.clock.now(), result)
+                if post.kind == "card" and post.ticket_id is not None:
+                    chat.card_posted(s, post.ticket_id, result)
+            report.sent.append(post.id)
+            log.info(
+                "chat posted id=%s ticket=%s %s %s", post.id, post.ticket_id, post.target, post.kind
+            )
+
+    def _post(self, post: DuePost) -> str:
+        """Render with what the ticket is now, then post; the message ts (Slack) or ""."""
+        with transaction(self.sessions) as s:
+            ticket = tickets.get(s, post.ticket_id) if post.ticket_id is not None else None
+            if ticket is None:
+                raise ChatRefused("the ticket is gone")
+            place = chat.thread_of(s, ticket.id)
+            if post.kind in ("card-update", "line") and not (place and place.card_ts):
+                self._card_or_give_up(s, ticket.id)
+            locale = self._locale(post)
+            facts = self._facts(ticket, place, locale)
+        if post.target == "slack":
+            return self._post_slack(post, facts, place, locale)
+        hook = self.hooks.get(post.target)
+        if hook is None:
+            raise ChatRefused(f"{post.target} is not configured any more")
+        self._within_limit(post)
+        body = (render.teams_message if post.target == "teams" else render.webhook_message)(
+            post.payload, facts, locale
+        )
+        hook.post(body)
+        return ""
+
+    def _post_slack(
+        self, post: DuePost, facts: render.TicketFacts, place: chat.Place | None, locale: str
+    ) -> str:
+        if self.slack is None:
+            raise ChatRefused("Slack is not configured any more")
+        if post.kind == "notice":
+            self._within_limit(post)
+            self._keep_pace(post.channel)
+            return self.slack.post(post.channel, render.notice(post.payload, facts, locale))
+        self._keep_pace(post.channel)
+        if post.kind == "card":
+            return self.slack.post(
+                post.channel, render.card(facts, locale), place.thread_ts if place else ""
+            )
+        assert place is not None  # _card_or_give_up made sure
+        if post.kind == "card-update":
+            self.slack.update(place.channel, place.card_ts, render.card(facts, locale))
+            return place.card_ts
+        if post.kind == "line":
+            thread = place.thread_ts or place.card_ts
+            return self.slack.post(place.channel, render.line(post.payload, facts, locale), thread)
+        raise ChatRefused(f"unknown kind of chat post: {post.kind}")
+
+    def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
+        """A card update or a line waits for its card; without a card ever, it fails."""
+        if chat.state_of(s, f"card:{ticket_id}") == chat.PENDING:
+            raise _Wait("waiting for the card to be posted", WAIT_FOR_CARD)
+        raise ChatRefused("the ticket's card was never posted")
+
+    def _within_limit(self, post: DuePost) -> None:
+        hook = {"slack": self.settings.chat.slack, "teams": self.settings.chat.teams}.get(
+            post.target, self.settings.chat.webhook
+        )
+        limit = hook.notice_limit if hook is not None else 30
+        with transaction(self.sessions) as s:
+            recent = chat.sent_since(
+                s, post.target, post.channel, "notice", self.clock.now() - NOTICE_WINDOW
+            )
+        if recent >= limit:
+            raise _Wait(f"notice limit: {recent} in the last hour", WAIT_FOR_WINDOW)
+
+    def _keep_pace(self, channel: str) -> None:
+        last = self._last_post.get(channel)
+        gap = self.pace - (time.monotonic() - last) if last is not None else 0.0
+        if gap > 0:
+            self.clock.sleep(gap)
+        self._last_post[channel] = time.monotonic()
+
+    def _locale(self, post: DuePost) -> str:
+        default = self.settings.gateway.locale
+        chat_cfg = self.settings.chat
+        if post.target == "slack" and chat_cfg.slack is not None:
+            return chat_cfg.slack.locale_of(post.channel, default)
+        hook = chat_cfg.teams if post.target == "teams" else chat_cfg.webhook
+        return (hook.locale if hook is not None else "") or default
+
+    def _facts(self, ticket: Ticket, place: chat.Place | None, locale: str) -> render.TicketFacts:
+        entry = self.catalog.current.entry(ticket.catalog)
+        assignee = self.settings.member(ticket.assignee or "")
+        name = ticket.requester_name
+        return render.TicketFacts(
+            id=ticket.id,
+            tag=f"[{self.settings.gateway.tag_prefix}#{ticket.id}]",
+            subject=ticket.subject,
+            state=ticket.state,
+            entry=entry.name(locale) if entry else (ticket.catalog or ""),
+            requester=f"{name} <{ticket.requester}>" if name else ticket.requester,
+            assignee=(assignee.name or assignee.email) if assignee else (ticket.assignee or ""),
+            permalink=place.permalink if place else "",
+        )
+
+    def _postpone(self, post: DuePost, why: str, until: datetime, report: PostReport) -> None:
+        with transaction(self.sessions) as s:
+            chat.postpone(s, post.id, why, until)
+        report.waiting.append(post.id)
+
+    def _retry(self, post: DuePost, exc: ChatDown, report: PostReport) -> datetime:
+        now, cfg = self.clock.now(), self.settings.chat
+        if now - post.created_at >= cfg.give_up_after:
+            self._failed(post, f"gave up after {cfg.give_up_after}: {exc}", report)
+            return now + cfg.retry_initial
+        wait = doubling(post.attempts + 1, cfg.retry_initial, cfg.retry_max)
+        if exc.retry_after is not None:
+            wait = max(wait, timedelta(seconds=exc.retry_after))
+        with transaction(self.sessions) as s:
+            chat.mark_retry(s, post.id, str(exc), now + wait)
+        report.retried.append(post.id)
+        log.warning(
+            "chat %s unavailable, id=%s retries at %s: %s", post.target, post.id, now + wait, exc
+        )
+        return now + wait
+
+    def _failed(self, post: DuePost, error: str, report: PostReport) -> None:
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            chat.mark_failed(s, post.id, error)
+            ticket = tickets.get(s, post.ticket_id) if post.ticket_id is not None else None
+            if ticket is not None:
+                changes.record(
+                    s,
+                    ticket,
+                    "chat-failed",
+                    now,
+                    actor="gateway",
+                    channel="system",
+                    new=post.kind,
+                    detail=_detail(post, error),
+                )
+        report.failed.append(post.id)
+        log.error("chat post id=%s ticket=%s not posted: %s", post.id, post.ticket_id, error)
+
+
+def _detail(post: DuePost, error: str) -> dict[str, Any]:
+    return {
+        "chat_outbox_id": post.id,
+        "target": post.target,
+        "channel": post.channel,
+        "error": error,
+    }
+
+
+def build_poster(
+    settings: Settings, clock: Clock, sessions: sessionmaker[Session], catalog: CatalogHolder
+) -> ChatPoster:
+    """The poster with a client per configured service."""
+    cfg = settings.chat
+    slack = SlackApi(cfg.slack.bot_token, cfg.slack.api_url, cfg.timeout) if cfg.slack else None
+    hooks = {
+        name: Webhook(hook.url, cfg.timeout)
+        for name, hook in (("teams", cfg.teams), ("webhook", cfg.webhook))
+        if hook is not None
+    }
+    return ChatPoster(settings, clock, sessions, catalog, slack, hooks)

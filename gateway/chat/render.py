@@ -1,0 +1,224 @@
+"""What chat shows, as JSON: the Slack ticket card, thread lines, channel notices, a
+Teams Adaptive Card and a Slack-format webhook message.
+
+Pure: plain values in (a :class:`TicketFacts` and the row's facts), dicts out,
+every word from the gettext catalogs in the reader's language (the channel's,
+or the person's). Names of catalog entries come from the catalog, which holds
+them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, so
+text from mail and people is escaped before it goes into a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.core.i18n import N_, Msg, translate
+
+ASSIGN_ME, SET_PENDING, CLOSE = "ticket_assign_me", "ticket_pending", "ticket_close"
+BUTTONS = (ASSIGN_ME, SET_PENDING, CLOSE)  # the card's action ids
+ADAPTIVE_VERSION = "1.4"  # what Teams renders everywhere (mobile included)
+
+STATES = {
+    "new": N_("new"),
+    "open": N_("open"),
+    "pending": N_("pending"),
+    "closed": N_("closed"),
+}
+TARGETS = {  # an SLA deadline, by the scheduler's name for it
+    "first_response": N_("first response"),
+    "resolve": N_("resolution"),
+    "due": N_("due date"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """One ticket as chat shows it: plain values, names already in the reader's language."""
+
+    id: int
+    tag: str  # "[#42]"
+    subject: str
+    state: str
+    entry: str  # the catalog entry's name in the reader's language ("" when none)
+    requester: str  # "伊藤 花子 <ito@customer.test>"
+    assignee: str  # name or address; "" when nobody has it
+    permalink: str = ""  # the Slack message the ticket came from
+
+
+def escape(text: str) -> str:
+    """Text from mail or a person, safe inside Slack mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def state_name(state: str, locale: str) -> str:
+    return translate(STATES.get(state, state), locale)
+
+
+def card(t: TicketFacts, locale: str) -> dict[str, Any]:
+    """The ticket card in its thread: number, subject, entry, state, assignee, buttons."""
+    say = _say(locale)
+    fields = [
+        _field(say(N_("Entry")), escape(t.entry) or "—"),
+        _field(say(N_("State")), state_name(t.state, locale)),
+        _field(say(N_("Assignee")), escape(t.assignee) or say(N_("nobody"))),
+        _field(say(N_("Requester")), escape(t.requester)),
+    ]
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "block_id": f"ticket:{t.id}",
+            "text": {"type": "mrkdwn", "text": f"*{escape(t.tag)} {escape(t.subject)}*"},
+            "fields": fields,
+        }
+    ]
+    if t.permalink:
+        label = escape(say(N_("the message this ticket came from")))
+        link = f"<{t.permalink}|{label}>"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": link}]})
+    labels = {ASSIGN_ME: N_("Assign to me"), SET_PENDING: N_("Set pending"), CLOSE: N_("Close")}
+    buttons = [
+        {
+            "type": "button",
+            "action_id": action,
+            "text": {"type": "plain_text", "text": say(labels[action])},
+            "value": str(t.id),
+            **({"style": "primary"} if action == ASSIGN_ME else {}),
+        }
+        for action in BUTTONS
+    ]
+    blocks.append({"type": "actions", "block_id": f"ticket-actions:{t.id}", "elements": buttons})
+    return {"text": _headline(t, locale), "blocks": blocks}
+
+
+def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
+    """A line in the ticket's thread about what just happened."""
+    event, actor = facts.get("event", ""), escape(facts.get("actor", ""))
+    if event == "state":
+        msg = N_(
+            "{actor} changed the state: {old} → {new}",
+            actor=actor,
+            old=state_name(facts.get("old", ""), locale),
+            new=state_name(facts.get("new", ""), locale),
+        )
+    elif event == "assign":
+        msg = N_("{actor} assigned the ticket to {new}", actor=actor, new=escape(facts["new"]))
+    elif event == "reply":
+        head = translate(N_("{actor} answered by mail:", actor=actor), locale)
+        quoted = "\n".join(f"> {x}" for x in escape(facts.get("text", "")).splitlines())
+        return {"text": f"{head}\n{quoted}"}
+    else:
+        msg = N_("{tag} changed", tag=escape(t.tag))
+    return {"text": translate(msg, locale)}
+
+
+def notice_text(facts: Mapping[str, str], t: TicketFacts, locale: str) -> str:
+    """One line for a channel: a new ticket, an SLA breach, a stale ticket."""
+    kind, tag, subject = facts.get("notice", ""), t.tag, t.subject
+    if kind == "sla":
+        target = translate(TARGETS.get(facts.get("target", ""), facts.get("target", "")), locale)
+        msg = N_(
+            "SLA breached ({target}) on {tag} {subject}", target=target, tag=tag, subject=subject
+        )
+    elif kind == "stale":
+        msg = N_("No activity for a while on {tag} {subject}", tag=tag, subject=subject)
+    else:
+        msg = N_("New ticket {tag} {subject}", tag=tag, subject=subject)
+    return translate(msg, locale)
+
+
+def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
+    """A channel notice in Slack: the line, then the ticket's facts."""
+    say = _say(locale)
+    text = notice_text(facts, t, locale)
+    assignee, requester, nobody = say(N_("Assignee")), say(N_("Requester")), say(N_("nobody"))
+    details = " · ".join(
+        x
+        for x in (
+            escape(t.entry),
+            state_name(t.state, locale),
+            f"{assignee}: {escape(t.assignee) or nobody}",
+            f"{requester}: {escape(t.requester)}",
+        )
+        if x
+    )
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(text)}*"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": details}]},
+    ]
+    return {"text": text, "blocks": blocks}
+
+
+def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
+    """A Slack-format incoming-webhook body (Mattermost and Rocket.Chat read it too):
+    plain text only, which all three show the same way."""
+    say = _say(locale)
+    entry, state, assignee = say(N_("Entry")), say(N_("State")), say(N_("Assignee"))
+    requester, nobody = say(N_("Requester")), say(N_("nobody"))
+    lines = [
+        notice_text(facts, t, locale),
+        f"{entry}: {t.entry or '—'} / {state}: {state_name(t.state, locale)}"
+        f" / {assignee}: {t.assignee or nobody}",
+        f"{requester}: {t.requester}",
+    ]
+    if t.permalink:
+        lines.append(t.permalink)
+    return {"text": "\n".join(lines)}
+
+
+def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
+    """The body a Teams Workflows webhook takes: a message with one Adaptive Card."""
+    say = _say(locale)
+    facts_set = [
+        {"title": say(N_("Entry")), "value": t.entry or "—"},
+        {"title": say(N_("State")), "value": state_name(t.state, locale)},
+        {"title": say(N_("Assignee")), "value": t.assignee or say(N_("nobody"))},
+        {"title": say(N_("Requester")), "value": t.requester},
+    ]
+    content: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": ADAPTIVE_VERSION,
+        "lang": locale,
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": notice_text(facts, t, locale),
+                "weight": "Bolder",
+                "size": "Medium",
+                "wrap": True,
+            },
+            {"type": "FactSet", "facts": facts_set},
+        ],
+    }
+    if t.permalink:
+        content["actions"] = [
+            {"type": "Action.OpenUrl", "title": say(N_("Open in Slack")), "url": t.permalink}
+        ]
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": content,
+            }
+        ],
+    }
+
+
+def _headline(t: TicketFacts, locale: str) -> str:
+    """The notification text of a card (what a phone shows)."""
+    return f"{t.tag} {t.subject} ({state_name(t.state, locale)})"
+
+
+def _field(label: str, value: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
+
+
+def _say(locale: str) -> Any:
+    def say(message: Msg) -> str:
+        return translate(message, locale)
+
+    return say

@@ -1,0 +1,68 @@
+"""The Slack app: bolt's ``AsyncApp`` with one listener per kind of request.
+
+Listeners answer (``ack``) first and work after, as Slack asks; the work is in
+:mod:`~gateway.chat.slack.intake` and :mod:`~gateway.chat.slack.buttons`. The
+names below are the app's contract with its manifest (``chat/slack-manifest.yaml``):
+the callback ids of the shortcuts, the form's views, the card's action ids.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from gateway.chat import render
+from gateway.chat.slack import buttons, intake, modal
+from gateway.chat.slack.door import Door
+
+CREATE_SHORTCUT = "create_ticket"  # message shortcut: "チケットにする / Create ticket"
+SEND_SHORTCUT = "send_to_requester"  # message shortcut on a reply in a ticket's thread
+REPLY_COMMAND = "/reply"
+
+
+def build_app(door: Door, client: AsyncWebClient) -> AsyncApp:
+    slack = door.settings.chat.slack
+    assert slack is not None
+    http = slack.mode == "http"
+    app = AsyncApp(
+        client=client,
+        signing_secret=slack.signing_secret if http else "unused-in-socket-mode",
+        request_verification_enabled=http,  # bad signature or stale timestamp: 401
+        raise_error_for_unhandled_request=False,
+    )
+
+    @app.command(slack.command)
+    async def ticket_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await intake.open_from_command(door, ack, body, client)
+
+    @app.shortcut(CREATE_SHORTCUT)
+    async def create_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await intake.open_from_message(door, ack, body, client)
+
+    @app.view(modal.ENTRY_VIEW)
+    async def entry_chosen(ack: AsyncAck, view: dict[str, Any]) -> None:
+        await intake.choose_entry(door, ack, view)
+
+    @app.view(modal.FIELDS_VIEW)
+    async def form_sent(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await intake.submit(door, ack, body, view)
+
+    @app.action(re.compile("^(" + "|".join(render.BUTTONS) + ")$"))
+    async def card_button(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await buttons.press(door, ack, body, action, client)
+
+    @app.shortcut(SEND_SHORTCUT)
+    async def send_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await buttons.send_message(door, ack, body, client)
+
+    @app.command(REPLY_COMMAND)
+    async def reply_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await buttons.reply_command(door, ack, body, client)
+
+    return app

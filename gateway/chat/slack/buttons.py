@@ -1,0 +1,203 @@
+"""The ticket card's buttons, and a member's answer sent to the requester on purpose.
+
+Only members act: a Slack user mapped to a ``[[members]]`` entry (see
+:mod:`gateway.chat.slack.people`). Anyone else gets an ephemeral message that
+says why, and nothing changes. A member's press goes through the tickets
+service with channel ``slack``, exactly like a mail command: the state machine
+decides, the event is written, and the news hook queues the card update and the
+thread line. A member's words reach the requester only when the member asks for
+it — the "Send to requester" message shortcut on their own thread reply, or
+``/reply <ticket> <text>`` — and then through the relay that member reply mails
+use (an answer mail through the outbox).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from gateway.chat import render
+from gateway.chat.slack.door import Door
+from gateway.config.settings import Member
+from gateway.core.errors import InvalidTransition, TransientError
+from gateway.core.i18n import N_, Msg, translate
+from gateway.core.model import CloseReason, TicketState
+from gateway.tickets import changes
+from gateway.tickets.relay import relay_answer
+from store import chat, tickets
+from store.db import transaction
+
+log = logging.getLogger("gateway.chat.slack")
+
+CHANNEL = "slack"
+_REPLY = re.compile(r"^\s*#?(\d{1,12})\s+(.+)$", re.DOTALL)
+NOT_A_MEMBER = N_(
+    "Only members of the team can work on tickets from Slack, and your Slack account is "
+    "not linked to one. Nothing was changed."
+)
+TRY_AGAIN = N_("That could not be saved just now. Please try again in a moment.")
+
+
+async def press(
+    door: Door,
+    ack: AsyncAck,
+    body: Mapping[str, Any],
+    action: Mapping[str, Any],
+    client: AsyncWebClient,
+) -> None:
+    """Assign to me / set pending / close, from the card."""
+    await ack()
+    user_id = str((body.get("user") or {}).get("id", ""))
+    channel = str((body.get("channel") or {}).get("id", ""))
+    person = await door.people.lookup(user_id)
+    locale = door.people.locale(person)
+    member = door.people.member(person)
+    if member is None:
+        log.info(
+            "slack user %s (%s) is not a member; %s refused",
+            user_id,
+            person.email,
+            action.get("action_id"),
+        )
+        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        return
+    try:
+        ticket_id = int(str(action.get("value", "")))
+    except ValueError:
+        return
+    try:
+        refused = await door.in_db(
+            lambda: _apply(door, str(action.get("action_id")), ticket_id, member)
+        )
+    except TransientError:
+        refused = TRY_AGAIN
+    if refused is not None:
+        await _tell(client, channel, user_id, translate(refused, locale))
+
+
+def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | None:
+    """One press through the tickets service; a refusal to show, or None when done."""
+    with transaction(door.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        if ticket is None:
+            return N_("There is no ticket #{id}.", id=ticket_id)
+        now, actor = door.clock.now(), member.email
+        try:
+            if action == render.ASSIGN_ME:
+                if ticket.assignee == member.email:
+                    return N_("This ticket is already yours.")
+                changes.assign(s, ticket, member.email, now, actor=actor, channel=CHANNEL)
+            elif action == render.SET_PENDING:
+                changes.change_state(
+                    s, ticket, TicketState.PENDING, now, actor=actor, channel=CHANNEL
+                )
+            elif action == render.CLOSE:
+                changes.change_state(
+                    s,
+                    ticket,
+                    TicketState.CLOSED,
+                    now,
+                    actor=actor,
+                    channel=CHANNEL,
+                    reason=CloseReason.RESOLVED,
+                )
+            else:
+                return None
+        except InvalidTransition as exc:
+            return N_(
+                "A ticket that is {state} cannot be set {target}.",
+                state=render.STATES.get(exc.current, exc.current),
+                target=render.STATES.get(exc.target, exc.target),
+            )
+        changes.add_participant(s, ticket, member.email, "ops", now, actor=actor, channel=CHANNEL)
+    return None
+
+
+async def send_message(
+    door: Door, ack: AsyncAck, body: Mapping[str, Any], client: AsyncWebClient
+) -> None:
+    """The "Send to requester" shortcut on a member's own reply in a ticket's thread."""
+    await ack()
+    user_id = str((body.get("user") or {}).get("id", ""))
+    channel = str((body.get("channel") or {}).get("id", ""))
+    message = body.get("message") or {}
+    person = await door.people.lookup(user_id)
+    locale, member = door.people.locale(person), door.people.member(person)
+    if member is None:
+        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        return
+    if str(message.get("user", "")) != user_id:
+        why = N_("Only your own reply can be sent to the requester.")
+        await _tell(client, channel, user_id, translate(why, locale))
+        return
+    thread = str(message.get("thread_ts") or message.get("ts") or "")
+    text = html.unescape(str(message.get("text", "")))
+    key = f"slack:{channel}:{message.get('ts', '')}"
+    said = await _relay(door, member, text, key, lambda s: chat.ticket_at(s, channel, thread))
+    await _tell(client, channel, user_id, translate(said, locale))
+
+
+async def reply_command(
+    door: Door, ack: AsyncAck, body: Mapping[str, Any], client: AsyncWebClient
+) -> None:
+    """``/reply 42 text``: the text goes to ticket #42's requester, as a member's answer."""
+    await ack()
+    user_id, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
+    person = await door.people.lookup(user_id)
+    locale, member = door.people.locale(person), door.people.member(person)
+    if member is None:
+        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        return
+    found = _REPLY.match(str(body.get("text", "")))
+    if found is None:
+        usage = N_("Write the ticket number and your answer: /reply 42 Your answer …")
+        await _tell(client, channel, user_id, translate(usage, locale))
+        return
+    ticket_id, text = int(found.group(1)), found.group(2)
+    key = f"slack-reply:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
+    said = await _relay(door, member, text, key, lambda _s: ticket_id)
+    await _tell(client, channel, user_id, translate(said, locale))
+
+
+async def _relay(door: Door, member: Member, text: str, key: str, which: Any) -> Msg:
+    def work() -> Msg:
+        with transaction(door.sessions) as s:
+            ticket_id = which(s)
+            ticket = tickets.get(s, ticket_id) if ticket_id is not None else None
+            if ticket is None:
+                return N_("This is not the thread of a ticket.")
+            count = relay_answer(
+                s,
+                door.settings,
+                ticket,
+                member,
+                text,
+                key=key,
+                now=door.clock.now(),
+                channel=CHANNEL,
+            )
+        if not count:
+            return N_("Nothing was sent: there is nobody to send it to, or nothing to send.")
+        return N_("Sent to the requester by mail ({count} recipient(s)).", count=count)
+
+    try:
+        return await door.in_db(work)
+    except TransientError:
+        return TRY_AGAIN
+
+
+async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
+    """An ephemeral message: only ``user`` sees it (the door's answer, not ticket news)."""
+    if not channel or not user:
+        return
+    try:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except (SlackApiError, SlackRequestError, OSError) as exc:
+        log.warning("ephemeral message to %s failed: %s", user, exc)

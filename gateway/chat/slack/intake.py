@@ -1,0 +1,173 @@
+"""Intake: ``/ticket`` and the "Create ticket" message shortcut open the form; its
+submission is committed to the inbox, then answered.
+
+Slack wants an answer within 3 seconds: the command and the shortcut are
+acknowledged first and the modal opened after; the form's last step is answered
+only after its submission is committed (DESIGN.md, rule 1). The stored document
+(:func:`gateway.pipeline.parse.submission.encode`) is made of what Slack sent
+and nothing of ours that changes between deliveries: the nonce is the view's id
+and the time is when the form was shown, so a delivery Slack repeats is the same
+bytes and the inbox keeps it once. The runner makes the ticket; the ticket's
+card then goes to the thread through the chat outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from gateway.catalog.sheet import sheet_from_values
+from gateway.chat.slack import modal
+from gateway.chat.slack.door import Door
+from gateway.core.errors import TransientError
+from gateway.core.i18n import N_, translate
+from gateway.pipeline.parse import submission
+
+log = logging.getLogger("gateway.chat.slack")
+
+MAX_PREFILL = 2000  # characters of a message carried into the form (private_metadata ≤ 3000)
+LOOKUP_WITHIN = 1.5  # seconds for users.info / chat.getPermalink before the modal opens
+
+
+async def open_from_command(
+    door: Door, ack: AsyncAck, body: Mapping[str, Any], client: AsyncWebClient
+) -> None:
+    await ack()
+    meta = {
+        "team_id": str(body.get("team_id", "")),
+        "channel": str(body.get("channel_id", "")),
+        "thread_ts": "",
+        "permalink": "",
+        "user_id": str(body.get("user_id", "")),
+        "text": str(body.get("text", ""))[:MAX_PREFILL],
+    }
+    await _open(door, client, str(body.get("trigger_id", "")), meta)
+
+
+async def open_from_message(
+    door: Door, ack: AsyncAck, body: Mapping[str, Any], client: AsyncWebClient
+) -> None:
+    """The message shortcut: the same form, with the message's text and permalink."""
+    await ack()
+    message = body.get("message") or {}
+    channel = str((body.get("channel") or {}).get("id", ""))
+    ts = str(message.get("ts", ""))
+    meta = {
+        "team_id": str((body.get("team") or {}).get("id", "")),
+        "channel": channel,
+        "thread_ts": str(message.get("thread_ts") or ts),
+        "permalink": await _permalink(client, channel, ts),
+        "user_id": str((body.get("user") or {}).get("id", "")),
+        "text": str(message.get("text", ""))[:MAX_PREFILL],
+    }
+    await _open(door, client, str(body.get("trigger_id", "")), meta)
+
+
+async def choose_entry(door: Door, ack: AsyncAck, view: Mapping[str, Any]) -> None:
+    """Step one submitted: step two replaces it, in the same answer."""
+    meta = modal.metadata(view)
+    locale = meta.get("locale", door.settings.gateway.locale)
+    entry = door.catalog.current.entry(modal.chosen_entry(view))
+    if entry is None:
+        await ack(
+            response_action="errors", errors={modal.ENTRY: translate(N_("Choose one"), locale)}
+        )
+        return
+    text = meta.pop("text", "")
+    meta["opened_at"] = door.clock.now().isoformat()
+    await ack(response_action="update", view=modal.fields_form(entry, locale, meta, text=text))
+
+
+async def submit(
+    door: Door, ack: AsyncAck, body: Mapping[str, Any], view: Mapping[str, Any]
+) -> None:
+    """Step two submitted: check, commit to the inbox, then answer (errors stay in the form)."""
+    meta = modal.metadata(view)
+    locale = meta.get("locale", door.settings.gateway.locale)
+    entry = door.catalog.current.entry(meta.get("entry"))
+    if entry is None:
+        why = N_("This kind of request is no longer offered. Please start again.")
+        await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
+        return
+    form = modal.typed(view, entry)
+    problems = modal.errors(entry, form, sheet_from_values(entry, form.fields), locale)
+    user_id = str((body.get("user") or {}).get("id", ""))
+    person = await door.people.lookup(user_id)
+    if not person.email and not problems:
+        why = N_("Slack shows no e-mail address for you, and the ticket needs one to answer you.")
+        problems[modal.SUBJECT] = translate(why, locale)
+    if problems:
+        await ack(response_action="errors", errors=problems)
+        return
+    team = meta.get("team_id", "") or str((body.get("team") or {}).get("id", ""))
+    view_id = str(view.get("id", ""))
+    raw = submission.encode(
+        source="slack",
+        nonce=f"slack:{team}:{view_id}",
+        submitted_at=_when(meta.get("opened_at", ""), door),
+        entry_id=entry.id,
+        requester_email=person.email,
+        requester_name=person.name,
+        subject=form.subject,
+        text=form.text,
+        fields=form.fields,
+        locale=locale,
+        reference=meta.get("permalink", ""),
+        extra={
+            "team_id": team,
+            "channel": meta.get("channel", ""),
+            "thread_ts": meta.get("thread_ts", ""),
+            "permalink": meta.get("permalink", ""),
+            "user_id": user_id,
+        },
+    )
+    try:
+        accepted = await door.accept(raw, f"slack:{team}:{view_id}")
+    except TransientError as exc:  # not stored: the form stays open and says so
+        log.warning("slack submission %s not stored: %s", view_id, exc)
+        why = N_("The ticket could not be saved just now. Please submit again in a moment.")
+        await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
+        return
+    await ack()
+    log.info(
+        "slack submission view=%s inbox=%s%s",
+        view_id,
+        accepted.inbox_id,
+        " (again)" if accepted.duplicate else "",
+    )
+
+
+async def _open(door: Door, client: AsyncWebClient, trigger_id: str, meta: dict[str, str]) -> None:
+    person = await door.people.lookup(meta["user_id"])
+    meta["locale"] = door.people.locale(person)
+    view = modal.entry_picker(door.catalog.current, meta["locale"], meta)
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except (SlackApiError, SlackRequestError, OSError) as exc:
+        log.warning("could not open the ticket form: %s", exc)
+
+
+async def _permalink(client: AsyncWebClient, channel: str, ts: str) -> str:
+    try:
+        answer = await asyncio.wait_for(
+            client.chat_getPermalink(channel=channel, message_ts=ts), LOOKUP_WITHIN
+        )
+    except (SlackApiError, SlackRequestError, OSError, TimeoutError) as exc:
+        log.info("no permalink for %s/%s: %s", channel, ts, exc)
+        return ""
+    return str(answer.get("permalink") or "")
+
+
+def _when(text: str, door: Door) -> datetime:
+    """When the form was shown (part of the stored bytes, so a redelivery is the same)."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return door.clock.now()

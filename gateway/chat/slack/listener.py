@@ -1,0 +1,158 @@
+"""The Slack app's event loop, in a thread of its own (like the SMTP listener's).
+
+Socket Mode (the default) opens a WebSocket to Slack, so nothing listens on our
+side and no public URL is needed behind a firewall; a connection that fails at
+start is tried again with a backoff while mail goes on. HTTP mode serves the
+app's endpoint with aiohttp (``AppRunner``/``TCPSite`` inside this loop), where
+bolt checks Slack's signature: a bad one, or a timestamp more than five minutes
+old, is answered 401 before any listener runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.catalog.load import CatalogHolder
+from gateway.chat.slack.app import build_app
+from gateway.chat.slack.door import Door
+from gateway.chat.slack.people import People
+from gateway.config.settings import Settings, SlackSettings
+from gateway.core.backoff import Backoff
+from gateway.core.clock import Clock
+from store.accept.contract import InboxAcceptor
+
+log = logging.getLogger("gateway.chat.slack")
+
+
+class SlackListener:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        catalog: CatalogHolder,
+        sessions: sessionmaker[Session],
+        acceptor: InboxAcceptor,
+        *,
+        on_stored: Callable[[], None] = lambda: None,
+    ) -> None:
+        slack = settings.chat.slack
+        assert slack is not None, "SlackListener needs [chat.slack]"
+        self.slack: SlackSettings = slack
+        self._args = (settings, clock, catalog, sessions, acceptor, on_stored)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="slack-app", daemon=True
+        )
+        self._door: Door | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0  # HTTP mode: where it listens (the real port when 0 was asked)
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Build the app; HTTP mode binds now (OSError when the port is taken)."""
+        self._thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(timeout)
+        except BaseException:
+            self._close_loop()
+            raise
+
+    def alive(self) -> bool:
+        return self._thread.is_alive() and self._loop.is_running()
+
+    def connected(self) -> bool:
+        """Socket Mode: the WebSocket is up (for tests and status)."""
+        client = self._socket.client if self._socket is not None else None
+        session = getattr(client, "current_session", None)
+        return session is not None and not session.closed
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if not self._thread.is_alive():
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout)
+        except (TimeoutError, RuntimeError) as exc:
+            log.warning("slack app did not close cleanly: %s", exc)
+        finally:
+            self._close_loop()
+            if self._door is not None:
+                self._door.close()
+
+    async def _open(self) -> None:
+        settings, clock, catalog, sessions, acceptor, on_stored = self._args
+        timeout = max(1, int(settings.chat.timeout.total_seconds()))
+        client = AsyncWebClient(
+            token=self.slack.bot_token, base_url=self.slack.api_url, timeout=timeout
+        )
+        people = People(settings, client, clock)
+        self._door = Door(settings, clock, catalog, sessions, acceptor, people, on_stored)
+        app = build_app(self._door, client)
+        if self.slack.mode == "http":
+            await self._serve_http(app)
+        else:
+            self._socket = AsyncSocketModeHandler(
+                app,
+                self.slack.app_token,
+                web_client=AsyncWebClient(base_url=self.slack.api_url, timeout=timeout),
+            )
+            self._connecting = asyncio.get_running_loop().create_task(self._connect())
+
+    async def _connect(self) -> None:
+        """Socket Mode: keep trying until connected (the SDK reconnects after that)."""
+        backoff = Backoff(1.0, 60.0)
+        while self._socket is not None:
+            try:
+                await self._socket.connect_async()  # type: ignore[no-untyped-call]
+                log.info("slack: connected in Socket Mode")
+                return
+            except Exception as exc:  # noqa: BLE001 - Slack down or refusing: try again later
+                delay = backoff.failed()
+                log.warning(
+                    "slack: Socket Mode connection failed, retrying in %.0fs: %s", delay, exc
+                )
+                await asyncio.sleep(delay)
+
+    async def _serve_http(self, app: AsyncApp) -> None:
+        async def endpoint(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await app.async_dispatch(await to_bolt_request(request))
+            )
+
+        webapp = web.Application(client_max_size=2**20)
+        webapp.router.add_post(self.slack.http_path, endpoint)
+        self._runner = web.AppRunner(webapp, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.slack.http_host, self.slack.http_port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.slack.http_port
+        log.info(
+            "slack: HTTP endpoint on %s:%s%s", self.slack.http_host, self.port, self.slack.http_path
+        )
+
+    async def _close(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            await socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _close_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()

@@ -1,0 +1,209 @@
+"""The ``/ticket`` form as Slack modal views, and reading it back. Pure.
+
+Step one chooses a catalog entry (names in the person's language); step two is
+that entry's fields — the same definitions as mail and the web form — plus a
+subject and the text. What the person typed is checked by the catalog's own
+:func:`~gateway.catalog.sheet.sheet_from_values`; a value it rejects comes back
+to the modal as an error under its own block (Slack's ``response_action:
+errors``). Where the form was opened (channel, thread, permalink) and when
+travels in ``private_metadata``, which Slack hands back unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.catalog.model import Catalog, Entry, Field
+from gateway.catalog.sheet import Sheet, missing_required
+from gateway.core.i18n import N_, Msg, translate
+
+ENTRY_VIEW, FIELDS_VIEW = "ticket_entry", "ticket_fields"  # the views' callback ids
+SUBJECT, TEXT, ENTRY = "subject", "text", "entry"  # block ids
+FIELD = "field:"  # block id prefix of a catalog field
+VALUE = "value"  # every input's action id
+MAX_TEXT = 3000  # Slack's longest plain_text_input
+MAX_OPTIONS = 100  # and its longest static_select
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """What step two holds."""
+
+    subject: str
+    text: str
+    fields: dict[str, str]  # field name → value as entered ("" left out)
+
+
+def entry_picker(catalog: Catalog, locale: str, meta: Mapping[str, str]) -> dict[str, Any]:
+    """Step one: which kind of request (the catalog's entries, fallback last)."""
+    entries = sorted(catalog.entries, key=lambda e: e.fallback)[:MAX_OPTIONS]
+    options = [_option(e.name(locale), e.id) for e in entries]
+    block = {
+        "type": "input",
+        "block_id": ENTRY,
+        "label": _plain(N_("What is it about?"), locale),
+        "element": {
+            "type": "static_select",
+            "action_id": VALUE,
+            "placeholder": _plain(N_("Choose one"), locale),
+            "options": options,
+        },
+    }
+    return _view(ENTRY_VIEW, locale, N_("Next"), [block], meta)
+
+
+def fields_form(
+    entry: Entry, locale: str, meta: Mapping[str, str], *, text: str = ""
+) -> dict[str, Any]:
+    """Step two: subject, the entry's fields, the text (pre-filled from a message)."""
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": _escape(entry.name(locale))}],
+        },
+        _input(SUBJECT, _plain(N_("Subject"), locale), _text_input(max_length=250)),
+    ]
+    for f in entry.fields:
+        block = _input(
+            FIELD + f.name,
+            {"type": "plain_text", "text": f.label(locale)[:150]},
+            _element(f, locale),
+        )
+        block["optional"] = not f.required
+        blocks.append(block)
+    details = _text_input(multiline=True, max_length=MAX_TEXT, initial=text[:MAX_TEXT])
+    body = _input(TEXT, _plain(N_("Details"), locale), details)
+    body["optional"] = True
+    blocks.append(body)
+    return _view(FIELDS_VIEW, locale, N_("Create ticket"), blocks, {**meta, "entry": entry.id})
+
+
+def metadata(view: Mapping[str, Any]) -> dict[str, str]:
+    """The view's private_metadata (what we put there; {} when it is not ours)."""
+    try:
+        data = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def chosen_entry(view: Mapping[str, Any]) -> str:
+    state = _state(view).get(ENTRY, {}).get(VALUE, {})
+    return str((state.get("selected_option") or {}).get("value") or "")
+
+
+def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
+    values = _state(view)
+    fields = {}
+    for f in entry.fields:
+        raw = _read(values.get(FIELD + f.name, {}).get(VALUE, {}))
+        if raw.strip():
+            fields[f.name] = raw
+    return Typed(
+        subject=" ".join(_read(values.get(SUBJECT, {}).get(VALUE, {})).split()),
+        text=_read(values.get(TEXT, {}).get(VALUE, {})),
+        fields=fields,
+    )
+
+
+def errors(entry: Entry, form: Typed, sheet: Sheet, locale: str) -> dict[str, str]:
+    """Block id → what is wrong there, in the person's language; {} when all is well."""
+    out: dict[str, str] = {}
+    if not form.subject:
+        out[SUBJECT] = translate(N_("Please write a subject."), locale)
+    for bad in sheet.rejected:
+        f = entry.field(bad.field)
+        if f is not None:
+            out[FIELD + f.name] = translate(_why(f), locale)
+    for name, _label in missing_required(entry, sheet.values, locale):
+        out.setdefault(FIELD + name, translate(N_("This field is required."), locale))
+    return out
+
+
+def _why(f: Field) -> Msg:
+    """Why a value of this field's type was refused (the sheet's reason, in words)."""
+    if f.type == "date":
+        return N_("Not a date: write it like 2026-03-02 or 2026年3月2日.")
+    if f.type == "number":
+        return N_("Not a number.")
+    if f.type == "email":
+        return N_("Not an e-mail address.")
+    if f.type == "choice":
+        return N_("Choose one of: {choices}", choices=", ".join(f.choices))
+    return N_("This value cannot be used here.")
+
+
+def _element(f: Field, locale: str) -> dict[str, Any]:
+    if f.type == "choice" and f.choices:
+        return {
+            "type": "static_select",
+            "action_id": VALUE,
+            "placeholder": _plain(N_("Choose one"), locale),
+            "options": [_option(c, c) for c in f.choices[:MAX_OPTIONS]],
+        }
+    if f.type == "date":
+        return {"type": "datepicker", "action_id": VALUE}
+    element = _text_input(max_length=500)
+    if f.example:
+        element["placeholder"] = {"type": "plain_text", "text": f.example[:150]}
+    return element
+
+
+def _text_input(*, multiline: bool = False, max_length: int, initial: str = "") -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": VALUE,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def _input(block_id: str, label: dict[str, Any], element: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "input", "block_id": block_id, "label": label, "element": element}
+
+
+def _view(
+    callback: str, locale: str, submit: Msg, blocks: list[dict[str, Any]], meta: Mapping[str, str]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback,
+        "title": _plain(N_("New ticket"), locale, 24),
+        "submit": _plain(submit, locale, 24),
+        "close": _plain(N_("Cancel"), locale, 24),
+        "blocks": blocks,
+        "private_metadata": json.dumps(dict(meta), ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
+    return {"type": "plain_text", "text": translate(message, locale)[:limit]}
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value[:150]}
+
+
+def _state(view: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    state = view.get("state") or {}
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
+def _read(element: Mapping[str, Any]) -> str:
+    """The value of one input, whatever its type."""
+    if element.get("selected_option"):
+        return str(element["selected_option"].get("value") or "")
+    if element.get("selected_date"):
+        return str(element["selected_date"])
+    return str(element.get("value") or "")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,85 @@
+"""Who pressed the button: a Slack user, their address, their language, and the member
+of the team they are (or are not).
+
+A Slack user is a member when the ``[chat.slack.members]`` map names them, else
+when the e-mail address Slack shows for them (``users.info``, scope
+``users:read.email``) is a ``[[members]]`` address. Lookups are cached for a
+while, so the 3-second answers Slack wants rarely wait for one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from gateway.config.settings import Member, Settings
+from gateway.core.clock import Clock
+from gateway.core.i18n import supported
+
+log = logging.getLogger("gateway.chat.slack")
+
+CACHE_FOR = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    user_id: str
+    email: str  # "" when Slack shows none (a bot, a missing scope)
+    name: str
+    slack_locale: str  # "ja" | "en" | "" from Slack's locale (ja-JP, en-US, …)
+
+
+class People:
+    def __init__(self, settings: Settings, client: AsyncWebClient, clock: Clock) -> None:
+        self.settings, self.client, self.clock = settings, client, clock
+        self._cache: dict[str, tuple[Person, datetime]] = {}
+
+    async def lookup(self, user_id: str) -> Person:
+        """The user as Slack describes them; a bare Person when Slack cannot say."""
+        cached = self._cache.get(user_id)
+        now = self.clock.now()
+        if cached is not None and now - cached[1] < CACHE_FOR:
+            return cached[0]
+        try:
+            answer = await self.client.users_info(user=user_id, include_locale=True)
+        except (SlackApiError, SlackRequestError, OSError, TimeoutError) as exc:
+            log.warning("users.info %s failed: %s", user_id, exc)
+            return Person(user_id, self._mapped_email(user_id), "", "")
+        user = answer.get("user") or {}
+        profile = user.get("profile") or {}
+        person = Person(
+            user_id=user_id,
+            email=str(profile.get("email") or "").strip().lower() or self._mapped_email(user_id),
+            name=str(user.get("real_name") or profile.get("real_name") or user.get("name") or ""),
+            slack_locale=_short(str(user.get("locale") or "")),
+        )
+        self._cache[user_id] = (person, now)
+        return person
+
+    def member(self, person: Person) -> Member | None:
+        """The team member this Slack user is: the configured map first, then the address."""
+        mapped = self._mapped_email(person.user_id)
+        if mapped:
+            return self.settings.member(mapped)
+        return self.settings.member(person.email) if person.email else None
+
+    def locale(self, person: Person) -> str:
+        """Slack's language for them, else the member's configured one, else the team's."""
+        member = self.member(person)
+        return supported(
+            person.slack_locale or (member.locale if member else "") or self.settings.gateway.locale
+        )
+
+    def _mapped_email(self, user_id: str) -> str:
+        slack = self.settings.chat.slack
+        return slack.members.get(user_id, "") if slack is not None else ""
+
+
+def _short(locale: str) -> str:
+    """``ja-JP`` → ``ja``; a language we have no catalog for → ``""``."""
+    lang = locale.split("-", 1)[0].lower()
+    return lang if lang in ("ja", "en") else ""

@@ -1,0 +1,133 @@
+"""How the chat poster talks to Slack's Web API and to incoming webhooks.
+
+Two answers besides success, as exceptions the poster maps to its table:
+
+* :class:`ChatDown` — try later: a 5xx, a timeout, a refused connection, a
+  rate limit (429, with Slack's ``Retry-After``), an expired or revoked token
+  (the operator can fix it without losing what waits);
+* :class:`ChatRefused` — this post can never succeed as it is (an unknown or
+  archived channel, a bot not invited, a payload Slack calls invalid).
+
+Blocking calls with a timeout, from the poster's own thread; no retries of
+their own (``retry_handlers=[]``): the chat outbox's backoff is the one retry.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+# Slack errors that mean "not like this, not ever" for one post
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "restricted_action",
+        "invalid_arguments",
+    }
+)
+
+
+class ChatDown(Exception):
+    """Temporary: the service or our access to it is down; ``retry_after`` in seconds."""
+
+    def __init__(self, why: str, retry_after: float | None = None) -> None:
+        super().__init__(why)
+        self.retry_after = retry_after
+
+
+class ChatRefused(Exception):
+    """Permanent for this post."""
+
+
+class SlackApi:
+    """``chat.postMessage`` and ``chat.update`` with the bot token."""
+
+    def __init__(self, token: str, api_url: str, timeout: timedelta) -> None:
+        self.client = WebClient(
+            token=token,
+            base_url=api_url,
+            timeout=max(1, int(timeout.total_seconds())),
+            retry_handlers=[],
+        )
+
+    def post(self, channel: str, body: dict[str, Any], thread_ts: str = "") -> str:
+        """The new message's ts."""
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        data = self._call("chat_postMessage", channel=channel, unfurl_links=False, **extra, **body)
+        return str(data.get("ts", ""))
+
+    def update(self, channel: str, ts: str, body: dict[str, Any]) -> None:
+        self._call("chat_update", channel=channel, ts=ts, **body)
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = getattr(self.client, method)(**kwargs)
+        except SlackApiError as exc:
+            raise _classify(exc) from None
+        except (SlackRequestError, OSError, ValueError) as exc:  # timeouts, refused, not JSON
+            raise ChatDown(f"{type(exc).__name__}: {exc}") from None
+        data = response.data
+        return data if isinstance(data, dict) else {}
+
+
+def _classify(exc: SlackApiError) -> ChatDown | ChatRefused:
+    response = exc.response
+    status = getattr(response, "status_code", 0)
+    data = response.data if isinstance(getattr(response, "data", None), dict) else {}
+    error = str(data.get("error", "")) if isinstance(data, dict) else ""
+    if status == 429 or error == "ratelimited":
+        return ChatDown("rate limited by Slack", _retry_after(response.headers))
+    if status >= 500 or status == 408 or not error:
+        return ChatDown(f"Slack answered HTTP {status} {error}".strip())
+    if error in PERMANENT:
+        return ChatRefused(f"Slack refused it: {error}")
+    return ChatDown(f"Slack: {error}")  # an expired token, a missing scope: fixable
+
+
+class Webhook:
+    """An incoming webhook (Teams Workflows, or Slack-format: Mattermost, Rocket.Chat)."""
+
+    def __init__(self, url: str, timeout: timedelta) -> None:
+        self.url, self.timeout = url, timeout.total_seconds()
+
+    def post(self, body: dict[str, Any]) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        request = urllib.request.Request(
+            self.url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                answer.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code in (408, 429) or exc.code >= 500:
+                raise ChatDown(
+                    f"webhook answered HTTP {exc.code}", _retry_after(exc.headers)
+                ) from None
+            raise ChatRefused(f"webhook answered HTTP {exc.code}") from None
+        except OSError as exc:  # refused, unreachable, timed out
+            raise ChatDown(f"webhook unreachable: {exc}") from None
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        if isinstance(value, list):
+            value = value[0]
+        return float(value) if value is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None

@@ -1,0 +1,220 @@
+"""The ``[chat]`` section: ``[chat.slack]``, ``[chat.teams]`` and ``[chat.webhook]``.
+
+Chat is off unless one of them is there. Credentials (Slack tokens, the signing
+secret, a webhook URL, which carries its own signature) come from a file or an
+environment variable, never from the config text, and are read and checked at
+start like the gateway secret: a token of the wrong kind or a secret too short
+to be real stops the start with the key and the file named.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from gateway.config.sections import Section, duration, env_name
+from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings, WebhookSettings
+from gateway.core.errors import ConfigError
+
+SLACK_KEYS = {
+    "mode",
+    "bot_token_file",
+    "bot_token_env",
+    "app_token_file",
+    "app_token_env",
+    "signing_secret_file",
+    "signing_secret_env",
+    "http_host",
+    "http_port",
+    "http_path",
+    "api_url",
+    "command",
+    "channel",
+    "channels",
+    "locale",
+    "channel_locales",
+    "members",
+    "notices",
+    "notice_limit",
+}
+WEBHOOK_KEYS = {"url_file", "url_env", "locale", "notices", "notice_limit"}
+# (pattern a real credential matches, what to say when it does not)
+_BOT_TOKEN = (re.compile(r"xoxb-[A-Za-z0-9-]{20,}"), "a bot token (xoxb-…, at least 25 characters)")
+_APP_TOKEN = (
+    re.compile(r"xapp-[A-Za-z0-9-]{20,}"),
+    "an app token (xapp-…, at least 25 characters)",
+)
+_SIGNING = (re.compile(r"[A-Za-z0-9]{16,}"), "a signing secret (at least 16 letters or digits)")
+_CHANNEL = re.compile(r"[CG][A-Z0-9]{6,20}")
+_USER = re.compile(r"[UW][A-Z0-9]{6,20}")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def read_chat(s: Section, base: Path, members: Sequence[Member]) -> ChatSettings:
+    s.unknown(
+        {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
+    )
+    retry_initial = duration(s, "retry_initial", "30s")
+    return ChatSettings(
+        slack=_slack(_sub(s, "slack"), base, members) if "slack" in s.data else None,
+        teams=_webhook(_sub(s, "teams"), base) if "teams" in s.data else None,
+        webhook=_webhook(_sub(s, "webhook"), base) if "webhook" in s.data else None,
+        timeout=duration(s, "timeout", "10s"),
+        retry_initial=retry_initial,
+        retry_max=max(duration(s, "retry_max", "30m"), retry_initial),
+        give_up_after=duration(s, "give_up_after", "2d"),
+    )
+
+
+def _sub(s: Section, name: str) -> Section:
+    return Section(s.path, s.key(name), s.data[name])
+
+
+def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
+    s.unknown(SLACK_KEYS)
+    mode = s.choice("mode", "socket", ("socket", "http"))
+    bot = _credential(s, base, "bot_token", "SLACK_BOT_TOKEN", _BOT_TOKEN)
+    app = (
+        _credential(s, base, "app_token", "SLACK_APP_TOKEN", _APP_TOKEN) if mode == "socket" else ""
+    )
+    signing = (
+        _credential(s, base, "signing_secret", "SLACK_SIGNING_SECRET", _SIGNING)
+        if mode == "http"
+        else ""
+    )
+    path = s.str("http_path", "/slack/events")
+    if not path.startswith("/"):
+        raise ConfigError(s.path, s.key("http_path"), "must start with '/'")
+    command = s.str("command", "/ticket")
+    if not re.fullmatch(r"/[a-z0-9_-]{1,31}", command):
+        raise ConfigError(s.path, s.key("command"), f"not a slash command: {command!r}")
+    channels = _table(s, "channels", _CHANNEL, "a channel id such as C0123ABCD")
+    return SlackSettings(
+        bot_token=bot,
+        mode=mode,
+        app_token=app,
+        signing_secret=signing,
+        http_host=s.str("http_host", "127.0.0.1"),
+        http_port=s.int("http_port", 3000, 0, 65535),
+        http_path=path,
+        api_url=_url(s, "api_url", s.str("api_url", "https://slack.com/api/")),
+        command=command,
+        channel=_channel(s, "channel"),
+        channels=channels,
+        locale=s.choice("locale", "", ("", "ja", "en")),
+        channel_locales=_locales(s),
+        members=_member_map(s, members),
+        notices=_notices(s),
+        notice_limit=s.int("notice_limit", 30, 1, 10_000),
+    )
+
+
+def _webhook(s: Section, base: Path) -> WebhookSettings:
+    s.unknown(WEBHOOK_KEYS)
+    default_env = (
+        "TICKET_GATEWAY_TEAMS_URL" if s.name.endswith("teams") else "TICKET_GATEWAY_WEBHOOK_URL"
+    )
+    url = _secret_text(s, base, "url", default_env)
+    return WebhookSettings(
+        url=_url(s, "url_file" if "url_file" in s.data else "url_env", url),
+        locale=s.choice("locale", "", ("", "ja", "en")),
+        notices=_notices(s),
+        notice_limit=s.int("notice_limit", 30, 1, 10_000),
+    )
+
+
+def _credential(
+    s: Section, base: Path, stem: str, default_env: str, rule: tuple[re.Pattern[str], str]
+) -> str:
+    value = _secret_text(s, base, stem, default_env)
+    pattern, what = rule
+    if not pattern.fullmatch(value):
+        where = f"{stem}_file" if f"{stem}_file" in s.data else f"{stem}_env"
+        raise ConfigError(s.path, s.key(where), f"does not hold {what}")
+    return value
+
+
+def _secret_text(s: Section, base: Path, stem: str, default_env: str) -> str:
+    """``<stem>_file`` (read now), else ``<stem>_env`` (default ``default_env``)."""
+    path = s.path_or_none(f"{stem}_file", base)
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(s.path, s.key(f"{stem}_file"), f"cannot read: {exc}") from None
+    env = env_name(s, f"{stem}_env") or default_env
+    value = os.environ.get(env, "").strip()
+    if not value:
+        raise ConfigError(
+            s.path,
+            s.key(f"{stem}_file"),
+            f"is required (or set ${env}, or name another variable in {stem}_env)",
+        )
+    return value
+
+
+def _url(s: Section, key: str, url: str) -> str:
+    """https, or http to this machine only (a local relay, a test)."""
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK
+    if not parts.hostname or not (parts.scheme == "https" or loopback):
+        raise ConfigError(s.path, s.key(key), "must be an https:// URL")
+    return url
+
+
+def _channel(s: Section, key: str) -> str:
+    value = s.str(key, "")
+    if value and not _CHANNEL.fullmatch(value):
+        raise ConfigError(s.path, s.key(key), f"not a channel id such as C0123ABCD: {value!r}")
+    return value
+
+
+def _table(s: Section, key: str, values: re.Pattern[str], what: str) -> dict[str, str]:
+    table = s.data.get(key, {})
+    if not isinstance(table, dict):
+        raise ConfigError(s.path, s.key(key), "must be a table")
+    for name, value in table.items():
+        if not isinstance(value, str) or not values.fullmatch(value):
+            raise ConfigError(s.path, s.key(f"{key}.{name}"), f"not {what}: {value!r}")
+    return dict(table)
+
+
+def _locales(s: Section) -> dict[str, str]:
+    table = s.data.get("channel_locales", {})
+    if not isinstance(table, dict):
+        raise ConfigError(s.path, s.key("channel_locales"), "must be a table")
+    for channel, locale in table.items():
+        if not _CHANNEL.fullmatch(str(channel)):
+            raise ConfigError(s.path, s.key(f"channel_locales.{channel}"), "not a channel id")
+        if locale not in ("ja", "en"):
+            raise ConfigError(
+                s.path, s.key(f"channel_locales.{channel}"), f"must be ja or en, not {locale!r}"
+            )
+    return dict(table)
+
+
+def _member_map(s: Section, members: Sequence[Member]) -> Mapping[str, str]:
+    """Slack user id → the email of a configured ``[[members]]`` entry."""
+    table = s.data.get("members", {})
+    if not isinstance(table, dict):
+        raise ConfigError(s.path, s.key("members"), "must be a table")
+    known = {m.email for m in members}
+    out: dict[str, str] = {}
+    for user, email in table.items():
+        key = s.key(f"members.{user}")
+        if not _USER.fullmatch(str(user)):
+            raise ConfigError(s.path, key, "not a Slack user id such as U0123ABCD")
+        if not isinstance(email, str) or email.strip().lower() not in known:
+            raise ConfigError(s.path, key, f"{email!r} is not the email of a [[members]] entry")
+        out[str(user)] = email.strip().lower()
+    return out
+
+
+def _notices(s: Section) -> tuple[str, ...]:
+    value = s.data.get("notices", list(NOTICES))
+    if not isinstance(value, list) or any(v not in NOTICES for v in value):
+        raise ConfigError(s.path, s.key("notices"), f"must be a list of {', '.join(NOTICES)}")
+    return tuple(dict.fromkeys(value))

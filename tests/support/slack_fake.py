@@ -1,0 +1,212 @@
+"""A local fake of Slack for the chat tests: the Web API methods the gateway calls,
+the Socket Mode WebSocket, and two incoming webhooks (Teams, Slack-format).
+
+An aiohttp server of our own on a loopback port, in a thread with its own loop.
+It answers with the JSON Slack documents for each method (``{"ok": true, ...}``,
+or ``{"ok": false, "error": ...}``), records every call, and can be told to
+fail: ``down = "500"`` answers HTTP 500, ``"timeout"`` answers too late,
+``"ratelimited"`` answers 429 with ``Retry-After`` — for the chat methods only,
+so the Socket Mode connection and ``users.info`` keep working unless ``down_all``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
+
+CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → users.info user
+    calls: list[Call] = field(default_factory=list)
+    hooks: dict[str, list[Any]] = field(default_factory=lambda: {"teams": [], "webhook": []})
+    down: str = ""  # "" | "500" | "timeout" | "ratelimited"
+    down_all: bool = False
+    port: int = field(default_factory=free_port)
+    _ts: int = 0
+    _acks: dict[str, Any] = field(default_factory=dict)
+    _ws: web.WebSocketResponse | None = None
+
+    def __post_init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    # ------------------------------------------------------------------ control
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def hook_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/{name}"
+
+    def start(self) -> None:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+    def add_user(self, user_id: str, email: str, name: str, locale: str = "ja-JP") -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "locale": locale,
+            "profile": {"email": email, "real_name": name, "display_name": name},
+        }
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        assert eventually(lambda: len(self.of(method)) >= count, timeout=timeout), (
+            f"{method}: {len(self.of(method))} call(s), wanted {count}; calls: "
+            f"{[c.method for c in self.calls]}"
+        )
+        return self.of(method)
+
+    def connected(self) -> bool:
+        return self._ws is not None and not self._ws.closed
+
+    def envelope(self, kind: str, payload: dict[str, Any], timeout: float = 10.0) -> Any:
+        """Send a Socket Mode envelope (``slash_commands`` | ``interactive``); the ack's
+        payload (``{}`` for an empty ack)."""
+        envelope_id = str(uuid.uuid4())
+        message = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "accepts_response_payload": True,
+            "retry_attempt": 0,
+            "retry_reason": "",
+            "payload": payload,
+        }
+        asyncio.run_coroutine_threadsafe(self._send(message), self._loop).result(5)
+        assert eventually(lambda: envelope_id in self._acks, timeout=timeout), "no ack"
+        return self._acks[envelope_id]
+
+    # ------------------------------------------------------------------ server
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # users.info is a GET
+        app.router.add_get("/link", self._socket)
+        app.router.add_post("/hooks/{name}", self._hook)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def _stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        assert self._ws is not None, "no Socket Mode connection"
+        await self._ws.send_str(json.dumps(message, ensure_ascii=False))
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                data = json.loads(msg.data)
+                if "envelope_id" in data:
+                    self._acks[data["envelope_id"]] = data.get("payload") or {}
+        return ws
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        failing = await self._failing()
+        if failing is not None:
+            return failing
+        self.hooks[request.match_info["name"]].append(json.loads(await request.text()))
+        return web.Response(status=202, text="")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        if method in CHAT_METHODS or self.down_all:
+            failing = await self._failing()
+            if failing is not None:
+                self.calls.append(Call(f"{method}!failed", params))
+                return failing
+        self.calls.append(Call(method, params))
+        return web.json_response(self._answer(method, params))
+
+    async def _failing(self) -> web.Response | None:
+        if self.down == "500":
+            return web.Response(status=500, text="<html>internal error</html>")
+        if self.down == "timeout":
+            await asyncio.sleep(3)
+            return web.Response(status=504, text="late")
+        if self.down == "ratelimited":
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "7"}
+            )
+        return None
+
+    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT0001", "bot_id": "BBOT0001", "team_id": "T0TEAM01"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
+        if method == "users.info":
+            user = self.users.get(str(p.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method in ("views.open", "views.update"):
+            view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
+            return {"ok": True, "view": {"id": "V0VIEW001", "hash": "h1", **view}}
+        if method == "chat.getPermalink":
+            ts = str(p.get("message_ts", "")).replace(".", "")
+            return {
+                "ok": True,
+                "permalink": f"https://example.slack.com/archives/{p.get('channel')}/p{ts}",
+            }
+        if method == "chat.postMessage":
+            self._ts += 1
+            return {"ok": True, "channel": p.get("channel"), "ts": f"1772413200.{self._ts:06d}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": "1772413299.000001"}
+        return {"ok": False, "error": "unknown_method"}
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """JSON bodies (the SDK's default for most methods) and form bodies, as one dict."""
+    text = await request.text()
+    if request.method == "GET":
+        return dict(request.query)
+    if request.content_type == "application/json":
+        return dict(json.loads(text or "{}"))
+    params: dict[str, Any] = dict(parse_qsl(text))
+    for key in ("blocks", "view"):
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params

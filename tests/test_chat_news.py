@@ -1,0 +1,253 @@
+"""Ticket news through the chat outbox: HTTP mode's signature check, a Slack outage that
+delays and loses nothing while mail flows, rate limits, and the Teams and webhook
+notices (the Teams card checked against the Adaptive Card schema)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from gateway.config.settings import ChatSettings, Settings, WebhookSettings
+from gateway.core.clock import FakeClock
+from gateway.outbound.sender import Sender
+from gateway.outbound.transport import transport_for
+from gateway.runtime.app import App, build
+from tests.support import chat as c
+from tests.support.mails import mail
+from tests.support.paths import DATA
+from tests.support.pipeline import all_tickets, deliver, outbox
+from tests.support.slack_fake import FakeSlack
+
+SCHEMA = DATA / "adaptive-card" / "adaptive-card-1.5.json"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    server = FakeSlack()
+    c.people(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _app(settings: Settings, clock: FakeClock, **chat: Any) -> App:
+    return build(replace(settings, chat=replace(settings.chat, **chat)), clock)
+
+
+@pytest.fixture
+def news_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    application = build(c.chat_settings(settings, fake), clock)
+    yield application
+    application.close()
+
+
+def _mail_ticket(app: App) -> int:
+    outcome = deliver(app, mail("VPN does not connect", "since this morning"))
+    assert outcome.ticket_id is not None
+    return outcome.ticket_id
+
+
+# ----------------------------------------------------------------- HTTP mode
+
+
+@pytest.fixture
+def http_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    cfg = c.chat_settings(settings, fake, mode="http", signing_secret=c.SIGNING, http_port=0)
+    application = build(cfg, clock)
+    yield application
+    application.close()
+
+
+@pytest.mark.parametrize(
+    ("age", "good", "status"),
+    [(0, True, 200), (0, False, 401), (6 * 60, True, 401)],
+    ids=["signed", "bad-signature", "stale-timestamp"],
+)
+def test_http_mode_checks_slacks_signature(
+    http_app: App, fake: FakeSlack, age: float, good: bool, status: int
+) -> None:
+    with c.slack_app(http_app, fake) as listener:
+        body = c.form(c.command())
+        assert (
+            c.signed_post(listener.port, "/slack/events", body, c.SIGNING, age=age, good=good)
+            == status
+        )
+        if status == 200:
+            fake.wait_for("views.open")
+        else:
+            assert fake.of("views.open") == []
+
+
+def test_http_mode_takes_the_whole_form(http_app: App, fake: FakeSlack) -> None:
+    with c.slack_app(http_app, fake) as listener:
+        c.signed_post(listener.port, "/slack/events", c.form(c.command()), c.SIGNING)
+        [opened] = fake.wait_for("views.open")
+        view = opened["view"]
+        step1 = c.submission(view, c.chosen("vpn"))
+        body = c.form({"payload": json.dumps(step1, ensure_ascii=False)})
+        assert c.signed_post(listener.port, "/slack/events", body, c.SIGNING) == 200
+    assert all_tickets(http_app) == []  # step one stores nothing
+
+
+# ----------------------------------------------------------------- outages
+
+
+def test_a_slack_outage_delays_chat_and_loses_nothing_while_mail_flows(
+    news_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    poster = c.poster(news_app)
+    fake.down = "500"
+    first = _mail_ticket(news_app)
+    report = poster.drain()
+    assert report.retried and not report.sent and fake.of("chat.postMessage") == []
+    fake.down = "timeout"
+    second = _mail_ticket(news_app)
+    clock.advance(timedelta(minutes=5))
+    report = poster.drain()
+    assert report.retried and not report.sent
+    # mail is not held up: the acknowledgements go out meanwhile
+    sender = Sender(
+        news_app.settings.outbound,
+        news_app.clock,
+        news_app.sessions,
+        lambda: transport_for(news_app.settings.outbound),
+    )
+    assert len(sender.drain().sent) == len(outbox(news_app)) >= 2
+    fake.down = ""
+    clock.advance(timedelta(hours=1))
+    report = poster.drain()
+    notices = fake.of("chat.postMessage")
+    assert len(notices) == 2 and {n["channel"] for n in notices} == {c.NOTICES}
+    assert {f"[#{first}]" in n["text"] or f"[#{second}]" in n["text"] for n in notices} == {True}
+    assert all(p.state == "sent" for p in c.posts(news_app))
+    assert poster.drain().sent == []  # nothing twice
+
+
+def test_slack_rate_limit_is_honoured(news_app: App, fake: FakeSlack, clock: FakeClock) -> None:
+    fake.down = "ratelimited"
+    _mail_ticket(news_app)
+    c.poster(news_app).drain()
+    [post] = c.posts(news_app)
+    assert post.state == "pending" and post.next_attempt_at is not None
+    assert post.next_attempt_at - clock.now() >= timedelta(seconds=30)  # ≥ Retry-After (7 s)
+
+
+def test_notices_over_the_hourly_limit_wait_for_the_window(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    base = c.chat_settings(settings, fake)
+    assert base.chat.slack is not None
+    limited = replace(base.chat, slack=replace(base.chat.slack, notice_limit=2))
+    app = build(replace(base, chat=limited), clock)
+    try:
+        for _ in range(3):
+            _mail_ticket(app)
+        report = c.poster(app).drain()
+        assert len(report.sent) == 2 and len(report.waiting) == 1
+        clock.advance(timedelta(hours=1, minutes=5))
+        assert len(c.poster(app).drain().sent) == 1
+    finally:
+        app.close()
+
+
+def test_a_permanent_refusal_fails_the_post_and_says_so_on_the_ticket(
+    news_app: App, fake: FakeSlack
+) -> None:
+    ticket_id = _mail_ticket(news_app)
+    original = fake._answer
+
+    def refuse(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "chat.postMessage":
+            return {"ok": False, "error": "not_in_channel"}
+        return original(method, params)
+
+    fake._answer = refuse  # type: ignore[method-assign]
+    report = c.poster(news_app).drain()
+    assert report.failed and not report.retried
+    from tests.support.pipeline import show
+
+    [event] = [e for e in show(news_app, ticket_id)["events"] if e["kind"] == "chat-failed"]
+    assert "not_in_channel" in event["detail"]["error"]
+
+
+def test_chat_off_queues_nothing(app: App) -> None:
+    _mail_ticket(app)
+    assert c.posts(app) == []
+
+
+# ----------------------------------------------------------------- Teams and webhooks
+
+
+def _teams_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(Path(SCHEMA).read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)  # type: ignore[no-any-return]
+
+
+def test_the_teams_notice_is_an_adaptive_card(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    hooks = ChatSettings(teams=WebhookSettings(url=fake.hook_url("teams"), locale="ja"))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        ticket_id = _mail_ticket(app)
+        assert c.poster(app).drain().sent
+    finally:
+        app.close()
+    [body] = fake.hooks["teams"]
+    assert body["type"] == "message"
+    [attachment] = body["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    errors = [e.message for e in _teams_validator().iter_errors(card)]
+    assert errors == []
+    assert card["body"][0]["text"].startswith(f"新しいチケット [#{ticket_id}]")
+
+
+def test_the_schema_check_bites() -> None:
+    bad = {"type": "AdaptiveCard", "version": "1.4", "body": [{"type": "TextBlok", "text": "x"}]}
+    assert list(_teams_validator().iter_errors(bad))
+
+
+def test_a_slack_format_webhook_gets_plain_text(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    hooks = ChatSettings(webhook=WebhookSettings(url=fake.hook_url("webhook"), locale="en"))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        ticket_id = _mail_ticket(app)
+        c.poster(app).drain()
+    finally:
+        app.close()
+    [body] = fake.hooks["webhook"]
+    assert set(body) == {"text"} and body["text"].startswith(f"New ticket [#{ticket_id}]")
+
+
+def test_sla_breaches_and_stale_tickets_are_noticed_once(
+    news_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    from gateway.scheduling import scheduler
+
+    ticket_id = _mail_ticket(news_app)  # vpn: first response within 4h, stale after 3d
+    poster = c.poster(news_app)
+    poster.drain()
+    clock.advance(timedelta(hours=5))
+    scheduler.tick(news_app)
+    scheduler.tick(news_app)  # a second pass finds the claim taken
+    poster.drain()
+    texts = [p["text"] for p in fake.of("chat.postMessage")]
+    assert [t for t in texts if t.startswith("SLA 超過（初回応答）")] == [
+        f"SLA 超過（初回応答）: [#{ticket_id}] VPN does not connect"
+    ]
+    clock.advance(timedelta(days=4))
+    scheduler.tick(news_app)
+    poster.drain()
+    texts = [p["text"] for p in fake.of("chat.postMessage")]
+    assert sum("しばらく更新されていません" in t for t in texts) == 1
