@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gateway.core.i18n import Msg
+
 
 class GatewayError(Exception):
     """Base of every error the gateway raises on purpose."""
@@ -55,7 +57,7 @@ class Problem:
     """One thing wrong in a file an operator edits, with its line (0: the whole file)."""
 
     line: int
-    message: str
+    message: str | Msg  # a Msg is said in the reader's language; str() is English
 
 
 class CatalogError(GatewayError):

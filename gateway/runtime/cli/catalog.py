@@ -18,6 +18,7 @@ from gateway.runtime.cli.common import (
     EX_UNAVAILABLE,
     opened,
     print_json,
+    say,
 )
 
 if TYPE_CHECKING:
@@ -31,12 +32,12 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.catalog.load import catalog_path, check_catalog, load_catalog
 
     path = Path(args.path) if args.path else catalog_path(settings)
-    problems = check_catalog(path, settings.members)
+    problems = check_catalog(path, settings.members, settings.gateway.templates_dir)
     if problems:
         for p in problems:
-            print(f"{path}:{p.line}: {p.message}")
+            print(f"{path}:{p.line}: {say(p.message)}")
         return EX_DATAERR
-    catalog = load_catalog(path, settings.members)
+    catalog = load_catalog(path, settings.members, settings.gateway.templates_dir)
     print(f"{path}: ok, {len(catalog.entries)} entries, fallback {catalog.fallback.id!r}")
     return EX_OK
 
@@ -55,7 +56,9 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ticket-gateway: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return EX_UNAVAILABLE
     try:
-        catalog = load_catalog(catalog_path(settings), settings.members)
+        catalog = load_catalog(
+            catalog_path(settings), settings.members, settings.gateway.templates_dir
+        )
     except CatalogError as exc:
         print(f"ticket-gateway: {exc}", file=sys.stderr)
         return EX_CONFIG
@@ -111,7 +114,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     try:
-        catalog = load_catalog(catalog_path(settings), settings.members)
+        catalog = load_catalog(
+            catalog_path(settings), settings.members, settings.gateway.templates_dir
+        )
     except CatalogError as exc:
         print(f"ticket-gateway: {exc}", file=sys.stderr)
         return EX_CONFIG

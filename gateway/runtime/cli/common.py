@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
+    from gateway.core.i18n import Msg
     from gateway.runtime.app import App
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_UNAVAILABLE = 0, 64, 65, 69
@@ -52,3 +53,22 @@ def print_json(data: Any) -> None:
 
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def cli_locale() -> str:
+    """The operator's language, from the environment the way command-line tools read it
+    (``LC_ALL``, ``LC_MESSAGES``, ``LANG``): ``ja`` for ``ja_JP.UTF-8``, else English."""
+    import os
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+def say(message: Msg | str) -> str:
+    """A message of ours in the operator's language (plain strings are data: as they are)."""
+    from gateway.core.i18n import translate
+
+    return translate(message, cli_locale())
