@@ -20,11 +20,13 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
+    TemplateNotFound,
     select_autoescape,
 )
 
 from gateway.core.resources import templates_dir
-from gateway.notify.views import View, context, kind_of
+from gateway.notify.views import View, context, template_of
 
 LOCALES = ("ja", "en")
 
@@ -63,14 +65,25 @@ class Renderer:
 
     def render(self, view: View, locale: str) -> Rendered:
         loc = locale if locale in LOCALES else "en"
-        kind = kind_of(view)
+        kind = template_of(view)
         names = {**context(view), "locale": loc, "states": STATE_LABELS[loc]}
-        subject = self.env.get_template(f"{loc}/{kind}.subject.j2").render(names)
+        subject = self._template(loc, kind, "subject").render(names)
+        text = self._template(loc, kind, "txt").render(names)
+        try:
+            html = self._template(loc, kind, "html").render(names)
+        except TemplateNotFound:  # a team's own kind may come without HTML
+            html = self.env.get_template("_text_as_html.html.j2").render({**names, "text": text})
         return Rendered(
             subject=" ".join(subject.split()),  # one line whatever the template or data did
-            text=self.env.get_template(f"{loc}/{kind}.txt.j2").render(names),
-            html=self.env.get_template(f"{loc}/{kind}.html.j2").render(names),
+            text=text,
+            html=html,
         )
+
+    def _template(self, locale: str, kind: str, part: str) -> Template:
+        """``<locale>/<kind>.<part>.j2``, else (a team's file for every language)
+        ``<kind>.<part>.j2``."""
+        name = f"{kind}.{part}.j2"
+        return self.env.select_template([f"{locale}/{name}", name])
 
 
 @lru_cache(maxsize=4)
