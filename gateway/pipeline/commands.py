@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import validate
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 
 HELP_TEXT = """\
@@ -39,6 +40,8 @@ Write commands at the very top of your reply, one per line, before any other tex
   /field <name> <value>   set a field of the ticket's parameter sheet
   /note                   everything after it is an internal note; nothing is
                           sent to the requester
+  /approve                run the entry's action that waits for approval
+                          (managers only)
 
 Commands are read only from the top of the reply, above the quoted history, up to
 the first line that is not a command, and at most the first max_command_lines
@@ -60,6 +63,7 @@ HELP_TEXT_JA = """\
   /due <日付>             期限。YYYY-MM-DD（その日の終わり、チームのタイムゾーン）
   /field <名前> <値>      パラメータシートの項目に値を入れる
   /note                   これ以降は内部メモ。依頼者には送られません
+  /approve                承認待ちの自動処理を実行する（マネージャーのみ）
 
 コマンドは返信の先頭、引用より上の、コマンドでない最初の行までを、最大
 max_command_lines 行（既定 20 行）読みます。全角の「／close」も使えます。
@@ -78,6 +82,7 @@ class Role(enum.StrEnum):
     """Who wrote the mail, as far as commands are concerned."""
 
     MEMBER = "member"  # a configured [[members]] address, verified
+    MANAGER = "manager"  # a member with role = "manager", verified
     REQUESTER = "requester"  # the ticket's requester
     OTHER = "other"  # anyone else on the ticket (a Cc)
 
@@ -96,8 +101,9 @@ class Spec:
     roles: frozenset[Role]
 
 
-_OPS = frozenset({Role.MEMBER})
-_OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.REQUESTER})
+_OPS = frozenset({Role.MEMBER, Role.MANAGER})
+_MANAGERS = frozenset({Role.MANAGER})
+_OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.MANAGER, Role.REQUESTER})
 
 # command word → its arguments and who may give it
 GRAMMAR: dict[str, Spec] = {
@@ -117,6 +123,8 @@ GRAMMAR: dict[str, Spec] = {
     "field": Spec(Args.NAME_VALUE, _OPS),
     # an internal note: the rest of the mail, never relayed
     "note": Spec(Args.REST, _OPS),
+    # let the entry's action that waits for approval run (catalog `when: approved`)
+    "approve": Spec(Args.NONE, _MANAGERS),
 }
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
@@ -144,13 +152,13 @@ class Parsed:
 @dataclass(frozen=True, slots=True)
 class Applied:
     line: str
-    summary: str  # what changed, e.g. "open → closed (resolved)"
+    summary: str | Msg  # what changed, e.g. "open → closed (resolved)"
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
     line: str
-    reason: str
+    reason: str | Msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +251,12 @@ class AddNote:
     text: str
 
 
-Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote
+@dataclass(frozen=True, slots=True)
+class Approve:
+    """Run the ticket's action that waits for approval (the entry's, ``when: approved``)."""
+
+
+Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote | Approve
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,12 +277,7 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if spec is None:
         return Refused(cmd.line, f"unknown command /{cmd.name}")
     if ctx.role not in spec.roles:
-        return Refused(
-            cmd.line,
-            "requesters may only use /close"
-            if ctx.role == Role.REQUESTER
-            else "only ops members may use commands",
-        )
+        return Refused(cmd.line, _not_yours(spec, ctx.role))
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
         return Refused(cmd.line, f"/{cmd.name} {shape}")
@@ -277,6 +285,14 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 _Decider = Callable[[Command, CommandContext], Action | Refused]
+
+
+def _not_yours(spec: Spec, role: Role) -> str | Msg:
+    if role == Role.REQUESTER:
+        return "requesters may only use /close"
+    if spec.roles == _MANAGERS:
+        return N_("only managers may use this command")
+    return "only ops members may use commands"
 
 
 def _shape_problem(args: Args, arg: str) -> str | None:
@@ -350,6 +366,16 @@ def _note(cmd: Command, ctx: CommandContext) -> Action | Refused:
     return AddNote(cmd.arg)
 
 
+def _approve(cmd: Command, ctx: CommandContext) -> Action | Refused:
+    action = ctx.entry.action if ctx.entry is not None else None
+    if ctx.entry is None or action is None or action.when != "approved":
+        entry = ctx.entry.id if ctx.entry is not None else "-"
+        return Refused(
+            cmd.line, N_("entry {entry!r} has no action that waits for approval", entry=entry)
+        )
+    return Approve()
+
+
 def _state(target: TicketState) -> _Decider:
     return lambda cmd, ctx: SetState(target)
 
@@ -363,4 +389,5 @@ _DECIDERS: dict[str, _Decider] = {
     "due": _due,
     "field": _field,
     "note": _note,
+    "approve": _approve,
 }

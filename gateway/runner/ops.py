@@ -17,18 +17,17 @@ pure :mod:`commands` and :mod:`authz`. Three rules shape it:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy.orm import Session
-
+from gateway.actions import trigger
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition
+from gateway.core.i18n import Msg, translate
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import authz, commands, loops
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.runner.arrival import Arrival
-from gateway.runner.notices import under_rate_limit
+from gateway.runner.notices import action_hold, under_rate_limit
 from gateway.tickets import changes
 from store import tickets
 from store.models import Ticket
@@ -96,7 +95,18 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     changes.add_participant(
         a.session, ticket, member.email, "ops", a.now, actor=member.email, channel=CHANNEL
     )
-    outcomes = [*_run(a, ticket, parsed.commands, Role.MEMBER, member.email), *parsed.ignored]
+    role = Role.MANAGER if member.role == "manager" else Role.MEMBER
+    outcomes = [*_run(a, ticket, parsed.commands, role, member.email), *parsed.ignored]
+    if parsed.commands:  # /field or /category may have completed the sheet
+        trigger.sheet_changed(
+            a.session,
+            ticket,
+            a.catalog,
+            a.now,
+            actor=member.email,
+            channel=CHANNEL,
+            hold=action_hold(a),
+        )
     relayed = 0 if parsed.note is not None else _relay(a, ticket, member, parsed.remaining)
     if outcomes:
         _transcript(
@@ -167,10 +177,12 @@ def _run(
             outcome: CommandOutcome = (
                 decision
                 if isinstance(decision, Refused)
-                else Applied(cmd.line, _apply(a.session, ticket, decision, a.now, actor))
+                else Applied(cmd.line, _apply(a, ticket, decision, actor))
             )
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, str(exc))
+        except trigger.ApprovalRefused as exc:
+            outcome = Refused(cmd.line, exc.reason)
         if not isinstance(outcome, Applied):
             changes.record(
                 a.session,
@@ -179,16 +191,15 @@ def _run(
                 a.now,
                 actor=actor,
                 channel=CHANNEL,
-                detail={"line": cmd.line, "reason": outcome.reason},
+                detail={"line": cmd.line, "reason": str(outcome.reason)},
             )
         out.append(outcome)
     return out
 
 
-def _apply(
-    session: Session, ticket: Ticket, action: commands.Action, now: datetime, actor: str
-) -> str:
+def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str) -> str | Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
+    session, now = a.session, a.now
     who = {"actor": actor, "channel": CHANNEL}
     match action:
         case commands.SetState(target, reason):
@@ -210,6 +221,9 @@ def _apply(
         case commands.AddNote(text):
             changes.add_note(session, ticket, text, now, **who)
             return "internal note added (not sent to the requester)"
+        case commands.Approve():
+            members, catalog = a.settings.members, a.catalog
+            return trigger.approve(session, members, catalog, ticket, now, **who)
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
@@ -252,7 +266,7 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
 def _transcript(
     a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[CommandOutcome], locale: str
 ) -> None:
-    lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
+    lines = tuple(views.CommandLine(o.line, *_result(o, locale)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
     view = views.CommandResult(
         team=team(a.settings),
@@ -273,12 +287,13 @@ def _transcript(
     )
 
 
-def _result(o: CommandOutcome) -> tuple[str, str]:
-    """(what happened in words, and which: applied, refused or ignored)."""
+def _result(o: CommandOutcome, locale: str) -> tuple[str, str]:
+    """(what happened in words, in the reader's language, and which: applied, refused
+    or ignored)."""
     if isinstance(o, Applied):
-        return o.summary, "applied"
+        return translate(o.summary, locale), "applied"
     if isinstance(o, Refused):
-        return o.reason, "refused"
+        return translate(o.reason, locale), "refused"
     return o.reason, "ignored"
 
 
