@@ -2,8 +2,9 @@
 
 Threads, not processes: the SMTP listener has its own event loop thread, the
 inbox writer commits in its own thread, and every background loop (the
-pipeline runner, the outbox sender, the scheduler of reminders, digests and
-health alerts, one IMAP poller per account, since imapclient blocks) is a
+pipeline runner, the outbox sender, the catalog-action workers, the scheduler of
+reminders, digests and health alerts, one IMAP poller per account, since
+imapclient blocks) is a
 supervised :class:`Worker` with ``run(stop)``: a loop that crashes is logged and
 started again with a capped, doubling backoff, and a failing account never
 stops the others. On PostgreSQL each poller first takes its mailbox's advisory
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from gateway.actions.worker import ActionWorker
 from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
@@ -49,6 +51,7 @@ STOP_BOUND = 10.0  # seconds from SIGTERM to exit, whatever the sessions do
 SESSION_GRACE = 7.0  # of which sessions in flight get this long to finish
 POLL_INTERVAL = 2.0  # the runner looks for due rows (retries, piped rows) at least this often
 SEND_INTERVAL = 5.0  # the sender looks for due outbox rows (retries) at least this often
+ACTION_INTERVAL = 2.0  # the action workers look for due runs (retries, leases) this often
 RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
 MAX_BACKOFF = 60.0
 
@@ -149,6 +152,7 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
     nudge = threading.Event()  # set by the writer after a commit: there is work
     send_nudge = threading.Event()  # set by the runner after a pass: there may be mail
+    action_nudge = threading.Event()  # set by the runner after a pass: there may be runs
     writer = InboxWriter(
         open_inbox(app.settings.database.url, app.sessions), app.clock, on_stored=nudge.set
     )
@@ -160,10 +164,15 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     sender = Sender(
         app.settings.outbound, app.clock, app.sessions, lambda: transport_for(app.settings.outbound)
     )
+    actions = ActionWorker(app.settings, app.clock, app.sessions, app.catalog)
     workers = [
-        Worker("runner", lambda s: _runner_loop(app, nudge, s, send_nudge.set)),
+        Worker("runner", lambda s: _runner_loop(app, nudge, s, _both(send_nudge, action_nudge))),
         Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
         Worker("scheduler", lambda s: scheduler.loop(app, s, send_nudge.set)),
+    ]
+    workers += [
+        Worker(f"actions-{i}", lambda s: _actions_loop(actions, action_nudge, s, send_nudge.set))
+        for i in range(app.settings.actions.workers)
     ]
     workers += [
         Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
@@ -187,7 +196,7 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     )
     sdnotify.notify(sdnotify.STOPPING)
     log.info("stopping: new connections get 421, sessions in flight finish")
-    _shut_down(listener, writer, workers, nudge, send_nudge)
+    _shut_down(listener, writer, workers, nudge, send_nudge, action_nudge)
 
 
 def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
@@ -295,6 +304,40 @@ def _sender_loop(sender: Sender, nudge: threading.Event, stop: threading.Event) 
         except Exception:  # the loop must go on; rows stay pending and are retried
             delay = backoff.failed()
             log.exception("sender pass failed, retrying in %.0fs", delay)
+        stop.wait(delay)
+
+
+def _both(*events: threading.Event) -> Callable[[], None]:
+    def wake() -> None:
+        for event in events:
+            event.set()
+
+    return wake
+
+
+def _actions_loop(
+    worker: ActionWorker,
+    nudge: threading.Event,
+    stop: threading.Event,
+    wrote: Callable[[], None],
+) -> None:
+    """Run due action runs; a finished run may have queued mail (``wrote`` wakes the
+    sender). A run in progress at SIGTERM is left to its lease: it runs again later."""
+    backoff = Backoff(1.0, MAX_BACKOFF)
+    while not stop.is_set():
+        try:
+            if worker.drain(stop.is_set):
+                wrote()
+            backoff.succeeded()
+            nudge.wait(ACTION_INTERVAL)
+            nudge.clear()
+            continue
+        except TransientError as exc:
+            delay = backoff.failed()
+            log.warning("actions: database unavailable, retrying in %.0fs: %s", delay, exc)
+        except Exception:  # the loop must go on; a run's row waits for its lease or retry
+            delay = backoff.failed()
+            log.exception("action pass failed, retrying in %.0fs", delay)
         stop.wait(delay)
 
 

@@ -80,6 +80,14 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
         print(m["text"].rstrip())
         for a in m["attachments"]:
             print(f"  [attachment] {a['filename']} ({a['content_type']}, {a['size']} bytes)")
+    if data["action_runs"]:
+        print("\nAction runs:")
+    for r in data["action_runs"]:
+        status = "" if r["last_status"] is None else f" status {r['last_status']}"
+        print(
+            f"  #{r['id']} {r['entry']} ({r['type']}): {r['state']}, {r['attempts']} attempt(s)"
+            f"{status}, input sha256 {r['input_sha256'][:12] or '-'} {r['last_error']}".rstrip()
+        )
     print("\nEvents:")
     for e in data["events"]:
         change = f"{e['old'] or ''} → {e['new']}" if e["old"] else (e["new"] or "")
