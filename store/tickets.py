@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from store import action_runs
 from store.models import Message, OutboxRow, Participant, Ticket, table_of
 
 
@@ -121,6 +122,8 @@ def detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
         for e in ticket.events
     ]
     out["fields"] = {f.name: f.value for f in ticket.fields}
+    runs = action_runs.list_runs(session, ticket_id=ticket.id)
+    out["action_runs"] = [action_runs.view(r) for r in reversed(runs)]  # oldest first
     return out
 
 

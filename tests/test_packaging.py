@@ -32,6 +32,11 @@ def test_wheel_contains_templates_migrations_and_typing_marker(tmp_path: Path) -
     assert any(n.startswith("store/migrations/versions/0001") for n in names)
     assert "store/migrations/env.py" in names and "store/migrations/script.py.mako" in names
     assert "gateway/py.typed" in names and "store/py.typed" in names
+    # the example catalog's action script, where the packaged catalog looks for it, runnable
+    script = zipfile.ZipFile(wheel).getinfo("gateway/examples/account_action.py")
+    assert (script.external_attr >> 16) & 0o111, "account_action.py lost its executable bit"
+    assert "gateway/catalog/examples/catalog.yaml" in names
+    assert any(n.startswith("store/migrations/versions/0002") for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert (
         "ticket-gateway = gateway.runtime.entry:main" in zipfile.ZipFile(wheel).read(entry).decode()

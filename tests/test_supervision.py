@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.runtime import daemon, sdnotify
+from gateway.runtime import daemon, sdnotify, workers
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.ports import free_port
 
@@ -35,7 +35,7 @@ def test_a_crashing_worker_is_restarted_with_capped_backoff(
         healthy.set()
         stop.wait()
 
-    worker = daemon.Worker("flaky", flaky, restart_initial=0.02, restart_max=0.08)
+    worker = workers.Worker("flaky", flaky, restart_initial=0.02, restart_max=0.08)
     with caplog.at_level(logging.INFO, logger="gateway.daemon"):
         worker.start()
         assert healthy.wait(5)
@@ -58,7 +58,7 @@ def test_a_worker_that_returns_unasked_is_restarted_and_a_stop_ends_it() -> None
         if len(runs) >= 3:
             stop.wait()
 
-    worker = daemon.Worker("quits", quits, restart_initial=0.01)
+    worker = workers.Worker("quits", quits, restart_initial=0.01)
     worker.start()
     deadline = time.monotonic() + 5
     while len(runs) < 3 and time.monotonic() < deadline:

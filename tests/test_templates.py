@@ -22,12 +22,38 @@ from store.db import transaction
 from store.models import OutboxRow
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
-from tests.support.samples import ALICE, SAMPLES, TEAM
+from tests.support.samples import ALICE, SAMPLES, T42, TEAM
 from tests.support.samples import ticket as _ticket
+
+# the team writes the templates of this kind (``on_success.reply``): rendered below
+TEAM_KINDS = {"action_reply"}
 
 
 def test_samples_cover_every_kind() -> None:
-    assert {v.kind_of(s) for s in SAMPLES} == {k.name for k in v.MAIL_KINDS.values()}
+    assert {v.kind_of(s) for s in SAMPLES} | TEAM_KINDS == {k.name for k in v.MAIL_KINDS.values()}
+
+
+def test_an_action_reply_renders_the_teams_own_template(tmp_path: Path) -> None:
+    """``on_success.reply`` names a kind of the team's; without an HTML template the
+    text is shown as HTML too (escaped)."""
+    for locale, word in (("ja", "作成しました"), ("en", "created")):
+        (tmp_path / locale).mkdir()
+        (tmp_path / locale / "account_created.subject.j2").write_text(
+            f"{word}: {{{{ result.account }}}}\n", encoding="utf-8"
+        )
+        (tmp_path / locale / "account_created.txt.j2").write_text(
+            f"{{{{ recipient.display }}}}: {word} {{{{ fields.user_id }}}} <b>\n",
+            encoding="utf-8",
+        )
+    view = v.ActionReply(
+        TEAM, ALICE, T42, "account_created", {"user_id": "taro"}, {"account": "taro"}
+    )
+    for locale, word in (("ja", "作成しました"), ("en", "created")):
+        parts = Renderer(tmp_path).render(view, locale)
+        assert parts.subject == f"{word}: taro"
+        assert parts.text.startswith(f"山田 花子: {word} taro <b>")
+        assert "&lt;b&gt;" in parts.html and "</html>" in parts.html
+        assert v.kind_of(view) == "action_reply"
 
 
 def _envelope(view: v.View, charset: str = "utf-8") -> compose.Envelope:

@@ -6,6 +6,11 @@ the first exception: :mod:`gateway.catalog.reader` collects them all and
 
 Members are checked only when ``[[members]]`` is configured: the built-in
 defaults have no members, and the packaged example must still load there.
+
+What actions refer to outside the file (programs, secrets, the team's templates)
+is checked against the catalog's folder; the packaged example's folder for that
+is the shipped ``examples/`` (:func:`gateway.core.resources.examples_dir`), where
+its ``account`` action's script lives in a checkout and in a wheel alike.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from gateway.catalog.action_reader import Where
 from gateway.catalog.model import Catalog
 from gateway.catalog.reader import read
 from gateway.config.settings import Member, Settings
 from gateway.core.errors import CatalogError, Problem
+from gateway.core.resources import examples_dir
 
 log = logging.getLogger("gateway.catalog")
 
@@ -26,29 +33,49 @@ def catalog_path(settings: Settings) -> Path:
     """The configured catalog, else the example shipped inside the package."""
     if settings.catalog.path is not None:
         return settings.catalog.path
-    return Path(__file__).resolve().parent / "examples" / "catalog.yaml"
+    return EXAMPLE
 
 
-def load_catalog(path: Path, members: Sequence[Member] = ()) -> Catalog:
-    """Read and validate ``path``; raises :class:`CatalogError` with every problem."""
+EXAMPLE = Path(__file__).resolve().parent / "examples" / "catalog.yaml"
+
+
+def where_of(path: Path, templates_dir: Path | None = None) -> Where:
+    """Where the actions of the catalog at ``path`` find their files and run."""
+    resolved = path.resolve()
+    base = examples_dir() if resolved == EXAMPLE else resolved.parent
+    return Where(base, templates_dir)
+
+
+def load_catalog(
+    path: Path, members: Sequence[Member] = (), templates_dir: Path | None = None
+) -> Catalog:
+    """Read and validate ``path``; raises :class:`CatalogError` with every problem.
+
+    ``templates_dir``: the team's templates (``[gateway] templates_dir``), where an
+    action's ``on_success.reply`` must exist."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(str(path), [Problem(0, f"cannot read: {exc}")]) from None
-    return parse_catalog(text, members, source=str(path))
+    return parse_catalog(text, members, source=str(path), where=where_of(path, templates_dir))
 
 
-def check_catalog(path: Path, members: Sequence[Member] = ()) -> list[Problem]:
+def check_catalog(
+    path: Path, members: Sequence[Member] = (), templates_dir: Path | None = None
+) -> list[Problem]:
     """Every problem in ``path`` with its line; empty when the catalog is fine."""
     try:
-        load_catalog(path, members)
+        load_catalog(path, members, templates_dir)
     except CatalogError as exc:
         return list(exc.problems)
     return []
 
 
-def parse_catalog(text: str, members: Sequence[Member] = (), *, source: str = "") -> Catalog:
-    entries, problems = read(text, members)
+def parse_catalog(
+    text: str, members: Sequence[Member] = (), *, source: str = "", where: Where | None = None
+) -> Catalog:
+    """``where``: None checks no file an action names (a catalog given as text)."""
+    entries, problems = read(text, members, where)
     if problems:
         raise CatalogError(source, sorted(problems, key=lambda p: p.line))
     return Catalog(tuple(entries), source)
@@ -66,10 +93,13 @@ class CatalogHolder:
         self,
         path: Path,
         members: Sequence[Member] = (),
-        loader: Callable[[Path, Sequence[Member]], Catalog] = load_catalog,
+        loader: Callable[[Path, Sequence[Member]], Catalog] | None = None,
+        *,
+        templates_dir: Path | None = None,
     ) -> None:
-        self.path, self._members, self._loader = path, tuple(members), loader
-        self._current = loader(path, self._members)  # at start a bad catalog is fatal
+        self.path, self._members = path, tuple(members)
+        self._loader = loader or (lambda p, ms: load_catalog(p, ms, templates_dir))
+        self._current = self._loader(path, self._members)  # at start a bad catalog is fatal
 
     @property
     def current(self) -> Catalog:

@@ -11,9 +11,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
 LOCALES = ("ja", "en")
+ACTION_TYPES = ("webhook", "command")
+ACTION_WHEN = ("fields_complete", "approved")  # approved: a manager's /approve after that
+SUCCESS_STATES = ("open", "pending", "closed")
+NOTIFY = ("assignee", "manager")
+# the PATH a command runs with (its environment is scrubbed), and where a bare argv[0]
+# is looked up by ``catalog check``
+COMMAND_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,29 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """What runs when an entry's parameter sheet is complete (:mod:`gateway.actions`)."""
+
+    type: str  # webhook | command
+    when: str = "fields_complete"  # or "approved": then it waits for a manager's /approve
+    url: str = ""  # webhook: https, or http to a loopback address
+    secret_file: Path | None = None  # webhook: the HMAC key, read at each delivery
+    ca_file: Path | None = None  # webhook: a private CA; None: the system's CAs
+    argv: tuple[str, ...] = ()  # command: run as written, no shell
+    workdir: Path | None = None  # command: its working directory (the catalog's folder)
+    timeout: timedelta = timedelta(seconds=30)
+    retries: int = 3  # further tries after a temporary failure, with backoff
+    success_state: str | None = None  # on_success.state
+    success_reply: str | None = None  # on_success.reply: a template kind of the team's
+    failure_notify: str | None = None  # on_failure.notify: assignee | manager
+
+    @property
+    def target(self) -> str:
+        """What it calls, for events and lists: the URL or the program."""
+        return self.url if self.type == "webhook" else (self.argv[0] if self.argv else "")
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: str
     names: Mapping[str, str]
@@ -54,6 +85,7 @@ class Entry:
     auto_close_after: timedelta | None = None
     fields: tuple[Field, ...] = ()
     fallback: bool = False
+    action: Action | None = None
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.id

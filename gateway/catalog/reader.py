@@ -17,10 +17,13 @@ from typing import Any
 
 import yaml
 
+from gateway.catalog.action_reader import Where, read_action
 from gateway.catalog.model import FIELD_TYPES, LOCALES, Entry, Field, Keyword
+from gateway.catalog.nodes import scalar as _scalar
 from gateway.config.settings import Member
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
+from gateway.core.i18n import Msg
 from gateway.core.text import for_matching, is_cjk
 
 _ENTRY_KEYS = frozenset(
@@ -36,6 +39,7 @@ _ENTRY_KEYS = frozenset(
         "auto_close_after",
         "fields",
         "fallback",
+        "action",
     }
 )
 _FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
@@ -43,8 +47,12 @@ _KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
-def read(text: str, members: Sequence[Member] = ()) -> tuple[list[Entry], list[Problem]]:
-    """Entries and every problem; members are checked only when some are configured."""
+def read(
+    text: str, members: Sequence[Member] = (), where: Where | None = None
+) -> tuple[list[Entry], list[Problem]]:
+    """Entries and every problem; members are checked only when some are configured,
+    and what actions refer to outside the file (programs, secrets, templates) only
+    when ``where`` says where that is."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -53,7 +61,7 @@ def read(text: str, members: Sequence[Member] = ()) -> tuple[list[Entry], list[P
         return [], [Problem(line, f"not valid YAML: {exc.problem}")]
     except yaml.YAMLError as exc:
         return [], [Problem(0, f"not valid YAML: {exc}")]
-    reader = _Reader(members)
+    reader = _Reader(members, where)
     entries = reader.catalog(root)
     return entries, reader.problems
 
@@ -63,9 +71,10 @@ class _Reader:
     """Walks the composed node tree, building entries and collecting problems."""
 
     members: Sequence[Member]
+    where: Where | None = None
     problems: list[Problem] = field(default_factory=list)
 
-    def bad(self, node: Any, message: str) -> None:
+    def bad(self, node: Any, message: str | Msg) -> None:
         self.problems.append(Problem(node.start_mark.line + 1, message))
 
     def catalog(self, root: Any) -> list[Entry]:
@@ -140,6 +149,8 @@ class _Reader:
         for k, _ in sla.values():
             if k.value not in ("first_response", "resolve"):
                 self.bad(k, f"unknown key {k.value!r} in sla (first_response, resolve)")
+        fields = self.fields(m.get("fields"))
+        action = read_action(self, m["action"][1], manager, self.where) if "action" in m else None
         return Entry(
             id=entry_id,
             names=self.names(m.get("name"), node, "name"),
@@ -151,8 +162,9 @@ class _Reader:
             resolve=self.duration(sla.get("resolve")),
             stale_after=self.duration(m.get("stale_after")),
             auto_close_after=self.duration(m.get("auto_close_after")),
-            fields=self.fields(m.get("fields")),
+            fields=fields,
             fallback=fallback,
+            action=action,
         )
 
     def entry_id(self, node: Any, m: dict[str, Any]) -> str:
@@ -309,26 +321,3 @@ def _id(node: Any) -> str | None:
         if k.value == "id":
             return str(v.value)
     return None
-
-
-_BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
-
-
-def _scalar(node: Any) -> Any:
-    """A scalar node's value, typed the way YAML's core schema would type it."""
-    if not isinstance(node, yaml.ScalarNode):
-        return node.value
-    tag, value = node.tag, str(node.value)
-    if tag.endswith(":bool"):
-        return _BOOL.get(value.lower(), value)
-    if tag.endswith(":int"):
-        try:
-            return int(value.replace("_", ""), 0)
-        except ValueError:
-            return value
-    if tag.endswith(":float"):
-        try:
-            return float(value.replace("_", ""))
-        except ValueError:
-            return value
-    return value

@@ -22,6 +22,7 @@ from gateway.config.outbound import read_outbound
 from gateway.config.secret import read_secret
 from gateway.config.sections import Section, duration, email, list_of
 from gateway.config.settings import (
+    ActionSettings,
     CatalogSettings,
     DatabaseSettings,
     GatewaySettings,
@@ -32,7 +33,7 @@ from gateway.config.settings import (
     Settings,
 )
 from gateway.config.smtp import read_smtp
-from gateway.config.units import parse_duration, parse_weekly
+from gateway.config.units import parse_duration, parse_size, parse_weekly
 from gateway.core.errors import ConfigError
 
 __all__ = ["load_settings"]
@@ -66,6 +67,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "members",
             "schedule",
             "health",
+            "actions",
             "logging",
             "chat",
         }
@@ -100,6 +102,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         members=members,
         schedule=_schedule(sc),
         health=_health(Section(src, "health", data.get("health", {}))),
+        actions=_actions(Section(src, "actions", data.get("actions", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
         chat=read_chat(Section(src, "chat", data.get("chat", {})), base, members),
     )
@@ -211,6 +214,20 @@ def _health(s: Section) -> HealthSettings:
         max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
         max_outbox_age=duration(s, "max_outbox_age", "30m"),
         alerts=s.bool("alerts", True),
+    )
+
+
+def _actions(s: Section) -> ActionSettings:
+    s.unknown({"workers", "lease_grace", "retry_initial", "retry_max", "output_limit"})
+    limit = parse_size(s.data.get("output_limit", "64KiB"), path=s.path, key=s.key("output_limit"))
+    if not 1024 <= limit <= 16 * 2**20:
+        raise ConfigError(s.path, s.key("output_limit"), "must be from 1KiB to 16MiB")
+    return ActionSettings(
+        workers=s.int("workers", 2, 0, 64),
+        lease_grace=duration(s, "lease_grace", "60s"),
+        retry_initial=duration(s, "retry_initial", "30s"),
+        retry_max=duration(s, "retry_max", "30m"),
+        output_limit=limit,
     )
 
 

@@ -156,6 +156,17 @@ class HealthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionSettings:
+    """How catalog actions run (``gateway.actions``); what runs is in the catalog."""
+
+    workers: int = 2  # actions run at once per instance; 0: this instance runs none
+    lease_grace: timedelta = timedelta(seconds=60)  # beyond the timeout, then a re-run
+    retry_initial: timedelta = timedelta(seconds=30)  # first backoff after a 5xx, timeout …
+    retry_max: timedelta = timedelta(minutes=30)  # backoff ceiling
+    output_limit: int = 65_536  # bytes of stdout, stderr or response body kept
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     format: str = "text"  # text | json (one object per line, for a log shipper)
 
@@ -231,6 +242,7 @@ class Settings:
     members: tuple[Member, ...] = ()
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
+    actions: ActionSettings = field(default_factory=ActionSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
 

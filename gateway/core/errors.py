@@ -58,7 +58,7 @@ class Problem:
     """One thing wrong in a file an operator edits, with its line (0: the whole file)."""
 
     line: int
-    message: str
+    message: str | Msg  # a Msg is said in the reader's language; str() is English
 
 
 class CatalogError(GatewayError):

@@ -1,7 +1,8 @@
 """Where the package's data lives, installed or in a source checkout.
 
-A wheel carries ``templates/`` inside the ``gateway`` package (pyproject's
-force-include); a checkout or an editable install has it beside the package.
+A wheel carries ``templates/`` and ``examples/`` inside the ``gateway`` package
+(pyproject's force-include); a checkout or an editable install has them beside
+the package.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ _PACKAGE = Path(__file__).resolve().parents[1]  # gateway/
 
 
 def templates_dir() -> Path:
-    for candidate in (_PACKAGE / "templates", _PACKAGE.parent / "templates"):
+    return _shipped("templates", "mail templates")
+
+
+def examples_dir() -> Path:
+    """The example catalog's scripts (its ``account`` action runs one from here)."""
+    return _shipped("examples", "the examples")
+
+
+def _shipped(name: str, what: str) -> Path:
+    for candidate in (_PACKAGE / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError("mail templates not found; the installation is incomplete")
+    raise FileNotFoundError(f"{what} not found; the installation is incomplete")

@@ -27,13 +27,14 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    TemplateNotFound,
     select_autoescape,
 )
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
 from gateway.core.resources import templates_dir
 from gateway.notify import labels
-from gateway.notify.views import View, context, kind_of
+from gateway.notify.views import View, context, template_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +79,18 @@ class Renderer:
 
     def render(self, view: View, locale: str) -> Rendered:
         env = self._envs[supported(locale)]
-        kind = kind_of(view)
+        kind = template_of(view)
         names = context(view)
         subject = env.get_template(f"{kind}.subject.j2").render(names)
+        text = env.get_template(f"{kind}.txt.j2").render(names)
+        try:
+            html = env.get_template(f"{kind}.html.j2").render(names)
+        except TemplateNotFound:  # a team's own kind may come without HTML
+            html = env.get_template("_text_as_html.html.j2").render({**names, "text": text})
         return Rendered(
             subject=" ".join(subject.split()),  # one line whatever the template or data did
-            text=env.get_template(f"{kind}.txt.j2").render(names),
-            html=env.get_template(f"{kind}.html.j2").render(names),
+            text=text,
+            html=html,
         )
 
 

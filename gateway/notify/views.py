@@ -15,6 +15,7 @@ words) and are printed as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -225,6 +226,37 @@ class HealthAlert:
     since: str  # when the alert was raised, formatted in the team's time zone
 
 
+@dataclass(frozen=True, slots=True)
+class ActionReply:
+    """The team's own mail to the requester when an action succeeded (``on_success.reply``):
+    its templates are ``<template>.subject.j2`` and ``.txt.j2`` (``.html.j2`` optional)
+    in the team's ``templates_dir``, per locale."""
+
+    team: Team
+    recipient: Person  # the requester
+    ticket: TicketRef
+    template: str  # the team's template kind, e.g. "account_created"
+    fields: Mapping[str, str]  # the ticket's sheet, as validated
+    result: Mapping[str, str]  # what the action answered, when it was a JSON object
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFailed:
+    """To the assignee (or the entry's manager): an action failed for good."""
+
+    team: Team
+    recipient: Person
+    ticket: TicketRef
+    run_id: int
+    entry: str  # the catalog entry whose action it is
+    action_type: str  # webhook | command
+    target: str  # the URL or the program
+    attempts: int
+    status: str  # "HTTP 400", "exit 2", or "" when no answer came
+    error: str  # what went wrong (technical, as the action or the connection said it)
+    output: str  # the first lines of what it said
+
+
 View = (
     Acknowledgement
     | NewTicket
@@ -240,6 +272,8 @@ View = (
     | CommandRefused
     | SlaOverdue
     | HealthAlert
+    | ActionReply
+    | ActionFailed
 )
 
 
@@ -282,6 +316,10 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     SlaOverdue: MailKind("sla_overdue", "auto-generated", rate_limited=False),
     # to the managers: health went bad, or recovered
     HealthAlert: MailKind("health_alert", "auto-generated", rate_limited=False),
+    # to the requester: the entry's action succeeded (a template of the team's own)
+    ActionReply: MailKind("action_reply", "auto-generated", rate_limited=False),
+    # to the assignee or the entry's manager: the entry's action failed for good
+    ActionFailed: MailKind("action_failed", "auto-generated", rate_limited=False),
 }
 
 # the kinds that answer somebody's message and share the hourly brake
@@ -294,6 +332,11 @@ def mail_kind(view: View) -> MailKind:
 
 def kind_of(view: View) -> str:
     return MAIL_KINDS[type(view)].name
+
+
+def template_of(view: View) -> str:
+    """Which templates render the view: its kind's, or the team's own for an action reply."""
+    return view.template if isinstance(view, ActionReply) else kind_of(view)
 
 
 def context(view: View) -> dict[str, Any]:

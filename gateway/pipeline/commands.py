@@ -26,47 +26,21 @@ from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import validate
-from gateway.core.i18n import N_, Msg, translate
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 
-# The grammar for people, one msgid: its ja translation is in gateway/locale/ja.
-HELP = N_(
-    """\
-Write commands at the very top of your reply, one per line, before any other text:
-
-  /close [reason]         close the ticket; reason: resolved (default), stale,
-                          duplicate, spam, no-response
-  /pending                waiting for the requester
-  /open                   back to in progress
-  /assign <member>        give the ticket to a member (e-mail address or the part
-                          before the @)
-  /category <entry>       file the ticket under a catalog entry (its id)
-  /due <date>             due date, YYYY-MM-DD (end of that day, team time zone)
-  /field <name> <value>   set a field of the ticket's parameter sheet
-  /note                   everything after it is an internal note; nothing is
-                          sent to the requester
-
-Commands are read only from the top of the reply, above the quoted history, up to
-the first line that is not a command, and at most the first max_command_lines
-lines (20 by default). A full-width slash (／close) works too. Command lines are
-removed; the rest of your reply is sent to the requester and the other people on
-the ticket. A reply with only commands sends nothing to them.
-Requesters may only use /close, on their own tickets.
-"""
-)
-HELP_TEXT = HELP.msgid  # the English text, as the README prints it
-HELP_TEXT_JA = translate(HELP, "ja")  # the Japanese text, as the README prints it
-
-
-def help_text(locale: str) -> str:
-    """The grammar in the reader's language (the README prints both, word for word)."""
-    return translate(HELP, locale)
+# the grammar in words lives in its own module; these names are part of this one's API
+from gateway.pipeline.command_help import HELP as HELP
+from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
+from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
+from gateway.pipeline.command_help import help_text as help_text
 
 
 class Role(enum.StrEnum):
     """Who wrote the mail, as far as commands are concerned."""
 
     MEMBER = "member"  # a configured [[members]] address, verified
+    MANAGER = "manager"  # a member with role = "manager", verified
     REQUESTER = "requester"  # the ticket's requester
     OTHER = "other"  # anyone else on the ticket (a Cc)
 
@@ -85,8 +59,9 @@ class Spec:
     roles: frozenset[Role]
 
 
-_OPS = frozenset({Role.MEMBER})
-_OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.REQUESTER})
+_OPS = frozenset({Role.MEMBER, Role.MANAGER})
+_MANAGERS = frozenset({Role.MANAGER})
+_OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.MANAGER, Role.REQUESTER})
 
 # command word → its arguments and who may give it
 GRAMMAR: dict[str, Spec] = {
@@ -106,6 +81,8 @@ GRAMMAR: dict[str, Spec] = {
     "field": Spec(Args.NAME_VALUE, _OPS),
     # an internal note: the rest of the mail, never relayed
     "note": Spec(Args.REST, _OPS),
+    # let the entry's action that waits for approval run (catalog `when: approved`)
+    "approve": Spec(Args.NONE, _MANAGERS),
 }
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
@@ -244,7 +221,12 @@ class AddNote:
     text: str
 
 
-Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote
+@dataclass(frozen=True, slots=True)
+class Approve:
+    """Run the ticket's action that waits for approval (the entry's, ``when: approved``)."""
+
+
+Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote | Approve
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +247,7 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if spec is None:
         return Refused(cmd.line, N_("unknown command /{name}", name=cmd.name))
     if ctx.role not in spec.roles:
-        return Refused(
-            cmd.line,
-            N_("requesters may only use /close")
-            if ctx.role == Role.REQUESTER
-            else N_("only ops members may use commands"),
-        )
+        return Refused(cmd.line, _not_yours(spec, ctx.role))
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
         return Refused(cmd.line, N_("/{name} {problem}", name=cmd.name, problem=shape))
@@ -278,6 +255,14 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 _Decider = Callable[[Command, CommandContext], Action | Refused]
+
+
+def _not_yours(spec: Spec, role: Role) -> Msg:
+    if role == Role.REQUESTER:
+        return N_("requesters may only use /close")
+    if spec.roles == _MANAGERS:
+        return N_("only managers may use this command")
+    return N_("only ops members may use commands")
 
 
 def _shape_problem(args: Args, arg: str) -> Msg | None:
@@ -366,6 +351,16 @@ def _state(target: TicketState) -> _Decider:
     return lambda cmd, ctx: SetState(target)
 
 
+def _approve(cmd: Command, ctx: CommandContext) -> Action | Refused:
+    action = ctx.entry.action if ctx.entry is not None else None
+    if ctx.entry is None or action is None or action.when != "approved":
+        entry = ctx.entry.id if ctx.entry is not None else "-"
+        return Refused(
+            cmd.line, N_("entry {entry!r} has no action that waits for approval", entry=entry)
+        )
+    return Approve()
+
+
 _DECIDERS: dict[str, _Decider] = {
     "close": _close,
     "pending": _state(TicketState.PENDING),
@@ -375,4 +370,5 @@ _DECIDERS: dict[str, _Decider] = {
     "due": _due,
     "field": _field,
     "note": _note,
+    "approve": _approve,
 }

@@ -8,6 +8,7 @@ it and reads its parameter sheet (:mod:`gateway.runner.filing`); the brakes of
 
 from __future__ import annotations
 
+from gateway.actions import trigger
 from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import example_for
 from gateway.core.model import ParsedMessage
@@ -55,6 +56,15 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
     attach(a, ticket, kind="request", touch=True)
     filed = filing.categorize_new_ticket(
         a.session, ticket, msg, a.catalog, a.settings, a.now, chosen=a.submission
+    )
+    trigger.sheet_changed(
+        a.session,
+        ticket,
+        a.catalog,
+        a.now,
+        actor=a.sender,
+        channel=a.channel,
+        hold=notices.action_hold(a),
     )
     acked = notices.acknowledge_new_ticket(a, ticket)
     missing = field_requests(a.catalog, filed.entry_id, filed.missing)

@@ -144,6 +144,14 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
     return allowed
 
 
+def action_hold(a: Arrival) -> str:
+    """Why a completed sheet must not start its action now ("" when it may): an imported
+    archive's years-old request must not create accounts today, as it gets no answer."""
+    if _too_old(a.msg, a.now) and a.msg.date is not None:
+        return f"the message is dated {a.msg.date:%Y-%m-%d}, too old to act on"
+    return ""
+
+
 def _too_old(msg: ParsedMessage, now: datetime) -> bool:
     return msg.date is not None and now - msg.date > ANSWER_WITHIN
 

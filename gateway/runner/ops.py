@@ -21,10 +21,8 @@ language when the mail is rendered; events keep their English text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy.orm import Session
-
+from gateway.actions import trigger
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
@@ -33,7 +31,7 @@ from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.runner.arrival import Arrival
-from gateway.runner.notices import under_rate_limit
+from gateway.runner.notices import action_hold, under_rate_limit
 from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
 from store.models import Ticket
@@ -107,7 +105,18 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     changes.add_participant(
         a.session, ticket, member.email, "ops", a.now, actor=member.email, channel=CHANNEL
     )
-    outcomes = [*_run(a, ticket, parsed.commands, Role.MEMBER, member.email), *parsed.ignored]
+    role = Role.MANAGER if member.role == "manager" else Role.MEMBER
+    outcomes = [*_run(a, ticket, parsed.commands, role, member.email), *parsed.ignored]
+    if parsed.commands:  # /field or /category may have completed the sheet
+        trigger.sheet_changed(
+            a.session,
+            ticket,
+            a.catalog,
+            a.now,
+            actor=member.email,
+            channel=CHANNEL,
+            hold=action_hold(a),
+        )
     relayed = 0 if parsed.note is not None else _relay(a, ticket, member, parsed.remaining)
     if outcomes:
         _transcript(
@@ -178,10 +187,12 @@ def _run(
             outcome: CommandOutcome = (
                 decision
                 if isinstance(decision, Refused)
-                else Applied(cmd.line, _apply(a.session, ticket, decision, a.now, actor))
+                else Applied(cmd.line, _apply(a, ticket, decision, actor))
             )
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, exc.message)
+        except trigger.ApprovalRefused as exc:
+            outcome = Refused(cmd.line, exc.reason)
         if not isinstance(outcome, Applied):
             changes.record(
                 a.session,
@@ -196,10 +207,9 @@ def _run(
     return out
 
 
-def _apply(
-    session: Session, ticket: Ticket, action: commands.Action, now: datetime, actor: str
-) -> Msg:
+def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str) -> Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
+    session, now = a.session, a.now
     who = {"actor": actor, "channel": CHANNEL}
     old = ticket.state
     match action:
@@ -215,6 +225,8 @@ def _apply(
             changes.set_field(session, ticket, name, value, now, **who)
         case commands.AddNote(text):
             changes.add_note(session, ticket, text, now, **who)
+        case commands.Approve():
+            return trigger.approve(session, a.settings.members, a.catalog, ticket, now, **who)
     return changed(action, old)
 
 
@@ -241,6 +253,8 @@ def changed(action: commands.Action, old_state: str) -> Msg:
             return N_("field {name} set to {value}", name=name, value=value)
         case commands.AddNote():
             return N_("internal note added (not sent to the requester)")
+        case commands.Approve():
+            return N_("approved")
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:

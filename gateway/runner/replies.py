@@ -10,8 +10,9 @@ requester's ``/close``.
 
 from __future__ import annotations
 
+from gateway.actions import trigger
 from gateway.core.model import TicketState
-from gateway.runner import filing, ops
+from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.new_request import open_new
@@ -62,6 +63,15 @@ def requester_reply(a: Arrival) -> Done:
             a.session, ticket, a.sender, "cc", a.now, actor=a.sender, channel=CHANNEL
         )
         filing.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
+        trigger.sheet_changed(
+            a.session,
+            ticket,
+            a.catalog,
+            a.now,
+            actor=a.sender,
+            channel=CHANNEL,
+            hold=notices.action_hold(a),
+        )
         ran = ops.requester_reply(a, ticket)
     done = "reopened" if effect.effect == states.ReplyEffect.REOPEN else "appended"
     kind = f", {a.verdict.value}" if a.automated else ""

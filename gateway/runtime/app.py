@@ -40,7 +40,9 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
 
     A catalog with problems raises CatalogError here, before anything listens.
     """
-    catalog = CatalogHolder(catalog_path(settings), settings.members)
+    catalog = CatalogHolder(
+        catalog_path(settings), settings.members, templates_dir=settings.gateway.templates_dir
+    )
     engine = make_engine(settings.database.url)
     if migrate_schema:
         try:

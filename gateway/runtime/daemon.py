@@ -1,13 +1,14 @@
 """``ticket-gateway run``: the listener, the inbox writer and the background loops.
 
-Threads, not processes: the SMTP listener has its own event loop thread, the
-inbox writer commits in its own thread, and every background loop (the
-pipeline runner, the outbox sender, the scheduler of reminders, digests and
-health alerts, one IMAP poller per account, since imapclient blocks) is a
-supervised :class:`Worker` with ``run(stop)``: a loop that crashes is logged and
-started again with a capped, doubling backoff, and a failing account never
-stops the others. On PostgreSQL each poller first takes its mailbox's advisory
-lock (:mod:`gateway.receive.mailbox_lock`), so several instances share the work.
+Threads, not processes: the SMTP listener (and the Slack app) have their own
+event loop threads, the inbox writer commits in its own thread, and every
+background loop (the pipeline runner, the outbox sender, the catalog-action
+workers, the chat poster, the scheduler of reminders, digests and health
+alerts, one IMAP poller per account, since imapclient blocks) is a supervised
+:class:`~gateway.runtime.workers.Worker`: a loop that crashes is started again
+with a capped, doubling backoff, and a failing account never stops the others.
+On PostgreSQL each poller first takes its mailbox's advisory lock
+(:mod:`gateway.receive.mailbox_lock`), so several instances share the work.
 
 Under systemd (``Type=notify``) the daemon says READY=1 once the listener is
 bound, pings the watchdog only while every part is alive, and says STOPPING=1
@@ -26,9 +27,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
-from gateway.chat.loop import poster_loop
+from gateway.actions.worker import ActionWorker
 from gateway.chat.poster import build_poster
 from gateway.chat.slack.listener import SlackListener
 from gateway.config.settings import Settings
@@ -43,6 +43,7 @@ from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
 from gateway.runtime import sdnotify
 from gateway.runtime.app import App, build
+from gateway.runtime.workers import PASS_BACKOFF_MAX, Worker, repeat, wake_all
 from gateway.scheduling import scheduler
 from store.accept.generic import open_inbox
 
@@ -53,62 +54,8 @@ SESSION_GRACE = 7.0  # of which sessions in flight get this long to finish
 POLL_INTERVAL = 2.0  # the runner looks for due rows (retries, piped rows) at least this often
 SEND_INTERVAL = 5.0  # the sender looks for due outbox rows (retries) at least this often
 RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
-MAX_BACKOFF = 60.0
-
-
-RESTART_INITIAL = 1.0  # seconds before a crashed worker is started again, doubled per crash
-RESTART_MAX = 60.0  # the ceiling of that backoff
-RESTART_RESET = 300.0  # a worker that ran this long without crashing starts over at 1 s
-
-
-@dataclass
-class Worker:
-    """A background loop in its own thread; ``run`` returns soon after ``stop`` is set.
-
-    Supervised: a loop that raises (or returns while nobody asked it to stop) is
-    logged and started again after a backoff that doubles per crash up to
-    ``restart_max``, so one bug cannot end a part of the daemon for good, nor
-    turn into a tight crash loop that floods the log."""
-
-    name: str
-    run: Callable[[threading.Event], None]
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
-    restart_initial: float = RESTART_INITIAL
-    restart_max: float = RESTART_MAX
-    restarts: int = 0  # for status and tests
-
-    def start(self) -> None:
-        self.thread = threading.Thread(target=self._supervise, name=self.name, daemon=True)
-        self.thread.start()
-
-    def alive(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
-
-    def _supervise(self) -> None:
-        backoff = Backoff(self.restart_initial, self.restart_max)
-        while not self.stop.is_set():
-            started = time.monotonic()
-            crash = self._run_once()
-            if crash is None:
-                return
-            if time.monotonic() - started >= RESTART_RESET:  # it had been healthy a while
-                backoff.succeeded()
-            delay = backoff.failed()
-            log.error("worker %s %s; restarting in %.1fs", self.name, crash, delay)
-            if self.stop.wait(delay):
-                return
-            self.restarts += 1
-            log.info("worker %s: restart %d", self.name, self.restarts)
-
-    def _run_once(self) -> str | None:
-        """What went wrong, or None when the loop ended because it was asked to."""
-        try:
-            self.run(self.stop)
-        except Exception:  # a dying loop must say so; the others go on
-            log.exception("worker %s stopped by an unexpected error", self.name)
-            return "crashed"
-        return None if self.stop.is_set() else "returned while not asked to stop"
+ACTION_INTERVAL = 2.0  # the action workers look for due runs (retries, leases) this often
+POST_INTERVAL = 5.0  # the chat poster looks for due rows (retries) at least this often
 
 
 def run(
@@ -164,19 +111,61 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
         app.settings.outbound, app.clock, app.sessions, lambda: transport_for(app.settings.outbound)
     )
     chat_nudge = threading.Event()  # set after runner and scheduler passes: news to post
-
-    def wrote() -> None:
-        send_nudge.set()
-        chat_nudge.set()
-
+    action_nudge = threading.Event()  # set by the runner after a pass: there may be runs
+    actions = ActionWorker(app.settings, app.clock, app.sessions, app.catalog)
+    after_runner = wake_all(send_nudge, chat_nudge, action_nudge)
     workers = [
-        Worker("runner", lambda s: _runner_loop(app, nudge, s, wrote)),
-        Worker("sender", lambda s: _sender_loop(sender, send_nudge, s)),
-        Worker("scheduler", lambda s: scheduler.loop(app, s, wrote)),
+        Worker(
+            "runner",
+            lambda s: repeat(
+                "runner",
+                lambda stop: _drain_pending(app, stop),
+                s,
+                nudge=nudge,
+                interval=POLL_INTERVAL,
+                did_work=after_runner,
+            ),
+        ),
+        Worker(
+            "sender",
+            lambda s: repeat(
+                "sender",
+                lambda stop: _send(sender, stop),
+                s,
+                nudge=send_nudge,
+                interval=SEND_INTERVAL,
+            ),
+        ),
+        Worker("scheduler", lambda s: scheduler.loop(app, s, wake_all(send_nudge, chat_nudge))),
+    ]
+    workers += [  # a run in progress at SIGTERM is left to its lease: it runs again later
+        Worker(
+            f"actions-{i}",
+            lambda s: repeat(
+                "actions",
+                lambda stop: bool(actions.drain(stop.is_set)),
+                s,
+                nudge=action_nudge,
+                interval=ACTION_INTERVAL,
+                did_work=wake_all(send_nudge, chat_nudge),
+            ),
+        )
+        for i in range(app.settings.actions.workers)
     ]
     if app.settings.chat.enabled:  # Slack or Teams down delays only this worker's rows
         poster = build_poster(app.settings, app.clock, app.sessions, app.catalog)
-        workers.append(Worker("chat-poster", lambda s: poster_loop(poster, chat_nudge, s)))
+        workers.append(
+            Worker(
+                "chat-poster",
+                lambda s: repeat(
+                    "chat poster",
+                    lambda stop: bool(poster.drain(stop.is_set)),
+                    s,
+                    nudge=chat_nudge,
+                    interval=POST_INTERVAL,
+                ),
+            )
+        )
     slack = _slack_listener(app, nudge)
     workers += [
         Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
@@ -210,7 +199,7 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     log.info("stopping: new connections get 421, sessions in flight finish")
     if slack is not None:
         slack.stop()  # a submission not yet committed is not acknowledged: Slack shows an error
-    _shut_down(listener, writer, workers, nudge, send_nudge, chat_nudge)
+    _shut_down(listener, writer, workers, nudge, send_nudge, chat_nudge, action_nudge)
 
 
 def _slack_listener(app: App, nudge: threading.Event) -> SlackListener | None:
@@ -285,33 +274,6 @@ def _shut_down(
                 log.warning("worker %s still busy at exit; its row stays pending", worker.name)
 
 
-def _runner_loop(
-    app: App,
-    nudge: threading.Event,
-    stop: threading.Event,
-    wrote: Callable[[], None] = lambda: None,
-) -> None:
-    """Process what the writer stored, at once; and look for due retries every few seconds.
-
-    ``wrote`` wakes the sender after a pass, since processing may have queued mail."""
-    backoff = Backoff(1.0, MAX_BACKOFF)
-    while not stop.is_set():
-        nudge.wait(POLL_INTERVAL)
-        nudge.clear()
-        try:
-            if _drain_pending(app, stop):
-                wrote()
-            backoff.succeeded()
-            continue
-        except TransientError as exc:
-            delay = backoff.failed()
-            log.warning("runner: database unavailable, retrying in %.0fs: %s", delay, exc)
-        except Exception:  # the runner shunts row errors; this is the loop itself
-            delay = backoff.failed()
-            log.exception("runner pass failed, retrying in %.0fs", delay)
-        stop.wait(delay)
-
-
 def _drain_pending(app: App, stop: threading.Event) -> bool:
     """Pass after pass until nothing is due; a row that stays due (transient) ends it.
 
@@ -325,28 +287,14 @@ def _drain_pending(app: App, stop: threading.Event) -> bool:
     return processed
 
 
-def _sender_loop(sender: Sender, nudge: threading.Event, stop: threading.Event) -> None:
-    """Send at once when the runner queued mail; retries come due on the clock."""
-    backoff = Backoff(1.0, MAX_BACKOFF)
-    while not stop.is_set():
-        try:
-            sender.drain(stop.is_set)
-            backoff.succeeded()
-            nudge.wait(SEND_INTERVAL)
-            nudge.clear()
-            continue
-        except TransientError as exc:
-            delay = backoff.failed()
-            log.warning("sender: database unavailable, retrying in %.0fs: %s", delay, exc)
-        except Exception:  # the loop must go on; rows stay pending and are retried
-            delay = backoff.failed()
-            log.exception("sender pass failed, retrying in %.0fs", delay)
-        stop.wait(delay)
+def _send(sender: Sender, stop: threading.Event) -> bool:
+    sender.drain(stop.is_set)
+    return False  # nobody waits for mail to be sent
 
 
 def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:
     """A database that is down at start is waited for, not a crash loop."""
-    backoff = Backoff(1.0, MAX_BACKOFF)
+    backoff = Backoff(1.0, PASS_BACKOFF_MAX)
     while not stop.is_set():
         try:
             return build(settings, clock)

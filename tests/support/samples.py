@@ -16,7 +16,7 @@ from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.config.settings import HealthSettings
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views as v
 from gateway.pipeline import authz, commands
@@ -139,6 +139,19 @@ SAMPLES: list[v.View] = [
         "2026-03-02 10:00 JST",
     ),
     v.HealthAlert(TEAM, BOSS, "2 shunted inbox row(s)", True, "2026-03-02 10:00 JST"),
+    v.ActionFailed(
+        TEAM,
+        OPS,
+        T42,
+        7,
+        "account",
+        "webhook",
+        "https://automation.example.test/hooks/account",
+        4,
+        "HTTP 503",
+        "HTTP 503 Service Unavailable",
+        "<h1>down for maintenance</h1>",
+    ),
 ]
 
 # ---------------------------------------------------------------- the gateway's own words
@@ -175,6 +188,19 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/due 2026-03-01", Role.MEMBER),  # in the past
     ("/field colour red", Role.MEMBER),  # no such field
     ("/field quantity many", Role.MEMBER),  # a field's own check
+    ("/approve", Role.MEMBER),  # only managers approve
+    ("/approve", Role.MANAGER),  # the entry has no action that waits for approval
+]
+
+# What /approve answers once the grammar let it through (gateway.actions.trigger), and
+# the notes a run leaves (gateway.actions.results): said as the code says them.
+APPROVALS = [
+    N_("only managers may approve an action"),
+    N_("entry {entry!r} has no action that waits for approval", entry="purchase"),
+    N_("the sheet is not complete yet: {names} missing", names="quantity, needed_by"),
+    N_("approved: the action of {entry} runs now (run #{run})", entry="purchase", run=7),
+    N_("the action could not be queued; try again"),
+    N_("already approved: run #{run} is {state}", run=7, state="running"),
 ]
 
 
@@ -233,6 +259,7 @@ def applied() -> list[v.CommandLine]:
         ("/due 2026-04-01", commands.SetDue(NOW + timedelta(days=30))),
         ("/field quantity 3", commands.SetField("quantity", "3")),
         ("/note called back", commands.AddNote("called back")),
+        ("/approve", commands.Approve()),
     ]
     lines = [v.CommandLine(line, ops.changed(a, "new"), "applied") for line, a in actions]
     [ignored] = commands.parse_commands("/open\n/pending\n", 1).ignored
@@ -277,6 +304,7 @@ def said() -> list[v.View]:
         "due-soon", "2026-03-03 10:00 JST", False, "support+10-0123456789abcdef@example.test",
     )  # fmt: skip
     transcript = [*applied(), *refusals()]
+    transcript += [v.CommandLine("/approve", m, "refused") for m in APPROVALS]
     transcript += [
         v.CommandLine(f"/field x {n}", e, "refused") for n, e in enumerate(field_errors())
     ]

@@ -35,12 +35,12 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.catalog.load import catalog_path, check_catalog, load_catalog
 
     path = Path(args.path) if args.path else catalog_path(settings)
-    problems = check_catalog(path, settings.members)
+    problems = check_catalog(path, settings.members, settings.gateway.templates_dir)
     if problems:
         for p in problems:
-            print(f"{path}:{p.line}: {p.message}")
+            print(f"{path}:{p.line}: {Speaker(settings)(p.message)}")
         return EX_DATAERR
-    catalog = load_catalog(path, settings.members)
+    catalog = load_catalog(path, settings.members, settings.gateway.templates_dir)
     Speaker(settings).say(
         N_(
             "{path}: ok, {count} entries, fallback {fallback!r}",
@@ -67,7 +67,9 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("cannot read {path}: {error}", path=args.file, error=exc.strerror or exc))
         return EX_UNAVAILABLE
     try:
-        catalog = load_catalog(catalog_path(settings), settings.members)
+        catalog = load_catalog(
+            catalog_path(settings), settings.members, settings.gateway.templates_dir
+        )
     except CatalogError as exc:
         print(f"ticket-gateway: {exc}", file=sys.stderr)
         return EX_CONFIG
@@ -138,7 +140,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     try:
-        catalog = load_catalog(catalog_path(settings), settings.members)
+        catalog = load_catalog(
+            catalog_path(settings), settings.members, settings.gateway.templates_dir
+        )
     except CatalogError as exc:
         print(f"ticket-gateway: {exc}", file=sys.stderr)
         return EX_CONFIG

@@ -22,6 +22,7 @@ from gateway.core.i18n import Msg, supported, translate
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
+    from gateway.core.i18n import Msg
     from gateway.runtime.app import App
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_UNAVAILABLE = 0, 64, 65, 69

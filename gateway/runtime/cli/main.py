@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from gateway.runtime.cli import catalog, db, inbox, run, schedule, tickets
+from gateway.runtime.cli import actions, catalog, db, inbox, run, schedule, tickets
 from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_DATAERR,
@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     tickets.register(sub)
     inbox.register_inbox(sub)
     catalog.register(sub)  # catalog check|match, stats
+    actions.register(sub)  # actions list|retry|run
     schedule.register(sub)  # status, digest, sweep
     db.register(sub)
     return p

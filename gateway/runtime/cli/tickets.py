@@ -97,6 +97,24 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
                     )
                 )
             )
+    if data["action_runs"]:
+        print("\n" + said(N_("Action runs:")))
+    for r in data["action_runs"]:
+        status = "-" if r["last_status"] is None else str(r["last_status"])
+        said.say(
+            N_(
+                "  #{run} {entry} ({type}): {state}, {attempts} attempt(s), status {status},"
+                " input sha256 {sha} {error}",
+                run=r["id"],
+                entry=r["entry"],
+                type=r["type"],
+                state=r["state"],
+                attempts=r["attempts"],
+                status=status,
+                sha=r["input_sha256"][:12] or "-",
+                error=r["last_error"],
+            )
+        )
     print("\n" + said(N_("Events:")))
     for e in data["events"]:
         change = f"{e['old'] or ''} → {e['new']}" if e["old"] else (e["new"] or "")

@@ -1,6 +1,6 @@
 """chat threads and chat outbox
 
-Revision ID: 0002_chat
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import store.models
 
 
-revision = '0002_chat'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

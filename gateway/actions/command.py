@@ -1,0 +1,137 @@
+"""A command action: argv as written, no shell, the document on stdin.
+
+The program starts in its own session (so its own process group) with a
+scrubbed environment (:data:`ENVIRONMENT` and the run's key, nothing of the
+daemon's: no database URL, no password variables), in the catalog's folder.
+Its stdout and stderr are read concurrently and kept up to a limit (the rest is
+read and dropped, so a chatty program never blocks on a full pipe). At the
+timeout the whole group gets SIGTERM, then SIGKILL after :data:`KILL_GRACE`;
+when the program ends, whatever it left running in its group is killed too, so
+no action outlives its run.
+
+Exit 0 succeeds; exit 75 (``EX_TEMPFAIL``) and a timeout are tried again; any
+other exit fails the run at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from gateway.actions.outcome import Attempt, Verdict, decode
+from gateway.catalog.model import COMMAND_PATH
+
+EX_TEMPFAIL = 75
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a program past its timeout
+ENVIRONMENT = {"PATH": COMMAND_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
+@dataclass
+class _Capture:
+    """One pipe read to its end; the first ``limit`` bytes kept."""
+
+    limit: int
+    data: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+
+    def drain(self, pipe: IO[bytes]) -> None:
+        with pipe:
+            while chunk := pipe.read(65_536):
+                room = self.limit - len(self.data)
+                self.data += chunk[:room]
+                self.dropped += max(len(chunk) - room, 0)
+
+    def text(self) -> str:
+        more = f"\n[… {self.dropped} more bytes not kept]" if self.dropped else ""
+        return decode(bytes(self.data)) + more
+
+
+def run_command(
+    argv: Sequence[str],
+    body: bytes,
+    *,
+    workdir: Path | None,
+    timeout: float,
+    limit: int,
+    key: str,
+) -> Attempt:
+    """Run once; never raises for what the program did."""
+    started = time.monotonic()
+    env = {**ENVIRONMENT, "TICKET_GATEWAY_IDEMPOTENCY_KEY": key}
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=workdir,
+            env=env,
+            start_new_session=True,  # its own process group, the one we kill
+            close_fds=True,
+        )
+    except OSError as exc:
+        error = f"cannot start {argv[0]}: {exc.strerror or exc}"
+        return Attempt(Verdict.PERMANENT, None, error, "", time.monotonic() - started)
+    out, err = _Capture(limit), _Capture(limit)
+    threads = [
+        threading.Thread(target=_feed, args=(proc.stdin, body), daemon=True),
+        threading.Thread(target=out.drain, args=(proc.stdout,), daemon=True),
+        threading.Thread(target=err.drain, args=(proc.stderr,), daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    timed_out = False
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        code = _stop(proc)
+    finally:
+        _kill_group(proc.pid, signal.SIGKILL)  # what it left behind in its group
+        for t in threads:
+            t.join(KILL_GRACE)
+    seconds = time.monotonic() - started
+    output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
+    if timed_out:
+        error = f"killed after the timeout of {timeout:g}s"
+        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text())
+    if code == 0:
+        return Attempt(Verdict.OK, 0, "", output, seconds, out.text())
+    if code == EX_TEMPFAIL:
+        error = f"exit {code} (temporary failure)"
+        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text())
+    error = f"killed by signal {-code}" if code < 0 else f"exit {code}"
+    return Attempt(Verdict.PERMANENT, code, error, output, seconds, out.text())
+
+
+def _feed(pipe: IO[bytes] | None, body: bytes) -> None:
+    if pipe is None:
+        return
+    try:
+        with pipe:
+            pipe.write(body)
+    except (BrokenPipeError, OSError):
+        pass  # the program did not read its input: its exit status tells the rest
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    """SIGTERM to the group, then SIGKILL if the program is still there after the grace."""
+    _kill_group(proc.pid, signal.SIGTERM)
+    try:
+        return proc.wait(KILL_GRACE)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid, signal.SIGKILL)
+        return proc.wait()
+
+
+def _kill_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
+        os.killpg(pgid, sig)

@@ -1,0 +1,91 @@
+"""What one attempt of an action ended in, and what the worker does about it.
+
+The runners (:mod:`~gateway.actions.webhook`, :mod:`~gateway.actions.command`)
+say *what happened* as an :class:`Attempt`; :func:`next_step` is the policy,
+one table: success ends the run, a temporary failure is tried again after a
+backoff while tries are left, anything else fails the run at once. Pure: the
+time comes in as ``now``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from gateway.core.backoff import doubling
+
+OUTPUT_LINES = 10  # lines of output an event keeps
+OUTPUT_CHARS = 2000
+
+
+class Verdict(enum.StrEnum):
+    OK = "ok"  # exit 0, HTTP 2xx
+    TEMPORARY = "temporary"  # HTTP 5xx, a timeout, a refused connection, exit 75
+    PERMANENT = "permanent"  # HTTP 4xx (never retried), any other exit code, bad TLS
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    verdict: Verdict
+    status: int | None  # the exit code or HTTP status; None: none came (timeout, refused)
+    error: str  # why it did not succeed, in words ("" on success)
+    output: str  # what it said: stdout (+ stderr) or the response body, cut at the limit
+    seconds: float
+    result: str = ""  # stdout or the response body alone: a JSON object becomes ``values``
+    delivery_id: str = ""  # a webhook's X-Ticket-Gateway-Delivery
+
+    def first_lines(self) -> str:
+        lines = self.output.splitlines()[:OUTPUT_LINES]
+        return "\n".join(lines)[:OUTPUT_CHARS]
+
+    def values(self) -> dict[str, str]:
+        """The top-level scalars of a JSON object the action answered with (for the
+        ``on_success`` mail's template as ``result``); empty for anything else."""
+        try:
+            data = json.loads(self.result)
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {
+            str(k): str(v)
+            for k, v in data.items()
+            if isinstance(v, str | int | float) and not isinstance(v, bool)
+        }
+
+
+class Step(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    RETRY = "pending"  # the row waits for its next try
+    FAILED = "failed"
+
+
+# the verdict → what becomes of the run (a temporary failure only while tries are left)
+STEPS: dict[Verdict, Step] = {
+    Verdict.OK: Step.SUCCEEDED,
+    Verdict.TEMPORARY: Step.RETRY,
+    Verdict.PERMANENT: Step.FAILED,
+}
+
+
+def next_step(
+    attempt: Attempt,
+    number: int,
+    retries: int,
+    now: datetime,
+    initial: timedelta,
+    maximum: timedelta,
+) -> tuple[Step, datetime | None]:
+    """The run's next state after try ``number`` (1 is the first), and when to try again."""
+    step = STEPS[attempt.verdict]
+    if step == Step.RETRY and number > retries:
+        return Step.FAILED, None
+    if step == Step.RETRY:
+        return step, now + doubling(number, initial, maximum)
+    return step, None
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", "replace")

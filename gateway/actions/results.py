@@ -1,0 +1,265 @@
+"""One attempt's outcome on the ticket, in one transaction with the run's row.
+
+Every attempt is an ``action`` event (who triggered the run, the action, the
+hash of its input, the exit code or HTTP status, the duration, the first lines
+of output); the run's end (success, or failure once no try is left) adds an
+internal note. Success may move the state and mail the requester the team's
+template (``on_success``); a failure for good may mail the assignee or the
+entry's manager (``on_failure``). All of it goes through the tickets service
+and the outbox, so it commits with the row or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.actions.outcome import Attempt, Step
+from gateway.catalog.model import Action, Entry
+from gateway.config.settings import Settings
+from gateway.core.errors import InvalidTransition
+from gateway.core.i18n import N_, translate
+from gateway.core.model import TicketState
+from gateway.notify import views
+from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
+from gateway.tickets import changes
+from store import action_runs, fields, tickets
+from store.action_runs import DueRun
+from store.models import Ticket
+
+log = logging.getLogger("gateway.actions")
+
+ACTOR = "gateway"
+CHANNEL = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What the worker reports for one attempt (logs, ``actions run``, tests)."""
+
+    run_id: int
+    ticket_id: int
+    attempt: int
+    step: Step
+    status: int | None
+    error: str
+    recorded: bool = True  # False: the lease had run out and another attempt took over
+
+
+def status_text(action_type: str, status: int | None) -> str:
+    if status is None:
+        return ""
+    return f"HTTP {status}" if action_type == "webhook" else f"exit {status}"
+
+
+def record(
+    session: Session,
+    settings: Settings,
+    run: DueRun,
+    entry: Entry | None,
+    attempt: Attempt,
+    step: Step,
+    next_at: datetime | None,
+    now: datetime,
+) -> Done:
+    """Write the attempt's outcome; nothing but a log line when the lease is no longer ours."""
+    outcome = action_runs.Outcome(
+        step.value,
+        attempt.status,
+        attempt.error,
+        attempt.output[:8000],
+        round(attempt.seconds * 1000),
+        next_at,
+    )
+    row = action_runs.record(session, run.id, run.attempt, outcome, now)
+    done = Done(run.id, run.ticket_id, run.attempt, step, attempt.status, attempt.error)
+    ticket = tickets.get(session, run.ticket_id) if row is not None else None
+    if ticket is None:
+        log.warning(
+            "action run %s attempt %s: outcome not recorded (taken over)", run.id, run.attempt
+        )
+        return replace(done, recorded=False)
+    action = entry.action if entry is not None else None
+    _event(session, ticket, run, action, attempt, step, next_at, now)
+    if step == Step.SUCCEEDED:
+        _note(session, settings, ticket, run, attempt, now, success=True)
+        if entry is not None and action is not None:
+            _on_success(session, settings, ticket, run, entry, action, attempt, now)
+    elif step == Step.FAILED:
+        _note(session, settings, ticket, run, attempt, now, success=False)
+        if entry is not None and action is not None:
+            _on_failure(session, settings, ticket, run, entry, action, attempt, now)
+    return done
+
+
+def _event(
+    session: Session,
+    ticket: Ticket,
+    run: DueRun,
+    action: Action | None,
+    attempt: Attempt,
+    step: Step,
+    next_at: datetime | None,
+    now: datetime,
+) -> None:
+    changes.record(
+        session,
+        ticket,
+        "action",
+        now,
+        actor=ACTOR,
+        channel=CHANNEL,
+        new=step.value,
+        detail={
+            "run": run.id,
+            "entry": run.entry_id,
+            "type": run.action_type,
+            "target": action.target if action is not None else "",
+            "trigger": run.trigger,
+            "triggered_by": run.triggered_by,
+            "attempt": run.attempt,
+            "resumed": run.resumed,  # the previous attempt never reported (a crash)
+            "idempotency_key": run.key,
+            "input_sha256": run.input_sha256,
+            "delivery_id": attempt.delivery_id,
+            "status": attempt.status,
+            "duration_ms": round(attempt.seconds * 1000),
+            "output": attempt.first_lines(),
+            "error": attempt.error,
+            "next_attempt_at": next_at.isoformat() if next_at else None,
+        },
+    )
+
+
+def _note(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    run: DueRun,
+    attempt: Attempt,
+    now: datetime,
+    *,
+    success: bool,
+) -> None:
+    params = {
+        "entry": run.entry_id,
+        "type": run.action_type,
+        "run": run.id,
+        "attempts": run.attempt,
+        "status": status_text(run.action_type, attempt.status) or "-",
+        "error": attempt.error,
+    }
+    message = (
+        N_(
+            "The action of {entry} ({type}) succeeded: {status} on attempt {attempts} "
+            "(run #{run}).",
+            **params,
+        )
+        if success
+        else N_(
+            "The action of {entry} ({type}) failed for good after {attempts} attempt(s): "
+            "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
+            **params,
+        )
+    )
+    text = translate(message, settings.gateway.locale)
+    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL)
+
+
+def _on_success(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    run: DueRun,
+    entry: Entry,
+    action: Action,
+    attempt: Attempt,
+    now: datetime,
+) -> None:
+    if action.success_state is not None and ticket.state != action.success_state:
+        try:
+            changes.change_state(
+                session,
+                ticket,
+                TicketState(action.success_state),
+                now,
+                actor=ACTOR,
+                channel=CHANNEL,
+            )
+        except InvalidTransition as exc:
+            changes.record(
+                session,
+                ticket,
+                "action-state-refused",
+                now,
+                actor=ACTOR,
+                channel=CHANNEL,
+                new=action.success_state,
+                detail={"run": run.id, "reason": str(exc)},
+            )
+    if action.success_reply is not None:
+        view = views.ActionReply(
+            team=team(settings),
+            recipient=views.Person(ticket.requester, ticket.requester_name),
+            ticket=ticket_ref(ticket, settings, now),
+            template=action.success_reply,
+            fields=fields.field_values(session, ticket.id),
+            result=attempt.values(),
+        )
+        queue_ticket_mail(session, settings, ticket, view, key=f"action-reply:{run.id}", now=now)
+
+
+def _on_failure(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    run: DueRun,
+    entry: Entry,
+    action: Action,
+    attempt: Attempt,
+    now: datetime,
+) -> None:
+    if action.failure_notify is None:
+        return
+    email = entry.manager if action.failure_notify == "manager" else ticket.assignee
+    email = email or entry.manager  # nobody has the ticket: the entry's manager hears of it
+    member = settings.member(email or "")
+    if member is None:
+        changes.record(
+            session,
+            ticket,
+            "no-auto-answer",
+            now,
+            actor=ACTOR,
+            channel=CHANNEL,
+            detail={
+                "reason": f"no member to tell ({email or 'unassigned'})",
+                "mail": "action_failed",
+            },
+        )
+        return
+    view = views.ActionFailed(
+        team=team(settings),
+        recipient=views.Person(member.email, member.name),
+        ticket=ticket_ref(ticket, settings, now),
+        run_id=run.id,
+        entry=entry.id,
+        action_type=action.type,
+        target=action.target,
+        attempts=run.attempt,
+        status=status_text(action.type, attempt.status),
+        error=attempt.error,
+        output=attempt.first_lines(),
+    )
+    queue_ticket_mail(
+        session,
+        settings,
+        ticket,
+        view,
+        key=f"action-failed:{run.id}:{now.isoformat()}",  # again after an ``actions retry``
+        now=now,
+        locale=member.locale or settings.gateway.locale,
+    )

@@ -1,0 +1,202 @@
+"""Writing action runs: when a ticket's sheet becomes complete, and when a manager approves.
+
+Both run inside the caller's transaction (the runner's, a command's, a web or
+chat door's later), so the ``action_runs`` row commits with the change that
+made the sheet complete or approved it, or not at all. Every door calls the
+same two functions: :func:`sheet_changed` after anything that may have filled
+the sheet (the request, a reply, ``/field``, ``/category``), and
+:func:`approve` for a manager's ``/approve`` (the web and chat buttons too).
+Each writes its event through the tickets service.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.actions import document
+from gateway.catalog.model import Catalog, Entry
+from gateway.config.settings import Member
+from gateway.core.errors import GatewayError
+from gateway.core.i18n import N_, Msg
+from gateway.tickets import changes
+from store import action_runs, fields
+from store.models import ActionRun, Ticket
+
+
+class ApprovalRefused(GatewayError):
+    """``/approve`` (or a button) that cannot approve; ``reason`` says why to the person."""
+
+    def __init__(self, reason: Msg) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def sheet_changed(
+    session: Session,
+    ticket: Ticket,
+    catalog: Catalog,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+    hold: str = "",
+) -> int | None:
+    """Write the run of the ticket's action when its sheet is now complete and it has
+    none yet; the new row's id, or None. ``actor``: who completed the sheet.
+
+    ``hold``: why this change must not start the action (an archived mail being
+    imported); then only an ``action-held`` event says so, and a later change may."""
+    entry = catalog.entry(ticket.catalog)
+    if entry is None or entry.action is None:
+        return None
+    values = fields.field_values(session, ticket.id)
+    if not document.is_complete(entry, values):
+        return None
+    if action_runs.find(session, ticket.id, entry.id) is not None:
+        return None  # one run per ticket and entry: a later correction runs nothing again
+    action = entry.action
+    if hold:
+        changes.record(
+            session,
+            ticket,
+            "action-held",
+            now,
+            actor=actor,
+            channel=channel,
+            new=entry.id,
+            detail={"reason": hold},
+        )
+        return None
+    key = document.new_key(ticket.id, entry.id, secrets.token_hex(8))
+    awaiting = action.when == "approved"
+    doc = "" if awaiting else _document(ticket, entry, values, key, "fields_complete", None)
+    run_id = action_runs.add(
+        session,
+        action_runs.NewRun(
+            ticket_id=ticket.id,
+            entry_id=entry.id,
+            action_type=action.type,
+            trigger=action.when,
+            triggered_by=actor,
+            key=key,
+            document=doc,
+            input_sha256=document.input_hash(doc) if doc else "",
+            state=action_runs.AWAITING if awaiting else action_runs.PENDING,
+        ),
+        now,
+    )
+    if run_id is None:
+        return None
+    changes.record(
+        session,
+        ticket,
+        "action-awaiting-approval" if awaiting else "action-queued",
+        now,
+        actor=actor,
+        channel=channel,
+        new=entry.id,
+        detail={
+            "run": run_id,
+            "type": action.type,
+            "target": action.target,
+            "trigger": action.when,
+            "idempotency_key": key,
+            "input_sha256": document.input_hash(doc) if doc else "",
+        },
+    )
+    return run_id
+
+
+def approve(
+    session: Session,
+    members: Sequence[Member],
+    catalog: Catalog,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+) -> Msg:
+    """A manager approves the ticket's waiting action: it is queued with the sheet as it is
+    now. What happened, in words; raises :class:`ApprovalRefused` with the reason."""
+    member = next((m for m in members if m.email == actor.lower()), None)
+    if member is None or member.role != "manager":
+        raise ApprovalRefused(N_("only managers may approve an action"))
+    entry = catalog.entry(ticket.catalog)
+    action = entry.action if entry is not None else None
+    if entry is None or action is None or action.when != "approved":
+        raise ApprovalRefused(
+            N_("entry {entry!r} has no action that waits for approval", entry=ticket.catalog or "")
+        )
+    values = fields.field_values(session, ticket.id)
+    lacking = document.missing(entry, values)
+    if lacking:
+        raise ApprovalRefused(
+            N_("the sheet is not complete yet: {names} missing", names=", ".join(lacking))
+        )
+    row = _waiting_run(session, ticket, catalog, entry, now, actor, channel)
+    key = row.idempotency_key
+    doc = _document(ticket, entry, values, key, "approved", member.email)
+    action_runs.release(session, row, doc, document.input_hash(doc), member.email, now)
+    changes.record(
+        session,
+        ticket,
+        "action-approved",
+        now,
+        actor=member.email,
+        channel=channel,
+        new=entry.id,
+        detail={
+            "run": row.id,
+            "type": action.type,
+            "target": action.target,
+            "idempotency_key": key,
+            "input_sha256": document.input_hash(doc),
+        },
+    )
+    return N_("approved: the action of {entry} runs now (run #{run})", entry=entry.id, run=row.id)
+
+
+def _waiting_run(
+    session: Session,
+    ticket: Ticket,
+    catalog: Catalog,
+    entry: Entry,
+    now: datetime,
+    actor: str,
+    channel: str,
+) -> ActionRun:
+    row = action_runs.find(session, ticket.id, entry.id)
+    if row is None:  # complete before the action existed (a catalog change): it waits now
+        sheet_changed(session, ticket, catalog, now, actor=actor, channel=channel)
+        row = action_runs.find(session, ticket.id, entry.id)
+    if row is None:
+        raise ApprovalRefused(N_("the action could not be queued; try again"))
+    if row.state != action_runs.AWAITING:
+        raise ApprovalRefused(
+            N_("already approved: run #{run} is {state}", run=row.id, state=row.state)
+        )
+    return row
+
+
+def _document(
+    ticket: Ticket,
+    entry: Entry,
+    values: dict[str, str],
+    key: str,
+    trigger: str,
+    approved_by: str | None,
+) -> str:
+    return document.build(
+        ticket_id=ticket.id,
+        entry=entry,
+        requester=ticket.requester,
+        values=values,
+        key=key,
+        trigger=trigger,
+        approved_by=approved_by,
+    )

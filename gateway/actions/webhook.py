@@ -1,0 +1,126 @@
+"""A webhook delivery: one signed JSON POST, and what its answer means.
+
+The body is the run's document, byte for byte. Headers:
+
+* ``X-Ticket-Gateway-Signature: sha256=<hex>``: HMAC-SHA256 over the exact body,
+  keyed by the contents of the action's ``secret_file`` (surrounding whitespace
+  and the final newline stripped; read at each delivery, so rotating it needs no
+  restart);
+* ``X-Ticket-Gateway-Delivery``: a new id per attempt;
+* ``Idempotency-Key`` (also in the body): the same for every attempt of a run.
+
+TLS certificates are always verified (the system's CAs, or the action's
+``ca_file``); plain http only reaches this machine (``catalog check``). Redirects
+are not followed. 2xx succeeds; 5xx, a timeout and a failed connection are tried
+again; 4xx and anything else fail at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import ssl
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from gateway.actions.outcome import Attempt, Verdict, decode
+
+SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
+DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
+KEY_HEADER = "Idempotency-Key"
+USER_AGENT = "ticket-gateway-actions/1"
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """The signature header's value for ``body``."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def read_secret(path: Path) -> bytes:
+    return path.read_bytes().strip()
+
+
+def deliver(
+    url: str,
+    body: bytes,
+    *,
+    secret: bytes,
+    key: str,
+    timeout: float,
+    limit: int,
+    ca_file: Path | None = None,
+) -> Attempt:
+    """POST ``body`` to ``url`` once; never raises for what the far end did."""
+    delivery = str(uuid.uuid4())
+    started = time.monotonic()
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn = _connection(parts.scheme, parts.hostname or "", parts.port, timeout, ca_file)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        SIGNATURE_HEADER: sign(secret, body),
+        DELIVERY_HEADER: delivery,
+        KEY_HEADER: key,
+    }
+
+    def attempt(verdict: Verdict, status: int | None, error: str, text: str = "") -> Attempt:
+        seconds = time.monotonic() - started
+        return Attempt(verdict, status, error, text, seconds, text, delivery)
+
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = decode(_read(conn, response, limit, started + timeout))
+    except TimeoutError:
+        return attempt(Verdict.TEMPORARY, None, f"no answer within {timeout:g}s")
+    except ssl.SSLCertVerificationError as exc:
+        return attempt(
+            Verdict.PERMANENT, None, f"TLS certificate not trusted: {exc.verify_message}"
+        )
+    except ssl.SSLError as exc:
+        return attempt(Verdict.PERMANENT, None, f"TLS failed: {exc.reason or exc}")
+    except (OSError, http.client.HTTPException) as exc:
+        return attempt(Verdict.TEMPORARY, None, f"connection failed: {exc}")
+    finally:
+        conn.close()
+    status = response.status
+    if 200 <= status < 300:
+        return attempt(Verdict.OK, status, "", text)
+    if 500 <= status < 600:
+        return attempt(Verdict.TEMPORARY, status, f"HTTP {status} {response.reason}", text)
+    return attempt(Verdict.PERMANENT, status, f"HTTP {status} {response.reason}", text)
+
+
+def _connection(
+    scheme: str, host: str, port: int | None, timeout: float, ca_file: Path | None
+) -> http.client.HTTPConnection:
+    if scheme == "https":
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+    return http.client.HTTPConnection(host, port, timeout=timeout)
+
+
+def _read(
+    conn: http.client.HTTPConnection,
+    response: http.client.HTTPResponse,
+    limit: int,
+    deadline: float,
+) -> bytes:
+    """At most ``limit`` bytes of the body, and not past ``deadline`` (a trickling answer
+    cannot hold the worker beyond the action's timeout)."""
+    data = b""
+    while len(data) < limit:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        if conn.sock is not None:
+            conn.sock.settimeout(left)
+        chunk = response.read1(min(65_536, limit - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -1,0 +1,141 @@
+"""The action worker: claim a due run, run it outside any transaction, record it.
+
+Beside the sender in the daemon (``[actions] workers`` of them per instance).
+Each pass claims one row at a time (:func:`store.action_runs.claim_next`:
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers of several instances
+never take the same row; SQLite's write lock serialises the claim) with a
+lease of the action's timeout plus ``[actions] lease_grace``. The action runs
+with the row's stored document and idempotency key; the outcome is recorded in
+a second transaction (:mod:`gateway.actions.results`), and the next try's
+time comes from the injected clock.
+
+Crash semantics: a worker (or the whole machine) that dies after the claim and
+before the record leaves the row ``running`` until its lease runs out; then any
+worker claims it again and runs it with the *same* document and key. So an
+action runs at least once, and may run twice for one run: receivers dedupe by
+the idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.actions import document, results
+from gateway.actions.command import KILL_GRACE, run_command
+from gateway.actions.outcome import Attempt, Verdict, next_step
+from gateway.actions.webhook import deliver, read_secret
+from gateway.catalog.load import CatalogHolder
+from gateway.catalog.model import Action
+from gateway.config.settings import Settings
+from gateway.core.clock import Clock
+from store import action_runs
+from store.action_runs import DueRun
+from store.db import transaction
+
+log = logging.getLogger("gateway.actions")
+
+DEFAULT_TIMEOUT = timedelta(seconds=30)  # the lease of a row whose action left the catalog
+
+
+@dataclass
+class ActionWorker:
+    settings: Settings
+    clock: Clock
+    sessions: sessionmaker[Session]
+    catalog: CatalogHolder
+
+    def drain(self, should_stop: Callable[[], bool] = lambda: False) -> list[results.Done]:
+        """Run every due row, one after the other, until none is due or ``should_stop``."""
+        done: list[results.Done] = []
+        while not should_stop():
+            run = self.claim()
+            if run is None:
+                break
+            done.append(self.run(run))
+        return done
+
+    def claim(self) -> DueRun | None:
+        with transaction(self.sessions) as s:
+            return action_runs.claim_next(s, self.clock.now(), self._lease)
+
+    def run(self, run: DueRun) -> results.Done:
+        entry = self.catalog.current.entry(run.entry_id)
+        action = entry.action if entry is not None else None
+        log.info(
+            "action run=%s ticket=%s entry=%s attempt=%s%s",
+            run.id,
+            run.ticket_id,
+            run.entry_id,
+            run.attempt,
+            " (resumed after a lost lease)" if run.resumed else "",
+        )
+        if action is None or action.type != run.action_type:
+            error = f"entry {run.entry_id!r} has no {run.action_type} action in the catalog now"
+            attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
+        elif run.resumed and run.attempt > action.retries + 1:
+            error = f"gave up: {run.attempt - 1} attempt(s) never reported (the worker died)"
+            attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
+        else:
+            try:
+                attempt = self.execute(action, run)
+            except Exception as exc:  # our bug: this run fails, the loop goes on
+                log.exception("action run %s: unexpected error", run.id)
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
+        now = self.clock.now()
+        step, next_at = next_step(
+            attempt,
+            run.attempt,
+            action.retries if action is not None else 0,
+            now,
+            self.settings.actions.retry_initial,
+            self.settings.actions.retry_max,
+        )
+        with transaction(self.sessions) as s:
+            done = results.record(s, self.settings, run, entry, attempt, step, next_at, now)
+        log.info(
+            "action run=%s ticket=%s attempt=%s: %s status=%s %s",
+            run.id,
+            run.ticket_id,
+            run.attempt,
+            step.value,
+            attempt.status,
+            attempt.error,
+        )
+        return done
+
+    def execute(self, action: Action, run: DueRun) -> Attempt:
+        body = document.body(run.document)
+        limit = self.settings.actions.output_limit
+        timeout = action.timeout.total_seconds()
+        if action.type == "command":
+            return run_command(
+                action.argv, body, workdir=action.workdir, timeout=timeout, limit=limit, key=run.key
+            )
+        try:
+            secret = read_secret(action.secret_file) if action.secret_file else b""
+        except OSError as exc:
+            error = f"cannot read the secret_file: {exc.strerror or exc}"
+            return Attempt(Verdict.PERMANENT, None, error, "", 0.0)
+        if not secret:
+            return Attempt(Verdict.PERMANENT, None, "the secret_file is empty", "", 0.0)
+        return deliver(
+            action.url,
+            body,
+            secret=secret,
+            key=run.key,
+            timeout=timeout,
+            limit=limit,
+            ca_file=action.ca_file,
+        )
+
+    def _lease(self, entry_id: str) -> timedelta:
+        """Long enough for the action to end by its timeout (and its kill), and be recorded."""
+        entry = self.catalog.current.entry(entry_id)
+        timeout = entry.action.timeout if entry is not None and entry.action else DEFAULT_TIMEOUT
+        return timeout + timedelta(seconds=KILL_GRACE) + self.settings.actions.lease_grace

@@ -1,0 +1,47 @@
+"""The reply-command grammar in words, for people: one msgid, said in ja and en.
+
+What "command refused" mails show and what the README prints in both languages,
+word for word (a test compares them). The Japanese text is the msgid's
+translation in ``gateway/locale/ja``; the grammar itself is the table
+:data:`gateway.pipeline.commands.GRAMMAR`, and a test checks every command of it
+is named here.
+"""
+
+from __future__ import annotations
+
+from gateway.core.i18n import N_, translate
+
+# The grammar for people, one msgid: its ja translation is in gateway/locale/ja.
+HELP = N_(
+    """\
+Write commands at the very top of your reply, one per line, before any other text:
+
+  /close [reason]         close the ticket; reason: resolved (default), stale,
+                          duplicate, spam, no-response
+  /pending                waiting for the requester
+  /open                   back to in progress
+  /assign <member>        give the ticket to a member (e-mail address or the part
+                          before the @)
+  /category <entry>       file the ticket under a catalog entry (its id)
+  /due <date>             due date, YYYY-MM-DD (end of that day, team time zone)
+  /field <name> <value>   set a field of the ticket's parameter sheet
+  /note                   everything after it is an internal note; nothing is
+                          sent to the requester
+  /approve                run the entry's action that waits for approval
+                          (managers only)
+
+Commands are read only from the top of the reply, above the quoted history, up to
+the first line that is not a command, and at most the first max_command_lines
+lines (20 by default). A full-width slash (／close) works too. Command lines are
+removed; the rest of your reply is sent to the requester and the other people on
+the ticket. A reply with only commands sends nothing to them.
+Requesters may only use /close, on their own tickets.
+"""
+)
+HELP_TEXT = HELP.msgid  # the English text, as the README prints it
+HELP_TEXT_JA = translate(HELP, "ja")  # the Japanese text, as the README prints it
+
+
+def help_text(locale: str) -> str:
+    """The grammar in the reader's language (the README prints both, word for word)."""
+    return translate(HELP, locale)

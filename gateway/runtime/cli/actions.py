@@ -1,0 +1,134 @@
+"""``ticket-gateway actions``: the catalog actions' runs, listed, retried, run now.
+
+``list`` shows the ``action_runs`` table (newest first); ``retry ID`` makes a
+failed run (or one waiting for its next try) due now with a fresh count of
+attempts, the same document and the same idempotency key; ``run`` runs what is
+due in this process, for setups without the daemon (``ingest`` from cron) and
+to watch one run end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from gateway.runtime.cli.common import (
+    EX_DATAERR,
+    EX_OK,
+    EX_UNAVAILABLE,
+    Speaker,
+    actor,
+    opened,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+RUN_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
+
+
+def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
+    from store import action_runs
+    from store.db import transaction
+
+    with opened(settings) as app, transaction(app.sessions) as s:
+        rows = [
+            action_runs.view(r)
+            for r in action_runs.list_runs(s, args.state, args.ticket, limit=args.limit)
+        ]
+    if args.json:
+        print_json(rows)
+        return EX_OK
+    for r in rows:
+        status = "-" if r["last_status"] is None else str(r["last_status"])
+        print(
+            f"{r['id']:<6} #{r['ticket']:<6} {r['entry']:<14} {r['type']:<8} "
+            f"{r['state']:<17} {r['attempts']:>2}x {status:>4} {r['last_error']}"
+        )
+    return EX_OK
+
+
+def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.core.i18n import N_
+    from gateway.tickets import changes
+    from store import action_runs, tickets
+    from store.db import transaction
+
+    with opened(settings) as app, transaction(app.sessions) as s:
+        row = action_runs.get(s, args.id)
+        if row is None:
+            missing = N_("no action run #{run}", run=args.id)
+            Speaker(settings).warn(missing)
+            return EX_UNAVAILABLE
+        if row.state not in (action_runs.FAILED, action_runs.PENDING):
+            message = N_(
+                "run #{run} is {state}; only a failed or waiting run is retried",
+                run=row.id,
+                state=row.state,
+            )
+            Speaker(settings).warn(message)
+            return EX_DATAERR
+        old = row.state
+        now = app.clock.now()
+        action_runs.requeue(s, row, now)
+        ticket = tickets.get(s, row.ticket_id)
+        if ticket is not None:
+            changes.record(
+                s,
+                ticket,
+                "action-retry",
+                now,
+                actor=actor(),
+                channel="cli",
+                new=action_runs.PENDING,
+                detail={"run": row.id, "was": old, "idempotency_key": row.idempotency_key},
+            )
+    Speaker(settings).say(
+        N_("run #{run} is due now; the daemon (or actions run) runs it", run=args.id)
+    )
+    return EX_OK
+
+
+def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.actions.worker import ActionWorker
+
+    with opened(settings) as app:
+        done = ActionWorker(settings, app.clock, app.sessions, app.catalog).drain()
+    rows = [
+        {
+            "run": d.run_id,
+            "ticket": d.ticket_id,
+            "attempt": d.attempt,
+            "state": d.step.value,
+            "status": d.status,
+            "error": d.error,
+            "recorded": d.recorded,
+        }
+        for d in done
+    ]
+    if args.json:
+        print_json(rows)
+        return EX_OK
+    for r in rows:
+        status = "-" if r["status"] is None else str(r["status"])
+        print(f"run #{r['run']} ticket #{r['ticket']}: {r['state']} {status} {r['error']}")
+    return EX_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    a = sub.add_parser("actions", help="runs of catalog actions: list, retry, run").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    al = a.add_parser("list", help="list action runs, newest first")
+    al.add_argument("--state", choices=RUN_STATES)
+    al.add_argument("--ticket", type=int, help="only the runs of this ticket")
+    al.add_argument("--limit", type=int, default=200)
+    al.add_argument("--json", action="store_true")
+    al.set_defaults(handler=cmd_actions_list)
+    ar = a.add_parser("retry", help="run a failed run again (same input, same idempotency key)")
+    ar.add_argument("id", type=int)
+    ar.set_defaults(handler=cmd_actions_retry)
+    ax = a.add_parser("run", help="run the due action runs now, in this process")
+    ax.add_argument("--json", action="store_true")
+    ax.set_defaults(handler=cmd_actions_run)

@@ -1,0 +1,220 @@
+"""Action-run queries: write in the caller's transaction, claim with a lease, record.
+
+A row is one run of a catalog entry's action for one ticket (at most one per
+ticket and entry). It is written in the same transaction as the change that
+completed the ticket's sheet, or approved it; the action worker claims due rows
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so parallel workers and instances
+skip each other's rows; SQLite's write lock serialises the claim) and leases
+them for the action's timeout plus a grace. The action runs outside any
+transaction; its outcome is recorded only while the lease is still the
+worker's own (the ``attempt`` fences a late answer out). A worker that dies
+before recording leaves the lease to expire, and the row runs again with the
+same document and idempotency key: at-least-once. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import ActionRun
+
+AWAITING, PENDING, RUNNING = "awaiting_approval", "pending", "running"
+SUCCEEDED, FAILED = "succeeded", "failed"
+STATES = (AWAITING, PENDING, RUNNING, SUCCEEDED, FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    ticket_id: int
+    entry_id: str
+    action_type: str
+    trigger: str  # fields_complete | approved
+    triggered_by: str
+    key: str  # the idempotency key
+    document: str  # the exact JSON the action gets ("" while awaiting approval)
+    input_sha256: str
+    state: str  # pending, or awaiting_approval
+
+
+@dataclass(frozen=True, slots=True)
+class DueRun:
+    """A claimed row as plain values: the worker holds no ORM object across the run."""
+
+    id: int
+    ticket_id: int
+    entry_id: str
+    action_type: str
+    trigger: str
+    triggered_by: str
+    key: str
+    document: str
+    input_sha256: str
+    attempt: int  # this attempt's number, 1 for the first; fences the outcome
+    resumed: bool  # the previous attempt's lease ran out without an outcome (a crash)
+
+
+def add(session: Session, run: NewRun, now: datetime) -> int | None:
+    """The new row's id, or None when the ticket already has a run of this entry."""
+    if find(session, run.ticket_id, run.entry_id) is not None:
+        return None
+    row = ActionRun(
+        ticket_id=run.ticket_id,
+        entry_id=run.entry_id,
+        action_type=run.action_type,
+        trigger=run.trigger,
+        triggered_by=run.triggered_by,
+        idempotency_key=run.key,
+        document=run.document,
+        input_sha256=run.input_sha256,
+        state=run.state,
+        attempts=0,
+        last_error="",
+        output="",
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():  # a concurrent writer won: keep our transaction
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row.id
+
+
+def find(session: Session, ticket_id: int, entry_id: str) -> ActionRun | None:
+    stmt = select(ActionRun).where(ActionRun.ticket_id == ticket_id, ActionRun.entry_id == entry_id)
+    return session.scalars(stmt).first()
+
+
+def get(session: Session, run_id: int) -> ActionRun | None:
+    return session.get(ActionRun, run_id)
+
+
+def release(
+    session: Session, row: ActionRun, document: str, input_sha256: str, who: str, now: datetime
+) -> None:
+    """An approved run: due now, with the document as it is at approval."""
+    row.state, row.next_attempt_at = PENDING, now
+    row.document, row.input_sha256 = document, input_sha256
+    row.trigger, row.triggered_by = "approved", who
+
+
+def claim_next(session: Session, now: datetime, lease: Callable[[str], timedelta]) -> DueRun | None:
+    """The oldest due row, leased until ``now + lease(entry_id)``; None when none is due.
+
+    Due: pending and its time has come, or running with its lease run out (the
+    worker that had it died before recording an outcome)."""
+    due = or_(
+        and_(
+            ActionRun.state == PENDING,
+            or_(ActionRun.next_attempt_at.is_(None), ActionRun.next_attempt_at <= now),
+        ),
+        and_(ActionRun.state == RUNNING, ActionRun.next_attempt_at <= now),
+    )
+    stmt = (
+        select(ActionRun)
+        .where(due)
+        .order_by(ActionRun.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers anyway
+    )
+    row = session.scalars(stmt).first()
+    if row is None:
+        return None
+    resumed = row.state == RUNNING
+    row.state, row.attempts = RUNNING, row.attempts + 1
+    row.started_at, row.finished_at = now, None
+    row.next_attempt_at = now + lease(row.entry_id)
+    return DueRun(
+        row.id,
+        row.ticket_id,
+        row.entry_id,
+        row.action_type,
+        row.trigger,
+        row.triggered_by,
+        row.idempotency_key,
+        row.document,
+        row.input_sha256,
+        row.attempts,
+        resumed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt ended in, as the row keeps it."""
+
+    state: str  # succeeded | failed | pending (a retry at next_at)
+    status: int | None  # exit code or HTTP status
+    error: str
+    output: str
+    duration_ms: int
+    next_at: datetime | None = None
+
+
+def record(
+    session: Session, run_id: int, attempt: int, outcome: Outcome, now: datetime
+) -> ActionRun | None:
+    """Write the outcome of ``attempt``; None (nothing written) when the row is no longer
+    that attempt's: its lease ran out and another worker took it over."""
+    stmt = select(ActionRun).where(ActionRun.id == run_id).with_for_update()
+    row = session.scalars(stmt).first()
+    if row is None or row.state != RUNNING or row.attempts != attempt:
+        return None
+    row.state, row.last_status, row.last_error = outcome.state, outcome.status, outcome.error
+    row.output, row.duration_ms = outcome.output, outcome.duration_ms
+    row.next_attempt_at = outcome.next_at
+    row.finished_at = now if outcome.state in (SUCCEEDED, FAILED) else None
+    return row
+
+
+def requeue(session: Session, row: ActionRun, now: datetime) -> None:
+    """Due now, with a fresh count of attempts (``actions retry``); same document and key."""
+    row.state, row.attempts, row.next_attempt_at, row.finished_at = PENDING, 0, now, None
+
+
+def list_runs(
+    session: Session, state: str | None = None, ticket_id: int | None = None, limit: int = 200
+) -> list[ActionRun]:
+    """Newest first."""
+    stmt = select(ActionRun).order_by(ActionRun.id.desc()).limit(limit)
+    if state is not None:
+        stmt = stmt.where(ActionRun.state == state)
+    if ticket_id is not None:
+        stmt = stmt.where(ActionRun.ticket_id == ticket_id)
+    return list(session.scalars(stmt))
+
+
+def view(row: ActionRun) -> dict[str, Any]:
+    """A run as plain values: ``actions list --json`` and ``tickets show --json``."""
+    return {
+        "id": row.id,
+        "ticket": row.ticket_id,
+        "entry": row.entry_id,
+        "type": row.action_type,
+        "state": row.state,
+        "trigger": row.trigger,
+        "triggered_by": row.triggered_by,
+        "idempotency_key": row.idempotency_key,
+        "input_sha256": row.input_sha256,
+        "attempts": row.attempts,
+        "last_status": row.last_status,
+        "last_error": row.last_error,
+        "output": row.output,
+        "duration_ms": row.duration_ms,
+        "created_at": _iso(row.created_at),
+        "started_at": _iso(row.started_at),
+        "finished_at": _iso(row.finished_at),
+        "next_attempt_at": _iso(row.next_attempt_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,88 @@
+"""A webhook receiver of our own on a loopback port, for the catalog-action tests.
+
+A real HTTP server (the stdlib's, threaded), not a mock: the gateway's webhook
+runner connects, sends and reads exactly as it would to a team's automation.
+Each POST gets the next scripted answer; what arrived is kept for the test.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+OK, ERROR, BAD, HANG = "200", "500", "400", "hang"
+HANG_LIMIT = 30.0  # a hanging answer gives up after this long even if nobody releases it
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class HookServer:
+    """Answers each POST with the next of ``answers`` (``"200"``, ``"500"``, ``"400"`` or
+    ``"hang"``: never answer), then ``"200"`` when they run out."""
+
+    answers: list[str] = field(default_factory=list)
+    tls: tuple[Path, Path] | None = None  # (certificate, key): serve https
+    reply: dict[str, Any] = field(default_factory=lambda: {"account": "taro", "ok": True})
+    deliveries: list[Delivery] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> HookServer:
+        hooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                hooks.deliveries.append(Delivery(self.path, dict(self.headers.items()), body))
+                answer = hooks.answers.pop(0) if hooks.answers else OK
+                if answer == HANG:
+                    hooks.release.wait(HANG_LIMIT)
+                    return
+                data = json.dumps(hooks.reply).encode() if answer == OK else b"nope"
+                self.send_response(int(answer))
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # quiet: pytest shows what matters
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        if self.tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(self.tls[0]), str(self.tls[1]))
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    def url(self, path: str = "/hooks/account", host: str = "127.0.0.1") -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.release.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

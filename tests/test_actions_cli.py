@@ -1,0 +1,97 @@
+"""``ticket-gateway actions list|retry|run`` and the runs in ``tickets show``, through the
+real command line on a config file and catalog an operator would write."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.support.actions import argv_yaml, catalog_text, script
+from tests.support.app import MEMBERS
+from tests.support.cli import run
+from tests.support.config import members_toml, write_config
+from tests.support.mails import mail
+
+# fails (exit 65: bad input) until the operator has fixed things (the file exists)
+UNTIL_FIXED = """
+    import pathlib, sys
+    sys.stdin.read()
+    if not pathlib.Path(sys.argv[1]).exists():
+        print("directory says: no such OU", file=sys.stderr)
+        sys.exit(65)
+    print('{"account": "taro"}')
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    argv = [*script(tmp_path, "create.py", UNTIL_FIXED), str(tmp_path / "fixed")]
+    action = f"type: command\nargv: {argv_yaml(argv)}\nretries: 0\non_failure: {{notify: assignee}}"
+    (tmp_path / "catalog.yaml").write_text(catalog_text(action), encoding="utf-8")
+    return write_config(
+        tmp_path,
+        locale="en",
+        extra=f'[catalog]\npath = "catalog.yaml"\n{members_toml(MEMBERS)}',
+    )
+
+
+def test_list_retry_and_run(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = tmp_path / "request.eml"
+    now = datetime.now(UTC)  # the command line runs on the real clock: a fresh request
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=now))
+    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    [queued] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
+    assert (queued["state"], queued["entry"], queued["type"]) == ("pending", "account", "command")
+    assert (
+        json.loads(run(config, "actions", "list", "--state", "failed", "--json", capsys=capsys).out)
+        == []
+    )
+
+    [failed] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
+    assert (failed["state"], failed["status"], failed["error"]) == ("failed", 65, "exit 65")
+    listed = run(config, "actions", "list", "--state", "failed", capsys=capsys).out
+    assert listed.split()[:5] == [str(queued["id"]), "#1", "account", "command", "failed"]
+
+    assert run(config, "actions", "retry", "99", capsys=capsys).code == 69
+    (tmp_path / "fixed").touch()
+    done = run(config, "actions", "retry", str(queued["id"]), capsys=capsys)
+    assert done.code == 0 and f"run #{queued['id']} is due now" in done.out
+    [retried] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
+    assert (retried["state"], retried["attempts"]) == ("pending", 0)
+    assert retried["idempotency_key"] == queued["idempotency_key"]  # same run, same key
+
+    ran = run(config, "actions", "run", capsys=capsys).out
+    assert ran.startswith(f"run #{queued['id']} ticket #1: succeeded 0")
+    again = run(config, "actions", "retry", str(queued["id"]), capsys=capsys)
+    assert again.code == 65 and "only a failed or waiting run is retried" in again.err
+
+    shown = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
+    [row] = shown["action_runs"]
+    assert (row["state"], row["attempts"], row["last_status"]) == ("succeeded", 1, 0)
+    kinds = [e["kind"] for e in shown["events"]]
+    assert kinds.count("action") == 2 and "action-retry" in kinds
+    retry = next(e for e in shown["events"] if e["kind"] == "action-retry")
+    assert retry["channel"] == "cli" and retry["actor"].startswith("cli")
+    notes = [e["detail"]["text"] for e in shown["events"] if e["kind"] == "note"]
+    assert "failed for good after 1 attempt(s): exit 65" in notes[0]
+    assert "succeeded: exit 0 on attempt 1" in notes[1]
+    text = run(config, "tickets", "show", "1", capsys=capsys).out
+    assert "Action runs:" in text and f"#{row['id']} account (command): succeeded" in text
+
+
+def test_retry_says_it_in_japanese_for_a_japanese_operator(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    assert run(config, "actions", "retry", "5", capsys=capsys).err == (
+        "ticket-gateway: 実行 #5 はありません\n"
+    )
