@@ -7,56 +7,21 @@ backend, and a small team's ticket table fits in memory many times over.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from datetime import datetime, tzinfo
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.core.text import HIRAGANA, cjk_runs, normalise
+from gateway.core.words import words
 from store.models import Message, Ticket
+from store.reminders import force_closes
 
 _CLOSED = "closed"
-_LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
-_HIRAGANA_ONLY = re.compile(f"[{HIRAGANA}]+")
-# Words that say nothing about what a request is about (plus mail boilerplate).
-_STOP_TEXT = """
-a about above after again all also am an and any are as at be been before being
-below but by can cannot could did do does doing don't down during each few for from
-further get got had has have having he her here hers him his how i i'm if in into is
-it it's its just me more most my no nor not now of off on once only or other our ours
-out over own please same she should so some such than thank thanks that the their
-them then there these they this those through to too under until up very was we
-were what when where which while who whom why will with would you your yours
-dear hello hi regards best kind morning afternoon since today yesterday still
-re fwd fw help issue problem request question need needs want
-"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
-# Bigrams of Japanese mail boilerplate ("お世話になっております", "よろしくお願いします").
-STOP_BIGRAMS = frozenset(
-    {
-        "世話",
-        "願い",
-        "お願",
-        "宜し",
-        "申し",
-        "致し",
-        "頂け",
-        "下さ",
-        "お疲",
-        "疲れ",
-        "担当",
-        "確認",
-        "対応",
-        "件名",
-        "以下",
-        "連絡",
-    }
-)
+WINDOWS = (30, 90)  # days: the "recent" per-entry figures (the board's catalog panel)
 
 
 def compute(
@@ -66,8 +31,15 @@ def compute(
     fallback_id: str,
     tz: tzinfo,
     top_terms: int = 20,
+    now: datetime | None = None,
+    stale_after: Mapping[str, timedelta] | None = None,
 ) -> dict[str, Any]:
-    """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order)."""
+    """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order).
+
+    With ``now``: also the tickets per entry of the last 30 and 90 days
+    (``recent``), and per assignee the stale tickets (untouched for their entry's
+    ``stale_after``) and the inventory force-closes of this quarter. The board
+    shows these same numbers, computed here, never on its own."""
     rows = session.execute(
         select(
             Ticket.id,
@@ -75,15 +47,52 @@ def compute(
             Ticket.assignee,
             Ticket.state,
             Ticket.created_at,
+            Ticket.updated_at,
             Ticket.closed_at,
         )
     ).all()
-    return {
+    out: dict[str, Any] = {
         "entries": per_entry(rows, entry_ids),
         "assignees": per_assignee(rows),
         "weeks": per_week(rows, tz),
         "fallback": fallback_report(session, fallback_id, top_terms),
     }
+    if now is not None:
+        out["recent"] = {
+            f"{days}d": per_entry(
+                [r for r in rows if now - r.created_at <= timedelta(days=days)], entry_ids
+            )
+            for days in WINDOWS
+        }
+        since = quarter_start(now, tz)
+        forced = force_closes(session, since, now)
+        for a in out["assignees"]:
+            a["stale"] = stale_count(rows, a["assignee"], stale_after or {}, now)
+            a["force_closed_quarter"] = forced.get(a["assignee"] or "", 0)
+        out["quarter_since"] = since.isoformat()
+    return out
+
+
+def quarter_start(now: datetime, tz: tzinfo) -> datetime:
+    """The first instant of the calendar quarter ``now`` is in, in the team's time zone."""
+    local = now.astimezone(tz)
+    month = 3 * ((local.month - 1) // 3) + 1
+    return local.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def stale_count(
+    rows: Sequence[Any], assignee: str | None, stale_after: Mapping[str, timedelta], now: datetime
+) -> int:
+    """Open tickets of ``assignee`` untouched for their entry's ``stale_after`` (the
+    rule of ``gateway.scheduling.rules.stale_period``: at least one whole period)."""
+    n = 0
+    for r in rows:
+        if r.state == _CLOSED or (r.assignee or None) != assignee:
+            continue
+        limit = stale_after.get(r.catalog or "")
+        if limit is not None and limit > timedelta(0) and now - r.updated_at >= limit:
+            n += 1
+    return n
 
 
 def per_entry(rows: Sequence[Any], entry_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -166,16 +175,9 @@ def fallback_report(session: Session, fallback_id: str, top: int) -> dict[str, A
 
 
 def terms(text: str) -> Iterable[tuple[str, str]]:
-    """``("word", w)`` for Latin words and ``("bigram", b)`` for CJK character pairs."""
-    norm = normalise(text)
-    for word in _LATIN_WORD.findall(norm):
-        if word not in STOP_WORDS:
-            yield "word", word
-    for run in cjk_runs(norm):
-        for i in range(len(run) - 1):
-            bigram = run[i : i + 2]
-            if not _HIRAGANA_ONLY.fullmatch(bigram) and bigram not in STOP_BIGRAMS:
-                yield "bigram", bigram
+    """``(kind, word)``: Latin words and Japanese words split at script changes
+    (:func:`gateway.core.words.words`), never character fragments."""
+    return words(text)
 
 
 def _week(at: datetime, tz: tzinfo) -> str:

@@ -29,9 +29,11 @@ from gateway.config.settings import (
     Member,
     ScheduleSettings,
     Settings,
+    WebSettings,
 )
 from gateway.config.smtp import read_smtp
 from gateway.config.units import parse_duration, parse_weekly
+from gateway.config.web import read_web
 from gateway.core.errors import ConfigError
 
 __all__ = ["load_settings"]
@@ -41,8 +43,8 @@ DEFAULTS = "<built-in defaults>"
 
 def load_settings(path: Path | None) -> Settings:
     """Read ``path`` (or the built-in defaults when None) into validated settings."""
-    if path is None:
-        return _build({}, DEFAULTS, locate.config_base(None))
+    if path is None:  # the quick start: the pages are on, on 127.0.0.1:8080
+        return _build({"web": {}}, DEFAULTS, locate.config_base(None))
     try:
         data = locate.read_config(path)
     except FileNotFoundError:
@@ -66,6 +68,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "schedule",
             "health",
             "logging",
+            "web",
         }
     )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
@@ -99,6 +102,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         schedule=_schedule(sc),
         health=_health(Section(src, "health", data.get("health", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
+        web=read_web(Section(src, "web", data["web"])) if "web" in data else WebSettings(),
     )
 
 
