@@ -140,6 +140,12 @@ SAMPLES: list[v.View] = [
         True,
         "2026-03-02 10:00 JST",
     ),
+    v.SignIn(
+        TEAM,
+        v.Person("ops@example.test", "Ops One"),
+        "https://help.example.test/sign-in/abc?x=<b>",
+        15,
+    ),
 ]
 
 

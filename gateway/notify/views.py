@@ -214,6 +214,16 @@ class HealthAlert:
     since: str  # when the alert was raised, formatted in the team's time zone
 
 
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """To a member who asked to sign in to the pages: a link that works once."""
+
+    team: Team
+    recipient: Person  # a configured member
+    link: str  # base_url + /sign-in/<token>
+    valid_minutes: int
+
+
 View = (
     Acknowledgement
     | NewTicket
@@ -229,6 +239,7 @@ View = (
     | CommandRefused
     | SlaOverdue
     | HealthAlert
+    | SignIn
 )
 
 
@@ -271,6 +282,9 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     SlaOverdue: MailKind("sla_overdue", "auto-generated", rate_limited=False),
     # to the managers: health went bad, or recovered
     HealthAlert: MailKind("health_alert", "auto-generated", rate_limited=False),
+    # to a member who asked for it on the sign-in page: a one-time link (the page
+    # limits how many an address and a client may ask for)
+    SignIn: MailKind("sign_in", "auto-generated", rate_limited=False),
 }
 
 # the kinds that answer somebody's message and share the hourly brake
