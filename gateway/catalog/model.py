@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
@@ -54,9 +54,13 @@ class Entry:
     auto_close_after: timedelta | None = None
     fields: tuple[Field, ...] = ()
     fallback: bool = False
+    descriptions: Mapping[str, str] = field(default_factory=dict)  # the web form's intro
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.id
+
+    def description(self, locale: str) -> str:
+        return self.descriptions.get(locale) or self.descriptions.get("en") or ""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
