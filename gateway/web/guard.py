@@ -21,6 +21,7 @@ from gateway.web.visit import (
     CSRF_COOKIE,
     CSRF_FIELD,
     SESSION_COOKIE,
+    VISITOR,
     Handler,
     Visitor,
     ctx_of,
@@ -82,7 +83,7 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     token = request.cookies.get(SESSION_COOKIE, "")
     email = await ctx.read(web_auth.session_member, token, ctx.now()) if token else None
     member = ctx.member(email)
-    request["visitor"] = Visitor(
+    request[VISITOR] = Visitor(
         locale=language.choose(
             member.locale if member else "",
             request.headers.get("Accept-Language", ""),
@@ -92,7 +93,6 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
         member=member,
         session_token=token if member else "",
     )
-    request["csrf_cookie"] = cookie
     response = await handler(request)
     if fresh:
         response.set_cookie(

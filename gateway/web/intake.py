@@ -11,7 +11,9 @@ still in it, and nothing is written half. Limits: the request size
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -129,8 +131,19 @@ def _files(
         if isinstance(value, web.FileField) and value.filename:
             data = value.file.read()
             if data:
-                out.append(submission.SubmittedFile(value.filename, value.content_type, data))
+                name = _filename(value.filename)
+                out.append(submission.SubmittedFile(name, value.content_type, data))
     return out
+
+
+def _filename(sent: str) -> str:
+    """As the person named it: some clients percent-encode a UTF-8 name (RFC 5987 style)."""
+    if sent.isascii() and re.search(r"%[89A-Fa-f][0-9A-Fa-f]", sent):
+        try:
+            return unquote(sent, errors="strict")
+        except UnicodeDecodeError:
+            return sent
+    return sent
 
 
 def _form(

@@ -33,13 +33,16 @@ class Visitor:
         return self.member is not None
 
 
+VISITOR = web.RequestKey("visitor", Visitor)
+
+
 def ctx_of(request: web.Request) -> WebContext:
     return request.app[CTX]
 
 
 def visitor(request: web.Request) -> Visitor:
-    found = request.get("visitor")
-    if isinstance(found, Visitor):
+    found = request.get(VISITOR)
+    if found is not None:
         return found
     ctx = ctx_of(request)
     return Visitor(locale=ctx.settings.gateway.locale, csrf="")
