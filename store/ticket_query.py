@@ -65,7 +65,7 @@ def _message_counts(session: Session, ids: list[int]) -> dict[int, int]:
         .where(Message.ticket_id.in_(ids))
         .group_by(Message.ticket_id)
     )
-    return {tid: n for tid, n in session.execute(stmt).tuples()}
+    return {tid: n for tid, n in session.execute(stmt)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ def field_names(session: Session, ticket_ids: list[int]) -> dict[int, set[str]]:
     for chunk in range(0, len(ticket_ids), 5000):
         ids = ticket_ids[chunk : chunk + 5000]
         stmt = select(TicketField.ticket_id, TicketField.name).where(TicketField.ticket_id.in_(ids))
-        for tid, name in session.execute(stmt).tuples():
+        for tid, name in session.execute(stmt):
             out[tid].add(name)
     return out
 
@@ -152,7 +152,7 @@ def attachment_ids(session: Session, ticket_id: int) -> dict[tuple[int, int], in
     )
     out: dict[tuple[int, int], int] = {}
     seen: dict[int, int] = defaultdict(int)
-    for aid, mid in session.execute(stmt).tuples():
+    for aid, mid in session.execute(stmt):
         out[(mid, seen[mid])] = aid
         seen[mid] += 1
     return out
