@@ -106,9 +106,9 @@ class Ticket(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     due_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the board's time windows
     updated_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # "closed this week"
     first_response_at: Mapped[datetime | None]
 
     messages: Mapped[list[Message]] = relationship(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store import search
-from store.models import AttachmentRow, InboxRow, Message, Ticket, TicketField
+from store.models import AttachmentRow, InboxRow, Message, Ticket, TicketEvent, TicketField
 from store.tickets import summary
 
 
@@ -68,6 +68,14 @@ def _message_counts(session: Session, ids: list[int]) -> dict[int, int]:
     return {tid: n for tid, n in session.execute(stmt)}
 
 
+def data_version(session: Session) -> tuple[int, int]:
+    """Changes whenever a ticket does: every change writes an event (the tickets
+    service), every mail is a message. Two primary-key maxima: no table scan."""
+    events = session.scalar(select(func.max(TicketEvent.id))) or 0
+    messages = session.scalar(select(func.max(Message.id))) or 0
+    return events, messages
+
+
 @dataclass(frozen=True, slots=True)
 class BoardRow:
     id: int
@@ -82,25 +90,66 @@ class BoardRow:
     due_at: datetime | None
 
 
-def board_rows(session: Session, closed_since: datetime) -> list[BoardRow]:
-    """Every ticket not closed, and those closed since ``closed_since``, oldest first."""
-    stmt = (
-        select(
-            Ticket.id,
-            Ticket.subject,
-            Ticket.state,
-            Ticket.catalog,
-            Ticket.assignee,
-            Ticket.created_at,
-            Ticket.updated_at,
-            Ticket.closed_at,
-            Ticket.first_response_at,
-            Ticket.due_at,
+_TIMES = ("created_at", "updated_at", "closed_at", "first_response_at", "due_at")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCells:
+    """What the board shows: per (entry, column) the count and the first cards."""
+
+    counts: dict[tuple[str | None, str], int]  # (catalog, state) → tickets
+    cards: list[BoardRow]  # per cell the oldest open ones, or the latest closed ones
+
+
+def board_cells(session: Session, closed_since: datetime, per_cell: int) -> BoardCells:
+    """Counts per (entry, state) of the tickets not closed and of those closed since
+    ``closed_since``, and per cell only the ``per_cell`` cards it shows (a window
+    function picks them in the database): a board of thousands of open tickets
+    reads a few hundred rows."""
+    open_ = Ticket.state != "closed"
+    recently_closed = and_(Ticket.state == "closed", Ticket.closed_at >= closed_since)
+    counts: dict[tuple[str | None, str], int] = {}
+    for where in (open_, recently_closed):
+        grouped = select(Ticket.catalog, Ticket.state, func.count(Ticket.id)).where(where)
+        for catalog, state, n in session.execute(grouped.group_by(Ticket.catalog, Ticket.state)):
+            counts[(catalog, state)] = n
+    raw = session.get_bind().dialect.name == "sqlite"
+    times = [
+        type_coerce(getattr(Ticket, name), String).label(name) if raw else getattr(Ticket, name)
+        for name in _TIMES
+    ]
+    cards: list[BoardRow] = []
+    for where, order in (
+        (open_, (Ticket.created_at, Ticket.id)),  # the oldest first: what waits longest
+        (recently_closed, (Ticket.closed_at.desc(), Ticket.id.desc())),  # the latest first
+    ):
+        rank = func.row_number().over(partition_by=(Ticket.catalog, Ticket.state), order_by=order)
+        inner = (
+            select(
+                Ticket.id,
+                Ticket.subject,
+                Ticket.state,
+                Ticket.catalog,
+                Ticket.assignee,
+                *times,
+                rank.label("rank"),
+            )
+            .where(where)
+            .subquery()
         )
-        .where(or_(Ticket.state != "closed", Ticket.closed_at >= closed_since))
-        .order_by(Ticket.created_at, Ticket.id)
-    )
-    return [BoardRow(**dict(r._mapping)) for r in session.execute(stmt)]
+        picked = select(*(c for c in inner.c if c.name != "rank")).where(inner.c.rank <= per_cell)
+        for r in session.execute(picked.order_by(inner.c.rank)):
+            values = dict(r._mapping)
+            if raw:
+                for name in _TIMES:
+                    values[name] = _utc(values[name])
+            cards.append(BoardRow(**values))
+    return BoardCells(counts, cards)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """SQLite's stored text (naive UTC, see store.models.UTCDateTime) as an aware time."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def field_names(session: Session, ticket_ids: list[int]) -> dict[int, set[str]]:

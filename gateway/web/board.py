@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
-from gateway.web.board_view import CLOSED_DAYS, COLUMNS, build_lanes, panels
+from gateway.web.board_view import CARDS_PER_CELL, CLOSED_DAYS, COLUMNS, build_lanes, panels
 from gateway.web.visit import ctx_of, members_only, page, visitor
 from store import stats, ticket_query
 
@@ -21,40 +21,41 @@ routes = web.RouteTableDef()
 @routes.get("/board")
 @members_only
 async def board(request: web.Request) -> web.Response:
+    """Rebuilt when a ticket changed (a new event or message) or the minute turned;
+    otherwise the same view is shown again: a whiteboard left open on several
+    screens costs one tiny query per look, not the whole board."""
     ctx = ctx_of(request)
-    catalog, now, locale = ctx.catalog(), ctx.now(), visitor(request).locale
-    rows, filled, figures = await ctx.read(_gather, catalog, ctx.settings, now)
-    return page(
-        request,
-        "board.html.j2",
-        {
+    catalog, locale = ctx.catalog(), visitor(request).locale
+    now = ctx.now().replace(second=0, microsecond=0)
+    key = (await ctx.read(ticket_query.data_version), now, id(catalog), locale)
+    view = ctx.memo.get("board")
+    if view is None or view[0] != key:
+        cells, filled, figures = await ctx.read(_gather, catalog, ctx.settings, now)
+        values = {
             "columns": COLUMNS,
-            "lanes": build_lanes(rows, catalog, filled, ctx.settings, now, locale),
+            "lanes": build_lanes(cells, catalog, filled, ctx.settings, now, locale),
             "panels": panels(figures, catalog, ctx.settings, locale),
             "closed_days": CLOSED_DAYS,
-        },
-    )
+        }
+        view = (key, values)
+        ctx.memo["board"] = view
+    return page(request, "board.html.j2", view[1])
 
 
 def _gather(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
-) -> tuple[list[ticket_query.BoardRow], dict[int, set[str]], dict[str, Any]]:
-    rows = ticket_query.board_rows(session, now - timedelta(days=CLOSED_DAYS))
+) -> tuple[ticket_query.BoardCells, dict[int, set[str]], dict[str, Any]]:
+    cells = ticket_query.board_cells(session, now - timedelta(days=CLOSED_DAYS), CARDS_PER_CELL)
     with_fields = {e.id for e in catalog.entries if any(f.required for f in e.fields)}
     filled = ticket_query.field_names(
-        session, [r.id for r in rows if r.state != "closed" and r.catalog in with_fields]
+        session, [r.id for r in cells.cards if r.state != "closed" and r.catalog in with_fields]
     )
-    figures = stats.compute(
+    figures = stats.board_figures(  # the numbers of ``stats --json``, from the same code
         session,
         entry_ids=[e.id for e in catalog.entries],
         fallback_id=catalog.fallback.id,
         tz=ZoneInfo(settings.gateway.timezone),
-        top_terms=stats_terms(),
         now=now,
         stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
     )
-    return rows, filled, figures
-
-
-def stats_terms() -> int:
-    return 20  # the same as ``ticket-gateway stats``
+    return cells, filled, figures

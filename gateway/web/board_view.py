@@ -10,7 +10,7 @@ the figures of ``ticket-gateway stats --json``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.catalog.stub import entry_stub
 from gateway.config.settings import Settings
 from gateway.scheduling import rules
-from store.ticket_query import BoardRow
+from store.ticket_query import BoardCells, BoardRow
 
 COLUMNS = ("new", "open", "pending", "closed")
 CLOSED_DAYS = 7  # the closed column: tickets closed in the last week
@@ -52,7 +52,7 @@ class Lane:
 
 
 def build_lanes(
-    rows: Sequence[BoardRow],
+    cells: BoardCells,
     catalog: Catalog,
     filled: Mapping[int, set[str]],
     settings: Settings,
@@ -60,25 +60,19 @@ def build_lanes(
     locale: str,
 ) -> list[Lane]:
     lanes = {e.id: Lane(e.id, e.name(locale)) for e in catalog.entries}
-    extra = Lane("", "")
-    since = now - timedelta(days=CLOSED_DAYS)
+    extra = Lane("", "")  # tickets of no entry, or of one the catalog no longer has
+    for (entry_id, state), n in cells.counts.items():
+        lane = lanes.get(entry_id or "", extra)
+        if state in lane.cells:
+            lane.cells[state].count += n
     due_soon = settings.schedule.due_soon
-    for row in rows:
-        if row.state == "closed" and (row.closed_at is None or row.closed_at < since):
-            continue
+    for row in cells.cards:
         entry = catalog.entry(row.catalog)
         lane = lanes[entry.id] if entry is not None else extra
         cell = lane.cells.get(row.state)
-        if cell is None:
-            continue
-        cell.count += 1
-        if len(cell.cards) < CARDS_PER_CELL or row.state == "closed":
+        if cell is not None and len(cell.cards) < CARDS_PER_CELL:
             cell.cards.append(_card(row, entry, filled.get(row.id, set()), settings, now, due_soon))
-    out = list(lanes.values()) + ([extra] if any(c.count for c in extra.cells.values()) else [])
-    for lane in out:  # closed: the most recently closed first
-        closed = lane.cells["closed"]
-        closed.cards = sorted(closed.cards, key=lambda c: -c.id)[:CARDS_PER_CELL]
-    return out
+    return list(lanes.values()) + ([extra] if any(c.count for c in extra.cells.values()) else [])
 
 
 def _card(
@@ -131,7 +125,7 @@ def panels(
             "last90": recent90[e["entry"]]["open"] + recent90[e["entry"]]["closed"],
             "median_close": recent90[e["entry"]]["median_close_seconds"],
         }
-        for e in figures["entries"]
+        for e in figures["open"]
     ]
     members = []
     for a in figures["assignees"]:

@@ -40,6 +40,7 @@ class WebContext:
     nudge: Callable[[], None] = lambda: None  # wake the runner: a submission is stored
     wake_sender: Callable[[], None] = lambda: None  # a sign-in mail is queued
     keys: Keys = field(init=False)
+    memo: dict[str, Any] = field(init=False, default_factory=dict)  # views kept between looks
     _db: ThreadPoolExecutor = field(init=False)
     _writer: ThreadPoolExecutor = field(init=False)
     _acceptor: InboxAcceptor | None = field(init=False, default=None)

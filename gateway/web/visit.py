@@ -41,9 +41,8 @@ def ctx_of(request: web.Request) -> WebContext:
 
 
 def visitor(request: web.Request) -> Visitor:
-    found = request.get(VISITOR)
-    if found is not None:
-        return found
+    if VISITOR in request:
+        return request[VISITOR]
     ctx = ctx_of(request)
     return Visitor(locale=ctx.settings.gateway.locale, csrf="")
 

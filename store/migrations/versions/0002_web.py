@@ -57,12 +57,19 @@ def upgrade() -> None:
     with op.batch_alter_table('rate_counters', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rate_counters_window_start'), ['window_start'], unique=False)
 
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tickets_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_closed_at'), ['closed_at'], unique=False)
+
     # the full-text index: FTS5 + triggers on SQLite, pg_trgm + GIN on PostgreSQL
     search.create(op.get_bind())
 
 
 def downgrade() -> None:
     search.drop(op.get_bind())
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tickets_closed_at'))
+        batch_op.drop_index(batch_op.f('ix_tickets_created_at'))
     op.drop_table('rate_counters')
     op.drop_table('sign_in_links')
     op.drop_table('web_sessions')
