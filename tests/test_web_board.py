@@ -97,3 +97,16 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
     other = html.split('id="other"', 1)[1].split("</section>", 1)[0]
     for t in figures["fallback"]["terms"]:
         assert f'<span class="term">{t["term"]}</span>' in other
+
+
+def test_the_stub_for_a_new_entry_pastes_into_a_valid_catalog() -> None:
+    from gateway.catalog.load import parse_catalog
+    from gateway.catalog.stub import entry_stub
+    from tests.support.catalogs import GOOD
+
+    stub = entry_stub(["プロジェクター", "projector", "会議室"], ["vpn", "projector"])
+    catalog = parse_catalog(GOOD + stub)
+    entry = catalog.entry("projector-2")  # a free id, from the first Latin word
+    assert entry is not None and entry.name("ja") == "プロジェクター"
+    assert [k.source for k in entry.keywords] == ["プロジェクター", "projector", "会議室"]
+    assert entry_stub([]) == ""

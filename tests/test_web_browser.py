@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import smtplib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from store.models import OutboxRow
 from tests.support.app import MEMBERS
 from tests.support.config import members_toml, write_config
 from tests.support.daemon import daemon_thread
+from tests.support.mails import mail
 from tests.support.pipeline import text_of
 from tests.support.png import grey_variance
 from tests.support.ports import free_port
@@ -84,12 +86,12 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     from playwright.sync_api import sync_playwright
 
     folder = tmp_path_factory.mktemp("browser")
-    port = free_port()
+    port, smtp_port = free_port(), free_port()
     url = f"sqlite:///{folder}/gateway.db"
     config = write_config(
         folder,
         url=url,
-        port=free_port(),
+        port=smtp_port,
         secret_file=True,
         extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
     )
@@ -102,12 +104,16 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             context = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 900})
             page = context.new_page()
             _submit(page, base, seen)
-            [ticket] = eventually(lambda: _tickets(url), timeout=20)
+            _mail_others(smtp_port)  # a busier board: mail under "other" and elsewhere
+            found = eventually(lambda: len(_tickets(url)) == 1 + len(OTHERS), timeout=30)
+            assert found, _tickets(url)
+            [ticket] = [t for t in _tickets(url) if t["subject"] == SUBJECT]
             seen["ticket"] = ticket
             tid = ticket["id"]
             _sign_in(page, base, url)
             card = page.locator(f'#lane-vpn td[data-state="new"] #card-{tid}')
             seen["card_on_board"] = card.count()
+            seen["other_panel"] = page.inner_text("#other")
             shot = folder / "board-ja.png"
             page.screenshot(path=str(shot), full_page=True)
             seen["screenshot"] = shot
@@ -129,7 +135,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             page.click("#close")
             page.wait_for_load_state()
             seen["state_shown"] = page.inner_text("#state")
-            seen["closed"] = _tickets(url)[0]
+            seen["closed"] = next(t for t in _tickets(url) if t["id"] == tid)
         finally:
             browser.close()
         seen["status_mails"] = eventually(
@@ -137,6 +143,21 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             timeout=3,
         )
     yield seen
+
+
+OTHERS = [
+    ("会議室Aのプロジェクターが映りません", "朝から映像が出ません。"),
+    ("プロジェクターのリモコンが見つからない", "会議室Bのリモコンがありません。"),
+    ("会議室Cのプロジェクターが暗い", "ランプ交換が必要かもしれません。"),
+    ("3F の複合機で紙詰まり", "トレイ2で紙詰まりします。"),
+]
+
+
+def _mail_others(smtp_port: int) -> None:
+    for n, (subject, body) in enumerate(OTHERS):
+        raw = mail(subject=subject, body=body + "\n", sender=f"staff{n}@customer.test")
+        with smtplib.SMTP("127.0.0.1", smtp_port) as client:
+            client.sendmail(f"staff{n}@customer.test", ["support@example.test"], raw)
 
 
 def _submit(page: Any, base: str, seen: dict[str, Any]) -> None:
@@ -187,6 +208,7 @@ def test_the_whole_flow_in_a_real_browser(journey: dict[str, Any]) -> None:
     assert ticket["catalog"] == "vpn" and ticket["requester"] == REQUESTER
     assert ticket["fields"] == {"os": "windows", "client_version": "5.1"}
     assert journey["card_on_board"] == 1  # lane vpn, column new
+    assert "プロジェクター" in journey["other_panel"]  # a word, not fragments
     assert journey["found"] == [f"/tickets/{ticket['id']}"]  # a Japanese word finds it
     assert journey["downloaded"] == PICTURE  # byte-identical
     assert journey["download_name"] == "エラー画面.png"

@@ -1,8 +1,8 @@
 """A ready-to-paste catalog entry for terms that keep landing under the fallback.
 
 The board's "other" panel shows the words most fallback tickets share; this
-turns the top ones into an entry stub (id, names, keywords; the assignee left
-for the team to choose) that ``catalog check`` accepts once pasted under
+turns the top ones into an entry stub (id, names, keywords; the assignee, SLA and
+fields left for the team to add) that ``catalog check`` accepts once pasted under
 ``entries:``. Pure: terms in, YAML text out.
 """
 
@@ -27,8 +27,7 @@ def entry_stub(terms: Sequence[str], taken_ids: Sequence[str] = ()) -> str:
         "keywords": keywords,
     }
     text = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=100)
-    body = "".join(f"  {line}\n" for line in text.splitlines())
-    return body + "    # assignee: someone@example.test   (a member; or a list, served in turn)\n"
+    return "".join(f"  {line}\n" for line in text.splitlines())
 
 
 def _free_id(keywords: Sequence[str], taken: Sequence[str]) -> str:

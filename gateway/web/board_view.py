@@ -100,7 +100,7 @@ def _card(
     return Card(
         id=row.id,
         subject=row.subject if len(row.subject) <= 80 else row.subject[:79] + "…",
-        age_days=(now - row.created_at).days,
+        age_days=max((now - row.created_at).days, 0),  # ``now`` is to the minute
         age_hours=max(int((now - row.created_at).total_seconds() // 3600), 0),
         assignee=(member.name or member.email) if member else (row.assignee or ""),
         stale=rules.stale_period(times, now) is not None,
