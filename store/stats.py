@@ -25,6 +25,7 @@ from store.models import Message, Ticket
 from store.reminders import force_closes
 
 _CLOSED = "closed"
+_OPEN = ("new", "open", "pending")  # IN, not != closed: the state index can serve it
 WINDOWS = (30, 90)  # days: the "recent" per-entry figures (the board's catalog panel)
 FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of this many days
 
@@ -113,7 +114,7 @@ def per_entry(
     closed = case((Ticket.state == _CLOSED, 1), else_=0)
     counts = select(Ticket.catalog, closed, func.count(Ticket.id)).group_by(Ticket.catalog, closed)
     if open_only:
-        counts = counts.where(Ticket.state != _CLOSED)
+        counts = counts.where(Ticket.state.in_(_OPEN))
     durations = select(Ticket.catalog, _seconds(session)).where(
         Ticket.state == _CLOSED, Ticket.closed_at.is_not(None)
     )
@@ -142,27 +143,22 @@ def recent(
         *[(Ticket.created_at >= cut, n) for n, cut in enumerate(cutoffs)], else_=len(cutoffs)
     )
     closed = case((Ticket.state == _CLOSED, 1), else_=0)
-    in_longest = Ticket.created_at >= cutoffs[-1]
-    counts = (
-        select(Ticket.catalog, closed, shortest, func.count(Ticket.id))
-        .where(in_longest)
-        .group_by(Ticket.catalog, closed, shortest)
-    )
-    durations = select(Ticket.catalog, shortest, _seconds(session)).where(
-        in_longest, Ticket.state == _CLOSED, Ticket.closed_at.is_not(None)
-    )
-    count_rows = session.execute(counts).all()
-    duration_rows = session.execute(durations).all()
+    seconds = case((Ticket.state == _CLOSED, _seconds(session)), else_=None)
+    # one pass over the longest window through the created_at index (a condition on
+    # the state would make SQLite walk every closed ticket instead)
+    rows = session.execute(
+        select(Ticket.catalog, closed, shortest, seconds).where(Ticket.created_at >= cutoffs[-1])
+    ).all()
     out = {}
     for n, days in enumerate(windows):
         tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         spans: dict[str, list[float]] = defaultdict(list)
-        for catalog, is_closed, first, k in count_rows:
-            if first <= n:
-                tally[catalog or ""][int(is_closed)] += k
-        for catalog, first, seconds in duration_rows:
-            if first <= n and seconds is not None:
-                spans[catalog or ""].append(round(float(seconds), 3))
+        for catalog, is_closed, first, secs in rows:
+            if first > n:
+                continue
+            tally[catalog or ""][is_closed] += 1
+            if secs is not None:
+                spans[catalog or ""].append(round(float(secs), 3))
         out[f"{days}d"] = _entry_rows(entry_ids, tally, spans)
     return out
 
@@ -194,7 +190,7 @@ def per_assignee(
     with ``now``, also how many are stale (untouched for their entry's
     ``stale_after``: the rule of ``gateway.scheduling.rules.stale_period``) and
     this quarter's inventory force-closes. Counted by the database."""
-    open_ = Ticket.state != _CLOSED
+    open_ = Ticket.state.in_(_OPEN)
     stale = case(*_stale_whens(stale_after or {}, now), else_=0) if now else literal(0)
     grouped = (
         select(Ticket.assignee, func.count(Ticket.id), func.sum(stale))

@@ -35,7 +35,7 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
     """One page of matching tickets, newest first, and how many match in all."""
     stmt: Select[Any] = select(Ticket)
     if q.state == "active":
-        stmt = stmt.where(Ticket.state != "closed")
+        stmt = stmt.where(Ticket.state.in_(("new", "open", "pending")))
     elif q.state:
         stmt = stmt.where(Ticket.state == q.state)
     if q.assignee == "":
@@ -106,7 +106,7 @@ def board_cells(session: Session, closed_since: datetime, per_cell: int) -> Boar
     ``closed_since``, and per cell only the ``per_cell`` cards it shows (a window
     function picks them in the database): a board of thousands of open tickets
     reads a few hundred rows."""
-    open_ = Ticket.state != "closed"
+    open_ = Ticket.state.in_(("new", "open", "pending"))  # IN: the state index serves it
     recently_closed = and_(Ticket.state == "closed", Ticket.closed_at >= closed_since)
     counts: dict[tuple[str | None, str], int] = {}
     for where in (open_, recently_closed):

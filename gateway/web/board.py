@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +31,10 @@ async def board(request: web.Request) -> web.Response:
     key = (await ctx.read(ticket_query.data_version), now, id(catalog), locale)
     view = ctx.memo.get("board")
     if view is None or view[0] != key:
-        cells, filled, figures = await ctx.read(_gather, catalog, ctx.settings, now)
+        # the cards and the panels are independent reads: two threads of the pool
+        (cells, filled), figures = await asyncio.gather(
+            ctx.read(_cards, catalog, now), ctx.read(_figures, catalog, ctx.settings, now)
+        )
         values = {
             "columns": COLUMNS,
             "lanes": build_lanes(cells, catalog, filled, ctx.settings, now, locale),
@@ -42,15 +46,21 @@ async def board(request: web.Request) -> web.Response:
     return page(request, "board.html.j2", view[1])
 
 
-def _gather(
-    session: Session, catalog: Catalog, settings: Settings, now: datetime
-) -> tuple[ticket_query.BoardCells, dict[int, set[str]], dict[str, Any]]:
+def _cards(
+    session: Session, catalog: Catalog, now: datetime
+) -> tuple[ticket_query.BoardCells, dict[int, set[str]]]:
     cells = ticket_query.board_cells(session, now - timedelta(days=CLOSED_DAYS), CARDS_PER_CELL)
     with_fields = {e.id for e in catalog.entries if any(f.required for f in e.fields)}
     filled = ticket_query.field_names(
         session, [r.id for r in cells.cards if r.state != "closed" and r.catalog in with_fields]
     )
-    figures = stats.board_figures(  # the numbers of ``stats --json``, from the same code
+    return cells, filled
+
+
+def _figures(
+    session: Session, catalog: Catalog, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    return stats.board_figures(  # the numbers of ``stats --json``, from the same code
         session,
         entry_ids=[e.id for e in catalog.entries],
         fallback_id=catalog.fallback.id,
@@ -58,4 +68,3 @@ def _gather(
         now=now,
         stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
     )
-    return cells, filled, figures
