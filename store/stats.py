@@ -1,62 +1,33 @@
-"""The figures behind ``ticket-gateway stats``, as plain data.
+"""The figures behind ``ticket-gateway stats`` and the web board, as plain data.
 
-Rows are fetched once and counted in Python: the medians, ISO weeks in the
-team's time zone and CJK bigrams would need a different SQL dialect for each
-backend, and a small team's ticket table fits in memory many times over.
+One query layer for both: :func:`compute` (the ``stats`` command) is made of
+the functions the board calls (:func:`board_figures`), so the two never show
+different numbers. Counts are grouped in SQL and durations come back as
+seconds computed by the database, so a board over tens of thousands of
+tickets reads a few thousand numbers, not every row. Medians, ISO weeks in
+the team's time zone and Japanese words are done in Python.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from datetime import datetime, tzinfo
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.types import Float
 
-from gateway.core.text import HIRAGANA, cjk_runs, normalise
+from gateway.core.words import words
 from store.models import Message, Ticket
+from store.reminders import force_closes
 
 _CLOSED = "closed"
-_LATIN_WORD = re.compile(r"[a-z][a-z0-9'-]{2,}")
-_HIRAGANA_ONLY = re.compile(f"[{HIRAGANA}]+")
-# Words that say nothing about what a request is about (plus mail boilerplate).
-_STOP_TEXT = """
-a about above after again all also am an and any are as at be been before being
-below but by can cannot could did do does doing don't down during each few for from
-further get got had has have having he her here hers him his how i i'm if in into is
-it it's its just me more most my no nor not now of off on once only or other our ours
-out over own please same she should so some such than thank thanks that the their
-them then there these they this those through to too under until up very was we
-were what when where which while who whom why will with would you your yours
-dear hello hi regards best kind morning afternoon since today yesterday still
-re fwd fw help issue problem request question need needs want
-"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
-# Bigrams of Japanese mail boilerplate ("お世話になっております", "よろしくお願いします").
-STOP_BIGRAMS = frozenset(
-    {
-        "世話",
-        "願い",
-        "お願",
-        "宜し",
-        "申し",
-        "致し",
-        "頂け",
-        "下さ",
-        "お疲",
-        "疲れ",
-        "担当",
-        "確認",
-        "対応",
-        "件名",
-        "以下",
-        "連絡",
-    }
-)
+_OPEN = ("new", "open", "pending")  # IN, not != closed: the state index can serve it
+WINDOWS = (30, 90)  # days: the "recent" per-entry figures (the board's catalog panel)
+FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of this many days
 
 
 def compute(
@@ -66,70 +37,212 @@ def compute(
     fallback_id: str,
     tz: tzinfo,
     top_terms: int = 20,
+    now: datetime | None = None,
+    stale_after: Mapping[str, timedelta] | None = None,
 ) -> dict[str, Any]:
-    """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order)."""
-    rows = session.execute(
-        select(
-            Ticket.id,
-            Ticket.catalog,
-            Ticket.assignee,
-            Ticket.state,
-            Ticket.created_at,
-            Ticket.closed_at,
-        )
-    ).all()
-    return {
-        "entries": per_entry(rows, entry_ids),
-        "assignees": per_assignee(rows),
-        "weeks": per_week(rows, tz),
+    """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order).
+
+    With ``now``, also what the board shows: the tickets per entry of the last 30
+    and 90 days (``recent``), per assignee the stale tickets and this quarter's
+    inventory force-closes, and the fallback report over the last 30 days."""
+    out: dict[str, Any] = {
+        "entries": per_entry(session, entry_ids),
+        "assignees": per_assignee(session),
+        "weeks": per_week(session, tz),
         "fallback": fallback_report(session, fallback_id, top_terms),
+    }
+    if now is not None:
+        board = board_figures(
+            session,
+            entry_ids=entry_ids,
+            fallback_id=fallback_id,
+            tz=tz,
+            now=now,
+            stale_after=stale_after or {},
+            top_terms=top_terms,
+        )
+        out.update({k: v for k, v in board.items() if k != "open"})
+    return out
+
+
+def board_figures(
+    session: Session,
+    *,
+    entry_ids: Sequence[str],
+    fallback_id: str,
+    tz: tzinfo,
+    now: datetime,
+    stale_after: Mapping[str, timedelta],
+    top_terms: int = 20,
+) -> dict[str, Any]:
+    """The board's panels: ``open`` and ``recent`` per entry, ``assignees`` with
+    stale and force-closed counts, the ``fallback`` words of the last 30 days."""
+    since = quarter_start(now, tz)
+    return {
+        "open": per_entry(session, entry_ids, medians=False, open_only=True),
+        "recent": recent(session, entry_ids, now),
+        "assignees": per_assignee(session, now=now, stale_after=stale_after, quarter=since),
+        "fallback": fallback_report(
+            session, fallback_id, top_terms, since=now - timedelta(days=FALLBACK_DAYS)
+        ),
+        "quarter_since": since.isoformat(),
     }
 
 
-def per_entry(rows: Sequence[Any], entry_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Open/closed counts and the median time to close, in catalog order, unknown ids last."""
+def _seconds(session: Session) -> ColumnElement[float]:
+    """closed_at − created_at in seconds, computed by the database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(
+            (func.julianday(Ticket.closed_at) - func.julianday(Ticket.created_at)) * 86400.0,
+            Float,
+        )
+    return cast(func.extract("epoch", Ticket.closed_at - Ticket.created_at), Float)
+
+
+def per_entry(
+    session: Session,
+    entry_ids: Sequence[str],
+    since: datetime | None = None,
+    *,
+    medians: bool = True,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Open/closed counts and the median time to close (of the tickets opened since
+    ``since``, or all), in catalog order, unknown ids last. ``medians=False``: the
+    counts alone (the median is then None), without reading every duration;
+    ``open_only``: the open counts alone (closed is then 0), from the state index."""
+    closed = case((Ticket.state == _CLOSED, 1), else_=0)
+    counts = select(Ticket.catalog, closed, func.count(Ticket.id)).group_by(Ticket.catalog, closed)
+    if open_only:
+        counts = counts.where(Ticket.state.in_(_OPEN))
+    durations = select(Ticket.catalog, _seconds(session)).where(
+        Ticket.state == _CLOSED, Ticket.closed_at.is_not(None)
+    )
+    if since is not None:
+        counts = counts.where(Ticket.created_at >= since)
+        durations = durations.where(Ticket.created_at >= since)
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for catalog, is_closed, n in session.execute(counts):
+        tally[catalog or ""][int(is_closed)] += n
+    spans: dict[str, list[float]] = defaultdict(list)
+    for catalog, seconds in session.execute(durations) if medians else ():
+        if seconds is not None:
+            spans[catalog or ""].append(round(float(seconds), 3))
+    return _entry_rows(entry_ids, tally, spans)
+
+
+def recent(
+    session: Session, entry_ids: Sequence[str], now: datetime
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`per_entry` for each window of :data:`WINDOWS` (``"30d"``, ``"90d"``),
+    from one read of the longest window (each ticket tagged with the shortest window
+    it falls in): the same figures as ``per_entry(since=…)``, at the cost of one."""
+    windows = sorted(WINDOWS)
+    cutoffs = [now - timedelta(days=d) for d in windows]
+    shortest = case(
+        *[(Ticket.created_at >= cut, n) for n, cut in enumerate(cutoffs)], else_=len(cutoffs)
+    )
+    closed = case((Ticket.state == _CLOSED, 1), else_=0)
+    seconds = case((Ticket.state == _CLOSED, _seconds(session)), else_=None)
+    # one pass over the longest window through the created_at index (a condition on
+    # the state would make SQLite walk every closed ticket instead)
+    rows = session.execute(
+        select(Ticket.catalog, closed, shortest, seconds).where(Ticket.created_at >= cutoffs[-1])
+    ).all()
+    out = {}
+    for n, days in enumerate(windows):
+        tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        spans: dict[str, list[float]] = defaultdict(list)
+        for catalog, is_closed, first, secs in rows:
+            if first > n:
+                continue
+            tally[catalog or ""][is_closed] += 1
+            if secs is not None:
+                spans[catalog or ""].append(round(float(secs), 3))
+        out[f"{days}d"] = _entry_rows(entry_ids, tally, spans)
+    return out
+
+
+def _entry_rows(
+    entry_ids: Sequence[str], tally: Mapping[str, list[int]], spans: Mapping[str, list[float]]
+) -> list[dict[str, Any]]:
     known = list(entry_ids)
-    extra = sorted({r.catalog or "" for r in rows} - set(known))
+    extra = sorted(set(tally) - set(known))
+    return [
+        {
+            "entry": entry or None,
+            "open": tally[entry][0] if entry in tally else 0,
+            "closed": tally[entry][1] if entry in tally else 0,
+            "median_close_seconds": statistics.median(spans[entry]) if spans.get(entry) else None,
+        }
+        for entry in [*known, *extra]
+    ]
+
+
+def per_assignee(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    stale_after: Mapping[str, timedelta] | None = None,
+    quarter: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Open tickets per assignee, with the oldest one (what a digest would nag about);
+    with ``now``, also how many are stale (untouched for their entry's
+    ``stale_after``: the rule of ``gateway.scheduling.rules.stale_period``) and
+    this quarter's inventory force-closes. Counted by the database."""
+    open_ = Ticket.state.in_(_OPEN)
+    stale = case(*_stale_whens(stale_after or {}, now), else_=0) if now else literal(0)
+    grouped = (
+        select(Ticket.assignee, func.count(Ticket.id), func.sum(stale))
+        .where(open_)
+        .group_by(Ticket.assignee)
+    )
+    forced = force_closes(session, quarter, now) if now and quarter else Counter[str]()
     out = []
-    for entry in [*known, *extra]:
-        mine = [r for r in rows if (r.catalog or "") == entry]
-        durations = [
-            (r.closed_at - r.created_at).total_seconds()
-            for r in mine
-            if r.state == _CLOSED and r.closed_at is not None
-        ]
-        out.append(
-            {
-                "entry": entry or None,
-                "open": sum(1 for r in mine if r.state != _CLOSED),
-                "closed": sum(1 for r in mine if r.state == _CLOSED),
-                "median_close_seconds": statistics.median(durations) if durations else None,
-            }
-        )
+    oldest: dict[str, tuple[datetime, int]] = {}
+    for tid, who, created in session.execute(
+        select(Ticket.id, Ticket.assignee, Ticket.created_at).where(open_)
+    ):
+        key = who or ""
+        if key not in oldest or (created, tid) < oldest[key]:
+            oldest[key] = (created, tid)
+    for who, n, n_stale in sorted(session.execute(grouped), key=lambda r: r[0] or ""):
+        first_at, first_id = oldest[who or ""]
+        figures: dict[str, Any] = {
+            "assignee": who or None,
+            "open": n,
+            "oldest_ticket": first_id,
+            "oldest_created_at": first_at.isoformat(),
+        }
+        if now is not None:
+            figures["stale"] = int(n_stale or 0)
+            figures["force_closed_quarter"] = forced.get(who or "", 0)
+        out.append(figures)
     return out
 
 
-def per_assignee(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Open tickets per assignee, with the oldest one (what a digest would nag about)."""
-    open_rows = [r for r in rows if r.state != _CLOSED]
-    out = []
-    for who in sorted({r.assignee or "" for r in open_rows}):
-        mine = sorted(
-            (r for r in open_rows if (r.assignee or "") == who), key=lambda r: (r.created_at, r.id)
-        )
-        out.append(
-            {
-                "assignee": who or None,
-                "open": len(mine),
-                "oldest_ticket": mine[0].id,
-                "oldest_created_at": mine[0].created_at.isoformat(),
-            }
-        )
-    return out
+def _stale_whens(
+    stale_after: Mapping[str, timedelta], now: datetime | None
+) -> list[tuple[ColumnElement[bool], int]]:
+    assert now is not None
+    whens: list[tuple[ColumnElement[bool], int]] = [
+        (and_(Ticket.catalog == entry, Ticket.updated_at <= now - limit), 1)
+        for entry, limit in sorted(stale_after.items())
+        if limit > timedelta(0)
+    ]
+    return whens or [(literal(False), 1)]
 
 
-def per_week(rows: Sequence[Any], tz: tzinfo) -> list[dict[str, Any]]:
+def quarter_start(now: datetime, tz: tzinfo) -> datetime:
+    """The first instant of the calendar quarter ``now`` is in, in the team's time zone."""
+    local = now.astimezone(tz)
+    month = 3 * ((local.month - 1) // 3) + 1
+    return local.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def per_week(session: Session, tz: tzinfo) -> list[dict[str, Any]]:
     """Opened and closed per ISO week (``2026-W10``), in the team's time zone."""
+    rows = session.execute(select(Ticket.state, Ticket.created_at, Ticket.closed_at)).all()
     opened = Counter(_week(r.created_at, tz) for r in rows)
     closed = Counter(
         _week(r.closed_at, tz) for r in rows if r.state == _CLOSED and r.closed_at is not None
@@ -140,8 +253,11 @@ def per_week(rows: Sequence[Any], tz: tzinfo) -> list[dict[str, Any]]:
     ]
 
 
-def fallback_report(session: Session, fallback_id: str, top: int) -> dict[str, Any]:
-    """The terms most tickets of the fallback share: candidates for new entries.
+def fallback_report(
+    session: Session, fallback_id: str, top: int, since: datetime | None = None
+) -> dict[str, Any]:
+    """The words most tickets of the fallback share (opened since ``since``, or all):
+    candidates for new entries.
 
     Counted per ticket (document frequency), so one long mail repeating a word
     does not outweigh the same word in many short requests.
@@ -152,30 +268,28 @@ def fallback_report(session: Session, fallback_id: str, top: int) -> dict[str, A
         .join(Ticket, Ticket.id == Message.ticket_id)
         .where(Ticket.catalog == fallback_id, Message.direction == "in", Message.kind == "request")
     )
+    if since is not None:
+        stmt = stmt.where(Ticket.created_at >= since)
     for tid, subject, new_text in session.execute(stmt):
         texts.setdefault(tid, []).extend([subject or "", new_text or ""])
     counts: Counter[tuple[str, str]] = Counter()
     for parts in texts.values():
         counts.update(set(terms(" ".join(parts))))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1]))[:top]
-    return {
+    report: dict[str, Any] = {
         "entry": fallback_id,
         "tickets": len(texts),
         "terms": [{"term": t, "kind": k, "tickets": n} for (k, t), n in ranked if n > 1],
     }
+    if since is not None:
+        report["since"] = since.isoformat()
+    return report
 
 
 def terms(text: str) -> Iterable[tuple[str, str]]:
-    """``("word", w)`` for Latin words and ``("bigram", b)`` for CJK character pairs."""
-    norm = normalise(text)
-    for word in _LATIN_WORD.findall(norm):
-        if word not in STOP_WORDS:
-            yield "word", word
-    for run in cjk_runs(norm):
-        for i in range(len(run) - 1):
-            bigram = run[i : i + 2]
-            if not _HIRAGANA_ONLY.fullmatch(bigram) and bigram not in STOP_BIGRAMS:
-                yield "bigram", bigram
+    """``(kind, word)``: Latin words and Japanese words split at script changes
+    (:func:`gateway.core.words.words`), never character fragments."""
+    return words(text)
 
 
 def _week(at: datetime, tz: tzinfo) -> str:

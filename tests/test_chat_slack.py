@@ -129,7 +129,7 @@ def test_a_wrong_value_is_shown_under_its_own_field(chat_app: App, fake: FakeSla
     _, ack = _fill_in(fake, "VPN", "", os="amiga")
     assert ack["response_action"] == "errors"
     assert set(ack["errors"]) == {"field:os"}
-    assert ack["errors"]["field:os"].startswith("次から選んでください")
+    assert ack["errors"]["field:os"].startswith("次のいずれかで書いてください")  # the sheet's words
     assert [r for r in inbox_rows(chat_app) if r.source == "slack"] == []  # nothing stored
 
 

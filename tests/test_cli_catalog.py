@@ -109,7 +109,9 @@ def test_stats_json_shape(db_url: str, tmp_path: Path, capsys: pytest.CaptureFix
     code, out, _ = run(cfg, "stats", "--json", capsys=capsys)
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"entries", "assignees", "weeks", "fallback"}
+    assert set(data) == {"entries", "assignees", "weeks", "fallback", "recent", "quarter_since"}
+    assert set(data["recent"]) == {"30d", "90d"}  # the board's catalog panel, same numbers
+    assert {"assignee", "open", "stale", "force_closed_quarter"} <= set(data["assignees"][0])
     assert {"entry", "open", "closed", "median_close_seconds"} == set(data["entries"][0])
     assert sum(e["open"] for e in data["entries"]) == 2
     assert data["fallback"]["entry"] == "other"

@@ -15,6 +15,7 @@ import smtplib
 import socket
 import subprocess
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -148,14 +149,19 @@ def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -
 def test_run_without_config_listens_on_127_0_0_1_2525(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", 2525)) == 0:
-            pytest.skip("127.0.0.1:2525 is taken on this machine")
+    """The quick start: mail on 127.0.0.1:2525 and the pages on 127.0.0.1:8080."""
+    for port in (2525, 8080):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                pytest.skip(f"127.0.0.1:{port} is taken on this machine")
     proc = subprocess.Popen(
         [console_script(), "run"], cwd=tmp_path, env=clean_env(), stderr=subprocess.PIPE
     )
     try:
         wait_for_port(2525, proc)
+        wait_for_port(8080, proc)
+        with urllib.request.urlopen("http://127.0.0.1:8080/", timeout=10) as page:
+            assert page.status == 200 and "/new/vpn" in page.read().decode()
         with smtplib.SMTP("127.0.0.1", 2525) as client:
             client.sendmail(
                 "bob@customer.test",

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from store import migrate
 from store.db import make_engine
 from store.models import Base
+from store.search import include_name
 
 
 def test_head_constant_matches_scripts() -> None:
@@ -27,7 +28,8 @@ def test_upgrade_head_matches_models(db_url: str) -> None:
     assert migrate.current_revision(engine) == migrate.HEAD
     assert migrate.ensure_current(engine) is False  # already current: nothing to do
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
 

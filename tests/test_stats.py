@@ -117,18 +117,53 @@ def test_per_iso_week_opened_and_closed(app: App, seeded: Catalog) -> None:
     ]
 
 
-def test_fallback_report_surfaces_recurring_word_and_bigram(app: App, seeded: Catalog) -> None:
+def test_fallback_report_surfaces_recurring_words(app: App, seeded: Catalog) -> None:
     report = compute(app, seeded)["fallback"]
     assert report["entry"] == "other" and report["tickets"] == 5
     terms = {(t["kind"], t["term"]): t["tickets"] for t in report["terms"]}
     assert terms[("word", "projector")] == 2
-    assert terms[("bigram", "予約")] == 2 and terms[("bigram", "会議")] == 2
+    assert terms[("kanji", "予約")] == 2 and terms[("kanji", "会議室")] == 2
+    assert not any(k == "kanji" and t == "会議" for k, t in terms)  # words, not fragments
     assert ("word", "lunch") not in terms  # once is not a pattern
     assert ("word", "the") not in terms and ("word", "vpn") not in terms
     assert all(n > 1 for n in terms.values())
 
 
-def test_terms_split_latin_words_and_cjk_bigrams() -> None:
+def test_terms_split_latin_words_and_japanese_words() -> None:
     found = list(stats.terms("Ｐｒｏｊｅｃｔｏｒ の 会議室 please"))
     assert ("word", "projector") in found and ("word", "please") not in found
-    assert ("bigram", "会議") in found and ("bigram", "議室") in found
+    assert ("kanji", "会議室") in found and ("kanji", "会議") not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("プロジェクターが映らない", [("katakana", "プロジェクター")]),  # not プロ, ロジ, ジェ
+        ("ﾌﾟﾛｼﾞｪｸﾀｰの電源", [("katakana", "プロジェクター"), ("kanji", "電源")]),
+        ("会議室の予約ができません", [("kanji", "会議室"), ("kanji", "予約")]),
+        ("お世話になっております。確認をお願いします", []),  # boilerplate only
+        ("Wi-Fi が遅い、VPN も", [("word", "wi-fi"), ("word", "vpn")]),
+        ("ＶＰＮ接続エラー", [("word", "vpn"), ("kanji", "接続"), ("katakana", "エラー")]),
+    ],
+)
+def test_japanese_is_split_into_words_without_a_dictionary(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert list(stats.terms(text)) == expected
+
+
+def test_recent_windows_and_member_figures(app: App, seeded: Catalog) -> None:
+    with transaction(app.sessions) as s:
+        data = stats.compute(
+            s,
+            entry_ids=[e.id for e in seeded.entries],
+            fallback_id=seeded.fallback.id,
+            tz=ZoneInfo("Asia/Tokyo"),
+            now=app.clock.now(),
+            stale_after={e.id: e.stale_after for e in seeded.entries if e.stale_after},
+        )
+    recent = {e["entry"]: e for e in data["recent"]["30d"]}
+    assert recent["vpn"]["open"] + recent["vpn"]["closed"] == 3
+    boss = next(a for a in data["assignees"] if a["assignee"] == "boss@example.test")
+    assert boss["stale"] >= 1 and boss["force_closed_quarter"] == 0
+    assert data["quarter_since"].startswith("2026-01-01T00:00:00+09:00")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,9 +86,13 @@ class Entry:
     fields: tuple[Field, ...] = ()
     fallback: bool = False
     action: Action | None = None
+    descriptions: Mapping[str, str] = field(default_factory=dict)  # the web form's intro
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.id
+
+    def description(self, locale: str) -> str:
+        return self.descriptions.get(locale) or self.descriptions.get("en") or ""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -30,6 +30,7 @@ _ENTRY_KEYS = frozenset(
     {
         "id",
         "name",
+        "description",
         "keywords",
         "negative",
         "assignee",
@@ -154,6 +155,9 @@ class _Reader:
         return Entry(
             id=entry_id,
             names=self.names(m.get("name"), node, "name"),
+            descriptions=self.names(m["description"], node, "description")
+            if "description" in m
+            else {},
             keywords=self.keywords(m.get("keywords")),
             negative=self.keywords(m.get("negative")),
             assignees=self.assignees(m.get("assignee")),

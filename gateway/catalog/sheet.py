@@ -100,6 +100,17 @@ def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
     return Sheet(values, tuple(rejected))
 
 
+def field_problems(entry: Entry, entered: Mapping[str, str]) -> tuple[Sheet, dict[str, Msg]]:
+    """A form's or a chat modal's sheet, checked: the valid values, and per field what
+    is wrong (the same reasons a mail's transcript gives, or "required" when empty).
+    One function, so the web form, the Slack modal and the runner agree."""
+    sheet = sheet_from_values(entry, {k: v for k, v in entered.items() if v.strip()})
+    problems: dict[str, Msg] = {bad.field: bad.why for bad in sheet.rejected}
+    for name, _label in missing_required(entry, sheet.values, "en"):
+        problems.setdefault(name, N_("This field is required."))
+    return sheet, problems
+
+
 def missing_required(entry: Entry, values: dict[str, str], locale: str) -> list[tuple[str, str]]:
     """Required fields without a value, as ``(name, label in locale)``, in catalog order."""
     return [

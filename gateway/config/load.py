@@ -31,9 +31,11 @@ from gateway.config.settings import (
     Member,
     ScheduleSettings,
     Settings,
+    WebSettings,
 )
 from gateway.config.smtp import read_smtp
 from gateway.config.units import parse_duration, parse_size, parse_weekly
+from gateway.config.web import read_web
 from gateway.core.errors import ConfigError
 
 __all__ = ["load_settings"]
@@ -43,8 +45,8 @@ DEFAULTS = "<built-in defaults>"
 
 def load_settings(path: Path | None) -> Settings:
     """Read ``path`` (or the built-in defaults when None) into validated settings."""
-    if path is None:
-        return _build({}, DEFAULTS, locate.config_base(None))
+    if path is None:  # the quick start: the pages are on, on 127.0.0.1:8080
+        return _build({"web": {}}, DEFAULTS, locate.config_base(None))
     try:
         data = locate.read_config(path)
     except FileNotFoundError:
@@ -70,6 +72,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "actions",
             "logging",
             "chat",
+            "web",
         }
     )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
@@ -105,6 +108,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         actions=_actions(Section(src, "actions", data.get("actions", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
         chat=read_chat(Section(src, "chat", data.get("chat", {})), base, members),
+        web=read_web(Section(src, "web", data["web"])) if "web" in data else WebSettings(),
     )
 
 

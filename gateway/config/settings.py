@@ -231,6 +231,26 @@ class ChatSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The pages (``gateway.web``): off unless ``[web]`` is configured, except in the
+    built-in defaults, where :func:`gateway.config.load.load_settings` turns them on."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = "http://127.0.0.1:8080"  # what links in mails point at; https: Secure cookies
+    max_upload_size: int = 10_000_000  # a form post, attachments included
+    session_lifetime: timedelta = timedelta(hours=12)  # a member's sign-in lasts this long
+    sign_in_lifetime: timedelta = timedelta(minutes=15)  # a mailed sign-in link works this long
+    submissions_per_hour: int = 10  # form posts per address and per client IP
+    sign_ins_per_hour: int = 5  # sign-in links asked per address and per client IP
+
+    @property
+    def secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: str = "<built-in defaults>"
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
@@ -245,6 +265,7 @@ class Settings:
     actions: ActionSettings = field(default_factory=ActionSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def own_addresses(self) -> frozenset[str]:

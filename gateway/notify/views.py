@@ -257,6 +257,16 @@ class ActionFailed:
     output: str  # the first lines of what it said
 
 
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """To a member who asked to sign in to the pages: a link that works once."""
+
+    team: Team
+    recipient: Person  # a configured member
+    link: str  # base_url + /sign-in/<token>
+    valid_minutes: int
+
+
 View = (
     Acknowledgement
     | NewTicket
@@ -274,6 +284,7 @@ View = (
     | HealthAlert
     | ActionReply
     | ActionFailed
+    | SignIn
 )
 
 
@@ -320,6 +331,9 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     ActionReply: MailKind("action_reply", "auto-generated", rate_limited=False),
     # to the assignee or the entry's manager: the entry's action failed for good
     ActionFailed: MailKind("action_failed", "auto-generated", rate_limited=False),
+    # to a member who asked for it on the sign-in page: a one-time link (the page
+    # limits how many an address and a client may ask for)
+    SignIn: MailKind("sign_in", "auto-generated", rate_limited=False),
 }
 
 # the kinds that answer somebody's message and share the hourly brake

@@ -45,6 +45,8 @@ from gateway.runtime import sdnotify
 from gateway.runtime.app import App, build
 from gateway.runtime.workers import PASS_BACKOFF_MAX, Worker, repeat, wake_all
 from gateway.scheduling import scheduler
+from gateway.web.context import WebContext
+from gateway.web.server import WebServer
 from store.accept.generic import open_inbox
 
 log = logging.getLogger("gateway.daemon")
@@ -171,10 +173,13 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
         Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
         for i, p in enumerate(pollers)
     ]  # on PostgreSQL: one instance per mailbox
+    web = _web_server(app, nudge.set, send_nudge.set)
     writer.start()
     try:
         _start_listener(listener, app.settings)
+        _start_web(web, app.settings)
     except BaseException:
+        listener.stop(grace=0)
         writer.stop()
         raise
     if slack is not None:
@@ -192,11 +197,14 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
             listener.alive()
             and (slack is None or slack.alive())
             and writer.alive()
+            and (web is None or web.alive())
             and all(w.alive() for w in workers)
         ),
     )
     sdnotify.notify(sdnotify.STOPPING)
     log.info("stopping: new connections get 421, sessions in flight finish")
+    if web is not None:  # a form post in flight still gets its answer (or its 503)
+        web.stop()
     if slack is not None:
         slack.stop()  # a submission not yet committed is not acknowledged: Slack shows an error
     _shut_down(listener, writer, workers, nudge, send_nudge, chat_nudge, action_nudge)
@@ -222,6 +230,38 @@ def _start_slack(
         writer.stop()
         raise ConfigError(
             settings.source, "chat.slack.http_port", f"cannot listen: {exc.strerror or exc}"
+        ) from None
+
+
+def _web_server(
+    app: App, stored: Callable[[], None], queued: Callable[[], None]
+) -> WebServer | None:
+    """The pages (``[web]``), or None when they are off."""
+    cfg = app.settings.web
+    if not cfg.enabled:
+        return None
+    ctx = WebContext(
+        settings=app.settings,
+        sessions=app.sessions,
+        clock=app.clock,
+        catalog=lambda: app.catalog.current,
+        open_acceptor=lambda: open_inbox(app.settings.database.url, app.sessions),
+        nudge=stored,
+        wake_sender=queued,
+    )
+    return WebServer(ctx, cfg.host, cfg.port)
+
+
+def _start_web(web: WebServer | None, settings: Settings) -> None:
+    if web is None:
+        return
+    try:
+        web.start()
+    except OSError as exc:
+        raise ConfigError(
+            settings.source,
+            "web.port",
+            f"cannot listen on {settings.web.host}:{settings.web.port}: {exc.strerror or exc}",
         ) from None
 
 

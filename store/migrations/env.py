@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from store.models import Base
+from store.search import include_name
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - alembic CLI without our wrapper
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # the search index is raw SQL (store/search.py)
 )
 with context.begin_transaction():
     context.run_migrations()

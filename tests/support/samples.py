@@ -139,6 +139,12 @@ SAMPLES: list[v.View] = [
         "2026-03-02 10:00 JST",
     ),
     v.HealthAlert(TEAM, BOSS, "2 shunted inbox row(s)", True, "2026-03-02 10:00 JST"),
+    v.SignIn(
+        TEAM,
+        OPS,
+        "https://help.example.test/sign-in/0123456789abcdefghijklmnopqrstuv",
+        15,
+    ),
     v.ActionFailed(
         TEAM,
         OPS,

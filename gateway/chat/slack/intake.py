@@ -23,7 +23,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from gateway.catalog.sheet import sheet_from_values
 from gateway.chat.slack import modal
 from gateway.chat.slack.door import Door
 from gateway.core.errors import TransientError
@@ -97,7 +96,7 @@ async def submit(
         await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
         return
     form = modal.typed(view, entry)
-    problems = modal.errors(entry, form, sheet_from_values(entry, form.fields), locale)
+    problems = modal.errors(entry, form, locale)
     user_id = str((body.get("user") or {}).get("id", ""))
     person = await door.people.lookup(user_id)
     if not person.email and not problems:

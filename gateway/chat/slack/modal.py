@@ -3,7 +3,7 @@
 Step one chooses a catalog entry (names in the person's language); step two is
 that entry's fields — the same definitions as mail and the web form — plus a
 subject and the text. What the person typed is checked by the catalog's own
-:func:`~gateway.catalog.sheet.sheet_from_values`; a value it rejects comes back
+:func:`~gateway.catalog.sheet.field_problems`; a value it rejects comes back
 to the modal as an error under its own block (Slack's ``response_action:
 errors``). Where the form was opened (channel, thread, permalink) and when
 travels in ``private_metadata``, which Slack hands back unchanged.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.catalog.model import Catalog, Entry, Field
-from gateway.catalog.sheet import Sheet, missing_required
+from gateway.catalog.sheet import field_problems
 from gateway.core.i18n import N_, Msg, translate
 
 ENTRY_VIEW, FIELDS_VIEW = "ticket_entry", "ticket_fields"  # the views' callback ids
@@ -109,31 +109,14 @@ def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
     )
 
 
-def errors(entry: Entry, form: Typed, sheet: Sheet, locale: str) -> dict[str, str]:
+def errors(entry: Entry, form: Typed, locale: str) -> dict[str, str]:
     """Block id → what is wrong there, in the person's language; {} when all is well."""
     out: dict[str, str] = {}
     if not form.subject:
         out[SUBJECT] = translate(N_("Please write a subject."), locale)
-    for bad in sheet.rejected:
-        f = entry.field(bad.field)
-        if f is not None:
-            out[FIELD + f.name] = translate(_why(f), locale)
-    for name, _label in missing_required(entry, sheet.values, locale):
-        out.setdefault(FIELD + name, translate(N_("This field is required."), locale))
+    _, problems = field_problems(entry, form.fields)
+    out.update({FIELD + name: translate(why, locale) for name, why in problems.items()})
     return out
-
-
-def _why(f: Field) -> Msg:
-    """Why a value of this field's type was refused (the sheet's reason, in words)."""
-    if f.type == "date":
-        return N_("Not a date: write it like 2026-03-02 or 2026年3月2日.")
-    if f.type == "number":
-        return N_("Not a number.")
-    if f.type == "email":
-        return N_("Not an e-mail address.")
-    if f.type == "choice":
-        return N_("Choose one of: {choices}", choices=", ".join(f.choices))
-    return N_("This value cannot be used here.")
 
 
 def _element(f: Field, locale: str) -> dict[str, Any]:

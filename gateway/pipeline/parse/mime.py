@@ -34,6 +34,7 @@ class Body:
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
+        self.data: list[bytes] = []  # each attachment's decoded bytes, same order
         self.notes: list[str] = []
         self.counter = [0]  # shared across alternatives so names stay unique
 
@@ -173,6 +174,7 @@ def _add_attachment(part: Message, body: Body) -> None:
     if not data.strip() and not original:
         return  # an empty, nameless part carries nothing worth storing
     body.counter[0] += 1
+    body.data.append(data)
     body.attachments.append(
         Attachment(
             filename=safe_filename(original, ctype, body.counter[0]),

@@ -152,6 +152,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
             entry_ids=[e.id for e in catalog.entries],
             fallback_id=catalog.fallback.id,
             tz=ZoneInfo(settings.gateway.timezone),
+            now=app.clock.now(),
+            stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
         )
     if args.json:
         print_json(data)

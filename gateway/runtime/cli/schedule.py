@@ -27,11 +27,47 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     with opened(settings) as app:
         report = health.check(settings, app.sessions, app.clock.now())
+    web = _web_status(settings)
     if args.json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "web": web})
     else:
-        _print_status(Speaker(settings), report)
+        said = Speaker(settings)
+        _print_status(said, report)
+        if web["enabled"]:
+            answer = (
+                N_("listening")
+                if web["listening"]
+                else N_("not answering (is the daemon running?)")
+            )
+            said.say(
+                N_(
+                    "web: {address} ({url}): {answer}",
+                    address=web["address"],
+                    url=web["base_url"],
+                    answer=answer,
+                )
+            )
+        else:
+            said.say(N_("web: off ([web] is not configured)"))
     return EX_OK if report.healthy else EX_UNHEALTHY
+
+
+def _web_status(settings: Settings) -> dict[str, object]:
+    """Where the pages should be and whether something answers there (the daemon's
+    web server runs in the daemon; this command only knocks on its port)."""
+    import socket
+
+    cfg = settings.web
+    out: dict[str, object] = {"enabled": cfg.enabled, "base_url": cfg.base_url}
+    if not cfg.enabled:
+        return out
+    out["address"] = f"http://{cfg.host}:{cfg.port}/"
+    try:
+        with socket.create_connection((cfg.host, cfg.port), timeout=1.0):
+            out["listening"] = True
+    except OSError:
+        out["listening"] = False
+    return out
 
 
 def _print_status(said: Speaker, report: HealthReport) -> None:

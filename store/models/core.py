@@ -1,4 +1,5 @@
-"""SQLAlchemy 2.0 typed models: the durable state of the gateway.
+"""The core tables: the inbox, tickets with their messages, events, participants and
+fields, the outbox, source bookmarks and job runs.
 
 Raw bytes are kept once, in ``inbox.raw`` (incoming) and ``outbox.raw``
 (outgoing); ``messages`` rows point at them, so the stored bytes are the
@@ -8,64 +9,21 @@ bytes that arrived, byte for byte, forever.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, cast
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware datetimes on every backend.
-
-    SQLite has no time zones; storing naive UTC and re-attaching UTC on the way
-    out keeps comparisons and JSON output identical on SQLite and PostgreSQL.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTCDateTime column")
-        from datetime import UTC
-
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        from datetime import UTC
-
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def table_of(model: type[Base]) -> Table:
-    """The Core table behind a model, for statements built once (typed as Table)."""
-    return cast(Table, model.__table__)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime(),
-        dict[str, Any]: JSON,
-        list[Any]: JSON,
-    }
+from store.models.base import Base
 
 
 class InboxRow(Base):
@@ -106,9 +64,9 @@ class Ticket(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     due_at: Mapped[datetime | None]
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the board's time windows
     updated_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # "closed this week"
     first_response_at: Mapped[datetime | None]
 
     messages: Mapped[list[Message]] = relationship(
@@ -276,94 +234,3 @@ class JobRun(Base):
     ran_at: Mapped[datetime] = mapped_column(index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-class ChatThread(Base):
-    """Where a ticket lives in chat: the Slack thread that is its chat view, and its card.
-
-    Written with the ticket (a Slack submission names the channel and the message it
-    came from); ``card_ts`` is filled in when the card is posted, and for a ticket
-    opened by ``/ticket`` outside any message the card's own ts becomes the thread.
-    """
-
-    __tablename__ = "chat_threads"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "provider"),
-        Index("ix_chat_threads_place", "channel", "thread_ts"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
-    provider: Mapped[str] = mapped_column(String(16))  # slack
-    team_id: Mapped[str] = mapped_column(String(32), default="")
-    channel: Mapped[str] = mapped_column(String(32))
-    thread_ts: Mapped[str] = mapped_column(String(32), default="")  # "" until the card is out
-    card_ts: Mapped[str] = mapped_column(String(32), default="")  # the card message, to update
-    permalink: Mapped[str] = mapped_column(Text, default="")  # the message it came from
-    user_id: Mapped[str] = mapped_column(String(32), default="")  # who asked, in Slack
-    created_at: Mapped[datetime]
-
-
-class ChatOutboxRow(Base):
-    """One thing to say in chat (a card, a card update, a line in a thread, a notice),
-    written in the transaction of the change that caused it, under an idempotency key."""
-
-    __tablename__ = "chat_outbox"
-    __table_args__ = (
-        Index("ix_chat_outbox_due", "state", "next_attempt_at"),
-        Index("ix_chat_outbox_target", "target", "channel", "created_at"),  # notices per hour
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    target: Mapped[str] = mapped_column(String(16))  # slack | teams | webhook
-    kind: Mapped[str] = mapped_column(String(16))  # card | card-update | line | notice
-    channel: Mapped[str] = mapped_column(String(32), default="")  # Slack channel; "" for hooks
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # facts, rendered at send
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    result: Mapped[str] = mapped_column(String(64), default="")  # the posted message's ts
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-
-
-class ActionRun(Base):
-    """One run of a catalog entry's action for one ticket (``gateway.actions``).
-
-    Written in the transaction of the change that completed the ticket's sheet
-    (or approved it), so a crash can neither lose the run nor write it twice;
-    the action worker claims due rows with a lease, runs them outside any
-    transaction and records the outcome. One row per ticket and entry: a
-    retry, a re-run after a crash or an operator's ``actions retry`` is the
-    same row, with the same document and idempotency key.
-    """
-
-    __tablename__ = "action_runs"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "entry_id"),
-        Index("ix_action_runs_due", "state", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))  # indexed by the unique
-    entry_id: Mapped[str] = mapped_column(String(128))
-    action_type: Mapped[str] = mapped_column(String(16))  # webhook | command
-    trigger: Mapped[str] = mapped_column(String(32))  # fields_complete | approved
-    triggered_by: Mapped[str] = mapped_column(String(320))  # who completed or approved it
-    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
-    document: Mapped[str] = mapped_column(Text, default="")  # the exact JSON the action gets
-    input_sha256: Mapped[str] = mapped_column(String(64), default="")
-    # awaiting_approval | pending | running | succeeded | failed
-    state: Mapped[str] = mapped_column(String(24))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]  # pending: due then; running: the lease's end
-    last_status: Mapped[int | None] = mapped_column(Integer)  # exit code or HTTP status
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    output: Mapped[str] = mapped_column(Text, default="")  # the start of stdout/stderr or body
-    duration_ms: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime]
-    started_at: Mapped[datetime | None]  # the latest attempt's start
-    finished_at: Mapped[datetime | None]

@@ -1,0 +1,32 @@
+"""The web application, built by one factory: routes, middlewares, static files.
+
+Public: ``/`` (the catalog), ``/new/<entry>`` (an entry's form), the sign-in
+pages and ``/static``. Everything else (``/board``, ``/tickets``, a ticket,
+its attachments, the actions) needs a member's session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from gateway.web import board, download, guard, intake, signin, ticket_pages
+from gateway.web.context import WebContext
+from gateway.web.visit import CTX
+
+STATIC = Path(__file__).resolve().parent / "static"
+FORM_OVERHEAD = 200_000  # the text inputs and multipart framing around the files
+
+
+def make_app(ctx: WebContext) -> web.Application:
+    app = web.Application(
+        middlewares=[guard.errors, guard.visitors, guard.csrf],
+        client_max_size=ctx.settings.web.max_upload_size + FORM_OVERHEAD,
+    )
+    app[CTX] = ctx
+    app.on_response_prepare.append(guard.add_headers)
+    for table in (intake.routes, signin.routes, board.routes, ticket_pages.routes, download.routes):
+        app.add_routes(table)
+    app.router.add_static("/static", STATIC, append_version=False, show_index=False)
+    return app

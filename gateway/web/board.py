@@ -1,0 +1,70 @@
+"""``/board``: the whiteboard, and its panels, for members."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Settings
+from gateway.web.board_view import CARDS_PER_CELL, CLOSED_DAYS, COLUMNS, build_lanes, panels
+from gateway.web.visit import ctx_of, members_only, page, visitor
+from store import stats, ticket_query
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/board")
+@members_only
+async def board(request: web.Request) -> web.Response:
+    """Rebuilt when a ticket changed (a new event or message) or the minute turned;
+    otherwise the same view is shown again: a whiteboard left open on several
+    screens costs one tiny query per look, not the whole board."""
+    ctx = ctx_of(request)
+    catalog, locale = ctx.catalog(), visitor(request).locale
+    now = ctx.now().replace(second=0, microsecond=0)
+    key = (await ctx.read(ticket_query.data_version), now, id(catalog), locale)
+    view = ctx.memo.get("board")
+    if view is None or view[0] != key:
+        # the cards and the panels are independent reads: two threads of the pool
+        (cells, filled), figures = await asyncio.gather(
+            ctx.read(_cards, catalog, now), ctx.read(_figures, catalog, ctx.settings, now)
+        )
+        values = {
+            "columns": COLUMNS,
+            "lanes": build_lanes(cells, catalog, filled, ctx.settings, now, locale),
+            "panels": panels(figures, catalog, ctx.settings, locale),
+            "closed_days": CLOSED_DAYS,
+        }
+        view = (key, values)
+        ctx.memo["board"] = view
+    return page(request, "board.html.j2", view[1])
+
+
+def _cards(
+    session: Session, catalog: Catalog, now: datetime
+) -> tuple[ticket_query.BoardCells, dict[int, set[str]]]:
+    cells = ticket_query.board_cells(session, now - timedelta(days=CLOSED_DAYS), CARDS_PER_CELL)
+    with_fields = {e.id for e in catalog.entries if any(f.required for f in e.fields)}
+    filled = ticket_query.field_names(
+        session, [r.id for r in cells.cards if r.state != "closed" and r.catalog in with_fields]
+    )
+    return cells, filled
+
+
+def _figures(
+    session: Session, catalog: Catalog, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    return stats.board_figures(  # the numbers of ``stats --json``, from the same code
+        session,
+        entry_ids=[e.id for e in catalog.entries],
+        fallback_id=catalog.fallback.id,
+        tz=ZoneInfo(settings.gateway.timezone),
+        now=now,
+        stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
+    )

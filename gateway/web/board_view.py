@@ -1,0 +1,141 @@
+"""The whiteboard as plain values: lanes (catalog entries) × columns (states).
+
+Cards carry the age, the assignee and the badges a manager asks about:
+stale (untouched for the entry's ``stale_after``), SLA breached or due soon,
+and required fields still missing. The stale and SLA rules are the
+scheduler's own (:mod:`gateway.scheduling.rules`), so the board and the
+reminders never disagree; the panels' numbers come from :mod:`store.stats`,
+the figures of ``ticket-gateway stats --json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from gateway.catalog.model import Catalog, Entry
+from gateway.catalog.stub import entry_stub
+from gateway.config.settings import Settings
+from gateway.scheduling import rules
+from store.ticket_query import BoardCells, BoardRow
+
+COLUMNS = ("new", "open", "pending", "closed")
+CLOSED_DAYS = 7  # the closed column: tickets closed in the last week
+CARDS_PER_CELL = 12  # the rest is a link to the filtered list
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: int
+    subject: str
+    age_days: int  # since it was opened (the page says "3日" or "3d")
+    age_hours: int
+    assignee: str
+    stale: bool
+    sla: str  # "" | "due-soon" | "overdue"
+    fields_missing: bool
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    cards: list[Card] = field(default_factory=list)
+
+
+@dataclass
+class Lane:
+    entry_id: str  # "" for tickets of no (or an unknown) entry
+    name: str
+    cells: dict[str, Cell] = field(default_factory=lambda: {c: Cell() for c in COLUMNS})
+
+
+def build_lanes(
+    cells: BoardCells,
+    catalog: Catalog,
+    filled: Mapping[int, set[str]],
+    settings: Settings,
+    now: datetime,
+    locale: str,
+) -> list[Lane]:
+    lanes = {e.id: Lane(e.id, e.name(locale)) for e in catalog.entries}
+    extra = Lane("", "")  # tickets of no entry, or of one the catalog no longer has
+    for (entry_id, state), n in cells.counts.items():
+        lane = lanes.get(entry_id or "", extra)
+        if state in lane.cells:
+            lane.cells[state].count += n
+    due_soon = settings.schedule.due_soon
+    for row in cells.cards:
+        entry = catalog.entry(row.catalog)
+        lane = lanes[entry.id] if entry is not None else extra
+        cell = lane.cells.get(row.state)
+        if cell is not None and len(cell.cards) < CARDS_PER_CELL:
+            cell.cards.append(_card(row, entry, filled.get(row.id, set()), settings, now, due_soon))
+    return list(lanes.values()) + ([extra] if any(c.count for c in extra.cells.values()) else [])
+
+
+def _card(
+    row: BoardRow,
+    entry: Entry | None,
+    filled: set[str],
+    settings: Settings,
+    now: datetime,
+    due_soon: timedelta,
+) -> Card:
+    times = rules.TicketTimes(
+        id=row.id,
+        state=row.state,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        first_response_at=row.first_response_at,
+        stale_after=entry.stale_after if entry else None,
+        first_response=entry.first_response if entry else None,
+        resolve=entry.resolve if entry else None,
+        due_at=row.due_at,
+    )
+    sla, _ = rules.sla_state(times, now, due_soon)
+    member = settings.member(row.assignee or "")
+    required = {f.name for f in entry.fields if f.required} if entry else set()
+    return Card(
+        id=row.id,
+        subject=row.subject if len(row.subject) <= 80 else row.subject[:79] + "…",
+        age_days=max((now - row.created_at).days, 0),  # ``now`` is to the minute
+        age_hours=max(int((now - row.created_at).total_seconds() // 3600), 0),
+        assignee=(member.name or member.email) if member else (row.assignee or ""),
+        stale=rules.stale_period(times, now) is not None,
+        sla=sla.value if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else "",
+        fields_missing=row.state != "closed" and not required <= filled,
+    )
+
+
+def panels(
+    figures: Mapping[str, Any], catalog: Catalog, settings: Settings, locale: str
+) -> dict[str, Any]:
+    """The members', catalog and "other" panels from the ``stats`` figures."""
+    names = {e.id: e.name(locale) for e in catalog.entries}
+    recent30 = {e["entry"]: e for e in figures["recent"]["30d"]}
+    recent90 = {e["entry"]: e for e in figures["recent"]["90d"]}
+    entries = [
+        {
+            "entry": e["entry"],
+            "name": names.get(e["entry"] or "", e["entry"] or ""),
+            "open": e["open"],
+            "last30": recent30[e["entry"]]["open"] + recent30[e["entry"]]["closed"],
+            "last90": recent90[e["entry"]]["open"] + recent90[e["entry"]]["closed"],
+            "median_close": recent90[e["entry"]]["median_close_seconds"],
+        }
+        for e in figures["open"]
+    ]
+    members = []
+    for a in figures["assignees"]:
+        member = settings.member(a["assignee"] or "")
+        members.append({**a, "name": (member.name or member.email) if member else a["assignee"]})
+    fallback = figures["fallback"]
+    terms = [t["term"] for t in fallback["terms"]]
+    return {
+        "entries": entries,
+        "members": members,
+        "fallback": fallback,
+        "stub": entry_stub(terms[:8], [e.id for e in catalog.entries]),
+    }

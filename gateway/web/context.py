@@ -1,0 +1,93 @@
+"""What the handlers share: settings, the database, the clock, the catalog, the
+inbox acceptor and the thread pools that keep database work off the event loop.
+
+Every query runs in :meth:`WebContext.run` (a small pool), so one slow query
+never stalls the other requests; inbox writes go through one acceptor in a
+thread of its own (:meth:`WebContext.accept`), the way the SMTP writer does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Member, Settings
+from gateway.core.clock import Clock
+from gateway.web.keys import Keys
+from store.accept.contract import Accepted, InboxAcceptor, Incoming
+from store.db import transaction
+
+T = TypeVar("T")
+DB_THREADS = 4
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Clock
+    catalog: Callable[[], Catalog]  # the catalog in use (reloaded on SIGHUP)
+    open_acceptor: Callable[[], InboxAcceptor]
+    nudge: Callable[[], None] = lambda: None  # wake the runner: a submission is stored
+    wake_sender: Callable[[], None] = lambda: None  # a sign-in mail is queued
+    keys: Keys = field(init=False)
+    memo: dict[str, Any] = field(init=False, default_factory=dict)  # views kept between looks
+    _db: ThreadPoolExecutor = field(init=False)
+    _writer: ThreadPoolExecutor = field(init=False)
+    _acceptor: InboxAcceptor | None = field(init=False, default=None)
+    _writer_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.keys = Keys.from_secret(self.settings.gateway.secret)
+        self._db = ThreadPoolExecutor(DB_THREADS, thread_name_prefix="web-db")
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="web-inbox")
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def member(self, email: str | None) -> Member | None:
+        return self.settings.member(email) if email else None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in the database pool."""
+        return await asyncio.get_running_loop().run_in_executor(self._db, partial(fn, *args))
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(session, *args)`` in one transaction, in the database pool."""
+
+        def work() -> T:
+            with transaction(self.sessions) as s:
+                return fn(s, *args)
+
+        return await self.run(work)
+
+    async def accept(self, items: Sequence[Incoming]) -> list[Accepted]:
+        """Store in the inbox, durably; raises TransientError when the database is not there."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer, partial(self._accept, list(items))
+        )
+
+    def _accept(self, items: list[Incoming]) -> list[Accepted]:
+        with self._writer_lock:  # one thread uses the acceptor (SQLite connections are per thread)
+            if self._acceptor is None:
+                self._acceptor = self.open_acceptor()
+            return self._acceptor.accept_many(items, now=self.clock.now())
+
+    def close(self) -> None:
+        self._db.shutdown(wait=True, cancel_futures=True)
+
+        def release() -> None:
+            if self._acceptor is not None:
+                self._acceptor.close()
+
+        self._writer.submit(release).result(timeout=10)
+        self._writer.shutdown(wait=True)

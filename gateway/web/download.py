@@ -1,0 +1,72 @@
+"""Attachment downloads: streamed from the stored raw message, for members only.
+
+The bytes are decoded from the raw mail the inbox kept (or from the stored
+form submission) and checked against the SHA-256 recorded when the message
+arrived. They go out as ``application/octet-stream`` with ``attachment``
+disposition (RFC 6266 ``filename*``) and ``nosniff``, so a browser saves them
+and never renders one of them as a page of ours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import quote
+
+from aiohttp import web
+
+from gateway.pipeline.parse import submission
+from gateway.pipeline.parse.attachment_data import attachment_data
+from gateway.web.visit import ctx_of, members_only
+from store import ticket_query
+
+routes = web.RouteTableDef()
+CHUNK = 64 * 1024
+
+
+def _decoded(found: ticket_query.StoredAttachment) -> bytes | None:
+    if found.source in submission.SOURCES:
+        for n in range(submission.MAX_FIELDS):
+            data = submission.file_bytes(found.raw, n)
+            if data is None:
+                return None
+            if hashlib.sha256(data).hexdigest() == found.sha256:
+                return data
+        return None
+    return attachment_data(found.raw, found.sha256)
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the real one as RFC 5987 UTF-8."""
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    encoded = quote(filename, safe="")
+    return f"attachment; filename=\"{fallback or 'attachment'}\"; filename*=UTF-8''{encoded}"
+
+
+@routes.get("/tickets/{id}/attachments/{aid}")
+@members_only
+async def download(request: web.Request) -> web.StreamResponse:
+    ctx = ctx_of(request)
+    try:
+        ticket_id, attachment_id = int(request.match_info["id"]), int(request.match_info["aid"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    found = await ctx.read(ticket_query.attachment, ticket_id, attachment_id)
+    if found is None:
+        raise web.HTTPNotFound()
+    data = await ctx.run(_decoded, found)
+    if data is None:
+        raise web.HTTPNotFound()
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": content_disposition(found.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        }
+    )
+    response.content_length = len(data)
+    await response.prepare(request)
+    for start in range(0, len(data), CHUNK):
+        await response.write(data[start : start + CHUNK])
+    await response.write_eof()
+    return response

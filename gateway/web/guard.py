@@ -1,0 +1,140 @@
+"""The rules every request passes: security headers, errors as pages, the
+visitor (session, language, CSRF cookie) and the CSRF check on every POST.
+
+Headers are added in ``on_response_prepare``, so error pages, static files and
+streamed downloads carry them too. The CSP allows nothing but our own files:
+no inline script or style, no frames, forms post only to us.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from gateway.core.errors import TransientError
+from gateway.web import language
+from gateway.web.keys import same, sign
+from gateway.web.visit import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    VISITOR,
+    Handler,
+    Visitor,
+    ctx_of,
+    page,
+    visitor,
+)
+from store import web_auth
+
+log = logging.getLogger("gateway.web")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if "text/html" in response.headers.get("Content-Type", ""):
+        response.headers.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Errors as pages in the visitor's language; the database away is a 503."""
+    try:
+        return await handler(request)
+    except web.HTTPRedirection:
+        raise
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return page(request, "error.html.j2", {"status": exc.status}, status=exc.status)
+    except TransientError as exc:
+        log.warning("web: database unavailable: %s", exc)
+        return page(request, "error.html.j2", {"status": 503}, status=503)
+    except Exception:  # a page's bug must not take the server down
+        log.exception("web: %s %s failed", request.method, request.path)
+        return page(request, "error.html.j2", {"status": 500}, status=500)
+
+
+@web.middleware
+async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Who is asking (a member's session), in which language, with which CSRF token."""
+    ctx = ctx_of(request)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    fresh = not (16 <= len(cookie) <= 64 and cookie.isalnum())
+    if fresh:
+        cookie = secrets.token_hex(16)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    email = await ctx.read(web_auth.session_member, token, ctx.now()) if token else None
+    member = ctx.member(email)
+    request[VISITOR] = Visitor(
+        locale=language.choose(
+            member.locale if member else "",
+            request.headers.get("Accept-Language", ""),
+            ctx.settings.gateway.locale,
+        ),
+        csrf=sign(ctx.keys.csrf, cookie),
+        member=member,
+        session_token=token if member else "",
+    )
+    response = await handler(request)
+    if fresh:
+        response.set_cookie(
+            CSRF_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="Lax",
+            secure=ctx.settings.web.secure,
+            path="/",
+        )
+    return response
+
+
+@web.middleware
+async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every POST carries the token of the visitor's CSRF cookie and, when the
+    browser says where it comes from, comes from us."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if not _same_origin(request):
+            raise web.HTTPForbidden()
+        form = await request.post()
+        sent = form.get(CSRF_FIELD)
+        if not isinstance(sent, str) or not same(sent, visitor(request).csrf):
+            raise web.HTTPForbidden()
+    return await handler(request)
+
+
+def _same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not every client sends it; the token decides
+    ours = {f"{request.scheme}://{request.host}"}
+    base = urlsplit(ctx_of(request).settings.web.base_url)
+    ours.add(f"{base.scheme}://{base.netloc}")
+    return origin in ours
+
+
+def client_ip(request: web.Request) -> str:
+    """The client's address; behind a reverse proxy on this machine, the address
+    the proxy put last in X-Forwarded-For."""
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and remote in ("127.0.0.1", "::1"):
+        return forwarded.split(",")[-1].strip()[:64] or remote
+    return remote

@@ -1,0 +1,169 @@
+"""The public door: the catalog's entries and a form per entry.
+
+A valid submission is encoded (:func:`gateway.pipeline.parse.submission.encode`)
+and stored in the inbox with source ``web`` before the page answers: only a
+committed row gets the ``303`` to the "received" page, and the runner, woken
+at once, files it under the chosen entry and mails the acknowledgement. A
+database that is locked or away gets a 503 with the form and everything typed
+still in it, and nothing is written half. Limits: the request size
+(``[web] max_upload_size``), submissions per address and per client per hour.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import unquote
+
+from aiohttp import web
+from multidict import MultiDictProxy
+from sqlalchemy.orm import Session
+
+from gateway.catalog.model import Entry
+from gateway.core.errors import TransientError
+from gateway.core.i18n import N_, Msg
+from gateway.pipeline.parse import submission
+from gateway.web import form_token
+from gateway.web.guard import client_ip
+from gateway.web.intake_check import FIELD_PREFIX, Entered, check, entered_from
+from gateway.web.visit import ctx_of, page, see_other, visitor
+from store import web_auth
+from store.accept.contract import Incoming
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/")
+async def index(request: web.Request) -> web.Response:
+    """Every entry of the catalog with its name and description."""
+    catalog = ctx_of(request).catalog()
+    return page(request, "index.html.j2", {"entries": catalog.entries})
+
+
+def _entry(request: web.Request) -> Entry:
+    entry = ctx_of(request).catalog().entry(request.match_info["entry"])
+    if entry is None:
+        raise web.HTTPNotFound()
+    return entry
+
+
+@routes.get("/new/{entry}")
+async def form(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    token = form_token.issue(ctx.keys.form, ctx.now())
+    return _form(request, _entry(request), Entered(), {}, token)
+
+
+@routes.get("/new/{entry}/sent")
+async def sent(request: web.Request) -> web.Response:
+    return page(request, "sent.html.j2", {"entry": _entry(request)})
+
+
+@routes.post("/new/{entry}")
+async def submit(request: web.Request) -> web.StreamResponse:
+    ctx = ctx_of(request)
+    entry = _entry(request)
+    posted = await request.post()
+    texts = {k: v for k, v in posted.items() if isinstance(v, str)}
+    files = _files(posted)
+    entered = entered_from(texts, entry)
+    token = texts.get("form_token", "")
+    when = form_token.issued_at(ctx.keys.form, token, ctx.now())
+    if when is None:  # forged, or left open too long: a fresh form, nothing lost
+        fresh = form_token.issue(ctx.keys.form, ctx.now())
+        expired = {"": N_("The form was open too long. Please check it and send it again.")}
+        return _form(request, entry, entered, expired, fresh, status=400)
+    checked = check(entry, entered, len(files))
+    if not checked.ok:
+        return _form(request, entry, entered, checked.errors, token, status=400)
+    locale = visitor(request).locale
+    raw = submission.encode(
+        source="web",
+        nonce=token,
+        submitted_at=when,
+        entry_id=entry.id,
+        requester_email=checked.email,
+        requester_name=entered.name,
+        subject=entered.subject,
+        text=entered.text,
+        fields=checked.values,
+        locale=locale,
+        files=files,
+        reference=str(request.url.relative()),
+    )
+    try:
+        allowed = await ctx.read(
+            _count,
+            checked.email,
+            client_ip(request),
+            ctx.now(),
+            ctx.settings.web.submissions_per_hour,
+        )
+        if not allowed:
+            limited = {"": N_("Too many requests in a short time. Please try again later.")}
+            return _form(request, entry, entered, limited, token, status=429)
+        await ctx.accept([Incoming(raw, "web", f"web:{client_ip(request)}", checked.email, ())])
+    except TransientError:
+        down = {
+            "": N_(
+                "We could not store your request just now. Please send it again in a "
+                "minute: nothing was lost of what you typed."
+            )
+        }
+        return _form(request, entry, entered, down, token, status=503)
+    ctx.nudge()
+    raise see_other(f"/new/{entry.id}/sent")
+
+
+def _count(session: Session, email: str, ip: str, now: datetime, limit: int) -> bool:
+    """One hit for the address and one for the client; True while both are under the limit."""
+    window = now.replace(minute=0, second=0, microsecond=0)
+    by_address = web_auth.hit(session, f"submit-addr:{email}", window)
+    by_client = web_auth.hit(session, f"submit-ip:{ip}", window)
+    return by_address <= limit and by_client <= limit
+
+
+def _files(
+    posted: MultiDictProxy[str | bytes | bytearray | web.FileField],
+) -> list[submission.SubmittedFile]:
+    out = []
+    for value in posted.getall("files", []):
+        if isinstance(value, web.FileField) and value.filename:
+            data = value.file.read()
+            if data:
+                name = _filename(value.filename)
+                out.append(submission.SubmittedFile(name, value.content_type, data))
+    return out
+
+
+def _filename(sent: str) -> str:
+    """As the person named it: some clients percent-encode a UTF-8 name (RFC 5987 style)."""
+    if sent.isascii() and re.search(r"%[89A-Fa-f][0-9A-Fa-f]", sent):
+        try:
+            return unquote(sent, errors="strict")
+        except UnicodeDecodeError:
+            return sent
+    return sent
+
+
+def _form(
+    request: web.Request,
+    entry: Entry,
+    entered: Entered,
+    errors: dict[str, Msg],
+    token: str,
+    status: int = 200,
+) -> web.Response:
+    return page(
+        request,
+        "form.html.j2",
+        {
+            "entry": entry,
+            "entered": entered,
+            "errors": errors,
+            "form_token": token,
+            "prefix": FIELD_PREFIX,
+            "max_upload_mb": ctx_of(request).settings.web.max_upload_size // 1_000_000,
+        },
+        status=status,
+    )

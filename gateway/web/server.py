@@ -1,0 +1,66 @@
+"""The web server inside the daemon: an aiohttp application on an event loop of
+its own thread, like the SMTP listener's; started and stopped with the daemon,
+and counted in its health (:meth:`WebServer.alive`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from aiohttp import web
+
+from gateway.web.app import make_app
+from gateway.web.context import WebContext
+
+log = logging.getLogger("gateway.web")
+
+
+class WebServer:
+    def __init__(self, ctx: WebContext, host: str, port: int) -> None:
+        self.ctx, self.host, self.port = ctx, host, port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="web", daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Bind (raises OSError when the port is taken) and serve in the background."""
+        self._thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._open(), self._loop).result(timeout)
+        except BaseException:
+            self._close_loop()
+            raise
+        log.info(
+            "web pages on http://%s:%d/ (base_url %s)",
+            self.host,
+            self.port,
+            self.ctx.settings.web.base_url,
+        )
+
+    async def _open(self) -> None:
+        self._runner = web.AppRunner(make_app(self.ctx), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        if self.port == 0:  # the port the system chose
+            self.port = int(self._runner.addresses[0][1])
+
+    def alive(self) -> bool:
+        return self._thread.is_alive() and self._loop.is_running()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._thread.is_alive() and self._runner is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
+            except Exception:  # stopping goes on whatever happened
+                log.exception("web: stopping the server failed")
+        self._close_loop()
+        self.ctx.close()
+
+    def _close_loop(self) -> None:
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        if not self._thread.is_alive() and not self._loop.is_closed():
+            self._loop.close()

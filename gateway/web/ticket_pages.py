@@ -1,0 +1,167 @@
+"""``/tickets`` (the CLI's filters and full-text search) and ``/tickets/<id>``:
+a ticket whole, and what a member may do to it from the page.
+
+Changes go through :mod:`gateway.tickets.changes`, as from mail and the CLI,
+with ``web`` as the channel and the member as the actor. Mail is shown as its
+text, never its HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from gateway.core.errors import InvalidTransition
+from gateway.core.model import Channel, CloseReason, TicketState
+from gateway.tickets import changes
+from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
+from store import ticket_query, tickets
+
+routes = web.RouteTableDef()
+PAGE_SIZE = 50
+STATES = ("new", "open", "pending", "closed", "active")
+CLOSE_REASONS = tuple(r.value for r in CloseReason)
+
+
+@routes.get("/tickets")
+@members_only
+async def ticket_list(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    q = request.query
+    state = q.get("state", "")
+    page_no = _int(q.get("page", "1"), 1, 10_000)
+    query = ticket_query.TicketQuery(
+        state=state if state in STATES else None,
+        assignee=q.get("assignee") or None,
+        requester=q.get("requester") or None,
+        catalog=q.get("catalog") or None,
+        search=q.get("q", "")[:200],
+        limit=PAGE_SIZE,
+        offset=(page_no - 1) * PAGE_SIZE,
+    )
+    rows, total = await ctx.read(ticket_query.find, query)
+    return page(
+        request,
+        "tickets.html.j2",
+        {
+            "rows": rows,
+            "total": total,
+            "query": query,
+            "page_no": page_no,
+            "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            "entries": ctx.catalog().entries,
+            "members": ctx.settings.members,
+            "states": STATES,
+            "params": {k: v for k, v in q.items() if k != "page"},
+        },
+    )
+
+
+def _int(text: str, low: int, high: int) -> int:
+    try:
+        return min(max(int(text), low), high)
+    except ValueError:
+        return low
+
+
+def _ticket_id(request: web.Request) -> int:
+    try:
+        value = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    if not 0 < value < 2**31:
+        raise web.HTTPNotFound()
+    return value
+
+
+def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
+    data = tickets.detail(session, ticket_id)
+    if data is None:
+        return None
+    ids = ticket_query.attachment_ids(session, ticket_id)
+    for m in data["messages"]:
+        for n, a in enumerate(m["attachments"]):
+            a["id"] = ids.get((m["id"], n))
+    return data
+
+
+@routes.get("/tickets/{id}")
+@members_only
+async def ticket_page(request: web.Request) -> web.Response:
+    ctx = ctx_of(request)
+    data = await ctx.read(_detail, _ticket_id(request))
+    if data is None:
+        raise web.HTTPNotFound()
+    entry = ctx.catalog().entry(data["catalog"])
+    return page(
+        request,
+        "ticket.html.j2",
+        {
+            "t": data,
+            "entry": entry,
+            "close_reasons": CLOSE_REASONS,
+            "error": request.query.get("error", "") == "transition",
+        },
+    )
+
+
+@routes.post("/tickets/{id}")
+@members_only
+async def act(request: web.Request) -> web.Response:
+    """assign to me, pending, open, close (with a reason), or a note."""
+    ctx = ctx_of(request)
+    ticket_id = _ticket_id(request)
+    member = visitor(request).member
+    assert member is not None
+    posted = await request.post()
+    action = str(posted.get("action", ""))
+    reason = str(posted.get("reason", "resolved"))
+    note = str(posted.get("note", "")).strip()[:10_000]
+    if action not in ("assign_me", "pending", "open", "close", "note"):
+        raise web.HTTPBadRequest()
+    if action == "close" and reason not in CLOSE_REASONS:
+        raise web.HTTPBadRequest()
+    done = await ctx.read(_act, ticket_id, member.email, action, reason, note, ctx.now())
+    if done is None:
+        raise web.HTTPNotFound()
+    raise see_other(f"/tickets/{ticket_id}" + ("" if done else "?error=transition"))
+
+
+def _act(
+    session: Session,
+    ticket_id: int,
+    actor: str,
+    action: str,
+    reason: str,
+    note: str,
+    now: datetime,
+) -> bool | None:
+    """None: no such ticket; False: the state machine refused; True: done."""
+    ticket = tickets.get(session, ticket_id)
+    if ticket is None:
+        return None
+    how = {"actor": actor, "channel": Channel.WEB.value}
+    try:
+        if action == "assign_me":
+            changes.assign(session, ticket, actor, now, **how)
+        elif action == "note":
+            if note:
+                changes.add_note(session, ticket, note, now, **how)
+        else:
+            target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
+                action, TicketState.CLOSED
+            )
+            changes.change_state(
+                session,
+                ticket,
+                target,
+                now,
+                reason=CloseReason(reason) if target == TicketState.CLOSED else None,
+                **how,
+            )
+    except InvalidTransition:
+        return False
+    return True

@@ -1,0 +1,45 @@
+"""SQLAlchemy 2.0 typed models: the durable state of the gateway, one module per part.
+
+Importing the package registers every table on ``Base.metadata`` (what Alembic
+and the "models match migrations" test compare), and these are the names the
+query modules use.
+"""
+
+from store.models.actions import ActionRun
+from store.models.base import Base, UTCDateTime, table_of
+from store.models.chat import ChatOutboxRow, ChatThread
+from store.models.core import (
+    AttachmentRow,
+    InboxRow,
+    JobRun,
+    Message,
+    OutboxRow,
+    Participant,
+    SourceState,
+    Ticket,
+    TicketEvent,
+    TicketField,
+)
+from store.models.web import RateCounter, SignInLink, WebSession
+
+__all__ = [
+    "ActionRun",
+    "AttachmentRow",
+    "Base",
+    "ChatOutboxRow",
+    "ChatThread",
+    "InboxRow",
+    "JobRun",
+    "Message",
+    "OutboxRow",
+    "Participant",
+    "RateCounter",
+    "SignInLink",
+    "SourceState",
+    "Ticket",
+    "TicketEvent",
+    "TicketField",
+    "UTCDateTime",
+    "WebSession",
+    "table_of",
+]

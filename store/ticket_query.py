@@ -1,0 +1,207 @@
+"""Ticket reads for the pages: the CLI's filters plus full-text search, the board's
+rows, and where an attachment's bytes are.
+
+Summaries are :func:`store.tickets.summary`, the shape of ``tickets list --json``,
+so a page and a script see the same values. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, String, and_, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from store import search
+from store.models import AttachmentRow, InboxRow, Message, Ticket, TicketEvent, TicketField
+from store.tickets import summary
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    state: str | None = None  # new | open | pending | closed | "active" (not closed)
+    assignee: str | None = None  # an address; "" for nobody
+    requester: str | None = None
+    catalog: str | None = None
+    search: str = ""
+    limit: int = 50
+    offset: int = 0
+
+
+def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
+    """One page of matching tickets, newest first, and how many match in all."""
+    stmt: Select[Any] = select(Ticket)
+    if q.state == "active":
+        stmt = stmt.where(Ticket.state.in_(("new", "open", "pending")))
+    elif q.state:
+        stmt = stmt.where(Ticket.state == q.state)
+    if q.assignee == "":
+        stmt = stmt.where(Ticket.assignee.is_(None))
+    elif q.assignee:
+        stmt = stmt.where(Ticket.assignee == q.assignee.lower())
+    if q.requester:
+        stmt = stmt.where(Ticket.requester == q.requester.strip().lower())
+    if q.catalog:
+        stmt = stmt.where(Ticket.catalog == q.catalog)
+    if q.search.strip():
+        ids = search.matching_tickets(session, q.search)
+        if not ids:
+            return [], 0
+        stmt = stmt.where(Ticket.id.in_(ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = list(session.scalars(stmt.order_by(Ticket.id.desc()).limit(q.limit).offset(q.offset)))
+    counts = _message_counts(session, [t.id for t in page])
+    return [summary(t, counts.get(t.id, 0)) for t in page], total
+
+
+def _message_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    stmt = (
+        select(Message.ticket_id, func.count(Message.id))
+        .where(Message.ticket_id.in_(ids))
+        .group_by(Message.ticket_id)
+    )
+    return {tid: n for tid, n in session.execute(stmt)}
+
+
+def data_version(session: Session) -> tuple[int, int]:
+    """Changes whenever a ticket does: every change writes an event (the tickets
+    service), every mail is a message. Two primary-key maxima: no table scan."""
+    events = session.scalar(select(func.max(TicketEvent.id))) or 0
+    messages = session.scalar(select(func.max(Message.id))) or 0
+    return events, messages
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    id: int
+    subject: str
+    state: str
+    catalog: str | None
+    assignee: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    first_response_at: datetime | None
+    due_at: datetime | None
+
+
+_TIMES = ("created_at", "updated_at", "closed_at", "first_response_at", "due_at")
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCells:
+    """What the board shows: per (entry, column) the count and the first cards."""
+
+    counts: dict[tuple[str | None, str], int]  # (catalog, state) → tickets
+    cards: list[BoardRow]  # per cell the oldest open ones, or the latest closed ones
+
+
+def board_cells(session: Session, closed_since: datetime, per_cell: int) -> BoardCells:
+    """Counts per (entry, state) of the tickets not closed and of those closed since
+    ``closed_since``, and per cell only the ``per_cell`` cards it shows (a window
+    function picks them in the database): a board of thousands of open tickets
+    reads a few hundred rows."""
+    open_ = Ticket.state.in_(("new", "open", "pending"))  # IN: the state index serves it
+    recently_closed = and_(Ticket.state == "closed", Ticket.closed_at >= closed_since)
+    counts: dict[tuple[str | None, str], int] = {}
+    for where in (open_, recently_closed):
+        grouped = select(Ticket.catalog, Ticket.state, func.count(Ticket.id)).where(where)
+        for catalog, state, n in session.execute(grouped.group_by(Ticket.catalog, Ticket.state)):
+            counts[(catalog, state)] = n
+    raw = session.get_bind().dialect.name == "sqlite"
+    times = [
+        type_coerce(getattr(Ticket, name), String).label(name) if raw else getattr(Ticket, name)
+        for name in _TIMES
+    ]
+    cards: list[BoardRow] = []
+    for where, order in (
+        (open_, (Ticket.created_at, Ticket.id)),  # the oldest first: what waits longest
+        (recently_closed, (Ticket.closed_at.desc(), Ticket.id.desc())),  # the latest first
+    ):
+        rank = func.row_number().over(partition_by=(Ticket.catalog, Ticket.state), order_by=order)
+        inner = (
+            select(
+                Ticket.id,
+                Ticket.subject,
+                Ticket.state,
+                Ticket.catalog,
+                Ticket.assignee,
+                *times,
+                rank.label("rank"),
+            )
+            .where(where)
+            .subquery()
+        )
+        picked = select(*(c for c in inner.c if c.name != "rank")).where(inner.c.rank <= per_cell)
+        for r in session.execute(picked.order_by(inner.c.rank)):
+            values = dict(r._mapping)
+            if raw:
+                for name in _TIMES:
+                    values[name] = _utc(values[name])
+            cards.append(BoardRow(**values))
+    return BoardCells(counts, cards)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """SQLite's stored text (naive UTC, see store.models.UTCDateTime) as an aware time."""
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def field_names(session: Session, ticket_ids: list[int]) -> dict[int, set[str]]:
+    """The sheet fields each ticket has a value for (for the fields-missing badge)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for chunk in range(0, len(ticket_ids), 5000):
+        ids = ticket_ids[chunk : chunk + 5000]
+        stmt = select(TicketField.ticket_id, TicketField.name).where(TicketField.ticket_id.in_(ids))
+        for tid, name in session.execute(stmt):
+            out[tid].add(name)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    filename: str  # one safe path component
+    original_filename: str
+    content_type: str
+    size: int
+    sha256: str
+    source: str  # the inbox row's source: smtp, imap, web, …
+    raw: bytes  # the inbox row's bytes, where the attachment is
+
+
+def attachment(session: Session, ticket_id: int, attachment_id: int) -> StoredAttachment | None:
+    """An attachment of an incoming message on ``ticket_id``, with its raw message."""
+    stmt = (
+        select(AttachmentRow, InboxRow.source, InboxRow.raw)
+        .join(Message, Message.id == AttachmentRow.message_id)
+        .join(InboxRow, InboxRow.id == Message.inbox_id)
+        .where(AttachmentRow.id == attachment_id, Message.ticket_id == ticket_id)
+    )
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    row, source, raw = found
+    return StoredAttachment(
+        row.filename, row.original_filename, row.content_type, row.size, row.sha256, source, raw
+    )
+
+
+def attachment_ids(session: Session, ticket_id: int) -> dict[tuple[int, int], int]:
+    """(message row id, position within the message) → attachment row id."""
+    stmt = (
+        select(AttachmentRow.id, AttachmentRow.message_id)
+        .join(Message, Message.id == AttachmentRow.message_id)
+        .where(Message.ticket_id == ticket_id)
+        .order_by(AttachmentRow.id)
+    )
+    out: dict[tuple[int, int], int] = {}
+    seen: dict[int, int] = defaultdict(int)
+    for aid, mid in session.execute(stmt):
+        out[(mid, seen[mid])] = aid
+        seen[mid] += 1
+    return out

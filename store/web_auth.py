@@ -1,0 +1,104 @@
+"""Members' sessions, one-time sign-in links and rate-limit counters for the pages.
+
+Tokens never reach the database: the cookie and the mailed link carry a random
+token, the rows keep its SHA-256, so a copy of the database signs nobody in.
+Like every query module, nothing here commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from store.models import RateCounter, SignInLink, WebSession
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_sign_in_link(
+    session: Session, token: str, member: str, now: datetime, expires_at: datetime
+) -> None:
+    session.add(
+        SignInLink(
+            token_hash=token_hash(token), member=member, created_at=now, expires_at=expires_at
+        )
+    )
+
+
+def use_sign_in_link(session: Session, token: str, now: datetime) -> str | None:
+    """The member the link was sent to, once: a used or expired link gives None."""
+    h = token_hash(token)
+    done = session.execute(
+        update(SignInLink)
+        .where(SignInLink.token_hash == h, SignInLink.used_at.is_(None))
+        .where(SignInLink.expires_at > now)
+        .values(used_at=now)
+    )
+    if getattr(done, "rowcount", 0) != 1:
+        return None
+    return session.scalar(select(SignInLink.member).where(SignInLink.token_hash == h))
+
+
+def add_session(
+    session: Session, token: str, member: str, now: datetime, expires_at: datetime
+) -> None:
+    session.add(
+        WebSession(
+            token_hash=token_hash(token), member=member, created_at=now, expires_at=expires_at
+        )
+    )
+
+
+def session_member(session: Session, token: str, now: datetime) -> str | None:
+    """The member signed in with ``token``, while the session lasts."""
+    return session.scalar(
+        select(WebSession.member).where(
+            WebSession.token_hash == token_hash(token), WebSession.expires_at > now
+        )
+    )
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def purge(session: Session, now: datetime) -> None:
+    """Expired sessions, links and rate windows older than a day."""
+    from datetime import timedelta
+
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    session.execute(delete(SignInLink).where(SignInLink.expires_at <= now))
+    session.execute(delete(RateCounter).where(RateCounter.window_start < now - timedelta(days=1)))
+
+
+def hit(session: Session, key: str, window_start: datetime) -> int:
+    """Count one hit for ``key`` in the window starting at ``window_start``; the count."""
+    values = {"key": key[:400], "window_start": window_start, "count": 1}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = pg_insert(RateCounter).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
+        )
+        session.execute(stmt)
+    elif dialect == "sqlite":
+        lite = sqlite_insert(RateCounter).values(**values)
+        lite = lite.on_conflict_do_update(
+            index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
+        )
+        session.execute(lite)
+    else:  # pragma: no cover - the two backends we support have upserts
+        raise NotImplementedError(dialect)
+    count = session.scalar(
+        select(RateCounter.count).where(
+            RateCounter.key == key[:400], RateCounter.window_start == window_start
+        )
+    )
+    return int(count or 0)

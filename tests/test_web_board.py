@@ -1,0 +1,112 @@
+"""The whiteboard: lanes and columns, badges, and panels with the numbers of ``stats``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp.test_utils import TestClient
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.tickets import changes
+from store import stats, tickets
+from store.db import transaction
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+from tests.support.web import Rig, rig, sign_in
+
+
+def _cell(html: str, lane: str, state: str) -> str:
+    row = html.split(f'id="lane-{lane}"', 1)[1].split("</tr>", 1)[0]
+    return row.split(f'data-state="{state}"', 1)[1].split("</td>", 1)[0]
+
+
+def _seed(r: Rig, clock: FakeClock) -> dict[str, int]:
+    ids = {}
+    for key, subject, body in [
+        ("vpn", "VPN が遅い", "在宅勤務で VPN が遅いです。\n"),
+        ("server", "web01 障害", "web01 が応答しません。\n"),
+        ("proj1", "プロジェクターが映らない", "会議室Aのプロジェクターが映らない。\n"),
+        ("proj2", "プロジェクターの電源", "会議室Bのプロジェクターの電源が入らない。\n"),
+        ("closed", "VPN の設定", "設定方法を教えてください。\n"),
+    ]:
+        outcome = deliver(r.app, mail(subject=subject, body=body, date=clock.now()))
+        assert outcome.ticket_id
+        ids[key] = outcome.ticket_id
+    with transaction(r.app.sessions) as s:
+        closed = tickets.get(s, ids["closed"])
+        assert closed is not None
+        changes.change_state(s, closed, TicketState.CLOSED, clock.now(), actor="t", channel="cli")
+    clock.advance(timedelta(days=4))  # stale (vpn: 3d) and past the server SLA
+    return ids
+
+
+def test_the_board_puts_each_ticket_in_its_lane_and_column(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> str:
+        await sign_in(client, r, "ops2@example.test")  # locale ja
+        answer = await client.get("/board")
+        assert answer.status == 200
+        return await answer.text()
+
+    with rig(settings, clock) as r:
+        ids = _seed(r, clock)
+        html = r.serve(lambda c: scenario(c, r))
+    vpn = _cell(html, "vpn", "new")
+    assert f'id="card-{ids["vpn"]}"' in vpn and "放置" in vpn  # stale badge
+    assert "未入力の項目あり" in vpn  # the vpn entry requires "os"
+    server = _cell(html, "server", "new")
+    assert f'id="card-{ids["server"]}"' in server and "SLA 超過" in server
+    assert f'id="card-{ids["closed"]}"' in _cell(html, "vpn", "closed")
+    assert f'id="card-{ids["proj1"]}"' in _cell(html, "other", "new")
+    assert "プロジェクター" in html.split('id="other"', 1)[1]  # the "other" panel's word
+    assert "- id: new-entry" in html or "keywords:" in html  # the stub for a new entry
+    assert "Board" not in html and "stale" not in re.sub(r'class="[^"]*"', "", html)
+
+
+def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> str:
+        await sign_in(client, r, "ops@example.test")
+        return await (await client.get("/board")).text()
+
+    with rig(settings, clock) as r:
+        _seed(r, clock)
+        html = r.serve(lambda c: scenario(c, r))
+        catalog = r.app.catalog.current
+        with transaction(r.app.sessions) as s:
+            figures = stats.compute(
+                s,
+                entry_ids=[e.id for e in catalog.entries],
+                fallback_id=catalog.fallback.id,
+                tz=ZoneInfo(r.app.settings.gateway.timezone),
+                now=clock.now(),
+                stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
+            )
+    members = html.split('id="members"', 1)[1].split("</section>", 1)[0]
+    for a in figures["assignees"]:
+        numbers = f'<td class="n">{a["open"]}</td><td class="n">{a["stale"]}</td>'
+        assert numbers in members, a
+    entries = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
+    vpn30 = next(e for e in figures["recent"]["30d"] if e["entry"] == "vpn")
+    assert f'<td class="n">{vpn30["open"] + vpn30["closed"]}</td>' in entries
+    other = html.split('id="other"', 1)[1].split("</section>", 1)[0]
+    for t in figures["fallback"]["terms"]:
+        assert f'<span class="term">{t["term"]}</span>' in other
+
+
+def test_the_stub_for_a_new_entry_pastes_into_a_valid_catalog() -> None:
+    from gateway.catalog.load import parse_catalog
+    from gateway.catalog.stub import entry_stub
+    from tests.support.catalogs import GOOD
+
+    stub = entry_stub(["プロジェクター", "projector", "会議室"], ["vpn", "projector"])
+    catalog = parse_catalog(GOOD + stub)
+    entry = catalog.entry("projector-2")  # a free id, from the first Latin word
+    assert entry is not None and entry.name("ja") == "プロジェクター"
+    assert [k.source for k in entry.keywords] == ["プロジェクター", "projector", "会議室"]
+    assert entry_stub([]) == ""

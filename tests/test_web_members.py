@@ -1,0 +1,206 @@
+"""Members: sign-in by a mailed one-time link, sessions that expire, the ticket pages
+and the changes made from them (through the tickets service, channel ``web``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.web import Rig, csrf_of, rig, sign_in
+
+MEMBER = "ops@example.test"  # locale en
+MEMBER_JA = "ops2@example.test"
+
+
+def _attached_mail(payload: bytes, name: str, html: str = "") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Sato <sato@customer.test>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = "プロジェクターが映りません"
+    msg["Message-ID"] = "<proj-1@customer.test>"
+    msg["Date"] = "Mon, 02 Mar 2026 09:00:00 +0900"
+    msg.set_content("会議室Aのプロジェクターが映りません。\n")
+    if html:
+        msg.add_alternative(html, subtype="html")
+    msg.add_attachment(payload, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(msg)
+
+
+def test_pages_for_members_send_others_to_sign_in(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str]]:
+        out = []
+        for path in ("/board", "/tickets", "/tickets/1", "/tickets/1/attachments/1"):
+            answer = await client.get(path, allow_redirects=False)
+            out.append((answer.status, answer.headers.get("Location", "")))
+        return out
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == [(303, "/sign-in")] * 4
+
+
+def test_a_member_signs_in_once_with_the_mailed_link(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> None:
+        await sign_in(client, r, MEMBER)
+        board = await client.get("/board", allow_redirects=False)
+        assert board.status == 200 and "Board" in await board.text()
+        [link_mail] = outbox(r.app, "sign_in")
+        token = re.search(r"/sign-in/(\S+)", text_of(link_mail))
+        assert token
+        csrf = await csrf_of(client)
+        again = await client.post(f"/sign-in/{token.group(1)}", data={"csrf": csrf})
+        assert again.status == 400  # used once already
+
+    with rig(settings, clock) as r:
+        r.serve(lambda c: scenario(c, r))
+
+
+def test_strangers_get_the_same_answer_and_no_mail(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> str:
+        csrf = await csrf_of(client)
+        answer = await client.post("/sign-in", data={"email": "eve@evil.test", "csrf": csrf})
+        assert answer.status == 200
+        return await answer.text()
+
+    with rig(settings, clock) as r:
+        assert "メールをご確認ください" in r.serve(scenario)  # the team default: ja
+        assert outbox(r.app, "sign_in") == []
+
+
+def test_links_and_sessions_expire(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> None:
+        csrf = await csrf_of(client)
+        await client.post("/sign-in", data={"email": MEMBER, "csrf": csrf})
+        token = re.search(r"/sign-in/(\S+)", text_of(outbox(r.app, "sign_in")[-1]))
+        assert token
+        clock.advance(timedelta(minutes=16))  # the link lasts 15 minutes
+        late = await client.post(f"/sign-in/{token.group(1)}", data={"csrf": csrf})
+        assert late.status == 400
+        await sign_in(client, r, MEMBER)
+        assert (await client.get("/board", allow_redirects=False)).status == 200
+        clock.advance(timedelta(hours=12, minutes=1))  # the session lasts 12 hours
+        assert (await client.get("/board", allow_redirects=False)).status == 303
+
+    with rig(settings, clock) as r:
+        r.serve(lambda c: scenario(c, r))
+
+
+def test_sign_out_ends_the_session(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> int:
+        await sign_in(client, r, MEMBER)
+        csrf = await csrf_of(client, "/board")
+        await client.post("/sign-out", data={"csrf": csrf})
+        return (await client.get("/board", allow_redirects=False)).status
+
+    with rig(settings, clock) as r:
+        assert r.serve(lambda c: scenario(c, r)) == 303
+
+
+def test_a_ticket_page_shows_text_never_the_mails_html(
+    settings: Settings, clock: FakeClock
+) -> None:
+    evil = '<p>hello</p><script>alert("x")</script><img src="http://tracker.test/p.gif">'
+
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> str:
+        await sign_in(client, r, MEMBER_JA)
+        answer = await client.get(f"/tickets/{tid}")
+        assert answer.status == 200
+        return await answer.text()
+
+    with rig(settings, clock) as r:
+        outcome = deliver(r.app, _attached_mail(b"data", "a.bin", html=evil))
+        assert outcome.ticket_id
+        html = r.serve(lambda c: scenario(c, r, outcome.ticket_id or 0))
+    assert "会議室Aのプロジェクターが映りません。" in html
+    assert "<script>alert" not in html and "tracker.test" not in html
+    assert 'lang="ja"' in html and "State changed" not in html
+
+
+def test_changes_from_the_page_are_events_of_the_member_through_the_web(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> None:
+        await sign_in(client, r, MEMBER)
+        csrf = await csrf_of(client, f"/tickets/{tid}")
+        for form in (
+            {"action": "assign_me"},
+            {"action": "note", "note": "電話で確認済み"},
+            {"action": "close", "reason": "duplicate"},
+        ):
+            done = await client.post(
+                f"/tickets/{tid}", data={**form, "csrf": csrf}, allow_redirects=False
+            )
+            assert done.status == 303 and done.headers["Location"] == f"/tickets/{tid}"
+        refused = await client.post(
+            f"/tickets/{tid}", data={"action": "pending", "csrf": csrf}, allow_redirects=False
+        )
+        assert refused.headers["Location"] == f"/tickets/{tid}?error=transition"
+        bad = await client.post(
+            f"/tickets/{tid}", data={"action": "close", "reason": "x", "csrf": csrf}
+        )
+        assert bad.status == 400
+
+    with rig(settings, clock) as r:
+        outcome = deliver(r.app, mail(subject="Printer jam on 3F"))
+        tid = outcome.ticket_id or 0
+        r.serve(lambda c: scenario(c, r, tid))
+        detail = show(r.app, tid)
+    assert detail["state"] == "closed" and detail["close_reason"] == "duplicate"
+    assert detail["assignee"] == MEMBER
+    mine = [e for e in detail["events"] if e["channel"] == "web"]
+    assert [e["kind"] for e in mine] == ["assign", "note", "state"]
+    assert all(e["actor"] == MEMBER for e in mine)
+
+
+def test_attachments_download_byte_identical_and_safely(
+    settings: Settings, clock: FakeClock
+) -> None:
+    payload = bytes(range(256)) * 300 + b"<html><script>x</script></html>"
+
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> None:
+        await sign_in(client, r, MEMBER)
+        html = await (await client.get(f"/tickets/{tid}")).text()
+        link = re.search(rf'href="(/tickets/{tid}/attachments/\d+)"', html)
+        assert link
+        got = await client.get(link.group(1))
+        assert got.status == 200 and await got.read() == payload
+        assert got.headers["Content-Type"] == "application/octet-stream"
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+        disposition = got.headers["Content-Disposition"]
+        assert disposition.startswith("attachment; ")
+        assert "filename*=UTF-8''%E8%A6%8B%E7%A9%8D_%3B%20x.html" in disposition
+        assert '";' not in disposition.split("filename=")[1].split(";")[0][1:-1]
+        other = await client.get(f"/tickets/{tid + 1}/attachments/1")
+        assert other.status == 404  # an attachment is reached through its own ticket only
+
+    with rig(settings, clock) as r:
+        outcome = deliver(r.app, _attached_mail(payload, '見積"; x.html'))
+        r.serve(lambda c: scenario(c, r, outcome.ticket_id or 0))
+
+
+def test_search_finds_japanese_substrings_and_filters_narrow(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> dict[str, str]:
+        await sign_in(client, r, MEMBER)
+        out = {}
+        for q in ("プロジェクター", "映り", "ジェクタ", "ＶＰＮ", "印刷", "projector&state=closed"):
+            out[q] = await (await client.get(f"/tickets?q={q}")).text()
+        return out
+
+    with rig(settings, clock) as r:
+        deliver(r.app, _attached_mail(b"x", "x.bin"))
+        deliver(r.app, mail(subject="VPN broken", body="vpn down\n"))
+        pages = r.serve(lambda c: scenario(c, r))
+    for q in ("プロジェクター", "映り", "ジェクタ"):
+        assert "プロジェクターが映りません" in pages[q] and "VPN broken" not in pages[q], q
+    assert "VPN broken" in pages["ＶＰＮ"]  # full-width typed, NFKC folded
+    assert "プロジェクター" not in pages["印刷"].split("<tbody>")[1]
+    assert "プロジェクターが映りません" not in pages["projector&state=closed"]

@@ -1,0 +1,130 @@
+"""The pages' safety rules, each on its own: headers, CSRF, cookies, size, redirects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.web.download import content_disposition
+from gateway.web.visit import see_other
+from tests.support.databases import sqlite_only
+from tests.support.pipeline import inbox_rows
+from tests.support.web import csrf_of, form_of, rig
+
+# the rules are the server's, not the database's: one database is enough
+
+
+@sqlite_only
+def test_every_answer_carries_the_security_headers(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> list[dict[str, str]]:
+        out = []
+        for path in ("/", "/nope", "/static/web.css", "/board"):
+            answer = await client.get(path, allow_redirects=False)
+            out.append(dict(answer.headers))
+        return out
+
+    with rig(settings, clock) as r:
+        for headers in r.serve(scenario):
+            csp = headers["Content-Security-Policy"]
+            assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+            assert "unsafe-inline" not in csp and "script-src 'self'" in csp
+            assert headers["X-Content-Type-Options"] == "nosniff"
+            assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_post_without_the_csrf_token_or_from_elsewhere_is_refused(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> list[int]:
+        csrf, token = await form_of(client, "other")
+        form = {"form_token": token, "email": "a@b.test", "subject": "x"}
+        return [
+            (await client.post("/new/other", data=form)).status,
+            (await client.post("/new/other", data={**form, "csrf": "0" * 32})).status,
+            (
+                await client.post(
+                    "/new/other",
+                    data={**form, "csrf": csrf},
+                    headers={"Origin": "https://evil.test"},
+                )
+            ).status,
+            (await client.post("/sign-in", data={"email": "ops@example.test"})).status,
+        ]
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == [403, 403, 403, 403]
+        assert inbox_rows(r.app) == []
+
+
+def test_cookies_are_http_only_same_site_and_secure_behind_https(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> str:
+        return (await client.get("/")).headers["Set-Cookie"]
+
+    with rig(settings, clock) as r:
+        plain = r.serve(scenario)
+    with rig(settings, clock, base_url="https://help.example.test") as r:
+        secure = r.serve(scenario)
+    assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
+    assert "HttpOnly" in secure and "Secure" in secure
+
+
+@sqlite_only
+def test_a_post_larger_than_the_limit_is_refused_whole(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "other")
+        from aiohttp import FormData
+
+        data = FormData({"csrf": csrf, "form_token": token, "email": "a@b.test", "subject": "x"})
+        data.add_field("files", b"x" * 400_000, filename="big.bin")
+        return (await client.post("/new/other", data=data)).status
+
+    with rig(settings, clock, max_upload_size=100_000) as r:
+        assert r.serve(scenario) == 413
+        assert inbox_rows(r.app) == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "went"),
+    [("/board", "/board"), ("//evil.test/x", "/"), ("https://evil.test", "/"), ("/\\evil", "/")],
+)
+def test_redirects_stay_on_our_own_pages(asked: str, went: str) -> None:
+    assert see_other(asked).location == went
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'a"; filename="evil.html',
+        "r\u00e9sum\u00e9\r\nX-Evil: 1.pdf",
+        "..\\..\\boot.ini",
+        "見積.pdf",
+    ],
+)
+def test_the_download_name_cannot_break_its_header(name: str) -> None:
+    value = content_disposition(name)
+    assert "\r" not in value and "\n" not in value
+    plain = value.split('filename="', 1)[1].split('"', 1)[0]
+    assert all(c.isalnum() or c in "._-" for c in plain)
+    assert value.count('"') == 2 and "filename*=UTF-8''" in value
+
+
+@sqlite_only
+def test_a_signed_in_member_still_needs_the_token(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        from tests.support.web import sign_in
+
+        await sign_in(client, r, "ops@example.test")
+        await csrf_of(client, "/board")
+        answer = await client.post("/tickets/1", data={"action": "assign_me"})
+        return answer.status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 403
