@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
+from gateway.core import msgid
 from gateway.core.model import Address, LoopHeaders
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 
@@ -103,7 +104,7 @@ def msgid_list(values: list[str]) -> tuple[str, ...]:
         ids = _MSGID.findall(text)
         if not ids:
             ids = [t.strip("<>") for t in re.split(r"[\s,;]+", text) if "@" in t]
-        found.extend(i for i in ids if i)
+        found.extend(msgid.bounded(i) for i in ids if i)
     return tuple(dict.fromkeys(found))
 
 
