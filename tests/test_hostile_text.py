@@ -25,11 +25,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.catalog.load import load_catalog
+from gateway.catalog.load import load_catalog, parse_catalog
 from gateway.catalog.match import classify
+from gateway.catalog.reader import read
 from gateway.catalog.sheet import _line_pair, parse_sheet
 from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.core.errors import Problem
 from gateway.core.model import InboxState
 from gateway.pipeline.commands import parse_commands
 from gateway.pipeline.parse.charsets import decode_header_value
@@ -44,12 +46,19 @@ from gateway.pipeline.thread import base_subject
 from gateway.runtime.app import build
 from tests.support import hostile
 from tests.support.catalogs import EXAMPLE
+from tests.support.cli import run
+from tests.support.config import write_config
 from tests.support.pipeline import deliver, show
 
 SIZE = 100_000  # characters: quadratic time here is minutes, linear is milliseconds
 BOUND = 3.0  # seconds, on a busy two-core machine
 CATALOG = load_catalog(EXAMPLE)
 SHEET_ENTRY = next(e for e in CATALOG.entries if e.fields)
+FALLBACK = "  - id: other\n    name: Other\n    fallback: true\n    manager: boss@example.test\n"
+
+
+def check_catalog_text(text: str) -> list[Problem]:
+    return read(text)[1]
 
 
 def _sheet(text: str) -> object:
@@ -262,3 +271,49 @@ def test_sheet_lines_are_read_as_before(line: str) -> None:
     if old is not None and not old[0].strip():
         old = None  # a key of spaces alone: the old pattern took it, no field has that name
     assert new == old
+
+
+# ------------------------------------------------- admin-written catalog regexes (RE2)
+
+CATASTROPHIC = ["(a+)+b", "(a|aa)+$", "(x+x+)+y", ".*a.*a.*a.*a.*b", "(\\w+\\s?)+!"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_catastrophic_keyword_regexes_match_in_linear_time(pattern: str) -> None:
+    """Under Python's re each of these takes minutes on a 100 KB line; RE2 cannot."""
+    catalog = parse_catalog(
+        f"entries:\n  - id: x\n    name: X\n    keywords: [{{regex: '{pattern}'}}]\n" + FALLBACK
+    )
+    text = "a" * SIZE + " " + "x" * SIZE
+    with hostile.within(BOUND, f"keyword regex {pattern!r} on {len(text)} characters"):
+        verdict = classify(catalog, "subject", text)
+    assert verdict.fallback
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("(a)\\1", "backreference"), ("vpn(?=client)", "lookaround"), ("(?<!no )vpn", "lookaround")],
+)
+def test_catalog_check_refuses_what_re2_cannot_run_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], pattern: str, why: str
+) -> None:
+    config = write_config(tmp_path, secret_file=True)
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "entries:\n  - id: x\n    name: X\n    keywords:\n      - vpn\n"
+        f"      - {{regex: '{pattern}'}}\n" + FALLBACK,
+        encoding="utf-8",
+    )
+    code, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
+    assert code == 65
+    assert out.startswith(f"{path}:6: regular expression {pattern!r} needs backtracking"), out
+    assert why.split()[0][:8] in out  # "backreference or a lookaround" names the cause
+
+
+def test_a_plain_python_syntax_error_is_still_a_bad_regular_expression(tmp_path: Path) -> None:
+    problems = check_catalog_text(
+        "entries:\n  - id: x\n    name: X\n    keywords: [{regex: '[unclosed'}]\n" + FALLBACK
+    )
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+        (4, "bad regular expression '[unclosed'")
+    ]
