@@ -63,6 +63,12 @@ class PendingRow:
     message_id: str | None
 
 
+def pending_raw(session: Session, inbox_id: int) -> bytes | None:
+    """The raw bytes of a row that is still pending (read without locking it)."""
+    stmt = select(InboxRow.raw).where(InboxRow.id == inbox_id, InboxRow.state == "pending")
+    return session.scalar(stmt)
+
+
 def claim_row(session: Session, inbox_id: int) -> PendingRow | None:
     """The row, locked for this transaction (skipped if another runner holds it),
     if it is still pending."""

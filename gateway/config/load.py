@@ -25,13 +25,14 @@ from gateway.config.settings import (
     DatabaseSettings,
     GatewaySettings,
     HealthSettings,
+    LimitsSettings,
     LoggingSettings,
     Member,
     ScheduleSettings,
     Settings,
 )
 from gateway.config.smtp import read_smtp
-from gateway.config.units import parse_duration, parse_weekly
+from gateway.config.units import parse_duration, parse_size, parse_weekly
 from gateway.core.errors import ConfigError
 
 __all__ = ["load_settings"]
@@ -66,6 +67,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "schedule",
             "health",
             "logging",
+            "limits",
         }
     )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
@@ -99,6 +101,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         schedule=_schedule(sc),
         health=_health(Section(src, "health", data.get("health", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
+        limits=_limits(Section(src, "limits", data.get("limits", {}))),
     )
 
 
@@ -208,6 +211,27 @@ def _health(s: Section) -> HealthSettings:
         max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
         max_outbox_age=duration(s, "max_outbox_age", "30m"),
         alerts=s.bool("alerts", True),
+    )
+
+
+def _limits(s: Section) -> LimitsSettings:
+    s.unknown(
+        {
+            "processing_budget",
+            "isolate_above",
+            "max_participants",
+            "max_relay",
+            "ops_notices_per_hour",
+        }
+    )
+    return LimitsSettings(
+        processing_budget=duration(s, "processing_budget", "30s"),
+        isolate_above=parse_size(
+            s.data.get("isolate_above", "1MB"), path=s.path, key=s.key("isolate_above")
+        ),
+        max_participants=s.int("max_participants", 20, 1, 10_000),
+        max_relay=s.int("max_relay", 20, 1, 10_000),
+        ops_notices_per_hour=s.int("ops_notices_per_hour", 10, 0, 10_000),
     )
 
 

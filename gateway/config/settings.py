@@ -155,6 +155,17 @@ class HealthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsSettings:
+    """What one message may cost and cause (issue #14); README "Security and limits"."""
+
+    processing_budget: timedelta = timedelta(seconds=30)  # per inbox row; then it is shunted
+    isolate_above: int = 1_000_000  # bytes: bigger rows are parsed in a killable worker
+    max_participants: int = 20  # people one mail's To/Cc may add to a ticket
+    max_relay: int = 20  # people one ops answer is relayed to
+    ops_notices_per_hour: int = 10  # notices to ops caused by one sender per hour
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     format: str = "text"  # text | json (one object per line, for a log shipper)
 
@@ -172,6 +183,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
 
     @property
     def own_addresses(self) -> frozenset[str]:

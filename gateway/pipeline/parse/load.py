@@ -92,7 +92,7 @@ def load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None] | No
     fallback for a Date the header parser cannot read), or None when not even
     the headers could be parsed.
     """
-    hostile = _hostile_shape(raw)
+    hostile = hostile_shape(raw)
     if hostile:
         defects.append(f"{hostile}; parsed without mail-parser")
         return _stdlib(raw, defects)
@@ -139,7 +139,7 @@ def _flat(raw: bytes, defects: list[str]) -> Message | None:
     return message
 
 
-def _hostile_shape(raw: bytes) -> str:
+def hostile_shape(raw: bytes) -> str:
     """Why mail-parser must not see ``raw`` ("" when it may): sizes no real mail has."""
     head = _header_block_size(raw)
     if head > MAX_HEADER_BLOCK:
