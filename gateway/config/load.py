@@ -119,6 +119,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
             "auto_reply_limit",
             "iso2022jp",
             "trusted_authserv_ids",
+            "per_person_domains",
             "max_command_lines",
         }
     )
@@ -147,6 +148,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
         iso2022jp=s.bool("iso2022jp", False),
         trusted_authserv_ids=_authserv_ids(s),
+        per_person_domains=_domains(s, "per_person_domains"),
         max_command_lines=s.int("max_command_lines", 20, 1, 1000),
     )
 
@@ -163,6 +165,18 @@ def _authserv_ids(s: Section) -> tuple[str, ...]:
             )
         ids.append(value.lower())
     return tuple(ids)
+
+
+def _domains(s: Section, key: str) -> tuple[str, ...]:
+    """Domain names (lower case): ``example.com``, never an address or a pattern."""
+    found = []
+    for value in list_of(s, key):
+        if not isinstance(value, str) or not re.fullmatch(
+            r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}", value
+        ):
+            raise ConfigError(s.path, s.key(key), f"not a domain name: {value!r}")
+        found.append(value.lower())
+    return tuple(found)
 
 
 def _existing_dir(s: Section, key: str, base: Path) -> Path | None:

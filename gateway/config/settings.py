@@ -29,6 +29,7 @@ class GatewaySettings:
     auto_reply_limit: int = 5  # automatic mails per recipient per hour (loop brake)
     iso2022jp: bool = False  # Japanese mail as ISO-2022-JP for old clients, else UTF-8
     trusted_authserv_ids: tuple[str, ...] = ()  # our MTAs' Authentication-Results ids
+    per_person_domains: tuple[str, ...] = ()  # DKIM/DMARC of these domains names one person
     max_command_lines: int = 20  # reply-command lines read from the top of a reply
 
     @property
