@@ -137,6 +137,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     return GatewaySettings(
         address=email(s, "address", "support@example.test"),
         secret=read_secret(s, s.path_or_none("secret_file", base), data_dir),
+        secret_file=s.path_or_none("secret_file", base),
         locale=s.choice("locale", "ja", ("ja", "en")),
         timezone=tz,
         tag_prefix=prefix,

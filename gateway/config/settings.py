@@ -20,6 +20,7 @@ from pathlib import Path
 class GatewaySettings:
     address: str = "support@example.test"
     secret: bytes = b""
+    secret_file: Path | None = None  # where the secret was read, if from [gateway] secret_file
     locale: str = "ja"
     timezone: str = "Asia/Tokyo"
     tag_prefix: str = ""  # "[#42]" by default, "[HELP#42]" with "HELP"

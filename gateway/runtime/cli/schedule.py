@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from gateway.core.i18n import Msg, translate
 from gateway.runtime.cli.common import EX_OK, EX_UNHEALTHY, opened, print_json
 
 if TYPE_CHECKING:
@@ -24,11 +25,27 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     with opened(settings) as app:
         report = health.check(settings, app.sessions, app.clock.now())
+    warnings = [translate(w, settings.gateway.locale) for w in _warnings(settings)]
     if args.json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "warnings": warnings})
     else:
         _print_status(report)
+        for warning in warnings:
+            print(f"  warning: {warning}")
     return EX_OK if report.healthy else EX_UNHEALTHY
+
+
+def _warnings(settings: Settings) -> list[Msg]:
+    """What is unsafe but not broken: a secret file other users may read (issue #14)."""
+    import os
+
+    from gateway.config.secret import ENV_SECRET, exposure, generated_path
+
+    if os.environ.get(ENV_SECRET):
+        return []
+    path = settings.gateway.secret_file or generated_path(settings.gateway.data_dir)
+    found = exposure(path)
+    return [found] if found is not None else []
 
 
 def _print_status(report: HealthReport) -> None:
