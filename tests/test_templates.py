@@ -140,6 +140,14 @@ SAMPLES: list[v.View] = [
         True,
         "2026-03-02 10:00 JST",
     ),
+    v.OutsiderReply(
+        TEAM,
+        OPS,
+        T42,
+        v.Person("mallory@outside.test", "Mallory <b>"),
+        "パスワードの再設定方法を教えてください",
+        "ticket-gateway tickets add-participant 42 mallory@outside.test",
+    ),
 ]
 
 

@@ -214,6 +214,20 @@ class HealthAlert:
     since: str  # when the alert was raised, formatted in the team's time zone
 
 
+@dataclass(frozen=True, slots=True)
+class OutsiderReply:
+    """To the assignee: someone who is not on the ticket answered one of its mails
+    (threaded by In-Reply-To/References alone). Their mail is on the ticket; they
+    get nothing from it until a member adds them (issue #14)."""
+
+    team: Team
+    recipient: Person  # the assignee (else the entry's manager)
+    ticket: TicketRef
+    sender: Person  # who wrote
+    excerpt: str  # the start of what they wrote
+    add_command: str  # how a member adds them: the CLI line
+
+
 View = (
     Acknowledgement
     | NewTicket
@@ -229,6 +243,7 @@ View = (
     | CommandRefused
     | SlaOverdue
     | HealthAlert
+    | OutsiderReply
 )
 
 
@@ -271,6 +286,8 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     SlaOverdue: MailKind("sla_overdue", "auto-generated", rate_limited=False),
     # to the managers: health went bad, or recovered
     HealthAlert: MailKind("health_alert", "auto-generated", rate_limited=False),
+    # to the assignee: a stranger answered the ticket's mail (threaded by headers alone)
+    OutsiderReply: MailKind("outsider_reply", "auto-generated", rate_limited=False),
 }
 
 # the kinds that answer somebody's message and share the hourly brake

@@ -219,13 +219,25 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
     if not text:
         return 0
     people = [ticket.requester.lower(), *tickets.participant_emails(a.session, ticket.id)]
-    recipients = [
+    everyone = [
         p
         for p in dict.fromkeys(people)
         if a.settings.member(p) is None
         and "@" in p
         and not loops.is_own_address(p, a.settings.own_addresses)
     ]
+    limit = a.settings.limits.max_relay  # the requester first, then in the order they joined
+    recipients, left_out = everyone[:limit], everyone[limit:]
+    if left_out:
+        changes.record(
+            a.session,
+            ticket,
+            "relay-limited",
+            a.now,
+            actor=member.email,
+            channel=CHANNEL,
+            detail={"limit": limit, "not_sent": len(left_out), "first_not_sent": left_out[:20]},
+        )
     thread = tickets.thread_ids(a.session, ticket.id)
     for email in recipients:
         name = ticket.requester_name if email == ticket.requester.lower() else ""

@@ -8,6 +8,7 @@ channel; ``assign`` accepts exactly what the ``/assign`` reply command does.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -162,6 +163,28 @@ def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
         )
 
 
+def cmd_tickets_add_participant(args: argparse.Namespace, settings: Settings) -> int:
+    """Let someone join a ticket: they may then add to it by mail and hear its answers
+    (for a stranger whose reply was attached but not let in, issue #14)."""
+    from gateway.core.i18n import N_, translate
+
+    locale = settings.gateway.locale
+    email = args.email.strip().lower()
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", email):
+        wrong = translate(N_("not an e-mail address: {value}", value=repr(args.email)), locale)
+        print(f"ticket-gateway: {wrong}", file=sys.stderr)
+        return EX_USAGE
+    from gateway.tickets import changes
+
+    def add(session: Any, ticket: Any) -> None:
+        changes.add_participant(session, ticket, email, "cc", now, actor=actor(), channel="cli")
+
+    done = N_("ticket #{id}: {email} added; they now hear its answers", id=args.id, email=email)
+    with opened(settings) as app:
+        now = app.clock.now()
+        return _change_ticket(app, args.id, add, translate(done, locale))
+
+
 def _change_ticket(app: App, ticket_id: int, change: Callable[[Any, Any], None], done: str) -> int:
     """One change to one ticket in one transaction; 69 when there is no such ticket."""
     from store import tickets
@@ -202,3 +225,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tn.add_argument("id", type=int)
     tn.add_argument("text", nargs="+")
     tn.set_defaults(handler=cmd_tickets_note)
+    tp = t.add_parser(
+        "add-participant", help="let someone on a ticket (they then hear its answers)"
+    )
+    tp.add_argument("id", type=int)
+    tp.add_argument("email")
+    tp.set_defaults(handler=cmd_tickets_add_participant)
