@@ -149,7 +149,7 @@ def deep_nesting(depth: int) -> bytes:
 # -------------------------------------------------------------------- baseline
 
 
-def normal(size: int) -> bytes:
+def normal(size: int, subject: str = "help") -> bytes:
     """An ordinary request of about ``size`` bytes: prose lines, paragraphs, a quote."""
     rng = random.Random(size)
     words = ["the", "printer", "on", "floor", "three", "jams", "again", "when", "we", "print"]
@@ -159,7 +159,7 @@ def normal(size: int) -> bytes:
         line = " ".join(rng.choice(words) for _ in range(12))
         lines.append(line if rng.random() > 0.1 else "")
         total += len(line) + 1
-    return _message("Hello,\n" + "\n".join(lines) + "\n\nRegards,\nMallory\n")
+    return _message("Hello,\n" + "\n".join(lines) + "\n\nRegards,\nMallory\n", subject=subject)
 
 
 # --------------------------------------------------------------------- timing

@@ -38,6 +38,8 @@ _COMMON_FIELD = re.compile(
 _HEADER_SCAN_LIMIT = 512 * 1024
 MAX_HEADER_BLOCK = 64 * 1024  # bytes of header block mail-parser is given
 MAX_PARTS = 200  # "--" lines (boundaries) mail-parser is given
+MAX_CONTAINERS = 100  # multipart containers the stdlib's recursive parser is given
+_CONTAINER = re.compile(rb"^content-type:[ \t]*multipart/", re.I | re.M)
 
 
 def repaired(raw: bytes, defects: list[str]) -> bytes:
@@ -95,6 +97,11 @@ def load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None] | No
     hostile = hostile_shape(raw)
     if hostile:
         defects.append(f"{hostile}; parsed without mail-parser")
+        containers = len(_CONTAINER.findall(raw))
+        if containers > MAX_CONTAINERS:  # nested beyond reason: flat at once, no recursion
+            flat = _flat(raw, defects, f"{containers} nested multipart containers")
+            if flat is not None:
+                return flat, None
         return _stdlib(raw, defects)
     try:
         import mailparser  # imported lazily: it is heavy and pulls in half the stdlib
@@ -118,7 +125,7 @@ def _stdlib(raw: bytes, defects: list[str]) -> tuple[Message, None] | None:
         defects.extend(_stdlib_defects(message))
         return message, None
     except RecursionError:
-        flat = _flat(raw, defects)
+        flat = _flat(raw, defects, "nested too deep to follow")
         if flat is not None:
             return flat, None
     except Exception as exc:  # noqa: BLE001
@@ -126,7 +133,7 @@ def _stdlib(raw: bytes, defects: list[str]) -> tuple[Message, None] | None:
     return _headers_only(raw, defects)
 
 
-def _flat(raw: bytes, defects: list[str]) -> Message | None:
+def _flat(raw: bytes, defects: list[str], why: str) -> Message | None:
     """Nested deeper than the stdlib parser recurses: every part, read in one pass."""
     try:
         message = flat_message(raw)
@@ -135,7 +142,7 @@ def _flat(raw: bytes, defects: list[str]) -> Message | None:
         return None
     if message is not None:
         parts = len(message.get_payload())
-        defects.append(f"mime: nested too deep to follow; {parts} part(s) read in order")
+        defects.append(f"mime: {why}; {parts} part(s) read in order")
     return message
 
 
