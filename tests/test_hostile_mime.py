@@ -26,8 +26,9 @@ from tests.support import hostile
 # ------------------------------------------------------------------ finding 9
 
 
-def test_sixty_thousand_encoded_words_decode_in_linear_time() -> None:
-    raw = hostile.encoded_subject(1_000_000)
+@pytest.mark.parametrize("folded", [False, True], ids=["one-line", "folded"])
+def test_sixty_thousand_encoded_words_decode_in_linear_time(folded: bool) -> None:
+    raw = hostile.encoded_subject(1_000_000, folded)
     with hostile.within(6, "a 1 MB subject of encoded words"):  # 7.9 s before, and growing
         msg = parse_message(raw)
     assert msg.subject == "あ" * (1_000_000 // 69 * 4)

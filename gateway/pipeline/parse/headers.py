@@ -10,6 +10,7 @@ each become a defect note, an empty value or a synthetic id.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from datetime import UTC, datetime
 from email.message import Message
@@ -20,6 +21,7 @@ from gateway.core.model import Address, LoopHeaders
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
+HINT_PARTS = 50
 
 
 class HeaderView:
@@ -51,8 +53,9 @@ class HeaderView:
 
 
 def charset_hint(message: Message) -> str | None:
-    """The first declared text charset: the best guess for raw 8-bit headers."""
-    for part in message.walk():
+    """The first declared text charset (among the first parts): the best guess for raw
+    8-bit headers. Not all 50 000 parts of a hostile message."""
+    for part in itertools.islice(message.walk(), HINT_PARTS):
         if part.get_content_maintype() == "text":
             charset = param_text(part.get_param("charset"))
             if charset:

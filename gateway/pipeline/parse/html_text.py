@@ -17,13 +17,17 @@ The tokenizer is ours, not ``html.parser``: that one rescans the rest of the
 document for every unclosed ``<a `` or ``&#`` and takes minutes on a few hundred
 kilobytes of them. Here every search moves forward, a construct that never ends
 ends the markup (there can be no later tag either), and the element stack pops
-each element at most once, so any input costs time linear in its size.
+each element at most once, so any input costs time linear in its size. Past
+:data:`MAX_TAGS` tags (a real mail has far fewer) the rest is read as text with
+its tags stripped in one pass, so a megabyte of ``<div>`` costs no more than a
+megabyte of prose.
 """
 
 from __future__ import annotations
 
 import html as entities
 import re
+import sys
 
 __all__ = ["html_to_text"]
 
@@ -55,11 +59,14 @@ _QUOTE_CLASSES = frozenset(
 # Separators after which the rest of the enclosing element is quoted history (Outlook).
 _SEPARATOR_IDS = frozenset({"divrplyfwdmsg", "outlookmessageheader"})
 MAX_QUOTE_DEPTH = 10  # "> " written at most this many times per line
+MAX_TAGS = 100_000  # read one by one; the rest of a bigger document is stripped of tags
+_ANY_TAG = re.compile(r"<[^<>]*>")
 
 _TAG_NAME = re.compile(r"[a-zA-Z][^\s/>]*")
 _ATTRIBUTE = re.compile(
     r"""[\s/]*([^\s/>"'=][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?"""
 )
+_NO_ATTRIBUTES: dict[str, str] = {}
 _RAW_END = {name: re.compile(rf"</{name}(?=[\s/>])", re.I) for name in _RAW_TEXT}
 
 
@@ -68,17 +75,17 @@ class _Text:
 
     def __init__(self) -> None:
         self.chunks: list[tuple[str, int]] = []
-        self.stack: list[tuple[str, bool]] = []  # open elements: (name, quotes its content)
+        self.stack: list[str] = []  # open elements' names (interned: 8 bytes per level)
+        self.quoting: list[int] = []  # stack heights of the open quoting elements
         self.open: dict[str, int] = {}  # name → how many are open (O(1) "is it open?")
         self.skip = 0
         self.pre = 0
-        self.quotes = 0  # open quoting elements
         self.rest_quoted: list[int] = []  # stack heights whose parent's rest is quoted
         self.newlines = 2  # the start of the text counts as a paragraph boundary
 
     @property
     def level(self) -> int:
-        return self.quotes + len(self.rest_quoted)
+        return len(self.quoting) + len(self.rest_quoted)
 
     def start(self, tag: str, attrs: dict[str, str], closed: bool) -> None:
         if tag == "body" and self.open.get("head"):
@@ -91,11 +98,12 @@ class _Text:
         if closed or tag in _VOID:
             return
         quotes = not separator and _is_quote(tag, attrs)
-        self.stack.append((tag, quotes))
+        if quotes:
+            self.quoting.append(len(self.stack))
+        self.stack.append(sys.intern(tag))
         self.open[tag] = self.open.get(tag, 0) + 1
         self.skip += tag in _SKIP_TAGS
         self.pre += tag == "pre"
-        self.quotes += quotes
         if quotes:
             self._block("blockquote")  # its text starts on a line of its own
 
@@ -104,13 +112,14 @@ class _Text:
             self._block(tag)  # a stray end tag still ends its block
             return
         while self.stack:
-            name, quotes = self.stack.pop()
+            name = self.stack.pop()
+            quotes = bool(self.quoting) and self.quoting[-1] == len(self.stack)
             self.open[name] -= 1
             self.skip -= name in _SKIP_TAGS
             self.pre -= name == "pre"
             if quotes:
+                self.quoting.pop()
                 self._block("blockquote")
-            self.quotes -= quotes
             while self.rest_quoted and self.rest_quoted[-1] > len(self.stack):
                 self.rest_quoted.pop()
             if name == tag:
@@ -148,12 +157,16 @@ class _Text:
 
 
 def _is_quote(tag: str, attrs: dict[str, str]) -> bool:
-    if tag == "blockquote" or attrs.get("type", "").lower() == "cite":
+    if tag == "blockquote" or not attrs:
+        return tag == "blockquote"
+    if attrs.get("type", "").lower() == "cite":
         return True
     return not _QUOTE_CLASSES.isdisjoint(attrs.get("class", "").lower().split())
 
 
 def _is_separator(tag: str, attrs: dict[str, str]) -> bool:
+    if not attrs:
+        return False
     if attrs.get("id", "").lower() in _SEPARATOR_IDS:
         return True
     if "outlookmessageheader" in attrs.get("class", "").lower().split():
@@ -169,24 +182,36 @@ def html_to_text(html: str) -> str:
     return _render(out.chunks)
 
 
+def _text(out: _Text, html: str, start: int, end: int) -> None:
+    if end > start:
+        chunk = html[start:end]
+        out.data(entities.unescape(chunk) if "&" in chunk else chunk)
+
+
 def _tokenize(html: str, out: _Text) -> None:
     pos = text_from = 0
     size = len(html)
+    tags = 0
     while True:
         i = html.find("<", pos)
         if i < 0 or i + 1 >= size:
             break
+        tags += 1
+        if tags > MAX_TAGS:  # the rest as plain text, tags dropped: one C-level pass
+            _text(out, html, text_from, i)
+            out.data(entities.unescape(_ANY_TAG.sub(" ", html[i:])))
+            return
         nxt = html[i + 1]
         end = -1
         if html.startswith("<!--", i):
-            out.data(entities.unescape(html[text_from:i]))
+            _text(out, html, text_from, i)
             end = html.find("-->", i + 4)
             if end < 0:
                 return  # a comment to the end of the document
             pos = text_from = end + 3
             continue
         if nxt in "!?" or (nxt == "/" and not _TAG_NAME.match(html, i + 2)):
-            out.data(entities.unescape(html[text_from:i]))
+            _text(out, html, text_from, i)
             end = html.find(">", i + 2)
             if end < 0:
                 return
@@ -197,7 +222,7 @@ def _tokenize(html: str, out: _Text) -> None:
         if name is None:  # "a < b": text
             pos = i + 1
             continue
-        out.data(entities.unescape(html[text_from:i]))
+        _text(out, html, text_from, i)
         tag = name.group().lower()
         if closing:
             end = html.find(">", name.end())
@@ -218,11 +243,13 @@ def _tokenize(html: str, out: _Text) -> None:
                 return  # a script to the end of the document
             out.end(tag)
             pos = text_from = close + 1
-    out.data(entities.unescape(html[text_from:]))
+    _text(out, html, text_from, size)
 
 
 def _attributes(html: str, pos: int) -> tuple[dict[str, str], int]:
     """The attributes from ``pos`` on, and where the tag's ``>`` is (-1: nowhere)."""
+    if html.startswith(">", pos):
+        return _NO_ATTRIBUTES, pos  # the common case, without a pattern
     attrs: dict[str, str] = {}
     while True:
         m = _ATTRIBUTE.match(html, pos)

@@ -89,7 +89,7 @@ class GatewaySMTP(SMTP):
     async def _read_data(self) -> bytes | str | None:
         """The message (dot-unstuffed), or the refusal to send once its data ended, or
         None when the sender went on past the point of listening (then we hang up)."""
-        lines: list[bytes] = []
+        data = bytearray()  # one growing buffer, not one object per line
         size, limit = 0, self.data_size_limit or 0
         ceiling = limit + max(limit, DRAIN_AT_LEAST) if limit else 0
         refusal = ""
@@ -103,27 +103,27 @@ class GatewaySMTP(SMTP):
             except asyncio.LimitOverrunError as overrun:
                 line = await self._reader.read(overrun.consumed)  # read and dropped
                 refusal = refusal or LINE_TOO_LONG
-                lines.clear()
+                data.clear()
                 line_start = False
             else:
                 if line_start and line == b".\r\n":
-                    return refusal or b"".join(lines)
+                    return refusal or bytes(data)
                 if not line_start:  # the end of a line too long to keep
                     line_start, line = True, b""
                 elif len(line) > self.line_length_limit:  # read whole, still too long
                     refusal = refusal or LINE_TOO_LONG
-                    lines.clear()
+                    data.clear()
             size += len(line)
             if limit and size > limit and not refusal:
                 refusal = TOO_MUCH_DATA
-                lines.clear()
+                data.clear()
             if ceiling and size > ceiling:  # past listening: answer, and hang up
                 await self.push(refusal)
                 if self.transport is not None:
                     self.transport.close()
                 return None
             if not refusal and line:
-                lines.append(line[1:] if line.startswith(b".") else line)
+                data += memoryview(line)[1:] if line.startswith(b".") else line
         return None
 
     async def push(self, status: Any) -> None:
