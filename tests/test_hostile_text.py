@@ -33,16 +33,21 @@ from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.errors import Problem
 from gateway.core.model import InboxState
+from gateway.core.sniff import not_mail_reason
+from gateway.pipeline import loops
 from gateway.pipeline.commands import parse_commands
+from gateway.pipeline.parse import headers
 from gateway.pipeline.parse.charsets import decode_header_value
+from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.html_text import html_to_text
+from gateway.pipeline.parse.load import repaired
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.parse.quotes import (
     _find_quote_header,
     _is_header_line,
     split_reply,
 )
-from gateway.pipeline.thread import base_subject
+from gateway.pipeline.thread import base_subject, subject_tag
 from gateway.runtime.app import build
 from tests.support import hostile
 from tests.support.catalogs import EXAMPLE
@@ -61,12 +66,23 @@ def check_catalog_text(text: str) -> list[Problem]:
     return read(text)[1]
 
 
+def safe_filename_of(text: str) -> object:
+    return safe_filename(text, "application/octet-stream", 1)
+
+
 def _sheet(text: str) -> object:
     return parse_sheet(SHEET_ENTRY, text)
 
 
 def _classify(text: str) -> object:
     return classify(CATALOG, text[:2000], text)
+
+
+def _subject_rules(text: str) -> object:
+    """What loops and threading read of a subject: auto-reply and bounce words, the tag."""
+    msg = parse_message(b"From: a@b.test\r\nSubject: x\r\n\r\nbody\r\n")
+    msg = replace(msg, subject=text, text=text, new_text=text)
+    return loops.verdict(msg, "support@example.test"), subject_tag(text)
 
 
 TEXT_READERS: dict[str, Callable[[str], object]] = {
@@ -77,6 +93,12 @@ TEXT_READERS: dict[str, Callable[[str], object]] = {
     "base_subject": base_subject,
     "parse_commands": lambda text: parse_commands(text, 20),
     "classify": _classify,
+    "addresses": lambda text: headers.addresses([text], None, []),
+    "message_ids": lambda text: headers.msgid_list([text]),
+    "subject_rules": _subject_rules,
+    "filename": safe_filename_of,
+    "header_repair": lambda text: repaired(("X: y\r\n" + text).encode("utf-8", "replace"), []),
+    "not_mail": lambda text: not_mail_reason(text.encode("utf-8", "replace")),
 }
 
 

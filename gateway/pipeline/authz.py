@@ -137,10 +137,21 @@ def _authenticated(
     return None
 
 
+def _addresses(value: str) -> list[str]:
+    """The addresses of one From value; none when it cannot be read (a From of 10 000
+    nested comments makes the stdlib recurse to its limit): then it proves nothing."""
+    if len(value) > MAX_FROM_LENGTH:
+        return []
+    try:
+        return [a for _, a in getaddresses([value]) if a]
+    except Exception:  # noqa: BLE001 - unreadable is "no address", never a crash
+        return []
+
+
 def _from_problem(block: list[tuple[str, str]], email: str) -> str:
     """Why the From of the original header block speaks for nobody ("" when it is fine)."""
     froms = [value for name, value in block if name == "from"]
-    addresses = [a for _, a in getaddresses(froms) if a] if len(froms) == 1 else []
+    addresses = _addresses(froms[0]) if len(froms) == 1 else []
     if len(froms) != 1 or len(addresses) != 1:
         return str(
             N_(
@@ -184,6 +195,7 @@ def _dkim_domain(r: Result) -> str:
 
 MAX_HEADER_BLOCK = 256 * 1024  # bytes read for the original header block
 MAX_AR_LENGTH = 8 * 1024  # an Authentication-Results longer than this counts for nothing
+MAX_FROM_LENGTH = 4 * 1024  # a From longer than this names nobody we would trust
 _LINE_END = re.compile(rb"\r?\n")
 _FIELD_NAME = re.compile(rb"[!-9;-~]+")  # printable ASCII but ":", no space (RFC 5322)
 

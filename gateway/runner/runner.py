@@ -80,9 +80,10 @@ class Runner:
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
         try:
-            if parsed is None:
-                parsed = self._parse_first(inbox_id, deadline)
-            outcome = self._process(inbox_id, parsed, deadline)
+            raw = None
+            if parsed is None and self.parser is not None:
+                raw, parsed = self._parse_first(inbox_id, deadline)
+            outcome = self._process(inbox_id, parsed, deadline, raw)
         except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
             outcome = self._failed(inbox_id, exc)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
@@ -90,11 +91,15 @@ class Runner:
         return outcome
 
     def _process(
-        self, inbox_id: int, parsed: ParsedMessage | None, deadline: Deadline
+        self,
+        inbox_id: int,
+        parsed: ParsedMessage | None,
+        deadline: Deadline,
+        raw: bytes | None = None,
     ) -> RowOutcome:
         """The stages and the row's disposition commit together, or not at all."""
         with transaction(self.sessions) as s:
-            row = inbox.claim_row(s, inbox_id)
+            row = inbox.claim_row(s, inbox_id, raw)
             if row is None:
                 return _already_processed(s, inbox_id)
             now = self.clock.now()
@@ -107,14 +112,15 @@ class Runner:
                 inbox_id, state, reason, ticket_id, row.message_id, source=row.source, stage=stage
             )
 
-    def _parse_first(self, inbox_id: int, deadline: Deadline) -> ParsedMessage | None:
+    def _parse_first(
+        self, inbox_id: int, deadline: Deadline
+    ) -> tuple[bytes | None, ParsedMessage | None]:
         """Parse before the row's transaction: no lock is held while it runs, and a
         big or hostile row runs in the parser's worker, killed at the deadline."""
-        if self.parser is None:
-            return None
+        assert self.parser is not None
         with transaction(self.sessions) as s:
             raw = inbox.pending_raw(s, inbox_id)
-        return None if raw is None else self.parser.parse(raw, deadline)
+        return (None, None) if raw is None else (raw, self.parser.parse(raw, deadline))
 
     def close(self) -> None:
         """Stop the parser's worker process, if one was started."""
