@@ -306,10 +306,9 @@ def test_catastrophic_keyword_regexes_match_in_linear_time(pattern: str) -> None
     catalog = parse_catalog(
         f"entries:\n  - id: x\n    name: X\n    keywords: [{{regex: '{pattern}'}}]\n" + FALLBACK
     )
-    text = "a" * SIZE + " " + "x" * SIZE
+    text = "a" * SIZE + "!"  # (a+)+b under a backtracking engine: 2^n steps
     with hostile.within(BOUND, f"keyword regex {pattern!r} on {len(text)} characters"):
-        verdict = classify(catalog, "subject", text)
-    assert verdict.fallback
+        classify(catalog, text, text)
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from gateway.core.text import normalise
 # methods, fences are found line by line, and the e-mail pattern has no two runs that
 # can share a character. A line longer than MAX_LINE is prose, not a field.
 MAX_LINE = 2000
+MAX_TEXT = 64 * 1024  # a sheet is at the top of a request; pasted logs below are not read
 MAX_KEY = 60
 MAX_YAML = 16 * 1024  # a fenced sheet; a bigger block is pasted data, not parsed
 MAX_DIGITS = 30  # a number this big is a mistake or an attack, never a field value
@@ -60,11 +61,12 @@ class Sheet:
 
 
 def parse_sheet(entry: Entry, new_text: str) -> Sheet:
-    """The entry's fields found in ``new_text``; later mentions override earlier ones."""
+    """The entry's fields found in ``new_text`` (its first MAX_TEXT characters); later
+    mentions override earlier ones."""
     keys = _key_index(entry)
     values: dict[str, str] = {}
     rejected: list[BadValue] = []
-    for raw_key, raw_value in _pairs(new_text):
+    for raw_key, raw_value in _pairs(new_text[:MAX_TEXT]):
         f = keys.get(_key(raw_key))
         if f is None:
             continue
