@@ -344,30 +344,34 @@ def report(rows: list[Row]) -> None:
         return h.seconds / max(n.seconds, 1e-3)
 
     print(
-        f"\n{'hostile message':32} {'size':>8} {'ingest':>15} {'×':>6} {'smtp':>15} {'×':>6}"
-        f" {'RSS MB main/worker':>19} {'greeting':>9}  verdict"
+        f"\n{'hostile message':30} {'size':>7}  {'ingest h/o':>15} {'×':>5}  {'smtp h/o':>15}"
+        f" {'×':>5}  {'RSS MB ingest/daemon/worker':>27}  {'greeting':>8}  verdict"
     )
-    worst_ratio = worst_greeting = worst_rss = 0.0
+    worst_ratio = worst_greeting = worst_rss = worst_ordinary = 0.0
     for name, size, ih, inn, sh, sn in rows:
         r_ingest, r_smtp = ratio(ih, inn), ratio(sh, sn)
-        rss_main = max(ih.rss_main, sh.rss_main) / MB
-        rss_worker = max(ih.rss_worker, sh.rss_worker) / MB
+        worker = max(ih.rss_worker, sh.rss_worker)
         worst_ratio = max(worst_ratio, r_ingest, r_smtp)
-        worst_greeting = max(worst_greeting, sh.greeting)
-        worst_rss = max(worst_rss, rss_main, rss_worker)
+        worst_greeting = max(worst_greeting, sh.greeting, sn.greeting)
+        worst_rss = max(worst_rss, ih.rss_main, sh.rss_main, worker)
+        worst_ordinary = max(worst_ordinary, inn.rss_main, sn.rss_main)
         print(
-            f"{name:32} {size / MB:7.2f}M {ih.seconds:6.3f}s/{inn.seconds:6.3f}s {r_ingest:5.1f}×"
-            f" {sh.seconds:6.3f}s/{sn.seconds:6.3f}s {r_smtp:5.1f}×"
-            f" {rss_main:8.0f} / {rss_worker:6.0f} {sh.greeting:8.3f}s  {ih.verdict}/{sh.verdict}"
+            f"{name:30} {size / MB:6.2f}M  {ih.seconds:6.3f}/{inn.seconds:6.3f}s {r_ingest:4.1f}×"
+            f"  {sh.seconds:6.3f}/{sn.seconds:6.3f}s {r_smtp:4.1f}×"
+            f"  {ih.rss_main / MB:9.0f} / {sh.rss_main / MB:6.0f} / {worker / MB:6.0f}"
+            f"  {sh.greeting:7.3f}s  {ih.verdict}/{sh.verdict}"
         )
     print(
-        "\ntimes: hostile/ordinary of the same size, as the runner logged them (parse included)."
+        "\ntimes: the hostile message / an ordinary one of the same size, as the runner logged"
+        " them (parse included); ingest is `ingest -` in a fresh process, smtp one daemon for"
+        " the whole run (its RSS is the most it reached so far, ordinary messages included)."
         f"\ntargets: ratio ≤ {TARGET_RATIO:g}× (worst {worst_ratio:.1f}×), greeting < "
         f"{TARGET_GREETING:g}s (worst {worst_greeting:.3f}s), RSS < {TARGET_RSS_MB:g} MB per "
-        f"process (worst {worst_rss:.0f} MB)"
+        f"process (worst {worst_rss / MB:.0f} MB;"
+        f" with ordinary messages {worst_ordinary / MB:.0f} MB)"
     )
     met = worst_ratio <= TARGET_RATIO and worst_greeting < TARGET_GREETING
-    met = met and worst_rss < TARGET_RSS_MB
+    met = met and worst_rss / MB < TARGET_RSS_MB
     print("all targets met" if met else "some targets NOT met (see above)")
 
 
