@@ -8,8 +8,9 @@ can answer "try again later" (451, exit 75, IMAP message left in place).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,16 @@ def make_engine(
 def _ensure_sqlite_dir(url: str) -> None:
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_database(Path(path.split("?", 1)[0]))
+
+
+def private_database(path: Path) -> None:
+    """Create the folder (0700) and an empty database file (0600) whatever the umask:
+    they hold every mail and the members' reply tokens (issue #14). SQLite gives its
+    -wal and -shm files the database file's mode. Existing ones are left as they are."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, durable: bool) -> Any:

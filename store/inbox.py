@@ -63,15 +63,22 @@ class PendingRow:
     message_id: str | None
 
 
-def claim_row(session: Session, inbox_id: int) -> PendingRow | None:
+def pending_raw(session: Session, inbox_id: int) -> bytes | None:
+    """The raw bytes of a row that is still pending (read without locking it)."""
+    stmt = select(InboxRow.raw).where(InboxRow.id == inbox_id, InboxRow.state == "pending")
+    return session.scalar(stmt)
+
+
+def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> PendingRow | None:
     """The row, locked for this transaction (skipped if another runner holds it),
-    if it is still pending."""
-    found = session.execute(_CLAIM, {"id": inbox_id}).first()
+    if it is still pending. ``raw``: its bytes, already read (they never change), so
+    a big message is not held twice."""
+    found = session.execute(_CLAIM if raw is None else _CLAIM_KNOWN, {"id": inbox_id}).first()
     if found is None:
         return None
     return PendingRow(
         found.id,
-        found.raw,
+        found.raw if raw is None else raw,
         found.source,
         found.envelope_from,
         tuple(found.envelope_to or ()),
@@ -105,6 +112,11 @@ def set_disposition(
 _T = table_of(InboxRow)
 _CLAIM = (  # built once: this runs for every row the runner takes
     select(_T.c.id, _T.c.raw, _T.c.source, _T.c.envelope_from, _T.c.envelope_to, _T.c.message_id)
+    .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
+    .with_for_update(skip_locked=True)
+)
+_CLAIM_KNOWN = (
+    select(_T.c.id, _T.c.source, _T.c.envelope_from, _T.c.envelope_to, _T.c.message_id)
     .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
     .with_for_update(skip_locked=True)
 )

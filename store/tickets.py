@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import action_runs
-from store.models import Message, OutboxRow, Participant, Ticket, table_of
+from store.models import Message, OutboxRow, Participant, Ticket, TicketEvent, table_of
 
 
 def get(session: Session, ticket_id: int) -> Ticket | None:
@@ -47,8 +47,27 @@ def ticket_of_message(session: Session, message_id: str) -> int | None:
 
 
 def participant_emails(session: Session, ticket_id: int) -> list[str]:
-    stmt = select(Participant.email).where(Participant.ticket_id == ticket_id)
+    """In the order they joined the ticket (the requester first)."""
+    stmt = (
+        select(Participant.email).where(Participant.ticket_id == ticket_id).order_by(Participant.id)
+    )
     return list(session.scalars(stmt))
+
+
+def opened_since(session: Session, requester: str, since: datetime) -> int:
+    """Tickets ``requester`` opened since ``since`` (each one told its assignee)."""
+    stmt = select(func.count(Ticket.id)).where(
+        Ticket.requester == requester, Ticket.created_at >= since
+    )
+    return session.scalar(stmt) or 0
+
+
+def events_since(session: Session, kind: str, actor: str, since: datetime) -> int:
+    """Events of ``kind`` by ``actor`` since ``since``."""
+    stmt = select(func.count(TicketEvent.id)).where(
+        TicketEvent.kind == kind, TicketEvent.actor == actor, TicketEvent.at >= since
+    )
+    return session.scalar(stmt) or 0
 
 
 # Statements of the ingest path, built once, parameters passed per call.

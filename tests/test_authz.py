@@ -24,8 +24,15 @@ def raw(*headers: str, body: str = "/close\n") -> bytes:
     return f"{head}\r\n\r\n{body}".encode()
 
 
+PER_PERSON = ("example.test",)  # the team's own domain: one address, one person
+
+
 def verify(
-    message: bytes, recipients: tuple[str, ...] = (GW,), email: str = OPS, ticket_id: int = 7
+    message: bytes,
+    recipients: tuple[str, ...] = (GW,),
+    email: str = OPS,
+    ticket_id: int = 7,
+    per_person: tuple[str, ...] = PER_PERSON,
 ) -> authz.Verdict:
     return authz.verify_sender(
         message,
@@ -35,6 +42,7 @@ def verify(
         secret=SECRET,
         gateway_address=GW,
         trusted_authserv_ids=TRUSTED,
+        per_person_domains=per_person,
     )
 
 

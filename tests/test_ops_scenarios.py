@@ -26,7 +26,11 @@ DATA = Path(__file__).parent / "data" / "ops"
 
 @pytest.fixture
 def ops_app(settings: Settings, clock: FakeClock) -> Iterator[App]:
-    gw = replace(settings.gateway, trusted_authserv_ids=("mx.example.test",))
+    gw = replace(
+        settings.gateway,
+        trusted_authserv_ids=("mx.example.test",),
+        per_person_domains=("example.test",),
+    )
     application = build(replace(settings, gateway=gw, members=MEMBERS), clock)
     yield application
     application.close()

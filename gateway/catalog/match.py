@@ -3,7 +3,8 @@
 Scoring, so that anyone reading the ``category`` event can redo it by hand:
 
 * Subject and ``new_text`` (the body without quoted history and signature,
-  already cut by the parser) are normalised with NFKC and case folding.
+  already cut by the parser; the first 64 KB of each) are normalised with NFKC
+  and case folding.
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
   accepted: ``printer`` matches "printers"); CJK keywords match as substrings;
   ``regex`` keywords are searched in the normalised text.
@@ -29,6 +30,7 @@ from gateway.core.text import LATIN_WORD, for_matching
 
 SUBJECT_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
+MAX_TEXT = 64 * 1024  # characters of subject and body matched: what a request is about
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +75,8 @@ class Classification:
 
 def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
     places = (
-        ("subject", for_matching(subject), SUBJECT_WEIGHT),
-        ("body", for_matching(new_text), BODY_WEIGHT),
+        ("subject", for_matching(subject[:MAX_TEXT]), SUBJECT_WEIGHT),
+        ("body", for_matching(new_text[:MAX_TEXT]), BODY_WEIGHT),
     )
     best: tuple[float, Entry, tuple[Hit, ...]] | None = None
     vetoed: list[tuple[str, str]] = []

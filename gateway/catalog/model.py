@@ -7,11 +7,12 @@ these and nothing else.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from gateway.catalog.linear import KeywordPattern
 
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
 LOCALES = ("ja", "en")
@@ -31,7 +32,7 @@ class Keyword:
     source: str
     text: str
     weight: float = 1.0
-    regex: re.Pattern[str] | None = None
+    regex: KeywordPattern | None = None  # RE2 (gateway.catalog.linear)
     cjk: bool = False  # CJK terms match as substrings, Latin ones on word boundaries
 
 

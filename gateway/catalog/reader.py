@@ -9,7 +9,6 @@ catalog: problems are collected and handed back together.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +17,7 @@ from typing import Any
 import yaml
 
 from gateway.catalog.action_reader import Where, read_action
+from gateway.catalog.linear import compile_keyword
 from gateway.catalog.model import FIELD_TYPES, LOCALES, Entry, Field, Keyword
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.config.settings import Member
@@ -216,11 +216,9 @@ class _Reader:
         if "term" in m:
             return _term(str(m["term"][1].value), weight)
         pattern = str(m["regex"][1].value)
-        try:
-            # NFKC but no case folding: folding would turn \S, \W, \D, \B into their opposites
-            compiled = re.compile(unicodedata.normalize("NFKC", pattern), re.IGNORECASE)
-        except re.error as exc:
-            self.bad(m["regex"][1], f"bad regular expression {pattern!r}: {exc}")
+        compiled, problem = compile_keyword(pattern)  # RE2: linear time (issue #14)
+        if compiled is None:
+            self.bad(m["regex"][1], problem)
             return None
         return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
 

@@ -17,6 +17,7 @@ the CLI), English in events.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,12 +30,19 @@ from gateway.catalog.model import Entry, Field
 from gateway.core.i18n import N_, Msg
 from gateway.core.text import normalise
 
-_LINE = re.compile(r"^\s*(?:[-*・●•]\s*)?([^:：\n]{1,60}?)\s*[:：]\s*(.+?)\s*$")
-_FENCE = re.compile(
-    r"^[ \t]*```[ \t]*(?:ya?ml)?[ \t]*\n(.*?)^[ \t]*```[ \t]*$",
-    re.MULTILINE | re.DOTALL | re.IGNORECASE,
-)
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+# Linear whatever the text (issue #14): a line is split at its first colon by string
+# methods, fences are found line by line, and the e-mail pattern has no two runs that
+# can share a character. A line longer than MAX_LINE is prose, not a field.
+MAX_LINE = 2000
+MAX_TEXT = 64 * 1024  # a sheet is at the top of a request; pasted logs below are not read
+MAX_KEY = 60
+MAX_YAML = 16 * 1024  # a fenced sheet; a bigger block is pasted data, not parsed
+MAX_DIGITS = 30  # a number this big is a mistake or an attack, never a field value
+_BULLETS = "-*・●•"
+_COLON = re.compile("[:：]")
+_FENCE_OPEN = re.compile(r"[ \t]*```[ \t]*(?:ya?ml)?[ \t]*", re.IGNORECASE)
+_FENCE_CLOSE = re.compile(r"[ \t]*```[ \t]*")
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>][^@\s<>.]*\.[^@\s<>]+")
 _DATES = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
@@ -62,11 +70,12 @@ class Sheet:
 
 
 def parse_sheet(entry: Entry, new_text: str) -> Sheet:
-    """The entry's fields found in ``new_text``; later mentions override earlier ones."""
+    """The entry's fields found in ``new_text`` (its first MAX_TEXT characters); later
+    mentions override earlier ones."""
     keys = _key_index(entry)
     values: dict[str, str] = {}
     rejected: list[BadValue] = []
-    for raw_key, raw_value in _pairs(new_text):
+    for raw_key, raw_value in _pairs(new_text[:MAX_TEXT]):
         f = keys.get(_key(raw_key))
         if f is None:
             continue
@@ -169,7 +178,7 @@ def _number(text: str) -> tuple[str, Msg | None]:
         number = Decimal(cleaned)
     except InvalidOperation:
         return "", N_("not a number")
-    if not number.is_finite():
+    if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:  # 1e999999999: no
         return "", N_("not a number")
     if number == number.to_integral_value():
         return str(int(number)), None
@@ -178,15 +187,59 @@ def _number(text: str) -> tuple[str, Msg | None]:
 
 def _pairs(text: str) -> list[tuple[str, str]]:
     """(key, value) from the YAML blocks first, then from the lines outside them."""
+    lines = text.splitlines()
     out: list[tuple[str, str]] = []
-    for block in _FENCE.finditer(text):
-        out.extend(_yaml_pairs(block.group(1)))
-    outside = _FENCE.sub("", text)
-    for line in outside.splitlines():
-        m = _LINE.match(line)
-        if m and "//" not in m.group(1):  # not a URL's scheme
-            out.append((m.group(1), m.group(2)))
+    outside: list[str] = []
+    for inside, chunk in _fenced(lines):
+        if inside:
+            block = "\n".join(chunk) + "\n" if chunk else ""
+            out.extend(_yaml_pairs(block) if len(block) <= MAX_YAML else [])
+        else:
+            outside.extend(chunk)
+    for line in outside:
+        pair = _line_pair(line)
+        if pair is not None and "//" not in pair[0]:  # not a URL's scheme
+            out.append(pair)
     return out
+
+
+def _line_pair(line: str) -> tuple[str, str] | None:
+    """``key: value`` (or ``・key：value``): the key before the first colon, 1-60
+    characters after an optional bullet, and a value that is not empty."""
+    if len(line) > MAX_LINE:
+        return None
+    colon = _COLON.search(line)
+    if colon is None:
+        return None
+    key = line[: colon.start()].lstrip()
+    if key[:1] and key[0] in _BULLETS and key[1:]:
+        key = key[1:].lstrip()
+    rest = line[colon.end() :]
+    key, value = key.rstrip(), rest.strip() or rest[-1:]  # blank: rejected as empty later
+    if not key or len(key) > MAX_KEY or not value:
+        return None
+    return key, value
+
+
+def _fenced(lines: list[str]) -> list[tuple[bool, list[str]]]:
+    """The lines in runs outside and inside ```` ```yaml ```` fences, in order. A fence
+    that never closes is not a fence; the closing lines are looked up once, so a
+    thousand openers without an end cost one pass, not a thousand."""
+    closers = [i for i, line in enumerate(lines) if _FENCE_CLOSE.fullmatch(line)]
+    runs: list[tuple[bool, list[str]]] = []
+    start = i = 0
+    while i < len(lines):
+        if _FENCE_OPEN.fullmatch(lines[i]):
+            after = bisect.bisect_right(closers, i)
+            if after == len(closers):
+                break  # no closer after this opener, so none after any later one either
+            end = closers[after]
+            runs += [(False, lines[start:i]), (True, lines[i + 1 : end])]
+            start = i = end + 1
+            continue
+        i += 1
+    runs.append((False, lines[start:]))
+    return runs
 
 
 def _yaml_pairs(block: str) -> list[tuple[str, str]]:

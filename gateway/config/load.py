@@ -27,6 +27,7 @@ from gateway.config.settings import (
     DatabaseSettings,
     GatewaySettings,
     HealthSettings,
+    LimitsSettings,
     LoggingSettings,
     Member,
     ScheduleSettings,
@@ -73,6 +74,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "logging",
             "chat",
             "web",
+            "limits",
         }
     )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
@@ -109,6 +111,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
         chat=read_chat(Section(src, "chat", data.get("chat", {})), base, members),
         web=read_web(Section(src, "web", data["web"])) if "web" in data else WebSettings(),
+        limits=_limits(Section(src, "limits", data.get("limits", {}))),
     )
 
 
@@ -126,6 +129,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
             "auto_reply_limit",
             "iso2022jp",
             "trusted_authserv_ids",
+            "per_person_domains",
             "max_command_lines",
         }
     )
@@ -143,6 +147,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     return GatewaySettings(
         address=email(s, "address", "support@example.test"),
         secret=read_secret(s, s.path_or_none("secret_file", base), data_dir),
+        secret_file=s.path_or_none("secret_file", base),
         locale=s.choice("locale", "ja", ("ja", "en")),
         timezone=tz,
         tag_prefix=prefix,
@@ -154,6 +159,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
         iso2022jp=s.bool("iso2022jp", False),
         trusted_authserv_ids=_authserv_ids(s),
+        per_person_domains=_domains(s, "per_person_domains"),
         max_command_lines=s.int("max_command_lines", 20, 1, 1000),
     )
 
@@ -170,6 +176,18 @@ def _authserv_ids(s: Section) -> tuple[str, ...]:
             )
         ids.append(value.lower())
     return tuple(ids)
+
+
+def _domains(s: Section, key: str) -> tuple[str, ...]:
+    """Domain names (lower case): ``example.com``, never an address or a pattern."""
+    found = []
+    for value in list_of(s, key):
+        if not isinstance(value, str) or not re.fullmatch(
+            r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}", value
+        ):
+            raise ConfigError(s.path, s.key(key), f"not a domain name: {value!r}")
+        found.append(value.lower())
+    return tuple(found)
 
 
 def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
@@ -232,6 +250,27 @@ def _actions(s: Section) -> ActionSettings:
         retry_initial=duration(s, "retry_initial", "30s"),
         retry_max=duration(s, "retry_max", "30m"),
         output_limit=limit,
+    )
+
+
+def _limits(s: Section) -> LimitsSettings:
+    s.unknown(
+        {
+            "processing_budget",
+            "isolate_above",
+            "max_participants",
+            "max_relay",
+            "ops_notices_per_hour",
+        }
+    )
+    return LimitsSettings(
+        processing_budget=duration(s, "processing_budget", "30s"),
+        isolate_above=parse_size(
+            s.data.get("isolate_above", "1MB"), path=s.path, key=s.key("isolate_above")
+        ),
+        max_participants=s.int("max_participants", 20, 1, 10_000),
+        max_relay=s.int("max_relay", 20, 1, 10_000),
+        ops_notices_per_hour=s.int("ops_notices_per_hour", 10, 0, 10_000),
     )
 
 

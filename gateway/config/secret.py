@@ -8,33 +8,75 @@ with mode 0600 and kept, so reply addresses stay valid across restarts.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from gateway.config.sections import Section
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_, Msg
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
-MIN_LENGTH = 16  # bytes
+MIN_LENGTH = 16  # bytes, from every source (issue #14)
+# what systemd/environment.example ships: a key anyone who read the example can use
+PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 
 
 def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
     """``$TICKET_GATEWAY_SECRET``, then ``secret_file``, else ``<data_dir>/secret``."""
     if os.environ.get(ENV_SECRET):
-        return os.environ[ENV_SECRET].encode()
+        value = os.environ[ENV_SECRET].encode()
+        _check(value, "environment", ENV_SECRET)
+        return value
     if secret_file is not None:
         try:
             value = secret_file.read_bytes().strip()
         except OSError as exc:
             raise ConfigError(s.path, s.key("secret_file"), f"cannot read: {exc}") from None
-        if len(value) < MIN_LENGTH:
-            raise ConfigError(s.path, s.key("secret_file"), "secret must be ≥ 16 bytes")
+        _check(value, s.path, s.key("secret_file"))
         return value
-    generated = data_dir / "secret"
+    generated = generated_path(data_dir)
     if not generated.exists():
         import secrets
 
-        generated.parent.mkdir(parents=True, exist_ok=True)
+        generated.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return generated.read_bytes().strip()
+
+
+def generated_path(data_dir: Path) -> Path:
+    return data_dir / "secret"
+
+
+def _check(value: bytes, path: str, key: str) -> None:
+    if value.strip().lower().startswith(PLACEHOLDER[:9]):  # "change-me…", edited or not
+        raise ConfigError(
+            path,
+            key,
+            str(
+                N_(
+                    "is the placeholder of environment.example, which anyone can read: "
+                    "use 32 random bytes, e.g. the output of: openssl rand -hex 32"
+                )
+            ),
+        )
+    if len(value) < MIN_LENGTH:
+        raise ConfigError(path, key, "secret must be ≥ 16 bytes")
+
+
+def exposure(path: Path) -> Msg | None:
+    """Why the secret file at ``path`` is a risk (others may read or change it), if it is."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & (stat.S_IROTH | stat.S_IWOTH):
+        return None
+    octal = format(mode, "04o")
+    return N_(
+        "the secret file {path} can be read by other users (mode {mode}): anyone on this "
+        "machine can forge reply addresses; run: chmod 600 {path}",
+        path=str(path),
+        mode=octal,
+    )

@@ -21,6 +21,7 @@ from pathlib import Path
 class GatewaySettings:
     address: str = "support@example.test"
     secret: bytes = b""
+    secret_file: Path | None = None  # where the secret was read, if from [gateway] secret_file
     locale: str = "ja"
     timezone: str = "Asia/Tokyo"
     tag_prefix: str = ""  # "[#42]" by default, "[HELP#42]" with "HELP"
@@ -30,6 +31,7 @@ class GatewaySettings:
     auto_reply_limit: int = 5  # automatic mails per recipient per hour (loop brake)
     iso2022jp: bool = False  # Japanese mail as ISO-2022-JP for old clients, else UTF-8
     trusted_authserv_ids: tuple[str, ...] = ()  # our MTAs' Authentication-Results ids
+    per_person_domains: tuple[str, ...] = ()  # DKIM/DMARC of these domains names one person
     max_command_lines: int = 20  # reply-command lines read from the top of a reply
 
     @property
@@ -64,6 +66,7 @@ class SmtpSettings:
     auth_users_file: Path | None = None  # AUTH (over TLS only) for peers outside trusted
     trusted_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")  # CIDRs, no AUTH needed
     max_sessions: int = 100
+    max_sessions_per_client: int = 20  # from one address (a unix socket is not capped)
     session_timeout: timedelta = timedelta(minutes=5)  # idle time before we hang up
     max_recipients: int = 100  # RFC 5321 4.5.3.1.8: at least 100 must be accepted
 
@@ -167,6 +170,17 @@ class ActionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsSettings:
+    """What one message may cost and cause (issue #14); README "Security and limits"."""
+
+    processing_budget: timedelta = timedelta(seconds=30)  # per inbox row; then it is shunted
+    isolate_above: int = 1_000_000  # bytes: bigger rows are parsed in a killable worker
+    max_participants: int = 20  # people one mail's To/Cc may add to a ticket
+    max_relay: int = 20  # people one ops answer is relayed to
+    ops_notices_per_hour: int = 10  # notices to ops caused by one sender per hour
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     format: str = "text"  # text | json (one object per line, for a log shipper)
 
@@ -266,6 +280,7 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -27,6 +27,7 @@ KEYS = {
     "auth_users_file",
     "trusted_networks",
     "max_sessions",
+    "max_sessions_per_client",
     "session_timeout",
     "max_recipients",
 }
@@ -67,6 +68,7 @@ def read_smtp(s: Section, base: Path) -> SmtpSettings:
         auth_users_file=users,
         trusted_networks=_networks(s, "trusted_networks", SmtpSettings().trusted_networks),
         max_sessions=s.int("max_sessions", 100, 1, 100_000),
+        max_sessions_per_client=s.int("max_sessions_per_client", 20, 1, 100_000),
         session_timeout=timeout,
         max_recipients=s.int("max_recipients", 100, 1, 100_000),
     )

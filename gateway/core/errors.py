@@ -45,6 +45,11 @@ class InvalidTransition(GatewayError):
         self.message = message
 
 
+class BudgetExceeded(GatewayError):
+    """Processing one inbox row took longer than its budget (``[limits]
+    processing_budget``); the row is shunted with this as its reason."""
+
+
 class NotMail(GatewayError):
     """The input is not an e-mail message at all (exit 65)."""
 

@@ -48,3 +48,12 @@ def token_issued_to(
         if hmac.compare_digest(make_token(secret, token.ticket_id, who), token.token):
             return who.strip().lower()
     return None
+
+
+_IN_TEXT = re.compile(rf"(\+\d{{1,18}}-)[0-9a-fA-F]{{{TOKEN_LENGTH}}}(?=@)")
+
+
+def mask_tokens(text: str) -> str:
+    """``support+42-<token>@…`` → ``support+42-…@…`` wherever it appears in ``text``:
+    a member's token is an ops credential, and logs are read by more people."""
+    return _IN_TEXT.sub("\\1…", text)

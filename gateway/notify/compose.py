@@ -23,6 +23,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
+from gateway.core import msgid
 from gateway.notify.render import Rendered
 from gateway.notify.views import Person
 
@@ -123,7 +124,7 @@ def _text(value: str, charset: str) -> str:
 
 
 def _msgid(value: str) -> str:
-    return _MSGID.sub("", value.strip().strip("<>"))
+    return msgid.bounded(_MSGID.sub("", value.strip().strip("<>")))
 
 
 def _references(refs: tuple[str, ...], in_reply_to: str) -> list[str]:

@@ -267,6 +267,20 @@ class SignIn:
     valid_minutes: int
 
 
+@dataclass(frozen=True, slots=True)
+class OutsiderReply:
+    """To the assignee: someone who is not on the ticket answered one of its mails
+    (threaded by In-Reply-To/References alone). Their mail is on the ticket; they
+    get nothing from it until a member adds them (issue #14)."""
+
+    team: Team
+    recipient: Person  # the assignee (else the entry's manager)
+    ticket: TicketRef
+    sender: Person  # who wrote
+    excerpt: str  # the start of what they wrote
+    add_command: str  # how a member adds them: the CLI line
+
+
 View = (
     Acknowledgement
     | NewTicket
@@ -285,6 +299,7 @@ View = (
     | ActionReply
     | ActionFailed
     | SignIn
+    | OutsiderReply
 )
 
 
@@ -334,6 +349,8 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     # to a member who asked for it on the sign-in page: a one-time link (the page
     # limits how many an address and a client may ask for)
     SignIn: MailKind("sign_in", "auto-generated", rate_limited=False),
+    # to the assignee: a stranger answered the ticket's mail (threaded by headers alone)
+    OutsiderReply: MailKind("outsider_reply", "auto-generated", rate_limited=False),
 }
 
 # the kinds that answer somebody's message and share the hourly brake

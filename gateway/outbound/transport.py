@@ -53,9 +53,10 @@ class MaildirTransport:
     def send(self, mail: DueMail) -> None:
         try:
             if self.box is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.box = mailbox.Maildir(str(self.path), factory=None, create=True)
-            self.box.add(mail.raw.replace(b"\r\n", b"\n"))  # maildir files use local line ends
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self.box = mailbox.Maildir(str(self.path), factory=None, create=True)  # 0700
+            key = self.box.add(mail.raw.replace(b"\r\n", b"\n"))  # local line ends
+            os.chmod(self.path / "new" / key, 0o600)  # mailbox writes 0666 & ~umask
         except OSError as exc:
             raise RelayDown(f"cannot write to maildir {self.path}: {exc}") from exc
 

@@ -163,6 +163,7 @@ def _token_variant(sender: str, own: Collection[str]) -> bool:
     )
 
 
+MAX_RETURNED = 20  # a bounce quotes one message; a thousand "Message-ID:" lines are not ids
 _MID = re.compile(rb"^message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
 
 
@@ -173,4 +174,4 @@ def returned_message_ids(raw: bytes) -> list[str]:
     returned headers (message/rfc822 or text/rfc822-headers parts).
     """
     found = [m.decode("ascii", "replace") for m in _MID.findall(raw)]
-    return found[1:]
+    return found[1 : 1 + MAX_RETURNED]

@@ -103,7 +103,8 @@ def _process(runner: Runner, acc: Accepted, parse: Future[ParsedMessage] | None)
             if parse is not None:
                 parse.cancel()
             return f"already stored as inbox #{acc.inbox_id} ({state}{ticket}), nothing new"
-    outcome = runner.process_one(acc.inbox_id, result_or_none(parse))
+    budget = runner.settings.limits.processing_budget.total_seconds()
+    outcome = runner.process_one(acc.inbox_id, result_or_none(parse, budget))
     if outcome.state is None:
         return f"stored as inbox #{acc.inbox_id}, processing deferred ({outcome.reason})"
     ticket = f", ticket #{outcome.ticket_id}" if outcome.ticket_id else ""

@@ -41,11 +41,21 @@ class ParseAhead:
         self.close()
 
 
-def result_or_none(future: Future[ParsedMessage] | None) -> ParsedMessage | None:
-    """The parse, or None (the runner parses again, and shunts if it really fails)."""
+def result_or_none(
+    future: Future[ParsedMessage] | None, timeout: float | None = None
+) -> ParsedMessage | None:
+    """The parse, or None (the runner parses again, and shunts if it really fails).
+
+    ``timeout``: the row's processing budget. A parse ahead that outlives it is left
+    behind, and the runner parses the row itself under its budget (in its killable
+    worker when the row is big or hostile), so a hostile row in a folder is shunted
+    instead of holding the whole ingest (issue #14)."""
     if future is None:
         return None
     try:
-        return future.result()
+        return future.result(timeout)
+    except TimeoutError:
+        future.cancel()
+        return None
     except Exception:  # noqa: BLE001 - a dead worker must not lose the message
         return None

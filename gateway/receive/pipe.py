@@ -44,7 +44,7 @@ def lock_path(data_dir: Path) -> Path:
 
 def hold_daemon_lock(data_dir: Path) -> IO[str]:
     """Taken by ``run`` for its lifetime; the open file must be kept referenced."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private whatever the umask
     fh = lock_path(data_dir).open("a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

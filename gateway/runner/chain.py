@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from gateway.runner import early, new_request, replies
 from gateway.runner.arrival import Arrival
+from gateway.runner.budget import Deadline
 from gateway.runner.verdicts import Verdict
 
 Stage = Callable[[Arrival], Arrival | Verdict]
@@ -47,11 +48,18 @@ class ChainEnded(RuntimeError):
     """The last stage handed the message on: a bug in the table (the row is shunted)."""
 
 
-def run_chain(a: Arrival, chain: tuple[Link, ...] = CHAIN) -> tuple[Verdict, str]:
-    """The verdict and the name of the stage that gave it."""
+def run_chain(
+    a: Arrival, chain: tuple[Link, ...] = CHAIN, deadline: Deadline | None = None
+) -> tuple[Verdict, str]:
+    """The verdict and the name of the stage that gave it. Before each stage but the
+    first the row's budget is checked (:mod:`gateway.runner.budget`): a row past it
+    raises BudgetExceeded, and the runner shunts it with that reason."""
+    done = ""
     for link in chain:
+        if deadline is not None and done:
+            deadline.check(done, link.name)
         result = link.run(a)
         if not isinstance(result, Arrival):
             return result, link.name
-        a = result
+        a, done = result, link.name
     raise ChainEnded("no stage ended the message")

@@ -35,7 +35,7 @@ def new_request(a: Arrival) -> Arrival | Done:
 def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
     """Open, file under the catalog, then queue the mails a new ticket causes."""
     msg = a.msg
-    cc = [(c.email, "cc") for c in msg.cc]
+    cc, left_out = _capped_cc(a)
     ticket = changes.open_ticket(
         a.session,
         subject=thread.base_subject(msg.subject, a.settings.gateway.tag_prefix) or "(no subject)",
@@ -54,6 +54,20 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
         detail={"message_id": msg.message_id, "source": a.row.source, **_door(a)},
     )
     attach(a, ticket, kind="request", touch=True)
+    if left_out:  # on the message's Cc (it is stored whole), but never mailed
+        changes.record(
+            a.session,
+            ticket,
+            "participants-limited",
+            a.now,
+            actor="gateway",
+            channel="system",
+            detail={
+                "limit": a.settings.limits.max_participants,
+                "not_added": len(left_out),
+                "first_not_added": left_out[:20],
+            },
+        )
     filed = filing.categorize_new_ticket(
         a.session, ticket, msg, a.catalog, a.settings, a.now, chosen=a.submission
     )
@@ -83,6 +97,20 @@ def _door(a: Arrival) -> dict[str, object]:
     if a.submission is None or a.submission.source != "slack" or not a.submission.extra:
         return {}
     return {"chat": {"provider": "slack", **a.submission.extra}}
+
+
+def _capped_cc(a: Arrival) -> tuple[list[tuple[str, str]], list[str]]:
+    """The Cc addresses that join the ticket (``[limits] max_participants``), and the
+    rest: a request copied to 20 000 people must not make every answer go to them."""
+    own = a.settings.own_addresses
+    wanted = [
+        c.email
+        for c in dict.fromkeys(a.msg.cc)
+        if c.email != a.sender and not loops.is_own_address(c.email, own)
+    ]
+    unique = list(dict.fromkeys(wanted))
+    limit = a.settings.limits.max_participants
+    return [(e, "cc") for e in unique[:limit]], unique[limit:]
 
 
 def field_requests(

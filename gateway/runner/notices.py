@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from gateway.config.settings import Settings
+from gateway.config.settings import Member, Settings
 from gateway.core.model import ParsedMessage
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import loops
 from gateway.runner.arrival import Arrival
 from gateway.tickets import changes
-from store import outbox
+from store import outbox, tickets
 from store.models import Ticket
 
 RATE_WINDOW = timedelta(hours=1)
@@ -81,9 +81,12 @@ def ask_for_missing_fields(
 
 
 def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
-    """The new-ticket notice to its assignee, a member (so no loop rules apply)."""
+    """The new-ticket notice to its assignee, a member (so no loop rules apply, but
+    one sender may cause at most ``ops_notices_per_hour`` of them)."""
     member = a.settings.member(ticket.assignee or "")
     if member is None or _too_old(a.msg, a.now):
+        return False
+    if not _ops_notice_allowed(a, ticket, "new_ticket"):
         return False
     view = views.NewTicket(
         team=team(a.settings),
@@ -104,6 +107,65 @@ def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
         )
         is not None
     )
+
+
+def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
+    """Tell the assignee (else the entry's manager) that someone not on the ticket
+    answered one of its mails: the mail is attached, the sender gets nothing."""
+    member = a.settings.member(ticket.assignee or "") or _manager(a, ticket)
+    if member is None or not _ops_notice_allowed(a, ticket, "outsider_reply"):
+        return False
+    view = views.OutsiderReply(
+        team=team(a.settings),
+        recipient=views.Person(member.email, member.name),
+        ticket=ticket_ref(ticket, a.settings, a.now),
+        sender=views.Person(a.sender, a.msg.from_.name if a.msg.from_ else ""),
+        excerpt=_excerpt(a.msg.new_text or a.msg.text),
+        add_command=f"ticket-gateway tickets add-participant {ticket.id} {a.sender}",
+    )
+    return (
+        queue_ticket_mail(
+            a.session,
+            a.settings,
+            ticket,
+            view,
+            key=f"outsider:{a.row.id}",
+            now=a.now,
+            locale=member.locale or a.settings.gateway.locale,
+        )
+        is not None
+    )
+
+
+def _manager(a: Arrival, ticket: Ticket) -> Member | None:
+    entry = a.catalog.entry(ticket.catalog or "")
+    return a.settings.member(entry.manager or "") if entry is not None else None
+
+
+def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str) -> bool:
+    """The hourly brake on mail to ops caused by one sender: a flood of requests (or
+    of stranger replies) must not become a flood of notices. A notice not sent is
+    an event, like an answer not sent."""
+    since = a.now - RATE_WINDOW
+    caused = tickets.opened_since(a.session, a.sender, since) + tickets.events_since(
+        a.session, "outsider", a.sender, since
+    )
+    limit = a.settings.limits.ops_notices_per_hour
+    if caused <= limit:
+        return True
+    changes.record(
+        a.session,
+        ticket,
+        "no-ops-notice",
+        a.now,
+        actor="gateway",
+        channel="system",
+        detail={
+            "reason": f"{caused} notices caused by {a.sender} in the last hour (limit {limit})",
+            "mail": kind,
+        },
+    )
+    return False
 
 
 def under_rate_limit(

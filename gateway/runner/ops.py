@@ -50,6 +50,7 @@ def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
         secret=a.settings.gateway.secret,
         gateway_address=a.settings.gateway.address,
         trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+        per_person_domains=a.settings.gateway.per_person_domains,
     )
 
 

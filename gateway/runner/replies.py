@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from gateway.actions import trigger
 from gateway.core.model import TicketState
+from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
@@ -42,6 +43,8 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
 
 def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
+    if _outsider(a, ticket):
+        return _outsider_reply(a, ticket)
     effect = states.on_requester_reply(
         TicketState(ticket.state),
         ticket.closed_at,
@@ -76,6 +79,37 @@ def requester_reply(a: Arrival) -> Done:
     done = "reopened" if effect.effect == states.ReplyEffect.REOPEN else "appended"
     kind = f", {a.verdict.value}" if a.automated else ""
     return Done(ticket.id, f"{done} (via {via}{kind}{ran})")
+
+
+def _outsider(a: Arrival, ticket: Ticket) -> bool:
+    """Threaded by In-Reply-To/References alone, from someone not on the ticket: a
+    Message-ID is not a key (anyone who saw one mail of the ticket knows it)."""
+    return (
+        a.thread.via == ThreadVia.HEADERS
+        and not a.automated
+        and a.sender not in tickets.participant_emails(a.session, ticket.id)
+    )
+
+
+def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
+    """Attached (nothing is lost) but it changes nothing: no participant, no state,
+    no fields, no commands, nothing sent to the sender; the assignee is told."""
+    attach(a, ticket, kind="outsider", touch=False)
+    changes.record(
+        a.session,
+        ticket,
+        "outsider",
+        a.now,
+        actor=a.sender,
+        channel=CHANNEL,
+        detail={"message_id": a.msg.message_id, "via": "headers", "inbox": a.row.id},
+    )
+    told = notices.notify_outsider(a, ticket)
+    return Done(
+        ticket.id,
+        f"attached (via headers, from {a.sender}, not on the ticket"
+        + (", assignee told)" if told else ")"),
+    )
 
 
 def _ticket(a: Arrival) -> Ticket:

@@ -28,6 +28,7 @@ from gateway.core.model import InboxState, ParsedMessage
 from gateway.runner import chain as stages
 from gateway.runner import verdicts
 from gateway.runner.arrival import Arrival
+from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.chain import Link, run_chain
 from store import inbox
 from store.db import transaction
@@ -58,6 +59,7 @@ class Runner:
     sessions: sessionmaker[Session]
     catalog: CatalogHolder
     chain: tuple[Link, ...] | None = None  # the stages; None: chain.CHAIN as it is now
+    parser: RowParser | None = None  # None: parse inline (a CLI run); the daemon isolates
 
     def process_pending(self, limit: int | None = None) -> list[RowOutcome]:
         """Drain due rows; returns their outcomes (transient ones included)."""
@@ -76,29 +78,54 @@ class Runner:
         """``parsed``: the row's bytes already parsed (a bulk ingest parses ahead in
         worker processes); parsing is pure, so where it ran changes nothing."""
         started = time.perf_counter()
+        deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
         try:
-            outcome = self._process(inbox_id, parsed)
+            raw = None
+            if parsed is None and self.parser is not None:
+                raw, parsed = self._parse_first(inbox_id, deadline)
+            outcome = self._process(inbox_id, parsed, deadline, raw)
         except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
             outcome = self._failed(inbox_id, exc)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
         _log_outcome(outcome)
         return outcome
 
-    def _process(self, inbox_id: int, parsed: ParsedMessage | None) -> RowOutcome:
+    def _process(
+        self,
+        inbox_id: int,
+        parsed: ParsedMessage | None,
+        deadline: Deadline,
+        raw: bytes | None = None,
+    ) -> RowOutcome:
         """The stages and the row's disposition commit together, or not at all."""
         with transaction(self.sessions) as s:
-            row = inbox.claim_row(s, inbox_id)
+            row = inbox.claim_row(s, inbox_id, raw)
             if row is None:
                 return _already_processed(s, inbox_id)
             now = self.clock.now()
             arrival = Arrival(s, row, self.settings, now, self.catalog.current, parsed)
-            verdict, stage = run_chain(arrival, self.chain or stages.CHAIN)
+            verdict, stage = run_chain(arrival, self.chain or stages.CHAIN, deadline)
             state, reason = verdicts.disposition(verdict), verdicts.reason_of(verdict)
             ticket_id = verdicts.ticket_of(verdict)
             inbox.set_disposition(s, inbox_id, state, reason, now, ticket_id)
             return RowOutcome(
                 inbox_id, state, reason, ticket_id, row.message_id, source=row.source, stage=stage
             )
+
+    def _parse_first(
+        self, inbox_id: int, deadline: Deadline
+    ) -> tuple[bytes | None, ParsedMessage | None]:
+        """Parse before the row's transaction: no lock is held while it runs, and a
+        big or hostile row runs in the parser's worker, killed at the deadline."""
+        assert self.parser is not None
+        with transaction(self.sessions) as s:
+            raw = inbox.pending_raw(s, inbox_id)
+        return (None, None) if raw is None else (raw, self.parser.parse(raw, deadline))
+
+    def close(self) -> None:
+        """Stop the parser's worker process, if one was started."""
+        if self.parser is not None:
+            self.parser.close()
 
     def _failed(self, inbox_id: int, exc: Exception) -> RowOutcome:
         if verdicts.for_exception(exc) is None:

@@ -58,7 +58,8 @@ def disposition(verdict: Verdict) -> InboxState:
 
 def for_exception(exc: BaseException) -> InboxState | None:
     """None: transient (database locked or gone), the row stays pending and is retried
-    with backoff; anything else is our bug: the row is shunted, its traceback kept."""
+    with backoff; anything else is our bug, or a row that overran its processing
+    budget (BudgetExceeded, issue #14): the row is shunted, the reason and traceback kept."""
     return None if isinstance(exc, TransientError) else InboxState.SHUNTED
 
 

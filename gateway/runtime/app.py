@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
+from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
 from gateway.tickets import news
 from store import migrate
@@ -31,6 +32,7 @@ class App:
     runner_engine: Engine  # the runner's: on SQLite it commits without fsync (make_engine)
 
     def close(self) -> None:
+        self.runner.close()
         self.runner_engine.dispose()
         self.engine.dispose()
 
@@ -60,5 +62,6 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
         if engine.dialect.name == "sqlite"
         else engine
     )
-    runner = Runner(settings, clock, session_factory(runner_engine, info), catalog)
+    parser = RowParser(settings.limits.isolate_above)  # big or hostile rows: in a worker
+    runner = Runner(settings, clock, session_factory(runner_engine, info), catalog, parser=parser)
     return App(settings, engine, sessions, clock, runner, catalog, runner_engine)

@@ -1,5 +1,6 @@
 """Log lines as text for people or as JSON objects for log shippers.
 
+Every line, in either format, has reply tokens masked (``support+42-…@…``).
 ``[logging] format = "json"`` writes one JSON object per line: the usual time,
 level, logger and message, plus every structured field a caller passed with
 ``extra=`` (the runner's per-message line carries ticket, message_id, source,
@@ -14,6 +15,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.core.tokens import mask_tokens
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # attributes every LogRecord has: anything else on a record came from ``extra=``
@@ -24,8 +27,21 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
+class TextFormatter(logging.Formatter):
+    """The text lines, reply tokens masked (issue #14: a member token is a credential)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_tokens(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        return mask_tokens(self._format(record))  # message, fields and traceback alike
+
+    def _format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             # the record's own timestamp, not a clock read: nothing here decides anything
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -42,6 +58,6 @@ class JsonFormatter(logging.Formatter):
 
 def use_format(fmt: str, root: logging.Logger | None = None) -> None:
     """Switch the handlers already installed (by the CLI) to ``fmt``: text | json."""
-    formatter = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+    formatter = JsonFormatter() if fmt == "json" else TextFormatter()
     for handler in (root or logging.getLogger()).handlers:
         handler.setFormatter(formatter)

@@ -3,7 +3,8 @@
 A member's reply mail (``gateway/runner/ops.py``) and a member's Slack thread
 reply sent on purpose (the "send to requester" shortcut, ``/reply``) both end
 here: one answer mail per recipient — the requester and every non-member
-participant — queued through the outbox in the caller's transaction, from the
+participant, at most ``[limits] max_relay`` of them (the rest are recorded in an
+event, never mailed) — queued through the outbox in the caller's transaction, from the
 team address, threaded, and the first-response SLA stopped.
 """
 
@@ -39,13 +40,25 @@ def relay_answer(
     if not text:
         return 0
     people = [ticket.requester.lower(), *tickets.participant_emails(session, ticket.id)]
-    recipients = [
+    everyone = [
         p
         for p in dict.fromkeys(people)
         if settings.member(p) is None
         and "@" in p
         and not loops.is_own_address(p, settings.own_addresses)
     ]
+    limit = settings.limits.max_relay  # the requester first, then in the order they joined
+    recipients, left_out = everyone[:limit], everyone[limit:]
+    if left_out:
+        changes.record(
+            session,
+            ticket,
+            "relay-limited",
+            now,
+            actor=member.email,
+            channel=channel,
+            detail={"limit": limit, "not_sent": len(left_out), "first_not_sent": left_out[:20]},
+        )
     thread = tickets.thread_ids(session, ticket.id)
     for email in recipients:
         name = ticket.requester_name if email == ticket.requester.lower() else ""

@@ -35,7 +35,9 @@ def write_config(
     if locale is not None:
         gateway += f'locale = "{locale}"\n'
     if secret_file:
-        (folder / "secret.key").write_text("x" * 40)
+        key = folder / "secret.key"
+        key.write_text("x" * 40)
+        key.chmod(0o600)  # as an operator keeps it: status warns about a readable one
         gateway += 'secret_file = "secret.key"\n'
     text = gateway + f'[database]\nurl = "{url or f"sqlite:///{folder}/gateway.db"}"\n'
     if port is not None:

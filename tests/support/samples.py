@@ -139,6 +139,14 @@ SAMPLES: list[v.View] = [
         "2026-03-02 10:00 JST",
     ),
     v.HealthAlert(TEAM, BOSS, "2 shunted inbox row(s)", True, "2026-03-02 10:00 JST"),
+    v.OutsiderReply(
+        TEAM,
+        OPS,
+        T42,
+        v.Person("stranger@elsewhere.test", "Mallory <b>"),
+        "I saw this thread; here is the password you need …",
+        "ticket-gateway tickets add-participant 42 stranger@elsewhere.test",
+    ),
     v.SignIn(
         TEAM,
         OPS,
@@ -292,15 +300,28 @@ def problems() -> list[Msg]:
 
 def said() -> list[v.View]:
     """Views that carry every message the code decides, for the language scanner."""
-    forged = authz.verify_sender(
-        b"From: ops@example.test\r\n\r\nhi\r\n",
-        ("support@example.test",),
-        "ops@example.test",
-        42,
-        secret=b"0" * 32,
-        gateway_address="support@example.test",
-        trusted_authserv_ids=(),
-    )
+
+    def verdict(head: bytes) -> authz.Verdict:
+        return authz.verify_sender(
+            head + b"\r\nhi\r\n",
+            ("support@example.test",),
+            "ops@example.test",
+            42,
+            secret=b"0" * 32,
+            gateway_address="support@example.test",
+            trusted_authserv_ids=("mx.example.test",),
+        )
+
+    forged = verdict(b"From: ops@example.test\r\n")
+    refusals_of_authz = [
+        forged,  # no token, no trusted result
+        verdict(b"From: ops@example.test\r\nFrom: intern@example.test\r\n"),  # two From
+        verdict(b"From: boss@example.test\r\n"),  # a From that is someone else
+        verdict(  # a trusted DKIM pass, but for a domain nobody declared per-person
+            b"Authentication-Results: mx.example.test; dkim=pass header.d=example.test\r\n"
+            b"From: ops@example.test\r\n"
+        ),
+    ]
     overdue = v.TicketRef(
         9, "[#9]", "Printer jams", "pending", ALICE, "Ops One", "Printers", "", 9, 8,
         "overdue", "2026-03-04 10:00 JST", True, "support+9-0123456789abcdef@example.test",
@@ -316,7 +337,10 @@ def said() -> list[v.View]:
     ]
     views: list[v.View] = [
         v.CommandResult(TEAM, OPS, T42, tuple(transcript), commands.HELP),
-        v.CommandRefused(TEAM, OPS, T42, "/close spam", ops.unverified(forged), commands.HELP),
+        *(
+            v.CommandRefused(TEAM, OPS, T42, "/close spam", ops.unverified(r), commands.HELP)
+            for r in refusals_of_authz
+        ),
         v.CommandRefused(TEAM, OPS, T42, ops.NO_COMMAND, ops.unverified(forged), commands.HELP),
         v.StatusChange(TEAM, OPS, T42, "open", "closed", sweeps.inventory_note(30)),
         v.WeeklyDigest(TEAM, OPS, "2026-03-02 – 2026-03-08", (overdue, due_soon), (T42,)),

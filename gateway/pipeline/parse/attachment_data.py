@@ -25,7 +25,7 @@ def attachment_data(raw: bytes, sha256: str) -> bytes | None:
         loaded = load(repaired(raw, defects), defects)
         if loaded is None:
             return None
-        body = walk_body(loaded[0])
+        body = walk_body(loaded[0], keep_data=True)
     except Exception:  # noqa: BLE001 - a download of a broken mail is "not found"
         return None
     return next((d for d in body.data if hashlib.sha256(d).hexdigest() == sha256), None)

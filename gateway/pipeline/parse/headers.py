@@ -10,15 +10,19 @@ each become a defect note, an empty value or a synthetic id.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
+from gateway.core import msgid
 from gateway.core.model import Address, LoopHeaders
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
+HINT_PARTS = 50
+MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address field that are parsed
 
 
 class HeaderView:
@@ -50,8 +54,9 @@ class HeaderView:
 
 
 def charset_hint(message: Message) -> str | None:
-    """The first declared text charset: the best guess for raw 8-bit headers."""
-    for part in message.walk():
+    """The first declared text charset (among the first parts): the best guess for raw
+    8-bit headers. Not all 50 000 parts of a hostile message."""
+    for part in itertools.islice(message.walk(), HINT_PARTS):
         if part.get_content_maintype() == "text":
             charset = param_text(part.get_param("charset"))
             if charset:
@@ -69,8 +74,12 @@ def param_text(value: object) -> str | None:
 
 
 def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[Address]:
-    """Split before decoding, so an encoded "Last, First" stays one address."""
+    """Split before decoding, so an encoded "Last, First" stays one address. The
+    stdlib's address parser is pure Python (microseconds per character, and it
+    recurses on nested comments): only the first MAX_ADDRESS_HEADER characters of a
+    field are read, up to the last comma there."""
     out: list[Address] = []
+    values = [_bounded(v, defects) for v in values]
     try:
         pairs = getaddresses(values)
     except Exception:  # noqa: BLE001
@@ -84,6 +93,14 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         if addr:
             out.append(Address(name=name, email=addr))
     return out
+
+
+def _bounded(value: str, defects: list[str]) -> str:
+    if len(value) <= MAX_ADDRESS_HEADER:
+        return value
+    cut = max(value.rfind(",", 0, MAX_ADDRESS_HEADER), 0)
+    defects.append(f"header: address list of {len(value)} characters; the first {cut} read")
+    return value[:cut]
 
 
 def message_id(value: str | None, raw: bytes) -> tuple[str, bool]:
@@ -103,7 +120,7 @@ def msgid_list(values: list[str]) -> tuple[str, ...]:
         ids = _MSGID.findall(text)
         if not ids:
             ids = [t.strip("<>") for t in re.split(r"[\s,;]+", text) if "@" in t]
-        found.extend(i for i in ids if i)
+        found.extend(msgid.bounded(i) for i in ids if i)
     return tuple(dict.fromkeys(found))
 
 

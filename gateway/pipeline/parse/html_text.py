@@ -1,25 +1,48 @@
-"""Readable plain text from HTML-only mail.
+"""Readable plain text from HTML-only mail, with quoted history marked as quoted.
 
 Tickets show text, reply splitting and keyword matching work on text, and the
 HTML itself is never rendered: so scripts, styles and the head are dropped,
-block elements become line breaks and entities are resolved, with nothing but
-the stdlib ``html.parser`` (tolerant of the broken HTML mail is full of).
+block elements become line breaks and entities are resolved.
+
+Quoted history in HTML is structure, not ``>`` characters: a ``<blockquote>``
+(Apple Mail's ``type="cite"``), Gmail's ``gmail_quote``, Thunderbird's
+``moz-cite-prefix`` and Yahoo's ``yahoo_quoted`` containers hold it, and Outlook
+starts it with a separator (``divRplyFwdMsg``, ``OutlookMessageHeader``, a
+``border-top:solid`` rule) after which the rest of the enclosing element is the
+old mail. Such text comes out as ``> `` lines, so :mod:`.quotes` treats it as
+quoted history like any plain-text quote: a ``/close`` in a quoted mail is never a
+command, and quoted text is never relayed (issue #14).
+
+The tokenizer is ours, not ``html.parser``: that one rescans the rest of the
+document for every unclosed ``<a `` or ``&#`` and takes minutes on a few hundred
+kilobytes of them. Here every search moves forward, a construct that never ends
+ends the markup (there can be no later tag either), and the element stack pops
+each element at most once, so any input costs time linear in its size. Past
+:data:`MAX_TAGS` tags (a real mail has far fewer) the rest is read as text with
+its tags stripped in one pass, so a megabyte of ``<div>`` costs no more than a
+megabyte of prose.
 """
 
 from __future__ import annotations
 
+import html as entities
 import re
-from html.parser import HTMLParser
+import sys
 
 __all__ = ["html_to_text"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-_SKIP_TAGS = frozenset({"script", "style", "head", "title", "noscript", "template", "xml"})
+_SPACES = re.compile(r"[ \t\r\n\f]+")
+_LINE_SPACES = re.compile(r"[ \t]+")
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+_SKIP_TAGS = frozenset({"script", "style", "head", "title", "noscript", "template", "xml"})
+_RAW_TEXT = frozenset({"script", "style"})  # their content is not markup
+_VOID = _words("area base br col embed hr img input keygen link meta param source track wbr")
 
 
 _PARAGRAPH_TAGS = _words("blockquote dl fieldset figure h1 h2 h3 h4 h5 h6 hr ol p pre table ul")
@@ -29,55 +52,98 @@ _LINE_TAGS = _words(
 )
 _CELL_TAGS = frozenset({"td", "th"})
 
+# Containers whose content is quoted history (the element itself).
+_QUOTE_CLASSES = frozenset(
+    {"gmail_quote", "moz-cite-prefix", "yahoo_quoted", "protonmail_quote", "zmail_extra"}
+)
+# Separators after which the rest of the enclosing element is quoted history (Outlook).
+_SEPARATOR_IDS = frozenset({"divrplyfwdmsg", "outlookmessageheader"})
+MAX_QUOTE_DEPTH = 10  # "> " written at most this many times per line
+MAX_TAGS = 100_000  # read one by one; the rest of a bigger document is stripped of tags
+_ANY_TAG = re.compile(r"<[^<>]*>")
 
-class _TextExtractor(HTMLParser):
-    """Collects visible text; the HTML itself is kept verbatim in ``html``."""
+_TAG_NAME = re.compile(r"[a-zA-Z][^\s/>]*")
+_ATTRIBUTE = re.compile(
+    r"""[\s/]*([^\s/>"'=][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?"""
+)
+_NO_ATTRIBUTES: dict[str, str] = {}
+_RAW_END = {name: re.compile(rf"</{name}(?=[\s/>])", re.I) for name in _RAW_TEXT}
+
+
+class _Text:
+    """Collects visible text as (text, quote level) chunks, block by block."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self.skip: list[str] = []
+        self.chunks: list[tuple[str, int]] = []
+        self.stack: list[str] = []  # open elements' names (interned: 8 bytes per level)
+        self.quoting: list[int] = []  # stack heights of the open quoting elements
+        self.open: dict[str, int] = {}  # name → how many are open (O(1) "is it open?")
+        self.skip = 0
         self.pre = 0
+        self.rest_quoted: list[int] = []  # stack heights whose parent's rest is quoted
         self.newlines = 2  # the start of the text counts as a paragraph boundary
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body" and "head" in self.skip:
-            self.skip = [t for t in self.skip if t != "head"]  # unclosed <head>
-        if tag in _SKIP_TAGS:
-            self.skip.append(tag)
-        elif tag == "pre":
-            self.pre += 1
+    @property
+    def level(self) -> int:
+        return len(self.quoting) + len(self.rest_quoted)
+
+    def start(self, tag: str, attrs: dict[str, str], closed: bool) -> None:
+        if tag == "body" and self.open.get("head"):
+            self.end("head")  # an unclosed <head>
+        separator = _is_separator(tag, attrs)
+        if separator and not self.skip:
+            self._ensure_newlines(1)
+            self.rest_quoted.append(len(self.stack))
+        self._block(tag)
+        if closed or tag in _VOID:
+            return
+        quotes = not separator and _is_quote(tag, attrs)
+        if quotes:
+            self.quoting.append(len(self.stack))
+        self.stack.append(sys.intern(tag))
+        self.open[tag] = self.open.get(tag, 0) + 1
+        self.skip += tag in _SKIP_TAGS
+        self.pre += tag == "pre"
+        if quotes:
+            self._block("blockquote")  # its text starts on a line of its own
+
+    def end(self, tag: str) -> None:
+        if not self.open.get(tag):
+            self._block(tag)  # a stray end tag still ends its block
+            return
+        while self.stack:
+            name = self.stack.pop()
+            quotes = bool(self.quoting) and self.quoting[-1] == len(self.stack)
+            self.open[name] -= 1
+            self.skip -= name in _SKIP_TAGS
+            self.pre -= name == "pre"
+            if quotes:
+                self.quoting.pop()
+                self._block("blockquote")
+            while self.rest_quoted and self.rest_quoted[-1] > len(self.stack):
+                self.rest_quoted.pop()
+            if name == tag:
+                break
         self._block(tag)
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._block(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.skip:
-            while self.skip and self.skip.pop() != tag:
-                pass
-        elif tag == "pre" and self.pre:
-            self.pre -= 1
-        self._block(tag)
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
+    def data(self, data: str) -> None:
+        if self.skip or not data:
             return
         if not self.pre:
-            data = re.sub(r"[ \t\r\n\f]+", " ", data)
+            data = _SPACES.sub(" ", data)
             if data == " " and self.newlines:
                 return  # indentation between blocks
-        self.chunks.append(data)
+        self.chunks.append((data, self.level))
         self.newlines = len(data) - len(data.rstrip("\n")) if data.strip(" ") else self.newlines
 
     def _block(self, tag: str) -> None:
         if self.skip:
             return
         if tag == "br":
-            self.chunks.append("\n")
+            self.chunks.append(("\n", self.level))
             self.newlines += 1
         elif tag in _CELL_TAGS:
-            self.chunks.append(" ")
+            self.chunks.append((" ", self.level))
         elif tag in _PARAGRAPH_TAGS:
             self._ensure_newlines(2)
         elif tag in _LINE_TAGS:
@@ -86,22 +152,137 @@ class _TextExtractor(HTMLParser):
     def _ensure_newlines(self, wanted: int) -> None:
         """Block boundaries collapse: ``</li><li>`` is one line break, not two."""
         if self.newlines < wanted:
-            self.chunks.append("\n" * (wanted - self.newlines))
+            self.chunks.append(("\n" * (wanted - self.newlines), self.level))
             self.newlines = wanted
+
+
+def _is_quote(tag: str, attrs: dict[str, str]) -> bool:
+    if tag == "blockquote" or not attrs:
+        return tag == "blockquote"
+    if attrs.get("type", "").lower() == "cite":
+        return True
+    return not _QUOTE_CLASSES.isdisjoint(attrs.get("class", "").lower().split())
+
+
+def _is_separator(tag: str, attrs: dict[str, str]) -> bool:
+    if not attrs:
+        return False
+    if attrs.get("id", "").lower() in _SEPARATOR_IDS:
+        return True
+    if "outlookmessageheader" in attrs.get("class", "").lower().split():
+        return True
+    style = "".join(attrs.get("style", "").lower().split())
+    return tag == "div" and "border-top:solid" in style
 
 
 def html_to_text(html: str) -> str:
     """Readable text from HTML-only mail, for tickets and reply splitting."""
-    extractor = _TextExtractor()
-    try:
-        extractor.feed(html)
-        extractor.close()
-    except Exception:  # noqa: BLE001 - half-parsed text beats none
-        pass
-    text = "".join(extractor.chunks).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    out = _Text()
+    _tokenize(html, out)
+    return _render(out.chunks)
+
+
+def _text(out: _Text, html: str, start: int, end: int) -> None:
+    if end > start:
+        chunk = html[start:end]
+        out.data(entities.unescape(chunk) if "&" in chunk else chunk)
+
+
+def _tokenize(html: str, out: _Text) -> None:
+    pos = text_from = 0
+    size = len(html)
+    tags = 0
+    while True:
+        i = html.find("<", pos)
+        if i < 0 or i + 1 >= size:
+            break
+        tags += 1
+        if tags > MAX_TAGS:  # the rest as plain text, tags dropped: one C-level pass
+            _text(out, html, text_from, i)
+            out.data(entities.unescape(_ANY_TAG.sub(" ", html[i:])))
+            return
+        nxt = html[i + 1]
+        end = -1
+        if html.startswith("<!--", i):
+            _text(out, html, text_from, i)
+            end = html.find("-->", i + 4)
+            if end < 0:
+                return  # a comment to the end of the document
+            pos = text_from = end + 3
+            continue
+        if nxt in "!?" or (nxt == "/" and not _TAG_NAME.match(html, i + 2)):
+            _text(out, html, text_from, i)
+            end = html.find(">", i + 2)
+            if end < 0:
+                return
+            pos = text_from = end + 1
+            continue
+        closing = nxt == "/"
+        name = _TAG_NAME.match(html, i + 2 if closing else i + 1)
+        if name is None:  # "a < b": text
+            pos = i + 1
+            continue
+        _text(out, html, text_from, i)
+        tag = name.group().lower()
+        if closing:
+            end = html.find(">", name.end())
+            if end < 0:
+                return
+            out.end(tag)
+            pos = text_from = end + 1
+            continue
+        attrs, end = _attributes(html, name.end())
+        if end < 0:
+            return  # a tag that never closes: nothing after it can be markup
+        out.start(tag, attrs, html[end - 1] == "/")
+        pos = text_from = end + 1
+        if tag in _RAW_TEXT and html[end - 1] != "/":
+            raw_end = _RAW_END[tag].search(html, pos)
+            close = html.find(">", raw_end.end()) if raw_end else -1
+            if close < 0:
+                return  # a script to the end of the document
+            out.end(tag)
+            pos = text_from = close + 1
+    _text(out, html, text_from, size)
+
+
+def _attributes(html: str, pos: int) -> tuple[dict[str, str], int]:
+    """The attributes from ``pos`` on, and where the tag's ``>`` is (-1: nowhere)."""
+    if html.startswith(">", pos):
+        return _NO_ATTRIBUTES, pos  # the common case, without a pattern
+    attrs: dict[str, str] = {}
+    while True:
+        m = _ATTRIBUTE.match(html, pos)
+        if m is None or m.end() == pos:
+            break
+        value = next((v for v in m.groups()[1:] if v is not None), "")
+        attrs.setdefault(m.group(1).lower(), entities.unescape(value))
+        pos = m.end()
+    return attrs, html.find(">", pos)
+
+
+def _render(chunks: list[tuple[str, int]]) -> str:
+    """Lines with runs of spaces collapsed, at most one blank line in a row, and
+    ``> `` in front of each line of quoted history (one per level)."""
+    lines: list[tuple[str, int]] = []
+    current: list[str] = []
+    level = 0
+    for text, chunk_level in chunks:
+        pieces = text.replace("\xa0", " ").split("\n")
+        for n, piece in enumerate(pieces):
+            if n:
+                lines.append(("".join(current), level))
+                current, level = [], 0
+            if piece.strip():
+                level = max(level, chunk_level)
+            current.append(piece)
+    lines.append(("".join(current), level))
     out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
+    for line, depth in lines:
+        line = _LINE_SPACES.sub(" ", line).strip()
+        if not line and not (out and out[-1]):
+            continue
+        out.append(("> " * min(depth, MAX_QUOTE_DEPTH) + line) if line else line)
+    while out and not out[-1]:
+        out.pop()
     return _CONTROL.sub("", "\n".join(out).strip())

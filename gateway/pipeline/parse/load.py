@@ -3,8 +3,16 @@
 Real mail arrives with a byte-order mark or blank lines before the headers,
 with folded header lines that lost their indentation, with MIME trees that
 make one parser or another give up. This module repairs what can be repaired
-before parsing, then tries mail-parser, the stdlib parser and, as a last
-resort, the headers alone; each repair and each fallback is a defect note.
+before parsing, then tries mail-parser, the stdlib parser, a flat one-pass
+reading of the parts and, as a last resort, the headers alone; each repair and
+each fallback is a defect note.
+
+Hostile shapes skip mail-parser (issue #14): it decodes every header again in
+time that grows with the square of the header's size (60 000 encoded words took
+8 s) and re-encodes every part, so a message whose header block or number of
+parts is beyond any real mail's (:data:`MAX_HEADER_BLOCK`, :data:`MAX_PARTS`) is
+parsed by the stdlib alone, and one nested deeper than the stdlib can recurse is
+read by :mod:`.flat`. Our own decoding (:mod:`.headers`, :mod:`.mime`) is linear.
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
+from gateway.pipeline.parse.flat import flat_message
+
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r|$)")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")
 _COMMON_FIELD = re.compile(
@@ -26,6 +36,10 @@ _COMMON_FIELD = re.compile(
     re.I,
 )
 _HEADER_SCAN_LIMIT = 512 * 1024
+MAX_HEADER_BLOCK = 64 * 1024  # bytes of header block mail-parser is given
+MAX_PARTS = 200  # "--" lines (boundaries) mail-parser is given
+MAX_CONTAINERS = 100  # multipart containers the stdlib's recursive parser is given
+_CONTAINER = re.compile(rb"^content-type:[ \t]*multipart/", re.I | re.M)
 
 
 def repaired(raw: bytes, defects: list[str]) -> bytes:
@@ -66,7 +80,7 @@ def repair_header_block(raw: bytes) -> tuple[bytes, int]:
     if not broken or not any(_COMMON_FIELD.match(line) for line in lines[broken[0] + 1 :]):
         return raw, 0
     last_field = max(i for i, line in enumerate(lines) if _COMMON_FIELD.match(line))
-    fixes = [i for i in broken if i < last_field]
+    fixes = {i for i in broken if i < last_field}  # a set: looked up once per line below
     for i in fixes:
         lines[i] = b" " + lines[i]
     head_len = sum(len(line) - (1 if i in fixes else 0) for i, line in enumerate(lines))
@@ -80,6 +94,15 @@ def load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None] | No
     fallback for a Date the header parser cannot read), or None when not even
     the headers could be parsed.
     """
+    hostile = hostile_shape(raw)
+    if hostile:
+        defects.append(f"{hostile}; parsed without mail-parser")
+        containers = len(_CONTAINER.findall(raw))
+        if containers > MAX_CONTAINERS:  # nested beyond reason: flat at once, no recursion
+            flat = _flat(raw, defects, f"{containers} nested multipart containers")
+            if flat is not None:
+                return flat, None
+        return _stdlib(raw, defects)
     try:
         import mailparser  # imported lazily: it is heavy and pulls in half the stdlib
 
@@ -91,15 +114,52 @@ def load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None] | No
         defects.extend(_mailparser_defects(parsed.defects))
         date = parsed.date if isinstance(parsed.date, datetime) else None
         return message, date
-    except Exception as exc:  # noqa: BLE001 - mail-parser is one of two chances
+    except Exception as exc:  # noqa: BLE001 - mail-parser is one of three chances
         defects.append(f"mail-parser failed ({type(exc).__name__}); used stdlib parser")
+    return _stdlib(raw, defects)
+
+
+def _stdlib(raw: bytes, defects: list[str]) -> tuple[Message, None] | None:
     try:
         message = email.message_from_bytes(raw, policy=compat32)
         defects.extend(_stdlib_defects(message))
         return message, None
+    except RecursionError:
+        flat = _flat(raw, defects, "nested too deep to follow")
+        if flat is not None:
+            return flat, None
     except Exception as exc:  # noqa: BLE001
         defects.append(f"stdlib parser failed ({type(exc).__name__}); body not parsed")
     return _headers_only(raw, defects)
+
+
+def _flat(raw: bytes, defects: list[str], why: str) -> Message | None:
+    """Nested deeper than the stdlib parser recurses: every part, read in one pass."""
+    try:
+        message = flat_message(raw)
+    except Exception as exc:  # noqa: BLE001 - the headers alone are the last resort
+        defects.append(f"flat parser failed ({type(exc).__name__}); body not parsed")
+        return None
+    if message is not None:
+        parts = len(message.get_payload())
+        defects.append(f"mime: {why}; {parts} part(s) read in order")
+    return message
+
+
+def hostile_shape(raw: bytes) -> str:
+    """Why mail-parser must not see ``raw`` ("" when it may): sizes no real mail has."""
+    head = _header_block_size(raw)
+    if head > MAX_HEADER_BLOCK:
+        return f"headers: {head}-byte header block"
+    dashes = raw.count(b"\n--")
+    if dashes > MAX_PARTS:
+        return f"mime: {dashes} boundary lines"
+    return ""
+
+
+def _header_block_size(raw: bytes) -> int:
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+    return min(ends) if ends else len(raw)
 
 
 def _headers_only(raw: bytes, defects: list[str]) -> tuple[Message, None] | None:

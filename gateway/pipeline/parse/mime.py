@@ -23,32 +23,36 @@ from gateway.pipeline.parse.charsets import decode_bytes, decode_header_with_not
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import param_text
 
-_MAX_DEPTH = 40
+_MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
+MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
 class Body:
     """What the tree walk collects: body texts, HTML, attachments and notes."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_data: bool = False) -> None:
+        self.keep_data = keep_data  # a download wants the bytes; parsing only their hash
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
-        self.data: list[bytes] = []  # each attachment's decoded bytes, same order
+        self.data: list[bytes] = []  # with keep_data: each attachment's bytes, same order
         self.notes: list[str] = []
         self.counter = [0]  # shared across alternatives so names stay unique
 
 
-def walk_body(message: Message) -> Body:
-    """Everything a message carries besides its headers."""
-    body = Body()
+def walk_body(message: Message, *, keep_data: bool = False) -> Body:
+    """Everything a message carries besides its headers. ``keep_data``: keep each
+    attachment's decoded bytes too (else only its hash and size, so parsing a mail
+    with many attachments holds one of them in memory at a time)."""
+    body = Body(keep_data)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
 
 
 def _walk(part: Message, body: Body, inside_attachment: bool, depth: int) -> None:
     if depth > _MAX_DEPTH:
-        body.notes.append("mime: nesting too deep, inner parts ignored")
+        _walk_in_order(part, body, inside_attachment)
         return
     ctype = part.get_content_type()
     maintype = part.get_content_maintype()
@@ -71,6 +75,25 @@ def _walk(part: Message, body: Body, inside_attachment: bool, depth: int) -> Non
         _add_text(part, ctype, body)
     else:
         _add_attachment(part, body)
+
+
+def _walk_in_order(top: Message, body: Body, inside_attachment: bool) -> None:
+    """Below _MAX_DEPTH the tree is read without recursion, every leaf in document
+    order (alternatives are not chosen between): deep nesting loses no text."""
+    body.notes.append(f"mime: nested deeper than {_MAX_DEPTH} levels; inner parts read in order")
+    stack: list[tuple[Message, bool]] = [(top, inside_attachment)]
+    while stack:
+        part, inner = stack.pop()
+        ctype = part.get_content_type()
+        if part.get_content_maintype() == "message":
+            _add_attachment(part, body)
+        elif part.is_multipart():
+            inner = inner or part.get_content_disposition() == "attachment"
+            stack.extend((child, inner) for child in reversed(_children(part)))
+        elif not inner and _is_body_part(part, ctype):
+            _add_text(part, ctype, body)
+        else:
+            _add_attachment(part, body)
 
 
 def _children(part: Message) -> list[Message]:
@@ -174,7 +197,12 @@ def _add_attachment(part: Message, body: Body) -> None:
     if not data.strip() and not original:
         return  # an empty, nameless part carries nothing worth storing
     body.counter[0] += 1
-    body.data.append(data)
+    if body.counter[0] > MAX_ATTACHMENTS:  # the raw message keeps them all
+        if body.counter[0] == MAX_ATTACHMENTS + 1:
+            body.notes.append(f"mime: more than {MAX_ATTACHMENTS} attachments; the rest not listed")
+        return
+    if body.keep_data:
+        body.data.append(data)
     body.attachments.append(
         Attachment(
             filename=safe_filename(original, ctype, body.counter[0]),
@@ -197,8 +225,13 @@ def _message_bytes(part: Message) -> bytes | None:
             continue
         try:
             chunks.append(sub.as_bytes(policy=compat32))
+        except RecursionError:  # nested too deep to serialise: what it weighs is unknown
+            continue
         except Exception:  # noqa: BLE001 - as_bytes chokes on some broken trees
-            chunks.append(sub.as_string(policy=compat32).encode("utf-8", "surrogateescape"))
+            try:
+                chunks.append(sub.as_string(policy=compat32).encode("utf-8", "surrogateescape"))
+            except Exception:  # noqa: BLE001
+                continue
     return b"\n".join(chunks)
 
 

@@ -4,56 +4,80 @@ A ticket thread already holds every earlier message, so storing each reply's
 quoted copy again only buries the one new paragraph an agent needs to read.
 The rules are deliberately line-based and conservative: when in doubt, keep
 text (a duplicated quote is an annoyance, a lost answer is a bug).
+
+Hostile text costs linear time here, whatever its shape (issue #14):
+
+* every pattern is unambiguous (no two quantifiers that can share a character
+  in a row, no ``.*`` in front of a search), and whole-line tests that used
+  ``.*X$`` are a suffix test plus a bounded look back instead;
+* attributions and separators are only looked for in lines of at most
+  :data:`MAX_HEADER_LINE` characters, and only in the first :data:`WINDOW`
+  characters of the text (a reply with more new text than that before its
+  quote keeps the quote: conservative, and bounded);
+* what is done to the whole text (dropping quoted lines, trailing quotes, the
+  signature) is one pass of a linear pattern, not a Python loop per line, so a
+  body of a million one-character lines costs what any other body of its size
+  costs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-__all__ = ["split_reply"]
+__all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply"]
 
-_EMAIL = r"[^\s<>@]+@[^\s<>@]+"
+WINDOW = 64 * 1024  # characters read line by line for the start of the quoted history
+MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than this
+_REACH = 40  # "<address> … wrote:": at most this many characters between the two
+
 _WROTE = (
     r"(?:wrote|writes|a\s+écrit|schrieb|escribió|ha\s+scritto|scrisse|schreef|"
     r"napisał\(a\)|napisał|skrev|kirjoitti|написал\(а\)|написал|escreveu)"
 )
+_WROTE_COLON_END = re.compile(rf"\b{_WROTE}\s*[:：]\s*$", re.I)  # "… wrote:"
+_WROTE_END = re.compile(rf"\b{_WROTE}\s*(?:[:：]\s*)?$", re.I)  # "… wrote" (colon optional)
+_ON_WORD = re.compile(r"(?:On|Am|Le|El|Il|Op|Em|Dnia|W\s+dniu)\b", re.I)
+_NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
+_JA_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+_ADDRESS_RUN = re.compile(r"[^\s<>@]*")
+_COLONS = (":", "：")
 
-# A single line that starts quoted history on its own.
-_HEADER_LINES = [
-    re.compile(r"^-{2,}\s*Original\s+Message\s*-{2,}\s*$", re.I),
-    re.compile(r"^-{2,}\s*(?:元の|オリジナル)\s*メッセージ\s*-{2,}\s*$"),
-    re.compile(r"^-{2,}\s*(?:Forwarded|転送)[^\n]*-{2,}\s*$", re.I),
-    re.compile(r"^-{2,}\s*Forwarded\s+message\s*-*\s*$", re.I),
-    re.compile(r"^(?:Begin\s+forwarded\s+message|転送されたメッセージ)\s*[:：]\s*$", re.I),
-    re.compile(r"^_{10,}\s*$"),  # Outlook's rule above its From:/Sent: block
-    # Japanese attributions: "2024年1月1日 10:00 山田 <x@y>:", "…のメッセージ:", "…は書きました:"
-    re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.*[:：]\s*$"),
-    re.compile(r"^.*のメッセージ\s*[:：]\s*$"),
-    re.compile(r"^.*書きました\s*[:：]\s*$"),
-    re.compile(r"^.*(?:さん|様)から\s*[:：]\s*$"),
-    re.compile(rf"^.*<{_EMAIL}>\s*[:：]\s*$"),
-    re.compile(rf"^.*(?:<{_EMAIL}>|{_EMAIL}).{{0,40}}\b{_WROTE}\s*[:：]\s*$", re.I),
-    re.compile(rf"^\s*(?:On|Am|Le|El|Il|Op|Em|Dnia|W\s+dniu)\b.*\b{_WROTE}\s*[:：]?\s*$", re.I),
-    re.compile(r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}.*\b" + _WROTE + r"\s*[:：]\s*$", re.I),
-]
+# Separator lines that start quoted history on their own (matched whole, stripped).
+_SEPARATORS = (
+    re.compile(r"-{2,}\s*Original\s+Message\s*-{2,}", re.I),
+    re.compile(r"-{2,}\s*(?:元の|オリジナル)\s*メッセージ\s*-{2,}"),
+    re.compile(r"-{2,}\s*Forwarded\s+message\s*-*", re.I),
+    re.compile(r"(?:Begin\s+forwarded\s+message|転送されたメッセージ)\s*[:：]", re.I),
+)
+_FORWARD_START = re.compile(r"-{2,}\s*(?:Forwarded|転送)", re.I)  # "--- Forwarded … ---"
+_RULE = re.compile(r"_{10,}")  # Outlook's rule above its From:/Sent: block
+
 _ON_START = re.compile(r"^\s*On\s+\S", re.I)
 _ATTRIBUTION_START = re.compile(r"^\s*(?:\d|(?:On|Am|Le|El|Il|Op|Em|Dnia|W)\s)", re.I)
-_WROTE_END = re.compile(rf"\b{_WROTE}\s*[:：]\s*$", re.I)
 
 # Outlook-style header block: a From line followed closely by Sent/Date and To/Subject.
-_BLOCK_FROM = re.compile(r"^\s*\**\s*(?:From|差出人|送信者|Von|De|Da|Od|От)\s*\**\s*[:：]", re.I)
+# "(?:\*+\s*)?" and not "\**\s*": two stars-or-spaces runs in a row backtrack quadratically.
+_BLOCK_FROM = re.compile(
+    r"\s*(?:\*+\s*)?(?:From|差出人|送信者|Von|De|Da|Od|От)\s*(?:\*+\s*)?[:：]", re.I
+)
 _BLOCK_SENT = re.compile(
-    r"^\s*\**\s*(?:Sent|Date|送信日時|日付|送信日|Gesendet|Datum|Envoyé|Enviado|Inviato|"
-    r"Data|Wysłano|Отправлено)\s*\**\s*[:：]",
+    r"\s*(?:\*+\s*)?(?:Sent|Date|送信日時|日付|送信日|Gesendet|Datum|Envoyé|Enviado|Inviato|"
+    r"Data|Wysłano|Отправлено)\s*(?:\*+\s*)?[:：]",
     re.I,
 )
 _BLOCK_OTHER = re.compile(
-    r"^\s*\**\s*(?:To|Subject|Cc|宛先|件名|CC|An|Betreff|À|Objet|Para|Asunto|A|Oggetto|"
-    r"Do|Temat|Кому|Тема)\s*\**\s*[:：]",
+    r"\s*(?:\*+\s*)?(?:To|Subject|Cc|宛先|件名|CC|An|Betreff|À|Objet|Para|Asunto|A|Oggetto|"
+    r"Do|Temat|Кому|Тема)\s*(?:\*+\s*)?[:：]",
     re.I,
 )
-_QUOTED = re.compile(r"^\s*(?:>|＞)")
-_SIGNATURE = re.compile(r"^--[ ]?$")
+_QUOTED = re.compile(r"\s*[>＞]")
+# Whole-text passes (one linear scan each): quoted lines, the signature line, and, on
+# the reversed text, the run of blank or quoted lines at its end.
+_QUOTED_LINE = re.compile(r"^[^\S\n]*[>＞][^\n]*(?:\n|\Z)", re.M)
+_SIGNATURE_LINE = re.compile(r"^-- ?$", re.M)
+_TRAILING_REVERSED = re.compile(r"(?:[^\n]*[>＞][^\S\n]*(?:\n|\Z)|[^\S\n]*(?:\n|\Z))*")
 
 
 def split_reply(text: str) -> str:
@@ -61,19 +85,33 @@ def split_reply(text: str) -> str:
 
     Cut at the first quote header ("On … wrote:", Japanese attributions,
     "-----Original Message-----", forwarded-message banners, Outlook
-    From:/Sent: blocks), drop trailing ``>`` quotes, then drop the signature.
-    A reply written *below* the quote (bottom-posting) keeps its unquoted lines.
+    From:/Sent: blocks), drop ``>`` quotes before and after the new text, then
+    drop the signature. A reply written *below* the quote (bottom-posting)
+    keeps its unquoted lines.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    head, rest = _window(text)
+    lines = head.split("\n")
     cut = _find_quote_header(lines)
     if cut is not None:
-        head = lines[:cut]
-        if _is_blank(head):
-            head = _bottom_posted(lines[cut + 1 :])
-        lines = head
-    lines = _drop_trailing_quotes(lines)
-    lines = _drop_signature(lines)
-    return "\n".join(lines).strip("\n").rstrip()
+        above = lines[:cut]
+        if _is_blank(above):  # the attribution came first: bottom-posted
+            text = _QUOTED_LINE.sub("", "\n".join(lines[cut + 1 :]) + rest)
+        else:
+            text = "\n".join(above)
+    text = _drop_leading_quotes(text)
+    text = _drop_trailing_quotes(text)
+    text = _drop_signature(text)
+    return text.strip("\n").rstrip()
+
+
+def _window(text: str) -> tuple[str, str]:
+    """The first :data:`WINDOW` characters up to a line end, and the rest."""
+    if len(text) <= WINDOW:
+        return text, ""
+    end = text.rfind("\n", 0, WINDOW)
+    end = WINDOW if end < 0 else end
+    return text[:end], text[end:]
 
 
 def _find_quote_header(lines: list[str]) -> int | None:
@@ -91,11 +129,112 @@ def _find_quote_header(lines: list[str]) -> int | None:
 
 
 def _is_header_line(stripped: str, lines: list[str], i: int) -> bool:
-    if any(p.match(stripped) for p in _HEADER_LINES):
-        if stripped.startswith("_"):
-            return _starts_header_block(lines, _next_nonblank(lines, i + 1))
+    if len(stripped) > MAX_HEADER_LINE:
+        return False
+    found = _RULE.fullmatch(stripped) or _is_separator(stripped) or _is_attribution(stripped)
+    if found and stripped.startswith("_"):  # Outlook's rule: only above its From:/Sent: block
+        return _starts_header_block(lines, _next_nonblank(lines, i + 1))
+    return bool(found)
+
+
+def _is_separator(s: str) -> bool:
+    if any(p.fullmatch(s) for p in _SEPARATORS):
         return True
+    forward = _FORWARD_START.match(s)  # "--- Forwarded <anything> ---"
+    return forward is not None and s.endswith("--") and len(s) - 2 >= forward.end()
+
+
+def _ends_with(s: str, *words: str) -> bool:
+    """``s`` (stripped) is ``… <word> :``: the colon last, one of ``words`` before it."""
+    return s.endswith(_COLONS) and s[:-1].rstrip().endswith(words)
+
+
+def _ja_dated(s: str) -> bool:
+    """ "2024年1月1日 10:00 山田 <x@y>:" (Gmail in Japanese)."""
+    return s.endswith(_COLONS) and _JA_DATE.match(s) is not None
+
+
+def _bracketed_address(s: str) -> bool:
+    """ "山田 太郎 <taro@example.jp>:"."""
+    if not s.endswith(_COLONS):
+        return False
+    t = s[:-1].rstrip()
+    start = t.rfind("<")
+    inside = _ADDRESS.fullmatch(t, start + 1, len(t) - 1) if start >= 0 else None
+    return t.endswith(">") and inside is not None
+
+
+def _address_wrote(s: str) -> bool:
+    """ "bob@example.com wrote:" with the address at most _REACH characters before."""
+    wrote = _WROTE_COLON_END.search(s)
+    return wrote is not None and _address_ends_near(s, wrote.start())
+
+
+def _address_ends_near(s: str, at: int) -> bool:
+    """``.*(?:<ADDRESS>|ADDRESS).{0,40}`` ends at ``at``: an address ends at most _REACH
+    characters before it (``<x@y>`` ends after its ``>``).
+
+    The runs of address characters after two different ``@`` never overlap, so only
+    the ``@`` signs in the last _REACH + 1 characters and the one before them can
+    qualify: a bounded look back, however long the line."""
+    low = max(0, at - _REACH - 1)
+    before = s.rfind("@", 0, low)
+    candidates = ([before] if before >= 0 else []) + [i for i in range(low, at) if s[i] == "@"]
+    for a in candidates:
+        if a < 1 or a + 1 >= len(s) or not (_address_char(s[a - 1]) and _address_char(s[a + 1])):
+            continue  # an address has a character of its own on each side of the "@"
+        run = _ADDRESS_RUN.match(s, a + 1)
+        end = run.end() if run else a + 1
+        if min(end, at) >= max(a + 2, at - _REACH):
+            return True  # x@y, cut anywhere in its domain
+        bracketed = end < len(s) and s[end] == ">" and _after_bracket(s, a)
+        if bracketed and at - _REACH <= end + 1 <= at:
+            return True  # <x@y>
     return False
+
+
+def _address_char(ch: str) -> bool:
+    return ch not in "<>@" and not ch.isspace()
+
+
+def _after_bracket(s: str, at: int) -> bool:
+    """The run of address characters before the ``@`` at ``at`` follows a ``<``."""
+    start = at - 1
+    while start > 0 and _address_char(s[start - 1]):
+        start -= 1
+    return start > 0 and s[start - 1] == "<"
+
+
+def _on_wrote(s: str) -> bool:
+    """ "On Mon, Jan 1, 2024, Bob wrote:" (and Am/Le/El/… in other languages)."""
+    start = _ON_WORD.match(s)
+    wrote = _WROTE_END.search(s) if start else None
+    return start is not None and wrote is not None and wrote.start() >= start.end()
+
+
+def _dated_wrote(s: str) -> bool:
+    """ "2024/01/01 10:00, Bob wrote:"."""
+    start = _NUMERIC_DATE.match(s)
+    wrote = _WROTE_COLON_END.search(s) if start else None
+    return start is not None and wrote is not None and wrote.start() >= start.end()
+
+
+# Attribution lines, each a test on the stripped line (also on a wrapped attribution
+# joined back into one line).
+_ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
+    _ja_dated,
+    lambda s: _ends_with(s, "のメッセージ"),  # iPhone in Japanese
+    lambda s: _ends_with(s, "書きました"),  # Thunderbird in Japanese
+    lambda s: _ends_with(s, "さんから", "様から"),
+    _bracketed_address,
+    _address_wrote,
+    _on_wrote,
+    _dated_wrote,
+)
+
+
+def _is_attribution(s: str) -> bool:
+    return any(test(s) for test in _ATTRIBUTIONS)
 
 
 def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
@@ -104,15 +243,19 @@ def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
         return False
     for end in range(i + 1, min(i + 3, len(lines))):
         last = lines[end].strip()
-        ends_header = bool(last) and not _QUOTED.match(lines[end]) and last.endswith((":", "："))
-        if not ends_header and not (_ON_START.match(lines[i]) and _WROTE_END.search(last)):
+        ends_header = bool(last) and not _QUOTED.match(lines[end]) and last.endswith(_COLONS)
+        if not ends_header and not (
+            _ON_START.match(lines[i])
+            and len(last) <= MAX_HEADER_LINE
+            and _WROTE_COLON_END.search(last)
+        ):
             continue
         window = " ".join(line.strip() for line in lines[i : end + 1])
-        if len(window) > 400:
+        if len(window) > MAX_HEADER_LINE:
             return False
-        if _ON_START.match(lines[i]) and _WROTE_END.search(window):
+        if _ON_START.match(lines[i]) and _WROTE_COLON_END.search(window):
             return True
-        if any(p.match(window) for p in _HEADER_LINES[6:]):
+        if _is_attribution(window):
             return True
     return False
 
@@ -133,23 +276,29 @@ def _next_nonblank(lines: list[str], start: int) -> int:
     return len(lines)
 
 
-def _bottom_posted(rest: list[str]) -> list[str]:
-    """The attribution came first: the new text is whatever is not quoted."""
-    return [line for line in rest if not _QUOTED.match(line)]
+def _drop_leading_quotes(text: str) -> str:
+    """Quoted history above the new text (a bottom-posted reply without an
+    attribution, or an HTML quote rendered as ``>`` lines) is not new."""
+    body = text.lstrip("\n")
+    if not _QUOTED.match(body):
+        return text
+    end = _QUOTED_RUN.match(body)
+    rest = body[end.end() :] if end else body
+    return rest if rest.strip() else text  # only quotes: keep them, nothing else was written
 
 
-def _drop_trailing_quotes(lines: list[str]) -> list[str]:
-    end = len(lines)
-    while end and (not lines[end - 1].strip() or _QUOTED.match(lines[end - 1])):
-        end -= 1
-    return lines[:end]
+_QUOTED_RUN = re.compile(r"(?:[^\S\n]*[>＞][^\n]*(?:\n|\Z)|[^\S\n]*\n)*")
 
 
-def _drop_signature(lines: list[str]) -> list[str]:
-    for i, line in enumerate(lines):
-        if _SIGNATURE.match(line.rstrip("\r")):
-            return lines[:i]
-    return lines
+def _drop_trailing_quotes(text: str) -> str:
+    """Blank and ``>`` lines at the end go (one scan of the reversed text)."""
+    run = _TRAILING_REVERSED.match(text[::-1])
+    return text[: len(text) - run.end()] if run else text
+
+
+def _drop_signature(text: str) -> str:
+    signature = _SIGNATURE_LINE.search(text)
+    return text[: signature.start()] if signature else text
 
 
 def _is_blank(lines: list[str]) -> bool:

@@ -14,6 +14,7 @@ import logging
 import socket
 import ssl
 import threading
+from collections import Counter
 from pathlib import Path
 
 from gateway.config.settings import Settings, SmtpSettings
@@ -22,6 +23,7 @@ from gateway.receive.smtp.handler import GatewayHandler
 from gateway.receive.smtp.protocol import (
     SHUTTING_DOWN,
     TOO_BUSY,
+    TOO_BUSY_FROM_YOU,
     GatewayLMTP,
     GatewaySMTP,
     Refuse,
@@ -74,6 +76,8 @@ class SmtpListener:
         )
         self._server: asyncio.Server | None = None
         self._sessions: set[GatewaySMTP] = set()
+        self._per_client: Counter[str] = Counter()  # open sessions by peer address
+        self._client_of: dict[GatewaySMTP, str] = {}
 
     @property
     def address(self) -> tuple[str, int] | str:
@@ -136,9 +140,34 @@ class SmtpListener:
             command_call_limit=CALL_LIMITS,
             loop=self._loop,
         )
-        session.on_lost = self._sessions.discard
+        session.on_lost = self._lost
+        session.admit = self._admit
         self._sessions.add(session)
         return session
+
+    def _admit(self, session: GatewaySMTP) -> str | None:
+        """One address may hold ``max_sessions_per_client`` sessions; a unix socket (only
+        local processes reach it: Postfix's LMTP) is not capped. None: welcome."""
+        peer = session.session.peer if session.session is not None else None
+        if not isinstance(peer, tuple) or not peer:
+            return None
+        client = str(peer[0])
+        if self._per_client[client] >= self.cfg.max_sessions_per_client:
+            log.warning(
+                "refusing a connection from %s: %d sessions open", client, self._per_client[client]
+            )
+            return TOO_BUSY_FROM_YOU
+        self._per_client[client] += 1
+        self._client_of[session] = client
+        return None
+
+    def _lost(self, session: GatewaySMTP) -> None:
+        self._sessions.discard(session)
+        client = self._client_of.pop(session, None)
+        if client is not None:
+            self._per_client[client] -= 1
+            if self._per_client[client] <= 0:
+                del self._per_client[client]
 
     async def _drain(self, grace: float) -> None:
         self.handler.draining = True

@@ -75,6 +75,9 @@ def _configure_logging(args: argparse.Namespace) -> None:
         level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",  # gateway.logs.TEXT_FORMAT
     )
+    from gateway.runtime.logs import use_format
+
+    use_format("text")  # the same lines, with reply tokens masked (issue #14)
     if not args.verbose:  # libraries' per-connection and per-plugin chatter
         for noisy in ("mail.log", "alembic.runtime.plugins", "alembic.runtime.migration"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

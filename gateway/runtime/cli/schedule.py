@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import EX_OK, EX_UNHEALTHY, Speaker, opened, print_json
 
 if TYPE_CHECKING:
@@ -28,11 +28,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     with opened(settings) as app:
         report = health.check(settings, app.sessions, app.clock.now())
     web = _web_status(settings)
+    said = Speaker(settings)
+    warnings = _warnings(settings)
     if args.json:
-        print_json({**report.as_dict(), "web": web})
+        print_json({**report.as_dict(), "web": web, "warnings": [said(w) for w in warnings]})
     else:
-        said = Speaker(settings)
         _print_status(said, report)
+        for warning in warnings:
+            said.say(N_("  warning: {warning}", warning=warning))
         if web["enabled"]:
             answer = (
                 N_("listening")
@@ -68,6 +71,19 @@ def _web_status(settings: Settings) -> dict[str, object]:
     except OSError:
         out["listening"] = False
     return out
+
+
+def _warnings(settings: Settings) -> list[Msg]:
+    """What is unsafe but not broken: a secret file other users may read (issue #14)."""
+    import os
+
+    from gateway.config.secret import ENV_SECRET, exposure, generated_path
+
+    if os.environ.get(ENV_SECRET):
+        return []
+    path = settings.gateway.secret_file or generated_path(settings.gateway.data_dir)
+    found = exposure(path)
+    return [found] if found is not None else []
 
 
 def _print_status(said: Speaker, report: HealthReport) -> None:

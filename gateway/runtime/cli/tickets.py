@@ -11,6 +11,7 @@ the ``--json`` documents stay as stored (they are what scripts and the
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -205,6 +206,25 @@ def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
         )
 
 
+def cmd_tickets_add_participant(args: argparse.Namespace, settings: Settings) -> int:
+    """Let someone join a ticket: they may then add to it by mail and hear its answers
+    (for a stranger whose reply was attached but not let in, issue #14)."""
+    said = Speaker(settings)
+    email = args.email.strip().lower()
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", email):
+        said.warn(N_("not an e-mail address: {value}", value=repr(args.email)))
+        return EX_USAGE
+    from gateway.tickets import changes
+
+    def add(session: Any, ticket: Any) -> None:
+        changes.add_participant(session, ticket, email, "cc", now, actor=actor(), channel="cli")
+
+    done = N_("ticket #{id}: {email} added; they now hear its answers", id=args.id, email=email)
+    with opened(settings) as app:
+        now = app.clock.now()
+        return _change_ticket(app, said, args.id, add, done)
+
+
 def _change_ticket(
     app: App, said: Speaker, ticket_id: int, change: Callable[[Any, Any], None], done: Msg
 ) -> int:
@@ -247,3 +267,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tn.add_argument("id", type=int)
     tn.add_argument("text", nargs="+")
     tn.set_defaults(handler=cmd_tickets_note)
+    tp = t.add_parser(
+        "add-participant", help="let someone on a ticket (they then hear its answers)"
+    )
+    tp.add_argument("id", type=int)
+    tp.add_argument("email")
+    tp.set_defaults(handler=cmd_tickets_add_participant)

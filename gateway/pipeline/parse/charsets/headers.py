@@ -20,6 +20,8 @@ from gateway.pipeline.parse.charsets.lenient import Decoded, dedupe, strict
 
 _UTF7_RUN = re.compile(r"\+[A-Za-z0-9/]{2,}-")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_NOT_B64 = re.compile(r"[^A-Za-z0-9+/=]")
+_SURROGATE = re.compile("[\udc80-\udcff]")  # undecoded 8-bit bytes
 _FOLD_OR_CONTROL = re.compile("[\x00-\x20\x7f-\x9f\u2028\u2029\u0085]+")
 
 
@@ -101,17 +103,20 @@ def _needs_bytes(text: str) -> bool:
 def _flush_words(pending: list[tuple[str, str, str]], notes: list[str]) -> str:
     """Decode a run of adjacent encoded words, joining same-charset neighbours."""
     out: list[str] = []
-    while pending:
-        charset = pending[0][0]
+    i = 0
+    while i < len(pending):  # an index, not pop(0): 60 000 words must cost 60 000 steps
+        charset = pending[i][0]
         key = normalise_label(charset)
         run: list[tuple[str, str]] = []
-        while pending and normalise_label(pending[0][0]) == key:
-            _, enc, payload = pending.pop(0)
+        while i < len(pending) and normalise_label(pending[i][0]) == key:
+            _, enc, payload = pending[i]
             run.append((enc, payload))
+            i += 1
         data = _join_payloads(run, notes)
         text, more = decode_bytes(data, charset)
         notes.extend(more)
         out.append(text)
+    pending.clear()
     return "".join(out)
 
 
@@ -125,7 +130,7 @@ def _join_payloads(run: list[tuple[str, str]], notes: list[str]) -> bytes:
 
 
 def _clean_b64(payload: str) -> str:
-    return re.sub(r"[^A-Za-z0-9+/=]", "", payload)
+    return _NOT_B64.sub("", payload)
 
 
 def _b64decode(payload: str, notes: list[str]) -> bytes:
@@ -147,6 +152,5 @@ def _qdecode(payload: str) -> bytes:
 
 def _one_line(text: str) -> str:
     """Headers become single lines: folds and control characters become spaces."""
-    text = text.replace("\ufeff", "")
-    text = "".join(ch if not ("\udc80" <= ch <= "\udcff") else "\ufffd" for ch in text)
+    text = _SURROGATE.sub("\ufffd", text.replace("\ufeff", ""))
     return _FOLD_OR_CONTROL.sub(" ", text).strip()

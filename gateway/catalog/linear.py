@@ -1,0 +1,69 @@
+"""Catalog keyword regexes run under RE2: linear time in the text, whatever the pattern.
+
+A keyword regex is written by an admin but runs on what strangers send: under a
+backtracking engine, ``(a+)+b`` or ``.*x.*y`` against a long enough line holds
+the runner (and the GIL) for minutes (issue #14). RE2 guarantees time linear in
+the text, and refuses what it cannot do in linear time — backreferences
+(``\\1``) and lookarounds (``(?=…)``, ``(?<!…)``) — which ``catalog check``
+reports on the line of the keyword. RE2 also releases the GIL while it searches.
+
+Differences an admin may meet: ``\\b``, ``\\w``, ``\\d`` and ``\\s`` are ASCII in
+RE2; for Japanese text write the characters, or classes such as ``\\p{Han}``,
+``\\p{Hiragana}``, ``\\p{Katakana}`` and ``\\pL``. The text is NFKC-normalised and
+case-folded before matching, and patterns are compiled case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Protocol
+
+import re2
+
+from gateway.core.i18n import N_
+
+__all__ = ["KeywordPattern", "compile_keyword"]
+
+
+class KeywordPattern(Protocol):
+    """What matching needs of a compiled keyword regex."""
+
+    def search(self, text: str) -> object | None: ...
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the error goes into the catalog problem, not to stderr
+    return options
+
+
+_OPTIONS = _options()
+
+
+def compile_keyword(pattern: str) -> tuple[KeywordPattern | None, str]:
+    """The compiled pattern, or None and why not (a catalog problem's message)."""
+    # NFKC but no case folding: folding would turn \S, \W, \D, \B into their opposites
+    source = unicodedata.normalize("NFKC", pattern)
+    try:
+        compiled: KeywordPattern = re2.compile(source, _OPTIONS)
+    except re2.error as exc:
+        return None, _why(pattern, source, exc)
+    return compiled, ""
+
+
+def _why(pattern: str, source: str, exc: Exception) -> str:
+    detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+    try:
+        re.compile(source)
+    except re.error as python_error:  # not a regular expression at all
+        return f"bad regular expression {pattern!r}: {python_error}"
+    return str(
+        N_(
+            "regular expression {pattern} needs backtracking (a backreference or a lookaround), "
+            "which keyword regexes cannot use: they run in time linear in the mail (RE2: {detail})",
+            pattern=repr(pattern),
+            detail=detail,
+        )
+    )
