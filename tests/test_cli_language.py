@@ -67,7 +67,8 @@ def test_a_japanese_shell_gets_japanese_lines(
     shown = run(config, "tickets", "show", "1", capsys=capsys).out
     assert shown.startswith("チケット #1: VPN に接続できません\n  状態: open\n")
     assert "\n履歴:\n" in shown and "件名: " in shown
-    assert " 通 " in run(config, "tickets", "list", capsys=capsys).out
+    listed = run(config, "tickets", "list", capsys=capsys).out
+    assert listed.startswith("番号 ") and "VPN・リモートアクセス" in listed  # the entry's name
     status = run(config, "status", capsys=capsys).out
     assert status.startswith("正常\n") and "受信箱: 処理待ち 0 件、保留 0 件" in status
     checked = run(config, "catalog", "check", capsys=capsys).out

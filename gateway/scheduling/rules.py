@@ -188,11 +188,16 @@ def sla_state(
     if not open_:
         return SlaState.NONE, None
     nearest = open_[0]
-    if nearest.at <= now:
-        return SlaState.OVERDUE, nearest
-    if nearest.at - now <= due_soon:
-        return SlaState.DUE_SOON, nearest
-    return SlaState.OK, nearest
+    return deadline_state(nearest, now, due_soon), nearest
+
+
+def deadline_state(deadline: Deadline, now: datetime, due_soon: timedelta) -> SlaState:
+    """One open deadline at ``now``: passed, within ``due_soon``, or fine."""
+    if deadline.at <= now:
+        return SlaState.OVERDUE
+    if deadline.at - now <= due_soon:
+        return SlaState.DUE_SOON
+    return SlaState.OK
 
 
 def overdue(t: TicketTimes, now: datetime) -> list[Deadline]:

@@ -21,6 +21,7 @@ from gateway.runtime.cli.common import (
     EX_UNAVAILABLE,
     Speaker,
     opened,
+    pad,
     print_json,
 )
 
@@ -198,18 +199,7 @@ def _print_stats(said: Speaker, data: dict[str, Any]) -> None:
 def _row(said: Speaker, *cells: tuple[Msg, int]) -> str:
     """A header line: each cell's words padded to its width in terminal columns (a
     kanji takes two), so Japanese headers stand over their columns; negative: right."""
-    out = []
-    for words, width in cells:
-        text = said(words)
-        pad = " " * max(0, abs(width) - _columns(text))
-        out.append(text + pad if width > 0 else pad + text)
-    return " ".join(out).rstrip()
-
-
-def _columns(text: str) -> int:
-    from unicodedata import east_asian_width
-
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return " ".join(pad(said(words), width) for words, width in cells).rstrip()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

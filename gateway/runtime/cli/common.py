@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import Msg, supported, translate
@@ -100,3 +101,33 @@ class Speaker:
     def warn(self, message: Msg | str) -> None:
         """A problem, on stderr, after the program's name (as every error line is)."""
         print(f"ticket-gateway: {self(message)}", file=sys.stderr)
+
+
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: a kanji or a full-width letter two."""
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, *, cut: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (negative: right-aligned); with
+    ``cut``, a longer text is cut to fit, with "…", so the columns after it stay in line."""
+    wide = abs(width)
+    if cut and columns(text) > wide:
+        while text and columns(text) > wide - 1:
+            text = text[:-1]
+        text += "…"
+    fill = " " * max(0, wide - columns(text))
+    return text + fill if width > 0 else fill + text
+
+
+def local_time(value: str | datetime | None, timezone: str) -> str:
+    """A stored time (ISO text or aware datetime) as the team reads it:
+    ``2026-03-02 10:00 JST`` in ``[gateway] timezone``; "" for none."""
+    from zoneinfo import ZoneInfo
+
+    if value is None or value == "":
+        return ""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")

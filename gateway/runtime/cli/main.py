@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway.runtime.cli import actions, catalog, db, inbox, run, schedule, tickets
 from gateway.runtime.cli.common import (
@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    p.add_argument("--version", action=_Version, help="print the version and exit")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
     # in the order --help lists them
     run.register(sub)
@@ -108,3 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     schedule.register(sub)  # status, digest, sweep
     db.register(sub)
     return p
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("ticket-gateway")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown"
+        print(f"{parser.prog} {found}")
+        parser.exit()
