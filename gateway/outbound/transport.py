@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
+from gateway.outbound import maildir
 from store.outbox import DueMail
 
 
@@ -53,9 +54,11 @@ class MaildirTransport:
     def send(self, mail: DueMail) -> None:
         try:
             if self.box is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.box = mailbox.Maildir(str(self.path), factory=None, create=True)
+                maildir.prepare(self.path)  # tmp/ new/ cur/ in an empty folder too
+                self.box = mailbox.Maildir(str(self.path), factory=None, create=False)
             self.box.add(mail.raw.replace(b"\r\n", b"\n"))  # maildir files use local line ends
+        except maildir.MaildirUnusable as exc:
+            raise RelayDown(f"[outbound] maildir: {exc}") from None
         except OSError as exc:
             raise RelayDown(f"cannot write to maildir {self.path}: {exc}") from exc
 

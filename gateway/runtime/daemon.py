@@ -35,6 +35,8 @@ from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
+from gateway.core.i18n import N_
+from gateway.outbound import maildir
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
 from gateway.receive import mailbox_lock, pipe
@@ -70,6 +72,7 @@ def run(
     """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
     stop = stop or threading.Event()
     with _daemon_lock(settings), _stop_on_signals(stop):
+        maildir.prepare_configured(settings)  # before anything waits: a config error
         app = _build_when_reachable(settings, clock or SystemClock(), stop)
         if app is None:
             return 0
@@ -90,7 +93,10 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
         raise ConfigError(
             settings.source,
             "gateway.data_dir",
-            f"another ticket-gateway run holds {pipe.lock_path(settings.gateway.data_dir)}",
+            N_(
+                "another ticket-gateway run holds {path}",
+                path=str(pipe.lock_path(settings.gateway.data_dir)),
+            ),
         ) from None
     try:
         yield
@@ -229,7 +235,9 @@ def _start_slack(
         listener.stop(grace=0)
         writer.stop()
         raise ConfigError(
-            settings.source, "chat.slack.http_port", f"cannot listen: {exc.strerror or exc}"
+            settings.source,
+            "chat.slack.http_port",
+            N_("cannot listen: {error}", error=str(exc.strerror or exc)),
         ) from None
 
 
@@ -258,10 +266,11 @@ def _start_web(web: WebServer | None, settings: Settings) -> None:
     try:
         web.start()
     except OSError as exc:
+        where, error = f"{settings.web.host}:{settings.web.port}", str(exc.strerror or exc)
         raise ConfigError(
             settings.source,
             "web.port",
-            f"cannot listen on {settings.web.host}:{settings.web.port}: {exc.strerror or exc}",
+            N_("cannot listen on {where}: {error}", where=where, error=error),
         ) from None
 
 
@@ -290,7 +299,9 @@ def _start_listener(listener: SmtpListener, settings: Settings) -> None:
             else (f"{settings.smtp.host}:{settings.smtp.port}")
         )
         raise ConfigError(
-            settings.source, "smtp.port", f"cannot listen on {where}: {exc.strerror or exc}"
+            settings.source,
+            "smtp.port",
+            N_("cannot listen on {where}: {error}", where=where, error=str(exc.strerror or exc)),
         ) from None
 
 
