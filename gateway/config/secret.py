@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gateway.config.sections import Section
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
 MIN_LENGTH = 16  # bytes
@@ -25,9 +26,11 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
         try:
             value = secret_file.read_bytes().strip()
         except OSError as exc:
-            raise ConfigError(s.path, s.key("secret_file"), f"cannot read: {exc}") from None
+            raise ConfigError(
+                s.path, s.key("secret_file"), N_("cannot read: {error}", error=str(exc))
+            ) from None
         if len(value) < MIN_LENGTH:
-            raise ConfigError(s.path, s.key("secret_file"), "secret must be ≥ 16 bytes")
+            raise ConfigError(s.path, s.key("secret_file"), N_("secret must be ≥ 16 bytes"))
         return value
     generated = data_dir / "secret"
     if not generated.exists():

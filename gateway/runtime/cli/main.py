@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from gateway.core.i18n import N_
 from gateway.runtime.cli import actions, catalog, db, inbox, run, schedule, tickets
 from gateway.runtime.cli.common import (
     EX_CONFIG,
@@ -25,6 +26,7 @@ from gateway.runtime.cli.common import (
     EX_UNHEALTHY,
     EX_USAGE,
     Handler,
+    Speaker,
 )
 
 if TYPE_CHECKING:
@@ -48,20 +50,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     from gateway.core.errors import CatalogError, ConfigError, TransientError
 
+    settings: Settings | None = None
     try:
         settings = _settings(args.config)
         handler: Handler = args.handler
         return handler(args, settings)
     except ConfigError as exc:
-        print(f"ticket-gateway: configuration error: {exc}", file=sys.stderr)
+        Speaker(settings).warn(
+            N_(
+                "configuration error: {path}: [{key}] {problem}",
+                path=exc.path,
+                key=exc.key,
+                problem=exc.message,
+            )
+        )
         return EX_CONFIG
     except CatalogError as exc:
-        print(f"ticket-gateway: the catalog {exc.path} has problems:", file=sys.stderr)
+        said = Speaker(settings)
+        said.warn(N_("the catalog {path} has problems:", path=exc.path))
         for problem in exc.problems:
-            print(f"{exc.path}:{problem.line}: {problem.message}", file=sys.stderr)
+            print(f"{exc.path}:{problem.line}: {said(problem.message)}", file=sys.stderr)
         return EX_CONFIG
     except TransientError as exc:
-        print(f"ticket-gateway: temporary failure, try again later: {exc}", file=sys.stderr)
+        # what failed is the database's (or the relay's) own text: data, as it came
+        Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=str(exc)))
         return EX_TEMPFAIL
     except KeyboardInterrupt:
         return 130
