@@ -259,3 +259,15 @@ def test_version_and_help_stay_light() -> None:
     )
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
     assert f"ticket-gateway {version('ticket-gateway')}" in done.stdout
+
+
+def test_the_readme_command_reference_names_every_option() -> None:
+    from gateway.runtime.cli.ticket_list import FILTERS
+    from tests.support.paths import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    reference = readme.split("## Command reference", 1)[1].split("```", 2)[1]
+    assert "ticket-gateway --version" in reference
+    assert "tickets attachment ID N [-o FILE|FOLDER|-] [--force]" in reference
+    for f in FILTERS:
+        assert f"[{f.flag} {f.metavar}]" in reference, f.flag
