@@ -129,6 +129,12 @@ def test_ingest_lines_and_every_error_main_prints_speak_japanese(
         f"ticket-gateway: 設定エラー: {bad}: [smtp.port] 0〜65535 の整数で書いてください"
         "（-1 ではなく）\n"
     )
+    chat = tmp_path / "chat.toml"
+    chat.write_text('[chat.webhook]\nurl_env = "TG_TEST_NO_SUCH_URL"\n', encoding="utf-8")
+    assert run(chat, "status", capsys=capsys).err == (
+        f"ticket-gateway: 設定エラー: {chat}: [chat.webhook.url_file] 必須です"
+        "（または $TG_TEST_NO_SUCH_URL を設定するか、url_env で別の環境変数を指定してください）\n"
+    )
     catalog = tmp_path / "broken.yaml"
     catalog.write_text("entries:\n  - id: Bad Id\n    name: x\n    fallback: true\n")
     (tmp_path / "b").mkdir()
