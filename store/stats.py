@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Float
 
+from gateway.core.weeks import week_of
 from gateway.core.words import words
 from store.models import Message, Ticket
 from store.reminders import force_closes
@@ -293,5 +294,4 @@ def terms(text: str) -> Iterable[tuple[str, str]]:
 
 
 def _week(at: datetime, tz: tzinfo) -> str:
-    year, week, _ = at.astimezone(tz).isocalendar()
-    return f"{year}-W{week:02d}"
+    return week_of(at, tz)  # the one week rule, shared with the digest

@@ -16,8 +16,16 @@ from sqlalchemy import Select, String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store import search
-from store.models import AttachmentRow, InboxRow, Message, Ticket, TicketEvent, TicketField
-from store.tickets import summary
+from store.models import (
+    AttachmentRow,
+    InboxRow,
+    Message,
+    OutboxRow,
+    Ticket,
+    TicketEvent,
+    TicketField,
+)
+from store.tickets import message_counts, summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +35,14 @@ class TicketQuery:
     requester: str | None = None
     catalog: str | None = None
     search: str = ""
-    limit: int = 50
+    limit: int | None = 50  # None: every match (``tickets list``)
     offset: int = 0
+    oldest_first: bool = False  # the CLI lists by number; the page shows the newest first
 
 
 def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
-    """One page of matching tickets, newest first, and how many match in all."""
+    """One page of matching tickets, newest first (or oldest first), and how many
+    match in all."""
     stmt: Select[Any] = select(Ticket)
     if q.state == "active":
         stmt = stmt.where(Ticket.state.in_(("new", "open", "pending")))
@@ -51,21 +61,15 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         if not ids:
             return [], 0
         stmt = stmt.where(Ticket.id.in_(ids))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = list(session.scalars(stmt.order_by(Ticket.id.desc()).limit(q.limit).offset(q.offset)))
-    counts = _message_counts(session, [t.id for t in page])
-    return [summary(t, counts.get(t.id, 0)) for t in page], total
-
-
-def _message_counts(session: Session, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    stmt = (
-        select(Message.ticket_id, func.count(Message.id))
-        .where(Message.ticket_id.in_(ids))
-        .group_by(Message.ticket_id)
-    )
-    return {tid: n for tid, n in session.execute(stmt)}
+    ordered = stmt.order_by(Ticket.id if q.oldest_first else Ticket.id.desc())
+    if q.limit is None and not q.offset:  # all of them: the count is the list's length
+        page = list(session.scalars(ordered))
+        total = len(page)
+    else:
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        page = list(session.scalars(ordered.limit(q.limit).offset(q.offset)))
+    counts = message_counts(session, [t.id for t in page])
+    return [summary(t, *counts.get(t.id, (0, 0))) for t in page], total
 
 
 def data_version(session: Session) -> tuple[int, int]:
@@ -170,8 +174,8 @@ class StoredAttachment:
     content_type: str
     size: int
     sha256: str
-    source: str  # the inbox row's source: smtp, imap, web, …
-    raw: bytes  # the inbox row's bytes, where the attachment is
+    source: str  # the inbox row's source: smtp, imap, web, … (outbox: our own mail)
+    raw: bytes  # the raw mail (or submission) the attachment is in
 
 
 def attachment(session: Session, ticket_id: int, attachment_id: int) -> StoredAttachment | None:
@@ -186,6 +190,35 @@ def attachment(session: Session, ticket_id: int, attachment_id: int) -> StoredAt
     if found is None:
         return None
     row, source, raw = found
+    return StoredAttachment(
+        row.filename, row.original_filename, row.content_type, row.size, row.sha256, source, raw
+    )
+
+
+def numbered_attachment(session: Session, ticket_id: int, number: int) -> StoredAttachment | None:
+    """The ``number``-th (1-based) attachment of ``ticket_id`` in the order ``tickets
+    show`` lists them (message by message, oldest first), with the raw mail it is in:
+    the inbox's bytes for mail that came in, the outbox's for ours (source ``outbox``)."""
+    if number < 1:
+        return None
+    stmt = (
+        select(AttachmentRow, Message.inbox_id, Message.outbox_id)
+        .join(Message, Message.id == AttachmentRow.message_id)
+        .where(Message.ticket_id == ticket_id)
+        .order_by(Message.id, AttachmentRow.id)
+        .offset(number - 1)
+        .limit(1)
+    )
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    row, inbox_id, outbox_id = found
+    if inbox_id is not None:
+        inbox_row = session.get(InboxRow, inbox_id)
+        source, raw = (inbox_row.source, inbox_row.raw) if inbox_row else ("", b"")
+    else:
+        outbox_row = session.get(OutboxRow, outbox_id) if outbox_id is not None else None
+        source, raw = "outbox", outbox_row.raw if outbox_row else b""
     return StoredAttachment(
         row.filename, row.original_filename, row.content_type, row.size, row.sha256, source, raw
     )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store import action_runs
@@ -78,22 +78,35 @@ _TICKET_OF_MESSAGE = (
 
 
 def list_tickets(session: Session, state: str | None = None) -> list[dict[str, Any]]:
-    counts = (
-        select(Message.ticket_id, func.count(Message.id).label("n"))
-        .group_by(Message.ticket_id)
-        .subquery()
-    )
-    stmt = (
-        select(Ticket, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.ticket_id == Ticket.id)
-        .order_by(Ticket.id)
-    )
+    """Every ticket (in one state), oldest first, as ``tickets list --json`` shows it."""
+    stmt = select(Ticket).order_by(Ticket.id)
     if state:
         stmt = stmt.where(Ticket.state == state)
-    return [summary(t, n) for t, n in session.execute(stmt).all()]
+    found = list(session.scalars(stmt))
+    counts = message_counts(session, [t.id for t in found])
+    return [summary(t, *counts.get(t.id, (0, 0))) for t in found]
 
 
-def summary(ticket: Ticket, message_count: int) -> dict[str, Any]:
+def message_counts(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """ticket id → (incoming messages, all messages) for ``ids``: one grouped query, over
+    the listed tickets (a page) or, for a long list, over all of them."""
+    if not ids:
+        return {}
+    incoming = func.sum(case((Message.direction == "in", 1), else_=0))
+    stmt = select(Message.ticket_id, incoming, func.count(Message.id)).group_by(Message.ticket_id)
+    if len(ids) <= 5000:  # an IN list every database takes
+        stmt = stmt.where(Message.ticket_id.in_(ids))
+    wanted = set(ids)
+    return {
+        tid: (int(n_in or 0), int(n)) for tid, n_in, n in session.execute(stmt) if tid in wanted
+    }
+
+
+def summary(
+    ticket: Ticket, message_count: int, messages_total: int | None = None
+) -> dict[str, Any]:
+    """``message_count``: the messages people sent in (requests, replies, bounces);
+    ``messages_total``: those and the mail we sent (``direction`` ``out``)."""
     return {
         "id": ticket.id,
         "state": ticket.state,
@@ -107,6 +120,7 @@ def summary(ticket: Ticket, message_count: int) -> dict[str, Any]:
         "updated_at": _iso(ticket.updated_at),
         "closed_at": _iso(ticket.closed_at),
         "message_count": message_count,
+        "messages_total": message_count if messages_total is None else messages_total,
     }
 
 
@@ -124,8 +138,11 @@ def detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
     ticket = session.scalars(stmt).first()
     if ticket is None:
         return None
-    out = summary(ticket, len(ticket.messages))
+    incoming = sum(m.direction == "in" for m in ticket.messages)
+    out = summary(ticket, incoming, len(ticket.messages))
     out["requester_name"] = ticket.requester_name
+    out["due_at"] = _iso(ticket.due_at)
+    out["first_response_at"] = _iso(ticket.first_response_at)
     out["participants"] = sorted(p.email for p in ticket.participants)
     out["messages"] = [_message_view(m) for m in ticket.messages]
     out["events"] = [

@@ -28,10 +28,11 @@ MEMBERS = (
 
 
 def problems(text: str, members: tuple[Member, ...] = MEMBERS) -> list[Problem]:
+    """The problems, each message as its English text (the CLI says it in its language)."""
     try:
         parse_catalog(text, members)
     except CatalogError as exc:
-        return list(exc.problems)
+        return [Problem(p.line, str(p.message)) for p in exc.problems]
     return []
 
 

@@ -82,11 +82,12 @@ def test_ingest_reply_lands_on_ticket_and_json_shapes(
     code, shown, _ = run(config, "tickets", "show", "1", "--json", capsys=capsys)
     detail = json.loads(shown)
     assert {"messages", "events", "fields"} <= set(detail)
-    # message_count counts both directions: the request and the reply in, and what we
-    # sent (the acknowledgement; the example catalog's VPN entry also asks for fields)
+    # message_count counts what came in (the request and the reply); messages_total also
+    # what we sent (the acknowledgement; the example catalog's VPN entry asks for fields)
     directions = [m["direction"] for m in detail["messages"]]
     assert directions.count("in") == 2 and "out" in directions
-    assert t["message_count"] == len(directions) and isinstance(t["id"], int)
+    assert t["message_count"] == 2 == detail["message_count"] and isinstance(t["id"], int)
+    assert t["messages_total"] == len(directions) == detail["messages_total"]
     assert [m["kind"] for m in detail["messages"] if m["direction"] == "in"] == ["request", "reply"]
     m = detail["messages"][0]
     assert {"direction", "from", "date", "subject", "text", "attachments"} <= set(m)

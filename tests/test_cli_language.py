@@ -67,7 +67,8 @@ def test_a_japanese_shell_gets_japanese_lines(
     shown = run(config, "tickets", "show", "1", capsys=capsys).out
     assert shown.startswith("チケット #1: VPN に接続できません\n  状態: open\n")
     assert "\n履歴:\n" in shown and "件名: " in shown
-    assert " 通 " in run(config, "tickets", "list", capsys=capsys).out
+    listed = run(config, "tickets", "list", capsys=capsys).out
+    assert listed.startswith("番号 ") and "VPN・リモートアクセス" in listed  # the entry's name
     status = run(config, "status", capsys=capsys).out
     assert status.startswith("正常\n") and "受信箱: 処理待ち 0 件、保留 0 件" in status
     checked = run(config, "catalog", "check", capsys=capsys).out
@@ -105,3 +106,113 @@ def test_no_locale_set_speaks_the_teams_language(
     monkeypatch.delenv("LANG")
     config = write_config(tmp_path, secret_file=True, locale="ja")
     assert run(config, "status", capsys=capsys).out.startswith("正常\n")
+
+
+def test_ingest_lines_and_every_error_main_prints_speak_japanese(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ingest``'s lines, and the configuration, catalog and temporary-failure errors:
+    the words around the data are Japanese; states, keys, paths and reasons are data."""
+    _japanese(monkeypatch)
+    (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    ran = run(config, "ingest", str(tmp_path / "req.eml"), str(tmp_path / "x.png"), capsys=capsys)
+    assert ran.code == 65
+    refused, stored = ran.out.splitlines()  # what is not mail is said first
+    assert stored.startswith(f"{tmp_path / 'req.eml'}: 受信箱 #1 に保存しました: done、チケット #1")
+    assert refused == f"{tmp_path / 'x.png'}: メールではありません。保存していません"
+    again = run(config, "ingest", str(tmp_path / "req.eml"), capsys=capsys).out
+    assert "に保存済みです（done、チケット #1）。新しいものはありません" in again
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[smtp]\nport = -1\n", encoding="utf-8")
+    err = run(bad, "status", capsys=capsys).err
+    assert err == (
+        f"ticket-gateway: 設定エラー: {bad}: [smtp.port] 0〜65535 の整数で書いてください"
+        "（-1 ではなく）\n"
+    )
+    chat = tmp_path / "chat.toml"
+    chat.write_text('[chat.webhook]\nurl_env = "TG_TEST_NO_SUCH_URL"\n', encoding="utf-8")
+    assert run(chat, "status", capsys=capsys).err == (
+        f"ticket-gateway: 設定エラー: {chat}: [chat.webhook.url_file] 必須です"
+        "（または $TG_TEST_NO_SUCH_URL を設定するか、url_env で別の環境変数を指定してください）\n"
+    )
+    catalog = tmp_path / "broken.yaml"
+    catalog.write_text("entries:\n  - id: Bad Id\n    name: x\n    fallback: true\n")
+    (tmp_path / "b").mkdir()
+    cfg = write_config(tmp_path / "b", secret_file=True, extra=f'[catalog]\npath = "{catalog}"\n')
+    ran = run(cfg, "tickets", "list", capsys=capsys)
+    assert ran.code == 78
+    first, *problems = ran.err.splitlines()
+    assert first == f"ticket-gateway: カタログ {catalog} に問題があります:"
+    assert f"{catalog}:2: id 'Bad Id': 英小文字・数字・'-'・'_' だけを使ってください" in problems
+    assert f"{catalog}:2: 既定の項目 'Bad Id' には 'manager' が必要です" in problems
+    checked = run(cfg, "catalog", "check", str(catalog), capsys=capsys)
+    assert checked.code == 65 and "'manager' が必要です" in checked.out
+    down = tmp_path / "down.toml"
+    down.write_text(
+        '[gateway]\nsecret_file = "secret.key"\n'
+        '[database]\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"\n'
+    )
+    (tmp_path / "secret.key").write_text("x" * 40)
+    ran = run(down, "tickets", "list", capsys=capsys)
+    assert ran.code == 75
+    assert ran.err.startswith(
+        "ticket-gateway: 一時的なエラーです。しばらくしてからやり直してください: "
+    )
+    data = [str(tmp_path), "done", "status", "smtp.port", "Bad Id", "manager"]
+    reason = stored.rsplit("（", 1)[0]  # the runner's reason is its English record: data
+    for text in (reason, refused, err, first, "\n".join(problems)):
+        assert findings(text, "ja", data) == []
+
+
+def test_the_mta_pipe_line_is_in_the_teams_language(tmp_path: Path) -> None:
+    """Under Postfix no $LANG is set: the config's [gateway] locale says the line."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from gateway.receive import pipe
+
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TICKET_GATEWAY_", "LANG", "LC_"))
+    }
+    lines = {}
+    for locale in ("ja", "en"):
+        folder = tmp_path / locale
+        folder.mkdir()
+        config = write_config(folder, secret_file=True, locale=locale)
+        run_once = subprocess.run(  # the full path once: it creates the database
+            [exe, "--config", str(config), "db", "upgrade"],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+        assert run_once.returncode == 0
+        held = pipe.hold_daemon_lock(folder / "var")
+        try:
+            done = subprocess.run(
+                [exe, "--config", str(config), "ingest", "-"],
+                input=mail(date=datetime.now(UTC)),
+                env=env,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+            bad = subprocess.run(
+                [exe, "--config", str(config), "ingest", "-"],
+                input=b"\x89PNG\r\n",
+                env=env,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            held.close()
+        assert (done.returncode, bad.returncode) == (0, 65), done.stderr + bad.stderr
+        lines[locale] = (done.stdout.decode(), bad.stdout.decode())
+    assert lines["ja"][0] == "-: 受信箱 #1 に保存しました。動作中のデーモンが処理します\n"
+    assert lines["ja"][1].startswith("-: メールではありません（")
+    assert lines["en"][0] == "-: stored as inbox #1, queued for the running daemon\n"
+    assert lines["en"][1].startswith("-: not an e-mail message (")

@@ -3,6 +3,7 @@ their language with exactly their tickets that are not closed; dry runs write no
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,6 +91,27 @@ def test_dry_run_prints_each_members_open_tickets_in_their_language(
     assert "Subject: 週次サマリー" in summary
     assert _tags(summary, seeded) == {"vpn_open", "buy_new", "buy_pending"}
     assert outbox_count(config) == before  # a dry run writes nothing
+
+
+def test_the_digest_lists_the_commands_of_the_members_role(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The grammar's own lines, in the member's language, for what their role may give;
+    no "see the README"; and the CLI names the week the way ``stats`` does."""
+    from gateway.config.settings import Member
+    from gateway.scheduling.digest import member_commands
+
+    assert main(["--config", str(config), "digest", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    mails = _mails(out)
+    [ops], [ops2] = mails["ops@example.test"], mails["ops2@example.test"]
+    assert "/assign <member>        give the ticket to a member" in ops
+    assert "/note " in ops and "/approve" not in ops and "README" not in ops
+    assert "/assign <担当者>        担当者を変える" in ops2 and "README" not in ops2
+    assert re.search(r"would be sent for \d{4}-W\d\d \(\d{4}-\d\d-\d\d – \d{4}-", out)
+    manager = member_commands(Member("boss@example.test", role="manager"), "en")
+    assert "/approve" in manager and "(managers only)" in manager
+    assert "/approve" not in member_commands(Member("ops@example.test"), "ja")
 
 
 def test_member_filter(

@@ -335,6 +335,6 @@ def test_a_plain_python_syntax_error_is_still_a_bad_regular_expression(tmp_path:
     problems = check_catalog_text(
         "entries:\n  - id: x\n    name: X\n    keywords: [{regex: '[unclosed'}]\n" + FALLBACK
     )
-    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+    assert [(p.line, str(p.message).split(":")[0]) for p in problems] == [
         (4, "bad regular expression '[unclosed'")
     ]

@@ -46,8 +46,8 @@ def test_new_request_becomes_ticket_with_raw_kept(app: App) -> None:
     assert t["state"] == "new"
     assert t["subject"] == "Printer on floor 3 jams"
     assert t["requester"] == "alice@customer.test"
-    # both directions count: the request and the acknowledgement we queued for it
-    assert t["message_count"] == 2
+    # message_count: what came in (the request); messages_total: the acknowledgement too
+    assert (t["message_count"], t["messages_total"]) == (1, 2)
     assert [(m["direction"], m["kind"]) for m in t["messages"]] == [
         ("in", "request"),
         ("out", "acknowledgement"),
@@ -64,14 +64,16 @@ def test_same_message_id_again_is_a_duplicate(app: App) -> None:
     tid, mid = _first(app)
     again = deliver(app, mail(message_id=mid, body="resent through another relay\n"))
     assert again.state == InboxState.IGNORED and "duplicate" in again.reason
-    assert len(all_tickets(app)) == 1 and show(app, tid)["message_count"] == 2  # + the ack
+    assert len(all_tickets(app)) == 1 and show(app, tid)["message_count"] == 1
+    assert show(app, tid)["messages_total"] == 2  # + the ack
 
 
 def test_reply_by_in_reply_to_lands_on_ticket_even_with_new_subject(app: App) -> None:
     tid, mid = _first(app)
     out = deliver(app, mail(subject="something else entirely", in_reply_to=mid, references=mid))
     assert out.ticket_id == tid and "headers" in out.reason
-    assert show(app, tid)["message_count"] == 3  # request, acknowledgement, reply
+    assert show(app, tid)["message_count"] == 2  # request and reply (and our acknowledgement:)
+    assert show(app, tid)["messages_total"] == 3
 
 
 def test_reply_by_references_from_another_person(app: App) -> None:
@@ -93,7 +95,8 @@ def test_tag_from_stranger_opens_linked_ticket(app: App) -> None:
     new = show(app, out.ticket_id or 0)
     assert new["linked_ticket"] == tid and new["requester"] == "mallory@evil.test"
     assert any(e["kind"] == "linked" for e in show(app, tid)["events"])
-    assert show(app, tid)["message_count"] == 2  # alice's request and its acknowledgement
+    assert show(app, tid)["message_count"] == 1  # alice's request (and its acknowledgement:)
+    assert show(app, tid)["messages_total"] == 2
 
 
 def test_tag_for_unknown_ticket_opens_new(app: App) -> None:

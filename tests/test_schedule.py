@@ -3,7 +3,7 @@ stale periods, SLA marks and the pending/inventory thresholds — pure, no datab
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,12 +44,14 @@ def test_previous_digest_in_tokyo(now: datetime, at: datetime, period: str) -> N
     run = previous_digest(now, "mon 09:00", TOKYO)
     assert run is not None
     assert (run.at, run.period) == (at, period)
-    assert run.since == at - timedelta(days=7)
+    assert run.until == datetime.combine(at.astimezone(TOKYO).date(), time(0, 0), tzinfo=TOKYO)
+    assert run.until - run.since == timedelta(days=7)  # seven whole local days
 
 
 def test_the_week_covered_is_labelled_in_local_dates() -> None:
     run = previous_digest(utc(2026, 3, 2, 1, 0), "mon 09:00", TOKYO)
-    assert run is not None and run.label == "2026-02-23 – 2026-03-01"
+    assert run is not None and run.label == "2026-W09 (2026-02-23 – 2026-03-01)"
+    assert run.week == "2026-W09"  # the days it covers, not the day it is sent
 
 
 def test_the_same_instant_is_another_day_in_utc_and_in_tokyo() -> None:

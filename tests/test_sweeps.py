@@ -150,7 +150,7 @@ def test_inventory_force_closes_and_counts_per_member(
         with transaction(app.sessions) as s:
             assert reminders.force_closes(s, start, clock.now()) == {"ops2@example.test": 2}
             ctx = scheduler.context(app)
-            mails = digest.build(s, ctx, clock.now(), digest.manual_run(clock.now()))
+            mails = digest.build(s, ctx, clock.now(), digest.manual_run(clock.now(), ctx.tz))
         [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
         assert summary.recipient.email == "boss@example.test"
         assert [(n.name, n.count) for n in summary.force_closed] == [("Ops Two", 2)]

@@ -225,7 +225,7 @@ def _timeout(r: Reporter, pair: Any) -> timedelta:
     try:
         value = parse_duration(scalar(pair[1]))
     except ConfigError as exc:
-        r.bad(pair[1], N_("timeout: {problem}", problem=exc.problem))
+        r.bad(pair[1], N_("timeout: {problem}", problem=exc.message))
         return timedelta(seconds=30)
     if not timedelta(0) < value <= MAX_TIMEOUT:
         r.bad(pair[1], N_("timeout must be longer than 0s and at most 1h"))

@@ -21,7 +21,7 @@ from typing import Protocol
 
 import re2
 
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 
 __all__ = ["KeywordPattern", "compile_keyword"]
 
@@ -42,7 +42,7 @@ def _options() -> re2.Options:
 _OPTIONS = _options()
 
 
-def compile_keyword(pattern: str) -> tuple[KeywordPattern | None, str]:
+def compile_keyword(pattern: str) -> tuple[KeywordPattern | None, Msg | None]:
     """The compiled pattern, or None and why not (a catalog problem's message)."""
     # NFKC but no case folding: folding would turn \S, \W, \D, \B into their opposites
     source = unicodedata.normalize("NFKC", pattern)
@@ -50,20 +50,20 @@ def compile_keyword(pattern: str) -> tuple[KeywordPattern | None, str]:
         compiled: KeywordPattern = re2.compile(source, _OPTIONS)
     except re2.error as exc:
         return None, _why(pattern, source, exc)
-    return compiled, ""
+    return compiled, None
 
 
-def _why(pattern: str, source: str, exc: Exception) -> str:
+def _why(pattern: str, source: str, exc: Exception) -> Msg:
     detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
     try:
         re.compile(source)
     except re.error as python_error:  # not a regular expression at all
-        return f"bad regular expression {pattern!r}: {python_error}"
-    return str(
-        N_(
-            "regular expression {pattern} needs backtracking (a backreference or a lookaround), "
-            "which keyword regexes cannot use: they run in time linear in the mail (RE2: {detail})",
-            pattern=repr(pattern),
-            detail=detail,
+        return N_(
+            "bad regular expression {pattern!r}: {error}", pattern=pattern, error=str(python_error)
         )
+    return N_(
+        "regular expression {pattern} needs backtracking (a backreference or a lookaround), "
+        "which keyword regexes cannot use: they run in time linear in the mail (RE2: {detail})",
+        pattern=repr(pattern),
+        detail=detail,
     )

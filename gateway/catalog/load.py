@@ -24,6 +24,7 @@ from gateway.catalog.model import Catalog
 from gateway.catalog.reader import read
 from gateway.config.settings import Member, Settings
 from gateway.core.errors import CatalogError, Problem
+from gateway.core.i18n import N_
 from gateway.core.resources import examples_dir
 
 log = logging.getLogger("gateway.catalog")
@@ -56,7 +57,9 @@ def load_catalog(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(str(path), [Problem(0, f"cannot read: {exc}")]) from None
+        raise CatalogError(
+            str(path), [Problem(0, N_("cannot read: {error}", error=str(exc)))]
+        ) from None
     return parse_catalog(text, members, source=str(path), where=where_of(path, templates_dir))
 
 

@@ -23,7 +23,7 @@ from gateway.catalog.nodes import scalar as _scalar
 from gateway.config.settings import Member
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.core.text import for_matching, is_cjk
 
 _ENTRY_KEYS = frozenset(
@@ -59,9 +59,9 @@ def read(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
-        return [], [Problem(line, f"not valid YAML: {exc.problem}")]
+        return [], [Problem(line, N_("not valid YAML: {problem}", problem=str(exc.problem)))]
     except yaml.YAMLError as exc:
-        return [], [Problem(0, f"not valid YAML: {exc}")]
+        return [], [Problem(0, N_("not valid YAML: {problem}", problem=str(exc)))]
     reader = _Reader(members, where)
     entries = reader.catalog(root)
     return entries, reader.problems
@@ -80,16 +80,16 @@ class _Reader:
 
     def catalog(self, root: Any) -> list[Entry]:
         if root is None:
-            self.problems.append(Problem(1, "the catalog is empty: it needs an 'entries' list"))
+            self.problems.append(Problem(1, N_("the catalog is empty: it needs an 'entries' list")))
             return []
-        top = self.mapping(root, "the catalog")
+        top = self.mapping(root, N_("the catalog"))
         entries_node = top.get("entries")
         if entries_node is None or not isinstance(entries_node[1], yaml.SequenceNode):
-            self.bad(root, "the catalog needs an 'entries' list")
+            self.bad(root, N_("the catalog needs an 'entries' list"))
             return []
         for key_node, _ in top.values():
             if key_node.value != "entries":
-                self.bad(key_node, f"unknown key {key_node.value!r}")
+                self.bad(key_node, N_("unknown key {key!r}", key=key_node.value))
         entries = [e for n in entries_node[1].value if (e := self.entry(n)) is not None]
         self.whole(entries_node[0], entries_node[1].value, entries)
         return entries
@@ -100,7 +100,10 @@ class _Reader:
         if not any(e.fallback for e in entries):
             self.bad(
                 key,
-                "no fallback entry: mark exactly one entry (usually 'other') with 'fallback: true'",
+                N_(
+                    "no fallback entry: mark exactly one entry (usually 'other') with "
+                    "'fallback: true'"
+                ),
             )
         first: str | None = None
         for node in nodes:
@@ -108,7 +111,9 @@ class _Reader:
             if flag is None or _scalar(flag[1]) is not True:
                 continue
             if first is not None:
-                self.bad(flag[1], f"a second fallback entry (the first is {first!r})")
+                self.bad(
+                    flag[1], N_("a second fallback entry (the first is {first!r})", first=first)
+                )
             first = first or _id(node) or "?"
 
     def unique_ids(self, nodes: list[Any]) -> None:
@@ -119,37 +124,42 @@ class _Reader:
                 continue
             value, line = str(pair[1].value), pair[1].start_mark.line + 1
             if value in seen:
-                self.bad(pair[1], f"duplicate id {value!r} (first at line {seen[value]})")
+                self.bad(
+                    pair[1],
+                    N_("duplicate id {id!r} (first at line {line})", id=value, line=seen[value]),
+                )
             seen.setdefault(value, line)
 
-    def mapping(self, node: Any, what: str, *, quiet: bool = False) -> dict[str, Any]:
+    def mapping(self, node: Any, what: str | Msg, *, quiet: bool = False) -> dict[str, Any]:
+        """``node``'s keys and (key, value) nodes; ``what`` names it in a problem (a
+        YAML key as written, or a Msg such as "an entry")."""
         if not isinstance(node, yaml.MappingNode):
             if not quiet:
-                self.bad(node, f"{what} must be a mapping")
+                self.bad(node, N_("{what} must be a mapping", what=what))
             return {}
         out: dict[str, Any] = {}
         for k, v in node.value:
             if not quiet and k.value in out:
-                self.bad(k, f"duplicate key {k.value!r}")
+                self.bad(k, N_("duplicate key {key!r}", key=k.value))
             out[str(k.value)] = (k, v)
         return out
 
     def entry(self, node: Any) -> Entry | None:
-        m = self.mapping(node, "an entry")
+        m = self.mapping(node, N_("an entry"))
         if not m:
             return None
         for key_node, _ in m.values():
             if key_node.value not in _ENTRY_KEYS:
-                self.bad(key_node, f"unknown key {key_node.value!r} in an entry")
+                self.bad(key_node, N_("unknown key {key!r} in an entry", key=key_node.value))
         entry_id = self.entry_id(node, m)
         fallback = "fallback" in m and self.boolean(m["fallback"][1], "fallback")
         manager = self.member_ref(m["manager"][1], manager=True) if "manager" in m else None
         if fallback and manager is None:
-            self.bad(node, f"the fallback entry {entry_id!r} must name a 'manager'")
+            self.bad(node, N_("the fallback entry {id!r} must name a 'manager'", id=entry_id))
         sla = self.mapping(m["sla"][1], "sla") if "sla" in m else {}
         for k, _ in sla.values():
             if k.value not in ("first_response", "resolve"):
-                self.bad(k, f"unknown key {k.value!r} in sla (first_response, resolve)")
+                self.bad(k, N_("unknown key {key!r} in sla (first_response, resolve)", key=k.value))
         fields = self.fields(m.get("fields"))
         action = read_action(self, m["action"][1], manager, self.where) if "action" in m else None
         return Entry(
@@ -173,16 +183,18 @@ class _Reader:
 
     def entry_id(self, node: Any, m: dict[str, Any]) -> str:
         if "id" not in m:
-            self.bad(node, "an entry needs an 'id'")
+            self.bad(node, N_("an entry needs an 'id'"))
             return "?"
         value = str(_scalar(m["id"][1]))
         if not _ID.fullmatch(value):
-            self.bad(m["id"][1], f"id {value!r}: use lower-case letters, digits, '-' or '_'")
+            self.bad(
+                m["id"][1], N_("id {id!r}: use lower-case letters, digits, '-' or '_'", id=value)
+            )
         return value
 
     def names(self, pair: Any, owner: Any, what: str) -> dict[str, str]:
         if pair is None:
-            self.bad(owner, f"needs a '{what}' (a string, or one per locale: ja, en)")
+            self.bad(owner, N_("needs a {what!r} (a string, or one per locale: ja, en)", what=what))
             return {}
         node = pair[1]
         if isinstance(node, yaml.ScalarNode):
@@ -190,7 +202,9 @@ class _Reader:
         out: dict[str, str] = {}
         for loc, (k, v) in self.mapping(node, what).items():
             if loc not in LOCALES:
-                self.bad(k, f"unknown locale {loc!r} in {what} (ja, en)")
+                self.bad(
+                    k, N_("unknown locale {locale!r} in {what} (ja, en)", locale=loc, what=what)
+                )
             out[loc] = str(_scalar(v))
         return out
 
@@ -198,27 +212,31 @@ class _Reader:
         if pair is None:
             return ()
         if not isinstance(pair[1], yaml.SequenceNode):
-            self.bad(pair[1], "keywords must be a list")
+            self.bad(pair[1], N_("keywords must be a list"))
             return ()
         return tuple(k for n in pair[1].value if (k := self.keyword(n)) is not None)
 
     def keyword(self, node: Any) -> Keyword | None:
         if isinstance(node, yaml.ScalarNode):
             return _term(str(node.value), 1.0)
-        m = self.mapping(node, "a keyword")
+        m = self.mapping(node, N_("a keyword"))
         for k, _ in m.values():
             if k.value not in _KEYWORD_KEYS:
-                self.bad(k, f"unknown key {k.value!r} in a keyword (term, regex, weight)")
+                self.bad(
+                    k, N_("unknown key {key!r} in a keyword (term, regex, weight)", key=k.value)
+                )
         weight = self.weight(m.get("weight"))
         if ("term" in m) == ("regex" in m):
-            self.bad(node, "a keyword needs exactly one of 'term' and 'regex'")
+            self.bad(node, N_("a keyword needs exactly one of 'term' and 'regex'"))
             return None
         if "term" in m:
             return _term(str(m["term"][1].value), weight)
         pattern = str(m["regex"][1].value)
         compiled, problem = compile_keyword(pattern)  # RE2: linear time (issue #14)
         if compiled is None:
-            self.bad(m["regex"][1], problem)
+            self.bad(
+                m["regex"][1], problem or N_("bad regular expression {pattern!r}", pattern=pattern)
+            )
             return None
         return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
 
@@ -227,7 +245,9 @@ class _Reader:
             return 1.0
         value = _scalar(pair[1])
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            self.bad(pair[1], f"weight must be a number above 0, not {pair[1].value!r}")
+            self.bad(
+                pair[1], N_("weight must be a number above 0, not {value!r}", value=pair[1].value)
+            )
             return 1.0
         return float(value)
 
@@ -240,15 +260,24 @@ class _Reader:
 
     def member_ref(self, node: Any, *, manager: bool = False) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or "@" not in str(node.value):
-            self.bad(node, f"expected a member's e-mail address, not {node.value!r}")
+            self.bad(
+                node, N_("expected a member's e-mail address, not {value!r}", value=node.value)
+            )
             return None
         email = str(node.value).strip().lower()
         if self.members:
             member = next((m for m in self.members if m.email == email), None)
             if member is None:
-                self.bad(node, f"unknown member {email!r} (not in [[members]])")
+                self.bad(node, N_("unknown member {email!r} (not in [[members]])", email=email))
             elif manager and member.role != "manager":
-                self.bad(node, f"{email!r} is not a manager (role = {member.role!r})")
+                self.bad(
+                    node,
+                    N_(
+                        "{email!r} is not a manager (role = {role!r})",
+                        email=email,
+                        role=member.role,
+                    ),
+                )
         return email
 
     def duration(self, pair: Any) -> timedelta | None:
@@ -257,13 +286,15 @@ class _Reader:
         try:
             return parse_duration(_scalar(pair[1]))
         except ConfigError as exc:
-            self.bad(pair[1], f"{pair[0].value}: {exc.problem}")
+            self.bad(pair[1], N_("{key}: {problem}", key=pair[0].value, problem=exc.message))
             return None
 
     def boolean(self, node: Any, what: str) -> bool:
         value = _scalar(node)
         if not isinstance(value, bool):
-            self.bad(node, f"{what} must be true or false, not {node.value!r}")
+            self.bad(
+                node, N_("{what} must be true or false, not {value!r}", what=what, value=node.value)
+            )
             return False
         return value
 
@@ -271,34 +302,41 @@ class _Reader:
         if pair is None:
             return ()
         if not isinstance(pair[1], yaml.SequenceNode):
-            self.bad(pair[1], "fields must be a list")
+            self.bad(pair[1], N_("fields must be a list"))
             return ()
         out: list[Field] = []
         for node in pair[1].value:
             f = self.field(node)
             if f is not None and any(o.name == f.name for o in out):
-                self.bad(node, f"duplicate field {f.name!r}")
+                self.bad(node, N_("duplicate field {name!r}", name=f.name))
             elif f is not None:
                 out.append(f)
         return tuple(out)
 
     def field(self, node: Any) -> Field | None:
-        m = self.mapping(node, "a field")
+        m = self.mapping(node, N_("a field"))
         if not m:
             return None
         for k, _ in m.values():
             if k.value not in _FIELD_KEYS:
-                self.bad(k, f"unknown key {k.value!r} in a field")
+                self.bad(k, N_("unknown key {key!r} in a field", key=k.value))
         if "name" not in m:
-            self.bad(node, "a field needs a 'name'")
+            self.bad(node, N_("a field needs a 'name'"))
             return None
         name = str(_scalar(m["name"][1]))
         ftype = str(_scalar(m["type"][1])) if "type" in m else "text"
         if ftype not in FIELD_TYPES:
-            self.bad(m["type"][1], f"unknown field type {ftype!r} ({', '.join(FIELD_TYPES)})")
+            self.bad(
+                m["type"][1],
+                N_(
+                    "unknown field type {type!r} ({types})",
+                    type=ftype,
+                    types=", ".join(FIELD_TYPES),
+                ),
+            )
         choices = self.choices(m.get("choices"))
         if ftype == "choice" and not choices:
-            self.bad(node, f"field {name!r} of type choice needs a 'choices' list")
+            self.bad(node, N_("field {name!r} of type choice needs a 'choices' list", name=name))
         labels = self.names(m["label"], node, "label") if "label" in m else {}
         required = "required" in m and self.boolean(m["required"][1], "required")
         example = str(_scalar(m["example"][1])) if "example" in m else ""
@@ -308,7 +346,7 @@ class _Reader:
         if pair is None:
             return ()
         if not isinstance(pair[1], yaml.SequenceNode):
-            self.bad(pair[1], "choices must be a list")
+            self.bad(pair[1], N_("choices must be a list"))
             return ()
         return tuple(str(n.value) for n in pair[1].value if isinstance(n, yaml.ScalarNode))
 

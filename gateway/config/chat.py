@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from gateway.config.sections import Section, duration, env_name
 from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings, WebhookSettings
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_, Msg
 
 SLACK_KEYS = {
     "mode",
@@ -42,12 +43,15 @@ SLACK_KEYS = {
 }
 WEBHOOK_KEYS = {"url_file", "url_env", "locale", "notices", "notice_limit"}
 # (pattern a real credential matches, what to say when it does not)
-_BOT_TOKEN = (re.compile(r"xoxb-[A-Za-z0-9-]{20,}"), "a bot token (xoxb-…, at least 25 characters)")
+_BOT_TOKEN = (
+    re.compile(r"xoxb-[A-Za-z0-9-]{20,}"),
+    N_("a bot token (xoxb-…, at least 25 characters)"),
+)
 _APP_TOKEN = (
     re.compile(r"xapp-[A-Za-z0-9-]{20,}"),
-    "an app token (xapp-…, at least 25 characters)",
+    N_("an app token (xapp-…, at least 25 characters)"),
 )
-_SIGNING = (re.compile(r"[A-Za-z0-9]{16,}"), "a signing secret (at least 16 letters or digits)")
+_SIGNING = (re.compile(r"[A-Za-z0-9]{16,}"), N_("a signing secret (at least 16 letters or digits)"))
 _CHANNEL = re.compile(r"[CG][A-Z0-9]{6,20}")
 _USER = re.compile(r"[UW][A-Z0-9]{6,20}")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -87,11 +91,13 @@ def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
     )
     path = s.str("http_path", "/slack/events")
     if not path.startswith("/"):
-        raise ConfigError(s.path, s.key("http_path"), "must start with '/'")
+        raise ConfigError(s.path, s.key("http_path"), N_("must start with '/'"))
     command = s.str("command", "/ticket")
     if not re.fullmatch(r"/[a-z0-9_-]{1,31}", command):
-        raise ConfigError(s.path, s.key("command"), f"not a slash command: {command!r}")
-    channels = _table(s, "channels", _CHANNEL, "a channel id such as C0123ABCD")
+        raise ConfigError(
+            s.path, s.key("command"), N_("not a slash command: {command!r}", command=command)
+        )
+    channels = _channels(s)
     return SlackSettings(
         bot_token=bot,
         mode=mode,
@@ -127,13 +133,13 @@ def _webhook(s: Section, base: Path) -> WebhookSettings:
 
 
 def _credential(
-    s: Section, base: Path, stem: str, default_env: str, rule: tuple[re.Pattern[str], str]
+    s: Section, base: Path, stem: str, default_env: str, rule: tuple[re.Pattern[str], Msg]
 ) -> str:
     value = _secret_text(s, base, stem, default_env)
     pattern, what = rule
     if not pattern.fullmatch(value):
         where = f"{stem}_file" if f"{stem}_file" in s.data else f"{stem}_env"
-        raise ConfigError(s.path, s.key(where), f"does not hold {what}")
+        raise ConfigError(s.path, s.key(where), N_("does not hold {what}", what=what))
     return value
 
 
@@ -144,14 +150,19 @@ def _secret_text(s: Section, base: Path, stem: str, default_env: str) -> str:
         try:
             return path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(s.path, s.key(f"{stem}_file"), f"cannot read: {exc}") from None
+            raise ConfigError(
+                s.path, s.key(f"{stem}_file"), N_("cannot read: {error}", error=str(exc))
+            ) from None
     env = env_name(s, f"{stem}_env") or default_env
     value = os.environ.get(env, "").strip()
     if not value:
+        other = f"{stem}_env"
         raise ConfigError(
             s.path,
             s.key(f"{stem}_file"),
-            f"is required (or set ${env}, or name another variable in {stem}_env)",
+            N_(
+                "is required (or set ${env}, or name another variable in {key})", env=env, key=other
+            ),
         )
     return value
 
@@ -161,37 +172,44 @@ def _url(s: Section, key: str, url: str) -> str:
     parts = urlsplit(url)
     loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK
     if not parts.hostname or not (parts.scheme == "https" or loopback):
-        raise ConfigError(s.path, s.key(key), "must be an https:// URL")
+        raise ConfigError(s.path, s.key(key), N_("must be an https:// URL"))
     return url
 
 
 def _channel(s: Section, key: str) -> str:
     value = s.str(key, "")
     if value and not _CHANNEL.fullmatch(value):
-        raise ConfigError(s.path, s.key(key), f"not a channel id such as C0123ABCD: {value!r}")
+        raise ConfigError(s.path, s.key(key), _not_a_channel(value))
     return value
 
 
-def _table(s: Section, key: str, values: re.Pattern[str], what: str) -> dict[str, str]:
-    table = s.data.get(key, {})
+def _channels(s: Section) -> dict[str, str]:
+    """``[chat.slack.channels]``: catalog entry id → channel id."""
+    table = s.data.get("channels", {})
     if not isinstance(table, dict):
-        raise ConfigError(s.path, s.key(key), "must be a table")
+        raise ConfigError(s.path, s.key("channels"), N_("must be a table"))
     for name, value in table.items():
-        if not isinstance(value, str) or not values.fullmatch(value):
-            raise ConfigError(s.path, s.key(f"{key}.{name}"), f"not {what}: {value!r}")
+        if not isinstance(value, str) or not _CHANNEL.fullmatch(value):
+            raise ConfigError(s.path, s.key(f"channels.{name}"), _not_a_channel(value))
     return dict(table)
+
+
+def _not_a_channel(value: object) -> Msg:
+    return N_("not a channel id such as C0123ABCD: {value!r}", value=value)
 
 
 def _locales(s: Section) -> dict[str, str]:
     table = s.data.get("channel_locales", {})
     if not isinstance(table, dict):
-        raise ConfigError(s.path, s.key("channel_locales"), "must be a table")
+        raise ConfigError(s.path, s.key("channel_locales"), N_("must be a table"))
     for channel, locale in table.items():
         if not _CHANNEL.fullmatch(str(channel)):
-            raise ConfigError(s.path, s.key(f"channel_locales.{channel}"), "not a channel id")
+            raise ConfigError(s.path, s.key(f"channel_locales.{channel}"), N_("not a channel id"))
         if locale not in ("ja", "en"):
             raise ConfigError(
-                s.path, s.key(f"channel_locales.{channel}"), f"must be ja or en, not {locale!r}"
+                s.path,
+                s.key(f"channel_locales.{channel}"),
+                N_("must be ja or en, not {value!r}", value=locale),
             )
     return dict(table)
 
@@ -200,15 +218,17 @@ def _member_map(s: Section, members: Sequence[Member]) -> Mapping[str, str]:
     """Slack user id → the email of a configured ``[[members]]`` entry."""
     table = s.data.get("members", {})
     if not isinstance(table, dict):
-        raise ConfigError(s.path, s.key("members"), "must be a table")
+        raise ConfigError(s.path, s.key("members"), N_("must be a table"))
     known = {m.email for m in members}
     out: dict[str, str] = {}
     for user, email in table.items():
         key = s.key(f"members.{user}")
         if not _USER.fullmatch(str(user)):
-            raise ConfigError(s.path, key, "not a Slack user id such as U0123ABCD")
+            raise ConfigError(s.path, key, N_("not a Slack user id such as U0123ABCD"))
         if not isinstance(email, str) or email.strip().lower() not in known:
-            raise ConfigError(s.path, key, f"{email!r} is not the email of a [[members]] entry")
+            raise ConfigError(
+                s.path, key, N_("{email!r} is not the email of a [[members]] entry", email=email)
+            )
         out[str(user)] = email.strip().lower()
     return out
 
@@ -216,5 +236,7 @@ def _member_map(s: Section, members: Sequence[Member]) -> Mapping[str, str]:
 def _notices(s: Section) -> tuple[str, ...]:
     value = s.data.get("notices", list(NOTICES))
     if not isinstance(value, list) or any(v not in NOTICES for v in value):
-        raise ConfigError(s.path, s.key("notices"), f"must be a list of {', '.join(NOTICES)}")
+        raise ConfigError(
+            s.path, s.key("notices"), N_("must be a list of {names}", names=", ".join(NOTICES))
+        )
     return tuple(dict.fromkeys(value))

@@ -13,6 +13,7 @@ from pathlib import Path
 from gateway.config.sections import Section, ca_file, duration, env_name
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 KEYS = {
     "host",
@@ -42,12 +43,12 @@ def read_imap(s: Section, base: Path) -> ImapSettings:
     s.unknown(KEYS)
     for required in ("host", "username"):
         if not s.data.get(required):
-            raise ConfigError(s.path, s.key(required), "is required")
+            raise ConfigError(s.path, s.key(required), N_("is required"))
     tls = s.choice("tls", "implicit", ("implicit", "starttls"))
     folder, after = s.str("folder", "INBOX"), s.choice("after", "move", ("move", "flag"))
     processed = s.str("processed_folder", "Processed")
     if after == "move" and processed.strip().lower() == folder.strip().lower():
-        raise ConfigError(s.path, s.key("processed_folder"), "must differ from folder")
+        raise ConfigError(s.path, s.key("processed_folder"), N_("must differ from folder"))
     retry_initial = duration(s, "retry_initial", "2s")
     auth, password_file, password_env, token_file, token_command = _credentials(s, base)
     return ImapSettings(
@@ -81,7 +82,7 @@ def _flag(s: Section) -> str:
         raise ConfigError(
             s.path,
             s.key("processed_flag"),
-            f"not an IMAP keyword: {flag!r} (use e.g. '$Processed')",
+            N_("not an IMAP keyword: {flag!r} (use e.g. '$Processed')", flag=flag),
         )
     return flag
 
@@ -101,13 +102,15 @@ def _credentials(
     token_command = _command(s, "oauth2_token_command")
     if auth == "password" and not (password_file or env):
         raise ConfigError(
-            s.path, s.key("password_file"), 'auth = "password" needs password_file or password_env'
+            s.path,
+            s.key("password_file"),
+            N_('auth = "password" needs password_file or password_env'),
         )
     if auth == "xoauth2" and (token_file is None) == (not token_command):
         raise ConfigError(
             s.path,
             s.key("oauth2_token_file"),
-            'auth = "xoauth2" needs exactly one of oauth2_token_file and oauth2_token_command',
+            N_('auth = "xoauth2" needs exactly one of oauth2_token_file and oauth2_token_command'),
         )
     return auth, password_file, env, token_file, token_command
 
@@ -121,7 +124,11 @@ def _command(s: Section, key: str) -> tuple[str, ...]:
         try:
             value = shlex.split(value)
         except ValueError as exc:
-            raise ConfigError(s.path, s.key(key), f"cannot split: {exc}") from None
+            raise ConfigError(
+                s.path, s.key(key), N_("cannot split: {error}", error=str(exc))
+            ) from None
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(s.path, s.key(key), "must be a command: a string or a list of strings")
+        raise ConfigError(
+            s.path, s.key(key), N_("must be a command: a string or a list of strings")
+        )
     return tuple(value)

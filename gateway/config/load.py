@@ -38,6 +38,7 @@ from gateway.config.smtp import read_smtp
 from gateway.config.units import parse_duration, parse_size, parse_weekly
 from gateway.config.web import read_web
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 __all__ = ["load_settings"]
 
@@ -51,9 +52,9 @@ def load_settings(path: Path | None) -> Settings:
     try:
         data = locate.read_config(path)
     except FileNotFoundError:
-        raise ConfigError(str(path), "-", "file not found") from None
+        raise ConfigError(str(path), "-", N_("file not found")) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), "-", f"not valid TOML: {exc}") from None
+        raise ConfigError(str(path), "-", N_("not valid TOML: {error}", error=str(exc))) from None
     return _build(data, str(path), locate.config_base(path))
 
 
@@ -82,9 +83,9 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     db.unknown({"url"})
     url = locate.database_url(db.data, gw.data_dir)
     if not isinstance(url, str):
-        raise ConfigError(src, "database.url", f"must be a string, not {url!r}")
+        raise ConfigError(src, "database.url", N_("must be a string, not {value!r}", value=url))
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
-        raise ConfigError(src, "database.url", f"unsupported database URL {url!r}")
+        raise ConfigError(src, "database.url", N_("unsupported database URL {url!r}", url=url))
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown({"path"})
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
@@ -140,15 +141,17 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(s.path, s.key("timezone"), f"unknown time zone {tz!r}") from None
+        raise ConfigError(
+            s.path, s.key("timezone"), N_("unknown time zone {tz!r}", tz=tz)
+        ) from None
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
-        raise ConfigError(s.path, s.key("tag_prefix"), "letters, digits, '-' or '_' only")
+        raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
     return GatewaySettings(
         address=email(s, "address", "support@example.test"),
         secret=read_secret(s, s.path_or_none("secret_file", base), data_dir),
         secret_file=s.path_or_none("secret_file", base),
-        locale=s.choice("locale", "ja", ("ja", "en")),
+        locale=s.choice("locale", locate.DEFAULT_LOCALE, ("ja", "en")),
         timezone=tz,
         tag_prefix=prefix,
         reopen_window=parse_duration(
@@ -172,7 +175,10 @@ def _authserv_ids(s: Section) -> tuple[str, ...]:
             raise ConfigError(
                 s.path,
                 s.key("trusted_authserv_ids"),
-                f"not an authserv-id (a host name such as 'mx.example.com'): {value!r}",
+                N_(
+                    "not an authserv-id (a host name such as 'mx.example.com'): {value!r}",
+                    value=value,
+                ),
             )
         ids.append(value.lower())
     return tuple(ids)
@@ -194,7 +200,7 @@ def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
     """Checked at start: a typo must not silently fall back to the built-in templates."""
     path = s.path_or_none(key, base)
     if path is not None and not path.is_dir():
-        raise ConfigError(s.path, s.key(key), f"no such folder: {path}")
+        raise ConfigError(s.path, s.key(key), N_("no such folder: {path}", path=str(path)))
     return path
 
 
@@ -216,7 +222,7 @@ def _schedule(s: Section) -> ScheduleSettings:
     close = duration(s, "pending_close_after", "7d")
     if close <= reminder:
         raise ConfigError(
-            s.path, s.key("pending_close_after"), "must be longer than pending_reminder_after"
+            s.path, s.key("pending_close_after"), N_("must be longer than pending_reminder_after")
         )
     return ScheduleSettings(
         digest=digest,
@@ -243,7 +249,7 @@ def _actions(s: Section) -> ActionSettings:
     s.unknown({"workers", "lease_grace", "retry_initial", "retry_max", "output_limit"})
     limit = parse_size(s.data.get("output_limit", "64KiB"), path=s.path, key=s.key("output_limit"))
     if not 1024 <= limit <= 16 * 2**20:
-        raise ConfigError(s.path, s.key("output_limit"), "must be from 1KiB to 16MiB")
+        raise ConfigError(s.path, s.key("output_limit"), N_("must be from 1KiB to 16MiB"))
     return ActionSettings(
         workers=s.int("workers", 2, 0, 64),
         lease_grace=duration(s, "lease_grace", "60s"),
@@ -282,7 +288,7 @@ def _logging(s: Section) -> LoggingSettings:
 def _member(s: Section) -> Member:
     s.unknown({"email", "name", "role", "locale"})
     if "email" not in s.data:
-        raise ConfigError(s.path, s.key("email"), "is required")
+        raise ConfigError(s.path, s.key("email"), N_("is required"))
     return Member(
         email=email(s, "email", ""),
         name=s.str("name", ""),

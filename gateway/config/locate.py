@@ -30,6 +30,7 @@ ENV_CONFIG = "TICKET_GATEWAY_CONFIG"
 ENV_DATABASE_URL = "TICKET_GATEWAY_DATABASE_URL"
 LOCAL_CONFIG = Path("gateway.toml")
 DEFAULT_DATA_DIR = Path("var")
+DEFAULT_LOCALE = "ja"  # [gateway] locale when the config does not say
 
 
 def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ) -> Path | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from gateway.config.sections import Section, ca_file, duration, env_name
 from gateway.config.settings import GatewaySettings, OutboundSettings
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 KEYS = {
     "mode",
@@ -40,17 +41,17 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
     username = s.str("username", "")
     if username and not (password_file or env):
         raise ConfigError(
-            s.path, s.key("password_file"), "username needs password_file or password_env"
+            s.path, s.key("password_file"), N_("username needs password_file or password_env")
         )
     if username and mode == "smtp" and tls == "none":
         raise ConfigError(
             s.path,
             s.key("tls"),
-            'AUTH is never sent in clear: use "starttls" or "implicit" with username',
+            N_('AUTH is never sent in clear: use "starttls" or "implicit" with username'),
         )
     from_name = s.str("from_name", "")
     if "\r" in from_name or "\n" in from_name:
-        raise ConfigError(s.path, s.key("from_name"), "must be one line")
+        raise ConfigError(s.path, s.key("from_name"), N_("must be one line"))
     retry_initial = duration(s, "retry_initial", "1m")
     return OutboundSettings(
         mode=mode,

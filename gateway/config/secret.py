@@ -31,7 +31,9 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
         try:
             value = secret_file.read_bytes().strip()
         except OSError as exc:
-            raise ConfigError(s.path, s.key("secret_file"), f"cannot read: {exc}") from None
+            raise ConfigError(
+                s.path, s.key("secret_file"), N_("cannot read: {error}", error=str(exc))
+            ) from None
         _check(value, s.path, s.key("secret_file"))
         return value
     generated = generated_path(data_dir)
@@ -54,15 +56,13 @@ def _check(value: bytes, path: str, key: str) -> None:
         raise ConfigError(
             path,
             key,
-            str(
-                N_(
-                    "is the placeholder of environment.example, which anyone can read: "
-                    "use 32 random bytes, e.g. the output of: openssl rand -hex 32"
-                )
+            N_(
+                "is the placeholder of environment.example, which anyone can read: "
+                "use 32 random bytes, e.g. the output of: openssl rand -hex 32"
             ),
         )
     if len(value) < MIN_LENGTH:
-        raise ConfigError(path, key, "secret must be ≥ 16 bytes")
+        raise ConfigError(path, key, N_("secret must be ≥ 16 bytes"))
 
 
 def exposure(path: Path) -> Msg | None:

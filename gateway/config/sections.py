@@ -17,6 +17,7 @@ from typing import Any
 from gateway.config.locate import resolve
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 
 class Section:
@@ -24,7 +25,7 @@ class Section:
 
     def __init__(self, path: str, name: str, data: Any) -> None:
         if not isinstance(data, dict):
-            raise ConfigError(path, name, "must be a table")
+            raise ConfigError(path, name, N_("must be a table"))
         self.path, self.name, self.data = path, name, data
 
     def key(self, key: str) -> str:
@@ -33,7 +34,9 @@ class Section:
     def str(self, key: str, default: str) -> str:
         value = self.data.get(key, default)
         if not isinstance(value, str):
-            raise ConfigError(self.path, self.key(key), f"must be a string, not {value!r}")
+            raise ConfigError(
+                self.path, self.key(key), N_("must be a string, not {value!r}", value=value)
+            )
         return value
 
     def int(
@@ -46,14 +49,23 @@ class Section:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ConfigError(
-                self.path, self.key(key), f"must be a whole number {low}..{high}, not {value!r}"
+                self.path,
+                self.key(key),
+                N_(
+                    "must be a whole number {low}..{high}, not {value!r}",
+                    low=low,
+                    high=high,
+                    value=value,
+                ),
             )
         return value
 
     def bool(self, key: builtins.str, default: builtins.bool) -> builtins.bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise ConfigError(self.path, self.key(key), f"must be true or false, not {value!r}")
+            raise ConfigError(
+                self.path, self.key(key), N_("must be true or false, not {value!r}", value=value)
+            )
         return value
 
     def choice(
@@ -61,7 +73,11 @@ class Section:
     ) -> builtins.str:
         value = self.str(key, default)
         if value not in choices:
-            raise ConfigError(self.path, self.key(key), f"must be one of {choices}, not {value!r}")
+            raise ConfigError(
+                self.path,
+                self.key(key),
+                N_("must be one of {choices}, not {value!r}", choices=choices, value=value),
+            )
         return value
 
     def path_text(self, key: builtins.str) -> builtins.str | None:
@@ -70,7 +86,7 @@ class Section:
         if value is None:
             return None
         if not isinstance(value, str) or not value:
-            raise ConfigError(self.path, self.key(key), "must be a file path")
+            raise ConfigError(self.path, self.key(key), N_("must be a file path"))
         return value
 
     def path_or_none(self, key: builtins.str, base: Path) -> Path | None:
@@ -80,20 +96,22 @@ class Section:
     def unknown(self, known: set[builtins.str]) -> None:
         extra = sorted(set(self.data) - known)
         if extra:
-            raise ConfigError(self.path, self.key(extra[0]), "unknown key")
+            raise ConfigError(self.path, self.key(extra[0]), N_("unknown key"))
 
 
 def email(section: Section, key: str, default: str) -> str:
     value = section.str(key, default).strip().lower()
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+|[^@\s<>]+@[^@\s<>]+", value):
-        raise ConfigError(section.path, section.key(key), f"not an e-mail address: {value!r}")
+        raise ConfigError(
+            section.path, section.key(key), N_("not an e-mail address: {value!r}", value=value)
+        )
     return value
 
 
 def list_of(section: Section, key: str) -> list[Any]:
     value = section.data.get(key, [])
     if not isinstance(value, list):
-        raise ConfigError(section.path, section.key(key), "must be a list")
+        raise ConfigError(section.path, section.key(key), N_("must be a list"))
     return value
 
 
@@ -101,7 +119,7 @@ def duration(s: Section, key: str, default: str) -> timedelta:
     """A duration that must be longer than zero (timeouts, intervals, ages)."""
     value = parse_duration(s.data.get(key, default), path=s.path, key=s.key(key))
     if value <= timedelta(0):
-        raise ConfigError(s.path, s.key(key), "must be longer than 0s")
+        raise ConfigError(s.path, s.key(key), N_("must be longer than 0s"))
     return value
 
 
@@ -109,7 +127,7 @@ def ca_file(s: Section, base: Path) -> Path | None:
     """Checked at start: a typo must not surface as "certificate not trusted" later."""
     path = s.path_or_none("ca_file", base)
     if path is not None and not path.is_file():
-        raise ConfigError(s.path, s.key("ca_file"), f"no such file: {path}")
+        raise ConfigError(s.path, s.key("ca_file"), N_("no such file: {path}", path=str(path)))
     return path
 
 
@@ -117,5 +135,5 @@ def env_name(s: Section, key: str) -> str:
     """The name of an environment variable holding a secret ("" when not set)."""
     name = s.str(key, "")
     if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ConfigError(s.path, s.key(key), f"not a variable name: {name!r}")
+        raise ConfigError(s.path, s.key(key), N_("not a variable name: {name!r}", name=name))
     return name

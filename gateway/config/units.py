@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 _SIZE_UNITS = {
     "": 1,
@@ -33,7 +34,9 @@ def parse_size(text: str | int, *, path: str = "", key: str = "") -> int:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text))
     unit = m.group(2).upper() if m else ""
     if not m or unit not in _SIZE_UNITS:
-        raise ConfigError(path, key, f"not a size: {text!r} (use e.g. '25MB' or '25MiB')")
+        raise ConfigError(
+            path, key, N_("not a size: {text!r} (use e.g. '25MB' or '25MiB')", text=text)
+        )
     return int(float(m.group(1)) * _SIZE_UNITS[unit])
 
 
@@ -44,7 +47,9 @@ def parse_duration(text: str | int, *, path: str = "", key: str = "") -> timedel
     parts = re.findall(r"(\d+)\s*([smhdw])", str(text).strip().lower())
     rebuilt = "".join(f"{n}{u}" for n, u in parts)
     if not parts or rebuilt != re.sub(r"\s+", "", str(text).strip().lower()):
-        raise ConfigError(path, key, f"not a duration: {text!r} (use e.g. '14d' or '2h30m')")
+        raise ConfigError(
+            path, key, N_("not a duration: {text!r} (use e.g. '14d' or '2h30m')", text=text)
+        )
     return timedelta(seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in parts))
 
 
@@ -55,5 +60,9 @@ def parse_weekly(text: str, *, path: str = "", key: str = "") -> tuple[int, int,
         return None
     m = re.fullmatch(r"([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})", value)
     if not m or m.group(1) not in WEEKDAYS or int(m.group(2)) > 23 or int(m.group(3)) > 59:
-        raise ConfigError(path, key, f"not a weekly time: {text!r} (use e.g. 'mon 09:00' or 'off')")
+        raise ConfigError(
+            path,
+            key,
+            N_("not a weekly time: {text!r} (use e.g. 'mon 09:00' or 'off')", text=text),
+        )
     return WEEKDAYS.index(m.group(1)), int(m.group(2)), int(m.group(3))

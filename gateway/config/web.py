@@ -15,6 +15,7 @@ from gateway.config.sections import Section, duration
 from gateway.config.settings import WebSettings
 from gateway.config.units import parse_size
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 KEYS = {
     "enabled",
@@ -37,7 +38,9 @@ def read_web(s: Section) -> WebSettings:
     base_url = s.str("base_url", "").rstrip("/")
     if base_url and not _URL.fullmatch(base_url):
         raise ConfigError(
-            s.path, s.key("base_url"), f"not an http(s) URL without query: {base_url!r}"
+            s.path,
+            s.key("base_url"),
+            N_("not an http(s) URL without query: {url!r}", url=base_url),
         )
     return WebSettings(
         enabled=s.bool("enabled", True),

@@ -18,13 +18,18 @@ class GatewayError(Exception):
 
 
 class ConfigError(GatewayError):
-    """A bad configuration value; the message names the key and the file."""
+    """A bad configuration value; the message names the key and the file.
 
-    def __init__(self, path: str, key: str, problem: str) -> None:
+    ``message`` is what is wrong, said in the reader's language when it is a
+    :class:`Msg` (the CLI prints it so); ``problem`` and ``str()`` are English,
+    for logs."""
+
+    def __init__(self, path: str, key: str, problem: str | Msg) -> None:
         super().__init__(f"{path}: [{key}] {problem}")
         self.path = path
         self.key = key
-        self.problem = problem
+        self.message = problem
+        self.problem = str(problem)
 
 
 class TransientError(GatewayError):

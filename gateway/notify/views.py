@@ -166,9 +166,10 @@ class AutoClose:
 class WeeklyDigest:
     team: Team
     recipient: Person  # a member
-    period: str  # e.g. "2026-03-02 – 2026-03-08"
+    period: str  # e.g. "2026-W10 (2026-03-02 – 2026-03-08)" (gateway.core.weeks)
     assigned: tuple[TicketRef, ...]  # open tickets of this member
     unassigned: tuple[TicketRef, ...]  # open tickets nobody has
+    commands: Text = ""  # the reply commands this member may use, one per line or two
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
+from gateway.outbound import maildir
 from store.outbox import DueMail
 
 
@@ -53,10 +54,12 @@ class MaildirTransport:
     def send(self, mail: DueMail) -> None:
         try:
             if self.box is None:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                self.box = mailbox.Maildir(str(self.path), factory=None, create=True)  # 0700
+                maildir.prepare(self.path)  # tmp/ new/ cur/ in an empty folder too, 0700
+                self.box = mailbox.Maildir(str(self.path), factory=None, create=False)
             key = self.box.add(mail.raw.replace(b"\r\n", b"\n"))  # local line ends
             os.chmod(self.path / "new" / key, 0o600)  # mailbox writes 0666 & ~umask
+        except maildir.MaildirUnusable as exc:
+            raise RelayDown(f"[outbound] maildir: {exc}") from None
         except OSError as exc:
             raise RelayDown(f"cannot write to maildir {self.path}: {exc}") from exc
 

@@ -9,6 +9,8 @@ is named here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from gateway.core.i18n import N_, translate
 
 # The grammar for people, one msgid: its ja translation is in gateway/locale/ja.
@@ -45,3 +47,19 @@ HELP_TEXT_JA = translate(HELP, "ja")  # the Japanese text, as the README prints 
 def help_text(locale: str) -> str:
     """The grammar in the reader's language (the README prints both, word for word)."""
     return translate(HELP, locale)
+
+
+def command_lines(locale: str, names: Collection[str]) -> str:
+    """The lines of the grammar that describe the commands ``names`` (each command's
+    line and its continuation lines), in the reader's language and the grammar's
+    order: what one person may write, taken from the same text as :data:`HELP`."""
+    out: list[str] = []
+    keep = False
+    for line in help_text(locale).splitlines():
+        if line.startswith("  /"):  # a command's first line: "  /close [reason]   …"
+            keep = line.split(None, 1)[0].removeprefix("/") in names
+        elif not line.startswith("    "):  # neither a command nor its continuation
+            keep = False
+        if keep:
+            out.append(line)
+    return "\n".join(out)

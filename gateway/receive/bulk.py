@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from gateway.core.errors import TransientError
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage
 from gateway.receive.files import RawInput, UnreadableInput, chunked, read_inputs
 from gateway.receive.parse_ahead import MIN_MESSAGES, ParseAhead, result_or_none
@@ -33,8 +34,14 @@ class IngestSummary:
 
 
 def ingest(
-    runner: Runner, specs: Sequence[str], say: Callable[[str], None], *, parse_ahead: bool = True
+    runner: Runner,
+    specs: Sequence[str],
+    say: Callable[[Msg], None],
+    *,
+    parse_ahead: bool = True,
 ) -> IngestSummary:
+    """Store and process ``specs``; one line per input to ``say``, for a person to read
+    in their language (inbox states and the runner's reasons stay as recorded)."""
     summary = IngestSummary()
     box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ParseAhead() if parse_ahead and _many(specs) else ParseAhead(workers=0)
@@ -46,12 +53,18 @@ def ingest(
                 accepted = _store(runner, box, mails)
             except TransientError as exc:
                 for m in mails:
-                    say(f"{m.ref}: not stored, database unavailable ({exc})")
+                    say(
+                        N_(
+                            "{ref}: not stored, database unavailable ({error})",
+                            ref=m.ref,
+                            error=str(exc),
+                        )
+                    )
                 summary.transient = True
                 return summary
             summary.stored += sum(not a.duplicate for a in accepted)
             for m, acc, parse in zip(mails, accepted, parses, strict=True):
-                say(f"{m.ref}: {_process(runner, acc, parse)}")
+                say(_process(runner, m.ref, acc, parse))
     finally:
         ahead.close()
         box.close()
@@ -70,20 +83,20 @@ def _many(specs: Sequence[str]) -> bool:
 
 
 def _sort(
-    chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary, say: Callable[[str], None]
+    chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary, say: Callable[[Msg], None]
 ) -> list[RawInput]:
     mails: list[RawInput] = []
     for item in chunk:
         if isinstance(item, UnreadableInput):
-            say(f"{item.ref}: cannot read: {item.problem}")
+            say(N_("{ref}: cannot read: {problem}", ref=item.ref, problem=item.problem))
             summary.unreadable += 1
         elif item.is_mail:
             mails.append(item)
         elif item.explicit:
-            say(f"{item.ref}: not an e-mail message, not stored")
+            say(N_("{ref}: not an e-mail message, not stored", ref=item.ref))
             summary.not_mail += 1
         else:
-            say(f"{item.ref}: skipped, not an e-mail message")
+            say(N_("{ref}: skipped, not an e-mail message", ref=item.ref))
     return mails
 
 
@@ -93,19 +106,41 @@ def _store(runner: Runner, box: InboxAcceptor, mails: list[RawInput]) -> list[Ac
     return box.accept_many(items, now=runner.clock.now()) if items else []
 
 
-def _process(runner: Runner, acc: Accepted, parse: Future[ParsedMessage] | None) -> str:
+def _process(runner: Runner, ref: str, acc: Accepted, parse: Future[ParsedMessage] | None) -> Msg:
+    """What became of one stored input; states and the runner's reason as recorded."""
     if acc.duplicate:
         with transaction(runner.sessions) as s:
             row = s.get(InboxRow, acc.inbox_id)
             state = row.state if row else "?"
-            ticket = f", ticket #{row.ticket_id}" if row and row.ticket_id else ""
+            ticket = _ticket(row.ticket_id if row else None)
         if state != "pending":
             if parse is not None:
                 parse.cancel()
-            return f"already stored as inbox #{acc.inbox_id} ({state}{ticket}), nothing new"
+            return N_(
+                "{ref}: already stored as inbox #{id} ({state}{ticket}), nothing new",
+                ref=ref,
+                id=acc.inbox_id,
+                state=state,
+                ticket=ticket,
+            )
     budget = runner.settings.limits.processing_budget.total_seconds()
     outcome = runner.process_one(acc.inbox_id, result_or_none(parse, budget))
     if outcome.state is None:
-        return f"stored as inbox #{acc.inbox_id}, processing deferred ({outcome.reason})"
-    ticket = f", ticket #{outcome.ticket_id}" if outcome.ticket_id else ""
-    return f"stored as inbox #{acc.inbox_id}: {outcome.state.value}{ticket} ({outcome.reason})"
+        return N_(
+            "{ref}: stored as inbox #{id}, processing deferred ({reason})",
+            ref=ref,
+            id=acc.inbox_id,
+            reason=outcome.reason,
+        )
+    return N_(
+        "{ref}: stored as inbox #{id}: {state}{ticket} ({reason})",
+        ref=ref,
+        id=acc.inbox_id,
+        state=outcome.state.value,
+        ticket=_ticket(outcome.ticket_id),
+        reason=outcome.reason,
+    )
+
+
+def _ticket(ticket_id: int | None) -> Msg | str:
+    return N_(", ticket #{id}", id=ticket_id) if ticket_id else ""

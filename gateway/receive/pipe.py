@@ -90,6 +90,7 @@ def quick_accept(
 class PipeTarget:
     db_path: str
     data_dir: Path
+    locale: str = locate.DEFAULT_LOCALE  # [gateway] locale: the language of its line
 
 
 def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | None:
@@ -126,4 +127,7 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     db_path = sqlite_path(url) if isinstance(url, str) else None
     if db_path is None or not daemon_running(data_dir):
         return None
-    return PipeTarget(db_path, data_dir)
+    locale = gateway.get("locale")
+    return PipeTarget(
+        db_path, data_dir, locale if isinstance(locale, str) else locate.DEFAULT_LOCALE
+    )

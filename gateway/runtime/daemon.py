@@ -30,11 +30,12 @@ from contextlib import contextmanager
 
 from gateway.actions.worker import ActionWorker
 from gateway.chat.poster import build_poster
-from gateway.chat.slack.listener import SlackListener
 from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
+from gateway.core.i18n import N_
+from gateway.outbound import maildir
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
 from gateway.receive import mailbox_lock, pipe
@@ -43,10 +44,9 @@ from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
 from gateway.runtime import sdnotify
 from gateway.runtime.app import App, build
+from gateway.runtime.doors import open_doors
 from gateway.runtime.workers import PASS_BACKOFF_MAX, Worker, repeat, wake_all
 from gateway.scheduling import scheduler
-from gateway.web.context import WebContext
-from gateway.web.server import WebServer
 from store.accept.generic import open_inbox
 
 log = logging.getLogger("gateway.daemon")
@@ -71,6 +71,7 @@ def run(
     stop = stop or threading.Event()
     _fewer_malloc_arenas()
     with _daemon_lock(settings), _stop_on_signals(stop):
+        maildir.prepare_configured(settings)  # before anything waits: a config error
         app = _build_when_reachable(settings, clock or SystemClock(), stop)
         if app is None:
             return 0
@@ -108,7 +109,10 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
         raise ConfigError(
             settings.source,
             "gateway.data_dir",
-            f"another ticket-gateway run holds {pipe.lock_path(settings.gateway.data_dir)}",
+            N_(
+                "another ticket-gateway run holds {path}",
+                path=str(pipe.lock_path(settings.gateway.data_dir)),
+            ),
         ) from None
     try:
         yield
@@ -186,22 +190,17 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
                 ),
             )
         )
-    slack = _slack_listener(app, nudge)
     workers += [
         Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
         for i, p in enumerate(pollers)
     ]  # on PostgreSQL: one instance per mailbox
-    web = _web_server(app, nudge.set, send_nudge.set)
+    doors = open_doors(app, nudge, send_nudge, listener)
     writer.start()
     try:
-        _start_listener(listener, app.settings)
-        _start_web(web, app.settings)
+        doors.start(app.settings)
     except BaseException:
-        listener.stop(grace=0)
         writer.stop()
         raise
-    if slack is not None:
-        _start_slack(slack, app.settings, listener, writer)
     nudge.set()  # rows left pending by the last run are processed at once
     for worker in workers:
         worker.start()
@@ -211,76 +210,12 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     sdnotify.status("accepting mail")
     _wait_and_ping(
         stop,
-        lambda: (
-            listener.alive()
-            and (slack is None or slack.alive())
-            and writer.alive()
-            and (web is None or web.alive())
-            and all(w.alive() for w in workers)
-        ),
+        lambda: doors.alive() and writer.alive() and all(w.alive() for w in workers),
     )
     sdnotify.notify(sdnotify.STOPPING)
     log.info("stopping: new connections get 421, sessions in flight finish")
-    if web is not None:  # a form post in flight still gets its answer (or its 503)
-        web.stop()
-    if slack is not None:
-        slack.stop()  # a submission not yet committed is not acknowledged: Slack shows an error
+    doors.stop_apps()
     _shut_down(listener, writer, workers, nudge, send_nudge, chat_nudge, action_nudge)
-
-
-def _slack_listener(app: App, nudge: threading.Event) -> SlackListener | None:
-    """The Slack app, when ``[chat.slack]`` is configured; it stores through the inbox."""
-    if app.settings.chat.slack is None:
-        return None
-    acceptor = open_inbox(app.settings.database.url, app.sessions)
-    return SlackListener(
-        app.settings, app.clock, app.catalog, app.sessions, acceptor, on_stored=nudge.set
-    )
-
-
-def _start_slack(
-    slack: SlackListener, settings: Settings, listener: SmtpListener, writer: InboxWriter
-) -> None:
-    try:
-        slack.start()
-    except OSError as exc:
-        listener.stop(grace=0)
-        writer.stop()
-        raise ConfigError(
-            settings.source, "chat.slack.http_port", f"cannot listen: {exc.strerror or exc}"
-        ) from None
-
-
-def _web_server(
-    app: App, stored: Callable[[], None], queued: Callable[[], None]
-) -> WebServer | None:
-    """The pages (``[web]``), or None when they are off."""
-    cfg = app.settings.web
-    if not cfg.enabled:
-        return None
-    ctx = WebContext(
-        settings=app.settings,
-        sessions=app.sessions,
-        clock=app.clock,
-        catalog=lambda: app.catalog.current,
-        open_acceptor=lambda: open_inbox(app.settings.database.url, app.sessions),
-        nudge=stored,
-        wake_sender=queued,
-    )
-    return WebServer(ctx, cfg.host, cfg.port)
-
-
-def _start_web(web: WebServer | None, settings: Settings) -> None:
-    if web is None:
-        return
-    try:
-        web.start()
-    except OSError as exc:
-        raise ConfigError(
-            settings.source,
-            "web.port",
-            f"cannot listen on {settings.web.host}:{settings.web.port}: {exc.strerror or exc}",
-        ) from None
 
 
 def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
@@ -296,20 +231,6 @@ def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
         else:
             log.error("a part of the daemon is dead; no watchdog ping, systemd will restart us")
         stop.wait(interval)
-
-
-def _start_listener(listener: SmtpListener, settings: Settings) -> None:
-    try:
-        listener.start()
-    except OSError as exc:
-        where = (
-            settings.smtp.host
-            if settings.smtp.host.startswith("/")
-            else (f"{settings.smtp.host}:{settings.smtp.port}")
-        )
-        raise ConfigError(
-            settings.source, "smtp.port", f"cannot listen on {where}: {exc.strerror or exc}"
-        ) from None
 
 
 def _shut_down(

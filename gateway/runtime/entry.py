@@ -33,11 +33,15 @@ def _pipe(argv: list[str]) -> int | None:
         return None
     from gateway.core.clock import SystemClock
     from gateway.core.errors import TransientError
+    from gateway.core.i18n import N_, translate
     from gateway.core.sniff import not_mail_reason
+    from gateway.runtime.cli.language import cli_locale
 
+    locale = cli_locale(target.locale)
     raw = sys.stdin.buffer.read()
     if (why := not_mail_reason(raw)) is not None:
-        print(f"-: not an e-mail message ({why}), not stored")
+        line = N_("{ref}: not an e-mail message ({why}), not stored", ref="-", why=why)
+        print(translate(line, locale))
         return EX_DATAERR
     try:
         stored = pipe.quick_accept(target.db_path, raw, source_ref="-", now=SystemClock().now())
@@ -47,10 +51,16 @@ def _pipe(argv: list[str]) -> int | None:
         sys.stdin = _replay(raw)
         return None
     inbox_id, duplicate = stored
-    print(
-        f"-: {'already stored' if duplicate else 'stored'} as inbox #{inbox_id}, "
-        "queued for the running daemon"
+    line = (
+        N_(
+            "{ref}: already stored as inbox #{id}, queued for the running daemon",
+            ref="-",
+            id=inbox_id,
+        )
+        if duplicate
+        else N_("{ref}: stored as inbox #{id}, queued for the running daemon", ref="-", id=inbox_id)
     )
+    print(translate(line, locale))
     return EX_OK
 
 

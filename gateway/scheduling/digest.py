@@ -14,14 +14,16 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time, timedelta, tzinfo
 
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member
-from gateway.core import tokens
+from gateway.core import tokens, weeks
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
+from gateway.pipeline.command_help import command_lines
+from gateway.pipeline.commands import GRAMMAR, Role
 from gateway.scheduling import rules
 from gateway.scheduling.rules import DigestRun, Job
 from gateway.scheduling.sweeps import JobContext, times_of
@@ -43,19 +45,25 @@ class Mail:
     key: str
 
 
-def manual_run(now: datetime) -> DigestRun:
-    """The period of a digest asked for by hand while scheduled digests are off
-    (at most one a day: the period is the key that stops a second one)."""
+def manual_run(now: datetime, tz: tzinfo) -> DigestRun:
+    """The period of a digest asked for by hand while scheduled digests are off: the
+    seven local days up to ``now``, today included (at most one a day: the period is
+    the key that stops a second one), named by the same week rule as a scheduled one."""
+    last = now.astimezone(tz).date()
+    first = last - rules.WEEK + timedelta(days=1)
     return DigestRun(
         at=now,
-        period=f"manual-{now.date().isoformat()}",
-        since=now - rules.WEEK,
-        label=f"{(now - rules.WEEK).date()} – {now.date()}",
+        period=f"manual-{last.isoformat()}",
+        since=datetime.combine(first, time(0, 0), tzinfo=tz),
+        until=now,
+        week=weeks.span_week(first, last),
+        label=weeks.span_label(first, last),
     )
 
 
 def current_run(ctx: JobContext, now: datetime) -> DigestRun:
-    return rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz) or manual_run(now)
+    scheduled = rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
+    return scheduled or manual_run(now, ctx.tz)
 
 
 def build(
@@ -120,7 +128,7 @@ def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
     ids = send_run(session, ctx, now, run)
     if ids is None:  # claimed already: sent by an earlier pass or by hand
         return []
-    log.info("digest %s: %d mail(s) queued", run.period, len(ids))
+    log.info("digest %s: %d mail(s) queued", run.label, len(ids))
     return ids
 
 
@@ -155,7 +163,14 @@ def _digest(
         run.label,
         tuple(_ref(ctx, t, now, member.email) for t in mine),
         tuple(_ref(ctx, t, now, member.email) for t in nobody),
+        commands=member_commands(member, ctx.locale_of(member.email)),
     )
+
+
+def member_commands(member: Member, locale: str) -> str:
+    """The grammar's lines for the commands ``member``'s role may give, in ``locale``."""
+    role = Role.MANAGER if member.role == "manager" else Role.MEMBER
+    return command_lines(locale, [word for word, spec in GRAMMAR.items() if role in spec.roles])
 
 
 def _summary(
@@ -167,15 +182,14 @@ def _summary(
     now: datetime,
     run: DigestRun,
 ) -> views.WeeklySummary:
-    until = max(run.at, now) if run.period.startswith("manual") else run.at
     by_state = Counter(t.state for t in open_)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES)
     return views.WeeklySummary(
         team=team(ctx.settings),
         recipient=views.Person(member.email, member.name),
         period=run.label,
-        opened=reminders.opened_between(session, run.since, until),
-        closed=reminders.closed_between(session, run.since, until),
+        opened=reminders.opened_between(session, run.since, run.until),
+        closed=reminders.closed_between(session, run.since, run.until),
         by_state=tuple(
             views.StateCount(s, by_state[s]) for s in ("new", "open", "pending") if by_state[s]
         ),
@@ -187,7 +201,7 @@ def _summary(
             Counter(
                 {
                     _name(ctx, who): n
-                    for who, n in reminders.force_closes(session, run.since, until).items()
+                    for who, n in reminders.force_closes(session, run.since, run.until).items()
                 }
             )
         ),

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
+from gateway.core import weeks
 
 WEEK = timedelta(days=7)
 
@@ -42,9 +43,17 @@ class DigestRun:
     """One scheduled digest: when it was due and the week it covers."""
 
     at: datetime  # the scheduled instant (aware)
-    period: str  # ISO week of the local date, e.g. "2026-W10": the run's key
-    since: datetime  # the covered week starts here (the previous run's time) …
-    label: str  # … shown as local dates, e.g. "2026-02-23 – 2026-03-01"
+    # The run's key in job_runs and the outbox: the ISO week of the scheduled day
+    # ("2026-W10" for Monday 2026-03-02). Never shown: it stays what it was when rows
+    # were first written with it, so an upgrade neither repeats nor skips a digest.
+    period: str
+    # The days it covers: whole local days, from ``since`` (a local midnight) up to
+    # ``until`` (the next local midnight after the last one, or now for a manual run),
+    # so the summary's "opened that week" counts what ``stats`` counts for that week.
+    since: datetime
+    until: datetime
+    week: str  # the covered days' ISO week (gateway.core.weeks): "2026-W09" …
+    label: str  # … and what people read: "2026-W09 (2026-02-23 – 2026-03-01)"
 
 
 def _local(day: date, at: tuple[int, int], tz: tzinfo) -> datetime:
@@ -56,7 +65,8 @@ def previous_digest(now: datetime, spec: str, tz: tzinfo) -> DigestRun | None:
     """The latest scheduled digest at or before ``now``; None when digests are off.
 
     Only the latest: a daemon that was down for three weeks sends one digest
-    at start, not three stale ones.
+    at start, not three stale ones. It covers the seven local days before the day
+    it is due (Monday–Sunday for a Monday digest), named by their ISO week.
     """
     parsed = parse_weekly(spec)
     if parsed is None:
@@ -68,14 +78,14 @@ def previous_digest(now: datetime, spec: str, tz: tzinfo) -> DigestRun | None:
     if at > now:
         day -= WEEK
         at = _local(day, (hour, minute), tz)
-    since = _local(day - WEEK, (hour, minute), tz)
-    end = day - timedelta(days=1)
-    year, week, _ = day.isocalendar()
+    first, last = day - WEEK, day - timedelta(days=1)
     return DigestRun(
         at=at,
-        period=f"{year}-W{week:02d}",
-        since=since,
-        label=f"{(day - WEEK).isoformat()} – {end.isoformat()}",
+        period=weeks.iso_week(day),
+        since=_local(first, (0, 0), tz),
+        until=_local(day, (0, 0), tz),
+        week=weeks.span_week(first, last),
+        label=weeks.span_label(first, last),
     )
 
 
@@ -178,11 +188,16 @@ def sla_state(
     if not open_:
         return SlaState.NONE, None
     nearest = open_[0]
-    if nearest.at <= now:
-        return SlaState.OVERDUE, nearest
-    if nearest.at - now <= due_soon:
-        return SlaState.DUE_SOON, nearest
-    return SlaState.OK, nearest
+    return deadline_state(nearest, now, due_soon), nearest
+
+
+def deadline_state(deadline: Deadline, now: datetime, due_soon: timedelta) -> SlaState:
+    """One open deadline at ``now``: passed, within ``due_soon``, or fine."""
+    if deadline.at <= now:
+        return SlaState.OVERDUE
+    if deadline.at - now <= due_soon:
+        return SlaState.DUE_SOON
+    return SlaState.OK
 
 
 def overdue(t: TicketTimes, now: datetime) -> list[Deadline]:

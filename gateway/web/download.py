@@ -9,13 +9,11 @@ and never renders one of them as a page of ours.
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import quote
 
 from aiohttp import web
 
-from gateway.pipeline.parse import submission
-from gateway.pipeline.parse.attachment_data import attachment_data
+from gateway.pipeline.parse.attachment_data import stored_file
 from gateway.web.visit import ctx_of, members_only
 from store import ticket_query
 
@@ -24,15 +22,7 @@ CHUNK = 64 * 1024
 
 
 def _decoded(found: ticket_query.StoredAttachment) -> bytes | None:
-    if found.source in submission.SOURCES:
-        for n in range(submission.MAX_FIELDS):
-            data = submission.file_bytes(found.raw, n)
-            if data is None:
-                return None
-            if hashlib.sha256(data).hexdigest() == found.sha256:
-                return data
-        return None
-    return attachment_data(found.raw, found.sha256)
+    return stored_file(found.source, found.raw, found.sha256)  # the CLI's too
 
 
 def content_disposition(filename: str) -> str:

@@ -62,9 +62,14 @@ SAMPLES: list[v.View] = [
     v.PendingReminder(TEAM, ALICE, T42, 5, 9),
     v.AutoClose(TEAM, ALICE, ticket(42, "VPN", "closed"), 14, 14),
     v.WeeklyDigest(
-        TEAM, OPS, "2026-03-02 – 2026-03-08", (T42,), (ticket(8, "New laptop", "new", 1, 1, ""),)
+        TEAM,
+        OPS,
+        "2026-W10 (2026-03-02 – 2026-03-08)",
+        (T42,),
+        (ticket(8, "New laptop", "new", 1, 1, ""),),
+        commands.HELP,
     ),
-    v.WeeklyDigest(TEAM, OPS, "2026-03-09 – 2026-03-15", (), ()),
+    v.WeeklyDigest(TEAM, OPS, "2026-W11 (2026-03-09 – 2026-03-15)", (), (), commands.HELP),
     v.WeeklySummary(
         TEAM,
         BOSS,
@@ -116,6 +121,7 @@ SAMPLES: list[v.View] = [
             ),
         ),
         (),
+        commands.HELP,
     ),
     v.WeeklySummary(
         TEAM,
@@ -343,7 +349,14 @@ def said() -> list[v.View]:
         ),
         v.CommandRefused(TEAM, OPS, T42, ops.NO_COMMAND, ops.unverified(forged), commands.HELP),
         v.StatusChange(TEAM, OPS, T42, "open", "closed", sweeps.inventory_note(30)),
-        v.WeeklyDigest(TEAM, OPS, "2026-03-02 – 2026-03-08", (overdue, due_soon), (T42,)),
+        v.WeeklyDigest(
+            TEAM,
+            OPS,
+            "2026-W10 (2026-03-02 – 2026-03-08)",
+            (overdue, due_soon),
+            (T42,),
+            commands.HELP,
+        ),
         v.SlaOverdue(TEAM, OPS, overdue, "resolve", "2026-03-04 10:00 JST"),
     ]
     for problem in problems():

@@ -3,24 +3,23 @@
 ``match`` explains the verdict the runner would reach for a message (the same
 :func:`gateway.catalog.triage.triage`); ``stats`` shows per entry, assignee and
 week, and the fallback report that suggests new entries. The words are said in
-the CLI's language; entry names and field labels are in ``--locale`` (default:
-the team's), and a catalog's problems are the reader's own (English) text.
+the CLI's language (a catalog's problems too, each with its line); entry names
+and field labels are in ``--locale`` (default: the team's).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
-    EX_CONFIG,
     EX_DATAERR,
     EX_OK,
     EX_UNAVAILABLE,
     Speaker,
     opened,
+    pad,
     print_json,
 )
 
@@ -57,7 +56,6 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
 
     from gateway.catalog.load import catalog_path, load_catalog
     from gateway.catalog.triage import triage
-    from gateway.core.errors import CatalogError
     from gateway.pipeline.parse.message import parse_message
 
     said = Speaker(settings)
@@ -66,13 +64,8 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         said.warn(N_("cannot read {path}: {error}", path=args.file, error=exc.strerror or exc))
         return EX_UNAVAILABLE
-    try:
-        catalog = load_catalog(
-            catalog_path(settings), settings.members, settings.gateway.templates_dir
-        )
-    except CatalogError as exc:
-        print(f"ticket-gateway: {exc}", file=sys.stderr)
-        return EX_CONFIG
+    # a broken catalog: CatalogError, said with every problem by main (exit 78)
+    catalog = load_catalog(catalog_path(settings), settings.members, settings.gateway.templates_dir)
     msg = parse_message(raw)
     if not msg.is_mail:
         said.warn(N_("{path}: not an e-mail message", path=args.file))
@@ -135,17 +128,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from zoneinfo import ZoneInfo
 
     from gateway.catalog.load import catalog_path, load_catalog
-    from gateway.core.errors import CatalogError
     from store import stats
     from store.db import transaction
 
-    try:
-        catalog = load_catalog(
-            catalog_path(settings), settings.members, settings.gateway.templates_dir
-        )
-    except CatalogError as exc:
-        print(f"ticket-gateway: {exc}", file=sys.stderr)
-        return EX_CONFIG
+    # a broken catalog: CatalogError, said with every problem by main (exit 78)
+    catalog = load_catalog(catalog_path(settings), settings.members, settings.gateway.templates_dir)
     with opened(settings) as app, transaction(app.sessions) as s:
         data = stats.compute(
             s,
@@ -198,18 +185,7 @@ def _print_stats(said: Speaker, data: dict[str, Any]) -> None:
 def _row(said: Speaker, *cells: tuple[Msg, int]) -> str:
     """A header line: each cell's words padded to its width in terminal columns (a
     kanji takes two), so Japanese headers stand over their columns; negative: right."""
-    out = []
-    for words, width in cells:
-        text = said(words)
-        pad = " " * max(0, abs(width) - _columns(text))
-        out.append(text + pad if width > 0 else pad + text)
-    return " ".join(out).rstrip()
-
-
-def _columns(text: str) -> int:
-    from unicodedata import east_asian_width
-
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return " ".join(pad(said(words), width) for words, width in cells).rstrip()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,13 +12,16 @@ Lines for people come from the gettext catalogs in the CLI's language
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from gateway.core.i18n import Msg, supported, translate
+from gateway.core.i18n import Msg, translate
+from gateway.runtime.cli.language import cli_locale
+
+__all__ = ["Speaker", "cli_locale", "columns", "local_time", "opened", "pad", "print_json"]
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -62,33 +65,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def cli_locale(configured: str, environ: Mapping[str, str] = os.environ) -> str:
-    """The language of the CLI's lines for people.
-
-    The first of ``$LC_ALL``, ``$LC_MESSAGES``, ``$LANG`` that is set (POSIX's
-    order) decides when it names Japanese (``ja…``) or English (``en…``);
-    ``C`` and ``POSIX`` (also ``C.UTF-8``) mean English, so scripts and tests
-    that read our output see the same words everywhere. Any other language, or
-    none set, leaves the team's ``[gateway] locale``.
-    """
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(name, "")
-        if not value:
-            continue
-        language = value.split(".", 1)[0].split("@", 1)[0].lower()
-        if language.startswith("ja"):
-            return "ja"
-        if language.startswith("en") or language in ("c", "posix"):
-            return "en"
-        break
-    return supported(configured)
-
-
 class Speaker:
     """Says lines to people in the CLI's language: a Msg is translated, a str is data."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.locale = cli_locale(settings.gateway.locale)
+    def __init__(self, settings: Settings | None) -> None:
+        """``settings`` None: they could not be read, so the built-in default locale
+        stands in for ``[gateway] locale``."""
+        if settings is None:
+            from gateway.config.settings import GatewaySettings
+
+            configured = GatewaySettings().locale
+        else:
+            configured = settings.gateway.locale
+        self.locale = cli_locale(configured)
 
     def __call__(self, message: Msg | str) -> str:
         """``message`` in the CLI's language (for a line built of several pieces)."""
@@ -100,3 +89,33 @@ class Speaker:
     def warn(self, message: Msg | str) -> None:
         """A problem, on stderr, after the program's name (as every error line is)."""
         print(f"ticket-gateway: {self(message)}", file=sys.stderr)
+
+
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: a kanji or a full-width letter two."""
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, *, cut: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (negative: right-aligned); with
+    ``cut``, a longer text is cut to fit, with "…", so the columns after it stay in line."""
+    wide = abs(width)
+    if cut and columns(text) > wide:
+        while text and columns(text) > wide - 1:
+            text = text[:-1]
+        text += "…"
+    fill = " " * max(0, wide - columns(text))
+    return text + fill if width > 0 else fill + text
+
+
+def local_time(value: str | datetime | None, timezone: str) -> str:
+    """A stored time (ISO text or aware datetime) as the team reads it:
+    ``2026-03-02 10:00 JST`` in ``[gateway] timezone``; "" for none."""
+    from zoneinfo import ZoneInfo
+
+    if value is None or value == "":
+        return ""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")

@@ -30,8 +30,9 @@ INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.receive.bulk import ingest
 
+    said = Speaker(settings)
     with opened(settings) as app:
-        summary = ingest(app.runner, args.inputs, print)
+        summary = ingest(app.runner, args.inputs, said.say)
     if summary.transient:
         return EX_TEMPFAIL
     return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK

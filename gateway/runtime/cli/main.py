@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from gateway.core.i18n import N_
 from gateway.runtime.cli import actions, catalog, db, inbox, run, schedule, tickets
 from gateway.runtime.cli.common import (
     EX_CONFIG,
@@ -25,6 +26,7 @@ from gateway.runtime.cli.common import (
     EX_UNHEALTHY,
     EX_USAGE,
     Handler,
+    Speaker,
 )
 
 if TYPE_CHECKING:
@@ -48,20 +50,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     from gateway.core.errors import CatalogError, ConfigError, TransientError
 
+    settings: Settings | None = None
     try:
         settings = _settings(args.config)
         handler: Handler = args.handler
         return handler(args, settings)
     except ConfigError as exc:
-        print(f"ticket-gateway: configuration error: {exc}", file=sys.stderr)
+        Speaker(settings).warn(
+            N_(
+                "configuration error: {path}: [{key}] {problem}",
+                path=exc.path,
+                key=exc.key,
+                problem=exc.message,
+            )
+        )
         return EX_CONFIG
     except CatalogError as exc:
-        print(f"ticket-gateway: the catalog {exc.path} has problems:", file=sys.stderr)
+        said = Speaker(settings)
+        said.warn(N_("the catalog {path} has problems:", path=exc.path))
         for problem in exc.problems:
-            print(f"{exc.path}:{problem.line}: {problem.message}", file=sys.stderr)
+            print(f"{exc.path}:{problem.line}: {said(problem.message)}", file=sys.stderr)
         return EX_CONFIG
     except TransientError as exc:
-        print(f"ticket-gateway: temporary failure, try again later: {exc}", file=sys.stderr)
+        # what failed is the database's (or the relay's) own text: data, as it came
+        Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=str(exc)))
         return EX_TEMPFAIL
     except KeyboardInterrupt:
         return 130
@@ -100,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    p.add_argument("--version", action=_Version, help="print the version and exit")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
     # in the order --help lists them
     run.register(sub)
@@ -111,3 +124,20 @@ def _parser() -> argparse.ArgumentParser:
     schedule.register(sub)  # status, digest, sweep
     db.register(sub)
     return p
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("ticket-gateway")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown"
+        print(f"{parser.prog} {found}")
+        parser.exit()

@@ -153,26 +153,14 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                         parts.text,
                     )
                 said.say(
-                    N_(
-                        "{count} mail(s) would be sent for {period} ({label})",
-                        count=len(mails),
-                        period=run.period,
-                        label=run.label,
-                    )
+                    N_("{count} mail(s) would be sent for {week}", count=len(mails), week=run.label)
                 )
                 return EX_OK
             ids = digest.send_run(s, ctx, now, run, args.member)
     if ids is None:
-        said.say(N_("the digest for {period} was sent already", period=run.period))
+        said.say(N_("the digest for {week} was sent already", week=run.label))
         return EX_OK
-    said.say(
-        N_(
-            "{count} mail(s) queued for {period} ({label})",
-            count=len(ids),
-            period=run.period,
-            label=run.label,
-        )
-    )
+    said.say(N_("{count} mail(s) queued for {week}", count=len(ids), week=run.label))
     return EX_OK
 
 

@@ -1,8 +1,10 @@
 """``ticket-gateway tickets``: list, show and change tickets from a shell.
 
-Changes go through :mod:`gateway.tickets.changes`, like a reply command's, so
-each one is an event with ``cli:<login>`` as the actor and ``cli`` as the
-channel; ``assign`` accepts exactly what the ``/assign`` reply command does.
+``list`` is :mod:`.ticket_list`, ``show`` :mod:`.ticket_show` and ``attachment``
+:mod:`.ticket_files`; the changes are here. Changes go through
+:mod:`gateway.tickets.changes`, like a reply command's, so each one is an event
+with ``cli:<login>`` as the actor and ``cli`` as the channel; ``assign`` accepts
+exactly what the ``/assign`` reply command does.
 What people read is said in the CLI's language; state values, event kinds and
 the ``--json`` documents stay as stored (they are what scripts and the
 ``--state`` option use).
@@ -24,105 +26,16 @@ from gateway.runtime.cli.common import (
     Speaker,
     actor,
     opened,
-    print_json,
 )
+from gateway.runtime.cli.ticket_files import register_attachment
+from gateway.runtime.cli.ticket_list import STATES, register_list
+from gateway.runtime.cli.ticket_show import register_show
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
     from gateway.runtime.app import App
 
-STATES = ("new", "open", "pending", "closed")
 CLOSE_REASONS = ("resolved", "stale", "duplicate", "spam", "no-response")
-
-# key of ``tickets show`` → what its line is called
-SHOWN: dict[str, Msg] = {
-    "state": N_("state"),  # the state value, as --state takes it
-    "close_reason": N_("close reason"),  # resolved, stale, …
-    "requester": N_("requester"),  # who asked
-    "catalog": N_("catalog entry"),  # the entry's id
-    "assignee": N_("assignee"),  # the member who has it
-    "created_at": N_("created at"),
-    "updated_at": N_("updated at"),  # the last change
-    "closed_at": N_("closed at"),
-    "linked_ticket": N_("linked ticket"),  # the ticket this one refers to
-}
-
-
-def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
-    from store import tickets
-    from store.db import transaction
-
-    with opened(settings) as app, transaction(app.sessions) as s:
-        rows = tickets.list_tickets(s, args.state)
-    if args.json:
-        print_json(rows)
-        return EX_OK
-    said = Speaker(settings)
-    for r in rows:
-        state = r["state"] + (f"/{r['close_reason']}" if r["close_reason"] else "")
-        count = said(N_("{count} msg", count=format(r["message_count"], ">3")))
-        print(f"#{r['id']:<6} {state:<18} {count}  {r['requester']:<32} {r['subject']}")
-    return EX_OK
-
-
-def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
-    from store import tickets
-    from store.db import transaction
-
-    said = Speaker(settings)
-    with opened(settings) as app, transaction(app.sessions) as s:
-        data = tickets.detail(s, args.id)
-    if data is None:
-        said.warn(N_("no ticket #{id}", id=args.id))
-        return EX_UNAVAILABLE
-    if args.json:
-        print_json(data)
-        return EX_OK
-    said.say(N_("Ticket #{id}: {subject}", id=data["id"], subject=data["subject"]))
-    for key, name in SHOWN.items():
-        if data.get(key) is not None:
-            print(f"  {said(name)}: {data[key]}")
-    for m in data["messages"]:
-        print(f"\n--- {m['direction']} {m['date'] or ''} {m['from']}  ({m['kind']})")
-        said.say(N_("Subject: {subject}", subject=m["subject"]))
-        print(m["text"].rstrip())
-        for a in m["attachments"]:
-            print(
-                "  "
-                + said(
-                    N_(
-                        "[attachment] {name} ({type}, {size} bytes)",
-                        name=a["filename"],
-                        type=a["content_type"],
-                        size=a["size"],
-                    )
-                )
-            )
-    if data["action_runs"]:
-        print("\n" + said(N_("Action runs:")))
-    for r in data["action_runs"]:
-        status = "-" if r["last_status"] is None else str(r["last_status"])
-        said.say(
-            N_(
-                "  #{run} {entry} ({type}): {state}, {attempts} attempt(s), status {status},"
-                " input sha256 {sha} {error}",
-                run=r["id"],
-                entry=r["entry"],
-                type=r["type"],
-                state=r["state"],
-                attempts=r["attempts"],
-                status=status,
-                sha=r["input_sha256"][:12] or "-",
-                error=r["last_error"],
-            )
-        )
-    print("\n" + said(N_("Events:")))
-    for e in data["events"]:
-        change = f"{e['old'] or ''} → {e['new']}" if e["old"] else (e["new"] or "")
-        what = f"{e['kind']} {change}"
-        by = N_("{at} {actor} via {channel}:", at=e["at"], actor=e["actor"], channel=e["channel"])
-        print(f"  {said(by)} {what}")
-    return EX_OK
 
 
 def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
@@ -246,14 +159,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     t = sub.add_parser("tickets", help="list, show and change tickets").add_subparsers(
         required=True, metavar="ACTION"
     )
-    tl = t.add_parser("list", help="list tickets")
-    tl.add_argument("--state", choices=STATES)
-    tl.add_argument("--json", action="store_true")
-    tl.set_defaults(handler=cmd_tickets_list)
-    ts = t.add_parser("show", help="show one ticket with messages and events")
-    ts.add_argument("id", type=int)
-    ts.add_argument("--json", action="store_true")
-    ts.set_defaults(handler=cmd_tickets_show)
+    register_list(t)  # ticket_list: the filters and search
+    register_show(t)  # ticket_show: one ticket for people, or its JSON
+    register_attachment(t)  # ticket_files: save an attachment
     tss = t.add_parser("set-state", help="change a ticket's state")
     tss.add_argument("id", type=int)
     tss.add_argument("state", choices=STATES)

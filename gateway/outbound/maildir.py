@@ -1,0 +1,105 @@
+"""The local maildir our mail is written to (``[outbound] maildir``), made ready at start.
+
+A maildir is a folder with ``tmp/``, ``new/`` and ``cur/``; Python's ``mailbox``
+creates them only when it creates the folder itself, so a folder someone made
+in advance (``install -d var/outbound``) would fail every mail forever. So the
+daemon prepares the folder once before it starts, and the transport again
+before its first mail (a folder removed while running comes back):
+
+* missing: created, with its parents (the parents with the usual mode);
+* an empty folder (dot-files such as ``.gitkeep`` do not count): ``tmp/``,
+  ``new/`` and ``cur/`` are added;
+* a maildir missing one of them: the missing ones are added;
+* anything else is refused, so a mistyped path never fills someone's folder:
+  a file, a folder with other things in it, a folder we cannot write.
+
+What we create is private, ``0700``, whatever the umask: the mails in it are
+the team's answers to its customers. A folder that existed keeps its mode.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gateway.config.settings import Settings
+from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_, Msg
+
+SUBDIRS = ("tmp", "new", "cur")
+PRIVATE = 0o700
+
+
+class MaildirUnusable(Exception):
+    """The folder cannot be our outbound maildir; ``message`` says why, for people."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def prepare_configured(settings: Settings) -> None:
+    """At start, with ``[outbound] mode = "maildir"``: the folder ready, or a
+    ConfigError that names the key and the config file."""
+    if settings.outbound.mode != "maildir":
+        return
+    try:
+        prepare(settings.outbound.maildir)
+    except MaildirUnusable as exc:
+        raise ConfigError(settings.source, "outbound.maildir", exc.message) from None
+
+
+def prepare(path: Path) -> None:
+    """Make ``path`` a maildir we can write to, or raise MaildirUnusable saying why."""
+    try:
+        _prepare(path)
+    except OSError as exc:
+        raise MaildirUnusable(
+            N_("cannot use {path} as a maildir: {error}", path=str(path), error=_why(exc))
+        ) from None
+
+
+def _prepare(path: Path) -> None:
+    if not path.exists() and not path.is_symlink():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_dir(path)
+    if not path.is_dir():
+        raise MaildirUnusable(N_("{path} is not a folder", path=str(path)))
+    present = {name for name in SUBDIRS if (path / name).is_dir()}
+    if not present:
+        others = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
+        if others:
+            raise MaildirUnusable(
+                N_(
+                    "{path} is not empty and not a maildir (it has {names}): "
+                    "name an empty folder or a maildir",
+                    path=str(path),
+                    names=", ".join(others[:3]) + (", …" if len(others) > 3 else ""),
+                )
+            )
+    for name in SUBDIRS:
+        if name not in present:
+            if (path / name).exists():
+                raise MaildirUnusable(N_("{path} is not a folder", path=str(path / name)))
+            _private_dir(path / name)
+    _probe(path / "tmp")
+
+
+def _private_dir(path: Path) -> None:
+    try:
+        path.mkdir(mode=PRIVATE)
+    except FileExistsError:  # made by someone else meanwhile: theirs, as it is
+        return
+    os.chmod(path, PRIVATE)  # the umask may have taken bits away
+
+
+def _probe(folder: Path) -> None:
+    """Write and remove a file where each mail starts: proof we may write here."""
+    probe = folder / f".ticket-gateway-probe-{os.getpid()}-{os.urandom(4).hex()}"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    os.close(fd)
+    probe.unlink()
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)

@@ -1,0 +1,134 @@
+"""``ticket-gateway tickets attachment ID N [-o FILE] [--force]``: save an attachment.
+
+The bytes come from the stored raw mail (or a web/Slack submission's document),
+decoded the way the web download decodes them
+(:func:`gateway.pipeline.parse.attachment_data.stored_file`) and checked against
+the SHA-256 recorded on arrival. ``N`` counts as ``tickets show`` numbers them.
+
+Where it goes: the attachment's safe stored name (one path component, never
+``..`` or a path of the sender's choosing) in the current folder; ``-o FILE``
+names the file (``-o FOLDER`` puts the safe name in that folder); ``-o -`` writes
+to standard output. An existing file is never overwritten without ``--force``
+(the check and the creation are one ``O_EXCL`` open, and a symbolic link is
+never followed); with ``--force`` the file is replaced whole, through a
+temporary file in the same folder, so a link there is replaced, not written
+through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gateway.core.i18n import N_
+from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, opened
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+EX_CANTCREAT = 73  # sysexits: cannot create the output file
+STDOUT = "-"
+
+
+def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.pipeline.parse.attachment_data import stored_file
+    from gateway.pipeline.parse.filenames import safe_filename
+    from store import ticket_query, tickets
+    from store.db import transaction
+
+    said = Speaker(settings)
+    with opened(settings) as app, transaction(app.sessions) as s:
+        exists = tickets.get(s, args.id) is not None
+        found = ticket_query.numbered_attachment(s, args.id, args.number) if exists else None
+    if not exists:
+        said.warn(N_("no ticket #{id}", id=args.id))
+        return EX_UNAVAILABLE
+    if found is None:
+        said.warn(N_("ticket #{id} has no attachment {number}", id=args.id, number=args.number))
+        return EX_UNAVAILABLE
+    data = stored_file(found.source, found.raw, found.sha256)
+    if data is None:
+        said.warn(
+            N_(
+                "ticket #{id}: attachment {number} cannot be decoded from the stored mail",
+                id=args.id,
+                number=args.number,
+            )
+        )
+        return EX_DATAERR
+    if args.output == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EX_OK
+    name = safe_filename(found.filename, found.content_type, args.number)  # once more
+    target = _target(args.output, name)
+    try:
+        _write(target, data, force=args.force)
+    except FileExistsError:
+        said.warn(N_("{path} exists; use --force to replace it", path=str(target)))
+        return EX_CANTCREAT
+    except OSError as exc:
+        said.warn(N_("cannot write {path}: {error}", path=str(target), error=exc.strerror or exc))
+        return EX_CANTCREAT
+    said.say(
+        N_(
+            "ticket #{id}: attachment {number} ({size} bytes) written to {path}",
+            id=args.id,
+            number=args.number,
+            size=len(data),
+            path=str(target),
+        )
+    )
+    return EX_OK
+
+
+def _target(output: str | None, name: str) -> Path:
+    """The stored name in the current folder, the given file, or the name in the
+    given folder."""
+    if output is None:
+        return Path(name)
+    given = Path(output)
+    return given / name if given.is_dir() else given
+
+
+def _write(target: Path, data: bytes, *, force: bool) -> None:
+    if not force:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        fd = os.open(target, flags, 0o666)  # exists (even as a link): FileExistsError
+        try:
+            _write_all(fd, data)
+        except BaseException:
+            os.unlink(target)
+            raise
+        return
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    try:
+        _write_all(fd, data)
+        os.replace(temporary, target)  # the name now means our file, whatever it was
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def register_attachment(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ta = t.add_parser("attachment", help="save attachment N of a ticket (as `show` numbers them)")
+    ta.add_argument("id", type=int)
+    ta.add_argument("number", type=int, metavar="N")
+    ta.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="where to write (a file, a folder, or - for stdout); default: its name, here",
+    )
+    ta.add_argument("--force", action="store_true", help="replace an existing file")
+    ta.set_defaults(handler=cmd_tickets_attachment)

@@ -1,0 +1,131 @@
+"""``ticket-gateway tickets list``: the tickets that match, oldest first.
+
+The filters and the full-text search are the web list's own query layer
+(:func:`store.ticket_query.find`, :mod:`store.search`: SQLite FTS5 trigrams,
+PostgreSQL ``pg_trgm``, Japanese substrings too), so a page and a script see
+the same tickets for the same filters. Each option is one row of
+:data:`FILTERS` naming the :class:`~store.ticket_query.TicketQuery` field it
+sets: a new filter (``--priority``, say) is a field there and a row here.
+
+The text columns are for people (the entry's name in the CLI's language); the
+``--json`` objects are data (the entry's id), with DESIGN.md's keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gateway.core.i18n import N_, Msg
+from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, opened, pad, print_json
+
+if TYPE_CHECKING:
+    from gateway.catalog.model import Catalog
+    from gateway.config.settings import Settings
+
+STATES = ("new", "open", "pending", "closed")
+NOBODY = "-"  # --assignee -: the tickets nobody has
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One option of ``tickets list`` and the TicketQuery field it sets."""
+
+    flag: str
+    field: str
+    metavar: str
+    help: str
+    choices: tuple[str, ...] | None = None
+
+
+# option → TicketQuery field; the options are ANDed
+FILTERS = (
+    # a state, or "active": every ticket that is not closed
+    Filter("--state", "state", "STATE", "new, open, pending, closed, active", (*STATES, "active")),
+    # whose it is: a member's address or the part before the @ (as /assign takes it)
+    Filter(
+        "--assignee", "assignee", "MEMBER", f"a member (e-mail or name before @), {NOBODY}: none"
+    ),
+    # who asked: the requester's address, in any case
+    Filter("--requester", "requester", "EMAIL", "the requester's e-mail address"),
+    # the catalog entry's id (what /category and --json say)
+    Filter("--catalog", "catalog", "ENTRY", "a catalog entry's id"),
+    # every word in the subject or text of a message that came in; Japanese substrings
+    Filter("--search", "search", "TEXT", "words in the subject or text (Japanese too)"),
+)
+
+# the text columns: header and width in terminal columns (negative: right-aligned)
+COLUMNS: tuple[tuple[Msg, int], ...] = (
+    (N_("ticket"), 7),
+    (N_("state"), 18),
+    (N_("msgs"), -4),  # messages that came in
+    (N_("assignee"), 24),
+    (N_("entry"), 22),  # the catalog entry's name
+    (N_("requester"), 26),
+    (N_("subject"), 1),
+)
+
+
+def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
+    from store import ticket_query
+    from store.db import transaction
+
+    said = Speaker(settings)
+    values: dict[str, Any] = {f.field: getattr(args, f.field) for f in FILTERS}
+    values = {k: v for k, v in values.items() if v is not None}
+    if "assignee" in values:
+        member = _member(settings, values["assignee"])
+        if member is None:
+            said.warn(N_("no member {name!r}", name=values["assignee"]))
+            return EX_USAGE
+        values["assignee"] = member
+    query = ticket_query.TicketQuery(**values, limit=None, oldest_first=True)
+    with opened(settings) as app, transaction(app.sessions) as s:
+        rows, _ = ticket_query.find(s, query)
+        catalog = app.catalog.current
+    if args.json:
+        print_json(rows)
+        return EX_OK
+    if not rows:
+        said.say(N_("no tickets match"))
+        return EX_OK
+    print(" ".join(pad(said(name), width) for name, width in COLUMNS).rstrip())
+    for r in rows:
+        print(_line(r, catalog, said))
+    return EX_OK
+
+
+def _line(r: dict[str, Any], catalog: Catalog, said: Speaker) -> str:
+    state = r["state"] + (f"/{r['close_reason']}" if r["close_reason"] else "")
+    entry = catalog.entry(r["catalog"]) if r["catalog"] else None
+    cells = (
+        f"#{r['id']}",
+        state,
+        str(r["message_count"]),
+        r["assignee"] or "-",
+        entry.name(said.locale) if entry else (r["catalog"] or "-"),
+        r["requester"],
+    )
+    shown = [pad(c, w, cut=True) for c, (_, w) in zip(cells, COLUMNS, strict=False)]
+    return " ".join([*shown, r["subject"]])
+
+
+def _member(settings: Settings, text: str) -> str | None:
+    """The address --assignee means: "" for nobody, an address as given, or the member
+    whose address starts with ``text@``; None when no member is called that."""
+    if text == NOBODY:
+        return ""
+    wanted = text.strip().lower()
+    if "@" in wanted:
+        return wanted
+    found = [m.email for m in settings.members if m.email.split("@", 1)[0] == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+def register_list(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tl = t.add_parser("list", help="list tickets, oldest first; the options narrow the list")
+    for f in FILTERS:
+        tl.add_argument(f.flag, dest=f.field, metavar=f.metavar, help=f.help, choices=f.choices)
+    tl.add_argument("--json", action="store_true")
+    tl.set_defaults(handler=cmd_tickets_list)

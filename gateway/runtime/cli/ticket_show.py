@@ -1,0 +1,235 @@
+"""``ticket-gateway tickets show``: one ticket, everything a member needs to work it.
+
+The text is for people, in the CLI's language and with every time in the team's
+``[gateway] timezone``: the ticket's lines, its SLA deadlines (the catalog
+entry's, computed as the scheduler computes them: :func:`gateway.scheduling.rules.
+deadlines`), the parameter sheet with the entry's labels, the messages with their
+attachments numbered as ``tickets attachment`` takes them, the action runs, and
+the history with notes, field changes and due dates spelled out. ``--json`` is
+:func:`store.tickets.detail` (stored values, UTC) plus the deadlines.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from gateway.core.i18n import N_, Msg
+from gateway.runtime.cli.common import (
+    EX_OK,
+    EX_UNAVAILABLE,
+    Speaker,
+    local_time,
+    opened,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from gateway.catalog.model import Entry
+    from gateway.config.settings import Settings
+    from store.models import Ticket
+
+# key of ``tickets show`` → what its line is called
+SHOWN: dict[str, Msg] = {
+    "state": N_("state"),  # the state value, as --state takes it
+    "close_reason": N_("close reason"),  # resolved, stale, …
+    "requester": N_("requester"),  # who asked
+    "catalog": N_("catalog entry"),  # the entry's name and id
+    "assignee": N_("assignee"),  # the member who has it
+    "created_at": N_("created at"),
+    "updated_at": N_("updated at"),  # the last change
+    "closed_at": N_("closed at"),
+    "due_at": N_("due"),  # a due date set on the ticket (/due)
+    "first_response_at": N_("first response at"),  # when a person first answered
+    "linked_ticket": N_("linked ticket"),  # the ticket this one refers to
+}
+TIMES = frozenset({"created_at", "updated_at", "closed_at", "due_at", "first_response_at"})
+
+# the mark of an SLA deadline (gateway.scheduling.rules.SlaState), "" when it is fine
+MARKS: dict[str, Msg] = {
+    "overdue": N_("overdue"),  # the deadline has passed
+    "due-soon": N_("due soon"),  # within [schedule] due_soon
+}
+
+
+def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
+    from store import tickets
+    from store.db import transaction
+
+    said = Speaker(settings)
+    with opened(settings) as app, transaction(app.sessions) as s:
+        data = tickets.detail(s, args.id)
+        ticket = tickets.get(s, args.id)
+        entry = app.catalog.current.entry(data["catalog"]) if data else None
+        if data is not None and ticket is not None:
+            data["deadlines"] = _deadlines(ticket, entry, settings, app.clock.now())
+    if data is None:
+        said.warn(N_("no ticket #{id}", id=args.id))
+        return EX_UNAVAILABLE
+    if args.json:
+        print_json(data)
+        return EX_OK
+    Shower(said, settings.gateway.timezone, entry).show(data)
+    return EX_OK
+
+
+def _deadlines(
+    ticket: Ticket, entry: Entry | None, settings: Settings, now: datetime
+) -> list[dict[str, str]]:
+    """The SLA deadlines still open, nearest first, as the scheduler sees them."""
+    from gateway.scheduling import rules
+    from gateway.scheduling.sweeps import times_of
+
+    due_soon = settings.schedule.due_soon
+    return [
+        {
+            "target": d.target,
+            "at": d.at.isoformat(),
+            "state": rules.deadline_state(d, now, due_soon).value,
+        }
+        for d in rules.deadlines(times_of(ticket, entry))
+    ]
+
+
+class Shower:
+    """Prints one ticket's detail for people."""
+
+    def __init__(self, said: Speaker, timezone: str, entry: Entry | None) -> None:
+        self.said, self.timezone, self.entry = said, timezone, entry
+
+    def show(self, data: dict[str, Any]) -> None:
+        said = self.said
+        said.say(N_("Ticket #{id}: {subject}", id=data["id"], subject=data["subject"]))
+        for key, name in SHOWN.items():
+            if data.get(key) is not None:
+                print(f"  {said(name)}: {self.value(key, data)}")
+        for d in data["deadlines"]:
+            print("  " + said(self.deadline(d)))
+        self.fields(data["fields"])
+        self.messages(data)
+        self.runs(data["action_runs"])
+        print("\n" + said(N_("Events:")))
+        for e in data["events"]:
+            by = N_(
+                "{at} {actor} via {channel}:",
+                at=self.time(e["at"]),
+                actor=e["actor"],
+                channel=e["channel"],
+            )
+            print(f"  {said(by)} {self.event(e)}".rstrip())
+
+    def time(self, value: str | None) -> str:
+        return local_time(value, self.timezone)
+
+    def value(self, key: str, data: dict[str, Any]) -> str:
+        if key in TIMES:
+            return self.time(data[key])
+        if key == "catalog" and self.entry is not None:
+            return f"{self.entry.name(self.said.locale)} ({data['catalog']})"
+        if key == "requester" and data.get("requester_name"):
+            return f"{data['requester']} ({data['requester_name']})"
+        return str(data[key])
+
+    def deadline(self, d: dict[str, str]) -> Msg:
+        from gateway.notify import labels
+
+        mark = MARKS.get(d["state"])
+        return N_(
+            "SLA {target}: {at}{mark}",
+            target=labels.sla_target(d["target"]),
+            at=self.time(d["at"]),
+            mark=N_(" ({mark})", mark=mark) if mark else "",
+        )
+
+    def label(self, name: str) -> str:
+        """A field's label in the CLI's language and its name: ``OS (os)``."""
+        field = self.entry.field(name) if self.entry is not None else None
+        label = field.label(self.said.locale) if field is not None else ""
+        return f"{label} ({name})" if label and label != name else name
+
+    def fields(self, values: dict[str, str]) -> None:
+        declared = list(self.entry.fields) if self.entry is not None else []
+        names = [f.name for f in declared] + sorted(set(values) - {f.name for f in declared})
+        if not names:
+            return
+        print("\n" + self.said(N_("Fields:")))
+        required = {f.name for f in declared if f.required}
+        missing = self.said(N_("(required, missing)"))
+        for name in names:
+            if name in values:
+                print(f"  {self.label(name)}: {values[name]}")
+            else:
+                print(f"  {self.label(name)}: -  {missing if name in required else ''}".rstrip())
+
+    def messages(self, data: dict[str, Any]) -> None:
+        said, number = self.said, 0
+        for m in data["messages"]:
+            when = self.time(m["date"])
+            print(f"\n--- {m['direction']} {when} {m['from']}  ({m['kind']})")
+            said.say(N_("Subject: {subject}", subject=m["subject"]))
+            print(m["text"].rstrip())
+            for a in m["attachments"]:
+                number += 1
+                line = N_(
+                    "[attachment {number}] {name} ({type}, {size} bytes)",
+                    number=number,
+                    name=a["filename"],
+                    type=a["content_type"],
+                    size=a["size"],
+                )
+                print("  " + said(line))
+        if number:
+            hint = N_(
+                "(save one with: ticket-gateway tickets attachment {id} NUMBER)", id=data["id"]
+            )
+            print("\n" + said(hint))
+
+    def runs(self, runs: list[dict[str, Any]]) -> None:
+        if runs:
+            print("\n" + self.said(N_("Action runs:")))
+        for r in runs:
+            status = "-" if r["last_status"] is None else str(r["last_status"])
+            self.said.say(
+                N_(
+                    "  #{run} {entry} ({type}): {state}, {attempts} attempt(s), status {status},"
+                    " input sha256 {sha} {error}",
+                    run=r["id"],
+                    entry=r["entry"],
+                    type=r["type"],
+                    state=r["state"],
+                    attempts=r["attempts"],
+                    status=status,
+                    sha=r["input_sha256"][:12] or "-",
+                    error=r["last_error"],
+                )
+            )
+
+    def event(self, e: dict[str, Any]) -> str:
+        """What one event did: kinds and stored values as they are, names spelled out."""
+        kind, old, new, detail = e["kind"], e["old"], e["new"], e["detail"] or {}
+        if kind == "note":
+            text = str(detail.get("text", "")).strip().replace("\n", "\n      ")
+            return f"{kind}: {text}"
+        if kind == "field":
+            return f"{kind} {self.label(str(detail.get('name', '')))}: {_change(old, new)}"
+        if kind == "field-rejected":
+            why = self.said(N_("refused: {reason}", reason=str(detail.get("reason", ""))))
+            name = self.label(str(detail.get("name", "")))
+            return f"{kind} {name}: {detail.get('value')!r} {why}"
+        if kind in ("due", "first-response"):
+            return f"{kind} {_change(self.time(old) or None, self.time(new))}"
+        if kind == "state" and detail.get("close_reason"):
+            return f"{kind} {_change(old, new)} ({detail['close_reason']})"
+        return f"{kind} {_change(old, new)}"
+
+
+def _change(old: str | None, new: str | None) -> str:
+    return f"{old} → {new or ''}" if old else (new or "")
+
+
+def register_show(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ts = t.add_parser("show", help="one ticket: fields, SLA, messages, attachments, history")
+    ts.add_argument("id", type=int)
+    ts.add_argument("--json", action="store_true")
+    ts.set_defaults(handler=cmd_tickets_show)
