@@ -32,7 +32,7 @@ class Snapshot:
     sources: tuple[SourceSeen, ...]  # in the order asked for
     inbox: dict[str, int]  # rows per state
     outbox_pending: int
-    outbox_oldest: datetime | None  # created_at of the oldest pending row
+    outbox_oldest: datetime | None  # since when the oldest pending row is due
     outbox_failed: int
     jobs: dict[str, datetime]  # job → its latest run
 
@@ -48,10 +48,11 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
         else SourceSeen(name, False, None, "")
         for name in sources
     )
+    # a member notice held to gather more is waiting on purpose: it counts from when it
+    # is due (held_until), not from when it was written
+    due_since = func.coalesce(OutboxRow.held_until, OutboxRow.created_at)
     pending, oldest = session.execute(
-        select(func.count(OutboxRow.id), func.min(OutboxRow.created_at)).where(
-            OutboxRow.state == PENDING
-        )
+        select(func.count(OutboxRow.id), func.min(due_since)).where(OutboxRow.state == PENDING)
     ).one()
     failed = session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.state == FAILED))
     latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)

@@ -30,11 +30,11 @@ def accept(
     envelope_from: str | None = None,
     envelope_to: Sequence[str] = (),
     rule: DuplicateRule = BYTES_ONLY,
+    bulk: bool = False,
 ) -> Accepted:
     """One message through the generic backend, inside the caller's transaction."""
-    [accepted] = accept_many(
-        session, [Incoming(raw, source, source_ref, envelope_from, envelope_to)], now=now, rule=rule
-    )
+    item = Incoming(raw, source, source_ref, envelope_from, envelope_to, bulk)
+    [accepted] = accept_many(session, [item], now=now, rule=rule)
     return accepted
 
 
@@ -61,6 +61,8 @@ class PendingRow:
     envelope_from: str | None
     envelope_to: tuple[str, ...]
     message_id: str | None
+    bulk: bool = False  # arrived in bulk (an import, a first sync): see gateway.pipeline.archive
+    received_at: datetime | None = None  # when it was accepted
 
 
 def pending_raw(session: Session, inbox_id: int) -> bytes | None:
@@ -83,6 +85,8 @@ def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> Pend
         found.envelope_from,
         tuple(found.envelope_to or ()),
         found.message_id,
+        bool(found.bulk),
+        found.received_at,
     )
 
 
@@ -111,12 +115,29 @@ def set_disposition(
 
 _T = table_of(InboxRow)
 _CLAIM = (  # built once: this runs for every row the runner takes
-    select(_T.c.id, _T.c.raw, _T.c.source, _T.c.envelope_from, _T.c.envelope_to, _T.c.message_id)
+    select(
+        _T.c.id,
+        _T.c.raw,
+        _T.c.source,
+        _T.c.envelope_from,
+        _T.c.envelope_to,
+        _T.c.message_id,
+        _T.c.bulk,
+        _T.c.received_at,
+    )
     .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
     .with_for_update(skip_locked=True)
 )
 _CLAIM_KNOWN = (
-    select(_T.c.id, _T.c.source, _T.c.envelope_from, _T.c.envelope_to, _T.c.message_id)
+    select(
+        _T.c.id,
+        _T.c.source,
+        _T.c.envelope_from,
+        _T.c.envelope_to,
+        _T.c.message_id,
+        _T.c.bulk,
+        _T.c.received_at,
+    )
     .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
     .with_for_update(skip_locked=True)
 )

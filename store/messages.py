@@ -98,3 +98,15 @@ def add_message(session: Session, message: NewMessage) -> int:
 _MESSAGES = table_of(Message)
 _INSERT_MESSAGE = _MESSAGES.insert().returning(_MESSAGES.c.id)
 _INSERT_ATTACHMENT = table_of(AttachmentRow).insert()
+
+
+def rewrite_outgoing(
+    session: Session, outbox_id: int, *, subject: str, text: str, date: datetime
+) -> None:
+    """The stored copy of a held notice, after it was rendered again with more in it."""
+    session.execute(
+        table_of(Message)
+        .update()
+        .where(table_of(Message).c.outbox_id == outbox_id)
+        .values(subject=subject, text=text, new_text=text, date=date)
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,17 @@ class NewMail:
     recipients: tuple[str, ...]
     raw: bytes
     ticket_id: int | None = None
+    held_until: datetime | None = None  # a member notice gathering more until then
+    notice: dict[str, Any] | None = None  # what it says so far, to render it again
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A member notice still gathering (not yet claimed by a sender)."""
+
+    id: int
+    message_id: str
+    notice: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +80,9 @@ def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
         attempts=0,
         created_at=now,
         last_error="",
+        held_until=mail.held_until,
+        next_attempt_at=mail.held_until,  # a held row is due when its window ends
+        notice=mail.notice,
     )
     try:
         with session.begin_nested():  # a concurrent writer won the key: keep our transaction
@@ -101,6 +116,7 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]
     rows = list(session.scalars(stmt))
     for row in rows:
         row.next_attempt_at = now + LEASE
+        row.held_until = None  # claimed: what happens now goes into a new notice
     return [
         DueMail(
             r.id,
@@ -115,6 +131,36 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]
         )
         for r in rows
     ]
+
+
+def held(session: Session, ticket_id: int, recipient: str, kind: str, now: datetime) -> Held | None:
+    """The notice of ``kind`` to ``recipient`` about the ticket that still gathers, locked
+    for this transaction (a sender that claims it first makes this None: then the caller
+    starts a new one, so nothing is added to a mail already on its way)."""
+    stmt = (
+        select(OutboxRow)
+        .where(
+            OutboxRow.state == PENDING,
+            OutboxRow.ticket_id == ticket_id,
+            OutboxRow.recipient == recipient.lower(),
+            OutboxRow.kind == kind,
+            OutboxRow.held_until > now,
+        )
+        .order_by(OutboxRow.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    row = session.scalars(stmt).first()
+    if row is None or row.notice is None:
+        return None
+    return Held(row.id, row.message_id, dict(row.notice))
+
+
+def rewrite_held(session: Session, outbox_id: int, raw: bytes, notice: dict[str, Any]) -> None:
+    """The held notice says more now: its bytes and what it is made of; same Message-ID."""
+    row = session.get(OutboxRow, outbox_id)
+    if row is not None and row.held_until is not None and row.state == PENDING:
+        row.raw, row.notice = raw, notice
 
 
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:

@@ -15,13 +15,12 @@ import pytest
 from gateway.actions import trigger
 from gateway.actions.outcome import Step
 from gateway.config.settings import Settings
-from gateway.core import tokens
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from store import tickets
 from store.db import transaction
 from tests.support.actions import RECORDER, action_app, argv_yaml, drain, recorded, runs, script
-from tests.support.app import MEMBERS, SECRET
+from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
@@ -35,10 +34,10 @@ def recorder_app(
     return app, log
 
 
-def member_mail(ticket_id: int, member: str, body: str) -> bytes:
+def member_mail(app: App, ticket_id: int, member: str, body: str) -> bytes:
     """A member's reply to the ticket's reply-token address issued to them (verified)."""
     name = {m.email: m.name for m in MEMBERS}[member]
-    to = tokens.reply_address("support@example.test", SECRET, ticket_id, member)
+    to = reply_address(app, ticket_id, member)
     return mail(
         subject=f"Re: [#{ticket_id}] account", body=body, sender=f"{name} <{member}>", to=to
     )
@@ -126,7 +125,7 @@ def test_a_members_field_command_completes_the_sheet(
     try:
         ticket_id = deliver(app, mail(subject="account please", body="Hi!\n")).ticket_id or 0
         assert runs(app) == []
-        deliver(app, member_mail(ticket_id, "ops@example.test", "/field user_id saburo\n"))
+        deliver(app, member_mail(app, ticket_id, "ops@example.test", "/field user_id saburo\n"))
         [run] = runs(app)
         assert run["triggered_by"] == "ops@example.test"
         drain(app)
@@ -145,13 +144,13 @@ def test_approval_waits_for_a_managers_approve(
         assert run["state"] == "awaiting_approval" and run["input_sha256"] == ""
         assert drain(app) == []
         # an ops member may not approve; the transcript says why
-        deliver(app, member_mail(ticket_id, "ops@example.test", "/approve\n"))
+        deliver(app, member_mail(app, ticket_id, "ops@example.test", "/approve\n"))
         assert runs(app)[0]["state"] == "awaiting_approval"
         refused = text_of(outbox(app, "command_result")[-1])
         assert "refused: only managers may use this command" in refused
         # a correction while it waits is what the approved run gets
-        deliver(app, member_mail(ticket_id, "ops@example.test", "/field user_id goro\n"))
-        deliver(app, member_mail(ticket_id, "boss@example.test", "/approve\n"))
+        deliver(app, member_mail(app, ticket_id, "ops@example.test", "/field user_id goro\n"))
+        deliver(app, member_mail(app, ticket_id, "boss@example.test", "/approve\n"))
         [run] = runs(app)
         assert (run["state"], run["trigger"], run["triggered_by"]) == (
             "pending",
@@ -167,7 +166,7 @@ def test_approval_waits_for_a_managers_approve(
             "boss@example.test",
             "approved",
         )
-        deliver(app, member_mail(ticket_id, "boss@example.test", "/approve\n"))
+        deliver(app, member_mail(app, ticket_id, "boss@example.test", "/approve\n"))
         again = text_of(outbox(app, "command_result")[-1])
         assert f"承認済みです: 実行 #{run['id']} は succeeded です" in again
         assert kinds(app, ticket_id).count("action-approved") == 1
@@ -219,7 +218,7 @@ def test_approve_without_an_approval_action_is_refused(
     app, _ = recorder_app(settings, clock, tmp_path)  # when: fields_complete
     try:
         ticket_id = deliver(app, mail(subject="account", body="Hi\n")).ticket_id or 0
-        deliver(app, member_mail(ticket_id, "boss@example.test", "/approve\n"))
+        deliver(app, member_mail(app, ticket_id, "boss@example.test", "/approve\n"))
         text = text_of(outbox(app, "command_result")[-1])
         assert "項目 'account' には承認待ちの自動処理がありません" in text
         assert runs(app) == []
@@ -233,7 +232,7 @@ def test_an_imported_archive_starts_no_action(
     app, log = recorder_app(settings, clock, tmp_path)
     try:
         old = mail(subject="account", body="User ID: old\n", date=datetime(2019, 5, 1, tzinfo=UTC))
-        ticket_id = deliver(app, old).ticket_id or 0
+        ticket_id = deliver(app, old, bulk=True).ticket_id or 0
         assert runs(app) == [] and drain(app) == [] and recorded(log) == []
         [held] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action-held"]
         assert "too old to act on" in held["detail"]["reason"]

@@ -7,6 +7,7 @@ from gateway.core import tokens
 from gateway.pipeline import authz
 
 SECRET = b"test-secret-0123456789abcdef"
+KEYS = tokens.ReplyKeys(SECRET)
 GW = "support@example.test"
 OPS = "ops@example.test"
 TRUSTED = ("mx.example.test",)
@@ -39,7 +40,7 @@ def verify(
         list(recipients),
         email,
         ticket_id,
-        secret=SECRET,
+        keys=KEYS,
         gateway_address=GW,
         trusted_authserv_ids=TRUSTED,
         per_person_domains=per_person,
@@ -47,14 +48,14 @@ def verify(
 
 
 def test_token_issued_to_the_member_for_this_ticket_passes() -> None:
-    address = tokens.reply_address(GW, SECRET, 7, OPS)
+    address = tokens.reply_address(GW, KEYS, 7, OPS)
     verdict = verify(raw(), (address,))
     assert (verdict.ok, verdict.via) == (True, "token")
 
 
 def test_token_issued_to_someone_else_or_another_ticket_fails() -> None:
-    alice = tokens.reply_address(GW, SECRET, 7, "alice@customer.test")
-    other_ticket = tokens.reply_address(GW, SECRET, 8, OPS)
+    alice = tokens.reply_address(GW, KEYS, 7, "alice@customer.test")
+    other_ticket = tokens.reply_address(GW, KEYS, 8, OPS)
     assert not verify(raw(), (alice,)).ok
     assert not verify(raw(), (other_ticket,)).ok
 

@@ -16,7 +16,7 @@ from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from tests.support.app import MEMBERS
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 CATALOG = """
 entries:
@@ -45,7 +45,9 @@ def catalog_app(settings: Settings, clock: FakeClock, tmp_path: Path) -> Iterato
     application.close()
 
 
-def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) -> None:
+def test_missing_field_is_asked_in_the_one_first_answer_and_the_reply_completes(
+    catalog_app: App,
+) -> None:
     app = catalog_app
     request = mail(
         subject="モニター購入のお願い",
@@ -58,14 +60,18 @@ def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) 
     assert (t["catalog"], t["assignee"]) == ("purchase", "ops2@example.test")
     assert t["fields"] == {"item": "27インチモニター"}
     kinds = [r.kind for r in outbox(app)]
-    assert sorted(kinds) == ["acknowledgement", "missing_fields", "new_ticket"]
-    [ask] = [r for r in outbox(app) if r.kind == "missing_fields"]
+    assert sorted(kinds) == ["acknowledgement", "new_ticket"]  # one mail to the requester
+    [ask] = [r for r in outbox(app) if r.kind == "acknowledgement"]
     asked = email.message_from_bytes(ask.raw, policy=email.policy.default)
     text = asked.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-    assert "数量" in text and "品名" not in text  # exactly the missing field
+    assert "受け付けました" in text  # the acknowledgement …
+    assert "数量" in text and "品名" not in text  # … asking for exactly the missing field
     assert asked["To"].addresses[0].addr_spec == "alice@customer.test"
     [notice] = [r for r in outbox(app) if r.kind == "new_ticket"]
     assert notice.recipients == ["ops2@example.test"]
+    notice_text = email.message_from_bytes(notice.raw, policy=email.policy.default)
+    brief = notice_text.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "27インチモニター" in brief and "数量" in brief  # the sheet, filled and missing
 
     # a reply that still leaves it out asks nothing more; the answer fills the sheet
     deliver(
@@ -76,7 +82,7 @@ def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) 
             in_reply_to="<buy-1@customer.test>",
         ),
     )
-    assert [r.kind for r in outbox(app)].count("missing_fields") == 1
+    assert [r.kind for r in outbox(app)].count("acknowledgement") == 1
     deliver(
         app,
         mail(
@@ -86,7 +92,13 @@ def test_missing_field_gets_one_mail_and_the_answer_completes(catalog_app: App) 
         ),
     )
     assert show(app, out.ticket_id)["fields"] == {"item": "27インチモニター", "quantity": "2"}
-    assert [r.kind for r in outbox(app)].count("missing_fields") == 1
+    assert [r.kind for r in outbox(app)].count("acknowledgement") == 1
+    # the assignee heard of both replies and the filled field, in one held notice
+    [held] = outbox(app, "ticket_notice")
+    assert held.recipients == ["ops2@example.test"] and held.held_until is not None
+    told = email.message_from_bytes(held.raw, policy=email.policy.default)
+    said = told.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "急ぎです。" in said and "数量" in said and "2" in said
 
 
 def test_complete_request_asks_nothing_and_unmatched_goes_to_the_manager(
@@ -95,7 +107,8 @@ def test_complete_request_asks_nothing_and_unmatched_goes_to_the_manager(
     app = catalog_app
     out = deliver(app, mail(subject="Purchase request", body="item: mouse\nquantity: 3\n"))
     assert show(app, out.ticket_id or 0)["fields"] == {"item": "mouse", "quantity": "3"}
-    assert "missing_fields" not in [r.kind for r in outbox(app)]
+    [ack] = outbox(app, "acknowledgement")
+    assert "quantity:" not in text_of(ack)  # nothing asked
     other = deliver(app, mail(subject="Desk move", body="Can my desk move to floor 3?\n"))
     t = show(app, other.ticket_id or 0)
     assert (t["catalog"], t["assignee"]) == ("other", "boss@example.test")
@@ -107,7 +120,7 @@ def test_archived_mail_is_filed_but_not_answered(catalog_app: App) -> None:
     old = mail(
         subject="Purchase request", body="item: mouse\n", date=datetime(2019, 5, 1, tzinfo=UTC)
     )
-    out = deliver(catalog_app, old)
+    out = deliver(catalog_app, old, bulk=True)
     t = show(catalog_app, out.ticket_id or 0)
     assert t["catalog"] == "purchase"
     assert outbox(catalog_app) == []

@@ -220,7 +220,6 @@ def test_a_member_closes_from_the_card_and_the_card_follows(chat_app: App, fake:
     assert line["thread_ts"] == thread.card_ts and "ops@example.test" in line["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="status mails land with #13")
 @pytest.mark.usefixtures("slack")
 def test_a_member_close_from_slack_mails_the_requester(chat_app: App, fake: FakeSlack) -> None:
     ticket_id = _ticket_from_slack(chat_app, fake)

@@ -108,7 +108,7 @@ def test_set_state_goes_through_state_machine(
     code, shown, _ = run(config, "tickets", "show", "1", "--json", capsys=capsys)
     detail = json.loads(shown)
     assert detail["state"] == "closed" and detail["close_reason"] == "spam"
-    event = detail["events"][-1]
+    event = [e for e in detail["events"] if e["kind"] == "state"][-1]
     assert event["channel"] == "cli" and event["old"] == "new" and event["new"] == "closed"
     assert run(config, "tickets", "set-state", "99", "open", capsys=capsys)[0] == 69
 

@@ -202,17 +202,18 @@ def test_daemon_sends_the_acknowledgement_into_the_local_maildir(
                     subject="Please acknowledge", message_id="<d-1@c.test>", date=datetime.now(UTC)
                 ),
             )  # the daemon's real clock
-        # the acknowledgement, and (the example catalog files this VPN request under an
-        # entry with required fields) the one mail asking for them
-        files = eventually(lambda: sorted(new.glob("*")) if len(list(new.glob("*"))) >= 2 else [])
-        texts = [f.read_text(encoding="utf-8") for f in files]
-        assert len(texts) == 2
+        # one first answer: the acknowledgement, which also asks for the required fields
+        # of the entry the example catalog files this VPN request under
+        files = eventually(lambda: sorted(new.glob("*")))
+        time.sleep(0.5)  # a second mail would be there by now
+        texts = [f.read_text(encoding="utf-8") for f in sorted(new.glob("*"))]
+        assert len(files) == len(texts) == 1
         assert all(
             "In-Reply-To: <d-1@c.test>" in t and "Auto-Submitted: auto-replied" in t for t in texts
         )
-        assert sorted(
-            t.split("X-Ticket-Gateway: ", 1)[1].split(";")[0].split()[0] for t in texts
-        ) == ["acknowledgement", "missing_fields"]
+        assert [t.split("X-Ticket-Gateway: ", 1)[1].split(";")[0].split()[0] for t in texts] == [
+            "acknowledgement"
+        ]
     assert result == [0]
 
 

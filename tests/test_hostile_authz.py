@@ -30,6 +30,7 @@ from tests.support.app import MEMBERS, SECRET
 from tests.support.config import config_error, load_toml
 from tests.support.pipeline import deliver, show
 
+KEYS = tokens.ReplyKeys(SECRET)  # a pure check: any key the caller holds
 GW = "support@example.test"
 OPS = "ops@example.test"
 MX = "mx.example.test"
@@ -47,7 +48,7 @@ def verify(raw: bytes, email: str = OPS, recipients: tuple[str, ...] = (GW,)) ->
         list(recipients),
         email,
         1,
-        secret=SECRET,
+        keys=KEYS,
         gateway_address=GW,
         trusted_authserv_ids=(MX,),
         per_person_domains=("example.test",),
@@ -159,7 +160,7 @@ FROMS = {
 
 @pytest.mark.parametrize("where", sorted(FROMS))
 def test_anything_but_one_from_naming_the_sender_authorises_nothing(where: str) -> None:
-    token = tokens.reply_address(GW, SECRET, 1, OPS)
+    token = tokens.reply_address(GW, KEYS, 1, OPS)
     raw = block(PASS, *FROMS[where], *HEAD)
     assert not verify(raw).ok  # not by DKIM …
     assert not verify(raw, recipients=(token,)).ok  # … and not by the reply token either
@@ -172,15 +173,15 @@ def test_a_domain_pass_authorises_only_per_person_domains() -> None:
         [GW],
         OPS,
         1,
-        secret=SECRET,
+        keys=KEYS,
         gateway_address=GW,
         trusted_authserv_ids=(MX,),
     )
     assert not shared.ok
     assert "not declared per-person" in shared.reason and "per_person_domains" in shared.reason
-    token = tokens.reply_address(GW, SECRET, 1, OPS)
+    token = tokens.reply_address(GW, KEYS, 1, OPS)
     by_token = authz.verify_sender(
-        raw, [token], OPS, 1, secret=SECRET, gateway_address=GW, trusted_authserv_ids=(MX,)
+        raw, [token], OPS, 1, keys=KEYS, gateway_address=GW, trusted_authserv_ids=(MX,)
     )
     assert by_token.via == "token"  # the recommended path needs no declaration
 

@@ -20,12 +20,11 @@ from typing import Any
 import pytest
 
 from gateway.config.settings import Settings
-from gateway.core import tokens
 from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState
 from gateway.runtime.app import App, build
 from tests.support import hostile
-from tests.support.app import MEMBERS, SECRET
+from tests.support.app import MEMBERS, SECRET, reply_address
 from tests.support.cli import run
 from tests.support.config import load_toml
 from tests.support.mails import mail
@@ -53,7 +52,7 @@ def _request(app: App, **kw: Any) -> int:
 
 
 def _member_reply(app: App, ticket: int, body: str, **kw: Any) -> Any:
-    address = tokens.reply_address("support@example.test", SECRET, ticket, OPS)
+    address = reply_address(app, ticket, OPS)
     raw = mail(
         subject=f"Re: [#{ticket}] VPN",
         body=body,
@@ -97,7 +96,7 @@ def test_commands_and_text_quoted_in_html_are_neither_run_nor_relayed(
     ticket = _request(team)
     quoted = "/assign ops2<br>/close spam<br>my password is hunter2"
     html = HTML_QUOTES[client].format(quoted=quoted)
-    address = tokens.reply_address("support@example.test", SECRET, ticket, OPS)
+    address = reply_address(team, ticket, OPS)
     raw = hostile._message(html, ctype="Content-Type: text/html; charset=utf-8\r\n")
     raw = raw.replace(b"From: Mallory <mallory@outside.test>", f"From: <{OPS}>".encode())
     out = deliver(team, raw, envelope_to=(address,))
@@ -119,7 +118,7 @@ def test_a_request_with_300_cc_adds_20_participants_and_records_the_rest(team: A
     [limited] = _events(team, ticket, "participants-limited")
     assert limited["detail"]["not_added"] == 280 and len(limited["detail"]["first_not_added"]) == 20
     assert len(t["messages"][0]["to"]) + 300 >= 300  # the message keeps every address
-    address = tokens.reply_address("support@example.test", SECRET, ticket, OPS)
+    address = reply_address(team, ticket, OPS)
     raw = mail(subject=f"Re: [#{ticket}]", body="Working on it.\n", sender=OPS, to=address)
     assert deliver(team, raw, envelope_to=(address,)).state == InboxState.DONE
     assert len(outbox(team, "ops_reply")) == 20  # max_relay: the requester first

@@ -31,7 +31,7 @@ from store.db import make_engine, session_factory, transaction
 from tests.support.databases import sqlite_only
 from tests.support.dovecot import PASSWORD, Certs, Dovecot
 from tests.support.mails import mail
-from tests.support.pipeline import all_tickets, inbox_rows
+from tests.support.pipeline import all_tickets, inbox_rows, outbox
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
@@ -127,6 +127,25 @@ def test_mail_appended_before_start_becomes_tickets(app: App, dovecot: Dovecot, 
     assert sorted(t["subject"] for t in all_tickets(app)) == ["Printer on fire", "VPN broken"]
     assert folder_uids(dovecot, user) == []  # the processed folder was created, and holds them
     assert len(folder_uids(dovecot, user, "Processed")) == 2
+
+
+def test_the_first_pass_is_an_import_and_new_mail_is_live(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    """What the folder held before the gateway first read it is an import: old mail there
+    is filed quietly. A new message is live, answered even with a week-old Date."""
+    week_ago = app.clock.now() - timedelta(days=7)
+    append(dovecot, user, mail("archived request", date=week_ago))
+    p = poller(app, dovecot.account(user))
+    assert p.poll_once() == 1
+    append(dovecot, user, mail("sent with a wrong clock", date=week_ago, message_id="<w@c.test>"))
+    assert p.poll_once() == 1
+    p.close()
+    assert [r.bulk for r in inbox_rows(app)] == [True, False]
+    app.runner.process_pending()
+    acked = [r.ticket_id for r in outbox(app, "acknowledgement")]
+    by_subject = {t["subject"]: t["id"] for t in all_tickets(app)}
+    assert acked == [by_subject["sent with a wrong clock"]]
 
 
 def test_append_while_idling_is_a_ticket_within_two_seconds(

@@ -199,3 +199,25 @@ def test_reprocessing_a_row_never_queues_a_second_ack(app: App) -> None:
         )
         again = queue_ticket_mail(s, app.settings, t, view, key=f"ack:{t.id}", now=app.clock.now())
     assert again is None and len(outbox(app)) == 1
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "Support <support@example.test>",  # the gateway address, written by a person
+        "support+3-0123456789abcdef@example.test",  # a reply-token variant
+        "help@example.test",  # an alias
+        "help+x@example.test",  # an alias's + variant
+    ],
+)
+def test_mail_from_our_own_address_is_never_a_request(
+    settings: Settings, clock: FakeClock, sender: str
+) -> None:
+    aliased = replace(settings, smtp=replace(settings.smtp, aliases=("help@example.test",)))
+    app = build(aliased, clock)
+    try:
+        out = deliver(app, mail(subject="Printer jam", sender=sender))
+        assert out.state == InboxState.IGNORED and "sent from our own address" in out.reason
+        assert all_tickets(app) == [] and outbox(app) == []
+    finally:
+        app.close()

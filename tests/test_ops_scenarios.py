@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from gateway.config.settings import Settings
-from gateway.core import tokens
 from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState
 from gateway.pipeline.commands import HELP_TEXT, HELP_TEXT_JA
 from gateway.runtime.app import App, build
-from tests.support.app import MEMBERS, SECRET
+from tests.support.app import MEMBERS, reply_address, reply_token
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver, header_of, outbox, show, text_of
 
@@ -36,9 +35,9 @@ def ops_app(settings: Settings, clock: FakeClock) -> Iterator[App]:
     application.close()
 
 
-def eml(name: str, ticket_id: int = 1, token_for: str = "ops@example.test") -> bytes:
+def eml(app: App, name: str, ticket_id: int = 1, token_for: str = "ops@example.test") -> bytes:
     """A message file, its reply-token address issued to ``token_for`` for the ticket."""
-    token = tokens.make_token(SECRET, ticket_id, token_for)
+    token = reply_token(app, ticket_id, token_for)
     return (
         (DATA / name)
         .read_bytes()
@@ -52,13 +51,13 @@ def events(app: App, kind: str) -> list[dict[str, Any]]:
 
 
 def open_ticket(app: App) -> None:
-    out = deliver(app, eml("request.eml"))
+    out = deliver(app, eml(app, "request.eml"))
     assert out.ticket_id == 1
 
 
 def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: App) -> None:
     open_ticket(ops_app)
-    out = deliver(ops_app, eml("member_close.eml"))
+    out = deliver(ops_app, eml(ops_app, "member_close.eml"))
     assert out.state == InboxState.DONE and "from ops verified by token" in out.reason
     t = show(ops_app, 1)
     assert (t["state"], t["close_reason"], t["assignee"]) == (
@@ -97,7 +96,7 @@ def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: 
 
 def test_reply_with_only_commands_relays_nothing(ops_app: App) -> None:
     open_ticket(ops_app)
-    only = eml("member_close.eml").split(b"\n\nHello Alice")[0] + b"\n"
+    only = eml(ops_app, "member_close.eml").split(b"\n\nHello Alice")[0] + b"\n"
     deliver(ops_app, only)
     assert show(ops_app, 1)["state"] == "closed"
     assert outbox(ops_app, "ops_reply") == []
@@ -106,7 +105,7 @@ def test_reply_with_only_commands_relays_nothing(ops_app: App) -> None:
 
 def test_reply_without_commands_is_relayed_and_gets_no_transcript(ops_app: App) -> None:
     open_ticket(ops_app)
-    answer = eml("member_close.eml").replace(b"/close\n/assign ops2\n", b"")
+    answer = eml(ops_app, "member_close.eml").replace(b"/close\n/assign ops2\n", b"")
     deliver(ops_app, answer)
     assert show(ops_app, 1)["state"] == "new"
     assert len(outbox(ops_app, "ops_reply")) == 1
@@ -117,7 +116,7 @@ def test_forged_member_from_changes_nothing_and_is_recorded(ops_app: App) -> Non
     open_ticket(ops_app)
     before = show(ops_app, 1)
     sent_before = len(outbox(ops_app))
-    out = deliver(ops_app, eml("forged_close.eml"))
+    out = deliver(ops_app, eml(ops_app, "forged_close.eml"))
     assert out.state == InboxState.REJECTED and out.ticket_id == 1
     after = show(ops_app, 1)
     assert (after["state"], after["assignee"]) == (before["state"], before["assignee"])
@@ -139,7 +138,7 @@ def test_forged_member_from_changes_nothing_and_is_recorded(ops_app: App) -> Non
 
 def test_forged_mail_bombing_is_rate_limited(ops_app: App) -> None:
     open_ticket(ops_app)
-    forged = eml("forged_close.eml")
+    forged = eml(ops_app, "forged_close.eml")
     for i in range(8):
         deliver(ops_app, forged.replace(b"forged-1@evil.test", f"forged-{i}@x".encode()))
     assert len(outbox(ops_app, "command_refused")) == 5  # auto_reply_limit per hour
@@ -148,7 +147,7 @@ def test_forged_mail_bombing_is_rate_limited(ops_app: App) -> None:
 
 def test_dkim_pass_from_an_untrusted_authserv_id_changes_nothing(ops_app: App) -> None:
     open_ticket(ops_app)
-    out = deliver(ops_app, eml("untrusted_dkim.eml"))
+    out = deliver(ops_app, eml(ops_app, "untrusted_dkim.eml"))
     assert out.state == InboxState.REJECTED
     assert show(ops_app, 1)["state"] == "new"
     assert len(events(ops_app, "security")) == 1
@@ -156,7 +155,7 @@ def test_dkim_pass_from_an_untrusted_authserv_id_changes_nothing(ops_app: App) -
 
 def test_dkim_pass_from_our_own_mx_is_trusted(ops_app: App) -> None:
     open_ticket(ops_app)
-    out = deliver(ops_app, eml("trusted_dkim.eml"))
+    out = deliver(ops_app, eml(ops_app, "trusted_dkim.eml"))
     assert out.state == InboxState.DONE and "dkim" in out.reason
     assert show(ops_app, 1)["state"] == "pending"
     [reply] = outbox(ops_app, "ops_reply")
@@ -165,7 +164,7 @@ def test_dkim_pass_from_our_own_mx_is_trusted(ops_app: App) -> None:
 
 def test_requester_assign_is_refused_with_one_answer(ops_app: App) -> None:
     open_ticket(ops_app)
-    out = deliver(ops_app, eml("requester_assign.eml", token_for="alice@customer.test"))
+    out = deliver(ops_app, eml(ops_app, "requester_assign.eml", token_for="alice@customer.test"))
     assert out.state == InboxState.DONE
     t = show(ops_app, 1)
     assert t["assignee"] == "boss@example.test"  # the catalog's choice, unchanged
@@ -180,7 +179,7 @@ def test_requester_assign_is_refused_with_one_answer(ops_app: App) -> None:
 
 def test_requester_closes_own_ticket(ops_app: App) -> None:
     open_ticket(ops_app)
-    deliver(ops_app, eml("requester_close.eml", token_for="alice@customer.test"))
+    deliver(ops_app, eml(ops_app, "requester_close.eml", token_for="alice@customer.test"))
     assert show(ops_app, 1)["state"] == "closed"
     assert events(ops_app, "state")[-1]["actor"] == "alice@customer.test"
 
@@ -188,19 +187,21 @@ def test_requester_closes_own_ticket(ops_app: App) -> None:
 def test_unverified_requester_command_is_recorded_and_not_answered(ops_app: App) -> None:
     open_ticket(ops_app)
     sent = len(outbox(ops_app))
-    unverified = eml("requester_close.eml").replace(  # to the plain address, by headers
+    unverified = eml(ops_app, "requester_close.eml").replace(  # to the plain address, by headers
         b"To: support+1-", b"To: support@example.test\nX-Was: support+1-"
     )
     out = deliver(ops_app, unverified)
     assert out.state == InboxState.DONE and "not verified" in out.reason
     assert show(ops_app, 1)["state"] == "new"
     assert len(events(ops_app, "security")) == 1
-    assert len(outbox(ops_app)) == sent  # no answer to an unverified address
+    new = [(r.kind, r.recipients) for r in outbox(ops_app)[sent:]]
+    assert new == [("ticket_notice", ["boss@example.test"])]  # the assignee hears of the reply
+    # … and nothing answers the unverified address
 
 
 def test_reply_to_someone_elses_ticket_by_tag_opens_a_new_ticket(ops_app: App) -> None:
     open_ticket(ops_app)
-    out = deliver(ops_app, eml("other_requester_tag.eml"))
+    out = deliver(ops_app, eml(ops_app, "other_requester_tag.eml"))
     assert out.ticket_id == 2 and "linked to #1" in out.reason
     assert show(ops_app, 1)["state"] == "new"
     assert [t["requester"] for t in all_tickets(ops_app)] == [
@@ -213,7 +214,7 @@ def test_reply_to_someone_elses_ticket_by_tag_opens_a_new_ticket(ops_app: App) -
 def test_member_auto_reply_changes_nothing(ops_app: App) -> None:
     open_ticket(ops_app)
     sent = len(outbox(ops_app))
-    out = deliver(ops_app, eml("member_ooo.eml"))
+    out = deliver(ops_app, eml(ops_app, "member_ooo.eml"))
     assert out.state == InboxState.DONE and "auto-reply" in out.reason
     t = show(ops_app, 1)
     assert t["state"] == "new" and t["messages"][-1]["kind"] == "auto-reply"
@@ -236,7 +237,7 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
             "Working on it.",
         ]
     )
-    token = tokens.reply_address("support@example.test", SECRET, 1, "ops@example.test")
+    token = reply_address(ops_app, 1, "ops@example.test")
     deliver(
         ops_app,
         mail(
@@ -259,7 +260,7 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
 
 def test_note_is_kept_and_never_relayed(ops_app: App) -> None:
     open_ticket(ops_app)
-    token = tokens.reply_address("support@example.test", SECRET, 1, "ops@example.test")
+    token = reply_address(ops_app, 1, "ops@example.test")
     deliver(
         ops_app,
         mail(
@@ -276,7 +277,7 @@ def test_note_is_kept_and_never_relayed(ops_app: App) -> None:
 
 def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> None:
     open_ticket(ops_app)
-    token = tokens.reply_address("support@example.test", SECRET, 1, "ops2@example.test")
+    token = reply_address(ops_app, 1, "ops2@example.test")
     out = deliver(
         ops_app,
         mail(
@@ -293,3 +294,30 @@ def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> N
     assert "使えるコマンドは次のとおりです" in text
     assert HELP_TEXT_JA.strip() in text.replace("\r\n", "\n")  # the grammar in Japanese
     assert "却下: /frob というコマンドはありません" in text  # verdict and reason in Japanese
+
+
+def test_a_verified_member_acts_by_the_subject_tag_alone(ops_app: App) -> None:
+    """Not on the ticket yet, no token, no In-Reply-To: the tag and a trusted DKIM pass."""
+    open_ticket(ops_app)
+    by_tag = eml(ops_app, "trusted_dkim.eml").replace(b"In-Reply-To: <req-1@customer.test>\n", b"")
+    out = deliver(ops_app, by_tag.replace(b"ops@example.test", b"ops2@example.test"))
+    assert out.state == InboxState.DONE and out.ticket_id == 1 and "dkim" in out.reason
+    assert show(ops_app, 1)["state"] == "pending" and len(all_tickets(ops_app)) == 1
+
+
+def test_an_unverified_member_with_a_tag_is_refused_never_a_new_ticket(ops_app: App) -> None:
+    open_ticket(ops_app)
+    sent = len(outbox(ops_app))
+    out = deliver(
+        ops_app,
+        mail(
+            subject="Re: [#1] VPN does not connect",
+            body="/assign ops2\n",
+            sender="Ops Two <ops2@example.test>",
+        ),
+    )
+    assert out.state == InboxState.REJECTED and out.ticket_id == 1
+    assert len(all_tickets(ops_app)) == 1  # no new ticket, no acknowledgement
+    assert [(r.kind, r.recipients) for r in outbox(ops_app)[sent:]] == [
+        ("command_refused", ["ops2@example.test"])
+    ]

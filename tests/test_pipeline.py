@@ -19,7 +19,7 @@ from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
 from store.models import InboxRow, OutboxRow
-from tests.support.app import SECRET
+from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver, show
 
@@ -106,7 +106,7 @@ def test_tag_for_unknown_ticket_opens_new(app: App) -> None:
 
 def test_reply_token_threads_without_headers_or_tag(app: App) -> None:
     tid, _ = _first(app)
-    addr = tokens.reply_address("support@example.test", SECRET, tid, "alice@customer.test")
+    addr = reply_address(app, tid, "alice@customer.test")
     out = deliver(app, mail(subject="totally new words", to=addr))
     assert out.ticket_id == tid and "token" in out.reason
     # the envelope recipient is enough, too (Bcc, or a rewritten To:)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from gateway.config.settings import OutboundSettings, Settings
-from gateway.core import tokens
 from gateway.core.clock import FakeClock
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import MaildirTransport, SmtpTransport, transport_for
@@ -22,7 +21,7 @@ from gateway.runtime.app import App
 from store import outbox
 from store.db import transaction
 from store.models import OutboxRow
-from tests.support.app import SECRET
+from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
 from tests.support.ports import free_port
@@ -81,9 +80,7 @@ def test_acknowledgement_arrives_threaded_under_the_request(
     assert msg["In-Reply-To"] == REQUEST_ID and REQUEST_ID in msg["References"]
     assert msg["Subject"].startswith(f"[#{tid}] ") and "VPN が繋がりません" in msg["Subject"]
     assert msg["Auto-Submitted"] == "auto-replied"
-    assert msg["Reply-To"].addresses[0].addr_spec == tokens.reply_address(
-        "support@example.test", SECRET, tid, "alice@customer.test"
-    )
+    assert msg["Reply-To"].addresses[0].addr_spec == reply_address(app, tid, "alice@customer.test")
     assert _row(app, report.sent[0]).state == "sent"
     # the ack is on the ticket, and a reply to it threads back by In-Reply-To alone
     ack = show(app, tid)["messages"][1]

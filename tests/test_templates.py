@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -86,7 +87,11 @@ def _parse(raw: bytes) -> EmailMessage:
 def test_every_template_renders_and_parses_back(view: v.View, locale: str) -> None:
     parts = Renderer().render(view, locale)
     assert parts.subject and "\n" not in parts.subject
-    assert view.recipient.display in parts.text and "{{" not in parts.text
+    if isinstance(view, v.OpsReply):  # the member's words as written: no greeting of ours
+        assert parts.text.startswith(view.text) and view.recipient.display not in parts.text
+    else:
+        assert view.recipient.display in parts.text
+    assert "{{" not in parts.text
     assert "<script>" not in parts.html  # HTML is autoescaped …
     if isinstance(view, v.Acknowledgement):
         assert "<script>" in parts.text  # … plain text is not (it is never interpreted)
@@ -95,7 +100,7 @@ def test_every_template_renders_and_parses_back(view: v.View, locale: str) -> No
     msg = _parse(compose.compose(env, parts))
     assert msg["Message-ID"] == f"<{env.message_id}>"
     assert msg["Date"].datetime == env.date
-    assert msg["Auto-Submitted"] == env.auto_submitted
+    assert msg.get("Auto-Submitted") == (env.auto_submitted or None)  # none on a person's words
     assert msg["X-Ticket-Gateway"].startswith(v.kind_of(view))
     assert msg["To"].addresses[0].addr_spec == view.recipient.email
     assert msg.get_body(("plain",)).get_content().startswith(parts.text.split("\n")[0])
@@ -109,10 +114,22 @@ def test_every_template_renders_and_parses_back(view: v.View, locale: str) -> No
         assert "In-Reply-To" not in msg and "Reply-To" not in msg
 
 
-def test_digests_are_auto_generated_and_answers_auto_replied() -> None:
-    digest = _envelope(SAMPLES[8])
+def test_digests_are_auto_generated_answers_auto_replied_and_a_persons_words_neither() -> None:
+    [digest] = [_envelope(s) for s in SAMPLES if isinstance(s, v.WeeklyDigest)][:1]
     ack = _envelope(SAMPLES[0])
     assert (digest.auto_submitted, ack.auto_submitted) == ("auto-generated", "auto-replied")
+    relayed = [s for s in SAMPLES if isinstance(s, v.OpsReply)]
+    assert relayed and all(_envelope(s).auto_submitted == "" for s in relayed)
+    raw = compose.compose(_envelope(relayed[0]), Renderer().render(relayed[0], "ja"))
+    assert "Auto-Submitted" not in _parse(raw) and b"X-Ticket-Gateway: ops_reply" in raw
+
+
+def test_a_plain_text_piece_is_escaped_in_html() -> None:
+    """Requesters' names are data: in the HTML part they are text, never markup."""
+    evil = v.Person("alice@customer.test", "<b>evil</b>")
+    view = v.SlaOverdue(TEAM, ALICE, replace(_ticket(9, "x"), requester=evil), "resolve", "x")
+    html = Renderer().render(view, "en").html
+    assert "<b>evil</b>" not in html and "&lt;b&gt;evil&lt;/b&gt;" in html
 
 
 def test_iso_2022_jp_when_configured_and_possible() -> None:
@@ -181,17 +198,20 @@ def test_a_team_file_for_both_languages_and_one_for_one_language(tmp_path: Path)
     """``<dir>/<locale>/<file>`` first, then ``<dir>/<file>`` (both languages), then ours."""
     (tmp_path / "ja").mkdir()
     (tmp_path / "acknowledgement.subject.j2").write_text(
-        "{% trans subject=ticket.subject %}Ticket closed: {{ subject }}{% endtrans %}\n",
+        "{% trans state=ticket.state|state, subject=ticket.subject %}"
+        "Ticket {{ state }}: {{ subject }}{% endtrans %}\n",
         encoding="utf-8",
     )  # a shared file keeps {% trans %}: each reader gets their language
     (tmp_path / "ja" / "acknowledgement.txt.j2").write_text(
         "{{ recipient.display }} 様\n\n承りました。\n", encoding="utf-8"
     )
     ja, en = (Renderer(tmp_path).render(SAMPLES[0], loc) for loc in ("ja", "en"))
-    assert ja.subject.startswith("お問い合わせを完了しました: ") and ja.text.endswith(
+    assert ja.subject.startswith("状況が更新されました（対応中）: ") and ja.text.endswith(
         "承りました。\n"
     )
-    assert en.subject.startswith("Ticket closed: ") and "thank you for contacting us" in en.text
+    assert (
+        en.subject.startswith("Ticket in progress: ") and "thank you for contacting us" in en.text
+    )
 
 
 def test_a_typo_in_a_template_is_an_error_not_a_blank(tmp_path: Path) -> None:

@@ -70,16 +70,20 @@ def test_referenced_ids_closest_first() -> None:
 
 
 def test_token_roundtrip_and_forgery() -> None:
-    addr = tokens.reply_address("support@example.test", SECRET, 42, "Alice@Customer.test")
+    addr = tokens.reply_address(
+        "support@example.test", tokens.ReplyKeys(SECRET), 42, "Alice@Customer.test"
+    )
     parsed = tokens.parse_reply_address(addr, "support@example.test")
     assert parsed is not None and parsed.ticket_id == 42
-    assert tokens.token_issued_to(SECRET, parsed, ["bob@x.test", "alice@customer.test"]) == (
-        "alice@customer.test"
-    )
+    assert tokens.token_issued_to(
+        tokens.ReplyKeys(SECRET), parsed, ["bob@x.test", "alice@customer.test"]
+    ) == ("alice@customer.test")
     # the same token for another ticket number is worthless
     forged = tokens.ReplyToken(43, parsed.token)
-    assert tokens.token_issued_to(SECRET, forged, ["alice@customer.test"]) is None
+    assert tokens.token_issued_to(tokens.ReplyKeys(SECRET), forged, ["alice@customer.test"]) is None
     # another secret: worthless
-    assert tokens.token_issued_to(b"x" * 32, parsed, ["alice@customer.test"]) is None
+    assert (
+        tokens.token_issued_to(tokens.ReplyKeys(b"x" * 32), parsed, ["alice@customer.test"]) is None
+    )
     assert tokens.parse_reply_address("support+42@example.test", "support@example.test") is None
     assert tokens.parse_reply_address(addr, "help@example.test") is None

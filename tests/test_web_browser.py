@@ -225,6 +225,5 @@ def test_the_japanese_board_screenshot_is_not_blank(journey: dict[str, Any]) -> 
     assert grey_variance(shot.read_bytes()) > 100.0
 
 
-@pytest.mark.xfail(strict=True, reason="status mails land with #13")
 def test_closing_from_the_page_mails_the_requester(journey: dict[str, Any]) -> None:
     assert journey["status_mails"], "no status mail to the requester"

@@ -25,7 +25,7 @@ from gateway.core.i18n import N_, translate
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
-from gateway.tickets import changes
+from gateway.tickets import changes, conversation
 from store import action_runs, fields, tickets
 from store.action_runs import DueRun
 from store.models import Ticket
@@ -209,7 +209,11 @@ def _on_success(
             fields=fields.field_values(session, ticket.id),
             result=attempt.values(),
         )
-        queue_ticket_mail(session, settings, ticket, view, key=f"action-reply:{run.id}", now=now)
+        queued = queue_ticket_mail(
+            session, settings, ticket, view, key=f"action-reply:{run.id}", now=now
+        )
+        if queued is not None:  # the team's own words speak for the state change too
+            conversation.said_by_template(session, ticket, now, actor=ACTOR)
 
 
 def _on_failure(

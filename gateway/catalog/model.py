@@ -88,6 +88,7 @@ class Entry:
     fallback: bool = False
     action: Action | None = None
     descriptions: Mapping[str, str] = field(default_factory=dict)  # the web form's intro
+    mails_off: tuple[str, ...] = ()  # mail kinds its tickets do not send (core.switches)
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.id

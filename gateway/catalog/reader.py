@@ -24,6 +24,7 @@ from gateway.config.settings import Member
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.i18n import N_, Msg
+from gateway.core.switches import SWITCHABLE
 from gateway.core.text import for_matching, is_cjk
 
 _ENTRY_KEYS = frozenset(
@@ -41,6 +42,7 @@ _ENTRY_KEYS = frozenset(
         "fields",
         "fallback",
         "action",
+        "mails_off",
     }
 )
 _FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
@@ -179,7 +181,26 @@ class _Reader:
             fields=fields,
             fallback=fallback,
             action=action,
+            mails_off=self.mails_off(m.get("mails_off")),
         )
+
+    def mails_off(self, pair: Any) -> tuple[str, ...]:
+        """Mail kinds turned off for this entry's tickets; only those that can be."""
+        if pair is None:
+            return ()
+        if not isinstance(pair[1], yaml.SequenceNode):
+            self.bad(pair[1], "mails_off must be a list of mail kinds")
+            return ()
+        kinds = []
+        for node in pair[1].value:
+            kind = str(_scalar(node))
+            if kind in SWITCHABLE:
+                kinds.append(kind)
+            else:
+                self.bad(
+                    node, f"mails_off: {kind!r} cannot be turned off ({', '.join(SWITCHABLE)})"
+                )
+        return tuple(kinds)
 
     def entry_id(self, node: Any, m: dict[str, Any]) -> str:
         if "id" not in m:

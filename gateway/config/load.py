@@ -18,6 +18,7 @@ from typing import Any
 from gateway.config import locate
 from gateway.config.chat import read_chat
 from gateway.config.imap import read_imap
+from gateway.config.mail import read_mail
 from gateway.config.outbound import read_outbound
 from gateway.config.secret import read_secret
 from gateway.config.sections import Section, duration, email, list_of
@@ -76,6 +77,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "chat",
             "web",
             "limits",
+            "mail",
         }
     )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
@@ -113,6 +115,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         chat=read_chat(Section(src, "chat", data.get("chat", {})), base, members),
         web=read_web(Section(src, "web", data["web"])) if "web" in data else WebSettings(),
         limits=_limits(Section(src, "limits", data.get("limits", {}))),
+        mail=read_mail(Section(src, "mail", data.get("mail", {}))),
     )
 
 

@@ -181,6 +181,15 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MailSettings:
+    """``[mail]``: the automatic mails this team sends (``gateway.core.switches``)."""
+
+    off: tuple[str, ...] = ()  # kinds turned off for every ticket, e.g. ("status_change",)
+    # notices to one member about one ticket within this window are one mail (0: at once)
+    coalesce: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     format: str = "text"  # text | json (one object per line, for a log shipper)
 
@@ -281,6 +290,7 @@ class Settings:
     chat: ChatSettings = field(default_factory=ChatSettings)
     web: WebSettings = field(default_factory=WebSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -1,9 +1,17 @@
 """Reply-token addresses: ``<local>+<ticket>-<token>@<domain>``.
 
 The token is an HMAC of the ticket id and the recipient the address was issued
-to, keyed by the gateway secret. Nobody can reach a ticket by guessing its
-number, and a token names the person it was given to, which is what later
-authorisation of ops commands relies on.
+to. Nobody can reach a ticket by guessing its number, and a token names the
+person it was given to, which is what later authorisation of ops commands
+relies on.
+
+The HMAC's key is bound to the database: :func:`bound_key` derives it from the
+gateway secret *and* the random id the database got when it was created
+(``store.installation``). Ticket numbers start again in a new database, so an
+address issued by the old one (the same secret, a move from SQLite to
+PostgreSQL) must not verify there and land on another ticket. Tickets that
+existed before a database had its id keep their old, unbound addresses
+(:class:`ReplyKeys` ``legacy``).
 """
 
 from __future__ import annotations
@@ -16,14 +24,35 @@ from dataclasses import dataclass
 TOKEN_LENGTH = 16
 
 
-def make_token(secret: bytes, ticket_id: int, recipient: str) -> str:
+def bound_key(secret: bytes, database_id: str) -> bytes:
+    """The token key of one database: the secret, specialised to the database's id."""
+    return hmac.new(secret, b"reply-token:" + database_id.encode(), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyKeys:
+    """The keys of one database: ``current`` makes and checks every address;
+    ``legacy`` (the bare secret) still checks addresses of tickets up to
+    ``legacy_upto``, issued before the database had an id."""
+
+    current: bytes
+    legacy: bytes = b""
+    legacy_upto: int = 0
+
+    def candidates(self, ticket_id: int) -> tuple[bytes, ...]:
+        if self.legacy and ticket_id <= self.legacy_upto:
+            return (self.current, self.legacy)
+        return (self.current,)
+
+
+def make_token(key: bytes, ticket_id: int, recipient: str) -> str:
     msg = f"{ticket_id}:{recipient.strip().lower()}".encode()
-    return hmac.new(secret, msg, hashlib.sha256).hexdigest()[:TOKEN_LENGTH]
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:TOKEN_LENGTH]
 
 
-def reply_address(address: str, secret: bytes, ticket_id: int, recipient: str) -> str:
+def reply_address(address: str, keys: ReplyKeys, ticket_id: int, recipient: str) -> str:
     local, domain = address.rsplit("@", 1)
-    return f"{local}+{ticket_id}-{make_token(secret, ticket_id, recipient)}@{domain}"
+    return f"{local}+{ticket_id}-{make_token(keys.current, ticket_id, recipient)}@{domain}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +70,13 @@ def parse_reply_address(candidate: str, address: str) -> ReplyToken | None:
 
 
 def token_issued_to(
-    secret: bytes, token: ReplyToken, candidates: list[str] | tuple[str, ...]
+    keys: ReplyKeys, token: ReplyToken, candidates: list[str] | tuple[str, ...]
 ) -> str | None:
     """Which of ``candidates`` the token was issued to, or None if it is forged."""
-    for who in candidates:
-        if hmac.compare_digest(make_token(secret, token.ticket_id, who), token.token):
-            return who.strip().lower()
+    for key in keys.candidates(token.ticket_id):
+        for who in candidates:
+            if hmac.compare_digest(make_token(key, token.ticket_id, who), token.token):
+                return who.strip().lower()
     return None
 
 

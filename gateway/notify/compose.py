@@ -46,7 +46,7 @@ class Envelope:
     reply_to: str = ""  # the ticket's reply-token address for this recipient
     in_reply_to: str = ""  # the Message-ID this answers, without brackets
     references: tuple[str, ...] = ()  # the ticket's thread, oldest first
-    auto_submitted: str = "auto-replied"  # or "auto-generated" (RFC 3834)
+    auto_submitted: str = "auto-replied"  # or "auto-generated" (RFC 3834); "": a person's
     ticket_id: int | None = None
     charset: str = "utf-8"  # or "iso-2022-jp" for Japanese, for old clients
 
@@ -90,7 +90,8 @@ def compose(env: Envelope, parts: Rendered) -> bytes:
         msg["In-Reply-To"] = f"<{_msgid(env.in_reply_to)}>"
     if refs:
         msg["References"] = " ".join(f"<{r}>" for r in refs)
-    msg["Auto-Submitted"] = env.auto_submitted
+    if env.auto_submitted:  # a person's words relayed by us are not automatic mail
+        msg["Auto-Submitted"] = env.auto_submitted
     msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
     ticket = f"; ticket={env.ticket_id}" if env.ticket_id is not None else ""
     msg["X-Ticket-Gateway"] = f"{env.kind}{ticket}"  # loops.py: our own mail came back

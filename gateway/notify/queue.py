@@ -8,22 +8,57 @@ a reply quoting our Message-ID in In-Reply-To threads back to the ticket.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from gateway.catalog.model import Entry
 from gateway.config.settings import Settings
 from gateway.core import tokens
 from gateway.notify import compose, views
-from gateway.notify.render import renderer
+from gateway.notify.render import Rendered, renderer
+from gateway.pipeline import loops
 from store import outbox, tickets
-from store.messages import NewMessage, add_message
+from store.installation import reply_keys
+from store.messages import NewMessage, add_message, rewrite_outgoing
 from store.models import Ticket
 
 
 def tag(settings: Settings, ticket_id: int) -> str:
     return f"[{settings.gateway.tag_prefix}#{ticket_id}]"
+
+
+RATE_WINDOW = timedelta(hours=1)
+
+
+def under_rate_limit(
+    session: Session,
+    email: str,
+    settings: Settings,
+    now: datetime,
+    kinds: Collection[str] = views.RATE_LIMITED,
+) -> tuple[bool, int]:
+    """The per-recipient hourly brake shared by every automatic answer; (ok, sent)."""
+    recent = outbox.count_recent(session, email, kinds, now - RATE_WINDOW)
+    return loops.within_rate_limit(recent, settings.gateway.auto_reply_limit), recent
+
+
+def turned_off(kind: str, settings: Settings, entry: Entry | None) -> str:
+    """Why a mail of ``kind`` is not sent for this team or this entry ("" when it is)."""
+    if kind in settings.mail.off:
+        return f"{kind} is turned off ([mail] off)"
+    if entry is not None and kind in entry.mails_off:
+        return f"{kind} is turned off for the entry {entry.id} (mails_off)"
+    return ""
+
+
+def reply_address(session: Session, settings: Settings, ticket_id: int, recipient: str) -> str:
+    """``recipient``'s reply-token address for the ticket, keyed by this database."""
+    keys = reply_keys(session, settings.gateway.secret)
+    return tokens.reply_address(settings.gateway.address, keys, ticket_id, recipient)
 
 
 def team(settings: Settings) -> views.Team:
@@ -59,48 +94,82 @@ def queue_ticket_mail(
     now: datetime,
     in_reply_to: str = "",
     locale: str | None = None,
+    held_until: datetime | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> int | None:
     """The outbox row id, or None if ``key`` was queued before (nothing written).
 
     ``locale``: the recipient's language when it is not the requester's (a
-    member's own setting, for mail to ops)."""
-    kind = views.kind_of(view)
-    locale = locale or ticket.locale or settings.gateway.locale
-    parts = renderer(settings.gateway.templates_dir).render(view, locale)
-    recipient = view.recipient
-    env = compose.Envelope(
-        kind=kind,
-        sender=views.Person(settings.gateway.address, settings.outbound.from_name),
-        to=recipient,
-        message_id=compose.new_message_id(settings.gateway.domain, ticket.id),
-        date=now,
-        subject_tag=tag(settings, ticket.id),
-        reply_to=tokens.reply_address(
-            settings.gateway.address, settings.gateway.secret, ticket.id, recipient.email
-        ),
-        in_reply_to=in_reply_to,
-        references=tuple(tickets.thread_ids(session, ticket.id)),
-        auto_submitted=views.mail_kind(view).auto_submitted,
-        ticket_id=ticket.id,
-        charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
-    )
-    raw = compose.compose(env, parts)
+    member's own setting, for mail to ops). ``held_until``/``notice``: a member
+    notice that gathers what else happens until then (:func:`rewrite_held`)."""
+    message_id = compose.new_message_id(settings.gateway.domain, ticket.id)
+    env, parts = _render(session, settings, ticket, view, message_id, now, in_reply_to, locale)
     outbox_id = outbox.enqueue(
         session,
         outbox.NewMail(
             key=key,
-            kind=kind,
+            kind=env.kind,
             message_id=env.message_id,
             envelope_from=settings.gateway.address,
-            recipients=(recipient.email,),
-            raw=raw,
+            recipients=(env.to.email,),
+            raw=compose.compose(env, parts),
             ticket_id=ticket.id,
+            held_until=held_until,
+            notice=notice,
         ),
         now,
     )
     if outbox_id is not None:
         _store_outgoing(session, ticket, env, parts.text, parts.subject, outbox_id, now)
     return outbox_id
+
+
+def rewrite_held(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    view: views.View,
+    held: outbox.Held,
+    notice: dict[str, Any],
+    *,
+    now: datetime,
+    locale: str,
+) -> None:
+    """A held notice says more: rendered again, same Message-ID, still one row."""
+    env, parts = _render(session, settings, ticket, view, held.message_id, now, "", locale)
+    outbox.rewrite_held(session, held.id, compose.compose(env, parts), notice)
+    subject = compose.subject_line(env.subject_tag, parts.subject)
+    rewrite_outgoing(session, held.id, subject=subject, text=parts.text, date=now)
+
+
+def _render(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    view: views.View,
+    message_id: str,
+    now: datetime,
+    in_reply_to: str,
+    locale: str | None,
+) -> tuple[compose.Envelope, Rendered]:
+    locale = locale or ticket.locale or settings.gateway.locale
+    parts = renderer(settings.gateway.templates_dir).render(view, locale)
+    recipient = view.recipient
+    env = compose.Envelope(
+        kind=views.kind_of(view),
+        sender=views.Person(settings.gateway.address, settings.outbound.from_name),
+        to=recipient,
+        message_id=message_id,
+        date=now,
+        subject_tag=tag(settings, ticket.id),
+        reply_to=reply_address(session, settings, ticket.id, recipient.email),
+        in_reply_to=in_reply_to,
+        references=tuple(tickets.thread_ids(session, ticket.id)),
+        auto_submitted=views.mail_kind(view).auto_submitted,
+        ticket_id=ticket.id,
+        charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
+    )
+    return env, parts
 
 
 def _store_outgoing(

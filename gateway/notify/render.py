@@ -12,7 +12,8 @@ tests instead of a blank in a customer's mail; HTML is autoescaped, text is not
 refusal's reason, a field error) is translated when it is printed (inside a
 ``{% trans %}`` block, where Jinja formats values itself, pass it through
 ``|t``); the label filters of :mod:`gateway.notify.labels` name states, close
-reasons, command verdicts and SLA targets.
+reasons, command verdicts and SLA targets. An HTML part that shows a plain-text
+macro passes it through ``|plain``, which escapes it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+from markupsafe import escape
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
 from gateway.core.resources import templates_dir
@@ -63,6 +65,9 @@ def environment(folders: list[Path], locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
     env.filters["t"] = lambda value: translate(value, locale)  # a Msg inside {% trans %}
+    # a plain-text macro's output (``_macros.j2``, ``_conversation.j2``) in an HTML part:
+    # those templates do not escape, and Jinja marks a macro's output safe, so escape it
+    env.filters["plain"] = lambda value: escape(str.__str__(value))
     env.filters.update(labels.filters(locale))  # {{ ticket.state|state }} …
     return env
 

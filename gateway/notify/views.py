@@ -19,121 +19,73 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from gateway.core.i18n import Msg
-
-# Said in the reader's language (a Msg), or data shown as it is (a str).
-Text = Msg | str
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    email: str
-    name: str = ""
-
-    @property
-    def display(self) -> str:
-        return self.name or self.email
-
-
-@dataclass(frozen=True, slots=True)
-class Team:
-    name: str  # signature and From display name
-    address: str  # the support address
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRef:
-    """One ticket as mails show it, in a list or on its own."""
-
-    id: int
-    tag: str  # "[#42]" or "[HELP#42]"
-    subject: str
-    state: str  # new | open | pending | closed
-    requester: Person
-    assignee: str = ""  # display name or address; "" when nobody has it
-    catalog: str = ""  # catalog entry title
-    created: str = ""  # formatted in the team's time zone
-    age_days: int = 0  # since creation
-    idle_days: int = 0  # since the last change
-    sla: str = ""  # "" (none or met) | "due-soon" | "overdue": the nearest SLA deadline
-    due: str = ""  # that deadline, formatted in the team's time zone
-    stale: bool = False  # untouched for its entry's stale_after
-    reply_to: str = ""  # the recipient's reply-token address: write here to act on it
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRequest:
-    """A parameter-sheet field the requester still has to give."""
-
-    name: str  # what to write in the reply, e.g. "hostname"
-    label: str  # what it means, in the recipient's language
-    example: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CommandLine:
-    text: str  # the command as written
-    result: Text  # what it did, or why not
-    status: str = ""  # applied | refused | ignored: the template says it in its language
-
-
-@dataclass(frozen=True, slots=True)
-class StateCount:
-    state: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class NamedCount:
-    """A count under a name shown as is (an entry's title, a member, a term)."""
-
-    name: str
-    count: int
-
+from gateway.notify.view_parts import CommandLine as CommandLine
+from gateway.notify.view_parts import DeadlineLine as DeadlineLine
+from gateway.notify.view_parts import FieldRequest as FieldRequest
+from gateway.notify.view_parts import NamedCount as NamedCount
+from gateway.notify.view_parts import NoticeItem as NoticeItem
+from gateway.notify.view_parts import Person as Person
+from gateway.notify.view_parts import SheetLine as SheetLine
+from gateway.notify.view_parts import StateCount as StateCount
+from gateway.notify.view_parts import StatusLine as StatusLine
+from gateway.notify.view_parts import Team as Team
+from gateway.notify.view_parts import Text as Text
+from gateway.notify.view_parts import TicketBrief as TicketBrief
+from gateway.notify.view_parts import TicketRef as TicketRef
 
 # One view per template kind. Every view has ``team`` and ``recipient``.
 
 
 @dataclass(frozen=True, slots=True)
 class Acknowledgement:
+    """The first answer to a new request: one mail, with the fields it left out."""
+
     team: Team
     recipient: Person
     ticket: TicketRef
+    missing: tuple[FieldRequest, ...] = ()  # required fields of the sheet not given yet
 
 
 @dataclass(frozen=True, slots=True)
 class NewTicket:
     team: Team
     recipient: Person  # the assignee
-    ticket: TicketRef
-    excerpt: str  # the start of the request, as plain text
+    ticket: TicketRef  # reply_to: the assignee's own reply address
+    brief: TicketBrief
 
 
 @dataclass(frozen=True, slots=True)
 class OpsReply:
+    """A member's words to the requester, as written (no greeting or signature added)."""
+
     team: Team
-    recipient: Person  # the requester
+    recipient: Person  # the requester, or another non-member on the ticket
     ticket: TicketRef
     author: Person  # the ops member who wrote it
     text: str
+    status: StatusLine | None = None  # the state the same reply changed: one mail, not two
 
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
+    """To the requester: a person or a rule closed, set pending or reopened the ticket."""
+
     team: Team
     recipient: Person
     ticket: TicketRef
-    old_state: str
-    new_state: str
-    note: Text = ""  # a member's words, or why a rule changed it
+    status: StatusLine
 
 
 @dataclass(frozen=True, slots=True)
-class MissingFields:
+class TicketNotice:
+    """To a member: what happened to their ticket (several things within the coalescing
+    window are one mail); ``brief`` when the ticket was just given to them."""
+
     team: Team
-    recipient: Person
-    ticket: TicketRef
-    missing: tuple[FieldRequest, ...]
+    recipient: Person  # a member
+    ticket: TicketRef  # reply_to: the member's own reply address
+    items: tuple[NoticeItem, ...]
+    brief: TicketBrief | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +103,6 @@ class PendingReminder:
     ticket: TicketRef
     waiting_days: int
     close_in_days: int  # 0: no automatic close planned
-
-
-@dataclass(frozen=True, slots=True)
-class AutoClose:
-    team: Team
-    recipient: Person
-    ticket: TicketRef
-    idle_days: int
-    reopen_days: int  # a reply within this many days reopens it
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,10 +230,9 @@ View = (
     | NewTicket
     | OpsReply
     | StatusChange
-    | MissingFields
+    | TicketNotice
     | StaleReminder
     | PendingReminder
-    | AutoClose
     | WeeklyDigest
     | WeeklySummary
     | CommandResult
@@ -309,7 +251,8 @@ class MailKind:
     """How the gateway treats one kind of mail it sends."""
 
     name: str  # names the template files, the outbox row and X-Ticket-Gateway
-    auto_submitted: str  # RFC 3834: "auto-replied" answers a message, "auto-generated" not
+    auto_submitted: str  # RFC 3834: "auto-replied" answers a message, "auto-generated" not;
+    # "": a person's words, no Auto-Submitted header at all
     rate_limited: bool  # counts against the per-recipient hourly brake (loop safety)
 
 
@@ -319,18 +262,17 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     Acknowledgement: MailKind("acknowledgement", "auto-replied", rate_limited=True),
     # to the assignee: a new ticket of theirs
     NewTicket: MailKind("new_ticket", "auto-generated", rate_limited=False),
-    # a member's words relayed to the requester and the others on the ticket
-    OpsReply: MailKind("ops_reply", "auto-replied", rate_limited=False),
-    # the ticket's state changed
-    StatusChange: MailKind("status_change", "auto-replied", rate_limited=True),
-    # the request left out required fields of its parameter sheet
-    MissingFields: MailKind("missing_fields", "auto-replied", rate_limited=True),
+    # a member's words relayed to the requester and the others on the ticket: a
+    # person's answer, so no Auto-Submitted (RFC 3834 is for machines' mail)
+    OpsReply: MailKind("ops_reply", "", rate_limited=False),
+    # to the requester: a person or a rule closed, set pending or reopened the ticket
+    StatusChange: MailKind("status_change", "auto-generated", rate_limited=True),
+    # to a member: replies, reopens, fields, reassignment (coalesced per ticket)
+    TicketNotice: MailKind("ticket_notice", "auto-generated", rate_limited=False),
     # to an assignee: tickets nobody touched for their entry's stale_after
     StaleReminder: MailKind("stale_reminder", "auto-generated", rate_limited=False),
     # to a requester: we still wait for your answer
     PendingReminder: MailKind("pending_reminder", "auto-generated", rate_limited=False),
-    # closed for want of an answer, or by the inventory
-    AutoClose: MailKind("auto_close", "auto-generated", rate_limited=False),
     # to each member, weekly
     WeeklyDigest: MailKind("weekly_digest", "auto-generated", rate_limited=False),
     # to the managers, weekly

@@ -77,7 +77,7 @@ def verify_sender(
     email: str,
     ticket_id: int,
     *,
-    secret: bytes,
+    keys: tokens.ReplyKeys,
     gateway_address: str,
     trusted_authserv_ids: Collection[str],
     per_person_domains: Collection[str] = (),
@@ -87,7 +87,7 @@ def verify_sender(
     problem = _from_problem(block, email)
     if problem is not None:
         return Verdict(False, "", problem)
-    if token_issued_to(recipients, email, ticket_id, secret, gateway_address):
+    if token_issued_to(recipients, email, ticket_id, keys, gateway_address):
         return Verdict(True, "token", N_("sent to the reply address issued to you"))
     domain = email.rsplit("@", 1)[-1].lower()
     passed = _authenticated(block, domain, trusted_authserv_ids)
@@ -176,7 +176,11 @@ def _from_problem(block: list[tuple[str, str]], email: str) -> Msg | None:
 
 
 def token_issued_to(
-    recipients: Sequence[str], email: str, ticket_id: int, secret: bytes, gateway_address: str
+    recipients: Sequence[str],
+    email: str,
+    ticket_id: int,
+    keys: tokens.ReplyKeys,
+    gateway_address: str,
 ) -> bool:
     """One of ``recipients`` is this ticket's reply-token address issued to ``email``."""
     for rcpt in recipients:
@@ -184,7 +188,7 @@ def token_issued_to(
         if (
             token is not None
             and token.ticket_id == ticket_id
-            and tokens.token_issued_to(secret, token, [email]) is not None
+            and tokens.token_issued_to(keys, token, [email]) is not None
         ):
             return True
     return False

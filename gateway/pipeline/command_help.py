@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from gateway.core.i18n import N_, translate
+from gateway.core.i18n import N_, Msg, translate
 
 # The grammar for people, one msgid: its ja translation is in gateway/locale/ja.
 HELP = N_(
@@ -41,7 +41,22 @@ Requesters may only use /close, on their own tickets.
 """
 )
 HELP_TEXT = HELP.msgid  # the English text, as the README prints it
+
 HELP_TEXT_JA = translate(HELP, "ja")  # the Japanese text, as the README prints it
+
+# command word → its one line in a member's new-ticket notice (who may give it is
+# the grammar's table: gateway.pipeline.commands.commands_for)
+SHORT: dict[str, Msg] = {
+    "close": N_("/close [reason]         close it (resolved, stale, duplicate, spam, no-response)"),
+    "pending": N_("/pending                wait for the requester"),
+    "open": N_("/open                   back to in progress"),
+    "assign": N_("/assign <member>        give it to another member"),
+    "category": N_("/category <entry>       file it under another catalog entry"),
+    "due": N_("/due <YYYY-MM-DD>       its due date"),
+    "field": N_("/field <name> <value>   set a field of the parameter sheet"),
+    "note": N_("/note                   the rest is an internal note, not sent"),
+    "approve": N_("/approve                run the action that waits for approval"),
+}
 
 
 def help_text(locale: str) -> str:

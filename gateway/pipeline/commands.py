@@ -33,6 +33,7 @@ from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
+from gateway.pipeline.command_help import SHORT
 from gateway.pipeline.command_help import help_text as help_text
 
 
@@ -84,6 +85,12 @@ GRAMMAR: dict[str, Spec] = {
     # let the entry's action that waits for approval run (catalog `when: approved`)
     "approve": Spec(Args.NONE, _MANAGERS),
 }
+
+
+def commands_for(role: Role) -> tuple[Msg, ...]:
+    """The commands ``role`` may give, one line each, in the grammar's order."""
+    return tuple(SHORT[word] for word, spec in GRAMMAR.items() if role in spec.roles)
+
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
 _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)

@@ -141,6 +141,20 @@ def may_auto_answer(
     return True, ""
 
 
+def never_answered(email: str, own: Collection[str]) -> str:
+    """Why an address must never get automatic mail, whatever the mail ("" when it may):
+    one of ours, or a sender that never reads answers (for mail that answers no message,
+    such as a status mail, where the rules above have no message to look at)."""
+    email = email.lower()
+    if "@" not in email:
+        return "no sender address"
+    if is_own_address(email, {o.lower() for o in own}):
+        return "sent from our own address"
+    if _NO_REPLY_SENDERS.match(email):
+        return "sender never reads answers"
+    return ""
+
+
 def within_rate_limit(sent_last_hour: int, limit: int) -> bool:
     """At most ``limit`` automatic mails to one address per hour; 0 turns them off."""
     return sent_last_hour < limit

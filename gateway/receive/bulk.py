@@ -101,8 +101,9 @@ def _sort(
 
 
 def _store(runner: Runner, box: InboxAcceptor, mails: list[RawInput]) -> list[Accepted]:
-    """One transaction for the chunk: its commit is the acknowledgement."""
-    items = [Incoming(m.raw, "ingest", m.ref) for m in mails]
+    """One transaction for the chunk: its commit is the acknowledgement. Files and
+    folders are an import (bulk); standard input is an MTA's pipe, live mail."""
+    items = [Incoming(m.raw, "ingest", m.ref, bulk=m.ref != "-") for m in mails]
     return box.accept_many(items, now=runner.clock.now()) if items else []
 
 

@@ -18,6 +18,7 @@ from gateway.pipeline.parse.message import parse_message
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
 from store import tickets
+from store.installation import reply_keys
 
 AUTOMATED_ANSWERS = (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY)
 
@@ -38,10 +39,14 @@ def parse(a: Arrival) -> Arrival | Ignored:
 
 
 def classify_loop(a: Arrival) -> Arrival | Ignored:
-    """Our own mail coming back is ignored; other automated mail is marked, not dropped."""
+    """Our own mail coming back is ignored, and so is any mail from one of our own
+    addresses (the gateway's, an alias, a ``+token`` variant): it is never a request.
+    Other automated mail is marked, not dropped."""
     verdict = loops.verdict(a.msg, a.settings.gateway.address)
     if verdict == LoopVerdict.OWN:
         return Ignored("our own mail came back")
+    if loops.is_own_address(a.sender, a.settings.own_addresses):
+        return Ignored(f"sent from our own address {a.sender}: never a request")
     return replace(a, loop=verdict)
 
 
@@ -71,8 +76,11 @@ def _evidence(a: Arrival) -> thread.ThreadEvidence:
         ids += [i for i in loops.returned_message_ids(a.row.raw) if i not in ids]
     tag = thread.subject_tag(a.msg.subject, a.settings.gateway.tag_prefix)
     tag_ticket = tickets.get(a.session, tag) if tag is not None else None
-    participant = tag_ticket is not None and a.sender in tickets.participant_emails(
-        a.session, tag_ticket.id
+    # a member may act on any ticket by its tag, as long as the mail proves who sent it
+    # (the "member reply" stage checks that, and refuses what it cannot prove)
+    participant = tag_ticket is not None and (
+        a.settings.member(a.sender) is not None
+        or a.sender in tickets.participant_emails(a.session, tag_ticket.id)
     )
     return thread.ThreadEvidence(
         token_ticket=_token_ticket(a),
@@ -93,6 +101,6 @@ def _token_ticket(a: Arrival) -> int | None:
             *tickets.participant_emails(a.session, token.ticket_id),
             *(m.email for m in a.settings.members),
         ]
-        if tokens.token_issued_to(a.settings.gateway.secret, token, issued):
+        if tokens.token_issued_to(reply_keys(a.session, a.settings.gateway.secret), token, issued):
             return token.ticket_id
     return None

@@ -8,9 +8,10 @@ from store.messages import NewAttachment, NewMessage
 from store.models import Ticket
 
 
-def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool) -> int:
+def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool, heard: str = "reply") -> int:
     """``kind``: request | reply; automated mail is stored under its loop verdict
-    (bounce, auto-reply, …). ``touch``: it counts as activity on the ticket."""
+    (bounce, auto-reply, …). ``touch``: it counts as activity on the ticket. ``heard``:
+    what the members who have the ticket hear of it (:func:`changes.attach`)."""
     msg, row = a.msg, a.row
     message = NewMessage(
         ticket_id=ticket.id,
@@ -35,4 +36,4 @@ def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool) -> int:
             for x in msg.attachments
         ],
     )
-    return changes.attach(a.session, ticket, message, a.now, touch=touch)
+    return changes.attach(a.session, ticket, message, a.now, touch=touch, heard=heard)

@@ -4,9 +4,17 @@ A message that threads to no ticket opens one (linked to the ticket its subject
 tag named, or to the closed ticket it answered too late). The catalog files
 it and reads its parameter sheet (:mod:`gateway.runner.filing`); the brakes of
 :mod:`gateway.runner.notices` decide which automatic mails go out.
+
+A member who forwards someone's mail to the support address (inline, or attached
+as ``message/rfc822``: :mod:`gateway.pipeline.forward`) opens the ticket for the
+original sender: they are its requester, their words are filed and answered; the
+member is who filed it (the ``created`` event's actor, ``forwarded_by``), and is
+never answered as if they were the customer.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog
@@ -14,7 +22,9 @@ from gateway.catalog.sheet import example_for
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
 from gateway.notify import views
-from gateway.pipeline import loops, thread
+from gateway.pipeline import forward, loops, thread
+from gateway.pipeline.parse.attachment_data import attachment_data
+from gateway.pipeline.parse.message import parse_message
 from gateway.runner import filing, notices
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
@@ -28,30 +38,64 @@ def new_request(a: Arrival) -> Arrival | Done:
     if a.thread.ticket_id is not None:
         return a
     linked = a.thread.linked_ticket_id
-    ticket, summary = open_new(a, linked)
-    return Done(ticket.id, f"new ticket{f' (linked to #{linked})' if linked else ''}{summary}")
+    original = forwarded(a)
+    ticket, summary = open_new(a, linked, original)
+    how = f", forwarded by {a.sender}" if original is not None else ""
+    return Done(ticket.id, f"new ticket{f' (linked to #{linked})' if linked else ''}{how}{summary}")
 
 
-def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
-    """Open, file under the catalog, then queue the mails a new ticket causes."""
-    msg = a.msg
+def forwarded(a: Arrival) -> forward.Original | None:
+    """A member's forward of someone else's mail (not a member's, not ours), or None."""
+    if a.submission is not None or a.automated or a.settings.member(a.sender) is None:
+        return None
+
+    def attached(sha256: str) -> ParsedMessage | None:
+        data = attachment_data(a.row.raw, sha256)
+        return parse_message(data) if data is not None else None
+
+    found = forward.find_original(a.msg, attached)
+    if found is None or a.settings.member(found.sender.email) is not None:
+        return None
+    return None if loops.is_own_address(found.sender.email, a.settings.own_addresses) else found
+
+
+def open_new(
+    a: Arrival, linked: int | None, original: forward.Original | None = None
+) -> tuple[Ticket, str]:
+    """Open, file under the catalog, then queue the mails a new ticket causes;
+    ``original``: the forwarded mail the ticket is for (its sender is the requester)."""
+    msg = request = a.msg
     cc, left_out = _capped_cc(a)
+    requester, participants = a.sender, cc
+    detail: dict[str, object] = {"message_id": msg.message_id, "source": a.row.source}
+    if original is not None:
+        request = replace(
+            msg,
+            from_=original.sender,
+            subject=original.subject or msg.subject,
+            text=original.text,
+            new_text=original.text,
+        )
+        requester, participants, left_out = original.sender.email, [(a.sender, "ops")], []
+        detail.update(forwarded_by=a.sender, forward=original.how)
+        a = replace(a, parsed=replace(msg, new_text=original.text))  # stored as it came
     ticket = changes.open_ticket(
         a.session,
-        subject=thread.base_subject(msg.subject, a.settings.gateway.tag_prefix) or "(no subject)",
-        requester=a.sender,
-        requester_name=msg.from_.name if msg.from_ else "",
-        locale=guess_locale(msg, a.settings.gateway.locale),
+        subject=thread.base_subject(request.subject, a.settings.gateway.tag_prefix)
+        or "(no subject)",
+        requester=requester,
+        requester_name=request.from_.name if request.from_ else "",
+        locale=guess_locale(request, a.settings.gateway.locale),
         participants=[
             (email, role)
-            for email, role in [(a.sender, "requester"), *cc]
+            for email, role in [(requester, "requester"), *participants]
             if not loops.is_own_address(email, a.settings.own_addresses)
         ],
         now=a.now,
         actor=a.sender,
         channel=a.channel,
         linked_ticket_id=linked,
-        detail={"message_id": msg.message_id, "source": a.row.source, **_door(a)},
+        detail={**detail, **_door(a)},
     )
     attach(a, ticket, kind="request", touch=True)
     if left_out:  # on the message's Cc (it is stored whole), but never mailed
@@ -69,7 +113,7 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
             },
         )
     filed = filing.categorize_new_ticket(
-        a.session, ticket, msg, a.catalog, a.settings, a.now, chosen=a.submission
+        a.session, ticket, request, a.catalog, a.settings, a.now, chosen=a.submission
     )
     trigger.sheet_changed(
         a.session,
@@ -80,14 +124,14 @@ def open_new(a: Arrival, linked: int | None) -> tuple[Ticket, str]:
         channel=a.channel,
         hold=notices.action_hold(a),
     )
-    acked = notices.acknowledge_new_ticket(a, ticket)
     missing = field_requests(a.catalog, filed.entry_id, filed.missing)
-    asked = notices.ask_for_missing_fields(a, ticket, missing)
-    notices.notify_assignee(a, ticket)
+    answers = original.message_id if original is not None else a.answer_to
+    acked = notices.acknowledge_new_ticket(a, ticket, missing, answers)
+    notices.notify_assignee(a, ticket, a.catalog)
     return ticket, (
         f", filed under {filed.entry_id}"
         + ("" if acked else ", not acknowledged")
-        + (f", asked for {len(missing)} field(s)" if asked else "")
+        + (f", asked for {len(missing)} field(s)" if acked and missing else "")
     )
 
 

@@ -1,66 +1,52 @@
-"""Which automatic mails a processed message causes, queued in its transaction.
+"""Which automatic mails a new request causes, queued in its transaction.
 
-A new ticket opened by a person gets an acknowledgement and, when its catalog
-entry's required fields are missing, one mail asking for exactly those; its
-assignee gets a new-ticket notice. The brakes come first:
-:func:`gateway.pipeline.loops.may_auto_answer` (auto-replies, bounces, lists,
-daemons, ourselves), the per-recipient hourly limit, and the message's age (an
-imported archive must not answer years-old requests). A mail we decide not to
-send is an event on the ticket, so "why did the customer get no answer?" has
-an answer.
+A new ticket opened by a person gets one first answer: the acknowledgement, which
+also asks for the required fields of its catalog entry the request left out (one
+mail, not two). Its assignee gets a new-ticket notice with the whole ticket. The
+brakes come first: :func:`gateway.pipeline.loops.may_auto_answer` (auto-replies,
+bounces, lists, daemons, ourselves), the per-recipient hourly limit, a team's
+switch (``[mail] off``, the entry's ``mails_off``), and whether the message is an
+archive being imported (:mod:`gateway.pipeline.archive`: how it arrived and how
+old it was then, never its ``Date`` alone). A mail we decide not to send is an
+event on the ticket, so "why did the customer get no answer?" has an answer; a
+reason that lasts (a machine's request, an archive) keeps the ticket's later
+automatic mails to the requester quiet too (``store.conversation.quiet_reason``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import replace
 
-from sqlalchemy.orm import Session
-
-from gateway.config.settings import Member, Settings
-from gateway.core.model import ParsedMessage
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Member
 from gateway.notify import views
-from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
-from gateway.pipeline import loops
+from gateway.notify.brief import ticket_brief
+from gateway.notify.queue import (
+    RATE_WINDOW,
+    queue_ticket_mail,
+    reply_address,
+    team,
+    ticket_ref,
+    turned_off,
+    under_rate_limit,
+)
+from gateway.pipeline import archive, loops
 from gateway.runner.arrival import Arrival
 from gateway.tickets import changes
-from store import outbox, tickets
+from store import tickets
 from store.models import Ticket
 
-RATE_WINDOW = timedelta(hours=1)
-ANSWER_WITHIN = timedelta(days=2)  # older requests (an archive being imported) get no mail
 
-
-def acknowledge_new_ticket(a: Arrival, ticket: Ticket) -> bool:
-    """Queue the acknowledgement unless a loop rule or the rate limit forbids it."""
+def acknowledge_new_ticket(
+    a: Arrival, ticket: Ticket, missing: Sequence[views.FieldRequest] = (), answers: str = ""
+) -> bool:
+    """Queue the acknowledgement (asking for ``missing`` fields), threaded under the
+    Message-ID ``answers``, unless a brake forbids it. For a request a member forwarded,
+    the requester is not the sender, and their address is checked on its own."""
     if not _may_answer(a, ticket, "acknowledgement"):
         return False
     view = views.Acknowledgement(
-        team=team(a.settings),
-        recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, a.settings, a.now),
-    )
-    return (
-        queue_ticket_mail(
-            a.session,
-            a.settings,
-            ticket,
-            view,
-            key=f"ack:{ticket.id}",
-            now=a.now,
-            in_reply_to=a.answer_to,
-        )
-        is not None
-    )
-
-
-def ask_for_missing_fields(
-    a: Arrival, ticket: Ticket, missing: Sequence[views.FieldRequest]
-) -> bool:
-    """One mail per ticket listing exactly the required fields the request left out."""
-    if not missing or not _may_answer(a, ticket, "missing_fields"):
-        return False
-    view = views.MissingFields(
         team=team(a.settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
         ticket=ticket_ref(ticket, a.settings, a.now),
@@ -72,27 +58,30 @@ def ask_for_missing_fields(
             a.settings,
             ticket,
             view,
-            key=f"fields:{ticket.id}",
+            key=f"ack:{ticket.id}",
             now=a.now,
-            in_reply_to=a.answer_to,
+            in_reply_to=answers,
         )
         is not None
     )
 
 
-def notify_assignee(a: Arrival, ticket: Ticket) -> bool:
-    """The new-ticket notice to its assignee, a member (so no loop rules apply, but
-    one sender may cause at most ``ops_notices_per_hour`` of them)."""
+def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
+    """The new-ticket notice to its assignee, a member (so no loop rules apply, but one
+    sender may cause at most ``ops_notices_per_hour`` of them): the whole ticket, and
+    the member's own reply address for it."""
     member = a.settings.member(ticket.assignee or "")
-    if member is None or _too_old(a.msg, a.now):
+    if member is None or archived(a) or not _ops_notice_allowed(a, ticket, "new_ticket"):
         return False
-    if not _ops_notice_allowed(a, ticket, "new_ticket"):
-        return False
+    ref = replace(
+        ticket_ref(ticket, a.settings, a.now),
+        reply_to=reply_address(a.session, a.settings, ticket.id, member.email),
+    )
     view = views.NewTicket(
         team=team(a.settings),
         recipient=views.Person(member.email, member.name),
-        ticket=ticket_ref(ticket, a.settings, a.now),
-        excerpt=_excerpt(a.msg.new_text or a.msg.text),
+        ticket=ref,
+        brief=ticket_brief(a.session, a.settings, catalog, ticket, member),
     )
     return (
         queue_ticket_mail(
@@ -168,24 +157,25 @@ def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str) -> bool:
     return False
 
 
-def under_rate_limit(
-    session: Session,
-    email: str,
-    settings: Settings,
-    now: datetime,
-    kinds: Collection[str] = views.RATE_LIMITED,
-) -> tuple[bool, int]:
-    """The per-recipient hourly brake shared by every automatic answer; (ok, sent)."""
-    recent = outbox.count_recent(session, email, kinds, now - RATE_WINDOW)
-    return loops.within_rate_limit(recent, settings.gateway.auto_reply_limit), recent
+def _excerpt(text: str, limit: int = 1200) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
 
 
 def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
     allowed, why = loops.may_auto_answer(
         a.msg, a.verdict, a.settings.own_addresses, a.row.envelope_from
     )
-    if allowed and _too_old(a.msg, a.now):
-        allowed, why = False, f"the message is dated {a.msg.date:%Y-%m-%d}, too old to answer"
+    if allowed and _forwarded(a, ticket):
+        why = loops.never_answered(ticket.requester, a.settings.own_addresses)
+        allowed = not why
+    lasting = not allowed  # a machine's request, an address that never reads: quiet for good
+    if allowed and archived(a):
+        allowed, lasting = False, True
+        why = f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to answer"
+    if allowed:
+        why = turned_off(kind, a.settings, a.catalog.entry(ticket.catalog))
+        allowed = not why
     if allowed:
         allowed, recent = under_rate_limit(a.session, ticket.requester, a.settings, a.now)
         why = (
@@ -194,6 +184,9 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
             else (f"rate limit: {recent} automatic mails to {ticket.requester} in the last hour")
         )
     if not allowed:
+        detail: dict[str, object] = {"reason": why, "mail": kind}
+        if lasting:
+            detail["lasting"] = True
         changes.record(
             a.session,
             ticket,
@@ -201,23 +194,24 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
             a.now,
             actor="gateway",
             channel="system",
-            detail={"reason": why, "mail": kind},
+            detail=detail,
         )
     return allowed
+
+
+def _forwarded(a: Arrival, ticket: Ticket) -> bool:
+    """The ticket is for someone else than the sender: a member forwarded their mail."""
+    return ticket.requester.lower() != a.sender.lower()
 
 
 def action_hold(a: Arrival) -> str:
     """Why a completed sheet must not start its action now ("" when it may): an imported
     archive's years-old request must not create accounts today, as it gets no answer."""
-    if _too_old(a.msg, a.now) and a.msg.date is not None:
-        return f"the message is dated {a.msg.date:%Y-%m-%d}, too old to act on"
+    if archived(a) and a.msg.date is not None:
+        return f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to act on"
     return ""
 
 
-def _too_old(msg: ParsedMessage, now: datetime) -> bool:
-    return msg.date is not None and now - msg.date > ANSWER_WITHIN
-
-
-def _excerpt(text: str, limit: int = 1200) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+def archived(a: Arrival) -> bool:
+    """An archive being imported (bulk, and dated well before it arrived): filed, quiet."""
+    return archive.is_archive(a.row.bulk, a.msg.date, a.row.received_at)

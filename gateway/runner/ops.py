@@ -27,13 +27,14 @@ from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels, views
-from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
+from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.runner.arrival import Arrival
-from gateway.runner.notices import action_hold, under_rate_limit
+from gateway.runner.notices import action_hold
 from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
+from store.installation import reply_keys
 from store.models import Ticket
 
 CHANNEL = "email"
@@ -47,7 +48,7 @@ def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
         a.recipients,
         email,
         ticket_id,
-        secret=a.settings.gateway.secret,
+        keys=reply_keys(a.session, a.settings.gateway.secret),
         gateway_address=a.settings.gateway.address,
         trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
         per_person_domains=a.settings.gateway.per_person_domains,
@@ -215,7 +216,9 @@ def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str) -> M
     old = ticket.state
     match action:
         case commands.SetState(target, reason):
-            changes.change_state(session, ticket, target, now, reason=reason, **who)
+            changes.change_state(
+                session, ticket, target, now, reason=reason, actor=actor, channel=CHANNEL
+            )
         case commands.Assign(member):
             changes.assign(session, ticket, member, now, **who)
         case commands.SetCategory(entry_id):

@@ -4,14 +4,15 @@ A configured member's mail acts only when it proves who sent it (reply token
 or trusted DKIM/DMARC, :mod:`gateway.runner.ops`); otherwise it is rejected,
 nothing attached. Anyone else's mail is appended, moves the state as the
 state machine says (a pending ticket opens, a closed one reopens within the
-window or starts a new linked ticket), fills the sheet, and may carry a
-requester's ``/close``.
+window or starts a new linked ticket; one that only thanks leaves it closed),
+fills the sheet, and may carry a requester's ``/close``.
 """
 
 from __future__ import annotations
 
 from gateway.actions import trigger
 from gateway.core.model import TicketState
+from gateway.pipeline import thanks
 from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
@@ -45,13 +46,27 @@ def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
+    said = thanks.judge(a.msg.new_text)
     effect = states.on_requester_reply(
         TicketState(ticket.state),
         ticket.closed_at,
         a.now,
         a.settings.gateway.reopen_window,
         automated=a.automated,
+        only_thanks=said.only_thanks,
     )
+    if effect.effect == states.ReplyEffect.KEEP_CLOSED:  # the assignee hears of the thanks
+        attach(a, ticket, kind="reply", touch=False, heard="thanks")
+        changes.record(
+            a.session,
+            ticket,
+            "thanks",
+            a.now,
+            actor=a.sender,
+            channel=CHANNEL,
+            detail={"message_id": a.msg.message_id, "why": said.why, "kept": "closed"},
+        )
+        return Done(ticket.id, f"appended (via {via}, only thanks: stays closed)")
     if effect.effect == states.ReplyEffect.NEW_LINKED:
         new, summary = open_new(a, ticket.id)
         return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}")

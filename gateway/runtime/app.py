@@ -16,7 +16,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
-from gateway.tickets import news
+from gateway.tickets import conversation, news
 from store import migrate
 from store.db import make_engine, session_factory
 
@@ -52,8 +52,11 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
         except BaseException:
             engine.dispose()
             raise
-    info = {news.INFO_KEY: settings.chat}  # the tickets service's chat hook reads it
+    # the tickets service's hooks read these: chat news, and the mails a change causes
+    mail = conversation.MailContext(settings, lambda: catalog.current)
+    info = {news.INFO_KEY: settings.chat, conversation.CONTEXT: mail}
     sessions = session_factory(engine, info)
+    conversation.install(sessions)
     clock = clock or SystemClock()
     # its own engine: the runner's commits need no fsync (see make_engine), which on
     # SQLite is half of what processing a message costs
@@ -63,5 +66,7 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
         else engine
     )
     parser = RowParser(settings.limits.isolate_above)  # big or hostile rows: in a worker
-    runner = Runner(settings, clock, session_factory(runner_engine, info), catalog, parser=parser)
+    runner_sessions = session_factory(runner_engine, info)
+    conversation.install(runner_sessions)
+    runner = Runner(settings, clock, runner_sessions, catalog, parser=parser)
     return App(settings, engine, sessions, clock, runner, catalog, runner_engine)

@@ -28,6 +28,7 @@ from gateway.scheduling import rules
 from gateway.scheduling.rules import DigestRun, Job
 from gateway.scheduling.sweeps import JobContext, times_of
 from store import inbox, jobs, reminders, stats
+from store.installation import reply_keys
 from store.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -71,18 +72,19 @@ def build(
 ) -> list[Mail]:
     """Every digest and summary due for ``run``; ``only`` restricts to one member."""
     open_ = reminders.open_tickets(session)
+    keys = reply_keys(session, ctx.settings.gateway.secret)
     mails: list[Mail] = []
     for member in ctx.settings.members:
         if only is not None and member.email != only.lower():
             continue
         locale = member.locale or ctx.settings.gateway.locale
-        digest = _digest(ctx, member, open_, now, run)
+        digest = _digest(ctx, member, open_, now, run, keys)
         if digest is not None:
             mails.append(Mail(digest, locale, f"digest:{run.period}:{member.email}"))
         if member.role == "manager":
             mails.append(
                 Mail(
-                    _summary(session, ctx, member, locale, open_, now, run),
+                    _summary(session, ctx, member, locale, open_, now, run, keys),
                     locale,
                     f"summary:{run.period}:{member.email}",
                 )
@@ -132,7 +134,9 @@ def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
     return ids
 
 
-def _ref(ctx: JobContext, ticket: Ticket, now: datetime, member: str) -> views.TicketRef:
+def _ref(
+    ctx: JobContext, ticket: Ticket, now: datetime, member: str, keys: tokens.ReplyKeys
+) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it."""
     t = times_of(ticket, ctx.entry(ticket))
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule.due_soon)
@@ -144,14 +148,17 @@ def _ref(ctx: JobContext, ticket: Ticket, now: datetime, member: str) -> views.T
         sla=str(shown),
         due=ctx.local(deadline.at) if deadline is not None and shown else "",
         stale=rules.stale_period(t, now) is not None,
-        reply_to=tokens.reply_address(
-            ctx.settings.gateway.address, ctx.settings.gateway.secret, ticket.id, member
-        ),
+        reply_to=tokens.reply_address(ctx.settings.gateway.address, keys, ticket.id, member),
     )
 
 
 def _digest(
-    ctx: JobContext, member: Member, open_: Sequence[Ticket], now: datetime, run: DigestRun
+    ctx: JobContext,
+    member: Member,
+    open_: Sequence[Ticket],
+    now: datetime,
+    run: DigestRun,
+    keys: tokens.ReplyKeys,
 ) -> views.WeeklyDigest | None:
     mine = [t for t in open_ if (t.assignee or "").lower() == member.email]
     nobody = [t for t in open_ if not t.assignee]
@@ -161,8 +168,8 @@ def _digest(
         team(ctx.settings),
         views.Person(member.email, member.name),
         run.label,
-        tuple(_ref(ctx, t, now, member.email) for t in mine),
-        tuple(_ref(ctx, t, now, member.email) for t in nobody),
+        tuple(_ref(ctx, t, now, member.email, keys) for t in mine),
+        tuple(_ref(ctx, t, now, member.email, keys) for t in nobody),
         commands=member_commands(member, ctx.locale_of(member.email)),
     )
 
@@ -181,6 +188,7 @@ def _summary(
     open_: Sequence[Ticket],
     now: datetime,
     run: DigestRun,
+    keys: tokens.ReplyKeys,
 ) -> views.WeeklySummary:
     by_state = Counter(t.state for t in open_)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES)
@@ -193,7 +201,7 @@ def _summary(
         by_state=tuple(
             views.StateCount(s, by_state[s]) for s in ("new", "open", "pending") if by_state[s]
         ),
-        oldest=tuple(_ref(ctx, t, now, member.email) for t in open_[:OLDEST]),
+        oldest=tuple(_ref(ctx, t, now, member.email, keys) for t in open_[:OLDEST]),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
         by_assignee=_counted(Counter(_name(ctx, t.assignee or "") for t in open_)),

@@ -17,6 +17,8 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from gateway.catalog import sla
+from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core import weeks
@@ -157,27 +159,16 @@ class SlaState(enum.StrEnum):
     OVERDUE = "overdue"
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
-    target: str  # "first_response" | "resolve"
-    at: datetime
-
-
 def deadlines(t: TicketTimes) -> list[Deadline]:
-    """The SLA deadlines still open: a first response until someone answers, a resolve
-    until the ticket is closed. Leaving ``new`` counts as the first response too (ops
-    may work a ticket without writing to the requester); a due date set on the
-    ticket is the resolve deadline agreed for it, so it replaces the entry's."""
-    if t.state == "closed":
-        return []
-    out = []
-    if t.first_response is not None and t.first_response_at is None and t.state == "new":
-        out.append(Deadline("first_response", t.created_at + t.first_response))
-    if t.due_at is not None:
-        out.append(Deadline("resolve", t.due_at))
-    elif t.resolve is not None:
-        out.append(Deadline("resolve", t.created_at + t.resolve))
-    return sorted(out, key=lambda d: d.at)
+    """The SLA deadlines still open (:func:`gateway.catalog.sla.deadlines`)."""
+    return sla.deadlines(
+        t.state,
+        t.created_at,
+        first_response_at=t.first_response_at,
+        due_at=t.due_at,
+        first_response=t.first_response,
+        resolve=t.resolve,
+    )
 
 
 def sla_state(

@@ -3,8 +3,10 @@
 :mod:`gateway.scheduling.rules` decides what is due; this module claims each due
 (job, period) in ``job_runs`` and, only if the claim is ours, queues the mail
 through the outbox and changes the state through :func:`gateway.tickets.changes.change_state`
-— all in the caller's transaction. A restart, a second instance or a sweep
-every few minutes therefore finds the claim taken and does nothing twice.
+— all in the caller's transaction; the requester's status mail and the members'
+notices of a close are decided by :mod:`gateway.tickets.conversation` like any
+other change's. A restart, a second instance or a sweep every few minutes
+therefore finds the claim taken and does nothing twice.
 One ticket's failure is logged and rolled back to its savepoint; the others go on.
 """
 
@@ -23,14 +25,20 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
-from gateway.core import tokens
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
-from gateway.notify.queue import queue_member_mail, queue_ticket_mail, team, ticket_ref
+from gateway.notify.queue import (
+    queue_member_mail,
+    queue_ticket_mail,
+    reply_address,
+    team,
+    ticket_ref,
+    turned_off,
+)
 from gateway.scheduling import rules
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes
-from gateway.tickets import changes, news
+from gateway.tickets import changes, conversation, news
 from store import jobs, reminders
 from store.models import Ticket
 
@@ -91,9 +99,14 @@ class SweepReport:
         return str(self.message())
 
 
-def inventory_note(idle_days: int) -> Msg:
-    """The note on the assignee's notice of a force-close (said in their language)."""
-    return N_("Closed as stale by the inventory: no change for {days} days.", days=idle_days)
+def no_response_cause(days: int) -> Msg:
+    """Why the pending close closed it, in the requester's status mail."""
+    return N_("We have not heard from you for {days} days.", days=days)
+
+
+def inventory_cause(days: int) -> Msg:
+    """Why the inventory closed it, in the requester's status mail."""
+    return N_("Nothing has happened on it for {days} days.", days=days)
 
 
 def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
@@ -129,6 +142,9 @@ def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
             if ticket.state != TicketState.CLOSED:
                 _overdue(session, ctx, ticket, t, now, report)
                 _collect_stale(session, ctx, ticket, t, now, stale)
+            # the status mails and notices of this ticket's changes, inside its savepoint
+            # (so a dry run sees them, and a failure takes them back with the changes)
+            report.outbox += conversation.flush(session)
     for email, items in stale.items():
         _stale_reminder(session, ctx, email, items, now, report)
     return report
@@ -158,6 +174,8 @@ def _pending(
     ref = ticket_ref(ticket, ctx.settings, now)
     requester = views.Person(ticket.requester, ticket.requester_name)
     if due.action == PendingAction.REMIND:
+        if turned_off("pending_reminder", ctx.settings, ctx.entry(ticket)):
+            return
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
             report.done[Job.PENDING_REMINDER] += 1
             view = views.PendingReminder(
@@ -172,7 +190,7 @@ def _pending(
     if not jobs.claim(session, Job.PENDING_CLOSE, due.key, now, ticket_id=ticket.id):
         return
     report.done[Job.PENDING_CLOSE] += 1
-    changes.change_state(
+    changes.change_state(  # the requester's status mail follows (gateway.tickets.to_requester)
         session,
         ticket,
         TicketState.CLOSED,
@@ -180,18 +198,7 @@ def _pending(
         actor=ACTOR,
         channel=CHANNEL,
         reason=CloseReason.NO_RESPONSE,
-    )
-    notice = views.AutoClose(
-        team(ctx.settings),
-        requester,
-        ticket_ref(ticket, ctx.settings, now),
-        due.waiting.days,
-        ctx.settings.gateway.reopen_window.days,
-    )
-    report.queued(
-        queue_ticket_mail(
-            session, ctx.settings, ticket, notice, key=f"no-response:{due.key}", now=now
-        )
+        why=no_response_cause(due.waiting.days),
     )
 
 
@@ -216,8 +223,7 @@ def _inventory(
     ):
         return
     report.done[Job.INVENTORY] += 1
-    old, idle = ticket.state, (now - t.updated_at).days
-    changes.change_state(
+    changes.change_state(  # the requester's status mail and the assignee's notice follow
         session,
         ticket,
         TicketState.CLOSED,
@@ -225,41 +231,8 @@ def _inventory(
         actor=reminders.INVENTORY_ACTOR,
         channel=CHANNEL,
         reason=CloseReason.STALE,
+        why=inventory_cause((now - t.updated_at).days),
     )
-    ref = ticket_ref(ticket, ctx.settings, now)
-    notice = views.AutoClose(
-        team(ctx.settings),
-        views.Person(ticket.requester, ticket.requester_name),
-        ref,
-        idle,
-        ctx.settings.gateway.reopen_window.days,
-    )
-    report.queued(
-        queue_ticket_mail(
-            session, ctx.settings, ticket, notice, key=f"inventory:{key}:requester", now=now
-        )
-    )
-    if ticket.assignee:
-        locale = ctx.locale_of(ticket.assignee)
-        change = views.StatusChange(
-            team(ctx.settings),
-            ctx.person(ticket.assignee),
-            ref,
-            old,
-            TicketState.CLOSED.value,
-            inventory_note(idle),
-        )
-        report.queued(
-            queue_ticket_mail(
-                session,
-                ctx.settings,
-                ticket,
-                change,
-                key=f"inventory:{key}:assignee",
-                now=now,
-                locale=locale,
-            )
-        )
 
 
 def _overdue(
@@ -281,9 +254,7 @@ def _overdue(
             continue  # nobody to tell; the digest shows it to everyone
         ref = replace(
             ticket_ref(ticket, ctx.settings, now),
-            reply_to=tokens.reply_address(
-                ctx.settings.gateway.address, ctx.settings.gateway.secret, ticket.id, who
-            ),
+            reply_to=reply_address(session, ctx.settings, ticket.id, who),
         )
         view = views.SlaOverdue(
             team(ctx.settings), ctx.person(who), ref, deadline.target, ctx.local(deadline.at)

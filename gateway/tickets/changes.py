@@ -6,6 +6,9 @@ involved and leaves an event with time, actor and channel, so no path can
 change a ticket without the table's consent or without a trace. The rows are
 written by :mod:`store.ticket_rows`, which only this package may import (an
 import-linter contract). Nothing here commits: the caller's unit of work does.
+Each change also tells :mod:`gateway.tickets.conversation` what happened, which
+at commit decides the mails it causes (status mails, notices to members), so no
+door has to remember to send them and none can send one twice.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.tickets import news, states
+from gateway.tickets.conversation import Fact, note
 from store import fields, ticket_rows, tickets
 from store.messages import NewMessage, add_message
 from store.models import Ticket
@@ -54,29 +59,28 @@ def open_ticket(
     for email, role in participants:
         if ticket_rows.add_participant(session, ticket.id, email, role, known):
             known.append(email.lower())
-    ticket_rows.add_event(
+    _event(
         session,
         ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="created",
+        now,
+        (actor, channel),
+        "created",
         new=TicketState.NEW.value,
         detail={**(detail or {}), "linked_ticket": linked_ticket_id, "participants": known},
     )
+    note(session, Fact(ticket, "created", now, actor))
     door = (detail or {}).get("chat")
     if isinstance(door, Mapping):
         news.opened(session, ticket, door, now)
     if linked_ticket_id is not None:
         old = tickets.get(session, linked_ticket_id)
         if old is not None:
-            ticket_rows.add_event(
+            _event(
                 session,
                 old,
-                at=now,
-                actor=actor,
-                channel=channel,
-                kind="linked",
+                now,
+                (actor, channel),
+                "linked",
                 new=str(ticket.id),
                 detail={"reason": "new ticket refers to this one"},
             )
@@ -92,8 +96,10 @@ def change_state(
     actor: str,
     channel: str,
     reason: CloseReason | None = None,
+    why: Msg | None = None,
 ) -> None:
-    """Move ``ticket`` to ``target`` or raise InvalidTransition; closed needs a reason."""
+    """Move ``ticket`` to ``target`` or raise InvalidTransition; closed needs a reason.
+    ``why``: a rule's reason, in words for the requester's status mail."""
     current = TicketState(ticket.state)
     if target == TicketState.CLOSED and reason is None:
         reason = CloseReason.RESOLVED
@@ -104,17 +110,17 @@ def change_state(
         ticket.close_reason, ticket.closed_at = (reason or CloseReason.RESOLVED).value, now
     else:
         ticket.close_reason, ticket.closed_at = None, None
-    ticket_rows.add_event(
+    _event(
         session,
         ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="state",
+        now,
+        (actor, channel),
+        "state",
         old=current.value,
         new=target.value,
         detail={"close_reason": ticket.close_reason} if ticket.close_reason else {},
     )
+    note(session, Fact(ticket, "state", now, actor, current.value, target.value, cause=why))
     news.changed(
         session, ticket, "state", now, actor=actor, via=channel, old=current, new=target.value
     )
@@ -135,24 +141,14 @@ def file_under(
     """The catalog's decision for a new ticket: its entry (``why`` is the
     classification, so anyone can redo it by hand) and the assignee it implies."""
     ticket.catalog, ticket.assignee = entry_id, assignee
-    ticket_rows.add_event(
-        session,
-        ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="category",
-        new=entry_id,
-        detail=dict(why),
-    )
+    _event(session, ticket, now, (actor, channel), "category", new=entry_id, detail=dict(why))
     if assignee is not None:
-        ticket_rows.add_event(
+        _event(
             session,
             ticket,
-            at=now,
-            actor=actor,
-            channel=channel,
-            kind="assign",
+            now,
+            (actor, channel),
+            "assign",
             new=assignee,
             detail={"rule": assign_rule, "entry": entry_id},
         )
@@ -164,17 +160,17 @@ def assign(
 ) -> None:
     """Give the ticket to ``member`` (a configured address; the caller checked)."""
     old, ticket.assignee, ticket.updated_at = ticket.assignee, member, now
-    ticket_rows.add_event(
+    _event(
         session,
         ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="assign",
+        now,
+        (actor, channel),
+        "assign",
         old=old,
         new=member,
         detail={"rule": "manual"},
     )
+    note(session, Fact(ticket, "assign", now, actor, old or "", member))
     news.changed(session, ticket, "assign", now, actor=actor, via=channel, old=old, new=member)
 
 
@@ -183,13 +179,12 @@ def set_category(
 ) -> None:
     """Refile under ``entry_id``; the assignee stays (reassigning is its own command)."""
     old, ticket.catalog, ticket.updated_at = ticket.catalog, entry_id, now
-    ticket_rows.add_event(
+    _event(
         session,
         ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="category",
+        now,
+        (actor, channel),
+        "category",
         old=old,
         new=entry_id,
         detail={"rule": "manual"},
@@ -201,16 +196,7 @@ def set_due(
 ) -> None:
     old = ticket.due_at.isoformat() if ticket.due_at else None
     ticket.due_at, ticket.updated_at = due, now
-    ticket_rows.add_event(
-        session,
-        ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="due",
-        old=old,
-        new=due.isoformat(),
-    )
+    _event(session, ticket, now, (actor, channel), "due", old=old, new=due.isoformat())
 
 
 def set_field(
@@ -254,25 +240,24 @@ def store_fields(
     that failed their type check, ``(field, value, reason)``, each as an event."""
     for name, value in values.items():
         ticket_rows.set_field(session, ticket.id, name, value, exists=name in existing)
-        ticket_rows.add_event(
+        _event(
             session,
             ticket,
-            at=now,
-            actor=actor,
-            channel=channel,
-            kind="field",
+            now,
+            (actor, channel),
+            "field",
             old=existing.get(name),
             new=value,
             detail={"name": name, "source": source},
         )
+        note(session, Fact(ticket, "field", now, actor, existing.get(name, ""), value, name=name))
     for name, value, reason in rejected:
-        ticket_rows.add_event(
+        _event(
             session,
             ticket,
-            at=now,
-            actor=actor,
-            channel=channel,
-            kind="field-rejected",
+            now,
+            (actor, channel),
+            "field-rejected",
             new=None,
             detail={"name": name, "value": value, "reason": reason, "source": source},
         )
@@ -283,16 +268,8 @@ def add_note(
 ) -> None:
     """An internal note: kept in the history, never sent to the requester."""
     ticket.updated_at = now
-    ticket_rows.add_event(
-        session,
-        ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="note",
-        new=None,
-        detail={"text": text},
-    )
+    _event(session, ticket, now, (actor, channel), "note", new=None, detail={"text": text})
+    note(session, Fact(ticket, "note", now, actor, text=text))
 
 
 def record_first_response(
@@ -303,15 +280,7 @@ def record_first_response(
     if ticket.first_response_at is not None:
         return False
     ticket.first_response_at = now
-    ticket_rows.add_event(
-        session,
-        ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="first-response",
-        new=now.isoformat(),
-    )
+    _event(session, ticket, now, (actor, channel), "first-response", new=now.isoformat())
     return True
 
 
@@ -329,13 +298,12 @@ def add_participant(
     a member who acted); True (and an event) when they were not on it yet."""
     if not ticket_rows.add_participant(session, ticket.id, email, role):
         return False
-    ticket_rows.add_event(
+    _event(
         session,
         ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="participant",
+        now,
+        (actor, channel),
+        "participant",
         new=email.lower(),
         detail={"role": role},
     )
@@ -343,14 +311,28 @@ def add_participant(
 
 
 def attach(
-    session: Session, ticket: Ticket, message: NewMessage, now: datetime, *, touch: bool
+    session: Session,
+    ticket: Ticket,
+    message: NewMessage,
+    now: datetime,
+    *,
+    touch: bool,
+    heard: str = "reply",
 ) -> int:
-    """Store a message on the ticket; ``touch``: it counts as activity (a person wrote)."""
+    """Store a message on the ticket; ``touch``: it counts as activity (a person wrote).
+    ``heard``: what the members who have the ticket hear of a person's reply (``reply``,
+    ``thanks`` when it only thanked, "" nothing)."""
     row_id = add_message(session, message)
     if touch:
         ticket.updated_at = now
-    if message.direction == "in" and message.kind == "reply" and _from_requester(ticket, message):
-        news.replied(session, ticket, message.message_id, message.from_addr, message.new_text, now)
+    if message.direction == "in" and message.kind == "reply":
+        if heard:
+            who = message.from_addr.strip().lower()
+            note(session, Fact(ticket, heard, now, who, text=message.new_text.strip()))
+        if _from_requester(ticket, message):
+            news.replied(
+                session, ticket, message.message_id, message.from_addr, message.new_text, now
+            )
     return row_id
 
 
@@ -376,6 +358,32 @@ def record(
         kind=kind,
         new=new,
         detail=dict(detail),
+    )
+
+
+def _event(
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    who: tuple[str, str],
+    kind: str,
+    *,
+    old: str | None = None,
+    new: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """One event: ``who`` is (actor, channel)."""
+    actor, channel = who
+    ticket_rows.add_event(
+        session,
+        ticket,
+        at=now,
+        actor=actor,
+        channel=channel,
+        kind=kind,
+        old=old,
+        new=new,
+        detail=dict(detail or {}),
     )
 
 

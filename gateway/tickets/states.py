@@ -36,6 +36,21 @@ ALLOWED: dict[tuple[TicketState, TicketState], str] = {
 }
 
 
+# (before, after) of a transaction's state change → does the requester get a status mail?
+# Pairs that are not here (nothing changed) never mail.
+REQUESTER_HEARS: dict[tuple[TicketState, TicketState], bool] = {
+    (NEW, OPEN): False,  # someone took it: the acknowledgement said someone would
+    (NEW, PENDING): True,  # we need something from them
+    (OPEN, PENDING): True,  # … likewise
+    (CLOSED, PENDING): True,  # reopened to ask them something
+    (NEW, CLOSED): True,  # done: the reason, and how to reopen
+    (OPEN, CLOSED): True,
+    (PENDING, CLOSED): True,  # done, or no answer in time
+    (CLOSED, OPEN): True,  # reopened: we work on it again
+    (PENDING, OPEN): True,  # we no longer wait for them
+}
+
+
 def check(current: TicketState, target: TicketState, reason: CloseReason | None = None) -> None:
     """Raise InvalidTransition unless the table allows ``current`` → ``target``; its
     message names the states as people read them (:mod:`gateway.notify.labels`)."""
@@ -62,6 +77,7 @@ class ReplyEffect(enum.StrEnum):
     APPEND = "append"  # add the message, state unchanged
     REOPEN = "reopen"  # pending/closed → open
     NEW_LINKED = "new-linked"  # closed too long ago: a new ticket linked to the old one
+    KEEP_CLOSED = "keep-closed"  # it only thanks: attached, the ticket stays closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +93,17 @@ def on_requester_reply(
     reopen_window: timedelta,
     *,
     automated: bool,
+    only_thanks: bool = False,
 ) -> ReplyDecision:
-    """A reply never changes state if it is automated (auto-reply, bounce)."""
+    """A reply never changes state if it is automated (auto-reply, bounce); one that only
+    thanks (:mod:`gateway.pipeline.thanks`) leaves a closed ticket closed, however long
+    ago it was closed: thanks is no new request."""
     if automated:
         return ReplyDecision(ReplyEffect.APPEND, None)
     if state == PENDING:
         return ReplyDecision(ReplyEffect.REOPEN, OPEN)
+    if state == CLOSED and only_thanks:
+        return ReplyDecision(ReplyEffect.KEEP_CLOSED, None)
     if state == CLOSED:
         if closed_at is not None and now - closed_at <= reopen_window:
             return ReplyDecision(ReplyEffect.REOPEN, OPEN)

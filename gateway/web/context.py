@@ -38,7 +38,7 @@ class WebContext:
     catalog: Callable[[], Catalog]  # the catalog in use (reloaded on SIGHUP)
     open_acceptor: Callable[[], InboxAcceptor]
     nudge: Callable[[], None] = lambda: None  # wake the runner: a submission is stored
-    wake_sender: Callable[[], None] = lambda: None  # a sign-in mail is queued
+    wake_sender: Callable[[], None] = lambda: None  # a mail is queued (sign-in, a status mail)
     keys: Keys = field(init=False)
     memo: dict[str, Any] = field(init=False, default_factory=dict)  # views kept between looks
     _db: ThreadPoolExecutor = field(init=False)

@@ -127,6 +127,8 @@ async def act(request: web.Request) -> web.Response:
     done = await ctx.read(_act, ticket_id, member.email, action, reason, note, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
+    if done:
+        ctx.wake_sender()  # the status mail or notice the change queued goes out now
     raise see_other(f"/tickets/{ticket_id}" + ("" if done else "?error=transition"))
 
 
@@ -160,7 +162,8 @@ def _act(
                 target,
                 now,
                 reason=CloseReason(reason) if target == TicketState.CLOSED else None,
-                **how,
+                actor=actor,
+                channel=Channel.WEB.value,
             )
     except InvalidTransition:
         return False

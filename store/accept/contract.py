@@ -29,6 +29,7 @@ class Incoming:
     source_ref: str = ""  # the peer, a file, an IMAP account/uidvalidity/uid
     envelope_from: str | None = None  # "" for the null sender <>; None when unknown
     envelope_to: Sequence[str] = ()
+    bulk: bool = False  # an import of files or folders, a mailbox's first sync: not live
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ def _values(c: Candidate, now: datetime) -> dict[str, object]:
         "reason": "",
         "error": "",
         "attempts": 0,
+        "bulk": item.bulk,
     }
 
 

@@ -47,6 +47,7 @@ _COLUMNS = (
     "error",
     "attempts",
     "message_id",
+    "bulk",
 )
 _INSERT = f"INSERT INTO inbox ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 
@@ -138,6 +139,7 @@ class SqliteInbox:
                         "",
                         0,
                         c.message_id,
+                        1 if c.item.bulk else 0,
                     ),
                 ).lastrowid
                 or 0

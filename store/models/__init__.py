@@ -11,6 +11,7 @@ from store.models.chat import ChatOutboxRow, ChatThread
 from store.models.core import (
     AttachmentRow,
     InboxRow,
+    Installation,
     JobRun,
     Message,
     OutboxRow,
@@ -29,6 +30,7 @@ __all__ = [
     "ChatOutboxRow",
     "ChatThread",
     "InboxRow",
+    "Installation",
     "JobRun",
     "Message",
     "OutboxRow",

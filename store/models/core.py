@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from store.models.base import Base
 
@@ -34,6 +36,9 @@ class InboxRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))  # smtp | lmtp | imap | ingest
     source_ref: Mapped[str] = mapped_column(String(512), default="")  # file, imap acct/uv/uid
+    # came in bulk (an import of files or folders, a mailbox's first sync): an old Date
+    # means an archive, which is filed but not answered (gateway.pipeline.archive)
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     envelope_from: Mapped[str | None] = mapped_column(String(512))
     envelope_to: Mapped[list[Any]] = mapped_column(default=list)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
@@ -196,6 +201,10 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # a member notice held to gather what else happens to its ticket (gateway.tickets
+    # .to_members): due at held_until, re-rendered from ``notice`` while it waits
+    held_until: Mapped[datetime | None]
+    notice: Mapped[dict[str, Any] | None]
 
     __table_args__ = (
         Index("ix_outbox_due", "state", "next_attempt_at"),
@@ -234,3 +243,18 @@ class JobRun(Base):
     ran_at: Mapped[datetime] = mapped_column(index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Installation(Base):
+    """One row, written with the database: its random id keys the reply tokens, so an
+    address issued by one database never verifies in another (a move to a new
+    database with the same secret, where ticket numbers start again)."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[str] = mapped_column(String(64))
+    # tickets up to this id were answered before the id existed: their old, unbound
+    # reply addresses still verify (0 for a database created with the id)
+    legacy_tickets_upto: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]

@@ -1,13 +1,19 @@
 """The gateway the tests build: its secret, its team and its plain catalog.
 
-One copy of these values, so a reply token made in a test (``tokens.make_token(SECRET,
-…)``) matches the one the gateway under test checks.
+One copy of these values. A reply token is keyed by the secret *and* the database
+that issued it, so a test makes one the way the gateway does: :func:`reply_address`
+asks the app under test.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gateway.config.settings import Member
 from tests.support.paths import DATA
+
+if TYPE_CHECKING:
+    from gateway.runtime.app import App
 
 SECRET = b"test-secret-0123456789abcdef"
 # a catalog with one fallback entry: filing never gets in the way of what a test checks
@@ -18,3 +24,17 @@ MEMBERS = (
     Member(email="ops2@example.test", name="Ops Two", role="ops", locale="ja"),
     Member(email="boss@example.test", name="Boss", role="manager", locale="ja"),
 )
+
+
+def reply_address(app: App, ticket_id: int, who: str) -> str:
+    """The reply-token address ``app`` issues to ``who`` for the ticket."""
+    from gateway.notify.queue import reply_address as issued
+    from store.db import transaction
+
+    with transaction(app.sessions) as s:
+        return issued(s, app.settings, ticket_id, who)
+
+
+def reply_token(app: App, ticket_id: int, who: str) -> str:
+    """Just the token of :func:`reply_address` (what ``support+<id>-<token>@`` carries)."""
+    return reply_address(app, ticket_id, who).split("@")[0].rsplit("-", 1)[1]

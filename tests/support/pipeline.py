@@ -18,11 +18,19 @@ from store.models import InboxRow, OutboxRow
 
 
 def deliver(
-    app: App, raw: bytes, *, envelope_to: tuple[str, ...] = (), source: str = "test"
+    app: App,
+    raw: bytes,
+    *,
+    envelope_to: tuple[str, ...] = (),
+    source: str = "test",
+    bulk: bool = False,
 ) -> RowOutcome:
-    """Accept ``raw`` into the inbox (rule 1: committed first), then process that row."""
+    """Accept ``raw`` into the inbox (rule 1: committed first), then process that row;
+    ``bulk``: it arrives as part of an import (an old one is an archive, not answered)."""
     with transaction(app.sessions) as s:
-        accepted = inbox.accept(s, raw, source=source, now=app.clock.now(), envelope_to=envelope_to)
+        accepted = inbox.accept(
+            s, raw, source=source, now=app.clock.now(), envelope_to=envelope_to, bulk=bulk
+        )
     return app.runner.process_one(accepted.inbox_id)
 
 

@@ -10,11 +10,13 @@ message in the code is in a mail the language scanner reads.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.config.settings import HealthSettings
+from gateway.core import tokens
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
@@ -23,7 +25,7 @@ from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.runner import ops
 from gateway.scheduling import health, sweeps
-from gateway.tickets import states
+from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
 
 TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
@@ -47,20 +49,58 @@ def ticket(
 
 
 T42 = ticket(42, "VPN に接続できません <script>alert(1)</script>")
+MINE = replace(T42, reply_to="support+42-0123456789abcdef@example.test")
+BRIEF = v.TicketBrief(
+    entry="VPN・リモートアクセス",
+    requester=ALICE,
+    deadlines=(
+        v.DeadlineLine("first_response", "2026-03-02 14:00 JST"),
+        v.DeadlineLine("resolve", "2026-03-04 10:00 JST"),
+    ),
+    sheet=(v.SheetLine("OS", "windows", True), v.SheetLine("クライアントのバージョン", "", True),
+           v.SheetLine("端末名", "")),
+    excerpt="おはようございます。\n今朝から VPN に接続できません。",
+    commands=commands.commands_for(Role.MANAGER),
+)  # fmt: skip
+CLOSED = v.StatusLine("open", "closed", "resolved", 14)
 SAMPLES: list[v.View] = [
     v.Acknowledgement(TEAM, ALICE, T42),
-    v.NewTicket(TEAM, OPS, T42, "おはようございます。\n今朝から VPN に接続できません。"),
-    v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
-    v.StatusChange(TEAM, ALICE, T42, "open", "pending", "ログを送っていただけますか。"),
-    v.MissingFields(
+    v.Acknowledgement(
         TEAM,
         ALICE,
         T42,
         (v.FieldRequest("hostname", "端末名", "PC-0123"), v.FieldRequest("os", "OS", "Windows 11")),
     ),
+    v.NewTicket(TEAM, OPS, MINE, BRIEF),
+    v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
+    v.OpsReply(TEAM, ALICE, T42, OPS, "証明書を更新しました。", CLOSED),
+    v.OpsReply(
+        TEAM, ALICE, T42, OPS, "ログを送っていただけますか。", v.StatusLine("open", "pending")
+    ),
+    v.StatusChange(TEAM, ALICE, T42, CLOSED),
+    v.StatusChange(TEAM, ALICE, T42, v.StatusLine("open", "pending")),
+    v.StatusChange(TEAM, ALICE, T42, v.StatusLine("closed", "open")),
+    v.StatusChange(TEAM, ALICE, T42, v.StatusLine("pending", "open")),
+    v.TicketNotice(
+        TEAM,
+        OPS,
+        MINE,
+        (
+            v.NoticeItem("reply", "2026-03-02 10:05 JST", "山田 花子", "再起動しても同じです。"),
+            v.NoticeItem("state", "2026-03-02 10:05 JST", "山田 花子", old="pending", new="open"),
+            v.NoticeItem("field", "2026-03-02 10:06 JST", "山田 花子", name="OS", new="windows"),
+            v.NoticeItem("field", "2026-03-02 10:06 JST", "Boss", name="OS", old="mac", new="win"),
+            v.NoticeItem("note", "2026-03-02 10:07 JST", "Boss", "電話で確認済み"),
+            v.NoticeItem("answered", "2026-03-02 10:08 JST", "Boss", "再起動してください。"),
+            v.NoticeItem("thanks", "2026-03-02 10:09 JST", "山田 花子", "ありがとうございました"),
+            v.NoticeItem("unassigned", "2026-03-02 10:10 JST", "Boss", name="Ops Two"),
+        ),
+    ),
+    v.TicketNotice(
+        TEAM, OPS, MINE, (v.NoticeItem("assigned", "2026-03-02 10:10 JST", "Boss"),), BRIEF
+    ),
     v.StaleReminder(TEAM, OPS, (T42, ticket(7, "Printer jams", "new", 12, 9)), 7),
     v.PendingReminder(TEAM, ALICE, T42, 5, 9),
-    v.AutoClose(TEAM, ALICE, ticket(42, "VPN", "closed"), 14, 14),
     v.WeeklyDigest(
         TEAM,
         OPS,
@@ -313,7 +353,7 @@ def said() -> list[v.View]:
             ("support@example.test",),
             "ops@example.test",
             42,
-            secret=b"0" * 32,
+            keys=tokens.ReplyKeys(b"0" * 32),
             gateway_address="support@example.test",
             trusted_authserv_ids=("mx.example.test",),
         )
@@ -348,7 +388,28 @@ def said() -> list[v.View]:
             for r in refusals_of_authz
         ),
         v.CommandRefused(TEAM, OPS, T42, ops.NO_COMMAND, ops.unverified(forged), commands.HELP),
-        v.StatusChange(TEAM, OPS, T42, "open", "closed", sweeps.inventory_note(30)),
+        v.StatusChange(
+            TEAM,
+            ALICE,
+            T42,
+            v.StatusLine("pending", "closed", "no-response", 14, sweeps.no_response_cause(7)),
+        ),
+        v.StatusChange(
+            TEAM,
+            ALICE,
+            T42,
+            v.StatusLine("open", "closed", "stale", 14, sweeps.inventory_cause(30)),
+        ),
+        v.TicketNotice(
+            TEAM,
+            OPS,
+            MINE,
+            tuple(
+                v.NoticeItem("state", "2026-03-02 10:05 JST", who, old="open", new="closed")
+                for who in to_members.SYSTEM_ACTORS.values()
+            ),
+            replace(BRIEF, commands=commands.commands_for(Role.MEMBER)),
+        ),
         v.WeeklyDigest(
             TEAM,
             OPS,

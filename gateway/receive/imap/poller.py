@@ -172,10 +172,13 @@ class ImapPoller:
         elif last_uid:
             self._finish_interrupted(client, last_uid)
         forget_news(client)
+        # the first pass over a folder (or a rescan) stores what was there already: an
+        # import, whose old mail is filed but not answered (gateway.pipeline.archive)
+        bulk = rescan or mark.uidvalidity is None
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         size = self.account.batch_size
         stored = sum(
-            self._store_batch(client, uids[i : i + size], uidvalidity, rescan)
+            self._store_batch(client, uids[i : i + size], uidvalidity, rescan, bulk)
             for i in range(0, len(uids), size)
         )
         if rescan or not uids:  # record the UIDVALIDITY and the success of an empty pass
@@ -203,14 +206,16 @@ class ImapPoller:
                 acknowledge(client, self.account, leftovers[i : i + self.account.batch_size])
 
     def _store_batch(
-        self, client: IMAPClient, uids: list[int], uidvalidity: int, rescan: bool
+        self, client: IMAPClient, uids: list[int], uidvalidity: int, rescan: bool, bulk: bool
     ) -> int:
         """Fetch, commit rows and bookmark together, then move: the order is the guarantee."""
         fetched = client.fetch(uids, ["BODY.PEEK[]"])
         found = [(uid, bytes(fetched[uid][BODY])) for uid in uids if BODY in fetched.get(uid, {})]
         with transaction(self.sessions) as s:
             now = self.clock.now()
-            new = sum(self._accept(s, uid, uidvalidity, raw, rescan, now) for uid, raw in found)
+            new = sum(
+                self._accept(s, uid, uidvalidity, raw, (rescan, bulk), now) for uid, raw in found
+            )
             if rescan:  # the bookmark moves to the new UIDVALIDITY once the rescan is complete
                 sources.touch(s, self._source, now=now)
             else:
@@ -223,15 +228,24 @@ class ImapPoller:
         return new
 
     def _accept(
-        self, s: Session, uid: int, uidvalidity: int, raw: bytes, rescan: bool, now: datetime
+        self,
+        s: Session,
+        uid: int,
+        uidvalidity: int,
+        raw: bytes,
+        how: tuple[bool, bool],
+        now: datetime,
     ) -> int:
         """1 if a new inbox row was written. Identical bytes are a duplicate; in a rescan
-        after a UIDVALIDITY change, so is a Message-ID this mailbox stored before."""
+        after a UIDVALIDITY change, so is a Message-ID this mailbox stored before.
+        ``how``: (a rescan, mail that was there before this first pass: bulk)."""
+        rescan, bulk = how
         rule = (
             DuplicateRule(message_id=True, message_id_from=f"{self.key}/") if rescan else BYTES_ONLY
         )
+        ref = f"{self.key}/{uidvalidity}/{uid}"
         accepted = inbox.accept(
-            s, raw, source="imap", now=now, source_ref=f"{self.key}/{uidvalidity}/{uid}", rule=rule
+            s, raw, source="imap", now=now, source_ref=ref, rule=rule, bulk=bulk
         )
         if accepted.duplicate and rescan:
             log.info(

@@ -1,0 +1,66 @@
+"""The brief of a ticket a member gets when it becomes theirs: the catalog entry's
+name, the requester, the SLA deadlines in the team's time zone, the parameter sheet
+(filled and missing), the first lines of the request and the commands this member
+may give. Read from the store and the catalog, handed to templates as plain values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from gateway.catalog import sla
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Member, Settings
+from gateway.notify import views
+from gateway.pipeline.commands import Role, commands_for
+from store import conversation, fields
+from store.models import Ticket
+
+EXCERPT_LINES = 15
+EXCERPT_CHARS = 1200
+
+
+def local_time(settings: Settings, at: datetime) -> str:
+    """``at`` in the team's time zone, as every mail shows times."""
+    return at.astimezone(ZoneInfo(settings.gateway.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def ticket_brief(
+    session: Session, settings: Settings, catalog: Catalog, ticket: Ticket, member: Member
+) -> views.TicketBrief:
+    locale = member.locale or settings.gateway.locale
+    entry = catalog.entry(ticket.catalog)
+    values = fields.field_values(session, ticket.id)
+    sheet = tuple(
+        views.SheetLine(f.label(locale), values.get(f.name, ""), f.required)
+        for f in (entry.fields if entry else ())
+    )
+    due = sla.deadlines(
+        ticket.state,
+        ticket.created_at,
+        first_response_at=ticket.first_response_at,
+        due_at=ticket.due_at,
+        first_response=entry.first_response if entry else None,
+        resolve=entry.resolve if entry else None,
+    )
+    role = Role.MANAGER if member.role == "manager" else Role.MEMBER
+    return views.TicketBrief(
+        entry=entry.name(locale) if entry else (ticket.catalog or ""),
+        requester=views.Person(ticket.requester, ticket.requester_name),
+        deadlines=tuple(views.DeadlineLine(d.target, local_time(settings, d.at)) for d in due),
+        sheet=sheet,
+        excerpt=excerpt(conversation.request_text(session, ticket.id)),
+        commands=commands_for(role),
+    )
+
+
+def excerpt(text: str) -> str:
+    """The first lines of ``text``, at most EXCERPT_LINES and about EXCERPT_CHARS."""
+    lines = text.strip().splitlines()
+    cut = "\n".join(lines[:EXCERPT_LINES])
+    if len(cut) > EXCERPT_CHARS:
+        cut = cut[:EXCERPT_CHARS].rstrip()
+    return cut + (" …" if cut != text.strip() else "")

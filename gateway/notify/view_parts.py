@@ -1,0 +1,129 @@
+"""The pieces views are made of: people, a ticket, a state change, a notice's items,
+the brief a member gets of a ticket. Plain frozen values, dates already formatted
+in the team's time zone (see :mod:`gateway.notify.views`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.core.i18n import Msg
+
+# Said in the reader's language (a Msg), or data shown as it is (a str).
+Text = Msg | str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    email: str
+    name: str = ""
+
+    @property
+    def display(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    name: str  # signature and From display name
+    address: str  # the support address
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """One ticket as mails show it, in a list or on its own."""
+
+    id: int
+    tag: str  # "[#42]" or "[HELP#42]"
+    subject: str
+    state: str  # new | open | pending | closed
+    requester: Person
+    assignee: str = ""  # display name or address; "" when nobody has it
+    catalog: str = ""  # catalog entry title
+    created: str = ""  # formatted in the team's time zone
+    age_days: int = 0  # since creation
+    idle_days: int = 0  # since the last change
+    sla: str = ""  # "" (none or met) | "due-soon" | "overdue": the nearest SLA deadline
+    due: str = ""  # that deadline, formatted in the team's time zone
+    stale: bool = False  # untouched for its entry's stale_after
+    reply_to: str = ""  # the recipient's reply-token address: write here to act on it
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRequest:
+    """A parameter-sheet field the requester still has to give."""
+
+    name: str  # what to write in the reply, e.g. "hostname"
+    label: str  # what it means, in the recipient's language
+    example: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandLine:
+    text: str  # the command as written
+    result: Text  # what it did, or why not
+    status: str = ""  # applied | refused | ignored: the template says it in its language
+
+
+@dataclass(frozen=True, slots=True)
+class StateCount:
+    state: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NamedCount:
+    """A count under a name shown as is (an entry's title, a member, a term)."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLine:
+    """A state change as the requester reads it: what it is now, and what they can do."""
+
+    old_state: str
+    new_state: str  # closed | pending | open (reopened, or no longer waiting on them)
+    close_reason: str = ""  # when closed: resolved, no-response, …
+    reopen_days: int = 0  # a reply within this many days reopens a closed ticket
+    cause: Text = ""  # why a rule changed it ("" when a person did)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeItem:
+    """One thing that happened to a ticket, for the member who has it."""
+
+    kind: str  # reply | state | field | assigned | unassigned | thanks | note | answered
+    at: str  # when, in the team's time zone
+    who: Text  # who did it: a name or address, or the gateway's own part ("the scheduler")
+    text: str = ""  # their words: a reply's new text, a note
+    name: str = ""  # a field's label; for assigned/unassigned: the other member
+    old: str = ""  # a state or a field value before
+    new: str = ""  # … and after
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLine:
+    """One field of a ticket's parameter sheet; ``value`` "" when it is still missing."""
+
+    label: str
+    value: str
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineLine:
+    target: str  # first_response | resolve (shown through the sla_target label)
+    at: str  # in the team's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class TicketBrief:
+    """The whole ticket for the member who now has it: enough to act without looking."""
+
+    entry: str  # the catalog entry's name in the reader's language
+    requester: Person
+    deadlines: tuple[DeadlineLine, ...]  # the SLA deadlines still open
+    sheet: tuple[SheetLine, ...]  # the entry's fields, filled and missing
+    excerpt: str  # the first lines of the request
+    commands: tuple[Text, ...]  # the reply commands this member may give, one per line

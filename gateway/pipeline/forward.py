@@ -1,0 +1,117 @@
+"""Is this mail a customer's request, forwarded by someone who received it?
+
+A member who gets a customer's mail in their own mailbox forwards it to the
+support address; the ticket belongs to the customer, not to the member. Two
+shapes are read:
+
+* attached: a ``message/rfc822`` part (Outlook's "forward as attachment", Thunderbird's
+  default), parsed like any mail;
+* inline: a separator line (:data:`SEPARATORS`) followed by a header block
+  (:data:`FIELDS`: ``From:``/``差出人:``, ``Subject:``/``件名:``, …) and the original text.
+
+Only a forward that names its original sender's address counts. Pure: the parsed
+message (and the raw bytes, for an attached one) in, the original out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from gateway.core.model import Address, ParsedMessage
+
+# A line that starts a forwarded message in the text, as mail clients write it.
+SEPARATORS: tuple[tuple[str, str], ...] = (
+    (r"-{2,}\s*forwarded message\s*-{2,}", "Gmail"),
+    (r"-{2,}\s*(original|forwarded) message\s*-{2,}", "Thunderbird, Outlook"),
+    (r"begin forwarded message:", "Apple Mail"),
+    (r"-{2,}\s*(転送された|転送|元の)\s*メッセージ\s*-{2,}", "Japanese clients"),
+    (r"転送されたメッセージ[:：]", "Apple Mail, Japanese"),
+    (r"_{10,}", "Outlook on the web: a rule, then the header block"),
+)
+_SEPARATOR = re.compile(
+    r"^\s*(" + "|".join(p for p, _ in SEPARATORS) + r")\s*$", re.IGNORECASE | re.MULTILINE
+)
+
+# header name in the forwarded block → the field it gives
+FIELDS: dict[str, str] = {
+    "from": "from",
+    "差出人": "from",
+    "送信者": "from",
+    "送信元": "from",
+    "subject": "subject",
+    "件名": "subject",
+    "date": "date",
+    "sent": "date",
+    "日付": "date",
+    "送信日時": "date",
+    "to": "to",
+    "宛先": "to",
+    "cc": "to",
+}
+_FIELD = re.compile(r"^\s*\**([^:：\n]{1,12}?)\**\s*[:：]\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """The forwarded request: who wrote it, what about, and their words."""
+
+    sender: Address
+    subject: str
+    text: str
+    message_id: str = ""  # known for an attached message only
+    how: str = "inline"  # inline | attached
+
+
+def find_original(
+    msg: ParsedMessage,
+    attached: Callable[[str], ParsedMessage | None] = lambda _sha: None,
+) -> Original | None:
+    """The forwarded message in ``msg``, or None when it is not a forward.
+    ``attached(sha256)`` parses a ``message/rfc822`` attachment (the caller has the raw
+    bytes); the first one with a sender wins, then the first inline forward."""
+    for att in msg.attachments:
+        if att.content_type != "message/rfc822":
+            continue
+        inner = attached(att.sha256)
+        if inner is not None and inner.from_ is not None and "@" in inner.from_.email:
+            text = inner.new_text or inner.text
+            return Original(inner.from_, inner.subject, text, inner.message_id, "attached")
+    return inline(msg.text)
+
+
+def inline(text: str) -> Original | None:
+    """An inline forward: the separator, the header block, then the original text."""
+    found = _SEPARATOR.search(text)
+    if found is None:
+        return None
+    lines = text[found.end() :].lstrip("\r\n").splitlines()
+    fields: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and lines[i].strip():
+        m = _FIELD.match(lines[i].lstrip("> "))
+        if m is None:
+            break
+        name = FIELDS.get(m.group(1).strip().lower())
+        if name is not None:
+            fields.setdefault(name, m.group(2).strip())
+        i += 1
+    sender = _address(fields.get("from", ""))
+    if sender is None:
+        return None
+    body = "\n".join(line.removeprefix("> ").removeprefix(">") for line in lines[i:]).strip()
+    return Original(sender, fields.get("subject", ""), body)
+
+
+def _address(value: str) -> Address | None:
+    """``Name <a@b>``, ``a@b``, Outlook's ``Name [mailto:a@b]``; None without an address."""
+    value = re.sub(r"\[mailto:([^\]]+)\]", r"<\1>", value)
+    name, email = parseaddr(value)
+    if "@" not in email:
+        found = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", value)
+        if found is None:
+            return None
+        email, name = found.group(0), value[: found.start()].strip(" <\"'")
+    return Address(name.strip().strip("\"'"), email.strip().lower())

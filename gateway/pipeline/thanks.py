@@ -1,0 +1,105 @@
+"""Does a reply only thank or acknowledge? Then a closed ticket stays closed.
+
+A requester who answers our close with "ありがとうございました" or "Thanks, got it" is
+not asking for anything: reopening the ticket would put finished work back on a
+member's desk and send the requester a status mail about their own thanks. The
+decision is narrow on purpose — when in doubt the reply reopens, as any other:
+
+1. politeness formulas and salutation lines are set aside (they carry no request:
+   「よろしくお願いいたします」, 「田中様」, "Best regards");
+2. anything in :data:`MORE` — a question mark, a request, a problem, "but", "still" —
+   makes it more than thanks;
+3. one phrase of :data:`THANKS` must be there;
+4. what is left besides thanks and politeness (a name, 「ご対応」) stays short.
+
+Pure: the new text of the reply in (without the quoted history), a verdict out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_CHARS = 400  # a longer reply is more than thanks, whatever it says
+MAX_LEFT = 30  # letters left besides thanks and politeness (a name, 「ご対応」)
+
+# Politeness that asks for nothing: removed before anything is judged.
+POLITE: tuple[tuple[str, str], ...] = (
+    (r"(今後とも)?(引き続き)?(どうぞ)?よろしく(お願い|おねがい)(いた|致|申し上げ|し)*ます", "…"),
+    (r"お世話になって?(おり|い)ます|お世話になりました", "greeting at the top"),
+    (r"お疲れ(様|さま)です", "greeting among colleagues"),
+    (r"取り急ぎ(ご?(お礼|御礼))?(まで|申し上げます)?", "a quick note"),
+    (r"以上(です|となります)?", "that is all"),
+    (r"(また)?何か(ありましたら|あれば|ございましたら)", "if anything comes up"),
+    (r"(お手数|ご迷惑)を?おかけ(いた|致)?し(まし)?た", "sorry for the trouble"),
+    (r"\b(best|kind|warm)?\s*regards\b|\bsincerely\b|\bcheers\b", "an English closing"),
+    (r"^\s*(hi|hello|dear)\b[^\n]*$", "an English greeting line"),
+    (r"^[^\n]{1,20}(様|さま|さん|殿|御中)\s*[、,]?\s*$", "a salutation line (…様)"),
+)
+
+# More than thanks: any of these and the reply reopens the ticket.
+MORE: tuple[tuple[str, str], ...] = (
+    (r"[?？]", "a question"),
+    (r"ください|下さい|(いただ|頂)け(ます|ません)か|もらえ(ます|ません)か|お願い", "a request"),
+    (r"でしょうか|ますか|ませんか|ですか", "a question without a question mark"),
+    (r"まだ|再度|もう一度|また(発生|起き|出|同じ)|相変わらず|引き続き", "still, again"),
+    (r"できません|できない|出来ません|出来ない|エラー|不具合|問題|障害|失敗", "trouble"),
+    (r"ただ(?!いま)|しかし|ですが|けど|けれど|一方", "but"),
+    (r"\b(please|pls|(can|could|would) (you|we)|need|want|still|again|but|however)\b", "a request"),
+    (
+        r"\b(not|no|doesn'?t|don'?t|isn'?t|won'?t|can'?t|didn'?t|error|issue|problem|fail\w*)\b",
+        "a problem",
+    ),
+)
+
+# Thanks and acknowledgement: one of these must be there.
+THANKS: tuple[tuple[str, str], ...] = (
+    (
+        r"(ご対応|ご連絡|ご確認)?(いただき)?(本当に|誠に)?"
+        r"(ありがと|有難|有り難)う?(ござい(ました|ます))?",
+        "ありがとう…",
+    ),
+    (r"感謝(いた|致)?し?(ます|ております)|(お礼|御礼)申し上げます", "we are grateful"),
+    (r"助かりました|助かります", "that helped"),
+    (r"了解(いた|致)?し?(ました|です)?|承知(いた|致)?し?ました|かしこまりました", "understood"),
+    (r"確認(いた|致)?し?(ました|できました)", "checked it"),
+    (
+        r"解決(いた|致)?し?(ました|できました)|(直|なお)りました"
+        r"|(使え|つなが|繋が)るようになりました",
+        "it is solved",
+    ),
+    (r"\b(many\s+)?thanks?(\s+(you|a lot|so much))?\b|\bthx\b|\bty\b", "thank you"),
+    (r"\bgot it\b|\bnoted\b|\bunderstood\b|\bok(ay)?\b", "got it"),
+    (r"\b(much\s+)?appreciated?\b|\bperfect\b|\bgreat\b", "appreciated"),
+    (r"\b(works?|working)(\s+(now|fine|again))?\b|\bsolved\b|\bfixed\b", "it works"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThanksVerdict:
+    only_thanks: bool
+    why: str  # the row that decided, for the event
+
+
+def judge(new_text: str) -> ThanksVerdict:
+    """Whether ``new_text`` (a reply's own words) only thanks or acknowledges."""
+    text = unicodedata.normalize("NFKC", new_text).casefold().strip()
+    if not text:
+        return ThanksVerdict(False, "empty")
+    if len(text) > MAX_CHARS:
+        return ThanksVerdict(False, "too long to be only thanks")
+    for pattern, _ in POLITE:
+        text = re.sub(pattern, " ", text, flags=re.MULTILINE)
+    for pattern, why in MORE:
+        if re.search(pattern, text, flags=re.MULTILINE):
+            return ThanksVerdict(False, why)
+    found = [why for pattern, why in THANKS if re.search(pattern, text)]
+    if not found:
+        return ThanksVerdict(False, "no thanks")
+    for pattern, _ in THANKS:
+        text = re.sub(pattern, " ", text)
+    left = re.sub(r"[\W_]+", "", text)
+    if len(left) > MAX_LEFT:
+        return ThanksVerdict(False, "more words than thanks")
+    return ThanksVerdict(True, found[0])

@@ -1,0 +1,175 @@
+"""What the members who have a ticket hear of what *others* did to it.
+
+Decided by :func:`gateway.tickets.conversation.flush` from a transaction's facts:
+the member responsible for the ticket (its assignee, else its entry's manager) hears
+of a requester's reply (the new text, not the quoted history), a thanks that kept
+it closed, a state change, a field filled or changed, a note or an answer another
+member wrote; a member a ticket is given to gets the whole ticket (its brief) and
+their own reply address; the member it was taken from is told. Nobody hears of
+their own action.
+
+Several such things within ``[mail] coalesce`` are one mail: the first one writes
+an outbox row *held* until the window ends (``held_until``, which is also when it
+becomes due), with what it says as data (``notice``); the next ones, in later
+transactions, lock that row and render it again with one more item — same row,
+same Message-ID. A sender that claims the row first closes it for good (the claim
+clears ``held_until``), and what comes after starts a new one, so nothing is ever
+added to a mail already on its way, and, since every step is a write in the
+change's own transaction, nothing is lost or sent twice after a crash.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gateway.catalog.model import Entry
+from gateway.config.settings import Member
+from gateway.core.i18n import N_
+from gateway.notify import views
+from gateway.notify.brief import local_time, ticket_brief
+from gateway.notify.queue import (
+    queue_ticket_mail,
+    reply_address,
+    rewrite_held,
+    team,
+    ticket_ref,
+    turned_off,
+)
+from gateway.tickets.conversation import Fact, MailContext, describe
+from store import outbox
+from store.models import Ticket
+
+KIND = "ticket_notice"
+SYSTEM_ACTORS: dict[str, views.Text] = {
+    "schedule": N_("the scheduler"),  # the pending close (gateway.scheduling.sweeps)
+    "schedule:inventory": N_("the inventory"),  # an inventory force-close
+    "gateway": N_("the gateway"),  # a catalog action, filing
+}
+
+
+def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
+    ticket = facts[0].ticket
+    entry = ctx.catalog().entry(ticket.catalog)
+    if turned_off(KIND, ctx.settings, entry):
+        return []
+    responsible = ticket.assignee or (entry.manager if entry else None) or ""
+    items: dict[str, list[dict[str, Any]]] = {}
+    for fact in facts:
+        for who, item in _items(fact, responsible, ctx):
+            if who and who != fact.actor and ctx.settings.member(who) is not None:
+                items.setdefault(who, []).append(item)
+    ids = [_hold(session, ctx, ticket, who, its, facts[-1].at) for who, its in items.items()]
+    return [i for i in ids if i is not None]
+
+
+def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, dict[str, Any]]]:
+    """(member, item) pairs a fact gives; whose words count is decided here."""
+    item = describe(fact)
+    match fact.kind:
+        case "reply" if ctx.settings.member(fact.actor) is None:  # a member's mail is theirs
+            return [(responsible, item)]
+        case "thanks" | "state" | "field":
+            return [(responsible, item)]
+        case "note" if ctx.settings.member(fact.actor) is not None:  # not the gateway's notes
+            return [(responsible, item)]
+        case "relay":
+            return [(responsible, {**item, "kind": "answered"})]
+        case "assign":
+            given = [(fact.new, {**item, "kind": "assigned"})]
+            return given + ([(fact.old, {**item, "kind": "unassigned"})] if fact.old else [])
+    return []
+
+
+def _hold(
+    session: Session,
+    ctx: MailContext,
+    ticket: Ticket,
+    email: str,
+    items: list[dict[str, Any]],
+    now: datetime,
+) -> int | None:
+    settings = ctx.settings
+    member = settings.member(email)
+    assert member is not None  # _items only names members
+    window = settings.mail.coalesce
+    held = outbox.held(session, ticket.id, email, KIND, now) if window else None
+    if held is not None:
+        items = [*held.notice.get("items", []), *items]
+    view = _view(session, ctx, ticket, member, items, now)
+    locale = member.locale or settings.gateway.locale
+    notice = {"items": items}
+    if held is not None:
+        rewrite_held(session, settings, ticket, view, held, notice, now=now, locale=locale)
+        return held.id
+    return queue_ticket_mail(
+        session,
+        settings,
+        ticket,
+        view,
+        key=f"notice:{ticket.id}:{email}:{secrets.token_hex(8)}",
+        now=now,
+        locale=locale,
+        held_until=now + window if window else None,
+        notice=notice if window else None,
+    )
+
+
+def _view(
+    session: Session,
+    ctx: MailContext,
+    ticket: Ticket,
+    member: Member,
+    items: list[dict[str, Any]],
+    now: datetime,
+) -> views.TicketNotice:
+    settings = ctx.settings
+    entry = ctx.catalog().entry(ticket.catalog)
+    locale = member.locale or settings.gateway.locale
+    ref = replace(
+        ticket_ref(ticket, settings, now),
+        catalog=entry.name(locale) if entry else (ticket.catalog or ""),
+        reply_to=reply_address(session, settings, ticket.id, member.email),
+    )
+    mine = any(i["kind"] == "assigned" and i["new"] == member.email for i in items)
+    return views.TicketNotice(
+        team=team(settings),
+        recipient=views.Person(member.email, member.name),
+        ticket=ref,
+        items=tuple(_item(i, ctx, ticket, entry, locale) for i in items),
+        brief=ticket_brief(session, settings, ctx.catalog(), ticket, member) if mine else None,
+    )
+
+
+def _item(
+    i: dict[str, Any], ctx: MailContext, ticket: Ticket, entry: Entry | None, locale: str
+) -> views.NoticeItem:
+    name = i.get("name", "")
+    field = entry.field(name) if entry is not None and name else None
+    if i["kind"] == "unassigned":
+        name = _who(i["new"], ctx, ticket)
+    elif field is not None:
+        name = field.label(locale)
+    return views.NoticeItem(
+        kind=i["kind"],
+        at=local_time(ctx.settings, datetime.fromisoformat(i["at"])),
+        who=_who(i["actor"], ctx, ticket),
+        text=i.get("text", ""),
+        name=str(name),
+        old=i.get("old", ""),
+        new=i.get("new", ""),
+    )
+
+
+def _who(actor: str, ctx: MailContext, ticket: Ticket) -> views.Text:
+    """Who did it, as the member reads it: a name where there is one."""
+    member = ctx.settings.member(actor)
+    if member is not None:
+        return member.name or member.email
+    if actor == ticket.requester.lower():
+        return ticket.requester_name or ticket.requester
+    return SYSTEM_ACTORS.get(actor, actor)

@@ -1,0 +1,161 @@
+"""What the requester hears of one transaction's changes to their ticket.
+
+Decided by :func:`gateway.tickets.conversation.flush` from the transaction's facts:
+
+* a member's words for the requester (a reply mail, Slack's "send to requester")
+  go to the requester and every non-member on the ticket as written, and when the
+  same transaction changed the state, the new state goes in that same mail;
+* otherwise a state change a person or a rule made — closed (the reason, and how to
+  reopen), pending (we wait for them), reopened, back in progress — is one status
+  mail (:data:`gateway.tickets.states.REQUESTER_HEARS` says which changes count),
+  unless the requester made it themselves, or a mail of the team's own answered in
+  the same transaction (a catalog action's reply).
+
+The scheduler's closes (no response, inventory) had a mail kind of their own
+(``auto_close``); they are state changes like any other, so they get this status
+mail, with the rule's reason in words (``change_state(why=…)``): one kind, one path,
+one mail per change.
+
+A status mail is an automatic mail: it counts against the hourly brake, never goes
+to one of our addresses or to a sender that never reads answers, never to the
+requester of an automated request or of an imported archive, and a team can turn it
+off (``[mail] off``, an entry's ``mails_off``). Each withheld mail is an event.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from gateway.core.model import TicketState
+from gateway.notify import views
+from gateway.notify.queue import (
+    queue_ticket_mail,
+    team,
+    ticket_ref,
+    turned_off,
+    under_rate_limit,
+)
+from gateway.pipeline import loops
+from gateway.tickets import changes, states
+from gateway.tickets.conversation import Fact, MailContext
+from store import conversation, tickets
+from store.models import Ticket
+
+KIND = "status_change"
+
+
+def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
+    ticket = facts[0].ticket
+    status = _status(ticket, facts, ctx)
+    off = turned_off(KIND, ctx.settings, ctx.catalog().entry(ticket.catalog))
+    relays = [f for f in facts if f.kind == "relay"]
+    if relays:  # the words go anyway; the state rides along unless status mails are off
+        shown = None if off else status
+        return [i for r in relays for i in _relay(session, ctx, ticket, r, shown)]
+    if status is None or any(f.kind == "said" for f in facts):
+        return []
+    moves = [f for f in facts if f.kind == "state"]
+    sent = _status_mail(session, ctx, ticket, status, moves, off)
+    return [sent] if sent is not None else []
+
+
+def _status(ticket: Ticket, facts: list[Fact], ctx: MailContext) -> views.StatusLine | None:
+    """The transaction's state change as the requester reads it (first old → last new),
+    or None when they need not hear of it."""
+    moves = [f for f in facts if f.kind == "state"]
+    if not moves or any(f.actor == ticket.requester.lower() for f in moves):
+        return None  # no change, or the requester made it (their own /close, their reply)
+    old, new = TicketState(moves[0].old), TicketState(moves[-1].new)
+    if not states.REQUESTER_HEARS.get((old, new), False):
+        return None
+    closed = new == TicketState.CLOSED
+    return views.StatusLine(
+        old.value,
+        new.value,
+        close_reason=(ticket.close_reason or "") if closed else "",
+        reopen_days=ctx.settings.gateway.reopen_window.days if closed else 0,
+        cause=next((f.cause for f in reversed(moves) if f.cause is not None), ""),
+    )
+
+
+def _relay(
+    session: Session,
+    ctx: MailContext,
+    ticket: Ticket,
+    relay: Fact,
+    status: views.StatusLine | None,
+) -> list[int]:
+    """The member's words to each recipient, with the new state when there is one."""
+    settings = ctx.settings
+    member = settings.member(relay.actor)
+    author = views.Person(relay.actor, member.name if member else "")
+    thread = tickets.thread_ids(session, ticket.id)
+    ids = []
+    for email in relay.recipients:
+        name = ticket.requester_name if email == ticket.requester.lower() else ""
+        view = views.OpsReply(
+            team=team(settings),
+            recipient=views.Person(email, name),
+            ticket=ticket_ref(ticket, settings, relay.at),
+            author=author,
+            text=relay.text,
+            status=status,
+        )
+        queued = queue_ticket_mail(
+            session,
+            settings,
+            ticket,
+            view,
+            key=f"{relay.key}:{email}",
+            now=relay.at,
+            in_reply_to=thread[0] if thread else "",
+        )
+        ids += [queued] if queued is not None else []
+    return ids
+
+
+def _status_mail(
+    session: Session,
+    ctx: MailContext,
+    ticket: Ticket,
+    status: views.StatusLine,
+    moves: list[Fact],
+    off: str,
+) -> int | None:
+    settings, now = ctx.settings, moves[-1].at
+    why = (
+        off
+        or conversation.quiet_reason(session, ticket.id)
+        or loops.never_answered(ticket.requester, settings.own_addresses)
+    )
+    if not why:
+        ok, recent = under_rate_limit(session, ticket.requester, settings, now)
+        limit = f"rate limit: {recent} automatic mails to {ticket.requester} in the last hour"
+        why = "" if ok else limit
+    if why:
+        changes.record(
+            session,
+            ticket,
+            "no-auto-answer",
+            now,
+            actor="gateway",
+            channel="system",
+            detail={"reason": why, "mail": KIND},
+        )
+        return None
+    view = views.StatusChange(
+        team=team(settings),
+        recipient=views.Person(ticket.requester, ticket.requester_name),
+        ticket=ticket_ref(ticket, settings, now),
+        status=status,
+    )
+    thread = tickets.thread_ids(session, ticket.id)
+    return queue_ticket_mail(
+        session,
+        settings,
+        ticket,
+        view,
+        key=f"status:{ticket.id}:{conversation.state_changes(session, ticket.id)}",
+        now=now,
+        in_reply_to=thread[0] if thread else "",
+    )

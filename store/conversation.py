@@ -1,0 +1,47 @@
+"""What the conversation mails read of a ticket's history (``gateway.tickets.conversation``).
+
+Like every query module, nothing here commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Message, TicketEvent
+
+
+def request_text(session: Session, ticket_id: int) -> str:
+    """The new text of the ticket's first incoming message (the request)."""
+    row = session.execute(
+        select(Message.new_text, Message.text)
+        .where(Message.ticket_id == ticket_id, Message.direction == "in")
+        .order_by(Message.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return ""
+    return str(row.new_text or row.text or "")
+
+
+def quiet_reason(session: Session, ticket_id: int) -> str:
+    """Why the requester of this ticket never gets automatic mail ("" when they may):
+    the request was automated (an alert, list mail) or part of an imported archive,
+    recorded on the ticket when its acknowledgement was withheld."""
+    details = session.scalars(
+        select(TicketEvent.detail).where(
+            TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "no-auto-answer"
+        )
+    )
+    for detail in details:
+        if isinstance(detail, dict) and detail.get("lasting"):
+            return str(detail.get("reason", ""))
+    return ""
+
+
+def state_changes(session: Session, ticket_id: int) -> int:
+    """How many state changes the ticket has had (names a status mail's cause)."""
+    stmt = select(func.count(TicketEvent.id)).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "state"
+    )
+    return session.scalar(stmt) or 0

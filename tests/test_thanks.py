@@ -1,0 +1,50 @@
+"""Closed stays closed on thanks: the pure decision, over real replies in ja and en."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.pipeline.thanks import judge
+
+ONLY_THANKS = [
+    "ありがとうございました。",
+    "ありがとうございます！",
+    "了解しました。",
+    "承知しました。",
+    "承知いたしました。よろしくお願いいたします。",
+    "田中様\n\nご対応ありがとうございました。助かりました。\n\n伊藤",
+    "お世話になっております。\n確認しました。ありがとうございました。\n\n以上、よろしくお願いいたします。",
+    "解決しました。ありがとうございます。\nまた何かありましたらよろしくお願いします。",
+    "Thanks!",
+    "Thank you very much.",
+    "Got it, thanks.\n\nBest regards,\nAlice",
+    "Hi Tanaka,\n\nthanks a lot, it works now.\n\nCheers\nAlice",
+    "ok, thank you",
+]
+
+MORE_THAN_THANKS = [
+    "",  # nothing at all: as before, the reply reopens
+    "ありがとうございます。ところで、プリンタも使えますか？",  # a question
+    "ありがとうございました。ただ、まだ接続できません。",  # but, still, a problem
+    "ありがとうございます。もう一台の設定もお願いします。",  # a new request
+    "了解しました。明日までに設定をお願いできますか",  # a question without ?
+    "ありがとうございます。また同じエラーが出ました。",  # again
+    "Thanks, but it still does not work.",
+    "Thank you. Could you also reset my password?",
+    "Thanks. Can you check the other laptop as well",
+    "Thanks! " + "The logs are attached below for reference. " * 2,  # more than thanks
+    "Please reopen: the VPN is down again.",
+    "The printer on 3F jams.",  # no thanks at all
+    "ありがとうございます" + "。" + "詳しい経緯を以下に書きます。" * 30,  # too long
+]
+
+
+@pytest.mark.parametrize("text", ONLY_THANKS)
+def test_only_thanks_keeps_a_closed_ticket_closed(text: str) -> None:
+    verdict = judge(text)
+    assert verdict.only_thanks, verdict.why
+
+
+@pytest.mark.parametrize("text", MORE_THAN_THANKS)
+def test_anything_more_reopens(text: str) -> None:
+    assert not judge(text).only_thanks
