@@ -68,6 +68,12 @@ class Ticket(Base):
     assignee: Mapped[str | None] = mapped_column(String(320))
     locale: Mapped[str | None] = mapped_column(String(16))
     linked_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # low | normal | high | urgent (#19): drives the SLA of the entry, sorts digests and board
+    priority: Mapped[str] = mapped_column(
+        String(16), default="normal", server_default="normal", index=True
+    )
+    # the ticket this one was merged into (#19); its reply addresses thread there from then on
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     due_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(index=True)  # the board's time windows
     updated_at: Mapped[datetime]
@@ -97,7 +103,7 @@ class Participant(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
     email: Mapped[str] = mapped_column(String(320), index=True)
-    role: Mapped[str] = mapped_column(String(16))  # requester | cc | ops
+    role: Mapped[str] = mapped_column(String(16))  # requester | cc | ops | watcher
 
     ticket: Mapped[Ticket] = relationship(back_populates="participants")
 
