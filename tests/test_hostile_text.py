@@ -246,7 +246,7 @@ OLD_HEADER_LINES = [
     re.compile(r"^-{2,}\s*(?:Forwarded|転送)[^\n]*-{2,}\s*$", re.I),
     re.compile(r"^-{2,}\s*Forwarded\s+message\s*-*\s*$", re.I),
     re.compile(r"^(?:Begin\s+forwarded\s+message|転送されたメッセージ)\s*[:：]\s*$", re.I),
-    re.compile(r"^_{10,}\s*$"),
+    re.compile(r"^[-_=─━]{10,}\s*$"),  # a rule (cut only above a From:/Sent: block)
     re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.*[:：]\s*$"),
     re.compile(r"^.*のメッセージ\s*[:：]\s*$"),
     re.compile(r"^.*書きました\s*[:：]\s*$"),
@@ -263,6 +263,7 @@ ATTRIBUTION_TOKENS = [
     "月", "日", "On ", "Le ", "W dniu ", "wrote", " wrote", "a écrit", "napisał(a)",
     "Forwarded", "転送", " message", "Original", " Message", "のメッセージ", "書きました",
     "さん", "様", "から", "bob@example.com", "<x@y.jp>", "x" * 30, "_" * 10,
+    "-" * 10, "=" * 12, "─" * 10,
 ]  # fmt: skip
 attribution_lines = st.lists(st.sampled_from(ATTRIBUTION_TOKENS), max_size=12).map("".join)
 
@@ -275,7 +276,7 @@ def test_attribution_lines_are_judged_as_before(line: str) -> None:
         return
     lines = [line, "From: x", "Sent: y", "To: z"]
     old = any(p.match(stripped) for p in OLD_HEADER_LINES)
-    if old and stripped.startswith("_"):
+    if re.fullmatch(r"[-_=─━]{10,}", stripped):
         old = _find_quote_header(lines[1:]) == 0
     assert _is_header_line(stripped, lines, 0) == old
 

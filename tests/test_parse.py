@@ -149,6 +149,31 @@ def test_big_attachment_is_hashed_not_reencoded() -> None:
     assert msg.text == "hi"
 
 
+@pytest.mark.parametrize("cte", ["base64;", "BASE64 ; x-note", "base64 (by hand)"])
+def test_a_transfer_encoding_with_words_after_it_is_read_by_its_first_word(cte: str) -> None:
+    text = "東京の在宅勤務で VPN がつながりません。"
+    payload = random.Random(cte).randbytes(3000)
+    raw = (
+        (
+            "From: a@example.com\nSubject: loose\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=LB\n\n--LB\n"
+            f"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: {cte}\n\n"
+        ).encode()
+        + base64.encodebytes(text.encode())
+        + (
+            "--LB\nContent-Type: application/octet-stream\n"
+            'Content-Disposition: attachment; filename="log.bin"\n'
+            f"Content-Transfer-Encoding: {cte}\n\n"
+        ).encode()
+        + base64.encodebytes(payload)
+        + b"--LB--\n"
+    )
+    msg = parse_message(raw)
+    assert msg.text == text
+    (att,) = msg.attachments
+    assert (att.size, att.sha256) == (len(payload), hashlib.sha256(payload).hexdigest())
+
+
 def test_nameless_attachments_get_typed_names() -> None:
     raw = (
         b"From: a@example.com\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
@@ -356,3 +381,19 @@ def test_long_filename_keeps_extension() -> None:
     assert safe.endswith(".xlsx")
     assert len(safe.encode("utf-8")) <= 255
     assert safe.startswith("長い名前")
+
+
+@pytest.mark.parametrize("rule", ["-" * 50, "=" * 12, "\u2500" * 20, "_" * 32, "-=" * 8])
+def test_a_rule_above_a_quoted_header_block_starts_the_history(rule: str) -> None:
+    text = (
+        "承知しました。明日確認します。\n\n"
+        f"{rule}\n差出人: サポート <support@example.test>\n"
+        "送信日時: 2026年3月2日 9:00\n件名: [#4] プリンター\n\n> 受け付けました。\n"
+    )
+    assert split_reply(text) == "承知しました。明日確認します。"
+
+
+@pytest.mark.parametrize("rule", ["-" * 50, "=" * 12, "\u2500" * 20])
+def test_a_rule_without_a_header_block_below_is_the_writers_own(rule: str) -> None:
+    text = f"手順は次のとおりです。\n{rule}\n1. 再起動\n2. 再接続\n{rule}\nよろしくお願いします。"
+    assert split_reply(text) == text

@@ -11,8 +11,10 @@ matched, and notes every oddity instead of raising.
 
 from __future__ import annotations
 
+import binascii
 import email
 import hashlib
+import quopri
 import re
 from email.message import Message
 from email.policy import compat32
@@ -175,7 +177,31 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     body.plain.append(text)
 
 
+# A Content-Transfer-Encoding the standard library does not recognise because of what
+# follows the token ("quoted-printable;", "base64 (by hand)"): decoded by its first word.
+_CTE_DECODERS = {
+    "quoted-printable": quopri.decodestring,  # =XX escapes and soft line breaks
+    "base64": lambda data: binascii.a2b_base64(data, strict_mode=False),  # tolerant
+}
+
+
+def _loose_transfer_encoding(part: Message) -> str | None:
+    """The CTE's first word when the header carries more than that word, else None."""
+    value = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+    word = value.split(";", 1)[0].split(None, 1)[0] if value else ""
+    return word if word != value and word in _CTE_DECODERS else None
+
+
 def _payload_bytes(part: Message, body: Body) -> bytes:
+    loose = _loose_transfer_encoding(part)
+    if loose is not None and not part.is_multipart():
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            body.notes.append(f"mime: Content-Transfer-Encoding read as {loose!r}")
+            try:
+                return _CTE_DECODERS[loose](raw.encode("ascii", "surrogateescape"))
+            except (binascii.Error, ValueError):
+                body.notes.append(f"mime: undecodable {loose} payload")
     try:
         data = part.get_payload(decode=True)
     except Exception as exc:  # noqa: BLE001

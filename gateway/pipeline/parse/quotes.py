@@ -52,7 +52,9 @@ _SEPARATORS = (
     re.compile(r"(?:Begin\s+forwarded\s+message|転送されたメッセージ)\s*[:：]", re.I),
 )
 _FORWARD_START = re.compile(r"-{2,}\s*(?:Forwarded|転送)", re.I)  # "--- Forwarded … ---"
-_RULE = re.compile(r"_{10,}")  # Outlook's rule above its From:/Sent: block
+# A rule above a From:/Sent: block (Outlook draws underscores, Windows Live Mail and
+# others dashes, some Japanese clients box-drawing or equals signs): a cut only there.
+_RULE = re.compile(r"[-_=─━]{10,}")
 
 _ON_START = re.compile(r"^\s*On\s+\S", re.I)
 _ATTRIBUTION_START = re.compile(r"^\s*(?:\d|(?:On|Am|Le|El|Il|Op|Em|Dnia|W)\s)", re.I)
@@ -131,10 +133,9 @@ def _find_quote_header(lines: list[str]) -> int | None:
 def _is_header_line(stripped: str, lines: list[str], i: int) -> bool:
     if len(stripped) > MAX_HEADER_LINE:
         return False
-    found = _RULE.fullmatch(stripped) or _is_separator(stripped) or _is_attribution(stripped)
-    if found and stripped.startswith("_"):  # Outlook's rule: only above its From:/Sent: block
+    if _RULE.fullmatch(stripped):  # a rule: quoted history only above a From:/Sent: block
         return _starts_header_block(lines, _next_nonblank(lines, i + 1))
-    return bool(found)
+    return _is_separator(stripped) or _is_attribution(stripped)
 
 
 def _is_separator(s: str) -> bool:
