@@ -8,14 +8,14 @@ minute from a monitoring system against a busy database. Nothing here judges
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store import inbox
-from store.models import JobRun, OutboxRow, SourceState
+from store.models import ActionRun, ChatOutboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING
 
 
@@ -35,6 +35,9 @@ class Snapshot:
     outbox_oldest: datetime | None  # since when the oldest pending row is due
     outbox_failed: int
     jobs: dict[str, datetime]  # job → its latest run
+    chat: dict[str, int] = field(default_factory=dict)  # chat_outbox rows per state
+    chat_oldest: datetime | None = None  # since when the oldest pending chat post is due
+    actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
 
 
 def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
@@ -57,9 +60,27 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
     failed = session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.state == FAILED))
     latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)
     jobs = {job: at for job, ran in session.execute(latest) if (at := _aware(ran)) is not None}
-    return Snapshot(
-        seen, inbox.counts_by_state(session), pending or 0, _aware(oldest), failed or 0, jobs
+    # a post being retried waits since it was written, like a mail does
+    chat_oldest = session.scalar(
+        select(func.min(ChatOutboxRow.created_at)).where(ChatOutboxRow.state == PENDING)
     )
+    return Snapshot(
+        seen,
+        inbox.counts_by_state(session),
+        pending or 0,
+        _aware(oldest),
+        failed or 0,
+        jobs,
+        chat=_per_state(session, ChatOutboxRow),
+        chat_oldest=_aware(chat_oldest),
+        actions=_per_state(session, ActionRun),
+    )
+
+
+def _per_state(session: Session, table: type[ChatOutboxRow] | type[ActionRun]) -> dict[str, int]:
+    """Rows per state of a table a worker drains (a grouped count, on its state index)."""
+    query = select(table.state, func.count(table.id)).group_by(table.state)
+    return {state: int(n) for state, n in session.execute(query)}
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -156,3 +156,38 @@ def test_a_bad_threshold_names_key_and_file(
     assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
     err = capsys.readouterr().err
     assert str(config) in err and "health.max_poll_age" in err and "not a duration" in err
+
+
+def test_status_counts_chat_posts_and_catalog_action_runs(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
+    from store import action_runs, chat
+    from store.models import Ticket
+
+    now = clock.now()
+    with transaction(app.sessions) as s:
+        ticket = Ticket(requester="a@customer.test", created_at=now, updated_at=now)
+        s.add(ticket)
+        s.flush()
+        for n, state in enumerate(("pending", "pending", "awaiting_approval", "failed")):
+            run = action_runs.NewRun(
+                ticket.id, f"entry{n}", "webhook", "fields_complete", "x", f"k{n}", "{}", "", state
+            )
+            action_runs.add(s, run, now)
+        chat.enqueue(s, chat.NewPost("card:1", "slack", "card", "C1", {}, ticket.id), now)
+    report = health.check(settings, app.sessions, clock.now())
+    data = report.as_dict()
+    assert data["action_runs"] == {
+        "awaiting_approval": 1,
+        "pending": 2,
+        "running": 0,
+        "succeeded": 0,
+        "failed": 1,
+    }
+    assert data["chat_outbox"]["pending"] == 1 and data["chat_outbox"]["failed"] == 0
+    assert report.healthy  # a failed action is the ticket's business (on_failure), not health
+    clock.advance(timedelta(minutes=31))
+    later = health.check(settings, app.sessions, clock.now())
+    assert [p.key for p in later.problems] == ["chat_outbox"]
+    problem = later.problems[0].text
+    assert "chat post" in problem and "max_outbox_age = 30m" in problem

@@ -11,7 +11,7 @@ tested without a daemon.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,6 +51,9 @@ class HealthReport:
     outbox_failed: int
     jobs: dict[str, datetime]
     problems: tuple[HealthProblem, ...]
+    chat: dict[str, int] = field(default_factory=dict)  # chat_outbox rows per state
+    chat_oldest: datetime | None = None
+    actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
 
     @property
     def healthy(self) -> bool:
@@ -82,7 +85,18 @@ class HealthReport:
                 "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest),
             },
             "jobs": {job: _iso(at) for job, at in sorted(self.jobs.items())},
+            "chat_outbox": {
+                "pending": self.chat.get("pending", 0),
+                "failed": self.chat.get("failed", 0),
+                "oldest_pending_at": _iso(self.chat_oldest),
+                "oldest_pending_age_seconds": _age(self.checked_at, self.chat_oldest),
+            },
+            "action_runs": {state: self.actions.get(state, 0) for state in ACTION_STATES},
         }
+
+
+# The states of an action run, in the order status lists them.
+ACTION_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
 
 
 def accounts(settings: Settings) -> tuple[str, ...]:
@@ -129,6 +143,18 @@ def assess(
                 ),
             )
         )
+    if snap.chat_oldest is not None and now - snap.chat_oldest > limits.max_outbox_age:
+        problems.append(
+            HealthProblem(
+                "chat_outbox",
+                N_(
+                    "the oldest unsent chat post waits since {since}, longer than "
+                    "health.max_outbox_age = {limit}",
+                    since=_iso(snap.chat_oldest),
+                    limit=_span(limits.max_outbox_age),
+                ),
+            )
+        )
     return HealthReport(
         now,
         mailboxes,
@@ -138,6 +164,9 @@ def assess(
         snap.outbox_failed,
         dict(snap.jobs),
         tuple(problems),
+        chat=dict(snap.chat),
+        chat_oldest=snap.chat_oldest,
+        actions=dict(snap.actions),
     )
 
 

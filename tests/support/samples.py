@@ -338,6 +338,8 @@ def problems() -> list[Msg]:
         NOW - timedelta(hours=1),
         0,
         {},
+        chat={"pending": 1},
+        chat_oldest=NOW - timedelta(hours=1),
     )
     names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")
     report = health.assess(snap, names, HealthSettings(), NOW)

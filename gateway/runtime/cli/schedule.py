@@ -128,6 +128,28 @@ def _print_status(said: Speaker, report: HealthReport) -> None:
             failed=out["failed"],
         )
     )
+    chat = data["chat_outbox"]
+    if chat["pending"] or chat["failed"]:
+        said.say(
+            N_(
+                "chat posts: {pending} pending, {failed} failed",
+                pending=chat["pending"],
+                failed=chat["failed"],
+            )
+        )
+    runs = data["action_runs"]
+    if any(runs.values()):
+        said.say(
+            N_(
+                "catalog actions: {approval} awaiting approval, {pending} waiting, "
+                "{running} running, {failed} failed ({command})",
+                approval=runs["awaiting_approval"],
+                pending=runs["pending"],
+                running=runs["running"],
+                failed=runs["failed"],
+                command="ticket-gateway actions list",
+            )
+        )
     for job, at in data["jobs"].items():
         said.say(N_("job {job}: last run {at}", job=job, at=at))
 
