@@ -38,6 +38,7 @@ log = logging.getLogger("gateway.chat.slack")
 
 CHANNEL = "slack"
 _REPLY = re.compile(r"^\s*#?(\d{1,12})\s+(.+)$", re.DOTALL)
+NOT_A_THREAD = N_("This is not the thread of a ticket.")
 NOT_A_MEMBER = N_(
     "Only members of the team can work on tickets from Slack, and your Slack account is "
     "not linked to one. Nothing was changed."
@@ -162,17 +163,25 @@ async def reply_command(
         return
     ticket_id, text = int(found.group(1)), found.group(2)
     key = f"slack-reply:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
-    said = await _relay(door, member, text, key, lambda _s: ticket_id)
+    missing = N_("There is no ticket #{id}.", id=ticket_id)
+    said = await _relay(door, member, text, key, lambda _s: ticket_id, missing)
     await _tell(client, channel, user_id, translate(said, locale))
 
 
-async def _relay(door: Door, member: Member, text: str, key: str, which: Any) -> Msg:
+async def _relay(
+    door: Door,
+    member: Member,
+    text: str,
+    key: str,
+    which: Any,
+    missing: Msg = NOT_A_THREAD,
+) -> Msg:
     def work() -> Msg:
         with transaction(door.sessions) as s:
             ticket_id = which(s)
             ticket = tickets.get(s, ticket_id) if ticket_id is not None else None
             if ticket is None:
-                return N_("This is not the thread of a ticket.")
+                return missing
             count = relay_answer(
                 s,
                 door.settings,
