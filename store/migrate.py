@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gateway.core.errors import TransientError
@@ -38,11 +38,29 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # several instances may start at once
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # batch mode copies a table and drops the old one: rows pointing at it
+            _foreign_keys(conn, on=False)  # would refuse the drop (checked again below)
+        try:
+            with conn.begin():
+                if not sqlite:  # several instances may start at once
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("migration left rows pointing nowhere; rolled back")
+        finally:
+            if sqlite:
+                _foreign_keys(conn, on=True)
+
+
+def _foreign_keys(conn: Connection, *, on: bool) -> None:
+    """SQLite's foreign-key enforcement, switched outside any transaction (inside one the
+    pragma is silently ignored), on the driver's connection (autocommit mode)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection, opened just above
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def ensure_current(engine: Engine) -> bool:
