@@ -3,7 +3,7 @@
 A saved answer is text the team wrote once (the password-reset steps, the VPN
 client's download page) and sends with ``/answer <name>`` or ``tickets answer``.
 It is a Jinja2 template rendered in a sandbox with autoescape off (it is plain
-text) and ``StrictUndefined``, from a string, with no loader: it sees the ticket's
+text) and ``StrictUndefined``, from a string, with an empty loader: it sees the ticket's
 view (:class:`AnswerView`, plain values) and nothing else — no include, no
 settings, no database, no attribute starting with ``_``.
 
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import DictLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Session
 
@@ -101,7 +101,10 @@ def render(
             raise AnswerError(unusable(name))
         source = path.read_text(encoding="utf-8")
         env = SandboxedEnvironment(
-            autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
+            loader=DictLoader({}),  # an include or import finds nothing (TemplateNotFound)
+            autoescape=False,
+            undefined=StrictUndefined,
+            keep_trailing_newline=False,
         )
         text = env.from_string(source).render(ticket=asdict(view), fields=dict(fields))
     except (OSError, UnicodeDecodeError, TemplateError) as exc:
