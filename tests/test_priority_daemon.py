@@ -198,3 +198,35 @@ def test_an_unknown_answer_is_refused_with_the_names_and_nothing_is_sent(gw: Gat
     assert "password-reset, vpn-client" in text_of(second)  # the names there are
     assert "password-reset" not in text_of(first)  # a path is not a name: refused as such
     assert not gw.to(ITO, "ops_reply")
+
+
+def test_a_requester_may_lower_the_priority_but_not_raise_it(gw: Gateway) -> None:
+    flagged = mail(ITO, "パスワードを忘れました", "ログインできません。")
+    flagged["Importance"] = "high"
+    gw.send(flagged)
+    [ack] = gw.wait_for(ITO, "acknowledgement")
+    to = str(ack["Reply-To"].addresses[0].addr_spec)  # the token issued to the requester
+    gw.send(mail(ITO, "Re: [#1]", "/priority urgent\n", to=to))
+    [refused] = gw.wait_for(ITO, "command_result")
+    assert "依頼者は優先度を下げることはできますが、上げることはできません" in text_of(refused)
+    assert gw.ticket(1)["priority"] == "high"
+    gw.send(mail(ITO, "Re: [#1]", "/priority low\n", to=to))
+    gw.wait_for(ITO, "command_result", 2)
+    t = gw.ticket(1)
+    assert t["priority"] == "low"
+    [_, lowered] = [e for e in t["events"] if e["kind"] == "priority"]
+    assert (lowered["old"], lowered["new"], lowered["actor"]) == ("high", "low", ITO)
+    assert lowered["detail"] == {"source": "command"}
+
+
+def test_an_answer_with_a_note_sends_the_answer_and_keeps_the_note(gw: Gateway) -> None:
+    gw.send(mail(ITO, "パスワードを忘れました", "ログインできません。"))
+    [notice] = gw.wait_for("ops2@example.test", "new_ticket")
+    to = str(notice["Reply-To"].addresses[0].addr_spec)
+    gw.send(
+        mail("ops2@example.test", "Re: [#1]", "/answer password-reset\n/note 電話済み\n", to=to)
+    )
+    [answer] = gw.wait_for(ITO, "ops_reply")
+    assert "パスワードの再設定は" in text_of(answer) and "電話済み" not in text_of(answer)
+    notes = [e for e in gw.ticket(1)["events"] if e["kind"] == "note"]
+    assert [n["detail"]["text"] for n in notes] == ["電話済み"]

@@ -122,7 +122,10 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
             channel=CHANNEL,
             hold=action_hold(a),
         )
-    relayed = 0 if parsed.note is not None else _relay(a, ticket, member, with_saved)
+    # after /note the member's words are the note; a saved answer asked for still goes
+    relayed = _relay(
+        a, ticket, member, "\n\n".join(saved) if parsed.note is not None else with_saved
+    )
     if outcomes:
         _transcript(
             a,
