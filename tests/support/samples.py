@@ -391,6 +391,7 @@ def said() -> list[v.View]:
     overdue = v.TicketRef(
         9, "[#9]", "Printer jams", "pending", ALICE, "Ops One", "Printers", "", 9, 8,
         "overdue", "2026-03-04 10:00 JST", True, "support+9-0123456789abcdef@example.test",
+        "urgent",
     )  # fmt: skip
     due_soon = v.TicketRef(
         10, "[#10]", "New laptop", "new", ALICE, "Ops One", "Hardware", "", 1, 1,
