@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -141,7 +142,11 @@ def test_a_shikyuu_request_is_urgent_and_gets_the_urgent_sla(gw: Gateway) -> Non
     assert (event["old"], event["new"], event["actor"]) == ("normal", "urgent", ITO)
     assert event["channel"] == "smtp" or event["channel"] == "email"
     assert event["detail"] == {"source": "subject", "marked": "【至急】"}
-    assert "緊急" in text_of(notice)  # the member's notice shows the level, in Japanese
+    text = text_of(notice)  # the member's notice: the level and its SLA, in Japanese
+    assert "優先度: 緊急" in text
+    created = datetime.fromisoformat(t["created_at"]).astimezone(ZoneInfo("Asia/Tokyo"))
+    first = (created + timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M")
+    assert f"初回応答の期限: {first}" in text
 
 
 def test_x_priority_1_is_high_and_an_unmarked_mail_is_normal(gw: Gateway) -> None:

@@ -276,7 +276,7 @@ _Decider = Callable[[Command, CommandContext], Action | Refused]
 
 def _not_yours(spec: Spec, role: Role) -> Msg:
     if role == Role.REQUESTER:
-        return N_("requesters may only use /close")
+        return N_("requesters may only use /close, and /priority to lower it")
     if spec.roles == _MANAGERS:
         return N_("only managers may use this command")
     return N_("only ops members may use commands")
