@@ -9,18 +9,30 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from gateway.core.priority import ORDER
 from store.models import Ticket, TicketEvent
 
 INVENTORY_ACTOR = "schedule:inventory"  # the actor on force-close events, counted per member
 
 
 def open_tickets(session: Session) -> list[Ticket]:
-    """Every ticket that is not closed, oldest first (what digests and sweeps walk)."""
-    stmt = select(Ticket).where(Ticket.state != "closed").order_by(Ticket.created_at, Ticket.id)
+    """Every ticket that is not closed, urgent first and oldest first within a level
+    (what digests and sweeps walk: a digest lists, and reminders queue, in this order)."""
+    stmt = (
+        select(Ticket)
+        .where(Ticket.state != "closed")
+        .order_by(priority_rank(), Ticket.created_at, Ticket.id)
+    )
     return list(session.scalars(stmt))
+
+
+def priority_rank() -> ColumnElement[int]:
+    """A ticket's priority as a sort key in SQL: urgent 0 … low 3 (``core.priority.ORDER``)."""
+    ranks = {level.value: i for i, level in enumerate(ORDER)}
+    return case(ranks, value=Ticket.priority, else_=ranks["normal"])
 
 
 def opened_between(session: Session, since: datetime, until: datetime) -> int:

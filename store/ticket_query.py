@@ -25,6 +25,7 @@ from store.models import (
     TicketEvent,
     TicketField,
 )
+from store.reminders import priority_rank
 from store.tickets import message_counts, summary
 
 
@@ -34,6 +35,7 @@ class TicketQuery:
     assignee: str | None = None  # an address; "" for nobody
     requester: str | None = None
     catalog: str | None = None
+    priority: str | None = None  # low | normal | high | urgent (#19)
     search: str = ""
     limit: int | None = 50  # None: every match (``tickets list``)
     offset: int = 0
@@ -56,6 +58,8 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.requester == q.requester.strip().lower())
     if q.catalog:
         stmt = stmt.where(Ticket.catalog == q.catalog)
+    if q.priority:
+        stmt = stmt.where(Ticket.priority == q.priority)
     if q.search.strip():
         ids = search.matching_tickets(session, q.search)
         if not ids:
@@ -92,6 +96,7 @@ class BoardRow:
     closed_at: datetime | None
     first_response_at: datetime | None
     due_at: datetime | None
+    priority: str = "normal"  # low | normal | high | urgent: cards are sorted urgent first
 
 
 _TIMES = ("created_at", "updated_at", "closed_at", "first_response_at", "due_at")
@@ -124,7 +129,8 @@ def board_cells(session: Session, closed_since: datetime, per_cell: int) -> Boar
     ]
     cards: list[BoardRow] = []
     for where, order in (
-        (open_, (Ticket.created_at, Ticket.id)),  # the oldest first: what waits longest
+        # urgent first, then the oldest: what matters most, what waits longest
+        (open_, (priority_rank(), Ticket.created_at, Ticket.id)),
         (recently_closed, (Ticket.closed_at.desc(), Ticket.id.desc())),  # the latest first
     ):
         rank = func.row_number().over(partition_by=(Ticket.catalog, Ticket.state), order_by=order)
@@ -135,6 +141,7 @@ def board_cells(session: Session, closed_since: datetime, per_cell: int) -> Boar
                 Ticket.state,
                 Ticket.catalog,
                 Ticket.assignee,
+                Ticket.priority,
                 *times,
                 rank.label("rank"),
             )

@@ -111,6 +111,7 @@ def summary(
         "id": ticket.id,
         "state": ticket.state,
         "close_reason": ticket.close_reason,
+        "priority": ticket.priority,  # low | normal | high | urgent (#19)
         "subject": ticket.subject,
         "requester": ticket.requester,
         "catalog": ticket.catalog,

@@ -23,6 +23,9 @@ ENTRY = Entry(
     fields=(Field("quantity", {"en": "Quantity"}, type="number"),),
 )
 
+# what a requester is told when a command is not theirs
+REQUESTERS_ONLY = "requesters may only use /close, and /priority to lower it"
+
 
 def ctx(role: Role = Role.MEMBER, entry: Entry | None = ENTRY) -> c.CommandContext:
     return c.CommandContext(role, MEMBERS, ("purchase", "other"), entry, NOW, "Asia/Tokyo")
@@ -108,8 +111,8 @@ def test_due_is_the_end_of_the_day_in_the_team_time_zone() -> None:
     ("line", "role", "reason"),
     [
         ("/frobnicate", Role.MEMBER, "unknown command /frobnicate"),
-        ("/assign", Role.REQUESTER, "requesters may only use /close"),
-        ("/assign ops", Role.REQUESTER, "requesters may only use /close"),
+        ("/assign", Role.REQUESTER, REQUESTERS_ONLY),
+        ("/assign ops", Role.REQUESTER, REQUESTERS_ONLY),
         ("/close", Role.OTHER, "only ops members may use commands"),
         ("/close bored", Role.MEMBER, "unknown close reason 'bored'"),
         ("/pending now", Role.MEMBER, "/pending takes no argument"),

@@ -89,6 +89,19 @@ class Entry:
     action: Action | None = None
     descriptions: Mapping[str, str] = field(default_factory=dict)  # the web form's intro
     mails_off: tuple[str, ...] = ()  # mail kinds its tickets do not send (core.switches)
+    priority: str | None = None  # its tickets' level when the mail marks none (issue #19)
+    # priority → (first_response, resolve) for that level; a None keeps the entry's own
+    sla_by_priority: Mapping[str, tuple[timedelta | None, timedelta | None]] = field(
+        default_factory=dict
+    )
+
+    def sla_for(self, priority: str | None) -> tuple[timedelta | None, timedelta | None]:
+        """The SLA targets of a ticket at ``priority``: the level's own, else the entry's."""
+        first, resolve = self.sla_by_priority.get(priority or "", (None, None))
+        return (
+            first if first is not None else self.first_response,
+            resolve if resolve is not None else self.resolve,
+        )
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.id

@@ -20,6 +20,7 @@ from gateway.catalog.action_reader import Where, read_action
 from gateway.catalog.linear import compile_keyword
 from gateway.catalog.model import FIELD_TYPES, LOCALES, Entry, Field, Keyword
 from gateway.catalog.nodes import scalar as _scalar
+from gateway.catalog.sla_reader import read_priority, read_sla
 from gateway.config.settings import Member
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
@@ -43,6 +44,7 @@ _ENTRY_KEYS = frozenset(
         "fallback",
         "action",
         "mails_off",
+        "priority",
     }
 )
 _FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
@@ -158,10 +160,7 @@ class _Reader:
         manager = self.member_ref(m["manager"][1], manager=True) if "manager" in m else None
         if fallback and manager is None:
             self.bad(node, N_("the fallback entry {id!r} must name a 'manager'", id=entry_id))
-        sla = self.mapping(m["sla"][1], "sla") if "sla" in m else {}
-        for k, _ in sla.values():
-            if k.value not in ("first_response", "resolve"):
-                self.bad(k, N_("unknown key {key!r} in sla (first_response, resolve)", key=k.value))
+        (first_response, resolve), per_level = read_sla(self, m.get("sla"))
         fields = self.fields(m.get("fields"))
         action = read_action(self, m["action"][1], manager, self.where) if "action" in m else None
         return Entry(
@@ -174,14 +173,16 @@ class _Reader:
             negative=self.keywords(m.get("negative")),
             assignees=self.assignees(m.get("assignee")),
             manager=manager,
-            first_response=self.duration(sla.get("first_response")),
-            resolve=self.duration(sla.get("resolve")),
+            first_response=first_response,
+            resolve=resolve,
             stale_after=self.duration(m.get("stale_after")),
             auto_close_after=self.duration(m.get("auto_close_after")),
             fields=fields,
             fallback=fallback,
             action=action,
             mails_off=self.mails_off(m.get("mails_off")),
+            priority=read_priority(self, m.get("priority")),
+            sla_by_priority=per_level,
         )
 
     def mails_off(self, pair: Any) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ from gateway.config.settings import (
 from gateway.config.smtp import read_smtp
 from gateway.config.units import parse_duration, parse_size, parse_weekly
 from gateway.config.web import read_web
+from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
 
@@ -78,6 +79,8 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             "web",
             "limits",
             "mail",
+            "priority",
+            "answers",
         }
     )
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
@@ -116,6 +119,10 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         web=read_web(Section(src, "web", data["web"])) if "web" in data else WebSettings(),
         limits=_limits(Section(src, "limits", data.get("limits", {}))),
         mail=read_mail(Section(src, "mail", data.get("mail", {}))),
+        priority=read_priority(Section(src, "priority", data.get("priority", {}))),
+        answers=read_answers(
+            Section(src, "answers", data.get("answers", {})), base, cat.path_or_none("path", base)
+        ),
     )
 
 

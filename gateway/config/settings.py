@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from gateway.config.work import AnswersSettings, PrioritySettings
+
 
 @dataclass(frozen=True, slots=True)
 class GatewaySettings:
@@ -291,6 +293,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    priority: PrioritySettings = field(default_factory=PrioritySettings)  # config.work
+    answers: AnswersSettings = field(default_factory=AnswersSettings)  # config.work
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -90,6 +90,16 @@ class LoopHeaders:
 
 
 @dataclass(frozen=True, slots=True)
+class PriorityHeaders:
+    """The headers a sender's urgency is read from (``gateway.pipeline.priority``),
+    decoded and bounded by the parser; "" when absent."""
+
+    importance: str = ""  # Importance: high | normal | low (RFC 2156, Outlook)
+    x_priority: str = ""  # X-Priority: 1 (highest) … 5 (lowest), often "1 (Highest)"
+    priority: str = ""  # Priority: urgent | normal | non-urgent (RFC 2156)
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedMessage:
     """Everything later stages need from one raw message.
 
@@ -113,6 +123,7 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...]
     loop: LoopHeaders
     defects: tuple[str, ...] = field(default=())
+    urgency: PriorityHeaders = field(default=PriorityHeaders())  # what the sender marked
     is_mail: bool = True  # False only when the input does not look like mail at all
 
     @property

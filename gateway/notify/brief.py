@@ -38,13 +38,14 @@ def ticket_brief(
         views.SheetLine(f.label(locale), values.get(f.name, ""), f.required)
         for f in (entry.fields if entry else ())
     )
-    due = sla.deadlines(
+    first_response, resolve = entry.sla_for(ticket.priority) if entry else (None, None)
+    due = sla.deadlines(  # the targets of the ticket's priority (an urgent one's are shorter)
         ticket.state,
         ticket.created_at,
         first_response_at=ticket.first_response_at,
         due_at=ticket.due_at,
-        first_response=entry.first_response if entry else None,
-        resolve=entry.resolve if entry else None,
+        first_response=first_response,
+        resolve=resolve,
     )
     role = Role.MANAGER if member.role == "manager" else Role.MEMBER
     return views.TicketBrief(

@@ -46,6 +46,14 @@ SLA_TARGETS: Mapping[str, Msg] = {
     "resolve": N_("resolution"),  # the ticket was closed
 }
 
+# priority → its name (gateway.core.priority values, also the words /priority takes)
+PRIORITIES: Mapping[str, Msg] = {
+    "low": N_("low"),  # whenever there is time
+    "normal": N_("normal"),  # the default
+    "high": N_("high"),  # before the normal ones
+    "urgent": N_("urgent"),  # drop everything
+}
+
 
 def _label(table: Mapping[str, Msg]) -> Callable[[str], Msg | str]:
     """A value's label; an unknown value (a newer state, data) is shown as it is."""
@@ -56,6 +64,7 @@ state = _label(STATES)
 close_reason = _label(CLOSE_REASONS)
 outcome = _label(OUTCOMES)
 sla_target = _label(SLA_TARGETS)
+priority = _label(PRIORITIES)
 
 # filter name in templates → the label it shows
 _FILTERS: Mapping[str, Callable[[str], Msg | str]] = {
@@ -63,6 +72,7 @@ _FILTERS: Mapping[str, Callable[[str], Msg | str]] = {
     "close_reason": close_reason,
     "outcome": outcome,
     "sla_target": sla_target,
+    "priority": priority,
 }
 
 

@@ -81,6 +81,7 @@ def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.Ticke
         created=local.strftime("%Y-%m-%d %H:%M %Z"),
         age_days=(now - ticket.created_at).days,
         idle_days=(now - ticket.updated_at).days,
+        priority=ticket.priority,
     )
 
 

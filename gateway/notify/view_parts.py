@@ -46,6 +46,7 @@ class TicketRef:
     due: str = ""  # that deadline, formatted in the team's time zone
     stale: bool = False  # untouched for its entry's stale_after
     reply_to: str = ""  # the recipient's reply-token address: write here to act on it
+    priority: str = "normal"  # low | normal | high | urgent, shown through the label
 
 
 @dataclass(frozen=True, slots=True)

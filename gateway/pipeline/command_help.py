@@ -31,13 +31,16 @@ Write commands at the very top of your reply, one per line, before any other tex
                           sent to the requester
   /approve                run the entry's action that waits for approval
                           (managers only)
+  /priority <level>       low, normal, high or urgent (the SLA follows it)
+  /answer <name>          add the team's saved answer <name> after your own
+                          words, in the requester's language
 
 Commands are read only from the top of the reply, above the quoted history, up to
 the first line that is not a command, and at most the first max_command_lines
 lines (20 by default). A full-width slash (／close) works too. Command lines are
 removed; the rest of your reply is sent to the requester and the other people on
 the ticket. A reply with only commands sends nothing to them.
-Requesters may only use /close, on their own tickets.
+Requesters may only use /close, on their own tickets, and /priority to lower it.
 """
 )
 HELP_TEXT = HELP.msgid  # the English text, as the README prints it
@@ -56,6 +59,8 @@ SHORT: dict[str, Msg] = {
     "field": N_("/field <name> <value>   set a field of the parameter sheet"),
     "note": N_("/note                   the rest is an internal note, not sent"),
     "approve": N_("/approve                run the action that waits for approval"),
+    "priority": N_("/priority <level>       low, normal, high or urgent"),
+    "answer": N_("/answer <name>          add a saved answer after your words"),
 }
 
 

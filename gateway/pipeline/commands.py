@@ -28,6 +28,8 @@ from gateway.catalog.model import Entry
 from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
+from gateway.pipeline import answer_names, priority
+from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 
 # the grammar in words lives in its own module; these names are part of this one's API
 from gateway.pipeline.command_help import HELP as HELP
@@ -35,6 +37,7 @@ from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
 from gateway.pipeline.command_help import SHORT
 from gateway.pipeline.command_help import help_text as help_text
+from gateway.pipeline.priority import SetPriority as SetPriority
 
 
 class Role(enum.StrEnum):
@@ -84,6 +87,10 @@ GRAMMAR: dict[str, Spec] = {
     "note": Spec(Args.REST, _OPS),
     # let the entry's action that waits for approval run (catalog `when: approved`)
     "approve": Spec(Args.NONE, _MANAGERS),
+    # how urgent; a requester may lower it, never raise it (gateway.pipeline.priority)
+    "priority": Spec(Args.ONE, _OPS_AND_REQUESTER),
+    # a saved answer of the team's after the member's own words (pipeline.answer_names)
+    "answer": Spec(Args.ONE, _OPS),
 }
 
 
@@ -233,7 +240,8 @@ class Approve:
     """Run the ticket's action that waits for approval (the entry's, ``when: approved``)."""
 
 
-Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote | Approve
+_MORE = SetPriority | UseAnswer  # decided in their own modules (issue #19)
+Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote | Approve | _MORE
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +254,8 @@ class CommandContext:
     entry: Entry | None  # the ticket's entry, for /field
     now: datetime
     timezone: str
+    priority: str = "normal"  # the ticket's level now, for /priority
+    answers: Collection[str] = ()  # the saved answers' names, for /answer
 
 
 def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -266,7 +276,7 @@ _Decider = Callable[[Command, CommandContext], Action | Refused]
 
 def _not_yours(spec: Spec, role: Role) -> Msg:
     if role == Role.REQUESTER:
-        return N_("requesters may only use /close")
+        return N_("requesters may only use /close, and /priority to lower it")
     if spec.roles == _MANAGERS:
         return N_("only managers may use this command")
     return N_("only ops members may use commands")
@@ -368,6 +378,10 @@ def _approve(cmd: Command, ctx: CommandContext) -> Action | Refused:
     return Approve()
 
 
+def _or_refused(cmd: Command, decided: Action | Msg) -> Action | Refused:
+    return Refused(cmd.line, decided) if isinstance(decided, Msg) else decided
+
+
 _DECIDERS: dict[str, _Decider] = {
     "close": _close,
     "pending": _state(TicketState.PENDING),
@@ -378,4 +392,8 @@ _DECIDERS: dict[str, _Decider] = {
     "field": _field,
     "note": _note,
     "approve": _approve,
+    "priority": lambda c, x: _or_refused(
+        c, priority.by_command(c.arg, x.priority, requester=x.role == Role.REQUESTER)
+    ),
+    "answer": lambda c, x: _or_refused(c, answer_names.choose(c.arg, x.answers)),
 }

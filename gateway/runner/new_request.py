@@ -28,6 +28,7 @@ from gateway.pipeline.parse.message import parse_message
 from gateway.runner import filing, notices
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
+from gateway.runner.priority import initial_priority
 from gateway.runner.verdicts import Done
 from gateway.tickets import changes
 from store.models import Ticket
@@ -115,6 +116,7 @@ def open_new(
     filed = filing.categorize_new_ticket(
         a.session, ticket, request, a.catalog, a.settings, a.now, chosen=a.submission
     )
+    level = initial_priority(a, ticket, request, a.catalog)  # before the notices show it
     trigger.sheet_changed(
         a.session,
         ticket,
@@ -130,6 +132,7 @@ def open_new(
     notices.notify_assignee(a, ticket, a.catalog)
     return ticket, (
         f", filed under {filed.entry_id}"
+        + (f", priority {level}" if level != "normal" else "")
         + ("" if acked else ", not acknowledged")
         + (f", asked for {len(missing)} field(s)" if acked and missing else "")
     )

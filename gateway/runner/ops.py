@@ -26,13 +26,14 @@ from gateway.actions import trigger
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
-from gateway.notify import labels, views
+from gateway.notify import answers, labels, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import action_hold
 from gateway.tickets import changes
+from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
 from store.installation import reply_keys
 from store.models import Ticket
@@ -108,7 +109,9 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         a.session, ticket, member.email, "ops", a.now, actor=member.email, channel=CHANNEL
     )
     role = Role.MANAGER if member.role == "manager" else Role.MEMBER
-    outcomes = [*_run(a, ticket, parsed.commands, role, member.email), *parsed.ignored]
+    saved: list[str] = []  # the saved answers /answer asked for, after the member's words
+    outcomes = [*_run(a, ticket, parsed.commands, role, member.email, saved), *parsed.ignored]
+    with_saved = "\n\n".join(t for t in (parsed.remaining.strip(), *saved) if t)
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
             a.session,
@@ -119,7 +122,10 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
             channel=CHANNEL,
             hold=action_hold(a),
         )
-    relayed = 0 if parsed.note is not None else _relay(a, ticket, member, parsed.remaining)
+    # after /note the member's words are the note; a saved answer asked for still goes
+    relayed = _relay(
+        a, ticket, member, "\n\n".join(saved) if parsed.note is not None else with_saved
+    )
     if outcomes:
         _transcript(
             a,
@@ -172,7 +178,12 @@ def requester_reply(a: Arrival, ticket: Ticket) -> str:
 
 
 def _run(
-    a: Arrival, ticket: Ticket, cmds: Sequence[commands.Command], role: Role, actor: str
+    a: Arrival,
+    ticket: Ticket,
+    cmds: Sequence[commands.Command],
+    role: Role,
+    actor: str,
+    saved: list[str] | None = None,
 ) -> list[CommandOutcome]:
     out: list[CommandOutcome] = []
     for cmd in cmds:
@@ -183,18 +194,22 @@ def _run(
             a.catalog.entry(ticket.catalog),
             a.now,
             a.settings.gateway.timezone,
+            priority=ticket.priority,
+            answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
         )
         decision = commands.decide(cmd, ctx)
         try:
             outcome: CommandOutcome = (
                 decision
                 if isinstance(decision, Refused)
-                else Applied(cmd.line, _apply(a, ticket, decision, actor))
+                else Applied(cmd.line, _apply(a, ticket, decision, actor, saved))
             )
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, exc.message)
         except trigger.ApprovalRefused as exc:
             outcome = Refused(cmd.line, exc.reason)
+        except answers.AnswerError as exc:
+            outcome = Refused(cmd.line, exc.why)
         if not isinstance(outcome, Applied):
             changes.record(
                 a.session,
@@ -209,7 +224,9 @@ def _run(
     return out
 
 
-def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str) -> Msg:
+def _apply(
+    a: Arrival, ticket: Ticket, action: commands.Action, actor: str, saved: list[str] | None
+) -> Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
     session, now = a.session, a.now
     who = {"actor": actor, "channel": CHANNEL}
@@ -231,6 +248,16 @@ def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str) -> M
             changes.add_note(session, ticket, text, now, **who)
         case commands.Approve():
             return trigger.approve(session, a.settings.members, a.catalog, ticket, now, **who)
+        case commands.SetPriority(level):
+            set_priority(
+                session, ticket, level, now, actor=actor, channel=CHANNEL, source="command"
+            )
+        case commands.UseAnswer(name):
+            text, locale = answers.for_ticket(session, a.settings, a.catalog, ticket, name)
+            changes.record(
+                session, ticket, "answer", now, detail={"name": name, "locale": locale}, **who
+            )
+            (saved if saved is not None else []).append(text)
     return changed(action, old)
 
 
@@ -259,6 +286,10 @@ def changed(action: commands.Action, old_state: str) -> Msg:
             return N_("internal note added (not sent to the requester)")
         case commands.Approve():
             return N_("approved")
+        case commands.SetPriority(level):
+            return N_("priority set to {new}", new=labels.priority(level))
+        case commands.UseAnswer(name):
+            return N_("saved answer {name} added after your words", name=name)
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:

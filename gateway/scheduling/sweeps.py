@@ -110,6 +110,9 @@ def inventory_cause(days: int) -> Msg:
 
 
 def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
+    """The ticket's times and its entry's targets at the ticket's priority (an entry may
+    give urgent tickets a shorter SLA), so a priority change moves the deadlines."""
+    first_response, resolve = entry.sla_for(ticket.priority) if entry else (None, None)
     return TicketTimes(
         id=ticket.id,
         state=ticket.state,
@@ -117,8 +120,8 @@ def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
         updated_at=ticket.updated_at,
         first_response_at=ticket.first_response_at,
         stale_after=entry.stale_after if entry else None,
-        first_response=entry.first_response if entry else None,
-        resolve=entry.resolve if entry else None,
+        first_response=first_response,
+        resolve=resolve,
         auto_close_after=entry.auto_close_after if entry else None,
         due_at=ticket.due_at,
     )

@@ -36,6 +36,7 @@ class Card:
     stale: bool
     sla: str  # "" | "due-soon" | "overdue"
     fields_missing: bool
+    priority: str = "normal"  # low | normal | high | urgent: the cell's order and a badge
 
 
 @dataclass
@@ -83,6 +84,7 @@ def _card(
     now: datetime,
     due_soon: timedelta,
 ) -> Card:
+    first_response, resolve = entry.sla_for(row.priority) if entry else (None, None)
     times = rules.TicketTimes(
         id=row.id,
         state=row.state,
@@ -90,8 +92,8 @@ def _card(
         updated_at=row.updated_at,
         first_response_at=row.first_response_at,
         stale_after=entry.stale_after if entry else None,
-        first_response=entry.first_response if entry else None,
-        resolve=entry.resolve if entry else None,
+        first_response=first_response,
+        resolve=resolve,
         due_at=row.due_at,
     )
     sla, _ = rules.sla_state(times, now, due_soon)
@@ -106,6 +108,7 @@ def _card(
         stale=rules.stale_period(times, now) is not None,
         sla=sla.value if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else "",
         fields_missing=row.state != "closed" and not required <= filled,
+        priority=row.priority,
     )
 
 

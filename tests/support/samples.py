@@ -20,6 +20,8 @@ from gateway.core import tokens
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
+from gateway.core.priority import Priority
+from gateway.notify import answers
 from gateway.notify import views as v
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
@@ -250,6 +252,17 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/field quantity many", Role.MEMBER),  # a field's own check
     ("/approve", Role.MEMBER),  # only managers approve
     ("/approve", Role.MANAGER),  # the entry has no action that waits for approval
+    ("/priority someday", Role.MEMBER),  # no such level
+    ("/priority urgent", Role.REQUESTER),  # a requester may not raise it
+    ("/answer ../secrets", Role.MEMBER),  # not a name: a path
+    ("/answer faq", Role.MEMBER),  # no such saved answer
+]
+
+# Why a saved answer that /answer named could not be sent (gateway.notify.answers)
+ANSWER_PROBLEMS = [
+    answers.no_such("faq"),
+    answers.unusable("faq"),
+    answers.unusable("faq", "unexpected '}'"),
 ]
 
 # What /approve answers once the grammar let it through (gateway.actions.trigger), and
@@ -278,6 +291,11 @@ def refusals() -> list[v.CommandLine]:
         decision = commands.decide(cmd, _context(role, entry))
         assert isinstance(decision, commands.Refused), line
         lines.append(v.CommandLine(line, decision.why, "refused"))
+    with_answers = replace(_context(Role.MEMBER), answers=("password-reset", "vpn-client"))
+    [cmd] = commands.parse_commands("/answer faq", 20).commands
+    unknown = commands.decide(cmd, with_answers)  # names the saved answers there are
+    assert isinstance(unknown, commands.Refused)
+    lines.append(v.CommandLine(cmd.line, unknown.why, "refused"))
     for current, target, reason in [
         (TicketState.OPEN, TicketState.OPEN, None),
         (TicketState.CLOSED, TicketState.PENDING, None),
@@ -320,6 +338,8 @@ def applied() -> list[v.CommandLine]:
         ("/field quantity 3", commands.SetField("quantity", "3")),
         ("/note called back", commands.AddNote("called back")),
         ("/approve", commands.Approve()),
+        ("/priority urgent", commands.SetPriority(Priority.URGENT)),
+        ("/answer password-reset", commands.UseAnswer("password-reset")),
     ]
     lines = [v.CommandLine(line, ops.changed(a, "new"), "applied") for line, a in actions]
     [ignored] = commands.parse_commands("/open\n/pending\n", 1).ignored
@@ -373,6 +393,7 @@ def said() -> list[v.View]:
     overdue = v.TicketRef(
         9, "[#9]", "Printer jams", "pending", ALICE, "Ops One", "Printers", "", 9, 8,
         "overdue", "2026-03-04 10:00 JST", True, "support+9-0123456789abcdef@example.test",
+        "urgent",
     )  # fmt: skip
     due_soon = v.TicketRef(
         10, "[#10]", "New laptop", "new", ALICE, "Ops One", "Hardware", "", 1, 1,
@@ -380,6 +401,7 @@ def said() -> list[v.View]:
     )  # fmt: skip
     transcript = [*applied(), *refusals()]
     transcript += [v.CommandLine("/approve", m, "refused") for m in APPROVALS]
+    transcript += [v.CommandLine("/answer faq", m, "refused") for m in ANSWER_PROBLEMS]
     transcript += [
         v.CommandLine(f"/field x {n}", e, "refused") for n, e in enumerate(field_errors())
     ]

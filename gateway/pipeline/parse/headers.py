@@ -17,7 +17,7 @@ from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
 from gateway.core import msgid
-from gateway.core.model import Address, LoopHeaders
+from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -166,6 +166,20 @@ def loop_headers(
         x_ticket_gateway=plain("x-ticket-gateway"),
         content_type=message.get_content_type().lower(),
         report_type=(param_text(message.get_param("report-type")) or "").lower(),
+    )
+
+
+def priority_headers(headers: HeaderView, hint: str | None, defects: list[str]) -> PriorityHeaders:
+    """The sender's urgency headers, lower-cased and cut to their first 64 characters
+    (a level is a word or two; the rest of a hostile value is never looked at)."""
+
+    def keyword(name: str) -> str:
+        return headers.decoded(name, hint, defects)[:64].strip().lower()
+
+    return PriorityHeaders(
+        importance=keyword("importance"),
+        x_priority=keyword("x-priority"),
+        priority=keyword("priority"),
     )
 
 

@@ -68,6 +68,7 @@ def _parse(raw: bytes) -> ParsedMessage:
         loop=headers.loop_headers(message, view, hint, defects),
         defects=tuple(dict.fromkeys(defects)),
         is_mail=True,
+        urgency=headers.priority_headers(view, hint, defects),
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_
-from gateway.runtime.cli import actions, catalog, db, inbox, run, schedule, tickets
+from gateway.runtime.cli import actions, answers, catalog, db, inbox, run, schedule, tickets
 from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_DATAERR,
@@ -121,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     inbox.register_inbox(sub)
     catalog.register(sub)  # catalog check|match, stats
     actions.register(sub)  # actions list|retry|run
+    answers.register(sub)  # answers list (issue #19)
     schedule.register(sub)  # status, digest, sweep
     db.register(sub)
     return p

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, opened, pad, print_json
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ FILTERS = (
     Filter("--requester", "requester", "EMAIL", "the requester's e-mail address"),
     # the catalog entry's id (what /category and --json say)
     Filter("--catalog", "catalog", "ENTRY", "a catalog entry's id"),
+    # how urgent (gateway.core.priority)
+    Filter("--priority", "priority", "LEVEL", "low, normal, high, urgent", LEVELS),
     # every word in the subject or text of a message that came in; Japanese substrings
     Filter("--search", "search", "TEXT", "words in the subject or text (Japanese too)"),
 )

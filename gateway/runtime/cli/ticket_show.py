@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 SHOWN: dict[str, Msg] = {
     "state": N_("state"),  # the state value, as --state takes it
     "close_reason": N_("close reason"),  # resolved, stale, …
+    "priority": N_("priority"),  # low, normal, high, urgent (its SLA, its place in lists)
     "requester": N_("requester"),  # who asked
     "catalog": N_("catalog entry"),  # the entry's name and id
     "assignee": N_("assignee"),  # the member who has it
@@ -127,6 +128,10 @@ class Shower:
             return self.time(data[key])
         if key == "catalog" and self.entry is not None:
             return f"{self.entry.name(self.said.locale)} ({data['catalog']})"
+        if key == "priority":
+            from gateway.notify import labels
+
+            return self.said(labels.priority(data[key]))
         if key == "requester" and data.get("requester_name"):
             return f"{data['requester']} ({data['requester_name']})"
         return str(data[key])

@@ -1,0 +1,83 @@
+"""An entry's ``sla:`` and ``priority:`` in the catalog YAML, with every problem's line.
+
+``sla`` keeps its old shape (``{first_response: 4h, resolve: 2d}``) and may add
+a block per priority level beside it::
+
+    sla:
+      first_response: 4h
+      resolve: 2d
+      urgent: {first_response: 30m, resolve: 4h}
+      low: {resolve: 5d}
+
+A level's block replaces only what it names; the rest is the entry's own target
+(:meth:`gateway.catalog.model.Entry.sla_for`). ``priority:`` is the level of the
+entry's tickets when the mail marks none.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Protocol
+
+from gateway.catalog.nodes import scalar
+from gateway.core import priority as levels
+from gateway.core.i18n import N_, Msg
+
+_TARGETS = ("first_response", "resolve")
+Targets = tuple[timedelta | None, timedelta | None]
+
+
+class Reporter(Protocol):
+    def bad(self, node: Any, message: str | Msg) -> None: ...
+
+    def mapping(self, node: Any, what: str, *, quiet: bool = False) -> dict[str, Any]: ...
+
+    def duration(self, pair: Any) -> timedelta | None: ...
+
+
+def read_sla(r: Reporter, pair: Any) -> tuple[Targets, dict[str, Targets]]:
+    """The entry's own targets and those per priority level (``pair``: key and value
+    nodes of ``sla``, or None)."""
+    if pair is None:
+        return (None, None), {}
+    sla = r.mapping(pair[1], "sla")
+    per_level: dict[str, Targets] = {}
+    for key, value in sla.values():
+        if key.value in _TARGETS:
+            continue
+        if levels.parse(str(key.value)) is None or str(key.value) != str(key.value).lower():
+            r.bad(key, N_("unknown key {key!r} in sla ({known})", key=key.value, known=_known()))
+            continue
+        block = r.mapping(value, "sla." + str(key.value))
+        for k, _ in block.values():
+            if k.value not in _TARGETS:
+                r.bad(k, N_("unknown key {key!r} in sla ({known})", key=k.value, known=_known()))
+        per_level[str(key.value)] = _targets(r, block)
+    return _targets(r, sla), per_level
+
+
+def read_priority(r: Reporter, pair: Any) -> str | None:
+    """The entry's default level, or None (and a problem) when it is not one."""
+    if pair is None:
+        return None
+    value = scalar(pair[1])
+    level = levels.parse(value) if isinstance(value, str) else None
+    if level is None:
+        r.bad(
+            pair[1],
+            N_(
+                "priority must be one of {known}, not {value!r}",
+                known=", ".join(levels.LEVELS),
+                value=pair[1].value,
+            ),
+        )
+        return None
+    return level.value
+
+
+def _targets(r: Reporter, m: dict[str, Any]) -> Targets:
+    return r.duration(m.get("first_response")), r.duration(m.get("resolve"))
+
+
+def _known() -> str:
+    return ", ".join((*_TARGETS, *levels.LEVELS))

@@ -1,0 +1,155 @@
+"""The team's saved answers: ``<dir>/<name>.<locale>.txt.j2``, rendered for one ticket.
+
+A saved answer is text the team wrote once (the password-reset steps, the VPN
+client's download page) and sends with ``/answer <name>`` or ``tickets answer``.
+It is a Jinja2 template rendered in a sandbox with autoescape off (it is plain
+text) and ``StrictUndefined``, from a string, with an empty loader: it sees the ticket's
+view (:class:`AnswerView`, plain values) and nothing else — no include, no
+settings, no database, no attribute starting with ``_``.
+
+Which language: the requester's (the ticket's locale), else the team's
+``[gateway] locale``, else the first of ``ja``, ``en`` that exists; the caller
+is told which one was used. The folder is ``[answers] dir``
+(:mod:`gateway.config.work`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from jinja2 import DictLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy.orm import Session
+
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Settings
+from gateway.core.i18n import LOCALES, N_, Msg
+from gateway.notify.queue import tag
+from gateway.pipeline.answer_names import is_safe
+from store.fields import field_values
+from store.models import Ticket
+
+SUFFIX = ".txt.j2"
+MAX_BYTES = 64_000  # a saved answer is a few paragraphs; a bigger file is a mistake
+
+
+class AnswerError(Exception):
+    """A saved answer that cannot be sent, and why (in the reader's language)."""
+
+    def __init__(self, why: Msg) -> None:
+        super().__init__(str(why))
+        self.why = why
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """All a saved answer may show: ``{{ ticket.subject }}``, ``{{ fields.os }}``…"""
+
+    id: int
+    ref: str  # the subject tag, e.g. [#42]
+    subject: str
+    requester: str
+    requester_name: str
+    state: str
+    priority: str
+    entry: str  # the catalog entry's name in the answer's language ("" when none)
+    entry_id: str
+    assignee: str
+
+
+def available(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Every saved answer's name and its languages, sorted; files that are not
+    ``<safe name>.<ja|en>.txt.j2`` are not answers and are left out."""
+    found: dict[str, list[str]] = {}
+    if not folder.is_dir():
+        return {}
+    for path in folder.iterdir():
+        stem = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else ""
+        name, _, locale = stem.rpartition(".")
+        if is_safe(name) and locale in LOCALES and path.is_file():
+            found.setdefault(name, []).append(locale)
+    return {n: tuple(sorted(found[n])) for n in sorted(found)}
+
+
+def language(have: tuple[str, ...], wanted: str | None, team: str) -> str | None:
+    """The requester's language, else the team's, else the first we have (ja, en)."""
+    for locale in (wanted, team, *LOCALES):
+        if locale in have:
+            return locale
+    return None
+
+
+def render(
+    folder: Path,
+    name: str,
+    view: AnswerView,
+    fields: Mapping[str, str],
+    *,
+    wanted: str | None,
+    team: str,
+) -> tuple[str, str]:
+    """The saved answer ``name`` for this ticket, and the language it is in."""
+    have = available(folder).get(name) if is_safe(name) else None
+    locale = language(have or (), wanted, team)
+    if locale is None:
+        raise AnswerError(no_such(name))
+    path = folder / f"{name}.{locale}{SUFFIX}"
+    try:
+        if path.resolve().parent != folder.resolve() or path.stat().st_size > MAX_BYTES:
+            raise AnswerError(unusable(name))
+        source = path.read_text(encoding="utf-8")
+        env = SandboxedEnvironment(
+            loader=DictLoader({}),  # an include or import finds nothing (TemplateNotFound)
+            autoescape=False,
+            undefined=StrictUndefined,
+            keep_trailing_newline=False,
+        )
+        text = env.from_string(source).render(ticket=asdict(view), fields=dict(fields))
+    except (OSError, UnicodeDecodeError, TemplateError) as exc:
+        raise AnswerError(unusable(name, str(exc))) from None
+    return text.strip(), locale
+
+
+def no_such(name: str) -> Msg:
+    """Why a name that is not (or no longer) in the folder cannot be sent."""
+    return N_("no saved answer {name!r}", name=name)
+
+
+def unusable(name: str, problem: str = "") -> Msg:
+    """Why a saved answer's file cannot be sent: outside the folder or too big (no
+    ``problem``), unreadable, or a template error (``problem``: Jinja's own words)."""
+    if not problem:
+        return N_("saved answer {name!r} cannot be used", name=name)
+    return N_("saved answer {name!r} cannot be used: {problem}", name=name, problem=problem)
+
+
+def for_ticket(
+    session: Session, settings: Settings, catalog: Catalog, ticket: Ticket, name: str
+) -> tuple[str, str]:
+    """The saved answer ``name`` for ``ticket`` in the requester's language (see
+    :func:`language`), and that language."""
+    have = available(settings.answers.dir).get(name, ()) if is_safe(name) else ()
+    locale = language(have, ticket.locale, settings.gateway.locale) or settings.gateway.locale
+    entry = catalog.entry(ticket.catalog)
+    view = AnswerView(
+        id=ticket.id,
+        ref=tag(settings, ticket.id),
+        subject=ticket.subject,
+        requester=ticket.requester,
+        requester_name=ticket.requester_name,
+        state=ticket.state,
+        priority=ticket.priority,
+        entry=entry.name(locale) if entry else "",
+        entry_id=ticket.catalog or "",
+        assignee=ticket.assignee or "",
+    )
+    return render(
+        settings.answers.dir,
+        name,
+        view,
+        field_values(session, ticket.id),
+        wanted=ticket.locale,
+        team=settings.gateway.locale,
+    )

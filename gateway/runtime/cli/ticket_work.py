@@ -1,0 +1,109 @@
+"""``tickets priority ID LEVEL`` and ``tickets answer ID NAME``: the ``/priority`` and
+``/answer`` reply commands from a shell (issue #19).
+
+Both go through the same code as the reply commands — the tickets service for
+the level, :mod:`gateway.notify.answers` and the one relay path for the saved
+answer — so a ticket changed here leaves the same event (actor ``cli:<login>``,
+channel ``cli``) and the requester gets the same mail. The CLI is the team's
+tool: any level may be set here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from gateway.core.i18n import N_
+from gateway.core.priority import LEVELS
+from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, actor, opened
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+
+def cmd_tickets_priority(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.core.priority import Priority
+    from gateway.notify import labels
+    from gateway.tickets.priority import set_priority
+    from store import tickets
+    from store.db import transaction
+
+    said = Speaker(settings)
+    level = Priority(args.level)
+    with opened(settings) as app, transaction(app.sessions) as s:
+        ticket = tickets.get(s, args.id)
+        if ticket is None:
+            said.warn(N_("no ticket #{id}", id=args.id))
+            return EX_UNAVAILABLE
+        old = ticket.priority
+        now = app.clock.now()
+        changed = set_priority(s, ticket, level, now, actor=actor(), channel="cli", source="cli")
+    new, was = labels.priority(level), labels.priority(old)
+    if changed:
+        said.say(N_("ticket #{id}: priority {old} → {new}", id=args.id, old=was, new=new))
+    else:
+        said.say(N_("ticket #{id}: priority is {new} already", id=args.id, new=new))
+    return EX_OK
+
+
+def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
+    """Send a saved answer to the ticket's people, as ``/answer`` in a member's reply
+    would, in the requester's language; from the member ``--as`` names, else the
+    ticket's assignee (the answer goes out in a member's name, as every answer does)."""
+    from gateway.notify import answers
+    from gateway.pipeline.answer_names import UseAnswer, choose
+    from gateway.tickets import changes
+    from gateway.tickets.relay import relay_answer
+    from store import tickets
+    from store.db import transaction
+
+    said = Speaker(settings)
+    decided = choose(args.name, answers.available(settings.answers.dir))
+    if not isinstance(decided, UseAnswer):
+        said.warn(decided)
+        return EX_DATAERR
+    with opened(settings) as app, transaction(app.sessions) as s:
+        ticket = tickets.get(s, args.id)
+        if ticket is None:
+            said.warn(N_("no ticket #{id}", id=args.id))
+            return EX_UNAVAILABLE
+        member = settings.member(args.member or ticket.assignee or "")
+        if member is None:
+            said.warn(N_("name the member it comes from with --as (the ticket has no assignee)"))
+            return EX_DATAERR
+        try:
+            text, locale = answers.for_ticket(
+                s, settings, app.catalog.current, ticket, decided.name
+            )
+        except answers.AnswerError as exc:
+            said.warn(exc.why)
+            return EX_DATAERR
+        now, who = app.clock.now(), actor()
+        detail: dict[str, Any] = {"name": decided.name, "locale": locale, "as": member.email}
+        changes.record(s, ticket, "answer", now, actor=who, channel="cli", detail=detail)
+        key = f"cli-answer:{ticket.id}:{decided.name}:{now.timestamp()}"
+        sent = relay_answer(s, settings, ticket, member, text, key=key, now=now, channel="cli")
+    said.say(
+        N_(
+            "ticket #{id}: saved answer {name} ({locale}) sent to {n} people",
+            id=args.id,
+            name=decided.name,
+            locale=locale,
+            n=sent,
+        )
+    )
+    return EX_OK
+
+
+def register_work(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tp = t.add_parser("priority", help="set a ticket's priority (its SLA follows)")
+    tp.add_argument("id", type=int)
+    tp.add_argument("level", choices=LEVELS)
+    tp.set_defaults(handler=cmd_tickets_priority)
+    ta = t.add_parser("answer", help="send a saved answer to the requester")
+    ta.add_argument("id", type=int)
+    ta.add_argument("name", help="the saved answer's name (see: answers list)")
+    ta.add_argument(
+        "--as", dest="member", metavar="MEMBER", help="the member it comes from (default assignee)"
+    )
+    ta.set_defaults(handler=cmd_tickets_answer)
