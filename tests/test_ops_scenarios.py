@@ -170,11 +170,11 @@ def test_requester_assign_is_refused_with_one_answer(ops_app: App) -> None:
     assert t["assignee"] == "boss@example.test"  # the catalog's choice, unchanged
     assert [e["new"] for e in events(ops_app, "assign")] == ["boss@example.test"]
     [refused] = events(ops_app, "command-refused")
-    assert refused["detail"]["reason"] == "requesters may only use /close"
+    assert refused["detail"]["reason"] == "requesters may only use /close and /cc add"
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["alice@customer.test"]
     text = text_of(transcript)
-    assert "refused: requesters may only use /close" in text and "/note" in text
+    assert "refused: requesters may only use /close and /cc add" in text and "/note" in text
 
 
 def test_requester_closes_own_ticket(ops_app: App) -> None:

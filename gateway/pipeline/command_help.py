@@ -31,13 +31,19 @@ Write commands at the very top of your reply, one per line, before any other tex
                           sent to the requester
   /approve                run the entry's action that waits for approval
                           (managers only)
+  /merge <id>             merge this ticket into ticket <id>: its mail, people
+                          and fields go there, this one closes as a duplicate
+  /cc add <address>       let someone watch the ticket: they get what the
+                          requester gets (a requester may add a colleague from
+                          their own domain)
+  /cc remove <address>    stop someone watching the ticket
 
 Commands are read only from the top of the reply, above the quoted history, up to
 the first line that is not a command, and at most the first max_command_lines
 lines (20 by default). A full-width slash (／close) works too. Command lines are
 removed; the rest of your reply is sent to the requester and the other people on
 the ticket. A reply with only commands sends nothing to them.
-Requesters may only use /close, on their own tickets.
+Requesters may only use /close and /cc add, on their own tickets.
 """
 )
 HELP_TEXT = HELP.msgid  # the English text, as the README prints it
@@ -56,6 +62,8 @@ SHORT: dict[str, Msg] = {
     "field": N_("/field <name> <value>   set a field of the parameter sheet"),
     "note": N_("/note                   the rest is an internal note, not sent"),
     "approve": N_("/approve                run the action that waits for approval"),
+    "merge": N_("/merge <id>             merge it into ticket <id> (closes it as a duplicate)"),
+    "cc": N_("/cc add|remove <address> let someone watch it, or stop them"),
 }
 
 

@@ -35,6 +35,8 @@ from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
 from gateway.pipeline.command_help import SHORT
 from gateway.pipeline.command_help import help_text as help_text
+from gateway.pipeline.merging import Merge, merge_command
+from gateway.pipeline.watching import Watch, cc_command
 
 
 class Role(enum.StrEnum):
@@ -52,6 +54,7 @@ class Args(enum.StrEnum):
     ONE = "one"  # exactly one word
     NAME_VALUE = "name-value"  # a word, then the rest of the line
     REST = "rest"  # the rest of the mail
+    ACTION_ADDRESS = "action-address"  # add or remove, then an address (/cc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,10 @@ GRAMMAR: dict[str, Spec] = {
     "note": Spec(Args.REST, _OPS),
     # let the entry's action that waits for approval run (catalog `when: approved`)
     "approve": Spec(Args.NONE, _MANAGERS),
+    # fold this ticket into another (#19): its mail, people and fields go there, it closes
+    "merge": Spec(Args.ONE, _OPS),
+    # watchers (#19): ops add or remove anyone; a requester adds a colleague (same domain)
+    "cc": Spec(Args.ACTION_ADDRESS, _OPS_AND_REQUESTER),
 }
 
 
@@ -233,7 +240,7 @@ class Approve:
     """Run the ticket's action that waits for approval (the entry's, ``when: approved``)."""
 
 
-Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote | Approve
+Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote | Approve | Merge | Watch
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +273,7 @@ _Decider = Callable[[Command, CommandContext], Action | Refused]
 
 def _not_yours(spec: Spec, role: Role) -> Msg:
     if role == Role.REQUESTER:
-        return N_("requesters may only use /close")
+        return N_("requesters may only use /close and /cc add")
     if spec.roles == _MANAGERS:
         return N_("only managers may use this command")
     return N_("only ops members may use commands")
@@ -282,6 +289,8 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
         return N_("takes exactly one argument")
     if args == Args.NAME_VALUE and len(words) < 2:
         return N_("needs a field name and a value")
+    if args == Args.ACTION_ADDRESS and len(words) != 2:
+        return N_("needs add or remove, then one address")
     if args == Args.REST and not arg:
         return N_("needs the text of the note")
     return None
@@ -368,6 +377,13 @@ def _approve(cmd: Command, ctx: CommandContext) -> Action | Refused:
     return Approve()
 
 
+def _found(rule: Callable[[Command, CommandContext], Action | Msg]) -> _Decider:
+    """A decider from a rule that returns what it found, or why not."""
+    return lambda c, ctx: (
+        found if not isinstance(found := rule(c, ctx), Msg) else Refused(c.line, found)
+    )
+
+
 _DECIDERS: dict[str, _Decider] = {
     "close": _close,
     "pending": _state(TicketState.PENDING),
@@ -378,4 +394,6 @@ _DECIDERS: dict[str, _Decider] = {
     "field": _field,
     "note": _note,
     "approve": _approve,
+    "merge": _found(lambda c, ctx: merge_command(c.arg)),
+    "cc": _found(lambda c, ctx: cc_command(c.arg, by_requester=ctx.role == Role.REQUESTER)),
 }

@@ -24,16 +24,19 @@ from collections.abc import Sequence
 
 from gateway.actions import trigger
 from gateway.config.settings import Member
-from gateway.core.errors import InvalidTransition
+from gateway.core.errors import InvalidTransition, Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
+from gateway.pipeline.merging import Merge
+from gateway.pipeline.watching import Watch
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import action_hold
-from gateway.tickets import changes
+from gateway.tickets import changes, merge_watch
 from gateway.tickets.relay import relay_answer
+from store import merges
 from store.installation import reply_keys
 from store.models import Ticket
 
@@ -42,17 +45,22 @@ NO_COMMAND = N_("(your reply)")  # what the refusal names when the mail had no c
 
 
 def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
-    """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC)."""
-    return authz.verify_sender(
-        a.row.raw,
-        a.recipients,
-        email,
-        ticket_id,
-        keys=reply_keys(a.session, a.settings.gateway.secret),
-        gateway_address=a.settings.gateway.address,
-        trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
-        per_person_domains=a.settings.gateway.per_person_domains,
-    )
+    """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC).
+    A reply address issued for a ticket merged into this one counts for it (#19)."""
+    verdicts = [
+        authz.verify_sender(
+            a.row.raw,
+            a.recipients,
+            email,
+            tid,
+            keys=reply_keys(a.session, a.settings.gateway.secret),
+            gateway_address=a.settings.gateway.address,
+            trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+            per_person_domains=a.settings.gateway.per_person_domains,
+        )
+        for tid in (ticket_id, *merges.sources(a.session, ticket_id))
+    ]
+    return next((v for v in verdicts if v.ok), verdicts[0])
 
 
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
@@ -189,12 +197,14 @@ def _run(
             outcome: CommandOutcome = (
                 decision
                 if isinstance(decision, Refused)
-                else Applied(cmd.line, _apply(a, ticket, decision, actor))
+                else Applied(cmd.line, _apply(a, ticket, decision, actor, role))
             )
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, exc.message)
         except trigger.ApprovalRefused as exc:
             outcome = Refused(cmd.line, exc.reason)
+        except Refusal as exc:  # a merge or a watcher the rules refuse
+            outcome = Refused(cmd.line, exc.why)
         if not isinstance(outcome, Applied):
             changes.record(
                 a.session,
@@ -209,7 +219,7 @@ def _run(
     return out
 
 
-def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str) -> Msg:
+def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str, role: Role) -> Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
     session, now = a.session, a.now
     who = {"actor": actor, "channel": CHANNEL}
@@ -231,6 +241,10 @@ def _apply(a: Arrival, ticket: Ticket, action: commands.Action, actor: str) -> M
             changes.add_note(session, ticket, text, now, **who)
         case commands.Approve():
             return trigger.approve(session, a.settings.members, a.catalog, ticket, now, **who)
+        case Merge() | Watch():
+            merge_watch.apply(
+                session, a.settings, ticket, action, now, by_requester=role == Role.REQUESTER, **who
+            )
     return changed(action, old)
 
 
@@ -259,6 +273,8 @@ def changed(action: commands.Action, old_state: str) -> Msg:
             return N_("internal note added (not sent to the requester)")
         case commands.Approve():
             return N_("approved")
+        case Merge() | Watch():
+            return merge_watch.said(action)
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
