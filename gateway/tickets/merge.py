@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import Refusal
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline.merging import MergeFacts, Side, merge_refusal, unmerge_refusal
 from gateway.tickets import changes
@@ -72,11 +72,7 @@ def merge(
         actor=actor,
         channel=channel,
         reason=CloseReason.DUPLICATE,
-        why=N_(
-            "It concerns the same matter as ticket {tag}, so we have merged it there and "
-            "continue in that ticket; a reply to this mail reaches it.",
-            tag=tag,
-        ),
+        why=merged_cause(tag),
     )
     moved: dict[str, Any] = {
         "messages": messages,
@@ -167,6 +163,15 @@ def unmerge(
     )
     target.updated_at = now
     return target
+
+
+def merged_cause(tag: str) -> Msg:
+    """What the source's requester reads in the status mail of the close: where it went."""
+    return N_(
+        "It concerns the same matter as ticket {tag}, so we have merged it there and "
+        "continue in that ticket; a reply to this mail reaches it.",
+        tag=tag,
+    )
 
 
 def _side(ticket: Ticket) -> Side:
