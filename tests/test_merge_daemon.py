@@ -93,6 +93,13 @@ def test_a_verified_merge_leaves_one_open_ticket_and_the_old_address_lands_on_it
     assert "ito-after@customer.test" in _inbound(gw.ticket(1))
     assert gw.ticket(2)["state"] == "closed"
 
+    # 田中's own reply address for #2 still proves it is him, and his answer is #1's
+    words = "伊藤様\n\n設定を確認しております。\n\n田中"
+    gw.send(_member_mail(2, reply_to(second), words, "tanaka-after"), sender=OPS2)
+    [answer] = gw.wait_for(ITO, "ops_reply")
+    assert "[#1]" in str(answer["Subject"]) and "設定を確認しております。" in text_of(answer)
+    assert "security" not in [e["kind"] for e in gw.ticket(1)["events"]]
+
 
 def _ack_for(acks: list[EmailMessage], ticket_id: int) -> EmailMessage:
     return next(a for a in acks if f"[#{ticket_id}]" in str(a["Subject"]))
