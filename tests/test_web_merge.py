@@ -35,7 +35,8 @@ def test_a_member_merges_from_the_ticket_page(settings: Settings, clock: FakeClo
         merged = await (await client.get("/tickets/2")).text()
         assert 'id="merged-into"' in merged and 'href="/tickets/1"' in merged
         assert 'id="merge"' not in merged  # a closed ticket has no merge button
-        assert 'id="merge"' in await (await client.get("/tickets/1")).text()
+        target_page = await (await client.get("/tickets/1")).text()
+        assert 'id="merge"' in target_page and "Ticket merged in" in target_page
         again = await client.post("/tickets/1/merge", data={"target": "2", "csrf": csrf})
         assert again.status == 409 and "would make a cycle" in await again.text()
         missing = await client.post("/tickets/99/merge", data={"target": "1", "csrf": csrf})
