@@ -10,12 +10,13 @@ import pytest
 
 from gateway.core.clock import FakeClock
 from gateway.core.errors import Refusal
+from gateway.core.model import TicketState
 from gateway.runtime.app import App
 from gateway.tickets import changes, merge
 from store import tickets
 from store.db import transaction
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 WHO = {"actor": "cli:test", "channel": "cli"}
 
@@ -86,3 +87,16 @@ def test_unmerge_is_refused_after_the_reopen_window(app: App, clock: FakeClock) 
         merge.unmerge(s, two, clock.now(), window=timedelta(days=14), **WHO)
     assert "older than the reopen window (14 days)" in str(refused.value)
     assert show(app, 2)["merged_into"] == 1
+
+
+def test_a_duplicate_that_was_pending_still_gets_the_mail_naming_the_target(app: App) -> None:
+    """Its earlier status mail's key must not be named again once its events moved."""
+    deliver(app, mail("VPN down", sender="Alice <alice@customer.test>", message_id="<a@c.test>"))
+    deliver(app, mail("VPN again", sender="Bob <bob@customer.test>", message_id="<b@c.test>"))
+    with transaction(app.sessions) as s:
+        two = tickets.get(s, 2)
+        assert two is not None
+        changes.change_state(s, two, TicketState.PENDING, app.clock.now(), **WHO)
+    _merge(app)
+    to_bob = [r for r in outbox(app, "status_change") if r.recipients == ["bob@customer.test"]]
+    assert len(to_bob) == 2 and "[#1]" in text_of(to_bob[-1])
