@@ -77,3 +77,13 @@ def participants(session: Session, ticket_id: int) -> list[tuple[str, str]]:
 def event_ids(session: Session, ticket_id: int) -> list[int]:
     stmt = select(TicketEvent.id).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
     return list(session.scalars(stmt))
+
+
+def requester_bound_events(session: Session, ticket_id: int) -> list[int]:
+    """Events about the ticket's requester rather than its conversation, which a merge
+    leaves where they are: a lasting "no automatic answer" (the request was automated
+    or imported) silences the requester of the ticket it is on."""
+    stmt = select(TicketEvent.id, TicketEvent.detail).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "no-auto-answer"
+    )
+    return [i for i, d in session.execute(stmt) if isinstance(d, dict) and d.get("lasting")]

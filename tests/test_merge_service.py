@@ -100,3 +100,23 @@ def test_a_duplicate_that_was_pending_still_gets_the_mail_naming_the_target(app:
     _merge(app)
     to_bob = [r for r in outbox(app, "status_change") if r.recipients == ["bob@customer.test"]]
     assert len(to_bob) == 2 and "[#1]" in text_of(to_bob[-1])
+
+
+def test_an_automated_duplicate_stays_quiet_and_does_not_silence_the_target(app: App) -> None:
+    """A lasting "no automatic answer" is about its requester: it stays on the source."""
+    deliver(app, mail("VPN down", sender="Alice <alice@customer.test>", message_id="<a@c.test>"))
+    alert = mail(
+        "VPN probe failed",
+        sender="Monitor <monitor@customer.test>",
+        message_id="<m@c.test>",
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    deliver(app, alert)
+    assert [r.recipients for r in outbox(app, "acknowledgement")] == [["alice@customer.test"]]
+    _merge(app)
+    with transaction(app.sessions) as s:
+        one = tickets.get(s, 1)
+        assert one is not None
+        changes.change_state(s, one, TicketState.PENDING, app.clock.now(), **WHO)
+    statuses = [r.recipients for r in outbox(app, "status_change")]
+    assert statuses == [["alice@customer.test"]]  # not the monitor; Alice still hears

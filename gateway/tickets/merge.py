@@ -60,6 +60,8 @@ def merge(
     people, left_out = _join_people(session, source, target, max_watchers)
     added, conflicts = _fill_fields(session, source, target)
     messages, events = ticket_rows.row_ids(session, source.id)
+    stays = set(merges.requester_bound_events(session, source.id))
+    events = [e for e in events if e not in stays]
     ticket_rows.give_rows(session, messages, events, to=target.id)
     session.expire(source, ["messages", "events"])
     session.expire(target, ["messages", "events", "participants", "fields"])
