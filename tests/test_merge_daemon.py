@@ -74,6 +74,7 @@ def test_a_verified_merge_leaves_one_open_ticket_and_the_old_address_lands_on_it
     assert quiet(lambda: len(gw.to(ITO, "status_change")) == 1)
     words = text_of(status)
     assert "[#1]" in words and "統合" in words and "重複" in words
+    assert "再開" not in words  # a reply goes to #1; nothing reopens #2
     merged = [e for e in one["events"] if e["kind"] == "merged"]
     assert [(e["actor"], e["channel"], e["new"]) for e in merged] == [(OPS2, "email", "2")]
 

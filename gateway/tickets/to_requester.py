@@ -73,7 +73,10 @@ def _status(ticket: Ticket, facts: list[Fact], ctx: MailContext) -> views.Status
         old.value,
         new.value,
         close_reason=(ticket.close_reason or "") if closed else "",
-        reopen_days=ctx.settings.gateway.reopen_window.days if closed else 0,
+        # a merged ticket's replies go to its target: no "we will reopen this one" (#19)
+        reopen_days=ctx.settings.gateway.reopen_window.days
+        if closed and ticket.merged_into_id is None
+        else 0,
         cause=next((f.cause for f in reversed(moves) if f.cause is not None), ""),
     )
 

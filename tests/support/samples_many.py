@@ -93,5 +93,5 @@ def merged_status(team: v.Team, requester: v.Person, ticket: v.TicketRef) -> v.S
         team,
         requester,
         ticket,
-        v.StatusLine("open", "closed", "duplicate", 14, merged_cause("[#41]")),
+        v.StatusLine("open", "closed", "duplicate", 0, merged_cause("[#41]")),
     )
