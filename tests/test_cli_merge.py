@@ -6,6 +6,7 @@ channel, refusals with their reason (exit 65) and ``tickets show --json`` gainin
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from tests.support.config import members_toml, write_config
 from tests.support.mails import mail
 
 ALICE = "Alice Example <alice@customer.test>"
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -40,7 +42,8 @@ def config(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> s
         ]
     ):
         path = tmp_path / f"req{n}.eml"
-        path.write_bytes(mail(subject, sender=sender, message_id=f"<req{n}@customer.test>"))
+        raw = mail(subject, sender=sender, message_id=f"<req{n}@customer.test>", date=NOW)
+        path.write_bytes(raw)  # dated now: live mail, answered (an old one is an archive)
         assert run(cfg, "ingest", str(path), capsys=capsys).code == 0
     return cfg
 
@@ -60,6 +63,8 @@ def test_merge_moves_the_mail_and_closes_the_duplicate(
     source, target = _show(config, 2, capsys), _show(config, 1, capsys)
     assert source["state"] == "closed" and source["close_reason"] == "duplicate"
     assert source["merged_into"] == 1 and target["merged_into"] is None
+    code, out, _ = run(config, "tickets", "show", "2", capsys=capsys)
+    assert code == 0 and "merged into: 1\n" in out
     assert sorted(m["message_id"] for m in target["messages"] if m["direction"] == "in") == [
         "req0@customer.test",
         "req1@customer.test",
@@ -156,5 +161,7 @@ def test_cc_add_list_remove_and_the_cap(config: str, capsys: pytest.CaptureFixtu
         ("add", "x@partner.test", "cli"),
         ("remove", "x@partner.test", "cli"),
     ]
+    code, out, _ = run(config, "tickets", "show", "1", capsys=capsys)
+    assert code == 0 and "watchers: boss@customer.test\n" in out
     code, out, _ = run(config, "tickets", "cc", "3", "list", capsys=capsys)
     assert code == 0 and "ticket #3 has no watchers" in out
