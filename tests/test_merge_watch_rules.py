@@ -99,6 +99,12 @@ def _watch(**kw: object) -> WatchFacts:
         ),
         (_watch(address="x@other.test"), None),  # a member may add anyone outside the team
         (
+            _watch(by_requester=True, requester="ito@gmail.com", address="any@gmail.com"),
+            "gmail.com is shared by many people, so we cannot tell a colleague from a "
+            "stranger there; please ask us to add them",
+        ),
+        (_watch(requester="ito@gmail.com", address="any@gmail.com"), None),  # a member may
+        (
             _watch(address="alice@customer.test"),
             "alice@customer.test is the requester and hears everything already",
         ),

@@ -60,6 +60,46 @@ class WatchFacts:
     limit: int  # [limits] max_watchers
 
 
+# Domains shared by strangers, where "the requester's own domain" names no colleague: a
+# requester there may not add watchers by mail (a member may). Lower-case, exact match.
+SHARED_DOMAINS: frozenset[str] = frozenset(
+    {
+        "gmail.com",  # Google
+        "googlemail.com",
+        "outlook.com",  # Microsoft
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",  # Yahoo
+        "yahoo.co.jp",
+        "ymail.com",
+        "icloud.com",  # Apple
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",  # Proton
+        "protonmail.com",
+        "gmx.net",  # GMX, web.de
+        "gmx.de",
+        "web.de",
+        "docomo.ne.jp",  # Japanese carriers
+        "ezweb.ne.jp",
+        "au.com",
+        "softbank.ne.jp",
+        "i.softbank.jp",
+        "nifty.com",  # Japanese providers
+        "biglobe.ne.jp",
+        "ocn.ne.jp",
+        "so-net.ne.jp",
+        "qq.com",  # China, Korea, Russia
+        "163.com",
+        "naver.com",
+        "mail.ru",
+        "yandex.ru",
+    }
+)
+
+
 def normalise(address: str) -> str | None:
     """An address as stored (lower case, no angle brackets), or None if it is none."""
     found = address.strip().strip("<>").lower()
@@ -83,6 +123,12 @@ def watch_refusal(f: WatchFacts) -> Msg | None:
         return N_("{address} is the requester and hears everything already", address=f.address)
     if f.own or f.address in f.members:
         return N_("{address} is one of the team's own addresses", address=f.address)
+    if f.by_requester and domain(f.requester) in SHARED_DOMAINS:
+        return N_(
+            "{domain} is shared by many people, so we cannot tell a colleague from a "
+            "stranger there; please ask us to add them",
+            domain=domain(f.requester),
+        )
     if f.by_requester and domain(f.address) != domain(f.requester):
         return N_("you may only add a colleague from {domain}", domain=domain(f.requester))
     if f.address in f.watchers:
