@@ -40,8 +40,10 @@ def quiet_reason(session: Session, ticket_id: int) -> str:
 
 
 def state_changes(session: Session, ticket_id: int) -> int:
-    """How many state changes the ticket has had (names a status mail's cause)."""
-    stmt = select(func.count(TicketEvent.id)).where(
+    """A number that names the ticket's latest state change (its event's id): a status
+    mail's key. Not a count: a merge moves a ticket's events to another (#19), and a
+    count that went down would name a change that was already mailed."""
+    stmt = select(func.max(TicketEvent.id)).where(
         TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "state"
     )
     return session.scalar(stmt) or 0

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Participant, Ticket, TicketEvent, TicketField, table_of
+from store.models import Message, Participant, Ticket, TicketEvent, TicketField, table_of
 from store.tickets import participant_emails
 
 
@@ -73,6 +73,38 @@ def set_field(session: Session, ticket_id: int, name: str, value: str, *, exists
         session.execute(_UPDATE_FIELD, {"tid": ticket_id, "fname": name, "fvalue": value})
     else:
         session.execute(_INSERT_FIELD, {"ticket_id": ticket_id, "name": name, "value": value})
+
+
+def row_ids(session: Session, ticket_id: int) -> tuple[list[int], list[int]]:
+    """The ids of the ticket's messages and events, ``(messages, events)``, oldest first."""
+    messages = select(Message.id).where(Message.ticket_id == ticket_id).order_by(Message.id)
+    events = (
+        select(TicketEvent.id).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    )
+    return list(session.scalars(messages)), list(session.scalars(events))
+
+
+def give_rows(session: Session, messages: Sequence[int], events: Sequence[int], *, to: int) -> None:
+    """The messages and events with these ids now belong to ticket ``to`` (a merge moves
+    them to the target, an unmerge back). Pending changes are flushed first."""
+    session.flush()
+    for model, ids in ((Message, messages), (TicketEvent, events)):
+        if ids:
+            table = table_of(model)
+            session.execute(update(table).where(table.c.id.in_(list(ids))).values(ticket_id=to))
+
+
+def remove_participant(session: Session, ticket_id: int, email: str) -> bool:
+    """True when ``email`` was on the ticket (and is no longer)."""
+    table = table_of(Participant)
+    done = session.execute(
+        delete(table).where(table.c.ticket_id == ticket_id, table.c.email == email.lower())
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+def remove_field(session: Session, ticket_id: int, name: str) -> None:
+    session.execute(delete(_FIELDS).where(_FIELDS.c.ticket_id == ticket_id, _FIELDS.c.name == name))
 
 
 _INSERT_EVENT = table_of(TicketEvent).insert()

@@ -145,6 +145,8 @@ def detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
     out["due_at"] = _iso(ticket.due_at)
     out["first_response_at"] = _iso(ticket.first_response_at)
     out["participants"] = sorted(p.email for p in ticket.participants)
+    out["merged_into"] = ticket.merged_into_id  # #19: the ticket a duplicate went into
+    out["watchers"] = sorted(p.email for p in ticket.participants if p.role == "watcher")
     out["messages"] = [_message_view(m) for m in ticket.messages]
     out["events"] = [
         {

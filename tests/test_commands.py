@@ -24,7 +24,7 @@ ENTRY = Entry(
 )
 
 # what a requester is told when a command is not theirs
-REQUESTERS_ONLY = "requesters may only use /close, and /priority to lower it"
+REQUESTERS_ONLY = "requesters may only use /close, /cc add, and /priority to lower it"
 
 
 def ctx(role: Role = Role.MEMBER, entry: Entry | None = ENTRY) -> c.CommandContext:

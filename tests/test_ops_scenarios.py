@@ -170,7 +170,7 @@ def test_requester_assign_is_refused_with_one_answer(ops_app: App) -> None:
     assert t["assignee"] == "boss@example.test"  # the catalog's choice, unchanged
     assert [e["new"] for e in events(ops_app, "assign")] == ["boss@example.test"]
     [refused] = events(ops_app, "command-refused")
-    only = "requesters may only use /close, and /priority to lower it"
+    only = "requesters may only use /close, /cc add, and /priority to lower it"
     assert refused["detail"]["reason"] == only
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["alice@customer.test"]

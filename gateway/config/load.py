@@ -277,6 +277,7 @@ def _limits(s: Section) -> LimitsSettings:
             "max_participants",
             "max_relay",
             "ops_notices_per_hour",
+            "max_watchers",
         }
     )
     return LimitsSettings(
@@ -287,6 +288,7 @@ def _limits(s: Section) -> LimitsSettings:
         max_participants=s.int("max_participants", 20, 1, 10_000),
         max_relay=s.int("max_relay", 20, 1, 10_000),
         ops_notices_per_hour=s.int("ops_notices_per_hour", 10, 0, 10_000),
+        max_watchers=s.int("max_watchers", 10, 1, 1_000),
     )
 
 

@@ -180,6 +180,7 @@ class LimitsSettings:
     max_participants: int = 20  # people one mail's To/Cc may add to a ticket
     max_relay: int = 20  # people one ops answer is relayed to
     ops_notices_per_hour: int = 10  # notices to ops caused by one sender per hour
+    max_watchers: int = 10  # watchers one ticket may have (/cc add, tickets cc)
 
 
 @dataclass(frozen=True, slots=True)

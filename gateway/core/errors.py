@@ -80,3 +80,12 @@ class CatalogError(GatewayError):
         first = "; ".join(f"line {p.line}: {p.message}" for p in self.problems[:3])
         more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
         super().__init__(f"{path}: {len(self.problems)} problem(s): {first}{more}")
+
+
+class Refusal(GatewayError):
+    """A change a rule refuses (merge into a closed ticket, a watcher too many):
+    ``why`` says it to a person in their language; ``str()`` is its English text."""
+
+    def __init__(self, why: Msg) -> None:
+        super().__init__(str(why))
+        self.why = why

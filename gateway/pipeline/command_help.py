@@ -34,13 +34,20 @@ Write commands at the very top of your reply, one per line, before any other tex
   /priority <level>       low, normal, high or urgent (the SLA follows it)
   /answer <name>          add the team's saved answer <name> after your own
                           words, in the requester's language
+  /merge <id>             merge this ticket into ticket <id>: its mail, people
+                          and fields go there, this one closes as a duplicate
+  /cc add <address>       let someone watch the ticket: they get what the
+                          requester gets (a requester may add a colleague from
+                          their own domain)
+  /cc remove <address>    stop someone watching the ticket
 
 Commands are read only from the top of the reply, above the quoted history, up to
 the first line that is not a command, and at most the first max_command_lines
 lines (20 by default). A full-width slash (／close) works too. Command lines are
 removed; the rest of your reply is sent to the requester and the other people on
 the ticket. A reply with only commands sends nothing to them.
-Requesters may only use /close, on their own tickets, and /priority to lower it.
+Requesters may only use /close and /cc add, on their own tickets, and /priority
+to lower it.
 """
 )
 HELP_TEXT = HELP.msgid  # the English text, as the README prints it
@@ -61,6 +68,8 @@ SHORT: dict[str, Msg] = {
     "approve": N_("/approve                run the action that waits for approval"),
     "priority": N_("/priority <level>       low, normal, high or urgent"),
     "answer": N_("/answer <name>          add a saved answer after your words"),
+    "merge": N_("/merge <id>             merge it into ticket <id> (closes it as a duplicate)"),
+    "cc": N_("/cc add|remove <address> let someone watch it, or stop them"),
 }
 
 

@@ -37,7 +37,18 @@ from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
 from gateway.pipeline.command_help import SHORT
 from gateway.pipeline.command_help import help_text as help_text
+
+# reading the lines lives in its own module; these names are part of this one's API
+from gateway.pipeline.command_lines import Applied as Applied
+from gateway.pipeline.command_lines import Command as Command
+from gateway.pipeline.command_lines import CommandOutcome as CommandOutcome
+from gateway.pipeline.command_lines import NotRead as NotRead
+from gateway.pipeline.command_lines import Parsed as Parsed
+from gateway.pipeline.command_lines import Refused as Refused
+from gateway.pipeline.command_lines import parse_commands as parse_commands
+from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
+from gateway.pipeline.watching import Watch, cc_command
 
 
 class Role(enum.StrEnum):
@@ -55,6 +66,7 @@ class Args(enum.StrEnum):
     ONE = "one"  # exactly one word
     NAME_VALUE = "name-value"  # a word, then the rest of the line
     REST = "rest"  # the rest of the mail
+    ACTION_ADDRESS = "action-address"  # add or remove, then an address (/cc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,113 +103,16 @@ GRAMMAR: dict[str, Spec] = {
     "priority": Spec(Args.ONE, _OPS_AND_REQUESTER),
     # a saved answer of the team's after the member's own words (pipeline.answer_names)
     "answer": Spec(Args.ONE, _OPS),
+    # fold this ticket into another (#19): its mail, people and fields go there, it closes
+    "merge": Spec(Args.ONE, _OPS),
+    # watchers (#19): ops add or remove anyone; a requester adds a colleague (same domain)
+    "cc": Spec(Args.ACTION_ADDRESS, _OPS_AND_REQUESTER),
 }
 
 
 def commands_for(role: Role) -> tuple[Msg, ...]:
     """The commands ``role`` may give, one line each, in the grammar's order."""
     return tuple(SHORT[word] for word, spec in GRAMMAR.items() if role in spec.roles)
-
-
-# "/word", "/word args"; a path such as "/usr/bin/x" is not a command
-_COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str  # lower-case command word
-    arg: str  # the rest of the line (for /note: the rest of the mail), stripped
-    line: str  # the line as written, for the transcript
-
-
-@dataclass(frozen=True, slots=True)
-class Parsed:
-    commands: tuple[Command, ...]
-    remaining: str  # what is relayed: the text without command lines
-    ignored: tuple[NotRead, ...]  # command lines below the line limit
-    note: str | None = None  # the internal note, when /note was given
-
-
-# Outcomes, one per command line, for the transcript and the events.
-
-
-@dataclass(frozen=True, slots=True)
-class Applied:
-    line: str
-    summary: Msg  # what changed, e.g. "new → closed (resolved)"
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    line: str
-    why: Msg  # said in the reader's language
-
-    @property
-    def reason(self) -> str:
-        """In English, for events and logs."""
-        return str(self.why)
-
-
-@dataclass(frozen=True, slots=True)
-class NotRead:
-    line: str
-    why: Msg
-
-    @property
-    def reason(self) -> str:
-        """In English, for events and logs."""
-        return str(self.why)
-
-
-CommandOutcome = Applied | Refused | NotRead
-
-
-def parse_commands(new_text: str, max_lines: int) -> Parsed:
-    """Leading command lines of ``new_text``; the rest is what gets relayed."""
-    lines = new_text.splitlines()
-    commands: list[Command] = []
-    ignored: list[NotRead] = []
-    i = _skip_blank(lines, 0)
-    read = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        if not line:
-            i += 1
-            continue
-        found = _command(line)
-        if found is None:
-            break
-        read += 1
-        if read > max_lines:
-            ignored.append(
-                NotRead(line, N_("only the first {n} command lines are read", n=max_lines))
-            )
-            i += 1
-            continue
-        if found.name == "note":
-            note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
-            commands.append(Command("note", note, line))
-            return Parsed(tuple(commands), "", tuple(ignored), note)
-        commands.append(found)
-        i += 1
-    remaining = "\n".join(lines[i:]).strip("\n") if commands or ignored else new_text
-    return Parsed(tuple(commands), remaining, tuple(ignored))
-
-
-def _skip_blank(lines: list[str], i: int) -> int:
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    return i
-
-
-def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``."""
-    head, _, rest = line.partition(" ")
-    head = unicodedata.normalize("NFKC", head)
-    m = _COMMAND.match(f"{head} {rest}".strip())
-    if m is None:
-        return None
-    return Command(m.group(1).lower(), (m.group(2) or "").strip(), line)
 
 
 # ---------------------------------------------------------------- decisions
@@ -240,7 +155,7 @@ class Approve:
     """Run the ticket's action that waits for approval (the entry's, ``when: approved``)."""
 
 
-_MORE = SetPriority | UseAnswer  # decided in their own modules (issue #19)
+_MORE = SetPriority | UseAnswer | Merge | Watch  # decided in their own modules (#19)
 Action = SetState | Assign | SetCategory | SetDue | SetField | AddNote | Approve | _MORE
 
 
@@ -276,7 +191,7 @@ _Decider = Callable[[Command, CommandContext], Action | Refused]
 
 def _not_yours(spec: Spec, role: Role) -> Msg:
     if role == Role.REQUESTER:
-        return N_("requesters may only use /close, and /priority to lower it")
+        return N_("requesters may only use /close, /cc add, and /priority to lower it")
     if spec.roles == _MANAGERS:
         return N_("only managers may use this command")
     return N_("only ops members may use commands")
@@ -292,6 +207,8 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
         return N_("takes exactly one argument")
     if args == Args.NAME_VALUE and len(words) < 2:
         return N_("needs a field name and a value")
+    if args == Args.ACTION_ADDRESS and len(words) != 2:
+        return N_("needs add or remove, then one address")
     if args == Args.REST and not arg:
         return N_("needs the text of the note")
     return None
@@ -382,6 +299,13 @@ def _or_refused(cmd: Command, decided: Action | Msg) -> Action | Refused:
     return Refused(cmd.line, decided) if isinstance(decided, Msg) else decided
 
 
+def _found(rule: Callable[[Command, CommandContext], Action | Msg]) -> _Decider:
+    """A decider from a rule that returns what it found, or why not."""
+    return lambda c, ctx: (
+        found if not isinstance(found := rule(c, ctx), Msg) else Refused(c.line, found)
+    )
+
+
 _DECIDERS: dict[str, _Decider] = {
     "close": _close,
     "pending": _state(TicketState.PENDING),
@@ -396,4 +320,6 @@ _DECIDERS: dict[str, _Decider] = {
         c, priority.by_command(c.arg, x.priority, requester=x.role == Role.REQUESTER)
     ),
     "answer": lambda c, x: _or_refused(c, answer_names.choose(c.arg, x.answers)),
+    "merge": _found(lambda c, ctx: merge_command(c.arg)),
+    "cc": _found(lambda c, ctx: cc_command(c.arg, by_requester=ctx.role == Role.REQUESTER)),
 }

@@ -17,7 +17,7 @@ from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
-from store import tickets
+from store import merges, tickets
 from store.installation import reply_keys
 
 AUTOMATED_ANSWERS = (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY)
@@ -74,7 +74,7 @@ def _evidence(a: Arrival) -> thread.ThreadEvidence:
     ids = thread.referenced_ids(a.msg.in_reply_to, a.msg.references)
     if a.verdict in AUTOMATED_ANSWERS:
         ids += [i for i in loops.returned_message_ids(a.row.raw) if i not in ids]
-    tag = thread.subject_tag(a.msg.subject, a.settings.gateway.tag_prefix)
+    tag = merges.final(a.session, thread.subject_tag(a.msg.subject, a.settings.gateway.tag_prefix))
     tag_ticket = tickets.get(a.session, tag) if tag is not None else None
     # a member may act on any ticket by its tag, as long as the mail proves who sent it
     # (the "member reply" stage checks that, and refuses what it cannot prove)
@@ -83,8 +83,9 @@ def _evidence(a: Arrival) -> thread.ThreadEvidence:
         or a.sender in tickets.participant_emails(a.session, tag_ticket.id)
     )
     return thread.ThreadEvidence(
-        token_ticket=_token_ticket(a),
-        header_ticket=tickets.ticket_for_message_ids(a.session, ids),
+        # a merged ticket's reply addresses and Message-IDs thread into its target (#19)
+        token_ticket=merges.final(a.session, _token_ticket(a)),
+        header_ticket=merges.final(a.session, tickets.ticket_for_message_ids(a.session, ids)),
         tag_ticket=tag_ticket.id if tag_ticket else None,
         sender_is_participant_of_tag_ticket=participant,
     )

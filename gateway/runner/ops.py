@@ -24,17 +24,20 @@ from collections.abc import Sequence
 
 from gateway.actions import trigger
 from gateway.config.settings import Member
-from gateway.core.errors import InvalidTransition
+from gateway.core.errors import InvalidTransition, Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.notify import answers, labels, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
+from gateway.pipeline.merging import Merge
+from gateway.pipeline.watching import Watch
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import action_hold
-from gateway.tickets import changes
+from gateway.tickets import changes, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
+from store import merges
 from store.installation import reply_keys
 from store.models import Ticket
 
@@ -43,17 +46,22 @@ NO_COMMAND = N_("(your reply)")  # what the refusal names when the mail had no c
 
 
 def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
-    """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC)."""
-    return authz.verify_sender(
-        a.row.raw,
-        a.recipients,
-        email,
-        ticket_id,
-        keys=reply_keys(a.session, a.settings.gateway.secret),
-        gateway_address=a.settings.gateway.address,
-        trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
-        per_person_domains=a.settings.gateway.per_person_domains,
-    )
+    """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC).
+    A reply address issued for a ticket merged into this one counts for it (#19)."""
+    verdicts = [
+        authz.verify_sender(
+            a.row.raw,
+            a.recipients,
+            email,
+            tid,
+            keys=reply_keys(a.session, a.settings.gateway.secret),
+            gateway_address=a.settings.gateway.address,
+            trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+            per_person_domains=a.settings.gateway.per_person_domains,
+        )
+        for tid in (ticket_id, *merges.sources(a.session, ticket_id))
+    ]
+    return next((v for v in verdicts if v.ok), verdicts[0])
 
 
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
@@ -202,13 +210,15 @@ def _run(
             outcome: CommandOutcome = (
                 decision
                 if isinstance(decision, Refused)
-                else Applied(cmd.line, _apply(a, ticket, decision, actor, saved))
+                else Applied(cmd.line, _apply(a, ticket, decision, actor, role, saved))
             )
         except InvalidTransition as exc:
             outcome = Refused(cmd.line, exc.message)
         except trigger.ApprovalRefused as exc:
             outcome = Refused(cmd.line, exc.reason)
         except answers.AnswerError as exc:
+            outcome = Refused(cmd.line, exc.why)
+        except Refusal as exc:  # a merge or a watcher the rules refuse
             outcome = Refused(cmd.line, exc.why)
         if not isinstance(outcome, Applied):
             changes.record(
@@ -225,7 +235,12 @@ def _run(
 
 
 def _apply(
-    a: Arrival, ticket: Ticket, action: commands.Action, actor: str, saved: list[str] | None
+    a: Arrival,
+    ticket: Ticket,
+    action: commands.Action,
+    actor: str,
+    role: Role,
+    saved: list[str] | None,
 ) -> Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
     session, now = a.session, a.now
@@ -258,6 +273,10 @@ def _apply(
                 session, ticket, "answer", now, detail={"name": name, "locale": locale}, **who
             )
             (saved if saved is not None else []).append(text)
+        case Merge() | Watch():
+            merge_watch.apply(
+                session, a.settings, ticket, action, now, by_requester=role == Role.REQUESTER, **who
+            )
     return changed(action, old)
 
 
@@ -290,6 +309,8 @@ def changed(action: commands.Action, old_state: str) -> Msg:
             return N_("priority set to {new}", new=labels.priority(level))
         case commands.UseAnswer(name):
             return N_("saved answer {name} added after your words", name=name)
+        case Merge() | Watch():
+            return merge_watch.said(action)
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:

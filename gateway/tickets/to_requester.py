@@ -38,7 +38,7 @@ from gateway.notify.queue import (
 from gateway.pipeline import loops
 from gateway.tickets import changes, states
 from gateway.tickets.conversation import Fact, MailContext
-from store import conversation, tickets
+from store import conversation, merges, tickets
 from store.models import Ticket
 
 KIND = "status_change"
@@ -56,7 +56,7 @@ def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
         return []
     moves = [f for f in facts if f.kind == "state"]
     sent = _status_mail(session, ctx, ticket, status, moves, off)
-    return [sent] if sent is not None else []
+    return ([sent] if sent is not None else []) + _to_watchers(session, ctx, ticket, status, moves)
 
 
 def _status(ticket: Ticket, facts: list[Fact], ctx: MailContext) -> views.StatusLine | None:
@@ -73,7 +73,10 @@ def _status(ticket: Ticket, facts: list[Fact], ctx: MailContext) -> views.Status
         old.value,
         new.value,
         close_reason=(ticket.close_reason or "") if closed else "",
-        reopen_days=ctx.settings.gateway.reopen_window.days if closed else 0,
+        # a merged ticket's replies go to its target: no "we will reopen this one" (#19)
+        reopen_days=ctx.settings.gateway.reopen_window.days
+        if closed and ticket.merged_into_id is None
+        else 0,
         cause=next((f.cause for f in reversed(moves) if f.cause is not None), ""),
     )
 
@@ -159,3 +162,43 @@ def _status_mail(
         now=now,
         in_reply_to=thread[0] if thread else "",
     )
+
+
+def _to_watchers(
+    session: Session,
+    ctx: MailContext,
+    ticket: Ticket,
+    status: views.StatusLine,
+    moves: list[Fact],
+) -> list[int]:
+    """Watchers hear the status mail the requester hears (#19), each under the same
+    brakes; one withheld from them is not worth an event of its own."""
+    settings, now = ctx.settings, moves[-1].at
+    entry = ctx.catalog().entry(ticket.catalog)
+    if turned_off(KIND, settings, entry) or conversation.quiet_reason(session, ticket.id):
+        return []
+    thread = tickets.thread_ids(session, ticket.id)
+    changed = conversation.state_changes(session, ticket.id)
+    ids = []
+    for email in merges.watchers(session, ticket.id):
+        if loops.never_answered(email, settings.own_addresses):
+            continue
+        if not under_rate_limit(session, email, settings, now)[0]:
+            continue
+        view = views.StatusChange(
+            team=team(settings),
+            recipient=views.Person(email, ""),
+            ticket=ticket_ref(ticket, settings, now),
+            status=status,
+        )
+        queued = queue_ticket_mail(
+            session,
+            settings,
+            ticket,
+            view,
+            key=f"status:{ticket.id}:{changed}:{email}",
+            now=now,
+            in_reply_to=thread[0] if thread else "",
+        )
+        ids += [queued] if queued is not None else []
+    return ids

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from gateway.web import board, download, guard, intake, signin, ticket_pages
+from gateway.web import board, download, guard, intake, signin, ticket_merge, ticket_pages
 from gateway.web.context import WebContext
 from gateway.web.visit import CTX
 
@@ -28,5 +28,6 @@ def make_app(ctx: WebContext) -> web.Application:
     app.on_response_prepare.append(guard.add_headers)
     for table in (intake.routes, signin.routes, board.routes, ticket_pages.routes, download.routes):
         app.add_routes(table)
+    app.add_routes(ticket_merge.routes)  # the merge button (#19)
     app.router.add_static("/static", STATIC, append_version=False, show_index=False)
     return app

@@ -29,6 +29,7 @@ from gateway.runner import ops
 from gateway.scheduling import health, sweeps
 from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
+from tests.support import samples_many
 
 TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
 ALICE = v.Person("alice@customer.test", "山田 花子")
@@ -399,7 +400,7 @@ def said() -> list[v.View]:
         10, "[#10]", "New laptop", "new", ALICE, "Ops One", "Hardware", "", 1, 1,
         "due-soon", "2026-03-03 10:00 JST", False, "support+10-0123456789abcdef@example.test",
     )  # fmt: skip
-    transcript = [*applied(), *refusals()]
+    transcript = [*applied(), *refusals(), *samples_many.applied(), *samples_many.refused()]
     transcript += [v.CommandLine("/approve", m, "refused") for m in APPROVALS]
     transcript += [v.CommandLine("/answer faq", m, "refused") for m in ANSWER_PROBLEMS]
     transcript += [
@@ -443,6 +444,7 @@ def said() -> list[v.View]:
             commands.HELP,
         ),
         v.SlaOverdue(TEAM, OPS, overdue, "resolve", "2026-03-04 10:00 JST"),
+        samples_many.merged_status(TEAM, ALICE, T42),
     ]
     for problem in problems():
         views += [

@@ -44,6 +44,8 @@ SHOWN: dict[str, Msg] = {
     "due_at": N_("due"),  # a due date set on the ticket (/due)
     "first_response_at": N_("first response at"),  # when a person first answered
     "linked_ticket": N_("linked ticket"),  # the ticket this one refers to
+    "merged_into": N_("merged into"),  # the ticket this duplicate went into (#19)
+    "watchers": N_("watchers"),  # who hear what the requester hears (#19)
 }
 TIMES = frozenset({"created_at", "updated_at", "closed_at", "due_at", "first_response_at"})
 
@@ -103,7 +105,7 @@ class Shower:
         said = self.said
         said.say(N_("Ticket #{id}: {subject}", id=data["id"], subject=data["subject"]))
         for key, name in SHOWN.items():
-            if data.get(key) is not None:
+            if data.get(key) not in (None, []):
                 print(f"  {said(name)}: {self.value(key, data)}")
         for d in data["deadlines"]:
             print("  " + said(self.deadline(d)))
@@ -134,6 +136,8 @@ class Shower:
             return self.said(labels.priority(data[key]))
         if key == "requester" and data.get("requester_name"):
             return f"{data['requester']} ({data['requester_name']})"
+        if key == "watchers":
+            return ", ".join(data[key])
         return str(data[key])
 
     def deadline(self, d: dict[str, str]) -> Msg:

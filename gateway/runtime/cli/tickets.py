@@ -29,6 +29,7 @@ from gateway.runtime.cli.common import (
 )
 from gateway.runtime.cli.ticket_files import register_attachment
 from gateway.runtime.cli.ticket_list import STATES, register_list
+from gateway.runtime.cli.ticket_merge import register_merge
 from gateway.runtime.cli.ticket_show import register_show
 from gateway.runtime.cli.ticket_work import register_work
 
@@ -164,6 +165,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_show(t)  # ticket_show: one ticket for people, or its JSON
     register_attachment(t)  # ticket_files: save an attachment
     register_work(t)  # ticket_work: priority, answer (issue #19)
+    register_merge(t)  # ticket_merge: merge, unmerge, cc (#19)
     tss = t.add_parser("set-state", help="change a ticket's state")
     tss.add_argument("id", type=int)
     tss.add_argument("state", choices=STATES)

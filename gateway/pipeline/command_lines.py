@@ -1,0 +1,115 @@
+"""Reading command lines: which leading lines of a reply's new text are commands, and
+the outcome records the transcript and the events keep, one per line.
+
+Pure and linear: one pass over the lines, stopping at the first line that is not a
+command (so a quoted or pasted ``/close`` further down is never read), at most
+``max_lines`` of them. Who may give which command is :mod:`gateway.pipeline.commands`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from gateway.core.i18n import N_, Msg
+
+# "/word", "/word args"; a path such as "/usr/bin/x" is not a command
+_COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # lower-case command word
+    arg: str  # the rest of the line (for /note: the rest of the mail), stripped
+    line: str  # the line as written, for the transcript
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    commands: tuple[Command, ...]
+    remaining: str  # what is relayed: the text without command lines
+    ignored: tuple[NotRead, ...]  # command lines below the line limit
+    note: str | None = None  # the internal note, when /note was given
+
+
+# Outcomes, one per command line, for the transcript and the events.
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    line: str
+    summary: Msg  # what changed, e.g. "new → closed (resolved)"
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    line: str
+    why: Msg  # said in the reader's language
+
+    @property
+    def reason(self) -> str:
+        """In English, for events and logs."""
+        return str(self.why)
+
+
+@dataclass(frozen=True, slots=True)
+class NotRead:
+    line: str
+    why: Msg
+
+    @property
+    def reason(self) -> str:
+        """In English, for events and logs."""
+        return str(self.why)
+
+
+CommandOutcome = Applied | Refused | NotRead
+
+
+def parse_commands(new_text: str, max_lines: int) -> Parsed:
+    """Leading command lines of ``new_text``; the rest is what gets relayed."""
+    lines = new_text.splitlines()
+    commands: list[Command] = []
+    ignored: list[NotRead] = []
+    i = _skip_blank(lines, 0)
+    read = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if not line:
+            i += 1
+            continue
+        found = _command(line)
+        if found is None:
+            break
+        read += 1
+        if read > max_lines:
+            ignored.append(
+                NotRead(line, N_("only the first {n} command lines are read", n=max_lines))
+            )
+            i += 1
+            continue
+        if found.name == "note":
+            note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
+            commands.append(Command("note", note, line))
+            return Parsed(tuple(commands), "", tuple(ignored), note)
+        commands.append(found)
+        i += 1
+    remaining = "\n".join(lines[i:]).strip("\n") if commands or ignored else new_text
+    return Parsed(tuple(commands), remaining, tuple(ignored))
+
+
+def _skip_blank(lines: list[str], i: int) -> int:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i
+
+
+def _command(line: str) -> Command | None:
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``."""
+    head, _, rest = line.partition(" ")
+    head = unicodedata.normalize("NFKC", head)
+    m = _COMMAND.match(f"{head} {rest}".strip())
+    if m is None:
+        return None
+    return Command(m.group(1).lower(), (m.group(2) or "").strip(), line)

@@ -1,0 +1,159 @@
+"""``tickets merge``, ``tickets unmerge`` and ``tickets cc`` (#19) from a shell.
+
+The same changes as the ``/merge`` and ``/cc`` reply commands, through the same
+services (:mod:`gateway.tickets.merge`, :mod:`gateway.tickets.watchers`) and the
+same rules, with ``cli:<login>`` as the actor and ``cli`` as the channel; a
+refusal says why (exit 65), an unknown ticket is 69.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gateway.core.i18n import N_, Msg
+from gateway.runtime.cli.common import (
+    EX_DATAERR,
+    EX_OK,
+    EX_UNAVAILABLE,
+    EX_USAGE,
+    Speaker,
+    actor,
+    opened,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+CHANNEL = "cli"
+
+
+def cmd_tickets_merge(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.tickets import merge
+    from gateway.tickets.merge_watch import tag
+
+    def change(session: Any, source: Any, now: Any) -> None:
+        merge.merge(
+            session,
+            source,
+            args.target,
+            now,
+            actor=actor(),
+            channel=CHANNEL,
+            tag=tag(settings, args.target),
+            max_watchers=settings.limits.max_watchers,
+        )
+
+    done = N_(
+        "ticket #{source} merged into #{target} (closed as a duplicate)",
+        source=args.source,
+        target=args.target,
+    )
+    return _change(settings, args.source, change, done)
+
+
+def cmd_tickets_unmerge(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.tickets import merge
+
+    def change(session: Any, source: Any, now: Any) -> None:
+        merge.unmerge(
+            session,
+            source,
+            now,
+            window=settings.gateway.reopen_window,
+            actor=actor(),
+            channel=CHANNEL,
+        )
+
+    done = N_("ticket #{id}: the merge is undone and the ticket is open again", id=args.source)
+    return _change(settings, args.source, change, done)
+
+
+def cmd_tickets_cc(args: argparse.Namespace, settings: Settings) -> int:
+    """``add``/``remove`` an address, or ``list`` the watchers (``--json`` for scripts)."""
+    from gateway.pipeline.watching import Op, normalise
+    from gateway.tickets import watchers
+
+    said = Speaker(settings)
+    if args.action == "list":
+        return _list(settings, said, args.id, args.json)
+    address = normalise(args.address or "")
+    if address is None:
+        said.warn(N_("not an e-mail address: {value}", value=repr(args.address or "")))
+        return EX_USAGE
+    op = Op(args.action)
+
+    def change(session: Any, ticket: Any, now: Any) -> None:
+        watchers.change_watcher(
+            session, settings, ticket, op, address, now, actor=actor(), channel=CHANNEL
+        )
+
+    done = (
+        N_("ticket #{id}: {address} now watches it", id=args.id, address=address)
+        if op == Op.ADD
+        else N_("ticket #{id}: {address} no longer watches it", id=args.id, address=address)
+    )
+    return _change(settings, args.id, change, done)
+
+
+def _list(settings: Settings, said: Speaker, ticket_id: int, as_json: bool) -> int:
+    from store import merges, tickets
+    from store.db import transaction
+
+    with opened(settings) as app, transaction(app.sessions) as s:
+        if tickets.get(s, ticket_id) is None:
+            said.warn(N_("no ticket #{id}", id=ticket_id))
+            return EX_UNAVAILABLE
+        found = merges.watchers(s, ticket_id)
+    if as_json:
+        print_json(found)
+    elif not found:
+        said.say(N_("ticket #{id} has no watchers", id=ticket_id))
+    for email in [] if as_json else found:
+        print(email)
+    return EX_OK
+
+
+def _change(
+    settings: Settings, ticket_id: int, change: Callable[[Any, Any, Any], None], done: Msg
+) -> int:
+    """One change in one transaction: 69 for no such ticket, 65 for a refusal (and why)."""
+    from gateway.core.errors import InvalidTransition, Refusal
+    from store import tickets
+    from store.db import transaction
+
+    said = Speaker(settings)
+    with opened(settings) as app:
+        try:
+            with transaction(app.sessions) as s:
+                ticket = tickets.get(s, ticket_id)
+                if ticket is None:
+                    said.warn(N_("no ticket #{id}", id=ticket_id))
+                    return EX_UNAVAILABLE
+                change(s, ticket, app.clock.now())
+        except Refusal as exc:
+            said.warn(N_("ticket #{id}: {problem}", id=ticket_id, problem=exc.why))
+            return EX_DATAERR
+        except InvalidTransition as exc:
+            said.warn(N_("ticket #{id}: {problem}", id=ticket_id, problem=exc.message))
+            return EX_DATAERR
+    said.say(done)
+    return EX_OK
+
+
+def register_merge(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tm = t.add_parser("merge", help="merge a duplicate ticket into another")
+    tm.add_argument("source", type=int, help="the duplicate: closed, its mail moves")
+    tm.add_argument("target", type=int, help="the ticket that goes on")
+    tm.set_defaults(handler=cmd_tickets_merge)
+    tu = t.add_parser("unmerge", help="undo a merge (within the reopen window)")
+    tu.add_argument("source", type=int, help="the ticket that was merged")
+    tu.set_defaults(handler=cmd_tickets_unmerge)
+    tc = t.add_parser("cc", help="add, remove or list the watchers of a ticket")
+    tc.add_argument("id", type=int)
+    tc.add_argument("action", choices=("add", "remove", "list"))
+    tc.add_argument("address", nargs="?", help="the watcher's e-mail address (add, remove)")
+    tc.add_argument("--json", action="store_true", help="list: the addresses as JSON")
+    tc.set_defaults(handler=cmd_tickets_cc)

@@ -1,0 +1,89 @@
+"""Reads about merged tickets (#19): where a ticket's mail goes now, what went into it.
+
+A merged ticket keeps its row, closed as ``duplicate`` with ``merged_into_id``
+set; whatever still names it (its reply addresses, its Message-IDs, its subject
+tag) is followed here to the ticket that holds it now.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Participant, Ticket, TicketEvent
+
+MAX_HOPS = 32  # merges are refused into merged tickets, so a chain is one hop; a guard
+
+
+def chain(session: Session, ticket_id: int) -> list[int]:
+    """The tickets reached from ``ticket_id`` by ``merged_into_id``, nearest first."""
+    out: list[int] = []
+    current: int | None = ticket_id
+    while current is not None and len(out) < MAX_HOPS:
+        current = session.execute(
+            select(Ticket.merged_into_id).where(Ticket.id == current)
+        ).scalar()
+        if current is None or current in out or current == ticket_id:
+            break
+        out.append(current)
+    return out
+
+
+def final(session: Session, ticket_id: int | None) -> int | None:
+    """The ticket that holds ``ticket_id``'s conversation now (itself unless merged)."""
+    if ticket_id is None:
+        return None
+    reached = chain(session, ticket_id)
+    return reached[-1] if reached else ticket_id
+
+
+def sources(session: Session, ticket_id: int) -> list[int]:
+    """The tickets merged into ``ticket_id`` (their reply addresses count for it)."""
+    stmt = select(Ticket.id).where(Ticket.merged_into_id == ticket_id).order_by(Ticket.id)
+    return list(session.scalars(stmt))
+
+
+def last_merge_event(session: Session, ticket_id: int) -> TicketEvent | None:
+    """The ``merged-into`` event of a merged ticket: what moved, for ``unmerge``."""
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "merged-into")
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def watchers(session: Session, ticket_id: int) -> list[str]:
+    """The ticket's watchers, in the order they were added."""
+    stmt = (
+        select(Participant.email)
+        .where(Participant.ticket_id == ticket_id, Participant.role == "watcher")
+        .order_by(Participant.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def participants(session: Session, ticket_id: int) -> list[tuple[str, str]]:
+    """``(email, role)`` of everyone on the ticket, in the order they joined."""
+    stmt = (
+        select(Participant.email, Participant.role)
+        .where(Participant.ticket_id == ticket_id)
+        .order_by(Participant.id)
+    )
+    return [(e, r) for e, r in session.execute(stmt)]
+
+
+def event_ids(session: Session, ticket_id: int) -> list[int]:
+    stmt = select(TicketEvent.id).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    return list(session.scalars(stmt))
+
+
+def requester_bound_events(session: Session, ticket_id: int) -> list[int]:
+    """Events about the ticket's requester rather than its conversation, which a merge
+    leaves where they are: a lasting "no automatic answer" (the request was automated
+    or imported) silences the requester of the ticket it is on."""
+    stmt = select(TicketEvent.id, TicketEvent.detail).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "no-auto-answer"
+    )
+    return [i for i, d in session.execute(stmt) if isinstance(d, dict) and d.get("lasting")]

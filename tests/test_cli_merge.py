@@ -1,0 +1,167 @@
+"""``tickets merge``, ``tickets unmerge`` and ``tickets cc`` (#19) on SQLite and
+PostgreSQL: the same services as ``/merge`` and ``/cc``, with the CLI as actor and
+channel, refusals with their reason (exit 65) and ``tickets show --json`` gaining
+``merged_into`` and ``watchers``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.app import MEMBERS, PLAIN_CATALOG
+from tests.support.cli import run
+from tests.support.config import members_toml, write_config
+from tests.support.mails import mail
+
+ALICE = "Alice Example <alice@customer.test>"
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def config(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """Two requests from Alice about one problem (#1 and #2), and a third from Bob (#3)."""
+    cfg = str(
+        write_config(
+            tmp_path,
+            url=db_url,
+            secret_file=True,
+            extra=f'[catalog]\npath = "{PLAIN_CATALOG}"\n'
+            + "[limits]\nmax_watchers = 2\n"
+            + members_toml(MEMBERS),
+        )
+    )
+    for n, (sender, subject) in enumerate(
+        [
+            (ALICE, "VPN does not connect"),
+            (ALICE, "VPN still broken"),
+            ("Bob <bob@customer.test>", "Printer jam"),
+        ]
+    ):
+        path = tmp_path / f"req{n}.eml"
+        raw = mail(subject, sender=sender, message_id=f"<req{n}@customer.test>", date=NOW)
+        path.write_bytes(raw)  # dated now: live mail, answered (an old one is an archive)
+        assert run(cfg, "ingest", str(path), capsys=capsys).code == 0
+    return cfg
+
+
+def _show(config: str, ticket_id: int, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    code, out, _ = run(config, "tickets", "show", str(ticket_id), "--json", capsys=capsys)
+    assert code == 0
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def test_merge_moves_the_mail_and_closes_the_duplicate(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(config, "tickets", "merge", "2", "1", capsys=capsys)
+    assert code == 0 and "ticket #2 merged into #1" in out
+    source, target = _show(config, 2, capsys), _show(config, 1, capsys)
+    assert source["state"] == "closed" and source["close_reason"] == "duplicate"
+    assert source["merged_into"] == 1 and target["merged_into"] is None
+    code, out, _ = run(config, "tickets", "show", "2", capsys=capsys)
+    assert code == 0 and "merged into: 1\n" in out
+    assert sorted(m["message_id"] for m in target["messages"] if m["direction"] == "in") == [
+        "req0@customer.test",
+        "req1@customer.test",
+    ]
+    # what stays on the duplicate is the one status mail it caused, naming the target
+    [status] = [m for m in source["messages"] if m["kind"] == "status_change"]
+    assert status["to"] == ["alice@customer.test"] and "[#1]" in status["text"], source["messages"]
+    assert all(m["direction"] == "out" for m in source["messages"]), source["messages"]
+    merged = [e for e in target["events"] if e["kind"] == "merged"]
+    assert [(e["new"], e["channel"]) for e in merged] == [("2", "cli")]
+    assert merged[0]["actor"].startswith("cli")
+    assert any(e["kind"] == "created" and e["detail"] for e in target["events"][1:])  # #2's history
+    into = [e for e in source["events"] if e["kind"] == "merged-into"]
+    assert len(into) == 1 and into[0]["detail"]["target"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (("2", "2"), "ticket #2: a ticket cannot be merged into itself"),
+        (("2", "99"), "ticket #2: there is no ticket to merge into"),
+    ],
+)
+def test_merge_refusals_change_nothing(
+    config: str, capsys: pytest.CaptureFixture[str], args: tuple[str, str], why: str
+) -> None:
+    code, _, err = run(config, "tickets", "merge", *args, capsys=capsys)
+    assert code == 65 and why in err
+    assert _show(config, 2, capsys)["state"] == "new"
+
+
+def test_no_merge_into_a_merged_or_closed_ticket_and_no_cycle(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "merge", "3", "2", capsys=capsys)
+    assert code == 65 and "ticket #2 was merged into #1; merge into #1 instead" in err
+    code, _, err = run(config, "tickets", "merge", "1", "2", capsys=capsys)
+    assert code == 65 and "merging #1 into #2 would make a cycle" in err
+    code, _, err = run(config, "tickets", "merge", "2", "3", capsys=capsys)
+    assert code == 65 and "ticket #2 was already merged into #1" in err
+    assert run(config, "tickets", "set-state", "3", "closed", capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "merge", "1", "3", capsys=capsys)
+    assert code == 65 and "ticket #3 is closed; reopen it first (/open)" in err
+    assert _show(config, 1, capsys)["state"] == "new"
+    code, _, err = run(config, "tickets", "merge", "1", "99", capsys=capsys)
+    assert code == 65
+    code, _, err = run(config, "tickets", "merge", "99", "1", capsys=capsys)
+    assert code == 69 and "no ticket #99" in err
+
+
+def test_unmerge_moves_back_exactly_what_moved(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _show(config, 1, capsys)
+    assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
+    code, out, _ = run(config, "tickets", "unmerge", "2", capsys=capsys)
+    assert code == 0 and "ticket #2: the merge is undone" in out
+    source, target = _show(config, 2, capsys), _show(config, 1, capsys)
+    assert source["state"] == "open" and source["merged_into"] is None
+    assert [m["message_id"] for m in source["messages"] if m["direction"] == "in"] == [
+        "req1@customer.test"
+    ]
+    assert [m["id"] for m in target["messages"]] == [m["id"] for m in before["messages"]]
+    assert target["participants"] == before["participants"]
+    assert source["events"][0]["kind"] == "created"  # its history came back
+    assert [e["kind"] for e in target["events"]][-2:] == ["merged", "unmerged"]
+    code, _, err = run(config, "tickets", "unmerge", "2", capsys=capsys)
+    assert code == 65 and "this ticket was not merged into another" in err
+
+
+def test_cc_add_list_remove_and_the_cap(config: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(config, "tickets", "cc", "1", "add", "Boss@Customer.test", capsys=capsys)
+    assert code == 0 and "boss@customer.test now watches it" in out
+    assert run(config, "tickets", "cc", "1", "add", "x@partner.test", capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "cc", "1", "add", "y@partner.test", capsys=capsys)
+    assert code == 65 and "a ticket has at most 2 watchers" in err
+    code, _, err = run(config, "tickets", "cc", "1", "add", "alice@customer.test", capsys=capsys)
+    assert code == 65 and "is the requester" in err
+    code, _, err = run(config, "tickets", "cc", "1", "add", "ops@example.test", capsys=capsys)
+    assert code == 65 and "one of the team's own addresses" in err
+    code, _, err = run(config, "tickets", "cc", "1", "add", "nobody", capsys=capsys)
+    assert code == 64
+    code, out, _ = run(config, "tickets", "cc", "1", "list", "--json", capsys=capsys)
+    assert json.loads(out) == ["boss@customer.test", "x@partner.test"]
+    assert run(config, "tickets", "cc", "1", "remove", "x@partner.test", capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "cc", "1", "remove", "x@partner.test", capsys=capsys)
+    assert code == 65 and "x@partner.test is not watching this ticket" in err
+    data = _show(config, 1, capsys)
+    assert data["watchers"] == ["boss@customer.test"]
+    watched = [e for e in data["events"] if e["kind"] == "watcher"]
+    assert [(e["detail"]["op"], e["detail"]["address"], e["channel"]) for e in watched] == [
+        ("add", "boss@customer.test", "cli"),
+        ("add", "x@partner.test", "cli"),
+        ("remove", "x@partner.test", "cli"),
+    ]
+    code, out, _ = run(config, "tickets", "show", "1", capsys=capsys)
+    assert code == 0 and "watchers: boss@customer.test\n" in out
+    code, out, _ = run(config, "tickets", "cc", "3", "list", capsys=capsys)
+    assert code == 0 and "ticket #3 has no watchers" in out

@@ -1,0 +1,122 @@
+"""The merge service (#19) on SQLite and PostgreSQL: fields (the target wins a conflict,
+the loser kept in the event), people (the requester as a Cc, watchers up to the cap),
+and an unmerge that takes back exactly what the merge gave."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from gateway.core.clock import FakeClock
+from gateway.core.errors import Refusal
+from gateway.core.model import TicketState
+from gateway.runtime.app import App
+from gateway.tickets import changes, merge
+from store import tickets
+from store.db import transaction
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show, text_of
+
+WHO = {"actor": "cli:test", "channel": "cli"}
+
+
+def _two(app: App) -> None:
+    deliver(app, mail("VPN down", sender="Alice <alice@customer.test>", message_id="<a@c.test>"))
+    deliver(app, mail("VPN again", sender="Bob <bob@customer.test>", message_id="<b@c.test>"))
+    now = app.clock.now()
+    with transaction(app.sessions) as s:
+        one, two = tickets.get(s, 1), tickets.get(s, 2)
+        assert one is not None and two is not None
+        changes.set_field(s, one, "os", "windows", now, **WHO)
+        changes.set_field(s, two, "os", "macos", now, **WHO)
+        changes.set_field(s, two, "client_version", "5.1", now, **WHO)
+        changes.add_participant(s, one, "w1@customer.test", "watcher", now, **WHO)
+        changes.add_participant(s, two, "w2@customer.test", "watcher", now, **WHO)
+        changes.add_participant(s, two, "carol@customer.test", "cc", now, **WHO)
+
+
+def _merge(app: App, max_watchers: int = 1) -> None:
+    with transaction(app.sessions) as s:
+        two = tickets.get(s, 2)
+        assert two is not None
+        merge.merge(s, two, 1, app.clock.now(), tag="[#1]", max_watchers=max_watchers, **WHO)
+
+
+def test_the_target_wins_a_conflict_and_the_loser_is_kept(app: App) -> None:
+    _two(app)
+    _merge(app)
+    target, source = show(app, 1), show(app, 2)
+    assert target["fields"] == {"os": "windows", "client_version": "5.1"}
+    [merged] = [e for e in target["events"] if e["kind"] == "merged"]
+    assert merged["detail"]["fields_conflicting"] == {"os": {"kept": "windows", "lost": "macos"}}
+    assert merged["detail"]["fields_added"] == {"client_version": "5.1"}
+    # Bob (the duplicate's requester) and his Cc join; w2 would be the second watcher
+    assert set(target["participants"]) >= {"bob@customer.test", "carol@customer.test"}
+    assert target["watchers"] == ["w1@customer.test"]
+    [into] = [e for e in source["events"] if e["kind"] == "merged-into"]
+    assert into["detail"]["watchers_left_out"] == ["w2@customer.test"]
+    assert into["detail"]["state_before"] == "new"
+    assert source["fields"] == {"os": "macos", "client_version": "5.1"}  # its own record stays
+
+
+def test_unmerge_takes_back_what_the_merge_gave(app: App, clock: FakeClock) -> None:
+    _two(app)
+    before = show(app, 1)
+    _merge(app, max_watchers=5)
+    assert show(app, 1)["watchers"] == ["w1@customer.test", "w2@customer.test"]
+    clock.advance(timedelta(days=1))
+    with transaction(app.sessions) as s:
+        two = tickets.get(s, 2)
+        assert two is not None
+        merge.unmerge(s, two, clock.now(), window=timedelta(days=14), **WHO)
+    target, source = show(app, 1), show(app, 2)
+    assert target["fields"] == before["fields"] == {"os": "windows"}
+    assert target["participants"] == before["participants"]
+    assert (source["state"], source["merged_into"]) == ("open", None)
+    assert [m["message_id"] for m in source["messages"] if m["direction"] == "in"] == ["b@c.test"]
+
+
+def test_unmerge_is_refused_after_the_reopen_window(app: App, clock: FakeClock) -> None:
+    _two(app)
+    _merge(app)
+    clock.advance(timedelta(days=15))
+    with transaction(app.sessions) as s, pytest.raises(Refusal) as refused:
+        two = tickets.get(s, 2)
+        assert two is not None
+        merge.unmerge(s, two, clock.now(), window=timedelta(days=14), **WHO)
+    assert "older than the reopen window (14 days)" in str(refused.value)
+    assert show(app, 2)["merged_into"] == 1
+
+
+def test_a_duplicate_that_was_pending_still_gets_the_mail_naming_the_target(app: App) -> None:
+    """Its earlier status mail's key must not be named again once its events moved."""
+    deliver(app, mail("VPN down", sender="Alice <alice@customer.test>", message_id="<a@c.test>"))
+    deliver(app, mail("VPN again", sender="Bob <bob@customer.test>", message_id="<b@c.test>"))
+    with transaction(app.sessions) as s:
+        two = tickets.get(s, 2)
+        assert two is not None
+        changes.change_state(s, two, TicketState.PENDING, app.clock.now(), **WHO)
+    _merge(app)
+    to_bob = [r for r in outbox(app, "status_change") if r.recipients == ["bob@customer.test"]]
+    assert len(to_bob) == 2 and "[#1]" in text_of(to_bob[-1])
+
+
+def test_an_automated_duplicate_stays_quiet_and_does_not_silence_the_target(app: App) -> None:
+    """A lasting "no automatic answer" is about its requester: it stays on the source."""
+    deliver(app, mail("VPN down", sender="Alice <alice@customer.test>", message_id="<a@c.test>"))
+    alert = mail(
+        "VPN probe failed",
+        sender="Monitor <monitor@customer.test>",
+        message_id="<m@c.test>",
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    deliver(app, alert)
+    assert [r.recipients for r in outbox(app, "acknowledgement")] == [["alice@customer.test"]]
+    _merge(app)
+    with transaction(app.sessions) as s:
+        one = tickets.get(s, 1)
+        assert one is not None
+        changes.change_state(s, one, TicketState.PENDING, app.clock.now(), **WHO)
+    statuses = [r.recipients for r in outbox(app, "status_change")]
+    assert statuses == [["alice@customer.test"]]  # not the monitor; Alice still hears
