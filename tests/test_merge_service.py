@@ -120,3 +120,48 @@ def test_an_automated_duplicate_stays_quiet_and_does_not_silence_the_target(app:
         changes.change_state(s, one, TicketState.PENDING, app.clock.now(), **WHO)
     statuses = [r.recipients for r in outbox(app, "status_change")]
     assert statuses == [["alice@customer.test"]]  # not the monitor; Alice still hears
+
+
+def test_an_urgent_duplicate_makes_the_target_urgent_and_unmerge_gives_it_back(
+    app: App, clock: FakeClock
+) -> None:
+    from gateway.core.priority import Priority
+    from gateway.tickets.priority import set_priority
+
+    _two(app)
+    with transaction(app.sessions) as s:
+        two = tickets.get(s, 2)
+        assert two is not None
+        set_priority(s, two, Priority.URGENT, app.clock.now(), source="command", **WHO)
+    _merge(app)
+    target = show(app, 1)
+    assert target["priority"] == "urgent"
+    # the duplicate's own priority event moved along; the merge's is the target's
+    [raised] = [
+        e for e in target["events"] if e["kind"] == "priority" and e["detail"].get("merged") == 2
+    ]
+    assert (raised["old"], raised["new"], raised["detail"]["source"]) == (
+        "normal",
+        "urgent",
+        "merge",
+    )
+    clock.advance(timedelta(hours=1))
+    with transaction(app.sessions) as s:
+        two = tickets.get(s, 2)
+        assert two is not None
+        merge.unmerge(s, two, clock.now(), window=timedelta(days=14), **WHO)
+    assert show(app, 1)["priority"] == "normal"
+
+
+def test_a_less_urgent_duplicate_leaves_the_targets_level(app: App) -> None:
+    from gateway.core.priority import Priority
+    from gateway.tickets.priority import set_priority
+
+    _two(app)
+    with transaction(app.sessions) as s:
+        one, two = tickets.get(s, 1), tickets.get(s, 2)
+        assert one is not None and two is not None
+        set_priority(s, one, Priority.HIGH, app.clock.now(), source="command", **WHO)
+        set_priority(s, two, Priority.LOW, app.clock.now(), source="command", **WHO)
+    _merge(app)
+    assert show(app, 1)["priority"] == "high"

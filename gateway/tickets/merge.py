@@ -25,11 +25,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gateway.core import priority as levels
 from gateway.core.errors import Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline.merging import MergeFacts, Side, merge_refusal, unmerge_refusal
 from gateway.tickets import changes
+from gateway.tickets.priority import set_priority
 from store import fields, merges, ticket_rows, tickets
 from store.models import Ticket
 
@@ -59,6 +61,7 @@ def merge(
     before = source.state
     people, left_out = _join_people(session, source, target, max_watchers)
     added, conflicts = _fill_fields(session, source, target)
+    priority_before = _take_urgency(session, source, target, now, actor=actor, channel=channel)
     messages, events = ticket_rows.row_ids(session, source.id)
     stays = set(merges.requester_bound_events(session, source.id))
     events = [e for e in events if e not in stays]
@@ -84,6 +87,7 @@ def merge(
         "fields_added": added,
         "fields_conflicting": conflicts,  # name → {kept: target's, lost: source's}
         "state_before": before,
+        "priority_before": priority_before,  # the target's, when the merge raised it
     }
     changes.record(
         session,
@@ -141,6 +145,7 @@ def unmerge(
     removed = [n for n, v in moved["fields_added"].items() if now_on_target.get(n) == v]
     for name in removed:  # a value someone changed on the target since stays
         ticket_rows.remove_field(session, target.id, name)
+    _give_back_urgency(session, source, target, moved, now, actor=actor, channel=channel)
     source.merged_into_id = None
     changes.change_state(session, source, TicketState.OPEN, now, actor=actor, channel=channel)
     changes.record(
@@ -173,6 +178,42 @@ def merged_cause(tag: str) -> Msg:
         "It concerns the same matter as ticket {tag}, so we have merged it there and "
         "continue in that ticket; a reply to this mail reaches it.",
         tag=tag,
+    )
+
+
+def _take_urgency(
+    session: Session, source: Ticket, target: Ticket, now: datetime, *, actor: str, channel: str
+) -> str | None:
+    """An urgent duplicate does not lose its urgency in the merge: the target takes the
+    source's level when it is the more urgent one. The target's level before, or None."""
+    theirs = levels.parse(source.priority or "") or levels.DEFAULT
+    if not levels.raises(target.priority, theirs):
+        return None
+    before = target.priority or levels.DEFAULT.value
+    detail = {"merged": source.id}
+    set_priority(
+        session, target, theirs, now, actor=actor, channel=channel, source="merge", detail=detail
+    )
+    return before
+
+
+def _give_back_urgency(
+    session: Session,
+    source: Ticket,
+    target: Ticket,
+    moved: dict[str, Any],
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+) -> None:
+    """Unmerge: the level the merge gave the target goes, unless someone changed it since."""
+    before = levels.parse(moved.get("priority_before") or "")
+    if before is None or target.priority != source.priority:
+        return
+    detail = {"unmerged": source.id}
+    set_priority(
+        session, target, before, now, actor=actor, channel=channel, source="merge", detail=detail
     )
 
 
