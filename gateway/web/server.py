@@ -52,11 +52,19 @@ class WebServer:
     def stop(self, timeout: float = 5.0) -> None:
         if self._thread.is_alive() and self._runner is not None:
             try:
-                asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
+                asyncio.run_coroutine_threadsafe(self._shut(), self._loop).result(timeout)
             except Exception:  # stopping goes on whatever happened
                 log.exception("web: stopping the server failed")
         self._close_loop()
         self.ctx.close()
+
+    async def _shut(self) -> None:
+        """Close the site and every connection; then let the loop run the callbacks still
+        queued (a connection accepted just before the close is only set up, and then
+        torn down, in them; a loop stopped earlier leaves its socket open)."""
+        assert self._runner is not None
+        await self._runner.cleanup()
+        await asyncio.sleep(0.05)
 
     def _close_loop(self) -> None:
         if self._loop.is_running():
