@@ -321,6 +321,7 @@ def main() -> int:
         action="store_true",
         help="the whole daemon (listener, runner, sender) on the ingest corpus",
     )
+    p.add_argument("--keep", type=Path, help="--daemon: keep its files in this new folder")
     p.add_argument("--serve", choices=("bare", "gateway", "naive"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
@@ -387,6 +388,9 @@ def _daemon(args: argparse.Namespace) -> int:
             child.stdin.close()
             child.wait(10)
 
+    if args.keep:  # the daemon's database, log and outbound maildir stay for a look
+        args.keep.mkdir(parents=True)
+        return smtp_daemon.report(args, smtp_daemon.console_script(), args.keep, bare)
     with tempfile.TemporaryDirectory(prefix="bench-daemon-") as tmp:
         return smtp_daemon.report(args, smtp_daemon.console_script(), Path(tmp), bare)
 
