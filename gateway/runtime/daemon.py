@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -71,7 +70,7 @@ def run(
     """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
     stop = stop or threading.Event()
     _fewer_malloc_arenas()
-    with _daemon_lock(settings), _stop_on_signals(stop), _prompt_handover():
+    with _daemon_lock(settings), _stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error
         app = _build_when_reachable(settings, clock or SystemClock(), stop)
         if app is None:
@@ -99,24 +98,6 @@ def _fewer_malloc_arenas() -> None:
         libc.mallopt(ctypes.c_int(-8), ctypes.c_int(MALLOC_ARENAS))  # M_ARENA_MAX
     except (OSError, AttributeError):
         pass
-
-
-SWITCH_INTERVAL = 0.0005  # seconds a busy thread keeps the GIL from one that waits for it
-
-
-@contextmanager
-def _prompt_handover() -> Iterator[None]:
-    """The event loop waits for the GIL after every read from a socket; by default it
-    waits up to 5 ms while the runner's thread works, per read, so a message of a few
-    hundred lines took seconds to accept while processing ran (issue #18). With a
-    shorter interval the runner hands the GIL over sooner; it loses little, since it
-    gets it back as soon as the loop waits for the network again."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
 
 
 @contextmanager
