@@ -934,11 +934,26 @@ class Generator:
 def generate(folder: Path, n: int, seed: int) -> Corpus:
     """Write ``n`` messages as 000001.eml … into ``folder``; returns what they are."""
     folder.mkdir(parents=True, exist_ok=True)
-    gen = Generator(seed)
-    corpus = Corpus(folder)
+    corpus = Corpus(folder, extend(Generator(seed), folder, 1, n))
+    (folder / MANIFEST).write_text(
+        json.dumps([asdict(s) for s in corpus.specs], ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+    return corpus
+
+
+def extend(gen: Generator, folder: Path, first: int, n: int) -> list[Spec]:
+    """Messages ``first`` … ``first + n - 1`` of ``gen``'s corpus into ``folder``.
+
+    Called again with the same generator it goes on where it stopped (the same
+    threads, the same ticket numbers), so a corpus of any size can be written and
+    ingested a chunk at a time (``bench/ingest.py --scale``) without ever being on
+    disk or in memory whole."""
+    folder.mkdir(parents=True, exist_ok=True)
     kinds = [k for _, k in KIND_WEIGHTS]
     weights = [w for w, _ in KIND_WEIGHTS]
-    for index in range(1, n + 1):
+    specs = []
+    for index in range(first, first + n):
         name = f"{index:06d}.eml"
         kind = "request" if index == 1 else gen.rng.choices(kinds, weights)[0]
         if kind == "request":
@@ -949,9 +964,5 @@ def generate(folder: Path, n: int, seed: int) -> Corpus:
             spec = gen.bounce(folder, name, index)
         else:
             spec = gen.reply(folder, name, index, by_tag=kind == "reply-tag")
-        corpus.specs.append(spec)
-    (folder / MANIFEST).write_text(
-        json.dumps([asdict(s) for s in corpus.specs], ensure_ascii=False, indent=1),
-        encoding="utf-8",
-    )
-    return corpus
+        specs.append(spec)
+    return specs

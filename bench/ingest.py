@@ -3,6 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python bench/ingest.py [--messages 2000] [--seed 1] [--keep DIR] [--processes 50]
+    .venv/bin/python bench/ingest.py --scale [--sizes 2000,20000,100000] [--chunk 2000]
 
 Why three figures, and why these targets:
 
@@ -21,6 +22,9 @@ Why three figures, and why these targets:
     SQLAlchemy and the parser), and (c2) with ``ticket-gateway run`` beside it,
     the deployment the README describes, when each process only stores and the
     daemon processes (the time until it has is printed too).
+
+``--scale`` grows one store per database to 100 000 messages instead and checks
+that the cost per message stays flat (``bench/scale.py``).
 
 Every figure comes from one run on one generated corpus (``bench.corpus_gen``,
 deterministic per seed). The script exits 0 whatever the figures are, because
@@ -104,10 +108,10 @@ class Site:
     env: dict[str, str]
 
     @classmethod
-    def create(cls, root: Path) -> Site:
+    def create(cls, root: Path, url: str = "") -> Site:
         root.mkdir(parents=True)
         db = root / "gw.db"
-        url = f"sqlite:///{db}"
+        url = url or f"sqlite:///{db}"
         config = root / "gateway.toml"
         config.write_text(
             f'[gateway]\naddress = "support@example.test"\n'
@@ -412,6 +416,7 @@ def measure_per_process(
 ) -> PerProcessResult:
     """One process per message, sequential: what an MTA pipe costs per delivery."""
     sample, sample_names = raws[:n], names[:n]
+    byte_compile_ours()  # as an installed wheel is; see bench/peers.py
     site = Site.create(work / "single")
     # The schema is created before timing: an installed gateway has it already.
     subprocess.run(
@@ -469,6 +474,16 @@ def measure_per_process(
     return PerProcessResult(
         len(sample), ours, piped, piped_done, floor, ours_failed, floor_failed, states, floor_rows
     )
+
+
+def byte_compile_ours() -> None:
+    """This checkout is an editable install and the environment may set
+    PYTHONDONTWRITEBYTECODE: then every ``ingest -`` would compile gateway/ again."""
+    try:
+        from bench.peers import byte_compile_ours as compile_them
+    except ImportError:
+        from peers import byte_compile_ours as compile_them  # type: ignore[no-redef]
+    compile_them()
 
 
 def measure_piped(
@@ -597,7 +612,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=50,
         help="messages for the one-process-per-message run (default 50)",
     )
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="grow one store per database (SQLite, PostgreSQL) through --sizes instead",
+    )
+    p.add_argument(
+        "--sizes",
+        default="2000,20000,100000",
+        help="--scale: the store sizes to report, comma-separated (default 2000,20000,100000)",
+    )
+    p.add_argument("--chunk", type=int, default=2000, help="--scale: messages per ingest process")
     args = p.parse_args(argv)
+    try:
+        args.sizes = [int(x) for x in args.sizes.split(",")]
+    except ValueError:
+        p.error("--sizes: comma-separated numbers of messages")
     if args.messages < 1 or args.processes < 1:
         p.error("--messages and --processes must be positive")
     if args.keep and args.keep.exists() and any(args.keep.iterdir()):
@@ -605,9 +635,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def run_scale(args: argparse.Namespace, tg: Path) -> int:
+    """``--scale``: one ingest process per chunk, measured like (b)."""
+    try:
+        from bench import scale
+    except ImportError:
+        import scale  # type: ignore[no-redef]
+
+    sites: dict[Path, Site] = {}
+
+    def ingest_chunk(folder: Path, root: Path, url: str) -> dict[str, Any]:
+        if root not in sites:
+            sites[root] = Site.create(root, url)
+            subprocess.run(
+                [str(tg), "db", "upgrade"],
+                env=sites[root].env,
+                cwd=root,
+                capture_output=True,
+                timeout=300,
+                check=True,
+            )
+        site = sites[root]
+        return run_measured([str(tg), "ingest", str(folder)], site, root / "ingest.out")
+
+    work = Path(tempfile.mkdtemp(prefix="gw-scale-"))
+    try:
+        return scale.main(args.sizes, args.chunk, args.seed, work, ingest_chunk)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tg = console_script()
+    if args.scale:
+        return run_scale(args, tg)
     tmp = Path(tempfile.mkdtemp(prefix="gw-bench-"))
     folder = args.keep.resolve() if args.keep else tmp / "corpus"
     work = Path(f"{folder}-work") if args.keep else tmp / "work"

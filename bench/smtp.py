@@ -1,13 +1,17 @@
 """SMTP listener throughput: a bare aiosmtpd handler against the gateway's durable one.
 
-    .venv/bin/python bench/smtp.py [--messages 2000] [--clients 4] [--db PATH] [--naive]
+    .venv/bin/python bench/smtp.py [--messages 2000] [--clients 4] [--db PATH]
+    .venv/bin/python bench/smtp.py --daemon [--messages 2000] [--clients 4]
 
 One run, the same generated messages and the same number of concurrent
 ``smtplib`` clients (threads, one connection each, each sending its share) on
-loopback, against (a) aiosmtpd with a handler that accepts and discards and
+loopback, against (a) aiosmtpd with a handler that accepts and discards,
 (b) the gateway's listener, which answers ``250`` only after the inbox commit
-(SQLite, fresh file); ``--naive`` adds (c), one commit per message inside
-``handle_DATA`` on the event loop, as the reference the group commit must beat.
+(SQLite, fresh file, ``synchronous=FULL``), and (c) the naive handler: one
+commit per message (``synchronous=FULL``) inside ``handle_DATA`` on the event
+loop, the row the group commit must beat. ``--daemon`` measures the whole
+daemon instead (``bench/smtp_daemon.py``: acceptance while processing runs,
+end-to-end, p99 latency, RSS of all its processes).
 Each server runs in a child process of its own, so it does not share the
 clients' GIL, and its peak memory and CPU are its own (``resource.getrusage``
 in that process). Parsing is not measured: the pipeline runner reads the rows
@@ -18,7 +22,7 @@ inbox gets: HTML alternatives with an Outlook-sized style block, plain text in
 English and Japanese (ISO-2022-JP, UTF-8), inline signature logos, screenshots
 of 30-400 kB and long quoted replies: median about 9 kB, mean about 45 kB.
 
-The target: b/a >= 0.7 with 4 clients on SQLite.
+The targets (issue #18): b/a >= 0.85 with 4 clients on SQLite, and b ahead of c.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make `gateway` importable from a checkout
     sys.path.insert(0, str(REPO))
 
-TARGET = 0.7
+TARGET = 0.85
 SENDER, RECIPIENT = "customer@customer.test", "support@example.test"
 MAX_SIZE = 25_000_000
 
@@ -313,15 +317,18 @@ def main() -> int:
     )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
-        "--naive",
+        "--daemon",
         action="store_true",
-        help="also measure one commit per message in handle_DATA, for reference",
+        help="the whole daemon (listener, runner, sender) on the ingest corpus",
     )
+    p.add_argument("--keep", type=Path, help="--daemon: keep its files in this new folder")
     p.add_argument("--serve", choices=("bare", "gateway", "naive"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
         serve(args.serve, args.db)
         return 0
+    if args.daemon:
+        return _daemon(args)
     with tempfile.TemporaryDirectory(prefix="bench-smtp-") as tmp:
         db = args.db or Path(tmp) / "gateway.db"
         if db.exists():
@@ -347,15 +354,45 @@ def report(args: argparse.Namespace, db: Path) -> None:
         f"    {stats['rows']} rows stored, {stats['commits']} commits "
         f"({stats['deliveries'] / max(stats['commits'], 1):.1f} messages per commit)"
     )
-    if args.naive:
-        naive = measure("naive", messages, args.clients, db.with_name(db.stem + "-naive.db"))
-        _line("(c) naive commit per message", naive, f", c/a = {naive.rate / bare.rate:.2f}")
+    naive = measure("naive", messages, args.clients, db.with_name(db.stem + "-naive.db"))
+    _line("(c) naive commit per message", naive, f", c/a = {naive.rate / bare.rate:.2f}")
     print("    peak RSS and CPU: of each server's own process (resource.getrusage)")
     ratio = gateway.rate / bare.rate
     met = "met" if ratio >= TARGET else "NOT met"
     print(f"ratio b/a = {ratio:.2f}  (target >= {TARGET} with 4 clients on SQLite: {met})")
+    ahead = "met" if gateway.rate > naive.rate else "NOT met"
+    print(f"ratio b/c = {gateway.rate / naive.rate:.2f}  (target > 1, ahead of the naive: {ahead})")
     if stats["rows"] != len(messages):
         raise SystemExit(f"stored {stats['rows']} of {len(messages)} messages")
+
+
+def _daemon(args: argparse.Namespace) -> int:
+    """``--daemon``: the bare sink here, everything else in bench/smtp_daemon.py."""
+    try:
+        from bench import smtp_daemon
+    except ImportError:  # run as ``python bench/smtp.py``: bench/ itself is on sys.path
+        import smtp_daemon  # type: ignore[no-redef]
+
+    def bare(messages: list[bytes], after: list[int]) -> Any:
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--serve", "bare", "--db", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdin is not None and child.stdout is not None
+        port = int(child.stdout.readline())
+        try:
+            return smtp_daemon.deliver(port, messages, args.clients, after)
+        finally:
+            child.stdin.close()
+            child.wait(10)
+
+    if args.keep:  # the daemon's database, log and outbound maildir stay for a look
+        args.keep.mkdir(parents=True)
+        return smtp_daemon.report(args, smtp_daemon.console_script(), args.keep, bare)
+    with tempfile.TemporaryDirectory(prefix="bench-daemon-") as tmp:
+        return smtp_daemon.report(args, smtp_daemon.console_script(), Path(tmp), bare)
 
 
 def _line(label: str, r: Result, extra: str = "") -> None:

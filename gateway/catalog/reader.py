@@ -59,7 +59,7 @@ def read(
     and what actions refer to outside the file (programs, secrets, templates) only
     when ``where`` says where that is."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -69,6 +69,19 @@ def read(
     reader = _Reader(members, where)
     entries = reader.catalog(root)
     return entries, reader.problems
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """libyaml's parser when PyYAML was built with it: the pure-Python one took 40 ms
+    of every ``ingest -`` and CLI start (issue #18). A document it refuses is read
+    again by the pure one, so a problem is reported in the same words and lines."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 @dataclass

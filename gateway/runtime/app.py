@@ -37,10 +37,19 @@ class App:
         self.engine.dispose()
 
 
-def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: bool = True) -> App:
+def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    migrate_schema: bool = True,
+    parse_apart: bool = False,
+) -> App:
     """Wire the parts; bring the schema to head first (raises TransientError if down).
 
     A catalog with problems raises CatalogError here, before anything listens.
+    ``parse_apart``: the runner parses every row in its worker process, not only big
+    or hostile ones; the daemon asks for it, so that parsing (a third of what a row
+    costs) does not hold the GIL its event loop needs to answer (issue #18).
     """
     catalog = CatalogHolder(
         catalog_path(settings), settings.members, templates_dir=settings.gateway.templates_dir
@@ -65,7 +74,8 @@ def build(settings: Settings, clock: Clock | None = None, *, migrate_schema: boo
         if engine.dialect.name == "sqlite"
         else engine
     )
-    parser = RowParser(settings.limits.isolate_above)  # big or hostile rows: in a worker
+    # big or hostile rows in a worker; in the daemon every row (parse_apart)
+    parser = RowParser(0 if parse_apart else settings.limits.isolate_above)
     runner_sessions = session_factory(runner_engine, info)
     conversation.install(runner_sessions)
     runner = Runner(settings, clock, runner_sessions, catalog, parser=parser)

@@ -276,7 +276,7 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
     backoff = Backoff(1.0, PASS_BACKOFF_MAX)
     while not stop.is_set():
         try:
-            return build(settings, clock)
+            return build(settings, clock, parse_apart=True)
         except TransientError as exc:
             delay = backoff.failed()
             log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)

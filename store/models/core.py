@@ -116,7 +116,9 @@ class Message(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id"))  # raw bytes (in)
-    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))  # raw bytes (out)
+    outbox_id: Mapped[int | None] = mapped_column(  # raw bytes (out); the sender's update
+        ForeignKey("outbox.id"), index=True
+    )
     direction: Mapped[str] = mapped_column(String(3))  # in | out
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     in_reply_to: Mapped[str] = mapped_column(Text, default="")
@@ -159,6 +161,8 @@ class TicketEvent(Base):
     """Every change to a ticket: what, when, by whom, through which channel."""
 
     __tablename__ = "ticket_events"
+    # the caps on automatic mail count one actor's events of a kind per hour (issue #18)
+    __table_args__ = (Index("ix_ticket_events_actor", "actor", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
