@@ -165,3 +165,14 @@ def test_tickets_answer_refuses_what_it_cannot_send(
     tid = seeded["printer"] if "--as" in args else seeded["password"]
     ran = run(config, "tickets", "answer", str(tid), *args, capsys=capsys)
     assert ran.code == code and said in ran.err
+
+
+def test_the_list_for_people_has_a_priority_column(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    header, *lines = run(config, "tickets", "list", capsys=capsys).out.splitlines()
+    at = header.index("priority")
+    level = {line.split()[0]: line[at:].split()[0] for line in lines}
+    assert level[f"#{seeded['urgent']}"] == "urgent"
+    assert level[f"#{seeded['printer']}"] == "low"
+    assert level[f"#{seeded['password']}"] == "normal"

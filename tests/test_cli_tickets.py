@@ -155,6 +155,7 @@ def test_list_text_shows_assignee_and_the_entrys_name(
     assert header.split() == [
         "ticket",
         "state",
+        "priority",
         "msgs",
         "assignee",
         "entry",
@@ -163,7 +164,7 @@ def test_list_text_shows_assignee_and_the_entrys_name(
     ]
     [vpn] = [line for line in lines if line.startswith(f"#{seeded['vpn']} ")]
     assert "ops@example.test" in vpn and "VPN and remote access" in vpn
-    assert re.search(r"new +1 ops@", vpn)  # one message came in
+    assert re.search(r"new +normal +1 ops@", vpn)  # one message came in
     monkeypatch.setenv("LANG", "ja_JP.UTF-8")
     out = run(config, "tickets", "list", "--catalog", "vpn", capsys=capsys).out
     assert out.splitlines()[0].startswith("番号") and "VPN・リモートアクセス" in out

@@ -62,6 +62,7 @@ FILTERS = (
 COLUMNS: tuple[tuple[Msg, int], ...] = (
     (N_("ticket"), 7),
     (N_("state"), 18),
+    (N_("priority"), 8),  # low | normal | high | urgent, as --priority takes them
     (N_("msgs"), -4),  # messages that came in
     (N_("assignee"), 24),
     (N_("entry"), 22),  # the catalog entry's name
@@ -105,6 +106,7 @@ def _line(r: dict[str, Any], catalog: Catalog, said: Speaker) -> str:
     cells = (
         f"#{r['id']}",
         state,
+        r.get("priority") or "normal",
         str(r["message_count"]),
         r["assignee"] or "-",
         entry.name(said.locale) if entry else (r["catalog"] or "-"),
