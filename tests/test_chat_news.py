@@ -48,8 +48,8 @@ def news_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[
     application.close()
 
 
-def _mail_ticket(app: App) -> int:
-    outcome = deliver(app, mail("VPN does not connect", "since this morning"))
+def _mail_ticket(app: App, subject: str = "VPN does not connect") -> int:
+    outcome = deliver(app, mail(subject, "since this morning"))
     assert outcome.ticket_id is not None
     return outcome.ticket_id
 
@@ -209,6 +209,7 @@ def test_the_teams_notice_is_an_adaptive_card(
     errors = [e.message for e in _teams_validator().iter_errors(card)]
     assert errors == []
     assert card["body"][0]["text"].startswith(f"新しいチケット [#{ticket_id}]")
+    assert {"title": "優先度", "value": "通常"} in card["body"][1]["facts"]
 
 
 def test_the_schema_check_bites() -> None:
@@ -222,12 +223,13 @@ def test_a_slack_format_webhook_gets_plain_text(
     hooks = ChatSettings(webhook=WebhookSettings(url=fake.hook_url("webhook"), locale="en"))
     app = build(replace(settings, chat=hooks), clock)
     try:
-        ticket_id = _mail_ticket(app)
+        ticket_id = _mail_ticket(app, "【至急】VPN does not connect")
         c.poster(app).drain()
     finally:
         app.close()
     [body] = fake.hooks["webhook"]
     assert set(body) == {"text"} and body["text"].startswith(f"New ticket [#{ticket_id}]")
+    assert " / Priority: urgent / " in body["text"]  # 【至急】 in the subject
 
 
 def test_sla_breaches_and_stale_tickets_are_noticed_once(

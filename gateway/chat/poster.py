@@ -206,6 +206,7 @@ class ChatPoster:
             requester=f"{name} <{ticket.requester}>" if name else ticket.requester,
             assignee=(assignee.name or assignee.email) if assignee else (ticket.assignee or ""),
             permalink=place.permalink if place else "",
+            priority=ticket.priority or "normal",
         )
 
     def _postpone(self, post: DuePost, why: str, until: datetime, report: PostReport) -> None:

@@ -26,6 +26,12 @@ STATES = {
     "pending": N_("pending"),
     "closed": N_("closed"),
 }
+PRIORITIES = {  # a ticket's level (gateway.core.priority), as chat names it
+    "low": N_("low"),
+    "normal": N_("normal"),
+    "high": N_("high"),
+    "urgent": N_("urgent"),
+}
 TARGETS = {  # an SLA deadline, by the scheduler's name for it
     "first_response": N_("first response"),
     "resolve": N_("resolution"),
@@ -45,6 +51,7 @@ class TicketFacts:
     requester: str  # "伊藤 花子 <ito@customer.test>"
     assignee: str  # name or address; "" when nobody has it
     permalink: str = ""  # the Slack message the ticket came from
+    priority: str = "normal"  # low | normal | high | urgent
 
 
 def escape(text: str) -> str:
@@ -56,12 +63,17 @@ def state_name(state: str, locale: str) -> str:
     return translate(STATES.get(state, state), locale)
 
 
+def priority_name(level: str, locale: str) -> str:
+    return translate(PRIORITIES.get(level, level), locale)
+
+
 def card(t: TicketFacts, locale: str) -> dict[str, Any]:
     """The ticket card in its thread: number, subject, entry, state, assignee, buttons."""
     say = _say(locale)
     fields = [
         _field(say(N_("Entry")), escape(t.entry) or "—"),
         _field(say(N_("State")), state_name(t.state, locale)),
+        _field(say(N_("Priority")), priority_name(t.priority, locale)),
         _field(say(N_("Assignee")), escape(t.assignee) or say(N_("nobody"))),
         _field(say(N_("Requester")), escape(t.requester)),
     ]
@@ -138,6 +150,7 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
         for x in (
             escape(t.entry),
             state_name(t.state, locale),
+            f"{say(N_('Priority'))}: {priority_name(t.priority, locale)}",
             f"{assignee}: {escape(t.assignee) or nobody}",
             f"{requester}: {escape(t.requester)}",
         )
@@ -159,6 +172,7 @@ def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> di
     lines = [
         notice_text(facts, t, locale),
         f"{entry}: {t.entry or '—'} / {state}: {state_name(t.state, locale)}"
+        f" / {say(N_('Priority'))}: {priority_name(t.priority, locale)}"
         f" / {assignee}: {t.assignee or nobody}",
         f"{requester}: {t.requester}",
     ]
@@ -173,6 +187,7 @@ def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict
     facts_set = [
         {"title": say(N_("Entry")), "value": t.entry or "—"},
         {"title": say(N_("State")), "value": state_name(t.state, locale)},
+        {"title": say(N_("Priority")), "value": priority_name(t.priority, locale)},
         {"title": say(N_("Assignee")), "value": t.assignee or say(N_("nobody"))},
         {"title": say(N_("Requester")), "value": t.requester},
     ]
