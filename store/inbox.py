@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, Text, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -114,33 +115,30 @@ def set_disposition(
 
 
 _T = table_of(InboxRow)
-_CLAIM = (  # built once: this runs for every row the runner takes
-    select(
-        _T.c.id,
-        _T.c.raw,
-        _T.c.source,
-        _T.c.envelope_from,
-        _T.c.envelope_to,
-        _T.c.message_id,
-        _T.c.bulk,
-        _T.c.received_at,
-    )
-    .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
-    .with_for_update(skip_locked=True)
+_FACTS = (  # what a claim reads besides the raw bytes
+    _T.c.id,
+    _T.c.source,
+    _T.c.envelope_from,
+    _T.c.envelope_to,
+    _T.c.message_id,
+    _T.c.bulk,
+    _T.c.received_at,
 )
-_CLAIM_KNOWN = (
-    select(
-        _T.c.id,
-        _T.c.source,
-        _T.c.envelope_from,
-        _T.c.envelope_to,
-        _T.c.message_id,
-        _T.c.bulk,
-        _T.c.received_at,
+
+
+def _claim_of(*columns: Any) -> Any:
+    """A claim of one pending row, locked (skipped when another runner holds it)."""
+    return (
+        select(*columns)
+        .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
+        .with_for_update(skip_locked=True)
     )
-    .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
-    .with_for_update(skip_locked=True)
-)
+
+
+# built once: this runs for every row the runner takes; a row whose bytes the parse
+# worker has read already is claimed without them
+_CLAIM = _claim_of(*_FACTS, _T.c.raw)
+_CLAIM_KNOWN = _claim_of(*_FACTS)
 _DISPOSE = (
     update(_T)
     .where(_T.c.id == bindparam("row"))
