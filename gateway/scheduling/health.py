@@ -11,7 +11,7 @@ tested without a daemon.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,6 +95,17 @@ class HealthReport:
         }
 
 
+# A queue whose oldest row waits longer than health.max_outbox_age: what status says.
+BACKLOGS: dict[str, Msg] = {
+    "outbox": N_(  # mail to send
+        "the oldest unsent mail waits since {since}, longer than health.max_outbox_age = {limit}"
+    ),
+    "chat_outbox": N_(  # posts to chat
+        "the oldest unsent chat post waits since {since}, longer than "
+        "health.max_outbox_age = {limit}"
+    ),
+}
+
 # The states of an action run, in the order status lists them.
 ACTION_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
 
@@ -131,30 +142,10 @@ def assess(
                 ),
             )
         )
-    if snap.outbox_oldest is not None and now - snap.outbox_oldest > limits.max_outbox_age:
-        problems.append(
-            HealthProblem(
-                "outbox",
-                N_(
-                    "the oldest unsent mail waits since {since}, longer than "
-                    "health.max_outbox_age = {limit}",
-                    since=_iso(snap.outbox_oldest),
-                    limit=_span(limits.max_outbox_age),
-                ),
-            )
-        )
-    if snap.chat_oldest is not None and now - snap.chat_oldest > limits.max_outbox_age:
-        problems.append(
-            HealthProblem(
-                "chat_outbox",
-                N_(
-                    "the oldest unsent chat post waits since {since}, longer than "
-                    "health.max_outbox_age = {limit}",
-                    since=_iso(snap.chat_oldest),
-                    limit=_span(limits.max_outbox_age),
-                ),
-            )
-        )
+    for key, oldest in (("outbox", snap.outbox_oldest), ("chat_outbox", snap.chat_oldest)):
+        if oldest is not None and now - oldest > limits.max_outbox_age:
+            params = {"since": _iso(oldest), "limit": _span(limits.max_outbox_age)}
+            problems.append(HealthProblem(key, replace(BACKLOGS[key], params=params)))
     return HealthReport(
         now,
         mailboxes,
