@@ -9,18 +9,12 @@ printer tickets to Ops One (ops, English), and a short coalescing window.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import json
-import smtplib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,6 +22,7 @@ from gateway.runtime.cli import main as cli
 from tests.support.app import MEMBERS
 from tests.support.config import SECRET_ENV, members_toml, write_config
 from tests.support.daemon import daemon_thread
+from tests.support.gateway_daemon import Gateway, text_of
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
@@ -53,61 +48,6 @@ CATALOG = """entries:
 """
 COALESCE = 3  # seconds: notices within this are one mail
 ITO = "ito@customer.test"
-
-
-@dataclass
-class Gateway:
-    config: Path
-    port: int
-    outbound: Path
-    capsys: pytest.CaptureFixture[str]
-
-    def send(self, raw: bytes, sender: str = "", to: str = "support@example.test") -> None:
-        with smtplib.SMTP("127.0.0.1", self.port) as client:
-            client.sendmail(sender or "someone@customer.test", [to], raw)
-
-    def mails(self) -> list[EmailMessage]:
-        """Everything the gateway sent so far, oldest first."""
-        files = sorted(self.outbound.glob("new/*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
-        found = []
-        for f in files:
-            msg = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
-            assert isinstance(msg, EmailMessage)
-            found.append(msg)
-        return found
-
-    def to(self, who: str, kind: str | None = None) -> list[EmailMessage]:
-        return [
-            m
-            for m in self.mails()
-            if m["To"].addresses[0].addr_spec == who and (kind is None or kind_of(m) == kind)
-        ]
-
-    def wait_for(self, who: str, kind: str, count: int = 1) -> list[EmailMessage]:
-        found = eventually(lambda: got if len(got := self.to(who, kind)) >= count else [], 15)
-        assert len(found) >= count, f"{count} {kind} to {who}: {[kind_of(m) for m in self.mails()]}"
-        return found
-
-    def cli(self, *args: str) -> Any:
-        self.capsys.readouterr()
-        code = cli.main(["--config", str(self.config), *args])
-        out = self.capsys.readouterr().out
-        assert code == 0, out
-        return json.loads(out) if "--json" in args else out
-
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
-        found: dict[str, Any] = self.cli("tickets", "show", str(ticket_id), "--json")
-        return found
-
-
-def kind_of(msg: EmailMessage) -> str:
-    return str(msg["X-Ticket-Gateway"]).split(";")[0].strip()
-
-
-def text_of(msg: EmailMessage) -> str:
-    body = msg.get_body(preferencelist=("plain",))
-    assert isinstance(body, EmailMessage)
-    return str(body.get_content())
 
 
 def reply_to(msg: EmailMessage) -> str:

@@ -12,14 +12,12 @@ from email.message import EmailMessage
 from typing import Any
 
 from tests import test_conversation_daemon as conversation
-from tests.test_conversation_daemon import (  # the daemon and its helpers
+from tests.support.gateway_daemon import Gateway, kind_of, text_of
+from tests.test_conversation_daemon import (  # the daemon's fixture and its mail helpers
     ITO,
-    Gateway,
     eml,
-    kind_of,
     quiet,
     reply_to,
-    text_of,
     token_of,
 )
 

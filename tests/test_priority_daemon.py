@@ -5,13 +5,8 @@ gateway stores and writes to its outbound maildir is what people would see.
 
 from __future__ import annotations
 
-import email
-import email.policy
-import json
 import shutil
-import smtplib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,8 +20,8 @@ from gateway.runtime.cli import main as cli
 from tests.support.app import MEMBERS
 from tests.support.config import SECRET_ENV, members_toml, write_config
 from tests.support.daemon import daemon_thread
+from tests.support.gateway_daemon import Gateway, text_of
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
 
 ANSWERS = Path(__file__).parent / "data" / "answers"
 CATALOG = """entries:
@@ -45,54 +40,6 @@ CATALOG = """entries:
     manager: boss@example.test
 """
 ITO = "ito@customer.test"
-
-
-@dataclass
-class Gateway:
-    config: Path
-    port: int
-    outbound: Path
-    capsys: pytest.CaptureFixture[str]
-
-    def send(self, msg: EmailMessage) -> None:
-        with smtplib.SMTP("127.0.0.1", self.port) as client:
-            client.send_message(msg)
-
-    def to(self, who: str, kind: str) -> list[EmailMessage]:
-        files = sorted(self.outbound.glob("new/*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
-        out = []
-        for f in files:
-            m = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
-            assert isinstance(m, EmailMessage)
-            if m["To"].addresses[0].addr_spec == who and kind_of(m) == kind:
-                out.append(m)
-        return out
-
-    def wait_for(self, who: str, kind: str, count: int = 1) -> list[EmailMessage]:
-        found = eventually(lambda: got if len(got := self.to(who, kind)) >= count else [], 15)
-        assert len(found) >= count, f"no {kind} to {who}"
-        return found
-
-    def cli(self, *args: str) -> Any:
-        self.capsys.readouterr()
-        code = cli.main(["--config", str(self.config), *args])
-        out = self.capsys.readouterr().out
-        assert code == 0, out
-        return json.loads(out) if "--json" in args else out
-
-    def ticket(self, ticket_id: int) -> dict[str, Any]:
-        found: dict[str, Any] = self.cli("tickets", "show", str(ticket_id), "--json")
-        return found
-
-
-def kind_of(msg: EmailMessage) -> str:
-    return str(msg["X-Ticket-Gateway"]).split(";")[0].strip()
-
-
-def text_of(msg: EmailMessage) -> str:
-    body = msg.get_body(preferencelist=("plain",))
-    assert isinstance(body, EmailMessage)
-    return str(body.get_content())
 
 
 def mail(sender: str, subject: str, text: str, to: str = "support@example.test") -> EmailMessage:
