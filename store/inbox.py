@@ -191,3 +191,14 @@ def requeue(session: Session, ids: Sequence[int] | None = None) -> int:
 def counts_by_state(session: Session) -> dict[str, int]:
     stmt = select(InboxRow.state, func.count()).group_by(InboxRow.state)
     return {state: n for state, n in session.execute(stmt)}
+
+
+def shunt_if_pending(session: Session, inbox_id: int, reason: str, now: datetime) -> bool:
+    """Shunt a row that is still pending (its processing was killed); False when it
+    had been processed after all (its commit won the race with the kill)."""
+    stmt = (
+        update(_T)
+        .where(_T.c.id == inbox_id, _T.c.state == "pending")
+        .values(state="shunted", reason=reason[:2000], processed_at=now, error=reason)
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]

@@ -162,6 +162,7 @@ def _start(config: Path, port: int) -> subprocess.Popen[bytes]:
         [console_script(), "--config", str(config), "run"],
         env=clean_env(**SECRET_ENV),
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: a crash takes the processing process too
     )
     wait_for_port(port, proc)
     return proc
@@ -196,7 +197,7 @@ def test_sigkill_while_an_action_runs_reruns_it_with_the_same_key(tmp_path: Path
     proc = _start(config, port)
     try:
         assert eventually(lambda: log.exists() and "start" in log.read_text(), timeout=15)
-        proc.kill()  # SIGKILL between "started" and "recorded"
+        os.killpg(proc.pid, signal.SIGKILL)  # between "started" and "recorded": a crash
         assert proc.wait(5) == -signal.SIGKILL
     finally:
         proc.kill()

@@ -142,6 +142,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
             "trusted_authserv_ids",
             "per_person_domains",
             "max_command_lines",
+            "runner_process",
         }
     )
     data_dir = locate.data_dir(s.path_text("data_dir"), base)
@@ -171,6 +172,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         templates_dir=_existing_dir(s, "templates_dir", base),
         auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
         iso2022jp=s.bool("iso2022jp", False),
+        runner_process=s.bool("runner_process", True),
         trusted_authserv_ids=_authserv_ids(s),
         per_person_domains=_domains(s, "per_person_domains"),
         max_command_lines=s.int("max_command_lines", 20, 1, 1000),

@@ -35,6 +35,7 @@ class GatewaySettings:
     trusted_authserv_ids: tuple[str, ...] = ()  # our MTAs' Authentication-Results ids
     per_person_domains: tuple[str, ...] = ()  # DKIM/DMARC of these domains names one person
     max_command_lines: int = 20  # reply-command lines read from the top of a reply
+    runner_process: bool = True  # ``run``: processing in a process apart from the doors (#18)
 
     @property
     def local_part(self) -> str:

@@ -75,9 +75,19 @@ class Deadline:
 class RowParser:
     """Parses small, ordinary rows inline and the rest in a killable worker process."""
 
-    def __init__(self, isolate_above: int, worker: ParseWorker | None = None) -> None:
+    def __init__(
+        self, isolate_above: int, worker: ParseWorker | None = None, *, isolating: bool = True
+    ) -> None:
         self.isolate_above = isolate_above
         self._worker = worker
+        self._isolating = isolating
+
+    @classmethod
+    def inline(cls) -> RowParser:
+        """Every row parsed in this process, before its transaction: for the daemon's
+        processing process, which is itself what the budget kills
+        (:mod:`gateway.runtime.processing`)."""
+        return cls(0, isolating=False)
 
     def parse(self, raw: bytes, deadline: Deadline | None) -> ParsedMessage:
         if deadline is None or not self.isolates(raw):
@@ -87,6 +97,8 @@ class RowParser:
         return self._worker.parse(raw, deadline.left())
 
     def isolates(self, raw: bytes) -> bool:
+        if not self._isolating:
+            return False
         return len(raw) >= self.isolate_above or bool(hostile_shape(raw))
 
     def close(self) -> None:

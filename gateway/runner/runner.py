@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -33,6 +34,7 @@ from gateway.runner.chain import Link, run_chain
 from store import inbox
 from store.db import transaction
 from store.models import InboxRow
+from store.turnstile import Turnstile
 
 log = logging.getLogger("gateway.runner")
 
@@ -60,6 +62,8 @@ class Runner:
     catalog: CatalogHolder
     chain: tuple[Link, ...] | None = None  # the stages; None: chain.CHAIN as it is now
     parser: RowParser | None = None  # None: parse inline (a CLI run); the daemon isolates
+    turnstile: Turnstile | None = None  # SQLite: accepting writers go before each row
+    on_row: Callable[[int | None], None] | None = None  # told each row's id, then None
 
     def process_pending(self, limit: int | None = None) -> list[RowOutcome]:
         """Drain due rows; returns their outcomes (transient ones included)."""
@@ -79,6 +83,8 @@ class Runner:
         worker processes); parsing is pure, so where it ran changes nothing."""
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
+        if self.on_row is not None:  # the daemon's watch: it kills a row over its budget
+            self.on_row(inbox_id)
         try:
             raw = None
             if parsed is None and self.parser is not None:
@@ -86,6 +92,9 @@ class Runner:
             outcome = self._process(inbox_id, parsed, deadline, raw)
         except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
             outcome = self._failed(inbox_id, exc)
+        finally:
+            if self.on_row is not None:
+                self.on_row(None)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
         _log_outcome(outcome)
         return outcome
@@ -98,6 +107,8 @@ class Runner:
         raw: bytes | None = None,
     ) -> RowOutcome:
         """The stages and the row's disposition commit together, or not at all."""
+        if self.turnstile is not None:
+            self.turnstile.wait_turn()  # outside any transaction: see store.turnstile
         with transaction(self.sessions) as s:
             row = inbox.claim_row(s, inbox_id, raw)
             if row is None:
@@ -126,6 +137,8 @@ class Runner:
         """Stop the parser's worker process, if one was started."""
         if self.parser is not None:
             self.parser.close()
+        if self.turnstile is not None:
+            self.turnstile.close()
 
     def _failed(self, inbox_id: int, exc: Exception) -> RowOutcome:
         if verdicts.for_exception(exc) is None:

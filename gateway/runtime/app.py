@@ -18,7 +18,9 @@ from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
 from gateway.tickets import conversation, news
 from store import migrate
+from store.accept.sqlite import sqlite_path
 from store.db import make_engine, session_factory
+from store.turnstile import Turnstile
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,5 +80,7 @@ def build(
     parser = RowParser(0 if parse_apart else settings.limits.isolate_above)
     runner_sessions = session_factory(runner_engine, info)
     conversation.install(runner_sessions)
-    runner = Runner(settings, clock, runner_sessions, catalog, parser=parser)
+    db_path = sqlite_path(settings.database.url)
+    turnstile = Turnstile(db_path) if db_path is not None else None
+    runner = Runner(settings, clock, runner_sessions, catalog, parser=parser, turnstile=turnstile)
     return App(settings, engine, sessions, clock, runner, catalog, runner_engine)

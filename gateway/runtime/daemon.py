@@ -1,22 +1,28 @@
-"""``ticket-gateway run``: the listener, the inbox writer and the background loops.
+"""``ticket-gateway run``: the doors, the inbox writer and the processing loops.
 
-Threads, not processes: the SMTP listener (and the Slack app) have their own
-event loop threads, the inbox writer commits in its own thread, and every
-background loop (the pipeline runner, the outbox sender, the catalog-action
-workers, the chat poster, the scheduler of reminders, digests and health
-alerts, one IMAP poller per account, since imapclient blocks) is a supervised
-:class:`~gateway.runtime.workers.Worker`: a loop that crashes is started again
-with a capped, doubling backoff, and a failing account never stops the others.
-On PostgreSQL each poller first takes its mailbox's advisory lock
-(:mod:`gateway.receive.mailbox_lock`), so several instances share the work.
+Two processes (issue #18). This one keeps the doors: the SMTP listener and the
+Slack app on their own event loop threads, the pages, one IMAP poller per
+account (imapclient blocks), and the inbox writer, which commits in its own
+thread. The processing loops (:mod:`gateway.runtime.background`: the runner,
+the outbox sender, the scheduler, the catalog-action workers, the chat poster)
+run in a child process (:mod:`gateway.runtime.processing`), woken through a
+pipe after each commit, so their CPU work never takes the GIL from the event
+loop that answers ``250``. ``[gateway] runner_process = false`` (or a test's
+injected clock) keeps them as threads here instead. Every part is a supervised
+:class:`~gateway.runtime.workers.Worker` (the child's handle included): a
+loop that crashes is started again with a capped, doubling backoff, and a
+failing account never stops the others. On PostgreSQL each poller first takes
+its mailbox's advisory lock (:mod:`gateway.receive.mailbox_lock`), so several
+instances share the work.
 
-Under systemd (``Type=notify``) the daemon says READY=1 once the listener is
-bound, pings the watchdog only while every part is alive, and says STOPPING=1
-on the way out (:mod:`gateway.sdnotify`). The main thread only waits for
-SIGTERM/SIGINT and then stops the parts in the order that loses nothing: first
-the listener (so no new mail comes in and every ``250`` still waits for its
-commit), then the writer (so what it holds is committed), then the workers (an
-unprocessed row stays pending and is picked up at the next start).
+Under systemd (``Type=notify``) the daemon says READY=1 once the doors are
+bound and the processing process runs, pings the watchdog only while every
+part is alive, and says STOPPING=1 on the way out (:mod:`gateway.sdnotify`).
+The main thread only waits for SIGTERM/SIGINT and then stops the parts in the
+order that loses nothing: first the listener (so no new mail comes in and
+every ``250`` still waits for its commit), then the writer (so what it holds is
+committed), then the processing loops (an unprocessed row stays pending and is
+picked up at the next start).
 """
 
 from __future__ import annotations
@@ -28,26 +34,26 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from gateway.actions.worker import ActionWorker
-from gateway.chat.poster import build_poster
 from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
 from gateway.core.i18n import N_
 from gateway.outbound import maildir
-from gateway.outbound.sender import Sender
-from gateway.outbound.transport import transport_for
 from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
-from gateway.runtime import sdnotify
+from gateway.runtime import background, sdnotify
 from gateway.runtime.app import App, build
+from gateway.runtime.background import Nudges, Tuning
 from gateway.runtime.doors import open_doors
-from gateway.runtime.workers import PASS_BACKOFF_MAX, Worker, repeat, wake_all
-from gateway.scheduling import scheduler
+from gateway.runtime.memory import give_memory_back
+from gateway.runtime.processing import ProcessingProcess
+from gateway.runtime.workers import PASS_BACKOFF_MAX, Worker
+from store import inbox
 from store.accept.generic import open_inbox
+from store.db import transaction
 
 log = logging.getLogger("gateway.daemon")
 
@@ -58,6 +64,7 @@ SEND_INTERVAL = 5.0  # the sender looks for due outbox rows (retries) at least t
 RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
 ACTION_INTERVAL = 2.0  # the action workers look for due runs (retries, leases) this often
 POST_INTERVAL = 5.0  # the chat poster looks for due rows (retries) at least this often
+CHILD_READY_WAIT = 60.0  # seconds READY waits for the processing process's first start
 
 
 def run(
@@ -69,7 +76,7 @@ def run(
 ) -> int:
     """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
     stop = stop or threading.Event()
-    _fewer_malloc_arenas()
+    give_memory_back()
     with _daemon_lock(settings), _stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error
         app = _build_when_reachable(settings, clock or SystemClock(), stop)
@@ -81,23 +88,6 @@ def run(
         finally:
             app.close()
     return 0
-
-
-MALLOC_ARENAS = 2
-
-
-def _fewer_malloc_arenas() -> None:
-    """glibc gives each thread that allocates its own heap arena (up to 8 per core), and
-    memory freed in one is not reused by another: after a few big messages a daemon
-    of a dozen threads holds far more than it uses. Two arenas keep its RSS near what
-    it needs (issue #14: under 150 MB with 5 MB messages). A no-op off glibc."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(ctypes.c_int(-8), ctypes.c_int(MALLOC_ARENAS))  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
 
 
 @contextmanager
@@ -121,89 +111,38 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 
 
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
-    nudge = threading.Event()  # set by the writer after a commit: there is work
-    send_nudge = threading.Event()  # set by the runner after a pass: there may be mail
+    tuning = Tuning(POLL_INTERVAL, SEND_INTERVAL, ACTION_INTERVAL, POST_INTERVAL, RUNNER_BATCH)
+    nudges = Nudges()
+    child = _processing_child(app, tuning)
+    if child is None:  # the processing loops as threads of this process
+        wake_inbox, wake_outbox = nudges.inbox.set, nudges.outbox.set
+        workers = background.workers(app, nudges, tuning)
+    else:
+        wake_inbox, wake_outbox = child.wake_inbox, child.wake_outbox
+        workers = [Worker("processing", child.run)]
     writer = InboxWriter(
-        open_inbox(app.settings.database.url, app.sessions), app.clock, on_stored=nudge.set
+        open_inbox(app.settings.database.url, app.sessions), app.clock, on_stored=wake_inbox
     )
     listener = SmtpListener(app.settings, writer)
-    pollers = [
-        ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=nudge.set)
-        for account in app.settings.imap
-    ]
-    sender = Sender(
-        app.settings.outbound, app.clock, app.sessions, lambda: transport_for(app.settings.outbound)
-    )
-    chat_nudge = threading.Event()  # set after runner and scheduler passes: news to post
-    action_nudge = threading.Event()  # set by the runner after a pass: there may be runs
-    actions = ActionWorker(app.settings, app.clock, app.sessions, app.catalog)
-    after_runner = wake_all(send_nudge, chat_nudge, action_nudge)
-    workers = [
-        Worker(
-            "runner",
-            lambda s: repeat(
-                "runner",
-                lambda stop: _drain_pending(app, stop),
-                s,
-                nudge=nudge,
-                interval=POLL_INTERVAL,
-                did_work=after_runner,
-            ),
-        ),
-        Worker(
-            "sender",
-            lambda s: repeat(
-                "sender",
-                lambda stop: _send(sender, stop),
-                s,
-                nudge=send_nudge,
-                interval=SEND_INTERVAL,
-            ),
-        ),
-        Worker("scheduler", lambda s: scheduler.loop(app, s, wake_all(send_nudge, chat_nudge))),
-    ]
-    workers += [  # a run in progress at SIGTERM is left to its lease: it runs again later
-        Worker(
-            f"actions-{i}",
-            lambda s: repeat(
-                "actions",
-                lambda stop: bool(actions.drain(stop.is_set)),
-                s,
-                nudge=action_nudge,
-                interval=ACTION_INTERVAL,
-                did_work=wake_all(send_nudge, chat_nudge),
-            ),
-        )
-        for i in range(app.settings.actions.workers)
-    ]
-    if app.settings.chat.enabled:  # Slack or Teams down delays only this worker's rows
-        poster = build_poster(app.settings, app.clock, app.sessions, app.catalog)
-        workers.append(
-            Worker(
-                "chat-poster",
-                lambda s: repeat(
-                    "chat poster",
-                    lambda stop: bool(poster.drain(stop.is_set)),
-                    s,
-                    nudge=chat_nudge,
-                    interval=POST_INTERVAL,
-                ),
-            )
-        )
     workers += [
         Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
-        for i, p in enumerate(pollers)
+        for i, p in enumerate(
+            ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=wake_inbox)
+            for account in app.settings.imap
+        )
     ]  # on PostgreSQL: one instance per mailbox
-    doors = open_doors(app, nudge, send_nudge, listener)
+    doors = open_doors(app, wake_inbox, wake_outbox, listener)
     writer.start()
     try:
         doors.start(app.settings)
     except BaseException:
         writer.stop()
         raise
-    nudge.set()  # rows left pending by the last run are processed at once
+    nudges.inbox.set()  # rows left pending by the last run are processed at once
     for worker in workers:
         worker.start()
+    if child is not None:  # READY means processing too; a child that fails is restarted
+        child.ready.wait(CHILD_READY_WAIT)
     if ready is not None:
         ready.set()
     sdnotify.notify(sdnotify.READY)
@@ -215,7 +154,24 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     sdnotify.notify(sdnotify.STOPPING)
     log.info("stopping: new connections get 421, sessions in flight finish")
     doors.stop_apps()
-    _shut_down(listener, writer, workers, nudge, send_nudge, chat_nudge, action_nudge)
+    _shut_down(listener, writer, workers, nudges)
+
+
+def _processing_child(app: App, tuning: Tuning) -> ProcessingProcess | None:
+    """The processing loops' own process (issue #18), unless ``[gateway]
+    runner_process = false`` or a test injected a clock, which cannot cross into it."""
+    if not app.settings.gateway.runner_process:
+        return None
+    if not isinstance(app.clock, SystemClock):
+        log.info("an injected clock: the processing loops run as threads of the daemon")
+        return None
+    return ProcessingProcess(app.settings, tuning, lambda row, why: _shunt(app, row, why))
+
+
+def _shunt(app: App, inbox_id: int, reason: str) -> None:
+    """A row whose processing was killed over its budget, so that no restart takes it."""
+    with transaction(app.sessions) as s:
+        inbox.shunt_if_pending(s, inbox_id, reason, app.clock.now())
 
 
 def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
@@ -234,41 +190,16 @@ def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
 
 
 def _shut_down(
-    listener: SmtpListener, writer: InboxWriter, workers: list[Worker], *nudges: threading.Event
+    listener: SmtpListener, writer: InboxWriter, workers: list[Worker], nudges: Nudges
 ) -> None:
-    """Listener, then writer, then workers, all within STOP_BOUND."""
+    """Listener, then writer, then workers (the processing child among them), all
+    within STOP_BOUND."""
     deadline = time.monotonic() + STOP_BOUND
     listener.stop(grace=SESSION_GRACE)
     left = max(deadline - time.monotonic(), 0.5)
     if not writer.stop(timeout=left / 2):
         log.error("inbox writer did not finish in time; unanswered senders will retry")
-    for worker in workers:
-        worker.stop.set()
-    for wake in nudges:
-        wake.set()
-    for worker in workers:  # they stop in parallel; each gets what is left of the bound
-        if worker.thread is not None:
-            worker.thread.join(max(deadline - time.monotonic(), 0.1))
-            if worker.thread.is_alive():
-                log.warning("worker %s still busy at exit; its row stays pending", worker.name)
-
-
-def _drain_pending(app: App, stop: threading.Event) -> bool:
-    """Pass after pass until nothing is due; a row that stays due (transient) ends it.
-
-    True when some row was processed (and so may have queued mail)."""
-    processed = False
-    while not stop.is_set():
-        outcomes = app.runner.process_pending(RUNNER_BATCH)
-        if not outcomes or all(o.state is None for o in outcomes):
-            return processed
-        processed = True
-    return processed
-
-
-def _send(sender: Sender, stop: threading.Event) -> bool:
-    sender.drain(stop.is_set)
-    return False  # nobody waits for mail to be sent
+    background.stop_workers(workers, nudges, deadline)
 
 
 def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:

@@ -8,7 +8,6 @@ so a half-started daemon never answers on some doors and not others.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,19 +62,22 @@ class Doors:
 
 
 def open_doors(
-    app: App, stored: threading.Event, queued: threading.Event, listener: SmtpListener
+    app: App, stored: Callable[[], None], queued: Callable[[], None], listener: SmtpListener
 ) -> Doors:
-    """The configured doors around the SMTP listener, built but not started."""
-    return Doors(listener, _web_server(app, stored.set, queued.set), _slack(app, stored))
+    """The configured doors around the SMTP listener, built but not started.
+
+    ``stored`` wakes the runner (a form or a Slack submission was stored), ``queued``
+    the sender (a page queued mail: a sign-in link)."""
+    return Doors(listener, _web_server(app, stored, queued), _slack(app, stored))
 
 
-def _slack(app: App, nudge: threading.Event) -> SlackListener | None:
+def _slack(app: App, nudge: Callable[[], None]) -> SlackListener | None:
     """The Slack app, when ``[chat.slack]`` is configured; it stores through the inbox."""
     if app.settings.chat.slack is None:
         return None
     acceptor = open_inbox(app.settings.database.url, app.sessions)
     return SlackListener(
-        app.settings, app.clock, app.catalog, app.sessions, acceptor, on_stored=nudge.set
+        app.settings, app.clock, app.catalog, app.sessions, acceptor, on_stored=nudge
     )
 
 

@@ -1,0 +1,148 @@
+"""The daemon's processing parts: what works on stored rows, apart from the doors.
+
+The runner (inbox rows through the chain), the sender (the outbox), the
+scheduler (reminders, digests, auto-close, health alerts), the catalog-action
+workers and the chat poster. None of them listens on a socket: they read rows
+that the doors (SMTP, IMAP, the pages, Slack) committed, and they are woken by
+:class:`Nudges` when there is news. That is what lets ``run`` put all of them in
+a process of their own (:mod:`gateway.runtime.processing`, issue #18), so that
+their CPU work never takes the GIL from the listener's event loop; with
+``[gateway] runner_process = false`` (or an injected clock, which cannot cross
+a process boundary) they run as threads of the daemon, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from gateway.actions.worker import ActionWorker
+from gateway.chat.poster import build_poster
+from gateway.outbound.sender import Sender
+from gateway.outbound.transport import transport_for
+from gateway.runtime.app import App
+from gateway.runtime.workers import Worker, repeat, wake_all
+from gateway.scheduling import scheduler
+
+log = logging.getLogger("gateway.daemon")
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """How often each loop looks for due rows when nobody woke it; a value, so that it
+    crosses into the processing process (a test's shorter interval included)."""
+
+    poll_interval: float = 2.0  # the runner: retries that came due, rows of other instances
+    send_interval: float = 5.0  # the sender: outbox retries that came due
+    action_interval: float = 2.0  # the action workers: due runs, expired leases
+    post_interval: float = 5.0  # the chat poster: retries that came due
+    runner_batch: int = 20  # rows per runner pass, so a stop is noticed between passes
+
+
+@dataclass(frozen=True, slots=True)
+class Nudges:
+    """One event per loop: set when there may be work for it."""
+
+    inbox: threading.Event = field(default_factory=threading.Event)  # rows stored
+    outbox: threading.Event = field(default_factory=threading.Event)  # mail queued
+    chat: threading.Event = field(default_factory=threading.Event)  # news to post
+    actions: threading.Event = field(default_factory=threading.Event)  # runs to start
+
+    def all(self) -> tuple[threading.Event, ...]:
+        return (self.inbox, self.outbox, self.chat, self.actions)
+
+
+def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
+    """Every processing loop as a supervised worker, not started."""
+    sender = Sender(
+        app.settings.outbound, app.clock, app.sessions, lambda: transport_for(app.settings.outbound)
+    )
+    actions = ActionWorker(app.settings, app.clock, app.sessions, app.catalog)
+    after_runner = wake_all(nudges.outbox, nudges.chat, nudges.actions)
+    found = [
+        Worker(
+            "runner",
+            lambda s: repeat(
+                "runner",
+                lambda stop: drain_pending(app, stop, tuning.runner_batch),
+                s,
+                nudge=nudges.inbox,
+                interval=tuning.poll_interval,
+                did_work=after_runner,
+            ),
+        ),
+        Worker(
+            "sender",
+            lambda s: repeat(
+                "sender",
+                lambda stop: _send(sender, stop),
+                s,
+                nudge=nudges.outbox,
+                interval=tuning.send_interval,
+            ),
+        ),
+        Worker("scheduler", lambda s: scheduler.loop(app, s, wake_all(nudges.outbox, nudges.chat))),
+    ]
+    found += [  # a run in progress at SIGTERM is left to its lease: it runs again later
+        Worker(
+            f"actions-{i}",
+            lambda s: repeat(
+                "actions",
+                lambda stop: bool(actions.drain(stop.is_set)),
+                s,
+                nudge=nudges.actions,
+                interval=tuning.action_interval,
+                did_work=wake_all(nudges.outbox, nudges.chat),
+            ),
+        )
+        for i in range(app.settings.actions.workers)
+    ]
+    if app.settings.chat.enabled:  # Slack or Teams down delays only this worker's rows
+        poster = build_poster(app.settings, app.clock, app.sessions, app.catalog)
+        found.append(
+            Worker(
+                "chat-poster",
+                lambda s: repeat(
+                    "chat poster",
+                    lambda stop: bool(poster.drain(stop.is_set)),
+                    s,
+                    nudge=nudges.chat,
+                    interval=tuning.post_interval,
+                ),
+            )
+        )
+    return found
+
+
+def stop_workers(found: list[Worker], nudges: Nudges, deadline: float) -> None:
+    """Ask every worker to stop, wake them all, and wait until ``deadline`` (monotonic);
+    a row in progress that is still busy then stays pending for the next start."""
+    for worker in found:
+        worker.stop.set()
+    for wake in nudges.all():
+        wake.set()
+    for worker in found:  # they stop in parallel; each gets what is left of the bound
+        if worker.thread is not None:
+            worker.thread.join(max(deadline - time.monotonic(), 0.1))
+            if worker.thread.is_alive():
+                log.warning("worker %s still busy at exit; its row stays pending", worker.name)
+
+
+def drain_pending(app: App, stop: threading.Event, batch: int) -> bool:
+    """Pass after pass until nothing is due; a row that stays due (transient) ends it.
+
+    True when some row was processed (and so may have queued mail)."""
+    processed = False
+    while not stop.is_set():
+        outcomes = app.runner.process_pending(batch)
+        if not outcomes or all(o.state is None for o in outcomes):
+            return processed
+        processed = True
+    return processed
+
+
+def _send(sender: Sender, stop: threading.Event) -> bool:
+    sender.drain(stop.is_set)
+    return False  # nobody waits for mail to be sent

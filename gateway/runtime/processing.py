@@ -1,0 +1,200 @@
+"""The processing process: the runner and its fellow loops, apart from the doors.
+
+Issue #18: with the runner as a thread of the daemon, its CPU work (parsing,
+the ORM, rendering acknowledgements) took the GIL from the listener's event
+loop, and on two cores acceptance fell to a quarter of a bare aiosmtpd sink
+while processing ran, with a p99 ``250`` latency of half a second. So ``run``
+starts the loops of :mod:`gateway.runtime.background` in one child process,
+at a lower CPU priority, and keeps only the doors (SMTP/LMTP, IMAP, the pages,
+Slack) and the inbox writer.
+
+The two sides share nothing but the database and one socket pair:
+
+* the daemon sends one byte per wake-up (:data:`WAKE_INBOX` after a commit of
+  new rows, :data:`WAKE_OUTBOX` after a page queued mail); a lost byte costs
+  nothing, because every loop also looks for due rows on its own interval;
+* the child sends :data:`READY` once its loops run, and a line per inbox row it
+  starts and ends; it reads the socket until it ends: end of file means the
+  daemon is gone (even SIGKILLed), and the child stops too, leaving a row in
+  progress pending, as at any stop.
+
+**The child is the budget's kill** (issue #14): the daemon knows which row the
+child is on since when, and a row that outlives ``[limits] processing_budget``
+(plus :data:`KILL_GRACE`, so that the runner's own checks between stages get
+their turn first) is killed with the child; the row is shunted with the reason
+and the child started again. So rows are parsed in the child itself, with no
+parser worker of its own: one process fewer, and no row's bytes sent twice.
+
+The child is a fresh interpreter (``python -m gateway.runtime.processing``:
+forking a daemon with a dozen threads could copy a lock another thread holds),
+supervised like a thread: :meth:`ProcessingProcess.run` is a
+:class:`~gateway.runtime.workers.Worker` body that raises when the child dies,
+so it is started again with the same capped, doubling backoff. SIGTERM and
+SIGINT stop it as they stop the daemon (systemd signals the whole group).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+
+from gateway.config.settings import Settings
+from gateway.runtime.background import Tuning
+
+log = logging.getLogger("gateway.daemon")
+
+WAKE_INBOX = b"i"  # rows were stored: the runner
+WAKE_OUTBOX = b"o"  # mail was queued outside the child (a sign-in link): the sender
+READY = b"r"  # the child's loops are running
+QUIT = b"q"  # stop now (as SIGTERM would)
+ROW_STARTED = b"s"  # + the inbox id: the runner took this row
+ROW_ENDED = b"e"  # the runner is between rows
+
+WATCH_INTERVAL = 0.5  # seconds between the daemon's looks at the child
+CHILD_STOP_BOUND = 8.0  # seconds the child gives its loops to finish the row in hand
+START_TIMEOUT = 120.0  # seconds for a child to import and connect before it counts as failed
+KILL_GRACE = 5.0  # seconds past the budget before the daemon kills the child (see above)
+
+CHILD = (sys.executable, "-m", "gateway.runtime.processing")  # + the socket's fd
+Shunt = Callable[[int, str], None]  # (inbox id, reason): record a row killed with the child
+
+
+class ChildDied(RuntimeError):
+    """The processing process ended while nobody asked it to."""
+
+
+class ProcessingProcess:
+    """The daemon's handle on its processing child: start, wake, watch, stop."""
+
+    def __init__(
+        self, settings: Settings, tuning: Tuning, shunt: Shunt, command: Sequence[str] = CHILD
+    ) -> None:
+        """``command``: the child's argv before the socket's fd (a test's child is slow)."""
+        self._settings, self._tuning, self._shunt = settings, tuning, shunt
+        self._command = tuple(command)
+        self._budget = settings.limits.processing_budget.total_seconds()
+        self._conn: Connection | None = None
+        self._send_lock = threading.Lock()
+        self.ready = threading.Event()  # set once the first child said READY
+        self.pids: list[int] = []  # every child started (status, tests)
+
+    def wake_inbox(self) -> None:
+        self._send(WAKE_INBOX)
+
+    def wake_outbox(self) -> None:
+        self._send(WAKE_OUTBOX)
+
+    def run(self, stop: threading.Event) -> None:
+        """A Worker body: start a child, watch it until ``stop``, then stop it; raise
+        :class:`ChildDied` when it ends on its own (the Worker starts another)."""
+        process, conn = self._start()
+        watch = _RowWatch()
+        try:
+            self._await_ready(process, conn, stop)
+            while not stop.is_set():
+                watch.read(conn, WATCH_INTERVAL)
+                if process.poll() is not None:
+                    raise ChildDied(f"the processing process exited ({process.returncode})")
+                if (row := watch.overdue(self._budget + KILL_GRACE)) is not None:
+                    self._kill(process, row)
+        finally:
+            self._stop(process, conn)
+
+    def _start(self) -> tuple[subprocess.Popen[bytes], Connection]:
+        ours, theirs = socket.socketpair()
+        command = [*self._command, str(theirs.fileno())]
+        try:
+            process = subprocess.Popen(command, pass_fds=[theirs.fileno()])
+        finally:
+            theirs.close()
+        conn = Connection(ours.detach())
+        level = logging.getLogger().getEffectiveLevel()
+        conn.send((self._settings, level, self._tuning))
+        with self._send_lock:
+            self._conn = conn
+        self.pids.append(process.pid)
+        return process, conn
+
+    def _await_ready(
+        self, process: subprocess.Popen[bytes], conn: Connection, stop: threading.Event
+    ) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not stop.is_set():
+            with contextlib.suppress(EOFError, OSError):  # died before READY: said below
+                if conn.poll(WATCH_INTERVAL) and conn.recv_bytes() == READY:
+                    self.ready.set()
+                    log.info("processing process %s running", process.pid)
+                    return
+            if process.poll() is not None:
+                raise ChildDied(f"the processing process failed at start ({process.returncode})")
+            if time.monotonic() > deadline:
+                raise ChildDied(f"the processing process was not ready in {START_TIMEOUT:.0f}s")
+
+    def _kill(self, process: subprocess.Popen[bytes], row: int) -> None:
+        """The row outlived its budget: kill the child (its transaction rolls back),
+        shunt the row so that no restart takes it again, and let the Worker restart."""
+        process.kill()
+        process.wait()
+        reason = f"processing budget of {self._budget:g}s exceeded: killed with its process"
+        log.error("inbox %s: %s", row, reason)
+        self._shunt(row, reason)
+        raise ChildDied(f"killed on inbox row {row}, over its budget")
+
+    def _send(self, what: bytes) -> None:
+        """Best effort: a child that is starting again processes every due row anyway."""
+        with self._send_lock:
+            if self._conn is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    self._conn.send_bytes(what)
+
+    def _stop(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
+        """QUIT, then the end of the socket; killed if it is still busy after the bound."""
+        with self._send_lock:
+            with contextlib.suppress(OSError, ValueError):
+                conn.send_bytes(QUIT)
+            conn.close()
+            self._conn = None
+        try:
+            process.wait(CHILD_STOP_BOUND + 1.0)
+        except subprocess.TimeoutExpired:
+            log.error("processing process %s did not stop in time; killed", process.pid)
+            process.kill()
+            process.wait()
+
+
+class _RowWatch:
+    """Which row the child is on, and since when (the daemon's monotonic clock: the
+    watch measures real time spent, whatever the injected clock says)."""
+
+    def __init__(self) -> None:
+        self.row: int | None = None
+        self.since = 0.0
+
+    def read(self, conn: Connection, timeout: float) -> None:
+        """Take every line the child sent, waiting up to ``timeout`` for the first."""
+        with contextlib.suppress(EOFError, OSError):  # a dead child is noticed by poll()
+            while conn.poll(timeout):
+                timeout = 0.0
+                line = conn.recv_bytes()
+                if line.startswith(ROW_STARTED):
+                    self.row, self.since = int(line[1:]), time.monotonic()
+                elif line == ROW_ENDED:
+                    self.row = None
+
+    def overdue(self, limit: float) -> int | None:
+        if self.row is not None and time.monotonic() - self.since > limit:
+            return self.row
+        return None
+
+
+if __name__ == "__main__":  # the child: python -m gateway.runtime.processing FD
+    from gateway.runtime.processing_child import main
+
+    main(int(sys.argv[1]))

@@ -1,0 +1,100 @@
+"""The processing process's side (see :mod:`gateway.runtime.processing`).
+
+It reads its settings from the socket the daemon passed, runs the loops of
+:mod:`gateway.runtime.background` until QUIT, the end of the socket or a
+signal, and tells the daemon which inbox row it works on, so that the daemon
+can kill it when a row outlives its budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+import threading
+import time
+from multiprocessing.connection import Connection
+
+from gateway.config.settings import Settings
+from gateway.core.clock import SystemClock
+from gateway.runner.budget import RowParser
+from gateway.runtime import background
+from gateway.runtime.app import App, build
+from gateway.runtime.background import Nudges, Tuning
+from gateway.runtime.logs import TEXT_FORMAT, use_format
+from gateway.runtime.memory import give_memory_back
+from gateway.runtime.processing import (
+    CHILD_STOP_BOUND,
+    QUIT,
+    READY,
+    ROW_ENDED,
+    ROW_STARTED,
+    WAKE_INBOX,
+    WAKE_OUTBOX,
+)
+
+NICENESS = 10  # below the doors: a 250 is answered before a row is processed
+
+
+def main(fd: int) -> None:
+    conn = Connection(fd)
+    settings, level, tuning = conn.recv()
+    assert isinstance(settings, Settings) and isinstance(tuning, Tuning)
+    with contextlib.suppress(OSError):  # a sandbox may refuse; then at the same priority
+        os.nice(NICENESS)
+    logging.basicConfig(level=level, format=TEXT_FORMAT)
+    use_format(settings.logging.format)
+    give_memory_back()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda _sig, _frame: stop.set())
+    serve(_app(settings, conn), conn, tuning, stop)
+
+
+def _app(settings: Settings, conn: Connection) -> App:
+    """The daemon migrated already. Rows are parsed here, inline: this whole process
+    is what the budget kills (the daemon watches the rows this reports)."""
+    app = build(settings, SystemClock(), migrate_schema=False)
+    lock = threading.Lock()  # one runner, but the lines must not interleave with READY
+
+    def report(row: int | None) -> None:
+        with lock, contextlib.suppress(OSError, ValueError):  # the daemon is gone: we stop
+            conn.send_bytes(ROW_ENDED if row is None else ROW_STARTED + str(row).encode())
+
+    runner = dataclasses.replace(app.runner, parser=RowParser.inline(), on_row=report)
+    app.runner.close()
+    return dataclasses.replace(app, runner=runner)
+
+
+def serve(app: App, conn: Connection, tuning: Tuning, stop: threading.Event) -> None:
+    nudges = Nudges()
+    found = background.workers(app, nudges, tuning)
+    try:
+        conn.send_bytes(READY)  # first: every row line after it is watched
+        for worker in found:
+            worker.start()
+        nudges.inbox.set()  # rows left pending (or stored while we started) at once
+        nudges.outbox.set()
+        threading.Thread(target=_listen, args=(conn, nudges, stop), daemon=True).start()
+        while not stop.wait(1.0):  # a timeout, so that the signal handlers get their turn
+            pass
+    finally:
+        background.stop_workers(found, nudges, time.monotonic() + CHILD_STOP_BOUND)
+        app.close()
+
+
+def _listen(conn: Connection, nudges: Nudges, stop: threading.Event) -> None:
+    """The daemon's wake-ups, until QUIT or the end of the socket (the daemon is gone)."""
+    wakes = {WAKE_INBOX: nudges.inbox, WAKE_OUTBOX: nudges.outbox}
+    while True:
+        try:
+            what = conn.recv_bytes()
+        except (EOFError, OSError):
+            break
+        if what == QUIT:
+            break
+        if (event := wakes.get(what)) is not None:
+            event.set()
+    stop.set()

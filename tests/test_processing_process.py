@@ -1,0 +1,174 @@
+"""Issue #18: the processing loops run in a child process of the daemon.
+
+The daemon wakes the child through a socket, supervises it like a thread
+(a child that dies is started again), and is the budget's kill: a row that
+outlives ``[limits] processing_budget`` is killed with the child and shunted.
+A child whose daemon is gone stops by itself. Real processes, real databases.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock, SystemClock
+from gateway.core.model import InboxState
+from gateway.runtime import processing
+from gateway.runtime.app import App, build
+from gateway.runtime.background import Tuning
+from gateway.runtime.processing import ProcessingProcess
+from gateway.runtime.workers import Worker
+from store import inbox
+from store.db import transaction
+from tests.support.mails import mail
+from tests.support.pipeline import inbox_rows
+from tests.support.waiting import eventually
+
+SLOW_CHILD = (sys.executable, str(Path(__file__).parent / "support" / "slow_processing.py"))
+QUICK = Tuning(poll_interval=0.2, send_interval=0.5, action_interval=0.5, post_interval=0.5)
+
+
+@pytest.fixture
+def live(settings: Settings) -> Iterator[App]:
+    """An app on the real clock: the child reads the time itself."""
+    application = build(settings, SystemClock())
+    yield application
+    application.close()
+
+
+def _store(app: App, raw: bytes) -> int:
+    with transaction(app.sessions) as s:
+        return inbox.accept(s, raw, source="smtp", now=app.clock.now()).inbox_id
+
+
+def _state(app: App, inbox_id: int) -> str:
+    return next(r.state for r in inbox_rows(app) if r.id == inbox_id)
+
+
+def _shunt(app: App) -> processing.Shunt:
+    def shunt(row: int, why: str) -> None:
+        with transaction(app.sessions) as s:
+            inbox.shunt_if_pending(s, row, why, app.clock.now())
+
+    return shunt
+
+
+@contextmanager
+def _running(handle: ProcessingProcess) -> Iterator[Worker]:
+    worker = Worker("processing", handle.run, restart_initial=0.1, restart_max=0.2)
+    worker.start()
+    try:
+        assert handle.ready.wait(60), "the processing process never said READY"
+        yield worker
+    finally:
+        worker.stop.set()
+        assert worker.thread is not None
+        worker.thread.join(processing.CHILD_STOP_BOUND + 5)
+        assert not worker.thread.is_alive()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+
+
+def test_a_woken_child_processes_rows_in_its_own_process(live: App) -> None:
+    handle = ProcessingProcess(live.settings, QUICK, _shunt(live))
+    with _running(handle):
+        [pid] = handle.pids
+        assert pid != os.getpid() and _alive(pid)
+        row = _store(live, mail(subject="Printer is broken", body="It jams."))
+        handle.wake_inbox()
+        assert eventually(lambda: _state(live, row) == InboxState.DONE, timeout=20)
+    assert not _alive(pid)  # stopped with the worker
+
+
+def test_a_child_that_dies_is_started_again_and_goes_on(live: App) -> None:
+    handle = ProcessingProcess(live.settings, QUICK, _shunt(live))
+    with _running(handle) as worker:
+        [first] = handle.pids
+        os.kill(first, signal.SIGKILL)
+        assert eventually(lambda: len(handle.pids) == 2, timeout=20)
+        assert eventually(lambda: worker.restarts >= 1, timeout=5)
+        row = _store(live, mail(subject="VPN is down", body="Since this morning."))
+        handle.wake_inbox()  # may reach the old socket: the interval finds the row anyway
+        assert eventually(lambda: _state(live, row) == InboxState.DONE, timeout=20)
+
+
+def test_a_row_over_its_budget_is_killed_with_the_child_and_shunted(
+    live: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processing, "KILL_GRACE", 0.5)
+    limits = replace(live.settings.limits, processing_budget=timedelta(seconds=1))
+    settings = replace(live.settings, limits=limits)
+    handle = ProcessingProcess(settings, QUICK, _shunt(live), command=SLOW_CHILD)
+    with _running(handle):
+        slow = _store(live, mail(subject="Hostile", body="x", headers={"X-Slow": "yes"}))
+        handle.wake_inbox()
+        assert eventually(lambda: _state(live, slow) == InboxState.SHUNTED, timeout=20)
+        [row] = [r for r in inbox_rows(live) if r.id == slow]
+        assert "processing budget of 1s exceeded" in row.reason
+        assert eventually(lambda: len(handle.pids) == 2, timeout=20)  # and started again
+        assert not _alive(handle.pids[0])
+        quick = _store(live, mail(subject="Printer is broken", body="It jams."))
+        handle.wake_inbox()
+        assert eventually(lambda: _state(live, quick) == InboxState.DONE, timeout=20)
+
+
+def test_a_child_whose_daemon_is_gone_stops_by_itself(live: App) -> None:
+    handle = ProcessingProcess(live.settings, QUICK, _shunt(live))
+    process, conn = handle._start()
+    try:
+        assert conn.poll(60) and conn.recv_bytes() == processing.READY
+        conn.close()  # as when the daemon is SIGKILLed: the socket ends
+        process.wait(processing.CHILD_STOP_BOUND + 5)
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_the_daemon_runs_its_processing_in_a_child_unless_told_not_to(
+    live: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway.runtime import daemon
+
+    started: list[ProcessingProcess] = []
+    real = daemon.ProcessingProcess
+
+    def spy(*args: object, **kwargs: object) -> ProcessingProcess:
+        started.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(daemon, "ProcessingProcess", spy)
+    assert daemon._processing_child(live, QUICK) is not None and len(started) == 1
+    off = replace(live.settings, gateway=replace(live.settings.gateway, runner_process=False))
+    assert daemon._processing_child(replace(live, settings=off), QUICK) is None
+    frozen = FakeClock(datetime(2026, 3, 2, tzinfo=UTC))  # cannot cross into a child
+    assert daemon._processing_child(replace(live, clock=frozen), QUICK) is None
+
+
+def test_stopping_while_the_child_starts_leaves_nothing_behind(live: App) -> None:
+    handle = ProcessingProcess(live.settings, QUICK, _shunt(live))
+    stop = threading.Event()
+    thread = threading.Thread(target=handle.run, args=(stop,))
+    thread.start()
+    assert eventually(lambda: len(handle.pids) == 1, timeout=10)
+    stop.set()
+    thread.join(processing.CHILD_STOP_BOUND + 5)
+    assert not thread.is_alive()
+    assert eventually(lambda: not _alive(handle.pids[0]), timeout=5)
