@@ -48,6 +48,7 @@ class Checkpoint:
     seconds: float  # all chunks so far
     chunk_ms: float  # per message, in the chunk that reached this size
     peak_rss_mb: float
+    cpu_ms: float = 0.0  # the ingest process's CPU per message in that chunk (user + sys)
 
 
 @dataclass
@@ -124,11 +125,12 @@ def grow(
         seconds += data["wall"]
         peak = max(peak, data["maxrss"] * 1024 / 1e6)
         if total in sizes:
-            run.points.append(Checkpoint(total, seconds, 1000 * data["wall"] / n, peak))
+            cpu_ms = 1000 * (data["user"] + data["sys"]) / n
+            run.points.append(Checkpoint(total, seconds, 1000 * data["wall"] / n, peak, cpu_ms))
             print(
                 f"  {backend:<10} {total:>7} messages: {total / seconds:6.1f} msg/s so far, "
-                f"{1000 * data['wall'] / n:6.2f} ms/message in the last chunk, "
-                f"peak RSS {peak:5.1f} MB",
+                f"{1000 * data['wall'] / n:6.2f} ms/message in the last chunk "
+                f"({cpu_ms:.2f} ms of its CPU), peak RSS {peak:5.1f} MB",
                 flush=True,
             )
     stored = dict(_query(url, "SELECT message_id, ticket_id FROM messages WHERE direction = 'in'"))
@@ -142,13 +144,13 @@ def grow(
 
 
 def report(runs: list[ScaleRun]) -> None:
-    print(f"\n{'store':<11} {'size':>7} {'msg/s':>8} {'ms/msg':>8} {'peak RSS':>9}")
-    print("-" * 48)
+    print(f"\n{'store':<11} {'size':>7} {'msg/s':>8} {'ms/msg':>8} {'CPU ms':>8} {'peak RSS':>9}")
+    print("-" * 57)
     for run in runs:
         for p in run.points:
             print(
                 f"{run.backend:<11} {p.size:>7} {p.size / p.seconds:8.1f} {p.chunk_ms:8.2f} "
-                f"{p.peak_rss_mb:7.1f} MB"
+                f"{p.cpu_ms:8.2f} {p.peak_rss_mb:7.1f} MB"
             )
     print()
     for run in runs:
@@ -158,9 +160,11 @@ def report(runs: list[ScaleRun]) -> None:
         first, last = run.points[0], run.points[-1]
         ratio = last.chunk_ms / first.chunk_ms
         met = "met" if ratio <= TARGET_FLAT else "NOT met"
+        cpu = last.cpu_ms / first.cpu_ms if first.cpu_ms else float("nan")
         print(
             f"{run.backend}: cost per message at {last.size} / at {first.size} = {ratio:.2f} "
-            f"(target <= {TARGET_FLAT}: {met}); inbox {run.states}; "
+            f"(target <= {TARGET_FLAT}: {met}; the ingest process's CPU alone: {cpu:.2f}, "
+            f"which other load on the machine does not move); inbox {run.states}; "
             + (
                 f"THREADING: {len(run.wrong)} not on their ticket, e.g. {run.wrong[:2]}"
                 if run.wrong
