@@ -82,20 +82,39 @@ class ProcessingProcess:
         self._budget = settings.limits.processing_budget.total_seconds()
         self._conn: Connection | None = None
         self._send_lock = threading.Lock()
+        self._due: set[bytes] = set()  # wake-ups not yet forwarded
+        self._due_changed = threading.Condition()
         self.ready = threading.Event()  # set once the first child said READY
         self.pids: list[int] = []  # every child started (status, tests)
 
     def wake_inbox(self) -> None:
-        self._send(WAKE_INBOX)
+        self._post(WAKE_INBOX)
 
     def wake_outbox(self) -> None:
-        self._send(WAKE_OUTBOX)
+        self._post(WAKE_OUTBOX)
+
+    def _post(self, what: bytes) -> None:
+        """Never blocks the caller (the inbox writer, an event loop): wake-ups are
+        forwarded by a thread of their own, and many before it runs make one."""
+        with self._due_changed:
+            self._due.add(what)
+            self._due_changed.notify()
+
+    def _forward(self, done: threading.Event) -> None:
+        while not done.is_set():
+            with self._due_changed:
+                self._due_changed.wait_for(lambda: bool(self._due), WATCH_INTERVAL)
+                due, self._due = self._due, set()
+            for what in sorted(due):
+                self._send(what)
 
     def run(self, stop: threading.Event) -> None:
         """A Worker body: start a child, watch it until ``stop``, then stop it; raise
         :class:`ChildDied` when it ends on its own (the Worker starts another)."""
         process, conn = self._start()
-        watch = _RowWatch()
+        watch, done = _RowWatch(), threading.Event()
+        forwarder = threading.Thread(target=self._forward, args=(done,), name="wake-forwarder")
+        forwarder.start()
         try:
             self._await_ready(process, conn, stop)
             while not stop.is_set():
@@ -105,6 +124,8 @@ class ProcessingProcess:
                 if (row := watch.overdue(self._budget + KILL_GRACE)) is not None:
                     self._kill(process, row)
         finally:
+            done.set()
+            forwarder.join()
             self._stop(process, conn)
 
     def _start(self) -> tuple[subprocess.Popen[bytes], Connection]:
