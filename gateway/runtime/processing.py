@@ -113,7 +113,9 @@ class ProcessingProcess:
         :class:`ChildDied` when it ends on its own (the Worker starts another)."""
         process, conn = self._start()
         watch, done = _RowWatch(), threading.Event()
-        forwarder = threading.Thread(target=self._forward, args=(done,), name="wake-forwarder")
+        forwarder = threading.Thread(
+            target=self._forward, args=(done,), name="wake-forwarder", daemon=True
+        )
         forwarder.start()
         try:
             self._await_ready(process, conn, stop)
@@ -125,7 +127,7 @@ class ProcessingProcess:
                     self._kill(process, row)
         finally:
             done.set()
-            forwarder.join()
+            forwarder.join(WATCH_INTERVAL * 2)  # a send to a hung child ends with its kill
             self._stop(process, conn)
 
     def _start(self) -> tuple[subprocess.Popen[bytes], Connection]:
