@@ -178,18 +178,25 @@ class ProcessingProcess:
                     self._conn.send_bytes(what)
 
     def _stop(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
-        """QUIT, then the end of the socket; killed if it is still busy after the bound."""
-        with self._send_lock:
-            with contextlib.suppress(OSError, ValueError):
-                conn.send_bytes(QUIT)
-            conn.close()
-            self._conn = None
+        """QUIT, then the end of the socket; killed if it is still busy after the bound,
+        or at once when a send to it is stuck (a hung child reads nothing)."""
+        bound = CHILD_STOP_BOUND + 1.0
+        if self._send_lock.acquire(timeout=WATCH_INTERVAL * 2):
+            try:
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send_bytes(QUIT)
+                self._conn = None
+            finally:
+                self._send_lock.release()
+        else:
+            self._conn, bound = None, 0.0
         try:
-            process.wait(CHILD_STOP_BOUND + 1.0)
+            process.wait(bound)
         except subprocess.TimeoutExpired:
             log.error("processing process %s did not stop in time; killed", process.pid)
             process.kill()
             process.wait()
+        conn.close()  # after the child ended: a send stuck on it fails now
 
 
 class _RowWatch:
