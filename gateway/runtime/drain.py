@@ -37,6 +37,8 @@ leaves the rest to it (its runner looks for due rows every few seconds).
 Cheap to start where that is easy, since its start is part of how long a piped
 message waits: no argparse, and no garbage collection while the runner's
 modules are imported (:func:`main`); the rest is SQLAlchemy and the runner.
+It runs at a lower priority (``NICE``): the pipes of a burst, which an MTA
+waits for, get the CPU before the processing that nobody waits for.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ log = logging.getLogger("gateway.drain")
 LINGER = 1.5  # seconds without new mail before a drainer leaves
 LINGER_ENV = "TICKET_GATEWAY_DRAIN_LINGER"  # another linger (tests use 0: leave at once)
 POLL = 0.1  # seconds between two looks for new rows while lingering
+NICE = 10  # the pipes it works for are what an MTA waits on: they get the CPU first
 EX_OK, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 64, 75, 78
 
 _DUE = (  # the runner's own condition (store.inbox.claim_pending), newer than ``seen``
@@ -179,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # objects that all live on; the collections they set off are a tenth of a start.
     # Paused until the application is built, then frozen: not walked again later.
     gc.disable()
+    os.nice(NICE)
     from gateway.runtime.logs import TEXT_FORMAT
 
     logging.basicConfig(level=logging.INFO, format=TEXT_FORMAT)  # stderr: drain.log
