@@ -91,7 +91,7 @@ def ensure_drainer(data_dir: Path, config: Path | None) -> str | None:
     The lock is held: a drainer (or a pipe starting one) holds it, and will
     process the row (see :mod:`gateway.runtime.drain` for why, even at its exit).
     Returns None when one of these holds, else why no drainer could be started;
-    the row then stays pending for a later ``ingest``, ``run`` or drainer.
+    the row then stays pending for the next piped message's drainer or ``run``.
     """
     try:
         fd = open_lock(data_dir)
