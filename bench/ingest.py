@@ -17,11 +17,13 @@ Why three figures, and why these targets:
 (c) ``ticket-gateway ingest -`` once per message, the way an MTA pipe
     (``| ticket-gateway ingest -``) runs it, against a floor: a bare
     ``python -I`` that parses with the stdlib and commits the raw bytes with
-    sqlite3. Start-up is what dominates here; target ours/floor ≥ 0.5. Twice:
-    (c1) alone, when each process also processes its message (and so imports
-    SQLAlchemy and the parser), and (c2) with ``ticket-gateway run`` beside it,
-    the deployment the README describes, when each process only stores and the
-    daemon processes (the time until it has is printed too).
+    sqlite3. Start-up is what dominates here. Twice, and each process only
+    stores (the MTA waits for that alone); the time until every message is
+    processed is printed too:
+    (c1) alone, when a background drainer (``gateway.runtime.drain``, started
+    by the pipes) processes: target ours/floor ≥ 0.4 (issue #18);
+    (c2) with ``ticket-gateway run`` beside it, the daemon processes: target
+    ours/floor ≥ 0.5.
 
 ``--scale`` grows one store per database to 100 000 messages instead and checks
 that the cost per message stays flat (``bench/scale.py``).
@@ -54,9 +56,11 @@ except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sy
     from corpus_gen import Corpus, Spec, generate  # type: ignore[no-redef]
 
 from gateway.receive.pipe import daemon_running
+from gateway.runtime.drain_lock import drain_running
 
 TARGET_BA = 0.5
 TARGET_C = 0.5
+TARGET_C1 = 0.4  # (c1), without a daemon: issue #18's target for the cold pipe
 TARGET_RSS_MB = 150.0
 SECRET = "bench-secret-0123456789abcdef0123"  # fixed, so no secret file is generated
 
@@ -401,7 +405,8 @@ def report_batch(corpus: Corpus, res: BatchResult) -> None:
 @dataclass(slots=True)
 class PerProcessResult:
     n: int
-    ours: float  # (c1) no daemon: each process stores and processes its message
+    ours: float  # (c1) no daemon: each process stores, a drainer processes
+    ours_done: float  # (c1) until the drainers had processed every message
     piped: float  # (c2) a daemon runs: each process only stores (the MTA-visible cost)
     piped_done: float  # (c2) until the daemon had processed every piped message
     floor: float
@@ -446,6 +451,8 @@ def measure_per_process(
                 f"{proc.stderr.decode(errors='replace').strip()[-200:]}"
             )
     ours = time.perf_counter() - started
+    ours_done = wait_processed(site, started)
+    wait_drainers_gone(site.root / "var")
     piped, piped_done = measure_piped(sample, tg, work / "piped", ours_failed)
 
     floor_db = work / "floor" / "floor.db"
@@ -472,8 +479,36 @@ def measure_per_process(
     con.close()
     states = dict(site.query("SELECT state, count(*) FROM inbox GROUP BY state"))
     return PerProcessResult(
-        len(sample), ours, piped, piped_done, floor, ours_failed, floor_failed, states, floor_rows
+        len(sample),
+        ours,
+        ours_done,
+        piped,
+        piped_done,
+        floor,
+        ours_failed,
+        floor_failed,
+        states,
+        floor_rows,
     )
+
+
+def wait_processed(site: Site, started: float) -> float:
+    """Seconds from ``started`` until no inbox row is pending."""
+    deadline = time.monotonic() + 120
+    while (
+        time.monotonic() < deadline
+        and site.query("SELECT count(*) FROM inbox WHERE state = 'pending'")[0][0]
+    ):
+        time.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def wait_drainers_gone(data_dir: Path) -> None:
+    """Until the last drainer has left (it lingers a moment), so that what is measured
+    next has the machine to itself."""
+    deadline = time.monotonic() + 60
+    while drain_running(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def byte_compile_ours() -> None:
@@ -524,13 +559,7 @@ def measure_piped(
             if proc.returncode != 0 or b"queued for the running daemon" not in proc.stdout:
                 failed.append(f"piped #{i}: exit {proc.returncode} {proc.stdout[-200:]!r}")
         piped = time.perf_counter() - started
-        deadline = time.monotonic() + 120
-        while (
-            time.monotonic() < deadline
-            and site.query("SELECT count(*) FROM inbox WHERE state = 'pending'")[0][0]
-        ):
-            time.sleep(0.05)
-        return piped, time.perf_counter() - started
+        return piped, wait_processed(site, started)
     finally:
         daemon.terminate()
         daemon.wait(30)
@@ -540,7 +569,8 @@ def report_per_process(res: PerProcessResult) -> None:
     print(f"(c) one process per message, {res.n} messages, sequential:")
     print(
         f"    (c1) ingest -, no daemon  {res.ours:6.2f} s = {rate(res.n, res.ours):6.2f} msg/s "
-        f"({1000 * res.ours / res.n:.0f} ms per message); inbox states {res.ours_states}"
+        f"({1000 * res.ours / res.n:.0f} ms per message); all processed by drainers after "
+        f"{res.ours_done:.2f} s; inbox states {res.ours_states}"
     )
     print(
         f"    (c2) ingest -, daemon running {res.piped:6.2f} s = "
@@ -584,7 +614,7 @@ def summary_table(a_rate: float, b: BatchResult, b_rate: float, c: PerProcessRes
         ),
         ("(c) floor: python -I, email + sqlite3", f"{c_floor:.2f} msg/s", "", ""),
         (f"(c1) ingest - x {c.n}, no daemon", f"{c_ours:.2f} msg/s", "", ""),
-        ("    c1/floor", f"{cr:.2f}", f">= {TARGET_C}", verdict(cr >= TARGET_C)),
+        ("    c1/floor", f"{cr:.2f}", f">= {TARGET_C1}", verdict(cr >= TARGET_C1)),
         (f"(c2) ingest - x {c.n}, daemon running", f"{c_piped:.2f} msg/s", "", ""),
         ("    c2/floor", f"{cp:.2f}", f">= {TARGET_C}", verdict(cp >= TARGET_C)),
     ]

@@ -1,11 +1,13 @@
-"""The MTA pipe fast path: ``ingest -`` while a daemon is running.
+"""The MTA pipe fast path: ``ingest -`` only *accepts*.
 
 Postfix starts one process per message. Importing SQLAlchemy and the ORM costs
-several times more than the work itself, so when a running daemon will process
-the row anyway (it holds the daemon lock), the pipe only *accepts*: one INSERT
-through the stdlib ``sqlite3`` module, committed before exit 0 — the same
-"accept, then process" rule as every source. Any doubt (not SQLite, schema not
-current, no daemon) falls back to the full path, which also processes at once.
+several times more than the work itself, so on SQLite the pipe stores the
+message with one INSERT through the stdlib ``sqlite3`` module, committed before
+exit 0 — the same "accept, then process" rule as every source — and leaves the
+processing to someone else: the running daemon when one holds the daemon lock,
+else a background drainer (:mod:`gateway.runtime.drain`). Any doubt (not SQLite,
+schema not current, an unusual config) falls back to the full path, which
+processes at once.
 
 The write itself is :class:`store.accept.sqlite.SqliteInbox`, the SQLite backend
 of the inbox-accept contract, shared with the SMTP writer and bulk ingest.
@@ -91,6 +93,7 @@ class PipeTarget:
     db_path: str
     data_dir: Path
     locale: str = locate.DEFAULT_LOCALE  # [gateway] locale: the language of its line
+    config: Path | None = None  # the file read (None: built-in defaults); a drainer reads it too
 
 
 def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | None:
@@ -100,8 +103,9 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     Only the keys that decide the target are read, by the rules of
     :mod:`gateway.config.locate`, which the settings reader uses too (a test
     checks both agree on many configs). Anything unusual — other arguments, an
-    unreadable config, not SQLite, no daemon — returns None and the full
-    command runs, which also reports any problem.
+    unreadable config, not SQLite — returns None and the full command runs,
+    which also reports any problem. Whether a daemon runs is asked after the
+    commit (:func:`daemon_running`): it decides who processes, not where to store.
     """
     config: str | None = None
     rest = list(argv)
@@ -125,9 +129,12 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     data_dir = locate.data_dir(raw_dir, locate.config_base(path))
     url = locate.database_url(database, data_dir, environ)
     db_path = sqlite_path(url) if isinstance(url, str) else None
-    if db_path is None or not daemon_running(data_dir):
+    if db_path is None:
         return None
     locale = gateway.get("locale")
     return PipeTarget(
-        db_path, data_dir, locale if isinstance(locale, str) else locate.DEFAULT_LOCALE
+        db_path,
+        data_dir,
+        locale if isinstance(locale, str) else locate.DEFAULT_LOCALE,
+        Path(os.path.abspath(path)) if path is not None else None,
     )

@@ -1,10 +1,13 @@
 """The ``ticket-gateway`` console script.
 
-Postfix starts one process per message (``| ticket-gateway ingest -``). When a
-daemon runs beside it on SQLite, that process only has to store the bytes; so
+Postfix starts one process per message (``| ticket-gateway ingest -``). On
+SQLite that process only has to store the bytes ("accept, then process"); so
 before argparse, the settings module or SQLAlchemy are imported, the pipe's
-fast path gets its chance (:func:`gateway.receive.pipe.pipe_target`). Every
-other invocation, and every doubt, goes to :func:`gateway.runtime.cli.main.main`.
+fast path gets its chance (:func:`gateway.receive.pipe.pipe_target`): one
+INSERT, then the row is left to the running daemon, or else to a background
+drainer (:mod:`gateway.runtime.drain`) that this process makes sure of after
+its commit. Every other invocation, and every doubt (not SQLite, the schema
+behind, the database locked), goes to :func:`gateway.runtime.cli.main.main`.
 """
 
 from __future__ import annotations
@@ -51,16 +54,37 @@ def _pipe(argv: list[str]) -> int | None:
         sys.stdin = _replay(raw)
         return None
     inbox_id, duplicate = stored
-    line = (
-        N_(
-            "{ref}: already stored as inbox #{id}, queued for the running daemon",
-            ref="-",
-            id=inbox_id,
+    if pipe.daemon_running(target.data_dir):  # asked after the commit: the daemon's runner
+        line = (  # looks for due rows every few seconds, whenever it started
+            N_(
+                "{ref}: already stored as inbox #{id}, queued for the running daemon",
+                ref="-",
+                id=inbox_id,
+            )
+            if duplicate
+            else N_(
+                "{ref}: stored as inbox #{id}, queued for the running daemon", ref="-", id=inbox_id
+            )
         )
-        if duplicate
-        else N_("{ref}: stored as inbox #{id}, queued for the running daemon", ref="-", id=inbox_id)
+        print(translate(line, locale))
+        return EX_OK
+    from gateway.runtime.drain_lock import ensure_drainer
+
+    problem = ensure_drainer(target.data_dir, target.config)
+    line = (
+        N_("{ref}: already stored as inbox #{id}, nothing new", ref="-", id=inbox_id)
+        if duplicate  # (a drainer all the same, in case that row is still waiting for one)
+        else N_("{ref}: stored as inbox #{id}, processed in the background", ref="-", id=inbox_id)
     )
     print(translate(line, locale))
+    if problem is not None:  # stored all the same: exit 0, the row waits (see the README)
+        warning = N_(
+            "cannot start the background runner ({error}); inbox #{id} waits for the "
+            "next piped message or ticket-gateway run",
+            error=problem,
+            id=inbox_id,
+        )
+        print(f"ticket-gateway: {translate(warning, locale)}", file=sys.stderr)
     return EX_OK
 
 

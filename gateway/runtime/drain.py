@@ -1,0 +1,257 @@
+"""The drainer: processes piped mail when no daemon runs, then goes away.
+
+``ingest -`` without a daemon accepts only (one INSERT, exit 0; see
+:mod:`gateway.receive.pipe`) and makes sure a drainer will process the row
+(:func:`gateway.runtime.drain_lock.ensure_drainer`). A drainer holds the drain
+lock (``<data_dir>/drain.lock``) while it works: it builds the application once,
+processes every due row as ``ingest`` does (:meth:`Runner.process_pending`),
+lingers a little for more (piped mail comes in bursts, and a second start costs
+more than a while of cheap polling), and exits. So one process per message
+stays cheap for the MTA, and the imports are paid once per burst.
+
+No lost wakeup. A pipe commits its row, *then* tries the drain lock without
+waiting:
+
+* free: it starts a drainer and hands it the lock (the locked file itself, so
+  the lock is never free in between); that drainer's first pass sees the row;
+* held: it exits and relies on the holder. A drainer on its way out releases
+  the lock and *then* looks once more for due rows; if there are some it takes
+  the lock again and goes on (if someone else has taken it meanwhile, that one
+  drains). A pipe that found the lock held committed before it tried, so
+  before this release, so before this last look: the look sees its row. (A
+  drainer that looked, then released, could miss a row committed in between.)
+
+The last look counts only rows newer than any this drainer has already tried
+(the inbox's ids grow with each commit), so a row that stays due because the
+database keeps failing does not keep it alive forever; that row waits for the
+next ``ingest``, ``run`` or drainer, as every transient failure does.
+
+A daemon beside a drainer: ``run`` takes its own lock (``daemon.lock``), not
+this one, and both may process rows at once safely, since claiming a row is
+safe between runners (:func:`store.inbox.claim_row`: on SQLite every
+transaction begins IMMEDIATE, so the claim re-reads ``state = 'pending'`` under
+the write lock, and a second runner gets "already processed"; on PostgreSQL
+``FOR UPDATE SKIP LOCKED``). A drainer that sees the daemon stops lingering and
+leaves the rest to it (its runner looks for due rows every few seconds).
+
+Cheap to start where that is easy, since its start is part of how long a piped
+message waits: no argparse, and no garbage collection while the runner's
+modules are imported (:func:`main`); the rest is SQLAlchemy and the runner.
+It runs at a lower priority (``NICE``): the pipes of a burst, which an MTA
+waits for, get the CPU before the processing that nobody waits for.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from gateway.core.clock import Clock, SystemClock
+from gateway.core.errors import CatalogError, ConfigError, TransientError
+from gateway.receive.pipe import daemon_running, sqlite_path
+from gateway.runtime import drain_lock
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+    from gateway.runtime.app import App
+
+log = logging.getLogger("gateway.drain")
+
+LINGER = 1.5  # seconds without new mail before a drainer leaves
+LINGER_ENV = "TICKET_GATEWAY_DRAIN_LINGER"  # another linger (tests use 0: leave at once)
+POLL = 0.1  # seconds between two looks for new rows while lingering
+NICE = 10  # the pipes it works for are what an MTA waits on: they get the CPU first
+EX_OK, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 64, 75, 78
+
+_DUE = (  # the runner's own condition (store.inbox.claim_pending), newer than ``seen``
+    "SELECT 1 FROM inbox WHERE state = 'pending' AND id > ?"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) LIMIT 1"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    config: str | None = None
+    lock_fd: int | None = None  # the drain lock, already held (handed over by a pipe)
+    linger: float = LINGER
+
+
+class DueRows:
+    """Looks for due rows through the stdlib, outside any transaction: in WAL mode a
+    reader never waits for the pipes' commits, nor they for it, and each look is a
+    fresh snapshot (which the last look after the release depends on)."""
+
+    def __init__(self, db_path: str) -> None:
+        self._con = sqlite3.connect(db_path, isolation_level=None)
+
+    def after(self, seen: int, now: datetime) -> bool:
+        """Is a row newer than ``seen`` due (pending, and not waiting for a retry)?
+        A database that fails even this read is treated as "none": nothing could be
+        processed anyway, and the row stays pending for the next start."""
+        # the text form of SQLAlchemy's SQLite DateTime: naive UTC, microseconds
+        when = now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        try:
+            return self._con.execute(_DUE, (seen, when)).fetchone() is not None
+        except sqlite3.Error as exc:
+            log.warning("drainer: cannot look for new rows: %s", exc)
+            return False
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def drain(
+    app: App,
+    lock_fd: int,
+    due: DueRows,
+    *,
+    linger: float = LINGER,
+    poll: float = POLL,
+    before_release: Callable[[], None] | None = None,
+) -> int:
+    """Holding the drain lock on ``lock_fd``: process, linger, release, look once more
+    (module docstring). Returns with the lock released; the rows processed.
+
+    ``before_release``: called after the last look under the lock, just before the
+    release — where a pipe's commit would be missed without the look after it."""
+    data_dir = app.settings.gateway.data_dir
+    state = _Progress()
+    while True:
+        _work(app, due, state, linger, poll)
+        log.info(
+            "drainer pid=%d: quiet, %d row(s) processed; releasing the drain lock",
+            os.getpid(),
+            state.processed,
+        )
+        if before_release is not None:
+            before_release()
+        drain_lock.unlock(lock_fd)
+        if state.failed or daemon_running(data_dir):
+            return state.processed
+        if not due.after(state.seen, app.clock.now()):
+            return state.processed
+        if not drain_lock.try_lock(lock_fd):
+            return state.processed  # another holder: a pipe starting a drainer, or one
+        log.info("drainer pid=%d: more mail came as it left, draining again", os.getpid())
+
+
+@dataclass(slots=True)
+class _Progress:
+    processed: int = 0
+    seen: int = 0  # the newest inbox id this drainer has tried
+    failed: bool = False  # the database failed: leave, the rows stay pending
+
+
+def _work(app: App, due: DueRows, state: _Progress, linger: float, poll: float) -> None:
+    """Process due rows until none is new for ``linger`` seconds or a daemon runs."""
+    clock = app.clock
+    quiet_since = clock.now()
+    first = True
+    while not daemon_running(app.settings.gateway.data_dir):
+        if first or due.after(state.seen, clock.now()):
+            first = False
+            try:
+                outcomes = app.runner.process_pending()
+            except TransientError as exc:
+                log.warning("database unavailable, leaving the rest pending: %s", exc)
+                state.failed = True
+                return
+            state.seen = max([state.seen, *(o.inbox_id for o in outcomes)])
+            done = sum(o.state is not None for o in outcomes)
+            state.processed += done
+            if done:
+                quiet_since = clock.now()
+                continue
+        if (clock.now() - quiet_since).total_seconds() >= linger:
+            return
+        clock.sleep(poll)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m gateway.runtime.drain [--config PATH] [--lock-fd N] [--linger S]``:
+    started by a pipe (with the lock handed over), or by hand (then it takes the lock
+    itself, and leaves at once when another drainer has it)."""
+    # Importing the settings, SQLAlchemy and the runner creates some hundred thousand
+    # objects that all live on; the collections they set off are a tenth of a start.
+    # Paused until the application is built, then frozen: not walked again later.
+    gc.disable()
+    os.nice(NICE)
+    from gateway.runtime.logs import TEXT_FORMAT
+
+    logging.basicConfig(level=logging.INFO, format=TEXT_FORMAT)  # stderr: drain.log
+    try:
+        options = parse_args(sys.argv[1:] if argv is None else argv)
+    except ValueError as exc:
+        log.error("drainer: %s", exc)
+        return EX_USAGE
+    return _run(options, SystemClock())
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """By hand: three options, and argparse would cost more than all of them."""
+    values: dict[str, str] = {}
+    rest = list(argv)
+    while rest:
+        name = rest.pop(0)
+        if name not in ("--config", "--lock-fd", "--linger") or not rest:
+            raise ValueError(f"unexpected argument {name!r}")
+        values[name] = rest.pop(0)
+    linger = values.get("--linger") or os.environ.get(LINGER_ENV) or str(LINGER)
+    lock_fd = values.get("--lock-fd")
+    return Options(values.get("--config"), int(lock_fd) if lock_fd else None, float(linger))
+
+
+def _run(options: Options, clock: Clock) -> int:
+    try:
+        settings = _settings(options.config)
+    except ConfigError as exc:
+        log.error("drainer: configuration error: %s: [%s] %s", exc.path, exc.key, exc.message)
+        return EX_CONFIG
+    from gateway.runtime.logs import use_format
+
+    use_format(settings.logging.format)
+    db_path = sqlite_path(settings.database.url)
+    if db_path is None:
+        log.error("drainer: the database is not SQLite; ingest or run processes its rows")
+        return EX_CONFIG
+    fd = options.lock_fd
+    if fd is None:
+        fd = drain_lock.open_lock(settings.gateway.data_dir)
+        if not drain_lock.try_lock(fd):
+            return EX_OK  # the holder drains
+    os.set_inheritable(fd, False)  # a child of ours must not keep the lock after we exit
+    log.info("drainer pid=%d: holding the drain lock", os.getpid())
+    from gateway.runtime.app import build
+
+    try:
+        app = build(settings, clock)  # Alembic is imported only when the schema is behind
+    except (ConfigError, CatalogError, TransientError) as exc:
+        log.error("drainer: cannot start, pending rows wait for ingest or run: %s", exc)
+        return EX_TEMPFAIL if isinstance(exc, TransientError) else EX_CONFIG
+    gc.freeze()
+    gc.enable()
+    due = DueRows(db_path)
+    try:
+        drain(app, fd, due, linger=options.linger)
+    finally:
+        due.close()
+        app.close()
+    return EX_OK
+
+
+def _settings(config: str | None) -> Settings:
+    from gateway.config.load import load_settings
+    from gateway.config.locate import locate_config
+
+    return load_settings(locate_config(config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
