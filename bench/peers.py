@@ -10,7 +10,10 @@ import uses, one message at a time, committing at least once per message:
 * ours, batch: ``ticket-gateway ingest <folder>``, the real console script, whole
   process wall time (start-up and schema creation included), as bench/ingest.py (b);
 * ours, one process per message: ``ticket-gateway ingest -`` for the first N
-  messages, no daemon, as bench/ingest.py (c1);
+  messages, no daemon, as bench/ingest.py (c1): each pipe stores its message and
+  exits, and a background drainer processes the rows (issue #18), so the table's
+  figure is what an MTA waits for, and a line below it gives the ratio counted
+  until the drainer has processed every row;
 * Roundup in process: ``roundup.mailgw.MailGW.main(fp)`` per message file in one
   interpreter (bench/peer_roundup.py) — what ``roundup-mailgw`` calls for one message:
   open the tracker database, handle, commit;
@@ -163,6 +166,7 @@ class Row:
     unfiled: int  # handled without an error, but in no ticket (bounced, ignored)
     errors: int  # the system raised, or its process failed, on these messages
     notes: list[str] = field(default_factory=list)
+    settled: float = 0.0  # ours, one process per message: until every row was processed
 
     @property
     def rate(self) -> float:
@@ -344,7 +348,13 @@ def ours_each(raws: list[bytes], tg: Path, work: Path) -> tuple[Row, bool]:
         timeout=300,
         check=True,
     )
+    began = time.perf_counter()
     each = one_process_each([str(tg), "ingest", "-"], raws, site.env, site.root)
+    while site.query("SELECT count(*) FROM inbox WHERE state = 'pending'")[0][0]:
+        if time.perf_counter() - began > 600:
+            break  # counted below as rows not processed
+        time.sleep(0.02)
+    settled = time.perf_counter() - began  # the pipes store; a drainer processes behind them
     states = dict(site.query("SELECT state, count(*) FROM inbox GROUP BY state"))
     row = Row(
         "ticket-gateway",
@@ -357,7 +367,13 @@ def ours_each(raws: list[bytes], tg: Path, work: Path) -> tuple[Row, bool]:
         states.get("ignored", 0) + states.get("rejected", 0),
         states.get("shunted", 0) + len(each.failed),
     )
-    row.notes.append(f"inbox rows {dict(sorted(states.items()))}")
+    row.notes.append(
+        f"inbox rows {dict(sorted(states.items()))}; the pipes exit after the commit, and "
+        f"a background drainer had processed every row {settled:.2f} s after the first "
+        f"pipe started ({rate(len(raws), settled):.2f} msg/s until processed; its CPU is "
+        f"not in 'cpu s')"
+    )
+    row.settled = settled
     if each.failed:
         row.notes.append(
             f"CRASHED: {len(each.failed)} process(es) failed, e.g. {list(each.failed.values())[:2]}"
@@ -562,6 +578,13 @@ def print_table(rows: list[Row], skipped: list[str], expected: int) -> None:
             f"{r.cpu:>7.2f} {r.rate:>8.2f} {r.tickets:>7} {r.unfiled:>7} {r.errors:>6} "
             f"{ratio:>9}"
         )
+    for ours_each in (r for r in rows if r.peer == "ticket-gateway" and r.settled):
+        for r in (r for r in rows if r.kind == EACH and r.peer != "ticket-gateway"):
+            ratio_done = rate(ours_each.messages, ours_each.settled) / r.rate
+            print(
+                f"{r.peer}, {r.mode}: ours counted until the drainer has processed every "
+                f"row, not until the pipes exit: ours/peer {ratio_done:.2f}"
+            )
     print(
         f"\nours/peer: our msg/s over theirs in the same mode (ours in one process is "
         f"`ingest <folder>`, start-up included). Tickets expected from the generator: "
