@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
 from gateway.core.model import ParsedMessage
@@ -38,8 +39,16 @@ class ParseAhead:
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
 
     def submit(self, raw: bytes) -> Future[ParsedMessage] | None:
-        """A future parse of ``raw``, or None when the runner should parse it itself."""
-        return self._pool.submit(parse_message, raw) if self._pool is not None else None
+        """A future parse of ``raw``, or None when the runner should parse it itself
+        (no workers, or they died: the rest of the ingest parses inline)."""
+        if self._pool is None:
+            return None
+        try:
+            return self._pool.submit(parse_message, raw)
+        except BrokenProcessPool:
+            self.close()
+            self._pool = None
+            return None
 
     def close(self) -> None:
         if self._pool is not None:
