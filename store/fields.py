@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from store.models import Ticket, TicketField
+from store.models import Ticket, TicketField, table_of
 
 
 def field_values(session: Session, ticket_id: int) -> dict[str, str]:
-    stmt = select(TicketField.name, TicketField.value).where(TicketField.ticket_id == ticket_id)
-    return {name: value for name, value in session.execute(stmt)}
+    return {name: value for name, value in session.execute(_FIELD_VALUES, {"tid": ticket_id})}
 
 
 def assignee_counts(session: Session, entry_id: str, candidates: Sequence[str]) -> dict[str, int]:
@@ -26,3 +25,10 @@ def assignee_counts(session: Session, entry_id: str, candidates: Sequence[str]) 
         .group_by(Ticket.assignee)
     )
     return {str(a): int(n) for a, n in session.execute(stmt)}
+
+
+_FIELDS = table_of(TicketField)
+# built once: every reply to a ticket with a sheet reads it (issue #18)
+_FIELD_VALUES = select(_FIELDS.c.name, _FIELDS.c.value).where(
+    _FIELDS.c.ticket_id == bindparam("tid")
+)

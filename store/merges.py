@@ -7,10 +7,10 @@ tag) is followed here to the ticket that holds it now.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from store.models import Participant, Ticket, TicketEvent
+from store.models import Participant, Ticket, TicketEvent, table_of
 
 MAX_HOPS = 32  # merges are refused into merged tickets, so a chain is one hop; a guard
 
@@ -20,13 +20,16 @@ def chain(session: Session, ticket_id: int) -> list[int]:
     out: list[int] = []
     current: int | None = ticket_id
     while current is not None and len(out) < MAX_HOPS:
-        current = session.execute(
-            select(Ticket.merged_into_id).where(Ticket.id == current)
-        ).scalar()
+        current = session.execute(_MERGED_INTO, {"tid": current}).scalar()
         if current is None or current in out or current == ticket_id:
             break
         out.append(current)
     return out
+
+
+_TICKETS = table_of(Ticket)
+# built once: every reply's threading follows it (issue #18)
+_MERGED_INTO = select(_TICKETS.c.merged_into_id).where(_TICKETS.c.id == bindparam("tid"))
 
 
 def final(session: Session, ticket_id: int | None) -> int | None:

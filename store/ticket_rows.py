@@ -14,19 +14,60 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, delete, event, select, update
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 
 from store.models import Message, Participant, Ticket, TicketEvent, TicketField, table_of
 from store.tickets import participant_emails
 
 
 def insert_ticket(session: Session, **values: Any) -> Ticket:
-    """A new ticket row, flushed so it has its id for the rows that follow."""
-    ticket = Ticket(**values)
+    """A new ticket row, with its id for the rows that follow, as a persistent ORM
+    object (the stages change it like any loaded ticket). One INSERT … RETURNING
+    instead of ``add`` and a flush: on the ingest path the unit of work cost more
+    than the statement (bench/ingest.py, issue #18). The object is built from what
+    the database returned, defaults included, so it is exactly a loaded row."""
+    stored = session.execute(_INSERT_TICKET, values).one()
+    ticket = Ticket(**stored._asdict())
+    make_transient_to_detached(ticket)  # its attributes are the stored row's, not changes
     session.add(ticket)
-    session.flush()
+    inside = session.get_nested_transaction() or session.get_transaction()
+    assert inside is not None  # the INSERT above began one
+    made = session.info.setdefault(_INSERTED, [])
+    made[:] = [m for m in made if _root(m[1]).is_active]  # an ended transaction's are kept
+    made.append((ticket, inside))
     return ticket
+
+
+_INSERTED = "tickets-inserted"  # Session.info: (ticket, the transaction it was made in)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back savepoint or transaction took its new tickets' rows with it (and
+    those of the savepoints inside it); the session forgets their objects too, as it
+    forgets what a flush inserted, or the next ticket, which may be given the same id,
+    could not join the identity map."""
+    made: list[tuple[Ticket, SessionTransaction]] = session.info.get(_INSERTED, [])
+    gone = [(t, tx) for t, tx in made if _within(tx, previous)]
+    for ticket, _ in gone:
+        if ticket in session:
+            session.expunge(ticket)
+    made[:] = [m for m in made if m not in gone]
+
+
+def _within(tx: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while tx is not None:
+        if tx is outer:
+            return True
+        tx = tx.parent
+    return False
+
+
+def _root(tx: SessionTransaction) -> SessionTransaction:
+    while tx.parent is not None:
+        tx = tx.parent
+    return tx
 
 
 def add_event(
@@ -107,6 +148,8 @@ def remove_field(session: Session, ticket_id: int, name: str) -> None:
     session.execute(delete(_FIELDS).where(_FIELDS.c.ticket_id == ticket_id, _FIELDS.c.name == name))
 
 
+_TICKETS = table_of(Ticket)
+_INSERT_TICKET = _TICKETS.insert().returning(*_TICKETS.c)
 _INSERT_EVENT = table_of(TicketEvent).insert()
 _INSERT_PARTICIPANT = table_of(Participant).insert()
 _FIELDS = table_of(TicketField)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from store import action_runs
@@ -29,15 +29,9 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
     if not ids:
         return None
     found: dict[str, int] = {}
-    for mid, tid in session.execute(
-        select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(ids))
-    ):
-        found[mid] = tid
-    for mid, otid in session.execute(
-        select(OutboxRow.message_id, OutboxRow.ticket_id).where(OutboxRow.message_id.in_(ids))
-    ):
-        if otid is not None:
-            found.setdefault(mid, otid)
+    for mid, tid, stored in session.execute(_TICKETS_OF_MESSAGE_IDS, {"ids": list(ids)}):
+        if tid is not None and (stored or mid not in found):  # a stored message wins
+            found[mid] = tid
     return next((found[i] for i in ids if i in found), None)
 
 
@@ -48,10 +42,7 @@ def ticket_of_message(session: Session, message_id: str) -> int | None:
 
 def participant_emails(session: Session, ticket_id: int) -> list[str]:
     """In the order they joined the ticket (the requester first)."""
-    stmt = (
-        select(Participant.email).where(Participant.ticket_id == ticket_id).order_by(Participant.id)
-    )
-    return list(session.scalars(stmt))
+    return list(session.scalars(_PARTICIPANT_EMAILS, {"tid": ticket_id}))
 
 
 def opened_since(session: Session, requester: str, since: datetime) -> int:
@@ -70,10 +61,27 @@ def events_since(session: Session, kind: str, actor: str, since: datetime) -> in
     return session.scalar(stmt) or 0
 
 
-# Statements of the ingest path, built once, parameters passed per call.
+# Statements of the ingest path, built once, parameters passed per call: building a
+# select per call cost three times what running it does (issue #18, bench/ingest.py)
 _MESSAGES = table_of(Message)
+_OUTBOX = table_of(OutboxRow)
+_PARTICIPANTS = table_of(Participant)
 _TICKET_OF_MESSAGE = (
     select(_MESSAGES.c.ticket_id).where(_MESSAGES.c.message_id == bindparam("mid")).limit(1)
+)
+_PARTICIPANT_EMAILS = (
+    select(_PARTICIPANTS.c.email)
+    .where(_PARTICIPANTS.c.ticket_id == bindparam("tid"))
+    .order_by(_PARTICIPANTS.c.id)
+)
+# what we stored (1) and what we sent (0) under these Message-IDs, in one statement
+_TICKETS_OF_MESSAGE_IDS = union_all(
+    select(_MESSAGES.c.message_id, _MESSAGES.c.ticket_id, literal(1)).where(
+        _MESSAGES.c.message_id.in_(bindparam("ids", expanding=True))
+    ),
+    select(_OUTBOX.c.message_id, _OUTBOX.c.ticket_id, literal(0)).where(
+        _OUTBOX.c.message_id.in_(bindparam("ids", expanding=True))
+    ),
 )
 
 

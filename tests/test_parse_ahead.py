@@ -25,3 +25,21 @@ def test_no_workers_means_inline() -> None:
     with ParseAhead(workers=0) as ahead:
         assert ahead.submit(b"Subject: x\n\nbody\n") is None
     assert result_or_none(None) is None
+
+
+def test_dead_workers_mean_inline_for_the_rest() -> None:
+    """A worker killed (by the kernel, say) breaks the pool: the ingest goes on parsing
+    inline instead of failing on every later message."""
+    import os
+    import signal
+
+    with ParseAhead(workers=1) as ahead:
+        first = ahead.submit(b"Subject: x\n\nbody\n")
+        assert first is not None and result_or_none(first) is not None
+        pool = ahead._pool
+        assert pool is not None
+        for pid in list(pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        meanwhile = ahead.submit(b"Subject: y\n\nbody\n")  # before the pool noticed, maybe
+        assert result_or_none(meanwhile, 30) is None  # lost with the worker: parse inline
+        assert ahead.submit(b"Subject: z\n\nbody\n") is None  # inline from then on

@@ -64,7 +64,7 @@ def ingest(
                 return summary
             summary.stored += sum(not a.duplicate for a in accepted)
             for m, acc, parse in zip(mails, accepted, parses, strict=True):
-                say(_process(runner, m.ref, acc, parse))
+                say(_process(runner, m, acc, parse))
     finally:
         ahead.close()
         box.close()
@@ -107,8 +107,11 @@ def _store(runner: Runner, box: InboxAcceptor, mails: list[RawInput]) -> list[Ac
     return box.accept_many(items, now=runner.clock.now()) if items else []
 
 
-def _process(runner: Runner, ref: str, acc: Accepted, parse: Future[ParsedMessage] | None) -> Msg:
+def _process(
+    runner: Runner, mail: RawInput, acc: Accepted, parse: Future[ParsedMessage] | None
+) -> Msg:
     """What became of one stored input; states and the runner's reason as recorded."""
+    ref = mail.ref
     if acc.duplicate:
         with transaction(runner.sessions) as s:
             row = s.get(InboxRow, acc.inbox_id)
@@ -125,7 +128,10 @@ def _process(runner: Runner, ref: str, acc: Accepted, parse: Future[ParsedMessag
                 ticket=ticket,
             )
     budget = runner.settings.limits.processing_budget.total_seconds()
-    outcome = runner.process_one(acc.inbox_id, result_or_none(parse, budget))
+    # a new row holds exactly these bytes, so the claim need not read them back (a
+    # duplicate's row may hold other bytes under a looser duplicate rule: read those)
+    raw = None if acc.duplicate else mail.raw
+    outcome = runner.process_one(acc.inbox_id, result_or_none(parse, budget), raw)
     if outcome.state is None:
         return N_(
             "{ref}: stored as inbox #{id}, processing deferred ({reason})",

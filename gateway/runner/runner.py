@@ -78,17 +78,20 @@ class Runner:
                 outcomes.append(self.process_one(inbox_id))
         return outcomes
 
-    def process_one(self, inbox_id: int, parsed: ParsedMessage | None = None) -> RowOutcome:
+    def process_one(
+        self, inbox_id: int, parsed: ParsedMessage | None = None, raw: bytes | None = None
+    ) -> RowOutcome:
         """``parsed``: the row's bytes already parsed (a bulk ingest parses ahead in
-        worker processes); parsing is pure, so where it ran changes nothing."""
+        worker processes); parsing is pure, so where it ran changes nothing. ``raw``:
+        the row's bytes, when the caller holds them already (a bulk ingest has just
+        stored them; they never change), so the claim does not read them again."""
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
         if self.on_row is not None:  # the daemon's watch: it kills a row over its budget
             self.on_row(inbox_id)
         try:
-            raw = None
             if parsed is None and self.parser is not None:
-                raw, parsed = self._parse_first(inbox_id, deadline)
+                raw, parsed = self._parse_first(inbox_id, deadline, raw)
             outcome = self._process(inbox_id, parsed, deadline, raw)
         except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
             outcome = self._failed(inbox_id, exc)
@@ -124,13 +127,14 @@ class Runner:
             )
 
     def _parse_first(
-        self, inbox_id: int, deadline: Deadline
+        self, inbox_id: int, deadline: Deadline, raw: bytes | None = None
     ) -> tuple[bytes | None, ParsedMessage | None]:
         """Parse before the row's transaction: no lock is held while it runs, and a
         big or hostile row runs in the parser's worker, killed at the deadline."""
         assert self.parser is not None
-        with transaction(self.sessions) as s:
-            raw = inbox.pending_raw(s, inbox_id)
+        if raw is None:
+            with transaction(self.sessions) as s:
+                raw = inbox.pending_raw(s, inbox_id)
         return (None, None) if raw is None else (raw, self.parser.parse(raw, deadline))
 
     def close(self) -> None:
