@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming
 from store.accept.generic import accept_many
-from store.models import InboxRow, table_of
+from store.models import InboxRaw, InboxRow, table_of
 
 
 def accept(
@@ -68,7 +68,11 @@ class PendingRow:
 
 def pending_raw(session: Session, inbox_id: int) -> bytes | None:
     """The raw bytes of a row that is still pending (read without locking it)."""
-    stmt = select(InboxRow.raw).where(InboxRow.id == inbox_id, InboxRow.state == "pending")
+    stmt = (
+        select(InboxRaw.raw)
+        .join(InboxRow, InboxRow.id == InboxRaw.inbox_id)
+        .where(InboxRaw.inbox_id == inbox_id, InboxRow.state == "pending")
+    )
     return session.scalar(stmt)
 
 
@@ -126,19 +130,23 @@ _FACTS = (  # what a claim reads besides the raw bytes
 )
 
 
-def _claim_of(*columns: Any) -> Any:
+_RAW = table_of(InboxRaw)
+
+
+def _claim_of(*columns: Any, with_raw: bool) -> Any:
     """A claim of one pending row, locked (skipped when another runner holds it)."""
-    return (
-        select(*columns)
-        .where(_T.c.id == bindparam("id"), _T.c.state == "pending")
-        .with_for_update(skip_locked=True)
+    stmt = select(*columns, *([_RAW.c.raw] if with_raw else []))
+    if with_raw:
+        stmt = stmt.join_from(_T, _RAW, _RAW.c.inbox_id == _T.c.id)
+    return stmt.where(_T.c.id == bindparam("id"), _T.c.state == "pending").with_for_update(
+        skip_locked=True, of=_T
     )
 
 
 # built once: this runs for every row the runner takes; a row whose bytes the parse
 # worker has read already is claimed without them
-_CLAIM = _claim_of(*_FACTS, _T.c.raw)
-_CLAIM_KNOWN = _claim_of(*_FACTS)
+_CLAIM = _claim_of(*_FACTS, with_raw=True)
+_CLAIM_KNOWN = _claim_of(*_FACTS, with_raw=False)
 _DISPOSE = (
     update(_T)
     .where(_T.c.id == bindparam("row"))

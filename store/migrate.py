@@ -33,6 +33,15 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    _run(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Back to ``revision`` (an operator going back to an older release, and tests)."""
+    _run(engine, "downgrade", revision)
+
+
+def _run(engine: Engine, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -47,7 +56,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 if not sqlite:  # several instances may start at once
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, revision)
+                getattr(command, direction)(cfg, revision)
                 if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
                     raise RuntimeError("migration left rows pointing nowhere; rolled back")
         finally:

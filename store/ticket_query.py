@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from store import search
 from store.models import (
     AttachmentRow,
+    InboxRaw,
     InboxRow,
     Message,
     OutboxRow,
@@ -188,9 +189,10 @@ class StoredAttachment:
 def attachment(session: Session, ticket_id: int, attachment_id: int) -> StoredAttachment | None:
     """An attachment of an incoming message on ``ticket_id``, with its raw message."""
     stmt = (
-        select(AttachmentRow, InboxRow.source, InboxRow.raw)
+        select(AttachmentRow, InboxRow.source, InboxRaw.raw)
         .join(Message, Message.id == AttachmentRow.message_id)
         .join(InboxRow, InboxRow.id == Message.inbox_id)
+        .join(InboxRaw, InboxRaw.inbox_id == InboxRow.id)
         .where(AttachmentRow.id == attachment_id, Message.ticket_id == ticket_id)
     )
     found = session.execute(stmt).first()
@@ -221,8 +223,9 @@ def numbered_attachment(session: Session, ticket_id: int, number: int) -> Stored
         return None
     row, inbox_id, outbox_id = found
     if inbox_id is not None:
-        inbox_row = session.get(InboxRow, inbox_id)
-        source, raw = (inbox_row.source, inbox_row.raw) if inbox_row else ("", b"")
+        inbox_row, stored = session.get(InboxRow, inbox_id), session.get(InboxRaw, inbox_id)
+        source = inbox_row.source if inbox_row else ""
+        raw = stored.raw if stored else b""
     else:
         outbox_row = session.get(OutboxRow, outbox_id) if outbox_id is not None else None
         source, raw = "outbox", outbox_row.raw if outbox_row else b""

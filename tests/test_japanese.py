@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.runtime.app import App
 from store.db import transaction
-from store.models import InboxRow
+from store.models import InboxRaw
 from tests.support.jis import encode_cp50221
 from tests.support.pipeline import deliver, show
 
@@ -61,7 +61,7 @@ def test_iso2022jp_with_nec_extensions(app: App, content_type: bytes) -> None:
     assert "ｶﾀｶﾅ" in msg["text"]
     assert "\x1b" not in msg["text"]
     with transaction(app.sessions) as s:
-        assert s.scalars(select(InboxRow.raw)).one() == raw  # byte for byte
+        assert s.scalars(select(InboxRaw.raw)).one() == raw  # byte for byte
 
 
 def test_shift_jis_label_with_cp932_characters(app: App) -> None:

@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from store import migrate
 from store.db import make_engine
@@ -64,4 +65,34 @@ def test_an_upgrade_that_copies_tickets_keeps_every_row_and_the_checks(tmp_path:
         assert conn.exec_driver_sql("SELECT count(*) FROM participants").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    engine.dispose()
+
+
+def test_0008_moves_every_inbox_rows_bytes_beside_it_and_back(db_url: str) -> None:
+    """0008 puts the bytes of existing inbox rows into ``inbox_raw`` (byte for byte, the
+    rows that point at the inbox untouched), and its downgrade puts them back."""
+    engine = make_engine(db_url)
+    migrate.upgrade(engine, "0007")
+    raws = [b"From: a@x.test\r\n\r\nhello", bytes(range(256)) * 4000]  # binary, 1 MB
+    with engine.begin() as conn:
+        for i, raw in enumerate(raws, start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO inbox (id, source, source_ref, envelope_to, raw, raw_sha256,"
+                    " size, received_at, state, reason, error, attempts, bulk) VALUES (:id,"
+                    " 'smtp', '', '[]', :raw, :sha, :size, '2026-01-01', 'done', '', '', 1,"
+                    " false)"
+                ),
+                {"id": i, "raw": raw, "sha": f"{i:064d}", "size": len(raw)},
+            )
+    assert migrate.ensure_current(engine) is True
+    with engine.connect() as conn:
+        moved = conn.execute(text("SELECT inbox_id, raw FROM inbox_raw ORDER BY inbox_id")).all()
+        assert [(r[0], bytes(r[1])) for r in moved] == list(enumerate(raws, start=1))
+        states = conn.execute(text("SELECT id, state FROM inbox ORDER BY id")).all()
+        assert [tuple(r) for r in states] == [(1, "done"), (2, "done")]
+    migrate.downgrade(engine, "0007")
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT id, raw FROM inbox ORDER BY id")).all()
+        assert [(r[0], bytes(r[1])) for r in back] == list(enumerate(raws, start=1))
     engine.dispose()

@@ -18,7 +18,7 @@ from gateway.receive import pipe
 from gateway.runtime.app import App
 from store import inbox
 from store.db import transaction
-from store.models import InboxRow
+from store.models import InboxRaw, InboxRow
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets
 
@@ -63,7 +63,10 @@ def test_quick_row_equals_orm_row(app: App, sqlite_db: str, clock: FakeClock) ->
         for col in COLUMNS:
             if col not in ("raw", "raw_sha256", "size", "message_id"):
                 assert getattr(quick, col) == getattr(orm, col), col
-        assert quick.raw == raw_a and quick.message_id and quick.received_at == clock.now()
+        stored_a, stored_b = s.get(InboxRaw, quick_id), s.get(InboxRaw, orm_id)
+        assert stored_a is not None and stored_a.raw == raw_a  # the bytes beside the row
+        assert stored_b is not None and stored_b.raw == raw_b
+        assert quick.message_id and quick.received_at == clock.now()
     assert pipe.quick_accept(sqlite_db, raw_a, source_ref="-", now=clock.now()) == (quick_id, True)
     outcomes = app.runner.process_pending()
     assert [o.state for o in outcomes] == [InboxState.DONE, InboxState.DONE]

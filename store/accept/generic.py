@@ -35,7 +35,7 @@ from store.accept.contract import (
 )
 from store.accept.sqlite import SqliteInbox, sqlite_path
 from store.db import transaction
-from store.models import InboxRow
+from store.models import InboxRaw, InboxRow
 
 
 def accept_many(
@@ -45,8 +45,12 @@ def accept_many(
     INSERT per batch (Core statements built once), not one round trip per message."""
     cands = candidates(items)
     planned = plan(cands, rule, _known(session, cands, rule))
-    rows = [_values(c, now) for c in new_rows(cands, planned)]
+    fresh = new_rows(cands, planned)
+    rows = [_values(c, now) for c in fresh]
     ids = list(session.connection().execute(_INSERT, rows).scalars()) if rows else []
+    if ids:  # the bytes beside the row, written once (store.models.core)
+        raws = [{"inbox_id": i, "raw": c.item.raw} for i, c in zip(ids, fresh, strict=True)]
+        session.connection().execute(_INSERT_RAW, raws)
     return resolve(planned, ids)
 
 
@@ -73,7 +77,6 @@ def _values(c: Candidate, now: datetime) -> dict[str, object]:
         "source_ref": item.source_ref[:512],
         "envelope_from": item.envelope_from,
         "envelope_to": list(item.envelope_to),
-        "raw": item.raw,
         "raw_sha256": c.digest,
         "size": len(item.raw),
         "received_at": now,
@@ -108,6 +111,7 @@ def _lookup(prefix: bool) -> CompoundSelect[Any]:
 _LOOKUP = _lookup(prefix=False)
 _LOOKUP_FROM = _lookup(prefix=True)
 _INSERT = insert(InboxRow).returning(InboxRow.id, sort_by_parameter_order=True)
+_INSERT_RAW = insert(InboxRaw)
 
 
 class SessionInbox:

@@ -39,7 +39,6 @@ _COLUMNS = (
     "source_ref",
     "envelope_from",
     "envelope_to",
-    "raw",
     "raw_sha256",
     "size",
     "received_at",
@@ -51,6 +50,7 @@ _COLUMNS = (
     "bulk",
 )
 _INSERT = f"INSERT INTO inbox ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+_INSERT_RAW = "INSERT INTO inbox_raw (inbox_id, raw) VALUES (?, ?)"
 
 
 def sqlite_path(url: str) -> str | None:
@@ -128,31 +128,26 @@ class SqliteInbox:
         cands = candidates(items)
         planned = plan(cands, rule, _known(con, cands, rule))
         when = _sqlite_time(now)
-        ids = [
-            int(
-                con.execute(
-                    _INSERT,
-                    (
-                        c.item.source,
-                        c.item.source_ref[:512],
-                        c.item.envelope_from,
-                        _json_list(c.item.envelope_to),
-                        c.item.raw,
-                        c.digest,
-                        len(c.item.raw),
-                        when,
-                        "pending",
-                        "",
-                        "",
-                        0,
-                        c.message_id,
-                        1 if c.item.bulk else 0,
-                    ),
-                ).lastrowid
-                or 0
+        ids: list[int] = []
+        for c in new_rows(cands, planned):
+            values = (
+                c.item.source,
+                c.item.source_ref[:512],
+                c.item.envelope_from,
+                _json_list(c.item.envelope_to),
+                c.digest,
+                len(c.item.raw),
+                when,
+                "pending",
+                "",
+                "",
+                0,
+                c.message_id,
+                1 if c.item.bulk else 0,
             )
-            for c in new_rows(cands, planned)
-        ]
+            inbox_id = int(con.execute(_INSERT, values).lastrowid or 0)
+            con.execute(_INSERT_RAW, (inbox_id, c.item.raw))  # beside the row, written once
+            ids.append(inbox_id)
         return resolve(planned, ids)
 
 

@@ -10,6 +10,7 @@ from store.models.base import Base, UTCDateTime, table_of
 from store.models.chat import ChatOutboxRow, ChatThread
 from store.models.core import (
     AttachmentRow,
+    InboxRaw,
     InboxRow,
     Installation,
     JobRun,
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "ChatOutboxRow",
     "ChatThread",
+    "InboxRaw",
     "InboxRow",
     "Installation",
     "JobRun",

@@ -1,9 +1,12 @@
 """The core tables: the inbox, tickets with their messages, events, participants and
 fields, the outbox, source bookmarks and job runs.
 
-Raw bytes are kept once, in ``inbox.raw`` (incoming) and ``outbox.raw``
+Raw bytes are kept once, in ``inbox_raw.raw`` (incoming) and ``outbox.raw``
 (outgoing); ``messages`` rows point at them, so the stored bytes are the
-bytes that arrived, byte for byte, forever.
+bytes that arrived, byte for byte, forever. Incoming bytes have a table of
+their own because an inbox row changes (its state, attempts, disposition) and
+the bytes never do: SQLite rewrites a whole row on every UPDATE, so with the
+bytes inline each disposition copied the message once more (issue #18).
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ class InboxRow(Base):
     bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     envelope_from: Mapped[str | None] = mapped_column(String(512))
     envelope_to: Mapped[list[Any]] = mapped_column(default=list)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
     raw_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime]
@@ -53,6 +55,17 @@ class InboxRow(Base):
     processed_at: Mapped[datetime | None]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)  # resend check
+
+
+class InboxRaw(Base):
+    """The bytes of one inbox row, as they arrived; written once, never updated."""
+
+    __tablename__ = "inbox_raw"
+
+    inbox_id: Mapped[int] = mapped_column(
+        ForeignKey("inbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Ticket(Base):

@@ -14,7 +14,7 @@ from gateway.runner.runner import RowOutcome
 from gateway.runtime.app import App
 from store import inbox, tickets
 from store.db import transaction
-from store.models import InboxRow, OutboxRow
+from store.models import InboxRaw, InboxRow, OutboxRow
 
 
 def deliver(
@@ -52,6 +52,14 @@ def inbox_rows(app: App) -> list[InboxRow]:
     """Every inbox row, oldest first."""
     with transaction(app.sessions) as s:
         return list(s.scalars(select(InboxRow).order_by(InboxRow.id)))
+
+
+def inbox_raw(app: App, inbox_id: int) -> bytes:
+    """The bytes an inbox row keeps beside it (``inbox_raw``), as they arrived."""
+    with transaction(app.sessions) as s:
+        stored = s.get(InboxRaw, inbox_id)
+        assert stored is not None, f"inbox #{inbox_id} has no bytes"
+        return stored.raw
 
 
 def outbox(app: App, kind: str | None = None) -> list[OutboxRow]:
