@@ -16,7 +16,7 @@ def test_the_runner_waits_while_an_accepting_writer_holds_the_turnstile(tmp_path
     passed = threading.Event()
     try:
         with writer.first():
-            thread = threading.Thread(target=lambda: (runner.wait_turn(), passed.set()))
+            thread = threading.Thread(target=lambda: (runner.wait_turn(30), passed.set()))
             thread.start()
             assert not passed.wait(0.3)  # held: the runner starts no row
         assert passed.wait(5)  # released: it goes on at once
@@ -27,13 +27,49 @@ def test_the_runner_waits_while_an_accepting_writer_holds_the_turnstile(tmp_path
         runner.close()
 
 
+def test_overlapping_holds_keep_the_runner_waiting_until_the_last_ends(tmp_path: Path) -> None:
+    """An SMTP session's DATA and the writer's commit overlap; the turnstile is free
+    only when both are done (the holds of one user are counted)."""
+    db = str(tmp_path / "gateway.db")
+    writer, runner = Turnstile(db), Turnstile(db)
+    passed = threading.Event()
+    try:
+        session = writer.expecting()
+        session.__enter__()
+        thread = threading.Thread(target=lambda: (runner.wait_turn(30), passed.set()))
+        with writer.first():  # the commit, while the session still expects
+            thread.start()
+        assert not passed.wait(0.3)  # the commit ended, the session has not
+        session.__exit__(None, None, None)
+        assert passed.wait(5)
+        thread.join(5)
+    finally:
+        writer.close()
+        runner.close()
+
+
+def test_a_runner_waits_no_longer_than_its_bound(tmp_path: Path) -> None:
+    """A trickling client (or a flood) slows processing but never stops it."""
+    db = str(tmp_path / "gateway.db")
+    writer, runner = Turnstile(db), Turnstile(db)
+    try:
+        with writer.expecting():
+            runner.wait_turn(0.05)  # returns: the bound is up, held or not
+            with runner.row():  # and the row may write: the write lock is free
+                pass
+    finally:
+        writer.close()
+        runner.close()
+
+
 def test_the_turnstile_file_is_private_whatever_the_umask(tmp_path: Path) -> None:
     old = os.umask(0)
     try:
         gate = Turnstile(str(tmp_path / "gateway.db"))
-        gate.wait_turn()
+        with gate.row():
+            pass
         gate.close()
     finally:
         os.umask(old)
-    mode = stat.S_IMODE((tmp_path / "gateway.db-turnstile").stat().st_mode)
-    assert mode == 0o600
+    for name in ("gateway.db-turnstile", "gateway.db-writelock"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600

@@ -20,6 +20,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from gateway.core.clock import Clock
@@ -85,6 +86,12 @@ class InboxWriter:
 
     def start(self) -> None:
         self._thread.start()
+
+    def expecting(self) -> AbstractContextManager[None]:
+        """Held by an SMTP session from DATA to its reply: on SQLite the runner then
+        finishes its row while the bytes come in, not after (store.turnstile)."""
+        turnstile = getattr(self._inbox, "turnstile", None)
+        return turnstile.expecting() if turnstile is not None else nullcontext()
 
     def submit(self, delivery: Delivery) -> Future[Stored]:
         """Queue ``delivery``; the future resolves after its commit (or failure)."""

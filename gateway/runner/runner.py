@@ -15,6 +15,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -110,9 +111,8 @@ class Runner:
         raw: bytes | None = None,
     ) -> RowOutcome:
         """The stages and the row's disposition commit together, or not at all."""
-        if self.turnstile is not None:
-            self.turnstile.wait_turn()  # outside any transaction: see store.turnstile
-        with transaction(self.sessions) as s:
+        turn = self.turnstile.row() if self.turnstile is not None else nullcontext()
+        with turn, transaction(self.sessions) as s:  # the turn first: see store.turnstile
             row = inbox.claim_row(s, inbox_id, raw)
             if row is None:
                 return _already_processed(s, inbox_id)

@@ -71,6 +71,11 @@ class SqliteInbox:
         self._con: sqlite3.Connection | None = None
         self._turnstile = Turnstile(path)
 
+    @property
+    def turnstile(self) -> Turnstile:
+        """What an SMTP session holds while its data comes in (store.turnstile)."""
+        return self._turnstile
+
     def current(self) -> bool:
         """Does the database exist at the schema revision this code writes?"""
         if not Path(self.path).exists():

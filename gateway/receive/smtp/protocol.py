@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -74,15 +75,17 @@ class GatewaySMTP(SMTP):
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        read = await self._read_data()
-        if read is None:
-            return  # the connection went away, or we ended it
-        if isinstance(read, str):
-            await self.push(read)
-            self._set_post_data_state()  # type: ignore[no-untyped-call]
-            return
-        envelope.content = envelope.original_content = read
-        status = await self._call_handler_hook("DATA")
+        expecting = getattr(self.event_handler, "expecting", None)
+        with expecting() if expecting is not None else nullcontext():  # see store.turnstile
+            read = await self._read_data()
+            if read is None:
+                return  # the connection went away, or we ended it
+            if isinstance(read, str):
+                await self.push(read)
+                self._set_post_data_state()  # type: ignore[no-untyped-call]
+                return
+            envelope.content = envelope.original_content = read
+            status = await self._call_handler_hook("DATA")
         self._set_post_data_state()  # type: ignore[no-untyped-call]
         await self.push(status)
 
