@@ -29,6 +29,9 @@ INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.receive.bulk import ingest
+    from gateway.runtime.memory import give_memory_back
+
+    give_memory_back()  # a folder of mail is many big messages one after another
 
     said = Speaker(settings)
     with opened(settings) as app:
