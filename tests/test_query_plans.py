@@ -175,8 +175,25 @@ def _scans(engine: Engine, plan: list[str]) -> list[str]:
     return bad
 
 
+# an entry served in turn (round robin counts each candidate's tickets of the entry)
+ROUND_ROBIN = """
+entries:
+  - id: vpn
+    name: VPN
+    keywords: [vpn]
+    assignee: [ops@example.test, ops2@example.test]
+  - id: other
+    name: {ja: その他, en: Other}
+    fallback: true
+    manager: boss@example.test
+"""
+
+
 @pytest.fixture
-def team_app(settings: Settings, clock: FakeClock) -> Iterator[App]:
+def team_app(settings: Settings, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(ROUND_ROBIN, encoding="utf-8")
+    settings = replace(settings, catalog=replace(settings.catalog, path=catalog))
     application = build(replace(settings, members=MEMBERS), clock)
     yield application
     application.close()

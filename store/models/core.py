@@ -91,6 +91,10 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)  # the board's time windows
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None] = mapped_column(index=True)  # "closed this week"
+
+    # round robin counts each candidate's tickets of an entry (gateway.catalog.assign):
+    # with this index a count reads the index alone, not every ticket (issue #18)
+    __table_args__ = (Index("ix_tickets_catalog_assignee", "catalog", "assignee"),)
     first_response_at: Mapped[datetime | None]
 
     messages: Mapped[list[Message]] = relationship(
