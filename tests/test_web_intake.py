@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -153,6 +154,9 @@ class _Down:
         self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
     ) -> list[Accepted]:
         raise TransientError("database unavailable: test")
+
+    def expecting(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def close(self) -> None:
         pass

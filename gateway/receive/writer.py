@@ -20,7 +20,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from gateway.core.clock import Clock
@@ -90,8 +90,7 @@ class InboxWriter:
     def expecting(self) -> AbstractContextManager[None]:
         """Held by an SMTP session from DATA to its reply: on SQLite the runner then
         finishes its row while the bytes come in, not after (store.turnstile)."""
-        turnstile = getattr(self._inbox, "turnstile", None)
-        return turnstile.expecting() if turnstile is not None else nullcontext()
+        return self._inbox.expecting()
 
     def submit(self, delivery: Delivery) -> Future[Stored]:
         """Queue ``delivery``; the future resolves after its commit (or failure)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -134,5 +135,11 @@ class InboxAcceptor(Protocol):
     def accept_many(
         self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
     ) -> list[Accepted]: ...
+
+    def expecting(self) -> AbstractContextManager[None]:
+        """Held while a write to this backend is coming (an SMTP session's DATA): on
+        SQLite the runner then finishes its row first (store.turnstile); elsewhere
+        nothing to do."""
+        ...
 
     def close(self) -> None: ...

@@ -11,6 +11,7 @@ SQLite (:mod:`store.accept.sqlite`), this one elsewhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -125,6 +126,10 @@ class SessionInbox:
     ) -> list[Accepted]:
         with transaction(self._sessions) as session:
             return accept_many(session, items, now=now, rule=rule)
+
+    def expecting(self) -> AbstractContextManager[None]:
+        """PostgreSQL's writers lock rows, not the database: no turn to wait for."""
+        return nullcontext()
 
     def close(self) -> None:
         """Nothing to release: sessions come from the caller's engine."""

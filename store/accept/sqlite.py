@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,10 +72,9 @@ class SqliteInbox:
         self._con: sqlite3.Connection | None = None
         self._turnstile = Turnstile(path)
 
-    @property
-    def turnstile(self) -> Turnstile:
-        """What an SMTP session holds while its data comes in (store.turnstile)."""
-        return self._turnstile
+    def expecting(self) -> AbstractContextManager[None]:
+        """Held while an SMTP session's data comes in (store.turnstile)."""
+        return self._turnstile.expecting()
 
     def current(self) -> bool:
         """Does the database exist at the schema revision this code writes?"""
