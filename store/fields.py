@@ -1,4 +1,4 @@
-"""Queries behind categorisation: parameter-sheet values and assignment counts.
+"""Queries behind categorisation: parameter-sheet values and whose turn it is.
 
 Reads only; values are written by the tickets service (:mod:`store.ticket_rows`).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from store.models import Ticket, TicketField, table_of
@@ -17,16 +17,30 @@ def field_values(session: Session, ticket_id: int) -> dict[str, str]:
     return {name: value for name, value in session.execute(_FIELD_VALUES, {"tid": ticket_id})}
 
 
-def assignee_counts(session: Session, entry_id: str, candidates: Sequence[str]) -> dict[str, int]:
-    """How many tickets of ``entry_id`` each candidate has had (open or closed)."""
-    stmt = (
-        select(Ticket.assignee, func.count(Ticket.id))
-        .where(Ticket.catalog == entry_id, Ticket.assignee.in_(list(candidates)))
-        .group_by(Ticket.assignee)
-    )
-    return {str(a): int(n) for a, n in session.execute(stmt)}
+def last_served(session: Session, entry_id: str, candidates: Sequence[str]) -> dict[str, int]:
+    """The newest ticket of ``entry_id`` each candidate holds (absent: none yet).
+
+    One statement of one indexed lookup per candidate (``ix_tickets_catalog_assignee``
+    read backwards, stopping at its first row), so the cost does not grow with the
+    entry's tickets, as a count of them did (issue #18: 15 ms per new ticket at
+    30 000 messages on PostgreSQL, and growing).
+    """
+    people = list(dict.fromkeys(candidates))
+    if not people:
+        return {}
+    newest = [
+        select(_TICKETS.c.id)
+        .where(_TICKETS.c.catalog == entry_id, _TICKETS.c.assignee == person)
+        .order_by(_TICKETS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        for person in people
+    ]
+    row = session.execute(select(*newest)).one()
+    return {person: int(tid) for person, tid in zip(people, row, strict=True) if tid is not None}
 
 
+_TICKETS = table_of(Ticket)
 _FIELDS = table_of(TicketField)
 # built once: every reply to a ticket with a sheet reads it (issue #18)
 _FIELD_VALUES = select(_FIELDS.c.name, _FIELDS.c.value).where(

@@ -157,22 +157,37 @@ def test_holder_refuses_an_unreadable_file_and_start_fails_on_a_bad_one(tmp_path
     assert info.value.problems[0].line == 0
 
 
-def test_round_robin_serves_in_turn_and_catches_up() -> None:
+def test_round_robin_serves_in_turn_and_a_newcomer_joins_the_round() -> None:
     people = ("a@x.test", "b@x.test", "c@x.test")
-    counts: dict[str, int] = {}
+    newest: dict[str, int] = {}
     served = []
-    for _ in range(6):
-        who = next_in_turn(people, counts)
+    for tid in range(1, 7):
+        who = next_in_turn(people, newest)
         served.append(who)
-        counts[who] = counts.get(who, 0) + 1
+        newest[who] = tid
     assert served == [*people, *people]
-    assert next_in_turn(people, {"a@x.test": 5, "b@x.test": 5, "c@x.test": 1}) == "c@x.test"
+    # d joins after a long time: served once at once, then in the round, not until
+    # "caught up" with the others' history
+    team = (*people, "d@x.test")
+    newest = {"a@x.test": 900, "b@x.test": 901, "c@x.test": 902}
+    turns = []
+    for tid in range(903, 911):
+        who = next_in_turn(team, newest)
+        turns.append(who)
+        newest[who] = tid
+    assert turns == ["d@x.test", "a@x.test", "b@x.test", "c@x.test"] * 2
+    # the one who waited longest goes first, whatever the list order
+    assert next_in_turn(people, {"a@x.test": 7, "b@x.test": 3, "c@x.test": 5}) == "b@x.test"
+    with pytest.raises(ValueError):
+        next_in_turn((), {})
 
 
 def test_assignee_rules() -> None:
     cat = parse_catalog(GOOD, MEMBERS)
     vpn, other = cat.entries
     assert choose_assignee(cat, vpn, {"ops@example.test": 1}).assignee == "ops2@example.test"
+    both = {"ops@example.test": 4, "ops2@example.test": 2}
+    assert choose_assignee(cat, vpn, both).assignee == "ops2@example.test"
     fallback = choose_assignee(cat, other, {})
     assert (fallback.assignee, fallback.rule) == ("boss@example.test", "fallback-manager")
 

@@ -133,12 +133,10 @@ def fill_fields_from_reply(
 
 
 def _assignment(session: Session, catalog: Catalog, entry: Entry) -> Assignment:
-    counts = (
-        fields.assignee_counts(session, entry.id, entry.assignees)
-        if len(entry.assignees) > 1
-        else {}
+    served = (
+        fields.last_served(session, entry.id, entry.assignees) if len(entry.assignees) > 1 else {}
     )
-    return choose_assignee(catalog, entry, counts)
+    return choose_assignee(catalog, entry, served)
 
 
 def _store(

@@ -92,9 +92,9 @@ class Ticket(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None] = mapped_column(index=True)  # "closed this week"
 
-    # round robin counts each candidate's tickets of an entry (gateway.catalog.assign):
-    # with this index a count reads the index alone, not every ticket (issue #18)
-    __table_args__ = (Index("ix_tickets_catalog_assignee", "catalog", "assignee"),)
+    # round robin reads each candidate's newest ticket of an entry (store.fields.last_served):
+    # with the id last, that is the first row of an index read backwards (issue #18)
+    __table_args__ = (Index("ix_tickets_catalog_assignee", "catalog", "assignee", "id"),)
     first_response_at: Mapped[datetime | None]
 
     messages: Mapped[list[Message]] = relationship(
