@@ -108,7 +108,7 @@ def _store(runner: Runner, box: InboxAcceptor, mails: list[RawInput]) -> list[Ac
 
 
 def _process(
-    runner: Runner, mail: RawInput, acc: Accepted, parse: Future[ParsedMessage] | None
+    runner: Runner, mail: RawInput, acc: Accepted, parse: Future[ParsedMessage | None] | None
 ) -> Msg:
     """What became of one stored input; states and the runner's reason as recorded."""
     ref = mail.ref
