@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus_gen import generate
+from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import SlimMessage, parse_message, parse_prepared, prepare
 from gateway.pipeline.parse.slim import slim
 from tests.support import hostile
@@ -230,3 +231,24 @@ HOSTILE_BIG = {
 def test_the_pass_is_linear_on_hostile_shapes(raw: bytes) -> None:
     with hostile.within(5, "the slimming pass over 10 MB"):
         slim(raw)
+
+
+def test_a_download_of_a_big_attachment_is_decoded_from_its_run() -> None:
+    """attachment_data() decodes a big part from its lines alone (no parse holding
+    copies of it); a small one of the same message still comes through the walk."""
+    big = random.Random(6).randbytes(3_000_000)
+    small = DATA
+    raw = mixed(TEXT, attachment(b64(big)), attachment(b64(small), name="small.bin"))
+    listed = {a.sha256 for a in parse_message(raw).attachments}
+    for data in (big, small):
+        sha = hashlib.sha256(data).hexdigest()
+        assert sha in listed
+        assert attachment_data(raw, sha) == data
+    for data in (big, small):
+        tracemalloc.start()
+        try:
+            attachment_data(raw, hashlib.sha256(data).hexdigest())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 3 * len(big), f"peak {peak / 1e6:.1f} MB"  # the walk: about ten times

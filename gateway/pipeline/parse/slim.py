@@ -42,7 +42,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-__all__ = ["MARKER_LEN", "SLIM_ABOVE", "BigPart", "Slimmed", "slim"]
+__all__ = ["MARKER_LEN", "SLIM_ABOVE", "BigPart", "Slimmed", "decode_run", "slim"]
 
 # Policy values:
 SLIM_ABOVE = 1 << 20  # base64 bytes from which a run is hashed ahead: below it, parsing
@@ -65,6 +65,7 @@ class BigPart:
     size: int
     sha256: str
     blank: bool  # whitespace only (the walk skips a blank part that has no name)
+    span: tuple[int, int]  # where the run was in the message slimmed (start, end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ def slim(data: bytes, *, after: int = 0, above: int = SLIM_ABOVE) -> Slimmed | N
         sentinel = base64.b64encode(marker)
         pieces += [data[done : run[0]], sentinel]
         done = run[1]
-        parts[marker] = BigPart(sentinel.decode("ascii"), *found)
+        parts[marker] = BigPart(sentinel.decode("ascii"), *found, span=run)
     if not parts:
         return None
     pieces.append(data[done:])
@@ -184,6 +185,25 @@ def _decode_hash(data: bytes, start: int, end: int) -> tuple[int, str, bool] | N
     digest = hashlib.sha256()
     size = 0
     blank = True
+    try:
+        for chunk in _decoded(data, start, end):
+            digest.update(chunk)
+            size += len(chunk)
+            blank = blank and not chunk.translate(None, _WHITESPACE)
+    except binascii.Error:
+        return None
+    return size, digest.hexdigest(), blank
+
+
+def decode_run(data: bytes, span: tuple[int, int]) -> bytes:
+    """The bytes of a run :func:`slim` replaced (``span``: its BigPart's), for a
+    download: the same bytes the walk would have decoded, without a parse."""
+    return b"".join(_decoded(data, *span))
+
+
+def _decoded(data: bytes, start: int, end: int) -> Iterator[bytes]:
+    """The run's strict base64 decoding, a chunk at a time; binascii.Error when
+    it is not clean base64 throughout."""
     carry = b""
     padded = False
     for at in range(start, end, CHUNK):
@@ -193,15 +213,8 @@ def _decode_hash(data: bytes, start: int, end: int) -> tuple[int, str, bool] | N
         if not whole:
             continue
         if padded:
-            return None  # data after the padding
-        try:
-            chunk = binascii.a2b_base64(text[:whole], strict_mode=True)
-        except binascii.Error:
-            return None
+            raise binascii.Error("data after the padding")
+        yield binascii.a2b_base64(text[:whole], strict_mode=True)
         padded = text[whole - 1] == 0x3D  # "="
-        digest.update(chunk)
-        size += len(chunk)
-        blank = blank and not chunk.translate(None, _WHITESPACE)
     if carry:
-        return None  # not a multiple of four: the stdlib would note bad padding
-    return size, digest.hexdigest(), blank
+        raise binascii.Error("not a multiple of four: the stdlib would note bad padding")
