@@ -8,6 +8,7 @@ Functions take a session and never commit; the caller's unit of work does.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +17,10 @@ from typing import Any
 from sqlalchemy import Integer, Text, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gateway.core.errors import TransientError
 from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming
 from store.accept.generic import accept_many
+from store.accept.sqlite import STREAM_ABOVE
 from store.models import InboxRaw, InboxRow, table_of
 
 
@@ -67,13 +70,35 @@ class PendingRow:
 
 
 def pending_raw(session: Session, inbox_id: int) -> bytes | None:
-    """The raw bytes of a row that is still pending (read without locking it)."""
+    """The raw bytes of a row that is still pending (read without locking it). A big
+    message on SQLite is read through incremental blob I/O, straight into one bytes
+    object: a plain SELECT has SQLite gather the whole value into a buffer of its own
+    first, which the driver then copies (a 34 MB message cost 68 MB to read)."""
+    if session.get_bind().dialect.name == "sqlite":
+        size = session.scalar(
+            select(InboxRow.size).where(InboxRow.id == inbox_id, InboxRow.state == "pending")
+        )
+        if size is None:
+            return None
+        if size > STREAM_ABOVE:
+            return _blob(session, inbox_id)
     stmt = (
         select(InboxRaw.raw)
         .join(InboxRow, InboxRow.id == InboxRaw.inbox_id)
         .where(InboxRaw.inbox_id == inbox_id, InboxRow.state == "pending")
     )
     return session.scalar(stmt)
+
+
+def _blob(session: Session, inbox_id: int) -> bytes:
+    """The row's bytes through the session's own SQLite connection (same transaction)."""
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    try:
+        with driver.blobopen("inbox_raw", "raw", inbox_id, readonly=True) as blob:
+            return blob.read()
+    except sqlite3.OperationalError as exc:  # as store.db maps what SQLAlchemy raises
+        raise TransientError(f"database unavailable: {exc}") from exc
 
 
 def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> PendingRow | None:

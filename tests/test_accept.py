@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from gateway.runtime.app import App
+from store import inbox
 from store.accept.contract import BYTES_ONLY, RESEND, DuplicateRule, Incoming
 from store.accept.generic import SessionInbox, accept_many, open_inbox
-from store.accept.sqlite import SqliteInbox, sqlite_path
+from store.accept.sqlite import STREAM_ABOVE, STREAM_PIECE, SqliteInbox, sqlite_path
 from store.db import transaction
 from store.models import InboxRow
 from tests.support.mails import mail
@@ -113,3 +114,23 @@ def test_open_inbox_picks_the_backend(app: App) -> None:
         assert not a.duplicate
     finally:
         box.close()
+
+
+@pytest.mark.parametrize("size", [STREAM_ABOVE, STREAM_ABOVE + 1, 3 * STREAM_PIECE + 7])
+def test_a_big_message_is_stored_byte_for_byte(app: App, size: int) -> None:
+    """Above STREAM_ABOVE the SQLite backend writes the bytes into a reserved blob a
+    piece at a time: what is read back is what came, to the last byte, around each
+    piece's edge too."""
+    path = sqlite_path(app.settings.database.url)
+    if path is None:
+        pytest.skip("the stdlib backend is for SQLite")
+    head = mail(message_id=f"<big{size}@customer.test>")
+    raw = head + bytes(range(256)) * ((size - len(head)) // 256) + b"x" * ((size - len(head)) % 256)
+    assert len(raw) == size
+    box = SqliteInbox(path)
+    try:
+        [a] = box.accept_many([Incoming(raw, "ingest")], now=NOW)
+    finally:
+        box.close()
+    with transaction(app.sessions) as s:
+        assert inbox.pending_raw(s, a.inbox_id) == raw

@@ -136,3 +136,25 @@ def test_limits_are_read_from_the_config(tmp_path: pytest.TempPathFactory) -> No
         max_relay=4,
         ops_notices_per_hour=2,
     )
+
+
+def test_a_row_with_a_big_attachment_goes_to_the_worker_slim_and_parses_the_same() -> None:
+    import base64
+    import random
+
+    from gateway.pipeline.parse.message import SlimMessage, prepare
+
+    data = base64.encodebytes(random.Random(4).randbytes(2_000_000)).decode("ascii")
+    raw = (
+        "From: a@example.test\nSubject: dump\nMIME-Version: 1.0\n"
+        "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + data
+    ).encode()
+    assert isinstance(prepare(raw), SlimMessage)
+    parser = RowParser(isolate_above=100_000)
+    try:
+        parsed = parser.parse(raw, Deadline.start(FakeClock(), timedelta(seconds=30)))
+        assert parser._worker is not None and parser._worker.pid is not None
+    finally:
+        parser.close()
+    assert parsed == parse_message(raw, slim_above=None)
+    assert parsed.attachments[0].size == 2_000_000

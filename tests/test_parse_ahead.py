@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.pipeline.parse.message import parse_message
+from gateway.pipeline.parse.message import SlimMessage, parse_message, prepare
 from gateway.receive.parse_ahead import ParseAhead, result_or_none
 from tests.support.corpus import needs_shared, own_samples, shared_samples
 
@@ -43,3 +43,25 @@ def test_dead_workers_mean_inline_for_the_rest() -> None:
         meanwhile = ahead.submit(b"Subject: y\n\nbody\n")  # before the pool noticed, maybe
         assert result_or_none(meanwhile, 30) is None  # lost with the worker: parse inline
         assert ahead.submit(b"Subject: z\n\nbody\n") is None  # inline from then on
+
+
+def test_a_big_attachment_travels_slim_and_parses_the_same() -> None:
+    """A 3 MB attachment: the worker gets the slim copy (the part hashed here) and its
+    parse equals the parse of every byte."""
+    import base64
+    import random
+
+    data = base64.encodebytes(random.Random(2).randbytes(3_000_000)).decode("ascii")
+    raw = (
+        "From: a@example.test\nSubject: log\nMessage-ID: <big@example.test>\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nsee the log\n"
+        "--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n"
+        f'Content-Disposition: attachment; filename="log.bin"\n\n{data}--b--\n'
+    ).encode()
+    assert isinstance(prepare(raw), SlimMessage)
+    with ParseAhead(workers=1) as ahead:
+        parsed = result_or_none(ahead.submit(raw))
+    assert parsed is not None
+    assert parsed == parse_message(raw, slim_above=None)
+    assert parsed.attachments[0].size == 3_000_000

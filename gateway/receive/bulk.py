@@ -47,28 +47,45 @@ def ingest(
     ahead = ParseAhead() if parse_ahead and _many(specs) else ParseAhead(workers=0)
     try:
         for chunk in chunked(read_inputs(list(specs))):
-            mails = _sort(chunk, summary, say)
-            parses = [ahead.submit(m.raw) for m in mails]
-            try:
-                accepted = _store(runner, box, mails)
-            except TransientError as exc:
-                for m in mails:
-                    say(
-                        N_(
-                            "{ref}: not stored, database unavailable ({error})",
-                            ref=m.ref,
-                            error=str(exc),
-                        )
-                    )
-                summary.transient = True
+            done = _one_chunk(runner, box, ahead, chunk, summary, say)
+            del chunk  # before the next is read: a big message may come next, alone
+            if not done:
                 return summary
-            summary.stored += sum(not a.duplicate for a in accepted)
-            for m, acc, parse in zip(mails, accepted, parses, strict=True):
-                say(_process(runner, m, acc, parse))
     finally:
         ahead.close()
         box.close()
     return summary
+
+
+def _one_chunk(
+    runner: Runner,
+    box: InboxAcceptor,
+    ahead: ParseAhead,
+    chunk: list[RawInput | UnreadableInput],
+    summary: IngestSummary,
+    say: Callable[[Msg], None],
+) -> bool:
+    """Store one chunk, then process it; False when the database is unavailable. Its
+    own function, so that nothing of the chunk is held when the next one is read."""
+    mails = _sort(chunk, summary, say)
+    parses = [ahead.submit(m.raw) for m in mails]
+    try:
+        accepted = _store(runner, box, mails)
+    except TransientError as exc:
+        for m in mails:
+            say(
+                N_(
+                    "{ref}: not stored, database unavailable ({error})",
+                    ref=m.ref,
+                    error=str(exc),
+                )
+            )
+        summary.transient = True
+        return False
+    summary.stored += sum(not a.duplicate for a in accepted)
+    for m, acc, parse in zip(mails, accepted, parses, strict=True):
+        say(_process(runner, m, acc, parse))
+    return True
 
 
 def _many(specs: Sequence[str]) -> bool:
@@ -108,7 +125,7 @@ def _store(runner: Runner, box: InboxAcceptor, mails: list[RawInput]) -> list[Ac
 
 
 def _process(
-    runner: Runner, mail: RawInput, acc: Accepted, parse: Future[ParsedMessage] | None
+    runner: Runner, mail: RawInput, acc: Accepted, parse: Future[ParsedMessage | None] | None
 ) -> Msg:
     """What became of one stored input; states and the runner's reason as recorded."""
     ref = mail.ref

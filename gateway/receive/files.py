@@ -31,7 +31,17 @@ class UnreadableInput:
     problem: str
 
 
-def read_inputs(specs: list[str]) -> Iterator[RawInput | UnreadableInput]:
+@dataclass(frozen=True, slots=True)
+class ChunkBreak:
+    """Said before a file of :data:`ALONE_ABOVE` bytes or more is read: the chunk so
+    far is stored and processed first, so that a big message is never in memory
+    together with a chunk's worth of others (:func:`chunked` consumes it)."""
+
+
+Item = RawInput | UnreadableInput | ChunkBreak
+
+
+def read_inputs(specs: list[str]) -> Iterator[Item]:
     for spec in specs or ["-"]:
         if spec == "-":
             yield _item("-", sys.stdin.buffer.read())
@@ -49,7 +59,7 @@ def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
     return RawInput(ref, raw, looks_like_mail(raw), explicit)
 
 
-def _folder(root: Path) -> Iterator[RawInput | UnreadableInput]:
+def _folder(root: Path) -> Iterator[Item]:
     """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped."""
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
@@ -63,16 +73,19 @@ def _folder(root: Path) -> Iterator[RawInput | UnreadableInput]:
             yield from _file(here / name, explicit=False)
 
 
-def _file(path: Path, *, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
+def _file(path: Path, *, explicit: bool) -> Iterator[Item]:
     try:
         with path.open("rb") as fh:
             head = fh.read(5)
+            size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
         yield UnreadableInput(str(path), exc.strerror or str(exc))
         return
     if head == b"From ":
         yield from _mbox(path)
         return
+    if size >= ALONE_ABOVE:
+        yield ChunkBreak()  # before the read: the chunk so far goes first
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -92,18 +105,27 @@ def _mbox(path: Path) -> Iterator[RawInput]:
 
 CHUNK_MESSAGES = 64
 CHUNK_BYTES = 16 * 2**20
+# Policy: a message file this big starts a chunk of its own (issue #18: batch ingest's
+# memory bounded by the larger of a chunk and the biggest message, not their sum).
+ALONE_ABOVE = CHUNK_BYTES // 4
 
 
 def chunked(
-    items: Iterable[RawInput | UnreadableInput],
+    items: Iterable[Item],
     max_items: int = CHUNK_MESSAGES,
     max_bytes: int = CHUNK_BYTES,
 ) -> Iterator[list[RawInput | UnreadableInput]]:
     """Groups to store in one transaction: one commit per group, not per message,
-    with memory bounded by ``max_bytes`` however large the folder."""
+    with memory bounded by ``max_bytes`` however large the folder (and a ChunkBreak
+    ends a chunk early: a big message comes next)."""
     chunk: list[RawInput | UnreadableInput] = []
     size = 0
     for item in items:
+        if isinstance(item, ChunkBreak):
+            if chunk:
+                yield chunk
+                chunk, size = [], 0
+            continue
         chunk.append(item)
         size += len(item.raw) if isinstance(item, RawInput) else 0
         if len(chunk) >= max_items or size >= max_bytes:

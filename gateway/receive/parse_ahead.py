@@ -12,6 +12,13 @@ from this process: a forked worker started life as a copy of everything this
 one held by then (SQLAlchemy, the catalog, the first chunk of raw mail), so it
 was as big as the ingest itself before it parsed anything, and it was the peak
 RSS of a batch ingest (issue #18: under 100 MB on the bench's 2 000 messages).
+
+A message with big base64 parts is sent as its slim copy
+(:func:`~gateway.pipeline.parse.message.prepare`): the parts are hashed here, a
+chunk at a time, and the worker gets kilobytes instead of a pickled copy of
+megabytes (a 25 MB attachment made the worker the biggest process of the run).
+If the slim copy cannot stand for the whole, the worker answers None and the
+runner parses the raw bytes this process holds anyway.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
 from gateway.core.model import ParsedMessage
-from gateway.pipeline.parse.message import parse_message
+from gateway.pipeline.parse.message import parse_prepared, prepare
 
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
 _PRELOAD = ["gateway.pipeline.parse.message"]  # what a worker needs: the parser alone
@@ -38,13 +45,13 @@ class ParseAhead:
             context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
 
-    def submit(self, raw: bytes) -> Future[ParsedMessage] | None:
+    def submit(self, raw: bytes) -> Future[ParsedMessage | None] | None:
         """A future parse of ``raw``, or None when the runner should parse it itself
         (no workers, or they died: the rest of the ingest parses inline)."""
         if self._pool is None:
             return None
         try:
-            return self._pool.submit(parse_message, raw)
+            return self._pool.submit(parse_prepared, prepare(raw))
         except BrokenProcessPool:
             self.close()
             self._pool = None
@@ -64,9 +71,10 @@ class ParseAhead:
 
 
 def result_or_none(
-    future: Future[ParsedMessage] | None, timeout: float | None = None
+    future: Future[ParsedMessage | None] | None, timeout: float | None = None
 ) -> ParsedMessage | None:
-    """The parse, or None (the runner parses again, and shunts if it really fails).
+    """The parse, or None (the runner parses again, and shunts if it really fails;
+    a slim copy that could not stand for the whole is parsed again too).
 
     ``timeout``: the row's processing budget. A parse ahead that outlives it is left
     behind, and the runner parses the row itself under its budget (in its killable

@@ -11,21 +11,29 @@ One long-lived worker, started on first use from a ``forkserver`` (a clean,
 single-threaded parent with the parser preloaded: a child of our threaded daemon
 could inherit a lock held by another thread), replaced when it is killed or dies.
 Issue #18 will hand every row to a pool of such workers; this class is the seam.
+
+A row with big base64 parts goes over as its slim copy
+(:func:`~gateway.pipeline.parse.message.prepare`), so the pipe carries kilobytes,
+not a second copy of the message; only if that copy cannot stand for the whole
+does the raw row follow, within what is left of the same budget.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from gateway.core.errors import BudgetExceeded
 from gateway.core.model import ParsedMessage
-from gateway.pipeline.parse.message import parse_message
+from gateway.pipeline.parse.message import SlimMessage, parse_message, parse_prepared, prepare
 
 Parse = Callable[[bytes], ParsedMessage]
 _PRELOAD = ["gateway.pipeline.parse.message"]
+_RAW = b"raw"  # announces raw bytes (send_bytes: no pickled copy of a big row)
+_SLIM = b"slim"  # announces a pickled SlimMessage; the answer may be None
 
 
 class WorkerDied(RuntimeError):
@@ -41,9 +49,27 @@ class ParseWorker:
 
     def parse(self, raw: bytes, timeout: float) -> ParsedMessage:
         """The parse of ``raw``, or BudgetExceeded after ``timeout`` seconds."""
+        prepared = prepare(raw)
+        if isinstance(prepared, SlimMessage):
+            started = time.monotonic()
+            parsed = self._ask(_SLIM, prepared, timeout)
+            if parsed is not None:
+                return parsed
+            timeout -= time.monotonic() - started
+        parsed = self._ask(_RAW, raw, timeout)
+        if parsed is None:
+            self.close()
+            raise WorkerDied("the parser worker answered None for a raw row")
+        return parsed
+
+    def _ask(self, kind: bytes, what: bytes | SlimMessage, timeout: float) -> ParsedMessage | None:
         conn = self._connection()
         try:
-            conn.send_bytes(raw)
+            conn.send_bytes(kind)
+            if isinstance(what, bytes):
+                conn.send_bytes(what)
+            else:
+                conn.send(what)
             if not conn.poll(max(timeout, 0.0)):
                 self.close()
                 raise BudgetExceeded(f"parsing took longer than the {timeout:.1f}s left")
@@ -51,7 +77,7 @@ class ParseWorker:
         except (EOFError, OSError) as exc:
             self.close()
             raise WorkerDied(f"the parser worker died ({type(exc).__name__})") from None
-        if not isinstance(result, ParsedMessage):
+        if not isinstance(result, ParsedMessage) and not (kind == _SLIM and result is None):
             self.close()
             raise WorkerDied(f"the parser worker answered {type(result).__name__}")
         return result
@@ -89,7 +115,8 @@ def _serve(conn: Connection, parse: Parse) -> None:
     """The child: parse what arrives until the parent hangs up."""
     while True:
         try:
-            raw = conn.recv_bytes()
+            kind = conn.recv_bytes()
+            what = conn.recv_bytes() if kind == _RAW else conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(parse(raw))
+        conn.send(parse(what) if isinstance(what, bytes) else parse_prepared(what))

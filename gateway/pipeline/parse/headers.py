@@ -103,13 +103,14 @@ def _bounded(value: str, defects: list[str]) -> str:
     return value[:cut]
 
 
-def message_id(value: str | None, raw: bytes) -> tuple[str, bool]:
-    """The Message-ID, or one made from the bytes' hash (and True: synthetic)."""
+def message_id(value: str | None, raw: bytes | str) -> tuple[str, bool]:
+    """The Message-ID, or one made from the bytes' hash (and True: synthetic). ``raw``:
+    the whole message, or its SHA-256 (hex) when only a slim copy was parsed."""
     ids = msgid_list([value] if value else [])
     if ids:
         return ids[0], False
-    digest = hashlib.sha256(raw).hexdigest()[:32]
-    return f"{digest}@synthetic.invalid", True
+    digest = raw if isinstance(raw, str) else hashlib.sha256(raw).hexdigest()
+    return f"{digest[:32]}@synthetic.invalid", True
 
 
 def msgid_list(values: list[str]) -> tuple[str, ...]:

@@ -148,7 +148,7 @@ def _flat(raw: bytes, defects: list[str], why: str) -> Message | None:
 
 def hostile_shape(raw: bytes) -> str:
     """Why mail-parser must not see ``raw`` ("" when it may): sizes no real mail has."""
-    head = _header_block_size(raw)
+    head = header_block_size(raw)
     if head > MAX_HEADER_BLOCK:
         return f"headers: {head}-byte header block"
     dashes = raw.count(b"\n--")
@@ -157,8 +157,12 @@ def hostile_shape(raw: bytes) -> str:
     return ""
 
 
-def _header_block_size(raw: bytes) -> int:
-    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+def header_block_size(raw: bytes) -> int:
+    """Where the first blank line starts, as :func:`hostile_shape` measures it (the
+    search for LF LF stops where CRLF CRLF was found: no scan of a whole CRLF body)."""
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n", 0, crlf + 1 if crlf >= 0 else len(raw))
+    ends = [i for i in (lf, crlf) if i >= 0]
     return min(ends) if ends else len(raw)
 
 

@@ -8,45 +8,136 @@ attachments, :mod:`.body_text` picks the text a ticket shows, and
 
 The one promise: :func:`parse_message` never raises.  Whatever went wrong is a
 string in ``defects`` so the message can still become (or join) a ticket.
+
+A message with big base64 parts is parsed from a slim copy (:mod:`.slim`: each
+big run hashed ahead, a sentinel line in its place), so that a 25 MB attachment
+does not cost ten times its size in copies (issue #18); the result is the same
+ParsedMessage, or the whole message is parsed after all. A parser in another
+process is sent the slim copy (:func:`prepare`, :func:`parse_prepared`), so the
+big bytes never travel.
 """
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import Message
 
 from gateway.core.model import LoopHeaders, ParsedMessage
 from gateway.core.sniff import not_mail_reason
 from gateway.pipeline.parse import headers
 from gateway.pipeline.parse.body_text import body_text
-from gateway.pipeline.parse.load import load, repaired
-from gateway.pipeline.parse.mime import walk_body
+from gateway.pipeline.parse.load import header_block_size, load, repaired
+from gateway.pipeline.parse.mime import Body, walk_body
 from gateway.pipeline.parse.quotes import split_reply
+from gateway.pipeline.parse.slim import SLIM_ABOVE, BigPart, Slimmed, slim
 
-__all__ = ["parse_message"]
+__all__ = ["SlimMessage", "parse_message", "parse_prepared", "prepare"]
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
-    """Parse one raw message; every problem becomes a defect, never an exception."""
+@dataclass(frozen=True, slots=True)
+class SlimMessage:
+    """A big message made ready to parse in another process without its big parts."""
+
+    slimmed: Slimmed
+    defects: tuple[str, ...]  # the repairs of the header block, made on the whole
+    sha256: str  # of the whole raw message: its Message-ID if it names none
+
+
+def prepare(raw: bytes, *, slim_above: int = SLIM_ABOVE) -> bytes | SlimMessage:
+    """What to send a parser in another process: ``raw`` itself, or its slim copy
+    when it has base64 runs longer than ``slim_above`` (kilobytes to copy instead of
+    the whole)."""
+    if len(raw) <= slim_above:
+        return raw
+    try:
+        if not_mail_reason(raw) is not None:
+            return raw
+        defects: list[str] = []
+        data = repaired(raw, defects)
+        slimmed = slim(data, after=header_block_size(data), above=slim_above)
+    except Exception:  # noqa: BLE001 - the parser meets the whole and keeps its promise
+        return raw
+    if slimmed is None:
+        return raw
+    return SlimMessage(slimmed, tuple(defects), hashlib.sha256(raw).hexdigest())
+
+
+def parse_prepared(prepared: bytes | SlimMessage) -> ParsedMessage | None:
+    """The parse of what :func:`prepare` made; None when the slim copy cannot stand
+    for the whole (then the caller parses the raw message, which it still holds)."""
+    if not isinstance(prepared, SlimMessage):
+        return parse_message(prepared)
+    try:
+        return _parse_slim(prepared.slimmed, list(prepared.defects), prepared.sha256)
+    except Exception:  # noqa: BLE001 - the whole parse decides what to say about it
+        return None
+
+
+def parse_message(raw: bytes, *, slim_above: int | None = SLIM_ABOVE) -> ParsedMessage:
+    """Parse one raw message; every problem becomes a defect, never an exception.
+    ``slim_above``: base64 runs longer than this are hashed ahead (:mod:`.slim`);
+    None parses every byte (the reference the slim parse is tested against)."""
     try:
         data = bytes(raw)
     except Exception:  # noqa: BLE001 - caller handed us something that is not bytes
         data = str(raw).encode("utf-8", "surrogateescape")
     try:
-        return _parse(data)
+        return _parse(data, slim_above)
     except Exception as exc:  # noqa: BLE001 - the last line of the no-raise promise
         return _empty(data, (f"parser: gave up ({type(exc).__name__}: {exc})",), True)
 
 
-def _parse(raw: bytes) -> ParsedMessage:
+def _parse(raw: bytes, slim_above: int | None) -> ParsedMessage:
     reason = not_mail_reason(raw)
     if reason is not None:
         return _empty(raw, (f"not mail: {reason}",), False)
     defects: list[str] = []
-    loaded = load(repaired(raw, defects), defects)
+    data = repaired(raw, defects)
+    slimmed = None
+    if slim_above is not None:
+        slimmed = slim(data, after=header_block_size(data), above=slim_above)
+    if slimmed is not None:
+        try:
+            parsed = _parse_slim(slimmed, list(defects), raw)
+        except Exception:  # noqa: BLE001 - the whole parse below decides
+            parsed = None
+        if parsed is not None:
+            return parsed
+    del slimmed
+    loaded = load(data, defects)
     if loaded is None:
         return _empty(raw, tuple(defects), True)
     message, fallback_date = loaded
+    return _assemble(message, fallback_date, walk_body(message), defects, raw)
+
+
+def _parse_slim(slimmed: Slimmed, defects: list[str], whole: bytes | str) -> ParsedMessage | None:
+    """The parse of the slim copy, or None unless every sentinel came back exactly
+    once as an attachment's payload and nowhere in the text (the parsers read the
+    structure otherwise than :mod:`.slim` did: the whole message must be parsed)."""
+    loaded = load(slimmed.data, defects)
+    if loaded is None:
+        return None
+    message, fallback_date = loaded
+    body = walk_body(message, big=slimmed.parts)
+    if not _all_found(slimmed.parts, body):
+        return None
+    return _assemble(message, fallback_date, body, defects, whole)
+
+
+def _assemble(
+    message: Message,
+    fallback_date: datetime | None,
+    body: Body,
+    defects: list[str],
+    raw: bytes | str,
+) -> ParsedMessage:
+    """The ParsedMessage of a walked tree (``raw``: the whole, or its SHA-256)."""
     view = headers.HeaderView(message)
     hint = headers.charset_hint(message)
-    body = walk_body(message)
     text = body_text(body.plain, body.html)
     defects.extend(body.notes)
     message_id, synthetic = headers.message_id(view.first("message-id"), raw)
@@ -69,6 +160,18 @@ def _parse(raw: bytes) -> ParsedMessage:
         defects=tuple(dict.fromkeys(defects)),
         is_mail=True,
         urgency=headers.priority_headers(view, hint, defects),
+    )
+
+
+def _all_found(big: Mapping[bytes, BigPart], body: Body) -> bool:
+    """Each sentinel listed once as an attachment, and none of them read as text."""
+    if any(body.matched[marker] != 1 for marker in big):
+        return False
+    seen = [*body.plain, *body.html]
+    return not any(
+        part.sentinel in text or marker.decode("ascii") in text
+        for marker, part in big.items()
+        for text in seen
     )
 
 

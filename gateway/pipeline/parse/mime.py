@@ -4,7 +4,8 @@ mail-parser's own charset and attachment handling is not used for content
 because it garbles Japanese mail and base64-encodes every attachment; instead
 the tree is walked here, each text part decoded with
 :mod:`gateway.pipeline.parse.charsets` and each attachment hashed straight
-from its decoded bytes. The walk prefers the plain-text alternative, keeps
+from its decoded bytes (or, for a big part :mod:`.slim` hashed ahead, its size
+and hash taken from there). The walk prefers the plain-text alternative, keeps
 attached messages whole, recovers parts of a multipart whose boundary never
 matched, and notes every oddity instead of raising.
 """
@@ -16,6 +17,8 @@ import email
 import hashlib
 import quopri
 import re
+from collections import Counter
+from collections.abc import Mapping
 from email.message import Message
 from email.policy import compat32
 
@@ -24,6 +27,7 @@ from gateway.pipeline.parse.body_text import tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes, decode_header_with_notes
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import param_text
+from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
 MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
@@ -33,8 +37,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0
 class Body:
     """What the tree walk collects: body texts, HTML, attachments and notes."""
 
-    def __init__(self, keep_data: bool = False) -> None:
+    def __init__(self, keep_data: bool = False, big: Mapping[bytes, BigPart] | None = None) -> None:
         self.keep_data = keep_data  # a download wants the bytes; parsing only their hash
+        self.big = big or {}  # a slim copy's sentinels, by their decoded bytes (see .slim)
+        self.matched: Counter[bytes] = Counter()  # sentinels found as attachments, how often
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
@@ -43,11 +49,15 @@ class Body:
         self.counter = [0]  # shared across alternatives so names stay unique
 
 
-def walk_body(message: Message, *, keep_data: bool = False) -> Body:
+def walk_body(
+    message: Message, *, keep_data: bool = False, big: Mapping[bytes, BigPart] | None = None
+) -> Body:
     """Everything a message carries besides its headers. ``keep_data``: keep each
     attachment's decoded bytes too (else only its hash and size, so parsing a mail
-    with many attachments holds one of them in memory at a time)."""
-    body = Body(keep_data)
+    with many attachments holds one of them in memory at a time). ``big``: the
+    message is a slim copy (:mod:`.slim`); an attachment whose payload is one of its
+    sentinels gets that part's size and hash, and counts in ``matched``."""
+    body = Body(keep_data, big)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
 
@@ -107,8 +117,9 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
     """Prefer the plain-text alternative for ``text``; keep the HTML for ``html``."""
     branches: list[Body] = []
     for child in children:
-        branch = Body()
+        branch = Body(big=body.big)
         branch.counter = body.counter
+        branch.matched = body.matched
         _walk(child, branch, False, depth + 1)
         branches.append(branch)
     with_plain = [b for b in branches if any(t.strip() for t in b.plain)]
@@ -218,9 +229,10 @@ def _add_attachment(part: Message, body: Body) -> None:
     data = _message_bytes(part) if part.get_content_maintype() == "message" else None
     if data is None:
         data = _payload_bytes(part, body)
+    known = _big_part(part, data, body)
     original, notes = _filename(part)
     body.notes.extend(f"attachment name: {note}" for note in notes)
-    if not data.strip() and not original:
+    if (known.blank if known else not data.strip()) and not original:
         return  # an empty, nameless part carries nothing worth storing
     body.counter[0] += 1
     if body.counter[0] > MAX_ATTACHMENTS:  # the raw message keeps them all
@@ -234,10 +246,22 @@ def _add_attachment(part: Message, body: Body) -> None:
             filename=safe_filename(original, ctype, body.counter[0]),
             original_filename=original,
             content_type=ctype,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            size=known.size if known else len(data),
+            sha256=known.sha256 if known else hashlib.sha256(data).hexdigest(),
         )
     )
+
+
+def _big_part(part: Message, data: bytes, body: Body) -> BigPart | None:
+    """The big part hashed ahead that this part stands for: its data is a sentinel's
+    decoded bytes and its payload that sentinel's line alone (newlines around it, which
+    base64 decoding skips, aside), so the whole message has the run here instead."""
+    known = body.big.get(data) if body.big and len(data) == MARKER_LEN else None
+    payload = part.get_payload() if known is not None else None
+    if known is None or not isinstance(payload, str) or payload.strip("\r\n") != known.sentinel:
+        return None
+    body.matched[data] += 1
+    return known
 
 
 def _message_bytes(part: Message) -> bytes | None:
