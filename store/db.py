@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,6 +88,17 @@ def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessi
     # autoflush off: the pipeline reads before it writes, and an automatic flush
     # before each of its queries cost a quarter of ingest time (bench/ingest.py)
     return sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+
+
+def core(session: Session) -> Connection:
+    """The session's connection, for the Core statements the ingest path builds once.
+
+    ``Session.execute`` gives every statement the ORM's handling (compile state,
+    execution events, result adaptation) even when it names only tables; on the
+    connection a select costs about a third as much (bench/ingest.py, issue #18).
+    Same transaction, same statement events (tests/test_query_plans.py sees them).
+    """
+    return session.connection()
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from store.db import core
 from store.models import Ticket, TicketField, table_of
 
 
 def field_values(session: Session, ticket_id: int) -> dict[str, str]:
-    return {name: value for name, value in session.execute(_FIELD_VALUES, {"tid": ticket_id})}
+    return {name: value for name, value in core(session).execute(_FIELD_VALUES, {"tid": ticket_id})}
 
 
 def last_served(session: Session, entry_id: str, candidates: Sequence[str]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from gateway.core.errors import TransientError
 from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming
 from store.accept.generic import accept_many
 from store.accept.sqlite import STREAM_ABOVE
+from store.db import core
 from store.models import InboxRaw, InboxRow, table_of
 
 
@@ -105,7 +106,7 @@ def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> Pend
     """The row, locked for this transaction (skipped if another runner holds it),
     if it is still pending. ``raw``: its bytes, already read (they never change), so
     a big message is not held twice."""
-    found = session.execute(_CLAIM if raw is None else _CLAIM_KNOWN, {"id": inbox_id}).first()
+    found = core(session).execute(_CLAIM if raw is None else _CLAIM_KNOWN, {"id": inbox_id}).first()
     if found is None:
         return None
     return PendingRow(
@@ -130,7 +131,7 @@ def set_disposition(
     error: str | None = None,
 ) -> None:
     """Record how processing ended; counts the attempt."""
-    session.execute(
+    core(session).execute(
         _DISPOSE,
         {
             "row": inbox_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from store.db import core
 from store.models import Participant, Ticket, TicketEvent, table_of
 
 MAX_HOPS = 32  # merges are refused into merged tickets, so a chain is one hop; a guard
@@ -20,7 +21,7 @@ def chain(session: Session, ticket_id: int) -> list[int]:
     out: list[int] = []
     current: int | None = ticket_id
     while current is not None and len(out) < MAX_HOPS:
-        current = session.execute(_MERGED_INTO, {"tid": current}).scalar()
+        current = core(session).execute(_MERGED_INTO, {"tid": current}).scalar()
         if current is None or current in out or current == ticket_id:
             break
         out.append(current)

@@ -2,9 +2,10 @@
 
 The runner stores what came in (through the tickets service), the outbox
 queue stores what we send; both describe the message with :class:`NewMessage`,
-so the columns are filled in one place. Plain INSERT statements built once:
-on the ingest path building and flushing ORM objects cost more than the SQL
-itself (bench/ingest.py).
+so the columns are filled in one place. INSERTs compiled once and run on the
+driver (:mod:`store.fast_insert`): on the ingest path building and flushing ORM
+objects, and then SQLAlchemy's per-statement work, cost more than the SQL itself
+(bench/ingest.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from store.fast_insert import FastInsert
 from store.models import AttachmentRow, Message, table_of
 
 
@@ -76,10 +78,10 @@ class NewMessage:
 
 def add_message(session: Session, message: NewMessage) -> int:
     """Insert a message and its attachment rows; returns the message's row id."""
-    row_id: int = session.execute(_INSERT_MESSAGE, message.values()).scalar_one()
+    row_id: int = _INSERT_MESSAGE.one(session, message.values())
     if message.attachments:
-        session.execute(
-            _INSERT_ATTACHMENT,
+        _INSERT_ATTACHMENT.many(
+            session,
             [
                 {
                     "message_id": row_id,
@@ -96,8 +98,13 @@ def add_message(session: Session, message: NewMessage) -> int:
 
 
 _MESSAGES = table_of(Message)
-_INSERT_MESSAGE = _MESSAGES.insert().returning(_MESSAGES.c.id)
-_INSERT_ATTACHMENT = table_of(AttachmentRow).insert()
+_INSERT_MESSAGE = FastInsert(
+    _MESSAGES, [c.name for c in _MESSAGES.columns if c.name != "id"], returning="id"
+)
+_INSERT_ATTACHMENT = FastInsert(
+    table_of(AttachmentRow),
+    ["message_id", "filename", "original_filename", "content_type", "size", "sha256"],
+)
 
 
 def rewrite_outgoing(

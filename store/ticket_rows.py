@@ -5,7 +5,9 @@ module (an import-linter ``protected`` contract in pyproject.toml), so no stage,
 command or page can change a ticket without the service writing the event.
 Functions take a session and never commit. Events, participants and fields go
 in as INSERT/UPDATE statements built once, not through the ORM collections:
-adding one never loads ``ticket.events`` and skips the unit of work.
+adding one never loads ``ticket.events`` and skips the unit of work; the
+commonest INSERTs (events, participants) go straight to the driver
+(:mod:`store.fast_insert`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, event, select, update
+from sqlalchemy import Update, and_, bindparam, delete, event, inspect, select, update
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
+from store.db import core
+from store.fast_insert import FastInsert
 from store.models import Message, Participant, Ticket, TicketEvent, TicketField, table_of
 from store.tickets import participant_emails
 
@@ -27,7 +32,7 @@ def insert_ticket(session: Session, **values: Any) -> Ticket:
     instead of ``add`` and a flush: on the ingest path the unit of work cost more
     than the statement (bench/ingest.py, issue #18). The object is built from what
     the database returned, defaults included, so it is exactly a loaded row."""
-    stored = session.execute(_INSERT_TICKET, values).one()
+    stored = core(session).execute(_INSERT_TICKET, values).one()
     ticket = Ticket(**stored._asdict())
     make_transient_to_detached(ticket)  # its attributes are the stored row's, not changes
     session.add(ticket)
@@ -70,6 +75,41 @@ def _root(tx: SessionTransaction) -> SessionTransaction:
     return tx
 
 
+def set_columns(session: Session, ticket: Ticket, **values: Any) -> None:
+    """Change a stored ticket's columns with one UPDATE now, and its object to match as
+    if it had been loaded so. Through the ORM the change would wait for a flush at
+    commit, and on the ingest path that flush (the unit of work for one dirty object)
+    cost several times the statement (bench/ingest.py, issue #18). Columns that
+    already hold the value are left out, as the ORM leaves them; a ticket that is
+    not stored yet (added, not flushed) is changed the ORM's way."""
+    state = inspect(ticket)
+    if not state.persistent:
+        for name, value in values.items():
+            setattr(ticket, name, value)
+        return
+    changed = {k: v for k, v in values.items() if getattr(ticket, k) != v}
+    if not changed:
+        return
+    core(session).execute(_update_of(tuple(sorted(changed))), {"_id": ticket.id, **changed})
+    for name, value in changed.items():
+        set_committed_value(ticket, name, value)
+
+
+def _update_of(columns: tuple[str, ...]) -> Update:
+    """The UPDATE of these ticket columns by id, built once per set of columns."""
+    stmt = _UPDATES.get(columns)
+    if stmt is None:
+        stmt = _UPDATES[columns] = (
+            update(_TICKETS)
+            .where(_TICKETS.c.id == bindparam("_id"))
+            .values({c: bindparam(c) for c in columns})
+        )
+    return stmt
+
+
+_UPDATES: dict[tuple[str, ...], Update] = {}
+
+
 def add_event(
     session: Session,
     ticket: Ticket,
@@ -82,8 +122,8 @@ def add_event(
     new: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(
-        _INSERT_EVENT,
+    _INSERT_EVENT.one(
+        session,
         {
             "ticket_id": ticket.id,
             "at": at,
@@ -105,15 +145,15 @@ def add_participant(
     present = known if known is not None else participant_emails(session, ticket_id)
     if not email or email in present:
         return False
-    session.execute(_INSERT_PARTICIPANT, {"ticket_id": ticket_id, "email": email, "role": role})
+    _INSERT_PARTICIPANT.one(session, {"ticket_id": ticket_id, "email": email, "role": role})
     return True
 
 
 def set_field(session: Session, ticket_id: int, name: str, value: str, *, exists: bool) -> None:
     if exists:
-        session.execute(_UPDATE_FIELD, {"tid": ticket_id, "fname": name, "fvalue": value})
+        core(session).execute(_UPDATE_FIELD, {"tid": ticket_id, "fname": name, "fvalue": value})
     else:
-        session.execute(_INSERT_FIELD, {"ticket_id": ticket_id, "name": name, "value": value})
+        core(session).execute(_INSERT_FIELD, {"ticket_id": ticket_id, "name": name, "value": value})
 
 
 def row_ids(session: Session, ticket_id: int) -> tuple[list[int], list[int]]:
@@ -150,8 +190,10 @@ def remove_field(session: Session, ticket_id: int, name: str) -> None:
 
 _TICKETS = table_of(Ticket)
 _INSERT_TICKET = _TICKETS.insert().returning(*_TICKETS.c)
-_INSERT_EVENT = table_of(TicketEvent).insert()
-_INSERT_PARTICIPANT = table_of(Participant).insert()
+_INSERT_EVENT = FastInsert(
+    table_of(TicketEvent), ["ticket_id", "at", "actor", "channel", "kind", "old", "new", "detail"]
+)
+_INSERT_PARTICIPANT = FastInsert(table_of(Participant), ["ticket_id", "email", "role"])
 _FIELDS = table_of(TicketField)
 _INSERT_FIELD = _FIELDS.insert()
 _UPDATE_FIELD = (

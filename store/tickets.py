@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, case, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from store import action_runs
+from store.db import core
 from store.models import Message, OutboxRow, Participant, Ticket, TicketEvent, table_of
 
 
@@ -29,7 +30,7 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
     if not ids:
         return None
     found: dict[str, int] = {}
-    for mid, tid, stored in session.execute(_TICKETS_OF_MESSAGE_IDS, {"ids": list(ids)}):
+    for mid, tid, stored in core(session).execute(_TICKETS_OF_MESSAGE_IDS, {"ids": list(ids)}):
         if tid is not None and (stored or mid not in found):  # a stored message wins
             found[mid] = tid
     return next((found[i] for i in ids if i in found), None)
@@ -37,12 +38,12 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
 
 def ticket_of_message(session: Session, message_id: str) -> int | None:
     """The ticket that already holds this Message-ID, if any (the dedupe check)."""
-    return session.execute(_TICKET_OF_MESSAGE, {"mid": message_id}).scalar()
+    return core(session).execute(_TICKET_OF_MESSAGE, {"mid": message_id}).scalar()
 
 
 def participant_emails(session: Session, ticket_id: int) -> list[str]:
     """In the order they joined the ticket (the requester first)."""
-    return list(session.scalars(_PARTICIPANT_EMAILS, {"tid": ticket_id}))
+    return list(core(session).execute(_PARTICIPANT_EMAILS, {"tid": ticket_id}).scalars())
 
 
 def opened_since(session: Session, requester: str, since: datetime) -> int:

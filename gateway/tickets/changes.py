@@ -104,12 +104,15 @@ def change_state(
     if target == TicketState.CLOSED and reason is None:
         reason = CloseReason.RESOLVED
     states.check(current, target, reason)
-    ticket.state = target.value
-    ticket.updated_at = now
-    if target == TicketState.CLOSED:
-        ticket.close_reason, ticket.closed_at = (reason or CloseReason.RESOLVED).value, now
-    else:
-        ticket.close_reason, ticket.closed_at = None, None
+    closed = target == TicketState.CLOSED
+    ticket_rows.set_columns(
+        session,
+        ticket,
+        state=target.value,
+        updated_at=now,
+        close_reason=(reason or CloseReason.RESOLVED).value if closed else None,
+        closed_at=now if closed else None,
+    )
     _event(
         session,
         ticket,
@@ -140,7 +143,7 @@ def file_under(
 ) -> None:
     """The catalog's decision for a new ticket: its entry (``why`` is the
     classification, so anyone can redo it by hand) and the assignee it implies."""
-    ticket.catalog, ticket.assignee = entry_id, assignee
+    ticket_rows.set_columns(session, ticket, catalog=entry_id, assignee=assignee)
     _event(session, ticket, now, (actor, channel), "category", new=entry_id, detail=dict(why))
     if assignee is not None:
         _event(
@@ -324,7 +327,7 @@ def attach(
     ``thanks`` when it only thanked, "" nothing)."""
     row_id = add_message(session, message)
     if touch:
-        ticket.updated_at = now
+        ticket_rows.set_columns(session, ticket, updated_at=now)
     if message.direction == "in" and message.kind == "reply":
         if heard:
             who = message.from_addr.strip().lower()

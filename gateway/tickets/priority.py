@@ -38,7 +38,7 @@ def set_priority(
     old = ticket.priority or Priority.NORMAL.value
     if old == level.value:
         return False
-    ticket.priority, ticket.updated_at = level.value, now
+    ticket_rows.set_columns(session, ticket, priority=level.value, updated_at=now)
     ticket_rows.add_event(
         session,
         ticket,
