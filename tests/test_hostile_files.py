@@ -174,6 +174,8 @@ def test_the_daemon_never_logs_a_members_token(
     handler = logging.StreamHandler()  # stderr, as the CLI sets it up
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    smtp_log = logging.getLogger("gateway.receive.smtp")
+    smtp_log.setLevel(logging.DEBUG)  # its line per stored message, with the envelope
     thread = threading.Thread(
         target=daemon.run, args=(settings,), kwargs={"stop": stop, "ready": ready}
     )
@@ -191,6 +193,7 @@ def test_the_daemon_never_logs_a_members_token(
         stop.set()
         thread.join(daemon.STOP_BOUND + 1)
         root.removeHandler(handler)
+        smtp_log.setLevel(logging.NOTSET)
     logged = _collect(capfd, seen)
     assert "support+1-…@example.test" in logged and token not in logged
 

@@ -4,6 +4,7 @@ is not ours, ``451`` while the database is away, LMTP and STARTTLS."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import socket
 import sqlite3
@@ -473,3 +474,25 @@ def test_writer_stores_messages_without_message_id(app: App) -> None:
     assert [f.result(1).duplicate for f in futures] == [False, True]
     [row] = inbox_rows(app)
     assert row.message_id is None and row.envelope_from == ""
+
+
+# ---------------------------------------------------------------- what is logged
+
+
+def test_a_stored_message_logs_its_line_at_debug_not_at_info(
+    app: App, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue #18: the line per message cost the event loop under a flood; at INFO the
+    listener says nothing per stored message, at DEBUG the line is there."""
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv:
+        for level, subject in ((logging.INFO, "quiet"), (logging.DEBUG, "told")):
+            caplog.clear()
+            with (
+                caplog.at_level(level, logger="gateway.receive.smtp"),
+                smtplib.SMTP("127.0.0.1", srv.port) as client,
+            ):
+                client.sendmail("a@customer.test", ["support@example.test"], mail(subject=subject))
+            lines = [r.getMessage() for r in caplog.records if r.name == "gateway.receive.smtp"]
+            stored = [line for line in lines if line.startswith("stored inbox=")]
+            assert len(stored) == (1 if level == logging.DEBUG else 0), lines
+    assert len(inbox_rows(app)) == 2
