@@ -753,7 +753,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="--scale: the store sizes to report, comma-separated (default 2000,20000,100000)",
     )
     p.add_argument("--chunk", type=int, default=2000, help="--scale: messages per ingest process")
+    p.add_argument(
+        "--databases",
+        default="sqlite,postgresql",
+        help="--scale: which stores to grow, comma-separated (default sqlite,postgresql)",
+    )
     args = p.parse_args(argv)
+    args.databases = {d.strip().lower() for d in args.databases.split(",") if d.strip()}
+    if not args.databases <= {"sqlite", "postgresql"}:
+        p.error("--databases: sqlite, postgresql or both")
     try:
         args.sizes = [int(x) for x in args.sizes.split(",")]
     except ValueError:
@@ -790,7 +798,7 @@ def run_scale(args: argparse.Namespace, tg: Path) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="gw-scale-"))
     try:
-        return scale.main(args.sizes, args.chunk, args.seed, work, ingest_chunk)
+        return scale.main(args.sizes, args.chunk, args.seed, work, ingest_chunk, args.databases)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

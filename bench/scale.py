@@ -174,27 +174,26 @@ def report(runs: list[ScaleRun]) -> None:
 
 
 def main(
-    sizes: list[int], chunk: int, seed: int, work: Path, ingest_chunk: Callable[..., Any]
+    sizes: list[int],
+    chunk: int,
+    seed: int,
+    work: Path,
+    ingest_chunk: Callable[..., Any],
+    databases: frozenset[str] | set[str] = frozenset({"sqlite", "postgresql"}),
 ) -> int:
     sizes = sorted(set(sizes))
     print(
         f"scale run: sizes {sizes}, chunks of {chunk} messages, seed {seed}, {os.cpu_count()} CPUs"
     )
     started = time.perf_counter()
-    runs = [
-        grow(
-            "SQLite",
-            f"sqlite:///{work / 'sqlite' / 'gw.db'}",
-            work / "sqlite",
-            sizes,
-            chunk,
-            seed,
-            ingest_chunk,
-        )
-    ]
-    with _pg_schema() as url:
-        if url is not None:
-            runs.append(grow("PostgreSQL", url, work / "pg", sizes, chunk, seed, ingest_chunk))
+    runs = []
+    if "sqlite" in databases:
+        sqlite_url = f"sqlite:///{work / 'sqlite' / 'gw.db'}"
+        runs.append(grow("SQLite", sqlite_url, work / "sqlite", sizes, chunk, seed, ingest_chunk))
+    if "postgresql" in databases:
+        with _pg_schema() as url:
+            if url is not None:
+                runs.append(grow("PostgreSQL", url, work / "pg", sizes, chunk, seed, ingest_chunk))
     report(runs)
     print(f"\ntotal scale time {time.perf_counter() - started:.0f} s")
     bad = any(r.failed or r.wrong or r.states.get("shunted") for r in runs)
