@@ -97,7 +97,7 @@ def _parse(raw: bytes, slim_above: int | None) -> ParsedMessage:
     defects: list[str] = []
     data = repaired(raw, defects)
     slimmed = None
-    if slim_above is not None:
+    if slim_above is not None and len(data) > slim_above:  # most mail: no header scan here
         slimmed = slim(data, after=header_block_size(data), above=slim_above)
     if slimmed is not None:
         try:
