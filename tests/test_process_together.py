@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, select, text
 from gateway.config.settings import CatalogSettings, DatabaseSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.pipeline.parse.message import parse_message
+from gateway.runner import runner as runner_module
 from gateway.runner.chain import CHAIN, Link
 from gateway.runner.runner import RowInput
 from gateway.runtime.app import App, build
@@ -216,3 +217,70 @@ def test_a_failing_row_sends_the_lot_one_by_one(settings: Settings, twin: Settin
         assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key
     if str(settings.database.url).startswith("sqlite"):
         assert seen == expected
+
+
+def _groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the groups (transactions) the runner processes, from now on."""
+    sizes: list[int] = []
+    real = runner_module.Runner._together
+
+    def counted(self: Any, rows: Any, tried: list[RowInput]) -> Any:
+        outcomes = real(self, rows, tried)
+        sizes.append(len(outcomes))
+        return outcomes
+
+    monkeypatch.setattr(runner_module.Runner, "_together", counted)
+    return sizes
+
+
+@pytest.mark.parametrize("seconds", [0.0, 3600.0])
+def test_a_group_commits_after_group_seconds(
+    settings: Settings, twin: Settings, monkeypatch: pytest.MonkeyPatch, seconds: float
+) -> None:
+    """The runner commits a group once it has worked GROUP_SECONDS (so that a listener
+    waiting for the write lock is not kept waiting by a long ingest); at 0 every row
+    is a group of its own, at an hour the lot is one. Either way it ends as one by one."""
+    monkeypatch.setattr(runner_module, "GROUP_SECONDS", seconds)
+    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    try:
+        raws = _mails(both)
+        _one_by_one(one, _accept(one, _mails(one)))
+        ids = _accept(both, raws)
+        groups = _groups(monkeypatch)
+        _together(both, ids, raws)
+        expected, seen = _seen(one), _seen(both)
+    finally:
+        one.close()
+        both.close()
+    assert groups == ([1] * len(raws) if seconds == 0 else [len(raws)])
+    for key in expected:
+        assert seen[key] == expected[key], key
+
+
+def test_a_failing_row_sends_only_its_group_one_by_one(
+    settings: Settings, twin: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Groups of one row each: the failing row's group is redone alone and shunted; the
+    groups before and after it were committed as they went."""
+
+    def boom(a: Any) -> Any:
+        if "Printer" in a.msg.subject:
+            raise RuntimeError("a bug in a stage")
+        return a
+
+    monkeypatch.setattr(runner_module, "GROUP_SECONDS", 0.0)
+    chain = (Link("boom", boom), *CHAIN)
+    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    try:
+        one = replace(one, runner=replace(one.runner, chain=chain))
+        both = replace(both, runner=replace(both.runner, chain=chain))
+        raws = _mails(both, numbered=False)
+        _one_by_one(one, _accept(one, _mails(one, numbered=False)))
+        _together(both, _accept(both, raws), raws)
+        expected, seen = _seen(one), _seen(both)
+    finally:
+        one.close()
+        both.close()
+    assert [state for state, *_ in expected["inbox"]].count("shunted") == 1
+    for key in expected:
+        assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key

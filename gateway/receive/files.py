@@ -118,6 +118,19 @@ def chunked(
     """Groups to store in one transaction: one commit per group, not per message,
     with memory bounded by ``max_bytes`` however large the folder (and a ChunkBreak
     ends a chunk early: a big message comes next)."""
+    for group in chunked_with_breaks(items, max_items, max_bytes):
+        if not isinstance(group, ChunkBreak):
+            yield group
+
+
+def chunked_with_breaks(
+    items: Iterable[Item],
+    max_items: int = CHUNK_MESSAGES,
+    max_bytes: int = CHUNK_BYTES,
+) -> Iterator[list[RawInput | UnreadableInput] | ChunkBreak]:
+    """:func:`chunked`, with each ChunkBreak passed on after the chunk it ended: a
+    caller that reads one chunk ahead (batch ingest) must not read past a break,
+    or the big message would be in memory beside the chunk before it."""
     chunk: list[RawInput | UnreadableInput] = []
     size = 0
     for item in items:
@@ -125,6 +138,7 @@ def chunked(
             if chunk:
                 yield chunk
                 chunk, size = [], 0
+            yield item
             continue
         chunk.append(item)
         size += len(item.raw) if isinstance(item, RawInput) else 0

@@ -42,6 +42,10 @@ log = logging.getLogger("gateway.runner")
 
 RETRY_FIRST = timedelta(seconds=10)  # a row that met a locked database waits this long …
 RETRY_MAX = timedelta(hours=1)  # … doubling per attempt up to this
+# A group of :meth:`Runner.process_together` commits once it has worked this long,
+# however many of its rows are left for the next group: a listener that waits for
+# the write lock meanwhile waits about this long at most.
+GROUP_SECONDS = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,34 +119,47 @@ class Runner:
         return outcome
 
     def process_together(self, rows: Sequence[RowInput]) -> list[RowOutcome]:
-        """Several parsed rows in one transaction, each exactly as :meth:`process_one`
-        would process it, for a bulk ingest: one commit for the lot instead of one per
-        row, which on SQLite is most of what a row costs once the ORM is out of the
-        way (bench/ingest.py, issue #18). Optimistic, without savepoints (a savepoint
-        cost as much as a transaction): if any row fails (a bug, the budget, a locked
-        database), the lot is rolled back and each row goes through
+        """Several parsed rows in few transactions, each row exactly as
+        :meth:`process_one` would process it, for a bulk ingest: one commit for a group
+        of rows instead of one per row, which on SQLite is most of what a row costs
+        once the ORM is out of the way (bench/ingest.py, issue #18). A group ends after
+        :data:`GROUP_SECONDS`. Optimistic, without savepoints (a savepoint cost as much
+        as a transaction): if any row fails (a bug, the budget, a locked database), its
+        group is rolled back and each of the group's rows goes through
         :meth:`process_one` on its own, so what a failure does is unchanged."""
         if len(rows) < 2 or self.on_row is not None or any(r.parsed is None for r in rows):
             return [self.process_one(r.inbox_id, r.parsed, r.raw) for r in rows]
-        try:
-            outcomes = self._together(rows)
-        except Exception as exc:  # noqa: BLE001 - nothing was committed: redo them one by one
-            log.info(
-                "%d rows processed one by one after %s: %s", len(rows), type(exc).__name__, exc
-            )
-            return [self.process_one(r.inbox_id, r.parsed, r.raw) for r in rows]
-        for outcome in outcomes:
-            _log_outcome(outcome)
+        outcomes: list[RowOutcome] = []
+        while len(outcomes) < len(rows):
+            rest = rows[len(outcomes) :]
+            tried: list[RowInput] = []
+            try:
+                group = self._together(rest, tried)
+            except Exception as exc:  # noqa: BLE001 - nothing of the group was committed
+                redo = tried or rest  # nothing tried: the transaction did not even begin
+                log.info(
+                    "%d rows processed one by one after %s: %s", len(redo), type(exc).__name__, exc
+                )
+                group = [self.process_one(r.inbox_id, r.parsed, r.raw) for r in redo]
+            else:
+                for outcome in group:
+                    _log_outcome(outcome)
+            outcomes.extend(group)
         return outcomes
 
-    def _together(self, rows: Sequence[RowInput]) -> list[RowOutcome]:
-        """Each row as its own transaction would leave the session for the next: the
-        mails its changes cause queued (what its commit would do), its ORM changes
-        written, and no object kept, so the next row loads what it reads."""
+    def _together(self, rows: Sequence[RowInput], tried: list[RowInput]) -> list[RowOutcome]:
+        """The first rows of ``rows``, until :data:`GROUP_SECONDS` have passed, in one
+        transaction; each row is added to ``tried`` before it runs (the caller redoes
+        those if the group fails). Each row leaves the session as its own transaction
+        would leave it for the next: the mails its changes cause queued (what its
+        commit would do), its ORM changes written, and no object kept, so the next
+        row loads what it reads."""
         outcomes: list[RowOutcome] = []
         turn = self.turnstile.row() if self.turnstile is not None else nullcontext()
         with turn, transaction(self.sessions) as s:
+            began = time.perf_counter()
             for r in rows:
+                tried.append(r)
                 started = time.perf_counter()
                 deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
                 outcome = self._row(s, r.inbox_id, r.parsed, deadline, r.raw)
@@ -150,6 +167,8 @@ class Runner:
                 s.flush()
                 s.expunge_all()
                 outcomes.append(replace(outcome, seconds=time.perf_counter() - started))
+                if time.perf_counter() - began >= GROUP_SECONDS:
+                    break
         return outcomes
 
     def _process(
