@@ -7,6 +7,7 @@ and no Alembic import on every start.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -72,9 +73,50 @@ def _foreign_keys(conn: Connection, *, on: bool) -> None:
     driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
-def ensure_current(engine: Engine) -> bool:
-    """Upgrade when behind; returns True if a migration ran."""
+def ensure_current(engine: Engine, now: datetime) -> bool:
+    """Upgrade when behind; returns True if a migration ran (or the schema was made).
+    ``now``: when a fresh database is created (its installation row says so)."""
     if current_revision(engine) == HEAD:
         return False
-    upgrade(engine)
+    if not create_fresh(engine, now):
+        upgrade(engine)
     return True
+
+
+def create_fresh(engine: Engine, now: datetime) -> bool:
+    """An empty database gets the head schema at once and is stamped with it, as
+    Alembic's cookbook advises for new databases: the models' ``create_all``, the
+    search index, and the one row migration 0005 writes. Replaying ten migrations
+    (and importing Alembic) cost a fresh install's first command ~0.3 s, a quarter
+    of a short ``ingest`` (issue #18). ``tests/test_migrations.py`` holds the two
+    ways to the same schema. False, and nothing done, when the database has tables."""
+    import secrets
+
+    from sqlalchemy import inspect
+
+    from store import search
+    from store.models import Base, Installation
+    from store.models.base import table_of
+
+    with engine.connect() as conn, conn.begin():
+        if conn.dialect.name != "sqlite":  # another instance may be creating it right now
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+        if inspect(conn).get_table_names():
+            return False
+        Base.metadata.create_all(conn)
+        search.create(conn)
+        conn.execute(
+            table_of(Installation)
+            .insert()
+            .values(id=1, database_id=secrets.token_hex(16), legacy_tickets_upto=0, created_at=now)
+        )
+        conn.execute(text(_VERSION_TABLE))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD})
+    return True
+
+
+# the table Alembic keeps its revision in, as Alembic itself creates it
+_VERSION_TABLE = (
+    "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+)

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from store import migrate
 from store.db import make_engine
 from store.models import Base
 from store.search import include_name
+from tests.conftest import PG_URL
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def second_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty database of the same kind as ``db_url``."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/second.db"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def test_head_constant_matches_scripts() -> None:
@@ -25,14 +50,95 @@ def test_head_constant_matches_scripts() -> None:
 def test_upgrade_head_matches_models(db_url: str) -> None:
     engine = make_engine(db_url)
     assert migrate.current_revision(engine) is None
-    assert migrate.ensure_current(engine) is True
+    migrate.upgrade(engine)  # the migrations themselves, not the fresh-database shortcut
     assert migrate.current_revision(engine) == migrate.HEAD
-    assert migrate.ensure_current(engine) is False  # already current: nothing to do
+    assert migrate.ensure_current(engine, NOW) is False  # already current: nothing to do
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": include_name})
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_a_fresh_database_is_created_at_head_as_the_migrations_would_make_it(
+    db_url: str, second_db_url: str
+) -> None:
+    """An empty database skips the replay of every migration (create_all, the search
+    index, the installation row, stamped at head): the schema must be exactly the one
+    ``upgrade head`` builds, tables, columns, indexes, keys, triggers and all."""
+    fresh, migrated = make_engine(db_url), make_engine(second_db_url)
+    try:
+        assert migrate.ensure_current(fresh, NOW) is True
+        assert migrate.current_revision(fresh) == migrate.HEAD
+        assert migrate.ensure_current(fresh, NOW) is False
+        migrate.upgrade(migrated)
+        assert _schema(fresh) == _schema(migrated)
+        with fresh.connect() as conn:
+            [(upto, created)] = conn.execute(
+                text("SELECT legacy_tickets_upto, created_at FROM installation WHERE id = 1")
+            ).all()
+            assert upto == 0 and str(created).startswith("2026-03-02")
+        assert _installation_id(fresh) != _installation_id(migrated)  # random per database
+    finally:
+        fresh.dispose()
+        migrated.dispose()
+
+
+def test_a_database_with_tables_is_never_created_over(tmp_path: Path) -> None:
+    """Tables but no revision (not ours, or a failed first start): the shortcut stays
+    away, and the migrations say what is wrong instead."""
+    engine = make_engine(f"sqlite:///{tmp_path}/other.db")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE tickets (id INTEGER PRIMARY KEY)")
+    assert migrate.create_fresh(engine, NOW) is False
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar() == 1
+    engine.dispose()
+
+
+def _installation_id(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.execute(text("SELECT database_id FROM installation")).scalar())
+
+
+def _schema(engine: Engine) -> dict[str, Any]:
+    """Everything the database would answer about its schema, in a comparable form
+    (column order aside: a migration adds columns at the end of a table)."""
+    insp = inspect(engine)
+    described: dict[str, Any] = {}
+    for table in sorted(insp.get_table_names()):
+        described[table] = {
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in insp.get_columns(table)
+            ),
+            "primary key": insp.get_pk_constraint(table)["constrained_columns"],
+            "indexes": sorted(
+                (str(i["name"]), tuple(i["column_names"]), bool(i["unique"]))
+                for i in insp.get_indexes(table)
+            ),
+            "foreign keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                for f in insp.get_foreign_keys(table)
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(table)),
+            "checks": sorted(str(c["sqltext"]) for c in insp.get_check_constraints(table)),
+        }
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            described["sqlite_master"] = sorted(
+                (r[0], r[1], " ".join(str(r[2] or "").split()) if r[0] == "trigger" else "")
+                for r in conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master")
+            )
+        else:
+            described["pg_indexes"] = sorted(
+                (r[0], r[1].replace(f"{r[2]}.", ""))
+                for r in conn.exec_driver_sql(
+                    "SELECT indexname, indexdef, schemaname FROM pg_indexes"
+                    " WHERE schemaname = current_schema()"
+                )
+            )
+    return described
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -58,7 +164,7 @@ def test_an_upgrade_that_copies_tickets_keeps_every_row_and_the_checks(tmp_path:
         conn.exec_driver_sql(
             "INSERT INTO participants (ticket_id, email, role) VALUES (1, 'a@x.test', 'requester')"
         )
-    assert migrate.ensure_current(engine) is True
+    assert migrate.ensure_current(engine, NOW) is True
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT id, priority, linked_ticket_id FROM tickets").all()
         assert [tuple(r) for r in rows] == [(1, "normal", None), (2, "normal", 1)]
@@ -85,7 +191,7 @@ def test_0008_moves_every_inbox_rows_bytes_beside_it_and_back(db_url: str) -> No
                 ),
                 {"id": i, "raw": raw, "sha": f"{i:064d}", "size": len(raw)},
             )
-    assert migrate.ensure_current(engine) is True
+    assert migrate.ensure_current(engine, NOW) is True
     with engine.connect() as conn:
         moved = conn.execute(text("SELECT inbox_id, raw FROM inbox_raw ORDER BY inbox_id")).all()
         assert [(r[0], bytes(r[1])) for r in moved] == list(enumerate(raws, start=1))

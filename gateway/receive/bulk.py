@@ -25,7 +25,7 @@ from gateway.receive.files import (
     chunked_with_breaks,
     read_inputs,
 )
-from gateway.receive.parse_ahead import MIN_MESSAGES, ParseAhead, result_or_none
+from gateway.receive.parse_ahead import ParseAhead, result_or_none
 from gateway.runner.runner import RowInput, RowOutcome, Runner
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 from store.accept.generic import open_inbox
@@ -48,13 +48,15 @@ def ingest(
     specs: Sequence[str],
     say: Callable[[Msg], None],
     *,
-    parse_ahead: bool = True,
+    ahead: ParseAhead | None = None,
 ) -> IngestSummary:
     """Store and process ``specs``; one line per input to ``say``, for a person to read
-    in their language (inbox states and the runner's reasons stay as recorded)."""
+    in their language (inbox states and the runner's reasons stay as recorded).
+    ``ahead``: parse workers the caller started early (:meth:`ParseAhead.started`);
+    closed here."""
     summary = IngestSummary()
     box = open_inbox(runner.settings.database.url, runner.sessions)
-    ahead = ParseAhead() if parse_ahead and _many(specs) else ParseAhead(workers=0)
+    ahead = ahead if ahead is not None else ParseAhead.started(specs)
     try:
         for staged in _staged(chunked_with_breaks(read_inputs(list(specs))), ahead):
             done = _one_chunk(runner, box, staged, summary, say)
@@ -144,17 +146,6 @@ def _one_chunk(
     for line in _process_chunk(runner, mails, accepted, parses):
         say(line)
     return True
-
-
-def _many(specs: Sequence[str]) -> bool:
-    """Worth starting workers: a folder or mbox, or many files (not one piped message)."""
-    from pathlib import Path
-
-    return len(specs) >= MIN_MESSAGES or any(
-        Path(s).is_dir() or (Path(s).is_file() and Path(s).stat().st_size > 1 << 20)
-        for s in specs
-        if s != "-"
-    )
 
 
 def _sort(

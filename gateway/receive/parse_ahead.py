@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from types import TracebackType
 
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import parse_prepared, prepare
 
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
+BIG_FILE = 1 << 20  # a named file this big (an mbox, most likely) is worth workers alone
 _PRELOAD = ["gateway.pipeline.parse.message"]  # what a worker needs: the parser alone
 
 
@@ -44,6 +47,17 @@ class ParseAhead:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOAD)
             self._pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+
+    @classmethod
+    def started(cls, specs: Sequence[str]) -> ParseAhead:
+        """Workers for an ingest of ``specs`` when it has many messages (none for a piped
+        message or a few files), started now: the command calls this before it imports
+        the runner and opens the database, so the forkserver's start (a new interpreter
+        importing the parser) runs meanwhile instead of holding up the first parses."""
+        ahead = cls() if many_messages(specs) else cls(workers=0)
+        if ahead._pool is not None:
+            ahead._pool.submit(os.getpid)  # any call: it makes the pool start its worker
+        return ahead
 
     def submit(self, raw: bytes) -> Future[ParsedMessage | None] | None:
         """A future parse of ``raw``, or None when the runner should parse it itself
@@ -89,3 +103,13 @@ def result_or_none(
         return None
     except Exception:  # noqa: BLE001 - a dead worker must not lose the message
         return None
+
+
+def many_messages(specs: Sequence[str]) -> bool:
+    """Worth starting workers: a folder or a big file (an mbox), or many files, not one
+    piped message."""
+    return len(specs) >= MIN_MESSAGES or any(
+        Path(s).is_dir() or (Path(s).is_file() and Path(s).stat().st_size > BIG_FILE)
+        for s in specs
+        if s != "-"
+    )

@@ -57,9 +57,10 @@ def build(
         catalog_path(settings), settings.members, templates_dir=settings.gateway.templates_dir
     )
     engine = make_engine(settings.database.url)
+    clock = clock or SystemClock()
     if migrate_schema:
         try:
-            migrate.ensure_current(engine)
+            migrate.ensure_current(engine, clock.now())
         except BaseException:
             engine.dispose()
             raise
@@ -68,7 +69,6 @@ def build(
     info = {news.INFO_KEY: settings.chat, conversation.CONTEXT: mail}
     sessions = session_factory(engine, info)
     conversation.install(sessions)
-    clock = clock or SystemClock()
     # its own engine: the runner's commits need no fsync (see make_engine), which on
     # SQLite is half of what processing a message costs
     runner_engine = (

@@ -28,14 +28,18 @@ INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.receive.parse_ahead import ParseAhead
+
+    ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
+
     from gateway.receive.bulk import ingest
     from gateway.runtime.memory import give_memory_back
 
     give_memory_back()  # a folder of mail is many big messages one after another
 
     said = Speaker(settings)
-    with opened(settings) as app:
-        summary = ingest(app.runner, args.inputs, said.say)
+    with ahead, opened(settings) as app:  # closed even if the database cannot be opened
+        summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
     if summary.transient:
         return EX_TEMPFAIL
     return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
