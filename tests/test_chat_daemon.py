@@ -38,7 +38,7 @@ def test_mail_flows_while_slack_is_down_and_chat_catches_up(
     config = write_config(tmp_path, port=port, locale="en", extra=chat)
     try:
         with daemon_thread(config) as (ready, _stop, _result):
-            assert ready.wait(10)
+            assert ready.wait(30)
             assert eventually(fake.connected, timeout=15), "Socket Mode did not connect"
             fresh = mail(date=datetime.now(UTC))  # answered: not an archive being imported
             with smtplib.SMTP("127.0.0.1", port) as client:

@@ -94,7 +94,7 @@ def gw(
     )
     config = write_config(tmp_path, port=port, locale="ja", extra=extra)
     with daemon_thread(config) as (ready, _stop, _result):
-        assert ready.wait(10)
+        assert ready.wait(30)
         yield Gateway(config, port, tmp_path / "var" / "outbound", capsys)
 
 

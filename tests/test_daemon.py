@@ -52,7 +52,7 @@ def test_mail_sent_to_the_daemon_shows_up_in_tickets_list(
     port = free_port()
     config = write_config(tmp_path, port=port, locale="en")
     with daemon_thread(config) as (ready, stop, result):
-        assert ready.wait(5)
+        assert ready.wait(30)
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail(
                 "alice@customer.test", ["support@example.test"], mail(subject="Daemon ticket")
@@ -64,7 +64,7 @@ def test_mail_sent_to_the_daemon_shows_up_in_tickets_list(
         assert cli.main(["--config", str(config), "run"]) == cli.EX_CONFIG  # one per data_dir
         started = time.monotonic()
         stop.set()
-    assert result == [0] and time.monotonic() - started < 3
+    assert result == [0] and time.monotonic() - started < daemon.STOP_BOUND
     assert not pipe.daemon_running(tmp_path / "var")
 
 
@@ -84,7 +84,7 @@ def test_database_down_at_start_is_retried_not_a_crash(
         assert eventually(lambda: "database unavailable at start" in caplog.text)
         assert not ready.is_set()
         blocker.rmdir()  # the database comes back
-        assert ready.wait(4)
+        assert ready.wait(30)
         with smtplib.SMTP("127.0.0.1", port) as client:
             assert client.noop()[0] == 250
     assert result == [0]
@@ -193,7 +193,7 @@ def test_daemon_sends_the_acknowledgement_into_the_local_maildir(
     config = write_config(tmp_path, port=port, locale="en")
     new = tmp_path / "var" / "outbound" / "new"
     with daemon_thread(config) as (ready, _stop, result):
-        assert ready.wait(5)
+        assert ready.wait(30)
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail(
                 "alice@customer.test",

@@ -181,7 +181,7 @@ def test_the_daemon_never_logs_a_members_token(
     )
     thread.start()
     try:
-        assert ready.wait(10)
+        assert ready.wait(30)
         logs.use_format("text")
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.sendmail(

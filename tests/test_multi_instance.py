@@ -121,7 +121,7 @@ class Instance:
             )
         )
         self.thread.start()
-        assert self.ready.wait(10)
+        assert self.ready.wait(30)
 
     def halt(self) -> None:
         self.stop.set()

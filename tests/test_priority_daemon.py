@@ -69,7 +69,7 @@ def gw(
     config = write_config(tmp_path, url=db_url, port=port, locale="ja", extra=extra)
     cli.main(["--config", str(config), "db", "upgrade"])
     with daemon_thread(config) as (ready, _stop, _result):
-        assert ready.wait(10)
+        assert ready.wait(30)
         yield Gateway(config, port, tmp_path / "var" / "outbound", capsys)
 
 

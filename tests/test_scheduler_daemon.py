@@ -45,7 +45,7 @@ def _run_once(config: Path) -> None:
     )
     thread.start()
     try:
-        assert ready.wait(5)
+        assert ready.wait(30)
         app = make_app(settings, FakeClock(MONDAY_10_JST))
         try:
             deadline = time.monotonic() + 5

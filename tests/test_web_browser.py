@@ -98,7 +98,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     base = f"http://127.0.0.1:{port}"
     seen: dict[str, Any] = {"url": url, "folder": folder}
     with daemon_thread(config) as (ready, _stop, _result), sync_playwright() as p:
-        assert ready.wait(20)
+        assert ready.wait(30)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             context = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 900})

@@ -54,7 +54,7 @@ def test_the_daemon_serves_the_pages_and_status_reports_them(
         extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
     )
     with daemon_thread(config) as (ready, _stop, _result):
-        assert ready.wait(20)
+        assert ready.wait(30)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/new/other", timeout=10) as page:
             assert page.status == 200 and 'name="form_token"' in page.read().decode()
         assert cli.main(["--config", str(config), "status", "--json"]) in (0, 1)

@@ -13,7 +13,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], timeout: float = 4.0, interval: float = 0.05) -> T:
+def eventually(check: Callable[[], T], timeout: float = 15.0, interval: float = 0.05) -> T:
     """Call ``check`` until it returns something truthy or ``timeout`` seconds pass;
     return its last value, so ``assert eventually(...)`` fails with what was seen."""
     deadline = time.monotonic() + timeout
