@@ -36,9 +36,12 @@ _HEADER_START = re.compile(rb"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,75}[ \t]*:(?!
 _MBOX_FROM = re.compile(rb"From \S")
 
 
+SNIFF_BYTES = 8192  # all that not_mail_reason reads: a caller may hand it just these
+
+
 def not_mail_reason(raw: bytes) -> str | None:
     """Why the input is not mail at all, or None when it starts with a header."""
-    stripped = raw[:8192].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    stripped = raw[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     if not stripped:
         return "empty input"
     if stripped.startswith(_BINARY_MAGIC):

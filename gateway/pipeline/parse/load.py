@@ -27,6 +27,7 @@ from email.policy import compat32
 from typing import Any
 
 from gateway.pipeline.parse.flat import flat_message
+from gateway.pipeline.parse.windows import WINDOW, Source, Windows
 
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r|$)")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")
@@ -48,6 +49,28 @@ def repaired(raw: bytes, defects: list[str]) -> bytes:
     if fixed:
         defects.append(f"headers: {fixed} unindented continuation line(s) rejoined")
     return data
+
+
+def repaired_windows(data: Windows, defects: list[str]) -> Windows:
+    """:func:`repaired` of a message read a window at a time: the same bytes, as a view
+    of the stored ones (the repairs only touch what comes before the first header
+    line and the header lines within :data:`_HEADER_SCAN_LIMIT`)."""
+    skip = 3 if data.slice(0, 3) == b"\xef\xbb\xbf" else 0
+    while skip < len(data):  # what strip_preamble's lstrip takes, a window at a time
+        piece = data.slice(skip, skip + WINDOW)
+        kept = len(piece.lstrip(b"\r\n"))
+        skip += len(piece) - kept
+        if kept:
+            break
+    if skip:
+        defects.append("headers: byte-order mark or blank lines before the headers removed")
+    stripped = data.after(skip)
+    prefix = stripped.slice(0, _HEADER_SCAN_LIMIT)  # all repair_header_block looks at
+    head, fixed = repair_header_block(prefix)
+    if not fixed:
+        return stripped
+    defects.append(f"headers: {fixed} unindented continuation line(s) rejoined")
+    return stripped.after(len(prefix), head=head)
 
 
 def strip_preamble(raw: bytes, defects: list[str]) -> bytes:
@@ -164,6 +187,15 @@ def header_block_size(raw: bytes) -> int:
     lf = raw.find(b"\n\n", 0, crlf + 1 if crlf >= 0 else len(raw))
     ends = [i for i in (lf, crlf) if i >= 0]
     return min(ends) if ends else len(raw)
+
+
+def header_block_size_of(data: Source) -> int:
+    """:func:`header_block_size` of a message asked through ``data`` (the same two
+    searches, a window at a time for a message that is not held)."""
+    crlf = data.find(b"\r\n\r\n", 0, len(data))
+    lf = data.find(b"\n\n", 0, crlf + 1 if crlf >= 0 else len(data))
+    ends = [i for i in (lf, crlf) if i >= 0]
+    return min(ends) if ends else len(data)
 
 
 def _headers_only(raw: bytes, defects: list[str]) -> tuple[Message, None] | None:

@@ -26,15 +26,22 @@ from datetime import datetime
 from email.message import Message
 
 from gateway.core.model import LoopHeaders, ParsedMessage
-from gateway.core.sniff import not_mail_reason
+from gateway.core.sniff import SNIFF_BYTES, not_mail_reason
 from gateway.pipeline.parse import headers
 from gateway.pipeline.parse.body_text import body_text
-from gateway.pipeline.parse.load import header_block_size, load, repaired
+from gateway.pipeline.parse.load import (
+    header_block_size,
+    header_block_size_of,
+    load,
+    repaired,
+    repaired_windows,
+)
 from gateway.pipeline.parse.mime import Body, walk_body
 from gateway.pipeline.parse.quotes import split_reply
-from gateway.pipeline.parse.slim import SLIM_ABOVE, BigPart, Slimmed, slim
+from gateway.pipeline.parse.slim import SLIM_ABOVE, BigPart, Slimmed, slim, slim_source
+from gateway.pipeline.parse.windows import Windows
 
-__all__ = ["SlimMessage", "parse_message", "parse_prepared", "prepare"]
+__all__ = ["SlimMessage", "parse_message", "parse_prepared", "prepare", "prepare_windows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,29 @@ def prepare(raw: bytes, *, slim_above: int = SLIM_ABOVE) -> bytes | SlimMessage:
     if slimmed is None:
         return raw
     return SlimMessage(slimmed, tuple(defects), hashlib.sha256(raw).hexdigest())
+
+
+def prepare_windows(
+    data: Windows, sha256: str, *, slim_above: int = SLIM_ABOVE
+) -> SlimMessage | None:
+    """:func:`prepare` of a message read a window at a time (a big inbox row, from its
+    database blob: a batch ingest never holds it whole), or None when there is no
+    slim copy to make (nothing big to hash ahead, not mail, the pass failed): then
+    the caller parses the whole message after all. ``sha256``: of the whole message,
+    as stored. Same steps and the same slim copy as :func:`prepare` on its bytes."""
+    if len(data) <= slim_above:
+        return None
+    try:
+        if not_mail_reason(data.slice(0, SNIFF_BYTES)) is not None:
+            return None
+        defects: list[str] = []
+        fixed = repaired_windows(data, defects)
+        slimmed = slim_source(fixed, after=header_block_size_of(fixed), above=slim_above)
+    except Exception:  # noqa: BLE001 - the whole parse meets the message and keeps its promise
+        return None
+    if slimmed is None:
+        return None
+    return SlimMessage(slimmed, tuple(defects), sha256)
 
 
 def parse_prepared(prepared: bytes | SlimMessage) -> ParsedMessage | None:

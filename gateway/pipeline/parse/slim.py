@@ -27,6 +27,11 @@ Linear: lines starting with ``-`` (boundaries) split the message into stretches,
 found by searching windows of :data:`SLIM_ABOVE` bytes so that a dense run of
 boundaries costs no Python loop per line; only a stretch longer than that is
 read further, once, in :data:`CHUNK` pieces.
+
+The pass asks its questions of a :class:`~.windows.Source`: :func:`slim` of
+``bytes`` in memory, :func:`slim_source` of a message read a window at a time
+(a batch ingest slims a big stored message from its database blob, never
+holding it whole), with the same answers either way.
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-__all__ = ["MARKER_LEN", "SLIM_ABOVE", "BigPart", "Slimmed", "decode_run", "slim"]
+from gateway.pipeline.parse.windows import InMemory, Source
+
+__all__ = ["MARKER_LEN", "SLIM_ABOVE", "BigPart", "Slimmed", "decode_run", "slim", "slim_source"]
 
 # Policy values:
 SLIM_ABOVE = 1 << 20  # base64 bytes from which a run is hashed ahead: below it, parsing
@@ -55,6 +62,7 @@ _WHITESPACE = b" \t\n\r\x0b\x0c"  # what bytes.strip() strips: the walk skips a 
 _NEWLINES = re.compile(rb"[\r\n]{0,%d}" % MAX_EDGE_NEWLINES)
 _BLANK_LINE = re.compile(rb"\n\r?\n")  # starts with a literal: searched at memchr speed
 _LONE_CR = re.compile(rb"\r(?!\n)")  # a line end for the stdlib parser, not for this pass
+_BLANK_REACH, _LONE_CR_REACH = 3, 2  # bytes a match of each covers, look-ahead included
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,12 @@ def slim(data: bytes, *, after: int = 0, above: int = SLIM_ABOVE) -> Slimmed | N
     """``data`` with every run of base64 lines longer than ``above`` replaced, or None
     when there is none. ``after``: no run may start before this offset (the header
     block as :func:`.load.header_block_size` measures it, so that measure stays)."""
+    return slim_source(InMemory(data), after=after, above=above)
+
+
+def slim_source(data: Source, *, after: int = 0, above: int = SLIM_ABOVE) -> Slimmed | None:
+    """:func:`slim` of a message asked through ``data`` (read a window at a time, or
+    held): the slim copy is the only thing of its size it makes."""
     if len(data) <= above:
         return None
     nonce = os.urandom(12).hex()  # unguessable: no sender can plant a sentinel's bytes
@@ -98,12 +112,12 @@ def slim(data: bytes, *, after: int = 0, above: int = SLIM_ABOVE) -> Slimmed | N
             continue
         marker = _marker(nonce, len(parts))
         sentinel = base64.b64encode(marker)
-        pieces += [data[done : run[0]], sentinel]
+        pieces += [data.slice(done, run[0]), sentinel]
         done = run[1]
         parts[marker] = BigPart(sentinel.decode("ascii"), *found, span=run)
     if not parts:
         return None
-    pieces.append(data[done:])
+    pieces.append(data.slice(done, len(data)))
     return Slimmed(b"".join(pieces), parts)
 
 
@@ -117,7 +131,7 @@ def _marker(nonce: str, index: int) -> bytes:
 MARKER_LEN = len(_marker("0" * 24, 0))  # every sentinel decodes to this many bytes
 
 
-def _stretches(data: bytes, above: int) -> Iterator[tuple[int, int]]:
+def _stretches(data: Source, above: int) -> Iterator[tuple[int, int]]:
     """(start, end) of each stretch longer than ``above`` between lines that start with
     ``-``: the first from the top, the others from such a line to the newline before
     the next. A window with a dash line in it moves on to its last one, so two
@@ -128,39 +142,47 @@ def _stretches(data: bytes, above: int) -> Iterator[tuple[int, int]]:
         if last >= 0:
             start = last + 1
             continue
-        end = data.find(b"\n-", start + above)
+        end = data.find(b"\n-", start + above, len(data))
         end = len(data) if end < 0 else end
         if end - start > above:
             yield start, end
         start = end + 1
 
 
-def _run(data: bytes, start: int, end: int) -> tuple[int, int] | None:
+def _run(data: Source, start: int, end: int) -> tuple[int, int] | None:
     """The lines after the stretch's first blank line (its part's header block), blank
     lines at either edge left out, if they are clean base64 lines; else None."""
-    blank = _BLANK_LINE.search(data, start, end)
+    blank = data.search(_BLANK_LINE, start, end, _BLANK_REACH)
     if blank is None:
         return None
-    begin = blank.end()
-    lead = _NEWLINES.match(data, begin, end)
-    begin = lead.end() if lead else begin
+    begin = blank[1]
+    lead = _NEWLINES.match(data.slice(begin, min(end, begin + MAX_EDGE_NEWLINES)))
+    begin += lead.end() if lead else 0
+    base = max(begin, end - MAX_EDGE_NEWLINES - 1)  # the last bytes the loop may look at
+    tail = data.slice(base, end)
     stop = end
-    while stop > begin and end - stop <= MAX_EDGE_NEWLINES and data[stop - 1] in b"\r\n":
+    while stop > begin and end - stop <= MAX_EDGE_NEWLINES and tail[stop - 1 - base] in b"\r\n":
         stop -= 1
-    if stop <= begin or data[stop - 1] in b"\r\n" or data[begin] in b"\r\n":
+    if (
+        stop <= begin
+        or tail[stop - 1 - base] in b"\r\n"
+        or data.slice(begin, begin + 1)[0] in b"\r\n"
+    ):
         return None  # nothing but newlines, or more of them than we look past
-    if _BLANK_LINE.search(data, begin, stop) or _LONE_CR.search(data, begin, stop):
+    if data.search(_BLANK_LINE, begin, stop, _BLANK_REACH) or data.search(
+        _LONE_CR, begin, stop, _LONE_CR_REACH
+    ):
         return None  # a blank line or a lone CR inside: structure the parsers could see
     return begin, stop
 
 
-def _worth_it(data: bytes, start: int, begin: int) -> bool:
+def _worth_it(data: Source, start: int, begin: int) -> bool:
     """Whether the header block before the run (after the stretch's boundary line, or
     the message's own) says base64 that the walk lists as an attachment. Only a
     saving: the parse finds out anyway, but a run it reads as text (a body part, an
     attached message, a multipart that lost its boundary) would be parsed twice."""
     head_start = data.find(b"\n", start, begin) + 1 if start else 0
-    head = BytesHeaderParser(policy=compat32).parsebytes(data[head_start:begin])
+    head = BytesHeaderParser(policy=compat32).parsebytes(data.slice(head_start, begin))
     maintype = head.get_content_maintype()
     if "base64" not in str(head.get("content-transfer-encoding", "")).lower():
         return False
@@ -178,7 +200,7 @@ def _body_text(head: Message) -> bool:
     return not named
 
 
-def _decode_hash(data: bytes, start: int, end: int) -> tuple[int, str, bool] | None:
+def _decode_hash(data: Source, start: int, end: int) -> tuple[int, str, bool] | None:
     """(size, SHA-256, blank) of the run's strict base64 decoding, a chunk at a time;
     None if it is not clean base64 throughout (strict decoding is what the stdlib
     reads without a defect)."""
@@ -198,16 +220,16 @@ def _decode_hash(data: bytes, start: int, end: int) -> tuple[int, str, bool] | N
 def decode_run(data: bytes, span: tuple[int, int]) -> bytes:
     """The bytes of a run :func:`slim` replaced (``span``: its BigPart's), for a
     download: the same bytes the walk would have decoded, without a parse."""
-    return b"".join(_decoded(data, *span))
+    return b"".join(_decoded(InMemory(data), *span))
 
 
-def _decoded(data: bytes, start: int, end: int) -> Iterator[bytes]:
+def _decoded(data: Source, start: int, end: int) -> Iterator[bytes]:
     """The run's strict base64 decoding, a chunk at a time; binascii.Error when
     it is not clean base64 throughout."""
     carry = b""
     padded = False
     for at in range(start, end, CHUNK):
-        text = carry + data[at : min(at + CHUNK, end)].translate(None, b"\r\n")
+        text = carry + data.slice(at, min(at + CHUNK, end)).translate(None, b"\r\n")
         whole = len(text) - len(text) % 4
         carry = text[whole:]
         if not whole:
