@@ -6,6 +6,11 @@ duplicate rule through :func:`plan`, so "stored once" means the same thing
 whichever door the mail came through and whichever backend stores it
 (:mod:`store.accept.sqlite` on SQLite, :mod:`store.accept.generic` elsewhere).
 
+A batch ingest may hand over a big message as the file it is in
+(:class:`~store.accept.message_file.MessageFile`) instead of its bytes: its keys
+are then read from the file a piece at a time, and a backend stores it from
+there (:mod:`store.accept.message_file`).
+
 Stdlib only: the MTA pipe's fast path imports this before anything heavy.
 """
 
@@ -19,13 +24,14 @@ from datetime import datetime
 from typing import Protocol
 
 from gateway.core.sniff import header_message_id
+from store.accept.message_file import MessageFile, file_keys
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
     """One message to accept, as its source received it."""
 
-    raw: bytes
+    raw: bytes | MessageFile  # a file: read, hashed and stored a piece at a time
     source: str  # smtp | lmtp | imap | ingest
     source_ref: str = ""  # the peer, a file, an IMAP account/uidvalidity/uid
     envelope_from: str | None = None  # "" for the null sender <>; None when unknown
@@ -65,12 +71,19 @@ class Candidate:
     item: Incoming
     digest: str
     message_id: str | None  # from the header block, recorded on the row either way
+    size: int  # of the raw message (of a file: as read for the digest)
 
 
 def candidates(items: Sequence[Incoming]) -> list[Candidate]:
-    return [
-        Candidate(i, hashlib.sha256(i.raw).hexdigest(), header_message_id(i.raw)) for i in items
-    ]
+    return [_candidate(i) for i in items]
+
+
+def _candidate(item: Incoming) -> Candidate:
+    raw = item.raw
+    if isinstance(raw, MessageFile):
+        keys = file_keys(raw)
+        return Candidate(item, keys.sha256, keys.message_id, keys.size)
+    return Candidate(item, hashlib.sha256(raw).hexdigest(), header_message_id(raw), len(raw))
 
 
 @dataclass(frozen=True, slots=True)

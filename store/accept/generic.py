@@ -34,6 +34,7 @@ from store.accept.contract import (
     plan,
     resolve,
 )
+from store.accept.message_file import FileKeys, MessageFile, read_whole
 from store.accept.sqlite import SqliteInbox, sqlite_path
 from store.db import transaction
 from store.models import InboxRaw, InboxRow
@@ -50,7 +51,7 @@ def accept_many(
     rows = [_values(c, now) for c in fresh]
     ids = list(session.connection().execute(_INSERT, rows).scalars()) if rows else []
     if ids:  # the bytes beside the row, written once (store.models.core)
-        raws = [{"inbox_id": i, "raw": c.item.raw} for i, c in zip(ids, fresh, strict=True)]
+        raws = [{"inbox_id": i, "raw": _raw(c)} for i, c in zip(ids, fresh, strict=True)]
         session.connection().execute(_INSERT_RAW, raws)
     return resolve(planned, ids)
 
@@ -79,7 +80,7 @@ def _values(c: Candidate, now: datetime) -> dict[str, object]:
         "envelope_from": item.envelope_from,
         "envelope_to": list(item.envelope_to),
         "raw_sha256": c.digest,
-        "size": len(item.raw),
+        "size": c.size,
         "received_at": now,
         "state": "pending",
         "message_id": c.message_id,
@@ -88,6 +89,16 @@ def _values(c: Candidate, now: datetime) -> dict[str, object]:
         "attempts": 0,
         "bulk": item.bulk,
     }
+
+
+def _raw(c: Candidate) -> bytes:
+    """The bytes to insert. A message file is read whole here (checked against its
+    keys): this backend binds a message as one parameter, so PostgreSQL holds it
+    whole anyway; only the SQLite backend streams a file into its row."""
+    raw = c.item.raw
+    if isinstance(raw, MessageFile):
+        return read_whole(raw, FileKeys(c.size, c.digest, c.message_id))
+    return raw
 
 
 def _lookup(prefix: bool) -> CompoundSelect[Any]:

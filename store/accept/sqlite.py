@@ -13,8 +13,9 @@ takes the generic (SQLAlchemy) backend.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from store.accept.contract import (
     plan,
     resolve,
 )
+from store.accept.message_file import FileKeys, MessageFile, stream_file
 from store.revision import HEAD
 from store.turnstile import Turnstile
 
@@ -59,6 +61,18 @@ _RESERVE_RAW = "INSERT INTO inbox_raw (inbox_id, raw) VALUES (?, zeroblob(?))"
 # ingest (issue #18); a reserved zeroblob is filled in place instead.
 STREAM_ABOVE = 1 << 20
 STREAM_PIECE = 1 << 20  # bytes handed to SQLite per write
+
+
+_DIGEST = "SELECT raw_sha256 FROM inbox WHERE id = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRaw:
+    """A stored message to read a range at a time (:meth:`SqliteInbox.stored`)."""
+
+    size: int
+    sha256: str  # as recorded on the row (checked against the bytes when they were written)
+    read: Callable[[int, int], bytes]  # (start, end) → those bytes
 
 
 def sqlite_path(url: str) -> str | None:
@@ -114,6 +128,27 @@ class SqliteInbox:
             raise
         return results
 
+    @contextmanager
+    def stored(self, inbox_id: int) -> Iterator[StoredRaw | None]:
+        """A stored row's bytes to read a range at a time through incremental blob I/O,
+        never whole (a batch ingest slims a big message it stored from here, issue
+        #18); None when there is no such row. The bytes of a row never change."""
+        con = self._connection()
+        try:
+            found = con.execute(_DIGEST, (inbox_id,)).fetchone()
+            if found is None:
+                yield None
+                return
+            with con.blobopen("inbox_raw", "raw", inbox_id, readonly=True) as blob:
+
+                def read(start: int, end: int) -> bytes:
+                    blob.seek(start)
+                    return blob.read(end - start)
+
+                yield StoredRaw(len(blob), str(found[0]), read)
+        except sqlite3.OperationalError as exc:
+            raise TransientError(f"database unavailable: {exc}") from exc
+
     def close(self) -> None:
         self._turnstile.close()
         if self._con is not None:
@@ -148,7 +183,7 @@ class SqliteInbox:
                 c.item.envelope_from,
                 _json_list(c.item.envelope_to),
                 c.digest,
-                len(c.item.raw),
+                c.size,
                 when,
                 "pending",
                 "",
@@ -158,14 +193,23 @@ class SqliteInbox:
                 1 if c.item.bulk else 0,
             )
             inbox_id = int(con.execute(_INSERT, values).lastrowid or 0)
-            _insert_raw(con, inbox_id, c.item.raw)  # beside the row, written once
+            _insert_raw(con, inbox_id, c)  # beside the row, written once
             ids.append(inbox_id)
         return resolve(planned, ids)
 
 
-def _insert_raw(con: sqlite3.Connection, inbox_id: int, raw: bytes) -> None:
+def _insert_raw(con: sqlite3.Connection, inbox_id: int, c: Candidate) -> None:
     """The row's bytes; a big message streamed into a reserved blob (``inbox_id`` is
-    the table's rowid), so that SQLite holds no copy of it whole."""
+    the table's rowid), so that SQLite holds no copy of it whole; a message file
+    streamed from the file, checked against the keys its first read gave
+    (:func:`~store.accept.message_file.stream_file`: raises, and the batch is
+    rolled back, when it changed meanwhile)."""
+    raw = c.item.raw
+    if isinstance(raw, MessageFile):
+        con.execute(_RESERVE_RAW, (inbox_id, c.size))
+        with con.blobopen("inbox_raw", "raw", inbox_id) as blob:
+            stream_file(raw, FileKeys(c.size, c.digest, c.message_id), blob.write)
+        return
     if len(raw) <= STREAM_ABOVE:
         con.execute(_INSERT_RAW, (inbox_id, raw))
         return
