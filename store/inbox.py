@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Text, bindparam, func, or_, select, update
+from sqlalchemy import Integer, Text, bindparam, case, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import TransientError
@@ -61,13 +61,26 @@ class PendingRow:
     """What the pipeline needs of an inbox row: plain values, not an ORM object."""
 
     id: int
-    raw: bytes
+    held: bytes | Callable[[], bytes]  # the raw bytes, or how to read them: see ``raw``
     source: str
     envelope_from: str | None
     envelope_to: tuple[str, ...]
     message_id: str | None
     bulk: bool = False  # arrived in bulk (an import, a first sync): see gateway.pipeline.archive
     received_at: datetime | None = None  # when it was accepted
+
+    @property
+    def raw(self) -> bytes:
+        """The row's bytes. A row over :data:`LAZY_ABOVE` is claimed without them and
+        read on first use, in the claim's transaction: a parse made ahead (from a slim
+        copy) is all that most stages need, and a 34 MB message read for nothing was
+        the peak of a batch ingest (issue #18). Only the rare stages that read the
+        raw message (bounces, forwards, a member's command) pay for it, once."""
+        held = self.held
+        if not isinstance(held, bytes):
+            held = held()
+            object.__setattr__(self, "held", held)  # read once, whichever stage asks
+        return held
 
 
 def pending_raw(session: Session, inbox_id: int) -> bytes | None:
@@ -102,6 +115,13 @@ def _blob(session: Session, inbox_id: int) -> bytes:
         raise TransientError(f"database unavailable: {exc}") from exc
 
 
+def _stored_raw(session: Session, inbox_id: int) -> bytes:
+    """A claimed row's bytes (SQLite: through blob I/O, as :func:`pending_raw`)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return _blob(session, inbox_id)
+    return bytes(session.execute(select(InboxRaw.raw).filter_by(inbox_id=inbox_id)).scalar_one())
+
+
 def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> PendingRow | None:
     """The row, locked for this transaction (skipped if another runner holds it),
     if it is still pending. ``raw``: its bytes, already read (they never change), so
@@ -109,9 +129,10 @@ def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> Pend
     found = core(session).execute(_CLAIM if raw is None else _CLAIM_KNOWN, {"id": inbox_id}).first()
     if found is None:
         return None
+    held: bytes | Callable[[], bytes] | None = raw if raw is not None else found.raw
     return PendingRow(
         found.id,
-        found.raw if raw is None else raw,
+        held if held is not None else lambda: _stored_raw(session, inbox_id),
         found.source,
         found.envelope_from,
         tuple(found.envelope_to or ()),
@@ -159,9 +180,17 @@ _FACTS = (  # what a claim reads besides the raw bytes
 _RAW = table_of(InboxRaw)
 
 
+# Policy: a row bigger than this is claimed without its bytes (read on first use,
+# PendingRow.raw): on SQLite, rows above it are the ones stored and read through blob I/O.
+LAZY_ABOVE = STREAM_ABOVE
+_RAW_UNLESS_BIG = case((_T.c.size > LAZY_ABOVE, null()), else_=_RAW.c.raw).label("raw")
+
+
 def _claim_of(*columns: Any, with_raw: bool) -> Any:
-    """A claim of one pending row, locked (skipped when another runner holds it)."""
-    stmt = select(*columns, *([_RAW.c.raw] if with_raw else []))
+    """A claim of one pending row, locked (skipped when another runner holds it); the
+    bytes with it unless the row is big (only evaluated for the rows it returns, so
+    SQLite does not read a big row's overflow pages)."""
+    stmt = select(*columns, *([_RAW_UNLESS_BIG] if with_raw else []))
     if with_raw:
         stmt = stmt.join_from(_T, _RAW, _RAW.c.inbox_id == _T.c.id)
     return stmt.where(_T.c.id == bindparam("id"), _T.c.state == "pending").with_for_update(
