@@ -6,6 +6,14 @@ acknowledgement), then processed row by row, while worker processes parse the
 rest of the chunk and the next one ahead (:mod:`gateway.receive.parse_ahead`).
 The caller gets one line per input and a summary; choosing an exit code is the
 CLI's business.
+
+On SQLite a big message file (:data:`~gateway.receive.files.ALONE_ABOVE` bytes or
+more) is never held whole (issue #18): it is stored from its file a piece at a
+time (:mod:`store.accept.message_file`), its slim copy is made from the stored
+row a window at a time (:func:`~gateway.pipeline.parse.message.prepare_windows`)
+and parsed by a worker, and the runner reads the row's bytes only if a stage
+asks for them (:attr:`store.inbox.PendingRow.raw`). Elsewhere the generic
+backend binds a message as one parameter, so the file is read whole as before.
 """
 
 from __future__ import annotations
@@ -17,9 +25,14 @@ from dataclasses import dataclass
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage
+from gateway.pipeline.parse.message import prepare_windows
+from gateway.pipeline.parse.windows import Windows
 from gateway.receive.files import (
     ALONE_ABOVE,
     ChunkBreak,
+    FileInput,
+    Input,
+    Mail,
     RawInput,
     UnreadableInput,
     chunked_with_breaks,
@@ -29,6 +42,8 @@ from gateway.receive.parse_ahead import ParseAhead, result_or_none
 from gateway.runner.runner import RowInput, RowOutcome, Runner
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 from store.accept.generic import open_inbox
+from store.accept.message_file import MessageFile, MessageFileError
+from store.accept.sqlite import SqliteInbox
 from store.db import transaction
 from store.models import InboxRow
 
@@ -57,9 +72,12 @@ def ingest(
     summary = IngestSummary()
     box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ahead if ahead is not None else ParseAhead.started(specs)
+    # a big message file stays on disk where the store can take it a piece at a time
+    on_disk = ALONE_ABOVE if isinstance(box, SqliteInbox) else None
+    inputs = read_inputs(list(specs), on_disk_above=on_disk)
     try:
-        for staged in _staged(chunked_with_breaks(read_inputs(list(specs))), ahead):
-            done = _one_chunk(runner, box, staged, summary, say)
+        for staged in _staged(chunked_with_breaks(inputs), ahead):
+            done = _one_chunk(runner, box, ahead, staged, summary, say)
             del staged  # before the next is read: a big message may come next, alone
             if not done:
                 return summary
@@ -73,15 +91,13 @@ def ingest(
 class _Staged:
     """A chunk read, sorted and handed to the parse workers, not yet stored."""
 
-    items: list[RawInput | UnreadableInput]
-    mails: list[RawInput]
-    parses: list[Future[ParsedMessage | None] | None]
+    items: list[Input]
+    mails: list[Mail]
+    parses: list[Future[ParsedMessage | None] | None]  # a file left on disk: after storing
     big: bool  # holds a message of ALONE_ABOVE bytes or more: read nothing beside it
 
 
-def _staged(
-    groups: Iterator[list[RawInput | UnreadableInput] | ChunkBreak], ahead: ParseAhead
-) -> Iterator[_Staged]:
+def _staged(groups: Iterator[list[Input] | ChunkBreak], ahead: ParseAhead) -> Iterator[_Staged]:
     """Chunks with their parses submitted, one chunk ahead of the caller: while the
     runner works through a chunk, the workers parse the next one, so the runner
     does not wait for the first parses of every chunk (issue #18; it waited a
@@ -108,19 +124,22 @@ def _staged(
         yield held
 
 
-def _stage(items: list[RawInput | UnreadableInput], ahead: ParseAhead) -> _Staged:
-    mails = [i for i in items if isinstance(i, RawInput) and i.is_mail]
+def _stage(items: list[Input], ahead: ParseAhead) -> _Staged:
+    """A file left on disk is parsed once it is stored (from its row: what is parsed
+    is what was stored); it counts as big, as it would if it had been read."""
+    mails = [i for i in items if not isinstance(i, UnreadableInput) and i.is_mail]
     return _Staged(
         items,
         mails,
-        [ahead.submit(m.raw) for m in mails],
-        any(len(m.raw) >= ALONE_ABOVE for m in mails),
+        [ahead.submit(m.raw) if isinstance(m, RawInput) else None for m in mails],
+        any(isinstance(m, FileInput) or len(m.raw) >= ALONE_ABOVE for m in mails),
     )
 
 
 def _one_chunk(
     runner: Runner,
     box: InboxAcceptor,
+    ahead: ParseAhead,
     staged: _Staged,
     summary: IngestSummary,
     say: Callable[[Msg], None],
@@ -130,7 +149,7 @@ def _one_chunk(
     _sort(staged.items, summary, say)
     mails, parses = staged.mails, staged.parses
     try:
-        accepted = _store(runner, box, mails)
+        accepted = _store_readable(runner, box, staged, summary, say)
     except TransientError as exc:
         for m in mails:
             say(
@@ -143,14 +162,13 @@ def _one_chunk(
         summary.transient = True
         return False
     summary.stored += sum(not a.duplicate for a in accepted)
+    _parse_stored_files(runner, box, ahead, staged, accepted)
     for line in _process_chunk(runner, mails, accepted, parses):
         say(line)
     return True
 
 
-def _sort(
-    chunk: Sequence[RawInput | UnreadableInput], summary: IngestSummary, say: Callable[[Msg], None]
-) -> None:
+def _sort(chunk: Sequence[Input], summary: IngestSummary, say: Callable[[Msg], None]) -> None:
     """A line for each input that is not stored (unreadable, not mail)."""
     for item in chunk:
         if isinstance(item, UnreadableInput):
@@ -165,16 +183,81 @@ def _sort(
             say(N_("{ref}: skipped, not an e-mail message", ref=item.ref))
 
 
-def _store(runner: Runner, box: InboxAcceptor, mails: list[RawInput]) -> list[Accepted]:
+def _store(runner: Runner, box: InboxAcceptor, mails: list[Mail]) -> list[Accepted]:
     """One transaction for the chunk: its commit is the acknowledgement. Files and
     folders are an import (bulk); standard input is an MTA's pipe, live mail."""
-    items = [Incoming(m.raw, "ingest", m.ref, bulk=m.ref != "-") for m in mails]
+    items = [Incoming(_content(m), "ingest", m.ref, bulk=m.ref != "-") for m in mails]
     return box.accept_many(items, now=runner.clock.now()) if items else []
+
+
+def _content(mail: Mail) -> bytes | MessageFile:
+    return mail.raw if isinstance(mail, RawInput) else MessageFile(mail.path, mail.size)
+
+
+def _store_readable(
+    runner: Runner,
+    box: InboxAcceptor,
+    staged: _Staged,
+    summary: IngestSummary,
+    say: Callable[[Msg], None],
+) -> list[Accepted]:
+    """:func:`_store`; a file left on disk that cannot be read, or that changed while
+    it was stored, rolls the chunk back (MessageFileError): it is reported as
+    unreadable and the rest of the chunk stored without it."""
+    while True:
+        try:
+            return _store(runner, box, staged.mails)
+        except MessageFileError as exc:
+            gone = next(
+                n
+                for n, m in enumerate(staged.mails)
+                if isinstance(m, FileInput) and m.path == exc.path
+            )
+            say(
+                N_("{ref}: cannot read: {problem}", ref=staged.mails[gone].ref, problem=exc.problem)
+            )
+            summary.unreadable += 1
+            del staged.mails[gone], staged.parses[gone]
+
+
+def _parse_stored_files(
+    runner: Runner,
+    box: InboxAcceptor,
+    ahead: ParseAhead,
+    staged: _Staged,
+    accepted: Sequence[Accepted],
+) -> None:
+    """The parses of the files left on disk that were just stored as new rows, from
+    their slim copies (made from the rows, a window at a time)."""
+    if not isinstance(box, SqliteInbox):
+        return
+    for n, (mail, acc) in enumerate(zip(staged.mails, accepted, strict=True)):
+        if isinstance(mail, FileInput) and not acc.duplicate:
+            staged.parses[n] = _parse_stored(runner, box, ahead, acc.inbox_id)
+
+
+def _parse_stored(
+    runner: Runner, box: SqliteInbox, ahead: ParseAhead, inbox_id: int
+) -> Future[ParsedMessage | None] | None:
+    """A stored row's parse from its slim copy, or None: nothing to slim (the runner
+    parses the whole, which it then reads from the row), or the row cannot be read
+    now (the runner reads it, or defers it, as any row)."""
+    try:
+        with box.stored(inbox_id) as stored:
+            if stored is None:
+                return None
+            prepared = prepare_windows(Windows(stored.read, stored.size), stored.sha256)
+    except TransientError:
+        return None
+    if prepared is None:
+        return None
+    small = runner.parser is None or not runner.parser.isolates(prepared.slimmed.data)
+    return ahead.submit_prepared(prepared, or_inline=small)
 
 
 def _process_chunk(
     runner: Runner,
-    mails: Sequence[RawInput],
+    mails: Sequence[Mail],
     accepted: Sequence[Accepted],
     parses: Sequence[Future[ParsedMessage | None] | None],
 ) -> Iterator[Msg]:
@@ -182,7 +265,7 @@ def _process_chunk(
     (:meth:`Runner.process_together`: one commit for several rows); a duplicate,
     whose row may be done already, on its own."""
     budget = runner.settings.limits.processing_budget.total_seconds()
-    waiting: list[tuple[RawInput, Accepted, RowInput]] = []
+    waiting: list[tuple[Mail, Accepted, RowInput]] = []
 
     def together() -> Iterator[Msg]:
         outcomes = runner.process_together([row for _, _, row in waiting])
@@ -195,15 +278,17 @@ def _process_chunk(
             yield from together()
             yield _process(runner, mail, acc, parse)
             continue
-        # a new row holds exactly these bytes, so the claim need not read them back
-        waiting.append((mail, acc, RowInput(acc.inbox_id, result_or_none(parse, budget), mail.raw)))
+        # a new row holds exactly these bytes, so the claim need not read them back (a
+        # file left on disk: the claim leaves them in the row until a stage asks)
+        raw = mail.raw if isinstance(mail, RawInput) else None
+        waiting.append((mail, acc, RowInput(acc.inbox_id, result_or_none(parse, budget), raw)))
         if len(waiting) >= TOGETHER:
             yield from together()
     yield from together()
 
 
 def _process(
-    runner: Runner, mail: RawInput, acc: Accepted, parse: Future[ParsedMessage | None] | None
+    runner: Runner, mail: Mail, acc: Accepted, parse: Future[ParsedMessage | None] | None
 ) -> Msg:
     """What became of one stored input; states and the runner's reason as recorded."""
     ref = mail.ref
@@ -225,7 +310,7 @@ def _process(
     budget = runner.settings.limits.processing_budget.total_seconds()
     # a new row holds exactly these bytes, so the claim need not read them back (a
     # duplicate's row may hold other bytes under a looser duplicate rule: read those)
-    raw = None if acc.duplicate else mail.raw
+    raw = mail.raw if isinstance(mail, RawInput) and not acc.duplicate else None
     outcome = runner.process_one(acc.inbox_id, result_or_none(parse, budget), raw)
     return _said(ref, acc, outcome)
 

@@ -2,7 +2,10 @@
 
 Only reading happens here; storing is the caller's (the ``ingest`` command's)
 job. Each yielded item names where it came from so the summary line and the
-inbox row can say so.
+inbox row can say so. A caller whose store can take a message from its file a
+piece at a time asks for big message files to be left on disk (a
+:class:`FileInput` instead of a :class:`RawInput`): they are then never read
+whole here (issue #18).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.core.sniff import looks_like_mail
+from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,22 @@ class RawInput:
     raw: bytes
     is_mail: bool
     explicit: bool = True  # named on the command line (not found inside a folder)
+
+
+@dataclass(frozen=True, slots=True)
+class FileInput:
+    """A message file left on disk (``read_inputs(on_disk_above=…)``): stored from the
+    file a piece at a time (:class:`store.accept.message_file.MessageFile`), never
+    held whole by the ingest."""
+
+    ref: str
+    path: str
+    size: int  # when it was found; the store reads it again, and checks what it reads
+    is_mail: bool  # from its first bytes, all that the sniff looks at
+    explicit: bool = True
+
+
+Mail = RawInput | FileInput  # an input that may be mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +57,23 @@ class ChunkBreak:
     together with a chunk's worth of others (:func:`chunked` consumes it)."""
 
 
-Item = RawInput | UnreadableInput | ChunkBreak
+Item = RawInput | FileInput | UnreadableInput | ChunkBreak
+Input = RawInput | FileInput | UnreadableInput  # what a chunk holds
 
 
-def read_inputs(specs: list[str]) -> Iterator[Item]:
+def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterator[Item]:
+    """Every input of ``specs`` in order; message files of ``on_disk_above`` bytes or
+    more (None: none) as :class:`FileInput`, left on disk. An mbox and standard
+    input are always read."""
     for spec in specs or ["-"]:
         if spec == "-":
             yield _item("-", sys.stdin.buffer.read())
             continue
         path = Path(spec)
         if path.is_dir():
-            yield from _folder(path)
+            yield from _folder(path, on_disk_above)
         elif path.is_file():
-            yield from _file(path, explicit=True)
+            yield from _file(path, explicit=True, on_disk_above=on_disk_above)
         else:
             yield UnreadableInput(spec, "no such file or folder")
 
@@ -59,7 +82,7 @@ def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
     return RawInput(ref, raw, looks_like_mail(raw), explicit)
 
 
-def _folder(root: Path) -> Iterator[Item]:
+def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
     """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped."""
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
@@ -70,10 +93,10 @@ def _folder(root: Path) -> Iterator[Item]:
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            yield from _file(here / name, explicit=False)
+            yield from _file(here / name, explicit=False, on_disk_above=on_disk_above)
 
 
-def _file(path: Path, *, explicit: bool) -> Iterator[Item]:
+def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> Iterator[Item]:
     try:
         with path.open("rb") as fh:
             head = fh.read(5)
@@ -86,12 +109,26 @@ def _file(path: Path, *, explicit: bool) -> Iterator[Item]:
         return
     if size >= ALONE_ABOVE:
         yield ChunkBreak()  # before the read: the chunk so far goes first
+    if on_disk_above is not None and size >= on_disk_above:
+        yield _on_disk(path, explicit)
+        return
     try:
         raw = path.read_bytes()
     except OSError as exc:
         yield UnreadableInput(str(path), exc.strerror or str(exc))
         return
     yield _item(str(path), raw, explicit)
+
+
+def _on_disk(path: Path, explicit: bool) -> FileInput | UnreadableInput:
+    """A big message file, looked at (its first bytes, its size) but not read."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+            size = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        return UnreadableInput(str(path), exc.strerror or str(exc))
+    return FileInput(str(path), str(path), size, looks_like_mail(head), explicit)
 
 
 def _mbox(path: Path) -> Iterator[RawInput]:
@@ -114,7 +151,7 @@ def chunked(
     items: Iterable[Item],
     max_items: int = CHUNK_MESSAGES,
     max_bytes: int = CHUNK_BYTES,
-) -> Iterator[list[RawInput | UnreadableInput]]:
+) -> Iterator[list[Input]]:
     """Groups to store in one transaction: one commit per group, not per message,
     with memory bounded by ``max_bytes`` however large the folder (and a ChunkBreak
     ends a chunk early: a big message comes next)."""
@@ -127,11 +164,11 @@ def chunked_with_breaks(
     items: Iterable[Item],
     max_items: int = CHUNK_MESSAGES,
     max_bytes: int = CHUNK_BYTES,
-) -> Iterator[list[RawInput | UnreadableInput] | ChunkBreak]:
+) -> Iterator[list[Input] | ChunkBreak]:
     """:func:`chunked`, with each ChunkBreak passed on after the chunk it ended: a
     caller that reads one chunk ahead (batch ingest) must not read past a break,
     or the big message would be in memory beside the chunk before it."""
-    chunk: list[RawInput | UnreadableInput] = []
+    chunk: list[Input] = []
     size = 0
     for item in items:
         if isinstance(item, ChunkBreak):
@@ -141,9 +178,17 @@ def chunked_with_breaks(
             yield item
             continue
         chunk.append(item)
-        size += len(item.raw) if isinstance(item, RawInput) else 0
+        size += _weight(item)
         if len(chunk) >= max_items or size >= max_bytes:
             yield chunk
             chunk, size = [], 0
     if chunk:
         yield chunk
+
+
+def _weight(item: Input) -> int:
+    """What an input counts for in a chunk's bytes: a file left on disk, what storing it
+    writes in the chunk's transaction."""
+    if isinstance(item, RawInput):
+        return len(item.raw)
+    return item.size if isinstance(item, FileInput) else 0

@@ -18,7 +18,10 @@ A message with big base64 parts is sent as its slim copy
 chunk at a time, and the worker gets kilobytes instead of a pickled copy of
 megabytes (a 25 MB attachment made the worker the biggest process of the run).
 If the slim copy cannot stand for the whole, the worker answers None and the
-runner parses the raw bytes this process holds anyway.
+runner parses the raw bytes this process holds anyway. A big message file that
+was stored without being read (:mod:`gateway.receive.bulk`) is slimmed from its
+row and sent the same way (:meth:`ParseAhead.submit_prepared`); should that slim
+copy not stand, the runner reads the whole from the row.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 from types import TracebackType
 
 from gateway.core.model import ParsedMessage
-from gateway.pipeline.parse.message import parse_prepared, prepare
+from gateway.pipeline.parse.message import SlimMessage, parse_prepared, prepare
 
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
 BIG_FILE = 1 << 20  # a named file this big (an mbox, most likely) is worth workers alone
@@ -70,6 +73,25 @@ class ParseAhead:
             self.close()
             self._pool = None
             return None
+
+    def submit_prepared(
+        self, prepared: SlimMessage, *, or_inline: bool
+    ) -> Future[ParsedMessage | None] | None:
+        """A future parse of a slim copy made here already (a big stored message, slimmed
+        from its blob). Without workers: parsed at once when ``or_inline`` (the
+        runner would parse something that small inline too), else None (the runner
+        parses the whole, which it then reads)."""
+        if self._pool is not None:
+            try:
+                return self._pool.submit(parse_prepared, prepared)
+            except BrokenProcessPool:
+                self.close()
+                self._pool = None
+        if not or_inline:
+            return None
+        done: Future[ParsedMessage | None] = Future()
+        done.set_result(parse_prepared(prepared))
+        return done
 
     def close(self) -> None:
         if self._pool is not None:
