@@ -111,7 +111,7 @@ def test_a_file_that_changes_while_stored_stores_nothing(
     back (nothing stored under a digest its bytes do not have); stored again, the
     file is what it is now."""
     path = _big(tmp_path)
-    keys_of = contract.file_keys
+    keys_of = message_file.file_keys
 
     def then_changed(message: MessageFile) -> message_file.FileKeys:
         keys = keys_of(message)
@@ -120,14 +120,14 @@ def test_a_file_that_changes_while_stored_stores_nothing(
         path.write_bytes(bytes(data))
         return keys
 
-    monkeypatch.setattr(contract, "file_keys", then_changed)
+    monkeypatch.setattr(message_file, "file_keys", then_changed)
     item = Incoming(MessageFile(str(path), path.stat().st_size), "ingest")
     with pytest.raises(MessageFileError) as caught:
         _accept(app, backend, [Incoming(mail(), "x"), item])
     assert caught.value.path == str(path) and "changed" in caught.value.problem
     with transaction(app.sessions) as s:
         assert s.scalars(select(InboxRow)).all() == []
-    monkeypatch.setattr(contract, "file_keys", keys_of)
+    monkeypatch.setattr(message_file, "file_keys", keys_of)
     [a] = _accept(app, backend, [item])
     assert _row(app, a.inbox_id)[3] == path.read_bytes()
 

@@ -26,7 +26,7 @@ from gateway.receive.files import ALONE_ABOVE, FileInput, RawInput, read_inputs
 from gateway.receive.parse_ahead import ParseAhead
 from gateway.runtime.app import App, build
 from store import ticket_query, tickets
-from store.accept import contract
+from store.accept import message_file
 from store.accept.message_file import FileKeys, MessageFile
 from store.accept.sqlite import sqlite_path
 from store.db import transaction
@@ -171,14 +171,14 @@ def test_a_big_file_that_changes_while_stored_is_not_stored(
     raw, _ = _big_mail(5_000_000)
     folder = _folder(tmp_path, raw)
     big = folder / "2.eml"
-    keys_of = contract.file_keys
+    keys_of = message_file.file_keys
 
     def then_changed(message: MessageFile) -> FileKeys:
         keys = keys_of(message)
         big.write_bytes(raw.replace(b"the whole log", b"the whole LOG"))
         return keys
 
-    monkeypatch.setattr(contract, "file_keys", then_changed)
+    monkeypatch.setattr(message_file, "file_keys", then_changed)
     summary, lines = _ingest(app, folder)
     if sqlite_path(app.settings.database.url) is None:
         assert summary.stored == 4  # never handed over as a file: read whole
@@ -186,7 +186,7 @@ def test_a_big_file_that_changes_while_stored_is_not_stored(
     assert (summary.stored, summary.unreadable) == (3, 1), lines
     assert f"{big}: cannot read: changed while it was being stored" in lines
     assert sum(": done, ticket #" in line for line in lines) == 3
-    monkeypatch.setattr(contract, "file_keys", keys_of)
+    monkeypatch.setattr(message_file, "file_keys", keys_of)
     summary, lines = _ingest(app, folder)
     assert summary.stored == 1, lines
     with transaction(app.sessions) as s:

@@ -21,10 +21,12 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gateway.core.sniff import header_message_id
-from store.accept.message_file import MessageFile, file_keys
+
+if TYPE_CHECKING:  # imported where a file is handed over: not on the pipe's fast path
+    from store.accept.message_file import MessageFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +82,12 @@ def candidates(items: Sequence[Incoming]) -> list[Candidate]:
 
 def _candidate(item: Incoming) -> Candidate:
     raw = item.raw
-    if isinstance(raw, MessageFile):
-        keys = file_keys(raw)
-        return Candidate(item, keys.sha256, keys.message_id, keys.size)
-    return Candidate(item, hashlib.sha256(raw).hexdigest(), header_message_id(raw), len(raw))
+    if isinstance(raw, bytes | bytearray):
+        return Candidate(item, hashlib.sha256(raw).hexdigest(), header_message_id(raw), len(raw))
+    from store.accept.message_file import file_keys
+
+    keys = file_keys(raw)
+    return Candidate(item, keys.sha256, keys.message_id, keys.size)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,6 @@ from store.accept.contract import (
     plan,
     resolve,
 )
-from store.accept.message_file import FileKeys, MessageFile, stream_file
 from store.revision import HEAD
 from store.turnstile import Turnstile
 
@@ -205,7 +204,10 @@ def _insert_raw(con: sqlite3.Connection, inbox_id: int, c: Candidate) -> None:
     (:func:`~store.accept.message_file.stream_file`: raises, and the batch is
     rolled back, when it changed meanwhile)."""
     raw = c.item.raw
-    if isinstance(raw, MessageFile):
+    if not isinstance(raw, bytes | bytearray):
+        # imported here: the MTA pipe, one process per message, never hands over a file
+        from store.accept.message_file import FileKeys, stream_file
+
         con.execute(_RESERVE_RAW, (inbox_id, c.size))
         with con.blobopen("inbox_raw", "raw", inbox_id) as blob:
             stream_file(raw, FileKeys(c.size, c.digest, c.message_id), blob.write)
