@@ -12,6 +12,7 @@ from gateway.actions.outcome import Step
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.actions import action_app, drain, runs
+from tests.support.daemon import wait_for_port
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.paths import REPO
@@ -64,6 +65,7 @@ def test_the_readme_receiver_verifies_a_real_delivery(
         """
     app = action_app(settings, clock, tmp_path, action)
     try:
+        wait_for_port(port, proc)  # no retries: the one delivery must find it listening
         deliver(app, mail(subject="account", body="User ID: taro; $(id)\n"))
 
         def answered() -> bool:

@@ -35,7 +35,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, proc: subprocess.Popen[bytes] | subprocess.Popen[str] | None = None
+) -> None:
     """Wait until something listens on ``port``; fail early (with its output) if
     ``proc`` died first."""
 
@@ -43,7 +45,7 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None) -> Non
         assert proc is None or proc.poll() is None, proc.communicate()
         return port_open(port)
 
-    assert eventually(listening, timeout=8.0), "the daemon did not start listening"
+    assert eventually(listening, timeout=30.0), "the daemon did not start listening"
 
 
 @contextmanager
