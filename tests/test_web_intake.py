@@ -15,7 +15,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, translate
-from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming
+from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming, StoredRaw
 from store.accept.sqlite import sqlite_path
 from tests.support.databases import sqlite_only
 from tests.support.pipeline import all_tickets, inbox_rows, outbox, show, text_of
@@ -155,8 +155,13 @@ class _Down:
     ) -> list[Accepted]:
         raise TransientError("database unavailable: test")
 
+    streams_files = False
+
     def expecting(self) -> AbstractContextManager[None]:
         return nullcontext()
+
+    def stored(self, inbox_id: int) -> AbstractContextManager[StoredRaw | None]:
+        return nullcontext(None)
 
     def close(self) -> None:
         pass

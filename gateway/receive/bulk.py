@@ -43,7 +43,6 @@ from gateway.runner.runner import RowInput, RowOutcome, Runner
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 from store.accept.generic import open_inbox
 from store.accept.message_file import MessageFile, MessageFileError
-from store.accept.sqlite import SqliteInbox
 from store.db import transaction
 from store.models import InboxRow
 
@@ -73,7 +72,7 @@ def ingest(
     box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ahead if ahead is not None else ParseAhead.started(specs)
     # a big message file stays on disk where the store can take it a piece at a time
-    on_disk = ALONE_ABOVE if isinstance(box, SqliteInbox) else None
+    on_disk = ALONE_ABOVE if box.streams_files else None
     inputs = read_inputs(list(specs), on_disk_above=on_disk)
     try:
         for staged in _staged(chunked_with_breaks(inputs), ahead):
@@ -229,15 +228,13 @@ def _parse_stored_files(
 ) -> None:
     """The parses of the files left on disk that were just stored as new rows, from
     their slim copies (made from the rows, a window at a time)."""
-    if not isinstance(box, SqliteInbox):
-        return
     for n, (mail, acc) in enumerate(zip(staged.mails, accepted, strict=True)):
         if isinstance(mail, FileInput) and not acc.duplicate:
             staged.parses[n] = _parse_stored(runner, box, ahead, acc.inbox_id)
 
 
 def _parse_stored(
-    runner: Runner, box: SqliteInbox, ahead: ParseAhead, inbox_id: int
+    runner: Runner, box: InboxAcceptor, ahead: ParseAhead, inbox_id: int
 ) -> Future[ParsedMessage | None] | None:
     """A stored row's parse from its slim copy, or None: nothing to slim (the runner
     parses the whole, which it then reads from the row), or the row cannot be read

@@ -17,7 +17,7 @@ Stdlib only: the MTA pipe's fast path imports this before anything heavy.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,10 +153,29 @@ class InboxAcceptor(Protocol):
         self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
     ) -> list[Accepted]: ...
 
+    # A message file handed over (Incoming.raw a MessageFile) is stored from the file a
+    # piece at a time and can be read back a range at a time (stored()): a caller may
+    # leave big files on disk. False: the backend binds a message whole anyway.
+    streams_files: bool
+
     def expecting(self) -> AbstractContextManager[None]:
         """Held while a write to this backend is coming (an SMTP session's DATA): on
         SQLite the runner then finishes its row first (store.turnstile); elsewhere
         nothing to do."""
         ...
 
+    def stored(self, inbox_id: int) -> AbstractContextManager[StoredRaw | None]:
+        """A stored row's bytes to read a range at a time, never whole; None when there
+        is no such row, or the backend cannot read a row so (``streams_files`` False)."""
+        ...
+
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRaw:
+    """A stored message to read a range at a time (:meth:`InboxAcceptor.stored`)."""
+
+    size: int
+    sha256: str  # as recorded on the row (checked against the bytes when they were written)
+    read: Callable[[int, int], bytes]  # (start, end) → those bytes

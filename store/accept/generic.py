@@ -28,6 +28,7 @@ from store.accept.contract import (
     InboxAcceptor,
     Incoming,
     Known,
+    StoredRaw,
     candidates,
     lookup_ids,
     new_rows,
@@ -138,9 +139,15 @@ class SessionInbox:
         with transaction(self._sessions) as session:
             return accept_many(session, items, now=now, rule=rule)
 
+    streams_files = False  # a message is bound as one parameter: held whole anyway
+
     def expecting(self) -> AbstractContextManager[None]:
         """PostgreSQL's writers lock rows, not the database: no turn to wait for."""
         return nullcontext()
+
+    def stored(self, inbox_id: int) -> AbstractContextManager[StoredRaw | None]:
+        """No reading a range at a time here: the caller reads the row whole."""
+        return nullcontext(None)
 
     def close(self) -> None:
         """Nothing to release: sessions come from the caller's engine."""

@@ -13,9 +13,8 @@ takes the generic (SQLAlchemy) backend.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from store.accept.contract import (
     DuplicateRule,
     Incoming,
     Known,
+    StoredRaw,
     candidates,
     lookup_ids,
     new_rows,
@@ -65,15 +65,6 @@ STREAM_PIECE = 1 << 20  # bytes handed to SQLite per write
 _DIGEST = "SELECT raw_sha256 FROM inbox WHERE id = ?"
 
 
-@dataclass(frozen=True, slots=True)
-class StoredRaw:
-    """A stored message to read a range at a time (:meth:`SqliteInbox.stored`)."""
-
-    size: int
-    sha256: str  # as recorded on the row (checked against the bytes when they were written)
-    read: Callable[[int, int], bytes]  # (start, end) → those bytes
-
-
 def sqlite_path(url: str) -> str | None:
     """The file behind an SQLite URL, or None for anything else (or in-memory)."""
     for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
@@ -85,6 +76,8 @@ def sqlite_path(url: str) -> str | None:
 
 class SqliteInbox:
     """One connection, used from one thread (the writer's, or the pipe's only one)."""
+
+    streams_files = True  # written to and read from a zeroblob a piece at a time
 
     def __init__(self, path: str, busy_timeout_ms: int = 5000) -> None:
         self.path = path

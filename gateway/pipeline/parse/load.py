@@ -27,7 +27,7 @@ from email.policy import compat32
 from typing import Any
 
 from gateway.pipeline.parse.flat import flat_message
-from gateway.pipeline.parse.windows import WINDOW, Source, Windows
+from gateway.pipeline.parse.windows import WINDOW, InMemory, Source, Windows
 
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r|$)")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")
@@ -43,11 +43,18 @@ MAX_CONTAINERS = 100  # multipart containers the stdlib's recursive parser is gi
 _CONTAINER = re.compile(rb"^content-type:[ \t]*multipart/", re.I | re.M)
 
 
+_PREAMBLE_REMOVED = "headers: byte-order mark or blank lines before the headers removed"
+
+
+def _rejoined(count: int) -> str:
+    return f"headers: {count} unindented continuation line(s) rejoined"
+
+
 def repaired(raw: bytes, defects: list[str]) -> bytes:
     """``raw`` with the header block made parseable; each repair noted in ``defects``."""
     data, fixed = repair_header_block(strip_preamble(raw, defects))
     if fixed:
-        defects.append(f"headers: {fixed} unindented continuation line(s) rejoined")
+        defects.append(_rejoined(fixed))
     return data
 
 
@@ -63,13 +70,13 @@ def repaired_windows(data: Windows, defects: list[str]) -> Windows:
         if kept:
             break
     if skip:
-        defects.append("headers: byte-order mark or blank lines before the headers removed")
+        defects.append(_PREAMBLE_REMOVED)
     stripped = data.after(skip)
     prefix = stripped.slice(0, _HEADER_SCAN_LIMIT)  # all repair_header_block looks at
     head, fixed = repair_header_block(prefix)
     if not fixed:
         return stripped
-    defects.append(f"headers: {fixed} unindented continuation line(s) rejoined")
+    defects.append(_rejoined(fixed))
     return stripped.after(len(prefix), head=head)
 
 
@@ -78,7 +85,7 @@ def strip_preamble(raw: bytes, defects: list[str]) -> bytes:
     data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     stripped = data.lstrip(b"\r\n")
     if len(stripped) != len(raw):
-        defects.append("headers: byte-order mark or blank lines before the headers removed")
+        defects.append(_PREAMBLE_REMOVED)
     return stripped
 
 
@@ -181,17 +188,14 @@ def hostile_shape(raw: bytes) -> str:
 
 
 def header_block_size(raw: bytes) -> int:
-    """Where the first blank line starts, as :func:`hostile_shape` measures it (the
-    search for LF LF stops where CRLF CRLF was found: no scan of a whole CRLF body)."""
-    crlf = raw.find(b"\r\n\r\n")
-    lf = raw.find(b"\n\n", 0, crlf + 1 if crlf >= 0 else len(raw))
-    ends = [i for i in (lf, crlf) if i >= 0]
-    return min(ends) if ends else len(raw)
+    """Where the first blank line starts, as :func:`hostile_shape` measures it."""
+    return header_block_size_of(InMemory(raw))
 
 
 def header_block_size_of(data: Source) -> int:
-    """:func:`header_block_size` of a message asked through ``data`` (the same two
-    searches, a window at a time for a message that is not held)."""
+    """:func:`header_block_size` of a message asked through ``data`` (held, or read a
+    window at a time). The search for LF LF stops where CRLF CRLF was found: no scan
+    of a whole CRLF body."""
     crlf = data.find(b"\r\n\r\n", 0, len(data))
     lf = data.find(b"\n\n", 0, crlf + 1 if crlf >= 0 else len(data))
     ends = [i for i in (lf, crlf) if i >= 0]
