@@ -14,8 +14,8 @@ from gateway.runtime.app import App
 from store import inbox
 from store.db import transaction
 from store.inbox import LAZY_ABOVE, PendingRow
-from store.models import OutboxRow
 from tests.support.mails import mail
+from tests.support.pipeline import sent_for
 
 PADDING = "padding line of a long report, to make the message big\n" * (LAZY_ABOVE // 50)
 
@@ -60,19 +60,7 @@ def test_a_big_bounce_reads_its_bytes_to_find_the_ticket(app: App) -> None:
     first = _stored(app, mail(subject="printer"))
     ticket = app.runner.process_one(first).ticket_id
     assert ticket is not None
-    with transaction(app.sessions) as s:  # a mail we sent for that ticket
-        s.add(
-            OutboxRow(
-                idempotency_key="ack-1",
-                ticket_id=ticket,
-                kind="ack",
-                message_id="sent-1@example.test",
-                envelope_from="support@example.test",
-                recipients=["alice@customer.test"],
-                raw=b"",
-                created_at=app.clock.now(),
-            )
-        )
+    sent_for(app, ticket)  # a mail we sent for that ticket
     bounce = (
         b"From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\n"
         b"To: support@example.test\nSubject: Undelivered Mail Returned to Sender\n"

@@ -18,10 +18,10 @@ from gateway.runtime.app import App
 from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
-from store.models import InboxRaw, InboxRow, OutboxRow
+from store.models import InboxRaw, InboxRow
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import all_tickets, deliver, show
+from tests.support.pipeline import all_tickets, deliver, sent_for, show
 
 
 def _first(app: App, **kw: object) -> tuple[int, str]:
@@ -178,19 +178,7 @@ def test_auto_reply_for_no_ticket_is_ignored(app: App) -> None:
 
 def test_bounce_attaches_to_ticket_whose_mail_bounced(app: App) -> None:
     tid, _ = _first(app)
-    with transaction(app.sessions) as s:  # a mail we sent for that ticket
-        s.add(
-            OutboxRow(
-                idempotency_key="ack-1",
-                ticket_id=tid,
-                kind="ack",
-                message_id="sent-1@example.test",
-                envelope_from="support@example.test",
-                recipients=["alice@customer.test"],
-                raw=b"",
-                created_at=app.clock.now(),
-            )
-        )
+    sent_for(app, tid)  # a mail we sent for that ticket
     bounce = (
         b"From: Mail Delivery System <MAILER-DAEMON@mx.customer.test>\n"
         b"To: support@example.test\nSubject: Undelivered Mail Returned to Sender\n"

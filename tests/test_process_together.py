@@ -188,26 +188,33 @@ def test_together_ends_as_one_by_one(settings: Settings, twin: Settings) -> None
         assert seen[key] == expected[key], key
 
 
-def test_a_failing_row_sends_the_lot_one_by_one(settings: Settings, twin: Settings) -> None:
-    """A bug in one row: the others are processed as if alone, the row is shunted."""
+def _boom(a: Any) -> Any:
+    """A stage with a bug that only the printer request meets."""
+    if "Printer" in a.msg.subject:
+        raise RuntimeError("a bug in a stage")
+    return a
 
-    def boom(a: Any) -> Any:
-        if "Printer" in a.msg.subject:
-            raise RuntimeError("a bug in a stage")
-        return a
 
-    chain = (Link("boom", boom), *CHAIN)
+def _both_ways_with_a_bug(settings: Settings, twin: Settings) -> tuple[Any, Any]:
+    """The mail one by one on one store and together on the other, with :func:`_boom`
+    first in the chain: what each store ends with."""
+    chain = (Link("boom", _boom), *CHAIN)
     one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
     try:
-        one, both = replace(one, runner=replace(one.runner, chain=chain)), both
+        one = replace(one, runner=replace(one.runner, chain=chain))
         both = replace(both, runner=replace(both.runner, chain=chain))
         raws = _mails(both, numbered=False)
         _one_by_one(one, _accept(one, _mails(one, numbered=False)))
         _together(both, _accept(both, raws), raws)
-        expected, seen = _seen(one), _seen(both)
+        return _seen(one), _seen(both)
     finally:
         one.close()
         both.close()
+
+
+def test_a_failing_row_sends_the_lot_one_by_one(settings: Settings, twin: Settings) -> None:
+    """A bug in one row: the others are processed as if alone, the row is shunted."""
+    expected, seen = _both_ways_with_a_bug(settings, twin)
     assert [state for state, *_ in expected["inbox"]].count("shunted") == 1
     # PostgreSQL's sequences do not roll back: the lot's tickets were numbered once
     # already, so its rows get the next numbers (any rolled-back row leaves such a
@@ -262,25 +269,8 @@ def test_a_failing_row_sends_only_its_group_one_by_one(
 ) -> None:
     """Groups of one row each: the failing row's group is redone alone and shunted; the
     groups before and after it were committed as they went."""
-
-    def boom(a: Any) -> Any:
-        if "Printer" in a.msg.subject:
-            raise RuntimeError("a bug in a stage")
-        return a
-
     monkeypatch.setattr(runner_module, "GROUP_SECONDS", 0.0)
-    chain = (Link("boom", boom), *CHAIN)
-    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
-    try:
-        one = replace(one, runner=replace(one.runner, chain=chain))
-        both = replace(both, runner=replace(both.runner, chain=chain))
-        raws = _mails(both, numbered=False)
-        _one_by_one(one, _accept(one, _mails(one, numbered=False)))
-        _together(both, _accept(both, raws), raws)
-        expected, seen = _seen(one), _seen(both)
-    finally:
-        one.close()
-        both.close()
+    expected, seen = _both_ways_with_a_bug(settings, twin)
     assert [state for state, *_ in expected["inbox"]].count("shunted") == 1
     for key in expected:
         assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key

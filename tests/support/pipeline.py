@@ -62,6 +62,24 @@ def inbox_raw(app: App, inbox_id: int) -> bytes:
         return stored.raw
 
 
+def sent_for(app: App, ticket_id: int, message_id: str = "sent-1@example.test") -> None:
+    """A mail we sent for the ticket (an acknowledgement to Alice), as the sender leaves
+    it in the outbox: what a bounce of it names."""
+    with transaction(app.sessions) as s:
+        s.add(
+            OutboxRow(
+                idempotency_key=f"ack-{message_id}",
+                ticket_id=ticket_id,
+                kind="ack",
+                message_id=message_id,
+                envelope_from="support@example.test",
+                recipients=["alice@customer.test"],
+                raw=b"",
+                created_at=app.clock.now(),
+            )
+        )
+
+
 def outbox(app: App, kind: str | None = None) -> list[OutboxRow]:
     """Every mail queued for sending (of one ``kind`` when given), oldest first."""
     with transaction(app.sessions) as s:
