@@ -194,3 +194,26 @@ def test_0008_moves_every_inbox_rows_bytes_beside_it_and_back(db_url: str) -> No
         back = conn.execute(text("SELECT id, raw FROM inbox ORDER BY id")).all()
         assert [(r[0], bytes(r[1])) for r in back] == list(enumerate(raws, start=1))
     engine.dispose()
+
+
+def test_a_fresh_create_that_fails_half_way_leaves_nothing(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema is made in one transaction: a failure after the tables (the search
+    index here) leaves an empty database, which the next start creates again."""
+    from store import search
+
+    def broken(conn: Any) -> None:
+        raise RuntimeError("disk full")
+
+    engine = make_engine(db_url)
+    try:
+        monkeypatch.setattr(search, "create", broken)
+        with pytest.raises(RuntimeError, match="disk full"):
+            migrate.ensure_current(engine, NOW)
+        assert inspect(engine).get_table_names() == []
+        monkeypatch.undo()
+        assert migrate.ensure_current(engine, NOW) is True
+        assert migrate.current_revision(engine) == migrate.HEAD
+    finally:
+        engine.dispose()
