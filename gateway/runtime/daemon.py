@@ -65,6 +65,7 @@ RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
 ACTION_INTERVAL = 2.0  # the action workers look for due runs (retries, leases) this often
 POST_INTERVAL = 5.0  # the chat poster looks for due rows (retries) at least this often
 CHILD_READY_WAIT = 60.0  # seconds READY waits for the processing process's first start
+SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (see _wait_and_ping)
 
 
 def run(
@@ -176,17 +177,22 @@ def _shunt(app: App, inbox_id: int, reason: str) -> None:
 
 def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
     """Until ``stop``: ping systemd's watchdog, but only while every part is alive,
-    so a daemon whose supervisor threads died is restarted instead of looking fine."""
+    so a daemon whose supervisor threads died is restarted instead of looking fine.
+
+    Waits :data:`SIGNAL_SLICE` at a time, never endlessly: Python runs signal handlers
+    in the main thread, and a signal the kernel hands to another thread (it does when
+    the main thread has one pending already) is only handled once the main thread
+    wakes. An endless wait kept SIGHUP and SIGTERM waiting for whatever woke it next."""
     interval = sdnotify.watchdog_interval()
-    if interval is None:
-        stop.wait()
-        return
+    next_ping = time.monotonic()
     while not stop.is_set():
-        if healthy():
-            sdnotify.notify(sdnotify.WATCHDOG)
-        else:
-            log.error("a part of the daemon is dead; no watchdog ping, systemd will restart us")
-        stop.wait(interval)
+        if interval is not None and time.monotonic() >= next_ping:
+            if healthy():
+                sdnotify.notify(sdnotify.WATCHDOG)
+            else:
+                log.error("a part of the daemon is dead; no watchdog ping, systemd will restart us")
+            next_ping = time.monotonic() + interval
+        stop.wait(SIGNAL_SLICE)
 
 
 def _shut_down(
