@@ -72,6 +72,9 @@ def _sqlite_pragmas(busy_timeout_ms: int, durable: bool) -> Any:
         # exit 0) or a mail is sent; NORMAL could lose acknowledged mail on power loss.
         cur.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         cur.close()
+        from store.search import CONTAINS, contains  # the search index's check of a hit
+
+        dbapi_conn.create_function(CONTAINS, 2, contains, deterministic=True)
 
     return on_connect
 

@@ -7,6 +7,11 @@ trigrams and answer substring queries:
   one row per incoming message, filled by triggers on ``messages``: every
   INSERT, UPDATE and DELETE of a message keeps it in step, whichever code
   wrote the message, so there is no second write path that could forget.
+  The index keeps no positions (``detail=none``): it answers "which rows hold
+  every trigram of the term", and :func:`contains` then checks the term itself in
+  those rows. Positions would answer the substring question alone, but indexing
+  them was a tenth of what a stored message cost (bench/ingest.py, issue #18)
+  and doubled the index.
 * PostgreSQL: ``pg_trgm`` and a GIN index on the expression
   ``subject || ' ' || text`` of incoming messages; an index on the table
   itself cannot fall out of step.
@@ -89,7 +94,7 @@ _FILL = (
 # table and drops these triggers; such a migration must call create() again.
 _SQLITE_DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} "
-    "USING fts5(ticket_id UNINDEXED, subject, text, tokenize = 'trigram')",
+    "USING fts5(ticket_id UNINDEXED, subject, text, tokenize = 'trigram', detail = none)",
     f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON messages "
     f"WHEN new.direction = 'in' BEGIN {_FILL}; END",
     f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON messages "
@@ -131,19 +136,23 @@ def _like(term: str) -> str:
 
 
 def _sqlite(session: Session, terms: Sequence[str]) -> list[int]:
-    """Terms of three characters or more go to the trigram index (MATCH with a
-    phrase is a substring match there); shorter ones are LIKE filters."""
+    """Terms of three characters or more go to the trigram index: rows holding each of
+    the term's trigrams, in any order, which :func:`contains` narrows to the rows
+    holding the term; shorter ones are LIKE filters."""
     matches: list[str] = []
     clauses: list[str] = []
     params: dict[str, str] = {}
     for i, term in enumerate(terms):
         variants = _variants(term)
+        keys = [f"p{i}_{j}" for j in range(len(variants))]
         if all(len(v) >= 3 for v in variants):
-            matches.append("(" + " OR ".join(_phrase(v) for v in variants) + ")")
+            matches.append("(" + " OR ".join(_trigrams(v) for v in variants) + ")")
+            params.update(zip(keys, variants, strict=True))
+            checks = (f"{CONTAINS}(subject, :{k}) OR {CONTAINS}(text, :{k})" for k in keys)
+            clauses.append("(" + " OR ".join(checks) + ")")
             continue
         alternatives = []
-        for j, variant in enumerate(variants):
-            key = f"p{i}_{j}"
+        for key, variant in zip(keys, variants, strict=True):
             params[key] = _like(variant)
             alternatives.append(f"subject LIKE :{key} ESCAPE '\\' OR text LIKE :{key} ESCAPE '\\'")
         clauses.append("(" + " OR ".join(alternatives) + ")")
@@ -157,8 +166,24 @@ def _sqlite(session: Session, terms: Sequence[str]) -> list[int]:
     return [int(r[0]) for r in session.execute(text(sql), params)]
 
 
-def _phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+def _trigrams(term: str) -> str:
+    """Every trigram of ``term`` as one FTS5 query: each a string of its own (the
+    index has no positions to match a phrase with), all required."""
+    grams = dict.fromkeys(term[k : k + 3] for k in range(len(term) - 2))
+    return "(" + " AND ".join('"' + g.replace('"', '""') + '"' for g in grams) + ")"
+
+
+CONTAINS = "gw_contains"  # the SQL name :func:`contains` is registered under
+
+
+def contains(haystack: str | None, needle: str | None) -> bool:
+    """Whether ``needle`` is in ``haystack``, case-insensitive as the trigram index is
+    (Unicode case folding, not only ASCII as LIKE): the check behind an index hit.
+    Registered on every SQLite connection (:func:`store.db.make_engine`); it runs only
+    on the rows the index found."""
+    if not haystack or not needle:
+        return False
+    return needle.casefold() in haystack.casefold()
 
 
 def _postgres(session: Session, terms: Sequence[str]) -> list[int]:

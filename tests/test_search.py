@@ -1,6 +1,7 @@
 """Full-text search: Japanese substrings, every term, wildcards taken literally, and an
 index that follows every write to ``messages`` (SQLite triggers; PostgreSQL's index is
-on the table itself)."""
+on the table itself). SQLite's index keeps no positions, so its hits are checked: a
+term is found only where it stands whole, case folded beyond ASCII."""
 
 from __future__ import annotations
 
@@ -43,3 +44,23 @@ def test_the_index_follows_updates_and_deletes(app: App) -> None:
         s.execute(text("DELETE FROM attachments"))
         s.execute(text("DELETE FROM messages WHERE ticket_id = :t"), {"t": t.ticket_id})
     assert _find(app, "インク") == []
+
+
+def test_a_hit_is_the_term_itself_not_its_trigrams_scattered(app: App) -> None:
+    """Every trigram of "abcd" is in "abcx bcd" and in a subject "abc" with a text "bcd";
+    neither holds the term, and the index alone (no positions) cannot tell."""
+    scattered = deliver(app, mail(subject="Ticket abcx", body="then xbcd and abcx bcd\n"))
+    split = deliver(app, mail(subject="abc", body="bcd\n"))
+    whole = deliver(app, mail(subject="about ABCD", body="nothing\n"))
+    assert _find(app, "abcd") == [whole.ticket_id]
+    assert _find(app, "xbcd") == [scattered.ticket_id]
+    assert _find(app, "abc") == sorted(
+        [scattered.ticket_id, split.ticket_id, whole.ticket_id], reverse=True
+    )
+
+
+def test_case_is_folded_beyond_ascii_and_quotes_are_literal(app: App) -> None:
+    de = deliver(app, mail(subject="ÄRGER mit dem Drucker", body="Seit Montag.\n"))
+    quoted = deliver(app, mail(subject="Error", body='It says "disk full" again.\n'))
+    assert _find(app, "ärger") == [de.ticket_id]  # LIKE would fold only A-Z
+    assert _find(app, 'says"') == [] and _find(app, '"disk') == [quoted.ticket_id]
