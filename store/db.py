@@ -24,7 +24,11 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def make_engine(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, durable: bool = True
+    url: str,
+    *,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    durable: bool = True,
+    checkpoints: bool = True,
 ) -> Engine:
     """An engine tuned per backend: SQLite in WAL with a busy timeout, PG via psycopg 3.
 
@@ -33,6 +37,9 @@ def make_engine(
     durably when the source was acknowledged) if a power cut takes it back, and
     nothing leaves the machine before the sender's own durable commit, which
     syncs the whole write-ahead log, this work included.
+
+    ``checkpoints=False`` (SQLite only): its commits never checkpoint the log; a
+    :class:`store.checkpoint.WalCheckpointer` must run beside it.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -41,7 +48,7 @@ def make_engine(
         engine = create_engine(
             url, connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None}
         )
-        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, durable))
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, durable, checkpoints))
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
@@ -62,7 +69,7 @@ def private_database(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _sqlite_pragmas(busy_timeout_ms: int, durable: bool) -> Any:
+def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool) -> Any:
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -71,6 +78,8 @@ def _sqlite_pragmas(busy_timeout_ms: int, durable: bool) -> Any:
         # FULL: a commit is on disk before a source is acknowledged (250, IMAP move,
         # exit 0) or a mail is sent; NORMAL could lose acknowledged mail on power loss.
         cur.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        if not checkpoints:  # another thread checkpoints (store.checkpoint)
+            cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
         from store.search import CONTAINS, contains  # the search index's check of a hit
 

@@ -7,6 +7,7 @@ database URL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,7 @@ from gateway.runner.runner import Runner
 from gateway.tickets import conversation, news
 from store import migrate
 from store.accept.sqlite import sqlite_path
+from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
 from store.turnstile import Turnstile
 
@@ -32,11 +34,14 @@ class App:
     runner: Runner
     catalog: CatalogHolder  # reloaded by the daemon on SIGHUP
     runner_engine: Engine  # the runner's: on SQLite it commits without fsync (make_engine)
+    checkpointer: WalCheckpointer | None = None  # checkpoint_apart: the runner's checkpoints
 
     def close(self) -> None:
         self.runner.close()
         self.runner_engine.dispose()
         self.engine.dispose()
+        if self.checkpointer is not None:
+            self.checkpointer.close()
 
 
 def build(
@@ -45,6 +50,7 @@ def build(
     *,
     migrate_schema: bool = True,
     parse_apart: bool = False,
+    checkpoint_apart: bool = False,
 ) -> App:
     """Wire the parts; bring the schema to head first (raises TransientError if down).
 
@@ -52,6 +58,9 @@ def build(
     ``parse_apart``: the runner parses every row in its worker process, not only big
     or hostile ones; the daemon asks for it, so that parsing (a third of what a row
     costs) does not hold the GIL its event loop needs to answer (issue #18).
+    ``checkpoint_apart``: on SQLite the runner's commits leave the write-ahead log's
+    checkpoints to a thread of their own (:mod:`store.checkpoint`); a bulk ingest asks
+    for it, as its runner commits without pause.
     """
     catalog = CatalogHolder(
         catalog_path(settings), settings.members, templates_dir=settings.gateway.templates_dir
@@ -71,8 +80,10 @@ def build(
     conversation.install(sessions)
     # its own engine: the runner's commits need no fsync (see make_engine), which on
     # SQLite is half of what processing a message costs
+    db_path = sqlite_path(settings.database.url)
+    checkpointer = WalCheckpointer(Path(db_path)) if db_path and checkpoint_apart else None
     runner_engine = (
-        make_engine(settings.database.url, durable=False)
+        make_engine(settings.database.url, durable=False, checkpoints=checkpointer is None)
         if engine.dialect.name == "sqlite"
         else engine
     )
@@ -80,7 +91,8 @@ def build(
     parser = RowParser(0 if parse_apart else settings.limits.isolate_above)
     runner_sessions = session_factory(runner_engine, info)
     conversation.install(runner_sessions)
-    db_path = sqlite_path(settings.database.url)
     turnstile = Turnstile(db_path) if db_path is not None else None
     runner = Runner(settings, clock, runner_sessions, catalog, parser=parser, turnstile=turnstile)
-    return App(settings, engine, sessions, clock, runner, catalog, runner_engine)
+    if checkpointer is not None:
+        checkpointer.__enter__()
+    return App(settings, engine, sessions, clock, runner, catalog, runner_engine, checkpointer)

@@ -37,11 +37,12 @@ Handler = Callable[[argparse.Namespace, "Settings"], int]
 
 
 @contextmanager
-def opened(settings: Settings) -> Iterator[App]:
-    """The wired application for one command, closed however the command ends."""
+def opened(settings: Settings, *, checkpoint_apart: bool = False) -> Iterator[App]:
+    """The wired application for one command, closed however the command ends
+    (``checkpoint_apart``: see :func:`gateway.runtime.app.build`)."""
     from gateway.runtime.app import build
 
-    app = build(settings)
+    app = build(settings, checkpoint_apart=checkpoint_apart)
     try:
         yield app
     finally:

@@ -38,7 +38,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     give_memory_back()  # a folder of mail is many big messages one after another
 
     said = Speaker(settings)
-    with ahead, opened(settings) as app:  # closed even if the database cannot be opened
+    # closed even if the database cannot be opened; the runner commits without pause,
+    # so the log's checkpoints go to a thread of their own (store.checkpoint)
+    with ahead, opened(settings, checkpoint_apart=True) as app:
         summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
     if summary.transient:
         return EX_TEMPFAIL

@@ -1,0 +1,77 @@
+"""WAL checkpoints from a thread of their own, for a process that writes without pause.
+
+In WAL mode a commit appends pages to the write-ahead log; a checkpoint copies them
+into the database file and syncs both. By default the connection whose commit
+takes the log past 1 000 pages does it, inside that commit: during a bulk ingest
+that was the runner, about 35 times per 2 000 messages, each an fsync or two that
+the one busy core waited for (issue #18). SQLite's documentation suggests turning
+the automatic checkpoint off and running them from another thread instead: the
+writer's connections are made with ``wal_autocheckpoint=0``
+(:func:`store.db.make_engine`, ``checkpoints=False``) and this thread runs
+``PRAGMA wal_checkpoint(PASSIVE)`` on its own connection. A passive checkpoint never
+waits for a lock and never blocks a writer; SQLite releases the GIL while it
+copies and syncs, so the copying happens on another core. The log starts over at
+the next write after a checkpoint that copied everything.
+
+The accepting connections (:mod:`store.accept.sqlite`) never checkpoint either, so
+while this runs it is the only thing keeping the log short; what a checkpoint
+could not copy is copied at the next tick, and the last connection to close
+checkpoints whatever is left (SQLite's own rule).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from contextlib import suppress
+from pathlib import Path
+from types import TracebackType
+
+log = logging.getLogger("gateway.store")
+
+INTERVAL = 0.05  # seconds between checkpoints: about 1 000 pages of a bulk ingest's log
+
+
+class WalCheckpointer:
+    """Checkpoints the database at ``path`` every ``interval`` seconds until closed."""
+
+    def __init__(self, path: Path, interval: float = INTERVAL) -> None:
+        self.path = path
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+
+    def __enter__(self) -> WalCheckpointer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            con = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        except sqlite3.Error as exc:  # the writers' own connections will say more
+            log.warning("WAL checkpoints: cannot open %s: %s", self.path, exc)
+            return
+        try:
+            while not self._stop.wait(self.interval):
+                self._checkpoint(con)
+        finally:
+            con.close()
+
+    def _checkpoint(self, con: sqlite3.Connection) -> None:
+        # locked for a moment (a schema change being made): the next tick copies it
+        with suppress(sqlite3.OperationalError):
+            con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
