@@ -5,6 +5,7 @@ thread does, and the log starts over instead of growing with everything written.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from sqlalchemy import text
@@ -79,3 +80,24 @@ def test_bulk_ingest_builds_its_runner_with_checkpoints_apart(
         apart.close()
     if sqlite:
         assert not thread.is_alive()
+
+
+def test_the_daemons_processing_child_checkpoints_apart(settings: Settings) -> None:
+    """Its runner commits row after row while the listener's commits never checkpoint:
+    the log is the thread's to keep short (bench/smtp.py --daemon, issue #18)."""
+    from multiprocessing.connection import Connection
+
+    from gateway.runtime import processing_child
+
+    ours, theirs = socket.socketpair()
+    build(settings, migrate_schema=True).close()  # the daemon migrates before its child starts
+    end = Connection(os.dup(ours.fileno()))
+    app = processing_child._app(settings, end)
+    try:
+        sqlite = app.engine.dialect.name == "sqlite"
+        assert (app.checkpointer is not None) is sqlite
+    finally:
+        app.close()
+        end.close()
+        ours.close()
+        theirs.close()

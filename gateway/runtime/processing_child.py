@@ -56,7 +56,7 @@ def main(fd: int) -> None:
 def _app(settings: Settings, conn: Connection) -> App:
     """The daemon migrated already. Rows are parsed here, inline: this whole process
     is what the budget kills (the daemon watches the rows this reports)."""
-    app = build(settings, SystemClock(), migrate_schema=False)
+    app = build(settings, SystemClock(), migrate_schema=False, checkpoint_apart=True)
     lock = threading.Lock()  # one runner, but the lines must not interleave with READY
 
     def report(row: int | None) -> None:
