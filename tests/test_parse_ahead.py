@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gateway.pipeline.parse.message import SlimMessage, parse_message, prepare
@@ -45,13 +47,15 @@ def test_dead_workers_mean_inline_for_the_rest() -> None:
         assert ahead.submit(b"Subject: z\n\nbody\n") is None  # inline from then on
 
 
-def test_a_big_attachment_travels_slim_and_parses_the_same() -> None:
-    """A 3 MB attachment: the worker gets the slim copy (the part hashed here) and its
-    parse equals the parse of every byte."""
+@pytest.mark.parametrize(("size", "travels"), [(3_000_000, "whole"), (6_000_000, "slim")])
+def test_a_big_attachment_parses_the_same_whole_or_slim(size: int, travels: str) -> None:
+    """Below SEND_WHOLE_BELOW the worker gets the message and slims it itself; above, it
+    gets the slim copy (the part hashed here). Either way its parse equals the parse
+    of every byte."""
     import base64
     import random
 
-    data = base64.encodebytes(random.Random(2).randbytes(3_000_000)).decode("ascii")
+    data = base64.encodebytes(random.Random(2).randbytes(size)).decode("ascii")
     raw = (
         "From: a@example.test\nSubject: log\nMessage-ID: <big@example.test>\n"
         'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
@@ -60,8 +64,19 @@ def test_a_big_attachment_travels_slim_and_parses_the_same() -> None:
         f'Content-Disposition: attachment; filename="log.bin"\n\n{data}--b--\n'
     ).encode()
     assert isinstance(prepare(raw), SlimMessage)
+    sent: list[object] = []
     with ParseAhead(workers=1) as ahead:
+        pool = ahead._pool
+        assert pool is not None
+        submit = pool.submit
+
+        def recording(fn: Any, arg: object) -> Any:
+            sent.append(arg)
+            return submit(fn, arg)
+
+        pool.submit = recording  # type: ignore[method-assign]
         parsed = result_or_none(ahead.submit(raw))
+    assert [type(a).__name__ for a in sent] == ["bytes" if travels == "whole" else "SlimMessage"]
     assert parsed is not None
     assert parsed == parse_message(raw, slim_above=None)
-    assert parsed.attachments[0].size == 3_000_000
+    assert parsed.attachments[0].size == size

@@ -13,7 +13,10 @@ one held by then (SQLAlchemy, the catalog, the first chunk of raw mail), so it
 was as big as the ingest itself before it parsed anything, and it was the peak
 RSS of a batch ingest (issue #18: under 100 MB on the bench's 2 000 messages).
 
-A message with big base64 parts is sent as its slim copy
+A message under :data:`SEND_WHOLE_BELOW` is sent whole and the worker makes its
+slim copy itself, as it parses; this process is the one the ingest waits for, and
+hashing the base64 parts here was a thirtieth of its work (issue #18). A bigger
+message with big base64 parts is sent as its slim copy
 (:func:`~gateway.pipeline.parse.message.prepare`): the parts are hashed here, a
 chunk at a time, and the worker gets kilobytes instead of a pickled copy of
 megabytes (a 25 MB attachment made the worker the biggest process of the run).
@@ -40,6 +43,10 @@ from gateway.pipeline.parse.message import SlimMessage, parse_prepared, prepare
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
 BIG_FILE = 1 << 20  # a named file this big (an mbox, most likely) is worth workers alone
 _PRELOAD = ["gateway.pipeline.parse.message"]  # what a worker needs: the parser alone
+# Policy: a message below this size goes to the worker whole (one copy through the
+# pipe, and the worker slims it); from this size on this process sends its slim copy,
+# so that no worker ever holds a copy of a big attachment.
+SEND_WHOLE_BELOW = 4 << 20
 
 
 class ParseAhead:
@@ -67,8 +74,9 @@ class ParseAhead:
         (no workers, or they died: the rest of the ingest parses inline)."""
         if self._pool is None:
             return None
+        sent = raw if len(raw) < SEND_WHOLE_BELOW else prepare(raw)
         try:
-            return self._pool.submit(parse_prepared, prepare(raw))
+            return self._pool.submit(parse_prepared, sent)
         except BrokenProcessPool:
             self.close()
             self._pool = None
