@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gateway.catalog.load import EXAMPLE, CatalogHolder
+from gateway.core.resources import examples_dir
 from gateway.pipeline.parse.message import SlimMessage, parse_message, prepare
 from gateway.receive.parse_ahead import ParseAhead, result_or_none
+from gateway.runner.foresight import foresee
 from tests.support.corpus import needs_shared, own_samples, shared_samples
 
 
@@ -19,8 +23,34 @@ def test_worker_parse_equals_inline_parse(origin: str) -> None:
     with ParseAhead(workers=1) as ahead:
         futures = [ahead.submit(raw) for raw in raws]
         assert all(f is not None for f in futures)
-        parsed = [result_or_none(f) for f in futures]
-    assert parsed == [parse_message(raw) for raw in raws]
+        done = [result_or_none(f) for f in futures]
+    assert [d.parsed if d else None for d in done] == [parse_message(raw) for raw in raws]
+    assert all(d is None or d.foresight is None for d in done)  # no catalog given
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_workers_foresee_for_the_catalog_they_are_given(tmp_path: Path, same: bool) -> None:
+    """With the catalog in use named, each parse comes with what the pure stages would
+    decide (as worked out here); a catalog file changed since it was loaded (another
+    digest) gives none, so nothing stale can be used."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    program = examples_dir() / "account_action.py"  # its account entry runs this, beside it
+    (tmp_path / program.name).write_bytes(program.read_bytes())
+    (tmp_path / program.name).chmod(0o755)
+    holder = CatalogHolder(path)
+    if not same:
+        path.write_text(EXAMPLE.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    raws = [s.raw() for s in own_samples()[::6][:12]]
+    with ParseAhead(workers=1) as ahead:
+        ahead.catalog = holder.ref()
+        done = [result_or_none(ahead.submit(raw)) for raw in raws]
+    for d in done:
+        assert d is not None
+        if same:
+            assert d.foresight == foresee(holder.current, d.parsed)
+        else:
+            assert d.foresight is None
 
 
 def test_no_workers_means_inline() -> None:
@@ -70,13 +100,13 @@ def test_a_big_attachment_parses_the_same_whole_or_slim(size: int, travels: str)
         assert pool is not None
         submit = pool.submit
 
-        def recording(fn: Any, arg: object) -> Any:
+        def recording(fn: Any, arg: object, *rest: object) -> Any:
             sent.append(arg)
-            return submit(fn, arg)
+            return submit(fn, arg, *rest)
 
         pool.submit = recording  # type: ignore[method-assign]
-        parsed = result_or_none(ahead.submit(raw))
+        done = result_or_none(ahead.submit(raw))
     assert [type(a).__name__ for a in sent] == ["bytes" if travels == "whole" else "SlimMessage"]
-    assert parsed is not None
-    assert parsed == parse_message(raw, slim_above=None)
-    assert parsed.attachments[0].size == size
+    assert done is not None
+    assert done.parsed == parse_message(raw, slim_above=None)
+    assert done.parsed.attachments[0].size == size

@@ -15,8 +15,10 @@ its ``account`` action's script lives in a checkout and in a wheel alike.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.catalog.action_reader import Where
@@ -81,7 +83,34 @@ def parse_catalog(
     entries, problems = read(text, members, where)
     if problems:
         raise CatalogError(source, sorted(problems, key=lambda p: p.line))
-    return Catalog(tuple(entries), source)
+    return Catalog(tuple(entries), source, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRef:
+    """Where another process finds the catalog in use, and which one it is: a parse
+    worker loads it itself (a path is a few bytes to send; the catalog is kilobytes
+    per message) and works for it only if what it read has the same ``digest``."""
+
+    path: Path
+    members: tuple[Member, ...]
+    templates_dir: Path | None
+    digest: str
+
+
+_LOADED: dict[CatalogRef, Catalog | None] = {}  # a worker's: each catalog read once
+
+
+def load_ref(ref: CatalogRef) -> Catalog | None:
+    """The catalog ``ref`` names, read once per process; None when the file no longer
+    holds that catalog (changed, gone, broken since)."""
+    if ref not in _LOADED:
+        try:
+            found: Catalog | None = load_catalog(ref.path, ref.members, ref.templates_dir)
+        except CatalogError:
+            found = None
+        _LOADED[ref] = found if found is not None and found.digest == ref.digest else None
+    return _LOADED[ref]
 
 
 class CatalogHolder:
@@ -100,13 +129,21 @@ class CatalogHolder:
         *,
         templates_dir: Path | None = None,
     ) -> None:
-        self.path, self._members = path, tuple(members)
+        self.path, self._members, self._templates_dir = path, tuple(members), templates_dir
         self._loader = loader or (lambda p, ms: load_catalog(p, ms, templates_dir))
         self._current = self._loader(path, self._members)  # at start a bad catalog is fatal
 
     @property
     def current(self) -> Catalog:
         return self._current
+
+    def ref(self) -> CatalogRef | None:
+        """The catalog in use, for a worker process to load (None: not read from a file
+        here, as with a test's own loader)."""
+        digest = self._current.digest
+        if not digest:
+            return None
+        return CatalogRef(self.path, self._members, self._templates_dir, digest)
 
     def reload(self) -> bool:
         try:

@@ -117,6 +117,9 @@ class Entry:
 class Catalog:
     entries: tuple[Entry, ...]
     source: str = ""
+    # SHA-256 of the YAML text it was read from ("": not read from text): a parse worker
+    # that read the same file can tell that its classification stands for ours
+    digest: str = ""
 
     @property
     def fallback(self) -> Entry:

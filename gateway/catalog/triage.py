@@ -26,12 +26,26 @@ class Triage:
     missing: list[tuple[str, str]]  # (field name, label in the locale asked for)
 
 
-def triage(catalog: Catalog, msg: ParsedMessage, locale: str) -> Triage:
-    """Entry, classification, parameter sheet and missing fields of a new request."""
+def triage(
+    catalog: Catalog,
+    msg: ParsedMessage,
+    locale: str,
+    known: tuple[Classification, Sheet] | None = None,
+) -> Triage:
+    """Entry, classification, parameter sheet and missing fields of a new request.
+    ``known``: :func:`read_request` of this message under this catalog, worked out
+    ahead (:mod:`gateway.runner.foresight`)."""
+    result, sheet = known if known is not None else read_request(catalog, msg)
+    entry = catalog.entry(result.entry_id) or catalog.fallback
+    return Triage(entry, result, sheet, missing_required(entry, sheet.values, locale))
+
+
+def read_request(catalog: Catalog, msg: ParsedMessage) -> tuple[Classification, Sheet]:
+    """The classification and the winning entry's sheet (the fallback's when the winner
+    has left the catalog): the part of :func:`triage` that needs no locale."""
     result = classify(catalog, msg.subject, msg.new_text)
     entry = catalog.entry(result.entry_id) or catalog.fallback
-    sheet = parse_sheet(entry, msg.new_text)
-    return Triage(entry, result, sheet, missing_required(entry, sheet.values, locale))
+    return result, parse_sheet(entry, msg.new_text)
 
 
 def triage_submission(

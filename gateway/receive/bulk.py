@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
-from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import prepare_windows
 from gateway.pipeline.parse.windows import Windows
 from gateway.receive.files import (
@@ -38,7 +37,7 @@ from gateway.receive.files import (
     chunked_with_breaks,
     read_inputs,
 )
-from gateway.receive.parse_ahead import ParseAhead, result_or_none
+from gateway.receive.parse_ahead import Ahead, ParseAhead, result_or_none
 from gateway.runner.runner import RowInput, RowOutcome, Runner
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 from store.accept.generic import open_inbox
@@ -71,6 +70,7 @@ def ingest(
     summary = IngestSummary()
     box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ahead if ahead is not None else ParseAhead.started(specs)
+    ahead.catalog = runner.catalog.ref()  # the workers foresee for it (runner.foresight)
     # a big message file stays on disk where the store can take it a piece at a time
     on_disk = ALONE_ABOVE if box.streams_files else None
     inputs = read_inputs(list(specs), on_disk_above=on_disk)
@@ -92,7 +92,7 @@ class _Staged:
 
     items: list[Input]
     mails: list[Mail]
-    parses: list[Future[ParsedMessage | None] | None]  # a file left on disk: after storing
+    parses: list[Future[Ahead | None] | None]  # a file left on disk: after storing
     big: bool  # holds a message of ALONE_ABOVE bytes or more: read nothing beside it
 
 
@@ -235,7 +235,7 @@ def _parse_stored_files(
 
 def _parse_stored(
     runner: Runner, box: InboxAcceptor, ahead: ParseAhead, inbox_id: int
-) -> Future[ParsedMessage | None] | None:
+) -> Future[Ahead | None] | None:
     """A stored row's parse from its slim copy, or None: nothing to slim (the runner
     parses the whole, which it then reads from the row), or the row cannot be read
     now (the runner reads it, or defers it, as any row)."""
@@ -256,7 +256,7 @@ def _process_chunk(
     runner: Runner,
     mails: Sequence[Mail],
     accepted: Sequence[Accepted],
-    parses: Sequence[Future[ParsedMessage | None] | None],
+    parses: Sequence[Future[Ahead | None] | None],
 ) -> Iterator[Msg]:
     """One line per input, in order. New rows go to the runner a few at a time
     (:meth:`Runner.process_together`: one commit for several rows); a duplicate,
@@ -278,15 +278,17 @@ def _process_chunk(
         # a new row holds exactly these bytes, so the claim need not read them back (a
         # file left on disk: the claim leaves them in the row until a stage asks)
         raw = mail.raw if isinstance(mail, RawInput) else None
-        waiting.append((mail, acc, RowInput(acc.inbox_id, result_or_none(parse, budget), raw)))
+        done = result_or_none(parse, budget)
+        row = RowInput(acc.inbox_id, None, raw)
+        if done is not None:
+            row = RowInput(acc.inbox_id, done.parsed, raw, done.foresight)
+        waiting.append((mail, acc, row))
         if len(waiting) >= TOGETHER:
             yield from together()
     yield from together()
 
 
-def _process(
-    runner: Runner, mail: Mail, acc: Accepted, parse: Future[ParsedMessage | None] | None
-) -> Msg:
+def _process(runner: Runner, mail: Mail, acc: Accepted, parse: Future[Ahead | None] | None) -> Msg:
     """What became of one stored input; states and the runner's reason as recorded."""
     ref = mail.ref
     if acc.duplicate:
@@ -308,7 +310,8 @@ def _process(
     # a new row holds exactly these bytes, so the claim need not read them back (a
     # duplicate's row may hold other bytes under a looser duplicate rule: read those)
     raw = mail.raw if isinstance(mail, RawInput) and not acc.duplicate else None
-    outcome = runner.process_one(acc.inbox_id, result_or_none(parse, budget), raw)
+    done = result_or_none(parse, budget)
+    outcome = runner.process_one(acc.inbox_id, done.parsed if done is not None else None, raw)
     return _said(ref, acc, outcome)
 
 

@@ -25,6 +25,11 @@ runner parses the raw bytes this process holds anyway. A big message file that
 was stored without being read (:mod:`gateway.receive.bulk`) is slimmed from its
 row and sent the same way (:meth:`ParseAhead.submit_prepared`); should that slim
 copy not stand, the runner reads the whole from the row.
+
+Given the catalog in use (:attr:`ParseAhead.catalog`), a worker also works out what
+the pure stages will decide about each message it parsed
+(:mod:`gateway.runner.foresight`): the worker has time to spare, the main process
+none.
 """
 
 from __future__ import annotations
@@ -34,11 +39,14 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from gateway.catalog.load import CatalogRef, load_ref
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import SlimMessage, parse_prepared, prepare
+from gateway.runner.foresight import Foresight, foresee
 
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
 BIG_FILE = 1 << 20  # a named file this big (an mbox, most likely) is worth workers alone
@@ -49,9 +57,19 @@ _PRELOAD = ["gateway.pipeline.parse.message"]  # what a worker needs: the parser
 SEND_WHOLE_BELOW = 4 << 20
 
 
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """A message parsed by a worker, with what the pure stages will decide about it
+    when the worker could load the catalog."""
+
+    parsed: ParsedMessage
+    foresight: Foresight | None = None
+
+
 class ParseAhead:
     def __init__(self, workers: int | None = None) -> None:
         count = (os.cpu_count() or 1) - 1 if workers is None else workers
+        self.catalog: CatalogRef | None = None  # the catalog in use: workers foresee for it
         self._pool = None
         if count > 0:
             context = multiprocessing.get_context("forkserver")
@@ -69,14 +87,14 @@ class ParseAhead:
             ahead._pool.submit(os.getpid)  # any call: it makes the pool start its worker
         return ahead
 
-    def submit(self, raw: bytes) -> Future[ParsedMessage | None] | None:
+    def submit(self, raw: bytes) -> Future[Ahead | None] | None:
         """A future parse of ``raw``, or None when the runner should parse it itself
         (no workers, or they died: the rest of the ingest parses inline)."""
         if self._pool is None:
             return None
         sent = raw if len(raw) < SEND_WHOLE_BELOW else prepare(raw)
         try:
-            return self._pool.submit(parse_prepared, sent)
+            return self._pool.submit(_parse_and_foresee, sent, self.catalog)
         except BrokenProcessPool:
             self.close()
             self._pool = None
@@ -84,21 +102,22 @@ class ParseAhead:
 
     def submit_prepared(
         self, prepared: SlimMessage, *, or_inline: bool
-    ) -> Future[ParsedMessage | None] | None:
+    ) -> Future[Ahead | None] | None:
         """A future parse of a slim copy made here already (a big stored message, slimmed
         from its blob). Without workers: parsed at once when ``or_inline`` (the
         runner would parse something that small inline too), else None (the runner
         parses the whole, which it then reads)."""
         if self._pool is not None:
             try:
-                return self._pool.submit(parse_prepared, prepared)
+                return self._pool.submit(_parse_and_foresee, prepared, self.catalog)
             except BrokenProcessPool:
                 self.close()
                 self._pool = None
         if not or_inline:
             return None
-        done: Future[ParsedMessage | None] = Future()
-        done.set_result(parse_prepared(prepared))
+        done: Future[Ahead | None] = Future()
+        parsed = parse_prepared(prepared)
+        done.set_result(Ahead(parsed) if parsed is not None else None)
         return done
 
     def close(self) -> None:
@@ -114,9 +133,25 @@ class ParseAhead:
         self.close()
 
 
+def _parse_and_foresee(prepared: bytes | SlimMessage, catalog: CatalogRef | None) -> Ahead | None:
+    """In a worker: the parse, and the foresight when ``catalog`` loads as the one the
+    main process uses. A foresight that fails is left out: the stages then decide as
+    they always do, and say what went wrong."""
+    parsed = parse_prepared(prepared)
+    if parsed is None:
+        return None
+    found = load_ref(catalog) if catalog is not None else None
+    if found is None:
+        return Ahead(parsed)
+    try:
+        return Ahead(parsed, foresee(found, parsed))
+    except Exception:  # noqa: BLE001 - the runner meets the same input and reports it
+        return Ahead(parsed)
+
+
 def result_or_none(
-    future: Future[ParsedMessage | None] | None, timeout: float | None = None
-) -> ParsedMessage | None:
+    future: Future[Ahead | None] | None, timeout: float | None = None
+) -> Ahead | None:
     """The parse, or None (the runner parses again, and shunts if it really fails;
     a slim copy that could not stand for the whole is parsed again too).
 

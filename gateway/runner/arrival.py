@@ -20,6 +20,7 @@ from gateway.config.settings import Settings
 from gateway.core.model import ParsedMessage, Submission
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.thread import ThreadDecision
+from gateway.runner.foresight import Foresight
 from store.inbox import PendingRow
 
 
@@ -38,6 +39,7 @@ class Arrival:
     loop: LoopVerdict | None = None  # set by "loops"
     route: ThreadDecision | None = None  # set by "thread"
     submission: Submission | None = None  # set by "parse" for a form or chat submission
+    foresight: Foresight | None = None  # the pure stages' answers, worked out ahead
 
     @property
     def channel(self) -> str:

@@ -22,6 +22,7 @@ from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
 from gateway.core.model import ParsedMessage, Submission
+from gateway.runner.foresight import Foresight
 from gateway.tickets import changes
 from store import fields
 from store.models import Ticket
@@ -57,12 +58,15 @@ def categorize_new_ticket(
     now: datetime,
     *,
     chosen: Submission | None = None,
+    foresight: Foresight | None = None,
 ) -> CategorizeResult:
     """Classify, assign and read the sheet of a just-opened ticket (already flushed);
-    ``chosen``: a form or chat submission, whose entry and fields the person picked."""
+    ``chosen``: a form or chat submission, whose entry and fields the person picked;
+    ``foresight``: worked out ahead, used if it answers this message and catalog."""
     locale = ticket.locale or settings.gateway.locale
+    known = foresight.triage_for(catalog, msg) if foresight is not None else None
     verdict = (
-        triage(catalog, msg, locale)
+        triage(catalog, msg, locale, known)
         if chosen is None
         else triage_submission(catalog, msg, chosen, locale)
     )

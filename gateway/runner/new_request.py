@@ -114,7 +114,14 @@ def open_new(
             },
         )
     filed = filing.categorize_new_ticket(
-        a.session, ticket, request, a.catalog, a.settings, a.now, chosen=a.submission
+        a.session,
+        ticket,
+        request,
+        a.catalog,
+        a.settings,
+        a.now,
+        chosen=a.submission,
+        foresight=a.foresight,
     )
     level = initial_priority(a, ticket, request, a.catalog)  # before the notices show it
     trigger.sheet_changed(

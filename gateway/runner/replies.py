@@ -46,7 +46,8 @@ def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
-    said = thanks.judge(a.msg.new_text)
+    foreseen = a.foresight.thanks_for(a.msg.new_text) if a.foresight is not None else None
+    said = foreseen if foreseen is not None else thanks.judge(a.msg.new_text)
     effect = states.on_requester_reply(
         TicketState(ticket.state),
         ticket.closed_at,

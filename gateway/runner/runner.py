@@ -32,6 +32,7 @@ from gateway.runner import verdicts
 from gateway.runner.arrival import Arrival
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.chain import Link, run_chain
+from gateway.runner.foresight import Foresight
 from gateway.tickets import conversation
 from store import inbox
 from store.db import transaction
@@ -68,6 +69,7 @@ class RowInput:
     inbox_id: int
     parsed: ParsedMessage | None
     raw: bytes | None = None
+    foresight: Foresight | None = None  # worked out with the parse (gateway.runner.foresight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +97,17 @@ class Runner:
         return outcomes
 
     def process_one(
-        self, inbox_id: int, parsed: ParsedMessage | None = None, raw: bytes | None = None
+        self,
+        inbox_id: int,
+        parsed: ParsedMessage | None = None,
+        raw: bytes | None = None,
+        foresight: Foresight | None = None,
     ) -> RowOutcome:
         """``parsed``: the row's bytes already parsed (a bulk ingest parses ahead in
         worker processes); parsing is pure, so where it ran changes nothing. ``raw``:
         the row's bytes, when the caller holds them already (a bulk ingest has just
-        stored them; they never change), so the claim does not read them again."""
+        stored them; they never change), so the claim does not read them again.
+        ``foresight``: what the pure stages will decide, worked out with the parse."""
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
         if self.on_row is not None:  # the daemon's watch: it kills a row over its budget
@@ -108,7 +115,7 @@ class Runner:
         try:
             if parsed is None and self.parser is not None:
                 raw, parsed = self._parse_first(inbox_id, deadline, raw)
-            outcome = self._process(inbox_id, parsed, deadline, raw)
+            outcome = self._process(inbox_id, parsed, deadline, raw, foresight)
         except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
             outcome = self._failed(inbox_id, exc)
         finally:
@@ -128,7 +135,7 @@ class Runner:
         group is rolled back and each of the group's rows goes through
         :meth:`process_one` on its own, so what a failure does is unchanged."""
         if len(rows) < 2 or self.on_row is not None or any(r.parsed is None for r in rows):
-            return [self.process_one(r.inbox_id, r.parsed, r.raw) for r in rows]
+            return [self.process_one(r.inbox_id, r.parsed, r.raw, r.foresight) for r in rows]
         outcomes: list[RowOutcome] = []
         while len(outcomes) < len(rows):
             rest = rows[len(outcomes) :]
@@ -140,7 +147,7 @@ class Runner:
                 log.info(
                     "%d rows processed one by one after %s: %s", len(redo), type(exc).__name__, exc
                 )
-                group = [self.process_one(r.inbox_id, r.parsed, r.raw) for r in redo]
+                group = [self.process_one(r.inbox_id, r.parsed, r.raw, r.foresight) for r in redo]
             else:
                 for outcome in group:
                     _log_outcome(outcome)
@@ -162,7 +169,7 @@ class Runner:
                 tried.append(r)
                 started = time.perf_counter()
                 deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
-                outcome = self._row(s, r.inbox_id, r.parsed, deadline, r.raw)
+                outcome = self._row(s, r.inbox_id, r.parsed, deadline, r.raw, r.foresight)
                 conversation.flush(s)
                 s.flush()
                 s.expunge_all()
@@ -177,11 +184,12 @@ class Runner:
         parsed: ParsedMessage | None,
         deadline: Deadline,
         raw: bytes | None = None,
+        foresight: Foresight | None = None,
     ) -> RowOutcome:
         """The stages and the row's disposition commit together, or not at all."""
         turn = self.turnstile.row() if self.turnstile is not None else nullcontext()
         with turn, transaction(self.sessions) as s:  # the turn first: see store.turnstile
-            return self._row(s, inbox_id, parsed, deadline, raw)
+            return self._row(s, inbox_id, parsed, deadline, raw, foresight)
 
     def _row(
         self,
@@ -190,13 +198,16 @@ class Runner:
         parsed: ParsedMessage | None,
         deadline: Deadline,
         raw: bytes | None,
+        foresight: Foresight | None = None,
     ) -> RowOutcome:
         """One row through the chain, its disposition recorded, in the caller's transaction."""
         row = inbox.claim_row(s, inbox_id, raw)
         if row is None:
             return _already_processed(s, inbox_id)
         now = self.clock.now()
-        arrival = Arrival(s, row, self.settings, now, self.catalog.current, parsed)
+        arrival = Arrival(
+            s, row, self.settings, now, self.catalog.current, parsed, foresight=foresight
+        )
         verdict, stage = run_chain(arrival, self.chain or stages.CHAIN, deadline)
         state, reason = verdicts.disposition(verdict), verdicts.reason_of(verdict)
         ticket_id = verdicts.ticket_of(verdict)
