@@ -20,7 +20,7 @@ from gateway.core.model import TicketState
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.thanks import ThanksVerdict, judge
 from gateway.receive import bulk
-from gateway.receive.parse_ahead import ParseAhead
+from gateway.receive.parse_ahead import FORESEE_WITH, ParseAhead
 from gateway.runner.foresight import foresee
 from gateway.runner.runner import RowInput, RowOutcome, Runner
 from gateway.runtime.app import App, build
@@ -150,7 +150,7 @@ def test_a_bulk_ingest_with_foresights_ends_as_one_without(
     for n, sample in enumerate(own_samples()):
         (folder / f"{n:03}.eml").write_bytes(sample.raw())
     seen: list[list[dict[str, object]]] = []
-    for name, workers in (("with", 1), ("without", 0)):
+    for name, workers in (("with", FORESEE_WITH), ("without", 0)):
         db = replace(settings.database, url=f"sqlite:///{tmp_path}/{name}.db")
         app = build(
             replace(settings, members=MEMBERS, catalog=CatalogSettings(path=EXAMPLE), database=db),

@@ -10,7 +10,7 @@ import pytest
 from gateway.catalog.load import EXAMPLE, CatalogHolder
 from gateway.core.resources import examples_dir
 from gateway.pipeline.parse.message import SlimMessage, parse_message, prepare
-from gateway.receive.parse_ahead import ParseAhead, result_or_none
+from gateway.receive.parse_ahead import FORESEE_WITH, ParseAhead, result_or_none
 from gateway.runner.foresight import foresee
 from tests.support.corpus import needs_shared, own_samples, shared_samples
 
@@ -110,3 +110,11 @@ def test_a_big_attachment_parses_the_same_whole_or_slim(size: int, travels: str)
     assert done is not None
     assert done.parsed == parse_message(raw, slim_above=None)
     assert done.parsed.attachments[0].size == size
+
+
+@pytest.mark.parametrize("workers", [1, FORESEE_WITH])
+def test_workers_foresee_only_when_there_are_enough_of_them(workers: int) -> None:
+    holder = CatalogHolder(EXAMPLE)
+    with ParseAhead(workers=workers) as ahead:
+        ahead.foresee_for(holder.ref())
+        assert (ahead.catalog is not None) is (workers >= FORESEE_WITH)

@@ -70,7 +70,7 @@ def ingest(
     summary = IngestSummary()
     box = open_inbox(runner.settings.database.url, runner.sessions)
     ahead = ahead if ahead is not None else ParseAhead.started(specs)
-    ahead.catalog = runner.catalog.ref()  # the workers foresee for it (runner.foresight)
+    ahead.foresee_for(runner.catalog.ref())  # what the stages will decide (runner.foresight)
     # a big message file stays on disk where the store can take it a piece at a time
     on_disk = ALONE_ABOVE if box.streams_files else None
     inputs = read_inputs(list(specs), on_disk_above=on_disk)

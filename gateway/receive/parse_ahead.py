@@ -26,10 +26,10 @@ was stored without being read (:mod:`gateway.receive.bulk`) is slimmed from its
 row and sent the same way (:meth:`ParseAhead.submit_prepared`); should that slim
 copy not stand, the runner reads the whole from the row.
 
-Given the catalog in use (:attr:`ParseAhead.catalog`), a worker also works out what
-the pure stages will decide about each message it parsed
-(:mod:`gateway.runner.foresight`): the worker has time to spare, the main process
-none.
+Given the catalog in use (:meth:`ParseAhead.foresee_for`), workers also work out
+what the pure stages will decide about each message they parsed
+(:mod:`gateway.runner.foresight`), when there are enough of them to have time to
+spare; the main process has none.
 """
 
 from __future__ import annotations
@@ -42,19 +42,27 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from gateway.catalog.load import CatalogRef, load_ref
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import SlimMessage, parse_prepared, prepare
-from gateway.runner.foresight import Foresight, foresee
+
+if TYPE_CHECKING:  # a worker that is not asked to foresee never imports the catalog
+    from gateway.catalog.load import CatalogRef
+    from gateway.runner.foresight import Foresight
 
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
 BIG_FILE = 1 << 20  # a named file this big (an mbox, most likely) is worth workers alone
-_PRELOAD = ["gateway.pipeline.parse.message"]  # what a worker needs: the parser alone
+_PRELOAD = ["gateway.receive.parse_ahead"]  # what a worker needs: the parser (and this)
 # Policy: a message below this size goes to the worker whole (one copy through the
 # pipe, and the worker slims it); from this size on this process sends its slim copy,
 # so that no worker ever holds a copy of a big attachment.
 SEND_WHOLE_BELOW = 4 << 20
+# Policy: workers foresee only when there are at least this many. One worker (a
+# 2-core machine) is about as busy parsing as the main process is processing, and
+# giving it the foresight too made bench/ingest.py slower, not faster: the main
+# process waited for it. Each worker more adds a core's time to spare.
+FORESEE_WITH = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ class Ahead:
 class ParseAhead:
     def __init__(self, workers: int | None = None) -> None:
         count = (os.cpu_count() or 1) - 1 if workers is None else workers
+        self.workers = count
         self.catalog: CatalogRef | None = None  # the catalog in use: workers foresee for it
         self._pool = None
         if count > 0:
@@ -86,6 +95,10 @@ class ParseAhead:
         if ahead._pool is not None:
             ahead._pool.submit(os.getpid)  # any call: it makes the pool start its worker
         return ahead
+
+    def foresee_for(self, catalog: CatalogRef | None) -> None:
+        """Foresee for ``catalog`` (the one in use) if there are workers enough."""
+        self.catalog = catalog if self.workers >= FORESEE_WITH else None
 
     def submit(self, raw: bytes) -> Future[Ahead | None] | None:
         """A future parse of ``raw``, or None when the runner should parse it itself
@@ -138,9 +151,12 @@ def _parse_and_foresee(prepared: bytes | SlimMessage, catalog: CatalogRef | None
     main process uses. A foresight that fails is left out: the stages then decide as
     they always do, and say what went wrong."""
     parsed = parse_prepared(prepared)
-    if parsed is None:
-        return None
-    found = load_ref(catalog) if catalog is not None else None
+    if parsed is None or catalog is None:
+        return Ahead(parsed) if parsed is not None else None
+    from gateway.catalog.load import load_ref
+    from gateway.runner.foresight import foresee
+
+    found = load_ref(catalog)
     if found is None:
         return Ahead(parsed)
     try:
