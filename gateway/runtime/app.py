@@ -65,7 +65,8 @@ def build(
     catalog = CatalogHolder(
         catalog_path(settings), settings.members, templates_dir=settings.gateway.templates_dir
     )
-    engine = make_engine(settings.database.url)
+    # checkpoint_apart: no commit of this process checkpoints; the thread does (below)
+    engine = make_engine(settings.database.url, checkpoints=not checkpoint_apart)
     clock = clock or SystemClock()
     if migrate_schema:
         try:
