@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
@@ -39,6 +38,7 @@ class WalCheckpointer:
     def __init__(self, path: Path, interval: float = INTERVAL) -> None:
         self.path = path
         self.interval = interval
+        self._failing = False  # the last checkpoint failed (said once per streak)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
 
@@ -60,8 +60,10 @@ class WalCheckpointer:
             self._thread.join()
 
     def _run(self) -> None:
-        try:
-            con = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:  # mode=rw: never create the database (the writers made it, private)
+            con = sqlite3.connect(
+                f"file:{self.path}?mode=rw", uri=True, timeout=0, isolation_level=None
+            )
         except sqlite3.Error as exc:  # the writers' own connections will say more
             log.warning("WAL checkpoints: cannot open %s: %s", self.path, exc)
             return
@@ -72,6 +74,16 @@ class WalCheckpointer:
             con.close()
 
     def _checkpoint(self, con: sqlite3.Connection) -> None:
-        # locked for a moment (a schema change being made): the next tick copies it
-        with suppress(sqlite3.OperationalError):
+        """One passive checkpoint. A failure (a lock held for a schema change, a full
+        disk) is said once and tried again at every tick: the log only grows meanwhile,
+        and nothing written is lost."""
+        try:
             con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error as exc:
+            if not self._failing:
+                log.warning("WAL checkpoint of %s failed, retrying: %s", self.path, exc)
+            self._failing = True
+            return
+        if self._failing:
+            log.info("WAL checkpoints of %s work again", self.path)
+            self._failing = False

@@ -4,10 +4,13 @@ thread does, and the log starts over instead of growing with everything written.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from gateway.config.settings import Settings
@@ -28,8 +31,6 @@ def _write(db: Path, *, checkpointed: bool) -> tuple[list[int], int]:
     engine = make_engine(f"sqlite:///{db}", durable=False, checkpoints=False)
     sizes = []
     try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)"))
         for i in range(COMMITS):
             with engine.begin() as conn:
                 conn.execute(text("INSERT INTO blobs (data) VALUES (:d)"), {"d": os.urandom(ROW)})
@@ -44,15 +45,25 @@ def _write(db: Path, *, checkpointed: bool) -> tuple[list[int], int]:
     return sizes, wal
 
 
+def _created(db: Path) -> Path:
+    """The database, in WAL mode with its table, before any checkpointer opens it (as
+    the app migrates before it starts one)."""
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)"))
+    engine.dispose()
+    return db
+
+
 def test_the_thread_copies_the_log_and_it_starts_over(tmp_path: Path) -> None:
-    db = tmp_path / "gw.db"
+    db = _created(tmp_path / "gw.db")
     with WalCheckpointer(db, interval=0.01):
         _, wal = _write(db, checkpointed=True)
     assert wal < COMMITS * ROW / 3  # started over: not everything written is still in it
 
 
 def test_without_the_thread_nothing_is_copied(tmp_path: Path) -> None:
-    db = tmp_path / "gw.db"
+    db = _created(tmp_path / "gw.db")
     sizes, wal = _write(db, checkpointed=False)
     assert sizes[-1] < ROW  # every commit still only in the log
     assert wal >= COMMITS * ROW
@@ -103,3 +114,39 @@ def test_the_daemons_processing_child_checkpoints_apart(settings: Settings) -> N
         end.close()
         ours.close()
         theirs.close()
+
+
+def test_a_failing_checkpoint_is_said_once_and_tried_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Failing:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def execute(self, sql: str) -> Failing:
+            self.calls += 1
+            if self.calls <= 3:
+                raise sqlite3.OperationalError("disk I/O error")
+            return self
+
+        def fetchone(self) -> tuple[int, int, int]:
+            return (0, 0, 0)
+
+    checkpointer = WalCheckpointer(tmp_path / "gw.db")
+    con = Failing()
+    with caplog.at_level(logging.INFO, logger="gateway.store"):
+        for _ in range(5):
+            checkpointer._checkpoint(con)  # type: ignore[arg-type]
+    said = [r.getMessage() for r in caplog.records]
+    assert con.calls == 5
+    assert len([m for m in said if "failed, retrying: disk I/O error" in m]) == 1
+    assert len([m for m in said if "work again" in m]) == 1
+
+
+def test_it_never_creates_the_database(tmp_path: Path) -> None:
+    """A database file made by its sqlite3 connection would have the umask's mode: the
+    writers create it private (store.db.private_database), so it waits for them."""
+    db = tmp_path / "gw.db"
+    with WalCheckpointer(db, interval=0.01) as checkpointer:
+        checkpointer._thread.join(5)
+    assert not db.exists()
