@@ -156,11 +156,9 @@ def _parse_and_foresee(prepared: bytes | SlimMessage, catalog: CatalogRef | None
     from gateway.catalog.load import load_ref
     from gateway.runner.foresight import foresee
 
-    found = load_ref(catalog)
-    if found is None:
-        return Ahead(parsed)
     try:
-        return Ahead(parsed, foresee(found, parsed))
+        found = load_ref(catalog)
+        return Ahead(parsed, foresee(found, parsed) if found is not None else None)
     except Exception:  # noqa: BLE001 - the runner meets the same input and reports it
         return Ahead(parsed)
 
