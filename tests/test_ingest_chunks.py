@@ -58,8 +58,9 @@ class _Recorder:
     def __init__(self) -> None:
         self.submitted: list[bytes] = []
 
-    def submit(self, raw: bytes) -> None:
-        self.submitted.append(raw)
+    def submit_many(self, raws: list[bytes]) -> list[None]:
+        self.submitted += raws
+        return [None for _ in raws]
 
 
 def _subjects(recorder: _Recorder) -> list[str]:

@@ -10,7 +10,14 @@ import pytest
 from gateway.catalog.load import EXAMPLE, CatalogHolder
 from gateway.core.resources import examples_dir
 from gateway.pipeline.parse.message import SlimMessage, parse_message, prepare
-from gateway.receive.parse_ahead import FORESEE_WITH, ParseAhead, result_or_none
+from gateway.receive.parse_ahead import (
+    BATCH_BYTES,
+    BATCH_MESSAGES,
+    FORESEE_WITH,
+    SEND_WHOLE_BELOW,
+    ParseAhead,
+    result_or_none,
+)
 from gateway.runner.foresight import foresee
 from tests.support.corpus import needs_shared, own_samples, shared_samples
 
@@ -118,3 +125,96 @@ def test_workers_foresee_only_when_there_are_enough_of_them(workers: int) -> Non
     with ParseAhead(workers=workers) as ahead:
         ahead.foresee_for(holder.ref())
         assert (ahead.catalog is not None) is (workers >= FORESEE_WITH)
+
+
+def _recording_pool(ahead: ParseAhead, sent: list[tuple[str, object]]) -> None:
+    """Record each task the pool is given: its function's name and its first argument."""
+    pool = ahead._pool
+    assert pool is not None
+    submit = pool.submit
+
+    def recording(fn: Any, arg: object, *rest: object) -> Any:
+        sent.append((fn.__name__, arg))
+        return submit(fn, arg, *rest)
+
+    pool.submit = recording  # type: ignore[method-assign]
+
+
+def test_small_messages_travel_in_batches_and_parse_as_inline() -> None:
+    """Twenty small messages make three tasks (8, 8, 4), and each future holds the parse of
+    its own message, in order."""
+    raws = [s.raw() for s in own_samples()[:20]]
+    assert all(len(r) < BATCH_BYTES // BATCH_MESSAGES for r in raws)
+    sent: list[tuple[str, object]] = []
+    with ParseAhead(workers=1) as ahead:
+        _recording_pool(ahead, sent)
+        done = [result_or_none(f, 60) for f in ahead.submit_many(raws)]
+    assert [d.parsed if d else None for d in done] == [parse_message(r) for r in raws]
+    assert [len(arg) for _, arg in sent] == [8, 8, 4]  # type: ignore[arg-type]
+
+
+def test_a_batch_closes_at_its_byte_bound_and_a_big_message_goes_alone() -> None:
+    """Messages of 400 kB go three to a batch (past a megabyte); one past SEND_WHOLE_BELOW
+    goes alone as its slim copy, between the batches, and the order holds."""
+    import base64
+    import random
+
+    def mail(n: int, size: int) -> bytes:
+        data = base64.encodebytes(random.Random(n).randbytes(size)).decode("ascii")
+        return (
+            f"From: a@example.test\nSubject: log {n}\nMessage-ID: <m{n}@example.test>\n"
+            'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+            "--b\nContent-Type: text/plain\n\nsee the log\n"
+            "--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n"
+            f'Content-Disposition: attachment; filename="log.bin"\n\n{data}--b--\n'
+        ).encode()
+
+    raws = [mail(n, 300_000) for n in range(4)] + [mail(9, SEND_WHOLE_BELOW)]
+    raws += [mail(n, 300_000) for n in range(10, 12)]
+    sent: list[tuple[str, object]] = []
+    with ParseAhead(workers=1) as ahead:
+        _recording_pool(ahead, sent)
+        done = [result_or_none(f, 60) for f in ahead.submit_many(raws)]
+    assert [d.parsed.subject if d else None for d in done] == [
+        "log 0",
+        "log 1",
+        "log 2",
+        "log 3",
+        "log 9",
+        "log 10",
+        "log 11",
+    ]
+    shapes = [len(a) if isinstance(a, list) else type(a).__name__ for _, a in sent]
+    assert shapes == [3, "bytes", "SlimMessage", 2]  # the 4th alone: a batch of one is a message
+
+
+def test_a_batch_lost_with_its_worker_means_inline() -> None:
+    import os
+    import signal
+
+    with ParseAhead(workers=1) as ahead:
+        pool = ahead._pool
+        assert pool is not None
+        assert result_or_none(ahead.submit(b"Subject: x\n\nbody\n")) is not None
+        for pid in list(pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        lost = ahead.submit_many([b"Subject: %d\n\nbody\n" % n for n in range(5)])
+        assert [result_or_none(f, 30) for f in lost] == [None] * 5
+        assert ahead.submit_many([b"Subject: z\n\nbody\n"] * 3) == [None] * 3
+
+
+def test_a_message_given_up_on_stays_cancelled_while_the_rest_get_their_parse() -> None:
+    """The runner stops waiting for a parse past its budget (result_or_none cancels it);
+    when the batch ends later, the others get theirs and the cancelled one is left."""
+    from concurrent.futures import Future
+
+    from gateway.receive.parse_ahead import Ahead, _hand_out
+
+    parsed = [parse_message(b"Subject: %d\n\nbody\n" % n) for n in range(3)]
+    whole: Future[list[Ahead | None]] = Future()
+    each: list[Future[Ahead | None]] = [Future() for _ in parsed]
+    whole.add_done_callback(lambda done: _hand_out(done, each))
+    assert result_or_none(each[1], 0.01) is None and each[1].cancelled()
+    whole.set_result([Ahead(p) for p in parsed])
+    assert [f.cancelled() for f in each] == [False, True, False]
+    assert [f.result().parsed for f in (each[0], each[2])] == [parsed[0], parsed[2]]

@@ -127,10 +127,12 @@ def _stage(items: list[Input], ahead: ParseAhead) -> _Staged:
     """A file left on disk is parsed once it is stored (from its row: what is parsed
     is what was stored); it counts as big, as it would if it had been read."""
     mails = [i for i in items if not isinstance(i, UnreadableInput) and i.is_mail]
+    read = [m.raw for m in mails if isinstance(m, RawInput)]
+    parses = iter(ahead.submit_many(read))
     return _Staged(
         items,
         mails,
-        [ahead.submit(m.raw) if isinstance(m, RawInput) else None for m in mails],
+        [next(parses) if isinstance(m, RawInput) else None for m in mails],
         any(isinstance(m, FileInput) or len(m.raw) >= ALONE_ABOVE for m in mails),
     )
 

@@ -13,6 +13,13 @@ one held by then (SQLAlchemy, the catalog, the first chunk of raw mail), so it
 was as big as the ingest itself before it parsed anything, and it was the peak
 RSS of a batch ingest (issue #18: under 100 MB on the bench's 2 000 messages).
 
+Small messages travel in batches (:meth:`ParseAhead.submit_many`): one task of up
+to :data:`BATCH_MESSAGES` messages or :data:`BATCH_BYTES`, one pickled reply. With
+a task per message, the pool's bookkeeping (its queue feeder and result threads,
+a future and a wake-up per message) cost this process about 0.3 ms of its one
+interpreter lock per message, a tenth of what the runner spends on a row
+(bench/ingest.py, issue #18).
+
 A message under :data:`SEND_WHOLE_BELOW` is sent whole and the worker makes its
 slim copy itself, as it parses; this process is the one the ingest waits for, and
 hashing the base64 parts here was a thirtieth of its work (issue #18). A bigger
@@ -37,7 +44,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +70,12 @@ SEND_WHOLE_BELOW = 4 << 20
 # giving it the foresight too made bench/ingest.py slower, not faster: the main
 # process waited for it. Each worker more adds a core's time to spare.
 FORESEE_WITH = 2
+# Policy: small messages go to a worker this many at a time, or fewer once a batch holds
+# BATCH_BYTES: fewer tasks for the pool to carry (see above), and a worker never holds
+# more than about a megabyte of mail it has not parsed yet. The runner waits for a
+# whole batch before its first row, so a batch stays a few milliseconds of parsing.
+BATCH_MESSAGES = 8
+BATCH_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +126,38 @@ class ParseAhead:
             self._pool = None
             return None
 
+    def submit_many(self, raws: Sequence[bytes]) -> list[Future[Ahead | None] | None]:
+        """Future parses of ``raws``, in their order (each as :meth:`submit` gives it):
+        the small ones in batches, one task each; a big one alone, as its slim copy."""
+        found: list[Future[Ahead | None] | None] = []
+        batch: list[bytes] = []
+        held = 0
+        for raw in raws:
+            if self._pool is None or len(raw) >= SEND_WHOLE_BELOW:
+                found += self._submit_batch(batch)
+                batch, held = [], 0
+                found.append(self.submit(raw))
+                continue
+            batch.append(raw)
+            held += len(raw)
+            if len(batch) >= BATCH_MESSAGES or held >= BATCH_BYTES:
+                found += self._submit_batch(batch)
+                batch, held = [], 0
+        return found + self._submit_batch(batch)
+
+    def _submit_batch(self, raws: list[bytes]) -> list[Future[Ahead | None] | None]:
+        if len(raws) < 2 or self._pool is None:
+            return [self.submit(raw) for raw in raws]
+        try:
+            whole = self._pool.submit(_parse_batch, raws, self.catalog)
+        except BrokenProcessPool:
+            self.close()
+            self._pool = None
+            return [None for _ in raws]
+        each: list[Future[Ahead | None]] = [Future() for _ in raws]
+        whole.add_done_callback(lambda done: _hand_out(done, each))
+        return list(each)
+
     def submit_prepared(
         self, prepared: SlimMessage, *, or_inline: bool
     ) -> Future[Ahead | None] | None:
@@ -161,6 +206,26 @@ def _parse_and_foresee(prepared: bytes | SlimMessage, catalog: CatalogRef | None
         return Ahead(parsed, foresee(found, parsed) if found is not None else None)
     except Exception:  # noqa: BLE001 - the runner meets the same input and reports it
         return Ahead(parsed)
+
+
+def _parse_batch(raws: list[bytes], catalog: CatalogRef | None) -> list[Ahead | None]:
+    """In a worker: :func:`_parse_and_foresee` of each, in order."""
+    return [_parse_and_foresee(raw, catalog) for raw in raws]
+
+
+def _hand_out(whole: Future[list[Ahead | None]], each: list[Future[Ahead | None]]) -> None:
+    """A batch's results (or its failure: a dead worker) to the futures of its messages;
+    one the runner gave up waiting for (cancelled) is left as it is."""
+    failed = whole.exception() if not whole.cancelled() else None
+    results = whole.result() if failed is None and not whole.cancelled() else None
+    for n, future in enumerate(each):
+        try:
+            if results is not None:
+                future.set_result(results[n])
+            else:
+                future.set_exception(failed or RuntimeError("parse batch cancelled"))
+        except InvalidStateError:  # cancelled meanwhile: the runner parses it inline
+            pass
 
 
 def result_or_none(
