@@ -16,9 +16,9 @@ RSS of a batch ingest (issue #18: under 100 MB on the bench's 2 000 messages).
 Small messages travel in batches (:meth:`ParseAhead.submit_many`): one task of up
 to :data:`BATCH_MESSAGES` messages or :data:`BATCH_BYTES`, one pickled reply. With
 a task per message, the pool's bookkeeping (its queue feeder and result threads,
-a future and a wake-up per message) cost this process about 0.3 ms of its one
-interpreter lock per message, a tenth of what the runner spends on a row
-(bench/ingest.py, issue #18).
+a future and a wake-up per message) cost this process about 0.2 ms of its one
+interpreter lock per message, a tenth of what the runner spends on a row; in
+batches, a third of that (bench/ingest.py, issue #18).
 
 A message under :data:`SEND_WHOLE_BELOW` is sent whole and the worker makes its
 slim copy itself, as it parses; this process is the one the ingest waits for, and
