@@ -88,20 +88,15 @@ def pending_raw(session: Session, inbox_id: int) -> bytes | None:
     message on SQLite is read through incremental blob I/O, straight into one bytes
     object: a plain SELECT has SQLite gather the whole value into a buffer of its own
     first, which the driver then copies (a 34 MB message cost 68 MB to read)."""
-    if session.get_bind().dialect.name == "sqlite":
-        size = session.scalar(
-            select(InboxRow.size).where(InboxRow.id == inbox_id, InboxRow.state == "pending")
-        )
+    conn = core(session)  # statements built once (the daemon reads every row here)
+    if conn.dialect.name == "sqlite":
+        size = conn.execute(_PENDING_SIZE, {"id": inbox_id}).scalar()
         if size is None:
             return None
         if size > STREAM_ABOVE:
             return _blob(session, inbox_id)
-    stmt = (
-        select(InboxRaw.raw)
-        .join(InboxRow, InboxRow.id == InboxRaw.inbox_id)
-        .where(InboxRaw.inbox_id == inbox_id, InboxRow.state == "pending")
-    )
-    return session.scalar(stmt)
+    found: bytes | None = conn.execute(_PENDING_RAW, {"id": inbox_id}).scalar()
+    return found
 
 
 def _blob(session: Session, inbox_id: int) -> bytes:
@@ -200,6 +195,12 @@ def _claim_of(*columns: Any, with_raw: bool) -> Any:
 
 # built once: this runs for every row the runner takes; a row whose bytes the parse
 # worker has read already is claimed without them
+_PENDING_SIZE = select(_T.c.size).where(_T.c.id == bindparam("id"), _T.c.state == "pending")
+_PENDING_RAW = (
+    select(_RAW.c.raw)
+    .join(_T, _T.c.id == _RAW.c.inbox_id)
+    .where(_RAW.c.inbox_id == bindparam("id"), _T.c.state == "pending")
+)
 _CLAIM = _claim_of(*_FACTS, with_raw=True)
 _CLAIM_KNOWN = _claim_of(*_FACTS, with_raw=False)
 _DISPOSE = (

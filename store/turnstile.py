@@ -109,6 +109,19 @@ class Turnstile:
             fcntl.flock(fd, fcntl.LOCK_UN)
             return
 
+    def waiting(self) -> bool:
+        """Whether an accepting writer holds the turnstile now (a session in DATA, a
+        commit of accepted mail): a runner working through a group of rows in one
+        transaction commits before its next row, so that the ``250`` waits for one row
+        at most, as it would between rows processed one by one."""
+        fd = self._file()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+
     def close(self) -> None:
         for fd in (self._fd, self._write_fd):
             if fd is not None:

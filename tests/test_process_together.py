@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,10 @@ from gateway.runner.chain import CHAIN, Link
 from gateway.runner.runner import RowInput
 from gateway.runtime.app import App, build
 from store import inbox
+from store import turnstile as turnstile_module
 from store.db import transaction
 from store.models import InboxRow, OutboxRow, Ticket, TicketEvent
+from store.turnstile import Turnstile
 from tests.support.app import MEMBERS, reply_address
 from tests.support.catalogs import EXAMPLE
 from tests.support.mails import mail
@@ -274,3 +277,78 @@ def test_a_failing_row_sends_only_its_group_one_by_one(
     assert [state for state, *_ in expected["inbox"]].count("shunted") == 1
     for key in expected:
         assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key
+
+
+def _pending_both_ways(
+    settings: Settings, twin: Settings, during: Any = None, **runner_changes: Any
+) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+    """The mail one by one on one store; on the other, stored and left to
+    ``process_pending`` (the daemon's drain), inside ``during(app)`` when given:
+    what each store ends with, and the outcomes of the drain."""
+    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    try:
+        both = replace(both, runner=replace(both.runner, **runner_changes))
+        raws = _mails(both)
+        _one_by_one(one, _accept(one, _mails(one)))
+        ids = _accept(both, raws)
+        with during(both) if during is not None else nullcontext():
+            outcomes = both.runner.process_pending()
+        assert [o.inbox_id for o in outcomes] == ids
+        return _seen(one), _seen(both), outcomes
+    finally:
+        one.close()
+        both.close()
+
+
+def test_pending_rows_are_parsed_first_then_processed_together(
+    settings: Settings, twin: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon's drain: every due row parsed, then the lot in one transaction, and
+    every row reported to the daemon's watch twice (its parse, then its stages)."""
+    monkeypatch.setattr(runner_module, "GROUP_SECONDS", 3600.0)
+    groups = _groups(monkeypatch)
+    watched: list[int | None] = []
+    expected, seen, outcomes = _pending_both_ways(settings, twin, on_row=watched.append)
+    assert groups == [len(outcomes)]
+    for key in expected:
+        assert seen[key] == expected[key], key
+    ids = [o.inbox_id for o in outcomes]
+    assert watched == [x for i in ids for x in (i, None)] * 2
+
+
+def test_rows_holding_more_than_together_bytes_go_alone(
+    settings: Settings, twin: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner_module, "GROUP_SECONDS", 3600.0)
+    monkeypatch.setattr(runner_module, "TOGETHER_BYTES", 1)
+    groups = _groups(monkeypatch)
+    expected, seen, _ = _pending_both_ways(settings, twin)
+    assert groups == []  # each row through process_one, as its own transaction
+    for key in expected:
+        assert seen[key] == expected[key], key
+
+
+def test_a_writer_waiting_at_the_turnstile_ends_the_group_after_each_row(
+    settings: Settings, twin: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SMTP session in DATA holds the turnstile: the group commits after the row in
+    hand, so the session's 250 waits for one row, never for the whole backlog."""
+    if not str(settings.database.url).startswith("sqlite"):
+        pytest.skip("the turnstile is SQLite's (PostgreSQL writers lock rows)")
+    monkeypatch.setattr(runner_module, "GROUP_SECONDS", 3600.0)
+    monkeypatch.setattr(turnstile_module, "YIELD_BOUND", 0.01)  # the runner goes anyway
+    groups = _groups(monkeypatch)
+
+    @contextmanager
+    def smtp_in_data(app: App) -> Iterator[None]:
+        session = Turnstile(str(app.settings.database.url).removeprefix("sqlite:///"))
+        try:
+            with session.expecting():
+                yield
+        finally:
+            session.close()
+
+    expected, seen, outcomes = _pending_both_ways(settings, twin, during=smtp_in_data)
+    assert groups == [1] * len(outcomes)  # a transaction per row, as one by one
+    for key in expected:
+        assert seen[key] == expected[key], key

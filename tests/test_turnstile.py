@@ -73,3 +73,26 @@ def test_the_turnstile_file_is_private_whatever_the_umask(tmp_path: Path) -> Non
         os.umask(old)
     for name in ("gateway.db-turnstile", "gateway.db-writelock"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+
+
+def test_a_runner_sees_a_waiting_writer_without_holding_it_up(tmp_path: Path) -> None:
+    """``waiting()`` is what ends a group of rows before its next one: true while an
+    accepting writer holds the turnstile, and looking never keeps a writer out."""
+    db = str(tmp_path / "gateway.db")
+    writer, runner = Turnstile(db), Turnstile(db)
+    try:
+        assert not runner.waiting()
+        with writer.expecting():
+            assert runner.waiting()
+        assert not runner.waiting()
+        entered, hold = threading.Event(), writer.expecting()
+        thread = threading.Thread(target=lambda: (hold.__enter__(), entered.set()))
+        thread.start()
+        assert entered.wait(5)  # the look let go of the lock at once
+        thread.join(5)
+        assert runner.waiting()
+        hold.__exit__(None, None, None)
+        assert not runner.waiting()
+    finally:
+        writer.close()
+        runner.close()

@@ -47,6 +47,9 @@ RETRY_MAX = timedelta(hours=1)  # … doubling per attempt up to this
 # however many of its rows are left for the next group: a listener that waits for
 # the write lock meanwhile waits about this long at most.
 GROUP_SECONDS = 0.25
+# Rows parsed ahead of a group hold their bytes until it commits; a group is cut before
+# it would hold more than this, so a big message is processed alone (issue #18).
+TOGETHER_BYTES = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,17 +87,75 @@ class Runner:
     on_row: Callable[[int | None], None] | None = None  # told each row's id, then None
 
     def process_pending(self, limit: int | None = None) -> list[RowOutcome]:
-        """Drain due rows; returns their outcomes (transient ones included)."""
+        """Drain due rows; returns their outcomes (transient ones included). With a
+        parser (the daemon, a drainer), a few rows are parsed first and then processed
+        together (:meth:`_parse_then_together`); without one, row by row."""
         outcomes: list[RowOutcome] = []
         while limit is None or len(outcomes) < limit:
             with transaction(self.sessions) as s:
                 ids = inbox.claim_pending(s, self.clock.now(), limit=50)
-            ids = [i for i in ids if i not in {o.inbox_id for o in outcomes}]
+            seen = {o.inbox_id for o in outcomes}
+            ids = [i for i in ids if i not in seen][
+                : None if limit is None else limit - len(outcomes)
+            ]
             if not ids:
                 break
-            for inbox_id in ids:
-                outcomes.append(self.process_one(inbox_id))
+            if self.parser is not None:
+                outcomes += self._parse_then_together(ids)
+            else:
+                outcomes += [self.process_one(inbox_id) for inbox_id in ids]
         return outcomes
+
+    def _parse_then_together(self, ids: Sequence[int]) -> list[RowOutcome]:
+        """Each row parsed before any transaction (as :meth:`process_one` does), then the
+        parsed rows processed together (issue #18: in the daemon a row's own commit, its
+        search-index flush and its second read of the row cost about as much as its
+        stages). Rows whose bytes are held stay under :data:`TOGETHER_BYTES`, so a big
+        message goes alone; a row that fails to parse, or is no longer pending, goes
+        through :meth:`process_one` after the rows before it."""
+        outcomes: list[RowOutcome] = []
+        rows: list[RowInput] = []
+        held = 0
+
+        def flush() -> None:
+            nonlocal held
+            if rows:
+                outcomes.extend(self.process_together(rows))
+                rows.clear()
+                held = 0
+
+        for inbox_id in ids:
+            ahead = self._parse_ahead(inbox_id)
+            if not isinstance(ahead, RowInput):  # failed, or no longer pending
+                flush()
+                outcomes.append(ahead if ahead is not None else self.process_one(inbox_id))
+                continue
+            if held + len(ahead.raw or b"") > TOGETHER_BYTES:
+                flush()
+            rows.append(ahead)
+            held += len(ahead.raw or b"")
+        flush()
+        return outcomes
+
+    def _parse_ahead(self, inbox_id: int) -> RowInput | RowOutcome | None:
+        """A pending row's bytes and their parse, under the row's budget (reported to the
+        daemon's watch like a row). A parse that fails (its budget) ends the row as in
+        :meth:`process_one`: that outcome. None when the row is no longer pending:
+        :meth:`process_one` then reports what became of it."""
+        started = time.perf_counter()
+        deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
+        if self.on_row is not None:
+            self.on_row(inbox_id)
+        try:
+            raw, parsed = self._parse_first(inbox_id, deadline)
+        except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
+            failed = replace(self._failed(inbox_id, exc), seconds=time.perf_counter() - started)
+            _log_outcome(failed)
+            return failed
+        finally:
+            if self.on_row is not None:
+                self.on_row(None)
+        return RowInput(inbox_id, parsed, raw) if parsed is not None else None
 
     def process_one(
         self,
@@ -127,14 +188,16 @@ class Runner:
 
     def process_together(self, rows: Sequence[RowInput]) -> list[RowOutcome]:
         """Several parsed rows in few transactions, each row exactly as
-        :meth:`process_one` would process it, for a bulk ingest: one commit for a group
-        of rows instead of one per row, which on SQLite is most of what a row costs
-        once the ORM is out of the way (bench/ingest.py, issue #18). A group ends after
-        :data:`GROUP_SECONDS`. Optimistic, without savepoints (a savepoint cost as much
-        as a transaction): if any row fails (a bug, the budget, a locked database), its
-        group is rolled back and each of the group's rows goes through
+        :meth:`process_one` would process it, for a bulk ingest and for the rows the
+        daemon finds waiting: one commit for a group of rows instead of one per row,
+        which on SQLite is most of what a row costs once the ORM is out of the way
+        (bench/ingest.py, issue #18). A group ends after :data:`GROUP_SECONDS`, or
+        before its next row when an accepting writer waits at the turnstile.
+        Optimistic, without savepoints (a savepoint cost as much as a transaction): if
+        any row fails (a bug, the budget, a locked database), its group is rolled back
+        and each of the group's rows goes through
         :meth:`process_one` on its own, so what a failure does is unchanged."""
-        if len(rows) < 2 or self.on_row is not None or any(r.parsed is None for r in rows):
+        if len(rows) < 2 or any(r.parsed is None for r in rows):
             return [self.process_one(r.inbox_id, r.parsed, r.raw, r.foresight) for r in rows]
         outcomes: list[RowOutcome] = []
         while len(outcomes) < len(rows):
@@ -169,13 +232,21 @@ class Runner:
                 tried.append(r)
                 started = time.perf_counter()
                 deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
-                outcome = self._row(s, r.inbox_id, r.parsed, deadline, r.raw, r.foresight)
-                conversation.flush(s)
-                s.flush()
-                s.expunge_all()
+                if self.on_row is not None:  # the daemon's watch, as for a row alone
+                    self.on_row(r.inbox_id)
+                try:
+                    outcome = self._row(s, r.inbox_id, r.parsed, deadline, r.raw, r.foresight)
+                    conversation.flush(s)
+                    s.flush()
+                    s.expunge_all()
+                finally:
+                    if self.on_row is not None:
+                        self.on_row(None)
                 outcomes.append(replace(outcome, seconds=time.perf_counter() - started))
                 if time.perf_counter() - began >= GROUP_SECONDS:
                     break
+                if self.turnstile is not None and self.turnstile.waiting():
+                    break  # a 250 waits for this commit: it waits for one row at most
         return outcomes
 
     def _process(
