@@ -97,17 +97,9 @@ class Turnstile:
     def wait_turn(self, bound: float = YIELD_BOUND) -> None:
         """Pass through once no accepting writer holds the turnstile, or after ``bound``
         seconds whatever they do."""
-        fd, deadline = self._file(), time.monotonic() + bound
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return
-                time.sleep(POLL)  # noqa: TID251 - a lock polled in real time; nothing is decided on it
-                continue
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return
+        deadline = time.monotonic() + bound
+        while self.waiting() and time.monotonic() < deadline:
+            time.sleep(POLL)  # noqa: TID251 - a lock polled in real time; nothing is decided on it
 
     def waiting(self) -> bool:
         """Whether an accepting writer holds the turnstile now (a session in DATA, a

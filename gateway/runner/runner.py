@@ -88,7 +88,8 @@ class Runner:
 
     def process_pending(self, limit: int | None = None) -> list[RowOutcome]:
         """Drain due rows; returns their outcomes (transient ones included). With a
-        parser (the daemon, a drainer), a few rows are parsed first and then processed
+        parser (as :func:`gateway.runtime.app.build` gives every runner: the daemon, the
+        drainer, ``inbox retry``), the due rows are parsed first and then processed
         together (:meth:`_parse_then_together`); without one, row by row."""
         outcomes: list[RowOutcome] = []
         while limit is None or len(outcomes) < limit:
