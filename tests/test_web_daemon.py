@@ -3,14 +3,9 @@ stopped with the daemon, counted in ``status``."""
 
 from __future__ import annotations
 
-import gc
 import json
-import sys
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -48,32 +43,6 @@ def test_the_web_section_is_read_and_checked(tmp_path: Path) -> None:
     assert isinstance(bad, ConfigError)
 
 
-@contextmanager
-def stop_leaks_kept_here() -> Iterator[list[str]]:
-    """Known and left (see the README's notes): a connection that ends as the daemon's
-    web server stops (``status``'s knock, here) sometimes leaves its socket to the
-    garbage collector, whose ResourceWarning then failed whichever test came next on
-    this worker. They are collected here, at the end of this test, and only those
-    (unclosed sockets and transports) are let through; any other unraisable error
-    still fails the test."""
-    seen: list[str] = []
-    previous = sys.unraisablehook
-
-    def hook(unraisable: Any) -> None:
-        text = repr(unraisable.exc_value)
-        if isinstance(unraisable.exc_value, ResourceWarning) and "unclosed" in text:
-            seen.append(text)
-            return
-        previous(unraisable)
-
-    sys.unraisablehook = hook
-    try:
-        yield seen
-        gc.collect()
-    finally:
-        sys.unraisablehook = previous
-
-
 def test_the_daemon_serves_the_pages_and_status_reports_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -84,7 +53,7 @@ def test_the_daemon_serves_the_pages_and_status_reports_them(
         secret_file=True,
         extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
     )
-    with stop_leaks_kept_here(), daemon_thread(config) as (ready, _stop, _result):
+    with daemon_thread(config) as (ready, _stop, _result):
         assert ready.wait(30)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/new/other", timeout=10) as page:
             assert page.status == 200 and 'name="form_token"' in page.read().decode()
