@@ -23,8 +23,11 @@ from sqlalchemy import create_engine, select, text
 
 from gateway.config.settings import CatalogSettings, DatabaseSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.core.errors import BudgetExceeded, TransientError
+from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner import runner as runner_module
+from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.chain import CHAIN, Link
 from gateway.runner.runner import RowInput
 from gateway.runtime.app import App, build
@@ -352,3 +355,57 @@ def test_a_writer_waiting_at_the_turnstile_ends_the_group_after_each_row(
     assert groups == [1] * len(outcomes)  # a transaction per row, as one by one
     for key in expected:
         assert seen[key] == expected[key], key
+
+
+def _printer_request(raw: bytes) -> bool:
+    """The scenario's first request (its replies say "Re:")."""
+    return b"Subject: Printer" in raw
+
+
+class _FailingParser(RowParser):
+    """Parses as inline, except the printer request: past its budget (as a killed parse
+    worker reports it), or the database gone while its bytes are read (transient)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(0, isolating=False)
+        self.error = error
+        self.parsed: list[bytes] = []
+
+    def parse(self, raw: bytes, deadline: Deadline | None) -> ParsedMessage:
+        self.parsed.append(raw)
+        if _printer_request(raw):
+            raise self.error
+        return super().parse(raw, deadline)
+
+
+@pytest.mark.parametrize(
+    ("error", "state"),
+    [
+        (BudgetExceeded("processing budget of 30s exceeded while parsing"), "shunted"),
+        (TransientError("database unavailable: disk I/O error"), "pending"),
+    ],
+)
+def test_a_row_whose_parse_fails_ends_as_alone_and_is_parsed_once(
+    settings: Settings, twin: Settings, error: Exception, state: str
+) -> None:
+    """A parse ahead of the group that fails ends its row as process_one would (shunted
+    with the reason, or left pending for a retry), without a second try in the same
+    drain, and the rows around it are processed as usual."""
+    parser = _FailingParser(error)
+    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    try:
+        one = replace(one, runner=replace(one.runner, parser=_FailingParser(error)))
+        both = replace(both, runner=replace(both.runner, parser=parser))
+        raws = _mails(both, numbered=False)
+        _one_by_one(one, _accept(one, _mails(one, numbered=False)))
+        ids = _accept(both, raws)
+        outcomes = both.runner.process_pending()
+        expected, seen = _seen(one), _seen(both)
+    finally:
+        one.close()
+        both.close()
+    failing = [o for o in outcomes if _printer_request(raws[ids.index(o.inbox_id)])]
+    assert [o.state.value if o.state else "pending" for o in failing] == [state]
+    assert sum(map(_printer_request, parser.parsed)) == 1  # never parsed a second time
+    for key in expected:
+        assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key

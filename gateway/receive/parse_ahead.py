@@ -44,7 +44,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,14 +216,13 @@ def _parse_batch(raws: list[bytes], catalog: CatalogRef | None) -> list[Ahead | 
 def _hand_out(whole: Future[list[Ahead | None]], each: list[Future[Ahead | None]]) -> None:
     """A batch's results (or its failure: a dead worker) to the futures of its messages;
     one the runner gave up waiting for (cancelled) is left as it is."""
-    failed = whole.exception() if not whole.cancelled() else None
-    results = whole.result() if failed is None and not whole.cancelled() else None
+    failed = CancelledError() if whole.cancelled() else whole.exception()
     for n, future in enumerate(each):
         try:
-            if results is not None:
-                future.set_result(results[n])
+            if failed is None:
+                future.set_result(whole.result()[n])
             else:
-                future.set_exception(failed or RuntimeError("parse batch cancelled"))
+                future.set_exception(failed)
         except InvalidStateError:  # cancelled meanwhile: the runner parses it inline
             pass
 

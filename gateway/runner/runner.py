@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -116,27 +116,16 @@ class Runner:
         through :meth:`process_one` after the rows before it."""
         outcomes: list[RowOutcome] = []
         rows: list[RowInput] = []
-        held = 0
-
-        def flush() -> None:
-            nonlocal held
-            if rows:
-                outcomes.extend(self.process_together(rows))
-                rows.clear()
-                held = 0
-
         for inbox_id in ids:
             ahead = self._parse_ahead(inbox_id)
-            if not isinstance(ahead, RowInput):  # failed, or no longer pending
-                flush()
+            if not isinstance(ahead, RowInput) or _held(rows, ahead) > TOGETHER_BYTES:
+                outcomes += self.process_together(rows)
+                rows = []
+            if isinstance(ahead, RowInput):
+                rows.append(ahead)
+            else:  # failed (its outcome), or no longer pending (process_one says how)
                 outcomes.append(ahead if ahead is not None else self.process_one(inbox_id))
-                continue
-            if held + len(ahead.raw or b"") > TOGETHER_BYTES:
-                flush()
-            rows.append(ahead)
-            held += len(ahead.raw or b"")
-        flush()
-        return outcomes
+        return outcomes + self.process_together(rows)
 
     def _parse_ahead(self, inbox_id: int) -> RowInput | RowOutcome | None:
         """A pending row's bytes and their parse, under the row's budget (reported to the
@@ -145,18 +134,28 @@ class Runner:
         :meth:`process_one` then reports what became of it."""
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
+        with self._watched(inbox_id):
+            try:
+                raw, parsed = self._parse_first(inbox_id, deadline)
+            except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
+                failed = self._failed(inbox_id, exc)
+            else:
+                return RowInput(inbox_id, parsed, raw) if parsed is not None else None
+        failed = replace(failed, seconds=time.perf_counter() - started)
+        _log_outcome(failed)
+        return failed
+
+    @contextmanager
+    def _watched(self, inbox_id: int) -> Iterator[None]:
+        """The daemon's watch told which row runs, and when it is done (it kills a row
+        over its budget with the whole processing process)."""
         if self.on_row is not None:
             self.on_row(inbox_id)
         try:
-            raw, parsed = self._parse_first(inbox_id, deadline)
-        except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
-            failed = replace(self._failed(inbox_id, exc), seconds=time.perf_counter() - started)
-            _log_outcome(failed)
-            return failed
+            yield
         finally:
             if self.on_row is not None:
                 self.on_row(None)
-        return RowInput(inbox_id, parsed, raw) if parsed is not None else None
 
     def process_one(
         self,
@@ -172,17 +171,13 @@ class Runner:
         ``foresight``: what the pure stages will decide, worked out with the parse."""
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
-        if self.on_row is not None:  # the daemon's watch: it kills a row over its budget
-            self.on_row(inbox_id)
-        try:
-            if parsed is None and self.parser is not None:
-                raw, parsed = self._parse_first(inbox_id, deadline, raw)
-            outcome = self._process(inbox_id, parsed, deadline, raw, foresight)
-        except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
-            outcome = self._failed(inbox_id, exc)
-        finally:
-            if self.on_row is not None:
-                self.on_row(None)
+        with self._watched(inbox_id):
+            try:
+                if parsed is None and self.parser is not None:
+                    raw, parsed = self._parse_first(inbox_id, deadline, raw)
+                outcome = self._process(inbox_id, parsed, deadline, raw, foresight)
+            except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
+                outcome = self._failed(inbox_id, exc)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
         _log_outcome(outcome)
         return outcome
@@ -233,16 +228,11 @@ class Runner:
                 tried.append(r)
                 started = time.perf_counter()
                 deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
-                if self.on_row is not None:  # the daemon's watch, as for a row alone
-                    self.on_row(r.inbox_id)
-                try:
+                with self._watched(r.inbox_id):  # as for a row alone
                     outcome = self._row(s, r.inbox_id, r.parsed, deadline, r.raw, r.foresight)
                     conversation.flush(s)
                     s.flush()
                     s.expunge_all()
-                finally:
-                    if self.on_row is not None:
-                        self.on_row(None)
                 outcomes.append(replace(outcome, seconds=time.perf_counter() - started))
                 if time.perf_counter() - began >= GROUP_SECONDS:
                     break
@@ -338,6 +328,11 @@ class Runner:
         except TransientError:
             return RowOutcome(inbox_id, None, f"transient while shunting: {exc}")
         return RowOutcome(inbox_id, InboxState.SHUNTED, reason)
+
+
+def _held(rows: Sequence[RowInput], more: RowInput) -> int:
+    """The bytes a group would hold with ``more`` in it."""
+    return sum(len(r.raw or b"") for r in (*rows, more))
 
 
 def _log_outcome(o: RowOutcome) -> None:
