@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 
 from gateway.actions.worker import ActionWorker
-from gateway.chat.poster import build_poster
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
 from gateway.runtime.app import App
@@ -100,6 +99,8 @@ def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
         for i in range(app.settings.actions.workers)
     ]
     if app.settings.chat.enabled:  # Slack or Teams down delays only this worker's rows
+        from gateway.chat.poster import build_poster  # Slack's client only when chat is on
+
         poster = build_poster(app.settings, app.clock, app.sessions, app.catalog)
         found.append(
             Worker(

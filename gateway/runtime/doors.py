@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gateway.chat.slack.listener import SlackListener
 from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
@@ -20,6 +20,9 @@ from gateway.runtime.app import App
 from gateway.web.context import WebContext
 from gateway.web.server import WebServer
 from store.accept.generic import open_inbox
+
+if TYPE_CHECKING:  # Slack's libraries are imported only when [chat.slack] is set
+    from gateway.chat.slack.listener import SlackListener
 
 
 @dataclass
@@ -74,7 +77,9 @@ def open_doors(
 def _slack(app: App, nudge: Callable[[], None]) -> SlackListener | None:
     """The Slack app, when ``[chat.slack]`` is configured; it stores through the inbox."""
     if app.settings.chat.slack is None:
-        return None
+        return None  # nothing of Slack imported: 8 MB of the daemon's memory (issue #18)
+    from gateway.chat.slack.listener import SlackListener
+
     acceptor = open_inbox(app.settings.database.url, app.sessions)
     return SlackListener(
         app.settings, app.clock, app.catalog, app.sessions, acceptor, on_stored=nudge
