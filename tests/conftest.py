@@ -15,6 +15,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,6 +122,17 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         database=DatabaseSettings(url=db_url),
         catalog=CatalogSettings(path=PLAIN_CATALOG),
     )
+
+
+@pytest.fixture
+def twin(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """``settings`` on a second database of the same kind, empty: the same mail
+    processed two ways is compared (tests/test_process_together.py)."""
+    if str(settings.database.url).startswith("sqlite"):
+        yield replace(settings, database=DatabaseSettings(url=f"sqlite:///{tmp_path}/twin.db"))
+        return
+    with pg_schema() as url:
+        yield replace(settings, database=DatabaseSettings(url=url))
 
 
 @pytest.fixture

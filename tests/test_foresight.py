@@ -22,7 +22,8 @@ from gateway.pipeline.thanks import ThanksVerdict, judge
 from gateway.receive import bulk
 from gateway.receive.parse_ahead import FORESEE_WITH, ParseAhead
 from gateway.runner.foresight import foresee
-from gateway.runner.runner import RowInput, RowOutcome, Runner
+from gateway.runner.rows import RowInput, RowOutcome
+from gateway.runner.runner import Runner
 from gateway.runtime.app import App, build
 from gateway.tickets import changes
 from store import inbox, tickets

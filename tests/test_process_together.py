@@ -11,17 +11,15 @@ cause the same mails as in transactions of their own).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
-from gateway.config.settings import CatalogSettings, DatabaseSettings, Settings
+from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.errors import BudgetExceeded, TransientError
 from gateway.core.model import ParsedMessage
@@ -29,7 +27,7 @@ from gateway.pipeline.parse.message import parse_message
 from gateway.runner import runner as runner_module
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.chain import CHAIN, Link
-from gateway.runner.runner import RowInput
+from gateway.runner.rows import RowInput
 from gateway.runtime.app import App, build
 from store import inbox
 from store import turnstile as turnstile_module
@@ -40,26 +38,6 @@ from tests.support.app import MEMBERS, reply_address
 from tests.support.catalogs import EXAMPLE
 from tests.support.mails import mail
 from tests.support.pipeline import parsed
-
-
-@pytest.fixture
-def twin(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
-    """A second database of the same kind, empty."""
-    url = str(settings.database.url)
-    if url.startswith("sqlite"):
-        yield replace(settings, database=DatabaseSettings(url=f"sqlite:///{tmp_path}/twin.db"))
-        return
-    base, _, _ = url.partition("?")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield replace(
-        settings, database=DatabaseSettings(url=f"{base}?options=-csearch_path%3D{schema}")
-    )
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def _team(settings: Settings) -> Settings:
@@ -371,11 +349,13 @@ class _FailingParser(RowParser):
         self.error = error
         self.parsed: list[bytes] = []
 
-    def parse(self, raw: bytes, deadline: Deadline | None) -> ParsedMessage:
+    def parse(
+        self, raw: bytes, deadline: Deadline | None, ticket: int | None = None
+    ) -> ParsedMessage:
         self.parsed.append(raw)
         if _printer_request(raw):
             raise self.error
-        return super().parse(raw, deadline)
+        return super().parse(raw, deadline, ticket)
 
 
 @pytest.mark.parametrize(

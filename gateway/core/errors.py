@@ -55,6 +55,11 @@ class BudgetExceeded(GatewayError):
     processing_budget``); the row is shunted with this as its reason."""
 
 
+class WorkerDied(RuntimeError):
+    """A parse process ended without an answer (killed by the kernel, a crash in C).
+    A RuntimeError, not a GatewayError: a row whose own parse it was is shunted."""
+
+
 class NotMail(GatewayError):
     """The input is not an e-mail message at all (exit 65)."""
 

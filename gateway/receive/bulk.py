@@ -38,7 +38,8 @@ from gateway.receive.files import (
     read_inputs,
 )
 from gateway.receive.parse_ahead import Ahead, ParseAhead, result_or_none
-from gateway.runner.runner import RowInput, RowOutcome, Runner
+from gateway.runner.rows import RowInput, RowOutcome
+from gateway.runner.runner import Runner
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 from store.accept.generic import open_inbox
 from store.accept.message_file import MessageFile, MessageFileError

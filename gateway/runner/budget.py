@@ -39,11 +39,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core.clock import Clock
-from gateway.core.errors import BudgetExceeded
+from gateway.core.errors import BudgetExceeded, WorkerDied
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.load import hostile_shape
 from gateway.pipeline.parse.message import parse_message
+from gateway.runner.parse_pipe import ParsePipe
 from gateway.runner.parse_worker import ParseWorker
+
+INLINE_WAIT = 30.0  # seconds for a parse ahead when the caller gave no deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +76,22 @@ class Deadline:
 
 
 class RowParser:
-    """Parses small, ordinary rows inline and the rest in a killable worker process."""
+    """Parses small, ordinary rows inline and the rest in a killable worker process;
+    or, with a :class:`~gateway.runner.parse_pipe.ParsePipe`, takes the parses it was
+    given ahead (the daemon's processing process)."""
 
     def __init__(
-        self, isolate_above: int, worker: ParseWorker | None = None, *, isolating: bool = True
+        self,
+        isolate_above: int,
+        worker: ParseWorker | None = None,
+        *,
+        isolating: bool = True,
+        pipe: ParsePipe | None = None,
     ) -> None:
         self.isolate_above = isolate_above
         self._worker = worker
         self._isolating = isolating
+        self.pipe = pipe
 
     @classmethod
     def inline(cls) -> RowParser:
@@ -89,7 +100,23 @@ class RowParser:
         (:mod:`gateway.runtime.processing`)."""
         return cls(0, isolating=False)
 
-    def parse(self, raw: bytes, deadline: Deadline | None) -> ParsedMessage:
+    @classmethod
+    def piped(cls, pipe: ParsePipe) -> RowParser:
+        """As :meth:`inline`, with the rows' parses made ahead in ``pipe``'s process
+        (:meth:`Runner.process_pending` submits them): what the pipe cannot answer,
+        because its process died, is parsed inline."""
+        return cls(0, isolating=False, pipe=pipe)
+
+    def parse(
+        self, raw: bytes, deadline: Deadline | None, ticket: int | None = None
+    ) -> ParsedMessage:
+        """``ticket``: the parse of ``raw`` submitted to :attr:`pipe`; waited for at
+        most the rest of ``deadline`` (past it, BudgetExceeded)."""
+        if ticket is not None and self.pipe is not None:
+            try:
+                return self.pipe.result(ticket, deadline.left() if deadline else INLINE_WAIT)
+            except WorkerDied:
+                pass  # the process died under another row: this one is parsed here
         if deadline is None or not self.isolates(raw):
             return parse_message(raw)
         if self._worker is None:
@@ -104,3 +131,5 @@ class RowParser:
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
+        if self.pipe is not None:
+            self.pipe.close()

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from gateway.core.errors import BudgetExceeded
+from gateway.core.errors import BudgetExceeded, WorkerDied
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import SlimMessage, parse_message, parse_prepared, prepare
 
@@ -34,10 +34,6 @@ Parse = Callable[[bytes], ParsedMessage]
 _PRELOAD = ["gateway.pipeline.parse.message"]
 _RAW = b"raw"  # announces raw bytes (send_bytes: no pickled copy of a big row)
 _SLIM = b"slim"  # announces a pickled SlimMessage; the answer may be None
-
-
-class WorkerDied(RuntimeError):
-    """The worker ended without an answer (killed by the kernel, a crash in C)."""
 
 
 class ParseWorker:

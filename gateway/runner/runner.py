@@ -28,15 +28,15 @@ from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
 from gateway.core.model import InboxState, ParsedMessage
 from gateway.runner import chain as stages
-from gateway.runner import verdicts
+from gateway.runner import verdicts, window
 from gateway.runner.arrival import Arrival
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.chain import Link, run_chain
 from gateway.runner.foresight import Foresight
+from gateway.runner.rows import RowInput, RowOutcome, already_processed, held, log_outcome
 from gateway.tickets import conversation
 from store import inbox
 from store.db import transaction
-from store.models import InboxRow
 from store.turnstile import Turnstile
 
 log = logging.getLogger("gateway.runner")
@@ -50,29 +50,6 @@ GROUP_SECONDS = 0.25
 # Rows parsed ahead of a group hold their bytes until it commits; a group is cut before
 # it would hold more than this, so a big message is processed alone (issue #18).
 TOGETHER_BYTES = 4 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class RowOutcome:
-    inbox_id: int
-    state: InboxState | None  # None: transient, still pending
-    reason: str
-    ticket_id: int | None = None
-    message_id: str | None = None
-    seconds: float = 0.0
-    source: str = ""  # smtp | lmtp | imap | ingest; "" when the row could not be read
-    stage: str = ""  # the stage that gave the verdict
-
-
-@dataclass(frozen=True, slots=True)
-class RowInput:
-    """A row for :meth:`Runner.process_together`: its id, its bytes parsed (ahead, in a
-    worker) and the bytes themselves when the caller holds them."""
-
-    inbox_id: int
-    parsed: ParsedMessage | None
-    raw: bytes | None = None
-    foresight: Foresight | None = None  # worked out with the parse (gateway.runner.foresight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +90,26 @@ class Runner:
         search-index flush and its second read of the row cost about as much as its
         stages). Rows whose bytes are held stay under :data:`TOGETHER_BYTES`, so a big
         message goes alone; a row that fails to parse, or is no longer pending, goes
-        through :meth:`process_one` after the rows before it."""
+        through :meth:`process_one` after the rows before it.
+
+        With a parse process (the daemon's :meth:`RowParser.piped`), the rows are read
+        and parsed a window ahead (:mod:`gateway.runner.window`), and what was handed
+        out is processed at each FLUSH while the next rows are parsed."""
         outcomes: list[RowOutcome] = []
         rows: list[RowInput] = []
-        for inbox_id in ids:
-            ahead = self._parse_ahead(inbox_id)
-            if not isinstance(ahead, RowInput) or _held(rows, ahead) > TOGETHER_BYTES:
+        pipe = self.parser.pipe if self.parser is not None else None
+        items = (
+            window.ahead(pipe, self.sessions, ids, self._collect)
+            if pipe is not None
+            else ((inbox_id, self._parse_ahead(inbox_id)) for inbox_id in ids)
+        )
+        for item in items:
+            if isinstance(item, window.Flush):
+                outcomes += self.process_together(rows)
+                rows = []
+                continue
+            inbox_id, ahead = item
+            if not isinstance(ahead, RowInput) or held(rows, ahead) > TOGETHER_BYTES:
                 outcomes += self.process_together(rows)
                 rows = []
             if isinstance(ahead, RowInput):
@@ -127,22 +118,32 @@ class Runner:
                 outcomes.append(ahead if ahead is not None else self.process_one(inbox_id))
         return outcomes + self.process_together(rows)
 
-    def _parse_ahead(self, inbox_id: int) -> RowInput | RowOutcome | None:
+    def _collect(self, flight: window.Flight) -> RowInput | RowOutcome | None:
+        """A row of the window, as :meth:`_parse_ahead` makes it of the bytes read and
+        the parse submitted (a row that could not be read is read alone)."""
+        if flight.read and flight.raw is None:
+            return None  # no longer pending
+        return self._parse_ahead(flight.inbox_id, flight.raw, flight.ticket)
+
+    def _parse_ahead(
+        self, inbox_id: int, raw: bytes | None = None, ticket: int | None = None
+    ) -> RowInput | RowOutcome | None:
         """A pending row's bytes and their parse, under the row's budget (reported to the
         daemon's watch like a row). A parse that fails (its budget) ends the row as in
         :meth:`process_one`: that outcome. None when the row is no longer pending:
-        :meth:`process_one` then reports what became of it."""
+        :meth:`process_one` then reports what became of it. ``raw``, ``ticket``: its
+        bytes read already, its parse submitted to the parser's pipe."""
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
         with self._watched(inbox_id):
             try:
-                raw, parsed = self._parse_first(inbox_id, deadline)
+                raw, parsed = self._parse_first(inbox_id, deadline, raw, ticket)
             except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
                 failed = self._failed(inbox_id, exc)
             else:
                 return RowInput(inbox_id, parsed, raw) if parsed is not None else None
         failed = replace(failed, seconds=time.perf_counter() - started)
-        _log_outcome(failed)
+        log_outcome(failed)
         return failed
 
     @contextmanager
@@ -179,7 +180,7 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
                 outcome = self._failed(inbox_id, exc)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
-        _log_outcome(outcome)
+        log_outcome(outcome)
         return outcome
 
     def process_together(self, rows: Sequence[RowInput]) -> list[RowOutcome]:
@@ -209,7 +210,7 @@ class Runner:
                 group = [self.process_one(r.inbox_id, r.parsed, r.raw, r.foresight) for r in redo]
             else:
                 for outcome in group:
-                    _log_outcome(outcome)
+                    log_outcome(outcome)
             outcomes.extend(group)
         return outcomes
 
@@ -265,7 +266,7 @@ class Runner:
         """One row through the chain, its disposition recorded, in the caller's transaction."""
         row = inbox.claim_row(s, inbox_id, raw)
         if row is None:
-            return _already_processed(s, inbox_id)
+            return already_processed(s, inbox_id)
         now = self.clock.now()
         arrival = Arrival(
             s, row, self.settings, now, self.catalog.current, parsed, foresight=foresight
@@ -279,15 +280,16 @@ class Runner:
         )
 
     def _parse_first(
-        self, inbox_id: int, deadline: Deadline, raw: bytes | None = None
+        self, inbox_id: int, deadline: Deadline, raw: bytes | None = None, ticket: int | None = None
     ) -> tuple[bytes | None, ParsedMessage | None]:
         """Parse before the row's transaction: no lock is held while it runs, and a
-        big or hostile row runs in the parser's worker, killed at the deadline."""
+        big or hostile row runs in the parser's worker, killed at the deadline
+        (``ticket``: its parse submitted to the parser's pipe, waited for as long)."""
         assert self.parser is not None
         if raw is None:
             with transaction(self.sessions) as s:
                 raw = inbox.pending_raw(s, inbox_id)
-        return (None, None) if raw is None else (raw, self.parser.parse(raw, deadline))
+        return (None, None) if raw is None else (raw, self.parser.parse(raw, deadline, ticket))
 
     def close(self) -> None:
         """Stop the parser's worker process, if one was started."""
@@ -328,49 +330,3 @@ class Runner:
         except TransientError:
             return RowOutcome(inbox_id, None, f"transient while shunting: {exc}")
         return RowOutcome(inbox_id, InboxState.SHUNTED, reason)
-
-
-def _held(rows: Sequence[RowInput], more: RowInput) -> int:
-    """The bytes a group would hold with ``more`` in it."""
-    return sum(len(r.raw or b"") for r in (*rows, more))
-
-
-def _log_outcome(o: RowOutcome) -> None:
-    """The one line per ingested message; its fields also go out as structured data
-    (``extra``), which ``[logging] format = "json"`` writes as keys of their own."""
-    verdict = o.state.value if o.state else "transient"
-    log.info(
-        "ingest inbox=%s ticket=%s message_id=%s source=%s verdict=%s reason=%r duration=%.3fs",
-        o.inbox_id,
-        o.ticket_id,
-        o.message_id,
-        o.source or "-",
-        verdict,
-        o.reason,
-        o.seconds,
-        extra={
-            "event": "ingest",
-            "inbox": o.inbox_id,
-            "ticket": o.ticket_id,
-            "message_id": o.message_id,
-            "source": o.source,
-            "verdict": verdict,
-            "reason": o.reason,
-            "duration": round(o.seconds, 6),
-            "stage": o.stage,
-        },
-    )
-
-
-def _already_processed(session: Session, inbox_id: int) -> RowOutcome:
-    """Another runner (or instance) got there first; report what it decided."""
-    row = session.get(InboxRow, inbox_id)
-    if row is None:
-        return RowOutcome(inbox_id, InboxState.IGNORED, "no such inbox row")
-    return RowOutcome(
-        inbox_id,
-        InboxState(row.state),
-        f"already {row.state}: {row.reason}",
-        row.ticket_id,
-        row.message_id,
-    )

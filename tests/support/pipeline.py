@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.runner.runner import RowOutcome
+from gateway.runner.rows import RowOutcome
 from gateway.runtime.app import App
 from store import inbox, tickets
 from store.db import transaction

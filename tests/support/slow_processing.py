@@ -1,6 +1,9 @@
-"""A processing child whose parser never ends on a message marked ``X-Slow: yes``:
-it stands for a parser path we do not know yet, so that the daemon's budget kill
-(:mod:`gateway.runtime.processing`) can be seen to work."""
+"""A processing child whose parser never ends on a message marked ``X-Slow: yes``,
+and whose parse process dies at once, so that every row is parsed in the child
+itself (as when that process cannot run): it stands for a parser path we do not
+know yet, so that the daemon's budget kill (:mod:`gateway.runtime.processing`)
+can be seen to work where the parse process's own bound (tests/test_parse_pipe.py)
+does not reach."""
 
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ import time
 from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner import budget
-from gateway.runtime import processing_child
+from gateway.runtime import parse_process, processing_child
+
+GONE = (sys.executable, "-c", "pass")  # a parse process that ends before it answers
 
 
 def _parse(raw: bytes) -> ParsedMessage:
@@ -21,4 +26,5 @@ def _parse(raw: bytes) -> ParsedMessage:
 
 if __name__ == "__main__":
     budget.parse_message = _parse  # type: ignore[assignment]
+    parse_process.COMMAND = GONE
     processing_child.main(int(sys.argv[1]))

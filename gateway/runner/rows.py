@@ -1,0 +1,86 @@
+"""What a row of the inbox is to the runner: what goes in, what comes out, and the
+line logged for it (kept apart from :mod:`gateway.runner.runner`, which runs rows).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from gateway.core.model import InboxState, ParsedMessage
+from gateway.runner.foresight import Foresight
+from store.models import InboxRow
+
+log = logging.getLogger("gateway.runner")
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    inbox_id: int
+    state: InboxState | None  # None: transient, still pending
+    reason: str
+    ticket_id: int | None = None
+    message_id: str | None = None
+    seconds: float = 0.0
+    source: str = ""  # smtp | lmtp | imap | ingest; "" when the row could not be read
+    stage: str = ""  # the stage that gave the verdict
+
+
+@dataclass(frozen=True, slots=True)
+class RowInput:
+    """A row for :meth:`Runner.process_together`: its id, its bytes parsed (ahead, in a
+    worker) and the bytes themselves when the caller holds them."""
+
+    inbox_id: int
+    parsed: ParsedMessage | None
+    raw: bytes | None = None
+    foresight: Foresight | None = None  # worked out with the parse (gateway.runner.foresight)
+
+
+def held(rows: Sequence[RowInput], more: RowInput) -> int:
+    """The bytes a group would hold with ``more`` in it."""
+    return sum(len(r.raw or b"") for r in (*rows, more))
+
+
+def log_outcome(o: RowOutcome) -> None:
+    """The one line per ingested message; its fields also go out as structured data
+    (``extra``), which ``[logging] format = "json"`` writes as keys of their own."""
+    verdict = o.state.value if o.state else "transient"
+    log.info(
+        "ingest inbox=%s ticket=%s message_id=%s source=%s verdict=%s reason=%r duration=%.3fs",
+        o.inbox_id,
+        o.ticket_id,
+        o.message_id,
+        o.source or "-",
+        verdict,
+        o.reason,
+        o.seconds,
+        extra={
+            "event": "ingest",
+            "inbox": o.inbox_id,
+            "ticket": o.ticket_id,
+            "message_id": o.message_id,
+            "source": o.source,
+            "verdict": verdict,
+            "reason": o.reason,
+            "duration": round(o.seconds, 6),
+            "stage": o.stage,
+        },
+    )
+
+
+def already_processed(session: Session, inbox_id: int) -> RowOutcome:
+    """Another runner (or instance) got there first; report what it decided."""
+    row = session.get(InboxRow, inbox_id)
+    if row is None:
+        return RowOutcome(inbox_id, InboxState.IGNORED, "no such inbox row")
+    return RowOutcome(
+        inbox_id,
+        InboxState(row.state),
+        f"already {row.state}: {row.reason}",
+        row.ticket_id,
+        row.message_id,
+    )

@@ -1,0 +1,222 @@
+"""The daemon's parse process (issue #18): parses made ahead, in order, and what a
+slow or dead process does to the rows waiting on it.
+
+The process is real (``python -m gateway.runner.parse_pipe``, or a stand-in
+command that hangs or dies where a test needs it), and the drains are compared,
+as in :mod:`tests.test_process_together`, with the same mail processed one by one
+on a database of its own.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.errors import BudgetExceeded, WorkerDied
+from gateway.pipeline.parse.message import parse_message
+from gateway.runner import window
+from gateway.runner.budget import Deadline, RowParser
+from gateway.runner.parse_pipe import ParsePipe
+from gateway.runtime.app import App, build
+from tests.support.mailgen import japanese
+from tests.support.mails import mail
+from tests.support.waiting import eventually
+from tests.test_process_together import (
+    _accept,
+    _FailingParser,
+    _mails,
+    _one_by_one,
+    _printer_request,
+    _seen,
+    _team,
+    _unnumbered,
+)
+
+WAIT = 30.0  # seconds: generous, a wait that runs out is a failure
+
+# A stand-in parse process: answers as the real one, except that it hangs on the
+# printer request (as a parse with no end would) or dies after ``n`` answers.
+_STAND_IN = """
+import os, sys, time
+from gateway.runner import parse_pipe as p
+from gateway.pipeline.parse.message import parse_message
+answered, die_after = 0, int(sys.argv[1])
+while (raw := p._read_frame(sys.stdin.buffer)) is not None:
+    if answered == die_after:
+        os._exit(3)
+    if die_after < 0 and b"Subject: Printer" in raw:
+        time.sleep(600)
+    data = p.pickle.dumps(parse_message(raw))
+    sys.stdout.buffer.write(p._FRAME.pack(len(data)) + data)
+    sys.stdout.buffer.flush()
+    answered += 1
+"""
+
+
+def _stand_in(die_after: int) -> tuple[str, ...]:
+    """-1: hangs on the printer request; n >= 0: dies after n answers."""
+    return (sys.executable, "-c", _STAND_IN, str(die_after))
+
+
+def _with_log(size: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@customer.test", "support@example.test", "VPN"
+    msg.set_content("It fails, the log is attached.\n")
+    msg.add_attachment(bytes(range(256)) * (size // 256), "application", "octet-stream")
+    return msg.as_bytes()
+
+
+def _mix() -> list[bytes]:
+    """The Japanese fixtures (ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8, attachments),
+    plain English, and one with a 600 kB attachment: an answer bigger than a pipe's
+    buffer."""
+    return [f.raw for f in japanese.FIXTURES] + [mail(), _with_log(600_000)] * 2
+
+
+def test_parses_come_back_in_order_and_equal_to_parsing_here() -> None:
+    """Everything submitted before anything is collected (a big answer must not jam the
+    pipes), then collected in order: each the parse this process would make."""
+    pipe = ParsePipe()
+    try:
+        raws = _mix()
+        tickets = [pipe.submit(raw) for raw in raws]
+        got = [pipe.result(t, WAIT) for t in tickets]
+    finally:
+        pipe.close()
+    assert got == [parse_message(raw) for raw in raws]
+    assert len(pipe.started) == 1
+
+
+def test_a_parse_past_the_budget_is_killed_and_the_rest_fail_as_died() -> None:
+    pipe = ParsePipe(_stand_in(-1))
+    try:
+        first = pipe.submit(mail(subject="Hello", body="Plain.\n"))
+        stuck = pipe.submit(mail(subject="Printer jammed"))
+        behind = pipe.submit(mail(subject="Hello again"))
+        assert pipe.result(first, WAIT).subject == "Hello"
+        began = time.monotonic()
+        with pytest.raises(BudgetExceeded, match="parsing took longer"):
+            pipe.result(stuck, 0.5)
+        assert time.monotonic() - began < WAIT
+        with pytest.raises(WorkerDied):
+            pipe.result(behind, WAIT)
+        again = pipe.submit(mail(subject="After"))  # a new process
+        assert pipe.result(again, WAIT).subject == "After"
+    finally:
+        pipe.close()
+    assert len(pipe.started) == 2
+
+
+def test_a_row_parser_parses_inline_what_a_dead_process_left() -> None:
+    pipe = ParsePipe(_stand_in(1))
+    parser = RowParser.piped(pipe)
+    deadline = Deadline.start(FakeClock(), timedelta(seconds=WAIT))
+    try:
+        raws = _mix()[:6]
+        tickets = [pipe.submit(raw) for raw in raws]
+        got = [parser.parse(raw, deadline, t) for raw, t in zip(raws, tickets, strict=True)]
+    finally:
+        parser.close()
+    assert got == [parse_message(raw) for raw in raws]
+
+
+def test_a_process_that_cannot_run_is_not_started_again_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A broken install must not cost a process start per row: after a process died
+    young, or could not start, rows are parsed by the caller for a while (None)."""
+    for command in ((sys.executable, "-c", "pass"), ("/nonexistent/python",)):
+        pipe = ParsePipe(command)
+        try:
+            first = pipe.submit(mail())
+            if first is not None:
+                with pytest.raises(WorkerDied):
+                    pipe.result(first, WAIT)
+            assert eventually(lambda p=pipe: p.submit(mail()) is None, timeout=WAIT)
+            assert len(pipe.started) <= 3
+        finally:
+            pipe.close()
+    assert "parsed in this one" in caplog.text
+
+
+def test_forgotten_parses_are_not_kept() -> None:
+    pipe = ParsePipe()
+    try:
+        tickets = [pipe.submit(raw) for raw in _mix()]
+        pipe.forget(tickets[1:])
+        pipe.result(tickets[0], WAIT)
+        later = pipe.submit(mail(subject="Later"))
+        assert pipe.result(later, WAIT).subject == "Later"  # every earlier answer came in
+        assert not pipe.held()
+    finally:
+        pipe.close()
+
+
+def _piped(app: App, pipe: ParsePipe, settings: Settings | None = None) -> App:
+    runner = replace(app.runner, parser=RowParser.piped(pipe), settings=settings or app.settings)
+    app.runner.close()
+    return replace(app, runner=runner)
+
+
+@pytest.mark.parametrize("window_rows", [2, window.WINDOW_ROWS])
+def test_a_piped_drain_ends_as_one_by_one(
+    settings: Settings, twin: Settings, window_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the parses made in the process (a window of two rows: read, submitted and
+    flushed many times over), everything an operator or requester sees is as one by one."""
+    monkeypatch.setattr(window, "WINDOW_ROWS", window_rows)
+    monkeypatch.setattr(window, "FLUSH_EVERY", max(1, window_rows // 2))
+    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    pipe = ParsePipe()
+    try:
+        both = _piped(both, pipe)
+        _one_by_one(one, _accept(one, _mails(one, numbered=False)))
+        ids = _accept(both, _mails(both, numbered=False))
+        outcomes = both.runner.process_pending()
+        expected, seen = _seen(one), _seen(both)
+    finally:
+        one.close()
+        both.close()
+    assert [o.inbox_id for o in outcomes] == ids
+    assert pipe.started, "the rows were parsed in the process"
+    for key in expected:
+        assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key
+
+
+@pytest.mark.parametrize(("die_after", "state"), [(-1, "shunted"), (2, "done")])
+def test_a_hung_or_dead_parse_process_costs_one_row_at_most(
+    settings: Settings, twin: Settings, die_after: int, state: str
+) -> None:
+    """A parse that hangs is killed at the row's budget and its row shunted with the
+    reason; the rows queued behind it, and every row after a process died, are parsed
+    inline and end as one by one."""
+    budget = timedelta(seconds=1)
+    short = replace(_team(twin), limits=replace(twin.limits, processing_budget=budget))
+    one, both = build(_team(settings), FakeClock()), build(short, FakeClock())
+    pipe = ParsePipe(_stand_in(die_after))
+    try:
+        both = _piped(both, pipe, short)
+        if die_after < 0:  # the reference shunts the printer request the same way
+            failing = _FailingParser(BudgetExceeded("parsing took longer than the 1.0s left"))
+            one = replace(one, runner=replace(one.runner, parser=failing))
+        raws = _mails(both, numbered=False)
+        _one_by_one(one, _accept(one, _mails(one, numbered=False)))
+        ids = _accept(both, raws)
+        outcomes = both.runner.process_pending()
+        expected, seen = _seen(one), _seen(both)
+    finally:
+        one.close()
+        both.close()
+    printer = [o for o in outcomes if _printer_request(raws[ids.index(o.inbox_id)])]
+    assert [o.state.value if o.state else "pending" for o in printer] == [state]
+    if die_after < 0:
+        assert "parsing took longer" in printer[0].reason
+    for key in expected:
+        assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key
