@@ -364,7 +364,9 @@ def report(rows: list[Row]) -> None:
     print(
         "\ntimes: the hostile message / an ordinary one of the same size, as the runner logged"
         " them (parse included); ingest is `ingest -` in a fresh process, smtp one daemon for"
-        " the whole run (its RSS is the most it reached so far, ordinary messages included)."
+        " the whole run (its RSS is the most it reached so far, ordinary messages included;"
+        " its parses run ahead in its parse process, so its time is the stages and the wait"
+        " for the parse); worker: the biggest process below either."
         f"\ntargets: ratio ≤ {TARGET_RATIO:g}× (worst {worst_ratio:.1f}×), greeting < "
         f"{TARGET_GREETING:g}s (worst {worst_greeting:.3f}s), RSS < {TARGET_RSS_MB:g} MB per "
         f"process (worst {worst_rss / MB:.0f} MB;"
