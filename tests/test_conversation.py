@@ -183,6 +183,27 @@ def test_a_rolled_back_savepoint_mails_nothing(team: App) -> None:
     assert outbox(team, "status_change") == []
 
 
+def test_a_released_savepoint_does_not_cut_the_transactions_changes_in_two(team: App) -> None:
+    """The mails are decided once, at the transaction's commit: a savepoint released on
+    the way (a row written that a concurrent writer may have won) must not queue them
+    early. Here the team's own words after it still speak for the state change before
+    it, so no status mail goes out (a catalog action's reply, gateway.actions.results)."""
+    from gateway.tickets import conversation
+
+    tid = _request(team)
+    with transaction(team.sessions) as s:
+        ticket = tickets.get(s, tid)
+        assert ticket is not None
+        changes.change_state(
+            s, ticket, TicketState.PENDING, team.clock.now(), actor="x", channel="cli"
+        )
+        with s.begin_nested():
+            pass
+        conversation.said_by_template(s, ticket, team.clock.now(), actor="x")
+    assert show(team, tid)["state"] == "pending"
+    assert outbox(team, "status_change") == []
+
+
 def test_catalog_check_names_a_kind_that_cannot_be_turned_off() -> None:
     from gateway.catalog.reader import read
 

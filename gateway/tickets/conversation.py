@@ -135,6 +135,11 @@ def install(sessions: sessionmaker[Session]) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    """SQLAlchemy calls this for a savepoint released too: that is not the end of the
+    transaction, whose facts must all be known before its mails are decided (a status
+    mail is dropped when the team's own words follow it, say)."""
+    if session.in_nested_transaction():
+        return
     flush(session)
 
 
