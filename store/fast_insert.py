@@ -24,9 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Dialect, Table, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.db import core
+
+# the dialects' own INSERT, which knows ON CONFLICT
+_INSERTS: dict[str, Callable[[Table], Any]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +50,18 @@ class FastInsert:
     Core INSERT fills those in; this one does not), so a forgotten one is an error
     when the statement is built, not a NULL in the database."""
 
-    def __init__(self, table: Table, columns: Sequence[str], returning: str | None = None) -> None:
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        returning: str | None = None,
+        *,
+        skip_existing: bool = False,
+    ) -> None:
+        """``skip_existing``: ``ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): a row
+        that would break a unique constraint is not inserted, and :meth:`one` returns
+        None, inside the caller's transaction (no savepoint, which costs about as much
+        as a transaction of its own)."""
         missing = [
             c.name
             for c in table.columns
@@ -56,6 +74,7 @@ class FastInsert:
         self.table = table
         self.columns = tuple(columns)
         self.returning = returning
+        self.skip_existing = skip_existing
         self._compiled: dict[str, _Compiled] = {}
 
     def one(self, session: Session, values: Mapping[str, Any]) -> Any:
@@ -95,7 +114,10 @@ class FastInsert:
         return found
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        stmt = self.table.insert()
+        stmt: Any = self.table.insert()
+        if self.skip_existing:
+            insert = _INSERTS[dialect.name]  # KeyError: a dialect we do not run on
+            stmt = insert(self.table).on_conflict_do_nothing()
         if self.returning is not None:
             stmt = stmt.returning(self.table.c[self.returning])
         compiled = stmt.compile(dialect=dialect, column_keys=list(self.columns))

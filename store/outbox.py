@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from store.models import OutboxRow
+from store.db import core
+from store.fast_insert import FastInsert
+from store.models import OutboxRow, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 LEASE = timedelta(minutes=5)  # a claimed row is due again after this if nobody reports back
@@ -64,43 +65,37 @@ class DueMail:
 
 
 def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
-    """The new row's id, or None when a row with this key exists (nothing queued)."""
-    if session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == mail.key)):
-        return None
-    row = OutboxRow(
-        idempotency_key=mail.key,
-        ticket_id=mail.ticket_id,
-        kind=mail.kind,
-        message_id=mail.message_id,
-        envelope_from=mail.envelope_from,
-        recipients=list(mail.recipients),
-        recipient=mail.recipients[0].lower() if mail.recipients else "",
-        raw=mail.raw,
-        state=PENDING,
-        attempts=0,
-        created_at=now,
-        last_error="",
-        held_until=mail.held_until,
-        next_attempt_at=mail.held_until,  # a held row is due when its window ends
-        notice=mail.notice,
+    """The new row's id, or None when a row with this key exists (nothing queued; a
+    concurrent writer that won the key leaves our transaction as it was)."""
+    found: int | None = _INSERT.one(
+        session,
+        {
+            "idempotency_key": mail.key,
+            "ticket_id": mail.ticket_id,
+            "kind": mail.kind,
+            "message_id": mail.message_id,
+            "envelope_from": mail.envelope_from,
+            "recipients": list(mail.recipients),
+            "recipient": mail.recipients[0].lower() if mail.recipients else "",
+            "raw": mail.raw,
+            "state": PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "last_error": "",
+            "held_until": mail.held_until,
+            "next_attempt_at": mail.held_until,  # a held row is due when its window ends
+            "notice": mail.notice,
+        },
     )
-    try:
-        with session.begin_nested():  # a concurrent writer won the key: keep our transaction
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row.id
+    return found
 
 
 def count_recent(session: Session, recipient: str, kinds: Collection[str], since: datetime) -> int:
     """Automatic mails of ``kinds`` queued to ``recipient`` since ``since`` (rate limit)."""
-    stmt = select(func.count(OutboxRow.id)).where(
-        OutboxRow.recipient == recipient.lower(),
-        OutboxRow.created_at >= since,
-        OutboxRow.kind.in_(list(kinds)),
+    found = core(session).execute(
+        _COUNT_RECENT, {"recipient": recipient.lower(), "since": since, "kinds": list(kinds)}
     )
-    return session.scalar(stmt) or 0
+    return int(found.scalar() or 0)
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]:
@@ -192,3 +187,33 @@ def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:
     if ticket_id is not None:
         stmt = stmt.where(OutboxRow.ticket_id == ticket_id)
     return list(session.scalars(stmt))
+
+
+# The runner queues a mail for most rows it processes (issue #18): built once.
+_INSERT = FastInsert(
+    table_of(OutboxRow),
+    [
+        "idempotency_key",
+        "ticket_id",
+        "kind",
+        "message_id",
+        "envelope_from",
+        "recipients",
+        "recipient",
+        "raw",
+        "state",
+        "attempts",
+        "created_at",
+        "last_error",
+        "held_until",
+        "next_attempt_at",
+        "notice",
+    ],
+    returning="id",
+    skip_existing=True,
+)
+_COUNT_RECENT = select(func.count(OutboxRow.id)).where(
+    OutboxRow.recipient == bindparam("recipient"),
+    OutboxRow.created_at >= bindparam("since"),
+    OutboxRow.kind.in_(bindparam("kinds", expanding=True)),
+)

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from gateway.core.errors import TransientError
 from gateway.runtime.app import App
-from store import ticket_rows
+from store import outbox, ticket_rows
 from store.db import transaction
 from store.fast_insert import FastInsert
 from store.messages import NewAttachment, NewMessage, add_message
-from store.models import AttachmentRow, Message, Ticket, TicketEvent, table_of
+from store.models import AttachmentRow, Message, OutboxRow, Ticket, TicketEvent, table_of
 
 TOKYO = timezone(timedelta(hours=9))
 EVENTS = table_of(TicketEvent)
@@ -207,3 +207,38 @@ def test_set_columns_then_an_orm_change_both_reach_the_row(app: App) -> None:
 
 def _fields(m: NewMessage) -> dict[str, Any]:
     return {f: getattr(m, f) for f in m.__dataclass_fields__}
+
+
+def _mail(key: str, message_id: str, to: str = "Alice@Customer.test") -> outbox.NewMail:
+    return outbox.NewMail(
+        key, "ack", message_id, "support@example.test", (to,), b"Subject: x\r\n\r\nx\r\n"
+    )
+
+
+def test_an_outbox_row_is_queued_once_per_key_and_kept_as_the_orm_would(app: App) -> None:
+    """enqueue is one INSERT … ON CONFLICT DO NOTHING: the same cause twice queues one
+    mail, the transaction goes on (no savepoint, no error), and the row reads back
+    through the ORM with every column as given."""
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=TOKYO)
+    with transaction(app.sessions) as s:
+        first = outbox.enqueue(s, _mail("ack:1", "a1@example.test"), now)
+        again = outbox.enqueue(s, _mail("ack:1", "a2@example.test"), now)
+        other = outbox.enqueue(s, _mail("ack:2", "a3@example.test"), now)
+        _ticket(s, "after")  # the transaction goes on
+    assert first is not None and other is not None and again is None
+    with transaction(app.sessions) as s:
+        rows = list(s.scalars(select(OutboxRow).order_by(OutboxRow.id)))
+        assert [r.idempotency_key for r in rows] == ["ack:1", "ack:2"]
+        row = rows[0]
+        assert (row.id, row.recipients, row.recipient, row.state, row.attempts) == (
+            first,
+            ["Alice@Customer.test"],
+            "alice@customer.test",
+            "pending",
+            0,
+        )
+        assert row.created_at == now and row.next_attempt_at is None and row.notice is None
+        assert s.scalar(select(Ticket.subject).where(Ticket.subject == "after")) == "after"
+        assert outbox.count_recent(s, "ALICE@customer.test", {"ack"}, now) == 2
+        assert outbox.count_recent(s, "alice@customer.test", {"notice"}, now) == 0
+        assert outbox.count_recent(s, "alice@customer.test", {"ack"}, now + timedelta(1)) == 0
