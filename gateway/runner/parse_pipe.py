@@ -269,9 +269,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         except Exception as exc:  # noqa: BLE001 - reported to the runner, row by row
             answer = RuntimeError(f"parser failed: {type(exc).__name__}: {exc}")
         data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        del raw, answer  # not held while the next message is read
         stdout.write(_FRAME.pack(len(data)))
         stdout.write(data)
         stdout.flush()
+        del data
 
 
 if __name__ == "__main__":
