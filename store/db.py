@@ -9,7 +9,7 @@ can answer "try again later" (451, exit 75, IMAP message left in place).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,20 @@ def core(session: Session) -> Connection:
     Same transaction, same statement events (tests/test_query_plans.py sees them).
     """
     return session.connection()
+
+
+def dialect_insert(name: str) -> Callable[[Any], Any]:
+    """The dialect's own INSERT, which knows ON CONFLICT; imported when first needed
+    (PostgreSQL's dialect cost each process on SQLite 2 MB, issue #18)."""
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    raise NotImplementedError(f"ON CONFLICT on a database we do not run on: {name}")
 
 
 def is_transient(exc: BaseException) -> bool:

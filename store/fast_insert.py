@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Column, Dialect, Table, exc
 from sqlalchemy.orm import Session
 
-from store.db import core
+from store.db import core, dialect_insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class FastInsert:
     def _compile(self, dialect: Dialect) -> _Compiled:
         stmt: Any = self.table.insert()
         if self.skip_existing:
-            stmt = _dialect_insert(dialect.name)(self.table).on_conflict_do_nothing()
+            stmt = dialect_insert(dialect.name)(self.table).on_conflict_do_nothing()
         if self.returning is not None:
             stmt = stmt.returning(self.table.c[self.returning])
         compiled = stmt.compile(dialect=dialect, column_keys=list(self.columns))
@@ -125,20 +125,6 @@ class FastInsert:
         if order is not None and set(order) != set(self.columns):
             raise ValueError(f"FastInsert into {self.table.name}: unexpected parameters {order}")
         return _Compiled(compiled.string, order, tuple(convert))
-
-
-def _dialect_insert(name: str) -> Callable[[Table], Any]:
-    """The dialect's own INSERT, which knows ON CONFLICT; imported when first needed
-    (PostgreSQL's dialect costs a SQLite process 2 MB, issue #18)."""
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    raise ValueError(f"ON CONFLICT for a dialect we do not run on: {name}")
 
 
 def _params(compiled: _Compiled, values: Mapping[str, Any]) -> Any:

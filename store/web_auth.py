@@ -11,10 +11,9 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from store.db import dialect_insert
 from store.models import RateCounter, SignInLink, WebSession
 
 
@@ -81,21 +80,12 @@ def purge(session: Session, now: datetime) -> None:
 def hit(session: Session, key: str, window_start: datetime) -> int:
     """Count one hit for ``key`` in the window starting at ``window_start``; the count."""
     values = {"key": key[:400], "window_start": window_start, "count": 1}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = pg_insert(RateCounter).values(**values)
-        stmt = stmt.on_conflict_do_update(
+    upsert = dialect_insert(session.get_bind().dialect.name)(RateCounter).values(**values)
+    session.execute(
+        upsert.on_conflict_do_update(
             index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
         )
-        session.execute(stmt)
-    elif dialect == "sqlite":
-        lite = sqlite_insert(RateCounter).values(**values)
-        lite = lite.on_conflict_do_update(
-            index_elements=["key", "window_start"], set_={"count": RateCounter.count + 1}
-        )
-        session.execute(lite)
-    else:  # pragma: no cover - the two backends we support have upserts
-        raise NotImplementedError(dialect)
+    )
     count = session.scalar(
         select(RateCounter.count).where(
             RateCounter.key == key[:400], RateCounter.window_start == window_start
