@@ -28,16 +28,7 @@ from gateway.runtime.app import App, build
 from tests.support.mailgen import japanese
 from tests.support.mails import mail
 from tests.support.waiting import eventually
-from tests.test_process_together import (
-    _accept,
-    _FailingParser,
-    _mails,
-    _one_by_one,
-    _printer_request,
-    _seen,
-    _team,
-    _unnumbered,
-)
+from tests.test_process_together import _FailingParser, _team, drain_beside
 
 WAIT = 30.0  # seconds: generous, a wait that runs out is a failure
 
@@ -173,21 +164,10 @@ def test_a_piped_drain_ends_as_one_by_one(
     flushed many times over), everything an operator or requester sees is as one by one."""
     monkeypatch.setattr(window, "WINDOW_ROWS", window_rows)
     monkeypatch.setattr(window, "FLUSH_EVERY", max(1, window_rows // 2))
-    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
     pipe = ParsePipe()
-    try:
-        both = _piped(both, pipe)
-        _one_by_one(one, _accept(one, _mails(one, numbered=False)))
-        ids = _accept(both, _mails(both, numbered=False))
-        outcomes = both.runner.process_pending()
-        expected, seen = _seen(one), _seen(both)
-    finally:
-        one.close()
-        both.close()
-    assert [o.inbox_id for o in outcomes] == ids
+    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    drain_beside(one, _piped(both, pipe)).assert_same()
     assert pipe.started, "the rows were parsed in the process"
-    for key in expected:
-        assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key
 
 
 @pytest.mark.parametrize(("die_after", "state"), [(-1, "shunted"), (2, "done")])
@@ -200,23 +180,12 @@ def test_a_hung_or_dead_parse_process_costs_one_row_at_most(
     budget = timedelta(seconds=1)
     short = replace(_team(twin), limits=replace(twin.limits, processing_budget=budget))
     one, both = build(_team(settings), FakeClock()), build(short, FakeClock())
-    pipe = ParsePipe(_stand_in(die_after))
-    try:
-        both = _piped(both, pipe, short)
-        if die_after < 0:  # the reference shunts the printer request the same way
-            failing = _FailingParser(BudgetExceeded("parsing took longer than the 1.0s left"))
-            one = replace(one, runner=replace(one.runner, parser=failing))
-        raws = _mails(both, numbered=False)
-        _one_by_one(one, _accept(one, _mails(one, numbered=False)))
-        ids = _accept(both, raws)
-        outcomes = both.runner.process_pending()
-        expected, seen = _seen(one), _seen(both)
-    finally:
-        one.close()
-        both.close()
-    printer = [o for o in outcomes if _printer_request(raws[ids.index(o.inbox_id)])]
-    assert [o.state.value if o.state else "pending" for o in printer] == [state]
+    both = _piped(both, ParsePipe(_stand_in(die_after)), short)
+    if die_after < 0:  # the reference shunts the printer request the same way
+        failing = _FailingParser(BudgetExceeded("parsing took longer than the 1.0s left"))
+        one = replace(one, runner=replace(one.runner, parser=failing))
+    drained = drain_beside(one, both)
+    assert [o.state.value if o.state else "pending" for o in drained.printer] == [state]
     if die_after < 0:
-        assert "parsing took longer" in printer[0].reason
-    for key in expected:
-        assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key
+        assert "parsing took longer" in drained.printer[0].reason
+    drained.assert_same()

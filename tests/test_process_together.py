@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ from gateway.pipeline.parse.message import parse_message
 from gateway.runner import runner as runner_module
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.chain import CHAIN, Link
-from gateway.runner.rows import RowInput
+from gateway.runner.rows import RowInput, RowOutcome
 from gateway.runtime.app import App, build
 from store import inbox
 from store import turnstile as turnstile_module
@@ -373,9 +373,33 @@ def test_a_row_whose_parse_fails_ends_as_alone_and_is_parsed_once(
     drain, and the rows around it are processed as usual."""
     parser = _FailingParser(error)
     one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    one = replace(one, runner=replace(one.runner, parser=_FailingParser(error)))
+    both = replace(both, runner=replace(both.runner, parser=parser))
+    drained = drain_beside(one, both)
+    assert [o.state.value if o.state else "pending" for o in drained.printer] == [state]
+    assert sum(map(_printer_request, parser.parsed)) == 1  # never parsed a second time
+    drained.assert_same()
+
+
+@dataclass
+class Drained:
+    """The scenario's unnumbered mail, processed one by one on one database and drained
+    on the other: what each shows, and the outcomes of the drain."""
+
+    outcomes: list[RowOutcome]
+    printer: list[RowOutcome]  # the printer request's (the one the failing parsers fail)
+    expected: dict[str, Any]
+    seen: dict[str, Any]
+
+    def assert_same(self) -> None:
+        for key in self.expected:
+            assert _unnumbered(self.seen[key]) == _unnumbered(self.expected[key]), key
+
+
+def drain_beside(one: App, both: App) -> Drained:
+    """Run the scenario one by one on ``one`` and through ``process_pending`` on
+    ``both`` (closed after, whatever happens)."""
     try:
-        one = replace(one, runner=replace(one.runner, parser=_FailingParser(error)))
-        both = replace(both, runner=replace(both.runner, parser=parser))
         raws = _mails(both, numbered=False)
         _one_by_one(one, _accept(one, _mails(one, numbered=False)))
         ids = _accept(both, raws)
@@ -384,8 +408,6 @@ def test_a_row_whose_parse_fails_ends_as_alone_and_is_parsed_once(
     finally:
         one.close()
         both.close()
-    failing = [o for o in outcomes if _printer_request(raws[ids.index(o.inbox_id)])]
-    assert [o.state.value if o.state else "pending" for o in failing] == [state]
-    assert sum(map(_printer_request, parser.parsed)) == 1  # never parsed a second time
-    for key in expected:
-        assert _unnumbered(seen[key]) == _unnumbered(expected[key]), key
+    printer = [o for o in outcomes if _printer_request(raws[ids.index(o.inbox_id)])]
+    assert [o.inbox_id for o in outcomes] == ids
+    return Drained(outcomes, printer, expected, seen)
