@@ -14,21 +14,23 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from gateway.core.errors import BudgetExceeded, WorkerDied
+from gateway.core.errors import BudgetExceeded, TransientError, WorkerDied
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner import window
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.parse_pipe import ParsePipe
 from gateway.runtime.app import App, build
+from store import inbox
 from tests.support.mailgen import japanese
 from tests.support.mails import mail
 from tests.support.waiting import eventually
-from tests.test_process_together import _FailingParser, _team, drain_beside
+from tests.test_process_together import _FailingParser, _printer_request, _team, drain_beside
 
 WAIT = 30.0  # seconds: generous, a wait that runs out is a failure
 
@@ -188,4 +190,27 @@ def test_a_hung_or_dead_parse_process_costs_one_row_at_most(
     assert [o.state.value if o.state else "pending" for o in drained.printer] == [state]
     if die_after < 0:
         assert "parsing took longer" in drained.printer[0].reason
+    drained.assert_same()
+
+
+def test_a_row_whose_bytes_cannot_be_read_ahead_is_read_alone_and_retried(
+    settings: Settings, twin: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window reads the next rows in one transaction; one that fails there (the
+    database gone for a moment) does not take the others with it: it is read again on
+    its own, and when that fails too it waits for a retry, as a row parsed inline does."""
+    error = TransientError("database unavailable: disk I/O error")
+    read = inbox.pending_raw
+
+    def flaky(session: Any, inbox_id: int) -> bytes | None:
+        raw = read(session, inbox_id)
+        if raw is not None and _printer_request(raw):
+            raise error
+        return raw
+
+    monkeypatch.setattr(inbox, "pending_raw", flaky)
+    one, both = build(_team(settings), FakeClock()), build(_team(twin), FakeClock())
+    one = replace(one, runner=replace(one.runner, parser=_FailingParser(error)))
+    drained = drain_beside(one, _piped(both, ParsePipe()))
+    assert [o.state for o in drained.printer] == [None]  # pending: transient
     drained.assert_same()

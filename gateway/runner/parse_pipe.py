@@ -33,6 +33,7 @@ import contextlib
 import logging
 import pickle
 import queue
+import signal
 import struct
 import subprocess
 import sys
@@ -123,7 +124,9 @@ class ParsePipe:
     def _ended(self, worker: _Worker, lived: float) -> None:
         """A process ended that was not killed here: said in the log, and when it died
         young (it cannot start: a broken install), none is started for a while."""
-        log.warning(
+        stopped = worker.returncode == -signal.SIGTERM  # systemd stops the whole service
+        log.log(
+            logging.INFO if stopped else logging.WARNING,
             "parse process %s ended after %.1fs (exit %s); its rows are parsed in this one",
             worker.pid,
             lived,
