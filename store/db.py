@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.core.errors import TransientError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
 
 
 def make_engine(
@@ -90,8 +91,10 @@ def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool) -> A
 
 def _sqlite_begin_immediate(conn: Any) -> None:
     """Take the write lock at BEGIN, so a busy database waits (busy_timeout) up front
-    instead of failing half-way with an unretryable lock upgrade."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    instead of failing half-way with an unretryable lock upgrade; a unit of work that
+    only reads (``transaction(read_only=True)``) takes none."""
+    deferred = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
@@ -139,10 +142,18 @@ def is_transient(exc: BaseException) -> bool:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error, map transient errors."""
+def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error, map transient errors.
+
+    ``read_only``: a unit that only reads. On SQLite it begins DEFERRED, taking no write
+    lock, so it never waits behind a writer and no writer waits behind it (the daemon's
+    runner reads the next rows' bytes while the listener commits mail, issue #18); it
+    sees the database as of its first read. It must not write: the lock would be taken
+    half-way, where a busy database cannot be waited for."""
     try:
         with factory() as session, session.begin():
+            if read_only:
+                session.connection(execution_options={READ_ONLY: True})
             yield session
     except (OperationalError, DBAPIError) as exc:
         if is_transient(exc):

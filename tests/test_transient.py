@@ -58,3 +58,32 @@ def test_unreachable_database_is_transient(tmp_path: Path) -> None:
     with pytest.raises(TransientError), transaction(session_factory(engine)) as s:
         inbox.accept(s, mail(), source="test", now=FakeClock().now())
     engine.dispose()
+
+
+@sqlite_only  # SQLite's write lock
+def test_a_read_only_unit_neither_takes_nor_waits_for_the_write_lock(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
+    """The runner reads the next rows' bytes while the listener commits mail: reading
+    must not make a writer wait (a 250 held up), nor wait for one."""
+    raw = mail()
+    with transaction(app.sessions) as s:
+        inbox_id = inbox.accept(s, raw, source="test", now=clock.now()).inbox_id
+    impatient = session_factory(make_engine(settings.database.url, busy_timeout_ms=50))
+    path = settings.database.url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None, timeout=0.05)
+    try:
+        with transaction(impatient, read_only=True) as s:
+            assert inbox.pending_raw(s, inbox_id) == raw
+            other.execute("BEGIN IMMEDIATE")  # a writer gets the lock meanwhile ...
+            other.execute("UPDATE inbox SET reason = 'x' WHERE id = ?", (inbox_id,))
+            other.execute("COMMIT")
+        other.execute("BEGIN IMMEDIATE")  # ... and holds it while this one reads
+        with transaction(impatient, read_only=True) as s:
+            assert inbox.pending_raw(s, inbox_id) == raw
+        with pytest.raises(TransientError), transaction(impatient) as s:  # a writing unit
+            inbox.pending_raw(s, inbox_id)  # waits for the lock, and gives up
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()

@@ -287,7 +287,7 @@ class Runner:
         (``ticket``: its parse submitted to the parser's pipe, waited for as long)."""
         assert self.parser is not None
         if raw is None:
-            with transaction(self.sessions) as s:
+            with transaction(self.sessions, read_only=True) as s:
                 raw = inbox.pending_raw(s, inbox_id)
         return (None, None) if raw is None else (raw, self.parser.parse(raw, deadline, ticket))
 

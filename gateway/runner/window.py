@@ -99,7 +99,7 @@ class _Window:
         read: list[tuple[int, bytes | None]] = []
         failed: int | None = None
         try:
-            with transaction(self._sessions) as s:
+            with transaction(self._sessions, read_only=True) as s:
                 while self._ids and len(self._flight) + len(read) < WINDOW_ROWS:
                     if held >= WINDOW_BYTES:
                         break
