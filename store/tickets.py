@@ -70,6 +70,12 @@ _PARTICIPANTS = table_of(Participant)
 _TICKET_OF_MESSAGE = (
     select(_MESSAGES.c.ticket_id).where(_MESSAGES.c.message_id == bindparam("mid")).limit(1)
 )
+# every mail we queue names the ticket's thread in its References (issue #18: built once)
+_THREAD_IDS = (
+    select(_MESSAGES.c.message_id)
+    .where(_MESSAGES.c.ticket_id == bindparam("tid"))
+    .order_by(_MESSAGES.c.id)
+)
 _PARTICIPANT_EMAILS = (
     select(_PARTICIPANTS.c.email)
     .where(_PARTICIPANTS.c.ticket_id == bindparam("tid"))
@@ -207,5 +213,5 @@ def thread_ids(session: Session, ticket_id: int) -> list[str]:
     Synthetic IDs (given to mail that had none) were never seen by a mail
     client, so they cannot thread anything and are left out.
     """
-    stmt = select(Message.message_id).where(Message.ticket_id == ticket_id).order_by(Message.id)
-    return [m for m in session.scalars(stmt) if not m.endswith("@synthetic.invalid")]
+    found = core(session).execute(_THREAD_IDS, {"tid": ticket_id}).scalars()
+    return [m for m in found if not m.endswith("@synthetic.invalid")]
