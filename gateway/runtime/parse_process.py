@@ -1,6 +1,6 @@
 """The daemon's parse process (:mod:`gateway.runner.parse_pipe`), with the memory
 set-up of the daemon's other processes: glibc gives a big message's blocks back
-after its parse, so the process stays near the 22 MB of the parser's imports."""
+after its parse, so the process stays near the 23 MB of the parser's imports."""
 
 from __future__ import annotations
 
