@@ -33,6 +33,7 @@ from tests.support.waiting import eventually
 from tests.test_process_together import _FailingParser, _printer_request, _team, drain_beside
 
 WAIT = 30.0  # seconds: generous, a wait that runs out is a failure
+BUDGET = 5  # seconds: a row's processing budget where a parse is meant to hang
 
 # A stand-in parse process: answers as the real one, except that it hangs on the
 # printer request (as a parse with no end would) or dies after ``n`` answers.
@@ -179,12 +180,14 @@ def test_a_hung_or_dead_parse_process_costs_one_row_at_most(
     """A parse that hangs is killed at the row's budget and its row shunted with the
     reason; the rows queued behind it, and every row after a process died, are parsed
     inline and end as one by one."""
-    budget = timedelta(seconds=1)
+    # long enough for a fresh process's start (its imports) on a loaded machine: the
+    # first row waits for it
+    budget = timedelta(seconds=BUDGET)
     short = replace(_team(twin), limits=replace(twin.limits, processing_budget=budget))
     one, both = build(_team(settings), FakeClock()), build(short, FakeClock())
     both = _piped(both, ParsePipe(_stand_in(die_after)), short)
     if die_after < 0:  # the reference shunts the printer request the same way
-        failing = _FailingParser(BudgetExceeded("parsing took longer than the 1.0s left"))
+        failing = _FailingParser(BudgetExceeded(f"parsing took longer than the {BUDGET:.1f}s left"))
         one = replace(one, runner=replace(one.runner, parser=failing))
     drained = drain_beside(one, both)
     assert [o.state.value if o.state else "pending" for o in drained.printer] == [state]
