@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.models import ChatOutboxRow, ChatThread
+from store.fast_insert import FastInsert
+from store.models import ChatOutboxRow, ChatThread, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 LEASE = timedelta(minutes=5)  # a claimed row is due again after this if nobody reports back
@@ -121,29 +121,26 @@ def card_posted(session: Session, ticket_id: int, ts: str, provider: str = "slac
 
 
 def enqueue(session: Session, post: NewPost, now: datetime) -> int | None:
-    """The new row's id, or None when a row with this key exists (nothing queued)."""
-    if session.scalar(select(ChatOutboxRow.id).where(ChatOutboxRow.idempotency_key == post.key)):
-        return None
-    row = ChatOutboxRow(
-        idempotency_key=post.key,
-        ticket_id=post.ticket_id,
-        target=post.target,
-        kind=post.kind,
-        channel=post.channel,
-        payload=dict(post.payload),
-        state=PENDING,
-        attempts=0,
-        last_error="",
-        result="",
-        created_at=now,
+    """The new row's id, or None when a row with this key exists (nothing queued; a
+    concurrent writer that won the key leaves our transaction as it was). One INSERT,
+    as :func:`store.outbox.enqueue`: no savepoint per post."""
+    found: int | None = _INSERT.one(
+        session,
+        {
+            "idempotency_key": post.key,
+            "ticket_id": post.ticket_id,
+            "target": post.target,
+            "kind": post.kind,
+            "channel": post.channel,
+            "payload": dict(post.payload),
+            "state": PENDING,
+            "attempts": 0,
+            "last_error": "",
+            "result": "",
+            "created_at": now,
+        },
     )
-    try:
-        with session.begin_nested():  # a concurrent writer won the key: keep our transaction
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row.id
+    return found
 
 
 def sent_since(session: Session, target: str, channel: str, kind: str, since: datetime) -> int:
@@ -245,3 +242,23 @@ def _place(row: ChatThread) -> Place:
 def state_of(session: Session, key: str) -> str | None:
     """The state of the row queued under ``key`` (None: nothing was)."""
     return session.scalar(select(ChatOutboxRow.state).where(ChatOutboxRow.idempotency_key == key))
+
+
+_INSERT = FastInsert(
+    table_of(ChatOutboxRow),
+    [
+        "idempotency_key",
+        "ticket_id",
+        "target",
+        "kind",
+        "channel",
+        "payload",
+        "state",
+        "attempts",
+        "last_error",
+        "result",
+        "created_at",
+    ],
+    returning="id",
+    skip_existing=True,
+)

@@ -20,11 +20,19 @@ from sqlalchemy.orm import Session
 
 from gateway.core.errors import TransientError
 from gateway.runtime.app import App
-from store import outbox, ticket_rows
+from store import chat, outbox, ticket_rows
 from store.db import transaction
 from store.fast_insert import FastInsert
 from store.messages import NewAttachment, NewMessage, add_message
-from store.models import AttachmentRow, Message, OutboxRow, Ticket, TicketEvent, table_of
+from store.models import (
+    AttachmentRow,
+    ChatOutboxRow,
+    Message,
+    OutboxRow,
+    Ticket,
+    TicketEvent,
+    table_of,
+)
 
 TOKYO = timezone(timedelta(hours=9))
 EVENTS = table_of(TicketEvent)
@@ -242,3 +250,25 @@ def test_an_outbox_row_is_queued_once_per_key_and_kept_as_the_orm_would(app: App
         assert outbox.count_recent(s, "ALICE@customer.test", {"ack"}, now) == 2
         assert outbox.count_recent(s, "alice@customer.test", {"notice"}, now) == 0
         assert outbox.count_recent(s, "alice@customer.test", {"ack"}, now + timedelta(1)) == 0
+
+
+def test_a_chat_post_is_queued_once_per_key_as_a_mail_is(app: App) -> None:
+    """store.chat.enqueue is the same one INSERT: the same cause twice posts once and
+    the transaction goes on."""
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=TOKYO)
+    card = {"subject": "VPN 接続できません", "state": "new"}  # JSON with Japanese kept as is
+    with transaction(app.sessions) as s:
+        tid = _ticket(s).id
+        first = chat.enqueue(s, chat.NewPost("card:1", "slack", "card", "#ops", card, tid), now)
+        again = chat.enqueue(s, chat.NewPost("card:1", "slack", "card", "#ops", {}, tid), now)
+        _ticket(s, "after")  # the transaction goes on
+    assert first is not None and again is None
+    with transaction(app.sessions) as s:
+        [row] = s.scalars(select(ChatOutboxRow))
+        assert (row.id, row.payload, row.state, row.attempts, row.created_at) == (
+            first,
+            card,
+            "pending",
+            0,
+            now,
+        )
