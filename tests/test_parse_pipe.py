@@ -22,7 +22,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.errors import BudgetExceeded, TransientError, WorkerDied
 from gateway.pipeline.parse.message import parse_message
-from gateway.runner import window
+from gateway.runner import parse_pipe, window
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.parse_pipe import ParsePipe
 from gateway.runtime.app import App, build
@@ -217,3 +217,28 @@ def test_a_row_whose_bytes_cannot_be_read_ahead_is_read_alone_and_retried(
     drained = drain_beside(one, _piped(both, ParsePipe()))
     assert [o.state for o in drained.printer] == [None]  # pending: transient
     drained.assert_same()
+
+
+def test_a_parser_that_raises_answers_with_the_failure_and_the_process_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """parse_message never raises by contract; should it, the answer for that message
+    is the failure (its row is shunted with it) and the next message is parsed."""
+    import io
+
+    def fragile(raw: bytes) -> Any:
+        if b"Subject: Printer" in raw:
+            raise ValueError("an unknown shape")
+        return parse_message(raw)
+
+    monkeypatch.setattr(parse_pipe, "parse_message", fragile)
+    raws = [mail(subject="Printer jammed"), mail(subject="Hello")]
+    stdin = io.BytesIO(b"".join(parse_pipe._FRAME.pack(len(r)) + r for r in raws))
+    stdout = io.BytesIO()
+    parse_pipe.serve(stdin, stdout)
+    stdout.seek(0)
+    answers = [parse_pipe._loaded(parse_pipe._read_frame(stdout) or b"") for _ in raws]
+    assert isinstance(answers[0], RuntimeError) and "an unknown shape" in str(answers[0])
+    assert answers[1] == parse_message(raws[1])
+    assert isinstance(parse_pipe._loaded(b"not a pickle"), WorkerDied)
+    assert isinstance(parse_pipe._loaded(parse_pipe.pickle.dumps("a str")), WorkerDied)
