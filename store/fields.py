@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from store.db import core
+from store.fast_query import FastQuery
 from store.models import Ticket, TicketField, table_of
 
 
 def field_values(session: Session, ticket_id: int) -> dict[str, str]:
-    return {name: value for name, value in core(session).execute(_FIELD_VALUES, {"tid": ticket_id})}
+    return {name: value for name, value in _FIELD_VALUES.all(session, {"tid": ticket_id})}
 
 
 def last_served(session: Session, entry_id: str, candidates: Sequence[str]) -> dict[str, int]:
@@ -44,6 +44,6 @@ def last_served(session: Session, entry_id: str, candidates: Sequence[str]) -> d
 _TICKETS = table_of(Ticket)
 _FIELDS = table_of(TicketField)
 # built once: every reply to a ticket with a sheet reads it (issue #18)
-_FIELD_VALUES = select(_FIELDS.c.name, _FIELDS.c.value).where(
-    _FIELDS.c.ticket_id == bindparam("tid")
+_FIELD_VALUES = FastQuery(
+    select(_FIELDS.c.name, _FIELDS.c.value).where(_FIELDS.c.ticket_id == bindparam("tid"))
 )

@@ -22,6 +22,7 @@ from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming
 from store.accept.generic import accept_many
 from store.accept.sqlite import STREAM_ABOVE
 from store.db import core
+from store.fast_query import FastQuery
 from store.models import InboxRaw, InboxRow, table_of
 
 
@@ -88,14 +89,13 @@ def pending_raw(session: Session, inbox_id: int) -> bytes | None:
     message on SQLite is read through incremental blob I/O, straight into one bytes
     object: a plain SELECT has SQLite gather the whole value into a buffer of its own
     first, which the driver then copies (a 34 MB message cost 68 MB to read)."""
-    conn = core(session)  # statements built once (the daemon reads every row here)
-    if conn.dialect.name == "sqlite":
-        size = conn.execute(_PENDING_SIZE, {"id": inbox_id}).scalar()
+    if core(session).dialect.name == "sqlite":  # statements built once (read for every row)
+        size = _PENDING_SIZE.scalar(session, {"id": inbox_id})
         if size is None:
             return None
         if size > STREAM_ABOVE:
             return _blob(session, inbox_id)
-    found: bytes | None = conn.execute(_PENDING_RAW, {"id": inbox_id}).scalar()
+    found: bytes | None = _PENDING_RAW.scalar(session, {"id": inbox_id})
     return found
 
 
@@ -121,7 +121,7 @@ def claim_row(session: Session, inbox_id: int, raw: bytes | None = None) -> Pend
     """The row, locked for this transaction (skipped if another runner holds it),
     if it is still pending. ``raw``: its bytes, already read (they never change), so
     a big message is not held twice."""
-    found = core(session).execute(_CLAIM if raw is None else _CLAIM_KNOWN, {"id": inbox_id}).first()
+    found = (_CLAIM if raw is None else _CLAIM_KNOWN).first(session, {"id": inbox_id})
     if found is None:
         return None
     held: bytes | Callable[[], bytes] | None = raw if raw is not None else found.raw
@@ -147,8 +147,8 @@ def set_disposition(
     error: str | None = None,
 ) -> None:
     """Record how processing ended; counts the attempt."""
-    core(session).execute(
-        _DISPOSE,
+    _DISPOSE.run(
+        session,
         {
             "row": inbox_id,
             "state": state,
@@ -195,15 +195,17 @@ def _claim_of(*columns: Any, with_raw: bool) -> Any:
 
 # built once: this runs for every row the runner takes; a row whose bytes the parse
 # worker has read already is claimed without them
-_PENDING_SIZE = select(_T.c.size).where(_T.c.id == bindparam("id"), _T.c.state == "pending")
-_PENDING_RAW = (
+_PENDING_SIZE = FastQuery(
+    select(_T.c.size).where(_T.c.id == bindparam("id"), _T.c.state == "pending")
+)
+_PENDING_RAW = FastQuery(
     select(_RAW.c.raw)
     .join(_T, _T.c.id == _RAW.c.inbox_id)
     .where(_RAW.c.inbox_id == bindparam("id"), _T.c.state == "pending")
 )
-_CLAIM = _claim_of(*_FACTS, with_raw=True)
-_CLAIM_KNOWN = _claim_of(*_FACTS, with_raw=False)
-_DISPOSE = (
+_CLAIM = FastQuery(_claim_of(*_FACTS, with_raw=True))
+_CLAIM_KNOWN = FastQuery(_claim_of(*_FACTS, with_raw=False))
+_DISPOSE = FastQuery(
     update(_T)
     .where(_T.c.id == bindparam("row"))
     .values(

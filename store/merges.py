@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from store.db import core
+from store.fast_query import FastQuery
 from store.models import Participant, Ticket, TicketEvent, table_of
 
 MAX_HOPS = 32  # merges are refused into merged tickets, so a chain is one hop; a guard
@@ -21,7 +21,7 @@ def chain(session: Session, ticket_id: int) -> list[int]:
     out: list[int] = []
     current: int | None = ticket_id
     while current is not None and len(out) < MAX_HOPS:
-        current = core(session).execute(_MERGED_INTO, {"tid": current}).scalar()
+        current = _MERGED_INTO.scalar(session, {"tid": current})
         if current is None or current in out or current == ticket_id:
             break
         out.append(current)
@@ -30,7 +30,7 @@ def chain(session: Session, ticket_id: int) -> list[int]:
 
 _TICKETS = table_of(Ticket)
 # built once: every reply's threading follows it (issue #18)
-_MERGED_INTO = select(_TICKETS.c.merged_into_id).where(_TICKETS.c.id == bindparam("tid"))
+_MERGED_INTO = FastQuery(select(_TICKETS.c.merged_into_id).where(_TICKETS.c.id == bindparam("tid")))
 
 
 def final(session: Session, ticket_id: int | None) -> int | None:

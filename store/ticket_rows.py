@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, and_, bindparam, delete, event, inspect, select, update
-from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy import and_, bindparam, delete, event, inspect, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from store.db import core
 from store.fast_insert import FastInsert
+from store.fast_query import FastQuery
 from store.models import Message, Participant, Ticket, TicketEvent, TicketField, table_of
-from store.tickets import participant_emails
+from store.tickets import attached, participant_emails
 
 
 def insert_ticket(session: Session, **values: Any) -> Ticket:
@@ -33,9 +34,7 @@ def insert_ticket(session: Session, **values: Any) -> Ticket:
     than the statement (bench/ingest.py, issue #18). The object is built from what
     the database returned, defaults included, so it is exactly a loaded row."""
     stored = core(session).execute(_INSERT_TICKET, values).one()
-    ticket = Ticket(**stored._asdict())
-    make_transient_to_detached(ticket)  # its attributes are the stored row's, not changes
-    session.add(ticket)
+    ticket = attached(session, stored._asdict())
     inside = session.get_nested_transaction() or session.get_transaction()
     assert inside is not None  # the INSERT above began one
     made = session.info.setdefault(_INSERTED, [])
@@ -90,24 +89,24 @@ def set_columns(session: Session, ticket: Ticket, **values: Any) -> None:
     changed = {k: v for k, v in values.items() if getattr(ticket, k) != v}
     if not changed:
         return
-    core(session).execute(_update_of(tuple(sorted(changed))), {"_id": ticket.id, **changed})
+    _update_of(tuple(sorted(changed))).run(session, {"_id": ticket.id, **changed})
     for name, value in changed.items():
         set_committed_value(ticket, name, value)
 
 
-def _update_of(columns: tuple[str, ...]) -> Update:
+def _update_of(columns: tuple[str, ...]) -> FastQuery:
     """The UPDATE of these ticket columns by id, built once per set of columns."""
     stmt = _UPDATES.get(columns)
     if stmt is None:
-        stmt = _UPDATES[columns] = (
+        stmt = _UPDATES[columns] = FastQuery(
             update(_TICKETS)
             .where(_TICKETS.c.id == bindparam("_id"))
-            .values({c: bindparam(c) for c in columns})
+            .values({c: bindparam(c, type_=_TICKETS.c[c].type) for c in columns})
         )
     return stmt
 
 
-_UPDATES: dict[tuple[str, ...], Update] = {}
+_UPDATES: dict[tuple[str, ...], FastQuery] = {}
 
 
 def add_event(
@@ -151,9 +150,9 @@ def add_participant(
 
 def set_field(session: Session, ticket_id: int, name: str, value: str, *, exists: bool) -> None:
     if exists:
-        core(session).execute(_UPDATE_FIELD, {"tid": ticket_id, "fname": name, "fvalue": value})
+        _UPDATE_FIELD.run(session, {"tid": ticket_id, "fname": name, "fvalue": value})
     else:
-        core(session).execute(_INSERT_FIELD, {"ticket_id": ticket_id, "name": name, "value": value})
+        _INSERT_FIELD.one(session, {"ticket_id": ticket_id, "name": name, "value": value})
 
 
 def row_ids(session: Session, ticket_id: int) -> tuple[list[int], list[int]]:
@@ -195,8 +194,8 @@ _INSERT_EVENT = FastInsert(
 )
 _INSERT_PARTICIPANT = FastInsert(table_of(Participant), ["ticket_id", "email", "role"])
 _FIELDS = table_of(TicketField)
-_INSERT_FIELD = _FIELDS.insert()
-_UPDATE_FIELD = (
+_INSERT_FIELD = FastInsert(_FIELDS, ["ticket_id", "name", "value"])
+_UPDATE_FIELD = FastQuery(
     _FIELDS.update()
     .where(and_(_FIELDS.c.ticket_id == bindparam("tid"), _FIELDS.c.name == bindparam("fname")))
     .values(value=bindparam("fvalue"))

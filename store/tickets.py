@@ -13,16 +13,36 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, case, func, inspect, literal, select, union_all
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
 from store import action_runs
 from store.db import core
+from store.fast_query import FastQuery
 from store.models import Message, OutboxRow, Participant, Ticket, TicketEvent, table_of
 
 
 def get(session: Session, ticket_id: int) -> Ticket | None:
-    return session.get(Ticket, ticket_id)
+    """The ticket, as ``Session.get`` gives it. A ticket the session does not hold yet
+    is read with one prebuilt select and joins the session as a loaded row: through
+    the ORM's loader that cost ten times the statement, on every message the runner
+    threads (bench/ingest.py, issue #18). A session that flushes before it reads, or
+    that holds the ticket already (perhaps expired, or deleted), asks the ORM."""
+    if session.autoflush or _key_of(ticket_id) in session.identity_map:
+        return session.get(Ticket, ticket_id)
+    row = _TICKET_ROW.first(session, {"tid": ticket_id})
+    if row is None:
+        return None
+    return attached(session, row._asdict())
+
+
+def attached(session: Session, values: dict[str, Any]) -> Ticket:
+    """A ticket object for a row as stored (every column), persistent in ``session``
+    with nothing to flush: exactly a loaded row."""
+    ticket = Ticket(**values)
+    make_transient_to_detached(ticket)  # its attributes are the stored row's, not changes
+    session.add(ticket)
+    return ticket
 
 
 def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
@@ -30,7 +50,13 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
     if not ids:
         return None
     found: dict[str, int] = {}
-    for mid, tid, stored in core(session).execute(_TICKETS_OF_MESSAGE_IDS, {"ids": list(ids)}):
+    query, params = _tickets_of_ids(ids)
+    rows = (
+        query.all(session, params)
+        if query is not None
+        else core(session).execute(_TICKETS_OF_MESSAGE_IDS, params)
+    )
+    for mid, tid, stored in rows:
         if tid is not None and (stored or mid not in found):  # a stored message wins
             found[mid] = tid
     return next((found[i] for i in ids if i in found), None)
@@ -38,12 +64,13 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
 
 def ticket_of_message(session: Session, message_id: str) -> int | None:
     """The ticket that already holds this Message-ID, if any (the dedupe check)."""
-    return core(session).execute(_TICKET_OF_MESSAGE, {"mid": message_id}).scalar()
+    found: int | None = _TICKET_OF_MESSAGE.scalar(session, {"mid": message_id})
+    return found
 
 
 def participant_emails(session: Session, ticket_id: int) -> list[str]:
     """In the order they joined the ticket (the requester first)."""
-    return list(core(session).execute(_PARTICIPANT_EMAILS, {"tid": ticket_id}).scalars())
+    return _PARTICIPANT_EMAILS.scalars(session, {"tid": ticket_id})
 
 
 def opened_since(session: Session, requester: str, since: datetime) -> int:
@@ -65,23 +92,59 @@ def events_since(session: Session, kind: str, actor: str, since: datetime) -> in
 # Statements of the ingest path, built once, parameters passed per call: building a
 # select per call cost three times what running it does (issue #18, bench/ingest.py)
 _MESSAGES = table_of(Message)
+_TICKETS = table_of(Ticket)
+_TICKET_ROW = FastQuery(select(*_TICKETS.c).where(_TICKETS.c.id == bindparam("tid")))
+_TICKET_MAPPER = inspect(Ticket)
+
+
+def _key_of(ticket_id: int) -> Any:
+    return _TICKET_MAPPER.identity_key_from_primary_key((ticket_id,))
+
+
 _OUTBOX = table_of(OutboxRow)
 _PARTICIPANTS = table_of(Participant)
-_TICKET_OF_MESSAGE = (
+_TICKET_OF_MESSAGE = FastQuery(
     select(_MESSAGES.c.ticket_id).where(_MESSAGES.c.message_id == bindparam("mid")).limit(1)
 )
 # every mail we queue names the ticket's thread in its References (issue #18: built once)
-_THREAD_IDS = (
+_THREAD_IDS = FastQuery(
     select(_MESSAGES.c.message_id)
     .where(_MESSAGES.c.ticket_id == bindparam("tid"))
     .order_by(_MESSAGES.c.id)
 )
-_PARTICIPANT_EMAILS = (
+_PARTICIPANT_EMAILS = FastQuery(
     select(_PARTICIPANTS.c.email)
     .where(_PARTICIPANTS.c.ticket_id == bindparam("tid"))
     .order_by(_PARTICIPANTS.c.id)
 )
-# what we stored (1) and what we sent (0) under these Message-IDs, in one statement
+# A reply names a handful of Message-IDs (In-Reply-To, References): one statement per
+# count is built once (an expanding IN is compiled again on every call); beyond this
+# many, the expanding statement
+FAST_ID_LISTS = 16
+
+
+def _tickets_of_ids(ids: Sequence[str]) -> tuple[FastQuery | None, dict[str, Any]]:
+    """What we stored (1) and what we sent (0) under these Message-IDs, in one statement,
+    with its parameters."""
+    if len(ids) > FAST_ID_LISTS:
+        return None, {"ids": list(ids)}
+    found = _BY_COUNT.get(len(ids))
+    if found is None:
+        names: list[Any] = [bindparam(f"id{i}") for i in range(len(ids))]
+        found = _BY_COUNT[len(ids)] = FastQuery(
+            union_all(
+                select(_MESSAGES.c.message_id, _MESSAGES.c.ticket_id, literal(1)).where(
+                    _MESSAGES.c.message_id.in_(names)
+                ),
+                select(_OUTBOX.c.message_id, _OUTBOX.c.ticket_id, literal(0)).where(
+                    _OUTBOX.c.message_id.in_(names)
+                ),
+            )
+        )
+    return found, {f"id{i}": mid for i, mid in enumerate(ids)}
+
+
+_BY_COUNT: dict[int, FastQuery] = {}
 _TICKETS_OF_MESSAGE_IDS = union_all(
     select(_MESSAGES.c.message_id, _MESSAGES.c.ticket_id, literal(1)).where(
         _MESSAGES.c.message_id.in_(bindparam("ids", expanding=True))
@@ -213,5 +276,5 @@ def thread_ids(session: Session, ticket_id: int) -> list[str]:
     Synthetic IDs (given to mail that had none) were never seen by a mail
     client, so they cannot thread anything and are left out.
     """
-    found = core(session).execute(_THREAD_IDS, {"tid": ticket_id}).scalars()
+    found = _THREAD_IDS.scalars(session, {"tid": ticket_id})
     return [m for m in found if not m.endswith("@synthetic.invalid")]
