@@ -112,8 +112,25 @@ def core(session: Session) -> Connection:
     execution events, result adaptation) even when it names only tables; on the
     connection a select costs about a third as much (bench/ingest.py, issue #18).
     Same transaction, same statement events (tests/test_query_plans.py sees them).
+
+    The connection is kept in ``Session.info`` for as long as the innermost
+    transaction is active: asking the session again for every statement of a
+    message cost more than most of those statements (issue #18). A savepoint begun
+    since, or a transaction that ended or failed, asks the session again: that is
+    where the SAVEPOINT or the next BEGIN is emitted, or the error raised.
     """
-    return session.connection()
+    held = session.info.get(_CORE)
+    if held is not None:
+        tx = session.get_nested_transaction() or session.get_transaction()
+        if tx is not None and held[0] is tx and tx.is_active:
+            conn: Connection = held[1]
+            return conn
+    conn = session.connection()
+    session.info[_CORE] = (session.get_nested_transaction() or session.get_transaction(), conn)
+    return conn
+
+
+_CORE = "core-connection"  # Session.info: (the innermost transaction, its connection)
 
 
 def dialect_insert(name: str) -> Callable[[Any], Any]:

@@ -46,6 +46,9 @@ def _run(engine: Engine, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
+    from store import installation
+
+    installation.forget(engine)  # a migration may make the database's identity row
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as conn:
@@ -112,6 +115,9 @@ def create_fresh(engine: Engine, now: datetime) -> bool:
         )
         conn.execute(text(_VERSION_TABLE))
         conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": HEAD})
+    from store import installation
+
+    installation.forget(engine)  # a new identity for this engine's database
     return True
 
 

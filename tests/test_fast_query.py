@@ -275,3 +275,26 @@ def test_a_rolled_back_transaction_leaves_a_fast_read_ticket_to_be_read_again(ap
         with s.begin():
             assert tickets.get(s, tid) is ticket
             assert ticket.subject == "VPN 接続できません"  # expired by the rollback, read again
+
+
+def test_a_savepoint_begun_after_the_first_statement_still_takes_its_changes_back(
+    app: App,
+) -> None:
+    """store.db.core keeps the session's connection while its transaction lasts; a
+    savepoint begun meanwhile must still be emitted, or rolling it back would leave
+    the change in the outer transaction."""
+    rid = _inbox_row(app, False)
+    stamp = FastQuery(update(INBOX).where(INBOX.c.id == bindparam("id")).values(reason="x"))
+    with transaction(app.sessions) as s:
+        assert CLAIMLIKE.first(s, {"id": rid}) is not None  # the connection is held now
+        try:
+            with s.begin_nested():
+                stamp.run(s, {"id": rid})
+                raise RuntimeError("the rest of this change failed")
+        except RuntimeError:
+            pass
+        with s.begin_nested():
+            assert CLAIMLIKE.first(s, {"id": rid}) is not None
+        assert CLAIMLIKE.first(s, {"id": rid}) is not None  # after the release, as before
+    with transaction(app.sessions) as s:
+        assert s.scalar(select(InboxRow.reason).where(InboxRow.id == rid)) == ""

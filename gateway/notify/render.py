@@ -18,6 +18,8 @@ macro passes it through ``|plain``, which escapes it.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,7 +53,7 @@ def environment(folders: list[Path], locale: str) -> Environment:
     :class:`Msg` printed by a template translated on the way out."""
     loaders: list[BaseLoader] = [FileSystemLoader(str(f)) for f in folders]
     env = Environment(
-        loader=ChoiceLoader(loaders),
+        loader=Settled(ChoiceLoader(loaders)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
             enabled_extensions=("html.j2",), default_for_string=False, default=False
@@ -70,6 +72,39 @@ def environment(folders: list[Path], locale: str) -> Environment:
     env.filters["plain"] = lambda value: escape(str.__str__(value))
     env.filters.update(labels.filters(locale))  # {{ ticket.state|state }} …
     return env
+
+
+class Settled(BaseLoader):
+    """A loader whose templates are checked for changes on disk at most once every
+    ``CHECK_EVERY`` seconds each. Jinja asks on every ``get_template``, and the runner
+    renders three templates (and their macros) for each mail it queues: the file
+    checks were a tenth of a mail's rendering (issue #18). An edited template is
+    still used without a restart, a moment later."""
+
+    CHECK_EVERY = 2.0  # seconds
+
+    def __init__(self, inner: BaseLoader) -> None:
+        self.inner = inner
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if uptodate is None:
+            return source, filename, None
+        checked = [time.monotonic()]
+
+        def settled() -> bool:
+            now = time.monotonic()
+            if now - checked[0] < self.CHECK_EVERY:
+                return True
+            checked[0] = now
+            return uptodate()
+
+        return source, filename, settled
+
+    def list_templates(self) -> list[str]:
+        return self.inner.list_templates()
 
 
 class Renderer:
