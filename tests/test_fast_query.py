@@ -298,3 +298,29 @@ def test_a_savepoint_begun_after_the_first_statement_still_takes_its_changes_bac
         assert CLAIMLIKE.first(s, {"id": rid}) is not None  # after the release, as before
     with transaction(app.sessions) as s:
         assert s.scalar(select(InboxRow.reason).where(InboxRow.id == rid)) == ""
+
+
+def test_a_new_ticket_gets_the_defaults_core_gives_and_reads_back_as_stored(app: App) -> None:
+    """insert_ticket binds every column once: those not given take their default, and
+    the object is the row as stored (the time in UTC, as a load gives it)."""
+    with transaction(app.sessions) as s:
+        made = ticket_rows.insert_ticket(
+            s, requester="alice@customer.test", created_at=NOW, updated_at=NOW
+        )
+        made_columns = {c.key: getattr(made, c.key) for c in inspect(Ticket).column_attrs}
+        assert not s.dirty and not s.new and inspect(made).persistent
+    assert made_columns["created_at"].utcoffset() == timedelta(0)  # as a load gives it
+    with app.sessions() as s:
+        loaded = s.get(Ticket, made.id)
+        assert loaded is not None
+        assert made_columns == {c.key: getattr(loaded, c.key) for c in inspect(Ticket).column_attrs}
+    assert (loaded.subject, loaded.state, loaded.priority, loaded.assignee) == (
+        "",
+        "new",
+        "normal",
+        None,
+    )
+    with pytest.raises(TypeError, match="colour"), transaction(app.sessions) as s:
+        ticket_rows.insert_ticket(
+            s, requester="a@x.test", created_at=NOW, updated_at=NOW, colour="red"
+        )
