@@ -221,3 +221,30 @@ def test_a_typo_in_a_template_is_an_error_not_a_blank(tmp_path: Path) -> None:
     )
     with pytest.raises(UndefinedError):
         Renderer(tmp_path).render(SAMPLES[0], "en")
+
+
+def test_the_same_mail_composes_to_the_same_bytes() -> None:
+    """The outbox keeps the bytes and a resend repeats them: the multipart boundary
+    comes from the Message-ID, not from chance."""
+    view = SAMPLES[0]
+    parts = Renderer().render(view, "ja")
+    env = _envelope(view)
+    first = compose.compose(env, parts)
+    assert compose.compose(env, parts) == first
+    other = compose.compose(replace(env, message_id="other@example.test"), parts)
+    assert other != first
+    assert len(_parse(first).get_payload()) == 2
+
+
+def test_a_text_holding_the_boundary_gets_another_one() -> None:
+    """A body that happens to contain the boundary this Message-ID gives (it cannot
+    know the Message-ID ahead, but say it did) still makes a mail of two intact parts."""
+    view = SAMPLES[0]
+    env = _envelope(view)
+    parts = Renderer().render(view, "en")
+    taken = f"--{compose._boundary(env.message_id)}"
+    sly = replace(parts, text=f"{parts.text}\n{taken}\nX-Injected: yes\n\n{taken}--\n")
+    msg = _parse(compose.compose(env, sly))
+    plain, html = msg.get_payload()
+    assert taken in plain.get_content() and "X-Injected" not in html
+    assert msg.get_boundary() != compose._boundary(env.message_id)
