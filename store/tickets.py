@@ -36,6 +36,14 @@ def get(session: Session, ticket_id: int) -> Ticket | None:
     return attached(session, row._asdict())
 
 
+def exists(session: Session, ticket_id: int) -> bool:
+    """Whether ``get`` would find the ticket, without making its object (threading asks
+    this of a subject tag and a reply address for every reply, issue #18)."""
+    if session.autoflush or _key_of(ticket_id) in session.identity_map:
+        return session.get(Ticket, ticket_id) is not None
+    return _TICKET_EXISTS.scalar(session, {"tid": ticket_id}) is not None
+
+
 def attached(session: Session, values: dict[str, Any]) -> Ticket:
     """A ticket object for a row as stored (every column), persistent in ``session``
     with nothing to flush: exactly a loaded row."""
@@ -94,6 +102,7 @@ def events_since(session: Session, kind: str, actor: str, since: datetime) -> in
 _MESSAGES = table_of(Message)
 _TICKETS = table_of(Ticket)
 _TICKET_ROW = FastQuery(select(*_TICKETS.c).where(_TICKETS.c.id == bindparam("tid")))
+_TICKET_EXISTS = FastQuery(select(_TICKETS.c.id).where(_TICKETS.c.id == bindparam("tid")))
 _TICKET_MAPPER = inspect(Ticket)
 
 

@@ -324,3 +324,14 @@ def test_a_new_ticket_gets_the_defaults_core_gives_and_reads_back_as_stored(app:
         ticket_rows.insert_ticket(
             s, requester="a@x.test", created_at=NOW, updated_at=NOW, colour="red"
         )
+
+
+def test_whether_a_ticket_exists_is_what_get_would_say(app: App) -> None:
+    tid = _ticket(app)
+    with app.sessions() as s, s.begin():
+        assert tickets.exists(s, tid) and not tickets.exists(s, tid + 100)
+        assert not s.identity_map  # nothing loaded to answer
+        s.delete(tickets.get(s, tid))
+        s.flush()
+        assert not tickets.exists(s, tid)
+        s.rollback()

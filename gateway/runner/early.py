@@ -75,18 +75,18 @@ def _evidence(a: Arrival) -> thread.ThreadEvidence:
     if a.verdict in AUTOMATED_ANSWERS:
         ids += [i for i in loops.returned_message_ids(a.row.raw) if i not in ids]
     tag = merges.final(a.session, thread.subject_tag(a.msg.subject, a.settings.gateway.tag_prefix))
-    tag_ticket = tickets.get(a.session, tag) if tag is not None else None
+    tag_ticket = tag if tag is not None and tickets.exists(a.session, tag) else None
     # a member may act on any ticket by its tag, as long as the mail proves who sent it
     # (the "member reply" stage checks that, and refuses what it cannot prove)
     participant = tag_ticket is not None and (
         a.settings.member(a.sender) is not None
-        or a.sender in tickets.participant_emails(a.session, tag_ticket.id)
+        or a.sender in tickets.participant_emails(a.session, tag_ticket)
     )
     return thread.ThreadEvidence(
         # a merged ticket's reply addresses and Message-IDs thread into its target (#19)
         token_ticket=merges.final(a.session, _token_ticket(a)),
         header_ticket=merges.final(a.session, tickets.ticket_for_message_ids(a.session, ids)),
-        tag_ticket=tag_ticket.id if tag_ticket else None,
+        tag_ticket=tag_ticket,
         sender_is_participant_of_tag_ticket=participant,
     )
 
@@ -95,7 +95,7 @@ def _token_ticket(a: Arrival) -> int | None:
     """A ticket whose reply-token address this came to, if the HMAC verifies."""
     for rcpt in a.recipients:
         token = tokens.parse_reply_address(rcpt, a.settings.gateway.address)
-        if token is None or tickets.get(a.session, token.ticket_id) is None:
+        if token is None or not tickets.exists(a.session, token.ticket_id):
             continue
         issued = [
             a.sender,
