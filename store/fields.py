@@ -29,16 +29,36 @@ def last_served(session: Session, entry_id: str, candidates: Sequence[str]) -> d
     people = list(dict.fromkeys(candidates))
     if not people:
         return {}
-    newest = [
-        select(_TICKETS.c.id)
-        .where(_TICKETS.c.catalog == entry_id, _TICKETS.c.assignee == person)
-        .order_by(_TICKETS.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-        for person in people
-    ]
-    row = session.execute(select(*newest)).one()
+    params = {"entry": entry_id, **{f"p{i}": person for i, person in enumerate(people)}}
+    row = _newest_of(len(people)).first(session, params)
+    assert row is not None  # a select of subqueries has one row
     return {person: int(tid) for person, tid in zip(people, row, strict=True) if tid is not None}
+
+
+def _newest_of(count: int) -> FastQuery:
+    """The statement for this many candidates, built once (a new ticket of a
+    round-robin entry asks it; issue #18)."""
+    found = _NEWEST.get(count)
+    if found is None:
+        found = _NEWEST[count] = FastQuery(
+            select(
+                *(
+                    select(_TICKETS.c.id)
+                    .where(
+                        _TICKETS.c.catalog == bindparam("entry"),
+                        _TICKETS.c.assignee == bindparam(f"p{i}"),
+                    )
+                    .order_by(_TICKETS.c.id.desc())
+                    .limit(1)
+                    .scalar_subquery()
+                    for i in range(count)
+                )
+            )
+        )
+    return found
+
+
+_NEWEST: dict[int, FastQuery] = {}
 
 
 _TICKETS = table_of(Ticket)
