@@ -78,13 +78,21 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
         ("subject", for_matching(subject[:MAX_TEXT]), SUBJECT_WEIGHT),
         ("body", for_matching(new_text[:MAX_TEXT]), BODY_WEIGHT),
     )
+    # Both places at once, apart: a literal keyword absent from this is absent from each,
+    # which one substring test tells for most keywords of most mail (issue #18)
+    both = f"{places[0][1]}\x00{places[1][1]}"
     best: tuple[float, Entry, tuple[Hit, ...]] | None = None
     vetoed: list[tuple[str, str]] = []
     scores: list[tuple[str, float]] = []
     for entry in catalog.entries:
         if entry.fallback:
             continue
-        hits = tuple(h for kw in entry.keywords for h in _hits(kw, places))
+        hits = tuple(
+            h
+            for kw in entry.keywords
+            if kw.regex is not None or (kw.text and kw.text in both)
+            for h in _hits(kw, places)
+        )
         score = sum(h.points for h in hits)
         if score <= 0:
             continue
