@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from gateway.notify import compose
 from gateway.notify import views as v
-from gateway.notify.render import Renderer
+from gateway.notify.render import Renderer, Settled
 from gateway.runtime.app import App
 from store.db import transaction
 from store.models import OutboxRow
@@ -248,3 +249,21 @@ def test_a_text_holding_the_boundary_gets_another_one() -> None:
     plain, html = msg.get_payload()
     assert taken in plain.get_content() and "X-Injected" not in html
     assert msg.get_boundary() != compose._boundary(env.message_id)
+
+
+def test_an_edited_template_is_used_once_its_check_is_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running daemon picks up a team's edit without a restart; the file is looked at
+    again only once ``Settled.CHECK_EVERY`` has passed since the last look."""
+    (tmp_path / "en").mkdir()
+    subject = tmp_path / "en" / "acknowledgement.subject.j2"
+    subject.write_text("First: {{ ticket.subject }}\n", encoding="utf-8")
+    renderer = Renderer(tmp_path)
+    assert renderer.render(SAMPLES[0], "en").subject.startswith("First: ")
+    subject.write_text("Second: {{ ticket.subject }}\n", encoding="utf-8")
+    os.utime(subject, (subject.stat().st_atime, subject.stat().st_mtime + 10))
+    monkeypatch.setattr(Settled, "CHECK_EVERY", 3600.0)
+    assert renderer.render(SAMPLES[0], "en").subject.startswith("First: ")  # not due yet
+    monkeypatch.setattr(Settled, "CHECK_EVERY", 0.0)
+    assert renderer.render(SAMPLES[0], "en").subject.startswith("Second: ")
