@@ -21,6 +21,7 @@ from store import outbox, ticket_rows, tickets
 from store.db import transaction
 from store.fast_query import FastQuery
 from store.models import InboxRow, Ticket, table_of
+from tests.support.rows import stored_ticket
 
 TOKYO = timezone(timedelta(hours=9))
 INBOX = table_of(InboxRow)
@@ -30,17 +31,7 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=TOKYO)
 
 def _ticket(app: App, subject: str = "VPN 接続できません") -> int:
     with transaction(app.sessions) as s:
-        return ticket_rows.insert_ticket(
-            s,
-            subject=subject,
-            requester="alice@customer.test",
-            requester_name="Alice",
-            state="new",
-            locale="ja",
-            linked_ticket_id=None,
-            created_at=NOW,
-            updated_at=NOW,
-        ).id
+        return stored_ticket(s, subject, "ja", NOW).id
 
 
 def _inbox_row(app: App, bulk: bool) -> int:
@@ -251,14 +242,7 @@ def test_a_session_that_flushes_first_finds_a_ticket_added_in_it(app: App) -> No
     tickets.get (it asks the ORM)."""
     with app.sessions() as s, s.begin():
         s.autoflush = True
-        pending = Ticket(
-            id=4242,
-            subject="new",
-            requester="a@x.test",
-            state="new",
-            created_at=NOW,
-            updated_at=NOW,
-        )
+        pending = Ticket(id=4242, requester="a@x.test", created_at=NOW, updated_at=NOW)
         s.add(pending)
         assert tickets.get(s, 4242) is pending
         s.rollback()

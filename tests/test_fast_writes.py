@@ -33,6 +33,7 @@ from store.models import (
     TicketEvent,
     table_of,
 )
+from tests.support.rows import stored_ticket
 
 TOKYO = timezone(timedelta(hours=9))
 EVENTS = table_of(TicketEvent)
@@ -42,18 +43,7 @@ FAST_EVENT = FastInsert(
 
 
 def _ticket(session: Session, subject: str = "VPN down") -> Ticket:
-    now = datetime(2026, 3, 2, 10, 0, tzinfo=TOKYO)
-    return ticket_rows.insert_ticket(
-        session,
-        subject=subject,
-        requester="alice@customer.test",
-        requester_name="Alice",
-        state="new",
-        locale="en",
-        linked_ticket_id=None,
-        created_at=now,
-        updated_at=now,
-    )
+    return stored_ticket(session, subject, "en", datetime(2026, 3, 2, 10, 0, tzinfo=TOKYO))
 
 
 def _stored(session: Session, sql: str) -> list[tuple[Any, ...]]:
