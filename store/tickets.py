@@ -27,8 +27,9 @@ def get(session: Session, ticket_id: int) -> Ticket | None:
     is read with one prebuilt select and joins the session as a loaded row: through
     the ORM's loader that cost ten times the statement, on every message the runner
     threads (bench/ingest.py, issue #18). A session that flushes before it reads, or
-    that holds the ticket already (perhaps expired, or deleted), asks the ORM."""
-    if session.autoflush or _key_of(ticket_id) in session.identity_map:
+    that holds the ticket already (perhaps expired, or deleted), asks the ORM, as
+    does an id that is not an ``int`` (the ORM knows what to make of it)."""
+    if _ask_orm(session, ticket_id):
         return session.get(Ticket, ticket_id)
     row = _TICKET_ROW.first(session, {"tid": ticket_id})
     if row is None:
@@ -39,7 +40,7 @@ def get(session: Session, ticket_id: int) -> Ticket | None:
 def exists(session: Session, ticket_id: int) -> bool:
     """Whether ``get`` would find the ticket, without making its object (threading asks
     this of a subject tag and a reply address for every reply, issue #18)."""
-    if session.autoflush or _key_of(ticket_id) in session.identity_map:
+    if _ask_orm(session, ticket_id):
         return session.get(Ticket, ticket_id) is not None
     return _TICKET_EXISTS.scalar(session, {"tid": ticket_id}) is not None
 
@@ -106,8 +107,12 @@ _TICKET_EXISTS = FastQuery(select(_TICKETS.c.id).where(_TICKETS.c.id == bindpara
 _TICKET_MAPPER = inspect(Ticket)
 
 
-def _key_of(ticket_id: int) -> Any:
-    return _TICKET_MAPPER.identity_key_from_primary_key((ticket_id,))
+def _ask_orm(session: Session, ticket_id: int) -> bool:
+    return (
+        session.autoflush
+        or type(ticket_id) is not int
+        or _TICKET_MAPPER.identity_key_from_primary_key((ticket_id,)) in session.identity_map
+    )
 
 
 _OUTBOX = table_of(OutboxRow)

@@ -319,3 +319,13 @@ def test_whether_a_ticket_exists_is_what_get_would_say(app: App) -> None:
         s.flush()
         assert not tickets.exists(s, tid)
         s.rollback()
+
+
+def test_an_id_that_is_not_an_int_is_the_orms_to_read(app: App) -> None:
+    """The ORM turns ``"7"`` into the key of ticket 7; the fast path would make a second
+    object for a row the session holds."""
+    tid = _ticket(app)
+    with transaction(app.sessions) as s:
+        held = tickets.get(s, tid)
+        assert tickets.get(s, str(tid)) is held  # type: ignore[arg-type]
+        assert tickets.exists(s, str(tid))  # type: ignore[arg-type]
