@@ -12,6 +12,10 @@ from aiohttp.test_utils import TestClient
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.core.priority import Priority
+from gateway.tickets.priority import set_priority
+from store import tickets
+from store.db import transaction
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 from tests.support.web import Rig, csrf_of, rig, sign_in
@@ -204,3 +208,44 @@ def test_search_finds_japanese_substrings_and_filters_narrow(
     assert "VPN broken" in pages["ＶＰＮ"]  # full-width typed, NFKC folded
     assert "プロジェクター" not in pages["印刷"].split("<tbody>")[1]
     assert "プロジェクターが映りません" not in pages["projector&state=closed"]
+
+
+def test_the_list_shows_each_tickets_priority_and_filters_by_it(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> dict[str, str]:
+        await sign_in(client, r, MEMBER)
+        out = {}
+        for q in ("", "?priority=urgent", "?priority=normal", "?priority=bogus"):
+            out[q] = await (await client.get(f"/tickets{q}")).text()
+        return out
+
+    with rig(settings, clock) as r:
+        quiet = deliver(r.app, mail(subject="Toner low", message_id="<quiet@c.test>"))
+        loud = deliver(r.app, mail(subject="Server down", message_id="<loud@c.test>"))
+        with transaction(r.app.sessions) as s:
+            ticket = tickets.get(s, loud.ticket_id or 0)
+            assert ticket is not None
+            set_priority(
+                s,
+                ticket,
+                Priority.URGENT,
+                r.clock.now(),
+                actor=MEMBER,
+                channel="web",
+                source="priority",
+            )
+        pages = r.serve(lambda c: scenario(c, r))
+    assert quiet.ticket_id and loud.ticket_id
+
+    def rows(html: str) -> list[str]:
+        return re.findall(r"<tr><td>.*?</tr>", html.split("<tbody>")[1])
+
+    listed = rows(pages[""])
+    assert len(listed) == 2
+    assert any("Server down" in row and ">urgent<" in row for row in listed)
+    assert any("Toner low" in row and ">normal<" in row for row in listed)
+    assert [("Server down" in row) for row in rows(pages["?priority=urgent"])] == [True]
+    assert [("Toner low" in row) for row in rows(pages["?priority=normal"])] == [True]
+    assert len(rows(pages["?priority=bogus"])) == 2  # an unknown level filters nothing
+    assert '<option value="urgent" selected>' in pages["?priority=urgent"]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.errors import InvalidTransition
 from gateway.core.model import Channel, CloseReason, TicketState
+from gateway.core.priority import Priority
 from gateway.tickets import changes
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
 from store import ticket_query, tickets
@@ -24,6 +25,7 @@ routes = web.RouteTableDef()
 PAGE_SIZE = 50
 STATES = ("new", "open", "pending", "closed", "active")
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
+PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
 
 
 @routes.get("/tickets")
@@ -32,12 +34,14 @@ async def ticket_list(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     q = request.query
     state = q.get("state", "")
+    priority = q.get("priority", "")
     page_no = _int(q.get("page", "1"), 1, 10_000)
     query = ticket_query.TicketQuery(
         state=state if state in STATES else None,
         assignee=q.get("assignee") or None,
         requester=q.get("requester") or None,
         catalog=q.get("catalog") or None,
+        priority=priority if priority in PRIORITIES else None,
         search=q.get("q", "")[:200],
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
@@ -55,6 +59,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "entries": ctx.catalog().entries,
             "members": ctx.settings.members,
             "states": STATES,
+            "priorities": PRIORITIES,
             "params": {k: v for k, v in q.items() if k != "page"},
         },
     )
