@@ -132,6 +132,8 @@ class CatalogHolder:
         self.path, self._members, self._templates_dir = path, tuple(members), templates_dir
         self._loader = loader or (lambda p, ms: load_catalog(p, ms, templates_dir))
         self._current = self._loader(path, self._members)  # at start a bad catalog is fatal
+        # told after each reload that took: the daemon's processing child reads it too
+        self.followers: list[Callable[[], object]] = []
 
     @property
     def current(self) -> Catalog:
@@ -161,4 +163,6 @@ class CatalogHolder:
             return False
         self._current = new
         log.info("catalog reloaded from %s: %d entries", self.path, len(new.entries))
+        for follow in self.followers:
+            follow()
         return True

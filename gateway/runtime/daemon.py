@@ -121,6 +121,8 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     else:
         wake_inbox, wake_outbox = child.wake_inbox, child.wake_outbox
         workers = [Worker("processing", child.run)]
+        # the child files by a catalog of its own: a reload here is one there
+        app.catalog.followers.append(child.reload_catalog)
     writer = InboxWriter(
         open_inbox(app.settings.database.url, app.sessions), app.clock, on_stored=wake_inbox
     )
@@ -225,7 +227,8 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
 @contextmanager
 def _reload_on_hangup(app: App) -> Iterator[None]:
     """SIGHUP re-reads the catalog; an invalid one is refused and the old one kept
-    (CatalogHolder logs why). Jinja2 re-reads a template file that changed by itself."""
+    (CatalogHolder logs why), and the processing child is told to read it too. Jinja2
+    re-reads a template file that changed by itself, within two seconds."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -56,6 +56,7 @@ READY = b"r"  # the child's loops are running
 QUIT = b"q"  # stop now (as SIGTERM would)
 ROW_STARTED = b"s"  # + the inbox id: the runner took this row
 ROW_ENDED = b"e"  # the runner is between rows
+RELOAD_CATALOG = b"c"  # the daemon took a new catalog (SIGHUP): the child reads it too
 
 WATCH_INTERVAL = 0.5  # seconds between the daemon's looks at the child
 CHILD_STOP_BOUND = 8.0  # seconds the child gives its loops to finish the row in hand
@@ -92,6 +93,10 @@ class ProcessingProcess:
 
     def wake_outbox(self) -> None:
         self._post(WAKE_OUTBOX)
+
+    def reload_catalog(self) -> None:
+        """The daemon reloaded its catalog: the child's runner files by its own copy."""
+        self._post(RELOAD_CATALOG)
 
     def _post(self, what: bytes) -> None:
         """Never blocks the caller (the inbox writer, an event loop): wake-ups are

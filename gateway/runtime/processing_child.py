@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from gateway.config.settings import Settings
@@ -30,6 +31,7 @@ from gateway.runtime.processing import (
     CHILD_STOP_BOUND,
     QUIT,
     READY,
+    RELOAD_CATALOG,
     ROW_ENDED,
     ROW_STARTED,
     WAKE_INBOX,
@@ -81,7 +83,8 @@ def serve(app: App, conn: Connection, tuning: Tuning, stop: threading.Event) -> 
             worker.start()
         nudges.inbox.set()  # rows left pending (or stored while we started) at once
         nudges.outbox.set()
-        threading.Thread(target=_listen, args=(conn, nudges, stop), daemon=True).start()
+        listen = (conn, nudges, stop, app.catalog.reload)
+        threading.Thread(target=_listen, args=listen, daemon=True).start()
         while not stop.wait(1.0):  # a timeout, so that the signal handlers get their turn
             pass
     finally:
@@ -89,8 +92,11 @@ def serve(app: App, conn: Connection, tuning: Tuning, stop: threading.Event) -> 
         app.close()
 
 
-def _listen(conn: Connection, nudges: Nudges, stop: threading.Event) -> None:
-    """The daemon's wake-ups, until QUIT or the end of the socket (the daemon is gone)."""
+def _listen(
+    conn: Connection, nudges: Nudges, stop: threading.Event, reload: Callable[[], object]
+) -> None:
+    """The daemon's wake-ups and catalog reloads, until QUIT or the end of the socket
+    (the daemon is gone)."""
     wakes = {WAKE_INBOX: nudges.inbox, WAKE_OUTBOX: nudges.outbox}
     while True:
         try:
@@ -99,6 +105,8 @@ def _listen(conn: Connection, nudges: Nudges, stop: threading.Event) -> None:
             break
         if what == QUIT:
             break
-        if (event := wakes.get(what)) is not None:
+        if what == RELOAD_CATALOG:
+            reload()  # CatalogHolder swaps it whole, or keeps the old one and says why
+        elif (event := wakes.get(what)) is not None:
             event.set()
     stop.set()
