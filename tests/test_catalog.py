@@ -139,9 +139,22 @@ def test_holder_keeps_old_catalog_when_new_one_is_invalid(
     assert holder.current is first
     assert "catalog reload refused" in caplog.text
     assert f"{path}:6: resolve: not a duration" in caplog.text
+    assert holder.text == GOOD  # the text in use, not the file's refused one
     path.write_text(GOOD.replace("id: vpn", "id: remote"), encoding="utf-8")
     assert holder.reload() is True
     assert holder.current.entries[0].id == "remote"
+    assert holder.text == GOOD.replace("id: vpn", "id: remote")
+
+
+def test_holder_given_the_text_in_use_takes_it_whatever_the_file_holds(tmp_path: Path) -> None:
+    """The daemon's processing child starts with the daemon's catalog; later reloads
+    read the file as usual."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(mutate("resolve: 2d", "resolve: later"), encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS, text=GOOD)
+    assert holder.current.entries[0].id == "vpn" and holder.text == GOOD
+    assert holder.current.digest == CatalogHolder(tmp_path / "x", MEMBERS, text=GOOD).current.digest
+    assert holder.reload() is False and holder.text == GOOD
 
 
 def test_holder_refuses_an_unreadable_file_and_start_fails_on_a_bad_one(tmp_path: Path) -> None:

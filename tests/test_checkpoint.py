@@ -105,7 +105,7 @@ def test_the_daemons_processing_child_checkpoints_apart(settings: Settings) -> N
     ours, theirs = socket.socketpair()
     build(settings, migrate_schema=True).close()  # the daemon migrates before its child starts
     end = Connection(os.dup(ours.fileno()))
-    app = processing_child._app(settings, end)
+    app = processing_child._app(settings, end, None)
     try:
         sqlite = app.engine.dialect.name == "sqlite"
         assert (app.checkpointer is not None) is sqlite

@@ -19,8 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from gateway.config.settings import Settings
+from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock, SystemClock
 from gateway.core.model import InboxState
 from gateway.runtime import processing
@@ -30,6 +31,7 @@ from gateway.runtime.processing import ProcessingProcess
 from gateway.runtime.workers import Worker
 from store import inbox
 from store.db import transaction
+from store.models import Ticket
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_rows
 from tests.support.waiting import eventually
@@ -173,3 +175,32 @@ def test_stopping_while_the_child_starts_leaves_nothing_behind(live: App) -> Non
     thread.join(processing.CHILD_STOP_BOUND + 5)
     assert not thread.is_alive()
     assert eventually(lambda: not _alive(handle.pids[0]), timeout=5)
+
+
+def test_a_child_started_after_a_refused_edit_files_by_the_daemons_catalog(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A catalog edited into one the daemon refused (SIGHUP) stays on disk; a child that
+    starts then (the first, or one started again after a kill) takes the catalog the
+    daemon has in use, instead of failing on the file and leaving the mail unprocessed."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "entries:\n  - id: vpn\n    name: VPN\n    keywords: [vpn]\n"
+        "  - id: other\n    name: Other\n    fallback: true\n    manager: boss@example.test\n",
+        encoding="utf-8",
+    )
+    app = build(replace(settings, catalog=CatalogSettings(path=path)), SystemClock())
+    try:
+        path.write_text("entries:\n  - id: vpn\n    keywords: [{regex: '[unclosed'}]\n")
+        assert not app.catalog.reload()  # refused: the daemon keeps the first one
+        handle = ProcessingProcess(
+            app.settings, QUICK, _shunt(app), catalog_text=lambda: app.catalog.text
+        )
+        with _running(handle):
+            row = _store(app, mail(subject="VPN is down", body="Since this morning."))
+            handle.wake_inbox()
+            assert eventually(lambda: _state(app, row) == InboxState.DONE, timeout=20)
+        with transaction(app.sessions) as s:
+            assert [t.catalog for t in s.scalars(select(Ticket))] == ["vpn"]
+    finally:
+        app.close()

@@ -56,12 +56,21 @@ def load_catalog(
 
     ``templates_dir``: the team's templates (``[gateway] templates_dir``), where an
     action's ``on_success.reply`` must exist."""
+    return _parsed(read_catalog_text(path), path, members, templates_dir)
+
+
+def read_catalog_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(
             str(path), [Problem(0, N_("cannot read: {error}", error=str(exc)))]
         ) from None
+
+
+def _parsed(
+    text: str, path: Path, members: Sequence[Member], templates_dir: Path | None
+) -> Catalog:
     return parse_catalog(text, members, source=str(path), where=where_of(path, templates_dir))
 
 
@@ -128,10 +137,18 @@ class CatalogHolder:
         loader: Callable[[Path, Sequence[Member]], Catalog] | None = None,
         *,
         templates_dir: Path | None = None,
+        text: str | None = None,
     ) -> None:
+        """``text``: the catalog another process has in use, read from ``path`` there and
+        taken as it is (the daemon's processing child starts with the daemon's catalog,
+        even when the file has since been changed into one the daemon refused)."""
         self.path, self._members, self._templates_dir = path, tuple(members), templates_dir
-        self._loader = loader or (lambda p, ms: load_catalog(p, ms, templates_dir))
-        self._current = self._loader(path, self._members)  # at start a bad catalog is fatal
+        self._loader = loader
+        if text is not None:
+            self._current = _parsed(text, path, self._members, templates_dir)
+        else:
+            self._current, text = self._load()  # at start a bad catalog is fatal
+        self.text: str | None = text  # the text of the catalog in use (None: not a file's)
         # told after each reload that took: the daemon's processing child reads it too
         self.followers: list[Callable[[], object]] = []
 
@@ -147,9 +164,16 @@ class CatalogHolder:
             return None
         return CatalogRef(self.path, self._members, self._templates_dir, digest)
 
+    def _load(self) -> tuple[Catalog, str | None]:
+        """The catalog at ``path``, and its text (None from a test's own loader)."""
+        if self._loader is not None:
+            return self._loader(self.path, self._members), None
+        text = read_catalog_text(self.path)
+        return _parsed(text, self.path, self._members, self._templates_dir), text
+
     def reload(self) -> bool:
         try:
-            new = self._loader(self.path, self._members)
+            new, text = self._load()
         except CatalogError as exc:
             log.error(
                 "catalog reload refused: %s has %d problem(s); keeping the catalog "
@@ -161,7 +185,7 @@ class CatalogHolder:
             for p in exc.problems:
                 log.error("  %s:%d: %s", self.path, p.line, p.message)
             return False
-        self._current = new
+        self._current, self.text = new, text
         log.info("catalog reloaded from %s: %d entries", self.path, len(new.entries))
         for follow in self.followers:
             follow()

@@ -51,6 +51,7 @@ def build(
     migrate_schema: bool = True,
     parse_apart: bool = False,
     checkpoint_apart: bool = False,
+    catalog_text: str | None = None,
 ) -> App:
     """Wire the parts; bring the schema to head first (raises TransientError if down).
 
@@ -61,9 +62,13 @@ def build(
     ``checkpoint_apart``: on SQLite the runner's commits leave the write-ahead log's
     checkpoints to a thread of their own (:mod:`store.checkpoint`); a bulk ingest asks
     for it, as its runner commits without pause.
+    ``catalog_text``: the catalog the daemon has in use, for its processing child.
     """
     catalog = CatalogHolder(
-        catalog_path(settings), settings.members, templates_dir=settings.gateway.templates_dir
+        catalog_path(settings),
+        settings.members,
+        templates_dir=settings.gateway.templates_dir,
+        text=catalog_text,
     )
     # checkpoint_apart: no commit of this process checkpoints; the thread does (below)
     engine = make_engine(settings.database.url, checkpoints=not checkpoint_apart)

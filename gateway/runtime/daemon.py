@@ -168,7 +168,12 @@ def _processing_child(app: App, tuning: Tuning) -> ProcessingProcess | None:
     if not isinstance(app.clock, SystemClock):
         log.info("an injected clock: the processing loops run as threads of the daemon")
         return None
-    return ProcessingProcess(app.settings, tuning, lambda row, why: _shunt(app, row, why))
+    return ProcessingProcess(
+        app.settings,
+        tuning,
+        lambda row, why: _shunt(app, row, why),
+        catalog_text=lambda: app.catalog.text,  # a restarted child files as the daemon does
+    )
 
 
 def _shunt(app: App, inbox_id: int, reason: str) -> None:

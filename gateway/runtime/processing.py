@@ -75,10 +75,18 @@ class ProcessingProcess:
     """The daemon's handle on its processing child: start, wake, watch, stop."""
 
     def __init__(
-        self, settings: Settings, tuning: Tuning, shunt: Shunt, command: Sequence[str] = CHILD
+        self,
+        settings: Settings,
+        tuning: Tuning,
+        shunt: Shunt,
+        command: Sequence[str] = CHILD,
+        catalog_text: Callable[[], str | None] = lambda: None,
     ) -> None:
-        """``command``: the child's argv before the socket's fd (a test's child is slow)."""
+        """``command``: the child's argv before the socket's fd (a test's child is slow).
+        ``catalog_text``: the catalog the daemon has in use when a child starts, which
+        the child takes as it is (None: it reads the configured file)."""
         self._settings, self._tuning, self._shunt = settings, tuning, shunt
+        self._catalog_text = catalog_text
         self._command = tuple(command)
         self._budget = settings.limits.processing_budget.total_seconds()
         self._conn: Connection | None = None
@@ -144,7 +152,7 @@ class ProcessingProcess:
             theirs.close()
         conn = Connection(ours.detach())
         level = logging.getLogger().getEffectiveLevel()
-        conn.send((self._settings, level, self._tuning))
+        conn.send((self._settings, level, self._tuning, self._catalog_text()))
         with self._send_lock:
             self._conn = conn
         self.pids.append(process.pid)

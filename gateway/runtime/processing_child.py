@@ -43,7 +43,7 @@ NICENESS = 10  # below the doors: a 250 is answered before a row is processed
 
 def main(fd: int) -> None:
     conn = Connection(fd)
-    settings, level, tuning = conn.recv()
+    settings, level, tuning, catalog_text = conn.recv()
     assert isinstance(settings, Settings) and isinstance(tuning, Tuning)
     with contextlib.suppress(OSError):  # a sandbox may refuse; then at the same priority
         os.nice(NICENESS)
@@ -53,15 +53,21 @@ def main(fd: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _sig, _frame: stop.set())
-    serve(_app(settings, conn), conn, tuning, stop)
+    serve(_app(settings, conn, catalog_text), conn, tuning, stop)
 
 
-def _app(settings: Settings, conn: Connection) -> App:
+def _app(settings: Settings, conn: Connection, catalog_text: str | None) -> App:
     """The daemon migrated already. Rows are parsed ahead in a parse process of this
     one (issue #18: parsing was 40 % of the runner's CPU), waited for at most the
     row's budget, and inline when that process died: this whole process is what the
     budget kills (the daemon watches the rows this reports)."""
-    app = build(settings, SystemClock(), migrate_schema=False, checkpoint_apart=True)
+    app = build(
+        settings,
+        SystemClock(),
+        migrate_schema=False,
+        checkpoint_apart=True,
+        catalog_text=catalog_text,  # the daemon's, even if the file is broken by now
+    )
     lock = threading.Lock()  # one runner, but the lines must not interleave with READY
 
     def report(row: int | None) -> None:
