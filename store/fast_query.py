@@ -24,11 +24,12 @@ very SQL that runs here.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, exc
+from sqlalchemy import Connection, Dialect, bindparam, exc
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import CompoundSelect, Select
 from sqlalchemy.sql.dml import UpdateBase
@@ -39,13 +40,15 @@ Processor = Callable[[Any], Any]
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
+class Prepared:
+    """A statement as compiled for one dialect, with what running it needs."""
+
     sql: str
     order: tuple[str, ...] | None  # positional drivers (SQLite): parameter order
     fixed: dict[str, Any]  # values the statement carries itself (``attempts + 1``)
     convert: tuple[tuple[str, Processor], ...]  # bound values that are processed
     results: tuple[Processor | None, ...]  # per selected column, or () for none
-    row: Any  # a named tuple of the selected columns' keys
+    shape: Any  # a named tuple of the selected columns' keys
 
 
 class FastQuery:
@@ -53,7 +56,7 @@ class FastQuery:
 
     def __init__(self, statement: Select[Any] | CompoundSelect[Any] | UpdateBase) -> None:
         self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[str, Prepared] = {}
 
     # ------------------------------------------------------------- results
 
@@ -63,8 +66,8 @@ class FastQuery:
         if _observed(conn):
             return list(conn.execute(self.statement, dict(params)))
         compiled = self._for(conn.dialect)
-        rows = _run(conn, compiled, params, fetch=True)
-        return [_row(compiled, raw) for raw in rows]
+        rows = run(conn, compiled, params, fetch=True)
+        return [row(compiled, raw) for raw in rows]
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Any | None:
         """The first row, or None."""
@@ -86,18 +89,42 @@ class FastQuery:
         if _observed(conn):
             conn.execute(self.statement, dict(params))
             return
-        _run(conn, self._for(conn.dialect), params, fetch=False)
+        run(conn, self._for(conn.dialect), params, fetch=False)
 
     # ------------------------------------------------------------- compiling
 
-    def _for(self, dialect: Dialect) -> _Compiled:
+    def _for(self, dialect: Dialect) -> Prepared:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = self._compiled[dialect.name] = _compile(self.statement, dialect)
+            found = self._compiled[dialect.name] = prepare(self.statement, dialect)
         return found
 
 
-def _compile(statement: Any, dialect: Dialect) -> _Compiled:
+class PerLength:
+    """A statement over a list of values bound one name each (``<name>0``,
+    ``<name>1`` …), as a :class:`FastQuery` built once per length, the first time that
+    length comes: an expanding ``IN`` is compiled again on every call. The lists here
+    are short (a reply's Message-IDs, the kinds of a rate limit, the members of a
+    round), so there are few lengths."""
+
+    def __init__(self, name: str, build: Callable[[list[Any]], Any]) -> None:
+        """``build``: the statement, given the list's bound parameters."""
+        self._name, self._build = name, build
+        self._by_length: dict[int, FastQuery] = {}
+
+    def query(self, values: Sequence[Any]) -> tuple[FastQuery, dict[str, Any]]:
+        """The statement for this many values, and the values by their bound names."""
+        names = [f"{self._name}{i}" for i in range(len(values))]
+        found = self._by_length.get(len(values))
+        if found is None:
+            found = FastQuery(self._build([bindparam(n) for n in names]))
+            self._by_length[len(values)] = found
+        return found, dict(zip(names, values, strict=True))
+
+
+def prepare(statement: Any, dialect: Dialect) -> Prepared:
+    """Compile ``statement`` for ``dialect`` once; raises ValueError for one whose SQL
+    would depend on the values (:mod:`store.fast_insert` prepares its INSERTs here too)."""
     compiled = statement.compile(dialect=dialect)
     name = _describe(statement)
     if compiled.escaped_bind_names or compiled.literal_execute_params:
@@ -119,8 +146,8 @@ def _compile(statement: Any, dialect: Dialect) -> _Compiled:
     columns = list(statement.exported_columns)
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     keys = [getattr(c, "key", None) or f"c{i}" for i, c in enumerate(columns)]
-    row = namedtuple("Row", keys, rename=True) if keys else tuple
-    return _Compiled(compiled.string, order, fixed, tuple(convert), results, row)
+    shape = namedtuple("Row", keys, rename=True) if keys else tuple
+    return Prepared(compiled.string, order, fixed, tuple(convert), results, shape)
 
 
 def _describe(statement: Any) -> str:
@@ -132,33 +159,51 @@ def _observed(conn: Connection) -> bool:
     return bool(conn.dispatch.before_cursor_execute)
 
 
-def _params(compiled: _Compiled, values: Mapping[str, Any]) -> Any:
-    row = {**compiled.fixed, **values}
+def _params(compiled: Prepared, values: Mapping[str, Any]) -> Any:
+    bound = {**compiled.fixed, **values}
     for key, process in compiled.convert:
-        if key in row:
-            row[key] = process(row[key])
+        if key in bound:
+            bound[key] = process(bound[key])
     if compiled.order is None:
-        return row
-    return tuple(row[key] for key in compiled.order)
+        return bound
+    return tuple(bound[key] for key in compiled.order)
 
 
-def _run(
-    conn: Connection, compiled: _Compiled, values: Mapping[str, Any], *, fetch: bool
+def run(
+    conn: Connection, compiled: Prepared, values: Mapping[str, Any], *, fetch: bool
 ) -> Sequence[Any]:
+    """Run on the driver's cursor, in the connection's transaction; the raw rows when
+    ``fetch`` (see :func:`row`). A driver error is raised as SQLAlchemy raises it
+    (:meth:`DBAPIError.instance`), so :func:`store.db.transaction` still tells a locked
+    or unreachable database from a bug."""
     params = _params(compiled, values)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with _cursor(conn, compiled.sql, params) as cursor:
         cursor.execute(compiled.sql, params)
         return cursor.fetchall() if fetch else ()
+
+
+def run_many(conn: Connection, compiled: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
+    """One driver call for several sets of values (no rows back)."""
+    params = [_params(compiled, values) for values in rows]
+    with _cursor(conn, compiled.sql, params) as cursor:
+        cursor.executemany(compiled.sql, params)
+
+
+@contextmanager
+def _cursor(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
     except conn.dialect.loaded_dbapi.Error as error:
         raise exc.DBAPIError.instance(
-            compiled.sql, params, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            sql, params, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
         ) from error
     finally:
         cursor.close()
 
 
-def _row(compiled: _Compiled, raw: Sequence[Any]) -> Any:
+def row(compiled: Prepared, raw: Sequence[Any]) -> Any:
+    """A raw row with each column's result processor applied, as a named tuple."""
     if compiled.results:
         raw = [v if p is None else p(v) for p, v in zip(compiled.results, raw, strict=True)]
-    return compiled.row(*raw)
+    return compiled.shape(*raw)

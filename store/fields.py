@@ -6,11 +6,12 @@ Reads only; values are written by the tickets service (:mod:`store.ticket_rows`)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from store.fast_query import FastQuery
+from store.fast_query import FastQuery, PerLength
 from store.models import Ticket, TicketField, table_of
 
 
@@ -29,36 +30,27 @@ def last_served(session: Session, entry_id: str, candidates: Sequence[str]) -> d
     people = list(dict.fromkeys(candidates))
     if not people:
         return {}
-    params = {"entry": entry_id, **{f"p{i}": person for i, person in enumerate(people)}}
-    row = _newest_of(len(people)).first(session, params)
+    query, params = _NEWEST.query(people)
+    row = query.first(session, {"entry": entry_id, **params})
     assert row is not None  # a select of subqueries has one row
     return {person: int(tid) for person, tid in zip(people, row, strict=True) if tid is not None}
 
 
-def _newest_of(count: int) -> FastQuery:
-    """The statement for this many candidates, built once (a new ticket of a
-    round-robin entry asks it; issue #18)."""
-    found = _NEWEST.get(count)
-    if found is None:
-        found = _NEWEST[count] = FastQuery(
-            select(
-                *(
-                    select(_TICKETS.c.id)
-                    .where(
-                        _TICKETS.c.catalog == bindparam("entry"),
-                        _TICKETS.c.assignee == bindparam(f"p{i}"),
-                    )
-                    .order_by(_TICKETS.c.id.desc())
-                    .limit(1)
-                    .scalar_subquery()
-                    for i in range(count)
-                )
-            )
+def _newest(people: list[Any]) -> Any:
+    return select(
+        *(
+            select(_TICKETS.c.id)
+            .where(_TICKETS.c.catalog == bindparam("entry"), _TICKETS.c.assignee == person)
+            .order_by(_TICKETS.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+            for person in people
         )
-    return found
+    )
 
 
-_NEWEST: dict[int, FastQuery] = {}
+# a new ticket of a round-robin entry asks it (issue #18): built once per number of people
+_NEWEST = PerLength("p", _newest)
 
 
 _TICKETS = table_of(Ticket)

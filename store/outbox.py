@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from store.fast_insert import FastInsert
-from store.fast_query import FastQuery
+from store.fast_query import PerLength
 from store.models import OutboxRow, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -92,29 +92,11 @@ def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
 
 def count_recent(session: Session, recipient: str, kinds: Collection[str], since: datetime) -> int:
     """Automatic mails of ``kinds`` queued to ``recipient`` since ``since`` (rate limit)."""
-    names = sorted(kinds)
-    if not names:
+    if not kinds:
         return 0
-    params: dict[str, Any] = {f"kind{i}": kind for i, kind in enumerate(names)}
-    found = _count_recent(len(names)).scalar(
-        session, {"recipient": recipient.lower(), "since": since, **params}
-    )
+    query, params = _COUNT_RECENT.query(sorted(kinds))
+    found = query.scalar(session, {"recipient": recipient.lower(), "since": since, **params})
     return int(found or 0)
-
-
-def _count_recent(kinds: int) -> FastQuery:
-    """The rate limit's count for this many kinds, built once (it runs for every
-    automatic mail; issue #18)."""
-    found = _COUNT_RECENT.get(kinds)
-    if found is None:
-        found = _COUNT_RECENT[kinds] = FastQuery(
-            select(func.count(_TABLE.c.id)).where(
-                _TABLE.c.recipient == bindparam("recipient"),
-                _TABLE.c.created_at >= bindparam("since", type_=_TABLE.c.created_at.type),
-                _TABLE.c.kind.in_([bindparam(f"kind{i}") for i in range(kinds)]),
-            )
-        )
-    return found
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]:
@@ -232,4 +214,12 @@ _INSERT = FastInsert(
     skip_existing=True,
 )
 _TABLE = table_of(OutboxRow)
-_COUNT_RECENT: dict[int, FastQuery] = {}
+# it runs for every automatic mail (issue #18): built once per number of kinds
+_COUNT_RECENT = PerLength(
+    "kind",
+    lambda kinds: select(func.count(_TABLE.c.id)).where(
+        _TABLE.c.recipient == bindparam("recipient"),
+        _TABLE.c.created_at >= bindparam("since", type_=_TABLE.c.created_at.type),
+        _TABLE.c.kind.in_(kinds),
+    ),
+)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
 from store import action_runs
 from store.db import core
-from store.fast_query import FastQuery
+from store.fast_query import FastQuery, PerLength
 from store.models import Message, OutboxRow, Participant, Ticket, TicketEvent, table_of
 
 
@@ -59,12 +59,11 @@ def ticket_for_message_ids(session: Session, ids: Sequence[str]) -> int | None:
     if not ids:
         return None
     found: dict[str, int] = {}
-    query, params = _tickets_of_ids(ids)
-    rows = (
-        query.all(session, params)
-        if query is not None
-        else core(session).execute(_TICKETS_OF_MESSAGE_IDS, params)
-    )
+    if len(ids) <= FAST_ID_LISTS:
+        query, params = _BY_IDS.query(ids)
+        rows: Any = query.all(session, params)
+    else:
+        rows = core(session).execute(_TICKETS_OF_MESSAGE_IDS, {"ids": list(ids)})
     for mid, tid, stored in rows:
         if tid is not None and (stored or mid not in found):  # a stored message wins
             found[mid] = tid
@@ -137,36 +136,20 @@ _PARTICIPANT_EMAILS = FastQuery(
 FAST_ID_LISTS = 16
 
 
-def _tickets_of_ids(ids: Sequence[str]) -> tuple[FastQuery | None, dict[str, Any]]:
-    """What we stored (1) and what we sent (0) under these Message-IDs, in one statement,
-    with its parameters."""
-    if len(ids) > FAST_ID_LISTS:
-        return None, {"ids": list(ids)}
-    found = _BY_COUNT.get(len(ids))
-    if found is None:
-        names: list[Any] = [bindparam(f"id{i}") for i in range(len(ids))]
-        found = _BY_COUNT[len(ids)] = FastQuery(
-            union_all(
-                select(_MESSAGES.c.message_id, _MESSAGES.c.ticket_id, literal(1)).where(
-                    _MESSAGES.c.message_id.in_(names)
-                ),
-                select(_OUTBOX.c.message_id, _OUTBOX.c.ticket_id, literal(0)).where(
-                    _OUTBOX.c.message_id.in_(names)
-                ),
-            )
-        )
-    return found, {f"id{i}": mid for i, mid in enumerate(ids)}
+def _stored_or_sent(ids: Any) -> Any:
+    """What we stored (1) and what we sent (0) under these Message-IDs, in one statement."""
+    return union_all(
+        select(_MESSAGES.c.message_id, _MESSAGES.c.ticket_id, literal(1)).where(
+            _MESSAGES.c.message_id.in_(ids)
+        ),
+        select(_OUTBOX.c.message_id, _OUTBOX.c.ticket_id, literal(0)).where(
+            _OUTBOX.c.message_id.in_(ids)
+        ),
+    )
 
 
-_BY_COUNT: dict[int, FastQuery] = {}
-_TICKETS_OF_MESSAGE_IDS = union_all(
-    select(_MESSAGES.c.message_id, _MESSAGES.c.ticket_id, literal(1)).where(
-        _MESSAGES.c.message_id.in_(bindparam("ids", expanding=True))
-    ),
-    select(_OUTBOX.c.message_id, _OUTBOX.c.ticket_id, literal(0)).where(
-        _OUTBOX.c.message_id.in_(bindparam("ids", expanding=True))
-    ),
-)
+_BY_IDS = PerLength("id", _stored_or_sent)
+_TICKETS_OF_MESSAGE_IDS = _stored_or_sent(bindparam("ids", expanding=True))
 
 
 def list_tickets(session: Session, state: str | None = None) -> list[dict[str, Any]]:

@@ -155,6 +155,11 @@ def test_holder_given_the_text_in_use_takes_it_whatever_the_file_holds(tmp_path:
     assert holder.current.entries[0].id == "vpn" and holder.text == GOOD
     assert holder.current.digest == CatalogHolder(tmp_path / "x", MEMBERS, text=GOOD).current.digest
     assert holder.reload() is False and holder.text == GOOD
+    remote = GOOD.replace("id: vpn", "id: remote")
+    assert holder.take(remote) is True  # what the daemon took, whatever the file says now
+    assert holder.current.entries[0].id == "remote" and holder.text == remote
+    path.write_text(GOOD, encoding="utf-8")
+    assert holder.take("") is True and holder.text == GOOD  # no text: the file
 
 
 def test_holder_refuses_an_unreadable_file_and_start_fails_on_a_bad_one(tmp_path: Path) -> None:

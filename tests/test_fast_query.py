@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, bindparam, event, func, inspect, select, update
+from sqlalchemy import bindparam, event, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.runtime.app import App
-from store import outbox, ticket_rows, tickets
+from store import inbox, outbox, ticket_rows, tickets
 from store.db import transaction
-from store.fast_query import FastQuery
+from store.fast_query import FastQuery, PerLength
 from store.models import InboxRow, Ticket, table_of
 from tests.support.rows import stored_ticket
 
@@ -75,26 +75,16 @@ def test_a_select_answers_what_core_answers_with_the_same_types(app: App, bulk: 
 
 
 def test_an_update_with_values_of_its_own_writes_what_core_writes(app: App) -> None:
-    """The statement's own values (``attempts + 1``, a COALESCE) and a datetime bound
-    through its column's type, on the row it names only."""
+    """The runner's disposition of a row: the statement's own values (``attempts + 1``,
+    the COALESCEs) and a datetime bound through its column's type, on the row it names
+    only, as Core writes them."""
     first, second = _inbox_row(app, False), _inbox_row(app, True)
-    stmt = FastQuery(
-        update(INBOX)
-        .where(INBOX.c.id == bindparam("row"))
-        .values(
-            state=bindparam("state"),
-            processed_at=bindparam("at"),
-            attempts=INBOX.c.attempts + 2,
-            ticket_id=func.coalesce(bindparam("ticket", type_=Integer), INBOX.c.ticket_id),
-        )
-    )
     later = datetime(2026, 3, 2, 2, 0, 30, 500, tzinfo=UTC)
+    values = {"state": "done", "reason": "r", "processed_at": later, "ticket": None, "err": None}
     with transaction(app.sessions) as s:
-        stmt.run(s, {"row": first, "state": "done", "at": later, "ticket": None})
-        s.connection().execute(
-            stmt.statement, {"row": second, "state": "done", "at": later, "ticket": None}
-        )
-        stmt.run(s, {"row": first, "state": "done", "at": later, "ticket": None})
+        inbox._DISPOSE.run(s, {"row": first, **values})
+        s.connection().execute(inbox._DISPOSE.statement, {"row": second, **values})
+        inbox._DISPOSE.run(s, {"row": first, **values})
     with transaction(app.sessions) as s:
         rows = s.execute(
             select(InboxRow.state, InboxRow.attempts, InboxRow.processed_at, InboxRow.ticket_id)
@@ -102,7 +92,7 @@ def test_an_update_with_values_of_its_own_writes_what_core_writes(app: App) -> N
             .order_by(InboxRow.id)
         ).all()
         raw = s.connection().exec_driver_sql("SELECT processed_at FROM inbox ORDER BY id").all()
-    assert [tuple(r) for r in rows] == [("done", 4, later, None), ("done", 2, later, None)]
+    assert [tuple(r) for r in rows] == [("done", 2, later, None), ("done", 1, later, None)]
     assert raw[0] == raw[1]  # stored byte for byte as Core stores it
 
 
@@ -329,3 +319,16 @@ def test_an_id_that_is_not_an_int_is_the_orms_to_read(app: App) -> None:
         held = tickets.get(s, tid)
         assert tickets.get(s, str(tid)) is held  # type: ignore[arg-type]
         assert tickets.exists(s, str(tid))  # type: ignore[arg-type]
+
+
+def test_a_statement_over_a_list_is_built_once_per_length(app: App) -> None:
+    first, second = _ticket(app, "one"), _ticket(app, "two")
+    listed = PerLength("id", lambda ids: select(TICKETS.c.subject).where(TICKETS.c.id.in_(ids)))
+    both, named = listed.query([first, second])
+    assert named == {"id0": first, "id1": second}
+    assert listed.query([second, first])[0] is both  # the same length: the same statement
+    one, _ = listed.query([second])
+    assert one is not both
+    with transaction(app.sessions) as s:
+        assert sorted(both.scalars(s, named)) == ["one", "two"]
+        assert one.scalars(s, {"id0": second}) == ["two"]

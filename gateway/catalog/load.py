@@ -149,7 +149,7 @@ class CatalogHolder:
         else:
             self._current, text = self._load()  # at start a bad catalog is fatal
         self.text: str | None = text  # the text of the catalog in use (None: not a file's)
-        # told after each reload that took: the daemon's processing child reads it too
+        # told after each catalog taken: the daemon sends it to its processing child
         self.followers: list[Callable[[], object]] = []
 
     @property
@@ -171,9 +171,23 @@ class CatalogHolder:
         text = read_catalog_text(self.path)
         return _parsed(text, self.path, self._members, self._templates_dir), text
 
+    def take(self, text: str) -> bool:
+        """The catalog another process read from ``path`` and took, as its text (the
+        daemon's, sent to its processing child): it replaces the one in use here, or is
+        refused and logged as a reload would be. An empty text (the other process's
+        catalog was not read from a file) has the file read again."""
+        if not text:
+            return self.reload()
+        return self._swap(
+            lambda: (_parsed(text, self.path, self._members, self._templates_dir), text)
+        )
+
     def reload(self) -> bool:
+        return self._swap(self._load)
+
+    def _swap(self, load: Callable[[], tuple[Catalog, str | None]]) -> bool:
         try:
-            new, text = self._load()
+            new, text = load()
         except CatalogError as exc:
             log.error(
                 "catalog reload refused: %s has %d problem(s); keeping the catalog "

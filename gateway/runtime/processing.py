@@ -56,7 +56,7 @@ READY = b"r"  # the child's loops are running
 QUIT = b"q"  # stop now (as SIGTERM would)
 ROW_STARTED = b"s"  # + the inbox id: the runner took this row
 ROW_ENDED = b"e"  # the runner is between rows
-RELOAD_CATALOG = b"c"  # the daemon took a new catalog (SIGHUP): the child reads it too
+RELOAD_CATALOG = b"c"  # + the catalog's text: the daemon took it (SIGHUP), the child too
 
 WATCH_INTERVAL = 0.5  # seconds between the daemon's looks at the child
 CHILD_STOP_BOUND = 8.0  # seconds the child gives its loops to finish the row in hand
@@ -103,7 +103,9 @@ class ProcessingProcess:
         self._post(WAKE_OUTBOX)
 
     def reload_catalog(self) -> None:
-        """The daemon reloaded its catalog: the child's runner files by its own copy."""
+        """The daemon took a new catalog: the child's runner files by a copy of its own,
+        so it is sent the text the daemon took (not told to read the file, which may
+        have changed again since)."""
         self._post(RELOAD_CATALOG)
 
     def _post(self, what: bytes) -> None:
@@ -119,6 +121,8 @@ class ProcessingProcess:
                 self._due_changed.wait_for(lambda: bool(self._due), WATCH_INTERVAL)
                 due, self._due = self._due, set()
             for what in sorted(due):
+                if what == RELOAD_CATALOG:  # the text in use now, however many reloads ago
+                    what += (self._catalog_text() or "").encode("utf-8")
                 self._send(what)
 
     def run(self, stop: threading.Event) -> None:

@@ -89,7 +89,7 @@ def serve(app: App, conn: Connection, tuning: Tuning, stop: threading.Event) -> 
             worker.start()
         nudges.inbox.set()  # rows left pending (or stored while we started) at once
         nudges.outbox.set()
-        listen = (conn, nudges, stop, app.catalog.reload)
+        listen = (conn, nudges, stop, app.catalog.take)
         threading.Thread(target=_listen, args=listen, daemon=True).start()
         while not stop.wait(1.0):  # a timeout, so that the signal handlers get their turn
             pass
@@ -99,7 +99,7 @@ def serve(app: App, conn: Connection, tuning: Tuning, stop: threading.Event) -> 
 
 
 def _listen(
-    conn: Connection, nudges: Nudges, stop: threading.Event, reload: Callable[[], object]
+    conn: Connection, nudges: Nudges, stop: threading.Event, take: Callable[[str], object]
 ) -> None:
     """The daemon's wake-ups and catalog reloads, until QUIT or the end of the socket
     (the daemon is gone)."""
@@ -111,8 +111,8 @@ def _listen(
             break
         if what == QUIT:
             break
-        if what == RELOAD_CATALOG:
-            reload()  # CatalogHolder swaps it whole, or keeps the old one and says why
+        if what.startswith(RELOAD_CATALOG):
+            take(what[len(RELOAD_CATALOG) :].decode("utf-8"))  # swapped whole
         elif (event := wakes.get(what)) is not None:
             event.set()
     stop.set()
