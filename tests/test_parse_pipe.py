@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
@@ -242,3 +244,55 @@ def test_a_parser_that_raises_answers_with_the_failure_and_the_process_goes_on(
     assert answers[1] == parse_message(raws[1])
     assert isinstance(parse_pipe._loaded(b"not a pickle"), WorkerDied)
     assert isinstance(parse_pipe._loaded(parse_pipe.pickle.dumps("a str")), WorkerDied)
+
+
+class _Answered:
+    """A parse pipe whose every parse is in at once: what :func:`window.ahead` reads
+    and when is all that is left to see."""
+
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def submit(self, raw: bytes) -> int:
+        self.submitted += 1
+        return self.submitted
+
+    def done(self, ticket: int) -> bool:
+        return True
+
+    def forget(self, tickets: list[int]) -> None:
+        pass
+
+
+@pytest.mark.parametrize("rows", [1, 5, window.WINDOW_ROWS, 3 * window.WINDOW_ROWS + 7])
+def test_the_window_reads_in_few_transactions_and_none_once_every_row_is_read(
+    rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows' bytes are read a window at a time, so a drain of n rows opens about
+    n / (half a window) read transactions: none for each row handed out once the last
+    row was read (each cost the daemon's runner a transaction a row, issue #18)."""
+    reads: list[int] = []
+
+    @contextmanager
+    def counted(sessions: Any, *, read_only: bool = False) -> Iterator[Any]:
+        assert read_only
+        reads.append(0)
+        yield None
+
+    def pending_raw(session: Any, inbox_id: int) -> bytes:
+        reads[-1] += 1
+        return b"row %d" % inbox_id
+
+    monkeypatch.setattr(window, "transaction", counted)
+    monkeypatch.setattr(inbox, "pending_raw", pending_raw)
+    pipe = _Answered()
+    ids = list(range(1, rows + 1))
+    handed = [
+        item[0]
+        for item in window.ahead(pipe, None, ids, lambda f: f.raw)  # type: ignore[arg-type]
+        if not isinstance(item, window.Flush)
+    ]
+    assert handed == ids and pipe.submitted == rows
+    half = window.WINDOW_ROWS // 2
+    assert len(reads) <= 1 + max(0, -(-(rows - window.WINDOW_ROWS) // half))
+    assert all(reads), f"a transaction that read nothing: {reads}"

@@ -85,8 +85,9 @@ class _Window:
         self._flight: deque[Flight] = deque()
 
     def pop(self) -> Flight | None:
-        """The next row; the window is read ahead again once half of it went."""
-        if len(self._flight) <= WINDOW_ROWS // 2:
+        """The next row; the window is read ahead again once half of it went (and
+        only while rows are left to read: an empty read cost a transaction a row)."""
+        if self._ids and len(self._flight) <= WINDOW_ROWS // 2:
             self._top_up()
         return self._flight.popleft() if self._flight else None
 
