@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -311,6 +312,10 @@ def test_every_sample_composes_to_the_bytes_compat32_gives(
         env = _envelope(view, charset)
         env = replace(env, references=tuple(f"r{i}.{'x' * 30}@example.test" for i in range(12)))
         ours = compose.compose(env, parts)
+        head = ours.split(b"\r\n\r\n", 1)[0]
+        assert all(len(line) <= 78 for line in head.split(b"\r\n")), v.kind_of(view)
+        words = re.findall(rb"=\?[^?]+\?[bBqQ]\?[^?]*\?=", head)
+        assert words and all(len(w) <= 75 for w in words)  # RFC 2047 section 2
         with monkeypatch.context() as m:
             m.setattr(compose, "WIRE", _COMPAT32_WIRE)
             assert compose.compose(env, parts) == ours, v.kind_of(view)

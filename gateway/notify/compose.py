@@ -114,7 +114,7 @@ def compose(env: Envelope, parts: Rendered) -> bytes:
     msg["To"] = _address(env.to, charset)
     if env.reply_to:
         msg["Reply-To"] = _address(Person(env.reply_to, env.sender.name), charset)
-    msg["Subject"] = _text(subject, charset)
+    msg["Subject"] = _text(subject, charset)  # type: ignore[assignment]
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = f"<{_msgid(env.message_id)}>"
     refs = _references(env.references, env.in_reply_to)
@@ -158,10 +158,22 @@ def _address(person: Person, charset: str) -> str:
     return formataddr((name, email), charset="utf-8" if name.isascii() else charset)
 
 
-def _text(value: str, charset: str) -> str:
+def _text(value: str, charset: str) -> str | Header:
+    """A non-ASCII subject as encoded words, folded once, where the mail is written
+    (a string encoded here would be parsed and folded again there)."""
     if value.isascii():
         return value
-    return Header(value, charset, maxlinelen=76, header_name="Subject").encode()
+    return _Words(value, charset, header_name="Subject")
+
+
+class _Words(Header):
+    """Encoded words of at most 75 characters (RFC 2047 section 2), folded at 76
+    columns whatever line length the policy writing the mail allows."""
+
+    def encode(
+        self, splitchars: str = ";, \t", maxlinelen: int | None = None, linesep: str = "\n"
+    ) -> str:
+        return super().encode(splitchars, min(maxlinelen or 76, 76), linesep)
 
 
 def _msgid(value: str) -> str:
