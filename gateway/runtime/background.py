@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway.actions.worker import ActionWorker
@@ -65,7 +66,7 @@ def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
             "runner",
             lambda s: repeat(
                 "runner",
-                lambda stop: drain_pending(app, stop, tuning.runner_batch),
+                lambda stop: drain_pending(app, stop, tuning.runner_batch, after_runner),
                 s,
                 nudge=nudges.inbox,
                 interval=tuning.poll_interval,
@@ -131,9 +132,15 @@ def stop_workers(found: list[Worker], nudges: Nudges, deadline: float) -> None:
                 log.warning("worker %s still busy at exit; its row stays pending", worker.name)
 
 
-def drain_pending(app: App, stop: threading.Event, batch: int) -> bool:
+def drain_pending(
+    app: App, stop: threading.Event, batch: int, woke: Callable[[], None] = lambda: None
+) -> bool:
     """Pass after pass until nothing is due; a row that stays due (transient) ends it.
 
+    ``woke`` is called after each pass that processed a row: the sender, the chat
+    poster and the action workers take what it queued while the rest is drained, not
+    after the last row (a burst of 2 000 mails held every acknowledgement back until
+    the sender's own poll, issue #18; a backlog after an outage, for minutes).
     True when some row was processed (and so may have queued mail)."""
     processed = False
     while not stop.is_set():
@@ -141,6 +148,7 @@ def drain_pending(app: App, stop: threading.Event, batch: int) -> bool:
         if not outcomes or all(o.state is None for o in outcomes):
             return processed
         processed = True
+        woke()
     return processed
 
 
