@@ -10,17 +10,25 @@ import mailbox
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gateway.config.settings import OutboundSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.outbound import sender as sender_module
 from gateway.outbound.sender import Sender
-from gateway.outbound.transport import MaildirTransport, SmtpTransport, transport_for
+from gateway.outbound.transport import (
+    MaildirTransport,
+    RelayDown,
+    SmtpTransport,
+    transport_for,
+)
 from gateway.runtime.app import App
 from store import outbox
 from store.db import transaction
 from store.models import OutboxRow
+from store.outbox import DueMail
 from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
@@ -274,3 +282,46 @@ def test_missing_password_is_retried_with_a_clear_reason(
     ) as got:
         [oid] = _sender(app, secure).drain().retried
     assert got.received == [] and "RELAY_PW_UNSET is not set" in _row(app, oid).last_error
+
+
+class _DownAfter:
+    """A relay that takes ``taken`` mails and is then unreachable (a local fake: a
+    relay that goes away in the middle of a batch cannot be arranged for real)."""
+
+    def __init__(self, taken: int) -> None:
+        self.taken, self.sent = taken, list[int]()
+
+    def send(self, mail: DueMail) -> None:
+        if len(self.sent) == self.taken:
+            raise RelayDown("connection refused")
+        self.sent.append(mail.id)
+
+    def close(self) -> None:
+        pass
+
+
+def test_mails_sent_before_the_relay_went_down_are_marked_sent_in_one_transaction(
+    app: App, relay: OutboundSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sent ones of a batch are marked together (one wait for the write lock, not
+    one per mail), also when the relay goes down half-way: those are sent, the rest
+    wait for their backoff."""
+    for n in range(4):
+        deliver(app, mail(message_id=f"<req-{n}@customer.test>", sender=f"u{n}@customer.test"))
+    writes: list[bool] = []
+    real = sender_module.transaction
+
+    def counted(sessions: Any, *, read_only: bool = False) -> Any:
+        writes.append(read_only)
+        return real(sessions, read_only=read_only)
+
+    monkeypatch.setattr(sender_module, "transaction", counted)
+    relay_fake = _DownAfter(2)
+    report = Sender(relay, app.clock, app.sessions, lambda: relay_fake).drain()
+    assert report.sent == relay_fake.sent and len(report.sent) == 2
+    assert len(report.retried) == 2 and not set(report.retried) & set(report.sent)
+    assert len(writes) == 1 + 2 + 1  # the claim, a retry each, the marks together
+    with transaction(app.sessions) as s:
+        states = {r.id: (r.state, r.sent_at) for r in s.query(OutboxRow)}
+    assert all(states[i][0] == "sent" and states[i][1] == app.clock.now() for i in report.sent)
+    assert all(states[i][0] == "pending" for i in report.retried)

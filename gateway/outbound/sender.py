@@ -72,31 +72,50 @@ class Sender:
         return report
 
     def _send_batch(self, transport: Transport, due: list[DueMail], report: SendReport) -> bool:
-        for i, mail in enumerate(due):
-            try:
-                transport.send(mail)
-            except PermanentFailure as exc:
-                self._failed(mail, exc.code, str(exc))
-                report.failed.append(mail.id)
-            except RelayDown as exc:
-                log.warning("outbound relay unavailable, %d mail(s) wait: %s", len(due) - i, exc)
-                for waiting in due[i:]:
-                    self._retry(waiting, str(exc), report)
-                return False
-            except TemporaryFailure as exc:
-                self._retry(mail, str(exc), report)
-            else:
-                with transaction(self.sessions) as s:
-                    outbox.mark_sent(s, mail.id, self.clock.now())
-                report.sent.append(mail.id)
-                log.info(
-                    "sent outbox=%s ticket=%s kind=%s message_id=%s",
-                    mail.id,
-                    mail.ticket_id,
-                    mail.kind,
-                    mail.message_id,
-                )
-        return True
+        """Send ``due`` in order; the ones sent are marked in one transaction at the end
+        (also when the relay goes down half-way, or something raises): one wait for
+        the database's write lock per batch, not one per mail, while the runner
+        holds it for its groups (issue #18). A crash before that commit sends the
+        batch's mails again, with the same Message-IDs: at least once, as always."""
+        sent: list[DueMail] = []
+        try:
+            for i, mail in enumerate(due):
+                try:
+                    transport.send(mail)
+                except PermanentFailure as exc:
+                    self._failed(mail, exc.code, str(exc))
+                    report.failed.append(mail.id)
+                except RelayDown as exc:
+                    log.warning(
+                        "outbound relay unavailable, %d mail(s) wait: %s", len(due) - i, exc
+                    )
+                    for later in due[i:]:
+                        self._retry(later, str(exc), report)
+                    return False
+                except TemporaryFailure as exc:
+                    self._retry(mail, str(exc), report)
+                else:
+                    sent.append(mail)
+            return True
+        finally:
+            self._mark_sent(sent, report)
+
+    def _mark_sent(self, sent: list[DueMail], report: SendReport) -> None:
+        if not sent:
+            return
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            for mail in sent:
+                outbox.mark_sent(s, mail.id, now)
+        for mail in sent:
+            report.sent.append(mail.id)
+            log.info(
+                "sent outbox=%s ticket=%s kind=%s message_id=%s",
+                mail.id,
+                mail.ticket_id,
+                mail.kind,
+                mail.message_id,
+            )
 
     def _retry(self, mail: DueMail, error: str, report: SendReport) -> None:
         now = self.clock.now()
