@@ -133,11 +133,11 @@ def stop_workers(found: list[Worker], nudges: Nudges, deadline: float) -> None:
 
 
 def drain_pending(
-    app: App, stop: threading.Event, batch: int, woke: Callable[[], None] = lambda: None
+    app: App, stop: threading.Event, batch: int, wake: Callable[[], None] = lambda: None
 ) -> bool:
     """Pass after pass until nothing is due; a row that stays due (transient) ends it.
 
-    ``woke`` is called after each pass that processed a row: the sender, the chat
+    ``wake`` is called after each pass that processed a row: the sender, the chat
     poster and the action workers take what it queued while the rest is drained, not
     after the last row (a burst of 2 000 mails held every acknowledgement back until
     the sender's own poll, issue #18; a backlog after an outage, for minutes).
@@ -148,7 +148,7 @@ def drain_pending(
         if not outcomes or all(o.state is None for o in outcomes):
             return processed
         processed = True
-        woke()
+        wake()
     return processed
 
 
