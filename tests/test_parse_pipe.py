@@ -9,6 +9,7 @@ on a database of its own.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from gateway.pipeline.parse.message import parse_message
 from gateway.runner import parse_pipe, window
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runner.parse_pipe import ParsePipe
+from gateway.runtime import parse_process, processing
 from gateway.runtime.app import App, build
 from store import inbox
 from tests.support.mailgen import japanese
@@ -296,3 +299,31 @@ def test_the_window_reads_in_few_transactions_and_none_once_every_row_is_read(
     half = window.WINDOW_ROWS // 2
     assert len(reads) <= 1 + max(0, -(-(rows - window.WINDOW_ROWS) // half))
     assert all(reads), f"a transaction that read nothing: {reads}"
+
+
+@pytest.mark.parametrize("command", [parse_pipe.COMMAND, parse_process.COMMAND, processing.CHILD])
+def test_the_daemons_children_do_not_import_from_the_current_folder(
+    command: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m`` puts the current folder first on the import path: a daemon started
+    where a ``gateway`` folder lies (a checkout of another version, say) would run its
+    children on that code. They start with ``-P``, as the drainer does."""
+    decoy = tmp_path / "gateway"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy in the current folder')\n")
+    monkeypatch.chdir(tmp_path)
+    interpreter = command[: command.index("-m")]
+    found = subprocess.run(
+        [*interpreter, "-c", "import gateway; print(gateway.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert not found.stdout.startswith(str(tmp_path))
+    if command == parse_process.COMMAND:  # and the daemon's parse process parses there
+        pipe = ParsePipe(command)
+        try:
+            raw = mail()
+            assert pipe.result(pipe.submit(raw), WAIT) == parse_message(raw)
+        finally:
+            pipe.close()

@@ -9,7 +9,8 @@ import sys
 from gateway.runner.parse_pipe import serve
 from gateway.runtime.memory import give_memory_back
 
-COMMAND = (sys.executable, "-m", "gateway.runtime.parse_process")
+# -P: not the current folder first on the import path (a `gateway` folder there is not us)
+COMMAND = (sys.executable, "-P", "-m", "gateway.runtime.parse_process")
 
 if __name__ == "__main__":
     give_memory_back()

@@ -63,7 +63,8 @@ CHILD_STOP_BOUND = 8.0  # seconds the child gives its loops to finish the row in
 START_TIMEOUT = 120.0  # seconds for a child to import and connect before it counts as failed
 KILL_GRACE = 5.0  # seconds past the budget before the daemon kills the child (see above)
 
-CHILD = (sys.executable, "-m", "gateway.runtime.processing")  # + the socket's fd
+# -P: not the current folder first on the import path (a `gateway` folder there is not us)
+CHILD = (sys.executable, "-P", "-m", "gateway.runtime.processing")  # + the socket's fd
 Shunt = Callable[[int, str], None]  # (inbox id, reason): record a row killed with the child
 
 
