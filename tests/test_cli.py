@@ -16,6 +16,7 @@ from gateway.runtime.cli.main import main
 from tests.support.cli import run
 from tests.support.config import write_config
 from tests.support.corpus import folder_params, message_files
+from tests.support.daemon import clean_env, console_script
 from tests.support.mails import mail
 
 
@@ -212,3 +213,26 @@ def test_inbox_list_and_retry_shunted(
     assert code == 0 and "requeued 1 row(s)" in out and "done, ticket #1" in out
     code, listing, _ = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)
     assert json.loads(listing) == []
+
+
+@pytest.mark.parametrize("args", [["--version"], ["catalog", "check"]])
+def test_a_reader_that_stops_reading_ends_the_command_quietly(
+    args: list[str], tmp_path: Path
+) -> None:
+    """``ticket-gateway … | head``: the reader went away, so the command ends as one
+    killed by SIGPIPE would (141), without a traceback on the terminal."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [console_script(), *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,  # no gateway.toml: the built-in defaults and example catalog
+            env=clean_env(),
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr

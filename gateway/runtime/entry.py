@@ -18,14 +18,30 @@ import sys
 EX_OK, EX_DATAERR = 0, 65
 
 
+EX_SIGPIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
+
+
 def main() -> None:
     argv = sys.argv[1:]
-    code = _pipe(argv)
-    if code is None:
-        from gateway.runtime.cli.main import main as cli_main
+    try:
+        code = _pipe(argv)
+        if code is None:
+            from gateway.runtime.cli.main import main as cli_main
 
-        code = cli_main(argv)
+            code = cli_main(argv)
+    except BrokenPipeError:
+        code = _reader_gone()
     sys.exit(code)
+
+
+def _reader_gone() -> int:
+    """Whoever read our output stopped (``ticket-gateway tickets list | head``): end
+    quietly, as a command killed by SIGPIPE would, not with a traceback. Standard
+    output goes to /dev/null first, so the interpreter's last flush cannot fail too."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EX_SIGPIPE
 
 
 def _pipe(argv: list[str]) -> int | None:
