@@ -4,12 +4,15 @@ they name ja or en, English for C/POSIX, else the configured ``[gateway] locale`
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from gateway.runtime.cli import main as cli_main
 from gateway.runtime.cli.common import cli_locale
 from tests.support.cli import run
 from tests.support.config import write_config
@@ -216,3 +219,66 @@ def test_the_mta_pipe_line_is_in_the_teams_language(tmp_path: Path) -> None:
     assert lines["ja"][1].startswith("-: メールではありません（")
     assert lines["en"][0] == "-: stored as inbox #1, queued for the running daemon\n"
     assert lines["en"][1].startswith("-: not an e-mail message (")
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """``parser`` and every subcommand's parser below it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield from _parsers(sub)
+
+
+def _help_texts(parser: argparse.ArgumentParser) -> list[str]:
+    """What ``--help`` says in words: the description, each option's and argument's
+    help, each subcommand's line."""
+    texts = [parser.description or ""]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            texts += [choice.help or "" for choice in action._choices_actions]
+        texts.append(action.help or "")
+    return [t for t in texts if t and t != argparse.SUPPRESS]
+
+
+@pytest.mark.parametrize(("lang", "locale"), [("ja_JP.UTF-8", "ja"), ("C.UTF-8", "en")])
+def test_every_help_text_speaks_the_shells_language(
+    lang: str, locale: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--help`` of the command and of every subcommand: its words from the catalogs,
+    argparse's own headings too, in Japanese without an English sentence and in
+    English without Japanese."""
+    monkeypatch.setenv("LANG", lang)
+    parsers = list(_parsers(cli_main._parser()))
+    assert len(parsers) > 30  # every subcommand was walked
+    wrong = [
+        f"{p.prog}: {found!r}"
+        for p in parsers
+        for t in _help_texts(p)
+        for found in findings(t, locale)
+    ]
+    assert not wrong
+    page = parsers[0].format_help()
+    english = ("usage:", "options:", "positional arguments:", "show this help message")
+    if locale == "ja":
+        assert page.startswith("使い方: ticket-gateway") and "オプション:" in page
+        assert not [word for word in english if word in page]
+    else:
+        assert page.startswith("usage: ticket-gateway") and not findings(page, "en")
+
+
+def test_a_usage_error_is_said_in_the_shells_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's own error lines come from our catalog too."""
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    with pytest.raises(SystemExit) as ended:
+        cli_main.main(["tickets", "merge", "1"])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert "使い方: ticket-gateway tickets merge" in err
+    assert "エラー: 次の引数が必要です: target" in err
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    with pytest.raises(SystemExit):
+        cli_main.main(["tickets", "merge", "1"])
+    assert "error: the following arguments are required: target" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from gateway.core.i18n import N_
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
@@ -21,6 +22,7 @@ from gateway.runtime.cli.common import (
     opened,
     print_json,
 )
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -117,18 +119,20 @@ def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    a = sub.add_parser("actions", help="runs of catalog actions: list, retry, run").add_subparsers(
-        required=True, metavar="ACTION"
-    )
-    al = a.add_parser("list", help="list action runs, newest first")
+    a = sub.add_parser(
+        "actions", help=h(N_("runs of catalog actions: list, retry, run"))
+    ).add_subparsers(required=True, metavar="ACTION")
+    al = a.add_parser("list", help=h(N_("list action runs, newest first")))
     al.add_argument("--state", choices=RUN_STATES)
-    al.add_argument("--ticket", type=int, help="only the runs of this ticket")
+    al.add_argument("--ticket", type=int, help=h(N_("only the runs of this ticket")))
     al.add_argument("--limit", type=int, default=200)
     al.add_argument("--json", action="store_true")
     al.set_defaults(handler=cmd_actions_list)
-    ar = a.add_parser("retry", help="run a failed run again (same input, same idempotency key)")
+    ar = a.add_parser(
+        "retry", help=h(N_("run a failed run again (same input, same idempotency key)"))
+    )
     ar.add_argument("id", type=int)
     ar.set_defaults(handler=cmd_actions_retry)
-    ax = a.add_parser("run", help="run the due action runs now, in this process")
+    ax = a.add_parser("run", help=h(N_("run the due action runs now, in this process")))
     ax.add_argument("--json", action="store_true")
     ax.set_defaults(handler=cmd_actions_run)

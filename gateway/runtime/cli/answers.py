@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
 from gateway.runtime.cli.common import EX_OK, Speaker, print_json
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -35,9 +36,9 @@ def cmd_answers_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    a = sub.add_parser("answers", help="the team's saved answers (/answer)").add_subparsers(
+    a = sub.add_parser("answers", help=h(N_("the team's saved answers (/answer)"))).add_subparsers(
         required=True, metavar="ACTION"
     )
-    al = a.add_parser("list", help="names of the saved answers and their languages")
+    al = a.add_parser("list", help=h(N_("names of the saved answers and their languages")))
     al.add_argument("--json", action="store_true")
     al.set_defaults(handler=cmd_answers_list)

@@ -22,6 +22,7 @@ from gateway.runtime.cli.common import (
     pad,
     print_json,
 )
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.catalog.triage import Triage
@@ -95,13 +96,13 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
     why = N_(" (fallback: no keyword matched)") if result.fallback else ""
     said.say(N_("entry: {id} ({name}){why}", id=result.entry_id, name=name, why=why))
     said.say(N_("score: {score}", score=format(result.score, "g")))
-    for h in result.matched:
+    for matched in result.matched:
         hit = N_(
             "{keyword!r} in {where}: weight {weight} -> {points}",
-            keyword=h.keyword,
-            where=h.where,
-            weight=format(h.weight, "g"),
-            points=format(h.points, "g"),
+            keyword=matched.keyword,
+            where=matched.where,
+            weight=format(matched.weight, "g"),
+            points=format(matched.points, "g"),
         )
         print(f"  {said(hit)}")
     for entry_id, score in result.scores[1:]:
@@ -189,23 +190,23 @@ def _row(said: Speaker, *cells: tuple[Msg, int]) -> str:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    c = sub.add_parser("catalog", help="check the service catalog, explain a match").add_subparsers(
-        required=True, metavar="ACTION"
-    )
-    cc = c.add_parser("check", help="validate the catalog; every problem with its line")
+    c = sub.add_parser(
+        "catalog", help=h(N_("check the service catalog, explain a match"))
+    ).add_subparsers(required=True, metavar="ACTION")
+    cc = c.add_parser("check", help=h(N_("validate the catalog; every problem with its line")))
     cc.add_argument(
         "path",
         nargs="?",
         metavar="PATH",
-        help="catalog file (default: [catalog] path, else the example)",
+        help=h(N_("catalog file (default: [catalog] path, else the example)")),
     )
     cc.set_defaults(handler=cmd_catalog_check)
-    cm = c.add_parser("match", help="classify a message file and explain the score")
+    cm = c.add_parser("match", help=h(N_("classify a message file and explain the score")))
     cm.add_argument("file", metavar="FILE")
-    cm.add_argument("--locale", choices=("ja", "en"), help="language of names and labels")
+    cm.add_argument("--locale", choices=("ja", "en"), help=h(N_("language of names and labels")))
     cm.add_argument("--json", action="store_true")
     cm.set_defaults(handler=cmd_catalog_match)
 
-    st = sub.add_parser("stats", help="per entry, assignee and week; the fallback report")
+    st = sub.add_parser("stats", help=h(N_("per entry, assignee and week; the fallback report")))
     st.add_argument("--json", action="store_true")
     st.set_defaults(handler=cmd_stats)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from gateway.core.i18n import N_
 from gateway.runtime.cli.common import EX_OK
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -25,9 +27,9 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    d = sub.add_parser("db", help="database maintenance").add_subparsers(
+    d = sub.add_parser("db", help=h(N_("database maintenance"))).add_subparsers(
         required=True, metavar="ACTION"
     )
-    d.add_parser("upgrade", help="migrate the schema to the newest revision").set_defaults(
+    d.add_parser("upgrade", help=h(N_("migrate the schema to the newest revision"))).set_defaults(
         handler=cmd_db_upgrade
     )

@@ -20,6 +20,7 @@ from gateway.runtime.cli.common import (
     opened,
     print_json,
 )
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -109,22 +110,22 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
 def register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ing = sub.add_parser(
         "ingest",
-        help="store and process raw messages (files, folders, maildirs, mbox, - for stdin)",
+        help=h(N_("store and process raw messages (files, folders, maildirs, mbox, - for stdin)")),
     )
     ing.add_argument("inputs", nargs="*", metavar="PATH|-")
     ing.set_defaults(handler=cmd_ingest)
 
 
 def register_inbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    i = sub.add_parser("inbox", help="accepted raw messages and their dispositions").add_subparsers(
-        required=True, metavar="ACTION"
-    )
-    il = i.add_parser("list", help="list inbox rows, newest first")
+    i = sub.add_parser(
+        "inbox", help=h(N_("accepted raw messages and their dispositions"))
+    ).add_subparsers(required=True, metavar="ACTION")
+    il = i.add_parser("list", help=h(N_("list inbox rows, newest first")))
     il.add_argument("--state", choices=INBOX_STATES)
     il.add_argument("--limit", type=int, default=200)
     il.add_argument("--json", action="store_true")
     il.set_defaults(handler=cmd_inbox_list)
-    ir = i.add_parser("retry", help="reprocess a row, or every shunted row")
+    ir = i.add_parser("retry", help=h(N_("reprocess a row, or every shunted row")))
     ir.add_argument("id", type=int, nargs="?")
     ir.add_argument("--shunted", action="store_true")
     ir.set_defaults(handler=cmd_inbox_retry)

@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_
-from gateway.runtime.cli import actions, answers, catalog, db, inbox, run, schedule, tickets
+from gateway.runtime.cli import (
+    actions,
+    answers,
+    catalog,
+    db,
+    help_language,
+    inbox,
+    run,
+    schedule,
+    tickets,
+)
 from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_DATAERR,
@@ -28,6 +38,7 @@ from gateway.runtime.cli.common import (
     Handler,
     Speaker,
 )
+from gateway.runtime.cli.help_language import h, text
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -103,16 +114,17 @@ def _settings(path: str | None) -> Settings:
 
 
 def _parser() -> argparse.ArgumentParser:
+    help_language.install()  # argparse's own lines ("usage:" …) in the CLI's language too
     p = argparse.ArgumentParser(
-        prog="ticket-gateway", description="E-mail to ticket gateway for ops teams."
+        prog="ticket-gateway", description=text(N_("E-mail to ticket gateway for ops teams."))
     )
     p.add_argument(
         "--config",
         metavar="PATH",
-        help="config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)",
+        help=h(N_("config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)")),
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="log debug output")
-    p.add_argument("--version", action=_Version, help="print the version and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help=h(N_("log debug output")))
+    p.add_argument("--version", action=_Version, help=h(N_("print the version and exit")))
     sub = p.add_subparsers(required=True, metavar="COMMAND")
     # in the order --help lists them
     run.register(sub)

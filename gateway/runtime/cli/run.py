@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from gateway.core.i18n import N_
+from gateway.runtime.cli.help_language import h
+
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
 
@@ -19,5 +22,5 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser(
-        "run", help="run the daemon: SMTP/LMTP listener, IMAP pollers, runner"
+        "run", help=h(N_("run the daemon: SMTP/LMTP listener, IMAP pollers, runner"))
     ).set_defaults(handler=cmd_run)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import EX_OK, EX_UNHEALTHY, Speaker, opened, print_json
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -228,15 +229,15 @@ def _print_mail(to: str, subject: str, text: str) -> None:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stt = sub.add_parser(
-        "status", help="health: mailboxes, inbox, outbox, jobs; exit 1 when unhealthy"
+        "status", help=h(N_("health: mailboxes, inbox, outbox, jobs; exit 1 when unhealthy"))
     )
     stt.add_argument("--json", action="store_true")
     stt.set_defaults(handler=cmd_status)
 
-    dg = sub.add_parser("digest", help="send the weekly digest now, or print it (--dry-run)")
-    dg.add_argument("--dry-run", action="store_true", help="print the mails, send nothing")
-    dg.add_argument("--member", metavar="EMAIL", help="only this member's mails")
+    dg = sub.add_parser("digest", help=h(N_("send the weekly digest now, or print it (--dry-run)")))
+    dg.add_argument("--dry-run", action="store_true", help=h(N_("print the mails, send nothing")))
+    dg.add_argument("--member", metavar="EMAIL", help=h(N_("only this member's mails")))
     dg.set_defaults(handler=cmd_digest)
-    sw = sub.add_parser("sweep", help="run the reminder, SLA and auto-close sweeps now")
-    sw.add_argument("--dry-run", action="store_true", help="print what would happen")
+    sw = sub.add_parser("sweep", help=h(N_("run the reminder, SLA and auto-close sweeps now")))
+    sw.add_argument("--dry-run", action="store_true", help=h(N_("print what would happen")))
     sw.set_defaults(handler=cmd_sweep)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
 from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, opened
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -121,14 +122,16 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def register_attachment(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ta = t.add_parser("attachment", help="save attachment N of a ticket (as `show` numbers them)")
+    ta = t.add_parser(
+        "attachment", help=h(N_("save attachment N of a ticket (as `show` numbers them)"))
+    )
     ta.add_argument("id", type=int)
     ta.add_argument("number", type=int, metavar="N")
     ta.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        help="where to write (a file, a folder, or - for stdout); default: its name, here",
+        help=h(N_("where to write (a file, a folder, or - for stdout); default: its name, here")),
     )
-    ta.add_argument("--force", action="store_true", help="replace an existing file")
+    ta.add_argument("--force", action="store_true", help=h(N_("replace an existing file")))
     ta.set_defaults(handler=cmd_tickets_attachment)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from gateway.core.i18n import N_, Msg
 from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, opened, pad, print_json
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.catalog.model import Catalog
@@ -36,26 +37,31 @@ class Filter:
     flag: str
     field: str
     metavar: str
-    help: str
+    help: Msg
     choices: tuple[str, ...] | None = None
 
 
 # option → TicketQuery field; the options are ANDed
 FILTERS = (
     # a state, or "active": every ticket that is not closed
-    Filter("--state", "state", "STATE", "new, open, pending, closed, active", (*STATES, "active")),
+    Filter(
+        "--state", "state", "STATE", N_("new, open, pending, closed, active"), (*STATES, "active")
+    ),
     # whose it is: a member's address or the part before the @ (as /assign takes it)
     Filter(
-        "--assignee", "assignee", "MEMBER", f"a member (e-mail or name before @), {NOBODY}: none"
+        "--assignee",
+        "assignee",
+        "MEMBER",
+        N_("a member (e-mail or name before @), {nobody}: none", nobody=NOBODY),
     ),
     # who asked: the requester's address, in any case
-    Filter("--requester", "requester", "EMAIL", "the requester's e-mail address"),
+    Filter("--requester", "requester", "EMAIL", N_("the requester's e-mail address")),
     # the catalog entry's id (what /category and --json say)
-    Filter("--catalog", "catalog", "ENTRY", "a catalog entry's id"),
+    Filter("--catalog", "catalog", "ENTRY", N_("a catalog entry's id")),
     # how urgent (gateway.core.priority)
-    Filter("--priority", "priority", "LEVEL", "low, normal, high, urgent", LEVELS),
+    Filter("--priority", "priority", "LEVEL", N_("low, normal, high, urgent"), LEVELS),
     # every word in the subject or text of a message that came in; Japanese substrings
-    Filter("--search", "search", "TEXT", "words in the subject or text (Japanese too)"),
+    Filter("--search", "search", "TEXT", N_("words in the subject or text (Japanese too)")),
 )
 
 # the text columns: header and width in terminal columns (negative: right-aligned)
@@ -129,8 +135,8 @@ def _member(settings: Settings, text: str) -> str | None:
 
 
 def register_list(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    tl = t.add_parser("list", help="list tickets, oldest first; the options narrow the list")
+    tl = t.add_parser("list", help=h(N_("list tickets, oldest first; the options narrow the list")))
     for f in FILTERS:
-        tl.add_argument(f.flag, dest=f.field, metavar=f.metavar, help=f.help, choices=f.choices)
+        tl.add_argument(f.flag, dest=f.field, metavar=f.metavar, help=h(f.help), choices=f.choices)
     tl.add_argument("--json", action="store_true")
     tl.set_defaults(handler=cmd_tickets_list)

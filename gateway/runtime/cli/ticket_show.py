@@ -24,6 +24,7 @@ from gateway.runtime.cli.common import (
     opened,
     print_json,
 )
+from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.catalog.model import Entry
@@ -238,7 +239,7 @@ def _change(old: str | None, new: str | None) -> str:
 
 
 def register_show(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    ts = t.add_parser("show", help="one ticket: fields, SLA, messages, attachments, history")
+    ts = t.add_parser("show", help=h(N_("one ticket: fields, SLA, messages, attachments, history")))
     ts.add_argument("id", type=int)
     ts.add_argument("--json", action="store_true")
     ts.set_defaults(handler=cmd_tickets_show)

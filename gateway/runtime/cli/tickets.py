@@ -27,6 +27,7 @@ from gateway.runtime.cli.common import (
     actor,
     opened,
 )
+from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.ticket_files import register_attachment
 from gateway.runtime.cli.ticket_list import STATES, register_list
 from gateway.runtime.cli.ticket_merge import register_merge
@@ -158,7 +159,7 @@ def _change_ticket(
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    t = sub.add_parser("tickets", help="list, show and change tickets").add_subparsers(
+    t = sub.add_parser("tickets", help=h(N_("list, show and change tickets"))).add_subparsers(
         required=True, metavar="ACTION"
     )
     register_list(t)  # ticket_list: the filters and search
@@ -166,21 +167,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_attachment(t)  # ticket_files: save an attachment
     register_work(t)  # ticket_work: priority, answer (issue #19)
     register_merge(t)  # ticket_merge: merge, unmerge, cc (#19)
-    tss = t.add_parser("set-state", help="change a ticket's state")
+    tss = t.add_parser("set-state", help=h(N_("change a ticket's state")))
     tss.add_argument("id", type=int)
     tss.add_argument("state", choices=STATES)
-    tss.add_argument("--reason", choices=CLOSE_REASONS, help="close reason (default resolved)")
+    tss.add_argument(
+        "--reason", choices=CLOSE_REASONS, help=h(N_("close reason (default resolved)"))
+    )
     tss.set_defaults(handler=cmd_tickets_set_state)
-    ta = t.add_parser("assign", help="give a ticket to a member")
+    ta = t.add_parser("assign", help=h(N_("give a ticket to a member")))
     ta.add_argument("id", type=int)
-    ta.add_argument("member", help="a configured member's address (or the part before @)")
+    ta.add_argument("member", help=h(N_("a configured member's address (or the part before @)")))
     ta.set_defaults(handler=cmd_tickets_assign)
-    tn = t.add_parser("note", help="add an internal note (never sent to the requester)")
+    tn = t.add_parser("note", help=h(N_("add an internal note (never sent to the requester)")))
     tn.add_argument("id", type=int)
     tn.add_argument("text", nargs="+")
     tn.set_defaults(handler=cmd_tickets_note)
     tp = t.add_parser(
-        "add-participant", help="let someone on a ticket (they then hear its answers)"
+        "add-participant", help=h(N_("let someone on a ticket (they then hear its answers)"))
     )
     tp.add_argument("id", type=int)
     tp.add_argument("email")
