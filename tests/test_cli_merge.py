@@ -5,13 +5,19 @@ channel, refusals with their reason (exit 65) and ``tickets show --json`` gainin
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from store.db import make_engine, session_factory, transaction
+from store.models import OutboxRow
 from tests.support.app import MEMBERS, PLAIN_CATALOG
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
@@ -165,3 +171,30 @@ def test_cc_add_list_remove_and_the_cap(config: str, capsys: pytest.CaptureFixtu
     assert code == 0 and "watchers: boss@customer.test\n" in out
     code, out, _ = run(config, "tickets", "cc", "3", "list", capsys=capsys)
     assert code == 0 and "ticket #3 has no watchers" in out
+
+
+def test_a_watcher_hears_of_the_requesters_request_not_of_their_own(
+    config: str, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The status mail to a watcher names whose request it is and does not ask them to
+    answer; the requester's still asks them."""
+    assert run(config, "tickets", "cc", "1", "add", "boss@customer.test", capsys=capsys).code == 0
+    assert run(config, "tickets", "set-state", "1", "pending", capsys=capsys).code == 0
+    engine = make_engine(db_url)
+    try:
+        with transaction(session_factory(engine)) as s:
+            rows = s.scalars(select(OutboxRow).where(OutboxRow.kind == "status_change")).all()
+            texts = {tuple(r.recipients): _text_part(r.raw) for r in rows}
+    finally:
+        engine.dispose()
+    to_alice, to_boss = texts[("alice@customer.test",)], texts[("boss@customer.test",)]
+    assert "please answer this mail" in to_alice
+    assert "The request [#1] of Alice Example, which you follow" in to_boss
+    assert "You need not answer." in to_boss and "please answer" not in to_boss
+
+
+def _text_part(raw: bytes) -> str:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    part = msg.get_body(("plain",))
+    assert isinstance(part, EmailMessage)
+    return " ".join(part.get_content().split())

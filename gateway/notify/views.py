@@ -68,12 +68,15 @@ class OpsReply:
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
-    """To the requester: a person or a rule closed, set pending or reopened the ticket."""
+    """To the requester: a person or a rule closed, set pending or reopened the ticket.
+    To a watcher too, said of the requester's request (``requester``), not of theirs:
+    a watcher is not the one asked to answer."""
 
     team: Team
     recipient: Person
     ticket: TicketRef
     status: StatusLine
+    requester: Person | None = None  # set when the recipient watches: who asked
 
 
 @dataclass(frozen=True, slots=True)

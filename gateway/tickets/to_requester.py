@@ -171,8 +171,9 @@ def _to_watchers(
     status: views.StatusLine,
     moves: list[Fact],
 ) -> list[int]:
-    """Watchers hear the status mail the requester hears (#19), each under the same
-    brakes; one withheld from them is not worth an event of its own."""
+    """Watchers hear the status mail the requester hears (#19), said of the requester's
+    request, each under the same brakes; one withheld from them is not worth an event
+    of its own."""
     settings, now = ctx.settings, moves[-1].at
     entry = ctx.catalog().entry(ticket.catalog)
     if turned_off(KIND, settings, entry) or conversation.quiet_reason(session, ticket.id):
@@ -190,6 +191,7 @@ def _to_watchers(
             recipient=views.Person(email, ""),
             ticket=ticket_ref(ticket, settings, now),
             status=status,
+            requester=views.Person(ticket.requester, ticket.requester_name),
         )
         queued = queue_ticket_mail(
             session,

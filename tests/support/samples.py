@@ -35,6 +35,7 @@ TEAM = v.Team("情報システム部 サポート窓口", "support@example.test"
 ALICE = v.Person("alice@customer.test", "山田 花子")
 OPS = v.Person("ops@example.test", "Ops One")
 BOSS = v.Person("boss@example.test", "Boss")
+WATCHER = v.Person("suzuki@customer.test", "鈴木 一郎")
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
@@ -84,6 +85,15 @@ SAMPLES: list[v.View] = [
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("open", "pending")),
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("closed", "open")),
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("pending", "open")),
+    *(  # the same news to a colleague who watches the ticket (/cc), said of Alice's request
+        v.StatusChange(TEAM, WATCHER, T42, line, requester=ALICE)
+        for line in (
+            v.StatusLine("open", "closed", "resolved", 14, "証明書を更新しました。"),
+            v.StatusLine("open", "pending"),
+            v.StatusLine("closed", "open"),
+            v.StatusLine("pending", "open"),
+        )
+    ),
     v.TicketNotice(
         TEAM,
         OPS,
