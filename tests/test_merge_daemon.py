@@ -131,11 +131,15 @@ def test_a_watcher_added_by_cc_gets_the_next_answer_and_is_not_the_requester(
     [result] = gw.wait_for(OPS2, "command_result")
     assert kato in text_of(result)
     assert gw.to(kato) == [] and gw.to(ITO, "ops_reply") == []  # commands alone send nothing
-    answer = "伊藤様\n\n証明書を更新しました。再接続をお試しください。\n\n田中"
+    answer = "/pending\n伊藤様\n\n証明書を更新しました。再接続をお試しください。\n\n田中"
     gw.send(_member_mail(1, reply_to(notice), answer, "tanaka-answer"), OPS2)
     [theirs] = gw.wait_for(kato, "ops_reply")
     [hers] = gw.wait_for(ITO, "ops_reply")
     assert "証明書を更新しました" in text_of(theirs) and "証明書を更新しました" in text_of(hers)
+    # the reply set the ticket pending: she is asked to answer; he hears it is hers to answer
+    assert "このメールにご返信ください" in text_of(hers)
+    assert "こちらへのご返信は不要です" in text_of(theirs)
+    assert "このメールにご返信ください" not in text_of(theirs)
     assert reply_to(theirs) != reply_to(hers)  # each their own reply address
     ticket = gw.ticket(1)
     assert ticket["watchers"] == [kato] and ticket["requester"] == ITO

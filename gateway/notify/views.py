@@ -64,6 +64,7 @@ class OpsReply:
     author: Person  # the ops member who wrote it
     text: str
     status: StatusLine | None = None  # the state the same reply changed: one mail, not two
+    requester: Person | None = None  # set when the recipient is not the requester: who asked
 
 
 @dataclass(frozen=True, slots=True)

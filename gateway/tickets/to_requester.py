@@ -95,14 +95,16 @@ def _relay(
     thread = tickets.thread_ids(session, ticket.id)
     ids = []
     for email in relay.recipients:
-        name = ticket.requester_name if email == ticket.requester.lower() else ""
+        theirs = email == ticket.requester.lower()
         view = views.OpsReply(
             team=team(settings),
-            recipient=views.Person(email, name),
+            recipient=views.Person(email, ticket.requester_name if theirs else ""),
             ticket=ticket_ref(ticket, settings, relay.at),
             author=author,
             text=relay.text,
             status=status,
+            # anyone else on it hears the new state as news of the requester's request
+            requester=None if theirs else views.Person(ticket.requester, ticket.requester_name),
         )
         queued = queue_ticket_mail(
             session,

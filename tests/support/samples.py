@@ -81,6 +81,15 @@ SAMPLES: list[v.View] = [
     v.OpsReply(
         TEAM, ALICE, T42, OPS, "ログを送っていただけますか。", v.StatusLine("open", "pending")
     ),
+    v.OpsReply(  # the same answer to a watcher: the request, and the reply awaited, are Alice's
+        TEAM,
+        WATCHER,
+        T42,
+        OPS,
+        "ログを送っていただけますか。",
+        v.StatusLine("open", "pending"),
+        requester=ALICE,
+    ),
     v.StatusChange(TEAM, ALICE, T42, CLOSED),
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("open", "pending")),
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("closed", "open")),
