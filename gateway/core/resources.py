@@ -7,6 +7,7 @@ the package.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # gateway/
@@ -26,3 +27,11 @@ def _shipped(name: str, what: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"{what} not found; the installation is incomplete")
+
+
+def module_command(module: str) -> tuple[str, ...]:
+    """The command that runs one of our modules in a process of its own: this
+    interpreter, with ``-P`` so that the current folder does not come first on the
+    import path (``python -m`` puts it there, and a ``gateway`` folder in it, a checkout
+    of another version say, would be imported instead of the installed package)."""
+    return (sys.executable, "-P", "-m", module)

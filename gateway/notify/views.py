@@ -64,20 +64,32 @@ class OpsReply:
     author: Person  # the ops member who wrote it
     text: str
     status: StatusLine | None = None  # the state the same reply changed: one mail, not two
-    requester: Person | None = None  # set when the recipient is not the requester: who asked
+
+    @property
+    def watching(self) -> bool:
+        """Not the requester: the new state is news of the requester's request."""
+        return _not_the_requester(self.recipient, self.ticket)
 
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     """To the requester: a person or a rule closed, set pending or reopened the ticket.
-    To a watcher too, said of the requester's request (``requester``), not of theirs:
-    a watcher is not the one asked to answer."""
+    To a watcher too, said of the requester's request, not of theirs: a watcher is not
+    the one asked to answer."""
 
     team: Team
     recipient: Person
     ticket: TicketRef
     status: StatusLine
-    requester: Person | None = None  # set when the recipient watches: who asked
+
+    @property
+    def watching(self) -> bool:
+        """Not the requester: a watcher (or anyone else on the ticket)."""
+        return _not_the_requester(self.recipient, self.ticket)
+
+
+def _not_the_requester(recipient: Person, ticket: TicketRef) -> bool:
+    return recipient.email.lower() != ticket.requester.email.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,5 +330,9 @@ def template_of(view: View) -> str:
 
 
 def context(view: View) -> dict[str, Any]:
-    """The view's fields as top-level template names (``ticket``, ``team`` …)."""
-    return {f.name: getattr(view, f.name) for f in fields(view)}
+    """The view's fields as top-level template names (``ticket``, ``team`` …), and what
+    it derives from them (its properties, such as ``watching``): decided here, in code,
+    not again in each template that needs it."""
+    names = {f.name: getattr(view, f.name) for f in fields(view)}
+    derived = (n for n, a in vars(type(view)).items() if isinstance(a, property))
+    return names | {n: getattr(view, n) for n in derived}

@@ -45,10 +45,10 @@ from typing import IO
 
 from gateway.core.errors import BudgetExceeded, WorkerDied
 from gateway.core.model import ParsedMessage
+from gateway.core.resources import module_command
 from gateway.pipeline.parse.message import parse_message
 
-# -P: not the current folder first on the import path (a `gateway` folder there is not us)
-COMMAND = (sys.executable, "-P", "-m", "gateway.runner.parse_pipe")  # the daemon: + memory set-up
+COMMAND = module_command("gateway.runner.parse_pipe")  # the daemon adds its memory set-up
 JOIN_BOUND = 5.0  # seconds for a killed process's threads to end
 DIED_YOUNG = 5.0  # seconds: a process that ends sooner on its own cannot start ...
 REST = 60.0  # ... and none is started for this long (the runner parses meanwhile)

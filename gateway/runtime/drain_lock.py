@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 from pathlib import Path
+
+from gateway.core.resources import module_command
 
 LOCK_NAME = "drain.lock"
 LOG_NAME = "drain.log"  # the drainers' stderr: their log lines, and a traceback if one dies
@@ -116,7 +117,7 @@ def start_drainer(data_dir: Path, config: Path | None, lock_fd: int) -> None:
     open may be one of the MTA's pipes."""
     import subprocess
 
-    command = [sys.executable, "-P", "-m", "gateway.runtime.drain", "--lock-fd", str(lock_fd)]
+    command = [*module_command("gateway.runtime.drain"), "--lock-fd", str(lock_fd)]
     if config is not None:
         command += ["--config", str(config)]
     log = _open_log(data_dir)

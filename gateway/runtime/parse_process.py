@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import sys
 
+from gateway.core.resources import module_command
 from gateway.runner.parse_pipe import serve
 from gateway.runtime.memory import give_memory_back
 
-# -P: not the current folder first on the import path (a `gateway` folder there is not us)
-COMMAND = (sys.executable, "-P", "-m", "gateway.runtime.parse_process")
+COMMAND = module_command("gateway.runtime.parse_process")
 
 if __name__ == "__main__":
     give_memory_back()

@@ -46,6 +46,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 
 from gateway.config.settings import Settings
+from gateway.core.resources import module_command
 from gateway.runtime.background import Tuning
 
 log = logging.getLogger("gateway.daemon")
@@ -63,8 +64,7 @@ CHILD_STOP_BOUND = 8.0  # seconds the child gives its loops to finish the row in
 START_TIMEOUT = 120.0  # seconds for a child to import and connect before it counts as failed
 KILL_GRACE = 5.0  # seconds past the budget before the daemon kills the child (see above)
 
-# -P: not the current folder first on the import path (a `gateway` folder there is not us)
-CHILD = (sys.executable, "-P", "-m", "gateway.runtime.processing")  # + the socket's fd
+CHILD = module_command("gateway.runtime.processing")  # + the socket's fd
 Shunt = Callable[[int, str], None]  # (inbox id, reason): record a row killed with the child
 
 

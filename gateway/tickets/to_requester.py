@@ -95,16 +95,14 @@ def _relay(
     thread = tickets.thread_ids(session, ticket.id)
     ids = []
     for email in relay.recipients:
-        theirs = email == ticket.requester.lower()
+        name = ticket.requester_name if email == ticket.requester.lower() else ""
         view = views.OpsReply(
             team=team(settings),
-            recipient=views.Person(email, ticket.requester_name if theirs else ""),
+            recipient=views.Person(email, name),
             ticket=ticket_ref(ticket, settings, relay.at),
             author=author,
             text=relay.text,
             status=status,
-            # anyone else on it hears the new state as news of the requester's request
-            requester=None if theirs else views.Person(ticket.requester, ticket.requester_name),
         )
         queued = queue_ticket_mail(
             session,
@@ -193,7 +191,6 @@ def _to_watchers(
             recipient=views.Person(email, ""),
             ticket=ticket_ref(ticket, settings, now),
             status=status,
-            requester=views.Person(ticket.requester, ticket.requester_name),
         )
         queued = queue_ticket_mail(
             session,

@@ -88,14 +88,13 @@ SAMPLES: list[v.View] = [
         OPS,
         "ログを送っていただけますか。",
         v.StatusLine("open", "pending"),
-        requester=ALICE,
     ),
     v.StatusChange(TEAM, ALICE, T42, CLOSED),
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("open", "pending")),
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("closed", "open")),
     v.StatusChange(TEAM, ALICE, T42, v.StatusLine("pending", "open")),
     *(  # the same news to a colleague who watches the ticket (/cc), said of Alice's request
-        v.StatusChange(TEAM, WATCHER, T42, line, requester=ALICE)
+        v.StatusChange(TEAM, WATCHER, T42, line)
         for line in (
             v.StatusLine("open", "closed", "resolved", 14, "証明書を更新しました。"),
             v.StatusLine("open", "pending"),

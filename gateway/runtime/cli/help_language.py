@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 
 from gateway.core.i18n import N_, Msg, gettext_for, translate
-from gateway.runtime.cli.language import cli_locale
+from gateway.runtime.cli.common import Speaker
 
 # argparse's own lines that a person can meet (Python 3.11's msgids; its errors
 # about how a parser was built are for us, not for them, and stay English)
@@ -51,12 +51,9 @@ def help_locale() -> str:
 
 
 def _current() -> str:
-    """The CLI's language before any config is read (the built-in default stands in
-    for ``[gateway] locale``, as :class:`~gateway.runtime.cli.common.Speaker` does
-    when the settings cannot be read)."""
-    from gateway.config.settings import GatewaySettings
-
-    return cli_locale(GatewaySettings().locale)
+    """The CLI's language before any config is read: what a Speaker says in when the
+    settings could not be read (the built-in default for ``[gateway] locale``)."""
+    return Speaker(None).locale
 
 
 _chosen: list[str] = []  # set by install(), once per parser built: not once per help text
