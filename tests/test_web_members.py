@@ -192,17 +192,11 @@ def test_attachments_download_byte_identical_and_safely(
 def test_search_finds_japanese_substrings_and_filters_narrow(
     settings: Settings, clock: FakeClock
 ) -> None:
-    async def scenario(client: TestClient[Any, Any], r: Rig) -> dict[str, str]:
-        await sign_in(client, r, MEMBER)
-        out = {}
-        for q in ("プロジェクター", "映り", "ジェクタ", "ＶＰＮ", "印刷", "projector&state=closed"):
-            out[q] = await (await client.get(f"/tickets?q={q}")).text()
-        return out
-
+    searches = ("プロジェクター", "映り", "ジェクタ", "ＶＰＮ", "印刷", "projector&state=closed")
     with rig(settings, clock) as r:
         deliver(r.app, _attached_mail(b"x", "x.bin"))
         deliver(r.app, mail(subject="VPN broken", body="vpn down\n"))
-        pages = r.serve(lambda c: scenario(c, r))
+        pages = _list_pages(r, {q: f"?q={q}" for q in searches})
     for q in ("プロジェクター", "映り", "ジェクタ"):
         assert "プロジェクターが映りません" in pages[q] and "VPN broken" not in pages[q], q
     assert "VPN broken" in pages["ＶＰＮ"]  # full-width typed, NFKC folded
@@ -213,13 +207,6 @@ def test_search_finds_japanese_substrings_and_filters_narrow(
 def test_the_list_shows_each_tickets_priority_and_filters_by_it(
     settings: Settings, clock: FakeClock
 ) -> None:
-    async def scenario(client: TestClient[Any, Any], r: Rig) -> dict[str, str]:
-        await sign_in(client, r, MEMBER)
-        out = {}
-        for q in ("", "?priority=urgent", "?priority=normal", "?priority=bogus"):
-            out[q] = await (await client.get(f"/tickets{q}")).text()
-        return out
-
     with rig(settings, clock) as r:
         quiet = deliver(r.app, mail(subject="Toner low", message_id="<quiet@c.test>"))
         loud = deliver(r.app, mail(subject="Server down", message_id="<loud@c.test>"))
@@ -235,7 +222,8 @@ def test_the_list_shows_each_tickets_priority_and_filters_by_it(
                 channel="web",
                 source="priority",
             )
-        pages = r.serve(lambda c: scenario(c, r))
+        queries = ("", "?priority=urgent", "?priority=normal", "?priority=bogus")
+        pages = _list_pages(r, {q: q for q in queries})
     assert quiet.ticket_id and loud.ticket_id
 
     def rows(html: str) -> list[str]:
@@ -249,3 +237,14 @@ def test_the_list_shows_each_tickets_priority_and_filters_by_it(
     assert [("Toner low" in row) for row in rows(pages["?priority=normal"])] == [True]
     assert len(rows(pages["?priority=bogus"])) == 2  # an unknown level filters nothing
     assert '<option value="urgent" selected>' in pages["?priority=urgent"]
+
+
+def _list_pages(r: Rig, queries: dict[str, str]) -> dict[str, str]:
+    """``/tickets`` with each query string, as a signed-in member sees it, by key."""
+
+    async def scenario(client: TestClient[Any, Any]) -> dict[str, str]:
+        await sign_in(client, r, MEMBER)
+        return {k: await (await client.get(f"/tickets{q}")).text() for k, q in queries.items()}
+
+    pages: dict[str, str] = r.serve(scenario)
+    return pages
