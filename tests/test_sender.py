@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from gateway.config.settings import OutboundSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.core.errors import TransientError
 from gateway.outbound import sender as sender_module
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import (
@@ -325,3 +327,31 @@ def test_mails_sent_before_the_relay_went_down_are_marked_sent_in_one_transactio
         states = {r.id: (r.state, r.sent_at) for r in s.query(OutboxRow)}
     assert all(states[i][0] == "sent" and states[i][1] == app.clock.now() for i in report.sent)
     assert all(states[i][0] == "pending" for i in report.retried)
+
+
+def test_a_batch_whose_sent_marks_cannot_be_written_goes_out_again_the_same(
+    app: App, relay: OutboundSettings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At least once, batch by batch: the relay took both mails, then the database went
+    away before they were marked. The drain reports a temporary failure, the rows stay
+    leased, and after the lease both go out again byte for byte."""
+    _request(app)
+    deliver(app, mail(message_id="<req-2@customer.test>", sender="bob@customer.test"))
+    mark = outbox.mark_sent
+
+    def gone(*args: Any) -> None:
+        raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+
+    with sink(relay.port) as relay_sink:
+        monkeypatch.setattr(outbox, "mark_sent", gone)
+        with pytest.raises(TransientError):
+            _sender(app, relay).drain()
+        assert len(relay_sink.received) == 2
+        monkeypatch.setattr(outbox, "mark_sent", mark)
+        assert _sender(app, relay).drain().sent == []  # still leased
+        clock.advance(outbox.LEASE)
+        assert len(_sender(app, relay).drain().sent) == 2
+    first, second = relay_sink.received[:2], relay_sink.received[2:]
+    assert sorted(r.data for r in first) == sorted(r.data for r in second)
+    with transaction(app.sessions) as s:
+        assert {r.state for r in s.query(OutboxRow)} == {"sent"}
