@@ -139,6 +139,9 @@ def _is_header_line(stripped: str, lines: list[str], i: int) -> bool:
 
 
 def _is_separator(s: str) -> bool:
+    # every separator begins with dashes or ends with its colon: most lines stop here
+    if not s.startswith("-") and not s.endswith(_COLONS):
+        return False
     if any(p.fullmatch(s) for p in _SEPARATORS):
         return True
     forward = _FORWARD_START.match(s)  # "--- Forwarded <anything> ---"
@@ -221,7 +224,9 @@ def _dated_wrote(s: str) -> bool:
 
 
 # Attribution lines, each a test on the stripped line (also on a wrapped attribution
-# joined back into one line).
+# joined back into one line). Every rule but _on_wrote holds only for a line that ends
+# with a colon: _is_attribution tries the others only then (tests/test_quote_prefilter.py
+# checks the shortcut against every rule).
 _ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
     _ja_dated,
     lambda s: _ends_with(s, "のメッセージ"),  # iPhone in Japanese
@@ -235,6 +240,8 @@ _ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
 
 
 def _is_attribution(s: str) -> bool:
+    if not s.rstrip().endswith(_COLONS):  # most lines of a body: one test can hold
+        return _on_wrote(s)  # the only attribution whose colon is optional
     return any(test(s) for test in _ATTRIBUTIONS)
 
 
