@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store import inbox
-from store.models import ActionRun, ChatOutboxRow, JobRun, OutboxRow, SourceState
+from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING
 
 
@@ -38,6 +38,7 @@ class Snapshot:
     chat: dict[str, int] = field(default_factory=dict)  # chat_outbox rows per state
     chat_oldest: datetime | None = None  # since when the oldest pending chat post is due
     actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
+    inbox_oldest: datetime | None = None  # when the oldest unprocessed row arrived
 
 
 def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
@@ -64,6 +65,10 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
     chat_oldest = session.scalar(
         select(func.min(ChatOutboxRow.created_at)).where(ChatOutboxRow.state == PENDING)
     )
+    # a row deferred after a failure still waits since it arrived: what a requester sees
+    inbox_oldest = session.scalar(
+        select(func.min(InboxRow.received_at)).where(InboxRow.state == "pending")
+    )
     return Snapshot(
         seen,
         inbox.counts_by_state(session),
@@ -74,6 +79,7 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
         chat=_per_state(session, ChatOutboxRow),
         chat_oldest=_aware(chat_oldest),
         actions=_per_state(session, ActionRun),
+        inbox_oldest=_aware(inbox_oldest),
     )
 
 

@@ -34,14 +34,16 @@ def _snap(
     error: str = "",
     shunted: int = 0,
     oldest: datetime | None = None,
+    unprocessed: datetime | None = None,
 ) -> Snapshot:
     return Snapshot(
         (SourceSeen("imap:a", known, last_success, error),),
-        {"shunted": shunted} if shunted else {},
+        ({"shunted": shunted} if shunted else {}) | ({"pending": 1} if unprocessed else {}),
         1 if oldest else 0,
         oldest,
         0,
         {},
+        inbox_oldest=unprocessed,
     )
 
 
@@ -62,6 +64,12 @@ def _snap(
         (_snap(shunted=1), "1 shunted inbox row(s), more than health.max_shunted = 0"),
         (_snap(oldest=NOW - timedelta(minutes=29)), None),
         (_snap(oldest=NOW - timedelta(minutes=31)), "longer than health.max_outbox_age = 30m"),
+        (_snap(unprocessed=NOW - timedelta(minutes=14)), None),  # within max_inbox_age
+        (
+            _snap(unprocessed=NOW - timedelta(minutes=16)),
+            "the oldest unprocessed mail arrived at 2026-03-02T00:44:00+00:00, longer ago than "
+            "health.max_inbox_age = 15m (ticket-gateway inbox list --state pending)",
+        ),
     ],
 )
 def test_assess_names_the_threshold_that_was_broken(snap: Snapshot, problem: str | None) -> None:
@@ -72,11 +80,19 @@ def test_assess_names_the_threshold_that_was_broken(snap: Snapshot, problem: str
 
 
 def test_thresholds_come_from_the_health_section() -> None:
-    lenient = HealthSettings(max_poll_age=timedelta(hours=2), max_shunted=3)
-    report = health.assess(
-        _snap(last_success=NOW - timedelta(hours=1), shunted=3), ("a",), lenient, NOW
+    lenient = HealthSettings(
+        max_poll_age=timedelta(hours=2), max_shunted=3, max_inbox_age=timedelta(hours=1)
     )
-    assert report.healthy
+    snap = _snap(
+        last_success=NOW - timedelta(hours=1), shunted=3, unprocessed=NOW - timedelta(minutes=59)
+    )
+    assert health.assess(snap, ("a",), lenient, NOW).healthy
+
+
+def test_max_inbox_age_is_read_from_the_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path, extra='[health]\nmax_inbox_age = "2h"\n')
+    assert load_settings(config).health.max_inbox_age == timedelta(hours=2)
+    assert HealthSettings().max_inbox_age == timedelta(minutes=15)
 
 
 def _seed(app: App, now: datetime) -> None:
@@ -111,6 +127,8 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
         {"account": ACCOUNT.key, "last_success_at": "2026-03-02T00:59:00+00:00", "last_error": ""}
     ]
     assert report["inbox"]["pending"] == 1 and report["inbox"]["shunted"] == 1
+    assert report["inbox"]["oldest_pending_at"] == "2026-03-02T01:00:00+00:00"
+    assert report["inbox"]["oldest_pending_age_seconds"] == 0
     assert report["outbox"] == {
         "pending": 1,
         "failed": 0,
@@ -121,7 +139,8 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
     assert [p["key"] for p in report["problems"]] == ["shunted"]
     clock.advance(timedelta(minutes=30))
     later = health.check(settings, app.sessions, clock.now())
-    assert [p.key for p in later.problems] == [f"mailbox:{ACCOUNT.key}", "shunted", "outbox"]
+    keys = [p.key for p in later.problems]
+    assert keys == [f"mailbox:{ACCOUNT.key}", "shunted", "inbox", "outbox"]
 
 
 def test_status_exits_0_when_healthy_and_1_with_reasons(
@@ -140,7 +159,8 @@ def test_status_exits_0_when_healthy_and_1_with_reasons(
     assert cli.main(["--config", str(config), "status"]) == cli.EX_UNHEALTHY
     out = capsys.readouterr().out
     assert out.startswith("UNHEALTHY\n  problem: 1 shunted inbox row(s)")
-    assert "inbox: 1 pending, 1 shunted" in out and "job digest: last run" in out
+    assert "inbox: 1 pending, oldest since " in out and ", 1 shunted" in out
+    assert "job digest: last run" in out
     assert cli.main(["--config", str(config), "status", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["healthy"] is False and data["outbox"]["pending"] == 1
@@ -152,10 +172,11 @@ def test_status_exits_0_when_healthy_and_1_with_reasons(
 def test_a_bad_threshold_names_key_and_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path, extra='[health]\nmax_poll_age = "soon"\n')
-    assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
-    err = capsys.readouterr().err
-    assert str(config) in err and "health.max_poll_age" in err and "not a duration" in err
+    for key in ("max_poll_age", "max_inbox_age"):
+        config = write_config(tmp_path, extra=f'[health]\n{key} = "soon"\n')
+        assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
+        err = capsys.readouterr().err
+        assert str(config) in err and f"health.{key}" in err and "not a duration" in err
 
 
 def test_status_counts_chat_posts_and_catalog_action_runs(

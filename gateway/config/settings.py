@@ -158,6 +158,7 @@ class HealthSettings:
     max_poll_age: timedelta = timedelta(minutes=15)  # a mailbox not polled for this long
     max_shunted: int = 0  # more shunted inbox rows than this
     max_outbox_age: timedelta = timedelta(minutes=30)  # the oldest unsent mail this old
+    max_inbox_age: timedelta = timedelta(minutes=15)  # the oldest unprocessed mail this old
     alerts: bool = True  # mail the managers when health changes (once, not per check)
 
 

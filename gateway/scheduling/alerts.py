@@ -37,7 +37,8 @@ log = logging.getLogger("gateway.alerts")
 
 ALERT, RECOVER = "health-alert", "health-recover"
 MAILBOX = "mailbox:"
-ALERTABLE = (MAILBOX, "shunted")  # a stuck outbox cannot carry its own alert
+INBOX = "inbox"  # mail accepted and not processed: the sender can still tell the managers
+ALERTABLE = (MAILBOX, "shunted", INBOX)  # a stuck outbox cannot carry its own alert
 
 
 def send_due(
@@ -56,7 +57,8 @@ def send_due(
     settling = started_at is not None and now - started_at < settings.health.max_poll_age
 
     def judged(key: str) -> bool:
-        return not (settling and key.startswith(MAILBOX))
+        # a restart after an outage finds old rows it has not processed yet: give it time
+        return not (settling and (key.startswith(MAILBOX) or key == INBOX))
 
     current = {
         p.key: p.message for p in report.problems if p.key.startswith(ALERTABLE) and judged(p.key)

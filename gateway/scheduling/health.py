@@ -2,9 +2,11 @@
 
 Silent stalls are what operators of mail-fetching helpdesks complain about most:
 a mailbox whose login started failing, a token that expired, mail that the
-runner shunted and nobody looked at. So health is judged from what the
-database says happened (the last *successful* poll, the shunted rows, the age
-of the oldest unsent mail), never from whether a thread merely exists. The
+runner shunted and nobody looked at, mail accepted but never processed (a wedged
+processing process, a drainer that keeps failing). So health is judged from what
+the database says happened (the last *successful* poll, the shunted rows, the age
+of the oldest unprocessed and of the oldest unsent mail), never from whether a
+thread merely exists. The
 judgement is a pure function of a :class:`store.health.Snapshot` and ``now``,
 tested without a daemon.
 """
@@ -54,6 +56,7 @@ class HealthReport:
     chat: dict[str, int] = field(default_factory=dict)  # chat_outbox rows per state
     chat_oldest: datetime | None = None
     actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
+    inbox_oldest: datetime | None = None  # when the oldest unprocessed mail arrived
 
     @property
     def healthy(self) -> bool:
@@ -77,6 +80,8 @@ class HealthReport:
                 "pending": self.inbox.get("pending", 0),
                 "shunted": self.inbox.get("shunted", 0),
                 "by_state": self.inbox,
+                "oldest_pending_at": _iso(self.inbox_oldest),
+                "oldest_pending_age_seconds": _age(self.checked_at, self.inbox_oldest),
             },
             "outbox": {
                 "pending": self.outbox_pending,
@@ -95,8 +100,12 @@ class HealthReport:
         }
 
 
-# A queue whose oldest row waits longer than health.max_outbox_age: what status says.
+# A queue whose oldest row waits longer than its health limit: what status says.
 BACKLOGS: dict[str, Msg] = {
+    "inbox": N_(  # mail accepted, not processed yet (pending, or deferred after a failure)
+        "the oldest unprocessed mail arrived at {since}, longer ago than "
+        "health.max_inbox_age = {limit} ({command})"
+    ),
     "outbox": N_(  # mail to send
         "the oldest unsent mail waits since {since}, longer than health.max_outbox_age = {limit}"
     ),
@@ -142,9 +151,16 @@ def assess(
                 ),
             )
         )
-    for key, oldest in (("outbox", snap.outbox_oldest), ("chat_outbox", snap.chat_oldest)):
-        if oldest is not None and now - oldest > limits.max_outbox_age:
-            params = {"since": _iso(oldest), "limit": _span(limits.max_outbox_age)}
+    backlogs = (
+        ("inbox", snap.inbox_oldest, limits.max_inbox_age),
+        ("outbox", snap.outbox_oldest, limits.max_outbox_age),
+        ("chat_outbox", snap.chat_oldest, limits.max_outbox_age),
+    )
+    for key, oldest, limit in backlogs:
+        if oldest is not None and now - oldest > limit:
+            params = {"since": _iso(oldest), "limit": _span(limit)}
+            if key == "inbox":
+                params["command"] = "ticket-gateway inbox list --state pending"
             problems.append(HealthProblem(key, replace(BACKLOGS[key], params=params)))
     return HealthReport(
         now,
@@ -158,6 +174,7 @@ def assess(
         chat=dict(snap.chat),
         chat_oldest=snap.chat_oldest,
         actions=dict(snap.actions),
+        inbox_oldest=snap.inbox_oldest,
     )
 
 

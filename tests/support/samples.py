@@ -372,13 +372,14 @@ def problems() -> list[Msg]:
             SourceSeen("imap:a", False, None, ""),
             SourceSeen("imap:b", True, NOW - timedelta(hours=2), "login as 'support' refused"),
         ),
-        {"shunted": 3},
+        {"shunted": 3, "pending": 4},
         2,
         NOW - timedelta(hours=1),
         0,
         {},
         chat={"pending": 1},
         chat_oldest=NOW - timedelta(hours=1),
+        inbox_oldest=NOW - timedelta(minutes=40),
     )
     names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")
     report = health.assess(snap, names, HealthSettings(), NOW)

@@ -107,20 +107,13 @@ def _print_status(said: Speaker, report: HealthReport) -> None:
     inbox, out = data["inbox"], data["outbox"]
     said.say(
         N_(
-            "inbox: {pending} pending, {shunted} shunted",
+            "inbox: {pending} pending{oldest}, {shunted} shunted",
             pending=inbox["pending"],
+            oldest=_oldest(inbox),
             shunted=inbox["shunted"],
         )
     )
-    oldest = (
-        N_(
-            ", oldest since {at} ({seconds}s)",
-            at=out["oldest_pending_at"],
-            seconds=out["oldest_pending_age_seconds"],
-        )
-        if out["oldest_pending_at"]
-        else ""
-    )
+    oldest = _oldest(out)
     said.say(
         N_(
             "outbox: {pending} pending{oldest}, {failed} failed",
@@ -153,6 +146,17 @@ def _print_status(said: Speaker, report: HealthReport) -> None:
         )
     for job, at in data["jobs"].items():
         said.say(N_("job {job}: last run {at}", job=job, at=at))
+
+
+def _oldest(queue: dict[str, object]) -> Msg | str:
+    """ ", oldest since … (…s)" for a queue of ``status --json`` with rows waiting."""
+    if not queue["oldest_pending_at"]:
+        return ""
+    return N_(
+        ", oldest since {at} ({seconds}s)",
+        at=queue["oldest_pending_at"],
+        seconds=queue["oldest_pending_age_seconds"],
+    )
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
