@@ -82,6 +82,7 @@ class LoopHeaders:
     x_auto_response_suppress: str = ""
     x_autoreply: str = ""
     x_autorespond: str = ""
+    x_apple_action: str = ""  # "vacation": Apple's vacation reply, which sets nothing else
     return_path: str | None = None  # None: header absent; "" : null sender "<>"
     x_loop: str = ""
     x_ticket_gateway: str = ""  # set on our own outgoing mail

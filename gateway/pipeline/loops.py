@@ -1,9 +1,9 @@
-"""Is this message automated, and of which kind? (RFC 3834, RFC 3464)
+"""Is this message automated, and of which kind? (RFC 3834, RFC 3464, RFC 8098, RFC 5965)
 
 A pure verdict on the parsed headers. The consequences live elsewhere: the
 runner attaches automated mail to the ticket it concerns without changing its
-state, ignores bounces and auto-replies that concern no ticket, and never
-answers any of them.
+state, ignores bounces, auto-replies and reports (read receipts, spam complaints)
+that concern no ticket, and never answers any of them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class LoopVerdict(enum.StrEnum):
     OWN = "own"  # our own mail came back
     BOUNCE = "bounce"  # a delivery status notification
     AUTO_REPLY = "auto-reply"  # vacation, out-of-office, auto-responder
+    REPORT = "report"  # a read receipt or a spam complaint about a message we know
     LIST = "list"  # mailing-list or bulk mail: may open a ticket, never answered
     AUTOMATED = "automated"  # other machine mail (alerts): may open a ticket, never answered
 
@@ -36,9 +37,15 @@ _AUTO_SUBJECT = re.compile(
 )
 _BOUNCE_SUBJECT = re.compile(
     r"(undeliver|delivery (status notification|failure|has failed)|returned mail|"
-    r"mail delivery failed|failure notice|non[- ]?delivery|配信不能|配送失敗)",
+    r"mail delivery failed|failure notice|non[- ]?delivery|配信不能|配送失敗|メールエラー)",
     re.IGNORECASE,
 )
+# Machine reports about one message, other than delivery status (RFC 6522 report-type):
+# a read receipt (RFC 8098 MDN) and an abuse or spam complaint (RFC 5965 ARF).
+_REPORT_TYPES = ("disposition-notification", "feedback-report")
+# The parts that carry the message a notice is about: a carrier's bounce from a no-reply
+# address is told from that address's other mail by the returned message in it.
+_RETURNED_PARTS = ("message/rfc822", "text/rfc822-headers")
 
 
 def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
@@ -49,6 +56,8 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
         return LoopVerdict.OWN
     if _is_bounce(msg, sender):
         return LoopVerdict.BOUNCE
+    if h.content_type == "multipart/report" and h.report_type in _REPORT_TYPES:
+        return LoopVerdict.REPORT
     if _is_auto_reply(msg):
         return LoopVerdict.AUTO_REPLY
     if h.list_id or h.list_unsubscribe or h.precedence in ("list", "bulk", "junk"):
@@ -62,15 +71,21 @@ def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
     h = msg.loop
     if h.content_type == "multipart/report" and h.report_type in ("delivery-status", ""):
         return True
-    daemon = bool(_DAEMON_SENDERS.match(sender)) or h.return_path == ""
-    return daemon and bool(_BOUNCE_SUBJECT.search(msg.subject))
+    if not _BOUNCE_SUBJECT.search(msg.subject):
+        return False
+    if _DAEMON_SENDERS.match(sender) or h.return_path == "":
+        return True
+    # Japanese carriers send theirs from no-reply addresses (KDDI's "メールエラー通知"),
+    # and so do shops their parcel news: only with the returned message in it
+    returned = any(a.content_type in _RETURNED_PARTS for a in msg.attachments)
+    return returned and bool(_NO_REPLY_SENDERS.match(sender))
 
 
 def _is_auto_reply(msg: ParsedMessage) -> bool:
     h = msg.loop
     if h.auto_submitted.startswith("auto-replied"):
         return True
-    if h.x_autoreply or h.x_autorespond:
+    if h.x_autoreply or h.x_autorespond or h.x_apple_action == "vacation":
         return True
     if h.x_auto_response_suppress and _AUTO_SUBJECT.search(msg.subject):
         return True
@@ -178,14 +193,16 @@ def _token_variant(sender: str, own: Collection[str]) -> bool:
 
 
 MAX_RETURNED = 20  # a bounce quotes one message; a thousand "Message-ID:" lines are not ids
-_MID = re.compile(rb"^message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
+# a read receipt names the message in its Original-Message-ID field (RFC 8098 3.2.5)
+_MID = re.compile(rb"^(?:original-)?message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
 
 
 def returned_message_ids(raw: bytes) -> list[str]:
-    """Message-IDs quoted inside a bounce or auto-reply (the mail it is about).
+    """Message-IDs quoted inside a bounce, auto-reply or report (the mail it is about).
 
     The first Message-ID header is the bounce's own; the rest come from the
-    returned headers (message/rfc822 or text/rfc822-headers parts).
+    returned headers (message/rfc822 or text/rfc822-headers parts) and a read
+    receipt's Original-Message-ID.
     """
     found = [m.decode("ascii", "replace") for m in _MID.findall(raw)]
     return found[1 : 1 + MAX_RETURNED]

@@ -20,7 +20,8 @@ from gateway.runner.verdicts import Ignored
 from store import merges, tickets
 from store.installation import reply_keys
 
-AUTOMATED_ANSWERS = (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY)
+# machine mail about a message of ours: on that message's ticket, or nowhere
+AUTOMATED_ANSWERS = (LoopVerdict.BOUNCE, LoopVerdict.AUTO_REPLY, LoopVerdict.REPORT)
 
 
 def parse(a: Arrival) -> Arrival | Ignored:
@@ -59,8 +60,8 @@ def dedupe(a: Arrival) -> Arrival | Ignored:
 
 
 def find_thread(a: Arrival) -> Arrival | Ignored:
-    """Token, then headers, then subject tag; a bounce or auto-reply for no ticket
-    has nobody to tell and is ignored. A submission is a new request: a door that
+    """Token, then headers, then subject tag; a bounce, auto-reply or report for no
+    ticket has nobody to tell and is ignored. A submission is a new request: a door that
     posts to an existing ticket acts through the tickets service, not the inbox."""
     if a.submission is not None:
         return replace(a, route=thread.ThreadDecision(None, thread.ThreadVia.NONE))

@@ -162,6 +162,7 @@ def loop_headers(
         x_auto_response_suppress=keyword("x-auto-response-suppress"),
         x_autoreply=keyword("x-autoreply"),
         x_autorespond=keyword("x-autorespond"),
+        x_apple_action=keyword("x-apple-action"),
         return_path=_return_path(headers.first("return-path")),
         x_loop=plain("x-loop"),
         x_ticket_gateway=plain("x-ticket-gateway"),
