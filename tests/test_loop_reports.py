@@ -171,6 +171,25 @@ def test_machine_mail_about_no_ticket_of_ours_is_ignored(app: App) -> None:
     assert outbox(app) == []
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Automatische Antwort: VPN",
+        "Réponse automatique : VPN",
+        "Automatyczna odpowiedź: VPN",
+        "Respuesta automática: VPN",
+        "Автоматический ответ: VPN",
+        "自动回复: VPN",
+    ],
+)
+def test_outlook_out_of_office_in_other_languages(subject: str) -> None:
+    """Exchange marks its out-of-office reply with X-Auto-Response-Suppress and says
+    "Automatic reply" in the sender's language; the subject alone still proves nothing."""
+    suppress = {"X-Auto-Response-Suppress": "All"}
+    assert _verdict(mail(subject=subject, headers=suppress)) == LoopVerdict.AUTO_REPLY
+    assert _verdict(mail(subject=subject)) == LoopVerdict.HUMAN
+
+
 @needs_shared
 @pytest.mark.parametrize(
     "rel",

@@ -30,9 +30,12 @@ _DAEMON_SENDERS = re.compile(
     r"(@|$)",
     re.IGNORECASE,
 )
+# Exchange and Outlook translate "Automatic reply:" into the sender's language
 _AUTO_SUBJECT = re.compile(
     r"^(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|"
-    r"自動応答|自動返信|不在)",
+    r"automatische antwort|automatisch antwoord|réponse automatique|respuesta automática|"
+    r"risposta automatica|resposta automática|automatyczna odpowiedź|автоматический ответ|"
+    r"自動応答|自動返信|不在|自动回复)",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(
