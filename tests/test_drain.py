@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,19 @@ def test_cold_pipe_stores_exits_and_a_drainer_makes_the_ticket(site: Site) -> No
     assert again.returncode == 0 and b"inbox #2" in again.stdout
     assert eventually(lambda: site.drained(2), timeout=30), site.log()
     assert "holding the drain lock" in site.log()
+
+
+def test_the_drainer_sends_the_acknowledgement(site: Site) -> None:
+    """Without a daemon nobody else would: the drainer sends the mail its rows queued
+    (here to the default maildir), before it leaves."""
+    now = datetime.now(UTC)  # a request of today gets its acknowledgement (an old one not)
+    done = site.pipe(mail(subject="Printer on fire", date=now))
+    assert done.returncode == 0, done.stderr
+    assert eventually(lambda: site.drained(1), timeout=30), (site.states(), site.log())
+    assert site.query("SELECT kind, state FROM outbox") == [("acknowledgement", "sent")]
+    [written] = (site.data_dir / "outbound" / "new").iterdir()
+    assert b"Subject: [#1] " in written.read_bytes()
+    assert "1 mail(s) sent, 0 to retry later, 0 failed" in site.log()
 
 
 def test_the_cold_pipe_says_its_line_in_the_readers_language(site: Site) -> None:

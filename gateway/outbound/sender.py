@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config.settings import OutboundSettings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
-from gateway.outbound.transport import PermanentFailure, RelayDown, TemporaryFailure, Transport
+from gateway.outbound.transport import (
+    PermanentFailure,
+    RelayDown,
+    TemporaryFailure,
+    Transport,
+    transport_for,
+)
 from gateway.tickets import changes
 from store import outbox, tickets
 from store.db import transaction
@@ -54,6 +60,14 @@ class Sender:
     clock: Clock
     sessions: sessionmaker[Session]
     transport_factory: Callable[[], Transport]
+
+    @classmethod
+    def configured(
+        cls, settings: OutboundSettings, clock: Clock, sessions: sessionmaker[Session]
+    ) -> Sender:
+        """The sender of ``[outbound]``, as the daemon, the drainer and ``send`` use it:
+        a transport made for each drain."""
+        return cls(settings, clock, sessions, lambda: transport_for(settings))
 
     def drain(self, should_stop: Callable[[], bool] = lambda: False) -> SendReport:
         """Send everything due now; returns what happened (for logs and tests)."""

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 from gateway.actions.worker import ActionWorker
 from gateway.outbound.sender import Sender
-from gateway.outbound.transport import transport_for
 from gateway.runtime.app import App
 from gateway.runtime.workers import Worker, repeat, wake_all
 from gateway.scheduling import scheduler
@@ -56,9 +55,7 @@ class Nudges:
 
 def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
     """Every processing loop as a supervised worker, not started."""
-    sender = Sender(
-        app.settings.outbound, app.clock, app.sessions, lambda: transport_for(app.settings.outbound)
-    )
+    sender = Sender.configured(app.settings.outbound, app.clock, app.sessions)
     actions = ActionWorker(app.settings, app.clock, app.sessions, app.catalog)
     after_runner = wake_all(nudges.outbox, nudges.chat, nudges.actions)
     found = [

@@ -5,8 +5,10 @@
 (:func:`gateway.runtime.drain_lock.ensure_drainer`). A drainer holds the drain
 lock (``<data_dir>/drain.lock``) while it works: it builds the application once,
 processes every due row as ``ingest`` does (:meth:`Runner.process_pending`),
-lingers a little for more (piped mail comes in bursts, and a second start costs
-more than a while of cheap polling), and exits. So one process per message
+sends the mail that is due after each pass (the acknowledgements of those rows:
+without a daemon, no one else would send them), lingers a little for more
+(piped mail comes in bursts, and a second start costs more than a while of
+cheap polling), and exits. So one process per message
 stays cheap for the MTA, and the imports are paid once per burst.
 
 No lost wakeup. A pipe commits its row, *then* tries the drain lock without
@@ -55,6 +57,7 @@ from typing import TYPE_CHECKING
 
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import CatalogError, ConfigError, TransientError
+from gateway.outbound.sender import Sender
 from gateway.receive.pipe import daemon_running, sqlite_path
 from gateway.runtime import drain_lock
 
@@ -123,8 +126,9 @@ def drain(
     release — where a pipe's commit would be missed without the look after it."""
     data_dir = app.settings.gateway.data_dir
     state = _Progress()
+    sender = Sender.configured(app.settings.outbound, app.clock, app.sessions)
     while True:
-        _work(app, due, state, linger, poll)
+        _work(app, due, state, linger, poll, sender)
         log.info(
             "drainer pid=%d: quiet, %d row(s) processed; releasing the drain lock",
             os.getpid(),
@@ -149,8 +153,11 @@ class _Progress:
     failed: bool = False  # the database failed: leave, the rows stay pending
 
 
-def _work(app: App, due: DueRows, state: _Progress, linger: float, poll: float) -> None:
-    """Process due rows until none is new for ``linger`` seconds or a daemon runs."""
+def _work(
+    app: App, due: DueRows, state: _Progress, linger: float, poll: float, sender: Sender
+) -> None:
+    """Process due rows, and send the mail that is then due, until no row is new for
+    ``linger`` seconds or a daemon runs."""
     clock = app.clock
     quiet_since = clock.now()
     first = True
@@ -166,12 +173,32 @@ def _work(app: App, due: DueRows, state: _Progress, linger: float, poll: float) 
             state.seen = max([state.seen, *(o.inbox_id for o in outcomes)])
             done = sum(o.state is not None for o in outcomes)
             state.processed += done
+            _send(sender)
             if done:
                 quiet_since = clock.now()
                 continue
         if (clock.now() - quiet_since).total_seconds() >= linger:
             return
         clock.sleep(poll)
+
+
+def _send(sender: Sender) -> None:
+    """Send the mail that is due: the acknowledgements of the rows just processed, and
+    any whose retry has come. A relay that is down leaves it to its backoff (the next
+    drainer, ``send`` or ``run`` tries again); so does a database that fails."""
+    try:
+        report = sender.drain()
+    except TransientError as exc:
+        log.warning("drainer: mail not sent, the database is unavailable: %s", exc)
+        return
+    if report.sent or report.retried or report.failed:
+        log.info(
+            "drainer pid=%d: %d mail(s) sent, %d to retry later, %d failed",
+            os.getpid(),
+            len(report.sent),
+            len(report.retried),
+            len(report.failed),
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,7 +14,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_, Msg
-from gateway.runtime.cli.common import EX_OK, EX_UNHEALTHY, Speaker, opened, print_json
+from gateway.runtime.cli.common import (
+    EX_OK,
+    EX_TEMPFAIL,
+    EX_UNHEALTHY,
+    Speaker,
+    opened,
+    print_json,
+)
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
@@ -215,6 +222,25 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK
 
 
+def cmd_send(args: argparse.Namespace, settings: Settings) -> int:
+    """The outbox's due mail, sent now: what the daemon's sender does every few seconds,
+    for setups without the daemon (cron) and for a retry not to wait. 75 when some of it
+    waits for a relay that is down."""
+    from gateway.outbound.sender import Sender
+
+    with opened(settings) as app:
+        report = Sender.configured(settings.outbound, app.clock, app.sessions).drain()
+    Speaker(settings).say(
+        N_(
+            "{sent} mail(s) sent, {retried} to retry later, {failed} failed for good",
+            sent=len(report.sent),
+            retried=len(report.retried),
+            failed=len(report.failed),
+        )
+    )
+    return EX_TEMPFAIL if report.retried else EX_OK
+
+
 def _print_raw(raw: bytes) -> None:
     import email
     import email.policy
@@ -245,3 +271,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sw = sub.add_parser("sweep", help=h(N_("run the reminder, SLA and auto-close sweeps now")))
     sw.add_argument("--dry-run", action="store_true", help=h(N_("print what would happen")))
     sw.set_defaults(handler=cmd_sweep)
+    se = sub.add_parser(
+        "send", help=h(N_("send the mail waiting in the outbox now (without the daemon: cron)"))
+    )
+    se.set_defaults(handler=cmd_send)
