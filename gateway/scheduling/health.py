@@ -115,6 +115,9 @@ BACKLOGS: dict[str, Msg] = {
     ),
 }
 
+# the command that lists an inbox backlog, named in its problem (not translated)
+_PENDING_MAIL = {"command": "ticket-gateway inbox list --state pending"}
+
 # The states of an action run, in the order status lists them.
 ACTION_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
 
@@ -151,16 +154,15 @@ def assess(
                 ),
             )
         )
-    backlogs = (
-        ("inbox", snap.inbox_oldest, limits.max_inbox_age),
-        ("outbox", snap.outbox_oldest, limits.max_outbox_age),
-        ("chat_outbox", snap.chat_oldest, limits.max_outbox_age),
+    # the queue, since when its oldest row waits, its limit, and what the message names
+    backlogs: tuple[tuple[str, datetime | None, timedelta, dict[str, str]], ...] = (
+        ("inbox", snap.inbox_oldest, limits.max_inbox_age, _PENDING_MAIL),
+        ("outbox", snap.outbox_oldest, limits.max_outbox_age, {}),
+        ("chat_outbox", snap.chat_oldest, limits.max_outbox_age, {}),
     )
-    for key, oldest, limit in backlogs:
+    for key, oldest, limit, extra in backlogs:
         if oldest is not None and now - oldest > limit:
-            params = {"since": _iso(oldest), "limit": _span(limit)}
-            if key == "inbox":
-                params["command"] = "ticket-gateway inbox list --state pending"
+            params = {"since": _iso(oldest), "limit": _span(limit), **extra}
             problems.append(HealthProblem(key, replace(BACKLOGS[key], params=params)))
     return HealthReport(
         now,
