@@ -166,7 +166,7 @@ def _note(
         )
     )
     text = translate(message, settings.gateway.locale)
-    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL)
+    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
 
 
 def _on_success(

@@ -81,6 +81,14 @@ def dump(message: Msg) -> dict[str, Any]:
     return {"msgid": message.msgid, "params": params}
 
 
+def kept(said: object, text: str) -> Msg | str:
+    """What a row kept to say again: the Msg :func:`dump` wrote (so that each reader
+    reads it in their language), else ``text`` (an older row, or a person's words)."""
+    if isinstance(said, Mapping) and "msgid" in said:
+        return load(said)
+    return text
+
+
 def load(data: Mapping[str, Any]) -> Msg:
     """The Msg that :func:`dump` wrote."""
     params = {

@@ -260,7 +260,7 @@ def _apply(
         case commands.SetField(name, value):
             changes.set_field(session, ticket, name, value, now, **who)
         case commands.AddNote(text):
-            changes.add_note(session, ticket, text, now, **who)
+            changes.add_note(session, ticket, text, now, actor=actor, channel=CHANNEL)
         case commands.Approve():
             return trigger.approve(session, a.settings.members, a.catalog, ticket, now, **who)
         case commands.SetPriority(level):

@@ -125,10 +125,7 @@ def _kept(problem: Msg | str) -> dict[str, Any]:
 
 def _said(detail: Mapping[str, Any], key: str) -> Msg | str:
     """The problem of a job row: a Msg again, or the English text of an older row."""
-    said = detail.get("said")
-    if isinstance(said, Mapping) and "msgid" in said:
-        return i18n.load(said)
-    return str(detail.get("problem", key))
+    return i18n.kept(detail.get("said"), str(detail.get("problem", key)))
 
 
 def _last(session: Session, job: str) -> dict[str, tuple[int, Msg | str]]:

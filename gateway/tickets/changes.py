@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gateway.core.i18n import Msg
+from gateway.core.i18n import Msg, dump
 from gateway.core.model import CloseReason, TicketState
 from gateway.tickets import news, states
 from gateway.tickets.conversation import Fact, note
@@ -267,11 +267,20 @@ def store_fields(
 
 
 def add_note(
-    session: Session, ticket: Ticket, text: str, now: datetime, *, actor: str, channel: str
+    session: Session,
+    ticket: Ticket,
+    text: str,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+    said: Msg | None = None,
 ) -> None:
-    """An internal note: kept in the history, never sent to the requester."""
+    """An internal note: kept in the history, never sent to the requester. ``said``: the
+    gateway's own words that ``text`` says in the team's language, kept for other readers."""
     ticket.updated_at = now
-    _event(session, ticket, now, (actor, channel), "note", new=None, detail={"text": text})
+    detail = {"text": text, **({"said": dump(said)} if said is not None else {})}
+    _event(session, ticket, now, (actor, channel), "note", new=None, detail=detail)
     note(session, Fact(ticket, "note", now, actor, text=text))
 
 
@@ -352,16 +361,7 @@ def record(
 ) -> None:
     """An event that changes nothing but must be in the history: a refused command,
     a forged mail, an answer not sent and why, a mail that could not be delivered."""
-    ticket_rows.add_event(
-        session,
-        ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind=kind,
-        new=new,
-        detail=dict(detail),
-    )
+    _event(session, ticket, now, (actor, channel), kind, new=new, detail=detail)
 
 
 def _event(

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
 from gateway.core.model import Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
@@ -90,6 +91,9 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
     for m in data["messages"]:
         for n, a in enumerate(m["attachments"]):
             a["id"] = ids.get((m["id"], n))
+    for e in data["events"]:  # the gateway's own notes, said in the page's language
+        if e["kind"] == "note" and e["detail"]:
+            e["detail"]["text"] = i18n.kept(e["detail"].get("said"), e["detail"].get("text", ""))
     return data
 
 
@@ -156,7 +160,7 @@ def _act(
             changes.assign(session, ticket, actor, now, **how)
         elif action == "note":
             if note:
-                changes.add_note(session, ticket, note, now, **how)
+                changes.add_note(session, ticket, note, now, actor=actor, channel=Channel.WEB.value)
         else:
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
                 action, TicketState.CLOSED

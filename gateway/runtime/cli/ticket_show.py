@@ -15,6 +15,7 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from gateway.core import i18n
 from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_OK,
@@ -218,8 +219,9 @@ class Shower:
     def event(self, e: dict[str, Any]) -> str:
         """What one event did: kinds and stored values as they are, names spelled out."""
         kind, old, new, detail = e["kind"], e["old"], e["new"], e["detail"] or {}
-        if kind == "note":
-            text = str(detail.get("text", "")).strip().replace("\n", "\n      ")
+        if kind == "note":  # the gateway's own note in the reader's language (i18n.kept)
+            said = self.said(i18n.kept(detail.get("said"), str(detail.get("text", ""))))
+            text = said.strip().replace("\n", "\n      ")
             return f"{kind}: {text}"
         if kind == "field":
             return f"{kind} {self.label(str(detail.get('name', '')))}: {_change(old, new)}"
