@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from gateway.config.load import load_settings
 from gateway.config.settings import Settings
@@ -27,7 +25,7 @@ from tests.support.cli import run
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
-from tests.support.web import Rig, rig, sign_in
+from tests.support.web import member_page, rig
 
 # the words of gateway/actions/results.py, as the action worker says them
 SUCCEEDED = N_(
@@ -68,15 +66,8 @@ def test_the_translation_exists() -> None:
 def test_the_ticket_page_says_the_note_in_the_members_language(
     settings: Settings, clock: FakeClock, member: str, shown: str, hidden: str
 ) -> None:
-    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> str:
-        await sign_in(client, r, member)
-        answer = await client.get(f"/tickets/{tid}")
-        assert answer.status == 200
-        return await answer.text()
-
     with rig(settings, clock) as r:
-        tid = _notes(r.app, SUCCEEDED)
-        html = r.serve(lambda c: scenario(c, r, tid))
+        html = member_page(r, member, f"/tickets/{_notes(r.app, SUCCEEDED)}")
     assert shown in html and hidden not in html
     assert PERSON in html  # a person's note as written
 

@@ -18,7 +18,7 @@ from store import tickets
 from store.db import transaction
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
-from tests.support.web import Rig, csrf_of, rig, sign_in
+from tests.support.web import Rig, csrf_of, member_page, rig, sign_in
 
 MEMBER = "ops@example.test"  # locale en
 MEMBER_JA = "ops2@example.test"
@@ -111,17 +111,10 @@ def test_a_ticket_page_shows_text_never_the_mails_html(
     settings: Settings, clock: FakeClock
 ) -> None:
     evil = '<p>hello</p><script>alert("x")</script><img src="http://tracker.test/p.gif">'
-
-    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> str:
-        await sign_in(client, r, MEMBER_JA)
-        answer = await client.get(f"/tickets/{tid}")
-        assert answer.status == 200
-        return await answer.text()
-
     with rig(settings, clock) as r:
         outcome = deliver(r.app, _attached_mail(b"data", "a.bin", html=evil))
         assert outcome.ticket_id
-        html = r.serve(lambda c: scenario(c, r, outcome.ticket_id or 0))
+        html = member_page(r, MEMBER_JA, f"/tickets/{outcome.ticket_id}")
     assert "会議室Aのプロジェクターが映りません。" in html
     assert "<script>alert" not in html and "tracker.test" not in html
     assert 'lang="ja"' in html and "State changed" not in html

@@ -114,3 +114,15 @@ async def sign_in(client: TestClient[Any, Any], rig_: Rig, email: str) -> None:
         f"/sign-in/{link.group(1)}", data={"csrf": csrf}, allow_redirects=False
     )
     assert used.status == 303 and used.headers["Location"] == "/board"
+
+
+def member_page(rig_: Rig, email: str, path: str) -> str:
+    """The HTML of ``path`` as the member ``email`` sees it, signed in afresh."""
+
+    async def scenario(client: TestClient[Any, Any]) -> str:
+        await sign_in(client, rig_, email)
+        answer = await client.get(path)
+        assert answer.status == 200, path
+        return await answer.text()
+
+    return rig_.serve(scenario)
