@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 
 class TicketState(enum.StrEnum):
@@ -46,6 +47,14 @@ class Channel(enum.StrEnum):
     SYSTEM = "system"
     WEB = "web"
     SLACK = "slack"
+
+
+class By(TypedDict):
+    """Who made a change and through which door, as every change of the tickets
+    service takes them (``**by``): the two facts each event keeps."""
+
+    actor: str
+    channel: str
 
 
 @dataclass(frozen=True, slots=True)

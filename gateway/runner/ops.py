@@ -26,6 +26,7 @@ from gateway.actions import trigger
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, Refusal
 from gateway.core.i18n import N_, Msg
+from gateway.core.model import By
 from gateway.notify import answers, labels, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
@@ -244,7 +245,7 @@ def _apply(
 ) -> Msg:
     """Carry out one decided command through gateway.tickets.changes; what changed, in words."""
     session, now = a.session, a.now
-    who = {"actor": actor, "channel": CHANNEL}
+    who: By = {"actor": actor, "channel": CHANNEL}
     old = ticket.state
     match action:
         case commands.SetState(target, reason):
@@ -260,7 +261,7 @@ def _apply(
         case commands.SetField(name, value):
             changes.set_field(session, ticket, name, value, now, **who)
         case commands.AddNote(text):
-            changes.add_note(session, ticket, text, now, actor=actor, channel=CHANNEL)
+            changes.add_note(session, ticket, text, now, **who)
         case commands.Approve():
             return trigger.approve(session, a.settings.members, a.catalog, ticket, now, **who)
         case commands.SetPriority(level):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
-from gateway.core.model import Channel, CloseReason, TicketState
+from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
@@ -154,13 +154,13 @@ def _act(
     ticket = tickets.get(session, ticket_id)
     if ticket is None:
         return None
-    how = {"actor": actor, "channel": Channel.WEB.value}
+    how: By = {"actor": actor, "channel": Channel.WEB.value}
     try:
         if action == "assign_me":
             changes.assign(session, ticket, actor, now, **how)
         elif action == "note":
             if note:
-                changes.add_note(session, ticket, note, now, actor=actor, channel=Channel.WEB.value)
+                changes.add_note(session, ticket, note, now, **how)
         else:
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
                 action, TicketState.CLOSED
