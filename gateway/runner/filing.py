@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from gateway.catalog.assign import Assignment, choose_assignee
 from gateway.catalog.match import Classification
 from gateway.catalog.model import Catalog, Entry
+from gateway.catalog.refile import Move
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
-from gateway.core.model import ParsedMessage, Submission
+from gateway.core.model import ParsedMessage, Submission, TicketState
 from gateway.runner.foresight import Foresight
 from gateway.tickets import changes
 from store import fields
@@ -134,6 +135,56 @@ def fill_fields_from_reply(
     merged = {**existing, **changed}
     missing = missing_required(entry, merged, locale or ticket.locale or "en")
     return FillResult(changed, sheet.rejected, missing)
+
+
+@dataclass(frozen=True, slots=True)
+class Refiled:
+    assignee: str | None  # who has the ticket now
+    stored: dict[str, str]  # sheet values of the new entry read from the request
+
+
+def refile(
+    session: Session,
+    ticket: Ticket,
+    move: Move,
+    catalog: Catalog,
+    new_text: str,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+) -> Refiled:
+    """File an existing ticket under ``move.entry`` (``catalog refile``), as a new request
+    would be filed there: the category event carries the classification, an assignee
+    the old filing gave is replaced by the new entry's (its rule, round robin too), and
+    the values the request already holds for the new entry's sheet are stored. A closed
+    ticket changes its entry only (its statistics), and nothing is mailed: the requester
+    asked long ago, and the new assignee hears of the assignment as of any other."""
+    why = {"rule": "refile", **move.classification.as_detail()}
+    changes.set_category(session, ticket, move.entry.id, now, actor=actor, channel=channel, why=why)
+    if ticket.state == TicketState.CLOSED:
+        return Refiled(ticket.assignee, {})
+    if move.reassign:
+        chosen = _assignment(session, catalog, move.entry)
+        if chosen.assignee is not None and chosen.assignee != ticket.assignee:
+            rule = {"rule": chosen.rule, "entry": move.entry.id}
+            changes.assign(
+                session, ticket, chosen.assignee, now, actor=actor, channel=channel, rule=rule
+            )
+    existing = fields.field_values(session, ticket.id)
+    sheet = parse_sheet(move.entry, new_text)
+    new = {k: v for k, v in sheet.values.items() if k not in existing}  # never overwrites
+    _store(
+        session,
+        ticket,
+        Sheet(new, ()),
+        existing,
+        now,
+        source="refile",
+        actor=actor,
+        channel=channel,
+    )
+    return Refiled(ticket.assignee, new)
 
 
 def _assignment(session: Session, catalog: Catalog, entry: Entry) -> Assignment:

@@ -159,39 +159,39 @@ def file_under(
 
 
 def assign(
-    session: Session, ticket: Ticket, member: str, now: datetime, *, actor: str, channel: str
+    session: Session,
+    ticket: Ticket,
+    member: str,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+    rule: Mapping[str, str] | None = None,
 ) -> None:
-    """Give the ticket to ``member`` (a configured address; the caller checked)."""
+    """Give the ticket to ``member`` (a configured address; the caller checked);
+    ``rule``: the catalog's rule that chose them (a refile), else a person did."""
     old, ticket.assignee, ticket.updated_at = ticket.assignee, member, now
-    _event(
-        session,
-        ticket,
-        now,
-        (actor, channel),
-        "assign",
-        old=old,
-        new=member,
-        detail={"rule": "manual"},
-    )
+    detail = dict(rule) if rule is not None else {"rule": "manual"}
+    _event(session, ticket, now, (actor, channel), "assign", old=old, new=member, detail=detail)
     note(session, Fact(ticket, "assign", now, actor, old or "", member))
     news.changed(session, ticket, "assign", now, actor=actor, via=channel, old=old, new=member)
 
 
 def set_category(
-    session: Session, ticket: Ticket, entry_id: str, now: datetime, *, actor: str, channel: str
+    session: Session,
+    ticket: Ticket,
+    entry_id: str,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+    why: Mapping[str, Any] | None = None,
 ) -> None:
-    """Refile under ``entry_id``; the assignee stays (reassigning is its own command)."""
+    """Refile under ``entry_id``; the assignee stays (reassigning is its own change).
+    ``why``: the classification that refiled it (``catalog refile``), else a person did."""
     old, ticket.catalog, ticket.updated_at = ticket.catalog, entry_id, now
-    _event(
-        session,
-        ticket,
-        now,
-        (actor, channel),
-        "category",
-        old=old,
-        new=entry_id,
-        detail={"rule": "manual"},
-    )
+    detail = dict(why) if why is not None else {"rule": "manual"}
+    _event(session, ticket, now, (actor, channel), "category", old=old, new=entry_id, detail=detail)
 
 
 def set_due(

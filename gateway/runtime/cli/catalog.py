@@ -13,6 +13,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
+from gateway.runtime.cli import refile
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
@@ -206,6 +207,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cm.add_argument("--locale", choices=("ja", "en"), help=h(N_("language of names and labels")))
     cm.add_argument("--json", action="store_true")
     cm.set_defaults(handler=cmd_catalog_match)
+    refile.register(c)
 
     st = sub.add_parser("stats", help=h(N_("per entry, assignee and week; the fallback report")))
     st.add_argument("--json", action="store_true")

@@ -1,0 +1,255 @@
+"""``catalog refile``: the fallback's tickets filed again once the team split it.
+
+The story of the mission: requests about projectors fall to "other" (``stats``
+shows the word), the manager adds a ``projector`` entry, and the tickets already
+waiting there move to it, as a new request would be filed, on both databases:
+the category event with the classification, the new entry's assignee where the
+old filing had chosen one, the sheet values the request already holds. What
+people decided stays: an entry chosen with ``/category``, an assignee given by
+hand. A dry run changes nothing; a second ``--apply`` moves nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway.config.load import load_settings
+from gateway.config.settings import Member
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.runtime.app import App, build
+from gateway.tickets import changes
+from store import fields, outbox, tickets
+from store.db import transaction
+from store.models import TicketEvent
+from tests.support.cli import Ran, run
+from tests.support.config import SECRET_ENV, members_toml, write_config
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+
+MEMBERS = [
+    Member("ops@example.test"),
+    Member("ops2@example.test"),
+    Member("av@example.test"),
+    Member("boss@example.test", role="manager"),
+]
+OTHER = """\
+  - id: other
+    name: {ja: その他, en: Other}
+    fallback: true
+    manager: boss@example.test
+"""
+BEFORE = f"""\
+entries:
+  - id: printer
+    name: {{ja: プリンター, en: Printer}}
+    keywords: [printer, プリンター]
+    assignee: ops@example.test
+{OTHER}"""
+# the team split "other": projectors have an entry now (served in turn by two members,
+# with a sheet), and "printer" was renamed "printers"
+AFTER = f"""\
+entries:
+  - id: printers
+    name: {{ja: プリンター, en: Printers}}
+    keywords: [printer, プリンター]
+    assignee: ops@example.test
+  - id: projector
+    name: {{ja: プロジェクター, en: Projector}}
+    keywords: [projector, プロジェクター]
+    assignee: [av@example.test, ops2@example.test]
+    fields:
+      - {{name: room, label: {{ja: 部屋, en: Room}}}}
+{OTHER}"""
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def site(tmp_path: Path, db_url: str) -> Path:
+    (tmp_path / "catalog.yaml").write_text(BEFORE, encoding="utf-8")
+    extra = '[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS)
+    return write_config(tmp_path, url=db_url, extra=extra)
+
+
+@pytest.fixture
+def app(site: Path) -> Iterator[App]:
+    application = build(load_settings(site), FakeClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC)))
+    yield application
+    application.close()
+
+
+def _request(app: App, subject: str, body: str) -> int:
+    outcome = deliver(app, mail(subject=subject, body=body))
+    assert outcome.ticket_id is not None
+    return outcome.ticket_id
+
+
+def _filed(app: App, tid: int) -> tuple[str | None, str | None, str]:
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, tid)
+        assert t is not None
+        return t.catalog, t.assignee, t.state
+
+
+def _events(app: App, tid: int, kind: str) -> list[TicketEvent]:
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, tid)
+        assert t is not None
+        found = [e for e in t.events if e.kind == kind]
+        s.expunge_all()
+        return found
+
+
+def _split(site: Path) -> None:
+    (site.parent / "catalog.yaml").write_text(AFTER, encoding="utf-8")
+
+
+def _refile(site: Path, capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
+    return run(site, "catalog", "refile", *args, capsys=capsys)
+
+
+def test_dry_run_shows_the_moves_and_changes_nothing(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    beamer = _request(app, "Projector in room A is broken", "The projector shows no picture.\n")
+    lunch = _request(app, "Lunch menu", "Where is the lunch menu?\n")
+    assert _filed(app, beamer) == ("other", "boss@example.test", "new")
+    _split(site)
+    ran = _refile(site, capsys)
+    assert ran.code == 0
+    assert ran.out.splitlines() == [
+        f"#{beamer}: other → projector (score 4: projector)",
+        f"#{lunch}: stays under other (no other entry matches)",
+        "1 of 2 tickets under other would move (--apply moves them)",
+    ]
+    assert _filed(app, beamer) == ("other", "boss@example.test", "new")
+    assert [e.new for e in _events(app, beamer, "category")] == ["other"]
+
+
+def test_apply_files_as_a_new_request_would_be(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _request(app, "Projector flickers", "Room: A-301\nThe projector flickers.\n")
+    second = _request(app, "プロジェクターが映りません", "会議室Bのプロジェクターです。\n")
+    by_hand = _request(app, "Projector cable", "We need a longer projector cable.\n")
+    kept = _request(app, "Question about the projector", "Which projector do we have?\n")
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, by_hand)
+        assert t is not None  # a member took it: it stays theirs
+        changes.assign(s, t, "ops@example.test", app.clock.now(), actor="ops", channel="email")
+        t = tickets.get(s, kept)
+        assert t is not None  # a member filed it under other on purpose: it stays
+        changes.set_category(s, t, "other", app.clock.now(), actor="ops", channel="email")
+    _split(site)
+
+    ran = _refile(site, capsys, "--apply")
+
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[-1] == "3 of 4 tickets under other filed again"
+    assert f"#{kept}: stays under other (filed there by a person)" in ran.out
+    # round robin over the entry's list, in ticket order, as for new requests
+    assert _filed(app, first) == ("projector", "av@example.test", "new")
+    assert _filed(app, second) == ("projector", "ops2@example.test", "new")
+    assert _filed(app, by_hand) == ("projector", "ops@example.test", "new")
+    assert _filed(app, kept) == ("other", "boss@example.test", "new")
+    [_, moved] = _events(app, first, "category")
+    assert (moved.old, moved.new, moved.channel) == ("other", "projector", "cli")
+    assert moved.actor.startswith("cli")
+    assert moved.detail["rule"] == "refile"
+    assert [(m["keyword"], m["where"]) for m in moved.detail["matched"]] == [
+        ("projector", "subject"),
+        ("projector", "body"),
+    ]
+    assign = _events(app, first, "assign")[-1]
+    assert (assign.old, assign.new) == ("boss@example.test", "av@example.test")
+    assert assign.detail == {"rule": "round-robin", "entry": "projector"}
+    with transaction(app.sessions) as s:
+        assert fields.field_values(s, first) == {"room": "A-301"}
+        # the new assignees hear of their tickets, as of any assignment; the requester
+        # hears nothing (only the acknowledgements of the four requests are hers)
+        mailed = [(r.kind, tuple(r.recipients)) for r in outbox.rows(s)]
+    assert sum(1 for _, to in mailed if "av@example.test" in to) == 1
+    assert sum(1 for _, to in mailed if "ops2@example.test" in to) == 1
+    assert sum(1 for _, to in mailed if "alice@customer.test" in to) == 4
+    # once filed, nothing is left to move
+    again = _refile(site, capsys, "--apply")
+    assert again.out.splitlines()[-1] == "0 of 1 tickets under other filed again"
+
+
+def test_closed_tickets_only_when_asked_and_only_their_entry(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tid = _request(app, "Projector broken", "The projector is dead.\n")
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, tid)
+        assert t is not None
+        changes.change_state(
+            s, t, TicketState.CLOSED, app.clock.now(), actor="ops", channel="email"
+        )
+    _split(site)
+    assert _refile(site, capsys, "--apply").out.splitlines() == [
+        "0 of 0 tickets under other filed again"
+    ]
+    ran = _refile(site, capsys, "--apply", "--include-closed")
+    assert ran.out.splitlines()[-1] == "1 of 1 tickets under other filed again"
+    assert _filed(app, tid) == ("projector", "boss@example.test", "closed")
+
+
+def test_an_entry_the_catalog_lost_is_matched_anew(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jam = _request(app, "Printer jam", "The printer on 3F jams.\n")
+    assert _filed(app, jam)[0] == "printer"
+    odd = _request(app, "Paper", "Where is the paper for it?\n")
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, odd)
+        assert t is not None  # filed under printer by hand: printer is gone, matched anew
+        changes.set_category(s, t, "printer", app.clock.now(), actor="ops", channel="email")
+    lunch = _request(app, "Lunch", "Where is the lunch menu?\n")
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, lunch)
+        assert t is not None  # a person put it there, and "printer" is gone: matched anew
+        changes.set_category(s, t, "printer", app.clock.now(), actor="ops", channel="email")
+    _split(site)
+
+    ran = _refile(site, capsys, "--from", "printer", "--apply", "--json")
+
+    assert ran.code == 0
+    assert "'printer' is not in the catalog" in ran.err
+    data = json.loads(ran.out)
+    assert data["from"] == "printer" and data["applied"] is True
+    moved = {t["ticket"]: t["to"] for t in data["tickets"] if t["moves"]}
+    assert moved == {jam: "printers", odd: "other", lunch: "other"}
+    assert _filed(app, jam) == ("printers", "ops@example.test", "new")
+    assert _filed(app, lunch)[0] == "other"
+
+
+def test_unknown_entry_without_tickets_is_an_error(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = _refile(site, capsys, "--from", "projetcor")
+    assert ran.code == 65
+    assert "no entry 'projetcor' in the catalog, and no ticket under it" in ran.err
+
+
+def test_said_in_japanese(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    beamer = _request(app, "プロジェクターの故障", "映りません。\n")
+    _split(site)
+    ran = _refile(site, capsys)
+    lines = ran.out.splitlines()
+    assert lines[0].startswith(f"#{beamer}: other → projector")
+    assert all(not any(w in line for w in ("stays", "would", "tickets", "score")) for line in lines)
+    assert "--apply" in lines[-1]
