@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from gateway.runtime.cli.common import columns
 from tests.support.catalogs import GOOD
 from tests.support.cli import run
 from tests.support.config import write_config
@@ -118,3 +120,21 @@ def test_stats_json_shape(db_url: str, tmp_path: Path, capsys: pytest.CaptureFix
     assert {"week", "opened", "closed"} == set(data["weeks"][0])
     code, out, _ = run(cfg, "stats", capsys=capsys)
     assert code == 0 and "median close" in out and "candidates for new entries" in out
+
+
+def test_stats_text_says_times_as_the_team_reads_them_and_keeps_japanese_in_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The oldest ticket's time as ``tickets show`` says it (the team's time zone, to the
+    minute), not stored ISO text; a Japanese term takes two columns a character, so the
+    columns after it stay under each other."""
+    cfg = write_config(tmp_path, secret_file=True)
+    for n, subject in enumerate(["会議室の予約", "会議室の予約の変更", "Lunch menu", "Lunch"]):
+        (tmp_path / f"{n}.eml").write_bytes(mail(subject=subject, body=f"{subject}\n"))
+        assert run(cfg, "ingest", str(tmp_path / f"{n}.eml"), capsys=capsys)[0] == 0
+    out = run(cfg, "stats", capsys=capsys).out
+    [boss] = [line for line in out.splitlines() if line.startswith("boss@example.test")]
+    assert re.search(r"#1 since \d{4}-\d\d-\d\d \d\d:\d\d JST$", boss), boss
+    terms = [m for line in out.splitlines() if (m := re.match(r"  (\S+)( +)\S+ +2 tickets$", line))]
+    assert {m[1] for m in terms} >= {"会議室", "予約", "lunch"}, out
+    assert len({columns("  " + m[1] + m[2]) for m in terms}) == 1, out  # the kinds line up

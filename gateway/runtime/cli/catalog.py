@@ -19,6 +19,7 @@ from gateway.runtime.cli.common import (
     EX_OK,
     EX_UNAVAILABLE,
     Speaker,
+    local_time,
     opened,
     pad,
     print_json,
@@ -147,11 +148,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(data)
         return EX_OK
-    _print_stats(Speaker(settings), data)
+    _print_stats(Speaker(settings), data, settings.gateway.timezone)
     return EX_OK
 
 
-def _print_stats(said: Speaker, data: dict[str, Any]) -> None:
+def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     """Three tables and the fallback report; headers in the CLI's language."""
     print(
         _row(
@@ -167,7 +168,8 @@ def _print_stats(said: Speaker, data: dict[str, Any]) -> None:
     print("\n" + _row(said, (N_("assignee"), 32), (N_("open"), -5), (N_("oldest"), -8)))
     nobody = said(N_("(nobody)"))
     for a in data["assignees"]:
-        since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=a["oldest_created_at"]))
+        at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
+        since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
         print(f"{a['assignee'] or nobody:<32} {a['open']:>5}  {since}")
     print("\n" + _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6)))
     for w in data["weeks"]:
@@ -181,7 +183,7 @@ def _print_stats(said: Speaker, data: dict[str, Any]) -> None:
     print("\n" + said(terms))
     for t in fb["terms"]:
         count = said(N_("{count} tickets", count=t["tickets"]))
-        print(f"  {t['term']:<20} {t['kind']:<6} {count}")
+        print(f"  {pad(t['term'], 20)} {t['kind']:<6} {count}")  # a kanji takes two columns
 
 
 def _row(said: Speaker, *cells: tuple[Msg, int]) -> str:
