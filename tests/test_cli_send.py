@@ -1,7 +1,7 @@
 """``ticket-gateway send``: the outbox's due mail, sent from the command line.
 
 Without the daemon (an MTA pipe, imports, cron) mail that commands queue (a
-``tickets reply``, the sweeps' reminders, a retry after the relay was down) has no
+``tickets answer``, the sweeps' reminders, a retry after the relay was down) has no
 sender running: ``send`` is what cron runs for it. Here a request's acknowledgement
 goes out through the real console entry point, to a maildir and to a relay that is
 down, on both databases.
