@@ -141,22 +141,12 @@ def _said(line: Line, source: str, applied: bool) -> Msg:
     words = ", ".join(dict.fromkeys(h.keyword for h in outcome.classification.matched))
     if line.skipped:
         return N_("#{id}: changed meanwhile, left under {entry}", id=tid, entry=source)
+    said = {"id": tid, "old": source, "new": outcome.entry.id, "score": score, "keywords": words}
     if not applied:
-        return N_(
-            "#{id}: {old} → {new} (score {score}: {keywords})",
-            id=tid,
-            old=source,
-            new=outcome.entry.id,
-            score=score,
-            keywords=words,
-        )
+        return N_("#{id}: {old} → {new} (score {score}: {keywords})", **said)
     return N_(
         "#{id}: {old} → {new} (score {score}: {keywords}), assignee {assignee}",
-        id=tid,
-        old=source,
-        new=outcome.entry.id,
-        score=score,
-        keywords=words,
+        **said,
         assignee=line.assignee or "-",
     )
 
