@@ -58,6 +58,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "page_no": page_no,
             "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             "entries": ctx.catalog().entries,
+            "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
             "states": STATES,
             "priorities": PRIORITIES,
