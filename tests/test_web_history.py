@@ -69,3 +69,42 @@ def test_the_history_says_states_priorities_entries_and_fields_in_words(
     assert "Printers and copiers → Network and Wi-Fi" in en, en
     assert "Printer name: 3F-MFP-01" in en, en
     assert "Closed (Spam)" in en, en
+
+
+# every kind of event the gateway records beside the changes themselves
+RECORDED = (
+    "security",
+    "answer",
+    "thanks",
+    "relay-limited",
+    "participants-limited",
+    "outsider",
+    "no-ops-notice",
+    "delivery-failed",
+    "command-refused",
+    "chat-failed",
+    "action",
+    "action-queued",
+    "action-held",
+    "action-awaiting-approval",
+    "action-approved",
+    "action-retry",
+    "action-state-refused",
+)
+
+
+def test_every_recorded_event_has_a_name_of_its_own(settings: Settings, clock: FakeClock) -> None:
+    """A forged command or an undeliverable mail is not "Other event": a member must
+    see what happened without reading the code."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid or 0)
+            assert t is not None
+            for kind in RECORDED:
+                changes.record(s, t, kind, r.clock.now(), **WHO, detail={})
+        pages = {loc: member_page(r, who, f"/tickets/{tid}") for loc, who in READERS.items()}
+    for html in pages.values():
+        rows = _history(html)
+        assert len(rows) >= len(RECORDED)
+        assert not [row for row in rows if "Other event" in row or "その他の記録" in row], rows
