@@ -24,6 +24,7 @@ migrations" comparison.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, bindparam, text
@@ -126,8 +127,39 @@ def matching_tickets(session: Session, query: str) -> list[int] | None:
 
 
 def _variants(term: str) -> list[str]:
-    """The term as typed and NFKC-folded (ＶＰＮ and vpn, ﾌﾟﾘﾝﾀ and プリンタ)."""
-    return list(dict.fromkeys([term, normalise(term)]))
+    """The term as typed, NFKC-folded (ＶＰＮ → vpn, ﾌﾟﾘﾝﾀ → プリンタ), and that folded
+    term in the other widths Japanese mail is written in: full-width Latin
+    (vpn → ｖｐｎ, which the index and :func:`contains` fold to ＶＰＮ) and
+    half-width katakana (プリンタ → ﾌﾟﾘﾝﾀ). The index holds the text as written,
+    so each width a word may have been written in is a variant to look for."""
+    folded = normalise(term)
+    return list(dict.fromkeys([term, folded, _wide(folded), _narrow(folded)]))
+
+
+def _wide(term: str) -> str:
+    """ASCII letters, digits and signs as their full-width forms (U+FF01–FF5E)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in term)
+
+
+def _narrow(term: str) -> str:
+    """Katakana (and the marks written with it) as half-width katakana; a voiced
+    kana is its base and a separate mark (プ → ﾌﾟ), as half-width text writes it."""
+    out = []
+    for c in term:
+        parts = unicodedata.normalize("NFD", c) if "\u30a0" <= c <= "\u30ff" else c
+        if all(p in _HALF_WIDTH for p in parts):
+            out.append("".join(_HALF_WIDTH[p] for p in parts))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+# the full-width character (or combining mark) each half-width katakana form folds to
+_HALF_WIDTH = {
+    unicodedata.normalize("NFKC", chr(n)): chr(n)
+    for n in range(0xFF61, 0xFFA0)
+    if len(unicodedata.normalize("NFKC", chr(n))) == 1
+}
 
 
 def _like(term: str) -> str:

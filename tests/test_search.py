@@ -64,3 +64,18 @@ def test_case_is_folded_beyond_ascii_and_quotes_are_literal(app: App) -> None:
     quoted = deliver(app, mail(subject="Error", body='It says "disk full" again.\n'))
     assert _find(app, "ärger") == [de.ticket_id]  # LIKE would fold only A-Z
     assert _find(app, 'says"') == [] and _find(app, '"disk') == [quoted.ticket_id]
+
+
+def test_a_query_finds_the_other_width_of_what_was_written(app: App) -> None:
+    """Japanese mail often has full-width Latin (ＶＰＮ) and, from older systems,
+    half-width katakana (ﾌﾟﾘﾝﾀ); a member types vpn and プリンタ, and finds them."""
+    wide = deliver(app, mail(subject="ＶＰＮ接続ができません", body="Ｗｉ－Ｆｉも不安定。\n"))
+    narrow = deliver(app, mail(subject="ﾌﾟﾘﾝﾀが動きません", body="ﾄﾅｰ交換後から。\n"))
+    plain = deliver(app, mail(subject="VPN and printer", body="プリンタも。\n"))
+    assert _find(app, "vpn") == [plain.ticket_id, wide.ticket_id]
+    assert _find(app, "VPN接続") == [wide.ticket_id]
+    assert _find(app, "wi-fi") == [wide.ticket_id]
+    assert _find(app, "プリンタ") == [plain.ticket_id, narrow.ticket_id]
+    assert _find(app, "トナー") == [narrow.ticket_id]
+    assert _find(app, "ﾌﾟﾘﾝﾀ") == [plain.ticket_id, narrow.ticket_id]
+    assert _find(app, "ＶＰＮ") == [plain.ticket_id, wide.ticket_id]

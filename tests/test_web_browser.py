@@ -45,6 +45,22 @@ MEMBER = "ops2@example.test"  # reads Japanese
 SUBJECT = "在宅勤務で VPN がつながりません"
 TEXT = "社外からリモートデスクトップに接続できません。\nエラー画面を添付します。"
 PICTURE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40  # any bytes: only identity counts
+# In the list, how many lines the headers and the short cells (number, state,
+# priority, time) take at most: a long Japanese subject must not squeeze them
+# into a column one character wide (状/態, 受/付).
+LINES_OF_SHORT_CELLS = """
+(() => {
+  const lines = (cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  };
+  const heads = [...document.querySelectorAll('table.list th')];
+  const cells = [...document.querySelectorAll('table.list tbody tr')].flatMap(
+      (tr) => [0, 2, 3, 7].map((i) => tr.children[i]));
+  return Math.max(...heads.concat(cells).map(lines));
+})()
+"""
 # Set to a folder to keep the board screenshot there too (the README's docs/web-board.png).
 DOCS_ENV = "TICKET_GATEWAY_DOCS_SCREENSHOT"
 
@@ -126,6 +142,8 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 row.get_attribute("href")
                 for row in page.locator("table.list tbody tr td:first-child a").all()
             ]
+            page.goto(f"{base}/tickets")
+            seen["list_lines"] = page.evaluate(LINES_OF_SHORT_CELLS)
             page.goto(f"{base}/tickets/{tid}")
             with page.expect_download() as download:
                 page.click("ul.attachments a")
@@ -150,6 +168,7 @@ OTHERS = [
     ("プロジェクターのリモコンが見つからない", "会議室Bのリモコンがありません。"),
     ("会議室Cのプロジェクターが暗い", "ランプ交換が必要かもしれません。"),
     ("3F の複合機で紙詰まり", "トレイ2で紙詰まりします。"),
+    ("来月の全社会議で使う大会議室の音響設備と映像機器と配信回線の準備" * 3, "詳細は追って。"),
 ]
 
 
@@ -210,6 +229,7 @@ def test_the_whole_flow_in_a_real_browser(journey: dict[str, Any]) -> None:
     assert journey["card_on_board"] == 1  # lane vpn, column new
     assert "プロジェクター" in journey["other_panel"]  # a word, not fragments
     assert journey["found"] == [f"/tickets/{ticket['id']}"]  # a Japanese word finds it
+    assert journey["list_lines"] == 1  # 状態, 受付, 2026-03-02 10:00 JST: one line each
     assert journey["downloaded"] == PICTURE  # byte-identical
     assert journey["download_name"] == "エラー画面.png"
     assert journey["state_shown"].startswith("完了")

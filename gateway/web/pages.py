@@ -5,7 +5,9 @@ written once with ``{% trans %}`` blocks whose words come from the gettext
 catalogs (:mod:`gateway.core.i18n`), so a Japanese page has no English
 sentence in it. Autoescaping is always on (every value is text, never markup)
 and ``StrictUndefined`` makes a typo an error in the tests, not a blank page.
-A :class:`~gateway.core.i18n.Msg` printed by a template is translated.
+A :class:`~gateway.core.i18n.Msg` printed by a template is translated, and a
+stored time goes through ``|local`` (the team's time zone, named), which reads
+``timezone`` from the values every page is given (:func:`gateway.web.visit.page`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
 from gateway.core.resources import templates_dir
+from gateway.core.zone import local_time
 
 
 def environment(locale: str) -> Environment:
@@ -32,7 +36,14 @@ def environment(locale: str) -> Environment:
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
+    env.filters["local"] = _local
     return env
+
+
+@pass_context
+def _local(context: Context, value: Any) -> str:
+    """A stored time in the team's time zone (the page's ``timezone``), with its name."""
+    return local_time(value, str(context["timezone"]))
 
 
 @lru_cache(maxsize=1)

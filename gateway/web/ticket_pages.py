@@ -58,6 +58,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "page_no": page_no,
             "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             "entries": ctx.catalog().entries,
+            "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
             "states": STATES,
             "priorities": PRIORITIES,
@@ -104,13 +105,19 @@ async def ticket_page(request: web.Request) -> web.Response:
     data = await ctx.read(_detail, _ticket_id(request))
     if data is None:
         raise web.HTTPNotFound()
+    entries = ctx.catalog().entries
     entry = ctx.catalog().entry(data["catalog"])
+    locale = visitor(request).locale
+    labels = {f.name: f.label(locale) for e in entries for f in e.fields}
+    labels.update({f.name: f.label(locale) for f in (entry.fields if entry else ())})
     return page(
         request,
         "ticket.html.j2",
         {
             "t": data,
             "entry": entry,
+            "entry_names": {e.id: e.name(locale) for e in entries},
+            "field_labels": labels,  # the ticket's own entry first, where names clash
             "close_reasons": CLOSE_REASONS,
             "error": request.query.get("error", "") == "transition",
         },

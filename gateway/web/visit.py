@@ -54,7 +54,13 @@ def page(
     html = pages.render(
         template,
         v.locale,
-        {**(values or {}), "visitor": v, "csrf_field": CSRF_FIELD, "path": request.path},
+        {
+            **(values or {}),
+            "visitor": v,
+            "csrf_field": CSRF_FIELD,
+            "path": request.path,
+            "timezone": ctx_of(request).settings.gateway.timezone,
+        },
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 

@@ -13,7 +13,6 @@ use (an answer mail through the outbox).
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.chat import render
 from gateway.chat.slack.door import Door
+from gateway.chat.slack.text import mentioned, plain
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, TransientError
 from gateway.core.i18n import N_, Msg, translate
@@ -139,10 +139,16 @@ async def send_message(
         await _tell(client, channel, user_id, translate(why, locale))
         return
     thread = str(message.get("thread_ts") or message.get("ts") or "")
-    text = html.unescape(str(message.get("text", "")))
+    text = await as_mail_text(door, str(message.get("text", "")))
     key = f"slack:{channel}:{message.get('ts', '')}"
     said = await _relay(door, member, text, key, lambda s: chat.ticket_at(s, channel, thread))
     await _tell(client, channel, user_id, translate(said, locale))
+
+
+async def as_mail_text(door: Door, text: str) -> str:
+    """A Slack message's text as a mail carries it, mentions by the person's name."""
+    names = {uid: (await door.people.lookup(uid)).name for uid in mentioned(text)[:20]}
+    return plain(text, names)
 
 
 async def reply_command(
@@ -161,7 +167,7 @@ async def reply_command(
         usage = N_("Write the ticket number and your answer: /reply 42 Your answer …")
         await _tell(client, channel, user_id, translate(usage, locale))
         return
-    ticket_id, text = int(found.group(1)), found.group(2)
+    ticket_id, text = int(found.group(1)), await as_mail_text(door, found.group(2))
     key = f"slack-reply:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
     missing = N_("There is no ticket #{id}.", id=ticket_id)
     said = await _relay(door, member, text, key, lambda _s: ticket_id, missing)

@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.chat.slack import modal
+from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, translate
@@ -64,7 +65,7 @@ async def open_from_message(
         "thread_ts": str(message.get("thread_ts") or ts),
         "permalink": await _permalink(client, channel, ts),
         "user_id": str((body.get("user") or {}).get("id", "")),
-        "text": str(message.get("text", ""))[:MAX_PREFILL],
+        "text": (await as_mail_text(door, str(message.get("text", ""))))[:MAX_PREFILL],
     }
     await _open(door, client, str(body.get("trigger_id", "")), meta)
 

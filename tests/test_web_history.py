@@ -1,0 +1,110 @@
+"""A ticket's history as its reader reads it: states, priorities, the catalog entry
+and field names in the page's language, times in the team's zone. The events keep
+the values (``open``, ``urgent``, ``printer``); the page says what they mean, so a
+Japanese page does not read "new → pending" or "normal → urgent"."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import CloseReason, TicketState
+from gateway.core.priority import Priority
+from gateway.tickets import changes
+from gateway.tickets.priority import set_priority
+from store import tickets
+from store.db import transaction
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+from tests.support.web import Rig, member_page, rig
+
+READERS = {"ja": "ops2@example.test", "en": "ops@example.test"}
+WHO = {"actor": "ops@example.test", "channel": "web"}
+
+
+def _history(html: str) -> list[str]:
+    """The history's rows, one text per row (its cells joined by " | ")."""
+    table = html.split('<table class="events">')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)
+    return [
+        " | ".join(re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", r))
+        for r in rows
+    ]
+
+
+def _work(r: Rig, tid: int) -> None:
+    now = r.clock.now()
+    with transaction(r.app.sessions) as s:
+        t = tickets.get(s, tid)
+        assert t is not None
+        changes.change_state(s, t, TicketState.PENDING, now, **WHO)
+        set_priority(s, t, Priority.URGENT, now, **WHO, source="priority")
+        changes.set_category(s, t, "network", now, **WHO)
+        changes.set_field(s, t, "printer_name", "3F-MFP-01", now, **WHO)
+        changes.set_due(s, t, datetime(2026, 3, 5, 14, 59, tzinfo=UTC), now, **WHO)
+        changes.change_state(s, t, TicketState.CLOSED, now, **WHO, reason=CloseReason.SPAM)
+
+
+def test_the_history_says_states_priorities_entries_and_fields_in_words(
+    settings: Settings, clock: FakeClock
+) -> None:
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="プリンタで紙詰まり", body="3F です。\n")).ticket_id
+        assert tid
+        _work(r, tid)
+        pages = {
+            loc: _history(member_page(r, who, f"/tickets/{tid}")) for loc, who in READERS.items()
+        }
+    ja, en = "\n".join(pages["ja"]), "\n".join(pages["en"])
+    for word in ("new", "pending", "closed", "normal", "urgent", "printer", "network", "spam"):
+        assert not re.search(rf"\b{word}\b", ja), (word, ja)
+    assert "受付 → お客様の返信待ち" in ja or "受付 → 依頼者の返信待ち" in ja, ja
+    assert "通常 → 緊急" in ja, ja
+    assert "プリンタ・複合機 → ネットワーク・Wi-Fi" in ja, ja
+    assert "プリンタ名: 3F-MFP-01" in ja, ja
+    assert "2026-03-05 23:59 JST" in ja, ja
+    assert "New → Waiting for reply" in en and "normal → urgent" in en, en
+    assert "Printers and copiers → Network and Wi-Fi" in en, en
+    assert "Printer name: 3F-MFP-01" in en, en
+    assert "Closed (Spam)" in en, en
+
+
+# every kind of event the gateway records beside the changes themselves
+RECORDED = (
+    "security",
+    "answer",
+    "thanks",
+    "relay-limited",
+    "participants-limited",
+    "outsider",
+    "no-ops-notice",
+    "delivery-failed",
+    "command-refused",
+    "chat-failed",
+    "action",
+    "action-queued",
+    "action-held",
+    "action-awaiting-approval",
+    "action-approved",
+    "action-retry",
+    "action-state-refused",
+)
+
+
+def test_every_recorded_event_has_a_name_of_its_own(settings: Settings, clock: FakeClock) -> None:
+    """A forged command or an undeliverable mail is not "Other event": a member must
+    see what happened without reading the code."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid or 0)
+            assert t is not None
+            for kind in RECORDED:
+                changes.record(s, t, kind, r.clock.now(), **WHO, detail={})
+        pages = {loc: member_page(r, who, f"/tickets/{tid}") for loc, who in READERS.items()}
+    for html in pages.values():
+        rows = _history(html)
+        assert len(rows) >= len(RECORDED)
+        assert not [row for row in rows if "Other event" in row or "その他の記録" in row], rows

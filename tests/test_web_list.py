@@ -1,0 +1,34 @@
+"""The ticket list as a member reads it: each row's catalog entry by its name in the
+page's language (the entry's id, ``printer`` or ``other``, is the catalog's key,
+not a word for a Japanese page)."""
+
+from __future__ import annotations
+
+import re
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+from tests.support.web import member_page, rig
+
+READERS = {"ja": "ops2@example.test", "en": "ops@example.test"}
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r"<tr><td>.*?</tr>", html.split("<tbody>")[1], re.DOTALL)
+
+
+def test_each_row_names_its_entry_in_the_readers_language(
+    settings: Settings, clock: FakeClock
+) -> None:
+    with rig(settings, clock) as r:
+        deliver(r.app, mail(subject="プリンタで紙詰まり", body="3F の複合機です。\n"))
+        deliver(r.app, mail(subject="会議室の予約", body="来週の件です。\n"))
+        pages = {loc: member_page(r, who, "/tickets") for loc, who in READERS.items()}
+    ja, en = _rows(pages["ja"]), _rows(pages["en"])
+    assert any("<td>プリンタ・複合機</td>" in row for row in ja), ja
+    assert any("<td>その他</td>" in row for row in ja), ja
+    assert any("<td>Printers and copiers</td>" in row for row in en), en
+    assert any("<td>Other</td>" in row for row in en), en
+    assert not any(">printer<" in row or ">other<" in row for row in ja + en)
