@@ -7,13 +7,13 @@ may give. Read from the store and the catalog, handed to templates as plain valu
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from gateway.catalog import sla
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Member, Settings
+from gateway.core import zone
 from gateway.notify import views
 from gateway.pipeline.commands import Role, commands_for
 from store import conversation, fields
@@ -25,7 +25,7 @@ EXCERPT_CHARS = 1200
 
 def local_time(settings: Settings, at: datetime) -> str:
     """``at`` in the team's time zone, as every mail shows times."""
-    return at.astimezone(ZoneInfo(settings.gateway.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    return zone.local_time(at, settings.gateway.timezone)
 
 
 def ticket_brief(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Entry
 from gateway.config.settings import Settings
-from gateway.core import tokens
+from gateway.core import tokens, zone
 from gateway.notify import compose, views
 from gateway.notify.render import Rendered, renderer
 from gateway.pipeline import loops
@@ -78,7 +78,7 @@ def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.Ticke
         requester=views.Person(ticket.requester, ticket.requester_name),
         assignee=ticket.assignee or "",
         catalog=ticket.catalog or "",
-        created=local.strftime("%Y-%m-%d %H:%M %Z"),
+        created=local.strftime(zone.FORMAT),
         age_days=(now - ticket.created_at).days,
         idle_days=(now - ticket.updated_at).days,
         priority=ticket.priority,

@@ -20,12 +20,11 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Settings
-from gateway.core import i18n
+from gateway.core import i18n, zone
 from gateway.core.i18n import Msg
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
@@ -97,7 +96,7 @@ def _announce(
     managers = [m for m in settings.members if m.role == "manager"]
     if not managers:
         log.warning('health %s not mailed: no member has role = "manager"', job)
-    local = since.astimezone(ZoneInfo(settings.gateway.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+    local = zone.local_time(since, settings.gateway.timezone)
     ids = []
     for m in managers:
         view = views.HealthAlert(

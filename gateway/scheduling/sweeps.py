@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
+from gateway.core import zone
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
@@ -71,7 +72,7 @@ class JobContext:
         return views.Person(email, member.name if member else "")
 
     def local(self, at: datetime) -> str:
-        return at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M %Z")
+        return at.astimezone(self.tz).strftime(zone.FORMAT)
 
 
 @dataclass

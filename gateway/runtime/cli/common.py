@@ -15,10 +15,10 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import Msg, translate
+from gateway.core.zone import local_time  # the one way a time is said (re-exported)
 from gateway.runtime.cli.language import cli_locale
 
 __all__ = ["Speaker", "cli_locale", "columns", "local_time", "opened", "pad", "print_json"]
@@ -109,14 +109,3 @@ def pad(text: str, width: int, *, cut: bool = False) -> str:
         text += "…"
     fill = " " * max(0, wide - columns(text))
     return text + fill if width > 0 else fill + text
-
-
-def local_time(value: str | datetime | None, timezone: str) -> str:
-    """A stored time (ISO text or aware datetime) as the team reads it:
-    ``2026-03-02 10:00 JST`` in ``[gateway] timezone``; "" for none."""
-    from zoneinfo import ZoneInfo
-
-    if value is None or value == "":
-        return ""
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
