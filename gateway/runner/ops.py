@@ -35,6 +35,7 @@ from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import action_hold
+from gateway.runner.relay_files import member_files
 from gateway.tickets import changes, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
@@ -131,9 +132,10 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
             channel=CHANNEL,
             hold=action_hold(a),
         )
-    # after /note the member's words are the note; a saved answer asked for still goes
+    # after /note the member's words (and files) are the note; a saved answer still goes
+    noted = parsed.note is not None
     relayed = _relay(
-        a, ticket, member, "\n\n".join(saved) if parsed.note is not None else with_saved
+        a, ticket, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
     )
     if outcomes:
         _transcript(
@@ -314,8 +316,9 @@ def changed(action: commands.Action, old_state: str) -> Msg:
             return merge_watch.said(action)
 
 
-def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
-    """The member's answer to the requester and every non-member participant."""
+def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files: bool) -> int:
+    """The member's answer to the requester and every non-member participant, with
+    the files of their mail (``relay_files``) when the words are an answer."""
     return relay_answer(
         a.session,
         a.settings,
@@ -325,6 +328,7 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
         key=f"ops:{a.row.id}",
         now=a.now,
         channel=CHANNEL,
+        files=member_files(a) if relay_files and text.strip() else (),
     )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member, Settings
+from gateway.notify.compose import Enclosure
 from gateway.pipeline import loops
 from gateway.tickets import changes, conversation
 from store import tickets
@@ -33,9 +34,12 @@ def relay_answer(
     key: str,
     now: datetime,
     channel: str,
+    files: tuple[Enclosure, ...] = (),
 ) -> int:
     """Queue ``text`` to the ticket's people; how many it goes to. ``key`` names the
-    cause (an inbox row, a Slack message), so doing it again queues nothing new."""
+    cause (an inbox row, a Slack message), so doing it again queues nothing new.
+    ``files``: what the member attached to their words (a reply mail's files), which
+    go with them: the requester has no other way to get them."""
     text = text.strip()
     if not text:
         return 0
@@ -60,6 +64,8 @@ def relay_answer(
             detail={"limit": limit, "not_sent": len(left_out), "first_not_sent": left_out[:20]},
         )
     if recipients:
-        conversation.relayed(session, ticket, member.email, text, recipients, now, key=key)
+        conversation.relayed(
+            session, ticket, member.email, text, recipients, now, key=key, files=files
+        )
         changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
     return len(recipients)

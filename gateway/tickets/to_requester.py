@@ -112,6 +112,7 @@ def _relay(
             key=f"{relay.key}:{email}",
             now=relay.at,
             in_reply_to=thread[0] if thread else "",
+            files=relay.files,
         )
         ids += [queued] if queued is not None else []
     return ids
