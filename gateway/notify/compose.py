@@ -132,7 +132,7 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
     msg["Subject"] = _text(subject, charset)  # type: ignore[assignment]
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = f"<{_msgid(env.message_id)}>"
-    refs = _references(env.references, env.in_reply_to)
+    refs = _references(env.references, env.in_reply_to, own=_msgid(env.message_id))
     if env.in_reply_to and _msgid(env.in_reply_to):
         msg["In-Reply-To"] = f"<{_msgid(env.in_reply_to)}>"
     if refs:
@@ -251,8 +251,10 @@ def _msgid(value: str) -> str:
     return msgid.bounded(_MSGID.sub("", value.strip().strip("<>")))
 
 
-def _references(refs: tuple[str, ...], in_reply_to: str) -> list[str]:
-    chain = [c for c in (_msgid(r) for r in (*refs, in_reply_to)) if c]
+def _references(refs: tuple[str, ...], in_reply_to: str, own: str) -> list[str]:
+    """The thread this mail belongs to, without the mail itself: a notice rewritten
+    while it gathers is already stored on the ticket whose thread it is given."""
+    chain = [c for c in (_msgid(r) for r in (*refs, in_reply_to)) if c and c != own]
     unique = list(dict.fromkeys(chain))
     if len(unique) > MAX_REFERENCES:
         unique = [unique[0], *unique[-(MAX_REFERENCES - 1) :]]
