@@ -72,6 +72,7 @@ class Fact:
     key: str = ""  # relay: the cause's key (an inbox row, a Slack message)
     recipients: tuple[str, ...] = ()  # relay: who gets the words
     files: tuple[Enclosure, ...] = ()  # relay: the files the member attached to them
+    attached: tuple[tuple[str, int], ...] = ()  # reply, thanks, relay: (file name, size)
 
 
 @dataclass
@@ -100,7 +101,10 @@ def relayed(
     with the files they attached: queued at commit, with the state the same
     transaction gave the ticket."""
     fact = Fact(ticket, "relay", now, member, text=text, key=key, recipients=recipients)
-    note(session, replace(fact, files=files))
+    note(
+        session,
+        replace(fact, files=files, attached=tuple((f.filename, len(f.data)) for f in files)),
+    )
 
 
 def said_by_template(session: Session, ticket: Ticket, now: datetime, *, actor: str) -> None:
@@ -188,4 +192,5 @@ def describe(fact: Fact) -> dict[str, Any]:
         "new": fact.new,
         "text": fact.text,
         "name": fact.name,
+        "files": [list(f) for f in fact.attached],
     }

@@ -65,6 +65,7 @@ BRIEF = v.TicketBrief(
            v.SheetLine("端末名", "")),
     excerpt="おはようございます。\n今朝から VPN に接続できません。",
     commands=commands.commands_for(Role.MANAGER),
+    files=(("画面.png", 2048),),
 )  # fmt: skip
 CLOSED = v.StatusLine("open", "closed", "resolved", 14)
 SAMPLES: list[v.View] = [
@@ -107,7 +108,13 @@ SAMPLES: list[v.View] = [
         OPS,
         MINE,
         (
-            v.NoticeItem("reply", "2026-03-02 10:05 JST", "山田 花子", "再起動しても同じです。"),
+            v.NoticeItem(
+                "reply",
+                "2026-03-02 10:05 JST",
+                "山田 花子",
+                "再起動しても同じです。",
+                files=(("エラー画面.png", 5120), ("vpn.log", 100), ("capture.zip", 3 << 20)),
+            ),
             v.NoticeItem("state", "2026-03-02 10:05 JST", "山田 花子", old="pending", new="open"),
             v.NoticeItem("field", "2026-03-02 10:06 JST", "山田 花子", name="OS", new="windows"),
             v.NoticeItem("field", "2026-03-02 10:06 JST", "Boss", name="OS", old="mac", new="win"),
