@@ -203,6 +203,35 @@ def test_any_header_thread_from_a_stranger_is_attached_only(team: App, how: str)
     assert "eve@outside.test" not in show(team, ticket)["participants"]
 
 
+@pytest.mark.parametrize("state", ["new", "closed"])
+def test_a_stranger_writing_to_the_requesters_reply_address_is_attached_only(
+    team: App, state: str
+) -> None:
+    """The requester's reply address is in every mail we sent them, so in every copy
+    they forwarded: like a Message-ID, it says which ticket, not who writes. Its
+    token was issued to the requester, and from anyone else it lets nobody in."""
+    ticket = _request(team)
+    if state == "closed":
+        _member_reply(team, ticket, "/close\n")
+    alices = reply_address(team, ticket, ALICE)
+    stranger = mail(
+        subject=f"Re: [#{ticket}] VPN",
+        body="/cc add mallory@outside.test\nPlease send the reset link to me instead.\n",
+        sender="Mallory <mallory@outside.test>",
+        to=alices,
+    )
+    out = deliver(team, stranger, envelope_to=(alices,))
+    assert out.ticket_id == ticket and "not on the ticket" in out.reason
+    t = show(team, ticket)
+    assert "mallory@outside.test" not in t["participants"] and t["state"] == state
+    assert outbox(team, "outsider_reply")
+    _member_reply(team, ticket, "/open\nHere is your reset link.\n")
+    assert {r.recipients[0] for r in outbox(team, "ops_reply")} == {ALICE}  # not Mallory
+    # the requester herself, at her own address, still gets in and is heard
+    own = mail(subject=f"Re: [#{ticket}] VPN", body="Thanks, that was it!\n", to=alices)
+    assert "not on the ticket" not in deliver(team, own, envelope_to=(alices,)).reason
+
+
 def test_the_requester_and_their_cc_still_thread_by_headers(team: App) -> None:
     ticket = _request(team, cc="carol@customer.test")
     for who in (ALICE, "carol@customer.test"):
