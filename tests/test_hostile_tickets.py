@@ -82,6 +82,22 @@ HTML_QUOTES = {
         "<p class=MsoNormal>Thanks, done.</p><div style='border:none;border-top:solid #E1E1E1 "
         "1.0pt;padding:3.0pt 0cm 0cm 0cm'><p><b>From:</b> Alice</p></div><p>{quoted}</p>"
     ),
+    # Outlook 2016 and later (Windows): the rule is wrapped in a <div> of its own, and the
+    # old mail follows that wrapper, in the same WordSection1
+    "outlook-desktop-wrapped": (
+        "<div class=WordSection1><p class=MsoNormal>Thanks, done.<o:p></o:p></p>"
+        "<p class=MsoNormal><o:p>&nbsp;</o:p></p><div><div style='border:none;border-top:solid "
+        "#E1E1E1 1.0pt;padding:3.0pt 0in 0in 0in'><p class=MsoNormal><b>From:</b> Alice<br>"
+        "<b>Sent:</b> Monday, March 2, 2026 10:00 AM</p></div></div>"
+        "<p class=MsoNormal>{quoted}</p></div>"
+    ),
+    "outlook-desktop-wrapped-ja": (
+        "<div class=WordSection1><p class=MsoNormal>Thanks, done.<o:p></o:p></p><div>"
+        "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0mm 0mm 0mm'>"
+        "<p class=MsoNormal><b>差出人<span lang=EN-US>:</span></b> Alice<br><b>送信日時"
+        "<span lang=EN-US>:</span></b> 2026年3月2日 10:00</p></div></div>"
+        "<p class=MsoNormal>{quoted}</p><p class=MsoNormal>{quoted}</p></div>"
+    ),
     "thunderbird": (
         "<div class='moz-cite-prefix'>On 3/1/26 Alice wrote:<br></div>"
         "<blockquote type='cite'>{quoted}</blockquote>Thanks, done."
