@@ -123,6 +123,24 @@ def test_commands_and_text_quoted_in_html_are_neither_run_nor_relayed(
     assert "Thanks, done." in text_of(relayed) and "hunter2" not in text_of(relayed)
 
 
+def test_a_members_reply_address_never_reaches_the_requester(team: App) -> None:
+    """A member's reply address proves who they are (with it, anyone can act as them):
+    whatever a client leaves of the quoted notice that carried it, the requester does
+    not get it; an address of the requester's own stays as written."""
+    ticket = _request(team)
+    mine, alices = reply_address(team, ticket, OPS), reply_address(team, ticket, ALICE)
+    body = (
+        "Thanks, done.\n\niPhoneから送信\n\n2026/03/02 10:00、support@example.test のメール:\n\n"
+        f"Your reply address for this ticket: {mine.upper()}\n"
+        f"(the requester writes to {alices})\n"
+    )
+    _member_reply(team, ticket, body)
+    [relayed] = outbox(team, "ops_reply")
+    text = text_of(relayed).lower()
+    assert "thanks, done." in text and mine.split("@")[0] not in text
+    assert f"support+{ticket}-…@example.test" in text and alices in text
+
+
 # ------------------------------------------------------------------ finding 7
 
 
