@@ -49,3 +49,35 @@ def test_no_mail_names_itself_in_its_references(team: App, clock: FakeClock) -> 
         refs = header_of(row, "References").split()
         assert own not in refs, (row.kind, own, refs)
         assert header_of(row, "In-Reply-To") != own
+
+
+def test_the_status_mail_of_a_merge_threads_under_the_requesters_own_mail(team: App) -> None:
+    """A merged ticket's mails move to the ticket it joins; the status mail that tells
+    its requester still answers their request, not a member's transcript."""
+    first = deliver(team, mail(subject="VPN down", message_id="<r-1@customer.test>"))
+    second = deliver(
+        team,
+        mail(
+            subject="VPN still down",
+            sender="Bob <bob@customer.test>",
+            message_id="<b-1@customer.test>",
+        ),
+    )
+    assert first.ticket_id is not None and second.ticket_id is not None
+    ops = "ops@example.test"
+    deliver(
+        team,
+        mail(
+            subject=f"Re: [#{second.ticket_id}] VPN",
+            body=f"/merge {first.ticket_id}\n",
+            sender=ops,
+            to=reply_address(team, second.ticket_id, ops),
+        ),
+    )
+    [status] = [r for r in outbox(team, "status_change") if r.recipients == ["bob@customer.test"]]
+    [bobs_ack] = [
+        r for r in outbox(team, "acknowledgement") if r.recipients == ["bob@customer.test"]
+    ]
+    assert header_of(status, "In-Reply-To") == "<b-1@customer.test>"
+    refs = header_of(status, "References").split()
+    assert refs[:2] == ["<b-1@customer.test>", f"<{bobs_ack.message_id}>"]

@@ -169,7 +169,7 @@ def _render(
         subject_tag=tag(settings, ticket.id),
         reply_to=reply_address(session, settings, ticket.id, recipient.email),
         in_reply_to=in_reply_to,
-        references=tuple(tickets.thread_ids(session, ticket.id)),
+        references=tuple(tickets.thread_ids(session, ticket)),
         auto_submitted=views.mail_kind(view).auto_submitted,
         ticket_id=ticket.id,
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
