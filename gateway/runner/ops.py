@@ -36,6 +36,7 @@ from gateway.pipeline.watching import Watch
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import action_hold
 from gateway.runner.relay_files import member_files
+from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.tickets import changes, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
@@ -120,7 +121,10 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     )
     role = Role.MANAGER if member.role == "manager" else Role.MEMBER
     saved: list[str] = []  # the saved answers /answer asked for, after the member's words
-    outcomes = [*_run(a, ticket, parsed.commands, role, member.email, saved), *parsed.ignored]
+    ran = answer_or_nothing(
+        parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
+    )
+    outcomes = [*ran, *parsed.ignored]
     with_saved = "\n\n".join(t for t in (parsed.remaining.strip(), *saved) if t)
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
@@ -134,8 +138,12 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         )
     # after /note the member's words (and files) are the note; a saved answer still goes
     noted = parsed.note is not None
-    relayed = _relay(
-        a, ticket, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
+    relayed = (
+        0
+        if kept_back(ran)
+        else _relay(
+            a, ticket, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
+        )
     )
     if outcomes:
         _transcript(

@@ -26,6 +26,7 @@ from gateway.notify import views as v
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.runner import ops
+from gateway.runner.saved_words import words_kept
 from gateway.scheduling import health, sweeps
 from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
@@ -429,6 +430,7 @@ def said() -> list[v.View]:
     transcript = [*applied(), *refusals(), *samples_many.applied(), *samples_many.refused()]
     transcript += [v.CommandLine("/approve", m, "refused") for m in APPROVALS]
     transcript += [v.CommandLine("/answer faq", m, "refused") for m in ANSWER_PROBLEMS]
+    transcript += [v.CommandLine("/answer faq", words_kept(ANSWER_PROBLEMS[0]), "refused")]
     transcript += [
         v.CommandLine(f"/field x {n}", e, "refused") for n, e in enumerate(field_errors())
     ]
