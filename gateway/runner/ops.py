@@ -192,6 +192,7 @@ def requester_reply(a: Arrival, ticket: Ticket) -> str:
             views.Person(sender, ticket.requester_name if role == Role.REQUESTER else ""),
             outcomes,
             ticket.locale or a.settings.gateway.locale,
+            customer=True,
         )
     return _summary(outcomes)
 
@@ -341,7 +342,13 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files
 
 
 def _transcript(
-    a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[CommandOutcome], locale: str
+    a: Arrival,
+    ticket: Ticket,
+    to: views.Person,
+    outcomes: Sequence[CommandOutcome],
+    locale: str,
+    *,
+    customer: bool = False,
 ) -> None:
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
@@ -351,6 +358,7 @@ def _transcript(
         ticket=ticket_ref(ticket, a.settings, a.now),
         commands=lines,
         help_text=commands.HELP if trouble else "",
+        customer=customer,
     )
     queue_ticket_mail(
         a.session,
