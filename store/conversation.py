@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.models import Message, TicketEvent
+from store.models import AttachmentRow, Message, TicketEvent
 
 
 def request_text(session: Session, ticket_id: int) -> str:
@@ -22,6 +22,24 @@ def request_text(session: Session, ticket_id: int) -> str:
     if row is None:
         return ""
     return str(row.new_text or row.text or "")
+
+
+def request_files(session: Session, ticket_id: int) -> list[tuple[str, int]]:
+    """(name, size) of each file the ticket's first incoming message (the request)
+    carried, in the order it carried them."""
+    first = (
+        select(Message.id)
+        .where(Message.ticket_id == ticket_id, Message.direction == "in")
+        .order_by(Message.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(AttachmentRow.filename, AttachmentRow.size)
+        .where(AttachmentRow.message_id == first)
+        .order_by(AttachmentRow.id)
+    )
+    return [(str(name), int(size)) for name, size in rows]
 
 
 def quiet_reason(session: Session, ticket_id: int) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, func, inspect, literal, select, union_all
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
-from store import action_runs
+from store import action_runs, merges
 from store.db import core
 from store.fast_query import FastQuery, PerLength
 from store.models import Message, OutboxRow, Participant, Ticket, TicketEvent, table_of
@@ -267,11 +267,26 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def thread_ids(session: Session, ticket_id: int) -> list[str]:
+def thread_ids(session: Session, ticket: Ticket) -> list[str]:
     """Message-IDs of the ticket's mails, oldest first: the References of our next mail.
 
+    A merged ticket's mails moved to the ticket it joined, but its people still have
+    them: they come first (the status mail that tells its requester of the merge
+    answers their request, not the member's transcript written after it).
     Synthetic IDs (given to mail that had none) were never seen by a mail
     client, so they cannot thread anything and are left out.
     """
-    found = _THREAD_IDS.scalars(session, {"tid": ticket_id})
-    return [m for m in found if not m.endswith("@synthetic.invalid")]
+    found = _THREAD_IDS.scalars(session, {"tid": ticket.id})
+    if ticket.merged_into_id is not None:
+        found = [*_moved_away(session, ticket.id), *found]
+    return [m for m in dict.fromkeys(found) if not m.endswith("@synthetic.invalid")]
+
+
+def _moved_away(session: Session, ticket_id: int) -> list[str]:
+    """Message-IDs of the mails the ticket's last merge moved to its target."""
+    event = merges.last_merge_event(session, ticket_id)
+    moved = (event.detail or {}).get("messages", []) if event is not None else []
+    if not moved:
+        return []
+    stmt = select(Message.message_id).where(Message.id.in_(moved)).order_by(Message.id)
+    return [str(m) for m in session.scalars(stmt)]

@@ -82,6 +82,22 @@ HTML_QUOTES = {
         "<p class=MsoNormal>Thanks, done.</p><div style='border:none;border-top:solid #E1E1E1 "
         "1.0pt;padding:3.0pt 0cm 0cm 0cm'><p><b>From:</b> Alice</p></div><p>{quoted}</p>"
     ),
+    # Outlook 2016 and later (Windows): the rule is wrapped in a <div> of its own, and the
+    # old mail follows that wrapper, in the same WordSection1
+    "outlook-desktop-wrapped": (
+        "<div class=WordSection1><p class=MsoNormal>Thanks, done.<o:p></o:p></p>"
+        "<p class=MsoNormal><o:p>&nbsp;</o:p></p><div><div style='border:none;border-top:solid "
+        "#E1E1E1 1.0pt;padding:3.0pt 0in 0in 0in'><p class=MsoNormal><b>From:</b> Alice<br>"
+        "<b>Sent:</b> Monday, March 2, 2026 10:00 AM</p></div></div>"
+        "<p class=MsoNormal>{quoted}</p></div>"
+    ),
+    "outlook-desktop-wrapped-ja": (
+        "<div class=WordSection1><p class=MsoNormal>Thanks, done.<o:p></o:p></p><div>"
+        "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0mm 0mm 0mm'>"
+        "<p class=MsoNormal><b>差出人<span lang=EN-US>:</span></b> Alice<br><b>送信日時"
+        "<span lang=EN-US>:</span></b> 2026年3月2日 10:00</p></div></div>"
+        "<p class=MsoNormal>{quoted}</p><p class=MsoNormal>{quoted}</p></div>"
+    ),
     "thunderbird": (
         "<div class='moz-cite-prefix'>On 3/1/26 Alice wrote:<br></div>"
         "<blockquote type='cite'>{quoted}</blockquote>Thanks, done."
@@ -105,6 +121,24 @@ def test_commands_and_text_quoted_in_html_are_neither_run_nor_relayed(
     assert t["state"] == "new" and t["assignee"] != "ops2@example.test"
     [relayed] = outbox(team, "ops_reply")
     assert "Thanks, done." in text_of(relayed) and "hunter2" not in text_of(relayed)
+
+
+def test_a_members_reply_address_never_reaches_the_requester(team: App) -> None:
+    """A member's reply address proves who they are (with it, anyone can act as them):
+    whatever a client leaves of the quoted notice that carried it, the requester does
+    not get it; an address of the requester's own stays as written."""
+    ticket = _request(team)
+    mine, alices = reply_address(team, ticket, OPS), reply_address(team, ticket, ALICE)
+    body = (
+        "Thanks, done.\n\niPhoneから送信\n\n2026/03/02 10:00、support@example.test のメール:\n\n"
+        f"Your reply address for this ticket: {mine.upper()}\n"
+        f"(the requester writes to {alices})\n"
+    )
+    _member_reply(team, ticket, body)
+    [relayed] = outbox(team, "ops_reply")
+    text = text_of(relayed).lower()
+    assert "thanks, done." in text and mine.split("@")[0] not in text
+    assert f"support+{ticket}-…@example.test" in text and alices in text
 
 
 # ------------------------------------------------------------------ finding 7
@@ -201,6 +235,35 @@ def test_any_header_thread_from_a_stranger_is_attached_only(team: App, how: str)
     assert out.ticket_id == ticket and "not on the ticket" in out.reason
     assert show(team, ticket)["state"] == "new"
     assert "eve@outside.test" not in show(team, ticket)["participants"]
+
+
+@pytest.mark.parametrize("state", ["new", "closed"])
+def test_a_stranger_writing_to_the_requesters_reply_address_is_attached_only(
+    team: App, state: str
+) -> None:
+    """The requester's reply address is in every mail we sent them, so in every copy
+    they forwarded: like a Message-ID, it says which ticket, not who writes. Its
+    token was issued to the requester, and from anyone else it lets nobody in."""
+    ticket = _request(team)
+    if state == "closed":
+        _member_reply(team, ticket, "/close\n")
+    alices = reply_address(team, ticket, ALICE)
+    stranger = mail(
+        subject=f"Re: [#{ticket}] VPN",
+        body="/cc add mallory@outside.test\nPlease send the reset link to me instead.\n",
+        sender="Mallory <mallory@outside.test>",
+        to=alices,
+    )
+    out = deliver(team, stranger, envelope_to=(alices,))
+    assert out.ticket_id == ticket and "not on the ticket" in out.reason
+    t = show(team, ticket)
+    assert "mallory@outside.test" not in t["participants"] and t["state"] == state
+    assert outbox(team, "outsider_reply")
+    _member_reply(team, ticket, "/open\nHere is your reset link.\n")
+    assert {r.recipients[0] for r in outbox(team, "ops_reply")} == {ALICE}  # not Mallory
+    # the requester herself, at her own address, still gets in and is heard
+    own = mail(subject=f"Re: [#{ticket}] VPN", body="Thanks, that was it!\n", to=alices)
+    assert "not on the ticket" not in deliver(team, own, envelope_to=(alices,)).reason
 
 
 def test_the_requester_and_their_cc_still_thread_by_headers(team: App) -> None:

@@ -76,3 +76,37 @@ def test_shift_jis_label_with_cp932_characters(app: App) -> None:
     t = show(app, deliver(app, raw).ticket_id or 0)
     assert t["subject"] == "髙橋①"
     assert body in t["messages"][0]["text"]
+
+
+@pytest.mark.parametrize("where", ["filename", "name"])
+@pytest.mark.parametrize("text", ["Shift_JIS", "ISO-2022-JP"])
+def test_an_attachment_named_in_raw_shift_jis_keeps_its_name(
+    app: App, where: str, text: str
+) -> None:
+    """Older Japanese clients write the name as raw CP932 bytes, neither RFC 2047 nor
+    RFC 2231 (the standard library replaces those bytes with U+FFFD), whatever charset
+    their text is in; a name of kanji alone has no kana to be recognised by."""
+    name = "見積書①（2026年度）.xlsx".encode("cp932")
+    header = (
+        b'Content-Type: application/octet-stream; name="' + name + b'"\r\n'
+        b"Content-Disposition: attachment\r\n"
+        if where == "name"
+        else b"Content-Type: application/octet-stream\r\n"
+        b'Content-Disposition: attachment; filename="' + name + b'"\r\n'
+    )
+    raw = (
+        b"From: yamada@customer.test\r\nTo: support@example.test\r\n"
+        b"Subject: quote\r\nMessage-ID: <sjis-name@customer.test>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset="
+        + text.encode()
+        + b"\r\n\r\n"
+        + "見積書です。".encode("cp932" if text == "Shift_JIS" else "iso-2022-jp")
+        + b"\r\n--b\r\n"
+        + header
+        + b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--b--\r\n"
+    )
+    out = deliver(app, raw)
+    assert out.ticket_id is not None
+    [attachment] = show(app, out.ticket_id)["messages"][0]["attachments"]
+    assert attachment["filename"] == "見積書①（2026年度）.xlsx"

@@ -55,6 +55,7 @@ def ticket_brief(
         sheet=sheet,
         excerpt=excerpt(conversation.request_text(session, ticket.id)),
         commands=commands_for(role),
+        files=tuple(conversation.request_files(session, ticket.id)),
     )
 
 

@@ -18,12 +18,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from email import encoders
 from email.header import Header
+from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from typing import Any
+from urllib.parse import quote
 
 from gateway.core import msgid
 from gateway.notify.render import Rendered
@@ -80,6 +83,16 @@ class Envelope:
     charset: str = "utf-8"  # or "iso-2022-jp" for Japanese, for old clients
 
 
+@dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A file that goes with a mail: one a member attached to their answer, relayed
+    to the requester as they sent it (the name already one safe path component)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 def new_message_id(domain: str, ticket_id: int | None) -> str:
     """Unique, and says whose it is; chosen once and stored with the outbox row."""
     where = f"t{ticket_id}" if ticket_id is not None else "gw"
@@ -98,18 +111,20 @@ def subject_line(tag: str, subject: str) -> str:
     return f"{tag} {subject}"
 
 
-def compose(env: Envelope, parts: Rendered) -> bytes:
-    """A multipart/alternative mail (text first, HTML preferred by clients that can)."""
+def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -> bytes:
+    """A multipart/alternative mail (text first, HTML preferred by clients that can);
+    with ``files``, that alternative and the files in a multipart/mixed."""
     subject = subject_line(env.subject_tag, parts.subject)
     charset = _charset(env, (parts.text, parts.html, subject, env.sender.name, env.to.name))
-    msg = MIMEMultipart("alternative")
+    texts = MIMEMultipart("alternative")
     boundary = _boundary(env.message_id)
     if not any(boundary in body for body in (parts.text, parts.html)):
-        msg.set_boundary(boundary)  # else the generator picks one that is not in them
+        texts.set_boundary(boundary)  # else the generator picks one that is not in them
     for body, subtype in ((parts.text, "plain"), (parts.html, "html")):
         part = MIMEText(body, subtype, charset)
         del part["MIME-Version"]  # once, on the whole message
-        msg.attach(part)
+        texts.attach(part)
+    msg = _with_files(texts, files, boundary) if files else texts
     msg["From"] = _address(env.sender, charset)
     msg["To"] = _address(env.to, charset)
     if env.reply_to:
@@ -117,7 +132,7 @@ def compose(env: Envelope, parts: Rendered) -> bytes:
     msg["Subject"] = _text(subject, charset)  # type: ignore[assignment]
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = f"<{_msgid(env.message_id)}>"
-    refs = _references(env.references, env.in_reply_to)
+    refs = _references(env.references, env.in_reply_to, own=_msgid(env.message_id))
     if env.in_reply_to and _msgid(env.in_reply_to):
         msg["In-Reply-To"] = f"<{_msgid(env.in_reply_to)}>"
     if refs:
@@ -128,6 +143,62 @@ def compose(env: Envelope, parts: Rendered) -> bytes:
     ticket = f"; ticket={env.ticket_id}" if env.ticket_id is not None else ""
     msg["X-Ticket-Gateway"] = f"{env.kind}{ticket}"  # loops.py: our own mail came back
     return msg.as_bytes(policy=WIRE)
+
+
+def _with_files(texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str) -> MIMEMultipart:
+    """The texts first, then each file base64-encoded, its name in RFC 2231 form when
+    it is not ASCII (``filename*=utf-8''…``: what Outlook, Gmail and Thunderbird read)."""
+    del texts["MIME-Version"]
+    msg = MIMEMultipart("mixed")
+    msg.set_boundary(inner.replace("=_gw_", "=_gwm_"))  # base64 and our texts never hold it
+    msg.attach(texts)
+    for f in files:
+        maintype, subtype = _content_type(f.content_type)
+        part = MIMEBase(maintype, subtype)
+        del part["MIME-Version"]
+        part.set_payload(f.data)
+        encoders.encode_base64(part)
+        name = one_line(f.filename) or "attachment"
+        part.replace_header("Content-Type", f"{maintype}/{subtype}; {_param('name', name)}")
+        part["Content-Disposition"] = f"attachment; {_param('filename', name)}"
+        msg.attach(part)
+    return msg
+
+
+def _param(key: str, value: str) -> str:
+    """``key="value"`` for a short printable ASCII name; else RFC 2231's
+    ``key*0*=utf-8''…; key*1*=…`` in pieces short enough for folded lines (a long
+    Japanese name is thousands of octets once percent-encoded, over the 998 a line
+    may have)."""
+    if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
+        return f'{key}="{value}"'
+    pieces, piece = [], ""
+    for char in value:
+        code = char if _ATTR_CHAR.fullmatch(char) else quote(char, safe="")
+        if len(piece) + len(code) > _PIECE:
+            pieces.append(piece)
+            piece = ""
+        piece += code
+    pieces.append(piece)
+    if len(pieces) == 1:
+        return f"{key}*=utf-8''{piece}"
+    pieces[0] = "utf-8''" + pieces[0]
+    return "; ".join(f"{key}*{n}*={p}" for n, p in enumerate(pieces))
+
+
+_PIECE = 54  # octets of one parameter piece: a folded line stays under 78 columns
+_SPECIALS = re.compile(r'[\x00-\x1f\x7f"\\]')
+_ATTR_CHAR = re.compile(r"[A-Za-z0-9!#$&+.^_`|~-]")  # RFC 2231 attribute-char, unencoded
+
+
+def _content_type(value: str) -> tuple[str, str]:
+    """A type/subtype as the sender declared it, else application/octet-stream (a
+    value with anything but token characters never reaches the header)."""
+    found = _TYPE.fullmatch(value.strip().lower())
+    return (found[1], found[2]) if found else ("application", "octet-stream")
+
+
+_TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]{0,63})/([a-z0-9][a-z0-9!#$&^_.+-]{0,126})")
 
 
 def _boundary(message_id: str) -> str:
@@ -180,8 +251,10 @@ def _msgid(value: str) -> str:
     return msgid.bounded(_MSGID.sub("", value.strip().strip("<>")))
 
 
-def _references(refs: tuple[str, ...], in_reply_to: str) -> list[str]:
-    chain = [c for c in (_msgid(r) for r in (*refs, in_reply_to)) if c]
+def _references(refs: tuple[str, ...], in_reply_to: str, own: str) -> list[str]:
+    """The thread this mail belongs to, without the mail itself: a notice rewritten
+    while it gathers is already stored on the ticket whose thread it is given."""
+    chain = [c for c in (_msgid(r) for r in (*refs, in_reply_to)) if c and c != own]
     unique = list(dict.fromkeys(chain))
     if len(unique) > MAX_REFERENCES:
         unique = [unique[0], *unique[-(MAX_REFERENCES - 1) :]]

@@ -13,6 +13,7 @@ translated with the sentence around it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from gateway.core.i18n import N_, Msg, translate
 
@@ -55,6 +56,15 @@ PRIORITIES: Mapping[str, Msg] = {
 }
 
 
+def file_size(size: int) -> Msg:
+    """A file's size as people read it: bytes under 1 KB, then KB, then MB (1024s)."""
+    if size < 1024:
+        return N_("{n} bytes", n=size)
+    if size < 1024 * 1024:
+        return N_("{n} KB", n=round(size / 1024))
+    return N_("{n} MB", n=round(size / 1024 / 1024, 1))
+
+
 def _label(table: Mapping[str, Msg]) -> Callable[[str], Msg | str]:
     """A value's label; an unknown value (a newer state, data) is shown as it is."""
     return lambda value: table.get(value, value)
@@ -76,10 +86,13 @@ _FILTERS: Mapping[str, Callable[[str], Msg | str]] = {
 }
 
 
-def filters(locale: str) -> dict[str, Callable[[str], str]]:
-    """The label tables as Jinja filters that answer in ``locale``."""
+def filters(locale: str) -> dict[str, Callable[[Any], str]]:
+    """The label tables (and a file's size, ``|size``) as Jinja filters that answer
+    in ``locale``."""
 
-    def said(label: Callable[[str], Msg | str]) -> Callable[[str], str]:
+    def said(label: Callable[[str], Msg | str]) -> Callable[[Any], str]:
         return lambda value: translate(label(value), locale)
 
-    return {name: said(label) for name, label in _FILTERS.items()}
+    found = {name: said(label) for name, label in _FILTERS.items()}
+    found["size"] = lambda value: translate(file_size(int(value)), locale)
+    return found

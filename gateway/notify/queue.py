@@ -8,6 +8,7 @@ a reply quoting our Message-ID in In-Reply-To threads back to the ticket.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from gateway.notify.render import Rendered, renderer
 from gateway.pipeline import loops
 from store import outbox, tickets
 from store.installation import reply_keys
-from store.messages import NewMessage, add_message, rewrite_outgoing
+from store.messages import NewAttachment, NewMessage, add_message, rewrite_outgoing
 from store.models import Ticket
 
 
@@ -97,12 +98,15 @@ def queue_ticket_mail(
     locale: str | None = None,
     held_until: datetime | None = None,
     notice: dict[str, Any] | None = None,
+    files: tuple[compose.Enclosure, ...] = (),
 ) -> int | None:
     """The outbox row id, or None if ``key`` was queued before (nothing written).
 
     ``locale``: the recipient's language when it is not the requester's (a
     member's own setting, for mail to ops). ``held_until``/``notice``: a member
-    notice that gathers what else happens until then (:func:`rewrite_held`)."""
+    notice that gathers what else happens until then (:func:`rewrite_held`).
+    ``files``: attached after the texts, and listed on the stored outgoing message
+    (downloaded from the outbox's bytes, like an incoming one's from the inbox's)."""
     message_id = compose.new_message_id(settings.gateway.domain, ticket.id)
     env, parts = _render(session, settings, ticket, view, message_id, now, in_reply_to, locale)
     outbox_id = outbox.enqueue(
@@ -113,7 +117,7 @@ def queue_ticket_mail(
             message_id=env.message_id,
             envelope_from=settings.gateway.address,
             recipients=(env.to.email,),
-            raw=compose.compose(env, parts),
+            raw=compose.compose(env, parts, files),
             ticket_id=ticket.id,
             held_until=held_until,
             notice=notice,
@@ -121,7 +125,7 @@ def queue_ticket_mail(
         now,
     )
     if outbox_id is not None:
-        _store_outgoing(session, ticket, env, parts.text, parts.subject, outbox_id, now)
+        _store_outgoing(session, ticket, env, parts, outbox_id, now, files)
     return outbox_id
 
 
@@ -165,7 +169,7 @@ def _render(
         subject_tag=tag(settings, ticket.id),
         reply_to=reply_address(session, settings, ticket.id, recipient.email),
         in_reply_to=in_reply_to,
-        references=tuple(tickets.thread_ids(session, ticket.id)),
+        references=tuple(tickets.thread_ids(session, ticket)),
         auto_submitted=views.mail_kind(view).auto_submitted,
         ticket_id=ticket.id,
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",
@@ -177,10 +181,10 @@ def _store_outgoing(
     session: Session,
     ticket: Ticket,
     env: compose.Envelope,
-    text: str,
-    subject: str,
+    parts: Rendered,
     outbox_id: int,
     now: datetime,
+    files: tuple[compose.Enclosure, ...],
 ) -> None:
     add_message(
         session,
@@ -194,12 +198,22 @@ def _store_outgoing(
             from_addr=env.sender.email,
             from_name=env.sender.name,
             to=[env.to.email],
-            subject=compose.subject_line(env.subject_tag, subject),
+            subject=compose.subject_line(env.subject_tag, parts.subject),
             date=now,
-            text=text,
-            new_text=text,
+            text=parts.text,
+            new_text=parts.text,
             kind=env.kind,
             created_at=now,
+            attachments=[
+                NewAttachment(
+                    filename=f.filename,
+                    original_filename=f.filename,
+                    content_type=f.content_type,
+                    size=len(f.data),
+                    sha256=hashlib.sha256(f.data).hexdigest(),
+                )
+                for f in files
+            ],
         ),
     )
 

@@ -101,6 +101,7 @@ class NoticeItem:
     name: str = ""  # a field's label; for assigned/unassigned: the other member
     old: str = ""  # a state or a field value before
     new: str = ""  # … and after
+    files: tuple[tuple[str, int], ...] = ()  # (name, size) of the files a mail carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +129,4 @@ class TicketBrief:
     sheet: tuple[SheetLine, ...]  # the entry's fields, filled and missing
     excerpt: str  # the first lines of the request
     commands: tuple[Text, ...]  # the reply commands this member may give, one per line
+    files: tuple[tuple[str, int], ...] = ()  # (name, size) of the request's files

@@ -163,6 +163,7 @@ class CommandResult:
     ticket: TicketRef
     commands: tuple[CommandLine, ...]
     help_text: Text = ""  # the grammar, shown when a command was refused or ignored
+    customer: bool = False  # to a requester (their /close): greeted as every customer mail
 
 
 @dataclass(frozen=True, slots=True)

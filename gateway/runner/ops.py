@@ -35,6 +35,8 @@ from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
 from gateway.runner.arrival import Arrival
 from gateway.runner.notices import action_hold
+from gateway.runner.relay_files import member_files
+from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.tickets import changes, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
@@ -119,7 +121,10 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     )
     role = Role.MANAGER if member.role == "manager" else Role.MEMBER
     saved: list[str] = []  # the saved answers /answer asked for, after the member's words
-    outcomes = [*_run(a, ticket, parsed.commands, role, member.email, saved), *parsed.ignored]
+    ran = answer_or_nothing(
+        parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
+    )
+    outcomes = [*ran, *parsed.ignored]
     with_saved = "\n\n".join(t for t in (parsed.remaining.strip(), *saved) if t)
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
@@ -131,9 +136,14 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
             channel=CHANNEL,
             hold=action_hold(a),
         )
-    # after /note the member's words are the note; a saved answer asked for still goes
-    relayed = _relay(
-        a, ticket, member, "\n\n".join(saved) if parsed.note is not None else with_saved
+    # after /note the member's words (and files) are the note; a saved answer still goes
+    noted = parsed.note is not None
+    relayed = (
+        0
+        if kept_back(ran)
+        else _relay(
+            a, ticket, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
+        )
     )
     if outcomes:
         _transcript(
@@ -182,6 +192,7 @@ def requester_reply(a: Arrival, ticket: Ticket) -> str:
             views.Person(sender, ticket.requester_name if role == Role.REQUESTER else ""),
             outcomes,
             ticket.locale or a.settings.gateway.locale,
+            customer=True,
         )
     return _summary(outcomes)
 
@@ -314,8 +325,9 @@ def changed(action: commands.Action, old_state: str) -> Msg:
             return merge_watch.said(action)
 
 
-def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
-    """The member's answer to the requester and every non-member participant."""
+def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files: bool) -> int:
+    """The member's answer to the requester and every non-member participant, with
+    the files of their mail (``relay_files``) when the words are an answer."""
     return relay_answer(
         a.session,
         a.settings,
@@ -325,11 +337,18 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str) -> int:
         key=f"ops:{a.row.id}",
         now=a.now,
         channel=CHANNEL,
+        files=member_files(a) if relay_files and text.strip() else (),
     )
 
 
 def _transcript(
-    a: Arrival, ticket: Ticket, to: views.Person, outcomes: Sequence[CommandOutcome], locale: str
+    a: Arrival,
+    ticket: Ticket,
+    to: views.Person,
+    outcomes: Sequence[CommandOutcome],
+    locale: str,
+    *,
+    customer: bool = False,
 ) -> None:
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
@@ -339,6 +358,7 @@ def _transcript(
         ticket=ticket_ref(ticket, a.settings, a.now),
         commands=lines,
         help_text=commands.HELP if trouble else "",
+        customer=customer,
     )
     queue_ticket_mail(
         a.session,

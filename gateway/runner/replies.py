@@ -97,11 +97,21 @@ def requester_reply(a: Arrival) -> Done:
     return Done(ticket.id, f"{done} (via {via}{kind}{ran})")
 
 
+# how a mail found its ticket → whether that says who wrote it (a subject tag from
+# someone not on the ticket opens a new linked ticket instead: gateway.pipeline.thread)
+_PROVES_NOTHING_ABOUT_THE_SENDER = {
+    ThreadVia.HEADERS,  # a Message-ID: anyone who saw one mail of the ticket knows it
+    ThreadVia.TOKEN,  # a reply address issued to someone on the ticket: in every copy of
+    # every mail we sent them (forwarded, a shared mailbox); it proves the sender only
+    # when they are that someone, and then they are on the ticket
+}
+
+
 def _outsider(a: Arrival, ticket: Ticket) -> bool:
-    """Threaded by In-Reply-To/References alone, from someone not on the ticket: a
-    Message-ID is not a key (anyone who saw one mail of the ticket knows it)."""
+    """Threaded by what proves nothing about the sender, from someone not on the
+    ticket: attached, and nothing more."""
     return (
-        a.thread.via == ThreadVia.HEADERS
+        a.thread.via in _PROVES_NOTHING_ABOUT_THE_SENDER
         and not a.automated
         and a.sender not in tickets.participant_emails(a.session, ticket.id)
     )
@@ -118,12 +128,12 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
         a.now,
         actor=a.sender,
         channel=CHANNEL,
-        detail={"message_id": a.msg.message_id, "via": "headers", "inbox": a.row.id},
+        detail={"message_id": a.msg.message_id, "via": a.thread.via.value, "inbox": a.row.id},
     )
     told = notices.notify_outsider(a, ticket)
     return Done(
         ticket.id,
-        f"attached (via headers, from {a.sender}, not on the ticket"
+        f"attached (via {a.thread.via.value}, from {a.sender}, not on the ticket"
         + (", assignee told)" if told else ")"),
     )
 

@@ -340,7 +340,11 @@ def attach(
     if message.direction == "in" and message.kind == "reply":
         if heard:
             who = message.from_addr.strip().lower()
-            note(session, Fact(ticket, heard, now, who, text=message.new_text.strip()))
+            files = tuple((a.filename, a.size) for a in message.attachments)
+            note(
+                session,
+                Fact(ticket, heard, now, who, text=message.new_text.strip(), attached=files),
+            )
         if _from_requester(ticket, message):
             news.replied(
                 session, ticket, message.message_id, message.from_addr, message.new_text, now

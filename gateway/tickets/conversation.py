@@ -30,7 +30,7 @@ rolls back) calls :func:`flush` itself; the hook then finds nothing left.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.i18n import Msg
+from gateway.notify.compose import Enclosure
 from store.models import Ticket
 
 CONTEXT = "mail-context"  # Session.info: what flush needs (set by the composition root)
@@ -70,6 +71,8 @@ class Fact:
     cause: Msg | None = None  # why a rule changed the state
     key: str = ""  # relay: the cause's key (an inbox row, a Slack message)
     recipients: tuple[str, ...] = ()  # relay: who gets the words
+    files: tuple[Enclosure, ...] = ()  # relay: the files the member attached to them
+    attached: tuple[tuple[str, int], ...] = ()  # reply, thanks, relay: (file name, size)
 
 
 @dataclass
@@ -92,10 +95,16 @@ def relayed(
     now: datetime,
     *,
     key: str,
+    files: tuple[Enclosure, ...] = (),
 ) -> None:
-    """A member's words go to the requester (and the other non-members on the ticket):
-    queued at commit, with the state the same transaction gave the ticket."""
-    note(session, Fact(ticket, "relay", now, member, text=text, key=key, recipients=recipients))
+    """A member's words go to the requester (and the other non-members on the ticket),
+    with the files they attached: queued at commit, with the state the same
+    transaction gave the ticket."""
+    fact = Fact(ticket, "relay", now, member, text=text, key=key, recipients=recipients)
+    note(
+        session,
+        replace(fact, files=files, attached=tuple((f.filename, len(f.data)) for f in files)),
+    )
 
 
 def said_by_template(session: Session, ticket: Ticket, now: datetime, *, actor: str) -> None:
@@ -183,4 +192,5 @@ def describe(fact: Fact) -> dict[str, Any]:
         "new": fact.new,
         "text": fact.text,
         "name": fact.name,
+        "files": [list(f) for f in fact.attached],
     }

@@ -12,14 +12,18 @@ transaction — ``/close`` in the same reply — rides in the same mail.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member, Settings
+from gateway.core import tokens
+from gateway.notify.compose import Enclosure
 from gateway.pipeline import loops
 from gateway.tickets import changes, conversation
 from store import tickets
+from store.installation import reply_keys
 from store.models import Ticket
 
 
@@ -33,10 +37,13 @@ def relay_answer(
     key: str,
     now: datetime,
     channel: str,
+    files: tuple[Enclosure, ...] = (),
 ) -> int:
     """Queue ``text`` to the ticket's people; how many it goes to. ``key`` names the
-    cause (an inbox row, a Slack message), so doing it again queues nothing new."""
-    text = text.strip()
+    cause (an inbox row, a Slack message), so doing it again queues nothing new.
+    ``files``: what the member attached to their words (a reply mail's files), which
+    go with them: the requester has no other way to get them."""
+    text = without_member_addresses(session, settings, text.strip())
     if not text:
         return 0
     people = [ticket.requester.lower(), *tickets.participant_emails(session, ticket.id)]
@@ -60,6 +67,34 @@ def relay_answer(
             detail={"limit": limit, "not_sent": len(left_out), "first_not_sent": left_out[:20]},
         )
     if recipients:
-        conversation.relayed(session, ticket, member.email, text, recipients, now, key=key)
+        conversation.relayed(
+            session, ticket, member.email, text, recipients, now, key=key, files=files
+        )
         changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
     return len(recipients)
+
+
+def without_member_addresses(session: Session, settings: Settings, text: str) -> str:
+    """``text`` with every reply address issued to a member masked
+    (``support+42-…@example.test``). Such an address is what proves a mail comes from
+    that member: a requester who had it could close, assign or merge in their name.
+    It reaches a member's words when their client quotes our notice in a way the
+    quote finder does not know (a phone's "…のメール:" without ``>``); the requester's
+    own address, or anyone else's, stays as written."""
+    local, domain = settings.gateway.address.rsplit("@", 1)
+    pattern = re.compile(
+        rf"{re.escape(local)}\+\d{{1,18}}-[0-9a-f]{{{tokens.TOKEN_LENGTH}}}@{re.escape(domain)}",
+        re.IGNORECASE,
+    )
+    if not pattern.search(text):
+        return text
+    keys = reply_keys(session, settings.gateway.secret)
+    members = [m.email for m in settings.members]
+
+    def masked(found: re.Match[str]) -> str:
+        token = tokens.parse_reply_address(found.group(), settings.gateway.address)
+        if token is None or tokens.token_issued_to(keys, token, members) is None:
+            return found.group()
+        return tokens.mask_tokens(found.group())
+
+    return pattern.sub(masked, text)

@@ -162,6 +162,7 @@ def _item(
         name=str(name),
         old=i.get("old", ""),
         new=i.get("new", ""),
+        files=tuple((str(name), int(size)) for name, size in i.get("files", [])),
     )
 
 

@@ -92,7 +92,7 @@ def _relay(
     settings = ctx.settings
     member = settings.member(relay.actor)
     author = views.Person(relay.actor, member.name if member else "")
-    thread = tickets.thread_ids(session, ticket.id)
+    thread = tickets.thread_ids(session, ticket)
     ids = []
     for email in relay.recipients:
         name = ticket.requester_name if email == ticket.requester.lower() else ""
@@ -112,6 +112,7 @@ def _relay(
             key=f"{relay.key}:{email}",
             now=relay.at,
             in_reply_to=thread[0] if thread else "",
+            files=relay.files,
         )
         ids += [queued] if queued is not None else []
     return ids
@@ -152,7 +153,7 @@ def _status_mail(
         ticket=ticket_ref(ticket, settings, now),
         status=status,
     )
-    thread = tickets.thread_ids(session, ticket.id)
+    thread = tickets.thread_ids(session, ticket)
     return queue_ticket_mail(
         session,
         settings,
@@ -178,7 +179,7 @@ def _to_watchers(
     entry = ctx.catalog().entry(ticket.catalog)
     if turned_off(KIND, settings, entry) or conversation.quiet_reason(session, ticket.id):
         return []
-    thread = tickets.thread_ids(session, ticket.id)
+    thread = tickets.thread_ids(session, ticket)
     changed = conversation.state_changes(session, ticket.id)
     ids = []
     for email in merges.watchers(session, ticket.id):

@@ -26,6 +26,7 @@ from gateway.notify import views as v
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.runner import ops
+from gateway.runner.saved_words import words_kept
 from gateway.scheduling import health, sweeps
 from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
@@ -65,6 +66,7 @@ BRIEF = v.TicketBrief(
            v.SheetLine("端末名", "")),
     excerpt="おはようございます。\n今朝から VPN に接続できません。",
     commands=commands.commands_for(Role.MANAGER),
+    files=(("画面.png", 2048),),
 )  # fmt: skip
 CLOSED = v.StatusLine("open", "closed", "resolved", 14)
 SAMPLES: list[v.View] = [
@@ -107,7 +109,13 @@ SAMPLES: list[v.View] = [
         OPS,
         MINE,
         (
-            v.NoticeItem("reply", "2026-03-02 10:05 JST", "山田 花子", "再起動しても同じです。"),
+            v.NoticeItem(
+                "reply",
+                "2026-03-02 10:05 JST",
+                "山田 花子",
+                "再起動しても同じです。",
+                files=(("エラー画面.png", 5120), ("vpn.log", 100), ("capture.zip", 3 << 20)),
+            ),
             v.NoticeItem("state", "2026-03-02 10:05 JST", "山田 花子", old="pending", new="open"),
             v.NoticeItem("field", "2026-03-02 10:06 JST", "山田 花子", name="OS", new="windows"),
             v.NoticeItem("field", "2026-03-02 10:06 JST", "Boss", name="OS", old="mac", new="win"),
@@ -422,6 +430,7 @@ def said() -> list[v.View]:
     transcript = [*applied(), *refusals(), *samples_many.applied(), *samples_many.refused()]
     transcript += [v.CommandLine("/approve", m, "refused") for m in APPROVALS]
     transcript += [v.CommandLine("/answer faq", m, "refused") for m in ANSWER_PROBLEMS]
+    transcript += [v.CommandLine("/answer faq", words_kept(ANSWER_PROBLEMS[0]), "refused")]
     transcript += [
         v.CommandLine(f"/field x {n}", e, "refused") for n, e in enumerate(field_errors())
     ]

@@ -16,7 +16,7 @@ for, so its bytes are the ones the walk would have found.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from gateway.core.sniff import not_mail_reason
 from gateway.pipeline.parse import submission
@@ -27,32 +27,49 @@ from gateway.pipeline.parse.slim import BigPart, decode_run, slim
 
 def attachment_data(raw: bytes, sha256: str) -> bytes | None:
     """The decoded bytes of the attachment with this SHA-256, or None."""
+    return attachments_data(raw, {sha256}).get(sha256)
+
+
+def attachments_data(raw: bytes, wanted: Collection[str]) -> dict[str, bytes]:
+    """The decoded bytes of each attachment whose SHA-256 is in ``wanted``, by hash,
+    from one walk of the message (a member's answer relays all its files at once);
+    a hash not found is left out."""
+    found: dict[str, bytes] = {}
     try:
-        if not_mail_reason(raw) is not None:
-            return None
+        if not wanted or not_mail_reason(raw) is not None:
+            return found
         data = repaired(raw, [])
         slimmed = slim(data, after=header_block_size(data))
         if slimmed is not None:
             for part in slimmed.parts.values():
-                if part.sha256 == sha256:
-                    return decode_run(data, part.span)
+                if part.sha256 in wanted:
+                    found[part.sha256] = decode_run(data, part.span)
             # the other parts from the slim copy (a match by hash is the right bytes
             # whatever the parse made of the rest); not found there: the whole
-            found = _walked(slimmed.data, sha256, slimmed.parts)
-            if found is not None:
-                return found
+            found.update(_walked(slimmed.data, set(wanted) - set(found), slimmed.parts))
             del slimmed
-        return _walked(data, sha256)
+        if set(wanted) - set(found):
+            found.update(_walked(data, set(wanted) - set(found)))
     except Exception:  # noqa: BLE001 - a download of a broken mail is "not found"
-        return None
+        return found
+    return found
 
 
-def _walked(data: bytes, sha256: str, big: Mapping[bytes, BigPart] | None = None) -> bytes | None:
+def _walked(
+    data: bytes, wanted: Collection[str], big: Mapping[bytes, BigPart] | None = None
+) -> dict[str, bytes]:
+    if not wanted:
+        return {}
     loaded = load(data, [])
     if loaded is None:
-        return None
+        return {}
     body = walk_body(loaded[0], keep_data=True, big=big)
-    return next((d for d in body.data if hashlib.sha256(d).hexdigest() == sha256), None)
+    found: dict[str, bytes] = {}
+    for d in body.data:
+        digest = hashlib.sha256(d).hexdigest()
+        if digest in wanted:
+            found.setdefault(digest, d)
+    return found
 
 
 def stored_file(source: str, raw: bytes, sha256: str) -> bytes | None:

@@ -59,6 +59,7 @@ _QUOTE_CLASSES = frozenset(
 # Separators after which the rest of the enclosing element is quoted history (Outlook).
 _SEPARATOR_IDS = frozenset({"divrplyfwdmsg", "outlookmessageheader"})
 MAX_QUOTE_DEPTH = 10  # "> " written at most this many times per line
+MAX_WRAPPERS = 4  # empty elements a separator's quote reaches out of (Outlook: one <div>)
 MAX_TAGS = 100_000  # read one by one; the rest of a bigger document is stripped of tags
 _ANY_TAG = re.compile(r"<[^<>]*>")
 
@@ -81,6 +82,8 @@ class _Text:
         self.skip = 0
         self.pre = 0
         self.rest_quoted: list[int] = []  # stack heights whose parent's rest is quoted
+        self.texts = 0  # visible text chunks so far
+        self.texts_at: list[int] = []  # ``texts`` when each open element opened
         self.newlines = 2  # the start of the text counts as a paragraph boundary
 
     @property
@@ -93,7 +96,7 @@ class _Text:
         separator = _is_separator(tag, attrs)
         if separator and not self.skip:
             self._ensure_newlines(1)
-            self.rest_quoted.append(len(self.stack))
+            self.rest_quoted.append(self._wrapped(len(self.stack)))
         self._block(tag)
         if closed or tag in _VOID:
             return
@@ -101,6 +104,7 @@ class _Text:
         if quotes:
             self.quoting.append(len(self.stack))
         self.stack.append(sys.intern(tag))
+        self.texts_at.append(self.texts)
         self.open[tag] = self.open.get(tag, 0) + 1
         self.skip += tag in _SKIP_TAGS
         self.pre += tag == "pre"
@@ -113,6 +117,7 @@ class _Text:
             return
         while self.stack:
             name = self.stack.pop()
+            self.texts_at.pop()
             quotes = bool(self.quoting) and self.quoting[-1] == len(self.stack)
             self.open[name] -= 1
             self.skip -= name in _SKIP_TAGS
@@ -135,6 +140,19 @@ class _Text:
                 return  # indentation between blocks
         self.chunks.append((data, self.level))
         self.newlines = len(data) - len(data.rstrip("\n")) if data.strip(" ") else self.newlines
+        self.texts += bool(data.strip())
+
+    def _wrapped(self, height: int) -> int:
+        """The stack height whose element's rest a separator at ``height`` quotes: its
+        own parent's, unless that parent holds nothing before it but the separator (a
+        wrapper: Outlook 2016 and later put the rule in a ``<div>`` of its own, and the
+        old mail follows the wrapper), then the first ancestor with text of its own, at
+        most :data:`MAX_WRAPPERS` levels up (so a tower of empty separators stays linear)."""
+        for _ in range(MAX_WRAPPERS):
+            if height == 0 or self.texts_at[height - 1] != self.texts:
+                break
+            height -= 1
+        return height
 
     def _block(self, tag: str) -> None:
         if self.skip:

@@ -25,8 +25,9 @@ from email.policy import compat32
 from gateway.core.model import Attachment
 from gateway.pipeline.parse.body_text import tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes, decode_header_with_notes
+from gateway.pipeline.parse.charsets.labels import classify_label
 from gateway.pipeline.parse.filenames import safe_filename
-from gateway.pipeline.parse.headers import param_text
+from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
@@ -47,6 +48,7 @@ class Body:
         self.data: list[bytes] = []  # with keep_data: each attachment's bytes, same order
         self.notes: list[str] = []
         self.counter = [0]  # shared across alternatives so names stay unique
+        self.hint: str | None = None  # the message's text charset: raw 8-bit names' guess
 
 
 def walk_body(
@@ -58,6 +60,7 @@ def walk_body(
     message is a slim copy (:mod:`.slim`); an attachment whose payload is one of its
     sentinels gets that part's size and hash, and counts in ``matched``."""
     body = Body(keep_data, big)
+    body.hint = charset_hint(message)
     _walk(message, body, inside_attachment=False, depth=0)
     return body
 
@@ -230,7 +233,7 @@ def _add_attachment(part: Message, body: Body) -> None:
     if data is None:
         data = _payload_bytes(part, body)
     known = _big_part(part, data, body)
-    original, notes = _filename(part)
+    original, notes = _filename(part, body.hint)
     body.notes.extend(f"attachment name: {note}" for note in notes)
     if (known.blank if known else not data.strip()) and not original:
         return  # an empty, nameless part carries nothing worth storing
@@ -286,16 +289,38 @@ def _message_bytes(part: Message) -> bytes | None:
 
 
 def _raw_filename(part: Message) -> str | tuple[str, str, str] | None:
-    value = part.get_param("filename", None, "content-disposition")
+    header, key = "content-disposition", "filename"
+    value = part.get_param(key, None, header)
     if not value:
-        value = part.get_param("name", None, "content-type")
+        header, key = "content-type", "name"
+        value = part.get_param(key, None, header)
     if isinstance(value, tuple):
         return (str(value[0] or ""), str(value[1] or ""), str(value[2] or ""))
+    if isinstance(value, str) and "\ufffd" in value:  # raw 8-bit bytes, lost by get_param
+        value = _undecoded_param(part, header, key) or value
     return value if isinstance(value, str) and value else None
 
 
-def _filename(part: Message) -> tuple[str, list[str]]:
-    """Decode RFC 2231 and RFC 2047 names, including raw 8-bit ones."""
+def _undecoded_param(part: Message, header: str, key: str) -> str | None:
+    """``key``'s value in the header as it arrived, its raw 8-bit bytes still surrogates
+    (older Japanese clients write names in raw CP932, which the charset sniffing of
+    :func:`decode_header_with_notes` reads, and ``get_param`` turns into U+FFFD)."""
+    for name, value in part.raw_items():
+        if name.lower() == header and isinstance(value, str):
+            found = _PARAM.search(value.replace("\r", "").replace("\n", ""))
+            if found is not None and found.group(1).lower() == key:
+                return found.group(2) if found.group(2) is not None else found.group(3)
+    return None
+
+
+_PARAM = re.compile(r';\s*(filename|name)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))', re.I)
+
+
+def _filename(part: Message, message_hint: str | None) -> tuple[str, list[str]]:
+    """Decode RFC 2231 and RFC 2047 names, including raw 8-bit ones: those are read
+    in the part's charset, else the message's text charset (a client that writes
+    ISO-2022-JP text writes a raw name in its Windows code page, CP932): a name of
+    kanji alone (見積書.xlsx) has no kana for the sniffing to know it by."""
     raw = _raw_filename(part)
     if raw is None:
         return "", []
@@ -307,7 +332,9 @@ def _filename(part: Message) -> tuple[str, list[str]]:
             text, more = decode_header_with_notes(text)
             notes += more
         return _single_line(text), notes
-    hint = param_text(part.get_param("charset"))
+    hint = param_text(part.get_param("charset")) or message_hint
+    if classify_label(hint)[0] == "jis":
+        hint = "cp932"
     return decode_header_with_notes(raw, hint)
 
 

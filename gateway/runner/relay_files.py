@@ -1,0 +1,26 @@
+"""The files a member attached to their answer, as the requester will get them.
+
+A customer cannot open the ticket's pages: when a member writes "the guide is
+attached", the file has to travel with the words, or it is lost to the one person it
+was for. The bytes are read back from the raw mail the inbox kept (the parse keeps
+only each file's name, type, size and SHA-256), all of them in one walk.
+"""
+
+from __future__ import annotations
+
+from gateway.notify.compose import Enclosure
+from gateway.pipeline.parse import submission
+from gateway.pipeline.parse.attachment_data import attachments_data
+from gateway.runner.arrival import Arrival
+
+
+def member_files(a: Arrival) -> tuple[Enclosure, ...]:
+    """Each file of the mail in hand, in the order the sender attached them; one whose
+    bytes cannot be found again (a broken part) is left out rather than sent empty."""
+    listed = a.msg.attachments
+    if not listed or a.row.source in submission.SOURCES:  # a form's files are no answer
+        return ()
+    data = attachments_data(a.row.raw, {x.sha256 for x in listed})
+    return tuple(
+        Enclosure(x.filename, x.content_type, data[x.sha256]) for x in listed if x.sha256 in data
+    )

@@ -1,0 +1,100 @@
+"""A member's answer carries the files they attached to it: the requester (and every
+watcher) gets them with the words, byte for byte, under their own names (Japanese
+ones too); a file attached to an internal note stays inside."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from email.message import EmailMessage
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from tests.support.app import MEMBERS, reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, parsed, show, text_of
+
+OPS = "ops@example.test"
+ALICE = "alice@customer.test"
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40  # binary, so a byte lost shows
+PDF_NAME = "接続手順書（2026年版）.pdf"
+LOG = b"line one\r\nline two\r\n"
+
+
+@pytest.fixture
+def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
+    app = build(replace(settings, members=MEMBERS), clock)
+    yield app
+    app.close()
+
+
+def _request(app: App) -> int:
+    out = deliver(app, mail(subject="VPN down", message_id="<r-1@customer.test>"))
+    assert out.ticket_id is not None
+    return out.ticket_id
+
+
+def _member_reply(app: App, tid: int, body: str) -> None:
+    msg = EmailMessage()
+    msg["From"] = f"Ops One <{OPS}>"
+    msg["To"] = reply_address(app, tid, OPS)
+    msg["Subject"] = f"Re: [#{tid}] VPN down"
+    msg["Message-ID"] = f"<ops-{len(body)}@example.test>"
+    msg.set_content(body)
+    msg.add_attachment(PDF, maintype="application", subtype="pdf", filename=PDF_NAME)
+    msg.add_attachment(LOG, maintype="text", subtype="plain", filename="vpn.log")
+    deliver(app, bytes(msg))
+
+
+def _files(row_raw: EmailMessage) -> dict[str, tuple[str, bytes]]:
+    return {
+        str(part.get_filename()): (part.get_content_type(), part.get_payload(decode=True))
+        for part in row_raw.iter_attachments()
+    }
+
+
+def test_the_files_of_a_members_answer_reach_the_requester_and_the_watchers(
+    team: App,
+) -> None:
+    tid = _request(team)
+    _member_reply(team, tid, "/cc add bob@customer.test\n\nThe guide is attached.\n")
+    answers = outbox(team, "ops_reply")
+    assert sorted(r.recipients[0] for r in answers) == [ALICE, "bob@customer.test"]
+    for row in answers:
+        assert text_of(row).startswith("The guide is attached.")
+        files = _files(parsed(row))
+        assert set(files) == {PDF_NAME, "vpn.log"}
+        assert files[PDF_NAME] == ("application/pdf", PDF)
+        assert files["vpn.log"][1] == LOG  # CRLF and all
+        assert parsed(row).get_content_type() == "multipart/mixed"
+    sent = [m for m in show(team, tid)["messages"] if m.get("kind") == "ops_reply"]
+    assert sent and all(
+        [a["filename"] for a in m["attachments"]] == [PDF_NAME, "vpn.log"] for m in sent
+    )
+
+
+def test_a_file_attached_to_an_internal_note_reaches_nobody_outside(team: App) -> None:
+    tid = _request(team)
+    _member_reply(team, tid, "/note the customer's config, for us only\n")
+    assert outbox(team, "ops_reply") == []
+    for row in outbox(team):
+        if row.recipients[0] == ALICE:
+            assert list(parsed(row).iter_attachments()) == []
+
+
+def test_an_answer_without_files_stays_a_plain_alternative(team: App) -> None:
+    tid = _request(team)
+    deliver(
+        team,
+        mail(
+            subject=f"Re: [#{tid}] VPN down",
+            body="Please restart the client.\n",
+            sender=f"Ops One <{OPS}>",
+            to=reply_address(team, tid, OPS),
+        ),
+    )
+    [answer] = outbox(team, "ops_reply")
+    assert parsed(answer).get_content_type() == "multipart/alternative"
