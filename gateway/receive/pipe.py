@@ -126,8 +126,9 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     raw_dir = gateway.get("data_dir")
     if raw_dir is not None and (not isinstance(raw_dir, str) or not raw_dir):
         return None
-    data_dir = locate.data_dir(raw_dir, locate.config_base(path))
-    url = locate.database_url(database, data_dir, environ)
+    base = locate.config_base(path)
+    data_dir = locate.data_dir(raw_dir, base)
+    url = locate.database_url(database, data_dir, base, environ)
     db_path = sqlite_path(url) if isinstance(url, str) else None
     if db_path is None:
         return None
