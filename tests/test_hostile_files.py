@@ -138,6 +138,19 @@ def test_database_var_and_maildir_are_private_whatever_the_umask(
     assert sent and all(_mode(f) == 0o600 for f in sent)
 
 
+def test_the_daemon_lock_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """``run``'s lock beside the database, like the pipe's drain.lock: it was 0666 under
+    a umask of 000, in a data folder an operator may have made 0755 themselves."""
+    from gateway.receive.pipe import hold_daemon_lock, lock_path
+
+    with umask(0o000):
+        held = hold_daemon_lock(tmp_path / "var")
+    try:
+        assert _mode(lock_path(tmp_path / "var")) == 0o600
+    finally:
+        held.close()
+
+
 # ------------------------------------------------------------------ finding 12
 
 
