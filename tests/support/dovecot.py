@@ -165,6 +165,12 @@ class Dovecot:
         )
         (self.root / "dovecot.conf").write_text(self._config())
 
+    def message_files(self, user: str) -> list[Path]:
+        """The user's INBOX messages as Dovecot keeps them (Maildir), oldest first."""
+        maildir = self.root / "home" / user / "Maildir"
+        found = [f for sub in ("cur", "new") for f in (maildir / sub).iterdir() if f.is_file()]
+        return sorted(found, key=lambda f: f.name)
+
     @property
     def log(self) -> str:
         path = self.root / "dovecot.log"
