@@ -472,27 +472,63 @@ def test_message_that_cannot_be_stored_stays_in_the_folder(
 
 
 @sqlite_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed yet: one message the server cannot hand out stops the whole mailbox "
-    "(the batch's FETCH fails, Dovecot drops the connection, the same batch is fetched again "
-    "forever and nothing after it is ever stored); skipping it needs a marker the restart's "
-    "unacknowledged() respects, or it would be moved to processed_folder unstored",
-)
+@pytest.mark.parametrize("after", ["move", "flag"])
 def test_a_message_the_server_cannot_read_does_not_stop_the_mailbox(
-    app: App, dovecot: Dovecot
+    app: App, dovecot: Dovecot, after: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A damaged message on the server (here: its file unreadable to Dovecot) must not
-    hold back the mail around it; it stays in the folder for a person to see."""
+    """A damaged message on the server (here: its file unreadable to Dovecot) held back
+    every message after it for ever: the batch's FETCH failed at every pass. Now the
+    mail around it is stored, and it stays in the folder, marked, for a person to see,
+    also after a restart (which must not take it for stored and move or flag it)."""
     user = dovecot.add_user()
     append(dovecot, user, mail("first"), mail("damaged"), mail("third"))
-    dovecot.message_files(user)[1].chmod(0)  # Dovecot's mail processes run as nobody
-    with running(poller(app, dovecot.account(user))):
-        stored = eventually(lambda: len(inbox_rows(app)) == 2, 10)
-    assert stored and folder_uids(dovecot, user) == [2]
+    dovecot.message_file(user, 2).chmod(0)  # Dovecot's mail processes run as nobody
+    account = dovecot.account(user, after=after)
+    with caplog.at_level(logging.ERROR, logger="gateway.imap"), running(poller(app, account)):
+        assert eventually(lambda: len(inbox_rows(app)) == 2, 15)
+        append(dovecot, user, mail("fourth"))
+        assert eventually(lambda: len(inbox_rows(app)) == 3, 15)
+    assert [m.getMessage() for m in caplog.records if "cannot be read" in m.getMessage()] == [
+        f"imap {account.key}: uid 2 cannot be read from the server (it failed alone twice, "
+        "while other messages could be read); it stays in the folder with the keyword "
+        "$GatewayUnreadable, and the mail after it is read on"
+    ]
+    restarted = poller(app, account)
+    assert restarted.poll_once() == 0
+    restarted.close()
+    processed = {b"$Processed"}
+    if after == "move":
+        assert folder_uids(dovecot, user) == [2]
+    else:
+        assert {
+            uid: f & (processed | {b"$GatewayUnreadable"})
+            for uid, f in flags(dovecot, user).items()
+        } == {1: processed, 2: {b"$GatewayUnreadable"}, 3: processed, 4: processed}
 
 
 # -- pure parts ----------------------------------------------------------------------
+
+
+def test_a_server_error_with_a_time_in_it_is_one_problem() -> None:
+    """Dovecot ends an internal error with the time it happened, so the same failure
+    read as a new problem at every retry and was logged again each time."""
+    from imapclient.exceptions import IMAPClientAbortError
+
+    from gateway.receive.imap.errors import describe
+
+    account = ImapSettings(host="imap.example.test", username="support@example.test")
+    said = [
+        describe(
+            IMAPClientAbortError(
+                "command: FETCH => FETCH failed: Internal error occurred. Refer to server log "
+                f"for more information. [2026-12-04 19:07:{second}]"
+            ),
+            account,
+        )
+        for second in ("54", "55")
+    ]
+    assert said[0] == said[1]
+    assert said[0].endswith("Internal error occurred. Refer to server log for more information.")
 
 
 def test_backoff_grows_is_capped_and_jittered() -> None:
