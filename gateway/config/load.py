@@ -40,7 +40,7 @@ from gateway.config.units import parse_duration, parse_size, parse_weekly
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 
 __all__ = ["load_settings"]
 
@@ -102,10 +102,17 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     imaps = tuple(
         read_imap(Section(src, f"imap[{i}]", d), base) for i, d in enumerate(list_of(top, "imap"))
     )
+    # two pollers on one folder would race over its one bookmark
+    _once(
+        src, [(f"imap[{i}]", a.key) for i, a in enumerate(imaps)], N_("the same folder as {first}")
+    )
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(
         _member(Section(src, f"members[{i}]", d)) for i, d in enumerate(list_of(top, "members"))
     )
+    # one person, one role and one language: a second entry was read by some parts only
+    pairs = [(f"members[{i}].email", m.email) for i, m in enumerate(members)]
+    _once(src, pairs, N_("the same address as {first}"))
     sc = Section(src, "schedule", data.get("schedule", {}))
     return Settings(
         source=src,
@@ -315,6 +322,17 @@ def _limits(s: Section) -> LimitsSettings:
 def _logging(s: Section) -> LoggingSettings:
     s.unknown({"format"})
     return LoggingSettings(format=s.choice("format", "text", ("text", "json")))
+
+
+def _once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
+    """``keyed``: (config key, value) pairs whose values must differ; a repeat is an
+    error at its key, naming where the value came first (``problem``'s ``{first}``)."""
+    first: dict[str, str] = {}
+    for key, value in keyed:
+        if value in first:
+            where = first[value].removesuffix(".email")
+            raise ConfigError(src, key, Msg(problem.msgid, {"first": where}))
+        first[value] = key
 
 
 def _member(s: Section) -> Member:
