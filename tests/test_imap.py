@@ -509,26 +509,38 @@ def test_a_message_the_server_cannot_read_does_not_stop_the_mailbox(
 # -- pure parts ----------------------------------------------------------------------
 
 
-def test_a_server_error_with_a_time_in_it_is_one_problem() -> None:
-    """Dovecot ends an internal error with the time it happened, so the same failure
-    read as a new problem at every retry and was logged again each time."""
-    from imapclient.exceptions import IMAPClientAbortError
+@pytest.mark.parametrize(
+    ("error", "template", "times", "ends"),
+    [
+        (
+            "IMAPClientAbortError",
+            "command: FETCH => FETCH failed: Internal error occurred. Refer to server log "
+            "for more information. [2026-12-04 19:07:{}]",
+            ("54", "55"),
+            "Refer to server log for more information.",
+        ),
+        (
+            "IMAPClientError",
+            "select failed: Mailbox doesn't exist: Support ({} + 0.000 secs).",
+            ("0.001", "0.012"),
+            "Mailbox doesn't exist: Support.",
+        ),
+    ],
+)
+def test_a_server_error_with_a_time_in_it_is_one_problem(
+    error: str, template: str, times: tuple[str, str], ends: str
+) -> None:
+    """Dovecot ends an internal error with the time it happened, and a refusal with how
+    long it took, so the same failure read as a new problem at every retry and was
+    logged again each time."""
+    from imapclient import exceptions
 
     from gateway.receive.imap.errors import describe
 
     account = ImapSettings(host="imap.example.test", username="support@example.test")
-    said = [
-        describe(
-            IMAPClientAbortError(
-                "command: FETCH => FETCH failed: Internal error occurred. Refer to server log "
-                f"for more information. [2026-12-04 19:07:{second}]"
-            ),
-            account,
-        )
-        for second in ("54", "55")
-    ]
-    assert said[0] == said[1]
-    assert said[0].endswith("Internal error occurred. Refer to server log for more information.")
+    raised = getattr(exceptions, error)
+    said = [describe(raised(template.format(t)), account) for t in times]
+    assert said[0] == said[1] and said[0].endswith(ends)
 
 
 def test_backoff_grows_is_capped_and_jittered() -> None:

@@ -60,8 +60,12 @@ def describe(exc: BaseException, account: ImapSettings) -> str:
 
 
 # Dovecot ends an internal error with when it happened ("… for more information.
-# [2026-12-04 19:07:54]"): without it, the same failure is the same problem, logged once
-_WHEN = re.compile(r"\s*\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]$")
+# [2026-12-04 19:07:54]") and a refusal with how long it took ("Mailbox doesn't exist:
+# Support (0.001 + 0.000 secs)."): without them, the same failure is the same problem,
+# logged once
+_WHEN = re.compile(
+    r"\s*\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]$|\s*\((?:\d+\.\d+ \+ )*\d+\.\d+ secs\)"
+)
 
 
 def _server_text(exc: BaseException) -> str:
