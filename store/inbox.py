@@ -244,6 +244,11 @@ def list_rows(session: Session, state: str | None = None, limit: int = 200) -> l
     return list(session.scalars(stmt))
 
 
+def state_of(session: Session, inbox_id: int) -> str | None:
+    """The row's state, or None when there is no such row."""
+    return session.scalar(select(InboxRow.state).where(InboxRow.id == inbox_id))
+
+
 def requeue(session: Session, ids: Sequence[int] | None = None) -> int:
     """Put shunted rows (or the given rows) back to pending; returns how many."""
     stmt = select(InboxRow)

@@ -215,6 +215,23 @@ def test_inbox_list_and_retry_shunted(
     assert json.loads(listing) == []
 
 
+def test_inbox_retry_refuses_an_unknown_row_and_one_already_dealt_with(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """As ``actions retry``: a typo in the ID is 69, not "requeued 0 row(s)" and 0; and a
+    row that was processed keeps its record (retrying it turned the row that opened
+    ticket #1 into "ignored, duplicate of … on ticket #1", its own ticket)."""
+    (tmp_path / "a.eml").write_bytes(mail())
+    assert run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys).code == 0
+    missing = run(config, "inbox", "retry", "99", capsys=capsys)
+    assert (missing.code, missing.err) == (69, "ticket-gateway: no inbox row #99\n")
+    done = run(config, "inbox", "retry", "1", capsys=capsys)
+    assert done.code == 65 and "inbox #1 is done; only a shunted row is retried" in done.err
+    [row] = json.loads(run(config, "inbox", "list", "--json", capsys=capsys).out)
+    assert (row["state"], row["ticket"]) == ("done", 1)
+    assert row["reason"].startswith("new ticket")
+
+
 @pytest.mark.parametrize("args", [["--version"], ["catalog", "check"]])
 def test_a_reader_that_stops_reading_ends_the_command_quietly(
     args: list[str], tmp_path: Path

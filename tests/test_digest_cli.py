@@ -127,6 +127,20 @@ def test_member_filter(
     assert set(_mails(out)) == {"ops2@example.test"}
 
 
+@pytest.mark.parametrize("dry_run", [["--dry-run"], []])
+def test_a_member_nobody_is_called_is_refused(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str], dry_run: list[str]
+) -> None:
+    """A typo in --member printed or queued nothing and exited 0, as if the member
+    simply had no mail; it is refused as tickets list refuses an unknown --assignee."""
+    before = outbox_count(config)
+    args = ["digest", *dry_run, "--member", "opz2@example.test"]
+    assert main(["--config", str(config), *args]) == 64
+    captured = capsys.readouterr()
+    assert captured.err == "ticket-gateway: no member 'opz2@example.test'\n"
+    assert captured.out == "" and outbox_count(config) == before
+
+
 def test_digest_queues_once_and_sweep_dry_run_writes_nothing(
     config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -57,6 +57,35 @@ def test_a_short_secret_from_the_environment_is_refused(
     assert caught.value.key == "TICKET_GATEWAY_SECRET" and "16 bytes" in caught.value.problem
 
 
+@pytest.mark.parametrize("content", [b"", b"abc\n"])
+def test_a_generated_secret_that_is_too_short_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
+    """``<data_dir>/secret`` emptied (a crash or a full disk while it was made, a
+    ``touch``) was used as it was: reply tokens keyed by nothing, which anyone can make.
+    The rule of 16 bytes holds for it as for every other source."""
+    monkeypatch.delenv("TICKET_GATEWAY_SECRET", raising=False)
+    config = write_config(tmp_path)
+    (tmp_path / "var").mkdir(mode=0o700)
+    (tmp_path / "var" / "secret").write_bytes(content)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert (caught.value.path, caught.value.key) == (str(config), "gateway.data_dir")
+    assert str(tmp_path / "var" / "secret") in caught.value.problem
+    assert "16 bytes" in caught.value.problem
+
+
+def test_a_generated_secret_is_never_seen_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It is written beside and linked into place, so the name only ever holds a whole
+    key (a reader racing the first start, or a crash, never finds it empty)."""
+    monkeypatch.delenv("TICKET_GATEWAY_SECRET", raising=False)
+    secret = load_settings(write_config(tmp_path)).gateway.secret
+    assert len(secret) >= 32 and (tmp_path / "var" / "secret").read_bytes() == secret
+    assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["secret"]
+
+
 @pytest.mark.parametrize("source", ["environment", "file"])
 def test_the_example_placeholder_is_refused_by_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
@@ -136,6 +165,19 @@ def test_database_var_and_maildir_are_private_whatever_the_umask(
     assert _mode(outbound) == 0o700 and _mode(outbound / "new") == 0o700
     sent = list((outbound / "new").iterdir())
     assert sent and all(_mode(f) == 0o600 for f in sent)
+
+
+def test_the_daemon_lock_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """``run``'s lock beside the database, like the pipe's drain.lock: it was 0666 under
+    a umask of 000, in a data folder an operator may have made 0755 themselves."""
+    from gateway.receive.pipe import hold_daemon_lock, lock_path
+
+    with umask(0o000):
+        held = hold_daemon_lock(tmp_path / "var")
+    try:
+        assert _mode(lock_path(tmp_path / "var")) == 0o600
+    finally:
+        held.close()
 
 
 # ------------------------------------------------------------------ finding 12

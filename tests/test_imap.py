@@ -471,7 +471,76 @@ def test_message_that_cannot_be_stored_stays_in_the_folder(
     assert folder_uids(dovecot, user) == []
 
 
+@sqlite_only
+@pytest.mark.parametrize("after", ["move", "flag"])
+def test_a_message_the_server_cannot_read_does_not_stop_the_mailbox(
+    app: App, dovecot: Dovecot, after: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged message on the server (here: its file unreadable to Dovecot) held back
+    every message after it for ever: the batch's FETCH failed at every pass. Now the
+    mail around it is stored, and it stays in the folder, marked, for a person to see,
+    also after a restart (which must not take it for stored and move or flag it)."""
+    user = dovecot.add_user()
+    append(dovecot, user, mail("first"), mail("damaged"), mail("third"))
+    dovecot.message_file(user, 2).chmod(0)  # Dovecot's mail processes run as nobody
+    account = dovecot.account(user, after=after)
+    with caplog.at_level(logging.ERROR, logger="gateway.imap"), running(poller(app, account)):
+        assert eventually(lambda: len(inbox_rows(app)) == 2, 15)
+        append(dovecot, user, mail("fourth"))
+        assert eventually(lambda: len(inbox_rows(app)) == 3, 15)
+    assert [m.getMessage() for m in caplog.records if "cannot be read" in m.getMessage()] == [
+        f"imap {account.key}: uid 2 cannot be read from the server (it failed alone twice, "
+        "while other messages could be read); it stays in the folder with the keyword "
+        "$GatewayUnreadable, and the mail after it is read on"
+    ]
+    restarted = poller(app, account)
+    assert restarted.poll_once() == 0
+    restarted.close()
+    processed = {b"$Processed"}
+    if after == "move":
+        assert folder_uids(dovecot, user) == [2]
+    else:
+        assert {
+            uid: f & (processed | {b"$GatewayUnreadable"})
+            for uid, f in flags(dovecot, user).items()
+        } == {1: processed, 2: {b"$GatewayUnreadable"}, 3: processed, 4: processed}
+
+
 # -- pure parts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "template", "times", "ends"),
+    [
+        (
+            "IMAPClientAbortError",
+            "command: FETCH => FETCH failed: Internal error occurred. Refer to server log "
+            "for more information. [2026-12-04 19:07:{}]",
+            ("54", "55"),
+            "Refer to server log for more information.",
+        ),
+        (
+            "IMAPClientError",
+            "select failed: Mailbox doesn't exist: Support ({} + 0.000 secs).",
+            ("0.001", "0.012"),
+            "Mailbox doesn't exist: Support.",
+        ),
+    ],
+)
+def test_a_server_error_with_a_time_in_it_is_one_problem(
+    error: str, template: str, times: tuple[str, str], ends: str
+) -> None:
+    """Dovecot ends an internal error with the time it happened, and a refusal with how
+    long it took, so the same failure read as a new problem at every retry and was
+    logged again each time."""
+    from imapclient import exceptions
+
+    from gateway.receive.imap.errors import describe
+
+    account = ImapSettings(host="imap.example.test", username="support@example.test")
+    raised = getattr(exceptions, error)
+    said = [describe(raised(template.format(t)), account) for t in times]
+    assert said[0] == said[1] and said[0].endswith(ends)
 
 
 def test_backoff_grows_is_capped_and_jittered() -> None:

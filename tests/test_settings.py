@@ -65,3 +65,33 @@ def test_sizes_and_durations() -> None:
     assert parse_duration("2h30m") == timedelta(hours=2, minutes=30)
     with pytest.raises(ConfigError):
         parse_duration("2 weeks")
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "first"),
+    [
+        (
+            '[[members]]\nemail = "tanaka@example.test"\nrole = "ops"\n'
+            '[[members]]\nemail = "Tanaka@Example.test"\nrole = "manager"\n',
+            "members[1].email",
+            "members[0]",
+        ),
+        (
+            '[[imap]]\nhost = "imap.example.test"\nusername = "support"\npassword_env = "P"\n'
+            '[[imap]]\nhost = "imap.example.test"\nusername = "support"\npassword_env = "Q"\n',
+            "imap[1]",
+            "imap[0]",
+        ),
+    ],
+)
+def test_the_same_member_or_mailbox_twice_is_an_error(
+    tmp_path: Path, toml: str, key: str, first: str
+) -> None:
+    """A member listed twice got two digests and was judged by the first entry only (the
+    catalog said 'not a manager' of the one the second entry made a manager); a mailbox
+    listed twice was polled by two pollers racing over one bookmark."""
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text('[gateway]\ndata_dir = "var"\n' + toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    assert err.value.key == key and first in err.value.problem

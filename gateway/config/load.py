@@ -40,7 +40,7 @@ from gateway.config.units import parse_duration, parse_size, parse_weekly
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 
 __all__ = ["load_settings"]
 
@@ -55,6 +55,8 @@ def load_settings(path: Path | None) -> Settings:
         data = locate.read_config(path)
     except FileNotFoundError:
         raise ConfigError(str(path), "-", N_("file not found")) from None
+    except OSError as exc:  # a folder, or not ours to read (another user than the daemon's)
+        raise ConfigError(str(path), "-", N_("cannot read: {error}", error=str(exc))) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), "-", N_("not valid TOML: {error}", error=str(exc))) from None
     return _build(data, str(path), locate.config_base(path))
@@ -86,21 +88,31 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
     db = Section(src, "database", data.get("database", {}))
     db.unknown({"url"})
-    url = locate.database_url(db.data, gw.data_dir)
+    url = locate.database_url(db.data, gw.data_dir, base)
     if not isinstance(url, str):
         raise ConfigError(src, "database.url", N_("must be a string, not {value!r}", value=url))
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         raise ConfigError(src, "database.url", N_("unsupported database URL {url!r}", url=url))
+    sqlite = locate.sqlite_file(url)
+    if sqlite is not None:
+        _folder(src, "database.url", Path(sqlite).parent)
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown({"path"})
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
     imaps = tuple(
         read_imap(Section(src, f"imap[{i}]", d), base) for i, d in enumerate(list_of(top, "imap"))
     )
+    # two pollers on one folder would race over its one bookmark
+    _once(
+        src, [(f"imap[{i}]", a.key) for i, a in enumerate(imaps)], N_("the same folder as {first}")
+    )
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(
         _member(Section(src, f"members[{i}]", d)) for i, d in enumerate(list_of(top, "members"))
     )
+    # one person, one role and one language: a second entry was read by some parts only
+    pairs = [(f"members[{i}].email", m.email) for i, m in enumerate(members)]
+    _once(src, pairs, N_("the same address as {first}"))
     sc = Section(src, "schedule", data.get("schedule", {}))
     return Settings(
         source=src,
@@ -145,7 +157,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
             "runner_process",
         }
     )
-    data_dir = locate.data_dir(s.path_text("data_dir"), base)
+    data_dir = _folder(s.path, s.key("data_dir"), locate.data_dir(s.path_text("data_dir"), base))
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
 
     tz = s.str("timezone", "Asia/Tokyo")
@@ -206,6 +218,18 @@ def _domains(s: Section, key: str) -> tuple[str, ...]:
             raise ConfigError(s.path, s.key(key), f"not a domain name: {value!r}")
         found.append(value.lower())
     return tuple(found)
+
+
+def _folder(src: str, key: str, path: Path) -> Path:
+    """The data folder (or the database's), made here (0700, as everything that writes
+    there makes it): a file in its way or a folder we may not write is said now, naming
+    the key, instead of as a traceback from whatever first writes there."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        problem = N_("cannot write {path}: {error}", path=str(path), error=exc.strerror or exc)
+        raise ConfigError(src, key, problem) from None
+    return path
 
 
 def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
@@ -298,6 +322,17 @@ def _limits(s: Section) -> LimitsSettings:
 def _logging(s: Section) -> LoggingSettings:
     s.unknown({"format"})
     return LoggingSettings(format=s.choice("format", "text", ("text", "json")))
+
+
+def _once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
+    """``keyed``: (config key, value) pairs whose values must differ; a repeat is an
+    error at its key, naming where the value came first (``problem``'s ``{first}``)."""
+    first: dict[str, str] = {}
+    for key, value in keyed:
+        if value in first:
+            where = first[value].removesuffix(".email")
+            raise ConfigError(src, key, Msg(problem.msgid, {"first": where}))
+        first[value] = key
 
 
 def _member(s: Section) -> Member:

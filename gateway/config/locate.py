@@ -11,8 +11,9 @@ live here and nowhere else:
 * relative paths in it are read from the config file's folder (the working
   folder when there is no file);
 * ``[gateway] data_dir`` defaults to ``./var``;
-* the database is ``$TICKET_GATEWAY_DATABASE_URL``, else ``[database] url``,
-  else SQLite in the data folder.
+* the database is ``$TICKET_GATEWAY_DATABASE_URL``, else ``[database] url`` (a
+  relative SQLite file in it read from the config file's folder too), else SQLite
+  in the data folder.
 
 The pipe imports this module before anything else, once per delivered message,
 so it imports only ``os`` and ``pathlib`` (``tomllib`` when a file is read);
@@ -66,11 +67,41 @@ def data_dir(configured: str | None, base: Path) -> Path:
 
 
 def database_url(
-    database: Mapping[str, Any], data_dir: Path, environ: Mapping[str, str] = os.environ
+    database: Mapping[str, Any],
+    data_dir: Path,
+    base: Path,
+    environ: Mapping[str, str] = os.environ,
 ) -> object:
     """``$TICKET_GATEWAY_DATABASE_URL``, else ``[database] url``, else SQLite in ``data_dir``.
 
-    The configured value is returned as found: the caller decides what a value
-    that is not a string means (a configuration error, or "not the fast path").
+    A relative SQLite file in ``[database] url`` is read from ``base`` like every
+    other path of the file (``sqlite:///var/gateway.db`` beside ``data_dir = "var"``
+    is the same folder), so a command run from another folder finds the site's
+    database instead of creating an empty one where it stands. The configured value
+    is otherwise returned as found: the caller decides what a value that is not a
+    string means (a configuration error, or "not the fast path").
     """
-    return environ.get(ENV_DATABASE_URL) or database.get("url", f"sqlite:///{data_dir}/gateway.db")
+    if environ.get(ENV_DATABASE_URL):
+        return environ[ENV_DATABASE_URL]
+    configured = database.get("url", f"sqlite:///{data_dir}/gateway.db")
+    return anchored(configured, base) if "url" in database else configured
+
+
+def anchored(url: object, base: Path) -> object:
+    """``url`` with a relative SQLite file made absolute under ``base``."""
+    if not isinstance(url, str):
+        return url
+    path = sqlite_file(url)
+    if path is None or os.path.isabs(path):
+        return url
+    prefix = url[: len(url) - len(url.split(":///", 1)[1])]
+    return prefix + str(base / url.removeprefix(prefix))
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file of an SQLite URL as written, or None (another database, in memory)."""
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            path = url.removeprefix(prefix).split("?", 1)[0]
+            return path if path and path != ":memory:" else None
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from contextlib import suppress
 from pathlib import Path
 
 from gateway.config.sections import Section
@@ -38,13 +39,38 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
         return value
     generated = generated_path(data_dir)
     if not generated.exists():
-        import secrets
+        _generate(generated)
+    value = generated.read_bytes().strip()
+    if len(value) < MIN_LENGTH:  # emptied or cut short: tokens keyed by (almost) nothing
+        raise ConfigError(
+            s.path,
+            s.key("data_dir"),
+            N_(
+                "the generated secret {path} is shorter than 16 bytes: remove it (a new one "
+                "is made at the next start; reply addresses sent so far stop working)",
+                path=str(generated),
+            ),
+        )
+    return value
 
-        generated.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+def _generate(path: Path) -> None:
+    """A new random key at ``path``, written beside it and linked into place, so the
+    name only ever holds a whole key; of two first starts at once, one key wins."""
+    import secrets
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
-    return generated.read_bytes().strip()
+            fh.flush()
+            os.fsync(fh.fileno())
+        with suppress(FileExistsError):  # another process made it first: theirs is the key
+            os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 def generated_path(data_dir: Path) -> Path:

@@ -47,7 +47,10 @@ def lock_path(data_dir: Path) -> Path:
 def hold_daemon_lock(data_dir: Path) -> IO[str]:
     """Taken by ``run`` for its lifetime; the open file must be kept referenced."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private whatever the umask
-    fh = lock_path(data_dir).open("a+")
+    fd = os.open(lock_path(data_dir), os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    if os.fstat(fd).st_mode & 0o777 != 0o600:  # made by an older version, or another umask
+        os.fchmod(fd, 0o600)
+    fh = os.fdopen(fd, "a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -126,8 +129,9 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
     raw_dir = gateway.get("data_dir")
     if raw_dir is not None and (not isinstance(raw_dir, str) or not raw_dir):
         return None
-    data_dir = locate.data_dir(raw_dir, locate.config_base(path))
-    url = locate.database_url(database, data_dir, environ)
+    base = locate.config_base(path)
+    data_dir = locate.data_dir(raw_dir, base)
+    url = locate.database_url(database, data_dir, base, environ)
     db_path = sqlite_path(url) if isinstance(url, str) else None
     if db_path is None:
         return None

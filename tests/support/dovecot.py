@@ -165,6 +165,14 @@ class Dovecot:
         )
         (self.root / "dovecot.conf").write_text(self._config())
 
+    def message_file(self, user: str, uid: int) -> Path:
+        """The file Dovecot keeps the user's INBOX message ``uid`` in (its Maildir's
+        ``dovecot-uidlist`` says which: ``2 :1796411741.M635516P22849.vm,S=329,W=340``)."""
+        maildir = self.root / "home" / user / "Maildir"
+        lines = (maildir / "dovecot-uidlist").read_text().splitlines()[1:]
+        name = next(line.split(":", 1)[1] for line in lines if line.split()[0] == str(uid))
+        return next(f for sub in ("cur", "new") for f in (maildir / sub).glob(f"{name}*"))
+
     @property
     def log(self) -> str:
         path = self.root / "dovecot.log"

@@ -8,6 +8,7 @@ and the health alert show. :class:`ImapError` carries it out of ``poll_once``.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 
@@ -58,10 +59,20 @@ def describe(exc: BaseException, account: ImapSettings) -> str:
     return f"unexpected {type(exc).__name__}: {exc}"
 
 
+# Dovecot ends an internal error with when it happened ("… for more information.
+# [2026-12-04 19:07:54]") and a refusal with how long it took ("Mailbox doesn't exist:
+# Support (0.001 + 0.000 secs)."): without them, the same failure is the same problem,
+# logged once
+_WHEN = re.compile(
+    r"\s*\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]$|\s*\((?:\d+\.\d+ \+ )*\d+\.\d+ secs\)"
+)
+
+
 def _server_text(exc: BaseException) -> str:
     """imaplib puts bytes reprs into messages: b'[AUTHENTICATIONFAILED] ...'."""
     text = str(exc)
     for quote in ("'", '"'):
         if text.startswith(f"b{quote}") and text.endswith(quote):
-            return text[2:-1]
-    return text
+            text = text[2:-1]
+            break
+    return _WHEN.sub("", text)

@@ -16,6 +16,9 @@ from imapclient import DELETED, IMAPClient
 
 from gateway.config.settings import ImapSettings
 
+# The keyword of a message the server could not hand out (gateway.receive.imap.damaged):
+# never stored, so never acknowledged
+UNREADABLE = "$GatewayUnreadable"
 # The SEARCH key for "lacks this flag" where a system flag has one; keywords use UNKEYWORD.
 _NOT_FLAG_SEARCH = {"\\Seen": "UNSEEN", "\\Flagged": "UNFLAGGED", "\\Answered": "UNANSWERED"}
 
@@ -38,8 +41,9 @@ def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int]) -> N
 
 
 def unacknowledged(client: IMAPClient, account: ImapSettings, last_uid: int) -> list[int]:
-    """Stored (at or below the bookmark) but still in the folder, or still unflagged."""
-    criteria: list[Any] = ["UID", f"1:{last_uid}"]
+    """Stored (at or below the bookmark) but still in the folder, or still unflagged;
+    a message the bookmark stepped over because it cannot be read is not stored."""
+    criteria: list[Any] = ["UID", f"1:{last_uid}", "UNKEYWORD", UNREADABLE]
     if account.after == "flag":
         flag = account.processed_flag
         criteria += [_NOT_FLAG_SEARCH[flag]] if flag in _NOT_FLAG_SEARCH else ["UNKEYWORD", flag]

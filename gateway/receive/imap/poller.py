@@ -33,6 +33,7 @@ from gateway.core.backoff import backoff_delay
 from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError, TransientError
 from gateway.receive.imap.connect import connect, shutdown
+from gateway.receive.imap.damaged import Damage
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.folder import (
     acknowledge,
@@ -84,6 +85,7 @@ class ImapPoller:
         self._source = account.source
         self._idle_renew = idle_renew
         self._client: IMAPClient | None = None
+        self._damage = Damage()  # a message the server cannot hand out is stepped over
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -176,10 +178,16 @@ class ImapPoller:
         # import, whose old mail is filed but not answered (gateway.pipeline.archive)
         bulk = rescan or mark.uidvalidity is None
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
-        size = self.account.batch_size
+        damaged = None if rescan else self._damage.before_pass(client, uids, self.key)
+        if damaged is not None:
+            with transaction(self.sessions) as s:
+                sources.advance(
+                    s, self._source, uidvalidity=uidvalidity, last_uid=damaged, now=self.clock.now()
+                )
+            uids = uids[1:]
         stored = sum(
-            self._store_batch(client, uids[i : i + size], uidvalidity, rescan, bulk)
-            for i in range(0, len(uids), size)
+            self._store_batch(client, batch, uidvalidity, rescan, bulk)
+            for batch in self._damage.batches(uids, self.account.batch_size)
         )
         if rescan or not uids:  # record the UIDVALIDITY and the success of an empty pass
             with transaction(self.sessions) as s:
@@ -209,7 +217,11 @@ class ImapPoller:
         self, client: IMAPClient, uids: list[int], uidvalidity: int, rescan: bool, bulk: bool
     ) -> int:
         """Fetch, commit rows and bookmark together, then move: the order is the guarantee."""
-        fetched = client.fetch(uids, ["BODY.PEEK[]"])
+        try:
+            fetched = client.fetch(uids, ["BODY.PEEK[]"])
+        except (OSError, IMAPClientError):
+            self._damage.failed(uids)
+            raise
         found = [(uid, bytes(fetched[uid][BODY])) for uid in uids if BODY in fetched.get(uid, {})]
         with transaction(self.sessions) as s:
             now = self.clock.now()

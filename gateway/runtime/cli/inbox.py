@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
     EX_TEMPFAIL,
+    EX_UNAVAILABLE,
     EX_USAGE,
     Speaker,
     opened,
@@ -23,6 +24,8 @@ from gateway.runtime.cli.common import (
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from gateway.config.settings import Settings
 
 INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
@@ -88,6 +91,10 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
         return EX_USAGE
     with opened(settings) as app:
         with transaction(app.sessions) as s:
+            refused = None if args.shunted else _not_retried(s, args.id)
+            if refused is not None:
+                said.warn(refused[1])
+                return refused[0]
             n = inbox.requeue(s, None if args.shunted else [args.id])
         outcomes = app.runner.process_pending()
     said.say(N_("requeued {count} row(s)", count=n))
@@ -105,6 +112,29 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     return EX_OK
+
+
+# the states a row is retried from: the rest were dealt with, and processing them
+# again would overwrite what was done (a new ticket's row became "duplicate of itself")
+RETRIED = (
+    "shunted",  # a bug stopped it: reprocessed after the fix
+    "pending",  # not processed yet: processed now
+)
+
+
+def _not_retried(session: Session, inbox_id: int) -> tuple[int, Msg] | None:
+    """The exit code and the reason why row ``inbox_id`` is not retried, if it is not."""
+    from store import inbox
+
+    state = inbox.state_of(session, inbox_id)
+    if state is None:
+        return EX_UNAVAILABLE, N_("no inbox row #{id}", id=inbox_id)
+    if state not in RETRIED:
+        reason = N_(
+            "inbox #{id} is {state}; only a shunted row is retried", id=inbox_id, state=state
+        )
+        return EX_DATAERR, reason
+    return None
 
 
 def register_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

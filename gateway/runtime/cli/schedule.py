@@ -18,6 +18,7 @@ from gateway.runtime.cli.common import (
     EX_OK,
     EX_TEMPFAIL,
     EX_UNHEALTHY,
+    EX_USAGE,
     Speaker,
     opened,
     print_json,
@@ -172,6 +173,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     said = Speaker(settings)
+    if args.member is not None and not _is_member(settings, args.member):
+        # a typo must not look like a member without mail (nothing printed, exit 0)
+        said.warn(N_("no member {name!r}", name=args.member))
+        return EX_USAGE
     with opened(settings) as app:
         ctx, now = scheduler.context(app), app.clock.now()
         run = digest.current_run(ctx, now)
@@ -196,6 +201,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         return EX_OK
     said.say(N_("{count} mail(s) queued for {week}", count=len(ids), week=run.label))
     return EX_OK
+
+
+def _is_member(settings: Settings, email: str) -> bool:
+    return email.lower() in {m.email for m in settings.members}
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
