@@ -22,7 +22,7 @@ from gateway.runtime.app import App
 from tests.support.actions import action_app, drain, runs
 from tests.support.hooks import HookServer
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 REQUEST = mail(subject="New account please", body="Hello,\nUser ID: taro.yamada\n")
 
@@ -81,5 +81,27 @@ def test_a_reply_that_cannot_be_rendered_leaves_the_run_succeeded_and_says_why(
         assert [m.recipients for m in outbox(app, "status_change")] == [["alice@customer.test"]]
         notes = [e["detail"]["text"] for e in t["events"] if e["kind"] == "note"]
         assert any("account_created" in n for n in notes)  # the team sees it on the ticket
+    finally:
+        app.close()
+
+
+def test_the_recipient_reads_as_their_name_in_the_teams_template(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
+) -> None:
+    # what a team writes first; it printed "Person(email='alice@…', name='Alice Example')"
+    (tmp_path / "hook.secret").write_bytes(b"hook-secret-0123456789\n")
+    action = f"""
+        type: webhook
+        url: {hooks.url()}
+        secret_file: hook.secret
+        on_success: {{reply: account_created}}
+        """
+    team = team_templates(tmp_path / "team", "Dear {{ recipient }}, done.\n")
+    app = action_app(settings, clock, tmp_path, action, templates_dir=team)
+    try:
+        deliver(app, REQUEST)
+        drain(app)
+        [reply] = outbox(app, "action_reply")
+        assert "Dear Alice Example, done." in text_of(reply)
     finally:
         app.close()
