@@ -82,6 +82,30 @@ BODY_CASES = [
     ("empty-label", "Straße".encode(), "", "Straße"),
 ]
 
+# A single-byte label (Latin-1 is PHPMailer's and JavaMail's default) on a body that
+# is valid UTF-8: any bytes are valid Latin-1, so only UTF-8's own structure tells.
+UTF8_UNDER_A_SINGLE_BYTE_LABEL = [
+    ("プリンタが壊れました。①", "iso-8859-1"),
+    ("プリンタが壊れました。", "windows-1252"),
+    ("Grüße aus Köln", "iso-8859-15"),
+    ("Привет", "koi8-r"),
+    ("日本語", "windows-1251"),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), UTF8_UNDER_A_SINGLE_BYTE_LABEL)
+def test_utf8_under_a_single_byte_label_is_read_as_utf8_and_noted(text: str, label: str) -> None:
+    decoded, notes = decode_bytes(text.encode(), label)
+    assert decoded == text
+    assert notes == [f"charset: labelled {label!r} but is UTF-8, decoded as utf-8"]
+
+
+def test_latin1_that_is_not_utf8_stays_latin1() -> None:
+    assert decode_bytes("Frösche à la carte".encode("latin-1"), "iso-8859-1") == (
+        "Frösche à la carte",
+        [],
+    )
+
 
 @pytest.mark.parametrize(
     ("data", "label", "expected"), [c[1:] for c in BODY_CASES], ids=[c[0] for c in BODY_CASES]

@@ -40,6 +40,31 @@ def test_japanese_display_names() -> None:
     assert [(a.name, a.email) for a in msg.cc] == [("佐藤", "sato@example.jp")]
 
 
+@pytest.mark.parametrize("fold", ["\r\n ", "\r\n\t", "\n "])
+def test_a_quoted_display_name_folded_inside_its_quotes_keeps_its_address(fold: str) -> None:
+    # RFC 5322 lets a long quoted name fold at any space, inside the quotes too; the
+    # address after it is the sender's, not the part of the name before the fold.
+    raw = (
+        f'From: "Yamada Taro (Sales Department, Example{fold}Corporation)" <taro@corp.example>\r\n'
+        f'To: support@example.test\r\nCc: "Suzuki \\"Jiro\\"{fold}Ichiro" <jiro@corp.example>\r\n'
+        "Subject: folded\r\n\r\nbody\r\n"
+    ).encode()
+    msg = parse_message(raw)
+    assert msg.from_ is not None
+    assert msg.from_.email == "taro@corp.example"
+    assert msg.from_.name == "Yamada Taro (Sales Department, Example Corporation)"
+    assert [(a.name, a.email) for a in msg.cc] == [('Suzuki "Jiro" Ichiro', "jiro@corp.example")]
+
+
+def test_a_fold_inside_quotes_cannot_make_a_name_the_sender() -> None:
+    # before unfolding, the parser read the name up to the fold as the address:
+    # a stranger's mail seemed to come from a member
+    raw = b'From: "ops@example.test\r\n x" <mallory@outside.test>\r\nSubject: x\r\n\r\nbody\r\n'
+    msg = parse_message(raw)
+    assert msg.from_ is not None
+    assert msg.from_.email == "mallory@outside.test"
+
+
 def test_garbage_reference_headers_are_tolerated() -> None:
     raw = (
         b"From: a@example.com\n"

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
 from gateway.actions.outcome import Attempt, Step
@@ -201,19 +202,61 @@ def _on_success(
                 detail={"run": run.id, "reason": str(exc)},
             )
     if action.success_reply is not None:
-        view = views.ActionReply(
-            team=team(settings),
-            recipient=views.Person(ticket.requester, ticket.requester_name),
-            ticket=ticket_ref(ticket, settings, now),
-            template=action.success_reply,
-            fields=fields.field_values(session, ticket.id),
-            result=attempt.values(),
+        _reply(session, settings, ticket, run, action.success_reply, attempt, now)
+
+
+# What rendering the team's template with the action's answer may raise: Jinja's own
+# errors (a value the answer lacks, a template removed or broken since ``catalog
+# check``) and what its expressions raise on the answer's values (``"3" + 1``). Not
+# the database's errors: those still fail the transaction and are retried.
+TEMPLATE_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError)
+
+
+def _reply(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    run: DueRun,
+    template: str,
+    attempt: Attempt,
+    now: datetime,
+) -> None:
+    """Mail the requester the team's template; one that cannot be filled in with this
+    answer is said on the ticket and never undoes the success (the action must not
+    run again because of a template)."""
+    view = views.ActionReply(
+        team=team(settings),
+        recipient=views.Person(ticket.requester, ticket.requester_name),
+        ticket=ticket_ref(ticket, settings, now),
+        template=template,
+        fields=fields.field_values(session, ticket.id),
+        result=attempt.values(),
+    )
+    try:
+        with session.begin_nested():  # nothing of a reply that failed half-way is kept
+            queued = queue_ticket_mail(
+                session, settings, ticket, view, key=f"action-reply:{run.id}", now=now
+            )
+    except TEMPLATE_ERRORS as exc:
+        log.warning("action run %s: the reply %s was not sent: %s", run.id, template, exc)
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        detail = {"run": run.id, "template": template, "error": error}
+        changes.record(
+            session, ticket, "action-reply-failed", now, actor=ACTOR, channel=CHANNEL, detail=detail
         )
-        queued = queue_ticket_mail(
-            session, settings, ticket, view, key=f"action-reply:{run.id}", now=now
+        message = N_(
+            "The reply {template} of the action of {entry} (run #{run}) was not sent: its "
+            "template could not be filled in with what the action answered ({error}).",
+            template=template,
+            entry=run.entry_id,
+            run=run.id,
+            error=error,
         )
-        if queued is not None:  # the team's own words speak for the state change too
-            conversation.said_by_template(session, ticket, now, actor=ACTOR)
+        text = translate(message, settings.gateway.locale)
+        changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
+        return
+    if queued is not None:  # the team's own words speak for the state change too
+        conversation.said_by_template(session, ticket, now, actor=ACTOR)
 
 
 def _on_failure(

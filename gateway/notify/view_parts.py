@@ -21,6 +21,11 @@ class Person:
     def display(self) -> str:
         return self.name or self.email
 
+    def __str__(self) -> str:
+        """``{{ recipient }}`` in a team's template is the name a reader expects, never
+        this value's Python form (which a customer once read in an action's reply)."""
+        return self.display
+
 
 @dataclass(frozen=True, slots=True)
 class Team:

@@ -21,6 +21,7 @@ from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
 HINT_PARTS = 50
 MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address field that are parsed
 
@@ -77,9 +78,11 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
     """Split before decoding, so an encoded "Last, First" stays one address. The
     stdlib's address parser is pure Python (microseconds per character, and it
     recurses on nested comments): only the first MAX_ADDRESS_HEADER characters of a
-    field are read, up to the last comma there."""
+    field are read, up to the last comma there. Fields are unfolded first: the stdlib's
+    parser ends a quoted name at a line break, so a long name folded inside its quotes
+    (as RFC 5322 allows) lost the address after it."""
     out: list[Address] = []
-    values = [_bounded(v, defects) for v in values]
+    values = [_FOLD.sub("", _bounded(v, defects)) for v in values]
     try:
         pairs = getaddresses(values)
     except Exception:  # noqa: BLE001

@@ -104,6 +104,13 @@ def _decode_utf8(data: bytes, label: str | None) -> Decoded:
 
 
 def _decode_other(data: bytes, codec: str, label: str | None) -> Decoded:
+    if not data.isascii() and _single_byte(codec):
+        # any bytes are valid Latin-1 or KOI8-R, so the label says nothing against
+        # UTF-8; text in those charsets is almost never valid UTF-8 by accident
+        # (it takes an accented letter followed by C1 controls or symbols ¡ to ¿)
+        utf8 = strict(data, "utf-8")
+        if utf8 is not None:
+            return utf8, [f"charset: labelled {label!r} but is UTF-8, decoded as utf-8"]
     if codec == "cp1252":
         return decode_cp1252(data), []
     text = strict(data, codec)
@@ -117,6 +124,18 @@ def _decode_other(data: bytes, codec: str, label: str | None) -> Decoded:
     except (LookupError, UnicodeError, ValueError):  # pragma: no cover - defensive
         text, used, _ = sniff_named(data)
         return text, [f"charset: {label!r} unusable, decoded as {used}"]
+
+
+# "你好" in GB2312: two characters in every double-byte codec, four in a single-byte one
+_DOUBLE_BYTE_PROBE = b"\xc4\xe3\xba\xc3"
+
+
+def _single_byte(codec: str) -> bool:
+    """A codec that reads one character per byte (Latin-1, windows-1251, KOI8-R)."""
+    try:
+        return len(_DOUBLE_BYTE_PROBE.decode(codec, "replace")) == len(_DOUBLE_BYTE_PROBE)
+    except (LookupError, UnicodeError, ValueError):  # pragma: no cover - defensive
+        return False
 
 
 def _sniff(data: bytes) -> Decoded:
