@@ -136,3 +136,29 @@ def test_assign_to_me_on_my_own_ticket_changes_nothing(
         detail = show(r.app, tid or 0)
     assert 'id="assign-me"' not in page and 'id="assign-me"' in other
     assert [e["new"] for e in detail["events"] if e["kind"] == "assign"] == ["ops@example.test"]
+
+
+def test_the_values_of_recorded_events_are_words_too(settings: Settings, clock: FakeClock) -> None:
+    """An action's outcome, the entry it belongs to, the state it wanted and who a mail
+    could not reach: not "succeeded", "purchase" or "acknowledgement" on a Japanese page."""
+    recorded = (
+        ("action", "succeeded", {}),
+        ("action", "failed", {}),
+        ("action-queued", "purchase", {}),
+        ("action-awaiting-approval", "purchase", {}),
+        ("action-state-refused", "open", {}),
+        ("delivery-failed", "acknowledgement", {"recipients": ["gone@customer.test"]}),
+    )
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid or 0)
+            assert t is not None
+            for kind, new, detail in recorded:
+                changes.record(s, t, kind, r.clock.now(), **WHO, new=new, detail=detail)
+        ja = "\n".join(_history(member_page(r, READERS["ja"], f"/tickets/{tid}")))
+        en = "\n".join(_history(member_page(r, READERS["en"], f"/tickets/{tid}")))
+    for word in ("succeeded", "failed", "purchase", "acknowledgement", "open"):
+        assert not re.search(rf"\b{word}\b", ja), (word, ja)
+    assert "購入申請" in ja and "対応中" in ja and "gone@customer.test" in ja, ja
+    assert "Succeeded" in en and "Failed" in en and "Purchase requests" in en, en
