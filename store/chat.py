@@ -103,11 +103,12 @@ def thread_of(session: Session, ticket_id: int, provider: str = "slack") -> Plac
 
 
 def ticket_at(session: Session, channel: str, ts: str) -> int | None:
-    """The ticket whose thread (or card) is the Slack message ``ts`` in ``channel``."""
+    """The ticket whose thread (or card) is the Slack message ``ts`` in ``channel``: the
+    first one there, should two ever share it (threads made before each got its own)."""
     stmt = select(ChatThread.ticket_id).where(
         ChatThread.channel == channel, (ChatThread.thread_ts == ts) | (ChatThread.card_ts == ts)
     )
-    return session.scalar(stmt.limit(1))
+    return session.scalar(stmt.order_by(ChatThread.ticket_id).limit(1))
 
 
 def card_posted(session: Session, ticket_id: int, ts: str, provider: str = "slack") -> None:

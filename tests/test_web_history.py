@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -17,7 +18,7 @@ from gateway.tickets.priority import set_priority
 from store import tickets
 from store.db import transaction
 from tests.support.mails import mail
-from tests.support.pipeline import deliver
+from tests.support.pipeline import deliver, show
 from tests.support.web import Rig, member_page, rig
 
 READERS = {"ja": "ops2@example.test", "en": "ops@example.test"}
@@ -108,3 +109,56 @@ def test_every_recorded_event_has_a_name_of_its_own(settings: Settings, clock: F
         rows = _history(html)
         assert len(rows) >= len(RECORDED)
         assert not [row for row in rows if "Other event" in row or "その他の記録" in row], rows
+
+
+def test_assign_to_me_on_my_own_ticket_changes_nothing(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """As the Slack button says "already yours": no "me → me" line in the history,
+    and no button offering it."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="VPN broken", body="vpn down\n")).ticket_id
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid or 0)
+            assert t is not None and t.assignee == "ops@example.test"  # the catalog's
+        page = member_page(r, "ops@example.test", f"/tickets/{tid}")
+        other = member_page(r, "ops2@example.test", f"/tickets/{tid}")
+
+        async def twice(client: Any) -> None:
+            from tests.support.web import csrf_of, sign_in
+
+            await sign_in(client, r, "ops@example.test")
+            csrf = await csrf_of(client, f"/tickets/{tid}")
+            for _ in range(2):
+                await client.post(f"/tickets/{tid}", data={"action": "assign_me", "csrf": csrf})
+
+        r.serve(twice)
+        detail = show(r.app, tid or 0)
+    assert 'id="assign-me"' not in page and 'id="assign-me"' in other
+    assert [e["new"] for e in detail["events"] if e["kind"] == "assign"] == ["ops@example.test"]
+
+
+def test_the_values_of_recorded_events_are_words_too(settings: Settings, clock: FakeClock) -> None:
+    """An action's outcome, the entry it belongs to, the state it wanted and who a mail
+    could not reach: not "succeeded", "purchase" or "acknowledgement" on a Japanese page."""
+    recorded = (
+        ("action", "succeeded", {}),
+        ("action", "failed", {}),
+        ("action-queued", "purchase", {}),
+        ("action-awaiting-approval", "purchase", {}),
+        ("action-state-refused", "open", {}),
+        ("delivery-failed", "acknowledgement", {"recipients": ["gone@customer.test"]}),
+    )
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid or 0)
+            assert t is not None
+            for kind, new, detail in recorded:
+                changes.record(s, t, kind, r.clock.now(), **WHO, new=new, detail=detail)
+        ja = "\n".join(_history(member_page(r, READERS["ja"], f"/tickets/{tid}")))
+        en = "\n".join(_history(member_page(r, READERS["en"], f"/tickets/{tid}")))
+    for word in ("succeeded", "failed", "purchase", "acknowledgement", "open"):
+        assert not re.search(rf"\b{word}\b", ja), (word, ja)
+    assert "購入申請" in ja and "対応中" in ja and "gone@customer.test" in ja, ja
+    assert "Succeeded" in en and "Failed" in en and "Purchase requests" in en, en

@@ -50,13 +50,19 @@ def opened(session: Session, ticket: Ticket, door: Mapping[str, str], now: datet
     channel = door.get("channel", "")
     if not channel:
         return
+    thread_ts = door.get("thread_ts", "")
+    if thread_ts and chat.ticket_at(session, channel, thread_ts) is not None:
+        # made from a message in another ticket's thread: a thread is one ticket's
+        # (a member's reply there is sent to that ticket's requester), so this card
+        # starts a thread of its own in the channel
+        thread_ts = ""
     chat.add_thread(
         session,
         ticket_id=ticket.id,
         channel=channel,
         now=now,
         team_id=door.get("team_id", ""),
-        thread_ts=door.get("thread_ts", ""),
+        thread_ts=thread_ts,
         permalink=door.get("permalink", ""),
         user_id=door.get("user_id", ""),
     )

@@ -16,13 +16,12 @@ from gateway.web.context import WebContext
 from gateway.web.visit import CTX
 
 STATIC = Path(__file__).resolve().parent / "static"
-FORM_OVERHEAD = 200_000  # the text inputs and multipart framing around the files
 
 
 def make_app(ctx: WebContext) -> web.Application:
     app = web.Application(
         middlewares=[guard.errors, guard.visitors, guard.csrf],
-        client_max_size=ctx.settings.web.max_upload_size + FORM_OVERHEAD,
+        client_max_size=ctx.settings.web.max_upload_size + guard.FORM_OVERHEAD,
     )
     app[CTX] = ctx
     app.on_response_prepare.append(guard.add_headers)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from gateway.core.errors import TransientError
-from gateway.web import language
+from gateway.web import language, posted
 from gateway.web.keys import same, sign
 from gateway.web.visit import (
     CSRF_COOKIE,
@@ -31,6 +31,8 @@ from gateway.web.visit import (
 from store import web_auth
 
 log = logging.getLogger("gateway.web")
+
+FORM_OVERHEAD = 200_000  # the text inputs and multipart framing around a form's files
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -113,8 +115,13 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         if not _same_origin(request):
             raise web.HTTPForbidden()
-        form = await request.post()
-        sent = form.get(CSRF_FIELD)
+        sent: object
+        if posted.is_multipart(request):  # read as a stream: see gateway.web.posted
+            web_settings = ctx_of(request).settings.web
+            form = await posted.read(request, web_settings.max_upload_size, FORM_OVERHEAD)
+            sent = form.texts.get(CSRF_FIELD)
+        else:
+            sent = (await request.post()).get(CSRF_FIELD)
         if not isinstance(sent, str) or not same(sent, visitor(request).csrf):
             raise web.HTTPForbidden()
     return await handler(request)

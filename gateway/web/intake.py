@@ -6,7 +6,8 @@ committed row gets the ``303`` to the "received" page, and the runner, woken
 at once, files it under the chosen entry and mails the acknowledgement. A
 database that is locked or away gets a 503 with the form and everything typed
 still in it, and nothing is written half. Limits: the request size
-(``[web] max_upload_size``), submissions per address and per client per hour.
+(``[web] max_upload_size``: attachments over it bring the form back, typed text
+kept, see :mod:`gateway.web.posted`), submissions per address and per client per hour.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from aiohttp import web
-from multidict import MultiDictProxy
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Entry
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.pipeline.parse import submission
-from gateway.web import form_token
+from gateway.web import form_token, guard, posted
+from gateway.web.context import WebContext
 from gateway.web.guard import client_ip
 from gateway.web.intake_check import FIELD_PREFIX, Entered, check, entered_from
 from gateway.web.visit import ctx_of, page, see_other, visitor
@@ -63,9 +64,11 @@ async def sent(request: web.Request) -> web.Response:
 async def submit(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     entry = _entry(request)
-    posted = await request.post()
-    texts = {k: v for k, v in posted.items() if isinstance(v, str)}
-    files = _files(posted)
+    sent = await _posted(request)
+    texts = sent.texts
+    files = [
+        submission.SubmittedFile(_filename(f.filename), f.content_type, f.data) for f in sent.files
+    ]
     entered = entered_from(texts, entry)
     token = texts.get("form_token", "")
     when = form_token.issued_at(ctx.keys.form, token, ctx.now())
@@ -73,6 +76,14 @@ async def submit(request: web.Request) -> web.StreamResponse:
         fresh = form_token.issue(ctx.keys.form, ctx.now())
         expired = {"": N_("The form was open too long. Please check it and send it again.")}
         return _form(request, entry, entered, expired, fresh, status=400)
+    if sent.too_large:  # everything typed comes back; the files have to be smaller
+        big = {
+            "files": N_(
+                "The attachments are larger than {n} MB in all. Please choose smaller files.",
+                n=_mb(ctx),
+            )
+        }
+        return _form(request, entry, entered, big, token, status=413)
     checked = check(entry, entered, len(files))
     if not checked.ok:
         return _form(request, entry, entered, checked.errors, token, status=400)
@@ -123,17 +134,20 @@ def _count(session: Session, email: str, ip: str, now: datetime, limit: int) -> 
     return by_address <= limit and by_client <= limit
 
 
-def _files(
-    posted: MultiDictProxy[str | bytes | bytearray | web.FileField],
-) -> list[submission.SubmittedFile]:
-    out = []
-    for value in posted.getall("files", []):
-        if isinstance(value, web.FileField) and value.filename:
-            data = value.file.read()
-            if data:
-                name = _filename(value.filename)
-                out.append(submission.SubmittedFile(name, value.content_type, data))
-    return out
+async def _posted(request: web.Request) -> posted.Posted:
+    """The form as sent: a multipart one as a stream (an upload over the limit keeps
+    what was typed), any other (no browser sends one here) from ``post()``."""
+    ctx = ctx_of(request)
+    if posted.is_multipart(request):
+        limit = ctx.settings.web.max_upload_size
+        return await posted.read(request, limit, guard.FORM_OVERHEAD)
+    form = await request.post()
+    return posted.Posted(texts={k: v for k, v in form.items() if isinstance(v, str)})
+
+
+def _mb(ctx: WebContext) -> str:
+    """The upload limit in MB as a person reads it: 10, or 0.5."""
+    return f"{ctx.settings.web.max_upload_size / 1_000_000:.1f}".removesuffix(".0")
 
 
 def _filename(sent: str) -> str:
@@ -163,7 +177,7 @@ def _form(
             "errors": errors,
             "form_token": token,
             "prefix": FIELD_PREFIX,
-            "max_upload_mb": ctx_of(request).settings.web.max_upload_size // 1_000_000,
+            "max_upload_mb": _mb(ctx_of(request)),
         },
         status=status,
     )

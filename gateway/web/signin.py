@@ -20,7 +20,15 @@ from gateway.config.settings import Member, Settings
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
 from gateway.web.guard import client_ip
-from gateway.web.visit import SESSION_COOKIE, ctx_of, page, see_other, visitor
+from gateway.web.visit import (
+    NEXT_COOKIE,
+    SESSION_COOKIE,
+    ctx_of,
+    own_path,
+    page,
+    see_other,
+    visitor,
+)
 from store import web_auth
 
 routes = web.RouteTableDef()
@@ -102,7 +110,9 @@ async def use_link(request: web.Request) -> web.Response:
     member = await ctx.read(_use, token, session_token, ctx.settings, ctx.now())
     if member is None:
         return page(request, "sign_in_expired.html.j2", {}, status=400)
-    response = see_other("/board")
+    asked = request.cookies.get(NEXT_COOKIE, "")
+    response = see_other(asked if own_path(asked) else "/board")
+    response.del_cookie(NEXT_COOKIE, path="/")
     response.set_cookie(
         SESSION_COOKIE,
         session_token,

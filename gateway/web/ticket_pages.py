@@ -164,7 +164,8 @@ def _act(
     how: By = {"actor": actor, "channel": Channel.WEB.value}
     try:
         if action == "assign_me":
-            changes.assign(session, ticket, actor, now, **how)
+            if ticket.assignee != actor:  # already theirs (a second click): nothing to record
+                changes.assign(session, ticket, actor, now, **how)
         elif action == "note":
             if note:
                 changes.add_note(session, ticket, note, now, **how)

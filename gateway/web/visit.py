@@ -15,6 +15,8 @@ from gateway.web.context import WebContext
 
 CTX = web.AppKey("ctx", WebContext)
 SESSION_COOKIE = "tg_session"
+NEXT_COOKIE = "tg_next"  # the page a member asked for before signing in
+NEXT_FOR = 3600  # seconds it is remembered: time enough to fetch the mailed link
 CSRF_COOKIE = "tg_csrf"
 CSRF_FIELD = "csrf"
 
@@ -67,17 +69,32 @@ def page(
 
 def see_other(location: str) -> web.HTTPSeeOther:
     """A redirect to one of our own paths, never to a place a request named."""
-    if not location.startswith("/") or location.startswith("//") or "\\" in location:
-        location = "/"
-    return web.HTTPSeeOther(location)
+    return web.HTTPSeeOther(location if own_path(location) else "/")
+
+
+def own_path(location: str) -> bool:
+    """A path on this site (not ``//host``, not a backslash a browser reads as ``/``)."""
+    return location.startswith("/") and not location.startswith("//") and "\\" not in location
 
 
 def members_only(handler: Handler) -> Handler:
-    """A page for members: others are sent to the sign-in page."""
+    """A page for members: others are sent to the sign-in page, and back to this page
+    once signed in (a GET: the page a pasted link or a bookmark named)."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if not visitor(request).signed_in:
-            raise see_other("/sign-in")
+            redirect = see_other("/sign-in")
+            if request.method == "GET" and len(request.path_qs) <= 1000:
+                redirect.set_cookie(
+                    NEXT_COOKIE,
+                    request.path_qs,
+                    max_age=NEXT_FOR,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=ctx_of(request).settings.web.secure,
+                    path="/",
+                )
+            raise redirect
         return await handler(request)
 
     guarded.__name__ = handler.__name__

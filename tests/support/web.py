@@ -99,8 +99,11 @@ async def form_of(client: TestClient[Any, Any], entry: str) -> tuple[str, str]:
     return csrf.group(1), token.group(1)
 
 
-async def sign_in(client: TestClient[Any, Any], rig_: Rig, email: str) -> None:
-    """Ask for the link, take it from the outbox as the member's mail client would, use it."""
+async def sign_in(
+    client: TestClient[Any, Any], rig_: Rig, email: str, lands: str = "/board"
+) -> None:
+    """Ask for the link, take it from the outbox as the member's mail client would, use
+    it; ``lands``: the page the member is sent to then."""
     from tests.support.pipeline import outbox, text_of
 
     csrf = await csrf_of(client)
@@ -113,7 +116,7 @@ async def sign_in(client: TestClient[Any, Any], rig_: Rig, email: str) -> None:
     used = await client.post(
         f"/sign-in/{link.group(1)}", data={"csrf": csrf}, allow_redirects=False
     )
-    assert used.status == 303 and used.headers["Location"] == "/board"
+    assert used.status == 303 and used.headers["Location"] == lands
 
 
 def member_page(rig_: Rig, email: str, path: str) -> str:

@@ -1,0 +1,97 @@
+"""A multipart form read as a stream, so an upload over the limit still yields what
+was typed.
+
+``request.post()`` reads the whole body and, past ``client_max_size``, raises 413
+with every field it had read thrown away: the requester's page would be a bare
+"too large", their text gone. Browsers send the inputs in the form's order, the
+file input last, so reading part by part keeps the text inputs and stops keeping
+file bytes once they pass ``[web] max_upload_size``. What is not read is left to
+aiohttp, which drains the rest of the request before it closes the connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import BodyPartReader, web
+
+MAX_TEXT_PART = 256_000  # bytes of one text input (the longest, 20 000 characters, is 80 KB)
+MAX_PARTS = 200  # inputs of one form; the rest are not read
+CHUNK = 65_536
+
+
+@dataclass
+class SentFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Posted:
+    texts: dict[str, str] = field(default_factory=dict)  # the first value of each input
+    files: list[SentFile] = field(default_factory=list)  # the "files" input, empty ones left out
+    too_large: bool = False  # the files passed the limit: none of them is kept
+
+
+POSTED = web.RequestKey("posted", Posted)
+
+
+def is_multipart(request: web.Request) -> bool:
+    return request.content_type == "multipart/form-data"
+
+
+async def read(request: web.Request, limit: int, overhead: int) -> Posted:
+    """The form of ``request`` (multipart), read once and kept on the request: files
+    up to ``limit`` bytes in all, the whole body up to ``limit + overhead``."""
+    if POSTED in request:
+        return request[POSTED]
+    posted = Posted()
+    request[POSTED] = posted
+    reader = await request.multipart()
+    budget = _Budget(limit + overhead)
+    files = 0
+    for _ in range(MAX_PARTS):
+        part = await reader.next()
+        if part is None:
+            break
+        if not isinstance(part, BodyPartReader):
+            break  # a nested multipart: no browser sends one for a form
+        if part.filename is None:
+            raw = await budget.take(part, MAX_TEXT_PART)
+            posted.texts.setdefault(part.name or "", raw.decode("utf-8", errors="replace"))
+            budget.spent = budget.spent or len(raw) >= MAX_TEXT_PART  # no browser's input
+        else:
+            data = await budget.take(part, limit - files + 1)
+            files += len(data)
+            if files <= limit and part.name == "files" and part.filename and data:
+                kind = part.headers.get("Content-Type", "application/octet-stream")
+                posted.files.append(SentFile(part.filename, kind, data))
+            posted.too_large = files > limit
+        if posted.too_large or budget.spent:
+            posted.too_large, posted.files = True, []
+            break  # the rest of the body is aiohttp's to drain (or to cut off)
+    return posted
+
+
+class _Budget:
+    """Bytes of the body still to be read; a part that would pass it is cut short."""
+
+    def __init__(self, most: int) -> None:
+        self.left = most
+        self.spent = False
+
+    async def take(self, part: BodyPartReader, keep: int) -> bytes:
+        """At most ``keep`` bytes of the part; the part is read on (and dropped) to its
+        end while the budget lasts, so the next part can be read."""
+        kept = bytearray()
+        while chunk := await part.read_chunk(CHUNK):
+            self.left -= len(chunk)
+            if self.left < 0:
+                self.spent = True
+                break
+            if len(kept) < keep:
+                kept += chunk[: keep - len(kept)]
+                if len(kept) >= keep:
+                    break  # enough to know it is too much
+        return bytes(kept)

@@ -1,0 +1,46 @@
+"""A member whose session ended (or who was never signed in) and who opened a
+ticket's address lands on that ticket after signing in, not on the board: the
+link a colleague pasted, a bookmark, the page left open overnight. Only our own
+paths are returned to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+from tests.support.web import Rig, rig, sign_in
+
+MEMBER = "ops@example.test"
+
+
+def test_signing_in_returns_to_the_page_that_asked_for_it(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> None:
+        asked = await client.get(f"/tickets/{tid}", allow_redirects=False)
+        assert asked.status == 303 and asked.headers["Location"] == "/sign-in"
+        await sign_in(client, r, MEMBER, lands=f"/tickets/{tid}")
+        clock.advance(timedelta(hours=12, minutes=1))  # the session ends overnight
+        again = await client.get("/tickets?state=open&q=jam", allow_redirects=False)
+        assert again.headers["Location"] == "/sign-in"
+        await sign_in(client, r, MEMBER, lands="/tickets?state=open&q=jam")
+        await sign_in(client, r, MEMBER)  # once used, the board again
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id or 0
+        r.serve(lambda c: scenario(c, r, tid))
+
+
+def test_only_our_own_paths_are_returned_to(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> None:
+        client.session.cookie_jar.update_cookies({"tg_next": "//evil.test/x"})
+        await sign_in(client, r, MEMBER)
+
+    with rig(settings, clock) as r:
+        r.serve(lambda c: scenario(c, r))
