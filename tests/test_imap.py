@@ -386,9 +386,10 @@ def test_stopped_server_is_retried_with_backoff_and_picked_up_again(
     user = own_dovecot.add_user()
     p = poller(app, own_dovecot.account(user))  # backoff 0.1 s doubling up to 0.4 s
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
-        assert eventually(lambda: p.status.idles >= 1, 5)
+        # generous bounds: they only end a failing wait, and a loaded machine is slow
+        assert eventually(lambda: p.status.idles >= 1, 20)
         own_dovecot.stop()
-        assert eventually(lambda: p.status.failures >= 1, 3)
+        assert eventually(lambda: p.status.failures >= 1, 15)
         before = p.status.connect_attempts
         time.sleep(2.0)
         attempts = p.status.connect_attempts - before
@@ -396,7 +397,7 @@ def test_stopped_server_is_retried_with_backoff_and_picked_up_again(
 
         own_dovecot.start()
         append(own_dovecot, user, mail("after the outage"))
-        assert eventually(lambda: len(inbox_rows(app)) == 1, 20)
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 40)
     messages = [r.getMessage() for r in caplog.records]
     assert sum("connection refused (is the server down?)" in m for m in messages) == 1
     assert any("working again" in m for m in messages)
