@@ -31,6 +31,9 @@ def test_the_unit_is_notify_with_a_watchdog_reload_and_hardening() -> None:
     assert int(keys["WatchdogSec"]) > 0
     assert keys["ExecReload"] == "/bin/kill -HUP $MAINPID"
     assert keys["User"] == "ticketgw" and keys["StateDirectory"] == "ticket-gateway"
+    # the data folder holds every mail and the secret: private, as the gateway makes
+    # it elsewhere (systemd would make it 0755 before the daemon runs)
+    assert keys["StateDirectoryMode"] == "0700"
     for hardening in ("ProtectSystem", "PrivateTmp", "NoNewPrivileges", "ProtectHome"):
         assert keys[hardening] in ("yes", "strict")
     assert keys["EnvironmentFile"].startswith("-/etc/ticket-gateway/")
