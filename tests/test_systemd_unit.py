@@ -34,6 +34,8 @@ def test_the_unit_is_notify_with_a_watchdog_reload_and_hardening() -> None:
     # the data folder holds every mail and the secret: private, as the gateway makes
     # it elsewhere (systemd would make it 0755 before the daemon runs)
     assert keys["StateDirectoryMode"] == "0700"
+    # a crash is restarted, a configuration error (exit 78) waits for a person
+    assert keys["Restart"] == "on-failure" and keys["RestartPreventExitStatus"] == "78"
     for hardening in ("ProtectSystem", "PrivateTmp", "NoNewPrivileges", "ProtectHome"):
         assert keys[hardening] in ("yes", "strict")
     assert keys["EnvironmentFile"].startswith("-/etc/ticket-gateway/")
