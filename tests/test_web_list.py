@@ -32,3 +32,18 @@ def test_each_row_names_its_entry_in_the_readers_language(
     assert any("<td>Printers and copiers</td>" in row for row in en), en
     assert any("<td>Other</td>" in row for row in en), en
     assert not any(">printer<" in row or ">other<" in row for row in ja + en)
+
+
+def test_the_count_reads_right_and_an_empty_list_says_so(
+    settings: Settings, clock: FakeClock
+) -> None:
+    with rig(settings, clock) as r:
+        deliver(r.app, mail(subject="Printer jam on 3F", body="Tray 2.\n"))
+        one = member_page(r, READERS["en"], "/tickets")
+        none_en = member_page(r, READERS["en"], "/tickets?q=zzzz")
+        none_ja = member_page(r, READERS["ja"], "/tickets?q=zzzz")
+        one_ja = member_page(r, READERS["ja"], "/tickets")
+    assert "1 ticket<" in one and "1 tickets" not in one
+    assert "1 件" in one_ja
+    assert "No tickets match." in none_en and "<tbody>" not in none_en
+    assert "該当するチケットはありません。" in none_ja and "<tbody>" not in none_ja

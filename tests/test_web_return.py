@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.mails import mail
-from tests.support.pipeline import deliver
+from tests.support.pipeline import deliver, show
 from tests.support.web import Rig, rig, sign_in
 
 MEMBER = "ops@example.test"
@@ -44,3 +44,32 @@ def test_only_our_own_paths_are_returned_to(settings: Settings, clock: FakeClock
 
     with rig(settings, clock) as r:
         r.serve(lambda c: scenario(c, r))
+
+
+def test_a_note_sent_after_the_session_ended_is_shown_back_not_lost(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The member wrote a long note and pressed "Add note" after the session ended:
+    the sign-in page holds it for them to copy, and signing in leads back to the ticket."""
+    note = "電話で確認しました。\n来週の月曜に交換予定。"
+
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> str:
+        from tests.support.web import csrf_of
+
+        await sign_in(client, r, MEMBER)
+        csrf = await csrf_of(client, f"/tickets/{tid}")
+        clock.advance(timedelta(hours=12, minutes=1))
+        sent = await client.post(
+            f"/tickets/{tid}", data={"action": "note", "note": note, "csrf": csrf}
+        )
+        assert sent.status == 401
+        html = await sent.text()
+        await sign_in(client, r, MEMBER, lands=f"/tickets/{tid}")
+        return html
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id or 0
+        html = r.serve(lambda c: scenario(c, r, tid))
+        detail = show(r.app, tid)
+    assert note in html and 'id="kept-note"' in html and "/sign-in" in html
+    assert not [e for e in detail["events"] if e["kind"] == "note"]

@@ -104,7 +104,7 @@ def problems() -> list[str]:
             f"{locale}: not in the catalog: {mid!r}" for mid in sorted(wanted - set(have), key=str)
         ]
         for mid, m in have.items():
-            if mid in wanted and not m.string:
+            if mid in wanted and not _translated(m.string):
                 out.append(f"{locale}: untranslated: {mid!r}")
             elif mid in wanted and m.fuzzy:
                 out.append(f"{locale}: fuzzy: {mid!r}")
@@ -112,11 +112,27 @@ def problems() -> list[str]:
             out.append(f"{locale}: {mo_path(locale)} missing (run: tools/i18n.py compile)")
             continue
         with mo_path(locale).open("rb") as fh:
-            compiled = {m.id: m.string for m in read_mo(fh) if m.id}
-        current = {mid: m.string for mid, m in have.items() if m.string and not m.fuzzy}
+            compiled = {_key(m.id): _key(m.string) for m in read_mo(fh) if m.id}
+        current = {
+            _key(mid): _key(m.string)
+            for mid, m in have.items()
+            if _translated(m.string) and not m.fuzzy
+        }
         if compiled != current:
             out.append(f"{locale}: {mo_path(locale).name} is stale (run: tools/i18n.py compile)")
     return out
+
+
+def _translated(string: object) -> bool:
+    """A message's translation is there: every form of a plural one."""
+    if isinstance(string, (list, tuple)):
+        return bool(string) and all(string)
+    return bool(string)
+
+
+def _key(value: object) -> object:
+    """A plural message's forms as a tuple (a .mo file reads them as a list)."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def main(argv: list[str]) -> int:

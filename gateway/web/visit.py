@@ -3,6 +3,7 @@ CSRF token) and the helpers that answer with a page or a redirect."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,12 @@ def see_other(location: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(location if own_path(location) else "/")
 
 
+def _ticket_page(path: str) -> str:
+    """The ticket page a POST to ``/tickets/<id>…`` was sent from; "" for any other."""
+    found = re.match(r"/tickets/\d{1,10}(?=/|$)", path)
+    return found.group(0) if found else ""
+
+
 def own_path(location: str) -> bool:
     """A path on this site (not ``//host``, not a backslash a browser reads as ``/``)."""
     return location.startswith("/") and not location.startswith("//") and "\\" not in location
@@ -79,23 +86,36 @@ def own_path(location: str) -> bool:
 
 def members_only(handler: Handler) -> Handler:
     """A page for members: others are sent to the sign-in page, and back to this page
-    once signed in (a GET: the page a pasted link or a bookmark named)."""
+    once signed in (a GET: the page a pasted link or a bookmark named; a POST: the
+    ticket page it was sent from). A note sent after the session ended is shown on
+    the sign-in page to be copied, not lost."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
-        if not visitor(request).signed_in:
-            redirect = see_other("/sign-in")
-            if request.method == "GET" and len(request.path_qs) <= 1000:
-                redirect.set_cookie(
-                    NEXT_COOKIE,
-                    request.path_qs,
-                    max_age=NEXT_FOR,
-                    httponly=True,
-                    samesite="Lax",
-                    secure=ctx_of(request).settings.web.secure,
-                    path="/",
-                )
-            raise redirect
-        return await handler(request)
+        if visitor(request).signed_in:
+            return await handler(request)
+        back = request.path_qs if request.method == "GET" else _ticket_page(request.path)
+        note = ""
+        if request.method == "POST":
+            note = str((await request.post()).get("note", "")).strip()[:10_000]
+        if note:
+            answer: web.StreamResponse = page(
+                request, "sign_in.html.j2", {"kept_note": note}, status=401
+            )
+        else:
+            answer = see_other("/sign-in")
+        if back and len(back) <= 1000:
+            answer.set_cookie(
+                NEXT_COOKIE,
+                back,
+                max_age=NEXT_FOR,
+                httponly=True,
+                samesite="Lax",
+                secure=ctx_of(request).settings.web.secure,
+                path="/",
+            )
+        if isinstance(answer, web.HTTPException):
+            raise answer
+        return answer
 
     guarded.__name__ = handler.__name__
     guarded.__doc__ = handler.__doc__
