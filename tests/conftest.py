@@ -25,9 +25,11 @@ from sqlalchemy import create_engine, text
 from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
+from tests.support import chat
 from tests.support.app import PLAIN_CATALOG, SECRET
 from tests.support.corpus import shared_present, skip_reason
 from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
+from tests.support.slack_fake import FakeSlack
 from tests.support.smtp import self_signed
 
 PG_URL = os.environ.get(
@@ -164,3 +166,14 @@ def dovecot(dovecot_certs: Certs) -> Iterator[Dovecot]:
     server.start()
     yield server
     server.destroy()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """The local stand-in for Slack's Web API (it cannot run here), knowing the test
+    people's Slack accounts; the chat tests point the gateway at it."""
+    server = FakeSlack()
+    chat.people(server)
+    server.start()
+    yield server
+    server.stop()

@@ -28,15 +28,6 @@ from tests.support.slack_fake import FakeSlack
 SCHEMA = DATA / "adaptive-card" / "adaptive-card-1.5.json"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    c.people(server)
-    server.start()
-    yield server
-    server.stop()
-
-
 def _app(settings: Settings, clock: FakeClock, **chat: Any) -> App:
     return build(replace(settings, chat=replace(settings.chat, **chat)), clock)
 

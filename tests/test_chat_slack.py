@@ -20,15 +20,6 @@ from tests.support.waiting import eventually
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    c.people(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
     application = build(c.chat_settings(settings, fake), clock)
     yield application

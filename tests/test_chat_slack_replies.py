@@ -48,15 +48,6 @@ def test_the_mentioned_users_are_found() -> None:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    c.people(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
     application = build(c.chat_settings(settings, fake), clock)
     with c.slack_app(application, fake):
