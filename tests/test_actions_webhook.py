@@ -21,7 +21,7 @@ from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support.actions import action_app, drain, runs
 from tests.support.databases import sqlite_only
-from tests.support.hooks import BAD, ERROR, HANG, HookServer
+from tests.support.hooks import BAD, ERROR, HANG, TRICKLE, HookServer
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
@@ -184,6 +184,27 @@ def test_a_hanging_target_times_out_and_counts_as_temporary(
     settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
 ) -> None:
     hooks.answers = [HANG, HANG, HANG, HANG]
+    app = webhook_app(settings, clock, tmp_path, hooks.url(), extra="")
+    try:
+        deliver(app, REQUEST)
+        started = time.monotonic()
+        [done] = drain(app)
+        took = time.monotonic() - started
+        assert done.step == Step.RETRY and done.status is None
+        assert done.error == "no answer within 2s"
+        assert 1.5 < took < 6
+    finally:
+        app.close()
+
+
+@sqlite_only
+def test_a_trickling_answer_ends_at_the_timeout_too(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
+) -> None:
+    # a byte now and then keeps every read under the timeout: the whole answer must not
+    # be allowed longer, or one such target holds a worker (and, after the lease, the
+    # next) for as long as it likes
+    hooks.answers = [TRICKLE]
     app = webhook_app(settings, clock, tmp_path, hooks.url(), extra="")
     try:
         deliver(app, REQUEST)

@@ -386,6 +386,14 @@ FILENAME_CASES = [
     ("report\u202efdp.exe", "application/octet-stream", 1, "reportfdp.exe"),
     ("e\u0301te\u0301.txt", "text/plain", 1, "été.txt"),
     ("CON.txt", "text/plain", 1, "_CON.txt"),
+    # Windows drops the spaces before the dot: "nul .txt" is the NUL device too, and
+    # COM¹, LPT³ and the console's CONIN$/CONOUT$ are device names as well
+    ("nul .txt", "text/plain", 1, "_nul .txt"),
+    ("LPT9  .log", "text/plain", 1, "_LPT9 .log"),
+    ("COM\u00b9.txt", "text/plain", 1, "_COM\u00b9.txt"),
+    ("conin$", "text/plain", 1, "_conin$"),
+    ("CONOUT$.txt", "text/plain", 1, "_CONOUT$.txt"),
+    ("console.txt", "text/plain", 1, "console.txt"),
     ('what?<>:"|*.txt', "text/plain", 1, "what_______.txt"),
     ("", "image/jpeg", 3, "attachment-3.jpg"),
     (None, "message/rfc822", 4, "message-4.eml"),

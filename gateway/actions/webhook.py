@@ -17,10 +17,13 @@ again; 4xx and anything else fail at once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
+import socket
 import ssl
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -71,21 +74,28 @@ def deliver(
         seconds = time.monotonic() - started
         return Attempt(verdict, status, error, text, seconds, text, delivery)
 
+    # Each read has the timeout, but a target that sends a byte now and then (its status
+    # line and headers are read by http.client, a line up to 64 KiB) would never hit it:
+    # at the deadline the connection is cut, whatever is being read.
+    expired = threading.Event()
+    watchdog = threading.Timer(timeout, _cut, (conn, expired))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         text = decode(_read(conn, response, limit, started + timeout))
-    except TimeoutError:
-        return attempt(Verdict.TEMPORARY, None, f"no answer within {timeout:g}s")
-    except ssl.SSLCertVerificationError as exc:
-        return attempt(
-            Verdict.PERMANENT, None, f"TLS certificate not trusted: {exc.verify_message}"
-        )
-    except ssl.SSLError as exc:
-        return attempt(Verdict.PERMANENT, None, f"TLS failed: {exc.reason or exc}")
     except (OSError, http.client.HTTPException) as exc:
+        if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
+            return attempt(Verdict.TEMPORARY, None, f"no answer within {timeout:g}s")
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            error = f"TLS certificate not trusted: {exc.verify_message}"
+            return attempt(Verdict.PERMANENT, None, error)
+        if isinstance(exc, ssl.SSLError):
+            return attempt(Verdict.PERMANENT, None, f"TLS failed: {exc.reason or exc}")
         return attempt(Verdict.TEMPORARY, None, f"connection failed: {exc}")
     finally:
+        watchdog.cancel()
         conn.close()
     status = response.status
     if 200 <= status < 300:
@@ -93,6 +103,15 @@ def deliver(
     if 500 <= status < 600:
         return attempt(Verdict.TEMPORARY, status, f"HTTP {status} {response.reason}", text)
     return attempt(Verdict.PERMANENT, status, f"HTTP {status} {response.reason}", text)
+
+
+def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """End the exchange at its deadline: a read blocked on the socket returns at once."""
+    expired.set()
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _connection(

@@ -106,7 +106,11 @@ def queue_ticket_mail(
     member's own setting, for mail to ops). ``held_until``/``notice``: a member
     notice that gathers what else happens until then (:func:`rewrite_held`).
     ``files``: attached after the texts, and listed on the stored outgoing message
-    (downloaded from the outbox's bytes, like an incoming one's from the inbox's)."""
+    (downloaded from the outbox's bytes, like an incoming one's from the inbox's).
+    None too for an address we cannot write: the callers' brakes say why first, and
+    this last one keeps any other path from failing its whole row on it."""
+    if not loops.writable(view.recipient.email):
+        return None
     message_id = compose.new_message_id(settings.gateway.domain, ticket.id)
     env, parts = _render(session, settings, ticket, view, message_id, now, in_reply_to, locale)
     outbox_id = outbox.enqueue(

@@ -103,6 +103,15 @@ _NO_REPLY_SENDERS = re.compile(
     re.IGNORECASE,
 )
 
+UNWRITABLE = "address not in ASCII (it needs SMTPUTF8)"
+
+
+def writable(email: str) -> bool:
+    """Whether we can write ``email`` in a mail we send: an internationalised address
+    (a non-ASCII local part or domain) needs SMTPUTF8 from us to its mailbox."""
+    return email.isascii()
+
+
 _Rule = Callable[[ParsedMessage, str, str | None, Collection[str]], bool]
 
 # The reasons never to send an automatic answer, checked in order; the first
@@ -134,6 +143,8 @@ NO_ANSWER_RULES: tuple[tuple[str, _Rule], ...] = (
     ("subject of an auto-reply", lambda m, s, e, own: bool(_AUTO_SUBJECT.search(m.subject))),
     # nobody to answer
     ("no sender address", lambda m, s, e, own: "@" not in s),
+    # 田中@例え.jp (RFC 6531) is written only with SMTPUTF8 end to end, which we do not send
+    (UNWRITABLE, lambda m, s, e, own: not writable(s)),
 )
 
 
@@ -170,6 +181,8 @@ def never_answered(email: str, own: Collection[str]) -> str:
         return "sent from our own address"
     if _NO_REPLY_SENDERS.match(email):
         return "sender never reads answers"
+    if not writable(email):
+        return UNWRITABLE
     return ""
 
 

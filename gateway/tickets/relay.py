@@ -52,6 +52,7 @@ def relay_answer(
         for p in dict.fromkeys(people)
         if settings.member(p) is None
         and "@" in p
+        and loops.writable(p)  # a Cc of 田中@例え.jp never stops the others' answer
         and not loops.is_own_address(p, settings.own_addresses)
     ]
     limit = settings.limits.max_relay  # the requester first, then in the order they joined

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 OK, ERROR, BAD, HANG = "200", "500", "400", "hang"
+TRICKLE = "trickle"  # a status line, then a header one byte at a time, never ending
 HANG_LIMIT = 30.0  # a hanging answer gives up after this long even if nobody releases it
+TRICKLE_EVERY = 0.2  # seconds between the bytes of a trickling answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +33,9 @@ class Delivery:
 
 @dataclass
 class HookServer:
-    """Answers each POST with the next of ``answers`` (``"200"``, ``"500"``, ``"400"`` or
-    ``"hang"``: never answer), then ``"200"`` when they run out."""
+    """Answers each POST with the next of ``answers`` (``"200"``, ``"500"``, ``"400"``,
+    ``"hang"``: never answer, or ``"trickle"``: a byte at a time, never done), then
+    ``"200"`` when they run out."""
 
     answers: list[str] = field(default_factory=list)
     tls: tuple[Path, Path] | None = None  # (certificate, key): serve https
@@ -51,6 +54,16 @@ class HookServer:
                 answer = hooks.answers.pop(0) if hooks.answers else OK
                 if answer == HANG:
                     hooks.release.wait(HANG_LIMIT)
+                    return
+                if answer == TRICKLE:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    self.wfile.flush()
+                    while not hooks.release.wait(TRICKLE_EVERY):
+                        try:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                        except OSError:  # the client gave up: what a test waits for
+                            return
                     return
                 data = json.dumps(hooks.reply).encode() if answer == OK else b"nope"
                 self.send_response(int(answer))

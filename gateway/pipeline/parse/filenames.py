@@ -64,7 +64,12 @@ _EXTENSIONS = {
     "message/partial": ".eml",
 }
 _MESSAGE_TYPES = frozenset({"message/rfc822", "message/global", "message/news"})
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.I)
+# DOS device names: a name is one when the part before its first dot, with the spaces
+# Windows drops at its end, is one of these (as CPython's ntpath.isreserved reads it)
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{kind}{n}" for kind in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3"}
+)
 _FORBIDDEN = re.compile(r'[<>:"|?*]')
 _SPACES = re.compile(r"\s+")
 _DOTS = re.compile(r"\.{2,}")
@@ -108,7 +113,7 @@ def _clean(name: str) -> str:
     text = _SPACES.sub(" ", text)
     text = _DOTS.sub(".", text)
     text = text.strip(" .")
-    if _WINDOWS_RESERVED.match(text):
+    if text.partition(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
         text = "_" + text
     return text
 

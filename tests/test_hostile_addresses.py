@@ -1,0 +1,87 @@
+"""Addresses we cannot write in a mail: an internationalised one (``田中@例え.jp``,
+RFC 6531) needs SMTPUTF8 end to end, which we do not send. Such a sender still gets a
+ticket, and anyone else on it still hears from us; they are simply not answered.
+
+It once shunted the request (composing the acknowledgement raised
+``UnicodeEncodeError``), and a member's answer on a ticket where such an address was
+Cc'd was shunted too: anyone could stop a ticket being worked by one Cc line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import InboxState
+from gateway.runtime.app import App, build
+from tests.support.app import MEMBERS, reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show
+
+NON_ASCII = "田中@例え.jp"
+
+
+@pytest.fixture
+def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
+    application = build(replace(settings, members=MEMBERS), clock)
+    yield application
+    application.close()
+
+
+def raw_request(sender: str, cc: str = "") -> bytes:
+    head = f"From: {sender}\r\nTo: support@example.test\r\n"
+    head += f"Cc: {cc}\r\n" if cc else ""
+    head += "Subject: printer jam\r\nMessage-ID: <req-1@customer.test>\r\n"
+    head += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    return (head + "\r\n3階のプリンタが詰まりました。\r\n").encode()
+
+
+def no_answer_reasons(app: App, ticket_id: int) -> list[Any]:
+    return [e["detail"] for e in show(app, ticket_id)["events"] if e["kind"] == "no-auto-answer"]
+
+
+@pytest.mark.parametrize("sender", [f"田中 <{NON_ASCII}>", NON_ASCII, "tanaka@例え.jp"])
+def test_a_sender_we_cannot_write_to_gets_a_ticket_and_no_answer(team: App, sender: str) -> None:
+    out = deliver(team, raw_request(sender))
+    assert out.state == InboxState.DONE, out.reason
+    assert out.ticket_id is not None
+    assert [m.recipients for m in outbox(team, "acknowledgement")] == []
+    [why] = no_answer_reasons(team, out.ticket_id)
+    assert why["mail"] == "acknowledgement"
+    assert "ASCII" in why["reason"]
+    assert outbox(team, "new_ticket")  # the team hears of it as of any request
+
+
+def test_an_answer_still_reaches_the_requester_when_a_cc_cannot_be_written_to(team: App) -> None:
+    out = deliver(team, raw_request("Alice <alice@customer.test>", cc=f"田中 <{NON_ASCII}>"))
+    ticket_id = out.ticket_id
+    assert ticket_id is not None
+    to = reply_address(team, ticket_id, "ops@example.test")
+    answer = mail(
+        subject=f"Re: [#{ticket_id}] printer jam",
+        body="We cleared the jam.\n",
+        sender="Ops One <ops@example.test>",
+        to=to,
+    )
+    relayed = deliver(team, answer)
+    assert relayed.state == InboxState.DONE, relayed.reason
+    assert [m.recipients for m in outbox(team, "ops_reply")] == [["alice@customer.test"]]
+
+
+def test_their_own_reply_with_a_command_is_processed_without_mailing_them(team: App) -> None:
+    out = deliver(team, raw_request(f"田中 <{NON_ASCII}>"))
+    reply = (
+        f"From: 田中 <{NON_ASCII}>\r\nTo: support@example.test\r\n"
+        f"Subject: Re: [#{out.ticket_id}] printer jam\r\nMessage-ID: <re-1@customer.test>\r\n"
+        "In-Reply-To: <req-1@customer.test>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "\r\n/close\r\n直りました。\r\n"
+    ).encode()
+    again = deliver(team, reply)
+    assert again.state == InboxState.DONE, again.reason
+    assert all(m.recipients != [NON_ASCII] for m in outbox(team))
