@@ -35,7 +35,7 @@ from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
-from gateway.pipeline.command_help import SHORT
+from gateway.pipeline.command_help import SHORT, command_lines
 from gateway.pipeline.command_help import help_text as help_text
 
 # reading the lines lives in its own module; these names are part of this one's API
@@ -112,7 +112,20 @@ GRAMMAR: dict[str, Spec] = {
 
 def commands_for(role: Role) -> tuple[Msg, ...]:
     """The commands ``role`` may give, one line each, in the grammar's order."""
-    return tuple(SHORT[word] for word, spec in GRAMMAR.items() if role in spec.roles)
+    return tuple(SHORT[word] for word in words_for(role))
+
+
+def grammar_for(customer: Role | None, locale: str) -> Msg | str:
+    """The grammar a refusal shows: all of it to a member (None), and to a customer only
+    the lines of the commands their role may give (never the team's own commands)."""
+    if customer is None:
+        return HELP
+    return command_lines(locale, words_for(customer))
+
+
+def words_for(role: Role) -> tuple[str, ...]:
+    """The command words ``role`` may give, in the grammar's order."""
+    return tuple(word for word, spec in GRAMMAR.items() if role in spec.roles)
 
 
 # ---------------------------------------------------------------- decisions

@@ -146,13 +146,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         )
     )
     if outcomes:
-        _transcript(
-            a,
-            ticket,
-            views.Person(member.email, member.name),
-            outcomes,
-            member.locale or a.settings.gateway.locale,
-        )
+        locale = member.locale or a.settings.gateway.locale
+        _transcript(a, ticket, views.Person(member.email, member.name), outcomes, locale)
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
@@ -192,7 +187,7 @@ def requester_reply(a: Arrival, ticket: Ticket) -> str:
             views.Person(sender, ticket.requester_name if role == Role.REQUESTER else ""),
             outcomes,
             ticket.locale or a.settings.gateway.locale,
-            customer=True,
+            customer=role,
         )
     return _summary(outcomes)
 
@@ -348,17 +343,20 @@ def _transcript(
     outcomes: Sequence[CommandOutcome],
     locale: str,
     *,
-    customer: bool = False,
+    customer: Role | None = None,
 ) -> None:
+    """What each command did; after a refusal, the commands the writer may give
+    (``customer``: a customer's role, whose few commands are all they are shown)."""
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
+    grammar = commands.grammar_for(customer, locale)
     view = views.CommandResult(
         team=team(a.settings),
         recipient=to,
         ticket=ticket_ref(ticket, a.settings, a.now),
         commands=lines,
-        help_text=commands.HELP if trouble else "",
-        customer=customer,
+        help_text=grammar if trouble else "",
+        customer=customer is not None,
     )
     queue_ticket_mail(
         a.session,
