@@ -35,6 +35,7 @@ from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
+from gateway.pipeline.command_help import REQUESTER_HELP as REQUESTER_HELP
 from gateway.pipeline.command_help import SHORT
 from gateway.pipeline.command_help import help_text as help_text
 

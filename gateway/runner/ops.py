@@ -357,7 +357,7 @@ def _transcript(
         recipient=to,
         ticket=ticket_ref(ticket, a.settings, a.now),
         commands=lines,
-        help_text=commands.HELP if trouble else "",
+        help_text=(commands.REQUESTER_HELP if customer else commands.HELP) if trouble else "",
         customer=customer,
     )
     queue_ticket_mail(
