@@ -35,3 +35,18 @@ def test_a_requesters_refusal_lists_only_their_own_commands(
     grammar = text[text.index(heading) :]  # the heading in the requester's language
     assert "/close" in grammar and "/priority" in grammar and "/cc add" in grammar
     assert not [word for word in TEAM_ONLY if word in grammar], grammar
+
+
+def test_someone_else_on_the_ticket_is_shown_no_commands(app: App) -> None:
+    """A colleague in Cc may give no command at all: their refusal lists none."""
+    bob = "bob@customer.test"
+    request = mail(subject="VPN is down", body="It fails.\n", sender=ITO, cc=bob)
+    out = deliver(app, request)
+    assert out.ticket_id is not None
+    to = reply_address(app, out.ticket_id, bob)
+    reply = mail(subject=f"Re: [#{out.ticket_id}]", body="/close\n", sender=bob, to=to)
+    deliver(app, reply)
+    [transcript] = [m for m in outbox(app, "command_result") if m.recipients == [bob]]
+    text = text_of(transcript)
+    assert "refused" in text and "These are the commands you can use:" not in text
+    assert "/priority" not in text and "/cc add" not in text

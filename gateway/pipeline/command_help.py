@@ -52,6 +52,19 @@ to lower it.
 )
 HELP_TEXT = HELP.msgid  # the English text, as the README prints it
 
+# What a requester may write (the grammar's rows for Role.REQUESTER, as they may use
+# them): a customer's transcript shows this, not the team's grammar, whose /assign,
+# /note or /approve are not "the commands you can use" for them.
+REQUESTER_HELP = N_(
+    """\
+Write them at the very top of your reply, one per line:
+
+  /close                  close your request
+  /priority low           lower its priority (or: normal)
+  /cc add <address>       let a colleague from your own domain follow it
+"""
+)
+
 HELP_TEXT_JA = translate(HELP, "ja")  # the Japanese text, as the README prints it
 
 # command word → its one line in a member's new-ticket notice (who may give it is

@@ -35,7 +35,8 @@ from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
-from gateway.pipeline.command_help import SHORT, command_lines
+from gateway.pipeline.command_help import REQUESTER_HELP as REQUESTER_HELP
+from gateway.pipeline.command_help import SHORT
 from gateway.pipeline.command_help import help_text as help_text
 
 # reading the lines lives in its own module; these names are part of this one's API
@@ -115,12 +116,13 @@ def commands_for(role: Role) -> tuple[Msg, ...]:
     return tuple(SHORT[word] for word in words_for(role))
 
 
-def grammar_for(customer: Role | None, locale: str) -> Msg | str:
-    """The grammar a refusal shows: all of it to a member (None), and to a customer only
-    the lines of the commands their role may give (never the team's own commands)."""
+def grammar_for(customer: Role | None) -> Msg | str:
+    """The grammar a refusal shows: all of it to a member (None); to a requester what a
+    requester may write, in a customer's words; nothing to anyone else on the ticket,
+    who may give no command (never the team's own commands to a customer)."""
     if customer is None:
         return HELP
-    return command_lines(locale, words_for(customer))
+    return REQUESTER_HELP if customer == Role.REQUESTER else ""
 
 
 def words_for(role: Role) -> tuple[str, ...]:

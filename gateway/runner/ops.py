@@ -349,7 +349,7 @@ def _transcript(
     (``customer``: a customer's role, whose few commands are all they are shown)."""
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
     trouble = any(not isinstance(o, Applied) for o in outcomes)
-    grammar = commands.grammar_for(customer, locale)
+    grammar = commands.grammar_for(customer)
     view = views.CommandResult(
         team=team(a.settings),
         recipient=to,

@@ -436,6 +436,9 @@ def said() -> list[v.View]:
     ]
     views: list[v.View] = [
         v.CommandResult(TEAM, OPS, T42, tuple(transcript), commands.HELP),
+        v.CommandResult(
+            TEAM, ALICE, T42, tuple(transcript[:2]), commands.REQUESTER_HELP, customer=True
+        ),
         *(
             v.CommandRefused(TEAM, OPS, T42, "/close spam", ops.unverified(r), commands.HELP)
             for r in refusals_of_authz
