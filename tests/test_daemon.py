@@ -146,6 +146,41 @@ def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -
     assert len(json.loads(out.stdout)) == 1
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_whole_group_is_a_quiet_stop(tmp_path: Path, sig: signal.Signals) -> None:
+    """systemd's stop (SIGTERM to every process of the unit) and Ctrl-C in a terminal
+    (SIGINT to the foreground group) reach the processing child as well as the daemon;
+    the child, being idle, ends first. That is the service stopping, not a crash: no
+    error and no traceback in the log, and exit 0."""
+    port = free_port()
+    # the pages on too, as in the built-in defaults: their stop widens the window in
+    # which the child is gone and the daemon's workers were not yet told to stop
+    extra = f'[web]\nport = {free_port()}\nbase_url = "http://127.0.0.1"\n'
+    config = write_config(tmp_path, port=port, locale="en", extra=extra)
+    proc = subprocess.Popen(
+        [console_script(), "--config", str(config), "run"],
+        env=clean_env(**SECRET_ENV),
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a group of its own, as a unit's cgroup or a terminal's job
+    )
+    try:
+        wait_for_port(port, proc)
+        with smtplib.SMTP("127.0.0.1", port) as client:  # the child has worked a row
+            client.sendmail("a@customer.test", ["support@example.test"], mail(subject="Hi"))
+        time.sleep(1.5)
+        os.killpg(proc.pid, sig)
+        assert proc.wait(daemon.STOP_BOUND + 5) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.stderr is not None
+    log = proc.stderr.read()
+    proc.stderr.close()
+    assert "ERROR" not in log and "Traceback" not in log, log
+
+
 def test_run_without_config_listens_on_127_0_0_1_2525(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

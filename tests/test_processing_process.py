@@ -158,11 +158,12 @@ def test_the_daemon_runs_its_processing_in_a_child_unless_told_not_to(
         return started[-1]
 
     monkeypatch.setattr(daemon, "ProcessingProcess", spy)
-    assert daemon._processing_child(live, QUICK) is not None and len(started) == 1
+    stopping = threading.Event()
+    assert daemon._processing_child(live, QUICK, stopping) is not None and len(started) == 1
     off = replace(live.settings, gateway=replace(live.settings.gateway, runner_process=False))
-    assert daemon._processing_child(replace(live, settings=off), QUICK) is None
+    assert daemon._processing_child(replace(live, settings=off), QUICK, stopping) is None
     frozen = FakeClock(datetime(2026, 3, 2, tzinfo=UTC))  # cannot cross into a child
-    assert daemon._processing_child(replace(live, clock=frozen), QUICK) is None
+    assert daemon._processing_child(replace(live, clock=frozen), QUICK, stopping) is None
 
 
 def test_stopping_while_the_child_starts_leaves_nothing_behind(live: App) -> None:

@@ -114,7 +114,7 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
 def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
     tuning = Tuning(POLL_INTERVAL, SEND_INTERVAL, ACTION_INTERVAL, POST_INTERVAL, RUNNER_BATCH)
     nudges = Nudges()
-    child = _processing_child(app, tuning)
+    child = _processing_child(app, tuning, stop)
     if child is None:  # the processing loops as threads of this process
         wake_inbox, wake_outbox = nudges.inbox.set, nudges.outbox.set
         workers = background.workers(app, nudges, tuning)
@@ -160,7 +160,9 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     _shut_down(listener, writer, workers, nudges)
 
 
-def _processing_child(app: App, tuning: Tuning) -> ProcessingProcess | None:
+def _processing_child(
+    app: App, tuning: Tuning, stopping: threading.Event
+) -> ProcessingProcess | None:
     """The processing loops' own process (issue #18), unless ``[gateway]
     runner_process = false`` or a test injected a clock, which cannot cross into it."""
     if not app.settings.gateway.runner_process:
@@ -173,6 +175,7 @@ def _processing_child(app: App, tuning: Tuning) -> ProcessingProcess | None:
         tuning,
         lambda row, why: _shunt(app, row, why),
         catalog_text=lambda: app.catalog.text,  # a restarted child files as the daemon does
+        stopping=stopping,
     )
 
 

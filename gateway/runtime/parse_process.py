@@ -4,6 +4,7 @@ after its parse, so the process stays near the 23 MB of the parser's imports."""
 
 from __future__ import annotations
 
+import signal
 import sys
 
 from gateway.core.resources import module_command
@@ -13,5 +14,9 @@ from gateway.runtime.memory import give_memory_back
 COMMAND = module_command("gateway.runtime.parse_process")
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole foreground group: it is for the daemon,
+    # which stops its processes in order (this one by the end of its pipe), not a
+    # KeyboardInterrupt traceback here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     give_memory_back()
     serve(sys.stdin.buffer, sys.stdout.buffer)

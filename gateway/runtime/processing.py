@@ -62,6 +62,9 @@ RELOAD_CATALOG = b"c"  # + the catalog's text: the daemon took it (SIGHUP), the 
 WATCH_INTERVAL = 0.5  # seconds between the daemon's looks at the child
 CHILD_STOP_BOUND = 8.0  # seconds the child gives its loops to finish the row in hand
 START_TIMEOUT = 120.0  # seconds for a child to import and connect before it counts as failed
+# A child that ends while the daemon itself was told to stop within this many seconds
+# ended by the same signal (systemd's stop and Ctrl-C reach the whole group): no crash.
+STOPPING_GRACE = 2.0
 KILL_GRACE = 5.0  # seconds past the budget before the daemon kills the child (see above)
 
 CHILD = module_command("gateway.runtime.processing")  # + the socket's fd
@@ -82,12 +85,15 @@ class ProcessingProcess:
         shunt: Shunt,
         command: Sequence[str] = CHILD,
         catalog_text: Callable[[], str | None] = lambda: None,
+        stopping: threading.Event | None = None,
     ) -> None:
         """``command``: the child's argv before the socket's fd (a test's child is slow).
         ``catalog_text``: the catalog the daemon has in use when a child starts, which
-        the child takes as it is (None: it reads the configured file)."""
+        the child takes as it is (None: it reads the configured file). ``stopping``: the
+        daemon's own stop, set by its signal handlers before its workers are told."""
         self._settings, self._tuning, self._shunt = settings, tuning, shunt
         self._catalog_text = catalog_text
+        self._stopping = stopping
         self._command = tuple(command)
         self._budget = settings.limits.processing_budget.total_seconds()
         self._conn: Connection | None = None
@@ -140,6 +146,9 @@ class ProcessingProcess:
             while not stop.is_set():
                 watch.read(conn, WATCH_INTERVAL)
                 if process.poll() is not None:
+                    if self._stopping is not None and self._stopping.wait(STOPPING_GRACE):
+                        stop.wait()  # the whole service is stopping: this worker is next
+                        break
                     raise ChildDied(f"the processing process exited ({process.returncode})")
                 if (row := watch.overdue(self._budget + KILL_GRACE)) is not None:
                     self._kill(process, row)
