@@ -26,7 +26,7 @@ from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySe
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from tests.support import chat
-from tests.support.app import PLAIN_CATALOG, SECRET
+from tests.support.app import MEMBERS, PLAIN_CATALOG, SECRET
 from tests.support.corpus import shared_present, skip_reason
 from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
 from tests.support.slack_fake import FakeSlack
@@ -177,3 +177,12 @@ def fake() -> Iterator[FakeSlack]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
+    """The application with the test team configured (``tests.support.app.MEMBERS``:
+    members, a manager), for the tests of what members and requesters write."""
+    app = build(replace(settings, members=MEMBERS), clock)
+    yield app
+    app.close()

@@ -4,12 +4,9 @@ member while the window is open; switches; nothing for a rolled-back change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from gateway.config.settings import MailSettings, Settings
 from gateway.core.clock import FakeClock
@@ -26,13 +23,6 @@ from tests.support.pipeline import all_tickets, deliver, outbox, show, text_of
 
 BOSS = "boss@example.test"  # the plain catalog's manager: every ticket is theirs
 ALICE = "alice@customer.test"
-
-
-@pytest.fixture
-def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
-    app = build(replace(settings, members=MEMBERS), clock)
-    yield app
-    app.close()
 
 
 def _request(app: App) -> int:

@@ -4,11 +4,8 @@ sentence about nothing; the files themselves are on the ticket's page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from email.message import EmailMessage
-
-import pytest
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -19,13 +16,6 @@ from tests.support.pipeline import deliver, outbox, parsed, text_of
 
 ALICE = "alice@customer.test"
 SHOT = "エラー画面のスクリーンショット.png"
-
-
-@pytest.fixture
-def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
-    app = build(replace(settings, members=MEMBERS), clock)
-    yield app
-    app.close()
 
 
 def _reply_with_files(app: App, tid: int) -> None:

@@ -4,16 +4,10 @@ ones too); a file attached to an internal note stays inside."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from email.message import EmailMessage
 
-import pytest
-
-from gateway.config.settings import Settings
-from gateway.core.clock import FakeClock
-from gateway.runtime.app import App, build
-from tests.support.app import MEMBERS, reply_address
+from gateway.runtime.app import App
+from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, parsed, show, text_of
 
@@ -22,13 +16,6 @@ ALICE = "alice@customer.test"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40  # binary, so a byte lost shows
 PDF_NAME = "接続手順書（2026年版）.pdf"
 LOG = b"line one\r\nline two\r\n"
-
-
-@pytest.fixture
-def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
-    app = build(replace(settings, members=MEMBERS), clock)
-    yield app
-    app.close()
 
 
 def _request(app: App) -> int:

@@ -4,27 +4,15 @@ the ticket before it is rendered again, and the ticket's thread then held it).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
-from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from gateway.runtime.app import App, build
-from tests.support.app import MEMBERS, reply_address
+from gateway.runtime.app import App
+from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, header_of, outbox
 
 ALICE = "alice@customer.test"
-
-
-@pytest.fixture
-def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
-    app = build(replace(settings, members=MEMBERS), clock)
-    yield app
-    app.close()
 
 
 def test_no_mail_names_itself_in_its_references(team: App, clock: FakeClock) -> None:
