@@ -146,18 +146,8 @@ def test_the_message_shortcut_prefills_the_form_and_the_card_goes_to_its_thread(
     chat_app: App, fake: FakeSlack
 ) -> None:
     said = "会議室のプリンタが紙詰まりです"
-    fake.envelope(
-        "interactive",
-        {
-            "type": "message_action",
-            "callback_id": "create_ticket",
-            "trigger_id": "trigger-2",
-            "team": {"id": c.TEAM},
-            "channel": {"id": c.HELP},
-            "user": {"id": c.REQUESTER},
-            "message": {"type": "message", "ts": "1772400000.000100", "text": said, "user": "U0X"},
-        },
-    )
+    message = {"ts": "1772400000.000100", "text": said, "user": "U0X"}
+    fake.envelope("interactive", c.shortcut("create_ticket", c.REQUESTER, message))
     step1 = _form(fake)
     meta = json.loads(step1["private_metadata"])
     assert meta["thread_ts"] == "1772400000.000100" and meta["permalink"].endswith(
@@ -243,15 +233,9 @@ def test_a_members_thread_reply_reaches_the_requester_only_when_sent(
         "thread_ts": thread.thread_ts,
         "user": c.OPS,
     }
-    shortcut = {
-        "type": "message_action",
-        "callback_id": "send_to_requester",
-        "trigger_id": "trigger-3",
-        "team": {"id": c.TEAM},
-        "channel": {"id": c.HELP},
-        "user": {"id": c.OPS},
-        "message": {**reply, "text": "再起動してください &lt;VPN&gt;"},
-    }
+    shortcut = c.shortcut(
+        "send_to_requester", c.OPS, {**reply, "text": "再起動してください &lt;VPN&gt;"}, "trigger-3"
+    )
     assert before == 0  # a thread reply alone sends nothing
     fake.envelope("interactive", shortcut)
     [told] = fake.wait_for("chat.postEphemeral")

@@ -66,24 +66,8 @@ def _submit(fake: FakeSlack, user: str, view_id: str, opened: int) -> None:
 
 def _send_to_requester(fake: FakeSlack, thread_ts: str, text: str, ts: str) -> None:
     """A member's reply in the thread, sent on with the shortcut."""
-    fake.envelope(
-        "interactive",
-        {
-            "type": "message_action",
-            "callback_id": "send_to_requester",
-            "trigger_id": f"trigger-{ts}",
-            "team": {"id": c.TEAM},
-            "channel": {"id": c.HELP},
-            "user": {"id": c.OPS},
-            "message": {
-                "type": "message",
-                "ts": ts,
-                "thread_ts": thread_ts,
-                "user": c.OPS,
-                "text": text,
-            },
-        },
-    )
+    message = {"ts": ts, "thread_ts": thread_ts, "user": c.OPS, "text": text}
+    fake.envelope("interactive", c.shortcut("send_to_requester", c.OPS, message, f"trigger-{ts}"))
 
 
 def test_a_members_reply_with_a_link_reaches_the_requester_as_text(
@@ -114,24 +98,13 @@ def test_a_ticket_made_from_a_message_in_a_tickets_thread_gets_a_thread_of_its_o
     c.poster(chat_app).drain()
     [first] = c.threads(chat_app)
     # someone else makes a ticket of a message inside the first ticket's thread
-    fake.envelope(
-        "interactive",
-        {
-            "type": "message_action",
-            "callback_id": "create_ticket",
-            "trigger_id": "trigger-2",
-            "team": {"id": c.TEAM},
-            "channel": {"id": c.HELP},
-            "user": {"id": c.STRANGER},
-            "message": {
-                "type": "message",
-                "ts": "1772413000.000500",
-                "thread_ts": first.thread_ts,
-                "text": "私も同じです",
-                "user": c.STRANGER,
-            },
-        },
-    )
+    message = {
+        "ts": "1772413000.000500",
+        "thread_ts": first.thread_ts,
+        "text": "私も同じです",
+        "user": c.STRANGER,
+    }
+    fake.envelope("interactive", c.shortcut("create_ticket", c.STRANGER, message))
     _submit(fake, c.STRANGER, "V0VIEW002", 2)
     chat_app.runner.process_pending()
     c.poster(chat_app).drain()

@@ -99,6 +99,22 @@ def command(text: str = "", user: str = REQUESTER, trigger: str = "trigger-1") -
     }
 
 
+def shortcut(
+    callback: str, user: str, message: dict[str, Any], trigger: str = "trigger-2"
+) -> dict[str, Any]:
+    """A message shortcut (``create_ticket``, ``send_to_requester``) on ``message`` in
+    the help channel, as Slack's interactivity payload carries it."""
+    return {
+        "type": "message_action",
+        "callback_id": callback,
+        "trigger_id": trigger,
+        "team": {"id": TEAM},
+        "channel": {"id": HELP},
+        "user": {"id": user},
+        "message": {"type": "message", **message},
+    }
+
+
 def submission(
     view: dict[str, Any], values: dict[str, Any], user: str = REQUESTER
 ) -> dict[str, Any]:
