@@ -9,28 +9,17 @@ Cc'd was shunted too: anyone could stop a ticket being worked by one Cc line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from gateway.config.settings import Settings
-from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState
-from gateway.runtime.app import App, build
-from tests.support.app import MEMBERS, reply_address
+from gateway.runtime.app import App
+from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show
 
 NON_ASCII = "田中@例え.jp"
-
-
-@pytest.fixture
-def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
-    application = build(replace(settings, members=MEMBERS), clock)
-    yield application
-    application.close()
 
 
 def raw_request(sender: str, cc: str = "") -> bytes:

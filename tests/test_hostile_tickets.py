@@ -13,18 +13,14 @@ Through the real runner (accept, then process) with members and reply tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from gateway.config.settings import Settings
-from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState
-from gateway.runtime.app import App, build
+from gateway.runtime.app import App
 from tests.support import hostile
-from tests.support.app import MEMBERS, SECRET, reply_address
+from tests.support.app import SECRET, reply_address
 from tests.support.cli import run
 from tests.support.config import load_toml
 from tests.support.mails import mail
@@ -32,13 +28,6 @@ from tests.support.pipeline import deliver, outbox, parsed, show, text_of
 
 OPS = "ops@example.test"
 ALICE = "alice@customer.test"
-
-
-@pytest.fixture
-def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
-    application = build(replace(settings, members=MEMBERS), clock)
-    yield application
-    application.close()
 
 
 def _events(app: App, ticket: int, kind: str) -> list[dict[str, Any]]:
