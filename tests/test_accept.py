@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from gateway.core.sqlite_url import sqlite_path
 from gateway.runtime.app import App
 from store import inbox
 from store.accept.contract import BYTES_ONLY, RESEND, DuplicateRule, Incoming
 from store.accept.generic import SessionInbox, accept_many, open_inbox
-from store.accept.sqlite import STREAM_ABOVE, STREAM_PIECE, SqliteInbox, sqlite_path
+from store.accept.sqlite import STREAM_ABOVE, STREAM_PIECE, SqliteInbox
 from store.db import transaction
 from store.models import InboxRow
 from tests.support.mails import mail

@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from gateway.core.sniff import header_message_id
+from gateway.core.sqlite_url import sqlite_path
 from gateway.runtime.app import App
 from store.accept import contract, message_file
 from store.accept.contract import Incoming
 from store.accept.generic import accept_many
 from store.accept.message_file import MessageFile, MessageFileError, file_keys
-from store.accept.sqlite import STREAM_PIECE, SqliteInbox, sqlite_path
+from store.accept.sqlite import STREAM_PIECE, SqliteInbox
 from store.db import transaction
 from store.models import InboxRaw, InboxRow
 from tests.support.mails import mail

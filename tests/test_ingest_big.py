@@ -19,6 +19,7 @@ from sqlalchemy import select
 from gateway.config.settings import DatabaseSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.i18n import Msg
+from gateway.core.sqlite_url import sqlite_path
 from gateway.pipeline.parse.attachment_data import stored_file
 from gateway.pipeline.parse.message import parse_message
 from gateway.receive import bulk
@@ -28,7 +29,6 @@ from gateway.runtime.app import App, build
 from store import ticket_query, tickets
 from store.accept import message_file
 from store.accept.message_file import FileKeys, MessageFile
-from store.accept.sqlite import sqlite_path
 from store.db import transaction
 from store.models import InboxRaw, InboxRow
 from tests.test_parse_slim import TEXT, attachment, b64, mixed

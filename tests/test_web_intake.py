@@ -15,8 +15,8 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, translate
+from gateway.core.sqlite_url import sqlite_path
 from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming, StoredRaw
-from store.accept.sqlite import sqlite_path
 from tests.support.databases import sqlite_only
 from tests.support.pipeline import all_tickets, inbox_rows, outbox, show, text_of
 from tests.support.web import Rig, form_of, rig

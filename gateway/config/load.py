@@ -41,6 +41,7 @@ from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
+from gateway.core.sqlite_url import sqlite_path
 
 __all__ = ["load_settings"]
 
@@ -93,7 +94,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         raise ConfigError(src, "database.url", N_("must be a string, not {value!r}", value=url))
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         raise ConfigError(src, "database.url", N_("unsupported database URL {url!r}", url=url))
-    sqlite = locate.sqlite_file(url)
+    sqlite = sqlite_path(url)
     if sqlite is not None:
         _folder(src, "database.url", Path(sqlite).parent)
     cat = Section(src, "catalog", data.get("catalog", {}))

@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gateway.core.sqlite_url import sqlite_path
+
 ENV_CONFIG = "TICKET_GATEWAY_CONFIG"
 ENV_DATABASE_URL = "TICKET_GATEWAY_DATABASE_URL"
 LOCAL_CONFIG = Path("gateway.toml")
@@ -91,17 +93,8 @@ def anchored(url: object, base: Path) -> object:
     """``url`` with a relative SQLite file made absolute under ``base``."""
     if not isinstance(url, str):
         return url
-    path = sqlite_file(url)
+    path = sqlite_path(url)
     if path is None or os.path.isabs(path):
         return url
     prefix = url[: len(url) - len(url.split(":///", 1)[1])]
     return prefix + str(base / url.removeprefix(prefix))
-
-
-def sqlite_file(url: str) -> str | None:
-    """The file of an SQLite URL as written, or None (another database, in memory)."""
-    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
-        if url.startswith(prefix):
-            path = url.removeprefix(prefix).split("?", 1)[0]
-            return path if path and path != ":memory:" else None
-    return None

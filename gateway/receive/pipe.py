@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import IO
 
 from gateway.config import locate
+from gateway.core.sqlite_url import sqlite_path
 from store.accept.contract import Incoming
-from store.accept.sqlite import SqliteInbox, sqlite_path
+from store.accept.sqlite import SqliteInbox
 
 __all__ = [
     "PipeTarget",

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
+from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
 from gateway.tickets import conversation, news
 from store import migrate
-from store.accept.sqlite import sqlite_path
 from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
 from store.turnstile import Turnstile

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
+from gateway.core.sqlite_url import sqlite_path
 from store.accept.contract import (
     BYTES_ONLY,
     Accepted,
@@ -36,7 +37,7 @@ from store.accept.contract import (
     resolve,
 )
 from store.accept.message_file import FileKeys, MessageFile, read_whole
-from store.accept.sqlite import SqliteInbox, sqlite_path
+from store.accept.sqlite import SqliteInbox
 from store.db import transaction
 from store.models import InboxRaw, InboxRow
 

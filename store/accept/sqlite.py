@@ -65,15 +65,6 @@ STREAM_PIECE = 1 << 20  # bytes handed to SQLite per write
 _DIGEST = "SELECT raw_sha256 FROM inbox WHERE id = ?"
 
 
-def sqlite_path(url: str) -> str | None:
-    """The file behind an SQLite URL, or None for anything else (or in-memory)."""
-    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
-        if url.startswith(prefix):
-            path = url.removeprefix(prefix).split("?", 1)[0]
-            return path if path and path != ":memory:" else None
-    return None
-
-
 class SqliteInbox:
     """One connection, used from one thread (the writer's, or the pipe's only one)."""
 
