@@ -38,6 +38,7 @@ from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
+from gateway.core.title import title
 from gateway.tickets import changes
 from store import chat, tickets
 from store.chat import DuePost
@@ -200,7 +201,7 @@ class ChatPoster:
         return render.TicketFacts(
             id=ticket.id,
             tag=f"[{self.settings.gateway.tag_prefix}#{ticket.id}]",
-            subject=ticket.subject,
+            subject=title(ticket.subject),
             state=ticket.state,
             entry=entry.name(locale) if entry else (ticket.catalog or ""),
             requester=f"{name} <{ticket.requester}>" if name else ticket.requester,

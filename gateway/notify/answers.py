@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.i18n import LOCALES, N_, Msg
+from gateway.core.title import title
 from gateway.notify.queue import tag
 from gateway.pipeline.answer_names import is_safe
 from store.fields import field_values
@@ -136,7 +137,7 @@ def for_ticket(
     view = AnswerView(
         id=ticket.id,
         ref=tag(settings, ticket.id),
-        subject=ticket.subject,
+        subject=title(ticket.subject),
         requester=ticket.requester,
         requester_name=ticket.requester_name,
         state=ticket.state,

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gateway.core import msgid
+from gateway.core.title import one_line
 from gateway.notify.render import Rendered
 from gateway.notify.views import Person
 
@@ -61,7 +62,6 @@ class _Wire(Compat32):
 _PLAIN = re.compile(r"[!-~]+(?: [!-~]+)*")
 WIRE = _Wire(linesep="\r\n", max_line_length=78)
 MAX_REFERENCES = 10  # RFC 5322 3.6.4 allows trimming; keep the first and the latest
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 _MSGID = re.compile(r"[^\x21-\x7e]|[<>]")
 
 
@@ -97,11 +97,6 @@ def new_message_id(domain: str, ticket_id: int | None) -> str:
     """Unique, and says whose it is; chosen once and stored with the outbox row."""
     where = f"t{ticket_id}" if ticket_id is not None else "gw"
     return f"{where}.{secrets.token_hex(12)}@{domain}"
-
-
-def one_line(text: str) -> str:
-    """Control characters (CR, LF, NUL, U+2028 …) become a space: never a new header."""
-    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def subject_line(tag: str, subject: str) -> str:

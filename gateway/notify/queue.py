@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Entry
 from gateway.config.settings import Settings
 from gateway.core import tokens, zone
+from gateway.core.title import title
 from gateway.notify import compose, views
 from gateway.notify.render import Rendered, renderer
 from gateway.pipeline import loops
@@ -74,7 +75,7 @@ def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.Ticke
     return views.TicketRef(
         id=ticket.id,
         tag=tag(settings, ticket.id),
-        subject=compose.one_line(ticket.subject),
+        subject=title(ticket.subject),
         state=ticket.state,
         requester=views.Person(ticket.requester, ticket.requester_name),
         assignee=ticket.assignee or "",

@@ -19,6 +19,7 @@ from dataclasses import replace
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import example_for
+from gateway.core.i18n import N_, translate
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
 from gateway.notify import views
@@ -60,6 +61,11 @@ def forwarded(a: Arrival) -> forward.Original | None:
     return None if loops.is_own_address(found.sender.email, a.settings.own_addresses) else found
 
 
+# The title of a ticket whose mail has no subject, in the requester's language: it is
+# the ticket's title in every mail about it, so a Japanese requester's reads Japanese.
+NO_SUBJECT = N_("(no subject)")
+
+
 def open_new(
     a: Arrival, linked: int | None, original: forward.Original | None = None
 ) -> tuple[Ticket, str]:
@@ -80,13 +86,14 @@ def open_new(
         requester, participants, left_out = original.sender.email, [(a.sender, "ops")], []
         detail.update(forwarded_by=a.sender, forward=original.how)
         a = replace(a, parsed=replace(msg, new_text=original.text))  # stored as it came
+    locale = guess_locale(request, a.settings.gateway.locale)
     ticket = changes.open_ticket(
         a.session,
         subject=thread.base_subject(request.subject, a.settings.gateway.tag_prefix)
-        or "(no subject)",
+        or translate(NO_SUBJECT, locale),
         requester=requester,
         requester_name=request.from_.name if request.from_ else "",
-        locale=guess_locale(request, a.settings.gateway.locale),
+        locale=locale,
         participants=[
             (email, role)
             for email, role in [(requester, "requester"), *participants]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump
 from gateway.core.model import CloseReason, TicketState
+from gateway.core.title import title
 from gateway.tickets import news, states
 from gateway.tickets.conversation import Fact, note
 from store import fields, ticket_rows, tickets
@@ -46,7 +47,7 @@ def open_ticket(
     first), the ``created`` event, and a ``linked`` event on the ticket it names."""
     ticket = ticket_rows.insert_ticket(
         session,
-        subject=subject,
+        subject=title(subject),
         requester=requester,
         requester_name=requester_name,
         state=TicketState.NEW.value,

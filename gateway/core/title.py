@@ -1,0 +1,31 @@
+"""A ticket's title: one line, of a length every mail, card and list can carry.
+
+A ticket's subject is repeated in every mail about it, in its chat card and on every
+list, but a mail's Subject may be of any length (one real mail carries 20 000
+characters: an acknowledgement with it had a 200 KB header, more than Postfix keeps,
+and Slack refuses a card over 3 000) and may hold control characters. So a ticket's
+title is cut where Zammad's (250) and RT's (200) are; the message keeps its subject
+whole, so search still finds every word of it. Linear in the text, whatever it holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+TITLE_MAX = 250  # characters of a ticket's title; a longer subject ends in ELLIPSIS
+ELLIPSIS = "…"  # one character, in every language
+# CR, LF, NUL, escape, U+2028 …: a space; never a new header line or a terminal's command
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
+
+
+def one_line(text: str) -> str:
+    """Control characters become a space and runs of space one: never a new header."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def title(subject: str) -> str:
+    """``subject`` as a ticket's title: one line, at most :data:`TITLE_MAX` characters."""
+    line = one_line(subject)
+    if len(line) <= TITLE_MAX:
+        return line
+    return line[: TITLE_MAX - len(ELLIPSIS)].rstrip() + ELLIPSIS
