@@ -45,16 +45,7 @@ def filed_under(session: Session, entry_id: str, *, include_closed: bool = False
     filings: dict[int, dict[str, Any]] = {}
     by_hand: dict[int, bool] = {}
     for chunk in _chunks(ids):
-        for tid, subject, new_text in session.execute(
-            select(Message.ticket_id, Message.subject, Message.new_text)
-            .where(
-                Message.ticket_id.in_(chunk),
-                Message.direction == "in",
-                Message.kind == "request",
-            )
-            .order_by(Message.id.desc())  # the first request wins: written last below
-        ):
-            requests[tid] = (subject or "", new_text or "")
+        requests.update(_requests(session, chunk))
         for tid, kind, detail in session.execute(
             select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.detail)
             .where(TicketEvent.ticket_id.in_(chunk), TicketEvent.kind.in_(("category", "assign")))
@@ -77,6 +68,28 @@ def filed_under(session: Session, entry_id: str, *, include_closed: bool = False
         )
         for t in found
     ]
+
+
+def request_text(session: Session, ticket_id: int) -> str:
+    """The request's own words (no quote, no signature), "" when the ticket has none:
+    what a member's ``/category`` reads the new entry's sheet from, as refile does."""
+    return _requests(session, [ticket_id]).get(ticket_id, ("", ""))[1]
+
+
+def _requests(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(subject, new text) of each ticket's first request message."""
+    found: dict[int, tuple[str, str]] = {}
+    for tid, subject, new_text in session.execute(
+        select(Message.ticket_id, Message.subject, Message.new_text)
+        .where(
+            Message.ticket_id.in_(ids),
+            Message.direction == "in",
+            Message.kind == "request",
+        )
+        .order_by(Message.id.desc())  # the first request wins: written last below
+    ):
+        found[tid] = (subject or "", new_text or "")
+    return found
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:

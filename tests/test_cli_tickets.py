@@ -99,7 +99,7 @@ def seeded(config: Path, start: datetime) -> dict[str, int]:
             now, who = app.clock.now(), {"actor": "cli:tanaka", "channel": "cli"}
             changes.add_note(s, ticket, "電話で確認済み。\n明日また連絡します。", now, **who)
             changes.set_field(s, ticket, "os", "macos", now, **who)
-            changes.set_due(s, ticket, start + timedelta(hours=20), now, **who)
+            changes.set_due(s, ticket, start + timedelta(hours=6), now, **who)
     finally:
         app.close()
     return {"vpn": vpn, "printer": printer, "room": room}
@@ -184,7 +184,7 @@ def test_show_spells_out_notes_fields_sla_and_times_in_the_teams_zone(
     assert f"  created at: {_local(start)}\n" in out
     assert "  catalog entry: VPN and remote access (vpn)\n" in out
     assert "  requester: ito@customer.test (伊藤 花子)\n" in out
-    due = start + timedelta(hours=20)
+    due = start + timedelta(hours=6)  # an hour left of six: due soon (its last 25 %)
     assert f"  due: {_local(due)}\n" in out
     # the scheduler's deadlines: first response passed (4h), the /due date replaces resolve
     assert f"  SLA first response: {_local(start + timedelta(hours=4))} (overdue)\n" in out
@@ -205,7 +205,7 @@ def test_show_json_adds_deadlines_and_keeps_its_shape(
     )
     assert KEYS | {"messages", "events", "fields", "participants", "action_runs"} <= set(data)
     assert data["fields"] == {"os": "macos"}
-    assert datetime.fromisoformat(data["due_at"]) == start + timedelta(hours=20)
+    assert datetime.fromisoformat(data["due_at"]) == start + timedelta(hours=6)
     assert [(d["target"], d["state"]) for d in data["deadlines"]] == [
         ("first_response", "overdue"),
         ("resolve", "due-soon"),

@@ -120,7 +120,7 @@ def test_stale_periods() -> None:
 
 def test_sla_marks_and_overdue_deadlines() -> None:
     t = _t("new", first_response=timedelta(hours=4), resolve=timedelta(days=2))
-    soon = timedelta(days=1)
+    soon = ScheduleSettings(due_soon=timedelta(days=1), due_soon_percent=100)  # absolute only
     assert sla_state(t, T0 + timedelta(hours=1), soon)[0] == SlaState.DUE_SOON
     state, deadline = sla_state(t, T0 + timedelta(hours=5), soon)
     assert state == SlaState.OVERDUE and deadline is not None
@@ -137,6 +137,45 @@ def test_sla_marks_and_overdue_deadlines() -> None:
     agreed = _t("open", resolve=timedelta(days=2), due_at=T0 + timedelta(days=10))
     assert sla_state(agreed, T0 + timedelta(days=3), soon)[0] == SlaState.OK  # /due wins
     assert [d.at for d in overdue(agreed, T0 + timedelta(days=10))] == [T0 + timedelta(10)]
+
+
+@pytest.mark.parametrize(
+    ("first_response", "resolve", "elapsed", "state"),
+    [
+        # a 4h first response: due soon in its last hour (25 % of 4h), not from the start
+        (timedelta(hours=4), None, timedelta(0), SlaState.OK),
+        (timedelta(hours=4), None, timedelta(hours=2, minutes=59), SlaState.OK),
+        (timedelta(hours=4), None, timedelta(hours=3), SlaState.DUE_SOON),
+        (timedelta(minutes=30), None, timedelta(minutes=20), SlaState.OK),
+        (timedelta(minutes=30), None, timedelta(minutes=23), SlaState.DUE_SOON),
+        # a 2d resolve: its last 12 hours
+        (None, timedelta(days=2), timedelta(days=1), SlaState.OK),
+        (None, timedelta(days=2), timedelta(days=1, hours=12), SlaState.DUE_SOON),
+        # a 10d resolve: the last day (due_soon), not the last 2.5 days
+        (None, timedelta(days=10), timedelta(days=8), SlaState.OK),
+        (None, timedelta(days=10), timedelta(days=9), SlaState.DUE_SOON),
+        (None, timedelta(days=10), timedelta(days=10), SlaState.OVERDUE),
+    ],
+)
+def test_due_soon_is_a_share_of_the_window_at_most_due_soon(
+    first_response: timedelta | None, resolve: timedelta | None, elapsed: timedelta, state: SlaState
+) -> None:
+    t = _t("new", first_response=first_response, resolve=resolve)
+    assert sla_state(t, T0 + elapsed, ScheduleSettings())[0] == state
+
+
+def test_a_configured_due_soon_still_bounds_the_mark() -> None:
+    short = ScheduleSettings(due_soon=timedelta(hours=2))
+    long_ = _t("open", resolve=timedelta(days=10))
+    assert sla_state(long_, T0 + timedelta(days=9, hours=21), short)[0] == SlaState.OK
+    assert sla_state(long_, T0 + timedelta(days=9, hours=22), short)[0] == SlaState.DUE_SOON
+    whole = ScheduleSettings(due_soon=timedelta(hours=4), due_soon_percent=100)
+    fresh = _t("new", first_response=timedelta(hours=4))
+    assert sla_state(fresh, T0, whole)[0] == SlaState.DUE_SOON  # 100 %: the absolute rule
+    # a /due date's window runs from the ticket's creation, like the entry's targets
+    agreed = _t("open", due_at=T0 + timedelta(hours=8))
+    assert sla_state(agreed, T0 + timedelta(hours=5), ScheduleSettings())[0] == SlaState.OK
+    assert sla_state(agreed, T0 + timedelta(hours=6), ScheduleSettings())[0] == SlaState.DUE_SOON
 
 
 def test_pending_reminder_then_close() -> None:

@@ -32,6 +32,7 @@ def test_defaults(tmp_path: Path) -> None:
         timedelta(minutes=5),
         timedelta(days=1),
     )
+    assert s.due_soon_percent == 25
 
 
 def test_every_key(tmp_path: Path) -> None:
@@ -39,7 +40,7 @@ def test_every_key(tmp_path: Path) -> None:
         tmp_path,
         '[schedule]\ndigest = "fri 17:30"\npending_reminder_after = "2d"\n'
         'pending_close_after = "5d"\ninventory = true\ninventory_after = "60d"\n'
-        'sweep_interval = "1m"\ndue_soon = "4h"\n',
+        'sweep_interval = "1m"\ndue_soon = "4h"\ndue_soon_percent = 50\n',
     )
     assert s == ScheduleSettings(
         "fri 17:30",
@@ -49,6 +50,7 @@ def test_every_key(tmp_path: Path) -> None:
         timedelta(days=60),
         timedelta(minutes=1),
         timedelta(hours=4),
+        50,
     )
 
 
@@ -81,6 +83,9 @@ def test_weekly_times(text: str, parsed: tuple[int, int, int] | None) -> None:
         ('inventory_after = "30 days"', "schedule.inventory_after"),
         ('sweep_interval = "0m"', "schedule.sweep_interval"),
         ('due_soon = "x"', "schedule.due_soon"),
+        ("due_soon_percent = 0", "schedule.due_soon_percent"),
+        ("due_soon_percent = 101", "schedule.due_soon_percent"),
+        ('due_soon_percent = "25%"', "schedule.due_soon_percent"),
         ('digets = "mon 09:00"', "schedule.digets"),
     ],
 )

@@ -110,3 +110,23 @@ def test_the_stub_for_a_new_entry_pastes_into_a_valid_catalog() -> None:
     assert entry is not None and entry.name("ja") == "プロジェクター"
     assert [k.source for k in entry.keywords] == ["プロジェクター", "projector", "会議室"]
     assert entry_stub([]) == ""
+
+
+def test_a_new_ticket_is_due_soon_only_near_its_first_response(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The example catalog's first responses are 30 minutes to a day: a fresh VPN ticket
+    (4h) is not "due soon" from its first minute, only in the last quarter of its window."""
+
+    async def board(client: TestClient[Any, Any], r: Rig) -> tuple[str, str]:
+        await sign_in(client, r, "ops@example.test")
+        fresh = _cell(await (await client.get("/board")).text(), "vpn", "new")
+        clock.advance(timedelta(hours=3, minutes=5))
+        later = _cell(await (await client.get("/board")).text(), "vpn", "new")
+        return fresh, later
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="VPN が遅い", body="VPN が遅いです。\n")).ticket_id
+        fresh, later = r.serve(lambda c: board(c, r))
+    assert f'id="card-{tid}"' in fresh and "badge soon" not in fresh
+    assert "badge soon" in later

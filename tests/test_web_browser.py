@@ -1,5 +1,6 @@
 """The whole web side in a real Chromium (Debian's, driven by Playwright), against a
-real daemon: a Japanese form with a missing required field, then fixed; a ticket with
+real daemon: a Japanese form with a missing required field; fixed, but sent after the
+browser lost its CSRF cookie (the form comes back whole); then sent; a ticket with
 its fields; sign-in by the mailed link; the board; a Japanese search; a download; a
 close from the page. One screenshot of the Japanese board is kept and must not be blank.
 
@@ -200,6 +201,17 @@ def _submit(page: Any, base: str, seen: dict[str, Any]) -> None:
     seen["form_text"] = page.inner_text("main")
     page.select_option("#f_os", "windows")
     page.set_input_files("#files", files=[picture])
+    page.context.clear_cookies()  # the browser lost its cookie while they typed
+    with page.expect_response(lambda r: r.request.method == "POST") as refused:
+        page.click("button.primary")
+    seen["lost_cookie"] = refused.value.status
+    seen["lost_cookie_kept"] = (
+        page.input_value("#subject"),
+        page.input_value("#text"),
+        page.input_value("#f_os"),
+    )
+    seen["lost_cookie_said"] = page.inner_text("main")
+    page.set_input_files("#files", files=[picture])
     page.click("button.primary")
     page.wait_for_url("**/new/vpn/sent")
     seen["sent_text"] = page.inner_text("main")
@@ -222,6 +234,10 @@ def test_the_whole_flow_in_a_real_browser(journey: dict[str, Any]) -> None:
     assert journey["error_follows_field"] == "error-f_os"  # next to the field
     assert journey["kept"] == (SUBJECT, TEXT)  # nothing typed was lost
     assert journey["form_html_lang"] == "ja" and "required" not in journey["form_text"]
+    assert journey["lost_cookie"] == 403  # nothing sent, the form back as it was typed
+    assert journey["lost_cookie_kept"] == (SUBJECT, TEXT, "windows")
+    assert "もう一度送信してください" in journey["lost_cookie_said"]
+    assert "添付ファイルをもう一度選んでください" in journey["lost_cookie_said"]
     assert "ご依頼を受け付けました" in journey["sent_text"]
     ticket = journey["ticket"]
     assert ticket["catalog"] == "vpn" and ticket["requester"] == REQUESTER

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 class Deadline:
     target: str  # "first_response" | "resolve"
     at: datetime
+    since: datetime  # when its window opened (the ticket's creation): "due soon" is a share
 
 
 def deadlines(
@@ -30,9 +31,9 @@ def deadlines(
         return []
     out = []
     if first_response is not None and first_response_at is None and state == "new":
-        out.append(Deadline("first_response", created_at + first_response))
+        out.append(Deadline("first_response", created_at + first_response, created_at))
     if due_at is not None:
-        out.append(Deadline("resolve", due_at))
+        out.append(Deadline("resolve", due_at, created_at))
     elif resolve is not None:
-        out.append(Deadline("resolve", created_at + resolve))
+        out.append(Deadline("resolve", created_at + resolve, created_at))
     return sorted(out, key=lambda d: d.at)

@@ -251,6 +251,7 @@ def _schedule(s: Section) -> ScheduleSettings:
             "inventory_after",
             "sweep_interval",
             "due_soon",
+            "due_soon_percent",
         }
     )
     digest = s.str("digest", "mon 09:00")
@@ -269,6 +270,7 @@ def _schedule(s: Section) -> ScheduleSettings:
         inventory_after=duration(s, "inventory_after", "30d"),
         sweep_interval=duration(s, "sweep_interval", "5m"),
         due_soon=duration(s, "due_soon", "1d"),
+        due_soon_percent=s.int("due_soon_percent", 25, 1, 100),
     )
 
 

@@ -148,7 +148,11 @@ class ScheduleSettings:
     inventory: bool = False  # force-close tickets nobody touched for inventory_after
     inventory_after: timedelta = timedelta(days=30)
     sweep_interval: timedelta = timedelta(minutes=5)  # how often the sweeps run
-    due_soon: timedelta = timedelta(days=1)  # an SLA deadline this close is "due soon"
+    # an SLA deadline is "due soon" once what is left of it is at most due_soon and at
+    # most due_soon_percent of its whole window: a 4h target in its last hour, a 2d one in
+    # its last 12 hours, a 10d one in its last day (100: due_soon alone)
+    due_soon: timedelta = timedelta(days=1)
+    due_soon_percent: int = 25
 
 
 @dataclass(frozen=True, slots=True)

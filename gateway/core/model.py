@@ -78,6 +78,9 @@ class Attachment:
     content_type: str
     size: int
     sha256: str
+    # shown by the HTML body in its place (multipart/related, a Content-ID, not marked
+    # "attachment"): a signature logo or a pasted picture, part of how the words look
+    inline: bool = False
 
 
 @dataclass(frozen=True, slots=True)

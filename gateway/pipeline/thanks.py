@@ -12,6 +12,11 @@ decision is narrow on purpose — when in doubt the reply reopens, as any other:
 3. one phrase of :data:`THANKS` must be there;
 4. what is left besides thanks and politeness (a name, 「ご対応」) stays short.
 
+A file sent with the reply (a screenshot, a log, a signed form) is new information
+whatever the words say: :func:`judge_reply` makes such a reply more than thanks, so the
+reopen policy treats it as any other reply. A picture the HTML body shows in its place
+(a signature logo, :attr:`Attachment.inline`) is not a file sent.
+
 Pure: the new text of the reply in (without the quoted history), a verdict out.
 """
 
@@ -19,7 +24,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from gateway.core.model import Attachment
 
 MAX_CHARS = 400  # a longer reply is more than thanks, whatever it says
 MAX_LEFT = 30  # letters left besides thanks and politeness (a name, 「ご対応」)
@@ -103,3 +111,14 @@ def judge(new_text: str) -> ThanksVerdict:
     if len(left) > MAX_LEFT:
         return ThanksVerdict(False, "more words than thanks")
     return ThanksVerdict(True, found[0])
+
+
+def judge_reply(
+    new_text: str, files: Sequence[Attachment], words: ThanksVerdict | None = None
+) -> ThanksVerdict:
+    """Whether a reply (its own words and the files it carries) only thanks: a file sent
+    is new information, then the words decide (``words``: :func:`judge` of ``new_text``
+    worked out ahead, e.g. by a parse worker)."""
+    if any(not f.inline for f in files):
+        return ThanksVerdict(False, "an attachment")
+    return words if words is not None else judge(new_text)

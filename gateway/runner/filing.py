@@ -26,6 +26,7 @@ from gateway.core.model import ParsedMessage, Submission, TicketState
 from gateway.runner.foresight import Foresight
 from gateway.tickets import changes
 from store import fields
+from store import refile as refile_rows
 from store.models import Ticket
 
 ACTOR = "gateway"
@@ -171,20 +172,61 @@ def refile(
             changes.assign(
                 session, ticket, chosen.assignee, now, actor=actor, channel=channel, rule=rule
             )
-    existing = fields.field_values(session, ticket.id)
-    sheet = parse_sheet(move.entry, new_text)
-    new = {k: v for k, v in sheet.values.items() if k not in existing}  # never overwrites
-    _store(
-        session,
-        ticket,
-        Sheet(new, ()),
-        existing,
-        now,
-        source="refile",
-        actor=actor,
-        channel=channel,
+    new = take_request_values(
+        session, ticket, move.entry, new_text, now, source="refile", actor=actor, channel=channel
     )
     return Refiled(ticket.assignee, new)
+
+
+def recategorize(
+    session: Session,
+    ticket: Ticket,
+    entry_id: str,
+    catalog: Catalog,
+    now: datetime,
+    *,
+    actor: str,
+    channel: str,
+) -> dict[str, str]:
+    """A person files the ticket under ``entry_id`` (``/category``): the category event
+    says a person chose it (so ``catalog refile`` leaves it there), the assignee stays
+    (reassigning is its own change), and the new entry's sheet takes the values the
+    request already holds, as :func:`refile` fills it, so nobody asks the requester
+    again for what they wrote. The values stored now are returned; the caller checks
+    whether the sheet is complete (``trigger.sheet_changed``), as after any change that
+    may fill it. A closed ticket changes its entry only, as with refile."""
+    changes.set_category(session, ticket, entry_id, now, actor=actor, channel=channel)
+    entry = catalog.entry(entry_id)
+    if entry is None or not entry.fields or ticket.state == TicketState.CLOSED:
+        return {}
+    text = refile_rows.request_text(session, ticket.id)
+    return take_request_values(
+        session, ticket, entry, text, now, source="category", actor=actor, channel=channel
+    )
+
+
+def take_request_values(
+    session: Session,
+    ticket: Ticket,
+    entry: Entry,
+    new_text: str,
+    now: datetime,
+    *,
+    source: str,
+    actor: str,
+    channel: str,
+) -> dict[str, str]:
+    """Store what ``new_text`` (the request's own words) holds for ``entry``'s sheet,
+    where the ticket has no value yet: a value a person gave or corrected is never
+    overwritten by the older request. A value that does not fit its type is left out
+    (the field stays missing, for a reply or ``/field``), without an event of its own."""
+    existing = fields.field_values(session, ticket.id)
+    sheet = parse_sheet(entry, new_text)
+    new = {k: v for k, v in sheet.values.items() if k not in existing}
+    _store(
+        session, ticket, Sheet(new, ()), existing, now, source=source, actor=actor, channel=channel
+    )
+    return new
 
 
 def _assignment(session: Session, catalog: Catalog, entry: Entry) -> Assignment:

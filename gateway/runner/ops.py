@@ -27,13 +27,15 @@ from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By
-from gateway.notify import answers, labels, views
+from gateway.notify import answers, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
 from gateway.runner.arrival import Arrival
+from gateway.runner.command_said import changed
+from gateway.runner.filing import recategorize
 from gateway.runner.notices import action_hold
 from gateway.runner.relay_files import member_files
 from gateway.runner.saved_words import answer_or_nothing, kept_back
@@ -261,7 +263,8 @@ def _apply(
         case commands.Assign(member):
             changes.assign(session, ticket, member, now, **who)
         case commands.SetCategory(entry_id):
-            changes.set_category(session, ticket, entry_id, now, **who)
+            taken = recategorize(session, ticket, entry_id, a.catalog, now, **who)
+            return changed(action, old, taken)
         case commands.SetDue(due):
             changes.set_due(session, ticket, due, now, **who)
         case commands.SetField(name, value):
@@ -285,39 +288,6 @@ def _apply(
                 session, a.settings, ticket, action, now, by_requester=role == Role.REQUESTER, **who
             )
     return changed(action, old)
-
-
-def changed(action: commands.Action, old_state: str) -> Msg:
-    """What an applied command changed, in words for its transcript (``old_state``: the
-    ticket's state before it)."""
-    match action:
-        case commands.SetState(target, None):
-            return N_("{old} → {new}", old=labels.state(old_state), new=labels.state(target))
-        case commands.SetState(target, reason):
-            return N_(
-                "{old} → {new} ({reason})",
-                old=labels.state(old_state),
-                new=labels.state(target),
-                reason=labels.close_reason(reason or ""),
-            )
-        case commands.Assign(member):
-            return N_("assigned to {member}", member=member)
-        case commands.SetCategory(entry_id):
-            return N_("filed under {entry}", entry=entry_id)
-        case commands.SetDue(due):
-            return N_("due {date}", date=due.isoformat())
-        case commands.SetField(name, value):
-            return N_("field {name} set to {value}", name=name, value=value)
-        case commands.AddNote():
-            return N_("internal note added (not sent to the requester)")
-        case commands.Approve():
-            return N_("approved")
-        case commands.SetPriority(level):
-            return N_("priority set to {new}", new=labels.priority(level))
-        case commands.UseAnswer(name):
-            return N_("saved answer {name} added after your words", name=name)
-        case Merge() | Watch():
-            return merge_watch.said(action)
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files: bool) -> int:

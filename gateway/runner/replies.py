@@ -4,7 +4,8 @@ A configured member's mail acts only when it proves who sent it (reply token
 or trusted DKIM/DMARC, :mod:`gateway.runner.ops`); otherwise it is rejected,
 nothing attached. Anyone else's mail is appended, moves the state as the
 state machine says (a pending ticket opens, a closed one reopens within the
-window or starts a new linked ticket; one that only thanks leaves it closed),
+window or starts a new linked ticket; one that only thanks, with no file, leaves it
+closed),
 fills the sheet, and may carry a requester's ``/close``.
 """
 
@@ -47,7 +48,7 @@ def requester_reply(a: Arrival) -> Done:
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
     foreseen = a.foresight.thanks_for(a.msg.new_text) if a.foresight is not None else None
-    said = foreseen if foreseen is not None else thanks.judge(a.msg.new_text)
+    said = thanks.judge_reply(a.msg.new_text, a.msg.attachments, foreseen)
     effect = states.on_requester_reply(
         TicketState(ticket.state),
         ticket.closed_at,

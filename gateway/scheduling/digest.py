@@ -139,7 +139,7 @@ def _ref(
 ) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it."""
     t = times_of(ticket, ctx.entry(ticket))
-    sla, deadline = rules.sla_state(t, now, ctx.settings.schedule.due_soon)
+    sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
     return replace(
         ticket_ref(ticket, ctx.settings, now),

@@ -172,23 +172,32 @@ def deadlines(t: TicketTimes) -> list[Deadline]:
 
 
 def sla_state(
-    t: TicketTimes, now: datetime, due_soon: timedelta
+    t: TicketTimes, now: datetime, schedule: ScheduleSettings
 ) -> tuple[SlaState, Deadline | None]:
-    """The state of the nearest open deadline, for the digest's marks."""
+    """The state of the nearest open deadline, for the digest's and the board's marks."""
     open_ = deadlines(t)
     if not open_:
         return SlaState.NONE, None
     nearest = open_[0]
-    return deadline_state(nearest, now, due_soon), nearest
+    return deadline_state(nearest, now, schedule), nearest
 
 
-def deadline_state(deadline: Deadline, now: datetime, due_soon: timedelta) -> SlaState:
-    """One open deadline at ``now``: passed, within ``due_soon``, or fine."""
+def deadline_state(deadline: Deadline, now: datetime, schedule: ScheduleSettings) -> SlaState:
+    """One open deadline at ``now``: passed, due soon (:func:`due_soon_within`), or fine."""
     if deadline.at <= now:
         return SlaState.OVERDUE
-    if deadline.at - now <= due_soon:
+    if deadline.at - now <= due_soon_within(deadline, schedule):
         return SlaState.DUE_SOON
     return SlaState.OK
+
+
+def due_soon_within(deadline: Deadline, schedule: ScheduleSettings) -> timedelta:
+    """How long before ``deadline`` it is marked due soon: ``due_soon``, but never more
+    than ``due_soon_percent`` of its window. One absolute value cannot serve a 30-minute
+    first response and a 10-day resolve: a day would mark every new ticket due soon from
+    its first minute, and a mark on everything is a mark on nothing."""
+    window = max(deadline.at - deadline.since, timedelta(0))
+    return min(schedule.due_soon, window * schedule.due_soon_percent / 100)
 
 
 def overdue(t: TicketTimes, now: datetime) -> list[Deadline]:

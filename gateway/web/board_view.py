@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from gateway.catalog.model import Catalog, Entry
@@ -66,13 +66,12 @@ def build_lanes(
         lane = lanes.get(entry_id or "", extra)
         if state in lane.cells:
             lane.cells[state].count += n
-    due_soon = settings.schedule.due_soon
     for row in cells.cards:
         entry = catalog.entry(row.catalog)
         lane = lanes[entry.id] if entry is not None else extra
         cell = lane.cells.get(row.state)
         if cell is not None and len(cell.cards) < CARDS_PER_CELL:
-            cell.cards.append(_card(row, entry, filled.get(row.id, set()), settings, now, due_soon))
+            cell.cards.append(_card(row, entry, filled.get(row.id, set()), settings, now))
     return list(lanes.values()) + ([extra] if any(c.count for c in extra.cells.values()) else [])
 
 
@@ -82,7 +81,6 @@ def _card(
     filled: set[str],
     settings: Settings,
     now: datetime,
-    due_soon: timedelta,
 ) -> Card:
     first_response, resolve = entry.sla_for(row.priority) if entry else (None, None)
     times = rules.TicketTimes(
@@ -96,7 +94,7 @@ def _card(
         resolve=resolve,
         due_at=row.due_at,
     )
-    sla, _ = rules.sla_state(times, now, due_soon)
+    sla, _ = rules.sla_state(times, now, settings.schedule)
     member = settings.member(row.assignee or "")
     required = {f.name for f in entry.fields if f.required} if entry else set()
     return Card(

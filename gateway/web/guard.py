@@ -108,6 +108,27 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     return response
 
 
+# Handlers that answer a failed CSRF token themselves (see :func:`keeps_typed_input`).
+_KEEP_TYPED: set[Handler] = set()
+CSRF_REFUSED = web.RequestKey("csrf_refused", bool)
+
+
+def keeps_typed_input(handler: Handler) -> Handler:
+    """Mark a public form's POST handler: when its CSRF token fails, the handler is
+    still called, with :func:`csrf_refused` true, so it can bring the form back with
+    what was typed (a 403 that changes nothing) instead of a bare error page. A token
+    fails innocently when the browser lost its cookie while someone typed; a post
+    from another site (a wrong ``Origin``) is refused before any handler either way."""
+    _KEEP_TYPED.add(handler)
+    return handler
+
+
+def csrf_refused(request: web.Request) -> bool:
+    """The request's CSRF token failed: a handler marked by :func:`keeps_typed_input`
+    must answer it without changing anything."""
+    return CSRF_REFUSED in request
+
+
 @web.middleware
 async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every POST carries the token of the visitor's CSRF cookie and, when the
@@ -123,7 +144,9 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
         else:
             sent = (await request.post()).get(CSRF_FIELD)
         if not isinstance(sent, str) or not same(sent, visitor(request).csrf):
-            raise web.HTTPForbidden()
+            if request.match_info.handler not in _KEEP_TYPED:
+                raise web.HTTPForbidden()
+            request[CSRF_REFUSED] = True  # only ever set, and only to True
     return await handler(request)
 
 

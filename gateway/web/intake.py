@@ -32,6 +32,11 @@ from store import web_auth
 from store.accept.contract import Incoming
 
 routes = web.RouteTableDef()
+CSRF_LOST = N_(
+    "For your security the form could not be sent: the page had expired. Nothing was "
+    "sent yet, and everything you typed is still here. Please check it and send the "
+    "form again."
+)
 
 
 @routes.get("/")
@@ -61,6 +66,7 @@ async def sent(request: web.Request) -> web.Response:
 
 
 @routes.post("/new/{entry}")
+@guard.keeps_typed_input
 async def submit(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     entry = _entry(request)
@@ -72,6 +78,12 @@ async def submit(request: web.Request) -> web.StreamResponse:
     entered = entered_from(texts, entry)
     token = texts.get("form_token", "")
     when = form_token.issued_at(ctx.keys.form, token, ctx.now())
+    if guard.csrf_refused(request):  # the cookie was lost while they typed: nothing stored
+        kept = token if when is not None else form_token.issue(ctx.keys.form, ctx.now())
+        lost = {"": CSRF_LOST}
+        if files or sent.too_large:
+            lost["files"] = N_("Please choose the attachments again.")
+        return _form(request, entry, entered, lost, kept, status=403)
     if when is None:  # forged, or left open too long: a fresh form, nothing lost
         fresh = form_token.issue(ctx.keys.form, ctx.now())
         expired = {"": N_("The form was open too long. Please check it and send it again.")}

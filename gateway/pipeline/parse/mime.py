@@ -65,7 +65,11 @@ def walk_body(
     return body
 
 
-def _walk(part: Message, body: Body, inside_attachment: bool, depth: int) -> None:
+def _walk(
+    part: Message, body: Body, inside_attachment: bool, depth: int, related: bool = False
+) -> None:
+    """``related``: ``part`` is a child of a multipart/related (the HTML and the
+    pictures it shows by Content-ID)."""
     if depth > _MAX_DEPTH:
         _walk_in_order(part, body, inside_attachment)
         return
@@ -80,8 +84,9 @@ def _walk(part: Message, body: Body, inside_attachment: bool, depth: int) -> Non
         if ctype == "multipart/alternative" and not inner:
             _walk_alternative(children, body, depth)
         else:
+            shows = ctype == "multipart/related"
             for child in children:
-                _walk(child, body, inner, depth + 1)
+                _walk(child, body, inner, depth + 1, shows)
         return
     if maintype == "multipart":
         _walk_broken_multipart(part, body, inside_attachment, depth)
@@ -89,7 +94,12 @@ def _walk(part: Message, body: Body, inside_attachment: bool, depth: int) -> Non
     if not inside_attachment and _is_body_part(part, ctype):
         _add_text(part, ctype, body)
     else:
-        _add_attachment(part, body)
+        _add_attachment(part, body, inline=related and _shown_in_place(part))
+
+
+def _shown_in_place(part: Message) -> bool:
+    """A related part the HTML shows by its Content-ID, not one marked as a file."""
+    return bool(part.get("content-id")) and part.get_content_disposition() != "attachment"
 
 
 def _walk_in_order(top: Message, body: Body, inside_attachment: bool) -> None:
@@ -227,7 +237,7 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
     return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 
-def _add_attachment(part: Message, body: Body) -> None:
+def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     ctype = part.get_content_type()
     data = _message_bytes(part) if part.get_content_maintype() == "message" else None
     if data is None:
@@ -251,6 +261,7 @@ def _add_attachment(part: Message, body: Body) -> None:
             content_type=ctype,
             size=known.size if known else len(data),
             sha256=known.sha256 if known else hashlib.sha256(data).hexdigest(),
+            inline=inline,
         )
     )
 

@@ -54,7 +54,7 @@ TIMES = frozenset({"created_at", "updated_at", "closed_at", "due_at", "first_res
 # the mark of an SLA deadline (gateway.scheduling.rules.SlaState), "" when it is fine
 MARKS: dict[str, Msg] = {
     "overdue": N_("overdue"),  # the deadline has passed
-    "due-soon": N_("due soon"),  # within [schedule] due_soon
+    "due-soon": N_("due soon"),  # [schedule] due_soon and due_soon_percent
 }
 
 
@@ -86,12 +86,11 @@ def _deadlines(
     from gateway.scheduling import rules
     from gateway.scheduling.sweeps import times_of
 
-    due_soon = settings.schedule.due_soon
     return [
         {
             "target": d.target,
             "at": d.at.isoformat(),
-            "state": rules.deadline_state(d, now, due_soon).value,
+            "state": rules.deadline_state(d, now, settings.schedule).value,
         }
         for d in rules.deadlines(times_of(ticket, entry))
     ]

@@ -1,0 +1,58 @@
+"""What an applied reply command changed, in words for the member's transcript.
+
+Kept apart from :mod:`gateway.runner.ops` (which applies the commands) because the
+sample mails and their tests say the same words without running anything. Each
+result is a :class:`~gateway.core.i18n.Msg`, said in the recipient's language when
+the transcript is rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gateway.core.i18n import N_, Msg
+from gateway.notify import labels
+from gateway.pipeline import commands
+from gateway.pipeline.merging import Merge
+from gateway.pipeline.watching import Watch
+from gateway.tickets import merge_watch
+
+
+def changed(action: commands.Action, old_state: str, taken: Mapping[str, str] | None = None) -> Msg:
+    """What an applied command changed, in words for its transcript (``old_state``: the
+    ticket's state before it; ``taken``: the sheet values ``/category`` read from the
+    request, so the member sees what the ticket now holds without opening it)."""
+    match action:
+        case commands.SetState(target, None):
+            return N_("{old} → {new}", old=labels.state(old_state), new=labels.state(target))
+        case commands.SetState(target, reason):
+            return N_(
+                "{old} → {new} ({reason})",
+                old=labels.state(old_state),
+                new=labels.state(target),
+                reason=labels.close_reason(reason or ""),
+            )
+        case commands.Assign(member):
+            return N_("assigned to {member}", member=member)
+        case commands.SetCategory(entry_id) if taken:
+            return N_(
+                "filed under {entry}; from the request: {values}",
+                entry=entry_id,
+                values=", ".join(f"{k} = {v}" for k, v in taken.items()),
+            )
+        case commands.SetCategory(entry_id):
+            return N_("filed under {entry}", entry=entry_id)
+        case commands.SetDue(due):
+            return N_("due {date}", date=due.isoformat())
+        case commands.SetField(name, value):
+            return N_("field {name} set to {value}", name=name, value=value)
+        case commands.AddNote():
+            return N_("internal note added (not sent to the requester)")
+        case commands.Approve():
+            return N_("approved")
+        case commands.SetPriority(level):
+            return N_("priority set to {new}", new=labels.priority(level))
+        case commands.UseAnswer(name):
+            return N_("saved answer {name} added after your words", name=name)
+        case Merge() | Watch():
+            return merge_watch.said(action)
