@@ -171,10 +171,16 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
+    secret, secret_problem = b"", None
+    try:
+        secret = read_secret(s, s.path_or_none("secret_file", base), data_dir)
+    except ConfigError as exc:  # raised by reply_key() in whatever needs the key
+        secret_problem = exc
     return GatewaySettings(
         address=email(s, "address", "support@example.test"),
-        secret=read_secret(s, s.path_or_none("secret_file", base), data_dir),
+        secret=secret,
         secret_file=s.path_or_none("secret_file", base),
+        secret_problem=secret_problem,
         locale=s.choice("locale", locate.DEFAULT_LOCALE, ("ja", "en")),
         timezone=tz,
         tag_prefix=prefix,

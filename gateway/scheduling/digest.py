@@ -72,7 +72,7 @@ def build(
 ) -> list[Mail]:
     """Every digest and summary due for ``run``; ``only`` restricts to one member."""
     open_ = reminders.open_tickets(session)
-    keys = reply_keys(session, ctx.settings.gateway.secret)
+    keys = reply_keys(session, ctx.settings.gateway.reply_key())
     mails: list[Mail] = []
     for member in ctx.settings.members:
         if only is not None and member.email != only.lower():

@@ -129,7 +129,26 @@ def accounts(settings: Settings) -> tuple[str, ...]:
 def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> HealthReport:
     with transaction(sessions) as s:
         snap = queries.snapshot(s, [a.source for a in settings.imap])
-    return assess(snap, accounts(settings), settings.health, now)
+    report = assess(snap, accounts(settings), settings.health, now)
+    found = config_problems(settings)
+    return replace(report, problems=found + report.problems) if found else report
+
+
+def config_problems(settings: Settings) -> tuple[HealthProblem, ...]:
+    """What the configuration says is broken though the settings loaded: a reply-token
+    key that cannot be read stops the daemon's next start and every mail with a reply
+    address, while a daemon started before keeps running. Said as the CLI says any
+    configuration error, naming the key and the file."""
+    exc = settings.gateway.secret_problem
+    if exc is None:
+        return ()
+    said = N_(
+        "configuration error: {path}: [{key}] {problem}",
+        path=exc.path,
+        key=exc.key,
+        problem=exc.message,
+    )
+    return (HealthProblem("secret", said),)
 
 
 def assess(

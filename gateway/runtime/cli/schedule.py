@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
+    EX_CONFIG,
     EX_OK,
     EX_TEMPFAIL,
     EX_UNHEALTHY,
@@ -61,6 +62,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             )
         else:
             said.say(N_("web: off ([web] is not configured)"))
+    if settings.gateway.secret_problem is not None:
+        return EX_CONFIG  # a configuration error, as every other command says it (78)
     return EX_OK if report.healthy else EX_UNHEALTHY
 
 
