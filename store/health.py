@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from store import inbox
@@ -39,9 +39,11 @@ class Snapshot:
     chat_oldest: datetime | None = None  # since when the oldest pending chat post is due
     actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
     inbox_oldest: datetime | None = None  # when the oldest unprocessed row arrived
+    outbox_held: int = 0  # pending notices held back to gather more, not due yet
+    outbox_held_until: datetime | None = None  # when the first of them falls due
 
 
-def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
+def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapshot:
     rows = {
         r.source: r
         for r in session.scalars(select(SourceState).where(SourceState.source.in_(list(sources))))
@@ -53,10 +55,19 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
         for name in sources
     )
     # a member notice held to gather more is waiting on purpose: it counts from when it
-    # is due (held_until), not from when it was written
+    # is due (held_until), not from when it was written; one still held is not late at
+    # all (its age would be negative), it is counted apart with when it falls due
     due_since = func.coalesce(OutboxRow.held_until, OutboxRow.created_at)
+    is_held = OutboxRow.held_until > now
     pending, oldest = session.execute(
-        select(func.count(OutboxRow.id), func.min(due_since)).where(OutboxRow.state == PENDING)
+        select(func.count(OutboxRow.id), func.min(case((is_held, None), else_=due_since))).where(
+            OutboxRow.state == PENDING
+        )
+    ).one()
+    held, held_until = session.execute(
+        select(func.count(OutboxRow.id), func.min(OutboxRow.held_until)).where(
+            OutboxRow.state == PENDING, is_held
+        )
     ).one()
     failed = session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.state == FAILED))
     latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)
@@ -80,6 +91,8 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
         chat_oldest=_aware(chat_oldest),
         actions=_per_state(session, ActionRun),
         inbox_oldest=_aware(inbox_oldest),
+        outbox_held=held or 0,
+        outbox_held_until=_aware(held_until),
     )
 
 

@@ -134,6 +134,8 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
         "failed": 0,
         "oldest_pending_at": "2026-03-02T00:55:00+00:00",
         "oldest_pending_age_seconds": 300,
+        "held": 0,
+        "held_until": None,
     }
     assert report["jobs"] == {"digest": "2026-03-02T00:00:00+00:00"}
     assert [p["key"] for p in report["problems"]] == ["shunted"]
@@ -212,3 +214,51 @@ def test_status_counts_chat_posts_and_catalog_action_runs(
     assert [p.key for p in later.problems] == ["chat_outbox"]
     problem = later.problems[0].text
     assert "chat post" in problem and "max_outbox_age = 30m" in problem
+
+
+def _held_notice(app: App, now: datetime, held_until: datetime) -> None:
+    with transaction(app.sessions) as s:
+        outbox.enqueue(
+            s,
+            outbox.NewMail(
+                "held-1",
+                "ticket_notice",
+                "h1@example.test",
+                "support@example.test",
+                ("ops@example.test",),
+                b"x",
+                held_until=held_until,
+            ),
+            now,
+        )
+
+
+def test_a_notice_held_back_shows_when_it_is_due_never_a_negative_age(
+    app: App, settings: Settings, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member notice gathering more until a time still to come is not late: status
+    says until when it is held, and the age of the oldest unsent mail counts only mail
+    already due."""
+    now = clock.now()
+    _held_notice(app, now, now + timedelta(minutes=5))
+    data = health.check(settings, app.sessions, now).as_dict()["outbox"]
+    assert data["pending"] == 1 and data["held"] == 1
+    assert data["held_until"] == "2026-03-02T01:05:00+00:00"
+    assert data["oldest_pending_at"] is None and data["oldest_pending_age_seconds"] is None
+    from gateway.runtime.cli.common import Speaker
+    from gateway.runtime.cli.schedule import _print_status
+
+    _print_status(Speaker(settings), health.check(settings, app.sessions, now))
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("outbox:")]
+    assert "-" not in line.split("oldest")[-1].replace("2026-03-02", "")  # no "(-300s)"
+    assert "1 held until 2026-03-02T01:05:00+00:00" in line
+    clock.advance(timedelta(minutes=7))  # due since 01:05: two minutes late, no more
+    data = health.check(settings, app.sessions, clock.now()).as_dict()["outbox"]
+    assert data["held"] == 0 and data["oldest_pending_age_seconds"] == 120
+
+
+def test_ages_are_never_negative(app: App, settings: Settings, clock: FakeClock) -> None:
+    """A row written by an instance whose clock runs ahead is 'just now', not -300 s."""
+    _seed(app, clock.now() + timedelta(minutes=10))
+    report = health.check(settings, app.sessions, clock.now()).as_dict()
+    assert report["inbox"]["oldest_pending_age_seconds"] == 0

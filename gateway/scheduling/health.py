@@ -57,6 +57,8 @@ class HealthReport:
     chat_oldest: datetime | None = None
     actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
     inbox_oldest: datetime | None = None  # when the oldest unprocessed mail arrived
+    outbox_held: int = 0  # notices held back on purpose, not due yet
+    outbox_held_until: datetime | None = None  # when the first of them falls due
 
     @property
     def healthy(self) -> bool:
@@ -88,6 +90,8 @@ class HealthReport:
                 "failed": self.outbox_failed,
                 "oldest_pending_at": _iso(self.outbox_oldest),
                 "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest),
+                "held": self.outbox_held,
+                "held_until": _iso(self.outbox_held_until),
             },
             "jobs": {job: _iso(at) for job, at in sorted(self.jobs.items())},
             "chat_outbox": {
@@ -128,7 +132,7 @@ def accounts(settings: Settings) -> tuple[str, ...]:
 
 def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> HealthReport:
     with transaction(sessions) as s:
-        snap = queries.snapshot(s, [a.source for a in settings.imap])
+        snap = queries.snapshot(s, [a.source for a in settings.imap], now)
     report = assess(snap, accounts(settings), settings.health, now)
     found = config_problems(settings)
     return replace(report, problems=found + report.problems) if found else report
@@ -196,6 +200,8 @@ def assess(
         chat_oldest=snap.chat_oldest,
         actions=dict(snap.actions),
         inbox_oldest=snap.inbox_oldest,
+        outbox_held=snap.outbox_held,
+        outbox_held_until=snap.outbox_held_until,
     )
 
 
@@ -227,7 +233,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _age(now: datetime, then: datetime | None) -> int | None:
-    return int((now - then).total_seconds()) if then is not None else None
+    """Seconds since ``then``; a row stamped ahead of ``now`` (another instance's clock
+    running ahead) is "just now", never a negative age."""
+    return max(0, int((now - then).total_seconds())) if then is not None else None
 
 
 def _span(value: timedelta) -> str:

@@ -124,12 +124,17 @@ def _print_status(said: Speaker, report: HealthReport) -> None:
             shunted=inbox["shunted"],
         )
     )
-    oldest = _oldest(out)
+    held = (  # notices gathering more on purpose: when they fall due, not an age
+        N_(", {count} held until {at}", count=out["held"], at=out["held_until"])
+        if out["held"]
+        else ""
+    )
     said.say(
         N_(
-            "outbox: {pending} pending{oldest}, {failed} failed",
+            "outbox: {pending} pending{oldest}{held}, {failed} failed",
             pending=out["pending"],
-            oldest=oldest,
+            oldest=_oldest(out),
+            held=held,
             failed=out["failed"],
         )
     )
