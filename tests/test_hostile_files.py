@@ -28,7 +28,7 @@ from gateway.core.errors import ConfigError
 from gateway.runtime import daemon, logs
 from gateway.runtime.app import build
 from tests.support.cli import run
-from tests.support.config import SECRET_ENV, write_config
+from tests.support.config import SECRET_ENV, daemon_running, write_config  # noqa: F401
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.ports import free_port
@@ -104,6 +104,7 @@ def test_the_example_placeholder_is_refused_by_name(
     assert "placeholder" in caught.value.problem
 
 
+@pytest.mark.usefixtures("daemon_running")  # status is about the secret file here
 def test_status_warns_about_a_secret_file_others_may_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

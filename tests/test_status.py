@@ -13,6 +13,7 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.config.settings import HealthSettings, ImapSettings, Settings
 from gateway.core.clock import FakeClock, SystemClock
+from gateway.receive import pipe
 from gateway.runtime.app import App, build
 from gateway.runtime.cli import main as cli
 from gateway.scheduling import health
@@ -146,11 +147,16 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
 
 
 def test_status_exits_0_when_healthy_and_1_with_reasons(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     config = write_config(tmp_path)
+    running = pipe.hold_daemon_lock(tmp_path / "var")  # as `ticket-gateway run` holds it
+    request.addfinalizer(running.close)
     assert cli.main(["--config", str(config), "status"]) == 0
     assert capsys.readouterr().out.startswith("healthy\n")
     app = build(load_settings(config))
@@ -262,3 +268,29 @@ def test_ages_are_never_negative(app: App, settings: Settings, clock: FakeClock)
     _seed(app, clock.now() + timedelta(minutes=10))
     report = health.check(settings, app.sessions, clock.now()).as_dict()
     assert report["inbox"]["oldest_pending_age_seconds"] == 0
+
+
+def test_a_stopped_daemon_is_a_problem_whatever_the_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site that receives only by SMTP/LMTP has no mailbox whose polls would go stale:
+    the daemon's own lock (held by `run` for its lifetime) says whether it runs."""
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    config = write_config(tmp_path)  # no [[imap]]
+    assert cli.main(["--config", str(config), "status"]) == cli.EX_UNHEALTHY
+    out = capsys.readouterr().out
+    assert out.startswith("UNHEALTHY\n  problem: the daemon is not running")
+    assert str(tmp_path / "var" / "daemon.lock") in out and "health.daemon = false" in out
+    assert cli.main(["--config", str(config), "status", "--json"]) == cli.EX_UNHEALTHY
+    data = json.loads(capsys.readouterr().out)
+    assert [p["key"] for p in data["problems"]] == ["daemon"] and data["daemon"] is False
+    running = pipe.hold_daemon_lock(tmp_path / "var")
+    try:
+        assert cli.main(["--config", str(config), "status", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["daemon"] is True
+    finally:
+        running.close()
+    # a site fed only by `ingest` from the MTA and cron runs no daemon, on purpose
+    config = write_config(tmp_path, extra="[health]\ndaemon = false\n")
+    assert cli.main(["--config", str(config), "status"]) == 0

@@ -279,13 +279,16 @@ def _schedule(s: Section) -> ScheduleSettings:
 
 
 def _health(s: Section) -> HealthSettings:
-    s.unknown({"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts"})
+    s.unknown(
+        {"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts", "daemon"}
+    )
     return HealthSettings(
         max_poll_age=duration(s, "max_poll_age", "15m"),
         max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
         max_outbox_age=duration(s, "max_outbox_age", "30m"),
         max_inbox_age=duration(s, "max_inbox_age", "15m"),
         alerts=s.bool("alerts", True),
+        daemon=s.bool("daemon", True),
     )
 
 

@@ -171,6 +171,9 @@ class HealthSettings:
     max_outbox_age: timedelta = timedelta(minutes=30)  # the oldest unsent mail this old
     max_inbox_age: timedelta = timedelta(minutes=15)  # the oldest unprocessed mail this old
     alerts: bool = True  # mail the managers when health changes (once, not per check)
+    # a daemon (`run`) is expected on this machine: status calls a stopped one a problem.
+    # False for a site fed only by `ingest` from the MTA, with cron for sweep and send
+    daemon: bool = True
 
 
 @dataclass(frozen=True, slots=True)

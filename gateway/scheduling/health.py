@@ -59,6 +59,7 @@ class HealthReport:
     inbox_oldest: datetime | None = None  # when the oldest unprocessed mail arrived
     outbox_held: int = 0  # notices held back on purpose, not due yet
     outbox_held_until: datetime | None = None  # when the first of them falls due
+    daemon: bool | None = None  # this machine's daemon runs (None: not asked)
 
     @property
     def healthy(self) -> bool:
@@ -69,6 +70,7 @@ class HealthReport:
         return {
             "healthy": self.healthy,
             "checked_at": _iso(self.checked_at),
+            "daemon": self.daemon,
             "problems": [{"key": p.key, "text": p.text} for p in self.problems],
             "mailboxes": [
                 {
@@ -130,12 +132,46 @@ def accounts(settings: Settings) -> tuple[str, ...]:
     return tuple(a.key for a in settings.imap)
 
 
-def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> HealthReport:
+def check(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    now: datetime,
+    daemon: Daemon | None = None,
+) -> HealthReport:
+    """``daemon``: whether this machine's daemon runs, as its caller found out (only a
+    process outside the daemon asks: inside it, the answer is always yes)."""
     with transaction(sessions) as s:
         snap = queries.snapshot(s, [a.source for a in settings.imap], now)
     report = assess(snap, accounts(settings), settings.health, now)
     found = config_problems(settings)
+    if daemon is not None and settings.health.daemon and not daemon.running:
+        found += (daemon_problem(daemon),)
+    report = replace(report, daemon=daemon.running if daemon is not None else None)
     return replace(report, problems=found + report.problems) if found else report
+
+
+@dataclass(frozen=True, slots=True)
+class Daemon:
+    """Whether ``ticket-gateway run`` runs here: it holds ``lock`` for its lifetime."""
+
+    running: bool
+    lock: str  # the lock file's path
+
+
+def daemon_problem(daemon: Daemon) -> HealthProblem:
+    """A stopped daemon receives nothing by SMTP/LMTP, polls no mailbox, processes,
+    sends and reminds nothing. Judged from its lock, not from what it leaves in the
+    database: a site without IMAP has no poll that would go stale, and a quiet week
+    has no mail that would wait."""
+    return HealthProblem(
+        "daemon",
+        N_(
+            "the daemon is not running: no process holds {lock} (start it: {command}; a "
+            "site fed only by `ingest` from the MTA, with cron, sets health.daemon = false)",
+            lock=daemon.lock,
+            command="systemctl start ticket-gateway",
+        ),
+    )
 
 
 def config_problems(settings: Settings) -> tuple[HealthProblem, ...]:

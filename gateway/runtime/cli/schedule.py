@@ -33,10 +33,13 @@ if TYPE_CHECKING:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """0 healthy, 1 unhealthy (with the reasons): for a monitoring system to call."""
+    from gateway.receive import pipe
     from gateway.scheduling import health
 
+    data_dir = settings.gateway.data_dir
+    running = health.Daemon(pipe.daemon_running(data_dir), str(pipe.lock_path(data_dir)))
     with opened(settings) as app:
-        report = health.check(settings, app.sessions, app.clock.now())
+        report = health.check(settings, app.sessions, app.clock.now(), running)
     web = _web_status(settings)
     said = Speaker(settings)
     warnings = _warnings(settings)
