@@ -137,6 +137,8 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
         "oldest_pending_age_seconds": 300,
         "held": 0,
         "held_until": None,
+        "failed_last_24h": 0,
+        "recent_failures": [],
     }
     assert report["jobs"] == {"digest": "2026-03-02T00:00:00+00:00"}
     assert [p["key"] for p in report["problems"]] == ["shunted"]
@@ -294,3 +296,50 @@ def test_a_stopped_daemon_is_a_problem_whatever_the_sources(
     # a site fed only by `ingest` from the MTA and cron runs no daemon, on purpose
     config = write_config(tmp_path, extra="[health]\ndaemon = false\n")
     assert cli.main(["--config", str(config), "status"]) == 0
+
+
+def _failed_mail(app: App, key: str, ticket: int | None, failed_at: datetime) -> None:
+    with transaction(app.sessions) as s:
+        row_id = outbox.enqueue(
+            s,
+            outbox.NewMail(
+                key,
+                "acknowledgement",
+                f"{key}@example.test",
+                "support@example.test",
+                (f"{key}@customer.test",),
+                b"x",
+                ticket_id=ticket,
+            ),
+            failed_at - timedelta(minutes=1),
+        )
+        assert row_id is not None
+        outbox.mark_failed(s, row_id, "550 5.1.1 no such user", failed_at)
+
+
+def test_mail_that_failed_for_good_recently_is_a_warning_not_a_problem(
+    app: App, settings: Settings, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bounce to a mistyped customer address is the ticket's business (its history has
+    a delivery-failed event) and must not page anyone at night: status counts the last
+    24 hours' permanent failures as a warning, exit code unchanged, and names them."""
+    now = clock.now()
+    _failed_mail(app, "old", None, now - timedelta(hours=30))  # older than a day
+    _failed_mail(app, "bad1", None, now - timedelta(hours=2))
+    _failed_mail(app, "bad2", None, now - timedelta(minutes=5))
+    report = health.check(settings, app.sessions, now)
+    assert report.healthy
+    data = report.as_dict()["outbox"]
+    assert data["failed"] == 3 and data["failed_last_24h"] == 2
+    assert [f["recipients"] for f in data["recent_failures"]] == [
+        ["bad2@customer.test"],
+        ["bad1@customer.test"],
+    ]
+    assert data["recent_failures"][0]["error"] == "550 5.1.1 no such user"
+    from gateway.runtime.cli.common import Speaker
+    from gateway.runtime.cli.schedule import status_warnings
+
+    said = Speaker(settings)
+    [warning] = [said(w) for w in status_warnings(report)]
+    assert "2 outgoing mail(s) failed for good in the last 24 h" in warning
+    assert "bad2@customer.test: 550 5.1.1 no such user" in warning

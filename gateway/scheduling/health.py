@@ -60,6 +60,8 @@ class HealthReport:
     outbox_held: int = 0  # notices held back on purpose, not due yet
     outbox_held_until: datetime | None = None  # when the first of them falls due
     daemon: bool | None = None  # this machine's daemon runs (None: not asked)
+    failed_recent: int = 0  # outgoing mail that failed for good in the last 24 h
+    recent_failures: tuple[queries.Failure, ...] = ()  # the newest of them
 
     @property
     def healthy(self) -> bool:
@@ -94,6 +96,18 @@ class HealthReport:
                 "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest),
                 "held": self.outbox_held,
                 "held_until": _iso(self.outbox_held_until),
+                "failed_last_24h": self.failed_recent,
+                "recent_failures": [
+                    {
+                        "id": f.outbox_id,
+                        "ticket": f.ticket_id,
+                        "kind": f.kind,
+                        "recipients": list(f.recipients),
+                        "error": f.error,
+                        "failed_at": _iso(f.failed_at),
+                    }
+                    for f in self.recent_failures
+                ],
             },
             "jobs": {job: _iso(at) for job, at in sorted(self.jobs.items())},
             "chat_outbox": {
@@ -238,6 +252,8 @@ def assess(
         inbox_oldest=snap.inbox_oldest,
         outbox_held=snap.outbox_held,
         outbox_held_until=snap.outbox_held_until,
+        failed_recent=snap.failed_recent,
+        recent_failures=snap.recent_failures,
     )
 
 

@@ -231,6 +231,7 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # when it failed for good (status: the last 24 h)
     # a member notice held to gather what else happens to its ticket (gateway.tickets
     # .to_members): due at held_until, re-rendered from ``notice`` while it waits
     held_until: Mapped[datetime | None]

@@ -42,7 +42,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         report = health.check(settings, app.sessions, app.clock.now(), running)
     web = _web_status(settings)
     said = Speaker(settings)
-    warnings = _warnings(settings)
+    warnings = _warnings(settings) + status_warnings(report)
     if args.json:
         print_json({**report.as_dict(), "web": web, "warnings": [said(w) for w in warnings]})
     else:
@@ -99,6 +99,31 @@ def _warnings(settings: Settings) -> list[Msg]:
     path = settings.gateway.secret_file or generated_path(settings.gateway.data_dir)
     found = exposure(path)
     return [found] if found is not None else []
+
+
+def status_warnings(report: HealthReport) -> list[Msg]:
+    """Mail that failed for good in the last 24 hours: a warning, not a problem. Most
+    are bounces to a mistyped or departed customer address, each already told where it
+    belongs (a delivery-failed event in its ticket's history); exit 1 for them would
+    page someone at night for what no one on call can fix, and teach them to ignore
+    the check. A relay that refuses everything shows as a problem anyway: its mail
+    waits (temporary failures) past max_outbox_age."""
+    if not report.failed_recent:
+        return []
+    shown = "; ".join(
+        (f"#{f.ticket_id} " if f.ticket_id is not None else "")
+        + f"{', '.join(f.recipients)}: {f.error}"
+        for f in report.recent_failures
+    )
+    return [
+        N_(
+            "{count} outgoing mail(s) failed for good in the last 24 h, not retried ({command}"
+            " shows each one's delivery-failed event): {failures}",
+            count=report.failed_recent,
+            command="ticket-gateway tickets show ID",
+            failures=shown,
+        )
+    ]
 
 
 def _print_status(said: Speaker, report: HealthReport) -> None:
