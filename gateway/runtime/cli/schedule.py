@@ -106,8 +106,8 @@ def status_warnings(report: HealthReport) -> list[Msg]:
     are bounces to a mistyped or departed customer address, each already told where it
     belongs (a delivery-failed event in its ticket's history); exit 1 for them would
     page someone at night for what no one on call can fix, and teach them to ignore
-    the check. A relay that refuses everything shows as a problem anyway: its mail
-    waits (temporary failures) past max_outbox_age."""
+    the check. A relay that is down or refuses for the time being is a problem anyway:
+    its mail waits past max_outbox_age."""
     if not report.failed_recent:
         return []
     shown = "; ".join(
