@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from store import inbox
@@ -39,9 +39,30 @@ class Snapshot:
     chat_oldest: datetime | None = None  # since when the oldest pending chat post is due
     actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
     inbox_oldest: datetime | None = None  # when the oldest unprocessed row arrived
+    outbox_held: int = 0  # pending notices held back to gather more, not due yet
+    outbox_held_until: datetime | None = None  # when the first of them falls due
+    failed_recent: int = 0  # outbox rows that failed for good in the last RECENT
+    recent_failures: tuple[Failure, ...] = ()  # the newest of them, newest first
 
 
-def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An outgoing mail that failed for good: enough to find it (its ticket's history
+    has the delivery-failed event) and to see why without opening the database."""
+
+    outbox_id: int
+    ticket_id: int | None
+    kind: str
+    recipients: tuple[str, ...]
+    error: str
+    failed_at: datetime | None
+
+
+RECENT = timedelta(hours=24)  # "recently" for mail that failed for good
+SHOWN_FAILURES = 5  # the newest ones status names
+
+
+def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapshot:
     rows = {
         r.source: r
         for r in session.scalars(select(SourceState).where(SourceState.source.in_(list(sources))))
@@ -53,12 +74,30 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
         for name in sources
     )
     # a member notice held to gather more is waiting on purpose: it counts from when it
-    # is due (held_until), not from when it was written
+    # is due (held_until), not from when it was written; one still held is not late at
+    # all (its age would be negative), it is counted apart with when it falls due
     due_since = func.coalesce(OutboxRow.held_until, OutboxRow.created_at)
+    is_held = OutboxRow.held_until > now
     pending, oldest = session.execute(
-        select(func.count(OutboxRow.id), func.min(due_since)).where(OutboxRow.state == PENDING)
+        select(func.count(OutboxRow.id), func.min(case((is_held, None), else_=due_since))).where(
+            OutboxRow.state == PENDING
+        )
+    ).one()
+    held, held_until = session.execute(
+        select(func.count(OutboxRow.id), func.min(OutboxRow.held_until)).where(
+            OutboxRow.state == PENDING, is_held
+        )
     ).one()
     failed = session.scalar(select(func.count(OutboxRow.id)).where(OutboxRow.state == FAILED))
+    recent = (OutboxRow.state == FAILED, OutboxRow.failed_at >= now - RECENT)
+    failed_recent = session.scalar(select(func.count(OutboxRow.id)).where(*recent))
+    newest = session.scalars(
+        select(OutboxRow).where(*recent).order_by(OutboxRow.failed_at.desc()).limit(SHOWN_FAILURES)
+    )
+    failures = tuple(
+        Failure(r.id, r.ticket_id, r.kind, tuple(r.recipients), r.last_error, r.failed_at)
+        for r in newest
+    )
     latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)
     jobs = {job: at for job, ran in session.execute(latest) if (at := _aware(ran)) is not None}
     # a post being retried waits since it was written, like a mail does
@@ -80,6 +119,10 @@ def snapshot(session: Session, sources: Sequence[str]) -> Snapshot:
         chat_oldest=_aware(chat_oldest),
         actions=_per_state(session, ActionRun),
         inbox_oldest=_aware(inbox_oldest),
+        outbox_held=held or 0,
+        outbox_held_until=_aware(held_until),
+        failed_recent=failed_recent or 0,
+        recent_failures=failures,
     )
 
 

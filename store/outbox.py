@@ -174,11 +174,12 @@ def mark_retry(session: Session, outbox_id: int, error: str, next_at: datetime) 
         row.next_attempt_at, row.last_error = next_at, error
 
 
-def mark_failed(session: Session, outbox_id: int, error: str) -> OutboxRow | None:
+def mark_failed(session: Session, outbox_id: int, error: str, now: datetime) -> OutboxRow | None:
     row = session.get(OutboxRow, outbox_id)
     if row is not None:
         row.attempts += 1
         row.state, row.next_attempt_at, row.last_error = FAILED, None, error
+        row.failed_at = now
     return row
 
 

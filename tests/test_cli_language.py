@@ -15,7 +15,7 @@ import pytest
 from gateway.runtime.cli import main as cli_main
 from gateway.runtime.cli.common import cli_locale
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import daemon_running, write_config  # noqa: F401
 from tests.support.mails import mail
 from tests.test_one_language import findings
 
@@ -40,6 +40,10 @@ from tests.test_one_language import findings
 )
 def test_the_cli_language_rule(environ: dict[str, str], configured: str, expected: str) -> None:
     assert cli_locale(configured, environ) == expected
+
+
+# the daemon runs (its lock held): status here is about the words it says
+pytestmark = pytest.mark.usefixtures("daemon_running")
 
 
 @pytest.fixture

@@ -236,5 +236,5 @@ def test_a_held_notice_is_not_an_old_unsent_mail_for_status(team: App, clock: Fa
     [held] = outbox(team, "ticket_notice")
     clock.advance(timedelta(hours=2))  # a sender that was away all this time
     with transaction(team.sessions) as s:
-        snap = health.snapshot(s, ())
+        snap = health.snapshot(s, (), clock.now())
     assert snap.outbox_pending == 1 and snap.outbox_oldest == held.held_until

@@ -28,7 +28,7 @@ from gateway.core.errors import ConfigError
 from gateway.runtime import daemon, logs
 from gateway.runtime.app import build
 from tests.support.cli import run
-from tests.support.config import SECRET_ENV, write_config
+from tests.support.config import SECRET_ENV, daemon_running, write_config  # noqa: F401
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.ports import free_port
@@ -53,7 +53,7 @@ def test_a_short_secret_from_the_environment_is_refused(
 ) -> None:
     monkeypatch.setenv("TICKET_GATEWAY_SECRET", value)
     with pytest.raises(ConfigError) as caught:
-        load_settings(write_config(tmp_path))
+        load_settings(write_config(tmp_path)).gateway.reply_key()
     assert caught.value.key == "TICKET_GATEWAY_SECRET" and "16 bytes" in caught.value.problem
 
 
@@ -69,7 +69,7 @@ def test_a_generated_secret_that_is_too_short_is_refused(
     (tmp_path / "var").mkdir(mode=0o700)
     (tmp_path / "var" / "secret").write_bytes(content)
     with pytest.raises(ConfigError) as caught:
-        load_settings(config)
+        load_settings(config).gateway.reply_key()
     assert (caught.value.path, caught.value.key) == (str(config), "gateway.data_dir")
     assert str(tmp_path / "var" / "secret") in caught.value.problem
     assert "16 bytes" in caught.value.problem
@@ -100,10 +100,11 @@ def test_the_example_placeholder_is_refused_by_name(
         config = write_config(tmp_path, secret_file=True)
         (tmp_path / "secret.key").write_text(placeholder + "\n")
     with pytest.raises(ConfigError) as caught:
-        load_settings(config)
+        load_settings(config).gateway.reply_key()
     assert "placeholder" in caught.value.problem
 
 
+@pytest.mark.usefixtures("daemon_running")  # status is about the secret file here
 def test_status_warns_about_a_secret_file_others_may_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

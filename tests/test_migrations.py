@@ -223,3 +223,82 @@ def test_a_fresh_create_that_fails_half_way_leaves_nothing(
         assert migrate.current_revision(engine) == migrate.HEAD
     finally:
         engine.dispose()
+
+
+MERGED_FK = "fk_tickets_merged_into_id_tickets"  # the name migration 0006 gives it
+PG_DEFAULT_FK = "tickets_merged_into_id_fkey"  # what PostgreSQL names an unnamed one
+
+
+def _merged_fk(engine: Engine) -> str | None:
+    """The name of the foreign key on ``tickets.merged_into_id`` as the database says it."""
+    [name] = [
+        f["name"]
+        for f in inspect(engine).get_foreign_keys("tickets")
+        if f["constrained_columns"] == ["merged_into_id"]
+    ]
+    return name
+
+
+def test_a_fresh_database_goes_down_to_base_and_up_again(db_url: str) -> None:
+    """A fresh database (made from the models) names its keys as the migrations do, so an
+    operator going back to an older release can run every downgrade on it."""
+    engine = make_engine(db_url)
+    try:
+        assert migrate.ensure_current(engine, NOW) is True  # the fresh-database shortcut
+        assert _merged_fk(engine) == MERGED_FK
+        migrate.downgrade(engine, "base")
+        assert migrate.current_revision(engine) is None
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.HEAD
+        assert _merged_fk(engine) == MERGED_FK
+    finally:
+        engine.dispose()
+
+
+def test_a_database_made_from_the_older_models_gets_the_migrations_key_name(
+    db_url: str,
+) -> None:
+    """Sites created from the models before 0012 have the key under the database's own
+    name (PostgreSQL's ``tickets_merged_into_id_fkey``, none on SQLite): 0012 renames it,
+    keeping every row, and the way down to base works from there too."""
+    engine = make_engine(db_url)
+    try:
+        migrate.ensure_current(engine, NOW)
+        migrate.downgrade(engine, "0011")  # the schema of then (later revisions undone)
+        _rename_merged_fk_as_the_old_models_did(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO tickets (id, subject, requester, requester_name, state,"
+                    " priority, created_at, updated_at, merged_into_id) VALUES"
+                    " (1, 's', 'a@x.test', '', 'open', 'normal', '2026-01-01', '2026-01-01',"
+                    " NULL), (2, 't', 'b@x.test', '', 'closed', 'normal', '2026-01-01',"
+                    " '2026-01-01', 1)"
+                )
+            )
+        assert _merged_fk(engine) != MERGED_FK
+        migrate.upgrade(engine)
+        assert _merged_fk(engine) == MERGED_FK
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, merged_into_id FROM tickets ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [(1, None), (2, 1)]
+        migrate.downgrade(engine, "base")
+        assert migrate.current_revision(engine) is None
+    finally:
+        engine.dispose()
+
+
+def _rename_merged_fk_as_the_old_models_did(engine: Engine) -> None:
+    """The key as ``create_all`` made it before the models named it."""
+    with engine.begin() as conn:
+        if engine.dialect.name != "sqlite":
+            conn.execute(
+                text(f"ALTER TABLE tickets RENAME CONSTRAINT {MERGED_FK} TO {PG_DEFAULT_FK}")
+            )
+            return
+        conn.exec_driver_sql("PRAGMA writable_schema = ON")
+        conn.execute(
+            text("UPDATE sqlite_master SET sql = replace(sql, :named, '') WHERE name = 'tickets'"),
+            {"named": f"CONSTRAINT {MERGED_FK} "},
+        )
+        conn.exec_driver_sql("PRAGMA writable_schema = OFF")

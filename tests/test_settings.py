@@ -31,7 +31,6 @@ def test_defaults_work_on_a_fresh_machine(tmp_path: Path, monkeypatch: pytest.Mo
         ('[smtp]\nmax_message_size = "25 parsecs"\n', "smtp.max_message_size"),
         ('[gateway]\naddress = "not-an-address"\n', "gateway.address"),
         ('[gateway]\ntimezone = "Mars/Olympus"\n', "gateway.timezone"),
-        ('[gateway]\nsecret_file = "missing.key"\n', "gateway.secret_file"),
         ('[database]\nurl = "mysql://x"\n', "database.url"),
         ('[outbound]\nmode = "pigeon"\n', "outbound.mode"),
         ('[[members]]\nname = "x"\n', "members[0].email"),
@@ -48,6 +47,19 @@ def test_bad_config_names_key_and_file(tmp_path: Path, toml: str, key: str) -> N
         load_settings(cfg)
     assert err.value.key == key
     assert str(cfg) in str(err.value)
+
+
+def test_a_missing_secret_file_is_refused_by_what_needs_the_key(tmp_path: Path) -> None:
+    """Loading goes on (``status`` and reading tickets need no key); the key itself is
+    refused with the error that names the key, the config file and the secret file."""
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text('[gateway]\nsecret_file = "missing.key"\n')
+    gateway = load_settings(cfg).gateway
+    assert gateway.secret_problem is not None
+    with pytest.raises(ConfigError) as err:
+        gateway.reply_key()
+    assert err.value.key == "gateway.secret_file"
+    assert str(cfg) in str(err.value) and str(tmp_path / "missing.key") in str(err.value)
 
 
 def test_secret_from_file(tmp_path: Path) -> None:

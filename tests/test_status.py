@@ -13,6 +13,7 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.config.settings import HealthSettings, ImapSettings, Settings
 from gateway.core.clock import FakeClock, SystemClock
+from gateway.receive import pipe
 from gateway.runtime.app import App, build
 from gateway.runtime.cli import main as cli
 from gateway.scheduling import health
@@ -134,6 +135,10 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
         "failed": 0,
         "oldest_pending_at": "2026-03-02T00:55:00+00:00",
         "oldest_pending_age_seconds": 300,
+        "held": 0,
+        "held_until": None,
+        "failed_last_24h": 0,
+        "recent_failures": [],
     }
     assert report["jobs"] == {"digest": "2026-03-02T00:00:00+00:00"}
     assert [p["key"] for p in report["problems"]] == ["shunted"]
@@ -144,11 +149,16 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
 
 
 def test_status_exits_0_when_healthy_and_1_with_reasons(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     config = write_config(tmp_path)
+    running = pipe.hold_daemon_lock(tmp_path / "var")  # as `ticket-gateway run` holds it
+    request.addfinalizer(running.close)
     assert cli.main(["--config", str(config), "status"]) == 0
     assert capsys.readouterr().out.startswith("healthy\n")
     app = build(load_settings(config))
@@ -212,3 +222,124 @@ def test_status_counts_chat_posts_and_catalog_action_runs(
     assert [p.key for p in later.problems] == ["chat_outbox"]
     problem = later.problems[0].text
     assert "chat post" in problem and "max_outbox_age = 30m" in problem
+
+
+def _held_notice(app: App, now: datetime, held_until: datetime) -> None:
+    with transaction(app.sessions) as s:
+        outbox.enqueue(
+            s,
+            outbox.NewMail(
+                "held-1",
+                "ticket_notice",
+                "h1@example.test",
+                "support@example.test",
+                ("ops@example.test",),
+                b"x",
+                held_until=held_until,
+            ),
+            now,
+        )
+
+
+def test_a_notice_held_back_shows_when_it_is_due_never_a_negative_age(
+    app: App, settings: Settings, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member notice gathering more until a time still to come is not late: status
+    says until when it is held, and the age of the oldest unsent mail counts only mail
+    already due."""
+    now = clock.now()
+    _held_notice(app, now, now + timedelta(minutes=5))
+    data = health.check(settings, app.sessions, now).as_dict()["outbox"]
+    assert data["pending"] == 1 and data["held"] == 1
+    assert data["held_until"] == "2026-03-02T01:05:00+00:00"
+    assert data["oldest_pending_at"] is None and data["oldest_pending_age_seconds"] is None
+    from gateway.runtime.cli.common import Speaker
+    from gateway.runtime.cli.schedule import _print_status
+
+    _print_status(Speaker(settings), health.check(settings, app.sessions, now))
+    [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("outbox:")]
+    assert "-" not in line.split("oldest")[-1].replace("2026-03-02", "")  # no "(-300s)"
+    assert "1 held until 2026-03-02T01:05:00+00:00" in line
+    clock.advance(timedelta(minutes=7))  # due since 01:05: two minutes late, no more
+    data = health.check(settings, app.sessions, clock.now()).as_dict()["outbox"]
+    assert data["held"] == 0 and data["oldest_pending_age_seconds"] == 120
+
+
+def test_ages_are_never_negative(app: App, settings: Settings, clock: FakeClock) -> None:
+    """A row written by an instance whose clock runs ahead is 'just now', not -300 s."""
+    _seed(app, clock.now() + timedelta(minutes=10))
+    report = health.check(settings, app.sessions, clock.now()).as_dict()
+    assert report["inbox"]["oldest_pending_age_seconds"] == 0
+
+
+def test_a_stopped_daemon_is_a_problem_whatever_the_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site that receives only by SMTP/LMTP has no mailbox whose polls would go stale:
+    the daemon's own lock (held by `run` for its lifetime) says whether it runs."""
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    config = write_config(tmp_path)  # no [[imap]]
+    assert cli.main(["--config", str(config), "status"]) == cli.EX_UNHEALTHY
+    out = capsys.readouterr().out
+    assert out.startswith("UNHEALTHY\n  problem: the daemon is not running")
+    assert str(tmp_path / "var" / "daemon.lock") in out and "health.daemon = false" in out
+    assert cli.main(["--config", str(config), "status", "--json"]) == cli.EX_UNHEALTHY
+    data = json.loads(capsys.readouterr().out)
+    assert [p["key"] for p in data["problems"]] == ["daemon"] and data["daemon"] is False
+    running = pipe.hold_daemon_lock(tmp_path / "var")
+    try:
+        assert cli.main(["--config", str(config), "status", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["daemon"] is True
+    finally:
+        running.close()
+    # a site fed only by `ingest` from the MTA and cron runs no daemon, on purpose
+    config = write_config(tmp_path, extra="[health]\ndaemon = false\n")
+    assert cli.main(["--config", str(config), "status"]) == 0
+
+
+def _failed_mail(app: App, key: str, ticket: int | None, failed_at: datetime) -> None:
+    with transaction(app.sessions) as s:
+        row_id = outbox.enqueue(
+            s,
+            outbox.NewMail(
+                key,
+                "acknowledgement",
+                f"{key}@example.test",
+                "support@example.test",
+                (f"{key}@customer.test",),
+                b"x",
+                ticket_id=ticket,
+            ),
+            failed_at - timedelta(minutes=1),
+        )
+        assert row_id is not None
+        outbox.mark_failed(s, row_id, "550 5.1.1 no such user", failed_at)
+
+
+def test_mail_that_failed_for_good_recently_is_a_warning_not_a_problem(
+    app: App, settings: Settings, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bounce to a mistyped customer address is the ticket's business (its history has
+    a delivery-failed event) and must not page anyone at night: status counts the last
+    24 hours' permanent failures as a warning, exit code unchanged, and names them."""
+    now = clock.now()
+    _failed_mail(app, "old", None, now - timedelta(hours=30))  # older than a day
+    _failed_mail(app, "bad1", None, now - timedelta(hours=2))
+    _failed_mail(app, "bad2", None, now - timedelta(minutes=5))
+    report = health.check(settings, app.sessions, now)
+    assert report.healthy
+    data = report.as_dict()["outbox"]
+    assert data["failed"] == 3 and data["failed_last_24h"] == 2
+    assert [f["recipients"] for f in data["recent_failures"]] == [
+        ["bad2@customer.test"],
+        ["bad1@customer.test"],
+    ]
+    assert data["recent_failures"][0]["error"] == "550 5.1.1 no such user"
+    from gateway.runtime.cli.common import Speaker
+    from gateway.runtime.cli.schedule import status_warnings
+
+    said = Speaker(settings)
+    [warning] = [said(w) for w in status_warnings(report)]
+    assert "2 outgoing mail(s) failed for good in the last 24 h" in warning
+    assert "bad2@customer.test: 550 5.1.1 no such user" in warning

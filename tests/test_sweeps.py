@@ -217,3 +217,35 @@ def test_digest_at_the_local_time_and_a_missed_one_sent_once(
             ]
     finally:
         app.close()
+
+
+def test_a_summary_with_nothing_to_report_is_not_sent(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """A fresh site's first start (no ticket ever) mails nobody a page of zeros, and
+    neither does a later week in which nothing happened and nothing is open; the week
+    is still claimed, so the summary does not come late when a ticket arrives."""
+    app = make_app(scheduled_settings(settings, tmp_path), clock)  # mon 09:00 Asia/Tokyo
+    try:
+        scheduler.tick(app)  # Monday 10:00 JST, the first start
+        assert outbox(app, "weekly_summary") == [] and outbox(app, "weekly_digest") == []
+        with transaction(app.sessions) as s:
+            assert len(jobs.runs(s, Job.DIGEST)) == 1
+        clock.advance(HOUR)
+        tid = open_ticket(app, "Purchase: a keyboard", key="empty-1")
+        scheduler.tick(app)
+        assert outbox(app, "weekly_summary") == []  # that week was done already
+        clock.advance(7 * DAY)  # a week with a ticket opened: worth a summary
+        scheduler.tick(app)
+        assert [r.recipients[0] for r in outbox(app, "weekly_summary")] == ["boss@example.test"]
+        set_state(app, tid, TicketState.CLOSED)
+        clock.advance(7 * DAY)  # closed this week: still news
+        scheduler.tick(app)
+        assert len(outbox(app, "weekly_summary")) == 2
+        clock.advance(7 * DAY)  # nothing opened, closed or open: nothing to say
+        scheduler.tick(app)
+        assert len(outbox(app, "weekly_summary")) == 2
+        with transaction(app.sessions) as s:
+            assert len(jobs.runs(s, Job.DIGEST)) == 4
+    finally:
+        app.close()

@@ -171,10 +171,16 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
+    secret, secret_problem = b"", None
+    try:
+        secret = read_secret(s, s.path_or_none("secret_file", base), data_dir)
+    except ConfigError as exc:  # raised by reply_key() in whatever needs the key
+        secret_problem = exc
     return GatewaySettings(
         address=email(s, "address", "support@example.test"),
-        secret=read_secret(s, s.path_or_none("secret_file", base), data_dir),
+        secret=secret,
         secret_file=s.path_or_none("secret_file", base),
+        secret_problem=secret_problem,
         locale=s.choice("locale", locate.DEFAULT_LOCALE, ("ja", "en")),
         timezone=tz,
         tag_prefix=prefix,
@@ -275,13 +281,16 @@ def _schedule(s: Section) -> ScheduleSettings:
 
 
 def _health(s: Section) -> HealthSettings:
-    s.unknown({"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts"})
+    s.unknown(
+        {"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts", "daemon"}
+    )
     return HealthSettings(
         max_poll_age=duration(s, "max_poll_age", "15m"),
         max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
         max_outbox_age=duration(s, "max_outbox_age", "30m"),
         max_inbox_age=duration(s, "max_inbox_age", "15m"),
         alerts=s.bool("alerts", True),
+        daemon=s.bool("daemon", True),
     )
 
 

@@ -33,7 +33,13 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
             value = secret_file.read_bytes().strip()
         except OSError as exc:
             raise ConfigError(
-                s.path, s.key("secret_file"), N_("cannot read: {error}", error=str(exc))
+                s.path,
+                s.key("secret_file"),
+                N_(
+                    "cannot read {file}: {error}",
+                    file=str(secret_file),
+                    error=exc.strerror or str(exc),
+                ),
             ) from None
         _check(value, s.path, s.key("secret_file"))
         return value

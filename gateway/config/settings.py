@@ -17,13 +17,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.config.work import AnswersSettings, PrioritySettings
+from gateway.core.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
 class GatewaySettings:
     address: str = "support@example.test"
-    secret: bytes = b""
+    secret: bytes = b""  # read through reply_key(), which refuses a key that failed to load
     secret_file: Path | None = None  # where the secret was read, if from [gateway] secret_file
+    # why the key could not be read (a missing or unreadable secret_file): kept, not raised
+    # at load, so that what needs no key (status, reading tickets) still works
+    secret_problem: ConfigError | None = None
     locale: str = "ja"
     timezone: str = "Asia/Tokyo"
     tag_prefix: str = ""  # "[#42]" by default, "[HELP#42]" with "HELP"
@@ -36,6 +40,13 @@ class GatewaySettings:
     per_person_domains: tuple[str, ...] = ()  # DKIM/DMARC of these domains names one person
     max_command_lines: int = 20  # reply-command lines read from the top of a reply
     runner_process: bool = True  # ``run``: processing in a process apart from the doors (#18)
+
+    def reply_key(self) -> bytes:
+        """The key for reply tokens; raises the load's ConfigError (exit 78, naming the
+        key and the file) when it could not be read, never an empty key."""
+        if self.secret_problem is not None:
+            raise self.secret_problem
+        return self.secret
 
     @property
     def local_part(self) -> str:
@@ -164,6 +175,9 @@ class HealthSettings:
     max_outbox_age: timedelta = timedelta(minutes=30)  # the oldest unsent mail this old
     max_inbox_age: timedelta = timedelta(minutes=15)  # the oldest unprocessed mail this old
     alerts: bool = True  # mail the managers when health changes (once, not per check)
+    # a daemon (`run`) is expected on this machine: status calls a stopped one a problem.
+    # False for a site fed only by `ingest` from the MTA, with cron for sweep and send
+    daemon: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ def turned_off(kind: str, settings: Settings, entry: Entry | None) -> str:
 
 def reply_address(session: Session, settings: Settings, ticket_id: int, recipient: str) -> str:
     """``recipient``'s reply-token address for the ticket, keyed by this database."""
-    keys = reply_keys(session, settings.gateway.secret)
+    keys = reply_keys(session, settings.gateway.reply_key())
     return tokens.reply_address(settings.gateway.address, keys, ticket_id, recipient)
 
 

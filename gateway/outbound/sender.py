@@ -146,7 +146,7 @@ class Sender:
     def _failed(self, mail: DueMail, code: int, error: str) -> None:
         now = self.clock.now()
         with transaction(self.sessions) as s:
-            outbox.mark_failed(s, mail.id, error)
+            outbox.mark_failed(s, mail.id, error, now)
             ticket = tickets.get(s, mail.ticket_id) if mail.ticket_id is not None else None
             if ticket is not None:
                 changes.record(

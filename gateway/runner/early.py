@@ -103,6 +103,8 @@ def _token_ticket(a: Arrival) -> int | None:
             *tickets.participant_emails(a.session, token.ticket_id),
             *(m.email for m in a.settings.members),
         ]
-        if tokens.token_issued_to(reply_keys(a.session, a.settings.gateway.secret), token, issued):
+        if tokens.token_issued_to(
+            reply_keys(a.session, a.settings.gateway.reply_key()), token, issued
+        ):
             return token.ticket_id
     return None

@@ -59,7 +59,7 @@ def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
             a.recipients,
             email,
             tid,
-            keys=reply_keys(a.session, a.settings.gateway.secret),
+            keys=reply_keys(a.session, a.settings.gateway.reply_key()),
             gateway_address=a.settings.gateway.address,
             trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
             per_person_domains=a.settings.gateway.per_person_domains,

@@ -68,6 +68,7 @@ class Runner:
         parser (as :func:`gateway.runtime.app.build` gives every runner: the daemon, the
         drainer, ``inbox retry``), the due rows are parsed first and then processed
         together (:meth:`_parse_then_together`); without one, row by row."""
+        self.settings.gateway.reply_key()  # see process_one
         outcomes: list[RowOutcome] = []
         while limit is None or len(outcomes) < limit:
             with transaction(self.sessions) as s:
@@ -169,7 +170,12 @@ class Runner:
         worker processes); parsing is pure, so where it ran changes nothing. ``raw``:
         the row's bytes, when the caller holds them already (a bulk ingest has just
         stored them; they never change), so the claim does not read them again.
-        ``foresight``: what the pure stages will decide, worked out with the parse."""
+        ``foresight``: what the pure stages will decide, worked out with the parse.
+
+        A reply-token key that cannot be read raises its ConfigError here, before the
+        row is touched: inside, it would be "unexpected" and shunt every row in turn,
+        when what is wrong is the configuration (the rows wait, pending)."""
+        self.settings.gateway.reply_key()
         started = time.perf_counter()
         deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
         with self._watched(inbox_id):
@@ -194,6 +200,7 @@ class Runner:
         any row fails (a bug, the budget, a locked database), its group is rolled back
         and each of the group's rows goes through
         :meth:`process_one` on its own, so what a failure does is unchanged."""
+        self.settings.gateway.reply_key()  # see process_one
         if len(rows) < 2 or any(r.parsed is None for r in rows):
             return [self.process_one(r.inbox_id, r.parsed, r.raw, r.foresight) for r in rows]
         outcomes: list[RowOutcome] = []

@@ -77,6 +77,7 @@ def run(
 ) -> int:
     """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
     stop = stop or threading.Event()
+    settings.gateway.reply_key()  # a key that cannot be read: exit 78 now, not per row
     give_memory_back()
     with _daemon_lock(settings), _stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error

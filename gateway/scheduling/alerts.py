@@ -51,7 +51,7 @@ def send_due(
     if not settings.health.alerts:
         return []
     names = health.accounts(settings)
-    snap = queries.snapshot(session, [a.source for a in settings.imap])
+    snap = queries.snapshot(session, [a.source for a in settings.imap], now)
     report = health.assess(snap, names, settings.health, now)
     settling = started_at is not None and now - started_at < settings.health.max_poll_age
 

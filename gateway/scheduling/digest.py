@@ -72,7 +72,7 @@ def build(
 ) -> list[Mail]:
     """Every digest and summary due for ``run``; ``only`` restricts to one member."""
     open_ = reminders.open_tickets(session)
-    keys = reply_keys(session, ctx.settings.gateway.secret)
+    keys = reply_keys(session, ctx.settings.gateway.reply_key())
     mails: list[Mail] = []
     for member in ctx.settings.members:
         if only is not None and member.email != only.lower():
@@ -82,14 +82,26 @@ def build(
         if digest is not None:
             mails.append(Mail(digest, locale, f"digest:{run.period}:{member.email}"))
         if member.role == "manager":
-            mails.append(
-                Mail(
-                    _summary(session, ctx, member, locale, open_, now, run, keys),
-                    locale,
-                    f"summary:{run.period}:{member.email}",
-                )
-            )
+            summary = _summary(session, ctx, member, locale, open_, now, run, keys)
+            if not nothing_to_report(summary):
+                mails.append(Mail(summary, locale, f"summary:{run.period}:{member.email}"))
     return mails
+
+
+def nothing_to_report(summary: views.WeeklySummary) -> bool:
+    """A week in which nothing was opened or closed, with nothing open and nothing
+    shunted: a page of zeros (a fresh site's first start, a dormant team) teaches
+    managers to ignore the mail that matters. RT's dashboard mails offer "suppress if
+    empty" for this; whether the gateway is alive is ``status``'s and the alerts' job,
+    not a mail's that may or may not come. A week with open tickets is always sent:
+    work left lying is what the summary is for."""
+    return not (
+        summary.opened
+        or summary.closed
+        or summary.by_state
+        or summary.shunted
+        or summary.force_closed
+    )
 
 
 def queue(

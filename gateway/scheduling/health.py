@@ -57,6 +57,11 @@ class HealthReport:
     chat_oldest: datetime | None = None
     actions: dict[str, int] = field(default_factory=dict)  # action_runs per state
     inbox_oldest: datetime | None = None  # when the oldest unprocessed mail arrived
+    outbox_held: int = 0  # notices held back on purpose, not due yet
+    outbox_held_until: datetime | None = None  # when the first of them falls due
+    daemon: bool | None = None  # this machine's daemon runs (None: not asked)
+    failed_recent: int = 0  # outgoing mail that failed for good in the last 24 h
+    recent_failures: tuple[queries.Failure, ...] = ()  # the newest of them
 
     @property
     def healthy(self) -> bool:
@@ -67,6 +72,7 @@ class HealthReport:
         return {
             "healthy": self.healthy,
             "checked_at": _iso(self.checked_at),
+            "daemon": self.daemon,
             "problems": [{"key": p.key, "text": p.text} for p in self.problems],
             "mailboxes": [
                 {
@@ -88,6 +94,20 @@ class HealthReport:
                 "failed": self.outbox_failed,
                 "oldest_pending_at": _iso(self.outbox_oldest),
                 "oldest_pending_age_seconds": _age(self.checked_at, self.outbox_oldest),
+                "held": self.outbox_held,
+                "held_until": _iso(self.outbox_held_until),
+                "failed_last_24h": self.failed_recent,
+                "recent_failures": [
+                    {
+                        "id": f.outbox_id,
+                        "ticket": f.ticket_id,
+                        "kind": f.kind,
+                        "recipients": list(f.recipients),
+                        "error": f.error,
+                        "failed_at": _iso(f.failed_at),
+                    }
+                    for f in self.recent_failures
+                ],
             },
             "jobs": {job: _iso(at) for job, at in sorted(self.jobs.items())},
             "chat_outbox": {
@@ -126,10 +146,63 @@ def accounts(settings: Settings) -> tuple[str, ...]:
     return tuple(a.key for a in settings.imap)
 
 
-def check(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> HealthReport:
+def check(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    now: datetime,
+    daemon: Daemon | None = None,
+) -> HealthReport:
+    """``daemon``: whether this machine's daemon runs, as its caller found out (only a
+    process outside the daemon asks: inside it, the answer is always yes)."""
     with transaction(sessions) as s:
-        snap = queries.snapshot(s, [a.source for a in settings.imap])
-    return assess(snap, accounts(settings), settings.health, now)
+        snap = queries.snapshot(s, [a.source for a in settings.imap], now)
+    report = assess(snap, accounts(settings), settings.health, now)
+    found = config_problems(settings)
+    if daemon is not None and settings.health.daemon and not daemon.running:
+        found += (daemon_problem(daemon),)
+    report = replace(report, daemon=daemon.running if daemon is not None else None)
+    return replace(report, problems=found + report.problems) if found else report
+
+
+@dataclass(frozen=True, slots=True)
+class Daemon:
+    """Whether ``ticket-gateway run`` runs here: it holds ``lock`` for its lifetime."""
+
+    running: bool
+    lock: str  # the lock file's path
+
+
+def daemon_problem(daemon: Daemon) -> HealthProblem:
+    """A stopped daemon receives nothing by SMTP/LMTP, polls no mailbox, processes,
+    sends and reminds nothing. Judged from its lock, not from what it leaves in the
+    database: a site without IMAP has no poll that would go stale, and a quiet week
+    has no mail that would wait."""
+    return HealthProblem(
+        "daemon",
+        N_(
+            "the daemon is not running: no process holds {lock} (start it: {command}; a "
+            "site fed only by `ingest` from the MTA, with cron, sets health.daemon = false)",
+            lock=daemon.lock,
+            command="systemctl start ticket-gateway",
+        ),
+    )
+
+
+def config_problems(settings: Settings) -> tuple[HealthProblem, ...]:
+    """What the configuration says is broken though the settings loaded: a reply-token
+    key that cannot be read stops the daemon's next start and every mail with a reply
+    address, while a daemon started before keeps running. Said as the CLI says any
+    configuration error, naming the key and the file."""
+    exc = settings.gateway.secret_problem
+    if exc is None:
+        return ()
+    said = N_(
+        "configuration error: {path}: [{key}] {problem}",
+        path=exc.path,
+        key=exc.key,
+        problem=exc.message,
+    )
+    return (HealthProblem("secret", said),)
 
 
 def assess(
@@ -177,6 +250,10 @@ def assess(
         chat_oldest=snap.chat_oldest,
         actions=dict(snap.actions),
         inbox_oldest=snap.inbox_oldest,
+        outbox_held=snap.outbox_held,
+        outbox_held_until=snap.outbox_held_until,
+        failed_recent=snap.failed_recent,
+        recent_failures=snap.recent_failures,
     )
 
 
@@ -208,7 +285,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _age(now: datetime, then: datetime | None) -> int | None:
-    return int((now - then).total_seconds()) if then is not None else None
+    """Seconds since ``then``; a row stamped ahead of ``now`` (another instance's clock
+    running ahead) is "just now", never a negative age."""
+    return max(0, int((now - then).total_seconds())) if then is not None else None
 
 
 def _span(value: timedelta) -> str:

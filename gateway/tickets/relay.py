@@ -89,7 +89,7 @@ def without_member_addresses(session: Session, settings: Settings, text: str) ->
     )
     if not pattern.search(text):
         return text
-    keys = reply_keys(session, settings.gateway.secret)
+    keys = reply_keys(session, settings.gateway.reply_key())
     members = [m.email for m in settings.members]
 
     def masked(found: re.Match[str]) -> str:

@@ -47,7 +47,7 @@ class WebContext:
     _writer_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.keys = Keys.from_secret(self.settings.gateway.secret)
+        self.keys = Keys.from_secret(self.settings.gateway.reply_key())
         self._db = ThreadPoolExecutor(DB_THREADS, thread_name_prefix="web-db")
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="web-inbox")
 

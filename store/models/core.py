@@ -85,8 +85,11 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(
         String(16), default="normal", server_default="normal", index=True
     )
-    # the ticket this one was merged into (#19); its reply addresses thread there from then on
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # the ticket this one was merged into (#19); its reply addresses thread there from then on.
+    # Named as migration 0006 names it, so a database made from the models goes down too
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", name="fk_tickets_merged_into_id_tickets"), index=True
+    )
     due_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(index=True)  # the board's time windows
     updated_at: Mapped[datetime]
@@ -228,6 +231,7 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # when it failed for good (status: the last 24 h)
     # a member notice held to gather what else happens to its ticket (gateway.tickets
     # .to_members): due at held_until, re-rendered from ``notice`` while it waits
     held_until: Mapped[datetime | None]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,3 +73,16 @@ def config_error(folder: Path, *sections: str) -> ConfigError:
     with pytest.raises(ConfigError) as caught:
         load_toml(folder, *sections)
     return caught.value
+
+
+@pytest.fixture
+def daemon_running(tmp_path: Path) -> Iterator[None]:
+    """The lock ``ticket-gateway run`` holds, held for a test whose ``status`` is about
+    something else than whether the daemon runs (its config's data under tmp_path/var)."""
+    from gateway.receive import pipe
+
+    lock = pipe.hold_daemon_lock(tmp_path / "var")
+    try:
+        yield
+    finally:
+        lock.close()

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
-from gateway.config.settings import HealthSettings
+from gateway.config.settings import GatewaySettings, HealthSettings, Settings
 from gateway.core import tokens
-from gateway.core.errors import InvalidTransition
+from gateway.core.errors import ConfigError, InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.core.priority import Priority
@@ -391,7 +391,17 @@ def problems() -> list[Msg]:
     )
     names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")
     report = health.assess(snap, names, HealthSettings(), NOW)
-    return [p.message for p in report.problems]
+    unreadable = ConfigError(
+        "/etc/ticket-gateway/gateway.toml",
+        "gateway.secret_file",
+        N_("cannot read {file}: {error}", file="/etc/ticket-gateway/secret", error="EACCES"),
+    )
+    broken = Settings(gateway=GatewaySettings(secret_problem=unreadable))
+    stopped = health.Daemon(False, "/var/lib/ticket-gateway/daemon.lock")
+    return [
+        p.message
+        for p in (*report.problems, *health.config_problems(broken), health.daemon_problem(stopped))
+    ]
 
 
 def said() -> list[v.View]:

@@ -32,6 +32,9 @@ INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Stores and processes; without the reply-token key nothing is stored (exit 78:
+    the MTA keeps the mail) rather than stored and left half-done."""
+    settings.gateway.reply_key()
     from gateway.receive.parse_ahead import ParseAhead
 
     ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
