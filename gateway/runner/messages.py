@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.runner.arrival import Arrival
-from gateway.tickets import changes
+from gateway.tickets import attaching
 from store.messages import NewAttachment, NewMessage
 from store.models import Ticket
 
@@ -11,7 +11,7 @@ from store.models import Ticket
 def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool, heard: str = "reply") -> int:
     """``kind``: request | reply; automated mail is stored under its loop verdict
     (bounce, auto-reply, …). ``touch``: it counts as activity on the ticket. ``heard``:
-    what the members who have the ticket hear of it (:func:`changes.attach`)."""
+    what the members who have the ticket hear of it (:func:`attaching.attach`)."""
     msg, row = a.msg, a.row
     message = NewMessage(
         ticket_id=ticket.id,
@@ -36,4 +36,4 @@ def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool, heard: str = "
             for x in msg.attachments
         ],
     )
-    return changes.attach(a.session, ticket, message, a.now, touch=touch, heard=heard)
+    return attaching.attach(a.session, ticket, message, a.now, touch=touch, heard=heard)

@@ -25,7 +25,6 @@ from gateway.core.title import title
 from gateway.tickets import news, states
 from gateway.tickets.conversation import Fact, note
 from store import fields, ticket_rows, tickets
-from store.messages import NewMessage, add_message
 from store.models import Ticket
 
 
@@ -323,36 +322,6 @@ def add_participant(
     return True
 
 
-def attach(
-    session: Session,
-    ticket: Ticket,
-    message: NewMessage,
-    now: datetime,
-    *,
-    touch: bool,
-    heard: str = "reply",
-) -> int:
-    """Store a message on the ticket; ``touch``: it counts as activity (a person wrote).
-    ``heard``: what the members who have the ticket hear of a person's reply (``reply``,
-    ``thanks`` when it only thanked, "" nothing)."""
-    row_id = add_message(session, message)
-    if touch:
-        ticket_rows.set_columns(session, ticket, updated_at=now)
-    if message.direction == "in" and message.kind == "reply":
-        if heard:
-            who = message.from_addr.strip().lower()
-            files = tuple((a.filename, a.size) for a in message.attachments)
-            note(
-                session,
-                Fact(ticket, heard, now, who, text=message.new_text.strip(), attached=files),
-            )
-        if _from_requester(ticket, message):
-            news.replied(
-                session, ticket, message.message_id, message.from_addr, message.new_text, now
-            )
-    return row_id
-
-
 def record(
     session: Session,
     ticket: Ticket,
@@ -393,9 +362,3 @@ def _event(
         new=new,
         detail=dict(detail or {}),
     )
-
-
-def _from_requester(ticket: Ticket, message: NewMessage) -> bool:
-    """Only the requester's own words go to the chat thread (a member's mail may carry
-    internal notes, and the requester may well be reading that channel)."""
-    return message.from_addr.strip().lower() == ticket.requester.strip().lower()

@@ -369,6 +369,10 @@ def applied() -> list[v.CommandLine]:
         ("/answer password-reset", commands.UseAnswer("password-reset")),
     ]
     lines = [v.CommandLine(line, ops.changed(a, "new"), "applied") for line, a in actions]
+    taken = {"user_id": "taro.yamada"}  # /category that filled the sheet from the request
+    lines.append(
+        v.CommandLine("/category account", ops.changed(actions[4][1], "new", taken), "applied")
+    )
     [ignored] = commands.parse_commands("/open\n/pending\n", 1).ignored
     return [*lines, v.CommandLine(ignored.line, ignored.why, "ignored")]
 
