@@ -15,22 +15,14 @@ from aiohttp.test_utils import TestClient
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.pipeline import inbox_rows
-from tests.support.web import CSRF, FORM_TOKEN, form_of, rig
+from tests.support.web import CSRF, FORM_TOKEN, form_of, printer_form, rig
 
 JA = {"Accept-Language": "ja,en;q=0.5"}
 TEXT = "会議室Aのプロジェクターが映りません。\n朝から何度試してもだめです。"
 
 
 def _typed(csrf: str, token: str) -> dict[str, str]:
-    return {
-        "csrf": csrf,
-        "form_token": token,
-        "name": "伊藤 花子",
-        "email": "ito@customer.test",
-        "subject": "プロジェクターの件",
-        "text": TEXT,
-        "f_printer_name": "3F-MFP-01",
-    }
+    return printer_form(csrf, token, TEXT)
 
 
 def _kept(html: str) -> bool:

@@ -13,24 +13,14 @@ from aiohttp.test_utils import TestClient
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.pipeline import inbox_rows
-from tests.support.web import form_of, rig
+from tests.support.web import form_of, printer_form, rig
 
 JA = {"Accept-Language": "ja,en;q=0.5"}
 TEXT = "会議室Aのプロジェクターが映りません。\n" * 50
 
 
 def _posted(csrf: str, token: str, *files: tuple[str, int]) -> FormData:
-    data = FormData(
-        {
-            "csrf": csrf,
-            "form_token": token,
-            "name": "伊藤 花子",
-            "email": "ito@customer.test",
-            "subject": "プロジェクターの件",
-            "text": TEXT,
-            "f_printer_name": "3F-MFP-01",
-        }
-    )
+    data = FormData(printer_form(csrf, token, TEXT))
     for name, size in files:
         data.add_field("files", b"x" * size, filename=name, content_type="video/mp4")
     return data

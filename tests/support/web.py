@@ -129,3 +129,16 @@ def member_page(rig_: Rig, email: str, path: str) -> str:
         return await answer.text()
 
     return rig_.serve(scenario)
+
+
+def printer_form(csrf: str, token: str, text: str) -> dict[str, str]:
+    """The example catalog's printer form as a Japanese requester fills it in."""
+    return {
+        "csrf": csrf,
+        "form_token": token,
+        "name": "伊藤 花子",
+        "email": "ito@customer.test",
+        "subject": "プロジェクターの件",
+        "text": text,
+        "f_printer_name": "3F-MFP-01",
+    }
