@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.core.errors import TransientError
+from gateway.core.folders import private_folder
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
@@ -65,7 +66,7 @@ def private_database(path: Path) -> None:
     """Create the folder (0700) and an empty database file (0600) whatever the umask:
     they hold every mail and the members' reply tokens (issue #14). SQLite gives its
     -wal and -shm files the database file's mode. Existing ones are left as they are."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 

@@ -37,7 +37,7 @@ def line_of(text: str, needle: str) -> int:
 
 def test_a_webhook_and_a_command_action_are_read(tmp_path: Path) -> None:
     secret = tmp_path / "hook.secret"
-    secret.write_text("s3cret\n")
+    secret.write_text("s3cret-0123456789abcdef\n")
     text = catalog_text(
         """
         type: webhook
@@ -173,6 +173,10 @@ def test_files_an_action_names_are_checked_where_the_catalog_lives(tmp_path: Pat
     hook = catalog_text("type: webhook\nurl: https://a.test/\nsecret_file: nope.secret")
     [(line, message)] = problems(hook, Where(tmp_path))
     assert line == line_of(hook, "secret_file") and "cannot read secret_file" in message
+    (tmp_path / "short.secret").write_text("s3cret\n")
+    short = catalog_text("type: webhook\nurl: https://a.test/\nsecret_file: short.secret")
+    [(line, message)] = problems(short, Where(tmp_path))
+    assert line == line_of(short, "secret_file") and "at least 16 bytes" in message
 
 
 def test_a_reply_template_must_exist_in_every_language(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ def test_the_readme_receiver_verifies_a_real_delivery(
         [run] = runs(app)
         assert run["last_status"] == 204
         # another key: the receiver answers 401, a 4xx, and the run fails at once
-        gateway_secret.write_text("a different key\n", encoding="utf-8")  # read per delivery
+        gateway_secret.write_text("another key, long enough\n")  # read per delivery
         forged = deliver(app, mail(subject="account", body="User ID: jiro\n")).ticket_id or 0
         [refused] = drain(app)
         assert (refused.step, refused.status) == (Step.FAILED, 401)

@@ -180,6 +180,26 @@ def test_4xx_fails_at_once_and_the_assignee_is_told(
 
 
 @sqlite_only
+@pytest.mark.parametrize("key", [b"", b"k", b"s3cret", b"0123456789abcde"])
+def test_a_key_too_short_to_keep_a_secret_signs_nothing(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer, key: bytes
+) -> None:
+    """A receiver trusts what carries the signature: with a key of a few bytes, anyone
+    who tries the likely ones can sign a request of their own (an account for them).
+    The gateway secret must be 16 bytes at least; so must this one, and ``catalog
+    check`` says so with the line."""
+    app = webhook_app(settings, clock, tmp_path, hooks.url())
+    (tmp_path / "hook.secret").write_bytes(key + b"\n")  # replaced after the check at start
+    try:
+        deliver(app, REQUEST)
+        [done] = drain(app)
+        assert done.step == Step.FAILED and "16 bytes" in done.error
+        assert hooks.deliveries == []
+    finally:
+        app.close()
+
+
+@sqlite_only
 @pytest.mark.parametrize("answer", [HANG, TRICKLE], ids=["hanging", "trickling"])
 def test_a_slow_target_times_out_and_counts_as_temporary(
     settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer, answer: str

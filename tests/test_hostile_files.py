@@ -168,6 +168,38 @@ def test_database_var_and_maildir_are_private_whatever_the_umask(
     assert sent and all(_mode(f) == 0o600 for f in sent)
 
 
+def test_folders_made_with_their_parents_are_private_under_umask_000(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """A data folder, database folder or maildir named a few levels deep: the parents
+    made on the way were 0777 under ``umask 000`` (``mkdir -p`` takes no mode), so any
+    local user could rename the private folder away and put one of their own, with a
+    secret they know, in its place."""
+    monkeypatch.delenv("TICKET_GATEWAY_SECRET", raising=False)
+    (tmp_path / "gateway.toml").write_text(
+        '[gateway]\ndata_dir = "var/deep/er"\nlocale = "en"\n'
+        '[database]\nurl = "sqlite:///db/a/gateway.db"\n'
+        '[outbound]\nmaildir = "mail/spool/outbound"\n'
+    )
+    with umask(0o000):
+        settings = load_settings(tmp_path / "gateway.toml")
+        app = build(settings, clock)
+        try:
+            deliver(app, mail())
+            from gateway.outbound.maildir import prepare
+
+            prepare(settings.outbound.maildir)
+            from gateway.receive.pipe import hold_daemon_lock
+
+            hold_daemon_lock(tmp_path / "lock" / "here").close()
+        finally:
+            app.close()
+    made = [p for p in tmp_path.rglob("*") if p.name != "gateway.toml"]
+    assert {p.relative_to(tmp_path).parts[0] for p in made} >= {"var", "db", "mail", "lock"}
+    open_to_others = {str(p.relative_to(tmp_path)): oct(_mode(p)) for p in made if _mode(p) & 0o077}
+    assert open_to_others == {}
+
+
 def test_the_daemon_lock_is_private_whatever_the_umask(tmp_path: Path) -> None:
     """``run``'s lock beside the database, like the pipe's drain.lock: it was 0666 under
     a umask of 000, in a data folder an operator may have made 0755 themselves."""

@@ -26,6 +26,12 @@ def test_smtp_relay_defaults_to_verified_starttls_on_587(tmp_path: Path) -> None
     assert o.retry_initial == timedelta(minutes=1) and o.retry_max == timedelta(hours=1)
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost", "LocalHost"])
+def test_plain_text_is_for_a_relay_on_this_machine_only(tmp_path: Path, host: str) -> None:
+    text = f'[outbound]\nmode = "smtp"\ntls = "none"\nhost = "{host}"\n'
+    assert load_toml(tmp_path, LOCAL, text).outbound.tls == "none"
+
+
 @pytest.mark.parametrize(("tls", "port"), [("implicit", 465), ("none", 25), ("starttls", 587)])
 def test_port_follows_tls_mode(tmp_path: Path, tls: str, port: int) -> None:
     s = load_toml(tmp_path, LOCAL, f'[outbound]\nmode = "smtp"\ntls = "{tls}"\n')
@@ -60,6 +66,16 @@ def test_auth_with_password_file_and_relative_paths(tmp_path: Path) -> None:
             '[outbound]\nmode = "smtp"\ntls = "none"\nusername = "gw"\npassword_env = "PW"\n',
             "outbound.tls",
             "never sent in clear",
+        ),
+        (
+            '[outbound]\nmode = "smtp"\ntls = "none"\nhost = "relay.example.test"\n',
+            "outbound.tls",
+            "in clear",
+        ),
+        (
+            '[outbound]\nmode = "smtp"\ntls = "none"\nhost = "10.0.0.25"\n',
+            "outbound.tls",
+            "in clear",
         ),
         ('[outbound]\npassword_env = "1BAD"\n', "outbound.password_env", "variable name"),
         ('[outbound]\nca_file = "nope.pem"\n', "outbound.ca_file", "no such file"),

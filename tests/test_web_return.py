@@ -5,6 +5,7 @@ paths are returned to."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,8 +14,8 @@ from aiohttp.test_utils import TestClient
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, show
-from tests.support.web import Rig, rig, sign_in
+from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.web import Rig, csrf_of, rig, sign_in
 
 MEMBER = "ops@example.test"
 
@@ -41,6 +42,33 @@ def test_only_our_own_paths_are_returned_to(settings: Settings, clock: FakeClock
     async def scenario(client: TestClient[Any, Any], r: Rig) -> None:
         client.session.cookie_jar.update_cookies({"tg_next": "//evil.test/x"})
         await sign_in(client, r, MEMBER)
+
+    with rig(settings, clock) as r:
+        r.serve(lambda c: scenario(c, r))
+
+
+def test_a_control_character_in_the_remembered_page_does_not_lead_away(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A cookie set by a neighbouring host (``Domain=`` of a parent domain) or over plain
+    http may hold a quoted ``\\011``, which reads back as a tab: ``/<tab>/evil.test``
+    looks like a path of ours, but a browser drops the tab and goes to evil.test."""
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> None:
+        for tossed in ('"/\\011/evil.test/x"', '"/\\015\\012/evil.test"'):
+            csrf = await csrf_of(client)
+            await client.post("/sign-in", data={"email": MEMBER, "csrf": csrf})
+            link = re.search(r"/sign-in/(\S+)", text_of(outbox(r.app, "sign_in")[-1]))
+            assert link
+            jar = client.session.cookie_jar.filter_cookies(client.make_url("/"))
+            cookies = f"tg_csrf={jar['tg_csrf'].value}; tg_next={tossed}"  # as the browser sends it
+            used = await client.post(
+                f"/sign-in/{link.group(1)}",
+                data={"csrf": csrf},
+                headers={"Cookie": cookies},
+                allow_redirects=False,
+            )
+            assert used.status == 303 and used.headers["Location"] == "/board", tossed
 
     with rig(settings, clock) as r:
         r.serve(lambda c: scenario(c, r))

@@ -93,7 +93,22 @@ def test_a_post_larger_than_the_limit_is_refused_whole(
 
 @pytest.mark.parametrize(
     ("asked", "went"),
-    [("/board", "/board"), ("//evil.test/x", "/"), ("https://evil.test", "/"), ("/\\evil", "/")],
+    [
+        ("/board", "/board"),
+        ("/tickets?q=%E4%BA%88%E7%B4%84", "/tickets?q=%E4%BA%88%E7%B4%84"),
+        ("//evil.test/x", "/"),
+        ("https://evil.test", "/"),
+        ("https:evil.test", "/"),
+        ("/\\evil", "/"),
+        ("/%5Cevil", "/%5Cevil"),  # encoded: a path of ours, never a host
+        # browsers drop tab, CR and LF inside a URL, so these are //evil.test to them
+        ("/\t/evil.test", "/"),
+        ("/\n/evil.test", "/"),
+        ("/\r\n/evil.test", "/"),
+        ("/ /evil.test", "/"),
+        ("/\x00/evil.test", "/"),
+        ("/\x7f/evil.test", "/"),
+    ],
 )
 def test_redirects_stay_on_our_own_pages(asked: str, went: str) -> None:
     assert see_other(asked).location == went

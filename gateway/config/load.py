@@ -40,6 +40,7 @@ from gateway.config.units import parse_duration, parse_size, parse_weekly
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
+from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
 
@@ -232,7 +233,7 @@ def _folder(src: str, key: str, path: Path) -> Path:
     there makes it): a file in its way or a folder we may not write is said now, naming
     the key, instead of as a traceback from whatever first writes there."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(path)
     except OSError as exc:
         problem = N_("cannot write {path}: {error}", path=str(path), error=exc.strerror or exc)
         raise ConfigError(src, key, problem) from None

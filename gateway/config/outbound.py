@@ -1,11 +1,14 @@
 """The ``[outbound]`` section: where our mail goes (a local maildir, or a relay).
 
 A relay's credentials are checked for completeness here and read at each
-connection by the transport; AUTH is never allowed over a plain connection.
+connection by the transport; AUTH is never allowed over a plain connection, and a
+plain connection (``tls = "none"``) only to a relay on this machine: anything else
+would carry every mail, reply-token addresses and sign-in links included, in clear.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from gateway.config.sections import Section, ca_file, duration, env_name
@@ -49,13 +52,24 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
             s.key("tls"),
             N_('AUTH is never sent in clear: use "starttls" or "implicit" with username'),
         )
+    host = s.str("host", "127.0.0.1")
+    if mode == "smtp" and tls == "none" and not _on_this_machine(host):
+        raise ConfigError(
+            s.path,
+            s.key("tls"),
+            N_(
+                '"none" sends every mail in clear, so it is only for a relay on this machine '
+                '(127.0.0.1, ::1, localhost): use "starttls" or "implicit" for {host}',
+                host=host,
+            ),
+        )
     from_name = s.str("from_name", "")
     if "\r" in from_name or "\n" in from_name:
         raise ConfigError(s.path, s.key("from_name"), N_("must be one line"))
     retry_initial = duration(s, "retry_initial", "1m")
     return OutboundSettings(
         mode=mode,
-        host=s.str("host", "127.0.0.1"),
+        host=host,
         port=s.int("port", _PORTS[tls], 1, 65535),
         tls=tls,
         ca_file=ca_file(s, base),
@@ -69,3 +83,12 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
         retry_max=max(duration(s, "retry_max", "1h"), retry_initial),
         give_up_after=duration(s, "give_up_after", "3d"),
     )
+
+
+def _on_this_machine(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

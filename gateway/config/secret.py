@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gateway.config.sections import Section
 from gateway.core.errors import ConfigError
+from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
@@ -65,7 +66,7 @@ def _generate(path: Path) -> None:
     name only ever holds a whole key; of two first starts at once, one key wins."""
     import secrets
 
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     draft = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

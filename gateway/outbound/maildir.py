@@ -24,6 +24,7 @@ from pathlib import Path
 
 from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
+from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 
 SUBDIRS = ("tmp", "new", "cur")
@@ -61,7 +62,7 @@ def prepare(path: Path) -> None:
 
 def _prepare(path: Path) -> None:
     if not path.exists() and not path.is_symlink():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         _private_dir(path)
     if not path.is_dir():
         raise MaildirUnusable(N_("{path} is not a folder", path=str(path)))

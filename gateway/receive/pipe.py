@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from gateway.config import locate
+from gateway.core.folders import private_folder
 from gateway.core.sqlite_url import sqlite_path
 from store.accept.contract import Incoming
 from store.accept.sqlite import SqliteInbox
@@ -47,7 +48,7 @@ def lock_path(data_dir: Path) -> Path:
 
 def hold_daemon_lock(data_dir: Path) -> IO[str]:
     """Taken by ``run`` for its lifetime; the open file must be kept referenced."""
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private whatever the umask
+    private_folder(data_dir)  # private whatever the umask, its new parents too
     fd = os.open(lock_path(data_dir), os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     if os.fstat(fd).st_mode & 0o777 != 0o600:  # made by an older version, or another umask
         os.fchmod(fd, 0o600)

@@ -22,6 +22,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from gateway.core.folders import private_folder
 from gateway.core.resources import module_command
 
 LOCK_NAME = "drain.lock"
@@ -41,7 +42,7 @@ def log_path(data_dir: Path) -> Path:
 def open_private(path: Path, flags: int) -> int:
     """``path`` opened (created if missing) as a file only its owner may read, whatever
     the umask: 0600 is what ``open`` asks for, and a umask could take more away."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd = os.open(path, flags | os.O_CREAT | os.O_CLOEXEC, PRIVATE)
     try:
         if os.fstat(fd).st_mode & 0o777 != PRIVATE:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from gateway.config.settings import Member
 from gateway.web import pages
@@ -80,8 +81,16 @@ def _ticket_page(path: str) -> str:
 
 
 def own_path(location: str) -> bool:
-    """A path on this site (not ``//host``, not a backslash a browser reads as ``/``)."""
-    return location.startswith("/") and not location.startswith("//") and "\\" not in location
+    """A path on this site: not ``//host``, not a backslash a browser reads as ``/``,
+    and no space or control character anywhere, since a browser drops tab, CR and LF
+    from a URL (``/<tab>/evil.test`` is ``//evil.test`` to it) and aiohttp does the
+    same when it writes the ``Location``. What the tg_next cookie holds is checked
+    here too, and a neighbouring host or a plain-http answer can set that cookie."""
+    if not location.startswith("/") or location.startswith("//"):
+        return False
+    if any(c == "\\" or c <= " " or c == "\x7f" for c in location):
+        return False
+    return not URL(location).absolute  # the address as it will be sent: still ours
 
 
 def members_only(handler: Handler) -> Handler:

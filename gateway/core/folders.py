@@ -1,0 +1,37 @@
+"""Folders of ours, private whatever the umask, and so are the parents made for them.
+
+``Path.mkdir(mode=0o700, parents=True)`` gives the mode to the last folder only:
+the parents it makes on the way get ``0777 & ~umask`` (as ``mkdir -p`` does), so
+under ``umask 000`` they are writable by every local user, who may then rename
+the private folder away and put one of their own (with a secret they know) in
+its place. Here every folder made is ``0700``, set again after ``mkdir`` because
+a umask such as ``0277`` takes away bits we need. Folders that already exist are
+left as they are: their mode is their owner's choice.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+PRIVATE_DIR = 0o700
+
+
+def private_folder(path: Path) -> Path:
+    """Make ``path`` and the parents it lacks, each ``0700``; ``path`` itself when done.
+    Raises ``OSError`` when it cannot (a file in the way, a folder we may not write)."""
+    missing: list[Path] = []
+    current = path
+    while not os.path.lexists(current) and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # made meanwhile by another process: theirs, as it is
+            continue
+        os.chmod(folder, PRIVATE_DIR)
+    if not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
+    return path
