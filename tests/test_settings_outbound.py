@@ -32,6 +32,16 @@ def test_plain_text_is_for_a_relay_on_this_machine_only(tmp_path: Path, host: st
     assert load_toml(tmp_path, LOCAL, text).outbound.tls == "none"
 
 
+def test_plain_text_to_another_host_only_on_a_network_said_to_be_trusted(
+    tmp_path: Path,
+) -> None:
+    text = '[outbound]\nmode = "smtp"\ntls = "none"\nhost = "postfix"\n'
+    err = config_error(tmp_path, LOCAL, text)
+    assert err.key == "outbound.tls" and "trusted_network" in str(err.message)
+    trusted = load_toml(tmp_path, LOCAL, text + "trusted_network = true\n").outbound
+    assert (trusted.host, trusted.tls) == ("postfix", "none")
+
+
 @pytest.mark.parametrize(("tls", "port"), [("implicit", 465), ("none", 25), ("starttls", 587)])
 def test_port_follows_tls_mode(tmp_path: Path, tls: str, port: int) -> None:
     s = load_toml(tmp_path, LOCAL, f'[outbound]\nmode = "smtp"\ntls = "{tls}"\n')

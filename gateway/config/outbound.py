@@ -31,6 +31,7 @@ KEYS = {
     "retry_initial",
     "retry_max",
     "give_up_after",
+    "trusted_network",
 }
 _PORTS = {"none": 25, "starttls": 587, "implicit": 465}
 
@@ -53,13 +54,17 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
             N_('AUTH is never sent in clear: use "starttls" or "implicit" with username'),
         )
     host = s.str("host", "127.0.0.1")
-    if mode == "smtp" and tls == "none" and not _on_this_machine(host):
+    # an explicit choice, never a default: the relay answers on a network the team
+    # trusts (a container's sidecar, a host-only link), where clear text is its own
+    trusted = s.bool("trusted_network", False)
+    if mode == "smtp" and tls == "none" and not (trusted or _on_this_machine(host)):
         raise ConfigError(
             s.path,
             s.key("tls"),
             N_(
                 '"none" sends every mail in clear, so it is only for a relay on this machine '
-                '(127.0.0.1, ::1, localhost): use "starttls" or "implicit" for {host}',
+                '(127.0.0.1, ::1, localhost): use "starttls" or "implicit" for {host}, or '
+                "set trusted_network = true if the network to it is yours alone",
                 host=host,
             ),
         )
