@@ -66,6 +66,8 @@ def read(
         return [], [Problem(line, N_("not valid YAML: {problem}", problem=str(exc.problem)))]
     except yaml.YAMLError as exc:
         return [], [Problem(0, N_("not valid YAML: {problem}", problem=str(exc)))]
+    except RecursionError:  # the composer recurses once per level: no catalog is that deep
+        return [], [Problem(1, N_("not valid YAML: nested too deeply to be read"))]
     reader = _Reader(members, where)
     entries = reader.catalog(root)
     return entries, reader.problems

@@ -21,7 +21,7 @@ from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
 from gateway.config.outbound import read_outbound
 from gateway.config.secret import read_secret
-from gateway.config.sections import Section, duration, email, list_of
+from gateway.config.sections import Section, duration, email, is_dir, list_of
 from gateway.config.settings import (
     ActionSettings,
     CatalogSettings,
@@ -223,7 +223,7 @@ def _domains(s: Section, key: str) -> tuple[str, ...]:
         if not isinstance(value, str) or not re.fullmatch(
             r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}", value
         ):
-            raise ConfigError(s.path, s.key(key), f"not a domain name: {value!r}")
+            raise ConfigError(s.path, s.key(key), N_("not a domain name: {value!r}", value=value))
         found.append(value.lower())
     return tuple(found)
 
@@ -243,7 +243,7 @@ def _folder(src: str, key: str, path: Path) -> Path:
 def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
     """Checked at start: a typo must not silently fall back to the built-in templates."""
     path = s.path_or_none(key, base)
-    if path is not None and not path.is_dir():
+    if path is not None and not is_dir(path):
         raise ConfigError(s.path, s.key(key), N_("no such folder: {path}", path=str(path)))
     return path
 

@@ -85,7 +85,7 @@ class Section:
         value = self.data.get(key)
         if value is None:
             return None
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or "\x00" in value:  # no system takes NUL
             raise ConfigError(self.path, self.key(key), N_("must be a file path"))
         return value
 
@@ -97,6 +97,23 @@ class Section:
         extra = sorted(set(self.data) - known)
         if extra:
             raise ConfigError(self.path, self.key(extra[0]), N_("unknown key"))
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, and False for a name the system refuses (too long, say)
+    instead of an OSError from a check that only wants to say "no such file"."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def is_dir(path: Path) -> bool:
+    """``path.is_dir()``, and False for a name the system refuses (see ``is_file``)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def email(section: Section, key: str, default: str) -> str:
@@ -126,7 +143,7 @@ def duration(s: Section, key: str, default: str) -> timedelta:
 def ca_file(s: Section, base: Path) -> Path | None:
     """Checked at start: a typo must not surface as "certificate not trusted" later."""
     path = s.path_or_none("ca_file", base)
-    if path is not None and not path.is_file():
+    if path is not None and not is_file(path):
         raise ConfigError(s.path, s.key("ca_file"), N_("no such file: {path}", path=str(path)))
     return path
 

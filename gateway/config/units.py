@@ -25,6 +25,11 @@ _SIZE_UNITS = {
 }
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# No setting means more than a century, and a bigger one would overflow timedelta (or a
+# datetime it is added to, or a thread's wait) far from the file that said it.
+MAX_DURATION = timedelta(days=36500)
+MAX_SECONDS = int(MAX_DURATION.total_seconds())
+MAX_SIZE = 2**53  # a float counts bytes exactly up to here; no message or file is near it
 
 
 def parse_size(text: str | int, *, path: str = "", key: str = "") -> int:
@@ -37,20 +42,33 @@ def parse_size(text: str | int, *, path: str = "", key: str = "") -> int:
         raise ConfigError(
             path, key, N_("not a size: {text!r} (use e.g. '25MB' or '25MiB')", text=text)
         )
-    return int(float(m.group(1)) * _SIZE_UNITS[unit])
+    value = float(m.group(1)) * _SIZE_UNITS[unit]
+    if not value <= MAX_SIZE:  # also inf, from hundreds of digits
+        raise ConfigError(path, key, N_("{text!r} is too big", text=text))
+    return int(value)
 
 
 def parse_duration(text: str | int, *, path: str = "", key: str = "") -> timedelta:
-    """``"14d"``, ``"2h30m"``, ``"90s"`` or a number of seconds."""
+    """``"14d"``, ``"2h30m"``, ``"90s"`` or a number of seconds, at most ``MAX_DURATION``."""
     if isinstance(text, int) and not isinstance(text, bool):
-        return timedelta(seconds=text)
+        return _bounded(text, text, path, key)
     parts = re.findall(r"(\d+)\s*([smhdw])", str(text).strip().lower())
     rebuilt = "".join(f"{n}{u}" for n, u in parts)
     if not parts or rebuilt != re.sub(r"\s+", "", str(text).strip().lower()):
         raise ConfigError(
             path, key, N_("not a duration: {text!r} (use e.g. '14d' or '2h30m')", text=text)
         )
-    return timedelta(seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in parts))
+    if any(len(n) > 12 for n, _ in parts):  # int() of thousands of digits is refused
+        return _bounded(MAX_SECONDS + 1, text, path, key)
+    return _bounded(sum(int(n) * _DURATION_UNITS[u] for n, u in parts), text, path, key)
+
+
+def _bounded(seconds: int, text: str | int, path: str, key: str) -> timedelta:
+    if seconds > MAX_SECONDS:
+        raise ConfigError(
+            path, key, N_("{text!r} is too long: at most 36500d (100 years)", text=text)
+        )
+    return timedelta(seconds=seconds)
 
 
 def parse_weekly(text: str, *, path: str = "", key: str = "") -> tuple[int, int, int] | None:

@@ -26,8 +26,11 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
+from gateway.pipeline.parse import params
 from gateway.pipeline.parse.flat import flat_message
 from gateway.pipeline.parse.windows import WINDOW, InMemory, Source, Windows
+
+params.install()  # MIME parameters in linear time, whoever asks for them
 
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r|$)")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")
