@@ -110,3 +110,25 @@ def test_an_attachment_named_in_raw_shift_jis_keeps_its_name(
     assert out.ticket_id is not None
     [attachment] = show(app, out.ticket_id)["messages"][0]["attachments"]
     assert attachment["filename"] == "見積書①（2026年度）.xlsx"
+
+
+def test_an_iso2022jp_request_is_found_by_the_model_number_as_typed(app: App) -> None:
+    """ISO-2022-JP carries the customer's ＭＦＣ－Ｌ２７５０ as JIS 0x215D, which the
+    standard mapping reads as MINUS SIGN: the ticket was found neither by the string
+    the customer typed nor by MFC-L2750, while the same mail in Shift_JIS was."""
+    from store import search
+
+    raw = (
+        b"From: yamada@customer.test\r\nTo: support@example.test\r\n"
+        b"Subject: " + _encoded_word("複合機ＭＦＣ－Ｌ２７５０の件") + b"\r\n"
+        b"Message-ID: <jis-model@customer.test>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+        + encode_cp50221("３階のＭＦＣ－Ｌ２７５０が１０時～１２時に止まります。\r\n")
+    )
+    ticket = deliver(app, raw).ticket_id
+    t = show(app, ticket or 0)
+    assert t["subject"] == "複合機ＭＦＣ－Ｌ２７５０の件"
+    assert "ＭＦＣ－Ｌ２７５０が１０時～１２時" in t["messages"][0]["text"]
+    with transaction(app.sessions) as s:
+        for query in ("ＭＦＣ－Ｌ２７５０", "MFC-L2750", "mfc-l2750"):
+            assert search.matching_tickets(s, query) == [ticket], query
