@@ -26,7 +26,7 @@ from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.i18n import N_, Msg
 from gateway.core.switches import SWITCHABLE
-from gateway.core.text import KATAKANA, for_matching, is_cjk
+from gateway.core.text import for_matching, is_cjk, keyword_form
 
 _ENTRY_KEYS = frozenset(
     {
@@ -386,17 +386,8 @@ class _Reader:
         return tuple(str(n.value) for n in pair[1].value if isinstance(n, yaml.ScalarNode))
 
 
-# a final long-vowel mark after two or more katakana: optional (サーバー, サーバ)
-_FINAL_LONG_VOWEL = re.compile(f"(?<=[{KATAKANA}]{{2}})ー$")
-
-
 def _term(source: str, weight: float) -> Keyword:
-    """A keyword as it is searched for. Japanese writes サーバ and サーバー, コンピュータ
-    and コンピューター alike (the old JIS rule drops the final ー; many teams still do),
-    so a katakana keyword is looked for without its final ー and matches both."""
-    text = for_matching(source).strip()
-    if is_cjk(text):
-        text = _FINAL_LONG_VOWEL.sub("", text)
+    text = keyword_form(for_matching(source).strip())
     return Keyword(source=source, text=text, weight=weight, cjk=is_cjk(text))
 
 
