@@ -101,6 +101,36 @@ def test_missing_field_is_asked_in_the_one_first_answer_and_the_reply_completes(
     assert "急ぎです。" in said and "数量" in said and "2" in said
 
 
+@pytest.mark.parametrize(
+    ("subject", "body", "line"),
+    [
+        ("モニター購入のお願い", "品名：27インチモニター\n", "  数量: 1\n"),
+        ("Monitor purchase", "Item: a monitor\n", "  Quantity: 1\n"),
+    ],
+    ids=["ja", "en"],
+)
+def test_the_line_to_fill_in_is_written_with_the_label_in_the_requesters_language(
+    catalog_app: App, subject: str, body: str, line: str
+) -> None:
+    """A Japanese customer was asked to write 'quantity: ' — an English word of our
+    catalog — where 数量： is what they read above it and what the sheet reads too."""
+    app = catalog_app
+    out = deliver(app, mail(subject=subject, body=body, message_id="<q@c.test>"))
+    [ask] = outbox(app, "acknowledgement")
+    text = text_of(ask)
+    assert line in text and "quantity:" not in text
+    # what the mail asks them to write is what fills the sheet
+    deliver(
+        app,
+        mail(
+            subject="Re: " + subject,
+            body=line.replace(" 1", " 2").strip() + "\n",
+            in_reply_to="<q@c.test>",
+        ),
+    )
+    assert show(app, out.ticket_id or 0)["fields"]["quantity"] == "2"
+
+
 def test_complete_request_asks_nothing_and_unmatched_goes_to_the_manager(
     catalog_app: App,
 ) -> None:

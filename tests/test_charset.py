@@ -127,6 +127,32 @@ def test_clean_decode_has_no_notes() -> None:
     assert decode_bytes("～①".encode("cp932"), "shift_jis") == ("～①", [])
 
 
+# Six JIS X 0208 characters have two Unicode mappings: the standard one (what the
+# euc_jp and iso2022_jp codecs give: 〜 U+301C, − U+2212, ‖, ¢, £, ¬) and
+# Windows' (CP932: ～ U+FF5E, － U+FF0D, ∥, ￠, ￡, ￢), which is what Windows and
+# Japanese mail clients show and what a Shift_JIS mail of the same text holds.
+# Read the Windows way, ISO-2022-JP and EUC-JP mail agree with Shift_JIS mail, so the
+# model number a customer typed (ＭＦＣ－Ｌ２７５０) is found when searched for as
+# typed or as MFC-L2750, and Ｗｉ－Ｆｉ matches the catalog keyword wi-fi.
+WINDOWS_FORMS = "ＭＦＣ－Ｌ２７５０、10時～12時 ∥ ￠￡￢"
+
+
+@pytest.mark.parametrize("extra", ["", "①"], ids=["standard-run", "nec-run"])
+def test_jis_reads_the_six_ambiguous_characters_as_windows_does(extra: str) -> None:
+    text = WINDOWS_FORMS + extra
+    assert decode_bytes(to_jis(text), "iso-2022-jp") == (text, [])
+    assert decode_bytes(to_jis(text), None)[0] == text
+    assert decode_bytes(text.encode("cp932"), "shift_jis") == (text, [])
+
+
+def test_euc_reads_the_six_ambiguous_characters_as_windows_does() -> None:
+    standard = "ＭＦＣ−Ｌ２７５０、10時〜12時 ‖ ¢£¬"  # as euc_jp encodes them
+    assert decode_bytes(standard.encode("euc_jp"), "euc-jp") == (WINDOWS_FORMS, [])
+    assert decode_bytes((standard + "①").encode("euc_jis_2004"), "euc-jp")[0] == (
+        WINDOWS_FORMS + "①"
+    )
+
+
 def test_broken_utf8_is_replaced_and_reported() -> None:
     text, notes = decode_bytes(
         "zm\u011bna ".encode() + b"\xff\xfe" + "vyhodnocen\u00ed".encode(), "utf-8"

@@ -320,3 +320,41 @@ def test_regex_classes_keep_their_case_meaning() -> None:
     cat = parse_catalog(SMALL.replace("'err-\\d{3}'", "'TICKET-\\S+\\b'"))
     assert classify(cat, "", "see ticket-AB12 please").entry_id == "second"
     assert classify(cat, "", "see ticket- please").entry_id == "other"
+
+
+LONG_VOWELS = """
+entries:
+  - id: server
+    name: Server
+    keywords: [サーバー, コンピューター, {term: プリンター, weight: 2}]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "サーバが落ちました",
+        "ｻｰﾊﾞが落ちました",
+        "サーバーが落ちました",
+        "コンピュータの件",
+        "ﾌﾟﾘﾝﾀ故障",
+    ],
+)
+def test_a_katakana_keyword_matches_with_or_without_its_final_long_vowel(subject: str) -> None:
+    """Japanese writes サーバ and サーバー, コンピュータ and コンピューター alike (JIS Z 8301
+    dropped the final ー, and many companies still do): a team that wrote one form in
+    its catalog saw requests in the other fall to the fallback."""
+    result = classify(parse_catalog(LONG_VOWELS), subject, "")
+    assert result.entry_id == "server", subject
+    assert result.matched[0].keyword in ("サーバー", "コンピューター", "プリンター")
+
+
+def test_a_keyword_that_is_only_a_long_vowel_away_from_a_short_one_keeps_it() -> None:
+    """Only a final ー after katakana is optional: a keyword of one kana and ー stays whole."""
+    cat = parse_catalog(LONG_VOWELS.replace("サーバー, ", "ルー, "))
+    assert classify(cat, "ルの件", "").entry_id == "other"

@@ -1,7 +1,9 @@
 """The reply-command grammar: what is read, what is relayed, who may do what.
 
 Decision: a full-width slash and full-width letters (``／ｃｌｏｓｅ``, as a Japanese
-IME types them) read as ``/close``; arguments are kept as written.
+IME types them) read as ``/close``; so do the words of the grammar after it (a level,
+a close reason, a member, an entry, a ticket number, a field's name: ``ｈｉｇｈ``,
+``ｄｕｐｌｉｃａｔｅ``), while a note's text and a field's value are kept as written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pytest
 
 from gateway.catalog.model import Entry, Field
 from gateway.core.model import CloseReason, TicketState
+from gateway.core.priority import Priority
 from gateway.pipeline import commands as c
 from gateway.pipeline.commands import Role
 
@@ -20,7 +23,7 @@ MEMBERS = ("ops@example.test", "ops2@example.test", "boss@example.test")
 ENTRY = Entry(
     id="purchase",
     names={"en": "Purchase"},
-    fields=(Field("quantity", {"en": "Quantity"}, type="number"),),
+    fields=(Field("quantity", {"en": "Quantity"}, type="number"), Field("model", {"en": "Model"})),
 )
 
 # what a requester is told when a command is not theirs
@@ -93,6 +96,25 @@ def test_lines_past_the_limit_are_ignored_and_reported() -> None:
         ("/category other", Role.MEMBER, c.SetCategory("other")),
         ("/field quantity ２", Role.MEMBER, c.SetField("quantity", "2")),
         ("/note call back", Role.MEMBER, c.AddNote("call back")),
+        # the IME still on after the slash: the grammar's words in full width
+        ("／ｐｒｉｏｒｉｔｙ ｈｉｇｈ", Role.MEMBER, c.SetPriority(Priority.HIGH)),
+        (
+            "／ｃｌｏｓｅ　ｄｕｐｌｉｃａｔｅ",
+            Role.MEMBER,
+            c.SetState(TicketState.CLOSED, CloseReason.DUPLICATE),
+        ),
+        ("／ａｓｓｉｇｎ　ｏｐｓ２", Role.MEMBER, c.Assign("ops2@example.test")),
+        ("/category ｏｔｈｅｒ", Role.MEMBER, c.SetCategory("other")),
+        ("/merge ＃１２", Role.MEMBER, c.Merge(12)),
+        ("/field ｑｕａｎｔｉｔｙ ２台", Role.MEMBER, c.SetField("quantity", "2")),
+        ("/priority ｌｏｗ", Role.REQUESTER, c.SetPriority(Priority.LOW)),
+        # … but what a person wrote stays as they wrote it
+        ("/field model ＭＦＣ－Ｌ２７５０", Role.MEMBER, c.SetField("model", "ＭＦＣ－Ｌ２７５０")),
+        (
+            "／ｎｏｔｅ　ｉｍａｇｅＲＵＮＮＥＲ は２階",
+            Role.MEMBER,
+            c.AddNote("ｉｍａｇｅＲＵＮＮＥＲ は２階"),
+        ),
     ],
 )
 def test_decide_applies(line: str, role: Role, expected: c.Action) -> None:
@@ -125,6 +147,8 @@ def test_due_is_the_end_of_the_day_in_the_team_time_zone() -> None:
         ("/field colour red", Role.MEMBER, "unknown field 'colour' for entry 'purchase'"),
         ("/field quantity many", Role.MEMBER, "field quantity:"),
         ("/field quantity", Role.MEMBER, "/field needs a field name and a value"),
+        ("/field", Role.MEMBER, "/field needs a field name and a value"),
+        ("／ｐｒｉｏｒｉｔｙ　ｓｏｏｎ", Role.MEMBER, "unknown priority 'soon'"),
     ],
 )
 def test_decide_refuses(line: str, role: Role, reason: str) -> None:

@@ -110,3 +110,60 @@ def test_an_attachment_named_in_raw_shift_jis_keeps_its_name(
     assert out.ticket_id is not None
     [attachment] = show(app, out.ticket_id)["messages"][0]["attachments"]
     assert attachment["filename"] == "見積書①（2026年度）.xlsx"
+
+
+def test_an_iso2022jp_request_is_found_by_the_model_number_as_typed(app: App) -> None:
+    """ISO-2022-JP carries the customer's ＭＦＣ－Ｌ２７５０ as JIS 0x215D, which the
+    standard mapping reads as MINUS SIGN: the ticket was found neither by the string
+    the customer typed nor by MFC-L2750, while the same mail in Shift_JIS was."""
+    from store import search
+
+    raw = (
+        b"From: yamada@customer.test\r\nTo: support@example.test\r\n"
+        b"Subject: " + _encoded_word("複合機ＭＦＣ－Ｌ２７５０の件") + b"\r\n"
+        b"Message-ID: <jis-model@customer.test>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+        + encode_cp50221("３階のＭＦＣ－Ｌ２７５０が１０時～１２時に止まります。\r\n")
+    )
+    ticket = deliver(app, raw).ticket_id
+    t = show(app, ticket or 0)
+    assert t["subject"] == "複合機ＭＦＣ－Ｌ２７５０の件"
+    assert "ＭＦＣ－Ｌ２７５０が１０時～１２時" in t["messages"][0]["text"]
+    with transaction(app.sessions) as s:
+        for query in ("ＭＦＣ－Ｌ２７５０", "MFC-L2750", "mfc-l2750"):
+            assert search.matching_tickets(s, query) == [ticket], query
+
+
+def test_iso2022jp_mail_keeps_every_line_within_998_octets() -> None:
+    """With ``iso2022jp = true`` the text went out 7bit, one line per paragraph: a
+    member's Japanese paragraph of a few hundred characters (Outlook writes one line
+    per paragraph) made a line of over 998 octets, which relays refuse or break, and
+    a break inside ISO-2022-JP garbles the rest of the line."""
+    import email
+    import email.policy
+    from datetime import UTC, datetime
+
+    from gateway.notify.compose import Envelope, compose
+    from gateway.notify.render import Rendered
+    from gateway.notify.view_parts import Person
+
+    paragraph = "証明書を更新しましたので、お手数ですが再接続をお試しください。" * 20
+    short = "山田様\n\nお世話になっております。\n"
+    env = Envelope(
+        kind="ops_reply",
+        sender=Person("support@example.test", "サポート窓口"),
+        to=Person("yamada@customer.test", "山田 太郎"),
+        message_id="t1.abc@example.test",
+        date=datetime(2026, 12, 4, 1, 0, tzinfo=UTC),
+        subject_tag="[#1]",
+        charset="iso-2022-jp",
+    )
+    for text in (short + paragraph + "\n", short):
+        raw = compose(env, Rendered("Re: VPN の件", text, f"<p>{text}</p>"))
+        assert max(len(line) for line in raw.split(b"\n")) <= 998
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        part = parsed.get_body(preferencelist=("plain",))
+        assert part is not None and part.get_content_charset() == "iso-2022-jp"
+        assert part.get_content().replace("\r\n", "\n") == text
+    # short lines stay 7bit, as old clients read them best
+    assert part["Content-Transfer-Encoding"] == "7bit"

@@ -40,3 +40,51 @@ def test_the_samples_hold_no_blank_runs_of_their_own() -> None:
     texts = [w for w in words if isinstance(w, str) and "\n" in w]
     assert texts  # the members' answers and the requests' excerpts are among them
     assert not [t for t in texts if "\n\n\n" in t]
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+@pytest.mark.parametrize("view", SAMPLES, ids=lambda s: v.kind_of(s))
+def test_a_team_without_a_name_signs_with_its_address_once(view: v.View, locale: str) -> None:
+    """Without ``[outbound] from_name`` the team's name is its address: every mail was
+    signed 'support@example.test <support@example.test>' (the HTML part: the address
+    twice, one line under the other)."""
+    if not any(f.name == "team" for f in dataclasses.fields(view)):
+        pytest.skip("this kind has no team signature")
+    address = "support@example.test"
+    mail = Renderer().render(dataclasses.replace(view, team=v.Team(address, address)), locale)  # type: ignore[type-var]
+    assert f"{address} <{address}>" not in mail.text
+    assert "\n-- \n" + address + "\n" in mail.text
+    assert mail.html is None or f"{address}<br>{address}" not in mail.html
+
+
+def test_a_field_without_an_example_leaves_no_space_at_the_line_end() -> None:
+    """The line to fill in for a text field without an example ended in ': '."""
+    view = next(s for s in SAMPLES if isinstance(s, v.Acknowledgement))
+    bare = dataclasses.replace(view, missing=(v.FieldRequest("品名", "品名"),))
+    text = Renderer().render(bare, "ja").text
+    assert "\n  品名:\n" in text
+
+
+def _nameless(value: object, email: str) -> object:
+    """``value`` with every Person of ``email`` stripped of their name, however deep."""
+    if isinstance(value, v.Person) and value.email == email:
+        return v.Person(email, "")
+    if isinstance(value, tuple):
+        return tuple(_nameless(x, email) for x in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _nameless(getattr(value, f.name), email) for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)  # type: ignore[type-var]
+    return value
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+@pytest.mark.parametrize("view", SAMPLES, ids=lambda s: v.kind_of(s))
+def test_a_requester_without_a_name_is_their_address_once(view: v.View, locale: str) -> None:
+    """A mail (or a web form) without a display name: the assignee's notice read
+    '依頼者: ito@customer.test <ito@customer.test>'."""
+    email = "alice@customer.test"
+    mail = Renderer().render(_nameless(view, email), locale)  # type: ignore[arg-type]
+    assert f"{email} <{email}>" not in mail.text
+    assert mail.html is None or f"{email} &lt;{email}&gt;" not in mail.html

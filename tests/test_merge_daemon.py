@@ -137,9 +137,9 @@ def test_a_watcher_added_by_cc_gets_the_next_answer_and_is_not_the_requester(
     [hers] = gw.wait_for(ITO, "ops_reply")
     assert "証明書を更新しました" in text_of(theirs) and "証明書を更新しました" in text_of(hers)
     # the reply set the ticket pending: she is asked to answer; he hears it is hers to answer
-    assert "このメールにご返信ください" in text_of(hers)
+    assert "このメールにご返信いただけますよう" in text_of(hers)
     assert "こちらへのご返信は不要です" in text_of(theirs)
-    assert "このメールにご返信ください" not in text_of(theirs)
+    assert "このメールにご返信いただけますよう" not in text_of(theirs)
     assert reply_to(theirs) != reply_to(hers)  # each their own reply address
     ticket = gw.ticket(1)
     assert ticket["watchers"] == [kato] and ticket["requester"] == ITO

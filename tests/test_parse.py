@@ -318,6 +318,17 @@ SPLIT_CASES = [
         "はい。",
     ),
     (
+        # Apple Mail (macOS, iOS) in Japanese: "<date>、<name> <address>のメール:"
+        "apple-mail-ja",
+        "伊藤です。\n\n2026/12/05 6:40、山田 太郎 <taro@example.jp>のメール:\n\n＞ 質問です\n",
+        "伊藤です。",
+    ),
+    (
+        "apple-mail-ja-address-only",
+        "階数：２\n\n2026/12/05 6:40、support@example.jp のメール:\n＞ 伊藤 様\n",
+        "階数：２",
+    ),
+    (
         "outlook-ja",
         "対応しました。\n\n差出人: 山田 太郎 <taro@example.jp>\n送信日時: 2024年1月1日 10:00\n"
         "宛先: support@example.com\n件名: 問い合わせ\n\n元の本文\n",
@@ -358,6 +369,11 @@ SPLIT_CASES = [
     ("trailing-quotes", "Answer\n\n> old\n> older\n\n", "Answer"),
     ("bottom-post", "On Mon, Jan 1, 2024, Bob wrote:\n> question?\n\nanswer!\n", "answer!"),
     ("no-quote", "just text\n\nsecond paragraph", "just text\n\nsecond paragraph"),
+    (
+        "prose-ending-in-no-meeru",  # not an attribution: no date before it
+        "以下、先方からのメール:\n\n本文です。\n",
+        "以下、先方からのメール:\n\n本文です。",
+    ),
     ("double-dash-in-text", "a -- b\n---\nc", "a -- b\n---\nc"),
     ("from-in-prose", "From: the team\nwe say hello\n", "From: the team\nwe say hello"),
 ]

@@ -47,3 +47,22 @@ def test_the_count_reads_right_and_an_empty_list_says_so(
     assert "1 件" in one_ja
     assert "No tickets match." in none_en and "<tbody>" not in none_en
     assert "該当するチケットはありません。" in none_ja and "<tbody>" not in none_ja
+
+
+def test_the_assignee_is_named_as_the_board_and_the_filter_name_them(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The board's cards and the list's assignee filter say 田中 一郎; the list's column
+    and the ticket page said tanaka@… (and a sender without a name read ' <x@y>')."""
+    with rig(settings, clock) as r:
+        out = deliver(
+            r.app,
+            mail(subject="プリンタで紙詰まり", body="3F です。\n", sender="ito@customer.test"),
+        )
+        listed = member_page(r, READERS["ja"], "/tickets")
+        ticket = member_page(r, READERS["ja"], f"/tickets/{out.ticket_id}")
+    [row] = _rows(listed)
+    assert "<td>Ops Two</td>" in row and "ops2@example.test" not in row, row
+    assert '<dd id="assignee">Ops Two</dd>' in ticket
+    assert "<dd>ito@customer.test</dd>" in ticket and "&lt;ito@customer.test&gt;" not in ticket
+    assert " · ito@customer.test<br>" in ticket

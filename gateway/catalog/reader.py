@@ -26,7 +26,7 @@ from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.i18n import N_, Msg
 from gateway.core.switches import SWITCHABLE
-from gateway.core.text import for_matching, is_cjk
+from gateway.core.text import for_matching, is_cjk, keyword_form
 
 _ENTRY_KEYS = frozenset(
     {
@@ -389,7 +389,7 @@ class _Reader:
 
 
 def _term(source: str, weight: float) -> Keyword:
-    text = for_matching(source).strip()
+    text = keyword_form(for_matching(source).strip())
     return Keyword(source=source, text=text, weight=weight, cjk=is_cjk(text))
 
 

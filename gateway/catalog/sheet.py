@@ -127,6 +127,20 @@ def missing_required(entry: Entry, values: dict[str, str], locale: str) -> list[
     ]
 
 
+def key_to_write(entry: Entry, name: str, label: str) -> str:
+    """What the requester is asked to write before the colon: the label in their
+    language (a Japanese customer asked to write ``quantity:`` reads an English word
+    of ours where 数量 is what the mail names), unless that label would not read back
+    as this field (it holds a colon, or another field claims the same key)."""
+    if (
+        label
+        and ":" not in normalise(label)
+        and _key_index(entry).get(_key(label)) is entry.field(name)
+    ):
+        return label
+    return name
+
+
 _TYPE_EXAMPLES = {"date": "2026-04-01", "email": "name@example.com", "number": "1"}
 
 

@@ -47,6 +47,18 @@ def for_matching(text: str) -> str:
     return _SPACE.sub(" ", normalise(text))
 
 
+# a final long-vowel mark after two or more katakana (the mark itself is in the range)
+_FINAL_LONG_VOWEL = re.compile(f"(?<=[{KATAKANA}]{{2}})ー$")
+
+
+def keyword_form(term: str) -> str:
+    """A normalised keyword as it is looked for. Japanese writes サーバ and サーバー,
+    コンピュータ and コンピューター alike (the old JIS rule drops the final ー; many teams
+    still do), so a katakana keyword is looked for without its final ー and, as CJK
+    keywords match anywhere, finds both."""
+    return _FINAL_LONG_VOWEL.sub("", term) if is_cjk(term) else term
+
+
 def is_cjk(text: str) -> bool:
     """Contains a character of a script written without spaces."""
     return _CJK.search(text) is not None

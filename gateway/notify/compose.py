@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email import encoders
+from email.charset import BASE64, Charset
 from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
@@ -117,6 +118,9 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
         texts.set_boundary(boundary)  # else the generator picks one that is not in them
     for body, subtype in ((parts.text, "plain"), (parts.html, "html")):
         part = MIMEText(body, subtype, charset)
+        if _lines_too_long(body, charset):
+            del part["Content-Transfer-Encoding"]
+            part.set_payload(body, _base64(charset))
         del part["MIME-Version"]  # once, on the whole message
         texts.attach(part)
     msg = _with_files(texts, files, boundary) if files else texts
@@ -214,6 +218,25 @@ def _charset(env: Envelope, texts: tuple[str, ...]) -> str:
     except UnicodeEncodeError:
         return "utf-8"
     return env.charset
+
+
+MAX_LINE = 998  # octets in a line of mail, CRLF aside (RFC 5322 section 2.1.1)
+
+
+def _lines_too_long(body: str, charset: str) -> bool:
+    """ISO-2022-JP goes out 7bit, as old Japanese clients expect, unless a line would
+    pass 998 octets (a Japanese paragraph is one line): a relay refuses such a line or
+    breaks it, and a break inside ISO-2022-JP garbles the rest of it. Then base64.
+    (UTF-8 is always base64.) The margin of 8: escapes a line gains written alone."""
+    if charset == "utf-8":
+        return False
+    return any(len(line.encode(charset)) > MAX_LINE - 8 for line in body.splitlines())
+
+
+def _base64(charset: str) -> Charset:
+    wrapped = Charset(charset)
+    wrapped.body_encoding = BASE64
+    return wrapped
 
 
 def _address(person: Person, charset: str) -> str:

@@ -106,9 +106,15 @@ def _skip_blank(lines: list[str], i: int) -> int:
 
 
 def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``."""
-    head, _, rest = line.partition(" ")
-    head = unicodedata.normalize("NFKC", head)
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``.
+
+    The word ends at the first white space of any width: an IME types the full-width
+    space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
+    :func:`gateway.pipeline.commands.decide` reads in full width where it is a word of
+    the grammar), not text folded with the command word."""
+    parts = line.split(None, 1)
+    head = unicodedata.normalize("NFKC", parts[0]) if parts else ""
+    rest = parts[1] if len(parts) > 1 else ""
     m = _COMMAND.match(f"{head} {rest}".strip())
     if m is None:
         return None

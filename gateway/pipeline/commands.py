@@ -20,7 +20,7 @@ import enum
 import re
 import unicodedata
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -195,10 +195,24 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
         return Refused(cmd.line, N_("unknown command /{name}", name=cmd.name))
     if ctx.role not in spec.roles:
         return Refused(cmd.line, _not_yours(spec, ctx.role))
+    cmd = _words_read_in_any_width(cmd)
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
         return Refused(cmd.line, N_("/{name} {problem}", name=cmd.name, problem=shape))
     return _DECIDERS[cmd.name](cmd, ctx)
+
+
+def _words_read_in_any_width(cmd: Command) -> Command:
+    """The argument after NFKC where it is words of the grammar: a member typing with
+    the IME still on writes ``／ｐｒｉｏｒｉｔｙ ｈｉｇｈ`` and was told there is no
+    priority 「ｈｉｇｈ」. A note's text and a field's value are a person's words,
+    kept as written (a field's type reads widths itself)."""
+    if cmd.name == "note" or not cmd.arg:
+        return cmd
+    if cmd.name == "field":
+        name, *value = cmd.arg.split(None, 1)
+        return replace(cmd, arg=" ".join([unicodedata.normalize("NFKC", name), *value]))
+    return replace(cmd, arg=unicodedata.normalize("NFKC", cmd.arg))
 
 
 _Decider = Callable[[Command, CommandContext], Action | Refused]

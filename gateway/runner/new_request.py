@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog
-from gateway.catalog.sheet import example_for
+from gateway.catalog.sheet import example_for, key_to_write
 from gateway.core.i18n import N_, translate
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
@@ -181,7 +181,12 @@ def field_requests(
     requests = []
     for name, label in missing:
         field = entry.field(name) if entry else None
-        requests.append(views.FieldRequest(name, label, example_for(field) if field else ""))
+        if field is None or entry is None:
+            requests.append(views.FieldRequest(name, label))
+            continue
+        requests.append(
+            views.FieldRequest(key_to_write(entry, name, label), label, example_for(field))
+        )
     return requests
 
 

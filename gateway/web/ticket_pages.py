@@ -119,6 +119,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "entry_names": {e.id: e.name(locale) for e in entries},
             "field_labels": labels,  # the ticket's own entry first, where names clash
             "close_reasons": CLOSE_REASONS,
+            "members": ctx.settings.members,  # the assignee by name, as on the board
             "error": request.query.get("error", "") == "transition",
         },
     )

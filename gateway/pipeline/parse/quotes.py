@@ -158,6 +158,13 @@ def _ja_dated(s: str) -> bool:
     return s.endswith(_COLONS) and _JA_DATE.match(s) is not None
 
 
+def _dated_mail_of(s: str) -> bool:
+    """ "2026/12/05 6:40、山田 <x@y>のメール:" (Apple Mail in Japanese): the date first,
+    so prose such as "以下、先方からのメール:" is not taken for one."""
+    dated = _NUMERIC_DATE.match(s) or _JA_DATE.match(s)
+    return dated is not None and _ends_with(s, "のメール", "のメッセージ")
+
+
 def _bracketed_address(s: str) -> bool:
     """ "山田 太郎 <taro@example.jp>:"."""
     if not s.endswith(_COLONS):
@@ -230,6 +237,7 @@ def _dated_wrote(s: str) -> bool:
 _ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
     _ja_dated,
     lambda s: _ends_with(s, "のメッセージ"),  # iPhone in Japanese
+    _dated_mail_of,  # Apple Mail in Japanese
     lambda s: _ends_with(s, "書きました"),  # Thunderbird in Japanese
     lambda s: _ends_with(s, "さんから", "様から"),
     _bracketed_address,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.pipeline.parse.charsets.jis_pairs import JIS0208, decode_pair
+from gateway.pipeline.parse.charsets.jis_pairs import JIS0208, decode_pair, windows_forms
 from gateway.pipeline.parse.charsets.lenient import Decoded, strict
 
 
@@ -10,7 +10,7 @@ def decode_euc(data: bytes) -> Decoded:
     """EUC-JP, with Windows' CP51932 extras (NEC row 13) decoded via CP932."""
     fast = strict(data, "euc_jp")
     if fast is not None:
-        return fast, []
+        return windows_forms(fast), []
     out: list[str] = []
     bad = 0
     i, n = 0, len(data)

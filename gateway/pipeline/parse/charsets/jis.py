@@ -20,6 +20,7 @@ from gateway.pipeline.parse.charsets.jis_pairs import (
     KANA,
     UNSUPPORTED,
     decode_pair,
+    windows_forms,
 )
 from gateway.pipeline.parse.charsets.lenient import Decoded, dedupe, strict
 from gateway.pipeline.parse.charsets.sniff import guess
@@ -112,7 +113,7 @@ def _decode_double(piece: bytes, mode: int, notes: list[str]) -> str:
     if mode == JIS0208:
         fast = strict(piece.translate(_TO_HIGH), "euc_jp")
         if fast is not None and len(piece) % 2 == 0:
-            return fast
+            return windows_forms(fast)
     chars: list[str] = []
     for i in range(0, len(piece) - 1, 2):
         chars.append(decode_pair(piece[i], piece[i + 1], mode, notes))

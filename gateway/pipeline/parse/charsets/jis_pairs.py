@@ -13,6 +13,28 @@ from gateway.pipeline.parse.charsets.lenient import strict
 # The character sets an ISO-2022-JP escape selects (what the bytes of a run are in).
 ASCII, JIS0208, KANA, JIS0212, JIS0213_1, JIS0213_2, UNSUPPORTED = range(7)
 
+# Six JIS X 0208 characters have two Unicode mappings: the standard one, which the
+# euc_jp codec gives, and Windows' (CP932), which Japanese mail clients show and a
+# Shift_JIS mail of the same text holds. Read the Windows way, a customer's
+# ＭＦＣ－Ｌ２７５０ is one string whichever charset carried it: search finds it
+# and NFKC folds it to mfc-l2750 (it leaves the standard MINUS SIGN alone).
+WINDOWS_FORMS = str.maketrans(
+    {
+        "\u301c": "\uff5e",  # 〜 WAVE DASH → ～ FULLWIDTH TILDE
+        "\u2016": "\u2225",  # ‖ DOUBLE VERTICAL LINE → ∥ PARALLEL TO
+        "\u2212": "\uff0d",  # − MINUS SIGN → － FULLWIDTH HYPHEN-MINUS
+        "\u00a2": "\uffe0",  # ¢ → ￠
+        "\u00a3": "\uffe1",  # £ → ￡
+        "\u00ac": "\uffe2",  # ¬ → ￢
+    }
+)
+
+
+def windows_forms(jis_text: str) -> str:
+    """Text decoded from JIS X 0208 pairs with the six ambiguous characters as CP932
+    maps them (only for text that came from such pairs: a UTF-8 ¢ stays ¢)."""
+    return jis_text.translate(WINDOWS_FORMS)
+
 
 def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
     if not (0x21 <= j1 <= 0x7E and 0x21 <= j2 <= 0x7E):
@@ -31,7 +53,7 @@ def decode_pair(j1: int, j2: int, mode: int, notes: list[str]) -> str:
     for raw, codec in candidates:
         text = strict(raw, codec)
         if text is not None:
-            return text
+            return windows_forms(text)
     notes.append("charset: undecodable ISO-2022-JP character replaced")
     return "\ufffd"
 
