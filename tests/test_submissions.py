@@ -90,7 +90,7 @@ def test_wrong_values_are_events_and_missing_ones_are_asked(example_app: App) ->
     )
     assert rejected == ["nonsense", "os"] and detail["fields"] == {}
     [ack] = outbox(example_app, "acknowledgement")  # one first answer, asking for them
-    assert "os:" in text_of(ack)
+    assert "OS: windows" in text_of(ack)  # the field by its label, as the mail names it
 
 
 def test_an_entry_removed_since_falls_back_to_matching(example_app: App) -> None:
