@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from gateway.core.errors import TransientError
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runtime.app import App
 from store import inbox
@@ -135,3 +139,37 @@ def test_a_big_message_is_stored_byte_for_byte(app: App, size: int) -> None:
         box.close()
     with transaction(app.sessions) as s:
         assert inbox.pending_raw(s, a.inbox_id) == raw
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_a_database_file_removed_under_the_writer_is_try_again_later(
+    app: App, how: str, tmp_path: Path
+) -> None:
+    """SQLite writes on into a file deleted (or copied over) while it is open, so a
+    250 after that would be a mail lost with the old file: the writer answers "try
+    again later" instead, and once a database is back at the path it stores there."""
+    path = sqlite_path(app.settings.database.url)
+    if path is None:
+        pytest.skip("the stdlib backend is for SQLite")
+    item = Incoming(A, "smtp", "peer", "x@customer.test", ("support@example.test",))
+    other = Incoming(B, "smtp", "peer", "x@customer.test", ("support@example.test",))
+    box = SqliteInbox(path)
+    try:
+        box.accept_many([item], now=NOW)
+        kept = tmp_path / "kept.db"
+        with sqlite3.connect(path) as src, sqlite3.connect(kept) as dst:
+            src.backup(dst)  # what a restore would bring back
+        for name in (path, f"{path}-wal", f"{path}-shm"):  # the data folder's files, gone
+            Path(name).unlink(missing_ok=True)
+        if how == "replaced":
+            shutil.copy(kept, path)
+        with pytest.raises(TransientError, match="removed or replaced"):
+            box.accept_many([other], now=NOW)
+        if how == "removed":
+            shutil.copy(kept, path)
+        [stored] = box.accept_many([other], now=NOW)  # the file at the path now
+        assert not stored.duplicate
+    finally:
+        box.close()
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM inbox").fetchone() == (2,)

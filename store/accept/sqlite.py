@@ -12,6 +12,7 @@ takes the generic (SQLAlchemy) backend.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -74,6 +75,7 @@ class SqliteInbox:
         self.path = path
         self._timeout = busy_timeout_ms / 1000
         self._con: sqlite3.Connection | None = None
+        self._file: tuple[int, int] | None = None  # (device, inode) the connection opened
         self._turnstile = Turnstile(path)
 
     def expecting(self) -> AbstractContextManager[None]:
@@ -109,6 +111,7 @@ class SqliteInbox:
             if con.in_transaction:
                 con.execute("ROLLBACK")
             raise
+        self._still_the_file()
         return results
 
     @contextmanager
@@ -132,6 +135,19 @@ class SqliteInbox:
         except sqlite3.OperationalError as exc:
             raise TransientError(f"database unavailable: {exc}") from exc
 
+    def _still_the_file(self) -> None:
+        """The committed rows are in the file at ``path``, not in one removed or replaced
+        while the connection held it open (a data folder deleted under the daemon, a
+        restore copied over it): SQLite writes on into such a file without a word, so
+        every ``250`` after it would be a mail lost with the file. Then the caller
+        answers "try again later" (451, exit 75), the sender keeps the mail, and the
+        next try opens whatever is at the path now. One ``stat`` per commit."""
+        if self._file is not None and _identity(self.path) != self._file:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+            raise TransientError(f"database file {self.path} was removed or replaced")
+
     def close(self) -> None:
         self._turnstile.close()
         if self._con is not None:
@@ -147,6 +163,7 @@ class SqliteInbox:
                 # no checkpoint inside an accepting commit (it copies pages and fsyncs
                 # while a 250 waits): the processing side, which writes after us, does it
                 self._con.execute("PRAGMA wal_autocheckpoint=0")
+                self._file = _identity(self.path)
             except sqlite3.Error as exc:
                 raise TransientError(f"database unavailable: {exc}") from exc
         return self._con
@@ -179,6 +196,15 @@ class SqliteInbox:
             _insert_raw(con, inbox_id, c)  # beside the row, written once
             ids.append(inbox_id)
         return resolve(planned, ids)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file at ``path`` as the kernel knows it; None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def _insert_raw(con: sqlite3.Connection, inbox_id: int, c: Candidate) -> None:
