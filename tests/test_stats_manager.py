@@ -1,0 +1,84 @@
+"""The figures a manager reads, against a history with the awkward cases: a duplicate
+merged into its ticket (one request, counted once), the fallback's words in the weekly
+summary (the same window as the board and ``stats``), tickets of an entry removed from
+the catalog (their own lane on the board, whose count links to exactly them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.notify import views
+from gateway.runtime.app import App
+from gateway.scheduling import digest, scheduler
+from gateway.tickets import merge
+from store import reminders, stats, tickets
+from store.db import transaction
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture
+def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    app = make_app(scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off")), clock)
+    yield app
+    app.close()
+
+
+def _merge(app: App, source: int, target: int) -> None:
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, source)
+        assert ticket is not None
+        merge.merge(
+            s,
+            ticket,
+            target,
+            app.clock.now(),
+            actor="t",
+            channel="cli",
+            tag=f"[#{target}]",
+            max_watchers=10,
+        )
+
+
+def _figures(app: App) -> dict[str, Any]:
+    with transaction(app.sessions) as s:
+        return stats.compute(
+            s,
+            entry_ids=["vpn", "purchase", "other"],
+            fallback_id="other",
+            tz=TOKYO,
+            now=app.clock.now(),
+        )
+
+
+def test_a_merged_duplicate_is_one_request_in_every_count(gw: App, clock: FakeClock) -> None:
+    start = clock.now()
+    first = open_ticket(gw, "VPN drops every hour", key="m1")
+    clock.advance(timedelta(minutes=5))
+    again = open_ticket(gw, "VPN still drops", key="m2")  # the same requester, again
+    clock.advance(HOUR)
+    _merge(gw, again, first)  # closed as a duplicate an hour later
+    clock.advance(9 * HOUR - timedelta(minutes=5))
+    set_state(gw, first, TicketState.CLOSED)  # resolved ten hours after it came
+    clock.advance(DAY)
+    data = _figures(gw)
+    vpn = next(e for e in data["entries"] if e["entry"] == "vpn")
+    assert (vpn["open"], vpn["closed"]) == (0, 1)
+    assert vpn["median_close_seconds"] == 10 * 3600  # not halfway to the merge's hour
+    assert data["weeks"] == [{"week": "2026-W10", "opened": 1, "closed": 1}]
+    recent = next(e for e in data["recent"]["30d"] if e["entry"] == "vpn")
+    assert (recent["closed"], recent["median_close_seconds"]) == (1, 10 * 3600)
+    with transaction(gw.sessions) as s:
+        assert reminders.opened_between(s, start, clock.now()) == 1
+        assert reminders.closed_between(s, start, clock.now()) == 1
