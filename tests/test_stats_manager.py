@@ -82,3 +82,30 @@ def test_a_merged_duplicate_is_one_request_in_every_count(gw: App, clock: FakeCl
     with transaction(gw.sessions) as s:
         assert reminders.opened_between(s, start, clock.now()) == 1
         assert reminders.closed_between(s, start, clock.now()) == 1
+
+
+def _summary(app: App) -> views.WeeklySummary:
+    with transaction(app.sessions) as s:
+        ctx = scheduler.context(app)
+        mails = digest.build(s, ctx, app.clock.now(), digest.manual_run(app.clock.now(), ctx.tz))
+    [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
+    return summary
+
+
+def test_the_summary_suggests_the_fallback_words_of_the_boards_window(
+    gw: App, clock: FakeClock
+) -> None:
+    """Words of last year's fallback tickets (closed long ago, or split into an entry
+    since) are no candidate today: the summary reads the last 30 days, as the board's
+    "other" panel and ``stats`` do, so the three never suggest different entries."""
+    for n in range(3):
+        ticket = open_ticket(gw, "Projector in room A is broken", key=f"old-{n}")
+        set_state(gw, ticket, TicketState.CLOSED)
+    clock.advance(60 * DAY)
+    open_ticket(gw, "会議室の予約ができません", key="new-1")
+    open_ticket(gw, "会議室の予約を取り消したい", key="new-2")
+    summary = _summary(gw)
+    assert {(c.name, c.count) for c in summary.candidates} == {("予約", 2), ("会議室", 2)}
+    assert stats.FALLBACK_DAYS == 30
+    board = _figures(gw)["fallback"]
+    assert {t["term"] for t in board["terms"]} == {c.name for c in summary.candidates}
