@@ -109,3 +109,37 @@ def test_the_summary_suggests_the_fallback_words_of_the_boards_window(
     assert stats.FALLBACK_DAYS == 30
     board = _figures(gw)["fallback"]
     assert {t["term"] for t in board["terms"]} == {c.name for c in summary.candidates}
+
+
+def test_an_entry_removed_from_the_catalog_keeps_its_own_lane(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Tickets of an entry the catalog no longer has were filed, under that entry: the
+    board shows them in a lane of their own, named by its id and marked as gone (what
+    ``catalog refile --from`` is for), whose count opens exactly those tickets; they
+    are not thrown into one "(not filed)" lane whose link showed every ticket."""
+    from tests.support.mails import mail
+    from tests.support.pipeline import deliver
+    from tests.support.web import member_page, rig
+
+    with rig(settings, clock) as r:
+        ids = []
+        for subject in ("Printer offline", "Printer driver", "Toner order"):
+            outcome = deliver(r.app, mail(subject=subject, body="Help.\n", date=clock.now()))
+            assert outcome.ticket_id
+            ids.append(outcome.ticket_id)
+        with transaction(r.app.sessions) as s:
+            for tid, old in zip(ids, ("printer-3f", "printer-3f", "toner"), strict=True):
+                ticket = tickets.get(s, tid)
+                assert ticket is not None
+                ticket.catalog = old  # filed under entries since removed
+        html = member_page(r, "ops@example.test", "/board")
+    lane = html.split('id="lane-printer-3f"', 1)[1].split("</tr>", 1)[0]
+    assert "printer-3f" in lane and "(not in the catalog)" in lane
+    assert '<a class="count" href="/tickets?catalog=printer-3f&amp;state=new">2</a>' in lane
+    assert f'id="card-{ids[0]}"' in lane and f'id="card-{ids[2]}"' not in lane
+    toner = html.split('id="lane-toner"', 1)[1].split("</tr>", 1)[0]
+    assert f'id="card-{ids[2]}"' in toner
+    assert 'id="lane-none"' not in html
+    panel = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
+    assert "printer-3f" in panel and "(not in the catalog)" in panel
