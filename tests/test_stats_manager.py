@@ -143,3 +143,40 @@ def test_an_entry_removed_from_the_catalog_keeps_its_own_lane(
     assert 'id="lane-none"' not in html
     panel = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
     assert "printer-3f" in panel and "(not in the catalog)" in panel
+
+
+def test_stats_text_shows_each_members_stale_tickets(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where work piles up is the stale column, not the open one alone: the text shows
+    what ``--json`` and the board's members panel show (long before the real clock the
+    command reads, so the VPN tickets are stale by its ``stale_after``)."""
+    from datetime import UTC, datetime
+
+    from gateway.config.load import load_settings
+    from tests.support.app import MEMBERS
+    from tests.support.cli import run
+    from tests.support.config import members_toml, write_config
+    from tests.support.scheduling import CATALOG
+
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    cfg = write_config(
+        tmp_path,
+        url=db_url,
+        secret_file=True,
+        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS),
+    )
+    app = make_app(load_settings(cfg), FakeClock(datetime(2024, 1, 8, 1, 0, tzinfo=UTC)))
+    try:
+        open_ticket(app, "VPN drops every hour", key="s1")
+        open_ticket(app, "VPN password", key="s2")
+        open_ticket(app, "Lunch menu", key="s3")  # the fallback: no stale_after
+    finally:
+        app.close()
+    out = run(cfg, "stats", capsys=capsys).out
+    header = next(line for line in out.splitlines() if line.startswith("assignee"))
+    assert header.split() == ["assignee", "open", "stale", "oldest"]
+    ops = next(line for line in out.splitlines() if line.startswith("ops@example.test"))
+    assert ops.split()[1:3] == ["2", "2"], ops
+    boss = next(line for line in out.splitlines() if line.startswith("boss@example.test"))
+    assert boss.split()[1:3] == ["1", "0"], boss
