@@ -36,15 +36,21 @@ def priority_rank() -> ColumnElement[int]:
 
 
 def opened_between(session: Session, since: datetime, until: datetime) -> int:
+    """Tickets opened in [since, until), a merged duplicate not counted: one request
+    sent twice is one request (``stats`` counts the same way)."""
     stmt = select(func.count(Ticket.id)).where(
-        Ticket.created_at >= since, Ticket.created_at < until
+        Ticket.created_at >= since, Ticket.created_at < until, Ticket.merged_into_id.is_(None)
     )
     return session.scalar(stmt) or 0
 
 
 def closed_between(session: Session, since: datetime, until: datetime) -> int:
+    """Tickets closed in [since, until) and closed still, a merged duplicate not counted."""
     stmt = select(func.count(Ticket.id)).where(
-        Ticket.state == "closed", Ticket.closed_at >= since, Ticket.closed_at < until
+        Ticket.state == "closed",
+        Ticket.closed_at >= since,
+        Ticket.closed_at < until,
+        Ticket.merged_into_id.is_(None),
     )
     return session.scalar(stmt) or 0
 

@@ -29,6 +29,9 @@ _CLOSED = "closed"
 _OPEN = ("new", "open", "pending")  # IN, not != closed: the state index can serve it
 WINDOWS = (30, 90)  # days: the "recent" per-entry figures (the board's catalog panel)
 FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of this many days
+# a duplicate merged into another ticket is that ticket's request: counted once, there
+# (its closing by the merge is no resolution, and would pull every median down)
+COUNTED = Ticket.merged_into_id.is_(None)
 
 
 def compute(
@@ -114,10 +117,10 @@ def per_entry(
     ``open_only``: the open counts alone (closed is then 0), from the state index."""
     closed = case((Ticket.state == _CLOSED, 1), else_=0)
     counts = select(Ticket.catalog, closed, func.count(Ticket.id)).group_by(Ticket.catalog, closed)
-    if open_only:
-        counts = counts.where(Ticket.state.in_(_OPEN))
+    # open tickets are never merged: the open counts keep to the state index
+    counts = counts.where(Ticket.state.in_(_OPEN)) if open_only else counts.where(COUNTED)
     durations = select(Ticket.catalog, _seconds(session)).where(
-        Ticket.state == _CLOSED, Ticket.closed_at.is_not(None)
+        Ticket.state == _CLOSED, Ticket.closed_at.is_not(None), COUNTED
     )
     if since is not None:
         counts = counts.where(Ticket.created_at >= since)
@@ -148,7 +151,9 @@ def recent(
     # one pass over the longest window through the created_at index (a condition on
     # the state would make SQLite walk every closed ticket instead)
     rows = session.execute(
-        select(Ticket.catalog, closed, shortest, seconds).where(Ticket.created_at >= cutoffs[-1])
+        select(Ticket.catalog, closed, shortest, seconds).where(
+            Ticket.created_at >= cutoffs[-1], COUNTED
+        )
     ).all()
     out = {}
     for n, days in enumerate(windows):
@@ -242,8 +247,11 @@ def quarter_start(now: datetime, tz: tzinfo) -> datetime:
 
 
 def per_week(session: Session, tz: tzinfo) -> list[dict[str, Any]]:
-    """Opened and closed per ISO week (``2026-W10``), in the team's time zone."""
-    rows = session.execute(select(Ticket.state, Ticket.created_at, Ticket.closed_at)).all()
+    """Opened and closed per ISO week (``2026-W10``), in the team's time zone; a
+    merged duplicate counts in neither (its request is its target's)."""
+    rows = session.execute(
+        select(Ticket.state, Ticket.created_at, Ticket.closed_at).where(COUNTED)
+    ).all()
     opened = Counter(_week(r.created_at, tz) for r in rows)
     closed = Counter(
         _week(r.closed_at, tz) for r in rows if r.state == _CLOSED and r.closed_at is not None

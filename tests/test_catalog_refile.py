@@ -253,3 +253,19 @@ def test_said_in_japanese(
     assert lines[0].startswith(f"#{beamer}: other → projector")
     assert all(not any(w in line for w in ("stays", "would", "tickets", "score")) for line in lines)
     assert "--apply" in lines[-1]
+
+
+def test_a_move_to_the_fallback_says_so_not_an_empty_score(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ticket of a lost entry that matches nothing now goes to the fallback: the line
+    says that, not "(score 0: )" with no keyword after the colon."""
+    lunch = _request(app, "Lunch", "Where is the lunch menu?\n")
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, lunch)
+        assert t is not None
+        changes.set_category(s, t, "printer", app.clock.now(), actor="ops", channel="email")
+    _split(site)
+    ran = _refile(site, capsys, "--from", "printer")
+    [line] = [ln for ln in ran.out.splitlines() if ln.startswith(f"#{lunch}:")]
+    assert line == f"#{lunch}: printer → other (no entry matches: the fallback)"

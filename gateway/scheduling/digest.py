@@ -203,7 +203,10 @@ def _summary(
     keys: tokens.ReplyKeys,
 ) -> views.WeeklySummary:
     by_state = Counter(t.state for t in open_)
-    report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES)
+    # the board's window: words of fallback tickets split into entries long ago are no
+    # candidates now, and the summary suggests what the "other" panel shows
+    since = now - timedelta(days=stats.FALLBACK_DAYS)
+    report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
     return views.WeeklySummary(
         team=team(ctx.settings),
         recipient=views.Person(member.email, member.name),

@@ -47,9 +47,10 @@ class Cell:
 
 @dataclass
 class Lane:
-    entry_id: str  # "" for tickets of no (or an unknown) entry
+    entry_id: str  # "" for tickets of no entry
     name: str
     cells: dict[str, Cell] = field(default_factory=lambda: {c: Cell() for c in COLUMNS})
+    removed: bool = False  # an entry the catalog no longer has: its tickets wait for refile
 
 
 def build_lanes(
@@ -61,14 +62,19 @@ def build_lanes(
     locale: str,
 ) -> list[Lane]:
     lanes = {e.id: Lane(e.id, e.name(locale)) for e in catalog.entries}
-    extra = Lane("", "")  # tickets of no entry, or of one the catalog no longer has
+    # an entry removed from the catalog keeps a lane of its own, named by its id, so its
+    # count links to exactly its tickets (``catalog refile --from`` files them again);
+    # tickets of no entry at all share the last one
+    gone = sorted({entry_id for entry_id, _ in cells.counts if entry_id} - set(lanes))
+    lanes.update({entry_id: Lane(entry_id, entry_id, removed=True) for entry_id in gone})
+    extra = Lane("", "")
     for (entry_id, state), n in cells.counts.items():
         lane = lanes.get(entry_id or "", extra)
         if state in lane.cells:
             lane.cells[state].count += n
     for row in cells.cards:
         entry = catalog.entry(row.catalog)
-        lane = lanes[entry.id] if entry is not None else extra
+        lane = lanes.get(row.catalog or "", extra)
         cell = lane.cells.get(row.state)
         if cell is not None and len(cell.cards) < CARDS_PER_CELL:
             cell.cards.append(_card(row, entry, filled.get(row.id, set()), settings, now))
@@ -121,6 +127,7 @@ def panels(
         {
             "entry": e["entry"],
             "name": names.get(e["entry"] or "", e["entry"] or ""),
+            "removed": bool(e["entry"]) and e["entry"] not in names,
             "open": e["open"],
             "last30": recent30[e["entry"]]["open"] + recent30[e["entry"]]["closed"],
             "last90": recent90[e["entry"]]["open"] + recent90[e["entry"]]["closed"],

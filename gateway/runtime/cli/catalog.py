@@ -165,12 +165,16 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
         shown = f"{median / 3600:.1f}h" if median is not None else "-"
         entry = e["entry"] or none
         print(f"{entry:<20} {e['open']:>4} {e['closed']:>6}  {shown:>12}")
-    print("\n" + _row(said, (N_("assignee"), 32), (N_("open"), -5), (N_("oldest"), -8)))
+    # stale beside open, as on the board's members panel: where the work piles up
+    print(
+        "\n"
+        + _row(said, (N_("assignee"), 32), (N_("open"), -5), (N_("stale"), -5), (N_("oldest"), -8))
+    )
     nobody = said(N_("(nobody)"))
     for a in data["assignees"]:
         at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
         since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
-        print(f"{a['assignee'] or nobody:<32} {a['open']:>5}  {since}")
+        print(f"{a['assignee'] or nobody:<32} {a['open']:>5} {a.get('stale', 0):>5}  {since}")
     print("\n" + _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6)))
     for w in data["weeks"]:
         print(f"{w['week']:<10} {w['opened']:>6} {w['closed']:>6}")

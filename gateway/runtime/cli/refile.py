@@ -142,6 +142,14 @@ def _said(line: Line, source: str, applied: bool) -> Msg:
     if line.skipped:
         return N_("#{id}: changed meanwhile, left under {entry}", id=tid, entry=source)
     said = {"id": tid, "old": source, "new": outcome.entry.id, "score": score, "keywords": words}
+    if outcome.entry.fallback:  # from a lost entry, matching nothing now: no score to show
+        if not applied:
+            return N_("#{id}: {old} → {new} (no entry matches: the fallback)", **said)
+        return N_(
+            "#{id}: {old} → {new} (no entry matches: the fallback), assignee {assignee}",
+            **said,
+            assignee=line.assignee or "-",
+        )
     if not applied:
         return N_("#{id}: {old} → {new} (score {score}: {keywords})", **said)
     return N_(

@@ -1,0 +1,182 @@
+"""The figures a manager reads, against a history with the awkward cases: a duplicate
+merged into its ticket (one request, counted once), the fallback's words in the weekly
+summary (the same window as the board and ``stats``), tickets of an entry removed from
+the catalog (their own lane on the board, whose count links to exactly them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.notify import views
+from gateway.runtime.app import App
+from gateway.scheduling import digest, scheduler
+from gateway.tickets import merge
+from store import reminders, stats, tickets
+from store.db import transaction
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture
+def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    app = make_app(scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off")), clock)
+    yield app
+    app.close()
+
+
+def _merge(app: App, source: int, target: int) -> None:
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, source)
+        assert ticket is not None
+        merge.merge(
+            s,
+            ticket,
+            target,
+            app.clock.now(),
+            actor="t",
+            channel="cli",
+            tag=f"[#{target}]",
+            max_watchers=10,
+        )
+
+
+def _figures(app: App) -> dict[str, Any]:
+    with transaction(app.sessions) as s:
+        return stats.compute(
+            s,
+            entry_ids=["vpn", "purchase", "other"],
+            fallback_id="other",
+            tz=TOKYO,
+            now=app.clock.now(),
+        )
+
+
+def test_a_merged_duplicate_is_one_request_in_every_count(gw: App, clock: FakeClock) -> None:
+    start = clock.now()
+    first = open_ticket(gw, "VPN drops every hour", key="m1")
+    clock.advance(timedelta(minutes=5))
+    again = open_ticket(gw, "VPN still drops", key="m2")  # the same requester, again
+    clock.advance(HOUR)
+    _merge(gw, again, first)  # closed as a duplicate an hour later
+    clock.advance(9 * HOUR - timedelta(minutes=5))
+    set_state(gw, first, TicketState.CLOSED)  # resolved ten hours after it came
+    clock.advance(DAY)
+    data = _figures(gw)
+    vpn = next(e for e in data["entries"] if e["entry"] == "vpn")
+    assert (vpn["open"], vpn["closed"]) == (0, 1)
+    assert vpn["median_close_seconds"] == 10 * 3600  # not halfway to the merge's hour
+    assert data["weeks"] == [{"week": "2026-W10", "opened": 1, "closed": 1}]
+    recent = next(e for e in data["recent"]["30d"] if e["entry"] == "vpn")
+    assert (recent["closed"], recent["median_close_seconds"]) == (1, 10 * 3600)
+    with transaction(gw.sessions) as s:
+        assert reminders.opened_between(s, start, clock.now()) == 1
+        assert reminders.closed_between(s, start, clock.now()) == 1
+
+
+def _summary(app: App) -> views.WeeklySummary:
+    with transaction(app.sessions) as s:
+        ctx = scheduler.context(app)
+        mails = digest.build(s, ctx, app.clock.now(), digest.manual_run(app.clock.now(), ctx.tz))
+    [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
+    return summary
+
+
+def test_the_summary_suggests_the_fallback_words_of_the_boards_window(
+    gw: App, clock: FakeClock
+) -> None:
+    """Words of last year's fallback tickets (closed long ago, or split into an entry
+    since) are no candidate today: the summary reads the last 30 days, as the board's
+    "other" panel and ``stats`` do, so the three never suggest different entries."""
+    for n in range(3):
+        ticket = open_ticket(gw, "Projector in room A is broken", key=f"old-{n}")
+        set_state(gw, ticket, TicketState.CLOSED)
+    clock.advance(60 * DAY)
+    open_ticket(gw, "会議室の予約ができません", key="new-1")
+    open_ticket(gw, "会議室の予約を取り消したい", key="new-2")
+    summary = _summary(gw)
+    assert {(c.name, c.count) for c in summary.candidates} == {("予約", 2), ("会議室", 2)}
+    assert stats.FALLBACK_DAYS == 30
+    board = _figures(gw)["fallback"]
+    assert {t["term"] for t in board["terms"]} == {c.name for c in summary.candidates}
+
+
+def test_an_entry_removed_from_the_catalog_keeps_its_own_lane(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Tickets of an entry the catalog no longer has were filed, under that entry: the
+    board shows them in a lane of their own, named by its id and marked as gone (what
+    ``catalog refile --from`` is for), whose count opens exactly those tickets; they
+    are not thrown into one "(not filed)" lane whose link showed every ticket."""
+    from tests.support.mails import mail
+    from tests.support.pipeline import deliver
+    from tests.support.web import member_page, rig
+
+    with rig(settings, clock) as r:
+        ids = []
+        for subject in ("Printer offline", "Printer driver", "Toner order"):
+            outcome = deliver(r.app, mail(subject=subject, body="Help.\n", date=clock.now()))
+            assert outcome.ticket_id
+            ids.append(outcome.ticket_id)
+        with transaction(r.app.sessions) as s:
+            for tid, old in zip(ids, ("printer-3f", "printer-3f", "toner"), strict=True):
+                ticket = tickets.get(s, tid)
+                assert ticket is not None
+                ticket.catalog = old  # filed under entries since removed
+        html = member_page(r, "ops@example.test", "/board")
+    lane = html.split('id="lane-printer-3f"', 1)[1].split("</tr>", 1)[0]
+    assert "printer-3f" in lane and "(not in the catalog)" in lane
+    assert '<a class="count" href="/tickets?catalog=printer-3f&amp;state=new">2</a>' in lane
+    assert f'id="card-{ids[0]}"' in lane and f'id="card-{ids[2]}"' not in lane
+    toner = html.split('id="lane-toner"', 1)[1].split("</tr>", 1)[0]
+    assert f'id="card-{ids[2]}"' in toner
+    assert 'id="lane-none"' not in html
+    panel = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
+    assert "printer-3f" in panel and "(not in the catalog)" in panel
+
+
+def test_stats_text_shows_each_members_stale_tickets(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where work piles up is the stale column, not the open one alone: the text shows
+    what ``--json`` and the board's members panel show (long before the real clock the
+    command reads, so the VPN tickets are stale by its ``stale_after``)."""
+    from datetime import UTC, datetime
+
+    from gateway.config.load import load_settings
+    from tests.support.app import MEMBERS
+    from tests.support.cli import run
+    from tests.support.config import members_toml, write_config
+    from tests.support.scheduling import CATALOG
+
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    cfg = write_config(
+        tmp_path,
+        url=db_url,
+        secret_file=True,
+        extra='[catalog]\npath = "catalog.yaml"\n' + members_toml(MEMBERS),
+    )
+    app = make_app(load_settings(cfg), FakeClock(datetime(2024, 1, 8, 1, 0, tzinfo=UTC)))
+    try:
+        open_ticket(app, "VPN drops every hour", key="s1")
+        open_ticket(app, "VPN password", key="s2")
+        open_ticket(app, "Lunch menu", key="s3")  # the fallback: no stale_after
+    finally:
+        app.close()
+    out = run(cfg, "stats", capsys=capsys).out
+    header = next(line for line in out.splitlines() if line.startswith("assignee"))
+    assert header.split() == ["assignee", "open", "stale", "oldest"]
+    ops = next(line for line in out.splitlines() if line.startswith("ops@example.test"))
+    assert ops.split()[1:3] == ["2", "2"], ops
+    boss = next(line for line in out.splitlines() if line.startswith("boss@example.test"))
+    assert boss.split()[1:3] == ["1", "0"], boss
