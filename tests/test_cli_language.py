@@ -315,6 +315,6 @@ def test_tickets_show_says_its_own_words_in_japanese_and_keeps_the_data(
     assert heads[0].startswith("--- in ") and heads[0].endswith("  (request)")
     assert heads[1].startswith("--- out ") and heads[1].endswith("  (acknowledgement)")
     assert " via email: created new" in shown
-    assert [m["kind"] for m in json.loads(
-        run(config, "tickets", "show", "1", "--json", capsys=capsys).out
-    )["messages"]][:2] == ["request", "acknowledgement"]
+    data = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
+    assert [m["kind"] for m in data["messages"]][:2] == ["request", "acknowledgement"]
+    assert data["messages"][0]["direction"] == "in" and data["events"][0]["channel"] == "email"
