@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from gateway.core.text import normalise
+from gateway.core.text import keyword_form, normalise
 
 FTS_TABLE = "message_search"
 PG_INDEX = "ix_messages_search_trgm"
@@ -131,9 +131,19 @@ def _variants(term: str) -> list[str]:
     term in the other widths Japanese mail is written in: full-width Latin
     (vpn → ｖｐｎ, which the index and :func:`contains` fold to ＶＰＮ) and
     half-width katakana (プリンタ → ﾌﾟﾘﾝﾀ). The index holds the text as written,
-    so each width a word may have been written in is a variant to look for."""
+    so each width a word may have been written in is a variant to look for.
+
+    A katakana term's final ー is optional, as for the catalog's keywords
+    (:func:`keyword_form`): サーバー is also looked for as サーバ (and ｻｰﾊﾞ), which is
+    in both spellings. Typed the other way, サーバ already finds サーバー. A form
+    shorter than a trigram is left out: it would turn the term's indexed lookup into
+    a scan, and two-kana words keep their ー in writing (キー, コピー)."""
     folded = normalise(term)
-    return list(dict.fromkeys([term, folded, _wide(folded), _narrow(folded)]))
+    forms = [term, folded, _wide(folded), _narrow(folded)]
+    stem = keyword_form(folded)
+    if stem != folded and len(stem) >= 3:
+        forms += [stem, _narrow(stem)]
+    return list(dict.fromkeys(forms))
 
 
 def _wide(term: str) -> str:

@@ -286,3 +286,35 @@ def test_a_usage_error_is_said_in_the_shells_language(
     with pytest.raises(SystemExit):
         cli_main.main(["tickets", "merge", "1"])
     assert "error: the following arguments are required: target" in capsys.readouterr().err
+
+
+def test_tickets_show_says_its_own_words_in_japanese_and_keeps_the_data(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message's direction, its kind and an event's channel are words for people, said
+    in the shell's language; the event kinds, states and close reasons stay as ``--json``
+    and the commands write them (README: "The command line's language")."""
+    run(config, "ingest", str(tmp_path / "req.eml"), capsys=capsys)
+    _japanese(monkeypatch)
+    run(config, "tickets", "set-state", "1", "closed", capsys=capsys)
+    shown = run(config, "tickets", "show", "1", capsys=capsys).out
+    heads = [line for line in shown.splitlines() if line.startswith("--- ")]
+    assert heads[0].startswith("--- 受信 ") and heads[0].endswith("（依頼）")
+    assert heads[1].startswith("--- 送信 ") and heads[1].endswith("（受付のお知らせ）")
+    assert heads[2].endswith("（状況の変更のお知らせ）")
+    assert "（メール）: created new" in shown  # the kind and the state: data
+    assert "（コマンドライン）: state new → closed (resolved)" in shown
+    data = [str(tmp_path), "support@example.test", "alice@customer.test", "JST", "cli:"]
+    events = [x.split("）: ")[0] for x in shown.splitlines() if "）: " in x]  # who, how
+    assert len(events) >= 4
+    for line in heads + events:
+        assert findings(line, "ja", data) == [], line
+    monkeypatch.setenv("LANG", "C.UTF-8")  # English: as it was
+    shown = run(config, "tickets", "show", "1", capsys=capsys).out
+    heads = [line for line in shown.splitlines() if line.startswith("--- ")]
+    assert heads[0].startswith("--- in ") and heads[0].endswith("  (request)")
+    assert heads[1].startswith("--- out ") and heads[1].endswith("  (acknowledgement)")
+    assert " via email: created new" in shown
+    data = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
+    assert [m["kind"] for m in data["messages"]][:2] == ["request", "acknowledgement"]
+    assert data["messages"][0]["direction"] == "in" and data["events"][0]["channel"] == "email"

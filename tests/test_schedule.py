@@ -50,7 +50,7 @@ def test_previous_digest_in_tokyo(now: datetime, at: datetime, period: str) -> N
 
 def test_the_week_covered_is_labelled_in_local_dates() -> None:
     run = previous_digest(utc(2026, 3, 2, 1, 0), "mon 09:00", TOKYO)
-    assert run is not None and run.label == "2026-W09 (2026-02-23 – 2026-03-01)"
+    assert run is not None and str(run.label) == "2026-W09 (2026-02-23 – 2026-03-01)"
     assert run.week == "2026-W09"  # the days it covers, not the day it is sent
 
 

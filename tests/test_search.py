@@ -79,3 +79,20 @@ def test_a_query_finds_the_other_width_of_what_was_written(app: App) -> None:
     assert _find(app, "トナー") == [narrow.ticket_id]
     assert _find(app, "ﾌﾟﾘﾝﾀ") == [plain.ticket_id, narrow.ticket_id]
     assert _find(app, "ＶＰＮ") == [plain.ticket_id, wide.ticket_id]
+
+
+def test_a_katakana_terms_final_long_vowel_is_optional_both_ways(app: App) -> None:
+    """Japanese writes サーバ and サーバー alike (the catalog's keywords know it:
+    gateway.core.text.keyword_form); a member who types either finds both, in either
+    width, and still only where the word stands whole."""
+    short = deliver(app, mail(subject="サーバが落ちました", body="朝から。\n"))
+    long_ = deliver(app, mail(subject="障害", body="サーバーが応答しません。\n"))
+    narrow = deliver(app, mail(subject="ｻｰﾊﾞ停止", body="至急。\n"))
+    other = deliver(app, mail(subject="サービス停止", body="サーモスタットも。\n"))
+    both = sorted([short.ticket_id, long_.ticket_id, narrow.ticket_id], reverse=True)
+    assert _find(app, "サーバー") == both
+    assert _find(app, "サーバ") == both  # the other way: a substring already
+    assert _find(app, "ｻｰﾊﾞｰ") == both
+    assert _find(app, "サーバー 至急") == [narrow.ticket_id]
+    assert other.ticket_id not in (_find(app, "サーバー") or [])
+    assert _find(app, "コンピューター") == []  # no scattered trigrams of コンピュータ either

@@ -256,10 +256,11 @@ def test_a_notice_held_back_shows_when_it_is_due_never_a_negative_age(
     from gateway.runtime.cli.common import Speaker
     from gateway.runtime.cli.schedule import _print_status
 
-    _print_status(Speaker(settings), health.check(settings, app.sessions, now))
+    report = health.check(settings, app.sessions, now)
+    _print_status(Speaker(settings), report, settings.gateway.timezone)
     [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("outbox:")]
     assert "-" not in line.split("oldest")[-1].replace("2026-03-02", "")  # no "(-300s)"
-    assert "1 held until 2026-03-02T01:05:00+00:00" in line
+    assert "1 held until 2026-03-02 10:05 JST" in line
     clock.advance(timedelta(minutes=7))  # due since 01:05: two minutes late, no more
     data = health.check(settings, app.sessions, clock.now()).as_dict()["outbox"]
     assert data["held"] == 0 and data["oldest_pending_age_seconds"] == 120
@@ -343,3 +344,35 @@ def test_mail_that_failed_for_good_recently_is_a_warning_not_a_problem(
     [warning] = [said(w) for w in status_warnings(report)]
     assert "2 outgoing mail(s) failed for good in the last 24 h" in warning
     assert "bad2@customer.test: 550 5.1.1 no such user" in warning
+
+
+def test_status_says_times_in_the_teams_zone_and_json_keeps_utc(
+    app: App, settings: Settings, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member on call reads local times with the zone's name, as every other command
+    prints them (gateway.core.zone); a problem naming a time says it so too, in either
+    language. ``--json`` is data for scripts: ISO 8601 in UTC, as before."""
+    from gateway.runtime.cli.common import Speaker
+    from gateway.runtime.cli.schedule import _print_status
+
+    _seed(app, clock.now())  # 01:00 UTC = 10:00 JST
+    settings = replace(settings, imap=(ACCOUNT,))
+    clock.advance(timedelta(minutes=30))
+    report = health.check(settings, app.sessions, clock.now())
+    for locale in ("ja", "en"):
+        said = Speaker(settings)
+        said.locale = locale
+        _print_status(said, report, "Asia/Tokyo")
+        out = capsys.readouterr().out
+        assert "+00:00" not in out and "T00:" not in out and "T01:" not in out
+        assert "2026-03-02 09:59 JST" in out  # the mailbox's last successful poll
+        assert "2026-03-02 09:55 JST" in out  # the oldest unsent mail
+        assert "2026-03-02 10:00 JST" in out  # the inbox's oldest, its problem, the job
+        [problem] = [x for x in out.splitlines() if "max_inbox_age" in x]
+        assert "2026-03-02 10:00 JST" in problem
+    _print_status(Speaker(settings), report, "Europe/London")
+    assert "2026-03-02 00:59 GMT" in capsys.readouterr().out
+    data = report.as_dict()
+    assert data["mailboxes"][0]["last_success_at"] == "2026-03-02T00:59:00+00:00"
+    [inbox_problem] = [p for p in data["problems"] if p["key"] == "inbox"]
+    assert "arrived at 2026-03-02T01:00:00+00:00" in inbox_problem["text"]

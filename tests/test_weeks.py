@@ -4,6 +4,7 @@ years, other weekdays and time zones; then the digest and ``stats`` on one datab
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ import pytest
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.core.i18n import translate
 from gateway.core.weeks import iso_week, span_label, span_week, week_of
 from gateway.notify import views
 from gateway.scheduling import digest, scheduler
@@ -70,8 +72,58 @@ def test_a_span_is_named_by_the_week_holding_most_of_its_days() -> None:
     assert span_week(date(2026, 12, 26), date(2027, 1, 1)) == "2026-W53"  # Sat–Fri: 5 in W53
     assert span_week(date(2027, 1, 3), date(2026, 12, 28)) == "2026-W53"  # order is no matter
     assert (
-        span_label(date(2026, 11, 23), date(2026, 11, 29)) == "2026-W48 (2026-11-23 – 2026-11-29)"
+        str(span_label(date(2026, 11, 23), date(2026, 11, 29)))
+        == "2026-W48 (2026-11-23 – 2026-11-29)"
     )
+
+
+def test_a_japanese_reader_reads_the_days_as_a_japanese_range() -> None:
+    """Japanese writes a span of days with 〜 and keeps the dates as its mails write them
+    (2026-03-02, as in 受付日時); the ISO week, what ``stats`` lists, follows in
+    full-width brackets. English is unchanged."""
+    label = span_label(date(2026, 12, 28), date(2027, 1, 3))
+    assert translate(label, "ja") == "2026-12-28〜2027-01-03（2026-W53）"
+    assert translate(label, "en") == "2026-W53 (2026-12-28 – 2027-01-03)"
+
+
+SUMMARY_LINES = {
+    "ja": "2026-11-23〜2026-11-29（2026-W48）の週次サマリーです。",
+    "en": "the weekly summary for 2026-W48 (2026-11-23 – 2026-11-29).",
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "line"),
+    [
+        (
+            "ja",
+            "週次ダイジェスト 2026-11-23〜2026-11-29（2026-W48）",
+            "2026-11-23〜2026-11-29（2026-W48）の週次ダイジェストです。",
+        ),
+        (
+            "en",
+            "Weekly digest 2026-W48 (2026-11-23 – 2026-11-29)",
+            "your weekly digest for 2026-W48 (2026-11-23 – 2026-11-29).",
+        ),
+    ],
+)
+def test_the_digest_and_summary_say_the_week_in_their_readers_language(
+    locale: str, subject: str, line: str
+) -> None:
+    from gateway.notify.render import Renderer
+    from tests.support import samples
+
+    period = span_label(date(2026, 11, 23), date(2026, 11, 29))
+    [mine, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklyDigest)]
+    mine = replace(mine, period=period)
+    parts = Renderer().render(mine, locale)
+    assert parts.subject.startswith(subject) and line in parts.text and line in parts.html
+    [summary, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklySummary)]
+    summary = replace(summary, period=period)
+    parts = Renderer().render(summary, locale)
+    said = SUMMARY_LINES[locale]
+    assert said in parts.text and said in parts.html
+    assert translate(period, locale) in parts.subject
 
 
 @pytest.mark.parametrize(
@@ -92,7 +144,7 @@ def test_the_digest_is_labelled_with_the_week_it_covers(
     now: datetime, spec: str, label: str
 ) -> None:
     run = previous_digest(now, spec, TOKYO)
-    assert run is not None and run.label == label and label.startswith(run.week + " (")
+    assert run is not None and str(run.label) == label and label.startswith(run.week + " (")
     assert run.since.astimezone(TOKYO).time().isoformat() == "00:00:00"  # whole local days
     assert run.until.astimezone(TOKYO).date() == run.at.astimezone(TOKYO).date()
 
@@ -106,7 +158,7 @@ def test_the_run_key_stays_the_scheduled_days_week() -> None:
 
 def test_a_manual_digest_names_its_seven_days_by_the_same_rule() -> None:
     run = digest.manual_run(utc(2027, 1, 2, 16, 0), TOKYO)  # Sunday 01:00 in Tokyo
-    assert run.label == "2026-W53 (2026-12-28 – 2027-01-03)"
+    assert str(run.label) == "2026-W53 (2026-12-28 – 2027-01-03)"
     assert run.since == datetime(2026, 12, 28, tzinfo=TOKYO) and run.until == run.at
 
 
@@ -130,7 +182,7 @@ def test_the_summary_and_stats_count_the_same_week(
         clock.advance(utc(2027, 1, 4, 1, 0) - clock.now())  # Monday 10:00 JST
         ctx = scheduler.context(app)
         run = digest.current_run(ctx, clock.now())
-        assert run.label == "2026-W53 (2026-12-28 – 2027-01-03)"
+        assert str(run.label) == "2026-W53 (2026-12-28 – 2027-01-03)"
         with transaction(app.sessions) as s:
             mails = digest.build(s, ctx, clock.now(), run)
             weeks = {w["week"]: w["opened"] for w in stats.per_week(s, TOKYO)}
@@ -142,6 +194,6 @@ def test_the_summary_and_stats_count_the_same_week(
             for m in mails
             if isinstance(m.view, views.WeeklyDigest) and m.view.recipient.email.startswith("ops2")
         ]
-        assert mine.period == "2026-W53 (2026-12-28 – 2027-01-03)"
+        assert str(mine.period) == "2026-W53 (2026-12-28 – 2027-01-03)"
     finally:
         app.close()

@@ -16,12 +16,18 @@ team's time zone.
   sent on Monday 2026-11-30 is ``2026-W48 (2026-11-23 – 2026-11-29)``, and
   ``stats`` counts those days' tickets under ``2026-W48`` too.
 
+What people read (:func:`span_label`) is a message of the catalogs: English keeps
+the week first, Japanese writes the days as a range with 〜
+(``2026-11-23〜2026-11-29（2026-W48）``), the dates as its mails write them.
+
 Pure and stdlib only.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+
+from gateway.core.i18n import N_, Msg
 
 
 def iso_week(day: date) -> str:
@@ -43,6 +49,14 @@ def span_week(first: date, last: date) -> str:
     return iso_week(first + (last - first) // 2)
 
 
-def span_label(first: date, last: date) -> str:
-    """``2026-W48 (2026-11-23 – 2026-11-29)``: the span's week and its dates."""
-    return f"{span_week(first, last)} ({first.isoformat()} – {last.isoformat()})"
+def span_label(first: date, last: date) -> Msg:
+    """``2026-W48 (2026-11-23 – 2026-11-29)``: the span's week and its dates, said in
+    the reader's language (a Msg: each reader of one digest run reads it in theirs)."""
+    if last < first:
+        first, last = last, first
+    return N_(
+        "{week} ({first} – {last})",  # the days a digest covers; ja: 〜 and the week after
+        week=span_week(first, last),
+        first=first.isoformat(),
+        last=last.isoformat(),
+    )

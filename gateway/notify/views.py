@@ -125,7 +125,7 @@ class PendingReminder:
 class WeeklyDigest:
     team: Team
     recipient: Person  # a member
-    period: str  # e.g. "2026-W10 (2026-03-02 – 2026-03-08)" (gateway.core.weeks)
+    period: Text  # "2026-W10 (2026-03-02 – 2026-03-08)", in the reader's language (core.weeks)
     assigned: tuple[TicketRef, ...]  # open tickets of this member
     unassigned: tuple[TicketRef, ...]  # open tickets nobody has
     commands: Text = ""  # the reply commands this member may use, one per line or two
@@ -135,7 +135,7 @@ class WeeklyDigest:
 class WeeklySummary:
     team: Team
     recipient: Person  # a manager
-    period: str
+    period: Text  # as the digest's
     opened: int
     closed: int
     by_state: tuple[StateCount, ...]  # open tickets now

@@ -97,10 +97,11 @@ def _announce(
     if not managers:
         log.warning('health %s not mailed: no member has role = "manager"', job)
     local = zone.local_time(since, settings.gateway.timezone)
+    said = health.in_zone(problem, settings.gateway.timezone)  # the job row keeps UTC
     ids = []
     for m in managers:
         view = views.HealthAlert(
-            team(settings), views.Person(m.email, m.name), problem, recovered, local
+            team(settings), views.Person(m.email, m.name), said, recovered, local
         )
         outbox_id = queue_member_mail(
             session,

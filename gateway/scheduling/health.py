@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import HealthSettings, Settings
+from gateway.core import zone
 from gateway.core.i18n import N_, Msg
 from store import health as queries
 from store.db import transaction
@@ -134,6 +135,26 @@ BACKLOGS: dict[str, Msg] = {
         "health.max_outbox_age = {limit}"
     ),
 }
+
+# The parameters of a problem that hold a time. They keep it as ISO 8601 in UTC: that is
+# what ``status --json``, the log and an alert's job row keep (data, for scripts and for
+# saying it again later); :func:`in_zone` turns them into the team's time for a person.
+TIME_PARAMS = frozenset({"since", "at"})
+
+
+def in_zone(message: Msg | str, timezone: str) -> Msg | str:
+    """``message`` with its times (:data:`TIME_PARAMS`) in ``timezone`` and with the
+    zone's name (``2026-03-02 10:00 JST``), as every other line a member reads says a
+    time: a bare UTC instant in a Japanese line is easily taken for local. A plain
+    string (an older alert row's text) is said as it is."""
+    if isinstance(message, str) or not TIME_PARAMS & message.params.keys():
+        return message
+    params = {
+        k: zone.local_time(v, timezone) or v if k in TIME_PARAMS and isinstance(v, str) else v
+        for k, v in message.params.items()
+    }
+    return replace(message, params=params)
+
 
 # the command that lists an inbox backlog, named in its problem (not translated)
 _PENDING_MAIL = {"command": "ticket-gateway inbox list --state pending"}

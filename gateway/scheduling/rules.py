@@ -22,6 +22,7 @@ from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core import weeks
+from gateway.core.i18n import Msg
 
 WEEK = timedelta(days=7)
 
@@ -55,7 +56,7 @@ class DigestRun:
     since: datetime
     until: datetime
     week: str  # the covered days' ISO week (gateway.core.weeks): "2026-W09" …
-    label: str  # … and what people read: "2026-W09 (2026-02-23 – 2026-03-01)"
+    label: Msg  # … and what people read: "2026-W09 (2026-02-23 – 2026-03-01)", in theirs
 
 
 def _local(day: date, at: tuple[int, int], tz: tzinfo) -> datetime:

@@ -11,12 +11,12 @@ message in the code is in a mail the language scanner reads.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.config.settings import GatewaySettings, HealthSettings, Settings
-from gateway.core import tokens
+from gateway.core import tokens, weeks
 from gateway.core.errors import ConfigError, InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
@@ -69,6 +69,8 @@ BRIEF = v.TicketBrief(
     files=(("画面.png", 2048),),
 )  # fmt: skip
 CLOSED = v.StatusLine("open", "closed", "resolved", 14)
+WEEK_10 = weeks.span_label(date(2026, 3, 2), date(2026, 3, 8))  # 2026-W10 (2026-03-02 – …)
+
 SAMPLES: list[v.View] = [
     v.Acknowledgement(TEAM, ALICE, T42),
     v.Acknowledgement(
@@ -133,7 +135,7 @@ SAMPLES: list[v.View] = [
     v.WeeklyDigest(
         TEAM,
         OPS,
-        "2026-W10 (2026-03-02 – 2026-03-08)",
+        WEEK_10,  # as the scheduler names it: a Msg, said in the reader's language
         (T42,),
         (ticket(8, "New laptop", "new", 1, 1, ""),),
         commands.HELP,
@@ -142,7 +144,7 @@ SAMPLES: list[v.View] = [
     v.WeeklySummary(
         TEAM,
         BOSS,
-        "2026-03-02 – 2026-03-08",
+        WEEK_10,
         12,
         9,
         (v.StateCount("new", 2), v.StateCount("open", 4), v.StateCount("pending", 1)),

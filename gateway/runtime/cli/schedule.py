@@ -11,6 +11,7 @@ English data.
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_, Msg
@@ -21,6 +22,7 @@ from gateway.runtime.cli.common import (
     EX_UNHEALTHY,
     EX_USAGE,
     Speaker,
+    local_time,
     opened,
     print_json,
 )
@@ -46,7 +48,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json({**report.as_dict(), "web": web, "warnings": [said(w) for w in warnings]})
     else:
-        _print_status(said, report)
+        _print_status(said, report, settings.gateway.timezone)
         for warning in warnings:
             said.say(N_("  warning: {warning}", warning=warning))
         if web["enabled"]:
@@ -126,34 +128,39 @@ def status_warnings(report: HealthReport) -> list[Msg]:
     ]
 
 
-def _print_status(said: Speaker, report: HealthReport) -> None:
-    data = report.as_dict()
+def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
+    """The report for people: every time in ``timezone`` with the zone's name, as the
+    other commands print times (``--json`` keeps them ISO 8601, UTC)."""
+    from gateway.scheduling.health import in_zone
+
+    def at(value: datetime | None) -> str:
+        return local_time(value, timezone)
+
     said.say(N_("healthy") if report.healthy else N_("UNHEALTHY"))
     for p in report.problems:
-        print("  " + said(N_("problem: {text}", text=p.message)))
-    for m in data["mailboxes"]:
-        error = (
-            "  " + said(N_("last error: {error}", error=m["last_error"])) if m["last_error"] else ""
-        )
+        print("  " + said(N_("problem: {text}", text=in_zone(p.message, timezone))))
+    for m in report.mailboxes:
+        error = "  " + said(N_("last error: {error}", error=m.last_error)) if m.last_error else ""
         said.say(
             N_(
                 "mailbox {account}: last successful poll {at}{error}",
-                account=m["account"],
-                at=m["last_success_at"] or N_("never"),
+                account=m.account,
+                at=at(m.last_success_at) or N_("never"),
                 error=error,
             )
         )
+    data = report.as_dict()  # the counts, as --json has them
     inbox, out = data["inbox"], data["outbox"]
     said.say(
         N_(
             "inbox: {pending} pending{oldest}, {shunted} shunted",
             pending=inbox["pending"],
-            oldest=_oldest(inbox),
+            oldest=_oldest(at(report.inbox_oldest), inbox),
             shunted=inbox["shunted"],
         )
     )
     held = (  # notices gathering more on purpose: when they fall due, not an age
-        N_(", {count} held until {at}", count=out["held"], at=out["held_until"])
+        N_(", {count} held until {at}", count=out["held"], at=at(report.outbox_held_until))
         if out["held"]
         else ""
     )
@@ -161,7 +168,7 @@ def _print_status(said: Speaker, report: HealthReport) -> None:
         N_(
             "outbox: {pending} pending{oldest}{held}, {failed} failed",
             pending=out["pending"],
-            oldest=_oldest(out),
+            oldest=_oldest(at(report.outbox_oldest), out),
             held=held,
             failed=out["failed"],
         )
@@ -188,17 +195,18 @@ def _print_status(said: Speaker, report: HealthReport) -> None:
                 command="ticket-gateway actions list",
             )
         )
-    for job, at in data["jobs"].items():
-        said.say(N_("job {job}: last run {at}", job=job, at=at))
+    for job, ran in sorted(report.jobs.items()):
+        said.say(N_("job {job}: last run {at}", job=job, at=at(ran)))
 
 
-def _oldest(queue: dict[str, object]) -> Msg | str:
-    """ ", oldest since … (…s)" for a queue of ``status --json`` with rows waiting."""
+def _oldest(since: str, queue: dict[str, object]) -> Msg | str:
+    """ ", oldest since … (…s)" for a queue of ``status --json`` with rows waiting;
+    ``since``: when its oldest row came, as the reader reads times."""
     if not queue["oldest_pending_at"]:
         return ""
     return N_(
         ", oldest since {at} ({seconds}s)",
-        at=queue["oldest_pending_at"],
+        at=since,
         seconds=queue["oldest_pending_age_seconds"],
     )
 

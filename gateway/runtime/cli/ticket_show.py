@@ -51,6 +51,53 @@ SHOWN: dict[str, Msg] = {
 }
 TIMES = frozenset({"created_at", "updated_at", "closed_at", "due_at", "first_response_at"})
 
+# Words for people in the lines of messages and events, said in the CLI's language;
+# the values stay as they are in ``--json``. What commands take or write (states, close
+# reasons, event kinds, entry ids) is printed as it is: README, "The command line's
+# language". An unknown value (a newer kind) is shown as it is.
+
+# a message's direction: came in, or we sent it
+DIRECTIONS: dict[str, Msg] = {"in": N_("in"), "out": N_("out")}
+
+# a message's kind: what came in (gateway.runner, gateway.pipeline.loops) …
+MESSAGE_KINDS: dict[str, Msg] = {
+    "request": N_("request"),  # opened the ticket
+    "reply": N_("reply"),  # a requester's or member's answer
+    "outsider": N_("outsider"),  # someone not on the ticket answered (attached, nothing more)
+    "bounce": N_("bounce"),  # a delivery status notification
+    "auto-reply": N_("auto-reply"),  # out of office, vacation
+    "report": N_("report"),  # a read receipt or a spam complaint
+    "list": N_("list"),  # mailing-list or bulk mail
+    "automated": N_("automated"),  # other machine mail (a monitoring alert)
+    # … and what we sent (gateway.notify.views.MAIL_KINDS)
+    "acknowledgement": N_("acknowledgement"),  # the first answer to a request
+    "new_ticket": N_("new ticket"),  # the members told of a new ticket
+    "ops_reply": N_("ops reply"),  # a member's answer, relayed
+    "status_change": N_("status change"),  # the requester told of a state change
+    "ticket_notice": N_("member notice"),  # the assignee told of news
+    "stale_reminder": N_("stale reminder"),
+    "pending_reminder": N_("pending reminder"),  # the requester asked again
+    "weekly_digest": N_("weekly digest"),
+    "weekly_summary": N_("weekly summary"),
+    "command_result": N_("command result"),
+    "command_refused": N_("command refused"),
+    "sla_overdue": N_("SLA overdue"),
+    "health_alert": N_("health alert"),
+    "action_reply": N_("action reply"),  # the catalog action's answer to the requester
+    "action_failed": N_("action failed"),
+    "sign_in": N_("sign-in"),  # a link to sign in to the pages
+    "outsider_reply": N_("outsider reply"),  # the assignee told of an outsider's mail
+}
+
+# the channel an event came through
+CHANNELS: dict[str, Msg] = {
+    "email": N_("email"),
+    "web": N_("web"),
+    "slack": N_("slack"),
+    "cli": N_("cli"),  # this command line
+    "system": N_("system"),  # the gateway itself: the runner, the scheduler
+}
+
 # the mark of an SLA deadline (gateway.scheduling.rules.SlaState), "" when it is fine
 MARKS: dict[str, Msg] = {
     "overdue": N_("overdue"),  # the deadline has passed
@@ -119,7 +166,7 @@ class Shower:
                 "{at} {actor} via {channel}:",
                 at=self.time(e["at"]),
                 actor=e["actor"],
-                channel=e["channel"],
+                channel=CHANNELS.get(e["channel"], e["channel"]),
             )
             print(f"  {said(by)} {self.event(e)}".rstrip())
 
@@ -176,7 +223,14 @@ class Shower:
         said, number = self.said, 0
         for m in data["messages"]:
             when = self.time(m["date"])
-            print(f"\n--- {m['direction']} {when} {m['from']}  ({m['kind']})")
+            head = N_(
+                "--- {direction} {at} {sender}  ({kind})",
+                direction=DIRECTIONS.get(m["direction"], m["direction"]),
+                at=when,
+                sender=m["from"],
+                kind=MESSAGE_KINDS.get(m["kind"], m["kind"]),
+            )
+            print("\n" + said(head))
             said.say(N_("Subject: {subject}", subject=m["subject"]))
             print(m["text"].rstrip())
             for a in m["attachments"]:
