@@ -13,10 +13,11 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Float
 
@@ -42,7 +43,8 @@ def compute(
     tz: tzinfo,
     top_terms: int = 20,
     now: datetime | None = None,
-    stale_after: Mapping[str, timedelta] | None = None,
+    stale_after: Mapping[str, timedelta | None] | None = None,
+    unplaced_stale_after: timedelta | None = None,
 ) -> dict[str, Any]:
     """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order).
 
@@ -63,6 +65,7 @@ def compute(
             tz=tz,
             now=now,
             stale_after=stale_after or {},
+            unplaced_stale_after=unplaced_stale_after,
             top_terms=top_terms,
         )
         out.update({k: v for k, v in board.items() if k != "open"})
@@ -76,16 +79,18 @@ def board_figures(
     fallback_id: str,
     tz: tzinfo,
     now: datetime,
-    stale_after: Mapping[str, timedelta],
+    stale_after: Mapping[str, timedelta | None],
+    unplaced_stale_after: timedelta | None = None,
     top_terms: int = 20,
 ) -> dict[str, Any]:
     """The board's panels: ``open`` and ``recent`` per entry, ``assignees`` with
     stale and force-closed counts, the ``fallback`` words of the last 30 days."""
     since = quarter_start(now, tz)
+    stale = StaleRules(stale_after, unplaced_stale_after, known=entry_ids)
     return {
         "open": per_entry(session, entry_ids, medians=False, open_only=True),
         "recent": recent(session, entry_ids, now),
-        "assignees": per_assignee(session, now=now, stale_after=stale_after, quarter=since),
+        "assignees": per_assignee(session, now=now, stale=stale, quarter=since),
         "fallback": fallback_report(
             session, fallback_id, top_terms, since=now - timedelta(days=FALLBACK_DAYS)
         ),
@@ -185,21 +190,34 @@ def _entry_rows(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class StaleRules:
+    """``stale_after`` per entry (missing or None: never stale), and the one a ticket of
+    an entry not among ``known`` (the catalog's ids) follows: the fallback's
+    (``Catalog.rules_for``), so removing an entry does not take its tickets out of the
+    stale counts while the reminders still come."""
+
+    per_entry: Mapping[str, timedelta | None]
+    unplaced: timedelta | None = None
+    known: Sequence[str] = ()
+
+
 def per_assignee(
     session: Session,
     *,
     now: datetime | None = None,
-    stale_after: Mapping[str, timedelta] | None = None,
+    stale: StaleRules | None = None,
     quarter: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Open tickets per assignee, with the oldest one (what a digest would nag about);
-    with ``now``, also how many are stale (untouched for their entry's
-    ``stale_after``: the rule of ``gateway.scheduling.rules.stale_period``) and
-    this quarter's inventory force-closes. Counted by the database."""
+    with ``now``, also how many are stale (untouched for the ``stale_after`` of the
+    entry whose rules they follow: the rule of ``gateway.scheduling.rules.stale_period``)
+    and this quarter's inventory force-closes. Counted by the database."""
     open_ = Ticket.state.in_(_OPEN)
-    stale = case(*_stale_whens(stale_after or {}, now), else_=0) if now else literal(0)
+    rules = stale or StaleRules({})
+    stale_ = case(*_stale_whens(rules, now), else_=0) if now else literal(0)
     grouped = (
-        select(Ticket.assignee, func.count(Ticket.id), func.sum(stale))
+        select(Ticket.assignee, func.count(Ticket.id), func.sum(stale_))
         .where(open_)
         .group_by(Ticket.assignee)
     )
@@ -227,15 +245,16 @@ def per_assignee(
     return out
 
 
-def _stale_whens(
-    stale_after: Mapping[str, timedelta], now: datetime | None
-) -> list[tuple[ColumnElement[bool], int]]:
+def _stale_whens(rules: StaleRules, now: datetime | None) -> list[tuple[ColumnElement[bool], int]]:
     assert now is not None
     whens: list[tuple[ColumnElement[bool], int]] = [
         (and_(Ticket.catalog == entry, Ticket.updated_at <= now - limit), 1)
-        for entry, limit in sorted(stale_after.items())
-        if limit > timedelta(0)
+        for entry, limit in sorted(rules.per_entry.items())
+        if limit is not None and limit > timedelta(0)
     ]
+    if rules.unplaced is not None and rules.unplaced > timedelta(0):
+        unplaced = or_(Ticket.catalog.is_(None), Ticket.catalog.not_in(list(rules.known)))
+        whens.append((and_(unplaced, Ticket.updated_at <= now - rules.unplaced), 1))
     return whens or [(literal(False), 1)]
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from gateway.core.i18n import Msg
 from gateway.notify.view_parts import CommandLine as CommandLine
 from gateway.notify.view_parts import DeadlineLine as DeadlineLine
 from gateway.notify.view_parts import FieldRequest as FieldRequest
@@ -145,6 +146,8 @@ class WeeklySummary:
     by_assignee: tuple[NamedCount, ...] = ()  # open tickets per member ("" nobody)
     force_closed: tuple[NamedCount, ...] = ()  # inventory closes this period, per member
     candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets
+    # open tickets under entries the catalog no longer has, and the command to refile them
+    outside_catalog: Msg | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
 from gateway.pipeline.command_help import command_lines
 from gateway.pipeline.commands import GRAMMAR, Role
-from gateway.scheduling import rules
+from gateway.scheduling import rules, workload
 from gateway.scheduling.rules import DigestRun, Job
 from gateway.scheduling.sweeps import JobContext, times_of
 from store import inbox, jobs, reminders, stats
@@ -150,7 +150,7 @@ def _ref(
     ctx: JobContext, ticket: Ticket, now: datetime, member: str, keys: tokens.ReplyKeys
 ) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it."""
-    t = times_of(ticket, ctx.entry(ticket))
+    t = times_of(ticket, ctx.rules(ticket))
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
     return replace(
@@ -229,6 +229,7 @@ def _summary(
             )
         ),
         candidates=tuple(views.NamedCount(t["term"], t["tickets"]) for t in report["terms"]),
+        outside_catalog=workload.outside_catalog(session, ctx.catalog).message(),
     )
 
 

@@ -128,23 +128,14 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from zoneinfo import ZoneInfo
-
     from gateway.catalog.load import catalog_path, load_catalog
-    from store import stats
+    from gateway.scheduling import workload
     from store.db import transaction
 
     # a broken catalog: CatalogError, said with every problem by main (exit 78)
     catalog = load_catalog(catalog_path(settings), settings.members, settings.gateway.templates_dir)
     with opened(settings) as app, transaction(app.sessions) as s:
-        data = stats.compute(
-            s,
-            entry_ids=[e.id for e in catalog.entries],
-            fallback_id=catalog.fallback.id,
-            tz=ZoneInfo(settings.gateway.timezone),
-            now=app.clock.now(),
-            stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
-        )
+        data = workload.stats_figures(s, catalog, settings, app.clock.now())
     if args.json:
         print_json(data)
         return EX_OK
