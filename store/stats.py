@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, sele
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Float
 
+from gateway.core.model import CloseReason
 from gateway.core.weeks import week_of
 from gateway.core.words import words
 from store.models import Message, Ticket
@@ -33,6 +34,14 @@ FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of thi
 # a duplicate merged into another ticket is that ticket's request: counted once, there
 # (its closing by the merge is no resolution, and would pull every median down)
 COUNTED = Ticket.merged_into_id.is_(None)
+# The median time to close is the time to a resolution: a ticket closed as spam, as a
+# duplicate, for no response or by the inventory (``CloseReason``) was closed, not
+# resolved, and one spam mail left four weeks would make an entry's median weeks long.
+# Those still count as closed. A closed ticket without a reason is resolved, the default.
+RESOLVED = and_(
+    Ticket.state == _CLOSED,
+    or_(Ticket.close_reason == CloseReason.RESOLVED.value, Ticket.close_reason.is_(None)),
+)
 
 
 def compute(
@@ -116,7 +125,8 @@ def per_entry(
     medians: bool = True,
     open_only: bool = False,
 ) -> list[dict[str, Any]]:
-    """Open/closed counts and the median time to close (of the tickets opened since
+    """Open/closed counts and the median time to close of the resolved ones (:data:`RESOLVED`;
+    of the tickets opened since
     ``since``, or all), in catalog order, unknown ids last. ``medians=False``: the
     counts alone (the median is then None), without reading every duration;
     ``open_only``: the open counts alone (closed is then 0), from the state index."""
@@ -125,7 +135,7 @@ def per_entry(
     # open tickets are never merged: the open counts keep to the state index
     counts = counts.where(Ticket.state.in_(_OPEN)) if open_only else counts.where(COUNTED)
     durations = select(Ticket.catalog, _seconds(session)).where(
-        Ticket.state == _CLOSED, Ticket.closed_at.is_not(None), COUNTED
+        RESOLVED, Ticket.closed_at.is_not(None), COUNTED
     )
     if since is not None:
         counts = counts.where(Ticket.created_at >= since)
@@ -152,7 +162,7 @@ def recent(
         *[(Ticket.created_at >= cut, n) for n, cut in enumerate(cutoffs)], else_=len(cutoffs)
     )
     closed = case((Ticket.state == _CLOSED, 1), else_=0)
-    seconds = case((Ticket.state == _CLOSED, _seconds(session)), else_=None)
+    seconds = case((RESOLVED, _seconds(session)), else_=None)
     # one pass over the longest window through the created_at index (a condition on
     # the state would make SQLite walk every closed ticket instead)
     rows = session.execute(

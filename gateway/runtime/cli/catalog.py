@@ -156,6 +156,13 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
         shown = f"{median / 3600:.1f}h" if median is not None else "-"
         entry = e["entry"] or none
         print(f"{entry:<20} {e['open']:>4} {e['closed']:>6}  {shown:>12}")
+    # the median is of resolutions (store.stats.RESOLVED); the closed counts keep every close
+    said.say(
+        N_(
+            "median close: of the tickets closed as resolved (not spam, duplicate,"
+            " no-response or inventory closes)"
+        )
+    )
     # stale beside open, as on the board's members panel: where the work piles up
     print(
         "\n"
