@@ -175,11 +175,11 @@ def test_stats_text_shows_each_members_stale_tickets(
         app.close()
     out = run(cfg, "stats", capsys=capsys).out
     header = next(line for line in out.splitlines() if line.startswith("assignee"))
-    assert header.split() == ["assignee", "open", "stale", "oldest"]
+    assert header.split() == ["assignee", "open", "stale", "overdue", "due", "soon", "oldest"]
     ops = next(line for line in out.splitlines() if line.startswith("ops@example.test"))
-    assert ops.split()[1:3] == ["2", "2"], ops
+    assert ops.split()[1:5] == ["2", "2", "2", "0"], ops  # both past vpn's SLA too
     boss = next(line for line in out.splitlines() if line.startswith("boss@example.test"))
-    assert boss.split()[1:3] == ["1", "0"], boss
+    assert boss.split()[1:5] == ["1", "0", "0", "0"], boss
 
 
 def _close(app: App, ticket_id: int, reason: CloseReason) -> None:

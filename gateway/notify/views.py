@@ -27,6 +27,7 @@ from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
 from gateway.notify.view_parts import Person as Person
 from gateway.notify.view_parts import SheetLine as SheetLine
+from gateway.notify.view_parts import SlaCount as SlaCount
 from gateway.notify.view_parts import StateCount as StateCount
 from gateway.notify.view_parts import StatusLine as StatusLine
 from gateway.notify.view_parts import Team as Team
@@ -148,6 +149,9 @@ class WeeklySummary:
     candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets
     # open tickets under entries the catalog no longer has, and the command to refile them
     outside_catalog: Msg | None = None
+    # open tickets past an SLA deadline or due soon (the digest's marks), per member and entry
+    sla_by_assignee: tuple[SlaCount, ...] = ()
+    sla_by_entry: tuple[SlaCount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

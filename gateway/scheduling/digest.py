@@ -207,6 +207,7 @@ def _summary(
     # candidates now, and the summary suggests what the "other" panel shows
     since = now - timedelta(days=stats.FALLBACK_DAYS)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
+    sla = workload.sla_counts(open_, ctx.catalog, ctx.settings.schedule, now)
     return views.WeeklySummary(
         team=team(ctx.settings),
         recipient=views.Person(member.email, member.name),
@@ -230,7 +231,15 @@ def _summary(
         ),
         candidates=tuple(views.NamedCount(t["term"], t["tickets"]) for t in report["terms"]),
         outside_catalog=workload.outside_catalog(session, ctx.catalog).message(),
+        sla_by_assignee=_sla({_name(ctx, who): n for who, n in sla.by_assignee.items()}),
+        sla_by_entry=_sla({_id_name(ctx, e, locale): n for e, n in sla.by_entry.items()}),
     )
+
+
+def _sla(counts: dict[str, Counter[str]]) -> tuple[views.SlaCount, ...]:
+    """Most overdue first: where the breaches pile up."""
+    rows = [views.SlaCount(name, n["overdue"], n["due_soon"]) for name, n in counts.items()]
+    return tuple(sorted(rows, key=lambda c: (-c.overdue, -c.due_soon, c.name)))
 
 
 def _counted(counts: Counter[str]) -> tuple[views.NamedCount, ...]:
@@ -245,5 +254,9 @@ def _name(ctx: JobContext, email: str) -> str:
 
 
 def _entry_name(ctx: JobContext, ticket: Ticket, locale: str) -> str:
-    entry = ctx.entry(ticket)
-    return entry.name(locale) if entry else (ticket.catalog or "")
+    return _id_name(ctx, ticket.catalog or "", locale)
+
+
+def _id_name(ctx: JobContext, entry_id: str, locale: str) -> str:
+    entry = ctx.catalog.entry(entry_id)
+    return entry.name(locale) if entry else entry_id

@@ -5,20 +5,30 @@ managers' summary, read with the catalog's rules.
 catalog says (its entries in order, the fallback, each entry's ``stale_after``, and
 the rules a ticket of an entry no longer in the catalog follows: the fallback's), so
 the ``stats`` command and the board ask the same question the same way.
+
+The SLA counts (open tickets past a deadline, or due soon) are the one figure SQL
+cannot give: a deadline depends on the entry's targets at the ticket's priority, a
+``/due`` date and the first response, and "due soon" on the share of its window left.
+So they are decided here by the very rule of the cards' badges and the digest's marks
+(:func:`gateway.scheduling.rules.sla_state`), over the open tickets alone (few, read
+through the state index), never over the closed ones.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
-from gateway.config.settings import Settings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.i18n import N_, Msg
+from gateway.scheduling import rules
 from store import reminders, stats
 
 REFILE = "ticket-gateway catalog refile --from ID"  # a command: not translated
@@ -39,18 +49,86 @@ def stats_figures(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """Every figure of ``ticket-gateway stats`` (and ``--json``) at ``now``."""
-    return stats.compute(
+    figures = stats.compute(
         session, tz=ZoneInfo(settings.gateway.timezone), now=now, **_stale(catalog)
     )
+    counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
+    return with_sla(figures, counts, "entries")
 
 
 def board_figures(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """The board's panels: the same code as :func:`stats_figures`."""
-    return stats.board_figures(
+    figures = stats.board_figures(
         session, tz=ZoneInfo(settings.gateway.timezone), now=now, **_stale(catalog)
     )
+    counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
+    return with_sla(figures, counts, "open")
+
+
+class Placed(rules.Timed, Protocol):
+    """A ticket with its entry and assignee: an ORM row or :class:`store.stats.OpenTimes`."""
+
+    @property
+    def catalog(self) -> str | None: ...
+    @property
+    def assignee(self) -> str | None: ...
+
+
+# the SLA states counted, under the keys of ``stats --json``
+COUNTED = {rules.SlaState.OVERDUE: "overdue", rules.SlaState.DUE_SOON: "due_soon"}
+
+
+def ticket_times(ticket: Placed, catalog: Catalog) -> rules.TicketTimes:
+    """The ticket's times under the rules it follows (its entry's, else the fallback's)."""
+    return rules.times_of(ticket, catalog.rules_for(ticket.catalog))
+
+
+def sla_mark(
+    ticket: Placed, catalog: Catalog, now: datetime, schedule: ScheduleSettings
+) -> rules.SlaState:
+    """The state of the ticket's nearest open deadline: the board's badge, the digest's
+    mark and what the counts count, all from here."""
+    state, _ = rules.sla_state(ticket_times(ticket, catalog), now, schedule)
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class SlaCounts:
+    """Open tickets per mark (``overdue``, ``due_soon``), per assignee ("" nobody) and
+    per entry id ("" none)."""
+
+    by_assignee: dict[str, Counter[str]]
+    by_entry: dict[str, Counter[str]]
+
+
+def sla_counts(
+    tickets: Iterable[Placed], catalog: Catalog, schedule: ScheduleSettings, now: datetime
+) -> SlaCounts:
+    """The open ``tickets`` past a deadline or due soon (closed ones have none)."""
+    by_assignee: dict[str, Counter[str]] = {}
+    by_entry: dict[str, Counter[str]] = {}
+    for ticket in tickets:
+        mark = COUNTED.get(sla_mark(ticket, catalog, now, schedule), "")
+        if mark:
+            by_assignee.setdefault(ticket.assignee or "", Counter())[mark] += 1
+            by_entry.setdefault(ticket.catalog or "", Counter())[mark] += 1
+    return SlaCounts(by_assignee, by_entry)
+
+
+def with_sla(figures: dict[str, Any], counts: SlaCounts, entries: str) -> dict[str, Any]:
+    """``figures`` with ``overdue`` and ``due_soon`` on each assignee and each row of
+    ``figures[entries]`` (the per-entry table: ``entries`` in stats, ``open`` on the board)."""
+    for row in figures["assignees"]:
+        row.update(_marks(counts.by_assignee.get(row["assignee"] or "")))
+    for row in figures[entries]:
+        row.update(_marks(counts.by_entry.get(row["entry"] or "")))
+    return figures
+
+
+def _marks(found: Counter[str] | None) -> dict[str, int]:
+    return {key: (found or Counter())[key] for key in COUNTED.values()}
 
 
 @dataclass(frozen=True, slots=True)

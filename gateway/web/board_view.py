@@ -18,7 +18,7 @@ from typing import Any
 from gateway.catalog.model import Catalog
 from gateway.catalog.stub import entry_stub
 from gateway.config.settings import Settings
-from gateway.scheduling import rules
+from gateway.scheduling import rules, workload
 from store.ticket_query import BoardCells, BoardRow
 
 COLUMNS = ("new", "open", "pending", "closed")
@@ -90,8 +90,8 @@ def _card(
 ) -> Card:
     # the badges by the rules the ticket follows (the fallback's for an entry removed
     # from the catalog), the sheet by the entry it was filed under
-    times = rules.times_of(row, catalog.rules_for(row.catalog))
-    sla, _ = rules.sla_state(times, now, settings.schedule)
+    times = workload.ticket_times(row, catalog)
+    sla = workload.sla_mark(row, catalog, now, settings.schedule)  # what the counts count
     member = settings.member(row.assignee or "")
     entry = catalog.entry(row.catalog)
     required = {f.name for f in entry.fields if f.required} if entry else set()
@@ -124,6 +124,8 @@ def panels(
             "last30": recent30[e["entry"]]["open"] + recent30[e["entry"]]["closed"],
             "last90": recent90[e["entry"]]["open"] + recent90[e["entry"]]["closed"],
             "median_close": recent90[e["entry"]]["median_close_seconds"],
+            "overdue": e.get("overdue", 0),
+            "due_soon": e.get("due_soon", 0),
         }
         for e in figures["open"]
     ]
