@@ -221,3 +221,21 @@ def test_the_median_time_to_close_counts_only_resolutions(
     assert "closed as resolved" in panel
     lane = panel.split("VPN and remote access", 1)[1].split("</tr>", 1)[0]
     assert "10.0 h" in lane, lane
+
+
+def test_the_summarys_fallback_words_say_their_window(gw: App, clock: FakeClock) -> None:
+    """The candidate words are those of the last 30 days (as on the board): the heading
+    says so, in either language, so nobody reads them as the words of all time."""
+    from gateway.notify.render import Renderer
+
+    open_ticket(gw, "会議室の予約ができません", key="w1")
+    open_ticket(gw, "会議室の予約を取り消したい", key="w2")
+    summary = _summary(gw)
+    parts = {locale: Renderer().render(summary, locale) for locale in ("en", "ja")}
+    for heading in (
+        "Terms recurring in the last 30 days in tickets that matched no entry",
+        "過去 30 日間",
+    ):
+        locale = "en" if heading.isascii() else "ja"
+        assert heading in parts[locale].text, parts[locale].text
+        assert heading in parts[locale].html

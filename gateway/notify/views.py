@@ -146,7 +146,8 @@ class WeeklySummary:
     by_entry: tuple[NamedCount, ...] = ()  # open tickets per catalog entry
     by_assignee: tuple[NamedCount, ...] = ()  # open tickets per member ("" nobody)
     force_closed: tuple[NamedCount, ...] = ()  # inventory closes this period, per member
-    candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets
+    candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets…
+    candidates_days: int = 30  # … opened in this many days (the board's window)
     # open tickets under entries the catalog no longer has, and the command to refile them
     outside_catalog: Msg | None = None
     # open tickets past an SLA deadline or due soon (the digest's marks), per member and entry

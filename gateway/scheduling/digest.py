@@ -230,6 +230,7 @@ def _summary(
             )
         ),
         candidates=tuple(views.NamedCount(t["term"], t["tickets"]) for t in report["terms"]),
+        candidates_days=stats.FALLBACK_DAYS,
         outside_catalog=workload.outside_catalog(session, ctx.catalog).message(),
         sla_by_assignee=_sla({_name(ctx, who): n for who, n in sla.by_assignee.items()}),
         sla_by_entry=_sla({_id_name(ctx, e, locale): n for e, n in sla.by_entry.items()}),

@@ -205,9 +205,9 @@ SAMPLES: list[v.View] = [
         (v.NamedCount("Ops One", 1),),
         (v.NamedCount("ops@example.test", 2),),
         (v.NamedCount("プロジェクター", 3),),
-        workload.Outside({"printer-3f": [41, 42]}).message(),
-        (v.SlaCount("Ops One", 1, 2), v.SlaCount("", 0, 1)),
-        (v.SlaCount("VPN", 1, 3),),
+        outside_catalog=workload.Outside({"printer-3f": [41, 42]}).message(),
+        sla_by_assignee=(v.SlaCount("Ops One", 1, 2), v.SlaCount("", 0, 1)),
+        sla_by_entry=(v.SlaCount("VPN", 1, 3),),
     ),
     v.HealthAlert(
         TEAM,
