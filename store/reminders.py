@@ -7,6 +7,7 @@ query module, nothing here commits.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -69,3 +70,23 @@ def force_closes(session: Session, since: datetime, until: datetime) -> Counter[
         )
     )
     return Counter(a or "" for a in session.scalars(stmt))
+
+
+def open_outside(session: Session, known: Sequence[str]) -> dict[str, list[int]]:
+    """Open tickets filed under an entry id not among ``known`` (the catalog's), per
+    entry id, in id order: what ``catalog refile --from ID`` is for. Through the
+    state index: open tickets are few."""
+    stmt = (
+        select(Ticket.catalog, Ticket.id)
+        .where(
+            Ticket.state.in_(("new", "open", "pending")),
+            Ticket.catalog.is_not(None),
+            Ticket.catalog.not_in(list(known)),
+        )
+        .order_by(Ticket.catalog, Ticket.id)
+    )
+    found: dict[str, list[int]] = {}
+    for entry_id, ticket_id in session.execute(stmt):
+        if entry_id:
+            found.setdefault(entry_id, []).append(ticket_id)
+    return found

@@ -13,13 +13,15 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Float
 
+from gateway.core.model import CloseReason
 from gateway.core.weeks import week_of
 from gateway.core.words import words
 from store.models import Message, Ticket
@@ -32,6 +34,14 @@ FALLBACK_DAYS = 30  # with ``now``: the fallback report reads the tickets of thi
 # a duplicate merged into another ticket is that ticket's request: counted once, there
 # (its closing by the merge is no resolution, and would pull every median down)
 COUNTED = Ticket.merged_into_id.is_(None)
+# The median time to close is the time to a resolution: a ticket closed as spam, as a
+# duplicate, for no response or by the inventory (``CloseReason``) was closed, not
+# resolved, and one spam mail left four weeks would make an entry's median weeks long.
+# Those still count as closed. A closed ticket without a reason is resolved, the default.
+RESOLVED = and_(
+    Ticket.state == _CLOSED,
+    or_(Ticket.close_reason == CloseReason.RESOLVED.value, Ticket.close_reason.is_(None)),
+)
 
 
 def compute(
@@ -42,7 +52,8 @@ def compute(
     tz: tzinfo,
     top_terms: int = 20,
     now: datetime | None = None,
-    stale_after: Mapping[str, timedelta] | None = None,
+    stale_after: Mapping[str, timedelta | None] | None = None,
+    unplaced_stale_after: timedelta | None = None,
 ) -> dict[str, Any]:
     """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order).
 
@@ -63,6 +74,7 @@ def compute(
             tz=tz,
             now=now,
             stale_after=stale_after or {},
+            unplaced_stale_after=unplaced_stale_after,
             top_terms=top_terms,
         )
         out.update({k: v for k, v in board.items() if k != "open"})
@@ -76,16 +88,18 @@ def board_figures(
     fallback_id: str,
     tz: tzinfo,
     now: datetime,
-    stale_after: Mapping[str, timedelta],
+    stale_after: Mapping[str, timedelta | None],
+    unplaced_stale_after: timedelta | None = None,
     top_terms: int = 20,
 ) -> dict[str, Any]:
     """The board's panels: ``open`` and ``recent`` per entry, ``assignees`` with
     stale and force-closed counts, the ``fallback`` words of the last 30 days."""
     since = quarter_start(now, tz)
+    stale = StaleRules(stale_after, unplaced_stale_after, known=entry_ids)
     return {
         "open": per_entry(session, entry_ids, medians=False, open_only=True),
         "recent": recent(session, entry_ids, now),
-        "assignees": per_assignee(session, now=now, stale_after=stale_after, quarter=since),
+        "assignees": per_assignee(session, now=now, stale=stale, quarter=since),
         "fallback": fallback_report(
             session, fallback_id, top_terms, since=now - timedelta(days=FALLBACK_DAYS)
         ),
@@ -111,7 +125,8 @@ def per_entry(
     medians: bool = True,
     open_only: bool = False,
 ) -> list[dict[str, Any]]:
-    """Open/closed counts and the median time to close (of the tickets opened since
+    """Open/closed counts and the median time to close of the resolved ones (:data:`RESOLVED`;
+    of the tickets opened since
     ``since``, or all), in catalog order, unknown ids last. ``medians=False``: the
     counts alone (the median is then None), without reading every duration;
     ``open_only``: the open counts alone (closed is then 0), from the state index."""
@@ -120,7 +135,7 @@ def per_entry(
     # open tickets are never merged: the open counts keep to the state index
     counts = counts.where(Ticket.state.in_(_OPEN)) if open_only else counts.where(COUNTED)
     durations = select(Ticket.catalog, _seconds(session)).where(
-        Ticket.state == _CLOSED, Ticket.closed_at.is_not(None), COUNTED
+        RESOLVED, Ticket.closed_at.is_not(None), COUNTED
     )
     if since is not None:
         counts = counts.where(Ticket.created_at >= since)
@@ -147,7 +162,7 @@ def recent(
         *[(Ticket.created_at >= cut, n) for n, cut in enumerate(cutoffs)], else_=len(cutoffs)
     )
     closed = case((Ticket.state == _CLOSED, 1), else_=0)
-    seconds = case((Ticket.state == _CLOSED, _seconds(session)), else_=None)
+    seconds = case((RESOLVED, _seconds(session)), else_=None)
     # one pass over the longest window through the created_at index (a condition on
     # the state would make SQLite walk every closed ticket instead)
     rows = session.execute(
@@ -185,21 +200,34 @@ def _entry_rows(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class StaleRules:
+    """``stale_after`` per entry (missing or None: never stale), and the one a ticket of
+    an entry not among ``known`` (the catalog's ids) follows: the fallback's
+    (``Catalog.rules_for``), so removing an entry does not take its tickets out of the
+    stale counts while the reminders still come."""
+
+    per_entry: Mapping[str, timedelta | None]
+    unplaced: timedelta | None = None
+    known: Sequence[str] = ()
+
+
 def per_assignee(
     session: Session,
     *,
     now: datetime | None = None,
-    stale_after: Mapping[str, timedelta] | None = None,
+    stale: StaleRules | None = None,
     quarter: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Open tickets per assignee, with the oldest one (what a digest would nag about);
-    with ``now``, also how many are stale (untouched for their entry's
-    ``stale_after``: the rule of ``gateway.scheduling.rules.stale_period``) and
-    this quarter's inventory force-closes. Counted by the database."""
+    with ``now``, also how many are stale (untouched for the ``stale_after`` of the
+    entry whose rules they follow: the rule of ``gateway.scheduling.rules.stale_period``)
+    and this quarter's inventory force-closes. Counted by the database."""
     open_ = Ticket.state.in_(_OPEN)
-    stale = case(*_stale_whens(stale_after or {}, now), else_=0) if now else literal(0)
+    rules = stale or StaleRules({})
+    stale_ = case(*_stale_whens(rules, now), else_=0) if now else literal(0)
     grouped = (
-        select(Ticket.assignee, func.count(Ticket.id), func.sum(stale))
+        select(Ticket.assignee, func.count(Ticket.id), func.sum(stale_))
         .where(open_)
         .group_by(Ticket.assignee)
     )
@@ -227,16 +255,50 @@ def per_assignee(
     return out
 
 
-def _stale_whens(
-    stale_after: Mapping[str, timedelta], now: datetime | None
-) -> list[tuple[ColumnElement[bool], int]]:
+def _stale_whens(rules: StaleRules, now: datetime | None) -> list[tuple[ColumnElement[bool], int]]:
     assert now is not None
     whens: list[tuple[ColumnElement[bool], int]] = [
         (and_(Ticket.catalog == entry, Ticket.updated_at <= now - limit), 1)
-        for entry, limit in sorted(stale_after.items())
-        if limit > timedelta(0)
+        for entry, limit in sorted(rules.per_entry.items())
+        if limit is not None and limit > timedelta(0)
     ]
+    if rules.unplaced is not None and rules.unplaced > timedelta(0):
+        unplaced = or_(Ticket.catalog.is_(None), Ticket.catalog.not_in(list(rules.known)))
+        whens.append((and_(unplaced, Ticket.updated_at <= now - rules.unplaced), 1))
     return whens or [(literal(False), 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTimes:
+    """An open ticket's times, entry and assignee: what the SLA pass needs of it."""
+
+    id: int
+    state: str
+    catalog: str | None
+    assignee: str | None
+    priority: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    due_at: datetime | None
+
+
+def open_times(session: Session) -> list[OpenTimes]:
+    """Every open ticket's times, for the SLA counts (``gateway.scheduling.workload``),
+    whose deadlines are decided in Python by the scheduler's rule: through the state
+    index, so the closed tickets (most of the table) are never read."""
+    stmt = select(
+        Ticket.id,
+        Ticket.state,
+        Ticket.catalog,
+        Ticket.assignee,
+        Ticket.priority,
+        Ticket.created_at,
+        Ticket.updated_at,
+        Ticket.first_response_at,
+        Ticket.due_at,
+    ).where(Ticket.state.in_(_OPEN))
+    return [OpenTimes(*row) for row in session.execute(stmt)]
 
 
 def quarter_start(now: datetime, tz: tzinfo) -> datetime:

@@ -113,8 +113,10 @@ def test_stats_json_shape(db_url: str, tmp_path: Path, capsys: pytest.CaptureFix
     data = json.loads(out)
     assert set(data) == {"entries", "assignees", "weeks", "fallback", "recent", "quarter_since"}
     assert set(data["recent"]) == {"30d", "90d"}  # the board's catalog panel, same numbers
-    assert {"assignee", "open", "stale", "force_closed_quarter"} <= set(data["assignees"][0])
-    assert {"entry", "open", "closed", "median_close_seconds"} == set(data["entries"][0])
+    assignee = {"assignee", "open", "stale", "overdue", "due_soon", "force_closed_quarter"}
+    assert assignee <= set(data["assignees"][0])
+    entry = {"entry", "open", "closed", "overdue", "due_soon", "median_close_seconds"}
+    assert entry == set(data["entries"][0])
     assert sum(e["open"] for e in data["entries"]) == 2
     assert data["fallback"]["entry"] == "other"
     assert {"week", "opened", "closed"} == set(data["weeks"][0])

@@ -15,11 +15,11 @@ import pytest
 
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
-from gateway.core.model import TicketState
+from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
 from gateway.runtime.app import App
 from gateway.scheduling import digest, scheduler
-from gateway.tickets import merge
+from gateway.tickets import changes, merge
 from store import reminders, stats, tickets
 from store.db import transaction
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
@@ -175,8 +175,67 @@ def test_stats_text_shows_each_members_stale_tickets(
         app.close()
     out = run(cfg, "stats", capsys=capsys).out
     header = next(line for line in out.splitlines() if line.startswith("assignee"))
-    assert header.split() == ["assignee", "open", "stale", "oldest"]
+    assert header.split() == ["assignee", "open", "stale", "overdue", "due", "soon", "oldest"]
     ops = next(line for line in out.splitlines() if line.startswith("ops@example.test"))
-    assert ops.split()[1:3] == ["2", "2"], ops
+    assert ops.split()[1:5] == ["2", "2", "2", "0"], ops  # both past vpn's SLA too
     boss = next(line for line in out.splitlines() if line.startswith("boss@example.test"))
-    assert boss.split()[1:3] == ["1", "0"], boss
+    assert boss.split()[1:5] == ["1", "0", "0", "0"], boss
+
+
+def _close(app: App, ticket_id: int, reason: CloseReason) -> None:
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        assert ticket is not None
+        changes.change_state(
+            s, ticket, TicketState.CLOSED, app.clock.now(), actor="t", channel="cli", reason=reason
+        )
+
+
+def test_the_median_time_to_close_counts_only_resolutions(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A spam ticket left 28 days before it was closed is no resolution (nor are a
+    duplicate, a no-response close or an inventory close): the median is that of the
+    resolved tickets, while the closed counts keep every close, and the board says so."""
+    from tests.support.web import member_page, rig
+
+    with rig(settings, clock) as r:  # the example catalog: vpn is "VPN and remote access"
+        resolved = open_ticket(r.app, "VPN drops every hour", key="r1")
+        junk = [open_ticket(r.app, f"VPN offer {n}", key=f"j{n}") for n in range(3)]
+        clock.advance(10 * HOUR)
+        _close(r.app, resolved, CloseReason.RESOLVED)
+        _close(r.app, junk[0], CloseReason.NO_RESPONSE)
+        clock.advance(28 * DAY)
+        _close(r.app, junk[1], CloseReason.SPAM)
+        _close(r.app, junk[2], CloseReason.STALE)
+        clock.advance(HOUR)
+        data = _figures(r.app)
+        html = member_page(r, "ops@example.test", "/board")
+    vpn = next(e for e in data["entries"] if e["entry"] == "vpn")
+    assert (vpn["closed"], vpn["median_close_seconds"]) == (4, 10 * 3600)
+    for window in ("30d", "90d"):
+        recent = next(e for e in data["recent"][window] if e["entry"] == "vpn")
+        assert (recent["closed"], recent["median_close_seconds"]) == (4, 10 * 3600)
+    panel = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
+    assert "Median time to resolve (90 days)" in panel
+    assert "closed as resolved" in panel
+    lane = panel.split("VPN and remote access", 1)[1].split("</tr>", 1)[0]
+    assert "10.0 h" in lane, lane
+
+
+def test_the_summarys_fallback_words_say_their_window(gw: App, clock: FakeClock) -> None:
+    """The candidate words are those of the last 30 days (as on the board): the heading
+    says so, in either language, so nobody reads them as the words of all time."""
+    from gateway.notify.render import Renderer
+
+    open_ticket(gw, "会議室の予約ができません", key="w1")
+    open_ticket(gw, "会議室の予約を取り消したい", key="w2")
+    summary = _summary(gw)
+    parts = {locale: Renderer().render(summary, locale) for locale in ("en", "ja")}
+    for heading in (
+        "Terms recurring in the last 30 days in tickets that matched no entry",
+        "過去 30 日間",
+    ):
+        locale = "en" if heading.isascii() else "ja"
+        assert heading in parts[locale].text, parts[locale].text
+        assert heading in parts[locale].html

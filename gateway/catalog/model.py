@@ -127,3 +127,13 @@ class Catalog:
 
     def entry(self, entry_id: str | None) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
+
+    def rules_for(self, entry_id: str | None) -> Entry | None:
+        """The entry whose rules (stale time, SLA, closes, manager, mails off) a ticket
+        filed under ``entry_id`` follows: that entry, else the fallback. A ticket of an
+        entry removed from the catalog is one the catalog cannot place, which is what
+        the fallback is for; leaving it without rules would silently drop its
+        reminders and deadlines until someone refiles it (``catalog refile --from``).
+        None only for a catalog without a fallback (``catalog check`` refuses one)."""
+        found = self.entry(entry_id)
+        return found or next((e for e in self.entries if e.fallback), None)

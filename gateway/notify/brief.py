@@ -38,7 +38,8 @@ def ticket_brief(
         views.SheetLine(f.label(locale), values.get(f.name, ""), f.required)
         for f in (entry.fields if entry else ())
     )
-    first_response, resolve = entry.sla_for(ticket.priority) if entry else (None, None)
+    rules = catalog.rules_for(ticket.catalog)  # an entry since removed: the fallback's SLA
+    first_response, resolve = rules.sla_for(ticket.priority) if rules else (None, None)
     due = sla.deadlines(  # the targets of the ticket's priority (an urgent one's are shorter)
         ticket.state,
         ticket.created_at,

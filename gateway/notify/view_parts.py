@@ -85,6 +85,15 @@ class NamedCount:
 
 
 @dataclass(frozen=True, slots=True)
+class SlaCount:
+    """Open tickets past an SLA deadline and due soon, under a name (a member, an entry)."""
+
+    name: str
+    overdue: int
+    due_soon: int
+
+
+@dataclass(frozen=True, slots=True)
 class StatusLine:
     """A state change as the requester reads it: what it is now, and what they can do."""
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from gateway.core.i18n import Msg
 from gateway.notify.view_parts import CommandLine as CommandLine
 from gateway.notify.view_parts import DeadlineLine as DeadlineLine
 from gateway.notify.view_parts import FieldRequest as FieldRequest
@@ -26,6 +27,7 @@ from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
 from gateway.notify.view_parts import Person as Person
 from gateway.notify.view_parts import SheetLine as SheetLine
+from gateway.notify.view_parts import SlaCount as SlaCount
 from gateway.notify.view_parts import StateCount as StateCount
 from gateway.notify.view_parts import StatusLine as StatusLine
 from gateway.notify.view_parts import Team as Team
@@ -144,7 +146,13 @@ class WeeklySummary:
     by_entry: tuple[NamedCount, ...] = ()  # open tickets per catalog entry
     by_assignee: tuple[NamedCount, ...] = ()  # open tickets per member ("" nobody)
     force_closed: tuple[NamedCount, ...] = ()  # inventory closes this period, per member
-    candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets
+    candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets…
+    candidates_days: int = 30  # … opened in this many days (the board's window)
+    # open tickets under entries the catalog no longer has, and the command to refile them
+    outside_catalog: Msg | None = None
+    # open tickets past an SLA deadline or due soon (the digest's marks), per member and entry
+    sla_by_assignee: tuple[SlaCount, ...] = ()
+    sla_by_entry: tuple[SlaCount, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
 from gateway.pipeline.command_help import command_lines
 from gateway.pipeline.commands import GRAMMAR, Role
-from gateway.scheduling import rules
+from gateway.scheduling import rules, workload
 from gateway.scheduling.rules import DigestRun, Job
 from gateway.scheduling.sweeps import JobContext, times_of
 from store import inbox, jobs, reminders, stats
@@ -150,7 +150,7 @@ def _ref(
     ctx: JobContext, ticket: Ticket, now: datetime, member: str, keys: tokens.ReplyKeys
 ) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it."""
-    t = times_of(ticket, ctx.entry(ticket))
+    t = times_of(ticket, ctx.rules(ticket))
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
     return replace(
@@ -207,6 +207,7 @@ def _summary(
     # candidates now, and the summary suggests what the "other" panel shows
     since = now - timedelta(days=stats.FALLBACK_DAYS)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
+    sla = workload.sla_counts(open_, ctx.catalog, ctx.settings.schedule, now)
     return views.WeeklySummary(
         team=team(ctx.settings),
         recipient=views.Person(member.email, member.name),
@@ -229,7 +230,17 @@ def _summary(
             )
         ),
         candidates=tuple(views.NamedCount(t["term"], t["tickets"]) for t in report["terms"]),
+        candidates_days=stats.FALLBACK_DAYS,
+        outside_catalog=workload.outside_catalog(session, ctx.catalog).message(),
+        sla_by_assignee=_sla({_name(ctx, who): n for who, n in sla.by_assignee.items()}),
+        sla_by_entry=_sla({_id_name(ctx, e, locale): n for e, n in sla.by_entry.items()}),
     )
+
+
+def _sla(counts: dict[str, Counter[str]]) -> tuple[views.SlaCount, ...]:
+    """Most overdue first: where the breaches pile up."""
+    rows = [views.SlaCount(name, n["overdue"], n["due_soon"]) for name, n in counts.items()]
+    return tuple(sorted(rows, key=lambda c: (-c.overdue, -c.due_soon, c.name)))
 
 
 def _counted(counts: Counter[str]) -> tuple[views.NamedCount, ...]:
@@ -244,5 +255,9 @@ def _name(ctx: JobContext, email: str) -> str:
 
 
 def _entry_name(ctx: JobContext, ticket: Ticket, locale: str) -> str:
-    entry = ctx.entry(ticket)
-    return entry.name(locale) if entry else (ticket.catalog or "")
+    return _id_name(ctx, ticket.catalog or "", locale)
+
+
+def _id_name(ctx: JobContext, entry_id: str, locale: str) -> str:
+    entry = ctx.catalog.entry(entry_id)
+    return entry.name(locale) if entry else entry_id

@@ -16,8 +16,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Protocol
 
 from gateway.catalog import sla
+from gateway.catalog.model import Entry
 from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
@@ -134,6 +136,45 @@ class TicketTimes:
     resolve: timedelta | None = None
     auto_close_after: timedelta | None = None  # the entry's own pending close time
     due_at: datetime | None = None  # a due date set on the ticket (``/due``): replaces resolve
+
+
+class Timed(Protocol):
+    """What :func:`times_of` reads of a ticket: an ORM row or a plain query row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def priority(self) -> str: ...
+
+
+def times_of(ticket: Timed, entry: Entry | None) -> TicketTimes:
+    """The ticket's times and the targets of ``entry`` (the one whose rules it follows:
+    ``Catalog.rules_for``) at the ticket's priority (an entry may give urgent tickets a
+    shorter SLA), so a priority change moves the deadlines. The one way the sweeps, the
+    digest, the board's badges and the overdue counts see a ticket."""
+    first_response, resolve = entry.sla_for(ticket.priority) if entry else (None, None)
+    return TicketTimes(
+        id=ticket.id,
+        state=ticket.state,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        first_response_at=ticket.first_response_at,
+        stale_after=entry.stale_after if entry else None,
+        first_response=first_response,
+        resolve=resolve,
+        auto_close_after=entry.auto_close_after if entry else None,
+        due_at=ticket.due_at,
+    )
 
 
 def _stamp(at: datetime) -> int:

@@ -39,6 +39,7 @@ from gateway.notify.queue import (
 )
 from gateway.scheduling import rules
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes
+from gateway.scheduling.rules import times_of as times_of
 from gateway.tickets import changes, conversation, news
 from store import jobs, reminders
 from store.models import Ticket
@@ -61,7 +62,12 @@ class JobContext:
         return ZoneInfo(self.settings.gateway.timezone)
 
     def entry(self, ticket: Ticket) -> Entry | None:
+        """The entry the ticket is filed under, as the catalog has it (None: gone)."""
         return self.catalog.entry(ticket.catalog)
+
+    def rules(self, ticket: Ticket) -> Entry | None:
+        """The entry whose rules the ticket follows: its own, else the fallback's."""
+        return self.catalog.rules_for(ticket.catalog)
 
     def locale_of(self, email: str) -> str:
         member = self.settings.member(email)
@@ -110,27 +116,10 @@ def inventory_cause(days: int) -> Msg:
     return N_("Nothing has happened on it for {days} days.", days=days)
 
 
-def times_of(ticket: Ticket, entry: Entry | None) -> TicketTimes:
-    """The ticket's times and its entry's targets at the ticket's priority (an entry may
-    give urgent tickets a shorter SLA), so a priority change moves the deadlines."""
-    first_response, resolve = entry.sla_for(ticket.priority) if entry else (None, None)
-    return TicketTimes(
-        id=ticket.id,
-        state=ticket.state,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        first_response_at=ticket.first_response_at,
-        stale_after=entry.stale_after if entry else None,
-        first_response=first_response,
-        resolve=resolve,
-        auto_close_after=entry.auto_close_after if entry else None,
-        due_at=ticket.due_at,
-    )
-
-
 def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
-    """Who is nagged about a ticket: its assignee, else its entry's manager."""
-    entry = ctx.entry(ticket)
+    """Who is nagged about a ticket: its assignee, else its entry's manager (the
+    fallback's for a ticket of an entry no longer in the catalog)."""
+    entry = ctx.rules(ticket)
     return ticket.assignee or (entry.manager if entry else None) or None
 
 
@@ -140,7 +129,7 @@ def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     stale: dict[str, list[tuple[Ticket, str, int]]] = defaultdict(list)
     for ticket in reminders.open_tickets(session):
         with _isolated(session, ticket):
-            t = times_of(ticket, ctx.entry(ticket))
+            t = times_of(ticket, ctx.rules(ticket))
             _pending(session, ctx, ticket, t, now, report)
             _inventory(session, ctx, ticket, t, now, report)
             if ticket.state != TicketState.CLOSED:
@@ -178,7 +167,7 @@ def _pending(
     ref = ticket_ref(ticket, ctx.settings, now)
     requester = views.Person(ticket.requester, ticket.requester_name)
     if due.action == PendingAction.REMIND:
-        if turned_off("pending_reminder", ctx.settings, ctx.entry(ticket)):
+        if turned_off("pending_reminder", ctx.settings, ctx.rules(ticket)):
             return
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
             report.done[Job.PENDING_REMINDER] += 1

@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
+from gateway.scheduling import workload
 from gateway.web.board_view import CARDS_PER_CELL, CLOSED_DAYS, COLUMNS, build_lanes, panels
 from gateway.web.visit import ctx_of, members_only, page, visitor
-from store import stats, ticket_query
+from store import ticket_query
 
 routes = web.RouteTableDef()
 
@@ -60,11 +60,4 @@ def _cards(
 def _figures(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
 ) -> dict[str, Any]:
-    return stats.board_figures(  # the numbers of ``stats --json``, from the same code
-        session,
-        entry_ids=[e.id for e in catalog.entries],
-        fallback_id=catalog.fallback.id,
-        tz=ZoneInfo(settings.gateway.timezone),
-        now=now,
-        stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
-    )
+    return workload.board_figures(session, catalog, settings, now)  # as ``stats --json``

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gateway.catalog.model import Catalog, Entry
+from gateway.catalog.model import Catalog
 from gateway.catalog.stub import entry_stub
 from gateway.config.settings import Settings
-from gateway.scheduling import rules
+from gateway.scheduling import rules, workload
 from store.ticket_query import BoardCells, BoardRow
 
 COLUMNS = ("new", "open", "pending", "closed")
@@ -73,35 +73,27 @@ def build_lanes(
         if state in lane.cells:
             lane.cells[state].count += n
     for row in cells.cards:
-        entry = catalog.entry(row.catalog)
         lane = lanes.get(row.catalog or "", extra)
         cell = lane.cells.get(row.state)
         if cell is not None and len(cell.cards) < CARDS_PER_CELL:
-            cell.cards.append(_card(row, entry, filled.get(row.id, set()), settings, now))
+            card = _card(row, catalog, filled.get(row.id, set()), settings, now)
+            cell.cards.append(card)
     return list(lanes.values()) + ([extra] if any(c.count for c in extra.cells.values()) else [])
 
 
 def _card(
     row: BoardRow,
-    entry: Entry | None,
+    catalog: Catalog,
     filled: set[str],
     settings: Settings,
     now: datetime,
 ) -> Card:
-    first_response, resolve = entry.sla_for(row.priority) if entry else (None, None)
-    times = rules.TicketTimes(
-        id=row.id,
-        state=row.state,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        first_response_at=row.first_response_at,
-        stale_after=entry.stale_after if entry else None,
-        first_response=first_response,
-        resolve=resolve,
-        due_at=row.due_at,
-    )
-    sla, _ = rules.sla_state(times, now, settings.schedule)
+    # the badges by the rules the ticket follows (the fallback's for an entry removed
+    # from the catalog), the sheet by the entry it was filed under
+    times = workload.ticket_times(row, catalog)
+    sla = workload.sla_mark(row, catalog, now, settings.schedule)  # what the counts count
     member = settings.member(row.assignee or "")
+    entry = catalog.entry(row.catalog)
     required = {f.name for f in entry.fields if f.required} if entry else set()
     return Card(
         id=row.id,
@@ -132,6 +124,8 @@ def panels(
             "last30": recent30[e["entry"]]["open"] + recent30[e["entry"]]["closed"],
             "last90": recent90[e["entry"]]["open"] + recent90[e["entry"]]["closed"],
             "median_close": recent90[e["entry"]]["median_close_seconds"],
+            "overdue": e.get("overdue", 0),
+            "due_soon": e.get("due_soon", 0),
         }
         for e in figures["open"]
     ]

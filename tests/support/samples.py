@@ -27,7 +27,7 @@ from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.runner import ops
 from gateway.runner.saved_words import words_kept
-from gateway.scheduling import health, sweeps
+from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
 from tests.support import samples_many
@@ -207,6 +207,9 @@ SAMPLES: list[v.View] = [
         (v.NamedCount("Ops One", 1),),
         (v.NamedCount("ops@example.test", 2),),
         (v.NamedCount("プロジェクター", 3),),
+        outside_catalog=workload.Outside({"printer-3f": [41, 42]}).message(),
+        sla_by_assignee=(v.SlaCount("Ops One", 1, 2), v.SlaCount("", 0, 1)),
+        sla_by_entry=(v.SlaCount("VPN", 1, 3),),
     ),
     v.HealthAlert(
         TEAM,

@@ -128,23 +128,14 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from zoneinfo import ZoneInfo
-
     from gateway.catalog.load import catalog_path, load_catalog
-    from store import stats
+    from gateway.scheduling import workload
     from store.db import transaction
 
     # a broken catalog: CatalogError, said with every problem by main (exit 78)
     catalog = load_catalog(catalog_path(settings), settings.members, settings.gateway.templates_dir)
     with opened(settings) as app, transaction(app.sessions) as s:
-        data = stats.compute(
-            s,
-            entry_ids=[e.id for e in catalog.entries],
-            fallback_id=catalog.fallback.id,
-            tz=ZoneInfo(settings.gateway.timezone),
-            now=app.clock.now(),
-            stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
-        )
+        data = workload.stats_figures(s, catalog, settings, app.clock.now())
     if args.json:
         print_json(data)
         return EX_OK
@@ -154,9 +145,16 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     """Three tables and the fallback report; headers in the CLI's language."""
+    # the open tickets past an SLA deadline and due soon, as the board's badges count them
+    sla = ((N_("overdue"), -8), (N_("due soon"), -8))
     print(
         _row(
-            said, (N_("entry"), 20), (N_("open"), -4), (N_("closed"), -6), (N_("median close"), -13)
+            said,
+            (N_("entry"), 20),
+            (N_("open"), -4),
+            (N_("closed"), -6),
+            *sla,
+            (N_("median close"), -13),
         )
     )
     none = said(N_("(none)"))
@@ -164,17 +162,32 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
         median = e["median_close_seconds"]
         shown = f"{median / 3600:.1f}h" if median is not None else "-"
         entry = e["entry"] or none
-        print(f"{entry:<20} {e['open']:>4} {e['closed']:>6}  {shown:>12}")
+        print(f"{entry:<20} {e['open']:>4} {e['closed']:>6} {_sla(e)}  {shown:>12}")
+    # the median is of resolutions (store.stats.RESOLVED); the closed counts keep every close
+    said.say(
+        N_(
+            "median close: of the tickets closed as resolved (not spam, duplicate,"
+            " no-response or inventory closes)"
+        )
+    )
     # stale beside open, as on the board's members panel: where the work piles up
     print(
         "\n"
-        + _row(said, (N_("assignee"), 32), (N_("open"), -5), (N_("stale"), -5), (N_("oldest"), -8))
+        + _row(
+            said,
+            (N_("assignee"), 32),
+            (N_("open"), -5),
+            (N_("stale"), -5),
+            *sla,
+            (N_("oldest"), -8),
+        )
     )
     nobody = said(N_("(nobody)"))
     for a in data["assignees"]:
         at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
         since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
-        print(f"{a['assignee'] or nobody:<32} {a['open']:>5} {a.get('stale', 0):>5}  {since}")
+        who = a["assignee"] or nobody
+        print(f"{who:<32} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)}  {since}")
     print("\n" + _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6)))
     for w in data["weeks"]:
         print(f"{w['week']:<10} {w['opened']:>6} {w['closed']:>6}")
@@ -188,6 +201,11 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     for t in fb["terms"]:
         count = said(N_("{count} tickets", count=t["tickets"]))
         print(f"  {pad(t['term'], 20)} {t['kind']:<6} {count}")  # a kanji takes two columns
+
+
+def _sla(row: dict[str, Any]) -> str:
+    """The overdue and due-soon cells of a row (``stats --json``'s keys)."""
+    return f"{row.get('overdue', 0):>8} {row.get('due_soon', 0):>8}"
 
 
 def _row(said: Speaker, *cells: tuple[Msg, int]) -> str:

@@ -30,7 +30,9 @@ from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
+    from gateway.runtime.app import App
     from gateway.scheduling.health import HealthReport
+    from gateway.scheduling.workload import Outside
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,11 +44,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     running = health.Daemon(pipe.daemon_running(data_dir), str(pipe.lock_path(data_dir)))
     with opened(settings) as app:
         report = health.check(settings, app.sessions, app.clock.now(), running)
+        outside = _outside_catalog(app)
     web = _web_status(settings)
     said = Speaker(settings)
     warnings = _warnings(settings) + status_warnings(report)
+    warnings += [m for m in (outside.message(),) if m is not None]
     if args.json:
-        print_json({**report.as_dict(), "web": web, "warnings": [said(w) for w in warnings]})
+        document = {**report.as_dict(), "outside_catalog": outside.as_dict()}
+        print_json({**document, "web": web, "warnings": [said(w) for w in warnings]})
     else:
         _print_status(said, report, settings.gateway.timezone)
         for warning in warnings:
@@ -70,6 +75,16 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if settings.gateway.secret_problem is not None:
         return EX_CONFIG  # a configuration error, as every other command says it (78)
     return EX_OK if report.healthy else EX_UNHEALTHY
+
+
+def _outside_catalog(app: App) -> Outside:
+    """Open tickets of entries removed from the catalog: a warning, not a problem (they
+    follow the fallback's rules meanwhile; someone should refile them)."""
+    from gateway.scheduling import workload
+    from store.db import transaction
+
+    with transaction(app.sessions) as s:
+        return workload.outside_catalog(s, app.catalog.current)
 
 
 def _web_status(settings: Settings) -> dict[str, object]:

@@ -115,7 +115,8 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
         ticket = tickets.get(s, args.id)
         entry = app.catalog.current.entry(data["catalog"]) if data else None
         if data is not None and ticket is not None:
-            data["deadlines"] = _deadlines(ticket, entry, settings, app.clock.now())
+            rules = app.catalog.current.rules_for(data["catalog"])  # a removed entry: fallback
+            data["deadlines"] = _deadlines(ticket, rules, settings, app.clock.now())
     if data is None:
         said.warn(N_("no ticket #{id}", id=args.id))
         return EX_UNAVAILABLE

@@ -1,0 +1,170 @@
+"""Where the work piles up: the figures of ``stats``, the board's panels and the
+managers' summary, read with the catalog's rules.
+
+:mod:`store.stats` counts in SQL and knows no catalog; this module hands it what the
+catalog says (its entries in order, the fallback, each entry's ``stale_after``, and
+the rules a ticket of an entry no longer in the catalog follows: the fallback's), so
+the ``stats`` command and the board ask the same question the same way.
+
+The SLA counts (open tickets past a deadline, or due soon) are the one figure SQL
+cannot give: a deadline depends on the entry's targets at the ticket's priority, a
+``/due`` date and the first response, and "due soon" on the share of its window left.
+So they are decided here by the very rule of the cards' badges and the digest's marks
+(:func:`gateway.scheduling.rules.sla_state`), over the open tickets alone (few, read
+through the state index), never over the closed ones.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from gateway.catalog.model import Catalog
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.i18n import N_, Msg
+from gateway.scheduling import rules
+from store import reminders, stats
+
+REFILE = "ticket-gateway catalog refile --from ID"  # a command: not translated
+SHOWN = 10  # ticket ids named per entry; the rest is "…"
+
+
+def _stale(catalog: Catalog) -> dict[str, Any]:
+    fallback = catalog.rules_for(None)
+    return {
+        "entry_ids": [e.id for e in catalog.entries],
+        "fallback_id": catalog.fallback.id,
+        "stale_after": {e.id: e.stale_after for e in catalog.entries},
+        "unplaced_stale_after": fallback.stale_after if fallback else None,
+    }
+
+
+def stats_figures(
+    session: Session, catalog: Catalog, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """Every figure of ``ticket-gateway stats`` (and ``--json``) at ``now``."""
+    figures = stats.compute(
+        session, tz=ZoneInfo(settings.gateway.timezone), now=now, **_stale(catalog)
+    )
+    counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
+    return with_sla(figures, counts, "entries")
+
+
+def board_figures(
+    session: Session, catalog: Catalog, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """The board's panels: the same code as :func:`stats_figures`."""
+    figures = stats.board_figures(
+        session, tz=ZoneInfo(settings.gateway.timezone), now=now, **_stale(catalog)
+    )
+    counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
+    return with_sla(figures, counts, "open")
+
+
+class Placed(rules.Timed, Protocol):
+    """A ticket with its entry and assignee: an ORM row or :class:`store.stats.OpenTimes`."""
+
+    @property
+    def catalog(self) -> str | None: ...
+    @property
+    def assignee(self) -> str | None: ...
+
+
+# the SLA states counted, under the keys of ``stats --json``
+COUNTED = {rules.SlaState.OVERDUE: "overdue", rules.SlaState.DUE_SOON: "due_soon"}
+
+
+def ticket_times(ticket: Placed, catalog: Catalog) -> rules.TicketTimes:
+    """The ticket's times under the rules it follows (its entry's, else the fallback's)."""
+    return rules.times_of(ticket, catalog.rules_for(ticket.catalog))
+
+
+def sla_mark(
+    ticket: Placed, catalog: Catalog, now: datetime, schedule: ScheduleSettings
+) -> rules.SlaState:
+    """The state of the ticket's nearest open deadline: the board's badge, the digest's
+    mark and what the counts count, all from here."""
+    state, _ = rules.sla_state(ticket_times(ticket, catalog), now, schedule)
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class SlaCounts:
+    """Open tickets per mark (``overdue``, ``due_soon``), per assignee ("" nobody) and
+    per entry id ("" none)."""
+
+    by_assignee: dict[str, Counter[str]]
+    by_entry: dict[str, Counter[str]]
+
+
+def sla_counts(
+    tickets: Iterable[Placed], catalog: Catalog, schedule: ScheduleSettings, now: datetime
+) -> SlaCounts:
+    """The open ``tickets`` past a deadline or due soon (closed ones have none)."""
+    by_assignee: dict[str, Counter[str]] = {}
+    by_entry: dict[str, Counter[str]] = {}
+    for ticket in tickets:
+        mark = COUNTED.get(sla_mark(ticket, catalog, now, schedule), "")
+        if mark:
+            by_assignee.setdefault(ticket.assignee or "", Counter())[mark] += 1
+            by_entry.setdefault(ticket.catalog or "", Counter())[mark] += 1
+    return SlaCounts(by_assignee, by_entry)
+
+
+def with_sla(figures: dict[str, Any], counts: SlaCounts, entries: str) -> dict[str, Any]:
+    """``figures`` with ``overdue`` and ``due_soon`` on each assignee and each row of
+    ``figures[entries]`` (the per-entry table: ``entries`` in stats, ``open`` on the board)."""
+    for row in figures["assignees"]:
+        row.update(_marks(counts.by_assignee.get(row["assignee"] or "")))
+    for row in figures[entries]:
+        row.update(_marks(counts.by_entry.get(row["entry"] or "")))
+    return figures
+
+
+def _marks(found: Counter[str] | None) -> dict[str, int]:
+    return {key: (found or Counter())[key] for key in COUNTED.values()}
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """Open tickets under entries the catalog no longer has, per entry id. They follow
+    the fallback's rules meanwhile (``Catalog.rules_for``), but they sit in a lane of
+    their own and nobody is told to refile them: ``status`` and the managers' summary
+    name them, as a warning (nothing is broken, and no one need be paged)."""
+
+    entries: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(len(ids) for ids in self.entries.values())
+
+    def message(self) -> Msg | None:
+        if not self.entries:
+            return None
+        listed = ", ".join(f"{entry} ({_ids(ids)})" for entry, ids in self.entries.items())
+        return N_(
+            "{count} open tickets under entries not in the catalog: {tickets} — run `{command}`",
+            count=self.count,
+            tickets=listed,
+            command=REFILE,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``status --json``: how many, and their ids per entry id."""
+        return {"tickets": self.count, "entries": dict(self.entries)}
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:SHOWN])
+    return shown + (", …" if len(ids) > SHOWN else "")
+
+
+def outside_catalog(session: Session, catalog: Catalog) -> Outside:
+    """The open tickets whose entry the catalog does not have (any more)."""
+    return Outside(reminders.open_outside(session, [e.id for e in catalog.entries]))

@@ -1,0 +1,153 @@
+"""Tickets filed under an entry the catalog no longer has: the catalog cannot place them,
+so until someone refiles them (``catalog refile --from ID``) they follow the fallback
+entry's rules — its stale time, its SLA, its manager — and are not left without
+reminders or deadlines; ``status`` and the managers' summary say they are there."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.config.load import load_settings
+from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.notify import views
+from gateway.runtime.app import App
+from gateway.scheduling import digest, scheduler, sweeps
+from store import tickets
+from store.db import transaction
+from tests.support.app import MEMBERS
+from tests.support.cli import run
+from tests.support.config import members_toml, write_config
+from tests.support.pipeline import outbox, text_of
+from tests.support.scheduling import make_app, open_ticket
+
+DAY = timedelta(days=1)
+# the fallback has rules of its own: what a ticket the catalog cannot place follows
+CATALOG = """
+entries:
+  - id: vpn
+    name: {ja: VPN接続, en: VPN access}
+    keywords: [{term: vpn, weight: 3}]
+    assignee: ops@example.test
+    sla: {first_response: 4h, resolve: 2d}
+    stale_after: 3d
+  - id: other
+    name: {ja: その他, en: Other}
+    fallback: true
+    manager: boss@example.test
+    sla: {first_response: 8h, resolve: 5d}
+    stale_after: 2d
+"""
+GONE = "printer-3f"  # an entry removed from the catalog since its tickets were filed
+
+
+def _site(tmp_path: Path, db_url: str) -> Path:
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    extra = '[catalog]\npath = "catalog.yaml"\n[health]\ndaemon = false\nmax_outbox_age = "3650d"\n'
+    return write_config(tmp_path, url=db_url, secret_file=True, extra=extra + members_toml(MEMBERS))
+
+
+def _seed(app: App) -> list[int]:
+    """Three VPN tickets of ops@; the second one's entry is then gone from the catalog."""
+    ids = [open_ticket(app, f"VPN problem {n}", key=f"v{n}") for n in range(3)]
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, ids[1])
+        assert ticket is not None
+        ticket.catalog = GONE
+    return ids
+
+
+@pytest.fixture
+def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    app = make_app(
+        replace(
+            settings,
+            catalog=CatalogSettings(path=tmp_path / "catalog.yaml"),
+            members=MEMBERS,
+            schedule=ScheduleSettings(digest="off"),
+        ),
+        clock,
+    )
+    yield app
+    app.close()
+
+
+def test_a_ticket_of_a_removed_entry_follows_the_fallbacks_rules(gw: App, clock: FakeClock) -> None:
+    """Its stale reminder and its SLA notice come as the fallback's would (the
+    fallback's 8 h first response passed, its 2 days untouched), to its assignee."""
+    ids = _seed(gw)
+    clock.advance(timedelta(hours=9))
+    scheduler.tick(gw)
+    overdue = [text_of(r) for r in outbox(gw, "sla_overdue")]
+    assert sum(f"#{ids[1]}" in t for t in overdue) == 1, overdue
+    clock.advance(2 * DAY)
+    scheduler.tick(gw)
+    [reminder] = outbox(gw, "stale_reminder")  # the fallback's 2 days, not vpn's 3
+    assert f"#{ids[1]}" in text_of(reminder) and f"#{ids[0]}" not in text_of(reminder)
+    with transaction(gw.sessions) as s:
+        ctx = scheduler.context(gw)
+        ticket = tickets.get(s, ids[1])
+        assert ticket is not None
+        t = sweeps.times_of(ticket, ctx.rules(ticket))
+        assert (t.stale_after, t.resolve) == (2 * DAY, 5 * DAY)
+        assert sweeps.responsible(ctx, ticket) == "ops@example.test"
+
+
+def _summary(app: App) -> views.WeeklySummary:
+    with transaction(app.sessions) as s:
+        ctx = scheduler.context(app)
+        mails = digest.build(s, ctx, app.clock.now(), digest.manual_run(app.clock.now(), ctx.tz))
+    [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
+    return summary
+
+
+def test_the_summary_says_which_tickets_wait_for_a_refile(gw: App, clock: FakeClock) -> None:
+    ids = _seed(gw)
+    clock.advance(DAY)
+    summary = _summary(gw)
+    assert summary.outside_catalog is not None
+    said = str(summary.outside_catalog)
+    assert said.startswith("1 open tickets under entries not in the catalog: ")
+    assert f"{GONE} (#{ids[1]})" in said
+    assert "run `ticket-gateway catalog refile --from ID`" in said
+    with transaction(gw.sessions) as s:
+        ctx, now = scheduler.context(gw), clock.now()
+        digest.send_run(s, ctx, now, digest.manual_run(now, ctx.tz))
+    [mail] = outbox(gw, "weekly_summary")  # the manager's, in Japanese
+    assert f"{GONE} (#{ids[1]})" in text_of(mail)
+    assert "ticket-gateway catalog refile --from ID" in text_of(mail)
+
+
+def test_stats_and_status_count_them_by_the_fallbacks_rules(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member's stale count does not fall when an entry leaves the catalog, and
+    ``status`` warns (exit status unchanged) with the ids and the command to run."""
+    cfg = _site(tmp_path, db_url)
+    app = make_app(load_settings(cfg), FakeClock(datetime(2024, 1, 8, 1, 0, tzinfo=UTC)))
+    try:
+        ids = _seed(app)
+    finally:
+        app.close()
+    data = json.loads(run(cfg, "stats", "--json", capsys=capsys).out)
+    [ops] = [a for a in data["assignees"] if a["assignee"] == "ops@example.test"]
+    assert (ops["open"], ops["stale"]) == (3, 3)
+    ran = run(cfg, "status", capsys=capsys)
+    assert ran.code == 0, ran.out
+    warning = next(line for line in ran.out.splitlines() if "not in the catalog" in line)
+    assert warning.strip() == (
+        f"warning: 1 open tickets under entries not in the catalog: {GONE} (#{ids[1]})"
+        " — run `ticket-gateway catalog refile --from ID`"
+    )
+    ran = run(cfg, "status", "--json", capsys=capsys)
+    assert ran.code == 0
+    status = json.loads(ran.out)
+    assert status["outside_catalog"] == {"tickets": 1, "entries": {GONE: [ids[1]]}}
+    assert any("not in the catalog" in w for w in status["warnings"])
