@@ -114,7 +114,8 @@ def test_the_summary_says_which_tickets_wait_for_a_refile(gw: App, clock: FakeCl
     summary = _summary(gw)
     assert summary.outside_catalog is not None
     said = str(summary.outside_catalog)
-    assert said.startswith("1 open tickets under entries not in the catalog: ")
+    assert said.startswith("open tickets under entries not in the catalog: ")
+    assert ", 1 in all — run" in said
     assert f"{GONE} (#{ids[1]})" in said
     assert "run `ticket-gateway catalog refile --from ID`" in said
     with transaction(gw.sessions) as s:
@@ -143,7 +144,7 @@ def test_stats_and_status_count_them_by_the_fallbacks_rules(
     assert ran.code == 0, ran.out
     warning = next(line for line in ran.out.splitlines() if "not in the catalog" in line)
     assert warning.strip() == (
-        f"warning: 1 open tickets under entries not in the catalog: {GONE} (#{ids[1]})"
+        f"warning: open tickets under entries not in the catalog: {GONE} (#{ids[1]}), 1 in all"
         " — run `ticket-gateway catalog refile --from ID`"
     )
     ran = run(cfg, "status", "--json", capsys=capsys)

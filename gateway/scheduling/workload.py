@@ -149,7 +149,8 @@ class Outside:
             return None
         listed = ", ".join(f"{entry} ({_ids(ids)})" for entry, ids in self.entries.items())
         return N_(
-            "{count} open tickets under entries not in the catalog: {tickets} — run `{command}`",
+            "open tickets under entries not in the catalog: {tickets}, {count} in all"
+            " — run `{command}`",
             count=self.count,
             tickets=listed,
             command=REFILE,
