@@ -267,3 +267,28 @@ def test_every_value_the_readme_shows_is_the_default_or_a_marked_example(
         if shown != plain:
             wrong.append(f"README line {line.where}: [{line.table}] {line.key} = {line.value}")
     assert "\n".join(wrong) == ""
+
+
+def test_the_mail_kinds_that_can_be_turned_off_are_the_readmes() -> None:
+    from gateway.core.switches import SWITCHABLE
+
+    said = README.split("A team can turn off", 1)[1].split("for every ticket", 1)[0]
+    assert set(re.findall(r"`(\w+)`", said)) == set(SWITCHABLE)
+    block = README.split("off = []", 1)[1].split("coalesce", 1)[0]
+    assert set(re.findall(r"[a-z]+_[a-z_]+|acknowledgement", block)) == set(SWITCHABLE)
+
+
+def test_the_defaults_in_the_readmes_tables_are_the_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows such as ``| … | `[limits] max_relay` | 20 |`` (one key, one default)."""
+    monkeypatch.delenv("TICKET_GATEWAY_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    rows = re.findall(r"^\|.*\| `\[([a-z.]+)\] ([a-z_]+)` \| `?([^|`]+?)`? \|$", README, re.M)
+    assert len(rows) >= 8
+    wrong = []
+    for table, key, shown in rows:
+        value: Any = int(shown) if shown.isdigit() else shown
+        if _settings(tmp_path, table, {key: value}) != _settings(tmp_path, table, {}):
+            wrong.append(f"[{table}] {key} = {shown}")
+    assert wrong == []
