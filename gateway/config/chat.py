@@ -20,6 +20,7 @@ from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 
+KEYS = {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
 SLACK_KEYS = {
     "mode",
     "bot_token_file",
@@ -58,9 +59,7 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def read_chat(s: Section, base: Path, members: Sequence[Member]) -> ChatSettings:
-    s.unknown(
-        {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
-    )
+    s.unknown(KEYS)
     retry_initial = duration(s, "retry_initial", "30s")
     return ChatSettings(
         slack=_slack(_sub(s, "slack"), base, members) if "slack" in s.data else None,

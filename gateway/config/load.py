@@ -48,6 +48,68 @@ __all__ = ["load_settings"]
 
 DEFAULTS = "<built-in defaults>"
 
+# The keys each table takes, named once so that the README's check
+# (tests/test_readme_config.py, through gateway.config.schema) reads the same sets.
+SECTIONS = {
+    "gateway",
+    "database",
+    "catalog",
+    "smtp",
+    "imap",
+    "outbound",
+    "members",
+    "schedule",
+    "health",
+    "actions",
+    "logging",
+    "chat",
+    "web",
+    "limits",
+    "mail",
+    "priority",
+    "answers",
+}
+GATEWAY_KEYS = {
+    "address",
+    "secret_file",
+    "locale",
+    "timezone",
+    "tag_prefix",
+    "reopen_window",
+    "data_dir",
+    "templates_dir",
+    "auto_reply_limit",
+    "iso2022jp",
+    "trusted_authserv_ids",
+    "per_person_domains",
+    "max_command_lines",
+    "runner_process",
+}
+DATABASE_KEYS = {"url"}
+CATALOG_KEYS = {"path"}
+SCHEDULE_KEYS = {
+    "digest",
+    "pending_reminder_after",
+    "pending_close_after",
+    "inventory",
+    "inventory_after",
+    "sweep_interval",
+    "due_soon",
+    "due_soon_percent",
+}
+HEALTH_KEYS = {"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts", "daemon"}
+ACTIONS_KEYS = {"workers", "lease_grace", "retry_initial", "retry_max", "output_limit"}
+LIMITS_KEYS = {
+    "processing_budget",
+    "isolate_above",
+    "max_participants",
+    "max_relay",
+    "ops_notices_per_hour",
+    "max_watchers",
+}
+LOGGING_KEYS = {"format"}
+MEMBER_KEYS = {"email", "name", "role", "locale"}
+
 
 def load_settings(path: Path | None) -> Settings:
     """Read ``path`` (or the built-in defaults when None) into validated settings."""
@@ -66,30 +128,10 @@ def load_settings(path: Path | None) -> Settings:
 
 def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     top = Section(src, "", data)
-    top.unknown(
-        {
-            "gateway",
-            "database",
-            "catalog",
-            "smtp",
-            "imap",
-            "outbound",
-            "members",
-            "schedule",
-            "health",
-            "actions",
-            "logging",
-            "chat",
-            "web",
-            "limits",
-            "mail",
-            "priority",
-            "answers",
-        }
-    )
+    top.unknown(SECTIONS)
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
     db = Section(src, "database", data.get("database", {}))
-    db.unknown({"url"})
+    db.unknown(DATABASE_KEYS)
     url = locate.database_url(db.data, gw.data_dir, base)
     if not isinstance(url, str):
         raise ConfigError(src, "database.url", N_("must be a string, not {value!r}", value=url))
@@ -99,7 +141,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     if sqlite is not None:
         _folder(src, "database.url", Path(sqlite).parent)
     cat = Section(src, "catalog", data.get("catalog", {}))
-    cat.unknown({"path"})
+    cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
     imaps = tuple(
         read_imap(Section(src, f"imap[{i}]", d), base) for i, d in enumerate(list_of(top, "imap"))
@@ -141,24 +183,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
 
 
 def _gateway(s: Section, base: Path) -> GatewaySettings:
-    s.unknown(
-        {
-            "address",
-            "secret_file",
-            "locale",
-            "timezone",
-            "tag_prefix",
-            "reopen_window",
-            "data_dir",
-            "templates_dir",
-            "auto_reply_limit",
-            "iso2022jp",
-            "trusted_authserv_ids",
-            "per_person_domains",
-            "max_command_lines",
-            "runner_process",
-        }
-    )
+    s.unknown(GATEWAY_KEYS)
     data_dir = _folder(s.path, s.key("data_dir"), locate.data_dir(s.path_text("data_dir"), base))
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
 
@@ -249,18 +274,7 @@ def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
 
 
 def _schedule(s: Section) -> ScheduleSettings:
-    s.unknown(
-        {
-            "digest",
-            "pending_reminder_after",
-            "pending_close_after",
-            "inventory",
-            "inventory_after",
-            "sweep_interval",
-            "due_soon",
-            "due_soon_percent",
-        }
-    )
+    s.unknown(SCHEDULE_KEYS)
     digest = s.str("digest", "mon 09:00")
     parse_weekly(digest, path=s.path, key=s.key("digest"))
     reminder = duration(s, "pending_reminder_after", "3d")
@@ -282,9 +296,7 @@ def _schedule(s: Section) -> ScheduleSettings:
 
 
 def _health(s: Section) -> HealthSettings:
-    s.unknown(
-        {"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts", "daemon"}
-    )
+    s.unknown(HEALTH_KEYS)
     return HealthSettings(
         max_poll_age=duration(s, "max_poll_age", "15m"),
         max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
@@ -296,7 +308,7 @@ def _health(s: Section) -> HealthSettings:
 
 
 def _actions(s: Section) -> ActionSettings:
-    s.unknown({"workers", "lease_grace", "retry_initial", "retry_max", "output_limit"})
+    s.unknown(ACTIONS_KEYS)
     limit = parse_size(s.data.get("output_limit", "64KiB"), path=s.path, key=s.key("output_limit"))
     if not 1024 <= limit <= 16 * 2**20:
         raise ConfigError(s.path, s.key("output_limit"), N_("must be from 1KiB to 16MiB"))
@@ -310,16 +322,7 @@ def _actions(s: Section) -> ActionSettings:
 
 
 def _limits(s: Section) -> LimitsSettings:
-    s.unknown(
-        {
-            "processing_budget",
-            "isolate_above",
-            "max_participants",
-            "max_relay",
-            "ops_notices_per_hour",
-            "max_watchers",
-        }
-    )
+    s.unknown(LIMITS_KEYS)
     return LimitsSettings(
         processing_budget=duration(s, "processing_budget", "30s"),
         isolate_above=parse_size(
@@ -333,7 +336,7 @@ def _limits(s: Section) -> LimitsSettings:
 
 
 def _logging(s: Section) -> LoggingSettings:
-    s.unknown({"format"})
+    s.unknown(LOGGING_KEYS)
     return LoggingSettings(format=s.choice("format", "text", ("text", "json")))
 
 
@@ -349,7 +352,7 @@ def _once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
 
 
 def _member(s: Section) -> Member:
-    s.unknown({"email", "name", "role", "locale"})
+    s.unknown(MEMBER_KEYS)
     if "email" not in s.data:
         raise ConfigError(s.path, s.key("email"), N_("is required"))
     return Member(

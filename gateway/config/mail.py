@@ -11,9 +11,11 @@ from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
 from gateway.core.switches import SWITCHABLE
 
+KEYS = {"off", "coalesce"}
+
 
 def read_mail(s: Section) -> MailSettings:
-    s.unknown({"off", "coalesce"})
+    s.unknown(KEYS)
     off = []
     for kind in list_of(s, "off"):
         if kind not in SWITCHABLE:

@@ -29,6 +29,7 @@ from gateway.core.i18n import N_
 from gateway.core.priority import DEFAULT_MARKERS
 
 MARKED_LEVELS = ("urgent", "high", "low")  # the [priority] keys
+ANSWERS_KEYS = {"dir"}
 MAX_MARKERS = 100  # per level: a subject is searched for each one
 
 
@@ -69,7 +70,7 @@ def read_priority(s: Section) -> PrioritySettings:
 def read_answers(s: Section, base: Path, catalog: Path | None) -> AnswersSettings:
     """The folder of saved answers: as configured (relative to the config file), else
     ``answers`` beside the catalog file, else beside the config file."""
-    s.unknown({"dir"})
+    s.unknown(ANSWERS_KEYS)
     configured = s.path_or_none("dir", base)
     if configured is not None:
         return AnswersSettings(configured)
