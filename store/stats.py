@@ -25,7 +25,7 @@ from gateway.core.model import CloseReason
 from gateway.core.weeks import week_of
 from gateway.core.words import words
 from store.models import Message, Ticket
-from store.reminders import force_closes
+from store.reminders import closes, force_closes
 
 _CLOSED = "closed"
 _OPEN = ("new", "open", "pending")  # IN, not != closed: the state index can serve it
@@ -279,14 +279,13 @@ def quarter_start(now: datetime, tz: tzinfo) -> datetime:
 
 def per_week(session: Session, tz: tzinfo) -> list[dict[str, Any]]:
     """Opened and closed per ISO week (``2026-W10``), in the team's time zone; a
-    merged duplicate counts in neither (its request is its target's)."""
-    rows = session.execute(
-        select(Ticket.state, Ticket.created_at, Ticket.closed_at).where(COUNTED)
-    ).all()
-    opened = Counter(_week(r.created_at, tz) for r in rows)
-    closed = Counter(
-        _week(r.closed_at, tz) for r in rows if r.state == _CLOSED and r.closed_at is not None
+    merged duplicate counts in neither (its request is its target's). Closed counts the
+    closes made that week (:func:`store.reminders.closes`), as the managers' summary
+    does: a week's figure stays what its summary said."""
+    opened = Counter(
+        _week(at, tz) for at in session.scalars(select(Ticket.created_at).where(COUNTED))
     )
+    closed = Counter(_week(at, tz) for at in session.scalars(closes()))
     return [
         {"week": w, "opened": opened.get(w, 0), "closed": closed.get(w, 0)}
         for w in sorted(set(opened) | set(closed))

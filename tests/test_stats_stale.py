@@ -1,7 +1,9 @@
-"""The stale counts of ``stats`` and the board are the reminders' rule counted
+"""Counts of ``stats`` that must not drift from what the product does and says. The
+stale counts of ``stats`` and the board are the reminders' rule counted
 (``rules.stale_period`` over the rules each ticket follows), decided once in Python in
 the pass over the open tickets (``gateway.scheduling.workload``); the store counts
-what it is handed and has no copy of the rule in SQL."""
+what it is handed and has no copy of the rule in SQL. A week's closed count is the
+closes made that week, as its summary said."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ import pytest
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.core.weeks import week_of
 from gateway.runtime.app import App
 from gateway.scheduling import rules, workload
-from store import stats, tickets
+from store import reminders, stats, tickets
 from store.db import transaction
 from store.models import Ticket
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
@@ -93,3 +96,24 @@ def test_the_store_counts_the_stale_tickets_it_is_handed(gw: App, clock: FakeClo
     assert (ops["open"], ops["stale"]) == (1, 7)
     source = Path(stats.__file__).read_text(encoding="utf-8")
     assert "stale_after" not in source and "updated_at <=" not in source
+
+
+def test_a_close_counts_in_its_week_even_after_a_reopen(gw: App, clock: FakeClock) -> None:
+    """A resolution counts when it happens (as in RT and Zammad): a ticket closed,
+    reopened the next week and closed again is closed once in each of those weeks, so
+    ``stats`` says of a past week what its summary said when it was sent."""
+    tid = open_ticket(gw, "VPN issue", key="w")
+    set_state(gw, tid, TicketState.CLOSED)
+    first_week = clock.now()
+    with transaction(gw.sessions) as s:
+        sent = reminders.closed_between(s, first_week - DAY, first_week + DAY)
+    clock.advance(7 * DAY)
+    set_state(gw, tid, TicketState.OPEN)
+    clock.advance(7 * DAY)
+    set_state(gw, tid, TicketState.CLOSED)
+    tz = ZoneInfo(gw.settings.gateway.timezone)
+    with transaction(gw.sessions) as s:
+        again = reminders.closed_between(s, first_week - DAY, first_week + DAY)
+        weeks = {w["week"]: w["closed"] for w in stats.per_week(s, tz)}
+    assert sent == again == 1
+    assert weeks == {week_of(first_week, tz): 1, week_of(clock.now(), tz): 1}
