@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from gateway.core.priority import ORDER
@@ -45,15 +45,27 @@ def opened_between(session: Session, since: datetime, until: datetime) -> int:
     return session.scalar(stmt) or 0
 
 
-def closed_between(session: Session, since: datetime, until: datetime) -> int:
-    """Tickets closed in [since, until) and closed still, a merged duplicate not counted."""
-    stmt = select(func.count(Ticket.id)).where(
-        Ticket.state == "closed",
-        Ticket.closed_at >= since,
-        Ticket.closed_at < until,
-        Ticket.merged_into_id.is_(None),
+def closes() -> Select[datetime]:
+    """The moments tickets were closed, one row per close: a resolution counts in the
+    week it happens, as RT and Zammad count it, so a ticket closed, reopened and closed
+    again was closed twice, and a week's figure never changes once its summary is sent
+    (counting the final close alone would take it back from the week already reported).
+    A merged duplicate's closes are not counted: its request is its target's."""
+    return (
+        select(TicketEvent.at)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(
+            TicketEvent.kind == "state",
+            TicketEvent.new == "closed",
+            Ticket.merged_into_id.is_(None),
+        )
     )
-    return session.scalar(stmt) or 0
+
+
+def closed_between(session: Session, since: datetime, until: datetime) -> int:
+    """Closes in [since, until) (:func:`closes`): the summary's "closed" and ``stats``'s."""
+    found = closes().where(TicketEvent.at >= since, TicketEvent.at < until).subquery()
+    return session.scalar(select(func.count()).select_from(found)) or 0
 
 
 def force_closes(session: Session, since: datetime, until: datetime) -> Counter[str]:

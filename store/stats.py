@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Float
 
@@ -25,7 +25,7 @@ from gateway.core.model import CloseReason
 from gateway.core.weeks import week_of
 from gateway.core.words import words
 from store.models import Message, Ticket
-from store.reminders import force_closes
+from store.reminders import closes, force_closes
 
 _CLOSED = "closed"
 _OPEN = ("new", "open", "pending")  # IN, not != closed: the state index can serve it
@@ -52,14 +52,14 @@ def compute(
     tz: tzinfo,
     top_terms: int = 20,
     now: datetime | None = None,
-    stale_after: Mapping[str, timedelta | None] | None = None,
-    unplaced_stale_after: timedelta | None = None,
+    stale: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Every figure ``stats`` shows; ``entry_ids`` gives the order (catalog order).
 
     With ``now``, also what the board shows: the tickets per entry of the last 30
-    and 90 days (``recent``), per assignee the stale tickets and this quarter's
-    inventory force-closes, and the fallback report over the last 30 days."""
+    and 90 days (``recent``), per assignee the stale tickets (``stale``: counted by
+    the caller, see :func:`per_assignee`) and this quarter's inventory force-closes,
+    and the fallback report over the last 30 days."""
     out: dict[str, Any] = {
         "entries": per_entry(session, entry_ids),
         "assignees": per_assignee(session),
@@ -73,8 +73,7 @@ def compute(
             fallback_id=fallback_id,
             tz=tz,
             now=now,
-            stale_after=stale_after or {},
-            unplaced_stale_after=unplaced_stale_after,
+            stale=stale or {},
             top_terms=top_terms,
         )
         out.update({k: v for k, v in board.items() if k != "open"})
@@ -88,14 +87,12 @@ def board_figures(
     fallback_id: str,
     tz: tzinfo,
     now: datetime,
-    stale_after: Mapping[str, timedelta | None],
-    unplaced_stale_after: timedelta | None = None,
+    stale: Mapping[str, int],
     top_terms: int = 20,
 ) -> dict[str, Any]:
     """The board's panels: ``open`` and ``recent`` per entry, ``assignees`` with
     stale and force-closed counts, the ``fallback`` words of the last 30 days."""
     since = quarter_start(now, tz)
-    stale = StaleRules(stale_after, unplaced_stale_after, known=entry_ids)
     return {
         "open": per_entry(session, entry_ids, medians=False, open_only=True),
         "recent": recent(session, entry_ids, now),
@@ -200,37 +197,22 @@ def _entry_rows(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class StaleRules:
-    """``stale_after`` per entry (missing or None: never stale), and the one a ticket of
-    an entry not among ``known`` (the catalog's ids) follows: the fallback's
-    (``Catalog.rules_for``), so removing an entry does not take its tickets out of the
-    stale counts while the reminders still come."""
-
-    per_entry: Mapping[str, timedelta | None]
-    unplaced: timedelta | None = None
-    known: Sequence[str] = ()
-
-
 def per_assignee(
     session: Session,
     *,
     now: datetime | None = None,
-    stale: StaleRules | None = None,
+    stale: Mapping[str, int] | None = None,
     quarter: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Open tickets per assignee, with the oldest one (what a digest would nag about);
-    with ``now``, also how many are stale (untouched for the ``stale_after`` of the
-    entry whose rules they follow: the rule of ``gateway.scheduling.rules.stale_period``)
-    and this quarter's inventory force-closes. Counted by the database."""
+    with ``now``, also how many are stale and this quarter's inventory force-closes.
+    Counted by the database, except ``stale`` (per assignee, "" nobody): whether a
+    ticket is stale depends on the catalog (the stale time of the entry whose
+    rules it follows), so it is decided once, in Python, by the reminders' own rule
+    (``gateway.scheduling.rules.stale_period``) in the pass over the open tickets that
+    ``gateway.scheduling.workload`` makes for the SLA counts, and handed in here."""
     open_ = Ticket.state.in_(_OPEN)
-    rules = stale or StaleRules({})
-    stale_ = case(*_stale_whens(rules, now), else_=0) if now else literal(0)
-    grouped = (
-        select(Ticket.assignee, func.count(Ticket.id), func.sum(stale_))
-        .where(open_)
-        .group_by(Ticket.assignee)
-    )
+    grouped = select(Ticket.assignee, func.count(Ticket.id)).where(open_).group_by(Ticket.assignee)
     forced = force_closes(session, quarter, now) if now and quarter else Counter[str]()
     out = []
     oldest: dict[str, tuple[datetime, int]] = {}
@@ -240,7 +222,7 @@ def per_assignee(
         key = who or ""
         if key not in oldest or (created, tid) < oldest[key]:
             oldest[key] = (created, tid)
-    for who, n, n_stale in sorted(session.execute(grouped), key=lambda r: r[0] or ""):
+    for who, n in sorted(session.execute(grouped), key=lambda r: r[0] or ""):
         first_at, first_id = oldest[who or ""]
         figures: dict[str, Any] = {
             "assignee": who or None,
@@ -249,23 +231,10 @@ def per_assignee(
             "oldest_created_at": first_at.isoformat(),
         }
         if now is not None:
-            figures["stale"] = int(n_stale or 0)
+            figures["stale"] = (stale or {}).get(who or "", 0)
             figures["force_closed_quarter"] = forced.get(who or "", 0)
         out.append(figures)
     return out
-
-
-def _stale_whens(rules: StaleRules, now: datetime | None) -> list[tuple[ColumnElement[bool], int]]:
-    assert now is not None
-    whens: list[tuple[ColumnElement[bool], int]] = [
-        (and_(Ticket.catalog == entry, Ticket.updated_at <= now - limit), 1)
-        for entry, limit in sorted(rules.per_entry.items())
-        if limit is not None and limit > timedelta(0)
-    ]
-    if rules.unplaced is not None and rules.unplaced > timedelta(0):
-        unplaced = or_(Ticket.catalog.is_(None), Ticket.catalog.not_in(list(rules.known)))
-        whens.append((and_(unplaced, Ticket.updated_at <= now - rules.unplaced), 1))
-    return whens or [(literal(False), 1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,8 +253,8 @@ class OpenTimes:
 
 
 def open_times(session: Session) -> list[OpenTimes]:
-    """Every open ticket's times, for the SLA counts (``gateway.scheduling.workload``),
-    whose deadlines are decided in Python by the scheduler's rule: through the state
+    """Every open ticket's times, for the SLA and stale counts
+    (``gateway.scheduling.workload``), decided in Python by the scheduler's rules: through the state
     index, so the closed tickets (most of the table) are never read."""
     stmt = select(
         Ticket.id,
@@ -310,14 +279,13 @@ def quarter_start(now: datetime, tz: tzinfo) -> datetime:
 
 def per_week(session: Session, tz: tzinfo) -> list[dict[str, Any]]:
     """Opened and closed per ISO week (``2026-W10``), in the team's time zone; a
-    merged duplicate counts in neither (its request is its target's)."""
-    rows = session.execute(
-        select(Ticket.state, Ticket.created_at, Ticket.closed_at).where(COUNTED)
-    ).all()
-    opened = Counter(_week(r.created_at, tz) for r in rows)
-    closed = Counter(
-        _week(r.closed_at, tz) for r in rows if r.state == _CLOSED and r.closed_at is not None
+    merged duplicate counts in neither (its request is its target's). Closed counts the
+    closes made that week (:func:`store.reminders.closes`), as the managers' summary
+    does: a week's figure stays what its summary said."""
+    opened = Counter(
+        _week(at, tz) for at in session.scalars(select(Ticket.created_at).where(COUNTED))
     )
+    closed = Counter(_week(at, tz) for at in session.scalars(closes()))
     return [
         {"week": w, "opened": opened.get(w, 0), "closed": closed.get(w, 0)}
         for w in sorted(set(opened) | set(closed))

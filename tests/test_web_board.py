@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.scheduling import workload
 from gateway.tickets import changes
-from store import stats, tickets
+from store import tickets
 from store.db import transaction
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
@@ -79,14 +79,7 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
         html = r.serve(lambda c: scenario(c, r))
         catalog = r.app.catalog.current
         with transaction(r.app.sessions) as s:
-            figures = stats.compute(
-                s,
-                entry_ids=[e.id for e in catalog.entries],
-                fallback_id=catalog.fallback.id,
-                tz=ZoneInfo(r.app.settings.gateway.timezone),
-                now=clock.now(),
-                stale_after={e.id: e.stale_after for e in catalog.entries if e.stale_after},
-            )
+            figures = workload.stats_figures(s, catalog, r.app.settings, clock.now())
     members = html.split('id="members"', 1)[1].split("</section>", 1)[0]
     for a in figures["assignees"]:
         numbers = f'<td class="n">{a["open"]}</td><td class="n">{a["stale"]}</td>'

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.catalog.linear import KeywordPattern
+from gateway.core.i18n import N_, translate
 
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
 LOCALES = ("ja", "en")
@@ -137,3 +138,17 @@ class Catalog:
         None only for a catalog without a fallback (``catalog check`` refuses one)."""
         found = self.entry(entry_id)
         return found or next((e for e in self.entries if e.fallback), None)
+
+    def shown_name(self, entry_id: str | None, locale: str) -> str:
+        """The ticket's entry as people read it: its name in ``locale``; "" when not
+        filed. An entry no longer in the catalog is shown by its id with the board's
+        mark, not by the fallback's name: the ticket follows the fallback's rules
+        (:meth:`rules_for`) but was not filed there, and the mark says it waits for a
+        refile."""
+        if not entry_id:
+            return ""
+        found = self.entry(entry_id)
+        if found is not None:
+            return found.name(locale)
+        mark = translate(N_("(not in the catalog)"), locale)
+        return f"{entry_id} {mark}"

@@ -195,7 +195,6 @@ class ChatPoster:
         return (hook.locale if hook is not None else "") or default
 
     def _facts(self, ticket: Ticket, place: chat.Place | None, locale: str) -> render.TicketFacts:
-        entry = self.catalog.current.entry(ticket.catalog)
         assignee = self.settings.member(ticket.assignee or "")
         name = ticket.requester_name
         return render.TicketFacts(
@@ -203,7 +202,7 @@ class ChatPoster:
             tag=f"[{self.settings.gateway.tag_prefix}#{ticket.id}]",
             subject=title(ticket.subject),
             state=ticket.state,
-            entry=entry.name(locale) if entry else (ticket.catalog or ""),
+            entry=self.catalog.current.shown_name(ticket.catalog, locale),
             requester=f"{name} <{ticket.requester}>" if name else ticket.requester,
             assignee=(assignee.name or assignee.email) if assignee else (ticket.assignee or ""),
             permalink=place.permalink if place else "",

@@ -133,7 +133,6 @@ def for_ticket(
     :func:`language`), and that language."""
     have = available(settings.answers.dir).get(name, ()) if is_safe(name) else ()
     locale = language(have, ticket.locale, settings.gateway.locale) or settings.gateway.locale
-    entry = catalog.entry(ticket.catalog)
     view = AnswerView(
         id=ticket.id,
         ref=tag(settings, ticket.id),
@@ -142,7 +141,7 @@ def for_ticket(
         requester_name=ticket.requester_name,
         state=ticket.state,
         priority=ticket.priority,
-        entry=entry.name(locale) if entry else "",
+        entry=catalog.shown_name(ticket.catalog, locale),
         entry_id=ticket.catalog or "",
         assignee=ticket.assignee or "",
     )

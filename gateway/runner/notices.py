@@ -127,7 +127,7 @@ def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
 
 
 def _manager(a: Arrival, ticket: Ticket) -> Member | None:
-    entry = a.catalog.entry(ticket.catalog or "")
+    entry = a.catalog.rules_for(ticket.catalog)  # a removed entry: the fallback's manager
     return a.settings.member(entry.manager or "") if entry is not None else None
 
 
@@ -174,7 +174,7 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
         allowed, lasting = False, True
         why = f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to answer"
     if allowed:
-        why = turned_off(kind, a.settings, a.catalog.entry(ticket.catalog))
+        why = turned_off(kind, a.settings, a.catalog.rules_for(ticket.catalog))
         allowed = not why
     if allowed:
         allowed, recent = under_rate_limit(a.session, ticket.requester, a.settings, a.now)

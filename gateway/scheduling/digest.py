@@ -259,5 +259,4 @@ def _entry_name(ctx: JobContext, ticket: Ticket, locale: str) -> str:
 
 
 def _id_name(ctx: JobContext, entry_id: str, locale: str) -> str:
-    entry = ctx.catalog.entry(entry_id)
-    return entry.name(locale) if entry else entry_id
+    return ctx.catalog.shown_name(entry_id, locale)

@@ -61,10 +61,6 @@ class JobContext:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.gateway.timezone)
 
-    def entry(self, ticket: Ticket) -> Entry | None:
-        """The entry the ticket is filed under, as the catalog has it (None: gone)."""
-        return self.catalog.entry(ticket.catalog)
-
     def rules(self, ticket: Ticket) -> Entry | None:
         """The entry whose rules the ticket follows: its own, else the fallback's."""
         return self.catalog.rules_for(ticket.catalog)

@@ -2,16 +2,18 @@
 managers' summary, read with the catalog's rules.
 
 :mod:`store.stats` counts in SQL and knows no catalog; this module hands it what the
-catalog says (its entries in order, the fallback, each entry's ``stale_after``, and
-the rules a ticket of an entry no longer in the catalog follows: the fallback's), so
-the ``stats`` command and the board ask the same question the same way.
+catalog says (its entries in order, the fallback), so the ``stats`` command and the
+board ask the same question the same way.
 
-The SLA counts (open tickets past a deadline, or due soon) are the one figure SQL
-cannot give: a deadline depends on the entry's targets at the ticket's priority, a
-``/due`` date and the first response, and "due soon" on the share of its window left.
-So they are decided here by the very rule of the cards' badges and the digest's marks
-(:func:`gateway.scheduling.rules.sla_state`), over the open tickets alone (few, read
-through the state index), never over the closed ones.
+The figures that depend on the rules a ticket follows (its entry's, else the
+fallback's: ``Catalog.rules_for``) are not counted in SQL: the open tickets past an SLA
+deadline or due soon (a deadline depends on the entry's targets at the ticket's
+priority, a ``/due`` date and the first response) and the stale ones (its
+``stale_after``). Both are decided here, in one pass over the open tickets alone (few,
+read through the state index; never the closed ones), by the very rules of the cards'
+badges, the digest's marks and the reminders (:func:`gateway.scheduling.rules.sla_state`,
+:func:`gateway.scheduling.rules.stale_period`): one rule, not a copy of it in SQL that
+could drift from what the reminders do.
 """
 
 from __future__ import annotations
@@ -35,24 +37,22 @@ REFILE = "ticket-gateway catalog refile --from ID"  # a command: not translated
 SHOWN = 10  # ticket ids named per entry; the rest is "…"
 
 
-def _stale(catalog: Catalog) -> dict[str, Any]:
-    fallback = catalog.rules_for(None)
-    return {
-        "entry_ids": [e.id for e in catalog.entries],
-        "fallback_id": catalog.fallback.id,
-        "stale_after": {e.id: e.stale_after for e in catalog.entries},
-        "unplaced_stale_after": fallback.stale_after if fallback else None,
-    }
+def _entries(catalog: Catalog) -> dict[str, Any]:
+    return {"entry_ids": [e.id for e in catalog.entries], "fallback_id": catalog.fallback.id}
 
 
 def stats_figures(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """Every figure of ``ticket-gateway stats`` (and ``--json``) at ``now``."""
-    figures = stats.compute(
-        session, tz=ZoneInfo(settings.gateway.timezone), now=now, **_stale(catalog)
-    )
     counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
+    figures = stats.compute(
+        session,
+        tz=ZoneInfo(settings.gateway.timezone),
+        now=now,
+        stale=counts.stale,
+        **_entries(catalog),
+    )
     return with_sla(figures, counts, "entries")
 
 
@@ -60,10 +60,14 @@ def board_figures(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """The board's panels: the same code as :func:`stats_figures`."""
-    figures = stats.board_figures(
-        session, tz=ZoneInfo(settings.gateway.timezone), now=now, **_stale(catalog)
-    )
     counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
+    figures = stats.board_figures(
+        session,
+        tz=ZoneInfo(settings.gateway.timezone),
+        now=now,
+        stale=counts.stale,
+        **_entries(catalog),
+    )
     return with_sla(figures, counts, "open")
 
 
@@ -97,24 +101,31 @@ def sla_mark(
 @dataclass(frozen=True, slots=True)
 class SlaCounts:
     """Open tickets per mark (``overdue``, ``due_soon``), per assignee ("" nobody) and
-    per entry id ("" none)."""
+    per entry id ("" none); and the stale ones per assignee."""
 
     by_assignee: dict[str, Counter[str]]
     by_entry: dict[str, Counter[str]]
+    stale: Counter[str] = field(default_factory=Counter)
 
 
 def sla_counts(
     tickets: Iterable[Placed], catalog: Catalog, schedule: ScheduleSettings, now: datetime
 ) -> SlaCounts:
-    """The open ``tickets`` past a deadline or due soon (closed ones have none)."""
+    """The open ``tickets`` past a deadline or due soon, and the stale ones (closed
+    tickets are neither), each by the rules it follows."""
     by_assignee: dict[str, Counter[str]] = {}
     by_entry: dict[str, Counter[str]] = {}
+    stale: Counter[str] = Counter()
     for ticket in tickets:
-        mark = COUNTED.get(sla_mark(ticket, catalog, now, schedule), "")
+        times = ticket_times(ticket, catalog)
+        state, _ = rules.sla_state(times, now, schedule)
+        mark = COUNTED.get(state, "")
         if mark:
             by_assignee.setdefault(ticket.assignee or "", Counter())[mark] += 1
             by_entry.setdefault(ticket.catalog or "", Counter())[mark] += 1
-    return SlaCounts(by_assignee, by_entry)
+        if rules.stale_period(times, now) is not None:  # the reminders' rule
+            stale[ticket.assignee or ""] += 1
+    return SlaCounts(by_assignee, by_entry, stale)
 
 
 def with_sla(figures: dict[str, Any], counts: SlaCounts, entries: str) -> dict[str, Any]:

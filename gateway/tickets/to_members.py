@@ -54,7 +54,7 @@ SYSTEM_ACTORS: dict[str, views.Text] = {
 
 def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
     ticket = facts[0].ticket
-    entry = ctx.catalog().entry(ticket.catalog)
+    entry = ctx.catalog().rules_for(ticket.catalog)  # a removed entry: the fallback's
     if turned_off(KIND, ctx.settings, entry):
         return []
     responsible = ticket.assignee or (entry.manager if entry else None) or ""
@@ -128,11 +128,11 @@ def _view(
     now: datetime,
 ) -> views.TicketNotice:
     settings = ctx.settings
-    entry = ctx.catalog().entry(ticket.catalog)
+    entry = ctx.catalog().entry(ticket.catalog)  # the sheet's labels: the entry filed under
     locale = member.locale or settings.gateway.locale
     ref = replace(
         ticket_ref(ticket, settings, now),
-        catalog=entry.name(locale) if entry else (ticket.catalog or ""),
+        catalog=ctx.catalog().shown_name(ticket.catalog, locale),
         reply_to=reply_address(session, settings, ticket.id, member.email),
     )
     mine = any(i["kind"] == "assigned" and i["new"] == member.email for i in items)

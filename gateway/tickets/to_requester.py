@@ -47,7 +47,7 @@ KIND = "status_change"
 def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
     ticket = facts[0].ticket
     status = _status(ticket, facts, ctx)
-    off = turned_off(KIND, ctx.settings, ctx.catalog().entry(ticket.catalog))
+    off = turned_off(KIND, ctx.settings, ctx.catalog().rules_for(ticket.catalog))
     relays = [f for f in facts if f.kind == "relay"]
     if relays:  # the words go anyway; the state rides along unless status mails are off
         shown = None if off else status
@@ -176,7 +176,7 @@ def _to_watchers(
     request, each under the same brakes; one withheld from them is not worth an event
     of its own."""
     settings, now = ctx.settings, moves[-1].at
-    entry = ctx.catalog().entry(ticket.catalog)
+    entry = ctx.catalog().rules_for(ticket.catalog)  # a removed entry: the fallback's
     if turned_off(KIND, settings, entry) or conversation.quiet_reason(session, ticket.id):
         return []
     thread = tickets.thread_ids(session, ticket)
