@@ -152,3 +152,9 @@ def test_stats_and_status_count_them_by_the_fallbacks_rules(
     status = json.loads(ran.out)
     assert status["outside_catalog"] == {"tickets": 1, "entries": {GONE: [ids[1]]}}
     assert any("not in the catalog" in w for w in status["warnings"])
+    # the shell names the entry as the board does: its id, marked
+    listed = run(cfg, "tickets", "list", capsys=capsys).out
+    [line] = [x for x in listed.splitlines() if x.startswith(f"#{ids[1]} ")]
+    assert f"{GONE} (not in th…" in line  # the entry column is 22 wide
+    shown = run(cfg, "tickets", "show", str(ids[1]), capsys=capsys).out
+    assert f"{GONE} (not in the catalog)" in shown

@@ -108,14 +108,13 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _line(r: dict[str, Any], catalog: Catalog, said: Speaker) -> str:
     state = r["state"] + (f"/{r['close_reason']}" if r["close_reason"] else "")
-    entry = catalog.entry(r["catalog"]) if r["catalog"] else None
     cells = (
         f"#{r['id']}",
         state,
         r.get("priority") or "normal",
         str(r["message_count"]),
         r["assignee"] or "-",
-        entry.name(said.locale) if entry else (r["catalog"] or "-"),
+        catalog.shown_name(r["catalog"], said.locale) or "-",  # a removed entry: marked
         r["requester"],
     )
     shown = [pad(c, w, cut=True) for c, (_, w) in zip(cells, COLUMNS, strict=False)]

@@ -179,6 +179,8 @@ class Shower:
             return self.time(data[key])
         if key == "catalog" and self.entry is not None:
             return f"{self.entry.name(self.said.locale)} ({data['catalog']})"
+        if key == "catalog" and data[key]:  # removed from the catalog since: as the board says
+            return f"{data[key]} {self.said(N_('(not in the catalog)'))}"
         if key == "priority":
             from gateway.notify import labels
 
