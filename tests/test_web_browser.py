@@ -244,14 +244,22 @@ def _submit(page: Any, base: str, seen: dict[str, Any]) -> None:
 
 def _on_a_phone(page: Any, base: str, tid: int, seen: dict[str, Any]) -> None:
     """The member's pages at a phone's width (390 px): what overflows, how wide the
-    board's columns stay."""
-    page.set_viewport_size({"width": 390, "height": 844})
-    seen["phone_overflow"] = {}
+    board's columns stay, what the browser's console says (a CSP violation, a 404)."""
+    # the member's session in a fresh context: nothing cached (a favicon's answer)
+    phone = page.context.browser.new_context(
+        locale="ja-JP",
+        viewport={"width": 390, "height": 844},
+        storage_state=page.context.storage_state(),
+    )
+    page = phone.new_page()
+    seen["phone_overflow"], seen["console"] = {}, []
+    page.on("console", lambda m: seen["console"].append(f"{page.url}: {m.text}"))
     for path in ("/board", "/tickets", f"/tickets/{tid}", "/"):
         page.goto(base + path)
         seen["phone_overflow"][path] = page.evaluate(OVERFLOW)
     page.goto(base + "/board")
     seen["phone_board_column"] = page.evaluate(NARROWEST_BOARD_COLUMN)
+    phone.close()
 
 
 def _sign_in(page: Any, base: str, url: str) -> None:
@@ -297,6 +305,10 @@ def test_nothing_overflows_a_phone_and_the_board_scrolls_in_its_box(
 ) -> None:
     assert journey["phone_overflow"] == {path: 0 for path in journey["phone_overflow"]}
     assert journey["phone_board_column"] >= 100  # 受付, a card: readable, not squeezed
+
+
+def test_the_console_stays_quiet_on_the_pages(journey: dict[str, Any]) -> None:
+    assert journey["console"] == []  # no CSP violation, no missing file (a favicon)
 
 
 def test_short_headings_of_the_board_panels_keep_to_one_line(
