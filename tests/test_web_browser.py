@@ -62,6 +62,27 @@ LINES_OF_SHORT_CELLS = """
   return Math.max(...heads.concat(cells).map(lines));
 })()
 """
+# How far a page reaches past the window's right edge, in pixels (0: nothing to scroll
+# sideways; a wide table scrolls inside its own box instead).
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+# The narrowest column heading of the board: on a phone the columns must stay wide
+# enough to read a card, not a word per line.
+NARROWEST_BOARD_COLUMN = """
+Math.min(...[...document.querySelectorAll('table.board thead th')].map(
+    (th) => th.getBoundingClientRect().width))
+"""
+# In the board's panels, how many lines a short heading (未完了, SLA超過) takes at most.
+LINES_OF_SHORT_PANEL_HEADS = """
+(() => {
+  const heads = [...document.querySelectorAll('.panel th')].filter(
+      (th) => th.innerText.trim().length <= 6);
+  return Math.max(...heads.map((th) => {
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  }));
+})()
+"""
 # Set to a folder to keep the board screenshot there too (the README's docs/web-board.png).
 DOCS_ENV = "TICKET_GATEWAY_DOCS_SCREENSHOT"
 
@@ -131,6 +152,9 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             card = page.locator(f'#lane-vpn td[data-state="new"] #card-{tid}')
             seen["card_on_board"] = card.count()
             seen["other_panel"] = page.inner_text("#other")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            seen["panel_head_lines"] = page.evaluate(LINES_OF_SHORT_PANEL_HEADS)
+            page.set_viewport_size({"width": 1400, "height": 900})
             shot = folder / "board-ja.png"
             page.screenshot(path=str(shot), full_page=True)
             seen["screenshot"] = shot
@@ -155,6 +179,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             page.wait_for_load_state()
             seen["state_shown"] = page.inner_text("#state")
             seen["closed"] = next(t for t in _tickets(url) if t["id"] == tid)
+            _on_a_phone(page, base, tid, seen)
         finally:
             browser.close()
         seen["status_mails"] = eventually(
@@ -217,6 +242,26 @@ def _submit(page: Any, base: str, seen: dict[str, Any]) -> None:
     seen["sent_text"] = page.inner_text("main")
 
 
+def _on_a_phone(page: Any, base: str, tid: int, seen: dict[str, Any]) -> None:
+    """The member's pages at a phone's width (390 px): what overflows, how wide the
+    board's columns stay, what the browser's console says (a CSP violation, a 404)."""
+    # the member's session in a fresh context: nothing cached (a favicon's answer)
+    phone = page.context.browser.new_context(
+        locale="ja-JP",
+        viewport={"width": 390, "height": 844},
+        storage_state=page.context.storage_state(),
+    )
+    page = phone.new_page()
+    seen["phone_overflow"], seen["console"] = {}, []
+    page.on("console", lambda m: seen["console"].append(f"{page.url}: {m.text}"))
+    for path in ("/board", "/tickets", f"/tickets/{tid}", "/"):
+        page.goto(base + path)
+        seen["phone_overflow"][path] = page.evaluate(OVERFLOW)
+    page.goto(base + "/board")
+    seen["phone_board_column"] = page.evaluate(NARROWEST_BOARD_COLUMN)
+    phone.close()
+
+
 def _sign_in(page: Any, base: str, url: str) -> None:
     page.goto(f"{base}/sign-in")
     page.fill("#email", MEMBER)
@@ -253,6 +298,23 @@ def test_the_whole_flow_in_a_real_browser(journey: dict[str, Any]) -> None:
     assert closed["state"] == "closed" and closed["close_reason"] == "resolved"
     [close] = [e for e in closed["events"] if e["kind"] == "state"]
     assert close["channel"] == "web" and close["actor"] == MEMBER
+
+
+def test_nothing_overflows_a_phone_and_the_board_scrolls_in_its_box(
+    journey: dict[str, Any],
+) -> None:
+    assert journey["phone_overflow"] == {path: 0 for path in journey["phone_overflow"]}
+    assert journey["phone_board_column"] >= 100  # 受付, a card: readable, not squeezed
+
+
+def test_the_console_stays_quiet_on_the_pages(journey: dict[str, Any]) -> None:
+    assert journey["console"] == []  # no CSP violation, no missing file (a favicon)
+
+
+def test_short_headings_of_the_board_panels_keep_to_one_line(
+    journey: dict[str, Any],
+) -> None:
+    assert journey["panel_head_lines"] == 1  # 未完了, not 未完 / 了
 
 
 def test_the_japanese_board_screenshot_is_not_blank(journey: dict[str, Any]) -> None:
