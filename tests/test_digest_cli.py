@@ -84,14 +84,14 @@ def test_dry_run_prints_each_members_open_tickets_in_their_language(
     assert "OVERDUE since" in ops and "STALE" in ops  # the SLA and stale marks
     [ops2] = mails["ops2@example.test"]
     assert (
-        "Subject: 週次ダイジェスト" in ops2
+        "Subject: 【週次ダイジェスト】" in ops2
         and "担当中のチケット（2 件、優先度の高い順、同じ優先度では古い順）" in ops2
     )
     assert _tags(ops2, seeded) == {"buy_new", "buy_pending"}
     assert ops2.index(f"[#{seeded['buy_new']}]") < ops2.index(f"[#{seeded['buy_pending']}]")
     assert "放置" in ops2 and "期限超過" not in ops2  # stale; its entry has no SLA
     [summary] = mails["boss@example.test"]  # no tickets of her own: only the summary
-    assert "Subject: 週次サマリー" in summary
+    assert "Subject: 【週次サマリー】" in summary
     assert _tags(summary, seeded) == {"vpn_open", "buy_new", "buy_pending"}
     assert outbox_count(config) == before  # a dry run writes nothing
 

@@ -97,7 +97,7 @@ SUMMARY_LINES = {
     [
         (
             "ja",
-            "週次ダイジェスト 2026-11-23〜2026-11-29（2026-W48）",
+            "【週次ダイジェスト】2026-11-23〜2026-11-29（2026-W48）",
             "2026-11-23〜2026-11-29（2026-W48）の週次ダイジェストです。",
         ),
         (
@@ -124,6 +124,39 @@ def test_the_digest_and_summary_say_the_week_in_their_readers_language(
     said = SUMMARY_LINES[locale]
     assert said in parts.text and said in parts.html
     assert translate(period, locale) in parts.subject
+
+
+WEEKLY_SUBJECTS = {
+    # the week's label stands as the system's other reports do (【障害】, 【復旧】):
+    # a bracketed name, no ASCII ": " after the full-width （2026-W48）
+    "ja": (
+        "【週次ダイジェスト】2026-11-23〜2026-11-29（2026-W48） 担当 {mine} 件 / 未割当 {un} 件",
+        "【週次サマリー】2026-11-23〜2026-11-29（2026-W48） 新規 {opened} 件 / 完了 {closed} 件",
+    ),
+    "en": (
+        "Weekly digest 2026-W48 (2026-11-23 – 2026-11-29): {mine} yours, {un} unassigned",
+        "Weekly summary 2026-W48 (2026-11-23 – 2026-11-29): {opened} opened, {closed} closed",
+    ),
+}
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_the_weekly_subjects_are_written_as_each_language_writes_a_subject(
+    locale: str,
+) -> None:
+    from gateway.notify.render import Renderer
+    from tests.support import samples
+
+    period = span_label(date(2026, 11, 23), date(2026, 11, 29))
+    [mine, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklyDigest)]
+    mine = replace(mine, period=period)
+    [summary, *_] = [x for x in samples.SAMPLES if isinstance(x, views.WeeklySummary)]
+    summary = replace(summary, period=period)
+    digest_subject, summary_subject = WEEKLY_SUBJECTS[locale]
+    counts = {"mine": len(mine.assigned), "un": len(mine.unassigned)}
+    assert Renderer().render(mine, locale).subject == digest_subject.format(**counts)
+    counts = {"opened": summary.opened, "closed": summary.closed}
+    assert Renderer().render(summary, locale).subject == summary_subject.format(**counts)
 
 
 @pytest.mark.parametrize(

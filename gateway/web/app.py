@@ -1,7 +1,7 @@
 """The web application, built by one factory: routes, middlewares, static files.
 
 Public: ``/`` (the catalog), ``/new/<entry>`` (an entry's form), the sign-in
-pages and ``/static``. Everything else (``/board``, ``/tickets``, a ticket,
+pages, ``/static`` and ``/favicon.ico``. Everything else (``/board``, ``/tickets``, a ticket,
 its attachments, the actions) needs a member's session.
 """
 
@@ -16,6 +16,11 @@ from gateway.web.context import WebContext
 from gateway.web.visit import CTX
 
 STATIC = Path(__file__).resolve().parent / "static"
+ICON = STATIC / "favicon.ico"  # linked by every page; also where a browser looks unasked
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(ICON, headers={"Cache-Control": "max-age=86400"})
 
 
 def make_app(ctx: WebContext) -> web.Application:
@@ -28,5 +33,6 @@ def make_app(ctx: WebContext) -> web.Application:
     for table in (intake.routes, signin.routes, board.routes, ticket_pages.routes, download.routes):
         app.add_routes(table)
     app.add_routes(ticket_merge.routes)  # the merge button (#19)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static", STATIC, append_version=False, show_index=False)
     return app

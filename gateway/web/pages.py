@@ -21,6 +21,7 @@ from jinja2.runtime import Context
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
 from gateway.core.resources import templates_dir
+from gateway.core.spans import span
 from gateway.core.zone import local_time
 
 
@@ -37,6 +38,7 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = locale
     env.filters["local"] = _local
+    env.globals["span_of"] = span  # a duration in words (a Msg, translated on print)
     return env
 
 

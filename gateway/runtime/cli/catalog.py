@@ -13,6 +13,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.spans import span
 from gateway.runtime.cli import refile
 from gateway.runtime.cli.common import (
     EX_DATAERR,
@@ -160,7 +161,7 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     none = said(N_("(none)"))
     for e in data["entries"]:
         median = e["median_close_seconds"]
-        shown = f"{median / 3600:.1f}h" if median is not None else "-"
+        shown = said(span(median))
         entry = e["entry"] or none
         print(f"{entry:<20} {e['open']:>4} {e['closed']:>6} {_sla(e)}  {shown:>12}")
     # the median is of resolutions (store.stats.RESOLVED); the closed counts keep every close
