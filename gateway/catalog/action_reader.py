@@ -11,7 +11,6 @@ next to ``catalog.yaml`` works wherever the two are copied together.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import shutil
@@ -35,6 +34,7 @@ from gateway.catalog.model import (
 from gateway.catalog.nodes import scalar
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
+from gateway.core.hosts import is_loopback
 from gateway.core.i18n import N_, Msg
 
 _KEYS = frozenset(
@@ -158,15 +158,6 @@ def url_problem(url: str) -> Msg | None:
     if parts.scheme == "http" and not is_loopback(host):
         return N_("use https: plain http is allowed only to this machine (127.0.0.1, ::1)")
     return None
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def program_problem(program: str, base: Path) -> Msg | None:

@@ -8,12 +8,12 @@ would carry every mail, reply-token addresses and sign-in links included, in cle
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 from gateway.config.sections import Section, ca_file, duration, env_name
 from gateway.config.settings import GatewaySettings, OutboundSettings
 from gateway.core.errors import ConfigError
+from gateway.core.hosts import is_loopback
 from gateway.core.i18n import N_
 
 KEYS = {
@@ -57,7 +57,7 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
     # an explicit choice, never a default: the relay answers on a network the team
     # trusts (a container's sidecar, a host-only link), where clear text is its own
     trusted = s.bool("trusted_network", False)
-    if mode == "smtp" and tls == "none" and not (trusted or _on_this_machine(host)):
+    if mode == "smtp" and tls == "none" and not (trusted or is_loopback(host)):
         raise ConfigError(
             s.path,
             s.key("tls"),
@@ -88,12 +88,3 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
         retry_max=max(duration(s, "retry_max", "1h"), retry_initial),
         give_up_after=duration(s, "give_up_after", "3d"),
     )
-
-
-def _on_this_machine(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

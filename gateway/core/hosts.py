@@ -1,0 +1,21 @@
+"""Whether a host named in the configuration is this machine.
+
+Plain text (an ``http://`` webhook, ``tls = "none"`` to a relay) is allowed only to this
+machine, where nothing travels over a network; the catalog's actions and the outbound
+relay ask the same question, so they get the same answer from here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1); a name is never resolved,
+    so what it points to cannot change the answer."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
