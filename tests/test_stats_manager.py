@@ -16,13 +16,17 @@ import pytest
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import CloseReason, TicketState
-from gateway.notify import views
 from gateway.runtime.app import App
-from gateway.scheduling import digest, scheduler
 from gateway.tickets import changes, merge
 from store import reminders, stats, tickets
 from store.db import transaction
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
+from tests.support.scheduling import (
+    make_app,
+    open_ticket,
+    scheduled_settings,
+    set_state,
+    weekly_summary,
+)
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -84,14 +88,6 @@ def test_a_merged_duplicate_is_one_request_in_every_count(gw: App, clock: FakeCl
         assert reminders.closed_between(s, start, clock.now()) == 1
 
 
-def _summary(app: App) -> views.WeeklySummary:
-    with transaction(app.sessions) as s:
-        ctx = scheduler.context(app)
-        mails = digest.build(s, ctx, app.clock.now(), digest.manual_run(app.clock.now(), ctx.tz))
-    [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
-    return summary
-
-
 def test_the_summary_suggests_the_fallback_words_of_the_boards_window(
     gw: App, clock: FakeClock
 ) -> None:
@@ -104,7 +100,7 @@ def test_the_summary_suggests_the_fallback_words_of_the_boards_window(
     clock.advance(60 * DAY)
     open_ticket(gw, "会議室の予約ができません", key="new-1")
     open_ticket(gw, "会議室の予約を取り消したい", key="new-2")
-    summary = _summary(gw)
+    summary = weekly_summary(gw)
     assert {(c.name, c.count) for c in summary.candidates} == {("予約", 2), ("会議室", 2)}
     assert stats.FALLBACK_DAYS == 30
     board = _figures(gw)["fallback"]
@@ -230,7 +226,7 @@ def test_the_summarys_fallback_words_say_their_window(gw: App, clock: FakeClock)
 
     open_ticket(gw, "会議室の予約ができません", key="w1")
     open_ticket(gw, "会議室の予約を取り消したい", key="w2")
-    summary = _summary(gw)
+    summary = weekly_summary(gw)
     parts = {locale: Renderer().render(summary, locale) for locale in ("en", "ja")}
     for heading in (
         "Terms recurring in the last 30 days in tickets that matched no entry",

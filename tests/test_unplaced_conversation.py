@@ -8,23 +8,22 @@ for the name)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.notify import views
-from gateway.runtime.app import App, build
+from gateway.runtime.app import App
 from gateway.scheduling import digest, scheduler
 from store import tickets
 from store.db import transaction
-from tests.support.app import MEMBERS, reply_address
+from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
-from tests.support.scheduling import set_state
+from tests.support.scheduling import make_app, scheduled_settings, set_state
 
 GONE = "printer-3f"  # an entry removed from the catalog since its ticket was filed
 BOSS = "boss@example.test"  # the fallback's manager
@@ -45,16 +44,8 @@ entries:
 
 @pytest.fixture
 def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
-    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    app = build(
-        replace(
-            settings,
-            catalog=CatalogSettings(path=tmp_path / "catalog.yaml"),
-            members=MEMBERS,
-            schedule=ScheduleSettings(digest="off"),
-        ),
-        clock,
-    )
+    off = ScheduleSettings(digest="off")
+    app = make_app(scheduled_settings(settings, tmp_path, off, CATALOG), clock)
     yield app
     app.close()
 

@@ -7,25 +7,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from gateway.config.load import load_settings
-from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
-from gateway.notify import views
 from gateway.runtime.app import App
-from gateway.scheduling import digest, scheduler, sweeps
+from gateway.scheduling import digest, rules, scheduler, sweeps
 from store import tickets
 from store.db import transaction
 from tests.support.app import MEMBERS
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
 from tests.support.pipeline import outbox, text_of
-from tests.support.scheduling import make_app, open_ticket
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, weekly_summary
 
 DAY = timedelta(days=1)
 # the fallback has rules of its own: what a ticket the catalog cannot place follows
@@ -65,16 +63,8 @@ def _seed(app: App) -> list[int]:
 
 @pytest.fixture
 def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
-    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
-    app = make_app(
-        replace(
-            settings,
-            catalog=CatalogSettings(path=tmp_path / "catalog.yaml"),
-            members=MEMBERS,
-            schedule=ScheduleSettings(digest="off"),
-        ),
-        clock,
-    )
+    off = ScheduleSettings(digest="off")
+    app = make_app(scheduled_settings(settings, tmp_path, off, CATALOG), clock)
     yield app
     app.close()
 
@@ -95,23 +85,15 @@ def test_a_ticket_of_a_removed_entry_follows_the_fallbacks_rules(gw: App, clock:
         ctx = scheduler.context(gw)
         ticket = tickets.get(s, ids[1])
         assert ticket is not None
-        t = sweeps.times_of(ticket, ctx.rules(ticket))
+        t = rules.times_of(ticket, ctx.rules(ticket))
         assert (t.stale_after, t.resolve) == (2 * DAY, 5 * DAY)
         assert sweeps.responsible(ctx, ticket) == "ops@example.test"
-
-
-def _summary(app: App) -> views.WeeklySummary:
-    with transaction(app.sessions) as s:
-        ctx = scheduler.context(app)
-        mails = digest.build(s, ctx, app.clock.now(), digest.manual_run(app.clock.now(), ctx.tz))
-    [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
-    return summary
 
 
 def test_the_summary_says_which_tickets_wait_for_a_refile(gw: App, clock: FakeClock) -> None:
     ids = _seed(gw)
     clock.advance(DAY)
-    summary = _summary(gw)
+    summary = weekly_summary(gw)
     assert summary.outside_catalog is not None
     said = str(summary.outside_catalog)
     assert said.startswith("open tickets under entries not in the catalog: ")

@@ -25,8 +25,8 @@ from gateway.notify.queue import queue_member_mail, team, ticket_ref
 from gateway.pipeline.command_help import command_lines
 from gateway.pipeline.commands import GRAMMAR, Role
 from gateway.scheduling import rules, workload
-from gateway.scheduling.rules import DigestRun, Job
-from gateway.scheduling.sweeps import JobContext, times_of
+from gateway.scheduling.rules import DigestRun, Job, times_of
+from gateway.scheduling.sweeps import JobContext
 from store import inbox, jobs, reminders, stats
 from store.installation import reply_keys
 from store.models import Ticket

@@ -38,8 +38,7 @@ from gateway.notify.queue import (
     turned_off,
 )
 from gateway.scheduling import rules
-from gateway.scheduling.rules import Job, PendingAction, TicketTimes
-from gateway.scheduling.rules import times_of as times_of
+from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, news
 from store import jobs, reminders
 from store.models import Ticket

@@ -19,7 +19,7 @@ could drift from what the reminders do.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -45,30 +45,35 @@ def stats_figures(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """Every figure of ``ticket-gateway stats`` (and ``--json``) at ``now``."""
-    counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
-    figures = stats.compute(
-        session,
-        tz=ZoneInfo(settings.gateway.timezone),
-        now=now,
-        stale=counts.stale,
-        **_entries(catalog),
-    )
-    return with_sla(figures, counts, "entries")
+    return _with_rules(stats.compute, "entries", session, catalog, settings, now)
 
 
 def board_figures(
     session: Session, catalog: Catalog, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """The board's panels: the same code as :func:`stats_figures`."""
+    return _with_rules(stats.board_figures, "open", session, catalog, settings, now)
+
+
+def _with_rules(
+    count: Callable[..., dict[str, Any]],
+    entries: str,
+    session: Session,
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+) -> dict[str, Any]:
+    """What the store ``count``s, with the figures decided by the catalog's rules over
+    the open tickets (:func:`sla_counts`) put on its rows (``entries``: see :func:`with_sla`)."""
     counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
-    figures = stats.board_figures(
+    figures = count(
         session,
         tz=ZoneInfo(settings.gateway.timezone),
         now=now,
         stale=counts.stale,
         **_entries(catalog),
     )
-    return with_sla(figures, counts, "open")
+    return with_sla(figures, counts, entries)
 
 
 class Placed(rules.Timed, Protocol):
@@ -87,15 +92,6 @@ COUNTED = {rules.SlaState.OVERDUE: "overdue", rules.SlaState.DUE_SOON: "due_soon
 def ticket_times(ticket: Placed, catalog: Catalog) -> rules.TicketTimes:
     """The ticket's times under the rules it follows (its entry's, else the fallback's)."""
     return rules.times_of(ticket, catalog.rules_for(ticket.catalog))
-
-
-def sla_mark(
-    ticket: Placed, catalog: Catalog, now: datetime, schedule: ScheduleSettings
-) -> rules.SlaState:
-    """The state of the ticket's nearest open deadline: the board's badge, the digest's
-    mark and what the counts count, all from here."""
-    state, _ = rules.sla_state(ticket_times(ticket, catalog), now, schedule)
-    return state
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 catalog entry's default, ``/priority`` or ``tickets priority``.
 
 The SLA deadlines are not stored: they are computed from the entry's targets
-at the ticket's level (:func:`gateway.scheduling.sweeps.times_of`), so changing
+at the ticket's level (:func:`gateway.scheduling.rules.times_of`), so changing
 the level moves them at once, for the scheduler, the digest and ``tickets show``
 alike. A due date someone set by hand (``/due``) is an agreement with the
 requester and stays. Nothing here commits.

@@ -91,7 +91,7 @@ def _card(
     # the badges by the rules the ticket follows (the fallback's for an entry removed
     # from the catalog), the sheet by the entry it was filed under
     times = workload.ticket_times(row, catalog)
-    sla = workload.sla_mark(row, catalog, now, settings.schedule)  # what the counts count
+    sla, _ = rules.sla_state(times, now, settings.schedule)  # what workload's counts count
     member = settings.member(row.assignee or "")
     entry = catalog.entry(row.catalog)
     required = {f.name for f in entry.fields if f.required} if entry else set()

@@ -9,7 +9,9 @@ from pathlib import Path
 from gateway.config.settings import CatalogSettings, ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.notify import views
 from gateway.runtime.app import App, build
+from gateway.scheduling import digest, scheduler
 from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
@@ -38,10 +40,13 @@ entries:
 
 
 def scheduled_settings(
-    settings: Settings, tmp_path: Path, schedule: ScheduleSettings | None = None
+    settings: Settings,
+    tmp_path: Path,
+    schedule: ScheduleSettings | None = None,
+    catalog: str = CATALOG,
 ) -> Settings:
     path = tmp_path / "catalog.yaml"
-    path.write_text(CATALOG, encoding="utf-8")
+    path.write_text(catalog, encoding="utf-8")
     return replace(
         settings,
         catalog=CatalogSettings(path=path),
@@ -84,3 +89,12 @@ def set_state(app: App, ticket_id: int, state: TicketState) -> None:
         changes.change_state(
             s, ticket, state, app.clock.now(), actor="ops@example.test", channel="cli"
         )
+
+
+def weekly_summary(app: App) -> views.WeeklySummary:
+    """The managers' summary the digest would mail now (one manager in MEMBERS)."""
+    with transaction(app.sessions) as s:
+        ctx = scheduler.context(app)
+        mails = digest.build(s, ctx, app.clock.now(), digest.manual_run(app.clock.now(), ctx.tz))
+    [summary] = [m.view for m in mails if isinstance(m.view, views.WeeklySummary)]
+    return summary

@@ -132,7 +132,7 @@ def _deadlines(
 ) -> list[dict[str, str]]:
     """The SLA deadlines still open, nearest first, as the scheduler sees them."""
     from gateway.scheduling import rules
-    from gateway.scheduling.sweeps import times_of
+    from gateway.scheduling.rules import times_of
 
     return [
         {
