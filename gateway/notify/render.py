@@ -37,6 +37,7 @@ from markupsafe import escape
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
 from gateway.core.resources import templates_dir
+from gateway.core.title import one_line
 from gateway.notify import labels
 from gateway.notify.views import View, context, template_of
 
@@ -128,7 +129,7 @@ class Renderer:
         except TemplateNotFound:  # a team's own kind may come without HTML
             html = env.get_template("_text_as_html.html.j2").render({**names, "text": text})
         return Rendered(
-            subject=" ".join(subject.split()),  # one line whatever the template or data did
+            subject=one_line(subject),  # one line whatever the template or data did
             text=text,
             html=html,
         )

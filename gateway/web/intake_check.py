@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_problems, validate
 from gateway.core.i18n import N_, Msg
+from gateway.core.title import one_line
 
 MAX_NAME = 200
 MAX_SUBJECT = 200
@@ -56,9 +57,9 @@ class Checked:
 def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
     """The inputs this entry's form has, each cut to a sane length."""
     return Entered(
-        name=_one_line(form.get("name", ""))[:MAX_NAME],
+        name=one_line(form.get("name", ""))[:MAX_NAME],
         email=form.get("email", "").strip()[:320],
-        subject=_one_line(form.get("subject", ""))[:MAX_SUBJECT],
+        subject=one_line(form.get("subject", ""))[:MAX_SUBJECT],
         text=form.get("text", "")[:MAX_TEXT],
         fields={f.name: form.get(FIELD_PREFIX + f.name, "")[:MAX_VALUE] for f in entry.fields},
     )
@@ -78,7 +79,3 @@ def check(entry: Entry, entered: Entered, files: int = 0) -> Checked:
     sheet, problems = field_problems(entry, entered.fields)
     errors.update({FIELD_PREFIX + name: why for name, why in problems.items()})
     return Checked(errors, sheet.values, email.lower())
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -19,6 +19,7 @@ from typing import Any
 from gateway.catalog.model import Catalog, Entry, Field
 from gateway.catalog.sheet import field_problems
 from gateway.core.i18n import N_, Msg, translate
+from gateway.core.title import one_line
 
 ENTRY_VIEW, FIELDS_VIEW = "ticket_entry", "ticket_fields"  # the views' callback ids
 SUBJECT, TEXT, ENTRY = "subject", "text", "entry"  # block ids
@@ -103,7 +104,7 @@ def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
         if raw.strip():
             fields[f.name] = raw
     return Typed(
-        subject=" ".join(_read(values.get(SUBJECT, {}).get(VALUE, {})).split()),
+        subject=one_line(_read(values.get(SUBJECT, {}).get(VALUE, {}))),
         text=_read(values.get(TEXT, {}).get(VALUE, {})),
         fields=fields,
     )

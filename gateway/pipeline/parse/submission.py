@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.core.model import Address, Attachment, LoopHeaders, ParsedMessage, Submission
+from gateway.core.title import one_line
 from gateway.pipeline.parse.filenames import safe_filename
 
 SOURCES = frozenset({"web", "slack"})  # inbox sources whose rows hold a submission
@@ -100,7 +101,7 @@ def decode(raw: bytes) -> tuple[ParsedMessage, Submission | None, str]:
         message_id_synthetic=True,
         in_reply_to=(),
         references=(),
-        subject=" ".join(str(doc["subject"]).split())[:998],
+        subject=one_line(str(doc["subject"]))[:998],
         from_=Address(_one_line(doc["requester"]["name"]), doc["requester"]["email"]),
         reply_to=(),
         to=(),
@@ -187,7 +188,7 @@ def _when(text: str, defects: list[str]) -> datetime | None:
 
 
 def _one_line(value: object) -> str:
-    return " ".join(str(value).split())[:256]
+    return one_line(str(value))[:256]
 
 
 def _nothing(raw: bytes) -> ParsedMessage:
