@@ -82,7 +82,8 @@ if str(REPO) not in sys.path:  # run as a script: make `bench` importable from a
     sys.path.insert(0, str(REPO))
 
 from bench.corpus_gen import Corpus, generate  # noqa: E402
-from bench.ingest import Site, console_script, measure_batch, rate  # noqa: E402
+from bench.ingest_batch import measure_batch  # noqa: E402
+from bench.sandbox import Site, byte_compile_ours, console_script, rate  # noqa: E402
 
 ROUNDUP = "roundup==2.6.0"
 HELPDESK = "django-helpdesk==2.6.1"
@@ -618,25 +619,6 @@ def describe(corpus: Corpus, seconds: float) -> None:
     print(
         f"corpus: {len(sizes)} files, {sum(sizes) / 1e6:.1f} MB in {corpus.folder} "
         f"(generated in {seconds:.1f} s); " + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
-    )
-
-
-def byte_compile_ours() -> None:
-    """Compile our packages' bytecode before anything is timed.
-
-    An installed wheel is compiled by pip, as the peers' venvs are; this checkout is an
-    editable install and the environment may set PYTHONDONTWRITEBYTECODE, and then every
-    ``ingest -`` process would compile gateway/ again (about 0.5 s each).
-    """
-    import gateway
-    import store
-
-    dirs = sorted({str(Path(str(m.__file__)).parent) for m in (gateway, store)})
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", *dirs],
-        capture_output=True,
-        timeout=300,
-        check=False,
     )
 
 
