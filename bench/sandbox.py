@@ -27,7 +27,10 @@ SECRET = "bench-secret-0123456789abcdef0123"  # fixed, so no secret file is gene
 # alone (the benchmark's own earlier children would otherwise mix in). RUSAGE_CHILDREN
 # misses the descendants nobody waited for (a forkserver and its parse workers), so
 # the tree under the command is also sampled from /proc every 20 ms: the biggest
-# single process and the peak of all of them together.
+# single process and the peak of all of them together. It walks /proc itself rather
+# than through bench/procs.py: it is a script in a string, run by ``python -I`` with
+# nothing of this checkout on its path, and it keeps the walk beside the measured
+# command as light as it was measured with.
 RSS_HELPER = """
 import json, os, resource, subprocess, sys, threading, time
 PAGE = os.sysconf("SC_PAGE_SIZE")
