@@ -194,6 +194,8 @@ class ProcessingProcess:
                     log.info("processing process %s running", process.pid)
                     return
             if process.poll() is not None:
+                if self._stopping is not None and self._stopping.wait(STOPPING_GRACE):
+                    return  # the service's stop reached it while it started: run() sees it
                 raise ChildDied(f"the processing process failed at start ({process.returncode})")
             if time.monotonic() > deadline:
                 raise ChildDied(f"the processing process was not ready in {START_TIMEOUT:.0f}s")
