@@ -217,7 +217,7 @@ def _summary(
         by_state=tuple(
             views.StateCount(s, by_state[s]) for s in ("new", "open", "pending") if by_state[s]
         ),
-        oldest=tuple(_ref(ctx, t, now, member.email, keys) for t in open_[:OLDEST]),
+        oldest=tuple(_ref(ctx, t, now, member.email, keys) for t in _oldest(open_)),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
         by_assignee=_counted(Counter(_name(ctx, t.assignee or "") for t in open_)),
@@ -235,6 +235,13 @@ def _summary(
         sla_by_assignee=_sla({_name(ctx, who): n for who, n in sla.by_assignee.items()}),
         sla_by_entry=_sla({_id_name(ctx, e, locale): n for e, n in sla.by_entry.items()}),
     )
+
+
+def _oldest(open_: Sequence[Ticket]) -> list[Ticket]:
+    """The :data:`OLDEST` open tickets by age alone: ``open_`` comes urgent first (the
+    digest's working order), and a list headed "oldest" that took that order would show
+    this morning's urgent tickets and hide the one left lying for a month."""
+    return sorted(open_, key=lambda t: (t.created_at, t.id))[:OLDEST]
 
 
 def _sla(counts: dict[str, Counter[str]]) -> tuple[views.SlaCount, ...]:
