@@ -124,7 +124,7 @@ def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     stale: dict[str, list[tuple[Ticket, str, int]]] = defaultdict(list)
     for ticket in reminders.open_tickets(session):
         with _isolated(session, ticket):
-            t = times_of(ticket, ctx.rules(ticket))
+            t = _as_it_is_now(session, ctx, ticket, now)
             _pending(session, ctx, ticket, t, now, report)
             _inventory(session, ctx, ticket, t, now, report)
             if ticket.state != TicketState.CLOSED:
@@ -136,6 +136,22 @@ def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     for email, items in stale.items():
         _stale_reminder(session, ctx, email, items, now, report)
     return report
+
+
+def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> TicketTimes:
+    """The ticket's times, read again under a row lock when the sweep is about to close
+    it or ask its requester again. The open tickets were read at the start of the pass;
+    on PostgreSQL the runner (or another instance) may have committed a reply since, and
+    acting on the old read would close as "no response" a ticket whose requester has
+    just answered, and write its old state over the new one. The lock makes a reply
+    being filed now wait for this pass, or this pass see the reply. (SQLite takes the
+    write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
+    t = times_of(ticket, ctx.rules(ticket))
+    sched = ctx.settings.schedule
+    if rules.pending_due(t, now, sched) is None and not rules.inventory_due(t, now, sched):
+        return t
+    session.refresh(ticket, with_for_update=True)
+    return times_of(ticket, ctx.rules(ticket))
 
 
 @contextmanager
