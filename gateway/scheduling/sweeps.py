@@ -248,7 +248,7 @@ def _overdue(
     report: SweepReport,
 ) -> None:
     for deadline in rules.overdue(t, now):
-        key = f"{ticket.id}:{deadline.target}"
+        key = rules.overdue_key(t, deadline)
         if not jobs.claim(session, Job.OVERDUE, key, now, ticket_id=ticket.id):
             continue
         report.done[Job.OVERDUE] += 1
