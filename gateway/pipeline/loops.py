@@ -55,7 +55,7 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
     """Order matters: our own mail first, then bounces, then auto-replies, then lists."""
     h = msg.loop
     sender = msg.from_.email if msg.from_ else ""
-    if h.x_ticket_gateway or (sender == own_address.lower() and h.auto_submitted):
+    if _ours(msg, sender, own_address.lower()):
         return LoopVerdict.OWN
     if _is_bounce(msg, sender):
         return LoopVerdict.BOUNCE
@@ -68,6 +68,18 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
     if h.auto_submitted not in ("", "no") or h.return_path == "":
         return LoopVerdict.AUTOMATED
     return LoopVerdict.HUMAN
+
+
+def _ours(msg: ParsedMessage, sender: str, own_address: str) -> bool:
+    """Our own mail came back: the header we set on everything we send, from our address
+    or under a Message-ID of our domain (a list that resends it under its own From keeps
+    the Message-ID). The header alone is not ours: another ticket-gateway sets it too, and
+    a person's answer relayed by a customer's or vendor's helpdesk must be filed, not
+    dropped (it is never answered automatically: ``NO_ANSWER_RULES``' first row)."""
+    if msg.loop.x_ticket_gateway:
+        domain = own_address.rpartition("@")[2]
+        return sender == own_address or msg.message_id.lower().endswith("@" + domain)
+    return sender == own_address and bool(msg.loop.auto_submitted)
 
 
 def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
@@ -118,8 +130,8 @@ _Rule = Callable[[ParsedMessage, str, str | None, Collection[str]], bool]
 # that matches is the reason recorded. (RFC 3834 section 2 and 5, plus what
 # real mail systems send without saying so.)
 NO_ANSWER_RULES: tuple[tuple[str, _Rule], ...] = (
-    # our own mail came back (the header we set on everything we send)
-    ("our own mail", lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
+    # the header we set on everything we send: ours came back, or another ticket-gateway's
+    ("mail of a ticket gateway", lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
     # a message from one of our addresses (gateway, alias, reply-token variant)
     ("sent from our own address", lambda m, s, e, own: s in own or _token_variant(s, own)),
     # RFC 3834: anything but "no" means a machine wrote it
