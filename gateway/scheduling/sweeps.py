@@ -18,14 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
-from gateway.core import zone
+from gateway.core import spans, zone
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
@@ -101,14 +101,14 @@ class SweepReport:
         return str(self.message())
 
 
-def no_response_cause(days: int) -> Msg:
+def no_response_cause(waiting: timedelta) -> Msg:
     """Why the pending close closed it, in the requester's status mail."""
-    return N_("We have not heard from you for {days} days.", days=days)
+    return N_("We have not heard from you for {time}.", time=spans.period(waiting))
 
 
-def inventory_cause(days: int) -> Msg:
+def inventory_cause(idle: timedelta) -> Msg:
     """Why the inventory closed it, in the requester's status mail."""
-    return N_("Nothing has happened on it for {days} days.", days=days)
+    return N_("Nothing has happened on it for {time}.", time=spans.period(idle))
 
 
 def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
@@ -121,7 +121,7 @@ def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
 def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     """Pending, inventory, SLA and stale jobs over every ticket that is not closed."""
     report = SweepReport()
-    stale: dict[str, list[tuple[Ticket, str, int]]] = defaultdict(list)
+    stale: dict[str, list[tuple[Ticket, str, timedelta]]] = defaultdict(list)
     for ticket in reminders.open_tickets(session):
         with _isolated(session, ticket):
             t = _as_it_is_now(session, ctx, ticket, now)
@@ -183,7 +183,7 @@ def _pending(
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
             report.done[Job.PENDING_REMINDER] += 1
             view = views.PendingReminder(
-                team(ctx.settings), requester, ref, due.waiting.days, max(due.close_in.days, 1)
+                team(ctx.settings), requester, ref, due.waiting, due.close_in
             )
             report.queued(
                 queue_ticket_mail(
@@ -202,7 +202,7 @@ def _pending(
         actor=ACTOR,
         channel=CHANNEL,
         reason=CloseReason.NO_RESPONSE,
-        why=no_response_cause(due.waiting.days),
+        why=no_response_cause(due.waiting),
     )
 
 
@@ -235,7 +235,7 @@ def _inventory(
         actor=reminders.INVENTORY_ACTOR,
         channel=CHANNEL,
         reason=CloseReason.STALE,
-        why=inventory_cause((now - t.updated_at).days),
+        why=inventory_cause(now - t.updated_at),
     )
 
 
@@ -282,7 +282,7 @@ def _collect_stale(
     ticket: Ticket,
     t: TicketTimes,
     now: datetime,
-    into: dict[str, list[tuple[Ticket, str, int]]],
+    into: dict[str, list[tuple[Ticket, str, timedelta]]],
 ) -> None:
     period = rules.stale_period(t, now)
     who = responsible(ctx, ticket)
@@ -290,14 +290,14 @@ def _collect_stale(
         return
     if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
         news.stale(session, ticket, period, now)
-        into[who].append((ticket, period, t.stale_after.days))
+        into[who].append((ticket, period, t.stale_after))
 
 
 def _stale_reminder(
     session: Session,
     ctx: JobContext,
     email: str,
-    items: list[tuple[Ticket, str, int]],
+    items: list[tuple[Ticket, str, timedelta]],
     now: datetime,
     report: SweepReport,
 ) -> None:
@@ -306,7 +306,7 @@ def _stale_reminder(
     refs = tuple(ticket_ref(t, ctx.settings, now) for t, _, _ in items)
     digest = hashlib.sha256("|".join(p for _, p, _ in items).encode()).hexdigest()[:20]
     view = views.StaleReminder(
-        team(ctx.settings), ctx.person(email), refs, min(days for _, _, days in items)
+        team(ctx.settings), ctx.person(email), refs, min(after for _, _, after in items)
     )
     report.queued(
         queue_member_mail(
