@@ -124,11 +124,14 @@ def send_run(
 
     The period is claimed in ``job_runs`` first, so however often this is
     called (the scheduler's loop, ``ticket-gateway digest``), a period has one
-    digest. ``only`` (one member, by hand) claims nothing: it is a resend.
+    digest. ``only`` (one member, by hand) claims nothing: it is a resend, under keys
+    of its own (the week's keys would find the mail sent already and queue nothing), so
+    each resend is one more mail and the week's own mail still goes out if it had not.
     """
     if only is None and not jobs.claim(session, Job.DIGEST, run.period, now):
         return None
-    return queue(session, ctx, build(session, ctx, now, run, only), now)
+    prefix = f"resend:{now.isoformat()}:" if only is not None else ""
+    return queue(session, ctx, build(session, ctx, now, run, only), now, prefix)
 
 
 def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
