@@ -110,8 +110,10 @@ def _is_auto_reply(msg: ParsedMessage) -> bool:
 # ---------------------------------------------------------------- may we answer?
 
 _NO_REPLY_SENDERS = re.compile(
-    r"^(mailer-daemon|mailer_daemon|mail-daemon|postmaster|listserv|majordomo|"
-    r"no-?reply|do-?not-?reply|bounces?)([+._-][^@]*)?@",
+    r"^(?:(mailer-daemon|mailer_daemon|mail-daemon|postmaster|listserv|majordomo|bounces?)"
+    # "no reply" may also end or sit inside the local part, with a _ as much as a -:
+    # Apple's no_reply@, LinkedIn's notifications-noreply@, DoNotReply@
+    r"|(?:[^@]*[+._-])?(no[-_]?reply|do[-_]?not[-_]?reply))([+._-][^@]*)?@",
     re.IGNORECASE,
 )
 
