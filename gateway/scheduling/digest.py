@@ -176,7 +176,8 @@ def _digest(
     keys: tokens.ReplyKeys,
 ) -> views.WeeklyDigest | None:
     mine = [t for t in open_ if (t.assignee or "").lower() == member.email]
-    nobody = [t for t in open_ if not t.assignee]
+    # nobody has them: no assignee, or one taken out of [[members]] since
+    nobody = [t for t in open_ if not ctx.settings.on_team(t.assignee)]
     if not mine and not nobody:
         return None
     return views.WeeklyDigest(

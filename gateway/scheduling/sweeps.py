@@ -112,10 +112,11 @@ def inventory_cause(idle: timedelta) -> Msg:
 
 
 def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
-    """Who is nagged about a ticket: its assignee, else its entry's manager (the
-    fallback's for a ticket of an entry no longer in the catalog)."""
+    """Who is nagged about a ticket: its assignee while on the team, else its entry's
+    manager (the fallback's for a ticket of an entry no longer in the catalog): a
+    member taken out of ``[[members]]`` is not reminded of what they left behind."""
     entry = ctx.rules(ticket)
-    return ticket.assignee or (entry.manager if entry else None) or None
+    return ctx.settings.responsible(ticket.assignee, entry.manager if entry else None) or None
 
 
 def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
