@@ -304,7 +304,15 @@ def _stale_reminder(
 ) -> None:
     """One mail per person and pass, listing every ticket that entered a new stale period."""
     report.done[Job.STALE] += len(items)
-    refs = tuple(ticket_ref(t, ctx.settings, now) for t, _, _ in items)
+    # each with the member's own reply address, as the digest lists them: the mail asks
+    # them to act, and a reply to the mail itself would belong to no ticket
+    refs = tuple(
+        replace(
+            ticket_ref(t, ctx.settings, now),
+            reply_to=reply_address(session, ctx.settings, t.id, email),
+        )
+        for t, _, _ in items
+    )
     digest = hashlib.sha256("|".join(p for _, p, _ in items).encode()).hexdigest()[:20]
     view = views.StaleReminder(
         team(ctx.settings), ctx.person(email), refs, min(after for _, _, after in items)
