@@ -39,7 +39,7 @@ from gateway.notify.queue import (
 )
 from gateway.scheduling import rules
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
-from gateway.tickets import changes, conversation, news
+from gateway.tickets import changes, conversation, news, to_requester
 from store import jobs, reminders
 from store.models import Ticket
 
@@ -183,6 +183,18 @@ def _pending(
             return
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
             report.done[Job.PENDING_REMINDER] += 1
+            why = to_requester.quiet(session, ctx.settings, ticket)
+            if why:  # a monitoring alert, an archive, a no-reply address: told once, why not
+                changes.record(
+                    session,
+                    ticket,
+                    "no-auto-answer",
+                    now,
+                    actor=ACTOR,
+                    channel=CHANNEL,
+                    detail={"reason": why, "mail": "pending_reminder"},
+                )
+                return
             view = views.PendingReminder(
                 team(ctx.settings), requester, ref, due.waiting, due.close_in
             )
