@@ -76,3 +76,18 @@ def test_our_own_mail_back_under_a_lists_from_is_still_ours(vendor: App) -> None
     deliver(vendor, munged)
     assert len(all_tickets(vendor)) == before
     assert inbox_rows(vendor)[-1].state == "ignored"
+
+
+def test_a_gateway_of_the_same_domain_is_not_us(
+    vendor: App, twin: Settings, clock: FakeClock
+) -> None:
+    """An HR helpdesk beside the IT one, both @example.test, each with its own database:
+    the IT gateway's Message-IDs carry the HR gateway's domain too, and its member's
+    answer is still not the HR gateway's own mail."""
+    _, answer = _vendor_answer(vendor)
+    assert b"@example.test>" in answer.split(b"Message-ID:", 1)[1][:80]
+    hr = build(replace(twin, gateway=replace(twin.gateway, address="hr@example.test")), clock)
+    try:
+        assert deliver(hr, answer).state == "done"
+    finally:
+        hr.close()

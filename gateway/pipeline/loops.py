@@ -71,15 +71,13 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
 
 
 def _ours(msg: ParsedMessage, sender: str, own_address: str) -> bool:
-    """Our own mail came back: the header we set on everything we send, from our address
-    or under a Message-ID of our domain (a list that resends it under its own From keeps
-    the Message-ID). The header alone is not ours: another ticket-gateway sets it too, and
-    a person's answer relayed by a customer's or vendor's helpdesk must be filed, not
-    dropped (it is never answered automatically: ``NO_ANSWER_RULES``' first row)."""
-    if msg.loop.x_ticket_gateway:
-        domain = own_address.rpartition("@")[2]
-        return sender == own_address or msg.message_id.lower().endswith("@" + domain)
-    return sender == own_address and bool(msg.loop.auto_submitted)
+    """Our own mail came back: from our address, with the header we set on everything we
+    send or marked automatic. The header alone is not ours: another ticket-gateway sets
+    it too, and a person's answer relayed by a customer's or vendor's helpdesk must be
+    filed, not dropped (it is never answered automatically: ``NO_ANSWER_RULES``' first
+    row). Ours under another From (a list resends it under its own) is told by its
+    Message-ID, which only the outbox knows (``gateway.runner.early.classify_loop``)."""
+    return sender == own_address and bool(msg.loop.x_ticket_gateway or msg.loop.auto_submitted)
 
 
 def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
