@@ -77,3 +77,23 @@ def test_the_entry_targets_are_notified_once_whatever_happens(gw: App, clock: Fa
     clock.advance(DAY)
     scheduler.tick(gw)
     assert len(_resolve_notices(gw, tid)) == 1
+
+
+def test_a_due_date_told_before_the_upgrade_is_not_told_again(gw: App, clock: FakeClock) -> None:
+    """Before due dates had keys of their own, a passed /due date was claimed as
+    ``<id>:resolve``; the first sweep after the upgrade must not tell it again."""
+    from gateway.scheduling.rules import Job
+    from store import jobs
+
+    tid = open_ticket(gw, "VPN certificate renewal", key="due-3")
+    set_state(gw, tid, TicketState.OPEN)
+    _due(gw, tid, DAY)
+    clock.advance(DAY + HOUR)
+    with transaction(gw.sessions) as s:  # what the older version wrote when it told it
+        assert jobs.claim(s, Job.OVERDUE, f"{tid}:resolve", clock.now(), ticket_id=tid)
+    scheduler.tick(gw)
+    assert _resolve_notices(gw, tid) == []
+    _due(gw, tid, 2 * DAY)  # moved: a new deadline, told when it passes
+    clock.advance(2 * DAY + HOUR)
+    scheduler.tick(gw)
+    assert len(_resolve_notices(gw, tid)) == 1

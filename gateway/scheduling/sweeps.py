@@ -262,7 +262,9 @@ def _overdue(
 ) -> None:
     for deadline in rules.overdue(t, now):
         key = rules.overdue_key(t, deadline)
-        if not jobs.claim(session, Job.OVERDUE, key, now, ticket_id=ticket.id):
+        if _told_before(session, t, deadline, key) or not jobs.claim(
+            session, Job.OVERDUE, key, now, ticket_id=ticket.id
+        ):
             continue
         report.done[Job.OVERDUE] += 1
         news.sla_breached(session, ticket, deadline.target, now)
@@ -287,6 +289,18 @@ def _overdue(
                 locale=ctx.locale_of(who),
             )
         )
+
+
+def _told_before(session: Session, t: TicketTimes, deadline: rules.Deadline, key: str) -> bool:
+    """A due date passed and told under the key every resolve deadline had before a due
+    date got keys of its own (``<id>:resolve``, after the date): told already, not
+    again after an upgrade. A claim of that key from before the date was the entry's
+    own resolve, and the due date set since is a deadline of its own."""
+    legacy = f"{t.id}:{deadline.target}"
+    if key == legacy:
+        return False
+    told = jobs.ran_at(session, Job.OVERDUE, legacy)
+    return told is not None and told >= deadline.at
 
 
 def _collect_stale(
