@@ -10,7 +10,7 @@ from store import tickets
 from store.db import transaction
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, show
+from tests.support.pipeline import deliver, outbox, show, subject_of, text_of
 
 WHO = {"actor": "cli:test", "channel": "cli"}
 
@@ -58,3 +58,34 @@ def test_the_requesters_command_by_the_reply_address_of_a_ticket_merged_twice(
     out = deliver(team, raw, envelope_to=(old,))
     assert out.ticket_id == 1 and "not verified" not in out.reason, out.reason
     assert show(team, 1)["state"] == "closed"
+
+
+def _member_reply(app: App, ticket_id: int, body: str) -> None:
+    to = reply_address(app, ticket_id, "ops@example.test")
+    raw = mail("Re: VPN", body=body, sender="Ops One <ops@example.test>", to=to)
+    out = deliver(app, raw, envelope_to=(to,))
+    assert out.state == InboxState.DONE, out.reason
+
+
+def test_the_words_of_a_reply_that_merges_are_an_answer_on_the_ticket_it_went_into(
+    team: App,
+) -> None:
+    """ "/merge 1" and a few words for the customer: the words are the first answer of #1
+    (its first-response SLA stops), say #1 and its reply address, and the commands
+    after the merge act on #1; #2's requester still hears once where #2 went."""
+    deliver(team, mail("VPN down", message_id="<r1@customer.test>"))
+    deliver(team, mail("VPN again", sender="Bob <bob@customer.test>", message_id="<r2@c.test>"))
+    _member_reply(team, 2, "/merge 1\n/priority high\n\nWe are looking into it.\n")
+    one, two = show(team, 1), show(team, 2)
+    assert (two["state"], two["merged_into"], two["priority"]) == ("closed", 1, "normal")
+    assert one["priority"] == "high" and one["first_response_at"] is not None
+    assert two["first_response_at"] is None
+    answers = outbox(team, "ops_reply")
+    assert sorted(r.recipients[0] for r in answers) == ["alice@customer.test", "bob@customer.test"]
+    for answer in answers:
+        assert answer.ticket_id == 1 and "[#1]" in subject_of(answer)
+        assert "We are looking into it." in text_of(answer) and "[#2]" not in text_of(answer)
+    [moved] = [r for r in outbox(team, "status_change") if r.recipients == ["bob@customer.test"]]
+    assert "[#1]" in text_of(moved)
+    [transcript] = outbox(team, "command_result")
+    assert "priority set to high" in text_of(transcript)

@@ -42,7 +42,7 @@ from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.tickets import changes, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
-from store import merges
+from store import merges, tickets
 from store.installation import reply_keys
 from store.models import Ticket
 
@@ -128,10 +128,11 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     )
     outcomes = [*ran, *parsed.ignored]
     with_saved = "\n\n".join(t for t in (parsed.remaining.strip(), *saved) if t)
+    on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
             a.session,
-            ticket,
+            on,
             a.catalog,
             a.now,
             actor=member.email,
@@ -144,7 +145,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         0
         if kept_back(ran)
         else _relay(
-            a, ticket, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
+            a, on, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
         )
     )
     if outcomes:
@@ -204,6 +205,7 @@ def _run(
 ) -> list[CommandOutcome]:
     out: list[CommandOutcome] = []
     for cmd in cmds:
+        ticket = goes_on(a, ticket)  # the lines below an applied /merge are for its target
         ctx = commands.CommandContext(
             role,
             [m.email for m in a.settings.members],
@@ -288,6 +290,16 @@ def _apply(
                 session, a.settings, ticket, action, now, by_requester=role == Role.REQUESTER, **who
             )
     return changed(action, old)
+
+
+def goes_on(a: Arrival, ticket: Ticket) -> Ticket:
+    """The ticket a reply's remaining lines and words are about: ``ticket``, or the one
+    a ``/merge`` earlier in the same reply put it into (a member who writes "/merge 41"
+    and a few words for the customer answers on #41, where the conversation goes on:
+    that answer stops #41's first-response clock and names #41's number)."""
+    if ticket.merged_into_id is None:
+        return ticket
+    return tickets.get(a.session, ticket.merged_into_id) or ticket
 
 
 def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files: bool) -> int:
