@@ -198,3 +198,31 @@ def _text_part(raw: bytes) -> str:
     part = msg.get_body(("plain",))
     assert isinstance(part, EmailMessage)
     return " ".join(part.get_content().split())
+
+
+@pytest.mark.parametrize("state", ["open", "pending", "closed"])
+def test_a_merged_ticket_keeps_its_state_until_unmerged(
+    config: str, db_url: str, capsys: pytest.CaptureFixture[str], state: str
+) -> None:
+    """Reopened by hand, a merged ticket was an open ticket with no mail (all of it goes
+    to #1), on the board and in reminders for ever, and its requester was told it was
+    taken up again under a number their replies never reach: only unmerge reopens it."""
+    assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
+    sent = _queued(db_url)
+    code, _, err = run(config, "tickets", "set-state", "2", state, capsys=capsys)
+    assert code == 65 and "ticket #1 holds this one's mail" in err and "unmerge" in err
+    source = _show(config, 2, capsys)
+    assert (source["state"], source["close_reason"]) == ("closed", "duplicate")
+    assert _queued(db_url) == sent  # nobody told of a change that did not happen
+    assert run(config, "tickets", "unmerge", "2", capsys=capsys).code == 0
+    assert _show(config, 2, capsys)["state"] == "open"
+
+
+def _queued(db_url: str) -> int:
+    """How many mails were queued so far."""
+    engine = make_engine(db_url)
+    try:
+        with transaction(session_factory(engine)) as s:
+            return len(s.scalars(select(OutboxRow.id)).all())
+    finally:
+        engine.dispose()

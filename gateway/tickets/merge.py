@@ -68,7 +68,6 @@ def merge(
     ticket_rows.give_rows(session, messages, events, to=target.id)
     session.expire(source, ["messages", "events"])
     session.expire(target, ["messages", "events", "participants", "fields"])
-    source.merged_into_id = target.id
     changes.change_state(
         session,
         source,
@@ -79,6 +78,7 @@ def merge(
         reason=CloseReason.DUPLICATE,
         why=merged_cause(tag),
     )
+    source.merged_into_id = target.id  # from now on it stays closed until unmerged
     moved: dict[str, Any] = {
         "messages": messages,
         "events": events,
