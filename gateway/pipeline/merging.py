@@ -26,9 +26,10 @@ class Merge:
     target: int
 
 
-def merge_command(arg: str) -> Merge | Msg:
-    """The argument of ``/merge``: a ticket number (``12``, ``#12``, ``[#12]``)."""
-    target = parse_ticket_ref(arg)
+def merge_command(arg: str, tag_prefix: str = "") -> Merge | Msg:
+    """The argument of ``/merge``: a ticket number (``12``, ``#12``, ``[#12]``, or the
+    tag with the team's prefix as the subject shows it, ``[HELP#12]``)."""
+    target = parse_ticket_ref(arg, tag_prefix)
     if target is None:
         return N_("not a ticket number: {value!r}", value=arg)
     return Merge(target)
@@ -98,7 +99,10 @@ def unmerge_refusal(
 
 
 def parse_ticket_ref(text: str, tag_prefix: str = "") -> int | None:
-    """``12``, ``#12`` or ``[#12]`` (with the team's tag prefix) → 12."""
+    """``12``, ``#12`` or ``[#12]`` (with the team's tag prefix, in any case, as the
+    subject tag matches it: ``[HELP#12]``, ``[help#12]``) → 12."""
     word = text.strip().removeprefix("[").removesuffix("]")
-    word = word.removeprefix(tag_prefix).removeprefix("#") if tag_prefix else word.removeprefix("#")
+    if tag_prefix and word[: len(tag_prefix) + 1].lower() == f"{tag_prefix}#".lower():
+        word = word[len(tag_prefix) :]
+    word = word.removeprefix("#")
     return int(word) if word.isascii() and word.isdigit() and len(word) <= 18 else None

@@ -215,6 +215,7 @@ def _run(
             a.settings.gateway.timezone,
             priority=ticket.priority,
             answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
+            tag_prefix=a.settings.gateway.tag_prefix,
         )
         decision = commands.decide(cmd, ctx)
         try:
