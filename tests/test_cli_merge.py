@@ -210,7 +210,7 @@ def test_a_merged_ticket_keeps_its_state_until_unmerged(
     assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
     sent = _queued(db_url)
     code, _, err = run(config, "tickets", "set-state", "2", state, capsys=capsys)
-    assert code == 65 and "ticket #1 holds this one's mail" in err and "unmerge" in err
+    assert code == 65 and "ticket #1 holds this one's mail" in err and "tickets unmerge" in err
     source = _show(config, 2, capsys)
     assert (source["state"], source["close_reason"]) == ("closed", "duplicate")
     assert _queued(db_url) == sent  # nobody told of a change that did not happen

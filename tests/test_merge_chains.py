@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from gateway.core.errors import Refusal
 from gateway.core.model import InboxState
 from gateway.runtime.app import App
 from gateway.tickets import merge
@@ -89,3 +94,35 @@ def test_the_words_of_a_reply_that_merges_are_an_answer_on_the_ticket_it_went_in
     assert "[#1]" in text_of(moved)
     [transcript] = outbox(team, "command_result")
     assert "priority set to high" in text_of(transcript)
+
+
+def _unmerge(app: App, source_id: int) -> None:
+    with transaction(app.sessions) as s:
+        source = tickets.get(s, source_id)
+        assert source is not None
+        merge.unmerge(s, source, app.clock.now(), window=timedelta(days=14), **WHO)
+
+
+def _inbound(app: App, ticket_id: int) -> list[str]:
+    return [m["message_id"] for m in show(app, ticket_id)["messages"] if m["direction"] == "in"]
+
+
+def test_a_merge_that_was_merged_on_is_undone_last_first(team: App) -> None:
+    """Undoing #3 → #2 while #2 sits in #1 moved #3's mail off #1 but left #3's people
+    there, and undoing #2 → #1 afterwards took #3's mail back to #2 (it was on #2's list):
+    the later merge is undone first, then each ticket has its own mail again."""
+    _three(team)
+    _merge(team, 3, 2)
+    _merge(team, 2, 1)
+    with pytest.raises(Refusal) as refused:
+        _unmerge(team, 3)
+    assert "#2 was merged into #1" in str(refused.value) and "tickets unmerge 2" in str(refused.value)
+    assert _inbound(team, 3) == [] and show(team, 3)["merged_into"] == 2
+    _unmerge(team, 2)
+    _unmerge(team, 3)
+    assert [_inbound(team, i) for i in (1, 2, 3)] == [
+        ["r1@customer.test"],
+        ["r2@customer.test"],
+        ["r3@customer.test"],
+    ]
+    assert [show(team, i)["state"] for i in (1, 2, 3)] == ["new", "open", "open"]

@@ -83,12 +83,27 @@ def merge_refusal(f: MergeFacts) -> Msg | None:
 
 
 def unmerge_refusal(
-    merged_into: int | None, merged_at: datetime | None, now: datetime, window: timedelta
+    merged_into: int | None,
+    merged_at: datetime | None,
+    now: datetime,
+    window: timedelta,
+    *,
+    target_merged_into: int | None = None,
 ) -> Msg | None:
     """A merge is undone only within the reopen window (after that, the requester was
-    told long ago where their request went, and the target has moved on)."""
+    told long ago where their request went, and the target has moved on), and only
+    while its target holds what it gave: once the target was merged on itself
+    (``target_merged_into``), that later merge is undone first, or the two would each
+    take the other's mail and people."""
     if merged_into is None or merged_at is None:
         return N_("this ticket was not merged into another")
+    if target_merged_into is not None:
+        return N_(
+            "ticket #{target} was merged into #{final} since; undo that merge first "
+            "(ticket-gateway tickets unmerge {target})",
+            target=merged_into,
+            final=target_merged_into,
+        )
     if now - merged_at > window:
         return N_(
             "the merge into #{target} is older than the reopen window ({days} days)",

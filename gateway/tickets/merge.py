@@ -131,8 +131,14 @@ def unmerge(
     """Undo the merge of ``source`` (within ``window``): move back what moved, take off
     the target the people and fields the merge gave it, reopen the source; the target."""
     event = merges.last_merge_event(session, source.id) if source.merged_into_id else None
-    why = unmerge_refusal(source.merged_into_id, event.at if event else None, now, window)
     target = tickets.get(session, source.merged_into_id) if source.merged_into_id else None
+    why = unmerge_refusal(
+        source.merged_into_id,
+        event.at if event else None,
+        now,
+        window,
+        target_merged_into=target.merged_into_id if target is not None else None,
+    )
     if why is not None or event is None or target is None:
         raise Refusal(why or N_("this ticket was not merged into another"))
     moved = event.detail

@@ -70,7 +70,7 @@ def check(
             target,
             N_(
                 "ticket #{target} holds this one's mail since it was merged there: work on "
-                "#{target}, or undo the merge first (tickets unmerge)",
+                "#{target}, or undo the merge first (ticket-gateway tickets unmerge)",
                 target=merged_into,
             ),
         )

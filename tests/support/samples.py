@@ -328,13 +328,14 @@ def refusals() -> list[v.CommandLine]:
     unknown = commands.decide(cmd, with_answers)  # names the saved answers there are
     assert isinstance(unknown, commands.Refused)
     lines.append(v.CommandLine(cmd.line, unknown.why, "refused"))
-    for current, target, reason in [
-        (TicketState.OPEN, TicketState.OPEN, None),
-        (TicketState.CLOSED, TicketState.PENDING, None),
-        (TicketState.NEW, TicketState.OPEN, CloseReason.SPAM),
+    for current, target, reason, merged_into in [
+        (TicketState.OPEN, TicketState.OPEN, None, None),
+        (TicketState.CLOSED, TicketState.PENDING, None, None),
+        (TicketState.NEW, TicketState.OPEN, CloseReason.SPAM, None),
+        (TicketState.CLOSED, TicketState.OPEN, None, 41),  # merged into #41
     ]:
         try:
-            states.check(current, target, reason)
+            states.check(current, target, reason, merged_into=merged_into)
         except InvalidTransition as exc:
             lines.append(v.CommandLine(f"/{target}", exc.message, "refused"))
     return lines

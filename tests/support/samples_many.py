@@ -66,6 +66,7 @@ def refused() -> list[v.CommandLine]:
     said += [
         unmerge_refusal(None, None, NOW, timedelta(days=14)),
         unmerge_refusal(41, NOW - timedelta(days=30), NOW, timedelta(days=14)),
+        unmerge_refusal(41, NOW, NOW, timedelta(days=14), target_merged_into=40),
     ]
     for arg in ("seven",):
         found = merge_command(arg)
