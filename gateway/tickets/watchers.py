@@ -44,6 +44,7 @@ def change_watcher(
         members=[m.email for m in settings.members],
         own=loops.is_own_address(address, settings.own_addresses),
         limit=settings.limits.max_watchers,
+        unreachable=bool(loops.never_answered(address, settings.own_addresses)),
     )
     why = watch_refusal(facts)
     if why is not None:

@@ -60,6 +60,7 @@ def refused() -> list[v.CommandLine]:
         WatchFacts(Op.REMOVE, "b@customer.test", False, *_rest(base)),
         WatchFacts(Op.REMOVE, "a@customer.test", True, *_rest(base)),
         WatchFacts(Op.ADD, "b@gmail.com", True, "ito@gmail.com", (), (), False, 5),
+        WatchFacts(Op.ADD, "no-reply@customer.test", False, *_rest(base), unreachable=True),
     ]
     said: list[Msg | None] = [merge_refusal(f) for f in merges]
     said += [watch_refusal(f) for f in watches]
