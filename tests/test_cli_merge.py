@@ -226,3 +226,12 @@ def _queued(db_url: str) -> int:
             return len(s.scalars(select(OutboxRow.id)).all())
     finally:
         engine.dispose()
+
+
+def test_a_merged_ticket_gets_no_watchers(config: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A watcher of a merged ticket would hear nothing, ever: its mail goes to #1."""
+    assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "cc", "2", "add", "boss@customer.test", capsys=capsys)
+    assert code == 65 and "ticket #2 was merged into #1" in err
+    assert _show(config, 2, capsys)["watchers"] == []
+    assert run(config, "tickets", "cc", "1", "add", "boss@customer.test", capsys=capsys).code == 0

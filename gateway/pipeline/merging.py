@@ -82,6 +82,15 @@ def merge_refusal(f: MergeFacts) -> Msg | None:
     return None
 
 
+def merged_away(ticket_id: int, target: int) -> Msg:
+    """Why a merged ticket takes no watcher and no answer: all its mail goes to
+    ``target``, so a watcher of it would hear nothing and its requester would be told to
+    reply to a ticket their reply never reaches."""
+    return N_(
+        "ticket #{id} was merged into #{target}; work on #{target}", id=ticket_id, target=target
+    )
+
+
 def unmerge_refusal(
     merged_into: int | None,
     merged_at: datetime | None,

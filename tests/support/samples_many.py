@@ -16,6 +16,7 @@ from gateway.pipeline.merging import (
     Side,
     merge_command,
     merge_refusal,
+    merged_away,
     unmerge_refusal,
 )
 from gateway.pipeline.watching import Op, Watch, WatchFacts, cc_command, watch_refusal
@@ -68,6 +69,7 @@ def refused() -> list[v.CommandLine]:
         unmerge_refusal(None, None, NOW, timedelta(days=14)),
         unmerge_refusal(41, NOW - timedelta(days=30), NOW, timedelta(days=14)),
         unmerge_refusal(41, NOW, NOW, timedelta(days=14), target_merged_into=40),
+        merged_away(42, 41),
     ]
     for arg in ("seven",):
         found = merge_command(arg)
