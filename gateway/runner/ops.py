@@ -33,6 +33,7 @@ from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
+from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
 from gateway.runner.command_said import changed
 from gateway.runner.filing import recategorize
@@ -42,7 +43,7 @@ from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.tickets import changes, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
-from store import merges, tickets
+from store import merges
 from store.installation import reply_keys
 from store.models import Ticket
 
@@ -145,7 +146,12 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         0
         if kept_back(ran)
         else _relay(
-            a, on, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
+            a,
+            on,
+            member,
+            "\n\n".join(saved) if noted else with_saved,
+            relay_files=not noted,
+            audience=None if on is ticket else people_of(a, ticket),
         )
     )
     if outcomes:
@@ -293,19 +299,18 @@ def _apply(
     return changed(action, old)
 
 
-def goes_on(a: Arrival, ticket: Ticket) -> Ticket:
-    """The ticket a reply's remaining lines and words are about: ``ticket``, or the one
-    a ``/merge`` earlier in the same reply put it into (a member who writes "/merge 41"
-    and a few words for the customer answers on #41, where the conversation goes on:
-    that answer stops #41's first-response clock and names #41's number)."""
-    if ticket.merged_into_id is None:
-        return ticket
-    return tickets.get(a.session, ticket.merged_into_id) or ticket
-
-
-def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files: bool) -> int:
-    """The member's answer to the requester and every non-member participant, with
-    the files of their mail (``relay_files``) when the words are an answer."""
+def _relay(
+    a: Arrival,
+    ticket: Ticket,
+    member: Member,
+    text: str,
+    *,
+    relay_files: bool,
+    audience: set[str] | None = None,
+) -> int:
+    """The member's answer to the requester and every non-member participant (of
+    ``audience`` only, when given), with the files of their mail (``relay_files``)
+    when the words are an answer."""
     return relay_answer(
         a.session,
         a.settings,
@@ -316,6 +321,7 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files
         now=a.now,
         channel=CHANNEL,
         files=member_files(a) if relay_files and text.strip() else (),
+        audience=audience,
     )
 
 
