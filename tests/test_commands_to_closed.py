@@ -1,6 +1,7 @@
 """A requester's reply that holds only commands, to a closed ticket (#7): the commands
 act on that ticket and the transcript says what they did; the reply neither reopens it
-nor, when it was closed long ago, opens a new ticket whose request is "/close"."""
+nor, when it was closed long ago, opens a new ticket whose request is "/close". A reply
+with words that opens a new ticket brings its commands to that one."""
 
 from __future__ import annotations
 
@@ -59,3 +60,30 @@ def test_a_reply_with_words_still_reopens_or_opens_a_new_ticket(
     body = "/cc add kato@customer.test\n\nIt is broken again.\n"
     deliver(team, mail("Re: VPN", body=body, to=to), envelope_to=(to,))
     assert [t["id"] for t in all_tickets(team)] == [1, 2]
+
+
+def test_the_commands_of_a_reply_that_opens_a_new_ticket_act_on_it(
+    team: App, clock: FakeClock
+) -> None:
+    """Closed long ago, the reply is a new request, linked; its "/cc add" is that request's
+    (it was dropped unsaid)."""
+    to = _closed(team, clock, 30)
+    body = "/cc add kato@customer.test\n/priority urgent\n\nIt is broken again.\n"
+    deliver(team, mail("Re: VPN", body=body, to=to), envelope_to=(to,))
+    new = show(team, 2)
+    assert (new["linked_ticket"], new["watchers"]) == (1, ["kato@customer.test"])
+    assert new["priority"] == "normal"  # a requester may not raise it
+    [transcript] = [r for r in outbox(team, "command_result") if r.ticket_id == 2]
+    assert transcript.recipients == ["alice@customer.test"] and "[#2]" in text_of(transcript)
+    assert "kato@customer.test" in text_of(transcript) and "refused" in text_of(transcript)
+
+
+def test_a_forged_reply_that_opens_a_new_ticket_runs_no_command(
+    team: App, clock: FakeClock
+) -> None:
+    _closed(team, clock, 30)
+    body = "/cc add kato@customer.test\n\nIt is broken again.\n"
+    deliver(team, mail("Re: [#1] VPN", body=body))  # the tag, not her reply address
+    new = show(team, 2)
+    assert new["linked_ticket"] == 1 and new["watchers"] == []
+    assert [r for r in outbox(team, "command_result") if r.ticket_id == 2] == []

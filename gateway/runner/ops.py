@@ -160,16 +160,18 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
-def requester_reply(a: Arrival, ticket: Ticket) -> str:
+def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None) -> str:
     """A requester may close their own ticket; anyone else on it may give no command.
 
     Commands count only from a verified path; an unverified mail's commands
-    are recorded and answered with nothing (we would be answering a forger)."""
+    are recorded and answered with nothing (we would be answering a forger).
+    ``replied_to``: the ticket whose reply address proves the sender, when the reply
+    opened ``ticket`` (a new one linked to it, closed too long ago)."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     if not parsed.commands and not parsed.ignored:
         return ""
     sender = a.sender
-    verdict = verify(a, sender, ticket.id)
+    verdict = verify(a, sender, replied_to or ticket.id)
     if not verdict.ok:
         changes.record(
             a.session,

@@ -75,9 +75,10 @@ def requester_reply(a: Arrival) -> Done:
             detail={"message_id": a.msg.message_id, "why": said.why, "kept": "closed"},
         )
         return Done(ticket.id, f"appended (via {via}, only thanks: stays closed)")
-    if effect.effect == states.ReplyEffect.NEW_LINKED:
+    if effect.effect == states.ReplyEffect.NEW_LINKED:  # its commands are the new one's
         new, summary = open_new(a, ticket.id)
-        return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}")
+        ran = "" if a.automated else ops.requester_reply(a, new, replied_to=ticket.id)
+        return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}{ran}")
     if effect.target is not None:
         changes.change_state(
             a.session, ticket, effect.target, a.now, actor=a.sender, channel=CHANNEL
