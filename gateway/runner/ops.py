@@ -116,8 +116,10 @@ def unverified(verdict: authz.Verdict) -> Msg:
     return N_("nothing was changed or sent: {reason}", reason=verdict.why)
 
 
-def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
-    """Apply a verified member's commands, relay the rest, send the transcript."""
+def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = True) -> str:
+    """Apply a verified member's commands, relay the rest, send the transcript.
+    ``words=False``: the rest is not for the requester (the mail opened the ticket: a
+    forward, or the member's own request); only a saved answer is sent."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     changes.add_participant(
         a.session, ticket, member.email, "ops", a.now, actor=member.email, channel=CHANNEL
@@ -128,7 +130,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
     )
     outcomes = [*ran, *parsed.ignored]
-    with_saved = "\n\n".join(t for t in (parsed.remaining.strip(), *saved) if t)
+    own_words = parsed.remaining.strip() if words else ""
+    with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
@@ -150,7 +153,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
             on,
             member,
             "\n\n".join(saved) if noted else with_saved,
-            relay_files=not noted,
+            relay_files=words and not noted,
             audience=None if on is ticket else people_of(a, ticket),
         )
     )
