@@ -80,3 +80,11 @@ def test_a_members_own_request_with_commands(desk: App) -> None:
     out = deliver(desk, raw)
     assert show(desk, out.ticket_id or 0)["priority"] == "urgent"
     assert len(outbox(desk, "command_result")) == 1
+
+
+def test_a_members_request_about_a_path_is_a_request(desk: App) -> None:
+    """ "/var is full on db1" reads like a command line but names none of ours."""
+    raw = mail("db1", body="/var is full on db1.\n\nPlease extend it.\n", sender="ops@example.test")
+    out = deliver(desk, raw)
+    assert "/var is full" in show(desk, out.ticket_id or 0)["messages"][0]["text"]
+    assert outbox(desk, "command_result") == outbox(desk, "command_refused") == []

@@ -57,8 +57,8 @@ def _member_commands(a: Arrival, ticket: Ticket) -> str:
     if member is None or a.automated or a.submission is not None:
         return ""
     found = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
-    if not found.commands and not found.ignored:
-        return ""
+    if not any(c.name in commands.GRAMMAR for c in found.commands):
+        return ""  # "/var is full on db1": a request about a path, no command meant
     proof = ops.verify(a, member.email, ticket.id)
     if not proof.ok:
         return f", commands refused: {ops.refuse_unverified(a, ticket, member, proof)}"
