@@ -151,7 +151,7 @@ def test_tickets_answer_relays_the_saved_text_in_the_requesters_language(
         (("password-reset",), 0, ""),
         (("../etc/passwd",), 65, "not a saved answer's name"),
         (("faq",), 65, "no saved answer 'faq' (there are: password-reset, vpn-client)"),
-        (("password-reset", "--as", "stranger@x.test"), 65, "--as"),
+        (("password-reset", "--as", "stranger@x.test"), 65, "unknown member 'stranger@x.test'"),
     ],
 )
 def test_tickets_answer_refuses_what_it_cannot_send(

@@ -73,8 +73,12 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
             said.warn(merged_away(ticket.id, ticket.merged_into_id))
             return EX_DATAERR
         member = settings.member(args.member or ticket.assignee or "")
-        if member is None:
-            said.warn(N_("name the member it comes from with --as (the ticket has no assignee)"))
+        if member is None:  # --as names no member, or there is none to take
+            said.warn(
+                N_("unknown member {member!r}", member=args.member)
+                if args.member
+                else N_("name the member it comes from with --as (the ticket has no assignee)")
+            )
             return EX_DATAERR
         try:
             text, locale = answers.for_ticket(
