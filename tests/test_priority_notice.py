@@ -1,4 +1,4 @@
-"""A priority change reaches the member who has the ticket (#19): a colleague's
+"""A priority change, and a merge, reach the member who has the ticket (#19): a colleague's
 ``/priority urgent`` may leave them half an hour, and it notified nobody. Said in their
 language; nobody hears of their own change, and a new ticket's level is in its
 new-ticket notice, not a notice of its own."""
@@ -28,3 +28,15 @@ def test_nobody_hears_of_their_own_priority_change(team: App) -> None:
     raw = mail("Re: VPN", body="/priority high\n", sender="boss@example.test", to=to)
     deliver(team, raw, envelope_to=(to,))
     assert outbox(team, "ticket_notice") == []
+
+
+def test_the_member_who_has_the_target_hears_of_a_merge(team: App) -> None:
+    """Its mail and people grew: a duplicate's messages and requester are on it now."""
+    deliver(team, mail("VPN down", message_id="<r1@customer.test>"))
+    deliver(team, mail("VPN again", sender="bob@customer.test", message_id="<r2@c.test>"))
+    to = reply_address(team, 2, "ops@example.test")
+    raw = mail("Re: VPN", body="/merge 1\n", sender="ops@example.test", to=to)
+    deliver(team, raw, envelope_to=(to,))
+    notices = [r for r in outbox(team, "ticket_notice") if r.ticket_id == 1]
+    assert [r.recipients for r in notices] == [["boss@example.test"]]
+    assert "Ops One がチケット #2 をこのチケットに統合しました" in text_of(notices[0])

@@ -31,6 +31,7 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline.merging import MergeFacts, Side, merge_refusal, unmerge_refusal
 from gateway.tickets import changes
+from gateway.tickets.conversation import Fact, note
 from gateway.tickets.priority import set_priority
 from store import fields, merges, ticket_rows, tickets
 from store.models import Ticket
@@ -116,6 +117,8 @@ def merge(
         },
     )
     target.updated_at = now
+    # the member who has the target hears that its mail and people grew
+    note(session, Fact(target, "merged", now, actor, new=str(source.id)))
     return target
 
 

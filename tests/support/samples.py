@@ -123,6 +123,7 @@ SAMPLES: list[v.View] = [
             v.NoticeItem("field", "2026-03-02 10:06 JST", "Boss", name="OS", old="mac", new="win"),
             v.NoticeItem("note", "2026-03-02 10:07 JST", "Boss", "電話で確認済み"),
             v.NoticeItem("priority", "2026-03-02 10:07 JST", "Boss", old="normal", new="urgent"),
+            v.NoticeItem("merged", "2026-03-02 10:07 JST", "Boss", new="42"),
             v.NoticeItem("answered", "2026-03-02 10:08 JST", "Boss", "再起動してください。"),
             v.NoticeItem("thanks", "2026-03-02 10:09 JST", "山田 花子", "ありがとうございました"),
             v.NoticeItem("unassigned", "2026-03-02 10:10 JST", "Boss", name="Ops Two"),
