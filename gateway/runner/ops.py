@@ -216,7 +216,6 @@ def _run(
 ) -> list[CommandOutcome]:
     out: list[CommandOutcome] = []
     for cmd in cmds:
-        ticket = goes_on(a, ticket)  # the lines below an applied /merge are for its target
         ctx = commands.CommandContext(
             role,
             [m.email for m in a.settings.members],
