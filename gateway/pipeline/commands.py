@@ -272,9 +272,8 @@ def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    wanted = cmd.arg.lower()  # an entry's id is lower-case (catalog check): VPN is vpn
-    if wanted in ctx.entries:
-        return SetCategory(wanted)
+    if cmd.arg in ctx.entries:
+        return SetCategory(cmd.arg)
     return Refused(cmd.line, N_("unknown catalog entry {entry!r}", entry=cmd.arg))
 
 
