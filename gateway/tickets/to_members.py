@@ -4,7 +4,8 @@ Decided by :func:`gateway.tickets.conversation.flush` from a transaction's facts
 the member responsible for the ticket (its assignee while on the team, else its entry's
 manager: ``Settings.responsible``) hears
 of a requester's reply (the new text, not the quoted history), a thanks that kept
-it closed, a state change, a field filled or changed, a note or an answer another
+it closed, a state change, a priority change, a duplicate merged into it, a field
+filled or changed, a note or an answer another
 member wrote; a member a ticket is given to gets the whole ticket (its brief) and
 their own reply address; the member it was taken from is told. Nobody hears of
 their own action.
@@ -74,7 +75,7 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
     match fact.kind:
         case "reply" if ctx.settings.member(fact.actor) is None:  # a member's mail is theirs
             return [(responsible, item)]
-        case "thanks" | "state" | "field":
+        case "thanks" | "state" | "field" | "priority" | "merged":
             return [(responsible, item)]
         case "note" if ctx.settings.member(fact.actor) is not None:  # not the gateway's notes
             return [(responsible, item)]

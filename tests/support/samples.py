@@ -122,6 +122,8 @@ SAMPLES: list[v.View] = [
             v.NoticeItem("field", "2026-03-02 10:06 JST", "山田 花子", name="OS", new="windows"),
             v.NoticeItem("field", "2026-03-02 10:06 JST", "Boss", name="OS", old="mac", new="win"),
             v.NoticeItem("note", "2026-03-02 10:07 JST", "Boss", "電話で確認済み"),
+            v.NoticeItem("priority", "2026-03-02 10:07 JST", "Boss", old="normal", new="urgent"),
+            v.NoticeItem("merged", "2026-03-02 10:07 JST", "Boss", new="42"),
             v.NoticeItem("answered", "2026-03-02 10:08 JST", "Boss", "再起動してください。"),
             v.NoticeItem("thanks", "2026-03-02 10:09 JST", "山田 花子", "ありがとうございました"),
             v.NoticeItem("unassigned", "2026-03-02 10:10 JST", "Boss", name="Ops Two"),
@@ -328,13 +330,14 @@ def refusals() -> list[v.CommandLine]:
     unknown = commands.decide(cmd, with_answers)  # names the saved answers there are
     assert isinstance(unknown, commands.Refused)
     lines.append(v.CommandLine(cmd.line, unknown.why, "refused"))
-    for current, target, reason in [
-        (TicketState.OPEN, TicketState.OPEN, None),
-        (TicketState.CLOSED, TicketState.PENDING, None),
-        (TicketState.NEW, TicketState.OPEN, CloseReason.SPAM),
+    for current, target, reason, merged_into in [
+        (TicketState.OPEN, TicketState.OPEN, None, None),
+        (TicketState.CLOSED, TicketState.PENDING, None, None),
+        (TicketState.NEW, TicketState.OPEN, CloseReason.SPAM, None),
+        (TicketState.CLOSED, TicketState.OPEN, None, 41),  # merged into #41
     ]:
         try:
-            states.check(current, target, reason)
+            states.check(current, target, reason, merged_into=merged_into)
         except InvalidTransition as exc:
             lines.append(v.CommandLine(f"/{target}", exc.message, "refused"))
     return lines

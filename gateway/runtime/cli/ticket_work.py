@@ -53,6 +53,7 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
     ticket's assignee (the answer goes out in a member's name, as every answer does)."""
     from gateway.notify import answers
     from gateway.pipeline.answer_names import UseAnswer, choose
+    from gateway.pipeline.merging import merged_away
     from gateway.tickets import changes
     from gateway.tickets.relay import relay_answer
     from store import tickets
@@ -68,9 +69,16 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=args.id))
             return EX_UNAVAILABLE
+        if ticket.merged_into_id is not None:
+            said.warn(merged_away(ticket.id, ticket.merged_into_id))
+            return EX_DATAERR
         member = settings.member(args.member or ticket.assignee or "")
-        if member is None:
-            said.warn(N_("name the member it comes from with --as (the ticket has no assignee)"))
+        if member is None:  # --as names no member, or there is none to take
+            said.warn(
+                N_("unknown member {member!r}", member=args.member)
+                if args.member
+                else N_("name the member it comes from with --as (the ticket has no assignee)")
+            )
             return EX_DATAERR
         try:
             text, locale = answers.for_ticket(
