@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
 
+# The largest row number (a ticket, an inbox row, an action run): ids are INTEGER
+# columns, int4 on PostgreSQL, so a larger number names no row and must not reach
+# a query (PostgreSQL refuses it, SQLite's driver overflows past 2**63).
+MAX_ID = 2**31 - 1
+
 
 class TicketState(enum.StrEnum):
     NEW = "new"

@@ -22,6 +22,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -155,10 +156,10 @@ def register_inbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     ).add_subparsers(required=True, metavar="ACTION")
     il = i.add_parser("list", help=h(N_("list inbox rows, newest first")))
     il.add_argument("--state", choices=INBOX_STATES)
-    il.add_argument("--limit", type=int, default=200)
+    il.add_argument("--limit", type=whole, default=200)
     il.add_argument("--json", action="store_true")
     il.set_defaults(handler=cmd_inbox_list)
     ir = i.add_parser("retry", help=h(N_("reprocess a row, or every shunted row")))
-    ir.add_argument("id", type=int, nargs="?")
+    ir.add_argument("id", type=whole, nargs="?")
     ir.add_argument("--shunted", action="store_true")
     ir.set_defaults(handler=cmd_inbox_retry)

@@ -26,6 +26,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.catalog.model import Entry
@@ -298,6 +299,6 @@ def _change(old: str | None, new: str | None) -> str:
 
 def register_show(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ts = t.add_parser("show", help=h(N_("one ticket: fields, SLA, messages, attachments, history")))
-    ts.add_argument("id", type=int)
+    ts.add_argument("id", type=whole)
     ts.add_argument("--json", action="store_true")
     ts.set_defaults(handler=cmd_tickets_show)
