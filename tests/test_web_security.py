@@ -143,3 +143,28 @@ def test_a_signed_in_member_still_needs_the_token(settings: Settings, clock: Fak
 
     with rig(settings, clock) as r:
         assert r.serve(scenario) == 403
+
+
+def test_a_number_no_row_can_have_is_not_found(settings: Settings, clock: FakeClock) -> None:
+    """A ticket or attachment number past what an id column holds is a 404 like any
+    unknown one, on PostgreSQL (int4 ids) and SQLite (past 2**63) alike: never the
+    driver's overflow as a 500."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[int]:
+        from tests.support.web import sign_in
+
+        await sign_in(client, r, "ops@example.test")
+        paths = [
+            f"/tickets/{ticket}/attachments/{attachment}"
+            for ticket, attachment in (
+                ("1", "3000000000"),
+                ("1", "99999999999999999999999"),
+                ("3000000000", "1"),
+                ("1", "0"),
+                ("1", "-1"),
+            )
+        ] + ["/tickets/3000000000", "/tickets/99999999999999999999999"]
+        return [(await client.get(p, allow_redirects=False)).status for p in paths]
+
+    with rig(settings, clock) as r:
+        assert set(r.serve(scenario)) == {404}

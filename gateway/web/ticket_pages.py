@@ -19,7 +19,7 @@ from gateway.core.errors import InvalidTransition
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes
-from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
+from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
 from store import ticket_query, tickets
 
 routes = web.RouteTableDef()
@@ -74,16 +74,6 @@ def _int(text: str, low: int, high: int) -> int:
         return low
 
 
-def _ticket_id(request: web.Request) -> int:
-    try:
-        value = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
-    if not 0 < value < 2**31:
-        raise web.HTTPNotFound()
-    return value
-
-
 def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
     data = tickets.detail(session, ticket_id)
     if data is None:
@@ -102,7 +92,7 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
 @members_only
 async def ticket_page(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
-    data = await ctx.read(_detail, _ticket_id(request))
+    data = await ctx.read(_detail, path_id(request, "id"))
     if data is None:
         raise web.HTTPNotFound()
     entries = ctx.catalog().entries
@@ -130,7 +120,7 @@ async def ticket_page(request: web.Request) -> web.Response:
 async def act(request: web.Request) -> web.Response:
     """assign to me, pending, open, close (with a reason), or a note."""
     ctx = ctx_of(request)
-    ticket_id = _ticket_id(request)
+    ticket_id = path_id(request, "id")
     member = visitor(request).member
     assert member is not None
     posted = await request.post()
