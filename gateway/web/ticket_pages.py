@@ -26,6 +26,7 @@ routes = web.RouteTableDef()
 PAGE_SIZE = 50
 STATES = ("new", "open", "pending", "closed", "active")
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
+NOBODY = "-"  # the assignee filter's value for the tickets nobody has, as on the CLI
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
 
 
@@ -39,7 +40,7 @@ async def ticket_list(request: web.Request) -> web.Response:
     page_no = _int(q.get("page", "1"), 1, 10_000)
     query = ticket_query.TicketQuery(
         state=state if state in STATES else None,
-        assignee=q.get("assignee") or None,
+        assignee=_assignee(q.get("assignee", "")),
         requester=q.get("requester") or None,
         catalog=q.get("catalog") or None,
         priority=priority if priority in PRIORITIES else None,
@@ -61,10 +62,19 @@ async def ticket_list(request: web.Request) -> web.Response:
             "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
             "states": STATES,
+            "nobody": NOBODY,
             "priorities": PRIORITIES,
             "params": {k: v for k, v in q.items() if k != "page"},
         },
     )
+
+
+def _assignee(asked: str) -> str | None:
+    """The assignee filter as the query reads it: ``-`` (the CLI's ``--assignee -``)
+    is the tickets nobody has, empty is anyone's."""
+    if asked == NOBODY:
+        return ""
+    return asked or None
 
 
 def _int(text: str, low: int, high: int) -> int:
