@@ -9,13 +9,17 @@ text, never its HTML.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from gateway.actions import trigger
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Settings
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
+from gateway.core.i18n import Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes
@@ -128,7 +132,8 @@ async def ticket_page(request: web.Request) -> web.Response:
 @routes.post("/tickets/{id}")
 @members_only
 async def act(request: web.Request) -> web.Response:
-    """assign to me, pending, open, close (with a reason), or a note."""
+    """assign to me, pending, open, close (with a reason), a note, or (a manager)
+    approve the catalog action that waits for approval."""
     ctx = ctx_of(request)
     ticket_id = path_id(request, "id")
     member = visitor(request).member
@@ -137,10 +142,20 @@ async def act(request: web.Request) -> web.Response:
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
     note = str(posted.get("note", "")).strip()[:10_000]
-    if action not in ("assign_me", "pending", "open", "close", "note"):
+    if action not in ("assign_me", "pending", "open", "close", "note", "approve"):
         raise web.HTTPBadRequest()
     if action == "close" and reason not in CLOSE_REASONS:
         raise web.HTTPBadRequest()
+    if action == "approve":
+        said = await ctx.read(
+            _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, ctx.now()
+        )
+        if said is None:
+            raise web.HTTPNotFound()
+        if said is not True:  # refused: why, in the page's language
+            values = {"ticket_id": ticket_id, "why": said}
+            return page(request, "approve_refused.html.j2", values, status=409)
+        raise see_other(f"/tickets/{ticket_id}")
     done = await ctx.read(_act, ticket_id, member.email, action, reason, note, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
@@ -185,4 +200,27 @@ def _act(
             )
     except InvalidTransition:
         return False
+    return True
+
+
+def _approve(
+    session: Session,
+    ticket_id: int,
+    settings: Settings,
+    catalog: Catalog,
+    actor: str,
+    now: datetime,
+) -> Literal[True] | Msg | None:
+    """The ticket page's approve button: the same function as a manager's ``/approve``
+    (who may, a complete sheet, a run that waits), with the web as the channel. None:
+    no such ticket; a Msg: why it was refused; True: the run is queued."""
+    ticket = tickets.get(session, ticket_id)
+    if ticket is None:
+        return None
+    try:
+        trigger.approve(
+            session, settings.members, catalog, ticket, now, actor=actor, channel=Channel.WEB.value
+        )
+    except trigger.ApprovalRefused as exc:
+        return exc.reason
     return True
