@@ -105,7 +105,7 @@ def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> It
         yield UnreadableInput(str(path), exc.strerror or str(exc))
         return
     if head == b"From ":
-        yield from _mbox(path)
+        yield from _mbox(path, explicit)
         return
     if size >= ALONE_ABOVE:
         yield ChunkBreak()  # before the read: the chunk so far goes first
@@ -131,11 +131,13 @@ def _on_disk(path: Path, explicit: bool) -> FileInput | UnreadableInput:
     return FileInput(str(path), str(path), size, looks_like_mail(head), explicit)
 
 
-def _mbox(path: Path) -> Iterator[RawInput]:
+def _mbox(path: Path, explicit: bool) -> Iterator[RawInput]:
+    """The messages of an mbox file; one that is not mail counts as the mbox does: named
+    on the command line (an error), or found in a folder (skipped, like a stray file)."""
     box = mailbox.mbox(path, create=False)
     try:
         for n, key in enumerate(box.iterkeys(), start=1):
-            yield _item(f"{path}#{n}", box.get_bytes(key))
+            yield _item(f"{path}#{n}", box.get_bytes(key), explicit)
     finally:
         box.close()
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
+    EX_NOINPUT,
     EX_OK,
     EX_TEMPFAIL,
     EX_UNAVAILABLE,
@@ -52,7 +53,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
     if summary.transient:
         return EX_TEMPFAIL
-    return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
+    if summary.not_mail:
+        return EX_DATAERR  # an input named on the command line is not mail at all
+    return EX_NOINPUT if summary.unreadable else EX_OK  # a file could not be read
 
 
 def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
