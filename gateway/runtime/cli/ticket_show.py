@@ -226,7 +226,7 @@ class Shower:
     def messages(self, data: dict[str, Any]) -> None:
         said, number = self.said, 0
         for m in data["messages"]:
-            when = self.time(m["date"])
+            when = self.time(m["date"] or m["received_at"])  # a mail without a Date
             head = N_(
                 "--- {direction} {at} {sender}  ({kind})",
                 direction=DIRECTIONS.get(m["direction"], m["direction"]),
