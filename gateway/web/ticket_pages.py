@@ -8,7 +8,7 @@ text, never its HTML.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
@@ -42,6 +42,8 @@ async def ticket_list(request: web.Request) -> web.Response:
     state = q.get("state", "")
     priority = q.get("priority", "")
     page_no = _int(q.get("page", "1"), 1, 10_000)
+    # the board's closed column links here with its window: the same tickets it counts
+    closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
     query = ticket_query.TicketQuery(
         state=state if state in STATES else None,
         assignee=_assignee(q.get("assignee", "")),
@@ -49,6 +51,7 @@ async def ticket_list(request: web.Request) -> web.Response:
         catalog=q.get("catalog") or None,
         priority=priority if priority in PRIORITIES else None,
         search=q.get("q", "")[:200],
+        closed_since=ctx.now() - timedelta(days=closed_days) if closed_days else None,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
     )
@@ -67,6 +70,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "members": ctx.settings.members,
             "states": STATES,
             "nobody": NOBODY,
+            "closed_days": closed_days,
             "priorities": PRIORITIES,
             "params": {k: v for k, v in q.items() if k != "page"},
         },
