@@ -168,3 +168,38 @@ def test_a_number_no_row_can_have_is_not_found(settings: Settings, clock: FakeCl
 
     with rig(settings, clock) as r:
         assert set(r.serve(scenario)) == {404}
+
+
+CUT_SHORT = b'--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n'  # no closing line
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (
+            "multipart/form-data; boundary=zz",
+            b'--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n',
+        ),
+        ("multipart/form-data; boundary=zz", b"not multipart at all"),
+        ("multipart/form-data; boundary=zz", b"--zz\r\n\r\n"),
+        ("multipart/form-data", b"no boundary declared"),
+    ],
+)
+def test_a_body_that_breaks_its_multipart_framing_is_a_400(
+    settings: Settings, clock: FakeClock, content_type: str, body: bytes
+) -> None:
+    """A cut-short or malformed multipart body is the client's mistake: a 400 page with
+    the headers, nothing stored; it was a 500 with aiohttp's ValueError in the log."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str]]:
+        out = []
+        for path in ("/new/vpn", "/sign-in"):
+            answer = await client.post(path, data=body, headers={"Content-Type": content_type})
+            out.append((answer.status, answer.headers.get("Content-Security-Policy", "")))
+        return out
+
+    with rig(settings, clock) as r:
+        for status, csp in r.serve(scenario):
+            assert status == 400 and "default-src 'self'" in csp
+        assert inbox_rows(r.app) == []
