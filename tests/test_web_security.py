@@ -203,3 +203,37 @@ def test_a_body_that_breaks_its_multipart_framing_is_a_400(
         for status, csp in r.serve(scenario):
             assert status == 400 and "default-src 'self'" in csp
         assert inbox_rows(r.app) == []
+
+
+@sqlite_only
+def test_a_static_file_we_do_not_have_is_our_not_found_page(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """aiohttp's static route answered a missing name with a bare 404 typed
+    application/octet-stream (Chromium saved it as an empty download) and /static/
+    itself with a 403 whose page spoke of an old form."""
+
+    async def scenario(client: TestClient[Any, Any]) -> dict[str, tuple[int, str]]:
+        out = {}
+        for path in (
+            "/static/nope.css",
+            "/static/",
+            "/static",
+            "/static/.hidden",
+            "/static/%2e%2e%2fapp.py",
+            "/static/..%2fapp.py",
+            "/static/web.css",
+            "/static/favicon.ico",
+        ):
+            answer = await client.get(path, allow_redirects=False)
+            out[path] = (answer.status, answer.headers.get("Content-Type", ""))
+        return out
+
+    with rig(settings, clock) as r:
+        seen = r.serve(scenario)
+    for path, (status, kind) in seen.items():
+        if path in ("/static/web.css", "/static/favicon.ico"):
+            assert status == 200, (path, status)
+        else:
+            assert (status, kind) == (404, "text/html; charset=utf-8"), (path, status, kind)
+    assert seen["/static/web.css"][1].startswith("text/css")
