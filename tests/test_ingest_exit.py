@@ -6,6 +6,7 @@ it is as much a stray as a file beside it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,19 @@ def test_an_input_that_cannot_be_read_exits_66_not_65(
     (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     both = run(config, "ingest", str(tmp_path / "nope.eml"), str(tmp_path / "x.png"), capsys=capsys)
     assert both.code == 65  # one input is not mail at all: that says more
+
+
+def test_a_named_pipe_in_a_folder_is_passed_over_not_waited_on(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Opening a FIFO waits for a writer: a folder holding one made ingest hang for
+    ever. It is not a message file, so it is passed over; named on the command line it
+    cannot be read (66), and says why."""
+    folder = tmp_path / "mails"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(mail(subject="three"))
+    os.mkfifo(folder / "pipe")
+    ran = run(config, "ingest", str(folder), capsys=capsys)
+    assert ran.code == 0 and ran.out.count("stored as inbox") == 1, ran.out
+    named = run(config, "ingest", str(folder / "pipe"), capsys=capsys)
+    assert named.code == 66 and "pipe: cannot read: not a regular file" in named.out
