@@ -19,6 +19,14 @@ from typing import TypedDict
 MAX_ID = 2**31 - 1
 
 
+def ticket_number(digits: str) -> int | None:
+    """A ticket number a sender wrote (a subject tag, a reply address, ``/merge``), or
+    None when no ticket can have it: a mail naming ``[#99999999999]`` opens or joins a
+    ticket as if it named none, instead of failing in the query."""
+    number = int(digits)
+    return number if 0 < number <= MAX_ID else None
+
+
 class TicketState(enum.StrEnum):
     NEW = "new"
     OPEN = "open"

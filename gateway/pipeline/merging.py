@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core.i18n import N_, Msg
-from gateway.core.model import TicketState
+from gateway.core.model import TicketState, ticket_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,4 +101,6 @@ def parse_ticket_ref(text: str, tag_prefix: str = "") -> int | None:
     """``12``, ``#12`` or ``[#12]`` (with the team's tag prefix) → 12."""
     word = text.strip().removeprefix("[").removesuffix("]")
     word = word.removeprefix(tag_prefix).removeprefix("#") if tag_prefix else word.removeprefix("#")
-    return int(word) if word.isascii() and word.isdigit() and len(word) <= 18 else None
+    if not (word.isascii() and word.isdigit() and len(word) <= 18):
+        return None
+    return ticket_number(word)  # None past every id, as for a word that is no number
