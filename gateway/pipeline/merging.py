@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core.i18n import N_, Msg
-from gateway.core.model import TicketState
+from gateway.core.model import TicketState, ticket_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,4 +129,6 @@ def parse_ticket_ref(text: str, tag_prefix: str = "") -> int | None:
     if tag_prefix and word[: len(tag_prefix) + 1].lower() == f"{tag_prefix}#".lower():
         word = word[len(tag_prefix) :]
     word = word.removeprefix("#")
-    return int(word) if word.isascii() and word.isdigit() and len(word) <= 18 else None
+    if not (word.isascii() and word.isdigit() and len(word) <= 18):
+        return None
+    return ticket_number(word)  # None past every id, as for a word that is no number

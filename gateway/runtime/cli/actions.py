@@ -23,6 +23,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -124,14 +125,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ).add_subparsers(required=True, metavar="ACTION")
     al = a.add_parser("list", help=h(N_("list action runs, newest first")))
     al.add_argument("--state", choices=RUN_STATES)
-    al.add_argument("--ticket", type=int, help=h(N_("only the runs of this ticket")))
-    al.add_argument("--limit", type=int, default=200)
+    al.add_argument("--ticket", type=whole, help=h(N_("only the runs of this ticket")))
+    al.add_argument("--limit", type=whole, default=200)
     al.add_argument("--json", action="store_true")
     al.set_defaults(handler=cmd_actions_list)
     ar = a.add_parser(
         "retry", help=h(N_("run a failed run again (same input, same idempotency key)"))
     )
-    ar.add_argument("id", type=int)
+    ar.add_argument("id", type=whole)
     ar.set_defaults(handler=cmd_actions_retry)
     ax = a.add_parser("run", help=h(N_("run the due action runs now, in this process")))
     ax.add_argument("--json", action="store_true")

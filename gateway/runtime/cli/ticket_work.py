@@ -17,6 +17,7 @@ from gateway.core.i18n import N_
 from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, actor, opened
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -106,11 +107,11 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
 
 def register_work(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tp = t.add_parser("priority", help=h(N_("set a ticket's priority (its SLA follows)")))
-    tp.add_argument("id", type=int)
+    tp.add_argument("id", type=whole)
     tp.add_argument("level", choices=LEVELS)
     tp.set_defaults(handler=cmd_tickets_priority)
     ta = t.add_parser("answer", help=h(N_("send a saved answer to the requester")))
-    ta.add_argument("id", type=int)
+    ta.add_argument("id", type=whole)
     ta.add_argument("name", help=h(N_("the saved answer's name (see: answers list)")))
     ta.add_argument(
         "--as",
