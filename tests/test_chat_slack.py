@@ -14,7 +14,15 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from tests.support import chat as c
-from tests.support.pipeline import all_tickets, inbox_raw, inbox_rows, outbox, show
+from tests.support.pipeline import (
+    all_tickets,
+    inbox_raw,
+    inbox_rows,
+    outbox,
+    show,
+    subject_of,
+    text_of,
+)
 from tests.support.slack_fake import FakeSlack
 from tests.support.waiting import eventually
 
@@ -122,6 +130,19 @@ def test_a_wrong_value_is_shown_under_its_own_field(chat_app: App, fake: FakeSla
     assert set(ack["errors"]) == {"field:os"}
     assert ack["errors"]["field:os"].startswith("次のいずれかで書いてください")  # the sheet's words
     assert [r for r in inbox_rows(chat_app) if r.source == "slack"] == []  # nothing stored
+
+
+@pytest.mark.usefixtures("slack")
+def test_a_japanese_form_is_answered_in_japanese_whatever_the_subject_says(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    # the requester's Slack is in Japanese and the form spoke Japanese; "VPN" is the
+    # subject many Japanese people write, and it holds no Japanese character
+    fake.envelope("slash_commands", c.command())
+    _fill_in(fake, "VPN", "", os="windows")
+    chat_app.runner.process_pending()
+    [ack] = outbox(chat_app, "acknowledgement")
+    assert "受け付けました" in subject_of(ack) and "received" not in text_of(ack)
 
 
 @pytest.mark.usefixtures("slack")
