@@ -5,6 +5,7 @@ notices (the Teams card checked against the Adaptive Card schema)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -20,9 +21,10 @@ from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
 from gateway.runtime.app import App, build
 from tests.support import chat as c
+from tests.support.hooks import MOVED, TRICKLE, HookServer
 from tests.support.mails import mail
 from tests.support.paths import DATA
-from tests.support.pipeline import all_tickets, deliver, outbox
+from tests.support.pipeline import all_tickets, deliver, outbox, show
 from tests.support.slack_fake import FakeSlack
 
 SCHEMA = DATA / "adaptive-card" / "adaptive-card-1.5.json"
@@ -221,6 +223,45 @@ def test_a_slack_format_webhook_gets_plain_text(
     [body] = fake.hooks["webhook"]
     assert set(body) == {"text"} and body["text"].startswith(f"New ticket [#{ticket_id}]")
     assert " / Priority: urgent / " in body["text"]  # 【至急】 in the subject
+
+
+@pytest.mark.parametrize("target", ["teams", "webhook"])
+def test_a_webhook_that_redirects_is_not_counted_as_posted(
+    settings: Settings, clock: FakeClock, target: str
+) -> None:
+    # a sign-in page in front of the chat server: the POST is sent to /login, whose GET
+    # answers 200; followed, every notice would be 'sent' and none would ever arrive
+    server = HookServer([MOVED]).start()
+    hooks = ChatSettings(**{target: WebhookSettings(url=server.url("/hooks/x"))})
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        ticket_id = _mail_ticket(app)
+        report = c.poster(app).drain()
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "chat-failed"]
+    finally:
+        app.close()
+        server.stop()
+    assert (report.sent, len(report.failed)) == ([], 1)
+    assert server.fetched == [] and len(server.deliveries) == 1
+    assert "HTTP 302" in event["detail"]["error"] and "not followed" in event["detail"]["error"]
+
+
+def test_a_trickling_webhook_is_cut_at_the_timeout(settings: Settings, clock: FakeClock) -> None:
+    # a byte now and then keeps every read under the timeout; the chat poster (Slack's
+    # cards and lines wait behind it) must still get its thread back at the timeout
+    server = HookServer([TRICKLE]).start()
+    hooks = ChatSettings(teams=WebhookSettings(url=server.url()), timeout=timedelta(seconds=1))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        _mail_ticket(app)
+        started = time.monotonic()
+        report = c.poster(app).drain()
+        took = time.monotonic() - started
+    finally:
+        app.close()
+        server.stop()
+    assert report.retried and not report.sent  # tried again later, not lost
+    assert took < 5, f"the poster was held {took:.1f}s"
 
 
 def test_sla_breaches_and_stale_tickets_are_noticed_once(

@@ -14,11 +14,15 @@ their own (``retry_handlers=[]``): the chat outbox's backoff is the one retry.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
-import urllib.error
-import urllib.request
+import socket
+import ssl
+import threading
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -40,6 +44,9 @@ PERMANENT = frozenset(
         "invalid_arguments",
     }
 )
+
+
+ANSWER_LIMIT = 65_536  # bytes of a webhook's answer read (it is not kept)
 
 
 class ChatDown(Exception):
@@ -100,27 +107,70 @@ def _classify(exc: SlackApiError) -> ChatDown | ChatRefused:
 
 
 class Webhook:
-    """An incoming webhook (Teams Workflows, or Slack-format: Mattermost, Rocket.Chat)."""
+    """An incoming webhook (Teams Workflows, or Slack-format: Mattermost, Rocket.Chat).
+
+    One POST, redirects never followed: a client that follows one turns the POST into a
+    GET of the new place (a sign-in page in front of the chat server answers that with
+    200), so the notice would count as posted and never arrive. The timeout bounds the
+    whole exchange, not each read: an endpoint that sends a byte now and then would
+    otherwise hold the poster, and every Slack card waiting behind it, for good."""
 
     def __init__(self, url: str, timeout: timedelta) -> None:
         self.url, self.timeout = url, timeout.total_seconds()
 
     def post(self, body: dict[str, Any]) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        request = urllib.request.Request(
-            self.url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
+        parts = urlsplit(self.url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn: http.client.HTTPConnection = (
+            http.client.HTTPSConnection(
+                parts.hostname or "",
+                parts.port,
+                timeout=self.timeout,
+                context=ssl.create_default_context(),
+            )
+            if parts.scheme == "https"
+            else http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=self.timeout)
         )
+        expired = threading.Event()
+        watchdog = threading.Timer(self.timeout, _cut, (conn, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                answer.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code in (408, 429) or exc.code >= 500:
-                raise ChatDown(
-                    f"webhook answered HTTP {exc.code}", _retry_after(exc.headers)
-                ) from None
-            raise ChatRefused(f"webhook answered HTTP {exc.code}") from None
-        except OSError as exc:  # refused, unreachable, timed out
-            raise ChatDown(f"webhook unreachable: {exc}") from None
+            conn.request(
+                "POST", path, body=data, headers={"Content-Type": "application/json; charset=utf-8"}
+            )
+            answer = conn.getresponse()
+            answer.read(ANSWER_LIMIT)
+            if expired.is_set():  # cut half-way: what was read is not an answer
+                raise TimeoutError
+        except (OSError, http.client.HTTPException) as exc:
+            if expired.is_set() or isinstance(exc, TimeoutError):
+                raise ChatDown(f"webhook: no answer within {self.timeout:g}s") from None
+            raise ChatDown(f"webhook unreachable: {exc}") from None  # refused, unreachable
+        finally:
+            watchdog.cancel()
+            conn.close()
+        status = answer.status
+        if 200 <= status < 300:
+            return
+        if status in (408, 429) or status >= 500:
+            raise ChatDown(f"webhook answered HTTP {status}", _retry_after(answer.headers))
+        if 300 <= status < 400:
+            raise ChatRefused(
+                f"webhook answered HTTP {status}, a redirect: not followed "
+                "(give the gateway the URL the webhook's service shows)"
+            )
+        raise ChatRefused(f"webhook answered HTTP {status}")
+
+
+def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """The exchange's deadline: a read blocked on the socket returns at once."""
+    expired.set()
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _retry_after(headers: Any) -> float | None:
