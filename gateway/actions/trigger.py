@@ -22,7 +22,7 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Member
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
-from gateway.tickets import changes
+from gateway.tickets import changes, news
 from store import action_runs, fields
 from store.models import ActionRun, Ticket
 
@@ -91,6 +91,8 @@ def sheet_changed(
     )
     if run_id is None:
         return None
+    if awaiting:
+        news.refreshed(session, ticket, now)  # a posted Slack card gains its Approve button
     changes.record(
         session,
         ticket,
@@ -157,6 +159,9 @@ def approve(
             "idempotency_key": key,
             "input_sha256": document.input_hash(doc),
         },
+    )
+    news.changed(
+        session, ticket, "approved", now, actor=member.email, via=channel, old=None, new=entry.id
     )
     return N_("approved: the action of {entry} runs now (run #{run})", entry=entry.id, run=row.id)
 

@@ -1,6 +1,7 @@
 """The ticket card's buttons, and a member's answer sent to the requester on purpose.
 
-Only members act: a Slack user mapped to a ``[[members]]`` entry (see
+Only members act (and only a manager approves a catalog action that waits for it,
+through the function ``/approve`` uses): a Slack user mapped to a ``[[members]]`` entry (see
 :mod:`gateway.chat.slack.people`). Anyone else gets an ephemeral message that
 says why, and nothing changes. A member's press goes through the tickets
 service with channel ``slack``, exactly like a mail command: the state machine
@@ -22,6 +23,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from gateway.actions import trigger
 from gateway.chat import render
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.text import mentioned, plain
@@ -53,7 +55,7 @@ async def press(
     action: Mapping[str, Any],
     client: AsyncWebClient,
 ) -> None:
-    """Assign to me / set pending / close, from the card."""
+    """Assign to me / set pending / close / approve, from the card."""
     await ack()
     user_id = str((body.get("user") or {}).get("id", ""))
     channel = str((body.get("channel") or {}).get("id", ""))
@@ -84,12 +86,21 @@ async def press(
 
 
 def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | None:
-    """One press through the tickets service; a refusal to show, or None when done."""
+    """One press through the tickets service; what to tell the presser (a refusal, or
+    what an approval did), or None when done."""
     with transaction(door.sessions) as s:
         ticket = tickets.get(s, ticket_id)
         if ticket is None:
             return N_("There is no ticket #{id}.", id=ticket_id)
         now, actor = door.clock.now(), member.email
+        if action == render.APPROVE:  # the function /approve uses: managers only
+            try:
+                return trigger.approve(
+                    s, door.settings.members, door.catalog.current, ticket, now,
+                    actor=actor, channel=CHANNEL,
+                )  # fmt: skip
+            except trigger.ApprovalRefused as exc:
+                return exc.reason
         try:
             if action == render.ASSIGN_ME:
                 if ticket.assignee == member.email:
