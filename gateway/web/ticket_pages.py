@@ -8,19 +8,23 @@ text, never its HTML.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from gateway.actions import trigger
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Member
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
-from store import ticket_query, tickets
+from store import action_runs, ticket_query, tickets
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
@@ -120,7 +124,11 @@ async def ticket_page(request: web.Request) -> web.Response:
             "field_labels": labels,  # the ticket's own entry first, where names clash
             "close_reasons": CLOSE_REASONS,
             "members": ctx.settings.members,  # the assignee by name, as on the board
-            "error": request.query.get("error", "") == "transition",
+            "error": request.query.get("error", ""),  # transition | approval
+            "awaiting_approval": any(  # the action waits: a manager sees the button
+                r["state"] == action_runs.AWAITING and r["entry"] == data["catalog"]
+                for r in data.get("action_runs", ())
+            ),
         },
     )
 
@@ -128,7 +136,8 @@ async def ticket_page(request: web.Request) -> web.Response:
 @routes.post("/tickets/{id}")
 @members_only
 async def act(request: web.Request) -> web.Response:
-    """assign to me, pending, open, close (with a reason), or a note."""
+    """assign to me, pending, open, close (with a reason), a note, or approve the
+    ticket's catalog action (managers only, through the function ``/approve`` uses)."""
     ctx = ctx_of(request)
     ticket_id = _ticket_id(request)
     member = visitor(request).member
@@ -137,16 +146,41 @@ async def act(request: web.Request) -> web.Response:
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
     note = str(posted.get("note", "")).strip()[:10_000]
-    if action not in ("assign_me", "pending", "open", "close", "note"):
+    if action not in ("assign_me", "pending", "open", "close", "note", "approve"):
         raise web.HTTPBadRequest()
     if action == "close" and reason not in CLOSE_REASONS:
         raise web.HTTPBadRequest()
-    done = await ctx.read(_act, ticket_id, member.email, action, reason, note, ctx.now())
+    if action == "approve":
+        done = await ctx.read(
+            _approve, ctx.settings.members, ctx.catalog(), ticket_id, member.email, ctx.now()
+        )
+    else:
+        done = await ctx.read(_act, ticket_id, member.email, action, reason, note, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
     if done:
         ctx.wake_sender()  # the status mail or notice the change queued goes out now
-    raise see_other(f"/tickets/{ticket_id}" + ("" if done else "?error=transition"))
+    refused = "?error=approval" if action == "approve" else "?error=transition"
+    raise see_other(f"/tickets/{ticket_id}" + ("" if done else refused))
+
+
+def _approve(
+    session: Session,
+    members: Sequence[Member],
+    catalog: Catalog,
+    ticket_id: int,
+    actor: str,
+    now: datetime,
+) -> bool | None:
+    """None: no such ticket; False: refused (not a manager, nothing waits); True: queued."""
+    ticket = tickets.get(session, ticket_id)
+    if ticket is None:
+        return None
+    try:
+        trigger.approve(session, members, catalog, ticket, now, actor=actor, channel="web")
+    except trigger.ApprovalRefused:
+        return False
+    return True
 
 
 def _act(
