@@ -20,6 +20,8 @@ from gateway.core.clock import FakeClock
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
 from gateway.runtime.app import App, build
+from store import tickets
+from store.db import transaction
 from tests.support import chat as c
 from tests.support.hooks import MOVED, TRICKLE, HookServer
 from tests.support.mails import mail
@@ -168,6 +170,25 @@ def test_a_permanent_refusal_fails_the_post_and_says_so_on_the_ticket(
 
     [event] = [e for e in show(news_app, ticket_id)["events"] if e["kind"] == "chat-failed"]
     assert "not_in_channel" in event["detail"]["error"]
+
+
+def test_a_notice_of_a_mail_with_a_huge_display_name_still_fits_slack(
+    news_app: App, fake: FakeSlack
+) -> None:
+    # anyone may send mail, with a From name of any length, and a database from before
+    # names were kept short (SQLite kept them whole) still holds such names; Slack
+    # refuses a text over 3 000 characters for good, and the team would never hear of it
+    ticket_id = _mail_ticket(news_app)
+    with transaction(news_app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        assert ticket is not None
+        ticket.requester_name = (
+            "迷惑" * 2500 if news_app.settings.database.url.startswith("sqlite") else "迷惑" * 256
+        )  # what PostgreSQL's column holds at most
+    report = c.poster(news_app).drain()
+    assert report.sent and not report.failed
+    [notice] = fake.of("chat.postMessage")
+    assert "alice@customer.test" in notice["blocks"][1]["elements"][0]["text"]
 
 
 def test_chat_off_queues_nothing(app: App) -> None:

@@ -198,7 +198,7 @@ class ChatPoster:
         self, ticket: Ticket, place: chat.Place | None, locale: str, awaiting: bool
     ) -> render.TicketFacts:
         assignee = self.settings.member(ticket.assignee or "")
-        name = ticket.requester_name
+        name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
         return render.TicketFacts(
             id=ticket.id,
             tag=f"[{self.settings.gateway.tag_prefix}#{ticket.id}]",

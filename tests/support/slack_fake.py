@@ -7,6 +7,7 @@ or ``{"ok": false, "error": ...}``), records every call, and can be told to
 fail: ``down = "500"`` answers HTTP 500, ``"timeout"`` answers too late,
 ``"ratelimited"`` answers 429 with ``Retry-After`` — for the chat methods only,
 so the Socket Mode connection and ``users.info`` keep working unless ``down_all``.
+Blocks over Slack's documented text limits are refused with ``invalid_blocks``.
 """
 
 from __future__ import annotations
@@ -188,6 +189,8 @@ class FakeSlack:
                 "ok": True,
                 "permalink": f"https://example.slack.com/archives/{p.get('channel')}/p{ts}",
             }
+        if method in ("chat.postMessage", "chat.update") and not _blocks_fit(p.get("blocks")):
+            return {"ok": False, "error": "invalid_blocks"}
         if method == "chat.postMessage":
             self._ts += 1
             return {"ok": True, "channel": p.get("channel"), "ts": f"1772413200.{self._ts:06d}"}
@@ -210,3 +213,17 @@ async def _params(request: web.Request) -> dict[str, Any]:
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params
+
+
+def _blocks_fit(blocks: Any) -> bool:
+    """Slack's documented limits on a message's blocks: a text object holds at most 3 000
+    characters, each of a section's fields at most 2 000 (over them: ``invalid_blocks``)."""
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    for block in blocks or ():
+        texts = [block.get("text"), *(block.get("elements") or ())]
+        if any(isinstance(t, dict) and len(str(t.get("text", ""))) > 3000 for t in texts):
+            return False
+        if any(len(str(f.get("text", ""))) > 2000 for f in block.get("fields") or ()):
+            return False
+    return True
