@@ -14,6 +14,7 @@ use (an answer mail through the outbox).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -33,7 +34,7 @@ from gateway.core.i18n import N_, Msg, translate
 from gateway.core.model import CloseReason, TicketState
 from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
-from store import chat, tickets
+from store import chat, outbox, tickets
 from store.db import transaction
 
 log = logging.getLogger("gateway.chat.slack")
@@ -151,7 +152,10 @@ async def send_message(
         return
     thread = str(message.get("thread_ts") or message.get("ts") or "")
     text = await as_mail_text(door, str(message.get("text", "")))
-    key = f"slack:{channel}:{message.get('ts', '')}"
+    # the message and its words: pressed twice, one mail; edited in Slack (a typo
+    # fixed) and sent again, the corrected words are a new answer
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    key = f"slack:{channel}:{message.get('ts', '')}:{digest}"
     said = await _relay(door, member, text, key, lambda s: chat.ticket_at(s, channel, thread))
     await _tell(client, channel, user_id, translate(said, locale))
 
@@ -199,6 +203,8 @@ async def _relay(
             ticket = tickets.get(s, ticket_id) if ticket_id is not None else None
             if ticket is None:
                 return missing
+            if outbox.queued_under(s, f"{key}:"):  # a press or command Slack repeated
+                return N_("This answer was sent to the requester already.")
             count = relay_answer(
                 s,
                 door.settings,
