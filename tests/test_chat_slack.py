@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -186,6 +188,26 @@ def test_the_message_shortcut_prefills_the_form_and_the_card_goes_to_its_thread(
     assert card["thread_ts"] == "1772400000.000100"
     [thread] = c.threads(chat_app)
     assert thread.permalink.endswith("p1772400000000100")
+
+
+def test_the_form_opens_in_time_when_slack_is_slow_to_say_who_asked(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    # Slack's trigger lives 3 seconds; a users.info that takes longer (Slack under load,
+    # the [chat] timeout of 10s) must not use it up: the form opens in the team's language
+    cfg = c.chat_settings(settings, fake)
+    application = build(replace(cfg, chat=replace(cfg.chat, timeout=timedelta(seconds=10))), clock)
+    fake.slow = {"users.info"}
+    try:
+        with c.slack_app(application, fake):
+            fake.envelope("slash_commands", c.command())
+            fake.wait_for("views.open", timeout=15)
+            shortcut = {"ts": "1772400000.000300", "text": "<@U0OPS0001> VPN", "user": "U0X"}
+            fake.envelope("interactive", c.shortcut("create_ticket", c.REQUESTER, shortcut))
+            fake.wait_for("views.open", 2, timeout=15)
+    finally:
+        application.close()
+    assert fake.of("views.open!expired") == []
 
 
 @pytest.mark.usefixtures("slack")

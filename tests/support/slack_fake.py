@@ -7,7 +7,9 @@ or ``{"ok": false, "error": ...}``), records every call, and can be told to
 fail: ``down = "500"`` answers HTTP 500, ``"timeout"`` answers too late,
 ``"ratelimited"`` answers 429 with ``Retry-After`` — for the chat methods only,
 so the Socket Mode connection and ``users.info`` keep working unless ``down_all``.
-Blocks over Slack's documented text limits are refused with ``invalid_blocks``.
+Blocks over Slack's documented text limits are refused with ``invalid_blocks``, and
+``views.open`` with a trigger sent more than 3 seconds before with ``expired_trigger_id``
+(``slow`` methods make a lookup take that long).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +29,7 @@ from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
 CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
+SLOW = 3.5  # seconds a method in ``FakeSlack.slow`` takes: past a trigger's life
 
 
 @dataclass
@@ -40,10 +44,12 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     hooks: dict[str, list[Any]] = field(default_factory=lambda: {"teams": [], "webhook": []})
     down: str = ""  # "" | "500" | "timeout" | "ratelimited"
+    slow: set[str] = field(default_factory=set)  # methods answered only after SLOW seconds
     down_all: bool = False
     port: int = field(default_factory=free_port)
     _ts: int = 0
     _acks: dict[str, Any] = field(default_factory=dict)
+    _triggers: dict[str, float] = field(default_factory=dict)  # trigger id → when sent
     _ws: web.WebSocketResponse | None = None
 
     def __post_init__(self) -> None:
@@ -96,6 +102,7 @@ class FakeSlack:
         """Send a Socket Mode envelope (``slash_commands`` | ``interactive``); the ack's
         payload (``{}`` for an empty ack)."""
         envelope_id = str(uuid.uuid4())
+        self._triggers[str(payload.get("trigger_id", ""))] = time.monotonic()
         message = {
             "envelope_id": envelope_id,
             "type": kind,
@@ -157,6 +164,12 @@ class FakeSlack:
             if failing is not None:
                 self.calls.append(Call(f"{method}!failed", params))
                 return failing
+        if method in self.slow:
+            await asyncio.sleep(SLOW)
+        sent = self._triggers.get(str(params.get("trigger_id", "")))
+        if method == "views.open" and sent is not None and time.monotonic() - sent > 3:
+            self.calls.append(Call(f"{method}!expired", params))  # Slack: 3 s to use it
+            return web.json_response({"ok": False, "error": "expired_trigger_id"})
         self.calls.append(Call(method, params))
         return web.json_response(self._answer(method, params))
 
