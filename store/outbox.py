@@ -190,6 +190,13 @@ def mark_failed(session: Session, outbox_id: int, error: str, now: datetime) -> 
     return row
 
 
+def queued_here(session: Session, message_id: str) -> bool:
+    """Whether a mail with this Message-ID was queued by this gateway: our own mail
+    coming back, whoever's From it comes under (a list resends it under its own)."""
+    stmt = select(OutboxRow.id).where(OutboxRow.message_id == message_id).limit(1)
+    return session.scalar(stmt) is not None
+
+
 def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:
     """For status output and tests: the outbox, oldest first."""
     stmt = select(OutboxRow).order_by(OutboxRow.id)

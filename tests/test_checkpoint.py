@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sqlite3
 from pathlib import Path
 
@@ -98,22 +97,18 @@ def test_bulk_ingest_builds_its_runner_with_checkpoints_apart(
 def test_the_daemons_processing_child_checkpoints_apart(settings: Settings) -> None:
     """Its runner commits row after row while the listener's commits never checkpoint:
     the log is the thread's to keep short (bench/smtp.py --daemon, issue #18)."""
-    from multiprocessing.connection import Connection
-
     from gateway.runtime import processing_child
+    from gateway.runtime.row_board import RowBoard
 
-    ours, theirs = socket.socketpair()
     build(settings, migrate_schema=True).close()  # the daemon migrates before its child starts
-    end = Connection(os.dup(ours.fileno()))
-    app = processing_child._app(settings, end, None)
+    board = RowBoard.create()
+    app = processing_child._app(settings, board, None)
     try:
         sqlite = app.engine.dialect.name == "sqlite"
         assert (app.checkpointer is not None) is sqlite
     finally:
         app.close()
-        end.close()
-        ours.close()
-        theirs.close()
+        board.close()
 
 
 def test_a_failing_checkpoint_is_said_once_and_tried_again(

@@ -28,6 +28,7 @@ from gateway.runtime import processing
 from gateway.runtime.app import App, build
 from gateway.runtime.background import Tuning
 from gateway.runtime.processing import ProcessingProcess
+from gateway.runtime.row_board import RowBoard
 from gateway.runtime.workers import Worker
 from store import inbox
 from store.db import transaction
@@ -133,7 +134,8 @@ def test_a_row_over_its_budget_is_killed_with_the_child_and_shunted(
 
 def test_a_child_whose_daemon_is_gone_stops_by_itself(live: App) -> None:
     handle = ProcessingProcess(live.settings, QUICK, _shunt(live))
-    process, conn = handle._start()
+    board = RowBoard.create()
+    process, conn = handle._start(board)
     try:
         assert conn.poll(60) and conn.recv_bytes() == processing.READY
         conn.close()  # as when the daemon is SIGKILLed: the socket ends
@@ -143,6 +145,7 @@ def test_a_child_whose_daemon_is_gone_stops_by_itself(live: App) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+        board.close()
 
 
 def test_the_daemon_runs_its_processing_in_a_child_unless_told_not_to(

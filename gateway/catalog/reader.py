@@ -318,13 +318,24 @@ class _Reader:
         return email
 
     def duration(self, pair: Any) -> timedelta | None:
+        """An entry's time (an SLA target, stale_after, auto_close_after). Zero is
+        refused: it is never what was meant ("0" for "none" would make every ticket
+        overdue at once, or close every pending ticket at the next sweep); leaving the
+        key out is how an entry has none."""
         if pair is None:
             return None
         try:
-            return parse_duration(_scalar(pair[1]))
+            found = parse_duration(_scalar(pair[1]))
         except ConfigError as exc:
             self.bad(pair[1], N_("{key}: {problem}", key=pair[0].value, problem=exc.message))
             return None
+        if not found:
+            self.bad(
+                pair[1],
+                N_("{key}: must be longer than 0 (leave it out for none)", key=pair[0].value),
+            )
+            return None
+        return found
 
     def boolean(self, node: Any, what: str) -> bool:
         value = _scalar(node)

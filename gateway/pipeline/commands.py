@@ -271,8 +271,9 @@ def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    if cmd.arg in ctx.entries:
-        return SetCategory(cmd.arg)
+    entry = cmd.arg.lower()  # entry ids are lower-case (catalog check): /category VPN
+    if entry in ctx.entries:
+        return SetCategory(entry)
     return Refused(cmd.line, N_("unknown catalog entry {entry!r}", entry=cmd.arg))
 
 

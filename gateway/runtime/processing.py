@@ -13,10 +13,13 @@ The two sides share nothing but the database and one socket pair:
 * the daemon sends one byte per wake-up (:data:`WAKE_INBOX` after a commit of
   new rows, :data:`WAKE_OUTBOX` after a page queued mail); a lost byte costs
   nothing, because every loop also looks for due rows on its own interval;
-* the child sends :data:`READY` once its loops run, and a line per inbox row it
-  starts and ends; it reads the socket until it ends: end of file means the
-  daemon is gone (even SIGKILLed), and the child stops too, leaving a row in
-  progress pending, as at any stop.
+* the child sends :data:`READY` once its loops run; it reads the socket until it
+  ends: end of file means the daemon is gone (even SIGKILLed), and the child
+  stops too, leaving a row in progress pending, as at any stop.
+
+Which row the child is on, and since when, it writes on a board in shared memory
+(:mod:`gateway.runtime.row_board`), which the daemon reads when it looks: two
+lines per row on the socket woke the daemon twice a row while mail came in.
 
 **The child is the budget's kill** (issue #14): the daemon knows which row the
 child is on since when, and a row that outlives ``[limits] processing_budget``
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import socket
 import subprocess
 import sys
@@ -45,9 +49,16 @@ import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 
+if __name__ == "__main__":
+    # the child: a Ctrl-C to the whole group while its imports run (a second or more on
+    # a loaded machine) is for the daemon, not a KeyboardInterrupt traceback here;
+    # processing_child.main() answers SIGINT and SIGTERM with a stop once it can
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 from gateway.config.settings import Settings
 from gateway.core.resources import module_command
 from gateway.runtime.background import Tuning
+from gateway.runtime.row_board import RowBoard
 
 log = logging.getLogger("gateway.daemon")
 
@@ -55,8 +66,6 @@ WAKE_INBOX = b"i"  # rows were stored: the runner
 WAKE_OUTBOX = b"o"  # mail was queued outside the child (a sign-in link): the sender
 READY = b"r"  # the child's loops are running
 QUIT = b"q"  # stop now (as SIGTERM would)
-ROW_STARTED = b"s"  # + the inbox id: the runner took this row
-ROW_ENDED = b"e"  # the runner is between rows
 RELOAD_CATALOG = b"c"  # + the catalog's text: the daemon took it (SIGHUP), the child too
 
 WATCH_INTERVAL = 0.5  # seconds between the daemon's looks at the child
@@ -135,8 +144,15 @@ class ProcessingProcess:
     def run(self, stop: threading.Event) -> None:
         """A Worker body: start a child, watch it until ``stop``, then stop it; raise
         :class:`ChildDied` when it ends on its own (the Worker starts another)."""
-        process, conn = self._start()
-        watch, done = _RowWatch(), threading.Event()
+        board = RowBoard.create()
+        try:
+            self._watch(board, stop)
+        finally:
+            board.close()
+
+    def _watch(self, board: RowBoard, stop: threading.Event) -> None:
+        process, conn = self._start(board)
+        watch, done = _RowWatch(board), threading.Event()
         forwarder = threading.Thread(
             target=self._forward, args=(done,), name="wake-forwarder", daemon=True
         )
@@ -144,7 +160,8 @@ class ProcessingProcess:
         try:
             self._await_ready(process, conn, stop)
             while not stop.is_set():
-                watch.read(conn, WATCH_INTERVAL)
+                _wait(conn, WATCH_INTERVAL)
+                watch.look()
                 if process.poll() is not None:
                     if self._stopping is not None and self._stopping.wait(STOPPING_GRACE):
                         stop.wait()  # the whole service is stopping: this worker is next
@@ -157,16 +174,17 @@ class ProcessingProcess:
             forwarder.join(WATCH_INTERVAL * 2)  # a send to a hung child ends with its kill
             self._stop(process, conn)
 
-    def _start(self) -> tuple[subprocess.Popen[bytes], Connection]:
+    def _start(self, board: RowBoard) -> tuple[subprocess.Popen[bytes], Connection]:
         ours, theirs = socket.socketpair()
         command = [*self._command, str(theirs.fileno())]
+        board.post(None)  # a killed child's row is not the new child's
         try:
-            process = subprocess.Popen(command, pass_fds=[theirs.fileno()])
+            process = subprocess.Popen(command, pass_fds=[theirs.fileno(), board.fd])
         finally:
             theirs.close()
         conn = Connection(ours.detach())
         level = logging.getLogger().getEffectiveLevel()
-        conn.send((self._settings, level, self._tuning, self._catalog_text()))
+        conn.send((self._settings, level, self._tuning, self._catalog_text(), board.fd))
         with self._send_lock:
             self._conn = conn
         self.pids.append(process.pid)
@@ -183,6 +201,8 @@ class ProcessingProcess:
                     log.info("processing process %s running", process.pid)
                     return
             if process.poll() is not None:
+                if self._stopping is not None and self._stopping.wait(STOPPING_GRACE):
+                    return  # the service's stop reached it while it started: run() sees it
                 raise ChildDied(f"the processing process failed at start ({process.returncode})")
             if time.monotonic() > deadline:
                 raise ChildDied(f"the processing process was not ready in {START_TIMEOUT:.0f}s")
@@ -226,28 +246,37 @@ class ProcessingProcess:
         conn.close()  # after the child ended: a send stuck on it fails now
 
 
+def _wait(conn: Connection, timeout: float) -> None:
+    """Wait up to ``timeout`` for the child to say something, and read what it said:
+    nothing is expected after READY, so this is the watch's sleep, cut short when
+    the child's end of the socket closes (a dead child is noticed by poll())."""
+    with contextlib.suppress(EOFError, OSError):
+        while conn.poll(timeout):
+            timeout = 0.0
+            conn.recv_bytes()
+
+
 class _RowWatch:
-    """Which row the child is on, and since when (the daemon's monotonic clock: the
-    watch measures real time spent, whatever the injected clock says)."""
+    """Which row the child is on, and since when, as its board said at the last two
+    looks (the daemon's monotonic clock: the watch measures real time spent,
+    whatever the injected clock says)."""
 
-    def __init__(self) -> None:
-        self.row: int | None = None
-        self.since = 0.0
+    def __init__(self, board: RowBoard) -> None:
+        self._board = board
+        self._looks: list[tuple[int | None, float] | None] = [None, None]
 
-    def read(self, conn: Connection, timeout: float) -> None:
-        """Take every line the child sent, waiting up to ``timeout`` for the first."""
-        with contextlib.suppress(EOFError, OSError):  # a dead child is noticed by poll()
-            while conn.poll(timeout):
-                timeout = 0.0
-                line = conn.recv_bytes()
-                if line.startswith(ROW_STARTED):
-                    self.row, self.since = int(line[1:]), time.monotonic()
-                elif line == ROW_ENDED:
-                    self.row = None
+    def look(self) -> None:
+        self._looks = [self._looks[1], self._board.read()]
 
     def overdue(self, limit: float) -> int | None:
-        if self.row is not None and time.monotonic() - self.since > limit:
-            return self.row
+        """The row, when two looks in a row saw it started at the same time, more than
+        ``limit`` seconds ago (one look could have been torn by a write; see the board)."""
+        first, last = self._looks
+        if last is None or first != last:
+            return None
+        row, since = last
+        if row is not None and time.monotonic() - since > limit:
+            return row
         return None
 
 

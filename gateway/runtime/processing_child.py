@@ -32,18 +32,17 @@ from gateway.runtime.processing import (
     QUIT,
     READY,
     RELOAD_CATALOG,
-    ROW_ENDED,
-    ROW_STARTED,
     WAKE_INBOX,
     WAKE_OUTBOX,
 )
+from gateway.runtime.row_board import RowBoard
 
 NICENESS = 10  # below the doors: a 250 is answered before a row is processed
 
 
 def main(fd: int) -> None:
     conn = Connection(fd)
-    settings, level, tuning, catalog_text = conn.recv()
+    settings, level, tuning, catalog_text, board_fd = conn.recv()
     assert isinstance(settings, Settings) and isinstance(tuning, Tuning)
     with contextlib.suppress(OSError):  # a sandbox may refuse; then at the same priority
         os.nice(NICENESS)
@@ -53,10 +52,10 @@ def main(fd: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _sig, _frame: stop.set())
-    serve(_app(settings, conn, catalog_text), conn, tuning, stop)
+    serve(_app(settings, RowBoard(board_fd), catalog_text), conn, tuning, stop)
 
 
-def _app(settings: Settings, conn: Connection, catalog_text: str | None) -> App:
+def _app(settings: Settings, board: RowBoard, catalog_text: str | None) -> App:
     """The daemon migrated already. Rows are parsed ahead in a parse process of this
     one (issue #18: parsing was 40 % of the runner's CPU), waited for at most the
     row's budget, and inline when that process died: this whole process is what the
@@ -68,14 +67,8 @@ def _app(settings: Settings, conn: Connection, catalog_text: str | None) -> App:
         checkpoint_apart=True,
         catalog_text=catalog_text,  # the daemon's, even if the file is broken by now
     )
-    lock = threading.Lock()  # one runner, but the lines must not interleave with READY
-
-    def report(row: int | None) -> None:
-        with lock, contextlib.suppress(OSError, ValueError):  # the daemon is gone: we stop
-            conn.send_bytes(ROW_ENDED if row is None else ROW_STARTED + str(row).encode())
-
     parser = RowParser.piped(ParsePipe(parse_process.COMMAND))
-    runner = dataclasses.replace(app.runner, parser=parser, on_row=report)
+    runner = dataclasses.replace(app.runner, parser=parser, on_row=board.post)
     app.runner.close()
     return dataclasses.replace(app, runner=runner)
 

@@ -130,8 +130,8 @@ SAMPLES: list[v.View] = [
     v.TicketNotice(
         TEAM, OPS, MINE, (v.NoticeItem("assigned", "2026-03-02 10:10 JST", "Boss"),), BRIEF
     ),
-    v.StaleReminder(TEAM, OPS, (T42, ticket(7, "Printer jams", "new", 12, 9)), 7),
-    v.PendingReminder(TEAM, ALICE, T42, 5, 9),
+    v.StaleReminder(TEAM, OPS, (T42, ticket(7, "Printer jams", "new", 12, 9)), timedelta(days=7)),
+    v.PendingReminder(TEAM, ALICE, T42, timedelta(days=5), timedelta(days=9)),
     v.WeeklyDigest(
         TEAM,
         OPS,
@@ -467,13 +467,15 @@ def said() -> list[v.View]:
             TEAM,
             ALICE,
             T42,
-            v.StatusLine("pending", "closed", "no-response", 14, sweeps.no_response_cause(7)),
+            v.StatusLine(
+                "pending", "closed", "no-response", 14, sweeps.no_response_cause(timedelta(days=7))
+            ),
         ),
         v.StatusChange(
             TEAM,
             ALICE,
             T42,
-            v.StatusLine("open", "closed", "stale", 14, sweeps.inventory_cause(30)),
+            v.StatusLine("open", "closed", "stale", 14, sweeps.inventory_cause(timedelta(days=30))),
         ),
         v.TicketNotice(
             TEAM,
