@@ -285,6 +285,27 @@ def test_a_trickling_webhook_is_cut_at_the_timeout(settings: Settings, clock: Fa
     assert took < 5, f"the poster was held {took:.1f}s"
 
 
+def test_a_webhook_goes_through_the_proxy_of_the_environment(
+    settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # many offices reach Teams only through their HTTP proxy ($https_proxy, $http_proxy)
+    proxy = HookServer().start()  # a proxy answers for the far end: it gets the whole URL
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    hooks = ChatSettings(teams=WebhookSettings(url="http://127.0.0.1:9/hooks/teams"))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        _mail_ticket(app)
+        report = c.poster(app).drain()
+    finally:
+        app.close()
+        proxy.stop()
+    assert report.sent
+    [delivery] = proxy.deliveries
+    assert delivery.path == "http://127.0.0.1:9/hooks/teams"
+
+
 def test_sla_breaches_and_stale_tickets_are_noticed_once(
     news_app: App, fake: FakeSlack, clock: FakeClock
 ) -> None:

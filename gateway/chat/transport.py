@@ -20,9 +20,10 @@ import json
 import socket
 import ssl
 import threading
+import urllib.error
+import urllib.request
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -120,57 +121,83 @@ class Webhook:
 
     def post(self, body: dict[str, Any]) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        parts = urlsplit(self.url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn: http.client.HTTPConnection = (
-            http.client.HTTPSConnection(
-                parts.hostname or "",
-                parts.port,
-                timeout=self.timeout,
-                context=ssl.create_default_context(),
-            )
-            if parts.scheme == "https"
-            else http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=self.timeout)
+        request = urllib.request.Request(
+            self.url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
+        )
+        made: list[http.client.HTTPConnection] = []  # what the watchdog cuts
+        opener = urllib.request.build_opener(  # the proxy of the environment, as before
+            _NoRedirect, _tracking(made), _tracking_tls(made)
         )
         expired = threading.Event()
-        watchdog = threading.Timer(self.timeout, _cut, (conn, expired))
+        watchdog = threading.Timer(self.timeout, _cut, (made, expired))
         watchdog.daemon = True
         watchdog.start()
         try:
-            conn.request(
-                "POST", path, body=data, headers={"Content-Type": "application/json; charset=utf-8"}
-            )
-            answer = conn.getresponse()
-            answer.read(ANSWER_LIMIT)
+            with opener.open(request, timeout=self.timeout) as answer:
+                answer.read(ANSWER_LIMIT)
             if expired.is_set():  # cut half-way: what was read is not an answer
                 raise TimeoutError
-        except (OSError, http.client.HTTPException) as exc:
+        except urllib.error.HTTPError as exc:
+            if exc.code in (408, 429) or exc.code >= 500:
+                raise ChatDown(
+                    f"webhook answered HTTP {exc.code}", _retry_after(exc.headers)
+                ) from None
+            if 300 <= exc.code < 400:
+                raise ChatRefused(
+                    f"webhook answered HTTP {exc.code}, a redirect: not followed "
+                    "(give the gateway the URL the webhook's service shows)"
+                ) from None
+            raise ChatRefused(f"webhook answered HTTP {exc.code}") from None
+        except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, cut
             if expired.is_set() or isinstance(exc, TimeoutError):
                 raise ChatDown(f"webhook: no answer within {self.timeout:g}s") from None
-            raise ChatDown(f"webhook unreachable: {exc}") from None  # refused, unreachable
+            raise ChatDown(f"webhook unreachable: {exc}") from None
         finally:
             watchdog.cancel()
-            conn.close()
-        status = answer.status
-        if 200 <= status < 300:
-            return
-        if status in (408, 429) or status >= 500:
-            raise ChatDown(f"webhook answered HTTP {status}", _retry_after(answer.headers))
-        if 300 <= status < 400:
-            raise ChatRefused(
-                f"webhook answered HTTP {status}, a redirect: not followed "
-                "(give the gateway the URL the webhook's service shows)"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the answer (an HTTPError), never a new request elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _tracking(made: list[Any]) -> Any:
+    class Tracking(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> Any:
+            return self.do_open(_remembered(http.client.HTTPConnection, made), req)
+
+    return Tracking
+
+
+def _tracking_tls(made: list[Any]) -> Any:
+    class Tracking(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> Any:
+            context = ssl.create_default_context()  # certificates always verified
+            return self.do_open(
+                _remembered(http.client.HTTPSConnection, made), req, context=context
             )
-        raise ChatRefused(f"webhook answered HTTP {status}")
+
+    return Tracking
 
 
-def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
+def _remembered(cls: type[http.client.HTTPConnection], made: list[Any]) -> Any:
+    def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        conn = cls(host, **kwargs)
+        made.append(conn)
+        return conn
+
+    return connect
+
+
+def _cut(made: list[http.client.HTTPConnection], expired: threading.Event) -> None:
     """The exchange's deadline: a read blocked on the socket returns at once."""
     expired.set()
-    sock = conn.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    for conn in made:
+        if conn.sock is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _retry_after(headers: Any) -> float | None:
