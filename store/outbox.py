@@ -90,6 +90,13 @@ def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
     return found
 
 
+def queued_under(session: Session, prefix: str) -> bool:
+    """A mail was queued under a key that starts with ``prefix`` (a relay's cause: its
+    mails are keyed ``<cause>:<recipient>``)."""
+    stmt = select(OutboxRow.id).where(OutboxRow.idempotency_key.startswith(prefix, autoescape=True))
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def count_recent(session: Session, recipient: str, kinds: Collection[str], since: datetime) -> int:
     """Automatic mails of ``kinds`` queued to ``recipient`` since ``since`` (rate limit)."""
     if not kinds:

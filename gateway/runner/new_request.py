@@ -19,7 +19,7 @@ from dataclasses import replace
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import example_for, key_to_write
-from gateway.core.i18n import N_, translate
+from gateway.core.i18n import LOCALES, N_, translate
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
 from gateway.notify import views
@@ -105,7 +105,8 @@ def open_new(
         requester, participants, left_out = original.sender.email, [(a.sender, "ops")], []
         detail.update(forwarded_by=a.sender, forward=original.how)
         a = replace(a, parsed=replace(msg, new_text=original.text))  # stored as it came
-    locale = guess_locale(request, a.settings.gateway.locale)
+    chosen = a.submission.locale if a.submission is not None else ""
+    locale = guess_locale(request, a.settings.gateway.locale, chosen)
     ticket = changes.open_ticket(
         a.session,
         subject=thread.base_subject(request.subject, a.settings.gateway.tag_prefix)
@@ -209,10 +210,17 @@ def field_requests(
     return requests
 
 
-def guess_locale(msg: ParsedMessage, default: str) -> str:
-    """Answer in the language the requester wrote in; the team default otherwise."""
+def guess_locale(msg: ParsedMessage, default: str, chosen: str = "") -> str:
+    """Answer in the language the requester wrote in; the team default otherwise.
+
+    ``chosen``: the language of the web form or chat modal they filled in (their
+    browser's or Slack's). It is their own choice, so it decides unless they wrote
+    Japanese: a Japanese person's whole request may be "VPN", which holds no Japanese
+    character, and must not make their acknowledgement English."""
     if has_japanese(msg.subject) or has_japanese(msg.text[:2000]):
         return "ja"
+    if chosen in LOCALES:
+        return chosen
     if msg.subject or msg.text.strip():
         return "en"
     return default

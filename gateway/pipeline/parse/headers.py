@@ -18,12 +18,17 @@ from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datet
 
 from gateway.core import msgid
 from gateway.core.model import Address, LoopHeaders, PriorityHeaders
+from gateway.core.title import ELLIPSIS, TITLE_MAX
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
 HINT_PARTS = 50
 MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address field that are parsed
+# An address longer than this cannot be written to (RFC 5321 4.5.3.1.3: a path is at most
+# 256 octets with its brackets), and more than the database keeps of one (PostgreSQL
+# refused the row: the request was shunted); a display name is cut like a ticket's title.
+MAX_ADDRESS = 254
 
 
 class HeaderView:
@@ -93,9 +98,18 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
         defects.extend(f"address: {note}" for note in notes + more)
         addr = addr.replace(" ", "").lower()
+        if len(addr) > MAX_ADDRESS:
+            defects.append(f"address: one of {len(addr)} characters, longer than any mailbox's")
+            continue
         if addr:
-            out.append(Address(name=name, email=addr))
+            out.append(Address(name=short_name(name), email=addr))
     return out
+
+
+def short_name(name: str) -> str:
+    """A display name as kept: at most TITLE_MAX characters (one mail's From name may be
+    thousands; every mail, card and list repeats it)."""
+    return name if len(name) <= TITLE_MAX else name[: TITLE_MAX - len(ELLIPSIS)] + ELLIPSIS
 
 
 def _bounded(value: str, defects: list[str]) -> str:
