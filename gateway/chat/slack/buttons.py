@@ -31,7 +31,7 @@ from gateway.chat.slack.text import mentioned, plain
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, TransientError
 from gateway.core.i18n import N_, Msg, translate
-from gateway.core.model import CloseReason, TicketState
+from gateway.core.model import CloseReason, TicketState, ticket_number
 from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
 from store import chat, outbox, tickets
@@ -72,9 +72,9 @@ async def press(
         )
         await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
         return
-    try:
-        ticket_id = int(str(action.get("value", "")))
-    except ValueError:
+    value = str(action.get("value", ""))
+    ticket_id = ticket_number(value) if value.isascii() and value.isdigit() else None
+    if ticket_id is None:  # our cards carry a ticket's number; nothing else is acted on
         return
     try:
         refused = await door.in_db(
@@ -182,9 +182,13 @@ async def reply_command(
         usage = N_("Write the ticket number and your answer: /reply 42 Your answer …")
         await _tell(client, channel, user_id, translate(usage, locale))
         return
-    ticket_id, text = int(found.group(1)), await as_mail_text(door, found.group(2))
+    missing = N_("There is no ticket #{id}.", id=int(found.group(1)))
+    ticket_id = ticket_number(found.group(1))  # past every id (the column's overflow): none
+    if ticket_id is None:
+        await _tell(client, channel, user_id, translate(missing, locale))
+        return
+    text = await as_mail_text(door, found.group(2))
     key = f"slack-reply:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
-    missing = N_("There is no ticket #{id}.", id=ticket_id)
     said = await _relay(door, member, text, key, lambda _s: ticket_id, missing)
     await _tell(client, channel, user_id, translate(said, locale))
 
