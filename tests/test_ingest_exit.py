@@ -84,3 +84,17 @@ def test_a_named_pipe_in_a_folder_is_passed_over_not_waited_on(
     assert ran.code == 0 and ran.out.count("stored as inbox") == 1, ran.out
     named = run(config, "ingest", str(folder / "pipe"), capsys=capsys)
     assert named.code == 66 and "pipe: cannot read: not a regular file" in named.out
+
+
+def test_why_an_input_cannot_be_read_is_said_in_the_operators_language(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our own words for it are in the catalogs, as the line around them is."""
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    config = str(write_config(tmp_path, locale="ja", secret_file=True))
+    os.mkfifo(tmp_path / "pipe")
+    ran = run(config, "ingest", str(tmp_path / "nope.eml"), str(tmp_path / "pipe"), capsys=capsys)
+    assert ran.code == 66
+    assert "そのようなファイルもフォルダーもありません" in ran.out
+    assert "通常のファイルではありません" in ran.out
+    assert "no such file" not in ran.out and "regular file" not in ran.out

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.core.i18n import N_, Msg
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
 
 
@@ -48,7 +49,7 @@ Mail = RawInput | FileInput  # an input that may be mail
 @dataclass(frozen=True, slots=True)
 class UnreadableInput:
     ref: str
-    problem: str
+    problem: str | Msg  # ours in the reader's language; the system's words as it said them
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +77,9 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
         elif path.is_file():
             yield from _file(path, explicit=True, on_disk_above=on_disk_above)
         elif path.exists():  # a pipe, a socket, a device: reading it may never end
-            yield UnreadableInput(spec, "not a regular file")
+            yield UnreadableInput(spec, N_("not a regular file"))
         else:
-            yield UnreadableInput(spec, "no such file or folder")
+            yield UnreadableInput(spec, N_("no such file or folder"))
 
 
 def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
