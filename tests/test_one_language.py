@@ -182,6 +182,8 @@ NO_MAIL = (
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
     "gateway/catalog/linear.py",  # `catalog check` says these, to an operator
     "gateway/catalog/sla_reader.py",  # … and these (an entry's sla and priority)
+    "gateway/catalog/field_reader.py",  # … and these (an entry's fields)
+    "gateway/receive/files.py",  # `ingest`: why an input cannot be read
     "gateway/config/",  # configuration problems and warnings: the CLI and the log
 )
 
