@@ -14,11 +14,12 @@ import itertools
 import re
 from datetime import UTC, datetime
 from email.message import Message
-from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 
 from gateway.core import msgid
 from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.pipeline.parse.charsets import decode_header_with_notes
+from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
@@ -75,7 +76,8 @@ def param_text(value: object) -> str | None:
 
 
 def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[Address]:
-    """Split before decoding, so an encoded "Last, First" stays one address. The
+    """Split before decoding, so an encoded "Last, First" stays one address, and a
+    display name is never read as an address (:mod:`.mailboxes`). The
     stdlib's address parser is pure Python (microseconds per character, and it
     recurses on nested comments): only the first MAX_ADDRESS_HEADER characters of a
     field are read, up to the last comma there. Fields are unfolded first: the stdlib's
@@ -84,12 +86,15 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
     out: list[Address] = []
     values = [_FOLD.sub("", _bounded(v, defects)) for v in values]
     try:
-        pairs = getaddresses(values)
+        pairs = mailbox_pairs(values)  # a name's "@" never makes an address (mailboxes)
     except Exception:  # noqa: BLE001
         defects.append("header: unparseable address list")
         return out
     for raw_name, raw_addr in pairs:
         name, notes = decode_header_with_notes(raw_name, hint)
+        if ENCODED_WORD.search(raw_addr):  # RFC 2047 section 5: never in an address
+            defects.append("address: an encoded word where an address belongs; not read")
+            continue
         addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
         defects.extend(f"address: {note}" for note in notes + more)
         addr = addr.replace(" ", "").lower()
