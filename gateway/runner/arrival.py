@@ -19,6 +19,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.model import ParsedMessage, Submission
 from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.parse.headers import MAX_ADDRESS
 from gateway.pipeline.thread import ThreadDecision
 from gateway.runner.foresight import Foresight
 from store.inbox import PendingRow
@@ -69,7 +70,17 @@ class Arrival:
         """From, else the envelope sender: who the ticket and its answers are about."""
         if self.msg.from_ and self.msg.from_.email:
             return self.msg.from_.email
-        return (self.row.envelope_from or "").lower() or "unknown@invalid"
+        envelope = (self.row.envelope_from or "").lower()
+        return envelope if 0 < len(envelope) <= MAX_ADDRESS else "unknown@invalid"
+
+    @property
+    def stored_sender(self) -> str:
+        """The sender a stored message records: From, else the envelope sender, else ""
+        (an envelope sender longer than an address may be is none)."""
+        if self.msg.from_ is not None:
+            return self.msg.from_.email
+        envelope = self.row.envelope_from or ""
+        return envelope if len(envelope) <= MAX_ADDRESS else ""
 
     @property
     def automated(self) -> bool:

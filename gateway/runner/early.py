@@ -61,7 +61,7 @@ def dedupe(a: Arrival) -> Arrival | Ignored:
     if stored is None:
         return a
     on, sender, subject = stored
-    if thread.same_mail((sender, subject), (_sender_of(a), a.msg.subject)):
+    if thread.same_mail((sender, subject), (a.stored_sender, a.msg.subject)):
         return Ignored(f"duplicate of message {a.msg.message_id} on ticket #{on}")
     digest = hashlib.sha256(a.msg.message_id.encode("utf-8", "surrogateescape")).hexdigest()
     note = f"message-id: {a.msg.message_id} is taken by another mail (ticket #{on}); renamed"
@@ -72,11 +72,6 @@ def dedupe(a: Arrival) -> Arrival | Ignored:
         defects=(*a.msg.defects, note),
     )
     return replace(a, parsed=own)
-
-
-def _sender_of(a: Arrival) -> str:
-    """The sender as the stored message records it (:func:`gateway.runner.messages.attach`)."""
-    return a.msg.from_.email if a.msg.from_ else (a.row.envelope_from or "")
 
 
 def find_thread(a: Arrival) -> Arrival | Ignored:

@@ -25,6 +25,11 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
 HINT_PARTS = 50
 MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address field that are parsed
+# RFC 5321 4.5.3.1.3: a path is at most 256 octets with its angle brackets, so an address
+# over 254 characters reaches nobody (and no column of ours holds it); a name is kept to
+# 256 characters (it is shown in every mail and list, and stored beside the address)
+MAX_ADDRESS = 254
+MAX_NAME = 256
 
 
 class HeaderView:
@@ -98,9 +103,16 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
         defects.extend(f"address: {note}" for note in notes + more)
         addr = addr.replace(" ", "").lower()
+        if len(addr) > MAX_ADDRESS:
+            defects.append(f"address: {len(addr)} characters, more than a path may hold; not read")
+            continue
         if addr:
-            out.append(Address(name=name, email=addr))
+            out.append(Address(name=_name(name), email=addr))
     return out
+
+
+def _name(name: str) -> str:
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1].rstrip() + "…"
 
 
 def _bounded(value: str, defects: list[str]) -> str:
