@@ -148,3 +148,31 @@ def test_authorisation_reads_the_from_as_the_parser_does() -> None:
     block = [("from", "ops@example.test <intern@example.test>")]
     assert authz._from_problem(block, "ops@example.test") is not None
     assert authz._from_problem(block, "intern@example.test") is None
+
+
+# kanji whose ISO-2022-JP bytes hold an address parser's special: 世 "@", 丐 '"', 七 "<",
+# 亂 ",", 丿 "(", 丙 ":", 三 ";", 俑 "\\", 丈 ">", 乂 ")"; and ESC ( B itself holds "("
+RAW_JIS_NAMES = ["加藤", "山田世太郎", "田中丐", "佐藤七", "鈴木亂", "高橋丿", "伊藤丙", "渡辺三"]
+RAW_JIS_NAMES += ["中村俑", "小林丈", "吉田乂"]
+
+
+@pytest.mark.parametrize("name", RAW_JIS_NAMES)
+@pytest.mark.parametrize("charset", ["iso-2022-jp", "shift_jis"])
+def test_a_name_in_raw_japanese_bytes_keeps_its_address(name: str, charset: str) -> None:
+    """Old Japanese mailers write the name raw (no encoded word): the address after it
+    was lost, or a piece of the name became the address."""
+    written = name.encode(charset)
+    head = (
+        b"From: " + written + b" <taro@example.jp>\r\nCc: " + written + b" <hanako@example.jp>\r\n"
+    )
+    raw = head + b"To: support@example.test\r\nSubject: x\r\nMessage-ID: <j@example.jp>\r\n"
+    raw += f"Content-Type: text/plain; charset={charset}\r\n\r\nbody\r\n".encode()
+    parsed = parse_message(raw)
+    assert parsed.from_ is not None
+    assert (parsed.from_.name, parsed.from_.email) == (name, "taro@example.jp")
+    assert [(a.name, a.email) for a in parsed.cc] == [(name, "hanako@example.jp")]
+
+
+def test_authorisation_reads_a_raw_jis_from_as_one_address() -> None:
+    value = "加藤 <ops@example.test>".encode("iso-2022-jp").decode("ascii")
+    assert authz._from_problem([("from", value)], "ops@example.test") is None

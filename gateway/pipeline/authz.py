@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 from gateway.core import tokens
 from gateway.core.i18n import N_, Msg
+from gateway.pipeline.parse.charsets.headers import decode_raw_runs
 from gateway.pipeline.parse.mailboxes import mailbox_pairs
 
 
@@ -151,12 +152,12 @@ def _authenticated(
 
 def _addresses(value: str) -> list[str]:
     """The addresses of one From value, read as the parser reads them (a name holding
-    "@" is a name); none when it cannot be read (a From of 10 000 nested comments makes
-    the stdlib recurse to its limit): then it proves nothing."""
+    "@", or written in raw JIS, is a name); none when it cannot be read (a From of
+    10 000 nested comments makes the stdlib recurse to its limit): it proves nothing."""
     if len(value) > MAX_FROM_LENGTH:
         return []
     try:
-        return [a for _, a in mailbox_pairs([value]) if a]
+        return [a for _, a in mailbox_pairs([decode_raw_runs(value)[0]]) if a]
     except Exception:  # noqa: BLE001 - unreadable is "no address", never a crash
         return []
 

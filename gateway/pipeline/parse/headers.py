@@ -19,6 +19,7 @@ from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 from gateway.core import msgid
 from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.pipeline.parse.charsets import decode_header_with_notes
+from gateway.pipeline.parse.charsets.headers import decode_raw_runs
 from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -89,7 +90,7 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
     parser ends a quoted name at a line break, so a long name folded inside its quotes
     (as RFC 5322 allows) lost the address after it."""
     out: list[Address] = []
-    values = [_FOLD.sub("", _bounded(v, defects)) for v in values]
+    values = [_raw_decoded(_FOLD.sub("", _bounded(v, defects)), hint, defects) for v in values]
     try:
         pairs = mailbox_pairs(values)  # a name's "@" never makes an address (mailboxes)
     except Exception:  # noqa: BLE001
@@ -109,6 +110,13 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         if addr:
             out.append(Address(name=_name(name), email=addr))
     return out
+
+
+def _raw_decoded(value: str, hint: str | None, defects: list[str]) -> str:
+    """Raw JIS and 8-bit text decoded before the split (encoded words after it)."""
+    text, notes = decode_raw_runs(value, hint)
+    defects.extend(f"address: {note}" for note in notes)
+    return text
 
 
 def _name(name: str) -> str:
