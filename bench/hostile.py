@@ -45,6 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import procs  # noqa: E402
 from tests.support import hostile  # noqa: E402 - the generators the tests use
 
 TARGET_RATIO = 20.0
@@ -85,29 +86,6 @@ def ordinary(size: int, n: int) -> bytes:
 # ---------------------------------------------------------------- measuring
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _rss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 @dataclass
 class Sampler:
     """Peak RSS of one process (``main``) and of the biggest of its descendants."""
@@ -130,15 +108,12 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_main = max(self.peak_main, _rss(self.main))
-            frontier, seen = _children(self.main), set()
-            while frontier:
-                pid = frontier.pop()
-                if pid in seen:
-                    continue
-                seen.add(pid)
-                self.peak_child = max(self.peak_child, _rss(pid))
-                frontier += _children(pid)
+            now = procs.snapshot()
+            if self.main in now:
+                self.peak_main = max(self.peak_main, now[self.main].rss)
+            for pid in procs.tree(self.main, now):
+                if pid != self.main:
+                    self.peak_child = max(self.peak_child, now[pid].rss)
             time.sleep(0.02)
 
 

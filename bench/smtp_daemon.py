@@ -48,6 +48,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+try:
+    from bench import procs
+except ImportError:  # run as a script from bench/
+    import procs  # type: ignore[no-redef]
+
 TARGET_ACCEPT = 0.7
 TARGET_E2E = 0.5
 TARGET_P99_MS = 100.0
@@ -144,80 +149,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo += children.get(p, [])
-    return total
-
-
-def tree_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds (user + system) so far of ``pid`` and each descendant, by role:
-    what a message costs each process, read the same way before and after."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    cpu: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
-    roles: dict[str, float] = {}
-    todo = [(pid, "listener (the daemon)")]
-    while todo:
-        p, role = todo.pop()
-        roles[role] = roles.get(role, 0.0) + cpu.get(p, 0.0)
-        for child in children.get(p, []):
-            todo.append((child, _role(child)))
-    return roles
-
-
-def _role(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            command = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-    except OSError:
-        return "other"
-    for module, role in (
-        ("gateway.runtime.processing", "processing child"),
-        ("gateway.runtime.parse_process", "parse process"),
-    ):
-        if module in command:
-            return role
-    return "other"
-
-
-class Sampler(threading.Thread):
-    """Peak of :func:`tree_rss` until stopped."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.processes = pid, 0, 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.05):
-            self.peak = max(self.peak, tree_rss(self.pid))
+def role(pid: int) -> str:
+    """What a process of the daemon's tree is, for the CPU each spends per message."""
+    command = procs.command_line(pid)
+    if "gateway.runtime.processing" in command:
+        return "processing child"
+    if "gateway.runtime.parse_process" in command:
+        return "parse process"
+    return "listener (the daemon)" if "ticket-gateway" in command else "other"
 
 
 @dataclass
@@ -284,17 +223,17 @@ def run_daemon(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    sampler = Sampler(daemon.pid)
+    sampler = procs.PeakRss(daemon.pid)
     try:
         _wait_ready(notify, daemon)
         _wait_listening(site.port, daemon)
         sampler.start()
-        before = tree_cpu(daemon.pid)
+        before = procs.tree_cpu(daemon.pid, role)
         began = time.perf_counter()
         delivery = deliver(site.port, messages, clients, after)
         _wait_until(lambda: _settled(site), 1800)
         end_to_end = time.perf_counter() - began
-        after_cpu = tree_cpu(daemon.pid)
+        after_cpu = procs.tree_cpu(daemon.pid, role)
         cpu = {role: t - before.get(role, 0.0) for role, t in after_cpu.items()}
     finally:
         sampler.done.set()

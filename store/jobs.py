@@ -40,6 +40,12 @@ def claim(
     return True
 
 
+def ran_at(session: Session, job: str, period: str) -> datetime | None:
+    """When ``job`` ran for ``period``, or None when it never did."""
+    stmt = select(JobRun.ran_at).where(JobRun.job == job, JobRun.period == period)
+    return session.scalar(stmt)
+
+
 def claimed(session: Session, job: str, period: str) -> bool:
     stmt = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
     return session.scalar(stmt) is not None

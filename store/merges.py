@@ -42,9 +42,19 @@ def final(session: Session, ticket_id: int | None) -> int | None:
 
 
 def sources(session: Session, ticket_id: int) -> list[int]:
-    """The tickets merged into ``ticket_id`` (their reply addresses count for it)."""
-    stmt = select(Ticket.id).where(Ticket.merged_into_id == ticket_id).order_by(Ticket.id)
-    return list(session.scalars(stmt))
+    """The tickets merged into ``ticket_id``, directly or through a ticket merged into it
+    (#3 into #2, then #2 into #1: both are #1's), nearest first: the mail that names any
+    of them threads into ``ticket_id`` (:func:`final`), so their reply addresses count
+    for it too."""
+    out: list[int] = []
+    level = [ticket_id]
+    for _ in range(MAX_HOPS):
+        stmt = select(Ticket.id).where(Ticket.merged_into_id.in_(level)).order_by(Ticket.id)
+        level = [t for t in session.scalars(stmt) if t != ticket_id and t not in out]
+        if not level:
+            break
+        out.extend(level)
+    return out
 
 
 def last_merge_event(session: Session, ticket_id: int) -> TicketEvent | None:

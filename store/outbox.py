@@ -90,6 +90,13 @@ def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
     return found
 
 
+def queued_under(session: Session, prefix: str) -> bool:
+    """A mail was queued under a key that starts with ``prefix`` (a relay's cause: its
+    mails are keyed ``<cause>:<recipient>``)."""
+    stmt = select(OutboxRow.id).where(OutboxRow.idempotency_key.startswith(prefix, autoescape=True))
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def count_recent(session: Session, recipient: str, kinds: Collection[str], since: datetime) -> int:
     """Automatic mails of ``kinds`` queued to ``recipient`` since ``since`` (rate limit)."""
     if not kinds:
@@ -181,6 +188,13 @@ def mark_failed(session: Session, outbox_id: int, error: str, now: datetime) -> 
         row.state, row.next_attempt_at, row.last_error = FAILED, None, error
         row.failed_at = now
     return row
+
+
+def queued_here(session: Session, message_id: str) -> bool:
+    """Whether a mail with this Message-ID was queued by this gateway: our own mail
+    coming back, whoever's From it comes under (a list resends it under its own)."""
+    stmt = select(OutboxRow.id).where(OutboxRow.message_id == message_id).limit(1)
+    return session.scalar(stmt) is not None
 
 
 def rows(session: Session, ticket_id: int | None = None) -> Sequence[OutboxRow]:

@@ -38,6 +38,7 @@ class TicketQuery:
     catalog: str | None = None
     priority: str | None = None  # low | normal | high | urgent (#19)
     search: str = ""
+    closed_since: datetime | None = None  # only tickets closed at or after this time
     limit: int | None = 50  # None: every match (``tickets list``)
     offset: int = 0
     oldest_first: bool = False  # the CLI lists by number; the page shows the newest first
@@ -61,6 +62,8 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.catalog == q.catalog)
     if q.priority:
         stmt = stmt.where(Ticket.priority == q.priority)
+    if q.closed_since is not None:  # the board's closed column: the last days' closes
+        stmt = stmt.where(Ticket.closed_at >= q.closed_since)
     if q.search.strip():
         ids = search.matching_tickets(session, q.search)
         if not ids:

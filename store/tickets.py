@@ -263,7 +263,8 @@ def _message_view(m: Message) -> dict[str, Any]:
         "from_name": m.from_name,
         "to": m.to,
         "cc": m.cc,
-        "date": _iso(m.date),
+        "date": _iso(m.date),  # as the mail says (None: it had no Date header)
+        "received_at": _iso(m.created_at),  # when we stored it (or sent it)
         "subject": m.subject,
         "text": m.text,
         "new_text": m.new_text,

@@ -95,3 +95,54 @@ def test_retry_says_it_in_japanese_for_a_japanese_operator(
     assert run(config, "actions", "retry", "5", capsys=capsys).err == (
         "ticket-gateway: 実行 #5 はありません\n"
     )
+
+
+# refuses (exit 65) a user id the directory does not know; records what it got
+PICKY = """
+    import json, sys
+    doc = json.loads(sys.stdin.read())
+    with open(sys.argv[1], "a", encoding="utf-8") as log:
+        log.write(json.dumps(doc) + "\\n")
+    if doc["fields"]["user_id"] != "taro.yamada":
+        print("directory says: no such user", file=sys.stderr)
+        sys.exit(65)
+"""
+
+
+def test_a_retry_after_the_sheet_was_corrected_sends_the_corrected_sheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    got = tmp_path / "got.jsonl"
+    argv = [*script(tmp_path, "picky.py", PICKY), str(got)]
+    action = f"type: command\nargv: {argv_yaml(argv)}\nretries: 0"
+    (tmp_path / "catalog.yaml").write_text(catalog_text(action), encoding="utf-8")
+    config = write_config(
+        tmp_path, locale="en", extra=f'[catalog]\npath = "catalog.yaml"\n{members_toml(MEMBERS)}'
+    )
+    now = datetime.now(UTC)
+    request, reply = tmp_path / "request.eml", tmp_path / "reply.eml"
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=now))
+    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    [failed] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
+    assert failed["state"] == "failed"
+    # the directory's answer reached the requester, who corrects the sheet by reply
+    reply.write_bytes(mail(subject="Re: [#1] account", body="User ID: taro.yamada\n", date=now))
+    assert run(config, "ingest", str(reply), capsys=capsys).code == 0
+    shown = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
+    assert shown["fields"]["user_id"] == "taro.yamada"
+    [before] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
+
+    retried = run(config, "actions", "retry", str(before["id"]), capsys=capsys)
+    assert retried.code == 0 and "corrected" in retried.out
+    [done] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
+    assert done["state"] == "succeeded"
+    sent = [json.loads(line)["fields"]["user_id"] for line in got.read_text().splitlines()]
+    assert sent == ["taro", "taro.yamada"]  # the corrected sheet, not the one that failed
+    [after] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
+    assert after["idempotency_key"] != before["idempotency_key"]  # other input, other work
+    assert after["input_sha256"] != before["input_sha256"]
+    shown = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
+    retry = next(e for e in shown["events"] if e["kind"] == "action-retry")
+    assert retry["detail"]["input_changed"] is True
+    assert retry["detail"]["was_idempotency_key"] == before["idempotency_key"]

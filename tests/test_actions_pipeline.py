@@ -17,7 +17,7 @@ from gateway.actions.outcome import Step
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
-from store import tickets
+from store import action_runs, tickets
 from store.db import transaction
 from tests.support.actions import RECORDER, action_app, argv_yaml, drain, recorded, runs, script
 from tests.support.app import MEMBERS, reply_address
@@ -238,3 +238,33 @@ def test_an_imported_archive_starts_no_action(
         assert "too old to act on" in held["detail"]["reason"]
     finally:
         app.close()
+
+
+def test_a_retry_keeps_what_a_manager_approved_and_takes_a_correction_otherwise(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    for when, kept in (("approved", True), ("fields_complete", False)):
+        folder = tmp_path / when
+        folder.mkdir()
+        app, _ = recorder_app(settings, clock, folder, f"when: {when}")
+        try:
+            tid = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id
+            assert tid is not None
+            if when == "approved":
+                deliver(app, member_mail(app, tid, "boss@example.test", "/approve\n"))
+            [before] = [r for r in runs(app) if r["ticket"] == tid]
+            # the requester changes the value after it was approved (or sent)
+            reply = mail(subject=f"Re: [#{tid}] account", body="User ID: root\n")
+            deliver(app, reply)
+            assert show(app, tid)["fields"]["user_id"] == "root"
+            with transaction(app.sessions) as s:
+                ticket = tickets.get(s, tid)
+                assert ticket is not None
+                row = action_runs.find(s, tid, "account")
+                assert row is not None
+                changed = trigger.corrected_input(s, ticket, app.catalog.current, row)
+                sent = json.loads(row.document)["fields"]["user_id"]
+        finally:
+            app.close()
+        assert (changed, sent) == ((False, "taro") if kept else (True, "root")), when
+        assert before["state"] == "pending"

@@ -5,6 +5,7 @@ notices (the Teams card checked against the Adaptive Card schema)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -19,10 +20,13 @@ from gateway.core.clock import FakeClock
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
 from gateway.runtime.app import App, build
+from store import tickets
+from store.db import transaction
 from tests.support import chat as c
+from tests.support.hooks import MOVED, TRICKLE, HookServer
 from tests.support.mails import mail
 from tests.support.paths import DATA
-from tests.support.pipeline import all_tickets, deliver, outbox
+from tests.support.pipeline import all_tickets, deliver, outbox, show
 from tests.support.slack_fake import FakeSlack
 
 SCHEMA = DATA / "adaptive-card" / "adaptive-card-1.5.json"
@@ -168,6 +172,25 @@ def test_a_permanent_refusal_fails_the_post_and_says_so_on_the_ticket(
     assert "not_in_channel" in event["detail"]["error"]
 
 
+def test_a_notice_of_a_mail_with_a_huge_display_name_still_fits_slack(
+    news_app: App, fake: FakeSlack
+) -> None:
+    # anyone may send mail, with a From name of any length, and a database from before
+    # names were kept short (SQLite kept them whole) still holds such names; Slack
+    # refuses a text over 3 000 characters for good, and the team would never hear of it
+    ticket_id = _mail_ticket(news_app)
+    with transaction(news_app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        assert ticket is not None
+        ticket.requester_name = (
+            "迷惑" * 2500 if news_app.settings.database.url.startswith("sqlite") else "迷惑" * 256
+        )  # what PostgreSQL's column holds at most
+    report = c.poster(news_app).drain()
+    assert report.sent and not report.failed
+    [notice] = fake.of("chat.postMessage")
+    assert "alice@customer.test" in notice["blocks"][1]["elements"][0]["text"]
+
+
 def test_chat_off_queues_nothing(app: App) -> None:
     _mail_ticket(app)
     assert c.posts(app) == []
@@ -221,6 +244,66 @@ def test_a_slack_format_webhook_gets_plain_text(
     [body] = fake.hooks["webhook"]
     assert set(body) == {"text"} and body["text"].startswith(f"New ticket [#{ticket_id}]")
     assert " / Priority: urgent / " in body["text"]  # 【至急】 in the subject
+
+
+@pytest.mark.parametrize("target", ["teams", "webhook"])
+def test_a_webhook_that_redirects_is_not_counted_as_posted(
+    settings: Settings, clock: FakeClock, target: str
+) -> None:
+    # a sign-in page in front of the chat server: the POST is sent to /login, whose GET
+    # answers 200; followed, every notice would be 'sent' and none would ever arrive
+    server = HookServer([MOVED]).start()
+    hooks = ChatSettings(**{target: WebhookSettings(url=server.url("/hooks/x"))})
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        ticket_id = _mail_ticket(app)
+        report = c.poster(app).drain()
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "chat-failed"]
+    finally:
+        app.close()
+        server.stop()
+    assert (report.sent, len(report.failed)) == ([], 1)
+    assert server.fetched == [] and len(server.deliveries) == 1
+    assert "HTTP 302" in event["detail"]["error"] and "not followed" in event["detail"]["error"]
+
+
+def test_a_trickling_webhook_is_cut_at_the_timeout(settings: Settings, clock: FakeClock) -> None:
+    # a byte now and then keeps every read under the timeout; the chat poster (Slack's
+    # cards and lines wait behind it) must still get its thread back at the timeout
+    server = HookServer([TRICKLE]).start()
+    hooks = ChatSettings(teams=WebhookSettings(url=server.url()), timeout=timedelta(seconds=1))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        _mail_ticket(app)
+        started = time.monotonic()
+        report = c.poster(app).drain()
+        took = time.monotonic() - started
+    finally:
+        app.close()
+        server.stop()
+    assert report.retried and not report.sent  # tried again later, not lost
+    assert took < 5, f"the poster was held {took:.1f}s"
+
+
+def test_a_webhook_goes_through_the_proxy_of_the_environment(
+    settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # many offices reach Teams only through their HTTP proxy ($https_proxy, $http_proxy)
+    proxy = HookServer().start()  # a proxy answers for the far end: it gets the whole URL
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    hooks = ChatSettings(teams=WebhookSettings(url="http://127.0.0.1:9/hooks/teams"))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        _mail_ticket(app)
+        report = c.poster(app).drain()
+    finally:
+        app.close()
+        proxy.stop()
+    assert report.sent
+    [delivery] = proxy.deliveries
+    assert delivery.path == "http://127.0.0.1:9/hooks/teams"
 
 
 def test_sla_breaches_and_stale_tickets_are_noticed_once(

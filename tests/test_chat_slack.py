@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +16,15 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from tests.support import chat as c
-from tests.support.pipeline import all_tickets, inbox_raw, inbox_rows, outbox, show
+from tests.support.pipeline import (
+    all_tickets,
+    inbox_raw,
+    inbox_rows,
+    outbox,
+    show,
+    subject_of,
+    text_of,
+)
 from tests.support.slack_fake import FakeSlack
 from tests.support.waiting import eventually
 
@@ -125,6 +135,19 @@ def test_a_wrong_value_is_shown_under_its_own_field(chat_app: App, fake: FakeSla
 
 
 @pytest.mark.usefixtures("slack")
+def test_a_japanese_form_is_answered_in_japanese_whatever_the_subject_says(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    # the requester's Slack is in Japanese and the form spoke Japanese; "VPN" is the
+    # subject many Japanese people write, and it holds no Japanese character
+    fake.envelope("slash_commands", c.command())
+    _fill_in(fake, "VPN", "", os="windows")
+    chat_app.runner.process_pending()
+    [ack] = outbox(chat_app, "acknowledgement")
+    assert "受け付けました" in subject_of(ack) and "received" not in text_of(ack)
+
+
+@pytest.mark.usefixtures("slack")
 def test_japanese_text_round_trips_byte_for_byte(chat_app: App, fake: FakeSlack) -> None:
     subject = "在宅勤務で ＶＰＮ が「つながらない」①"
     text = '昨日から接続できません。\n　全角スペース、半角ｶﾅ、絵文字🙂、<タグ> & "引用"\r\n終わり'
@@ -165,6 +188,26 @@ def test_the_message_shortcut_prefills_the_form_and_the_card_goes_to_its_thread(
     assert card["thread_ts"] == "1772400000.000100"
     [thread] = c.threads(chat_app)
     assert thread.permalink.endswith("p1772400000000100")
+
+
+def test_the_form_opens_in_time_when_slack_is_slow_to_say_who_asked(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    # Slack's trigger lives 3 seconds; a users.info that takes longer (Slack under load,
+    # the [chat] timeout of 10s) must not use it up: the form opens in the team's language
+    cfg = c.chat_settings(settings, fake)
+    application = build(replace(cfg, chat=replace(cfg.chat, timeout=timedelta(seconds=10))), clock)
+    fake.slow = {"users.info"}
+    try:
+        with c.slack_app(application, fake):
+            fake.envelope("slash_commands", c.command())
+            fake.wait_for("views.open", timeout=15)
+            shortcut = {"ts": "1772400000.000300", "text": "<@U0OPS0001> VPN", "user": "U0X"}
+            fake.envelope("interactive", c.shortcut("create_ticket", c.REQUESTER, shortcut))
+            fake.wait_for("views.open", 2, timeout=15)
+    finally:
+        application.close()
+    assert fake.of("views.open!expired") == []
 
 
 @pytest.mark.usefixtures("slack")
@@ -300,10 +343,13 @@ def test_the_reply_command_is_refused_to_others_and_explains_its_form(
     fake.envelope("slash_commands", _reply(f"{ticket_id} text", c.REQUESTER, "t-r3"))
     fake.envelope("slash_commands", _reply("no number here", c.OPS, "t-r4"))
     fake.envelope("slash_commands", _reply("99999 hello", c.OPS, "t-r5"))
-    told = fake.wait_for("chat.postEphemeral", 4)
+    # past what an id column holds: on PostgreSQL the lookup itself failed
+    fake.envelope("slash_commands", _reply("999999999999 hello", c.OPS, "t-r6"))
+    told = fake.wait_for("chat.postEphemeral", 5)
     by_user = [(t["user"], t["text"]) for t in told]
-    assert [u for u, _ in by_user] == [c.STRANGER, c.REQUESTER, c.OPS, c.OPS]
+    assert [u for u, _ in by_user] == [c.STRANGER, c.REQUESTER, c.OPS, c.OPS, c.OPS]
     assert "/reply 42" in by_user[2][1]  # the usage, in the member's language (en)
     assert "There is no ticket #99999." in by_user[3][1]
+    assert "There is no ticket #999999999999." in by_user[4][1]
     assert "メンバー" in by_user[0][1] and "メンバー" in by_user[1][1]  # told in Japanese
     assert outbox(chat_app, "ops_reply") == []

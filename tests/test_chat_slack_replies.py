@@ -117,3 +117,25 @@ def test_a_ticket_made_from_a_message_in_a_tickets_thread_gets_a_thread_of_its_o
     sent = outbox(chat_app, "ops_reply")
     assert [m.recipients for m in sent] == [["ito@customer.test"]] * 3
     assert {m.ticket_id for m in sent} == {first.ticket_id}
+
+
+def test_a_reply_corrected_in_slack_and_sent_again_reaches_the_requester(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    # a member sends their thread reply, sees a typo, edits it in Slack and sends it
+    # again: the corrected words go out; the same words pressed twice go out once
+    fake.envelope("slash_commands", c.command())
+    _submit(fake, c.REQUESTER, "V0VIEW001", 1)
+    chat_app.runner.process_pending()
+    c.poster(chat_app).drain()
+    [thread] = c.threads(chat_app)
+    ts = "1772413900.000901"
+    _send_to_requester(fake, thread.thread_ts, "再起動してくだしあ", ts)
+    _send_to_requester(fake, thread.thread_ts, "再起動してください", ts)  # edited
+    _send_to_requester(fake, thread.thread_ts, "再起動してください", ts)  # pressed again
+    told = [t["text"] for t in fake.wait_for("chat.postEphemeral", 3)]
+    sent = outbox(chat_app, "ops_reply")
+    assert len(sent) == 2
+    assert "再起動してください" in show(chat_app, sent[-1].ticket_id or 0)["messages"][-1]["text"]
+    assert told[0] == told[1] != told[2]
+    assert "already" in told[2]  # OPS reads English: not "Sent" for what was not sent

@@ -134,7 +134,9 @@ def test_unmerge_moves_back_exactly_what_moved(
     assert [m["message_id"] for m in source["messages"] if m["direction"] == "in"] == [
         "req1@customer.test"
     ]
-    assert [m["id"] for m in target["messages"]] == [m["id"] for m in before["messages"]]
+    # all but the notice that told #1's member of the merge
+    kept = [m["id"] for m in target["messages"] if m["kind"] != "ticket_notice"]
+    assert kept == [m["id"] for m in before["messages"]]
     assert target["participants"] == before["participants"]
     assert source["events"][0]["kind"] == "created"  # its history came back
     assert [e["kind"] for e in target["events"]][-2:] == ["merged", "unmerged"]
@@ -198,3 +200,40 @@ def _text_part(raw: bytes) -> str:
     part = msg.get_body(("plain",))
     assert isinstance(part, EmailMessage)
     return " ".join(part.get_content().split())
+
+
+@pytest.mark.parametrize("state", ["open", "pending", "closed"])
+def test_a_merged_ticket_keeps_its_state_until_unmerged(
+    config: str, db_url: str, capsys: pytest.CaptureFixture[str], state: str
+) -> None:
+    """Reopened by hand, a merged ticket was an open ticket with no mail (all of it goes
+    to #1), on the board and in reminders for ever, and its requester was told it was
+    taken up again under a number their replies never reach: only unmerge reopens it."""
+    assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
+    sent = _queued(db_url)
+    code, _, err = run(config, "tickets", "set-state", "2", state, capsys=capsys)
+    assert code == 65 and "ticket #1 holds this one's mail" in err and "tickets unmerge" in err
+    source = _show(config, 2, capsys)
+    assert (source["state"], source["close_reason"]) == ("closed", "duplicate")
+    assert _queued(db_url) == sent  # nobody told of a change that did not happen
+    assert run(config, "tickets", "unmerge", "2", capsys=capsys).code == 0
+    assert _show(config, 2, capsys)["state"] == "open"
+
+
+def _queued(db_url: str) -> int:
+    """How many mails were queued so far."""
+    engine = make_engine(db_url)
+    try:
+        with transaction(session_factory(engine)) as s:
+            return len(s.scalars(select(OutboxRow.id)).all())
+    finally:
+        engine.dispose()
+
+
+def test_a_merged_ticket_gets_no_watchers(config: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A watcher of a merged ticket would hear nothing, ever: its mail goes to #1."""
+    assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
+    code, _, err = run(config, "tickets", "cc", "2", "add", "boss@customer.test", capsys=capsys)
+    assert code == 65 and "ticket #2 was merged into #1" in err
+    assert _show(config, 2, capsys)["watchers"] == []
+    assert run(config, "tickets", "cc", "1", "add", "boss@customer.test", capsys=capsys).code == 0

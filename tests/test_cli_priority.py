@@ -151,7 +151,7 @@ def test_tickets_answer_relays_the_saved_text_in_the_requesters_language(
         (("password-reset",), 0, ""),
         (("../etc/passwd",), 65, "not a saved answer's name"),
         (("faq",), 65, "no saved answer 'faq' (there are: password-reset, vpn-client)"),
-        (("password-reset", "--as", "stranger@x.test"), 65, "--as"),
+        (("password-reset", "--as", "stranger@x.test"), 65, "unknown member 'stranger@x.test'"),
     ],
 )
 def test_tickets_answer_refuses_what_it_cannot_send(
@@ -176,3 +176,16 @@ def test_the_list_for_people_has_a_priority_column(
     assert level[f"#{seeded['urgent']}"] == "urgent"
     assert level[f"#{seeded['printer']}"] == "low"
     assert level[f"#{seeded['password']}"] == "normal"
+
+
+def test_a_merged_ticket_gets_no_saved_answer(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its requester would read "your reply is added to ticket [#1]" while a reply goes
+    to the ticket it was merged into: the answer is sent there, so say where."""
+    source, target = seeded["urgent"], seeded["password"]
+    assert run(config, "tickets", "merge", str(source), str(target), capsys=capsys).code == 0
+    ran = run(config, "tickets", "answer", str(source), "password-reset", capsys=capsys)
+    assert ran.code == 65 and f"was merged into #{target}" in ran.err
+    events = json.loads(run(config, "tickets", "show", str(source), "--json", capsys=capsys).out)
+    assert "answer" not in [e["kind"] for e in events["events"]]

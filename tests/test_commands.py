@@ -117,6 +117,8 @@ def test_lines_past_the_limit_are_ignored_and_reported() -> None:
         ),
         ("／ａｓｓｉｇｎ　ｏｐｓ２", Role.MEMBER, c.Assign("ops2@example.test")),
         ("/category ｏｔｈｅｒ", Role.MEMBER, c.SetCategory("other")),
+        ("/category Other", Role.MEMBER, c.SetCategory("other")),  # ids are lower-case
+        ("/category ＯＴＨＥＲ", Role.MEMBER, c.SetCategory("other")),
         ("/merge ＃１２", Role.MEMBER, c.Merge(12)),
         ("/field ｑｕａｎｔｉｔｙ ２台", Role.MEMBER, c.SetField("quantity", "2")),
         ("/priority ｌｏｗ", Role.REQUESTER, c.SetPriority(Priority.LOW)),

@@ -100,6 +100,22 @@ def test_port_in_use_is_a_config_error_naming_smtp_port(
         assert cli.main(["--config", str(config), "run"]) == cli.EX_CONFIG
 
 
+def test_a_socket_path_that_cannot_be_bound_names_smtp_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An LMTP socket (``host`` a path) in a folder that does not exist: the error named
+    ``[smtp.port]``, a key the operator had not even set, instead of ``[smtp.host]``."""
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    socket_path = tmp_path / "missing" / "lmtp.sock"
+    config = write_config(
+        tmp_path, locale="en", extra=f'[smtp]\nlmtp = true\nhost = "{socket_path}"\n'
+    )
+    assert cli.main(["--config", str(config), "run"]) == cli.EX_CONFIG
+    err = capsys.readouterr().err
+    assert f"[smtp.host] cannot listen on {socket_path}: No such file or directory" in err
+
+
 # ---------------------------------------------------------------- the real command
 
 

@@ -163,3 +163,19 @@ def outbox_count(config: Path, kind: str | None = None) -> int:
         return len(outbox(app, kind))
     finally:
         app.close()
+
+
+def test_member_resends_a_digest_already_sent(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--member`` queues that member's mail again (their digest went astray): it is a
+    resend, so the week's own mail having gone out already must not swallow it."""
+    assert main(["--config", str(config), "digest"]) == 0
+    assert "3 mail(s) queued" in capsys.readouterr().out
+    before = outbox_count(config, "weekly_digest")
+    for _ in range(2):
+        assert main(["--config", str(config), "digest", "--member", "ops2@example.test"]) == 0
+        assert "1 mail(s) queued" in capsys.readouterr().out
+    assert outbox_count(config, "weekly_digest") == before + 2
+    assert main(["--config", str(config), "digest"]) == 0  # the week stays sent
+    assert "sent already" in capsys.readouterr().out

@@ -74,3 +74,29 @@ def test_their_own_reply_with_a_command_is_processed_without_mailing_them(team: 
     again = deliver(team, reply)
     assert again.state == InboxState.DONE, again.reason
     assert all(m.recipients != [NON_ASCII] for m in outbox(team))
+
+
+LONG_NAME = "迷惑" * 300  # 600 characters: more than a name column holds
+
+
+@pytest.mark.parametrize(
+    ("sender", "cc"),
+    [
+        (f"{LONG_NAME} <long@customer.test>", ""),
+        (f"X <{'a' * 400}@customer.test>", ""),
+        (f"X <a@{'b' * 400}.test>", ""),
+        ("A <a@customer.test>", f"C <{'c' * 400}@customer.test>"),
+    ],
+    ids=["long-name", "long-local-part", "long-domain", "long-cc"],
+)
+def test_names_and_addresses_of_any_length_still_open_a_ticket(
+    team: App, sender: str, cc: str
+) -> None:
+    # PostgreSQL refuses a value longer than its column (SQLite keeps it): such a request
+    # was shunted there, with no ticket and no answer
+    out = deliver(team, raw_request(sender, cc))
+    assert out.state == InboxState.DONE, out.reason
+    assert out.ticket_id is not None
+    ticket = show(team, out.ticket_id)
+    assert len(ticket["requester_name"]) <= 250 and len(ticket["requester"]) <= 254
+    assert all(len(p) <= 254 for p in ticket["participants"])

@@ -3,7 +3,7 @@ longer value, and a display name over 512 characters, an address over 320, a par
 Content-Type over 255 shunted the row; an envelope sender over 512 failed the accept
 itself (the mail was never stored, the sending MTA retried for days). SQLite never
 checked. An address longer than RFC 5321 lets a path be (254) reaches nobody and is
-not read, a name is cut to 256 characters, a type to 255, an envelope sender to 512.
+not read, a name is cut to 250 characters, a type to 255, an envelope sender to 512.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.core.model import InboxState
-from gateway.pipeline.parse.headers import MAX_ADDRESS, MAX_NAME
+from gateway.core.title import TITLE_MAX
+from gateway.pipeline.parse.headers import MAX_ADDRESS
 from gateway.pipeline.parse.message import parse_message
 from gateway.runtime.app import App
 from store import inbox
@@ -75,9 +76,9 @@ def test_a_long_envelope_sender_is_accepted(app: App) -> None:
 def test_what_is_read_of_long_addresses_and_names() -> None:
     parsed = parse_message(_raw(f'From: "{LONG}" <alice@customer.test>\r\nCc: {LONG}@x.test\r\n'))
     assert parsed.from_ is not None
-    assert len(parsed.from_.name) == MAX_NAME and parsed.from_.name.endswith("…")
+    assert len(parsed.from_.name) == TITLE_MAX and parsed.from_.name.endswith("…")
     assert parsed.cc == ()
-    assert any("more than a path may hold" in d for d in parsed.defects)
+    assert any("longer than any mailbox's" in d for d in parsed.defects)
     fits = "b" * (MAX_ADDRESS - len("@x.test")) + "@x.test"
     assert [a.email for a in parse_message(_raw(f"From: {fits}\r\n")).cc] == []
     assert parse_message(_raw(f"From: {fits}\r\n")).from_ is not None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.runner.rows import RowInput
 from gateway.runtime import daemon
 from gateway.runtime.app import App
 from gateway.runtime.logs import JsonFormatter
@@ -40,6 +41,24 @@ def test_the_runner_logs_one_line_per_message_with_its_fields(
     }
     assert isinstance(line.duration, float) and line.duration > 0  # type: ignore[attr-defined]
     assert "source=smtp verdict=done" in line.getMessage()
+
+
+def test_a_row_another_instance_processed_is_not_logged_again(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two instances on one PostgreSQL both pick up a row that just came in; one
+    processes it, the other finds it done. That one logged an ``ingest`` line too
+    (``verdict=done reason='already done: …'``): 150 messages made 223 lines, and a
+    log shipper counting ingested mail counted half of them twice."""
+    with caplog.at_level(logging.INFO, logger="gateway.runner"):
+        first = deliver(app, mail(subject="Printer", message_id="<p-2@c.test>"), source="smtp")
+        again = app.runner.process_one(first.inbox_id)
+        [together] = app.runner.process_together(
+            [RowInput(first.inbox_id, None), RowInput(first.inbox_id, None)]
+        )[:1]
+    assert again.reason.startswith("already done") and together.reason == again.reason
+    lines = [r for r in caplog.records if getattr(r, "event", "") == "ingest"]
+    assert [(r.inbox, r.verdict) for r in lines] == [(first.inbox_id, "done")]  # type: ignore[attr-defined]
 
 
 def test_json_formatter_writes_the_extra_fields_and_the_traceback() -> None:

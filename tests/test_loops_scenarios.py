@@ -126,6 +126,10 @@ def test_list_message_opens_a_ticket_but_gets_no_answer(app: App) -> None:
         ("noreply@saas.test", {}, None, "sender never reads answers"),
         ("no-reply@saas.test", {}, None, "sender never reads answers"),
         ("do-not-reply@saas.test", {}, None, "sender never reads answers"),
+        ("no_reply@email.vendor.test", {}, None, "sender never reads answers"),
+        ("notifications-noreply@social.test", {}, None, "sender never reads answers"),
+        ("DoNotReply@bank.test", {}, None, "sender never reads answers"),
+        ("billing.no-reply.jp@shop.test", {}, None, "sender never reads answers"),
         ("alerts@monitor.test", {"Precedence": "bulk"}, None, "list message"),
         ("alerts@monitor.test", {"Auto-Submitted": "auto-generated"}, None, "automated message"),
         ("alerts@monitor.test", {}, "", "empty return path"),
@@ -221,3 +225,11 @@ def test_mail_from_our_own_address_is_never_a_request(
         assert all_tickets(app) == [] and outbox(app) == []
     finally:
         app.close()
+
+
+@pytest.mark.parametrize(
+    "sender", ["reply@customer.test", "noah.replyson@customer.test", "snoreply@customer.test"]
+)
+def test_people_whose_address_only_looks_like_no_reply_are_answered(sender: str) -> None:
+    msg = parse_message(mail(sender=sender))
+    assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, sender) == (True, "")

@@ -115,6 +115,12 @@ def _watch(**kw: object) -> WatchFacts:
             "boss@customer.test already watches this ticket",
         ),
         (_watch(watchers=("a@x.test", "b@x.test")), "a ticket has at most 2 watchers"),
+        (
+            _watch(unreachable=True),
+            "boss@customer.test never gets our mail (it reads no answers, or our mail "
+            "cannot be addressed to it), so it cannot watch",
+        ),
+        (_watch(op=Op.REMOVE, watchers=("boss@customer.test",), unreachable=True), None),
         (_watch(op=Op.REMOVE), "boss@customer.test is not watching this ticket"),
         (_watch(op=Op.REMOVE, watchers=("boss@customer.test",)), None),
         (

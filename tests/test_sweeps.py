@@ -19,6 +19,7 @@ from gateway.scheduling import digest, scheduler
 from gateway.scheduling.rules import Job
 from store import jobs, reminders
 from store.db import transaction
+from tests.support.app import reply_address
 from tests.support.pipeline import outbox, show, text_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
 
@@ -55,6 +56,8 @@ def test_one_stale_reminder_per_period_however_often_the_sweep_runs(
     assert first.recipients == ["ops2@example.test"]
     text = text_of(first)
     assert f"[#{tid}]" in text and "3 日以上" in text  # ops2 reads Japanese
+    # how to act on it by reply: ops2's own address for the ticket, as in the digest
+    assert f"返信先: {reply_address(gw, tid, 'ops2@example.test')}" in text
     clock.advance(2 * DAY)
     _sweep_often(gw, clock)
     assert len(outbox(gw, "stale_reminder")) == 1  # still the first period

@@ -9,6 +9,7 @@ Skipped where systemd-analyze is not installed (containers without systemd).
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -57,3 +58,17 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
         [analyze, "verify", str(copy)], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0 and result.stderr == "" and result.stdout == "", result
+
+
+def test_the_readmes_lmtp_socket_folder_is_one_the_unit_makes_writable() -> None:
+    """``ProtectSystem=strict`` leaves /run read-only and nothing made /run/ticket-gateway:
+    the README's Postfix LMTP setup (``host = "/run/ticket-gateway/lmtp.sock"``) could
+    not bind its socket, and the daemon failed at every start. ``RuntimeDirectory=``
+    makes the folder, writable by the daemon, and others may enter it (Postfix's
+    ``lmtp`` client runs as ``postfix``)."""
+    readme = (UNIT.parents[1] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r'host = "/run/([^/"]+)/lmtp\.sock"', readme)
+    assert found is not None
+    keys = _keys()
+    assert keys.get("RuntimeDirectory") == found.group(1)
+    assert int(keys.get("RuntimeDirectoryMode", "0755"), 8) & 0o005 == 0o005

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from gateway.notify import compose
 from gateway.notify import views as v
-from gateway.notify.render import Renderer, Settled
+from gateway.notify.render import Renderer, Settled, environment
 from gateway.runtime.app import App
 from store.db import transaction
 from store.models import OutboxRow
@@ -219,12 +219,18 @@ def test_a_team_file_for_both_languages_and_one_for_one_language(tmp_path: Path)
 
 
 def test_a_typo_in_a_template_is_an_error_not_a_blank(tmp_path: Path) -> None:
+    """In our own files an unknown name raises (the render tests catch it); in a team's
+    file it is logged and that mail is rendered from ours: never a blank, and never a
+    request that cannot become a ticket (tests/test_team_templates.py)."""
     (tmp_path / "en").mkdir()
     (tmp_path / "en" / "acknowledgement.subject.j2").write_text(
         "{{ ticket.subjcet }}\n", encoding="utf-8"
     )
+    assert Renderer(tmp_path).render(SAMPLES[0], "en") == Renderer().render(SAMPLES[0], "en")
     with pytest.raises(UndefinedError):
-        Renderer(tmp_path).render(SAMPLES[0], "en")
+        environment([tmp_path / "en"], "en").get_template("acknowledgement.subject.j2").render(
+            v.context(SAMPLES[0])
+        )
 
 
 def test_the_same_mail_composes_to_the_same_bytes() -> None:

@@ -123,3 +123,40 @@ def test_a_new_ticket_is_due_soon_only_near_its_first_response(
         fresh, later = r.serve(lambda c: board(c, r))
     assert f'id="card-{tid}"' in fresh and "badge soon" not in fresh
     assert "badge soon" in later
+
+
+def test_the_closed_column_links_to_the_closes_it_counts(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The closed column counts the last 7 days' closes; its number led to every closed
+    ticket of the lane ever (a manager clicking "1" read a list of 2). Its links carry
+    the window, and the list shows the same tickets, saying so."""
+
+    def close(r: Rig, subject: str) -> int:
+        tid = deliver(r.app, mail(subject=subject, body="VPN\n", date=clock.now())).ticket_id
+        assert tid is not None
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid)
+            assert t is not None
+            changes.change_state(s, t, TicketState.CLOSED, clock.now(), actor="t", channel="cli")
+        return tid
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> tuple[str, str, str]:
+        await sign_in(client, r, "ops@example.test")
+        board = await (await client.get("/board")).text()
+        link = re.search(r'<a class="count" href="([^"]+)">1</a>', _cell(board, "vpn", "closed"))
+        assert link, _cell(board, "vpn", "closed")
+        href = link.group(1).replace("&amp;", "&")
+        listed = await (await client.get(href)).text()
+        every = await (await client.get("/tickets?catalog=vpn&state=closed")).text()
+        return href, listed, every
+
+    with rig(settings, clock) as r:
+        old = close(r, "VPN の設定 (old)")
+        clock.advance(timedelta(days=10))
+        recent = close(r, "VPN の設定 (new)")
+        href, listed, every = r.serve(lambda c: scenario(c, r))
+    assert "closed_days=7" in href
+    assert f'href="/tickets/{recent}"' in listed and f'href="/tickets/{old}"' not in listed
+    assert 'id="closed-days"' in listed and 'name="closed_days" value="7"' in listed
+    assert f'href="/tickets/{old}"' in every and 'id="closed-days"' not in every

@@ -43,6 +43,19 @@ def test_the_web_section_is_read_and_checked(tmp_path: Path) -> None:
     assert isinstance(bad, ConfigError)
 
 
+def test_a_base_url_under_a_path_is_refused_naming_the_root(tmp_path: Path) -> None:
+    """The pages' links and forms are root paths (/board, /sign-in/…): under
+    https://intra.example/helpdesk the mailed sign-in link opened its button page and the
+    button posted to https://intra.example/sign-in/… outside the prefix. So a base_url
+    with a path is a configuration error that says what to write instead."""
+    prefixed = config_error(tmp_path, '[web]\nbase_url = "https://intra.example/helpdesk/"')
+    assert prefixed.key == "web.base_url"
+    assert "'https://intra.example'" in str(prefixed.message), prefixed.message
+    assert "helpdesk" in str(prefixed.message)
+    root = load_toml(tmp_path, '[web]\nbase_url = "http://127.0.0.1:8181/"').web
+    assert root.base_url == "http://127.0.0.1:8181"
+
+
 def test_the_daemon_serves_the_pages_and_status_reports_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,7 +18,7 @@ from gateway.core.i18n import N_, translate
 from gateway.core.sqlite_url import sqlite_path
 from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming, StoredRaw
 from tests.support.databases import sqlite_only
-from tests.support.pipeline import all_tickets, inbox_rows, outbox, show, text_of
+from tests.support.pipeline import all_tickets, inbox_rows, outbox, show, subject_of, text_of
 from tests.support.web import Rig, form_of, rig
 
 JA = {"Accept-Language": "ja,en;q=0.5"}
@@ -129,6 +129,22 @@ def test_a_submission_is_stored_then_becomes_a_ticket_with_its_fields(
         [ack] = outbox(r.app, "acknowledgement")
         assert ack.recipients == ["ito@customer.test"]
         assert "client_version:" not in text_of(ack)  # the form asked for them already
+
+
+def test_a_japanese_page_is_answered_in_japanese_whatever_the_subject_says(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "vpn")
+        typed = _vpn_form(csrf, token, name="Ito", subject="VPN", text="")
+        answer = await client.post("/new/vpn", data=typed, headers=JA, allow_redirects=False)
+        return answer.status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 303
+        r.app.runner.process_pending()
+        [ack] = outbox(r.app, "acknowledgement")
+        assert "受け付けました" in str(subject_of(ack)) and "received" not in text_of(ack)
 
 
 def test_a_double_click_makes_one_ticket(settings: Settings, clock: FakeClock) -> None:

@@ -66,3 +66,26 @@ def test_the_assignee_is_named_as_the_board_and_the_filter_name_them(
     assert '<dd id="assignee">Ops Two</dd>' in ticket
     assert "<dd>ito@customer.test</dd>" in ticket and "&lt;ito@customer.test&gt;" not in ticket
     assert " · ito@customer.test<br>" in ticket
+
+
+def test_the_assignee_filter_finds_the_tickets_nobody_has(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The CLI's ``--assignee -`` on the page: an option of the assignee filter lists the
+    tickets nobody has yet (triage's first question), and stays chosen on the page."""
+    from sqlalchemy import update
+
+    from store.db import transaction
+    from store.models import Ticket
+
+    with rig(settings, clock) as r:
+        taken = deliver(r.app, mail(subject="Printer jam on 3F", body="Tray 2.\n"))
+        free = deliver(r.app, mail(subject="会議室の予約", body="来週の件です。\n"))
+        with transaction(r.app.sessions) as s:
+            s.execute(update(Ticket).where(Ticket.id == free.ticket_id).values(assignee=None))
+        nobody = member_page(r, READERS["ja"], "/tickets?assignee=-")
+        anyone = member_page(r, READERS["ja"], "/tickets?assignee=")
+    rows = _rows(nobody)
+    assert len(rows) == 1 and f'href="/tickets/{free.ticket_id}"' in rows[0], rows
+    assert '<option value="-" selected>未割り当て</option>' in nobody
+    assert len(_rows(anyone)) == 2 and taken.ticket_id is not None

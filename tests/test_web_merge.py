@@ -35,6 +35,11 @@ def test_a_member_merges_from_the_ticket_page(settings: Settings, clock: FakeClo
         merged = await (await client.get("/tickets/2")).text()
         assert 'id="merged-into"' in merged and 'href="/tickets/1"' in merged
         assert 'id="merge"' not in merged  # a closed ticket has no merge button
+        assert 'id="open"' not in merged  # nor, merged, a reopen button: unmerge reopens it
+        reopen = await client.post(
+            "/tickets/2", data={"action": "open", "csrf": csrf}, allow_redirects=False
+        )
+        assert reopen.status == 303 and reopen.headers["Location"].endswith("?error=transition")
         target_page = await (await client.get("/tickets/1")).text()
         assert 'id="merge"' in target_page and "Ticket merged in" in target_page
         again = await client.post("/tickets/1/merge", data={"target": "2", "csrf": csrf})

@@ -143,3 +143,97 @@ def test_a_signed_in_member_still_needs_the_token(settings: Settings, clock: Fak
 
     with rig(settings, clock) as r:
         assert r.serve(scenario) == 403
+
+
+def test_a_number_no_row_can_have_is_not_found(settings: Settings, clock: FakeClock) -> None:
+    """A ticket or attachment number past what an id column holds is a 404 like any
+    unknown one, on PostgreSQL (int4 ids) and SQLite (past 2**63) alike: never the
+    driver's overflow as a 500."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[int]:
+        from tests.support.web import sign_in
+
+        await sign_in(client, r, "ops@example.test")
+        paths = [
+            f"/tickets/{ticket}/attachments/{attachment}"
+            for ticket, attachment in (
+                ("1", "3000000000"),
+                ("1", "99999999999999999999999"),
+                ("3000000000", "1"),
+                ("1", "0"),
+                ("1", "-1"),
+            )
+        ] + ["/tickets/3000000000", "/tickets/99999999999999999999999"]
+        return [(await client.get(p, allow_redirects=False)).status for p in paths]
+
+    with rig(settings, clock) as r:
+        assert set(r.serve(scenario)) == {404}
+
+
+CUT_SHORT = b'--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n'  # no closing line
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (
+            "multipart/form-data; boundary=zz",
+            b'--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n',
+        ),
+        ("multipart/form-data; boundary=zz", b"not multipart at all"),
+        ("multipart/form-data; boundary=zz", b"--zz\r\n\r\n"),
+        ("multipart/form-data", b"no boundary declared"),
+    ],
+)
+def test_a_body_that_breaks_its_multipart_framing_is_a_400(
+    settings: Settings, clock: FakeClock, content_type: str, body: bytes
+) -> None:
+    """A cut-short or malformed multipart body is the client's mistake: a 400 page with
+    the headers, nothing stored; it was a 500 with aiohttp's ValueError in the log."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str]]:
+        out = []
+        for path in ("/new/vpn", "/sign-in"):
+            answer = await client.post(path, data=body, headers={"Content-Type": content_type})
+            out.append((answer.status, answer.headers.get("Content-Security-Policy", "")))
+        return out
+
+    with rig(settings, clock) as r:
+        for status, csp in r.serve(scenario):
+            assert status == 400 and "default-src 'self'" in csp
+        assert inbox_rows(r.app) == []
+
+
+@sqlite_only
+def test_a_static_file_we_do_not_have_is_our_not_found_page(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """aiohttp's static route answered a missing name with a bare 404 typed
+    application/octet-stream (Chromium saved it as an empty download) and /static/
+    itself with a 403 whose page spoke of an old form."""
+
+    async def scenario(client: TestClient[Any, Any]) -> dict[str, tuple[int, str]]:
+        out = {}
+        for path in (
+            "/static/nope.css",
+            "/static/",
+            "/static",
+            "/static/.hidden",
+            "/static/%2e%2e%2fapp.py",
+            "/static/..%2fapp.py",
+            "/static/web.css",
+            "/static/favicon.ico",
+        ):
+            answer = await client.get(path, allow_redirects=False)
+            out[path] = (answer.status, answer.headers.get("Content-Type", ""))
+        return out
+
+    with rig(settings, clock) as r:
+        seen = r.serve(scenario)
+    for path, (status, kind) in seen.items():
+        if path in ("/static/web.css", "/static/favicon.ico"):
+            assert status == 200, (path, status)
+        else:
+            assert (status, kind) == (404, "text/html; charset=utf-8"), (path, status, kind)
+    assert seen["/static/web.css"][1].startswith("text/css")

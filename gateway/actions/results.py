@@ -271,8 +271,12 @@ def _on_failure(
 ) -> None:
     if action.failure_notify is None:
         return
-    email = entry.manager if action.failure_notify == "manager" else ticket.assignee
-    email = email or entry.manager  # nobody has the ticket: the entry's manager hears of it
+    email = (
+        entry.manager
+        if action.failure_notify == "manager"
+        # nobody has the ticket (or one no longer on the team): the entry's manager hears
+        else settings.responsible(ticket.assignee, entry.manager)
+    )
     member = settings.member(email or "")
     if member is None:
         changes.record(

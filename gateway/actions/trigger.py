@@ -11,6 +11,7 @@ Each writes its event through the tickets service.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -22,7 +23,7 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Member
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
-from gateway.tickets import changes
+from gateway.tickets import changes, news
 from store import action_runs, fields
 from store.models import ActionRun, Ticket
 
@@ -91,6 +92,8 @@ def sheet_changed(
     )
     if run_id is None:
         return None
+    if awaiting:
+        news.refreshed(session, ticket, now)  # a posted Slack card gains its Approve button
     changes.record(
         session,
         ticket,
@@ -158,7 +161,46 @@ def approve(
             "input_sha256": document.input_hash(doc),
         },
     )
+    news.changed(
+        session, ticket, "approved", now, actor=member.email, via=channel, old=None, new=entry.id
+    )
     return N_("approved: the action of {entry} runs now (run #{run})", entry=entry.id, run=row.id)
+
+
+def corrected_input(session: Session, ticket: Ticket, catalog: Catalog, row: ActionRun) -> bool:
+    """Before ``actions retry``: give ``row`` the document of the sheet as it is now when
+    it was corrected since the run was written; True when it did.
+
+    A run that failed on a wrong value (the directory knows no such user) is retried
+    after someone corrects the sheet; sent again as stored, it would fail again on the
+    same value. Other input is other work, so it gets a new idempotency key (a receiver
+    that remembers the old key must not answer the new input with the old outcome). A
+    run a manager approved keeps what was approved: values changed since are not."""
+    entry = catalog.entry(row.entry_id)
+    if entry is None or entry.action is None or not row.document or row.trigger == "approved":
+        return False
+    values = fields.field_values(session, ticket.id)
+    if not document.is_complete(entry, values):
+        return False  # nothing better to send than what the run holds
+    key = document.new_key(ticket.id, entry.id, secrets.token_hex(8))
+    doc = _document(ticket, entry, values, key, row.trigger, None)
+    if _sheet_of(doc) == _sheet_of(row.document):
+        return False
+    row.document, row.input_sha256, row.idempotency_key = doc, document.input_hash(doc), key
+    return True
+
+
+def _sheet_of(doc: str) -> object:
+    """What a document says about the ticket (its key aside)."""
+    try:
+        data = json.loads(doc)
+    except ValueError:
+        return None
+    return (
+        {k: v for k, v in data.items() if k != "idempotency_key"}
+        if isinstance(data, dict)
+        else None
+    )
 
 
 def _waiting_run(

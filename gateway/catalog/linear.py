@@ -26,10 +26,17 @@ from gateway.core.i18n import N_, Msg
 __all__ = ["KeywordPattern", "compile_keyword"]
 
 
+class Found(Protocol):
+    """A match: where it starts and ends."""
+
+    def start(self) -> int: ...
+    def end(self) -> int: ...
+
+
 class KeywordPattern(Protocol):
     """What matching needs of a compiled keyword regex."""
 
-    def search(self, text: str) -> object | None: ...
+    def search(self, text: str) -> Found | None: ...
 
 
 def _options() -> re2.Options:
@@ -50,7 +57,25 @@ def compile_keyword(pattern: str) -> tuple[KeywordPattern | None, Msg | None]:
         compiled: KeywordPattern = re2.compile(source, _OPTIONS)
     except re2.error as exc:
         return None, _why(pattern, source, exc)
+    if any(_empty_match(compiled.search(text)) for text in _PROBES):
+        return None, N_(
+            "regular expression {pattern} can match an empty text, so it matches every mail "
+            "(a trailing '|', a group made optional with '?' or '*', or only anchors such as "
+            "'^' or '\\b'): each alternative must match at least one character",
+            pattern=repr(pattern),
+        )
     return compiled, None
+
+
+# Texts on which a pattern that can match nothing at all shows it: ``vpn|`` and
+# ``(toner)?`` match "" at once, ``\b`` and ``$`` only beside a character. Such a keyword
+# would score in every request, and file every request under its entry (or, as a
+# negative keyword, veto its entry always).
+_PROBES = ("", " ", "a", "あ", "a b", "\n")
+
+
+def _empty_match(found: Found | None) -> bool:
+    return found is not None and found.start() == found.end()
 
 
 def _why(pattern: str, source: str, exc: Exception) -> Msg:

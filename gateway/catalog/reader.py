@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 
 from gateway.catalog.action_reader import Where, read_action
+from gateway.catalog.field_reader import read_fields
 from gateway.catalog.linear import compile_keyword
-from gateway.catalog.model import FIELD_TYPES, LOCALES, Entry, Field, Keyword
+from gateway.catalog.model import LOCALES, Entry, Keyword
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_priority, read_sla
 from gateway.config.settings import Member
@@ -47,7 +48,6 @@ _ENTRY_KEYS = frozenset(
         "priority",
     }
 )
-_FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
 _KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -176,7 +176,7 @@ class _Reader:
         if fallback and manager is None:
             self.bad(node, N_("the fallback entry {id!r} must name a 'manager'", id=entry_id))
         (first_response, resolve), per_level = read_sla(self, m.get("sla"))
-        fields = self.fields(m.get("fields"))
+        fields = read_fields(self, m.get("fields"))
         action = read_action(self, m["action"][1], manager, self.where) if "action" in m else None
         return Entry(
             id=entry_id,
@@ -318,13 +318,24 @@ class _Reader:
         return email
 
     def duration(self, pair: Any) -> timedelta | None:
+        """An entry's time (an SLA target, stale_after, auto_close_after). Zero is
+        refused: it is never what was meant ("0" for "none" would make every ticket
+        overdue at once, or close every pending ticket at the next sweep); leaving the
+        key out is how an entry has none."""
         if pair is None:
             return None
         try:
-            return parse_duration(_scalar(pair[1]))
+            found = parse_duration(_scalar(pair[1]))
         except ConfigError as exc:
             self.bad(pair[1], N_("{key}: {problem}", key=pair[0].value, problem=exc.message))
             return None
+        if not found:
+            self.bad(
+                pair[1],
+                N_("{key}: must be longer than 0 (leave it out for none)", key=pair[0].value),
+            )
+            return None
+        return found
 
     def boolean(self, node: Any, what: str) -> bool:
         value = _scalar(node)
@@ -334,58 +345,6 @@ class _Reader:
             )
             return False
         return value
-
-    def fields(self, pair: Any) -> tuple[Field, ...]:
-        if pair is None:
-            return ()
-        if not isinstance(pair[1], yaml.SequenceNode):
-            self.bad(pair[1], N_("fields must be a list"))
-            return ()
-        out: list[Field] = []
-        for node in pair[1].value:
-            f = self.field(node)
-            if f is not None and any(o.name == f.name for o in out):
-                self.bad(node, N_("duplicate field {name!r}", name=f.name))
-            elif f is not None:
-                out.append(f)
-        return tuple(out)
-
-    def field(self, node: Any) -> Field | None:
-        m = self.mapping(node, N_("a field"))
-        if not m:
-            return None
-        for k, _ in m.values():
-            if k.value not in _FIELD_KEYS:
-                self.bad(k, N_("unknown key {key!r} in a field", key=k.value))
-        if "name" not in m:
-            self.bad(node, N_("a field needs a 'name'"))
-            return None
-        name = str(_scalar(m["name"][1]))
-        ftype = str(_scalar(m["type"][1])) if "type" in m else "text"
-        if ftype not in FIELD_TYPES:
-            self.bad(
-                m["type"][1],
-                N_(
-                    "unknown field type {type!r} ({types})",
-                    type=ftype,
-                    types=", ".join(FIELD_TYPES),
-                ),
-            )
-        choices = self.choices(m.get("choices"))
-        if ftype == "choice" and not choices:
-            self.bad(node, N_("field {name!r} of type choice needs a 'choices' list", name=name))
-        labels = self.names(m["label"], node, "label") if "label" in m else {}
-        required = "required" in m and self.boolean(m["required"][1], "required")
-        example = str(_scalar(m["example"][1])) if "example" in m else ""
-        return Field(name, labels, ftype, choices, required, example)
-
-    def choices(self, pair: Any) -> tuple[str, ...]:
-        if pair is None:
-            return ()
-        if not isinstance(pair[1], yaml.SequenceNode):
-            self.bad(pair[1], N_("choices must be a list"))
-            return ()
-        return tuple(str(n.value) for n in pair[1].value if isinstance(n, yaml.ScalarNode))
 
 
 def _term(source: str, weight: float) -> Keyword:

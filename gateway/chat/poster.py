@@ -40,7 +40,7 @@ from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
 from gateway.core.title import title
 from gateway.tickets import changes
-from store import chat, tickets
+from store import action_runs, chat, tickets
 from store.chat import DuePost
 from store.db import transaction
 from store.models import Ticket
@@ -125,7 +125,7 @@ class ChatPoster:
             if post.kind in ("card-update", "line") and not (place and place.card_ts):
                 self._card_or_give_up(s, ticket.id)
             locale = self._locale(post)
-            facts = self._facts(ticket, place, locale)
+            facts = self._facts(ticket, place, locale, _awaiting(s, ticket))
         if post.target == "slack":
             return self._post_slack(post, facts, place, locale)
         hook = self.hooks.get(post.target)
@@ -194,9 +194,11 @@ class ChatPoster:
         hook = chat_cfg.teams if post.target == "teams" else chat_cfg.webhook
         return (hook.locale if hook is not None else "") or default
 
-    def _facts(self, ticket: Ticket, place: chat.Place | None, locale: str) -> render.TicketFacts:
+    def _facts(
+        self, ticket: Ticket, place: chat.Place | None, locale: str, awaiting: bool
+    ) -> render.TicketFacts:
         assignee = self.settings.member(ticket.assignee or "")
-        name = ticket.requester_name
+        name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
         return render.TicketFacts(
             id=ticket.id,
             tag=f"[{self.settings.gateway.tag_prefix}#{ticket.id}]",
@@ -207,6 +209,7 @@ class ChatPoster:
             assignee=(assignee.name or assignee.email) if assignee else (ticket.assignee or ""),
             permalink=place.permalink if place else "",
             priority=ticket.priority or "normal",
+            awaiting_approval=awaiting,
         )
 
     def _postpone(self, post: DuePost, why: str, until: datetime, report: PostReport) -> None:
@@ -248,6 +251,12 @@ class ChatPoster:
                 )
         report.failed.append(post.id)
         log.error("chat post id=%s ticket=%s not posted: %s", post.id, post.ticket_id, error)
+
+
+def _awaiting(s: Session, ticket: Ticket) -> bool:
+    """The ticket's catalog action waits for a manager (the card offers the button)."""
+    run = action_runs.find(s, ticket.id, ticket.catalog) if ticket.catalog else None
+    return run is not None and run.state == action_runs.AWAITING
 
 
 def _detail(post: DuePost, error: str) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from typing import Any
 from gateway.core.i18n import N_, Msg, translate
 
 ASSIGN_ME, SET_PENDING, CLOSE = "ticket_assign_me", "ticket_pending", "ticket_close"
-BUTTONS = (ASSIGN_ME, SET_PENDING, CLOSE)  # the card's action ids
+APPROVE = "ticket_approve"  # only while the ticket's catalog action waits for approval
+BUTTONS = (ASSIGN_ME, SET_PENDING, CLOSE, APPROVE)  # the card's action ids
 ADAPTIVE_VERSION = "1.4"  # what Teams renders everywhere (mobile included)
 
 STATES = {
@@ -52,6 +53,7 @@ class TicketFacts:
     assignee: str  # name or address; "" when nobody has it
     permalink: str = ""  # the Slack message the ticket came from
     priority: str = "normal"  # low | normal | high | urgent
+    awaiting_approval: bool = False  # its catalog action waits for a manager's approval
 
 
 def escape(text: str) -> str:
@@ -89,7 +91,13 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         label = escape(say(N_("the message this ticket came from")))
         link = f"<{t.permalink}|{label}>"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": link}]})
-    labels = {ASSIGN_ME: N_("Assign to me"), SET_PENDING: N_("Set pending"), CLOSE: N_("Close")}
+    labels = {
+        ASSIGN_ME: N_("Assign to me"),
+        SET_PENDING: N_("Set pending"),
+        CLOSE: N_("Close"),
+        APPROVE: N_("Approve"),
+    }
+    shown = BUTTONS if t.awaiting_approval else tuple(b for b in BUTTONS if b != APPROVE)
     buttons = [
         {
             "type": "button",
@@ -98,7 +106,7 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
             "value": str(t.id),
             **({"style": "primary"} if action == ASSIGN_ME else {}),
         }
-        for action in BUTTONS
+        for action in shown
     ]
     blocks.append({"type": "actions", "block_id": f"ticket-actions:{t.id}", "elements": buttons})
     return {"text": _headline(t, locale), "blocks": blocks}
@@ -116,6 +124,8 @@ def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any
         )
     elif event == "assign":
         msg = N_("{actor} assigned the ticket to {new}", actor=actor, new=escape(facts["new"]))
+    elif event == "approved":
+        msg = N_("{actor} approved the catalog action", actor=actor)
     elif event == "reply":
         head = translate(N_("{actor} answered by mail:", actor=actor), locale)
         quoted = "\n".join(f"> {x}" for x in escape(facts.get("text", "")).splitlines())

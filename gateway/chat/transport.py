@@ -14,7 +14,12 @@ their own (``retry_handlers=[]``): the chat outbox's backoff is the one retry.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
+import ssl
+import threading
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -40,6 +45,9 @@ PERMANENT = frozenset(
         "invalid_arguments",
     }
 )
+
+
+ANSWER_LIMIT = 65_536  # bytes of a webhook's answer read (it is not kept)
 
 
 class ChatDown(Exception):
@@ -100,7 +108,13 @@ def _classify(exc: SlackApiError) -> ChatDown | ChatRefused:
 
 
 class Webhook:
-    """An incoming webhook (Teams Workflows, or Slack-format: Mattermost, Rocket.Chat)."""
+    """An incoming webhook (Teams Workflows, or Slack-format: Mattermost, Rocket.Chat).
+
+    One POST, redirects never followed: a client that follows one turns the POST into a
+    GET of the new place (a sign-in page in front of the chat server answers that with
+    200), so the notice would count as posted and never arrive. The timeout bounds the
+    whole exchange, not each read: an endpoint that sends a byte now and then would
+    otherwise hold the poster, and every Slack card waiting behind it, for good."""
 
     def __init__(self, url: str, timeout: timedelta) -> None:
         self.url, self.timeout = url, timeout.total_seconds()
@@ -110,17 +124,80 @@ class Webhook:
         request = urllib.request.Request(
             self.url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
         )
+        made: list[http.client.HTTPConnection] = []  # what the watchdog cuts
+        opener = urllib.request.build_opener(  # the proxy of the environment, as before
+            _NoRedirect, _tracking(made), _tracking_tls(made)
+        )
+        expired = threading.Event()
+        watchdog = threading.Timer(self.timeout, _cut, (made, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                answer.read()
+            with opener.open(request, timeout=self.timeout) as answer:
+                answer.read(ANSWER_LIMIT)
+            if expired.is_set():  # cut half-way: what was read is not an answer
+                raise TimeoutError
         except urllib.error.HTTPError as exc:
             if exc.code in (408, 429) or exc.code >= 500:
                 raise ChatDown(
                     f"webhook answered HTTP {exc.code}", _retry_after(exc.headers)
                 ) from None
+            if 300 <= exc.code < 400:
+                raise ChatRefused(
+                    f"webhook answered HTTP {exc.code}, a redirect: not followed "
+                    "(give the gateway the URL the webhook's service shows)"
+                ) from None
             raise ChatRefused(f"webhook answered HTTP {exc.code}") from None
-        except OSError as exc:  # refused, unreachable, timed out
+        except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, cut
+            if expired.is_set() or isinstance(exc, TimeoutError):
+                raise ChatDown(f"webhook: no answer within {self.timeout:g}s") from None
             raise ChatDown(f"webhook unreachable: {exc}") from None
+        finally:
+            watchdog.cancel()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the answer (an HTTPError), never a new request elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _tracking(made: list[Any]) -> Any:
+    class Tracking(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> Any:
+            return self.do_open(_remembered(http.client.HTTPConnection, made), req)
+
+    return Tracking
+
+
+def _tracking_tls(made: list[Any]) -> Any:
+    class Tracking(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> Any:
+            context = ssl.create_default_context()  # certificates always verified
+            return self.do_open(
+                _remembered(http.client.HTTPSConnection, made), req, context=context
+            )
+
+    return Tracking
+
+
+def _remembered(cls: type[http.client.HTTPConnection], made: list[Any]) -> Any:
+    def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+        conn = cls(host, **kwargs)
+        made.append(conn)
+        return conn
+
+    return connect
+
+
+def _cut(made: list[http.client.HTTPConnection], expired: threading.Event) -> None:
+    """The exchange's deadline: a read blocked on the socket returns at once."""
+    expired.set()
+    for conn in made:
+        if conn.sock is not None:
+            with contextlib.suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -325,3 +325,14 @@ class Settings:
     def member(self, email: str) -> Member | None:
         wanted = email.lower()
         return next((m for m in self.members if m.email == wanted), None)
+
+    def on_team(self, email: str | None) -> bool:
+        """Whether ``email`` is someone a ticket can be left with: a member, or anyone
+        while no ``[[members]]`` are configured. A member taken out of the config keeps
+        their tickets' assignee column, and those tickets must not go quiet."""
+        return bool(email) and (not self.members or self.member(email or "") is not None)
+
+    def responsible(self, assignee: str | None, manager: str | None) -> str:
+        """Who answers for a ticket, and hears of it: its assignee while on the team
+        (:meth:`on_team`), else its entry's manager; "" when neither."""
+        return (assignee if self.on_team(assignee) else manager) or ""

@@ -4,7 +4,8 @@ The web side is off unless a ``[web]`` table is configured, except in the
 built-in defaults (no config file at all), where it listens on 127.0.0.1:8080
 so the quick start shows the pages. ``base_url`` is what links in mails point
 at (the sign-in link) and decides whether cookies are ``Secure``: behind a
-reverse proxy that terminates TLS it is the proxy's ``https://`` address.
+reverse proxy that terminates TLS it is the proxy's ``https://`` address, the root of
+a host (the pages' own links are root paths, so they cannot live under a prefix).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ KEYS = {
     "sign_ins_per_hour",
 }
 _URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
+# The pages link, post and redirect to root paths (/board, /sign-in/…), so they work only
+# at the root of a host: under https://intra.example/helpdesk a sign-in link opened the
+# button page, whose form then posted to https://intra.example/sign-in/… outside it.
+_ROOT = re.compile(r"https?://[^\s/?#]+")
 
 
 def read_web(s: Section) -> WebSettings:
@@ -41,6 +46,17 @@ def read_web(s: Section) -> WebSettings:
             s.path,
             s.key("base_url"),
             N_("not an http(s) URL without query: {url!r}", url=base_url),
+        )
+    if base_url and not _ROOT.fullmatch(base_url):
+        raise ConfigError(
+            s.path,
+            s.key("base_url"),
+            N_(
+                "the pages are served at the root of a host: use {root!r}, not {url!r} "
+                "(give the pages a host name of their own in the proxy)",
+                root=base_url[: base_url.index("/", base_url.index("//") + 2)],
+                url=base_url,
+            ),
         )
     return WebSettings(
         enabled=s.bool("enabled", True),

@@ -13,6 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
 
+# The largest row number (a ticket, an inbox row, an action run): ids are INTEGER
+# columns, int4 on PostgreSQL, so a larger number names no row and must not reach
+# a query (PostgreSQL refuses it, SQLite's driver overflows past 2**63).
+MAX_ID = 2**31 - 1
+
+
+def ticket_number(digits: str) -> int | None:
+    """A ticket number a sender wrote (a subject tag, a reply address, ``/merge``), or
+    None when no ticket can have it: a mail naming ``[#99999999999]`` opens or joins a
+    ticket as if it named none, instead of failing in the query."""
+    number = int(digits)
+    return number if 0 < number <= MAX_ID else None
+
 
 class TicketState(enum.StrEnum):
     NEW = "new"

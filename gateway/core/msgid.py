@@ -10,14 +10,18 @@ and nothing we send grows with what a stranger wrote (issue #14).
 from __future__ import annotations
 
 import hashlib
+import re
 
 MAX_LENGTH = 250
 DOMAIN = "shortened.invalid"
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def bounded(message_id: str) -> str:
-    """``message_id`` itself, or ``sha256-<hex>@shortened.invalid`` when it is too long."""
-    if len(message_id) <= MAX_LENGTH:
+    """``message_id`` itself, or ``sha256-<hex>@shortened.invalid`` when it is too long
+    or holds a control character (a NUL, which PostgreSQL cannot store, or a byte no
+    header we send may carry)."""
+    if len(message_id) <= MAX_LENGTH and not _CONTROL.search(message_id):
         return message_id
     digest = hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
     return f"sha256-{digest}@{DOMAIN}"

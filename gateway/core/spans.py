@@ -3,10 +3,13 @@
 Days from a day on, hours from an hour, whole minutes under an hour and "< 1 min"
 under a minute, so a ticket closed within seconds is not "0.0 h". The board's
 median (``span`` in ``templates/web/_macros.html.j2``) and ``catalog stats``
-both write it with this.
+both write it with this. :func:`period` says a length of time inside a sentence of a
+mail ("not updated for 12 hours"), in whole units.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from gateway.core.i18n import N_, Msg
 
@@ -24,3 +27,17 @@ def span(seconds: float | None) -> Msg | str:
     if seconds >= MINUTE:
         return N_("{n} min", n=int(seconds // MINUTE))
     return N_("< 1 min")
+
+
+def period(length: timedelta) -> Msg:
+    """A length of time in a sentence: in days from a day on, hours from an hour, else
+    minutes (at least one), counted down to whole units, as a reminder says how long
+    something waited ("3 days" after 3 days and 2 hours). A team may set ``stale_after:
+    12h`` or ``pending_reminder_after = "4h"``: days alone would tell them "0 days"."""
+    seconds = max(length.total_seconds(), 0.0)
+    days, hours, minutes = int(seconds // DAY), int(seconds // HOUR), int(seconds // MINUTE)
+    if days:
+        return N_("1 day") if days == 1 else N_("{n} days", n=days)
+    if hours:
+        return N_("1 hour") if hours == 1 else N_("{n} hours", n=hours)
+    return N_("{n} minutes", n=minutes) if minutes > 1 else N_("1 minute")

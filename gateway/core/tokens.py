@@ -21,6 +21,8 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from gateway.core.model import ticket_number
+
 TOKEN_LENGTH = 16
 
 
@@ -66,7 +68,8 @@ def parse_reply_address(candidate: str, address: str) -> ReplyToken | None:
     local, domain = address.lower().rsplit("@", 1)
     pattern = rf"{re.escape(local)}\+(\d{{1,18}})-([0-9a-f]{{{TOKEN_LENGTH}}})@{re.escape(domain)}"
     m = re.fullmatch(pattern, candidate.strip().lower())
-    return ReplyToken(int(m.group(1)), m.group(2)) if m else None
+    ticket_id = ticket_number(m.group(1)) if m else None  # past every id: no token of ours
+    return ReplyToken(ticket_id, m.group(2)) if m and ticket_id is not None else None
 
 
 def token_issued_to(

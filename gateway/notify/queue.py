@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Entry
 from gateway.config.settings import Settings
-from gateway.core import tokens, zone
+from gateway.core import spans, tokens, zone
 from gateway.core.title import title
 from gateway.notify import compose, views
 from gateway.notify.render import Rendered, renderer
@@ -84,6 +84,8 @@ def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.Ticke
         age_days=(now - ticket.created_at).days,
         idle_days=(now - ticket.updated_at).days,
         priority=ticket.priority,
+        age=spans.period(now - ticket.created_at),
+        idle=spans.period(now - ticket.updated_at),
     )
 
 

@@ -18,6 +18,7 @@ macro passes it through ``|plain``, which escapes it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from gateway.core.resources import templates_dir
 from gateway.core.title import one_line
 from gateway.notify import labels
 from gateway.notify.views import View, context, template_of
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,16 @@ class Settled(BaseLoader):
 
 
 class Renderer:
-    """One Jinja environment per language for the process: templates compile once."""
+    """One Jinja environment per language for the process: templates compile once.
+
+    With the team's folder, a second environment per language holds our files alone:
+    a team's file that fails to render (a syntax error, an unknown name, which
+    ``StrictUndefined`` makes an error) is logged, with the kind and the error, and that
+    mail is rendered from our files instead. A typo saved into a running daemon's
+    folder must not stop requests from becoming tickets (the mail is queued in the
+    ticket's transaction, so a failing render would shunt every request) nor leave a
+    requester without an answer; a kind only the team has (an action's reply) has
+    nothing to fall back on, and its error stands."""
 
     def __init__(self, override: Path | None = None) -> None:
         ours = templates_dir() / "mail"
@@ -117,9 +129,29 @@ class Renderer:
             loc: environment([*([override / loc, override] if override else []), ours], loc)
             for loc in LOCALES
         }
+        self._ours = {loc: environment([ours], loc) for loc in LOCALES} if override else None
 
     def render(self, view: View, locale: str) -> Rendered:
-        env = self._envs[supported(locale)]
+        try:
+            return self._render(self._envs[supported(locale)], view)
+        except Exception as exc:  # a team's template may raise anything ({{ 1/0 }})
+            if self._ours is None or not self._has_ours(template_of(view)):
+                raise
+            log.error(
+                "mail %s (%s) failed with the templates of [gateway] templates_dir, "
+                "sent from the built-in ones: %s: %s",
+                template_of(view),
+                supported(locale),
+                type(exc).__name__,
+                exc,
+            )
+            return self._render(self._ours[supported(locale)], view)
+
+    def _has_ours(self, kind: str) -> bool:
+        return (templates_dir() / "mail" / f"{kind}.subject.j2").is_file()
+
+    @staticmethod
+    def _render(env: Environment, view: View) -> Rendered:
         kind = template_of(view)
         names = context(view)
         subject = env.get_template(f"{kind}.subject.j2").render(names)

@@ -5,7 +5,9 @@ in the team's time zone (see :mod:`gateway.notify.views`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from gateway.core import spans
 from gateway.core.i18n import Msg
 
 # Said in the reader's language (a Msg), or data shown as it is (a str).
@@ -45,13 +47,23 @@ class TicketRef:
     assignee: str = ""  # display name or address; "" when nobody has it
     catalog: str = ""  # catalog entry title
     created: str = ""  # formatted in the team's time zone
-    age_days: int = 0  # since creation
-    idle_days: int = 0  # since the last change
+    age_days: int = 0  # since creation, in whole days (for a team's older template)
+    idle_days: int = 0  # since the last change, likewise
     sla: str = ""  # "" (none or met) | "due-soon" | "overdue": the nearest SLA deadline
     due: str = ""  # that deadline, formatted in the team's time zone
     stale: bool = False  # untouched for its entry's stale_after
     reply_to: str = ""  # the recipient's reply-token address: write here to act on it
     priority: str = "normal"  # low | normal | high | urgent, shown through the label
+    # the same two lengths in words ("12 hours", "3 days": gateway.core.spans.period),
+    # which the mails print; given the days alone, they say the days
+    age: Text = ""
+    idle: Text = ""
+
+    def __post_init__(self) -> None:
+        if not self.age:
+            object.__setattr__(self, "age", spans.period(timedelta(days=self.age_days)))
+        if not self.idle:
+            object.__setattr__(self, "idle", spans.period(timedelta(days=self.idle_days)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
+from gateway.core import spans
 from gateway.core.i18n import Msg
 from gateway.notify.view_parts import CommandLine as CommandLine
 from gateway.notify.view_parts import DeadlineLine as DeadlineLine
@@ -111,7 +113,17 @@ class StaleReminder:
     team: Team
     recipient: Person  # the assignee
     tickets: tuple[TicketRef, ...]
-    stale_after_days: int
+    stale_after: timedelta  # the shortest stale_after of the tickets listed
+
+    @property
+    def untouched(self) -> Msg:
+        """How long they went untouched, in words ("12 hours", "3 days")."""
+        return spans.period(self.stale_after)
+
+    @property
+    def stale_after_days(self) -> int:
+        """In whole days, for a team's template written before :attr:`untouched`."""
+        return self.stale_after.days
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +131,24 @@ class PendingReminder:
     team: Team
     recipient: Person  # the requester
     ticket: TicketRef
-    waiting_days: int
-    close_in_days: int  # 0: no automatic close planned
+    waiting: timedelta  # since we asked them
+    close_in: timedelta | None  # until the no-response close; None: none planned
+
+    @property
+    def waited(self) -> Msg:
+        return spans.period(self.waiting)
+
+    @property
+    def closes_in(self) -> Msg | None:
+        return spans.period(self.close_in) if self.close_in is not None else None
+
+    @property
+    def waiting_days(self) -> int:  # for a team's template written before ``waited``
+        return self.waiting.days
+
+    @property
+    def close_in_days(self) -> int:  # as ``waiting_days``; 0: no close planned
+        return max(self.close_in.days, 1) if self.close_in is not None else 0
 
 
 @dataclass(frozen=True, slots=True)

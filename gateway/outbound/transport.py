@@ -92,7 +92,9 @@ class SmtpTransport:
             conn.sendmail(mail.envelope_from, list(mail.recipients), mail.raw)
         except smtplib.SMTPRecipientsRefused as exc:
             raise _refusal(list(exc.recipients.values())) from exc
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        except smtplib.SMTPSenderRefused as exc:
+            raise self._sender_refused(exc.smtp_code, exc.smtp_error) from exc
+        except smtplib.SMTPDataError as exc:
             raise _by_code(exc.smtp_code, exc.smtp_error) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
@@ -154,6 +156,20 @@ class SmtpTransport:
                 "check username and password"
             )
         return RelayDown(f"relay {self._where()} unreachable: {exc}")
+
+    def _sender_refused(self, code: int, text: bytes | str) -> Exception:
+        """MAIL FROM refused. The envelope sender is our own address on every mail, so
+        the refusal is about us and this relay (it wants a login: 530; it does not let
+        us send as that address: 5.7.1, 5.1.8), the same for every mail queued: the
+        relay is down for us until ``[outbound]`` or the relay is fixed, and no mail is
+        given up for it (``give_up_after`` still ends the wait). Only a message too big
+        (552, x.3.4, announced with SIZE) is that mail's own, and permanent."""
+        said = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        if code == 552 or said.lstrip().startswith(("5.3.4", "4.3.4")):
+            return _by_code(code, said)
+        login = code == 530 and not self.settings.username
+        hint = "; set [outbound] username and password_file" if login else ""
+        return RelayDown(f"relay {self._where()} refused our sender: {code} {said}{hint}")
 
     def _where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"

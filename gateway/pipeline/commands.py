@@ -186,6 +186,7 @@ class CommandContext:
     timezone: str
     priority: str = "normal"  # the ticket's level now, for /priority
     answers: Collection[str] = ()  # the saved answers' names, for /answer
+    tag_prefix: str = ""  # [gateway] tag_prefix: /merge [HELP#12] names ticket 12
 
 
 def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -271,8 +272,9 @@ def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    if cmd.arg in ctx.entries:
-        return SetCategory(cmd.arg)
+    entry = cmd.arg.lower()  # entry ids are lower-case (catalog check): /category VPN
+    if entry in ctx.entries:
+        return SetCategory(entry)
     return Refused(cmd.line, N_("unknown catalog entry {entry!r}", entry=cmd.arg))
 
 
@@ -349,6 +351,6 @@ _DECIDERS: dict[str, _Decider] = {
         c, priority.by_command(c.arg, x.priority, requester=x.role == Role.REQUESTER)
     ),
     "answer": lambda c, x: _or_refused(c, answer_names.choose(c.arg, x.answers)),
-    "merge": _found(lambda c, ctx: merge_command(c.arg)),
+    "merge": _found(lambda c, ctx: merge_command(c.arg, ctx.tag_prefix)),
     "cc": _found(lambda c, ctx: cc_command(c.arg, by_requester=ctx.role == Role.REQUESTER)),
 }

@@ -55,7 +55,7 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
     """Order matters: our own mail first, then bounces, then auto-replies, then lists."""
     h = msg.loop
     sender = msg.from_.email if msg.from_ else ""
-    if h.x_ticket_gateway or (sender == own_address.lower() and h.auto_submitted):
+    if _ours(msg, sender, own_address.lower()):
         return LoopVerdict.OWN
     if _is_bounce(msg, sender):
         return LoopVerdict.BOUNCE
@@ -68,6 +68,16 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
     if h.auto_submitted not in ("", "no") or h.return_path == "":
         return LoopVerdict.AUTOMATED
     return LoopVerdict.HUMAN
+
+
+def _ours(msg: ParsedMessage, sender: str, own_address: str) -> bool:
+    """Our own mail came back: from our address, with the header we set on everything we
+    send or marked automatic. The header alone is not ours: another ticket-gateway sets
+    it too, and a person's answer relayed by a customer's or vendor's helpdesk must be
+    filed, not dropped (it is never answered automatically: ``NO_ANSWER_RULES``' first
+    row). Ours under another From (a list resends it under its own) is told by its
+    Message-ID, which only the outbox knows (``gateway.runner.early.classify_loop``)."""
+    return sender == own_address and bool(msg.loop.x_ticket_gateway or msg.loop.auto_submitted)
 
 
 def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
@@ -98,8 +108,10 @@ def _is_auto_reply(msg: ParsedMessage) -> bool:
 # ---------------------------------------------------------------- may we answer?
 
 _NO_REPLY_SENDERS = re.compile(
-    r"^(mailer-daemon|mailer_daemon|mail-daemon|postmaster|listserv|majordomo|"
-    r"no-?reply|do-?not-?reply|bounces?)([+._-][^@]*)?@",
+    r"^(?:(mailer-daemon|mailer_daemon|mail-daemon|postmaster|listserv|majordomo|bounces?)"
+    # "no reply" may also end or sit inside the local part, with a _ as much as a -:
+    # Apple's no_reply@, LinkedIn's notifications-noreply@, DoNotReply@
+    r"|(?:[^@]*[+._-])?(no[-_]?reply|do[-_]?not[-_]?reply))([+._-][^@]*)?@",
     re.IGNORECASE,
 )
 
@@ -118,8 +130,8 @@ _Rule = Callable[[ParsedMessage, str, str | None, Collection[str]], bool]
 # that matches is the reason recorded. (RFC 3834 section 2 and 5, plus what
 # real mail systems send without saying so.)
 NO_ANSWER_RULES: tuple[tuple[str, _Rule], ...] = (
-    # our own mail came back (the header we set on everything we send)
-    ("our own mail", lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
+    # the header we set on everything we send: ours came back, or another ticket-gateway's
+    ("mail of a ticket gateway", lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
     # a message from one of our addresses (gateway, alias, reply-token variant)
     ("sent from our own address", lambda m, s, e, own: s in own or _token_variant(s, own)),
     # RFC 3834: anything but "no" means a machine wrote it

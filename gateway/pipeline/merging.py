@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core.i18n import N_, Msg
-from gateway.core.model import TicketState
+from gateway.core.model import TicketState, ticket_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +26,10 @@ class Merge:
     target: int
 
 
-def merge_command(arg: str) -> Merge | Msg:
-    """The argument of ``/merge``: a ticket number (``12``, ``#12``, ``[#12]``)."""
-    target = parse_ticket_ref(arg)
+def merge_command(arg: str, tag_prefix: str = "") -> Merge | Msg:
+    """The argument of ``/merge``: a ticket number (``12``, ``#12``, ``[#12]``, or the
+    tag with the team's prefix as the subject shows it, ``[HELP#12]``)."""
+    target = parse_ticket_ref(arg, tag_prefix)
     if target is None:
         return N_("not a ticket number: {value!r}", value=arg)
     return Merge(target)
@@ -81,13 +82,37 @@ def merge_refusal(f: MergeFacts) -> Msg | None:
     return None
 
 
+def merged_away(ticket_id: int, target: int) -> Msg:
+    """Why a merged ticket takes no watcher and no answer: all its mail goes to
+    ``target``, so a watcher of it would hear nothing and its requester would be told to
+    reply to a ticket their reply never reaches."""
+    return N_(
+        "ticket #{id} was merged into #{target}; work on #{target}", id=ticket_id, target=target
+    )
+
+
 def unmerge_refusal(
-    merged_into: int | None, merged_at: datetime | None, now: datetime, window: timedelta
+    merged_into: int | None,
+    merged_at: datetime | None,
+    now: datetime,
+    window: timedelta,
+    *,
+    target_merged_into: int | None = None,
 ) -> Msg | None:
     """A merge is undone only within the reopen window (after that, the requester was
-    told long ago where their request went, and the target has moved on)."""
+    told long ago where their request went, and the target has moved on), and only
+    while its target holds what it gave: once the target was merged on itself
+    (``target_merged_into``), that later merge is undone first, or the two would each
+    take the other's mail and people."""
     if merged_into is None or merged_at is None:
         return N_("this ticket was not merged into another")
+    if target_merged_into is not None:
+        return N_(
+            "ticket #{target} was merged into #{final} since; undo that merge first "
+            "(ticket-gateway tickets unmerge {target})",
+            target=merged_into,
+            final=target_merged_into,
+        )
     if now - merged_at > window:
         return N_(
             "the merge into #{target} is older than the reopen window ({days} days)",
@@ -98,7 +123,12 @@ def unmerge_refusal(
 
 
 def parse_ticket_ref(text: str, tag_prefix: str = "") -> int | None:
-    """``12``, ``#12`` or ``[#12]`` (with the team's tag prefix) → 12."""
+    """``12``, ``#12`` or ``[#12]`` (with the team's tag prefix, in any case, as the
+    subject tag matches it: ``[HELP#12]``, ``[help#12]``) → 12."""
     word = text.strip().removeprefix("[").removesuffix("]")
-    word = word.removeprefix(tag_prefix).removeprefix("#") if tag_prefix else word.removeprefix("#")
-    return int(word) if word.isascii() and word.isdigit() and len(word) <= 18 else None
+    if tag_prefix and word[: len(tag_prefix) + 1].lower() == f"{tag_prefix}#".lower():
+        word = word[len(tag_prefix) :]
+    word = word.removeprefix("#")
+    if not (word.isascii() and word.isdigit() and len(word) <= 18):
+        return None
+    return ticket_number(word)  # None past every id, as for a word that is no number

@@ -13,6 +13,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from gateway.core.model import ticket_number
+
 
 class ThreadVia(enum.StrEnum):
     TOKEN = "token"
@@ -43,8 +45,10 @@ def tag_pattern(prefix: str) -> re.Pattern[str]:
 
 
 def subject_tag(subject: str, prefix: str = "") -> int | None:
+    """The ticket a subject's tag names; None for none, and for a number no ticket can
+    have (past :data:`MAX_ID`: on PostgreSQL the lookup failed and the mail was shunted)."""
     m = tag_pattern(prefix).search(subject)
-    return int(m.group(1)) if m else None
+    return ticket_number(m.group(1)) if m else None
 
 
 def strip_tag(subject: str, prefix: str = "") -> str:

@@ -58,6 +58,9 @@ class WatchFacts:
     members: Collection[str]  # the team's addresses
     own: bool  # the address is one of the gateway's own
     limit: int  # [limits] max_watchers
+    # we never write to it: a mail system's daemon, a no-reply address, or one our mail
+    # cannot carry (gateway.pipeline.loops.never_answered)
+    unreachable: bool = False
 
 
 # Domains shared by strangers, where "the requester's own domain" names no colleague: a
@@ -123,6 +126,12 @@ def watch_refusal(f: WatchFacts) -> Msg | None:
         return N_("{address} is the requester and hears everything already", address=f.address)
     if f.own or f.address in f.members:
         return N_("{address} is one of the team's own addresses", address=f.address)
+    if f.unreachable:
+        return N_(
+            "{address} never gets our mail (it reads no answers, or our mail cannot be "
+            "addressed to it), so it cannot watch",
+            address=f.address,
+        )
     if f.by_requester and domain(f.requester) in SHARED_DOMAINS:
         return N_(
             "{domain} is shared by many people, so we cannot tell a colleague from a "

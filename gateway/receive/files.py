@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -74,6 +75,8 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
             yield from _folder(path, on_disk_above)
         elif path.is_file():
             yield from _file(path, explicit=True, on_disk_above=on_disk_above)
+        elif path.exists():  # a pipe, a socket, a device: reading it may never end
+            yield UnreadableInput(spec, "not a regular file")
         else:
             yield UnreadableInput(spec, "no such file or folder")
 
@@ -91,9 +94,21 @@ def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
             d for d in dirnames if not d.startswith(".") and not (is_maildir and d == "tmp")
         )
         for name in sorted(filenames):
-            if name.startswith("."):
+            if name.startswith(".") or _special(here / name):
                 continue
             yield from _file(here / name, explicit=False, on_disk_above=on_disk_above)
+
+
+def _special(path: Path) -> bool:
+    """A named pipe, a socket or a device among a folder's files: not a message file,
+    and opening a pipe waits for a writer that never comes (the ingest hung). A link is
+    followed; one that cannot be (a loop, a dangling one) is left to :func:`_file`,
+    which says it cannot be read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode)
 
 
 def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> Iterator[Item]:
@@ -105,7 +120,7 @@ def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> It
         yield UnreadableInput(str(path), exc.strerror or str(exc))
         return
     if head == b"From ":
-        yield from _mbox(path)
+        yield from _mbox(path, explicit)
         return
     if size >= ALONE_ABOVE:
         yield ChunkBreak()  # before the read: the chunk so far goes first
@@ -131,11 +146,13 @@ def _on_disk(path: Path, explicit: bool) -> FileInput | UnreadableInput:
     return FileInput(str(path), str(path), size, looks_like_mail(head), explicit)
 
 
-def _mbox(path: Path) -> Iterator[RawInput]:
+def _mbox(path: Path, explicit: bool) -> Iterator[RawInput]:
+    """The messages of an mbox file; one that is not mail counts as the mbox does: named
+    on the command line (an error), or found in a folder (skipped, like a stray file)."""
     box = mailbox.mbox(path, create=False)
     try:
         for n, key in enumerate(box.iterkeys(), start=1):
-            yield _item(f"{path}#{n}", box.get_bytes(key))
+            yield _item(f"{path}#{n}", box.get_bytes(key), explicit)
     finally:
         box.close()
 

@@ -18,7 +18,7 @@ from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner.arrival import Arrival
 from gateway.runner.verdicts import Ignored
-from store import merges, tickets
+from store import merges, outbox, tickets
 from store.installation import reply_keys
 
 # machine mail about a message of ours: on that message's ticket, or nowhere
@@ -45,7 +45,9 @@ def classify_loop(a: Arrival) -> Arrival | Ignored:
     addresses (the gateway's, an alias, a ``+token`` variant): it is never a request.
     Other automated mail is marked, not dropped."""
     verdict = loops.verdict(a.msg, a.settings.gateway.address)
-    if verdict == LoopVerdict.OWN:
+    if verdict == LoopVerdict.OWN or (
+        a.msg.loop.x_ticket_gateway and outbox.queued_here(a.session, a.msg.message_id)
+    ):
         return Ignored("our own mail came back")
     if loops.is_own_address(a.sender, a.settings.own_addresses):
         return Ignored(f"sent from our own address {a.sender}: never a request")

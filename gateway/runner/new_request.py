@@ -19,14 +19,14 @@ from dataclasses import replace
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import example_for, key_to_write
-from gateway.core.i18n import N_, translate
+from gateway.core.i18n import LOCALES, N_, translate
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
 from gateway.notify import views
-from gateway.pipeline import forward, loops, thread
+from gateway.pipeline import commands, forward, loops, thread
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
-from gateway.runner import filing, notices
+from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.priority import initial_priority
@@ -43,7 +43,26 @@ def new_request(a: Arrival) -> Arrival | Done:
     original = forwarded(a)
     ticket, summary = open_new(a, linked, original)
     how = f", forwarded by {a.sender}" if original is not None else ""
+    summary += _member_commands(a, ticket)
     return Done(ticket.id, f"new ticket{f' (linked to #{linked})' if linked else ''}{how}{summary}")
+
+
+def _member_commands(a: Arrival, ticket: Ticket) -> str:
+    """A member's commands above the mail that opened ``ticket`` ("/priority high" over a
+    customer's mail they forward, or over their own request) act on it when the mail
+    proves the member (a trusted DKIM/DMARC pass: a new ticket has no reply address
+    yet), else they change nothing and the member is told; their words are not an
+    answer to anyone."""
+    member = a.settings.member(a.sender)
+    if member is None or a.automated or a.submission is not None:
+        return ""
+    found = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    if not any(c.name in commands.GRAMMAR for c in found.commands):
+        return ""  # "/var is full on db1": a request about a path, no command meant
+    proof = ops.verify(a, member.email, ticket.id)
+    if not proof.ok:
+        return f", commands refused: {ops.refuse_unverified(a, ticket, member, proof)}"
+    return ops.member_reply(a, ticket, member, words=False)
 
 
 def forwarded(a: Arrival) -> forward.Original | None:
@@ -86,7 +105,8 @@ def open_new(
         requester, participants, left_out = original.sender.email, [(a.sender, "ops")], []
         detail.update(forwarded_by=a.sender, forward=original.how)
         a = replace(a, parsed=replace(msg, new_text=original.text))  # stored as it came
-    locale = guess_locale(request, a.settings.gateway.locale)
+    chosen = a.submission.locale if a.submission is not None else ""
+    locale = guess_locale(request, a.settings.gateway.locale, chosen)
     ticket = changes.open_ticket(
         a.session,
         subject=thread.base_subject(request.subject, a.settings.gateway.tag_prefix)
@@ -190,10 +210,17 @@ def field_requests(
     return requests
 
 
-def guess_locale(msg: ParsedMessage, default: str) -> str:
-    """Answer in the language the requester wrote in; the team default otherwise."""
+def guess_locale(msg: ParsedMessage, default: str, chosen: str = "") -> str:
+    """Answer in the language the requester wrote in; the team default otherwise.
+
+    ``chosen``: the language of the web form or chat modal they filled in (their
+    browser's or Slack's). It is their own choice, so it decides unless they wrote
+    Japanese: a Japanese person's whole request may be "VPN", which holds no Japanese
+    character, and must not make their acknowledgement English."""
     if has_japanese(msg.subject) or has_japanese(msg.text[:2000]):
         return "ja"
+    if chosen in LOCALES:
+        return chosen
     if msg.subject or msg.text.strip():
         return "en"
     return default

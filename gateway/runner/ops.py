@@ -33,6 +33,7 @@ from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
+from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
 from gateway.runner.command_said import changed
 from gateway.runner.filing import recategorize
@@ -115,8 +116,10 @@ def unverified(verdict: authz.Verdict) -> Msg:
     return N_("nothing was changed or sent: {reason}", reason=verdict.why)
 
 
-def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
-    """Apply a verified member's commands, relay the rest, send the transcript."""
+def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = True) -> str:
+    """Apply a verified member's commands, relay the rest, send the transcript.
+    ``words=False``: the rest is not for the requester (the mail opened the ticket: a
+    forward, or the member's own request); only a saved answer is sent."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     changes.add_participant(
         a.session, ticket, member.email, "ops", a.now, actor=member.email, channel=CHANNEL
@@ -127,11 +130,13 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
     )
     outcomes = [*ran, *parsed.ignored]
-    with_saved = "\n\n".join(t for t in (parsed.remaining.strip(), *saved) if t)
+    own_words = parsed.remaining.strip() if words else ""
+    with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
+    on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
         trigger.sheet_changed(
             a.session,
-            ticket,
+            on,
             a.catalog,
             a.now,
             actor=member.email,
@@ -144,7 +149,12 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
         0
         if kept_back(ran)
         else _relay(
-            a, ticket, member, "\n\n".join(saved) if noted else with_saved, relay_files=not noted
+            a,
+            on,
+            member,
+            "\n\n".join(saved) if noted else with_saved,
+            relay_files=words and not noted,
+            audience=None if on is ticket else people_of(a, ticket),
         )
     )
     if outcomes:
@@ -153,16 +163,18 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member) -> str:
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 
 
-def requester_reply(a: Arrival, ticket: Ticket) -> str:
+def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None) -> str:
     """A requester may close their own ticket; anyone else on it may give no command.
 
     Commands count only from a verified path; an unverified mail's commands
-    are recorded and answered with nothing (we would be answering a forger)."""
+    are recorded and answered with nothing (we would be answering a forger).
+    ``replied_to``: the ticket whose reply address proves the sender, when the reply
+    opened ``ticket`` (a new one linked to it, closed too long ago)."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     if not parsed.commands and not parsed.ignored:
         return ""
     sender = a.sender
-    verdict = verify(a, sender, ticket.id)
+    verdict = verify(a, sender, replied_to or ticket.id)
     if not verdict.ok:
         changes.record(
             a.session,
@@ -213,6 +225,7 @@ def _run(
             a.settings.gateway.timezone,
             priority=ticket.priority,
             answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
+            tag_prefix=a.settings.gateway.tag_prefix,
         )
         decision = commands.decide(cmd, ctx)
         try:
@@ -290,9 +303,18 @@ def _apply(
     return changed(action, old)
 
 
-def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files: bool) -> int:
-    """The member's answer to the requester and every non-member participant, with
-    the files of their mail (``relay_files``) when the words are an answer."""
+def _relay(
+    a: Arrival,
+    ticket: Ticket,
+    member: Member,
+    text: str,
+    *,
+    relay_files: bool,
+    audience: set[str] | None = None,
+) -> int:
+    """The member's answer to the requester and every non-member participant (of
+    ``audience`` only, when given), with the files of their mail (``relay_files``)
+    when the words are an answer."""
     return relay_answer(
         a.session,
         a.settings,
@@ -303,6 +325,7 @@ def _relay(a: Arrival, ticket: Ticket, member: Member, text: str, *, relay_files
         now=a.now,
         channel=CHANNEL,
         files=member_files(a) if relay_files and text.strip() else (),
+        audience=audience,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from gateway.actions import trigger
 from gateway.core.model import TicketState
-from gateway.pipeline import thanks
+from gateway.pipeline import commands, thanks
 from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
@@ -47,6 +47,12 @@ def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
+    if _only_commands(a) and ticket.state == TicketState.CLOSED:
+        # "/close" (or "/cc add …") to a closed ticket is about that ticket: neither a
+        # reason to reopen it nor, closed long ago, a new request whose text is "/close"
+        attach(a, ticket, kind="reply", touch=False)
+        ran = ops.requester_reply(a, ticket)
+        return Done(ticket.id, f"appended (via {via}, only commands: stays closed{ran})")
     foreseen = a.foresight.thanks_for(a.msg.new_text) if a.foresight is not None else None
     said = thanks.judge_reply(a.msg.new_text, a.msg.attachments, foreseen)
     effect = states.on_requester_reply(
@@ -69,9 +75,10 @@ def requester_reply(a: Arrival) -> Done:
             detail={"message_id": a.msg.message_id, "why": said.why, "kept": "closed"},
         )
         return Done(ticket.id, f"appended (via {via}, only thanks: stays closed)")
-    if effect.effect == states.ReplyEffect.NEW_LINKED:
+    if effect.effect == states.ReplyEffect.NEW_LINKED:  # its commands are the new one's
         new, summary = open_new(a, ticket.id)
-        return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}")
+        ran = "" if a.automated else ops.requester_reply(a, new, replied_to=ticket.id)
+        return Done(new.id, f"new ticket (linked to closed #{ticket.id}){summary}{ran}")
     if effect.target is not None:
         changes.change_state(
             a.session, ticket, effect.target, a.now, actor=a.sender, channel=CHANNEL
@@ -96,6 +103,15 @@ def requester_reply(a: Arrival) -> Done:
     done = "reopened" if effect.effect == states.ReplyEffect.REOPEN else "appended"
     kind = f", {a.verdict.value}" if a.automated else ""
     return Done(ticket.id, f"{done} (via {via}{kind}{ran})")
+
+
+def _only_commands(a: Arrival) -> bool:
+    """A reply by a person whose new text is command lines and nothing else (no words,
+    no file): what it asks is in its commands."""
+    if a.automated or a.msg.attachments:
+        return False
+    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    return bool(parsed.commands or parsed.ignored) and not parsed.remaining.strip()
 
 
 # how a mail found its ticket → whether that says who wrote it (a subject tag from

@@ -27,6 +27,9 @@ class RowOutcome:
     seconds: float = 0.0
     source: str = ""  # smtp | lmtp | imap | ingest; "" when the row could not be read
     stage: str = ""  # the stage that gave the verdict
+    # processed by another runner (another instance, the drainer) before this one got
+    # it: its line was logged there, so this one logs none (see log_outcome)
+    elsewhere: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,12 @@ def held(rows: Sequence[RowInput], more: RowInput) -> int:
 
 def log_outcome(o: RowOutcome) -> None:
     """The one line per ingested message; its fields also go out as structured data
-    (``extra``), which ``[logging] format = "json"`` writes as keys of their own."""
+    (``extra``), which ``[logging] format = "json"`` writes as keys of their own.
+    A row another runner processed first has had its line there: one line per
+    message, however many instances looked at it."""
+    if o.elsewhere:
+        log.debug("inbox=%s was processed elsewhere: %s", o.inbox_id, o.reason)
+        return
     verdict = o.state.value if o.state else "transient"
     log.info(
         "ingest inbox=%s ticket=%s message_id=%s source=%s verdict=%s reason=%r duration=%.3fs",
@@ -83,4 +91,5 @@ def already_processed(session: Session, inbox_id: int) -> RowOutcome:
         f"already {row.state}: {row.reason}",
         row.ticket_id,
         row.message_id,
+        elsewhere=True,
     )

@@ -146,7 +146,7 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     for worker in workers:
         worker.start()
     if child is not None:  # READY means processing too; a child that fails is restarted
-        child.ready.wait(CHILD_READY_WAIT)
+        _wait_for_ready(child.ready, stop, CHILD_READY_WAIT)
     if ready is not None:
         ready.set()
     sdnotify.notify(sdnotify.READY)
@@ -159,6 +159,15 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
     log.info("stopping: new connections get 421, sessions in flight finish")
     doors.stop_apps()
     _shut_down(listener, writer, workers, nudges)
+
+
+def _wait_for_ready(ready: threading.Event, stop: threading.Event, bound: float) -> None:
+    """Until the processing child is ready, ``bound`` passes, or we are told to stop: a
+    stop that reached the child while it started leaves it never ready, and a minute's
+    wait for it would outlast the unit's TimeoutStopSec."""
+    deadline = time.monotonic() + bound
+    while not ready.wait(SIGNAL_SLICE) and not stop.is_set() and time.monotonic() < deadline:
+        pass
 
 
 def _processing_child(

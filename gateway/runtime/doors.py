@@ -35,7 +35,7 @@ class Doors:
         """All of them, or none: a door that cannot listen stops the others again."""
         started: list[Callable[[], None]] = []
         try:
-            _bind(self.listener.start, settings, "smtp.port", _smtp_where(settings))
+            _bind(self.listener.start, settings, _smtp_key(settings), _smtp_where(settings))
             started.append(lambda: self.listener.stop(grace=0))
             if self.web is not None:
                 where = f"{settings.web.host}:{settings.web.port}"
@@ -103,6 +103,11 @@ def _web_server(
         wake_sender=queued,
     )
     return WebServer(ctx, cfg.host, cfg.port)
+
+
+def _smtp_key(settings: Settings) -> str:
+    """The key to blame when the listener cannot bind: a unix socket is ``host`` alone."""
+    return "smtp.host" if settings.smtp.host.startswith("/") else "smtp.port"
 
 
 def _smtp_where(settings: Settings) -> str:

@@ -7,6 +7,13 @@ from __future__ import annotations
 import signal
 import sys
 
+if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole foreground group: it is for the daemon,
+    # which stops its processes in order (this one by the end of its pipe), not a
+    # KeyboardInterrupt traceback here. Ignored before the parser's imports, which
+    # take a second or more on a loaded machine: a Ctrl-C while they ran was one.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
 from gateway.core.resources import module_command
 from gateway.runner.parse_pipe import serve
 from gateway.runtime.memory import give_memory_back
@@ -14,9 +21,5 @@ from gateway.runtime.memory import give_memory_back
 COMMAND = module_command("gateway.runtime.parse_process")
 
 if __name__ == "__main__":
-    # Ctrl-C in a terminal reaches the whole foreground group: it is for the daemon,
-    # which stops its processes in order (this one by the end of its pipe), not a
-    # KeyboardInterrupt traceback here
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     give_memory_back()
     serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +48,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
+
+if __name__ == "__main__":
+    # the child: a Ctrl-C to the whole group while its imports run (a second or more on
+    # a loaded machine) is for the daemon, not a KeyboardInterrupt traceback here;
+    # processing_child.main() answers SIGINT and SIGTERM with a stop once it can
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 from gateway.config.settings import Settings
 from gateway.core.resources import module_command
@@ -194,6 +201,8 @@ class ProcessingProcess:
                     log.info("processing process %s running", process.pid)
                     return
             if process.poll() is not None:
+                if self._stopping is not None and self._stopping.wait(STOPPING_GRACE):
+                    return  # the service's stop reached it while it started: run() sees it
                 raise ChildDied(f"the processing process failed at start ({process.returncode})")
             if time.monotonic() > deadline:
                 raise ChildDied(f"the processing process was not ready in {START_TIMEOUT:.0f}s")

@@ -23,6 +23,7 @@ import mmap
 import os
 import struct
 import tempfile
+import threading
 import time
 
 _SEQUENCE = struct.Struct("<q")  # at offset 0: odd while a write is under way
@@ -40,6 +41,7 @@ class RowBoard:
         self.fd = fd
         self._map = mmap.mmap(fd, _SIZE)
         self._sequence = 0
+        self._writing = threading.Lock()  # one writer at a time, even if two threads post
 
     @classmethod
     def create(cls) -> RowBoard:
@@ -58,11 +60,12 @@ class RowBoard:
     def post(self, row: int | None) -> None:
         """The child took ``row`` now (None: it is between rows)."""
         since = time.monotonic() if row is not None else 0.0
-        self._sequence += 1  # odd: being written
-        _SEQUENCE.pack_into(self._map, 0, self._sequence)
-        _ROW.pack_into(self._map, _SEQUENCE.size, NO_ROW if row is None else row, since)
-        self._sequence += 1  # even again, stored after the row
-        _SEQUENCE.pack_into(self._map, 0, self._sequence)
+        with self._writing:
+            self._sequence += 1  # odd: being written
+            _SEQUENCE.pack_into(self._map, 0, self._sequence)
+            _ROW.pack_into(self._map, _SEQUENCE.size, NO_ROW if row is None else row, since)
+            self._sequence += 1  # even again, stored after the row
+            _SEQUENCE.pack_into(self._map, 0, self._sequence)
 
     def read(self) -> tuple[int | None, float] | None:
         """(row or None, since) as last posted; None when every try met a write."""

@@ -124,11 +124,14 @@ def send_run(
 
     The period is claimed in ``job_runs`` first, so however often this is
     called (the scheduler's loop, ``ticket-gateway digest``), a period has one
-    digest. ``only`` (one member, by hand) claims nothing: it is a resend.
+    digest. ``only`` (one member, by hand) claims nothing: it is a resend, under keys
+    of its own (the week's keys would find the mail sent already and queue nothing), so
+    each resend is one more mail and the week's own mail still goes out if it had not.
     """
     if only is None and not jobs.claim(session, Job.DIGEST, run.period, now):
         return None
-    return queue(session, ctx, build(session, ctx, now, run, only), now)
+    prefix = f"resend:{now.isoformat()}:" if only is not None else ""
+    return queue(session, ctx, build(session, ctx, now, run, only), now, prefix)
 
 
 def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
@@ -173,7 +176,8 @@ def _digest(
     keys: tokens.ReplyKeys,
 ) -> views.WeeklyDigest | None:
     mine = [t for t in open_ if (t.assignee or "").lower() == member.email]
-    nobody = [t for t in open_ if not t.assignee]
+    # nobody has them: no assignee, or one taken out of [[members]] since
+    nobody = [t for t in open_ if not ctx.settings.on_team(t.assignee)]
     if not mine and not nobody:
         return None
     return views.WeeklyDigest(
@@ -217,7 +221,7 @@ def _summary(
         by_state=tuple(
             views.StateCount(s, by_state[s]) for s in ("new", "open", "pending") if by_state[s]
         ),
-        oldest=tuple(_ref(ctx, t, now, member.email, keys) for t in open_[:OLDEST]),
+        oldest=tuple(_ref(ctx, t, now, member.email, keys) for t in _oldest(open_)),
         shunted=inbox.counts_by_state(session).get("shunted", 0),
         by_entry=_counted(Counter(_entry_name(ctx, t, locale) for t in open_)),
         by_assignee=_counted(Counter(_name(ctx, t.assignee or "") for t in open_)),
@@ -235,6 +239,13 @@ def _summary(
         sla_by_assignee=_sla({_name(ctx, who): n for who, n in sla.by_assignee.items()}),
         sla_by_entry=_sla({_id_name(ctx, e, locale): n for e, n in sla.by_entry.items()}),
     )
+
+
+def _oldest(open_: Sequence[Ticket]) -> list[Ticket]:
+    """The :data:`OLDEST` open tickets by age alone: ``open_`` comes urgent first (the
+    digest's working order), and a list headed "oldest" that took that order would show
+    this morning's urgent tickets and hide the one left lying for a month."""
+    return sorted(open_, key=lambda t: (t.created_at, t.id))[:OLDEST]
 
 
 def _sla(counts: dict[str, Counter[str]]) -> tuple[views.SlaCount, ...]:

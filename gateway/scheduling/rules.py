@@ -243,8 +243,18 @@ def due_soon_within(deadline: Deadline, schedule: ScheduleSettings) -> timedelta
 
 
 def overdue(t: TicketTimes, now: datetime) -> list[Deadline]:
-    """Deadlines already passed; each is notified once (key ``<id>:<target>``)."""
+    """Deadlines already passed; each is notified once (:func:`overdue_key`)."""
     return [d for d in deadlines(t) if d.at <= now]
+
+
+def overdue_key(t: TicketTimes, deadline: Deadline) -> str:
+    """The key that makes an overdue notice once per deadline. The entry's targets are
+    one deadline each (``<id>:<target>``), however a priority change moves them; a due
+    date a person set (``/due``) is a promise of its own, so it carries its instant: a
+    date moved after it passed, and missed again, is told again (``<id>:due:<epoch>``)."""
+    if deadline.target == "resolve" and t.due_at is not None and deadline.at == t.due_at:
+        return f"{t.id}:due:{_stamp(deadline.at)}"
+    return f"{t.id}:{deadline.target}"
 
 
 class PendingAction(enum.StrEnum):

@@ -18,14 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
-from gateway.core import zone
+from gateway.core import spans, zone
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
@@ -39,7 +39,7 @@ from gateway.notify.queue import (
 )
 from gateway.scheduling import rules
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
-from gateway.tickets import changes, conversation, news
+from gateway.tickets import changes, conversation, news, to_requester
 from store import jobs, reminders
 from store.models import Ticket
 
@@ -101,30 +101,31 @@ class SweepReport:
         return str(self.message())
 
 
-def no_response_cause(days: int) -> Msg:
+def no_response_cause(waiting: timedelta) -> Msg:
     """Why the pending close closed it, in the requester's status mail."""
-    return N_("We have not heard from you for {days} days.", days=days)
+    return N_("We have not heard from you for {time}.", time=spans.period(waiting))
 
 
-def inventory_cause(days: int) -> Msg:
+def inventory_cause(idle: timedelta) -> Msg:
     """Why the inventory closed it, in the requester's status mail."""
-    return N_("Nothing has happened on it for {days} days.", days=days)
+    return N_("Nothing has happened on it for {time}.", time=spans.period(idle))
 
 
 def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
-    """Who is nagged about a ticket: its assignee, else its entry's manager (the
-    fallback's for a ticket of an entry no longer in the catalog)."""
+    """Who is nagged about a ticket: its assignee while on the team, else its entry's
+    manager (the fallback's for a ticket of an entry no longer in the catalog): a
+    member taken out of ``[[members]]`` is not reminded of what they left behind."""
     entry = ctx.rules(ticket)
-    return ticket.assignee or (entry.manager if entry else None) or None
+    return ctx.settings.responsible(ticket.assignee, entry.manager if entry else None) or None
 
 
 def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     """Pending, inventory, SLA and stale jobs over every ticket that is not closed."""
     report = SweepReport()
-    stale: dict[str, list[tuple[Ticket, str, int]]] = defaultdict(list)
+    stale: dict[str, list[tuple[Ticket, str, timedelta]]] = defaultdict(list)
     for ticket in reminders.open_tickets(session):
         with _isolated(session, ticket):
-            t = times_of(ticket, ctx.rules(ticket))
+            t = _as_it_is_now(session, ctx, ticket, now)
             _pending(session, ctx, ticket, t, now, report)
             _inventory(session, ctx, ticket, t, now, report)
             if ticket.state != TicketState.CLOSED:
@@ -136,6 +137,22 @@ def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     for email, items in stale.items():
         _stale_reminder(session, ctx, email, items, now, report)
     return report
+
+
+def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> TicketTimes:
+    """The ticket's times, read again under a row lock when the sweep is about to close
+    it or ask its requester again. The open tickets were read at the start of the pass;
+    on PostgreSQL the runner (or another instance) may have committed a reply since, and
+    acting on the old read would close as "no response" a ticket whose requester has
+    just answered, and write its old state over the new one. The lock makes a reply
+    being filed now wait for this pass, or this pass see the reply. (SQLite takes the
+    write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
+    t = times_of(ticket, ctx.rules(ticket))
+    sched = ctx.settings.schedule
+    if rules.pending_due(t, now, sched) is None and not rules.inventory_due(t, now, sched):
+        return t
+    session.refresh(ticket, with_for_update=True)
+    return times_of(ticket, ctx.rules(ticket))
 
 
 @contextmanager
@@ -166,8 +183,20 @@ def _pending(
             return
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
             report.done[Job.PENDING_REMINDER] += 1
+            why = to_requester.quiet(session, ctx.settings, ticket)
+            if why:  # a monitoring alert, an archive, a no-reply address: told once, why not
+                changes.record(
+                    session,
+                    ticket,
+                    "no-auto-answer",
+                    now,
+                    actor=ACTOR,
+                    channel=CHANNEL,
+                    detail={"reason": why, "mail": "pending_reminder"},
+                )
+                return
             view = views.PendingReminder(
-                team(ctx.settings), requester, ref, due.waiting.days, max(due.close_in.days, 1)
+                team(ctx.settings), requester, ref, due.waiting, due.close_in
             )
             report.queued(
                 queue_ticket_mail(
@@ -186,7 +215,7 @@ def _pending(
         actor=ACTOR,
         channel=CHANNEL,
         reason=CloseReason.NO_RESPONSE,
-        why=no_response_cause(due.waiting.days),
+        why=no_response_cause(due.waiting),
     )
 
 
@@ -219,7 +248,7 @@ def _inventory(
         actor=reminders.INVENTORY_ACTOR,
         channel=CHANNEL,
         reason=CloseReason.STALE,
-        why=inventory_cause((now - t.updated_at).days),
+        why=inventory_cause(now - t.updated_at),
     )
 
 
@@ -232,8 +261,10 @@ def _overdue(
     report: SweepReport,
 ) -> None:
     for deadline in rules.overdue(t, now):
-        key = f"{ticket.id}:{deadline.target}"
-        if not jobs.claim(session, Job.OVERDUE, key, now, ticket_id=ticket.id):
+        key = rules.overdue_key(t, deadline)
+        if _told_before(session, t, deadline, key) or not jobs.claim(
+            session, Job.OVERDUE, key, now, ticket_id=ticket.id
+        ):
             continue
         report.done[Job.OVERDUE] += 1
         news.sla_breached(session, ticket, deadline.target, now)
@@ -260,13 +291,25 @@ def _overdue(
         )
 
 
+def _told_before(session: Session, t: TicketTimes, deadline: rules.Deadline, key: str) -> bool:
+    """A due date passed and told under the key every resolve deadline had before a due
+    date got keys of its own (``<id>:resolve``, after the date): told already, not
+    again after an upgrade. A claim of that key from before the date was the entry's
+    own resolve, and the due date set since is a deadline of its own."""
+    legacy = f"{t.id}:{deadline.target}"
+    if key == legacy:
+        return False
+    told = jobs.ran_at(session, Job.OVERDUE, legacy)
+    return told is not None and told >= deadline.at
+
+
 def _collect_stale(
     session: Session,
     ctx: JobContext,
     ticket: Ticket,
     t: TicketTimes,
     now: datetime,
-    into: dict[str, list[tuple[Ticket, str, int]]],
+    into: dict[str, list[tuple[Ticket, str, timedelta]]],
 ) -> None:
     period = rules.stale_period(t, now)
     who = responsible(ctx, ticket)
@@ -274,23 +317,31 @@ def _collect_stale(
         return
     if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
         news.stale(session, ticket, period, now)
-        into[who].append((ticket, period, t.stale_after.days))
+        into[who].append((ticket, period, t.stale_after))
 
 
 def _stale_reminder(
     session: Session,
     ctx: JobContext,
     email: str,
-    items: list[tuple[Ticket, str, int]],
+    items: list[tuple[Ticket, str, timedelta]],
     now: datetime,
     report: SweepReport,
 ) -> None:
     """One mail per person and pass, listing every ticket that entered a new stale period."""
     report.done[Job.STALE] += len(items)
-    refs = tuple(ticket_ref(t, ctx.settings, now) for t, _, _ in items)
+    # each with the member's own reply address, as the digest lists them: the mail asks
+    # them to act, and a reply to the mail itself would belong to no ticket
+    refs = tuple(
+        replace(
+            ticket_ref(t, ctx.settings, now),
+            reply_to=reply_address(session, ctx.settings, t.id, email),
+        )
+        for t, _, _ in items
+    )
     digest = hashlib.sha256("|".join(p for _, p, _ in items).encode()).hexdigest()[:20]
     view = views.StaleReminder(
-        team(ctx.settings), ctx.person(email), refs, min(days for _, _, days in items)
+        team(ctx.settings), ctx.person(email), refs, min(after for _, _, after in items)
     )
     report.queued(
         queue_member_mail(

@@ -103,7 +103,7 @@ def change_state(
     current = TicketState(ticket.state)
     if target == TicketState.CLOSED and reason is None:
         reason = CloseReason.RESOLVED
-    states.check(current, target, reason)
+    states.check(current, target, reason, merged_into=ticket.merged_into_id)
     closed = target == TicketState.CLOSED
     ticket_rows.set_columns(
         session,

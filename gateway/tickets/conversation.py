@@ -57,7 +57,8 @@ class MailContext:
 class Fact:
     """One change, as the mails need it. ``kind``:
 
-    created | state | relay | reply | thanks | field | assign | note | said
+    created | state | relay | reply | thanks | field | priority | merged | assign | note
+    | said
     """
 
     ticket: Ticket

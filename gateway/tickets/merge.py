@@ -31,6 +31,7 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline.merging import MergeFacts, Side, merge_refusal, unmerge_refusal
 from gateway.tickets import changes
+from gateway.tickets.conversation import Fact, note
 from gateway.tickets.priority import set_priority
 from store import fields, merges, ticket_rows, tickets
 from store.models import Ticket
@@ -68,7 +69,6 @@ def merge(
     ticket_rows.give_rows(session, messages, events, to=target.id)
     session.expire(source, ["messages", "events"])
     session.expire(target, ["messages", "events", "participants", "fields"])
-    source.merged_into_id = target.id
     changes.change_state(
         session,
         source,
@@ -79,6 +79,7 @@ def merge(
         reason=CloseReason.DUPLICATE,
         why=merged_cause(tag),
     )
+    source.merged_into_id = target.id  # from now on it stays closed until unmerged
     moved: dict[str, Any] = {
         "messages": messages,
         "events": events,
@@ -116,6 +117,8 @@ def merge(
         },
     )
     target.updated_at = now
+    # the member who has the target hears that its mail and people grew
+    note(session, Fact(target, "merged", now, actor, new=str(source.id)))
     return target
 
 
@@ -131,8 +134,14 @@ def unmerge(
     """Undo the merge of ``source`` (within ``window``): move back what moved, take off
     the target the people and fields the merge gave it, reopen the source; the target."""
     event = merges.last_merge_event(session, source.id) if source.merged_into_id else None
-    why = unmerge_refusal(source.merged_into_id, event.at if event else None, now, window)
     target = tickets.get(session, source.merged_into_id) if source.merged_into_id else None
+    why = unmerge_refusal(
+        source.merged_into_id,
+        event.at if event else None,
+        now,
+        window,
+        target_merged_into=target.merged_into_id if target is not None else None,
+    )
     if why is not None or event is None or target is None:
         raise Refusal(why or N_("this ticket was not merged into another"))
     moved = event.detail

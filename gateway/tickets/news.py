@@ -11,7 +11,9 @@ What is said where:
 
 * a ticket opened from Slack gets its card in the Slack thread it came from;
 * a ticket with a Slack thread gets its card updated and a line in the thread
-  when its state or assignee changes, and when the requester answers by mail;
+  when its state or assignee changes, when a manager approves its catalog action,
+  and when the requester answers by mail; its card is updated when the action
+  starts waiting for approval (the card then offers the button);
 * channel notices (new tickets, SLA breaches, stale tickets) go to the Slack
   channel of the ticket's catalog entry (or the default one), to Teams and to a
   Slack-format webhook, as each is configured.
@@ -95,6 +97,19 @@ def changed(
         return
     facts = {"event": what, "old": old or "", "new": new or "", "actor": actor, "via": via}
     _thread_news(session, ticket, place, f"{what}:{old}>{new}:{now.timestamp()}", facts, now)
+
+
+def refreshed(session: Session, ticket: Ticket, now: datetime) -> None:
+    """Something the card shows changed with nothing to say in the thread (its catalog
+    action now waits for approval): the card is updated, once it is out (a card still
+    waiting shows the ticket as it is when it is posted)."""
+    place = _slack_thread(session, ticket)
+    if place is None or chat.state_of(session, f"card:{ticket.id}") != chat.SENT:
+        return
+    update = NewPost(
+        f"card-update:{ticket.id}:{now.timestamp()}", "slack", "card-update", place.channel, {}
+    )
+    chat.enqueue(session, _for(update, ticket), now)
 
 
 def replied(

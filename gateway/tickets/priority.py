@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core.priority import Priority
+from gateway.tickets.conversation import Fact, note
 from store import ticket_rows
 from store.models import Ticket
 
@@ -50,4 +51,7 @@ def set_priority(
         new=level.value,
         detail={"source": source, **(detail or {})},
     )
+    # the member who has the ticket hears of it (an urgent SLA may be half an hour); a
+    # new ticket's level is in its new-ticket notice instead (conversation.flush)
+    note(session, Fact(ticket, "priority", now, actor, old, level.value))
     return True

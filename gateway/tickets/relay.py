@@ -13,6 +13,7 @@ transaction — ``/close`` in the same reply — rides in the same mail.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -38,11 +39,14 @@ def relay_answer(
     now: datetime,
     channel: str,
     files: tuple[Enclosure, ...] = (),
+    audience: Collection[str] | None = None,
 ) -> int:
     """Queue ``text`` to the ticket's people; how many it goes to. ``key`` names the
     cause (an inbox row, a Slack message), so doing it again queues nothing new.
     ``files``: what the member attached to their words (a reply mail's files), which
-    go with them: the requester has no other way to get them."""
+    go with them: the requester has no other way to get them. ``audience``: only these
+    of the ticket's people (the ones the member wrote to, when it is not their ticket's
+    own conversation any more: gateway.runner.ops after ``/merge``)."""
     text = without_member_addresses(session, settings, text.strip())
     if not text:
         return 0
@@ -54,6 +58,7 @@ def relay_answer(
         and "@" in p
         and loops.writable(p)  # a Cc of 田中@例え.jp never stops the others' answer
         and not loops.is_own_address(p, settings.own_addresses)
+        and (audience is None or p in audience)
     ]
     limit = settings.limits.max_relay  # the requester first, then in the order they joined
     recipients, left_out = tuple(everyone[:limit]), everyone[limit:]

@@ -51,9 +51,29 @@ REQUESTER_HEARS: dict[tuple[TicketState, TicketState], bool] = {
 }
 
 
-def check(current: TicketState, target: TicketState, reason: CloseReason | None = None) -> None:
+def check(
+    current: TicketState,
+    target: TicketState,
+    reason: CloseReason | None = None,
+    *,
+    merged_into: int | None = None,
+) -> None:
     """Raise InvalidTransition unless the table allows ``current`` → ``target``; its
-    message names the states as people read them (:mod:`gateway.notify.labels`)."""
+    message names the states as people read them (:mod:`gateway.notify.labels`).
+    A ticket merged into another (``merged_into``) stays closed until the merge is
+    undone: its mail, people and replies all go to the target, so reopened by hand it
+    would be an open ticket nobody can write to, and its requester would be told it
+    goes on under a number their replies never reach."""
+    if merged_into is not None:
+        raise InvalidTransition(
+            current,
+            target,
+            N_(
+                "ticket #{target} holds this one's mail since it was merged there: work on "
+                "#{target}, or undo the merge first (ticket-gateway tickets unmerge)",
+                target=merged_into,
+            ),
+        )
     old, new = labels.state(current), labels.state(target)
     if current == target:
         raise InvalidTransition(current, target, N_("the ticket is already {state}", state=old))

@@ -1,9 +1,11 @@
 """What the members who have a ticket hear of what *others* did to it.
 
 Decided by :func:`gateway.tickets.conversation.flush` from a transaction's facts:
-the member responsible for the ticket (its assignee, else its entry's manager) hears
+the member responsible for the ticket (its assignee while on the team, else its entry's
+manager: ``Settings.responsible``) hears
 of a requester's reply (the new text, not the quoted history), a thanks that kept
-it closed, a state change, a field filled or changed, a note or an answer another
+it closed, a state change, a priority change, a duplicate merged into it, a field
+filled or changed, a note or an answer another
 member wrote; a member a ticket is given to gets the whole ticket (its brief) and
 their own reply address; the member it was taken from is told. Nobody hears of
 their own action.
@@ -57,7 +59,7 @@ def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
     entry = ctx.catalog().rules_for(ticket.catalog)  # a removed entry: the fallback's
     if turned_off(KIND, ctx.settings, entry):
         return []
-    responsible = ticket.assignee or (entry.manager if entry else None) or ""
+    responsible = ctx.settings.responsible(ticket.assignee, entry.manager if entry else None)
     items: dict[str, list[dict[str, Any]]] = {}
     for fact in facts:
         for who, item in _items(fact, responsible, ctx):
@@ -73,7 +75,7 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
     match fact.kind:
         case "reply" if ctx.settings.member(fact.actor) is None:  # a member's mail is theirs
             return [(responsible, item)]
-        case "thanks" | "state" | "field":
+        case "thanks" | "state" | "field" | "priority" | "merged":
             return [(responsible, item)]
         case "note" if ctx.settings.member(fact.actor) is not None:  # not the gateway's notes
             return [(responsible, item)]

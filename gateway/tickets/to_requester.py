@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gateway.config.settings import Settings
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import (
@@ -118,6 +119,15 @@ def _relay(
     return ids
 
 
+def quiet(session: Session, settings: Settings, ticket: Ticket) -> str:
+    """Why the requester never gets automatic mail about this ticket ("" when they may):
+    the request was automated or imported, or the address never reads answers or is
+    ours. The status mails and the pending reminder ask it alike."""
+    return conversation.quiet_reason(session, ticket.id) or loops.never_answered(
+        ticket.requester, settings.own_addresses
+    )
+
+
 def _status_mail(
     session: Session,
     ctx: MailContext,
@@ -127,11 +137,7 @@ def _status_mail(
     off: str,
 ) -> int | None:
     settings, now = ctx.settings, moves[-1].at
-    why = (
-        off
-        or conversation.quiet_reason(session, ticket.id)
-        or loops.never_answered(ticket.requester, settings.own_addresses)
-    )
+    why = off or quiet(session, settings, ticket)
     if not why:
         ok, recent = under_rate_limit(session, ticket.requester, settings, now)
         limit = f"rate limit: {recent} automatic mails to {ticket.requester} in the last hour"

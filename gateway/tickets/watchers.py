@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gateway.config.settings import Settings
 from gateway.core.errors import Refusal
 from gateway.pipeline import loops
+from gateway.pipeline.merging import merged_away
 from gateway.pipeline.watching import Op, WatchFacts, watch_refusal
 from gateway.tickets import changes
 from store import merges, ticket_rows
@@ -35,6 +36,8 @@ def change_watcher(
     by_requester: bool = False,
 ) -> None:
     """Add or remove watcher ``address`` (normalised); raises :class:`Refusal`."""
+    if op == Op.ADD and ticket.merged_into_id is not None:
+        raise Refusal(merged_away(ticket.id, ticket.merged_into_id))
     facts = WatchFacts(
         op=op,
         address=address,
@@ -44,6 +47,7 @@ def change_watcher(
         members=[m.email for m in settings.members],
         own=loops.is_own_address(address, settings.own_addresses),
         limit=settings.limits.max_watchers,
+        unreachable=bool(loops.never_answered(address, settings.own_addresses)),
     )
     why = watch_refusal(facts)
     if why is not None:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway.pipeline.parse.attachment_data import stored_file
-from gateway.web.visit import ctx_of, members_only
+from gateway.web.visit import ctx_of, members_only, path_id
 from store import ticket_query
 
 routes = web.RouteTableDef()
@@ -36,10 +36,7 @@ def content_disposition(filename: str) -> str:
 @members_only
 async def download(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
-    try:
-        ticket_id, attachment_id = int(request.match_info["id"]), int(request.match_info["aid"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    ticket_id, attachment_id = path_id(request, "id"), path_id(request, "aid")
     found = await ctx.read(ticket_query.attachment, ticket_id, attachment_id)
     if found is None:
         raise web.HTTPNotFound()

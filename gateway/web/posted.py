@@ -48,6 +48,16 @@ async def read(request: web.Request, limit: int, overhead: int) -> Posted:
         return request[POSTED]
     posted = Posted()
     request[POSTED] = posted
+    try:
+        await _read_parts(request, posted, limit, overhead)
+    except ValueError as exc:  # aiohttp's word for a body that is not multipart as declared
+        raise web.HTTPBadRequest() from exc  # the client's fault: a 400 page, no traceback
+    return posted
+
+
+async def _read_parts(request: web.Request, posted: Posted, limit: int, overhead: int) -> None:
+    """Fill ``posted`` part by part (see :func:`read`); raises ValueError when the body
+    breaks its own framing (no boundary, cut short, no start)."""
     reader = await request.multipart()
     budget = _Budget(limit + overhead)
     files = 0
@@ -71,7 +81,6 @@ async def read(request: web.Request, limit: int, overhead: int) -> Posted:
         if posted.too_large or budget.spent:
             posted.too_large, posted.files = True, []
             break  # the rest of the body is aiohttp's to drain (or to cut off)
-    return posted
 
 
 class _Budget:

@@ -8,24 +8,29 @@ text, never its HTML.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from gateway.actions import trigger
+from gateway.catalog.model import Catalog
+from gateway.config.settings import Settings
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
+from gateway.core.i18n import Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes
-from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
+from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
 from store import ticket_query, tickets
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
 STATES = ("new", "open", "pending", "closed", "active")
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
+NOBODY = "-"  # the assignee filter's value for the tickets nobody has, as on the CLI
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
 
 
@@ -37,13 +42,16 @@ async def ticket_list(request: web.Request) -> web.Response:
     state = q.get("state", "")
     priority = q.get("priority", "")
     page_no = _int(q.get("page", "1"), 1, 10_000)
+    # the board's closed column links here with its window: the same tickets it counts
+    closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
     query = ticket_query.TicketQuery(
         state=state if state in STATES else None,
-        assignee=q.get("assignee") or None,
+        assignee=_assignee(q.get("assignee", "")),
         requester=q.get("requester") or None,
         catalog=q.get("catalog") or None,
         priority=priority if priority in PRIORITIES else None,
         search=q.get("q", "")[:200],
+        closed_since=ctx.now() - timedelta(days=closed_days) if closed_days else None,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
     )
@@ -61,10 +69,20 @@ async def ticket_list(request: web.Request) -> web.Response:
             "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
             "states": STATES,
+            "nobody": NOBODY,
+            "closed_days": closed_days,
             "priorities": PRIORITIES,
             "params": {k: v for k, v in q.items() if k != "page"},
         },
     )
+
+
+def _assignee(asked: str) -> str | None:
+    """The assignee filter as the query reads it: ``-`` (the CLI's ``--assignee -``)
+    is the tickets nobody has, empty is anyone's."""
+    if asked == NOBODY:
+        return ""
+    return asked or None
 
 
 def _int(text: str, low: int, high: int) -> int:
@@ -72,16 +90,6 @@ def _int(text: str, low: int, high: int) -> int:
         return min(max(int(text), low), high)
     except ValueError:
         return low
-
-
-def _ticket_id(request: web.Request) -> int:
-    try:
-        value = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
-    if not 0 < value < 2**31:
-        raise web.HTTPNotFound()
-    return value
 
 
 def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
@@ -102,7 +110,7 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
 @members_only
 async def ticket_page(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
-    data = await ctx.read(_detail, _ticket_id(request))
+    data = await ctx.read(_detail, path_id(request, "id"))
     if data is None:
         raise web.HTTPNotFound()
     entries = ctx.catalog().entries
@@ -128,19 +136,30 @@ async def ticket_page(request: web.Request) -> web.Response:
 @routes.post("/tickets/{id}")
 @members_only
 async def act(request: web.Request) -> web.Response:
-    """assign to me, pending, open, close (with a reason), or a note."""
+    """assign to me, pending, open, close (with a reason), a note, or (a manager)
+    approve the catalog action that waits for approval."""
     ctx = ctx_of(request)
-    ticket_id = _ticket_id(request)
+    ticket_id = path_id(request, "id")
     member = visitor(request).member
     assert member is not None
     posted = await request.post()
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
     note = str(posted.get("note", "")).strip()[:10_000]
-    if action not in ("assign_me", "pending", "open", "close", "note"):
+    if action not in ("assign_me", "pending", "open", "close", "note", "approve"):
         raise web.HTTPBadRequest()
     if action == "close" and reason not in CLOSE_REASONS:
         raise web.HTTPBadRequest()
+    if action == "approve":
+        said = await ctx.read(
+            _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, ctx.now()
+        )
+        if said is None:
+            raise web.HTTPNotFound()
+        if said is not True:  # refused: why, in the page's language
+            values = {"ticket_id": ticket_id, "why": said}
+            return page(request, "approve_refused.html.j2", values, status=409)
+        raise see_other(f"/tickets/{ticket_id}")
     done = await ctx.read(_act, ticket_id, member.email, action, reason, note, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
@@ -185,4 +204,27 @@ def _act(
             )
     except InvalidTransition:
         return False
+    return True
+
+
+def _approve(
+    session: Session,
+    ticket_id: int,
+    settings: Settings,
+    catalog: Catalog,
+    actor: str,
+    now: datetime,
+) -> Literal[True] | Msg | None:
+    """The ticket page's approve button: the same function as a manager's ``/approve``
+    (who may, a complete sheet, a run that waits), with the web as the channel. None:
+    no such ticket; a Msg: why it was refused; True: the run is queued."""
+    ticket = tickets.get(session, ticket_id)
+    if ticket is None:
+        return None
+    try:
+        trigger.approve(
+            session, settings.members, catalog, ticket, now, actor=actor, channel=Channel.WEB.value
+        )
+    except trigger.ApprovalRefused as exc:
+        return exc.reason
     return True

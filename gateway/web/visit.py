@@ -12,6 +12,7 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.config.settings import Member
+from gateway.core.model import MAX_ID
 from gateway.web import pages
 from gateway.web.context import WebContext
 
@@ -67,6 +68,19 @@ def page(
         },
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """The row number a path names (``/tickets/<id>``, an attachment's ``<aid>``); a
+    404 for anything no row can have, so a number past :data:`MAX_ID` never reaches
+    the query (PostgreSQL refuses it, SQLite's driver overflows: a 500)."""
+    try:
+        value = int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    if not 0 < value <= MAX_ID:
+        raise web.HTTPNotFound()
+    return value
 
 
 def see_other(location: str) -> web.HTTPSeeOther:

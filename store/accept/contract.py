@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -91,13 +91,33 @@ def candidates(items: Sequence[Incoming]) -> list[Candidate]:
 
 
 def _candidate(item: Incoming) -> Candidate:
+    item = _storable(item)
     raw = item.raw
     if isinstance(raw, bytes | bytearray):
-        return Candidate(item, hashlib.sha256(raw).hexdigest(), header_message_id(raw), len(raw))
+        mid = header_message_id(raw)
+        return Candidate(item, hashlib.sha256(raw).hexdigest(), _text(mid), len(raw))
     from store.accept.message_file import file_keys
 
     keys = file_keys(raw)
-    return Candidate(item, keys.sha256, keys.message_id, keys.size)
+    return Candidate(item, keys.sha256, _text(keys.message_id), keys.size)
+
+
+def _storable(item: Incoming) -> Incoming:
+    """``item`` with text every backend stores: PostgreSQL's text columns refuse NUL,
+    and one in an EHLO, a MAIL FROM or a Message-ID made the INSERT fail at every try
+    (a 451 until the sender bounced the mail). The raw bytes are kept as they came."""
+    if not any("\x00" in t for t in (item.source_ref, item.envelope_from or "", *item.envelope_to)):
+        return item
+    return replace(
+        item,
+        source_ref=item.source_ref.replace("\x00", ""),
+        envelope_from=_text(item.envelope_from),
+        envelope_to=tuple(t.replace("\x00", "") for t in item.envelope_to),
+    )
+
+
+def _text(value: str | None) -> str | None:
+    return value.replace("\x00", "") if value is not None else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 OK, ERROR, BAD, HANG = "200", "500", "400", "hang"
+MOVED = "302"  # to /login, whose GET answers 200 (a sign-in page in front of the hook)
 TRICKLE = "trickle"  # a status line, then a header one byte at a time, never ending
 HANG_LIMIT = 30.0  # a hanging answer gives up after this long even if nobody releases it
 TRICKLE_EVERY = 0.2  # seconds between the bytes of a trickling answer
@@ -33,7 +34,7 @@ class Delivery:
 
 @dataclass
 class HookServer:
-    """Answers each POST with the next of ``answers`` (``"200"``, ``"500"``, ``"400"``,
+    """Answers each POST with the next of ``answers`` (``"200"``, ``"500"``, ``"400"``, ``"302"``,
     ``"hang"``: never answer, or ``"trickle"``: a byte at a time, never done), then
     ``"200"`` when they run out."""
 
@@ -41,6 +42,7 @@ class HookServer:
     tls: tuple[Path, Path] | None = None  # (certificate, key): serve https
     reply: dict[str, Any] = field(default_factory=lambda: {"account": "taro", "ok": True})
     deliveries: list[Delivery] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)  # paths asked for with GET
     release: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
 
@@ -67,10 +69,21 @@ class HookServer:
                     return
                 data = json.dumps(hooks.reply).encode() if answer == OK else b"nope"
                 self.send_response(int(answer))
+                if answer == MOVED:
+                    self.send_header("Location", "/login")
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                hooks.fetched.append(self.path)
+                page = b"<html>sign in</html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: pytest shows what matters

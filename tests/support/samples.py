@@ -122,6 +122,8 @@ SAMPLES: list[v.View] = [
             v.NoticeItem("field", "2026-03-02 10:06 JST", "山田 花子", name="OS", new="windows"),
             v.NoticeItem("field", "2026-03-02 10:06 JST", "Boss", name="OS", old="mac", new="win"),
             v.NoticeItem("note", "2026-03-02 10:07 JST", "Boss", "電話で確認済み"),
+            v.NoticeItem("priority", "2026-03-02 10:07 JST", "Boss", old="normal", new="urgent"),
+            v.NoticeItem("merged", "2026-03-02 10:07 JST", "Boss", new="42"),
             v.NoticeItem("answered", "2026-03-02 10:08 JST", "Boss", "再起動してください。"),
             v.NoticeItem("thanks", "2026-03-02 10:09 JST", "山田 花子", "ありがとうございました"),
             v.NoticeItem("unassigned", "2026-03-02 10:10 JST", "Boss", name="Ops Two"),
@@ -130,8 +132,8 @@ SAMPLES: list[v.View] = [
     v.TicketNotice(
         TEAM, OPS, MINE, (v.NoticeItem("assigned", "2026-03-02 10:10 JST", "Boss"),), BRIEF
     ),
-    v.StaleReminder(TEAM, OPS, (T42, ticket(7, "Printer jams", "new", 12, 9)), 7),
-    v.PendingReminder(TEAM, ALICE, T42, 5, 9),
+    v.StaleReminder(TEAM, OPS, (T42, ticket(7, "Printer jams", "new", 12, 9)), timedelta(days=7)),
+    v.PendingReminder(TEAM, ALICE, T42, timedelta(days=5), timedelta(days=9)),
     v.WeeklyDigest(
         TEAM,
         OPS,
@@ -328,13 +330,14 @@ def refusals() -> list[v.CommandLine]:
     unknown = commands.decide(cmd, with_answers)  # names the saved answers there are
     assert isinstance(unknown, commands.Refused)
     lines.append(v.CommandLine(cmd.line, unknown.why, "refused"))
-    for current, target, reason in [
-        (TicketState.OPEN, TicketState.OPEN, None),
-        (TicketState.CLOSED, TicketState.PENDING, None),
-        (TicketState.NEW, TicketState.OPEN, CloseReason.SPAM),
+    for current, target, reason, merged_into in [
+        (TicketState.OPEN, TicketState.OPEN, None, None),
+        (TicketState.CLOSED, TicketState.PENDING, None, None),
+        (TicketState.NEW, TicketState.OPEN, CloseReason.SPAM, None),
+        (TicketState.CLOSED, TicketState.OPEN, None, 41),  # merged into #41
     ]:
         try:
-            states.check(current, target, reason)
+            states.check(current, target, reason, merged_into=merged_into)
         except InvalidTransition as exc:
             lines.append(v.CommandLine(f"/{target}", exc.message, "refused"))
     return lines
@@ -467,13 +470,15 @@ def said() -> list[v.View]:
             TEAM,
             ALICE,
             T42,
-            v.StatusLine("pending", "closed", "no-response", 14, sweeps.no_response_cause(7)),
+            v.StatusLine(
+                "pending", "closed", "no-response", 14, sweeps.no_response_cause(timedelta(days=7))
+            ),
         ),
         v.StatusChange(
             TEAM,
             ALICE,
             T42,
-            v.StatusLine("open", "closed", "stale", 14, sweeps.inventory_cause(30)),
+            v.StatusLine("open", "closed", "stale", 14, sweeps.inventory_cause(timedelta(days=30))),
         ),
         v.TicketNotice(
             TEAM,

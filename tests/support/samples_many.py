@@ -16,6 +16,7 @@ from gateway.pipeline.merging import (
     Side,
     merge_command,
     merge_refusal,
+    merged_away,
     unmerge_refusal,
 )
 from gateway.pipeline.watching import Op, Watch, WatchFacts, cc_command, watch_refusal
@@ -60,12 +61,15 @@ def refused() -> list[v.CommandLine]:
         WatchFacts(Op.REMOVE, "b@customer.test", False, *_rest(base)),
         WatchFacts(Op.REMOVE, "a@customer.test", True, *_rest(base)),
         WatchFacts(Op.ADD, "b@gmail.com", True, "ito@gmail.com", (), (), False, 5),
+        WatchFacts(Op.ADD, "no-reply@customer.test", False, *_rest(base), unreachable=True),
     ]
     said: list[Msg | None] = [merge_refusal(f) for f in merges]
     said += [watch_refusal(f) for f in watches]
     said += [
         unmerge_refusal(None, None, NOW, timedelta(days=14)),
         unmerge_refusal(41, NOW - timedelta(days=30), NOW, timedelta(days=14)),
+        unmerge_refusal(41, NOW, NOW, timedelta(days=14), target_merged_into=40),
+        merged_away(42, 41),
     ]
     for arg in ("seven",):
         found = merge_command(arg)

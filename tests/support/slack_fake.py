@@ -7,6 +7,9 @@ or ``{"ok": false, "error": ...}``), records every call, and can be told to
 fail: ``down = "500"`` answers HTTP 500, ``"timeout"`` answers too late,
 ``"ratelimited"`` answers 429 with ``Retry-After`` — for the chat methods only,
 so the Socket Mode connection and ``users.info`` keep working unless ``down_all``.
+Blocks over Slack's documented text limits are refused with ``invalid_blocks``, and
+``views.open`` with a trigger sent more than 3 seconds before with ``expired_trigger_id``
+(``slow`` methods make a lookup take that long).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +29,7 @@ from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
 CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
+SLOW = 3.5  # seconds a method in ``FakeSlack.slow`` takes: past a trigger's life
 
 
 @dataclass
@@ -39,10 +44,12 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     hooks: dict[str, list[Any]] = field(default_factory=lambda: {"teams": [], "webhook": []})
     down: str = ""  # "" | "500" | "timeout" | "ratelimited"
+    slow: set[str] = field(default_factory=set)  # methods answered only after SLOW seconds
     down_all: bool = False
     port: int = field(default_factory=free_port)
     _ts: int = 0
     _acks: dict[str, Any] = field(default_factory=dict)
+    _triggers: dict[str, float] = field(default_factory=dict)  # trigger id → when sent
     _ws: web.WebSocketResponse | None = None
 
     def __post_init__(self) -> None:
@@ -95,6 +102,7 @@ class FakeSlack:
         """Send a Socket Mode envelope (``slash_commands`` | ``interactive``); the ack's
         payload (``{}`` for an empty ack)."""
         envelope_id = str(uuid.uuid4())
+        self._triggers[str(payload.get("trigger_id", ""))] = time.monotonic()
         message = {
             "envelope_id": envelope_id,
             "type": kind,
@@ -156,6 +164,12 @@ class FakeSlack:
             if failing is not None:
                 self.calls.append(Call(f"{method}!failed", params))
                 return failing
+        if method in self.slow:
+            await asyncio.sleep(SLOW)
+        sent = self._triggers.get(str(params.get("trigger_id", "")))
+        if method == "views.open" and sent is not None and time.monotonic() - sent > 3:
+            self.calls.append(Call(f"{method}!expired", params))  # Slack: 3 s to use it
+            return web.json_response({"ok": False, "error": "expired_trigger_id"})
         self.calls.append(Call(method, params))
         return web.json_response(self._answer(method, params))
 
@@ -188,6 +202,8 @@ class FakeSlack:
                 "ok": True,
                 "permalink": f"https://example.slack.com/archives/{p.get('channel')}/p{ts}",
             }
+        if method in ("chat.postMessage", "chat.update") and not _blocks_fit(p.get("blocks")):
+            return {"ok": False, "error": "invalid_blocks"}
         if method == "chat.postMessage":
             self._ts += 1
             return {"ok": True, "channel": p.get("channel"), "ts": f"1772413200.{self._ts:06d}"}
@@ -210,3 +226,17 @@ async def _params(request: web.Request) -> dict[str, Any]:
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params
+
+
+def _blocks_fit(blocks: Any) -> bool:
+    """Slack's documented limits on a message's blocks: a text object holds at most 3 000
+    characters, each of a section's fields at most 2 000 (over them: ``invalid_blocks``)."""
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    for block in blocks or ():
+        texts = [block.get("text"), *(block.get("elements") or ())]
+        if any(isinstance(t, dict) and len(str(t.get("text", ""))) > 3000 for t in texts):
+            return False
+        if any(len(str(f.get("text", ""))) > 2000 for f in block.get("fields") or ()):
+            return False
+    return True

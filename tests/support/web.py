@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -32,12 +33,13 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 
-def web_settings(settings: Settings, **web: Any) -> Settings:
-    """The test settings with the team, the example catalog and the pages on."""
+def web_settings(settings: Settings, catalog: Path = EXAMPLE, **web: Any) -> Settings:
+    """The test settings with the team, the example catalog (or ``catalog``) and the
+    pages on."""
     return replace(
         settings,
         members=MEMBERS,
-        catalog=CatalogSettings(path=EXAMPLE),
+        catalog=CatalogSettings(path=catalog),
         web=WebSettings(enabled=True, port=0, **web),
     )
 
@@ -62,9 +64,10 @@ def rig(
     settings: Settings,
     clock: FakeClock,
     acceptor: Callable[[], InboxAcceptor] | None = None,
+    catalog: Path = EXAMPLE,
     **web: Any,
 ) -> Iterator[Rig]:
-    s = web_settings(settings, **web)
+    s = web_settings(settings, catalog, **web)
     app = build(s, clock)
     nudges: list[int] = []
     ctx = WebContext(

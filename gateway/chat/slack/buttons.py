@@ -1,6 +1,7 @@
 """The ticket card's buttons, and a member's answer sent to the requester on purpose.
 
-Only members act: a Slack user mapped to a ``[[members]]`` entry (see
+Only members act (and only a manager approves a catalog action that waits for it,
+through the function ``/approve`` uses): a Slack user mapped to a ``[[members]]`` entry (see
 :mod:`gateway.chat.slack.people`). Anyone else gets an ephemeral message that
 says why, and nothing changes. A member's press goes through the tickets
 service with channel ``slack``, exactly like a mail command: the state machine
@@ -13,6 +14,7 @@ use (an answer mail through the outbox).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -22,16 +24,17 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from gateway.actions import trigger
 from gateway.chat import render
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.text import mentioned, plain
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, TransientError
 from gateway.core.i18n import N_, Msg, translate
-from gateway.core.model import CloseReason, TicketState
+from gateway.core.model import CloseReason, TicketState, ticket_number
 from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
-from store import chat, tickets
+from store import chat, outbox, tickets
 from store.db import transaction
 
 log = logging.getLogger("gateway.chat.slack")
@@ -53,7 +56,7 @@ async def press(
     action: Mapping[str, Any],
     client: AsyncWebClient,
 ) -> None:
-    """Assign to me / set pending / close, from the card."""
+    """Assign to me / set pending / close / approve, from the card."""
     await ack()
     user_id = str((body.get("user") or {}).get("id", ""))
     channel = str((body.get("channel") or {}).get("id", ""))
@@ -69,9 +72,9 @@ async def press(
         )
         await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
         return
-    try:
-        ticket_id = int(str(action.get("value", "")))
-    except ValueError:
+    value = str(action.get("value", ""))
+    ticket_id = ticket_number(value) if value.isascii() and value.isdigit() else None
+    if ticket_id is None:  # our cards carry a ticket's number; nothing else is acted on
         return
     try:
         refused = await door.in_db(
@@ -84,12 +87,21 @@ async def press(
 
 
 def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | None:
-    """One press through the tickets service; a refusal to show, or None when done."""
+    """One press through the tickets service; what to tell the presser (a refusal, or
+    what an approval did), or None when done."""
     with transaction(door.sessions) as s:
         ticket = tickets.get(s, ticket_id)
         if ticket is None:
             return N_("There is no ticket #{id}.", id=ticket_id)
         now, actor = door.clock.now(), member.email
+        if action == render.APPROVE:  # the function /approve uses: managers only
+            try:
+                return trigger.approve(
+                    s, door.settings.members, door.catalog.current, ticket, now,
+                    actor=actor, channel=CHANNEL,
+                )  # fmt: skip
+            except trigger.ApprovalRefused as exc:
+                return exc.reason
         try:
             if action == render.ASSIGN_ME:
                 if ticket.assignee == member.email:
@@ -140,7 +152,10 @@ async def send_message(
         return
     thread = str(message.get("thread_ts") or message.get("ts") or "")
     text = await as_mail_text(door, str(message.get("text", "")))
-    key = f"slack:{channel}:{message.get('ts', '')}"
+    # the message and its words: pressed twice, one mail; edited in Slack (a typo
+    # fixed) and sent again, the corrected words are a new answer
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    key = f"slack:{channel}:{message.get('ts', '')}:{digest}"
     said = await _relay(door, member, text, key, lambda s: chat.ticket_at(s, channel, thread))
     await _tell(client, channel, user_id, translate(said, locale))
 
@@ -167,9 +182,13 @@ async def reply_command(
         usage = N_("Write the ticket number and your answer: /reply 42 Your answer …")
         await _tell(client, channel, user_id, translate(usage, locale))
         return
-    ticket_id, text = int(found.group(1)), await as_mail_text(door, found.group(2))
+    missing = N_("There is no ticket #{id}.", id=int(found.group(1)))
+    ticket_id = ticket_number(found.group(1))  # past every id (the column's overflow): none
+    if ticket_id is None:
+        await _tell(client, channel, user_id, translate(missing, locale))
+        return
+    text = await as_mail_text(door, found.group(2))
     key = f"slack-reply:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
-    missing = N_("There is no ticket #{id}.", id=ticket_id)
     said = await _relay(door, member, text, key, lambda _s: ticket_id, missing)
     await _tell(client, channel, user_id, translate(said, locale))
 
@@ -188,6 +207,8 @@ async def _relay(
             ticket = tickets.get(s, ticket_id) if ticket_id is not None else None
             if ticket is None:
                 return missing
+            if outbox.queued_under(s, f"{key}:"):  # a press or command Slack repeated
+                return N_("This answer was sent to the requester already.")
             count = relay_answer(
                 s,
                 door.settings,

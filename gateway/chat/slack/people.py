@@ -48,7 +48,7 @@ class People:
             answer = await self.client.users_info(user=user_id, include_locale=True)
         except (SlackApiError, SlackRequestError, OSError, TimeoutError) as exc:
             log.warning("users.info %s failed: %s", user_id, exc)
-            return Person(user_id, self._mapped_email(user_id), "", "")
+            return self.unknown(user_id)
         user = answer.get("user") or {}
         profile = user.get("profile") or {}
         person = Person(
@@ -59,6 +59,10 @@ class People:
         )
         self._cache[user_id] = (person, now)
         return person
+
+    def unknown(self, user_id: str) -> Person:
+        """The user when Slack cannot say (now): only what the members map knows."""
+        return Person(user_id, self._mapped_email(user_id), "", "")
 
     def member(self, person: Person) -> Member | None:
         """The team member this Slack user is: the configured map first, then the address."""

@@ -18,6 +18,7 @@ from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 
 from gateway.core import msgid
 from gateway.core.model import Address, LoopHeaders, PriorityHeaders
+from gateway.core.title import ELLIPSIS, TITLE_MAX
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 from gateway.pipeline.parse.charsets.headers import decode_raw_runs
 from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs
@@ -26,11 +27,10 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
 HINT_PARTS = 50
 MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address field that are parsed
-# RFC 5321 4.5.3.1.3: a path is at most 256 octets with its angle brackets, so an address
-# over 254 characters reaches nobody (and no column of ours holds it); a name is kept to
-# 256 characters (it is shown in every mail and list, and stored beside the address)
+# An address longer than this cannot be written to (RFC 5321 4.5.3.1.3: a path is at most
+# 256 octets with its brackets), and more than the database keeps of one (PostgreSQL
+# refused the row: the request was shunted); a display name is cut like a ticket's title.
 MAX_ADDRESS = 254
-MAX_NAME = 256
 
 
 class HeaderView:
@@ -105,10 +105,10 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         defects.extend(f"address: {note}" for note in notes + more)
         addr = addr.replace(" ", "").lower()
         if len(addr) > MAX_ADDRESS:
-            defects.append(f"address: {len(addr)} characters, more than a path may hold; not read")
+            defects.append(f"address: one of {len(addr)} characters, longer than any mailbox's")
             continue
         if addr:
-            out.append(Address(name=_name(name), email=addr))
+            out.append(Address(name=short_name(name), email=addr))
     return out
 
 
@@ -119,8 +119,10 @@ def _raw_decoded(value: str, hint: str | None, defects: list[str]) -> str:
     return text
 
 
-def _name(name: str) -> str:
-    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1].rstrip() + "…"
+def short_name(name: str) -> str:
+    """A display name as kept: at most TITLE_MAX characters (one mail's From name may be
+    thousands; every mail, card and list repeats it)."""
+    return name if len(name) <= TITLE_MAX else name[: TITLE_MAX - len(ELLIPSIS)] + ELLIPSIS
 
 
 def _bounded(value: str, defects: list[str]) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 from gateway.core.model import Address, Attachment, LoopHeaders, ParsedMessage, Submission
 from gateway.core.title import one_line
 from gateway.pipeline.parse.filenames import safe_filename
+from gateway.pipeline.parse.headers import short_name
 
 SOURCES = frozenset({"web", "slack"})  # inbox sources whose rows hold a submission
 FORMAT = "ticket-gateway/submission"
@@ -102,7 +103,7 @@ def decode(raw: bytes) -> tuple[ParsedMessage, Submission | None, str]:
         in_reply_to=(),
         references=(),
         subject=one_line(str(doc["subject"]))[:998],
-        from_=Address(_one_line(doc["requester"]["name"]), doc["requester"]["email"]),
+        from_=Address(short_name(_one_line(doc["requester"]["name"])), doc["requester"]["email"]),
         reply_to=(),
         to=(),
         cc=(),

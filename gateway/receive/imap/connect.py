@@ -35,8 +35,10 @@ def connect(account: ImapSettings) -> IMAPClient:
     try:
         if credentials.mechanism == "xoauth2":
             client.oauth2_login(credentials.username, credentials.secret)
-        else:
+        elif credentials.username.isascii() and credentials.secret.isascii():
             client.login(credentials.username, credentials.secret)
+        else:  # imaplib sends LOGIN as ASCII only; PLAIN carries UTF-8 (RFC 4616)
+            client.plain_login(credentials.username, credentials.secret)
         if account.after == "move":
             ensure_folder(client, account.processed_folder, account.key)
     except BaseException:

@@ -32,6 +32,7 @@ from gateway.config.settings import ImapSettings, Settings
 from gateway.core.backoff import backoff_delay
 from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError, TransientError
+from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage
 from gateway.receive.imap.errors import ImapError, describe
@@ -186,8 +187,9 @@ class ImapPoller:
                 )
             uids = uids[1:]
         stored = sum(
-            self._store_batch(client, batch, uidvalidity, rescan, bulk)
+            self._store_batch(client, part, uidvalidity, rescan, bulk)
             for batch in self._damage.batches(uids, self.account.batch_size)
+            for part in self._by_bytes(client, batch)
         )
         if rescan or not uids:  # record the UIDVALIDITY and the success of an empty pass
             with transaction(self.sessions) as s:
@@ -212,6 +214,17 @@ class ImapPoller:
             )
             for i in range(0, len(leftovers), self.account.batch_size):
                 acknowledge(client, self.account, leftovers[i : i + self.account.batch_size])
+
+    def _by_bytes(self, client: IMAPClient, uids: list[int]) -> list[list[int]]:
+        """A batch cut where it would hold more than FETCH_BYTES (see ``batches``)."""
+        if len(uids) < 2:
+            return [uids]
+        try:
+            size = sizes(client, uids)
+        except (OSError, IMAPClientError):
+            self._damage.failed(uids)  # as a failed FETCH of the batch: one at a time next
+            raise
+        return by_bytes(uids, size)
 
     def _store_batch(
         self, client: IMAPClient, uids: list[int], uidvalidity: int, rescan: bool, bulk: bool

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -37,6 +38,7 @@ IDENT = "ticket-gateway"
 # Per session: a few AUTH tries (each can cost an scrypt), and a ceiling on
 # everything else that a busy MTA reusing one connection stays far below.
 CALL_LIMITS = {"AUTH": 4, "*": 100_000}
+SOCKET_MODE = 0o666  # a unix socket (LMTP from Postfix): see _open
 
 
 def tls_context(cfg: SmtpSettings) -> ssl.SSLContext | None:
@@ -116,6 +118,10 @@ class SmtpListener:
     async def _open(self) -> None:
         if self.cfg.host.startswith("/"):
             self._server = await self._loop.create_unix_server(self._protocol, self.cfg.host)
+            # for the MTA's own user (Postfix's lmtp runs as postfix), whatever our umask
+            # (the unit's is 0077): who may connect is the folder's business, as for
+            # Dovecot's LMTP socket
+            os.chmod(self.cfg.host, SOCKET_MODE)
         else:
             self._server = await self._loop.create_server(
                 self._protocol, self.cfg.host, self.cfg.port, reuse_address=True

@@ -125,6 +125,9 @@ class GatewaySMTP(SMTP):
                 raise
             if not block:  # the sender hung up: as a read of a line would say
                 raise asyncio.IncompleteReadError(partial, None)
+            # session_timeout is for a session gone idle: aiosmtpd restarts its timer at
+            # each command only, and cut off a message still coming in after that long
+            self._reset_timeout()
             lines = (partial + block).split(b"\r\n")
             partial = lines.pop()
             for n, line in enumerate(lines):

@@ -2,7 +2,8 @@
 
 ``list`` shows the ``action_runs`` table (newest first); ``retry ID`` makes a
 failed run (or one waiting for its next try) due now with a fresh count of
-attempts, the same document and the same idempotency key; ``run`` runs what is
+attempts, the same document and the same idempotency key (unless the sheet was
+corrected since: :func:`gateway.actions.trigger.corrected_input`); ``run`` runs what is
 due in this process, for setups without the daemon (``ingest`` from cron) and
 to watch one run end to end.
 """
@@ -23,6 +24,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -52,6 +54,7 @@ def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.actions import trigger
     from gateway.core.i18n import N_
     from gateway.tickets import changes
     from store import action_runs, tickets
@@ -71,11 +74,17 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
             )
             Speaker(settings).warn(message)
             return EX_DATAERR
-        old = row.state
+        old, old_key = row.state, row.idempotency_key
         now = app.clock.now()
-        action_runs.requeue(s, row, now)
         ticket = tickets.get(s, row.ticket_id)
+        changed = ticket is not None and trigger.corrected_input(
+            s, ticket, app.catalog.current, row
+        )
+        action_runs.requeue(s, row, now)
         if ticket is not None:
+            detail = {"run": row.id, "was": old, "idempotency_key": row.idempotency_key}
+            if changed:
+                detail.update(input_changed=True, was_idempotency_key=old_key)
             changes.record(
                 s,
                 ticket,
@@ -84,8 +93,19 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
                 actor=actor(),
                 channel="cli",
                 new=action_runs.PENDING,
-                detail={"run": row.id, "was": old, "idempotency_key": row.idempotency_key},
+                detail=detail,
             )
+        new_key = row.idempotency_key
+    if changed:
+        Speaker(settings).say(
+            N_(
+                "run #{run} is due now with the sheet as corrected since (new idempotency "
+                "key {key}); the daemon (or actions run) runs it",
+                run=args.id,
+                key=new_key,
+            )
+        )
+        return EX_OK
     Speaker(settings).say(
         N_("run #{run} is due now; the daemon (or actions run) runs it", run=args.id)
     )
@@ -124,14 +144,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ).add_subparsers(required=True, metavar="ACTION")
     al = a.add_parser("list", help=h(N_("list action runs, newest first")))
     al.add_argument("--state", choices=RUN_STATES)
-    al.add_argument("--ticket", type=int, help=h(N_("only the runs of this ticket")))
-    al.add_argument("--limit", type=int, default=200)
+    al.add_argument("--ticket", type=whole, help=h(N_("only the runs of this ticket")))
+    al.add_argument("--limit", type=whole, default=200)
     al.add_argument("--json", action="store_true")
     al.set_defaults(handler=cmd_actions_list)
     ar = a.add_parser(
-        "retry", help=h(N_("run a failed run again (same input, same idempotency key)"))
+        "retry",
+        help=h(
+            N_(
+                "run a failed run again (same input, same idempotency key; "
+                "a sheet corrected since: its values, a new key)"
+            )
+        ),
     )
-    ar.add_argument("id", type=int)
+    ar.add_argument("id", type=whole)
     ar.set_defaults(handler=cmd_actions_retry)
     ax = a.add_parser("run", help=h(N_("run the due action runs now, in this process")))
     ax.add_argument("--json", action="store_true")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
+    EX_NOINPUT,
     EX_OK,
     EX_TEMPFAIL,
     EX_UNAVAILABLE,
@@ -22,6 +23,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -51,7 +53,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
     if summary.transient:
         return EX_TEMPFAIL
-    return EX_DATAERR if summary.not_mail or summary.unreadable else EX_OK
+    if summary.not_mail:
+        return EX_DATAERR  # an input named on the command line is not mail at all
+    return EX_NOINPUT if summary.unreadable else EX_OK  # a file could not be read
 
 
 def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -155,10 +159,10 @@ def register_inbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     ).add_subparsers(required=True, metavar="ACTION")
     il = i.add_parser("list", help=h(N_("list inbox rows, newest first")))
     il.add_argument("--state", choices=INBOX_STATES)
-    il.add_argument("--limit", type=int, default=200)
+    il.add_argument("--limit", type=whole, default=200)
     il.add_argument("--json", action="store_true")
     il.set_defaults(handler=cmd_inbox_list)
     ir = i.add_parser("retry", help=h(N_("reprocess a row, or every shunted row")))
-    ir.add_argument("id", type=int, nargs="?")
+    ir.add_argument("id", type=whole, nargs="?")
     ir.add_argument("--shunted", action="store_true")
     ir.set_defaults(handler=cmd_inbox_retry)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from gateway.core.i18n import N_
 from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, opened
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -125,8 +126,8 @@ def register_attachment(t: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ta = t.add_parser(
         "attachment", help=h(N_("save attachment N of a ticket (as `show` numbers them)"))
     )
-    ta.add_argument("id", type=int)
-    ta.add_argument("number", type=int, metavar="N")
+    ta.add_argument("id", type=whole)
+    ta.add_argument("number", type=whole, metavar="N")
     ta.add_argument(
         "-o",
         "--output",

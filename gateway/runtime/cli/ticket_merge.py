@@ -24,6 +24,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -146,14 +147,14 @@ def _change(
 
 def register_merge(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tm = t.add_parser("merge", help=h(N_("merge a duplicate ticket into another")))
-    tm.add_argument("source", type=int, help=h(N_("the duplicate: closed, its mail moves")))
-    tm.add_argument("target", type=int, help=h(N_("the ticket that goes on")))
+    tm.add_argument("source", type=whole, help=h(N_("the duplicate: closed, its mail moves")))
+    tm.add_argument("target", type=whole, help=h(N_("the ticket that goes on")))
     tm.set_defaults(handler=cmd_tickets_merge)
     tu = t.add_parser("unmerge", help=h(N_("undo a merge (within the reopen window)")))
-    tu.add_argument("source", type=int, help=h(N_("the ticket that was merged")))
+    tu.add_argument("source", type=whole, help=h(N_("the ticket that was merged")))
     tu.set_defaults(handler=cmd_tickets_unmerge)
     tc = t.add_parser("cc", help=h(N_("add, remove or list the watchers of a ticket")))
-    tc.add_argument("id", type=int)
+    tc.add_argument("id", type=whole)
     tc.add_argument("action", choices=("add", "remove", "list"))
     tc.add_argument("address", nargs="?", help=h(N_("the watcher's e-mail address (add, remove)")))
     tc.add_argument("--json", action="store_true", help=h(N_("list: the addresses as JSON")))

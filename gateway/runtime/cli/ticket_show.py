@@ -26,6 +26,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.catalog.model import Entry
@@ -225,7 +226,7 @@ class Shower:
     def messages(self, data: dict[str, Any]) -> None:
         said, number = self.said, 0
         for m in data["messages"]:
-            when = self.time(m["date"])
+            when = self.time(m["date"] or m["received_at"])  # a mail without a Date
             head = N_(
                 "--- {direction} {at} {sender}  ({kind})",
                 direction=DIRECTIONS.get(m["direction"], m["direction"]),
@@ -298,6 +299,6 @@ def _change(old: str | None, new: str | None) -> str:
 
 def register_show(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ts = t.add_parser("show", help=h(N_("one ticket: fields, SLA, messages, attachments, history")))
-    ts.add_argument("id", type=int)
+    ts.add_argument("id", type=whole)
     ts.add_argument("--json", action="store_true")
     ts.set_defaults(handler=cmd_tickets_show)

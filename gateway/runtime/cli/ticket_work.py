@@ -17,6 +17,7 @@ from gateway.core.i18n import N_
 from gateway.core.priority import LEVELS
 from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, actor, opened
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -53,6 +54,7 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
     ticket's assignee (the answer goes out in a member's name, as every answer does)."""
     from gateway.notify import answers
     from gateway.pipeline.answer_names import UseAnswer, choose
+    from gateway.pipeline.merging import merged_away
     from gateway.tickets import changes
     from gateway.tickets.relay import relay_answer
     from store import tickets
@@ -68,9 +70,16 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=args.id))
             return EX_UNAVAILABLE
+        if ticket.merged_into_id is not None:
+            said.warn(merged_away(ticket.id, ticket.merged_into_id))
+            return EX_DATAERR
         member = settings.member(args.member or ticket.assignee or "")
-        if member is None:
-            said.warn(N_("name the member it comes from with --as (the ticket has no assignee)"))
+        if member is None:  # --as names no member, or there is none to take
+            said.warn(
+                N_("unknown member {member!r}", member=args.member)
+                if args.member
+                else N_("name the member it comes from with --as (the ticket has no assignee)")
+            )
             return EX_DATAERR
         try:
             text, locale = answers.for_ticket(
@@ -98,11 +107,11 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
 
 def register_work(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tp = t.add_parser("priority", help=h(N_("set a ticket's priority (its SLA follows)")))
-    tp.add_argument("id", type=int)
+    tp.add_argument("id", type=whole)
     tp.add_argument("level", choices=LEVELS)
     tp.set_defaults(handler=cmd_tickets_priority)
     ta = t.add_parser("answer", help=h(N_("send a saved answer to the requester")))
-    ta.add_argument("id", type=int)
+    ta.add_argument("id", type=whole)
     ta.add_argument("name", help=h(N_("the saved answer's name (see: answers list)")))
     ta.add_argument(
         "--as",

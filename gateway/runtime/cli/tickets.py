@@ -28,6 +28,7 @@ from gateway.runtime.cli.common import (
     opened,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.numbers import whole
 from gateway.runtime.cli.ticket_files import register_attachment
 from gateway.runtime.cli.ticket_list import STATES, register_list
 from gateway.runtime.cli.ticket_merge import register_merge
@@ -168,23 +169,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_work(t)  # ticket_work: priority, answer (issue #19)
     register_merge(t)  # ticket_merge: merge, unmerge, cc (#19)
     tss = t.add_parser("set-state", help=h(N_("change a ticket's state")))
-    tss.add_argument("id", type=int)
+    tss.add_argument("id", type=whole)
     tss.add_argument("state", choices=STATES)
     tss.add_argument(
         "--reason", choices=CLOSE_REASONS, help=h(N_("close reason (default resolved)"))
     )
     tss.set_defaults(handler=cmd_tickets_set_state)
     ta = t.add_parser("assign", help=h(N_("give a ticket to a member")))
-    ta.add_argument("id", type=int)
+    ta.add_argument("id", type=whole)
     ta.add_argument("member", help=h(N_("a configured member's address (or the part before @)")))
     ta.set_defaults(handler=cmd_tickets_assign)
     tn = t.add_parser("note", help=h(N_("add an internal note (never sent to the requester)")))
-    tn.add_argument("id", type=int)
+    tn.add_argument("id", type=whole)
     tn.add_argument("text", nargs="+")
     tn.set_defaults(handler=cmd_tickets_note)
     tp = t.add_parser(
         "add-participant", help=h(N_("let someone on a ticket (they then hear its answers)"))
     )
-    tp.add_argument("id", type=int)
+    tp.add_argument("id", type=whole)
     tp.add_argument("email")
     tp.set_defaults(handler=cmd_tickets_add_participant)

@@ -1,0 +1,89 @@
+"""An entry's ``fields:`` in the catalog YAML (its parameter sheet), with every
+problem's line: the form's controls, the acknowledgement's questions and the
+action's document all come from what is read here.
+
+    fields:
+      - name: quantity
+        type: number
+        required: true
+        label: {ja: 数量, en: Quantity}
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import yaml
+
+from gateway.catalog.model import FIELD_TYPES, Field
+from gateway.catalog.nodes import scalar
+from gateway.core.i18n import N_, Msg
+
+_FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
+
+
+class Reporter(Protocol):
+    def bad(self, node: Any, message: str | Msg) -> None: ...
+
+    def mapping(self, node: Any, what: str | Msg, *, quiet: bool = False) -> dict[str, Any]: ...
+
+    def names(self, pair: Any, owner: Any, what: str) -> dict[str, str]: ...
+
+    def boolean(self, node: Any, what: str) -> bool: ...
+
+
+def read_fields(r: Reporter, pair: Any) -> tuple[Field, ...]:
+    """The entry's fields (``pair``: key and value nodes of ``fields``, or None); a
+    field with a problem is reported and left out, so one typo costs one field."""
+    if pair is None:
+        return ()
+    if not isinstance(pair[1], yaml.SequenceNode):
+        r.bad(pair[1], N_("fields must be a list"))
+        return ()
+    out: list[Field] = []
+    for node in pair[1].value:
+        f = _field(r, node)
+        if f is not None and any(o.name == f.name for o in out):
+            r.bad(node, N_("duplicate field {name!r}", name=f.name))
+        elif f is not None:
+            out.append(f)
+    return tuple(out)
+
+
+def _field(r: Reporter, node: Any) -> Field | None:
+    m = r.mapping(node, N_("a field"))
+    if not m:
+        return None
+    for k, _ in m.values():
+        if k.value not in _FIELD_KEYS:
+            r.bad(k, N_("unknown key {key!r} in a field", key=k.value))
+    if "name" not in m:
+        r.bad(node, N_("a field needs a 'name'"))
+        return None
+    name = str(scalar(m["name"][1]))
+    ftype = str(scalar(m["type"][1])) if "type" in m else "text"
+    if ftype not in FIELD_TYPES:
+        r.bad(
+            m["type"][1],
+            N_(
+                "unknown field type {type!r} ({types})",
+                type=ftype,
+                types=", ".join(FIELD_TYPES),
+            ),
+        )
+    choices = _choices(r, m.get("choices"))
+    if ftype == "choice" and not choices:
+        r.bad(node, N_("field {name!r} of type choice needs a 'choices' list", name=name))
+    labels = r.names(m["label"], node, "label") if "label" in m else {}
+    required = "required" in m and r.boolean(m["required"][1], "required")
+    example = str(scalar(m["example"][1])) if "example" in m else ""
+    return Field(name, labels, ftype, choices, required, example)
+
+
+def _choices(r: Reporter, pair: Any) -> tuple[str, ...]:
+    if pair is None:
+        return ()
+    if not isinstance(pair[1], yaml.SequenceNode):
+        r.bad(pair[1], N_("choices must be a list"))
+        return ()
+    return tuple(str(n.value) for n in pair[1].value if isinstance(n, yaml.ScalarNode))

@@ -1,0 +1,80 @@
+"""A member taken out of ``[[members]]`` (they left the team) keeps the assignee column
+of their open tickets. Those tickets must not go quiet: the requester's reply, the
+stale reminder and the SLA notice go to the entry's manager, and every member's
+digest lists them with the tickets nobody has, until someone takes them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.notify import views
+from gateway.scheduling import digest, scheduler
+from store.db import transaction
+from tests.support.app import MEMBERS, reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+
+DAY = timedelta(days=1)
+
+BEFORE = """
+entries:
+  - id: purchase
+    name: {ja: 購入申請, en: Purchase requests}
+    keywords: [{term: purchase, weight: 3}]
+    assignee: [ops2@example.test, ops@example.test]
+    manager: boss@example.test
+    stale_after: 3d
+    sla: {resolve: 2d}
+  - id: other
+    name: {ja: その他, en: Other}
+    fallback: true
+    manager: boss@example.test
+"""
+AFTER = BEFORE.replace("[ops2@example.test, ops@example.test]", "[ops@example.test]")
+
+
+def test_the_tickets_of_a_member_who_left_go_to_the_manager(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    schedule = ScheduleSettings(digest="off")
+    first = make_app(scheduled_settings(settings, tmp_path, schedule, BEFORE), clock)
+    try:
+        tid = open_ticket(first, "Purchase: a chair", key="left-1")
+        assert show(first, tid)["assignee"] == "ops2@example.test"
+    finally:
+        first.close()
+    team = tuple(m for m in MEMBERS if m.email != "ops2@example.test")
+    later = scheduled_settings(settings, tmp_path, schedule, AFTER)
+    app = make_app(replace(later, members=team), clock)
+    try:
+        clock.advance(DAY)
+        deliver(
+            app,
+            mail(
+                subject=f"Re: [#{tid}] Purchase: a chair",
+                body="Any news? It is for the new colleague.\n",
+                to=reply_address(app, tid, "alice@customer.test"),
+                message_id="<left-2@customer.test>",
+            ),
+        )
+        clock.advance(timedelta(minutes=30))  # past the notices' coalescing window
+        [notice] = [r for r in outbox(app, "ticket_notice") if r.ticket_id == tid]
+        assert notice.recipients == ["boss@example.test"]
+        clock.advance(3 * DAY)
+        scheduler.tick(app)
+        assert [r.recipients for r in outbox(app, "stale_reminder")] == [["boss@example.test"]]
+        assert [r.recipients for r in outbox(app, "sla_overdue")] == [["boss@example.test"]]
+        with transaction(app.sessions) as s:
+            ctx = scheduler.context(app)
+            mails = digest.build(s, ctx, clock.now(), digest.manual_run(clock.now(), ctx.tz))
+        digests = {m.view.recipient.email: m.view for m in mails}
+        ops = digests["ops@example.test"]
+        assert isinstance(ops, views.WeeklyDigest)
+        assert [t.id for t in ops.unassigned] == [tid] and ops.assigned == ()
+    finally:
+        app.close()

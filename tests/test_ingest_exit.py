@@ -1,0 +1,86 @@
+"""``ingest``'s exit code says what the README's table says: 65 only when an input
+named on the command line is not mail at all, 66 (sysexits' EX_NOINPUT) when an input
+could not be read, 0 when every message was stored. A folder's stray files are
+skipped (exit 0), and so is a piece of an mbox found in that folder that is not mail:
+it is as much a stray as a file beside it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.mails import mail
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> str:
+    return str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+
+
+def _mbox(path: Path) -> Path:
+    path.write_bytes(
+        b"From alice@customer.test Mon Mar  2 09:00:00 2026\n" + mail(subject="one") + b"\n"
+        b"From x\nnot a mail, a line of a log that began with From\n\n"
+        b"From bob@customer.test Mon Mar  2 09:01:00 2026\n"
+        + mail(subject="two", sender="bob@customer.test")
+        + b"\n"
+    )
+    return path
+
+
+def test_a_folder_of_mail_with_strays_exits_0(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "mails"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(mail(subject="three"))
+    (folder / "notes.txt").write_text("a note, not a mail\n")
+    _mbox(folder / "old.mbox")
+    ran = run(config, "ingest", str(folder), capsys=capsys)
+    assert ran.code == 0, ran.out
+    assert "old.mbox#2: skipped, not an e-mail message" in ran.out
+    assert ran.out.count("stored as inbox") == 3
+
+
+def test_a_named_mbox_with_a_piece_that_is_not_mail_exits_65(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ran = run(config, "ingest", str(_mbox(tmp_path / "box.mbox")), capsys=capsys)
+    assert ran.code == 65 and "box.mbox#2: not an e-mail message, not stored" in ran.out
+
+
+def test_an_input_that_cannot_be_read_exits_66_not_65(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "mails"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(mail(subject="three"))
+    (folder / "loop").symlink_to(folder / "loop")  # cannot be opened: ELOOP
+    ran = run(config, "ingest", str(folder), capsys=capsys)
+    assert ran.code == 66 and "loop: cannot read" in ran.out, ran.out
+    assert ran.out.count("stored as inbox") == 1
+    missing = run(config, "ingest", str(tmp_path / "nope.eml"), capsys=capsys)
+    assert missing.code == 66 and "no such file or folder" in missing.out
+    (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    both = run(config, "ingest", str(tmp_path / "nope.eml"), str(tmp_path / "x.png"), capsys=capsys)
+    assert both.code == 65  # one input is not mail at all: that says more
+
+
+def test_a_named_pipe_in_a_folder_is_passed_over_not_waited_on(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Opening a FIFO waits for a writer: a folder holding one made ingest hang for
+    ever. It is not a message file, so it is passed over; named on the command line it
+    cannot be read (66), and says why."""
+    folder = tmp_path / "mails"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(mail(subject="three"))
+    os.mkfifo(folder / "pipe")
+    ran = run(config, "ingest", str(folder), capsys=capsys)
+    assert ran.code == 0 and ran.out.count("stored as inbox") == 1, ran.out
+    named = run(config, "ingest", str(folder / "pipe"), capsys=capsys)
+    assert named.code == 66 and "pipe: cannot read: not a regular file" in named.out

@@ -1,0 +1,92 @@
+"""A sweep and a reply at the same moment, on PostgreSQL, where they really run side by
+side (the daemon's scheduler thread beside its runner, or two instances): the sweep
+has read the open tickets, a reply from the requester is committed, and then the sweep
+reaches that ticket. It must act on the ticket as it is now, not as it was read: a
+requester who answered at the last minute is not closed as "no response".
+
+(SQLite serialises writers at BEGIN, so there the reply waits for the sweep.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.runtime.app import App
+from gateway.scheduling import scheduler
+from gateway.scheduling.sweeps import run_sweeps
+from store import reminders
+from store.db import transaction
+from tests.support.databases import postgres_only
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    schedule = ScheduleSettings(digest="off", inventory=True, inventory_after=30 * DAY)
+    app = make_app(scheduled_settings(settings, tmp_path, schedule), clock)
+    yield app
+    app.close()
+
+
+def _reply_lands_while_the_sweep_runs(app: App, tid: int) -> None:
+    with transaction(app.sessions) as sweep:
+        read = reminders.open_tickets(sweep)  # the sweep has read the tickets…
+        deliver(  # …the requester's answer is committed meanwhile…
+            app,
+            mail(
+                subject=f"Re: [#{tid}] Purchase: toner",
+                body="Here is the order number: 4711.\n",
+                sender="Alice Example <alice@customer.test>",
+                message_id="<answer@customer.test>",
+            ),
+        )
+        run_sweeps(sweep, scheduler.context(app), app.clock.now())  # …then it goes on
+        assert read  # what it read is what it holds (the session keeps rows while held)
+
+
+@postgres_only
+def test_a_last_minute_answer_is_not_closed_as_no_response(gw: App, clock: FakeClock) -> None:
+    tid = open_ticket(gw, "Purchase: toner", key="race-1", state=TicketState.PENDING)
+    clock.advance(7 * DAY)  # pending_close_after is due this very minute
+    _reply_lands_while_the_sweep_runs(gw, tid)
+    t = show(gw, tid)
+    assert (t["state"], t["close_reason"]) == ("open", None)
+    closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
+    assert closes == []
+    statuses = [r for r in outbox(gw, "status_change") if r.ticket_id == tid]
+    assert len(statuses) == 1  # the one telling them we wait for their answer, no close
+
+
+@postgres_only
+def test_a_last_minute_answer_is_not_force_closed_by_the_inventory(
+    gw: App, clock: FakeClock
+) -> None:
+    tid = open_ticket(gw, "Purchase: toner", key="race-2", state=TicketState.OPEN)
+    clock.advance(30 * DAY)
+    _reply_lands_while_the_sweep_runs(gw, tid)
+    t = show(gw, tid)
+    assert (t["state"], t["close_reason"]) == ("open", None)
+
+
+def test_pending_reminder_still_goes_to_a_ticket_nobody_answered(gw: App, clock: FakeClock) -> None:
+    """The fresh read changes nothing for a ticket nobody touched meanwhile."""
+    tid = open_ticket(gw, "Purchase: toner", key="race-3", state=TicketState.PENDING)
+    clock.advance(3 * DAY)
+    with transaction(gw.sessions) as s:
+        run_sweeps(s, scheduler.context(gw), clock.now())
+    [reminder] = outbox(gw, "pending_reminder")
+    assert reminder.ticket_id == tid
+    clock.advance(4 * DAY)
+    with transaction(gw.sessions) as s:
+        run_sweeps(s, scheduler.context(gw), clock.now())
+    assert show(gw, tid)["close_reason"] == "no-response"

@@ -1,0 +1,71 @@
+"""A team's template with a mistake in it, saved into a running gateway: requests still
+become tickets, the requester still gets an answer (from the built-in templates), and
+the log names the kind and the error. Only a kind the team alone has keeps its error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.notify.render import Renderer
+from gateway.runtime.app import App, build
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets, deliver, outbox, subject_of, text_of
+from tests.support.samples import SAMPLES
+
+BROKEN = {
+    "syntax": "{% if %}\n",
+    "unknown name": "Hello {{ ticket.nmae }}\n",
+    "raises": "{{ 1 // 0 }}\n",
+}
+
+
+def _team(tmp_path: Path, file: str, text: str) -> Path:
+    folder = tmp_path / "team"
+    (folder / "en").mkdir(parents=True, exist_ok=True)
+    (folder / "en" / file).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def built() -> Iterator[list[App]]:
+    apps: list[App] = []
+    yield apps
+    for app in apps:
+        app.close()
+
+
+@pytest.mark.parametrize("mistake", sorted(BROKEN))
+def test_a_broken_team_template_does_not_stop_a_request(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    built: list[App],
+    mistake: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    folder = _team(tmp_path, "acknowledgement.txt.j2", BROKEN[mistake])
+    app = build(replace(settings, gateway=replace(settings.gateway, templates_dir=folder)), clock)
+    built.append(app)
+    with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):
+        out = deliver(app, mail(subject="Printer jams"))
+    assert out.ticket_id is not None and len(all_tickets(app)) == 1
+    [ack] = outbox(app, "acknowledgement")
+    assert subject_of(ack).endswith("Printer jams") and "Printer jams" in text_of(ack)
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "acknowledgement (en)" in line and "templates_dir" in line
+
+
+def test_a_good_team_file_beside_a_broken_one_in_the_other_language(tmp_path: Path) -> None:
+    folder = _team(tmp_path, "acknowledgement.txt.j2", "{% if %}\n")
+    (folder / "ja").mkdir()
+    (folder / "ja" / "acknowledgement.txt.j2").write_text("承りました。\n", encoding="utf-8")
+    renderer = Renderer(folder)
+    assert renderer.render(SAMPLES[0], "ja").text == "承りました。\n"  # the team's, as written
+    assert renderer.render(SAMPLES[0], "en") == Renderer().render(SAMPLES[0], "en")

@@ -1,0 +1,87 @@
+"""The ticket page's approve button (issue #16: "a manager's ``/approve`` by mail, the web
+button, or the chat button"): a manager sees it while the entry's action waits for
+approval, and it queues the run through the same function as ``/approve``, with the web
+as the channel; a refusal says why, in the page's language; an ops member sees no button
+and a forged post is refused the same way."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from tests.support.actions import RECORDER, argv_yaml, catalog_text, runs, script
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, show
+from tests.support.web import csrf_of, rig, sign_in
+
+BOSS, OPS = "boss@example.test", "ops@example.test"  # the boss reads Japanese
+
+
+def _catalog(tmp_path: Path) -> Path:
+    argv = [*script(tmp_path, "record.py", RECORDER), str(tmp_path / "runs.jsonl")]
+    path = tmp_path / "catalog.yaml"
+    action = f"type: command\nargv: {argv_yaml(argv)}\nwhen: approved\n"
+    path.write_text(catalog_text(action), encoding="utf-8")
+    return path
+
+
+def _press(r: Any, who: str, ticket_id: int) -> tuple[str, int, str]:
+    """The ticket page as ``who`` sees it, then a press of the approve button (posted
+    whether or not the page shows it): (page, status, the answer's page or Location)."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[str, int, str]:
+        await sign_in(client, r, who)
+        html = await (await client.get(f"/tickets/{ticket_id}")).text()
+        csrf = await csrf_of(client, f"/tickets/{ticket_id}")
+        answer = await client.post(
+            f"/tickets/{ticket_id}",
+            data={"csrf": csrf, "action": "approve"},
+            allow_redirects=False,
+        )
+        said = answer.headers.get("Location", "") or await answer.text()
+        return html, answer.status, said
+
+    result: tuple[str, int, str] = r.serve(scenario)
+    return result
+
+
+def test_a_manager_approves_from_the_ticket_page(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        assert tid is not None and runs(r.app)[0]["state"] == "awaiting_approval"
+        ops_page, ops_status, ops_said = _press(r, OPS, tid)
+        assert 'id="approve"' not in ops_page
+        assert ops_status == 409 and "only managers may approve an action" in ops_said
+        assert runs(r.app)[0]["state"] == "awaiting_approval"
+
+        boss_page, status, went = _press(r, BOSS, tid)
+        assert 'id="approve"' in boss_page
+        assert (status, went) == (303, f"/tickets/{tid}")
+        [run] = runs(r.app)
+        assert (run["state"], run["trigger"], run["triggered_by"]) == ("pending", "approved", BOSS)
+        [approved] = [e for e in show(r.app, tid)["events"] if e["kind"] == "action-approved"]
+        assert (approved["actor"], approved["channel"]) == (BOSS, "web")
+
+        after, again, said = _press(r, BOSS, tid)  # nothing waits any more: no button
+        assert 'id="approve"' not in after and again == 409
+        assert "承認" in said and "not approved" not in said
+
+
+def test_an_incomplete_sheet_is_refused_with_the_reason(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="Hello\n")).ticket_id
+        assert tid is not None
+        _, status, said = _press(r, BOSS, tid)
+        assert status == 409
+        why = re.search(r'<p class="error" role="alert" id="why">(.*?)</p>', said)
+        assert why and "user_id" in why.group(1) and "sheet" not in why.group(1), said
+        assert runs(r.app) == []  # a run is written once the sheet is complete
