@@ -53,7 +53,30 @@ def make_engine(
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, durable, checkpoints))
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "connect", _text_without_nul)
+    return engine
+
+
+def _text_without_nul(dbapi_connection: Any, _record: Any) -> None:
+    """PostgreSQL's text cannot hold NUL: psycopg refused the whole statement, so a mail
+    whose Message-ID, address, file name or header held one byte 0x00 could not even be
+    accepted (every SMTP attempt failed, forever), or failed its row. Every string sent
+    on this connection has NUL as U+FFFD, the replacement character; the raw bytes are
+    kept byte for byte (bytea), and a lookup is changed as its stored value was."""
+    from psycopg.types.string import StrBinaryDumper, StrDumperUnknown
+
+    class TextDumper(StrDumperUnknown):
+        def dump(self, obj: str) -> Any:
+            return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+
+    class BinaryDumper(StrBinaryDumper):
+        def dump(self, obj: str) -> Any:
+            return super().dump(obj.replace("\x00", "\ufffd") if "\x00" in obj else obj)
+
+    dbapi_connection.adapters.register_dumper(str, TextDumper)
+    dbapi_connection.adapters.register_dumper(str, BinaryDumper)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

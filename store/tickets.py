@@ -76,6 +76,13 @@ def ticket_of_message(session: Session, message_id: str) -> int | None:
     return found
 
 
+def message_facts(session: Session, message_id: str) -> tuple[int, str, str] | None:
+    """``(ticket, sender, subject)`` of the stored message with this Message-ID, if any:
+    what tells a second copy of one mail from another mail under a reused Message-ID."""
+    row = session.execute(_MESSAGE_FACTS, {"mid": message_id}).first()
+    return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+
+
 def participant_emails(session: Session, ticket_id: int) -> list[str]:
     """In the order they joined the ticket (the requester first)."""
     return _PARTICIPANT_EMAILS.scalars(session, {"tid": ticket_id})
@@ -118,6 +125,11 @@ _OUTBOX = table_of(OutboxRow)
 _PARTICIPANTS = table_of(Participant)
 _TICKET_OF_MESSAGE = FastQuery(
     select(_MESSAGES.c.ticket_id).where(_MESSAGES.c.message_id == bindparam("mid")).limit(1)
+)
+_MESSAGE_FACTS = (
+    select(_MESSAGES.c.ticket_id, _MESSAGES.c.from_addr, _MESSAGES.c.subject)
+    .where(_MESSAGES.c.message_id == bindparam("mid"))
+    .limit(1)
 )
 # every mail we queue names the ticket's thread in its References (issue #18: built once)
 _THREAD_IDS = FastQuery(

@@ -59,6 +59,18 @@ def ctx(role: Role = Role.MEMBER, entry: Entry | None = ENTRY) -> c.CommandConte
         ("/close\n/assign ops", ["close", "assign"], ""),
         # an unknown command is still a command line (refused later, never relayed)
         ("/frobnicate now\nHello", ["frobnicate"], "Hello"),
+        # invisible format characters a client or a paste puts at a line's ends: a zero-width
+        # space, a left-to-right mark, a word joiner, a soft hyphen; a line of them is blank
+        ("\u200b/close\n\nDone.", ["close"], "Done."),
+        (
+            "\u200e/pending\u200b\n\u2060/assign ops2\nSee below.",
+            ["pending", "assign"],
+            "See below.",
+        ),
+        ("\u200b\n\u00ad/close\nDone.", ["close"], "Done."),
+        ("\u200b\u3000／ｃｌｏｓｅ\u200b\n対応しました。", ["close"], "対応しました。"),
+        # but what they hide stays text: "x" before the slash is not a command
+        ("\u200bx/close\nDone.", [], "\u200bx/close\nDone."),
     ],
 )
 def test_parse(text: str, names: list[str], remaining: str) -> None:

@@ -28,7 +28,7 @@ from store.db import make_engine, session_factory, transaction
 from store.models import InboxRow
 from tests.support.databases import postgres_only, sqlite_only
 from tests.support.mails import mail
-from tests.support.pipeline import inbox_raw, inbox_rows
+from tests.support.pipeline import all_tickets, inbox_raw, inbox_rows, show
 from tests.support.ports import free_port
 from tests.support.smtp import crlf, listening, smtp_settings, trusting
 
@@ -123,7 +123,9 @@ def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: S
     assert len(inbox_rows(app)) == 1
 
 
-def test_duplicate_delivery_gets_250_and_is_stored_once(app: App, settings: Settings) -> None:
+def test_duplicate_delivery_gets_250_and_is_on_the_ticket_once(
+    app: App, settings: Settings
+) -> None:
     raw = mail(message_id="<once@customer.test>")
     relayed = b"Received: from relay2.customer.test by mx; Mon, 2 Mar 2026 10:00:00 +0000\n" + raw
     with (
@@ -135,7 +137,31 @@ def test_duplicate_delivery_gets_250_and_is_stored_once(app: App, settings: Sett
             client.mail("a@customer.test")
             client.rcpt("support@example.test")
             assert client.data(attempt)[0] == 250
-    assert len(inbox_rows(app)) == 1
+    assert len(inbox_rows(app)) == 2  # the same bytes once; the relay's copy is kept
+    app.runner.process_pending()
+    assert [row.state for row in inbox_rows(app)] == ["done", "ignored"]
+    [ticket] = all_tickets(app)
+    assert [m["direction"] for m in show(app, ticket["id"])["messages"]] == ["in", "out"]
+
+
+def test_another_mail_under_a_stored_message_id_is_stored_and_filed(
+    app: App, settings: Settings
+) -> None:
+    """A device that numbers every mail <1@localhost>: the second one was answered 250
+    and never stored (the door took it for a resend)."""
+    first = mail(subject="disk full on db1", sender="mon@mon.test", message_id="<1@localhost>")
+    other = mail(
+        subject="my laptop is broken", sender="carol@other.test", message_id="<1@localhost>"
+    )
+    with (
+        listening(smtp_settings(settings), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
+        for attempt in (first, other):
+            assert client.sendmail("x@customer.test", ["support@example.test"], attempt) == {}
+    app.runner.process_pending()
+    assert [row.state for row in inbox_rows(app)] == ["done", "done"]
+    assert sorted(t["requester"] for t in all_tickets(app)) == ["carol@other.test", "mon@mon.test"]
 
 
 def test_resend_after_a_restart_is_found_by_message_id_once_processed(
@@ -150,8 +176,9 @@ def test_resend_after_a_restart_is_found_by_message_id_once_processed(
         ):
             assert client.sendmail("a@customer.test", ["support@example.test"], attempt) == {}
         app.runner.process_pending()
-    [row] = inbox_rows(app)
-    assert row.state == "done"
+    first, again = inbox_rows(app)  # the relay's copy is kept, and ignored as a duplicate
+    assert (first.state, again.state) == ("done", "ignored")
+    assert again.reason.startswith("duplicate of message processed@customer.test")
 
 
 def test_twenty_concurrent_clients_every_message_stored_once(app: App, settings: Settings) -> None:
@@ -460,9 +487,11 @@ def test_writer_stores_each_copy_in_a_batch_once(app: App) -> None:
     writer.start()
     writer.stop()
     results = [f.result(1) for f in futures]
-    assert [r.duplicate for r in results] == [False, True, False, True, False]
-    assert results[0].inbox_id == results[1].inbox_id and results[2].inbox_id == results[3].inbox_id
-    assert len(inbox_rows(app)) == 3 and writer.commits == 1
+    # the same bytes are one row; other bytes under the same Message-ID are kept (the
+    # runner ignores a relay's copy as a duplicate, and files another mail that reused it)
+    assert [r.duplicate for r in results] == [False, True, False, False, False]
+    assert results[0].inbox_id == results[1].inbox_id and results[2].inbox_id != results[3].inbox_id
+    assert len(inbox_rows(app)) == 4 and writer.commits == 1
 
 
 def test_writer_stores_messages_without_message_id(app: App) -> None:

@@ -20,6 +20,13 @@ ONLY_THANKS = [
     "Got it, thanks.\n\nBest regards,\nAlice",
     "Hi Tanaka,\n\nthanks a lot, it works now.\n\nCheers\nAlice",
     "ok, thank you",
+    # apologies are negative forms that ask for nothing
+    "ありがとうございました。すみません、助かりました。",
+    "お手数をおかけして申し訳ありませんでした。ありがとうございました。",
+    "夜分に申し訳ないです。確認しました、ありがとうございます。",
+    "いつでも結構です。ありがとうございました。",
+    "ありがとうございます。ひとまず大丈夫です",
+    "ありがとうございました。これで使えます。",
 ]
 
 MORE_THAN_THANKS = [
@@ -36,6 +43,18 @@ MORE_THAN_THANKS = [
     "Please reopen: the VPN is down again.",
     "The printer on 3F jams.",  # no thanks at all
     "ありがとうございます" + "。" + "詳しい経緯を以下に書きます。" * 30,  # too long
+    # "thanks, but it does not …": said by a negative verb form, not by a listed word
+    "ありがとうございます。でも動きません",
+    "ありがとうございます、が、つながりません。",
+    "ご対応ありがとうございます。直っていないようです。",
+    "ありがとうございます。メールが届かないです",
+    "ありがとうございました。印刷できなかったです。",
+    "承知しました。ただいま確認しましたが、直らず困っています",
+    "ありがとうございます。まだ届いておらず、",
+    "ありがとうございました。再起動しましたが、画面が真っ白のままです",
+    "ありがとうございます。プリンタも壊れました",
+    "Thanks. Now Outlook crashes on start.",
+    "Thank you. The printer is jammed now",
 ]
 
 

@@ -43,10 +43,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from email.utils import getaddresses
 
 from gateway.core import tokens
 from gateway.core.i18n import N_, Msg
+from gateway.pipeline.parse.charsets.headers import decode_raw_runs
+from gateway.pipeline.parse.mailboxes import mailbox_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +151,13 @@ def _authenticated(
 
 
 def _addresses(value: str) -> list[str]:
-    """The addresses of one From value; none when it cannot be read (a From of 10 000
-    nested comments makes the stdlib recurse to its limit): then it proves nothing."""
+    """The addresses of one From value, read as the parser reads them (a name holding
+    "@", or written in raw JIS, is a name); none when it cannot be read (a From of
+    10 000 nested comments makes the stdlib recurse to its limit): it proves nothing."""
     if len(value) > MAX_FROM_LENGTH:
         return []
     try:
-        return [a for _, a in getaddresses([value]) if a]
+        return [a for _, a in mailbox_pairs([decode_raw_runs(value)[0]]) if a]
     except Exception:  # noqa: BLE001 - unreadable is "no address", never a crash
         return []
 

@@ -75,7 +75,7 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
     i = _skip_blank(lines, 0)
     read = 0
     while i < len(lines):
-        line = lines[i].strip()
+        line = bare(lines[i])
         if not line:
             i += 1
             continue
@@ -100,9 +100,26 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
 
 
 def _skip_blank(lines: list[str], i: int) -> int:
-    while i < len(lines) and not lines[i].strip():
+    while i < len(lines) and not bare(lines[i]):
         i += 1
     return i
+
+
+def bare(line: str) -> str:
+    """``line`` without the white space and the invisible format characters at its ends
+    (zero-width space, left-to-right mark, word joiner, soft hyphen, BOM: Unicode's
+    ``Cf``). Mail clients and pasted chat text put them in front of a line; unread, they
+    made ``​/close`` a line of text, relayed to the requester, and the ticket stayed open."""
+    start, end = 0, len(line)
+    while start < end and _invisible(line[start]):
+        start += 1
+    while end > start and _invisible(line[end - 1]):
+        end -= 1
+    return line[start:end]
+
+
+def _invisible(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
 
 
 def _command(line: str) -> Command | None:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parseaddr
 
 from gateway.core.model import Address, ParsedMessage
+from gateway.pipeline.parse.mailboxes import mailbox_pairs
 
 # A line that starts a forwarded message in the text, as mail clients write it.
 SEPARATORS: tuple[tuple[str, str], ...] = (
@@ -108,7 +108,10 @@ def inline(text: str) -> Original | None:
 def _address(value: str) -> Address | None:
     """``Name <a@b>``, ``a@b``, Outlook's ``Name [mailto:a@b]``; None without an address."""
     value = re.sub(r"\[mailto:([^\]]+)\]", r"<\1>", value)
-    name, email = parseaddr(value)
+    try:  # a name holding "@" is a name: the address is the one in angle brackets
+        name, email = next(iter(mailbox_pairs([value])), ("", ""))
+    except Exception:  # noqa: BLE001 - unreadable: looked for below
+        name, email = "", ""
     if "@" not in email:
         found = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", value)
         if found is None:

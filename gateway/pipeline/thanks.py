@@ -41,6 +41,9 @@ POLITE: tuple[tuple[str, str], ...] = (
     (r"以上(です|となります)?", "that is all"),
     (r"(また)?何か(ありましたら|あれば|ございましたら)", "if anything comes up"),
     (r"(お手数|ご迷惑)を?おかけ(いた|致)?し(まし)?た", "sorry for the trouble"),
+    # an apology is a negative form that says nothing is wrong (see "not" below)
+    (r"すみません(でした)?|済みません(でした)?|申し訳(あり|ござい)ません(でした)?", "sorry"),
+    (r"申し訳(ない|なかった)(です)?|恐れ入ります", "sorry"),
     (r"\b(best|kind|warm)?\s*regards\b|\bsincerely\b|\bcheers\b", "an English closing"),
     (r"^\s*(hi|hello|dear)\b[^\n]*$", "an English greeting line"),
     (r"^[^\n]{1,20}(様|さま|さん|殿|御中)\s*[、,]?\s*$", "a salutation line (…様)"),
@@ -52,11 +55,22 @@ MORE: tuple[tuple[str, str], ...] = (
     (r"ください|下さい|(いただ|頂)け(ます|ません)か|もらえ(ます|ません)か|お願い", "a request"),
     (r"でしょうか|ますか|ませんか|ですか", "a question without a question mark"),
     (r"まだ|再度|もう一度|また(発生|起き|出|同じ)|相変わらず|引き続き", "still, again"),
-    (r"できません|できない|出来ません|出来ない|エラー|不具合|問題|障害|失敗", "trouble"),
-    (r"ただ(?!いま)|しかし|ですが|けど|けれど|一方", "but"),
+    (
+        r"できません|できない|出来ません|出来ない|エラー|不具合|問題|障害|失敗|壊れ|故障|フリーズ",
+        "trouble",
+    ),
+    (
+        r"ただ(?!いま)|しかし|(です|ます|ました|でした)が|けど|けれど|一方|(^|[。、！!\s])でも",
+        "but",
+    ),
+    # Japanese says "it does not work" by a negative verb form (動きません, つながらない,
+    # 届いていないです, 届いておらず), not by a word of the list above: any negative form
+    # is more than thanks (the apologies above were set aside first)
+    (r"ません|ない|なかった|ておらず", "not"),
     (r"\b(please|pls|(can|could|would) (you|we)|need|want|still|again|but|however)\b", "a request"),
     (
-        r"\b(not|no|doesn'?t|don'?t|isn'?t|won'?t|can'?t|didn'?t|error|issue|problem|fail\w*)\b",
+        r"\b(not|no|doesn'?t|don'?t|isn'?t|won'?t|can'?t|didn'?t|error|issue|problem|fail\w*"
+        r"|crash\w*|broken?|jam(s|med)?|stuck|freez\w*|frozen)\b",
         "a problem",
     ),
 )

@@ -90,3 +90,19 @@ def resolve_thread(ev: ThreadEvidence) -> ThreadDecision:
             return ThreadDecision(ev.tag_ticket, ThreadVia.TAG)
         return ThreadDecision(None, ThreadVia.NONE, linked_ticket_id=ev.tag_ticket)
     return ThreadDecision(None, ThreadVia.NONE)
+
+
+# a list's tag in front of a subject ("[users] …"): a mailing list's copy of a mail that
+# also came to us directly keeps its sender and gains this
+_LIST_TAG = re.compile(r"^(?:\s*\[[^\]]*\])+\s*")
+
+
+def same_mail(stored: tuple[str, str], arriving: tuple[str, str]) -> bool:
+    """Whether a mail under a Message-ID we already hold is a copy of that mail: the
+    same sender and the same subject (``(sender, subject)`` of each; a list's tag in
+    front of a subject does not count). A copy by SMTP and IMAP, a resend, a list's copy
+    is one; another sender's, or another subject, is another mail that reused the id."""
+    (sender, subject), (sender2, subject2) = stored, arriving
+    return sender.lower() == sender2.lower() and _LIST_TAG.sub("", subject).strip() == (
+        _LIST_TAG.sub("", subject2).strip()
+    )

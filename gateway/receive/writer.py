@@ -8,9 +8,11 @@ thread and wait on a future; the thread takes whatever is queued, writes it all
 in ONE transaction, and resolves every waiter after the commit. Under load a
 commit carries many messages; idle, it carries one with no added delay.
 
-A resend is answered ``250`` and stored once: the same bytes, or the same
-Message-ID already in the inbox, are a duplicate (the contract's ``RESEND``
-rule, :mod:`store.accept.contract`).
+A resend of the same bytes is answered ``250`` and stored once. Other bytes under a
+Message-ID already in the inbox are stored: a relay's copy of the same mail is then
+ignored by the runner as a duplicate (same sender and subject), and another mail that
+reused the id (a device numbering every mail ``<1@localhost>``) is not lost at the door,
+where the contract's ``RESEND`` rule answered it ``250`` and stored nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
-from store.accept.contract import RESEND, InboxAcceptor, Incoming
+from store.accept.contract import BYTES_ONLY, InboxAcceptor, Incoming
 
 log = logging.getLogger("gateway.receive.writer")
 
@@ -175,12 +177,12 @@ class InboxWriter:
             self._on_stored()
 
     def _write(self, deliveries: Sequence[Delivery]) -> list[Stored]:
-        """One transaction for the batch: same bytes or same Message-ID is stored once."""
+        """One transaction for the batch: the same bytes are stored once."""
         items = [
             Incoming(d.raw, d.source, d.source_ref, d.envelope_from, d.envelope_to)
             for d in deliveries
         ]
-        accepted = self._inbox.accept_many(items, now=self._clock.now(), rule=RESEND)
+        accepted = self._inbox.accept_many(items, now=self._clock.now(), rule=BYTES_ONLY)
         self.commits += 1
         self.deliveries += len(deliveries)
         return [Stored(acc.inbox_id, acc.duplicate) for acc in accepted]

@@ -74,6 +74,15 @@ class Arrival:
         return envelope if 0 < len(envelope) <= MAX_ADDRESS else "unknown@invalid"
 
     @property
+    def stored_sender(self) -> str:
+        """The sender a stored message records: From, else the envelope sender, else ""
+        (an envelope sender longer than an address may be is none)."""
+        if self.msg.from_ is not None:
+            return self.msg.from_.email
+        envelope = self.row.envelope_from or ""
+        return envelope if len(envelope) <= MAX_ADDRESS else ""
+
+    @property
     def automated(self) -> bool:
         return self.verdict != LoopVerdict.HUMAN
 

@@ -8,6 +8,7 @@ undoing anything.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 from gateway.core import tokens
@@ -54,11 +55,25 @@ def classify_loop(a: Arrival) -> Arrival | Ignored:
 
 
 def dedupe(a: Arrival) -> Arrival | Ignored:
-    """The same mail twice (by SMTP and IMAP, or resent): once on the ticket."""
-    on = tickets.ticket_of_message(a.session, a.msg.message_id)
-    if on is not None:
+    """The same mail twice (by SMTP and IMAP, or resent): once on the ticket. Another
+    mail under a Message-ID that is already taken — a device that numbers every mail
+    ``<1@localhost>``, or anyone who copied the header — is no copy: it goes on under a
+    Message-ID of its own (a defect says so), never ignored as the other one's double."""
+    stored = tickets.message_facts(a.session, a.msg.message_id)
+    if stored is None:
+        return a
+    on, sender, subject = stored
+    if thread.same_mail((sender, subject), (a.stored_sender, a.msg.subject)):
         return Ignored(f"duplicate of message {a.msg.message_id} on ticket #{on}")
-    return a
+    digest = hashlib.sha256(a.msg.message_id.encode("utf-8", "surrogateescape")).hexdigest()
+    note = f"message-id: {a.msg.message_id} is taken by another mail (ticket #{on}); renamed"
+    own = replace(
+        a.msg,
+        message_id=f"inbox{a.row.id}.{digest[:16]}@reused.invalid",
+        message_id_synthetic=True,
+        defects=(*a.msg.defects, note),
+    )
+    return replace(a, parsed=own)
 
 
 def find_thread(a: Arrival) -> Arrival | Ignored:

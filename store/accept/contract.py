@@ -62,6 +62,16 @@ class DuplicateRule:
     message_id_from: str | None = None
 
 
+MAX_ENVELOPE = 512  # characters of the envelope sender kept (the column's size)
+
+
+def envelope(sender: str | None) -> str | None:
+    """The envelope sender as stored: RFC 5321 allows a path of 256 octets, but a longer
+    one must not keep the mail out (PostgreSQL refused the row, and the sender retried
+    forever): it is kept cut to the column's size."""
+    return sender if sender is None or len(sender) <= MAX_ENVELOPE else sender[:MAX_ENVELOPE]
+
+
 BYTES_ONLY = DuplicateRule()
 RESEND = DuplicateRule(message_id=True)
 

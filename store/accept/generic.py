@@ -31,6 +31,7 @@ from store.accept.contract import (
     Known,
     StoredRaw,
     candidates,
+    envelope,
     lookup_ids,
     new_rows,
     plan,
@@ -79,7 +80,7 @@ def _values(c: Candidate, now: datetime) -> dict[str, object]:
     return {
         "source": item.source,
         "source_ref": item.source_ref[:512],
-        "envelope_from": item.envelope_from,
+        "envelope_from": envelope(item.envelope_from),
         "envelope_to": list(item.envelope_to),
         "raw_sha256": c.digest,
         "size": c.size,

@@ -29,6 +29,7 @@ from store.accept.contract import (
     Known,
     StoredRaw,
     candidates,
+    envelope,
     lookup_ids,
     new_rows,
     plan,
@@ -180,7 +181,7 @@ class SqliteInbox:
             values = (
                 c.item.source,
                 c.item.source_ref[:512],
-                c.item.envelope_from,
+                envelope(c.item.envelope_from),
                 _json_list(c.item.envelope_to),
                 c.digest,
                 c.size,

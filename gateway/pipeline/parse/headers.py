@@ -14,12 +14,14 @@ import itertools
 import re
 from datetime import UTC, datetime
 from email.message import Message
-from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 
 from gateway.core import msgid
 from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.core.title import ELLIPSIS, TITLE_MAX
 from gateway.pipeline.parse.charsets import decode_header_with_notes
+from gateway.pipeline.parse.charsets.headers import decode_raw_runs
+from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
@@ -80,21 +82,25 @@ def param_text(value: object) -> str | None:
 
 
 def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[Address]:
-    """Split before decoding, so an encoded "Last, First" stays one address. The
+    """Split before decoding, so an encoded "Last, First" stays one address, and a
+    display name is never read as an address (:mod:`.mailboxes`). The
     stdlib's address parser is pure Python (microseconds per character, and it
     recurses on nested comments): only the first MAX_ADDRESS_HEADER characters of a
     field are read, up to the last comma there. Fields are unfolded first: the stdlib's
     parser ends a quoted name at a line break, so a long name folded inside its quotes
     (as RFC 5322 allows) lost the address after it."""
     out: list[Address] = []
-    values = [_FOLD.sub("", _bounded(v, defects)) for v in values]
+    values = [_raw_decoded(_FOLD.sub("", _bounded(v, defects)), hint, defects) for v in values]
     try:
-        pairs = getaddresses(values)
+        pairs = mailbox_pairs(values)  # a name's "@" never makes an address (mailboxes)
     except Exception:  # noqa: BLE001
         defects.append("header: unparseable address list")
         return out
     for raw_name, raw_addr in pairs:
         name, notes = decode_header_with_notes(raw_name, hint)
+        if ENCODED_WORD.search(raw_addr):  # RFC 2047 section 5: never in an address
+            defects.append("address: an encoded word where an address belongs; not read")
+            continue
         addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
         defects.extend(f"address: {note}" for note in notes + more)
         addr = addr.replace(" ", "").lower()
@@ -104,6 +110,13 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         if addr:
             out.append(Address(name=short_name(name), email=addr))
     return out
+
+
+def _raw_decoded(value: str, hint: str | None, defects: list[str]) -> str:
+    """Raw JIS and 8-bit text decoded before the split (encoded words after it)."""
+    text, notes = decode_raw_runs(value, hint)
+    defects.extend(f"address: {note}" for note in notes)
+    return text
 
 
 def short_name(name: str) -> str:

@@ -32,6 +32,7 @@ from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
 MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
+MAX_CONTENT_TYPE = 255  # characters of a part's type kept (the column's size)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
 
@@ -238,7 +239,7 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
 
 
 def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
-    ctype = part.get_content_type()
+    ctype = part.get_content_type()[:MAX_CONTENT_TYPE]  # RFC 6838: 127 + "/" + 127
     data = _message_bytes(part) if part.get_content_maintype() == "message" else None
     if data is None:
         data = _payload_bytes(part, body)

@@ -66,6 +66,25 @@ def _decode_header(raw: str | bytes, hint: str | None) -> Decoded:
     return "".join(pieces), dedupe(notes)
 
 
+def decode_raw_runs(raw: str, hint: str | None = None) -> tuple[str, list[str]]:
+    """``raw`` with its raw 8-bit and ISO-2022-JP text decoded and its encoded words left
+    as they are: what an address field must be before it is split. Raw JIS carries
+    ``ESC ( B``, whose ``(`` opens a comment for an address parser (the address after a
+    name written in raw JIS was lost), and a second byte of JIS or Shift_JIS may be
+    ``@``, ``<``, ``"`` or ``\\``; decoded, they are letters."""
+    if not _needs_bytes(raw):
+        return raw, []
+    notes: list[str] = []
+    pieces: list[str] = []
+    pos = 0
+    for match in _ENCODED_WORD.finditer(raw):
+        pieces.append(_decode_literal(raw[pos : match.start()], hint, notes))
+        pieces.append(match.group())
+        pos = match.end()
+    pieces.append(_decode_literal(raw[pos:], hint, notes))
+    return _SURROGATE.sub("\ufffd", "".join(pieces)), dedupe(notes)
+
+
 def _decode_literal(text: str, hint: str | None, notes: list[str]) -> str:
     """Unencoded header text: surrogates are raw bytes, ESC means raw JIS."""
     if not text:

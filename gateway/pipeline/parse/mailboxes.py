@@ -1,0 +1,146 @@
+"""Address fields into (name, address) pairs the way a mail client reads them.
+
+The stdlib's ``getaddresses`` of Python 3.11 (before the fix of CVE-2023-27043) splits
+a display name that holds an ``@`` into an address of its own: ``ops@example.test
+<intern@example.test>``, or the encoded word ``=?utf-8?q?evil@x.test?= <alice@…>``,
+came out as two mailboxes, the first one taken from the *name*. A mail client shows
+such a mail as from ``intern@`` / ``alice@``, a border MTA checks DMARC for that
+address's domain, and we filed it (and answered it) as from the other one. So each
+mailbox that ends in an angle address has its display name turned into one quoted
+string before the stdlib splits the field: the address is always what is between the
+angle brackets. An encoded word is read as one token (its ``:`` and ``@`` are text),
+and RFC 2047 section 5 forbids encoded words in an address: one found there was a
+name the parser could not tell apart, and is no address.
+
+Addresses are given in one form, so that one mailbox is one participant: a quoted
+local part that needs no quotes (``"support"@example.test``) is written without them
+and the root dot of a domain (``example.test.``) is dropped; otherwise our own address
+written that way was a participant and was sent every answer. Linear in the field.
+"""
+
+from __future__ import annotations
+
+import re
+from email.utils import getaddresses
+
+__all__ = ["ENCODED_WORD", "canonical", "mailbox_pairs"]
+
+ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_QUOTED_LOCAL = re.compile(r'"([^"\\]*)"@(.*)', re.S)
+# where a mailbox's display name may start: the field's start, or after a mailbox or a
+# group's label
+_STARTS = frozenset(",:;>")
+_SPECIALS = re.compile(r'[()<>@,;:\\"\[\]]')
+
+
+def mailbox_pairs(values: list[str]) -> list[tuple[str, str]]:
+    """``getaddresses`` of ``values`` with each display name before an angle address
+    quoted first; the addresses in :func:`canonical` form. May raise what
+    ``getaddresses`` raises."""
+    return [(name, canonical(addr)) for name, addr in getaddresses(map(quote_names, values))]
+
+
+def quote_names(value: str) -> str:
+    """``value`` with the display name of every ``name <addr>`` mailbox made one quoted
+    string when the stdlib could read it as more than a name (see :func:`_needs_quotes`);
+    other names, and mailboxes without one, are left as they are."""
+    out: list[str] = []
+    copied = 0  # value[:copied] is in out
+    start = 0  # where the text that may be a display name began
+    depth = 0  # of comments
+    i = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if ch == "\\" and depth:
+            i += 2
+            continue
+        if ch == '"' and not depth:
+            i = _quoted_end(value, i)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif not depth and ch == "=" and (word := ENCODED_WORD.match(value, i)) is not None:
+            i = word.end()
+            continue
+        elif not depth and ch in _STARTS:
+            start = i + 1
+        elif not depth and ch == "<":
+            quoted = _quoted_name(value[start:i])
+            if quoted is not None:
+                out += [value[copied:start], quoted]
+                copied = i
+            start = i + 1
+        i += 1
+    out.append(value[copied:])
+    return "".join(out)
+
+
+def _quoted_name(phrase: str) -> str | None:
+    """``phrase`` (the text before an angle address) as one quoted string, or None when
+    it may stay as it is."""
+    core = phrase.strip()
+    if not core or _one_quoted_string(core) or not _needs_quotes(core):
+        return None
+    text = _unquoted(core).replace("\\", "\\\\").replace('"', '\\"')
+    lead = phrase[: len(phrase) - len(phrase.lstrip())]
+    return f'{lead}"{text}" '
+
+
+def _needs_quotes(phrase: str) -> bool:
+    """A phrase the stdlib could read as more than a name: an ``@`` (the CVE's case), or
+    an encoded word holding a special character (``:`` it takes for a group, ``,`` for
+    the next mailbox …), which RFC 2047 forbids there and hostile mail writes."""
+    return "@" in phrase or any(
+        _SPECIALS.search(word.group()) for word in ENCODED_WORD.finditer(phrase)
+    )
+
+
+def _one_quoted_string(phrase: str) -> bool:
+    return phrase.startswith('"') and _quoted_end(phrase, 0) == len(phrase)
+
+
+def _quoted_end(value: str, i: int) -> int:
+    """The index after the quoted string that starts at ``value[i]`` (the end of the
+    value when it never closes)."""
+    j = i + 1
+    n = len(value)
+    while j < n:
+        if value[j] == "\\":
+            j += 2
+            continue
+        if value[j] == '"':
+            return j + 1
+        j += 1
+    return n
+
+
+def _unquoted(phrase: str) -> str:
+    """The text of a phrase with its quoted strings opened (their escapes undone)."""
+    out: list[str] = []
+    i = 0
+    n = len(phrase)
+    while i < n:
+        if phrase[i] != '"':
+            out.append(phrase[i])
+            i += 1
+            continue
+        end = _quoted_end(phrase, i)
+        inner = phrase[i + 1 : end - 1 if end <= n and phrase[end - 1 : end] == '"' else end]
+        out.append(re.sub(r"\\(.)", r"\1", inner, flags=re.S))
+        i = end
+    return "".join(out)
+
+
+def canonical(address: str) -> str:
+    """One form per mailbox: ``"support"@x.test.`` → ``support@x.test`` (a quoted local
+    part is unquoted only when it needs no quotes; a domain loses its root dot)."""
+    quoted = _QUOTED_LOCAL.fullmatch(address)
+    if quoted is not None and _DOT_ATOM.fullmatch(quoted.group(1)):
+        address = f"{quoted.group(1)}@{quoted.group(2)}"
+    if "@" in address and address.endswith(".") and not address.endswith(".."):
+        address = address[:-1]
+    return address
