@@ -89,3 +89,14 @@ def test_the_assignee_filter_finds_the_tickets_nobody_has(
     assert len(rows) == 1 and f'href="/tickets/{free.ticket_id}"' in rows[0], rows
     assert '<option value="-" selected>未割り当て</option>' in nobody
     assert len(_rows(anyone)) == 2 and taken.ticket_id is not None
+
+
+def test_a_page_past_the_last_shows_the_last(settings: Settings, clock: FakeClock) -> None:
+    """An old link (the list has shrunk since) read "No tickets match." over a list that
+    has tickets; it now leads to the last page, its filters kept."""
+    with rig(settings, clock) as r:
+        deliver(r.app, mail(subject="Printer jam on 3F", body="Tray 2.\n"))
+        past = member_page(r, READERS["en"], "/tickets?q=printer&page=5")
+    assert "No tickets match." not in past
+    assert len(_rows(past)) == 1 and "Printer jam on 3F" in past
+    assert 'value="printer"' in past  # the search is still the one asked for

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -56,6 +57,10 @@ async def ticket_list(request: web.Request) -> web.Response:
         offset=(page_no - 1) * PAGE_SIZE,
     )
     rows, total = await ctx.read(ticket_query.find, query)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    params = {k: v for k, v in q.items() if k != "page"}
+    if page_no > pages:  # an old link, the list shorter since: its last page, not "5 / 3"
+        raise see_other(f"/tickets?{urlencode({**params, 'page': str(pages)})}")
     return page(
         request,
         "tickets.html.j2",
@@ -64,7 +69,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "total": total,
             "query": query,
             "page_no": page_no,
-            "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            "pages": pages,
             "entries": ctx.catalog().entries,
             "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
@@ -72,7 +77,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "nobody": NOBODY,
             "closed_days": closed_days,
             "priorities": PRIORITIES,
-            "params": {k: v for k, v in q.items() if k != "page"},
+            "params": params,
         },
     )
 
