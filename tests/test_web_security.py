@@ -237,3 +237,21 @@ def test_a_static_file_we_do_not_have_is_our_not_found_page(
         else:
             assert (status, kind) == (404, "text/html; charset=utf-8"), (path, status, kind)
     assert seen["/static/web.css"][1].startswith("text/css")
+
+
+@sqlite_only
+def test_a_method_the_path_does_not_take_is_a_405_that_says_which_it_takes(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Our error page stands in for aiohttp's, with its Allow header (RFC 9110 asks a
+    405 for it) and the security headers."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[int, dict[str, str], str]:
+        answer = await client.options("/sign-in", allow_redirects=False)
+        return answer.status, dict(answer.headers), await answer.text()
+
+    with rig(settings, clock) as r:
+        status, headers, html = r.serve(scenario)
+    assert status == 405
+    assert {m.strip() for m in headers["Allow"].split(",")} >= {"GET", "POST"}
+    assert "Content-Security-Policy" in headers and "<html" in html

@@ -65,7 +65,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return page(request, "error.html.j2", {"status": exc.status}, status=exc.status)
+        answer = page(request, "error.html.j2", {"status": exc.status}, status=exc.status)
+        if "Allow" in exc.headers:  # a 405 says which methods the path takes (RFC 9110)
+            answer.headers["Allow"] = exc.headers["Allow"]
+        return answer
     except TransientError as exc:
         log.warning("web: database unavailable: %s", exc)
         return page(request, "error.html.j2", {"status": 503}, status=503)
