@@ -193,3 +193,25 @@ def test_a_form_submissions_file_comes_from_its_document(
     assert run(config, "tickets", "attachment", str(tid), "2", capsys=capsys).code == 0
     assert (work / "画面.png").read_bytes() == png  # checked against its recorded SHA-256
     assert show(app, tid)["messages"][0]["attachments"][1]["size"] == len(png)
+
+
+def test_a_saved_file_is_private_whatever_the_umask(
+    app: App, config: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A customer's file is written 0600 under ``umask 000`` too, by both paths
+    (new file, ``--force``): not readable or changeable by every local user."""
+    tid = deliver(app, _hostile_mail()).ticket_id
+    assert tid is not None
+    old = os.umask(0)
+    try:
+        assert run(config, "tickets", "attachment", str(tid), "8", capsys=capsys).code == 0
+        ran = run(config, "tickets", "attachment", str(tid), "1", "-o", "f", capsys=capsys)
+        assert ran.code == 0
+        ran = run(
+            config, "tickets", "attachment", str(tid), "2", "-o", "f", "--force", capsys=capsys
+        )
+        assert ran.code == 0
+    finally:
+        os.umask(old)
+    for p in work.iterdir():
+        assert p.stat().st_mode & 0o777 == 0o600, p

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
+from yarl import URL
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -255,3 +258,35 @@ def test_a_method_the_path_does_not_take_is_a_405_that_says_which_it_takes(
     assert status == 405
     assert {m.strip() for m in headers["Allow"].split(",")} >= {"GET", "POST"}
     assert "Content-Security-Policy" in headers and "<html" in html
+
+
+def test_static_serves_our_files_only_never_a_path_spelled_in_the_url(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """``/static/%2fetc%2fpasswd`` decodes to a name holding ``/``: joined to the folder
+    it named any file on the machine (the reply secret too), to anyone, unsigned in."""
+    private = tmp_path / "private.txt"
+    private.write_text("the secret")
+    quoted = quote(str(private), safe="")
+    paths = [
+        f"/static/{quoted}",
+        f"/static/{quoted.replace('%2F', '%2f')}",
+        "/static/..%2f..%2fweb%2fapp.py",
+        "/static/..%5capp.py",
+        "/static/.",
+        "/static/web.css",
+    ]
+
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str]]:
+        out = []
+        for path in paths:
+            answer = await client.get(URL(path, encoded=True), allow_redirects=False)
+            out.append((answer.status, await answer.text()))
+        return out
+
+    with rig(settings, clock) as r:
+        answers = r.serve(scenario)
+    for (status, body), path in zip(answers[:-1], paths, strict=False):
+        assert status == 404, path
+        assert "the secret" not in body
+    assert answers[-1][0] == 200

@@ -17,6 +17,10 @@ from gateway.web.visit import CTX
 
 STATIC = Path(__file__).resolve().parent / "static"
 ICON = STATIC / "favicon.ico"  # linked by every page; also where a browser looks unasked
+# The files we serve, by name, read once: a name from the URL is looked up here and
+# never joined to a path (``/static/%2fetc%2fpasswd`` decodes to a name holding "/",
+# and a joined absolute path is that path: any file on the machine, the secret too).
+STATIC_FILES = {p.name: p for p in STATIC.iterdir() if p.is_file() and not p.name.startswith(".")}
 
 
 async def favicon(request: web.Request) -> web.FileResponse:
@@ -29,9 +33,8 @@ async def static_file(request: web.Request) -> web.FileResponse:
     ``application/octet-stream``, which Chromium saves as an empty download instead of
     showing a page, and ``/static/`` itself was refused as a 403 that spoke of an old
     form. Here anything else is our own "not found" page."""
-    name = request.match_info["name"]  # one path segment: no "/" in it
-    path = STATIC / name
-    if name.startswith(".") or not path.is_file():
+    path = STATIC_FILES.get(request.match_info["name"])
+    if path is None:
         raise web.HTTPNotFound()
     return web.FileResponse(path)
 

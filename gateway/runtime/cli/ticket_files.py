@@ -12,7 +12,8 @@ to standard output. An existing file is never overwritten without ``--force``
 (the check and the creation are one ``O_EXCL`` open, and a symbolic link is
 never followed); with ``--force`` the file is replaced whole, through a
 temporary file in the same folder, so a link there is replaced, not written
-through.
+through. The file is ``0600`` whatever the umask: a customer's file is not for every
+local user to read or change.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 EX_CANTCREAT = 73  # sysexits: cannot create the output file
 STDOUT = "-"
+PRIVATE = 0o600  # what the file gets, whatever the umask took away or left
 
 
 def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
@@ -100,7 +102,7 @@ def _target(output: str | None, name: str) -> Path:
 def _write(target: Path, data: bytes, *, force: bool) -> None:
     if not force:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-        fd = os.open(target, flags, 0o666)  # exists (even as a link): FileExistsError
+        fd = os.open(target, flags, PRIVATE)  # exists (even as a link): FileExistsError
         try:
             _write_all(fd, data)
         except BaseException:
@@ -108,7 +110,7 @@ def _write(target: Path, data: bytes, *, force: bool) -> None:
             raise
         return
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE)
     try:
         _write_all(fd, data)
         os.replace(temporary, target)  # the name now means our file, whatever it was
@@ -118,6 +120,7 @@ def _write(target: Path, data: bytes, *, force: bool) -> None:
 
 
 def _write_all(fd: int, data: bytes) -> None:
+    os.fchmod(fd, PRIVATE)  # a umask may have taken bits away (0277: not even ours to write)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
