@@ -185,3 +185,30 @@ def test_readme_shows_the_grammar_verbatim() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert c.HELP_TEXT.rstrip("\n") in readme
     assert c.HELP_TEXT_JA.rstrip("\n") in readme
+
+
+SHEET = Entry(
+    id="printer",
+    names={"ja": "プリンタ", "en": "Printers"},
+    fields=(
+        Field("printer_name", {"ja": "プリンタ名", "en": "Printer name"}, required=True),
+        Field("copies", {"ja": "枚数", "en": "Copies"}, type="number"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # the member's notice shows the sheet by its labels only: the label is the name
+        # a Japanese member has to write, as a requester's `プリンタ名: …` line does
+        ("/field プリンタ名 3F-MFP-02", c.SetField("printer_name", "3F-MFP-02")),
+        ("／ｆｉｅｌｄ　枚数　３枚", c.SetField("copies", "3")),
+        ("/field Copies 2", c.SetField("copies", "2")),
+        ("/field printer-name 3F", c.SetField("printer_name", "3F")),
+        ("/field printer_name 3F", c.SetField("printer_name", "3F")),
+    ],
+)
+def test_a_field_is_named_by_its_label_in_any_language(line: str, expected: c.Action) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
+    assert c.decide(cmd, ctx(entry=SHEET)) == expected

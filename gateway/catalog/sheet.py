@@ -301,6 +301,13 @@ def _yaml_pairs(block: str) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in data.items() if isinstance(v, str)]
 
 
+def field_named(entry: Entry, name: str) -> Field | None:
+    """The field ``name`` names: its name, else its label in any locale, read as sheet
+    lines read keys (width, case, spaces, ``_`` and ``-`` aside). A member's notice shows
+    the sheet by its labels, so ``/field プリンタ名 …`` is what a Japanese member writes."""
+    return entry.field(name) or _key_index(entry).get(_key(name))
+
+
 def _key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "", normalise(text))
 

@@ -25,7 +25,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
-from gateway.catalog.sheet import validate
+from gateway.catalog.sheet import field_named, validate
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline import answer_names, priority
@@ -294,7 +294,7 @@ def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
     name, value = cmd.arg.split(None, 1)
-    field = ctx.entry.field(name) if ctx.entry is not None else None
+    field = field_named(ctx.entry, name) if ctx.entry is not None else None
     if field is None:
         return Refused(
             cmd.line,
