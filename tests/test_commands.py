@@ -136,8 +136,12 @@ def test_decide_applies(line: str, role: Role, expected: c.Action) -> None:
     assert c.decide(cmd, ctx(role)) == expected
 
 
-def test_due_is_the_end_of_the_day_in_the_team_time_zone() -> None:
-    [cmd] = c.parse_commands("/due 2026-03-10", 20).commands
+@pytest.mark.parametrize(
+    "line",
+    ["/due 2026-03-10", "/due 2026/3/10", "/due 2026年3月10日", "／ｄｕｅ　２０２６年３月１０日"],
+)
+def test_due_is_the_end_of_the_day_in_the_team_time_zone(line: str) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
     decision = c.decide(cmd, ctx())
     assert isinstance(decision, c.SetDue)
     assert decision.due.isoformat() == "2026-03-10T23:59:59+09:00"

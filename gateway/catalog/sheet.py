@@ -209,13 +209,20 @@ def _weekday_number(name: str) -> int | None:
 
 
 def _date(text: str) -> str | None:
+    parts = date_parts(text)
+    try:
+        return date(*parts).isoformat() if parts else None
+    except ValueError:
+        return None
+
+
+def date_parts(text: str) -> tuple[int, int, int] | None:
+    """Year, month and day as written (2026-04-01, 2026/4/1, 2026.4.1, 2026年4月1日), not
+    yet checked to be a day of the calendar; ``text`` already in half width (NFKC)."""
     for pattern in _DATES:
         m = pattern.fullmatch(text)
         if m:
-            try:
-                return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-            except ValueError:
-                return None
+            return int(m[1]), int(m[2]), int(m[3])
     return None
 
 

@@ -17,7 +17,6 @@ renders it; its English text (``reason``) is what events and logs keep.
 from __future__ import annotations
 
 import enum
-import re
 import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
@@ -25,7 +24,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
-from gateway.catalog.sheet import field_named, validate
+from gateway.catalog.sheet import date_parts, field_named, validate
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline import answer_names, priority
@@ -279,11 +278,12 @@ def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", unicodedata.normalize("NFKC", cmd.arg))
-    if m is None:
+    # the forms a sheet's date is read in: a Japanese member writes /due 2026年3月10日
+    parts = date_parts(unicodedata.normalize("NFKC", cmd.arg))
+    if parts is None:
         return Refused(cmd.line, N_("not a date: {value!r} (write YYYY-MM-DD)", value=cmd.arg))
     try:
-        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        day = date(*parts)
     except ValueError:
         return Refused(cmd.line, N_("no such date: {value!r}", value=cmd.arg))
     due = datetime.combine(day, time(23, 59, 59), ZoneInfo(ctx.timezone))
