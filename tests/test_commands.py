@@ -216,3 +216,31 @@ SHEET = Entry(
 def test_a_field_is_named_by_its_label_in_any_language(line: str, expected: c.Action) -> None:
     [cmd] = c.parse_commands(line, 20).commands
     assert c.decide(cmd, ctx(entry=SHEET)) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # the words the pages, the mails and the transcripts call them in Japanese
+        ("/close 解決", c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
+        ("/close 解決済み", c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
+        ("/close 重複", c.SetState(TicketState.CLOSED, CloseReason.DUPLICATE)),
+        ("／ｃｌｏｓｅ　迷惑メール", c.SetState(TicketState.CLOSED, CloseReason.SPAM)),
+        ("/close スパム", c.SetState(TicketState.CLOSED, CloseReason.SPAM)),
+        ("/close 返信なし", c.SetState(TicketState.CLOSED, CloseReason.NO_RESPONSE)),
+        ("/close 放置", c.SetState(TicketState.CLOSED, CloseReason.STALE)),
+        ("/priority 高", c.SetPriority(Priority.HIGH)),
+        ("／ｐｒｉｏｒｉｔｙ　緊急", c.SetPriority(Priority.URGENT)),
+        ("/priority 通常", c.SetPriority(Priority.NORMAL)),
+        ("/priority 低", c.SetPriority(Priority.LOW)),
+    ],
+)
+def test_a_reason_or_a_level_in_the_words_people_see(line: str, expected: c.Action) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
+    assert c.decide(cmd, ctx()) == expected
+
+
+def test_a_japanese_word_that_names_nothing_is_still_refused() -> None:
+    [cmd] = c.parse_commands("/close 完璧", 20).commands
+    refused = c.decide(cmd, ctx())
+    assert isinstance(refused, c.Refused) and "unknown close reason" in str(refused.reason)

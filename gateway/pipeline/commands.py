@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import date_parts, field_named, validate
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
@@ -243,12 +243,26 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
     return None
 
 
+# each close reason's names, as the mails (gateway.notify.labels) and the ticket page's
+# close buttons say them: /close 解決 and /close 迷惑メール read as a Japanese member means
+_REASON_NAMES: Mapping[CloseReason, tuple[Msg, ...]] = {
+    CloseReason.RESOLVED: (N_("resolved"), N_("Resolved")),
+    CloseReason.STALE: (N_("stale"), N_("Stale")),
+    CloseReason.DUPLICATE: (N_("duplicate"), N_("Duplicate")),
+    CloseReason.SPAM: (N_("spam"), N_("Spam")),
+    CloseReason.NO_RESPONSE: (N_("no response"), N_("No response")),
+}
+
+
 def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if not cmd.arg:
         return SetState(TicketState.CLOSED, CloseReason.RESOLVED)
     try:
         return SetState(TicketState.CLOSED, CloseReason(cmd.arg.lower()))
     except ValueError:
+        reason = named(cmd.arg, _REASON_NAMES)
+        if reason is not None:
+            return SetState(TicketState.CLOSED, reason)
         known = ", ".join(r.value for r in CloseReason)
         return Refused(
             cmd.line,
