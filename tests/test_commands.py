@@ -8,6 +8,7 @@ a close reason, a member, an entry, a ticket number, a field's name: ``ｈｉｇ
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -244,3 +245,33 @@ def test_a_japanese_word_that_names_nothing_is_still_refused() -> None:
     [cmd] = c.parse_commands("/close 完璧", 20).commands
     refused = c.decide(cmd, ctx())
     assert isinstance(refused, c.Refused) and "unknown close reason" in str(refused.reason)
+
+
+NAMES = {
+    "ops@example.test": "山田 太郎",
+    "ops2@example.test": "山田 花子",
+    "boss@example.test": "佐藤 一郎",
+}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a Japanese team calls each other by name: the one a member's mails show
+        ("/assign 佐藤", c.Assign("boss@example.test")),
+        ("/assign 花子", c.Assign("ops2@example.test")),
+        ("/assign 山田花子", c.Assign("ops2@example.test")),
+        ("／ａｓｓｉｇｎ　佐藤一郎", c.Assign("boss@example.test")),
+        ("/assign ops2", c.Assign("ops2@example.test")),  # as before
+    ],
+)
+def test_assign_by_a_members_name(line: str, expected: c.Action) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
+    context = dataclasses.replace(ctx(), member_names=NAMES)
+    assert c.decide(cmd, context) == expected
+
+
+def test_a_name_two_members_share_is_refused_as_ambiguous() -> None:
+    [cmd] = c.parse_commands("/assign 山田", 20).commands
+    refused = c.decide(cmd, dataclasses.replace(ctx(), member_names=NAMES))
+    assert isinstance(refused, c.Refused) and "several members" in str(refused.reason)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from gateway.catalog.model import Entry
 from gateway.catalog.sheet import date_parts, field_named, validate
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
+from gateway.core.text import normalise
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 
@@ -186,6 +187,8 @@ class CommandContext:
     priority: str = "normal"  # the ticket's level now, for /priority
     answers: Collection[str] = ()  # the saved answers' names, for /answer
     tag_prefix: str = ""  # [gateway] tag_prefix: /merge [HELP#12] names ticket 12
+    # member address → display name ([[members]] name): /assign 佐藤 or /assign 山田花子
+    member_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -275,6 +278,9 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
 def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
     wanted = cmd.arg.lower()
     matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
+    if not matches:  # a name: whole without its spaces, or one of its words (a surname)
+        said = normalise(cmd.arg)
+        matches = [m for m in ctx.members if said in _name_forms(ctx.member_names.get(m, ""))]
     if len(matches) == 1:
         return Assign(matches[0])
     if matches:
@@ -282,6 +288,11 @@ def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
             cmd.line, N_("{member!r} names several members; write the address", member=cmd.arg)
         )
     return Refused(cmd.line, N_("unknown member {member!r}", member=cmd.arg))
+
+
+def _name_forms(name: str) -> set[str]:
+    words = normalise(name).split()
+    return {"".join(words), *words} - {""}
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
