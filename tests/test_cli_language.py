@@ -318,3 +318,29 @@ def test_tickets_show_says_its_own_words_in_japanese_and_keeps_the_data(
     data = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
     assert [m["kind"] for m in data["messages"]][:2] == ["request", "acknowledgement"]
     assert data["messages"][0]["direction"] == "in" and data["events"][0]["channel"] == "email"
+
+
+def test_a_refused_field_value_says_why_in_the_shells_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reason a value was refused is kept to be said again, not stored as English:
+    a Japanese operator read '数量 (quantity): 'たくさん' 受け付けませんでした: not a number'."""
+    config = str(write_config(tmp_path, secret_file=True, locale="en"))
+    (tmp_path / "buy.eml").write_bytes(
+        mail(
+            subject="ノートPCの購入申請",
+            date=datetime.now(UTC),
+            body="品名：ThinkPad\n数量：たくさん\n希望納期：来週中\n",
+        )
+    )
+    assert run(config, "ingest", str(tmp_path / "buy.eml"), capsys=capsys).code == 0
+    _japanese(monkeypatch)
+    shown = run(config, "tickets", "show", "1", capsys=capsys).out
+    assert "'たくさん' 受け付けませんでした: 数値ではありません" in shown
+    assert "受け付けませんでした: 日付として読めません" in shown
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    shown = run(config, "tickets", "show", "1", capsys=capsys).out
+    assert "'たくさん' refused: not a number" in shown
+    data = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
+    refused = [e["detail"] for e in data["events"] if e["kind"] == "field-rejected"]
+    assert {d["reason"] for d in refused} == {"not a number", "not a date (use 2026-03-02)"}

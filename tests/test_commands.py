@@ -8,6 +8,7 @@ a close reason, a member, an entry, a ticket number, a field's name: ``ｈｉｇ
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -136,8 +137,12 @@ def test_decide_applies(line: str, role: Role, expected: c.Action) -> None:
     assert c.decide(cmd, ctx(role)) == expected
 
 
-def test_due_is_the_end_of_the_day_in_the_team_time_zone() -> None:
-    [cmd] = c.parse_commands("/due 2026-03-10", 20).commands
+@pytest.mark.parametrize(
+    "line",
+    ["/due 2026-03-10", "/due 2026/3/10", "/due 2026年3月10日", "／ｄｕｅ　２０２６年３月１０日"],
+)
+def test_due_is_the_end_of_the_day_in_the_team_time_zone(line: str) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
     decision = c.decide(cmd, ctx())
     assert isinstance(decision, c.SetDue)
     assert decision.due.isoformat() == "2026-03-10T23:59:59+09:00"
@@ -185,3 +190,88 @@ def test_readme_shows_the_grammar_verbatim() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert c.HELP_TEXT.rstrip("\n") in readme
     assert c.HELP_TEXT_JA.rstrip("\n") in readme
+
+
+SHEET = Entry(
+    id="printer",
+    names={"ja": "プリンタ", "en": "Printers"},
+    fields=(
+        Field("printer_name", {"ja": "プリンタ名", "en": "Printer name"}, required=True),
+        Field("copies", {"ja": "枚数", "en": "Copies"}, type="number"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # the member's notice shows the sheet by its labels only: the label is the name
+        # a Japanese member has to write, as a requester's `プリンタ名: …` line does
+        ("/field プリンタ名 3F-MFP-02", c.SetField("printer_name", "3F-MFP-02")),
+        ("／ｆｉｅｌｄ　枚数　３枚", c.SetField("copies", "3")),
+        ("/field Copies 2", c.SetField("copies", "2")),
+        ("/field printer-name 3F", c.SetField("printer_name", "3F")),
+        ("/field printer_name 3F", c.SetField("printer_name", "3F")),
+    ],
+)
+def test_a_field_is_named_by_its_label_in_any_language(line: str, expected: c.Action) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
+    assert c.decide(cmd, ctx(entry=SHEET)) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # the words the pages, the mails and the transcripts call them in Japanese
+        ("/close 解決", c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
+        ("/close 解決済み", c.SetState(TicketState.CLOSED, CloseReason.RESOLVED)),
+        ("/close 重複", c.SetState(TicketState.CLOSED, CloseReason.DUPLICATE)),
+        ("／ｃｌｏｓｅ　迷惑メール", c.SetState(TicketState.CLOSED, CloseReason.SPAM)),
+        ("/close スパム", c.SetState(TicketState.CLOSED, CloseReason.SPAM)),
+        ("/close 返信なし", c.SetState(TicketState.CLOSED, CloseReason.NO_RESPONSE)),
+        ("/close 放置", c.SetState(TicketState.CLOSED, CloseReason.STALE)),
+        ("/priority 高", c.SetPriority(Priority.HIGH)),
+        ("／ｐｒｉｏｒｉｔｙ　緊急", c.SetPriority(Priority.URGENT)),
+        ("/priority 通常", c.SetPriority(Priority.NORMAL)),
+        ("/priority 低", c.SetPriority(Priority.LOW)),
+    ],
+)
+def test_a_reason_or_a_level_in_the_words_people_see(line: str, expected: c.Action) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
+    assert c.decide(cmd, ctx()) == expected
+
+
+def test_a_japanese_word_that_names_nothing_is_still_refused() -> None:
+    [cmd] = c.parse_commands("/close 完璧", 20).commands
+    refused = c.decide(cmd, ctx())
+    assert isinstance(refused, c.Refused) and "unknown close reason" in str(refused.reason)
+
+
+NAMES = {
+    "ops@example.test": "山田 太郎",
+    "ops2@example.test": "山田 花子",
+    "boss@example.test": "佐藤 一郎",
+}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a Japanese team calls each other by name: the one a member's mails show
+        ("/assign 佐藤", c.Assign("boss@example.test")),
+        ("/assign 花子", c.Assign("ops2@example.test")),
+        ("/assign 山田花子", c.Assign("ops2@example.test")),
+        ("／ａｓｓｉｇｎ　佐藤一郎", c.Assign("boss@example.test")),
+        ("/assign ops2", c.Assign("ops2@example.test")),  # as before
+    ],
+)
+def test_assign_by_a_members_name(line: str, expected: c.Action) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
+    context = dataclasses.replace(ctx(), member_names=NAMES)
+    assert c.decide(cmd, context) == expected
+
+
+def test_a_name_two_members_share_is_refused_as_ambiguous() -> None:
+    [cmd] = c.parse_commands("/assign 山田", 20).commands
+    refused = c.decide(cmd, dataclasses.replace(ctx(), member_names=NAMES))
+    assert isinstance(refused, c.Refused) and "several members" in str(refused.reason)

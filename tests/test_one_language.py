@@ -200,6 +200,12 @@ NOT_IN_MAIL = {
     # a removed entry's mark, in the entry's name as a view gets it (Catalog.shown_name):
     # test_unplaced_conversation reads it in the managers' summary
     "(not in the catalog)",
+    # the ticket page's close buttons, also read as the words /close takes (/close 解決)
+    "Resolved",
+    "Stale",
+    "Duplicate",
+    "Spam",
+    "No response",
 }
 
 

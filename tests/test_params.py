@@ -150,3 +150,38 @@ def test_examples_for_the_missing_fields_mail(entry: Entry) -> None:
     for f in entry.fields:  # every derived example is itself a valid answer
         if example_for(f) and f.type != "choice":
             assert parse_sheet(entry, f"{f.name}: {example_for(f)}").values
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026年4月1日（水）", "2026-04-01"),  # the weekday a Japanese mail adds to a date
+        ("2026年4月1日(水曜日)", "2026-04-01"),
+        ("2026/4/1(水)", "2026-04-01"),
+        ("２０２６／０４／０１（水曜）", "2026-04-01"),
+        ("2026-04-01 (Wed)", "2026-04-01"),
+        ("2026-04-01 (wednesday)", "2026-04-01"),
+    ],
+)
+def test_a_date_with_its_weekday_is_a_date(entry: Entry, value: str, expected: str) -> None:
+    sheet = parse_sheet(entry, f"希望納期：{value}\n")
+    assert sheet.values == {"needed_by": expected} and sheet.rejected == ()
+
+
+@pytest.mark.parametrize("value", ["2026年4月1日（木）", "2026-04-01 (Thu)"])
+def test_a_weekday_that_disagrees_with_the_date_is_refused(entry: Entry, value: str) -> None:
+    """Which of the two was meant cannot be known: the requester is asked again."""
+    sheet = parse_sheet(entry, f"希望納期：{value}\n")
+    [rejected] = sheet.rejected
+    assert rejected.field == "needed_by" and "weekday" in rejected.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("５名", "5"), ("3つ", "3"), ("10ライセンス", "10"), ("2セット", "2"), ("4人", "4")],
+)
+def test_a_number_with_a_japanese_counter_is_a_number(
+    entry: Entry, value: str, expected: str
+) -> None:
+    sheet = parse_sheet(entry, f"数量：{value}\n")
+    assert sheet.values == {"quantity": expected} and sheet.rejected == ()

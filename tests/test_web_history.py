@@ -162,3 +162,34 @@ def test_the_values_of_recorded_events_are_words_too(settings: Settings, clock: 
         assert not re.search(rf"\b{word}\b", ja), (word, ja)
     assert "購入申請" in ja and "対応中" in ja and "gone@customer.test" in ja, ja
     assert "Succeeded" in en and "Failed" in en and "Purchase requests" in en, en
+
+
+def test_a_refused_field_value_shows_why_in_the_pages_language(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The page showed the refused value alone (数量: たくさん); the reason is kept on
+    the event and said in the reader's language, as ``tickets show`` says it."""
+    body = "品名：ノートPC\n数量：たくさん\n"
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="購入申請", body=body)).ticket_id
+        assert tid
+        pages = {
+            loc: _history(member_page(r, who, f"/tickets/{tid}")) for loc, who in READERS.items()
+        }
+    ja, en = "\n".join(pages["ja"]), "\n".join(pages["en"])
+    assert "数量: たくさん（数値ではありません）" in ja, ja
+    assert "Quantity: たくさん (not a number)" in en, en
+
+
+def test_the_opening_event_is_named_as_an_event_not_as_a_date(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The first row read 「受付日時 | 受付」 (the page's 'received at' heading, shared
+    msgid): an event is 「チケットの受付」."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="プリンタで紙詰まり", body="3F です。\n")).ticket_id
+        assert tid
+        ja = _history(member_page(r, READERS["ja"], f"/tickets/{tid}"))
+        en = _history(member_page(r, READERS["en"], f"/tickets/{tid}"))
+    assert ja[0].split(" | ")[1] == "チケットの受付", ja
+    assert en[0].split(" | ")[1] == "Opened", en

@@ -49,6 +49,20 @@ _DATES = (
     re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
     re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
 )
+# The weekday a date is often written with, 2026年4月1日（水） or 2026-04-01 (Wed), in
+# parentheses (（） are () after NFKC); the names in weekday() order, Monday first.
+_WEEKDAY = re.compile(r"\(([^()]*)\)\Z")  # searched: each "(" scans to the next paren
+_WEEKDAYS = (
+    ("月", "mon", "monday"),
+    ("火", "tue", "tues", "tuesday"),
+    ("水", "wed", "wednesday"),
+    ("木", "thu", "thur", "thurs", "thursday"),
+    ("金", "fri", "friday"),
+    ("土", "sat", "saturday"),
+    ("日", "sun", "sunday"),
+)
+# counters written after a quantity (3台, 5名, 10ライセンス), taken off before reading it
+_COUNTERS = re.compile(r"(個|台|本|枚|件|名|人|つ|部|冊|箱|式|セット|ライセンス|pcs?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +174,7 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     if not text:
         return "", N_("empty")
     if f.type == "date":
-        parsed = _date(text)
-        # the Japanese text also shows the 2026年3月2日 form, which is read too
-        return (parsed, None) if parsed else ("", N_("not a date (use 2026-03-02)"))
+        return _dated(text)
     if f.type == "email":
         return (text, None) if _EMAIL.fullmatch(text) else ("", N_("not an e-mail address"))
     if f.type == "number":
@@ -174,20 +186,49 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     return text, None
 
 
+def _dated(text: str) -> tuple[str, Msg | None]:
+    """A date, with or without its weekday; one that names another weekday is refused,
+    as which of the two was meant cannot be known."""
+    weekday = _WEEKDAY.search(text)
+    named = _weekday_number(weekday[1].strip()) if weekday else None
+    if weekday and named is not None:
+        text = text[: weekday.start()].rstrip()
+    # the Japanese text also shows the 2026年3月2日 form, which is read too
+    parsed = _date(text)
+    if parsed is None:
+        return "", N_("not a date (use 2026-03-02)")
+    if named is not None and date.fromisoformat(parsed).weekday() != named:
+        return "", N_("the weekday does not match the date {date}", date=parsed)
+    return parsed, None
+
+
+def _weekday_number(name: str) -> int | None:
+    """0 for Monday … 6 for Sunday, from 水, 水曜, 水曜日, wed or wednesday."""
+    name = name.removesuffix("曜日").removesuffix("曜").rstrip(".")
+    return next((n for n, names in enumerate(_WEEKDAYS) if name in names), None)
+
+
 def _date(text: str) -> str | None:
+    parts = date_parts(text)
+    try:
+        return date(*parts).isoformat() if parts else None
+    except ValueError:
+        return None
+
+
+def date_parts(text: str) -> tuple[int, int, int] | None:
+    """Year, month and day as written (2026-04-01, 2026/4/1, 2026.4.1, 2026年4月1日), not
+    yet checked to be a day of the calendar; ``text`` already in half width (NFKC)."""
     for pattern in _DATES:
         m = pattern.fullmatch(text)
         if m:
-            try:
-                return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-            except ValueError:
-                return None
+            return int(m[1]), int(m[2]), int(m[3])
     return None
 
 
 def _number(text: str) -> tuple[str, Msg | None]:
     cleaned = text.replace(",", "").replace(" ", "")
-    cleaned = re.sub(r"(個|台|本|枚|件|pcs?)$", "", cleaned)
+    cleaned = _COUNTERS.sub("", cleaned)
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
@@ -265,6 +306,13 @@ def _yaml_pairs(block: str) -> list[tuple[str, str]]:
     if not isinstance(data, dict):
         return []
     return [(str(k), str(v)) for k, v in data.items() if isinstance(v, str)]
+
+
+def field_named(entry: Entry, name: str) -> Field | None:
+    """The field ``name`` names: its name, else its label in any locale, read as sheet
+    lines read keys (width, case, spaces, ``_`` and ``-`` aside). A member's notice shows
+    the sheet by its labels, so ``/field プリンタ名 …`` is what a Japanese member writes."""
+    return entry.field(name) or _key_index(entry).get(_key(name))
 
 
 def _key(text: str) -> str:

@@ -16,11 +16,15 @@ Stdlib only: the MTA pipe path may render an acknowledgement.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from gateway.core.text import normalise
+
+K = TypeVar("K")
 
 LOCALES = ("ja", "en")
 DEFAULT_LOCALE = "en"  # what an unknown locale falls back to
@@ -96,3 +100,14 @@ def load(data: Mapping[str, Any]) -> Msg:
         for k, v in dict(data.get("params") or {}).items()
     }
     return Msg(str(data["msgid"]), params)
+
+
+def named(word: str, names: Mapping[K, Sequence[Msg]]) -> K | None:
+    """The key that ``word`` is a name of, in any catalog (width and case aside): a
+    member writes ``/close 解決`` or ``/priority 緊急``, the words the pages and the mails
+    use for them, not only the English values the grammar lists."""
+    wanted = normalise(word.strip())
+    for key, msgs in names.items():
+        if any(normalise(translate(m, loc)) == wanted for m in msgs for loc in LOCALES):
+            return key
+    return None

@@ -17,17 +17,17 @@ renders it; its English text (``reason``) is what events and logs keep.
 from __future__ import annotations
 
 import enum
-import re
 import unicodedata
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
-from gateway.catalog.sheet import validate
-from gateway.core.i18n import N_, Msg
+from gateway.catalog.sheet import date_parts, field_named, validate
+from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
+from gateway.core.text import normalise
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 
@@ -187,6 +187,8 @@ class CommandContext:
     priority: str = "normal"  # the ticket's level now, for /priority
     answers: Collection[str] = ()  # the saved answers' names, for /answer
     tag_prefix: str = ""  # [gateway] tag_prefix: /merge [HELP#12] names ticket 12
+    # member address → display name ([[members]] name): /assign 佐藤 or /assign 山田花子
+    member_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -244,12 +246,26 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
     return None
 
 
+# each close reason's names, as the mails (gateway.notify.labels) and the ticket page's
+# close buttons say them: /close 解決 and /close 迷惑メール read as a Japanese member means
+_REASON_NAMES: Mapping[CloseReason, tuple[Msg, ...]] = {
+    CloseReason.RESOLVED: (N_("resolved"), N_("Resolved")),
+    CloseReason.STALE: (N_("stale"), N_("Stale")),
+    CloseReason.DUPLICATE: (N_("duplicate"), N_("Duplicate")),
+    CloseReason.SPAM: (N_("spam"), N_("Spam")),
+    CloseReason.NO_RESPONSE: (N_("no response"), N_("No response")),
+}
+
+
 def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if not cmd.arg:
         return SetState(TicketState.CLOSED, CloseReason.RESOLVED)
     try:
         return SetState(TicketState.CLOSED, CloseReason(cmd.arg.lower()))
     except ValueError:
+        reason = named(cmd.arg, _REASON_NAMES)
+        if reason is not None:
+            return SetState(TicketState.CLOSED, reason)
         known = ", ".join(r.value for r in CloseReason)
         return Refused(
             cmd.line,
@@ -262,6 +278,9 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
 def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
     wanted = cmd.arg.lower()
     matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
+    if not matches:  # a name: whole without its spaces, or one of its words (a surname)
+        said = normalise(cmd.arg)
+        matches = [m for m in ctx.members if said in _name_forms(ctx.member_names.get(m, ""))]
     if len(matches) == 1:
         return Assign(matches[0])
     if matches:
@@ -269,6 +288,11 @@ def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
             cmd.line, N_("{member!r} names several members; write the address", member=cmd.arg)
         )
     return Refused(cmd.line, N_("unknown member {member!r}", member=cmd.arg))
+
+
+def _name_forms(name: str) -> set[str]:
+    words = normalise(name).split()
+    return {"".join(words), *words} - {""}
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -279,11 +303,12 @@ def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    m = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", unicodedata.normalize("NFKC", cmd.arg))
-    if m is None:
+    # the forms a sheet's date is read in: a Japanese member writes /due 2026年3月10日
+    parts = date_parts(unicodedata.normalize("NFKC", cmd.arg))
+    if parts is None:
         return Refused(cmd.line, N_("not a date: {value!r} (write YYYY-MM-DD)", value=cmd.arg))
     try:
-        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        day = date(*parts)
     except ValueError:
         return Refused(cmd.line, N_("no such date: {value!r}", value=cmd.arg))
     due = datetime.combine(day, time(23, 59, 59), ZoneInfo(ctx.timezone))
@@ -294,7 +319,7 @@ def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
     name, value = cmd.arg.split(None, 1)
-    field = ctx.entry.field(name) if ctx.entry is not None else None
+    field = field_named(ctx.entry, name) if ctx.entry is not None else None
     if field is None:
         return Refused(
             cmd.line,

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.core import priority as levels
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import PriorityHeaders
 from gateway.core.priority import Priority
 from gateway.core.text import normalise
@@ -115,11 +115,20 @@ def initial(marked: Marked | None, entry_default: str | None) -> tuple[Priority,
     return levels.DEFAULT, "default"
 
 
+# each level's name as the mails and pages say it: /priority 緊急 is /priority urgent
+_LEVEL_NAMES: Mapping[Priority, tuple[Msg, ...]] = {
+    Priority.LOW: (N_("low"),),
+    Priority.NORMAL: (N_("normal"),),
+    Priority.HIGH: (N_("high"),),
+    Priority.URGENT: (N_("urgent"),),
+}
+
+
 def by_command(arg: str, current: str, *, requester: bool) -> SetPriority | Msg:
     """``/priority <level>``: the new level, or why not. Members may set any level; a
     requester may lower their ticket's priority (it is their request, and "no longer
     urgent" helps the team) but never raise it, or every ticket would be urgent."""
-    level = levels.parse(arg)
+    level = levels.parse(arg) or named(arg, _LEVEL_NAMES)
     if level is None:
         return N_(
             "unknown priority {value!r} (use one of: {known})",

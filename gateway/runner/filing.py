@@ -251,7 +251,7 @@ def _store(
         session,
         ticket,
         sheet.values,
-        [(r.field, r.value, r.reason) for r in sheet.rejected],
+        [(r.field, r.value, r.why) for r in sheet.rejected],
         existing,
         now,
         source=source,

@@ -226,6 +226,7 @@ def _run(
             priority=ticket.priority,
             answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
             tag_prefix=a.settings.gateway.tag_prefix,
+            member_names={m.email: m.name for m in a.settings.members},
         )
         decision = commands.decide(cmd, ctx)
         try:

@@ -231,7 +231,7 @@ def store_fields(
     session: Session,
     ticket: Ticket,
     values: Mapping[str, str],
-    rejected: Sequence[tuple[str, str, str]],
+    rejected: Sequence[tuple[str, str, Msg]],
     existing: Mapping[str, str],
     now: datetime,
     *,
@@ -240,7 +240,9 @@ def store_fields(
     channel: str,
 ) -> None:
     """Sheet values (new or corrected; ``existing`` is what was stored) and the values
-    that failed their type check, ``(field, value, reason)``, each as an event."""
+    that failed their type check, ``(field, value, why)``, each as an event: the reason
+    in English for ``--json`` and kept as a Msg (``said``) so each reader reads it in
+    their language."""
     for name, value in values.items():
         ticket_rows.set_field(session, ticket.id, name, value, exists=name in existing)
         _event(
@@ -254,7 +256,7 @@ def store_fields(
             detail={"name": name, "source": source},
         )
         note(session, Fact(ticket, "field", now, actor, existing.get(name, ""), value, name=name))
-    for name, value, reason in rejected:
+    for name, value, why in rejected:
         _event(
             session,
             ticket,
@@ -262,7 +264,13 @@ def store_fields(
             (actor, channel),
             "field-rejected",
             new=None,
-            detail={"name": name, "value": value, "reason": reason, "source": source},
+            detail={
+                "name": name,
+                "value": value,
+                "reason": str(why),
+                "said": dump(why),
+                "source": source,
+            },
         )
 
 

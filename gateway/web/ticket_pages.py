@@ -20,7 +20,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes
@@ -105,9 +105,13 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
     for m in data["messages"]:
         for n, a in enumerate(m["attachments"]):
             a["id"] = ids.get((m["id"], n))
-    for e in data["events"]:  # the gateway's own notes, said in the page's language
+    for e in data["events"]:  # the gateway's own words, said in the page's language
         if e["kind"] == "note" and e["detail"]:
             e["detail"]["text"] = i18n.kept(e["detail"].get("said"), e["detail"].get("text", ""))
+        if e["kind"] == "field-rejected" and e["detail"]:  # the value, and why it was refused
+            d = e["detail"]
+            why = i18n.kept(d.get("said"), str(d.get("reason", "")))
+            d["why"] = N_("{value} ({reason})", value=str(d.get("value", "")), reason=why)
     return data
 
 

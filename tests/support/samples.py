@@ -350,6 +350,7 @@ def field_errors() -> list[Msg]:
         ("quantity", "　"),
         ("quantity", "many"),
         ("needed_by", "next week"),
+        ("needed_by", "2026-04-01 (Thu)"),  # a weekday that is not the date's
         ("approver", "the boss"),
         ("budget", "petty cash"),
     ]:

@@ -283,7 +283,8 @@ class Shower:
         if kind == "field":
             return f"{kind} {self.label(str(detail.get('name', '')))}: {_change(old, new)}"
         if kind == "field-rejected":
-            why = self.said(N_("refused: {reason}", reason=str(detail.get("reason", ""))))
+            reason = i18n.kept(detail.get("said"), str(detail.get("reason", "")))
+            why = self.said(N_("refused: {reason}", reason=reason))
             name = self.label(str(detail.get("name", "")))
             return f"{kind} {name}: {detail.get('value')!r} {why}"
         if kind in ("due", "first-response"):

@@ -89,6 +89,7 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
             None,
             now,
             settings.gateway.timezone,
+            member_names={m.email: m.name for m in settings.members},
         )
         decision = decide(Command("assign", args.member, f"/assign {args.member}"), ctx)
         if not isinstance(decision, Assign):
