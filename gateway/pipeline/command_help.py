@@ -22,11 +22,13 @@ Write commands at the very top of your reply, one per line, before any other tex
                           duplicate, spam, no-response
   /pending                waiting for the requester
   /open                   back to in progress
-  /assign <member>        give the ticket to a member (e-mail address or the part
-                          before the @)
+  /assign <member>        give the ticket to a member (e-mail address, the part
+                          before the @, or their name)
   /category <entry>       file the ticket under a catalog entry (its id)
-  /due <date>             due date, YYYY-MM-DD (end of that day, team time zone)
-  /field <name> <value>   set a field of the ticket's parameter sheet
+  /due <date>             due date, 2026-03-10 or 2026/3/10 (end of that day,
+                          team time zone)
+  /field <name> <value>   set a field of the ticket's parameter sheet (its name
+                          or its label)
   /note                   everything after it is an internal note; nothing is
                           sent to the requester
   /approve                run the entry's action that waits for approval
