@@ -84,7 +84,7 @@ SHORT: dict[str, Msg] = {
     "priority": N_("/priority <level>       low, normal, high or urgent"),
     "answer": N_("/answer <name>          add a saved answer after your words"),
     "merge": N_("/merge <id>             merge it into ticket <id> (closes it as a duplicate)"),
-    "cc": N_("/cc add|remove <address> let someone watch it, or stop them"),
+    "cc": N_("/cc add|remove <addr>   let someone watch it, or stop them"),
 }
 
 
