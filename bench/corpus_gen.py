@@ -32,12 +32,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-try:
-    from bench.corpus_messages import Generator
-    from bench.corpus_model import Corpus, Spec
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    from corpus_messages import Generator  # type: ignore[no-redef]
-    from corpus_model import Corpus, Spec  # type: ignore[no-redef]
+from bench.corpus_messages import Generator
+from bench.corpus_model import Corpus, Spec
 
 __all__ = ["MANIFEST", "Corpus", "Generator", "Spec", "extend", "generate"]
 

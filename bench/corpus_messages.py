@@ -12,14 +12,9 @@ from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-try:
-    from bench.corpus_model import Person, Spec, Thread
-    from bench.corpus_parts import MessageParts
-    from bench.corpus_words import EN_REPLIES, GATEWAY, JA_REPLIES, JST
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    from corpus_model import Person, Spec, Thread  # type: ignore[no-redef]
-    from corpus_parts import MessageParts  # type: ignore[no-redef]
-    from corpus_words import EN_REPLIES, GATEWAY, JA_REPLIES, JST  # type: ignore[no-redef]
+from bench.corpus_model import Person, Spec, Thread
+from bench.corpus_parts import MessageParts
+from bench.corpus_words import EN_REPLIES, GATEWAY, JA_REPLIES, JST
 
 
 class Generator(MessageParts):

@@ -23,64 +23,34 @@ from email.utils import format_datetime
 from io import BytesIO
 from pathlib import Path
 
-try:
-    from bench.corpus_charsets import encode_text, encoded_words
-    from bench.corpus_model import Person, Thread
-    from bench.corpus_words import (
-        ATTACHMENT_TYPES,
-        EN_DOMAINS,
-        EN_FIRST,
-        EN_LAST,
-        EN_LINES,
-        EN_SUBJECTS,
-        GATEWAY,
-        HOSTS,
-        JA_DOMAINS,
-        JA_FIRST,
-        JA_LAST,
-        JA_LINES,
-        JA_ROMA,
-        JA_SUBJECTS,
-        JA_SYSTEMS,
-        JST,
-        MAILERS,
-        MAX_ATTACHMENT,
-        MIN_ATTACHMENT,
-        NEC_LINES,
-        NEC_SUBJECTS,
-        ROOMS,
-        SOFTWARE,
-        SYSTEMS,
-    )
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    from corpus_charsets import encode_text, encoded_words  # type: ignore[no-redef]
-    from corpus_model import Person, Thread  # type: ignore[no-redef]
-    from corpus_words import (  # type: ignore[no-redef]
-        ATTACHMENT_TYPES,
-        EN_DOMAINS,
-        EN_FIRST,
-        EN_LAST,
-        EN_LINES,
-        EN_SUBJECTS,
-        GATEWAY,
-        HOSTS,
-        JA_DOMAINS,
-        JA_FIRST,
-        JA_LAST,
-        JA_LINES,
-        JA_ROMA,
-        JA_SUBJECTS,
-        JA_SYSTEMS,
-        JST,
-        MAILERS,
-        MAX_ATTACHMENT,
-        MIN_ATTACHMENT,
-        NEC_LINES,
-        NEC_SUBJECTS,
-        ROOMS,
-        SOFTWARE,
-        SYSTEMS,
-    )
+from bench.corpus_charsets import encode_text, encoded_words
+from bench.corpus_model import Person, Thread
+from bench.corpus_words import (
+    ATTACHMENT_TYPES,
+    EN_DOMAINS,
+    EN_FIRST,
+    EN_LAST,
+    EN_LINES,
+    EN_SUBJECTS,
+    GATEWAY,
+    HOSTS,
+    JA_DOMAINS,
+    JA_FIRST,
+    JA_LAST,
+    JA_LINES,
+    JA_ROMA,
+    JA_SUBJECTS,
+    JA_SYSTEMS,
+    JST,
+    MAILERS,
+    MAX_ATTACHMENT,
+    MIN_ATTACHMENT,
+    NEC_LINES,
+    NEC_SUBJECTS,
+    ROOMS,
+    SOFTWARE,
+    SYSTEMS,
+)
 
 
 class MessageParts:

@@ -61,27 +61,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-try:
-    from bench.corpus_gen import generate
-    from bench.ingest_batch import BatchResult, measure_batch, report_batch, with_big_attachment
-    from bench.ingest_parse import measure_parse, report_parse
-    from bench.ingest_pipe import PerProcessResult, measure_per_process, report_per_process
-    from bench.sandbox import Site, console_script, mb, rate, run_measured
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    from corpus_gen import generate  # type: ignore[no-redef]
-    from ingest_batch import (  # type: ignore[no-redef]
-        BatchResult,
-        measure_batch,
-        report_batch,
-        with_big_attachment,
-    )
-    from ingest_parse import measure_parse, report_parse  # type: ignore[no-redef]
-    from ingest_pipe import (  # type: ignore[no-redef]
-        PerProcessResult,
-        measure_per_process,
-        report_per_process,
-    )
-    from sandbox import Site, console_script, mb, rate, run_measured  # type: ignore[no-redef]
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make `bench` and `gateway` importable
+    sys.path.insert(0, str(REPO))
+
+from bench.corpus_gen import generate  # noqa: E402 - after the path, above
+from bench.ingest_batch import BatchResult, measure_batch, report_batch, with_big_attachment  # noqa: E402
+from bench.ingest_parse import measure_parse, report_parse  # noqa: E402
+from bench.ingest_pipe import PerProcessResult, measure_per_process, report_per_process  # noqa: E402
+from bench.sandbox import Site, console_script, mb, rate, run_measured  # noqa: E402
 
 TARGET_BA = 0.6
 TARGET_C = 0.5
@@ -209,10 +197,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run_scale(args: argparse.Namespace, tg: Path) -> int:
     """``--scale``: one ingest process per chunk, measured like (b)."""
-    try:
-        from bench import scale
-    except ImportError:
-        import scale  # type: ignore[no-redef]
+    from bench import scale
 
     sites: dict[Path, Site] = {}
 

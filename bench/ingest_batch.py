@@ -19,12 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-try:
-    from bench.corpus_gen import Corpus, Spec
-    from bench.sandbox import Site, rate, run_measured
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    from corpus_gen import Corpus, Spec  # type: ignore[no-redef]
-    from sandbox import Site, rate, run_measured  # type: ignore[no-redef]
+from bench.corpus_gen import Corpus, Spec
+from bench.sandbox import Site, rate, run_measured
 
 BIG_ATTACHMENT = 25_000_000
 

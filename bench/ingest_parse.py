@@ -14,12 +14,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-try:
-    from bench.corpus_gen import Corpus, Spec
-    from bench.sandbox import mb, rate
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    from corpus_gen import Corpus, Spec  # type: ignore[no-redef]
-    from sandbox import mb, rate  # type: ignore[no-redef]
+from bench.corpus_gen import Corpus, Spec
+from bench.sandbox import mb, rate
 
 
 def squash(text: str) -> str:

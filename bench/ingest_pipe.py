@@ -17,11 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    from bench.sandbox import Site, byte_compile_ours, rate
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    from sandbox import Site, byte_compile_ours, rate  # type: ignore[no-redef]
-
+from bench.sandbox import Site, byte_compile_ours, rate
 from gateway.receive.pipe import daemon_running
 from gateway.runtime.drain_lock import drain_running
 

@@ -31,10 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-try:
-    from bench import corpus_gen
-except ImportError:  # run as ``python bench/ingest.py``: bench/ itself is on sys.path
-    import corpus_gen  # type: ignore[no-redef]
+from bench import corpus_gen
 
 TARGET_FLAT = 1.3
 PG_URL = os.environ.get(

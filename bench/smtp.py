@@ -368,10 +368,7 @@ def report(args: argparse.Namespace, db: Path) -> None:
 
 def _daemon(args: argparse.Namespace) -> int:
     """``--daemon``: the bare sink here, everything else in bench/smtp_daemon.py."""
-    try:
-        from bench import smtp_daemon
-    except ImportError:  # run as ``python bench/smtp.py``: bench/ itself is on sys.path
-        import smtp_daemon  # type: ignore[no-redef]
+    from bench import smtp_daemon
 
     def bare(messages: list[bytes], after: list[int]) -> Any:
         child = subprocess.Popen(

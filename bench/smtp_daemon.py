@@ -48,10 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-try:
-    from bench import procs
-except ImportError:  # run as a script from bench/
-    import procs  # type: ignore[no-redef]
+from bench import procs
 
 TARGET_ACCEPT = 0.7
 TARGET_E2E = 0.5
@@ -330,10 +327,7 @@ def misthreaded(specs: list[Any], stored: dict[str, int]) -> list[str]:
 
 
 def report(args: Any, tg: Path, tmp: Path, measure_bare: Callable[..., Any]) -> int:
-    try:
-        from bench.corpus_gen import generate
-    except ImportError:
-        from corpus_gen import generate  # type: ignore[no-redef]
+    from bench.corpus_gen import generate
     from gateway.pipeline.parse.message import parse_message
 
     corpus = generate(tmp / "corpus", args.messages, args.seed)
