@@ -52,7 +52,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -204,14 +203,7 @@ def run_scale(args: argparse.Namespace, tg: Path) -> int:
     def ingest_chunk(folder: Path, root: Path, url: str) -> dict[str, Any]:
         if root not in sites:
             sites[root] = Site.create(root, url)
-            subprocess.run(
-                [str(tg), "db", "upgrade"],
-                env=sites[root].env,
-                cwd=root,
-                capture_output=True,
-                timeout=300,
-                check=True,
-            )
+            sites[root].upgrade(tg)
         site = sites[root]
         return run_measured([str(tg), "ingest", str(folder)], site, root / "ingest.out")
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.sandbox import Site, byte_compile_ours, rate
+from bench.sandbox import Site, byte_compile_ours, one_process_each, rate
 from gateway.receive.pipe import daemon_running
 from gateway.runtime.drain_lock import drain_running
 
@@ -61,57 +61,22 @@ def measure_per_process(
     sample, sample_names = raws[:n], names[:n]
     byte_compile_ours()  # as an installed wheel is; see bench/sandbox.py
     site = Site.create(work / "single")
-    # The schema is created before timing: an installed gateway has it already.
-    subprocess.run(
-        [str(tg), "db", "upgrade"],
-        env=site.env,
-        cwd=site.root,
-        capture_output=True,
-        timeout=300,
-        check=True,
-    )
-    ours_failed: list[str] = []
+    site.upgrade(tg)
     started = time.perf_counter()
-    for name, raw in zip(sample_names, sample, strict=True):
-        proc = subprocess.run(
-            [str(tg), "ingest", "-"],
-            input=raw,
-            env=site.env,
-            cwd=site.root,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            timeout=300,
-            check=False,
-        )
-        if proc.returncode != 0:
-            ours_failed.append(
-                f"{name}: exit {proc.returncode} "
-                f"{proc.stderr.decode(errors='replace').strip()[-200:]}"
-            )
-    ours = time.perf_counter() - started
+    each = one_process_each([str(tg), "ingest", "-"], sample, site.env, site.root)
+    ours = each.seconds
+    ours_failed = [f"{sample_names[i]}: {why}" for i, why in sorted(each.failed.items())]
     ours_done = wait_processed(site, started)
     wait_drainers_gone(site.root / "var")
     piped, piped_done = measure_piped(sample, tg, work / "piped", ours_failed)
 
     floor_db = work / "floor" / "floor.db"
     floor_db.parent.mkdir(parents=True)
-    floor_failed: list[str] = []
-    started = time.perf_counter()
-    for name, raw in zip(sample_names, sample, strict=True):
-        proc = subprocess.run(
-            [sys.executable, "-I", "-c", FLOOR_SCRIPT, str(floor_db)],
-            input=raw,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            timeout=300,
-            check=False,
-        )
-        if proc.returncode != 0:
-            floor_failed.append(
-                f"{name}: exit {proc.returncode} "
-                f"{proc.stderr.decode(errors='replace').strip()[-200:]}"
-            )
-    floor = time.perf_counter() - started
+    floor_run = one_process_each(
+        [sys.executable, "-I", "-c", FLOOR_SCRIPT, str(floor_db)], sample, None, floor_db.parent
+    )
+    floor = floor_run.seconds
+    floor_failed = [f"{sample_names[i]}: {why}" for i, why in sorted(floor_run.failed.items())]
     con = sqlite3.connect(floor_db)
     floor_rows = con.execute("SELECT count(*) FROM inbox").fetchone()[0]
     con.close()
@@ -154,14 +119,7 @@ def measure_piped(
 ) -> tuple[float, float]:
     """(c2): the deployment the README describes for a pipe, with ``run`` beside it."""
     site = Site.create(root)
-    subprocess.run(
-        [str(tg), "db", "upgrade"],
-        env=site.env,
-        cwd=site.root,
-        capture_output=True,
-        timeout=300,
-        check=True,
-    )
+    site.upgrade(tg)
     daemon = subprocess.Popen(
         [str(tg), "run"],
         env=site.env,

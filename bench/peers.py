@@ -88,9 +88,15 @@ from bench.corpus_gen import Corpus, generate  # noqa: E402
 from bench.helpdesk_runs import HELPDESK, helpdesk_inprocess  # noqa: E402
 from bench.ingest_batch import measure_batch  # noqa: E402
 from bench.peers_table import BATCH, EACH, Row, print_table  # noqa: E402
-from bench.peers_venvs import PeerError, one_process_each, venv_for  # noqa: E402
+from bench.peers_venvs import PeerError, venv_for  # noqa: E402
 from bench.roundup_runs import ROUNDUP, roundup_each, roundup_inprocess  # noqa: E402
-from bench.sandbox import Site, byte_compile_ours, console_script, rate  # noqa: E402
+from bench.sandbox import (  # noqa: E402
+    Site,
+    byte_compile_ours,
+    console_script,
+    one_process_each,
+    rate,
+)
 
 PEERS_DIR = REPO / "bench" / "out" / "peers"
 
@@ -140,14 +146,7 @@ def ours_batch(corpus: Corpus, tg: Path, work: Path) -> tuple[Row, bool]:
 def ours_each(raws: list[bytes], tg: Path, work: Path) -> tuple[Row, bool]:
     """bench/ingest.py's (c1): ``ingest -`` per message, no daemon, schema made before."""
     site = Site.create(work / "ours-each")
-    subprocess.run(
-        [str(tg), "db", "upgrade"],
-        env=site.env,
-        cwd=site.root,
-        capture_output=True,
-        timeout=300,
-        check=True,
-    )
+    site.upgrade(tg)
     began = time.perf_counter()
     each = one_process_each([str(tg), "ingest", "-"], raws, site.env, site.root)
     while site.query("SELECT count(*) FROM inbox WHERE state = 'pending'")[0][0]:

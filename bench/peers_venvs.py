@@ -5,7 +5,7 @@ neither its dependencies nor ours can leak into the other's figures, and runs
 with an environment stripped of what points at our venv or our config. A peer
 that cannot be installed or driven raises :class:`PeerError`, and the bench
 skips it with the reason instead of failing: our figures are printed anyway.
-:func:`one_process_each` is the MTA's pipe, one process per message, for the
+:func:`bench.sandbox.one_process_each` is the MTA's pipe, one process per message, for the
 peers and for us alike.
 """
 
@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -122,35 +119,3 @@ def venv_for(spec: str, cache: Path, venvs: dict[str, Path | PeerError]) -> Path
     if isinstance(found, PeerError):
         raise found
     return found
-
-
-@dataclass(slots=True)
-class EachRun:
-    seconds: float
-    cpu: float
-    failed: dict[int, str]  # message index -> "exit N: end of stderr"
-
-
-def one_process_each(cmd: list[str], raws: list[bytes], env: dict[str, str], cwd: Path) -> EachRun:
-    """One process per message, stdin = the raw message, sequential: an MTA's pipe."""
-    failed: dict[int, str] = {}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    for i, raw in enumerate(raws):
-        proc = subprocess.run(
-            cmd,
-            input=raw,
-            env=env,
-            cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            timeout=300,
-            check=False,
-        )
-        if proc.returncode != 0:
-            err = proc.stderr.decode(errors="replace").strip().splitlines()
-            failed[i] = f"exit {proc.returncode}: {(err or [''])[-1][:120]}"
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return EachRun(seconds, cpu, failed)

@@ -19,11 +19,11 @@ from bench.peers_table import BATCH, EACH, Row, top
 from bench.peers_venvs import (
     RUN_TIMEOUT,
     PeerError,
-    one_process_each,
     peer_env,
     run,
     run_json,
 )
+from bench.sandbox import one_process_each
 
 ROUNDUP = "roundup==2.6.0"
 ROUNDUP_DRIVER = Path(__file__).resolve().parent / "peer_roundup.py"
