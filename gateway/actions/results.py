@@ -279,17 +279,13 @@ def _on_failure(
     )
     member = settings.member(email or "")
     if member is None:
-        changes.record(
+        changes.no_auto_answer(
             session,
             ticket,
-            "no-auto-answer",
             now,
+            why=f"no member to tell ({email or 'unassigned'})",
+            mail="action_failed",
             actor=ACTOR,
-            channel=CHANNEL,
-            detail={
-                "reason": f"no member to tell ({email or 'unassigned'})",
-                "mail": "action_failed",
-            },
         )
         return
     view = views.ActionFailed(

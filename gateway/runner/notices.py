@@ -178,24 +178,9 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
         allowed = not why
     if allowed:
         allowed, recent = under_rate_limit(a.session, ticket.requester, a.settings, a.now)
-        why = (
-            ""
-            if allowed
-            else (f"rate limit: {recent} automatic mails to {ticket.requester} in the last hour")
-        )
+        why = "" if allowed else changes.rate_limited(ticket.requester, recent)
     if not allowed:
-        detail: dict[str, object] = {"reason": why, "mail": kind}
-        if lasting:
-            detail["lasting"] = True
-        changes.record(
-            a.session,
-            ticket,
-            "no-auto-answer",
-            a.now,
-            actor="gateway",
-            channel="system",
-            detail=detail,
-        )
+        changes.no_auto_answer(a.session, ticket, a.now, why=why, mail=kind, lasting=lasting)
     return allowed
 
 

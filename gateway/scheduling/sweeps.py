@@ -185,14 +185,8 @@ def _pending(
             report.done[Job.PENDING_REMINDER] += 1
             why = to_requester.quiet(session, ctx.settings, ticket)
             if why:  # a monitoring alert, an archive, a no-reply address: told once, why not
-                changes.record(
-                    session,
-                    ticket,
-                    "no-auto-answer",
-                    now,
-                    actor=ACTOR,
-                    channel=CHANNEL,
-                    detail={"reason": why, "mail": "pending_reminder"},
+                changes.no_auto_answer(
+                    session, ticket, now, why=why, mail="pending_reminder", actor=ACTOR
                 )
                 return
             view = views.PendingReminder(

@@ -346,6 +346,30 @@ def record(
     _event(session, ticket, now, (actor, channel), kind, new=new, detail=detail)
 
 
+def no_auto_answer(
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    why: str,
+    mail: str,
+    actor: str = "gateway",
+    lasting: bool = False,
+) -> None:
+    """The automatic ``mail`` was not sent, and ``why`` (a brake, the rate limit, nobody
+    to tell): one event kind, read by the ticket page, the CLI and the status mails'
+    'said once' checks. ``lasting``: the reason holds for the ticket's life."""
+    detail: dict[str, Any] = {"reason": why, "mail": mail}
+    if lasting:
+        detail["lasting"] = True
+    record(session, ticket, "no-auto-answer", now, actor=actor, channel="system", detail=detail)
+
+
+def rate_limited(address: str, recent: int) -> str:
+    """Why an automatic mail to ``address`` was held back (the history says it so)."""
+    return f"rate limit: {recent} automatic mails to {address} in the last hour"
+
+
 def _event(
     session: Session,
     ticket: Ticket,

@@ -140,18 +140,9 @@ def _status_mail(
     why = off or quiet(session, settings, ticket)
     if not why:
         ok, recent = under_rate_limit(session, ticket.requester, settings, now)
-        limit = f"rate limit: {recent} automatic mails to {ticket.requester} in the last hour"
-        why = "" if ok else limit
+        why = "" if ok else changes.rate_limited(ticket.requester, recent)
     if why:
-        changes.record(
-            session,
-            ticket,
-            "no-auto-answer",
-            now,
-            actor="gateway",
-            channel="system",
-            detail={"reason": why, "mail": KIND},
-        )
+        changes.no_auto_answer(session, ticket, now, why=why, mail=KIND)
         return None
     view = views.StatusChange(
         team=team(settings),
