@@ -44,15 +44,17 @@ def accept(
     return accepted
 
 
-def claim_pending(session: Session, now: datetime, limit: int = 50) -> list[int]:
-    """Ids of rows due for processing, locked so another instance skips them."""
+def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:
+    """Ids of rows due for processing, oldest first. Not locked: a lock here would
+    end with the question's transaction, and only hide the rows from another
+    instance asking at the same moment (which then went idle). Instances share the
+    rows out with :mod:`store.row_claims`; :func:`claim_row` makes each processed once."""
     stmt = (
         select(InboxRow.id)
         .where(InboxRow.state == "pending")
         .where(or_(InboxRow.next_attempt_at.is_(None), InboxRow.next_attempt_at <= now))
         .order_by(InboxRow.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
     return list(session.scalars(stmt))
 

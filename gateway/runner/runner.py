@@ -37,6 +37,7 @@ from gateway.runner.rows import RowInput, RowOutcome, already_processed, held, l
 from gateway.tickets import conversation
 from store import inbox
 from store.db import transaction
+from store.row_claims import RowClaims
 from store.turnstile import Turnstile
 
 log = logging.getLogger("gateway.runner")
@@ -50,6 +51,7 @@ GROUP_SECONDS = 0.25
 # Rows parsed ahead of a group hold their bytes until it commits; a group is cut before
 # it would hold more than this, so a big message is processed alone (issue #18).
 TOGETHER_BYTES = 4 << 20
+BATCH = 50  # due rows taken at a time by process_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class Runner:
     parser: RowParser | None = None  # None: parse inline (a CLI run); the daemon isolates
     turnstile: Turnstile | None = None  # SQLite: accepting writers go before each row
     on_row: Callable[[int | None], None] | None = None  # told each row's id, then None
+    claims: RowClaims | None = None  # PostgreSQL: the rows other instances work on are skipped
 
     def process_pending(self, limit: int | None = None) -> list[RowOutcome]:
         """Drain due rows; returns their outcomes (transient ones included). With a
@@ -71,18 +74,23 @@ class Runner:
         self.settings.gateway.reply_key()  # see process_one
         outcomes: list[RowOutcome] = []
         while limit is None or len(outcomes) < limit:
+            want = BATCH if limit is None else min(BATCH, limit - len(outcomes))
+            asked = self.claims.wanted(want) if self.claims is not None else BATCH
             with transaction(self.sessions) as s:
-                ids = inbox.claim_pending(s, self.clock.now(), limit=50)
+                due = inbox.due_ids(s, self.clock.now(), limit=asked)
             seen = {o.inbox_id for o in outcomes}
-            ids = [i for i in ids if i not in seen][
-                : None if limit is None else limit - len(outcomes)
-            ]
+            due = [i for i in due if i not in seen]
+            ids = self.claims.take(due, want) if self.claims is not None else due[:want]
             if not ids:
                 break
-            if self.parser is not None:
-                outcomes += self._parse_then_together(ids)
-            else:
-                outcomes += [self.process_one(inbox_id) for inbox_id in ids]
+            try:
+                if self.parser is not None:
+                    outcomes += self._parse_then_together(ids)
+                else:
+                    outcomes += [self.process_one(inbox_id) for inbox_id in ids]
+            finally:
+                if self.claims is not None:
+                    self.claims.give_back(ids)
         return outcomes
 
     def _parse_then_together(self, ids: Sequence[int]) -> list[RowOutcome]:
@@ -299,7 +307,10 @@ class Runner:
         return (None, None) if raw is None else (raw, self.parser.parse(raw, deadline, ticket))
 
     def close(self) -> None:
-        """Stop the parser's worker process, if one was started."""
+        """Stop the parser's worker process, if one was started, and give back the
+        rows held for this instance."""
+        if self.claims is not None:
+            self.claims.close()
         if self.parser is not None:
             self.parser.close()
         if self.turnstile is not None:

@@ -22,6 +22,7 @@ from gateway.tickets import conversation, news
 from store import migrate
 from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
+from store.row_claims import RowClaims
 from store.turnstile import Turnstile
 
 
@@ -98,7 +99,15 @@ def build(
     runner_sessions = session_factory(runner_engine, info)
     conversation.install(runner_sessions)
     turnstile = Turnstile(db_path) if db_path is not None else None
-    runner = Runner(settings, clock, runner_sessions, catalog, parser=parser, turnstile=turnstile)
+    runner = Runner(
+        settings,
+        clock,
+        runner_sessions,
+        catalog,
+        parser=parser,
+        turnstile=turnstile,
+        claims=RowClaims(engine) if engine.dialect.name == "postgresql" else None,
+    )
     if checkpointer is not None:
         checkpointer.__enter__()
     return App(settings, engine, sessions, clock, runner, catalog, runner_engine, checkpointer)

@@ -73,7 +73,7 @@ POLL = 0.1  # seconds between two looks for new rows while lingering
 NICE = 10  # the pipes it works for are what an MTA waits on: they get the CPU first
 EX_OK, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 64, 75, 78
 
-_DUE = (  # the runner's own condition (store.inbox.claim_pending), newer than ``seen``
+_DUE = (  # the runner's own condition (store.inbox.due_ids), newer than ``seen``
     "SELECT 1 FROM inbox WHERE state = 'pending' AND id > ?"
     " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) LIMIT 1"
 )

@@ -1,0 +1,140 @@
+"""Which pending inbox rows this instance works on, when several share a PostgreSQL database.
+
+Every instance's runner asks for the due rows (:func:`store.inbox.due_ids`). Before
+this module, two instances draining together got the same ids (the rows were
+locked only for the moment of the question), and each read and parsed every row
+before one of them won the row's claim: half of each instance's parsing was thrown
+away (issue #18).
+
+So on PostgreSQL a runner holds a session-level advisory lock per row it has
+taken, on a connection of its own, from the question until the rows are processed;
+the other instance's question skips rows so held. As with the mailbox locks
+(:mod:`gateway.receive.mailbox_lock`), nothing has to be released by hand when a
+process dies: its connection closes and the server drops its locks, so a row taken
+by an instance that crashed, or whose processing child was killed over its budget,
+is due again at once, not after a lease. The advisory locks only share the work
+out: what makes a row processed once is still the row lock and state check of
+:func:`store.inbox.claim_row`. SQLite needs none of it: one daemon per data
+directory, and drainers take turns under the drain lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Engine, bindparam, create_engine, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger("gateway.runner")
+
+# A row's lock key is this plus its id: one range of the 64-bit key space, apart from
+# the mailbox locks (hashes) and the migration lock (store.migrate.MIGRATION_LOCK).
+KEY_BASE = 0x7467_0002 << 32  # "tg" + 2
+CANDIDATES = 4  # due rows asked for per row wanted: others may hold some of them
+
+_IDS = bindparam("ids", type_=ARRAY(BIGINT))
+# each candidate tried once, in order
+_TAKE = text(
+    "SELECT k, pg_try_advisory_lock(:base + k) FROM unnest(:ids) WITH ORDINALITY AS t(k, n) "
+    "ORDER BY n"
+).bindparams(_IDS)
+_GIVE = text("SELECT count(pg_advisory_unlock(:base + k)) FROM unnest(:ids) AS t(k)").bindparams(
+    _IDS
+)
+# A holder whose machine vanishes keeps its session, and its rows, until the kernel gives
+# up on the connection; with these the server drops it after about a minute.
+_KEEPALIVES = (
+    "SET tcp_keepalives_idle = 30",
+    "SET tcp_keepalives_interval = 10",
+    "SET tcp_keepalives_count = 3",
+)
+
+
+class RowClaims:
+    """The rows this instance holds; on SQLite every row asked for is this instance's."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine: Engine | None = None
+        if engine.dialect.name == "postgresql":
+            # NullPool: a closed connection must really close, and with it the locks
+            self._engine = create_engine(
+                engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5}
+            )
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()  # one connection; a drain and a stop may meet
+
+    @property
+    def shared(self) -> bool:
+        """Whether other instances may work on the same rows (PostgreSQL)."""
+        return self._engine is not None
+
+    def wanted(self, limit: int) -> int:
+        """How many due rows to ask for, to have ``limit`` this instance can take."""
+        return limit * CANDIDATES if self.shared else limit
+
+    def take(self, ids: Sequence[int], limit: int) -> list[int]:
+        """The first ``limit`` of ``ids`` no other instance holds, now held by this one.
+        Without its connection, every row is taken: two instances then may parse the
+        same rows, as before, but none is left waiting."""
+        if self._engine is None or not ids:
+            return list(ids[:limit])
+        with self._lock:
+            got: list[int] = []
+            try:
+                conn = self._connection()
+                tried = 0
+                while len(got) < limit and tried < len(ids):
+                    # as many as are still wanted: never a lock taken only to give it back,
+                    # which would hide the row from the other instance meanwhile
+                    chunk = list(ids[tried : tried + limit - len(got)])
+                    tried += len(chunk)
+                    rows = conn.execute(_TAKE, {"base": KEY_BASE, "ids": chunk})
+                    got += [int(k) for k, held in rows if held]
+                conn.commit()  # the locks are the session's: no transaction stays open
+            except SQLAlchemyError as exc:
+                log.warning("cannot share the rows out with other instances, taking them: %s", exc)
+                self._drop()
+                return list(ids[:limit])
+        return got
+
+    def give_back(self, ids: Sequence[int]) -> None:
+        """The rows processed (or not wanted): other instances may take them again."""
+        if self._engine is None or not ids:
+            return
+        with self._lock:
+            if self._conn is None:
+                return  # the locks went with the connection
+            try:
+                self._conn.execute(_GIVE, {"base": KEY_BASE, "ids": list(ids)})
+                self._conn.commit()
+            except SQLAlchemyError as exc:  # so did they here
+                log.warning("lost the connection holding this instance's rows: %s", exc)
+                self._drop()
+
+    def close(self) -> None:
+        """Give every row back (by closing the connection) and stop."""
+        with self._lock:
+            self._drop()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            assert self._engine is not None
+            conn = self._engine.connect()
+            for setting in _KEEPALIVES:
+                conn.execute(text(setting))
+            conn.commit()
+            self._conn = conn
+        return self._conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(SQLAlchemyError):  # broken: the server drops it anyway
+                conn.close()
