@@ -21,31 +21,41 @@ directory, and drainers take turns under the drain lock.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, text
-from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger("gateway.runner")
 
-# A row's lock key is this plus its id: one range of the 64-bit key space, apart from
-# the mailbox locks (hashes) and the migration lock (store.migrate.MIGRATION_LOCK).
-KEY_BASE = 0x7467_0002 << 32  # "tg" + 2
 CANDIDATES = 4  # due rows asked for per row wanted: others may hold some of them
 
-_IDS = bindparam("ids", type_=ARRAY(BIGINT))
+# A row's lock is the pair (space, id), in the two-key form of the advisory locks, which
+# never meets the one-key form of the mailbox and migration locks. Advisory locks are
+# the whole database's: the space is the schema's, or the gateways of two teams in two
+# schemas of one database would hold each other's rows (their ids are the same numbers).
+_IDS = bindparam("ids", type_=ARRAY(INTEGER))
 # each candidate tried once, in order
 _TAKE = text(
-    "SELECT k, pg_try_advisory_lock(:base + k) FROM unnest(:ids) WITH ORDINALITY AS t(k, n) "
+    "SELECT k, pg_try_advisory_lock(:space, k) FROM unnest(:ids) WITH ORDINALITY AS t(k, n) "
     "ORDER BY n"
 ).bindparams(_IDS)
-_GIVE = text("SELECT count(pg_advisory_unlock(:base + k)) FROM unnest(:ids) AS t(k)").bindparams(
+_GIVE = text("SELECT count(pg_advisory_unlock(:space, k)) FROM unnest(:ids) AS t(k)").bindparams(
     _IDS
 )
+
+
+def space_of(schema: str) -> int:
+    """The first key of a schema's row locks: a stable signed 32-bit hash of its name."""
+    digest = hashlib.sha256(b"ticket-gateway inbox " + schema.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
 # A holder whose machine vanishes keeps its session, and its rows, until the kernel gives
 # up on the connection; with these the server drops it after about a minute.
 _KEEPALIVES = (
@@ -66,6 +76,7 @@ class RowClaims:
                 engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5}
             )
         self._conn: Connection | None = None
+        self._space = 0  # the schema's (space_of), read when the connection is made
         self._lock = threading.Lock()  # one connection; a drain and a stop may meet
 
     @property
@@ -93,7 +104,7 @@ class RowClaims:
                     # which would hide the row from the other instance meanwhile
                     chunk = list(ids[tried : tried + limit - len(got)])
                     tried += len(chunk)
-                    rows = conn.execute(_TAKE, {"base": KEY_BASE, "ids": chunk})
+                    rows = conn.execute(_TAKE, {"space": self._space, "ids": chunk})
                     got += [int(k) for k, held in rows if held]
                 conn.commit()  # the locks are the session's: no transaction stays open
             except SQLAlchemyError as exc:
@@ -110,15 +121,21 @@ class RowClaims:
             if self._conn is None:
                 return  # the locks went with the connection
             try:
-                self._conn.execute(_GIVE, {"base": KEY_BASE, "ids": list(ids)})
+                self._conn.execute(_GIVE, {"space": self._space, "ids": list(ids)})
                 self._conn.commit()
             except SQLAlchemyError as exc:  # so did they here
                 log.warning("lost the connection holding this instance's rows: %s", exc)
                 self._drop()
 
     def close(self) -> None:
-        """Give every row back (by closing the connection) and stop."""
+        """Give every row back and stop. Closing the connection alone would do, but the
+        server drops a session's locks only once its process has noticed the client
+        left: said here, they are free before this returns."""
         with self._lock:
+            if self._conn is not None:
+                with contextlib.suppress(SQLAlchemyError):  # broken: the server drops them
+                    self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                    self._conn.commit()
             self._drop()
         if self._engine is not None:
             self._engine.dispose()
@@ -129,6 +146,7 @@ class RowClaims:
             conn = self._engine.connect()
             for setting in _KEEPALIVES:
                 conn.execute(text(setting))
+            self._space = space_of(str(conn.execute(text("SELECT current_schema()")).scalar()))
             conn.commit()
             self._conn = conn
         return self._conn

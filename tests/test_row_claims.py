@@ -13,16 +13,18 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import text
 
-from gateway.config.settings import Settings
+from gateway.config.settings import DatabaseSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import InboxState, ParsedMessage
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runtime.app import App, build
 from store import inbox
 from store.db import transaction
-from store.row_claims import KEY_BASE, RowClaims
+from store.row_claims import RowClaims, space_of
+from tests.conftest import pg_schema
 from tests.support.databases import postgres_only, sqlite_only
 from tests.support.mails import mail
+from tests.support.waiting import eventually
 
 ROWS = 60
 
@@ -109,8 +111,8 @@ def test_rows_of_a_dead_instance_are_taken_at_once(
     try:
         assert other.take(ids, 10) == ids[3:]  # the first three are held
         other.give_back(ids[3:])
-        dying.close()  # its connection closes as a killed process's does
-        assert other.take(ids, 10) == ids  # … and its rows are free again, with no wait
+        dying.close()  # a stop gives its rows back
+        assert other.take(ids, 10) == ids  # … free again, with no wait
         outcomes = second.runner.process_pending()  # held by ``other``: none for the runner
         assert outcomes == []
         other.give_back(ids)
@@ -130,15 +132,19 @@ def test_a_lost_claims_connection_takes_every_row(
     try:
         assert claims.take(ids, 2) == ids[:2]
         with first.engine.connect() as admin:
-            admin.execute(
+            schema = str(admin.scalar(text("SELECT current_schema()")))
+            holder = admin.scalar(
                 text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
-                    " AND ((classid::bigint << 32) | objid::bigint) = :key"
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND classid::bigint = :space AND objid::bigint = :id"
                 ),
-                {"key": KEY_BASE + ids[0]},
+                {"space": space_of(schema) & 0xFFFFFFFF, "id": ids[0]},  # an oid: unsigned
             )
+            assert holder is not None
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
             admin.commit()
+            gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
+            assert eventually(lambda: admin.scalar(gone, {"pid": holder}))
         # the locks went with the connection; the next take says so and takes the rows
         # (another instance may parse some twice, none is left waiting) on a new one
         assert claims.take(ids, 4) == ids
@@ -161,3 +167,23 @@ def test_sqlite_takes_every_row_it_asks_for(app: App, clock: FakeClock) -> None:
     assert claims.take(ids, 2) == ids[:2]  # nothing is held on SQLite
     assert app.runner.claims is None
     assert {o.inbox_id for o in app.runner.process_pending()} == set(ids)
+
+
+@postgres_only
+def test_two_schemas_of_one_database_hold_rows_of_their_own(
+    twins: tuple[App, App], clock: FakeClock
+) -> None:
+    """Advisory locks are the database's: the same row ids in another schema (another
+    team's gateway, or the tests' own schemas) are not held by this one's."""
+    first, _ = twins
+    ids = _accept(first, clock, 3)
+    with pg_schema() as url:
+        apart = build(replace(first.settings, database=DatabaseSettings(url=url)), clock)
+        try:
+            _accept(apart, clock, 3)  # the same ids, 1 to 3
+            mine = RowClaims(first.engine)
+            assert mine.take(ids, 3) == ids
+            assert {o.inbox_id for o in apart.runner.process_pending()} == set(ids)
+            mine.close()
+        finally:
+            apart.close()
