@@ -37,6 +37,20 @@ def get(session: Session, ticket_id: int) -> Ticket | None:
     return attached(session, row._asdict())
 
 
+def get_to_change(session: Session, ticket_id: int) -> Ticket | None:
+    """The ticket, as :func:`get` gives it, for a change decided on what it holds now.
+    On PostgreSQL its row is locked until the transaction ends: a sweep closing it (which
+    locks it too, gateway.scheduling.sweeps) either committed already and is seen, or
+    waits for this change. Without the lock the change was decided on the state read
+    before the other committed, and written over it ("pending → open" over a close the
+    requester had been mailed about). SQLite takes its write lock at BEGIN: nothing
+    commits in between, and the lock is not said there."""
+    ticket = get(session, ticket_id)
+    if ticket is not None and session.get_bind().dialect.name == "postgresql":
+        session.refresh(ticket, with_for_update=True)
+    return ticket
+
+
 def exists(session: Session, ticket_id: int) -> bool:
     """Whether ``get`` would find the ticket, without making its object (threading asks
     this of a subject tag and a reply address for every reply, issue #18)."""

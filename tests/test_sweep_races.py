@@ -8,6 +8,7 @@ requester who answered at the last minute is not closed as "no response".
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -90,3 +91,32 @@ def test_pending_reminder_still_goes_to_a_ticket_nobody_answered(gw: App, clock:
     with transaction(gw.sessions) as s:
         run_sweeps(s, scheduler.context(gw), clock.now())
     assert show(gw, tid)["close_reason"] == "no-response"
+
+
+@postgres_only
+def test_a_reply_filed_while_the_sweep_closes_waits_and_reopens(gw: App, clock: FakeClock) -> None:
+    """The other order: the sweep has the ticket locked and is closing it when the
+    runner files the requester's answer. The runner must decide on the ticket as the
+    sweep leaves it (closed: the answer reopens it, and the history says so), not on
+    the state it read before the sweep committed (pending: "pending → open" written
+    over a close the requester was already mailed about)."""
+    tid = open_ticket(gw, "Purchase: toner", key="race-3", state=TicketState.PENDING)
+    clock.advance(7 * DAY)
+    answer = mail(
+        subject=f"Re: [#{tid}] Purchase: toner",
+        body="Here is the order number: 4711.\n",
+        sender="Alice Example <alice@customer.test>",
+        message_id="<late-answer@customer.test>",
+    )
+    filed: list[str] = []
+    with transaction(gw.sessions) as sweep:
+        run_sweeps(sweep, scheduler.context(gw), clock.now())  # closes it, lock held
+        runner = threading.Thread(target=lambda: filed.append(deliver(gw, answer).reason))
+        runner.start()
+        runner.join(1.0)  # the runner waits for the sweep's lock
+        assert runner.is_alive(), "the reply was filed on the ticket as read before the close"
+    runner.join(30)
+    t = show(gw, tid)
+    changes = [(e["old"], e["new"]) for e in t["events"] if e["kind"] == "state"]
+    assert changes[-2:] == [("pending", "closed"), ("closed", "open")], changes
+    assert t["state"] == "open"

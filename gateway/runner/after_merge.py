@@ -24,7 +24,7 @@ def goes_on(a: Arrival, ticket: Ticket) -> Ticket:
     stops #41's first-response clock and names #41's number)."""
     if ticket.merged_into_id is None:
         return ticket
-    return tickets.get(a.session, ticket.merged_into_id) or ticket
+    return tickets.get_to_change(a.session, ticket.merged_into_id) or ticket
 
 
 def people_of(a: Arrival, ticket: Ticket) -> set[str]:

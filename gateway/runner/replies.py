@@ -157,7 +157,7 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
 
 def _ticket(a: Arrival) -> Ticket:
     ticket_id = a.thread.ticket_id
-    ticket = tickets.get(a.session, ticket_id) if ticket_id is not None else None
+    ticket = tickets.get_to_change(a.session, ticket_id) if ticket_id is not None else None
     if ticket is None:  # evidence only names existing tickets; a race deleted it
         raise LookupError(f"ticket #{ticket_id} vanished while threading")
     return ticket
