@@ -120,3 +120,33 @@ def test_a_reply_filed_while_the_sweep_closes_waits_and_reopens(gw: App, clock: 
     changes = [(e["old"], e["new"]) for e in t["events"] if e["kind"] == "state"]
     assert changes[-2:] == [("pending", "closed"), ("closed", "open")], changes
     assert t["state"] == "open"
+
+
+@postgres_only
+def test_a_member_closing_on_the_page_while_the_sweep_closes_closes_once(
+    gw: App, clock: FakeClock
+) -> None:
+    """A change made on a page (or from Slack, or the CLI) is decided on the ticket as it
+    is once the sweep is done with it: one close, one mail to the requester, not a
+    second "closed" written over the first from a state read before it."""
+    from gateway.web.ticket_pages import _act  # the page's one change, in its transaction
+
+    tid = open_ticket(gw, "Purchase: toner", key="race-4", state=TicketState.PENDING)
+    clock.advance(7 * DAY)
+    answers: list[bool | None] = []
+
+    def close_on_the_page() -> None:
+        with transaction(gw.sessions) as s:
+            answers.append(_act(s, tid, "bob@example.test", "closed", "resolved", "", clock.now()))
+
+    with transaction(gw.sessions) as sweep:
+        run_sweeps(sweep, scheduler.context(gw), clock.now())  # closes it, lock held
+        page = threading.Thread(target=close_on_the_page)
+        page.start()
+        page.join(1.0)
+        assert page.is_alive(), "the page's close was decided on the ticket read before"
+    page.join(30)
+    t = show(gw, tid)
+    closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
+    assert len(closes) == 1, closes
+    assert answers == [False]  # closed already: the state machine refuses a second close

@@ -187,7 +187,7 @@ def _act(
     now: datetime,
 ) -> bool | None:
     """None: no such ticket; False: the state machine refused; True: done."""
-    ticket = tickets.get(session, ticket_id)
+    ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
     how: By = {"actor": actor, "channel": Channel.WEB.value}
@@ -227,7 +227,7 @@ def _approve(
     """The ticket page's approve button: the same function as a manager's ``/approve``
     (who may, a complete sheet, a run that waits), with the web as the channel. None:
     no such ticket; a Msg: why it was refused; True: the run is queued."""
-    ticket = tickets.get(session, ticket_id)
+    ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
     try:

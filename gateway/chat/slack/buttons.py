@@ -90,7 +90,7 @@ def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | Non
     """One press through the tickets service; what to tell the presser (a refusal, or
     what an approval did), or None when done."""
     with transaction(door.sessions) as s:
-        ticket = tickets.get(s, ticket_id)
+        ticket = tickets.get_to_change(s, ticket_id)
         if ticket is None:
             return N_("There is no ticket #{id}.", id=ticket_id)
         now, actor = door.clock.now(), member.email
@@ -204,7 +204,7 @@ async def _relay(
     def work() -> Msg:
         with transaction(door.sessions) as s:
             ticket_id = which(s)
-            ticket = tickets.get(s, ticket_id) if ticket_id is not None else None
+            ticket = tickets.get_to_change(s, ticket_id) if ticket_id is not None else None
             if ticket is None:
                 return missing
             if outbox.queued_under(s, f"{key}:"):  # a press or command Slack repeated

@@ -33,7 +33,7 @@ def cmd_tickets_priority(args: argparse.Namespace, settings: Settings) -> int:
     said = Speaker(settings)
     level = Priority(args.level)
     with opened(settings) as app, transaction(app.sessions) as s:
-        ticket = tickets.get(s, args.id)
+        ticket = tickets.get_to_change(s, args.id)
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=args.id))
             return EX_UNAVAILABLE
@@ -66,7 +66,7 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(decided)
         return EX_DATAERR
     with opened(settings) as app, transaction(app.sessions) as s:
-        ticket = tickets.get(s, args.id)
+        ticket = tickets.get_to_change(s, args.id)
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=args.id))
             return EX_UNAVAILABLE

@@ -151,7 +151,7 @@ def _change_ticket(
     from store.db import transaction
 
     with transaction(app.sessions) as s:
-        ticket = tickets.get(s, ticket_id)
+        ticket = tickets.get_to_change(s, ticket_id)
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=ticket_id))
             return EX_UNAVAILABLE
