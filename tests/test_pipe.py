@@ -19,6 +19,7 @@ from gateway.runtime.app import App
 from store import inbox
 from store.db import transaction
 from store.models import InboxRaw, InboxRow
+from tests.support.config import KEY
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets
 
@@ -98,7 +99,7 @@ def test_console_pipe_queues_while_daemon_runs(
     app: App, settings: Settings, sqlite_db: str, tmp_path: Path
 ) -> None:
     cfg = tmp_path / "gateway.toml"
-    (tmp_path / "secret.key").write_text("x" * 40)
+    (tmp_path / "secret.key").write_text(KEY)
     cfg.write_text(
         f'[gateway]\nsecret_file = "secret.key"\ndata_dir = "{settings.gateway.data_dir}"\n'
         f'[database]\nurl = "{settings.database.url}"\n'
@@ -193,7 +194,7 @@ def test_pipe_target_agrees_with_settings(
     monkeypatch.chdir(tmp_path)
     for key in ("TICKET_GATEWAY_CONFIG", "TICKET_GATEWAY_DATABASE_URL", "TICKET_GATEWAY_SECRET"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("TICKET_GATEWAY_SECRET", "s" * 32)
+    monkeypatch.setenv("TICKET_GATEWAY_SECRET", KEY)
     for key, value in env.items():
         monkeypatch.setenv(key, value.replace("/ABS", str(tmp_path)))
     conf = tmp_path / "etc" / "gateway.toml"

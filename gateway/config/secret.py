@@ -16,9 +16,9 @@ from gateway.config.sections import Section
 from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
+from gateway.core.key_strength import MIN_BYTES, weakness
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
-MIN_LENGTH = 16  # bytes, from every source (issue #14)
 # what systemd/environment.example ships: a key anyone who read the example can use
 PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 
@@ -48,7 +48,7 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
     if not generated.exists():
         _generate(generated)
     value = generated.read_bytes().strip()
-    if len(value) < MIN_LENGTH:  # emptied or cut short: tokens keyed by (almost) nothing
+    if len(value) < MIN_BYTES:  # emptied or cut short: tokens keyed by (almost) nothing
         raise ConfigError(
             s.path,
             s.key("data_dir"),
@@ -94,8 +94,8 @@ def _check(value: bytes, path: str, key: str) -> None:
                 "use 32 random bytes, e.g. the output of: openssl rand -hex 32"
             ),
         )
-    if len(value) < MIN_LENGTH:
-        raise ConfigError(path, key, N_("secret must be ≥ 16 bytes"))
+    if (why := weakness(value)) is not None:  # short, or not random (one rule for every key)
+        raise ConfigError(path, key, why)
 
 
 def exposure(path: Path) -> Msg | None:
