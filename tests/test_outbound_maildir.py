@@ -9,6 +9,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -156,10 +157,8 @@ def _watch(event: str, args: tuple[object, ...]) -> None:
         return
     target = args[0]
     if isinstance(target, int | str | bytes | os.PathLike):
-        try:
+        with suppress(OSError):  # gone already: nothing to see
             _SEEN.append((event, str(target), _mode_of(target)))
-        except OSError:
-            pass
 
 
 def _mode_of(target: object) -> int:
