@@ -20,6 +20,7 @@ from gateway.core.key_strength import MIN_BYTES, weakness
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
 # what systemd/environment.example ships: a key anyone who read the example can use
+PRIVATE_FILE = 0o600  # the generated key, whatever the umask
 PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 
 
@@ -68,9 +69,11 @@ def _generate(path: Path) -> None:
 
     private_folder(path.parent)
     draft = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    draft.unlink(missing_ok=True)  # left by a crash: its mode is not to be trusted
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE)
     try:
         with os.fdopen(fd, "w") as fh:
+            os.fchmod(fh.fileno(), PRIVATE_FILE)  # 0600 whatever the umask took away
             fh.write(secrets.token_hex(32))
             fh.flush()
             os.fsync(fh.fileno())
