@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gateway.config.settings import Settings
@@ -115,7 +115,7 @@ def unique_name(when: datetime, tag: int) -> str:
     """A name no other mail of any writer has: ``time.M<µs>P<pid>Q<tag>R<random>.host``
     (the maildir convention; ``tag`` is ours, the outbox row)."""
     host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
-    seconds = int(when.timestamp())
+    seconds = int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())  # naive: UTC
     return f"{seconds}.M{when.microsecond}P{os.getpid()}Q{tag}R{os.urandom(8).hex()}.{host}"
 
 
