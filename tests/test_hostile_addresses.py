@@ -94,6 +94,25 @@ def test_an_answer_skips_a_cc_that_never_reads_answers(team: App, never: str) ->
     assert sent == ["alice@customer.test", "bob@customer.test"]
 
 
+def test_an_answer_to_a_no_reply_requester_is_still_the_first_response(team: App) -> None:
+    """A monitoring alert from noreply@: a member's answer reaches no one (nobody reads
+    that address), but it is the team's response, so the first-response SLA stops and
+    no overdue notice follows."""
+    out = deliver(team, raw_request("Monitor <noreply@monitoring.test>"))
+    ticket_id = out.ticket_id
+    assert ticket_id is not None
+    assert show(team, ticket_id)["first_response_at"] is None
+    answer = mail(
+        subject=f"Re: [#{ticket_id}] printer jam",
+        body="Restarted the spooler.\n",
+        sender="Ops One <ops@example.test>",
+        to=reply_address(team, ticket_id, "ops@example.test"),
+    )
+    assert deliver(team, answer).state == InboxState.DONE
+    assert outbox(team, "ops_reply") == []
+    assert show(team, ticket_id)["first_response_at"] is not None
+
+
 def test_their_own_reply_with_a_command_is_processed_without_mailing_them(team: App) -> None:
     out = deliver(team, raw_request(f"田中 <{NON_ASCII}>"))
     reply = (

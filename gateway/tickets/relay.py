@@ -78,6 +78,10 @@ def relay_answer(
             session, ticket, member.email, text, recipients, now, key=key, files=files
         )
         changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
+    elif loops.never_answered(ticket.requester, settings.own_addresses):
+        # an alert from a no-reply sender: no mail can carry the answer, but it is the
+        # team's response all the same, and the first-response SLA stops
+        changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
     return len(recipients)
 
 
