@@ -21,9 +21,12 @@ _SIZE = b"RFC822.SIZE"
 
 
 def sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
-    """Each message's size as the server counts it; 0 for one gone meanwhile."""
+    """Each message's size as the server counts it; 0 for one gone meanwhile, or one
+    the server gives no size for (Exchange answers ``RFC822.SIZE NIL`` for a message it
+    cannot convert, as it answers ``BODY[] NIL``: see ``damaged``)."""
     found = client.fetch(uids, ["RFC822.SIZE"])
-    return {uid: int(found.get(uid, {}).get(_SIZE, 0)) for uid in uids}
+    given = {uid: found.get(uid, {}).get(_SIZE) for uid in uids}
+    return {uid: size if isinstance(size, int) else 0 for uid, size in given.items()}
 
 
 def by_bytes(uids: list[int], size: Mapping[int, int], limit: int = FETCH_BYTES) -> list[list[int]]:
