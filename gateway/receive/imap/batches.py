@@ -1,10 +1,11 @@
 """How much mail one FETCH may bring in: ``batch_size`` messages, and at most
 :data:`FETCH_BYTES` of them.
 
-imaplib reads a FETCH's literals whole and imapclient parses them into copies of
-their own, so a batch costs about three times its size until it is committed: 50
-scans of 10 MB (the default ``batch_size``) took 1.4 GB, past the unit's
-``MemoryMax``, and the daemon was killed at the same batch at every restart. The
+imaplib reads a FETCH's literals whole, so a batch is held whole until it is
+committed (it used to cost three times its size: imaplib's trace, see
+``connect.untraced``): 50 scans of 10 MB (the default ``batch_size``) took 1.4 GB,
+past the unit's ``MemoryMax``, and the daemon was killed at the same batch at every
+restart. The
 sizes (``RFC822.SIZE``, which servers keep in their index: no message is read for
 it) are asked first, and a batch is cut where the next message would pass the limit.
 """
