@@ -100,6 +100,30 @@ def test_a_damaged_message_does_not_stop_a_rescan(
     assert {uid for uid, f in marks.items() if b"$Processed" in f} == {1, 3, 4, 5}
 
 
+@sqlite_only
+def test_a_damaged_newest_message_does_not_hold_back_the_one_before_it(
+    app: App, dovecot: Dovecot
+) -> None:
+    """The damaged-message steps read the newest message to show that the server works
+    before they call a message damaged; when the newest was damaged too, that read
+    failed at every pass and the mail between the two was held back until new mail came.
+    Now another message is read instead, and both damaged ones are marked."""
+    user = dovecot.add_user()
+    with dovecot.client(user) as c:
+        for raw in (mail("first"), mail("damaged"), mail("third"), mail("damaged too")):
+            c.append("INBOX", raw)
+    for uid in (2, 4):
+        dovecot.message_file(user, uid).chmod(0)
+    account = dovecot.account(user, after="flag")
+    with running(poller(app, account)):
+        assert eventually(lambda: len(inbox_rows(app)) == 2, 15)  # "first" and "third"
+        with dovecot.client(user) as c:
+            c.append("INBOX", mail("fifth"))  # now the newest can be read: 4 is marked too
+        assert eventually(lambda: len(inbox_rows(app)) == 3, 15)
+    marks = keywords(dovecot, user, "INBOX")
+    assert {uid for uid, f in marks.items() if UNREADABLE in f} == {2, 4}
+
+
 # -- a server that answers without the content (a fake: Dovecot never does this) -----
 
 

@@ -12,7 +12,8 @@ reconnect and backoff, so a network cut is never taken for damage:
 1. a batch fails: the messages up to its last one are fetched one at a time;
 2. one message fails alone: it is a *suspect*;
 3. on the next pass the newest message of the folder is read first (the server
-   works) and the suspect is fetched again: if it fails once more it is *damaged*;
+   works; if that one fails too, the next pass reads the one before it) and the
+   suspect is fetched again: if it fails once more it is *damaged*;
 4. on the next pass it gets the keyword :data:`UNREADABLE` and the bookmark steps
    over it. It stays in the folder (never moved to ``processed_folder``, never
    flagged processed: :func:`gateway.receive.imap.folder.unacknowledged` skips it)
@@ -38,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from gateway.receive.imap.folder import UNREADABLE
 
@@ -69,6 +71,7 @@ class Damage:
     probed: bool = False  # the newest message was read in this pass, after the suspect failed
     damaged: int | None = None  # failed alone again right after another message was read
     no_content: dict[int, int] = field(default_factory=dict)  # UID: passes that got none
+    bad_probes: set[int] = field(default_factory=set)  # failed as the probe for this suspect
 
     def batches(self, uids: list[int], size: int) -> list[list[int]]:
         """``uids`` in fetches: one at a time up to ``single_until``, then ``size`` each."""
@@ -88,7 +91,8 @@ class Damage:
     def before_pass(self, client: IMAPClient, uids: list[int], key: str) -> int | None:
         """At the start of a pass over ``uids`` (not stored yet, oldest first): the damaged
         UID, now marked, which the bookmark is to step over; else None. May read the
-        newest message as a probe (its failure is the server's: it raises)."""
+        newest message as a probe (its failure raises; the next pass reads the newest
+        one that has not failed as a probe, in case that one was damaged too)."""
         first = uids[0] if uids else None
         if self.damaged is not None and first == self.damaged:
             client.add_flags([first], [UNREADABLE], silent=True)
@@ -101,12 +105,24 @@ class Damage:
                 UNREADABLE,
             )
             self.suspect, self.probed, self.damaged = None, False, None
+            self.bad_probes.clear()
             return first
         self.damaged = None
         if self.suspect is None or first != self.suspect:
             self.suspect, self.probed = None, False  # read after all, or gone
-        elif len(uids) > 1:
-            client.fetch([uids[-1]], ["BODY.PEEK[]"])
+            self.bad_probes.clear()
+            return None
+        others = [uid for uid in reversed(uids[1:]) if uid not in self.bad_probes]
+        if not others:  # each failed once (a network cut, maybe): round again
+            self.bad_probes.clear()
+            others = uids[:0:-1]
+        probe = others[0] if others else None
+        if probe is not None:
+            try:
+                client.fetch([probe], ["BODY.PEEK[]"])
+            except (OSError, IMAPClientError):
+                self.bad_probes.add(probe)  # maybe damaged too: the next pass reads another
+                raise
             self.probed = True
         return None
 
