@@ -183,29 +183,28 @@ class ImapPoller:
         forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
         # import, whose old mail is filed but not answered (gateway.pipeline.archive)
-        now = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
+        sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         damaged = self._damage.before_pass(client, uids, self.key)
         if damaged is not None:
-            self._read_up_to(now, damaged)
+            self._read_up_to(sweep, damaged)
             uids = uids[1:]
         stored = sum(
-            self._store_batch(client, part, now)
+            self._store_batch(client, part, sweep)
             for batch in self._damage.batches(uids, self.account.batch_size)
             for part in self._by_bytes(client, batch)
         )
-        if rescan and not now.hole:
+        if rescan and not sweep.hole:
             self._rescan = (0, 0)  # ends here: the bookmark takes the new UIDVALIDITY
-        if (rescan and not now.hole) or not uids:  # a rescan's end, an empty pass: noted
+        if (rescan and not sweep.hole) or not uids:  # a rescan's end, an empty pass: noted
             with transaction(self.sessions) as s:
-                sources.advance(
-                    s,
-                    self._source,
-                    uidvalidity=uidvalidity,
-                    last_uid=now.read,
-                    now=self.clock.now(),
-                )
+                self._bookmark(s, sweep)
         return stored
+
+    def _bookmark(self, s: Session, sweep: _Pass) -> None:
+        """Record that ``sweep`` read up to ``sweep.read`` (and its UIDVALIDITY)."""
+        last, at = sweep.read, self.clock.now()
+        sources.advance(s, self._source, uidvalidity=sweep.uidvalidity, last_uid=last, now=at)
 
     def _rescan_from(self, before: int | None, uidvalidity: int) -> int:
         """Where a rescan of ``uidvalidity`` goes on: after what it stored in an earlier
@@ -222,21 +221,15 @@ class ImapPoller:
         self._rescan, self._damage = (uidvalidity, 0), Damage()  # the old UIDs mean nothing
         return 0
 
-    def _read_up_to(self, now: _Pass, uid: int) -> None:
+    def _read_up_to(self, sweep: _Pass, uid: int) -> None:
         """Everything up to ``uid`` is stored or stepped over: the bookmark (a rescan's
         moves to the new UIDVALIDITY only at its end, so it is kept here till then)."""
-        now.read = max(now.read, uid)
-        if now.rescan:
-            self._rescan = (now.uidvalidity, now.read)
+        sweep.read = max(sweep.read, uid)
+        if sweep.rescan:
+            self._rescan = (sweep.uidvalidity, sweep.read)
             return
         with transaction(self.sessions) as s:
-            sources.advance(
-                s,
-                self._source,
-                uidvalidity=now.uidvalidity,
-                last_uid=now.read,
-                now=self.clock.now(),
-            )
+            self._bookmark(s, sweep)
 
     def _finish_interrupted(self, client: IMAPClient, last_uid: int) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line): finish only that."""
@@ -262,7 +255,7 @@ class ImapPoller:
             raise
         return by_bytes(uids, size)
 
-    def _store_batch(self, client: IMAPClient, uids: list[int], now: _Pass) -> int:
+    def _store_batch(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> int:
         """Fetch, commit rows and bookmark together, then move: the order is the guarantee.
 
         A message that comes without content is neither stored nor acknowledged, and
@@ -276,38 +269,36 @@ class ImapPoller:
         missing = [uid for uid in uids if uid not in found]
         if missing:
             missing = sorted(set(missing) - self._damage.given_up(client, missing, self.key))
-        if not now.hole:
-            now.read = missing[0] - 1 if missing else uids[-1]
-            now.hole = bool(missing)
+        if not sweep.hole:
+            sweep.read = missing[0] - 1 if missing else uids[-1]
+            sweep.hole = bool(missing)
         with transaction(self.sessions) as s:
             at = self.clock.now()
-            new = sum(self._accept(s, uid, now, raw, at) for uid, raw in found.items())
-            if now.rescan:  # the bookmark moves to the new UIDVALIDITY once the rescan is complete
+            new = sum(self._accept(s, uid, sweep, raw, at) for uid, raw in found.items())
+            if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
                 sources.touch(s, self._source, now=at)
             else:
-                sources.advance(
-                    s, self._source, uidvalidity=now.uidvalidity, last_uid=now.read, now=at
-                )
-        if now.rescan:
-            self._rescan = (now.uidvalidity, now.read)
+                self._bookmark(s, sweep)
+        if sweep.rescan:
+            self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
             self.on_stored()
         acknowledge(client, self.account, list(found))
         return new
 
-    def _accept(self, s: Session, uid: int, now: _Pass, raw: bytes, at: datetime) -> int:
+    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:
         """1 if a new inbox row was written. Identical bytes are a duplicate; in a rescan
         after a UIDVALIDITY change, so is a Message-ID this mailbox stored before."""
         rule = (
             DuplicateRule(message_id=True, message_id_from=f"{self.key}/")
-            if now.rescan
+            if sweep.rescan
             else BYTES_ONLY
         )
-        ref = f"{self.key}/{now.uidvalidity}/{uid}"
+        ref = f"{self.key}/{sweep.uidvalidity}/{uid}"
         accepted = inbox.accept(
-            s, raw, source="imap", now=at, source_ref=ref, rule=rule, bulk=now.bulk
+            s, raw, source="imap", now=at, source_ref=ref, rule=rule, bulk=sweep.bulk
         )
-        if accepted.duplicate and now.rescan:
+        if accepted.duplicate and sweep.rescan:
             log.info(
                 "imap %s: uid %s skipped in rescan: already stored as inbox #%s",
                 self.key,
