@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
 import sqlite3
 import tracemalloc
 from collections.abc import Callable
 
+import pytest
+
 from gateway.core.sqlite_url import sqlite_path
 from gateway.receive.imap import ImapPoller
 from gateway.runtime.app import App
+from tests.support.databases import sqlite_only
 from tests.support.dovecot import Dovecot
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_raw, inbox_rows
@@ -71,3 +75,24 @@ def test_one_big_message_is_held_about_once(app: App, dovecot: Dovecot) -> None:
     print(f"\npython peak {peak / size:.2f}x, sqlite heap peak {in_sqlite / size:.2f}x")
     assert peak < 1.3 * size, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.0f} MB message"
     assert in_sqlite < 0.3 * size, f"SQLite took {in_sqlite / 1e6:.1f} MB to store it"
+
+
+@sqlite_only
+def test_the_imaplib_trace_is_there_for_whoever_turns_it_on(
+    app: App, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The trace that cost two copies of every message is off by default, and back when
+    the ``imapclient.imaplib`` logger is set to DEBUG (to see a server's answers)."""
+    user = dovecot.add_user()
+    account = dovecot.account(user)
+    for debug in (False, True):
+        with dovecot.client(user) as c:
+            c.append("INBOX", mail(f"traced: {debug}"))
+        caplog.clear()
+        level = logging.DEBUG if debug else logging.INFO
+        with caplog.at_level(level, logger="imapclient.imaplib"):
+            p = ImapPoller(account, app.settings, app.sessions, app.clock)
+            assert p.poll_once() == 1
+            p.close()
+        traced = [r for r in caplog.records if "untagged_responses[FETCH]" in r.getMessage()]
+        assert bool(traced) is debug
