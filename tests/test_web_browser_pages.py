@@ -124,6 +124,28 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
             browser.close()
 
 
+# Tables of the board's panels with a heading row and no row under it.
+EMPTY_TABLES = """
+[...document.querySelectorAll('.panel table')].filter(
+    (t) => t.querySelector('thead') && !t.querySelector('tbody tr')).length
+"""
+
+
+def test_the_board_shows_no_heading_with_nothing_under_it(gw: Gateway) -> None:
+    """First on a new gateway: no member has a ticket and nothing is under the fallback;
+    then one request the catalog cannot place brings the fallback's panel."""
+    page = gw.member_page()
+    page.goto(f"{gw.base}/board")
+    assert page.evaluate(EMPTY_TABLES) == 0
+    assert page.locator("#other").count() == 0  # nothing under the fallback: no panel
+    assert "未完了のチケットを持つメンバーはいません" in page.inner_text("#members")
+    gw.mail_in("ランチの出前", "今日のランチの出前はありますか。\n", "staff@customer.test")
+    page.goto(f"{gw.base}/board")
+    assert page.evaluate(EMPTY_TABLES) == 0
+    assert "その他" in page.inner_text("#other h2")
+    page.context.close()
+
+
 def test_a_ja_form_shows_a_choices_label_and_stores_its_value(gw: Gateway) -> None:
     """The purchase entry's budget: 経費（OPEX） / 設備投資（CAPEX） on the ja form (the
     catalog's labels), opex / capex stored, as the action and ``--json`` expect."""
