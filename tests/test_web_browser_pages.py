@@ -84,10 +84,16 @@ class Gateway:
         assert new
         return max(new)
 
+    signed_in: Any = None  # the member's cookies, once signed in (sign-in mails are few)
+
     def member_page(self) -> Any:
-        """A ja browser page signed in as MEMBER (by the mailed link)."""
-        context = self.browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 900})
+        """A ja browser page signed in as MEMBER (by the mailed link, the first time)."""
+        context = self.browser.new_context(
+            locale="ja-JP", viewport={"width": 1400, "height": 900}, storage_state=self.signed_in
+        )
         page = context.new_page()
+        if self.signed_in is not None:
+            return page
         sent = len(self.outbox("sign_in"))
         page.goto(f"{self.base}/sign-in")
         page.fill("#email", MEMBER)
@@ -98,6 +104,7 @@ class Gateway:
         page.goto(link.group(0))
         page.click("#sign-in")
         page.wait_for_url("**/board")
+        self.signed_in = context.storage_state()
         return page
 
 
@@ -115,6 +122,9 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         secret_file=True,
         extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
     )
+    # the team's tag is [HELP#12]: the merge box takes it as /merge [HELP#12] does
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[gateway]\n", '[gateway]\ntag_prefix = "HELP"\n', 1))
     with daemon_thread(config) as (ready, _stop, _result), sync_playwright() as p:
         assert ready.wait(30)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -173,3 +183,67 @@ def test_a_ja_form_shows_a_choices_label_and_stores_its_value(gw: Gateway) -> No
     assert options[1:] == ["Operating expense (OPEX)", "Capital expense (CAPEX)"]
     context.close()
     english.context.close()
+
+
+@pytest.mark.parametrize(
+    "typed", ["[HELP#{id}]", "help#{id}", "［ＨＥＬＰ＃{id}］", "＃{id}", "{id}"]
+)
+def test_the_merge_box_takes_what_merge_by_mail_takes(gw: Gateway, typed: str) -> None:
+    """The ticket's tag as the subject shows it, with the team's prefix, in any case or
+    width (an IME left on), as ``/merge`` by mail reads it: the browser lets it through
+    and the server merges."""
+    target = gw.mail_in("プリンタの紙詰まり", "3F のプリンタです。\n", "sato@customer.test")
+    source = gw.mail_in("プリンタの紙詰まり（再送）", "3F のプリンタです。\n", "sato@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", typed.format(id=target))
+    page.click("#merge")
+    page.wait_for_url(f"**/tickets/{target}", timeout=10_000)
+    assert gw.ticket(source)["merged_into"] == target
+    page.context.close()
+
+
+def test_a_merge_box_that_names_no_ticket_says_why(gw: Gateway) -> None:
+    source = gw.mail_in("VPN がつながらない", "在宅です。\n", "kato@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", "[OTHER#3]")
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.click("#merge")
+    assert answered.value.status == 400
+    assert "チケット番号ではありません" in page.inner_text("#why")
+    assert gw.ticket(source)["merged_into"] is None
+    page.context.close()
+
+
+def test_a_member_unmerges_from_the_page_of_a_merged_ticket(gw: Gateway) -> None:
+    """The merged ticket's page offers to undo the merge (POST with the CSRF token, the
+    service ``tickets unmerge`` uses): the ticket is open again, its mail back on it;
+    the same refusals as the command line (a second try: it is not merged any more)."""
+    target = gw.mail_in("会議室の予約", "来週の会議室です。\n", "mori@customer.test")
+    source = gw.mail_in("会議室の予約の件", "来週の会議室です。\n", "mori@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", str(target))
+    page.click("#merge")
+    page.wait_for_url(f"**/tickets/{target}")
+    assert gw.ticket(source)["merged_into"] == target
+    page.goto(f"{gw.base}/tickets/{source}")
+    assert page.get_attribute("form:has(#unmerge) input[name=csrf]", "value")
+    page.click("#unmerge")
+    page.wait_for_url(f"**/tickets/{source}")
+    after = gw.ticket(source)
+    assert (after["merged_into"], after["state"]) == (None, "open")
+    assert any(e["kind"] == "unmerged" and e["channel"] == "web" for e in after["events"])
+    assert [m["subject"] for m in after["messages"] if m["direction"] == "in"] == [
+        "会議室の予約の件"
+    ]
+    assert page.locator("#unmerge").count() == 0  # nothing to undo any more
+    # the same refusal as `tickets unmerge` for a ticket that is not merged
+    stale = page.context.request.post(
+        f"{gw.base}/tickets/{source}/unmerge",
+        form={"csrf": page.get_attribute("input[name=csrf]", "value") or ""},
+        max_redirects=0,
+    )
+    assert stale.status == 409 and "統合されていません" in stale.text()
+    page.context.close()
