@@ -28,6 +28,8 @@ entries:
       - {name: item, label: {ja: 品名, en: Item}, required: true}
       - {name: quantity, label: {ja: 数量, en: Quantity}, type: number, required: true}
       - {name: needed_by, label: {ja: 希望納期, en: Needed by}, type: date}
+      - {name: budget, label: {ja: 予算区分, en: Budget}, type: choice,
+         choices: [opex, {value: capex, label: {ja: 設備投資, en: Capital expense}}]}
   - id: other
     name: {ja: その他, en: Other}
     fallback: true
@@ -194,3 +196,16 @@ def test_an_optional_value_that_does_not_fit_is_told_in_the_acknowledgement(
         preferencelist=("html",)
     )
     assert html is not None and said[-8:] in html.get_content()
+
+
+def test_a_choice_is_stored_as_its_value_and_shown_to_the_member_by_its_label(
+    catalog_app: App,
+) -> None:
+    """A requester writes the label they read (設備投資); the sheet keeps the value
+    (capex) and the assignee's notice, in Japanese, shows the label again."""
+    body = "品名：モニター\n数量：2\n予算区分：設備投資\n"
+    out = deliver(catalog_app, mail(subject="モニター購入のお願い", body=body))
+    assert show(catalog_app, out.ticket_id or 0)["fields"]["budget"] == "capex"
+    [notice] = outbox(catalog_app, "new_ticket")
+    text = text_of(notice)
+    assert "予算区分" in text and "設備投資" in text and "capex" not in text, text
