@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -40,8 +41,11 @@ class Gateway:
                 client.sendmail(sender or "someone@customer.test", [to], mail)
 
     def mails(self) -> list[EmailMessage]:
-        """Everything the gateway sent so far, oldest first."""
-        files = sorted(self.outbound.glob("new/*"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+        """Everything the gateway sent so far, oldest first: in the order the mails were
+        queued (the outbox row in the name's ``Q<row>``), not by the files' times, which
+        the file system keeps to a few milliseconds (two mails written in one tick tie),
+        nor by the name as text (``M99999`` sorts after ``M100000``)."""
+        files = sorted(self.outbound.glob("new/*"), key=_queued)
         found = []
         for f in files:
             msg = email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
@@ -71,6 +75,13 @@ class Gateway:
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         found: dict[str, Any] = self.cli("tickets", "show", str(ticket_id), "--json")
         return found
+
+
+def _queued(path: Path) -> tuple[int, int]:
+    """The outbox row a maildir file was written for (gateway.outbound.maildir.unique_name),
+    with the file's time for a name without one."""
+    row = re.search(r"Q(\d+)R", path.name)
+    return (int(row.group(1)) if row else 0, path.stat().st_mtime_ns)
 
 
 def kind_of(msg: EmailMessage) -> str:
