@@ -7,6 +7,8 @@ the instant a person set."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from gateway.config.load import load_settings
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
@@ -22,9 +25,11 @@ from gateway.scheduling import rules, scheduler, workload
 from gateway.tickets import changes
 from store import stats, tickets
 from store.db import transaction
-from tests.support.config import LOCAL, load_toml
+from tests.support.app import MEMBERS
+from tests.support.cli import run
+from tests.support.config import LOCAL, load_toml, members_toml, write_config
 from tests.support.pipeline import outbox, text_of
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.scheduling import CATALOG, make_app, open_ticket, scheduled_settings
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MINUTE = timedelta(minutes=1)
@@ -99,13 +104,22 @@ def test_every_place_shows_the_same_business_deadline(gw: App, clock: FakeClock)
         ("first_response", at(2026, 12, 7, 12, 55)),
         ("resolve", at(2026, 12, 14, 11, 55)),
     ]
-    # Monday 11:56: an hour of the 4h left (25% of the window): due soon, counted so
-    clock.advance(at(2026, 12, 7, 11, 56) - clock.now())
-    with transaction(gw.sessions) as s:
+    # due soon once at most 25% of the 4 working hours is left, in working time: not on
+    # Sunday night (3h55 of work left; the wall clock's 14 hours would be "soon"), nor
+    # at 9:30 on Monday, but at 11:56
+    assert _due_soon(gw, clock, at(2026, 12, 6, 23, 0)) == 0
+    assert _due_soon(gw, clock, at(2026, 12, 7, 9, 30)) == 0
+    assert _due_soon(gw, clock, at(2026, 12, 7, 11, 56)) == 1
+
+
+def _due_soon(app: App, clock: FakeClock, when: datetime) -> int:
+    """The vpn tickets ``stats`` and the board count as due soon at ``when``."""
+    clock.advance(when - clock.now())
+    with transaction(app.sessions) as s:
         counts = workload.sla_counts(
-            stats.open_times(s), gw.catalog.current, gw.settings, clock.now()
+            stats.open_times(s), app.catalog.current, app.settings, clock.now()
         )
-    assert counts.by_entry["vpn"]["due_soon"] == 1
+    return counts.by_entry.get("vpn", Counter())["due_soon"]
 
 
 def test_without_business_hours_the_wall_clock_still_counts(
@@ -130,3 +144,24 @@ def test_a_due_date_set_by_hand_stays_as_given(gw: App, clock: FakeClock) -> Non
     _tick_at(gw, clock, saturday + MINUTE)
     texts = [t for t in _overdue_texts(gw) if "2026-12-05 12:00 JST" in t]
     assert len(texts) == 1
+
+
+def test_tickets_show_gives_the_business_deadlines(
+    db_url: str, tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI reads the calendar from the file, as the daemon does."""
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    extra = f'[catalog]\npath = "{tmp_path / "catalog.yaml"}"\n' + members_toml(MEMBERS)
+    config = write_config(tmp_path, url=db_url, secret_file=True, extra=extra + HOURS)
+    app = make_app(load_settings(config), clock)
+    try:
+        tid = open_ticket(app, "VPN does not connect", key="bh-5")
+    finally:
+        app.close()
+    data = json.loads(run(config, "tickets", "show", str(tid), "--json", capsys=capsys).out)
+    assert [(d["target"], datetime.fromisoformat(d["at"])) for d in data["deadlines"]] == [
+        ("first_response", at(2026, 12, 7, 12, 55)),
+        ("resolve", at(2026, 12, 14, 11, 55)),
+    ]
+    shown = run(config, "tickets", "show", str(tid), capsys=capsys).out
+    assert "2026-12-07 12:55 JST" in shown
