@@ -7,13 +7,37 @@ tag) is followed here to the ticket that holds it now.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from store.fast_query import FastQuery
 from store.models import Participant, Ticket, TicketEvent, table_of
 
 MAX_HOPS = 32  # merges are refused into merged tickets, so a chain is one hop; a guard
+
+
+# pg_advisory_xact_lock's key for merges and unmerges: "tgmerge" in ASCII
+_MERGE_LOCK = 0x7467_6D65_7267_65
+
+
+def hold_merges(session: Session) -> None:
+    """Until this transaction ends, no other merge or unmerge runs: their check (would
+    it make a cycle? was the target merged meanwhile?) and their write are one step.
+    Two members merging #1 into #2 and #2 into #1 at the same moment each read the
+    other ticket unmerged and would both write, a cycle; a chain of several merges at
+    once could close a longer one, which locking the two rows would not stop. On
+    PostgreSQL a transaction-scoped advisory lock; SQLite's write transactions
+    (``BEGIN IMMEDIATE``, :mod:`store.db`) already run one at a time. The caller reads
+    the tickets again after it (``populate_existing``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
+
+
+def fresh(session: Session, ticket_id: int) -> Ticket | None:
+    """Ticket ``ticket_id`` as committed now (after :func:`hold_merges`), not as this
+    session loaded it earlier."""
+    stmt = select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+    return session.scalars(stmt).first()
 
 
 def chain(session: Session, ticket_id: int) -> list[int]:

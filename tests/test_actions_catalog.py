@@ -176,7 +176,7 @@ def test_files_an_action_names_are_checked_where_the_catalog_lives(tmp_path: Pat
     (tmp_path / "short.secret").write_text("s3cret\n")
     short = catalog_text("type: webhook\nurl: https://a.test/\nsecret_file: short.secret")
     [(line, message)] = problems(short, Where(tmp_path))
-    assert line == line_of(short, "secret_file") and "at least 16 bytes" in message
+    assert line == line_of(short, "secret_file") and "must be ≥ 16 bytes" in message
 
 
 def test_a_reply_template_must_exist_in_every_language(tmp_path: Path) -> None:

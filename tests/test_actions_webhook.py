@@ -180,20 +180,23 @@ def test_4xx_fails_at_once_and_the_assignee_is_told(
 
 
 @sqlite_only
-@pytest.mark.parametrize("key", [b"", b"k", b"s3cret", b"0123456789abcde"])
-def test_a_key_too_short_to_keep_a_secret_signs_nothing(
+@pytest.mark.parametrize(
+    "key", [b"", b"k", b"s3cret", b"0123456789abcde", b"k" * 32, b"password1234567890"]
+)
+def test_a_key_too_short_or_made_up_signs_nothing(
     settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer, key: bytes
 ) -> None:
     """A receiver trusts what carries the signature: with a key of a few bytes, anyone
     who tries the likely ones can sign a request of their own (an account for them).
-    The gateway secret must be 16 bytes at least; so must this one, and ``catalog
-    check`` says so with the line."""
+    The gateway secret must be 16 random bytes at least (not one letter repeated, not a
+    word and the digit row); so must this one, and ``catalog check`` says so with the
+    line."""
     app = webhook_app(settings, clock, tmp_path, hooks.url())
     (tmp_path / "hook.secret").write_bytes(key + b"\n")  # replaced after the check at start
     try:
         deliver(app, REQUEST)
         [done] = drain(app)
-        assert done.step == Step.FAILED and "16 bytes" in done.error
+        assert done.step == Step.FAILED and "the secret_file is too weak" in done.error
         assert hooks.deliveries == []
     finally:
         app.close()

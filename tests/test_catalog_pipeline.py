@@ -27,6 +27,9 @@ entries:
     fields:
       - {name: item, label: {ja: 品名, en: Item}, required: true}
       - {name: quantity, label: {ja: 数量, en: Quantity}, type: number, required: true}
+      - {name: needed_by, label: {ja: 希望納期, en: Needed by}, type: date}
+      - {name: budget, label: {ja: 予算区分, en: Budget}, type: choice,
+         choices: [opex, {value: capex, label: {ja: 設備投資, en: Capital expense}}]}
   - id: other
     name: {ja: その他, en: Other}
     fallback: true
@@ -156,3 +159,53 @@ def test_archived_mail_is_filed_but_not_answered(catalog_app: App) -> None:
     assert outbox(catalog_app) == []
     reasons = [e["detail"].get("reason", "") for e in t["events"] if e["kind"] == "no-auto-answer"]
     assert reasons and all("too old" in r for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "said", "line"),
+    [
+        (
+            "モニター購入のお願い",
+            "品名：モニター\n数量：2\n希望納期：来週中\n",
+            "希望納期「来週中」: 日付として読めません",
+            "希望納期: 2026-04-01",
+        ),
+        (
+            "Purchase request: monitor",
+            "item: monitor\nquantity: 2\nneeded by: next week\n",
+            'Needed by "next week": not a date',
+            "Needed by: 2026-04-01",
+        ),
+    ],
+    ids=["ja", "en"],
+)
+def test_an_optional_value_that_does_not_fit_is_told_in_the_acknowledgement(
+    catalog_app: App, subject: str, body: str, said: str, line: str
+) -> None:
+    """A required field left out is asked for in the first answer; an optional one given
+    a value that is not stored (not a date) was dropped without a word. Now the same
+    mail names it, what was written and why, in the requester's language, and shows the
+    line that would fill it."""
+    out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<o@c.test>"))
+    assert "needed_by" not in show(catalog_app, out.ticket_id or 0)["fields"]  # not stored
+    [ack] = outbox(catalog_app, "acknowledgement")
+    text = text_of(ack)
+    assert said in text, text
+    assert line in text, text
+    html = email.message_from_bytes(ack.raw, policy=email.policy.default).get_body(
+        preferencelist=("html",)
+    )
+    assert html is not None and said[-8:] in html.get_content()
+
+
+def test_a_choice_is_stored_as_its_value_and_shown_to_the_member_by_its_label(
+    catalog_app: App,
+) -> None:
+    """A requester writes the label they read (設備投資); the sheet keeps the value
+    (capex) and the assignee's notice, in Japanese, shows the label again."""
+    body = "品名：モニター\n数量：2\n予算区分：設備投資\n"
+    out = deliver(catalog_app, mail(subject="モニター購入のお願い", body=body))
+    assert show(catalog_app, out.ticket_id or 0)["fields"]["budget"] == "capex"
+    [notice] = outbox(catalog_app, "new_ticket")
+    text = text_of(notice)
+    assert "予算区分" in text and "設備投資" in text and "capex" not in text, text

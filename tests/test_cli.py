@@ -14,7 +14,7 @@ import pytest
 
 from gateway.runtime.cli.main import main
 from tests.support.cli import run
-from tests.support.config import write_config
+from tests.support.config import KEY, write_config
 from tests.support.corpus import folder_params, message_files
 from tests.support.daemon import clean_env, console_script
 from tests.support.mails import mail
@@ -145,7 +145,7 @@ def test_mbox_and_maildir(config: str, capsys: pytest.CaptureFixture[str], tmp_p
 
 def test_database_unreachable_exits_75(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "gateway.toml"
-    (tmp_path / "secret.key").write_text("x" * 40)
+    (tmp_path / "secret.key").write_text(KEY)
     cfg.write_text(
         '[gateway]\nsecret_file = "secret.key"\n'
         '[database]\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n'

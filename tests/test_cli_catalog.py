@@ -140,3 +140,21 @@ def test_stats_text_says_times_as_the_team_reads_them_and_keeps_japanese_in_line
     terms = [m for line in out.splitlines() if (m := re.match(r"  (\S+)( +)\S+ +2 tickets$", line))]
     assert {m[1] for m in terms} >= {"会議室", "予約", "lunch"}, out
     assert len({columns("  " + m[1] + m[2]) for m in terms}) == 1, out  # the kinds line up
+
+
+def test_stats_prints_no_fallback_heading_over_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With nothing under the fallback, or nothing recurring there, ``stats`` says so in
+    one line instead of a heading with nothing under it."""
+    cfg = write_config(tmp_path, secret_file=True)
+    code, out, _ = run(cfg, "stats", capsys=capsys)
+    assert code == 0
+    assert "candidates for new entries:" not in out
+    assert "nobody has an open ticket" in out and "assignee" not in out  # no empty table
+    assert "no ticket opened or closed by week yet" in out and "\nweek " not in out
+    assert out.rstrip().endswith("no tickets under 'other': no candidates for new entries")
+    (tmp_path / "one.eml").write_bytes(mail(subject="Lunch menu", body="Lunch menu\n"))
+    assert run(cfg, "ingest", str(tmp_path / "one.eml"), capsys=capsys)[0] == 0
+    code, out, _ = run(cfg, "stats", capsys=capsys)
+    assert out.rstrip().endswith("no term recurs in the 1 'other' tickets yet")

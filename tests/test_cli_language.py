@@ -15,7 +15,7 @@ import pytest
 from gateway.runtime.cli import main as cli_main
 from gateway.runtime.cli.common import cli_locale
 from tests.support.cli import run
-from tests.support.config import daemon_running, write_config  # noqa: F401
+from tests.support.config import KEY, daemon_running, write_config  # noqa: F401
 from tests.support.mails import mail
 from tests.test_one_language import findings
 
@@ -159,7 +159,7 @@ def test_ingest_lines_and_every_error_main_prints_speak_japanese(
         '[gateway]\nsecret_file = "secret.key"\n'
         '[database]\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"\n'
     )
-    (tmp_path / "secret.key").write_text("x" * 40)
+    (tmp_path / "secret.key").write_text(KEY)
     ran = run(down, "tickets", "list", capsys=capsys)
     assert ran.code == 75
     assert ran.err.startswith(

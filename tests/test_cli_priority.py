@@ -15,6 +15,7 @@ from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
 from store import reminders
 from store.db import transaction
+from store.models import Ticket
 from tests.support.app import MEMBERS
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
@@ -189,3 +190,50 @@ def test_a_merged_ticket_gets_no_saved_answer(
     assert ran.code == 65 and f"was merged into #{target}" in ran.err
     events = json.loads(run(config, "tickets", "show", str(source), "--json", capsys=capsys).out)
     assert "answer" not in [e["kind"] for e in events["events"]]
+
+
+@pytest.mark.parametrize(
+    ("key", "locale", "said"),
+    [
+        ("password", "ja", "状態: 受付、優先度: 通常 (new, normal)"),
+        ("printer", "en", "State: new, priority: low (new, low)"),
+    ],
+)
+def test_a_saved_answer_names_the_state_and_priority_in_the_answers_language(
+    config: Path,
+    seeded: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+    key: str,
+    locale: str,
+    said: str,
+) -> None:
+    """A requester reads the words the team's mails use (受付, 通常), not the stored
+    values; the values stay within reach as ``state_id`` and ``priority_id``."""
+    folder = config.parent / "answers"
+    (folder / "where.ja.txt.j2").write_text(
+        "状態: {{ ticket.state }}、優先度: {{ ticket.priority }}"
+        " ({{ ticket.state_id }}, {{ ticket.priority_id }})",
+        encoding="utf-8",
+    )
+    (folder / "where.en.txt.j2").write_text(
+        "State: {{ ticket.state }}, priority: {{ ticket.priority }}"
+        " ({{ ticket.state_id }}, {{ ticket.priority_id }})",
+        encoding="utf-8",
+    )
+    app = make_app(load_settings(config), FakeClock(START))
+    try:
+        with transaction(app.sessions) as s:
+            ticket = s.get(Ticket, seeded[key])
+            assert ticket is not None
+            ticket.locale = locale
+    finally:
+        app.close()
+    ran = run(config, "tickets", "answer", str(seeded[key]), "where", capsys=capsys)
+    assert ran.code == 0, ran.err
+    app = make_app(load_settings(config), FakeClock(START))
+    try:
+        data = show(app, seeded[key])
+    finally:
+        app.close()
+    [out] = [m for m in data["messages"] if m["kind"] == "ops_reply"]
+    assert said in out["text"]

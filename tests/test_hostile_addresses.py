@@ -62,6 +62,57 @@ def test_an_answer_still_reaches_the_requester_when_a_cc_cannot_be_written_to(te
     assert [m.recipients for m in outbox(team, "ops_reply")] == [["alice@customer.test"]]
 
 
+@pytest.mark.parametrize(
+    "never",
+    [
+        "noreply@vendor.test",
+        "no-reply@vendor.test",
+        "DoNotReply@vendor.test",
+        "notifications-noreply@vendor.test",
+        "MAILER-DAEMON@mx.customer.test",
+        "postmaster@customer.test",
+    ],
+)
+def test_an_answer_skips_a_cc_that_never_reads_answers(team: App, never: str) -> None:
+    """A Cc'd no-reply or mail-system address got each member's answer (and bounced it,
+    or filed it where nobody reads); the acknowledgement already skipped such an address
+    (gateway.pipeline.loops.never_answered). The answer now skips it too, and still
+    reaches the requester and the other Cc."""
+    cc = f"Vendor <{never}>, Bob <bob@customer.test>"
+    out = deliver(team, raw_request("Alice <alice@customer.test>", cc=cc))
+    ticket_id = out.ticket_id
+    assert ticket_id is not None
+    answer = mail(
+        subject=f"Re: [#{ticket_id}] printer jam",
+        body="We cleared the jam.\n",
+        sender="Ops One <ops@example.test>",
+        to=reply_address(team, ticket_id, "ops@example.test"),
+    )
+    relayed = deliver(team, answer)
+    assert relayed.state == InboxState.DONE, relayed.reason
+    sent = sorted(r for m in outbox(team, "ops_reply") for r in m.recipients)
+    assert sent == ["alice@customer.test", "bob@customer.test"]
+
+
+def test_an_answer_to_a_no_reply_requester_is_still_the_first_response(team: App) -> None:
+    """A monitoring alert from noreply@: a member's answer reaches no one (nobody reads
+    that address), but it is the team's response, so the first-response SLA stops and
+    no overdue notice follows."""
+    out = deliver(team, raw_request("Monitor <noreply@monitoring.test>"))
+    ticket_id = out.ticket_id
+    assert ticket_id is not None
+    assert show(team, ticket_id)["first_response_at"] is None
+    answer = mail(
+        subject=f"Re: [#{ticket_id}] printer jam",
+        body="Restarted the spooler.\n",
+        sender="Ops One <ops@example.test>",
+        to=reply_address(team, ticket_id, "ops@example.test"),
+    )
+    assert deliver(team, answer).state == InboxState.DONE
+    assert outbox(team, "ops_reply") == []
+    assert show(team, ticket_id)["first_response_at"] is not None
+
+
 def test_their_own_reply_with_a_command_is_processed_without_mailing_them(team: App) -> None:
     out = deliver(team, raw_request(f"田中 <{NON_ASCII}>"))
     reply = (

@@ -86,6 +86,30 @@ def test_a_generated_secret_is_never_seen_half_written(
     assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["secret"]
 
 
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o277], ids=lambda m: f"umask{m:03o}")
+def test_a_generated_secret_is_private_even_over_a_draft_left_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask: int
+) -> None:
+    """The draft a start writes before linking it into place was opened with O_TRUNC:
+    one left behind (a crash, a reused pid; whoever made it, with whatever mode) kept
+    its mode, so the key made in it was 0644 for all to read. The draft is now always
+    a new file, 0600 whatever the umask, and so is the key."""
+    monkeypatch.delenv("TICKET_GATEWAY_SECRET", raising=False)
+    config = write_config(tmp_path)
+    (tmp_path / "var").mkdir(mode=0o700)
+    stale = tmp_path / "var" / f".secret.{os.getpid()}"
+    stale.write_text("left behind")
+    stale.chmod(0o644)
+    old = os.umask(umask)
+    try:
+        secret = load_settings(config).gateway.secret
+    finally:
+        os.umask(old)
+    key = tmp_path / "var" / "secret"
+    assert key.read_bytes() == secret and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["secret"]
+
+
 @pytest.mark.parametrize("source", ["environment", "file"])
 def test_the_example_placeholder_is_refused_by_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str

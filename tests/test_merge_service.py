@@ -4,12 +4,15 @@ and an unmerge that takes back exactly what the merge gave."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 
 from gateway.core.clock import FakeClock
 from gateway.core.errors import Refusal
+from gateway.core.i18n import Msg, translate
 from gateway.core.model import TicketState
 from gateway.runtime.app import App
 from gateway.tickets import changes, merge
@@ -165,3 +168,42 @@ def test_a_less_urgent_duplicate_leaves_the_targets_level(app: App) -> None:
         set_priority(s, two, Priority.LOW, app.clock.now(), source="command", **WHO)
     _merge(app)
     assert show(app, 1)["priority"] == "high"
+
+
+def test_two_opposite_merges_at_once_make_no_cycle(app: App) -> None:
+    """#1 into #2 and #2 into #1 from two members at the same moment, each in its own
+    session: the second waits for the first, reads what it wrote and is refused with the
+    reason, so the two tickets never point at each other."""
+    deliver(app, mail("VPN down", sender="alice@customer.test", message_id="<a@c.test>"))
+    deliver(app, mail("VPN again", sender="bob@customer.test", message_id="<b@c.test>"))
+    now = app.clock.now()
+    second: list[object] = []
+    first_holds = threading.Event()
+
+    def other_member() -> None:
+        first_holds.wait(10)
+        try:
+            with transaction(app.sessions) as s:
+                two = tickets.get(s, 2)
+                assert two is not None
+                merge.merge(s, two, 1, now, tag="[#1]", max_watchers=5, **WHO)
+            second.append("merged")
+        except Refusal as exc:
+            second.append(exc.why)
+
+    thread = threading.Thread(target=other_member)
+    thread.start()
+    try:
+        with transaction(app.sessions) as s:
+            one = tickets.get(s, 1)
+            assert one is not None
+            merge.merge(s, one, 2, now, tag="[#2]", max_watchers=5, **WHO)
+            first_holds.set()  # merged, not committed yet: the other member's merge begins
+            time.sleep(0.5)
+    finally:
+        thread.join(30)
+    assert not thread.is_alive()
+    [said] = second
+    assert isinstance(said, Msg), said
+    assert translate(said, "en") == "merging #2 into #1 would make a cycle"
+    assert (show(app, 1)["merged_into"], show(app, 2)["merged_into"]) == (2, None)

@@ -185,6 +185,7 @@ NO_MAIL = (
     "gateway/catalog/field_reader.py",  # … and these (an entry's fields)
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
     "gateway/config/",  # configuration problems and warnings: the CLI and the log
+    "gateway/core/key_strength.py",  # a weak key: said with the config or catalog error
 )
 
 # Messages marked in gateway/ that no mail shows, and why.

@@ -7,7 +7,9 @@ from __future__ import annotations
 import mailbox
 import os
 import stat
+import sys
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -142,3 +144,51 @@ def test_the_daemon_does_not_start_on_an_unusable_maildir(
     assert ran.code == 78
     assert "[outbound.maildir]" in ran.err and str(config) in ran.err
     assert "is not empty and not a maildir (it has README)" in ran.err
+
+
+# What the audit hook saw while it watched: (event, path, mode of the file then).
+_SEEN: list[tuple[str, str, int]] | None = None
+
+
+def _watch(event: str, args: tuple[object, ...]) -> None:
+    """Python's audit events (no patching): at each link, rename or chmod of a file,
+    the mode it had at that moment, i.e. while it already had a name in the maildir."""
+    if _SEEN is None or event not in ("os.link", "os.rename", "os.replace", "os.chmod"):
+        return
+    target = args[0]
+    if isinstance(target, int | str | bytes | os.PathLike):
+        with suppress(OSError):  # gone already: nothing to see
+            _SEEN.append((event, str(target), _mode_of(target)))
+
+
+def _mode_of(target: object) -> int:
+    return stat.S_IMODE(os.stat(target).st_mode)  # type: ignore[arg-type]
+
+
+sys.addaudithook(_watch)
+
+
+def test_each_mail_is_private_from_the_moment_it_exists(
+    app: App, settings: Settings, tmp_path: Path, umask: int
+) -> None:
+    """mailbox.Maildir.add wrote each mail ``0666 & ~umask`` and it was made 0600 only
+    after it was in ``new/``: under ``umask 000`` readable by every local user for a
+    moment, and for good had we stopped in between. Every mode the file had while it
+    had a name (as tmp/ is linked or renamed into new/, and at any chmod) is 0600."""
+    global _SEEN
+    folder = tmp_path / "outbound"
+    deliver(app, mail(subject="Printer jam"))  # queues the acknowledgement
+    local = replace(settings.outbound, mode="maildir", maildir=folder)
+    _SEEN = []
+    try:
+        report = Sender(local, app.clock, app.sessions, lambda: MaildirTransport(folder)).drain()
+        seen, _SEEN = _SEEN, None
+    finally:
+        _SEEN = None
+    assert report.sent and not report.retried
+    moves = [(event, mode) for event, _, mode in seen if event != "os.chmod"]
+    assert moves, "the mail reached new/ through a link or a rename"
+    assert [(e, p, oct(m)) for e, p, m in seen if m & 0o077] == []
+    [written] = list((folder / "new").iterdir())
+    assert _mode(written) == 0o600 and list((folder / "tmp").iterdir()) == []
+    assert mailbox.Maildir(str(folder), factory=None, create=False)[written.name].get_payload()

@@ -185,3 +185,34 @@ def test_a_number_with_a_japanese_counter_is_a_number(
 ) -> None:
     sheet = parse_sheet(entry, f"数量：{value}\n")
     assert sheet.values == {"quantity": expected} and sheet.rejected == ()
+
+
+LABELLED = CATALOG.replace(
+    "choices: [opex, capex]}",
+    "choices: [opex, {value: capex, label: {ja: 設備投資, en: Capital expense}}]}",
+)
+
+
+def test_a_choice_carries_a_label_per_language_and_stores_its_value() -> None:
+    """A choice written ``{value, label}``: people read (and may write) the label in
+    their language, the sheet stores the value; a plain choice is its own label."""
+    from gateway.catalog.sheet import example_for
+
+    entry = parse_catalog(LABELLED).entry("purchase")
+    assert entry is not None
+    budget = entry.field("budget")
+    assert budget is not None and budget.choices == ("opex", "capex")
+    assert [budget.choice_label(c, "ja") for c in budget.choices] == ["opex", "設備投資"]
+    assert budget.choice_label("capex", "en") == "Capital expense"
+    assert example_for(budget, "ja") == "opex / 設備投資"
+    for said in ("予算区分：設備投資\n", "budget: capital expense\n", "Budget: CAPEX\n"):
+        assert parse_sheet(entry, said).values == {"budget": "capex"}, said
+
+
+def test_catalog_check_names_a_choice_without_a_value() -> None:
+    from gateway.catalog.load import CatalogError
+
+    bad = CATALOG.replace("choices: [opex, capex]}", "choices: [opex, {label: 設備投資}]}")
+    with pytest.raises(CatalogError) as err:
+        parse_catalog(bad)
+    assert "a choice needs a 'value'" in str(err.value)

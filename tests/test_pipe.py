@@ -19,6 +19,7 @@ from gateway.runtime.app import App
 from store import inbox
 from store.db import transaction
 from store.models import InboxRaw, InboxRow
+from tests.support.config import KEY
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets
 
@@ -82,6 +83,35 @@ def test_not_current_schema_takes_full_path(tmp_path: Path, clock: FakeClock) ->
     )
 
 
+_VANISH: list[str] = []  # paths the audit hook removes as they are opened
+
+
+def _vanish_on_open(event: str, args: tuple[object, ...]) -> None:
+    """Python's audit event for every open (no patching): the lock file goes away
+    between the look and the open, as when a daemon's data_dir is cleaned up."""
+    if event == "open" and _VANISH and str(args[0]) in _VANISH:
+        os.unlink(_VANISH.pop())
+
+
+sys.addaudithook(_vanish_on_open)
+
+
+def test_asking_whether_a_daemon_runs_never_creates_its_lock(tmp_path: Path) -> None:
+    """``daemon_running`` opened the lock with mode "a+": a lock gone between its
+    ``exists()`` and the open was made again, ``0666 & ~umask``, for all to read
+    under umask 000. A lock that is not there now means no daemon, and no file."""
+    pipe.hold_daemon_lock(tmp_path).close()  # a daemon ran here and stopped
+    lock = pipe.lock_path(tmp_path)
+    old = os.umask(0)
+    _VANISH.append(str(lock))
+    try:
+        assert not pipe.daemon_running(tmp_path)
+    finally:
+        os.umask(old)
+        _VANISH.clear()
+    assert not lock.exists()
+
+
 def test_daemon_lock(tmp_path: Path) -> None:
     assert not pipe.daemon_running(tmp_path)
     held = pipe.hold_daemon_lock(tmp_path)
@@ -98,7 +128,7 @@ def test_console_pipe_queues_while_daemon_runs(
     app: App, settings: Settings, sqlite_db: str, tmp_path: Path
 ) -> None:
     cfg = tmp_path / "gateway.toml"
-    (tmp_path / "secret.key").write_text("x" * 40)
+    (tmp_path / "secret.key").write_text(KEY)
     cfg.write_text(
         f'[gateway]\nsecret_file = "secret.key"\ndata_dir = "{settings.gateway.data_dir}"\n'
         f'[database]\nurl = "{settings.database.url}"\n'
@@ -193,7 +223,7 @@ def test_pipe_target_agrees_with_settings(
     monkeypatch.chdir(tmp_path)
     for key in ("TICKET_GATEWAY_CONFIG", "TICKET_GATEWAY_DATABASE_URL", "TICKET_GATEWAY_SECRET"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("TICKET_GATEWAY_SECRET", "s" * 32)
+    monkeypatch.setenv("TICKET_GATEWAY_SECRET", KEY)
     for key, value in env.items():
         monkeypatch.setenv(key, value.replace("/ABS", str(tmp_path)))
     conf = tmp_path / "etc" / "gateway.toml"

@@ -10,6 +10,7 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.config.units import parse_duration, parse_size
 from gateway.core.errors import ConfigError
+from tests.support.config import KEY
 
 
 def test_defaults_work_on_a_fresh_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,10 +64,10 @@ def test_a_missing_secret_file_is_refused_by_what_needs_the_key(tmp_path: Path) 
 
 
 def test_secret_from_file(tmp_path: Path) -> None:
-    (tmp_path / "secret.key").write_text("s" * 40 + "\n")
+    (tmp_path / "secret.key").write_text(KEY + "\n")
     cfg = tmp_path / "gateway.toml"
     cfg.write_text('[gateway]\nsecret_file = "secret.key"\n')
-    assert load_settings(cfg).gateway.secret == b"s" * 40
+    assert load_settings(cfg).gateway.secret == KEY.encode()
 
 
 def test_sizes_and_durations() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+import time
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,23 @@ def test_users_file_formats(tmp_path: Path) -> None:
         bad.write_text(f"# comment\n{bad_line}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=r"smtp.auth_users_file.*line 2"):
             load_users(bad, "<test>")
+
+
+def test_an_unknown_login_costs_what_a_wrong_password_costs(tmp_path: Path) -> None:
+    """An unknown login was refused at once and a known one after scrypt (tens of
+    milliseconds): timing AUTH told anyone which logins exist. Both pay scrypt now."""
+    users = load_users(_users_file(tmp_path), "<test>")
+
+    def cost(login: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            assert not users.check(login, b"wrong guess")
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    known, unknown = cost("relay"), cost("nobody")
+    assert unknown >= known / 3, (known, unknown)  # was about known / 10,000
 
 
 @sqlite_only

@@ -30,6 +30,8 @@ def test_the_unit_is_notify_with_a_watchdog_reload_and_hardening() -> None:
     keys = _keys()
     assert keys["Type"] == "notify" and keys["NotifyAccess"] == "main"
     assert int(keys["WatchdogSec"]) > 0
+    # the daemon asks for more with each wait for its database (daemon.START_STEP)
+    assert int(keys["TimeoutStartSec"]) > 0
     assert keys["ExecReload"] == "/bin/kill -HUP $MAINPID"
     assert keys["User"] == "ticketgw" and keys["StateDirectory"] == "ticket-gateway"
     # the data folder holds every mail and the secret: private, as the gateway makes

@@ -3,12 +3,15 @@ and the changes made from them (through the tickets service, channel ``web``).""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import event
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -18,7 +21,7 @@ from store import tickets
 from store.db import transaction
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
-from tests.support.web import Rig, csrf_of, member_page, rig, sign_in
+from tests.support.web import Rig, asked_link, csrf_of, member_page, rig, sign_in
 
 MEMBER = "ops@example.test"  # locale en
 MEMBER_JA = "ops2@example.test"
@@ -78,14 +81,52 @@ def test_strangers_get_the_same_answer_and_no_mail(settings: Settings, clock: Fa
         assert outbox(r.app, "sign_in") == []
 
 
+def test_a_members_answer_does_not_wait_for_the_link_mail(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A member's ask made a link and rendered its mail before the answer; a stranger's
+    only counted: the member's answer came milliseconds later, which tells anyone who
+    times the answers who is a member. The answer now goes before the link is made:
+    with the link's row held back, the member's answer still comes, the same page as a
+    stranger's, and the mail follows once the row may be written."""
+    gate = threading.Event()
+
+    def hold(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SIGN_IN_LINKS"):
+            gate.wait(20)  # released by the test either way
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> tuple[str, str]:
+        csrf = await csrf_of(client)
+        stranger = await client.post("/sign-in", data={"email": "eve@evil.test", "csrf": csrf})
+        event.listen(r.app.engine, "before_cursor_execute", hold)
+        try:
+            answer = await asyncio.wait_for(
+                client.post("/sign-in", data={"email": MEMBER, "csrf": csrf}), 5
+            )
+            member = await asyncio.wait_for(answer.text(), 5)  # while the link is held
+        finally:
+            gate.set()
+        for _ in range(500):
+            if outbox(r.app, "sign_in"):
+                break
+            await asyncio.sleep(0.01)
+        event.remove(r.app.engine, "before_cursor_execute", hold)
+        assert answer.status == stranger.status == 200
+        return member, await stranger.text()
+
+    with rig(settings, clock) as r:
+        member, stranger = r.serve(lambda c: scenario(c, r))
+        assert member == stranger
+        [link_mail] = outbox(r.app, "sign_in")
+        assert link_mail.recipients == [MEMBER]
+
+
 def test_links_and_sessions_expire(settings: Settings, clock: FakeClock) -> None:
     async def scenario(client: TestClient[Any, Any], r: Rig) -> None:
         csrf = await csrf_of(client)
-        await client.post("/sign-in", data={"email": MEMBER, "csrf": csrf})
-        token = re.search(r"/sign-in/(\S+)", text_of(outbox(r.app, "sign_in")[-1]))
-        assert token
+        token = await asked_link(client, r, MEMBER, csrf)
         clock.advance(timedelta(minutes=16))  # the link lasts 15 minutes
-        late = await client.post(f"/sign-in/{token.group(1)}", data={"csrf": csrf})
+        late = await client.post(f"/sign-in/{token}", data={"csrf": csrf})
         assert late.status == 400
         await sign_in(client, r, MEMBER)
         assert (await client.get("/board", allow_redirects=False)).status == 200

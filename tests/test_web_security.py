@@ -39,6 +39,30 @@ def test_every_answer_carries_the_security_headers(settings: Settings, clock: Fa
             assert headers["Referrer-Policy"] == "same-origin"
 
 
+@sqlite_only
+def test_https_pages_ask_browsers_to_keep_to_https_and_http_pages_do_not(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Behind https (``base_url``), a first visit typed without ``https://`` or a link
+    to ``http://`` could be answered by whoever sits on the network, cookies and all:
+    every answer (pages, errors, static files, redirects) says Strict-Transport-Security.
+    A local ``http://`` gateway must not: a browser would then refuse it over http."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[str | None]:
+        out = []
+        for path in ("/", "/nope", "/static/web.css", "/board"):
+            answer = await client.get(path, allow_redirects=False)
+            out.append(answer.headers.get("Strict-Transport-Security"))
+        return out
+
+    with rig(settings, clock, base_url="https://help.example.test") as r:
+        secure = r.serve(scenario)
+    with rig(settings, clock) as r:
+        plain = r.serve(scenario)
+    assert secure == ["max-age=31536000"] * 4
+    assert plain == [None] * 4
+
+
 def test_a_post_without_the_csrf_token_or_from_elsewhere_is_refused(
     settings: Settings, clock: FakeClock
 ) -> None:

@@ -29,11 +29,12 @@ from gateway.actions import document, results
 from gateway.actions.command import KILL_GRACE, run_command
 from gateway.actions.outcome import Attempt, Verdict, next_step
 from gateway.actions.webhook import deliver, read_secret
-from gateway.catalog.action_reader import MIN_SECRET_BYTES
 from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Action
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock
+from gateway.core.i18n import translate
+from gateway.core.key_strength import weakness
 from store import action_runs
 from store.action_runs import DueRun
 from store.db import transaction
@@ -123,11 +124,8 @@ class ActionWorker:
         except OSError as exc:
             error = f"cannot read the secret_file: {exc.strerror or exc}"
             return Attempt(Verdict.PERMANENT, None, error, "", 0.0)
-        if len(secret) < MIN_SECRET_BYTES:  # a guessable key: the receiver would trust anyone
-            error = (
-                f"the secret_file needs at least {MIN_SECRET_BYTES} bytes of key, "
-                f"it holds {len(secret)}"
-            )
+        if (why := weakness(secret)) is not None:  # a guessable key: the receiver would
+            error = f"the secret_file is too weak: {translate(why, 'en')}"  # trust anyone
             return Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         return deliver(
             action.url,

@@ -36,6 +36,7 @@ from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
 from gateway.core.hosts import is_loopback
 from gateway.core.i18n import N_, Msg
+from gateway.core.key_strength import weakness
 
 _KEYS = frozenset(
     {
@@ -55,7 +56,6 @@ _WEBHOOK_ONLY = ("url", "secret_file", "ca_file")
 _TEMPLATE = re.compile(r"[a-z0-9][a-z0-9_]{0,63}")
 MAX_TIMEOUT = timedelta(hours=1)
 MAX_RETRIES = 10
-MIN_SECRET_BYTES = 16  # a webhook's key, as the gateway secret (gateway.config.secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,13 +317,14 @@ def _file(r: Reporter, pair: Any, where: Where | None) -> Path | None:
     path = path if path.is_absolute() else where.base / path
     if not path.is_file() or not os.access(path, os.R_OK):
         r.bad(pair[1], N_("cannot read {key} {path}", key=pair[0].value, path=str(path)))
-    elif pair[0].value == "secret_file" and not strong_enough(path):
-        r.bad(pair[1], N_("{path} must hold at least 16 bytes of key", path=str(path)))
+    elif pair[0].value == "secret_file" and (why := key_weakness(path)) is not None:
+        r.bad(pair[1], N_("{path}: {why}", path=str(path), why=why))
     return path
 
 
-def strong_enough(path: Path) -> bool:
-    """A webhook key of at least :data:`MIN_SECRET_BYTES` (surrounding whitespace is not
-    key): the receiver trusts whatever carries the signature, so a key of a few bytes
-    lets anyone who tries the likely ones sign a request of their own. Raises OSError."""
-    return len(path.read_bytes().strip()) >= MIN_SECRET_BYTES
+def key_weakness(path: Path) -> Msg | None:
+    """Why the webhook key in ``path`` (surrounding whitespace is not key) is too weak,
+    by the rule of every key (:mod:`gateway.core.key_strength`): the receiver trusts
+    whatever carries the signature, so a short or made-up key lets anyone who tries
+    the likely ones sign a request of their own. Raises OSError."""
+    return weakness(path.read_bytes().strip())

@@ -7,6 +7,11 @@ action's document all come from what is read here.
         type: number
         required: true
         label: {ja: 数量, en: Quantity}
+      - name: budget
+        type: choice
+        choices:                     # the value is stored; the label is what people read
+          - opex                     # its own label
+          - {value: capex, label: {ja: 設備投資, en: Capital expense}}
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from gateway.catalog.nodes import scalar
 from gateway.core.i18n import N_, Msg
 
 _FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
+_CHOICE_KEYS = frozenset({"value", "label"})
 
 
 class Reporter(Protocol):
@@ -71,19 +77,39 @@ def _field(r: Reporter, node: Any) -> Field | None:
                 types=", ".join(FIELD_TYPES),
             ),
         )
-    choices = _choices(r, m.get("choices"))
+    choices, choice_labels = _choices(r, m.get("choices"))
     if ftype == "choice" and not choices:
         r.bad(node, N_("field {name!r} of type choice needs a 'choices' list", name=name))
     labels = r.names(m["label"], node, "label") if "label" in m else {}
     required = "required" in m and r.boolean(m["required"][1], "required")
     example = str(scalar(m["example"][1])) if "example" in m else ""
-    return Field(name, labels, ftype, choices, required, example)
+    return Field(name, labels, ftype, choices, required, example, choice_labels)
 
 
-def _choices(r: Reporter, pair: Any) -> tuple[str, ...]:
+def _choices(r: Reporter, pair: Any) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:
+    """The values, and the labels of those written ``{value: opex, label: {ja: 運用費,
+    en: Operating expense}}`` (a plain ``opex`` is its own label in every language)."""
     if pair is None:
-        return ()
+        return (), {}
     if not isinstance(pair[1], yaml.SequenceNode):
         r.bad(pair[1], N_("choices must be a list"))
-        return ()
-    return tuple(str(n.value) for n in pair[1].value if isinstance(n, yaml.ScalarNode))
+        return (), {}
+    values: list[str] = []
+    labels: dict[str, dict[str, str]] = {}
+    for node in pair[1].value:
+        if isinstance(node, yaml.ScalarNode):
+            value = str(node.value)
+        else:
+            m = r.mapping(node, N_("a choice"))
+            for k, _ in m.values():
+                if k.value not in _CHOICE_KEYS:
+                    r.bad(k, N_("unknown key {key!r} in a choice (value, label)", key=k.value))
+            if "value" not in m:
+                if m:
+                    r.bad(node, N_("a choice needs a 'value'"))
+                continue
+            value = str(scalar(m["value"][1]))
+            if "label" in m:
+                labels[value] = r.names(m["label"], node, "label")
+        values.append(value)
+    return tuple(values), labels

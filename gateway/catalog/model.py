@@ -45,9 +45,18 @@ class Field:
     choices: tuple[str, ...] = ()
     required: bool = False
     example: str = ""  # shown in the "missing fields" mail; derived from the type if empty
+    # a choice's name per locale ({"opex": {"ja": "運用費", "en": "Operating expense"}});
+    # the value is what is stored, matched and sent to an action, the label what people read
+    choice_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def label(self, locale: str) -> str:
         return self.labels.get(locale) or self.labels.get("en") or self.name
+
+    def choice_label(self, value: str, locale: str) -> str:
+        """The choice ``value`` as a reader of ``locale`` reads it (the value itself
+        when the catalog gives it no label)."""
+        names = self.choice_labels.get(value, {})
+        return names.get(locale) or names.get("en") or value
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,13 +158,14 @@ def key_to_write(entry: Entry, name: str, label: str) -> str:
 _TYPE_EXAMPLES = {"date": "2026-04-01", "email": "name@example.com", "number": "1"}
 
 
-def example_for(f: Field) -> str:
+def example_for(f: Field, locale: str = "en") -> str:
     """What to show after the label in the "missing fields" mail: the catalog's own
-    example, else the choices, else a value of the right type (so the answer parses)."""
+    example, else the choices (by their labels in ``locale``, which read back as the
+    value), else a value of the right type (so the answer parses)."""
     if f.example:
         return f.example
     if f.choices:
-        return " / ".join(f.choices)
+        return " / ".join(f.choice_label(c, locale) for c in f.choices)
     return _TYPE_EXAMPLES.get(f.type, "")
 
 
@@ -180,10 +181,15 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     if f.type == "number":
         return _number(text)
     if f.type == "choice":
-        match = next((c for c in f.choices if normalise(c) == text), None)
+        match = next((c for c in f.choices if text in _said(f, c)), None)
         choices = ", ".join(f.choices)
         return (match, None) if match else ("", N_("not one of {choices}", choices=choices))
     return text, None
+
+
+def _said(f: Field, choice: str) -> set[str]:
+    """The ways a requester may write ``choice``: its value or its label in any language."""
+    return {normalise(w).strip() for w in (choice, *f.choice_labels.get(choice, {}).values())}
 
 
 def _dated(text: str) -> tuple[str, Msg | None]:

@@ -19,6 +19,7 @@ from gateway.config.sections import Section, duration, env_name
 from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings, WebhookSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
+from gateway.core.key_strength import weakness
 
 KEYS = {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
 SLACK_KEYS = {
@@ -88,6 +89,8 @@ def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
         if mode == "http"
         else ""
     )
+    if signing and (why := weakness(signing.encode())) is not None:  # made up, not Slack's
+        raise ConfigError(s.path, _where(s, "signing_secret"), why)
     path = s.str("http_path", "/slack/events")
     if not path.startswith("/"):
         raise ConfigError(s.path, s.key("http_path"), N_("must start with '/'"))
@@ -137,9 +140,13 @@ def _credential(
     value = _secret_text(s, base, stem, default_env)
     pattern, what = rule
     if not pattern.fullmatch(value):
-        where = f"{stem}_file" if f"{stem}_file" in s.data else f"{stem}_env"
-        raise ConfigError(s.path, s.key(where), N_("does not hold {what}", what=what))
+        raise ConfigError(s.path, _where(s, stem), N_("does not hold {what}", what=what))
     return value
+
+
+def _where(s: Section, stem: str) -> str:
+    """The key a credential came from, for the error: ``<stem>_file`` or ``<stem>_env``."""
+    return s.key(f"{stem}_file" if f"{stem}_file" in s.data else f"{stem}_env")
 
 
 def _secret_text(s: Section, base: Path, stem: str, default_env: str) -> str:

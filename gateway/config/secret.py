@@ -16,10 +16,11 @@ from gateway.config.sections import Section
 from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
+from gateway.core.key_strength import MIN_BYTES, weakness
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
-MIN_LENGTH = 16  # bytes, from every source (issue #14)
 # what systemd/environment.example ships: a key anyone who read the example can use
+PRIVATE_FILE = 0o600  # the generated key, whatever the umask
 PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 
 
@@ -48,7 +49,7 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
     if not generated.exists():
         _generate(generated)
     value = generated.read_bytes().strip()
-    if len(value) < MIN_LENGTH:  # emptied or cut short: tokens keyed by (almost) nothing
+    if len(value) < MIN_BYTES:  # emptied or cut short: tokens keyed by (almost) nothing
         raise ConfigError(
             s.path,
             s.key("data_dir"),
@@ -68,9 +69,11 @@ def _generate(path: Path) -> None:
 
     private_folder(path.parent)
     draft = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    draft.unlink(missing_ok=True)  # left by a crash: its mode is not to be trusted
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE)
     try:
         with os.fdopen(fd, "w") as fh:
+            os.fchmod(fh.fileno(), PRIVATE_FILE)  # 0600 whatever the umask took away
             fh.write(secrets.token_hex(32))
             fh.flush()
             os.fsync(fh.fileno())
@@ -94,8 +97,8 @@ def _check(value: bytes, path: str, key: str) -> None:
                 "use 32 random bytes, e.g. the output of: openssl rand -hex 32"
             ),
         )
-    if len(value) < MIN_LENGTH:
-        raise ConfigError(path, key, N_("secret must be ≥ 16 bytes"))
+    if (why := weakness(value)) is not None:  # short, or not random (one rule for every key)
+        raise ConfigError(path, key, why)
 
 
 def exposure(path: Path) -> Msg | None:

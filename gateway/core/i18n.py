@@ -16,12 +16,14 @@ Stdlib only: the MTA pipe path may render an acknowledgement.
 from __future__ import annotations
 
 import gettext
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gateway.core.spacing import joined
 from gateway.core.text import normalise
 
 K = TypeVar("K")
@@ -30,6 +32,7 @@ LOCALES = ("ja", "en")
 DEFAULT_LOCALE = "en"  # what an unknown locale falls back to
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+_FORMATTER = string.Formatter()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,19 @@ def translate(message: Msg | str, locale: str) -> str:
     values = {
         k: translate(v, locale) if isinstance(v, Msg) else v for k, v in message.params.items()
     }
-    return text.format(**values)
+    return _filled(text, values)
+
+
+def _filled(text: str, values: Mapping[str, object]) -> str:
+    """``text.format(**values)``, with no space between a Japanese value and the
+    particle after (or before) it (:func:`gateway.core.spacing.joined`)."""
+    pieces: list[tuple[str, bool]] = []
+    for literal, name, spec, conversion in _FORMATTER.parse(text):
+        pieces.append((literal, False))
+        if name is not None:
+            value = _FORMATTER.convert_field(_FORMATTER.get_field(name, (), values)[0], conversion)
+            pieces.append((_FORMATTER.format_field(value, spec or ""), True))
+    return joined(pieces)
 
 
 def dump(message: Msg) -> dict[str, Any]:

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
-from gateway.core.i18n import LOCALES, N_, Msg
+from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.title import title
+from gateway.notify import labels
 from gateway.notify.queue import tag
 from gateway.pipeline.answer_names import is_safe
 from store.fields import field_values
@@ -53,11 +54,13 @@ class AnswerView:
     subject: str
     requester: str
     requester_name: str
-    state: str
-    priority: str
+    state: str  # the state's name in the answer's language (受付, "in progress") …
+    priority: str  # … and the priority's (通常, "high"), as the team's mails say them
     entry: str  # the catalog entry's name in the answer's language ("" when none)
     entry_id: str
     assignee: str
+    state_id: str = ""  # the stored values (new, pending, high …), for an {% if %}
+    priority_id: str = ""
 
 
 def available(folder: Path) -> dict[str, tuple[str, ...]]:
@@ -139,11 +142,13 @@ def for_ticket(
         subject=title(ticket.subject),
         requester=ticket.requester,
         requester_name=ticket.requester_name,
-        state=ticket.state,
-        priority=ticket.priority,
+        state=translate(labels.state(ticket.state), locale),
+        priority=translate(labels.priority(ticket.priority), locale),
         entry=catalog.shown_name(ticket.catalog, locale),
         entry_id=ticket.catalog or "",
         assignee=ticket.assignee or "",
+        state_id=ticket.state,
+        priority_id=ticket.priority,
     )
     return render(
         settings.answers.dir,

@@ -35,7 +35,11 @@ def ticket_brief(
     entry = catalog.entry(ticket.catalog)
     values = fields.field_values(session, ticket.id)
     sheet = tuple(
-        views.SheetLine(f.label(locale), values.get(f.name, ""), f.required)
+        views.SheetLine(
+            f.label(locale),
+            f.choice_label(values[f.name], locale) if f.name in values else "",  # 設備投資
+            f.required,
+        )
         for f in (entry.fields if entry else ())
     )
     rules = catalog.rules_for(ticket.catalog)  # an entry since removed: the fallback's SLA

@@ -36,10 +36,10 @@ from jinja2 import (
 )
 from markupsafe import escape
 
-from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
+from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
 from gateway.core.title import one_line
-from gateway.notify import labels
+from gateway.notify import labels, trans
 from gateway.notify.views import View, context, template_of
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def environment(folders: list[Path], locale: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         finalize=lambda value: translate(value, locale) if isinstance(value, Msg) else value,
     )
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
     env.globals["locale"] = locale
     env.filters["t"] = lambda value: translate(value, locale)  # a Msg inside {% trans %}
     # a plain-text macro's output (``_macros.j2``, ``_conversation.j2``) in an HTML part:

@@ -76,6 +76,20 @@ class FieldRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusedValue:
+    """A value the requester gave that the sheet could not store, and why: said in the
+    first answer as the missing fields are, so an optional field's wrong value (a
+    "next week" where a date goes) is not dropped without a word."""
+
+    name: str  # what to write in the reply (as FieldRequest.name)
+    label: str  # the field, in the recipient's language
+    given: str  # what they wrote, on one line
+    why: Msg  # why it was not stored, said in the recipient's language
+    example: str = ""
+    asked: bool = False  # a required field: the missing list asks for it already
+
+
+@dataclass(frozen=True, slots=True)
 class CommandLine:
     text: str  # the command as written
     result: Text  # what it did, or why not

@@ -28,6 +28,7 @@ from gateway.notify.view_parts import FieldRequest as FieldRequest
 from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
 from gateway.notify.view_parts import Person as Person
+from gateway.notify.view_parts import RefusedValue as RefusedValue
 from gateway.notify.view_parts import SheetLine as SheetLine
 from gateway.notify.view_parts import SlaCount as SlaCount
 from gateway.notify.view_parts import StateCount as StateCount
@@ -48,6 +49,7 @@ class Acknowledgement:
     recipient: Person
     ticket: TicketRef
     missing: tuple[FieldRequest, ...] = ()  # required fields of the sheet not given yet
+    refused: tuple[RefusedValue, ...] = ()  # values given that could not be stored
 
 
 @dataclass(frozen=True, slots=True)

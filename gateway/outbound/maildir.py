@@ -15,11 +15,19 @@ before its first mail (a folder removed while running comes back):
 
 What we create is private, ``0700``, whatever the umask: the mails in it are
 the team's answers to its customers. A folder that existed keeps its mode.
+
+Each mail is written as the maildir protocol says (:func:`deliver`): a new file
+in ``tmp/``, created ``0600`` (never ``0666 & ~umask`` first and narrowed later,
+as Python's ``mailbox`` does: under ``umask 000`` that left every mail readable
+by all for a moment, and for good after a crash in between), written, synced,
+then linked into ``new/`` under the same unique name.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gateway.config.settings import Settings
@@ -29,6 +37,7 @@ from gateway.core.i18n import N_, Msg
 
 SUBDIRS = ("tmp", "new", "cur")
 PRIVATE = 0o700
+PRIVATE_FILE = 0o600  # each mail, whatever the umask
 
 
 class MaildirUnusable(Exception):
@@ -100,6 +109,44 @@ def _probe(folder: Path) -> None:
     fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     os.close(fd)
     probe.unlink()
+
+
+def unique_name(when: datetime, tag: int) -> str:
+    """A name no other mail of any writer has: ``time.M<µs>P<pid>Q<tag>R<random>.host``
+    (the maildir convention; ``tag`` is ours, the outbox row)."""
+    host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
+    seconds = int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())  # naive: UTC
+    return f"{seconds}.M{when.microsecond}P{os.getpid()}Q{tag}R{os.urandom(8).hex()}.{host}"
+
+
+def deliver(path: Path, raw: bytes, name: str) -> None:
+    """Write ``raw`` into the maildir at ``path`` as ``new/<name>``, private from the
+    moment it exists and whole when it appears there. Raises OSError."""
+    draft = path / "tmp" / name
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(draft, flags, PRIVATE_FILE)
+    try:
+        try:
+            os.fchmod(fd, PRIVATE_FILE)  # a umask such as 0277 took our write bit away
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.link(draft, path / "new" / name)  # never over another mail, unlike rename
+    finally:
+        draft.unlink(missing_ok=True)
+    _sync_folder(path / "new")
+
+
+def _sync_folder(folder: Path) -> None:
+    """The new name on disk too: a mail sent is not one a power cut takes back."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _why(exc: OSError) -> str:

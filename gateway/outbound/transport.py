@@ -9,7 +9,6 @@ every queued mail because a password expired would be the wrong lesson.
 
 from __future__ import annotations
 
-import mailbox
 import os
 import smtplib
 import ssl
@@ -49,23 +48,23 @@ class MaildirTransport:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.box: mailbox.Maildir | None = None
+        self.ready = False
 
     def send(self, mail: DueMail) -> None:
         try:
-            if self.box is None:
+            if not self.ready:
                 maildir.prepare(self.path)  # tmp/ new/ cur/ in an empty folder too, 0700
-                self.box = mailbox.Maildir(str(self.path), factory=None, create=False)
-            key = self.box.add(mail.raw.replace(b"\r\n", b"\n"))  # local line ends
-            os.chmod(self.path / "new" / key, 0o600)  # mailbox writes 0666 & ~umask
+                self.ready = True
+            name = maildir.unique_name(mail.created_at, mail.id)
+            # private (0600) from its creation: mailbox.Maildir.add made it 0666 & ~umask
+            maildir.deliver(self.path, mail.raw.replace(b"\r\n", b"\n"), name)  # local ends
         except maildir.MaildirUnusable as exc:
             raise RelayDown(f"[outbound] maildir: {exc}") from None
         except OSError as exc:
             raise RelayDown(f"cannot write to maildir {self.path}: {exc}") from exc
 
     def close(self) -> None:
-        if self.box is not None:
-            self.box.close()
+        self.ready = False  # a folder removed meanwhile is made again by the next batch
 
 
 class SmtpTransport:

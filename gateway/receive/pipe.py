@@ -67,16 +67,19 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
 
 def daemon_running(data_dir: Path) -> bool:
     """True while some process holds the daemon lock in ``data_dir``."""
-    path = lock_path(data_dir)
-    if not path.exists():
+    try:  # read-only, never created: a lock gone meanwhile means no daemon, and no file
+        fd = os.open(lock_path(data_dir), os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
         return False
-    with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.flock(fh, fcntl.LOCK_UN)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
         return False
+    finally:
+        os.close(fd)
 
 
 def quick_accept(

@@ -14,14 +14,16 @@ never answered as if they were the customer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog
-from gateway.catalog.sheet import example_for, key_to_write
+from gateway.catalog.sheet import BadValue, example_for, key_to_write
 from gateway.core.i18n import LOCALES, N_, translate
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
+from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.pipeline import commands, forward, loops, thread
 from gateway.pipeline.parse.attachment_data import attachment_data
@@ -160,9 +162,11 @@ def open_new(
         channel=a.channel,
         hold=notices.action_hold(a),
     )
-    missing = field_requests(a.catalog, filed.entry_id, filed.missing)
+    locale = ticket.locale or "en"
+    missing = field_requests(a.catalog, filed.entry_id, filed.missing, locale)
+    refused = refused_values(a.catalog, filed.entry_id, filed.rejected, filed.missing, locale)
     answers = original.message_id if original is not None else a.answer_to
-    acked = notices.acknowledge_new_ticket(a, ticket, missing, answers)
+    acked = notices.acknowledge_new_ticket(a, ticket, missing, answers, refused)
     notices.notify_assignee(a, ticket, a.catalog)
     return ticket, (
         f", filed under {filed.entry_id}"
@@ -195,7 +199,7 @@ def _capped_cc(a: Arrival) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def field_requests(
-    catalog: Catalog, entry_id: str, missing: list[tuple[str, str]]
+    catalog: Catalog, entry_id: str, missing: list[tuple[str, str]], locale: str = "en"
 ) -> list[views.FieldRequest]:
     entry = catalog.entry(entry_id)
     requests = []
@@ -205,9 +209,40 @@ def field_requests(
             requests.append(views.FieldRequest(name, label))
             continue
         requests.append(
-            views.FieldRequest(key_to_write(entry, name, label), label, example_for(field))
+            views.FieldRequest(key_to_write(entry, name, label), label, example_for(field, locale))
         )
     return requests
+
+
+def refused_values(
+    catalog: Catalog,
+    entry_id: str,
+    rejected: Sequence[BadValue],
+    missing: list[tuple[str, str]],
+    locale: str,
+) -> list[views.RefusedValue]:
+    """The values of the request the sheet could not store, for the acknowledgement:
+    each with what was written, why, and the line that would fill it (a required one is
+    asked for with the missing fields already)."""
+    entry = catalog.entry(entry_id)
+    asked = {name for name, _ in missing}
+    out = []
+    for bad in rejected:
+        field = entry.field(bad.field) if entry else None
+        if field is None or entry is None:
+            continue  # a name the entry has not (a form's stale input): nothing to correct
+        label = field.label(locale)
+        out.append(
+            views.RefusedValue(
+                key_to_write(entry, field.name, label),
+                label,
+                one_line(bad.value)[:80],
+                bad.why,
+                example_for(field, locale),
+                asked=field.name in asked,
+            )
+        )
+    return out
 
 
 def guess_locale(msg: ParsedMessage, default: str, chosen: str = "") -> str:

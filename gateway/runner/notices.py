@@ -39,9 +39,14 @@ from store.models import Ticket
 
 
 def acknowledge_new_ticket(
-    a: Arrival, ticket: Ticket, missing: Sequence[views.FieldRequest] = (), answers: str = ""
+    a: Arrival,
+    ticket: Ticket,
+    missing: Sequence[views.FieldRequest] = (),
+    answers: str = "",
+    refused: Sequence[views.RefusedValue] = (),
 ) -> bool:
-    """Queue the acknowledgement (asking for ``missing`` fields), threaded under the
+    """Queue the acknowledgement (asking for ``missing`` fields, saying why the
+    ``refused`` values were not stored), threaded under the
     Message-ID ``answers``, unless a brake forbids it. For a request a member forwarded,
     the requester is not the sender, and their address is checked on its own."""
     if not _may_answer(a, ticket, "acknowledgement"):
@@ -51,6 +56,7 @@ def acknowledge_new_ticket(
         recipient=views.Person(ticket.requester, ticket.requester_name),
         ticket=ticket_ref(ticket, a.settings, a.now),
         missing=tuple(missing),
+        refused=tuple(refused),
     )
     return (
         queue_ticket_mail(

@@ -65,6 +65,10 @@ RUNNER_BATCH = 20  # rows per runner pass, so a stop is noticed between passes
 ACTION_INTERVAL = 2.0  # the action workers look for due runs (retries, leases) this often
 POST_INTERVAL = 5.0  # the chat poster looks for due rows (retries) at least this often
 CHILD_READY_WAIT = 60.0  # seconds READY waits for the processing process's first start
+# seconds systemd is asked for (EXTEND_TIMEOUT_USEC) for one try at the database, and
+# for the rest of a start that waited for it: the processing process's first start
+# (CHILD_READY_WAIT at most) and the doors, with room to spare
+START_STEP = 90.0
 SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (see _wait_and_ping)
 
 
@@ -229,16 +233,28 @@ def _shut_down(
 
 
 def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Event) -> App | None:
-    """A database that is down at start is waited for, not a crash loop."""
+    """A database that is down at start is waited for, not a crash loop.
+
+    systemd is told what the start waits for (``STATUS=``) and given the time for it
+    (``EXTEND_TIMEOUT_USEC=``): the wait and one more try, then, once the database
+    answers, :data:`START_STEP` for the rest of the start. Without it, a database
+    down for longer than ``TimeoutStartSec`` had the daemon killed as a failed start,
+    again at every restart, while it would have come up."""
     backoff = Backoff(1.0, PASS_BACKOFF_MAX)
     while not stop.is_set():
         try:
-            return build(settings, clock, parse_apart=True)
+            app = build(settings, clock, parse_apart=True)
         except TransientError as exc:
             delay = backoff.failed()
             log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)
-            sdnotify.status(f"waiting for the database: {exc}")
+            sdnotify.status(f"waiting for the database (next try in {delay:.0f}s): {exc}")
+            sdnotify.extend_timeout(delay + START_STEP)
             stop.wait(delay)
+            continue
+        if backoff.failures:  # past the unit's own timeout, maybe: the rest needs its time
+            sdnotify.status("the database answers; starting")
+            sdnotify.extend_timeout(START_STEP)
+        return app
     return None
 
 

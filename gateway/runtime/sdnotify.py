@@ -46,6 +46,16 @@ def status(text: str, env: Mapping[str, str] | None = None) -> bool:
     return notify("STATUS=" + " ".join(text.split()), env)
 
 
+def extend_timeout(seconds: float, env: Mapping[str, str] | None = None) -> bool:
+    """Ask for ``seconds`` more, from now, to finish starting (``EXTEND_TIMEOUT_USEC=``).
+
+    systemd kills a ``Type=notify`` service that has not said READY=1 within
+    ``TimeoutStartSec``, even one that only waits for its database; an extension
+    moves that deadline (never closer) to ``seconds`` after this message, by which
+    time another message must come."""
+    return notify(f"EXTEND_TIMEOUT_USEC={max(int(seconds * 1_000_000), 1)}", env)
+
+
 def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
     """Seconds between ``WATCHDOG=1`` pings: half of ``WatchdogSec``; None when off.
 

@@ -49,8 +49,13 @@ def merge(
     max_watchers: int,
 ) -> Ticket:
     """Merge ``source`` into ticket ``target_id`` (``tag``: the target's subject tag, as
-    the requester reads it); the target. Raises :class:`Refusal` with the reason."""
-    target = tickets.get(session, target_id)
+    the requester reads it); the target. Raises :class:`Refusal` with the reason.
+
+    The check and the write are one step (:func:`store.merges.hold_merges`): of two
+    opposite merges at once, the second reads what the first wrote and is refused."""
+    merges.hold_merges(session)
+    merges.fresh(session, source.id)
+    target = merges.fresh(session, target_id)
     facts = MergeFacts(
         _side(source),
         _side(target) if target is not None else None,
@@ -132,9 +137,12 @@ def unmerge(
     channel: str,
 ) -> Ticket:
     """Undo the merge of ``source`` (within ``window``): move back what moved, take off
-    the target the people and fields the merge gave it, reopen the source; the target."""
+    the target the people and fields the merge gave it, reopen the source; the target.
+    Checked and done while no other merge runs, as :func:`merge` is."""
+    merges.hold_merges(session)
+    merges.fresh(session, source.id)
     event = merges.last_merge_event(session, source.id) if source.merged_into_id else None
-    target = tickets.get(session, source.merged_into_id) if source.merged_into_id else None
+    target = merges.fresh(session, source.merged_into_id) if source.merged_into_id else None
     why = unmerge_refusal(
         source.merged_into_id,
         event.at if event else None,

@@ -4,10 +4,11 @@ A member's reply mail (``gateway/runner/ops.py``) and a member's Slack thread
 reply sent on purpose (the "send to requester" shortcut, ``/reply``) both end
 here: the member's words, as written, go to the requester and every non-member
 participant (at most ``[limits] max_relay`` of them; the rest are recorded in an
-event, never mailed), one answer mail each from the team address, threaded; the
-first-response SLA stops. The mails are queued when the transaction commits
-(:mod:`gateway.tickets.conversation`), so a state change made in the same
-transaction — ``/close`` in the same reply — rides in the same mail.
+event, never mailed; never an address no automatic mail goes to either: ours, a
+no-reply or mail-system address, one we cannot write), one answer mail each from
+the team address, threaded; the first-response SLA stops. The mails are queued when
+the transaction commits (:mod:`gateway.tickets.conversation`), so a state change made
+in the same transaction — ``/close`` in the same reply — rides in the same mail.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ def relay_answer(
         p
         for p in dict.fromkeys(people)
         if settings.member(p) is None
-        and "@" in p
-        and loops.writable(p)  # a Cc of 田中@例え.jp never stops the others' answer
-        and not loops.is_own_address(p, settings.own_addresses)
+        # never one we never write to (as no acknowledgement goes there): ours, a no-reply
+        # or mail-system address, or 田中@例え.jp, which never stops the others' answer
+        and not loops.never_answered(p, settings.own_addresses)
         and (audience is None or p in audience)
     ]
     limit = settings.limits.max_relay  # the requester first, then in the order they joined
@@ -76,6 +77,10 @@ def relay_answer(
         conversation.relayed(
             session, ticket, member.email, text, recipients, now, key=key, files=files
         )
+        changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
+    elif loops.never_answered(ticket.requester, settings.own_addresses):
+        # an alert from a no-reply sender: no mail can carry the answer, but it is the
+        # team's response all the same, and the first-response SLA stops
         changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
     return len(recipients)
 

@@ -2,7 +2,8 @@
 visitor (session, language, CSRF cookie) and the CSRF check on every POST.
 
 Headers are added in ``on_response_prepare``, so error pages, static files and
-streamed downloads carry them too. The CSP allows nothing but our own files:
+streamed downloads carry them too; Strict-Transport-Security only when ``base_url``
+is https. The CSP allows nothing but our own files:
 no inline script or style, no frames, forms post only to us.
 """
 
@@ -46,11 +47,16 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# Behind https only (a browser told this keeps to https for a year, so never for a local
+# http:// gateway). Not includeSubDomains: the domain's other hosts are not ours to decide.
+HSTS = "max-age=31536000"
 
 
 async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if ctx_of(request).settings.web.secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if "text/html" in response.headers.get("Content-Type", ""):
         response.headers.setdefault("Cache-Control", "no-store")
 

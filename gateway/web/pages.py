@@ -19,10 +19,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
-from gateway.core.i18n import LOCALES, Msg, supported, translate, translations
+from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
 from gateway.core.spans import span
 from gateway.core.zone import local_time
+from gateway.notify import trans
 
 
 def environment(locale: str) -> Environment:
@@ -35,7 +36,7 @@ def environment(locale: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         finalize=lambda value: translate(value, locale) if isinstance(value, Msg) else value,
     )
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
     env.globals["locale"] = locale
     env.filters["local"] = _local
     env.globals["span_of"] = span  # a duration in words (a Msg, translated on print)

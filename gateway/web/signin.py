@@ -2,7 +2,8 @@
 
 No passwords: ``POST /sign-in`` with an address queues the link mail through
 the outbox when the address is a configured member, and answers the same page
-either way (the page tells nobody who is a member). The link's ``GET`` only
+either way, just as fast (neither the page nor its timing tells anybody who is a
+member: a member's link is made after the answer is sent). The link's ``GET`` only
 shows a button, so a mail scanner that opens links uses nothing up; its
 ``POST`` spends the link (once, before it expires) and starts a session whose
 cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` behind https.
@@ -10,8 +11,10 @@ cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` behind https.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
+from enum import Enum
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -31,6 +34,7 @@ from gateway.web.visit import (
 )
 from store import web_auth
 
+log = logging.getLogger("gateway.web")
 routes = web.RouteTableDef()
 TOKEN_SHAPE = 43  # secrets.token_urlsafe(32)
 
@@ -41,33 +45,56 @@ async def sign_in_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/sign-in")
-async def ask_for_link(request: web.Request) -> web.Response:
+async def ask_for_link(request: web.Request) -> web.StreamResponse:
+    """The same answer, after the same work, for a member and a stranger: only the
+    rate counters are on its path. A member's link is made and its mail queued once
+    the answer has gone (rendering a mail took milliseconds, enough for anyone who
+    times the answers to learn who is a member)."""
     ctx = ctx_of(request)
     posted = await request.post()
     email = str(posted.get("email", "")).strip().lower()[:320]
     if "@" not in email:
         return page(request, "sign_in.html.j2", {"bad_email": True}, status=400)
-    member = ctx.member(email)
     ip = client_ip(request)
-    allowed = await ctx.read(_ask, ctx.settings, member, email, ip, ctx.now())
-    if not allowed:
+    verdict = await ctx.read(_count, ctx.settings, email, ip, ctx.now())
+    if verdict is Ask.REFUSED:
         return page(request, "error.html.j2", {"status": 429}, status=429)
+    answer = page(request, "sign_in_sent.html.j2", {})
+    member = ctx.member(email)
+    if member is None or verdict is Ask.QUIET:
+        return answer
+    await answer.prepare(request)
+    await answer.write_eof()  # sent whole: what follows cannot change how long it took
+    try:
+        await ctx.read(_send_link, ctx.settings, member, ctx.now())
+    except Exception:  # the answer is out: the member asks again
+        log.exception("web: the sign-in link for %s could not be queued", member.email)
+        return answer
     ctx.wake_sender()
-    return page(request, "sign_in_sent.html.j2", {})
+    return answer
 
 
-def _ask(
-    session: Session, settings: Settings, member: Member | None, email: str, ip: str, now: datetime
-) -> bool:
-    """Count the ask; for a member under the limit, store the link and queue its mail."""
+class Ask(Enum):
+    """What the counters allow an ask for a sign-in link."""
+
+    SEND = "send"  # a link, if the address is a member's
+    QUIET = "quiet"  # this address asked too often: no mail, the same answer
+    REFUSED = "refused"  # this client asked for too many addresses: 429
+
+
+def _count(session: Session, settings: Settings, email: str, ip: str, now: datetime) -> Ask:
+    """Count the ask, by client and by address, whoever the address belongs to."""
     window = now.replace(minute=0, second=0, microsecond=0)
     limit = settings.web.sign_ins_per_hour
     by_client = web_auth.hit(session, f"sign-in-ip:{ip}", window)
     by_address = web_auth.hit(session, f"sign-in-addr:{email}", window)
     if by_client > limit * 4:
-        return False  # one client asking for many addresses: stop it
-    if member is None or by_address > limit:
-        return True  # said the same way as a sent link
+        return Ask.REFUSED  # one client asking for many addresses: stop it
+    return Ask.QUIET if by_address > limit else Ask.SEND
+
+
+def _send_link(session: Session, settings: Settings, member: Member, now: datetime) -> None:
+    """Store a new link for ``member`` and queue its mail."""
     web_auth.purge(session, now)
     token = secrets.token_urlsafe(32)
     lifetime = settings.web.sign_in_lifetime
@@ -86,7 +113,6 @@ def _ask(
         now=now,
         locale=member.locale or settings.gateway.locale,
     )
-    return True
 
 
 def _token(request: web.Request) -> str:

@@ -1,23 +1,28 @@
-"""``POST /tickets/<id>/merge``: the ticket page's merge button (#19).
+"""``POST /tickets/<id>/merge`` and ``/unmerge``: the ticket page's merge and unmerge
+buttons (#19).
 
-The same merge as ``/merge`` by mail and ``tickets merge``, through
+The same merge as ``/merge`` by mail and ``tickets merge`` (the target read by the
+same parser, :func:`gateway.pipeline.merging.merge_command`: ``12``, ``#12``,
+``[HELP#12]``, full width too), and the same unmerge as ``tickets unmerge``, through
 :mod:`gateway.tickets.merge`, with ``web`` as the channel and the signed-in member
 as the actor; the CSRF check is the guard's, as for every POST. Done, the member
-lands on the target's page; refused, a page says why (409) and links back.
+lands on the target's page (the unmerged ticket's, for an unmerge); refused, a page
+says why (409; 400 for a target that names no ticket) and links back.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import unicodedata
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Settings
 from gateway.core.errors import Refusal
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import Channel
-from gateway.pipeline.merging import parse_ticket_ref
+from gateway.pipeline.merging import merge_command, parse_ticket_ref
 from gateway.tickets import merge
 from gateway.tickets.merge_watch import tag
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
@@ -34,11 +39,16 @@ async def merge_into(request: web.Request) -> web.Response:
     member = visitor(request).member
     assert member is not None
     posted = await request.post()
-    target = parse_ticket_ref(str(posted.get("target", "")), ctx.settings.gateway.tag_prefix)
+    typed = str(posted.get("target", ""))
     if source is None or not 0 < source < 2**31:
         raise web.HTTPNotFound()
-    if target is None or not 0 < target < 2**31:
-        raise web.HTTPBadRequest()
+    # what /merge by mail reads, as it reads it (NFKC: 「＃１２」 from an IME is 12)
+    said = merge_command(unicodedata.normalize("NFKC", typed), ctx.settings.gateway.tag_prefix)
+    if isinstance(said, Msg) or not 0 < said.target < 2**31:
+        why = said if isinstance(said, Msg) else N_("there is no ticket to merge into")
+        values = {"source": source, "target": typed.strip()[:40], "why": why}
+        return page(request, "merge_refused.html.j2", values, status=400)
+    target = said.target
     done = await ctx.read(_merge, ctx.settings, source, target, member.email, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
@@ -47,6 +57,41 @@ async def merge_into(request: web.Request) -> web.Response:
         return page(request, "merge_refused.html.j2", values, status=409)
     ctx.wake_sender()  # the requester's status mail goes out now
     raise see_other(f"/tickets/{target}")
+
+
+@routes.post("/tickets/{id}/unmerge")
+@members_only
+async def unmerge(request: web.Request) -> web.Response:
+    """Undo the merge of this ticket, as ``tickets unmerge`` does (within the reopen
+    window, the target's own merge undone first), with the same refusals."""
+    ctx = ctx_of(request)
+    source = parse_ticket_ref(request.match_info["id"])
+    member = visitor(request).member
+    assert member is not None
+    if source is None or not 0 < source < 2**31:
+        raise web.HTTPNotFound()
+    window = ctx.settings.gateway.reopen_window
+    done = await ctx.read(_unmerge, source, window, member.email, ctx.now())
+    if done is None:
+        raise web.HTTPNotFound()
+    if isinstance(done, Msg):
+        return page(request, "unmerge_refused.html.j2", {"source": source, "why": done}, 409)
+    ctx.wake_sender()
+    raise see_other(f"/tickets/{source}")
+
+
+def _unmerge(
+    session: Session, source_id: int, window: timedelta, actor: str, now: datetime
+) -> bool | Msg | None:
+    """None: no such ticket; a Msg: why the unmerge was refused; True: done."""
+    source = tickets.get(session, source_id)
+    if source is None:
+        return None
+    try:
+        merge.unmerge(session, source, now, window=window, actor=actor, channel=Channel.WEB.value)
+    except Refusal as exc:
+        return exc.why
+    return True
 
 
 def _merge(

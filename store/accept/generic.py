@@ -10,6 +10,7 @@ SQLite (:mod:`store.accept.sqlite`), this one elsewhere.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
@@ -38,7 +39,7 @@ from store.accept.contract import (
     resolve,
 )
 from store.accept.message_file import FileKeys, MessageFile, read_whole
-from store.accept.sqlite import SqliteInbox
+from store.accept.sqlite import SqliteInbox, insert_raw
 from store.db import transaction
 from store.models import InboxRaw, InboxRow
 
@@ -54,9 +55,23 @@ def accept_many(
     rows = [_values(c, now) for c in fresh]
     ids = list(session.connection().execute(_INSERT, rows).scalars()) if rows else []
     if ids:  # the bytes beside the row, written once (store.models.core)
-        raws = [{"inbox_id": i, "raw": _raw(c)} for i, c in zip(ids, fresh, strict=True)]
-        session.connection().execute(_INSERT_RAW, raws)
+        _insert_raws(session, ids, fresh)
     return resolve(planned, ids)
+
+
+def _insert_raws(session: Session, ids: Sequence[int], fresh: Sequence[Candidate]) -> None:
+    """On SQLite through the session's own connection (in its transaction), so a big
+    message is written a piece at a time (:func:`store.accept.sqlite.insert_raw`):
+    bound whole, SQLite copied it and built the row from the copy, twice its size in
+    SQLite's memory for each message the IMAP poller stored. Elsewhere bound whole."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):
+        for inbox_id, c in zip(ids, fresh, strict=True):
+            insert_raw(driver, inbox_id, c)
+        return
+    raws = [{"inbox_id": i, "raw": _raw(c)} for i, c in zip(ids, fresh, strict=True)]
+    connection.execute(_INSERT_RAW, raws)
 
 
 def _known(session: Session, cands: Sequence[Candidate], rule: DuplicateRule) -> Known:

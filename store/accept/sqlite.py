@@ -194,7 +194,7 @@ class SqliteInbox:
                 1 if c.item.bulk else 0,
             )
             inbox_id = int(con.execute(_INSERT, values).lastrowid or 0)
-            _insert_raw(con, inbox_id, c)  # beside the row, written once
+            insert_raw(con, inbox_id, c)  # beside the row, written once
             ids.append(inbox_id)
         return resolve(planned, ids)
 
@@ -208,7 +208,7 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino)
 
 
-def _insert_raw(con: sqlite3.Connection, inbox_id: int, c: Candidate) -> None:
+def insert_raw(con: sqlite3.Connection, inbox_id: int, c: Candidate) -> None:
     """The row's bytes; a big message streamed into a reserved blob (``inbox_id`` is
     the table's rowid), so that SQLite holds no copy of it whole; a message file
     streamed from the file, checked against the keys its first read gave

@@ -13,6 +13,8 @@ from gateway.config.settings import Member, Settings
 from gateway.core.errors import ConfigError
 
 # a daemon or CLI in a test takes its secret from the environment (no file to write)
+# a key as `openssl rand -hex 20` makes one: made-up keys are refused (gateway.core.key_strength)
+KEY = "3f9c0e7a51d24b86a0c7e5f1d93b284c6e0a7f15"
 SECRET_ENV = {"TICKET_GATEWAY_SECRET": "daemon-test-secret-0123456789"}
 # the smallest [gateway] section that keeps everything a load writes under tmp_path
 LOCAL = '[gateway]\ndata_dir = "var"\n'
@@ -36,7 +38,7 @@ def write_config(
         gateway += f'locale = "{locale}"\n'
     if secret_file:
         key = folder / "secret.key"
-        key.write_text("x" * 40)
+        key.write_text(KEY)
         key.chmod(0o600)  # as an operator keeps it: status warns about a readable one
         gateway += 'secret_file = "secret.key"\n'
     text = gateway + f'[database]\nurl = "{url or f"sqlite:///{folder}/gateway.db"}"\n'

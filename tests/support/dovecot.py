@@ -165,10 +165,13 @@ class Dovecot:
         )
         (self.root / "dovecot.conf").write_text(self._config())
 
-    def message_file(self, user: str, uid: int) -> Path:
-        """The file Dovecot keeps the user's INBOX message ``uid`` in (its Maildir's
-        ``dovecot-uidlist`` says which: ``2 :1796411741.M635516P22849.vm,S=329,W=340``)."""
+    def message_file(self, user: str, uid: int, folder: str = "INBOX") -> Path:
+        """The file Dovecot keeps the user's message ``uid`` of ``folder`` in (its Maildir's
+        ``dovecot-uidlist`` says which: ``2 :1796411741.M635516P22849.vm,S=329,W=340``);
+        a folder other than INBOX is the Maildir++ subfolder ``.name``."""
         maildir = self.root / "home" / user / "Maildir"
+        if folder != "INBOX":
+            maildir = maildir / f".{folder}"
         lines = (maildir / "dovecot-uidlist").read_text().splitlines()[1:]
         name = next(line.split(":", 1)[1] for line in lines if line.split()[0] == str(uid))
         return next(f for sub in ("cur", "new") for f in (maildir / sub).glob(f"{name}*"))

@@ -102,23 +102,37 @@ async def form_of(client: TestClient[Any, Any], entry: str) -> tuple[str, str]:
     return csrf.group(1), token.group(1)
 
 
+async def asked_link(client: TestClient[Any, Any], rig_: Rig, email: str, csrf: str) -> str:
+    """Ask for a sign-in link for ``email`` and take its token from the mail queued for
+    it, as the member's mail client would. The mail is queued just after the answer
+    (so that the answer's timing tells nothing): waited for, 5 seconds at most."""
+    from tests.support.pipeline import outbox, text_of
+
+    def mails() -> list[Any]:
+        return [m for m in outbox(rig_.app, "sign_in") if m.recipients == [email]]
+
+    before = len(mails())
+    asked = await client.post("/sign-in", data={"email": email, "csrf": csrf})
+    assert asked.status == 200
+    for _ in range(500):
+        if len(queued := mails()) > before:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("no sign-in mail queued")
+    link = re.search(r"https?://\S+/sign-in/(\S+)", text_of(queued[-1]))
+    assert link
+    return link.group(1)
+
+
 async def sign_in(
     client: TestClient[Any, Any], rig_: Rig, email: str, lands: str = "/board"
 ) -> None:
     """Ask for the link, take it from the outbox as the member's mail client would, use
     it; ``lands``: the page the member is sent to then."""
-    from tests.support.pipeline import outbox, text_of
-
     csrf = await csrf_of(client)
-    asked = await client.post("/sign-in", data={"email": email, "csrf": csrf})
-    assert asked.status == 200
-    mails = [m for m in outbox(rig_.app, "sign_in") if m.recipients == [email]]
-    assert mails, "no sign-in mail queued"
-    link = re.search(r"https?://\S+/sign-in/(\S+)", text_of(mails[-1]))
-    assert link
-    used = await client.post(
-        f"/sign-in/{link.group(1)}", data={"csrf": csrf}, allow_redirects=False
-    )
+    token = await asked_link(client, rig_, email, csrf)
+    used = await client.post(f"/sign-in/{token}", data={"csrf": csrf}, allow_redirects=False)
     assert used.status == 303 and used.headers["Location"] == lands
 
 

@@ -126,7 +126,7 @@ def _element(f: Field, locale: str) -> dict[str, Any]:
             "type": "static_select",
             "action_id": VALUE,
             "placeholder": _plain(N_("Choose one"), locale),
-            "options": [_option(c, c) for c in f.choices[:MAX_OPTIONS]],
+            "options": [_option(f.choice_label(c, locale), c) for c in f.choices[:MAX_OPTIONS]],
         }
     if f.type == "date":
         return {"type": "datepicker", "action_id": VALUE}

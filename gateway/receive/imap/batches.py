@@ -1,10 +1,11 @@
 """How much mail one FETCH may bring in: ``batch_size`` messages, and at most
 :data:`FETCH_BYTES` of them.
 
-imaplib reads a FETCH's literals whole and imapclient parses them into copies of
-their own, so a batch costs about three times its size until it is committed: 50
-scans of 10 MB (the default ``batch_size``) took 1.4 GB, past the unit's
-``MemoryMax``, and the daemon was killed at the same batch at every restart. The
+imaplib reads a FETCH's literals whole, so a batch is held whole until it is
+committed (it used to cost three times its size: imaplib's trace, see
+``connect.untraced``): 50 scans of 10 MB (the default ``batch_size``) took 1.4 GB,
+past the unit's ``MemoryMax``, and the daemon was killed at the same batch at every
+restart. The
 sizes (``RFC822.SIZE``, which servers keep in their index: no message is read for
 it) are asked first, and a batch is cut where the next message would pass the limit.
 """
@@ -21,9 +22,12 @@ _SIZE = b"RFC822.SIZE"
 
 
 def sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
-    """Each message's size as the server counts it; 0 for one gone meanwhile."""
+    """Each message's size as the server counts it; 0 for one gone meanwhile, or one
+    the server gives no size for (Exchange answers ``RFC822.SIZE NIL`` for a message it
+    cannot convert, as it answers ``BODY[] NIL``: see ``damaged``)."""
     found = client.fetch(uids, ["RFC822.SIZE"])
-    return {uid: int(found.get(uid, {}).get(_SIZE, 0)) for uid in uids}
+    given = {uid: found.get(uid, {}).get(_SIZE) for uid in uids}
+    return {uid: size if isinstance(size, int) else 0 for uid, size in given.items()}
 
 
 def by_bytes(uids: list[int], size: Mapping[int, int], limit: int = FETCH_BYTES) -> list[list[int]]:

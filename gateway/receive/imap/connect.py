@@ -50,15 +50,30 @@ def connect(account: ImapSettings) -> IMAPClient:
 def _open(account: ImapSettings) -> IMAPClient:
     context, timeout = tls_context(account.ca_file), account.timeout.total_seconds()
     if account.tls == "implicit":
-        return IMAPClient(
-            account.host, account.port, ssl=True, ssl_context=context, timeout=timeout
+        return untraced(
+            IMAPClient(account.host, account.port, ssl=True, ssl_context=context, timeout=timeout)
         )
-    client = IMAPClient(account.host, account.port, ssl=False, timeout=timeout)
+    client = untraced(IMAPClient(account.host, account.port, ssl=False, timeout=timeout))
     try:
         client.starttls(context)  # no STARTTLS offered: CapabilityError, never plain text
     except BaseException:
         shutdown(client)
         raise
+    return client
+
+
+def untraced(client: IMAPClient) -> IMAPClient:
+    """``client`` without imaplib's trace, unless its logger would show it.
+
+    imapclient sets imaplib's debug level to 5 and hands the trace to the
+    ``imapclient.imaplib`` logger, but imaplib formats each trace line before any
+    logger is asked, and at level 5 a line holds the repr of every response it
+    files, a fetched message included, twice: one message cost three times its size
+    in memory (a 20 MB one, 67 MB) only for lines nobody logged. Whoever turns that
+    logger to DEBUG gets the trace back, and pays for it.
+    """
+    if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+        client._imap.debug = 0  # no public setting; imaplib reads it at every response
     return client
 
 

@@ -12,26 +12,54 @@ reconnect and backoff, so a network cut is never taken for damage:
 1. a batch fails: the messages up to its last one are fetched one at a time;
 2. one message fails alone: it is a *suspect*;
 3. on the next pass the newest message of the folder is read first (the server
-   works) and the suspect is fetched again: if it fails once more it is *damaged*;
+   works; if that one fails too, the next pass reads the one before it) and the
+   suspect is fetched again: if it fails once more it is *damaged*;
 4. on the next pass it gets the keyword :data:`UNREADABLE` and the bookmark steps
    over it. It stays in the folder (never moved to ``processed_folder``, never
    flagged processed: :func:`gateway.receive.imap.folder.unacknowledged` skips it)
    for a person to see, and the error is logged and shown by ``status``.
 
 A suspect that is read after all is stored as any other message. The state lives
-in the poller: after a restart the steps begin again, and end the same way.
+in the poller: after a restart the steps begin again, and end the same way. A
+rescan after a UIDVALIDITY change takes the same steps over the UIDs it has not
+stored yet.
+
+Some servers (Exchange among them) answer a FETCH without the message's content
+(``BODY[] NIL``, or no ``BODY[]`` at all) for a message they cannot convert. Such a
+message is not stored and not acknowledged, and the bookmark stays before it, so
+the next pass asks for it again (the mail after it is stored meanwhile, and
+recognised as stored when fetched again). After :data:`NO_CONTENT_TRIES` passes
+without content it is marked :data:`UNREADABLE` and stepped over like a damaged one.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 
 from gateway.receive.imap.folder import UNREADABLE
 
 log = logging.getLogger("gateway.imap")
+
+BODY = b"BODY[]"  # the key BODY.PEEK[] comes back under
+# Passes in a row that get no content for a message before it is marked and stepped over:
+# passes come at new mail and at least every poll_interval or IDLE renewal (5 minutes)
+NO_CONTENT_TRIES = 5
+
+
+def contents(fetched: Mapping[int, Mapping[bytes, object]], uids: list[int]) -> dict[int, bytes]:
+    """The content of each of ``uids`` the FETCH answer carries; a message answered
+    with ``BODY[] NIL``, without ``BODY[]`` or not at all is not in it."""
+    found = {}
+    for uid in uids:
+        body = fetched.get(uid, {}).get(BODY)
+        if isinstance(body, bytes):
+            found[uid] = body
+    return found
 
 
 @dataclass
@@ -42,6 +70,8 @@ class Damage:
     suspect: int | None = None  # this UID failed alone
     probed: bool = False  # the newest message was read in this pass, after the suspect failed
     damaged: int | None = None  # failed alone again right after another message was read
+    no_content: dict[int, int] = field(default_factory=dict)  # UID: passes that got none
+    bad_probes: set[int] = field(default_factory=set)  # failed as the probe for this suspect
 
     def batches(self, uids: list[int], size: int) -> list[list[int]]:
         """``uids`` in fetches: one at a time up to ``single_until``, then ``size`` each."""
@@ -61,7 +91,8 @@ class Damage:
     def before_pass(self, client: IMAPClient, uids: list[int], key: str) -> int | None:
         """At the start of a pass over ``uids`` (not stored yet, oldest first): the damaged
         UID, now marked, which the bookmark is to step over; else None. May read the
-        newest message as a probe (its failure is the server's: it raises)."""
+        newest message as a probe (its failure raises; the next pass reads the newest
+        one that has not failed as a probe, in case that one was damaged too)."""
         first = uids[0] if uids else None
         if self.damaged is not None and first == self.damaged:
             client.add_flags([first], [UNREADABLE], silent=True)
@@ -74,11 +105,60 @@ class Damage:
                 UNREADABLE,
             )
             self.suspect, self.probed, self.damaged = None, False, None
+            self.bad_probes.clear()
             return first
         self.damaged = None
         if self.suspect is None or first != self.suspect:
             self.suspect, self.probed = None, False  # read after all, or gone
-        elif len(uids) > 1:
-            client.fetch([uids[-1]], ["BODY.PEEK[]"])
+            self.bad_probes.clear()
+            return None
+        others = [uid for uid in reversed(uids[1:]) if uid not in self.bad_probes]
+        if not others:  # each failed once (a network cut, maybe): round again
+            self.bad_probes.clear()
+            others = uids[:0:-1]
+        probe = others[0] if others else None
+        if probe is not None:
+            try:
+                client.fetch([probe], ["BODY.PEEK[]"])
+            except (OSError, IMAPClientError):
+                self.bad_probes.add(probe)  # maybe damaged too: the next pass reads another
+                raise
             self.probed = True
         return None
+
+    def given_up(self, client: IMAPClient, uids: list[int], key: str) -> set[int]:
+        """Note a pass in which ``uids`` came without content; those that reached
+        :data:`NO_CONTENT_TRIES` are marked now and returned, to be stepped over."""
+        done = set()
+        for uid in uids:
+            tries = self.no_content[uid] = self.no_content.get(uid, 0) + 1
+            if tries < NO_CONTENT_TRIES:
+                log.warning(
+                    "imap %s: uid %s came without its content (the server answered "
+                    "BODY[] NIL or left it out); it stays in the folder and is asked for "
+                    "again at the next pass (%d of %d tries)",
+                    key,
+                    uid,
+                    tries,
+                    NO_CONTENT_TRIES,
+                )
+                continue
+            del self.no_content[uid]
+            done.add(uid)
+        if done:
+            client.add_flags(sorted(done), [UNREADABLE], silent=True)
+            for uid in sorted(done):
+                log.error(
+                    "imap %s: uid %s came without its content %d times; it stays in the "
+                    "folder with the keyword %s, and the mail after it is read on",
+                    key,
+                    uid,
+                    NO_CONTENT_TRIES,
+                    UNREADABLE,
+                )
+        return done
+
+    def got_content(self, uids: list[int]) -> None:
+        """``uids`` were read after all: their count starts again if it ever happens again."""
+        for uid in uids:
+            self.no_content.pop(uid, None)

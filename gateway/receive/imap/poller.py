@@ -34,7 +34,7 @@ from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError, TransientError
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
-from gateway.receive.imap.damaged import Damage
+from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.folder import (
     acknowledge,
@@ -54,7 +54,6 @@ log = logging.getLogger("gateway.imap")
 # command: renewing bounds how late such mail can be.
 IDLE_RENEW = timedelta(minutes=5)
 IDLE_CHECK_SECONDS = 1.0  # how long `run` can take to notice its stop event
-BODY = b"BODY[]"  # the key BODY.PEEK[] comes back under
 
 
 @dataclass
@@ -66,6 +65,17 @@ class PollerStatus:
     idles: int = 0  # IDLE commands issued
     connected: bool = False
     last_problem: str = ""
+
+
+@dataclass
+class _Pass:
+    """One pass over the folder: what it is, and how far it has read."""
+
+    uidvalidity: int
+    rescan: bool  # after a UIDVALIDITY change: Message-IDs stored before are duplicates
+    bulk: bool  # mail that was there before the first pass (or a rescan): an import
+    read: int  # every UID up to here is stored, or stepped over
+    hole: bool = False  # a message came without content: ``read`` stays before it
 
 
 class ImapPoller:
@@ -87,6 +97,7 @@ class ImapPoller:
         self._idle_renew = idle_renew
         self._client: IMAPClient | None = None
         self._damage = Damage()  # a message the server cannot hand out is stepped over
+        self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -163,44 +174,62 @@ class ImapPoller:
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
-        last_uid = 0 if rescan else mark.last_uid
         if rescan:
-            log.warning(
-                "imap %s: UIDVALIDITY changed from %s to %s: rescanning the folder; "
-                "what was stored before is recognised and skipped",
-                self.key,
-                mark.uidvalidity,
-                uidvalidity,
-            )
-        elif last_uid:
-            self._finish_interrupted(client, last_uid)
+            last_uid = self._rescan_from(mark.uidvalidity, uidvalidity)
+        else:
+            last_uid = mark.last_uid
+            if last_uid:
+                self._finish_interrupted(client, last_uid)
         forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
         # import, whose old mail is filed but not answered (gateway.pipeline.archive)
-        bulk = rescan or mark.uidvalidity is None
+        sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
-        damaged = None if rescan else self._damage.before_pass(client, uids, self.key)
+        damaged = self._damage.before_pass(client, uids, self.key)
         if damaged is not None:
-            with transaction(self.sessions) as s:
-                sources.advance(
-                    s, self._source, uidvalidity=uidvalidity, last_uid=damaged, now=self.clock.now()
-                )
+            self._read_up_to(sweep, damaged)
             uids = uids[1:]
         stored = sum(
-            self._store_batch(client, part, uidvalidity, rescan, bulk)
+            self._store_batch(client, part, sweep)
             for batch in self._damage.batches(uids, self.account.batch_size)
             for part in self._by_bytes(client, batch)
         )
-        if rescan or not uids:  # record the UIDVALIDITY and the success of an empty pass
+        if rescan and not sweep.hole:
+            self._rescan = (0, 0)  # ends here: the bookmark takes the new UIDVALIDITY
+        if (rescan and not sweep.hole) or not uids:  # a rescan's end, an empty pass: noted
             with transaction(self.sessions) as s:
-                sources.advance(
-                    s,
-                    self._source,
-                    uidvalidity=uidvalidity,
-                    last_uid=max(uids, default=last_uid),
-                    now=self.clock.now(),
-                )
+                self._bookmark(s, sweep)
         return stored
+
+    def _bookmark(self, s: Session, sweep: _Pass) -> None:
+        """Record that ``sweep`` read up to ``sweep.read`` (and its UIDVALIDITY)."""
+        last, at = sweep.read, self.clock.now()
+        sources.advance(s, self._source, uidvalidity=sweep.uidvalidity, last_uid=last, now=at)
+
+    def _rescan_from(self, before: int | None, uidvalidity: int) -> int:
+        """Where a rescan of ``uidvalidity`` goes on: after what it stored in an earlier
+        pass (one that failed, or met a message without content), else from the start."""
+        if self._rescan[0] == uidvalidity:
+            return self._rescan[1]
+        log.warning(
+            "imap %s: UIDVALIDITY changed from %s to %s: rescanning the folder; "
+            "what was stored before is recognised and skipped",
+            self.key,
+            before,
+            uidvalidity,
+        )
+        self._rescan, self._damage = (uidvalidity, 0), Damage()  # the old UIDs mean nothing
+        return 0
+
+    def _read_up_to(self, sweep: _Pass, uid: int) -> None:
+        """Everything up to ``uid`` is stored or stepped over: the bookmark (a rescan's
+        moves to the new UIDVALIDITY only at its end, so it is kept here till then)."""
+        sweep.read = max(sweep.read, uid)
+        if sweep.rescan:
+            self._rescan = (sweep.uidvalidity, sweep.read)
+            return
+        with transaction(self.sessions) as s:
+            self._bookmark(s, sweep)
 
     def _finish_interrupted(self, client: IMAPClient, last_uid: int) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line): finish only that."""
@@ -226,53 +255,50 @@ class ImapPoller:
             raise
         return by_bytes(uids, size)
 
-    def _store_batch(
-        self, client: IMAPClient, uids: list[int], uidvalidity: int, rescan: bool, bulk: bool
-    ) -> int:
-        """Fetch, commit rows and bookmark together, then move: the order is the guarantee."""
+    def _store_batch(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> int:
+        """Fetch, commit rows and bookmark together, then move: the order is the guarantee.
+
+        A message that comes without content is neither stored nor acknowledged, and
+        the bookmark stops before it (see ``damaged``)."""
         try:
-            fetched = client.fetch(uids, ["BODY.PEEK[]"])
+            found = contents(client.fetch(uids, ["BODY.PEEK[]"]), uids)
         except (OSError, IMAPClientError):
             self._damage.failed(uids)
             raise
-        found = [(uid, bytes(fetched[uid][BODY])) for uid in uids if BODY in fetched.get(uid, {})]
+        self._damage.got_content(list(found))
+        missing = [uid for uid in uids if uid not in found]
+        if missing:
+            missing = sorted(set(missing) - self._damage.given_up(client, missing, self.key))
+        if not sweep.hole:
+            sweep.read = missing[0] - 1 if missing else uids[-1]
+            sweep.hole = bool(missing)
         with transaction(self.sessions) as s:
-            now = self.clock.now()
-            new = sum(
-                self._accept(s, uid, uidvalidity, raw, (rescan, bulk), now) for uid, raw in found
-            )
-            if rescan:  # the bookmark moves to the new UIDVALIDITY once the rescan is complete
-                sources.touch(s, self._source, now=now)
+            at = self.clock.now()
+            new = sum(self._accept(s, uid, sweep, raw, at) for uid, raw in found.items())
+            if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
+                sources.touch(s, self._source, now=at)
             else:
-                sources.advance(
-                    s, self._source, uidvalidity=uidvalidity, last_uid=uids[-1], now=now
-                )
+                self._bookmark(s, sweep)
+        if sweep.rescan:
+            self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
             self.on_stored()
-        acknowledge(client, self.account, [uid for uid, _ in found])
+        acknowledge(client, self.account, list(found))
         return new
 
-    def _accept(
-        self,
-        s: Session,
-        uid: int,
-        uidvalidity: int,
-        raw: bytes,
-        how: tuple[bool, bool],
-        now: datetime,
-    ) -> int:
+    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:
         """1 if a new inbox row was written. Identical bytes are a duplicate; in a rescan
-        after a UIDVALIDITY change, so is a Message-ID this mailbox stored before.
-        ``how``: (a rescan, mail that was there before this first pass: bulk)."""
-        rescan, bulk = how
+        after a UIDVALIDITY change, so is a Message-ID this mailbox stored before."""
         rule = (
-            DuplicateRule(message_id=True, message_id_from=f"{self.key}/") if rescan else BYTES_ONLY
+            DuplicateRule(message_id=True, message_id_from=f"{self.key}/")
+            if sweep.rescan
+            else BYTES_ONLY
         )
-        ref = f"{self.key}/{uidvalidity}/{uid}"
+        ref = f"{self.key}/{sweep.uidvalidity}/{uid}"
         accepted = inbox.accept(
-            s, raw, source="imap", now=now, source_ref=ref, rule=rule, bulk=bulk
+            s, raw, source="imap", now=at, source_ref=ref, rule=rule, bulk=sweep.bulk
         )
-        if accepted.duplicate and rescan:
+        if accepted.duplicate and sweep.rescan:
             log.info(
                 "imap %s: uid %s skipped in rescan: already stored as inbox #%s",
                 self.key,

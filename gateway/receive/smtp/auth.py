@@ -33,10 +33,14 @@ class Users:
         self._entries = entries
         self._pepper = os.urandom(32)
         self._verified: set[tuple[str, bytes]] = set()
+        # what an unknown login is checked against: it costs what a real one costs, so
+        # the time of a refusal does not tell which logins exist
+        self._nobody = hash_password(base64.b64encode(os.urandom(18)).decode())
 
     def check(self, login: str, password: bytes) -> bool:
         stored = self._entries.get(login)
         if stored is None:
+            _password_matches(self._nobody, password)  # the same work, always refused
             return False
         token = (login, hmac.new(self._pepper, password, hashlib.sha256).digest())
         if token in self._verified:

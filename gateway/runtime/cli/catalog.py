@@ -172,24 +172,19 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
         )
     )
     # stale beside open, as on the board's members panel: where the work piles up
-    print(
-        "\n"
-        + _row(
-            said,
-            (N_("assignee"), 32),
-            (N_("open"), -5),
-            (N_("stale"), -5),
-            *sla,
-            (N_("oldest"), -8),
-        )
+    head = _row(
+        said, (N_("assignee"), 32), (N_("open"), -5), (N_("stale"), -5), *sla, (N_("oldest"), -8)
     )
+    # no heading over no rows: a table with nothing under it reads as cut off
+    print("\n" + (head if data["assignees"] else said(N_("nobody has an open ticket"))))
     nobody = said(N_("(nobody)"))
     for a in data["assignees"]:
         at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
         since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
         who = a["assignee"] or nobody
         print(f"{who:<32} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)}  {since}")
-    print("\n" + _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6)))
+    head = _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6))
+    print("\n" + (head if data["weeks"] else said(N_("no ticket opened or closed by week yet"))))
     for w in data["weeks"]:
         print(f"{w['week']:<10} {w['opened']:>6} {w['closed']:>6}")
     fb = data["fallback"]
@@ -198,6 +193,16 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
         count=fb["tickets"],
         entry=fb["entry"],
     )
+    if not fb["terms"]:
+        terms = (
+            N_("no tickets under {entry!r}: no candidates for new entries", entry=fb["entry"])
+            if not fb["tickets"]
+            else N_(
+                "no term recurs in the {count} {entry!r} tickets yet",
+                count=fb["tickets"],
+                entry=fb["entry"],
+            )
+        )
     print("\n" + said(terms))
     for t in fb["terms"]:
         count = said(N_("{count} tickets", count=t["tickets"]))

@@ -1,0 +1,160 @@
+"""A tiny IMAP server for the one thing a real Dovecot cannot do: answer a FETCH
+without the message's content, as Exchange does for some messages (``BODY[] NIL``,
+or no ``BODY[]`` in the answer at all).
+
+Everything else the IMAP tests need runs against the private Dovecot
+(tests/support/dovecot.py); this server speaks just enough IMAP4rev1 for the
+poller in ``after = "flag"`` mode (implicit TLS, LOGIN, SELECT, UID SEARCH, UID
+FETCH, UID STORE, NOOP, LOGOUT), one connection at a time, and keeps what the
+poller did to each message so a test can look.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from gateway.config.settings import ImapSettings
+
+
+@dataclass
+class Message:
+    raw: bytes
+    answer: str = "body"  # "body", "nil" (BODY[] NIL) or "omitted" (no BODY[] at all)
+    size_nil: bool = False  # RFC822.SIZE NIL as well
+    flags: set[str] = field(default_factory=set)
+    fetched: int = 0  # content FETCHes answered
+
+
+class QuirkyImap:
+    """Serves ``messages`` (UID 1, 2, …) on a loopback port with the given certificate."""
+
+    def __init__(self, cert: Path, key: Path, messages: list[Message]) -> None:
+        self.messages = {uid: m for uid, m in enumerate(messages, start=1)}
+        self.uidvalidity = 7
+        self.commands: list[str] = []
+        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._tls.load_cert_chain(cert, key)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="imap-quirks")
+        self._thread.start()
+
+    def add(self, message: Message) -> int:
+        uid = max(self.messages, default=0) + 1
+        self.messages[uid] = message
+        return uid
+
+    def account(self, ca_file: Path, **overrides: object) -> ImapSettings:
+        values: dict[str, object] = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "tls": "implicit",
+            "ca_file": ca_file,
+            "username": "support",
+            "password_env": "TG_QUIRKS_PASSWORD",
+            "after": "flag",
+            "idle": False,
+            "timeout": timedelta(seconds=5),
+            "retry_initial": timedelta(seconds=0.1),
+            "retry_max": timedelta(seconds=0.2),
+        }
+        values.update(overrides)
+        return ImapSettings(**values)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._listener.close()
+        self._thread.join(5)
+
+    # -- the protocol ---------------------------------------------------------------
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                with self._tls.wrap_socket(conn, server_side=True) as tls:
+                    self._session(tls.makefile("rwb"))  # type: ignore[arg-type]
+            except (OSError, ssl.SSLError):
+                continue
+
+    def _session(self, io: BinaryIO) -> None:
+        io.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] quirks ready\r\n")
+        io.flush()
+        while line := io.readline():
+            tag, _, rest = line.decode().rstrip("\r\n").partition(" ")
+            command = rest.upper()
+            self.commands.append(rest)
+            if command.startswith("LOGOUT"):
+                io.write(b"* BYE\r\n" + tag.encode() + b" OK bye\r\n")
+                io.flush()
+                return
+            for out in self._answer(command, rest):
+                io.write(out)
+            io.write(f"{tag} OK done\r\n".encode())
+            io.flush()
+
+    def _answer(self, command: str, rest: str) -> list[bytes]:
+        if command.startswith("CAPABILITY"):
+            return [b"* CAPABILITY IMAP4rev1 AUTH=PLAIN UIDPLUS\r\n"]
+        if command.startswith("SELECT") or command.startswith("EXAMINE"):
+            return [
+                f"* {len(self.messages)} EXISTS\r\n".encode(),
+                f"* OK [UIDVALIDITY {self.uidvalidity}] UIDs valid\r\n".encode(),
+                f"* OK [UIDNEXT {max(self.messages, default=0) + 1}] next\r\n".encode(),
+                b"* FLAGS (\\Seen \\Deleted)\r\n",
+            ]
+        if command.startswith("UID SEARCH"):
+            found = " ".join(str(uid) for uid in self._search(rest[len("UID SEARCH ") :]))
+            return [f"* SEARCH {found}\r\n".encode()]
+        if command.startswith("UID FETCH"):
+            uids, items = rest[len("UID FETCH ") :].split(" ", 1)
+            return [self._fetch(uid, items.upper()) for uid in self._uids(uids)]
+        if command.startswith("UID STORE"):
+            uids, _, flags = rest[len("UID STORE ") :].split(" ", 2)
+            for uid in self._uids(uids):
+                self.messages[uid].flags.update(flags.strip("()").split())
+        return []
+
+    def _fetch(self, uid: int, items: str) -> bytes:
+        m, seq = self.messages[uid], list(self.messages).index(uid) + 1
+        if "RFC822.SIZE" in items:
+            size = "NIL" if m.size_nil else str(len(m.raw))
+            return f"* {seq} FETCH (UID {uid} RFC822.SIZE {size})\r\n".encode()
+        m.fetched += 1
+        if m.answer == "nil":
+            return f"* {seq} FETCH (UID {uid} BODY[] NIL)\r\n".encode()
+        if m.answer == "omitted":
+            return f"* {seq} FETCH (UID {uid} FLAGS ())\r\n".encode()
+        head = f"* {seq} FETCH (UID {uid} BODY[] {{{len(m.raw)}}}\r\n".encode()
+        return head + m.raw + b")\r\n"
+
+    def _uids(self, spec: str) -> list[int]:
+        top = max(self.messages, default=0)
+        chosen: set[int] = set()
+        for part in spec.split(","):
+            low, _, high = part.partition(":")
+            a = top if low == "*" else int(low)
+            b = a if not high else (top if high == "*" else int(high))
+            chosen.update(u for u in self.messages if min(a, b) <= u <= max(a, b))
+        return sorted(chosen)
+
+    def _search(self, criteria: str) -> list[int]:
+        found = set(self.messages)
+        for key, value in re.findall(r"(UID|UNKEYWORD|KEYWORD)\s+(\S+)", criteria.upper()):
+            if key == "UID":
+                found &= set(self._uids(value))
+            else:
+                has = {u for u, m in self.messages.items() if value in map(str.upper, m.flags)}
+                found = found - has if key == "UNKEYWORD" else found & has
+        if "UNSEEN" in criteria.upper().split():
+            found = {u for u in found if "\\Seen" not in self.messages[u].flags}
+        return sorted(found)

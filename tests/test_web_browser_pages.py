@@ -1,0 +1,249 @@
+"""Smaller things of the pages, each in a real Chromium against a real daemon: a ja form
+shows a choice's Japanese label and stores its value; the board shows no heading with
+nothing under it; the merge box takes a ticket's tag as ``/merge`` does; a merged ticket
+is unmerged from its page.
+
+Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from store import tickets
+from store.db import make_engine, session_factory, transaction
+from store.models import OutboxRow
+from tests.support.app import MEMBERS
+from tests.support.config import members_toml, write_config
+from tests.support.daemon import daemon_thread
+from tests.support.mails import mail
+from tests.support.pipeline import text_of
+from tests.support.ports import free_port
+from tests.support.waiting import eventually
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+MEMBER = "ops2@example.test"  # reads Japanese
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+
+
+class Gateway:
+    """The running daemon: its page address, its database, its SMTP port."""
+
+    def __init__(self, base: str, url: str, smtp_port: int, browser: Any) -> None:
+        self.base, self.url, self.smtp_port, self.browser = base, url, smtp_port, browser
+
+    def session(self) -> Any:
+        engine = make_engine(self.url)
+        return engine, transaction(session_factory(engine))
+
+    def outbox(self, kind: str) -> list[OutboxRow]:
+        engine = make_engine(self.url)
+        try:
+            with transaction(session_factory(engine)) as s:
+                return list(s.scalars(select(OutboxRow).where(OutboxRow.kind == kind)))
+        finally:
+            engine.dispose()
+
+    def tickets(self) -> list[dict[str, Any]]:
+        engine = make_engine(self.url)
+        try:
+            with transaction(session_factory(engine)) as s:
+                return [tickets.detail(s, t["id"]) or {} for t in tickets.list_tickets(s)]
+        finally:
+            engine.dispose()
+
+    def ticket(self, tid: int) -> dict[str, Any]:
+        return next(t for t in self.tickets() if t["id"] == tid)
+
+    def mail_in(self, subject: str, body: str, sender: str) -> int:
+        """A request by mail; the new ticket's id once it is filed."""
+        before = {t["id"] for t in self.tickets()}
+        with smtplib.SMTP("127.0.0.1", self.smtp_port) as client:
+            client.sendmail(sender, ["support@example.test"], mail(subject, body, sender=sender))
+        new = eventually(lambda: {t["id"] for t in self.tickets()} - before, timeout=30)
+        assert new
+        return max(new)
+
+    signed_in: Any = None  # the member's cookies, once signed in (sign-in mails are few)
+
+    def member_page(self) -> Any:
+        """A ja browser page signed in as MEMBER (by the mailed link, the first time)."""
+        context = self.browser.new_context(
+            locale="ja-JP", viewport={"width": 1400, "height": 900}, storage_state=self.signed_in
+        )
+        page = context.new_page()
+        if self.signed_in is not None:
+            return page
+        sent = len(self.outbox("sign_in"))
+        page.goto(f"{self.base}/sign-in")
+        page.fill("#email", MEMBER)
+        page.click("button.primary")
+        mails = eventually(lambda: self.outbox("sign_in")[sent:], timeout=10)
+        link = re.search(r"https?://\S+/sign-in/\S+", text_of(mails[-1]))
+        assert link
+        page.goto(link.group(0))
+        page.click("#sign-in")
+        page.wait_for_url("**/board")
+        self.signed_in = context.storage_state()
+        return page
+
+
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    from playwright.sync_api import sync_playwright
+
+    folder = tmp_path_factory.mktemp("pages")
+    port, smtp_port = free_port(), free_port()
+    url = f"sqlite:///{folder}/gateway.db"
+    config = write_config(
+        folder,
+        url=url,
+        port=smtp_port,
+        secret_file=True,
+        extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
+    )
+    # the team's tag is [HELP#12]: the merge box takes it as /merge [HELP#12] does
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[gateway]\n", '[gateway]\ntag_prefix = "HELP"\n', 1))
+    with daemon_thread(config) as (ready, _stop, _result), sync_playwright() as p:
+        assert ready.wait(30)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield Gateway(f"http://127.0.0.1:{port}", url, smtp_port, browser)
+        finally:
+            browser.close()
+
+
+# Tables of the board's panels with a heading row and no row under it.
+EMPTY_TABLES = """
+[...document.querySelectorAll('.panel table')].filter(
+    (t) => t.querySelector('thead') && !t.querySelector('tbody tr')).length
+"""
+
+
+def test_the_board_shows_no_heading_with_nothing_under_it(gw: Gateway) -> None:
+    """First on a new gateway: no member has a ticket and nothing is under the fallback;
+    then one request the catalog cannot place brings the fallback's panel."""
+    page = gw.member_page()
+    page.goto(f"{gw.base}/board")
+    assert page.evaluate(EMPTY_TABLES) == 0
+    assert page.locator("#other").count() == 0  # nothing under the fallback: no panel
+    assert "未完了のチケットを持つメンバーはいません" in page.inner_text("#members")
+    gw.mail_in("ランチの出前", "今日のランチの出前はありますか。\n", "staff@customer.test")
+    page.goto(f"{gw.base}/board")
+    assert page.evaluate(EMPTY_TABLES) == 0
+    assert "その他" in page.inner_text("#other h2")
+    page.context.close()
+
+
+def test_a_ja_form_shows_a_choices_label_and_stores_its_value(gw: Gateway) -> None:
+    """The purchase entry's budget: 経費（OPEX） / 設備投資（CAPEX） on the ja form (the
+    catalog's labels), opex / capex stored, as the action and ``--json`` expect."""
+    context = gw.browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{gw.base}/new/purchase")
+    options = page.locator("#f_budget option").all_inner_texts()
+    assert options[1:] == ["経費（OPEX）", "設備投資（CAPEX）"]
+    page.fill("#name", "伊藤 花子")
+    page.fill("#email", "ito@customer.test")
+    page.fill("#subject", "モニターの購入")
+    page.fill("#f_item", "27インチモニター")
+    page.fill("#f_quantity", "2")
+    page.select_option("#f_budget", label="設備投資（CAPEX）")
+    page.click("button.primary")
+    page.wait_for_url("**/new/purchase/sent")
+    ticket = eventually(
+        lambda: next((t for t in gw.tickets() if t["subject"] == "モニターの購入"), None),
+        timeout=30,
+    )
+    assert ticket and ticket["fields"]["budget"] == "capex"
+    english = gw.browser.new_context(locale="en-US").new_page()
+    english.goto(f"{gw.base}/new/purchase")
+    options = english.locator("#f_budget option").all_inner_texts()
+    assert options[1:] == ["Operating expense (OPEX)", "Capital expense (CAPEX)"]
+    context.close()
+    english.context.close()
+
+
+@pytest.mark.parametrize(
+    "typed", ["[HELP#{id}]", "help#{id}", "［ＨＥＬＰ＃{id}］", "＃{id}", "{id}"]
+)
+def test_the_merge_box_takes_what_merge_by_mail_takes(gw: Gateway, typed: str) -> None:
+    """The ticket's tag as the subject shows it, with the team's prefix, in any case or
+    width (an IME left on), as ``/merge`` by mail reads it: the browser lets it through
+    and the server merges."""
+    target = gw.mail_in("プリンタの紙詰まり", "3F のプリンタです。\n", "sato@customer.test")
+    source = gw.mail_in("プリンタの紙詰まり（再送）", "3F のプリンタです。\n", "sato@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", typed.format(id=target))
+    page.click("#merge")
+    page.wait_for_url(f"**/tickets/{target}", timeout=10_000)
+    assert gw.ticket(source)["merged_into"] == target
+    page.context.close()
+
+
+def test_a_merge_box_that_names_no_ticket_says_why(gw: Gateway) -> None:
+    source = gw.mail_in("VPN がつながらない", "在宅です。\n", "kato@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", "[OTHER#3]")
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.click("#merge")
+    assert answered.value.status == 400
+    assert "チケット番号ではありません" in page.inner_text("#why")
+    assert gw.ticket(source)["merged_into"] is None
+    page.context.close()
+
+
+def test_a_member_unmerges_from_the_page_of_a_merged_ticket(gw: Gateway) -> None:
+    """The merged ticket's page offers to undo the merge (POST with the CSRF token, the
+    service ``tickets unmerge`` uses): the ticket is open again, its mail back on it;
+    the same refusals as the command line (a second try: it is not merged any more)."""
+    target = gw.mail_in("会議室の予約", "来週の会議室です。\n", "mori@customer.test")
+    source = gw.mail_in("会議室の予約の件", "来週の会議室です。\n", "mori@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", str(target))
+    page.click("#merge")
+    page.wait_for_url(f"**/tickets/{target}")
+    assert gw.ticket(source)["merged_into"] == target
+    page.goto(f"{gw.base}/tickets/{source}")
+    assert page.get_attribute("form:has(#unmerge) input[name=csrf]", "value")
+    page.click("#unmerge")
+    page.wait_for_url(f"**/tickets/{source}")
+    after = gw.ticket(source)
+    assert (after["merged_into"], after["state"]) == (None, "open")
+    assert any(e["kind"] == "unmerged" and e["channel"] == "web" for e in after["events"])
+    assert [m["subject"] for m in after["messages"] if m["direction"] == "in"] == [
+        "会議室の予約の件"
+    ]
+    assert page.locator("#unmerge").count() == 0  # nothing to undo any more
+    # the same refusal as `tickets unmerge` for a ticket that is not merged
+    stale = page.context.request.post(
+        f"{gw.base}/tickets/{source}/unmerge",
+        form={"csrf": page.get_attribute("input[name=csrf]", "value") or ""},
+        max_redirects=0,
+    )
+    assert stale.status == 409 and "統合されていません" in stale.text()
+    page.context.close()
