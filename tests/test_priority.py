@@ -208,7 +208,13 @@ def test_the_sla_of_an_entry_differs_per_priority() -> None:
     created = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     first, resolve = account.sla_for("urgent")
     open_ = deadlines(
-        "new", created, first_response_at=None, due_at=None, first_response=first, resolve=resolve
+        "new",
+        created,
+        first_response_at=None,
+        due_at=None,
+        first_response=first,
+        resolve=resolve,
+        hours=None,
     )
     assert [(d.target, d.at - created) for d in open_] == [
         ("first_response", timedelta(minutes=30)),

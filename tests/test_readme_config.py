@@ -81,6 +81,20 @@ EXAMPLES = {
     ("chat.teams", "url_file", '"/etc/ticket-gateway/teams-webhook.url"'),
     ("chat.teams", "locale", '"ja"'),
     ("chat.webhook", "url_file", '"/etc/ticket-gateway/mattermost-webhook.url"'),
+    # a Japanese team's calendar: [business_hours] has no defaults, only its absence
+    ("business_hours", "mon", '"09:00-12:00, 13:00-18:00"'),
+    ("business_hours", "tue", '"09:00-12:00, 13:00-18:00"'),
+    ("business_hours", "wed", '"09:00-12:00, 13:00-18:00"'),
+    ("business_hours", "thu", '"09:00-12:00, 13:00-18:00"'),
+    ("business_hours", "fri", '["09:00-12:00", "13:00-18:00"]'),
+    ("business_hours", "sat", '""'),
+    ("business_hours", "sun", '""'),
+    (
+        "business_hours",
+        "holidays",
+        '["2026-12-29", "2026-12-30", "2026-12-31", "2027-01-02", "2027-01-03"]',
+    ),
+    ("business_hours", "holidays_file", '"holidays-jp.txt"'),
     # the defaults' own folder (./var) when the file is in the working folder, but
     # spelled relative to that folder, so the settings hold another (equal) path
     ("gateway", "data_dir", '"var"'),

@@ -62,7 +62,7 @@ def _by_rule(app: App, now_: FakeClock) -> Counter[str]:
         found: Counter[str] = Counter()
         catalog = app.catalog.current
         for t in s.query(Ticket).filter(Ticket.state != "closed"):
-            if rules.stale_period(workload.ticket_times(t, catalog), now_.now()) is not None:
+            if rules.stale_period(workload.ticket_times(t, catalog, None), now_.now()) is not None:
                 found[t.assignee or ""] += 1
         return found
 

@@ -85,7 +85,7 @@ def test_a_ticket_of_a_removed_entry_follows_the_fallbacks_rules(gw: App, clock:
         ctx = scheduler.context(gw)
         ticket = tickets.get(s, ids[1])
         assert ticket is not None
-        t = rules.times_of(ticket, ctx.rules(ticket))
+        t = rules.times_of(ticket, ctx.rules(ticket), None)
         assert (t.stale_after, t.resolve) == (2 * DAY, 5 * DAY)
         assert sweeps.responsible(ctx, ticket) == "ops@example.test"
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from gateway.config import locate
 from gateway.config.chat import read_chat
+from gateway.config.hours import read_hours
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
 from gateway.config.outbound import read_outbound
@@ -68,6 +69,7 @@ SECTIONS = {
     "mail",
     "priority",
     "answers",
+    "business_hours",
 }
 GATEWAY_KEYS = {
     "address",
@@ -179,6 +181,11 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         answers=read_answers(
             Section(src, "answers", data.get("answers", {})), base, cat.path_or_none("path", base)
         ),
+        business_hours=read_hours(
+            Section(src, "business_hours", data["business_hours"]), base, gw.timezone
+        )
+        if "business_hours" in data
+        else None,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.config import chat, imap, load, mail, outbound, smtp, web, work
+from gateway.config import chat, hours, imap, load, mail, outbound, smtp, web, work
 
 # table name as written in the file → the keys it takes
 TABLES: Mapping[str, frozenset[str]] = {
@@ -35,6 +35,7 @@ TABLES: Mapping[str, frozenset[str]] = {
     "mail": frozenset(mail.KEYS),
     "priority": frozenset(work.MARKED_LEVELS),
     "answers": frozenset(work.ANSWERS_KEYS),
+    "business_hours": frozenset(hours.KEYS),
 }
 
 # tables whose keys are the team's own names (entry ids, channel ids, user ids)

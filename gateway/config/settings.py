@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.config.work import AnswersSettings, PrioritySettings
+from gateway.core.business_hours import Calendar
 from gateway.core.errors import ConfigError
 
 
@@ -316,6 +317,8 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     priority: PrioritySettings = field(default_factory=PrioritySettings)  # config.work
     answers: AnswersSettings = field(default_factory=AnswersSettings)  # config.work
+    # [business_hours]: the SLA clock runs only in these hours (config.hours); None: always
+    business_hours: Calendar | None = None
 
     @property
     def own_addresses(self) -> frozenset[str]:

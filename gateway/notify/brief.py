@@ -51,6 +51,7 @@ def ticket_brief(
         due_at=ticket.due_at,
         first_response=first_response,
         resolve=resolve,
+        hours=settings.business_hours,  # [business_hours]: the sweeps' deadlines, not another
     )
     role = Role.MANAGER if member.role == "manager" else Role.MEMBER
     return views.TicketBrief(

@@ -153,7 +153,7 @@ def _ref(
     ctx: JobContext, ticket: Ticket, now: datetime, member: str, keys: tokens.ReplyKeys
 ) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it."""
-    t = times_of(ticket, ctx.rules(ticket))
+    t = times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
     return replace(
@@ -211,7 +211,7 @@ def _summary(
     # candidates now, and the summary suggests what the "other" panel shows
     since = now - timedelta(days=stats.FALLBACK_DAYS)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
-    sla = workload.sla_counts(open_, ctx.catalog, ctx.settings.schedule, now)
+    sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now)
     return views.WeeklySummary(
         team=team(ctx.settings),
         recipient=views.Person(member.email, member.name),

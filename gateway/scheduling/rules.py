@@ -24,6 +24,7 @@ from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core import weeks
+from gateway.core.business_hours import Calendar
 from gateway.core.i18n import Msg
 
 WEEK = timedelta(days=7)
@@ -136,6 +137,7 @@ class TicketTimes:
     resolve: timedelta | None = None
     auto_close_after: timedelta | None = None  # the entry's own pending close time
     due_at: datetime | None = None  # a due date set on the ticket (``/due``): replaces resolve
+    hours: Calendar | None = None  # [business_hours]: the SLA clock runs in these only
 
 
 class Timed(Protocol):
@@ -157,11 +159,12 @@ class Timed(Protocol):
     def priority(self) -> str: ...
 
 
-def times_of(ticket: Timed, entry: Entry | None) -> TicketTimes:
+def times_of(ticket: Timed, entry: Entry | None, hours: Calendar | None) -> TicketTimes:
     """The ticket's times and the targets of ``entry`` (the one whose rules it follows:
     ``Catalog.rules_for``) at the ticket's priority (an entry may give urgent tickets a
     shorter SLA), so a priority change moves the deadlines. The one way the sweeps, the
-    digest, the board's badges and the overdue counts see a ticket."""
+    digest, the board's badges and the overdue counts see a ticket; ``hours`` is
+    ``Settings.business_hours`` (None: the SLA clock is the wall clock)."""
     first_response, resolve = entry.sla_for(ticket.priority) if entry else (None, None)
     return TicketTimes(
         id=ticket.id,
@@ -174,6 +177,7 @@ def times_of(ticket: Timed, entry: Entry | None) -> TicketTimes:
         resolve=resolve,
         auto_close_after=entry.auto_close_after if entry else None,
         due_at=ticket.due_at,
+        hours=hours,
     )
 
 
@@ -210,6 +214,7 @@ def deadlines(t: TicketTimes) -> list[Deadline]:
         due_at=t.due_at,
         first_response=t.first_response,
         resolve=t.resolve,
+        hours=t.hours,
     )
 
 
@@ -221,24 +226,29 @@ def sla_state(
     if not open_:
         return SlaState.NONE, None
     nearest = open_[0]
-    return deadline_state(nearest, now, schedule), nearest
+    return deadline_state(nearest, now, schedule, t.hours), nearest
 
 
-def deadline_state(deadline: Deadline, now: datetime, schedule: ScheduleSettings) -> SlaState:
-    """One open deadline at ``now``: passed, due soon (:func:`due_soon_within`), or fine."""
+def deadline_state(
+    deadline: Deadline, now: datetime, schedule: ScheduleSettings, hours: Calendar | None
+) -> SlaState:
+    """One open deadline at ``now``: passed, due soon (:func:`due_soon_within`), or fine.
+    With ``hours`` what is left is business time, as the deadline was counted."""
     if deadline.at <= now:
         return SlaState.OVERDUE
-    if deadline.at - now <= due_soon_within(deadline, schedule):
+    if sla.left(deadline, now, hours) <= due_soon_within(deadline, schedule, hours):
         return SlaState.DUE_SOON
     return SlaState.OK
 
 
-def due_soon_within(deadline: Deadline, schedule: ScheduleSettings) -> timedelta:
+def due_soon_within(
+    deadline: Deadline, schedule: ScheduleSettings, hours: Calendar | None
+) -> timedelta:
     """How long before ``deadline`` it is marked due soon: ``due_soon``, but never more
     than ``due_soon_percent`` of its window. One absolute value cannot serve a 30-minute
     first response and a 10-day resolve: a day would mark every new ticket due soon from
     its first minute, and a mark on everything is a mark on nothing."""
-    window = max(deadline.at - deadline.since, timedelta(0))
+    window = max(sla.window(deadline, hours), timedelta(0))
     return min(schedule.due_soon, window * schedule.due_soon_percent / 100)
 
 

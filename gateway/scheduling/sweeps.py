@@ -147,12 +147,12 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     just answered, and write its old state over the new one. The lock makes a reply
     being filed now wait for this pass, or this pass see the reply. (SQLite takes the
     write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
-    t = times_of(ticket, ctx.rules(ticket))
+    t = times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
     sched = ctx.settings.schedule
     if rules.pending_due(t, now, sched) is None and not rules.inventory_due(t, now, sched):
         return t
     session.refresh(ticket, with_for_update=True)
-    return times_of(ticket, ctx.rules(ticket))
+    return times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
 
 
 @contextmanager

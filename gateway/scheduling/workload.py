@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
-from gateway.config.settings import ScheduleSettings, Settings
+from gateway.config.settings import Settings
+from gateway.core.business_hours import Calendar
 from gateway.core.i18n import N_, Msg
 from gateway.scheduling import rules
 from store import reminders, stats
@@ -65,7 +66,7 @@ def _with_rules(
 ) -> dict[str, Any]:
     """What the store ``count``s, with the figures decided by the catalog's rules over
     the open tickets (:func:`sla_counts`) put on its rows (``entries``: see :func:`with_sla`)."""
-    counts = sla_counts(stats.open_times(session), catalog, settings.schedule, now)
+    counts = sla_counts(stats.open_times(session), catalog, settings, now)
     figures = count(
         session,
         tz=ZoneInfo(settings.gateway.timezone),
@@ -89,9 +90,10 @@ class Placed(rules.Timed, Protocol):
 COUNTED = {rules.SlaState.OVERDUE: "overdue", rules.SlaState.DUE_SOON: "due_soon"}
 
 
-def ticket_times(ticket: Placed, catalog: Catalog) -> rules.TicketTimes:
-    """The ticket's times under the rules it follows (its entry's, else the fallback's)."""
-    return rules.times_of(ticket, catalog.rules_for(ticket.catalog))
+def ticket_times(ticket: Placed, catalog: Catalog, hours: Calendar | None) -> rules.TicketTimes:
+    """The ticket's times under the rules it follows (its entry's, else the fallback's)
+    and the team's ``[business_hours]``."""
+    return rules.times_of(ticket, catalog.rules_for(ticket.catalog), hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,7 @@ class SlaCounts:
 
 
 def sla_counts(
-    tickets: Iterable[Placed], catalog: Catalog, schedule: ScheduleSettings, now: datetime
+    tickets: Iterable[Placed], catalog: Catalog, settings: Settings, now: datetime
 ) -> SlaCounts:
     """The open ``tickets`` past a deadline or due soon, and the stale ones (closed
     tickets are neither), each by the rules it follows."""
@@ -113,8 +115,8 @@ def sla_counts(
     by_entry: dict[str, Counter[str]] = {}
     stale: Counter[str] = Counter()
     for ticket in tickets:
-        times = ticket_times(ticket, catalog)
-        state, _ = rules.sla_state(times, now, schedule)
+        times = ticket_times(ticket, catalog, settings.business_hours)
+        state, _ = rules.sla_state(times, now, settings.schedule)
         mark = COUNTED.get(state, "")
         if mark:
             by_assignee.setdefault(ticket.assignee or "", Counter())[mark] += 1

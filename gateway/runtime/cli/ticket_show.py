@@ -139,9 +139,9 @@ def _deadlines(
         {
             "target": d.target,
             "at": d.at.isoformat(),
-            "state": rules.deadline_state(d, now, settings.schedule).value,
+            "state": rules.deadline_state(d, now, settings.schedule, settings.business_hours).value,
         }
-        for d in rules.deadlines(times_of(ticket, entry))
+        for d in rules.deadlines(times_of(ticket, entry, settings.business_hours))
     ]
 
 

@@ -1,0 +1,151 @@
+"""Business time: the SLA clock of a team that works set hours (``[business_hours]``).
+
+A ticket that arrives at 17:55 on a Friday with a 4h first response is due at
+12:55 on Monday for a team that works 09:00–18:00 Monday to Friday, not at 21:55
+on Friday: the SLA clock runs only while the team works, and stops on the team's
+holidays (Zammad's calendars, osTicket's SLA schedules do the same).
+
+Two functions, both pure and stdlib only, shared by everything that computes an
+SLA deadline (:func:`gateway.catalog.sla.deadlines`) or how much of one is left
+(:func:`gateway.scheduling.rules.deadline_state`):
+
+* :func:`add` — the instant at which ``duration`` of business time has passed
+  after ``start``;
+* :func:`between` — how much business time lies between two instants.
+
+They walk the team's local days one by one (linear in the days spanned). Each
+working range of a day is turned into two real instants in the team's zone, so
+a range on a day that changes clocks counts the time that really passes (a
+00:00–24:00 day is 23 or 25 hours long then), and a range may end at 24:00
+(the next day's midnight). A walk stops after :data:`HORIZON_DAYS` days; what
+is left past it counts as wall-clock time, so an absurd target gives a far-off
+deadline instead of a loop. A calendar with no working time at all is refused
+when it is built (:class:`Calendar`), so the walk always moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MINUTES_PER_DAY = 24 * 60
+# How far a walk goes: ten years of local days. A 2d target at 9 hours a day is a
+# fortnight; nothing a team means comes near this.
+HORIZON_DAYS = 3660
+
+Range = tuple[int, int]  # minutes after local midnight: (540, 1080) is 09:00–18:00
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """When the team works: ranges per weekday (Monday first) in ``timezone``, and
+    the dates it does not (``holidays``, local dates).
+
+    Each day's ranges are sorted, do not overlap, and lie within 0..1440 with the
+    start before the end; at least one day has one. Checked here, so a calendar
+    the walk could never get through cannot exist."""
+
+    timezone: str
+    week: tuple[tuple[Range, ...], ...]
+    holidays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if len(self.week) != 7:
+            raise ValueError("a week has 7 days")
+        for ranges in self.week:
+            end = 0
+            for start, stop in ranges:
+                if not (end <= start < stop <= MINUTES_PER_DAY):
+                    raise ValueError(f"bad or overlapping ranges: {ranges!r}")
+                end = stop
+        if not any(self.week):
+            raise ValueError("no working time in the week")
+        ZoneInfo(self.timezone)  # unknown zone: ZoneInfoNotFoundError now, not in a sweep
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)  # zoneinfo caches instances by key
+
+
+def _utc(at: datetime) -> datetime:
+    """``at`` in UTC; a naive time is UTC already (as the store keeps times)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _back(result: datetime, like: datetime) -> datetime:
+    """``result`` (UTC) naive when the input ``like`` was, else aware in UTC. Never in a
+    local zone: an instant in a clock change's repeated hour (``fold=1``) compares
+    unequal to every other zone's (PEP 495), and the store keeps UTC anyway."""
+    return result.replace(tzinfo=None) if like.tzinfo is None else result
+
+
+def _instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    """The real instant of local ``day`` at ``minute`` (1440: the next midnight)."""
+    if minute == MINUTES_PER_DAY:
+        day, minute = day + timedelta(days=1), 0
+    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def _windows(cal: Calendar, day: date, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
+    """The working ranges of local ``day`` as UTC instants (none on a holiday). A range
+    whose start is in a clock change's gap may come out empty: it is left out."""
+    if day in cal.holidays:
+        return
+    for start, stop in cal.week[day.weekday()]:
+        opens, closes = _instant(day, start, zone), _instant(day, stop, zone)
+        if opens < closes:
+            yield opens, closes
+
+
+def add(cal: Calendar, start: datetime, duration: timedelta) -> datetime:
+    """The instant when ``duration`` of business time has passed since ``start``.
+
+    Outside working hours the clock waits for the next range; a duration that ends
+    exactly when a range closes gives that closing time (18:00, not 09:00 the next
+    working day). Zero or less gives ``start``; otherwise the result is in UTC (naive
+    when ``start`` is)."""
+    if duration <= timedelta(0):
+        return start
+    zone = cal.zone
+    cursor = _utc(start)
+    left = duration
+    day = cursor.astimezone(zone).date() - timedelta(days=1)  # a range may end after midnight
+    for _ in range(HORIZON_DAYS):
+        for opens, closes in _windows(cal, day, zone):
+            begin = max(opens, cursor)
+            if begin >= closes:
+                continue
+            if left <= closes - begin:
+                return _back(begin + left, start)
+            left -= closes - begin
+            cursor = closes
+        day += timedelta(days=1)
+    # past the horizon: the rest runs on the wall clock (see the module's docstring)
+    return _back(max(cursor, _instant(day, 0, zone)) + left, start)
+
+
+def between(cal: Calendar, since: datetime, until: datetime) -> timedelta:
+    """The business time from ``since`` to ``until``; negative when ``until`` is
+    earlier (so ``between(a, b) == -between(b, a)``). For any ``d`` ≥ 0,
+    ``between(s, add(s, d)) == d`` within the horizon."""
+    a, b = _utc(since), _utc(until)
+    if b < a:
+        return -between(cal, until, since)
+    zone = cal.zone
+    total = timedelta(0)
+    day = a.astimezone(zone).date() - timedelta(days=1)
+    last = b.astimezone(zone).date()
+    walked = 0
+    while day <= last:
+        if walked == HORIZON_DAYS:  # past the horizon, as add() counts it: wall clock
+            return total + (b - max(a, _instant(day, 0, zone)))
+        for opens, closes in _windows(cal, day, zone):
+            lo, hi = max(opens, a), min(closes, b)
+            if lo < hi:
+                total += hi - lo
+        day += timedelta(days=1)
+        walked += 1
+    return total

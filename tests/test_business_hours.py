@@ -1,0 +1,215 @@
+"""Business time (gateway.core.business_hours): a table of known answers (weekends,
+holidays, lunch breaks, ranges to 24:00, DST in Berlin and New York), then properties
+over random instants and durations: adding d then measuring gives d back, adding is
+monotonic and additive, a deadline never falls in closed time. Pure, no database."""
+
+from __future__ import annotations
+
+import time as clock
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.core.business_hours import HORIZON_DAYS, Calendar, add, between
+
+TOKYO, BERLIN, NEW_YORK = (
+    ZoneInfo("Asia/Tokyo"),
+    ZoneInfo("Europe/Berlin"),
+    ZoneInfo("America/New_York"),
+)
+H, M = timedelta(hours=1), timedelta(minutes=1)
+NINE_SIX = ((9 * 60, 18 * 60),)
+LUNCH = ((9 * 60, 12 * 60), (13 * 60, 18 * 60))
+ALL_DAY = ((0, 24 * 60),)
+
+# A Japanese team: 9:00–18:00 Monday to Friday, the year-end days and New Year off.
+JP = Calendar(
+    "Asia/Tokyo",
+    (NINE_SIX,) * 5 + ((), ()),
+    frozenset({date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 11)}),
+)
+JP_LUNCH = Calendar("Asia/Tokyo", (LUNCH,) * 5 + ((), ()))
+# Every hour of every day: business time is the wall clock, across DST too.
+BERLIN_ALWAYS = Calendar("Europe/Berlin", (ALL_DAY,) * 7)
+# Only Sundays, whole days (to 24:00): the DST Sundays are 23 and 25 hours long.
+BERLIN_SUNDAYS = Calendar("Europe/Berlin", ((),) * 6 + (ALL_DAY,))
+# Evenings to midnight and early mornings, around the US fall-back night (1:00–2:00 twice).
+NY_NIGHTS = Calendar("America/New_York", (((0, 180), (22 * 60, 24 * 60)),) * 7)
+
+
+def jst(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TOKYO)  # type: ignore[misc]
+
+
+def cet(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("cal", "start", "duration", "due"),
+    [
+        # Friday 17:55 with a 4h first response: 5 minutes on Friday, the rest on Monday
+        (JP, jst(2026, 12, 4, 17, 55), 4 * H, jst(2026, 12, 7, 12, 55)),
+        (JP, jst(2026, 12, 4, 9, 0), 9 * H, jst(2026, 12, 4, 18, 0)),  # ends as the day closes
+        (JP, jst(2026, 12, 4, 18, 0), 1 * M, jst(2026, 12, 7, 9, 1)),  # closed: Monday
+        (JP, jst(2026, 12, 5, 10, 0), 1 * H, jst(2026, 12, 7, 10, 0)),  # Saturday: Monday
+        (JP, jst(2026, 12, 7, 7, 0), 1 * H, jst(2026, 12, 7, 10, 0)),  # before opening
+        (JP, jst(2026, 12, 7, 23, 0), 1 * H, jst(2026, 12, 8, 10, 0)),  # after closing
+        (JP, jst(2026, 12, 4, 17, 55), timedelta(0), jst(2026, 12, 4, 17, 55)),  # zero
+        (JP, jst(2026, 12, 4, 12, 0), timedelta(days=2), jst(2026, 12, 11, 15, 0)),  # 48h = 5⅓ d
+        # 12-31 and 01-01 are holidays: Wednesday 17:00 + 2h is Monday 10:00
+        (JP, jst(2026, 12, 30, 17, 0), 2 * H, jst(2027, 1, 4, 10, 0)),
+        (JP, jst(2027, 1, 8, 17, 0), 2 * H, jst(2027, 1, 12, 10, 0)),  # a Monday holiday
+        (JP_LUNCH, jst(2026, 12, 7, 11, 30), 1 * H, jst(2026, 12, 7, 13, 30)),  # lunch skipped
+        (JP_LUNCH, jst(2026, 12, 7, 12, 30), 1 * H, jst(2026, 12, 7, 14, 0)),  # asked at lunch
+        (JP_LUNCH, jst(2026, 12, 7, 9, 0), 3 * H, jst(2026, 12, 7, 12, 0)),  # the break's start
+        # another zone in, the team's zone out: 08:55 UTC Friday is 17:55 JST
+        (JP, datetime(2026, 12, 4, 8, 55, tzinfo=UTC), 4 * H, jst(2026, 12, 7, 12, 55)),
+        # whole Sundays in Berlin: the spring one has 23 hours, the autumn one 25
+        (BERLIN_SUNDAYS, cet(2026, 3, 29, 0, 0), 23 * H, cet(2026, 3, 30, 0, 0)),
+        (BERLIN_SUNDAYS, cet(2026, 3, 29, 0, 0), 24 * H, cet(2026, 4, 5, 1, 0)),
+        (BERLIN_SUNDAYS, cet(2026, 10, 25, 0, 0), 25 * H, cet(2026, 10, 26, 0, 0)),
+        # Saturday noon + 3h: Sunday 02:00 the second time round (01:00 UTC, CET)
+        (BERLIN_SUNDAYS, cet(2026, 10, 24, 12, 0), 3 * H, datetime(2026, 10, 25, 1, 0, tzinfo=UTC)),
+        # 24/7: the wall clock, across the spring change
+        (BERLIN_ALWAYS, cet(2026, 3, 28, 23, 0), 5 * H, cet(2026, 3, 29, 5, 0)),
+        # New York's fall-back night: 00:00–03:00 on 2026-11-01 is four real hours
+        (
+            NY_NIGHTS,
+            datetime(2026, 11, 1, 0, 0, tzinfo=NEW_YORK),
+            4 * H,
+            datetime(2026, 11, 1, 3, 0, tzinfo=NEW_YORK),
+        ),
+        # a range to 24:00 that is still open at midnight carries into the next day's early
+        # range: 23:30 + 1h is 00:30 (the two meet at midnight)
+        (
+            NY_NIGHTS,
+            datetime(2026, 6, 1, 23, 30, tzinfo=NEW_YORK),
+            1 * H,
+            datetime(2026, 6, 2, 0, 30, tzinfo=NEW_YORK),
+        ),
+    ],
+)
+def test_add_known_answers(
+    cal: Calendar, start: datetime, duration: timedelta, due: datetime
+) -> None:
+    got = add(cal, start, duration)
+    assert got == due.astimezone(UTC), (got.astimezone(due.tzinfo), due)
+    assert between(cal, start, got) == duration
+
+
+@pytest.mark.parametrize(
+    ("cal", "since", "until", "worked"),
+    [
+        (JP, jst(2026, 12, 4, 17, 0), jst(2026, 12, 7, 10, 0), 2 * H),  # over a weekend
+        (JP, jst(2026, 12, 5, 0, 0), jst(2026, 12, 6, 23, 59), timedelta(0)),  # all weekend
+        (JP, jst(2026, 12, 7, 0, 0), jst(2026, 12, 14, 0, 0), 45 * H),  # a whole week
+        (JP, jst(2026, 12, 28, 0, 0), jst(2027, 1, 4, 0, 0), 27 * H),  # with two holidays
+        (JP_LUNCH, jst(2026, 12, 7, 11, 0), jst(2026, 12, 7, 14, 0), 2 * H),  # lunch not counted
+        (JP, jst(2026, 12, 7, 10, 0), jst(2026, 12, 7, 10, 0), timedelta(0)),
+        (JP, jst(2026, 12, 7, 11, 0), jst(2026, 12, 7, 10, 0), -1 * H),  # backwards: negative
+        (BERLIN_SUNDAYS, cet(2026, 3, 28, 0, 0), cet(2026, 3, 31, 0, 0), 23 * H),
+        (BERLIN_SUNDAYS, cet(2026, 10, 24, 0, 0), cet(2026, 10, 27, 0, 0), 25 * H),
+        (
+            NY_NIGHTS,
+            datetime(2026, 11, 1, 0, 0, tzinfo=NEW_YORK),
+            datetime(2026, 11, 1, 12, 0, tzinfo=NEW_YORK),
+            4 * H,
+        ),
+        # naive times are UTC, as the store keeps them: 00:00–03:00 UTC is 09:00–12:00 JST
+        (JP, datetime(2026, 12, 7, 0, 0), datetime(2026, 12, 7, 3, 0), 3 * H),
+    ],
+)
+def test_between_known_answers(
+    cal: Calendar, since: datetime, until: datetime, worked: timedelta
+) -> None:
+    assert between(cal, since, until) == worked
+
+
+def test_naive_in_naive_out_aware_in_utc_out() -> None:
+    naive = add(JP, datetime(2026, 12, 4, 8, 55), 4 * H)
+    assert naive == datetime(2026, 12, 7, 3, 55) and naive.tzinfo is None
+    aware = add(JP, jst(2026, 12, 4, 17, 55), 4 * H)
+    assert aware.tzinfo is UTC and aware.astimezone(TOKYO).hour == 12
+
+
+@pytest.mark.parametrize(
+    "week",
+    [
+        ((),) * 7,  # no working time at all: a walk would never end
+        (NINE_SIX,) * 6,  # six days
+        (((600, 540),),) + ((),) * 6,  # ends before it starts
+        (((540, 600), (590, 700)),) + ((),) * 6,  # overlapping
+        (((540, 1441),),) + ((),) * 6,  # past 24:00
+    ],
+)
+def test_a_calendar_that_cannot_work_is_refused(
+    week: tuple[tuple[tuple[int, int], ...], ...],
+) -> None:
+    with pytest.raises(ValueError):
+        Calendar("Asia/Tokyo", week)
+
+
+def test_absurd_durations_end_at_the_horizon_quickly() -> None:
+    """A century of business time does not loop for a century of days: past the horizon
+    the rest is wall-clock time, and measuring counts it the same way."""
+    start = jst(2026, 12, 4, 17, 55)
+    began = clock.monotonic()
+    due = add(JP, start, timedelta(days=36500))
+    assert due > start + timedelta(days=HORIZON_DAYS)
+    assert between(JP, start, due) == timedelta(days=36500)
+    assert clock.monotonic() - began < 5
+
+
+# ---------------------------------------------------------------- properties
+
+CALENDARS = st.sampled_from([JP, JP_LUNCH, BERLIN_ALWAYS, BERLIN_SUNDAYS, NY_NIGHTS])
+# whole minutes from 2026 to the end of 2027 (two DST seasons), as UTC instants
+STARTS = st.integers(0, 2 * 365 * 24 * 60).map(
+    lambda m: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=m)
+)
+DURATIONS = st.integers(0, 300 * 60).map(lambda m: timedelta(minutes=m))  # up to 300 hours
+
+
+@settings(max_examples=300, deadline=None)
+@given(CALENDARS, STARTS, DURATIONS)
+def test_adding_then_measuring_gives_the_duration_back(
+    cal: Calendar, start: datetime, d: timedelta
+) -> None:
+    due = add(cal, start, d)
+    assert due >= start
+    assert between(cal, start, due) == d
+    assert between(cal, due, start) == -d
+    if d:  # the last minute before a deadline is working time: never due in closed time
+        assert between(cal, due - M, due) == M
+
+
+@settings(max_examples=200, deadline=None)
+@given(CALENDARS, STARTS, DURATIONS, DURATIONS)
+def test_adding_is_monotonic_and_additive(
+    cal: Calendar, start: datetime, d1: timedelta, d2: timedelta
+) -> None:
+    low, high = sorted((d1, d2))
+    assert add(cal, start, low) <= add(cal, start, high)
+    assert add(cal, add(cal, start, d1), d2) == add(cal, start, d1 + d2)
+    later = start + d2
+    assert add(cal, start, d1) <= add(cal, later, d1)  # a later start is never due sooner
+
+
+@settings(max_examples=200, deadline=None)
+@given(CALENDARS, STARTS, STARTS, STARTS)
+def test_measuring_adds_up_and_never_exceeds_the_wall_clock(
+    cal: Calendar, a: datetime, b: datetime, c: datetime
+) -> None:
+    a, b, c = sorted((a, b, c))
+    assert between(cal, a, b) + between(cal, b, c) == between(cal, a, c)
+    assert timedelta(0) <= between(cal, a, c) <= c - a
+
+
+@settings(max_examples=100, deadline=None)
+@given(STARTS, DURATIONS)
+def test_around_the_clock_is_the_wall_clock(start: datetime, d: timedelta) -> None:
+    assert add(BERLIN_ALWAYS, start, d) == start + d
