@@ -117,7 +117,7 @@ def test_a_merge_that_was_merged_on_is_undone_last_first(team: App) -> None:
     _merge(team, 2, 1)
     with pytest.raises(Refusal) as refused:
         _unmerge(team, 3)
-    assert "#2 was merged into #1" in str(refused.value) and "tickets unmerge 2" in str(
+    assert "#2 was merged into #1" in str(refused.value) and "page of ticket #2" in str(
         refused.value
     )
     assert _inbound(team, 3) == [] and show(team, 3)["merged_into"] == 2

@@ -109,7 +109,7 @@ def unmerge_refusal(
     if target_merged_into is not None:
         return N_(
             "ticket #{target} was merged into #{final} since; undo that merge first "
-            "(ticket-gateway tickets unmerge {target})",
+            "(on the page of ticket #{target}, or: ticket-gateway tickets unmerge {target})",
             target=merged_into,
             final=target_merged_into,
         )
