@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from gateway.catalog.load import parse_catalog
-from gateway.catalog.model import Entry
-from gateway.catalog.sheet import missing_required, parse_sheet
+from gateway.catalog.model import Entry, Field
+from gateway.catalog.sheet import missing_required, parse_sheet, validate
+from gateway.core.i18n import N_, dump, load, translate
 from gateway.pipeline.parse.message import parse_message
 from tests.support.mails import mail
 
@@ -216,3 +217,26 @@ def test_catalog_check_names_a_choice_without_a_value() -> None:
     with pytest.raises(CatalogError) as err:
         parse_catalog(bad)
     assert "a choice needs a 'value'" in str(err.value)
+
+
+def test_a_refused_choice_lists_the_labels_of_the_readers_language() -> None:
+    """The form and the acknowledgement show a choice's label in the reader's language
+    (設備投資); the reason a value was refused lists the same words, not the stored
+    values (opex, capex) the requester never saw."""
+    budget = Field(
+        "budget",
+        {"ja": "予算区分", "en": "Budget"},
+        type="choice",
+        choices=("opex", "capex"),
+        choice_labels={
+            "opex": {"ja": "運用費", "en": "Operating expense"},
+            "capex": {"ja": "設備投資", "en": "Capital expense"},
+        },
+    )
+    value, reason = validate(budget, "petty cash")
+    assert value == "" and reason is not None
+    assert translate(reason, "ja") == translate(
+        N_("not one of {choices}", choices="運用費, 設備投資"), "ja"
+    )
+    assert "Operating expense, Capital expense" in translate(reason, "en")
+    assert translate(load(dump(reason)), "ja") == translate(reason, "ja")  # as a row keeps it

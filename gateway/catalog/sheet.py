@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from gateway.catalog.model import Entry, Field
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import LOCALES, N_, Msg
 from gateway.core.text import normalise
 
 # Linear whatever the text (issue #14): a line is split at its first colon by string
@@ -182,7 +182,9 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
         return _number(text)
     if f.type == "choice":
         match = next((c for c in f.choices if text in _said(f, c)), None)
-        choices = ", ".join(f.choices)
+        # the choices as the reader knows them: the labels of their language, as the form
+        # and the acknowledgement show them (a plain value is its own label)
+        choices = {loc: ", ".join(f.choice_label(c, loc) for c in f.choices) for loc in LOCALES}
         return (match, None) if match else ("", N_("not one of {choices}", choices=choices))
     return text, None
 

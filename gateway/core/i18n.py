@@ -76,10 +76,19 @@ def translate(message: Msg | str, locale: str) -> str:
     text = gettext_for(locale, message.msgid)
     if not message.params:
         return text
-    values = {
-        k: translate(v, locale) if isinstance(v, Msg) else v for k, v in message.params.items()
-    }
+    values = {k: _in(v, locale) for k, v in message.params.items()}
     return _filled(text, values)
+
+
+def _in(value: object, locale: str) -> object:
+    """A parameter as a reader of ``locale`` reads it: a Msg translated; a mapping of
+    locale to text (a team's own words in each language, such as a catalog's choice
+    labels, which no gettext catalog holds) the text for ``locale``, else the English."""
+    if isinstance(value, Msg):
+        return translate(value, locale)
+    if isinstance(value, Mapping) and "msgid" not in value:
+        return value.get(locale) or value.get("en") or next(iter(value.values()), "")
+    return value
 
 
 def _filled(text: str, values: Mapping[str, object]) -> str:
