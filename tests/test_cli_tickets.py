@@ -197,6 +197,38 @@ def test_show_spells_out_notes_fields_sla_and_times_in_the_teams_zone(
     assert "+00:00" not in out and " UTC" not in out  # every time in New York's
 
 
+def test_show_gives_a_choice_by_its_label_in_the_readers_language(
+    config: Path,
+    start: datetime,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A choice is stored as its value (capex) and shown as the form shows it: by its
+    label in the reader's language, in the fields and in the history's field lines."""
+    app = make_app(load_settings(config), FakeClock(start))
+    try:
+        tid = deliver(
+            app,
+            mail("購入申請: ノートPC", "品名: ThinkPad\n数量: 2\n予算区分: opex\n", date=start),
+        ).ticket_id
+        assert tid is not None
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, tid)
+            assert ticket is not None and ticket.catalog == "purchase"
+            now, who = app.clock.now(), {"actor": "cli:tanaka", "channel": "cli"}
+            changes.set_field(s, ticket, "budget", "capex", now, **who)
+    finally:
+        app.close()
+    out = run(config, "tickets", "show", str(tid), capsys=capsys).out
+    assert "  Budget (budget): Capital expense (CAPEX)\n" in out
+    assert "field Budget (budget): Operating expense (OPEX) → Capital expense (CAPEX)" in out
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    out = run(config, "tickets", "show", str(tid), capsys=capsys).out
+    assert "  予算区分 (budget): 設備投資（CAPEX）\n" in out
+    shown = run(config, "tickets", "show", str(tid), "--json", capsys=capsys).out
+    assert json.loads(shown)["fields"]["budget"] == "capex"  # scripts read the value
+
+
 def test_show_json_adds_deadlines_and_keeps_its_shape(
     config: Path, seeded: dict[str, int], start: datetime, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -209,6 +209,14 @@ class Shower:
         label = field.label(self.said.locale) if field is not None else ""
         return f"{label} ({name})" if label and label != name else name
 
+    def shown(self, name: str, value: str) -> str:
+        """A field's value as the form shows it: a choice by its label in the CLI's
+        language (設備投資（CAPEX）), anything else as stored."""
+        field = self.entry.field(name) if self.entry is not None else None
+        if field is None or field.type != "choice" or not value:
+            return value
+        return field.choice_label(value, self.said.locale)
+
     def fields(self, values: dict[str, str]) -> None:
         declared = list(self.entry.fields) if self.entry is not None else []
         names = [f.name for f in declared] + sorted(set(values) - {f.name for f in declared})
@@ -219,7 +227,7 @@ class Shower:
         missing = self.said(N_("(required, missing)"))
         for name in names:
             if name in values:
-                print(f"  {self.label(name)}: {values[name]}")
+                print(f"  {self.label(name)}: {self.shown(name, values[name])}")
             else:
                 print(f"  {self.label(name)}: -  {missing if name in required else ''}".rstrip())
 
@@ -281,7 +289,9 @@ class Shower:
             text = said.strip().replace("\n", "\n      ")
             return f"{kind}: {text}"
         if kind == "field":
-            return f"{kind} {self.label(str(detail.get('name', '')))}: {_change(old, new)}"
+            name = str(detail.get("name", ""))
+            change = _change(old and self.shown(name, old), new and self.shown(name, new))
+            return f"{kind} {self.label(name)}: {change}"
         if kind == "field-rejected":
             reason = i18n.kept(detail.get("said"), str(detail.get("reason", "")))
             why = self.said(N_("refused: {reason}", reason=reason))
