@@ -26,8 +26,7 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, text
-from sqlalchemy.dialects.postgresql import ARRAY, INTEGER
+from sqlalchemy import ARRAY, Connection, Engine, Integer, bindparam, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -39,7 +38,7 @@ CANDIDATES = 4  # due rows asked for per row wanted: others may hold some of the
 # never meets the one-key form of the mailbox and migration locks. Advisory locks are
 # the whole database's: the space is the schema's, or the gateways of two teams in two
 # schemas of one database would hold each other's rows (their ids are the same numbers).
-_IDS = bindparam("ids", type_=ARRAY(INTEGER))
+_IDS = bindparam("ids", type_=ARRAY(Integer))
 # each candidate tried once, in order
 _TAKE = text(
     "SELECT k, pg_try_advisory_lock(:space, k) FROM unnest(:ids) WITH ORDINALITY AS t(k, n) "
