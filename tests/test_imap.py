@@ -32,6 +32,7 @@ from tests.support.databases import sqlite_only
 from tests.support.dovecot import PASSWORD, Certs, Dovecot
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, inbox_rows, outbox
+from tests.support.polling import running
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
@@ -78,20 +79,6 @@ def flags(server: Dovecot, user: str, folder: str = "INBOX") -> dict[int, set[by
         c.select_folder(folder, readonly=True)
         fetched = c.fetch(c.search("ALL"), ["FLAGS"])
         return {uid: set(data[b"FLAGS"]) for uid, data in fetched.items()}
-
-
-@contextmanager
-def running(p: ImapPoller) -> Iterator[threading.Event]:
-    """run() in a thread, as the daemon does; it must stop within 2 seconds."""
-    stop = threading.Event()
-    thread = threading.Thread(target=p.run, args=(stop,), name="imap-test")
-    thread.start()
-    try:
-        yield stop
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
 
 
 def stops_promptly(p: ImapPoller) -> float:

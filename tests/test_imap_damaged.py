@@ -9,9 +9,7 @@ by a tiny fake server of our own, said so where it is used.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from tests.support.dovecot import Dovecot
 from tests.support.imap_quirks import Message, QuirkyImap
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_raw, inbox_rows
+from tests.support.polling import running
 from tests.support.waiting import eventually
 
 UNREADABLE = b"$GatewayUnreadable"
@@ -35,20 +34,6 @@ UNREADABLE = b"$GatewayUnreadable"
 
 def poller(app: App, account: ImapSettings, **kwargs: Any) -> ImapPoller:
     return ImapPoller(account, app.settings, app.sessions, app.clock, **kwargs)
-
-
-@contextmanager
-def running(p: ImapPoller) -> Iterator[threading.Event]:
-    """run() in a thread, as the daemon does."""
-    stop = threading.Event()
-    thread = threading.Thread(target=p.run, args=(stop,), name="imap-test")
-    thread.start()
-    try:
-        yield stop
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-    assert not thread.is_alive()
 
 
 def keywords(server: Dovecot, user: str, folder: str) -> dict[int, set[bytes]]:

@@ -24,6 +24,7 @@ from store import tickets
 from store.db import make_engine, session_factory, transaction
 from store.models import OutboxRow
 from tests.support.app import MEMBERS
+from tests.support.browser import ARGS, CHROMIUM, needs_browser
 from tests.support.config import members_toml, write_config
 from tests.support.daemon import daemon_thread
 from tests.support.mails import mail
@@ -32,15 +33,6 @@ from tests.support.png import grey_variance
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REQUESTER = "ito@customer.test"
 MEMBER = "ops2@example.test"  # reads Japanese
 SUBJECT = "在宅勤務で VPN がつながりません"
@@ -87,17 +79,7 @@ LINES_OF_SHORT_PANEL_HEADS = """
 DOCS_ENV = "TICKET_GATEWAY_DOCS_SCREENSHOT"
 
 
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -e '.[test]')"
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)"
-    return None
-
-
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+pytestmark = needs_browser
 
 
 def _outbox(url: str, kind: str) -> list[OutboxRow]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import smtplib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from store import tickets
 from store.db import make_engine, session_factory, transaction
 from store.models import OutboxRow
 from tests.support.app import MEMBERS
+from tests.support.browser import ARGS, CHROMIUM, needs_browser
 from tests.support.config import members_toml, write_config
 from tests.support.daemon import daemon_thread
 from tests.support.mails import mail
@@ -28,22 +28,10 @@ from tests.support.pipeline import text_of
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 MEMBER = "ops2@example.test"  # reads Japanese
 
 
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -e '.[test]')"
-    if not Path(CHROMIUM).exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)"
-    return None
-
-
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+pytestmark = needs_browser
 
 
 class Gateway:
