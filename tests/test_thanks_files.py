@@ -6,6 +6,7 @@ Content-ID) is part of how the words look, not a file sent: it does not count.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -13,7 +14,7 @@ from email.utils import make_msgid
 from gateway.core.clock import FakeClock
 from gateway.core.model import Attachment, TicketState
 from gateway.pipeline.parse.message import parse_message
-from gateway.pipeline.thanks import judge, judge_reply
+from gateway.pipeline.thanks import PASTED_PICTURE_BYTES, judge, judge_reply
 from gateway.runtime.app import App
 from gateway.tickets import changes
 from store import tickets
@@ -36,6 +37,11 @@ def test_a_file_makes_a_reply_more_than_thanks() -> None:
     said = judge_reply("Thanks!", [_file(inline=False)])
     assert (said.only_thanks, said.why) == (False, "an attachment")
     assert judge_reply("Thanks!", [_file(inline=True)]).only_thanks  # a logo in the body
+    pasted = replace(_file(inline=True), size=PASTED_PICTURE_BYTES)  # a screenshot in it
+    assert (judge_reply("Thanks!", [pasted]).only_thanks, judge_reply("ok", [pasted]).why) == (
+        False,
+        "a pasted picture",
+    )
     assert judge_reply("Thanks!", []).only_thanks
     # the words worked out ahead (a parse worker's foresight) are used as they are
     assert not judge_reply("Thanks!", [], judge("Thanks, but no.")).only_thanks
@@ -105,3 +111,22 @@ def test_plain_thanks_and_a_signature_logo_keep_it_closed(team: App) -> None:
     t = show(team, tid)
     assert t["state"] == "closed"
     assert [e["kind"] for e in t["events"]].count("thanks") == 2
+
+
+def test_thanks_with_a_pasted_screenshot_reopens(team: App) -> None:
+    """「ありがとうございました」 with a screenshot pasted into the HTML body (inline, by its
+    Content-ID, as a mail client pastes it): the picture shows what still goes wrong."""
+    tid = _closed(team)
+    msg = EmailMessage()
+    msg["From"] = f"Alice <{ALICE}>"
+    msg["To"] = reply_address(team, tid, ALICE)
+    msg["Subject"] = f"Re: [#{tid}] VPN"
+    msg["Message-ID"] = make_msgid(domain="customer.test")
+    msg.set_content("ありがとうございました。\n")
+    msg.add_alternative("<p>ありがとうございました。</p><img src='cid:shot@c'>", subtype="html")
+    screenshot = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 400  # 100 kB
+    msg.get_payload()[1].add_related(
+        screenshot, "image", "png", cid="<shot@c>", filename="image002.png", disposition="inline"
+    )
+    deliver(team, bytes(msg))
+    assert show(team, tid)["state"] == "open"

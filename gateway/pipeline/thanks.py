@@ -127,12 +127,20 @@ def judge(new_text: str) -> ThanksVerdict:
     return ThanksVerdict(True, found[0])
 
 
+# Policy: a picture the HTML body shows in its place is part of how the words look (a
+# signature's logo: a few kB, 50 at most for a banner) until it is this big; then it is
+# a pasted screenshot ("thanks, but it still shows this"), which is news, as a file is.
+PASTED_PICTURE_BYTES = 64 * 1024
+
+
 def judge_reply(
     new_text: str, files: Sequence[Attachment], words: ThanksVerdict | None = None
 ) -> ThanksVerdict:
-    """Whether a reply (its own words and the files it carries) only thanks: a file sent
-    is new information, then the words decide (``words``: :func:`judge` of ``new_text``
-    worked out ahead, e.g. by a parse worker)."""
+    """Whether a reply (its own words and the files it carries) only thanks: a file sent,
+    or a picture pasted into the body, is new information, then the words decide
+    (``words``: :func:`judge` of ``new_text`` worked out ahead, e.g. by a parse worker)."""
     if any(not f.inline for f in files):
         return ThanksVerdict(False, "an attachment")
+    if any(f.size >= PASTED_PICTURE_BYTES for f in files):
+        return ThanksVerdict(False, "a pasted picture")
     return words if words is not None else judge(new_text)
