@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import urllib.request
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from gateway.core.hosts import is_loopback
 from gateway.core.i18n import N_, Msg
@@ -44,6 +44,14 @@ class Proxy:
     def __str__(self) -> str:
         user = f"{self.username}@" if self.username else ""
         return f"http://{user}{self.host}:{self.port}"
+
+    def full_url(self) -> str:
+        """The URL with the password (%-encoded), for a library that takes a proxy URL
+        (slack_sdk): never for a log."""
+        if not self.username and not self.password:
+            return f"http://{self.host}:{self.port}"
+        user, password = quote(self.username, safe=""), quote(self.password, safe="")
+        return f"http://{user}:{password}@{self.host}:{self.port}"
 
     def authorization(self) -> str | None:
         """The ``Proxy-Authorization`` value (Basic), or None for a proxy without a user."""
@@ -110,6 +118,16 @@ def proxy_for(url: str, setting: ProxySetting = ENVIRONMENT) -> Proxy | None:
         return parse_proxy(named)
     except ProxyError as exc:
         raise ProxyError(exc.msg, f"${parts.scheme.lower()}_proxy") from None
+
+
+def sdk_proxy(url: str) -> str | None:
+    """The proxy URL to hand a client library for calls to ``url`` (slack_sdk's
+    ``proxy``), decided here as for every other call: left to itself, slack_sdk takes
+    ``HTTPS_PROXY`` before ``https_proxy``, ``http_proxy`` for https, goes through the
+    proxy to this machine, its aiohttp clients ignore ``no_proxy``, and it logs the URL
+    with its password at DEBUG."""
+    proxy = proxy_for(url)
+    return proxy.full_url() if proxy is not None else None
 
 
 def bypassed(host: str, no_proxy: tuple[str, ...]) -> bool:
