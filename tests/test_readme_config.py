@@ -57,6 +57,8 @@ EXAMPLES = {
     ("gateway", "trusted_authserv_ids", '["mx.example.test"]'),
     ("gateway", "per_person_domains", '["example.test"]'),
     ("outbound", "mode", '"smtp"'),
+    ("actions", "proxy", '"http://proxy.corp:8080"'),
+    ("actions", "no_proxy", '[".corp"]'),
     ("outbound", "host", '"smtp.example.com"'),
     ("outbound", "trusted_network", "true"),
     ("outbound", "ca_file", '"/etc/ssl/private-ca.pem"'),

@@ -13,6 +13,13 @@ TLS certificates are always verified (the system's CAs, or the action's
 ``ca_file``); plain http only reaches this machine (``catalog check``). Redirects
 are not followed. 2xx succeeds; 5xx, a timeout and a failed connection are tried
 again; 4xx and anything else fail at once.
+
+An outgoing HTTP proxy (``[actions] proxy``, else the environment's ``https_proxy`` /
+``http_proxy`` and ``no_proxy``: :mod:`gateway.core.proxies`) carries an https call in a
+CONNECT tunnel: TLS runs end to end inside it and the certificate is checked against the
+target's host name, never the proxy's, so the proxy sees only where the call goes. A
+proxy that refuses the tunnel (407, 403) or cannot be reached is a failed connection,
+tried again: the target never saw the call, and the proxy's owner can fix it.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from gateway.actions.outcome import Attempt, Verdict, decode
+from gateway.core.proxies import ENVIRONMENT, Proxy, ProxyError, ProxySetting, proxy_for
 
 SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
@@ -55,13 +63,22 @@ def deliver(
     timeout: float,
     limit: int,
     ca_file: Path | None = None,
+    proxies: ProxySetting = ENVIRONMENT,
 ) -> Attempt:
     """POST ``body`` to ``url`` once; never raises for what the far end did."""
     delivery = str(uuid.uuid4())
     started = time.monotonic()
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    conn = _connection(parts.scheme, parts.hostname or "", parts.port, timeout, ca_file)
+    try:
+        proxy = proxy_for(url, proxies)
+    except ProxyError as exc:  # the environment's: fixed outside, so try again later
+        error = f"the proxy cannot be used: {exc}"
+        return Attempt(Verdict.TEMPORARY, None, error, "", 0.0, "", delivery)
+    host = parts.hostname or ""
+    conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
+    if proxy is not None and parts.scheme == "http":  # absolute-form: the proxy forwards
+        path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
@@ -69,6 +86,8 @@ def deliver(
         DELIVERY_HEADER: delivery,
         KEY_HEADER: key,
     }
+    if proxy is not None and parts.scheme == "http" and (auth := proxy.authorization()):
+        headers["Proxy-Authorization"] = auth  # a tunnel's goes in its CONNECT instead
 
     def attempt(verdict: Verdict, status: int | None, error: str, text: str = "") -> Attempt:
         seconds = time.monotonic() - started
@@ -82,6 +101,13 @@ def deliver(
     watchdog.daemon = True
     watchdog.start()
     try:
+        try:
+            conn.connect()  # and, through a proxy, the tunnel: its refusal is said so
+        except OSError as exc:
+            if proxy is None or expired.is_set() or isinstance(exc, TimeoutError | ssl.SSLError):
+                raise
+            error = f"connection failed: through the proxy {proxy}: {exc}"
+            return attempt(Verdict.TEMPORARY, None, error)
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         text = decode(_read(conn, response, limit, started + timeout))
@@ -115,12 +141,26 @@ def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
 
 
 def _connection(
-    scheme: str, host: str, port: int | None, timeout: float, ca_file: Path | None
+    scheme: str,
+    host: str,
+    port: int | None,
+    timeout: float,
+    ca_file: Path | None,
+    proxy: Proxy | None,
 ) -> http.client.HTTPConnection:
+    """A connection to the target, or to the proxy: for https a CONNECT tunnel to the
+    target, whose TLS (``server_hostname``, so the certificate check) is the target's."""
     if scheme == "https":
         context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-        return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
-    return http.client.HTTPConnection(host, port, timeout=timeout)
+        if proxy is None:
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+        conn = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=timeout, context=context)
+        auth = proxy.authorization()
+        conn.set_tunnel(host, port or 443, {"Proxy-Authorization": auth} if auth else None)
+        return conn
+    if proxy is None:
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+    return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
 
 
 def _read(

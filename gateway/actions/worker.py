@@ -135,6 +135,7 @@ class ActionWorker:
             timeout=timeout,
             limit=limit,
             ca_file=action.ca_file,
+            proxies=self.settings.actions.proxy,
         )
 
     def _lease(self, entry_id: str) -> timedelta:

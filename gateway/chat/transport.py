@@ -10,6 +10,8 @@ Two answers besides success, as exceptions the poster maps to its table:
 
 Blocking calls with a timeout, from the poster's own thread; no retries of
 their own (``retry_handlers=[]``): the chat outbox's backoff is the one retry.
+The proxy of the environment is taken as for webhook actions
+(:func:`gateway.core.proxies.sdk_proxy`), not as slack_sdk would take it alone.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from gateway.core.proxies import ProxyError, sdk_proxy
 
 # Slack errors that mean "not like this, not ever" for one post
 PERMANENT = frozenset(
@@ -66,12 +70,19 @@ class SlackApi:
     """``chat.postMessage`` and ``chat.update`` with the bot token."""
 
     def __init__(self, token: str, api_url: str, timeout: timedelta) -> None:
+        self.unusable = ""  # why the environment's proxy cannot be used: every call is down
+        try:
+            proxy = sdk_proxy(api_url)
+        except ProxyError as exc:
+            proxy, self.unusable = None, f"the proxy cannot be used: {exc}"
         self.client = WebClient(
             token=token,
             base_url=api_url,
             timeout=max(1, int(timeout.total_seconds())),
             retry_handlers=[],
+            proxy=proxy,
         )
+        self.client.proxy = proxy  # None: direct (the SDK read the environment when None)
 
     def post(self, channel: str, body: dict[str, Any], thread_ts: str = "") -> str:
         """The new message's ts."""
@@ -83,6 +94,8 @@ class SlackApi:
         self._call("chat_update", channel=channel, ts=ts, **body)
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        if self.unusable:
+            raise ChatDown(self.unusable)
         try:
             response = getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:

@@ -21,6 +21,7 @@ from gateway.config.hours import read_hours
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
 from gateway.config.outbound import read_outbound
+from gateway.config.proxy import read_proxy
 from gateway.config.secret import read_secret
 from gateway.config.sections import Section, duration, email, is_dir, list_of
 from gateway.config.settings import (
@@ -100,7 +101,15 @@ SCHEDULE_KEYS = {
     "due_soon_percent",
 }
 HEALTH_KEYS = {"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts", "daemon"}
-ACTIONS_KEYS = {"workers", "lease_grace", "retry_initial", "retry_max", "output_limit"}
+ACTIONS_KEYS = {
+    "workers",
+    "lease_grace",
+    "retry_initial",
+    "retry_max",
+    "output_limit",
+    "proxy",
+    "no_proxy",
+}
 LIMITS_KEYS = {
     "processing_budget",
     "isolate_above",
@@ -325,6 +334,7 @@ def _actions(s: Section) -> ActionSettings:
         retry_initial=duration(s, "retry_initial", "30s"),
         retry_max=duration(s, "retry_max", "30m"),
         output_limit=limit,
+        proxy=read_proxy(s),
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from gateway.config.work import AnswersSettings, PrioritySettings
 from gateway.core.business_hours import Calendar
 from gateway.core.errors import ConfigError
+from gateway.core.proxies import ENVIRONMENT, ProxySetting
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,7 @@ class ActionSettings:
     retry_initial: timedelta = timedelta(seconds=30)  # first backoff after a 5xx, timeout …
     retry_max: timedelta = timedelta(minutes=30)  # backoff ceiling
     output_limit: int = 65_536  # bytes of stdout, stderr or response body kept
+    proxy: ProxySetting = ENVIRONMENT  # webhooks' HTTP proxy: the environment's by default
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,8 +53,9 @@ def listening(
         writer.stop()
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A throwaway certificate for localhost/127.0.0.1 (EC: generated in milliseconds)."""
+def self_signed(folder: Path, name: str = "localhost") -> tuple[Path, Path]:
+    """A throwaway certificate for localhost/127.0.0.1, or for the host ``name`` alone
+    (EC: generated in milliseconds)."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
@@ -73,9 +74,11 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
             "-days",
             "2",
             "-subj",
-            "/CN=localhost",
+            f"/CN={name}",
             "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1"
+            if name == "localhost"
+            else f"subjectAltName=DNS:{name}",
         ],
         check=True,
         capture_output=True,

@@ -14,11 +14,13 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,9 +31,29 @@ from gateway.chat.slack.people import People
 from gateway.config.settings import Settings, SlackSettings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
+from gateway.core.proxies import ProxyError, sdk_proxy
 from store.accept.contract import InboxAcceptor
 
 log = logging.getLogger("gateway.chat.slack")
+
+Pinned = TypeVar("Pinned", AsyncWebClient, SocketModeClient)
+
+
+def _proxy(api_url: str) -> str | None:
+    """The proxy of the environment, as webhook actions and the poster take it (the
+    WebSocket goes where the Web API goes)."""
+    try:
+        return sdk_proxy(api_url)
+    except ProxyError as exc:
+        log.warning("slack: the proxy cannot be used (%s): connecting directly", exc)
+        return None
+
+
+def _pinned(client: Pinned, proxy: str | None) -> Pinned:
+    """``client`` with ``proxy`` and nothing else: given None, the SDK reads the
+    environment its own way (see :func:`gateway.core.proxies.sdk_proxy`)."""
+    client.proxy = proxy
+    return client
 
 
 class SlackListener:
@@ -92,8 +114,12 @@ class SlackListener:
     async def _open(self) -> None:
         settings, clock, catalog, sessions, acceptor, on_stored = self._args
         timeout = max(1, int(settings.chat.timeout.total_seconds()))
-        client = AsyncWebClient(
-            token=self.slack.bot_token, base_url=self.slack.api_url, timeout=timeout
+        proxy = _proxy(self.slack.api_url)
+        client = _pinned(
+            AsyncWebClient(
+                token=self.slack.bot_token, base_url=self.slack.api_url, timeout=timeout
+            ),
+            proxy,
         )
         people = People(settings, client, clock)
         self._door = Door(settings, clock, catalog, sessions, acceptor, people, on_stored)
@@ -101,11 +127,11 @@ class SlackListener:
         if self.slack.mode == "http":
             await self._serve_http(app)
         else:
+            web_client = AsyncWebClient(base_url=self.slack.api_url, timeout=timeout)
             self._socket = AsyncSocketModeHandler(
-                app,
-                self.slack.app_token,
-                web_client=AsyncWebClient(base_url=self.slack.api_url, timeout=timeout),
+                app, self.slack.app_token, web_client=_pinned(web_client, proxy), proxy=proxy
             )
+            _pinned(self._socket.client, proxy)  # the WebSocket too
             self._connecting = asyncio.get_running_loop().create_task(self._connect())
 
     async def _connect(self) -> None:

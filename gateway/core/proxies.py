@@ -1,0 +1,141 @@
+"""Which HTTP proxy a call to a URL goes through, the way curl and urllib decide.
+
+Many company networks reach the outside only through an HTTP proxy, named in the
+environment (``https_proxy=http://proxy.corp:8080``, ``no_proxy=.corp,localhost``) or, for
+catalog actions, in ``[actions] proxy``. The environment is read with urllib's own
+``getproxies()`` and ``proxy_bypass()``, so lower-case names win over upper-case, an https
+URL takes ``https_proxy`` and an http one ``http_proxy``, and ``no_proxy`` matches host
+suffixes (``.corp``, ``corp``) or everything (``*``). This machine (``localhost``, a
+loopback address) is never reached through a proxy: the proxy's loopback is not ours.
+
+A proxy's password never leaves :class:`Proxy` except in the header it is for:
+``str()`` and ``repr()`` leave it out, so whatever logs or records a proxy cannot leak it.
+"""
+
+from __future__ import annotations
+
+import base64
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote, urlsplit
+
+from gateway.core.hosts import is_loopback
+from gateway.core.i18n import N_, Msg
+
+
+class ProxyError(ValueError):
+    """A proxy setting that cannot be used: ``msg`` says why in the reader's language
+    (``str()`` in English, for logs and events); never with the password."""
+
+    def __init__(self, msg: Msg, where: str = "") -> None:
+        super().__init__(f"{where}: {msg}" if where else str(msg))
+        self.msg = msg
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """An HTTP proxy: calls to https targets go through a CONNECT tunnel."""
+
+    host: str
+    port: int
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+    def __str__(self) -> str:
+        user = f"{self.username}@" if self.username else ""
+        return f"http://{user}{self.host}:{self.port}"
+
+    def full_url(self) -> str:
+        """The URL with the password (%-encoded), for a library that takes a proxy URL
+        (slack_sdk): never for a log."""
+        if not self.username and not self.password:
+            return f"http://{self.host}:{self.port}"
+        user, password = quote(self.username, safe=""), quote(self.password, safe="")
+        return f"http://{user}:{password}@{self.host}:{self.port}"
+
+    def authorization(self) -> str | None:
+        """The ``Proxy-Authorization`` value (Basic), or None for a proxy without a user."""
+        if not self.username and not self.password:
+            return None
+        pair = f"{self.username}:{self.password}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class ProxySetting:
+    """Where the proxy comes from: the environment (``proxy`` None), none at all
+    (``proxy`` ""), or one URL with the hosts (``no_proxy``) reached without it."""
+
+    proxy: str | None = None
+    no_proxy: tuple[str, ...] = ()
+
+
+ENVIRONMENT = ProxySetting()
+
+
+def parse_proxy(text: str) -> Proxy:
+    """``http://[user[:password]@]host[:port]`` (``host:port`` alone is http too, as for
+    curl); the port is 80 when absent, as for urllib."""
+    value = text.strip()
+    if "://" not in value:
+        value = "http://" + value
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ProxyError(N_("not a proxy URL (http://host:port)")) from None
+    if parts.scheme.lower() != "http":
+        raise ProxyError(
+            N_("only http:// proxies can be used, not {scheme}://", scheme=parts.scheme)
+        )
+    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ProxyError(N_("not a proxy URL (http://host:port)"))
+    return Proxy(
+        parts.hostname,
+        port or 80,
+        unquote(parts.username or ""),
+        unquote(parts.password or ""),
+    )
+
+
+def proxy_for(url: str, setting: ProxySetting = ENVIRONMENT) -> Proxy | None:
+    """The proxy a call to ``url`` goes through, or None to connect directly.
+
+    Raises :class:`ProxyError` for a proxy named in the environment that cannot be used
+    (the configured one is checked when the configuration is read)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host or is_loopback(host):
+        return None
+    if setting.proxy is not None:
+        if not setting.proxy or bypassed(host, setting.no_proxy):
+            return None
+        return parse_proxy(setting.proxy)
+    named = urllib.request.getproxies().get(parts.scheme.lower(), "")
+    if not named or urllib.request.proxy_bypass(host):
+        return None
+    try:
+        return parse_proxy(named)
+    except ProxyError as exc:
+        raise ProxyError(exc.msg, f"${parts.scheme.lower()}_proxy") from None
+
+
+def sdk_proxy(url: str) -> str | None:
+    """The proxy URL to hand a client library for calls to ``url`` (slack_sdk's
+    ``proxy``), decided here as for every other call: left to itself, slack_sdk takes
+    ``HTTPS_PROXY`` before ``https_proxy``, ``http_proxy`` for https, goes through the
+    proxy to this machine, its aiohttp clients ignore ``no_proxy``, and it logs the URL
+    with its password at DEBUG."""
+    proxy = proxy_for(url)
+    return proxy.full_url() if proxy is not None else None
+
+
+def bypassed(host: str, no_proxy: tuple[str, ...]) -> bool:
+    """Whether ``host`` matches one of ``no_proxy`` as ``$no_proxy`` would: urllib's own
+    matcher (what ``proxy_bypass`` is on POSIX), given the list instead of the variable."""
+    if not no_proxy:
+        return False
+    if "*" in no_proxy:  # a list of the config's own: "*" is everything wherever it is
+        return True
+    match = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # untyped
+    return bool(match(host, {"no": ",".join(no_proxy)}))
