@@ -186,6 +186,7 @@ NO_MAIL = (
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
     "gateway/config/",  # configuration problems and warnings: the CLI and the log
     "gateway/core/key_strength.py",  # a weak key: said with the config or catalog error
+    "gateway/core/proxies.py",  # an unusable proxy: said with the config error, or logged
 )
 
 # Messages marked in gateway/ that no mail shows, and why.

@@ -94,7 +94,7 @@ class ProxyServer:
         except (OSError, asyncio.IncompleteReadError, ValueError):
             pass  # the client went away: nothing to record
         finally:
-            writer.close()
+            await _closed(writer)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -154,4 +154,15 @@ async def _pipe(
         with contextlib.suppress(OSError):
             sink.close()
 
-    await asyncio.gather(copy(reader, far_writer), copy(far_reader, writer))
+    try:
+        await asyncio.gather(copy(reader, far_writer), copy(far_reader, writer))
+    finally:  # cancelled by stop() too: the far side is closed all the same, never left to GC
+        await _closed(far_writer)
+
+
+async def _closed(writer: asyncio.StreamWriter) -> None:
+    """Close a connection and wait until its transport is gone (an open one found by the
+    garbage collector later fails whatever test runs then, as an unraisable warning)."""
+    writer.close()
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await writer.wait_closed()
