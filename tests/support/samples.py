@@ -79,6 +79,16 @@ SAMPLES: list[v.View] = [
         T42,
         (v.FieldRequest("hostname", "端末名", "PC-0123"), v.FieldRequest("os", "OS", "Windows 11")),
     ),
+    v.FieldsRefused(  # a reply's correction that did not fit its type
+        TEAM,
+        ALICE,
+        T42,
+        (
+            v.RefusedValue(
+                "希望納期", "希望納期", "来週中", N_("not a date (use 2026-03-02)"), "2026-04-01"
+            ),
+        ),
+    ),
     v.NewTicket(TEAM, OPS, MINE, BRIEF),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
     v.OpsReply(TEAM, ALICE, T42, OPS, "証明書を更新しました。", CLOSED),
