@@ -2,9 +2,11 @@
 
 A new ticket opened by a person gets one first answer: the acknowledgement, which
 also asks for the required fields of its catalog entry the request left out (one
-mail, not two). Its assignee gets a new-ticket notice with the whole ticket. The
-brakes come first: :func:`gateway.pipeline.loops.may_auto_answer` (auto-replies,
-bounces, lists, daemons, ourselves), the per-recipient hourly limit, a team's
+mail, not two); a later reply whose sheet values could not all be stored gets the
+same words about them (``fields_refused``), one taken whole gets nothing. Its assignee
+gets a new-ticket notice with the whole ticket. The brakes come first:
+:func:`gateway.pipeline.loops.may_auto_answer` (auto-replies, bounces, lists, daemons,
+ourselves), the per-recipient hourly limit, a team's
 switch (``[mail] off``, the entry's ``mails_off``), and whether the message is an
 archive being imported (:mod:`gateway.pipeline.archive`: how it arrived and how
 old it was then, never its ``Date`` alone). A mail we decide not to send is an

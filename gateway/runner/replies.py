@@ -6,7 +6,8 @@ nothing attached. Anyone else's mail is appended, moves the state as the
 state machine says (a pending ticket opens, a closed one reopens within the
 window or starts a new linked ticket; one that only thanks, with no file, leaves it
 closed),
-fills the sheet, and may carry a requester's ``/close``.
+fills the sheet (a value that does not fit is told to its writer), and may carry a
+requester's ``/close``.
 """
 
 from __future__ import annotations
