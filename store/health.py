@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg
 from store import inbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING
+from store.sources import said_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +26,7 @@ class SourceSeen:
     source: str
     known: bool  # False: never polled, not even a failure recorded
     last_success_at: datetime | None
-    last_error: str
+    last_error: Msg | str  # a Msg, said in the reader's language; an older row's text
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
         for r in session.scalars(select(SourceState).where(SourceState.source.in_(list(sources))))
     }
     seen = tuple(
-        SourceSeen(name, True, rows[name].last_success_at, rows[name].last_error)
+        SourceSeen(name, True, rows[name].last_success_at, said_error(rows[name]))
         if name in rows
         else SourceSeen(name, False, None, "")
         for name in sources

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg, dump, kept
 from store.models import SourceState
 
 
@@ -45,19 +46,27 @@ def touch(session: Session, source: str, *, now: datetime) -> None:
     _succeeded(_get_or_create(session, source, now), now)
 
 
-def record_error(session: Session, source: str, error: str, *, now: datetime) -> None:
-    """Kept for ``status``: what went wrong last, until the next success clears it."""
+def record_error(session: Session, source: str, error: Msg, *, now: datetime) -> None:
+    """Kept for ``status``: what went wrong last, until the next success clears it; in
+    English (logs, ``--json``) and as the Msg, which each reader reads in their language."""
     row = _get_or_create(session, source, now)
-    row.last_error, row.updated_at = error[:2000], now
+    row.last_error, row.last_error_said, row.updated_at = str(error)[:2000], dump(error), now
 
 
-def last_error(session: Session, source: str) -> str:
+def last_error(session: Session, source: str) -> Msg | str:
+    """The last error as a reader is to be told it: the Msg, or an older row's text."""
     row = _get(session, source)
-    return row.last_error if row is not None else ""
+    return said_error(row) if row is not None else ""
+
+
+def said_error(row: SourceState) -> Msg | str:
+    """A row's error: the Msg it kept, else its text (a row written before Msgs were)."""
+    return kept(row.last_error_said, row.last_error) if row.last_error else ""
 
 
 def _succeeded(row: SourceState, now: datetime) -> None:
-    row.last_success_at, row.last_error, row.updated_at = now, "", now
+    row.last_success_at, row.updated_at = now, now
+    row.last_error, row.last_error_said = "", None
 
 
 def _get(session: Session, source: str) -> SourceState | None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from gateway.config.settings import HealthSettings, ImapSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.core.i18n import N_
 from gateway.runtime.app import App
 from gateway.scheduling import alerts, scheduler
 from store import inbox, outbox, sources
@@ -45,11 +46,18 @@ def test_a_stalled_mailbox_alerts_once_and_recovers_once(
     assert _pass(app, settings, clock, started) == []  # just started: not polled yet is fine
     clock.advance(timedelta(minutes=15))
     with transaction(app.sessions) as s:
-        sources.record_error(s, SOURCE, "login as 'support' refused", now=clock.now())
+        refused = N_(
+            "login as {user} refused by {where}: {server}",
+            user="'support'",
+            where="imap.example.test:993",
+            server="[AUTHENTICATIONFAILED] Authentication failed.",
+        )  # as the poller records it (gateway.receive.imap.describe)
+        sources.record_error(s, SOURCE, refused, now=clock.now())
     [subject] = _pass(app, settings, clock, started)
     assert subject.startswith(  # the manager reads Japanese; the server's words are data
         "【障害】メールボックス support@imap.example.test:993/INBOX を一度も正常に"
-        "取得できていません（最後のエラー: login as 'support' refused）"
+        "取得できていません（最後のエラー: imap.example.test:993 が 'support' としての"
+        "ログインを拒否しました: [AUTHENTICATIONFAILED] Authentication failed.）"
     )
     for _ in range(3):  # the poller keeps failing and retrying: no more mail
         clock.advance(timedelta(minutes=5))

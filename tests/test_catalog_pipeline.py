@@ -209,3 +209,84 @@ def test_a_choice_is_stored_as_its_value_and_shown_to_the_member_by_its_label(
     [notice] = outbox(catalog_app, "new_ticket")
     text = text_of(notice)
     assert "予算区分" in text and "設備投資" in text and "capex" not in text, text
+
+
+REQUEST = {
+    "ja": ("モニター購入のお願い", "品名：モニター\n数量：2\n"),
+    "en": ("Purchase request: monitor", "item: monitor\nquantity: 2\n"),
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "reply", "said", "line"),
+    [
+        (
+            "ja",
+            "希望納期：来週中\n",
+            "希望納期「来週中」: 日付として読めません",
+            "希望納期: 2026-04-01",
+        ),
+        (
+            "en",
+            "needed by: next week\n",
+            'Needed by "next week": not a date',
+            "Needed by: 2026-04-01",
+        ),
+    ],
+)
+def test_a_value_a_reply_gives_that_is_refused_is_told_once(
+    catalog_app: App, locale: str, reply: str, said: str, line: str
+) -> None:
+    """The requester fills in the sheet by replying; a value that does not fit was an
+    event on the ticket and nothing more, so they believed it was taken. Now one short
+    answer names it, as the acknowledgement would, in their language."""
+    subject, body = REQUEST[locale]
+    out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<r@c.test>"))
+    [ack] = outbox(catalog_app, "acknowledgement")
+    assert "「" not in text_of(ack) and '"' not in text_of(ack)  # nothing refused in it
+    deliver(
+        catalog_app,
+        mail(subject="Re: " + subject, body=reply, in_reply_to="<r@c.test>"),
+    )
+    assert "needed_by" not in show(catalog_app, out.ticket_id or 0)["fields"]
+    [told] = outbox(catalog_app, "fields_refused")
+    assert told.recipients == ["alice@customer.test"]
+    text = text_of(told)
+    assert said in text and line in text, text
+    parsed = email.message_from_bytes(told.raw, policy=email.policy.default)
+    assert parsed["Auto-Submitted"] == "auto-replied"
+    assert parsed["In-Reply-To"] is not None
+    html = parsed.get_body(preferencelist=("html",))
+    assert html is not None and said[-6:] in html.get_content()
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_correction_that_is_taken_is_not_answered(catalog_app: App, locale: str) -> None:
+    subject, body = REQUEST[locale]
+    out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<t@c.test>"))
+    key = "希望納期" if locale == "ja" else "needed by"
+    deliver(
+        catalog_app,
+        mail(subject="Re: " + subject, body=f"{key}: 2026-04-01\n", in_reply_to="<t@c.test>"),
+    )
+    assert show(catalog_app, out.ticket_id or 0)["fields"]["needed_by"] == "2026-04-01"
+    assert outbox(catalog_app, "fields_refused") == []
+
+
+def test_a_no_reply_sender_is_not_told_of_a_refused_value(catalog_app: App) -> None:
+    """A shop's system that writes from a no-reply address never reads an answer: the
+    value is refused as for anyone, the mail not sent is an event, nothing goes out."""
+    sender = "Shop <noreply@customer.test>"
+    subject, body = REQUEST["ja"]
+    out = deliver(catalog_app, mail(subject=subject, body=body, sender=sender, message_id="<n@c>"))
+    deliver(
+        catalog_app,
+        mail(
+            subject="Re: " + subject, body="希望納期：来週中\n", sender=sender, in_reply_to="<n@c>"
+        ),
+    )
+    t = show(catalog_app, out.ticket_id or 0)
+    assert any(e["kind"] == "field-rejected" for e in t["events"])
+    assert outbox(catalog_app, "fields_refused") == []
+    held = [e["detail"] for e in t["events"] if e["kind"] == "no-auto-answer"]
+    assert any(d["mail"] == "fields_refused" for d in held), held

@@ -405,7 +405,7 @@ def test_one_failing_account_does_not_stop_the_others(
     refused = [r.getMessage() for r in caplog.records if "connection refused" in r.getMessage()]
     assert len(refused) == 1 and refused[0].startswith(f"imap {down.key}: ")
     with transaction(app.sessions) as s:
-        assert "connection refused" in sources.last_error(s, down.source)
+        assert "connection refused" in str(sources.last_error(s, down.source))
 
 
 @sqlite_only
@@ -528,7 +528,7 @@ def test_a_server_error_with_a_time_in_it_is_one_problem(
     account = ImapSettings(host="imap.example.test", username="support@example.test")
     raised = getattr(exceptions, error)
     said = [describe(raised(template.format(t)), account) for t in times]
-    assert said[0] == said[1] and said[0].endswith(ends)
+    assert said[0] == said[1] and str(said[0]).endswith(ends)
 
 
 def test_backoff_grows_is_capped_and_jittered() -> None:

@@ -53,6 +53,17 @@ class Acknowledgement:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldsRefused:
+    """The answer to a reply whose sheet values could not all be stored: without it the
+    requester believes their correction was taken. Said as the acknowledgement says it."""
+
+    team: Team
+    recipient: Person  # who wrote the reply
+    ticket: TicketRef
+    refused: tuple[RefusedValue, ...]  # never empty: nothing refused, no mail
+
+
+@dataclass(frozen=True, slots=True)
 class NewTicket:
     team: Team
     recipient: Person  # the assignee
@@ -282,6 +293,7 @@ class OutsiderReply:
 
 View = (
     Acknowledgement
+    | FieldsRefused
     | NewTicket
     | OpsReply
     | StatusChange
@@ -315,6 +327,8 @@ class MailKind:
 MAIL_KINDS: dict[type[Any], MailKind] = {
     # the first answer to a new request
     Acknowledgement: MailKind("acknowledgement", "auto-replied", rate_limited=True),
+    # to whoever replied with sheet values: the ones that could not be stored, and why
+    FieldsRefused: MailKind("fields_refused", "auto-replied", rate_limited=True),
     # to the assignee: a new ticket of theirs
     NewTicket: MailKind("new_ticket", "auto-generated", rate_limited=False),
     # a member's words relayed to the requester and the others on the ticket: a

@@ -2,9 +2,11 @@
 
 A new ticket opened by a person gets one first answer: the acknowledgement, which
 also asks for the required fields of its catalog entry the request left out (one
-mail, not two). Its assignee gets a new-ticket notice with the whole ticket. The
-brakes come first: :func:`gateway.pipeline.loops.may_auto_answer` (auto-replies,
-bounces, lists, daemons, ourselves), the per-recipient hourly limit, a team's
+mail, not two); a later reply whose sheet values could not all be stored gets the
+same words about them (``fields_refused``), one taken whole gets nothing. Its assignee
+gets a new-ticket notice with the whole ticket. The brakes come first:
+:func:`gateway.pipeline.loops.may_auto_answer` (auto-replies, bounces, lists, daemons,
+ourselves), the per-recipient hourly limit, a team's
 switch (``[mail] off``, the entry's ``mails_off``), and whether the message is an
 archive being imported (:mod:`gateway.pipeline.archive`: how it arrived and how
 old it was then, never its ``Date`` alone). A mail we decide not to send is an
@@ -33,7 +35,7 @@ from gateway.notify.queue import (
 )
 from gateway.pipeline import archive, loops
 from gateway.runner.arrival import Arrival
-from gateway.tickets import changes
+from gateway.tickets import changes, to_requester
 from store import tickets
 from store.models import Ticket
 
@@ -70,6 +72,35 @@ def acknowledge_new_ticket(
         )
         is not None
     )
+
+
+def tell_refused_values(a: Arrival, ticket: Ticket, refused: Sequence[views.RefusedValue]) -> bool:
+    """Answer a reply whose sheet values were not all stored (a correction that did not
+    fit its type), in the ticket's language and as the acknowledgement says it: else the
+    requester believes it was taken. Nothing refused, nothing sent; the brakes of every
+    automatic answer apply (a no-reply or list sender, a ticket quiet for good, an
+    imported archive, the team's switch, the hourly limit), and a mail not sent is an
+    event. The reply's sender is answered: the values were theirs."""
+    if not refused:
+        return False
+    _, why = loops.may_auto_answer(a.msg, a.verdict, a.settings.own_addresses, a.row.envelope_from)
+    if not why and a.sender.lower() == ticket.requester.lower():
+        why = to_requester.quiet(a.session, a.settings, ticket)
+    if not why and archived(a):
+        why = _too_old(a)
+    if not _within_limits(a, ticket, "fields_refused", a.sender, why, lasting=False):
+        return False
+    view = views.FieldsRefused(
+        team=team(a.settings),
+        recipient=views.Person(a.sender, a.msg.from_.name if a.msg.from_ else ""),
+        ticket=ticket_ref(ticket, a.settings, a.now),
+        refused=tuple(refused),
+    )
+    key = f"fields-refused:{a.row.id}"
+    mail = queue_ticket_mail(
+        a.session, a.settings, ticket, view, key=key, now=a.now, in_reply_to=a.answer_to
+    )
+    return mail is not None
 
 
 def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
@@ -177,17 +208,27 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
         allowed = not why
     lasting = not allowed  # a machine's request, an address that never reads: quiet for good
     if allowed and archived(a):
-        allowed, lasting = False, True
-        why = f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to answer"
-    if allowed:
+        why, lasting = _too_old(a), True
+    return _within_limits(a, ticket, kind, ticket.requester, why, lasting=lasting)
+
+
+def _within_limits(
+    a: Arrival, ticket: Ticket, kind: str, to: str, why: str, *, lasting: bool
+) -> bool:
+    """The brakes after the message's own (``why``, "" when it passed them): the team's
+    switch, then the hourly limit of automatic mail to ``to``; a mail not sent is an event."""
+    if not why:
         why = turned_off(kind, a.settings, a.catalog.rules_for(ticket.catalog))
-        allowed = not why
-    if allowed:
-        allowed, recent = under_rate_limit(a.session, ticket.requester, a.settings, a.now)
-        why = "" if allowed else changes.rate_limited(ticket.requester, recent)
-    if not allowed:
+    if not why:
+        ok, recent = under_rate_limit(a.session, to, a.settings, a.now)
+        why = "" if ok else changes.rate_limited(to, recent)
+    if why:
         changes.no_auto_answer(a.session, ticket, a.now, why=why, mail=kind, lasting=lasting)
-    return allowed
+    return not why
+
+
+def _too_old(a: Arrival) -> str:
+    return f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to answer"
 
 
 def _forwarded(a: Arrival, ticket: Ticket) -> bool:

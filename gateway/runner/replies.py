@@ -6,7 +6,8 @@ nothing attached. Anyone else's mail is appended, moves the state as the
 state machine says (a pending ticket opens, a closed one reopens within the
 window or starts a new linked ticket; one that only thanks, with no file, leaves it
 closed),
-fills the sheet, and may carry a requester's ``/close``.
+fills the sheet (a value that does not fit is told to its writer), and may carry a
+requester's ``/close``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
-from gateway.runner.new_request import open_new
+from gateway.runner.new_request import open_new, refused_values
 from gateway.runner.verdicts import Done, Rejected
 from gateway.tickets import changes, states
 from store import tickets
@@ -89,7 +90,10 @@ def requester_reply(a: Arrival) -> Done:
         changes.add_participant(
             a.session, ticket, a.sender, "cc", a.now, actor=a.sender, channel=CHANNEL
         )
-        filing.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
+        filled = filing.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
+        locale = ticket.locale or "en"
+        refused = refused_values(a.catalog, ticket.catalog or "", filled.rejected, [], locale)
+        notices.tell_refused_values(a, ticket, refused)
         trigger.sheet_changed(
             a.session,
             ticket,

@@ -41,7 +41,7 @@ class HealthProblem:
 class Mailbox:
     account: str  # user@host:port/folder
     last_success_at: datetime | None
-    last_error: str
+    last_error: Msg | str  # said in the reader's language (an older row's text as it is)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ class HealthReport:
                 {
                     "account": m.account,
                     "last_success_at": _iso(m.last_success_at),
-                    "last_error": m.last_error,
+                    "last_error": str(m.last_error),  # in English, as problems' text
                 }
                 for m in self.mailboxes
             ],

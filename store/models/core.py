@@ -253,7 +253,10 @@ class SourceState(Base):
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
     last_success_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")  # in English: logs, --json
+    # the same error as a dumped Msg (gateway.core.i18n.dump), so each reader reads it in
+    # their language; None on rows written before it was kept (their text is shown)
+    last_error_said: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]
 
 

@@ -31,6 +31,7 @@ from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
 from tests.support import samples_many
+from tests.support.mailbox_errors import mailbox_errors
 
 TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
 ALICE = v.Person("alice@customer.test", "山田 花子")
@@ -78,6 +79,16 @@ SAMPLES: list[v.View] = [
         ALICE,
         T42,
         (v.FieldRequest("hostname", "端末名", "PC-0123"), v.FieldRequest("os", "OS", "Windows 11")),
+    ),
+    v.FieldsRefused(  # a reply's correction that did not fit its type
+        TEAM,
+        ALICE,
+        T42,
+        (
+            v.RefusedValue(
+                "希望納期", "希望納期", "来週中", N_("not a date (use 2026-03-02)"), "2026-04-01"
+            ),
+        ),
     ),
     v.NewTicket(TEAM, OPS, MINE, BRIEF),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
@@ -404,6 +415,11 @@ def problems() -> list[Msg]:
     )
     names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")
     report = health.assess(snap, names, HealthSettings(), NOW)
+    errors = mailbox_errors()  # each way a mailbox fails, as the mailbox's last error
+    seen = tuple(SourceSeen(f"imap:{n}", True, None, e) for n, e in enumerate(errors))
+    failing = Snapshot(seen, {}, 0, None, 0, {})
+    failing_names = tuple(f"support@imap{n}.example.test:993/INBOX" for n in range(len(errors)))
+    stalled = health.assess(failing, failing_names, HealthSettings(), NOW).problems
     unreadable = ConfigError(
         "/etc/ticket-gateway/gateway.toml",
         "gateway.secret_file",
@@ -413,7 +429,12 @@ def problems() -> list[Msg]:
     stopped = health.Daemon(False, "/var/lib/ticket-gateway/daemon.lock")
     return [
         p.message
-        for p in (*report.problems, *health.config_problems(broken), health.daemon_problem(stopped))
+        for p in (
+            *report.problems,
+            *stalled,
+            *health.config_problems(broken),
+            health.daemon_problem(stopped),
+        )
     ]
 
 

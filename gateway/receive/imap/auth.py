@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.config.settings import ImapSettings
-from gateway.core.errors import GatewayError
+from gateway.core.i18n import N_
+from gateway.receive.imap.errors import ImapError
 
 TOKEN_COMMAND_TIMEOUT = 60.0  # seconds; a helper that refreshes a token may go online
 
 
-class CredentialError(GatewayError):
-    """The secret for a mailbox cannot be had right now; the login is retried later."""
+class CredentialError(ImapError):
+    """The secret for a mailbox cannot be had right now; the login is retried later.
+    Said to the operator as any mailbox problem (a Msg; the system's words verbatim)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +47,14 @@ def _password(account: ImapSettings) -> str:
         value = os.environ.get(account.password_env, "")
         if not value:
             raise CredentialError(
-                f"environment variable {account.password_env} (password_env) is not set"
+                N_(
+                    "environment variable {name} (password_env) is not set",
+                    name=account.password_env,
+                )
             )
         return value
     if account.password_file is None:
-        raise CredentialError("no password_file or password_env configured")
+        raise CredentialError(N_("no password_file or password_env configured"))
     # Only the line break an editor adds is dropped: spaces may belong to the password.
     return _read_secret(account.password_file, "password_file").rstrip("\r\n")
 
@@ -58,10 +63,12 @@ def _token(account: ImapSettings) -> str:
     if account.oauth2_token_command:
         return _run_token_command(account.oauth2_token_command)
     if account.oauth2_token_file is None:
-        raise CredentialError("no oauth2_token_file or oauth2_token_command configured")
+        raise CredentialError(N_("no oauth2_token_file or oauth2_token_command configured"))
     token = _read_secret(account.oauth2_token_file, "oauth2_token_file").strip()
     if not token:
-        raise CredentialError(f"oauth2_token_file {account.oauth2_token_file} is empty")
+        raise CredentialError(
+            N_("oauth2_token_file {path} is empty", path=str(account.oauth2_token_file))
+        )
     return token
 
 
@@ -69,8 +76,10 @@ def _read_secret(path: Path, key: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise CredentialError(f"cannot read {key} {path}: {reason}") from None
+        reason = exc.strerror if isinstance(exc, OSError) else N_("not UTF-8 text")
+        raise CredentialError(
+            N_("cannot read {key} {path}: {reason}", key=key, path=str(path), reason=reason)
+        ) from None
 
 
 def _run_token_command(argv: tuple[str, ...]) -> str:
@@ -84,15 +93,34 @@ def _run_token_command(argv: tuple[str, ...]) -> str:
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        problem = "timed out" if isinstance(exc, subprocess.TimeoutExpired) else exc.strerror
-        raise CredentialError(f"oauth2_token_command {argv[0]!r} failed: {problem}") from None
+        problem = N_("timed out") if isinstance(exc, subprocess.TimeoutExpired) else exc.strerror
+        raise CredentialError(
+            N_(
+                "oauth2_token_command {program} failed: {problem}",
+                program=repr(argv[0]),
+                problem=problem,
+            )
+        ) from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        why = f": {detail[-1][:200]}" if detail else ""
+        said = detail[-1][:200] if detail else ""
         raise CredentialError(
-            f"oauth2_token_command {argv[0]!r} exited with {done.returncode}{why}"
+            N_(
+                "oauth2_token_command {program} exited with {code}: {said}",
+                program=repr(argv[0]),
+                code=done.returncode,
+                said=said,
+            )
+            if said
+            else N_(
+                "oauth2_token_command {program} exited with {code}",
+                program=repr(argv[0]),
+                code=done.returncode,
+            )
         )
     token = done.stdout.decode("utf-8", "replace").strip()
     if not token:
-        raise CredentialError(f"oauth2_token_command {argv[0]!r} printed no token")
+        raise CredentialError(
+            N_("oauth2_token_command {program} printed no token", program=repr(argv[0]))
+        )
     return token

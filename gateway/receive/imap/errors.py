@@ -3,7 +3,9 @@
 imapclient, imaplib, ssl and socket each raise their own exceptions with their
 own wording; :func:`describe` turns all of them into a sentence that names the
 server and says what to check, and that sentence is what the log, ``status``
-and the health alert show. :class:`ImapError` carries it out of ``poll_once``.
+and the health alert show: a Msg, so that ``status`` and the alert say it in
+their reader's language (the log in English), with the server's own words in it
+as they came. :class:`ImapError` carries it out of ``poll_once``.
 """
 
 from __future__ import annotations
@@ -21,42 +23,68 @@ from imapclient.exceptions import (
 
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import GatewayError, TransientError
+from gateway.core.i18n import N_, Msg
 
 
 class ImapError(GatewayError):
-    """A mailbox problem, worded for the operator: TLS, login, network, protocol."""
+    """A mailbox problem, worded for the operator: TLS, login, network, protocol.
+    ``message`` says it in the reader's language; ``str()`` is its English, for logs."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
-def describe(exc: BaseException, account: ImapSettings) -> str:
-    """One line an operator can act on, for every way a mailbox session fails."""
+SERVER_TEXT_MAX = 500  # characters of a server's own words kept (a row keeps 2000)
+
+
+def describe(exc: BaseException, account: ImapSettings) -> Msg:
+    """One line an operator can act on, for every way a mailbox session fails: our words
+    in the reader's language, the server's or the system's own text verbatim within."""
     where = f"{account.host}:{account.port}"
+    if isinstance(exc, ImapError):
+        return exc.message
+    if isinstance(exc, TransientError):
+        return N_("{error}; messages stay on the server", error=str(exc))
     if isinstance(exc, GatewayError):
-        suffix = "; messages stay on the server" if isinstance(exc, TransientError) else ""
-        return f"{exc}{suffix}"
+        said = getattr(exc, "message", None)
+        return said if isinstance(said, Msg) else N_("{error}", error=str(exc))
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return (
-            f"TLS certificate of {where} is not trusted ({exc.verify_message}); "
-            "set ca_file to the CA that signed it"
+        return N_(
+            "TLS certificate of {where} is not trusted ({reason}); "
+            "set ca_file to the CA that signed it",
+            where=where,
+            reason=exc.verify_message,
         )
     if isinstance(exc, ssl.SSLError):
-        return f"TLS with {where} failed: {exc.reason or exc}"
+        return N_("TLS with {where} failed: {reason}", where=where, reason=exc.reason or str(exc))
     if isinstance(exc, ConnectionRefusedError):
-        return f"cannot connect to {where}: connection refused (is the server down?)"
+        return N_(
+            "cannot connect to {where}: connection refused (is the server down?)", where=where
+        )
     if isinstance(exc, TimeoutError):
-        return f"{where} did not answer within {account.timeout.total_seconds():g}s"
+        seconds = f"{account.timeout.total_seconds():g}"
+        return N_("{where} did not answer within {seconds}s", where=where, seconds=seconds)
     if isinstance(exc, socket.gaierror):
-        return f"cannot resolve {account.host}: {exc.strerror}"
+        return N_("cannot resolve {host}: {reason}", host=account.host, reason=exc.strerror)
     if isinstance(exc, OSError):
-        return f"network error with {where}: {exc.strerror or exc}"
+        return N_(
+            "network error with {where}: {reason}", where=where, reason=exc.strerror or str(exc)
+        )
     if isinstance(exc, LoginError):
-        return f"login as {account.username!r} refused by {where}: {_server_text(exc)}"
+        return N_(
+            "login as {user} refused by {where}: {server}",
+            user=repr(account.username),
+            where=where,
+            server=_server_text(exc),
+        )
     if isinstance(exc, CapabilityError):
-        return f"{where} lacks a required capability: {exc}"
+        return N_("{where} lacks a required capability: {server}", where=where, server=str(exc))
     if isinstance(exc, IMAPClientAbortError):
-        return f"connection to {where} lost: {_server_text(exc)}"
+        return N_("connection to {where} lost: {server}", where=where, server=_server_text(exc))
     if isinstance(exc, IMAPClientError):
-        return f"{where} refused a command: {_server_text(exc)}"
-    return f"unexpected {type(exc).__name__}: {exc}"
+        return N_("{where} refused a command: {server}", where=where, server=_server_text(exc))
+    return N_("unexpected {kind}: {error}", kind=type(exc).__name__, error=str(exc))
 
 
 # Dovecot ends an internal error with when it happened ("… for more information.
@@ -75,4 +103,4 @@ def _server_text(exc: BaseException) -> str:
         if text.startswith(f"b{quote}") and text.endswith(quote):
             text = text[2:-1]
             break
-    return _WHEN.sub("", text)
+    return _WHEN.sub("", text)[:SERVER_TEXT_MAX]

@@ -32,6 +32,7 @@ from gateway.config.settings import ImapSettings, Settings
 from gateway.core.backoff import backoff_delay
 from gateway.core.clock import Clock
 from gateway.core.errors import GatewayError, TransientError
+from gateway.core.i18n import Msg
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
@@ -64,7 +65,7 @@ class PollerStatus:
     failures: int = 0  # in a row; back to 0 after a successful pass
     idles: int = 0  # IDLE commands issued
     connected: bool = False
-    last_problem: str = ""
+    last_problem: Msg | None = None  # said in the reader's language; str() for the log
 
 
 @dataclass
@@ -380,9 +381,9 @@ class ImapPoller:
             log.info(
                 "imap %s: working again after %d failed attempt(s)", self.key, self.status.failures
             )
-        self.status.failures, self.status.last_problem = 0, ""
+        self.status.failures, self.status.last_problem = 0, None
 
-    def _record_error(self, problem: str) -> None:
+    def _record_error(self, problem: Msg) -> None:
         try:
             with transaction(self.sessions) as s:
                 sources.record_error(s, self._source, problem, now=self.clock.now())

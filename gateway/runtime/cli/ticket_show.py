@@ -72,6 +72,7 @@ MESSAGE_KINDS: dict[str, Msg] = {
     "automated": N_("automated"),  # other machine mail (a monitoring alert)
     # … and what we sent (gateway.notify.views.MAIL_KINDS)
     "acknowledgement": N_("acknowledgement"),  # the first answer to a request
+    "fields_refused": N_("sheet values refused"),  # a reply's sheet values that were not stored
     "new_ticket": N_("new ticket"),  # the members told of a new ticket
     "ops_reply": N_("ops reply"),  # a member's answer, relayed
     "status_change": N_("status change"),  # the requester told of a state change

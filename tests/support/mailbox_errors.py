@@ -1,0 +1,87 @@
+"""Every way a mailbox session fails, as :func:`gateway.receive.imap.describe` says it:
+real exceptions of ssl, socket and imapclient, and the credential problems that
+:func:`gateway.receive.imap.auth.load_credentials` raises for real settings. The health
+alert shows them (a mailbox's last error), so the language scanner reads them all."""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from imapclient.exceptions import (
+    CapabilityError,
+    IMAPClientAbortError,
+    IMAPClientError,
+    LoginError,
+)
+
+from gateway.config.settings import ImapSettings
+from gateway.core.errors import GatewayError, TransientError
+from gateway.core.i18n import Msg
+from gateway.receive.imap import auth, describe
+from gateway.receive.imap.auth import CredentialError, load_credentials
+
+ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test")
+
+
+def mailbox_errors() -> list[Msg]:
+    untrusted = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    untrusted.verify_message = "self-signed certificate"  # the ssl module sets these
+    wrong = ssl.SSLError(1, "wrong version number")
+    wrong.reason = "WRONG_VERSION_NUMBER"
+    raised: list[BaseException] = [
+        untrusted,
+        wrong,
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError(),
+        socket.gaierror(-2, "Name or service not known"),
+        OSError(101, "Network is unreachable"),
+        LoginError("b'[AUTHENTICATIONFAILED] Authentication failed.'"),
+        CapabilityError("Server does not support IDLE"),
+        IMAPClientAbortError("socket error: EOF"),
+        IMAPClientError("select failed: Mailbox doesn't exist: Support"),
+        TransientError("database is locked"),
+        GatewayError("another problem of ours"),
+        ValueError("something nobody expected"),
+        *_credential_errors(),
+    ]
+    return [describe(exc, ACCOUNT) for exc in raised]
+
+
+def _credential_errors() -> list[CredentialError]:
+    with tempfile.TemporaryDirectory() as folder:
+        empty, latin = Path(folder) / "empty", Path(folder) / "latin"
+        empty.write_text("")
+        latin.write_bytes(b"P\xe4sswort\n")
+        unset = "TICKET_GATEWAY_SAMPLE_UNSET"
+        os.environ.pop(unset, None)
+        token = replace(ACCOUNT, auth="xoauth2")
+        accounts = [
+            replace(ACCOUNT, password_env=unset),
+            ACCOUNT,  # neither password_file nor password_env
+            token,  # neither oauth2_token_file nor oauth2_token_command
+            replace(token, oauth2_token_file=empty),
+            replace(ACCOUNT, password_file=Path(folder) / "missing"),
+            replace(ACCOUNT, password_file=latin),
+            replace(token, oauth2_token_command=("false",)),
+            replace(token, oauth2_token_command=("sh", "-c", "echo token expired >&2; exit 2")),
+            replace(token, oauth2_token_command=("true",)),
+            replace(token, oauth2_token_command=(str(Path(folder) / "no-such-helper"),)),
+            replace(token, oauth2_token_command=("sleep", "5")),
+        ]
+        found = []
+        patience, auth.TOKEN_COMMAND_TIMEOUT = auth.TOKEN_COMMAND_TIMEOUT, 0.05  # "timed out"
+        try:
+            for account in accounts:
+                try:
+                    load_credentials(account)
+                except CredentialError as exc:
+                    found.append(exc)
+        finally:
+            auth.TOKEN_COMMAND_TIMEOUT = patience
+        assert len(found) == len(accounts), found
+        return found
