@@ -7,6 +7,7 @@ and no Alembic import on every start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -76,12 +77,19 @@ def _foreign_keys(conn: Connection, *, on: bool) -> None:
     driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
-def ensure_current(engine: Engine, now: datetime) -> bool:
+def ensure_current(
+    engine: Engine, now: datetime, before: Callable[[str | None, str], None] | None = None
+) -> bool:
     """Upgrade when behind; returns True if a migration ran (or the schema was made).
-    ``now``: when a fresh database is created (its installation row says so)."""
-    if current_revision(engine) == HEAD:
+    ``now``: when a fresh database is created (its installation row says so).
+    ``before``: told ``(current, head)`` before migrations run on a database that has
+    data (they may take minutes on a big one; the daemon tells systemd so)."""
+    current = current_revision(engine)
+    if current == HEAD:
         return False
     if not create_fresh(engine, now):
+        if before is not None:
+            before(current, HEAD)
         upgrade(engine)
     return True
 

@@ -15,11 +15,15 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from gateway.runtime import daemon
+from store import migrate
+from store.db import make_engine
+from store.revision import HEAD
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.daemon import daemon_thread
 from tests.support.ports import free_port
@@ -97,3 +101,40 @@ def test_a_postgresql_nobody_answers_on_is_waited_for_and_said(
         line.startswith("STATUS=waiting for the database (next try in 1s): ") for line in said
     ), said
     assert "READY=1" not in said
+
+
+def test_a_schema_upgrade_at_start_asks_for_the_time_it_may_take(
+    tmp_path: Path, notify_socket: socket.socket
+) -> None:
+    """A new release on a database one migration behind: the upgrade runs before READY=1,
+    and on a big database it may take longer than TimeoutStartSec. systemd is told what
+    runs and given MIGRATION_STEP for it, then START_STEP for the rest of the start."""
+    url = f"sqlite:///{tmp_path}/gateway.db"
+    engine = make_engine(url)
+    try:
+        migrate.ensure_current(engine, datetime.now(UTC))
+        migrate.downgrade(engine, "0013")  # as the release before left it
+    finally:
+        engine.dispose()
+    config = write_config(tmp_path, port=free_port(), url=url, locale="en")
+    said: list[str] = []
+    with daemon_thread(config) as (ready, _stop, _result):
+        assert ready.wait(30)
+        assert eventually(lambda: "READY=1" in heard(notify_socket, said), 5)
+    upgrading = f"STATUS=upgrading the database schema (0013 -> {HEAD})"
+    assert upgrading in said, said
+    after = said[said.index(upgrading) + 1 : said.index("READY=1")]
+    assert extensions(after)[0] >= daemon.MIGRATION_STEP
+    assert extensions(after)[-1] >= daemon.START_STEP  # the rest of the start, after it
+
+
+def test_a_current_schema_asks_for_no_upgrade_time(
+    tmp_path: Path, notify_socket: socket.socket
+) -> None:
+    config = write_config(tmp_path, port=free_port(), locale="en")
+    said: list[str] = []
+    with daemon_thread(config) as (ready, _stop, _result):
+        assert ready.wait(30)
+        assert eventually(lambda: "READY=1" in heard(notify_socket, said), 5)
+    assert not any(line.startswith("STATUS=upgrading") for line in said)
+    assert extensions(said) == []  # nothing waited for: the unit's own timeout is enough

@@ -6,6 +6,7 @@ database URL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def build(
     parse_apart: bool = False,
     checkpoint_apart: bool = False,
     catalog_text: str | None = None,
+    before_migrating: Callable[[str | None, str], None] | None = None,
 ) -> App:
     """Wire the parts; bring the schema to head first (raises TransientError if down).
 
@@ -64,6 +66,7 @@ def build(
     checkpoints to a thread of their own (:mod:`store.checkpoint`); a bulk ingest asks
     for it, as its runner commits without pause.
     ``catalog_text``: the catalog the daemon has in use, for its processing child.
+    ``before_migrating``: told ``(current, head)`` before the schema is upgraded.
     """
     catalog = CatalogHolder(
         catalog_path(settings),
@@ -76,7 +79,7 @@ def build(
     clock = clock or SystemClock()
     if migrate_schema:
         try:
-            migrate.ensure_current(engine, clock.now())
+            migrate.ensure_current(engine, clock.now(), before=before_migrating)
         except BaseException:
             engine.dispose()
             raise

@@ -69,6 +69,9 @@ CHILD_READY_WAIT = 60.0  # seconds READY waits for the processing process's firs
 # for the rest of a start that waited for it: the processing process's first start
 # (CHILD_READY_WAIT at most) and the doors, with room to spare
 START_STEP = 90.0
+# seconds systemd is asked for while the schema is upgraded at start: a migration of a big
+# database may take minutes (an index on every message); a hung one is still stopped
+MIGRATION_STEP = 3600.0
 SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (see _wait_and_ping)
 
 
@@ -237,13 +240,23 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
 
     systemd is told what the start waits for (``STATUS=``) and given the time for it
     (``EXTEND_TIMEOUT_USEC=``): the wait and one more try, then, once the database
-    answers, :data:`START_STEP` for the rest of the start. Without it, a database
-    down for longer than ``TimeoutStartSec`` had the daemon killed as a failed start,
-    again at every restart, while it would have come up."""
+    answers, :data:`START_STEP` for the rest of the start; a schema upgrade, which
+    may take minutes on a big database, gets :data:`MIGRATION_STEP`. Without it, a
+    database down (or a migration running) for longer than ``TimeoutStartSec`` had the
+    daemon killed as a failed start, again at every restart, while it would have come up."""
     backoff = Backoff(1.0, PASS_BACKOFF_MAX)
+    migrated: list[str] = []
+
+    def migrating(current: str | None, head: str) -> None:
+        """A schema upgrade may outlast the unit's start timeout: systemd is given an hour."""
+        migrated.append(head)
+        log.info("upgrading the database schema from %s to %s", current or "none", head)
+        sdnotify.status(f"upgrading the database schema ({current or 'none'} -> {head})")
+        sdnotify.extend_timeout(MIGRATION_STEP)
+
     while not stop.is_set():
         try:
-            app = build(settings, clock, parse_apart=True)
+            app = build(settings, clock, parse_apart=True, before_migrating=migrating)
         except TransientError as exc:
             delay = backoff.failed()
             log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)
@@ -251,8 +264,8 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
             sdnotify.extend_timeout(delay + START_STEP)
             stop.wait(delay)
             continue
-        if backoff.failures:  # past the unit's own timeout, maybe: the rest needs its time
-            sdnotify.status("the database answers; starting")
+        if backoff.failures or migrated:  # past the unit's own timeout, maybe: the rest
+            sdnotify.status("the database answers; starting")  # needs its time
             sdnotify.extend_timeout(START_STEP)
         return app
     return None
