@@ -240,3 +240,29 @@ def test_a_refused_choice_lists_the_labels_of_the_readers_language() -> None:
     )
     assert "Operating expense, Capital expense" in translate(reason, "en")
     assert translate(load(dump(reason)), "ja") == translate(reason, "ja")  # as a row keeps it
+
+
+def test_a_choice_may_be_written_as_either_part_of_a_bracketed_label() -> None:
+    """People shorten 経費（OPEX） to 経費 or to OPEX; a word that two choices' labels share
+    says neither, and is refused rather than taken as the first."""
+    budget = Field(
+        "budget",
+        {"ja": "予算区分", "en": "Budget"},
+        type="choice",
+        choices=("opex", "capex", "special"),
+        choice_labels={
+            "opex": {"ja": "経費（OPEX）", "en": "Operating expense (OPEX)"},
+            "capex": {"ja": "設備投資（CAPEX）", "en": "Capital expense (CAPEX)"},
+            "special": {"ja": "経費（特別）", "en": "Special expense"},
+        },
+    )
+    assert [validate(budget, w)[0] for w in ("経費（OPEX）", "ＯＰＥＸ", "設備投資", "capex")] == [
+        "opex",
+        "opex",
+        "capex",
+        "capex",
+    ]
+    assert validate(budget, "特別") == ("special", None)
+    assert validate(budget, "Operating expense")[0] == "opex"
+    value, reason = validate(budget, "経費")  # opex's and special's
+    assert value == "" and reason is not None

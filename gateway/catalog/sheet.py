@@ -181,7 +181,8 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     if f.type == "number":
         return _number(text)
     if f.type == "choice":
-        match = next((c for c in f.choices if text in _said(f, c)), None)
+        said = [c for c in f.choices if text in _said(f, c)]
+        match = said[0] if len(said) == 1 else None  # a word two choices share says neither
         # the choices as the reader knows them: the labels of their language, as the form
         # and the acknowledgement show them (a plain value is its own label)
         choices = {loc: ", ".join(f.choice_label(c, loc) for c in f.choices) for loc in LOCALES}
@@ -190,8 +191,18 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
 
 
 def _said(f: Field, choice: str) -> set[str]:
-    """The ways a requester may write ``choice``: its value or its label in any language."""
-    return {normalise(w).strip() for w in (choice, *f.choice_labels.get(choice, {}).values())}
+    """The ways a requester may write ``choice``: its value or its label in any language,
+    and each part of a label that explains itself in brackets, as people shorten it
+    (経費（OPEX）: 経費 or OPEX)."""
+    words = {normalise(w).strip() for w in (choice, *f.choice_labels.get(choice, {}).values())}
+    for word in list(words):
+        if parts := _BRACKETED.fullmatch(word):
+            words |= {part.strip() for part in parts.groups() if part.strip()}
+    return words
+
+
+# a label and its gloss in brackets (full-width brackets are ASCII after normalise)
+_BRACKETED = re.compile(r"([^()]+)\(([^()]+)\)")
 
 
 def _dated(text: str) -> tuple[str, Msg | None]:
