@@ -77,10 +77,9 @@ def relay_answer(
         conversation.relayed(
             session, ticket, member.email, text, recipients, now, key=key, files=files
         )
-        changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
-    elif loops.never_answered(ticket.requester, settings.own_addresses):
-        # an alert from a no-reply sender: no mail can carry the answer, but it is the
-        # team's response all the same, and the first-response SLA stops
+    # the first-response SLA stops once the answer goes out, or when no mail could ever
+    # carry it (an alert from a no-reply sender: the answer is the team's response all the same)
+    if recipients or loops.never_answered(ticket.requester, settings.own_addresses):
         changes.record_first_response(session, ticket, now, actor=member.email, channel=channel)
     return len(recipients)
 
