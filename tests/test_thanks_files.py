@@ -47,7 +47,11 @@ def test_a_file_makes_a_reply_more_than_thanks() -> None:
     assert not judge_reply("Thanks!", [], judge("Thanks, but no.")).only_thanks
 
 
-def _thanks(tid: int, app: App, *, attach: bool = False, logo: bool = False) -> bytes:
+def _thanks(
+    tid: int, app: App, *, attach: bool = False, logo: bool = False, picture: bytes = LOGO
+) -> bytes:
+    """Alice's thanks; ``logo``: with a picture the HTML body shows by its Content-ID
+    (``picture``: a signature's logo, or a pasted screenshot)."""
     msg = EmailMessage()
     msg["From"] = f"Alice <{ALICE}>"
     msg["To"] = reply_address(app, tid, ALICE)
@@ -58,7 +62,7 @@ def _thanks(tid: int, app: App, *, attach: bool = False, logo: bool = False) -> 
         msg.add_alternative("<p>ありがとうございました。</p><img src='cid:logo@c'>", subtype="html")
         html = msg.get_payload()[1]
         html.add_related(
-            LOGO, "image", "png", cid="<logo@c>", filename="image001.png", disposition="inline"
+            picture, "image", "png", cid="<logo@c>", filename="image001.png", disposition="inline"
         )
     if attach:
         msg.add_attachment(PDF, "application", "pdf", filename="見積書.pdf")
@@ -117,16 +121,6 @@ def test_thanks_with_a_pasted_screenshot_reopens(team: App) -> None:
     """「ありがとうございました」 with a screenshot pasted into the HTML body (inline, by its
     Content-ID, as a mail client pastes it): the picture shows what still goes wrong."""
     tid = _closed(team)
-    msg = EmailMessage()
-    msg["From"] = f"Alice <{ALICE}>"
-    msg["To"] = reply_address(team, tid, ALICE)
-    msg["Subject"] = f"Re: [#{tid}] VPN"
-    msg["Message-ID"] = make_msgid(domain="customer.test")
-    msg.set_content("ありがとうございました。\n")
-    msg.add_alternative("<p>ありがとうございました。</p><img src='cid:shot@c'>", subtype="html")
     screenshot = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 400  # 100 kB
-    msg.get_payload()[1].add_related(
-        screenshot, "image", "png", cid="<shot@c>", filename="image002.png", disposition="inline"
-    )
-    deliver(team, bytes(msg))
+    deliver(team, _thanks(tid, team, logo=True, picture=screenshot))
     assert show(team, tid)["state"] == "open"
