@@ -23,14 +23,11 @@ from sqlalchemy import select
 from store import tickets
 from store.db import make_engine, session_factory, transaction
 from store.models import OutboxRow
-from tests.support.app import MEMBERS
-from tests.support.browser import ARGS, CHROMIUM, needs_browser
-from tests.support.config import members_toml, write_config
+from tests.support.browser import ARGS, CHROMIUM, needs_browser, site
 from tests.support.daemon import daemon_thread
 from tests.support.mails import mail
 from tests.support.pipeline import text_of
 from tests.support.png import grey_variance
-from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
 REQUESTER = "ito@customer.test"
@@ -106,16 +103,8 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     from playwright.sync_api import sync_playwright
 
     folder = tmp_path_factory.mktemp("browser")
-    port, smtp_port = free_port(), free_port()
-    url = f"sqlite:///{folder}/gateway.db"
-    config = write_config(
-        folder,
-        url=url,
-        port=smtp_port,
-        secret_file=True,
-        extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
-    )
-    base = f"http://127.0.0.1:{port}"
+    here = site(folder)
+    config, url, base, smtp_port = here.config, here.url, here.base, here.smtp_port
     seen: dict[str, Any] = {"url": url, "folder": folder}
     with daemon_thread(config) as (ready, _stop, _result), sync_playwright() as p:
         assert ready.wait(30)

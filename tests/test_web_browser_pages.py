@@ -19,13 +19,10 @@ from sqlalchemy import select
 from store import tickets
 from store.db import make_engine, session_factory, transaction
 from store.models import OutboxRow
-from tests.support.app import MEMBERS
-from tests.support.browser import ARGS, CHROMIUM, needs_browser
-from tests.support.config import members_toml, write_config
+from tests.support.browser import ARGS, CHROMIUM, needs_browser, site
 from tests.support.daemon import daemon_thread
 from tests.support.mails import mail
 from tests.support.pipeline import text_of
-from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
 MEMBER = "ops2@example.test"  # reads Japanese
@@ -100,16 +97,8 @@ class Gateway:
 def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     from playwright.sync_api import sync_playwright
 
-    folder = tmp_path_factory.mktemp("pages")
-    port, smtp_port = free_port(), free_port()
-    url = f"sqlite:///{folder}/gateway.db"
-    config = write_config(
-        folder,
-        url=url,
-        port=smtp_port,
-        secret_file=True,
-        extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
-    )
+    here = site(tmp_path_factory.mktemp("pages"))
+    config = here.config
     # the team's tag is [HELP#12]: the merge box takes it as /merge [HELP#12] does
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("[gateway]\n", '[gateway]\ntag_prefix = "HELP"\n', 1))
@@ -117,7 +106,7 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         assert ready.wait(30)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            yield Gateway(f"http://127.0.0.1:{port}", url, smtp_port, browser)
+            yield Gateway(here.base, here.url, here.smtp_port, browser)
         finally:
             browser.close()
 

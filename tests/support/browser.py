@@ -3,9 +3,14 @@ download does not work here): where it is, how it starts, and why a test skips."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.app import MEMBERS
+from tests.support.config import members_toml, write_config
+from tests.support.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -30,3 +35,26 @@ def missing() -> str | None:
 
 
 needs_browser = pytest.mark.skipif(missing() is not None, reason=missing() or "")
+
+
+@dataclass(frozen=True)
+class Site:
+    """A daemon's configuration with the pages on: the test members, SQLite in ``folder``."""
+
+    config: Path
+    url: str  # the database
+    base: str  # the pages
+    smtp_port: int
+
+
+def site(folder: Path) -> Site:
+    port, smtp_port = free_port(), free_port()
+    url = f"sqlite:///{folder}/gateway.db"
+    config = write_config(
+        folder,
+        url=url,
+        port=smtp_port,
+        secret_file=True,
+        extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
+    )
+    return Site(config, url, f"http://127.0.0.1:{port}", smtp_port)
