@@ -22,6 +22,14 @@ from gateway.core.errors import TransientError
 from gateway.core.folders import private_folder
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A PostgreSQL session that holds advisory locks (a mailbox's poller, a runner's rows)
+# keeps them until the server gives up on its client: if the client's machine vanishes
+# (no FIN), after the kernel's two hours by default; with these, after about a minute.
+LOCK_HOLDER_KEEPALIVES = (
+    "SET tcp_keepalives_idle = 30",
+    "SET tcp_keepalives_interval = 10",
+    "SET tcp_keepalives_count = 3",
+)
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
 
 

@@ -30,6 +30,8 @@ from sqlalchemy import ARRAY, Connection, Engine, Integer, bindparam, create_eng
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from store.db import LOCK_HOLDER_KEEPALIVES
+
 log = logging.getLogger("gateway.runner")
 
 CANDIDATES = 4  # due rows asked for per row wanted: others may hold some of them
@@ -53,15 +55,6 @@ def space_of(schema: str) -> int:
     """The first key of a schema's row locks: a stable signed 32-bit hash of its name."""
     digest = hashlib.sha256(b"ticket-gateway inbox " + schema.encode("utf-8")).digest()
     return int.from_bytes(digest[:4], "big", signed=True)
-
-
-# A holder whose machine vanishes keeps its session, and its rows, until the kernel gives
-# up on the connection; with these the server drops it after about a minute.
-_KEEPALIVES = (
-    "SET tcp_keepalives_idle = 30",
-    "SET tcp_keepalives_interval = 10",
-    "SET tcp_keepalives_count = 3",
-)
 
 
 class RowClaims:
@@ -143,7 +136,7 @@ class RowClaims:
         if self._conn is None:
             assert self._engine is not None
             conn = self._engine.connect()
-            for setting in _KEEPALIVES:
+            for setting in LOCK_HOLDER_KEEPALIVES:
                 conn.execute(text(setting))
             self._space = space_of(str(conn.execute(text("SELECT current_schema()")).scalar()))
             conn.commit()

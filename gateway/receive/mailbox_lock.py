@@ -23,6 +23,8 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from store.db import LOCK_HOLDER_KEEPALIVES
+
 log = logging.getLogger("gateway.imap")
 
 Loop = Callable[[threading.Event], None]
@@ -30,15 +32,6 @@ Loop = Callable[[threading.Event], None]
 TAKEOVER_INTERVAL = 5.0  # seconds between tries to take a mailbox another instance holds
 LOCK_CHECK = 5.0  # how often the holder makes sure its lock connection still lives
 STOP_CHECK = 0.2  # how soon a stop reaches the poller through the watcher
-
-
-# A holder whose machine vanishes (no FIN) would keep its session, and the lock, for
-# the kernel's default two hours; with these the server drops it after about a minute.
-_KEEPALIVES = (
-    "SET tcp_keepalives_idle = 30",
-    "SET tcp_keepalives_interval = 10",
-    "SET tcp_keepalives_count = 3",
-)
 
 
 def lock_key(account: str) -> int:
@@ -79,7 +72,7 @@ class _Exclusive:
 
     def _take_and_run(self, stop: threading.Event) -> None:
         with self.engine.connect() as conn:
-            for setting in _KEEPALIVES:
+            for setting in LOCK_HOLDER_KEEPALIVES:
                 conn.execute(text(setting))
             held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
             conn.commit()  # the lock is the session's: no transaction stays open
