@@ -99,6 +99,15 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
     return Parsed(tuple(commands), remaining, tuple(ignored))
 
 
+def asks_to_merge(new_text: str, max_lines: int) -> bool:
+    """Whether the command lines of ``new_text`` hold a ``/merge`` (read as
+    :func:`parse_commands` reads them). A merge takes the merge lock and then both
+    tickets' rows; a reply that merges must take that lock before it locks the ticket it
+    answers, or it and a merge on the page each hold what the other waits for
+    (PostgreSQL then fails one of them)."""
+    return any(c.name == "merge" for c in parse_commands(new_text, max_lines).commands)
+
+
 def _skip_blank(lines: list[str], i: int) -> int:
     while i < len(lines) and not bare(lines[i]):
         i += 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from gateway.actions import trigger
 from gateway.core.model import TicketState
-from gateway.pipeline import commands, thanks
+from gateway.pipeline import command_lines, commands, thanks
 from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
@@ -22,7 +22,7 @@ from gateway.runner.messages import attach
 from gateway.runner.new_request import open_new, refused_values
 from gateway.runner.verdicts import Done, Rejected
 from gateway.tickets import changes, states
-from store import tickets
+from store import merges, tickets
 from store.models import Ticket
 
 CHANNEL = "email"
@@ -160,7 +160,11 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
 
 
 def _ticket(a: Arrival) -> Ticket:
+    """The replied-to ticket, row-locked for the change (:func:`store.tickets.get_to_change`);
+    for a reply that merges, after the merge lock, which every merge takes first."""
     ticket_id = a.thread.ticket_id
+    if command_lines.asks_to_merge(a.msg.new_text, a.settings.gateway.max_command_lines):
+        merges.hold_merges(a.session)
     ticket = tickets.get_to_change(a.session, ticket_id) if ticket_id is not None else None
     if ticket is None:  # evidence only names existing tickets; a race deleted it
         raise LookupError(f"ticket #{ticket_id} vanished while threading")

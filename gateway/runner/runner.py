@@ -27,6 +27,7 @@ from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
 from gateway.core.model import InboxState, ParsedMessage
+from gateway.pipeline.command_lines import asks_to_merge
 from gateway.runner import chain as stages
 from gateway.runner import verdicts, window
 from gateway.runner.arrival import Arrival
@@ -241,6 +242,8 @@ class Runner:
         with turn, transaction(self.sessions) as s:
             began = time.perf_counter()
             for r in rows:
+                if outcomes and self._merges_alone(s, r):
+                    break
                 tried.append(r)
                 started = time.perf_counter()
                 deadline = Deadline.start(self.clock, self.settings.limits.processing_budget)
@@ -255,6 +258,15 @@ class Runner:
                 if self.turnstile is not None and self.turnstile.waiting():
                     break  # a 250 waits for this commit: it waits for one row at most
         return outcomes
+
+    def _merges_alone(self, s: Session, r: RowInput) -> bool:
+        """A reply that merges, on PostgreSQL, starts a transaction of its own: it takes
+        the merge lock before any ticket's row lock, as a merge on the page does, and the
+        group's earlier rows hold theirs until the group commits (each waiting for the
+        other, PostgreSQL would fail one). SQLite writes one transaction at a time."""
+        if r.parsed is None or s.get_bind().dialect.name != "postgresql":
+            return False
+        return asks_to_merge(r.parsed.new_text, self.settings.gateway.max_command_lines)
 
     def _process(
         self,
