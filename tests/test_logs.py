@@ -17,7 +17,7 @@ import pytest
 from gateway.runner.rows import RowInput
 from gateway.runtime import daemon
 from gateway.runtime.app import App
-from gateway.runtime.logs import JsonFormatter
+from gateway.runtime.logs import JsonFormatter, TextFormatter
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.daemon import clean_env, console_script, wait_for_port
 from tests.support.mails import mail
@@ -130,3 +130,42 @@ def test_an_unknown_log_format_names_key_and_file(
     assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
     err = capsys.readouterr().err
     assert str(config) in err and "logging.format" in err
+
+
+@pytest.mark.parametrize("formatter", [TextFormatter(), JsonFormatter()])
+@pytest.mark.parametrize(
+    ("said", "kept", "hidden"),
+    [
+        # slack_sdk at DEBUG (-v): "HTTP proxy URL has been loaded from an env variable: …"
+        ("loaded: http://bob:s3cret-pw@proxy.test:3128", "http://bob:…@proxy.test:3128", "s3cret"),
+        (
+            "HTTPS_PROXY=https://svc%40corp:p%3Ass@10.0.0.1/ ok",
+            "https://svc%40corp:…@10.0.0.1/",
+            "p%3Ass",
+        ),
+        ("token as user: https://xoxb-123-abc@hooks.test/x", "https://…@hooks.test/x", "xoxb"),
+        (
+            "mailto and addresses stay: alice@customer.test http://h.test/a@b",
+            "alice@customer.test",
+            "",
+        ),
+    ],
+)
+def test_a_password_in_a_url_never_reaches_the_log(
+    formatter: logging.Formatter, said: str, kept: str, hidden: str
+) -> None:
+    """Libraries log URLs at DEBUG (``-v``): slack_sdk the proxy it took from the
+    environment, urllib3 the connections it opens. Whatever wrote it, the password in a
+    URL's user part is masked in every line, text or JSON; the rest stays readable."""
+    record = logging.LogRecord("slack_sdk", logging.DEBUG, __file__, 1, "%s", (said,), None)
+    line = formatter.format(record)
+    assert kept in line
+    assert not hidden or hidden not in line
+
+
+def test_masking_urls_is_linear() -> None:
+    """No input makes the masking slow (logs carry what strangers wrote)."""
+    for hostile in ("://" + "a:" * 200_000, "x://" * 100_000, "://" + "a" * 400_000 + "@"):
+        started = time.process_time()
+        TextFormatter().format(logging.LogRecord("x", logging.INFO, "", 1, hostile, (), None))
+        assert time.process_time() - started < 2

@@ -1,6 +1,9 @@
 """Log lines as text for people or as JSON objects for log shippers.
 
-Every line, in either format, has reply tokens masked (``support+42-…@…``).
+Every line, in either format, has reply tokens masked (``support+42-…@…``) and the
+password of any URL's user part (``http://bob:…@proxy:3128``): libraries log URLs at
+DEBUG (slack_sdk the proxy it read from ``https_proxy``), and logs are read by more
+people than the secrets' owners.
 ``[logging] format = "json"`` writes one JSON object per line: the usual time,
 level, logger and message, plus every structured field a caller passed with
 ``extra=`` (the runner's per-message line carries ticket, message_id, source,
@@ -12,10 +15,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from gateway.core.tokens import mask_tokens
+
+# a URL's user part: what follows "scheme://" up to an "@" before the host's end. The
+# class stops at "/", so the runs after two "://" never overlap: linear in the line.
+_USER_PART = re.compile(r"(?<=://)([^/\s@]*)@")
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -27,19 +35,30 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
+def _masked_user(found: re.Match[str]) -> str:
+    user, colon, _password = found.group(1).partition(":")
+    return f"{user}:…@" if colon else "…@"  # a user part without ":" is a token itself
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with reply tokens and URL passwords masked (see the module's docstring)."""
+    return _USER_PART.sub(_masked_user, mask_tokens(text)) if "://" in text else mask_tokens(text)
+
+
 class TextFormatter(logging.Formatter):
-    """The text lines, reply tokens masked (issue #14: a member token is a credential)."""
+    """The text lines, reply tokens (issue #14: a member token is a credential) and URL
+    passwords masked."""
 
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_tokens(super().format(record))
+        return mask_secrets(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return mask_tokens(self._format(record))  # message, fields and traceback alike
+        return mask_secrets(self._format(record))  # message, fields and traceback alike
 
     def _format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
