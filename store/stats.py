@@ -114,6 +114,16 @@ def _seconds(session: Session) -> ColumnElement[float]:
     return cast(func.extract("epoch", Ticket.closed_at - Ticket.created_at), Float)
 
 
+def resolve_seconds(session: Session, since: datetime, until: datetime) -> list[float]:
+    """How long each ticket resolved in [since, until) took, opened to closed, in
+    seconds: the summary's median. Resolutions only (:data:`RESOLVED`, merged duplicates
+    not counted), as the board's median; through the ``closed_at`` index."""
+    stmt = select(_seconds(session)).where(
+        RESOLVED, COUNTED, Ticket.closed_at >= since, Ticket.closed_at < until
+    )
+    return [float(x) for x in session.scalars(stmt) if x is not None]
+
+
 def per_entry(
     session: Session,
     entry_ids: Sequence[str],

@@ -194,6 +194,9 @@ class WeeklySummary:
     # open tickets past an SLA deadline or due soon (the digest's marks), per member and entry
     sla_by_assignee: tuple[SlaCount, ...] = ()
     sla_by_entry: tuple[SlaCount, ...] = ()
+    # tickets resolved this period (not spam, duplicates, …) and their median time to resolve
+    resolved: int = 0
+    median_resolve: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
