@@ -143,7 +143,31 @@ def _variants(term: str) -> list[str]:
     stem = keyword_form(folded)
     if stem != folded and len(stem) >= 3:
         forms += [stem, _narrow(stem)]
+    forms += _company_forms(folded)
     return list(dict.fromkeys(forms))
+
+
+# A company's legal form as Japanese mail writes it: whole, in brackets of either width,
+# or as one enclosed sign (older systems, signatures). NFKC folds the sign and the wide
+# brackets to "(株)", so the folded term holds the whole form or "(株)" only.
+_LEGAL_FORMS = {
+    "株式会社": ("(株)", "（株）", "㈱"),  # kabushiki kaisha
+    "有限会社": ("(有)", "（有）", "㈲"),  # yūgen kaisha
+    "合同会社": ("(同)", "（同）"),  # gōdō kaisha: no enclosed sign
+    "合資会社": ("(資)", "（資）", "㈾"),  # gōshi kaisha
+    "合名会社": ("(名)", "（名）", "㈴"),  # gōmei kaisha
+}
+
+
+def _company_forms(folded: str) -> list[str]:
+    """``folded`` with each legal form it names written every other way (㈱山田 for
+    株式会社山田, and back). A term naming none gives nothing."""
+    out: list[str] = []
+    for whole, short in _LEGAL_FORMS.items():
+        for written in (whole, short[0]):
+            if written in folded:
+                out += [folded.replace(written, other) for other in (whole, *short)]
+    return out
 
 
 def _wide(term: str) -> str:

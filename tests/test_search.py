@@ -96,3 +96,23 @@ def test_a_katakana_terms_final_long_vowel_is_optional_both_ways(app: App) -> No
     assert _find(app, "サーバー 至急") == [narrow.ticket_id]
     assert other.ticket_id not in (_find(app, "サーバー") or [])
     assert _find(app, "コンピューター") == []  # no scattered trigrams of コンピュータ either
+
+
+def test_a_company_is_found_however_its_form_is_written(app: App) -> None:
+    """Japanese mail writes a company's legal form whole (株式会社), in brackets of either
+    width ((株), （株）) or as one enclosed sign (㈱, from older systems and signatures);
+    a member who types any of them finds all, and only that form: 有限会社 is not 株式会社."""
+    whole = deliver(app, mail(subject="見積依頼", body="株式会社山田製作所の佐藤です。\n"))
+    sign = deliver(app, mail(subject="納期の件", body="㈱山田製作所 佐藤\n"))
+    wide = deliver(app, mail(subject="請求書", body="（株）山田製作所 経理部\n"))
+    narrow = deliver(app, mail(subject="ご相談", body="(株)山田製作所\n"))
+    other = deliver(app, mail(subject="別件", body="㈲山田製作所の田中です。\n"))
+    every = sorted(
+        [whole.ticket_id, sign.ticket_id, wide.ticket_id, narrow.ticket_id], reverse=True
+    )
+    for typed in ("株式会社山田", "㈱山田", "(株)山田", "（株）山田製作所", "株式会社 山田製作所"):
+        assert _find(app, typed) == every, typed
+    assert _find(app, "有限会社山田") == [other.ticket_id]
+    assert _find(app, "(有)山田") == [other.ticket_id]
+    assert _find(app, "山田製作所") == sorted([*every, other.ticket_id], reverse=True)
+    assert _find(app, "株式会社") == every  # the form alone, too
