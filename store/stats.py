@@ -23,6 +23,7 @@ from sqlalchemy.types import Float
 
 from gateway.core.model import CloseReason
 from gateway.core.weeks import week_of
+from gateway.core.word_groups import group_terms
 from gateway.core.words import words
 from store.models import Message, Ticket
 from store.reminders import closes, force_closes
@@ -321,14 +322,19 @@ def fallback_report(
         stmt = stmt.where(Ticket.created_at >= since)
     for tid, subject, new_text in session.execute(stmt):
         texts.setdefault(tid, []).extend([subject or "", new_text or ""])
-    counts: Counter[tuple[str, str]] = Counter()
-    for parts in texts.values():
-        counts.update(set(terms(" ".join(parts))))
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1]))[:top]
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for tid, parts in texts.items():
+        for term in set(terms(" ".join(parts))):
+            seen[term].add(tid)
+    ranked = sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0][1]))[:top]
+    ranked = [(term, ids) for term, ids in ranked if len(ids) > 1]
+    groups = group_terms({t: ids for (_, t), ids in ranked}, [t for (_, t), _ in ranked])
     report: dict[str, Any] = {
         "entry": fallback_id,
         "tickets": len(texts),
-        "terms": [{"term": t, "kind": k, "tickets": n} for (k, t), n in ranked if n > 1],
+        "terms": [{"term": t, "kind": k, "tickets": len(ids)} for (k, t), ids in ranked],
+        # the words that come together in the same tickets: one new entry per group
+        "groups": [{"terms": g.terms, "tickets": len(g.tickets)} for g in groups],
     }
     if since is not None:
         report["since"] = since.isoformat()

@@ -160,3 +160,58 @@ def test_the_closed_column_links_to_the_closes_it_counts(
     assert f'href="/tickets/{recent}"' in listed and f'href="/tickets/{old}"' not in listed
     assert 'id="closed-days"' in listed and 'name="closed_days" value="7"' in listed
     assert f'href="/tickets/{old}"' in every and 'id="closed-days"' not in every
+
+
+def test_fallback_words_that_come_together_make_one_entry_each() -> None:
+    """Two patterns under the fallback (projectors in meeting rooms, expense claims) are
+    two entries to add, not one entry with every word: a word joins the group whose
+    tickets it shares, the groups are ranked by their tickets, and a word seen with
+    neither pattern stays out of both."""
+    from gateway.core.word_groups import group_terms
+
+    seen = {
+        "プロジェクター": {1, 2, 3, 4},
+        "経費精算": {5, 6, 7},
+        "会議室": {1, 2, 3},
+        "領収書": {5, 6},
+        "ケーブル": {2, 4},
+        "至急": {3, 6},  # in one ticket of each: no pattern's word
+    }
+    groups = group_terms(seen, list(seen))
+    assert [(g.terms, sorted(g.tickets)) for g in groups] == [
+        (["プロジェクター", "会議室", "ケーブル"], [1, 2, 3, 4]),
+        (["経費精算", "領収書"], [5, 6, 7]),
+    ]
+    assert group_terms({}, []) == []
+
+
+def test_the_board_offers_one_stub_per_pattern_and_all_paste_together(
+    settings: Settings, clock: FakeClock
+) -> None:
+    from gateway.catalog.load import parse_catalog
+    from tests.support.catalogs import GOOD
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> str:
+        await sign_in(client, r, "ops@example.test")
+        return await (await client.get("/board")).text()
+
+    with rig(settings, clock) as r:
+        for n, (subject, body) in enumerate(
+            [
+                ("プロジェクターが映らない", "会議室Aのプロジェクターが映らない。\n"),
+                ("プロジェクターの電源", "会議室Bのプロジェクターの電源が入らない。\n"),
+                ("会議室のプロジェクター", "会議室Cのプロジェクターが暗い。\n"),
+                ("経費精算の締め日", "経費精算の領収書はいつまでですか。\n"),
+                ("経費精算について", "領収書を無くした場合の経費精算は?\n"),
+            ]
+        ):
+            deliver(r.app, mail(subject=subject, body=body, message_id=f"<fb{n}@customer.test>"))
+        html = r.serve(lambda c: scenario(c, r))
+    other = html.split('id="other"', 1)[1].split("</section>", 1)[0]
+    stubs = re.findall(r'<pre class="stub">(.*?)</pre>', other, re.S)
+    assert len(stubs) == 2, other
+    assert "プロジェクター" in stubs[0] and "経費精算" not in stubs[0]
+    assert "経費精算" in stubs[1] and "プロジェクター" not in stubs[1]
+    pasted = "".join(s.replace("&#39;", "'").replace("&#34;", '"') for s in stubs)
+    catalog = parse_catalog(GOOD + pasted)  # both under entries: at once, ids distinct
+    assert len(catalog.entries) == len(parse_catalog(GOOD).entries) + 2

@@ -18,11 +18,11 @@ MAX_KEYWORDS = 8
 
 def entry_stub(terms: Sequence[str], taken_ids: Sequence[str] = ()) -> str:
     """YAML for one entry (indented as an item of ``entries:``) keyed by ``terms``."""
-    keywords = list(dict.fromkeys(t for t in terms if t.strip()))[:MAX_KEYWORDS]
+    keywords = _keywords(terms)
     if not keywords:
         return ""
     entry = {
-        "id": _free_id(keywords, taken_ids),
+        "id": free_id(terms, taken_ids),
         "name": {"ja": keywords[0], "en": keywords[0]},
         "keywords": keywords,
     }
@@ -30,9 +30,17 @@ def entry_stub(terms: Sequence[str], taken_ids: Sequence[str] = ()) -> str:
     return "".join(f"  {line}\n" for line in text.splitlines())
 
 
-def _free_id(keywords: Sequence[str], taken: Sequence[str]) -> str:
-    latin = next((k for k in keywords if re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", k)), "new-entry")
+def free_id(terms: Sequence[str], taken: Sequence[str]) -> str:
+    """The id :func:`entry_stub` gives: the first Latin word, else ``new-entry``, with a
+    number where the catalog (or another stub beside it) has it already."""
+    latin = next(
+        (k for k in _keywords(terms) if re.fullmatch(r"[a-z][a-z0-9_-]{0,40}", k)), "new-entry"
+    )
     candidate, n = latin, 2
     while candidate in taken:
         candidate, n = f"{latin}-{n}", n + 1
     return candidate
+
+
+def _keywords(terms: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(t for t in terms if t.strip()))[:MAX_KEYWORDS]

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.catalog.model import Catalog
-from gateway.catalog.stub import entry_stub
+from gateway.catalog.stub import entry_stub, free_id
 from gateway.config.settings import Settings
 from gateway.scheduling import rules, workload
 from store.ticket_query import BoardCells, BoardRow
@@ -134,10 +134,24 @@ def panels(
         member = settings.member(a["assignee"] or "")
         members.append({**a, "name": (member.name or member.email) if member else a["assignee"]})
     fallback = figures["fallback"]
-    terms = [t["term"] for t in fallback["terms"]]
     return {
         "entries": entries,
         "members": members,
         "fallback": fallback,
-        "stub": entry_stub(terms[:8], [e.id for e in catalog.entries]),
+        "stubs": _stubs(fallback["groups"], [e.id for e in catalog.entries]),
     }
+
+
+MAX_STUBS = 3  # the patterns with most tickets; the rest wait until these are entries
+
+
+def _stubs(groups: list[dict[str, Any]], taken: list[str]) -> list[dict[str, Any]]:
+    """One ready-to-paste entry per group of words that come together (store.stats),
+    their ids distinct from the catalog's and from each other's: all paste at once."""
+    out = []
+    for g in groups[:MAX_STUBS]:
+        out.append(
+            {"terms": g["terms"], "tickets": g["tickets"], "yaml": entry_stub(g["terms"], taken)}
+        )
+        taken.append(free_id(g["terms"], taken))
+    return out
