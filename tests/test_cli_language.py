@@ -79,7 +79,7 @@ def test_a_japanese_shell_gets_japanese_lines(
     status = run(config, "status", capsys=capsys).out
     assert status.startswith("正常\n") and "受信箱: 処理待ち 0 件、保留 0 件" in status
     checked = run(config, "catalog", "check", capsys=capsys).out
-    assert ": 問題なし。項目 7 件、既定の項目「other」" in checked
+    assert ": 問題なし。項目 7 件、受け皿の項目（fallback）「other」" in checked
     stats = run(config, "stats", capsys=capsys).out
     assert stats.splitlines()[0].startswith("項目") and "新しい項目の候補" in stats
     assert "メールは 0 通になります" in run(config, "digest", "--dry-run", capsys=capsys).out
@@ -151,7 +151,7 @@ def test_ingest_lines_and_every_error_main_prints_speak_japanese(
     first, *problems = ran.err.splitlines()
     assert first == f"ticket-gateway: カタログ {catalog} に問題があります:"
     assert f"{catalog}:2: id 'Bad Id': 英小文字・数字・'-'・'_' だけを使ってください" in problems
-    assert f"{catalog}:2: 既定の項目 'Bad Id' には 'manager' が必要です" in problems
+    assert f"{catalog}:2: 受け皿の項目（fallback）'Bad Id' には 'manager' が必要です" in problems
     checked = run(cfg, "catalog", "check", str(catalog), capsys=capsys)
     assert checked.code == 65 and "'manager' が必要です" in checked.out
     down = tmp_path / "down.toml"
