@@ -224,3 +224,67 @@ def test_a_member_unmerges_from_the_page_of_a_merged_ticket(gw: Gateway) -> None
     )
     assert stale.status == 409 and "統合されていません" in stale.text()
     page.context.close()
+
+
+# The file field as a person sees it: the native control's opacity and width, our
+# button's and line's words.
+FILE_FIELD = """
+(() => {
+  const input = document.querySelector('#files');
+  const style = getComputedStyle(input);
+  const button = document.querySelector('.files label.button');
+  return {
+    opacity: style.opacity,
+    width: input.getBoundingClientRect().width,
+    button: getComputedStyle(button).display === 'none' ? null : button.innerText,
+    line: document.querySelector('#files-chosen').innerText,
+  };
+})()
+"""
+
+
+def test_the_file_field_speaks_the_pages_language_not_the_browsers(
+    gw: Gateway, tmp_path: Any
+) -> None:
+    """The browser draws a file field's button and "No file chosen" in its own language:
+    a Japanese form in an English browser said "Choose Files". The page shows its own
+    button and line instead, names the chosen files, and the files still go with the
+    request; with scripts off the browser's own field is there, working."""
+    first, second = tmp_path / "見積書.pdf", tmp_path / "photo.png"
+    first.write_bytes(b"%PDF-1.4 quote")
+    second.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    context = gw.browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{gw.base}/new/purchase")
+    seen = page.evaluate(FILE_FIELD)
+    assert seen["opacity"] == "0" and seen["width"] <= 1, seen
+    assert (seen["button"], seen["line"]) == ("ファイルを選択", "ファイルは選択されていません")
+    with page.expect_file_chooser() as chooser:
+        page.click(".files label.button")  # our button opens the browser's chooser
+    chooser.value.set_files([str(first), str(second)])
+    assert page.inner_text("#files-chosen") == "見積書.pdf、photo.png"
+    page.fill("#name", "伊藤 花子")
+    page.fill("#email", "ito@customer.test")
+    page.fill("#subject", "見積書の件")
+    page.fill("#f_item", "ノートPC")
+    page.fill("#f_quantity", "1")
+    page.select_option("#f_budget", label="経費（OPEX）")
+    page.click("button.primary")
+    page.wait_for_url("**/new/purchase/sent")
+    ticket = eventually(
+        lambda: next((t for t in gw.tickets() if t["subject"] == "見積書の件"), None), timeout=30
+    )
+    assert ticket is not None
+    names = sorted(a["filename"] for m in ticket["messages"] for a in m["attachments"])
+    assert names == ["photo.png", "見積書.pdf"]
+    context.close()
+    english = gw.browser.new_context(locale="en-US").new_page()
+    english.goto(f"{gw.base}/new/purchase")
+    assert english.evaluate(FILE_FIELD)["button"] == "Choose files"
+    assert english.inner_text("#files-chosen") == "No file chosen"
+    english.context.close()
+    plain = gw.browser.new_context(locale="ja-JP", java_script_enabled=False).new_page()
+    plain.goto(f"{gw.base}/new/purchase")
+    assert plain.locator(".files label.button").is_hidden()
+    assert plain.locator("#files").bounding_box()["width"] > 1  # type: ignore[index]
+    plain.context.close()
