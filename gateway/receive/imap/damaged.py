@@ -50,7 +50,7 @@ log = logging.getLogger("gateway.imap")
 BODY = b"BODY[]"  # the key BODY.PEEK[] comes back under
 # What the probe reads of a message: its first byte, so the server must open it (a header
 # may come from its cache) and a 20 MB message costs no more than a small one
-PROBE = "BODY.PEEK[]"
+PROBE = "BODY.PEEK[]<0.1>"
 # Passes in a row that get no content for a message before it is marked and stepped over:
 # passes come at new mail and at least every poll_interval or IDLE renewal (5 minutes)
 NO_CONTENT_TRIES = 5
