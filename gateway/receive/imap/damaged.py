@@ -144,9 +144,20 @@ class Damage:
 
     def given_up(self, client: IMAPClient, uids: list[int], key: str) -> set[int]:
         """Note a pass in which ``uids`` came without content; those that reached
-        :data:`NO_CONTENT_TRIES` are marked now and returned, to be stepped over."""
-        done = set()
-        for uid in uids:
+        :data:`NO_CONTENT_TRIES` are marked now and returned, to be stepped over, as
+        are those deleted by another client since the SEARCH found them (a FETCH
+        answers without them too, and nothing would ever hand them out)."""
+        there = set(client.search(["UID", ",".join(map(str, uids))]))
+        done = {uid for uid in uids if uid not in there}
+        for uid in sorted(done):
+            self.no_content.pop(uid, None)
+            log.warning(
+                "imap %s: uid %s was deleted from the folder (by another client) before "
+                "it could be read; there is nothing to store",
+                key,
+                uid,
+            )
+        for uid in (uid for uid in uids if uid in there):
             tries = self.no_content[uid] = self.no_content.get(uid, 0) + 1
             if tries < NO_CONTENT_TRIES:
                 log.warning(
@@ -161,9 +172,10 @@ class Damage:
                 continue
             del self.no_content[uid]
             done.add(uid)
-        if done:
-            client.add_flags(sorted(done), [UNREADABLE], silent=True)
-            for uid in sorted(done):
+        marked = sorted(done & there)
+        if marked:
+            client.add_flags(marked, [UNREADABLE], silent=True)
+            for uid in marked:
                 log.error(
                     "imap %s: uid %s came without its content %d times; it stays in the "
                     "folder with the keyword %s, and the mail after it is read on",
