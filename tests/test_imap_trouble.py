@@ -7,8 +7,10 @@ mailbox, or fail without one clear log line naming the mailbox.
 
 from __future__ import annotations
 
+import imaplib
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +22,11 @@ from gateway.runtime.app import App
 from store import sources
 from store.db import transaction
 from tests.support.databases import sqlite_only
-from tests.support.dovecot import Certs, Dovecot
+from tests.support.dovecot import PASSWORD, Certs, Dovecot
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_rows
+from tests.support.polling import running
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -117,3 +121,98 @@ def test_a_message_deleted_after_the_search_is_said_so_and_holds_nothing_back(
     ]
     assert last_uid(app, account) == 3
     assert len(inbox_rows(app)) == 2
+
+
+# -- the server drops the connection in the middle of a FETCH ------------------------
+
+
+@sqlite_only
+@pytest.mark.parametrize("after", ["move", "flag"])
+def test_a_connection_cut_in_the_middle_of_a_fetch_loses_nothing_and_marks_nothing(
+    app: App,
+    own_dovecot: Dovecot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    after: str,
+) -> None:
+    """The server goes down while it sends a batch of messages: nothing of the batch is
+    stored or acknowledged, the cut is logged once naming the mailbox, and once the
+    server is back every message is stored once, none taken for a damaged one."""
+    user = own_dovecot.add_user()
+    # a first message too big to be in the socket's buffers when the server goes
+    big = mail("first").replace(b"\n", b"\r\n") + (b"A" * 76 + b"\r\n") * 150_000
+    append(own_dovecot, user, big, mail("second"), mail("third"))
+    account = own_dovecot.account(user, after=after)
+    p = poller(app, account)
+    read = imaplib.IMAP4.read
+    cut: list[bool] = []
+
+    def cut_midway(imap: imaplib.IMAP4, size: int) -> bytes:
+        """The first message's size was announced, and the server goes."""
+        if not cut and p._client is not None and imap is p._client._imap:
+            cut.append(True)
+            own_dovecot.stop()
+        return read(imap, size)
+
+    monkeypatch.setattr(imaplib.IMAP4, "read", cut_midway)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert eventually(lambda: p.status.failures >= 2, 20)
+        assert inbox_rows(app) == []
+        own_dovecot.start()
+        assert eventually(lambda: len(inbox_rows(app)) == 3, 40)
+    assert cut
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors[0].startswith(f"imap {account.key}: connection to 127.0.0.1:")
+    assert not [m for m in errors if "cannot be read" in m or "without its content" in m]
+    assert last_uid(app, account) == 3
+    flags = folder_flags(own_dovecot, user)
+    if after == "move":
+        assert flags == {}
+    else:
+        assert {uid: b"$Processed" in f for uid, f in flags.items()} == {1: True, 2: True, 3: True}
+
+
+# -- a folder that does not exist, a login refused -----------------------------------
+
+
+@sqlite_only
+def test_a_folder_that_does_not_exist_is_said_once_and_read_once_it_does(
+    app: App, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder misspelt or not made yet: one error naming the mailbox and the folder,
+    retried with backoff (no busy loop, no crash), and read as soon as it exists."""
+    user = dovecot.add_user()
+    account = dovecot.account(user, folder="Support")
+    p = poller(app, account)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert eventually(lambda: p.status.failures >= 3, 15)
+        with dovecot.client(user) as c:
+            c.create_folder("Support")
+            c.append("Support", mail("now it exists"))
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 20)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"imap {account.key}: ") and account.key.endswith("/Support")
+    assert "Mailbox doesn't exist: Support." in errors[0]
+    assert any("working again" in r.getMessage() for r in caplog.records)
+
+
+@sqlite_only
+def test_a_refused_login_is_said_once_retried_and_gets_in_with_the_new_password(
+    app: App, own_dovecot: Dovecot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a server of its own (Dovecot slows down logins from an IP after a failure)."""
+    user = own_dovecot.add_user()
+    append(own_dovecot, user, mail("waiting"))
+    secret = tmp_path / "password"
+    secret.write_text("not the password\n")
+    account = own_dovecot.account(user, password_file=secret)
+    p = poller(app, account)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert eventually(lambda: p.status.failures >= 2, 20)
+        assert inbox_rows(app) == []
+        secret.write_text(PASSWORD + "\n")  # the password is read at every login
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 30)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"imap {account.key}: login as '{user}' refused by 127.0.0.1:")
