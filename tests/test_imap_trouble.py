@@ -7,6 +7,7 @@ mailbox, or fail without one clear log line naming the mailbox.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ import pytest
 from imapclient import IMAPClient
 
 from gateway.config.settings import ImapSettings
-from gateway.receive.imap import ImapPoller
+from gateway.receive.imap import ImapError, ImapPoller
 from gateway.runtime.app import App
 from store import sources
 from store.db import transaction
@@ -216,3 +217,51 @@ def test_a_refused_login_is_said_once_retried_and_gets_in_with_the_new_password(
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"imap {account.key}: login as '{user}' refused by 127.0.0.1:")
+
+
+# -- the folder rebuilt (UIDVALIDITY changed) while the poller reads it --------------
+
+
+@sqlite_only
+@pytest.mark.parametrize("after", ["move", "flag"])
+def test_a_folder_rebuilt_between_search_and_fetch_is_rescanned_without_loss(
+    app: App,
+    dovecot: Dovecot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    after: str,
+) -> None:
+    """The provider rebuilds the folder (new UIDVALIDITY, new UIDs) right after the
+    poller's SEARCH: the pass fails on the vanished folder, the next one rescans the new
+    folder, and every message is stored once (none lost, none twice), and the bookmark
+    takes the new UIDVALIDITY."""
+    user = dovecot.add_user()
+    first, second = mail("first"), mail("second")
+    with dovecot.client(user) as c:
+        c.create_folder("Support")
+        c.append("Support", first)
+    account = dovecot.account(user, folder="Support", after=after)
+    p = poller(app, account)
+    assert p.poll_once() == 1
+    append(dovecot, user, second, folder="Support")
+
+    def rebuild(_found: Any) -> None:
+        with dovecot.client(user) as c:
+            c.delete_folder("Support")
+            c.create_folder("Support")
+            for raw in ([] if after == "move" else [first]) + [second, mail("third")]:
+                c.append("Support", raw)
+
+    after_the_poller(monkeypatch, p, "search", rebuild)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"):
+        for _ in range(4):
+            with contextlib.suppress(ImapError):
+                p.poll_once()
+    p.close()
+    assert len(inbox_rows(app)) == 3
+    with dovecot.client(user) as c:
+        uidvalidity = c.select_folder("Support")[b"UIDVALIDITY"]
+    with transaction(app.sessions) as s:
+        mark = sources.bookmark(s, account.source)
+    assert mark.uidvalidity == uidvalidity
+    assert any("UIDVALIDITY changed" in r.getMessage() for r in caplog.records)
