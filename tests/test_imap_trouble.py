@@ -265,3 +265,33 @@ def test_a_folder_rebuilt_between_search_and_fetch_is_rescanned_without_loss(
         mark = sources.bookmark(s, account.source)
     assert mark.uidvalidity == uidvalidity
     assert any("UIDVALIDITY changed" in r.getMessage() for r in caplog.records)
+
+
+# -- the processed folder deleted by a person while the poller works -----------------
+
+
+@sqlite_only
+def test_a_processed_folder_deleted_meanwhile_is_made_again_and_nothing_is_lost(
+    app: App, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person deletes ``processed_folder`` after the poller fetched a batch and before
+    it moves it: the MOVE is refused, the stored mail stays in the folder, and the next
+    pass makes the folder again and only moves it (nothing lost, nothing stored twice)."""
+    user = dovecot.add_user()
+    append(dovecot, user, mail("first"), mail("second"))
+    account = dovecot.account(user, after="move")
+    p = poller(app, account)
+
+    def delete_processed(_found: Any) -> None:
+        with dovecot.client(user) as c:
+            c.delete_folder(account.processed_folder)
+
+    after_the_poller(monkeypatch, p, "fetch", delete_processed)
+    with pytest.raises(ImapError, match="Processed"):
+        p.poll_once()
+    assert len(inbox_rows(app)) == 2
+    assert p.poll_once() == 0
+    p.close()
+    assert len(inbox_rows(app)) == 2
+    assert folder_flags(dovecot, user) == {}
+    assert sorted(folder_flags(dovecot, user, account.processed_folder)) == [1, 2]
