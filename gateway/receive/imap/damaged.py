@@ -32,6 +32,9 @@ message is not stored and not acknowledged, and the bookmark stays before it, so
 the next pass asks for it again (the mail after it is stored meanwhile, and
 recognised as stored when fetched again). After :data:`NO_CONTENT_TRIES` passes
 without content it is marked :data:`UNREADABLE` and stepped over like a damaged one.
+A message another client deleted after the SEARCH found it comes without content as
+well (Dovecot answers the FETCH without it): it is looked up, said to be gone, and
+stepped over at once.
 """
 
 from __future__ import annotations
