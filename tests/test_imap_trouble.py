@@ -232,9 +232,10 @@ def test_a_folder_rebuilt_between_search_and_fetch_is_rescanned_without_loss(
     after: str,
 ) -> None:
     """The provider rebuilds the folder (new UIDVALIDITY, new UIDs) right after the
-    poller's SEARCH: the pass fails on the vanished folder, the next one rescans the new
-    folder, and every message is stored once (none lost, none twice), and the bookmark
-    takes the new UIDVALIDITY."""
+    poller's SEARCH: whatever the old session answers for the old UIDs (Dovecot may
+    still hand out a message it has open), the next pass rescans the new folder, every
+    message is stored once (none lost, none twice), and the bookmark takes the new
+    UIDVALIDITY."""
     user = dovecot.add_user()
     first, second = mail("first"), mail("second")
     with dovecot.client(user) as c:
