@@ -8,6 +8,7 @@ by a tiny fake server of our own, said so where it is used.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from gateway.config.settings import ImapSettings
-from gateway.receive.imap import ImapPoller
+from gateway.receive.imap import ImapError, ImapPoller
 from gateway.receive.imap.damaged import NO_CONTENT_TRIES
 from gateway.runtime.app import App
 from store import sources
@@ -92,7 +93,8 @@ def test_a_damaged_newest_message_does_not_hold_back_the_one_before_it(
     """The damaged-message steps read the newest message to show that the server works
     before they call a message damaged; when the newest was damaged too, that read
     failed at every pass and the mail between the two was held back until new mail came.
-    Now another message is read instead, and both damaged ones are marked."""
+    Now another message is read instead, and both damaged ones are marked, without
+    waiting for new mail."""
     user = dovecot.add_user()
     with dovecot.client(user) as c:
         for raw in (mail("first"), mail("damaged"), mail("third"), mail("damaged too")):
@@ -100,13 +102,17 @@ def test_a_damaged_newest_message_does_not_hold_back_the_one_before_it(
     for uid in (2, 4):
         dovecot.message_file(user, uid).chmod(0)
     account = dovecot.account(user, after="flag")
+
+    def marked() -> set[int]:
+        return {uid for uid, f in keywords(dovecot, user, "INBOX").items() if UNREADABLE in f}
+
     with running(poller(app, account)):
         assert eventually(lambda: len(inbox_rows(app)) == 2, 15)  # "first" and "third"
+        assert eventually(lambda: marked() == {2, 4}, 15)
         with dovecot.client(user) as c:
-            c.append("INBOX", mail("fifth"))  # now the newest can be read: 4 is marked too
+            c.append("INBOX", mail("fifth"))
         assert eventually(lambda: len(inbox_rows(app)) == 3, 15)
-    marks = keywords(dovecot, user, "INBOX")
-    assert {uid for uid, f in marks.items() if UNREADABLE in f} == {2, 4}
+    assert marked() == {2, 4}
 
 
 # -- a server that answers without the content (a fake: Dovecot never does this) -----
@@ -242,3 +248,47 @@ def test_a_rescan_waits_for_a_message_answered_without_content(
     with transaction(app.sessions) as s:
         mark = sources.bookmark(s, account.source)
     assert (mark.uidvalidity, mark.last_uid) == (8, 4)
+
+
+# -- a damaged message with no mail after it -----------------------------------------
+
+
+def passes_until_marked(p: ImapPoller, server: Dovecot, user: str, uid: int, most: int) -> int:
+    """How many passes (a failed one counts: it is the run loop's next retry) until
+    ``uid`` carries the keyword; ``most`` + 1 when it never did within ``most``."""
+    for n in range(1, most + 1):
+        with contextlib.suppress(ImapError):
+            p.poll_once()
+        if UNREADABLE in keywords(server, user, "INBOX").get(uid, set()):
+            return n
+    return most + 1
+
+
+@sqlite_only
+@pytest.mark.parametrize("after", ["move", "flag"])
+def test_a_damaged_newest_message_is_marked_without_waiting_for_newer_mail(
+    app: App, dovecot: Dovecot, after: str
+) -> None:
+    """Before calling a message damaged the poller read a newer one to show that the
+    server works; the newest message of the folder had none, so when it was the damaged
+    one it failed at every pass and was marked only once new mail came. Now it is marked
+    after as many passes as a damaged message with newer mail behind it, and the mail
+    before it is stored meanwhile."""
+    counted = {}
+    for newer in (0, 2):
+        user = dovecot.add_user()
+        with dovecot.client(user) as c:
+            for raw in [mail("first"), mail("second"), mail("damaged")]:
+                c.append("INBOX", raw)
+            for n in range(newer):
+                c.append("INBOX", mail(f"newer {n}"))
+        dovecot.message_file(user, 3).chmod(0)
+        account = dovecot.account(user, after=after)
+        p = poller(app, account)
+        counted[newer] = passes_until_marked(p, dovecot, user, 3, most=10)
+        p.close()
+        assert counted[newer] <= 10, f"uid 3 not marked in 10 passes ({newer} after it)"
+        with transaction(app.sessions) as s:
+            assert sources.bookmark(s, account.source).last_uid == 3 + newer
+    assert counted[0] == counted[2]
+    assert len(inbox_rows(app)) == 2 + 2 + 2  # "first" and "second" twice, "newer" 0 and 1

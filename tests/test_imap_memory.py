@@ -10,17 +10,20 @@ written through incremental blob I/O, as a batch ingest writes its big files.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
 import sqlite3
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from imapclient import IMAPClient
 
 from gateway.core.sqlite_url import sqlite_path
-from gateway.receive.imap import ImapPoller
+from gateway.receive.imap import ImapError, ImapPoller
 from gateway.runtime.app import App
 from tests.support.databases import sqlite_only
 from tests.support.dovecot import Dovecot
@@ -96,3 +99,64 @@ def test_the_imaplib_trace_is_there_for_whoever_turns_it_on(
             p.close()
         traced = [r for r in caplog.records if "untagged_responses[FETCH]" in r.getMessage()]
         assert bool(traced) is debug
+
+
+@sqlite_only
+@pytest.mark.parametrize("after", ["move", "flag"])
+def test_the_probe_for_a_damaged_message_reads_no_big_message(
+    app: App, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch, after: str
+) -> None:
+    """Before a message that fails alone is called damaged, another message is read to
+    show that the server works; that read was the whole message, so a 20 MB one cost
+    20 MB and its transfer at every probe. Now only its first byte is read: no FETCH of
+    a whole message but the ones that store it, and no pass that stores nothing holds
+    a big message. A big message stored earlier (flag mode keeps it in the folder) or
+    waiting after the damaged one is the probe's pick, as the newest."""
+    user = dovecot.add_user()
+    account = dovecot.account(user, after=after)
+    raw = _big(SIZE)
+    asked: list[tuple[list[int], list[str]]] = []
+    fetch = IMAPClient.fetch
+
+    def recorded(client: IMAPClient, uids: Any, items: Any, *args: Any, **kw: Any) -> Any:
+        asked.append((list(uids), [str(i) for i in items]))
+        return fetch(client, uids, items, *args, **kw)
+
+    monkeypatch.setattr(IMAPClient, "fetch", recorded)
+    p = ImapPoller(account, app.settings, app.sessions, app.clock)
+    with dovecot.client(user) as c:
+        c.append("INBOX", raw if after == "flag" else mail("first"))  # uid 1
+        assert p.poll_once() == 1  # stored before the damaged one comes
+        c.append("INBOX", mail("damaged"))  # uid 2
+        if after == "move":
+            c.append("INBOX", raw)  # uid 3, waiting behind the damaged one
+    dovecot.message_file(user, 2).chmod(0)
+    asked.clear()
+    peaks = []
+    for _ in range(10):
+        if b"$GatewayUnreadable" in _flags(dovecot, user, 2):
+            break
+        before = len(inbox_rows(app))
+        tracemalloc.start()
+        try:
+            with contextlib.suppress(ImapError):
+                p.poll_once()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        if len(inbox_rows(app)) == before:  # a pass that stored nothing
+            peaks.append(peak)
+    p.close()
+    assert b"$GatewayUnreadable" in _flags(dovecot, user, 2)
+    whole = [uids for uids, items in asked if "BODY.PEEK[]" in items]
+    big_uid = 1 if after == "flag" else 3
+    assert sum(big_uid in uids for uids in whole) == (0 if after == "flag" else 1)
+    assert peaks and max(peaks) < SIZE / 20, (
+        f"a pass storing nothing held {max(peaks) / 1e6:.1f} MB"
+    )
+
+
+def _flags(server: Dovecot, user: str, uid: int) -> set[bytes]:
+    with server.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        return set(c.fetch([uid], ["FLAGS"]).get(uid, {}).get(b"FLAGS", ()))

@@ -11,9 +11,11 @@ reconnect and backoff, so a network cut is never taken for damage:
 
 1. a batch fails: the messages up to its last one are fetched one at a time;
 2. one message fails alone: it is a *suspect*;
-3. on the next pass the newest message of the folder is read first (the server
-   works; if that one fails too, the next pass reads the one before it) and the
-   suspect is fetched again: if it fails once more it is *damaged*;
+3. on the next pass another message of the folder is read first, the newest (the
+   server works; if that one fails too, the next pass reads the one before it; a
+   folder with no other message is asked for the suspect's flags), and the suspect
+   is fetched again: if it fails once more it is *damaged*. Mail after the suspect
+   is not needed, so a damaged newest message is marked as soon as any other;
 4. on the next pass it gets the keyword :data:`UNREADABLE` and the bookmark steps
    over it. It stays in the folder (never moved to ``processed_folder``, never
    flagged processed: :func:`gateway.receive.imap.folder.unacknowledged` skips it)
@@ -30,6 +32,9 @@ message is not stored and not acknowledged, and the bookmark stays before it, so
 the next pass asks for it again (the mail after it is stored meanwhile, and
 recognised as stored when fetched again). After :data:`NO_CONTENT_TRIES` passes
 without content it is marked :data:`UNREADABLE` and stepped over like a damaged one.
+A message another client deleted after the SEARCH found it comes without content as
+well (Dovecot answers the FETCH without it): it is looked up, said to be gone, and
+stepped over at once.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ from gateway.receive.imap.folder import UNREADABLE
 log = logging.getLogger("gateway.imap")
 
 BODY = b"BODY[]"  # the key BODY.PEEK[] comes back under
+# What the probe reads of a message: its first byte, so the server must open it (a header
+# may come from its cache) and a 20 MB message costs no more than a small one
+PROBE = "BODY.PEEK[]<0.1>"
 # Passes in a row that get no content for a message before it is marked and stepped over:
 # passes come at new mail and at least every poll_interval or IDLE renewal (5 minutes)
 NO_CONTENT_TRIES = 5
@@ -68,7 +76,7 @@ class Damage:
 
     single_until: int = 0  # a batch up to this UID failed: fetch one at a time up to here
     suspect: int | None = None  # this UID failed alone
-    probed: bool = False  # the newest message was read in this pass, after the suspect failed
+    probed: bool = False  # another message was read in this pass, after the suspect failed
     damaged: int | None = None  # failed alone again right after another message was read
     no_content: dict[int, int] = field(default_factory=dict)  # UID: passes that got none
     bad_probes: set[int] = field(default_factory=set)  # failed as the probe for this suspect
@@ -90,9 +98,8 @@ class Damage:
 
     def before_pass(self, client: IMAPClient, uids: list[int], key: str) -> int | None:
         """At the start of a pass over ``uids`` (not stored yet, oldest first): the damaged
-        UID, now marked, which the bookmark is to step over; else None. May read the
-        newest message as a probe (its failure raises; the next pass reads the newest
-        one that has not failed as a probe, in case that one was damaged too)."""
+        UID, now marked, which the bookmark is to step over; else None. With a suspect
+        first, probes the server (see ``_probe``; its failure raises)."""
         first = uids[0] if uids else None
         if self.damaged is not None and first == self.damaged:
             client.add_flags([first], [UNREADABLE], silent=True)
@@ -112,25 +119,48 @@ class Damage:
             self.suspect, self.probed = None, False  # read after all, or gone
             self.bad_probes.clear()
             return None
-        others = [uid for uid in reversed(uids[1:]) if uid not in self.bad_probes]
-        if not others:  # each failed once (a network cut, maybe): round again
-            self.bad_probes.clear()
-            others = uids[:0:-1]
-        probe = others[0] if others else None
-        if probe is not None:
-            try:
-                client.fetch([probe], ["BODY.PEEK[]"])
-            except (OSError, IMAPClientError):
-                self.bad_probes.add(probe)  # maybe damaged too: the next pass reads another
-                raise
-            self.probed = True
+        self._probe(client, first)
+        self.probed = True
         return None
+
+    def _probe(self, client: IMAPClient, suspect: int) -> None:
+        """Show that the server hands out mail: read the first byte of another message
+        of the folder (the newest that has not failed as a probe), whatever its size; a
+        failure raises, and the next pass reads another one (that one may be damaged
+        too; all failed once: a network cut, maybe, so round again). The folder may
+        hold no other message (the suspect is the newest, the mail before it moved):
+        then the server answering for the suspect's flags is the sign it works, so
+        that the suspect is marked after as many passes as one with mail after it."""
+        others = sorted(client.search(["NOT", "UID", str(suspect), "UNKEYWORD", UNREADABLE]))
+        tried = [uid for uid in reversed(others) if uid not in self.bad_probes]
+        if not tried:
+            self.bad_probes.clear()
+            tried = others[::-1]
+        if not tried:
+            client.fetch([suspect], ["FLAGS"])
+            return
+        try:
+            client.fetch([tried[0]], [PROBE])
+        except (OSError, IMAPClientError):
+            self.bad_probes.add(tried[0])
+            raise
 
     def given_up(self, client: IMAPClient, uids: list[int], key: str) -> set[int]:
         """Note a pass in which ``uids`` came without content; those that reached
-        :data:`NO_CONTENT_TRIES` are marked now and returned, to be stepped over."""
-        done = set()
-        for uid in uids:
+        :data:`NO_CONTENT_TRIES` are marked now and returned, to be stepped over, as
+        are those deleted by another client since the SEARCH found them (a FETCH
+        answers without them too, and nothing would ever hand them out)."""
+        there = set(client.search(["UID", ",".join(map(str, uids))]))
+        done = {uid for uid in uids if uid not in there}
+        for uid in sorted(done):
+            self.no_content.pop(uid, None)
+            log.warning(
+                "imap %s: uid %s was deleted from the folder (by another client) before "
+                "it could be read; there is nothing to store",
+                key,
+                uid,
+            )
+        for uid in (uid for uid in uids if uid in there):
             tries = self.no_content[uid] = self.no_content.get(uid, 0) + 1
             if tries < NO_CONTENT_TRIES:
                 log.warning(
@@ -145,9 +175,10 @@ class Damage:
                 continue
             del self.no_content[uid]
             done.add(uid)
-        if done:
-            client.add_flags(sorted(done), [UNREADABLE], silent=True)
-            for uid in sorted(done):
+        marked = sorted(done & there)
+        if marked:
+            client.add_flags(marked, [UNREADABLE], silent=True)
+            for uid in marked:
                 log.error(
                     "imap %s: uid %s came without its content %d times; it stays in the "
                     "folder with the keyword %s, and the mail after it is read on",
