@@ -90,6 +90,13 @@ SAMPLES: list[v.View] = [
             ),
         ),
     ),
+    v.FieldsRefused(  # … with a required field the sheet still lacks, asked for again
+        TEAM,
+        ALICE,
+        T42,
+        (v.RefusedValue("数量", "数量", "たくさん", N_("not a number"), "1", asked=True),),
+        (v.FieldRequest("数量", "数量", "1"), v.FieldRequest("hostname", "端末名", "PC-0123")),
+    ),
     v.NewTicket(TEAM, OPS, MINE, BRIEF),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
     v.OpsReply(TEAM, ALICE, T42, OPS, "証明書を更新しました。", CLOSED),
