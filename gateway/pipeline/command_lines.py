@@ -16,6 +16,10 @@ from gateway.core.i18n import N_, Msg
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
 _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
+# what a writer ends a sentence with, and so a command line too ("/close。", "/close.",
+# "/priority low!"): not part of the command. A question mark is not among them: "/close?"
+# asks, it does not tell. A note's text keeps its own.
+_END_PUNCTUATION = ".,;!。、．，；！…‥"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,8 @@ def _invisible(ch: str) -> bool:
 
 
 def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``.
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``,
+    and the sentence's full stop after it (``/close。``) is not part of it.
 
     The word ends at the first white space of any width: an IME types the full-width
     space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
@@ -132,7 +137,12 @@ def _command(line: str) -> Command | None:
     parts = line.split(None, 1)
     head = unicodedata.normalize("NFKC", parts[0]) if parts else ""
     rest = parts[1] if len(parts) > 1 else ""
+    if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
+        head = head.rstrip(_END_PUNCTUATION)
     m = _COMMAND.match(f"{head} {rest}".strip())
     if m is None:
         return None
-    return Command(m.group(1).lower(), (m.group(2) or "").strip(), line)
+    name, arg = m.group(1).lower(), (m.group(2) or "").strip()
+    if name != "note":
+        arg = arg.rstrip(_END_PUNCTUATION).rstrip()
+    return Command(name, arg, line)
