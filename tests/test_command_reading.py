@@ -11,8 +11,15 @@ from email.message import EmailMessage
 
 import pytest
 
+from gateway.core.i18n import translate
+from gateway.pipeline import commands
 from gateway.pipeline import commands as c
+from gateway.pipeline.command_lines import REPEATED
 from gateway.pipeline.parse.message import parse_message
+from gateway.runtime.app import App
+from tests.support.app import reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 
 def _raw(body: str, *, subtype: str = "plain", crlf: bool = False) -> bytes:
@@ -59,3 +66,45 @@ def test_trailing_punctuation(body: str, expected: list[tuple[str, str]], remain
 def test_a_notes_text_keeps_its_punctuation() -> None:
     parsed = read(_raw("/note 先方に電話済み。\n明日また確認します。\n"))
     assert parsed.note == "先方に電話済み。\n明日また確認します。"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "/close\n/close\n",
+        "/close\n\n／ｃｌｏｓｅ\n",  # the same command, once with the IME on
+        "/priority low\n/close\n/priority  LOW\n",
+    ],
+)
+def test_a_command_given_twice_is_read_once_and_the_repeat_is_reported(body: str) -> None:
+    parsed = read(_raw(body))
+    assert len(parsed.commands) == len({(cmd.name, cmd.arg.lower()) for cmd in parsed.commands})
+    lines = [line for line in body.splitlines() if line.strip()]
+    assert len(parsed.commands) + len(parsed.ignored) == len(lines)  # nothing relayed
+    [repeat] = parsed.ignored
+    assert repeat.line == body.strip().splitlines()[-1] and repeat.why == REPEATED
+
+
+def test_the_same_word_with_another_argument_is_not_a_repeat() -> None:
+    parsed = read(_raw("/cc add kato@customer.test\n/cc add sato@customer.test\n"))
+    assert len(parsed.commands) == 2 and parsed.ignored == ()
+
+
+@pytest.mark.parametrize(
+    ("subject", "locale"), [("VPN が繋がりません", "ja"), ("VPN does not connect", "en")]
+)
+def test_a_requesters_close_given_twice_closes_once_and_says_so(
+    team: App, subject: str, locale: str
+) -> None:
+    """The second /close was refused ("already closed") and the transcript added the
+    grammar, as if the writer had got something wrong; the event log showed a refusal."""
+    deliver(team, mail(subject, message_id="<twice@customer.test>"))
+    to = reply_address(team, 1, "alice@customer.test")
+    deliver(team, mail("Re: " + subject, body="/close\n/close\n", to=to), envelope_to=(to,))
+    t = show(team, 1)
+    assert t["state"] == "closed"
+    assert [e["kind"] for e in t["events"]].count("command-refused") == 0
+    [transcript] = outbox(team, "command_result")
+    text = text_of(transcript)
+    assert translate(REPEATED, locale) in text, text
+    assert translate(commands.REQUESTER_HELP, locale).strip().splitlines()[0] not in text, text

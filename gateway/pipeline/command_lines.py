@@ -39,6 +39,10 @@ class Parsed:
 
 # Outcomes, one per command line, for the transcript and the events.
 
+# a command line the same as one above it (after widths, case and spaces): a mail client
+# or a hurried writer repeats a line; it is done once, and the repeat is no mistake
+REPEATED = N_("the same command as a line above: done once")
+
 
 @dataclass(frozen=True, slots=True)
 class Applied:
@@ -76,6 +80,7 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
     lines = new_text.splitlines()
     commands: list[Command] = []
     ignored: list[NotRead] = []
+    seen: set[tuple[str, str]] = set()
     i = _skip_blank(lines, 0)
     read = 0
     while i < len(lines):
@@ -97,10 +102,25 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
             note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
             commands.append(Command("note", note, line))
             return Parsed(tuple(commands), "", tuple(ignored), note)
-        commands.append(found)
+        if _same(found) in seen:
+            ignored.append(NotRead(line, REPEATED))
+        else:
+            seen.add(_same(found))
+            commands.append(found)
         i += 1
     remaining = "\n".join(lines[i:]).strip("\n") if commands or ignored else new_text
     return Parsed(tuple(commands), remaining, tuple(ignored))
+
+
+def _same(cmd: Command) -> tuple[str, str]:
+    """What makes two command lines the same command: the word, and the argument in
+    any width, case or spacing (``/priority low`` and ``／ｐｒｉｏｒｉｔｙ　ＬＯＷ``)."""
+    return cmd.name, " ".join(unicodedata.normalize("NFKC", cmd.arg).casefold().split())
+
+
+def repeated(outcome: CommandOutcome) -> bool:
+    """A repeat of a line above: reported, but no mistake of the writer's."""
+    return isinstance(outcome, NotRead) and outcome.why == REPEATED
 
 
 def _skip_blank(lines: list[str], i: int) -> int:

@@ -47,6 +47,7 @@ from gateway.pipeline.command_lines import NotRead as NotRead
 from gateway.pipeline.command_lines import Parsed as Parsed
 from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
+from gateway.pipeline.command_lines import repeated as repeated
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command

@@ -400,8 +400,11 @@ def applied() -> list[v.CommandLine]:
     lines.append(
         v.CommandLine("/category account", ops.changed(actions[4][1], "new", taken), "applied")
     )
-    [ignored] = commands.parse_commands("/open\n/pending\n", 1).ignored
-    return [*lines, v.CommandLine(ignored.line, ignored.why, "ignored")]
+    ignored = [
+        *commands.parse_commands("/open\n/pending\n", 1).ignored,  # past the line limit
+        *commands.parse_commands("/close\n/close\n", 20).ignored,  # a line given twice
+    ]
+    return [*lines, *(v.CommandLine(i.line, i.why, "ignored") for i in ignored)]
 
 
 def problems() -> list[Msg]:
