@@ -7,6 +7,8 @@ signature) and then the command reader, as the runner does.
 
 from __future__ import annotations
 
+import time
+import unicodedata
 from email.message import EmailMessage
 
 import pytest
@@ -108,3 +110,60 @@ def test_a_requesters_close_given_twice_closes_once_and_says_so(
     text = text_of(transcript)
     assert translate(REPEATED, locale) in text, text
     assert translate(commands.REQUESTER_HELP, locale).strip().splitlines()[0] not in text, text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/close " + "x" * 2_000_000,  # one argument of two megabytes
+        "/close " + "x " * 1_000_000,  # a million of them
+        "/" + "a" * 2_000_000,  # a command word of two megabytes
+        "/close \x00\x01\x02\x7f\x1b[2J" + "\x00\xff" * 1000,  # bytes that are not text
+    ],
+    ids=["long-argument", "many-arguments", "long-word", "binary"],
+)
+def test_an_overlong_or_binary_command_line_is_not_read_and_is_shown_short(line: str) -> None:
+    """Such a line was read as a command and its whole text went into the refusal, the
+    transcript mail and the events: megabytes of them, or terminal escapes. It is a
+    command line (never relayed as words), not read, and shown short and printable."""
+    started = time.perf_counter()
+    parsed = c.parse_commands(line + "\nThanks\n", 20)
+    assert time.perf_counter() - started < 2  # linear: about 0.05 s here
+    assert parsed.commands == () and parsed.remaining == "Thanks"
+    [not_read] = parsed.ignored
+    assert len(not_read.line) <= 120
+    assert not any(unicodedata.category(ch) == "Cc" for ch in not_read.line)
+    assert len(str(not_read.why)) <= 120
+
+
+def test_a_flood_of_command_lines_is_reported_in_a_few_lines() -> None:
+    """A hundred thousand lines past the limit made a transcript of a hundred thousand
+    lines: each is still not read (nor relayed), and the report stays short."""
+    started = time.perf_counter()
+    parsed = c.parse_commands("/pending\n" + "/close\n/open\n" * 50_000 + "Hello\n", 20)
+    assert time.perf_counter() - started < 5
+    assert [cmd.name for cmd in parsed.commands] == ["pending", "close", "open"]
+    assert parsed.remaining == "Hello"
+    assert len(parsed.ignored) <= 21
+    passed_over = 100_001 - 3
+    more = passed_over - (len(parsed.ignored) - 1)  # in the last report: how many more
+    assert parsed.ignored[-1].why.params["n"] == more
+
+
+def test_a_long_note_is_still_a_note() -> None:
+    """A member pastes a log into a note: its first line may be long."""
+    parsed = c.parse_commands("/note " + "error " * 10_000 + "\nmore\n", 20)
+    assert parsed.note is not None and len(parsed.note) > 60_000
+
+
+@pytest.mark.parametrize("locale_subject", ["VPN が繋がりません", "VPN does not connect"])
+def test_an_overlong_close_changes_nothing_and_the_transcript_stays_small(
+    team: App, locale_subject: str
+) -> None:
+    deliver(team, mail(locale_subject, message_id="<long@customer.test>"))
+    to = reply_address(team, 1, "alice@customer.test")
+    body = "/close " + "あ" * 300_000 + "\n"
+    deliver(team, mail("Re: x", body=body, to=to), envelope_to=(to,))
+    assert show(team, 1)["state"] != "closed"
+    [transcript] = outbox(team, "command_result")
+    assert len(transcript.raw) < 20_000

@@ -75,11 +75,20 @@ class NotRead:
 CommandOutcome = Applied | Refused | NotRead
 
 
+MAX_LINE = 1000  # a command line is short: a longer one is pasted text or junk, not read
+_SHOWN = 100  # the characters of a line a transcript or an event shows
+_NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
+
+
 def parse_commands(new_text: str, max_lines: int) -> Parsed:
-    """Leading command lines of ``new_text``; the rest is what gets relayed."""
+    """Leading command lines of ``new_text``; the rest is what gets relayed.
+
+    Every command line past ``max_lines`` is passed over (never relayed as words), but
+    only as many are reported one by one, then one line says how many more: a mail of
+    a hundred thousand ``/close`` lines gets a transcript of a few lines."""
     lines = new_text.splitlines()
     commands: list[Command] = []
-    ignored: list[NotRead] = []
+    ignored = _NotReadList(max_lines)
     seen: set[tuple[str, str]] = set()
     i = _skip_blank(lines, 0)
     read = 0
@@ -91,25 +100,63 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
         found = _command(line)
         if found is None:
             break
+        i += 1
         read += 1
-        if read > max_lines:
-            ignored.append(
-                NotRead(line, N_("only the first {n} command lines are read", n=max_lines))
-            )
-            i += 1
-            continue
-        if found.name == "note":
-            note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
-            commands.append(Command("note", note, line))
-            return Parsed(tuple(commands), "", tuple(ignored), note)
-        if _same(found) in seen:
-            ignored.append(NotRead(line, REPEATED))
+        why = _not_read(found, line, seen, read, max_lines)
+        if why is not None:
+            ignored.add(line, why)
+        elif found.name == "note":
+            note = "\n".join([found.arg, *lines[i:]]).strip()
+            commands.append(Command("note", note, found.line))
+            return Parsed(tuple(commands), "", ignored.reported(), note)
         else:
             seen.add(_same(found))
             commands.append(found)
-        i += 1
-    remaining = "\n".join(lines[i:]).strip("\n") if commands or ignored else new_text
-    return Parsed(tuple(commands), remaining, tuple(ignored))
+    remaining = "\n".join(lines[i:]).strip("\n") if commands or read else new_text
+    return Parsed(tuple(commands), remaining, ignored.reported())
+
+
+def _not_read(
+    found: Command, line: str, seen: set[tuple[str, str]], read: int, max_lines: int
+) -> Msg | None:
+    """Why a command line is passed over, or None when it is read."""
+    if read > max_lines:
+        return N_("only the first {n} command lines are read", n=max_lines)
+    if found.name != "note" and len(line) > MAX_LINE:  # a note's text may be long
+        return N_("longer than {n} characters: not read", n=MAX_LINE)
+    if found.name != "note" and _NOT_TEXT.search(line):
+        return N_("holds characters that are not text: not read")
+    return REPEATED if _same(found) in seen else None
+
+
+class _NotReadList:
+    """The lines passed over, reported one by one up to ``cap``, then counted."""
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._lines: list[NotRead] = []
+        self._more = 0
+        self._last = ""
+
+    def add(self, line: str, why: Msg) -> None:
+        if len(self._lines) < self._cap:
+            self._lines.append(NotRead(shown(line), why))
+        else:
+            self._more += 1
+            self._last = line
+
+    def reported(self) -> tuple[NotRead, ...]:
+        if not self._more:
+            return tuple(self._lines)
+        more = N_("{n} more command lines, up to this one, not read", n=self._more)
+        return (*self._lines, NotRead(shown(self._last), more))
+
+
+def shown(line: str) -> str:
+    """A line as a transcript or an event shows it: at most :data:`_SHOWN` characters,
+    control characters (a terminal's escapes, a NUL) as U+FFFD."""
+    cut = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
+    return _NOT_TEXT.sub("\ufffd", cut)
 
 
 def _same(cmd: Command) -> tuple[str, str]:
@@ -165,4 +212,4 @@ def _command(line: str) -> Command | None:
     name, arg = m.group(1).lower(), (m.group(2) or "").strip()
     if name != "note":
         arg = arg.rstrip(_END_PUNCTUATION).rstrip()
-    return Command(name, arg, line)
+    return Command(name, arg, shown(line))

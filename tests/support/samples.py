@@ -401,8 +401,11 @@ def applied() -> list[v.CommandLine]:
         v.CommandLine("/category account", ops.changed(actions[4][1], "new", taken), "applied")
     )
     ignored = [
-        *commands.parse_commands("/open\n/pending\n", 1).ignored,  # past the line limit
+        # past the line limit, then the rest counted
+        *commands.parse_commands("/open\n/pending\n/close\n", 1).ignored,
         *commands.parse_commands("/close\n/close\n", 20).ignored,  # a line given twice
+        # a line too long to be a command, and one with a control character
+        *commands.parse_commands("/close " + "x" * 2000 + "\n/close \x1b[2J\n", 20).ignored,
     ]
     return [*lines, *(v.CommandLine(i.line, i.why, "ignored") for i in ignored)]
 
