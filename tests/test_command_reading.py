@@ -167,3 +167,85 @@ def test_an_overlong_close_changes_nothing_and_the_transcript_stays_small(
     assert show(team, 1)["state"] != "closed"
     [transcript] = outbox(team, "command_result")
     assert len(transcript.raw) < 20_000
+
+
+OUTLOOK_EN = (
+    "From: Support <support@example.test>\nSent: Saturday, December 5, 2026 10:00 AM\n"
+    "To: Alice <alice@customer.test>\nSubject: RE: [#1] VPN\n\n"
+)
+OUTLOOK_JA = (
+    "差出人: サポート <support@example.test>\n送信日時: 2026年12月5日 10:00\n"
+    "宛先: alice@customer.test\n件名: RE: [#1] VPN\n\n"
+)
+GMAIL_JA = "2026年12月5日(土) 10:00 山田 <a@b.test>:\n"
+WRAPPED_JA = "2026年12月5日(土) 10:00 山田 太郎 <\ntaro.yamada@example.jp>:\n"  # Gmail wraps
+GMAIL_EN = "On Sat, Dec 5, 2026 at 10:00 AM Yamada <a@b.test> wrote:\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a reply with no words of its own (a file, or sent by mistake) above the old mail,
+        # which the client copied below its header without marking the lines as quoted
+        OUTLOOK_EN + "/close\nThe certificate was renewed.\n",
+        OUTLOOK_JA + "/close\n証明書を更新しました。\n",
+        GMAIL_JA + "/close\n証明書を更新しました。\n",
+        GMAIL_EN + "/close\nThe certificate was renewed.\n",
+        WRAPPED_JA + "/close\n",
+        # and a quote marked as one, as every client can
+        GMAIL_JA + "> /close\n> 証明書を更新しました。\n",
+        "> /close\n",
+    ],
+    ids=["outlook-en", "outlook-ja", "gmail-ja", "gmail-en", "wrapped", "marked", "only-quote"],
+)
+def test_a_command_in_the_quoted_mail_is_never_read_nor_relayed(body: str) -> None:
+    for raw in (_raw(body), _raw(body, crlf=True)):
+        msg = parse_message(raw)
+        parsed = c.parse_commands(msg.new_text, 20)
+        assert parsed.commands == () and parsed.ignored == ()
+        assert "/close" not in parsed.remaining.replace("> /close", "")
+        assert "Sent:" not in msg.new_text and "送信日時" not in msg.new_text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        GMAIL_EN + "> Can you close it?\n\n/close\nDone.\n",  # bottom-posted below the quote
+        WRAPPED_JA + "> 閉じてよいですか\n\n/close\n",
+        "/close\n\n" + OUTLOOK_JA + "/open\n",  # above Outlook's header: the reply's own
+        "/close\n-- \nAlice\n",
+    ],
+    ids=["bottom-posted", "bottom-posted-wrapped", "above-outlook", "above-signature"],
+)
+def test_a_command_the_writer_wrote_is_read(body: str) -> None:
+    assert names(read(_raw(body))) == [("close", "")]
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # the writer's /close above Gmail's quote; the quoted /open is not read
+        (
+            '<div dir="ltr">/close<div><br></div></div><div class="gmail_quote">'
+            '<div class="gmail_attr">2026年12月5日(土) 10:00 山田 &lt;a@b.test&gt;:</div>'
+            '<blockquote class="gmail_quote">/open</blockquote></div>',
+            [("close", "")],
+        ),
+        # nothing written; a client's quote container we do not know, unmarked
+        (
+            '<div><br></div><div class="x-quote">On Sat, Dec 5, 2026 at 10:00 AM Yamada '
+            "&lt;a@b.test&gt; wrote:<br>/close<br>The certificate was renewed.</div>",
+            [],
+        ),
+        # Outlook on the web: the writer's /close, then its separator and the old mail
+        (
+            "<div>/close&nbsp;</div><div id=divRplyFwdMsg><hr><b>差出人:</b> 山田<br>"
+            "<b>送信日時:</b> 2026年12月5日 10:00<br><b>宛先:</b> s<br><b>件名:</b> x</div>"
+            "<div>/open</div>",
+            [("close", "")],
+        ),
+    ],
+    ids=["gmail", "unknown-container", "outlook-web"],
+)
+def test_commands_in_an_html_only_reply(html: str, expected: list[tuple[str, str]]) -> None:
+    assert names(read(_raw(html, subtype="html"))) == expected
