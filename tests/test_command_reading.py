@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
 
-from gateway.core.i18n import translate
+from gateway.core.i18n import N_, translate
 from gateway.pipeline import commands
 from gateway.pipeline import commands as c
 from gateway.pipeline.command_lines import REPEATED
+from gateway.pipeline.commands import Role
 from gateway.pipeline.parse.message import parse_message
 from gateway.runtime.app import App
 from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
+
+NOW = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
 
 
 def _raw(body: str, *, subtype: str = "plain", crlf: bool = False) -> bytes:
@@ -249,3 +253,41 @@ def test_a_command_the_writer_wrote_is_read(body: str) -> None:
 )
 def test_commands_in_an_html_only_reply(html: str, expected: list[tuple[str, str]]) -> None:
     assert names(read(_raw(html, subtype="html"))) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "role", "near"),
+    [
+        ("/clsoe", Role.MEMBER, "close"),  # letters swapped
+        ("/asign ops2", Role.MEMBER, "assign"),  # one left out
+        ("/closed", Role.REQUESTER, "close"),  # one too many
+        ("/pend", Role.MEMBER, "pending"),  # the start of one command only
+        ("／ｐｒｉｏｒｔｙ　ｌｏｗ", Role.REQUESTER, "priority"),  # with the IME on
+        ("/asign ops2", Role.REQUESTER, None),  # not a requester's command: none to offer
+        ("/frobnicate", Role.MEMBER, None),  # near nothing
+        ("/c", Role.MEMBER, None),  # the start of several
+    ],
+)
+def test_an_unknown_command_names_the_one_meant(line: str, role: Role, near: str | None) -> None:
+    [cmd] = c.parse_commands(line, 20).commands
+    refused = c.decide(cmd, c.CommandContext(role, ("ops2@example.test",), (), None, NOW, "UTC"))
+    assert isinstance(refused, c.Refused) and refused.line == line
+    assert refused.why.params.get("known") == near, refused.why
+    assert f"/{cmd.name}" in str(refused.why)
+
+
+@pytest.mark.parametrize(
+    ("subject", "locale"), [("VPN が繋がりません", "ja"), ("VPN does not connect", "en")]
+)
+def test_a_requester_is_told_which_line_was_not_understood_in_their_language(
+    team: App, subject: str, locale: str
+) -> None:
+    deliver(team, mail(subject, message_id="<typo@customer.test>"))
+    to = reply_address(team, 1, "alice@customer.test")
+    body = "/clsoe\n\n" + ("解決しました。" if locale == "ja" else "It works now.") + "\n"
+    deliver(team, mail("Re: " + subject, body=body, to=to), envelope_to=(to,))
+    assert show(team, 1)["state"] != "closed"
+    [transcript] = outbox(team, "command_result")
+    text = text_of(transcript)
+    said = N_("unknown command /{name}; did you mean /{known}?", name="clsoe", known="close")
+    assert "/clsoe" in text and translate(said, locale) in text, text

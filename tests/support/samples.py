@@ -286,6 +286,7 @@ MEMBERS = ("ops@example.test", "ops2@example.test", "ops@other.test")
 # (command line, who wrote it): one line per way a command is refused
 REFUSED_LINES: list[tuple[str, Role]] = [
     ("/frobnicate", Role.MEMBER),  # no such command
+    ("/clsoe", Role.REQUESTER),  # no such command, but one like it
     ("/assign ops", Role.REQUESTER),  # requesters may only /close
     ("/close", Role.OTHER),  # only members give commands
     ("/pending now", Role.MEMBER),  # takes no argument
