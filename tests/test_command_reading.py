@@ -291,3 +291,29 @@ def test_a_requester_is_told_which_line_was_not_understood_in_their_language(
     text = text_of(transcript)
     said = N_("unknown command /{name}; did you mean /{known}?", name="clsoe", known="close")
     assert "/clsoe" in text and translate(said, locale) in text, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "remaining"),
+    [
+        # line ends of any kind, as a mail, a web form or a chat message brings them
+        ("/close\r\n\r\nThanks.\r\n", [("close", "")], "Thanks."),
+        ("/close\r/priority low\rThanks.", [("close", ""), ("priority", "low")], "Thanks."),
+        ("/close\n\r\n/priority low\nThanks.", [("close", ""), ("priority", "low")], "Thanks."),
+    ],
+)
+def test_line_ends(text: str, expected: list[tuple[str, str]], remaining: str) -> None:
+    parsed = c.parse_commands(text, 20)
+    assert names(parsed) == expected and parsed.remaining == remaining
+
+
+@pytest.mark.parametrize(
+    "body", ["Thanks\n-- \n/close\n", "-- \n/close\nAlice\n", "Thanks\n--\n/close\n"]
+)
+def test_below_a_signature_separator_is_the_signature(body: str) -> None:
+    for raw in (
+        _raw(body),
+        _raw(body, crlf=True),
+        _raw(body.replace("\n", "<br>\n"), subtype="html"),
+    ):
+        assert read(raw).commands == ()
