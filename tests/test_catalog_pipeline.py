@@ -346,3 +346,24 @@ def test_the_answer_to_a_refused_value_asks_nothing_when_the_sheet_has_what_it_n
     [told] = outbox(catalog_app, "fields_refused")
     assert "Needed by" in text_of(told)
     assert "Quantity" not in text_of(told) and "Item" not in text_of(told)
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_an_empty_outlook_reply_does_not_fill_the_sheet_with_the_example_it_quotes(
+    catalog_app: App, locale: str
+) -> None:
+    """The acknowledgement shows the line to write with an example (``数量: 1``); a reply
+    from Outlook with no words of its own (only a file, or sent by mistake) copies that
+    mail below its From:/Sent: block unmarked, and the example was stored as the value."""
+    subject, body = ONLY_THE_ITEM[locale]
+    out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<e@c.test>"))
+    [ack] = outbox(catalog_app, "acknowledgement")
+    header = (
+        "差出人: support@example.test\n送信日時: 2026年3月1日 9:00\n宛先: alice@customer.test\n"
+        if locale == "ja"
+        else "From: support@example.test\nSent: Sunday, March 1, 2026 9:00 AM\n"
+        "To: alice@customer.test\n"
+    )
+    quoted = header + f"Subject: {subject}\n\n" + text_of(ack)
+    deliver(catalog_app, mail(subject="RE: " + subject, body=quoted, in_reply_to="<e@c.test>"))
+    assert "quantity" not in show(catalog_app, out.ticket_id or 0)["fields"]
