@@ -3,7 +3,10 @@ the outcome records the transcript and the events keep, one per line.
 
 Pure and linear: one pass over the lines, stopping at the first line that is not a
 command (so a quoted or pasted ``/close`` further down is never read), at most
-``max_lines`` of them. Who may give which command is :mod:`gateway.pipeline.commands`.
+``max_lines`` of them. A line given twice is done once; a line too long to be a command
+or holding control characters is passed over; what is passed over is reported, shown
+short, in a bounded number of lines. Who may give which command is
+:mod:`gateway.pipeline.commands`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ class Command:
 class Parsed:
     commands: tuple[Command, ...]
     remaining: str  # what is relayed: the text without command lines
-    ignored: tuple[NotRead, ...]  # command lines below the line limit
+    ignored: tuple[NotRead, ...]  # command lines passed over (limit, repeat, length, bytes)
     note: str | None = None  # the internal note, when /note was given
 
 
