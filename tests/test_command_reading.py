@@ -15,7 +15,6 @@ from email.message import EmailMessage
 import pytest
 
 from gateway.core.i18n import N_, translate
-from gateway.pipeline import commands
 from gateway.pipeline import commands as c
 from gateway.pipeline.command_lines import REPEATED
 from gateway.pipeline.commands import Role
@@ -113,7 +112,7 @@ def test_a_requesters_close_given_twice_closes_once_and_says_so(
     [transcript] = outbox(team, "command_result")
     text = text_of(transcript)
     assert translate(REPEATED, locale) in text, text
-    assert translate(commands.REQUESTER_HELP, locale).strip().splitlines()[0] not in text, text
+    assert translate(c.REQUESTER_HELP, locale).strip().splitlines()[0] not in text, text
 
 
 @pytest.mark.parametrize(
