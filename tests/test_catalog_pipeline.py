@@ -290,3 +290,80 @@ def test_a_no_reply_sender_is_not_told_of_a_refused_value(catalog_app: App) -> N
     assert outbox(catalog_app, "fields_refused") == []
     held = [e["detail"] for e in t["events"] if e["kind"] == "no-auto-answer"]
     assert any(d["mail"] == "fields_refused" for d in held), held
+
+
+ONLY_THE_ITEM = {  # the required quantity left out
+    "ja": ("モニター購入のお願い", "品名：モニター\n"),
+    "en": ("Monitor purchase", "Item: a monitor\n"),
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "reply", "missing", "ask", "refused"),
+    [
+        ("ja", "希望納期：来週中\n", "数量", "  数量: 1\n", "希望納期「来週中」"),
+        ("en", "needed by: next week\n", "Quantity", "  Quantity: 1\n", 'Needed by "next week"'),
+        # the refused value is itself the missing required one: asked for once, not twice
+        ("ja", "数量：たくさん\n", "数量", "  数量: 1\n", "数量「たくさん」"),
+        ("en", "quantity: lots\n", "Quantity", "  Quantity: 1\n", 'Quantity "lots"'),
+    ],
+    ids=["ja", "en", "ja-refused-required", "en-refused-required"],
+)
+def test_the_answer_to_a_refused_value_also_asks_for_the_required_fields_still_missing(
+    catalog_app: App, locale: str, reply: str, missing: str, ask: str, refused: str
+) -> None:
+    """A reply whose value is refused was answered with that value alone; the required
+    field the sheet still lacks went unsaid, so the requester believed the sheet done
+    once they had corrected it. The answer names what is still missing, by its label in
+    their language, with the line to write, as the acknowledgement does."""
+    subject, body = ONLY_THE_ITEM[locale]
+    out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<m@c.test>"))
+    deliver(catalog_app, mail(subject="Re: " + subject, body=reply, in_reply_to="<m@c.test>"))
+    assert "quantity" not in show(catalog_app, out.ticket_id or 0)["fields"]
+    [told] = outbox(catalog_app, "fields_refused")
+    text = text_of(told)
+    assert refused in text, text
+    assert text.count(ask) == 1, text  # the line that fills it, once
+    [ack] = outbox(catalog_app, "acknowledgement")
+    asked_first = text_of(ack)  # the same words as the acknowledgement's
+    heading = next(line for line in asked_first.splitlines() if missing in line)
+    assert heading in text, text
+    html = email.message_from_bytes(told.raw, policy=email.policy.default).get_body(
+        preferencelist=("html",)
+    )
+    assert html is not None and f"<li>{missing}" in html.get_content()
+
+
+def test_the_answer_to_a_refused_value_asks_nothing_when_the_sheet_has_what_it_needs(
+    catalog_app: App,
+) -> None:
+    subject, body = REQUEST["en"]
+    deliver(catalog_app, mail(subject=subject, body=body, message_id="<f@c.test>"))
+    deliver(
+        catalog_app,
+        mail(subject="Re: " + subject, body="needed by: next week\n", in_reply_to="<f@c.test>"),
+    )
+    [told] = outbox(catalog_app, "fields_refused")
+    assert "Needed by" in text_of(told)
+    assert "Quantity" not in text_of(told) and "Item" not in text_of(told)
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_an_empty_outlook_reply_does_not_fill_the_sheet_with_the_example_it_quotes(
+    catalog_app: App, locale: str
+) -> None:
+    """The acknowledgement shows the line to write with an example (``数量: 1``); a reply
+    from Outlook with no words of its own (only a file, or sent by mistake) copies that
+    mail below its From:/Sent: block unmarked, and the example was stored as the value."""
+    subject, body = ONLY_THE_ITEM[locale]
+    out = deliver(catalog_app, mail(subject=subject, body=body, message_id="<e@c.test>"))
+    [ack] = outbox(catalog_app, "acknowledgement")
+    header = (
+        "差出人: support@example.test\n送信日時: 2026年3月1日 9:00\n宛先: alice@customer.test\n"
+        if locale == "ja"
+        else "From: support@example.test\nSent: Sunday, March 1, 2026 9:00 AM\n"
+        "To: alice@customer.test\n"
+    )
+    quoted = header + f"Subject: {subject}\n\n" + text_of(ack)
+    deliver(catalog_app, mail(subject="RE: " + subject, body=quoted, in_reply_to="<e@c.test>"))
+    assert "quantity" not in show(catalog_app, out.ticket_id or 0)["fields"]

@@ -232,8 +232,9 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
             "/frobnicate",
             "/assign nobody",
             "/due 2026-02-30",
-            "/open",
-            *["/pending"] * 16,
+            "/open",  # the same as line 1: done once, reported
+            "/pending",
+            *[f"/due 2026-04-{day:02d}" for day in range(1, 16)],  # 15 more, 21 in all
             "/close",
             "",
             "Working on it.",
@@ -252,12 +253,19 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
     assert "refused: unknown command /frobnicate" in text
     assert "refused: unknown member 'nobody'" in text
     assert "refused: no such date: '2026-02-30'" in text
-    assert "refused: the ticket is already in progress" in text  # the state machine's word
+    assert "ignored: the same command as a line above: done once" in text
     assert "ignored: only the first 20 command lines are read" in text
     assert "/category <entry>" in text  # the grammar, because something went wrong
-    assert show(ops_app, 1)["state"] == "pending"  # /close on line 22 was ignored
-    # 4 refusals above, then 14 of the 15 /pending read (the ticket already is pending)
-    assert len(events(ops_app, "command-refused")) == 18
+    assert show(ops_app, 1)["state"] == "pending"  # the lines past 20 were ignored
+    assert len(events(ops_app, "command-refused")) == 3  # the 3 refusals above
+    # a state the ticket already has is the state machine's refusal
+    deliver(
+        ops_app,
+        mail(subject="Re: [#1] VPN", body="/pending\n", sender="ops@example.test", to=token),
+    )
+    assert "refused: the ticket is already waiting" in text_of(
+        outbox(ops_app, "command_result")[-1]
+    )
 
 
 def test_note_is_kept_and_never_relayed(ops_app: App) -> None:

@@ -368,6 +368,18 @@ SPLIT_CASES = [
     ("signature-dash", "Body\n--\nsig\n", "Body"),
     ("trailing-quotes", "Answer\n\n> old\n> older\n\n", "Answer"),
     ("bottom-post", "On Mon, Jan 1, 2024, Bob wrote:\n> question?\n\nanswer!\n", "answer!"),
+    # nothing written above the old mail, which follows its header unmarked: nothing new
+    ("empty-above-outlook", "From: Bob\nSent: today\nTo: Alice\nSubject: x\n\nHi\n", ""),
+    ("empty-above-unmarked", "On Mon, Jan 1, 2024, Bob wrote:\nquestion?\n", ""),
+    ("empty-above-original", "-----Original Message-----\nFrom: a@example.com\nHi\n", ""),
+    # … but a forward with no words sends what it forwards
+    ("forward-alone", "---------- Forwarded message ---------\nFrom: x\n\nHi\n", "From: x\n\nHi"),
+    ("forward-alone-apple", "Begin forwarded message:\n\nFrom: x\nHi\n", "From: x\nHi"),
+    (
+        "bottom-post-wrapped",
+        "On Mon, Jan 1, 2024 at 9:00 AM, Bob <\nbob@example.com> wrote:\n> q?\n\nanswer!\n",
+        "answer!",
+    ),
     ("no-quote", "just text\n\nsecond paragraph", "just text\n\nsecond paragraph"),
     (
         "prose-ending-in-no-meeru",  # not an attribution: no date before it

@@ -61,6 +61,9 @@ class FieldsRefused:
     recipient: Person  # who wrote the reply
     ticket: TicketRef
     refused: tuple[RefusedValue, ...]  # never empty: nothing refused, no mail
+    # required fields the sheet still lacks after the reply: else the requester, having
+    # corrected the refused value, believes the sheet is done
+    missing: tuple[FieldRequest, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,10 @@ the outcome records the transcript and the events keep, one per line.
 
 Pure and linear: one pass over the lines, stopping at the first line that is not a
 command (so a quoted or pasted ``/close`` further down is never read), at most
-``max_lines`` of them. Who may give which command is :mod:`gateway.pipeline.commands`.
+``max_lines`` of them. A line given twice is done once; a line too long to be a command
+or holding control characters is passed over; what is passed over is reported, shown
+short, in a bounded number of lines. Who may give which command is
+:mod:`gateway.pipeline.commands`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from gateway.core.i18n import N_, Msg
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
 _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
+# what a writer ends a sentence with, and so a command line too ("/close。", "/close.",
+# "/priority low!"): not part of the command. A question mark is not among them: "/close?"
+# asks, it does not tell. A note's text keeps its own.
+_END_PUNCTUATION = ".,;!。、．，；！…‥"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +36,15 @@ class Command:
 class Parsed:
     commands: tuple[Command, ...]
     remaining: str  # what is relayed: the text without command lines
-    ignored: tuple[NotRead, ...]  # command lines below the line limit
+    ignored: tuple[NotRead, ...]  # command lines passed over (limit, repeat, length, bytes)
     note: str | None = None  # the internal note, when /note was given
 
 
 # Outcomes, one per command line, for the transcript and the events.
+
+# a command line the same as one above it (after widths, case and spaces): a mail client
+# or a hurried writer repeats a line; it is done once, and the repeat is no mistake
+REPEATED = N_("the same command as a line above: done once")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +78,21 @@ class NotRead:
 CommandOutcome = Applied | Refused | NotRead
 
 
+MAX_LINE = 1000  # a command line is short: a longer one is pasted text or junk, not read
+_SHOWN = 100  # the characters of a line a transcript or an event shows
+_NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
+
+
 def parse_commands(new_text: str, max_lines: int) -> Parsed:
-    """Leading command lines of ``new_text``; the rest is what gets relayed."""
+    """Leading command lines of ``new_text``; the rest is what gets relayed.
+
+    Every command line past ``max_lines`` is passed over (never relayed as words), but
+    only as many are reported one by one, then one line says how many more: a mail of
+    a hundred thousand ``/close`` lines gets a transcript of a few lines."""
     lines = new_text.splitlines()
     commands: list[Command] = []
-    ignored: list[NotRead] = []
+    ignored = _NotReadList(max_lines)
+    seen: set[tuple[str, str]] = set()
     i = _skip_blank(lines, 0)
     read = 0
     while i < len(lines):
@@ -82,21 +103,74 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
         found = _command(line)
         if found is None:
             break
-        read += 1
-        if read > max_lines:
-            ignored.append(
-                NotRead(line, N_("only the first {n} command lines are read", n=max_lines))
-            )
-            i += 1
-            continue
-        if found.name == "note":
-            note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
-            commands.append(Command("note", note, line))
-            return Parsed(tuple(commands), "", tuple(ignored), note)
-        commands.append(found)
         i += 1
-    remaining = "\n".join(lines[i:]).strip("\n") if commands or ignored else new_text
-    return Parsed(tuple(commands), remaining, tuple(ignored))
+        read += 1
+        why = _not_read(found, line, seen, read, max_lines)
+        if why is not None:
+            ignored.add(line, why)
+        elif found.name == "note":
+            note = "\n".join([found.arg, *lines[i:]]).strip()
+            commands.append(Command("note", note, found.line))
+            return Parsed(tuple(commands), "", ignored.reported(), note)
+        else:
+            seen.add(_same(found))
+            commands.append(found)
+    remaining = "\n".join(lines[i:]).strip("\n") if commands or read else new_text
+    return Parsed(tuple(commands), remaining, ignored.reported())
+
+
+def _not_read(
+    found: Command, line: str, seen: set[tuple[str, str]], read: int, max_lines: int
+) -> Msg | None:
+    """Why a command line is passed over, or None when it is read."""
+    if read > max_lines:
+        return N_("only the first {n} command lines are read", n=max_lines)
+    if found.name != "note" and len(line) > MAX_LINE:  # a note's text may be long
+        return N_("longer than {n} characters: not read", n=MAX_LINE)
+    if found.name != "note" and _NOT_TEXT.search(line):
+        return N_("holds characters that are not text: not read")
+    return REPEATED if _same(found) in seen else None
+
+
+class _NotReadList:
+    """The lines passed over, reported one by one up to ``cap``, then counted."""
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._lines: list[NotRead] = []
+        self._more = 0
+        self._last = ""
+
+    def add(self, line: str, why: Msg) -> None:
+        if len(self._lines) < self._cap:
+            self._lines.append(NotRead(shown(line), why))
+        else:
+            self._more += 1
+            self._last = line
+
+    def reported(self) -> tuple[NotRead, ...]:
+        if not self._more:
+            return tuple(self._lines)
+        more = N_("{n} more command lines, up to this one, not read", n=self._more)
+        return (*self._lines, NotRead(shown(self._last), more))
+
+
+def shown(line: str) -> str:
+    """A line as a transcript or an event shows it: at most :data:`_SHOWN` characters,
+    control characters (a terminal's escapes, a NUL) as U+FFFD."""
+    cut = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
+    return _NOT_TEXT.sub("\ufffd", cut)
+
+
+def _same(cmd: Command) -> tuple[str, str]:
+    """What makes two command lines the same command: the word, and the argument in
+    any width, case or spacing (``/priority low`` and ``／ｐｒｉｏｒｉｔｙ　ＬＯＷ``)."""
+    return cmd.name, " ".join(unicodedata.normalize("NFKC", cmd.arg).casefold().split())
+
+
+def repeated(outcome: CommandOutcome) -> bool:
+    """A repeat of a line above: reported, but no mistake of the writer's."""
+    return isinstance(outcome, NotRead) and outcome.why == REPEATED
 
 
 def asks_to_merge(new_text: str, max_lines: int) -> bool:
@@ -132,7 +206,8 @@ def _invisible(ch: str) -> bool:
 
 
 def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``.
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``,
+    and the sentence's full stop after it (``/close。``) is not part of it.
 
     The word ends at the first white space of any width: an IME types the full-width
     space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
@@ -141,7 +216,12 @@ def _command(line: str) -> Command | None:
     parts = line.split(None, 1)
     head = unicodedata.normalize("NFKC", parts[0]) if parts else ""
     rest = parts[1] if len(parts) > 1 else ""
+    if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
+        head = head.rstrip(_END_PUNCTUATION)
     m = _COMMAND.match(f"{head} {rest}".strip())
     if m is None:
         return None
-    return Command(m.group(1).lower(), (m.group(2) or "").strip(), line)
+    name, arg = m.group(1).lower(), (m.group(2) or "").strip()
+    if name != "note":
+        arg = arg.rstrip(_END_PUNCTUATION).rstrip()
+    return Command(name, arg, shown(line))

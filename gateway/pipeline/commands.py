@@ -36,7 +36,7 @@ from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
 from gateway.pipeline.command_help import REQUESTER_HELP as REQUESTER_HELP
-from gateway.pipeline.command_help import SHORT
+from gateway.pipeline.command_help import SHORT, meant
 from gateway.pipeline.command_help import help_text as help_text
 
 # reading the lines lives in its own module; these names are part of this one's API
@@ -47,6 +47,7 @@ from gateway.pipeline.command_lines import NotRead as NotRead
 from gateway.pipeline.command_lines import Parsed as Parsed
 from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
+from gateway.pipeline.command_lines import repeated as repeated
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command
@@ -194,7 +195,11 @@ class CommandContext:
 def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     """What ``cmd`` asks for, or why it is refused (before touching the ticket)."""
     spec = GRAMMAR.get(cmd.name)
-    if spec is None:
+    if spec is None:  # a slip of the fingers is named: /clsoe, did you mean /close?
+        known = meant(cmd.name, words_for(ctx.role))
+        if known is not None:
+            said = N_("unknown command /{name}; did you mean /{known}?", name=cmd.name, known=known)
+            return Refused(cmd.line, said)
         return Refused(cmd.line, N_("unknown command /{name}", name=cmd.name))
     if ctx.role not in spec.roles:
         return Refused(cmd.line, _not_yours(spec, ctx.role))

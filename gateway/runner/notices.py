@@ -74,13 +74,19 @@ def acknowledge_new_ticket(
     )
 
 
-def tell_refused_values(a: Arrival, ticket: Ticket, refused: Sequence[views.RefusedValue]) -> bool:
+def tell_refused_values(
+    a: Arrival,
+    ticket: Ticket,
+    refused: Sequence[views.RefusedValue],
+    missing: Sequence[views.FieldRequest] = (),
+) -> bool:
     """Answer a reply whose sheet values were not all stored (a correction that did not
     fit its type), in the ticket's language and as the acknowledgement says it: else the
-    requester believes it was taken. Nothing refused, nothing sent; the brakes of every
-    automatic answer apply (a no-reply or list sender, a ticket quiet for good, an
-    imported archive, the team's switch, the hourly limit), and a mail not sent is an
-    event. The reply's sender is answered: the values were theirs."""
+    requester believes it was taken. The required fields still ``missing`` are asked for
+    in the same mail, as the acknowledgement asks. Nothing refused, nothing sent; the
+    brakes of every automatic answer apply (a no-reply or list sender, a ticket quiet for
+    good, an imported archive, the team's switch, the hourly limit), and a mail not sent
+    is an event. The reply's sender is answered: the values were theirs."""
     if not refused:
         return False
     _, why = loops.may_auto_answer(a.msg, a.verdict, a.settings.own_addresses, a.row.envelope_from)
@@ -95,6 +101,7 @@ def tell_refused_values(a: Arrival, ticket: Ticket, refused: Sequence[views.Refu
         recipient=views.Person(a.sender, a.msg.from_.name if a.msg.from_ else ""),
         ticket=ticket_ref(ticket, a.settings, a.now),
         refused=tuple(refused),
+        missing=tuple(missing),
     )
     key = f"fields-refused:{a.row.id}"
     mail = queue_ticket_mail(

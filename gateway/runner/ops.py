@@ -30,7 +30,7 @@ from gateway.core.model import By
 from gateway.notify import answers, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
-from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role
+from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role, repeated
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
@@ -342,7 +342,7 @@ def _transcript(
     """What each command did; after a refusal, the commands the writer may give
     (``customer``: a customer's role, whose few commands are all they are shown)."""
     lines = tuple(views.CommandLine(o.line, *_result(o)) for o in outcomes)
-    trouble = any(not isinstance(o, Applied) for o in outcomes)
+    trouble = any(not isinstance(o, Applied) and not repeated(o) for o in outcomes)
     grammar = commands.grammar_for(customer)
     view = views.CommandResult(
         team=team(a.settings),

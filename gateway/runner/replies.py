@@ -19,7 +19,7 @@ from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
-from gateway.runner.new_request import open_new, refused_values
+from gateway.runner.new_request import field_requests, open_new, refused_values
 from gateway.runner.verdicts import Done, Rejected
 from gateway.tickets import changes, states
 from store import merges, tickets
@@ -92,8 +92,10 @@ def requester_reply(a: Arrival) -> Done:
         )
         filled = filing.fill_fields_from_reply(a.session, ticket, a.msg, a.catalog, a.now)
         locale = ticket.locale or "en"
-        refused = refused_values(a.catalog, ticket.catalog or "", filled.rejected, [], locale)
-        notices.tell_refused_values(a, ticket, refused)
+        entry_id = ticket.catalog or ""
+        refused = refused_values(a.catalog, entry_id, filled.rejected, filled.missing, locale)
+        missing = field_requests(a.catalog, entry_id, filled.missing, locale)
+        notices.tell_refused_values(a, ticket, refused, missing)
         trigger.sheet_changed(
             a.session,
             ticket,

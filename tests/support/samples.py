@@ -90,6 +90,13 @@ SAMPLES: list[v.View] = [
             ),
         ),
     ),
+    v.FieldsRefused(  # … with a required field the sheet still lacks, asked for again
+        TEAM,
+        ALICE,
+        T42,
+        (v.RefusedValue("数量", "数量", "たくさん", N_("not a number"), "1", asked=True),),
+        (v.FieldRequest("数量", "数量", "1"), v.FieldRequest("hostname", "端末名", "PC-0123")),
+    ),
     v.NewTicket(TEAM, OPS, MINE, BRIEF),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
     v.OpsReply(TEAM, ALICE, T42, OPS, "証明書を更新しました。", CLOSED),
@@ -279,6 +286,7 @@ MEMBERS = ("ops@example.test", "ops2@example.test", "ops@other.test")
 # (command line, who wrote it): one line per way a command is refused
 REFUSED_LINES: list[tuple[str, Role]] = [
     ("/frobnicate", Role.MEMBER),  # no such command
+    ("/clsoe", Role.REQUESTER),  # no such command, but one like it
     ("/assign ops", Role.REQUESTER),  # requesters may only /close
     ("/close", Role.OTHER),  # only members give commands
     ("/pending now", Role.MEMBER),  # takes no argument
@@ -393,8 +401,14 @@ def applied() -> list[v.CommandLine]:
     lines.append(
         v.CommandLine("/category account", ops.changed(actions[4][1], "new", taken), "applied")
     )
-    [ignored] = commands.parse_commands("/open\n/pending\n", 1).ignored
-    return [*lines, v.CommandLine(ignored.line, ignored.why, "ignored")]
+    ignored = [
+        # past the line limit, then the rest counted
+        *commands.parse_commands("/open\n/pending\n/close\n", 1).ignored,
+        *commands.parse_commands("/close\n/close\n", 20).ignored,  # a line given twice
+        # a line too long to be a command, and one with a control character
+        *commands.parse_commands("/close " + "x" * 2000 + "\n/close \x1b[2J\n", 20).ignored,
+    ]
+    return [*lines, *(v.CommandLine(i.line, i.why, "ignored") for i in ignored)]
 
 
 def problems() -> list[Msg]:

@@ -89,7 +89,8 @@ def split_reply(text: str) -> str:
     "-----Original Message-----", forwarded-message banners, Outlook
     From:/Sent: blocks), drop ``>`` quotes before and after the new text, then
     drop the signature. A reply written *below* the quote (bottom-posting)
-    keeps its unquoted lines.
+    keeps its unquoted lines; with nothing above the header and no ``>`` lines
+    after it, everything is the old mail and nothing is new.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     head, rest = _window(text)
@@ -97,10 +98,12 @@ def split_reply(text: str) -> str:
     cut = _find_quote_header(lines)
     if cut is not None:
         above = lines[:cut]
-        if _is_blank(above):  # the attribution came first: bottom-posted
-            text = _QUOTED_LINE.sub("", "\n".join(lines[cut + 1 :]) + rest)
-        else:
+        if not _is_blank(above):
             text = "\n".join(above)
+        elif _unmarked_history(lines, cut):  # nothing written: all of it is the old mail
+            text = ""
+        else:  # the attribution came first, then ">" lines: bottom-posted
+            text = _QUOTED_LINE.sub("", "\n".join(lines[_header_end(lines, cut) + 1 :]) + rest)
     text = _drop_leading_quotes(text)
     text = _drop_trailing_quotes(text)
     text = _drop_signature(text)
@@ -128,6 +131,37 @@ def _find_quote_header(lines: list[str]) -> int | None:
         if _starts_header_block(lines, i):
             return i
     return None
+
+
+def _unmarked_history(lines: list[str], cut: int) -> bool:
+    """The header at ``cut`` (nothing above it) is followed by the old mail itself, not
+    marked with ``>``: Outlook's From:/Sent: block always, and an attribution whose
+    client (or an HTML quote we do not know) copied the old mail unmarked. Only ``>``
+    lines after an attribution make a bottom-posted reply; read as one, the old mail's
+    ``/close`` was a command and its text was relayed as the writer's words. A
+    forwarded-message banner is the exception: what follows it is what the writer sends."""
+    if _forward_banner(lines[cut].strip()):
+        return False
+    if _BLOCK_FROM.match(lines[cut]) or _RULE.fullmatch(lines[cut].strip()):
+        return True
+    after = _next_nonblank(lines, _header_end(lines, cut) + 1)
+    return after < len(lines) and not _QUOTED.match(lines[after])
+
+
+def _forward_banner(s: str) -> bool:
+    """ "---------- Forwarded message ---------", "Begin forwarded message:", "転送…"."""
+    return _FORWARD_START.match(s) is not None or _SEPARATORS[3].fullmatch(s) is not None
+
+
+def _header_end(lines: list[str], cut: int) -> int:
+    """The last line of the attribution at ``cut``: a wrapped one goes on for up to two
+    more lines, to the one that ends with its colon."""
+    if _is_header_line(lines[cut].strip(), lines, cut):
+        return cut
+    for end in range(cut + 1, min(cut + 3, len(lines))):
+        if lines[end].strip().endswith(_COLONS) and not _QUOTED.match(lines[end]):
+            return end
+    return cut
 
 
 def _is_header_line(stripped: str, lines: list[str], i: int) -> bool:
