@@ -31,6 +31,7 @@ from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
 from tests.support import samples_many
+from tests.support.action_failures import action_failures
 from tests.support.mailbox_errors import mailbox_errors
 
 TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
@@ -527,4 +528,6 @@ def said() -> list[v.View]:
         views += [
             v.HealthAlert(TEAM, BOSS, problem, r, "2026-03-02 10:00 JST") for r in (False, True)
         ]
+    failed = next(x for x in SAMPLES if isinstance(x, v.ActionFailed))
+    views += [replace(failed, error=e) for e in action_failures()]  # each way an action fails
     return views

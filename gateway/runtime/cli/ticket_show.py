@@ -100,6 +100,26 @@ CHANNELS: dict[str, Msg] = {
     "system": N_("system"),  # the gateway itself: the runner, the scheduler
 }
 
+# an action run's state (store.action_runs.STATES), said with the word --state takes
+RUN_STATES: dict[str, Msg] = {
+    "awaiting_approval": N_("awaiting approval"),  # a manager must approve it first
+    "pending": N_("waiting to run"),  # due now, or at its next try
+    "running": N_("running"),
+    "succeeded": N_("succeeded"),
+    "failed": N_("failed"),  # for good: ticket-gateway actions retry runs it again
+}
+
+
+def run_state(state: str, said: Speaker) -> str:
+    """A run's state in the reader's words, and the value ``actions list --state`` takes
+    when those words are not it: ``成功 (succeeded)``, ``waiting to run (pending)``."""
+    label = RUN_STATES.get(state)
+    if label is None:  # a newer state: as it is
+        return state
+    words = said(label)
+    return words if words.replace(" ", "_") == state else f"{words} ({state})"
+
+
 # the mark of an SLA deadline (gateway.scheduling.rules.SlaState), "" when it is fine
 MARKS: dict[str, Msg] = {
     "overdue": N_("overdue"),  # the deadline has passed
@@ -274,11 +294,11 @@ class Shower:
                     run=r["id"],
                     entry=r["entry"],
                     type=r["type"],
-                    state=r["state"],
+                    state=run_state(r["state"], self.said),
                     attempts=r["attempts"],
                     status=status,
                     sha=r["input_sha256"][:12] or "-",
-                    error=r["last_error"],
+                    error=i18n.kept(r["last_error_said"], r["last_error"]),
                 )
             )
 
