@@ -26,6 +26,7 @@ from gateway.core.i18n import N_, Msg, translate
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
+from gateway.pipeline import unanswered
 from gateway.tickets import changes, conversation
 from store import action_runs, fields, tickets
 from store.action_runs import DueRun
@@ -285,7 +286,7 @@ def _on_failure(
             session,
             ticket,
             now,
-            why=f"no member to tell ({email or 'unassigned'})",
+            why=unanswered.nobody_to_tell(email or ""),
             mail="action_failed",
             actor=ACTOR,
         )

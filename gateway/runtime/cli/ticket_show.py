@@ -318,6 +318,13 @@ class Shower:
             why = self.said(N_("refused: {reason}", reason=reason))
             name = self.label(str(detail.get("name", "")))
             return f"{kind} {name}: {detail.get('value')!r} {why}"
+        if kind == "no-auto-answer":  # which mail, and why not (gateway.pipeline.unanswered)
+            mail = str(detail.get("mail", ""))
+            reason = i18n.kept(detail.get("said"), str(detail.get("reason", "")))
+            line = N_(
+                "{mail} not sent: {reason}", mail=MESSAGE_KINDS.get(mail, mail), reason=reason
+            )
+            return f"{kind}: {self.said(line)}"
         if kind in ("due", "first-response"):
             return f"{kind} {_change(self.time(old) or None, self.time(new))}"
         if kind == "state" and detail.get("close_reason"):
