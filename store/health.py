@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg
-from store import inbox
+from store import inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING
 from store.sources import said_error
@@ -56,7 +56,7 @@ class Failure:
     ticket_id: int | None
     kind: str
     recipients: tuple[str, ...]
-    error: str
+    error: Msg | str  # a Msg, said in the reader's language; an older row's text
     failed_at: datetime | None
 
 
@@ -97,7 +97,7 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
         select(OutboxRow).where(*recent).order_by(OutboxRow.failed_at.desc()).limit(SHOWN_FAILURES)
     )
     failures = tuple(
-        Failure(r.id, r.ticket_id, r.kind, tuple(r.recipients), r.last_error, r.failed_at)
+        Failure(r.id, r.ticket_id, r.kind, tuple(r.recipients), outbox.said_error(r), r.failed_at)
         for r in newest
     )
     latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)

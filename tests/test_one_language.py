@@ -188,6 +188,7 @@ NO_MAIL = (
     "gateway/core/key_strength.py",  # a weak key: said with the config or catalog error
     "gateway/core/proxies.py",  # an unusable proxy: said with the config error, or logged
     "gateway/pipeline/unanswered.py",  # why no automatic mail: test_unanswered_language
+    "gateway/outbound/failures.py",  # why a mail waits or failed: status (test_outbox_errors)
 )
 
 # Messages marked in gateway/ that no mail shows, and why.

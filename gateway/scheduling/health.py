@@ -104,7 +104,7 @@ class HealthReport:
                         "ticket": f.ticket_id,
                         "kind": f.kind,
                         "recipients": list(f.recipients),
-                        "error": f.error,
+                        "error": str(f.error),  # in English, as problems' text
                         "failed_at": _iso(f.failed_at),
                     }
                     for f in self.recent_failures

@@ -127,11 +127,17 @@ def status_warnings(report: HealthReport) -> list[Msg]:
     its mail waits past max_outbox_age."""
     if not report.failed_recent:
         return []
-    shown = "; ".join(
-        (f"#{f.ticket_id} " if f.ticket_id is not None else "")
-        + f"{', '.join(f.recipients)}: {f.error}"
-        for f in report.recent_failures
-    )
+    from gateway.core.i18n import LOCALES, translate
+
+    # each failure's error in each language (a Msg, or an older row's text as it is)
+    shown = {
+        locale: "; ".join(
+            (f"#{f.ticket_id} " if f.ticket_id is not None else "")
+            + f"{', '.join(f.recipients)}: {translate(f.error, locale)}"
+            for f in report.recent_failures
+        )
+        for locale in LOCALES
+    }
     return [
         N_(
             "{count} outgoing mail(s) failed for good in the last 24 h, not retried ({command}"
