@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg
-from store import inbox, outbox
+from store import chat, inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING
 from store.sources import said_error
@@ -45,6 +45,7 @@ class Snapshot:
     outbox_held_until: datetime | None = None  # when the first of them falls due
     failed_recent: int = 0  # outbox rows that failed for good in the last RECENT
     recent_failures: tuple[Failure, ...] = ()  # the newest of them, newest first
+    chat_error: Msg | str = ""  # the newest error of a chat post not posted (yet), said
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,12 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
     chat_oldest = session.scalar(
         select(func.min(ChatOutboxRow.created_at)).where(ChatOutboxRow.state == PENDING)
     )
+    chat_troubled = session.scalars(
+        select(ChatOutboxRow)
+        .where(ChatOutboxRow.state.in_((PENDING, FAILED)), ChatOutboxRow.last_error != "")
+        .order_by(ChatOutboxRow.id.desc())
+        .limit(1)
+    ).first()
     # a row deferred after a failure still waits since it arrived: what a requester sees
     inbox_oldest = session.scalar(
         select(func.min(InboxRow.received_at)).where(InboxRow.state == "pending")
@@ -119,6 +126,7 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
         jobs,
         chat=_per_state(session, ChatOutboxRow),
         chat_oldest=_aware(chat_oldest),
+        chat_error=chat.said_error(chat_troubled) if chat_troubled is not None else "",
         actions=_per_state(session, ActionRun),
         inbox_oldest=_aware(inbox_oldest),
         outbox_held=held or 0,

@@ -1,30 +1,34 @@
-"""Why an outgoing mail failed is said in the reader's language by ``status``.
+"""Why an outgoing mail or chat post failed is said in the reader's language by ``status``.
 
 The sender stored the relay's refusal and its own diagnosis ("relay … unreachable",
 "gave up after 3 days, 0:00:00: …") as English text, and ``status`` named the mails that
 failed for good with it, to a Japanese operator too. The row keeps the error as a Msg
 now (the relay's reply line and the system's words verbatim in it) beside the English
-text, which ``--json`` keeps; a row written before shows its text as it is.
+text, which ``--json`` keeps; a row written before shows its text as it is. A chat
+post's error, kept the same way, is said next to the chat posts' counts.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from gateway.config.settings import OutboundSettings, Settings
+from gateway.config.settings import ChatSettings, OutboundSettings, Settings, WebhookSettings
 from gateway.core.clock import FakeClock
 from gateway.core.i18n import Msg, translate
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
-from gateway.runtime.app import App
+from gateway.runtime.app import App, build
 from gateway.runtime.cli.common import Speaker
 from gateway.runtime.cli.schedule import status_warnings
 from gateway.scheduling import health
-from store import migrate, outbox
+from store import chat, migrate, outbox
 from store.db import make_engine, session_factory, transaction
+from tests.support import chat as chat_support
+from tests.support.hooks import MOVED, HookServer
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.ports import free_port
@@ -130,3 +134,46 @@ def test_0015_keeps_older_rows_readable(db_url: str, settings: Settings) -> None
         [row] = outbox.rows(s)
         assert outbox.said_error(row) == "the relay answered 550 5.1.1 no such user"
     engine.dispose()
+
+
+def _status(
+    settings: Settings, app: App, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> dict[str, str]:
+    from gateway.runtime.cli.schedule import _print_status
+
+    report = health.check(settings, app.sessions, app.clock.now())
+    said: dict[str, str] = {}
+    for lang in ("ja_JP.UTF-8", "en_US.UTF-8"):
+        monkeypatch.setenv("LC_ALL", lang)
+        _print_status(Speaker(settings), report, settings.gateway.timezone)
+        said[lang[:2]] = capsys.readouterr().out
+    return said
+
+
+def test_status_says_why_a_chat_post_failed_in_the_readers_language(
+    settings: Settings,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A webhook behind a sign-in page answers 302: the post fails for good, and status
+    says why next to the chat posts' counts."""
+    server = HookServer([MOVED]).start()
+    hooks = ChatSettings(webhook=WebhookSettings(url=server.url("/hooks/x")))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        _request(app, "alice@customer.test")
+        assert chat_support.poster(app).drain().failed
+        said = _status(settings, app, monkeypatch, capsys)
+        with transaction(app.sessions) as s:
+            [row] = chat.rows(s)
+            chat.mark_failed(s, row.id, "webhook answered HTTP 302")  # as an older release did
+        old = _status(settings, app, monkeypatch, capsys)
+    finally:
+        app.close()
+        server.stop()
+    assert "最後のエラー: Webhook が HTTP 302（リダイレクト）を返しました" in said["ja"], said["ja"]
+    assert "webhook answered" not in said["ja"] and "last error" not in said["ja"]
+    assert "last error: webhook answered HTTP 302, a redirect: not followed" in said["en"]
+    assert "リダイレクト" not in said["en"]
+    assert "最後のエラー: webhook answered HTTP 302" in old["ja"]  # its text, as it is

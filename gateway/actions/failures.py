@@ -13,8 +13,11 @@ from __future__ import annotations
 from gateway.core.i18n import N_, Msg
 
 
-def proxy_unusable(why: Msg | str) -> Msg:
-    """The environment's proxy setting cannot be used (fixed outside: tried again)."""
+def proxy_unusable(why: Msg | str, where: str = "") -> Msg:
+    """The environment's proxy setting (``where``: its name, $https_proxy) cannot be
+    used: fixed outside, so tried again."""
+    if where:
+        return N_("the proxy cannot be used: {where}: {why}", where=where, why=why)
     return N_("the proxy cannot be used: {why}", why=why)
 
 

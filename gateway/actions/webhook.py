@@ -76,7 +76,13 @@ def deliver(
         proxy = proxy_for(url, proxies)
     except ProxyError as exc:  # the environment's: fixed outside, so try again later
         return Attempt(
-            Verdict.TEMPORARY, None, failures.proxy_unusable(exc.msg), "", 0.0, "", delivery
+            Verdict.TEMPORARY,
+            None,
+            failures.proxy_unusable(exc.msg, exc.where),
+            "",
+            0.0,
+            "",
+            delivery,
         )
     host = parts.hostname or ""
     conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)

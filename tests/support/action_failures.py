@@ -14,6 +14,7 @@ def action_failures() -> list[Msg]:
     assert weak is not None
     return [
         failures.proxy_unusable("no proxy for https in the environment"),
+        failures.proxy_unusable("only http:// proxies can be used", "$https_proxy"),
         failures.proxy_refused("http://proxy.example.test:3128", "407 Proxy Authentication"),
         failures.no_answer(30.0),
         failures.untrusted("self-signed certificate"),

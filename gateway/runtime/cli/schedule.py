@@ -196,13 +196,13 @@ def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
     )
     chat = data["chat_outbox"]
     if chat["pending"] or chat["failed"]:
-        said.say(
-            N_(
-                "chat posts: {pending} pending, {failed} failed",
-                pending=chat["pending"],
-                failed=chat["failed"],
-            )
+        posts = N_(
+            "chat posts: {pending} pending, {failed} failed",
+            pending=chat["pending"],
+            failed=chat["failed"],
         )
+        why = N_("last error: {error}", error=report.chat_error) if report.chat_error else ""
+        print(f"{said(posts)}  {said(why)}".rstrip())
     runs = data["action_runs"]
     if any(runs.values()):
         said.say(
