@@ -160,6 +160,7 @@ def test_the_samples_say_every_message_the_code_decides() -> None:
         labels.OUTCOMES,
         labels.SLA_TARGETS,
         labels.PRIORITIES,
+        labels.RUN_STATES,  # /approve's answer (the samples) and the CLI's runs
     )
     shown_by_filters = {m.msgid for table in tables for m in table.values()}
     shown_by_filters |= {labels.file_size(n).msgid for n in (100, 5120, 3 << 20)}  # |size

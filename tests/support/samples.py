@@ -21,7 +21,7 @@ from gateway.core.errors import ConfigError, InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.core.priority import Priority
-from gateway.notify import answers
+from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
@@ -319,7 +319,10 @@ APPROVALS = [
     N_("the sheet is not complete yet: {names} missing", names="quantity, needed_by"),
     N_("approved: the action of {entry} runs now (run #{run})", entry="purchase", run=7),
     N_("the action could not be queued; try again"),
-    N_("already approved: run #{run} is {state}", run=7, state="running"),
+    *[  # each state a run may be in once approved
+        N_("already approved: run #{run} is {state}", run=7, state=labels.run_state(s))
+        for s in ("pending", "running", "succeeded", "failed")
+    ],
 ]
 
 

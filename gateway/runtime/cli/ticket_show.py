@@ -100,20 +100,14 @@ CHANNELS: dict[str, Msg] = {
     "system": N_("system"),  # the gateway itself: the runner, the scheduler
 }
 
-# an action run's state (store.action_runs.STATES), said with the word --state takes
-RUN_STATES: dict[str, Msg] = {
-    "awaiting_approval": N_("awaiting approval"),  # a manager must approve it first
-    "pending": N_("waiting to run"),  # due now, or at its next try
-    "running": N_("running"),
-    "succeeded": N_("succeeded"),
-    "failed": N_("failed"),  # for good: ticket-gateway actions retry runs it again
-}
-
 
 def run_state(state: str, said: Speaker) -> str:
-    """A run's state in the reader's words, and the value ``actions list --state`` takes
-    when those words are not it: ``成功 (succeeded)``, ``waiting to run (pending)``."""
-    label = RUN_STATES.get(state)
+    """A run's state in the reader's words (gateway.notify.labels.RUN_STATES), and the
+    value ``actions list --state`` takes when those words are not it: ``成功 (succeeded)``,
+    ``waiting to run (pending)``."""
+    from gateway.notify import labels
+
+    label = labels.RUN_STATES.get(state)
     if label is None:  # a newer state: as it is
         return state
     words = said(label)
