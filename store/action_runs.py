@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg, dump, kept
 from store.models import ActionRun
 
 AWAITING, PENDING, RUNNING = "awaiting_approval", "pending", "running"
@@ -153,7 +154,7 @@ class Outcome:
 
     state: str  # succeeded | failed | pending (a retry at next_at)
     status: int | None  # exit code or HTTP status
-    error: str
+    error: Msg | str  # a Msg, kept to be said in each reader's language ("" on success)
     output: str
     duration_ms: int
     next_at: datetime | None = None
@@ -168,7 +169,9 @@ def record(
     row = session.scalars(stmt).first()
     if row is None or row.state != RUNNING or row.attempts != attempt:
         return None
-    row.state, row.last_status, row.last_error = outcome.state, outcome.status, outcome.error
+    row.state, row.last_status = outcome.state, outcome.status
+    row.last_error = str(outcome.error)  # in English: logs, --json
+    row.last_error_said = dump(outcome.error) if isinstance(outcome.error, Msg) else None
     row.output, row.duration_ms = outcome.output, outcome.duration_ms
     row.next_attempt_at = outcome.next_at
     row.finished_at = now if outcome.state in (SUCCEEDED, FAILED) else None
@@ -178,6 +181,12 @@ def record(
 def requeue(session: Session, row: ActionRun, now: datetime) -> None:
     """Due now, with a fresh count of attempts (``actions retry``); same document and key."""
     row.state, row.attempts, row.next_attempt_at, row.finished_at = PENDING, 0, now, None
+
+
+def said_error(row: ActionRun) -> Msg | str:
+    """A run's last error as a reader is told it: the Msg it kept, else its text (a row
+    written before Msgs were)."""
+    return kept(row.last_error_said, row.last_error) if row.last_error else ""
 
 
 def list_runs(
@@ -206,7 +215,8 @@ def view(row: ActionRun) -> dict[str, Any]:
         "input_sha256": row.input_sha256,
         "attempts": row.attempts,
         "last_status": row.last_status,
-        "last_error": row.last_error,
+        "last_error": row.last_error,  # in English
+        "last_error_said": row.last_error_said,  # the Msg (i18n.dump), None on older rows
         "output": row.output,
         "duration_ms": row.duration_ms,
         "created_at": _iso(row.created_at),

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg, dump, kept
 from store.fast_insert import FastInsert
 from store.models import ChatOutboxRow, ChatThread, table_of
 
@@ -189,29 +190,45 @@ def mark_sent(session: Session, post_id: int, now: datetime, result: str = "") -
     if row is not None:
         row.state, row.sent_at, row.next_attempt_at = SENT, now, None
         row.attempts += 1
-        row.last_error, row.result = "", result[:64]
+        row.last_error, row.last_error_said, row.result = "", None, result[:64]
 
 
-def mark_retry(session: Session, post_id: int, error: str, next_at: datetime) -> None:
+def mark_retry(session: Session, post_id: int, error: Msg | str, next_at: datetime) -> None:
     """A failed try: counted, and due again at ``next_at``."""
     row = session.get(ChatOutboxRow, post_id)
     if row is not None and row.state == PENDING:
         row.attempts += 1
-        row.next_attempt_at, row.last_error = next_at, error[:2000]
+        row.next_attempt_at = next_at
+        _said(row, error)
 
 
-def postpone(session: Session, post_id: int, why: str, next_at: datetime) -> None:
+def postpone(session: Session, post_id: int, why: Msg | str, next_at: datetime) -> None:
     """Not tried (a rate limit, a card not out yet): due again at ``next_at``, no attempt."""
     row = session.get(ChatOutboxRow, post_id)
     if row is not None and row.state == PENDING:
-        row.next_attempt_at, row.last_error = next_at, why[:2000]
+        row.next_attempt_at = next_at
+        _said(row, why)
 
 
-def mark_failed(session: Session, post_id: int, error: str) -> None:
+def mark_failed(session: Session, post_id: int, error: Msg | str) -> None:
     row = session.get(ChatOutboxRow, post_id)
     if row is not None:
         row.attempts += 1
-        row.state, row.next_attempt_at, row.last_error = FAILED, None, error[:2000]
+        row.state, row.next_attempt_at = FAILED, None
+        _said(row, error)
+
+
+def _said(row: ChatOutboxRow, error: Msg | str) -> None:
+    """The error in English (logs, ``--json``) and, a Msg, dumped: each reader reads it
+    in their language (gateway.chat.failures)."""
+    row.last_error = str(error)[:2000]
+    row.last_error_said = dump(error) if isinstance(error, Msg) else None
+
+
+def said_error(row: ChatOutboxRow) -> Msg | str:
+    """A row's last error as a reader is told it: the Msg it kept, else its text (a row
+    written before Msgs were)."""
+    return kept(row.last_error_said, row.last_error) if row.last_error else ""
 
 
 def rows(session: Session, ticket_id: int | None = None) -> Sequence[ChatOutboxRow]:

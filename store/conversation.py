@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg, kept
 from store.models import AttachmentRow, Message, TicketEvent
 
 
@@ -42,10 +43,11 @@ def request_files(session: Session, ticket_id: int) -> list[tuple[str, int]]:
     return [(str(name), int(size)) for name, size in rows]
 
 
-def quiet_reason(session: Session, ticket_id: int) -> str:
+def quiet_reason(session: Session, ticket_id: int) -> Msg | str:
     """Why the requester of this ticket never gets automatic mail ("" when they may):
     the request was automated (an alert, list mail) or part of an imported archive,
-    recorded on the ticket when its acknowledgement was withheld."""
+    recorded on the ticket when its acknowledgement was withheld: the Msg it kept, else
+    its English text (an event recorded before reasons were Msgs)."""
     details = session.scalars(
         select(TicketEvent.detail).where(
             TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "no-auto-answer"
@@ -53,7 +55,7 @@ def quiet_reason(session: Session, ticket_id: int) -> str:
     )
     for detail in details:
         if isinstance(detail, dict) and detail.get("lasting"):
-            return str(detail.get("reason", ""))
+            return kept(detail.get("said"), str(detail.get("reason", "")))
     return ""
 
 

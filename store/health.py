@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg
-from store import inbox
+from store import chat, inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING
 from store.sources import said_error
@@ -45,6 +45,7 @@ class Snapshot:
     outbox_held_until: datetime | None = None  # when the first of them falls due
     failed_recent: int = 0  # outbox rows that failed for good in the last RECENT
     recent_failures: tuple[Failure, ...] = ()  # the newest of them, newest first
+    chat_error: Msg | str = ""  # the newest error of a chat post not posted (yet), said
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,7 @@ class Failure:
     ticket_id: int | None
     kind: str
     recipients: tuple[str, ...]
-    error: str
+    error: Msg | str  # a Msg, said in the reader's language; an older row's text
     failed_at: datetime | None
 
 
@@ -97,7 +98,7 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
         select(OutboxRow).where(*recent).order_by(OutboxRow.failed_at.desc()).limit(SHOWN_FAILURES)
     )
     failures = tuple(
-        Failure(r.id, r.ticket_id, r.kind, tuple(r.recipients), r.last_error, r.failed_at)
+        Failure(r.id, r.ticket_id, r.kind, tuple(r.recipients), outbox.said_error(r), r.failed_at)
         for r in newest
     )
     latest = select(JobRun.job, func.max(JobRun.ran_at)).group_by(JobRun.job)
@@ -106,6 +107,12 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
     chat_oldest = session.scalar(
         select(func.min(ChatOutboxRow.created_at)).where(ChatOutboxRow.state == PENDING)
     )
+    chat_troubled = session.scalars(
+        select(ChatOutboxRow)
+        .where(ChatOutboxRow.state.in_((PENDING, FAILED)), ChatOutboxRow.last_error != "")
+        .order_by(ChatOutboxRow.id.desc())
+        .limit(1)
+    ).first()
     # a row deferred after a failure still waits since it arrived: what a requester sees
     inbox_oldest = session.scalar(
         select(func.min(InboxRow.received_at)).where(InboxRow.state == "pending")
@@ -119,6 +126,7 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
         jobs,
         chat=_per_state(session, ChatOutboxRow),
         chat_oldest=_aware(chat_oldest),
+        chat_error=chat.said_error(chat_troubled) if chat_troubled is not None else "",
         actions=_per_state(session, ActionRun),
         inbox_oldest=_aware(inbox_oldest),
         outbox_held=held or 0,

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from gateway.core.i18n import Msg, dump, kept
 from store.fast_insert import FastInsert
 from store.fast_query import PerLength
 from store.models import OutboxRow, table_of
@@ -171,23 +172,39 @@ def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
     if row is not None:
         row.state, row.sent_at, row.next_attempt_at = SENT, now, None
         row.attempts += 1
-        row.last_error = ""
+        row.last_error, row.last_error_said = "", None
 
 
-def mark_retry(session: Session, outbox_id: int, error: str, next_at: datetime) -> None:
+def mark_retry(session: Session, outbox_id: int, error: Msg | str, next_at: datetime) -> None:
     row = session.get(OutboxRow, outbox_id)
     if row is not None and row.state == PENDING:
         row.attempts += 1
-        row.next_attempt_at, row.last_error = next_at, error
+        row.next_attempt_at = next_at
+        _said(row, error)
 
 
-def mark_failed(session: Session, outbox_id: int, error: str, now: datetime) -> OutboxRow | None:
+def mark_failed(
+    session: Session, outbox_id: int, error: Msg | str, now: datetime
+) -> OutboxRow | None:
     row = session.get(OutboxRow, outbox_id)
     if row is not None:
         row.attempts += 1
-        row.state, row.next_attempt_at, row.last_error = FAILED, None, error
-        row.failed_at = now
+        row.state, row.next_attempt_at, row.failed_at = FAILED, None, now
+        _said(row, error)
     return row
+
+
+def _said(row: OutboxRow, error: Msg | str) -> None:
+    """The error in English (logs, ``--json``) and, a Msg, dumped: each reader reads it
+    in their language (gateway.outbound.failures)."""
+    row.last_error = str(error)
+    row.last_error_said = dump(error) if isinstance(error, Msg) else None
+
+
+def said_error(row: OutboxRow) -> Msg | str:
+    """A row's last error as a reader is told it: the Msg it kept, else its text (a row
+    written before Msgs were)."""
+    return kept(row.last_error_said, row.last_error) if row.last_error else ""
 
 
 def queued_here(session: Session, message_id: str) -> bool:

@@ -160,6 +160,7 @@ def test_the_samples_say_every_message_the_code_decides() -> None:
         labels.OUTCOMES,
         labels.SLA_TARGETS,
         labels.PRIORITIES,
+        labels.RUN_STATES,  # /approve's answer (the samples) and the CLI's runs
     )
     shown_by_filters = {m.msgid for table in tables for m in table.values()}
     shown_by_filters |= {labels.file_size(n).msgid for n in (100, 5120, 3 << 20)}  # |size
@@ -187,6 +188,8 @@ NO_MAIL = (
     "gateway/config/",  # configuration problems and warnings: the CLI and the log
     "gateway/core/key_strength.py",  # a weak key: said with the config or catalog error
     "gateway/core/proxies.py",  # an unusable proxy: said with the config error, or logged
+    "gateway/pipeline/unanswered.py",  # why no automatic mail: test_unanswered_language
+    "gateway/outbound/failures.py",  # why a mail waits or failed: status (test_outbox_errors)
 )
 
 # Messages marked in gateway/ that no mail shows, and why.

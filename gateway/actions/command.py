@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode
 from gateway.catalog.model import COMMAND_PATH
 
@@ -78,7 +79,7 @@ def run_command(
             close_fds=True,
         )
     except OSError as exc:
-        error = f"cannot start {argv[0]}: {exc.strerror or exc}"
+        error = failures.cannot_start(argv[0], str(exc.strerror or exc))
         return Attempt(Verdict.PERMANENT, None, error, "", time.monotonic() - started)
     out, err = _Capture(limit), _Capture(limit)
     threads = [
@@ -101,14 +102,14 @@ def run_command(
     seconds = time.monotonic() - started
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
     if timed_out:
-        error = f"killed after the timeout of {timeout:g}s"
+        error = failures.killed_at_timeout(timeout)
         return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text())
     if code == 0:
         return Attempt(Verdict.OK, 0, "", output, seconds, out.text())
     if code == EX_TEMPFAIL:
-        error = f"exit {code} (temporary failure)"
+        error = failures.temporary_exit(code)
         return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text())
-    error = f"killed by signal {-code}" if code < 0 else f"exit {code}"
+    error = failures.killed_by_signal(-code) if code < 0 else failures.exit_code(code)
     return Attempt(Verdict.PERMANENT, code, error, output, seconds, out.text())
 
 

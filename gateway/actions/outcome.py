@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core.backoff import doubling
+from gateway.core.i18n import Msg
 
 OUTPUT_LINES = 10  # lines of output an event keeps
 OUTPUT_CHARS = 2000
@@ -30,7 +31,7 @@ class Verdict(enum.StrEnum):
 class Attempt:
     verdict: Verdict
     status: int | None  # the exit code or HTTP status; None: none came (timeout, refused)
-    error: str  # why it did not succeed, in words ("" on success)
+    error: Msg | str  # why it did not succeed (gateway.actions.failures; "" on success)
     output: str  # what it said: stdout (+ stderr) or the response body, cut at the limit
     seconds: float
     result: str = ""  # stdout or the response body alone: a JSON object becomes ``values``

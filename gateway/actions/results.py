@@ -22,10 +22,11 @@ from gateway.actions.outcome import Attempt, Step
 from gateway.catalog.model import Action, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import N_, translate
+from gateway.core.i18n import N_, Msg, translate
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
+from gateway.pipeline import unanswered
 from gateway.tickets import changes, conversation
 from store import action_runs, fields, tickets
 from store.action_runs import DueRun
@@ -46,8 +47,9 @@ class Done:
     attempt: int
     step: Step
     status: int | None
-    error: str
+    error: str  # in English, for logs and ``actions run --json``; the row keeps the Msg
     recorded: bool = True  # False: the lease had run out and another attempt took over
+    said: Msg | str = ""  # the error as each reader reads it (``actions run``'s lines)
 
 
 def status_text(action_type: str, status: int | None) -> str:
@@ -76,7 +78,8 @@ def record(
         next_at,
     )
     row = action_runs.record(session, run.id, run.attempt, outcome, now)
-    done = Done(run.id, run.ticket_id, run.attempt, step, attempt.status, attempt.error)
+    error = attempt.error
+    done = Done(run.id, run.ticket_id, run.attempt, step, attempt.status, str(error), said=error)
     ticket = tickets.get(session, run.ticket_id) if row is not None else None
     if ticket is None:
         log.warning(
@@ -129,7 +132,7 @@ def _event(
             "status": attempt.status,
             "duration_ms": round(attempt.seconds * 1000),
             "output": attempt.first_lines(),
-            "error": attempt.error,
+            "error": str(attempt.error),  # in English, as events keep their details
             "next_attempt_at": next_at.isoformat() if next_at else None,
         },
     )
@@ -283,7 +286,7 @@ def _on_failure(
             session,
             ticket,
             now,
-            why=f"no member to tell ({email or 'unassigned'})",
+            why=unanswered.nobody_to_tell(email or ""),
             mail="action_failed",
             actor=ACTOR,
         )

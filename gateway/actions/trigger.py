@@ -23,6 +23,7 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Member
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
+from gateway.notify import labels
 from gateway.tickets import changes, news
 from store import action_runs, fields
 from store.models import ActionRun, Ticket
@@ -220,7 +221,11 @@ def _waiting_run(
         raise ApprovalRefused(N_("the action could not be queued; try again"))
     if row.state != action_runs.AWAITING:
         raise ApprovalRefused(
-            N_("already approved: run #{run} is {state}", run=row.id, state=row.state)
+            N_(
+                "already approved: run #{run} is {state}",
+                run=row.id,
+                state=labels.run_state(row.state),
+            )
         )
     return row
 

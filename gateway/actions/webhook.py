@@ -36,7 +36,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode
+from gateway.core.i18n import Msg
 from gateway.core.proxies import ENVIRONMENT, Proxy, ProxyError, ProxySetting, proxy_for
 
 SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
@@ -73,8 +75,15 @@ def deliver(
     try:
         proxy = proxy_for(url, proxies)
     except ProxyError as exc:  # the environment's: fixed outside, so try again later
-        error = f"the proxy cannot be used: {exc}"
-        return Attempt(Verdict.TEMPORARY, None, error, "", 0.0, "", delivery)
+        return Attempt(
+            Verdict.TEMPORARY,
+            None,
+            failures.proxy_unusable(exc.msg, exc.where),
+            "",
+            0.0,
+            "",
+            delivery,
+        )
     host = parts.hostname or ""
     conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
     if proxy is not None and parts.scheme == "http":  # absolute-form: the proxy forwards
@@ -89,7 +98,7 @@ def deliver(
     if proxy is not None and parts.scheme == "http" and (auth := proxy.authorization()):
         headers["Proxy-Authorization"] = auth  # a tunnel's goes in its CONNECT instead
 
-    def attempt(verdict: Verdict, status: int | None, error: str, text: str = "") -> Attempt:
+    def attempt(verdict: Verdict, status: int | None, error: Msg | str, text: str = "") -> Attempt:
         seconds = time.monotonic() - started
         return Attempt(verdict, status, error, text, seconds, text, delivery)
 
@@ -106,20 +115,18 @@ def deliver(
         except OSError as exc:
             if proxy is None or expired.is_set() or isinstance(exc, TimeoutError | ssl.SSLError):
                 raise
-            error = f"connection failed: through the proxy {proxy}: {exc}"
-            return attempt(Verdict.TEMPORARY, None, error)
+            return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), str(exc)))
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         text = decode(_read(conn, response, limit, started + timeout))
     except (OSError, http.client.HTTPException) as exc:
         if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
-            return attempt(Verdict.TEMPORARY, None, f"no answer within {timeout:g}s")
+            return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
         if isinstance(exc, ssl.SSLCertVerificationError):
-            error = f"TLS certificate not trusted: {exc.verify_message}"
-            return attempt(Verdict.PERMANENT, None, error)
+            return attempt(Verdict.PERMANENT, None, failures.untrusted(str(exc.verify_message)))
         if isinstance(exc, ssl.SSLError):
-            return attempt(Verdict.PERMANENT, None, f"TLS failed: {exc.reason or exc}")
-        return attempt(Verdict.TEMPORARY, None, f"connection failed: {exc}")
+            return attempt(Verdict.PERMANENT, None, failures.tls_failed(str(exc.reason or exc)))
+        return attempt(Verdict.TEMPORARY, None, failures.connection_failed(str(exc)))
     finally:
         watchdog.cancel()
         conn.close()
@@ -127,8 +134,10 @@ def deliver(
     if 200 <= status < 300:
         return attempt(Verdict.OK, status, "", text)
     if 500 <= status < 600:
-        return attempt(Verdict.TEMPORARY, status, f"HTTP {status} {response.reason}", text)
-    return attempt(Verdict.PERMANENT, status, f"HTTP {status} {response.reason}", text)
+        return attempt(
+            Verdict.TEMPORARY, status, failures.http_status(status, response.reason), text
+        )
+    return attempt(Verdict.PERMANENT, status, failures.http_status(status, response.reason), text)
 
 
 def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:

@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.actions import document, results
+from gateway.actions import document, failures, results
 from gateway.actions.command import KILL_GRACE, run_command
 from gateway.actions.outcome import Attempt, Verdict, next_step
 from gateway.actions.webhook import deliver, read_secret
@@ -33,7 +33,6 @@ from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Action
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock
-from gateway.core.i18n import translate
 from gateway.core.key_strength import weakness
 from store import action_runs
 from store.action_runs import DueRun
@@ -77,17 +76,17 @@ class ActionWorker:
             " (resumed after a lost lease)" if run.resumed else "",
         )
         if action is None or action.type != run.action_type:
-            error = f"entry {run.entry_id!r} has no {run.action_type} action in the catalog now"
+            error = failures.not_in_catalog(run.entry_id, run.action_type)
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         elif run.resumed and run.attempt > action.retries + 1:
-            error = f"gave up: {run.attempt - 1} attempt(s) never reported (the worker died)"
+            error = failures.never_reported(run.attempt - 1)
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         else:
             try:
                 attempt = self.execute(action, run)
             except Exception as exc:  # our bug: this run fails, the loop goes on
                 log.exception("action run %s: unexpected error", run.id)
-                error = f"internal error: {type(exc).__name__}: {exc}"
+                error = failures.internal_error(f"{type(exc).__name__}: {exc}")
                 attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         now = self.clock.now()
         step, next_at = next_step(
@@ -122,10 +121,10 @@ class ActionWorker:
         try:
             secret = read_secret(action.secret_file) if action.secret_file else b""
         except OSError as exc:
-            error = f"cannot read the secret_file: {exc.strerror or exc}"
+            error = failures.secret_unreadable(str(exc.strerror or exc))
             return Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         if (why := weakness(secret)) is not None:  # a guessable key: the receiver would
-            error = f"the secret_file is too weak: {translate(why, 'en')}"  # trust anyone
+            error = failures.secret_weak(why)  # trust anyone
             return Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         return deliver(
             action.url,

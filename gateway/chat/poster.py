@@ -33,11 +33,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
-from gateway.chat import render
+from gateway.chat import failures, render
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
+from gateway.core.i18n import Msg
 from gateway.core.title import title
 from gateway.tickets import changes
 from store import action_runs, chat, tickets
@@ -64,8 +65,9 @@ class PostReport:
 class _Wait(Exception):
     """Not now, and not an attempt (a limit, a card not out yet)."""
 
-    def __init__(self, why: str, until: timedelta) -> None:
-        super().__init__(why)
+    def __init__(self, why: Msg, until: timedelta) -> None:
+        super().__init__(str(why))
+        self.said = why
         self.until = until
 
 
@@ -91,7 +93,7 @@ class ChatPoster:
             down: dict[str, datetime] = {}  # service → when to try it again
             for post in due:
                 if post.target in down:
-                    self._postpone(post, "service down; waiting", down[post.target], report)
+                    self._postpone(post, failures.service_down(), down[post.target], report)
                     continue
                 self._one(post, down, report)
         return report
@@ -100,9 +102,9 @@ class ChatPoster:
         try:
             result = self._post(post)
         except _Wait as wait:
-            self._postpone(post, str(wait), self.clock.now() + wait.until, report)
+            self._postpone(post, wait.said, self.clock.now() + wait.until, report)
         except ChatRefused as exc:
-            self._failed(post, str(exc), report)
+            self._failed(post, exc.said, report)
         except ChatDown as exc:
             down[post.target] = self._retry(post, exc, report)
         else:
@@ -120,7 +122,7 @@ class ChatPoster:
         with transaction(self.sessions) as s:
             ticket = tickets.get(s, post.ticket_id) if post.ticket_id is not None else None
             if ticket is None:
-                raise ChatRefused("the ticket is gone")
+                raise ChatRefused(failures.ticket_gone())
             place = chat.thread_of(s, ticket.id)
             if post.kind in ("card-update", "line") and not (place and place.card_ts):
                 self._card_or_give_up(s, ticket.id)
@@ -130,7 +132,7 @@ class ChatPoster:
             return self._post_slack(post, facts, place, locale)
         hook = self.hooks.get(post.target)
         if hook is None:
-            raise ChatRefused(f"{post.target} is not configured any more")
+            raise ChatRefused(failures.not_configured(post.target))
         self._within_limit(post)
         body = (render.teams_message if post.target == "teams" else render.webhook_message)(
             post.payload, facts, locale
@@ -142,7 +144,7 @@ class ChatPoster:
         self, post: DuePost, facts: render.TicketFacts, place: chat.Place | None, locale: str
     ) -> str:
         if self.slack is None:
-            raise ChatRefused("Slack is not configured any more")
+            raise ChatRefused(failures.not_configured("Slack"))
         if post.kind == "notice":
             self._within_limit(post)
             self._keep_pace(post.channel)
@@ -159,13 +161,13 @@ class ChatPoster:
         if post.kind == "line":
             thread = place.thread_ts or place.card_ts
             return self.slack.post(place.channel, render.line(post.payload, facts, locale), thread)
-        raise ChatRefused(f"unknown kind of chat post: {post.kind}")
+        raise ChatRefused(failures.unknown_kind(post.kind))
 
     def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
         """A card update or a line waits for its card; without a card ever, it fails."""
         if chat.state_of(s, f"card:{ticket_id}") == chat.PENDING:
-            raise _Wait("waiting for the card to be posted", WAIT_FOR_CARD)
-        raise ChatRefused("the ticket's card was never posted")
+            raise _Wait(failures.waiting_for_card(), WAIT_FOR_CARD)
+        raise ChatRefused(failures.no_card())
 
     def _within_limit(self, post: DuePost) -> None:
         hook = {"slack": self.settings.chat.slack, "teams": self.settings.chat.teams}.get(
@@ -177,7 +179,7 @@ class ChatPoster:
                 s, post.target, post.channel, "notice", self.clock.now() - NOTICE_WINDOW
             )
         if recent >= limit:
-            raise _Wait(f"notice limit: {recent} in the last hour", WAIT_FOR_WINDOW)
+            raise _Wait(failures.notice_limit(recent), WAIT_FOR_WINDOW)
 
     def _keep_pace(self, channel: str) -> None:
         last = self._last_post.get(channel)
@@ -212,7 +214,7 @@ class ChatPoster:
             awaiting_approval=awaiting,
         )
 
-    def _postpone(self, post: DuePost, why: str, until: datetime, report: PostReport) -> None:
+    def _postpone(self, post: DuePost, why: Msg, until: datetime, report: PostReport) -> None:
         with transaction(self.sessions) as s:
             chat.postpone(s, post.id, why, until)
         report.waiting.append(post.id)
@@ -220,20 +222,20 @@ class ChatPoster:
     def _retry(self, post: DuePost, exc: ChatDown, report: PostReport) -> datetime:
         now, cfg = self.clock.now(), self.settings.chat
         if now - post.created_at >= cfg.give_up_after:
-            self._failed(post, f"gave up after {cfg.give_up_after}: {exc}", report)
+            self._failed(post, failures.gave_up(cfg.give_up_after, exc.said), report)
             return now + cfg.retry_initial
         wait = doubling(post.attempts + 1, cfg.retry_initial, cfg.retry_max)
         if exc.retry_after is not None:
             wait = max(wait, timedelta(seconds=exc.retry_after))
         with transaction(self.sessions) as s:
-            chat.mark_retry(s, post.id, str(exc), now + wait)
+            chat.mark_retry(s, post.id, exc.said, now + wait)
         report.retried.append(post.id)
         log.warning(
             "chat %s unavailable, id=%s retries at %s: %s", post.target, post.id, now + wait, exc
         )
         return now + wait
 
-    def _failed(self, post: DuePost, error: str, report: PostReport) -> None:
+    def _failed(self, post: DuePost, error: Msg | str, report: PostReport) -> None:
         now = self.clock.now()
         with transaction(self.sessions) as s:
             chat.mark_failed(s, post.id, error)
@@ -259,12 +261,12 @@ def _awaiting(s: Session, ticket: Ticket) -> bool:
     return run is not None and run.state == action_runs.AWAITING
 
 
-def _detail(post: DuePost, error: str) -> dict[str, Any]:
+def _detail(post: DuePost, error: Msg | str) -> dict[str, Any]:
     return {
         "chat_outbox_id": post.id,
         "target": post.target,
         "channel": post.channel,
-        "error": error,
+        "error": str(error),  # in English, as events keep their details
     }
 
 

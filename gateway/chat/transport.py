@@ -30,6 +30,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from gateway.chat import failures
+from gateway.core.i18n import Msg
 from gateway.core.proxies import ProxyError, sdk_proxy
 
 # Slack errors that mean "not like this, not ever" for one post
@@ -55,26 +57,34 @@ ANSWER_LIMIT = 65_536  # bytes of a webhook's answer read (it is not kept)
 
 
 class ChatDown(Exception):
-    """Temporary: the service or our access to it is down; ``retry_after`` in seconds."""
+    """Temporary: the service or our access to it is down; ``retry_after`` in seconds.
+    ``said``: why, in each reader's language (:mod:`gateway.chat.failures`); ``str()``
+    is English."""
 
-    def __init__(self, why: str, retry_after: float | None = None) -> None:
-        super().__init__(why)
+    def __init__(self, why: Msg | str, retry_after: float | None = None) -> None:
+        super().__init__(str(why))
+        self.said = why
         self.retry_after = retry_after
 
 
 class ChatRefused(Exception):
-    """Permanent for this post."""
+    """Permanent for this post; ``said`` as on :class:`ChatDown`."""
+
+    def __init__(self, why: Msg | str) -> None:
+        super().__init__(str(why))
+        self.said = why
 
 
 class SlackApi:
     """``chat.postMessage`` and ``chat.update`` with the bot token."""
 
     def __init__(self, token: str, api_url: str, timeout: timedelta) -> None:
-        self.unusable = ""  # why the environment's proxy cannot be used: every call is down
+        # why the environment's proxy cannot be used: every call is down
+        self.unusable: Msg | str = ""
         try:
             proxy = sdk_proxy(api_url)
         except ProxyError as exc:
-            proxy, self.unusable = None, f"the proxy cannot be used: {exc}"
+            proxy, self.unusable = None, failures.proxy_unusable(exc.msg, exc.where)
         self.client = WebClient(
             token=token,
             base_url=api_url,
@@ -101,7 +111,7 @@ class SlackApi:
         except SlackApiError as exc:
             raise _classify(exc) from None
         except (SlackRequestError, OSError, ValueError) as exc:  # timeouts, refused, not JSON
-            raise ChatDown(f"{type(exc).__name__}: {exc}") from None
+            raise ChatDown(failures.unreachable(f"{type(exc).__name__}: {exc}")) from None
         data = response.data
         return data if isinstance(data, dict) else {}
 
@@ -112,12 +122,12 @@ def _classify(exc: SlackApiError) -> ChatDown | ChatRefused:
     data = response.data if isinstance(getattr(response, "data", None), dict) else {}
     error = str(data.get("error", "")) if isinstance(data, dict) else ""
     if status == 429 or error == "ratelimited":
-        return ChatDown("rate limited by Slack", _retry_after(response.headers))
+        return ChatDown(failures.rate_limited(), _retry_after(response.headers))
     if status >= 500 or status == 408 or not error:
-        return ChatDown(f"Slack answered HTTP {status} {error}".strip())
+        return ChatDown(failures.slack_status(status, error))
     if error in PERMANENT:
-        return ChatRefused(f"Slack refused it: {error}")
-    return ChatDown(f"Slack: {error}")  # an expired token, a missing scope: fixable
+        return ChatRefused(failures.slack_refused(error))
+    return ChatDown(failures.slack_error(error))  # an expired token, a missing scope: fixable
 
 
 class Webhook:
@@ -153,18 +163,15 @@ class Webhook:
         except urllib.error.HTTPError as exc:
             if exc.code in (408, 429) or exc.code >= 500:
                 raise ChatDown(
-                    f"webhook answered HTTP {exc.code}", _retry_after(exc.headers)
+                    failures.webhook_status(exc.code), _retry_after(exc.headers)
                 ) from None
             if 300 <= exc.code < 400:
-                raise ChatRefused(
-                    f"webhook answered HTTP {exc.code}, a redirect: not followed "
-                    "(give the gateway the URL the webhook's service shows)"
-                ) from None
-            raise ChatRefused(f"webhook answered HTTP {exc.code}") from None
+                raise ChatRefused(failures.webhook_redirect(exc.code)) from None
+            raise ChatRefused(failures.webhook_status(exc.code)) from None
         except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, cut
             if expired.is_set() or isinstance(exc, TimeoutError):
-                raise ChatDown(f"webhook: no answer within {self.timeout:g}s") from None
-            raise ChatDown(f"webhook unreachable: {exc}") from None
+                raise ChatDown(failures.webhook_silent(self.timeout)) from None
+            raise ChatDown(failures.webhook_unreachable(str(exc))) from None
         finally:
             watchdog.cancel()
 

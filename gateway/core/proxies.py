@@ -30,6 +30,7 @@ class ProxyError(ValueError):
     def __init__(self, msg: Msg, where: str = "") -> None:
         super().__init__(f"{where}: {msg}" if where else str(msg))
         self.msg = msg
+        self.where = where  # the setting it came from ($https_proxy), or ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,15 @@ OUTCOMES: Mapping[str, Msg] = {
     "ignored": N_("ignored"),  # below the command-line limit: not read at all
 }
 
+# an action run's state → its name (store.action_runs.STATES; the words --state takes)
+RUN_STATES: Mapping[str, Msg] = {
+    "awaiting_approval": N_("awaiting approval"),  # a manager must approve it first
+    "pending": N_("waiting to run"),  # due now, or at its next try
+    "running": N_("running"),
+    "succeeded": N_("succeeded"),
+    "failed": N_("failed"),  # for good: ticket-gateway actions retry runs it again
+}
+
 # SLA deadline → its name (gateway.scheduling.rules targets)
 SLA_TARGETS: Mapping[str, Msg] = {
     "first_response": N_("first response"),  # a person first answered the requester
@@ -75,6 +84,7 @@ close_reason = _label(CLOSE_REASONS)
 outcome = _label(OUTCOMES)
 sla_target = _label(SLA_TARGETS)
 priority = _label(PRIORITIES)
+run_state = _label(RUN_STATES)
 
 # filter name in templates → the label it shows
 _FILTERS: Mapping[str, Callable[[str], Msg | str]] = {

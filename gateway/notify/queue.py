@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Entry
 from gateway.config.settings import Settings
 from gateway.core import spans, tokens, zone
+from gateway.core.i18n import Msg
 from gateway.core.title import title
 from gateway.notify import compose, views
 from gateway.notify.render import Rendered, renderer
-from gateway.pipeline import loops
+from gateway.pipeline import loops, unanswered
 from store import outbox, tickets
 from store.installation import reply_keys
 from store.messages import NewAttachment, NewMessage, add_message, rewrite_outgoing
@@ -48,12 +49,12 @@ def under_rate_limit(
     return loops.within_rate_limit(recent, settings.gateway.auto_reply_limit), recent
 
 
-def turned_off(kind: str, settings: Settings, entry: Entry | None) -> str:
+def turned_off(kind: str, settings: Settings, entry: Entry | None) -> Msg | str:
     """Why a mail of ``kind`` is not sent for this team or this entry ("" when it is)."""
     if kind in settings.mail.off:
-        return f"{kind} is turned off ([mail] off)"
+        return unanswered.turned_off(kind)
     if entry is not None and kind in entry.mails_off:
-        return f"{kind} is turned off for the entry {entry.id} (mails_off)"
+        return unanswered.turned_off_for(kind, entry.id)
     return ""
 
 

@@ -269,7 +269,7 @@ class ActionFailed:
     target: str  # the URL or the program
     attempts: int
     status: str  # "HTTP 400", "exit 2", or "" when no answer came
-    error: str  # what went wrong (technical, as the action or the connection said it)
+    error: Msg | str  # what went wrong (gateway.actions.failures; the far end's words in it)
     output: str  # the first lines of what it said
 
 

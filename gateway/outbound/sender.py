@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config.settings import OutboundSettings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
+from gateway.core.i18n import Msg
+from gateway.outbound import failures
 from gateway.outbound.transport import (
     PermanentFailure,
     RelayDown,
@@ -97,17 +99,17 @@ class Sender:
                 try:
                     transport.send(mail)
                 except PermanentFailure as exc:
-                    self._failed(mail, exc.code, str(exc))
+                    self._failed(mail, exc.code, exc.said)
                     report.failed.append(mail.id)
                 except RelayDown as exc:
                     log.warning(
                         "outbound relay unavailable, %d mail(s) wait: %s", len(due) - i, exc
                     )
                     for later in due[i:]:
-                        self._retry(later, str(exc), report)
+                        self._retry(later, exc.said, report)
                     return False
                 except TemporaryFailure as exc:
-                    self._retry(mail, str(exc), report)
+                    self._retry(mail, exc.said, report)
                 else:
                     sent.append(mail)
             return True
@@ -131,10 +133,10 @@ class Sender:
                 mail.message_id,
             )
 
-    def _retry(self, mail: DueMail, error: str, report: SendReport) -> None:
+    def _retry(self, mail: DueMail, error: Msg | str, report: SendReport) -> None:
         now = self.clock.now()
         if now - mail.created_at >= self.settings.give_up_after:
-            self._failed(mail, 0, f"gave up after {self.settings.give_up_after}: {error}")
+            self._failed(mail, 0, failures.gave_up(self.settings.give_up_after, error))
             report.failed.append(mail.id)
             return
         next_at = now + backoff(self.settings, mail.attempts)
@@ -143,7 +145,7 @@ class Sender:
         report.retried.append(mail.id)
         log.info("outbox=%s retry at %s: %s", mail.id, _iso(next_at), error)
 
-    def _failed(self, mail: DueMail, code: int, error: str) -> None:
+    def _failed(self, mail: DueMail, code: int, error: Msg | str) -> None:
         now = self.clock.now()
         with transaction(self.sessions) as s:
             outbox.mark_failed(s, mail.id, error, now)
@@ -162,7 +164,7 @@ class Sender:
                         "message_id": mail.message_id,
                         "recipients": list(mail.recipients),
                         "code": code,
-                        "error": error,
+                        "error": str(error),  # in English, as events keep their details
                     },
                 )
         log.error(

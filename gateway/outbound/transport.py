@@ -17,12 +17,18 @@ from types import TracebackType
 from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
-from gateway.outbound import maildir
+from gateway.core.i18n import Msg
+from gateway.outbound import failures, maildir
 from store.outbox import DueMail
 
 
 class TemporaryFailure(Exception):
-    """Retry this mail later (4xx, relay unreachable, timeout)."""
+    """Retry this mail later (4xx, relay unreachable, timeout). ``said``: why, in each
+    reader's language (:mod:`gateway.outbound.failures`); ``str()`` is English."""
+
+    def __init__(self, said: Msg | str) -> None:
+        super().__init__(str(said))
+        self.said = said
 
 
 class RelayDown(TemporaryFailure):
@@ -33,7 +39,8 @@ class PermanentFailure(Exception):
     """The relay refused this mail for good (5xx): recorded on the ticket, not retried."""
 
     def __init__(self, code: int, text: str) -> None:
-        super().__init__(f"{code} {text}")
+        self.said: Msg | str = failures.answered(code, text)
+        super().__init__(str(self.said))
         self.code = code
 
 
@@ -59,9 +66,9 @@ class MaildirTransport:
             # private (0600) from its creation: mailbox.Maildir.add made it 0666 & ~umask
             maildir.deliver(self.path, mail.raw.replace(b"\r\n", b"\n"), name)  # local ends
         except maildir.MaildirUnusable as exc:
-            raise RelayDown(f"[outbound] maildir: {exc}") from None
+            raise RelayDown(failures.maildir_unusable(exc.message)) from None
         except OSError as exc:
-            raise RelayDown(f"cannot write to maildir {self.path}: {exc}") from exc
+            raise RelayDown(failures.maildir_unwritable(str(self.path), str(exc))) from exc
 
     def close(self) -> None:
         self.ready = False  # a folder removed meanwhile is made again by the next batch
@@ -97,7 +104,7 @@ class SmtpTransport:
             raise _by_code(exc.smtp_code, exc.smtp_error) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise RelayDown(f"relay {self._where()}: {exc}") from exc
+            raise RelayDown(failures.connection_lost(self._where(), str(exc))) from exc
 
     def close(self) -> None:
         conn, self.conn = self.conn, None
@@ -145,16 +152,10 @@ class SmtpTransport:
     def _diagnose(self, exc: BaseException) -> RelayDown:
         """One line that says what to do, for the log and the row's last_error."""
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return RelayDown(
-                f"TLS certificate of {self._where()} is not trusted "
-                f"({exc.verify_message}); set [outbound] ca_file"
-            )
+            return RelayDown(failures.untrusted(self._where(), str(exc.verify_message)))
         if isinstance(exc, smtplib.SMTPAuthenticationError):
-            return RelayDown(
-                f"relay {self._where()} refused our login ({exc.smtp_code}); "
-                "check username and password"
-            )
-        return RelayDown(f"relay {self._where()} unreachable: {exc}")
+            return RelayDown(failures.login_refused(self._where(), exc.smtp_code))
+        return RelayDown(failures.unreachable(self._where(), str(exc)))
 
     def _sender_refused(self, code: int, text: bytes | str) -> Exception:
         """MAIL FROM refused. The envelope sender is our own address on every mail, so
@@ -167,8 +168,7 @@ class SmtpTransport:
         if code == 552 or said.lstrip().startswith(("5.3.4", "4.3.4")):
             return _by_code(code, said)
         login = code == 530 and not self.settings.username
-        hint = "; set [outbound] username and password_file" if login else ""
-        return RelayDown(f"relay {self._where()} refused our sender: {code} {said}{hint}")
+        return RelayDown(failures.sender_refused(self._where(), code, said, login=login))
 
     def _where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
@@ -179,23 +179,22 @@ def read_password(settings: OutboundSettings) -> str:
     if settings.password_env:
         value = os.environ.get(settings.password_env, "")
         if not value:
-            raise RelayDown(f"environment variable {settings.password_env} is not set")
+            raise RelayDown(failures.password_env_unset(settings.password_env))
         return value
     if settings.password_file is None:
-        raise RelayDown("[outbound] username is set but no password_file or password_env")
+        raise RelayDown(failures.no_password())
     try:
         return settings.password_file.read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
-        raise RelayDown(
-            f"cannot read password_file {settings.password_file}: {exc.strerror}"
-        ) from None
+        error = str(exc.strerror or exc)
+        raise RelayDown(failures.password_unreadable(str(settings.password_file), error)) from None
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:
     message = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     if 500 <= code < 600:
         return PermanentFailure(code, message)
-    return TemporaryFailure(f"{code} {message}")
+    return TemporaryFailure(failures.answered(code, message))
 
 
 def _refusal(answers: list[tuple[int, bytes]]) -> Exception:
@@ -205,7 +204,7 @@ def _refusal(answers: list[tuple[int, bytes]]) -> Exception:
     return (
         _by_code(code, text)
         if len(permanent) == len(answers)
-        else TemporaryFailure(f"{code} {text.decode('utf-8', 'replace')}")
+        else TemporaryFailure(failures.answered(code, text.decode("utf-8", "replace")))
     )
 
 

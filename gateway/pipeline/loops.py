@@ -12,7 +12,9 @@ import enum
 import re
 from collections.abc import Callable, Collection
 
+from gateway.core.i18n import Msg
 from gateway.core.model import ParsedMessage
+from gateway.pipeline import unanswered as why
 
 
 class LoopVerdict(enum.StrEnum):
@@ -115,7 +117,7 @@ _NO_REPLY_SENDERS = re.compile(
     re.IGNORECASE,
 )
 
-UNWRITABLE = "address not in ASCII (it needs SMTPUTF8)"
+UNWRITABLE = why.UNWRITABLE
 
 
 def writable(email: str) -> bool:
@@ -129,32 +131,29 @@ _Rule = Callable[[ParsedMessage, str, str | None, Collection[str]], bool]
 # The reasons never to send an automatic answer, checked in order; the first
 # that matches is the reason recorded. (RFC 3834 section 2 and 5, plus what
 # real mail systems send without saying so.)
-NO_ANSWER_RULES: tuple[tuple[str, _Rule], ...] = (
+NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     # the header we set on everything we send: ours came back, or another ticket-gateway's
-    ("mail of a ticket gateway", lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
+    (why.GATEWAY_MAIL, lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
     # a message from one of our addresses (gateway, alias, reply-token variant)
-    ("sent from our own address", lambda m, s, e, own: s in own or _token_variant(s, own)),
+    (why.OWN_ADDRESS, lambda m, s, e, own: s in own or _token_variant(s, own)),
     # RFC 3834: anything but "no" means a machine wrote it
-    ("Auto-Submitted is set", lambda m, s, e, own: m.loop.auto_submitted not in ("", "no")),
+    (why.AUTO_SUBMITTED, lambda m, s, e, own: m.loop.auto_submitted not in ("", "no")),
     # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
-    (
-        "Precedence bulk/junk/list",
-        lambda m, s, e, own: m.loop.precedence in ("bulk", "junk", "list"),
-    ),
+    (why.BULK, lambda m, s, e, own: m.loop.precedence in ("bulk", "junk", "list")),
     # mailing lists (RFC 2369, RFC 2919)
-    ("list message", lambda m, s, e, own: bool(m.loop.list_id or m.loop.list_unsubscribe)),
+    (why.LIST, lambda m, s, e, own: bool(m.loop.list_id or m.loop.list_unsubscribe)),
     # the null return path: bounces and other notifications (RFC 5321 4.5.5)
-    ("empty return path", lambda m, s, e, own: m.loop.return_path == "" or e == ""),
+    (why.NULL_SENDER, lambda m, s, e, own: m.loop.return_path == "" or e == ""),
     # MAILER-DAEMON, postmaster, noreply and friends never read answers
-    ("sender never reads answers", lambda m, s, e, own: bool(_NO_REPLY_SENDERS.match(s))),
+    (why.NEVER_READS, lambda m, s, e, own: bool(_NO_REPLY_SENDERS.match(s))),
     # a machine report of any kind (DSN, MDN, ARF abuse feedback): RFC 6522
-    ("machine report", lambda m, s, e, own: m.loop.content_type == "multipart/report"),
+    (why.MACHINE_REPORT, lambda m, s, e, own: m.loop.content_type == "multipart/report"),
     # someone's loop guard has seen this mail before
-    ("X-Loop is set", lambda m, s, e, own: bool(m.loop.x_loop)),
+    (why.X_LOOP, lambda m, s, e, own: bool(m.loop.x_loop)),
     # vacation responders that set no header at all (Apple's "Auto reply: …")
-    ("subject of an auto-reply", lambda m, s, e, own: bool(_AUTO_SUBJECT.search(m.subject))),
+    (why.AUTO_SUBJECT, lambda m, s, e, own: bool(_AUTO_SUBJECT.search(m.subject))),
     # nobody to answer
-    ("no sender address", lambda m, s, e, own: "@" not in s),
+    (why.NO_ADDRESS, lambda m, s, e, own: "@" not in s),
     # 田中@例え.jp (RFC 6531) is written only with SMTPUTF8 end to end, which we do not send
     (UNWRITABLE, lambda m, s, e, own: not writable(s)),
 )
@@ -165,15 +164,16 @@ def may_auto_answer(
     verdict: LoopVerdict,
     own_addresses: Collection[str],
     envelope_from: str | None = None,
-) -> tuple[bool, str]:
-    """Whether an automatic mail may answer ``msg``, and if not, why not.
+) -> tuple[bool, Msg | str]:
+    """Whether an automatic mail may answer ``msg``, and if not, why not (a Msg of
+    :mod:`gateway.pipeline.unanswered`, which the ticket's history says; "" when it may).
 
     ``own_addresses``: the gateway address and its aliases, lower-case; their
     ``+token`` variants count too. ``envelope_from`` is the SMTP MAIL FROM
     ("" for the null sender ``<>``; None when unknown).
     """
     if verdict != LoopVerdict.HUMAN:
-        return False, f"{verdict.value} message"
+        return False, why.not_a_person(verdict.value)
     sender = msg.from_.email.lower() if msg.from_ else ""
     own = {a.lower() for a in own_addresses}
     for reason, rule in NO_ANSWER_RULES:
@@ -182,17 +182,17 @@ def may_auto_answer(
     return True, ""
 
 
-def never_answered(email: str, own: Collection[str]) -> str:
+def never_answered(email: str, own: Collection[str]) -> Msg | str:
     """Why an address must never get automatic mail, whatever the mail ("" when it may):
     one of ours, or a sender that never reads answers (for mail that answers no message,
     such as a status mail, where the rules above have no message to look at)."""
     email = email.lower()
     if "@" not in email:
-        return "no sender address"
+        return why.NO_ADDRESS
     if is_own_address(email, {o.lower() for o in own}):
-        return "sent from our own address"
+        return why.OWN_ADDRESS
     if _NO_REPLY_SENDERS.match(email):
-        return "sender never reads answers"
+        return why.NEVER_READS
     if not writable(email):
         return UNWRITABLE
     return ""

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Member
+from gateway.core.i18n import Msg
 from gateway.notify import views
 from gateway.notify.brief import ticket_brief
 from gateway.notify.queue import (
@@ -33,7 +34,7 @@ from gateway.notify.queue import (
     turned_off,
     under_rate_limit,
 )
-from gateway.pipeline import archive, loops
+from gateway.pipeline import archive, loops, unanswered
 from gateway.runner.arrival import Arrival
 from gateway.tickets import changes, to_requester
 from store import tickets
@@ -220,7 +221,7 @@ def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:
 
 
 def _within_limits(
-    a: Arrival, ticket: Ticket, kind: str, to: str, why: str, *, lasting: bool
+    a: Arrival, ticket: Ticket, kind: str, to: str, why: Msg | str, *, lasting: bool
 ) -> bool:
     """The brakes after the message's own (``why``, "" when it passed them): the team's
     switch, then the hourly limit of automatic mail to ``to``; a mail not sent is an event."""
@@ -228,14 +229,14 @@ def _within_limits(
         why = turned_off(kind, a.settings, a.catalog.rules_for(ticket.catalog))
     if not why:
         ok, recent = under_rate_limit(a.session, to, a.settings, a.now)
-        why = "" if ok else changes.rate_limited(to, recent)
+        why = "" if ok else unanswered.rate_limited(to, recent)
     if why:
         changes.no_auto_answer(a.session, ticket, a.now, why=why, mail=kind, lasting=lasting)
     return not why
 
 
-def _too_old(a: Arrival) -> str:
-    return f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to answer"
+def _too_old(a: Arrival) -> Msg | str:
+    return unanswered.too_old(a.msg.date) if a.msg.date is not None else ""
 
 
 def _forwarded(a: Arrival, ticket: Ticket) -> bool:

@@ -63,6 +63,7 @@ class HealthReport:
     daemon: bool | None = None  # this machine's daemon runs (None: not asked)
     failed_recent: int = 0  # outgoing mail that failed for good in the last 24 h
     recent_failures: tuple[queries.Failure, ...] = ()  # the newest of them
+    chat_error: Msg | str = ""  # the newest error of a chat post not posted (yet)
 
     @property
     def healthy(self) -> bool:
@@ -104,7 +105,7 @@ class HealthReport:
                         "ticket": f.ticket_id,
                         "kind": f.kind,
                         "recipients": list(f.recipients),
-                        "error": f.error,
+                        "error": str(f.error),  # in English, as problems' text
                         "failed_at": _iso(f.failed_at),
                     }
                     for f in self.recent_failures
@@ -116,6 +117,7 @@ class HealthReport:
                 "failed": self.chat.get("failed", 0),
                 "oldest_pending_at": _iso(self.chat_oldest),
                 "oldest_pending_age_seconds": _age(self.checked_at, self.chat_oldest),
+                "last_error": str(self.chat_error),  # in English, as problems' text
             },
             "action_runs": {state: self.actions.get(state, 0) for state in ACTION_STATES},
         }
@@ -275,6 +277,7 @@ def assess(
         outbox_held_until=snap.outbox_held_until,
         failed_recent=snap.failed_recent,
         recent_failures=snap.recent_failures,
+        chat_error=snap.chat_error,
     )
 
 

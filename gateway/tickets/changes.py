@@ -351,23 +351,22 @@ def no_auto_answer(
     ticket: Ticket,
     now: datetime,
     *,
-    why: str,
+    why: Msg | str,
     mail: str,
     actor: str = "gateway",
     lasting: bool = False,
 ) -> None:
     """The automatic ``mail`` was not sent, and ``why`` (a brake, the rate limit, nobody
-    to tell): one event kind, read by the ticket page, the CLI and the status mails'
-    'said once' checks. ``lasting``: the reason holds for the ticket's life."""
-    detail: dict[str, Any] = {"reason": why, "mail": mail}
+    to tell: :mod:`gateway.pipeline.unanswered`): one event kind, read by the ticket page,
+    the CLI and the status mails' 'said once' checks. ``lasting``: the reason holds for
+    the ticket's life. The reason is kept in English (``--json``) and, a Msg, dumped as
+    ``said``, so that each reader of the history reads it in their language."""
+    detail: dict[str, Any] = {"reason": str(why), "mail": mail}
+    if isinstance(why, Msg):
+        detail["said"] = dump(why)
     if lasting:
         detail["lasting"] = True
     record(session, ticket, "no-auto-answer", now, actor=actor, channel="system", detail=detail)
-
-
-def rate_limited(address: str, recent: int) -> str:
-    """Why an automatic mail to ``address`` was held back (the history says it so)."""
-    return f"rate limit: {recent} automatic mails to {address} in the last hour"
 
 
 def _event(

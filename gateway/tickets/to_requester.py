@@ -27,6 +27,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Settings
+from gateway.core.i18n import Msg
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import (
@@ -36,7 +37,7 @@ from gateway.notify.queue import (
     turned_off,
     under_rate_limit,
 )
-from gateway.pipeline import loops
+from gateway.pipeline import loops, unanswered
 from gateway.tickets import changes, states
 from gateway.tickets.conversation import Fact, MailContext
 from store import conversation, merges, tickets
@@ -119,7 +120,7 @@ def _relay(
     return ids
 
 
-def quiet(session: Session, settings: Settings, ticket: Ticket) -> str:
+def quiet(session: Session, settings: Settings, ticket: Ticket) -> Msg | str:
     """Why the requester never gets automatic mail about this ticket ("" when they may):
     the request was automated or imported, or the address never reads answers or is
     ours. The status mails and the pending reminder ask it alike."""
@@ -134,13 +135,13 @@ def _status_mail(
     ticket: Ticket,
     status: views.StatusLine,
     moves: list[Fact],
-    off: str,
+    off: Msg | str,
 ) -> int | None:
     settings, now = ctx.settings, moves[-1].at
     why = off or quiet(session, settings, ticket)
     if not why:
         ok, recent = under_rate_limit(session, ticket.requester, settings, now)
-        why = "" if ok else changes.rate_limited(ticket.requester, recent)
+        why = "" if ok else unanswered.rate_limited(ticket.requester, recent)
     if why:
         changes.no_auto_answer(session, ticket, now, why=why, mail=KIND)
         return None

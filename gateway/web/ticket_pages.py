@@ -112,6 +112,9 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
             d = e["detail"]
             why = i18n.kept(d.get("said"), str(d.get("reason", "")))
             d["why"] = N_("{value} ({reason})", value=str(d.get("value", "")), reason=why)
+        if e["kind"] == "no-auto-answer" and e["detail"]:  # why the automatic mail was not sent
+            d = e["detail"]
+            d["why"] = i18n.kept(d.get("said"), str(d.get("reason", "")))
     return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ForeignKey,
@@ -48,7 +49,10 @@ class ActionRun(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]  # pending: due then; running: the lease's end
     last_status: Mapped[int | None] = mapped_column(Integer)  # exit code or HTTP status
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")  # in English: logs, --json
+    # the same error as a dumped Msg (gateway.core.i18n.dump), said in each reader's
+    # language; None on rows written before it was kept (their text is shown)
+    last_error_said: Mapped[dict[str, Any] | None]
     output: Mapped[str] = mapped_column(Text, default="")  # the start of stdout/stderr or body
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]

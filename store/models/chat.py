@@ -64,7 +64,8 @@ class ChatOutboxRow(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")  # in English: logs, --json
+    last_error_said: Mapped[dict[str, Any] | None]  # the Msg (as on outbox), or None
     result: Mapped[str] = mapped_column(String(64), default="")  # the posted message's ts
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

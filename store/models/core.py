@@ -228,7 +228,10 @@ class OutboxRow(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")  # in English: logs, --json
+    # the same error as a dumped Msg (gateway.core.i18n.dump), said in each reader's
+    # language; None on rows written before it was kept (their text is shown)
+    last_error_said: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]  # when it failed for good (status: the last 24 h)

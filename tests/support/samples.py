@@ -21,7 +21,7 @@ from gateway.core.errors import ConfigError, InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.core.priority import Priority
-from gateway.notify import answers
+from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
@@ -31,6 +31,7 @@ from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
 from store.health import Snapshot, SourceSeen
 from tests.support import samples_many
+from tests.support.action_failures import action_failures
 from tests.support.mailbox_errors import mailbox_errors
 
 TEAM = v.Team("情報システム部 サポート窓口", "support@example.test")
@@ -326,7 +327,10 @@ APPROVALS = [
     N_("the sheet is not complete yet: {names} missing", names="quantity, needed_by"),
     N_("approved: the action of {entry} runs now (run #{run})", entry="purchase", run=7),
     N_("the action could not be queued; try again"),
-    N_("already approved: run #{run} is {state}", run=7, state="running"),
+    *[  # each state a run may be in once approved
+        N_("already approved: run #{run} is {state}", run=7, state=labels.run_state(s))
+        for s in ("pending", "running", "succeeded", "failed")
+    ],
 ]
 
 
@@ -541,4 +545,6 @@ def said() -> list[v.View]:
         views += [
             v.HealthAlert(TEAM, BOSS, problem, r, "2026-03-02 10:00 JST") for r in (False, True)
         ]
+    failed = next(x for x in SAMPLES if isinstance(x, v.ActionFailed))
+    views += [replace(failed, error=e) for e in action_failures()]  # each way an action fails
     return views

@@ -21,6 +21,7 @@ from gateway.runtime.cli.common import (
     Speaker,
     actor,
     opened,
+    pad,
     print_json,
 )
 from gateway.runtime.cli.help_language import h
@@ -44,11 +45,17 @@ def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(rows)
         return EX_OK
+    from gateway.core.i18n import kept
+    from gateway.runtime.cli.ticket_show import run_state
+
+    said = Speaker(settings)
     for r in rows:
         status = "-" if r["last_status"] is None else str(r["last_status"])
+        state = pad(run_state(r["state"], said), 17)
+        error = said(kept(r["last_error_said"], r["last_error"]))
         print(
             f"{r['id']:<6} #{r['ticket']:<6} {r['entry']:<14} {r['type']:<8} "
-            f"{r['state']:<17} {r['attempts']:>2}x {status:>4} {r['last_error']}"
+            f"{state} {r['attempts']:>2}x {status:>4} {error}"
         )
     return EX_OK
 
@@ -67,12 +74,15 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
             Speaker(settings).warn(missing)
             return EX_UNAVAILABLE
         if row.state not in (action_runs.FAILED, action_runs.PENDING):
+            from gateway.runtime.cli.ticket_show import run_state
+
+            said = Speaker(settings)
             message = N_(
                 "run #{run} is {state}; only a failed or waiting run is retried",
                 run=row.id,
-                state=row.state,
+                state=run_state(row.state, said),
             )
-            Speaker(settings).warn(message)
+            said.warn(message)
             return EX_DATAERR
         old, old_key = row.state, row.idempotency_key
         now = app.clock.now()
@@ -132,9 +142,13 @@ def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(rows)
         return EX_OK
-    for r in rows:
+    from gateway.runtime.cli.ticket_show import run_state
+
+    said = Speaker(settings)
+    for r, d in zip(rows, done, strict=True):
         status = "-" if r["status"] is None else str(r["status"])
-        print(f"run #{r['run']} ticket #{r['ticket']}: {r['state']} {status} {r['error']}")
+        state = run_state(d.step.value, said)
+        print(f"run #{r['run']} ticket #{r['ticket']}: {state} {status} {said(d.said)}")
     return EX_OK
 
 

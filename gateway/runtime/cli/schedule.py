@@ -127,11 +127,17 @@ def status_warnings(report: HealthReport) -> list[Msg]:
     its mail waits past max_outbox_age."""
     if not report.failed_recent:
         return []
-    shown = "; ".join(
-        (f"#{f.ticket_id} " if f.ticket_id is not None else "")
-        + f"{', '.join(f.recipients)}: {f.error}"
-        for f in report.recent_failures
-    )
+    from gateway.core.i18n import LOCALES, translate
+
+    # each failure's error in each language (a Msg, or an older row's text as it is)
+    shown = {
+        locale: "; ".join(
+            (f"#{f.ticket_id} " if f.ticket_id is not None else "")
+            + f"{', '.join(f.recipients)}: {translate(f.error, locale)}"
+            for f in report.recent_failures
+        )
+        for locale in LOCALES
+    }
     return [
         N_(
             "{count} outgoing mail(s) failed for good in the last 24 h, not retried ({command}"
@@ -190,13 +196,13 @@ def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
     )
     chat = data["chat_outbox"]
     if chat["pending"] or chat["failed"]:
-        said.say(
-            N_(
-                "chat posts: {pending} pending, {failed} failed",
-                pending=chat["pending"],
-                failed=chat["failed"],
-            )
+        posts = N_(
+            "chat posts: {pending} pending, {failed} failed",
+            pending=chat["pending"],
+            failed=chat["failed"],
         )
+        why = N_("last error: {error}", error=report.chat_error) if report.chat_error else ""
+        print(f"{said(posts)}  {said(why)}".rstrip())
     runs = data["action_runs"]
     if any(runs.values()):
         said.say(

@@ -100,6 +100,20 @@ CHANNELS: dict[str, Msg] = {
     "system": N_("system"),  # the gateway itself: the runner, the scheduler
 }
 
+
+def run_state(state: str, said: Speaker) -> str:
+    """A run's state in the reader's words (gateway.notify.labels.RUN_STATES), and the
+    value ``actions list --state`` takes when those words are not it: ``成功 (succeeded)``,
+    ``waiting to run (pending)``."""
+    from gateway.notify import labels
+
+    label = labels.RUN_STATES.get(state)
+    if label is None:  # a newer state: as it is
+        return state
+    words = said(label)
+    return words if words.replace(" ", "_") == state else f"{words} ({state})"
+
+
 # the mark of an SLA deadline (gateway.scheduling.rules.SlaState), "" when it is fine
 MARKS: dict[str, Msg] = {
     "overdue": N_("overdue"),  # the deadline has passed
@@ -274,11 +288,11 @@ class Shower:
                     run=r["id"],
                     entry=r["entry"],
                     type=r["type"],
-                    state=r["state"],
+                    state=run_state(r["state"], self.said),
                     attempts=r["attempts"],
                     status=status,
                     sha=r["input_sha256"][:12] or "-",
-                    error=r["last_error"],
+                    error=i18n.kept(r["last_error_said"], r["last_error"]),
                 )
             )
 
@@ -298,6 +312,13 @@ class Shower:
             why = self.said(N_("refused: {reason}", reason=reason))
             name = self.label(str(detail.get("name", "")))
             return f"{kind} {name}: {detail.get('value')!r} {why}"
+        if kind == "no-auto-answer":  # which mail, and why not (gateway.pipeline.unanswered)
+            mail = str(detail.get("mail", ""))
+            reason = i18n.kept(detail.get("said"), str(detail.get("reason", "")))
+            line = N_(
+                "{mail} not sent: {reason}", mail=MESSAGE_KINDS.get(mail, mail), reason=reason
+            )
+            return f"{kind}: {self.said(line)}"
         if kind in ("due", "first-response"):
             return f"{kind} {_change(self.time(old) or None, self.time(new))}"
         if kind == "state" and detail.get("close_reason"):

@@ -1,0 +1,97 @@
+"""Why an attempt of an action did not succeed, in words each reader reads in their language.
+
+The run's row keeps the :class:`Msg` (``action_runs.last_error_said``) beside its
+English text, and ``tickets show``, ``actions list``, the ticket's note and the
+``action_failed`` mail say it in their reader's language. What the far end or the
+system said (an HTTP reason, an exception's text, a signal number) stays as it
+was said, a parameter. One function per way to fail, so the language scanner's
+samples can say each of them (tests/support/samples.py).
+"""
+
+from __future__ import annotations
+
+from gateway.core.i18n import N_, Msg
+
+
+def proxy_unusable(why: Msg | str, where: str = "") -> Msg:
+    """The environment's proxy setting (``where``: its name, $https_proxy) cannot be
+    used: fixed outside, so tried again."""
+    if where:
+        return N_("the proxy cannot be used: {where}: {why}", where=where, why=why)
+    return N_("the proxy cannot be used: {why}", why=why)
+
+
+def proxy_refused(proxy: str, error: str) -> Msg:
+    """The proxy would not open the connection (its CONNECT answer, or its socket)."""
+    return N_("connection failed: through the proxy {proxy}: {error}", proxy=proxy, error=error)
+
+
+def no_answer(seconds: float) -> Msg:
+    return N_("no answer within {seconds}s", seconds=format(seconds, "g"))
+
+
+def untrusted(why: str) -> Msg:
+    """The target's TLS certificate (``why``: as the ssl module says it)."""
+    return N_("TLS certificate not trusted: {why}", why=why)
+
+
+def tls_failed(why: str) -> Msg:
+    return N_("TLS failed: {why}", why=why)
+
+
+def connection_failed(error: str) -> Msg:
+    return N_("connection failed: {error}", error=error)
+
+
+def http_status(status: int, reason: str) -> Msg:
+    """The target answered with something else than 2xx (``reason``: its own words); in English
+    the line as it came, as before."""
+    return N_("HTTP {status} {reason}", status=status, reason=reason)
+
+
+def cannot_start(program: str, error: str) -> Msg:
+    return N_("cannot start {program}: {error}", program=program, error=error)
+
+
+def killed_at_timeout(seconds: float) -> Msg:
+    return N_("killed after the timeout of {seconds}s", seconds=format(seconds, "g"))
+
+
+def temporary_exit(code: int) -> Msg:
+    """Exit 75 (EX_TEMPFAIL): the command asks to be run again later."""
+    return N_("exit {code} (temporary failure)", code=code)
+
+
+def exit_code(code: int) -> Msg:
+    return N_("exit {code}", code=code)
+
+
+def killed_by_signal(signal: int) -> Msg:
+    return N_("killed by signal {signal}", signal=signal)
+
+
+def not_in_catalog(entry: str, action_type: str) -> Msg:
+    """The entry (or its action of this type) was removed from the catalog since."""
+    return N_(
+        "entry {entry!r} has no {type} action in the catalog now",
+        entry=entry,
+        type=action_type,
+    )
+
+
+def never_reported(attempts: int) -> Msg:
+    """Every try's worker died before it could record an outcome."""
+    return N_("gave up: {attempts} attempt(s) never reported (the worker died)", attempts=attempts)
+
+
+def internal_error(error: str) -> Msg:
+    """Our own bug (the log has the traceback); ``error``: the exception's type and text."""
+    return N_("internal error: {error}", error=error)
+
+
+def secret_unreadable(error: str) -> Msg:
+    return N_("cannot read the secret_file: {error}", error=error)
+
+
+def secret_weak(why: Msg) -> Msg:
+    return N_("the secret_file is too weak: {why}", why=why)

@@ -1,0 +1,85 @@
+"""Why an outgoing mail was not delivered (yet), in words each reader reads in their language.
+
+The outbox row keeps the :class:`Msg` (``outbox.last_error_said``) beside its English
+text, and ``status`` says it in the reader's language. What the relay or the system
+said (an SMTP reply line, an exception's text) stays as it was said, a parameter; each
+English text is close to the one kept before the errors were Msgs (the log reads the
+same). One function per way to fail: the language tests say each of them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gateway.core.i18n import N_, Msg
+from gateway.core.spans import period
+
+
+def maildir_unusable(why: Msg) -> Msg:
+    return N_("[outbound] maildir: {why}", why=why)
+
+
+def maildir_unwritable(path: str, error: str) -> Msg:
+    return N_("cannot write to maildir {path}: {error}", path=path, error=error)
+
+
+def connection_lost(where: str, error: str) -> Msg:
+    """The relay's connection failed while a mail was being sent."""
+    return N_("relay {where}: the connection failed: {error}", where=where, error=error)
+
+
+def unreachable(where: str, error: str) -> Msg:
+    return N_("relay {where} unreachable: {error}", where=where, error=error)
+
+
+def untrusted(where: str, why: str) -> Msg:
+    return N_(
+        "TLS certificate of {where} is not trusted ({why}); set [outbound] ca_file",
+        where=where,
+        why=why,
+    )
+
+
+def login_refused(where: str, code: int) -> Msg:
+    return N_(
+        "relay {where} refused our login ({code}); check username and password",
+        where=where,
+        code=code,
+    )
+
+
+def sender_refused(where: str, code: int, reply: str, *, login: bool) -> Msg:
+    """MAIL FROM refused (``login``: a 530 and no username configured: it wants one)."""
+    if login:
+        return N_(
+            "relay {where} refused our sender: {code} {reply}; set [outbound] username and "
+            "password_file",
+            where=where,
+            code=code,
+            reply=reply,
+        )
+    return N_(
+        "relay {where} refused our sender: {code} {reply}", where=where, code=code, reply=reply
+    )
+
+
+def answered(code: int, reply: str) -> Msg:
+    """The relay's answer about this mail (``reply``: its own words after the code)."""
+    return N_("the relay answered {code} {reply}", code=code, reply=reply)
+
+
+def password_env_unset(name: str) -> Msg:
+    return N_("environment variable {name} is not set", name=name)
+
+
+def no_password() -> Msg:
+    return N_("[outbound] username is set but no password_file or password_env")
+
+
+def password_unreadable(path: str, error: str) -> Msg:
+    return N_("cannot read password_file {path}: {error}", path=path, error=error)
+
+
+def gave_up(after: timedelta, error: Msg | str) -> Msg:
+    """Temporary failures for longer than ``[outbound] give_up_after``: failed for good."""
+    return N_("gave up after {after}: {error}", after=period(after), error=error)

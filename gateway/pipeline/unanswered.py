@@ -1,0 +1,78 @@
+"""Why an automatic mail was not sent: the reasons a ticket's history keeps.
+
+:func:`gateway.tickets.changes.no_auto_answer` records one of these on the ticket (the
+Msg dumped, its English text beside it for ``--json`` and the log), and ``tickets
+show`` and the ticket page say it in their reader's language. Each English text is
+the one recorded before the reasons were Msgs, so older events read the same. The
+values in them (an address, a mail kind as ``[mail] off`` takes it, a count, a date)
+are parameters. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gateway.core.i18n import N_, Msg
+
+# the loop verdict of a message no person wrote (gateway.pipeline.loops.LoopVerdict)
+NOT_A_PERSON: dict[str, Msg] = {
+    "own": N_("own message"),  # our own mail came back
+    "bounce": N_("bounce message"),  # a delivery status notification
+    "auto-reply": N_("auto-reply message"),  # vacation, out-of-office
+    "report": N_("report message"),  # a read receipt or a spam complaint
+    "list": N_("list message"),  # mailing-list or bulk mail
+    "automated": N_("automated message"),  # other machine mail (an alert)
+}
+
+# the rules of gateway.pipeline.loops.NO_ANSWER_RULES, one reason each
+GATEWAY_MAIL = N_("mail of a ticket gateway")
+OWN_ADDRESS = N_("sent from our own address")
+AUTO_SUBMITTED = N_("Auto-Submitted is set")
+BULK = N_("Precedence bulk/junk/list")
+LIST = N_("list message")
+NULL_SENDER = N_("empty return path")
+NEVER_READS = N_("sender never reads answers")
+MACHINE_REPORT = N_("machine report")
+X_LOOP = N_("X-Loop is set")
+AUTO_SUBJECT = N_("subject of an auto-reply")
+NO_ADDRESS = N_("no sender address")
+UNWRITABLE = N_("address not in ASCII (it needs SMTPUTF8)")
+
+
+def not_a_person(verdict: str) -> Msg | str:
+    """A message a machine wrote (``verdict``: its LoopVerdict's value)."""
+    return NOT_A_PERSON.get(verdict, f"{verdict} message")  # a newer verdict: as it is
+
+
+def turned_off(kind: str) -> Msg:
+    """The team does not send mails of ``kind`` (``[mail] off``)."""
+    return N_("{kind} is turned off ([mail] off)", kind=kind)
+
+
+def turned_off_for(kind: str, entry: str) -> Msg:
+    """The catalog entry does not send mails of ``kind`` (its ``mails_off``)."""
+    return N_("{kind} is turned off for the entry {entry} (mails_off)", kind=kind, entry=entry)
+
+
+def rate_limited(address: str, recent: int) -> Msg:
+    """The hourly brake on automatic mail to one address."""
+    return N_(
+        "rate limit: {recent} automatic mails to {address} in the last hour",
+        recent=recent,
+        address=address,
+    )
+
+
+def too_old(dated: date) -> Msg:
+    """A message of an imported archive: answering it years later would confuse."""
+    return N_(
+        "an imported message dated {date}, too old to answer", date=dated.strftime("%Y-%m-%d")
+    )
+
+
+def nobody_to_tell(email: str) -> Msg:
+    """A failed action's mail has no member to go to (``email``: the one named, not a
+    member now; "" when nobody has the ticket and the entry names no manager)."""
+    if not email:
+        return N_("no member to tell (unassigned)")
+    return N_("no member to tell ({email})", email=email)
