@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.core.i18n import Msg
 from store import chat, inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
-from store.outbox import FAILED, PENDING
+from store.outbox import FAILED, PENDING, SENT
 from store.sources import said_error
 
 
@@ -46,6 +46,16 @@ class Snapshot:
     failed_recent: int = 0  # outbox rows that failed for good in the last RECENT
     recent_failures: tuple[Failure, ...] = ()  # the newest of them, newest first
     chat_error: Msg | str = ""  # the newest error of a chat post not posted (yet), said
+    # the newest mails that left the outbox (sent or failed for good), newest first
+    finished: tuple[Finished, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A mail that left the outbox: delivered (``failed_at`` None) or failed for good."""
+
+    failed_at: datetime | None
+    error: Msg | str  # why it failed, said; "" for one delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +75,11 @@ RECENT = timedelta(hours=24)  # "recently" for mail that failed for good
 SHOWN_FAILURES = 5  # the newest ones status names
 
 
-def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapshot:
+def snapshot(
+    session: Session, sources: Sequence[str], now: datetime, last_finished: int = 0
+) -> Snapshot:
+    """What ``status`` judges; ``last_finished``: how many of the newest mails that left
+    the outbox to read (:attr:`Snapshot.finished`)."""
     rows = {
         r.source: r
         for r in session.scalars(select(SourceState).where(SourceState.source.in_(list(sources))))
@@ -133,6 +147,26 @@ def snapshot(session: Session, sources: Sequence[str], now: datetime) -> Snapsho
         outbox_held_until=_aware(held_until),
         failed_recent=failed_recent or 0,
         recent_failures=failures,
+        finished=_finished(session, last_finished),
+    )
+
+
+def _finished(session: Session, n: int) -> tuple[Finished, ...]:
+    """The ``n`` newest mails that left the outbox, by row, newest first: backwards along
+    the primary key, past the few still pending, so a store of any size reads ``n`` rows."""
+    if n <= 0:
+        return ()
+    rows = session.scalars(
+        select(OutboxRow)
+        .where(OutboxRow.state.in_((SENT, FAILED)))
+        .order_by(OutboxRow.id.desc())
+        .limit(n)
+    )
+    return tuple(
+        Finished(_aware(r.failed_at), outbox.said_error(r))
+        if r.state == FAILED
+        else Finished(None, "")
+        for r in rows
     )
 
 

@@ -376,3 +376,66 @@ def test_status_says_times_in_the_teams_zone_and_json_keeps_utc(
     assert data["mailboxes"][0]["last_success_at"] == "2026-03-02T00:59:00+00:00"
     [inbox_problem] = [p for p in data["problems"] if p["key"] == "inbox"]
     assert "arrived at 2026-03-02T01:00:00+00:00" in inbox_problem["text"]
+
+
+def _sent_mail(app: App, key: str, at: datetime) -> None:
+    with transaction(app.sessions) as s:
+        row_id = outbox.enqueue(
+            s,
+            outbox.NewMail(
+                key,
+                "acknowledgement",
+                f"{key}@example.test",
+                "support@example.test",
+                (f"{key}@customer.test",),
+                b"x",
+            ),
+            at - timedelta(minutes=1),
+        )
+        assert row_id is not None
+        outbox.mark_sent(s, row_id, at)
+
+
+def test_a_relay_that_refuses_every_mail_is_a_problem(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
+    """One bounce is the ticket's business; the last five mails all refused for good, none
+    delivered since, is the relay refusing us (our sender not allowed, an expired
+    account): nothing reaches any customer, and status says so with the relay's answer."""
+    from gateway.runtime.cli.common import Speaker
+
+    now = clock.now()
+    _sent_mail(app, "fine", now - timedelta(hours=3))
+    for n in range(4):
+        _failed_mail(app, f"no{n}", None, now - timedelta(minutes=50 - n))
+    assert health.check(settings, app.sessions, now).healthy  # four: bounces, maybe
+    _failed_mail(app, "no4", None, now - timedelta(minutes=5))
+    report = health.check(settings, app.sessions, now)
+    assert not report.healthy
+    [problem] = report.problems
+    assert problem.key == "outbox_refused"
+    for locale, words in (
+        ("en", "the last 5 outgoing mails all failed for good"),
+        ("ja", "直近の送信メール 5 通がすべて"),
+    ):
+        said = Speaker(settings)
+        said.locale = locale
+        text = said(problem.message)
+        assert words in text and "550 5.1.1 no such user" in text, text
+        assert "health.max_failed_in_a_row" in text
+    _sent_mail(app, "again", now)  # one mail delivered: the relay takes mail again
+    assert health.check(settings, app.sessions, now).healthy
+
+
+def test_refusals_a_day_old_or_the_check_turned_off_are_no_problem(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
+    now = clock.now()
+    for n in range(6):
+        _failed_mail(app, f"old{n}", None, now - timedelta(hours=30, minutes=n))
+    assert health.check(settings, app.sessions, now).healthy  # and no mail since
+    for n in range(6):
+        _failed_mail(app, f"new{n}", None, now - timedelta(minutes=n))
+    assert not health.check(settings, app.sessions, now).healthy
+    off = replace(settings, health=replace(settings.health, max_failed_in_a_row=0))
+    assert health.check(off, app.sessions, now).healthy

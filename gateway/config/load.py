@@ -100,7 +100,15 @@ SCHEDULE_KEYS = {
     "due_soon",
     "due_soon_percent",
 }
-HEALTH_KEYS = {"max_poll_age", "max_shunted", "max_outbox_age", "max_inbox_age", "alerts", "daemon"}
+HEALTH_KEYS = {
+    "max_poll_age",
+    "max_shunted",
+    "max_outbox_age",
+    "max_inbox_age",
+    "max_failed_in_a_row",
+    "alerts",
+    "daemon",
+}
 ACTIONS_KEYS = {
     "workers",
     "lease_grace",
@@ -318,6 +326,7 @@ def _health(s: Section) -> HealthSettings:
         max_shunted=s.int("max_shunted", 0, 0, 1_000_000),
         max_outbox_age=duration(s, "max_outbox_age", "30m"),
         max_inbox_age=duration(s, "max_inbox_age", "15m"),
+        max_failed_in_a_row=s.int("max_failed_in_a_row", 5, 0, 10_000),
         alerts=s.bool("alerts", True),
         daemon=s.bool("daemon", True),
     )

@@ -176,6 +176,9 @@ class HealthSettings:
     max_shunted: int = 0  # more shunted inbox rows than this
     max_outbox_age: timedelta = timedelta(minutes=30)  # the oldest unsent mail this old
     max_inbox_age: timedelta = timedelta(minutes=15)  # the oldest unprocessed mail this old
+    # the last this many mails that left the outbox all failed for good, the newest within
+    # a day, none delivered since: the relay refuses us, not one customer's address (0: off)
+    max_failed_in_a_row: int = 5
     alerts: bool = True  # mail the managers when health changes (once, not per check)
     # a daemon (`run`) is expected on this machine: status calls a stopped one a problem.
     # False for a site fed only by `ingest` from the MTA, with cron for sweep and send

@@ -51,7 +51,9 @@ def send_due(
     if not settings.health.alerts:
         return []
     names = health.accounts(settings)
-    snap = queries.snapshot(session, [a.source for a in settings.imap], now)
+    snap = queries.snapshot(
+        session, [a.source for a in settings.imap], now, settings.health.max_failed_in_a_row
+    )
     report = health.assess(snap, names, settings.health, now)
     settling = started_at is not None and now - started_at < settings.health.max_poll_age
 

@@ -13,6 +13,7 @@ tested without a daemon.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -178,7 +179,9 @@ def check(
     """``daemon``: whether this machine's daemon runs, as its caller found out (only a
     process outside the daemon asks: inside it, the answer is always yes)."""
     with transaction(sessions) as s:
-        snap = queries.snapshot(s, [a.source for a in settings.imap], now)
+        snap = queries.snapshot(
+            s, [a.source for a in settings.imap], now, settings.health.max_failed_in_a_row
+        )
     report = assess(snap, accounts(settings), settings.health, now)
     found = config_problems(settings)
     if daemon is not None and settings.health.daemon and not daemon.running:
@@ -260,6 +263,9 @@ def assess(
         if oldest is not None and now - oldest > limit:
             params = {"since": _iso(oldest), "limit": _span(limit), **extra}
             problems.append(HealthProblem(key, replace(BACKLOGS[key], params=params)))
+    refused = _relay_refuses(snap.finished, limits.max_failed_in_a_row, now)
+    if refused is not None:
+        problems.append(refused)
     return HealthReport(
         now,
         mailboxes,
@@ -302,6 +308,31 @@ def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> HealthProbl
             ),
         )
     return None
+
+
+def _relay_refuses(
+    finished: Sequence[queries.Finished], limit: int, now: datetime
+) -> HealthProblem | None:
+    """The last ``limit`` mails that left the outbox all failed for good, the newest
+    within a day: not one customer's mistyped address (a warning, see ``status``) but
+    the relay refusing us, and no customer hears anything. A mail delivered since, or a
+    quiet day, ends it."""
+    if limit <= 0 or len(finished) < limit or any(f.failed_at is None for f in finished):
+        return None
+    newest = finished[0]
+    if newest.failed_at is None or now - newest.failed_at > queries.RECENT:
+        return None
+    return HealthProblem(
+        "outbox_refused",
+        N_(
+            "the last {count} outgoing mails all failed for good, the newest at {at}: "
+            "{error}; the relay refuses our mail (check [outbound] and the relay's log; "
+            "health.max_failed_in_a_row = {count})",
+            count=limit,
+            at=_iso(newest.failed_at) or "",
+            error=newest.error,
+        ),
+    )
 
 
 def _iso(value: datetime | None) -> str | None:

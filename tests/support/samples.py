@@ -23,13 +23,14 @@ from gateway.core.model import CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.notify import answers, labels
 from gateway.notify import views as v
+from gateway.outbound import failures
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.runner import ops
 from gateway.runner.saved_words import words_kept
 from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
-from store.health import Snapshot, SourceSeen
+from store.health import Finished, Snapshot, SourceSeen
 from tests.support import samples_many
 from tests.support.action_failures import action_failures
 from tests.support.mailbox_errors import mailbox_errors
@@ -430,6 +431,14 @@ def problems() -> list[Msg]:
         chat={"pending": 1},
         chat_oldest=NOW - timedelta(hours=1),
         inbox_oldest=NOW - timedelta(minutes=40),
+        # the relay refused the last mails for good: our sender is not allowed there
+        finished=tuple(
+            Finished(
+                NOW - timedelta(minutes=n),
+                failures.answered(550, "5.7.1 sender not allowed"),
+            )
+            for n in range(HealthSettings().max_failed_in_a_row)
+        ),
     )
     names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")
     report = health.assess(snap, names, HealthSettings(), NOW)
