@@ -29,8 +29,14 @@ def hold_merges(session: Session) -> None:
     PostgreSQL a transaction-scoped advisory lock; SQLite's write transactions
     (``BEGIN IMMEDIATE``, :mod:`store.db`) already run one at a time. The caller reads
     the tickets again after it (``populate_existing``)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if locked(session):
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
+
+
+def locked(session: Session) -> bool:
+    """Whether merges take a lock here (PostgreSQL), so a caller knows whether the
+    order it takes its locks in matters at all."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def fresh(session: Session, ticket_id: int) -> Ticket | None:

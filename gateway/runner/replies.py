@@ -165,7 +165,8 @@ def _ticket(a: Arrival) -> Ticket:
     """The replied-to ticket, row-locked for the change (:func:`store.tickets.get_to_change`);
     for a reply that merges, after the merge lock, which every merge takes first."""
     ticket_id = a.thread.ticket_id
-    if command_lines.asks_to_merge(a.msg.new_text, a.settings.gateway.max_command_lines):
+    max_lines = a.settings.gateway.max_command_lines
+    if merges.locked(a.session) and command_lines.asks_to_merge(a.msg.new_text, max_lines):
         merges.hold_merges(a.session)
     ticket = tickets.get_to_change(a.session, ticket_id) if ticket_id is not None else None
     if ticket is None:  # evidence only names existing tickets; a race deleted it

@@ -36,7 +36,7 @@ from gateway.runner.chain import Link, run_chain
 from gateway.runner.foresight import Foresight
 from gateway.runner.rows import RowInput, RowOutcome, already_processed, held, log_outcome
 from gateway.tickets import conversation
-from store import inbox
+from store import inbox, merges
 from store.db import transaction
 from store.row_claims import RowClaims
 from store.turnstile import Turnstile
@@ -264,7 +264,7 @@ class Runner:
         the merge lock before any ticket's row lock, as a merge on the page does, and the
         group's earlier rows hold theirs until the group commits (each waiting for the
         other, PostgreSQL would fail one). SQLite writes one transaction at a time."""
-        if r.parsed is None or s.get_bind().dialect.name != "postgresql":
+        if r.parsed is None or not merges.locked(s):
             return False
         return asks_to_merge(r.parsed.new_text, self.settings.gateway.max_command_lines)
 
