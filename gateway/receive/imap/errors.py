@@ -76,14 +76,14 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
             "login as {user} refused by {where}: {server}",
             user=repr(account.username),
             where=where,
-            server=_server_text(exc),
+            server=server_text(exc),
         )
     if isinstance(exc, CapabilityError):
         return N_("{where} lacks a required capability: {server}", where=where, server=str(exc))
     if isinstance(exc, IMAPClientAbortError):
-        return N_("connection to {where} lost: {server}", where=where, server=_server_text(exc))
+        return N_("connection to {where} lost: {server}", where=where, server=server_text(exc))
     if isinstance(exc, IMAPClientError):
-        return N_("{where} refused a command: {server}", where=where, server=_server_text(exc))
+        return N_("{where} refused a command: {server}", where=where, server=server_text(exc))
     return N_("unexpected {kind}: {error}", kind=type(exc).__name__, error=str(exc))
 
 
@@ -96,7 +96,7 @@ _WHEN = re.compile(
 )
 
 
-def _server_text(exc: BaseException) -> str:
+def server_text(exc: BaseException) -> str:
     """imaplib puts bytes reprs into messages: b'[AUTHENTICATIONFAILED] ...'."""
     text = str(exc)
     for quote in ("'", '"'):
