@@ -28,6 +28,7 @@ from gateway.scheduling import health
 from store import sources
 from store.db import transaction
 from tests.support.databases import sqlite_only
+from tests.support.dovecot import Dovecot
 from tests.support.imap_quirks import Message, QuirkyImap
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_rows
@@ -240,3 +241,42 @@ def test_an_outage_is_an_outage_and_steps_over_nothing(
     assert len(inbox_rows(app)) == 3
     assert len(acknowledged(quirky, account)) == 3
     assert said(caplog, logging.ERROR) == []
+
+
+# -- the real Dovecot: every move refused, none of them an outage ----------------------
+
+
+@sqlite_only
+def test_dovecot_refusing_every_move_holds_back_no_new_mail(app: App, dovecot: Dovecot) -> None:
+    """Dovecot cannot be made to refuse one message alone here, but it refuses every
+    MOVE into a folder it may not write to: its real answer is taken as a refusal, not
+    as an outage, so new mail is still read; the mail stays in INBOX, and is moved at the
+    next try once the folder can be written again."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    user = dovecot.add_user()
+    account = dovecot.account(user, after="move")
+    with dovecot.client(user) as c:
+        c.create_folder(account.processed_folder)
+        c.append("INBOX", mail("first"))
+    processed = dovecot.root / "home" / user / "Maildir" / f".{account.processed_folder}"
+    for sub in ("tmp", "new", "cur"):
+        (processed / sub).chmod(0o555)
+    p = poller(app, account)
+    assert p.poll_once() == 1
+    with dovecot.client(user) as c:
+        c.append("INBOX", mail("second"))
+    assert p.poll_once() == 1
+    with dovecot.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        assert len(c.search("ALL")) == 2
+    for sub in ("tmp", "new", "cur"):
+        (processed / sub).chmod(0o700)
+    clock.advance(RETRY_FIRST)
+    assert p.poll_once() == 0
+    p.close()
+    with dovecot.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        assert c.search("ALL") == []
+        c.select_folder(account.processed_folder, readonly=True)
+        assert len(c.search("ALL")) == 2
+    assert len(inbox_rows(app)) == 2
