@@ -32,6 +32,8 @@ from tests.support.dovecot import Dovecot
 from tests.support.imap_quirks import Message, QuirkyImap
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_rows
+from tests.support.polling import running
+from tests.support.waiting import eventually
 
 OVERQUOTA = "NO [OVERQUOTA] Quota exceeded (mailbox for user is full)"
 ACKS = ("UID MOVE", "UID COPY", "UID STORE")
@@ -280,3 +282,23 @@ def test_dovecot_refusing_every_move_holds_back_no_new_mail(app: App, dovecot: D
         c.select_folder(account.processed_folder, readonly=True)
         assert len(c.search("ALL")) == 2
     assert len(inbox_rows(app)) == 2
+
+
+@sqlite_only
+def test_the_running_poller_reads_on_past_a_refused_message(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """As the daemon runs it: a refused acknowledgement is no failure of the mailbox (no
+    'retrying with backoff', no failures counted), and mail that comes later is stored
+    at the next poll."""
+    quirky.add(Message(mail("first"), refuse=OVERQUOTA))
+    account = setup(quirky, tls_files, "move", poll_interval=timedelta(seconds=0.2))
+    p = poller(app, account)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 10)
+        quirky.add(Message(mail("second")))
+        assert eventually(lambda: len(inbox_rows(app)) == 2, 10)
+        assert eventually(lambda: len(acknowledged(quirky, account)) == 1, 5)
+    assert p.status.failures == 0 and p.status.last_problem is None
+    assert not [r for r in caplog.records if "retrying with backoff" in r.getMessage()]
+    assert 1 in quirky.messages
