@@ -504,19 +504,26 @@ def test_a_message_the_server_cannot_read_does_not_stop_the_mailbox(
             "IMAPClientAbortError",
             "command: FETCH => FETCH failed: Internal error occurred. Refer to server log "
             "for more information. [2026-12-04 19:07:{}]",
-            ("54", "55"),
+            (("54",), ("55",)),
             "Refer to server log for more information.",
         ),
         (
             "IMAPClientError",
             "select failed: Mailbox doesn't exist: Support ({} + 0.000 secs).",
-            ("0.001", "0.012"),
+            (("0.001",), ("0.012",)),
             "Mailbox doesn't exist: Support.",
+        ),
+        (  # a newer Dovecot says both: when, and how long (a MOVE it could not write)
+            "IMAPClientError",
+            "move failed: [SERVERBUG] Internal error occurred. Refer to server log for more "
+            "information. [2026-12-05 05:39:{}] ({} + 0.000 + 0.001 secs).",
+            (("47", "0.001"), ("50", "0.013")),
+            "Refer to server log for more information.",
         ),
     ],
 )
 def test_a_server_error_with_a_time_in_it_is_one_problem(
-    error: str, template: str, times: tuple[str, str], ends: str
+    error: str, template: str, times: tuple[tuple[str, ...], ...], ends: str
 ) -> None:
     """Dovecot ends an internal error with the time it happened, and a refusal with how
     long it took, so the same failure read as a new problem at every retry and was
@@ -527,7 +534,7 @@ def test_a_server_error_with_a_time_in_it_is_one_problem(
 
     account = ImapSettings(host="imap.example.test", username="support@example.test")
     raised = getattr(exceptions, error)
-    said = [describe(raised(template.format(t)), account) for t in times]
+    said = [describe(raised(template.format(*t)), account) for t in times]
     assert said[0] == said[1] and str(said[0]).endswith(ends)
 
 

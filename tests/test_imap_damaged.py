@@ -232,7 +232,7 @@ def test_a_rescan_waits_for_a_message_answered_without_content(
     assert p.poll_once() == 2
 
     quirky.uidvalidity = 8  # the folder is rebuilt: new UIDs, the same mail and more
-    quirky.messages = {}
+    quirky.messages, quirky.uidnext = {}, 1  # UIDs begin again under the new UIDVALIDITY
     quirky.add(Message(first))
     quirky.add(Message(mail("new"), "nil"))
     quirky.add(Message(b"X-Migrated: yes\r\n" + second))  # same Message-ID, other bytes

@@ -1,12 +1,14 @@
-"""A tiny IMAP server for the one thing a real Dovecot cannot do: answer a FETCH
+"""A tiny IMAP server for what a real Dovecot cannot be made to do: answer a FETCH
 without the message's content, as Exchange does for some messages (``BODY[] NIL``,
-or no ``BODY[]`` in the answer at all).
+or no ``BODY[]`` in the answer at all), or refuse to move or flag one message of a
+folder (``NO [OVERQUOTA]``, a message locked by another process) while it serves
+the others.
 
 Everything else the IMAP tests need runs against the private Dovecot
 (tests/support/dovecot.py); this server speaks just enough IMAP4rev1 for the
-poller in ``after = "flag"`` mode (implicit TLS, LOGIN, SELECT, UID SEARCH, UID
-FETCH, UID STORE, NOOP, LOGOUT), one connection at a time, and keeps what the
-poller did to each message so a test can look.
+poller (implicit TLS, LOGIN, SELECT, UID SEARCH, UID FETCH, UID STORE, UID MOVE or
+UID COPY and UID EXPUNGE, LIST, CREATE, NOOP, LOGOUT), one connection at a time,
+and keeps what the poller did to each message so a test can look.
 """
 
 from __future__ import annotations
@@ -30,15 +32,31 @@ class Message:
     size_nil: bool = False  # RFC822.SIZE NIL as well
     flags: set[str] = field(default_factory=set)
     fetched: int = 0  # content FETCHes answered
+    refuse: str = ""  # the answer to a MOVE, COPY or STORE naming it, e.g. "NO [OVERQUOTA] …"
+
+
+class _Refused(Exception):
+    """The tagged answer a command gets instead of OK (its text: "NO …", "BAD …")."""
+
+
+class _HangUp(Exception):
+    """The server closes the connection instead of answering."""
 
 
 class QuirkyImap:
     """Serves ``messages`` (UID 1, 2, …) on a loopback port with the given certificate."""
 
-    def __init__(self, cert: Path, key: Path, messages: list[Message]) -> None:
+    def __init__(
+        self, cert: Path, key: Path, messages: list[Message], *, move: bool = True
+    ) -> None:
         self.messages = {uid: m for uid, m in enumerate(messages, start=1)}
         self.uidvalidity = 7
+        self.uidnext = len(messages) + 1  # never given twice, as a server must
         self.commands: list[str] = []
+        self.capabilities = "IMAP4rev1 AUTH=PLAIN UIDPLUS" + (" MOVE" if move else "")
+        self.folders: dict[str, list[Message]] = {}  # other folders than the one read
+        # commands (their first words) at which the connection drops: ("",) is an outage
+        self.hang_up: tuple[str, ...] = ()
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert, key)
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -47,7 +65,7 @@ class QuirkyImap:
         self._thread.start()
 
     def add(self, message: Message) -> int:
-        uid = max(self.messages, default=0) + 1
+        uid, self.uidnext = self.uidnext, self.uidnext + 1
         self.messages[uid] = message
         return uid
 
@@ -97,19 +115,34 @@ class QuirkyImap:
                 io.write(b"* BYE\r\n" + tag.encode() + b" OK bye\r\n")
                 io.flush()
                 return
-            for out in self._answer(command, rest):
-                io.write(out)
-            io.write(f"{tag} OK done\r\n".encode())
+            try:
+                if command.startswith(self.hang_up) and not command.startswith("LOGIN"):
+                    raise _HangUp
+                for out in self._answer(command, rest):
+                    io.write(out)
+            except _Refused as refused:
+                io.write(f"{tag} {refused}\r\n".encode())
+            except _HangUp:
+                return
+            else:
+                io.write(f"{tag} OK done\r\n".encode())
             io.flush()
 
     def _answer(self, command: str, rest: str) -> list[bytes]:
         if command.startswith("CAPABILITY"):
-            return [b"* CAPABILITY IMAP4rev1 AUTH=PLAIN UIDPLUS\r\n"]
+            return [f"* CAPABILITY {self.capabilities}\r\n".encode()]
+        if command.startswith("LIST"):
+            name = rest.split(" ", 2)[2].strip('"')
+            there = name in self.folders
+            return [f'* LIST () "/" "{name}"\r\n'.encode()] if there else []
+        if command.startswith("CREATE"):
+            self.folders.setdefault(rest.split(" ", 1)[1].strip('"'), [])
+            return []
         if command.startswith("SELECT") or command.startswith("EXAMINE"):
             return [
                 f"* {len(self.messages)} EXISTS\r\n".encode(),
                 f"* OK [UIDVALIDITY {self.uidvalidity}] UIDs valid\r\n".encode(),
-                f"* OK [UIDNEXT {max(self.messages, default=0) + 1}] next\r\n".encode(),
+                f"* OK [UIDNEXT {self.uidnext}] next\r\n".encode(),
                 b"* FLAGS (\\Seen \\Deleted)\r\n",
             ]
         if command.startswith("UID SEARCH"):
@@ -120,9 +153,31 @@ class QuirkyImap:
             return [self._fetch(uid, items.upper()) for uid in self._uids(uids)]
         if command.startswith("UID STORE"):
             uids, _, flags = rest[len("UID STORE ") :].split(" ", 2)
-            for uid in self._uids(uids):
+            for uid in self._refused(uids):
                 self.messages[uid].flags.update(flags.strip("()").split())
+        if command.startswith(("UID MOVE", "UID COPY")):
+            uids, folder = rest[len("UID MOVE ") :].split(" ", 1)
+            if folder.strip('"') not in self.folders:
+                raise _Refused("NO [TRYCREATE] Mailbox doesn't exist")
+            chosen = self._refused(uids)
+            self.folders[folder.strip('"')] += [self.messages[uid] for uid in chosen]
+            if command.startswith("UID MOVE"):
+                for uid in chosen:
+                    del self.messages[uid]
+        if command.startswith("UID EXPUNGE"):
+            for uid in self._uids(rest[len("UID EXPUNGE ") :]):
+                if "\\Deleted" in self.messages[uid].flags:
+                    del self.messages[uid]
         return []
+
+    def _refused(self, spec: str) -> list[int]:
+        """The UIDs ``spec`` names, unless one of them refuses: the command fails whole,
+        as Dovecot's MOVE does when one message cannot be moved."""
+        chosen = self._uids(spec)
+        for uid in chosen:
+            if self.messages[uid].refuse:
+                raise _Refused(self.messages[uid].refuse)
+        return chosen
 
     def _fetch(self, uid: int, items: str) -> bytes:
         m, seq = self.messages[uid], list(self.messages).index(uid) + 1

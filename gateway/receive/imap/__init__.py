@@ -3,7 +3,9 @@
 ``poller`` reads a folder completely and never twice (the loop, the sync, the
 waiting); ``connect`` opens a verified TLS session with credentials from
 ``auth``; ``folder`` acknowledges what is stored and listens for news;
-``errors`` words every failure for the operator.
+``refused`` keeps a message whose move or flag the server refuses from holding
+back new mail; ``damaged`` does so for one it cannot hand out, ``batches`` cuts
+fetches by size; ``errors`` words every failure for the operator.
 """
 
 from gateway.receive.imap.errors import ImapError, describe

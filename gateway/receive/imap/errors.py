@@ -76,27 +76,28 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
             "login as {user} refused by {where}: {server}",
             user=repr(account.username),
             where=where,
-            server=_server_text(exc),
+            server=server_text(exc),
         )
     if isinstance(exc, CapabilityError):
         return N_("{where} lacks a required capability: {server}", where=where, server=str(exc))
     if isinstance(exc, IMAPClientAbortError):
-        return N_("connection to {where} lost: {server}", where=where, server=_server_text(exc))
+        return N_("connection to {where} lost: {server}", where=where, server=server_text(exc))
     if isinstance(exc, IMAPClientError):
-        return N_("{where} refused a command: {server}", where=where, server=_server_text(exc))
+        return N_("{where} refused a command: {server}", where=where, server=server_text(exc))
     return N_("unexpected {kind}: {error}", kind=type(exc).__name__, error=str(exc))
 
 
 # Dovecot ends an internal error with when it happened ("… for more information.
-# [2026-12-04 19:07:54]") and a refusal with how long it took ("Mailbox doesn't exist:
-# Support (0.001 + 0.000 secs)."): without them, the same failure is the same problem,
-# logged once
-_WHEN = re.compile(
-    r"\s*\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\]$|\s*\((?:\d+\.\d+ \+ )*\d+\.\d+ secs\)"
-)
+# [2026-12-04 19:07:54]"), a refusal with how long it took ("Mailbox doesn't exist:
+# Support (0.001 + 0.000 secs)."), and a newer one says both ("… [2026-12-05 05:39:47]
+# (0.001 + 0.000 + 0.001 secs)."): without them, the same failure is the same problem,
+# logged once (after a sentence's period, the period that ends them goes with them)
+_TOOK = r"\s*\((?:\d+\.\d+ \+ )*\d+\.\d+ secs\)"
+_AT = r"\s*\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]"
+_WHEN = re.compile(rf"(?<=\.){_AT}(?:{_TOOK})?\.?$|{_AT}(?=(?:{_TOOK})?\.?$)|{_TOOK}")
 
 
-def _server_text(exc: BaseException) -> str:
+def server_text(exc: BaseException) -> str:
     """imaplib puts bytes reprs into messages: b'[AUTHENTICATIONFAILED] ...'."""
     text = str(exc)
     for quote in ("'", '"'):

@@ -7,7 +7,9 @@ mailbox in their own client change nothing. A message is fetched with
 then moved to ``processed_folder`` (or flagged). A crash between the commit and
 the move leaves a message at or below the bookmark, which the next pass only
 moves; a changed UIDVALIDITY makes the next pass a rescan in which the content
-hash and the Message-ID keep what was stored from being stored again.
+hash and the Message-ID keep what was stored from being stored again. A move or
+flag the server refuses for one message is tried again later and then left alone
+(``refused``): it never holds back the mail after it.
 
 Failures (server down, network cut, login refused, database unavailable) are
 logged once, retried with exponential backoff and jitter, and stay inside this
@@ -37,13 +39,8 @@ from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
-from gateway.receive.imap.folder import (
-    acknowledge,
-    forget_news,
-    heard_of_new_mail,
-    hung_up,
-    unacknowledged,
-)
+from gateway.receive.imap.folder import forget_news, heard_of_new_mail, hung_up
+from gateway.receive.imap.refused import Acknowledgements
 from store import inbox, sources
 from store.accept.contract import BYTES_ONLY, DuplicateRule
 from store.db import transaction
@@ -98,6 +95,7 @@ class ImapPoller:
         self._idle_renew = idle_renew
         self._client: IMAPClient | None = None
         self._damage = Damage()  # a message the server cannot hand out is stepped over
+        self._acks = Acknowledgements(account)  # one the server will not let go is left
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
 
     # -- the two ways in -------------------------------------------------------------
@@ -175,12 +173,13 @@ class ImapPoller:
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
+        self._acks.begin(uidvalidity)
         if rescan:
             last_uid = self._rescan_from(mark.uidvalidity, uidvalidity)
         else:
             last_uid = mark.last_uid
-            if last_uid:
-                self._finish_interrupted(client, last_uid)
+            if last_uid:  # stored, not yet moved or flagged (a crash, a cut, a refusal)
+                self._acks.finish_interrupted(client, last_uid, self.clock.now())
         forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
         # import, whose old mail is filed but not answered (gateway.pipeline.archive)
@@ -200,6 +199,9 @@ class ImapPoller:
         if (rescan and not sweep.hole) or not uids:  # a rescan's end, an empty pass: noted
             with transaction(self.sessions) as s:
                 self._bookmark(s, sweep)
+        left = self._acks.end_pass(self.clock.now())
+        if left is not None:  # after the pass's success: ``status`` shows both
+            self._record_error(left)
         return stored
 
     def _bookmark(self, s: Session, sweep: _Pass) -> None:
@@ -231,19 +233,6 @@ class ImapPoller:
             return
         with transaction(self.sessions) as s:
             self._bookmark(s, sweep)
-
-    def _finish_interrupted(self, client: IMAPClient, last_uid: int) -> None:
-        """Stored but not yet moved or flagged (a crash, a cut line): finish only that."""
-        leftovers = unacknowledged(client, self.account, last_uid)
-        if leftovers:
-            log.info(
-                "imap %s: %d message(s) were stored before an interruption; completing the %s",
-                self.key,
-                len(leftovers),
-                self.account.after,
-            )
-            for i in range(0, len(leftovers), self.account.batch_size):
-                acknowledge(client, self.account, leftovers[i : i + self.account.batch_size])
 
     def _by_bytes(self, client: IMAPClient, uids: list[int]) -> list[list[int]]:
         """A batch cut where it would hold more than FETCH_BYTES (see ``batches``)."""
@@ -284,7 +273,7 @@ class ImapPoller:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
             self.on_stored()
-        acknowledge(client, self.account, list(found))
+        self._acks.acknowledge(client, list(found))
         return new
 
     def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:

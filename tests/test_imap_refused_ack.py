@@ -1,0 +1,304 @@
+"""A stored message the server will not let the poller move or flag must not hold back
+the mail after it.
+
+Dovecot cannot be made to refuse the MOVE, COPY or STORE of one message while it
+serves the others (its quota plugin is not installed here, and a quota refuses every
+message alike), so the fake server of tests/support/imap_quirks.py plays it: it
+answers ``NO [OVERQUOTA]`` (or ``NO`` for a locked message) to every such command
+naming that one UID, as Dovecot refuses a whole MOVE when one message of it fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.config.settings import ImapSettings
+from gateway.core.clock import FakeClock
+from gateway.receive.imap import ImapError, ImapPoller
+from gateway.receive.imap.refused import RETRY_FIRST, TRIES
+from gateway.runtime.app import App
+from gateway.scheduling import health
+from store import sources
+from store.db import transaction
+from tests.support.databases import sqlite_only
+from tests.support.dovecot import Dovecot
+from tests.support.imap_quirks import Message, QuirkyImap
+from tests.support.mails import mail
+from tests.support.pipeline import inbox_rows
+from tests.support.polling import running
+from tests.support.waiting import eventually
+
+OVERQUOTA = "NO [OVERQUOTA] Quota exceeded (mailbox for user is full)"
+ACKS = ("UID MOVE", "UID COPY", "UID STORE")
+# how each mode is set up: the account's ``after``, and whether the server offers MOVE
+MODES = {"move": ("move", True), "copy": ("move", False), "flag": ("flag", True)}
+
+
+@pytest.fixture
+def quirky(tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[QuirkyImap]:
+    monkeypatch.setenv("TG_QUIRKS_PASSWORD", "secret")
+    server = QuirkyImap(*tls_files, [])
+    yield server
+    server.close()
+
+
+def setup(
+    quirky: QuirkyImap, tls_files: tuple[Path, Path], mode: str, **overrides: Any
+) -> ImapSettings:
+    after, move = MODES[mode]
+    quirky.capabilities = "IMAP4rev1 AUTH=PLAIN UIDPLUS" + (" MOVE" if move else "")
+    return quirky.account(tls_files[0], after=after, **overrides)
+
+
+def poller(app: App, account: ImapSettings) -> ImapPoller:
+    return ImapPoller(account, app.settings, app.sessions, app.clock)
+
+
+def acknowledged(quirky: QuirkyImap, account: ImapSettings) -> list[bytes]:
+    """The raw messages moved to the processed folder, or flagged processed."""
+    if account.after == "flag":
+        flagged = [m for m in quirky.messages.values() if account.processed_flag in m.flags]
+        return [m.raw for m in flagged]
+    return [m.raw for m in quirky.folders.get(account.processed_folder, [])]
+
+
+def tries_of(quirky: QuirkyImap, uid: int) -> int:
+    """How many MOVE, COPY or STORE commands named ``uid`` alone."""
+    return sum(
+        1 for c in quirky.commands if c.upper().startswith(ACKS) and c.split()[2] == str(uid)
+    )
+
+
+def said(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == level]
+
+
+@sqlite_only
+@pytest.mark.parametrize("batch_size", [1, 50])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_message_whose_acknowledgement_is_refused_does_not_hold_back_new_mail(
+    app: App,
+    quirky: QuirkyImap,
+    tls_files: tuple[Path, Path],
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+    batch_size: int,
+) -> None:
+    """The server refused the MOVE (or COPY, or STORE) of one stored message: the pass
+    failed, and every pass after it began by trying that acknowledgement again and
+    failed the same way, so no new mail was ever read. Now the others are acknowledged,
+    the refused one stays where it is with a warning, and new mail is read on."""
+    first, second, third = mail("first"), mail("second"), mail("third")
+    quirky.add(Message(first))
+    refused = quirky.add(Message(second, refuse=OVERQUOTA))
+    quirky.add(Message(third))
+    account = setup(quirky, tls_files, mode, batch_size=batch_size)
+    p = poller(app, account)
+    with caplog.at_level(logging.WARNING, logger="gateway.imap"):
+        assert p.poll_once() == 3
+    assert sorted(acknowledged(quirky, account)) == sorted([first, third])
+    assert quirky.messages[refused].raw == second  # still in the folder
+    assert account.processed_flag not in quirky.messages[refused].flags
+    warned = said(caplog, logging.WARNING)
+    assert len(warned) == 1 and warned[0].startswith(f"imap {account.key}: uid {refused} ")
+    assert "[OVERQUOTA]" in warned[0]
+
+    fourth = mail("fourth")
+    quirky.add(Message(fourth))
+    assert p.poll_once() == 1  # new mail is read, the refused message does not stop it
+    quirky.add(Message(fifth := mail("fifth")))
+    app.clock.advance(RETRY_FIRST)  # type: ignore[attr-defined]
+    assert p.poll_once() == 1  # and not when its acknowledgement is tried again either
+    p.close()
+    assert len(inbox_rows(app)) == 5
+    assert sorted(acknowledged(quirky, account)) == sorted([first, third, fourth, fifth])
+    assert quirky.messages[refused].raw == second
+
+
+@sqlite_only
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_refused_acknowledgement_is_retried_with_backoff_then_left_and_said(
+    app: App,
+    quirky: QuirkyImap,
+    tls_files: tuple[Path, Path],
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    """The refused acknowledgement is not tried at every pass but after a growing
+    wait; after TRIES tries an error names the mailbox and the UID, the message is left
+    alone in the folder, and ``status`` says so until it is gone from the folder."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    quirky.add(Message(mail("first")))
+    locked = quirky.add(Message(mail("locked"), refuse="NO Message is locked by another process"))
+    account = setup(quirky, tls_files, mode)
+    p = poller(app, account)
+    with caplog.at_level(logging.WARNING, logger="gateway.imap"):
+        assert p.poll_once() == 2
+        tried = tries_of(quirky, locked)
+        assert tried == 1  # the batch was refused, then this one alone
+        wait = RETRY_FIRST
+        for n in range(2, TRIES + 1):
+            clock.advance(wait - timedelta(seconds=1))
+            assert p.poll_once() == 0
+            assert tries_of(quirky, locked) == n - 1  # not yet: it waits
+            clock.advance(timedelta(seconds=1))
+            assert p.poll_once() == 0
+            assert tries_of(quirky, locked) == n
+            wait *= 2
+        errors = said(caplog, logging.ERROR)
+        for _ in range(3):  # left alone now, however long one waits
+            clock.advance(timedelta(days=1))
+            assert p.poll_once() == 0
+        quirky.add(Message(mail("new")))
+        assert p.poll_once() == 1
+    assert tries_of(quirky, locked) == TRIES
+    assert len(said(caplog, logging.WARNING)) == TRIES - 1
+    assert len(errors) == 1 and errors == said(caplog, logging.ERROR)
+    assert errors[0].startswith(f"imap {account.key}: uid {locked} ")
+    assert "locked by another process" in errors[0]
+    assert quirky.messages[locked].flags == set()
+
+    report = health.check(replace(app.settings, imap=(account,)), app.sessions, clock.now())
+    (mailbox,) = report.mailboxes
+    assert f"uid {locked}" in str(mailbox.last_error)
+    assert mailbox.last_success_at == clock.now()  # the mailbox is read: polled well
+
+    del quirky.messages[locked]  # a person took it out of the folder
+    clock.advance(timedelta(minutes=1))
+    assert p.poll_once() == 0
+    p.close()
+    with transaction(app.sessions) as s:
+        assert sources.last_error(s, account.source) == ""
+
+
+@sqlite_only
+def test_a_restart_tries_a_left_acknowledgement_again(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path]
+) -> None:
+    """What was left is left by one poller only: after a restart (the quota raised, the
+    lock gone) the message is tried again, and moved."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    full = quirky.add(Message(mail("full"), refuse=OVERQUOTA))
+    account = setup(quirky, tls_files, "move")
+    p = poller(app, account)
+    for _ in range(TRIES):
+        p.poll_once()
+        clock.advance(timedelta(days=1))
+    p.close()
+    assert tries_of(quirky, full) == TRIES
+    quirky.messages[full].refuse = ""
+    restarted = poller(app, account)
+    assert restarted.poll_once() == 0
+    restarted.close()
+    assert quirky.messages == {}
+    assert len(acknowledged(quirky, account)) == 1
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "outage",
+    [pytest.param(("",), id="every command"), pytest.param(ACKS, id="at each acknowledgement")],
+)
+@pytest.mark.parametrize("mode", ["move", "flag"])
+def test_an_outage_is_an_outage_and_steps_over_nothing(
+    app: App,
+    quirky: QuirkyImap,
+    tls_files: tuple[Path, Path],
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+    outage: tuple[str, ...],
+) -> None:
+    """Passes in which the server drops the connection are retried as an outage: they
+    count as no try of a refused acknowledgement, so nothing is left behind for them,
+    and once the server is back everything is acknowledged."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    quirky.add(Message(mail("first")))
+    refused = quirky.add(Message(mail("second"), refuse=OVERQUOTA))
+    account = setup(quirky, tls_files, mode)
+    p = poller(app, account)
+    assert p.poll_once() == 2  # one try of the refused one
+    quirky.add(Message(mail("third")))
+    quirky.hang_up = outage
+    for _ in range(TRIES + 2):
+        clock.advance(timedelta(days=1))
+        with pytest.raises(ImapError, match=r"connection to|network error|refused"):
+            p.poll_once()
+    quirky.hang_up = ()
+    with caplog.at_level(logging.ERROR, logger="gateway.imap"):
+        for _ in range(TRIES - 2):  # the tries left but the last: not left yet
+            clock.advance(timedelta(days=1))
+            p.poll_once()
+        assert said(caplog, logging.ERROR) == []
+        quirky.messages[refused].refuse = ""  # and the server takes it in the end
+        clock.advance(timedelta(days=1))
+        assert p.poll_once() == 0
+    p.close()
+    assert len(inbox_rows(app)) == 3
+    assert len(acknowledged(quirky, account)) == 3
+    assert said(caplog, logging.ERROR) == []
+
+
+# -- the real Dovecot: every move refused, none of them an outage ----------------------
+
+
+@sqlite_only
+def test_dovecot_refusing_every_move_holds_back_no_new_mail(app: App, dovecot: Dovecot) -> None:
+    """Dovecot cannot be made to refuse one message alone here, but it refuses every
+    MOVE into a folder it may not write to: its real answer is taken as a refusal, not
+    as an outage, so new mail is still read; the mail stays in INBOX, and is moved at the
+    next try once the folder can be written again."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    user = dovecot.add_user()
+    account = dovecot.account(user, after="move")
+    with dovecot.client(user) as c:
+        c.create_folder(account.processed_folder)
+        c.append("INBOX", mail("first"))
+    processed = dovecot.root / "home" / user / "Maildir" / f".{account.processed_folder}"
+    for sub in ("tmp", "new", "cur"):
+        (processed / sub).chmod(0o555)
+    p = poller(app, account)
+    assert p.poll_once() == 1
+    with dovecot.client(user) as c:
+        c.append("INBOX", mail("second"))
+    assert p.poll_once() == 1
+    with dovecot.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        assert len(c.search("ALL")) == 2
+    for sub in ("tmp", "new", "cur"):
+        (processed / sub).chmod(0o700)
+    clock.advance(RETRY_FIRST)
+    assert p.poll_once() == 0
+    p.close()
+    with dovecot.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        assert c.search("ALL") == []
+        c.select_folder(account.processed_folder, readonly=True)
+        assert len(c.search("ALL")) == 2
+    assert len(inbox_rows(app)) == 2
+
+
+@sqlite_only
+def test_the_running_poller_reads_on_past_a_refused_message(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """As the daemon runs it: a refused acknowledgement is no failure of the mailbox (no
+    'retrying with backoff', no failures counted), and mail that comes later is stored
+    at the next poll."""
+    quirky.add(Message(mail("first"), refuse=OVERQUOTA))
+    account = setup(quirky, tls_files, "move", poll_interval=timedelta(seconds=0.2))
+    p = poller(app, account)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert eventually(lambda: len(inbox_rows(app)) == 1, 10)
+        quirky.add(Message(mail("second")))
+        assert eventually(lambda: len(inbox_rows(app)) == 2, 10)
+        assert eventually(lambda: len(acknowledged(quirky, account)) == 1, 5)
+    assert p.status.failures == 0 and p.status.last_problem is None
+    assert not [r for r in caplog.records if "retrying with backoff" in r.getMessage()]
+    assert 1 in quirky.messages
