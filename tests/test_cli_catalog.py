@@ -124,6 +124,23 @@ def test_stats_json_shape(db_url: str, tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0 and "median close" in out and "candidates for new entries" in out
 
 
+def test_stats_groups_the_fallbacks_words_as_the_board_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The words under the fallback that come together in the same tickets, one new entry
+    each (the board's ready-to-paste stubs): in ``--json`` and in the text."""
+    cfg = write_config(tmp_path, url=f"sqlite:///{tmp_path}/gw.db", secret_file=True)
+    for n, subject in enumerate(["Catering menu lunch", "Catering lunch order", "Parking permit"]):
+        (tmp_path / f"{n}.eml").write_bytes(mail(subject=subject, body="Thanks.\n"))
+        assert run(cfg, "ingest", str(tmp_path / f"{n}.eml"), capsys=capsys)[0] == 0
+    code, out, _ = run(cfg, "stats", "--json", capsys=capsys)
+    groups = json.loads(out)["fallback"]["groups"]
+    assert groups == [{"terms": ["catering", "lunch"], "tickets": 2}], groups
+    code, out, _ = run(cfg, "stats", capsys=capsys)
+    assert "words that come together in the same tickets (one new entry each):" in out
+    assert "catering · lunch" in out
+
+
 def test_stats_text_says_times_as_the_team_reads_them_and_keeps_japanese_in_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -207,6 +207,11 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     for t in fb["terms"]:
         count = said(N_("{count} tickets", count=t["tickets"]))
         print(f"  {pad(t['term'], 20)} {t['kind']:<6} {count}")  # a kanji takes two columns
+    if fb.get("groups"):  # as the board offers them: one ready-to-paste entry per group
+        print("\n" + said(N_("words that come together in the same tickets (one new entry each):")))
+    for g in fb.get("groups", ()):
+        count = said(N_("{count} tickets", count=g["tickets"]))
+        print(f"  {' · '.join(g['terms'])}  {count}")
 
 
 def _sla(row: dict[str, Any]) -> str:
