@@ -367,3 +367,36 @@ def test_an_empty_outlook_reply_does_not_fill_the_sheet_with_the_example_it_quot
     quoted = header + f"Subject: {subject}\n\n" + text_of(ack)
     deliver(catalog_app, mail(subject="RE: " + subject, body=quoted, in_reply_to="<e@c.test>"))
     assert "quantity" not in show(catalog_app, out.ticket_id or 0)["fields"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "________________________________\nFrom: Tanaka <tanaka@customer.test>\n"
+        "Sent: Monday, March 2, 2026 10:00 AM\nTo: Alice <alice@customer.test>\n"
+        "Subject: order\n",  # Outlook's forward, nothing written above it
+        "差出人: 田中 <tanaka@customer.test>\n送信日時: 2026年3月2日 10:00\n宛先: 山田\n件名: 発注\n",
+        "-----Original Message-----\nFrom: Tanaka\nSent: Monday\nSubject: order\n",
+    ],
+)
+def test_a_request_forwarded_without_a_word_is_read_from_what_it_forwards(
+    catalog_app: App, head: str
+) -> None:
+    """A customer forwards a colleague's order to the support address and writes
+    nothing above it: the forwarded mail is the request. Its words file it and fill its
+    sheet, as if they had been typed; in a reply to a ticket the same block is old mail."""
+    body = head + "\nPurchase please:\nitem: monitor\nquantity: 2\n"
+    out = deliver(catalog_app, mail(subject="FW: order", body=body))
+    t = show(catalog_app, out.ticket_id or 0)
+    assert t["catalog"] == "purchase", t["catalog"]
+    assert t["fields"] == {"item": "monitor", "quantity": "2"}
+    assert "item: monitor" in t["messages"][0]["new_text"]
+
+
+def test_a_request_of_a_signature_alone_stays_without_words(catalog_app: App) -> None:
+    """Nothing written but a signature: no words to file by (its company name is no
+    request), as before; the subject alone files it."""
+    body = "-- \nPurchase Dept. Example Corp\nTel 03-0000-0000\n"
+    out = deliver(catalog_app, mail(subject="Desk move", body=body))
+    t = show(catalog_app, out.ticket_id or 0)
+    assert t["catalog"] == "other" and t["messages"][0]["new_text"] == ""

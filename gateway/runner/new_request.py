@@ -26,6 +26,7 @@ from gateway.core.text import has_japanese
 from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.pipeline import commands, forward, loops, thread
+from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
 from gateway.runner import filing, notices, ops
@@ -43,10 +44,22 @@ def new_request(a: Arrival) -> Arrival | Done:
         return a
     linked = a.thread.linked_ticket_id
     original = forwarded(a)
-    ticket, summary = open_new(a, linked, original)
+    ticket, summary = open_new(_carried_whole(a) if original is None else a, linked, original)
     how = f", forwarded by {a.sender}" if original is not None else ""
     summary += _member_commands(a, ticket)
     return Done(ticket.id, f"new ticket{f' (linked to #{linked})' if linked else ''}{how}{summary}")
+
+
+def _carried_whole(a: Arrival) -> Arrival:
+    """A new request whose sender wrote nothing above the mail it carries (a forward
+    sent on without a word: Outlook's begins with the old mail's From:/Sent: block,
+    which the parse reads as quoted history, leaving no new text): that mail is the
+    request, and its words file the ticket and fill its sheet as typed words would. In
+    a reply to a ticket the same block is old mail, and stays unread. Commands are
+    read from the sender's own words only (:func:`_member_commands` keeps ``a``)."""
+    msg = a.msg
+    carried = "" if msg.new_text.strip() else quotes.without_signature(msg.text)
+    return replace(a, parsed=replace(msg, new_text=carried)) if carried else a
 
 
 def _member_commands(a: Arrival, ticket: Ticket) -> str:

@@ -351,5 +351,11 @@ def _drop_signature(text: str) -> str:
     return text[: signature.start()] if signature else text
 
 
+def without_signature(text: str) -> str:
+    """``text`` up to its signature: the whole of a mail its sender wrote nothing above
+    (a forward sent on without a word), which :func:`split_reply` leaves empty."""
+    return _drop_signature(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
 def _is_blank(lines: list[str]) -> bool:
     return not any(line.strip() for line in lines)
