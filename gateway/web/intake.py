@@ -81,13 +81,21 @@ async def submit(request: web.Request) -> web.StreamResponse:
     if guard.csrf_refused(request):  # the cookie was lost while they typed: nothing stored
         kept = token if when is not None else form_token.issue(ctx.keys.form, ctx.now())
         lost = {"": CSRF_LOST}
-        if files or sent.too_large:
+        if files or sent.too_large or sent.unreadable:
             lost["files"] = N_("Please choose the attachments again.")
         return _form(request, entry, entered, lost, kept, status=403)
     if when is None:  # forged, or left open too long: a fresh form, nothing lost
         fresh = form_token.issue(ctx.keys.form, ctx.now())
         expired = {"": N_("The form was open too long. Please check it and send it again.")}
         return _form(request, entry, entered, expired, fresh, status=400)
+    if sent.unreadable:  # a file's name aiohttp cannot read: what was typed comes back
+        unnamed = {
+            "files": N_(
+                "The name of an attachment could not be read (it has unusual characters). "
+                "Please rename the file and choose it again."
+            )
+        }
+        return _form(request, entry, entered, unnamed, token, status=400)
     if sent.too_large:  # everything typed comes back; the files have to be smaller
         big = {
             "files": N_(
@@ -96,7 +104,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, big, token, status=413)
-    checked = check(entry, entered, len(files))
+    checked = check(entry, entered, len(files), ctx.settings.own_addresses)
     if not checked.ok:
         return _form(request, entry, entered, checked.errors, token, status=400)
     locale = visitor(request).locale
