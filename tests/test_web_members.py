@@ -81,6 +81,26 @@ def test_strangers_get_the_same_answer_and_no_mail(settings: Settings, clock: Fa
         assert outbox(r.app, "sign_in") == []
 
 
+def test_an_address_that_is_not_one_comes_back_as_typed(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A typo ("at" for "@") came back as an empty field: what was typed is kept, marked
+    invalid and tied to its message, as the request form does."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[int, str]:
+        csrf = await csrf_of(client)
+        typed = {"email": "ops at example.test", "csrf": csrf}
+        answer = await client.post("/sign-in", data=typed, headers={"Accept-Language": "ja"})
+        return answer.status, await answer.text()
+
+    with rig(settings, clock) as r:
+        status, html = r.serve(scenario)
+        assert outbox(r.app, "sign_in") == []
+    assert status == 400
+    assert 'value="ops at example.test"' in html and 'aria-invalid="true"' in html
+    assert 'id="error-email"' in html and "メールアドレスではありません" in html
+
+
 def test_a_members_answer_does_not_wait_for_the_link_mail(
     settings: Settings, clock: FakeClock
 ) -> None:

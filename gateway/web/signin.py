@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member, Settings
+from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
 from gateway.web.guard import client_ip
@@ -52,9 +53,10 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     times the answers to learn who is a member)."""
     ctx = ctx_of(request)
     posted = await request.post()
-    email = str(posted.get("email", "")).strip().lower()[:320]
-    if "@" not in email:
-        return page(request, "sign_in.html.j2", {"bad_email": True}, status=400)
+    typed = str(posted.get("email", "")).strip()[:320]
+    email = typed.lower()
+    if "@" not in email:  # the typo comes back to be corrected (escaped by the template)
+        return page(request, "sign_in.html.j2", {"bad_email": one_line(typed)}, status=400)
     ip = client_ip(request)
     verdict = await ctx.read(_count, ctx.settings, email, ip, ctx.now())
     if verdict is Ask.REFUSED:
