@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from tests.support.pipeline import inbox_raw, inbox_rows, outbox
+from tests.support.pipeline import all_tickets, inbox_raw, inbox_rows, outbox, show, text_of
 from tests.support.web import form_of, printer_form, rig
 from tests.test_one_language import findings, readable
 from tests.test_web_language import _catalog_words
@@ -188,3 +188,54 @@ def test_an_address_no_answer_can_reach_is_refused_at_the_form(
     assert 'id="error-email"' in html and 'value="プロジェクターの件"' in html
     typed_values = [*printer_form("", "", TEXT).values(), typed]
     assert not _wrong_language(html, locale, typed_values), _main(html)
+
+
+def test_a_sheet_value_is_one_line_and_the_text_has_no_control_characters(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A parameter-sheet input is one line on the page, but a client can post CR/LF in
+    it: the member's notice then showed a line of its own ("location: 5F") under the
+    sheet's heading, as if the requester had filled in that field. A NUL or an escape in
+    the details went into the notice's body as it was."""
+
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "printer")
+        form = printer_form(csrf, token, "朝から\r\n印刷\x00でき\x1b[2Jません\tです") | {
+            "f_printer_name": "3F-MFP-01\r\nlocation: 5F\nSubject: x"
+        }
+        return (await client.post("/new/printer", data=form, allow_redirects=False)).status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 303
+        r.app.runner.process_pending()
+        [notice] = outbox(r.app, "new_ticket")
+        body = text_of(notice)
+    assert "3F-MFP-01 location: 5F Subject: x" in body
+    assert "\nlocation: 5F" not in body and "\r" not in body
+    assert "朝から\n印刷でき[2Jません\tです" in body and "\x00" not in body and "\x1b" not in body
+
+
+def test_a_chosen_file_that_is_empty_is_attached(settings: Settings, clock: FakeClock) -> None:
+    """A file of 0 bytes (a placeholder of a synced folder, a log not yet written) was
+    left out without a word, the requester believing it attached; mail keeps such a
+    part, and so does the form, so the team sees it was empty. An input with no file
+    chosen (an empty name) stays nothing."""
+
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "printer")
+        files = [(b"empty.log", b""), (b"", b""), (b"a.txt", b"abc")]
+        body = _multipart(printer_form(csrf, token, TEXT), files)
+        answer = await client.post(
+            "/new/printer",
+            data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+            allow_redirects=False,
+        )
+        return answer.status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 303
+        r.app.runner.process_pending()
+        [t] = all_tickets(r.app)
+        attached = show(r.app, t["id"])["messages"][0]["attachments"]
+    assert [(a["filename"], a["size"]) for a in attached] == [("empty.log", 0), ("a.txt", 3)]

@@ -32,6 +32,7 @@ _EMAIL_FIELD = Field("email", {}, "email")
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 NOT_AN_ADDRESS = N_("not an e-mail address")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +68,19 @@ def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
         name=one_line(form.get("name", ""))[:MAX_NAME],
         email=form.get("email", "").strip()[:320],
         subject=one_line(form.get("subject", ""))[:MAX_SUBJECT],
-        text=form.get("text", "")[:MAX_TEXT],
-        fields={f.name: form.get(FIELD_PREFIX + f.name, "")[:MAX_VALUE] for f in entry.fields},
+        text=_lines(form.get("text", ""))[:MAX_TEXT],
+        # one-line inputs on the page: a CR/LF a client posts would start a line of its
+        # own under the sheet's heading in the member's notice
+        fields={
+            f.name: one_line(form.get(FIELD_PREFIX + f.name, ""))[:MAX_VALUE] for f in entry.fields
+        },
     )
+
+
+def _lines(text: str) -> str:
+    """The details as lines: CR LF and a lone CR are a line break; a NUL, an escape or
+    another control character (no keyboard types one) is left out, tabs stay."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] = ()) -> Checked:

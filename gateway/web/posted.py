@@ -31,7 +31,7 @@ class SentFile:
 @dataclass
 class Posted:
     texts: dict[str, str] = field(default_factory=dict)  # the first value of each input
-    files: list[SentFile] = field(default_factory=list)  # the "files" input, empty ones left out
+    files: list[SentFile] = field(default_factory=list)  # the "files" input's chosen files
     too_large: bool = False  # the files passed the limit: none of them is kept
     # a part whose header aiohttp refuses (a file name with control characters, as
     # Chromium sends a name from disk): what came before it is kept, the rest is not read
@@ -80,7 +80,9 @@ async def _read_parts(request: web.Request, posted: Posted, limit: int, overhead
         else:
             data = await budget.take(part, limit - files + 1)
             files += len(data)
-            if files <= limit and part.name == "files" and part.filename and data:
+            # an input with no file chosen has an empty name; a chosen file of 0 bytes
+            # is kept, as mail keeps an empty part
+            if files <= limit and part.name == "files" and part.filename:
                 kind = _text(part.headers.get("Content-Type", "application/octet-stream"))
                 posted.files.append(SentFile(_text(part.filename), kind, data))
             posted.too_large = files > limit
