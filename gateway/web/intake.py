@@ -12,6 +12,7 @@ kept, see :mod:`gateway.web.posted`), submissions per address and per client per
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from urllib.parse import unquote
@@ -127,6 +128,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
             _count,
             checked.email,
             client_ip(request),
+            hashlib.sha256(raw).hexdigest(),
             ctx.now(),
             ctx.settings.web.submissions_per_hour,
         )
@@ -146,12 +148,20 @@ async def submit(request: web.Request) -> web.StreamResponse:
     raise see_other(f"/new/{entry.id}/sent")
 
 
-def _count(session: Session, email: str, ip: str, now: datetime, limit: int) -> bool:
-    """One hit for the address and one for the client; True while both are under the limit."""
+def _count(session: Session, email: str, ip: str, doc: str, now: datetime, limit: int) -> bool:
+    """One hit for the address and one for the client; True while both are under the
+    limit. The same document again (``doc``: its hash; a double click, a resend) was
+    allowed once already: it is stored once, so it is not counted, and the browser,
+    which shows the last answer, is told it was received, not to "try again later"."""
     window = now.replace(minute=0, second=0, microsecond=0)
+    if web_auth.hits(session, f"submit-doc:{doc}", window):
+        return True
     by_address = web_auth.hit(session, f"submit-addr:{email}", window)
     by_client = web_auth.hit(session, f"submit-ip:{ip}", window)
-    return by_address <= limit and by_client <= limit
+    allowed = by_address <= limit and by_client <= limit
+    if allowed:
+        web_auth.hit(session, f"submit-doc:{doc}", window)
+    return allowed
 
 
 async def _posted(request: web.Request) -> posted.Posted:
