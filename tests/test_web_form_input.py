@@ -7,6 +7,7 @@ that was stored is dropped later without the requester having been told."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -239,3 +240,62 @@ def test_a_chosen_file_that_is_empty_is_attached(settings: Settings, clock: Fake
         [t] = all_tickets(r.app)
         attached = show(r.app, t["id"])["messages"][0]["attachments"]
     assert [(a["filename"], a["size"]) for a in attached] == [("empty.log", 0), ("a.txt", 3)]
+
+
+@pytest.mark.parametrize(("sizes", "status"), [((60_000, 40_000), 303), ((60_000, 40_001), 413)])
+def test_the_upload_limit_holds_to_the_byte(
+    settings: Settings, clock: FakeClock, sizes: tuple[int, ...], status: int
+) -> None:
+    """``max_upload_size`` is the files' bytes in all: exactly at it is accepted, one
+    byte over brings the form back."""
+
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "printer")
+        files = [(f"{n}.bin".encode(), b"x" * size) for n, size in enumerate(sizes)]
+        body = _multipart(printer_form(csrf, token, TEXT), files)
+        answer = await client.post(
+            "/new/printer",
+            data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+            allow_redirects=False,
+        )
+        return answer.status
+
+    with rig(settings, clock, max_upload_size=100_000) as r:
+        assert r.serve(scenario) == status
+        assert len(inbox_rows(r.app)) == (1 if status == 303 else 0)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked", "whole"])
+def test_a_connection_dropped_mid_upload_stores_nothing(
+    settings: Settings, clock: FakeClock, framing: str
+) -> None:
+    """Every input sent and valid, then the connection drops inside the file: nothing
+    is stored (no row, so no ticket and no acknowledgement), nothing half-written.
+    ``whole``: the same request sent to its end is stored, so the request is good."""
+
+    async def scenario(client: TestClient[Any, Any]) -> None:
+        csrf, token = await form_of(client, "printer")
+        cookies = "; ".join(f"{c.key}={c.value}" for c in client.session.cookie_jar)
+        whole = _multipart(printer_form(csrf, token, TEXT), [(b"a.bin", b"x" * 50_000)])
+        cut = whole[: whole.index(b"x" * 50_000) + 20_000]
+        head = (
+            f"POST /new/printer HTTP/1.1\r\nHost: {client.server.host}\r\nCookie: {cookies}\r\n"
+            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        )
+        if framing == "whole":
+            cut = whole
+        if framing == "chunked":
+            sent = f"{head}Transfer-Encoding: chunked\r\n\r\n{len(whole):x}\r\n".encode() + cut
+        else:
+            sent = f"{head}Content-Length: {len(whole)}\r\n\r\n".encode() + cut
+        _, writer = await asyncio.open_connection(client.server.host, client.server.port)
+        writer.write(sent)
+        await writer.drain()
+        await asyncio.sleep(0.2)  # the server reads the inputs and part of the file
+        writer.close()
+        await asyncio.sleep(0.3)  # and meets the end of the connection
+
+    with rig(settings, clock) as r:
+        r.serve(scenario)
+        assert len(inbox_rows(r.app)) == (1 if framing == "whole" else 0)
