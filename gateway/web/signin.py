@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import unicodedata
 from datetime import datetime
+from email.utils import parseaddr
 from enum import Enum
 
 from aiohttp import web
@@ -54,7 +56,7 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
     posted = await request.post()
     typed = str(posted.get("email", "")).strip()[:320]
-    email = typed.lower()
+    email = _address(typed)
     if "@" not in email:  # the typo comes back to be corrected (escaped by the template)
         return page(request, "sign_in.html.j2", {"bad_email": one_line(typed)}, status=400)
     ip = client_ip(request)
@@ -74,6 +76,17 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
         return answer
     ctx.wake_sender()
     return answer
+
+
+def _address(typed: str) -> str:
+    """The address in what was typed, as the config writes a member's: ``Name <addr>``
+    pasted from a mail client is its address, full-width letters typed with a Japanese
+    input method are ASCII (NFKC), case does not count. The page answers the same for
+    any address, so one written another way would wait for a mail that never comes;
+    the link only ever goes to the member's configured address."""
+    text = unicodedata.normalize("NFKC", typed)
+    _, address = parseaddr(text)
+    return (address if "@" in address else text).strip().lower()
 
 
 class Ask(Enum):
