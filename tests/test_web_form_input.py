@@ -16,7 +16,15 @@ from aiohttp.test_utils import TestClient
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from tests.support.pipeline import all_tickets, inbox_raw, inbox_rows, outbox, show, text_of
+from tests.support.pipeline import (
+    all_tickets,
+    header_of,
+    inbox_raw,
+    inbox_rows,
+    outbox,
+    show,
+    text_of,
+)
 from tests.support.web import form_of, printer_form, rig
 from tests.test_one_language import findings, readable
 from tests.test_web_language import _catalog_words
@@ -299,3 +307,28 @@ def test_a_connection_dropped_mid_upload_stores_nothing(
     with rig(settings, clock) as r:
         r.serve(scenario)
         assert len(inbox_rows(r.app)) == (1 if framing == "whole" else 0)
+
+
+def test_a_name_cannot_turn_the_address_after_it_around(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A bidi override (U+202E) or isolate in a name reverses what follows it on the
+    line: the notice's "requester: NAME <address>" then shows the address backwards,
+    a name made to read as another address in its place. Names are kept without them,
+    from a form as from a mail's From."""
+    name = "\u202emoc.elpmaxe@ofni\u2066 \u202d"
+
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "printer")
+        form = printer_form(csrf, token, TEXT) | {"name": name}
+        return (await client.post("/new/printer", data=form, allow_redirects=False)).status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 303
+        r.app.runner.process_pending()
+        [notice] = outbox(r.app, "new_ticket")
+        [ack] = outbox(r.app, "acknowledgement")
+        body, to = text_of(notice), header_of(ack, "To")
+    assert "moc.elpmaxe@ofni" in body
+    for seen in (body, to):
+        assert not set(seen) & {"\u202e", "\u2066", "\u202d"}, repr(seen)
