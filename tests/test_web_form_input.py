@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.web.intake_check import MAX_TEXT
 from tests.support.pipeline import (
     all_tickets,
     header_of,
@@ -332,3 +333,25 @@ def test_a_name_cannot_turn_the_address_after_it_around(
     assert "moc.elpmaxe@ofni" in body
     for seen in (body, to):
         assert not set(seen) & {"\u202e", "\u2066", "\u202d"}, repr(seen)
+
+
+def test_details_as_long_as_the_page_allows_arrive_whole(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The textarea's maxlength counts a line break as one character, but a browser
+    sends each as CR LF: details of many short lines at the page's limit came to more
+    than MAX_TEXT characters and lost their end without a word. Line breaks are read
+    as one before the text is measured."""
+    lines = ["ログの行です。"] * (MAX_TEXT // 8)  # 7 characters and a line break each
+    typed = "\n".join(lines)
+    assert len(typed) <= MAX_TEXT < len(typed.replace("\n", "\r\n"))
+
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "printer")
+        form = printer_form(csrf, token, typed.replace("\n", "\r\n"))  # as a browser sends
+        return (await client.post("/new/printer", data=form, allow_redirects=False)).status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 303
+        [row] = inbox_rows(r.app)
+        assert json.loads(inbox_raw(r.app, row.id))["text"] == typed
