@@ -135,7 +135,7 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     # the header we set on everything we send: ours came back, or another ticket-gateway's
     (why.GATEWAY_MAIL, lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
     # a message from one of our addresses (gateway, alias, reply-token variant)
-    (why.OWN_ADDRESS, lambda m, s, e, own: own_address(s, own)),
+    (why.OWN_ADDRESS, lambda m, s, e, own: s in own or _token_variant(s, own)),
     # RFC 3834: anything but "no" means a machine wrote it
     (why.AUTO_SUBMITTED, lambda m, s, e, own: m.loop.auto_submitted not in ("", "no")),
     # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
@@ -207,11 +207,6 @@ def is_own_address(email: str, own: Collection[str]) -> bool:
     """One of ``own`` (the gateway address and its aliases) or a ``+token`` variant."""
     email = email.lower()
     return email in own or _token_variant(email, own)
-
-
-def own_address(sender: str, own: Collection[str]) -> bool:
-    """``sender`` is one of ``own`` (lower-case) or a ``+token`` variant of one."""
-    return sender in own or _token_variant(sender, own)
 
 
 def _token_variant(sender: str, own: Collection[str]) -> bool:

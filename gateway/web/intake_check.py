@@ -17,7 +17,8 @@ from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_problems, validate
 from gateway.core.i18n import N_, Msg
 from gateway.core.title import one_line
-from gateway.pipeline.loops import own_address
+from gateway.pipeline import unanswered
+from gateway.pipeline.loops import never_answered
 
 MAX_NAME = 200
 MAX_SUBJECT = 200
@@ -104,25 +105,32 @@ def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] =
 
 def reachable(email: str, own: Collection[str]) -> tuple[str, Msg | None]:
     """``email`` as our mail is sent to it (the domain in its ASCII form), or why no
-    acknowledgement could reach it. The runner would file a submission from any of
-    these and answer none (SMTPUTF8 is not sent; our own address is our own mail), so
-    the requester is told at the form instead of waiting for an answer."""
+    answer could reach it. The runner would file a submission from any of these and
+    answer none (the rules of :func:`gateway.pipeline.loops.never_answered`: SMTPUTF8
+    is not sent, our own address is our own mail, a no-reply address reads nothing),
+    so the requester is told at the form instead of waiting for an answer."""
     local, _, domain = email.rpartition("@")
-    if local and not local.isascii():
-        return "", N_(
-            "We cannot send mail to an address with non-Latin characters before the @. "
-            "Please give another address."
-        )
     try:
         ascii_domain = domain.encode("idna").decode("ascii").lower()
     except UnicodeError:
         return "", NOT_AN_ADDRESS
+    address = f"{local}@{ascii_domain}".lower()
+    never = never_answered(address, own)
+    if never == unanswered.UNWRITABLE:
+        return "", N_(
+            "We cannot send mail to an address with non-Latin characters before the @. "
+            "Please give another address."
+        )
+    if never == unanswered.OWN_ADDRESS:
+        return "", N_("This is our own address. Please give your e-mail address.")
+    if never == unanswered.NEVER_READS:
+        return "", N_(
+            "Mail to this address is not read (no-reply), so our answer would not reach "
+            "you. Please give your own address."
+        )
     labels = ascii_domain.split(".")
-    if not _LOCAL.fullmatch(local) or len(labels) < 2:
+    if never or not _LOCAL.fullmatch(local) or len(labels) < 2:
         return "", NOT_AN_ADDRESS
     if not all(_LABEL.fullmatch(label) for label in labels):
         return "", NOT_AN_ADDRESS
-    address = f"{local}@{ascii_domain}".lower()
-    if own_address(address, {o.lower() for o in own}):
-        return "", N_("This is our own address. Please give your e-mail address.")
     return address, None
