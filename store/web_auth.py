@@ -77,6 +77,17 @@ def purge(session: Session, now: datetime) -> None:
     session.execute(delete(RateCounter).where(RateCounter.window_start < now - timedelta(days=1)))
 
 
+def hits(session: Session, key: str, window_start: datetime) -> int:
+    """How many hits ``key`` has in the window starting at ``window_start`` (none
+    counted)."""
+    count = session.scalar(
+        select(RateCounter.count).where(
+            RateCounter.key == key[:400], RateCounter.window_start == window_start
+        )
+    )
+    return int(count or 0)
+
+
 def hit(session: Session, key: str, window_start: datetime) -> int:
     """Count one hit for ``key`` in the window starting at ``window_start``; the count."""
     values = {"key": key[:400], "window_start": window_start, "count": 1}

@@ -55,6 +55,14 @@ def test_the_address_is_the_one_in_angle_brackets(name: str) -> None:
     assert "\n" not in parsed.from_.name and "\r" not in parsed.from_.name
 
 
+def test_a_from_name_keeps_no_bidi_override() -> None:
+    """An override in a name reverses the address shown after it (see short_name)."""
+    name = "=?utf-8?q?=E2=80=AEmoc.elpmaxe@ofni=E2=81=A6x?="  # RLO ... LRI x
+    parsed = parse_message(_raw(f"{name} <{ALICE}>"))
+    assert parsed.from_ is not None
+    assert parsed.from_.name == "moc.elpmaxe@ofnix" and parsed.from_.email == ALICE
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -288,3 +288,31 @@ def test_the_file_field_speaks_the_pages_language_not_the_browsers(
     assert plain.locator(".files label.button").is_hidden()
     assert plain.locator("#files").bounding_box()["width"] > 1  # type: ignore[index]
     plain.context.close()
+
+
+def test_a_file_whose_name_has_a_control_character_brings_the_form_back(
+    gw: Gateway, tmp_path: Any
+) -> None:
+    """Linux allows any byte but "/" in a file name, and Chromium sends the name as it
+    is (it escapes only CR, LF and the quote): aiohttp refuses that part's header. The
+    page was a 500 with everything typed lost; it is the form, with what was typed and a
+    word next to the attachments, and nothing is stored."""
+    odd = tmp_path / "ログ\x01.txt"
+    odd.write_bytes(b"log\n")
+    context = gw.browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{gw.base}/new/printer")
+    page.fill("#email", "ito@customer.test")
+    page.fill("#subject", "制御文字の名前のファイル")
+    page.fill("#f_printer_name", "3F-MFP-01")
+    page.fill("#text", "ログを添付します。")
+    page.set_input_files("#files", files=[str(odd)])
+    with page.expect_navigation() as went:
+        page.click("button.primary")
+    answer = went.value
+    assert answer is not None and answer.status == 400
+    assert page.input_value("#subject") == "制御文字の名前のファイル"
+    assert page.input_value("#text") == "ログを添付します。"
+    assert "ファイル名を変えて" in page.inner_text("#error-files")
+    assert all(t["subject"] != "制御文字の名前のファイル" for t in gw.tickets())
+    context.close()

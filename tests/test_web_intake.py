@@ -248,3 +248,38 @@ def test_an_unknown_entry_is_not_found(settings: Settings, clock: FakeClock) -> 
 
     with rig(settings, clock) as r:
         assert r.serve(scenario) == 404
+
+
+def test_a_double_click_at_the_limit_is_answered_as_the_sent_form_it_is(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The last submission the hour allows, clicked twice: the first click stored it, the
+    second counted again and answered 429 "too many requests, try later", the page the
+    browser shows. The requester, told it failed, sent it again later: two tickets. The
+    same document again is not another submission: it gets the "received" page and is
+    not counted; a different one at the limit is still refused."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[int]:
+        statuses = []
+        for n in range(2):
+            csrf, token = await form_of(client, "vpn")
+            form = _vpn_form(csrf, token, subject=f"VPN {n}")
+            statuses.append(
+                (await client.post("/new/vpn", data=form, allow_redirects=False)).status
+            )
+        csrf, token = await form_of(client, "vpn")
+        last = _vpn_form(csrf, token, subject="VPN last")
+        for _ in range(2):  # the double click
+            statuses.append(
+                (await client.post("/new/vpn", data=last, allow_redirects=False)).status
+            )
+        csrf, token = await form_of(client, "vpn")
+        other = _vpn_form(csrf, token, subject="one more")
+        statuses.append((await client.post("/new/vpn", data=other, allow_redirects=False)).status)
+        return statuses
+
+    with rig(settings, clock, submissions_per_hour=3) as r:
+        assert r.serve(scenario) == [303, 303, 303, 303, 429]
+        assert len(inbox_rows(r.app)) == 3
+        r.app.runner.process_pending()
+        assert len(outbox(r.app, "acknowledgement")) == 3

@@ -10,6 +10,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import event
 
@@ -79,6 +80,56 @@ def test_strangers_get_the_same_answer_and_no_mail(settings: Settings, clock: Fa
     with rig(settings, clock) as r:
         assert "メールをご確認ください" in r.serve(scenario)  # the team default: ja
         assert outbox(r.app, "sign_in") == []
+
+
+def test_an_address_that_is_not_one_comes_back_as_typed(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A typo ("at" for "@") came back as an empty field: what was typed is kept, marked
+    invalid and tied to its message, as the request form does."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[int, str]:
+        csrf = await csrf_of(client)
+        typed = {"email": "ops at example.test", "csrf": csrf}
+        answer = await client.post("/sign-in", data=typed, headers={"Accept-Language": "ja"})
+        return answer.status, await answer.text()
+
+    with rig(settings, clock) as r:
+        status, html = r.serve(scenario)
+        assert outbox(r.app, "sign_in") == []
+    assert status == 400
+    assert 'value="ops at example.test"' in html and 'aria-invalid="true"' in html
+    assert 'id="error-email"' in html and "メールアドレスではありません" in html
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Ops One <OPS@example.test>",  # pasted from a mail client's address field
+        "ｏｐｓ＠ｅｘａｍｐｌｅ．ｔｅｓｔ",  # typed with the Japanese input method still on
+        " ops@example.test\t",
+    ],
+)
+def test_a_members_address_as_people_paste_or_type_it_gets_the_link(
+    settings: Settings, clock: FakeClock, typed: str
+) -> None:
+    """The page answers "check your mail" for any address (it must not tell who is a
+    member), so a member whose address was written another way waited for a mail that
+    never came. The link still goes only to the address in the config."""
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> list[Any]:
+        csrf = await csrf_of(client)
+        answer = await client.post("/sign-in", data={"email": typed, "csrf": csrf})
+        assert answer.status == 200
+        for _ in range(200):  # the link is queued just after the answer
+            if queued := outbox(r.app, "sign_in"):
+                return queued
+            await asyncio.sleep(0.01)
+        return []
+
+    with rig(settings, clock) as r:
+        [link_mail] = r.serve(lambda c: scenario(c, r))
+        assert link_mail.recipients == [MEMBER]
 
 
 def test_a_members_answer_does_not_wait_for_the_link_mail(

@@ -33,6 +33,9 @@ from store import web_auth
 
 log = logging.getLogger("gateway.web")
 
+# What a browser sends for our forms. Any other body (a script's JSON, a bare POST) has
+# no token to check: it is a 415, not a 403 that speaks of an expired page.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 FORM_OVERHEAD = 200_000  # the text inputs and multipart framing around a form's files
 
 CSP = (
@@ -142,9 +145,13 @@ def csrf_refused(request: web.Request) -> bool:
 async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every POST carries the token of the visitor's CSRF cookie and, when the
     browser says where it comes from, comes from us."""
+    if request.match_info.http_exception is not None:
+        return await handler(request)  # no such page, or not this method: 404 / 405
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         if not _same_origin(request):
             raise web.HTTPForbidden()
+        if request.content_type not in FORM_TYPES:  # JSON, text, none: no form of ours
+            raise web.HTTPUnsupportedMediaType()
         sent: object
         if posted.is_multipart(request):  # read as a stream: see gateway.web.posted
             web_settings = ctx_of(request).settings.web

@@ -12,6 +12,7 @@ kept, see :mod:`gateway.web.posted`), submissions per address and per client per
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from urllib.parse import unquote
@@ -81,13 +82,21 @@ async def submit(request: web.Request) -> web.StreamResponse:
     if guard.csrf_refused(request):  # the cookie was lost while they typed: nothing stored
         kept = token if when is not None else form_token.issue(ctx.keys.form, ctx.now())
         lost = {"": CSRF_LOST}
-        if files or sent.too_large:
+        if files or sent.too_large or sent.unreadable:
             lost["files"] = N_("Please choose the attachments again.")
         return _form(request, entry, entered, lost, kept, status=403)
     if when is None:  # forged, or left open too long: a fresh form, nothing lost
         fresh = form_token.issue(ctx.keys.form, ctx.now())
         expired = {"": N_("The form was open too long. Please check it and send it again.")}
         return _form(request, entry, entered, expired, fresh, status=400)
+    if sent.unreadable:  # a file's name aiohttp cannot read: what was typed comes back
+        unnamed = {
+            "files": N_(
+                "The name of an attachment could not be read (it has unusual characters). "
+                "Please rename the file and choose it again."
+            )
+        }
+        return _form(request, entry, entered, unnamed, token, status=400)
     if sent.too_large:  # everything typed comes back; the files have to be smaller
         big = {
             "files": N_(
@@ -96,7 +105,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, big, token, status=413)
-    checked = check(entry, entered, len(files))
+    checked = check(entry, entered, len(files), ctx.settings.own_addresses)
     if not checked.ok:
         return _form(request, entry, entered, checked.errors, token, status=400)
     locale = visitor(request).locale
@@ -119,6 +128,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
             _count,
             checked.email,
             client_ip(request),
+            hashlib.sha256(raw).hexdigest(),
             ctx.now(),
             ctx.settings.web.submissions_per_hour,
         )
@@ -138,12 +148,20 @@ async def submit(request: web.Request) -> web.StreamResponse:
     raise see_other(f"/new/{entry.id}/sent")
 
 
-def _count(session: Session, email: str, ip: str, now: datetime, limit: int) -> bool:
-    """One hit for the address and one for the client; True while both are under the limit."""
+def _count(session: Session, email: str, ip: str, doc: str, now: datetime, limit: int) -> bool:
+    """One hit for the address and one for the client; True while both are under the
+    limit. The same document again (``doc``: its hash; a double click, a resend) was
+    allowed once already: it is stored once, so it is not counted, and the browser,
+    which shows the last answer, is told it was received, not to "try again later"."""
     window = now.replace(minute=0, second=0, microsecond=0)
+    if web_auth.hits(session, f"submit-doc:{doc}", window):
+        return True
     by_address = web_auth.hit(session, f"submit-addr:{email}", window)
     by_client = web_auth.hit(session, f"submit-ip:{ip}", window)
-    return by_address <= limit and by_client <= limit
+    allowed = by_address <= limit and by_client <= limit
+    if allowed:
+        web_auth.hit(session, f"submit-doc:{doc}", window)
+    return allowed
 
 
 async def _posted(request: web.Request) -> posted.Posted:

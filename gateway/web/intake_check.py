@@ -9,13 +9,16 @@ input's name, said in the page's language next to the input. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_problems, validate
 from gateway.core.i18n import N_, Msg
 from gateway.core.title import one_line
+from gateway.pipeline import unanswered
+from gateway.pipeline.loops import never_answered
 
 MAX_NAME = 200
 MAX_SUBJECT = 200
@@ -25,6 +28,12 @@ MAX_FILES = 10
 FIELD_PREFIX = "f_"  # inputs of the parameter sheet are named f_<field name>
 
 _EMAIL_FIELD = Field("email", {}, "email")
+# RFC 5321's dot-atom local part, in ASCII (no comments, quotes or spaces: they would
+# reach the envelope), and host names of letters, digits and inner hyphens
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+NOT_AN_ADDRESS = N_("not an e-mail address")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +69,27 @@ def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
         name=one_line(form.get("name", ""))[:MAX_NAME],
         email=form.get("email", "").strip()[:320],
         subject=one_line(form.get("subject", ""))[:MAX_SUBJECT],
-        text=form.get("text", "")[:MAX_TEXT],
-        fields={f.name: form.get(FIELD_PREFIX + f.name, "")[:MAX_VALUE] for f in entry.fields},
+        text=_lines(form.get("text", ""))[:MAX_TEXT],
+        # one-line inputs on the page: a CR/LF a client posts would start a line of its
+        # own under the sheet's heading in the member's notice
+        fields={
+            f.name: one_line(form.get(FIELD_PREFIX + f.name, ""))[:MAX_VALUE] for f in entry.fields
+        },
     )
 
 
-def check(entry: Entry, entered: Entered, files: int = 0) -> Checked:
+def _lines(text: str) -> str:
+    """The details as lines: CR LF and a lone CR are a line break; a NUL, an escape or
+    another control character (no keyboard types one) is left out, tabs stay."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] = ()) -> Checked:
+    """``own``: the gateway's addresses, which a requester cannot be."""
     errors: dict[str, Msg] = {}
     email, problem = validate(_EMAIL_FIELD, entered.email)
+    if problem is None:
+        email, problem = reachable(email, own)
     if not entered.email.strip():
         errors["email"] = N_("Please enter your e-mail address: the answer goes there.")
     elif problem is not None:
@@ -79,3 +101,36 @@ def check(entry: Entry, entered: Entered, files: int = 0) -> Checked:
     sheet, problems = field_problems(entry, entered.fields)
     errors.update({FIELD_PREFIX + name: why for name, why in problems.items()})
     return Checked(errors, sheet.values, email.lower())
+
+
+def reachable(email: str, own: Collection[str]) -> tuple[str, Msg | None]:
+    """``email`` as our mail is sent to it (the domain in its ASCII form), or why no
+    answer could reach it. The runner would file a submission from any of these and
+    answer none (the rules of :func:`gateway.pipeline.loops.never_answered`: SMTPUTF8
+    is not sent, our own address is our own mail, a no-reply address reads nothing),
+    so the requester is told at the form instead of waiting for an answer."""
+    local, _, domain = email.rpartition("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return "", NOT_AN_ADDRESS
+    address = f"{local}@{ascii_domain}".lower()
+    never = never_answered(address, own)
+    if never == unanswered.UNWRITABLE:
+        return "", N_(
+            "We cannot send mail to an address with non-Latin characters before the @. "
+            "Please give another address."
+        )
+    if never == unanswered.OWN_ADDRESS:
+        return "", N_("This is our own address. Please give your e-mail address.")
+    if never == unanswered.NEVER_READS:
+        return "", N_(
+            "Mail to this address is not read (no-reply), so our answer would not reach "
+            "you. Please give your own address."
+        )
+    labels = ascii_domain.split(".")
+    if never or not _LOCAL.fullmatch(local) or len(labels) < 2:
+        return "", NOT_AN_ADDRESS
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        return "", NOT_AN_ADDRESS
+    return address, None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 MAX_TEXT_PART = 256_000  # bytes of one text input (the longest, 20 000 characters, is 80 KB)
 MAX_PARTS = 200  # inputs of one form; the rest are not read
@@ -30,8 +31,11 @@ class SentFile:
 @dataclass
 class Posted:
     texts: dict[str, str] = field(default_factory=dict)  # the first value of each input
-    files: list[SentFile] = field(default_factory=list)  # the "files" input, empty ones left out
+    files: list[SentFile] = field(default_factory=list)  # the "files" input's chosen files
     too_large: bool = False  # the files passed the limit: none of them is kept
+    # a part whose header aiohttp refuses (a file name with control characters, as
+    # Chromium sends a name from disk): what came before it is kept, the rest is not read
+    unreadable: bool = False
 
 
 POSTED = web.RequestKey("posted", Posted)
@@ -52,6 +56,8 @@ async def read(request: web.Request, limit: int, overhead: int) -> Posted:
         await _read_parts(request, posted, limit, overhead)
     except ValueError as exc:  # aiohttp's word for a body that is not multipart as declared
         raise web.HTTPBadRequest() from exc  # the client's fault: a 400 page, no traceback
+    except HttpProcessingError:  # one part's header: the inputs before it are still good
+        posted.unreadable, posted.files = True, []
     return posted
 
 
@@ -69,18 +75,28 @@ async def _read_parts(request: web.Request, posted: Posted, limit: int, overhead
             break  # a nested multipart: no browser sends one for a form
         if part.filename is None:
             raw = await budget.take(part, MAX_TEXT_PART)
-            posted.texts.setdefault(part.name or "", raw.decode("utf-8", errors="replace"))
+            posted.texts.setdefault(_text(part.name or ""), raw.decode("utf-8", errors="replace"))
             budget.spent = budget.spent or len(raw) >= MAX_TEXT_PART  # no browser's input
         else:
             data = await budget.take(part, limit - files + 1)
             files += len(data)
-            if files <= limit and part.name == "files" and part.filename and data:
-                kind = part.headers.get("Content-Type", "application/octet-stream")
-                posted.files.append(SentFile(part.filename, kind, data))
+            # an input with no file chosen has an empty name; a chosen file of 0 bytes
+            # is kept, as mail keeps an empty part
+            if files <= limit and part.name == "files" and part.filename:
+                kind = _text(part.headers.get("Content-Type", "application/octet-stream"))
+                posted.files.append(SentFile(_text(part.filename), kind, data))
             posted.too_large = files > limit
         if posted.too_large or budget.spent:
             posted.too_large, posted.files = True, []
             break  # the rest of the body is aiohttp's to drain (or to cut off)
+
+
+def _text(header_value: str) -> str:
+    """A value from a part's header as text that can be written: aiohttp keeps bytes
+    that are not UTF-8 (a name from an old Shift_JIS disk) as lone surrogates, which
+    no encoder takes; each becomes U+FFFD, as a browser shows them."""
+    raw = header_value.encode("utf-8", errors="surrogateescape")
+    return raw.decode("utf-8", errors="replace")
 
 
 class _Budget:

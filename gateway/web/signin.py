@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import logging
 import secrets
+import unicodedata
 from datetime import datetime
+from email.utils import parseaddr
 from enum import Enum
 
 from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member, Settings
+from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
 from gateway.web.guard import client_ip
@@ -52,9 +55,10 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     times the answers to learn who is a member)."""
     ctx = ctx_of(request)
     posted = await request.post()
-    email = str(posted.get("email", "")).strip().lower()[:320]
-    if "@" not in email:
-        return page(request, "sign_in.html.j2", {"bad_email": True}, status=400)
+    typed = str(posted.get("email", "")).strip()[:320]
+    email = _address(typed)
+    if "@" not in email:  # the typo comes back to be corrected (escaped by the template)
+        return page(request, "sign_in.html.j2", {"bad_email": one_line(typed)}, status=400)
     ip = client_ip(request)
     verdict = await ctx.read(_count, ctx.settings, email, ip, ctx.now())
     if verdict is Ask.REFUSED:
@@ -72,6 +76,17 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
         return answer
     ctx.wake_sender()
     return answer
+
+
+def _address(typed: str) -> str:
+    """The address in what was typed, as the config writes a member's: ``Name <addr>``
+    pasted from a mail client is its address, full-width letters typed with a Japanese
+    input method are ASCII (NFKC), case does not count. The page answers the same for
+    any address, so one written another way would wait for a mail that never comes;
+    the link only ever goes to the member's configured address."""
+    text = unicodedata.normalize("NFKC", typed)
+    _, address = parseaddr(text)
+    return (address if "@" in address else text).strip().lower()
 
 
 class Ask(Enum):

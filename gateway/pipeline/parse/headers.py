@@ -24,6 +24,7 @@ from gateway.pipeline.parse.charsets.headers import decode_raw_runs
 from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # LRE RLE PDF LRO RLO, LRI RLI FSI PDI
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
 HINT_PARTS = 50
 MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address field that are parsed
@@ -121,7 +122,12 @@ def _raw_decoded(value: str, hint: str | None, defects: list[str]) -> str:
 
 def short_name(name: str) -> str:
     """A display name as kept: at most TITLE_MAX characters (one mail's From name may be
-    thousands; every mail, card and list repeats it)."""
+    thousands; every mail, card and list repeats it), and without bidi embeddings,
+    overrides and isolates: in "requester: NAME <address>" an override reverses what
+    follows it on the line, so a name could show the address backwards and read as
+    another one. Right-to-left names need none of them (the Unicode algorithm orders
+    their letters itself)."""
+    name = _BIDI.sub("", name)
     return name if len(name) <= TITLE_MAX else name[: TITLE_MAX - len(ELLIPSIS)] + ELLIPSIS
 
 
