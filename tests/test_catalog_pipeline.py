@@ -375,7 +375,8 @@ def test_an_empty_outlook_reply_does_not_fill_the_sheet_with_the_example_it_quot
         "________________________________\nFrom: Tanaka <tanaka@customer.test>\n"
         "Sent: Monday, March 2, 2026 10:00 AM\nTo: Alice <alice@customer.test>\n"
         "Subject: order\n",  # Outlook's forward, nothing written above it
-        "差出人: 田中 <tanaka@customer.test>\n送信日時: 2026年3月2日 10:00\n宛先: 山田\n件名: 発注\n",
+        "差出人: 田中 <tanaka@customer.test>\n送信日時: 2026年3月2日 10:00\n"
+        "宛先: 山田\n件名: 発注\n",
         "-----Original Message-----\nFrom: Tanaka\nSent: Monday\nSubject: order\n",
     ],
 )

@@ -137,6 +137,7 @@ def test_stats_groups_the_fallbacks_words_as_the_board_does(
     groups = json.loads(out)["fallback"]["groups"]
     assert groups == [{"terms": ["catering", "lunch"], "tickets": 2}], groups
     code, out, _ = run(cfg, "stats", capsys=capsys)
+    assert code == 0
     assert "words that come together in the same tickets (one new entry each):" in out
     assert "catering · lunch" in out
 
