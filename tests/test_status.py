@@ -299,7 +299,8 @@ def test_a_stopped_daemon_is_a_problem_whatever_the_sources(
     assert cli.main(["--config", str(config), "status"]) == 0
 
 
-def _failed_mail(app: App, key: str, ticket: int | None, failed_at: datetime) -> None:
+def _queued(app: App, key: str, ticket: int | None, at: datetime) -> int:
+    """An acknowledgement queued a minute before ``at``; its outbox row."""
     with transaction(app.sessions) as s:
         row_id = outbox.enqueue(
             s,
@@ -312,9 +313,15 @@ def _failed_mail(app: App, key: str, ticket: int | None, failed_at: datetime) ->
                 b"x",
                 ticket_id=ticket,
             ),
-            failed_at - timedelta(minutes=1),
+            at - timedelta(minutes=1),
         )
-        assert row_id is not None
+    assert row_id is not None
+    return row_id
+
+
+def _failed_mail(app: App, key: str, ticket: int | None, failed_at: datetime) -> None:
+    row_id = _queued(app, key, ticket, failed_at)
+    with transaction(app.sessions) as s:
         outbox.mark_failed(s, row_id, "550 5.1.1 no such user", failed_at)
 
 
@@ -379,20 +386,8 @@ def test_status_says_times_in_the_teams_zone_and_json_keeps_utc(
 
 
 def _sent_mail(app: App, key: str, at: datetime) -> None:
+    row_id = _queued(app, key, None, at)
     with transaction(app.sessions) as s:
-        row_id = outbox.enqueue(
-            s,
-            outbox.NewMail(
-                key,
-                "acknowledgement",
-                f"{key}@example.test",
-                "support@example.test",
-                (f"{key}@customer.test",),
-                b"x",
-            ),
-            at - timedelta(minutes=1),
-        )
-        assert row_id is not None
         outbox.mark_sent(s, row_id, at)
 
 
