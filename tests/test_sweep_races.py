@@ -25,7 +25,7 @@ from store import reminders
 from store.db import transaction
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
 DAY = timedelta(days=1)
@@ -150,3 +150,19 @@ def test_a_member_closing_on_the_page_while_the_sweep_closes_closes_once(
     closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
     assert len(closes) == 1, closes
     assert answers == [False]  # closed already: the state machine refuses a second close
+
+
+@postgres_only
+def test_a_last_minute_answer_is_not_reminded_as_stale(gw: App, clock: FakeClock) -> None:
+    """The stale reminder too is decided on the ticket as it is now: a ticket its
+    requester answered a moment ago is not "untouched for 3 days" in the assignee's mail,
+    and its stale period is not spent on a reminder nobody got."""
+    tid = open_ticket(gw, "Purchase: toner", key="race-5", state=TicketState.OPEN)
+    clock.advance(3 * DAY)  # stale_after (3d) is reached this very minute
+    _reply_lands_while_the_sweep_runs(gw, tid)
+    assert outbox(gw, "stale_reminder") == []
+    clock.advance(3 * DAY)  # untouched since the answer: reminded now, once
+    with transaction(gw.sessions) as s:
+        run_sweeps(s, scheduler.context(gw), clock.now())
+    [reminder] = outbox(gw, "stale_reminder")
+    assert f"[#{tid}]" in text_of(reminder)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog, Entry
-from gateway.config.settings import Settings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core import spans, zone
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
@@ -140,19 +140,30 @@ def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
 
 
 def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> TicketTimes:
-    """The ticket's times, read again under a row lock when the sweep is about to close
-    it or ask its requester again. The open tickets were read at the start of the pass;
-    on PostgreSQL the runner (or another instance) may have committed a reply since, and
-    acting on the old read would close as "no response" a ticket whose requester has
-    just answered, and write its old state over the new one. The lock makes a reply
-    being filed now wait for this pass, or this pass see the reply. (SQLite takes the
-    write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
+    """The ticket's times, read again under a row lock when the sweep is about to act on
+    it: close it, ask its requester again, remind its assignee or tell them a deadline
+    passed. The open tickets were read at the start of the pass; on PostgreSQL the
+    runner (or another instance) may have committed a reply since, and acting on the
+    old read would close as "no response" a ticket whose requester has just answered,
+    write its old state over the new one, or mail "untouched for 3 days" about a ticket
+    touched a moment ago (and spend its stale period on that mail). The lock makes a
+    reply being filed now wait for this pass, or this pass see the reply. (SQLite takes
+    the write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
-    sched = ctx.settings.schedule
-    if rules.pending_due(t, now, sched) is None and not rules.inventory_due(t, now, sched):
+    if not _anything_due(t, now, ctx.settings.schedule):
         return t
     session.refresh(ticket, with_for_update=True)
     return times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
+
+
+def _anything_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> bool:
+    """Whether some job of the sweep would act on ``t`` at ``now``; cheap checks first."""
+    return (
+        rules.pending_due(t, now, sched) is not None
+        or rules.inventory_due(t, now, sched)
+        or rules.stale_period(t, now) is not None
+        or bool(rules.overdue(t, now))
+    )
 
 
 @contextmanager
