@@ -77,6 +77,12 @@ def test_the_zone_is_the_teams(tmp_path: Path) -> None:
         (['mon = "09:00-18:00"', 'holiday = ["2027-01-01"]'], "business_hours.holiday", "unknown"),
         (['mon = "09:00-18:00"', 'holidays = ["2027-02-30"]'], "business_hours.holidays", "date"),
         (['mon = "09:00-18:00"', 'holidays = ["1/1"]'], "business_hours.holidays", "date"),
+        # a TOML date-time is no date: taken as one, it would match no day and be no holiday
+        (
+            ['mon = "09:00-18:00"', "holidays = [2027-01-01T00:00:00]"],
+            "business_hours.holidays",
+            "date",
+        ),
         (['mon = "09:00-18:00"', 'holidays = "2027-01-01"'], "business_hours.holidays", "list"),
         (
             ['mon = "09:00-18:00"', 'holidays_file = "nowhere.txt"'],

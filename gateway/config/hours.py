@@ -18,7 +18,7 @@ never reach a deadline.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,9 @@ def _bad_range(value: object) -> Msg:
 
 
 def _date(s: Section, key: str, value: object) -> date:
-    if isinstance(value, date):  # TOML's own date literal: holidays = [2026-12-31]
+    # TOML's own date literal: holidays = [2026-12-31]; not a date-time (a subclass of
+    # date that equals no date, so it would be a holiday on no day at all)
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and _DATE.fullmatch(value.strip()):
         try:
