@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 
 ACTOR = "schedule"  # events of the pending close; inventory closes use INVENTORY_ACTOR
 CHANNEL = "system"
+# Tickets one stale reminder lists. Thousands gone stale at once (an import, a member
+# back from leave) would make a mail nobody reads and a relay may refuse for its size;
+# the ones past this are not claimed, so the next pass's mail lists them.
+STALE_LISTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +328,8 @@ def _collect_stale(
     period = rules.stale_period(t, now)
     who = responsible(ctx, ticket)
     if period is None or who is None or t.stale_after is None:
+        return
+    if len(into.get(who, ())) >= STALE_LISTED:  # this pass's mail is full: left for the next
         return
     if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
         news.stale(session, ticket, period, now)
