@@ -106,10 +106,19 @@ def _holiday_file(s: Section, path: Path) -> set[date]:
     if not is_file(path):
         raise ConfigError(s.path, key, N_("no such file: {path}", path=str(path)))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise ConfigError(
             s.path, key, N_("cannot read {path}: {error}", path=str(path), error=str(exc))
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # a list saved as Shift_JIS (Japan's official one is)
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            s.path,
+            f"{key} ({path.name}:{line})",
+            N_("not UTF-8 text: save {name} as UTF-8", name=path.name),
         ) from None
     found = set()
     for number, line in enumerate(text.splitlines(), 1):
