@@ -5,15 +5,16 @@ names the week, and the tickets of a member who left still reach someone."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.config.settings import Settings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.scheduling import scheduler
-from gateway.scheduling.rules import Job
+from gateway.scheduling.rules import Job, previous_digest
 from store import jobs
 from store.db import transaction
 from tests.support.pipeline import outbox, text_of
@@ -88,5 +89,37 @@ def test_a_member_who_left_gets_no_mail_and_the_manager_sees_their_tickets(
         # the stale reminder goes to whoever answers for the entry now: its manager
         [stale] = outbox(app, "stale_reminder")
         assert stale.recipients == ["boss@example.test"] and f"[#{tid}]" in text_of(stale)
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [
+        ("Europe/Berlin", datetime(2026, 10, 24, 22, 0, tzinfo=UTC)),  # 02:30 twice
+        ("America/New_York", datetime(2026, 3, 8, 4, 0, tzinfo=UTC)),  # 02:30 never
+    ],
+)
+def test_a_digest_in_a_shifted_hour_is_mailed_once(
+    settings: Settings, tmp_path: Path, zone: str, start: datetime
+) -> None:
+    """The daemon's passes every five minutes through the night the clocks change, a
+    digest set for 02:30: one digest per member that night, none again the next day."""
+    clock = FakeClock(start)
+    schedule = ScheduleSettings(digest="sun 02:30")
+    app = make_app(_in_zone(scheduled_settings(settings, tmp_path, schedule), zone), clock)
+    try:
+        open_ticket(app, "Purchase: cables", key="dst-1")
+        with transaction(app.sessions) as s:  # the week before was mailed already
+            run = previous_digest(start, "sun 02:30", ZoneInfo(zone))
+            assert run is not None and jobs.claim(s, Job.DIGEST, run.period, start)
+        for _ in range(12 * 6):  # six hours of passes
+            scheduler.tick(app)
+            clock.advance(timedelta(minutes=5))
+        [mailed] = outbox(app, "weekly_digest")
+        assert mailed.recipients == ["ops2@example.test"]
+        clock.advance(DAY)
+        scheduler.tick(app)
+        assert len(outbox(app, "weekly_digest")) == 1
     finally:
         app.close()
