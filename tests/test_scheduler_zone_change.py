@@ -50,10 +50,10 @@ def test_a_new_timezone_between_runs_keeps_one_digest_a_week(
             clock.advance(HOUR)
         with transaction(second.sessions) as s:
             periods = [r.period for r in jobs.runs(s, Job.DIGEST)]
+        digests = [r.idempotency_key for r in outbox(second, "weekly_digest")]
     finally:
         second.close()
     assert len(periods) == len(set(periods))  # never a week twice
-    digests = [r.idempotency_key for r in outbox(second, "weekly_digest")]
     assert len(digests) == len(set(digests)) == len(periods)
     # the weeks follow each other: none skipped by the change
     weeks = sorted(int(p.split("-W")[1]) for p in periods)
