@@ -89,6 +89,7 @@ def test_a_member_who_left_gets_no_mail_and_the_manager_sees_their_tickets(
         # the stale reminder goes to whoever answers for the entry now: its manager
         [stale] = outbox(app, "stale_reminder")
         assert stale.recipients == ["boss@example.test"] and f"[#{tid}]" in text_of(stale)
+        assert "3 日以上" in text_of(stale)  # in the manager's language (ja)
     finally:
         app.close()
 
