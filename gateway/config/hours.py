@@ -114,10 +114,10 @@ def _holiday_file(s: Section, path: Path) -> set[date]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:  # a list saved as Shift_JIS (Japan's official one is)
-        line = data[: exc.start].count(b"\n") + 1
+        at = data[: exc.start].count(b"\n") + 1
         raise ConfigError(
             s.path,
-            f"{key} ({path.name}:{line})",
+            f"{key} ({path.name}:{at})",
             N_("not UTF-8 text: save {name} as UTF-8", name=path.name),
         ) from None
     found = set()
