@@ -154,19 +154,23 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     reply being filed now wait for this pass, or this pass see the reply. (SQLite takes
     the write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
-    if not _anything_due(session, t, now, ctx.settings.schedule):
+    nagged = responsible(ctx, ticket) is not None  # else no stale reminder is due
+    if not _anything_due(session, t, now, ctx.settings.schedule, nagged):
         return t
     session.refresh(ticket, with_for_update=True)
     return times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
 
 
-def _anything_due(session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings) -> bool:
-    """Whether some job of the sweep would act on ``t`` at ``now``. A stale period or a
-    passed deadline already told lasts for many passes and needs no lock: thousands of
-    long-stale tickets would otherwise be locked against the runner on every pass."""
+def _anything_due(
+    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, nagged: bool
+) -> bool:
+    """Whether some job of the sweep would act on ``t`` at ``now`` (``nagged``: someone
+    answers for it, so a stale reminder can go). A stale period or a passed deadline
+    already told lasts for many passes and needs no lock: thousands of long-stale
+    tickets would otherwise be locked against the runner on every pass."""
     if rules.pending_due(t, now, sched) is not None or rules.inventory_due(t, now, sched):
         return True
-    period = rules.stale_period(t, now)
+    period = rules.stale_period(t, now) if nagged else None
     if period is not None and not jobs.claimed(session, Job.STALE, period):
         return True
     return any(
