@@ -77,6 +77,12 @@ def test_the_zone_is_the_teams(tmp_path: Path) -> None:
         (['mon = "09:00-18:00"', 'holiday = ["2027-01-01"]'], "business_hours.holiday", "unknown"),
         (['mon = "09:00-18:00"', 'holidays = ["2027-02-30"]'], "business_hours.holidays", "date"),
         (['mon = "09:00-18:00"', 'holidays = ["1/1"]'], "business_hours.holidays", "date"),
+        # a TOML date-time is no date: taken as one, it would match no day and be no holiday
+        (
+            ['mon = "09:00-18:00"', "holidays = [2027-01-01T00:00:00]"],
+            "business_hours.holidays",
+            "date",
+        ),
         (['mon = "09:00-18:00"', 'holidays = "2027-01-01"'], "business_hours.holidays", "list"),
         (
             ['mon = "09:00-18:00"', 'holidays_file = "nowhere.txt"'],
@@ -104,3 +110,18 @@ def test_a_bad_line_in_the_holiday_file_is_named(tmp_path: Path) -> None:
 def test_the_errors_are_said_in_japanese_too(tmp_path: Path) -> None:
     err = config_error(tmp_path, LOCAL, '[business_hours]\nmon = "18:00-09:00"')
     assert "営業時間ではありません" in translate(err.message, "ja")
+
+
+def test_a_holiday_file_not_in_utf8_names_the_line(tmp_path: Path) -> None:
+    """Japan's official list comes as Shift_JIS: the error says which line could not be
+    read and what to do, in the reader's language, not a codec's byte offset."""
+    (tmp_path / "syukujitsu.txt").write_bytes(
+        "2027-01-01\n2027-01-11\n2027-02-11 建国記念の日\n".encode("shift_jis")
+    )
+    err = config_error(
+        tmp_path, LOCAL, '[business_hours]\nmon = "09:00-18:00"\nholidays_file = "syukujitsu.txt"'
+    )
+    assert err.key == "business_hours.holidays_file (syukujitsu.txt:3)"
+    assert "UTF-8" in err.problem and "codec" not in err.problem
+    said = translate(err.message, "ja")
+    assert "UTF-8" in said and "codec" not in said and "save" not in said

@@ -25,10 +25,10 @@ from store import reminders
 from store.db import transaction
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
-from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
 
-DAY = timedelta(days=1)
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 
 
 @pytest.fixture
@@ -150,3 +150,33 @@ def test_a_member_closing_on_the_page_while_the_sweep_closes_closes_once(
     closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
     assert len(closes) == 1, closes
     assert answers == [False]  # closed already: the state machine refuses a second close
+
+
+@postgres_only
+def test_a_last_minute_answer_is_not_reminded_as_stale(gw: App, clock: FakeClock) -> None:
+    """The stale reminder too is decided on the ticket as it is now: a ticket its
+    requester answered a moment ago is not "untouched for 3 days" in the assignee's mail,
+    and its stale period is not spent on a reminder nobody got."""
+    tid = open_ticket(gw, "Purchase: toner", key="race-5", state=TicketState.OPEN)
+    clock.advance(3 * DAY)  # stale_after (3d) is reached this very minute
+    _reply_lands_while_the_sweep_runs(gw, tid)
+    assert outbox(gw, "stale_reminder") == []
+    clock.advance(3 * DAY)  # untouched since the answer: reminded now, once
+    with transaction(gw.sessions) as s:
+        run_sweeps(s, scheduler.context(gw), clock.now())
+    [reminder] = outbox(gw, "stale_reminder")
+    assert f"[#{tid}]" in text_of(reminder)
+
+
+@postgres_only
+def test_a_first_response_given_a_moment_ago_is_not_told_overdue(gw: App, clock: FakeClock) -> None:
+    """Nor is a deadline met a moment ago told as passed: the member took the ticket up
+    (leaving ``new`` is its first response) after the sweep read it."""
+    tid = open_ticket(gw, "VPN does not connect", key="race-6")
+    clock.advance(4 * HOUR)  # the 4h first response falls due this very minute
+    with transaction(gw.sessions) as sweep:
+        read = reminders.open_tickets(sweep)  # the sweep has read the tickets…
+        set_state(gw, tid, TicketState.OPEN)  # …the member's answer is committed…
+        run_sweeps(sweep, scheduler.context(gw), clock.now())  # …then it goes on
+        assert read  # held, as the sweep holds what it read
+    assert [r for r in outbox(gw, "sla_overdue") if r.ticket_id == tid] == []

@@ -252,3 +252,23 @@ def test_a_summary_with_nothing_to_report_is_not_sent(
             assert len(jobs.runs(s, Job.DIGEST)) == 4
     finally:
         app.close()
+
+
+def test_a_stale_mail_lists_a_bounded_number_and_the_rest_come_next_pass(
+    gw: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of tickets stale at once (an import, a member back from leave) make no
+    mail of thousands of entries: each pass's mail lists at most ``STALE_LISTED``, the
+    most urgent and oldest first, and the others stay due for the next pass, none lost
+    and none twice."""
+    from gateway.scheduling import sweeps
+
+    monkeypatch.setattr(sweeps, "STALE_LISTED", 3)
+    ids = [open_ticket(gw, f"Purchase: item {n}", key=f"many-{n}") for n in range(7)]
+    clock.advance(3 * DAY)
+    _sweep_often(gw, clock, 5)  # three passes are enough, more send nothing
+    mails = outbox(gw, "stale_reminder")
+    listed = [[t for t in ids if f"[#{t}]" in text_of(m)] for m in mails]
+    assert [len(tickets) for tickets in listed] == [3, 3, 1]
+    assert [t for tickets in listed for t in tickets] == ids  # oldest first, each once
+    assert all(m.recipients == ["ops2@example.test"] for m in mails)

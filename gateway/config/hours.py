@@ -18,7 +18,7 @@ never reach a deadline.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,9 @@ def _bad_range(value: object) -> Msg:
 
 
 def _date(s: Section, key: str, value: object) -> date:
-    if isinstance(value, date):  # TOML's own date literal: holidays = [2026-12-31]
+    # TOML's own date literal: holidays = [2026-12-31]; not a date-time (a subclass of
+    # date that equals no date, so it would be a holiday on no day at all)
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and _DATE.fullmatch(value.strip()):
         try:
@@ -104,10 +106,19 @@ def _holiday_file(s: Section, path: Path) -> set[date]:
     if not is_file(path):
         raise ConfigError(s.path, key, N_("no such file: {path}", path=str(path)))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise ConfigError(
             s.path, key, N_("cannot read {path}: {error}", path=str(path), error=str(exc))
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # a list saved as Shift_JIS (Japan's official one is)
+        at = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            s.path,
+            f"{key} ({path.name}:{at})",
+            N_("not UTF-8 text: save {name} as UTF-8", name=path.name),
         ) from None
     found = set()
     for number, line in enumerate(text.splitlines(), 1):

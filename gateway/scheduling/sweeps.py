@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog, Entry
-from gateway.config.settings import Settings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core import spans, zone
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 
 ACTOR = "schedule"  # events of the pending close; inventory closes use INVENTORY_ACTOR
 CHANNEL = "system"
+# Tickets one stale reminder lists. Thousands gone stale at once (an import, a member
+# back from leave) would make a mail nobody reads and a relay may refuse for its size;
+# the ones past this are not claimed, so the next pass's mail lists them.
+STALE_LISTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,19 +144,39 @@ def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
 
 
 def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> TicketTimes:
-    """The ticket's times, read again under a row lock when the sweep is about to close
-    it or ask its requester again. The open tickets were read at the start of the pass;
-    on PostgreSQL the runner (or another instance) may have committed a reply since, and
-    acting on the old read would close as "no response" a ticket whose requester has
-    just answered, and write its old state over the new one. The lock makes a reply
-    being filed now wait for this pass, or this pass see the reply. (SQLite takes the
-    write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
+    """The ticket's times, read again under a row lock when the sweep is about to act on
+    it: close it, ask its requester again, remind its assignee or tell them a deadline
+    passed. The open tickets were read at the start of the pass; on PostgreSQL the
+    runner (or another instance) may have committed a reply since, and acting on the
+    old read would close as "no response" a ticket whose requester has just answered,
+    write its old state over the new one, or mail "untouched for 3 days" about a ticket
+    touched a moment ago (and spend its stale period on that mail). The lock makes a
+    reply being filed now wait for this pass, or this pass see the reply. (SQLite takes
+    the write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
-    sched = ctx.settings.schedule
-    if rules.pending_due(t, now, sched) is None and not rules.inventory_due(t, now, sched):
+    nagged = responsible(ctx, ticket) is not None  # else no stale reminder is due
+    if not _anything_due(session, t, now, ctx.settings.schedule, nagged):
         return t
     session.refresh(ticket, with_for_update=True)
     return times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
+
+
+def _anything_due(
+    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, nagged: bool
+) -> bool:
+    """Whether some job of the sweep would act on ``t`` at ``now`` (``nagged``: someone
+    answers for it, so a stale reminder can go). A stale period or a passed deadline
+    already told lasts for many passes and needs no lock: thousands of long-stale
+    tickets would otherwise be locked against the runner on every pass."""
+    if rules.pending_due(t, now, sched) is not None or rules.inventory_due(t, now, sched):
+        return True
+    period = rules.stale_period(t, now) if nagged else None
+    if period is not None and not jobs.claimed(session, Job.STALE, period):
+        return True
+    return any(
+        not jobs.claimed(session, Job.OVERDUE, rules.overdue_key(t, d))
+        for d in rules.overdue(t, now)
+    )
 
 
 @contextmanager
@@ -308,6 +332,8 @@ def _collect_stale(
     period = rules.stale_period(t, now)
     who = responsible(ctx, ticket)
     if period is None or who is None or t.stale_after is None:
+        return
+    if len(into.get(who, ())) >= STALE_LISTED:  # this pass's mail is full: left for the next
         return
     if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
         news.stale(session, ticket, period, now)
