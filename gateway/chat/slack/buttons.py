@@ -93,6 +93,13 @@ def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | Non
         ticket = tickets.get_to_change(s, ticket_id)
         if ticket is None:
             return N_("There is no ticket #{id}.", id=ticket_id)
+        if ticket.merged_into_id is not None:  # its card predates the merge: work goes there
+            return N_(
+                "Ticket #{id} was merged into #{target}; please work on #{target}. "
+                "Nothing was changed.",
+                id=ticket.id,
+                target=ticket.merged_into_id,
+            )
         now, actor = door.clock.now(), member.email
         if action == render.APPROVE:  # the function /approve uses: managers only
             try:
@@ -124,6 +131,11 @@ def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | Non
             else:
                 return None
         except InvalidTransition as exc:
+            if exc.current == exc.target:  # a double click, or another member was first
+                return N_(
+                    "This ticket is already {state}.",
+                    state=render.STATES.get(exc.current, exc.current),
+                )
             return N_(
                 "A ticket that is {state} cannot be set {target}.",
                 state=render.STATES.get(exc.current, exc.current),
