@@ -230,7 +230,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
 
 def _blocks_fit(blocks: Any) -> bool:
     """Slack's documented limits on a message's blocks: a text object holds at most 3 000
-    characters, each of a section's fields at most 2 000 (over them: ``invalid_blocks``)."""
+    characters, each of a section's fields at most 2 000, a header 150 (over them:
+    ``invalid_blocks``)."""
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     for block in blocks or ():
@@ -238,5 +239,7 @@ def _blocks_fit(blocks: Any) -> bool:
         if any(isinstance(t, dict) and len(str(t.get("text", ""))) > 3000 for t in texts):
             return False
         if any(len(str(f.get("text", ""))) > 2000 for f in block.get("fields") or ()):
+            return False
+        if block.get("type") == "header" and len(str(block["text"].get("text", ""))) > 150:
             return False
     return True
