@@ -92,20 +92,19 @@ def metadata(view: Mapping[str, Any]) -> dict[str, str]:
 
 
 def chosen_entry(view: Mapping[str, Any]) -> str:
-    state = _state(view).get(ENTRY, {}).get(VALUE, {})
-    return str((state.get("selected_option") or {}).get("value") or "")
+    return _read(_input_of(_state(view), ENTRY))
 
 
 def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
     values = _state(view)
     fields = {}
     for f in entry.fields:
-        raw = _read(values.get(FIELD + f.name, {}).get(VALUE, {}))
+        raw = _read(_input_of(values, FIELD + f.name))
         if raw.strip():
             fields[f.name] = raw
     return Typed(
-        subject=one_line(_read(values.get(SUBJECT, {}).get(VALUE, {}))),
-        text=_read(values.get(TEXT, {}).get(VALUE, {})),
+        subject=one_line(_read(_input_of(values, SUBJECT))),
+        text=_read(_input_of(values, TEXT)),
         fields=fields,
     )
 
@@ -180,13 +179,26 @@ def _state(view: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     return values if isinstance(values, dict) else {}
 
 
+def _input_of(values: Mapping[str, Any], block_id: str) -> Mapping[str, Any]:
+    """One input's state; {} when the block is missing or not shaped as Slack shapes it
+    (read as left empty, so the form says what is missing instead of failing)."""
+    block = values.get(block_id)
+    element = block.get(VALUE) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
 def _read(element: Mapping[str, Any]) -> str:
-    """The value of one input, whatever its type."""
-    if element.get("selected_option"):
-        return str(element["selected_option"].get("value") or "")
+    """The value of one input, whatever its type ("" for one that is not a string)."""
+    option = element.get("selected_option")
+    if isinstance(option, dict) and option.get("value"):
+        return _text(option["value"])
     if element.get("selected_date"):
-        return str(element["selected_date"])
-    return str(element.get("value") or "")
+        return _text(element["selected_date"])
+    return _text(element.get("value"))
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _escape(text: str) -> str:
