@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from gateway.actions import trigger
 from gateway.chat import render
 from gateway.chat.slack.door import Door
+from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import mentioned, plain
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, TransientError
@@ -46,7 +47,17 @@ NOT_A_MEMBER = N_(
     "Only members of the team can work on tickets from Slack, and your Slack account is "
     "not linked to one. Nothing was changed."
 )
+NOT_KNOWN = N_(
+    "Slack could not tell us just now who you are, so nothing was changed. Please try "
+    "again in a moment."
+)
 TRY_AGAIN = N_("That could not be saved just now. Please try again in a moment.")
+
+
+def not_a_member(person: Person) -> Msg:
+    """Why a person is refused: not a member, or not known (users.info failed, so a
+    member by the address Slack shows cannot be told from anyone else just now)."""
+    return NOT_A_MEMBER if person.known else NOT_KNOWN
 
 
 async def press(
@@ -70,7 +81,7 @@ async def press(
             person.email,
             action.get("action_id"),
         )
-        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        await _tell(client, channel, user_id, translate(not_a_member(person), locale))
         return
     value = str(action.get("value", ""))
     ticket_id = ticket_number(value) if value.isascii() and value.isdigit() else None
@@ -156,7 +167,7 @@ async def send_message(
     person = await door.people.lookup(user_id)
     locale, member = door.people.locale(person), door.people.member(person)
     if member is None:
-        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        await _tell(client, channel, user_id, translate(not_a_member(person), locale))
         return
     if str(message.get("user", "")) != user_id:
         why = N_("Only your own reply can be sent to the requester.")
@@ -187,7 +198,7 @@ async def reply_command(
     person = await door.people.lookup(user_id)
     locale, member = door.people.locale(person), door.people.member(person)
     if member is None:
-        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        await _tell(client, channel, user_id, translate(not_a_member(person), locale))
         return
     found = _REPLY.match(str(body.get("text", "")))
     if found is None:
