@@ -195,6 +195,9 @@ class FakeSlack:
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method in ("views.open", "views.update"):
             view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
+            meta = str(view.get("private_metadata", ""))
+            if len(meta.encode("utf-16-le")) // 2 > 3000:  # Slack's limit on it
+                return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "view": {"id": "V0VIEW001", "hash": "h1", **view}}
         if method == "chat.getPermalink":
             ts = str(p.get("message_ts", "")).replace(".", "")

@@ -107,6 +107,10 @@ async def submit(
     person = await door.people.lookup(user_id)
     if not person.email and not problems:
         why = N_("Slack shows no e-mail address for you, and the ticket needs one to answer you.")
+        if not person.known:  # users.info failed (rate-limited, down): it may well show one
+            why = N_(
+                "Slack could not tell us just now who you are. Please submit again in a moment."
+            )
         problems[modal.SUBJECT] = translate(why, locale)
     if problems:
         await ack(response_action="errors", errors=problems)

@@ -12,6 +12,7 @@ travels in ``private_metadata``, which Slack hands back unchanged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,8 @@ FIELD = "field:"  # block id prefix of a catalog field
 VALUE = "value"  # every input's action id
 MAX_TEXT = 3000  # Slack's longest plain_text_input
 MAX_OPTIONS = 100  # and its longest static_select
+MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
+_JOINED = re.compile("[\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +164,33 @@ def _view(
         "submit": _plain(submit, locale, 24),
         "close": _plain(N_("Cancel"), locale, 24),
         "blocks": blocks,
-        "private_metadata": json.dumps(dict(meta), ensure_ascii=False, sort_keys=True),
+        "private_metadata": _metadata(meta),
     }
+
+
+def _metadata(meta: Mapping[str, str]) -> str:
+    """``meta`` as private_metadata, its carried message text cut to fit Slack's limit
+    (quotes, line breaks and emoji take more room encoded than they seem)."""
+    data = dict(meta)
+    while True:
+        encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        excess = _units(encoded) - MAX_METADATA
+        if excess <= 0 or not data.get("text"):
+            return encoded
+        data["text"] = _cut(data["text"], len(data["text"]) - excess)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut(text: str, at: int) -> str:
+    """``text[:at]``, moved back so that no emoji sequence (ZWJ family, skin tone, flag
+    tag) is cut inside: a half-sequence shows as different emoji."""
+    at = max(0, at)
+    while 0 < at < len(text) and (_JOINED.match(text[at]) or text[at - 1] == "\u200d"):
+        at -= 1
+    return text[:at]
 
 
 def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
