@@ -78,3 +78,27 @@ def test_a_long_subject_fits_slacks_plain_text_limits() -> None:
         for block in body.get("blocks", []):
             if block["type"] == "header":
                 assert len(block["text"]["text"]) <= 150, what
+
+
+def test_an_emoji_subject_fits_the_header_as_slack_counts_and_keeps_emoji_whole() -> None:
+    """Slack counts UTF-16 units: 100 emoji beyond the BMP are 200 of its characters."""
+    family = "👨‍👩‍👧‍👦"
+    joiners = ("\u200d", "\U0001f3fd")  # inside a sequence: a ZWJ, a skin tone
+    for subject in ("🔥" * 100, "VPN " + family * 40, "障害" + "🙏🏽" * 60):
+        for what, body in _bodies(subject, "ja"):
+            for block in body.get("blocks", []):
+                if block["type"] != "header":
+                    continue
+                shown = block["text"]["text"]
+                assert len(shown.encode("utf-16-le")) // 2 <= 150, what
+                assert shown.endswith("…"), what
+                kept = shown.removesuffix("…")
+                kind = what.removeprefix("notice ")
+                whole = (
+                    render.notice_text({"notice": kind, "target": "resolve"}, _facts(subject), "ja")
+                    if what.startswith("notice")
+                    else f"[#7] {subject}"
+                )
+                assert whole.startswith(kept), what
+                # the cut is between two sequences: none ends in a joiner, none starts with one
+                assert not kept.endswith("\u200d") and whole[len(kept)] not in joiners, what

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 
 ASSIGN_ME, SET_PENDING, CLOSE = "ticket_assign_me", "ticket_pending", "ticket_close"
@@ -56,7 +57,7 @@ class TicketFacts:
     awaiting_approval: bool = False  # its catalog action waits for a manager's approval
 
 
-HEADER_MAX = 150  # characters of a header block's text (Slack's limit)
+HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
 
 
 def escape(text: str) -> str:
@@ -241,7 +242,7 @@ def _header(text: str) -> dict[str, Any]:
     """A message's headline as a header block: plain text, so a subject's ``*`` or
     ``_`` is not our bold or italics (mrkdwn has no way to escape them), and its
     ``:name:`` stays as written; Slack's limit is 150 characters."""
-    shown = text if len(text) <= HEADER_MAX else text[: HEADER_MAX - 1].rstrip() + "…"
+    shown = slack_length.fit(text, HEADER_MAX)
     return {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": False}}
 
 

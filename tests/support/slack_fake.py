@@ -243,6 +243,7 @@ def _blocks_fit(blocks: Any) -> bool:
             return False
         if any(len(str(f.get("text", ""))) > 2000 for f in block.get("fields") or ()):
             return False
-        if block.get("type") == "header" and len(str(block["text"].get("text", ""))) > 150:
+        header = str(block["text"].get("text", "")) if block.get("type") == "header" else ""
+        if len(header.encode("utf-16-le")) // 2 > 150:  # as Slack counts: UTF-16 units
             return False
     return True

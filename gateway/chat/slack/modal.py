@@ -12,13 +12,13 @@ travels in ``private_metadata``, which Slack hands back unchanged.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.catalog.model import Catalog, Entry, Field
 from gateway.catalog.sheet import field_problems
+from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 from gateway.core.title import one_line
 
@@ -29,7 +29,6 @@ VALUE = "value"  # every input's action id
 MAX_TEXT = 3000  # Slack's longest plain_text_input
 MAX_OPTIONS = 100  # and its longest static_select
 MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
-_JOINED = re.compile("[\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,23 +173,10 @@ def _metadata(meta: Mapping[str, str]) -> str:
     data = dict(meta)
     while True:
         encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
-        excess = _units(encoded) - MAX_METADATA
+        excess = slack_length.units(encoded) - MAX_METADATA
         if excess <= 0 or not data.get("text"):
             return encoded
-        data["text"] = _cut(data["text"], len(data["text"]) - excess)
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _cut(text: str, at: int) -> str:
-    """``text[:at]``, moved back so that no emoji sequence (ZWJ family, skin tone, flag
-    tag) is cut inside: a half-sequence shows as different emoji."""
-    at = max(0, at)
-    while 0 < at < len(text) and (_JOINED.match(text[at]) or text[at - 1] == "\u200d"):
-        at -= 1
-    return text[:at]
+        data["text"] = slack_length.cut(data["text"], len(data["text"]) - excess)
 
 
 def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
