@@ -112,3 +112,12 @@ def test_a_submission_when_slack_cannot_say_who_sent_it_asks_to_try_again(
     assert ack["response_action"] == "errors"
     assert "もう一度" in ack["errors"]["subject"] and "メール" not in ack["errors"]["subject"]
     assert [r for r in inbox_rows(chat_app) if r.source == "slack"] == []
+
+
+def test_the_ticket_commands_words_reach_the_form_as_typed(chat_app: App, fake: FakeSlack) -> None:
+    """Slack sends a command's ``&``, ``<`` and ``>`` as entities, escaping on or off."""
+    fake.envelope("slash_commands", c.command("R&amp;D の VPN &lt;東京&gt; が落ちる 🙏🏽"))
+    [opened] = fake.wait_for("views.open")
+    answer = fake.envelope("interactive", c.submission(opened["view"], c.chosen("vpn")))
+    text = next(b for b in answer["view"]["blocks"] if b.get("block_id") == "text")
+    assert text["element"]["initial_value"] == "R&D の VPN <東京> が落ちる 🙏🏽"

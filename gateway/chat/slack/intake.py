@@ -48,7 +48,8 @@ async def open_from_command(
         "thread_ts": "",
         "permalink": "",
         "user_id": str(body.get("user_id", "")),
-        "text": str(body.get("text", ""))[:MAX_PREFILL],
+        # Slack sends &, < and > as entities (and markup, should escaping be on)
+        "text": plain(str(body.get("text", "")), {})[:MAX_PREFILL],
     }
     await _open(door, client, str(body.get("trigger_id", "")), meta)
 
