@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 
 ASSIGN_ME, SET_PENDING, CLOSE = "ticket_assign_me", "ticket_pending", "ticket_close"
@@ -56,6 +57,9 @@ class TicketFacts:
     awaiting_approval: bool = False  # its catalog action waits for a manager's approval
 
 
+HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
+
+
 def escape(text: str) -> str:
     """Text from mail or a person, safe inside Slack mrkdwn."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -80,12 +84,8 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         _field(say(N_("Requester")), escape(t.requester)),
     ]
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "section",
-            "block_id": f"ticket:{t.id}",
-            "text": {"type": "mrkdwn", "text": f"*{escape(t.tag)} {escape(t.subject)}*"},
-            "fields": fields,
-        }
+        _header(f"{t.tag} {t.subject}"),
+        {"type": "section", "block_id": f"ticket:{t.id}", "fields": fields},
     ]
     if t.permalink:
         label = escape(say(N_("the message this ticket came from")))
@@ -109,7 +109,7 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         for action in shown
     ]
     blocks.append({"type": "actions", "block_id": f"ticket-actions:{t.id}", "elements": buttons})
-    return {"text": _headline(t, locale), "blocks": blocks}
+    return {"text": escape(_headline(t, locale)), "blocks": blocks}
 
 
 def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
@@ -167,10 +167,10 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
         if x
     )
     blocks = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(text)}*"}},
+        _header(text),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": details}]},
     ]
-    return {"text": text, "blocks": blocks}
+    return {"text": escape(text), "blocks": blocks}
 
 
 def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
@@ -236,6 +236,14 @@ def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict
 def _headline(t: TicketFacts, locale: str) -> str:
     """The notification text of a card (what a phone shows)."""
     return f"{t.tag} {t.subject} ({state_name(t.state, locale)})"
+
+
+def _header(text: str) -> dict[str, Any]:
+    """A message's headline as a header block: plain text, so a subject's ``*`` or
+    ``_`` is not our bold or italics (mrkdwn has no way to escape them), and its
+    ``:name:`` stays as written; Slack's limit is 150 characters."""
+    shown = slack_length.fit(text, HEADER_MAX)
+    return {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": False}}
 
 
 def _field(label: str, value: str) -> dict[str, str]:

@@ -195,6 +195,9 @@ class FakeSlack:
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method in ("views.open", "views.update"):
             view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
+            meta = str(view.get("private_metadata", ""))
+            if len(meta.encode("utf-16-le")) // 2 > 3000:  # Slack's limit on it
+                return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "view": {"id": "V0VIEW001", "hash": "h1", **view}}
         if method == "chat.getPermalink":
             ts = str(p.get("message_ts", "")).replace(".", "")
@@ -230,7 +233,8 @@ async def _params(request: web.Request) -> dict[str, Any]:
 
 def _blocks_fit(blocks: Any) -> bool:
     """Slack's documented limits on a message's blocks: a text object holds at most 3 000
-    characters, each of a section's fields at most 2 000 (over them: ``invalid_blocks``)."""
+    characters, each of a section's fields at most 2 000, a header 150 (over them:
+    ``invalid_blocks``)."""
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     for block in blocks or ():
@@ -238,5 +242,8 @@ def _blocks_fit(blocks: Any) -> bool:
         if any(isinstance(t, dict) and len(str(t.get("text", ""))) > 3000 for t in texts):
             return False
         if any(len(str(f.get("text", ""))) > 2000 for f in block.get("fields") or ()):
+            return False
+        header = str(block["text"].get("text", "")) if block.get("type") == "header" else ""
+        if len(header.encode("utf-16-le")) // 2 > 150:  # as Slack counts: UTF-16 units
             return False
     return True

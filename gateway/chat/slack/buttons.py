@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from gateway.actions import trigger
 from gateway.chat import render
 from gateway.chat.slack.door import Door
+from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import mentioned, plain
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, TransientError
@@ -46,7 +47,17 @@ NOT_A_MEMBER = N_(
     "Only members of the team can work on tickets from Slack, and your Slack account is "
     "not linked to one. Nothing was changed."
 )
+NOT_KNOWN = N_(
+    "Slack could not tell us just now who you are, so nothing was changed. Please try "
+    "again in a moment."
+)
 TRY_AGAIN = N_("That could not be saved just now. Please try again in a moment.")
+
+
+def not_a_member(person: Person) -> Msg:
+    """Why a person is refused: not a member, or not known (users.info failed, so a
+    member by the address Slack shows cannot be told from anyone else just now)."""
+    return NOT_A_MEMBER if person.known else NOT_KNOWN
 
 
 async def press(
@@ -70,7 +81,7 @@ async def press(
             person.email,
             action.get("action_id"),
         )
-        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        await _tell(client, channel, user_id, translate(not_a_member(person), locale))
         return
     value = str(action.get("value", ""))
     ticket_id = ticket_number(value) if value.isascii() and value.isdigit() else None
@@ -93,6 +104,13 @@ def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | Non
         ticket = tickets.get_to_change(s, ticket_id)
         if ticket is None:
             return N_("There is no ticket #{id}.", id=ticket_id)
+        if ticket.merged_into_id is not None:  # its card predates the merge: work goes there
+            return N_(
+                "Ticket #{id} was merged into #{target}; please work on #{target}. "
+                "Nothing was changed.",
+                id=ticket.id,
+                target=ticket.merged_into_id,
+            )
         now, actor = door.clock.now(), member.email
         if action == render.APPROVE:  # the function /approve uses: managers only
             try:
@@ -124,6 +142,11 @@ def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | Non
             else:
                 return None
         except InvalidTransition as exc:
+            if exc.current == exc.target:  # a double click, or another member was first
+                return N_(
+                    "This ticket is already {state}.",
+                    state=render.STATES.get(exc.current, exc.current),
+                )
             return N_(
                 "A ticket that is {state} cannot be set {target}.",
                 state=render.STATES.get(exc.current, exc.current),
@@ -144,7 +167,7 @@ async def send_message(
     person = await door.people.lookup(user_id)
     locale, member = door.people.locale(person), door.people.member(person)
     if member is None:
-        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        await _tell(client, channel, user_id, translate(not_a_member(person), locale))
         return
     if str(message.get("user", "")) != user_id:
         why = N_("Only your own reply can be sent to the requester.")
@@ -175,7 +198,7 @@ async def reply_command(
     person = await door.people.lookup(user_id)
     locale, member = door.people.locale(person), door.people.member(person)
     if member is None:
-        await _tell(client, channel, user_id, translate(NOT_A_MEMBER, locale))
+        await _tell(client, channel, user_id, translate(not_a_member(person), locale))
         return
     found = _REPLY.match(str(body.get("text", "")))
     if found is None:

@@ -48,7 +48,8 @@ async def open_from_command(
         "thread_ts": "",
         "permalink": "",
         "user_id": str(body.get("user_id", "")),
-        "text": str(body.get("text", ""))[:MAX_PREFILL],
+        # Slack sends &, < and > as entities (and markup, should escaping be on)
+        "text": plain(str(body.get("text", "")), {})[:MAX_PREFILL],
     }
     await _open(door, client, str(body.get("trigger_id", "")), meta)
 
@@ -107,6 +108,10 @@ async def submit(
     person = await door.people.lookup(user_id)
     if not person.email and not problems:
         why = N_("Slack shows no e-mail address for you, and the ticket needs one to answer you.")
+        if not person.known:  # users.info failed (rate-limited, down): it may well show one
+            why = N_(
+                "Slack could not tell us just now who you are. Please submit again in a moment."
+            )
         problems[modal.SUBJECT] = translate(why, locale)
     if problems:
         await ack(response_action="errors", errors=problems)

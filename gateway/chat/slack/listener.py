@@ -4,16 +4,20 @@ Socket Mode (the default) opens a WebSocket to Slack, so nothing listens on our
 side and no public URL is needed behind a firewall; a connection that fails at
 start is tried again with a backoff while mail goes on. HTTP mode serves the
 app's endpoint with aiohttp (``AppRunner``/``TCPSite`` inside this loop), where
-bolt checks Slack's signature: a bad one, or a timestamp more than five minutes
-old, is answered 401 before any listener runs.
+Slack's signature is checked before the body is read: a bad or missing one, or a
+timestamp that is not a number or more than five minutes off, is answered 401; a
+signed body that is not a payload, 400; bolt then checks it again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from aiohttp import web
@@ -36,6 +40,8 @@ from store.accept.contract import InboxAcceptor
 
 log = logging.getLogger("gateway.chat.slack")
 
+MAX_AGE = 5 * 60  # seconds a signed request stays good (Slack's own rule)
+
 Pinned = TypeVar("Pinned", AsyncWebClient, SocketModeClient)
 
 
@@ -54,6 +60,20 @@ def _pinned(client: Pinned, proxy: str | None) -> Pinned:
     environment its own way (see :func:`gateway.core.proxies.sdk_proxy`)."""
     client.proxy = proxy
     return client
+
+
+def _verified(secret: bytes, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Slack signed these bytes, less than five minutes ago (either way). Checked before
+    anything reads the body, so a request from anyone else is a 401 whatever it holds
+    (bolt checks again, on wall-clock time as here; alone it answers a timestamp that is
+    not a number, or a body that is not UTF-8, with a 500)."""
+    stamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > MAX_AGE:
+        return False
+    base = b"v0:" + stamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
 
 class SlackListener:
@@ -150,10 +170,21 @@ class SlackListener:
                 await asyncio.sleep(delay)
 
     async def _serve_http(self, app: AsyncApp) -> None:
+        secret = self.slack.signing_secret.encode()
+
         async def endpoint(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await app.async_dispatch(await to_bolt_request(request))
-            )
+            raw = await request.read()
+            if not _verified(secret, raw, request.headers):
+                return web.json_response({"error": "invalid request"}, status=401)
+            try:
+                raw.decode("utf-8")  # Slack sends UTF-8; aiohttp would guess otherwise
+                bolt_request = await to_bolt_request(request)
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                log.warning("slack: a signed request that is not a payload: %s", exc)
+                return web.json_response({"error": "not a payload"}, status=400)
+            if not isinstance(bolt_request.body, dict):
+                return web.json_response({"error": "not a payload"}, status=400)
+            return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
         webapp = web.Application(client_max_size=2**20)
         webapp.router.add_post(self.slack.http_path, endpoint)

@@ -18,6 +18,7 @@ from typing import Any
 
 from gateway.catalog.model import Catalog, Entry, Field
 from gateway.catalog.sheet import field_problems
+from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 from gateway.core.title import one_line
 
@@ -27,6 +28,7 @@ FIELD = "field:"  # block id prefix of a catalog field
 VALUE = "value"  # every input's action id
 MAX_TEXT = 3000  # Slack's longest plain_text_input
 MAX_OPTIONS = 100  # and its longest static_select
+MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,20 +94,19 @@ def metadata(view: Mapping[str, Any]) -> dict[str, str]:
 
 
 def chosen_entry(view: Mapping[str, Any]) -> str:
-    state = _state(view).get(ENTRY, {}).get(VALUE, {})
-    return str((state.get("selected_option") or {}).get("value") or "")
+    return _read(_input_of(_state(view), ENTRY))
 
 
 def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
     values = _state(view)
     fields = {}
     for f in entry.fields:
-        raw = _read(values.get(FIELD + f.name, {}).get(VALUE, {}))
+        raw = _read(_input_of(values, FIELD + f.name))
         if raw.strip():
             fields[f.name] = raw
     return Typed(
-        subject=one_line(_read(values.get(SUBJECT, {}).get(VALUE, {}))),
-        text=_read(values.get(TEXT, {}).get(VALUE, {})),
+        subject=one_line(_read(_input_of(values, SUBJECT))),
+        text=_read(_input_of(values, TEXT)),
         fields=fields,
     )
 
@@ -162,8 +163,20 @@ def _view(
         "submit": _plain(submit, locale, 24),
         "close": _plain(N_("Cancel"), locale, 24),
         "blocks": blocks,
-        "private_metadata": json.dumps(dict(meta), ensure_ascii=False, sort_keys=True),
+        "private_metadata": _metadata(meta),
     }
+
+
+def _metadata(meta: Mapping[str, str]) -> str:
+    """``meta`` as private_metadata, its carried message text cut to fit Slack's limit
+    (quotes, line breaks and emoji take more room encoded than they seem)."""
+    data = dict(meta)
+    while True:
+        encoded = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        excess = slack_length.units(encoded) - MAX_METADATA
+        if excess <= 0 or not data.get("text"):
+            return encoded
+        data["text"] = slack_length.cut(data["text"], len(data["text"]) - excess)
 
 
 def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
@@ -180,13 +193,26 @@ def _state(view: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     return values if isinstance(values, dict) else {}
 
 
+def _input_of(values: Mapping[str, Any], block_id: str) -> Mapping[str, Any]:
+    """One input's state; {} when the block is missing or not shaped as Slack shapes it
+    (read as left empty, so the form says what is missing instead of failing)."""
+    block = values.get(block_id)
+    element = block.get(VALUE) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
 def _read(element: Mapping[str, Any]) -> str:
-    """The value of one input, whatever its type."""
-    if element.get("selected_option"):
-        return str(element["selected_option"].get("value") or "")
+    """The value of one input, whatever its type ("" for one that is not a string)."""
+    option = element.get("selected_option")
+    if isinstance(option, dict) and option.get("value"):
+        return _text(option["value"])
     if element.get("selected_date"):
-        return str(element["selected_date"])
-    return str(element.get("value") or "")
+        return _text(element["selected_date"])
+    return _text(element.get("value"))
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _escape(text: str) -> str:

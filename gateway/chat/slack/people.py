@@ -31,6 +31,7 @@ class Person:
     email: str  # "" when Slack shows none (a bot, a missing scope)
     name: str
     slack_locale: str  # "ja" | "en" | "" from Slack's locale (ja-JP, en-US, …)
+    known: bool = True  # False: Slack could not say just now (rate-limited, down)
 
 
 class People:
@@ -62,7 +63,7 @@ class People:
 
     def unknown(self, user_id: str) -> Person:
         """The user when Slack cannot say (now): only what the members map knows."""
-        return Person(user_id, self._mapped_email(user_id), "", "")
+        return Person(user_id, self._mapped_email(user_id), "", "", known=False)
 
     def member(self, person: Person) -> Member | None:
         """The team member this Slack user is: the configured map first, then the address."""

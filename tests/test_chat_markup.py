@@ -1,0 +1,104 @@
+"""A subject, a name or a mail's words are data in our Slack posts, never markup: a
+requester who writes ``*urgent* <https://evil|click> <!channel>`` in a subject gets no
+bold headline, no link of theirs under our name and no ping of the whole channel, in
+the message and in the notification text a phone shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gateway.chat import render
+
+HOSTILE = "*urgent* <https://evil.example/x|click here> <!channel> <@U0BOSS001> _now_ ~no~"
+MARKUP = ("<https://evil", "<!channel>", "<@U0BOSS001>")
+
+
+def _facts(subject: str) -> render.TicketFacts:
+    return render.TicketFacts(
+        id=7,
+        tag="[#7]",
+        subject=subject,
+        state="new",
+        entry="VPN",
+        requester="伊藤 花子 <ito@customer.test>",
+        assignee="",
+        permalink="https://team.slack.com/archives/C1/p1700000000000100",
+    )
+
+
+def _bodies(subject: str, locale: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    facts = _facts(subject)
+    yield "card", render.card(facts, locale)
+    for kind in ("new", "sla", "stale"):
+        yield f"notice {kind}", render.notice({"notice": kind, "target": "resolve"}, facts, locale)
+    yield "line", render.line({"event": "field"}, facts, locale)
+
+
+def _mrkdwn(value: object) -> Iterator[str]:
+    """Every text of the blocks that Slack reads as mrkdwn."""
+    if isinstance(value, dict):
+        if value.get("type") == "mrkdwn":
+            yield str(value["text"])
+        for inner in value.values():
+            yield from _mrkdwn(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _mrkdwn(item)
+
+
+def _plain(value: object) -> Iterator[str]:
+    if isinstance(value, dict):
+        if value.get("type") == "plain_text":
+            yield str(value["text"])
+        for inner in value.values():
+            yield from _plain(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _plain(item)
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_subject_is_never_markup_in_our_posts(locale: str) -> None:
+    for what, body in _bodies(HOSTILE, locale):
+        for text in [*_mrkdwn(body), str(body.get("text", ""))]:  # and what a phone shows
+            assert not [m for m in MARKUP if m in text], (what, text)  # no link, no ping
+        for text in _mrkdwn(body):
+            assert "*urgent*" not in text and "_now_" not in text, (what, text)  # no bold
+        if what != "line":  # the subject is shown as written, in plain text
+            assert any(HOSTILE in t for t in _plain(body)), what
+
+
+def test_a_long_subject_fits_slacks_plain_text_limits() -> None:
+    for what, body in _bodies("長い件名 " * 200, "ja"):
+        for text in _plain(body):
+            assert len(text) <= 3000, what
+        for block in body.get("blocks", []):
+            if block["type"] == "header":
+                assert len(block["text"]["text"]) <= 150, what
+
+
+def test_an_emoji_subject_fits_the_header_as_slack_counts_and_keeps_emoji_whole() -> None:
+    """Slack counts UTF-16 units: 100 emoji beyond the BMP are 200 of its characters."""
+    family = "👨‍👩‍👧‍👦"
+    joiners = ("\u200d", "\U0001f3fd")  # inside a sequence: a ZWJ, a skin tone
+    for subject in ("🔥" * 100, "VPN " + family * 40, "障害" + "🙏🏽" * 60):
+        for what, body in _bodies(subject, "ja"):
+            for block in body.get("blocks", []):
+                if block["type"] != "header":
+                    continue
+                shown = block["text"]["text"]
+                assert len(shown.encode("utf-16-le")) // 2 <= 150, what
+                assert shown.endswith("…"), what
+                kept = shown.removesuffix("…")
+                kind = what.removeprefix("notice ")
+                whole = (
+                    render.notice_text({"notice": kind, "target": "resolve"}, _facts(subject), "ja")
+                    if what.startswith("notice")
+                    else f"[#7] {subject}"
+                )
+                assert whole.startswith(kept), what
+                # the cut is between two sequences: none ends in a joiner, none starts with one
+                assert not kept.endswith("\u200d") and whole[len(kept)] not in joiners, what

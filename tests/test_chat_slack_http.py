@@ -1,0 +1,116 @@
+"""HTTP mode against requests Slack never sends: one that cannot be verified (no
+timestamp, one that is not a number, one from the future, a body altered after
+signing) is refused 401 before anything reads it; a signed one whose body is not a
+payload (not JSON, JSON of another type, not UTF-8) is a 400, not a server error."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from tests.support import chat as c
+from tests.support.slack_fake import FakeSlack
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def http_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    cfg = c.chat_settings(settings, fake, mode="http", signing_secret=c.SIGNING, http_port=0)
+    application = build(cfg, clock)
+    yield application
+    application.close()
+
+
+def _post(port: int, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def _signature(body: bytes, stamp: str) -> str:
+    base = b"v0:" + stamp.encode() + b":" + body
+    return "v0=" + hmac.new(c.SIGNING.encode(), base, hashlib.sha256).hexdigest()
+
+
+def _signed(body: bytes, stamp: str = "") -> dict[str, str]:
+    stamp = stamp or str(int(time.time()))
+    signature = _signature(body, stamp)
+    return {**FORM, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+
+
+COMMAND = c.form(c.command()).encode()
+NOW = str(int(time.time()))
+UNVERIFIABLE = {
+    "no timestamp": (COMMAND, {**FORM, "X-Slack-Signature": _signature(COMMAND, NOW)}),
+    "no signature": (COMMAND, {**FORM, "X-Slack-Request-Timestamp": NOW}),
+    "timestamp not a number": (COMMAND, _signed(COMMAND, "soon")),
+    "timestamp in the future": (COMMAND, _signed(COMMAND, str(int(time.time()) + 600))),
+    "body altered after signing": (COMMAND + b"&text=more", _signed(COMMAND)),
+}
+NOT_A_PAYLOAD = {
+    "not JSON": urlencode({"payload": "{not json"}).encode(),
+    "a JSON list": urlencode({"payload": "[1, 2]"}).encode(),
+    "a JSON string": urlencode({"payload": '"view_submission"'}).encode(),
+    "not UTF-8": b"payload=\xff\xfe",
+}
+
+
+@pytest.mark.parametrize("name", list(UNVERIFIABLE))
+def test_a_request_that_cannot_be_verified_is_refused(
+    http_app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    body, headers = UNVERIFIABLE[name]
+    with c.slack_app(http_app, fake) as listener:
+        assert _post(listener.port, body, headers) == 401
+    assert fake.of("views.open") == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []  # no alarm raised
+
+
+@pytest.mark.parametrize("name", list(NOT_A_PAYLOAD))
+def test_a_signed_body_that_is_not_a_payload_is_a_bad_request(
+    http_app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    body = NOT_A_PAYLOAD[name]
+    with c.slack_app(http_app, fake) as listener:
+        assert _post(listener.port, body, _signed(body)) == 400
+        # and the door still works after it
+        assert _post(listener.port, COMMAND, _signed(COMMAND)) == 200
+        fake.wait_for("views.open")
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_form_whose_values_have_the_wrong_shape_is_answered_in_the_form(
+    http_app: App, fake: FakeSlack
+) -> None:
+    view = {
+        "callback_id": "ticket_fields",
+        "private_metadata": json.dumps({"entry": "vpn", "locale": "ja"}),
+    }
+    payload = c.submission(view, {"subject": "件名", "text": ["本文"], "field:os": None})
+    body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
+    with c.slack_app(http_app, fake) as listener:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{listener.port}/slack/events", data=body, headers=_signed(body)
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            said = json.loads(answer.read() or b"{}")
+    assert said["response_action"] == "errors"
+    assert "件名" in said["errors"]["subject"]  # read as empty: "please write a subject", in ja

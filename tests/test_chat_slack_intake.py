@@ -1,0 +1,123 @@
+"""The ``/ticket`` form against messages and moments the happy path never meets: a long
+pasted log full of quotes and line breaks, Japanese with emoji and ZWJ sequences made
+into a ticket, a mention of the whole channel; and Slack unable to say who submitted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from tests.support import chat as c
+from tests.support.pipeline import all_tickets, inbox_rows, show
+from tests.support.slack_fake import FakeSlack
+
+FAMILY = "👨‍👩‍👧‍👦"  # one emoji of four people and three zero-width joiners
+
+
+@pytest.fixture
+def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    application = build(c.chat_settings(settings, fake), clock)
+    with c.slack_app(application, fake):
+        yield application
+    application.close()
+
+
+def _mrkdwn(value: object) -> Iterator[str]:
+    """The texts of a post's blocks that Slack reads as markup."""
+    if isinstance(value, dict):
+        if value.get("type") == "mrkdwn":
+            yield str(value.get("text", ""))
+        for inner in value.values():
+            yield from _mrkdwn(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _mrkdwn(item)
+
+
+def _units(text: str) -> int:
+    """Length as Slack's limits count it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"level": "error", "msg": "VPN \\"tunnel\\" down"}\n',  # a pasted JSON log
+        f"接続できません{FAMILY}🙏\n\n",  # Japanese, emoji beyond the BMP, blank lines
+    ],
+)
+def test_a_long_message_opens_the_form_within_slacks_limits(
+    chat_app: App, fake: FakeSlack, line: str
+) -> None:
+    said = (line * 400)[:2900]
+    message = {"ts": "1772400000.000100", "text": said, "user": "U0X"}
+    fake.envelope("interactive", c.shortcut("create_ticket", c.REQUESTER, message))
+    [opened] = fake.wait_for("views.open")
+    assert _units(opened["view"]["private_metadata"]) <= 3000  # Slack's limit, or no form
+    answer = fake.envelope("interactive", c.submission(opened["view"], c.chosen("vpn")))
+    assert _units(answer["view"]["private_metadata"]) <= 3000
+    text = next(b for b in answer["view"]["blocks"] if b.get("block_id") == "text")
+    prefilled = text["element"]["initial_value"]
+    assert said.startswith(prefilled) and len(prefilled) >= 1000  # the start, much of it
+    assert not prefilled.endswith("\u200d")  # no emoji cut inside its sequence
+
+
+def test_a_message_with_mentions_becomes_a_ticket_that_pings_nobody(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    said = f"<!channel> <@{c.OPS}> VPN が落ちます {FAMILY} <!subteam^S0TEAM|@ops-team> 至急"
+    message = {"ts": "1772400000.000200", "text": said, "user": "U0X"}
+    fake.envelope("interactive", c.shortcut("create_ticket", c.REQUESTER, message))
+    [opened] = fake.wait_for("views.open")
+    answer = fake.envelope("interactive", c.submission(opened["view"], c.chosen("vpn")))
+    text = next(b for b in answer["view"]["blocks"] if b.get("block_id") == "text")
+    prefilled = text["element"]["initial_value"]
+    assert prefilled == f"@channel @Ops One VPN が落ちます {FAMILY} @ops-team 至急"
+    values = c.typed("*urgent* <https://evil.example|click>", prefilled, os="linux")
+    assert fake.envelope("interactive", c.submission(answer["view"], values)) == {}
+    chat_app.runner.process_pending()
+    [t] = all_tickets(chat_app)
+    assert FAMILY in json.dumps(show(chat_app, t["id"]), ensure_ascii=False)
+    c.poster(chat_app).drain()
+    posts = fake.of("chat.postMessage")
+    assert posts
+    for text in [str(p.get("text", "")) for p in posts] + [t for p in posts for t in _mrkdwn(p)]:
+        assert "<!channel>" not in text and f"<@{c.OPS}>" not in text  # no ping
+        assert "<https://evil" not in text  # no link of theirs in our posts
+
+
+def test_a_submission_when_slack_cannot_say_who_sent_it_asks_to_try_again(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    fake.envelope("slash_commands", c.command())
+    [opened] = fake.wait_for("views.open")
+    step2 = fake.envelope("interactive", c.submission(opened["view"], c.chosen("vpn")))["view"]
+    clock.advance(timedelta(minutes=15))  # a form filled slowly: who sent it is asked again
+    answer = fake._answer
+
+    def limited(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "users.info":
+            return {"ok": False, "error": "ratelimited"}
+        return answer(method, params)
+
+    fake._answer = limited  # type: ignore[method-assign]
+    ack = fake.envelope("interactive", c.submission(step2, c.typed("VPN", "", os="linux")))
+    assert ack["response_action"] == "errors"
+    assert "もう一度" in ack["errors"]["subject"] and "メール" not in ack["errors"]["subject"]
+    assert [r for r in inbox_rows(chat_app) if r.source == "slack"] == []
+
+
+def test_the_ticket_commands_words_reach_the_form_as_typed(chat_app: App, fake: FakeSlack) -> None:
+    """Slack sends a command's ``&``, ``<`` and ``>`` as entities, escaping on or off."""
+    fake.envelope("slash_commands", c.command("R&amp;D の VPN &lt;東京&gt; が落ちる 🙏🏽"))
+    [opened] = fake.wait_for("views.open")
+    answer = fake.envelope("interactive", c.submission(opened["view"], c.chosen("vpn")))
+    text = next(b for b in answer["view"]["blocks"] if b.get("block_id") == "text")
+    assert text["element"]["initial_value"] == "R&D の VPN <東京> が落ちる 🙏🏽"

@@ -1,0 +1,115 @@
+"""The ticket card's buttons when the ticket moved on meanwhile: pressed twice (a double
+click, a second member), on a ticket merged into another since its card was posted.
+One change at most, and one clear answer in the presser's language; nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from gateway.tickets.merge import merge
+from store import tickets
+from store.db import transaction
+from tests.support import chat as c
+from tests.support.pipeline import all_tickets, show
+from tests.support.slack_fake import FakeSlack
+from tests.support.waiting import eventually
+
+OPS_JA = "U0OPSJA01"  # a member whose Slack speaks Japanese
+
+
+@pytest.fixture
+def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    fake.add_user(OPS_JA, "ops2@example.test", "運用 二郎", "ja-JP")
+    application = build(c.chat_settings(settings, fake), clock)
+    with c.slack_app(application, fake):
+        yield application
+    application.close()
+
+
+def _ticket(app: App, fake: FakeSlack, view_id: str, opened: int) -> int:
+    """A ticket from the ``/ticket`` form; its id."""
+    fake.envelope("slash_commands", c.command(trigger=f"trigger-{view_id}"))
+    step1 = dict(fake.wait_for("views.open", opened)[-1]["view"])
+    step2 = fake.envelope("interactive", c.submission(step1, c.chosen("vpn")))["view"]
+    payload = c.submission(step2, c.typed(f"VPN {view_id}", "昨日から", os="windows"))
+    payload["view"]["id"] = view_id
+    assert fake.envelope("interactive", payload) == {}
+    app.runner.process_pending()
+    return max(int(t["id"]) for t in all_tickets(app))
+
+
+def _told(fake: FakeSlack, count: int) -> str:
+    return str(fake.wait_for("chat.postEphemeral", count)[-1]["text"])
+
+
+@pytest.mark.parametrize(
+    ("user", "action", "state", "already"),
+    [
+        (c.OPS, "ticket_close", "closed", "already closed"),
+        (OPS_JA, "ticket_close", "closed", "すでに「完了」"),
+        (OPS_JA, "ticket_pending", "pending", "すでに「保留」"),
+    ],
+)
+def test_a_button_pressed_twice_changes_once_and_says_so_plainly(
+    chat_app: App, fake: FakeSlack, user: str, action: str, state: str, already: str
+) -> None:
+    ticket_id = _ticket(chat_app, fake, "V0TWICE01", 1)
+    fake.envelope("interactive", c.press(action, ticket_id, user))
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == state, timeout=10)
+    events = show(chat_app, ticket_id)["events"]
+    fake.envelope("interactive", c.press(action, ticket_id, user))
+    told = _told(fake, 1)
+    assert already in told
+    assert "cannot" not in told and "できません" not in told  # not a refusal of a mistake
+    assert show(chat_app, ticket_id)["events"] == events  # nothing more written
+
+
+@pytest.mark.parametrize("action", ["ticket_assign_me", "ticket_close", "ticket_pending"])
+def test_a_button_on_a_ticket_merged_meanwhile_changes_nothing_and_names_the_target(
+    chat_app: App, fake: FakeSlack, action: str
+) -> None:
+    target = _ticket(chat_app, fake, "V0TARGET1", 1)
+    source = _ticket(chat_app, fake, "V0SOURCE1", 2)
+    with transaction(chat_app.sessions) as s:
+        ticket = tickets.get_to_change(s, source)
+        assert ticket is not None
+        merge(
+            s, ticket, target, chat_app.clock.now(),
+            actor="ops@example.test", channel="cli", tag=f"[#{target}]", max_watchers=20,
+        )  # fmt: skip
+    before = show(chat_app, source)
+    fake.envelope("interactive", c.press(action, source, OPS_JA))
+    told = _told(fake, 1)
+    assert f"#{target}" in told and "統合" in told  # where to work on it, in Japanese
+    after = show(chat_app, source)
+    assert after["events"] == before["events"] and after["assignee"] == before["assignee"]
+
+
+def test_a_member_slack_cannot_describe_just_now_is_asked_to_retry_not_refused(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    """users.info rate-limited (or down): the presser may well be a member (by the address
+    Slack would show), so "you are not a member" would be false; nothing changes."""
+    ticket_id = _ticket(chat_app, fake, "V0LIMIT01", 1)
+    before = show(chat_app, ticket_id)
+    answer = fake._answer
+
+    def limited(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "users.info":
+            return {"ok": False, "error": "ratelimited"}
+        return answer(method, params)
+
+    fake._answer = limited  # type: ignore[method-assign]
+    fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
+    told = _told(fake, 1)
+    assert "メンバー" not in told and "もう一度" in told  # the team's language: ja
+    assert show(chat_app, ticket_id)["events"] == before["events"]
+    fake._answer = answer  # type: ignore[method-assign]
+    fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed", timeout=10)
