@@ -7,6 +7,9 @@ it is as much a stray as a file beside it."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,31 @@ def test_why_an_input_cannot_be_read_is_said_in_the_operators_language(
     assert "そのようなファイルもフォルダーもありません" in ran.out
     assert "通常のファイルではありません" in ran.out
     assert "no such file" not in ran.out and "regular file" not in ran.out
+
+
+@pytest.mark.parametrize(
+    "args", [("ingest", "-"), ("ingest",), ("ingest", "-", "-")], ids=["pipe", "default", "full"]
+)
+@pytest.mark.parametrize("stdin", ["closed", "write-only"])
+def test_standard_input_that_cannot_be_read_exits_66_without_a_traceback(
+    config: str, tmp_path: Path, args: tuple[str, ...], stdin: str
+) -> None:
+    """A standard input that is closed (``<&-``) or open only for writing made both the
+    pipe's fast path and the full command end in a traceback and exit 1, a code no MTA
+    and no script reads: it is an input that cannot be read, 66 as the README says."""
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    with (tmp_path / "out").open("wb") as write_only:
+        done = subprocess.run(
+            [exe, "--config", config, *args],
+            stdin=write_only if stdin == "write-only" else subprocess.DEVNULL,
+            preexec_fn=(lambda: os.close(0)) if stdin == "closed" else None,
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 66, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert b"-: cannot read: standard input is closed or not open for reading" in done.stdout
