@@ -50,6 +50,8 @@ def _pipe(argv: list[str]) -> int | None:
     target = pipe.pipe_target(argv, os.environ)
     if target is None:
         return None
+    import sqlite3
+
     from gateway.core.clock import SystemClock
     from gateway.core.errors import TransientError
     from gateway.core.i18n import N_, translate
@@ -69,7 +71,7 @@ def _pipe(argv: list[str]) -> int | None:
         return EX_DATAERR
     try:
         stored = pipe.quick_accept(target.db_path, raw, source_ref="-", now=SystemClock().now())
-    except TransientError:
+    except (TransientError, sqlite3.Error):  # e.g. a file that is not a database
         stored = None  # the full path retries the same write and answers 75 if it must
     if stored is None:  # e.g. the schema is behind: the full path migrates and processes
         sys.stdin = _replay(raw)
