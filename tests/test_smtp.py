@@ -525,3 +525,32 @@ def test_a_stored_message_logs_its_line_at_debug_not_at_info(
             stored = [line for line in lines if line.startswith("stored inbox=")]
             assert len(stored) == (1 if level == logging.DEBUG else 0), lines
     assert len(inbox_rows(app)) == 2
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_451_while_the_inbox_table_is_locked_on_postgres_then_250(
+    app: App, settings: Settings
+) -> None:
+    """A lock on the inbox (a migration by another instance, an operator's LOCK TABLE)
+    made the writer's INSERT wait for as long as it lasted: no 451, every session's
+    reply held, the senders timing out one by one. It now waits as long as SQLite's
+    busy timeout would, then the session answers 451 and the sender retries."""
+    locker = make_engine(settings.database.url)
+    inbox = SessionInbox(app.sessions, lock_timeout_ms=300)
+    raw = mail(message_id="<pg-locked@customer.test>")
+    try:
+        with (
+            listening(smtp_settings(settings), app.sessions, app.clock, inbox) as srv,
+            smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as client,
+        ):
+            with locker.connect() as conn, conn.begin():
+                conn.exec_driver_sql("LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE")
+                with pytest.raises(smtplib.SMTPDataError) as refused:
+                    client.sendmail("a@customer.test", ["support@example.test"], raw)
+                assert (refused.value.smtp_code, refused.value.smtp_error[:5]) == (451, b"4.3.0")
+            client.rset()
+            assert client.sendmail("a@customer.test", ["support@example.test"], raw) == {}
+    finally:
+        locker.dispose()
+    assert len(inbox_rows(app)) == 1
