@@ -123,6 +123,42 @@ def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: S
     assert len(inbox_rows(app)) == 1
 
 
+def _exactly(size: int, line: bytes) -> bytes:
+    """A message of ``size`` bytes whose body lines are ``line`` (then one to fill)."""
+    head = b"From: a@customer.test\r\nSubject: exact\r\n\r\n"
+    whole, rest = divmod(size - len(head), len(line) + 2)
+    if rest == 1:  # no line is one byte long: one line fewer, and a longer filler
+        whole, rest = whole - 1, rest + len(line) + 2
+    filler = b"y" * (rest - 2) + b"\r\n" if rest else b""
+    raw = head + (line + b"\r\n") * whole + filler
+    assert len(raw) == size and raw.endswith(b"\r\n")
+    return raw
+
+
+@pytest.mark.parametrize("line", [b"x" * 70, b"." + b"x" * 69], ids=["plain", "dot-stuffed"])
+def test_a_message_exactly_at_the_size_limit_is_stored_and_one_byte_more_is_not(
+    app: App, settings: Settings, line: bytes
+) -> None:
+    """The limit is the message's size (RFC 1870: without the dots added to lines that
+    start with one); counted on the wire, a message within it was refused in 552 when
+    some of its lines began with a dot, though its SIZE= had been accepted."""
+    limit = 3000
+    at, over = _exactly(limit, line), _exactly(limit + 1, line)
+    with (
+        listening(smtp_settings(settings, max_message_size=limit), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
+        assert client.sendmail("a@customer.test", ["support@example.test"], at) == {}
+        with pytest.raises(smtplib.SMTPSenderRefused):  # SIZE= declared: refused at MAIL
+            client.sendmail("a@customer.test", ["support@example.test"], over)
+        client.rset()
+        client.mail("a@customer.test")  # undeclared: refused at the end of DATA
+        client.rcpt("support@example.test")
+        assert client.data(over)[0] == 552
+    [row] = inbox_rows(app)
+    assert inbox_raw(app, row.id) == at
+
+
 def test_duplicate_delivery_gets_250_and_is_on_the_ticket_once(
     app: App, settings: Settings
 ) -> None:
