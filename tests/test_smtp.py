@@ -444,6 +444,38 @@ def test_starttls_with_a_self_signed_certificate(
     assert len(inbox_rows(app)) == 1
 
 
+def test_commands_sent_with_starttls_are_never_answered_inside_tls(
+    app: App, settings: Settings, tls_files: tuple[Path, Path]
+) -> None:
+    """Commands pipelined after STARTTLS were sent in the clear, where anyone on the path
+    could have put them: they must not run, nor be answered, once TLS is up (aiosmtpd
+    before 1.4.6 did both: CVE-2024-34083, the STARTTLS response injection). The
+    dependency now asks for 1.4.6 or later; this test holds whatever is installed."""
+    cert, key = tls_files
+    cfg = smtp_settings(settings, tls_cert=cert, tls_key=key)
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        socket.create_connection(("localhost", srv.port), timeout=10) as raw,
+    ):
+        reader = raw.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        raw.sendall(b"EHLO client.test\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        raw.sendall(b"STARTTLS\r\nMAIL FROM:<injected@attacker.test>\r\n")
+        assert reader.readline().startswith(b"220")
+        tls = trusting(cert).wrap_socket(raw, server_hostname="localhost")
+        tls.settimeout(10)
+        tls.sendall(b"NOOP\r\n")
+        first = tls.recv(4096)
+        tls.sendall(b"MAIL FROM:<a@customer.test>\r\n")
+        second = tls.recv(4096)
+        tls.close()
+    assert first.startswith(b"250 OK") and b"2.1.0" not in first, first
+    assert second.startswith(b"503") or second.startswith(b"250 2.1.0"), second
+    assert not second.startswith(b"503 Error: nested MAIL"), second
+
+
 # ---------------------------------------------------------------- limits and stopping
 
 
