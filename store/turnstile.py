@@ -69,7 +69,7 @@ class Turnstile:
 
     @contextmanager
     def expecting(self) -> Iterator[None]:
-        """Held while an accepting write is coming (an SMTP session's DATA)."""
+        """Held while an accepting write is coming or under way (the writer's commit)."""
         with self._holds_lock:
             self._holds += 1
             if self._holds == 1:
@@ -81,10 +81,36 @@ class Turnstile:
         try:
             yield
         finally:
-            with self._holds_lock:
-                self._holds -= 1
-                if self._holds == 0:
-                    fcntl.flock(self._file(), fcntl.LOCK_UN)
+            self._release()
+
+    @contextmanager
+    def expecting_if_free(self) -> Iterator[None]:
+        """:meth:`expecting` for an SMTP session's DATA, taken on the listener's event loop,
+        which must never wait: a blocking ``flock`` there, while another process (the MTA
+        pipe, a bulk ``ingest``) held the turnstile, stalled every session. When it is held
+        elsewhere, or our writer is waiting for it, the runner already waits: nothing to do."""
+        if not self._holds_lock.acquire(blocking=False):
+            yield  # our writer waits for the turnstile, with this lock: the runner waits too
+            return
+        try:  # ours counted already, or free now; else another process accepts meanwhile
+            held = self._holds > 0 or _try_lock(self._file())
+            if held:
+                self._holds += 1
+        finally:
+            self._holds_lock.release()
+        if not held:
+            yield
+            return
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._holds_lock:
+            self._holds -= 1
+            if self._holds == 0:
+                fcntl.flock(self._file(), fcntl.LOCK_UN)
 
     @contextmanager
     def row(self) -> Iterator[None]:
@@ -134,6 +160,14 @@ class Turnstile:
         if self._fd is None:
             self._fd = _private(self.path)
         return self._fd
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _private(path: str) -> int:

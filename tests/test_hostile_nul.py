@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.core.model import InboxState
+from gateway.core.sniff import not_mail_reason
 from gateway.runtime.app import App
 from store import inbox
 from store.db import transaction
@@ -49,3 +50,38 @@ def test_a_nul_in_a_header_is_accepted_and_processed(app: App, where: str) -> No
     assert out.ticket_id is not None
     assert show(app, out.ticket_id)["requester"] == "alice@customer.test"
     assert inbox_raw(app, accepted.inbox_id) == raw  # byte for byte
+
+
+FIRST_LINE_NUL = [
+    b"From: alice\x00 <alice@customer.test>\r\nTo: support@example.test\r\n",
+    b"Subject: prin\x00ter\r\nFrom: alice@customer.test\r\n",
+    b"Received: from mx.customer.test by relay\x00; Mon, 2 Mar 2026 09:00:00 +0000\r\n" + HEAD,
+]
+
+
+@pytest.mark.parametrize("head", FIRST_LINE_NUL, ids=["from", "subject", "received"])
+def test_a_nul_in_the_first_header_line_is_mail_not_binary(app: App, head: bytes) -> None:
+    """The sniff took any NUL on the first line for a binary file: such a mail was
+    stored by SMTP and then ignored as "not an e-mail message", and the MTA pipe
+    answered 65, so the MTA bounced it. A line that starts as a header is a header;
+    a NUL after its colon is one stray byte, as anywhere else in the header block."""
+    raw = head + b"Subject: printer\r\n\r\nThe printer jams.\r\n"
+    assert not_mail_reason(raw) is None
+    with transaction(app.sessions) as s:
+        accepted = inbox.accept(s, raw, source="smtp", now=app.clock.now())
+    out = app.runner.process_one(accepted.inbox_id)
+    assert out.state == InboxState.DONE, out.reason
+    assert out.ticket_id is not None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x00\x00Subject: x\r\n\r\n",  # NUL before any field name
+        b"name:" + b"\x00" * 95 + b"0000644\x00" + b"\x00" * 400,  # a tar file named "name:"
+        b"Subject\x00: x\r\n\r\n",  # NUL inside the field name
+    ],
+    ids=["leading", "tar-like", "in-name"],
+)
+def test_nul_bytes_where_no_header_can_be_are_still_not_mail(raw: bytes) -> None:
+    assert not_mail_reason(raw) is not None

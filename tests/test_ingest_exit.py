@@ -7,6 +7,10 @@ it is as much a stray as a file beside it."""
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +102,89 @@ def test_why_an_input_cannot_be_read_is_said_in_the_operators_language(
     assert "そのようなファイルもフォルダーもありません" in ran.out
     assert "通常のファイルではありません" in ran.out
     assert "no such file" not in ran.out and "regular file" not in ran.out
+
+
+@pytest.mark.parametrize(
+    "args", [("ingest", "-"), ("ingest",), ("ingest", "-", "-")], ids=["pipe", "default", "full"]
+)
+@pytest.mark.parametrize("stdin", ["closed", "write-only"])
+def test_standard_input_that_cannot_be_read_exits_66_without_a_traceback(
+    config: str, tmp_path: Path, args: tuple[str, ...], stdin: str
+) -> None:
+    """A standard input that is closed (``<&-``) or open only for writing made both the
+    pipe's fast path and the full command end in a traceback and exit 1, a code no MTA
+    and no script reads: it is an input that cannot be read, 66 as the README says."""
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    with (tmp_path / "out").open("wb") as write_only:
+        done = subprocess.run(
+            [exe, "--config", config, *args],
+            stdin=write_only if stdin == "write-only" else subprocess.DEVNULL,
+            preexec_fn=(lambda: os.close(0)) if stdin == "closed" else None,
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 66, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert b"-: cannot read: standard input is closed or not open for reading" in done.stdout
+
+
+@pytest.mark.parametrize("args", [("ingest", "-"), ("ingest", "IN")], ids=["pipe", "file"])
+def test_an_unexpected_database_error_exits_75_so_the_mta_keeps_the_mail(
+    config: str, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """A database file that is not a database (a bad restore, a disk fault) raised out of
+    the command: a traceback and exit 1, which an MTA takes for a permanent failure and
+    bounces (DESIGN.md: never bounced because of our own bug). Nothing is stored, so it
+    is 75: the mail waits in the MTA's queue until the database is repaired."""
+    (tmp_path / "gateway.db").write_bytes(b"not a database, " * 512)
+    message = tmp_path / "in.eml"
+    message.write_bytes(mail(subject="printer"))
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    done = subprocess.run(
+        [exe, "--config", config, *(str(message) if a == "IN" else a for a in args)],
+        input=message.read_bytes(),
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 75, done.stderr
+    assert b"temporary failure, try again later" in done.stderr
+    assert (tmp_path / "gateway.db").read_bytes() == b"not a database, " * 512
+
+
+def test_a_damaged_inbox_table_on_the_pipes_fast_path_exits_75(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pipe's fast path only turned TransientError into "take the full path": a
+    damaged table ("database disk image is malformed", an sqlite3.DatabaseError) raised
+    out of it, a traceback and exit 1, and the MTA bounced the mail."""
+    assert run(config, "inbox", "list", capsys=capsys).code == 0  # the newest schema
+    db = tmp_path / "gateway.db"
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        [page_size] = con.execute("PRAGMA page_size").fetchone()
+        [root] = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'inbox'").fetchone()
+    con.close()
+    with db.open("r+b") as fh:  # the inbox table's first page, and only it, is garbage
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\xa5" * page_size)
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    done = subprocess.run(
+        [exe, "--config", config, "ingest", "-"],
+        input=mail(subject="printer"),
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 75, done.stderr
+    assert b"temporary failure, try again later" in done.stderr

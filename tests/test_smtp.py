@@ -123,6 +123,42 @@ def test_size_is_advertised_and_oversize_gets_552_unstored(app: App, settings: S
     assert len(inbox_rows(app)) == 1
 
 
+def _exactly(size: int, line: bytes) -> bytes:
+    """A message of ``size`` bytes whose body lines are ``line`` (then one to fill)."""
+    head = b"From: a@customer.test\r\nSubject: exact\r\n\r\n"
+    whole, rest = divmod(size - len(head), len(line) + 2)
+    if rest == 1:  # no line is one byte long: one line fewer, and a longer filler
+        whole, rest = whole - 1, rest + len(line) + 2
+    filler = b"y" * (rest - 2) + b"\r\n" if rest else b""
+    raw = head + (line + b"\r\n") * whole + filler
+    assert len(raw) == size and raw.endswith(b"\r\n")
+    return raw
+
+
+@pytest.mark.parametrize("line", [b"x" * 70, b"." + b"x" * 69], ids=["plain", "dot-stuffed"])
+def test_a_message_exactly_at_the_size_limit_is_stored_and_one_byte_more_is_not(
+    app: App, settings: Settings, line: bytes
+) -> None:
+    """The limit is the message's size (RFC 1870: without the dots added to lines that
+    start with one); counted on the wire, a message within it was refused in 552 when
+    some of its lines began with a dot, though its SIZE= had been accepted."""
+    limit = 3000
+    at, over = _exactly(limit, line), _exactly(limit + 1, line)
+    with (
+        listening(smtp_settings(settings, max_message_size=limit), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
+        assert client.sendmail("a@customer.test", ["support@example.test"], at) == {}
+        with pytest.raises(smtplib.SMTPSenderRefused):  # SIZE= declared: refused at MAIL
+            client.sendmail("a@customer.test", ["support@example.test"], over)
+        client.rset()
+        client.mail("a@customer.test")  # undeclared: refused at the end of DATA
+        client.rcpt("support@example.test")
+        assert client.data(over)[0] == 552
+    [row] = inbox_rows(app)
+    assert inbox_raw(app, row.id) == at
+
+
 def test_duplicate_delivery_gets_250_and_is_on_the_ticket_once(
     app: App, settings: Settings
 ) -> None:
@@ -408,6 +444,38 @@ def test_starttls_with_a_self_signed_certificate(
     assert len(inbox_rows(app)) == 1
 
 
+def test_commands_sent_with_starttls_are_never_answered_inside_tls(
+    app: App, settings: Settings, tls_files: tuple[Path, Path]
+) -> None:
+    """Commands pipelined after STARTTLS were sent in the clear, where anyone on the path
+    could have put them: they must not run, nor be answered, once TLS is up (aiosmtpd
+    before 1.4.6 did both: CVE-2024-34083, the STARTTLS response injection). The
+    dependency now asks for 1.4.6 or later; this test holds whatever is installed."""
+    cert, key = tls_files
+    cfg = smtp_settings(settings, tls_cert=cert, tls_key=key)
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        socket.create_connection(("localhost", srv.port), timeout=10) as raw,
+    ):
+        reader = raw.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        raw.sendall(b"EHLO client.test\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        raw.sendall(b"STARTTLS\r\nMAIL FROM:<injected@attacker.test>\r\n")
+        assert reader.readline().startswith(b"220")
+        tls = trusting(cert).wrap_socket(raw, server_hostname="localhost")
+        tls.settimeout(10)
+        tls.sendall(b"NOOP\r\n")
+        first = tls.recv(4096)
+        tls.sendall(b"MAIL FROM:<a@customer.test>\r\n")
+        second = tls.recv(4096)
+        tls.close()
+    assert first.startswith(b"250 OK") and b"2.1.0" not in first, first
+    assert second.startswith(b"503") or second.startswith(b"250 2.1.0"), second
+    assert not second.startswith(b"503 Error: nested MAIL"), second
+
+
 # ---------------------------------------------------------------- limits and stopping
 
 
@@ -525,3 +593,32 @@ def test_a_stored_message_logs_its_line_at_debug_not_at_info(
             stored = [line for line in lines if line.startswith("stored inbox=")]
             assert len(stored) == (1 if level == logging.DEBUG else 0), lines
     assert len(inbox_rows(app)) == 2
+
+
+@pytest.mark.postgres
+@postgres_only
+def test_451_while_the_inbox_table_is_locked_on_postgres_then_250(
+    app: App, settings: Settings
+) -> None:
+    """A lock on the inbox (a migration by another instance, an operator's LOCK TABLE)
+    made the writer's INSERT wait for as long as it lasted: no 451, every session's
+    reply held, the senders timing out one by one. It now waits as long as SQLite's
+    busy timeout would, then the session answers 451 and the sender retries."""
+    locker = make_engine(settings.database.url)
+    inbox = SessionInbox(app.sessions, lock_timeout_ms=300)
+    raw = mail(message_id="<pg-locked@customer.test>")
+    try:
+        with (
+            listening(smtp_settings(settings), app.sessions, app.clock, inbox) as srv,
+            smtplib.SMTP("127.0.0.1", srv.port, timeout=30) as client,
+        ):
+            with locker.connect() as conn, conn.begin():
+                conn.exec_driver_sql("LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE")
+                with pytest.raises(smtplib.SMTPDataError) as refused:
+                    client.sendmail("a@customer.test", ["support@example.test"], raw)
+                assert (refused.value.smtp_code, refused.value.smtp_error[:5]) == (451, b"4.3.0")
+            client.rset()
+            assert client.sendmail("a@customer.test", ["support@example.test"], raw) == {}
+    finally:
+        locker.dispose()
+    assert len(inbox_rows(app)) == 1

@@ -114,3 +114,24 @@ def test_commands_sent_with_the_final_dot_are_still_answered(app: App, settings:
     assert [first, second] == [f"250 2.0.0 OK: stored as inbox #{r.id}".encode() for r in rows]
     assert [r.envelope_from for r in rows] == ["a@customer.test", "b@customer.test"]
     assert inbox_raw(app, rows[1].id) == b"Subject: second\r\n\r\ntwo\r\n"
+
+
+def test_the_dot_added_for_transparency_does_not_count_toward_the_line_limit(
+    app: App, settings: Settings
+) -> None:
+    """RFC 5321 4.5.3.1.6: a line's length does not count the leading dot doubled for
+    transparency, so the longest line that starts with a dot is one byte longer on the
+    wire, whole or cut before its CRLF; a byte more is still refused."""
+    longest = b"." + b"x" * 998  # 999 bytes as stored: the longest line aiosmtpd allows
+    for cut in (b"", b"\r"):
+        with client(app, settings) as c:
+            c.envelope()
+            c.send(b"Subject: dot " + cut + b"\r\n\r\n." + longest + cut, b"\r\n"[len(cut) :])
+            c.send(b".\r\n")
+            assert c.reply().startswith(b"250 2.0.0"), cut
+    for row in inbox_rows(app):
+        assert inbox_raw(app, row.id).endswith(b"\r\n" + longest + b"\r\n")
+    with client(app, settings) as c:
+        c.envelope()
+        c.send(b"Subject: dot\r\n\r\n." + longest + b"y\r\n.\r\n")
+        assert c.reply().startswith(b"500 5.5.2")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 from store.turnstile import Turnstile
@@ -96,3 +97,25 @@ def test_a_runner_sees_a_waiting_writer_without_holding_it_up(tmp_path: Path) ->
     finally:
         writer.close()
         runner.close()
+
+
+def test_the_hold_at_data_is_taken_when_free_and_never_waited_for(tmp_path: Path) -> None:
+    """An SMTP session's DATA holds the turnstile when it is free (the runner then waits),
+    and when another process holds it, goes on at once rather than block the listener."""
+    db = str(tmp_path / "gateway.db")
+    session, other, runner = Turnstile(db), Turnstile(db), Turnstile(db)
+    try:
+        with session.expecting_if_free():
+            assert runner.waiting()
+            with session.expecting_if_free(), session.first():  # counted with ours
+                assert runner.waiting()
+            assert runner.waiting()
+        assert not runner.waiting()
+        with other.first():  # another process accepts
+            started = time.monotonic()
+            with session.expecting_if_free():
+                assert time.monotonic() - started < 0.1
+        assert not runner.waiting()  # nothing left held by the session
+    finally:
+        for t in (session, other, runner):
+            t.close()

@@ -13,13 +13,13 @@ from __future__ import annotations
 import mailbox
 import os
 import stat
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.core.i18n import N_, Msg
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
+from gateway.receive.stdin import NO_STDIN, standard_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,8 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
     input are always read."""
     for spec in specs or ["-"]:
         if spec == "-":
-            yield _item("-", sys.stdin.buffer.read())
+            raw = standard_input()
+            yield _item("-", raw) if raw is not None else UnreadableInput("-", NO_STDIN)
             continue
         path = Path(spec)
         if path.is_dir():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-EX_OK, EX_DATAERR = 0, 65
+EX_OK, EX_DATAERR, EX_NOINPUT = 0, 65, 66
 
 
 EX_SIGPIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
@@ -50,21 +50,28 @@ def _pipe(argv: list[str]) -> int | None:
     target = pipe.pipe_target(argv, os.environ)
     if target is None:
         return None
+    import sqlite3
+
     from gateway.core.clock import SystemClock
     from gateway.core.errors import TransientError
     from gateway.core.i18n import N_, translate
     from gateway.core.sniff import not_mail_reason
+    from gateway.receive.stdin import NO_STDIN, standard_input
     from gateway.runtime.cli.language import cli_locale
 
     locale = cli_locale(target.locale)
-    raw = sys.stdin.buffer.read()
+    raw = standard_input()
+    if raw is None:
+        line = N_("{ref}: cannot read: {problem}", ref="-", problem=NO_STDIN)
+        print(translate(line, locale))
+        return EX_NOINPUT
     if (why := not_mail_reason(raw)) is not None:
         line = N_("{ref}: not an e-mail message ({why}), not stored", ref="-", why=why)
         print(translate(line, locale))
         return EX_DATAERR
     try:
         stored = pipe.quick_accept(target.db_path, raw, source_ref="-", now=SystemClock().now())
-    except TransientError:
+    except (TransientError, sqlite3.Error):  # e.g. a file that is not a database
         stored = None  # the full path retries the same write and answers 75 if it must
     if stored is None:  # e.g. the schema is behind: the full path migrates and processes
         sys.stdin = _replay(raw)

@@ -17,11 +17,12 @@ Stdlib only: the MTA pipe's fast path imports this before anything heavy.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, overload
 
 from gateway.core.sniff import header_message_id
 
@@ -105,19 +106,36 @@ def _candidate(item: Incoming) -> Candidate:
 def _storable(item: Incoming) -> Incoming:
     """``item`` with text every backend stores: PostgreSQL's text columns refuse NUL,
     and one in an EHLO, a MAIL FROM or a Message-ID made the INSERT fail at every try
-    (a 451 until the sender bounced the mail). The raw bytes are kept as they came."""
-    if not any("\x00" in t for t in (item.source_ref, item.envelope_from or "", *item.envelope_to)):
+    (a 451 until the sender bounced the mail). A byte that is not UTF-8 there comes
+    from aiosmtpd as a lone surrogate, which no driver can encode: it became U+FFFD.
+    The raw bytes are kept as they came."""
+    texts = (item.source_ref, item.envelope_from or "", *item.envelope_to)
+    if all(_clean(t) for t in texts):
         return item
     return replace(
         item,
-        source_ref=item.source_ref.replace("\x00", ""),
+        source_ref=_text(item.source_ref),
         envelope_from=_text(item.envelope_from),
-        envelope_to=tuple(t.replace("\x00", "") for t in item.envelope_to),
+        envelope_to=tuple(_text(t) for t in item.envelope_to),
     )
 
 
+def _clean(value: str) -> bool:
+    """No NUL and no lone surrogate (the common case, checked without a copy)."""
+    return "\x00" not in value and (value.isascii() or not _SURROGATE.search(value))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@overload
+def _text(value: str) -> str: ...
+@overload
+def _text(value: None) -> None: ...
 def _text(value: str | None) -> str | None:
-    return value.replace("\x00", "") if value is not None else None
+    if value is None:
+        return None
+    return _SURROGATE.sub("\ufffd", value.replace("\x00", ""))
 
 
 @dataclass(frozen=True, slots=True)

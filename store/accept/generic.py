@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, select, union_all
+from sqlalchemy import and_, bindparam, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
@@ -40,7 +40,7 @@ from store.accept.contract import (
 )
 from store.accept.message_file import FileKeys, MessageFile, read_whole
 from store.accept.sqlite import SqliteInbox, insert_raw
-from store.db import transaction
+from store.db import SQLITE_BUSY_TIMEOUT_MS, transaction
 from store.models import InboxRaw, InboxRow
 
 
@@ -147,14 +147,26 @@ _INSERT_RAW = insert(InboxRaw)
 class SessionInbox:
     """The generic backend with a transaction of its own per batch."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, lock_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    ) -> None:
         self._sessions = sessions
+        self._lock_timeout_ms = int(lock_timeout_ms)
 
     def accept_many(
         self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
     ) -> list[Accepted]:
         with transaction(self._sessions) as session:
+            self._wait_no_longer(session)
             return accept_many(session, items, now=now, rule=rule)
+
+    def _wait_no_longer(self, session: Session) -> None:
+        """On PostgreSQL a lock on the inbox (a migration, an operator's LOCK TABLE) held
+        the INSERT for as long as it lasted: no 451 and no exit 75, only replies that never
+        came. Wait as long as SQLite's busy timeout, then fail (lock_not_available is an
+        OperationalError: "try again later")."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = {self._lock_timeout_ms}"))
 
     streams_files = False  # a message is bound as one parameter: held whole anyway
 

@@ -80,8 +80,9 @@ class SqliteInbox:
         self._turnstile = Turnstile(path)
 
     def expecting(self) -> AbstractContextManager[None]:
-        """Held while an SMTP session's data comes in (store.turnstile)."""
-        return self._turnstile.expecting()
+        """Held while an SMTP session's data comes in (store.turnstile), if it is free:
+        this is called on the listener's event loop, which must never wait."""
+        return self._turnstile.expecting_if_free()
 
     def current(self) -> bool:
         """Does the database exist at the schema revision this code writes?"""

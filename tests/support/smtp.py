@@ -20,8 +20,8 @@ from gateway.config.settings import Settings
 from gateway.core.clock import Clock
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
+from store.accept.contract import InboxAcceptor
 from store.accept.generic import SessionInbox
-from store.accept.sqlite import SqliteInbox
 
 
 def crlf(raw: bytes) -> bytes:
@@ -39,7 +39,7 @@ def listening(
     settings: Settings,
     sessions: sessionmaker[Session],
     clock: Clock,
-    direct: SqliteInbox | None = None,
+    direct: InboxAcceptor | None = None,
 ) -> Iterator[SmtpListener]:
     """The listener and its inbox writer, started; stopped (with a short grace) after."""
     writer = InboxWriter(direct or SessionInbox(sessions), clock)

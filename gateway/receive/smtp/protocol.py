@@ -136,8 +136,11 @@ class GatewaySMTP(SMTP):
                     return refusal or bytes(data)
                 tail = not line_start  # the end of a line too long to keep
                 line_start = True
-                size += len(line) + 2
-                if not tail and len(line) + 2 > self.line_length_limit:
+                # sizes without the dot added for transparency (RFC 1870, RFC 5321
+                # 4.5.3.1.6): counted, a message at the limit with such lines got 552
+                stuffed = not tail and line.startswith(b".")
+                size += len(line) + 2 - stuffed
+                if not tail and len(line) - stuffed + 2 > self.line_length_limit:
                     refusal = refusal or LINE_TOO_LONG
                     data.clear()
                 if limit and size > limit and not refusal:
@@ -147,10 +150,11 @@ class GatewaySMTP(SMTP):
                     await self._hang_up(refusal)
                     return None
                 if not refusal:
-                    data += memoryview(line)[1:] if line.startswith(b".") else line
+                    data += memoryview(line)[1:] if stuffed else line
                     data += b"\r\n"
             keep = 1 if partial.endswith(b"\r") else 0  # its CRLF may be split
-            if len(partial) - keep + 2 > self.line_length_limit:  # too long: dropped
+            dot = line_start and partial.startswith(b".")  # nor is its transparency dot
+            if len(partial) - keep - dot + 2 > self.line_length_limit:  # too long: dropped
                 size += len(partial) - keep
                 partial = partial[len(partial) - keep :]
                 refusal = refusal or LINE_TOO_LONG

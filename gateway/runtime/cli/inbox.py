@@ -37,6 +37,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Stores and processes; without the reply-token key nothing is stored (exit 78:
     the MTA keeps the mail) rather than stored and left half-done."""
     settings.gateway.reply_key()
+    import logging
+
+    from gateway.core.errors import TransientError
     from gateway.receive.parse_ahead import ParseAhead
 
     ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
@@ -47,10 +50,20 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     give_memory_back()  # a folder of mail is many big messages one after another
 
     said = Speaker(settings)
-    # closed even if the database cannot be opened; the runner commits without pause,
-    # so the log's checkpoints go to a thread of their own (store.checkpoint)
-    with ahead, opened(settings, checkpoint_apart=True) as app:
-        summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
+    try:
+        # closed even if the database cannot be opened; the runner commits without pause,
+        # so the log's checkpoints go to a thread of their own (store.checkpoint)
+        with ahead, opened(settings, checkpoint_apart=True) as app:
+            summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
+    except TransientError:
+        raise  # the usual 75 (gateway.runtime.cli.main)
+    except Exception as exc:
+        # An MTA bounces on any exit it does not know (a traceback is 1): an error of
+        # ours, or a database that is not one, must leave the mail in its queue. What was
+        # committed stays, and is found again as a duplicate when the MTA retries.
+        logging.getLogger("gateway.ingest").exception("ingest failed")
+        said.warn(N_("temporary failure, try again later: {error}", error=repr(exc)))
+        return EX_TEMPFAIL
     if summary.transient:
         return EX_TEMPFAIL
     if summary.not_mail:
