@@ -31,20 +31,12 @@ from tests.support import chat as chat_support
 from tests.support.hooks import MOVED, HookServer
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
-from tests.support.ports import free_port
-from tests.support.sink import SinkHandler, sink
+from tests.support.sink import SinkHandler, local_relay, sink
 
 
 @pytest.fixture
 def relay(settings: Settings) -> OutboundSettings:
-    return replace(
-        settings.outbound,
-        mode="smtp",
-        host="127.0.0.1",
-        port=free_port(),
-        tls="none",
-        timeout=timedelta(seconds=5),
-    )
+    return local_relay(settings)
 
 
 def _request(app: App, sender: str) -> None:

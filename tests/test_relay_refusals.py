@@ -7,7 +7,6 @@ A refusal of one recipient is that mail's; a message too big is that mail's too.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,13 @@ from store.db import transaction
 from store.models import OutboxRow
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
-from tests.support.ports import free_port
-from tests.support.sink import SinkHandler, password_checker, sink
+from tests.support.sink import SinkHandler, local_relay, password_checker, sink
 from tests.support.smtp import server_context
 
 
 @pytest.fixture
 def relay(settings: Settings) -> OutboundSettings:
-    return replace(
-        settings.outbound,
-        mode="smtp",
-        host="127.0.0.1",
-        port=free_port(),
-        tls="none",
-        timeout=timedelta(seconds=5),
-    )
+    return local_relay(settings)
 
 
 class Refusing(SinkHandler):

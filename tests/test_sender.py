@@ -34,8 +34,7 @@ from store.outbox import DueMail
 from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
-from tests.support.ports import free_port
-from tests.support.sink import SinkHandler, password_checker, sink
+from tests.support.sink import SinkHandler, local_relay, password_checker, sink
 from tests.support.smtp import server_context
 
 REQUEST_ID = "<req-1@customer.test>"
@@ -43,14 +42,7 @@ REQUEST_ID = "<req-1@customer.test>"
 
 @pytest.fixture
 def relay(settings: Settings) -> OutboundSettings:
-    return replace(
-        settings.outbound,
-        mode="smtp",
-        host="127.0.0.1",
-        port=free_port(),
-        tls="none",
-        timeout=timedelta(seconds=5),
-    )
+    return local_relay(settings)
 
 
 def _sender(app: App, relay: OutboundSettings) -> Sender:

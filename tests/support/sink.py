@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from gateway.config.settings import OutboundSettings, Settings
+from tests.support.ports import free_port
 
 
 @dataclass
@@ -60,3 +64,16 @@ def sink(port: int, handler: SinkHandler | None = None, **smtp: Any) -> Iterator
         yield handler
     finally:
         controller.stop()
+
+
+def local_relay(settings: Settings) -> OutboundSettings:
+    """``settings``' outbound mail through a plain SMTP relay on this machine, on a free
+    port (a :func:`sink` started there, or nothing: a relay that is down)."""
+    return replace(
+        settings.outbound,
+        mode="smtp",
+        host="127.0.0.1",
+        port=free_port(),
+        tls="none",
+        timeout=timedelta(seconds=5),
+    )
