@@ -8,7 +8,7 @@ Like every query module, nothing here commits.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -75,6 +75,14 @@ def purge(session: Session, now: datetime) -> None:
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
     session.execute(delete(SignInLink).where(SignInLink.expires_at <= now))
     session.execute(delete(RateCounter).where(RateCounter.window_start < now - timedelta(days=1)))
+
+
+RATE_WINDOW = timedelta(hours=1)  # the rate counters count per clock hour
+
+
+def window_of(now: datetime) -> datetime:
+    """The start of the rate window ``now`` falls in (its clock hour)."""
+    return now.replace(minute=0, second=0, microsecond=0)
 
 
 def hits(session: Session, key: str, window_start: datetime) -> int:

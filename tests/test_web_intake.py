@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import FormData
@@ -188,15 +188,16 @@ class _Down:
 def test_an_unavailable_inbox_gets_a_503_with_the_form_kept(
     settings: Settings, clock: FakeClock
 ) -> None:
-    async def scenario(client: TestClient[Any, Any]) -> tuple[int, str]:
+    async def scenario(client: TestClient[Any, Any]) -> tuple[int, str, str | None]:
         csrf, token = await form_of(client, "vpn")
         answer = await client.post("/new/vpn", data=_vpn_form(csrf, token), headers=JA)
-        return answer.status, await answer.text()
+        return answer.status, await answer.text(), answer.headers.get("Retry-After")
 
     with rig(settings, clock, acceptor=_Down) as r:
-        status, html = r.serve(scenario)
+        status, html, retry_after = r.serve(scenario)
         assert inbox_rows(r.app) == [] and all_tickets(r.app) == []
     assert status == 503
+    assert retry_after == "60"  # the page says "in a minute"; a script reads the header
     assert "ただいまご依頼を保存できませんでした" in html
     assert 'value="在宅勤務で VPN がつながりません"' in html and 'value="5.1"' in html
 
@@ -227,18 +228,18 @@ def test_a_locked_database_gets_an_error_page_and_stores_nothing_half(
 def test_too_many_submissions_from_one_address_are_refused(
     settings: Settings, clock: FakeClock
 ) -> None:
-    async def scenario(client: TestClient[Any, Any]) -> list[int]:
-        statuses = []
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str | None]]:
+        seen = []
         for n in range(4):
             csrf, token = await form_of(client, "vpn")
             form = _vpn_form(csrf, token, subject=f"VPN {n}")
-            statuses.append(
-                (await client.post("/new/vpn", data=form, allow_redirects=False)).status
-            )
-        return statuses
+            answer = await client.post("/new/vpn", data=form, allow_redirects=False)
+            seen.append((answer.status, answer.headers.get("Retry-After")))
+        return seen
 
+    clock.advance(timedelta(minutes=17, seconds=30))  # the hour's counts end in 42:30
     with rig(settings, clock, submissions_per_hour=3) as r:
-        assert r.serve(scenario) == [303, 303, 303, 429]
+        assert r.serve(scenario) == [(303, None), (303, None), (303, None), (429, "2550")]
         assert len(inbox_rows(r.app)) == 3
 
 

@@ -333,3 +333,25 @@ def _list_pages(r: Rig, queries: dict[str, str]) -> dict[str, str]:
 
     pages: dict[str, str] = r.serve(scenario)
     return pages
+
+
+def test_one_client_asking_for_many_addresses_is_told_when_to_come_back(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Past four times the hourly limit of one client's asks: 429, in the page's language,
+    with ``Retry-After`` saying when the hour's counts end (for a script; the page says
+    to try later)."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str | None]]:
+        csrf = await csrf_of(client)
+        seen = []
+        for n in range(6):
+            answer = await client.post(
+                "/sign-in", data={"email": f"guess{n}@evil.test", "csrf": csrf}
+            )
+            seen.append((answer.status, answer.headers.get("Retry-After")))
+        return seen
+
+    clock.advance(timedelta(minutes=59, seconds=15))
+    with rig(settings, clock, sign_ins_per_hour=1) as r:
+        assert r.serve(scenario) == [(200, None)] * 4 + [(429, "45")] * 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -62,6 +63,22 @@ async def add_headers(request: web.Request, response: web.StreamResponse) -> Non
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if "text/html" in response.headers.get("Content-Type", ""):
         response.headers.setdefault("Cache-Control", "no-store")
+    if response.status in (429, 503):  # when to come back, for a script (RFC 9110 10.2.3)
+        response.headers.setdefault("Retry-After", str(_retry_after(request, response.status)))
+
+
+# A 503 is the database away for a moment: the form page says "in a minute"
+STORAGE_RETRY = timedelta(minutes=1)
+
+
+def _retry_after(request: web.Request, status: int) -> int:
+    """Seconds until a retry may work: for a 429, until the rate counters' window ends
+    (they count per clock hour, store.web_auth); for a 503, :data:`STORAGE_RETRY`."""
+    if status == 503:
+        return int(STORAGE_RETRY.total_seconds())
+    now = ctx_of(request).now()
+    ends = web_auth.window_of(now) + web_auth.RATE_WINDOW
+    return max(int((ends - now).total_seconds()), 1)
 
 
 @web.middleware

@@ -153,7 +153,7 @@ def _count(session: Session, email: str, ip: str, doc: str, now: datetime, limit
     limit. The same document again (``doc``: its hash; a double click, a resend) was
     allowed once already: it is stored once, so it is not counted, and the browser,
     which shows the last answer, is told it was received, not to "try again later"."""
-    window = now.replace(minute=0, second=0, microsecond=0)
+    window = web_auth.window_of(now)
     if web_auth.hits(session, f"submit-doc:{doc}", window):
         return True
     by_address = web_auth.hit(session, f"submit-addr:{email}", window)

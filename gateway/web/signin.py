@@ -99,7 +99,7 @@ class Ask(Enum):
 
 def _count(session: Session, settings: Settings, email: str, ip: str, now: datetime) -> Ask:
     """Count the ask, by client and by address, whoever the address belongs to."""
-    window = now.replace(minute=0, second=0, microsecond=0)
+    window = web_auth.window_of(now)
     limit = settings.web.sign_ins_per_hour
     by_client = web_auth.hit(session, f"sign-in-ip:{ip}", window)
     by_address = web_auth.hit(session, f"sign-in-addr:{email}", window)
