@@ -11,26 +11,14 @@ text columns hold the undecodable bytes as U+FFFD, and the runner files the mess
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from gateway.config.settings import Settings
 from gateway.runtime.app import App
 from tests.support.pipeline import inbox_raw, inbox_rows
-from tests.support.smtp import listening, smtp_settings
+from tests.support.smtp import listening, raw_session, smtp_settings
 
 MESSAGE = b"From: alice@customer.test\r\nSubject: printer\r\n\r\nThe printer jams.\r\n"
-
-
-def _session(port: int, commands: bytes) -> bytes:
-    """One SMTP session of raw bytes (smtplib sends only what it can encode); its replies."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(commands)
-        replies = b""
-        while not replies.endswith(b"221 Bye\r\n") and (chunk := conn.recv(65536)):
-            replies += chunk
-    return replies
 
 
 @pytest.mark.parametrize(
@@ -46,7 +34,7 @@ def test_undecodable_envelope_bytes_are_stored_and_filed(
     app: App, settings: Settings, helo: bytes, sender: bytes, recipient: bytes
 ) -> None:
     with listening(smtp_settings(settings), app.sessions, app.clock) as srv:
-        replies = _session(
+        replies = raw_session(
             srv.port,
             b"EHLO "
             + helo

@@ -12,12 +12,10 @@ runner files the message like any other.
 
 from __future__ import annotations
 
-import socket
-
 from gateway.config.settings import Settings
 from gateway.runtime.app import App
 from tests.support.pipeline import inbox_raw, inbox_rows
-from tests.support.smtp import listening, smtp_settings
+from tests.support.smtp import listening, raw_session, smtp_settings
 
 MESSAGE = (
     b"From: Alice <alice@customer.test>\r\nTo: support@example.test\r\n"
@@ -25,21 +23,11 @@ MESSAGE = (
 )
 
 
-def _session(port: int, commands: bytes) -> bytes:
-    """One SMTP session of raw bytes (smtplib would not send a NUL); its replies."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(commands)
-        replies = b""
-        while not replies.endswith(b"221 Bye\r\n") and (chunk := conn.recv(65536)):
-            replies += chunk
-    return replies
-
-
 def test_nul_in_message_id_envelope_and_helo_is_stored_and_filed(
     app: App, settings: Settings
 ) -> None:
     with listening(smtp_settings(settings), app.sessions, app.clock) as srv:
-        replies = _session(
+        replies = raw_session(
             srv.port,
             b"EHLO client\x00.test\r\nMAIL FROM:<al\x00ice@customer.test>\r\n"
             b"RCPT TO:<support@example.test>\r\nDATA\r\n" + MESSAGE + b".\r\nQUIT\r\n",

@@ -6,6 +6,7 @@ talks to it with ``smtplib`` (or raw sockets) exactly as an MTA would.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -27,6 +28,17 @@ from store.accept.generic import SessionInbox
 def crlf(raw: bytes) -> bytes:
     """What smtplib puts on the wire, so what the inbox must hold byte for byte."""
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def raw_session(port: int, commands: bytes) -> bytes:
+    """One SMTP session of raw bytes (smtplib sends only what it can encode: no NUL, no
+    byte outside ASCII in a command), ended by its QUIT; the replies."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(commands)
+        replies = b""
+        while not replies.endswith(b"221 Bye\r\n") and (chunk := conn.recv(65536)):
+            replies += chunk
+    return replies
 
 
 def smtp_settings(settings: Settings, **changes: Any) -> Settings:
