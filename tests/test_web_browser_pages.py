@@ -69,6 +69,26 @@ class Gateway:
         assert new
         return max(new)
 
+    def send_purchase(
+        self, page: Any, subject: str, item: str, quantity: str, budget: str
+    ) -> dict[str, Any]:
+        """Fill in and send the purchase form open in ``page`` (``budget``: a choice's
+        label as shown); the ticket it became, once filed."""
+        page.fill("#name", "伊藤 花子")
+        page.fill("#email", "ito@customer.test")
+        page.fill("#subject", subject)
+        page.fill("#f_item", item)
+        page.fill("#f_quantity", quantity)
+        page.select_option("#f_budget", label=budget)
+        page.click("button.primary")
+        page.wait_for_url("**/new/purchase/sent")
+        ticket = eventually(
+            lambda: next((t for t in self.tickets() if t["subject"] == subject), None),
+            timeout=30,
+        )
+        assert ticket is not None
+        return ticket
+
     signed_in: Any = None  # the member's cookies, once signed in (sign-in mails are few)
 
     def member_page(self) -> Any:
@@ -141,19 +161,8 @@ def test_a_ja_form_shows_a_choices_label_and_stores_its_value(gw: Gateway) -> No
     page.goto(f"{gw.base}/new/purchase")
     options = page.locator("#f_budget option").all_inner_texts()
     assert options[1:] == ["経費（OPEX）", "設備投資（CAPEX）"]
-    page.fill("#name", "伊藤 花子")
-    page.fill("#email", "ito@customer.test")
-    page.fill("#subject", "モニターの購入")
-    page.fill("#f_item", "27インチモニター")
-    page.fill("#f_quantity", "2")
-    page.select_option("#f_budget", label="設備投資（CAPEX）")
-    page.click("button.primary")
-    page.wait_for_url("**/new/purchase/sent")
-    ticket = eventually(
-        lambda: next((t for t in gw.tickets() if t["subject"] == "モニターの購入"), None),
-        timeout=30,
-    )
-    assert ticket and ticket["fields"]["budget"] == "capex"
+    ticket = gw.send_purchase(page, "モニターの購入", "27インチモニター", "2", "設備投資（CAPEX）")
+    assert ticket["fields"]["budget"] == "capex"
     english = gw.browser.new_context(locale="en-US").new_page()
     english.goto(f"{gw.base}/new/purchase")
     options = english.locator("#f_budget option").all_inner_texts()
@@ -263,18 +272,7 @@ def test_the_file_field_speaks_the_pages_language_not_the_browsers(
         page.click(".files label.button")  # our button opens the browser's chooser
     chooser.value.set_files([str(first), str(second)])
     assert page.inner_text("#files-chosen") == "見積書.pdf、photo.png"
-    page.fill("#name", "伊藤 花子")
-    page.fill("#email", "ito@customer.test")
-    page.fill("#subject", "見積書の件")
-    page.fill("#f_item", "ノートPC")
-    page.fill("#f_quantity", "1")
-    page.select_option("#f_budget", label="経費（OPEX）")
-    page.click("button.primary")
-    page.wait_for_url("**/new/purchase/sent")
-    ticket = eventually(
-        lambda: next((t for t in gw.tickets() if t["subject"] == "見積書の件"), None), timeout=30
-    )
-    assert ticket is not None
+    ticket = gw.send_purchase(page, "見積書の件", "ノートPC", "1", "経費（OPEX）")
     names = sorted(a["filename"] for m in ticket["messages"] for a in m["attachments"])
     assert names == ["photo.png", "見積書.pdf"]
     context.close()
