@@ -49,6 +49,21 @@ def _multipart(texts: dict[str, str], files: list[tuple[bytes, bytes]]) -> bytes
     return body + f"--{BOUNDARY}--\r\n".encode()
 
 
+async def _send_files(
+    client: TestClient[Any, Any],
+    files: list[tuple[bytes, bytes]],
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """The printer form, filled in, posted with ``files`` as a browser posts them."""
+    csrf, token = await form_of(client, "printer")
+    return await client.post(
+        "/new/printer",
+        data=_multipart(printer_form(csrf, token, TEXT), files),
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", **(headers or {})},
+        allow_redirects=False,
+    )
+
+
 def _main(html: str) -> str:
     return html.split("<main>", 1)[1].split("</main>", 1)[0]
 
@@ -68,13 +83,7 @@ def test_a_file_name_with_control_characters_brings_the_form_back(
     a traceback in the log and everything typed lost."""
 
     async def scenario(client: TestClient[Any, Any]) -> tuple[int, str]:
-        csrf, token = await form_of(client, "printer")
-        body = _multipart(printer_form(csrf, token, TEXT), [(b"a\x01b\x1b[31m.txt", b"x")])
-        answer = await client.post(
-            "/new/printer",
-            data=body,
-            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", **JA},
-        )
+        answer = await _send_files(client, [(b"a\x01b\x1b[31m.txt", b"x")], JA)
         return answer.status, await answer.text()
 
     with rig(settings, clock) as r:
@@ -92,15 +101,8 @@ def test_a_file_name_that_is_not_utf8_is_filed_with_the_bytes_replaced(
     reach us as lone surrogates, which cannot be written as UTF-8: that was a 500."""
 
     async def scenario(client: TestClient[Any, Any]) -> int:
-        csrf, token = await form_of(client, "printer")
         files = [(b"x\xed\xa0\x80\x82\xa0.txt", b"data")]  # a lone surrogate, SJIS "あ"
-        body = _multipart(printer_form(csrf, token, TEXT), files)
-        answer = await client.post(
-            "/new/printer",
-            data=body,
-            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-            allow_redirects=False,
-        )
+        answer = await _send_files(client, files)
         return answer.status
 
     with rig(settings, clock) as r:
@@ -234,15 +236,8 @@ def test_a_chosen_file_that_is_empty_is_attached(settings: Settings, clock: Fake
     chosen (an empty name) stays nothing."""
 
     async def scenario(client: TestClient[Any, Any]) -> int:
-        csrf, token = await form_of(client, "printer")
         files = [(b"empty.log", b""), (b"", b""), (b"a.txt", b"abc")]
-        body = _multipart(printer_form(csrf, token, TEXT), files)
-        answer = await client.post(
-            "/new/printer",
-            data=body,
-            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-            allow_redirects=False,
-        )
+        answer = await _send_files(client, files)
         return answer.status
 
     with rig(settings, clock) as r:
@@ -261,15 +256,8 @@ def test_the_upload_limit_holds_to_the_byte(
     byte over brings the form back."""
 
     async def scenario(client: TestClient[Any, Any]) -> int:
-        csrf, token = await form_of(client, "printer")
         files = [(f"{n}.bin".encode(), b"x" * size) for n, size in enumerate(sizes)]
-        body = _multipart(printer_form(csrf, token, TEXT), files)
-        answer = await client.post(
-            "/new/printer",
-            data=body,
-            headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-            allow_redirects=False,
-        )
+        answer = await _send_files(client, files)
         return answer.status
 
     with rig(settings, clock, max_upload_size=100_000) as r:
