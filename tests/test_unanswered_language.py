@@ -60,16 +60,26 @@ def config(tmp_path: Path) -> Path:
     return write_config(tmp_path, locale="en", extra='[mail]\noff = ["acknowledgement"]\n')
 
 
+def _ingest_a_request(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One request by ``ingest``: ticket #1, its acknowledgement not sent ([mail] off)."""
+    request = tmp_path / "request.eml"
+    request.write_bytes(mail(subject="VPN", date=datetime.now(UTC)))
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+
+
 def test_tickets_show_says_which_mail_and_why(
     config: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    request = tmp_path / "request.eml"
-    request.write_bytes(mail(subject="VPN", date=datetime.now(UTC)))
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
-    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    _ingest_a_request(config, tmp_path, capsys, monkeypatch)
 
     monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
     ja = run(config, "tickets", "show", "1", capsys=capsys).out
@@ -97,10 +107,7 @@ def test_an_event_recorded_before_shows_its_text(
     from gateway.config.load import load_settings
     from gateway.runtime.app import build
 
-    request = tmp_path / "request.eml"
-    request.write_bytes(mail(subject="VPN", date=datetime.now(UTC)))
-    monkeypatch.setenv("LC_ALL", "C.UTF-8")
-    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    _ingest_a_request(config, tmp_path, capsys, monkeypatch)
     app = build(load_settings(config))
     try:
         _forget_the_msg(app.sessions, 1)
