@@ -7,16 +7,15 @@ it is as much a stray as a file beside it."""
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import run
 from tests.support.config import write_config
+from tests.support.daemon import clean_env, console_script
 from tests.support.mails import mail
 
 
@@ -114,9 +113,8 @@ def test_standard_input_that_cannot_be_read_exits_66_without_a_traceback(
     """A standard input that is closed (``<&-``) or open only for writing made both the
     pipe's fast path and the full command end in a traceback and exit 1, a code no MTA
     and no script reads: it is an input that cannot be read, 66 as the README says."""
-    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
-    assert exe
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    exe = console_script()
+    env = clean_env()
     with (tmp_path / "out").open("wb") as write_only:
         done = subprocess.run(
             [exe, "--config", config, *args],
@@ -143,9 +141,8 @@ def test_an_unexpected_database_error_exits_75_so_the_mta_keeps_the_mail(
     (tmp_path / "gateway.db").write_bytes(b"not a database, " * 512)
     message = tmp_path / "in.eml"
     message.write_bytes(mail(subject="printer"))
-    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
-    assert exe
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    exe = console_script()
+    env = clean_env()
     done = subprocess.run(
         [exe, "--config", config, *(str(message) if a == "IN" else a for a in args)],
         input=message.read_bytes(),
@@ -175,9 +172,8 @@ def test_a_damaged_inbox_table_on_the_pipes_fast_path_exits_75(
     with db.open("r+b") as fh:  # the inbox table's first page, and only it, is garbage
         fh.seek((root - 1) * page_size)
         fh.write(b"\xa5" * page_size)
-    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
-    assert exe
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY_")}
+    exe = console_script()
+    env = clean_env()
     done = subprocess.run(
         [exe, "--config", config, "ingest", "-"],
         input=mail(subject="printer"),
