@@ -41,6 +41,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from gateway.core.flocks import try_lock
+
 SUFFIX = "-turnstile"  # the lock file is the database's path plus this
 WRITE_SUFFIX = "-writelock"  # held by a runner's row and an accepting write, one at a time
 YIELD_BOUND = 0.2  # seconds a runner waits for accepting writers per row, then goes anyway
@@ -93,7 +95,7 @@ class Turnstile:
             yield  # our writer waits for the turnstile, with this lock: the runner waits too
             return
         try:  # ours counted already, or free now; else another process accepts meanwhile
-            held = self._holds > 0 or _try_lock(self._file())
+            held = self._holds > 0 or try_lock(self._file())
             if held:
                 self._holds += 1
         finally:
@@ -133,9 +135,7 @@ class Turnstile:
         transaction commits before its next row, so that the ``250`` waits for one row
         at most, as it would between rows processed one by one."""
         fd = self._file()
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock(fd):
             return True
         fcntl.flock(fd, fcntl.LOCK_UN)
         return False
@@ -160,14 +160,6 @@ class Turnstile:
         if self._fd is None:
             self._fd = _private(self.path)
         return self._fd
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
 
 
 def _private(path: str) -> int:

@@ -22,6 +22,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from gateway.core.flocks import try_lock as try_lock  # the drainer asks it of this module
 from gateway.core.folders import private_folder
 from gateway.core.resources import module_command
 
@@ -55,15 +56,6 @@ def open_private(path: Path, flags: int) -> int:
 
 def open_lock(data_dir: Path) -> int:
     return open_private(lock_path(data_dir), os.O_RDWR)
-
-
-def try_lock(fd: int) -> bool:
-    """Take the drain lock on ``fd`` without waiting; False when someone holds it."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
 
 
 def unlock(fd: int) -> None:
