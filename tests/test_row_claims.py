@@ -144,7 +144,17 @@ def test_a_lost_claims_connection_takes_every_row(
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
             admin.commit()
             gone = text("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = :pid")
-            assert eventually(lambda: admin.scalar(gone, {"pid": holder}))
+
+            def ended() -> object:
+                """Each look in a transaction of its own: PostgreSQL keeps one snapshot of
+                the activity view per transaction, so a backend seen still there at the
+                first look stayed there however long the test waited."""
+                try:
+                    return admin.scalar(gone, {"pid": holder})
+                finally:
+                    admin.rollback()
+
+            assert eventually(ended)
         # the locks went with the connection; the next take says so and takes the rows
         # (another instance may parse some twice, none is left waiting) on a new one
         assert claims.take(ids, 4) == ids
