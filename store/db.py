@@ -14,9 +14,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from gateway.core.errors import TransientError
 from gateway.core.folders import private_folder
@@ -31,6 +32,20 @@ LOCK_HOLDER_KEEPALIVES = (
     "SET tcp_keepalives_count = 3",
 )
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
+# libpq's own side of it, on every connection we make to PostgreSQL: a link that dies
+# without a word (a NAT or firewall that forgets the connection, a cable or VPN that
+# goes: packets dropped, no RST) is found in about half a minute, so a door answers
+# 451 and the mail waits at the sender. Without them a query waiting for its answer
+# waits for the kernel's keepalive (two hours), and one whose data is unacknowledged
+# for its retransmissions (about 15 minutes). A URL's own values win (?keepalives_idle=).
+PG_CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": 5,  # seconds
+    "keepalives": 1,
+    "keepalives_idle": 10,  # seconds of silence before the first probe …
+    "keepalives_interval": 5,  # … then one probe every 5 s …
+    "keepalives_count": 3,  # … and dead after 3 unanswered (or tcp_user_timeout): ~30 s
+    "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
+}
 
 
 def make_engine(
@@ -61,10 +76,27 @@ def make_engine(
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, durable, checkpoints))
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "connect", _text_without_nul)
     return engine
+
+
+def connect_args(url: str | URL) -> dict[str, Any]:
+    """What the driver is given beside ``url``: on PostgreSQL :data:`PG_CONNECT_ARGS`
+    less the parameters the URL's query sets itself (SQLAlchemy lets ``connect_args``
+    override the query, so the URL's would be lost)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    return {key: value for key, value in PG_CONNECT_ARGS.items() if key not in parsed.query}
+
+
+def lock_holder_engine(engine: Engine) -> Engine:
+    """An engine of ``engine``'s PostgreSQL database for a connection that holds
+    session-level advisory locks: NullPool, so closing the connection really closes it
+    and the server drops its locks; the same connect arguments as ``make_engine``'s."""
+    return create_engine(engine.url, poolclass=NullPool, connect_args=connect_args(engine.url))
 
 
 def _text_without_nul(dbapi_connection: Any, _record: Any) -> None:

@@ -26,11 +26,10 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from sqlalchemy import ARRAY, Connection, Engine, Integer, bindparam, create_engine, text
+from sqlalchemy import ARRAY, Connection, Engine, Integer, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
-from store.db import LOCK_HOLDER_KEEPALIVES
+from store.db import LOCK_HOLDER_KEEPALIVES, lock_holder_engine
 
 log = logging.getLogger("gateway.runner")
 
@@ -64,9 +63,7 @@ class RowClaims:
         self._engine: Engine | None = None
         if engine.dialect.name == "postgresql":
             # NullPool: a closed connection must really close, and with it the locks
-            self._engine = create_engine(
-                engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5}
-            )
+            self._engine = lock_holder_engine(engine)
         self._conn: Connection | None = None
         self._space = 0  # the schema's (space_of), read when the connection is made
         self._lock = threading.Lock()  # one connection; a drain and a stop may meet

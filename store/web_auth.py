@@ -8,6 +8,7 @@ Like every query module, nothing here commits.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -31,18 +32,45 @@ def add_sign_in_link(
     )
 
 
-def use_sign_in_link(session: Session, token: str, now: datetime) -> str | None:
-    """The member the link was sent to, once: a used or expired link gives None."""
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A sign-in link as stored: whose it is, until when, and when and by which
+    browser (the SHA-256 of what :func:`use_sign_in_link` was given) it was spent."""
+
+    member: str
+    expires_at: datetime
+    used_at: datetime | None
+    used_by: str | None
+
+
+def use_sign_in_link(session: Session, token: str, now: datetime, browser: str) -> str | None:
+    """The member the link was sent to, once: a used or expired link gives None.
+
+    One UPDATE that only matches an unused link spends it, and its row count says
+    whether this request did: a request racing another waits for the other's row lock
+    (PostgreSQL) or write lock (SQLite) and then matches nothing. ``browser`` is
+    kept as its hash, for :func:`sign_in_link` to tell who spent it."""
     h = token_hash(token)
     done = session.execute(
         update(SignInLink)
         .where(SignInLink.token_hash == h, SignInLink.used_at.is_(None))
         .where(SignInLink.expires_at > now)
-        .values(used_at=now)
+        .values(used_at=now, used_by=token_hash(browser))
     )
     if getattr(done, "rowcount", 0) != 1:
         return None
     return session.scalar(select(SignInLink.member).where(SignInLink.token_hash == h))
+
+
+def sign_in_link(session: Session, token: str) -> Link | None:
+    """The link ``token`` names, used or not, expired or not; None if there is none
+    (never made, or purged a day after it expired: :func:`purge`)."""
+    row = session.execute(
+        select(
+            SignInLink.member, SignInLink.expires_at, SignInLink.used_at, SignInLink.used_by
+        ).where(SignInLink.token_hash == token_hash(token))
+    ).first()
+    return Link(row.member, row.expires_at, row.used_at, row.used_by) if row else None
 
 
 def add_session(
@@ -69,11 +97,11 @@ def end_session(session: Session, token: str) -> None:
 
 
 def purge(session: Session, now: datetime) -> None:
-    """Expired sessions, links and rate windows older than a day."""
-    from datetime import timedelta
-
+    """Expired sessions; links and rate windows a day after their time. A link is kept
+    that long so that the member it signed in, opening it again while signed in, is
+    taken to their board rather than told it does not work."""
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
-    session.execute(delete(SignInLink).where(SignInLink.expires_at <= now))
+    session.execute(delete(SignInLink).where(SignInLink.expires_at < now - timedelta(days=1)))
     session.execute(delete(RateCounter).where(RateCounter.window_start < now - timedelta(days=1)))
 
 

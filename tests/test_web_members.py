@@ -62,6 +62,7 @@ def test_a_member_signs_in_once_with_the_mailed_link(settings: Settings, clock: 
         [link_mail] = outbox(r.app, "sign_in")
         token = re.search(r"/sign-in/(\S+)", text_of(link_mail))
         assert token
+        client.session.cookie_jar.clear()  # another browser (tests/test_web_sign_in_again.py)
         csrf = await csrf_of(client)
         again = await client.post(f"/sign-in/{token.group(1)}", data={"csrf": csrf})
         assert again.status == 400  # used once already

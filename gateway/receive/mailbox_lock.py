@@ -19,11 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
-from store.db import LOCK_HOLDER_KEEPALIVES
+from store.db import LOCK_HOLDER_KEEPALIVES, lock_holder_engine
 
 log = logging.getLogger("gateway.imap")
 
@@ -51,9 +50,7 @@ class _Exclusive:
     def __init__(self, engine: Engine, account: str, run: Loop) -> None:
         # NullPool: closing the connection must really close it, or the lock would
         # stay with a pooled connection after the poller stopped
-        self.engine = create_engine(
-            engine.url, poolclass=NullPool, connect_args={"connect_timeout": 5}
-        )
+        self.engine = lock_holder_engine(engine)
         self.account, self.run, self.key = account, run, lock_key(account)
         self._standing_by = False
 

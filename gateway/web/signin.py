@@ -6,7 +6,10 @@ either way, just as fast (neither the page nor its timing tells anybody who is a
 member: a member's link is made after the answer is sent). The link's ``GET`` only
 shows a button, so a mail scanner that opens links uses nothing up; its
 ``POST`` spends the link (once, before it expires) and starts a session whose
-cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` behind https.
+cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` behind https. The same
+browser's second click, racing the first, signs in too; a member already signed in
+who opens their own link again is taken on to their page; a spent link of anyone
+else is refused, on the ``GET`` already.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from enum import Enum
 
@@ -40,6 +43,9 @@ from store import web_auth
 log = logging.getLogger("gateway.web")
 routes = web.RouteTableDef()
 TOKEN_SHAPE = 43  # secrets.token_urlsafe(32)
+# How long after its first click a browser's second click on one link signs in too: a
+# double click, a second tab, a click that went while the first answer was on its way.
+AGAIN_WITHIN = timedelta(seconds=30)
 
 
 @routes.get("/sign-in")
@@ -137,10 +143,76 @@ def _token(request: web.Request) -> str:
     return token
 
 
+class Opened(Enum):
+    """What a sign-in link's page shows the visitor who opened it."""
+
+    ONWARDS = "onwards"  # signed in as its member already: on to their page, no error
+    BUTTON = "button"  # a link that works: the button that spends it
+    REFUSED = "refused"  # used, expired or unknown: said at once, no button that fails
+
+
+def opened(link: web_auth.Link | None, signed_in_as: str, now: datetime) -> Opened:
+    """The link opened by a visitor signed in as ``signed_in_as`` ("": nobody). The
+    member's own link, used or not, found again in the mailbox or clicked twice, takes
+    them on; another member's is the button (to sign in as that member) while it works."""
+    if link is not None and signed_in_as and link.member == signed_in_as:
+        return Opened.ONWARDS
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return Opened.REFUSED
+    return Opened.BUTTON
+
+
+def spent_by(link: web_auth.Link | None, browser: str, now: datetime) -> bool:
+    """``link`` was spent moments ago by ``browser``: this is the same person's second
+    request (a double click, the link pressed in two tabs), which signs in too, whichever
+    answer the browser ends up showing. Only that browser, only for :data:`AGAIN_WITHIN`
+    after the first: the link still signs in one person, once."""
+    return (
+        link is not None
+        and link.used_at is not None
+        and link.used_by == web_auth.token_hash(browser)
+        and now - link.used_at <= AGAIN_WITHIN
+    )
+
+
+def _signed_in_as(request: web.Request) -> str:
+    member = visitor(request).member
+    return member.email if member else ""
+
+
+def _onwards(request: web.Request) -> web.HTTPSeeOther:
+    """To the page the member asked for before signing in, else the board."""
+    asked = request.cookies.get(NEXT_COOKIE, "")
+    response = see_other(asked if own_path(asked) else "/board")
+    response.del_cookie(NEXT_COOKIE, path="/")
+    return response
+
+
+def _refused(request: web.Request) -> web.Response:
+    return page(request, "sign_in_expired.html.j2", {}, status=400)
+
+
 @routes.get("/sign-in/{token}")
 async def confirm(request: web.Request) -> web.Response:
-    """A button that spends the link: a GET changes nothing."""
-    return page(request, "sign_in_confirm.html.j2", {"token": _token(request)})
+    """A button that spends the link: a GET changes nothing (a mail scanner that opens
+    the link uses nothing up)."""
+    ctx = ctx_of(request)
+    token = _token(request)
+    link = await ctx.read(web_auth.sign_in_link, token)
+    seen = opened(link, _signed_in_as(request), ctx.now())
+    if seen is Opened.ONWARDS:
+        raise _onwards(request)
+    if seen is Opened.REFUSED:
+        return _refused(request)
+    return page(request, "sign_in_confirm.html.j2", {"token": token})
+
+
+class Use(Enum):
+    """What pressing a sign-in link's button did."""
+
+    SIGNED_IN = "signed-in"  # a new session
+    ONWARDS = "onwards"  # already signed in as the link's member: nothing to do
+    REFUSED = "refused"
 
 
 @routes.post("/sign-in/{token}")
@@ -148,32 +220,47 @@ async def use_link(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     token = _token(request)
     session_token = secrets.token_urlsafe(32)
-    member = await ctx.read(_use, token, session_token, ctx.settings, ctx.now())
-    if member is None:
-        return page(request, "sign_in_expired.html.j2", {}, status=400)
-    asked = request.cookies.get(NEXT_COOKIE, "")
-    response = see_other(asked if own_path(asked) else "/board")
-    response.del_cookie(NEXT_COOKIE, path="/")
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_token,
-        max_age=int(ctx.settings.web.session_lifetime.total_seconds()),
-        httponly=True,
-        samesite="Lax",
-        secure=ctx.settings.web.secure,
-        path="/",
+    browser = visitor(request).csrf  # the CSRF middleware checked it: this browser's
+    used = await ctx.read(
+        _use, token, session_token, browser, _signed_in_as(request), ctx.settings, ctx.now()
     )
+    if used is Use.REFUSED:
+        return _refused(request)
+    response = _onwards(request)
+    if used is Use.SIGNED_IN:
+        response.set_cookie(
+            SESSION_COOKIE,
+            session_token,
+            max_age=int(ctx.settings.web.session_lifetime.total_seconds()),
+            httponly=True,
+            samesite="Lax",
+            secure=ctx.settings.web.secure,
+            path="/",
+        )
     raise response
 
 
 def _use(
-    session: Session, token: str, session_token: str, settings: Settings, now: datetime
-) -> str | None:
-    email = web_auth.use_sign_in_link(session, token, now)
+    session: Session,
+    token: str,
+    session_token: str,
+    browser: str,
+    signed_in_as: str,
+    settings: Settings,
+    now: datetime,
+) -> Use:
+    if signed_in_as:  # their own link again (the back button, a second tab): on
+        link = web_auth.sign_in_link(session, token)
+        if opened(link, signed_in_as, now) is Opened.ONWARDS:
+            return Use.ONWARDS
+    email = web_auth.use_sign_in_link(session, token, now, browser)
+    if email is None:  # spent, perhaps a moment ago by this browser's first click
+        link = web_auth.sign_in_link(session, token)
+        email = link.member if link is not None and spent_by(link, browser, now) else None
     if email is None or settings.member(email) is None:  # removed from the team since
-        return None
+        return Use.REFUSED
     web_auth.add_session(session, session_token, email, now, now + settings.web.session_lifetime)
-    return email
+    return Use.SIGNED_IN
 
 
 @routes.post("/sign-out")

@@ -37,6 +37,9 @@ class SignInLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+    # the SHA-256 of the browser that spent it (its CSRF token): a second click of that
+    # browser, racing the first, signs in too (gateway.web.signin)
+    used_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class RateCounter(Base):
