@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
@@ -83,8 +84,13 @@ _SHOWN = 100  # the characters of a line a transcript or an event shows
 _NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
 
 
-def parse_commands(new_text: str, max_lines: int) -> Parsed:
+def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None = None) -> Parsed:
     """Leading command lines of ``new_text``; the rest is what gets relayed.
+
+    ``words``: the command words read from this writer; a line with any other word is
+    their text, and ends the commands (a customer's ``/tmp がいっぱいです``). None: every
+    ``/word`` line is a command line, an unknown word refused later (a member's mail,
+    whose ``/asign`` must not reach the requester as words).
 
     Every command line past ``max_lines`` is passed over (never relayed as words), but
     only as many are reported one by one, then one line says how many more: a mail of
@@ -101,7 +107,7 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
             i += 1
             continue
         found = _command(line)
-        if found is None:
+        if found is None or (words is not None and found.name not in words):
             break
         i += 1
         read += 1
