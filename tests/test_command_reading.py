@@ -317,3 +317,24 @@ def test_below_a_signature_separator_is_the_signature(body: str) -> None:
         _raw(body.replace("\n", "<br>\n"), subtype="html"),
     ):
         assert read(raw).commands == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a slash's look-alikes that NFKC leaves as they are (it folds the full-width ／)
+        ("\u2215close", [("close", "")]),  # DIVISION SLASH
+        ("\u2044close", [("close", "")]),  # FRACTION SLASH
+        ("\u2215ｐｒｉｏｒｉｔｙ　ｌｏｗ", [("priority", "ｌｏｗ")]),
+        # read as slashes throughout the first word: a path written with them is a path
+        ("\u2215var\u2215log を見てください", []),
+        ("\u2044etc\u2044hosts", []),
+        # and only at the start of a line, as a slash
+        ("x\u2215close", []),
+    ],
+)
+def test_a_slashs_look_alikes_read_as_a_slash(line: str, expected: list[tuple[str, str]]) -> None:
+    for role in (Role.MEMBER, Role.REQUESTER):
+        parsed = c.read_commands(f"{line}\nDone.\n", 20, role)
+        assert names(parsed) == expected
+        assert parsed.remaining.strip() == ("Done." if expected else f"{line}\nDone.")

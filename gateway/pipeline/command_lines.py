@@ -24,6 +24,10 @@ _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
 # "/priority low!"): not part of the command. A question mark is not among them: "/close?"
 # asks, it does not tell. A note's text keeps its own.
 _END_PUNCTUATION = ".,;!。、．，；！…‥"
+# a slash's look-alikes that NFKC leaves alone (it folds the full-width ／): DIVISION SLASH
+# and FRACTION SLASH, which a character palette offers beside ／ and a Mac types (⁄ is
+# Option-Shift-1 on a US layout); a writer who starts a line with one means a slash
+_SLASHES = str.maketrans({"\u2215": "/", "\u2044": "/"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,15 +216,17 @@ def _invisible(ch: str) -> bool:
 
 
 def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``,
-    and the sentence's full stop after it (``/close。``) is not part of it.
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``
+    (and :data:`_SLASHES` ``∕close``), and the sentence's full stop after it (``/close。``)
+    is not part of it. A first word that goes on with a slash or a dot (``/var/log``,
+    ``/etc/hosts``, ``/index.html``) is a path: no command.
 
     The word ends at the first white space of any width: an IME types the full-width
     space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
     :func:`gateway.pipeline.commands.decide` reads in full width where it is a word of
     the grammar), not text folded with the command word."""
     parts = line.split(None, 1)
-    head = unicodedata.normalize("NFKC", parts[0]) if parts else ""
+    head = unicodedata.normalize("NFKC", parts[0]).translate(_SLASHES) if parts else ""
     rest = parts[1] if len(parts) > 1 else ""
     if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
         head = head.rstrip(_END_PUNCTUATION)
