@@ -189,17 +189,15 @@ GMAIL_EN = "On Sat, Dec 5, 2026 at 10:00 AM Yamada <a@b.test> wrote:\n"
     "body",
     [
         # a reply with no words of its own (a file, or sent by mistake) above the old mail,
-        # which the client copied below its header without marking the lines as quoted
+        # which Outlook copies below its From:/Sent: block without marking it as quoted
         OUTLOOK_EN + "/close\nThe certificate was renewed.\n",
         OUTLOOK_JA + "/close\n証明書を更新しました。\n",
-        GMAIL_JA + "/close\n証明書を更新しました。\n",
-        GMAIL_EN + "/close\nThe certificate was renewed.\n",
-        WRAPPED_JA + "/close\n",
-        # and a quote marked as one, as every client can
+        # and a quote marked as one, as every client that writes an attribution does
         GMAIL_JA + "> /close\n> 証明書を更新しました。\n",
+        WRAPPED_JA + "> /close\n",
         "> /close\n",
     ],
-    ids=["outlook-en", "outlook-ja", "gmail-ja", "gmail-en", "wrapped", "marked", "only-quote"],
+    ids=["outlook-en", "outlook-ja", "marked", "marked-wrapped", "only-quote"],
 )
 def test_a_command_in_the_quoted_mail_is_never_read_nor_relayed(body: str) -> None:
     for raw in (_raw(body), _raw(body, crlf=True)):
@@ -217,8 +215,20 @@ def test_a_command_in_the_quoted_mail_is_never_read_nor_relayed(body: str) -> No
         WRAPPED_JA + "> 閉じてよいですか\n\n/close\n",
         "/close\n\n" + OUTLOOK_JA + "/open\n",  # above Outlook's header: the reply's own
         "/close\n-- \nAlice\n",
+        # the quote deleted, its attribution kept: what follows it unmarked is the writer's
+        GMAIL_JA + "/close\n証明書を更新しました。\n",
+        GMAIL_EN + "\n/close\nThe certificate was renewed.\n",
+        WRAPPED_JA + "/close\n",
     ],
-    ids=["bottom-posted", "bottom-posted-wrapped", "above-outlook", "above-signature"],
+    ids=[
+        "bottom-posted",
+        "bottom-posted-wrapped",
+        "above-outlook",
+        "above-signature",
+        "quote-deleted-gmail-ja",
+        "quote-deleted-gmail-en",
+        "quote-deleted-wrapped",
+    ],
 )
 def test_a_command_the_writer_wrote_is_read(body: str) -> None:
     assert names(read(_raw(body))) == [("close", "")]
@@ -234,10 +244,18 @@ def test_a_command_the_writer_wrote_is_read(body: str) -> None:
             '<blockquote class="gmail_quote">/open</blockquote></div>',
             [("close", "")],
         ),
-        # nothing written; a client's quote container we do not know, unmarked
+        # an attribution kept above unmarked lines (a container we do not know marks
+        # nothing): the writer's words below it, as in a plain-text reply
         (
             '<div><br></div><div class="x-quote">On Sat, Dec 5, 2026 at 10:00 AM Yamada '
             "&lt;a@b.test&gt; wrote:<br>/close<br>The certificate was renewed.</div>",
+            [("close", "")],
+        ),
+        # … and the quote a known container marks is old, attribution and all
+        (
+            '<div class="gmail_quote"><div class="gmail_attr">On Sat, Dec 5, 2026 at 10:00 '
+            'AM Yamada &lt;a@b.test&gt; wrote:</div><blockquote class="gmail_quote">/close'
+            "<br>The certificate was renewed.</blockquote></div>",
             [],
         ),
         # Outlook on the web: the writer's /close, then its separator and the old mail
@@ -248,7 +266,7 @@ def test_a_command_the_writer_wrote_is_read(body: str) -> None:
             [("close", "")],
         ),
     ],
-    ids=["gmail", "unknown-container", "outlook-web"],
+    ids=["gmail", "unknown-container", "gmail-nothing-written", "outlook-web"],
 )
 def test_commands_in_an_html_only_reply(html: str, expected: list[tuple[str, str]]) -> None:
     assert names(read(_raw(html, subtype="html"))) == expected
@@ -276,15 +294,16 @@ def test_an_unknown_command_names_the_one_meant(line: str, role: Role, near: str
 
 
 @pytest.mark.parametrize(
-    ("subject", "locale"), [("VPN が繋がりません", "ja"), ("VPN does not connect", "en")]
+    ("member", "locale"), [("ops2@example.test", "ja"), ("ops@example.test", "en")]
 )
-def test_a_requester_is_told_which_line_was_not_understood_in_their_language(
-    team: App, subject: str, locale: str
+def test_a_member_is_told_which_line_was_not_understood_in_their_language(
+    team: App, member: str, locale: str
 ) -> None:
-    deliver(team, mail(subject, message_id="<typo@customer.test>"))
-    to = reply_address(team, 1, "alice@customer.test")
+    """(A requester's /clsoe is their words, relayed to the members: tests/test_customer_words.)"""
+    deliver(team, mail("VPN", message_id="<typo@customer.test>"))
+    to = reply_address(team, 1, member)
     body = "/clsoe\n\n" + ("解決しました。" if locale == "ja" else "It works now.") + "\n"
-    deliver(team, mail("Re: " + subject, body=body, to=to), envelope_to=(to,))
+    deliver(team, mail("Re: [#1] VPN", body=body, sender=member, to=to), envelope_to=(to,))
     assert show(team, 1)["state"] != "closed"
     [transcript] = outbox(team, "command_result")
     text = text_of(transcript)
@@ -316,3 +335,24 @@ def test_below_a_signature_separator_is_the_signature(body: str) -> None:
         _raw(body.replace("\n", "<br>\n"), subtype="html"),
     ):
         assert read(raw).commands == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # a slash's look-alikes that NFKC leaves as they are (it folds the full-width ／)
+        ("\u2215close", [("close", "")]),  # DIVISION SLASH
+        ("\u2044close", [("close", "")]),  # FRACTION SLASH
+        ("\u2215ｐｒｉｏｒｉｔｙ　ｌｏｗ", [("priority", "ｌｏｗ")]),
+        # read as slashes throughout the first word: a path written with them is a path
+        ("\u2215var\u2215log を見てください", []),
+        ("\u2044etc\u2044hosts", []),
+        # and only at the start of a line, as a slash
+        ("x\u2215close", []),
+    ],
+)
+def test_a_slashs_look_alikes_read_as_a_slash(line: str, expected: list[tuple[str, str]]) -> None:
+    for role in (Role.MEMBER, Role.REQUESTER):
+        parsed = c.read_commands(f"{line}\nDone.\n", 20, role)
+        assert names(parsed) == expected
+        assert parsed.remaining.strip() == ("Done." if expected else f"{line}\nDone.")

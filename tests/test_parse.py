@@ -370,7 +370,8 @@ SPLIT_CASES = [
     ("bottom-post", "On Mon, Jan 1, 2024, Bob wrote:\n> question?\n\nanswer!\n", "answer!"),
     # nothing written above the old mail, which follows its header unmarked: nothing new
     ("empty-above-outlook", "From: Bob\nSent: today\nTo: Alice\nSubject: x\n\nHi\n", ""),
-    ("empty-above-unmarked", "On Mon, Jan 1, 2024, Bob wrote:\nquestion?\n", ""),
+    # … but below an attribution, unmarked lines are the writer's: the quote was deleted
+    ("quote-deleted", "On Mon, Jan 1, 2024, Bob wrote:\nanswer!\n", "answer!"),
     ("empty-above-original", "-----Original Message-----\nFrom: a@example.com\nHi\n", ""),
     # … but a forward with no words sends what it forwards
     ("forward-alone", "---------- Forwarded message ---------\nFrom: x\n\nHi\n", "From: x\n\nHi"),

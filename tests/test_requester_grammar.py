@@ -28,7 +28,9 @@ def test_a_requesters_refusal_lists_only_their_own_commands(
     out = deliver(app, mail(subject=subject, body=body, sender=ITO))
     assert out.ticket_id is not None
     to = reply_address(app, out.ticket_id, "ito@customer.test")
-    reply = mail(subject=f"Re: [#{out.ticket_id}]", body="/assign ops\n", sender=ITO, to=to)
+    # a requester may lower the priority only (a team's /assign is their words, unread)
+    body = "/priority urgent\n"
+    reply = mail(subject=f"Re: [#{out.ticket_id}]", body=body, sender=ITO, to=to)
     deliver(app, reply)
     [transcript] = outbox(app, "command_result")
     text = text_of(transcript)

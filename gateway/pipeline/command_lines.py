@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
@@ -23,6 +24,10 @@ _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
 # "/priority low!"): not part of the command. A question mark is not among them: "/close?"
 # asks, it does not tell. A note's text keeps its own.
 _END_PUNCTUATION = ".,;!。、．，；！…‥"
+# a slash's look-alikes that NFKC leaves alone (it folds the full-width ／): DIVISION SLASH
+# and FRACTION SLASH, which a character palette offers beside ／ and a Mac types (⁄ is
+# Option-Shift-1 on a US layout); a writer who starts a line with one means a slash
+_SLASHES = str.maketrans({"\u2215": "/", "\u2044": "/"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +88,13 @@ _SHOWN = 100  # the characters of a line a transcript or an event shows
 _NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
 
 
-def parse_commands(new_text: str, max_lines: int) -> Parsed:
+def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None = None) -> Parsed:
     """Leading command lines of ``new_text``; the rest is what gets relayed.
+
+    ``words``: the command words read from this writer; a line with any other word is
+    their text, and ends the commands (a customer's ``/tmp がいっぱいです``). None: every
+    ``/word`` line is a command line, an unknown word refused later (a member's mail,
+    whose ``/asign`` must not reach the requester as words).
 
     Every command line past ``max_lines`` is passed over (never relayed as words), but
     only as many are reported one by one, then one line says how many more: a mail of
@@ -101,7 +111,7 @@ def parse_commands(new_text: str, max_lines: int) -> Parsed:
             i += 1
             continue
         found = _command(line)
-        if found is None:
+        if found is None or (words is not None and found.name not in words):
             break
         i += 1
         read += 1
@@ -206,15 +216,17 @@ def _invisible(ch: str) -> bool:
 
 
 def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``,
-    and the sentence's full stop after it (``/close。``) is not part of it.
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``
+    (and :data:`_SLASHES` ``∕close``), and the sentence's full stop after it (``/close。``)
+    is not part of it. A first word that goes on with a slash or a dot (``/var/log``,
+    ``/etc/hosts``, ``/index.html``) is a path: no command.
 
     The word ends at the first white space of any width: an IME types the full-width
     space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
     :func:`gateway.pipeline.commands.decide` reads in full width where it is a word of
     the grammar), not text folded with the command word."""
     parts = line.split(None, 1)
-    head = unicodedata.normalize("NFKC", parts[0]) if parts else ""
+    head = unicodedata.normalize("NFKC", parts[0]).translate(_SLASHES) if parts else ""
     rest = parts[1] if len(parts) > 1 else ""
     if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
         head = head.rstrip(_END_PUNCTUATION)

@@ -131,6 +131,19 @@ def words_for(role: Role) -> tuple[str, ...]:
     return tuple(word for word, spec in GRAMMAR.items() if role in spec.roles)
 
 
+# The words read from a customer's mail (the requester's or another's on the ticket): any
+# other "/word" line is their words ("/tmp がいっぱいです", "/clsoe"), relayed, not answered.
+CUSTOMER_WORDS = frozenset(words_for(Role.REQUESTER))
+
+
+def read_commands(new_text: str, max_lines: int, role: Role) -> Parsed:
+    """The command lines of ``new_text`` as ``role`` writes them: from a member's mail
+    every ``/word`` line (an unknown one is refused, never relayed: it may be a mistyped
+    command, ``/asign`` or ``/notr``), from a customer's only :data:`CUSTOMER_WORDS`."""
+    customer = role in (Role.REQUESTER, Role.OTHER)
+    return parse_commands(new_text, max_lines, CUSTOMER_WORDS if customer else None)
+
+
 # ---------------------------------------------------------------- decisions
 
 

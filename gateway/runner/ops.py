@@ -170,10 +170,11 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
     are recorded and answered with nothing (we would be answering a forger).
     ``replied_to``: the ticket whose reply address proves the sender, when the reply
     opened ``ticket`` (a new one linked to it, closed too long ago)."""
-    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    sender = a.sender
+    role = customer_role(ticket, sender)
+    parsed = commands.read_commands(a.msg.new_text, a.settings.gateway.max_command_lines, role)
     if not parsed.commands and not parsed.ignored:
         return ""
-    sender = a.sender
     verdict = verify(a, sender, replied_to or ticket.id)
     if not verdict.ok:
         changes.record(
@@ -192,7 +193,6 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
             },
         )
         return ", commands not verified (ignored)"
-    role = Role.REQUESTER if sender == ticket.requester.lower() else Role.OTHER
     outcomes = [*_run(a, ticket, parsed.commands, role, sender), *parsed.ignored]
     if _within_limit(a, sender):
         _transcript(
@@ -204,6 +204,11 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
             customer=role,
         )
     return _summary(outcomes)
+
+
+def customer_role(ticket: Ticket, sender: str) -> Role:
+    """Who a customer is on ``ticket``: its requester, or anyone else on it."""
+    return Role.REQUESTER if sender == ticket.requester.lower() else Role.OTHER
 
 
 def _run(

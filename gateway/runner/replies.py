@@ -48,7 +48,7 @@ def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
-    if _only_commands(a) and ticket.state == TicketState.CLOSED:
+    if _only_commands(a, ticket) and ticket.state == TicketState.CLOSED:
         # "/close" (or "/cc add …") to a closed ticket is about that ticket: neither a
         # reason to reopen it nor, closed long ago, a new request whose text is "/close"
         attach(a, ticket, kind="reply", touch=False)
@@ -111,12 +111,14 @@ def requester_reply(a: Arrival) -> Done:
     return Done(ticket.id, f"{done} (via {via}{kind}{ran})")
 
 
-def _only_commands(a: Arrival) -> bool:
+def _only_commands(a: Arrival, ticket: Ticket) -> bool:
     """A reply by a person whose new text is command lines and nothing else (no words,
-    no file): what it asks is in its commands."""
+    no file): what it asks is in its commands. Read as a customer's (a ``/tmp is full``
+    line is words, and reopens a closed ticket like any words)."""
     if a.automated or a.msg.attachments:
         return False
-    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    role = ops.customer_role(ticket, a.sender)
+    parsed = commands.read_commands(a.msg.new_text, a.settings.gateway.max_command_lines, role)
     return bool(parsed.commands or parsed.ignored) and not parsed.remaining.strip()
 
 

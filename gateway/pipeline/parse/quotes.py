@@ -88,9 +88,10 @@ def split_reply(text: str) -> str:
     Cut at the first quote header ("On … wrote:", Japanese attributions,
     "-----Original Message-----", forwarded-message banners, Outlook
     From:/Sent: blocks), drop ``>`` quotes before and after the new text, then
-    drop the signature. A reply written *below* the quote (bottom-posting)
-    keeps its unquoted lines; with nothing above the header and no ``>`` lines
-    after it, everything is the old mail and nothing is new.
+    drop the signature. With nothing above an attribution, its unquoted lines
+    are the writer's (bottom-posting, or the quote deleted and the attribution
+    kept); with nothing above a separator or a From:/Sent: block, everything is
+    the old mail and nothing is new.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     head, rest = _window(text)
@@ -102,7 +103,7 @@ def split_reply(text: str) -> str:
             text = "\n".join(above)
         elif _unmarked_history(lines, cut):  # nothing written: all of it is the old mail
             text = ""
-        else:  # the attribution came first, then ">" lines: bottom-posted
+        else:  # below an attribution, all but ">" lines: bottom-posted, or quote deleted
             text = _QUOTED_LINE.sub("", "\n".join(lines[_header_end(lines, cut) + 1 :]) + rest)
     text = _drop_leading_quotes(text)
     text = _drop_trailing_quotes(text)
@@ -135,17 +136,34 @@ def _find_quote_header(lines: list[str]) -> int | None:
 
 def _unmarked_history(lines: list[str], cut: int) -> bool:
     """The header at ``cut`` (nothing above it) is followed by the old mail itself, not
-    marked with ``>``: Outlook's From:/Sent: block always, and an attribution whose
-    client (or an HTML quote we do not know) copied the old mail unmarked. Only ``>``
-    lines after an attribution make a bottom-posted reply; read as one, the old mail's
-    ``/close`` was a command and its text was relayed as the writer's words. A
-    forwarded-message banner is the exception: what follows it is what the writer sends."""
+    marked with ``>``: what Outlook's From:/Sent: block (and a rule above it) and an
+    "-----Original Message-----" separator always copy so; read as the writer's, the
+    old mail's ``/close`` was a command and its text was relayed as their words.
+
+    An attribution line ("On … wrote:", 「…さんは書きました:」, wrapped or not) is not such
+    a header: its clients mark the quote with ``>`` (or an HTML quote, rendered so), so
+    what follows it unmarked is what the writer typed after deleting the quote (or below
+    the quote: bottom-posting), and only its ``>`` lines are old. A forwarded-message
+    banner is not either: what follows it is what the writer sends."""
     if _forward_banner(lines[cut].strip()):
         return False
     if _BLOCK_FROM.match(lines[cut]) or _RULE.fullmatch(lines[cut].strip()):
         return True
+    if _attribution_at(lines, cut):
+        return False
     after = _next_nonblank(lines, _header_end(lines, cut) + 1)
     return after < len(lines) and not _QUOTED.match(lines[after])
+
+
+def _attribution_at(lines: list[str], cut: int) -> bool:
+    """The quote header at ``cut`` is an attribution (one of :data:`_ATTRIBUTIONS`, on
+    its line or wrapped over the next two), not a separator."""
+    s = lines[cut].strip()
+    if len(s) <= MAX_HEADER_LINE and _is_separator(s):
+        return False
+    if len(s) <= MAX_HEADER_LINE and _is_attribution(s):
+        return True
+    return _starts_wrapped_attribution(lines, cut)
 
 
 def _forward_banner(s: str) -> bool:
