@@ -76,3 +76,14 @@ def nobody_to_tell(email: str) -> Msg:
     if not email:
         return N_("no member to tell (unassigned)")
     return N_("no member to tell ({email})", email=email)
+
+
+def notices_limited(caused: int, sender: str, limit: int) -> Msg:
+    """The team not told of a request (or a stranger's mail): ``sender`` caused ``caused``
+    notices in the last hour, more than ``[limits] ops_notices_per_hour``."""
+    return N_(
+        "{count} notices caused by {sender} in the last hour (limit {limit})",
+        count=caused,
+        sender=sender,
+        limit=limit,
+    )

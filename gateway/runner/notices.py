@@ -36,7 +36,7 @@ from gateway.notify.queue import (
 )
 from gateway.pipeline import archive, loops, unanswered
 from gateway.runner.arrival import Arrival
-from gateway.tickets import changes, to_requester
+from gateway.tickets import changes, event_words, to_requester
 from store import tickets
 from store.models import Ticket
 
@@ -187,6 +187,7 @@ def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str) -> bool:
     limit = a.settings.limits.ops_notices_per_hour
     if caused <= limit:
         return True
+    why = unanswered.notices_limited(caused, a.sender, limit)
     changes.record(
         a.session,
         ticket,
@@ -194,10 +195,7 @@ def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str) -> bool:
         a.now,
         actor="gateway",
         channel="system",
-        detail={
-            "reason": f"{caused} notices caused by {a.sender} in the last hour (limit {limit})",
-            "mail": kind,
-        },
+        detail={"reason": str(why), "mail": kind, **event_words.said(why)},
     )
     return False
 
