@@ -25,7 +25,7 @@ from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes, event_words
 from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
-from store import ticket_query, tickets
+from store import action_runs, ticket_query, tickets
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
@@ -114,6 +114,8 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
             d["why"] = N_("{value} ({reason})", value=str(d.get("value", "")), reason=why)
         if e["kind"] in event_words.WHY_KEYS:  # a mail or notice not sent, a refusal: why
             e["detail"] = {**(e["detail"] or {}), "why": event_words.why(e["kind"], e["detail"])}
+    for r in data["action_runs"]:  # the last error, said in the page's language
+        r["error"] = action_runs.said_error_of(r)
     return data
 
 
