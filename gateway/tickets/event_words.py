@@ -17,6 +17,8 @@ from gateway.core.i18n import Msg, dump, kept
 
 # event kind → the key of its detail that keeps why in English
 WHY_KEYS: Mapping[str, str] = {
+    "security": "reason",  # a member's commands not carried out: their mail was not proven theirs
+    "command-refused": "reason",  # one command line refused (not allowed, not understood)
     "no-auto-answer": "reason",  # an automatic mail not sent (gateway.pipeline.unanswered)
     "no-ops-notice": "reason",  # the team not told: one sender caused too many notices
     "action-state-refused": "reason",  # the state machine refused an action's on_success

@@ -323,10 +323,11 @@ class Shower:
                 "{mail} not sent: {reason}", mail=MESSAGE_KINDS.get(mail, mail), reason=reason
             )
             return f"{kind}: {self.said(line)}"
-        if kind in event_words.WHY_KEYS:  # a refusal: its kind and value, whom, then why
-            whom = ", ".join(detail.get("recipients") or [])  # a mail not delivered
+        if kind in event_words.WHY_KEYS:  # a refusal: its kind and value, about what, then why
+            about = detail.get("recipients") or detail.get("commands") or [detail.get("line")]
             why = self.said(event_words.why(kind, detail))
-            return ": ".join(filter(None, [f"{kind} {_change(old, new)}".rstrip(), whom, why]))
+            head = f"{kind} {_change(old, new)}".rstrip()
+            return ": ".join(filter(None, [head, ", ".join(filter(None, about)), why]))
         if kind in ("due", "first-response"):
             return f"{kind} {_change(self.time(old) or None, self.time(new))}"
         if kind == "state" and detail.get("close_reason"):
