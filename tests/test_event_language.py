@@ -265,3 +265,54 @@ def test_a_refused_command_and_a_forged_mail_say_why(
     for said in (ja, lines):
         assert "may only use" not in said and "was not sent to the reply" not in said, said
     assert only in old_ja and forged in old_ja
+
+
+REFUSES = """
+    import sys
+    sys.stdin.read()
+    sys.exit(65)
+"""
+
+
+def test_an_action_run_and_a_held_action_say_why(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    capsys: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An ``action`` event kept the attempt's error in English, and ``action-held`` why
+    an imported request starts nothing as an English f-string; neither was shown."""
+    from datetime import UTC, datetime
+
+    from tests.support.actions import argv_yaml, script
+
+    argv = script(tmp_path, "create.py", REFUSES)
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(catalog_text(f"type: command\nargv: {argv_yaml(argv)}\nretries: 0"))
+    with rig(replace(settings, actions=FAST), clock, catalog=catalog) as r:
+        ran = deliver(r.app, mail("account", "User ID: taro\n")).ticket_id
+        assert ran and len(drain(r.app)) == 1
+        dated = datetime(2019, 5, 1, tzinfo=UTC)
+        held = deliver(r.app, mail("account", "User ID: old\n", date=dated), bulk=True).ticket_id
+        assert held
+        ja, en = _pages(r, ran)
+        held_ja, held_en = _pages(r, held)
+        cli_ja, cli_en, data = _shown(r, ran, tmp_path / "cli", capsys, monkeypatch)
+        held_cli_ja, held_cli_en, held_data = _shown(r, held, tmp_path / "cli", capsys, monkeypatch)
+        _forget_the_msg(r, "action")
+        _forget_the_msg(r, "action-held")
+        old_ja, _ = _pages(r, ran)
+        old_held_ja, _ = _pages(r, held)
+    assert _event(data, "action")["detail"]["error"] == "exit 65"
+    assert "Action run | Failed: exit 65" in en and "action failed: exit 65" in cli_en, en
+    assert "自動処理の実行 | 失敗: 終了コード 65 で終わりました" in ja, ja
+    assert "action failed: 終了コード 65 で終わりました" in cli_ja, cli_ja
+    old = "an imported message dated 2019-05-01, too old to act on"
+    assert _event(held_data, "action-held")["detail"]["reason"] == old
+    assert f"Action held | Accounts: {old}" in held_en, held_en
+    assert f"action-held account: {old}" in held_cli_en, held_cli_en
+    for said in (held_ja, held_cli_ja):
+        assert "取り込んだ 2019-05-01 付けのメッセージで、自動処理を始めるには古すぎます" in said
+        assert "too old" not in said, said
+    assert "exit 65" in old_ja and old in old_held_ja

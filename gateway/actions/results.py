@@ -132,7 +132,8 @@ def _event(
             "status": attempt.status,
             "duration_ms": round(attempt.seconds * 1000),
             "output": attempt.first_lines(),
-            "error": str(attempt.error),  # in English, as events keep their details
+            "error": str(attempt.error),  # in English: --json, scripts
+            **event_words.said(attempt.error),  # … said in each reader's language
             "next_attempt_at": next_at.isoformat() if next_at else None,
         },
     )

@@ -70,6 +70,14 @@ def too_old(dated: date) -> Msg:
     )
 
 
+def too_old_to_act(dated: date) -> Msg:
+    """A message of an imported archive completed a sheet: its action is not started
+    (an ``action-held`` event), as creating an account years later would confuse."""
+    return N_(
+        "an imported message dated {date}, too old to act on", date=dated.strftime("%Y-%m-%d")
+    )
+
+
 def nobody_to_tell(email: str) -> Msg:
     """A failed action's mail has no member to go to (``email``: the one named, not a
     member now; "" when nobody has the ticket and the entry names no manager)."""

@@ -242,12 +242,12 @@ def _forwarded(a: Arrival, ticket: Ticket) -> bool:
     return ticket.requester.lower() != a.sender.lower()
 
 
-def action_hold(a: Arrival) -> str:
-    """Why a completed sheet must not start its action now ("" when it may): an imported
+def action_hold(a: Arrival) -> Msg | None:
+    """Why a completed sheet must not start its action now (None when it may): an imported
     archive's years-old request must not create accounts today, as it gets no answer."""
     if archived(a) and a.msg.date is not None:
-        return f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to act on"
-    return ""
+        return unanswered.too_old_to_act(a.msg.date.date())
+    return None
 
 
 def archived(a: Arrival) -> bool:

@@ -21,6 +21,8 @@ WHY_KEYS: Mapping[str, str] = {
     "command-refused": "reason",  # one command line refused (not allowed, not understood)
     "no-auto-answer": "reason",  # an automatic mail not sent (gateway.pipeline.unanswered)
     "no-ops-notice": "reason",  # the team not told: one sender caused too many notices
+    "action": "error",  # an attempt of a catalog action failed, or will be tried again
+    "action-held": "reason",  # a completed sheet started no action (an imported archive)
     "action-state-refused": "reason",  # the state machine refused an action's on_success
     "action-reply-failed": "error",  # the team's reply template (the template's error)
     "delivery-failed": "error",  # the relay refused the mail, or gave up (outbound.failures)
