@@ -14,7 +14,7 @@ same document and idempotency key: at-least-once. Nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -187,6 +187,11 @@ def said_error(row: ActionRun) -> Msg | str:
     """A run's last error as a reader is told it: the Msg it kept, else its text (a row
     written before Msgs were)."""
     return kept(row.last_error_said, row.last_error) if row.last_error else ""
+
+
+def said_error_of(run: Mapping[str, Any]) -> Msg | str:
+    """:func:`said_error` of a run as :func:`view` gives it (``tickets show``, the page)."""
+    return kept(run["last_error_said"], run["last_error"]) if run["last_error"] else ""
 
 
 def list_runs(

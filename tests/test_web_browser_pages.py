@@ -314,3 +314,26 @@ def test_a_file_whose_name_has_a_control_character_brings_the_form_back(
     assert "ファイル名を変えて" in page.inner_text("#error-files")
     assert all(t["subject"] != "制御文字の名前のファイル" for t in gw.tickets())
     context.close()
+
+
+def test_a_tickets_action_runs_are_listed_in_the_pages_language(gw: Gateway) -> None:
+    """The account entry's example action refuses a user ID it cannot create (exit 65):
+    the Japanese ticket page lists the run, failed, with why in Japanese, and the
+    browser reports nothing (no CSP violation: the section is plain markup)."""
+    tid = gw.mail_in("アカウントの作成", "ユーザーID: 山田 太郎\n", "yamada@customer.test")
+    failed = eventually(
+        lambda: [r for r in gw.ticket(tid)["action_runs"] if r["state"] == "failed"], timeout=60
+    )
+    assert failed, gw.ticket(tid)["action_runs"]
+    page = gw.member_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(f"{gw.base}/tickets/{tid}")
+    cells = page.locator(f"#run-{failed[0]['id']} td").all_inner_texts()
+    heading = page.inner_text("#action-runs h2")
+    page.context.close()
+    assert heading == "自動処理の実行"
+    assert cells[1:4] == ["アカウント・パスワード (コマンド)", "失敗", "1"], cells
+    assert cells[4].endswith("JST") and cells[5].endswith("JST"), cells
+    assert cells[6] == "終了コード 65 で終わりました", cells
+    assert console == []

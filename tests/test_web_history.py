@@ -91,6 +91,7 @@ RECORDED = (
     "action-approved",
     "action-retry",
     "action-state-refused",
+    "action-reply-failed",
 )
 
 

@@ -27,7 +27,7 @@ from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import unanswered
-from gateway.tickets import changes, conversation
+from gateway.tickets import changes, conversation, event_words
 from store import action_runs, fields, tickets
 from store.action_runs import DueRun
 from store.models import Ticket
@@ -132,7 +132,8 @@ def _event(
             "status": attempt.status,
             "duration_ms": round(attempt.seconds * 1000),
             "output": attempt.first_lines(),
-            "error": str(attempt.error),  # in English, as events keep their details
+            "error": str(attempt.error),  # in English: --json, scripts
+            **event_words.said(attempt.error),  # … said in each reader's language
             "next_attempt_at": next_at.isoformat() if next_at else None,
         },
     )
@@ -202,7 +203,7 @@ def _on_success(
                 actor=ACTOR,
                 channel=CHANNEL,
                 new=action.success_state,
-                detail={"run": run.id, "reason": str(exc)},
+                detail={"run": run.id, "reason": str(exc), **event_words.said(exc.message)},
             )
     if action.success_reply is not None:
         _reply(session, settings, ticket, run, action.success_reply, attempt, now)
@@ -243,7 +244,12 @@ def _reply(
     except TEMPLATE_ERRORS as exc:
         log.warning("action run %s: the reply %s was not sent: %s", run.id, template, exc)
         error = f"{type(exc).__name__}: {exc}"[:500]
-        detail = {"run": run.id, "template": template, "error": error}
+        why = N_(
+            "the reply {template} could not be filled in with what the action answered: {error}",
+            template=template,
+            error=error,
+        )
+        detail = {"run": run.id, "template": template, "error": error, **event_words.said(why)}
         changes.record(
             session, ticket, "action-reply-failed", now, actor=ACTOR, channel=CHANNEL, detail=detail
         )

@@ -24,7 +24,7 @@ from gateway.config.settings import Member
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels
-from gateway.tickets import changes, news
+from gateway.tickets import changes, event_words, news
 from store import action_runs, fields
 from store.models import ActionRun, Ticket
 
@@ -45,7 +45,7 @@ def sheet_changed(
     *,
     actor: str,
     channel: str,
-    hold: str = "",
+    hold: Msg | None = None,
 ) -> int | None:
     """Write the run of the ticket's action when its sheet is now complete and it has
     none yet; the new row's id, or None. ``actor``: who completed the sheet.
@@ -70,7 +70,7 @@ def sheet_changed(
             actor=actor,
             channel=channel,
             new=entry.id,
-            detail={"reason": hold},
+            detail={"reason": str(hold), **event_words.said(hold)},
         )
         return None
     key = document.new_key(ticket.id, entry.id, secrets.token_hex(8))

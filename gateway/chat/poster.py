@@ -40,7 +40,7 @@ from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
 from gateway.core.i18n import Msg
 from gateway.core.title import title
-from gateway.tickets import changes
+from gateway.tickets import changes, event_words
 from store import action_runs, chat, tickets
 from store.chat import DuePost
 from store.db import transaction
@@ -266,7 +266,8 @@ def _detail(post: DuePost, error: Msg | str) -> dict[str, Any]:
         "chat_outbox_id": post.id,
         "target": post.target,
         "channel": post.channel,
-        "error": str(error),  # in English, as events keep their details
+        "error": str(error),  # in English: --json, scripts
+        **event_words.said(error),  # … said in each reader's language
     }
 
 

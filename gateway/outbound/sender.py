@@ -34,7 +34,7 @@ from gateway.outbound.transport import (
     Transport,
     transport_for,
 )
-from gateway.tickets import changes
+from gateway.tickets import changes, event_words
 from store import outbox, tickets
 from store.db import transaction
 from store.outbox import DueMail
@@ -164,7 +164,8 @@ class Sender:
                         "message_id": mail.message_id,
                         "recipients": list(mail.recipients),
                         "code": code,
-                        "error": str(error),  # in English, as events keep their details
+                        "error": str(error),  # in English: --json, scripts
+                        **event_words.said(error),  # … said in each reader's language
                     },
                 )
         log.error(

@@ -70,9 +70,28 @@ def too_old(dated: date) -> Msg:
     )
 
 
+def too_old_to_act(dated: date) -> Msg:
+    """A message of an imported archive completed a sheet: its action is not started
+    (an ``action-held`` event), as creating an account years later would confuse."""
+    return N_(
+        "an imported message dated {date}, too old to act on", date=dated.strftime("%Y-%m-%d")
+    )
+
+
 def nobody_to_tell(email: str) -> Msg:
     """A failed action's mail has no member to go to (``email``: the one named, not a
     member now; "" when nobody has the ticket and the entry names no manager)."""
     if not email:
         return N_("no member to tell (unassigned)")
     return N_("no member to tell ({email})", email=email)
+
+
+def notices_limited(caused: int, sender: str, limit: int) -> Msg:
+    """The team not told of a request (or a stranger's mail): ``sender`` caused ``caused``
+    notices in the last hour, more than ``[limits] ops_notices_per_hour``."""
+    return N_(
+        "{count} notices caused by {sender} in the last hour (limit {limit})",
+        count=caused,
+        sender=sender,
+        limit=limit,
+    )

@@ -36,7 +36,7 @@ from gateway.notify.queue import (
 )
 from gateway.pipeline import archive, loops, unanswered
 from gateway.runner.arrival import Arrival
-from gateway.tickets import changes, to_requester
+from gateway.tickets import changes, event_words, to_requester
 from store import tickets
 from store.models import Ticket
 
@@ -187,6 +187,7 @@ def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str) -> bool:
     limit = a.settings.limits.ops_notices_per_hour
     if caused <= limit:
         return True
+    why = unanswered.notices_limited(caused, a.sender, limit)
     changes.record(
         a.session,
         ticket,
@@ -194,10 +195,7 @@ def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str) -> bool:
         a.now,
         actor="gateway",
         channel="system",
-        detail={
-            "reason": f"{caused} notices caused by {a.sender} in the last hour (limit {limit})",
-            "mail": kind,
-        },
+        detail={"reason": str(why), "mail": kind, **event_words.said(why)},
     )
     return False
 
@@ -244,12 +242,12 @@ def _forwarded(a: Arrival, ticket: Ticket) -> bool:
     return ticket.requester.lower() != a.sender.lower()
 
 
-def action_hold(a: Arrival) -> str:
-    """Why a completed sheet must not start its action now ("" when it may): an imported
+def action_hold(a: Arrival) -> Msg | None:
+    """Why a completed sheet must not start its action now (None when it may): an imported
     archive's years-old request must not create accounts today, as it gets no answer."""
     if archived(a) and a.msg.date is not None:
-        return f"an imported message dated {a.msg.date:%Y-%m-%d}, too old to act on"
-    return ""
+        return unanswered.too_old_to_act(a.msg.date.date())
+    return None
 
 
 def archived(a: Arrival) -> bool:

@@ -40,7 +40,7 @@ from gateway.runner.filing import recategorize
 from gateway.runner.notices import action_hold
 from gateway.runner.relay_files import member_files
 from gateway.runner.saved_words import answer_or_nothing, kept_back
-from gateway.tickets import changes, merge_watch
+from gateway.tickets import changes, event_words, merge_watch
 from gateway.tickets.priority import set_priority
 from gateway.tickets.relay import relay_answer
 from store import merges
@@ -88,6 +88,7 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             "envelope_from": a.row.envelope_from,
             "commands": [c.line for c in parsed.commands],
             "told": told,
+            **event_words.said(verdict.why),
         },
     )
     if told:
@@ -190,6 +191,7 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
                 "inbox": a.row.id,
                 "told": False,
                 "commands": [c.line for c in parsed.commands],
+                **event_words.said(verdict.why),
             },
         )
         return ", commands not verified (ignored)"
@@ -256,7 +258,11 @@ def _run(
                 a.now,
                 actor=actor,
                 channel=CHANNEL,
-                detail={"line": cmd.line, "reason": outcome.reason},
+                detail={
+                    "line": cmd.line,
+                    "reason": outcome.reason,
+                    **event_words.said(outcome.why),
+                },
             )
         out.append(outcome)
     return out

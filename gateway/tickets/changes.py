@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from gateway.core.i18n import Msg, dump
 from gateway.core.model import CloseReason, TicketState
 from gateway.core.title import title
-from gateway.tickets import news, states
+from gateway.tickets import event_words, news, states
 from gateway.tickets.conversation import Fact, note
 from store import fields, ticket_rows, tickets
 from store.models import Ticket
@@ -361,9 +361,7 @@ def no_auto_answer(
     the CLI and the status mails' 'said once' checks. ``lasting``: the reason holds for
     the ticket's life. The reason is kept in English (``--json``) and, a Msg, dumped as
     ``said``, so that each reader of the history reads it in their language."""
-    detail: dict[str, Any] = {"reason": str(why), "mail": mail}
-    if isinstance(why, Msg):
-        detail["said"] = dump(why)
+    detail: dict[str, Any] = {"reason": str(why), "mail": mail, **event_words.said(why)}
     if lasting:
         detail["lasting"] = True
     record(session, ticket, "no-auto-answer", now, actor=actor, channel="system", detail=detail)

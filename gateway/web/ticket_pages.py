@@ -23,9 +23,9 @@ from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
-from gateway.tickets import changes
+from gateway.tickets import changes, event_words
 from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
-from store import ticket_query, tickets
+from store import action_runs, ticket_query, tickets
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
@@ -112,9 +112,10 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
             d = e["detail"]
             why = i18n.kept(d.get("said"), str(d.get("reason", "")))
             d["why"] = N_("{value} ({reason})", value=str(d.get("value", "")), reason=why)
-        if e["kind"] == "no-auto-answer" and e["detail"]:  # why the automatic mail was not sent
-            d = e["detail"]
-            d["why"] = i18n.kept(d.get("said"), str(d.get("reason", "")))
+        if e["kind"] in event_words.WHY_KEYS:  # a mail or notice not sent, a refusal: why
+            e["detail"] = {**(e["detail"] or {}), "why": event_words.why(e["kind"], e["detail"])}
+    for r in data["action_runs"]:  # the last error, said in the page's language
+        r["error"] = action_runs.said_error_of(r)
     return data
 
 

@@ -277,6 +277,8 @@ class Shower:
             print("\n" + said(hint))
 
     def runs(self, runs: list[dict[str, Any]]) -> None:
+        from store import action_runs
+
         if runs:
             print("\n" + self.said(N_("Action runs:")))
         for r in runs:
@@ -292,12 +294,14 @@ class Shower:
                     attempts=r["attempts"],
                     status=status,
                     sha=r["input_sha256"][:12] or "-",
-                    error=i18n.kept(r["last_error_said"], r["last_error"]),
+                    error=action_runs.said_error_of(r),
                 )
             )
 
     def event(self, e: dict[str, Any]) -> str:
         """What one event did: kinds and stored values as they are, names spelled out."""
+        from gateway.tickets import event_words
+
         kind, old, new, detail = e["kind"], e["old"], e["new"], e["detail"] or {}
         if kind == "note":  # the gateway's own note in the reader's language (i18n.kept)
             said = self.said(i18n.kept(detail.get("said"), str(detail.get("text", ""))))
@@ -312,13 +316,18 @@ class Shower:
             why = self.said(N_("refused: {reason}", reason=reason))
             name = self.label(str(detail.get("name", "")))
             return f"{kind} {name}: {detail.get('value')!r} {why}"
-        if kind == "no-auto-answer":  # which mail, and why not (gateway.pipeline.unanswered)
+        if kind in ("no-auto-answer", "no-ops-notice"):  # which mail, and why not
             mail = str(detail.get("mail", ""))
-            reason = i18n.kept(detail.get("said"), str(detail.get("reason", "")))
+            reason = event_words.why(kind, detail)
             line = N_(
                 "{mail} not sent: {reason}", mail=MESSAGE_KINDS.get(mail, mail), reason=reason
             )
             return f"{kind}: {self.said(line)}"
+        if kind in event_words.WHY_KEYS:  # a refusal: its kind and value, about what, then why
+            about = detail.get("recipients") or detail.get("commands") or [detail.get("line")]
+            why = self.said(event_words.why(kind, detail))
+            head = f"{kind} {_change(old, new)}".rstrip()
+            return ": ".join(filter(None, [head, ", ".join(filter(None, about)), why]))
         if kind in ("due", "first-response"):
             return f"{kind} {_change(self.time(old) or None, self.time(new))}"
         if kind == "state" and detail.get("close_reason"):
