@@ -242,19 +242,19 @@ def test_a_refused_command_and_a_forged_mail_say_why(
     gw = replace(settings.gateway, per_person_domains=("example.test",))
     with rig(replace(settings, gateway=gw), clock) as r:
         assert deliver(r.app, eml(r.app, "request.eml")).ticket_id == 1
-        deliver(r.app, eml(r.app, "requester_assign.eml", token_for="alice@customer.test"))
+        deliver(r.app, eml(r.app, "requester_raise.eml", token_for="alice@customer.test"))
         deliver(r.app, eml(r.app, "forged_close.eml"))
         ja, en = _pages(r, 1)
         cli_ja, cli_en, data = _shown(r, 1, tmp_path / "cli", capsys, monkeypatch)
         _forget_the_msg(r, "command-refused")
         _forget_the_msg(r, "security")
         old_ja, _ = _pages(r, 1)
-    only = "requesters may only use /close, /cc add, and /priority to lower it"
+    only = "requesters may lower the priority, not raise it"
     assert _event(data, "command-refused")["detail"]["reason"] == only
-    assert f"Command refused | /assign boss: {only}" in en, en
-    assert "/assign boss: 依頼者が使えるのは /close と /cc add" in ja, ja
-    assert f"command-refused: /assign boss: {only}" in cli_en, cli_en
-    assert "command-refused: /assign boss: 依頼者が使えるのは" in cli_ja, cli_ja
+    assert f"Command refused | /priority urgent: {only}" in en, en
+    assert "/priority urgent: 依頼者は優先度を下げることはできますが" in ja, ja
+    assert f"command-refused: /priority urgent: {only}" in cli_en, cli_en
+    assert "command-refused: /priority urgent: 依頼者は優先度を" in cli_ja, cli_ja
     forged = _event(data, "security")["detail"]["reason"]
     assert forged.startswith("the mail was not sent to the reply address issued to ops@")
     assert f"/close spam, /assign boss: {forged}" in en and forged in cli_en, en
@@ -263,7 +263,7 @@ def test_a_refused_command_and_a_forged_mail_say_why(
     kinds = ("command-refused", "security")  # the events' lines (a mail keeps its language)
     lines = "\n".join(line for line in cli_ja.splitlines() if any(k in line for k in kinds))
     for said in (ja, lines):
-        assert "may only use" not in said and "was not sent to the reply" not in said, said
+        assert "not raise it" not in said and "was not sent to the reply" not in said, said
     assert only in old_ja and forged in old_ja
 
 
