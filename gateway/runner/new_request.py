@@ -29,7 +29,7 @@ from gateway.pipeline import commands, forward, loops, thread
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
-from gateway.runner import filing, notices, ops
+from gateway.runner import filing, notices, ops, proof
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.priority import initial_priority
@@ -74,9 +74,9 @@ def _member_commands(a: Arrival, ticket: Ticket) -> str:
     found = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     if not any(c.name in commands.GRAMMAR for c in found.commands):
         return ""  # "/var is full on db1": a request about a path, no command meant
-    proof = ops.verify(a, member.email, ticket.id)
-    if not proof.ok:
-        return f", commands refused: {ops.refuse_unverified(a, ticket, member, proof)}"
+    verdict = proof.verify(a, member.email, ticket.id)
+    if not verdict.ok:
+        return f", commands refused: {proof.refuse_unverified(a, ticket, member, verdict)}"
     return ops.member_reply(a, ticket, member, words=False)
 
 

@@ -16,7 +16,7 @@ from gateway.actions import trigger
 from gateway.core.model import TicketState
 from gateway.pipeline import command_lines, commands, thanks
 from gateway.pipeline.thread import ThreadVia
-from gateway.runner import filing, notices, ops
+from gateway.runner import filing, notices, ops, proof
 from gateway.runner.arrival import Arrival
 from gateway.runner.messages import attach
 from gateway.runner.new_request import field_requests, open_new, refused_values
@@ -36,12 +36,12 @@ def member_reply(a: Arrival) -> Arrival | Done | Rejected:
     if a.automated:  # a member's out-of-office changes nothing
         attach(a, ticket, kind="reply", touch=False)
         return Done(ticket.id, f"appended (via {via}, {a.verdict.value}, from ops)")
-    proof = ops.verify(a, member.email, ticket.id)
-    if not proof.ok:  # nothing attached, changed or relayed; the attempt is an event
-        return Rejected(ticket.id, ops.refuse_unverified(a, ticket, member, proof))
+    verdict = proof.verify(a, member.email, ticket.id)
+    if not verdict.ok:  # nothing attached, changed or relayed; the attempt is an event
+        return Rejected(ticket.id, proof.refuse_unverified(a, ticket, member, verdict))
     attach(a, ticket, kind="reply", touch=True)
     done = ops.member_reply(a, ticket, member)
-    return Done(ticket.id, f"appended (via {via}, from ops verified by {proof.via}{done})")
+    return Done(ticket.id, f"appended (via {via}, from ops verified by {verdict.via}{done})")
 
 
 def requester_reply(a: Arrival) -> Done:

@@ -26,7 +26,7 @@ from gateway.notify import views as v
 from gateway.outbound import failures
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
-from gateway.runner import ops
+from gateway.runner import command_said, proof
 from gateway.runner.saved_words import words_kept
 from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
@@ -401,10 +401,12 @@ def applied() -> list[v.CommandLine]:
         ("/priority urgent", commands.SetPriority(Priority.URGENT)),
         ("/answer password-reset", commands.UseAnswer("password-reset")),
     ]
-    lines = [v.CommandLine(line, ops.changed(a, "new"), "applied") for line, a in actions]
+    lines = [v.CommandLine(line, command_said.changed(a, "new"), "applied") for line, a in actions]
     taken = {"user_id": "taro.yamada"}  # /category that filled the sheet from the request
     lines.append(
-        v.CommandLine("/category account", ops.changed(actions[4][1], "new", taken), "applied")
+        v.CommandLine(
+            "/category account", command_said.changed(actions[4][1], "new", taken), "applied"
+        )
     )
     ignored = [
         # past the line limit, then the rest counted
@@ -511,10 +513,10 @@ def said() -> list[v.View]:
             TEAM, ALICE, T42, tuple(transcript[:2]), commands.REQUESTER_HELP, customer=True
         ),
         *(
-            v.CommandRefused(TEAM, OPS, T42, "/close spam", ops.unverified(r), commands.HELP)
+            v.CommandRefused(TEAM, OPS, T42, "/close spam", proof.unverified(r), commands.HELP)
             for r in refusals_of_authz
         ),
-        v.CommandRefused(TEAM, OPS, T42, ops.NO_COMMAND, ops.unverified(forged), commands.HELP),
+        v.CommandRefused(TEAM, OPS, T42, proof.NO_COMMAND, proof.unverified(forged), commands.HELP),
         v.StatusChange(
             TEAM,
             ALICE,

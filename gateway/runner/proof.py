@@ -1,0 +1,99 @@
+"""Who asked: whether a mail proves it comes from the member it names, and what is
+done when it does not.
+
+Nothing changes a ticket without proof (a reply token, or trusted and well-formed
+authentication results); an unproven mail is recorded as a ``security`` event and the
+member it names is told why at their *configured* address, under the hourly brake of
+automatic mail, so a forger can neither act nor mail-bomb them.
+"""
+
+from __future__ import annotations
+
+from gateway.config.settings import Member
+from gateway.core.i18n import N_, Msg
+from gateway.notify import views
+from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
+from gateway.pipeline import authz, commands
+from gateway.runner.arrival import Arrival
+from gateway.tickets import changes, event_words
+from store import merges
+from store.installation import reply_keys
+from store.models import Ticket
+
+CHANNEL = "email"
+NO_COMMAND = N_("(your reply)")  # what the refusal names when the mail had no command line
+
+
+def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
+    """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC).
+    A reply address issued for a ticket merged into this one counts for it (#19)."""
+    verdicts = [
+        authz.verify_sender(
+            a.row.raw,
+            a.recipients,
+            email,
+            tid,
+            keys=reply_keys(a.session, a.settings.gateway.reply_key()),
+            gateway_address=a.settings.gateway.address,
+            trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+            per_person_domains=a.settings.gateway.per_person_domains,
+        )
+        for tid in (ticket_id, *merges.sources(a.session, ticket_id))
+    ]
+    return next((v for v in verdicts if v.ok), verdicts[0])
+
+
+def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
+    """Record the attempt and tell the member (at their configured address) why."""
+    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    told = within_limit(a, member.email)
+    changes.record(
+        a.session,
+        ticket,
+        "security",
+        a.now,
+        actor=member.email,
+        channel=CHANNEL,
+        detail={
+            "reason": verdict.reason,
+            "message_id": a.msg.message_id,
+            "inbox": a.row.id,
+            "envelope_from": a.row.envelope_from,
+            "commands": [c.line for c in parsed.commands],
+            "told": told,
+            **event_words.said(verdict.why),
+        },
+    )
+    if told:
+        view = views.CommandRefused(
+            team=team(a.settings),
+            recipient=views.Person(member.email, member.name),
+            ticket=ticket_ref(ticket, a.settings, a.now),
+            command="; ".join(c.line for c in parsed.commands) or NO_COMMAND,
+            reason=unverified(verdict),
+            help_text=commands.HELP,
+        )
+        queue_ticket_mail(
+            a.session,
+            a.settings,
+            ticket,
+            view,
+            key=f"refused:{a.row.id}",
+            now=a.now,
+            locale=member.locale or a.settings.gateway.locale,
+        )
+    return f"not verified as {member.email}: {verdict.reason}"
+
+
+def unverified(verdict: authz.Verdict) -> Msg:
+    """Why a member's unproven mail did nothing, in words for the member."""
+    return N_("nothing was changed or sent: {reason}", reason=verdict.why)
+
+
+def within_limit(a: Arrival, email: str) -> bool:
+    """Answers to commands (transcripts, refusals) share the hourly brake of every
+    automatic mail, counted per recipient over their own kinds."""
+    ok, _ = under_rate_limit(
+        a.session, email, a.settings, a.now, {"command_result", "command_refused"}
+    )
+    return ok
