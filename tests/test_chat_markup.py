@@ -5,7 +5,10 @@ the message and in the notification text a phone shows."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -102,3 +105,30 @@ def test_an_emoji_subject_fits_the_header_as_slack_counts_and_keeps_emoji_whole(
                 assert whole.startswith(kept), what
                 # the cut is between two sequences: none ends in a joiner, none starts with one
                 assert not kept.endswith("\u200d") and whole[len(kept)] not in joiners, what
+
+
+WEBHOOK_HOSTILE = (
+    "<!channel> @here @channel @all please <https://evil.example/x|click here> "
+    "[click](https://evil.example/y) ![img](https://evil.example/z.png) &amp; a<b> 担当@here"
+)
+# what Mattermost and Rocket.Chat (and Slack) make a ping or a link of, in a webhook's text
+WEBHOOK_MARKUP = re.compile(r"<[!@#h]|(?<![A-Za-z0-9.+_-])@(here|channel|all)\b|\]\(|\|[^>]*>")
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+@pytest.mark.parametrize("kind", ["new", "sla", "stale"])
+def test_a_subject_is_never_a_ping_or_a_link_in_a_webhook_notice(locale: str, kind: str) -> None:
+    """A Slack-format webhook (Mattermost, Rocket.Chat, a Slack channel without the app):
+    its text is read as markup there, so a subject, an assignee or a requester that
+    writes a ping or a link is escaped as in our Slack posts, and still reads as written."""
+    facts = replace(
+        _facts(WEBHOOK_HOSTILE),
+        assignee="@here <!channel>",
+        requester="[Boss](https://evil.example/b) <boss@customer.test>",
+    )
+    text = render.webhook_message({"notice": kind, "target": "resolve"}, facts, locale)["text"]
+    assert not WEBHOOK_MARKUP.search(text), text
+    shown = html.unescape(text.replace("\u200b", ""))  # what a person reads
+    for data in (WEBHOOK_HOSTILE, facts.assignee, facts.requester):
+        assert data in shown, data
+    assert "boss@customer.test" in text  # an address is not broken up

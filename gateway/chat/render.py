@@ -10,8 +10,9 @@ text from mail and people is escaped before it goes into a message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gateway.core import slack_length
@@ -60,9 +61,24 @@ class TicketFacts:
 HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
 
 
-def escape(text: str) -> str:
-    """Text from mail or a person, safe inside Slack mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# where Markdown chats may read a mention: an @ before a name (@here, @channel, @all,
+# @someone, also right after Japanese: 担当@here), never the @ inside an address
+_MENTION = re.compile(r"(?<![A-Za-z0-9.+_-])@(?=\w)")
+_MARKDOWN_LINK = re.compile(r"\]\(")  # [label](url), ![image](url)
+_UNSEEN = "\u200b"  # a zero-width space: shown as nothing, and no mention or link across it
+
+
+def escape(text: str, *, markdown: bool = False) -> str:
+    """Text from mail or a person, safe inside Slack mrkdwn: ``&``, ``<`` and ``>`` as
+    entities, so ``<!channel>`` or ``<https://…|click>`` is no ping and no link of ours.
+    ``markdown``: for the text of a Slack-format webhook, which Mattermost and Rocket.Chat
+    read as Markdown and which pings on a bare ``@here``, ``@channel`` or ``@all`` — a
+    zero-width space after such an ``@`` and inside ``](`` keeps the text as it reads
+    and makes it no mention and no link. (The entities read as the characters there too.)"""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if markdown:
+        text = _MARKDOWN_LINK.sub("]" + _UNSEEN + "(", _MENTION.sub("@" + _UNSEEN, text))
+    return text
 
 
 def state_name(state: str, locale: str) -> str:
@@ -175,8 +191,17 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
 
 def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """A Slack-format incoming-webhook body (Mattermost and Rocket.Chat read it too):
-    plain text only, which all three show the same way."""
+    plain text only, which all three show the same way; what came from mail, people and
+    the catalog is escaped for all three (:func:`escape`)."""
     say = _say(locale)
+    t = replace(
+        t,
+        tag=escape(t.tag, markdown=True),
+        subject=escape(t.subject, markdown=True),
+        entry=escape(t.entry, markdown=True),
+        requester=escape(t.requester, markdown=True),
+        assignee=escape(t.assignee, markdown=True),
+    )
     entry, state, assignee = say(N_("Entry")), say(N_("State")), say(N_("Assignee"))
     requester, nobody = say(N_("Requester")), say(N_("nobody"))
     lines = [
