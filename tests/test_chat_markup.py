@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from gateway.catalog.load import parse_catalog
 from gateway.chat import render
+from gateway.chat.slack import modal
 
 HOSTILE = "*urgent* <https://evil.example/x|click here> <!channel> <@U0BOSS001> _now_ ~no~"
 MARKUP = ("<https://evil", "<!channel>", "<@U0BOSS001>")
@@ -132,3 +134,41 @@ def test_a_subject_is_never_a_ping_or_a_link_in_a_webhook_notice(locale: str, ki
     for data in (WEBHOOK_HOSTILE, facts.assignee, facts.requester):
         assert data in shown, data
     assert "boss@customer.test" in text  # an address is not broken up
+
+
+NAMED = """\
+entries:
+  - id: vpn
+    name: {ja: "*基幹* _VPN_ ~旧~ `tun0`", en: "*Core* _VPN_ ~old~ `tun0`"}
+    keywords: [vpn]
+    fields:
+      - {name: os, label: {ja: "*OS* _種類_", en: "*OS* _kind_"}, type: choice,
+         choices: [windows, mac]}
+      - {name: host, label: {ja: "`host` ~名~", en: "`host` ~name~"}}
+  - id: other
+    name: Other
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_catalog_names_and_field_labels_are_never_mrkdwn(locale: str) -> None:
+    """An entry's name or a field's label with ``*``, ``_``, ``~`` or backticks is shown as
+    written, never bold, italic, struck or code (Slack's mrkdwn cannot escape them)."""
+    catalog = parse_catalog(NAMED)
+    entry = catalog.entry("vpn")
+    assert entry is not None
+    names = [entry.name(locale), *(f.label(locale) for f in entry.fields)]
+    facts = replace(_facts("VPN"), entry=entry.name(locale))
+    shown: list[tuple[str, dict[str, Any], list[str]]] = [
+        ("card", render.card(facts, locale), names[:1]),
+        ("notice", render.notice({"notice": "new"}, facts, locale), names[:1]),
+        ("form step one", modal.entry_picker(catalog, locale, {}), names[:1]),
+        ("form step two", modal.fields_form(entry, locale, {}), names),
+    ]
+    for what, body, written in shown:
+        for text in _mrkdwn(body):
+            assert not [n for n in names if n in html.unescape(text)], (what, text)
+        for name in written:
+            assert any(name in text for text in _plain(body)), (what, name)
