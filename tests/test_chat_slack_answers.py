@@ -102,3 +102,31 @@ def test_without_a_usable_response_url_the_answer_is_an_ephemeral_message(
     assert "Sent to the requester" in told["text"]
     assert len(outbox(chat_app, "ops_reply")) == 1
     assert fake.responses.get("5", []) == []
+
+
+@pytest.mark.parametrize("error", ["expired_trigger_id", "internal_error"])
+def test_a_form_that_cannot_open_is_said_where_the_command_was_typed(
+    chat_app: App, fake: FakeSlack, error: str
+) -> None:
+    # Slack answered late, or not at all: the trigger is gone and the person would wait
+    # for a form that never comes
+    fake.refuse["views.open"] = error
+    fake.refuse["chat.postEphemeral"] = "channel_not_found"
+    command = {**c.command("VPN"), "channel_id": NO_BOT, "response_url": fake.response_url("6")}
+    fake.envelope("slash_commands", command)
+    [answer] = fake.answered("6")
+    assert answer["response_type"] == "ephemeral"
+    assert "/ticket" in answer["text"] and "もう一度" in answer["text"]  # their language
+    assert fake.of("chat.postEphemeral!refused") == []
+
+
+def test_a_form_from_a_message_that_cannot_open_is_said_too(chat_app: App, fake: FakeSlack) -> None:
+    fake.refuse["views.open"] = "expired_trigger_id"
+    message = {"ts": "1772400000.000100", "text": "VPN が落ちた", "user": "U0X"}
+    shortcut = {
+        **c.shortcut("create_ticket", c.OPS, message),
+        "response_url": fake.response_url("7"),
+    }
+    fake.envelope("interactive", shortcut)
+    [answer] = fake.answered("7")
+    assert answer["response_type"] == "ephemeral" and "try again" in answer["text"]  # en
