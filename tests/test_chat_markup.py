@@ -5,12 +5,17 @@ the message and in the notification text a phone shows."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from gateway.catalog.load import parse_catalog
 from gateway.chat import render
+from gateway.chat.slack import modal
 
 HOSTILE = "*urgent* <https://evil.example/x|click here> <!channel> <@U0BOSS001> _now_ ~no~"
 MARKUP = ("<https://evil", "<!channel>", "<@U0BOSS001>")
@@ -102,3 +107,68 @@ def test_an_emoji_subject_fits_the_header_as_slack_counts_and_keeps_emoji_whole(
                 assert whole.startswith(kept), what
                 # the cut is between two sequences: none ends in a joiner, none starts with one
                 assert not kept.endswith("\u200d") and whole[len(kept)] not in joiners, what
+
+
+WEBHOOK_HOSTILE = (
+    "<!channel> @here @channel @all please <https://evil.example/x|click here> "
+    "[click](https://evil.example/y) ![img](https://evil.example/z.png) &amp; a<b> 担当@here"
+)
+# what Mattermost and Rocket.Chat (and Slack) make a ping or a link of, in a webhook's text
+WEBHOOK_MARKUP = re.compile(r"<[!@#h]|(?<![A-Za-z0-9.+_-])@(here|channel|all)\b|\]\(|\|[^>]*>")
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+@pytest.mark.parametrize("kind", ["new", "sla", "stale"])
+def test_a_subject_is_never_a_ping_or_a_link_in_a_webhook_notice(locale: str, kind: str) -> None:
+    """A Slack-format webhook (Mattermost, Rocket.Chat, a Slack channel without the app):
+    its text is read as markup there, so a subject, an assignee or a requester that
+    writes a ping or a link is escaped as in our Slack posts, and still reads as written."""
+    facts = replace(
+        _facts(WEBHOOK_HOSTILE),
+        assignee="@here <!channel>",
+        requester="[Boss](https://evil.example/b) <boss@customer.test>",
+    )
+    text = render.webhook_message({"notice": kind, "target": "resolve"}, facts, locale)["text"]
+    assert not WEBHOOK_MARKUP.search(text), text
+    shown = html.unescape(text.replace("\u200b", ""))  # what a person reads
+    for data in (WEBHOOK_HOSTILE, facts.assignee, facts.requester):
+        assert data in shown, data
+    assert "boss@customer.test" in text  # an address is not broken up
+
+
+NAMED = """\
+entries:
+  - id: vpn
+    name: {ja: "*基幹* _VPN_ ~旧~ `tun0`", en: "*Core* _VPN_ ~old~ `tun0`"}
+    keywords: [vpn]
+    fields:
+      - {name: os, label: {ja: "*OS* _種類_", en: "*OS* _kind_"}, type: choice,
+         choices: [windows, mac]}
+      - {name: host, label: {ja: "`host` ~名~", en: "`host` ~name~"}}
+  - id: other
+    name: Other
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_catalog_names_and_field_labels_are_never_mrkdwn(locale: str) -> None:
+    """An entry's name or a field's label with ``*``, ``_``, ``~`` or backticks is shown as
+    written, never bold, italic, struck or code (Slack's mrkdwn cannot escape them)."""
+    catalog = parse_catalog(NAMED)
+    entry = catalog.entry("vpn")
+    assert entry is not None
+    names = [entry.name(locale), *(f.label(locale) for f in entry.fields)]
+    facts = replace(_facts("VPN"), entry=entry.name(locale))
+    shown: list[tuple[str, dict[str, Any], list[str]]] = [
+        ("card", render.card(facts, locale), names[:1]),
+        ("notice", render.notice({"notice": "new"}, facts, locale), names[:1]),
+        ("form step one", modal.entry_picker(catalog, locale, {}), names[:1]),
+        ("form step two", modal.fields_form(entry, locale, {}), names),
+    ]
+    for what, body, written in shown:
+        for text in _mrkdwn(body):
+            assert not [n for n in names if n in html.unescape(text)], (what, text)
+        for name in written:
+            assert any(name in text for text in _plain(body)), (what, name)

@@ -315,22 +315,24 @@ def test_the_requesters_mail_reply_is_a_line_in_the_thread(chat_app: App, fake: 
     assert update["ts"] == thread.card_ts
 
 
-def _reply(text: str, user: str, trigger: str) -> dict[str, Any]:
-    return {**c.command(text, user=user, trigger=trigger), "command": "/reply"}
+def _reply(fake: FakeSlack, text: str, user: str, trigger: str) -> dict[str, Any]:
+    """``/reply``, answered through a response_url of the fake's named by its trigger."""
+    command = c.command(text, user=user, trigger=trigger)
+    return {**command, "command": "/reply", "response_url": fake.response_url(trigger)}
 
 
 @pytest.mark.usefixtures("slack")
 def test_the_reply_command_relays_a_members_answer_once(chat_app: App, fake: FakeSlack) -> None:
     ticket_id = _ticket_from_slack(chat_app, fake)
-    fake.envelope("slash_commands", _reply(f"{ticket_id} 再起動してください", c.OPS, "t-r1"))
-    [told] = fake.wait_for("chat.postEphemeral")
-    assert told["user"] == c.OPS and "Sent to the requester" in told["text"]
+    fake.envelope("slash_commands", _reply(fake, f"{ticket_id} 再起動してください", c.OPS, "t-r1"))
+    [told] = fake.answered("t-r1")
+    assert told["response_type"] == "ephemeral" and "Sent to the requester" in told["text"]
     [sent] = outbox(chat_app, "ops_reply")
     assert sent.recipients == ["ito@customer.test"] and sent.ticket_id == ticket_id
     assert "再起動してください" in show(chat_app, ticket_id)["messages"][-1]["text"]
     # Slack retries a slash command it thinks was lost: the same trigger is one mail
-    fake.envelope("slash_commands", _reply(f"{ticket_id} 再起動してください", c.OPS, "t-r1"))
-    fake.wait_for("chat.postEphemeral", 2)
+    fake.envelope("slash_commands", _reply(fake, f"{ticket_id} 再起動してください", c.OPS, "t-r1"))
+    fake.answered("t-r1", 2)
     assert len(outbox(chat_app, "ops_reply")) == 1
 
 
@@ -339,17 +341,16 @@ def test_the_reply_command_is_refused_to_others_and_explains_its_form(
     chat_app: App, fake: FakeSlack
 ) -> None:
     ticket_id = _ticket_from_slack(chat_app, fake)
-    fake.envelope("slash_commands", _reply(f"{ticket_id} 閉じてください", c.STRANGER, "t-r2"))
-    fake.envelope("slash_commands", _reply(f"{ticket_id} text", c.REQUESTER, "t-r3"))
-    fake.envelope("slash_commands", _reply("no number here", c.OPS, "t-r4"))
-    fake.envelope("slash_commands", _reply("99999 hello", c.OPS, "t-r5"))
+    fake.envelope("slash_commands", _reply(fake, f"{ticket_id} 閉じてください", c.STRANGER, "t-r2"))
+    fake.envelope("slash_commands", _reply(fake, f"{ticket_id} text", c.REQUESTER, "t-r3"))
+    fake.envelope("slash_commands", _reply(fake, "no number here", c.OPS, "t-r4"))
+    fake.envelope("slash_commands", _reply(fake, "99999 hello", c.OPS, "t-r5"))
     # past what an id column holds: on PostgreSQL the lookup itself failed
-    fake.envelope("slash_commands", _reply("999999999999 hello", c.OPS, "t-r6"))
-    told = fake.wait_for("chat.postEphemeral", 5)
-    by_user = [(t["user"], t["text"]) for t in told]
-    assert [u for u, _ in by_user] == [c.STRANGER, c.REQUESTER, c.OPS, c.OPS, c.OPS]
-    assert "/reply 42" in by_user[2][1]  # the usage, in the member's language (en)
-    assert "There is no ticket #99999." in by_user[3][1]
-    assert "There is no ticket #999999999999." in by_user[4][1]
-    assert "メンバー" in by_user[0][1] and "メンバー" in by_user[1][1]  # told in Japanese
+    fake.envelope("slash_commands", _reply(fake, "999999999999 hello", c.OPS, "t-r6"))
+    told = [fake.answered(f"t-r{n}")[0]["text"] for n in range(2, 7)]
+    assert "/reply 42" in told[2]  # the usage, in the member's language (en)
+    assert "There is no ticket #99999." in told[3]
+    assert "There is no ticket #999999999999." in told[4]
+    assert "メンバー" in told[0] and "メンバー" in told[1]  # told in Japanese
     assert outbox(chat_app, "ops_reply") == []
+    assert fake.of("chat.postEphemeral") == []  # each said once, where it was asked

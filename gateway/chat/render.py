@@ -5,13 +5,17 @@ Pure: plain values in (a :class:`TicketFacts` and the row's facts), dicts out,
 every word from the gettext catalogs in the reader's language (the channel's,
 or the person's). Names of catalog entries come from the catalog, which holds
 them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, so
-text from mail and people is escaped before it goes into a message.
+text from mail and people is escaped before it goes into a message; and it gives
+``*``, ``_``, ``~`` and backticks one that cannot be escaped, so a subject or a name
+from the catalog or from people is shown in plain-text objects (the headline, the
+card's facts, a notice's details).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gateway.core import slack_length
@@ -60,9 +64,24 @@ class TicketFacts:
 HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
 
 
-def escape(text: str) -> str:
-    """Text from mail or a person, safe inside Slack mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# where Markdown chats may read a mention: an @ before a name (@here, @channel, @all,
+# @someone, also right after Japanese: 担当@here), never the @ inside an address
+_MENTION = re.compile(r"(?<![A-Za-z0-9.+_-])@(?=\w)")
+_MARKDOWN_LINK = re.compile(r"\]\(")  # [label](url), ![image](url)
+_UNSEEN = "\u200b"  # a zero-width space: shown as nothing, and no mention or link across it
+
+
+def escape(text: str, *, markdown: bool = False) -> str:
+    """Text from mail or a person, safe inside Slack mrkdwn: ``&``, ``<`` and ``>`` as
+    entities, so ``<!channel>`` or ``<https://…|click>`` is no ping and no link of ours.
+    ``markdown``: for the text of a Slack-format webhook, which Mattermost and Rocket.Chat
+    read as Markdown and which pings on a bare ``@here``, ``@channel`` or ``@all`` — a
+    zero-width space after such an ``@`` and inside ``](`` keeps the text as it reads
+    and makes it no mention and no link. (The entities read as the characters there too.)"""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if markdown:
+        text = _MARKDOWN_LINK.sub("]" + _UNSEEN + "(", _MENTION.sub("@" + _UNSEEN, text))
+    return text
 
 
 def state_name(state: str, locale: str) -> str:
@@ -77,11 +96,11 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
     """The ticket card in its thread: number, subject, entry, state, assignee, buttons."""
     say = _say(locale)
     fields = [
-        _field(say(N_("Entry")), escape(t.entry) or "—"),
+        _field(say(N_("Entry")), t.entry or "—"),
         _field(say(N_("State")), state_name(t.state, locale)),
         _field(say(N_("Priority")), priority_name(t.priority, locale)),
-        _field(say(N_("Assignee")), escape(t.assignee) or say(N_("nobody"))),
-        _field(say(N_("Requester")), escape(t.requester)),
+        _field(say(N_("Assignee")), t.assignee or say(N_("nobody"))),
+        _field(say(N_("Requester")), t.requester),
     ]
     blocks: list[dict[str, Any]] = [
         _header(f"{t.tag} {t.subject}"),
@@ -158,25 +177,31 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
     details = " · ".join(
         x
         for x in (
-            escape(t.entry),
+            t.entry,
             state_name(t.state, locale),
             f"{say(N_('Priority'))}: {priority_name(t.priority, locale)}",
-            f"{assignee}: {escape(t.assignee) or nobody}",
-            f"{requester}: {escape(t.requester)}",
+            f"{assignee}: {t.assignee or nobody}",
+            f"{requester}: {t.requester}",
         )
         if x
     )
-    blocks = [
-        _header(text),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": details}]},
-    ]
+    blocks = [_header(text), {"type": "context", "elements": [_plain(details)]}]
     return {"text": escape(text), "blocks": blocks}
 
 
 def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """A Slack-format incoming-webhook body (Mattermost and Rocket.Chat read it too):
-    plain text only, which all three show the same way."""
+    plain text only, which all three show the same way; what came from mail, people and
+    the catalog is escaped for all three (:func:`escape`)."""
     say = _say(locale)
+    t = replace(
+        t,
+        tag=escape(t.tag, markdown=True),
+        subject=escape(t.subject, markdown=True),
+        entry=escape(t.entry, markdown=True),
+        requester=escape(t.requester, markdown=True),
+        assignee=escape(t.assignee, markdown=True),
+    )
     entry, state, assignee = say(N_("Entry")), say(N_("State")), say(N_("Assignee"))
     requester, nobody = say(N_("Requester")), say(N_("nobody"))
     lines = [
@@ -239,15 +264,23 @@ def _headline(t: TicketFacts, locale: str) -> str:
 
 
 def _header(text: str) -> dict[str, Any]:
-    """A message's headline as a header block: plain text, so a subject's ``*`` or
-    ``_`` is not our bold or italics (mrkdwn has no way to escape them), and its
-    ``:name:`` stays as written; Slack's limit is 150 characters."""
+    """A message's headline as a header block: plain text (:func:`_plain`); Slack's limit
+    is 150 characters."""
     shown = slack_length.fit(text, HEADER_MAX)
-    return {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": False}}
+    return {"type": "header", "text": _plain(shown)}
 
 
-def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
+def _field(label: str, value: str) -> dict[str, Any]:
+    """One fact of the card: plain text, as every fact holds a name from the catalog or
+    from people (:func:`_plain`)."""
+    return _plain(f"{label}\n{value}")
+
+
+def _plain(text: str) -> dict[str, Any]:
+    """Data as Slack shows it as written: plain text, so a subject's or an entry name's
+    ``*``, ``_``, ``~`` or backticks are not our bold, italics, strike or code (mrkdwn has
+    no way to escape them), its ``<!channel>`` no ping, and its ``:name:`` no emoji."""
+    return {"type": "plain_text", "text": text, "emoji": False}
 
 
 def _say(locale: str) -> Any:

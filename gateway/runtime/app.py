@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
+from gateway.config.slack_members import SlackMembers
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
@@ -37,6 +38,7 @@ class App:
     catalog: CatalogHolder  # reloaded by the daemon on SIGHUP
     runner_engine: Engine  # the runner's: on SQLite it commits without fsync (make_engine)
     checkpointer: WalCheckpointer | None = None  # checkpoint_apart: the runner's checkpoints
+    slack_members: SlackMembers | None = None  # the Slack member map, reloaded on SIGHUP
 
     def close(self) -> None:
         self.runner.close()
@@ -113,4 +115,14 @@ def build(
     )
     if checkpointer is not None:
         checkpointer.__enter__()
-    return App(settings, engine, sessions, clock, runner, catalog, runner_engine, checkpointer)
+    return App(
+        settings,
+        engine,
+        sessions,
+        clock,
+        runner,
+        catalog,
+        runner_engine,
+        checkpointer,
+        SlackMembers(settings),
+    )

@@ -274,12 +274,20 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
 @contextmanager
 def _reload_on_hangup(app: App) -> Iterator[None]:
     """SIGHUP re-reads the catalog; an invalid one is refused and the old one kept
-    (CatalogHolder logs why), and the processing child is told to read it too. Jinja2
-    re-reads a template file that changed by itself, within two seconds."""
+    (CatalogHolder logs why), and the processing child is told to read it too. It
+    re-reads the configuration file's Slack member map as well (refused and kept the
+    same way; only the doors here use it). Jinja2 re-reads a template file that
+    changed by itself, within two seconds."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGHUP, lambda _sig, _frame: app.catalog.reload())
+
+    def reload(_sig: int, _frame: object) -> None:
+        app.catalog.reload()
+        if app.slack_members is not None:
+            app.slack_members.reload()
+
+    previous = signal.signal(signal.SIGHUP, reload)
     try:
         yield
     finally:

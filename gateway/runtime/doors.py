@@ -82,7 +82,13 @@ def _slack(app: App, nudge: Callable[[], None]) -> SlackListener | None:
 
     acceptor = open_inbox(app.settings.database.url, app.sessions)
     return SlackListener(
-        app.settings, app.clock, app.catalog, app.sessions, acceptor, on_stored=nudge
+        app.settings,
+        app.clock,
+        app.catalog,
+        app.sessions,
+        acceptor,
+        on_stored=nudge,
+        members=app.slack_members,
     )
 
 

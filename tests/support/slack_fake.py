@@ -9,7 +9,11 @@ fail: ``down = "500"`` answers HTTP 500, ``"timeout"`` answers too late,
 so the Socket Mode connection and ``users.info`` keep working unless ``down_all``.
 Blocks over Slack's documented text limits are refused with ``invalid_blocks``, and
 ``views.open`` with a trigger sent more than 3 seconds before with ``expired_trigger_id``
-(``slow`` methods make a lookup take that long).
+(``slow`` methods make a lookup take that long). ``refuse`` makes a method answer one of
+Slack's errors (``chat.postEphemeral`` → ``not_in_channel`` where the bot is not in the
+channel). A slash command's ``response_url`` is served here too (:meth:`response_url`):
+what is posted to it is kept in ``responses``; one named in ``expired`` answers as Slack
+does for a URL past its 30 minutes or its five uses (404 ``expired_url``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class FakeSlack:
     down: str = ""  # "" | "500" | "timeout" | "ratelimited"
     slow: set[str] = field(default_factory=set)  # methods answered only after SLOW seconds
     down_all: bool = False
+    refuse: dict[str, str] = field(default_factory=dict)  # method → the error it answers
+    responses: dict[str, list[Any]] = field(default_factory=dict)  # response_url → posts
+    expired: set[str] = field(default_factory=set)  # response_urls that answer 404
     port: int = field(default_factory=free_port)
     _ts: int = 0
     _acks: dict[str, Any] = field(default_factory=dict)
@@ -65,6 +72,10 @@ class FakeSlack:
 
     def hook_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/hooks/{name}"
+
+    def response_url(self, name: str) -> str:
+        """A slash command's ``response_url`` served here (Slack's is under hooks.slack.com)."""
+        return f"http://127.0.0.1:{self.port}/commands/{name}"
 
     def start(self) -> None:
         self._thread.start()
@@ -95,6 +106,13 @@ class FakeSlack:
         )
         return self.of(method)
 
+    def answered(self, name: str, count: int = 1, timeout: float = 10.0) -> list[Any]:
+        """What was posted to :meth:`response_url` ``name``, once ``count`` posts came."""
+        assert eventually(lambda: len(self.responses.get(name, [])) >= count, timeout=timeout), (
+            f"response_url {name}: {self.responses}; calls: {[c.method for c in self.calls]}"
+        )
+        return self.responses[name]
+
     def connected(self) -> bool:
         return self._ws is not None and not self._ws.closed
 
@@ -123,6 +141,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # users.info is a GET
         app.router.add_get("/link", self._socket)
         app.router.add_post("/hooks/{name}", self._hook)
+        app.router.add_post("/commands/{name}", self._respond)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -156,6 +175,15 @@ class FakeSlack:
         self.hooks[request.match_info["name"]].append(json.loads(await request.text()))
         return web.Response(status=202, text="")
 
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A post to a response_url: Slack answers ``ok`` as text, not JSON."""
+        name = request.match_info["name"]
+        if name in self.expired:
+            self.responses.setdefault(f"{name}!expired", []).append(await request.text())
+            return web.Response(status=404, text="expired_url")
+        self.responses.setdefault(name, []).append(json.loads(await request.text()))
+        return web.Response(status=200, text="ok")
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _params(request)
@@ -170,6 +198,9 @@ class FakeSlack:
         if method == "views.open" and sent is not None and time.monotonic() - sent > 3:
             self.calls.append(Call(f"{method}!expired", params))  # Slack: 3 s to use it
             return web.json_response({"ok": False, "error": "expired_trigger_id"})
+        if method in self.refuse:
+            self.calls.append(Call(f"{method}!refused", params))
+            return web.json_response({"ok": False, "error": self.refuse[method]})
         self.calls.append(Call(method, params))
         return web.json_response(self._answer(method, params))
 

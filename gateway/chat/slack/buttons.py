@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.actions import trigger
 from gateway.chat import render
+from gateway.chat.slack import answers
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import mentioned, plain
@@ -192,28 +192,38 @@ async def as_mail_text(door: Door, text: str) -> str:
 async def reply_command(
     door: Door, ack: AsyncAck, body: Mapping[str, Any], client: AsyncWebClient
 ) -> None:
-    """``/reply 42 text``: the text goes to ticket #42's requester, as a member's answer."""
+    """``/reply 42 text``: the text goes to ticket #42's requester, as a member's answer.
+    Answered through the command's response_url: ``/reply`` works where the bot is not."""
     await ack()
     user_id, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
     person = await door.people.lookup(user_id)
     locale, member = door.people.locale(person), door.people.member(person)
+
+    async def tell(message: Msg) -> None:
+        await answers.tell(
+            client,
+            channel,
+            user_id,
+            translate(message, locale),
+            response_url=str(body.get("response_url") or ""),
+            timeout=door.settings.chat.timeout,
+        )
+
     if member is None:
-        await _tell(client, channel, user_id, translate(not_a_member(person), locale))
+        await tell(not_a_member(person))
         return
     found = _REPLY.match(str(body.get("text", "")))
     if found is None:
-        usage = N_("Write the ticket number and your answer: /reply 42 Your answer …")
-        await _tell(client, channel, user_id, translate(usage, locale))
+        await tell(N_("Write the ticket number and your answer: /reply 42 Your answer …"))
         return
     missing = N_("There is no ticket #{id}.", id=int(found.group(1)))
     ticket_id = ticket_number(found.group(1))  # past every id (the column's overflow): none
     if ticket_id is None:
-        await _tell(client, channel, user_id, translate(missing, locale))
+        await tell(missing)
         return
     text = await as_mail_text(door, found.group(2))
     key = f"slack-reply:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
-    said = await _relay(door, member, text, key, lambda _s: ticket_id, missing)
-    await _tell(client, channel, user_id, translate(said, locale))
+    await tell(await _relay(door, member, text, key, lambda _s: ticket_id, missing))
 
 
 async def _relay(
@@ -254,9 +264,4 @@ async def _relay(
 
 async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
     """An ephemeral message: only ``user`` sees it (the door's answer, not ticket news)."""
-    if not channel or not user:
-        return
-    try:
-        await client.chat_postEphemeral(channel=channel, user=user, text=text)
-    except (SlackApiError, SlackRequestError, OSError) as exc:
-        log.warning("ephemeral message to %s failed: %s", user, exc)
+    await answers.tell(client, channel, user, text)

@@ -23,12 +23,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from gateway.chat.slack import modal
+from gateway.chat.slack import answers, modal
 from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.text import plain
 from gateway.core.errors import TransientError
-from gateway.core.i18n import N_, translate
+from gateway.core.i18n import N_, Msg, translate
 from gateway.pipeline.parse import submission
 
 log = logging.getLogger("gateway.chat.slack")
@@ -51,7 +51,11 @@ async def open_from_command(
         # Slack sends &, < and > as entities (and markup, should escaping be on)
         "text": plain(str(body.get("text", "")), {})[:MAX_PREFILL],
     }
-    await _open(door, client, str(body.get("trigger_id", "")), meta)
+    command = door.settings.chat.slack.command if door.settings.chat.slack else "/ticket"
+    again = N_(
+        "The form could not be opened just now. Please type {command} again.", command=command
+    )
+    await _open(door, client, str(body.get("trigger_id", "")), meta, again, _response_url(body))
 
 
 async def open_from_message(
@@ -73,7 +77,8 @@ async def open_from_message(
         "user_id": str((body.get("user") or {}).get("id", "")),
         "text": text[:MAX_PREFILL],
     }
-    await _open(door, client, str(body.get("trigger_id", "")), meta)
+    again = N_("The form could not be opened just now. Please try again.")
+    await _open(door, client, str(body.get("trigger_id", "")), meta, again, _response_url(body))
 
 
 async def choose_entry(door: Door, ack: AsyncAck, view: Mapping[str, Any]) -> None:
@@ -154,10 +159,19 @@ async def submit(
     )
 
 
-async def _open(door: Door, client: AsyncWebClient, trigger_id: str, meta: dict[str, str]) -> None:
+async def _open(
+    door: Door,
+    client: AsyncWebClient,
+    trigger_id: str,
+    meta: dict[str, str],
+    again: Msg,
+    response_url: str,
+) -> None:
     """Show step one. The trigger lives 3 seconds from Slack's request, so who asked is
     looked up within LOOKUP_WITHIN only (else the form is in the team's language; the
-    submission looks them up again, with the whole timeout)."""
+    submission looks them up again, with the whole timeout). A form Slack does not open
+    (the trigger expired, Slack failed) is said to the person, ``again``, where they
+    asked (:mod:`~gateway.chat.slack.answers`), instead of a form that never comes."""
     try:
         person = await asyncio.wait_for(door.people.lookup(meta["user_id"]), LOOKUP_WITHIN)
     except TimeoutError:
@@ -171,6 +185,20 @@ async def _open(door: Door, client: AsyncWebClient, trigger_id: str, meta: dict[
         await client.views_open(trigger_id=trigger_id, view=view)
     except (SlackApiError, SlackRequestError, OSError) as exc:
         log.warning("could not open the ticket form: %s", exc)
+        said = translate(again, meta["locale"])
+        await answers.tell(
+            client,
+            meta["channel"],
+            meta["user_id"],
+            said,
+            response_url=response_url,
+            timeout=door.settings.chat.timeout,
+        )
+
+
+def _response_url(body: Mapping[str, Any]) -> str:
+    """Where Slack takes the answer to a command or a shortcut (none: "")."""
+    return str(body.get("response_url") or "")
 
 
 async def _prefill(door: Door, text: str) -> str:

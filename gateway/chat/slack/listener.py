@@ -33,6 +33,7 @@ from gateway.chat.slack.app import build_app
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.people import People
 from gateway.config.settings import Settings, SlackSettings
+from gateway.config.slack_members import SlackMembers
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.proxies import ProxyError, sdk_proxy
@@ -86,11 +87,14 @@ class SlackListener:
         acceptor: InboxAcceptor,
         *,
         on_stored: Callable[[], None] = lambda: None,
+        members: SlackMembers | None = None,
     ) -> None:
+        """``members``: the member map in use (the daemon's, re-read on SIGHUP)."""
         slack = settings.chat.slack
         assert slack is not None, "SlackListener needs [chat.slack]"
         self.slack: SlackSettings = slack
         self._args = (settings, clock, catalog, sessions, acceptor, on_stored)
+        self._members = members or SlackMembers(settings)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="slack-app", daemon=True
@@ -141,7 +145,7 @@ class SlackListener:
             ),
             proxy,
         )
-        people = People(settings, client, clock)
+        people = People(settings, client, clock, self._members)
         self._door = Door(settings, clock, catalog, sessions, acceptor, people, on_stored)
         app = build_app(self._door, client)
         if self.slack.mode == "http":

@@ -65,7 +65,8 @@ def fields_form(
     blocks: list[dict[str, Any]] = [
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": _escape(entry.name(locale))}],
+            # plain text: an entry's name is not markup (a "*" in it no bold)
+            "elements": [{"type": "plain_text", "text": entry.name(locale)[:2000], "emoji": False}],
         },
         _input(SUBJECT, _plain(N_("Subject"), locale), _text_input(max_length=250)),
     ]
@@ -213,7 +214,3 @@ def _read(element: Mapping[str, Any]) -> str:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

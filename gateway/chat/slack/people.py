@@ -4,19 +4,22 @@ of the team they are (or are not).
 A Slack user is a member when the ``[chat.slack.members]`` map names them, else
 when the e-mail address Slack shows for them (``users.info``, scope
 ``users:read.email``) is a ``[[members]]`` address. Lookups are cached for a
-while, so the 3-second answers Slack wants rarely wait for one.
+while, so the 3-second answers Slack wants rarely wait for one; the map is not
+(the daemon re-reads it on SIGHUP, :mod:`gateway.config.slack_members`): a link
+taken out counts at once.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.config.settings import Member, Settings
+from gateway.config.slack_members import SlackMembers
 from gateway.core.clock import Clock
 from gateway.core.i18n import supported
 
@@ -35,16 +38,23 @@ class Person:
 
 
 class People:
-    def __init__(self, settings: Settings, client: AsyncWebClient, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: AsyncWebClient,
+        clock: Clock,
+        members: SlackMembers | None = None,
+    ) -> None:
         self.settings, self.client, self.clock = settings, client, clock
-        self._cache: dict[str, tuple[Person, datetime]] = {}
+        self.members = members or SlackMembers(settings)  # the map in use
+        self._cache: dict[str, tuple[Person, datetime]] = {}  # as Slack said, map aside
 
     async def lookup(self, user_id: str) -> Person:
         """The user as Slack describes them; a bare Person when Slack cannot say."""
         cached = self._cache.get(user_id)
         now = self.clock.now()
         if cached is not None and now - cached[1] < CACHE_FOR:
-            return cached[0]
+            return self._linked(cached[0])
         try:
             answer = await self.client.users_info(user=user_id, include_locale=True)
         except (SlackApiError, SlackRequestError, OSError, TimeoutError) as exc:
@@ -54,12 +64,17 @@ class People:
         profile = user.get("profile") or {}
         person = Person(
             user_id=user_id,
-            email=str(profile.get("email") or "").strip().lower() or self._mapped_email(user_id),
+            email=str(profile.get("email") or "").strip().lower(),
             name=str(user.get("real_name") or profile.get("real_name") or user.get("name") or ""),
             slack_locale=_short(str(user.get("locale") or "")),
         )
         self._cache[user_id] = (person, now)
-        return person
+        return self._linked(person)
+
+    def _linked(self, person: Person) -> Person:
+        """``person`` with the address the map links them to when Slack shows none."""
+        mapped = "" if person.email else self._mapped_email(person.user_id)
+        return replace(person, email=mapped) if mapped else person
 
     def unknown(self, user_id: str) -> Person:
         """The user when Slack cannot say (now): only what the members map knows."""
@@ -80,8 +95,7 @@ class People:
         )
 
     def _mapped_email(self, user_id: str) -> str:
-        slack = self.settings.chat.slack
-        return slack.members.get(user_id, "") if slack is not None else ""
+        return self.members.email(user_id)
 
 
 def _short(locale: str) -> str:
