@@ -191,6 +191,14 @@ SAMPLES: list[v.View] = [
         "#state new|open|pending|closed\n#assign EMAIL",
     ),
     v.SlaOverdue(TEAM, OPS, T42, "first_response", "2026-03-02 14:00 JST"),
+    v.SlaOverdueList(
+        TEAM,
+        OPS,
+        (
+            v.OverdueLine(T42, "first_response", "2026-03-02 14:00 JST"),
+            v.OverdueLine(T42, "resolve", "2026-03-04 10:00 JST"),
+        ),
+    ),
     v.WeeklyDigest(
         TEAM,
         OPS,
