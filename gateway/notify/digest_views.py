@@ -22,9 +22,24 @@ class WeeklyDigest:
     team: Team
     recipient: Person  # a member
     period: Text  # "2026-W10 (2026-03-02 – 2026-03-08)", in the reader's language (core.weeks)
-    assigned: tuple[TicketRef, ...]  # open tickets of this member
-    unassigned: tuple[TicketRef, ...]  # open tickets nobody has
+    assigned: tuple[TicketRef, ...]  # open tickets of this member (the first DIGEST_LISTED)
+    unassigned: tuple[TicketRef, ...]  # open tickets nobody has (likewise)
     commands: Text = ""  # the reply commands this member may use, one per line or two
+    # the open tickets of each section past gateway.scheduling.digest.DIGEST_LISTED, not
+    # listed, and the page that lists them all ("" when the pages are off)
+    more_assigned: int = 0
+    more_unassigned: int = 0
+    assigned_link: str = ""
+    unassigned_link: str = ""
+
+    @property
+    def assigned_count(self) -> int:
+        """Every open ticket of this member, listed or not."""
+        return len(self.assigned) + self.more_assigned
+
+    @property
+    def unassigned_count(self) -> int:
+        return len(self.unassigned) + self.more_unassigned
 
 
 @dataclass(frozen=True, slots=True)

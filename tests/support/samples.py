@@ -555,6 +555,17 @@ def said() -> list[v.View]:
             (T42,),
             commands.HELP,
         ),
+        v.WeeklyDigest(  # more than a section lists: the rest counted, with and without a link
+            TEAM,
+            OPS,
+            "2026-W10 (2026-03-02 – 2026-03-08)",
+            (overdue, due_soon),
+            (T42,),
+            commands.HELP,
+            more_assigned=4950,
+            more_unassigned=1,
+            assigned_link="https://help.example.test/tickets?state=active&assignee=ops%40example.test",
+        ),
         v.SlaOverdue(TEAM, OPS, overdue, "resolve", "2026-03-04 10:00 JST"),
         samples_many.merged_status(TEAM, ALICE, T42),
     ]
