@@ -40,7 +40,9 @@ class JobContext:
         return views.Person(email, member.name if member else "")
 
     def local(self, at: datetime) -> str:
-        return at.astimezone(self.tz).strftime(zone.FORMAT)
+        """``at`` in the team's zone: a :class:`gateway.core.zone.Moment`, which the mails
+        say with its weekday in the reader's form."""
+        return zone.in_zone(at, self.settings.gateway.timezone)
 
 
 @dataclass
