@@ -6,7 +6,8 @@ with its weekday, from Babel, not a table of ours). The plain form a script read
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,8 @@ from gateway.core import zone
 from gateway.core.i18n import N_
 from gateway.notify import views as v
 from gateway.notify.render import renderer
+from gateway.pipeline import commands
+from gateway.runner import command_said
 from tests.support.samples import OPS, T42, TEAM
 
 SATURDAY = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
@@ -77,3 +80,28 @@ def test_a_time_inside_a_message_is_said_so_too(locale: str, shown: str) -> None
     )
     mail = renderer(None).render(v.HealthAlert(TEAM, OPS, problem, False, at), locale)
     assert mail.text.count(shown) >= 2 and "2026-12-05" not in mail.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [("ja", "期限を 2026年3月10日(火) にしました"), ("en", "due Tue, Mar 10, 2026")],
+)
+def test_a_due_date_set_by_reply_is_confirmed_with_its_weekday(locale: str, shown: str) -> None:
+    """``/due 2026-03-10``: the transcript names the day, so a member who meant the
+    Monday sees at once that it is a Tuesday (and no longer reads the instant,
+    ``2026-03-10T23:59:59+09:00``, the command stores)."""
+    due = commands.SetDue(datetime(2026, 3, 10, 23, 59, 59, tzinfo=ZoneInfo("Asia/Tokyo")))
+    line = v.CommandLine("/due 2026-03-10", command_said.changed(due, "open"), "applied")
+    mail = renderer(None).render(v.CommandResult(TEAM, OPS, T42, (line,)), locale)
+    assert shown in mail.text and shown in mail.html
+    assert "T23:59" not in mail.text
+
+
+def test_a_day_in_the_past_is_named_with_its_weekday() -> None:
+    past = zone.Day(date(2026, 3, 1))
+    assert past == "2026-03-01"  # the plain form, as the CLI says it
+    assert zone.said(past, "ja") == "2026年3月1日(日)"
+    refused = N_("{day} is in the past", day=past)
+    line = v.CommandLine("/due 2026-03-01", refused, "refused")
+    mail = renderer(None).render(v.CommandResult(TEAM, OPS, T42, (line,), "help"), "ja")
+    assert "2026年3月1日(日) は過去の日付です" in mail.text

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from gateway.core.spacing import joined
 from gateway.core.text import normalise
-from gateway.core.zone import Moment
+from gateway.core.zone import When
 
 K = TypeVar("K")
 
@@ -72,9 +72,9 @@ def translate(message: Msg | str, locale: str, *, times: bool = False) -> str:
     """A :class:`Msg` in ``locale`` with its parameters filled in (each parameter that
     is itself a Msg is translated too); a plain string is returned as it is: it is
     data (a subject, a name), not a message of ours. ``times``: a time
-    (:class:`~gateway.core.zone.Moment`) is said as the mails and pages say it, with
+    (:class:`~gateway.core.zone.When`) is said as the mails and pages say it, with
     its weekday in the reader's form; else in its plain form, as the CLI and the log."""
-    if times and isinstance(message, Moment):
+    if times and isinstance(message, When):
         return message.said(locale)
     if isinstance(message, str):
         return message
@@ -90,7 +90,7 @@ def _in(value: object, locale: str, times: bool = False) -> object:
     locale to text (a team's own words in each language, such as a catalog's choice
     labels, which no gettext catalog holds) the text for ``locale``, else the English;
     with ``times``, a time in the reader's form (:func:`translate`)."""
-    if isinstance(value, Msg | Moment) and (times or isinstance(value, Msg)):
+    if isinstance(value, Msg | When) and (times or isinstance(value, Msg)):
         return translate(value, locale, times=times)
     if isinstance(value, Mapping) and "msgid" not in value:
         return value.get(locale) or value.get("en") or next(iter(value.values()), "")

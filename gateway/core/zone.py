@@ -2,17 +2,17 @@
 name. Pages print times through this too, so a member never meets a bare UTC time
 and takes it for local. Pure.
 
-A time comes as a :class:`Moment`: its text is the plain form every script and log
-line reads (``2026-03-02 10:00 JST``: ``tickets show``, ``status``), and :func:`said`
-gives it as a reader of a mail or a page reads it, with the weekday, in the form of
-their locale (CLDR's, through Babel): ``2026年3月2日(月) 10:00 JST``,
-``Mon, Mar 2, 2026, 10:00 JST``. A deadline on "the 5th" means little to a person
-planning their week; "Saturday the 5th" does.
+A time comes as a :class:`Moment` (a date alone as a :class:`Day`): its text is the
+plain form every script and log line reads (``2026-03-02 10:00 JST``: ``tickets show``,
+``status``), and :func:`said` gives it as a reader of a mail or a page reads it, with
+the weekday, in the form of their locale (CLDR's, through Babel):
+``2026年3月2日(月) 10:00 JST``, ``Mon, Mar 2, 2026, 10:00 JST``. A deadline on "the 5th"
+means little to a person planning their week; "Saturday the 5th" does.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -27,7 +27,14 @@ DATE = "yMMMEd"
 CLOCK = "Hm"
 
 
-class Moment(str):
+class When(str):
+    """A time or a day: its plain text, and :meth:`said` for a reader."""
+
+    def said(self, locale: str) -> str:
+        raise NotImplementedError
+
+
+class Moment(When):
     """A time in the team's zone: the plain text, and the instant to say it otherwise."""
 
     at: datetime  # aware, in the team's zone
@@ -51,10 +58,29 @@ class Moment(str):
         return f"{joined} {self.at.strftime('%Z')}".rstrip()
 
 
+class Day(When):
+    """A date with no time (a due date as a member wrote it): its text ISO 8601
+    (``2026-03-10``), said with its weekday (``2026年3月10日(火)``, ``Tue, Mar 10, 2026``)."""
+
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        said = super().__new__(cls, day.isoformat())
+        said.day = day
+        return said
+
+    def __getnewargs__(self) -> tuple[date]:  # type: ignore[override]  # copy, pickle
+        return (self.day,)
+
+    def said(self, locale: str) -> str:
+        noon = datetime.combine(self.day, time(12, 0), tzinfo=UTC)  # the day in any zone
+        return _skeleton(DATE, noon, _locale(locale))
+
+
 def said(value: object, locale: str) -> object:
-    """``value`` as a reader of ``locale`` reads it when it is a :class:`Moment`;
-    anything else as it is."""
-    return value.said(locale) if isinstance(value, Moment) else value
+    """``value`` as a reader of ``locale`` reads it when it is a time or a day
+    (:class:`When`); anything else as it is."""
+    return value.said(locale) if isinstance(value, When) else value
 
 
 @lru_cache(maxsize=16)

@@ -39,7 +39,7 @@ from markupsafe import escape
 from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
 from gateway.core.title import one_line
-from gateway.core.zone import Moment
+from gateway.core.zone import When
 from gateway.notify import labels, trans
 from gateway.notify.views import View, context, template_of
 
@@ -81,9 +81,9 @@ def environment(folders: list[Path], locale: str) -> Environment:
 
 
 def said(value: object, locale: str) -> object:
-    """What a template prints: a Msg translated, a time (:class:`Moment`) with its
+    """What a template prints: a Msg translated, a time or a day (:class:`When`) with its
     weekday, as a reader of ``locale`` reads them (their parameters too); else as it is."""
-    if isinstance(value, Msg | Moment):
+    if isinstance(value, Msg | When):
         return translate(value, locale, times=True)
     return value
 

@@ -22,7 +22,7 @@ from jinja2.runtime import Context
 from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
 from gateway.core.spans import span
-from gateway.core.zone import Moment, local_time, said
+from gateway.core.zone import When, local_time, said
 from gateway.notify import trans
 
 
@@ -35,7 +35,7 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
         finalize=lambda value: (
-            translate(value, locale, times=True) if isinstance(value, Msg | Moment) else value
+            translate(value, locale, times=True) if isinstance(value, Msg | When) else value
         ),
     )
     trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
