@@ -12,13 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from gateway.scheduling import scheduler, told
 from gateway.scheduling.rules import Job
-from gateway.tickets import changes
+from gateway.tickets import changes, conversation
 from store import jobs, tickets
 from store.db import transaction
 from tests.support.app import reply_address
@@ -139,3 +140,30 @@ def test_the_list_in_japanese(gw: App, clock: FakeClock) -> None:
     assert _listed(text) == ids
     assert "担当のチケットのうち、2 件が SLA の期限を過ぎました。" in text
     assert "first response" not in text and "act by reply" not in text
+
+
+def test_a_ticket_that_fails_in_the_pass_is_not_listed_and_is_told_next_pass_once(
+    gw: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ticket whose jobs fail after its deadline was claimed is rolled back to its
+    savepoint, claim and all: the pass's mail must not name it (else the next pass,
+    finding it unclaimed, tells it a second time)."""
+    ids = [open_ticket(gw, f"VPN down at site {n}", key=f"sp-{n}") for n in range(3)]
+    clock.advance(4 * HOUR)
+    flush, calls = conversation.flush, []
+
+    def first_fails(session: Session) -> list[int]:
+        calls.append(1)
+        if len(calls) == 1:  # the first ticket of the pass, after its claims
+            raise RuntimeError("a notice of this ticket could not be written")
+        return flush(session)
+
+    monkeypatch.setattr(conversation, "flush", first_fails)
+    scheduler.tick(gw)
+    monkeypatch.setattr(conversation, "flush", flush)
+    [listed] = outbox(gw, "sla_overdue_list")
+    assert _listed(text_of(listed)) == ids[1:]
+    assert _claims(gw, ids[0]) == []
+    _passes(gw, clock, 2)
+    [alone] = outbox(gw, "sla_overdue")
+    assert alone.ticket_id == ids[0] and len(outbox(gw, "sla_overdue_list")) == 1
