@@ -8,6 +8,9 @@ notices of a close are decided by :mod:`gateway.tickets.conversation` like any
 other change's. A restart, a second instance or a sweep every few minutes
 therefore finds the claim taken and does nothing twice.
 One ticket's failure is logged and rolled back to its savepoint; the others go on.
+What the members are told of many tickets at once (the stale reminder, the overdue
+notices) is gathered per member and mailed after the last ticket
+(:mod:`gateway.scheduling.told`).
 """
 
 from __future__ import annotations
