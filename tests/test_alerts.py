@@ -108,7 +108,7 @@ def test_mail_left_unprocessed_alerts_after_the_start_and_recovers_once_processe
     assert _pass(app, settings, clock, started) == []  # 20 minutes old, but the start is new
     clock.advance(timedelta(minutes=6))
     assert _pass(app, settings, clock, started) == [
-        "【障害】2026-03-02 10:00 JST に届いた受信メールがまだ処理されていません"
+        "【障害】2026年3月2日(月) 10:00 JST に届いた受信メールがまだ処理されていません"
         "（health.max_inbox_age = 15m を超えています。ticket-gateway inbox list --state pending）"
     ]
     clock.advance(timedelta(minutes=5))
@@ -116,7 +116,7 @@ def test_mail_left_unprocessed_alerts_after_the_start_and_recovers_once_processe
     with transaction(app.sessions) as s:
         inbox.set_disposition(s, row.inbox_id, "done", "new ticket", clock.now())
     [subject] = _pass(app, settings, clock, started)
-    assert subject.startswith("【復旧】2026-03-02 10:00 JST に届いた受信メール")
+    assert subject.startswith("【復旧】2026年3月2日(月) 10:00 JST に届いた受信メール")
 
 
 def test_alerts_can_be_turned_off_and_ride_on_the_scheduler_pass(

@@ -85,7 +85,7 @@ def test_a_friday_evening_ticket_is_overdue_on_monday_not_at_night(
     assert _overdue_texts(gw) == []
     _tick_at(gw, clock, at(2026, 12, 7, 12, 55))
     [notice] = _overdue_texts(gw)
-    assert "2026-12-07 12:55 JST" in notice
+    assert "Mon, Dec 7, 2026, 12:55 JST" in notice  # ops reads English
 
 
 def test_every_place_shows_the_same_business_deadline(gw: App, clock: FakeClock) -> None:
@@ -142,7 +142,7 @@ def test_a_due_date_set_by_hand_stays_as_given(gw: App, clock: FakeClock) -> Non
         assert ticket is not None
         changes.set_due(s, ticket, saturday, clock.now(), actor="ops@example.test", channel="mail")
     _tick_at(gw, clock, saturday + MINUTE)
-    texts = [t for t in _overdue_texts(gw) if "2026-12-05 12:00 JST" in t]
+    texts = [t for t in _overdue_texts(gw) if "Sat, Dec 5, 2026, 12:00 JST" in t]
     assert len(texts) == 1
 
 

@@ -171,11 +171,11 @@ def test_a_restart_or_a_second_instance_sends_nothing_twice(
     cfg = scheduled_settings(settings, tmp_path)  # digest "mon 09:00" Asia/Tokyo
     first = make_app(cfg, clock)
     open_ticket(first, "Purchase: desk", key="rs-1")
-    open_ticket(first, "VPN again", key="rs-2")
+    open_ticket(first, "VPN again", key="rs-2")  # its two deadlines passed: one mail
     clock.advance(3 * DAY)
     scheduler.tick(first)
     before = [(r.kind, r.idempotency_key) for r in outbox(first)]
-    assert {"stale_reminder", "sla_overdue", "weekly_digest", "weekly_summary"} <= {
+    assert {"stale_reminder", "sla_overdue_list", "weekly_digest", "weekly_summary"} <= {
         k for k, _ in before
     }
     first.close()
@@ -261,9 +261,9 @@ def test_a_stale_mail_lists_a_bounded_number_and_the_rest_come_next_pass(
     mail of thousands of entries: each pass's mail lists at most ``STALE_LISTED``, the
     most urgent and oldest first, and the others stay due for the next pass, none lost
     and none twice."""
-    from gateway.scheduling import sweeps
+    from gateway.scheduling import told
 
-    monkeypatch.setattr(sweeps, "STALE_LISTED", 3)
+    monkeypatch.setattr(told, "STALE_LISTED", 3)
     ids = [open_ticket(gw, f"Purchase: item {n}", key=f"many-{n}") for n in range(7)]
     clock.advance(3 * DAY)
     _sweep_often(gw, clock, 5)  # three passes are enough, more send nothing

@@ -43,4 +43,5 @@ def test_the_ticket_page_says_when_an_undated_mail_arrived(
     with rig(settings, clock) as r:
         tid = deliver(r.app, UNDATED).ticket_id
         html = member_page(r, "ops@example.test", f"/tickets/{tid}")
-    assert "Received ·  · " not in html and "Received · 2026-03-02 10:00 JST · " in html, html
+    assert "Received ·  · " not in html, html
+    assert "Received · Mon, Mar 2, 2026, 10:00 JST · " in html, html

@@ -75,7 +75,7 @@ def test_a_ticket_of_a_removed_entry_follows_the_fallbacks_rules(gw: App, clock:
     ids = _seed(gw)
     clock.advance(timedelta(hours=9))
     scheduler.tick(gw)
-    overdue = [text_of(r) for r in outbox(gw, "sla_overdue")]
+    overdue = [text_of(r) for r in outbox(gw, "sla_overdue") + outbox(gw, "sla_overdue_list")]
     assert sum(f"#{ids[1]}" in t for t in overdue) == 1, overdue
     clock.advance(2 * DAY)
     scheduler.tick(gw)

@@ -261,7 +261,7 @@ def test_the_whole_flow_in_a_real_browser(journey: dict[str, Any]) -> None:
     assert journey["card_on_board"] == 1  # lane vpn, column new
     assert "プロジェクター" in journey["other_panel"]  # a word, not fragments
     assert journey["found"] == [f"/tickets/{ticket['id']}"]  # a Japanese word finds it
-    assert journey["list_lines"] == 1  # 状態, 受付, 2026-03-02 10:00 JST: one line each
+    assert journey["list_lines"] == 1  # 状態, 受付, 2026年3月2日(月) 10:00 JST: one line each
     assert journey["downloaded"] == PICTURE  # byte-identical
     assert journey["download_name"] == "エラー画面.png"
     assert journey["state_shown"].startswith("完了")

@@ -65,7 +65,7 @@ def test_the_history_says_states_priorities_entries_and_fields_in_words(
     assert "通常 → 緊急" in ja, ja
     assert "プリンタ・複合機 → ネットワーク・Wi-Fi" in ja, ja
     assert "プリンタ名: 3F-MFP-01" in ja, ja
-    assert "2026-03-05 23:59 JST" in ja, ja
+    assert "2026年3月5日(木) 23:59 JST" in ja, ja  # the due date, with its weekday
     assert "New → Waiting for reply" in en and "normal → urgent" in en, en
     assert "Printers and copiers → Network and Wi-Fi" in en, en
     assert "Printer name: 3F-MFP-01" in en, en

@@ -78,17 +78,21 @@ def test_a_span_is_named_by_the_week_holding_most_of_its_days() -> None:
 
 
 def test_a_japanese_reader_reads_the_days_as_a_japanese_range() -> None:
-    """Japanese writes a span of days with 〜 and keeps the dates as its mails write them
-    (2026-03-02, as in 受付日時); the ISO week, what ``stats`` lists, follows in
-    full-width brackets. English is unchanged."""
+    """Japanese writes a span of days with 〜 and the dates as its mails write them, with
+    the weekday (as in 受付日時); the ISO week, what ``stats`` lists, follows in
+    full-width brackets. Where scripts read it (``stats``, the log) the dates are plain."""
     label = span_label(date(2026, 12, 28), date(2027, 1, 3))
+    assert translate(label, "ja", times=True) == "2026年12月28日(月)〜2027年1月3日(日)（2026-W53）"
+    assert translate(label, "en", times=True) == "2026-W53 (Mon, Dec 28, 2026 – Sun, Jan 3, 2027)"
     assert translate(label, "ja") == "2026-12-28〜2027-01-03（2026-W53）"
     assert translate(label, "en") == "2026-W53 (2026-12-28 – 2027-01-03)"
 
 
+JA_WEEK = "2026年11月23日(月)〜2026年11月29日(日)（2026-W48）"  # as the mails say a date
+EN_WEEK = "2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026)"
 SUMMARY_LINES = {
-    "ja": "2026-11-23〜2026-11-29（2026-W48）の週次サマリーです。",
-    "en": "the weekly summary for 2026-W48 (2026-11-23 – 2026-11-29).",
+    "ja": "2026年11月23日(月)〜2026年11月29日(日)（2026-W48）の週次サマリーです。",
+    "en": "the weekly summary for 2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026).",
 }
 
 
@@ -97,13 +101,13 @@ SUMMARY_LINES = {
     [
         (
             "ja",
-            "【週次ダイジェスト】2026-11-23〜2026-11-29（2026-W48）",
-            "2026-11-23〜2026-11-29（2026-W48）の週次ダイジェストです。",
+            "【週次ダイジェスト】2026年11月23日(月)〜2026年11月29日(日)（2026-W48）",
+            "2026年11月23日(月)〜2026年11月29日(日)（2026-W48）の週次ダイジェストです。",
         ),
         (
             "en",
-            "Weekly digest 2026-W48 (2026-11-23 – 2026-11-29)",
-            "your weekly digest for 2026-W48 (2026-11-23 – 2026-11-29).",
+            "Weekly digest 2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026)",
+            "your weekly digest for 2026-W48 (Mon, Nov 23, 2026 – Sun, Nov 29, 2026).",
         ),
     ],
 )
@@ -123,19 +127,19 @@ def test_the_digest_and_summary_say_the_week_in_their_readers_language(
     parts = Renderer().render(summary, locale)
     said = SUMMARY_LINES[locale]
     assert said in parts.text and said in parts.html
-    assert translate(period, locale) in parts.subject
+    assert translate(period, locale, times=True) in parts.subject
 
 
 WEEKLY_SUBJECTS = {
     # the week's label stands as the system's other reports do (【障害】, 【復旧】):
     # a bracketed name, no ASCII ": " after the full-width （2026-W48）
     "ja": (
-        "【週次ダイジェスト】2026-11-23〜2026-11-29（2026-W48） 担当 {mine} 件 / 未割当 {un} 件",
-        "【週次サマリー】2026-11-23〜2026-11-29（2026-W48） 新規 {opened} 件 / 完了 {closed} 件",
+        "【週次ダイジェスト】" + JA_WEEK + " 担当 {mine} 件 / 未割当 {un} 件",
+        "【週次サマリー】" + JA_WEEK + " 新規 {opened} 件 / 完了 {closed} 件",
     ),
     "en": (
-        "Weekly digest 2026-W48 (2026-11-23 – 2026-11-29): {mine} yours, {un} unassigned",
-        "Weekly summary 2026-W48 (2026-11-23 – 2026-11-29): {opened} opened, {closed} closed",
+        "Weekly digest " + EN_WEEK + ": {mine} yours, {un} unassigned",
+        "Weekly summary " + EN_WEEK + ": {opened} opened, {closed} closed",
     ),
 }
 

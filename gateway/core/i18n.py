@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from gateway.core.spacing import joined
 from gateway.core.text import normalise
+from gateway.core.zone import When
 
 K = TypeVar("K")
 
@@ -67,25 +68,30 @@ def gettext_for(locale: str, text: str) -> str:
     return translations(locale).gettext(text)
 
 
-def translate(message: Msg | str, locale: str) -> str:
+def translate(message: Msg | str, locale: str, *, times: bool = False) -> str:
     """A :class:`Msg` in ``locale`` with its parameters filled in (each parameter that
     is itself a Msg is translated too); a plain string is returned as it is: it is
-    data (a subject, a name), not a message of ours."""
+    data (a subject, a name), not a message of ours. ``times``: a time
+    (:class:`~gateway.core.zone.When`) is said as the mails and pages say it, with
+    its weekday in the reader's form; else in its plain form, as the CLI and the log."""
+    if times and isinstance(message, When):
+        return message.said(locale)
     if isinstance(message, str):
         return message
     text = gettext_for(locale, message.msgid)
     if not message.params:
         return text
-    values = {k: _in(v, locale) for k, v in message.params.items()}
+    values = {k: _in(v, locale, times) for k, v in message.params.items()}
     return _filled(text, values)
 
 
-def _in(value: object, locale: str) -> object:
+def _in(value: object, locale: str, times: bool = False) -> object:
     """A parameter as a reader of ``locale`` reads it: a Msg translated; a mapping of
     locale to text (a team's own words in each language, such as a catalog's choice
-    labels, which no gettext catalog holds) the text for ``locale``, else the English."""
-    if isinstance(value, Msg):
-        return translate(value, locale)
+    labels, which no gettext catalog holds) the text for ``locale``, else the English;
+    with ``times``, a time in the reader's form (:func:`translate`)."""
+    if isinstance(value, Msg | When) and (times or isinstance(value, Msg)):
+        return translate(value, locale, times=times)
     if isinstance(value, Mapping) and "msgid" not in value:
         return value.get(locale) or value.get("en") or next(iter(value.values()), "")
     return value

@@ -17,10 +17,12 @@ team's time zone.
   ``stats`` counts those days' tickets under ``2026-W48`` too.
 
 What people read (:func:`span_label`) is a message of the catalogs: English keeps
-the week first, Japanese writes the days as a range with 〜
-(``2026-11-23〜2026-11-29（2026-W48）``), the dates as its mails write them.
+the week first, Japanese writes the days as a range with 〜; the dates are said as the
+mails say a date, with the weekday (``2026年11月23日(月)〜2026年11月29日(日)（2026-W48）``,
+:class:`gateway.core.zone.Day`), and plainly where scripts read them
+(``2026-11-23〜2026-11-29（2026-W48）``: ``stats``, the log).
 
-Pure and stdlib only.
+Pure and stdlib only (Babel only when a mail says a date).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.zone import Day
 
 
 def iso_week(day: date) -> str:
@@ -57,6 +60,6 @@ def span_label(first: date, last: date) -> Msg:
     return N_(
         "{week} ({first} – {last})",  # the days a digest covers; ja: 〜 and the week after
         week=span_week(first, last),
-        first=first.isoformat(),
-        last=last.isoformat(),
+        first=Day(first),
+        last=Day(last),
     )

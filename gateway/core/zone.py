@@ -1,14 +1,86 @@
 """A stored time as the team reads it: in ``[gateway] timezone``, with the zone's
-name, the way the mails and ``tickets show`` print it. Pages print times through
-this too, so a member never meets a bare UTC time and takes it for local. Pure."""
+name. Pages print times through this too, so a member never meets a bare UTC time
+and takes it for local. Pure.
+
+A time comes as a :class:`Moment` (a date alone as a :class:`Day`): its text is the
+plain form every script and log line reads (``2026-03-02 10:00 JST``: ``tickets show``,
+``status``), and :func:`said` gives it as a reader of a mail or a page reads it, with
+the weekday, in the form of their locale (CLDR's, through Babel):
+``2026年3月2日(月) 10:00 JST``, ``Mon, Mar 2, 2026, 10:00 JST``. A deadline on "the 5th"
+means little to a person planning their week; "Saturday the 5th" does.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-FORMAT = "%Y-%m-%d %H:%M %Z"  # 2026-03-02 10:00 JST
+if TYPE_CHECKING:
+    from babel import Locale
+
+FORMAT = "%Y-%m-%d %H:%M %Z"  # 2026-03-02 10:00 JST: the plain form
+# What a reader's form is made of: CLDR skeletons, which each locale turns into its own
+# pattern (ja: y年M月d日(E), en: E, MMM d, y), and a 24-hour clock as the plain form has
+DATE = "yMMMEd"
+CLOCK = "Hm"
+
+
+class When(str):
+    """A time or a day: its plain text, and :meth:`said` for a reader."""
+
+    def said(self, locale: str) -> str:
+        raise NotImplementedError
+
+
+class Moment(When):
+    """A time in the team's zone: the plain text, and the instant to say it otherwise."""
+
+    at: datetime  # aware, in the team's zone
+
+    def __new__(cls, at: datetime) -> Moment:
+        moment = super().__new__(cls, at.strftime(FORMAT))
+        moment.at = at
+        return moment
+
+    def __getnewargs__(self) -> tuple[datetime]:  # type: ignore[override]  # copy, pickle
+        return (self.at,)
+
+    def said(self, locale: str) -> str:
+        """The date with its weekday and the time, as ``locale`` writes them, and the
+        zone's name as the plain form has it."""
+        where = _locale(locale)
+        day = _skeleton(DATE, self.at, where)
+        clock = _skeleton(CLOCK, self.at, where)
+        # the locale's own way of joining a date and a time ("{1} {0}", "{1}, {0}")
+        joined = str(where.datetime_formats["medium"]).format(clock, day)
+        return f"{joined} {self.at.strftime('%Z')}".rstrip()
+
+
+class Day(When):
+    """A date with no time (a due date as a member wrote it): its text ISO 8601
+    (``2026-03-10``), said with its weekday (``2026年3月10日(火)``, ``Tue, Mar 10, 2026``)."""
+
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        said = super().__new__(cls, day.isoformat())
+        said.day = day
+        return said
+
+    def __getnewargs__(self) -> tuple[date]:  # type: ignore[override]  # copy, pickle
+        return (self.day,)
+
+    def said(self, locale: str) -> str:
+        noon = datetime.combine(self.day, time(12, 0), tzinfo=UTC)  # the day in any zone
+        return _skeleton(DATE, noon, _locale(locale))
+
+
+def said(value: object, locale: str) -> object:
+    """``value`` as a reader of ``locale`` reads it when it is a time or a day
+    (:class:`When`); anything else as it is."""
+    return value.said(locale) if isinstance(value, When) else value
 
 
 @lru_cache(maxsize=16)
@@ -16,9 +88,27 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=4)
+def _locale(locale: str) -> Locale:
+    from babel import Locale  # only when a mail or a page says a time: not on the pipe path
+
+    return Locale.parse(locale if locale in ("ja", "en") else "en")
+
+
+def _skeleton(skeleton: str, at: datetime, where: Locale) -> str:
+    from babel.dates import format_skeleton
+
+    return format_skeleton(skeleton, at, tzinfo=at.tzinfo, locale=where)
+
+
+def in_zone(at: datetime, timezone: str) -> Moment:
+    """An aware ``at`` in ``timezone``."""
+    return Moment(at.astimezone(_zone(timezone)))
+
+
 def local_time(value: str | datetime | None, timezone: str) -> str:
     """``value`` (ISO text or a datetime; a naive one is UTC, as the store keeps
-    times) in ``timezone``; "" for none or for text that is not a time."""
+    times) in ``timezone``, a :class:`Moment`; "" for none or for text that is not a time."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -28,4 +118,4 @@ def local_time(value: str | datetime | None, timezone: str) -> str:
             return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(_zone(timezone)).strftime(FORMAT)
+    return in_zone(value, timezone)

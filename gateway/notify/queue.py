@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -72,7 +71,6 @@ def team(settings: Settings) -> views.Team:
 
 def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.TicketRef:
     """A ticket as plain values, dates in the team's time zone."""
-    local = ticket.created_at.astimezone(ZoneInfo(settings.gateway.timezone))
     return views.TicketRef(
         id=ticket.id,
         tag=tag(settings, ticket.id),
@@ -81,7 +79,7 @@ def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.Ticke
         requester=views.Person(ticket.requester, ticket.requester_name),
         assignee=ticket.assignee or "",
         catalog=ticket.catalog or "",
-        created=local.strftime(zone.FORMAT),
+        created=zone.local_time(ticket.created_at, settings.gateway.timezone),
         age_days=(now - ticket.created_at).days,
         idle_days=(now - ticket.updated_at).days,
         priority=ticket.priority,

@@ -39,6 +39,7 @@ from markupsafe import escape
 from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
 from gateway.core.title import one_line
+from gateway.core.zone import When
 from gateway.notify import labels, trans
 from gateway.notify.views import View, context, template_of
 
@@ -66,16 +67,25 @@ def environment(folders: list[Path], locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
-        finalize=lambda value: translate(value, locale) if isinstance(value, Msg) else value,
+        # a Msg in the reader's words, a time in the reader's form (gateway.core.zone)
+        finalize=lambda value: said(value, locale),
     )
     trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
     env.globals["locale"] = locale
-    env.filters["t"] = lambda value: translate(value, locale)  # a Msg inside {% trans %}
+    env.filters["t"] = lambda value: said(value, locale)  # a Msg inside {% trans %}
     # a plain-text macro's output (``_macros.j2``, ``_conversation.j2``) in an HTML part:
     # those templates do not escape, and Jinja marks a macro's output safe, so escape it
     env.filters["plain"] = lambda value: escape(str.__str__(value))
     env.filters.update(labels.filters(locale))  # {{ ticket.state|state }} …
     return env
+
+
+def said(value: object, locale: str) -> object:
+    """What a template prints: a Msg translated, a time or a day (:class:`When`) with its
+    weekday, as a reader of ``locale`` reads them (their parameters too); else as it is."""
+    if isinstance(value, Msg | When):
+        return translate(value, locale, times=True)
+    return value
 
 
 class Settled(BaseLoader):

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from gateway.core.i18n import translations
 from gateway.core.spacing import percent_joined
+from gateway.core.zone import said
 
 
 def install(env: Environment, locale: str) -> None:
@@ -26,14 +27,21 @@ def install(env: Environment, locale: str) -> None:
 
     @pass_context
     def gettext(context: Context, string: str, **values: Any) -> str:
-        return _filled(context, catalog.gettext(string), values)
+        return _filled(context, catalog.gettext(string), _timed(values, locale))
 
     @pass_context
     def ngettext(context: Context, one: str, many: str, n: int, **values: Any) -> str:
         values.setdefault("num", n)
-        return _filled(context, catalog.ngettext(one, many, n), values)
+        return _filled(context, catalog.ngettext(one, many, n), _timed(values, locale))
 
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+
+
+def _timed(values: dict[str, Any], locale: str) -> dict[str, Any]:
+    """A time among the values (``deadline=deadline``) in the reader's form, with its
+    weekday (:class:`gateway.core.zone.Moment`): Jinja formats them itself, without the
+    environment's ``finalize``."""
+    return {k: said(v, locale) for k, v in values.items()}
 
 
 def _filled(context: Context, text: str, values: dict[str, Any]) -> str:

@@ -154,6 +154,15 @@ class SheetLine:
 
 
 @dataclass(frozen=True, slots=True)
+class OverdueLine:
+    """One passed deadline in a member's list of them."""
+
+    ticket: TicketRef  # reply_to: the member's own address for it
+    target: str  # first_response | resolve (shown through the sla_target label)
+    deadline: str  # when it passed, in the team's time zone
+
+
+@dataclass(frozen=True, slots=True)
 class DeadlineLine:
     target: str  # first_response | resolve (shown through the sla_target label)
     at: str  # in the team's time zone

@@ -22,11 +22,14 @@ from typing import Any
 
 from gateway.core import spans
 from gateway.core.i18n import Msg
+from gateway.notify.digest_views import WeeklyDigest as WeeklyDigest
+from gateway.notify.digest_views import WeeklySummary as WeeklySummary
 from gateway.notify.view_parts import CommandLine as CommandLine
 from gateway.notify.view_parts import DeadlineLine as DeadlineLine
 from gateway.notify.view_parts import FieldRequest as FieldRequest
 from gateway.notify.view_parts import NamedCount as NamedCount
 from gateway.notify.view_parts import NoticeItem as NoticeItem
+from gateway.notify.view_parts import OverdueLine as OverdueLine
 from gateway.notify.view_parts import Person as Person
 from gateway.notify.view_parts import RefusedValue as RefusedValue
 from gateway.notify.view_parts import SheetLine as SheetLine
@@ -168,47 +171,22 @@ class PendingReminder:
 
 
 @dataclass(frozen=True, slots=True)
-class WeeklyDigest:
-    team: Team
-    recipient: Person  # a member
-    period: Text  # "2026-W10 (2026-03-02 – 2026-03-08)", in the reader's language (core.weeks)
-    assigned: tuple[TicketRef, ...]  # open tickets of this member
-    unassigned: tuple[TicketRef, ...]  # open tickets nobody has
-    commands: Text = ""  # the reply commands this member may use, one per line or two
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklySummary:
-    team: Team
-    recipient: Person  # a manager
-    period: Text  # as the digest's
-    opened: int
-    closed: int
-    by_state: tuple[StateCount, ...]  # open tickets now
-    oldest: tuple[TicketRef, ...]
-    shunted: int  # inbox rows waiting for a human
-    by_entry: tuple[NamedCount, ...] = ()  # open tickets per catalog entry
-    by_assignee: tuple[NamedCount, ...] = ()  # open tickets per member ("" nobody)
-    force_closed: tuple[NamedCount, ...] = ()  # inventory closes this period, per member
-    candidates: tuple[NamedCount, ...] = ()  # recurring terms in fallback tickets…
-    candidates_days: int = 30  # … opened in this many days (the board's window)
-    # open tickets under entries the catalog no longer has, and the command to refile them
-    outside_catalog: Msg | None = None
-    # open tickets past an SLA deadline or due soon (the digest's marks), per member and entry
-    sla_by_assignee: tuple[SlaCount, ...] = ()
-    sla_by_entry: tuple[SlaCount, ...] = ()
-    # tickets resolved this period (not spam, duplicates, …) and their median time to resolve
-    resolved: int = 0
-    median_resolve: Text | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class SlaOverdue:
     team: Team
     recipient: Person  # the assignee
     ticket: TicketRef
     target: str  # "first_response" | "resolve"
     deadline: str  # formatted in the team's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class SlaOverdueList:
+    """To a member: the deadlines of their tickets that passed since the last pass, in
+    one mail (one alone is told in its ticket's thread, :class:`SlaOverdue`)."""
+
+    team: Team
+    recipient: Person  # the assignee, or the entry's manager
+    items: tuple[OverdueLine, ...]  # at most gateway.scheduling.told.OVERDUE_LISTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +289,7 @@ View = (
     | CommandResult
     | CommandRefused
     | SlaOverdue
+    | SlaOverdueList
     | HealthAlert
     | ActionReply
     | ActionFailed
@@ -358,6 +337,8 @@ MAIL_KINDS: dict[type[Any], MailKind] = {
     CommandRefused: MailKind("command_refused", "auto-replied", rate_limited=True),
     # to the assignee: an SLA deadline passed
     SlaOverdue: MailKind("sla_overdue", "auto-generated", rate_limited=False),
+    # to a member: several deadlines passed in one pass, listed in one mail
+    SlaOverdueList: MailKind("sla_overdue_list", "auto-generated", rate_limited=False),
     # to the managers: health went bad, or recovered
     HealthAlert: MailKind("health_alert", "auto-generated", rate_limited=False),
     # to the requester: the entry's action succeeded (a template of the team's own)

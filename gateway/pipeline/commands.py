@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import date_parts, field_named, validate
+from gateway.core import zone
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
 from gateway.core.text import normalise
@@ -331,7 +332,7 @@ def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
         return Refused(cmd.line, N_("no such date: {value!r}", value=cmd.arg))
     due = datetime.combine(day, time(23, 59, 59), ZoneInfo(ctx.timezone))
     if due < ctx.now:
-        return Refused(cmd.line, N_("{day} is in the past", day=day.isoformat()))
+        return Refused(cmd.line, N_("{day} is in the past", day=zone.Day(day)))
     return SetDue(due)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gateway.core import zone
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels
 from gateway.pipeline import commands
@@ -43,7 +44,7 @@ def changed(action: commands.Action, old_state: str, taken: Mapping[str, str] | 
         case commands.SetCategory(entry_id):
             return N_("filed under {entry}", entry=entry_id)
         case commands.SetDue(due):
-            return N_("due {date}", date=due.isoformat())
+            return N_("due {date}", date=zone.Day(due.date()))  # its day, with the weekday
         case commands.SetField(name, value):
             return N_("field {name} set to {value}", name=name, value=value)
         case commands.AddNote():

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,13 @@ from store.models import Ticket
 log = logging.getLogger(__name__)
 
 OLDEST = 10  # tickets in the managers' "oldest" list
+# Tickets each section of a member's digest lists (theirs; nobody's). A member back from
+# leave or a team that let thousands pile up would get a mail of thousands of entries that
+# nobody reads and a relay may refuse for its size. The sections come most urgent first,
+# then oldest, so the ones past this can wait for the pages: the mail says how many more
+# there are and links to the list of them all. 50 is a week's work for one person, and
+# at four lines each a mail that still reads on a phone.
+DIGEST_LISTED = 50
 CANDIDATES = 10  # fallback-report terms in the managers' summary
 
 
@@ -182,14 +190,32 @@ def _digest(
     nobody = [t for t in open_ if not ctx.settings.on_team(t.assignee)]
     if not mine and not nobody:
         return None
+    listed = DIGEST_LISTED
     return views.WeeklyDigest(
         team(ctx.settings),
         views.Person(member.email, member.name),
         run.label,
-        tuple(_ref(ctx, t, now, member.email, keys) for t in mine),
-        tuple(_ref(ctx, t, now, member.email, keys) for t in nobody),
+        tuple(_ref(ctx, t, now, member.email, keys) for t in mine[:listed]),
+        tuple(_ref(ctx, t, now, member.email, keys) for t in nobody[:listed]),
         commands=member_commands(member, ctx.locale_of(member.email)),
+        more_assigned=max(len(mine) - listed, 0),
+        more_unassigned=max(len(nobody) - listed, 0),
+        assigned_link=_page(ctx, _mine(member.email)) if len(mine) > listed else "",
+        unassigned_link=_page(ctx, "/board") if len(nobody) > listed else "",
     )
+
+
+def _mine(email: str) -> str:
+    """The pages' list of ``email``'s tickets that are not closed: every one of the
+    digest's first section, paged. (Its second, nobody's, are on the board: they are
+    also those of members who left the team, which the list's "nobody" filter is not.)"""
+    return f"/tickets?{urlencode({'state': 'active', 'assignee': email})}"
+
+
+def _page(ctx: JobContext, path: str) -> str:
+    """``path`` on the pages; "" when the pages are off (a link to nothing helps nobody)."""
+    web = ctx.settings.web
+    return f"{web.base_url}{path}" if web.enabled else ""
 
 
 def member_commands(member: Member, locale: str) -> str:

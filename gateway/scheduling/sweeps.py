@@ -8,38 +8,32 @@ notices of a close are decided by :mod:`gateway.tickets.conversation` like any
 other change's. A restart, a second instance or a sweep every few minutes
 therefore finds the claim taken and does nothing twice.
 One ticket's failure is logged and rolled back to its savepoint; the others go on.
+What the members are told of many tickets at once (the stale reminder, the overdue
+notices) is gathered per member and mailed after the last ticket
+(:mod:`gateway.scheduling.told`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from gateway.catalog.model import Catalog, Entry
-from gateway.config.settings import ScheduleSettings, Settings
-from gateway.core import spans, zone
+from gateway.config.settings import ScheduleSettings
+from gateway.core import spans
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.notify import views
-from gateway.notify.queue import (
-    queue_member_mail,
-    queue_ticket_mail,
-    reply_address,
-    team,
-    ticket_ref,
-    turned_off,
-)
-from gateway.scheduling import rules
+from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, turned_off
+from gateway.scheduling import rules, told
+from gateway.scheduling.context import JobContext as JobContext
+from gateway.scheduling.context import SweepReport as SweepReport
+from gateway.scheduling.context import responsible as responsible
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
-from gateway.tickets import changes, conversation, news, to_requester
+from gateway.tickets import changes, conversation, to_requester
 from store import jobs, reminders
 from store.models import Ticket
 
@@ -47,62 +41,6 @@ log = logging.getLogger(__name__)
 
 ACTOR = "schedule"  # events of the pending close; inventory closes use INVENTORY_ACTOR
 CHANNEL = "system"
-# Tickets one stale reminder lists. Thousands gone stale at once (an import, a member
-# back from leave) would make a mail nobody reads and a relay may refuse for its size;
-# the ones past this are not claimed, so the next pass's mail lists them.
-STALE_LISTED = 100
-
-
-@dataclass(frozen=True, slots=True)
-class JobContext:
-    """What every job needs besides the session and the time."""
-
-    settings: Settings
-    catalog: Catalog
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.gateway.timezone)
-
-    def rules(self, ticket: Ticket) -> Entry | None:
-        """The entry whose rules the ticket follows: its own, else the fallback's."""
-        return self.catalog.rules_for(ticket.catalog)
-
-    def locale_of(self, email: str) -> str:
-        member = self.settings.member(email)
-        return (member.locale if member else "") or self.settings.gateway.locale
-
-    def person(self, email: str) -> views.Person:
-        member = self.settings.member(email)
-        return views.Person(email, member.name if member else "")
-
-    def local(self, at: datetime) -> str:
-        return at.astimezone(self.tz).strftime(zone.FORMAT)
-
-
-@dataclass
-class SweepReport:
-    """What a pass did, per job, and the outbox rows it queued."""
-
-    done: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    outbox: list[int] = field(default_factory=list)
-
-    def queued(self, outbox_id: int | None) -> None:
-        if outbox_id is not None:
-            self.outbox.append(outbox_id)
-
-    def message(self) -> Msg:
-        """What the pass did, for a person (``ticket-gateway sweep``); job names as they are."""
-        jobs_done = ", ".join(f"{k} {v}" for k, v in sorted(self.done.items()))
-        return N_(
-            "{jobs}; {mails} mail(s) queued",
-            jobs=jobs_done or N_("nothing due"),
-            mails=len(self.outbox),
-        )
-
-    def summary(self) -> str:
-        """The same in English, for the log."""
-        return str(self.message())
 
 
 def no_response_cause(waiting: timedelta) -> Msg:
@@ -115,31 +53,24 @@ def inventory_cause(idle: timedelta) -> Msg:
     return N_("Nothing has happened on it for {time}.", time=spans.period(idle))
 
 
-def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
-    """Who is nagged about a ticket: its assignee while on the team, else its entry's
-    manager (the fallback's for a ticket of an entry no longer in the catalog): a
-    member taken out of ``[[members]]`` is not reminded of what they left behind."""
-    entry = ctx.rules(ticket)
-    return ctx.settings.responsible(ticket.assignee, entry.manager if entry else None) or None
-
-
 def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
     """Pending, inventory, SLA and stale jobs over every ticket that is not closed."""
-    report = SweepReport()
-    stale: dict[str, list[tuple[Ticket, str, timedelta]]] = defaultdict(list)
+    report, members = SweepReport(), told.Told()
     for ticket in reminders.open_tickets(session):
+        mine = told.Told()  # what this ticket adds to the members' lists
         with _isolated(session, ticket):
             t = _as_it_is_now(session, ctx, ticket, now)
             _pending(session, ctx, ticket, t, now, report)
             _inventory(session, ctx, ticket, t, now, report)
             if ticket.state != TicketState.CLOSED:
-                _overdue(session, ctx, ticket, t, now, report)
-                _collect_stale(session, ctx, ticket, t, now, stale)
+                told.overdue(session, ctx, ticket, t, now, report, (members, mine))
+                told.stale(session, ctx, ticket, t, now, (members, mine))
             # the status mails and notices of this ticket's changes, inside its savepoint
             # (so a dry run sees them, and a failure takes them back with the changes)
             report.outbox += conversation.flush(session)
-    for email, items in stale.items():
-        _stale_reminder(session, ctx, email, items, now, report)
+            members.take(mine)  # all of it went through: listed (else its claims went back)
+    # one mail per member and kind, in this transaction: with the claims, or not at all
+    told.mail(session, ctx, members, now, report)
     return report
 
 
@@ -269,109 +200,4 @@ def _inventory(
         channel=CHANNEL,
         reason=CloseReason.STALE,
         why=inventory_cause(now - t.updated_at),
-    )
-
-
-def _overdue(
-    session: Session,
-    ctx: JobContext,
-    ticket: Ticket,
-    t: TicketTimes,
-    now: datetime,
-    report: SweepReport,
-) -> None:
-    for deadline in rules.overdue(t, now):
-        key = rules.overdue_key(t, deadline)
-        if _told_before(session, t, deadline, key) or not jobs.claim(
-            session, Job.OVERDUE, key, now, ticket_id=ticket.id
-        ):
-            continue
-        report.done[Job.OVERDUE] += 1
-        news.sla_breached(session, ticket, deadline.target, now)
-        who = responsible(ctx, ticket)
-        if who is None:
-            continue  # nobody to tell; the digest shows it to everyone
-        ref = replace(
-            ticket_ref(ticket, ctx.settings, now),
-            reply_to=reply_address(session, ctx.settings, ticket.id, who),
-        )
-        view = views.SlaOverdue(
-            team(ctx.settings), ctx.person(who), ref, deadline.target, ctx.local(deadline.at)
-        )
-        report.queued(
-            queue_ticket_mail(
-                session,
-                ctx.settings,
-                ticket,
-                view,
-                key=f"overdue:{key}",
-                now=now,
-                locale=ctx.locale_of(who),
-            )
-        )
-
-
-def _told_before(session: Session, t: TicketTimes, deadline: rules.Deadline, key: str) -> bool:
-    """A due date passed and told under the key every resolve deadline had before a due
-    date got keys of its own (``<id>:resolve``, after the date): told already, not
-    again after an upgrade. A claim of that key from before the date was the entry's
-    own resolve, and the due date set since is a deadline of its own."""
-    legacy = f"{t.id}:{deadline.target}"
-    if key == legacy:
-        return False
-    told = jobs.ran_at(session, Job.OVERDUE, legacy)
-    return told is not None and told >= deadline.at
-
-
-def _collect_stale(
-    session: Session,
-    ctx: JobContext,
-    ticket: Ticket,
-    t: TicketTimes,
-    now: datetime,
-    into: dict[str, list[tuple[Ticket, str, timedelta]]],
-) -> None:
-    period = rules.stale_period(t, now)
-    who = responsible(ctx, ticket)
-    if period is None or who is None or t.stale_after is None:
-        return
-    if len(into.get(who, ())) >= STALE_LISTED:  # this pass's mail is full: left for the next
-        return
-    if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
-        news.stale(session, ticket, period, now)
-        into[who].append((ticket, period, t.stale_after))
-
-
-def _stale_reminder(
-    session: Session,
-    ctx: JobContext,
-    email: str,
-    items: list[tuple[Ticket, str, timedelta]],
-    now: datetime,
-    report: SweepReport,
-) -> None:
-    """One mail per person and pass, listing every ticket that entered a new stale period."""
-    report.done[Job.STALE] += len(items)
-    # each with the member's own reply address, as the digest lists them: the mail asks
-    # them to act, and a reply to the mail itself would belong to no ticket
-    refs = tuple(
-        replace(
-            ticket_ref(t, ctx.settings, now),
-            reply_to=reply_address(session, ctx.settings, t.id, email),
-        )
-        for t, _, _ in items
-    )
-    digest = hashlib.sha256("|".join(p for _, p, _ in items).encode()).hexdigest()[:20]
-    view = views.StaleReminder(
-        team(ctx.settings), ctx.person(email), refs, min(after for _, _, after in items)
-    )
-    report.queued(
-        queue_member_mail(
-            session,
-            ctx.settings,
-            view,
-            key=f"stale:{email}:{digest}",
-            now=now,
-            locale=ctx.locale_of(email),
-        )
     )

@@ -22,7 +22,7 @@ from jinja2.runtime import Context
 from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
 from gateway.core.spans import span
-from gateway.core.zone import local_time
+from gateway.core.zone import When, local_time, said
 from gateway.notify import trans
 
 
@@ -34,18 +34,20 @@ def environment(locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
-        finalize=lambda value: translate(value, locale) if isinstance(value, Msg) else value,
+        finalize=lambda value: (
+            translate(value, locale, times=True) if isinstance(value, Msg | When) else value
+        ),
     )
     trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
     env.globals["locale"] = locale
-    env.filters["local"] = _local
+    env.filters["local"] = pass_context(lambda context, value: said(_local(context, value), locale))
     env.globals["span_of"] = span  # a duration in words (a Msg, translated on print)
     return env
 
 
-@pass_context
 def _local(context: Context, value: Any) -> str:
-    """A stored time in the team's time zone (the page's ``timezone``), with its name."""
+    """A stored time in the team's time zone (the page's ``timezone``), with its name;
+    ``|local`` says it with its weekday, in the reader's form (gateway.core.zone)."""
     return local_time(value, str(context["timezone"]))
 
 

@@ -191,6 +191,14 @@ SAMPLES: list[v.View] = [
         "#state new|open|pending|closed\n#assign EMAIL",
     ),
     v.SlaOverdue(TEAM, OPS, T42, "first_response", "2026-03-02 14:00 JST"),
+    v.SlaOverdueList(
+        TEAM,
+        OPS,
+        (
+            v.OverdueLine(T42, "first_response", "2026-03-02 14:00 JST"),
+            v.OverdueLine(T42, "resolve", "2026-03-04 10:00 JST"),
+        ),
+    ),
     v.WeeklyDigest(
         TEAM,
         OPS,
@@ -548,6 +556,17 @@ def said() -> list[v.View]:
             (overdue, due_soon),
             (T42,),
             commands.HELP,
+        ),
+        v.WeeklyDigest(  # more than a section lists: the rest counted, with and without a link
+            TEAM,
+            OPS,
+            "2026-W10 (2026-03-02 – 2026-03-08)",
+            (overdue, due_soon),
+            (T42,),
+            commands.HELP,
+            more_assigned=4950,
+            more_unassigned=1,
+            assigned_link="https://help.example.test/tickets?state=active&assignee=ops%40example.test",
         ),
         v.SlaOverdue(TEAM, OPS, overdue, "resolve", "2026-03-04 10:00 JST"),
         samples_many.merged_status(TEAM, ALICE, T42),

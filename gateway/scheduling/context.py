@@ -1,0 +1,78 @@
+"""What every job of a pass shares: the settings and catalog it runs with, who answers
+for a ticket, and the report of what the pass did."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from gateway.catalog.model import Catalog, Entry
+from gateway.config.settings import Settings
+from gateway.core import zone
+from gateway.core.i18n import N_, Msg
+from gateway.notify import views
+from store.models import Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What every job needs besides the session and the time."""
+
+    settings: Settings
+    catalog: Catalog
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.gateway.timezone)
+
+    def rules(self, ticket: Ticket) -> Entry | None:
+        """The entry whose rules the ticket follows: its own, else the fallback's."""
+        return self.catalog.rules_for(ticket.catalog)
+
+    def locale_of(self, email: str) -> str:
+        member = self.settings.member(email)
+        return (member.locale if member else "") or self.settings.gateway.locale
+
+    def person(self, email: str) -> views.Person:
+        member = self.settings.member(email)
+        return views.Person(email, member.name if member else "")
+
+    def local(self, at: datetime) -> str:
+        """``at`` in the team's zone: a :class:`gateway.core.zone.Moment`, which the mails
+        say with its weekday in the reader's form."""
+        return zone.in_zone(at, self.settings.gateway.timezone)
+
+
+@dataclass
+class SweepReport:
+    """What a pass did, per job, and the outbox rows it queued."""
+
+    done: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    outbox: list[int] = field(default_factory=list)
+
+    def queued(self, outbox_id: int | None) -> None:
+        if outbox_id is not None:
+            self.outbox.append(outbox_id)
+
+    def message(self) -> Msg:
+        """What the pass did, for a person (``ticket-gateway sweep``); job names as they are."""
+        jobs_done = ", ".join(f"{k} {v}" for k, v in sorted(self.done.items()))
+        return N_(
+            "{jobs}; {mails} mail(s) queued",
+            jobs=jobs_done or N_("nothing due"),
+            mails=len(self.outbox),
+        )
+
+    def summary(self) -> str:
+        """The same in English, for the log."""
+        return str(self.message())
+
+
+def responsible(ctx: JobContext, ticket: Ticket) -> str | None:
+    """Who is nagged about a ticket: its assignee while on the team, else its entry's
+    manager (the fallback's for a ticket of an entry no longer in the catalog): a
+    member taken out of ``[[members]]`` is not reminded of what they left behind."""
+    entry = ctx.rules(ticket)
+    return ctx.settings.responsible(ticket.assignee, entry.manager if entry else None) or None
