@@ -1,7 +1,7 @@
 """A time shown to a person in a mail or on a page says its weekday, in the reader's
 language, as the locale writes a date: ``2026年12月5日(土) 10:00 JST`` for a Japanese
 reader, ``Sat, Dec 5, 2026, 10:00 JST`` for an English one (CLDR's pattern for a date
-with its weekday, from Babel, not a table of ours). The plain form a script reads
+with its weekday, compared below with Babel's CLDR). The plain form a script reads
 (``2026-12-05 10:00 JST``: the CLI, the log) is unchanged."""
 
 from __future__ import annotations
@@ -105,3 +105,52 @@ def test_a_day_in_the_past_is_named_with_its_weekday() -> None:
     line = v.CommandLine("/due 2026-03-01", refused, "refused")
     mail = renderer(None).render(v.CommandResult(TEAM, OPS, T42, (line,), "help"), "ja")
     assert "2026年3月1日(日) は過去の日付です" in mail.text
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_every_day_of_two_years_reads_as_cldr_writes_it(locale: str) -> None:
+    """Our table and pattern reader (gateway.core.date_forms) against Babel's own
+    formatting of CLDR's skeletons, for every day of 2027 and 2028 (a leap year) at a
+    clock time that changes with the day."""
+    from babel.dates import format_datetime, format_skeleton
+
+    start = datetime(2027, 1, 1, tzinfo=ZoneInfo("Asia/Tokyo"))
+    for n in range(366 * 2):
+        at = start + timedelta(days=n, minutes=n * 7 % 1440)
+        day = format_skeleton("yMMMEd", at, tzinfo=at.tzinfo, locale=locale)
+        clock = format_skeleton("Hm", at, tzinfo=at.tzinfo, locale=locale)
+        glue = format_datetime(at, "medium", tzinfo=at.tzinfo, locale=locale)
+        assert glue  # Babel joins with the same "medium" glue zone.Moment uses:
+        from babel import Locale
+
+        joined = str(Locale.parse(locale).datetime_formats["medium"]).format(clock, day)
+        assert zone.said(zone.Moment(at), locale) == f"{joined} JST"
+        assert zone.said(zone.Day(at.date()), locale) == day
+
+
+def test_saying_a_time_takes_no_babel_into_the_process() -> None:
+    """Babel's locale data was about 10 MB in each process that said a time (every
+    acknowledgement is rendered in the processing child, under the daemon's 200 MB)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from datetime import datetime, UTC\n"
+        "from gateway.core import zone\n"
+        "at = zone.local_time(datetime(2026, 12, 5, 1, tzinfo=UTC), 'Asia/Tokyo')\n"
+        "print(zone.said(at, 'ja'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'babel'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["2026年12月5日(土) 10:00 JST", "[]"]
+
+
+def test_a_pattern_letter_not_known_is_refused_not_printed_wrong() -> None:
+    from gateway.core.date_forms import FORMS, format_pattern
+
+    at = datetime(2026, 12, 5, 10, 0)
+    assert format_pattern("y'年''s' MMM", at, FORMS["en"]) == "2026年's Dec"
+    for pattern in ("MMMM", "EEEE", "G", "a"):
+        with pytest.raises(ValueError, match="not known"):
+            format_pattern(pattern, at, FORMS["en"])

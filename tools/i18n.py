@@ -3,6 +3,7 @@
     .venv/bin/python tools/i18n.py update    # after changing strings in code or templates
     .venv/bin/python tools/i18n.py compile   # after translating: writes the .mo files
     .venv/bin/python tools/i18n.py check     # what the test suite checks
+    .venv/bin/python tools/i18n.py dates     # CLDR's date forms, for gateway/core/date_forms.py
 
 English is the source language: the msgids are the English text, and the
 ``en`` catalog's empty entries are filled with the msgid on ``update`` (a
@@ -20,6 +21,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gateway.core.date_forms import FORMS, DateForms  # this checkout's, as ROOT is
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE_DIR = ROOT / "gateway" / "locale"
@@ -120,7 +124,32 @@ def problems() -> list[str]:
         }
         if compiled != current:
             out.append(f"{locale}: {mo_path(locale).name} is stale (run: tools/i18n.py compile)")
-    return out
+    return out + date_problems()
+
+
+def cldr_forms(locale: str) -> DateForms:
+    """``locale``'s date forms as Babel's CLDR data has them."""
+    from babel import Locale
+
+    where = Locale.parse(locale)
+    days, months = where.days["format"]["abbreviated"], where.months["format"]["abbreviated"]
+    return DateForms(
+        date=where.datetime_skeletons["yMMMEd"].pattern,
+        clock=where.datetime_skeletons["Hm"].pattern,
+        glue=str(where.datetime_formats["medium"]),
+        days=tuple(days[i] for i in range(7)),
+        months=tuple(months[i] for i in range(1, 13)),
+    )
+
+
+def date_problems() -> list[str]:
+    """gateway/core/date_forms.py's table against CLDR's (Babel's): a Babel upgrade
+    that changes a form is seen here."""
+    return [
+        f"{locale}: gateway/core/date_forms.py differs from CLDR (run: tools/i18n.py dates)"
+        for locale in LOCALES
+        if FORMS.get(locale) != cldr_forms(locale)
+    ]
 
 
 def _translated(string: object) -> bool:
@@ -141,6 +170,9 @@ def main(argv: list[str]) -> int:
         update()
     elif command == "compile":
         compile_all()
+    elif command == "dates":
+        for locale in LOCALES:
+            print(f"{locale!r}: {cldr_forms(locale)!r},")
     elif command == "check":
         found = problems()
         for p in found:

@@ -5,7 +5,7 @@ and takes it for local. Pure.
 A time comes as a :class:`Moment` (a date alone as a :class:`Day`): its text is the
 plain form every script and log line reads (``2026-03-02 10:00 JST``: ``tickets show``,
 ``status``), and :func:`said` gives it as a reader of a mail or a page reads it, with
-the weekday, in the form of their locale (CLDR's, through Babel):
+the weekday, in the form of their locale (CLDR's: :mod:`gateway.core.date_forms`):
 ``2026年3月2日(月) 10:00 JST``, ``Mon, Mar 2, 2026, 10:00 JST``. A deadline on "the 5th"
 means little to a person planning their week; "Saturday the 5th" does.
 """
@@ -14,17 +14,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    from babel import Locale
+from gateway.core.date_forms import format_pattern, forms
 
 FORMAT = "%Y-%m-%d %H:%M %Z"  # 2026-03-02 10:00 JST: the plain form
-# What a reader's form is made of: CLDR skeletons, which each locale turns into its own
-# pattern (ja: y年M月d日(E), en: E, MMM d, y), and a 24-hour clock as the plain form has
-DATE = "yMMMEd"
-CLOCK = "Hm"
 
 
 class When(str):
@@ -50,11 +44,11 @@ class Moment(When):
     def said(self, locale: str) -> str:
         """The date with its weekday and the time, as ``locale`` writes them, and the
         zone's name as the plain form has it."""
-        where = _locale(locale)
-        day = _skeleton(DATE, self.at, where)
-        clock = _skeleton(CLOCK, self.at, where)
+        words = forms(locale)
+        day = format_pattern(words.date, self.at, words)
+        clock = format_pattern(words.clock, self.at, words)
         # the locale's own way of joining a date and a time ("{1} {0}", "{1}, {0}")
-        joined = str(where.datetime_formats["medium"]).format(clock, day)
+        joined = words.glue.format(clock, day)
         return f"{joined} {self.at.strftime('%Z')}".rstrip()
 
 
@@ -73,8 +67,8 @@ class Day(When):
         return (self.day,)
 
     def said(self, locale: str) -> str:
-        noon = datetime.combine(self.day, time(12, 0), tzinfo=UTC)  # the day in any zone
-        return _skeleton(DATE, noon, _locale(locale))
+        words = forms(locale)
+        return format_pattern(words.date, datetime.combine(self.day, time(12, 0)), words)
 
 
 def said(value: object, locale: str) -> object:
@@ -86,19 +80,6 @@ def said(value: object, locale: str) -> object:
 @lru_cache(maxsize=16)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
-
-
-@lru_cache(maxsize=4)
-def _locale(locale: str) -> Locale:
-    from babel import Locale  # only when a mail or a page says a time: not on the pipe path
-
-    return Locale.parse(locale if locale in ("ja", "en") else "en")
-
-
-def _skeleton(skeleton: str, at: datetime, where: Locale) -> str:
-    from babel.dates import format_skeleton
-
-    return format_skeleton(skeleton, at, tzinfo=at.tzinfo, locale=where)
 
 
 def in_zone(at: datetime, timezone: str) -> Moment:
