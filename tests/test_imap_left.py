@@ -26,12 +26,14 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.config.settings import HealthSettings, ImapSettings
 from gateway.core.clock import FakeClock, SystemClock
+from gateway.receive.imap import left
 from gateway.receive.imap.refused import RETRY_FIRST, TRIES
 from gateway.runtime.app import App, build
 from gateway.runtime.cli import main as cli
 from gateway.scheduling import alerts, health
-from store import outbox
+from store import outbox, sources
 from store.db import transaction
+from store.sources import Held, LeftMessage
 from tests.support.app import MEMBERS
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.databases import sqlite_only
@@ -149,6 +151,16 @@ def test_the_managers_are_mailed_the_left_message_in_their_language(
     assert "手作業" in text and "by hand" not in text
     with transaction(app.sessions) as s:  # said once, not at every check
         assert alerts.send_due(s, settings, clock.now()) == []
+
+    del quirky.messages[uid]  # a person deleted it: the all-clear, once
+    with poller(app, account) as p:
+        p.poll_once()
+    with transaction(app.sessions) as s:
+        ids = alerts.send_due(s, settings, clock.now())
+    with transaction(app.sessions) as s:
+        [row] = [r for r in outbox.rows(s) if r.id in ids]
+    mailed = email.message_from_bytes(row.raw, policy=email.policy.default)
+    assert mailed["Subject"].startswith(f"【復旧】メールボックス {account.key}: ")
 
 
 def test_status_exits_1_for_a_left_message_and_says_it_in_the_readers_language(
@@ -305,3 +317,27 @@ def test_dovecot_refusing_every_move_leaves_them_named_in_status(
     [problem] = left_problems(app, account)
     assert re.search(r"UID 1\b", problem) and SUBJECT in problem and MESSAGE_ID in problem
     assert "the server answered" in problem
+
+
+# -- what is kept, on both databases ---------------------------------------------------
+
+
+def test_what_the_poller_holds_is_kept_and_read_back(app: App) -> None:
+    """The state a restarted poller takes up and ``status`` reads, written and read on
+    SQLite and PostgreSQL: the left messages with their problem, the copied UIDs; an
+    empty state clears the problem."""
+    account = ImapSettings(host="imap.example.test", username="support", password_env="X")
+    stuck = (LeftMessage(7, "NO [OVERQUOTA] Quota exceeded", SUBJECT, MESSAGE_ID),)
+    state = Held(9, stuck, left.problem(account, stuck, {7}, TRIES), (7, 8))
+    now = app.clock.now()
+    with transaction(app.sessions) as s:
+        sources.keep_held(s, account.source, state, now=now)
+    with transaction(app.sessions) as s:
+        assert sources.held(s, account.source) == state
+    [problem] = left_problems(app, account)
+    assert "UID 7" in problem and "already copied" in problem
+    with transaction(app.sessions) as s:
+        sources.keep_held(s, account.source, Held(9), now=now)
+    with transaction(app.sessions) as s:
+        assert sources.held(s, account.source) is None
+    assert left_problems(app, account) == []

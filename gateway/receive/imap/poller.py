@@ -173,7 +173,8 @@ class ImapPoller:
         uidvalidity = int(client.select_folder(self.account.folder)[b"UIDVALIDITY"])
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
-            kept = sources.held(s, self._source)  # what is left or copied, since a restart
+            # what an earlier run left or copied: taken up at the first pass after a start
+            kept = sources.held(s, self._source) if self._acks.uidvalidity is None else None
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
         self._acks.begin(uidvalidity, kept)
         if rescan:
