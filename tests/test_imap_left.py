@@ -341,3 +341,29 @@ def test_what_the_poller_holds_is_kept_and_read_back(app: App) -> None:
     with transaction(app.sessions) as s:
         assert sources.held(s, account.source) is None
     assert left_problems(app, account) == []
+
+
+@pytest.mark.parametrize(
+    ("head", "subject", "message_id"),
+    [
+        pytest.param(
+            b"Subject: =?ISO-2022-JP?B?GyRCJTMlVCE8JE4bKEI=?=\r\n"
+            b" =?ISO-2022-JP?B?GyRCJTUhPCVQGyhC?=\r\nMessage-ID: <jis-1@customer.test>\r\n\r\n",
+            "コピーのサーバ",
+            "<jis-1@customer.test>",
+            id="a Japanese subject in two encoded words, folded",
+        ),
+        pytest.param(
+            b"Message-ID:\r\n <folded@customer.test>\r\n\r\n",
+            "",
+            "<folded@customer.test>",
+            id="no subject, a folded Message-ID",
+        ),
+        pytest.param(b"Subject: plain\r\n\r\n", "plain", "", id="no Message-ID"),
+        pytest.param(b"", "", "", id="the server gave nothing"),
+    ],
+)
+def test_a_left_message_is_described_as_a_mail_client_shows_it(
+    head: bytes, subject: str, message_id: str
+) -> None:
+    assert left.described(head) == (subject, message_id)

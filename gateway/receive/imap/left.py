@@ -20,7 +20,6 @@ from gateway.core.sniff import header_message_id
 from gateway.pipeline.parse.charsets.headers import decode_header_value
 from store.sources import LeftMessage
 
-_FIELDS = b"BODY[HEADER.FIELDS (SUBJECT MESSAGE-ID)]"
 SHOWN_RANGES = 20  # UID ranges a line names before it says "…"
 
 
@@ -35,15 +34,25 @@ def headers(client: IMAPClient, uids: Sequence[int]) -> dict[int, tuple[str, str
         raise
     except IMAPClientError:
         return {}
-    return {uid: _described(data.get(_FIELDS) or b"") for uid, data in found.items()}
+    return {uid: described(_section(data)) for uid, data in found.items()}
 
 
-def _described(head: bytes) -> tuple[str, str]:
+def _section(data: dict[bytes, object]) -> bytes:
+    """The header fields, under whatever name the server gave them (Dovecot echoes
+    the request, others quote the field names or change their case)."""
+    for key, value in data.items():
+        if key.upper().startswith(b"BODY[HEADER.FIELDS") and isinstance(value, bytes):
+            return value
+    return b""
+
+
+def described(head: bytes) -> tuple[str, str]:
+    """The subject (decoded, one line) and the Message-ID of a header block."""
     unfolded = head.replace(b"\r\n", b"\n").replace(b"\n ", b" ").replace(b"\n\t", b" ")
     subject = next(
         (line[8:] for line in unfolded.split(b"\n") if line[:8].lower() == b"subject:"), b""
     )
-    message_id = header_message_id(head)
+    message_id = header_message_id(unfolded)  # a folded one is legal, if rare
     return decode_header_value(subject.strip()), f"<{message_id}>" if message_id else ""
 
 
