@@ -18,7 +18,7 @@ from gateway.core.i18n import Msg
 from store import chat, inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING, SENT
-from store.sources import said_error
+from store.sources import left_said, said_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,7 @@ class SourceSeen:
     known: bool  # False: never polled, not even a failure recorded
     last_success_at: datetime | None
     last_error: Msg | str  # a Msg, said in the reader's language; an older row's text
+    left: Msg | None = None  # messages the poller left in the folder for a person, said
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,13 @@ def snapshot(
         for r in session.scalars(select(SourceState).where(SourceState.source.in_(list(sources))))
     }
     seen = tuple(
-        SourceSeen(name, True, rows[name].last_success_at, said_error(rows[name]))
+        SourceSeen(
+            name,
+            True,
+            rows[name].last_success_at,
+            said_error(rows[name]),
+            left_said(rows[name]),
+        )
         if name in rows
         else SourceSeen(name, False, None, "")
         for name in sources

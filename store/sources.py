@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,6 +63,72 @@ def last_error(session: Session, source: str) -> Msg | str:
 def said_error(row: SourceState) -> Msg | str:
     """A row's error: the Msg it kept, else its text (a row written before Msgs were)."""
     return kept(row.last_error_said, row.last_error) if row.last_error else ""
+
+
+@dataclass(frozen=True, slots=True)
+class LeftMessage:
+    """A stored message the server kept refusing to move or flag, left in the folder."""
+
+    uid: int
+    server: str  # what the server answered its last try
+    subject: str = ""  # as read from the server when it was left ("" if unknown)
+    message_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What an IMAP poller keeps across restarts about stored messages still in its
+    folder (gateway.receive.imap.refused), for ``uidvalidity``'s UIDs."""
+
+    uidvalidity: int
+    left: tuple[LeftMessage, ...] = ()  # left alone for a person
+    said: Msg | None = None  # the problem ``status`` and the alert say about ``left``
+    copied: tuple[int, ...] = ()  # copied to the processed folder, not yet removed
+
+    @property
+    def empty(self) -> bool:
+        return not self.left and not self.copied
+
+
+def held(session: Session, source: str) -> Held | None:
+    row = _get(session, source)
+    return _held(row.acks) if row is not None else None
+
+
+def keep_held(session: Session, source: str, state: Held, *, now: datetime) -> None:
+    """Write what the poller holds (an empty ``state`` clears it)."""
+    row = _get_or_create(session, source, now)
+    row.acks = None if state.empty else _dumped(state)
+
+
+def left_said(row: SourceState) -> Msg | None:
+    """The problem of the messages a row's poller left in its folder (None: none)."""
+    state = _held(row.acks)
+    return state.said if state is not None and state.left else None
+
+
+def _dumped(state: Held) -> dict[str, Any]:
+    return {
+        "uidvalidity": state.uidvalidity,
+        "left": [
+            {"uid": m.uid, "server": m.server, "subject": m.subject, "message_id": m.message_id}
+            for m in state.left
+        ],
+        "said": dump(state.said) if state.said is not None else None,
+        "copied": list(state.copied),
+    }
+
+
+def _held(data: dict[str, Any] | None) -> Held | None:
+    if not data:
+        return None
+    said = kept(data.get("said"), "")
+    return Held(
+        int(data["uidvalidity"]),
+        tuple(LeftMessage(**m) for m in data.get("left", ())),
+        said if isinstance(said, Msg) else None,
+        tuple(int(uid) for uid in data.get("copied", ())),
+    )
 
 
 def _succeeded(row: SourceState, now: datetime) -> None:

@@ -29,6 +29,7 @@ from tests.support import chat
 from tests.support.app import MEMBERS, PLAIN_CATALOG, SECRET
 from tests.support.corpus import shared_present, skip_reason
 from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
+from tests.support.imap_quirks import QuirkyImap
 from tests.support.slack_fake import FakeSlack
 from tests.support.smtp import self_signed
 
@@ -148,6 +149,15 @@ def app(settings: Settings, clock: FakeClock) -> Iterator[App]:
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate and key for localhost, made once per run."""
     return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def quirky(tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[QuirkyImap]:
+    """The tiny IMAP server for what Dovecot cannot be made to do (tests/support/imap_quirks)."""
+    monkeypatch.setenv("TG_QUIRKS_PASSWORD", "secret")
+    server = QuirkyImap(*tls_files, [])
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="session")

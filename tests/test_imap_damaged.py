@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,14 +115,6 @@ def test_a_damaged_newest_message_does_not_hold_back_the_one_before_it(
 
 
 # -- a server that answers without the content (a fake: Dovecot never does this) -----
-
-
-@pytest.fixture
-def quirky(tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[QuirkyImap]:
-    monkeypatch.setenv("TG_QUIRKS_PASSWORD", "secret")
-    server = QuirkyImap(*tls_files, [])
-    yield server
-    server.close()
 
 
 def stored_subjects(app: App) -> list[str]:

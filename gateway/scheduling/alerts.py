@@ -37,7 +37,9 @@ log = logging.getLogger("gateway.alerts")
 ALERT, RECOVER = "health-alert", "health-recover"
 MAILBOX = "mailbox:"
 INBOX = "inbox"  # mail accepted and not processed: the sender can still tell the managers
-ALERTABLE = (MAILBOX, "shunted", INBOX)  # a stuck outbox cannot carry its own alert
+# a stuck outbox cannot carry its own alert; messages left in a mailbox's folder are
+# judged from what its poller wrote, so a restart's settling time is not theirs to wait
+ALERTABLE = (MAILBOX, health.LEFT, "shunted", INBOX)
 
 
 def send_due(

@@ -29,7 +29,7 @@ from store.db import transaction
 
 @dataclass(frozen=True, slots=True)
 class HealthProblem:
-    key: str  # stable, for alert state: "mailbox:<account>", "shunted", "outbox"
+    key: str  # stable, for alert state: "mailbox:<account>", "left:<account>", "shunted"…
     message: Msg  # for the operator, names the threshold it broke; said in their language
 
     @property
@@ -43,6 +43,7 @@ class Mailbox:
     account: str  # user@host:port/folder
     last_success_at: datetime | None
     last_error: Msg | str  # said in the reader's language (an older row's text as it is)
+    left: Msg | None = None  # stored messages left in the folder for a person, said
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,8 @@ def in_zone(message: Msg | str, timezone: str) -> Msg | str:
     return replace(message, params=params)
 
 
+LEFT = "left:"  # the key of a mailbox's messages left in its folder, before the account
+
 # the command that lists an inbox backlog, named in its problem (not translated)
 _PENDING_MAIL = {"command": "ticket-gateway inbox list --state pending"}
 
@@ -235,10 +238,14 @@ def assess(
     snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings, now: datetime
 ) -> HealthReport:
     mailboxes = tuple(
-        Mailbox(name, seen.last_success_at, seen.last_error)
+        Mailbox(name, seen.last_success_at, seen.last_error, seen.left)
         for name, seen in zip(names, snap.sources, strict=True)
     )
     problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]
+    # a message the server will not let the poller move or flag stays in the folder for
+    # good: it is read on past, but a person must move it or fix the server (the
+    # poller says which, what the server answered and what to do: receive.imap.left)
+    problems += [HealthProblem(f"{LEFT}{m.account}", m.left) for m in mailboxes if m.left]
     shunted = snap.inbox.get("shunted", 0)
     if shunted > limits.max_shunted:
         problems.append(

@@ -260,6 +260,9 @@ class SourceState(Base):
     # the same error as a dumped Msg (gateway.core.i18n.dump), so each reader reads it in
     # their language; None on rows written before it was kept (their text is shown)
     last_error_said: Mapped[dict[str, Any] | None]
+    # an IMAP poller's acknowledgements kept across restarts (store.sources.Held): the
+    # messages it left in the folder for a person, and those it copied but did not remove
+    acks: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]
 
 

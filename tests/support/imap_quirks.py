@@ -6,7 +6,8 @@ the others.
 
 Everything else the IMAP tests need runs against the private Dovecot
 (tests/support/dovecot.py); this server speaks just enough IMAP4rev1 for the
-poller (implicit TLS, LOGIN, SELECT, UID SEARCH, UID FETCH, UID STORE, UID MOVE or
+poller (implicit TLS, LOGIN, SELECT, UID SEARCH, UID FETCH (of the content, its size, or
+header fields), UID STORE, UID MOVE or
 UID COPY and UID EXPUNGE, LIST, CREATE, NOOP, LOGOUT), one connection at a time,
 and keeps what the poller did to each message so a test can look.
 """
@@ -33,6 +34,7 @@ class Message:
     flags: set[str] = field(default_factory=set)
     fetched: int = 0  # content FETCHes answered
     refuse: str = ""  # the answer to a MOVE, COPY or STORE naming it, e.g. "NO [OVERQUOTA] …"
+    refused_by: tuple[str, ...] = ("UID MOVE", "UID COPY", "UID STORE")  # the commands that do
 
 
 class _Refused(Exception):
@@ -153,13 +155,13 @@ class QuirkyImap:
             return [self._fetch(uid, items.upper()) for uid in self._uids(uids)]
         if command.startswith("UID STORE"):
             uids, _, flags = rest[len("UID STORE ") :].split(" ", 2)
-            for uid in self._refused(uids):
+            for uid in self._refused(uids, "UID STORE"):
                 self.messages[uid].flags.update(flags.strip("()").split())
         if command.startswith(("UID MOVE", "UID COPY")):
             uids, folder = rest[len("UID MOVE ") :].split(" ", 1)
             if folder.strip('"') not in self.folders:
                 raise _Refused("NO [TRYCREATE] Mailbox doesn't exist")
-            chosen = self._refused(uids)
+            chosen = self._refused(uids, command[: len("UID MOVE")])
             self.folders[folder.strip('"')] += [self.messages[uid] for uid in chosen]
             if command.startswith("UID MOVE"):
                 for uid in chosen:
@@ -170,12 +172,12 @@ class QuirkyImap:
                     del self.messages[uid]
         return []
 
-    def _refused(self, spec: str) -> list[int]:
-        """The UIDs ``spec`` names, unless one of them refuses: the command fails whole,
-        as Dovecot's MOVE does when one message cannot be moved."""
+    def _refused(self, spec: str, command: str) -> list[int]:
+        """The UIDs ``spec`` names, unless one of them refuses ``command``: the command
+        fails whole, as Dovecot's MOVE does when one message cannot be moved."""
         chosen = self._uids(spec)
         for uid in chosen:
-            if self.messages[uid].refuse:
+            if self.messages[uid].refuse and command in self.messages[uid].refused_by:
                 raise _Refused(self.messages[uid].refuse)
         return chosen
 
@@ -184,6 +186,24 @@ class QuirkyImap:
         if "RFC822.SIZE" in items:
             size = "NIL" if m.size_nil else str(len(m.raw))
             return f"* {seq} FETCH (UID {uid} RFC822.SIZE {size})\r\n".encode()
+        if "HEADER.FIELDS" in items:  # BODY.PEEK[HEADER.FIELDS (SUBJECT MESSAGE-ID)]
+            names = re.findall(r"HEADER\.FIELDS \(([^)]*)\)", items)[0].split()
+            head = m.raw.split(b"\r\n\r\n")[0].split(b"\n\n")[0]
+            lines = re.findall(rb"^[^\s:]+:.*(?:\r?\n[ \t].*)*", head, re.MULTILINE)
+            wanted = (
+                b"".join(
+                    line.rstrip(b"\r") + b"\r\n"
+                    for line in lines
+                    if line.split(b":")[0].decode().upper() in names
+                )
+                + b"\r\n"
+            )
+            section = f"BODY[HEADER.FIELDS ({' '.join(names)})]"
+            return (
+                f"* {seq} FETCH (UID {uid} {section} {{{len(wanted)}}}\r\n".encode()
+                + wanted
+                + b")\r\n"
+            )
         m.fetched += 1
         if m.answer == "nil":
             return f"* {seq} FETCH (UID {uid} BODY[] NIL)\r\n".encode()

@@ -1,9 +1,9 @@
 """Every way a mailbox session fails, as :func:`gateway.receive.imap.describe` says it:
 real exceptions of ssl, socket and imapclient, and the credential problems that
-:func:`gateway.receive.imap.auth.load_credentials` raises for real settings, and a
-message left in the folder because its move or flag was refused
-(:mod:`gateway.receive.imap.refused`). The health alert shows them (a mailbox's last
-error), so the language scanner reads them all."""
+:func:`gateway.receive.imap.auth.load_credentials` raises for real settings. The
+health alert shows them (a mailbox's last error), so the language scanner reads them
+all. (A message left in the folder because its move or flag was refused is a problem
+of its own: tests/support/samples.problems.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import socket
 import ssl
 import tempfile
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from imapclient.exceptions import (
@@ -27,7 +26,6 @@ from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import Msg
 from gateway.receive.imap import auth, describe
 from gateway.receive.imap.auth import CredentialError, load_credentials
-from gateway.receive.imap.refused import TRIES, Acknowledgements
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test")
 
@@ -53,22 +51,7 @@ def mailbox_errors() -> list[Msg]:
         ValueError("something nobody expected"),
         *_credential_errors(),
     ]
-    return [describe(exc, ACCOUNT) for exc in raised] + _left_in_the_folder()
-
-
-def _left_in_the_folder() -> list[Msg]:
-    """What ``status`` says of a message whose move (or flag) the server refused TRIES
-    times, in passes that worked otherwise."""
-    said = []
-    for after, command in (("move", "move"), ("flag", "store")):
-        acks = Acknowledgements(replace(ACCOUNT, after=after))
-        left = None
-        for _ in range(TRIES):
-            acks.this_pass[7] = f"{command} failed: [OVERQUOTA] Quota exceeded"
-            left = acks.end_pass(datetime(2026, 1, 5, tzinfo=UTC))
-        assert left is not None
-        said.append(left)
-    return said
+    return [describe(exc, ACCOUNT) for exc in raised]
 
 
 def _credential_errors() -> list[CredentialError]:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
-from gateway.config.settings import GatewaySettings, HealthSettings, Settings
+from gateway.config.settings import GatewaySettings, HealthSettings, ImapSettings, Settings
 from gateway.core import tokens, weeks
 from gateway.core.errors import ConfigError, InvalidTransition
 from gateway.core.i18n import N_, Msg
@@ -26,11 +26,14 @@ from gateway.notify import views as v
 from gateway.outbound import failures
 from gateway.pipeline import authz, commands
 from gateway.pipeline.commands import CommandContext, Role
+from gateway.receive.imap import left
+from gateway.receive.imap.refused import TRIES
 from gateway.runner import command_said, proof
 from gateway.runner.saved_words import words_kept
 from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
 from store.health import Finished, Snapshot, SourceSeen
+from store.sources import LeftMessage
 from tests.support import samples_many
 from tests.support.action_failures import action_failures
 from tests.support.mailbox_errors import mailbox_errors
@@ -457,6 +460,24 @@ def problems() -> list[Msg]:
     failing = Snapshot(seen, {}, 0, None, 0, {})
     failing_names = tuple(f"support@imap{n}.example.test:993/INBOX" for n in range(len(errors)))
     stalled = health.assess(failing, failing_names, HealthSettings(), NOW).problems
+    # stored messages the server would not let the poller move (one of them copied
+    # already, on a server without MOVE) or flag, left in the folder for a person
+    moved = ImapSettings(host="imap.example.test", username="support", password_env="X")
+    full = "[OVERQUOTA] Quota exceeded (mailbox for user is full)"
+    stuck = (
+        LeftMessage(12, full, "VPN 接続できません", "<vpn-1@customer.test>"),
+        LeftMessage(13, full),
+        LeftMessage(15, full, "Printer jams", "<printer-2@customer.test>"),
+    )
+    left_seen = (
+        SourceSeen("imap:c", True, NOW, "", left.problem(moved, stuck, {13}, TRIES)),
+        SourceSeen(
+            "imap:d", True, NOW, "", left.problem(replace(moved, after="flag"), stuck[1:2], (), 5)
+        ),
+    )
+    left_names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")
+    snap_left = Snapshot(left_seen, {}, 0, None, 0, {})
+    shelved = health.assess(snap_left, left_names, HealthSettings(), NOW).problems
     unreadable = ConfigError(
         "/etc/ticket-gateway/gateway.toml",
         "gateway.secret_file",
@@ -469,6 +490,7 @@ def problems() -> list[Msg]:
         for p in (
             *report.problems,
             *stalled,
+            *shelved,
             *health.config_problems(broken),
             health.daemon_problem(stopped),
         )

@@ -23,8 +23,15 @@ UNREADABLE = "$GatewayUnreadable"
 _NOT_FLAG_SEARCH = {"\\Seen": "UNSEEN", "\\Flagged": "UNFLAGGED", "\\Answered": "UNANSWERED"}
 
 
-def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int]) -> None:
-    """Move (or flag) what is safely stored, with the fallbacks old servers need."""
+def acknowledge(
+    client: IMAPClient, account: ImapSettings, uids: list[int], copied: set[int]
+) -> None:
+    """Move (or flag) what is safely stored, with the fallbacks old servers need.
+
+    Without MOVE: COPY, then ``\\Deleted`` and EXPUNGE. ``copied`` holds what is in the
+    processed folder already (its flag or expunge was refused before): never copied
+    again. What this copies is added to it (a COPY is whole or nothing, RFC 3501), so a
+    refusal after it cannot make a second copy."""
     if not uids:
         return
     if account.after == "flag":
@@ -32,7 +39,9 @@ def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int]) -> N
     elif client.has_capability("MOVE"):
         client.move(uids, account.processed_folder)
     else:
-        client.copy(uids, account.processed_folder)
+        if to_copy := [uid for uid in uids if uid not in copied]:
+            client.copy(to_copy, account.processed_folder)
+            copied.update(to_copy)
         client.add_flags(uids, [DELETED], silent=True)
         if client.has_capability("UIDPLUS"):
             client.uid_expunge(uids)

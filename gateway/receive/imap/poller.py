@@ -9,7 +9,8 @@ the move leaves a message at or below the bookmark, which the next pass only
 moves; a changed UIDVALIDITY makes the next pass a rescan in which the content
 hash and the Message-ID keep what was stored from being stored again. A move or
 flag the server refuses for one message is tried again later and then left alone
-(``refused``): it never holds back the mail after it.
+(``refused``), a health problem until a person acts (``left``): it never holds back
+the mail after it.
 
 Failures (server down, network cut, login refused, database unavailable) are
 logged once, retried with exponential backoff and jitter, and stay inside this
@@ -172,8 +173,10 @@ class ImapPoller:
         uidvalidity = int(client.select_folder(self.account.folder)[b"UIDVALIDITY"])
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
+            # what an earlier run left or copied: taken up at the first pass after a start
+            kept = sources.held(s, self._source) if self._acks.uidvalidity is None else None
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
-        self._acks.begin(uidvalidity)
+        self._acks.begin(uidvalidity, kept)
         if rescan:
             last_uid = self._rescan_from(mark.uidvalidity, uidvalidity)
         else:
@@ -199,9 +202,12 @@ class ImapPoller:
         if (rescan and not sweep.hole) or not uids:  # a rescan's end, an empty pass: noted
             with transaction(self.sessions) as s:
                 self._bookmark(s, sweep)
-        left = self._acks.end_pass(self.clock.now())
-        if left is not None:  # after the pass's success: ``status`` shows both
-            self._record_error(left)
+        self._acks.end_pass(client, self.clock.now())
+        held = self._acks.unsaved()
+        if held is not None:  # what is left for a person: ``status`` and the alert say it
+            with transaction(self.sessions) as s:
+                sources.keep_held(s, self._source, held, now=self.clock.now())
+            self._acks.saved(held)
         return stored
 
     def _bookmark(self, s: Session, sweep: _Pass) -> None:

@@ -19,13 +19,21 @@ So a refused acknowledgement is taken apart here, and the pass goes on:
    retries with backoff, and which steps over nothing;
 3. it is tried again at a pass after :data:`RETRY_FIRST`, doubling up to
    :data:`RETRY_MAX` (passes come at new mail and at least every ``poll_interval``
-   or IDLE renewal), a warning each time;
-4. after :data:`TRIES` tries an error names the mailbox and the UID, and it is left
-   where it is for a person to look at; ``status`` shows it as the mailbox's last
-   error for as long as it stays in the folder.
+   or IDLE renewal), each message on its own time; a pass that met refusals says so
+   in one line for the account, with their count (an account that refuses every
+   move, an unwritable folder or a full quota, is not a line per message);
+4. after :data:`TRIES` tries it is left where it is for a person: an error says so,
+   and as long as it stays in the folder it is a health problem (``status`` exits 1,
+   the managers are mailed) that names it and says what to do (``left``).
 
-The state lives in the poller, as ``damaged``'s does: after a restart a message left
-alone is tried again (the quota may have been raised, the lock released).
+On a server without MOVE a message is copied, flagged ``\\Deleted`` and expunged: one
+whose flag or expunge is refused is remembered as copied, and only those are tried
+again, so the processed folder never holds it twice.
+
+What is left alone and what is copied is kept in the database with the bookmark
+(``store.sources.Held``): ``status`` reads it, and after a restart a message left
+alone is tried once more at the first pass (the quota may have been raised, the lock
+released), and left again at once if the server still refuses.
 """
 
 from __future__ import annotations
@@ -39,10 +47,11 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.backoff import doubling
-from gateway.core.i18n import N_, Msg
+from gateway.receive.imap import left as said
 from gateway.receive.imap.connect import ensure_folder
 from gateway.receive.imap.errors import server_text
 from gateway.receive.imap.folder import acknowledge, unacknowledged
+from store.sources import Held, LeftMessage
 
 log = logging.getLogger("gateway.imap")
 
@@ -56,6 +65,8 @@ class _Refusal:
     tries: int = 0
     due: datetime | None = None  # the next try, at the first pass from then on
     server: str = ""  # what the server answered the last try
+    subject: str = ""  # read from the server when it is left
+    message_id: str = ""
 
 
 @dataclass
@@ -67,12 +78,28 @@ class Acknowledgements:
     refused: dict[int, _Refusal] = field(default_factory=dict)  # tried again when due
     left: dict[int, _Refusal] = field(default_factory=dict)  # left alone, for a person
     this_pass: dict[int, str] = field(default_factory=dict)  # UID: the server's answer
+    copied: set[int] = field(default_factory=set)  # in the processed folder, not removed
+    kept: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
-    def begin(self, uidvalidity: int) -> None:
-        """A pass begins: what an earlier pass refused before failing is no try."""
+    def begin(self, uidvalidity: int, kept: Held | None = None) -> None:
+        """A pass begins: what an earlier pass refused before failing is no try.
+        ``kept``: what the database holds, taken up at the first pass after a start."""
+        first = self.uidvalidity is None
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
+            self.copied = set()
+            if first and kept is not None and kept.uidvalidity == uidvalidity:
+                self._take_up(kept)
+        if first:
+            self.kept = kept
         self.this_pass.clear()
+
+    def _take_up(self, kept: Held) -> None:
+        """After a restart: what was copied is not copied again; what was left is tried
+        once more at once, and left again if it is refused again."""
+        self.copied = set(kept.copied)
+        for m in kept.left:
+            self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
 
     def finish_interrupted(self, client: IMAPClient, last_uid: int, now: datetime) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line, a refusal): finish
@@ -81,6 +108,7 @@ class Acknowledgements:
         for known in (self.refused, self.left):  # gone from the folder: nothing to do
             for uid in set(known) - leftovers:
                 del known[uid]
+        self.copied &= leftovers
         due = sorted(uid for uid in leftovers - set(self.left) if self._due(uid, now))
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
@@ -103,6 +131,7 @@ class Acknowledgements:
         folder = self.account.processed_folder
         if self.account.after == "move" and not client.folder_exists(folder):
             ensure_folder(client, folder, self.account.key)  # a person deleted it
+            self.copied.clear()  # and the copies in it
             if (answer := self._try(client, uids)) is None:
                 return
         if len(uids) == 1:
@@ -112,52 +141,93 @@ class Acknowledgements:
             if (alone := self._try(client, [uid])) is not None:
                 self.this_pass[uid] = alone
 
-    def end_pass(self, now: datetime) -> Msg | None:
-        """The pass worked: each refusal in it is a try. What is left alone, said for
-        ``status`` (None: nothing)."""
-        for uid, answer in sorted(self.this_pass.items()):
+    def end_pass(self, client: IMAPClient, now: datetime) -> None:
+        """The pass worked: each refusal in it is a try; said in one line."""
+        answers = sorted(self.this_pass.items())
+        if not answers:
+            return
+        last = [u for u, _ in answers if self.refused.get(u, _Refusal()).tries + 1 >= TRIES]
+        unknown = [u for u in last if not self._about(u)]
+        about = said.headers(client, unknown)  # before any change: it may be an outage
+        waits: list[timedelta] = []
+        for uid, answer in answers:
             refusal = self.refused.pop(uid, None) or _Refusal()
             refusal.tries, refusal.server = refusal.tries + 1, answer
+            if uid in about:
+                refusal.subject, refusal.message_id = about[uid]
             if refusal.tries >= TRIES:
                 self.left[uid] = refusal
-                log.error(
-                    "imap %s: uid %s could not be %s %d times (the server answered: %s); "
-                    "it is left in the folder for a person to look at (a restart tries it "
-                    "again), and the mail after it is read on",
-                    self.account.key,
-                    uid,
-                    self._what(),
-                    refusal.tries,
-                    answer,
-                )
                 continue
             wait = doubling(refusal.tries, RETRY_FIRST, RETRY_MAX)
             refusal.due, self.refused[uid] = now + wait, refusal
-            log.warning(
-                "imap %s: uid %s could not be %s (the server answered: %s); it stays in "
-                "the folder, the mail after it is read on, and it is tried again in %s "
-                "(%d of %d tries)",
-                self.account.key,
-                uid,
-                self._what(),
-                answer,
-                wait,
-                refusal.tries,
-                TRIES,
-            )
+            waits.append(wait)
         self.this_pass.clear()
-        return self._left_said()
+        self._say(answers, last, waits)
+
+    def unsaved(self) -> Held | None:
+        """What the database is to hold, if it holds something else (then ``saved``)."""
+        if self.uidvalidity is None:
+            return None
+        left = tuple(
+            LeftMessage(uid, r.server, r.subject, r.message_id)
+            for uid, r in sorted(self.left.items())
+        )
+        problem = said.problem(self.account, left, self.copied, TRIES) if left else None
+        state = Held(self.uidvalidity, left, problem, tuple(sorted(self.copied)))
+        unchanged = state == self.kept or (state.empty and self.kept is None)
+        return None if unchanged else state
+
+    def saved(self, state: Held) -> None:
+        self.kept = state
+
+    def _about(self, uid: int) -> bool:
+        refusal = self.refused.get(uid)
+        return refusal is not None and bool(refusal.subject or refusal.message_id)
+
+    def _say(self, answers: list[tuple[int, str]], last: list[int], waits: list[timedelta]) -> None:
+        """One line for the pass's refusals: how many, which, what the server answered."""
+        others = len({answer for _, answer in answers}) - 1
+        server = answers[0][1] + (f" (and {others} other answer(s))" if others else "")
+        uids = said.uid_list([uid for uid, _ in answers])
+        if last:
+            log.error(
+                "imap %s: %d stored message(s) could not be %s (uid %s; the server answered: "
+                "%s); uid %s left in the folder for a person after %d tries (status names "
+                "them; a restart tries them again)%s, and the mail after them is read on",
+                self.account.key,
+                len(answers),
+                self._what(),
+                uids,
+                server,
+                said.uid_list(last),
+                TRIES,
+                "; the others are tried again later" if waits else "",
+            )
+            return
+        log.warning(
+            "imap %s: %d stored message(s) could not be %s (uid %s; the server answered: %s); "
+            "they stay in the folder, the mail after them is read on, and each is tried "
+            "again later (the next in %s, up to %d tries)",
+            self.account.key,
+            len(answers),
+            self._what(),
+            uids,
+            server,
+            min(waits),
+            TRIES,
+        )
 
     def _try(self, client: IMAPClient, uids: list[int]) -> str | None:
         """None if the server acknowledged ``uids``, else its answer."""
         try:
-            acknowledge(client, self.account, uids)
+            acknowledge(client, self.account, uids, self.copied)
         except IMAPClientAbortError:  # the connection is gone: an outage, not a refusal
             raise
         except IMAPClientError as exc:
             return server_text(exc)
         for uid in uids:
             self.refused.pop(uid, None)
+            self.copied.discard(uid)
         return None
 
     def _due(self, uid: int, now: datetime) -> bool:
@@ -168,26 +238,3 @@ class Acknowledgements:
         if self.account.after == "flag":
             return f"flagged {self.account.processed_flag}"
         return f"moved to {self.account.processed_folder!r}"
-
-    def _left_said(self) -> Msg | None:
-        if not self.left:
-            return None
-        uids = ", ".join(str(uid) for uid in sorted(self.left))
-        server = self.left[min(self.left)].server
-        if self.account.after == "flag":
-            return N_(
-                "uid {uids} could not be flagged {flag} ({server}) after {tries} tries; "
-                "left in the folder for a person to look at",
-                uids=uids,
-                flag=self.account.processed_flag,
-                server=server,
-                tries=TRIES,
-            )
-        return N_(
-            "uid {uids} could not be moved to {folder} ({server}) after {tries} tries; "
-            "left in the folder for a person to look at",
-            uids=uids,
-            folder=self.account.processed_folder,
-            server=server,
-            tries=TRIES,
-        )
