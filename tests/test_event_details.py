@@ -137,3 +137,18 @@ def test_a_strangers_mail_says_it_was_kept_and_changed_nothing(
             assert "ticket-gateway tickets add-participant" in line and "保存" in line, line
             _no_english(line)
         assert found[0] != found[1]  # how each was found
+
+
+def test_more_left_out_than_the_event_names_ends_with_an_ellipsis() -> None:
+    """The event names the first 20 left out (of 280 Cc, say); the rest are "…"."""
+    from gateway.core.i18n import translate
+    from gateway.tickets.event_words import why
+
+    first = [f"p{n}@outside.test" for n in range(20)]
+    detail = {"limit": 20, "not_added": 280, "first_not_added": first}
+    said = translate(why("participants-limited", detail), "ja")
+    assert said.startswith("依頼の Cc のうち 280 件のアドレス（p0@outside.test, p1@"), said
+    assert "p19@outside.test, …）" in said, said
+    sent = {"limit": 20, "not_sent": 1, "first_not_sent": ["p0@outside.test"]}
+    assert "(p0@outside.test)" in translate(why("relay-limited", sent), "en")
+    assert why("relay-limited", {}) == "" and why("participants-limited", None) == ""
