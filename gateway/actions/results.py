@@ -246,8 +246,8 @@ def _reply(
     now: datetime,
 ) -> None:
     """Mail the requester the team's template; one that cannot be filled in with this
-    answer is said on the ticket and never undoes the success (the action must not
-    run again because of a template)."""
+    answer is said on the ticket (an ``action-reply-failed`` event) and never undoes the
+    success (the action must not run again because of a template)."""
     view = views.ActionReply(
         team=team(settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
@@ -270,19 +270,10 @@ def _reply(
             error=error,
         )
         detail = {"run": run.id, "template": template, "error": error, **event_words.said(why)}
+        # the event is what the ticket says of it, once (a note said the same below it)
         changes.record(
             session, ticket, "action-reply-failed", now, actor=ACTOR, channel=CHANNEL, detail=detail
         )
-        message = N_(
-            "The reply {template} of the action of {entry} (run #{run}) was not sent: its "
-            "template could not be filled in with what the action answered ({error}).",
-            template=template,
-            entry=run.entry_id,
-            run=run.id,
-            error=error,
-        )
-        text = translate(message, settings.gateway.locale)
-        changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
         return
     if queued is not None:  # the team's own words speak for the state change too
         conversation.said_by_template(session, ticket, now, actor=ACTOR)
