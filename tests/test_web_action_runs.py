@@ -61,10 +61,11 @@ def test_a_failed_run_is_listed_with_its_error_in_the_pages_language(
         ja, en = (member_page(r, READERS[loc], f"/tickets/{tid}") for loc in ("ja", "en"))
     # before it ran: waiting, no attempt, no error
     assert _runs(before) == [["1", "アカウント (コマンド)", "実行待ち", "0", "", "", ""]]
-    at = "2026-03-02 10:00 JST"  # the fake clock's now, in the team's zone
+    at = "2026年3月2日(月) 10:00 JST"  # the fake clock's now, in the team's zone, as said
     assert _runs(ja) == [
         ["1", "アカウント (コマンド)", "失敗", "1", at, at, "終了コード 65 で終わりました"]
     ]
+    at = "Mon, Mar 2, 2026, 10:00 JST"
     assert _runs(en) == [["1", "Accounts (Command)", "Failed", "1", at, at, "exit 65"]]
     section = ja.split('<section id="action-runs">')[1].split("</section>")[0]
     assert not re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", re.sub(r"<[^>]+>", "", section))
@@ -96,7 +97,7 @@ def test_a_run_recorded_before_errors_were_msgs_shows_its_text_escaped(
         ja = member_page(r, READERS["ja"], f"/tickets/{tid}")
     [row] = _runs(ja)
     assert row[1] == "アカウント (Webhook)" and row[3] == "2"
-    assert row[2] == "実行待ち (次回 2026-03-02 10:00 JST)", row
+    assert row[2] == "実行待ち (次回 2026年3月2日(月) 10:00 JST)", row
     assert row[6] == "<b>HTTP 502</b> & <script>x()</script>"  # as text …
     assert "&lt;b&gt;HTTP 502&lt;/b&gt; &amp; &lt;script&gt;" in ja  # … escaped
     assert "<script>x()" not in ja and "<b>HTTP" not in ja
