@@ -226,6 +226,8 @@ def test_an_actions_refused_state_and_unsent_reply_say_why(
         assert "account_created" in said and "could not be filled" not in said, said
         assert "自動処理の応答で埋められませんでした" in said, said
     assert refused in old_ja and error in old_ja  # recorded before: as stored
+    for said in (ja, en, cli_ja, cli_en):  # once: no note saying it again under the event
+        assert said.count(error) == 1, said
 
 
 def test_a_refused_command_and_a_forged_mail_say_why(

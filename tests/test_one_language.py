@@ -191,6 +191,7 @@ NO_MAIL = (
     "gateway/core/proxies.py",  # an unusable proxy: said with the config error, or logged
     "gateway/pipeline/unanswered.py",  # why no automatic mail: test_unanswered_language
     "gateway/outbound/failures.py",  # why a mail waits or failed: status (test_outbox_errors)
+    "gateway/tickets/event_words.py",  # what a limit's event did: the page and tickets show
 )
 
 # Messages marked in gateway/ that no mail shows, and why.

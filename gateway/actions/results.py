@@ -12,17 +12,19 @@ and the outbox, so it commits with the row or not at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
+from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Step
 from gateway.catalog.model import Action, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import N_, Msg, translate
+from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
@@ -58,6 +60,23 @@ def status_text(action_type: str, status: int | None) -> str:
     return f"HTTP {status}" if action_type == "webhook" else f"exit {status}"
 
 
+# an action's type (gateway.catalog.model.ACTION_TYPES) → its name, as the page's runs say it
+ACTION_TYPES: Mapping[str, Msg] = {"webhook": N_("Webhook"), "command": N_("Command")}
+
+
+def entry_said(entry: Entry | None, entry_id: str) -> Mapping[str, str] | str:
+    """The entry as each reader reads it: its name in each language (a Msg parameter,
+    gateway.core.i18n), else its id (an entry removed from the catalog since)."""
+    return {loc: entry.name(loc) for loc in LOCALES} if entry is not None else entry_id
+
+
+def _status_said(action_type: str, status: int | None) -> Msg | str:
+    """:func:`status_text` in the reader's words: a command's exit code said."""
+    if status is not None and action_type == "command":
+        return failures.exit_code(status)
+    return status_text(action_type, status) or "-"
+
+
 def record(
     session: Session,
     settings: Settings,
@@ -89,11 +108,11 @@ def record(
     action = entry.action if entry is not None else None
     _event(session, ticket, run, action, attempt, step, next_at, now)
     if step == Step.SUCCEEDED:
-        _note(session, settings, ticket, run, attempt, now, success=True)
+        _note(session, settings, ticket, run, entry, attempt, now, success=True)
         if entry is not None and action is not None:
             _on_success(session, settings, ticket, run, entry, action, attempt, now)
     elif step == Step.FAILED:
-        _note(session, settings, ticket, run, attempt, now, success=False)
+        _note(session, settings, ticket, run, entry, attempt, now, success=False)
         if entry is not None and action is not None:
             _on_failure(session, settings, ticket, run, entry, action, attempt, now)
     return done
@@ -144,17 +163,18 @@ def _note(
     settings: Settings,
     ticket: Ticket,
     run: DueRun,
+    entry: Entry | None,
     attempt: Attempt,
     now: datetime,
     *,
     success: bool,
 ) -> None:
     params = {
-        "entry": run.entry_id,
-        "type": run.action_type,
+        "entry": entry_said(entry, run.entry_id),  # by its name, in each reader's language
+        "type": ACTION_TYPES.get(run.action_type, run.action_type),
         "run": run.id,
         "attempts": run.attempt,
-        "status": status_text(run.action_type, attempt.status) or "-",
+        "status": _status_said(run.action_type, attempt.status),
         "error": attempt.error,
     }
     message = (
@@ -226,8 +246,8 @@ def _reply(
     now: datetime,
 ) -> None:
     """Mail the requester the team's template; one that cannot be filled in with this
-    answer is said on the ticket and never undoes the success (the action must not
-    run again because of a template)."""
+    answer is said on the ticket (an ``action-reply-failed`` event) and never undoes the
+    success (the action must not run again because of a template)."""
     view = views.ActionReply(
         team=team(settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
@@ -250,19 +270,10 @@ def _reply(
             error=error,
         )
         detail = {"run": run.id, "template": template, "error": error, **event_words.said(why)}
+        # the event is what the ticket says of it, once (a note said the same below it)
         changes.record(
             session, ticket, "action-reply-failed", now, actor=ACTOR, channel=CHANNEL, detail=detail
         )
-        message = N_(
-            "The reply {template} of the action of {entry} (run #{run}) was not sent: its "
-            "template could not be filled in with what the action answered ({error}).",
-            template=template,
-            entry=run.entry_id,
-            run=run.id,
-            error=error,
-        )
-        text = translate(message, settings.gateway.locale)
-        changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
         return
     if queued is not None:  # the team's own words speak for the state change too
         conversation.said_by_template(session, ticket, now, actor=ACTOR)

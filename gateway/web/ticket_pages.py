@@ -112,7 +112,7 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
             d = e["detail"]
             why = i18n.kept(d.get("said"), str(d.get("reason", "")))
             d["why"] = N_("{value} ({reason})", value=str(d.get("value", "")), reason=why)
-        if e["kind"] in event_words.WHY_KEYS:  # a mail or notice not sent, a refusal: why
+        if e["kind"] in event_words.SAID_KINDS:  # a mail not sent, a refusal, a limit: why
             e["detail"] = {**(e["detail"] or {}), "why": event_words.why(e["kind"], e["detail"])}
     for r in data["action_runs"]:  # the last error, said in the page's language
         r["error"] = action_runs.said_error_of(r)

@@ -323,7 +323,7 @@ class Shower:
                 "{mail} not sent: {reason}", mail=MESSAGE_KINDS.get(mail, mail), reason=reason
             )
             return f"{kind}: {self.said(line)}"
-        if kind in event_words.WHY_KEYS:  # a refusal: its kind and value, about what, then why
+        if kind in event_words.SAID_KINDS:  # a refusal, a limit: kind and value, about what, why
             about = detail.get("recipients") or detail.get("commands") or [detail.get("line")]
             why = self.said(event_words.why(kind, detail))
             head = f"{kind} {_change(old, new)}".rstrip()
