@@ -206,6 +206,28 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
     return {"text": escape(text), "blocks": blocks}
 
 
+def card_elsewhere(tag: str, channel: str, locale: str) -> str:
+    """What the person who asked is told when their channel would not take the ticket's
+    card (the app is not a member there): the channel the card went to instead (``""``:
+    none), and how to have cards where they asked. Slack mrkdwn: ``<#C…>`` names a channel."""
+    where = "<#" + channel + ">"
+    if channel:
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in this channel, so its card was "
+            "posted in {channel}. To get ticket cards here, add the app to this channel "
+            "with /invite.",
+            tag=escape(tag),
+            channel=where,
+        )
+    else:
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in this channel, so its card could "
+            "not be posted. To get ticket cards here, add the app to this channel with /invite.",
+            tag=escape(tag),
+        )
+    return translate(msg, locale)
+
+
 def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """A Slack-format incoming-webhook body (Mattermost and Rocket.Chat read it too):
     plain text only, which all three show the same way; what came from mail, people and
