@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
+from gateway.chat import render
 from gateway.config.settings import ChatSettings, Settings, WebhookSettings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import build
@@ -74,6 +75,26 @@ def test_the_teams_card_shows_a_subject_and_a_name_as_written(
     for text in texts:
         shown = _rendered(text)
         assert not MARKUP.search(shown), (text, shown)
+        # a reader that knows no backslash escape (the older native Adaptive Card
+        # renderers match ``[`` … ``](`` … ``)`` as they come) finds no link either
+        assert "](" not in text, text
     readable = [html.unescape(re.sub(r"<[^>]+>", "", _rendered(t))).strip() for t in texts]
     assert any(hostile in r for r in readable[:1]), readable  # as written, every character
     assert f"{name} <{ADDRESS}>" in readable, readable
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_an_entrys_name_and_the_assignees_are_literal_in_the_teams_card(locale: str) -> None:
+    """The catalog's names and a member's name are data too (the webhook test above
+    covers the subject and the requester, which come from mail)."""
+    entry, assignee = "*Core* _VPN_ [wiki](https://evil.test/w)", "- 1. # Boss"
+    facts = render.TicketFacts(
+        id=7, tag="[#7]", subject="VPN", state="open", entry=entry,
+        requester="ito@customer.test", assignee=assignee,
+    )  # fmt: skip
+    card = render.teams_message({"notice": "stale"}, facts, locale)["attachments"][0]["content"]
+    values = [f["value"] for f in card["body"][1]["facts"]]
+    for value in values:
+        assert not MARKUP.search(_rendered(value)) and "](" not in value, value
+    readable = [html.unescape(re.sub(r"<[^>]+>", "", _rendered(v))).strip() for v in values]
+    assert entry in readable and assignee in readable, readable

@@ -71,8 +71,9 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9.+_-])@(?=\w)")
 _MARKDOWN_LINK = re.compile(r"\]\(")  # [label](url), ![image](url)
 _UNSEEN = "\u200b"  # a zero-width space: shown as nothing, and no mention or link across it
 # CommonMark (Teams' TextBlock and FactSet): what makes emphasis, strike, code, a link, an
-# autolink, an image or an entity anywhere in a line …
-_COMMONMARK_INLINE = re.compile(r"[\\`*_~\[\]<>&]")
+# autolink, an image or an entity anywhere in a line; and the ( of ]( too, for the older
+# native renderers, which take [label](url) as a link whatever escapes the brackets …
+_COMMONMARK_INLINE = re.compile(r"[\\`*_~\[\]<>&]|(?<=\])\(")
 # … and a heading, a quote, a list or a setext underline at a line's start
 _COMMONMARK_LINE_START = re.compile(r"^[ \t]*(?:[#+=-]|\d+[.)])", re.MULTILINE)
 
@@ -96,7 +97,8 @@ def literal_markdown(text: str) -> str:
     ``[label](url)``, ``- item`` and ``1. item``, so a subject ``[click](https://…)`` would
     be a link under our name there. Every character that could start such markup gets
     CommonMark's backslash escape (which shows the character itself), at a line's start
-    also ``#``, ``-``, ``+``, ``=`` and the ``.`` or ``)`` of ``1.``."""
+    also ``#``, ``-``, ``+``, ``=`` and the ``.`` or ``)`` of ``1.``; and the ``(`` after a
+    ``]``, as Teams' older native renderers know no escapes in ``[label](url)``."""
     text = _COMMONMARK_INLINE.sub(lambda m: "\\" + m.group(), text)
     return _COMMONMARK_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], text)
 
