@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -125,3 +126,22 @@ def test_without_another_channel_the_card_fails_once_and_the_person_is_told(
     assert "not_in_channel" in failed["detail"]["error"]
     [told] = fake.answered("ticket")
     assert "/invite" in told["text"] and f"[#{ticket_id}]" in told["text"]
+
+
+def test_an_outage_in_the_team_channel_delays_the_moved_card_and_posts_it_once(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.refuse_in[c.NOTICES] = "ratelimited"  # Slack's 'try later', in the team's channel
+    _ticket_typed_in_help(chat_app, fake)
+    first = c.poster(chat_app).drain()
+    assert first.retried and not first.failed and _cards(fake) == []
+    del fake.refuse_in[c.NOTICES]
+    clock.advance(timedelta(hours=1))
+    c.poster(chat_app).drain()
+    [card] = _cards(fake)
+    assert card["channel"] == c.NOTICES
+    refused = [p["channel"] for p in fake.of("chat.postMessage!refused")]
+    assert refused.count(c.HELP) == 1  # its own channel was tried once, not at every retry
+    assert len(fake.answered("ticket")) == 1  # and the person told once
+    assert _in(fake, c.NOTICES) == [card]
