@@ -122,6 +122,16 @@ def card_posted(session: Session, ticket_id: int, ts: str, provider: str = "slac
         row.thread_ts = row.thread_ts or ts
 
 
+def move_thread(session: Session, ticket_id: int, channel: str, provider: str = "slack") -> None:
+    """The card goes to ``channel`` instead (its own could not take it): as a new message
+    there, which then starts the ticket's thread (:func:`card_posted`)."""
+    row = session.scalar(
+        select(ChatThread).where(ChatThread.ticket_id == ticket_id, ChatThread.provider == provider)
+    )
+    if row is not None:
+        row.channel, row.thread_ts, row.card_ts = channel, "", ""
+
+
 def enqueue(session: Session, post: NewPost, now: datetime) -> int | None:
     """The new row's id, or None when a row with this key exists (nothing queued; a
     concurrent writer that won the key leaves our transaction as it was). One INSERT,

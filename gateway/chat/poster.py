@@ -10,7 +10,10 @@ touches mail. The answers:
   doubling backoff on the injected clock until ``give_up_after``; the other
   rows for that service wait too, the other services go on;
 * refused (an unknown channel, a bot not invited) → ``failed`` and a
-  ``chat-failed`` event on the ticket.
+  ``chat-failed`` event on the ticket; but a card refused because the app is not in
+  its channel (``/ticket`` typed, or a message made a ticket, where the bot was never
+  invited) goes to the team's channel for the ticket's entry instead, once, and the
+  person who asked is told where it is (:meth:`ChatPoster._card_elsewhere`).
 
 Not tried yet, without counting an attempt: a notice over the channel's hourly
 limit (it waits for the window), a card update or a line whose card is not out
@@ -52,6 +55,8 @@ BATCH = 20
 NOTICE_WINDOW = timedelta(hours=1)
 WAIT_FOR_CARD = timedelta(seconds=30)
 WAIT_FOR_WINDOW = timedelta(minutes=5)
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})  # the app cannot post there
+COVERED = "card"  # a row's result: a new-ticket notice said by the card in its channel
 
 
 @dataclass(slots=True)
@@ -114,7 +119,12 @@ class ChatPoster:
                     chat.card_posted(s, post.ticket_id, result)
             report.sent.append(post.id)
             log.info(
-                "chat posted id=%s ticket=%s %s %s", post.id, post.ticket_id, post.target, post.kind
+                "chat %s id=%s ticket=%s %s %s",
+                "said by the card" if result == COVERED else "posted",
+                post.id,
+                post.ticket_id,
+                post.target,
+                post.kind,
             )
 
     def _post(self, post: DuePost) -> str:
@@ -128,7 +138,14 @@ class ChatPoster:
                 self._card_or_give_up(s, ticket.id)
             locale = self._locale(post)
             facts = self._facts(ticket, place, locale, _awaiting(s, ticket))
+            card_here = (  # news._notice's rule, again now: the card may have moved here
+                place is not None
+                and place.channel == post.channel
+                and chat.state_of(s, f"card:{ticket.id}") != chat.FAILED
+            )
         if post.target == "slack":
+            if post.kind == "notice" and post.payload.get("notice") == "new" and card_here:
+                return COVERED
             return self._post_slack(post, facts, place, locale)
         hook = self.hooks.get(post.target)
         if hook is None:
@@ -151,9 +168,13 @@ class ChatPoster:
             return self.slack.post(post.channel, render.notice(post.payload, facts, locale))
         self._keep_pace(post.channel)
         if post.kind == "card":
-            return self.slack.post(
-                post.channel, render.card(facts, locale), place.thread_ts if place else ""
-            )
+            channel, thread = (place.channel, place.thread_ts) if place else (post.channel, "")
+            try:
+                return self.slack.post(channel, render.card(facts, locale), thread)
+            except ChatRefused as exc:
+                if exc.error not in NOT_A_MEMBER or place is None or channel != post.channel:
+                    raise  # another refusal, or the card was moved here already
+                return self._card_elsewhere(post, place, exc)
         assert place is not None  # _card_or_give_up made sure
         if post.kind == "card-update":
             self.slack.update(place.channel, place.card_ts, render.card(facts, locale))
@@ -162,6 +183,40 @@ class ChatPoster:
             thread = place.thread_ts or place.card_ts
             return self.slack.post(place.channel, render.line(post.payload, facts, locale), thread)
         raise ChatRefused(failures.unknown_kind(post.kind))
+
+    def _card_elsewhere(self, post: DuePost, place: chat.Place, refused: ChatRefused) -> str:
+        """The card's channel would not take it: the app is not a member there. The card
+        goes to the team's channel for the ticket's entry as a new message, whose thread
+        is then the ticket's (recorded first: a retry after an outage posts it there, and
+        only there), and the person who asked is told so through the command's
+        ``response_url``, seen by them alone. With no other channel the refusal stands
+        (a ``chat-failed`` event), and they are told that too."""
+        slack = self.settings.chat.slack
+        assert self.slack is not None and slack is not None
+        with transaction(self.sessions) as s:
+            ticket = tickets.get(s, place.ticket_id)
+            if ticket is None:
+                raise refused
+            team = slack.channel_for(ticket.catalog)
+            team = team if team != place.channel else ""
+            if team:
+                chat.move_thread(s, ticket.id, team)
+                locale = slack.locale_of(team, self.settings.gateway.locale)
+                moved = chat.thread_of(s, ticket.id)
+                facts = self._facts(ticket, moved, locale, _awaiting(s, ticket))
+            asked_in = ticket.locale or self.settings.gateway.locale
+        note = render.card_elsewhere(self._tag(place.ticket_id), team, asked_in)
+        url = str(post.payload.get("response_url", ""))
+        if not (url and self.slack.respond(url, note)):
+            log.warning(
+                "ticket=%s: the person who asked was not told (no response_url, or expired)",
+                place.ticket_id,
+            )
+        if not team:
+            raise refused
+        log.warning("ticket=%s: the card goes to %s: %s", place.ticket_id, team, refused)
+        self._keep_pace(team)
+        return self.slack.post(team, render.card(facts, locale), "")
 
     def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
         """A card update or a line waits for its card; without a card ever, it fails."""
@@ -203,7 +258,7 @@ class ChatPoster:
         name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
         return render.TicketFacts(
             id=ticket.id,
-            tag=f"[{self.settings.gateway.tag_prefix}#{ticket.id}]",
+            tag=self._tag(ticket.id),
             subject=title(ticket.subject),
             state=ticket.state,
             entry=self.catalog.current.shown_name(ticket.catalog, locale),
@@ -213,6 +268,9 @@ class ChatPoster:
             priority=ticket.priority or "normal",
             awaiting_approval=awaiting,
         )
+
+    def _tag(self, ticket_id: int) -> str:
+        return f"[{self.settings.gateway.tag_prefix}#{ticket_id}]"
 
     def _postpone(self, post: DuePost, why: Msg, until: datetime, report: PostReport) -> None:
         with transaction(self.sessions) as s:

@@ -8,7 +8,8 @@ them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, so
 text from mail and people is escaped before it goes into a message; and it gives
 ``*``, ``_``, ``~`` and backticks one that cannot be escaped, so a subject or a name
 from the catalog or from people is shown in plain-text objects (the headline, the
-card's facts, a notice's details).
+card's facts, a notice's details). Teams reads its card's texts as Markdown, where
+CommonMark's backslash escapes make the same words literal (:func:`literal_markdown`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
 _MENTION = re.compile(r"(?<![A-Za-z0-9.+_-])@(?=\w)")
 _MARKDOWN_LINK = re.compile(r"\]\(")  # [label](url), ![image](url)
 _UNSEEN = "\u200b"  # a zero-width space: shown as nothing, and no mention or link across it
+# CommonMark (Teams' TextBlock and FactSet): what makes emphasis, strike, code, a link, an
+# autolink, an image or an entity anywhere in a line; and the ( of ]( too, for the older
+# native renderers, which take [label](url) as a link whatever escapes the brackets …
+_COMMONMARK_INLINE = re.compile(r"[\\`*_~\[\]<>&]|(?<=\])\(")
+# … and a heading, a quote, a list or a setext underline at a line's start
+_COMMONMARK_LINE_START = re.compile(r"^[ \t]*(?:[#+=-]|\d+[.)])", re.MULTILINE)
 
 
 def escape(text: str, *, markdown: bool = False) -> str:
@@ -82,6 +89,18 @@ def escape(text: str, *, markdown: bool = False) -> str:
     if markdown:
         text = _MARKDOWN_LINK.sub("]" + _UNSEEN + "(", _MENTION.sub("@" + _UNSEEN, text))
     return text
+
+
+def literal_markdown(text: str) -> str:
+    """Text from mail or a person, as written where a chat reads Markdown (CommonMark):
+    Teams' Adaptive Card TextBlock and FactSet read ``**bold**``, ``_italic_``,
+    ``[label](url)``, ``- item`` and ``1. item``, so a subject ``[click](https://…)`` would
+    be a link under our name there. Every character that could start such markup gets
+    CommonMark's backslash escape (which shows the character itself), at a line's start
+    also ``#``, ``-``, ``+``, ``=`` and the ``.`` or ``)`` of ``1.``; and the ``(`` after a
+    ``]``, as Teams' older native renderers know no escapes in ``[label](url)``."""
+    text = _COMMONMARK_INLINE.sub(lambda m: "\\" + m.group(), text)
+    return _COMMONMARK_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], text)
 
 
 def state_name(state: str, locale: str) -> str:
@@ -189,6 +208,28 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
     return {"text": escape(text), "blocks": blocks}
 
 
+def card_elsewhere(tag: str, channel: str, locale: str) -> str:
+    """What the person who asked is told when their channel would not take the ticket's
+    card (the app is not a member there): the channel the card went to instead (``""``:
+    none), and how to have cards where they asked. Slack mrkdwn: ``<#C…>`` names a channel."""
+    where = "<#" + channel + ">"
+    if channel:
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in this channel, so its card was "
+            "posted in {channel}. To get ticket cards here, add the app to this channel "
+            "with /invite.",
+            tag=escape(tag),
+            channel=where,
+        )
+    else:
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in this channel, so its card could "
+            "not be posted. To get ticket cards here, add the app to this channel with /invite.",
+            tag=escape(tag),
+        )
+    return translate(msg, locale)
+
+
 def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """A Slack-format incoming-webhook body (Mattermost and Rocket.Chat read it too):
     plain text only, which all three show the same way; what came from mail, people and
@@ -217,8 +258,17 @@ def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> di
 
 
 def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
-    """The body a Teams Workflows webhook takes: a message with one Adaptive Card."""
+    """The body a Teams Workflows webhook takes: a message with one Adaptive Card. Its
+    TextBlock and its facts' values are Markdown there: what came from mail, people and
+    the catalog is made literal (:func:`literal_markdown`)."""
     say = _say(locale)
+    t = replace(  # the tag is the operator's ([gateway] tag_prefix), kept as it reads
+        t,
+        subject=literal_markdown(t.subject),
+        entry=literal_markdown(t.entry),
+        requester=literal_markdown(t.requester),
+        assignee=literal_markdown(t.assignee),
+    )
     facts_set = [
         {"title": say(N_("Entry")), "value": t.entry or "—"},
         {"title": say(N_("State")), "value": state_name(t.state, locale)},

@@ -29,6 +29,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.webhook import WebhookClient
 
 from gateway.chat import failures
 from gateway.core.i18n import Msg
@@ -68,11 +69,13 @@ class ChatDown(Exception):
 
 
 class ChatRefused(Exception):
-    """Permanent for this post; ``said`` as on :class:`ChatDown`."""
+    """Permanent for this post; ``said`` as on :class:`ChatDown`; ``error``: Slack's
+    error code (``not_in_channel`` …), "" when another service refused."""
 
-    def __init__(self, why: Msg | str) -> None:
+    def __init__(self, why: Msg | str, error: str = "") -> None:
         super().__init__(str(why))
         self.said = why
+        self.error = error
 
 
 class SlackApi:
@@ -103,6 +106,26 @@ class SlackApi:
     def update(self, channel: str, ts: str, body: dict[str, Any]) -> None:
         self._call("chat_update", channel=channel, ts=ts, **body)
 
+    def respond(self, url: str, text: str) -> bool:
+        """``text`` to one person through a command's ``response_url``, seen by them
+        alone (:mod:`gateway.chat.slack.answers`); whether Slack took it (past its 30
+        minutes or five posts, or not https: no, and nothing else is tried)."""
+        from gateway.chat.slack.answers import usable  # aiohttp's: only on this rare path
+
+        if not usable(url):
+            return False
+        try:
+            proxy = sdk_proxy(url)
+        except ProxyError:
+            proxy = None
+        hook = WebhookClient(url, timeout=self.client.timeout, retry_handlers=[], proxy=proxy)
+        hook.proxy = proxy  # None: direct (the SDK would read the environment its own way)
+        try:
+            answer = hook.send_dict({"response_type": "ephemeral", "text": text})
+        except (SlackRequestError, OSError, ValueError):
+            return False
+        return answer.status_code == 200
+
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         if self.unusable:
             raise ChatDown(self.unusable)
@@ -126,7 +149,7 @@ def _classify(exc: SlackApiError) -> ChatDown | ChatRefused:
     if status >= 500 or status == 408 or not error:
         return ChatDown(failures.slack_status(status, error))
     if error in PERMANENT:
-        return ChatRefused(failures.slack_refused(error))
+        return ChatRefused(failures.slack_refused(error), error)
     return ChatDown(failures.slack_error(error))  # an expired token, a missing scope: fixable
 
 

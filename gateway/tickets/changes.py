@@ -59,6 +59,10 @@ def open_ticket(
     for email, role in participants:
         if ticket_rows.add_participant(session, ticket.id, email, role, known):
             known.append(email.lower())
+    door = (detail or {}).get("chat")
+    kept = dict(detail or {})
+    if isinstance(door, Mapping):
+        kept["chat"] = news.kept_door(door)
     _event(
         session,
         ticket,
@@ -66,10 +70,9 @@ def open_ticket(
         (actor, channel),
         "created",
         new=TicketState.NEW.value,
-        detail={**(detail or {}), "linked_ticket": linked_ticket_id, "participants": known},
+        detail={**kept, "linked_ticket": linked_ticket_id, "participants": known},
     )
     note(session, Fact(ticket, "created", now, actor))
-    door = (detail or {}).get("chat")
     if isinstance(door, Mapping):
         news.opened(session, ticket, door, now)
     if linked_ticket_id is not None:

@@ -37,6 +37,7 @@ from store.chat import NewPost
 from store.models import Ticket
 
 INFO_KEY = "chat"  # where the composition root puts ChatSettings in Session.info
+SHORT_LIVED = ("response_url",)  # of a door's facts: for the card's row, not the events
 
 
 def settings_of(session: Session) -> ChatSettings | None:
@@ -44,8 +45,16 @@ def settings_of(session: Session) -> ChatSettings | None:
     return found if isinstance(found, ChatSettings) and found.enabled else None
 
 
+def kept_door(door: Mapping[str, str]) -> dict[str, str]:
+    """The door's facts the ``created`` event keeps: where the ticket came from, not the
+    command's ``response_url`` (anyone holding it may answer the person for 30 minutes)."""
+    return {k: v for k, v in door.items() if k not in SHORT_LIVED}
+
+
 def opened(session: Session, ticket: Ticket, door: Mapping[str, str], now: datetime) -> None:
-    """A ticket opened from a Slack submission: its thread, and its card in it."""
+    """A ticket opened from a Slack submission: its thread, and its card in it (the card's
+    row carries the command's ``response_url``: should the channel not take the card, the
+    poster tells the person there)."""
     cfg = settings_of(session)
     if cfg is None or cfg.slack is None or door.get("provider") != "slack":
         return
@@ -70,9 +79,14 @@ def opened(session: Session, ticket: Ticket, door: Mapping[str, str], now: datet
     )
     chat.enqueue(
         session,
-        NewPost(f"card:{ticket.id}", "slack", "card", channel, {}, ticket.id),
+        NewPost(f"card:{ticket.id}", "slack", "card", channel, _reach(door), ticket.id),
         now,
     )
+
+
+def _reach(door: Mapping[str, str]) -> dict[str, str]:
+    url = door.get("response_url", "")
+    return {"response_url": url} if url else {}
 
 
 def filed(session: Session, ticket: Ticket, now: datetime) -> None:

@@ -11,9 +11,12 @@ Blocks over Slack's documented text limits are refused with ``invalid_blocks``, 
 ``views.open`` with a trigger sent more than 3 seconds before with ``expired_trigger_id``
 (``slow`` methods make a lookup take that long). ``refuse`` makes a method answer one of
 Slack's errors (``chat.postEphemeral`` → ``not_in_channel`` where the bot is not in the
-channel). A slash command's ``response_url`` is served here too (:meth:`response_url`):
-what is posted to it is kept in ``responses``; one named in ``expired`` answers as Slack
-does for a URL past its 30 minutes or its five uses (404 ``expired_url``).
+channel); ``refuse_in`` makes the chat methods answer one in one channel only
+(``not_in_channel`` where the bot was never invited, ``channel_not_found`` in a private
+channel it is not in), as Slack does. A slash command's ``response_url`` is served
+here too (:meth:`response_url`): what is posted to it is kept in ``responses``; one
+named in ``expired`` answers as Slack does for a URL past its 30 minutes or its five
+uses (404 ``expired_url``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class FakeSlack:
     slow: set[str] = field(default_factory=set)  # methods answered only after SLOW seconds
     down_all: bool = False
     refuse: dict[str, str] = field(default_factory=dict)  # method → the error it answers
+    refuse_in: dict[str, str] = field(default_factory=dict)  # channel → chat methods' error
     responses: dict[str, list[Any]] = field(default_factory=dict)  # response_url → posts
     expired: set[str] = field(default_factory=set)  # response_urls that answer 404
     port: int = field(default_factory=free_port)
@@ -198,9 +202,12 @@ class FakeSlack:
         if method == "views.open" and sent is not None and time.monotonic() - sent > 3:
             self.calls.append(Call(f"{method}!expired", params))  # Slack: 3 s to use it
             return web.json_response({"ok": False, "error": "expired_trigger_id"})
-        if method in self.refuse:
+        refused = self.refuse.get(method) or (
+            self.refuse_in.get(str(params.get("channel", ""))) if method in CHAT_METHODS else None
+        )
+        if refused:
             self.calls.append(Call(f"{method}!refused", params))
-            return web.json_response({"ok": False, "error": self.refuse[method]})
+            return web.json_response({"ok": False, "error": refused})
         self.calls.append(Call(method, params))
         return web.json_response(self._answer(method, params))
 

@@ -48,6 +48,7 @@ async def open_from_command(
         "thread_ts": "",
         "permalink": "",
         "user_id": str(body.get("user_id", "")),
+        "response_url": _response_url(body),
         # Slack sends &, < and > as entities (and markup, should escaping be on)
         "text": plain(str(body.get("text", "")), {})[:MAX_PREFILL],
     }
@@ -55,7 +56,7 @@ async def open_from_command(
     again = N_(
         "The form could not be opened just now. Please type {command} again.", command=command
     )
-    await _open(door, client, str(body.get("trigger_id", "")), meta, again, _response_url(body))
+    await _open(door, client, str(body.get("trigger_id", "")), meta, again, meta["response_url"])
 
 
 async def open_from_message(
@@ -75,10 +76,11 @@ async def open_from_message(
         "thread_ts": str(message.get("thread_ts") or ts),
         "permalink": permalink,
         "user_id": str((body.get("user") or {}).get("id", "")),
+        "response_url": _response_url(body),
         "text": text[:MAX_PREFILL],
     }
     again = N_("The form could not be opened just now. Please try again.")
-    await _open(door, client, str(body.get("trigger_id", "")), meta, again, _response_url(body))
+    await _open(door, client, str(body.get("trigger_id", "")), meta, again, meta["response_url"])
 
 
 async def choose_entry(door: Door, ack: AsyncAck, view: Mapping[str, Any]) -> None:
@@ -141,6 +143,9 @@ async def submit(
             "thread_ts": meta.get("thread_ts", ""),
             "permalink": meta.get("permalink", ""),
             "user_id": user_id,
+            # where to tell the person should their channel not take the card (the app is
+            # not in it): good for 30 minutes, so never kept on the ticket's events
+            "response_url": meta.get("response_url", ""),
         },
     )
     try:

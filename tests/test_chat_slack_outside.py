@@ -1,0 +1,147 @@
+"""``/ticket`` (or *Create ticket*) used in a channel the app is not in: Slack refuses
+the card there (``not_in_channel``; ``channel_not_found`` in a private channel or a
+direct message). The ticket is never lost and its card is posted once: in the team's
+channel for the ticket's entry, as a new message whose thread is then the ticket's, and
+the person who asked is told, where they asked and seen by them alone, where the card is
+and how to have cards in their channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App, build
+from tests.support import chat as c
+from tests.support.pipeline import all_tickets, show
+from tests.support.slack_fake import FakeSlack
+
+
+@pytest.fixture
+def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    application = build(c.chat_settings(settings, fake), clock)
+    with c.slack_app(application, fake):
+        yield application
+    application.close()
+
+
+def _in(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
+    return [p for p in fake.of("chat.postMessage") if p["channel"] == channel]
+
+
+def _cards(fake: FakeSlack) -> list[dict[str, Any]]:
+    posted = fake.of("chat.postMessage")
+    return [p for p in posted if any(b["type"] == "actions" for b in p.get("blocks") or ())]
+
+
+def _submit(fake: FakeSlack, opened: dict[str, Any]) -> None:
+    step1 = opened["view"]
+    answer = fake.envelope("interactive", c.submission(step1, c.chosen("vpn")))
+    payload = c.submission(answer["view"], c.typed("VPN がつながりません", "昨日から", os="macos"))
+    assert fake.envelope("interactive", payload) == {}
+
+
+def _ticket_typed_in_help(app: App, fake: FakeSlack) -> int:
+    command = {**c.command(), "response_url": fake.response_url("ticket")}
+    fake.envelope("slash_commands", command)
+    [opened] = fake.wait_for("views.open")
+    _submit(fake, opened)
+    app.runner.process_pending()
+    [t] = all_tickets(app)
+    return int(t["id"])
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
+def test_a_ticket_typed_where_the_app_is_not_gets_its_card_in_the_team_channel(
+    chat_app: App, fake: FakeSlack, error: str
+) -> None:
+    fake.refuse_in[c.HELP] = error
+    ticket_id = _ticket_typed_in_help(chat_app, fake)
+    report = c.poster(chat_app).drain()
+    assert not report.failed
+    [card] = _cards(fake)  # one card, in the team's channel, starting its own thread
+    assert card["channel"] == c.NOTICES and "thread_ts" not in card
+    assert f"[#{ticket_id}]" in card["text"]
+    assert _in(fake, c.NOTICES) == [card]  # the card says "new ticket" there: no notice too
+    [thread] = c.threads(chat_app)
+    assert (thread.channel, thread.thread_ts) == (c.NOTICES, thread.card_ts) and thread.card_ts
+    kinds = [e["kind"] for e in show(chat_app, ticket_id)["events"]]
+    assert "chat-failed" not in kinds
+    [told] = fake.answered("ticket")  # the person, where they typed it, alone
+    assert told["response_type"] == "ephemeral"
+    assert f"<#{c.NOTICES}>" in told["text"] and "/invite" in told["text"]
+    assert f"[#{ticket_id}]" in told["text"] and "チケット" in told["text"]  # their language
+    # the created event keeps where it came from, not the command's short-lived URL
+    created = next(e for e in show(chat_app, ticket_id)["events"] if e["kind"] == "created")
+    assert "response_url" not in created["detail"]["chat"]
+    # nothing is posted again: not on the next pass, not after the ticket changes
+    assert c.poster(chat_app).drain().sent == []
+    assert len(_cards(fake)) == 1 and len(fake.answered("ticket")) == 1
+
+
+def test_the_message_shortcut_in_a_private_channel_moves_the_card_with_its_link(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    fake.refuse_in[c.HELP] = "channel_not_found"
+    message = {"ts": "1772400000.000300", "text": "VPN が落ちます", "user": "U0X"}
+    payload = {**c.shortcut("create_ticket", c.REQUESTER, message)}
+    payload["response_url"] = fake.response_url("shortcut")
+    fake.envelope("interactive", payload)
+    [opened] = fake.wait_for("views.open")
+    _submit(fake, opened)
+    chat_app.runner.process_pending()
+    c.poster(chat_app).drain()
+    [card] = _cards(fake)
+    assert card["channel"] == c.NOTICES and "thread_ts" not in card  # not a foreign thread
+    links = [e["text"] for b in card["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert any("p1772400000000300" in link for link in links)  # the message it came from
+    [told] = fake.answered("shortcut")
+    assert f"<#{c.NOTICES}>" in told["text"]
+
+
+def test_without_another_channel_the_card_fails_once_and_the_person_is_told(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    cfg = c.chat_settings(settings, fake)
+    assert cfg.chat.slack is not None
+    only_help = replace(cfg.chat.slack, channel=c.HELP)  # the team works where people ask
+    application = build(replace(cfg, chat=replace(cfg.chat, slack=only_help)), clock)
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    try:
+        with c.slack_app(application, fake):
+            ticket_id = _ticket_typed_in_help(application, fake)
+            report = c.poster(application).drain()
+            again = c.poster(application).drain()
+    finally:
+        application.close()
+    assert len(report.failed) == 1 and not again.sent and not again.failed
+    assert _cards(fake) == []
+    events = show(application, ticket_id)["events"]
+    [failed] = [e for e in events if e["kind"] == "chat-failed"]
+    assert "not_in_channel" in failed["detail"]["error"]
+    [told] = fake.answered("ticket")
+    assert "/invite" in told["text"] and f"[#{ticket_id}]" in told["text"]
+
+
+def test_an_outage_in_the_team_channel_delays_the_moved_card_and_posts_it_once(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.refuse_in[c.NOTICES] = "ratelimited"  # Slack's 'try later', in the team's channel
+    _ticket_typed_in_help(chat_app, fake)
+    first = c.poster(chat_app).drain()
+    assert first.retried and not first.failed and _cards(fake) == []
+    del fake.refuse_in[c.NOTICES]
+    clock.advance(timedelta(hours=1))
+    c.poster(chat_app).drain()
+    [card] = _cards(fake)
+    assert card["channel"] == c.NOTICES
+    refused = [p["channel"] for p in fake.of("chat.postMessage!refused")]
+    assert refused.count(c.HELP) == 1  # its own channel was tried once, not at every retry
+    assert len(fake.answered("ticket")) == 1  # and the person told once
+    assert _in(fake, c.NOTICES) == [card]

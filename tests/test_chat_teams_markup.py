@@ -1,0 +1,100 @@
+"""A subject, a name or an address is data in the Teams card, never Markdown: Teams
+reads a TextBlock's text and a fact's value as Markdown (a CommonMark subset), so a
+requester who writes ``[click](https://evil.test)`` would put a link of theirs under our
+name, and ``**x**``, ``_x_``, ``# x`` or ``- x`` would format the notice. The card the
+webhook receives is read here by a CommonMark renderer (markdown-it, as Teams' own web
+client does): it shows the words as written, with no link, emphasis, heading or list."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from email.utils import formataddr
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from gateway.chat import render
+from gateway.config.settings import ChatSettings, Settings, WebhookSettings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import build
+from tests.support import chat as c
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+from tests.support.slack_fake import FakeSlack
+
+SUBJECTS = [
+    "[click](https://evil.test) **now** _please_ ~~old~~ `code` <https://evil.test/a>",
+    "# heading",
+    "- item",
+    "1. first",
+    "> quoted \\*kept\\* AT&amp;T &#42;x&#42; ![img](https://evil.test/i.png)",
+]
+ADDRESS = "boss_it*x@customer.test"
+MARKUP = re.compile(r"<(a|strong|em|s|del|code|h\d|ul|ol|li|blockquote|img)\b")
+
+
+def _rendered(text: str) -> str:
+    """What a CommonMark reader makes of a TextBlock's or a fact's text."""
+    return MarkdownIt("commonmark").enable("strikethrough").render(text)
+
+
+def _texts(card: dict[str, Any]) -> Iterator[str]:
+    for item in card["body"]:
+        if item["type"] == "TextBlock":
+            yield item["text"]
+        for fact in item.get("facts", ()):
+            yield fact["value"]
+
+
+@pytest.mark.parametrize("hostile", SUBJECTS)
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_the_teams_card_shows_a_subject_and_a_name_as_written(
+    settings: Settings, clock: FakeClock, fake: FakeSlack, hostile: str, locale: str
+) -> None:
+    hooks = ChatSettings(teams=WebhookSettings(url=fake.hook_url("teams"), locale=locale))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        # the same words as the subject and as the requester's name (a fact's value,
+        # where they start the text: a list or a heading there)
+        # (an angle bracket in a display name is refolded by the mail builder into a second
+        # address: the name leaves the autolink out, the subject carries it)
+        name = hostile.replace(" <https://evil.test/a>", "")
+        sender = formataddr((name, ADDRESS))
+        outcome = deliver(app, mail(hostile, "hello", sender=sender))
+        assert outcome.ticket_id is not None
+        assert c.poster(app).drain().sent
+    finally:
+        app.close()
+    [body] = fake.hooks["teams"]
+    card = body["attachments"][0]["content"]
+    texts = list(_texts(card))
+    for text in texts:
+        shown = _rendered(text)
+        assert not MARKUP.search(shown), (text, shown)
+        # a reader that knows no backslash escape (the older native Adaptive Card
+        # renderers match ``[`` … ``](`` … ``)`` as they come) finds no link either
+        assert "](" not in text, text
+    readable = [html.unescape(re.sub(r"<[^>]+>", "", _rendered(t))).strip() for t in texts]
+    assert any(hostile in r for r in readable[:1]), readable  # as written, every character
+    assert f"{name} <{ADDRESS}>" in readable, readable
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_an_entrys_name_and_the_assignees_are_literal_in_the_teams_card(locale: str) -> None:
+    """The catalog's names and a member's name are data too (the webhook test above
+    covers the subject and the requester, which come from mail)."""
+    entry, assignee = "*Core* _VPN_ [wiki](https://evil.test/w)", "- 1. # Boss"
+    facts = render.TicketFacts(
+        id=7, tag="[#7]", subject="VPN", state="open", entry=entry,
+        requester="ito@customer.test", assignee=assignee,
+    )  # fmt: skip
+    card = render.teams_message({"notice": "stale"}, facts, locale)["attachments"][0]["content"]
+    values = [f["value"] for f in card["body"][1]["facts"]]
+    for value in values:
+        assert not MARKUP.search(_rendered(value)) and "](" not in value, value
+    readable = [html.unescape(re.sub(r"<[^>]+>", "", _rendered(v))).strip() for v in values]
+    assert entry in readable and assignee in readable, readable
