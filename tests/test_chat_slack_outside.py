@@ -117,11 +117,11 @@ def test_without_another_channel_the_card_fails_once_and_the_person_is_told(
             ticket_id = _ticket_typed_in_help(application, fake)
             report = c.poster(application).drain()
             again = c.poster(application).drain()
+        events = show(application, ticket_id)["events"]  # before close: no connection left
     finally:
         application.close()
     assert len(report.failed) == 1 and not again.sent and not again.failed
     assert _cards(fake) == []
-    events = show(application, ticket_id)["events"]
     [failed] = [e for e in events if e["kind"] == "chat-failed"]
     assert "not_in_channel" in failed["detail"]["error"]
     [told] = fake.answered("ticket")
