@@ -80,7 +80,6 @@ def make_engine(
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "connect", _text_without_nul)
-    event.listen(engine, "begin", _begin_read_only)
     return engine
 
 
@@ -169,13 +168,6 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def _begin_read_only(conn: Any) -> None:
-    """PostgreSQL: a unit that only reads is a READ ONLY transaction, so a write in
-    it fails at once (the driver has begun it; this is its first statement)."""
-    if conn.get_execution_options().get(READ_ONLY, False):
-        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-
-
 def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
     """``info``: what every session of this factory carries in ``Session.info`` (the
     composition root puts the chat settings there for the tickets service's news hook)."""
@@ -257,7 +249,7 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
     try:
         with factory() as session, session.begin():
             if read_only:
-                session.connection(execution_options={READ_ONLY: True})
+                session.connection(execution_options=_READ_ONLY_OPTIONS)
             yield session
     except (OperationalError, DBAPIError) as exc:
         if read_only and _refused_as_read_only(exc):
@@ -265,6 +257,11 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
         if is_transient(exc):
             raise TransientError(f"database unavailable: {_short(exc)}") from exc
         raise
+
+
+# SQLite: the begin hook's DEFERRED and query_only; PostgreSQL: psycopg begins with
+# BEGIN READ ONLY (no statement more), and the pool resets it when the unit ends
+_READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 
 def _refused_as_read_only(exc: BaseException) -> bool:
