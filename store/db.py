@@ -32,6 +32,7 @@ LOCK_HOLDER_KEEPALIVES = (
     "SET tcp_keepalives_count = 3",
 )
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
+_QUERY_ONLY = "gateway_query_only"  # Connection.info: SQLite's query_only is on (below)
 # libpq's own side of it, on every connection we make to PostgreSQL: a link that dies
 # without a word (a NAT or firewall that forgets the connection, a cable or VPN that
 # goes: packets dropped, no RST) is found in about half a minute, so a door answers
@@ -156,9 +157,15 @@ def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool) -> A
 def _sqlite_begin_immediate(conn: Any) -> None:
     """Take the write lock at BEGIN, so a busy database waits (busy_timeout) up front
     instead of failing half-way with an unretryable lock upgrade; a unit of work that
-    only reads (``transaction(read_only=True)``) takes none."""
-    deferred = conn.get_execution_options().get(READ_ONLY, False)
-    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    only reads (``transaction(read_only=True)``) takes none, and its connection is
+    ``query_only`` meanwhile: SQLite would let it write, taking the lock half-way.
+    The pragma belongs to the connection, so every BEGIN sets it as its unit needs
+    (only when that changes: Connection.info outlives the checkout)."""
+    read_only = bool(conn.get_execution_options().get(READ_ONLY, False))
+    if conn.info.get(_QUERY_ONLY, False) != read_only:
+        conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+        conn.info[_QUERY_ONLY] = read_only
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
@@ -222,24 +229,47 @@ def is_transient(exc: BaseException) -> bool:
     return sqlstate.startswith(("08", "40", "53", "57"))
 
 
+class WroteInReadOnlyUnit(RuntimeError):
+    """A unit of work begun read-only tried to write: a bug in its caller, which must
+    begin a writing unit. Not transient: retrying would fail the same way."""
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error, map transient errors.
 
     ``read_only``: a unit that only reads. On SQLite it begins DEFERRED, taking no write
     lock, so it never waits behind a writer and no writer waits behind it (the daemon's
-    runner reads the next rows' bytes while the listener commits mail, issue #18); it
-    sees the database as of its first read. It must not write: the lock would be taken
-    half-way, where a busy database cannot be waited for."""
+    runner reads the next rows' bytes while the listener commits mail, issue #18; a web
+    page is read while the SMTP listener commits); it sees the database as of its first
+    read. On PostgreSQL it is a READ ONLY transaction. A write in it raises
+    :class:`WroteInReadOnlyUnit` on both (SQLite's connection is ``query_only`` for it):
+    on SQLite the lock would be taken half-way, where a busy database cannot be waited
+    for."""
     try:
         with factory() as session, session.begin():
             if read_only:
-                session.connection(execution_options={READ_ONLY: True})
+                session.connection(execution_options=_READ_ONLY_OPTIONS)
             yield session
     except (OperationalError, DBAPIError) as exc:
+        if read_only and _refused_as_read_only(exc):
+            raise WroteInReadOnlyUnit(f"a write in a read-only unit: {_short(exc)}") from exc
         if is_transient(exc):
             raise TransientError(f"database unavailable: {_short(exc)}") from exc
         raise
+
+
+# SQLite: the begin hook's DEFERRED and query_only; PostgreSQL: psycopg begins with
+# BEGIN READ ONLY (no statement more), and the pool resets it when the unit ends
+_READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
+
+
+def _refused_as_read_only(exc: BaseException) -> bool:
+    """SQLite's SQLITE_READONLY (query_only), PostgreSQL's read_only_sql_transaction."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlite_errorname", "") == "SQLITE_READONLY":
+        return True
+    return getattr(orig, "sqlstate", None) == "25006"
 
 
 def _short(exc: BaseException) -> str:

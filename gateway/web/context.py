@@ -4,6 +4,12 @@ inbox acceptor and the thread pools that keep database work off the event loop.
 Every query runs in :meth:`WebContext.run` (a small pool), so one slow query
 never stalls the other requests; inbox writes go through one acceptor in a
 thread of its own (:meth:`WebContext.accept`), the way the SMTP writer does.
+
+A page that only looks (the board, a ticket, the lists, a sign-in link opened)
+reads in :meth:`WebContext.read`, a read-only unit that takes no write lock: on
+SQLite the listener beside it, whose ``250`` waits for its commit, never waits
+for a page. What changes something (a sign-in, a ticket's buttons, a merge, a
+form's rate count) is a :meth:`WebContext.write`.
 """
 
 from __future__ import annotations
@@ -62,13 +68,18 @@ class WebContext:
         return await asyncio.get_running_loop().run_in_executor(self._db, partial(fn, *args))
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(session, *args)`` in one transaction, in the database pool."""
+        """``fn(session, *args)`` in one read-only unit of work, in the database pool:
+        no write lock; a write in it raises :class:`store.db.WroteInReadOnlyUnit`."""
+        return await self.run(self._unit, True, fn, args)
 
-        def work() -> T:
-            with transaction(self.sessions) as s:
-                return fn(s, *args)
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(session, *args)`` in one unit of work that may write (on SQLite it
+        takes the write lock at its start), in the database pool."""
+        return await self.run(self._unit, False, fn, args)
 
-        return await self.run(work)
+    def _unit(self, read_only: bool, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        with transaction(self.sessions, read_only=read_only) as s:
+            return fn(s, *args)
 
     async def accept(self, items: Sequence[Incoming]) -> list[Accepted]:
         """Store in the inbox, durably; raises TransientError when the database is not there."""

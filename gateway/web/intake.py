@@ -124,7 +124,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         reference=str(request.url.relative()),
     )
     try:
-        allowed = await ctx.read(
+        allowed = await ctx.write(
             _count,
             checked.email,
             client_ip(request),

@@ -66,7 +66,7 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     if "@" not in email:  # the typo comes back to be corrected (escaped by the template)
         return page(request, "sign_in.html.j2", {"bad_email": one_line(typed)}, status=400)
     ip = client_ip(request)
-    verdict = await ctx.read(_count, ctx.settings, email, ip, ctx.now())
+    verdict = await ctx.write(_count, ctx.settings, email, ip, ctx.now())
     if verdict is Ask.REFUSED:
         return page(request, "error.html.j2", {"status": 429}, status=429)
     answer = page(request, "sign_in_sent.html.j2", {})
@@ -76,7 +76,7 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     await answer.prepare(request)
     await answer.write_eof()  # sent whole: what follows cannot change how long it took
     try:
-        await ctx.read(_send_link, ctx.settings, member, ctx.now())
+        await ctx.write(_send_link, ctx.settings, member, ctx.now())
     except Exception:  # the answer is out: the member asks again
         log.exception("web: the sign-in link for %s could not be queued", member.email)
         return answer
@@ -221,7 +221,7 @@ async def use_link(request: web.Request) -> web.Response:
     token = _token(request)
     session_token = secrets.token_urlsafe(32)
     browser = visitor(request).csrf  # the CSRF middleware checked it: this browser's
-    used = await ctx.read(
+    used = await ctx.write(
         _use, token, session_token, browser, _signed_in_as(request), ctx.settings, ctx.now()
     )
     if used is Use.REFUSED:
@@ -268,7 +268,7 @@ async def sign_out(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     token = visitor(request).session_token
     if token:
-        await ctx.read(web_auth.end_session, token)
+        await ctx.write(web_auth.end_session, token)
     response = see_other("/")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -49,7 +49,7 @@ async def merge_into(request: web.Request) -> web.Response:
         values = {"source": source, "target": typed.strip()[:40], "why": why}
         return page(request, "merge_refused.html.j2", values, status=400)
     target = said.target
-    done = await ctx.read(_merge, ctx.settings, source, target, member.email, ctx.now())
+    done = await ctx.write(_merge, ctx.settings, source, target, member.email, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
     if isinstance(done, Msg):
@@ -71,7 +71,7 @@ async def unmerge(request: web.Request) -> web.Response:
     if source is None or not 0 < source < 2**31:
         raise web.HTTPNotFound()
     window = ctx.settings.gateway.reopen_window
-    done = await ctx.read(_unmerge, source, window, member.email, ctx.now())
+    done = await ctx.write(_unmerge, source, window, member.email, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
     if isinstance(done, Msg):

@@ -164,7 +164,7 @@ async def act(request: web.Request) -> web.Response:
     if action == "close" and reason not in CLOSE_REASONS:
         raise web.HTTPBadRequest()
     if action == "approve":
-        said = await ctx.read(
+        said = await ctx.write(
             _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, ctx.now()
         )
         if said is None:
@@ -173,7 +173,7 @@ async def act(request: web.Request) -> web.Response:
             values = {"ticket_id": ticket_id, "why": said}
             return page(request, "approve_refused.html.j2", values, status=409)
         raise see_other(f"/tickets/{ticket_id}")
-    done = await ctx.read(_act, ticket_id, member.email, action, reason, note, ctx.now())
+    done = await ctx.write(_act, ticket_id, member.email, action, reason, note, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
     if done:
