@@ -15,7 +15,6 @@ A proxy's password never leaves :class:`Proxy` except in the header it is for:
 from __future__ import annotations
 
 import base64
-import urllib.request
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
@@ -112,6 +111,8 @@ def proxy_for(url: str, setting: ProxySetting = ENVIRONMENT) -> Proxy | None:
         if not setting.proxy or bypassed(host, setting.no_proxy):
             return None
         return parse_proxy(setting.proxy)
+    import urllib.request  # here: the settings import this module, and every command them
+
     named = urllib.request.getproxies().get(parts.scheme.lower(), "")
     if not named or urllib.request.proxy_bypass(host):
         return None
@@ -138,5 +139,7 @@ def bypassed(host: str, no_proxy: tuple[str, ...]) -> bool:
         return False
     if "*" in no_proxy:  # a list of the config's own: "*" is everything wherever it is
         return True
+    import urllib.request
+
     match = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # untyped
     return bool(match(host, {"no": ",".join(no_proxy)}))

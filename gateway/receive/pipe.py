@@ -26,8 +26,6 @@ from typing import IO
 from gateway.config import locate
 from gateway.core.folders import private_folder
 from gateway.core.sqlite_url import sqlite_path
-from store.accept.contract import Incoming
-from store.accept.sqlite import SqliteInbox
 
 __all__ = [
     "PipeTarget",
@@ -86,6 +84,9 @@ def quick_accept(
     db_path: str, raw: bytes, *, source_ref: str, now: datetime, busy_timeout_ms: int = 5000
 ) -> tuple[int, bool] | None:
     """Store ``raw`` as a pending inbox row; (id, duplicate), or None to take the full path."""
+    from store.accept.contract import Incoming  # here: every command asks pipe_target first
+    from store.accept.sqlite import SqliteInbox
+
     box = SqliteInbox(db_path, busy_timeout_ms)
     try:
         if not box.current():

@@ -13,15 +13,15 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.catalog.load import CatalogHolder, catalog_path
+from gateway.catalog.load import CatalogHolder
 from gateway.config.settings import Settings
 from gateway.config.slack_members import SlackMembers
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
+from gateway.runtime.reader import catalog_holder, schema_current
 from gateway.tickets import conversation, news
-from store import migrate
 from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
 from store.row_claims import RowClaims
@@ -70,21 +70,12 @@ def build(
     ``catalog_text``: the catalog the daemon has in use, for its processing child.
     ``before_migrating``: told ``(current, head)`` before the schema is upgraded.
     """
-    catalog = CatalogHolder(
-        catalog_path(settings),
-        settings.members,
-        templates_dir=settings.gateway.templates_dir,
-        text=catalog_text,
-    )
+    catalog = catalog_holder(settings, catalog_text)
     # checkpoint_apart: no commit of this process checkpoints; the thread does (below)
     engine = make_engine(settings.database.url, checkpoints=not checkpoint_apart)
     clock = clock or SystemClock()
     if migrate_schema:
-        try:
-            migrate.ensure_current(engine, clock.now(), before=before_migrating)
-        except BaseException:
-            engine.dispose()
-            raise
+        schema_current(engine, clock, before_migrating)
     # the tickets service's hooks read these: chat news, and the mails a change causes
     mail = conversation.MailContext(settings, lambda: catalog.current)
     info = {news.INFO_KEY: settings.chat, conversation.CONTEXT: mail}

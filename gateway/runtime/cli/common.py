@@ -22,12 +22,22 @@ from gateway.core.i18n import Msg, translate
 from gateway.core.zone import local_time  # the one way a time is said (re-exported)
 from gateway.runtime.cli.language import cli_locale
 
-__all__ = ["Speaker", "cli_locale", "columns", "local_time", "opened", "pad", "print_json"]
+__all__ = [
+    "Speaker",
+    "cli_locale",
+    "columns",
+    "local_time",
+    "opened",
+    "pad",
+    "print_json",
+    "reading",
+]
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
     from gateway.core.i18n import Msg
     from gateway.runtime.app import App
+    from gateway.runtime.reader import Reader
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_UNAVAILABLE = 0, 64, 65, 66, 69
 EX_SOFTWARE, EX_TEMPFAIL, EX_CONFIG = 70, 75, 78
@@ -48,6 +58,20 @@ def opened(settings: Settings, *, checkpoint_apart: bool = False) -> Iterator[Ap
         yield app
     finally:
         app.close()
+
+
+@contextmanager
+def reading(settings: Settings) -> Iterator[Reader]:
+    """What a command that changes nothing reads with (:mod:`gateway.runtime.reader`):
+    it imports none of the runner, the tickets service or the doors, which ``opened``
+    wires; closed however the command ends."""
+    from gateway.runtime.reader import open_reader
+
+    reader = open_reader(settings)
+    try:
+        yield reader
+    finally:
+        reader.close()
 
 
 def actor() -> str:

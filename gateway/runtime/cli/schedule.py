@@ -25,12 +25,13 @@ from gateway.runtime.cli.common import (
     local_time,
     opened,
     print_json,
+    reading,
 )
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
-    from gateway.runtime.app import App
+    from gateway.runtime.reader import Reader
     from gateway.scheduling.health import HealthReport
     from gateway.scheduling.workload import Outside
 
@@ -42,7 +43,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     data_dir = settings.gateway.data_dir
     running = health.Daemon(pipe.daemon_running(data_dir), str(pipe.lock_path(data_dir)))
-    with opened(settings) as app:
+    with reading(settings) as app:
         report = health.check(settings, app.sessions, app.clock.now(), running)
         outside = _outside_catalog(app)
     web = _web_status(settings)
@@ -77,7 +78,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK if report.healthy else EX_UNHEALTHY
 
 
-def _outside_catalog(app: App) -> Outside:
+def _outside_catalog(app: Reader) -> Outside:
     """Open tickets of entries removed from the catalog: a warning, not a problem (they
     follow the fallback's rules meanwhile; someone should refile them)."""
     from gateway.scheduling import workload

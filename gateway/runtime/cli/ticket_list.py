@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
 from gateway.core.priority import LEVELS
-from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, opened, pad, print_json
+from gateway.runtime.cli.common import EX_OK, EX_USAGE, Speaker, pad, print_json, reading
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
             return EX_USAGE
         values["assignee"] = member
     query = ticket_query.TicketQuery(**values, limit=None, oldest_first=True)
-    with opened(settings) as app, transaction(app.sessions) as s:
+    with reading(settings) as app, transaction(app.sessions) as s:
         rows, _ = ticket_query.find(s, query)
         catalog = app.catalog.current
     if args.json:

@@ -22,8 +22,8 @@ from gateway.runtime.cli.common import (
     EX_UNAVAILABLE,
     Speaker,
     local_time,
-    opened,
     print_json,
+    reading,
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
@@ -126,7 +126,7 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     said = Speaker(settings)
-    with opened(settings) as app, transaction(app.sessions) as s:
+    with reading(settings) as app, transaction(app.sessions) as s:
         data = tickets.detail(s, args.id)
         ticket = tickets.get(s, args.id)
         entry = app.catalog.current.entry(data["catalog"]) if data else None

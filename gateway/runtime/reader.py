@@ -1,0 +1,70 @@
+"""What a command that only reads opens: settings → catalog → engine → sessions.
+
+``tickets list``, ``tickets show`` and ``status`` are called from scripts and shell
+loops, so they must not pay for what only changes need: the runner's chain and the
+parser, the tickets service's mail hooks (notify, Jinja2), the web, chat and action
+doors (their import cost three times the command's own work). :func:`open_reader`
+wires the parts they read with, exactly as :func:`gateway.runtime.app.build` wires
+them (the same catalog, the same engine, the schema brought to head the same way),
+and :func:`gateway.runtime.app.build` uses the same two steps. Its sessions carry no
+hooks: a command that changes something opens the whole application.
+``tests/test_cli_light.py`` names the modules a read command must not import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.catalog.load import CatalogHolder, catalog_path
+from gateway.config.settings import Settings
+from gateway.core.clock import Clock, SystemClock
+from store import migrate
+from store.db import make_engine, session_factory
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]  # hook-free: for units of work that change nothing
+    clock: Clock
+    catalog: CatalogHolder
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_reader(settings: Settings, clock: Clock | None = None) -> Reader:
+    """The parts a reading command uses; raises CatalogError (a catalog with problems)
+    and TransientError (the database down) as :func:`gateway.runtime.app.build` does."""
+    catalog = catalog_holder(settings)
+    engine = make_engine(settings.database.url)
+    clock = clock or SystemClock()
+    schema_current(engine, clock)
+    return Reader(settings, engine, session_factory(engine), clock, catalog)
+
+
+def catalog_holder(settings: Settings, text: str | None = None) -> CatalogHolder:
+    """The configured catalog (``text``: the one a daemon has in use)."""
+    return CatalogHolder(
+        catalog_path(settings),
+        settings.members,
+        templates_dir=settings.gateway.templates_dir,
+        text=text,
+    )
+
+
+def schema_current(
+    engine: Engine, clock: Clock, before: Callable[[str | None, str], None] | None = None
+) -> None:
+    """Bring the schema to head (``before``: told ``(current, head)`` first); the engine
+    is disposed of when that fails."""
+    try:
+        migrate.ensure_current(engine, clock.now(), before=before)
+    except BaseException:
+        engine.dispose()
+        raise
