@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gateway.core.errors import TransientError
-from store.db import is_transient
+from store.db import READ_ONLY, is_transient
 from store.revision import HEAD
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -23,9 +23,11 @@ MIGRATION_LOCK = 0x7467_0001  # "tg" + 1: the advisory lock taken while migratin
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The database's revision; None for an empty database."""
+    """The database's revision; None for an empty database. Read without the write lock
+    (SQLite): every command asks first, also one that only reads while a writer works."""
     try:
         with engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, ProgrammingError) as exc:
         missing = "no such table" in str(exc) or "does not exist" in str(exc)

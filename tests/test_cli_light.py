@@ -121,3 +121,22 @@ def test_a_change_still_wires_the_whole_application(config: Path) -> None:
     code, out, modules = imported(config, "tickets", "note", "1", "looked at it")
     assert code == 0, out
     assert {"gateway.runtime.app", "gateway.tickets.changes", "jinja2"} <= set(modules)
+
+
+@pytest.mark.parametrize("args", [("tickets", "list"), ("tickets", "show", "1")])
+def test_reading_answers_while_a_writer_holds_the_lock(config: Path, args: tuple[str, ...]) -> None:
+    """A script's ``tickets list`` during a bulk ingest or a busy listener: the read takes
+    no write lock, so it neither waits out the busy timeout (then exit 75) nor makes
+    the writer wait for it."""
+    import sqlite3
+
+    url = str(load_settings(config).database.url)
+    writer = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, held for the whole command
+        code, out, _ = imported(config, *args)
+        writer.execute("UPDATE tickets SET subject = subject")  # the writer was never held up
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert code == 0 and "VPN does not connect" in out, out

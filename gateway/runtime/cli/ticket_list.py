@@ -91,7 +91,7 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
             return EX_USAGE
         values["assignee"] = member
     query = ticket_query.TicketQuery(**values, limit=None, oldest_first=True)
-    with reading(settings) as app, transaction(app.sessions) as s:
+    with reading(settings) as app, transaction(app.sessions, read_only=True) as s:
         rows, _ = ticket_query.find(s, query)
         catalog = app.catalog.current
     if args.json:

@@ -126,7 +126,7 @@ def cmd_tickets_show(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     said = Speaker(settings)
-    with reading(settings) as app, transaction(app.sessions) as s:
+    with reading(settings) as app, transaction(app.sessions, read_only=True) as s:
         data = tickets.detail(s, args.id)
         ticket = tickets.get(s, args.id)
         entry = app.catalog.current.entry(data["catalog"]) if data else None
