@@ -308,16 +308,17 @@ def _on_failure(
             actor=ACTOR,
         )
         return
+    locale = member.locale or settings.gateway.locale
     view = views.ActionFailed(
         team=team(settings),
         recipient=views.Person(member.email, member.name),
         ticket=ticket_ref(ticket, settings, now),
         run_id=run.id,
-        entry=entry.id,
-        action_type=action.type,
+        entry=entry.name(locale),  # as the reader knows it, never its id
+        action_type=ACTION_TYPES.get(action.type, action.type),
         target=action.target,
         attempts=run.attempt,
-        status=status_text(action.type, attempt.status),
+        status=_status_said(action.type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
     )
@@ -328,5 +329,5 @@ def _on_failure(
         view,
         key=f"action-failed:{run.id}:{now.isoformat()}",  # again after an ``actions retry``
         now=now,
-        locale=member.locale or settings.gateway.locale,
+        locale=locale,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from gateway.actions.results import ACTION_TYPES
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.config.settings import GatewaySettings, HealthSettings, ImapSettings, Settings
@@ -271,8 +272,8 @@ SAMPLES: list[v.View] = [
         OPS,
         T42,
         7,
-        "account",
-        "webhook",
+        "Accounts",  # the entry's name in the reader's language (data, as a subject is)
+        ACTION_TYPES["webhook"],
         "https://automation.example.test/hooks/account",
         4,
         "HTTP 503",
