@@ -19,7 +19,8 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from store.models import OutboxRow
-from tests.support.actions import action_app, argv_yaml, drain, script
+from tests.support.actions import RECORDER, action_app, argv_yaml, drain, script
+from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, header_of, outbox, parsed, text_of
 
@@ -29,6 +30,8 @@ REFUSES = """
     print("directory says: no such OU", file=sys.stderr)
     sys.exit(65)
 """
+# the request names no account: it falls to "other" until a member files it
+VAGUE = mail(subject="New colleague from April", body="Hello,\nUser ID: taro.yamada\n")
 ACCOUNT = mail(subject="New account please", body="Hello,\nUser ID: taro.yamada\n")
 
 
@@ -36,6 +39,13 @@ def html_of(row: OutboxRow) -> str:
     body = parsed(row).get_body(preferencelist=("html",))
     assert body is not None
     return str(body.get_content())
+
+
+def member_mail(app: App, ticket_id: int, body: str, member: str) -> bytes:
+    """A member's verified reply (to the reply-token address issued to them)."""
+    name = {m.email: m.name for m in MEMBERS}[member]
+    to = reply_address(app, ticket_id, member)
+    return mail(subject=f"Re: [#{ticket_id}]", body=body, sender=f"{name} <{member}>", to=to)
 
 
 def command_app(
@@ -83,5 +93,43 @@ def test_the_action_failed_mail_names_the_entry_in_the_readers_language(
             assert sentence in re.sub(r"\s+", " ", body)
             assert "account" not in body.replace("New account please", "")
             assert kind in body
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("member", "filed", "unknown"),
+    [
+        (
+            "ops@example.test",  # reads English
+            "filed under Accounts (account); from the request:",
+            "unknown field 'colour' for entry 'Accounts'",
+        ),
+        (
+            "ops2@example.test",  # reads Japanese
+            "分類をアカウント（account）にしました。",
+            "カタログ項目「アカウント」のパラメータシートに「colour」はありません",
+        ),
+    ],
+)
+def test_the_transcript_names_the_entry_a_member_filed_under(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    member: str,
+    filed: str,
+    unknown: str,
+) -> None:
+    """``/category account`` was answered ``filed under account``: the word the member
+    typed, not the entry as the pages and mails name it. The name comes first, and the
+    id beside it, since that is what a member types to file a ticket there."""
+    app = command_app(settings, clock, tmp_path, RECORDER, "")
+    try:
+        ticket_id = deliver(app, VAGUE).ticket_id or 0
+        deliver(app, member_mail(app, ticket_id, "/category account\n", member))
+        deliver(app, member_mail(app, ticket_id, "/field colour red\n", member))
+        filed_mail, refused_mail = outbox(app, "command_result")[-2:]
+        assert filed in re.sub(r"\s+", " ", text_of(filed_mail))
+        assert unknown in re.sub(r"\s+", " ", text_of(refused_mail))
     finally:
         app.close()
