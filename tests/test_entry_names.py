@@ -19,7 +19,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from store.models import OutboxRow
-from tests.support.actions import RECORDER, action_app, argv_yaml, drain, script
+from tests.support.actions import RECORDER, action_app, argv_yaml, catalog_text, drain, script
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, header_of, outbox, parsed, text_of
@@ -131,5 +131,35 @@ def test_the_transcript_names_the_entry_a_member_filed_under(
         filed_mail, refused_mail = outbox(app, "command_result")[-2:]
         assert filed in re.sub(r"\s+", " ", text_of(filed_mail))
         assert unknown in re.sub(r"\s+", " ", text_of(refused_mail))
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("notify", "said"),
+    [
+        ("assignee", "entry 'Accounts' has no Command action in the catalog now"),
+        ("manager", "カタログ項目「アカウント」には、いまはコマンドの自動処理がありません"),
+    ],
+)
+def test_a_run_whose_action_changed_type_says_the_entry_by_its_name(
+    settings: Settings, clock: FakeClock, tmp_path: Path, notify: str, said: str
+) -> None:
+    """A command run still queued when the catalog made the entry's action a webhook
+    fails with ``entry 'account' has no command action in the catalog now``: the
+    problem line of the failure mail, with the id and the catalog's word for the type."""
+    app = command_app(settings, clock, tmp_path, RECORDER, "")
+    try:
+        deliver(app, ACCOUNT)  # its run is written, the worker not yet run
+        (tmp_path / "hook.secret").write_bytes(b"hook-secret-0123456789abcdef-xyz\n")
+        webhook = (
+            "type: webhook\nurl: http://127.0.0.1:9/\nsecret_file: hook.secret\n"
+            f"on_failure: {{notify: {notify}}}"
+        )
+        (tmp_path / "catalog.yaml").write_text(catalog_text(webhook), encoding="utf-8")
+        assert app.catalog.reload()
+        assert [d.step for d in drain(app)] == [Step.FAILED]
+        [told] = outbox(app, "action_failed")
+        assert said in re.sub(r"\s+", " ", text_of(told))
     finally:
         app.close()
