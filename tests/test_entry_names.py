@@ -10,19 +10,22 @@ ops2@ and boss@ (ja)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from gateway.actions.outcome import Step
-from gateway.config.settings import Settings
+from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
-from gateway.runtime.app import App
+from gateway.core.i18n import translate
+from gateway.runtime.app import App, build
+from gateway.tickets import event_words
 from store.models import OutboxRow
 from tests.support.actions import RECORDER, action_app, argv_yaml, catalog_text, drain, script
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, header_of, outbox, parsed, text_of
+from tests.support.pipeline import deliver, header_of, outbox, parsed, show, text_of
 
 REFUSES = """
     import sys
@@ -161,5 +164,33 @@ def test_a_run_whose_action_changed_type_says_the_entry_by_its_name(
         assert [d.step for d in drain(app)] == [Step.FAILED]
         [told] = outbox(app, "action_failed")
         assert said in re.sub(r"\s+", " ", text_of(told))
+    finally:
+        app.close()
+
+
+def test_a_mail_turned_off_for_an_entry_says_its_name_and_id(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The ticket's history said ``acknowledgement is turned off for the entry account``:
+    the name first, as the ticket page names the entry, and the id after it, which is
+    what the catalog's ``mails_off`` is written under."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "entries:\n"
+        "  - id: account\n    name: {ja: アカウント, en: Accounts}\n"
+        "    keywords: [account]\n    mails_off: [acknowledgement]\n"
+        "  - id: other\n    name: {ja: その他, en: Other}\n    fallback: true\n"
+        "    manager: boss@example.test\n",
+        encoding="utf-8",
+    )
+    app = build(replace(settings, members=MEMBERS, catalog=CatalogSettings(path=path)), clock)
+    try:
+        ticket_id = deliver(app, ACCOUNT).ticket_id or 0
+        [off] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "no-auto-answer"]
+        why = event_words.why("no-auto-answer", off["detail"])
+        assert translate(why, "en") == (
+            "acknowledgement is turned off for the entry Accounts (account) by its mails_off"
+        )
+        assert "アカウント（account）" in translate(why, "ja")
     finally:
         app.close()
