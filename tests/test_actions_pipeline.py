@@ -158,7 +158,8 @@ def test_approval_waits_for_a_managers_approve(
             "boss@example.test",
         )
         transcript = text_of(outbox(app, "command_result")[-1])  # the boss reads Japanese
-        assert f"承認しました: account の自動処理を実行します（実行 #{run['id']}）" in transcript
+        # the entry by its name (アカウント), as the pages and the other mails name it
+        assert f"承認しました: アカウントの自動処理を実行します（実行 #{run['id']}）" in transcript
         assert [d.step for d in drain(app)] == [Step.SUCCEEDED]
         [doc] = documents(log)
         assert (doc["fields"]["user_id"], doc["approved_by"], doc["trigger"]) == (
@@ -220,7 +221,7 @@ def test_approve_without_an_approval_action_is_refused(
         ticket_id = deliver(app, mail(subject="account", body="Hi\n")).ticket_id or 0
         deliver(app, member_mail(app, ticket_id, "boss@example.test", "/approve\n"))
         text = text_of(outbox(app, "command_result")[-1])
-        assert "項目 'account' には承認待ちの自動処理がありません" in text
+        assert "カタログ項目「アカウント」には承認待ちの自動処理がありません" in text
         assert runs(app) == []
     finally:
         app.close()

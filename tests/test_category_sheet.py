@@ -76,7 +76,7 @@ def test_category_takes_the_requests_values_and_starts_the_action(
         # the member's transcript says what the request gave
         [transcript] = outbox(app, "command_result")
         text = text_of(transcript)
-        assert "filed under account" in text
+        assert "filed under Accounts (account)" in text  # its name, and the id typed
         assert "user_id" in text and "seats" in text
     finally:
         app.close()
@@ -112,6 +112,6 @@ def test_category_without_request_values_fills_nothing(
         assert (t["catalog"], t["fields"]) == ("account", {})
         assert runs(app) == []
         [transcript] = outbox(app, "command_result")
-        assert "applied: filed under account\n" in text_of(transcript) + "\n"
+        assert "applied: filed under Accounts (account)\n" in text_of(transcript) + "\n"
     finally:
         app.close()

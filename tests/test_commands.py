@@ -163,7 +163,7 @@ def test_due_is_the_end_of_the_day_in_the_team_time_zone(line: str) -> None:
         ("/due tomorrow", Role.MEMBER, "not a date: 'tomorrow'"),
         ("/due 2026-02-30", Role.MEMBER, "no such date: '2026-02-30'"),
         ("/due 2026-03-01", Role.MEMBER, "2026-03-01 is in the past"),
-        ("/field colour red", Role.MEMBER, "unknown field 'colour' for entry 'purchase'"),
+        ("/field colour red", Role.MEMBER, "unknown field 'colour' for entry 'Purchase'"),
         ("/field quantity many", Role.MEMBER, "field quantity:"),
         ("/field quantity", Role.MEMBER, "/field needs a field name and a value"),
         ("/field", Role.MEMBER, "/field needs a field name and a value"),

@@ -94,3 +94,12 @@ def test_a_latin_value_keeps_its_space_and_a_name_its_own() -> None:
         translate(N_(m, id=3, member="tanaka@example.test"), "ja")
         == "チケット #3: 担当者を tanaka@example.test にしました"
     )
+
+
+def test_a_value_that_ends_in_a_full_width_bracket_meets_its_particle_without_a_space() -> None:
+    """An entry named with the id a member types (アカウント（account）): its edge is a
+    full-width bracket, Japanese typography, so no space before the particle either."""
+    said = translate(N_("filed under {entry}", entry="アカウント（account）"), "ja")
+    assert said == "分類をアカウント（account）にしました"
+    quoted = translate(N_("assigned to {member}", member="「テスト」"), "ja")
+    assert quoted == "担当者を「テスト」にしました"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -74,6 +74,9 @@ def data_of(value: object, field: str = "") -> Iterator[str]:
             yield from data_of(getattr(value, f.name), f.name)
     elif isinstance(value, tuple | list):
         for item in value:
+            yield from data_of(item, field)
+    elif isinstance(value, Mapping):  # a Msg parameter in each language: an entry's names
+        for item in value.values():
             yield from data_of(item, field)
 
 

@@ -71,7 +71,7 @@ def test_the_fallbacks_mails_off_decide_the_requesters_mails(gw: App) -> None:
     set_state(gw, tid, TicketState.CLOSED)
     assert [f"#{kept}" in text_of(m) for m in outbox(gw, "status_change")] == [True]
     [off] = [e for e in show(gw, tid)["events"] if e["kind"] == "no-auto-answer"]
-    assert "the entry other (mails_off)" in off["detail"]["reason"]
+    assert "the entry Other (other) by its mails_off" in off["detail"]["reason"]
 
 
 def test_the_fallbacks_manager_hears_of_an_unassigned_ticket(gw: App) -> None:

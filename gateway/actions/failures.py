@@ -10,6 +10,8 @@ samples can say each of them (tests/support/samples.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gateway.core.i18n import N_, Msg
 
 
@@ -70,8 +72,10 @@ def killed_by_signal(signal: int) -> Msg:
     return N_("killed by signal {signal}", signal=signal)
 
 
-def not_in_catalog(entry: str, action_type: str) -> Msg:
-    """The entry (or its action of this type) was removed from the catalog since."""
+def not_in_catalog(entry: Mapping[str, str] | str, action_type: Msg | str) -> Msg:
+    """The entry (or its action of this type) was removed from the catalog since:
+    ``entry`` by its names when the catalog still has it (:meth:`Entry.said`), else its
+    id; ``action_type`` as the ticket page's runs say it."""
     return N_(
         "entry {entry!r} has no {type} action in the catalog now",
         entry=entry,

@@ -24,7 +24,7 @@ from gateway.actions.outcome import Attempt, Step
 from gateway.catalog.model import Action, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import LOCALES, N_, Msg, translate
+from gateway.core.i18n import N_, Msg, translate
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
@@ -67,7 +67,7 @@ ACTION_TYPES: Mapping[str, Msg] = {"webhook": N_("Webhook"), "command": N_("Comm
 def entry_said(entry: Entry | None, entry_id: str) -> Mapping[str, str] | str:
     """The entry as each reader reads it: its name in each language (a Msg parameter,
     gateway.core.i18n), else its id (an entry removed from the catalog since)."""
-    return {loc: entry.name(loc) for loc in LOCALES} if entry is not None else entry_id
+    return entry.said() if entry is not None else entry_id
 
 
 def _status_said(action_type: str, status: int | None) -> Msg | str:
@@ -308,16 +308,17 @@ def _on_failure(
             actor=ACTOR,
         )
         return
+    locale = member.locale or settings.gateway.locale
     view = views.ActionFailed(
         team=team(settings),
         recipient=views.Person(member.email, member.name),
         ticket=ticket_ref(ticket, settings, now),
         run_id=run.id,
-        entry=entry.id,
-        action_type=action.type,
+        entry=entry.name(locale),  # as the reader knows it, never its id
+        action_type=ACTION_TYPES.get(action.type, action.type),
         target=action.target,
         attempts=run.attempt,
-        status=status_text(action.type, attempt.status),
+        status=_status_said(action.type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
     )
@@ -328,5 +329,5 @@ def _on_failure(
         view,
         key=f"action-failed:{run.id}:{now.isoformat()}",  # again after an ``actions retry``
         now=now,
-        locale=member.locale or settings.gateway.locale,
+        locale=locale,
     )

@@ -134,7 +134,10 @@ def approve(
     action = entry.action if entry is not None else None
     if entry is None or action is None or action.when != "approved":
         raise ApprovalRefused(
-            N_("entry {entry!r} has no action that waits for approval", entry=ticket.catalog or "")
+            N_(
+                "entry {entry!r} has no action that waits for approval",
+                entry=entry.said() if entry is not None else ticket.catalog or "",
+            )
         )
     values = fields.field_values(session, ticket.id)
     lacking = document.missing(entry, values)
@@ -165,7 +168,9 @@ def approve(
     news.changed(
         session, ticket, "approved", now, actor=member.email, via=channel, old=None, new=entry.id
     )
-    return N_("approved: the action of {entry} runs now (run #{run})", entry=entry.id, run=row.id)
+    return N_(
+        "approved: the action of {entry} runs now (run #{run})", entry=entry.said(), run=row.id
+    )
 
 
 def corrected_input(session: Session, ticket: Ticket, catalog: Catalog, row: ActionRun) -> bool:

@@ -76,7 +76,10 @@ class ActionWorker:
             " (resumed after a lost lease)" if run.resumed else "",
         )
         if action is None or action.type != run.action_type:
-            error = failures.not_in_catalog(run.entry_id, run.action_type)
+            error = failures.not_in_catalog(
+                results.entry_said(entry, run.entry_id),
+                results.ACTION_TYPES.get(run.action_type, run.action_type),
+            )
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         elif run.resumed and run.attempt > action.retries + 1:
             error = failures.never_reported(run.attempt - 1)

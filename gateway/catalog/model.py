@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.catalog.linear import KeywordPattern
-from gateway.core.i18n import N_, translate
+from gateway.core.i18n import N_, Msg, translate
 
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
 LOCALES = ("ja", "en")
@@ -115,6 +115,18 @@ class Entry:
 
     def name(self, locale: str) -> str:
         return self.names.get(locale) or self.names.get("en") or self.id
+
+    def said(self) -> Mapping[str, str]:
+        """Its name in each language: a parameter of a :class:`~gateway.core.i18n.Msg`
+        that each reader reads in theirs (アカウント, Accounts), never its id."""
+        return {loc: self.name(loc) for loc in LOCALES}
+
+    def said_with_id(self) -> Msg | str:
+        """Its name with the id a person types to name it (``/category account``):
+        アカウント（account）, Accounts (account); the id alone when it has no name."""
+        if all(name == self.id for name in self.said().values()):
+            return self.id
+        return N_("{name} ({id})", name=self.said(), id=self.id)
 
     def description(self, locale: str) -> str:
         return self.descriptions.get(locale) or self.descriptions.get("en") or ""

@@ -18,9 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 # the particles that follow (or precede) a noun: が を に は の で と へ も や
 PARTICLES = "がをにはのでとへもや"
 
-# hiragana, katakana (and ー), the CJK ideographs, 々 〆, half-width katakana
+# hiragana, katakana (and ー), the CJK ideographs, 々 〆, half-width katakana, and
+# Japanese punctuation at a value's edge: 、。 and the brackets 「」『』【】〔〕〈〉《》
+# （）［］｛｝ (an entry's name with its id, アカウント（account）)
 _JAPANESE = re.compile(
-    r"[\u3005\u3006\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+    r"[\u3001\u3002\u3005\u3006\u3008-\u3011\u3014-\u301b\u3040-\u30ff\u3400-\u4dbf"
+    r"\u4e00-\u9fff\uf900-\ufaff\uff08\uff09\uff3b\uff3d\uff5b\uff5d\uff66-\uff9f]"
 )
 _AFTER = re.compile(rf"^[ \u3000]+(?=[{PARTICLES}])")  # literal: spaces, then a particle
 _BEFORE = re.compile(rf"(?<=[{PARTICLES}])[ \u3000]+$")  # literal: a particle, then spaces

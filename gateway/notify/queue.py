@@ -53,7 +53,7 @@ def turned_off(kind: str, settings: Settings, entry: Entry | None) -> Msg | str:
     if kind in settings.mail.off:
         return unanswered.turned_off(kind)
     if entry is not None and kind in entry.mails_off:
-        return unanswered.turned_off_for(kind, entry.id)
+        return unanswered.turned_off_for(kind, entry.said_with_id())  # name (id)
     return ""
 
 

@@ -45,7 +45,8 @@ class TicketRef:
     state: str  # new | open | pending | closed
     requester: Person
     assignee: str = ""  # display name or address; "" when nobody has it
-    catalog: str = ""  # catalog entry title
+    # the catalog entry: its id (ticket_ref), its name in the reader's language in the digest
+    catalog: str = ""
     created: str = ""  # formatted in the team's time zone
     age_days: int = 0  # since creation, in whole days (for a team's older template)
     idle_days: int = 0  # since the last change, likewise

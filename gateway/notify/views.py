@@ -242,11 +242,11 @@ class ActionFailed:
     recipient: Person
     ticket: TicketRef
     run_id: int
-    entry: str  # the catalog entry whose action it is
-    action_type: str  # webhook | command
+    entry: str  # the catalog entry whose action it is: its name in the reader's language
+    action_type: Text  # webhook | command, said as the ticket page's runs say it
     target: str  # the URL or the program
     attempts: int
-    status: str  # "HTTP 400", "exit 2", or "" when no answer came
+    status: Text  # "HTTP 400", "exit 2" (said), or "" when no answer came
     error: Msg | str  # what went wrong (gateway.actions.failures; the far end's words in it)
     output: str  # the first lines of what it said
 

@@ -342,7 +342,7 @@ def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if field is None:
         return Refused(
             cmd.line,
-            N_("unknown field {name!r} for entry {entry!r}", name=name, entry=ctx.entry.id)
+            N_("unknown field {name!r} for entry {entry!r}", name=name, entry=ctx.entry.said())
             if ctx.entry is not None
             else N_("unknown field {name!r} for this ticket", name=name),
         )
@@ -363,7 +363,7 @@ def _state(target: TicketState) -> _Decider:
 def _approve(cmd: Command, ctx: CommandContext) -> Action | Refused:
     action = ctx.entry.action if ctx.entry is not None else None
     if ctx.entry is None or action is None or action.when != "approved":
-        entry = ctx.entry.id if ctx.entry is not None else "-"
+        entry = ctx.entry.said() if ctx.entry is not None else "-"  # by its name
         return Refused(
             cmd.line, N_("entry {entry!r} has no action that waits for approval", entry=entry)
         )

@@ -49,9 +49,10 @@ def turned_off(kind: str) -> Msg:
     return N_("{kind} is turned off ([mail] off)", kind=kind)
 
 
-def turned_off_for(kind: str, entry: str) -> Msg:
-    """The catalog entry does not send mails of ``kind`` (its ``mails_off``)."""
-    return N_("{kind} is turned off for the entry {entry} (mails_off)", kind=kind, entry=entry)
+def turned_off_for(kind: str, entry: Msg | str) -> Msg:
+    """The catalog entry does not send mails of ``kind`` (its ``mails_off``); ``entry``
+    by its name and the id it is written under (:meth:`Entry.said_with_id`)."""
+    return N_("{kind} is turned off for the entry {entry} by its mails_off", kind=kind, entry=entry)
 
 
 def rate_limited(address: str, recent: int) -> Msg:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gateway.catalog.model import Entry
 from gateway.core import zone
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels
@@ -19,10 +20,16 @@ from gateway.pipeline.watching import Watch
 from gateway.tickets import merge_watch
 
 
-def changed(action: commands.Action, old_state: str, taken: Mapping[str, str] | None = None) -> Msg:
+def changed(
+    action: commands.Action,
+    old_state: str,
+    taken: Mapping[str, str] | None = None,
+    entry: Entry | None = None,
+) -> Msg:
     """What an applied command changed, in words for its transcript (``old_state``: the
     ticket's state before it; ``taken``: the sheet values ``/category`` read from the
-    request, so the member sees what the ticket now holds without opening it)."""
+    request, so the member sees what the ticket now holds without opening it; ``entry``:
+    the entry ``/category`` filed it under, named by its name and the id they typed)."""
     match action:
         case commands.SetState(target, None):
             return N_("{old} → {new}", old=labels.state(old_state), new=labels.state(target))
@@ -38,11 +45,11 @@ def changed(action: commands.Action, old_state: str, taken: Mapping[str, str] | 
         case commands.SetCategory(entry_id) if taken:
             return N_(
                 "filed under {entry}; from the request: {values}",
-                entry=entry_id,
+                entry=_filed(entry, entry_id),
                 values=", ".join(f"{k} = {v}" for k, v in taken.items()),
             )
         case commands.SetCategory(entry_id):
-            return N_("filed under {entry}", entry=entry_id)
+            return N_("filed under {entry}", entry=_filed(entry, entry_id))
         case commands.SetDue(due):
             return N_("due {date}", date=zone.Day(due.date()))  # its day, with the weekday
         case commands.SetField(name, value):
@@ -57,3 +64,8 @@ def changed(action: commands.Action, old_state: str, taken: Mapping[str, str] | 
             return N_("saved answer {name} added after your words", name=name)
         case Merge() | Watch():
             return merge_watch.said(action)
+
+
+def _filed(entry: Entry | None, entry_id: str) -> Msg | str:
+    """The entry a ticket was filed under: its name and its id (アカウント（account）)."""
+    return entry.said_with_id() if entry is not None and entry.id == entry_id else entry_id

@@ -219,7 +219,7 @@ def _apply(
             changes.assign(session, ticket, member, now, **who)
         case commands.SetCategory(entry_id):
             taken = recategorize(session, ticket, entry_id, a.catalog, now, **who)
-            return changed(action, old, taken)
+            return changed(action, old, taken, a.catalog.entry(entry_id))
         case commands.SetDue(due):
             changes.set_due(session, ticket, due, now, **who)
         case commands.SetField(name, value):

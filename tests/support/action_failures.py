@@ -5,6 +5,7 @@ the run's history show them, so the language scanner reads them all."""
 from __future__ import annotations
 
 from gateway.actions import failures
+from gateway.actions.results import ACTION_TYPES
 from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
 
@@ -26,7 +27,8 @@ def action_failures() -> list[Msg]:
         failures.temporary_exit(75),
         failures.exit_code(65),
         failures.killed_by_signal(9),
-        failures.not_in_catalog("account", "webhook"),
+        failures.not_in_catalog({"ja": "アカウント", "en": "Accounts"}, ACTION_TYPES["webhook"]),
+        failures.not_in_catalog("account", ACTION_TYPES["command"]),  # the entry removed
         failures.never_reported(3),
         failures.internal_error("KeyError: 'fields'"),
         failures.secret_unreadable("Permission denied"),

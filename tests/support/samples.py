@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from gateway.actions.results import ACTION_TYPES
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.config.settings import GatewaySettings, HealthSettings, ImapSettings, Settings
@@ -271,8 +272,8 @@ SAMPLES: list[v.View] = [
         OPS,
         T42,
         7,
-        "account",
-        "webhook",
+        "Accounts",  # the entry's name in the reader's language (data, as a subject is)
+        ACTION_TYPES["webhook"],
         "https://automation.example.test/hooks/account",
         4,
         "HTTP 503",
@@ -335,9 +336,9 @@ ANSWER_PROBLEMS = [
 # the notes a run leaves (gateway.actions.results): said as the code says them.
 APPROVALS = [
     N_("only managers may approve an action"),
-    N_("entry {entry!r} has no action that waits for approval", entry="purchase"),
+    N_("entry {entry!r} has no action that waits for approval", entry=ENTRY.said()),
     N_("the sheet is not complete yet: {names} missing", names="quantity, needed_by"),
-    N_("approved: the action of {entry} runs now (run #{run})", entry="purchase", run=7),
+    N_("approved: the action of {entry} runs now (run #{run})", entry=ENTRY.said(), run=7),
     N_("the action could not be queued; try again"),
     *[  # each state a run may be in once approved
         N_("already approved: run #{run} is {state}", run=7, state=labels.run_state(s))
@@ -414,11 +415,15 @@ def applied() -> list[v.CommandLine]:
     ]
     lines = [v.CommandLine(line, command_said.changed(a, "new"), "applied") for line, a in actions]
     taken = {"user_id": "taro.yamada"}  # /category that filled the sheet from the request
-    lines.append(
+    filed = commands.SetCategory(ENTRY.id)  # said by its name and the id typed
+    lines += [
         v.CommandLine(
-            "/category account", command_said.changed(actions[4][1], "new", taken), "applied"
-        )
-    )
+            "/category purchase", command_said.changed(filed, "new", None, ENTRY), "applied"
+        ),
+        v.CommandLine(
+            "/category purchase", command_said.changed(filed, "new", taken, ENTRY), "applied"
+        ),
+    ]
     ignored = [
         # past the line limit, then the rest counted
         *commands.parse_commands("/open\n/pending\n/close\n", 1).ignored,
