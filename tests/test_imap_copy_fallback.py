@@ -14,10 +14,13 @@ the search.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from gateway.core.clock import FakeClock
 from gateway.receive.imap import ImapError, ImapPoller
@@ -45,6 +48,23 @@ def searches(quirky: QuirkyImap) -> int:
 
 def without_message_id(raw: bytes) -> bytes:
     return re.sub(rb"(?im)^message-id:.*\r?\n", b"", raw, count=1)
+
+
+@contextmanager
+def acks_written(app: App) -> Iterator[list[str]]:
+    """The statements that write ``source_state.acks`` while in the block."""
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        statement = str(args[2])
+        if "acks" in statement and statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
+            seen.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
 
 
 def cut(p: ImapPoller) -> None:
@@ -194,6 +214,22 @@ def test_a_changed_uidvalidity_forgets_what_was_copied(
     assert new in acknowledged(quirky, account)
     with transaction(app.sessions) as s:
         assert sources.held(s, account.source) is None
+
+
+@sqlite_only
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_the_copies_cost_one_write_per_copy_command(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], batch_size: int
+) -> None:
+    """Written at each COPY command, not at each message, plus one at the end of the
+    pass (the copies are gone from the folder: nothing kept)."""
+    for n in range(5):
+        quirky.add(Message(mail(f"m{n}")))
+    account = setup(quirky, tls_files, "copy", batch_size=batch_size)
+    with acks_written(app) as writes, poller(app, account) as p:
+        assert p.poll_once() == 5
+    assert quirky.messages == {} and len(acknowledged(quirky, account)) == 5
+    assert len(writes) == copies(quirky) + 1
 
 
 # -- the real Dovecot: the search in the processed folder ------------------------------
