@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
@@ -84,10 +84,11 @@ class Held:
     left: tuple[LeftMessage, ...] = ()  # left alone for a person
     said: Msg | None = None  # the problem ``status`` and the alert say about ``left``
     copied: tuple[int, ...] = ()  # copied to the processed folder, not yet removed
+    unsure: tuple[int, ...] = ()  # their COPY's answer was lost: copied, or not
 
     @property
     def empty(self) -> bool:
-        return not self.left and not self.copied
+        return not self.left and not self.copied and not self.unsure
 
 
 def held(session: Session, source: str) -> Held | None:
@@ -96,9 +97,14 @@ def held(session: Session, source: str) -> Held | None:
 
 
 def keep_held(session: Session, source: str, state: Held, *, now: datetime) -> None:
-    """Write what the poller holds (an empty ``state`` clears it)."""
-    row = _get_or_create(session, source, now)
-    row.acks = None if state.empty else _dumped(state)
+    """Write what the poller holds (an empty ``state`` clears it): one UPDATE, as the
+    poller writes it at each COPY of a server without MOVE."""
+    acks = null() if state.empty else _dumped(state)
+    written = session.execute(
+        update(SourceState).where(SourceState.source == source).values(acks=acks)
+    )
+    if not written.rowcount:  # type: ignore[attr-defined]
+        _get_or_create(session, source, now).acks = None if state.empty else _dumped(state)
 
 
 def left_said(row: SourceState) -> Msg | None:
@@ -116,6 +122,7 @@ def _dumped(state: Held) -> dict[str, Any]:
         ],
         "said": dump(state.said) if state.said is not None else None,
         "copied": list(state.copied),
+        "unsure": list(state.unsure),
     }
 
 
@@ -128,6 +135,7 @@ def _held(data: dict[str, Any] | None) -> Held | None:
         tuple(LeftMessage(**m) for m in data.get("left", ())),
         said if isinstance(said, Msg) else None,
         tuple(int(uid) for uid in data.get("copied", ())),
+        tuple(int(uid) for uid in data.get("unsure", ())),
     )
 
 

@@ -324,11 +324,11 @@ def test_dovecot_refusing_every_move_leaves_them_named_in_status(
 
 def test_what_the_poller_holds_is_kept_and_read_back(app: App) -> None:
     """The state a restarted poller takes up and ``status`` reads, written and read on
-    SQLite and PostgreSQL: the left messages with their problem, the copied UIDs; an
-    empty state clears the problem."""
+    SQLite and PostgreSQL: the left messages with their problem, the copied UIDs and
+    those whose COPY's answer was lost; an empty state clears the problem."""
     account = ImapSettings(host="imap.example.test", username="support", password_env="X")
     stuck = (LeftMessage(7, "NO [OVERQUOTA] Quota exceeded", SUBJECT, MESSAGE_ID),)
-    state = Held(9, stuck, left.problem(account, stuck, {7}, TRIES), (7, 8))
+    state = Held(9, stuck, left.problem(account, stuck, {7}, TRIES), (7, 8), (10,))
     now = app.clock.now()
     with transaction(app.sessions) as s:
         sources.keep_held(s, account.source, state, now=now)

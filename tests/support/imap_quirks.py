@@ -8,7 +8,8 @@ Everything else the IMAP tests need runs against the private Dovecot
 (tests/support/dovecot.py); this server speaks just enough IMAP4rev1 for the
 poller (implicit TLS, LOGIN, SELECT, UID SEARCH, UID FETCH (of the content, its size, or
 header fields), UID STORE, UID MOVE or
-UID COPY and UID EXPUNGE, LIST, CREATE, NOOP, LOGOUT), one connection at a time,
+UID COPY and UID EXPUNGE, LIST, CREATE, NOOP, LOGOUT; in another folder than the one
+read, EXAMINE and a UID SEARCH by Message-ID), one connection at a time,
 and keeps what the poller did to each message so a test can look.
 """
 
@@ -59,6 +60,9 @@ class QuirkyImap:
         self.folders: dict[str, list[Message]] = {}  # other folders than the one read
         # commands (their first words) at which the connection drops: ("",) is an outage
         self.hang_up: tuple[str, ...] = ()
+        # commands the server carries out, then drops the connection before its answer
+        self.hang_up_after: tuple[str, ...] = ()
+        self._elsewhere = ""  # the other folder selected, if one is
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert, key)
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -107,6 +111,7 @@ class QuirkyImap:
                 continue
 
     def _session(self, io: BinaryIO) -> None:
+        self._elsewhere = ""
         io.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] quirks ready\r\n")
         io.flush()
         while line := io.readline():
@@ -120,7 +125,10 @@ class QuirkyImap:
             try:
                 if command.startswith(self.hang_up) and not command.startswith("LOGIN"):
                     raise _HangUp
-                for out in self._answer(command, rest):
+                answer = self._answer(command, rest)
+                if command.startswith(self.hang_up_after):
+                    raise _HangUp
+                for out in answer:
                     io.write(out)
             except _Refused as refused:
                 io.write(f"{tag} {refused}\r\n".encode())
@@ -140,13 +148,21 @@ class QuirkyImap:
         if command.startswith("CREATE"):
             self.folders.setdefault(rest.split(" ", 1)[1].strip('"'), [])
             return []
-        if command.startswith("SELECT") or command.startswith("EXAMINE"):
+        if command.startswith(("SELECT", "EXAMINE")):
+            name = rest.split(" ", 1)[1].strip('"')
+            self._elsewhere = "" if name.upper() == "INBOX" else name
+            if self._elsewhere:
+                if name not in self.folders:
+                    raise _Refused("NO Mailbox doesn't exist")
+                return [f"* {len(self.folders[name])} EXISTS\r\n".encode()]
             return [
                 f"* {len(self.messages)} EXISTS\r\n".encode(),
                 f"* OK [UIDVALIDITY {self.uidvalidity}] UIDs valid\r\n".encode(),
                 f"* OK [UIDNEXT {self.uidnext}] next\r\n".encode(),
                 b"* FLAGS (\\Seen \\Deleted)\r\n",
             ]
+        if self._elsewhere:
+            return self._search_elsewhere(command, rest)
         if command.startswith("UID SEARCH"):
             found = " ".join(str(uid) for uid in self._search(rest[len("UID SEARCH ") :]))
             return [f"* SEARCH {found}\r\n".encode()]
@@ -171,6 +187,17 @@ class QuirkyImap:
                 if "\\Deleted" in self.messages[uid].flags:
                     del self.messages[uid]
         return []
+
+    def _search_elsewhere(self, command: str, rest: str) -> list[bytes]:
+        """In another folder only a search by Message-ID: the UIDs of its messages are
+        their places (1, 2, …)."""
+        asked = re.fullmatch(r'UID SEARCH HEADER MESSAGE-ID "?([^"]*)"?', command)
+        if asked is None:
+            raise _Refused(f"BAD not served in {self._elsewhere}: {rest}")
+        wanted = asked[1].encode().lower()
+        messages = self.folders[self._elsewhere]
+        found = [n for n, m in enumerate(messages, start=1) if wanted in _message_id(m.raw)]
+        return [f"* SEARCH {' '.join(map(str, found))}\r\n".encode()]
 
     def _refused(self, spec: str, command: str) -> list[int]:
         """The UIDs ``spec`` names, unless one of them refuses ``command``: the command
@@ -233,3 +260,9 @@ class QuirkyImap:
         if "UNSEEN" in criteria.upper().split():
             found = {u for u in found if "\\Seen" not in self.messages[u].flags}
         return sorted(found)
+
+
+def _message_id(raw: bytes) -> bytes:
+    head = raw.split(b"\r\n\r\n")[0].split(b"\n\n")[0]
+    found = re.search(rb"^message-id:\s*(.*)$", head, re.IGNORECASE | re.MULTILINE)
+    return found[1].strip().lower() if found else b""

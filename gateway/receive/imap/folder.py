@@ -15,6 +15,7 @@ from typing import Any
 from imapclient import DELETED, IMAPClient
 
 from gateway.config.settings import ImapSettings
+from gateway.receive.imap.copies import Copies
 
 # The keyword of a message the server could not hand out (gateway.receive.imap.damaged):
 # never stored, so never acknowledged
@@ -23,15 +24,13 @@ UNREADABLE = "$GatewayUnreadable"
 _NOT_FLAG_SEARCH = {"\\Seen": "UNSEEN", "\\Flagged": "UNFLAGGED", "\\Answered": "UNANSWERED"}
 
 
-def acknowledge(
-    client: IMAPClient, account: ImapSettings, uids: list[int], copied: set[int]
-) -> None:
+def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int], copies: Copies) -> None:
     """Move (or flag) what is safely stored, with the fallbacks old servers need.
 
-    Without MOVE: COPY, then ``\\Deleted`` and EXPUNGE. ``copied`` holds what is in the
-    processed folder already (its flag or expunge was refused before): never copied
-    again. What this copies is added to it (a COPY is whole or nothing, RFC 3501), so a
-    refusal after it cannot make a second copy."""
+    Without MOVE: COPY, then ``\\Deleted`` and EXPUNGE. ``copies`` holds what is in the
+    processed folder already (a refusal or a cut line after its COPY): never copied
+    again; what this copies is added to it and written down before the STORE (see
+    ``copies``)."""
     if not uids:
         return
     if account.after == "flag":
@@ -39,9 +38,7 @@ def acknowledge(
     elif client.has_capability("MOVE"):
         client.move(uids, account.processed_folder)
     else:
-        if to_copy := [uid for uid in uids if uid not in copied]:
-            client.copy(to_copy, account.processed_folder)
-            copied.update(to_copy)
+        copies.copy(client, account.processed_folder, uids)
         client.add_flags(uids, [DELETED], silent=True)
         if client.has_capability("UIDPLUS"):
             client.uid_expunge(uids)

@@ -97,6 +97,7 @@ class ImapPoller:
         self._client: IMAPClient | None = None
         self._damage = Damage()  # a message the server cannot hand out is stepped over
         self._acks = Acknowledgements(account)  # one the server will not let go is left
+        self._acks.copies.noted = self._note_copies  # without MOVE: written at each COPY
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
 
     # -- the two ways in -------------------------------------------------------------
@@ -203,12 +204,24 @@ class ImapPoller:
             with transaction(self.sessions) as s:
                 self._bookmark(s, sweep)
         self._acks.end_pass(client, self.clock.now())
+        self._keep_held()  # what is left for a person: ``status`` and the alert say it
+        return stored
+
+    def _keep_held(self) -> None:
+        """Write what the acknowledgements hold, if it changed (one UPDATE)."""
         held = self._acks.unsaved()
-        if held is not None:  # what is left for a person: ``status`` and the alert say it
+        if held is not None:
             with transaction(self.sessions) as s:
                 sources.keep_held(s, self._source, held, now=self.clock.now())
             self._acks.saved(held)
-        return stored
+
+    def _note_copies(self) -> None:
+        """Right after a COPY, before a STORE that may be cut short (``copies``). With the
+        database out the pass goes on: the EXPUNGE leaves nothing to copy again."""
+        try:
+            self._keep_held()
+        except TransientError as exc:
+            log.warning("imap %s: could not note the copies made now: %s", self.key, exc)
 
     def _bookmark(self, s: Session, sweep: _Pass) -> None:
         """Record that ``sweep`` read up to ``sweep.read`` (and its UIDVALIDITY)."""

@@ -27,11 +27,12 @@ So a refused acknowledgement is taken apart here, and the pass goes on:
    the managers are mailed) that names it and says what to do (``left``).
 
 On a server without MOVE a message is copied, flagged ``\\Deleted`` and expunged: one
-whose flag or expunge is refused is remembered as copied, and only those are tried
-again, so the processed folder never holds it twice.
+whose flag or expunge is refused (or cut short) is remembered as copied, and only
+those are tried again, so the processed folder never holds it twice (``copies``).
 
 What is left alone and what is copied is kept in the database with the bookmark
-(``store.sources.Held``): ``status`` reads it, and after a restart a message left
+(``store.sources.Held``; the copies written at each COPY, the rest at the end of a
+pass): ``status`` reads it, and after a restart a message left
 alone is tried once more at the first pass (the quota may have been raised, the lock
 released), and left again at once if the server still refuses.
 """
@@ -49,6 +50,7 @@ from gateway.config.settings import ImapSettings
 from gateway.core.backoff import doubling
 from gateway.receive.imap import left as said
 from gateway.receive.imap.connect import ensure_folder
+from gateway.receive.imap.copies import Copies
 from gateway.receive.imap.errors import server_text
 from gateway.receive.imap.folder import acknowledge, unacknowledged
 from store.sources import Held, LeftMessage
@@ -78,7 +80,7 @@ class Acknowledgements:
     refused: dict[int, _Refusal] = field(default_factory=dict)  # tried again when due
     left: dict[int, _Refusal] = field(default_factory=dict)  # left alone, for a person
     this_pass: dict[int, str] = field(default_factory=dict)  # UID: the server's answer
-    copied: set[int] = field(default_factory=set)  # in the processed folder, not removed
+    copies: Copies = field(default_factory=Copies)  # without MOVE: copied, not removed
     kept: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
     def begin(self, uidvalidity: int, kept: Held | None = None) -> None:
@@ -87,7 +89,7 @@ class Acknowledgements:
         first = self.uidvalidity is None
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
-            self.copied = set()
+            self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
                 self._take_up(kept)
         if first:
@@ -95,9 +97,10 @@ class Acknowledgements:
         self.this_pass.clear()
 
     def _take_up(self, kept: Held) -> None:
-        """After a restart: what was copied is not copied again; what was left is tried
-        once more at once, and left again if it is refused again."""
-        self.copied = set(kept.copied)
+        """After a restart: what was copied is not copied again (what may have been is
+        looked for first); what was left is tried once more at once, and left again if
+        it is refused again."""
+        self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
 
@@ -108,7 +111,9 @@ class Acknowledgements:
         for known in (self.refused, self.left):  # gone from the folder: nothing to do
             for uid in set(known) - leftovers:
                 del known[uid]
-        self.copied &= leftovers
+        self.copies.keep_only(leftovers)
+        if self.copies.unsure:  # a COPY whose answer was lost: look before copying again
+            self.copies.look_for_unsure(client, self.account, self.uidvalidity or 0)
         due = sorted(uid for uid in leftovers - set(self.left) if self._due(uid, now))
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
@@ -131,7 +136,7 @@ class Acknowledgements:
         folder = self.account.processed_folder
         if self.account.after == "move" and not client.folder_exists(folder):
             ensure_folder(client, folder, self.account.key)  # a person deleted it
-            self.copied.clear()  # and the copies in it
+            self.copies.forget()  # and the copies in it
             if (answer := self._try(client, uids)) is None:
                 return
         if len(uids) == 1:
@@ -172,8 +177,9 @@ class Acknowledgements:
             LeftMessage(uid, r.server, r.subject, r.message_id)
             for uid, r in sorted(self.left.items())
         )
-        problem = said.problem(self.account, left, self.copied, TRIES) if left else None
-        state = Held(self.uidvalidity, left, problem, tuple(sorted(self.copied)))
+        copied, unsure = tuple(sorted(self.copies.copied)), tuple(sorted(self.copies.unsure))
+        problem = said.problem(self.account, left, copied, TRIES) if left else None
+        state = Held(self.uidvalidity, left, problem, copied, unsure)
         unchanged = state == self.kept or (state.empty and self.kept is None)
         return None if unchanged else state
 
@@ -220,14 +226,14 @@ class Acknowledgements:
     def _try(self, client: IMAPClient, uids: list[int]) -> str | None:
         """None if the server acknowledged ``uids``, else its answer."""
         try:
-            acknowledge(client, self.account, uids, self.copied)
+            acknowledge(client, self.account, uids, self.copies)
         except IMAPClientAbortError:  # the connection is gone: an outage, not a refusal
             raise
         except IMAPClientError as exc:
             return server_text(exc)
         for uid in uids:
             self.refused.pop(uid, None)
-            self.copied.discard(uid)
+        self.copies.done(uids)
         return None
 
     def _due(self, uid: int, now: datetime) -> bool:

@@ -1,0 +1,269 @@
+"""On a server without MOVE a stored message is copied to the processed folder, then
+flagged ``\\Deleted`` and expunged: a cut line or a stop between the COPY and the end
+of the pass must not put a second copy there.
+
+What was copied is written to the database right after each COPY (not at the end of
+the pass), so a restart does not copy it again. A COPY whose answer was lost (the
+line cut after the server carried it out, or before) may or may not have made a
+copy: before copying again, the poller looks in the processed folder for the
+message's Message-ID. The fake server (tests/support/imap_quirks.py) cuts the line at
+the chosen command, before carrying it out or just after; the real Dovecot answers
+the search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from gateway.core.clock import FakeClock
+from gateway.receive.imap import ImapError, ImapPoller
+from gateway.runtime.app import App
+from store import sources
+from store.db import transaction
+from store.sources import Held
+from tests.support.databases import sqlite_only
+from tests.support.dovecot import Dovecot
+from tests.support.imap_quirks import Message, QuirkyImap
+from tests.support.mails import mail
+from tests.support.pipeline import inbox_rows
+from tests.support.refused_acks import acknowledged, poller, setup
+
+SEARCHED = "UID SEARCH HEADER MESSAGE-ID"
+
+
+def copies(quirky: QuirkyImap) -> int:
+    return sum(1 for c in quirky.commands if c.upper().startswith("UID COPY"))
+
+
+def searches(quirky: QuirkyImap) -> int:
+    return sum(1 for c in quirky.commands if c.upper().startswith(SEARCHED))
+
+
+def without_message_id(raw: bytes) -> bytes:
+    return re.sub(rb"(?im)^message-id:.*\r?\n", b"", raw, count=1)
+
+
+@contextmanager
+def acks_written(app: App) -> Iterator[list[str]]:
+    """The statements that write ``source_state.acks`` while in the block."""
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        statement = str(args[2])
+        if "acks" in statement and statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
+            seen.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+
+
+def cut(p: ImapPoller) -> None:
+    with pytest.raises(ImapError, match=r"connection to|network error"):
+        p.poll_once()
+
+
+@sqlite_only
+@pytest.mark.parametrize("batch_size", [1, 50])
+@pytest.mark.parametrize("at", ["UID STORE", "UID EXPUNGE"])
+def test_a_restart_after_a_cut_that_followed_the_copy_does_not_copy_again(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], at: str, batch_size: int
+) -> None:
+    """The copies were written to the database only when a pass ended: a line cut
+    after the COPY (at the ``\\Deleted`` STORE, at the EXPUNGE), then a stop, and the
+    restarted daemon copied every message again."""
+    raws = [mail("first"), mail("second"), mail("third")]
+    for raw in raws:
+        quirky.add(Message(raw))
+    account = setup(quirky, tls_files, "copy", batch_size=batch_size)
+    quirky.hang_up = (at,)
+    cut(poller(app, account))
+    copied = copies(quirky)
+    assert copied >= 1 and sorted(acknowledged(quirky, account)) == sorted(raws[:batch_size])
+    quirky.hang_up = ()
+    restarted = poller(app, account)
+    restarted.poll_once()
+    restarted.close()
+    assert quirky.messages == {}
+    assert sorted(acknowledged(quirky, account)) == sorted(raws)  # each once
+    assert len(inbox_rows(app)) == 3
+    assert searches(quirky) == 0  # a COPY that was answered needs no looking
+
+
+@sqlite_only
+@pytest.mark.parametrize("restart", [False, True], ids=["same poller", "restarted"])
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_a_copy_whose_answer_was_lost_is_looked_for_before_copying_again(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], batch_size: int, restart: bool
+) -> None:
+    """The server made the copies, then the line was cut before its answer: the next
+    pass copied them again. Now it finds them in the processed folder by Message-ID,
+    only flags and expunges them, and what was never copied is copied once."""
+    raws = [mail("first"), mail("second"), mail("third")]
+    for raw in raws:
+        quirky.add(Message(raw))
+    account = setup(quirky, tls_files, "copy", batch_size=batch_size)
+    quirky.hang_up_after = ("UID COPY",)
+    p = poller(app, account)
+    cut(p)
+    quirky.hang_up_after = ()
+    assert sorted(acknowledged(quirky, account)) == sorted(raws[:batch_size])
+    assert len(quirky.messages) == 3  # copied, but still here
+    if restart:
+        p.close()
+        p = poller(app, account)
+    p.poll_once()
+    p.close()
+    assert quirky.messages == {}
+    assert sorted(acknowledged(quirky, account)) == sorted(raws)  # each once
+    assert searches(quirky) == min(batch_size, 3)  # the unsure ones only
+
+
+@sqlite_only
+@pytest.mark.parametrize("restart", [False, True], ids=["same poller", "restarted"])
+def test_a_copy_cut_before_the_server_made_it_is_made_once(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], restart: bool
+) -> None:
+    """The line was cut before the server carried out the COPY: the search finds no
+    copy, and the message is copied, not stepped over."""
+    raws = [mail("first"), mail("second")]
+    for raw in raws:
+        quirky.add(Message(raw))
+    account = setup(quirky, tls_files, "copy")
+    quirky.hang_up = ("UID COPY",)
+    p = poller(app, account)
+    cut(p)
+    quirky.hang_up = ()
+    assert acknowledged(quirky, account) == []
+    if restart:
+        p.close()
+        p = poller(app, account)
+    p.poll_once()
+    p.close()
+    assert quirky.messages == {}
+    assert sorted(acknowledged(quirky, account)) == sorted(raws)
+    assert searches(quirky) == 2
+
+
+@sqlite_only
+def test_a_lost_copy_without_message_id_is_copied_again_and_never_lost(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path]
+) -> None:
+    """Nothing names a message without Message-ID in the processed folder: it is
+    copied again (a possible duplicate there), rather than risk removing its only copy."""
+    raw = without_message_id(mail("no id"))
+    quirky.add(Message(raw))
+    account = setup(quirky, tls_files, "copy")
+    quirky.hang_up_after = ("UID COPY",)
+    cut(poller(app, account))
+    quirky.hang_up_after = ()
+    restarted = poller(app, account)
+    restarted.poll_once()
+    restarted.close()
+    assert quirky.messages == {}
+    assert acknowledged(quirky, account) == [raw, raw]
+    assert searches(quirky) == 0
+
+
+@sqlite_only
+@pytest.mark.parametrize("restart", [False, True], ids=["same poller", "restarted"])
+@pytest.mark.parametrize("how", ["copied", "unsure"])
+def test_a_changed_uidvalidity_forgets_what_was_copied(
+    app: App,
+    quirky: QuirkyImap,
+    tls_files: tuple[Path, Path],
+    how: str,
+    restart: bool,
+) -> None:
+    """The copies are named by UID, and a new UIDVALIDITY gives the same UIDs to other
+    messages: one taken for copied would be flagged and expunged without a copy."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    old = mail("old")
+    refuse = "NO Message is locked" if how == "copied" else ""
+    quirky.add(Message(old, refuse=refuse, refused_by=("UID STORE",)))
+    account = setup(quirky, tls_files, "copy")
+    p = poller(app, account)
+    if how == "copied":
+        p.poll_once()  # copied, its \Deleted refused: remembered as copied
+    else:
+        quirky.hang_up_after = ("UID COPY",)
+        cut(p)
+        quirky.hang_up_after = ()
+    with transaction(app.sessions) as s:
+        kept = sources.held(s, account.source)
+    assert kept is not None and (kept.copied or kept.unsure) == (1,)
+    new = mail("new")
+    quirky.messages = {1: Message(new)}  # the server rebuilt its index: UID 1 is another
+    quirky.uidvalidity += 1
+    if restart:
+        p.close()
+        p = poller(app, account)
+    clock.advance(timedelta(days=1))
+    p.poll_once()
+    p.close()
+    assert quirky.messages == {}
+    assert new in acknowledged(quirky, account)
+    with transaction(app.sessions) as s:
+        assert sources.held(s, account.source) is None
+
+
+@sqlite_only
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_the_copies_cost_one_write_per_copy_command(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], batch_size: int
+) -> None:
+    """Written at each COPY command, not at each message, plus one at the end of the
+    pass (the copies are gone from the folder: nothing kept)."""
+    for n in range(5):
+        quirky.add(Message(mail(f"m{n}")))
+    account = setup(quirky, tls_files, "copy", batch_size=batch_size)
+    with acks_written(app) as writes, poller(app, account) as p:
+        assert p.poll_once() == 5
+    assert quirky.messages == {} and len(acknowledged(quirky, account)) == 5
+    assert len(writes) == copies(quirky) + 1
+
+
+# -- the real Dovecot: the search in the processed folder ------------------------------
+
+
+@sqlite_only
+@pytest.mark.parametrize("there", [True, False], ids=["copy made", "copy not made"])
+def test_dovecot_finds_the_copy_whose_answer_was_lost(
+    app: App, dovecot: Dovecot, there: bool
+) -> None:
+    """An old server (no MOVE, no UIDPLUS): a message stored and noted as copied with its
+    answer lost is looked for by Message-ID in the processed folder; it is copied only
+    if it is not there, and the poller reads its own folder on after the search."""
+    user = dovecot.add_user(legacy=True)
+    account = dovecot.account(user, processed_folder="Done")
+    lost = mail("lost answer", message_id="<lost-1@customer.test>")
+    with dovecot.client(user) as c:
+        c.create_folder("Done")
+        c.append("Done", mail("someone else", message_id="<other@customer.test>"))
+        if there:
+            c.append("Done", lost)
+        c.append("INBOX", lost)
+        uidvalidity = int(c.select_folder("INBOX")[b"UIDVALIDITY"])
+        c.append("INBOX", mail("after it"))
+    now = app.clock.now()
+    with transaction(app.sessions) as s:  # stored, its COPY sent, the answer lost
+        sources.advance(s, account.source, uidvalidity=uidvalidity, last_uid=1, now=now)
+        sources.keep_held(s, account.source, Held(uidvalidity, unsure=(1,)), now=now)
+    p = poller(app, account)
+    assert p.poll_once() == 1  # the mail after it is read from INBOX, not from Done
+    p.close()
+    with dovecot.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        assert c.search("ALL") == []
+        c.select_folder("Done", readonly=True)
+        assert len(c.search(["HEADER", "Message-ID", "<lost-1@customer.test>"])) == 1
+        assert len(c.search("ALL")) == 3
