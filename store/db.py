@@ -23,14 +23,16 @@ from gateway.core.errors import TransientError
 from gateway.core.folders import private_folder
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# A PostgreSQL session that holds advisory locks (a mailbox's poller, a runner's rows)
-# keeps them until the server gives up on its client: if the client's machine vanishes
-# (no FIN), after the kernel's two hours by default; with these, after about a minute.
-LOCK_HOLDER_KEEPALIVES = (
-    "SET tcp_keepalives_idle = 30",
-    "SET tcp_keepalives_interval = 10",
-    "SET tcp_keepalives_count = 3",
-)
+# The server's side of the keepalives below, on every connection to PostgreSQL: a backend
+# whose client's machine vanished (no FIN) keeps its transaction, its row locks (FOR
+# UPDATE), its advisory locks (a mailbox's poller, a runner's rows) and its slot until the
+# server gives up on the client: after the kernel's two hours by default; with these,
+# after about a minute. Set once per new connection (_server_keepalives), not per checkout.
+SERVER_KEEPALIVES: dict[str, int] = {
+    "tcp_keepalives_idle": 30,  # seconds
+    "tcp_keepalives_interval": 10,
+    "tcp_keepalives_count": 3,
+}
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
 _QUERY_ONLY = "gateway_query_only"  # Connection.info: SQLite's query_only is on (below)
 # libpq's own side of it, on every connection we make to PostgreSQL: a link that dies
@@ -78,6 +80,7 @@ def make_engine(
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
+    _on_postgres_connect(engine)
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "connect", _text_without_nul)
     return engine
@@ -96,8 +99,42 @@ def connect_args(url: str | URL) -> dict[str, Any]:
 def lock_holder_engine(engine: Engine) -> Engine:
     """An engine of ``engine``'s PostgreSQL database for a connection that holds
     session-level advisory locks: NullPool, so closing the connection really closes it
-    and the server drops its locks; the same connect arguments as ``make_engine``'s."""
-    return create_engine(engine.url, poolclass=NullPool, connect_args=connect_args(engine.url))
+    and the server drops its locks; the same connect arguments and server keepalives
+    as ``make_engine``'s."""
+    holder = create_engine(engine.url, poolclass=NullPool, connect_args=connect_args(engine.url))
+    _on_postgres_connect(holder)
+    return holder
+
+
+def _on_postgres_connect(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _server_keepalives)
+
+
+# Ours where the connection's own value is the server's (default, configuration file):
+# a value the URL gives (options=-c tcp_keepalives_idle=60), or PGOPTIONS, or ALTER
+# ROLE/DATABASE … SET, wins. One statement, in one round trip.
+_SET_SERVER_KEEPALIVES = (
+    "SELECT set_config(name, ours.value, false) FROM (VALUES "
+    + ", ".join(f"('{name}', '{int(value)}')" for name, value in SERVER_KEEPALIVES.items())
+    + ") AS ours(name, value) JOIN pg_settings USING (name)"
+    " WHERE pg_settings.source NOT IN ('client', 'user', 'database', 'database user')"
+)
+
+
+def _server_keepalives(dbapi_connection: Any, _record: Any) -> None:
+    """:data:`SERVER_KEEPALIVES` on a new connection, outside any transaction (one
+    rolled back would take the settings with it)."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(_SET_SERVER_KEEPALIVES)
+        finally:
+            cursor.close()
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def _text_without_nul(dbapi_connection: Any, _record: Any) -> None:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from sqlalchemy import ARRAY, Connection, Engine, Integer, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from store.db import LOCK_HOLDER_KEEPALIVES, lock_holder_engine
+from store.db import lock_holder_engine
 
 log = logging.getLogger("gateway.runner")
 
@@ -133,8 +133,6 @@ class RowClaims:
         if self._conn is None:
             assert self._engine is not None
             conn = self._engine.connect()
-            for setting in LOCK_HOLDER_KEEPALIVES:
-                conn.execute(text(setting))
             self._space = space_of(str(conn.execute(text("SELECT current_schema()")).scalar()))
             conn.commit()
             self._conn = conn

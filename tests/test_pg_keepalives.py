@@ -1,7 +1,8 @@
 """Every connection the gateway makes to PostgreSQL finds a link that died silently
 (packets dropped, no RST) within a minute: libpq's keepalives and TCP_USER_TIMEOUT
 are set on the socket, read back here from the kernel, unless the URL sets its own,
-which win. (That a dead link then answers 451 is tests/test_smtp.py's outage test.)"""
+which win. (That a dead link then answers 451 is tests/test_smtp.py's outage test.)
+The server's side, tcp_keepalives_*, read back with SHOW: every connection too."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from sqlalchemy import make_url, text
+from sqlalchemy import Connection, make_url, text
 
 from gateway.receive.mailbox_lock import exclusive
-from store.db import make_engine
+from store.db import lock_holder_engine, make_engine
 from store.row_claims import RowClaims
 from tests.support.databases import postgres_only
 
@@ -125,3 +126,55 @@ def test_a_urls_own_keepalive_settings_win(db_url: str) -> None:
     assert (given["keepalives_idle"], given["tcp_user_timeout"]) == ("120", "0")
     assert (tcp.idle, tcp.user_timeout) == (120, 0)  # the URL's
     assert tcp.interval * tcp.count < 60  # and ours where it says nothing
+
+
+# The server's side: a backend whose client's machine vanished (no FIN) keeps its
+# transaction, its row locks (FOR UPDATE) and its advisory locks until it finds out.
+SERVER_KEEPALIVES = "tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count"
+
+
+def _server_keepalives(conn: Connection) -> dict[str, int]:
+    return {
+        name: int(conn.execute(text(f"SHOW {name}")).scalar_one()) for name in SERVER_KEEPALIVES
+    }
+
+
+def _with_options(url: str, extra: str) -> str:
+    """``url`` with ``extra`` added to its ``options`` (the tests' URLs set search_path)."""
+    parsed = make_url(url)
+    options = " ".join(filter(None, [str(parsed.query.get("options", "")), extra]))
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+@postgres_only
+def test_the_server_finds_a_vanished_client_within_a_minute_on_every_connection(
+    db_url: str,
+) -> None:
+    """The pool's connections hold row locks (FOR UPDATE) too, not only the lock holders'."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as pooled, lock_holder_engine(engine).connect() as holder:
+            seen = [_server_keepalives(pooled), _server_keepalives(holder)]
+    finally:
+        engine.dispose()
+    for found in seen:
+        idle, interval, count = (found[name] for name in SERVER_KEEPALIVES)
+        assert idle > 0 and interval > 0 and count > 0, found
+        assert idle + interval * count <= 60, found
+
+
+@postgres_only
+def test_a_urls_own_options_are_kept_and_its_server_keepalives_win(db_url: str) -> None:
+    url = _with_options(db_url, "-c statement_timeout=5000 -c tcp_keepalives_idle=120")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = _server_keepalives(conn)
+            timeout = conn.execute(text("SHOW statement_timeout")).scalar_one()
+            path = conn.execute(text("SHOW search_path")).scalar_one()
+    finally:
+        engine.dispose()
+    assert timeout == "5s"
+    assert path == make_url(db_url).query["options"].split("=", 1)[1]  # the test's schema
+    assert found["tcp_keepalives_idle"] == 120  # the URL's
+    assert found["tcp_keepalives_interval"] * found["tcp_keepalives_count"] < 60  # ours

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from store.db import LOCK_HOLDER_KEEPALIVES, lock_holder_engine
+from store.db import lock_holder_engine
 
 log = logging.getLogger("gateway.imap")
 
@@ -69,8 +69,6 @@ class _Exclusive:
 
     def _take_and_run(self, stop: threading.Event) -> None:
         with self.engine.connect() as conn:
-            for setting in LOCK_HOLDER_KEEPALIVES:
-                conn.execute(text(setting))
             held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
             conn.commit()  # the lock is the session's: no transaction stays open
             if not held:
