@@ -190,6 +190,16 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
+def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    """The application pointed at the fake Slack, with its Slack side (Bolt) running:
+    the gateway of the chat tests (a module that needs another overrides it)."""
+    application = build(chat.chat_settings(settings, fake), clock)
+    with chat.slack_app(application, fake):
+        yield application
+    application.close()
+
+
+@pytest.fixture
 def team(settings: Settings, clock: FakeClock) -> Iterator[App]:
     """The application with the test team configured (``tests.support.app.MEMBERS``:
     members, a manager), for the tests of what members and requesters write."""

@@ -9,28 +9,17 @@ done once, and its answer said once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from gateway.config.settings import Settings
-from gateway.core.clock import FakeClock
-from gateway.runtime.app import App, build
+from gateway.runtime.app import App
 from tests.support import chat as c
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox
 from tests.support.slack_fake import FakeSlack
 
 NO_BOT = "C0NOBOT01"  # a channel the bot was never invited to
-
-
-@pytest.fixture
-def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
-    application = build(c.chat_settings(settings, fake), clock)
-    with c.slack_app(application, fake):
-        yield application
-    application.close()
 
 
 def _ticket(app: App) -> int:

@@ -11,22 +11,13 @@ from typing import Any
 
 import pytest
 
-from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from gateway.runtime.app import App, build
+from gateway.runtime.app import App
 from tests.support import chat as c
 from tests.support.pipeline import all_tickets, inbox_rows, show
 from tests.support.slack_fake import FakeSlack
 
 FAMILY = "👨‍👩‍👧‍👦"  # one emoji of four people and three zero-width joiners
-
-
-@pytest.fixture
-def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
-    application = build(c.chat_settings(settings, fake), clock)
-    with c.slack_app(application, fake):
-        yield application
-    application.close()
 
 
 def _mrkdwn(value: object) -> Iterator[str]:

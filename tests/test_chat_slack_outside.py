@@ -7,7 +7,6 @@ and how to have cards in their channel."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -20,14 +19,6 @@ from gateway.runtime.app import App, build
 from tests.support import chat as c
 from tests.support.pipeline import all_tickets, show
 from tests.support.slack_fake import FakeSlack
-
-
-@pytest.fixture
-def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
-    application = build(c.chat_settings(settings, fake), clock)
-    with c.slack_app(application, fake):
-        yield application
-    application.close()
 
 
 def _in(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:

@@ -9,14 +9,10 @@ thread: a thread belongs to one ticket."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from gateway.chat.slack.text import mentioned, plain
-from gateway.config.settings import Settings
-from gateway.core.clock import FakeClock
-from gateway.runtime.app import App, build
+from gateway.runtime.app import App
 from tests.support import chat as c
 from tests.support.pipeline import all_tickets, outbox, show
 from tests.support.slack_fake import FakeSlack
@@ -45,14 +41,6 @@ def test_slack_markup_becomes_plain_text(slack: str, mail: str) -> None:
 
 def test_the_mentioned_users_are_found() -> None:
     assert mentioned("<@U1> and <@U2|x> and <#C1> <@U1>") == ["U1", "U2"]
-
-
-@pytest.fixture
-def chat_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
-    application = build(c.chat_settings(settings, fake), clock)
-    with c.slack_app(application, fake):
-        yield application
-    application.close()
 
 
 def _submit(fake: FakeSlack, user: str, view_id: str, opened: int) -> None:
