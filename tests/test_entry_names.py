@@ -194,3 +194,30 @@ def test_a_mail_turned_off_for_an_entry_says_its_name_and_id(
         assert "アカウント（account）" in translate(why, "ja")
     finally:
         app.close()
+
+
+@pytest.mark.parametrize(
+    ("notify", "problem", "code"),
+    [
+        ("assignee", "Problem: exit 65", "exit 65"),  # ops@, who reads English
+        ("manager", "問題: 終了コード 65 で終わりました", "終了コード 65"),  # boss@, Japanese
+    ],
+)
+def test_the_action_failed_mail_says_the_exit_code_once(
+    settings: Settings, clock: FakeClock, tmp_path: Path, notify: str, problem: str, code: str
+) -> None:
+    """It said ``Answer: exit 65`` and ``Problem: exit 65``, one under the other: the
+    problem of a command (or a webhook) that answered says the exit code (the HTTP
+    status) itself."""
+    app = command_app(
+        settings, clock, tmp_path, REFUSES, f"retries: 0\non_failure: {{notify: {notify}}}"
+    )
+    try:
+        deliver(app, ACCOUNT)
+        assert [d.step for d in drain(app)] == [Step.FAILED]
+        [told] = outbox(app, "action_failed")
+        assert problem in text_of(told)
+        assert text_of(told).count(code) == 1
+        assert html_of(told).count(code) == 1
+    finally:
+        app.close()
