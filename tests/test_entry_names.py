@@ -139,6 +139,28 @@ def test_the_transcript_names_the_entry_a_member_filed_under(
 
 
 @pytest.mark.parametrize(
+    ("member", "taken"),
+    [
+        ("ops@example.test", "from the request: User ID (user_id) = taro.yamada"),
+        ("ops2@example.test", "依頼の本文から入れた項目: ユーザーID（user_id） = taro.yamada"),
+    ],
+)
+def test_the_category_transcript_names_the_values_by_their_label(
+    settings: Settings, clock: FakeClock, tmp_path: Path, member: str, taken: str
+) -> None:
+    """It said ``user_id = taro.yamada``: the sheet's key, where the acknowledgement and
+    the ticket page say ユーザーID / User ID; the name stays beside it for ``/field``."""
+    app = command_app(settings, clock, tmp_path, RECORDER, "")
+    try:
+        ticket_id = deliver(app, VAGUE).ticket_id or 0
+        deliver(app, member_mail(app, ticket_id, "/category account\n", member))
+        [filed] = outbox(app, "command_result")[-1:]
+        assert taken in re.sub(r"\s+", " ", text_of(filed))
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
     ("notify", "said"),
     [
         ("assignee", "entry 'Accounts' has no Command action in the catalog now"),
