@@ -139,6 +139,28 @@ def test_the_transcript_names_the_entry_a_member_filed_under(
 
 
 @pytest.mark.parametrize(
+    ("member", "taken"),
+    [
+        ("ops@example.test", "from the request: User ID (user_id) = taro.yamada"),
+        ("ops2@example.test", "依頼の本文から入れた項目: ユーザーID（user_id） = taro.yamada"),
+    ],
+)
+def test_the_category_transcript_names_the_values_by_their_label(
+    settings: Settings, clock: FakeClock, tmp_path: Path, member: str, taken: str
+) -> None:
+    """It said ``user_id = taro.yamada``: the sheet's key, where the acknowledgement and
+    the ticket page say ユーザーID / User ID; the name stays beside it for ``/field``."""
+    app = command_app(settings, clock, tmp_path, RECORDER, "")
+    try:
+        ticket_id = deliver(app, VAGUE).ticket_id or 0
+        deliver(app, member_mail(app, ticket_id, "/category account\n", member))
+        [filed] = outbox(app, "command_result")[-1:]
+        assert taken in re.sub(r"\s+", " ", text_of(filed))
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
     ("notify", "said"),
     [
         ("assignee", "entry 'Accounts' has no Command action in the catalog now"),
@@ -192,5 +214,32 @@ def test_a_mail_turned_off_for_an_entry_says_its_name_and_id(
             "acknowledgement is turned off for the entry Accounts (account) by its mails_off"
         )
         assert "アカウント（account）" in translate(why, "ja")
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("notify", "problem", "code"),
+    [
+        ("assignee", "Problem: exit 65", "exit 65"),  # ops@, who reads English
+        ("manager", "問題: 終了コード 65 で終わりました", "終了コード 65"),  # boss@, Japanese
+    ],
+)
+def test_the_action_failed_mail_says_the_exit_code_once(
+    settings: Settings, clock: FakeClock, tmp_path: Path, notify: str, problem: str, code: str
+) -> None:
+    """It said ``Answer: exit 65`` and ``Problem: exit 65``, one under the other: the
+    problem of a command (or a webhook) that answered says the exit code (the HTTP
+    status) itself."""
+    app = command_app(
+        settings, clock, tmp_path, REFUSES, f"retries: 0\non_failure: {{notify: {notify}}}"
+    )
+    try:
+        deliver(app, ACCOUNT)
+        assert [d.step for d in drain(app)] == [Step.FAILED]
+        [told] = outbox(app, "action_failed")
+        assert problem in text_of(told)
+        assert text_of(told).count(code) == 1
+        assert html_of(told).count(code) == 1
     finally:
         app.close()

@@ -24,6 +24,7 @@ from gateway.config.settings import Member
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
 from gateway.notify import labels
+from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes, event_words, news
 from store import action_runs, fields
 from store.models import ActionRun, Ticket
@@ -131,14 +132,11 @@ def approve(
     if member is None or member.role != "manager":
         raise ApprovalRefused(N_("only managers may approve an action"))
     entry = catalog.entry(ticket.catalog)
-    action = entry.action if entry is not None else None
-    if entry is None or action is None or action.when != "approved":
-        raise ApprovalRefused(
-            N_(
-                "entry {entry!r} has no action that waits for approval",
-                entry=entry.said() if entry is not None else ticket.catalog or "",
-            )
-        )
+    why = not_approvable(entry, ticket.catalog)  # as /approve says it (pipeline.commands)
+    if why is not None:
+        raise ApprovalRefused(why)
+    assert entry is not None and entry.action is not None  # not_approvable said why not
+    action = entry.action
     values = fields.field_values(session, ticket.id)
     lacking = document.missing(entry, values)
     if lacking:

@@ -246,7 +246,9 @@ class ActionFailed:
     action_type: Text  # webhook | command, said as the ticket page's runs say it
     target: str  # the URL or the program
     attempts: int
-    status: Text  # "HTTP 400", "exit 2" (said), or "" when no answer came
+    # "HTTP 400", "exit 2" (said), or "" when no answer came: for a team's own template;
+    # ours say it once, in ``error`` (failures.exit_code, http_status say the status)
+    status: Text
     error: Msg | str  # what went wrong (gateway.actions.failures; the far end's words in it)
     output: str  # the first lines of what it said
 

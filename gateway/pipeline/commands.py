@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -49,6 +49,7 @@ from gateway.pipeline.command_lines import Parsed as Parsed
 from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
+from gateway.pipeline.entry_names import entry_named, not_approvable
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command
@@ -196,7 +197,7 @@ class CommandContext:
     role: Role
     members: Collection[str]  # configured member addresses
     entries: Collection[str]  # catalog entry ids
-    entry: Entry | None  # the ticket's entry, for /field
+    entry: Entry | None  # the ticket's entry, for /field (None: not filed, or since removed)
     now: datetime
     timezone: str
     priority: str = "normal"  # the ticket's level now, for /priority
@@ -204,6 +205,9 @@ class CommandContext:
     tag_prefix: str = ""  # [gateway] tag_prefix: /merge [HELP#12] names ticket 12
     # member address → display name ([[members]] name): /assign 佐藤 or /assign 山田花子
     member_names: Mapping[str, str] = field(default_factory=dict)
+    # the catalog's entries, for /category by name and the entries an unknown one is told
+    catalog: Sequence[Entry] = ()
+    entry_id: str | None = None  # the entry the ticket is filed under, in or out of the catalog
 
 
 def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -315,10 +319,8 @@ def _name_forms(name: str) -> set[str]:
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    entry = cmd.arg.lower()  # entry ids are lower-case (catalog check): /category VPN
-    if entry in ctx.entries:
-        return SetCategory(entry)
-    return Refused(cmd.line, N_("unknown catalog entry {entry!r}", entry=cmd.arg))
+    found = entry_named(cmd.arg, ctx.entries, ctx.catalog)
+    return SetCategory(found) if isinstance(found, str) else Refused(cmd.line, found)
 
 
 def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -361,13 +363,8 @@ def _state(target: TicketState) -> _Decider:
 
 
 def _approve(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    action = ctx.entry.action if ctx.entry is not None else None
-    if ctx.entry is None or action is None or action.when != "approved":
-        entry = ctx.entry.said() if ctx.entry is not None else "-"  # by its name
-        return Refused(
-            cmd.line, N_("entry {entry!r} has no action that waits for approval", entry=entry)
-        )
-    return Approve()
+    why = not_approvable(ctx.entry, ctx.entry_id)
+    return Approve() if why is None else Refused(cmd.line, why)
 
 
 def _or_refused(cmd: Command, decided: Action | Msg) -> Action | Refused:

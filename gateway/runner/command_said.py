@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from gateway.catalog.model import Entry
 from gateway.core import zone
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.notify import labels
 from gateway.pipeline import commands
 from gateway.pipeline.merging import Merge
@@ -46,7 +46,7 @@ def changed(
             return N_(
                 "filed under {entry}; from the request: {values}",
                 entry=_filed(entry, entry_id),
-                values=", ".join(f"{k} = {v}" for k, v in taken.items()),
+                values=_taken(entry, taken),
             )
         case commands.SetCategory(entry_id):
             return N_("filed under {entry}", entry=_filed(entry, entry_id))
@@ -64,6 +64,25 @@ def changed(
             return N_("saved answer {name} added after your words", name=name)
         case Merge() | Watch():
             return merge_watch.said(action)
+
+
+def _taken(entry: Entry | None, taken: Mapping[str, str]) -> Mapping[str, str]:
+    """The values ``/category`` took, each by its field's label in each reader's language
+    and the name ``/field`` is given (ユーザーID（user_id） = taro.yamada), as the ticket
+    page and the acknowledgement name the sheet's fields (a Msg parameter, core.i18n)."""
+    return {
+        loc: translate(N_(", "), loc).join(
+            f"{translate(_field_said(entry, name), loc)} = {value}" for name, value in taken.items()
+        )
+        for loc in LOCALES
+    }
+
+
+def _field_said(entry: Entry | None, name: str) -> Msg | str:
+    field = entry.field(name) if entry is not None else None
+    if field is None or all(field.label(loc) == name for loc in LOCALES):
+        return name
+    return N_("{name} ({id})", name={loc: field.label(loc) for loc in LOCALES}, id=name)
 
 
 def _filed(entry: Entry | None, entry_id: str) -> Msg | str:

@@ -164,6 +164,8 @@ def _run(
             answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
             tag_prefix=a.settings.gateway.tag_prefix,
             member_names={m.email: m.name for m in a.settings.members},
+            catalog=a.catalog.entries,
+            entry_id=ticket.catalog,
         )
         decision = commands.decide(cmd, ctx)
         try:

@@ -311,7 +311,8 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/close fixed", Role.MEMBER),  # no such close reason
     ("/assign ops", Role.MEMBER),  # names several members
     ("/assign nobody", Role.MEMBER),  # no such member
-    ("/category printers", Role.MEMBER),  # no such entry
+    ("/category printers", Role.MEMBER),  # no such entry: the entries are listed
+    ("/category purchse", Role.MEMBER),  # no such entry, but one like it
     ("/due tomorrow", Role.MEMBER),  # not a date
     ("/due 2026-02-30", Role.MEMBER),  # no such date
     ("/due 2026-03-01", Role.MEMBER),  # in the past
@@ -348,7 +349,8 @@ APPROVALS = [
 
 
 def _context(role: Role, entry: Entry | None = ENTRY) -> CommandContext:
-    return CommandContext(role, MEMBERS, ("purchase", "vpn"), entry, NOW, "Asia/Tokyo")
+    ids = ("purchase", "vpn")
+    return CommandContext(role, MEMBERS, ids, entry, NOW, "Asia/Tokyo", catalog=(ENTRY,))
 
 
 def refusals() -> list[v.CommandLine]:
@@ -361,6 +363,11 @@ def refusals() -> list[v.CommandLine]:
         decision = commands.decide(cmd, _context(role, entry))
         assert isinstance(decision, commands.Refused), line
         lines.append(v.CommandLine(line, decision.why, "refused"))
+    removed = replace(_context(Role.MANAGER, None), entry_id="printer-3f")  # since removed
+    [cmd] = commands.parse_commands("/approve", 20).commands
+    gone = commands.decide(cmd, removed)
+    assert isinstance(gone, commands.Refused)
+    lines.append(v.CommandLine(cmd.line, gone.why, "refused"))
     with_answers = replace(_context(Role.MEMBER), answers=("password-reset", "vpn-client"))
     [cmd] = commands.parse_commands("/answer faq", 20).commands
     unknown = commands.decide(cmd, with_answers)  # names the saved answers there are
