@@ -181,7 +181,7 @@ def check(
 ) -> HealthReport:
     """``daemon``: whether this machine's daemon runs, as its caller found out (only a
     process outside the daemon asks: inside it, the answer is always yes)."""
-    with transaction(sessions) as s:
+    with transaction(sessions, read_only=True) as s:  # no write lock: a monitor calls it
         snap = queries.snapshot(
             s, [a.source for a in settings.imap], now, settings.health.max_failed_in_a_row
         )

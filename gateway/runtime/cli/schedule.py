@@ -84,7 +84,7 @@ def _outside_catalog(app: Reader) -> Outside:
     from gateway.scheduling import workload
     from store.db import transaction
 
-    with transaction(app.sessions) as s:
+    with transaction(app.sessions, read_only=True) as s:
         return workload.outside_catalog(s, app.catalog.current)
 
 
