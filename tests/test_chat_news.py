@@ -156,14 +156,7 @@ def test_a_permanent_refusal_fails_the_post_and_says_so_on_the_ticket(
     news_app: App, fake: FakeSlack
 ) -> None:
     ticket_id = _mail_ticket(news_app)
-    original = fake._answer
-
-    def refuse(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "chat.postMessage":
-            return {"ok": False, "error": "not_in_channel"}
-        return original(method, params)
-
-    fake._answer = refuse  # type: ignore[method-assign]
+    fake.refuse["chat.postMessage"] = "not_in_channel"
     report = c.poster(news_app).drain()
     assert report.failed and not report.retried
     from tests.support.pipeline import show

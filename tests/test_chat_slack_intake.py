@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -91,14 +90,7 @@ def test_a_submission_when_slack_cannot_say_who_sent_it_asks_to_try_again(
     [opened] = fake.wait_for("views.open")
     step2 = fake.envelope("interactive", c.submission(opened["view"], c.chosen("vpn")))["view"]
     clock.advance(timedelta(minutes=15))  # a form filled slowly: who sent it is asked again
-    answer = fake._answer
-
-    def limited(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "users.info":
-            return {"ok": False, "error": "ratelimited"}
-        return answer(method, params)
-
-    fake._answer = limited  # type: ignore[method-assign]
+    fake.refuse["users.info"] = "ratelimited"
     ack = fake.envelope("interactive", c.submission(step2, c.typed("VPN", "", os="linux")))
     assert ack["response_action"] == "errors"
     assert "もう一度" in ack["errors"]["subject"] and "メール" not in ack["errors"]["subject"]

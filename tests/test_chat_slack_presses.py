@@ -5,7 +5,6 @@ One change at most, and one clear answer in the presser's language; nothing else
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -98,18 +97,11 @@ def test_a_member_slack_cannot_describe_just_now_is_asked_to_retry_not_refused(
     Slack would show), so "you are not a member" would be false; nothing changes."""
     ticket_id = _ticket(chat_app, fake, "V0LIMIT01", 1)
     before = show(chat_app, ticket_id)
-    answer = fake._answer
-
-    def limited(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "users.info":
-            return {"ok": False, "error": "ratelimited"}
-        return answer(method, params)
-
-    fake._answer = limited  # type: ignore[method-assign]
+    fake.refuse["users.info"] = "ratelimited"
     fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
     told = _told(fake, 1)
     assert "メンバー" not in told and "もう一度" in told  # the team's language: ja
     assert show(chat_app, ticket_id)["events"] == before["events"]
-    fake._answer = answer  # type: ignore[method-assign]
+    del fake.refuse["users.info"]  # Slack answers again
     fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
     assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed", timeout=10)

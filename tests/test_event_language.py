@@ -133,14 +133,7 @@ def test_an_undelivered_mail_says_what_the_relay_answered(
 @pytest.fixture
 def refusing(fake: FakeSlack) -> FakeSlack:
     """Slack that refuses every post for good (the bot is not in the channel)."""
-    original = fake._answer
-
-    def refuse(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "chat.postMessage":
-            return {"ok": False, "error": "not_in_channel"}
-        return original(method, params)
-
-    fake._answer = refuse  # type: ignore[method-assign]
+    fake.refuse["chat.postMessage"] = "not_in_channel"
     return fake
 
 
