@@ -38,7 +38,7 @@ from gateway.runner.arrival import Arrival
 from gateway.runner.command_said import changed
 from gateway.runner.filing import recategorize
 from gateway.runner.notices import action_hold
-from gateway.runner.proof import CHANNEL, verify, within_limit
+from gateway.runner.proof import CHANNEL, record_unproven, verify, within_limit
 from gateway.runner.relay_files import member_files
 from gateway.runner.saved_words import answer_or_nothing, kept_back
 from gateway.tickets import changes, event_words, merge_watch
@@ -107,23 +107,8 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
     if not parsed.commands and not parsed.ignored:
         return ""
     verdict = verify(a, sender, replied_to or ticket.id)
-    if not verdict.ok:
-        changes.record(
-            a.session,
-            ticket,
-            "security",
-            a.now,
-            actor=sender,
-            channel=CHANNEL,
-            detail={
-                "reason": verdict.reason,
-                "message_id": a.msg.message_id,
-                "inbox": a.row.id,
-                "told": False,
-                "commands": [c.line for c in parsed.commands],
-                **event_words.said(verdict.why),
-            },
-        )
+    if not verdict.ok:  # recorded; no answer: we would be answering a forger
+        record_unproven(a, ticket, sender, verdict, parsed.commands, told=False)
         return ", commands not verified (ignored)"
     outcomes = [*_run(a, ticket, parsed.commands, role, sender), *parsed.ignored]
     if within_limit(a, sender):

@@ -9,6 +9,8 @@ automatic mail, so a forger can neither act nor mail-bomb them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gateway.config.settings import Member
 from gateway.core.i18n import N_, Msg
 from gateway.notify import views
@@ -47,23 +49,7 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
     """Record the attempt and tell the member (at their configured address) why."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
     told = within_limit(a, member.email)
-    changes.record(
-        a.session,
-        ticket,
-        "security",
-        a.now,
-        actor=member.email,
-        channel=CHANNEL,
-        detail={
-            "reason": verdict.reason,
-            "message_id": a.msg.message_id,
-            "inbox": a.row.id,
-            "envelope_from": a.row.envelope_from,
-            "commands": [c.line for c in parsed.commands],
-            "told": told,
-            **event_words.said(verdict.why),
-        },
-    )
+    record_unproven(a, ticket, member.email, verdict, parsed.commands, told=told)
     if told:
         view = views.CommandRefused(
             team=team(a.settings),
@@ -83,6 +69,37 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             locale=member.locale or a.settings.gateway.locale,
         )
     return f"not verified as {member.email}: {verdict.reason}"
+
+
+def record_unproven(
+    a: Arrival,
+    ticket: Ticket,
+    actor: str,
+    verdict: authz.Verdict,
+    lines: Sequence[commands.Command],
+    *,
+    told: bool,
+) -> None:
+    """The ``security`` event of a mail whose commands were not carried out because it
+    could not prove it came from ``actor``: why (in English, and said in each reader's
+    language), the mail, its command lines, and whether the person was told."""
+    changes.record(
+        a.session,
+        ticket,
+        "security",
+        a.now,
+        actor=actor,
+        channel=CHANNEL,
+        detail={
+            "reason": verdict.reason,
+            "message_id": a.msg.message_id,
+            "inbox": a.row.id,
+            "envelope_from": a.row.envelope_from,
+            "commands": [c.line for c in lines],
+            "told": told,
+            **event_words.said(verdict.why),
+        },
+    )
 
 
 def unverified(verdict: authz.Verdict) -> Msg:
