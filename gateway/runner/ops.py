@@ -211,6 +211,7 @@ def _apply(
             changes.set_due(session, ticket, due, now, **who)
         case commands.SetField(name, value):
             changes.set_field(session, ticket, name, value, now, **who)
+            return changed(action, old, entry=a.catalog.entry(ticket.catalog))
         case commands.AddNote(text):
             changes.add_note(session, ticket, text, now, **who)
         case commands.Approve():
