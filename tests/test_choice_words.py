@@ -5,8 +5,9 @@ acknowledgement, the ticket page's sheet and ``tickets show`` show its label
 (設備投資（CAPEX）). ``/category``'s and ``/field``'s transcripts said the stored value,
 and the page's history and the assignee's notice said it too. A transcript answers a
 member who types values, so it says the label with the value beside it, as it names an
-entry (``macOS (mac)``; not again where the label says it: ``Capital expense (CAPEX)``); the page, the notice and ``tickets show``
-say the label, as the sheet beside them does. A choice without a label is its value.
+entry (``macOS (mac)``; not again where the label says it: ``Capital expense (CAPEX)``);
+the page, the notice and ``tickets show`` say the label, as the sheet beside them does.
+A choice without a label is its value.
 
 The example catalog's ``purchase`` entry (``budget``: opex, capex with labels) and the
 members ops@ (en) and boss@ (ja, the entry's assignee)."""
