@@ -276,7 +276,7 @@ def _transcript(
     view = views.CommandResult(
         team=team(a.settings),
         recipient=to,
-        ticket=ticket_ref(ticket, a.settings, a.now),
+        ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
         commands=lines,
         help_text=grammar if trouble else "",
         customer=customer is not None,

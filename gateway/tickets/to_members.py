@@ -133,7 +133,7 @@ def _view(
     entry = ctx.catalog().entry(ticket.catalog)  # the sheet's labels: the entry filed under
     locale = member.locale or settings.gateway.locale
     ref = replace(
-        ticket_ref(ticket, settings, now),
+        ticket_ref(ticket, settings, now, ctx.catalog()),
         catalog=ctx.catalog().shown_name(ticket.catalog, locale),
         reply_to=reply_address(session, settings, ticket.id, member.email),
     )
