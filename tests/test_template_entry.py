@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.core.i18n import N_, translate
 from gateway.runtime.app import App
 from tests.support.actions import action_app, drain
 from tests.support.hooks import HookServer
@@ -107,3 +109,15 @@ def test_a_teams_own_copy_of_a_built_in_kind_names_the_entry_too(
         assert f"Your {name} request" in text_of(status)
     finally:
         app.close()
+
+
+def test_an_entry_no_longer_in_the_catalog_is_its_id_marked_and_none_is_empty() -> None:
+    """What ``ticket.entry`` holds beside a name: the id of an entry removed since, with
+    the mark the board shows, in each language; nothing for a ticket not filed."""
+    catalog = Catalog((Entry("other", {"ja": "その他", "en": "Other"}, fallback=True),))
+    gone = catalog.said_name("account")
+    for locale in ("ja", "en"):
+        mark = translate(N_("(not in the catalog)"), locale)
+        assert translate(gone, locale) == f"account {mark}"
+    assert translate(catalog.said_name("other"), "ja") == "その他"
+    assert catalog.said_name(None) == "" and catalog.said_name("") == ""
