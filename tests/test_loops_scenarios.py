@@ -198,9 +198,8 @@ def test_reprocessing_a_row_never_queues_a_second_ack(app: App) -> None:
     with transaction(app.sessions) as s:
         t = tickets.get(s, out.ticket_id or 0)
         assert t is not None
-        view = Acknowledgement(
-            team(app.settings), Person(t.requester), ticket_ref(t, app.settings, app.clock.now())
-        )
+        ref = ticket_ref(t, app.settings, app.clock.now(), app.catalog.current)
+        view = Acknowledgement(team(app.settings), Person(t.requester), ref)
         again = queue_ticket_mail(s, app.settings, t, view, key=f"ack:{t.id}", now=app.clock.now())
     assert again is None and len(outbox(app)) == 1
 

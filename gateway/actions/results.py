@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Step
-from gateway.catalog.model import Action, Entry
+from gateway.catalog.model import Action, Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg, translate
@@ -86,8 +86,11 @@ def record(
     step: Step,
     next_at: datetime | None,
     now: datetime,
+    *,
+    catalog: Catalog,
 ) -> Done:
-    """Write the attempt's outcome; nothing but a log line when the lease is no longer ours."""
+    """Write the attempt's outcome; nothing but a log line when the lease is no longer ours.
+    ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails."""
     outcome = action_runs.Outcome(
         step.value,
         attempt.status,
@@ -110,11 +113,11 @@ def record(
     if step == Step.SUCCEEDED:
         _note(session, settings, ticket, run, entry, attempt, now, success=True)
         if entry is not None and action is not None:
-            _on_success(session, settings, ticket, run, entry, action, attempt, now)
+            _on_success(session, settings, ticket, run, action, attempt, now, catalog)
     elif step == Step.FAILED:
         _note(session, settings, ticket, run, entry, attempt, now, success=False)
         if entry is not None and action is not None:
-            _on_failure(session, settings, ticket, run, entry, action, attempt, now)
+            _on_failure(session, settings, ticket, run, entry, action, attempt, now, catalog)
     return done
 
 
@@ -199,10 +202,10 @@ def _on_success(
     settings: Settings,
     ticket: Ticket,
     run: DueRun,
-    entry: Entry,
     action: Action,
     attempt: Attempt,
     now: datetime,
+    catalog: Catalog,
 ) -> None:
     if action.success_state is not None and ticket.state != action.success_state:
         try:
@@ -226,7 +229,7 @@ def _on_success(
                 detail={"run": run.id, "reason": str(exc), **event_words.said(exc.message)},
             )
     if action.success_reply is not None:
-        _reply(session, settings, ticket, run, action.success_reply, attempt, now)
+        _reply(session, settings, ticket, run, action.success_reply, attempt, now, catalog)
 
 
 # What rendering the team's template with the action's answer may raise: Jinja's own
@@ -244,6 +247,7 @@ def _reply(
     template: str,
     attempt: Attempt,
     now: datetime,
+    catalog: Catalog,
 ) -> None:
     """Mail the requester the team's template; one that cannot be filled in with this
     answer is said on the ticket (an ``action-reply-failed`` event) and never undoes the
@@ -251,7 +255,7 @@ def _reply(
     view = views.ActionReply(
         team=team(settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, settings, now),
+        ticket=ticket_ref(ticket, settings, now, catalog),
         template=template,
         fields=fields.field_values(session, ticket.id),
         result=attempt.values(),
@@ -288,6 +292,7 @@ def _on_failure(
     action: Action,
     attempt: Attempt,
     now: datetime,
+    catalog: Catalog,
 ) -> None:
     if action.failure_notify is None:
         return
@@ -312,7 +317,7 @@ def _on_failure(
     view = views.ActionFailed(
         team=team(settings),
         recipient=views.Person(member.email, member.name),
-        ticket=ticket_ref(ticket, settings, now),
+        ticket=ticket_ref(ticket, settings, now, catalog),
         run_id=run.id,
         entry=entry.name(locale),  # as the reader knows it, never its id
         action_type=ACTION_TYPES.get(action.type, action.type),

@@ -65,7 +65,8 @@ class ActionWorker:
             return action_runs.claim_next(s, self.clock.now(), self._lease)
 
     def run(self, run: DueRun) -> results.Done:
-        entry = self.catalog.current.entry(run.entry_id)
+        catalog = self.catalog.current  # one catalog for the run: its action and its mails
+        entry = catalog.entry(run.entry_id)
         action = entry.action if entry is not None else None
         log.info(
             "action run=%s ticket=%s entry=%s attempt=%s%s",
@@ -101,7 +102,9 @@ class ActionWorker:
             self.settings.actions.retry_max,
         )
         with transaction(self.sessions) as s:
-            done = results.record(s, self.settings, run, entry, attempt, step, next_at, now)
+            done = results.record(
+                s, self.settings, run, entry, attempt, step, next_at, now, catalog=catalog
+            )
         log.info(
             "action run=%s ticket=%s attempt=%s: %s status=%s %s",
             run.id,

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.catalog.linear import KeywordPattern
-from gateway.core.i18n import N_, Msg, translate
+from gateway.core.i18n import N_, Msg, own_words, translate
 
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
 LOCALES = ("ja", "en")
@@ -173,3 +173,10 @@ class Catalog:
             return found.name(locale)
         mark = translate(N_("(not in the catalog)"), locale)
         return f"{entry_id} {mark}"
+
+    def said_name(self, entry_id: str | None) -> Msg | str:
+        """The ticket's entry as :meth:`shown_name` says it, in each reader's language:
+        what a template prints as ``ticket.entry`` ("" when not filed)."""
+        if not entry_id:
+            return ""
+        return own_words({loc: self.shown_name(entry_id, loc) for loc in LOCALES})

@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 import yaml
 
 from gateway.catalog.model import Entry, Field
-from gateway.core.i18n import LOCALES, N_, Msg
+from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.text import normalise
 
 # Linear whatever the text (issue #14): a line is split at its first colon by string
@@ -194,11 +194,34 @@ def _said(f: Field, choice: str) -> set[str]:
     """The ways a requester may write ``choice``: its value or its label in any language,
     and each part of a label that explains itself in brackets, as people shorten it
     (経費（OPEX）: 経費 or OPEX)."""
-    words = {normalise(w).strip() for w in (choice, *f.choice_labels.get(choice, {}).values())}
-    for word in list(words):
-        if parts := _BRACKETED.fullmatch(word):
-            words |= {part.strip() for part in parts.groups() if part.strip()}
+    words = {normalise(choice).strip()}
+    for label in f.choice_labels.get(choice, {}).values():
+        words |= _read_back(label)
     return words
+
+
+def typed_said(f: Field, value: str) -> Mapping[str, str]:
+    """A stored value in each reader's language where a member types values (the
+    transcript of ``/field`` or ``/category``): a choice by its label with the value
+    beside it (マック（mac）), as an entry is named with its id, but not where the label
+    says it already (設備投資（CAPEX）: ``CAPEX`` reads back as capex); any other value,
+    and a choice without a label, as stored. A parameter of a Msg (core.i18n)."""
+    if f.type != "choice" or value not in f.choice_labels:
+        return {loc: value for loc in LOCALES}
+    out = {}
+    for loc in LOCALES:
+        label = f.choice_label(value, loc)
+        says_it = normalise(value).strip() in _read_back(label)
+        out[loc] = label if says_it else translate(N_("{name} ({id})", name=label, id=value), loc)
+    return out
+
+
+def _read_back(label: str) -> set[str]:
+    """The words of ``label`` a member may write for its choice: the label, and each
+    part of a label that explains itself in brackets (経費（OPEX）: 経費 or OPEX)."""
+    word = normalise(label).strip()
+    parts = _BRACKETED.fullmatch(word)
+    return {word} | ({p.strip() for p in parts.groups() if p.strip()} if parts else set())
 
 
 # a label and its gloss in brackets (full-width brackets are ASCII after normalise)

@@ -109,6 +109,14 @@ def _filled(text: str, values: Mapping[str, object]) -> str:
     return joined(pieces)
 
 
+def own_words(words: Mapping[str, str]) -> Msg:
+    """A team's own words in each language (a catalog entry's names: アカウント,
+    Accounts) as a Msg, printed by a template in its reader's language as our own
+    messages are. No catalog holds them: the msgid is the bare placeholder, which
+    gettext returns as it is; str() of it (logs) is the English."""
+    return Msg("{words}", {"words": dict(words)})
+
+
 def dump(message: Msg) -> dict[str, Any]:
     """``message`` as JSON-able data (a nested Msg too), for a row that says it again later."""
     params = {k: dump(v) if isinstance(v, Msg) else v for k, v in message.params.items()}

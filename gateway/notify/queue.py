@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gateway.catalog.model import Entry
+from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core import spans, tokens, zone
 from gateway.core.i18n import Msg
@@ -69,8 +69,11 @@ def team(settings: Settings) -> views.Team:
     )
 
 
-def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.TicketRef:
-    """A ticket as plain values, dates in the team's time zone."""
+def ticket_ref(
+    ticket: Ticket, settings: Settings, now: datetime, catalog: Catalog
+) -> views.TicketRef:
+    """A ticket as plain values, dates in the team's time zone, its entry by its name
+    in the reader's language (``catalog``: the one it is filed in)."""
     return views.TicketRef(
         id=ticket.id,
         tag=tag(settings, ticket.id),
@@ -79,6 +82,7 @@ def ticket_ref(ticket: Ticket, settings: Settings, now: datetime) -> views.Ticke
         requester=views.Person(ticket.requester, ticket.requester_name),
         assignee=ticket.assignee or "",
         catalog=ticket.catalog or "",
+        entry=catalog.said_name(ticket.catalog),
         created=zone.local_time(ticket.created_at, settings.gateway.timezone),
         age_days=(now - ticket.created_at).days,
         idle_days=(now - ticket.updated_at).days,

@@ -15,7 +15,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from gateway.core.i18n import translations
+from gateway.core.i18n import Msg, translate, translations
 from gateway.core.spacing import percent_joined
 from gateway.core.zone import said
 
@@ -39,9 +39,13 @@ def install(env: Environment, locale: str) -> None:
 
 def _timed(values: dict[str, Any], locale: str) -> dict[str, Any]:
     """A time among the values (``deadline=deadline``) in the reader's form, with its
-    weekday (:class:`gateway.core.zone.Moment`): Jinja formats them itself, without the
-    environment's ``finalize``."""
-    return {k: said(v, locale) for k, v in values.items()}
+    weekday (:class:`gateway.core.zone.Moment`), and a Msg (``entry=ticket.entry``) in
+    the reader's words: Jinja formats them itself, without the environment's
+    ``finalize``, so a team's template need not know which values want ``|t``."""
+    return {
+        k: translate(v, locale, times=True) if isinstance(v, Msg) else said(v, locale)
+        for k, v in values.items()
+    }
 
 
 def _filled(context: Context, text: str, values: dict[str, Any]) -> str:

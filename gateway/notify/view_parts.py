@@ -46,6 +46,7 @@ class TicketRef:
     requester: Person
     assignee: str = ""  # display name or address; "" when nobody has it
     # the catalog entry: its id (ticket_ref), its name in the reader's language in the digest
+    # and a member's notice (as templates written for them read it)
     catalog: str = ""
     created: str = ""  # formatted in the team's time zone
     age_days: int = 0  # since creation, in whole days (for a team's older template)
@@ -59,6 +60,10 @@ class TicketRef:
     # which the mails print; given the days alone, they say the days
     age: Text = ""
     idle: Text = ""
+    # the entry by its name, printed in the reader's language (アカウント, Accounts; an
+    # entry removed from the catalog: its id, marked); "" when not filed. Last: a
+    # TicketRef written positionally keeps its meaning
+    entry: Text = ""
 
     def __post_init__(self) -> None:
         if not self.age:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gateway.catalog.model import Entry
+from gateway.catalog.sheet import typed_said
 from gateway.core import zone
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.notify import labels
@@ -29,7 +30,9 @@ def changed(
     """What an applied command changed, in words for its transcript (``old_state``: the
     ticket's state before it; ``taken``: the sheet values ``/category`` read from the
     request, so the member sees what the ticket now holds without opening it; ``entry``:
-    the entry ``/category`` filed it under, named by its name and the id they typed)."""
+    the entry ``/category`` filed it under, named by its name and the id they typed, or
+    the ticket's entry, whose field ``/field`` set: named by its label, its value as the
+    member reads it, :func:`~gateway.catalog.sheet.typed_said`)."""
     match action:
         case commands.SetState(target, None):
             return N_("{old} → {new}", old=labels.state(old_state), new=labels.state(target))
@@ -53,7 +56,11 @@ def changed(
         case commands.SetDue(due):
             return N_("due {date}", date=zone.Day(due.date()))  # its day, with the weekday
         case commands.SetField(name, value):
-            return N_("field {name} set to {value}", name=name, value=value)
+            return N_(
+                "field {name} set to {value}",
+                name=_field_said(entry, name),
+                value=_value_said(entry, name, value),
+            )
         case commands.AddNote():
             return N_("internal note added (not sent to the requester)")
         case commands.Approve():
@@ -70,12 +77,20 @@ def _taken(entry: Entry | None, taken: Mapping[str, str]) -> Mapping[str, str]:
     """The values ``/category`` took, each by its field's label in each reader's language
     and the name ``/field`` is given (ユーザーID（user_id） = taro.yamada), as the ticket
     page and the acknowledgement name the sheet's fields (a Msg parameter, core.i18n)."""
+    said = {name: _value_said(entry, name, value) for name, value in taken.items()}
     return {
         loc: translate(N_(", "), loc).join(
-            f"{translate(_field_said(entry, name), loc)} = {value}" for name, value in taken.items()
+            f"{translate(_field_said(entry, name), loc)} = {said[name][loc]}" for name in taken
         )
         for loc in LOCALES
     }
+
+
+def _value_said(entry: Entry | None, name: str, value: str) -> Mapping[str, str]:
+    """A value of the entry's field ``name`` as the member who types values reads it: a
+    choice by its label, with the value beside it where the label does not say it."""
+    field = entry.field(name) if entry is not None else None
+    return typed_said(field, value) if field is not None else {loc: value for loc in LOCALES}
 
 
 def _field_said(entry: Entry | None, name: str) -> Msg | str:

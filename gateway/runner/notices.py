@@ -57,7 +57,7 @@ def acknowledge_new_ticket(
     view = views.Acknowledgement(
         team=team(a.settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, a.settings, a.now),
+        ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
         missing=tuple(missing),
         refused=tuple(refused),
     )
@@ -100,7 +100,7 @@ def tell_refused_values(
     view = views.FieldsRefused(
         team=team(a.settings),
         recipient=views.Person(a.sender, a.msg.from_.name if a.msg.from_ else ""),
-        ticket=ticket_ref(ticket, a.settings, a.now),
+        ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
         refused=tuple(refused),
         missing=tuple(missing),
     )
@@ -119,7 +119,7 @@ def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
     if member is None or archived(a) or not _ops_notice_allowed(a, ticket, "new_ticket"):
         return False
     ref = replace(
-        ticket_ref(ticket, a.settings, a.now),
+        ticket_ref(ticket, a.settings, a.now, a.catalog),
         reply_to=reply_address(a.session, a.settings, ticket.id, member.email),
     )
     view = views.NewTicket(
@@ -152,7 +152,7 @@ def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
     view = views.OutsiderReply(
         team=team(a.settings),
         recipient=views.Person(member.email, member.name),
-        ticket=ticket_ref(ticket, a.settings, a.now),
+        ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
         sender=views.Person(a.sender, a.msg.from_.name if a.msg.from_ else ""),
         excerpt=_excerpt(a.msg.new_text or a.msg.text),
         add_command=f"ticket-gateway tickets add-participant {ticket.id} {a.sender}",

@@ -211,6 +211,7 @@ def _apply(
             changes.set_due(session, ticket, due, now, **who)
         case commands.SetField(name, value):
             changes.set_field(session, ticket, name, value, now, **who)
+            return changed(action, old, entry=a.catalog.entry(ticket.catalog))
         case commands.AddNote(text):
             changes.add_note(session, ticket, text, now, **who)
         case commands.Approve():
@@ -275,7 +276,7 @@ def _transcript(
     view = views.CommandResult(
         team=team(a.settings),
         recipient=to,
-        ticket=ticket_ref(ticket, a.settings, a.now),
+        ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
         commands=lines,
         help_text=grammar if trouble else "",
         customer=customer is not None,

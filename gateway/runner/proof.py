@@ -54,7 +54,7 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
         view = views.CommandRefused(
             team=team(a.settings),
             recipient=views.Person(member.email, member.name),
-            ticket=ticket_ref(ticket, a.settings, a.now),
+            ticket=ticket_ref(ticket, a.settings, a.now, a.catalog),
             command="; ".join(c.line for c in parsed.commands) or NO_COMMAND,
             reason=unverified(verdict),
             help_text=commands.HELP,

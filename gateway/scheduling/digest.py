@@ -167,7 +167,7 @@ def _ref(
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
     return replace(
-        ticket_ref(ticket, ctx.settings, now),
+        ticket_ref(ticket, ctx.settings, now, ctx.catalog),
         assignee=_name(ctx, ticket.assignee or ""),
         catalog=_entry_name(ctx, ticket, ctx.locale_of(member)),
         sla=str(shown),

@@ -133,7 +133,7 @@ def _pending(
     due = rules.pending_due(t, now, ctx.settings.schedule)
     if due is None:
         return
-    ref = ticket_ref(ticket, ctx.settings, now)
+    ref = ticket_ref(ticket, ctx.settings, now, ctx.catalog)
     requester = views.Person(ticket.requester, ticket.requester_name)
     if due.action == PendingAction.REMIND:
         if turned_off("pending_reminder", ctx.settings, ctx.rules(ticket)):

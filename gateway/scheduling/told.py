@@ -149,7 +149,7 @@ def _ref(
     """The ticket with ``email``'s own reply address: the mail asks them to act, and a
     reply to a list mail itself would belong to no ticket."""
     return replace(
-        ticket_ref(ticket, ctx.settings, now),
+        ticket_ref(ticket, ctx.settings, now, ctx.catalog),
         reply_to=reply_address(session, ctx.settings, ticket.id, email),
     )
 

@@ -133,7 +133,7 @@ def _view(
     entry = ctx.catalog().entry(ticket.catalog)  # the sheet's labels: the entry filed under
     locale = member.locale or settings.gateway.locale
     ref = replace(
-        ticket_ref(ticket, settings, now),
+        ticket_ref(ticket, settings, now, ctx.catalog()),
         catalog=ctx.catalog().shown_name(ticket.catalog, locale),
         reply_to=reply_address(session, settings, ticket.id, member.email),
     )
@@ -156,14 +156,17 @@ def _item(
         name = _who(i["new"], ctx, ticket)
     elif field is not None:
         name = field.label(locale)
+    old, new = i.get("old", ""), i.get("new", "")
+    if i["kind"] == "field" and field is not None and field.type == "choice":  # its label
+        old, new = (v and field.choice_label(v, locale) for v in (old, new))
     return views.NoticeItem(
         kind=i["kind"],
         at=local_time(ctx.settings, datetime.fromisoformat(i["at"])),
         who=_who(i["actor"], ctx, ticket),
         text=i.get("text", ""),
         name=str(name),
-        old=i.get("old", ""),
-        new=i.get("new", ""),
+        old=old,
+        new=new,
         files=tuple((str(name), int(size)) for name, size in i.get("files", [])),
     )
 

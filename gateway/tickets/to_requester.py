@@ -101,7 +101,7 @@ def _relay(
         view = views.OpsReply(
             team=team(settings),
             recipient=views.Person(email, name),
-            ticket=ticket_ref(ticket, settings, relay.at),
+            ticket=ticket_ref(ticket, settings, relay.at, ctx.catalog()),
             author=author,
             text=relay.text,
             status=status,
@@ -148,7 +148,7 @@ def _status_mail(
     view = views.StatusChange(
         team=team(settings),
         recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, settings, now),
+        ticket=ticket_ref(ticket, settings, now, ctx.catalog()),
         status=status,
     )
     thread = tickets.thread_ids(session, ticket)
@@ -188,7 +188,7 @@ def _to_watchers(
         view = views.StatusChange(
             team=team(settings),
             recipient=views.Person(email, ""),
-            ticket=ticket_ref(ticket, settings, now),
+            ticket=ticket_ref(ticket, settings, now, ctx.catalog()),
             status=status,
         )
         queued = queue_ticket_mail(

@@ -8,6 +8,7 @@ text, never its HTML.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -16,7 +17,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.actions import trigger
-from gateway.catalog.model import Catalog
+from gateway.catalog.model import Catalog, Field
 from gateway.config.settings import Settings
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
@@ -129,8 +130,10 @@ async def ticket_page(request: web.Request) -> web.Response:
     entries = ctx.catalog().entries
     entry = ctx.catalog().entry(data["catalog"])
     locale = visitor(request).locale
-    labels = {f.name: f.label(locale) for e in entries for f in e.fields}
-    labels.update({f.name: f.label(locale) for f in (entry.fields if entry else ())})
+    fields = {f.name: f for e in entries for f in e.fields}
+    fields.update({f.name: f for f in (entry.fields if entry else ())})
+    labels = {name: f.label(locale) for name, f in fields.items()}
+    _choices_said(data["events"], fields, locale)
     return page(
         request,
         "ticket.html.j2",
@@ -144,6 +147,17 @@ async def ticket_page(request: web.Request) -> web.Response:
             "error": request.query.get("error", "") == "transition",
         },
     )
+
+
+def _choices_said(events: list[dict[str, Any]], fields: Mapping[str, Field], locale: str) -> None:
+    """A choice field's values in the history by their labels in the page's language,
+    as the sheet above it shows them (the event keeps the value: ``capex``)."""
+    for e in events:
+        field = (
+            fields.get(str((e["detail"] or {}).get("name", ""))) if e["kind"] == "field" else None
+        )
+        if field is not None and field.type == "choice":
+            e["old"], e["new"] = (v and field.choice_label(v, locale) for v in (e["old"], e["new"]))
 
 
 @routes.post("/tickets/{id}")

@@ -1,0 +1,40 @@
+"""Messages the code no longer makes but the database still holds.
+
+An event, a note, a health alert or an action run keeps the Msg it was written with
+(``gateway.core.i18n.dump``) and says it again in each reader's language whenever it
+is shown. When a rule's words change or the rule goes, rows written before still carry
+the old msgid; ``tools/i18n.py update`` keeps only what it finds marked in the code,
+so without this table those rows would read in English on a Japanese page.
+
+Add a row here when a message that could have been stored is changed or removed
+(tests/test_stored_words.py checks each is translated and no longer made elsewhere).
+Nothing imports this module to say these: they are only ever read back from rows.
+"""
+
+from __future__ import annotations
+
+from gateway.core.i18n import N_, Msg
+
+# msgid as it was stored, its parameters' names kept (the rows fill them)
+RETIRED: tuple[Msg, ...] = (
+    # 2026-12-05 (c7e1612): /category's refusal; it now names the entry most likely
+    # meant or lists the entries. Kept in command-refused events (detail.said).
+    N_("unknown catalog entry {entry!r}"),
+    # 2026-12-05 (f79a0f6): the gateway's note when a catalog action's reply template
+    # could not be filled in; the action-reply-failed event says it now. Kept in notes.
+    N_(
+        "The reply {template} of the action of {entry} (run #{run}) was not sent: its "
+        "template could not be filled in with what the action answered ({error}).",
+    ),
+    # 2026-12-05 (d5c7d90): the health problem of IMAP messages that could not be
+    # flagged, now said per mailbox with what to do. Kept in health alerts (detail.said).
+    N_(
+        "uid {uids} could not be flagged {flag} ({server}) after {tries} tries; "
+        "left in the folder for a person to look at",
+    ),
+    # 2026-12-05 (d5c7d90): the same for messages that could not be moved.
+    N_(
+        "uid {uids} could not be moved to {folder} ({server}) after {tries} tries; "
+        "left in the folder for a person to look at",
+    ),
+)
