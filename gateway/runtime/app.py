@@ -72,7 +72,11 @@ def build(
     """
     catalog = catalog_holder(settings, catalog_text)
     # checkpoint_apart: no commit of this process checkpoints; the thread does (below)
-    engine = make_engine(settings.database.url, checkpoints=not checkpoint_apart)
+    engine = make_engine(
+        settings.database.url,
+        checkpoints=not checkpoint_apart,
+        longest_step=settings.limits.processing_budget,  # a row's stage, inside its transaction
+    )
     clock = clock or SystemClock()
     if migrate_schema:
         schema_current(engine, clock, before_migrating)

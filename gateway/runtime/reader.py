@@ -42,7 +42,7 @@ def open_reader(settings: Settings, clock: Clock | None = None) -> Reader:
     """The parts a reading command uses; raises CatalogError (a catalog with problems)
     and TransientError (the database down) as :func:`gateway.runtime.app.build` does."""
     catalog = catalog_holder(settings)
-    engine = make_engine(settings.database.url)
+    engine = make_engine(settings.database.url, longest_step=settings.limits.processing_budget)
     clock = clock or SystemClock()
     schema_current(engine, clock)
     return Reader(settings, engine, session_factory(engine), clock, catalog)
