@@ -22,6 +22,8 @@ from sqlalchemy.pool import NullPool
 
 from gateway.core.errors import TransientError
 from gateway.core.folders import private_folder
+from gateway.core.sqlite_url import sqlite_path
+from store.sqlite_access import read_only_connect
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # The server's side of the keepalives below, on every connection to PostgreSQL: a backend
@@ -69,6 +71,7 @@ def make_engine(
     durable: bool = True,
     checkpoints: bool = True,
     longest_step: timedelta = timedelta(0),
+    read_only: bool = False,
 ) -> Engine:
     """An engine tuned per backend: SQLite in WAL with a busy timeout, PG via psycopg 3.
 
@@ -84,15 +87,24 @@ def make_engine(
     ``longest_step`` (PostgreSQL): the longest its users may work between two statements
     of one transaction (a row's processing budget); the idle-transaction cap is raised
     to twice that when :data:`IDLE_IN_TRANSACTION` is shorter.
+
+    ``read_only`` (SQLite only): a database this process may not write
+    (:func:`store.sqlite_access.unwritable`), opened read-only and never created.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        _ensure_sqlite_dir(url)
+        path = sqlite_path(url)
+        reads_only = read_only and path is not None
+        if not reads_only:
+            _ensure_sqlite_dir(url)
         engine = create_engine(
             url, connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None}
         )
-        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, durable, checkpoints))
+        if reads_only and path is not None:
+            event.listen(engine, "do_connect", read_only_connect(path))
+        pragmas = _sqlite_pragmas(busy_timeout_ms, durable, checkpoints, wal=not reads_only)
+        event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
@@ -195,10 +207,13 @@ def private_database(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool) -> Any:
+def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool, *, wal: bool) -> Any:
+    """``wal``: set WAL mode (a writer's; a read-only connection reads the mode it finds)."""
+
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit is on disk before a source is acknowledged (250, IMAP move,
