@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,30 @@ from sqlalchemy.pool import NullPool
 
 from gateway.core.errors import TransientError
 from gateway.core.folders import private_folder
+from gateway.core.sqlite_url import sqlite_path
+from store.sqlite_access import read_only_connect
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # The server's side of the keepalives below, on every connection to PostgreSQL: a backend
 # whose client's machine vanished (no FIN) keeps its transaction, its row locks (FOR
 # UPDATE), its advisory locks (a mailbox's poller, a runner's rows) and its slot until the
 # server gives up on the client: after the kernel's two hours by default; with these,
-# after about a minute. Set once per new connection (_server_keepalives), not per checkout.
+# after about a minute. Set once per new connection (_server_settings), not per checkout.
 SERVER_KEEPALIVES: dict[str, int] = {
     "tcp_keepalives_idle": 30,  # seconds
     "tcp_keepalives_interval": 10,
     "tcp_keepalives_count": 3,
 }
+# A client that hangs (not dies: a stopped process, a deadlocked thread, a stuck NFS
+# read) inside a transaction keeps its row locks, and the other instances wait on them
+# for ever: keepalives see a live client. The server ends a transaction left idle (no
+# statement running) this long; the client's next statement is then a database outage
+# (TransientError: 451, exit 75). The longest the gateway itself is idle between two
+# statements of one transaction is a row's stage, within [limits] processing_budget
+# (30 s), so the cap is ten times that, or twice a longer budget (make_engine's
+# longest_step). Everything else waits outside transactions: the lock holders commit
+# after each statement, network calls (relay, Slack, webhooks) run between units.
+IDLE_IN_TRANSACTION = timedelta(minutes=5)
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
 _QUERY_ONLY = "gateway_query_only"  # Connection.info: SQLite's query_only is on (below)
 # libpq's own side of it, on every connection we make to PostgreSQL: a link that dies
@@ -57,6 +70,8 @@ def make_engine(
     busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
     durable: bool = True,
     checkpoints: bool = True,
+    longest_step: timedelta = timedelta(0),
+    read_only: bool = False,
 ) -> Engine:
     """An engine tuned per backend: SQLite in WAL with a busy timeout, PG via psycopg 3.
 
@@ -68,19 +83,32 @@ def make_engine(
 
     ``checkpoints=False`` (SQLite only): its commits never checkpoint the log; a
     :class:`store.checkpoint.WalCheckpointer` must run beside it.
+
+    ``longest_step`` (PostgreSQL): the longest its users may work between two statements
+    of one transaction (a row's processing budget); the idle-transaction cap is raised
+    to twice that when :data:`IDLE_IN_TRANSACTION` is shorter.
+
+    ``read_only`` (SQLite only): a database this process may not write
+    (:func:`store.sqlite_access.unwritable`), opened read-only and never created.
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        _ensure_sqlite_dir(url)
+        path = sqlite_path(url)
+        reads_only = read_only and path is not None
+        if not reads_only:
+            _ensure_sqlite_dir(url)
         engine = create_engine(
             url, connect_args={"timeout": busy_timeout_ms / 1000, "isolation_level": None}
         )
-        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms, durable, checkpoints))
+        if reads_only and path is not None:
+            event.listen(engine, "do_connect", read_only_connect(path))
+        pragmas = _sqlite_pragmas(busy_timeout_ms, durable, checkpoints, wal=not reads_only)
+        event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args(url))
-    _on_postgres_connect(engine)
+    _on_postgres_connect(engine, max(IDLE_IN_TRANSACTION, 2 * longest_step))
     if engine.dialect.driver == "psycopg":
         event.listen(engine, "connect", _text_without_nul)
     return engine
@@ -100,41 +128,48 @@ def lock_holder_engine(engine: Engine) -> Engine:
     """An engine of ``engine``'s PostgreSQL database for a connection that holds
     session-level advisory locks: NullPool, so closing the connection really closes it
     and the server drops its locks; the same connect arguments and server keepalives
-    as ``make_engine``'s."""
+    as ``make_engine``'s. Its connections wait outside any transaction: the default
+    idle-transaction cap is more than enough."""
     holder = create_engine(engine.url, poolclass=NullPool, connect_args=connect_args(engine.url))
-    _on_postgres_connect(holder)
+    _on_postgres_connect(holder, IDLE_IN_TRANSACTION)
     return holder
 
 
-def _on_postgres_connect(engine: Engine) -> None:
+def _on_postgres_connect(engine: Engine, idle_in_transaction: timedelta) -> None:
     if engine.dialect.name == "postgresql":
-        event.listen(engine, "connect", _server_keepalives)
+        ms = max(1, idle_in_transaction // timedelta(milliseconds=1))
+        ours = {**SERVER_KEEPALIVES, "idle_in_transaction_session_timeout": ms}
+        event.listen(engine, "connect", _server_settings(_set_server_settings(ours)))
 
 
-# Ours where the connection's own value is the server's (default, configuration file):
-# a value the URL gives (options=-c tcp_keepalives_idle=60), or PGOPTIONS, or ALTER
-# ROLE/DATABASE … SET, wins. One statement, in one round trip.
-_SET_SERVER_KEEPALIVES = (
-    "SELECT set_config(name, ours.value, false) FROM (VALUES "
-    + ", ".join(f"('{name}', '{int(value)}')" for name, value in SERVER_KEEPALIVES.items())
-    + ") AS ours(name, value) JOIN pg_settings USING (name)"
-    " WHERE pg_settings.source NOT IN ('client', 'user', 'database', 'database user')"
-)
+def _set_server_settings(ours: dict[str, int]) -> str:
+    """Ours where the connection's own value is the server's (default, configuration
+    file): a value the URL gives (options=-c tcp_keepalives_idle=60), or PGOPTIONS, or
+    ALTER ROLE/DATABASE … SET, wins. One statement, in one round trip."""
+    return (
+        "SELECT set_config(name, ours.value, false) FROM (VALUES "
+        + ", ".join(f"('{name}', '{int(value)}')" for name, value in ours.items())
+        + ") AS ours(name, value) JOIN pg_settings USING (name)"
+        " WHERE pg_settings.source NOT IN ('client', 'user', 'database', 'database user')"
+    )
 
 
-def _server_keepalives(dbapi_connection: Any, _record: Any) -> None:
-    """:data:`SERVER_KEEPALIVES` on a new connection, outside any transaction (one
-    rolled back would take the settings with it)."""
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True
-    try:
-        cursor = dbapi_connection.cursor()
+def _server_settings(statement: str) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        """:data:`SERVER_KEEPALIVES` and the idle-transaction cap on a new connection,
+        outside any transaction (one rolled back would take the settings with it)."""
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
         try:
-            cursor.execute(_SET_SERVER_KEEPALIVES)
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(statement)
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
-    finally:
-        dbapi_connection.autocommit = autocommit
+            dbapi_connection.autocommit = autocommit
+
+    return on_connect
 
 
 def _text_without_nul(dbapi_connection: Any, _record: Any) -> None:
@@ -172,10 +207,13 @@ def private_database(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool) -> Any:
+def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool, *, wal: bool) -> Any:
+    """``wal``: set WAL mode (a writer's; a read-only connection reads the mode it finds)."""
+
     def on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit is on disk before a source is acknowledged (250, IMAP move,

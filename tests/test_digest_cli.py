@@ -3,16 +3,22 @@ their language with exactly their tickets that are not closed; dry runs write no
 
 from __future__ import annotations
 
+import io
 import re
+import sqlite3
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.core.sqlite_url import sqlite_path
 from gateway.runtime.cli.main import main
+from tests.conftest import PG_URL
 from tests.support.app import MEMBERS
 from tests.support.config import members_toml, write_config
 from tests.support.pipeline import outbox
@@ -179,3 +185,68 @@ def test_member_resends_a_digest_already_sent(
     assert outbox_count(config, "weekly_digest") == before + 2
     assert main(["--config", str(config), "digest"]) == 0  # the week stays sent
     assert "sent already" in capsys.readouterr().out
+
+
+def _others_wait(db_url: str) -> bool:
+    """Whether a writer would wait for another connection right now: on SQLite, the write
+    lock is taken; on PostgreSQL, a transaction holds locks on this test's tables."""
+    path = sqlite_path(db_url)
+    if path is not None:
+        con = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            con.close()
+    schema = str(make_url(db_url).query["options"]).split("=", 1)[1]
+    engine = create_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            held = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = :schema AND l.pid <> pg_backend_pid()"
+                ),
+                {"schema": schema},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return bool(held)
+
+
+class _Pager(io.StringIO):
+    """``| less``: the operator reads the first screen for as long as they like. What
+    the database looks like to the others meanwhile is noted at the first line."""
+
+    def __init__(self, db_url: str) -> None:
+        super().__init__()
+        self.db_url = db_url
+        self.others_waited: bool | None = None
+
+    def write(self, s: str) -> int:
+        if self.others_waited is None:
+            self.others_waited = _others_wait(self.db_url)
+        return super().write(s)
+
+
+@pytest.mark.parametrize("command", ["sweep", "digest"])
+def test_a_dry_run_read_in_a_pager_holds_nothing(
+    config: Path,
+    seeded: dict[str, int],
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """Its mails are printed once its transaction is over: on SQLite the write lock held
+    while a person reads made the listener answer 451; on PostgreSQL the rows it locked
+    kept the other instances waiting, and the server's idle-transaction cap ended it."""
+    assert not _others_wait(db_url)
+    pager = _Pager(db_url)
+    monkeypatch.setattr(sys, "stdout", pager)
+    assert main(["--config", str(config), command, "--dry-run"]) == 0
+    assert "To: " in pager.getvalue()  # it printed mails
+    assert pager.others_waited is False

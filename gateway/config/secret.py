@@ -46,9 +46,7 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
         _check(value, s.path, s.key("secret_file"))
         return value
     generated = generated_path(data_dir)
-    if not generated.exists():
-        _generate(generated)
-    value = generated.read_bytes().strip()
+    value = _generated(s, generated)
     if len(value) < MIN_BYTES:  # emptied or cut short: tokens keyed by (almost) nothing
         raise ConfigError(
             s.path,
@@ -60,6 +58,25 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
             ),
         )
     return value
+
+
+def _generated(s: Section, path: Path) -> bytes:
+    """The key generated under the data folder, made first if missing. One the user may
+    not read or make (another user's data folder: a member reading the gateway's
+    database) is a ConfigError like an unreadable ``secret_file``, raised only by what
+    needs the key (``reply_key``), not a traceback from every command."""
+    try:
+        if not path.exists():
+            _generate(path)
+        return path.read_bytes().strip()
+    except OSError as exc:
+        error = exc.strerror or str(exc)
+        problem = (
+            N_("cannot read {file}: {error}", file=str(path), error=error)
+            if path.exists()
+            else N_("cannot write {path}: {error}", path=str(path), error=error)
+        )
+        raise ConfigError(s.path, s.key("data_dir"), problem) from None
 
 
 def _generate(path: Path) -> None:

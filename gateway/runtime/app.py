@@ -20,7 +20,7 @@ from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
-from gateway.runtime.reader import catalog_holder, schema_current
+from gateway.runtime.reader import catalog_holder, schema_current, unwritable_database
 from gateway.tickets import conversation, news
 from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
@@ -71,8 +71,14 @@ def build(
     ``before_migrating``: told ``(current, head)`` before the schema is upgraded.
     """
     catalog = catalog_holder(settings, catalog_text)
+    if (unwritable := unwritable_database(settings)) is not None:
+        raise unwritable  # before anything opens it: "try again later" would be for ever
     # checkpoint_apart: no commit of this process checkpoints; the thread does (below)
-    engine = make_engine(settings.database.url, checkpoints=not checkpoint_apart)
+    engine = make_engine(
+        settings.database.url,
+        checkpoints=not checkpoint_apart,
+        longest_step=settings.limits.processing_budget,  # a row's stage, inside its transaction
+    )
     clock = clock or SystemClock()
     if migrate_schema:
         schema_current(engine, clock, before_migrating)

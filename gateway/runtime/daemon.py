@@ -102,17 +102,15 @@ def run(
 @contextmanager
 def _daemon_lock(settings: Settings) -> Iterator[None]:
     """Held while running: ``ingest -`` then only accepts and leaves processing to us."""
+    path = str(pipe.lock_path(settings.gateway.data_dir))
     try:
         lock = pipe.hold_daemon_lock(settings.gateway.data_dir)
-    except OSError:
-        raise ConfigError(
-            settings.source,
-            "gateway.data_dir",
-            N_(
-                "another ticket-gateway run holds {path}",
-                path=str(pipe.lock_path(settings.gateway.data_dir)),
-            ),
-        ) from None
+    except BlockingIOError:  # flock's EWOULDBLOCK: held
+        said = N_("another ticket-gateway run holds {path}", path=path)
+        raise ConfigError(settings.source, "gateway.data_dir", said) from None
+    except OSError as exc:  # a data folder this user may not write, read-only storage …
+        said = N_("cannot write {path}: {error}", path=path, error=exc.strerror or str(exc))
+        raise ConfigError(settings.source, "gateway.data_dir", said) from None
     try:
         yield
     finally:

@@ -71,8 +71,10 @@ def _pipe(argv: list[str]) -> int | None:
         return EX_DATAERR
     try:
         stored = pipe.quick_accept(target.db_path, raw, source_ref="-", now=SystemClock().now())
-    except (TransientError, sqlite3.Error):  # e.g. a file that is not a database
-        stored = None  # the full path retries the same write and answers 75 if it must
+    # e.g. a file that is not a database, or one in a folder this user may not write (its
+    # lock files): the full path retries the same write and answers 75 or 78 if it must
+    except (TransientError, sqlite3.Error, OSError):
+        stored = None
     if stored is None:  # e.g. the schema is behind: the full path migrates and processes
         sys.stdin = _replay(raw)
         return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,8 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
+from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
+from gateway.core.sqlite_url import sqlite_path
 from store import migrate
 from store.db import make_engine, session_factory
+from store.revision import HEAD
+from store.sqlite_access import unwritable
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +48,50 @@ def open_reader(settings: Settings, clock: Clock | None = None) -> Reader:
     """The parts a reading command uses; raises CatalogError (a catalog with problems)
     and TransientError (the database down) as :func:`gateway.runtime.app.build` does."""
     catalog = catalog_holder(settings)
-    engine = make_engine(settings.database.url)
+    read_only = unwritable_database(settings) is not None  # read it all the same
+    engine = make_engine(
+        settings.database.url, longest_step=settings.limits.processing_budget, read_only=read_only
+    )
     clock = clock or SystemClock()
-    schema_current(engine, clock)
+    if read_only:
+        schema_readable(settings, engine)
+    else:
+        schema_current(engine, clock)
     return Reader(settings, engine, session_factory(engine), clock, catalog)
+
+
+def unwritable_database(settings: Settings) -> ConfigError | None:
+    """An SQLite database this user may not write (:mod:`store.sqlite_access`), as the
+    configuration error a command that writes stops with (exit 78): the file and what
+    refused named, not "try again later" for ever."""
+    path = sqlite_path(settings.database.url)
+    found = unwritable(path) if path is not None else None
+    if path is None or found is None:
+        return None
+    problem = N_(
+        "cannot write the database {file} ({where}: {error})",
+        file=str(Path(path).absolute()),
+        where=str(found.filename),
+        error=found.strerror,
+    )
+    return ConfigError(settings.source, "database.url", problem)
+
+
+def schema_readable(settings: Settings, engine: Engine) -> None:
+    """A database read without writing must be at head already: it cannot be upgraded."""
+    current = migrate.current_revision(engine)
+    if current == HEAD:
+        return
+    engine.dispose()
+    path = sqlite_path(settings.database.url) or ""
+    problem = N_(
+        "cannot upgrade the database {file} (schema {current}, this version needs {head}): "
+        "this user may not write it; run `ticket-gateway db upgrade` as its owner",
+        file=str(Path(path).absolute()),
+        current=current or "-",
+        head=HEAD,
+    )
+    raise ConfigError(settings.source, "database.url", problem)
 
 
 def catalog_holder(settings: Settings, text: str | None = None) -> CatalogHolder:

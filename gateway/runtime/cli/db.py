@@ -17,7 +17,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from store import migrate
     from store.db import make_engine
 
-    engine = make_engine(settings.database.url)
+    engine = make_engine(settings.database.url, longest_step=settings.limits.processing_budget)
     before = migrate.current_revision(engine)
     migrate.upgrade(engine)
     after = migrate.current_revision(engine)

@@ -246,21 +246,26 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     with opened(settings) as app:
         ctx, now = scheduler.context(app), app.clock.now()
         run = digest.current_run(ctx, now)
-        with transaction(app.sessions) as s:
-            if args.dry_run:  # rendered here, never queued: nothing is written
+        if args.dry_run:  # rendered here, never queued: nothing is written
+            with transaction(app.sessions) as s:
                 mails = digest.build(s, ctx, now, run, args.member)
-                for m in mails:
-                    parts = renderer(settings.gateway.templates_dir).render(m.view, m.locale)
-                    who = m.view.recipient
-                    _print_mail(
-                        f"{who.name} <{who.email}>" if who.name else who.email,
-                        parts.subject,
-                        parts.text,
-                    )
-                said.say(
-                    N_("{count} mail(s) would be sent for {week}", count=len(mails), week=run.label)
+                shown = [
+                    renderer(settings.gateway.templates_dir).render(m.view, m.locale) for m in mails
+                ]
+            # printed after the transaction: a pager may hold the output for as long as its
+            # reader likes, and the write lock (SQLite) or row locks must not wait with it
+            for m, parts in zip(mails, shown, strict=True):
+                who = m.view.recipient
+                _print_mail(
+                    f"{who.name} <{who.email}>" if who.name else who.email,
+                    parts.subject,
+                    parts.text,
                 )
-                return EX_OK
+            said.say(
+                N_("{count} mail(s) would be sent for {week}", count=len(mails), week=run.label)
+            )
+            return EX_OK
+        with transaction(app.sessions) as s:
             ids = digest.send_run(s, ctx, now, run, args.member)
     if ids is None:
         said.say(N_("the digest for {week} was sent already", week=run.label))
@@ -285,10 +290,10 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
         if args.dry_run:  # the real pass in a transaction that is rolled back
             with app.sessions() as s:
                 report = run_sweeps(s, ctx, now)
-                for row in outbox.rows(s):
-                    if row.id in report.outbox:
-                        _print_raw(row.raw)
+                raws = [row.raw for row in outbox.rows(s) if row.id in report.outbox]
                 s.rollback()
+            for raw in raws:  # printed once the locks are given back (see cmd_digest)
+                _print_raw(raw)
             said.say(N_("dry run: {summary} (nothing written)", summary=report.message()))
             return EX_OK
         with transaction(app.sessions) as s:

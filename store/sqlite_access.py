@@ -1,0 +1,66 @@
+"""An SQLite database this process may only read: found before anything opens it.
+
+SQLite writes beside its database: the -wal and -shm files of WAL mode (made by the
+first connection, removed by the last), and so do we (:mod:`store.turnstile`'s and the
+drain lock's files). In a folder this user may not write (another user's data, as when
+a member reads the gateway's database from a shell, or read-only storage) an ordinary
+connection fails its first read with "attempt to write a readonly database", which the
+unit of work takes for a locked database ("try again later", for ever).
+
+What SQLite needs to read a WAL database it may not write (its "Read-Only Databases"):
+the -wal and -shm files there already and readable (a writer has the database open:
+``mode=ro`` reads through them, the -shm copied to memory), or the folder writable, or
+``immutable=1``. Without a -wal file no connection has the database open and nothing
+waits to be checkpointed, so the file alone is the database: it is read as immutable,
+without locks. A writer that starts meanwhile may make that one read fail (never the
+database: nothing is written), and the command is run again.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+
+def unwritable(path: str | Path) -> OSError | None:
+    """Why this process may not write the SQLite database at ``path`` (the folder, the
+    file or one of its -wal and -shm files), or None. A missing file is made later, so
+    only its folder counts then. ``os.access``, not a trial open: opening and closing the
+    file would drop the POSIX locks this process's own connections hold on it."""
+    file = Path(path).absolute()
+    checks = (
+        (file.parent, os.W_OK | os.X_OK),  # -wal, -shm and our lock files are made there
+        (file, os.R_OK | os.W_OK),
+        (file.with_name(file.name + "-wal"), os.R_OK | os.W_OK),  # left by another user
+        (file.with_name(file.name + "-shm"), os.R_OK | os.W_OK),
+    )
+    for where, mode in checks:
+        if where.exists() and not os.access(where, mode):
+            code = errno.EROFS if _read_only_storage(where) else errno.EACCES
+            return OSError(code, os.strerror(code), str(where))
+    return None
+
+
+def _read_only_storage(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def read_only_connect(path: str | Path) -> Callable[[Any, Any, list[Any], dict[str, Any]], None]:
+    """A ``do_connect`` listener: each new connection opens the database at ``path``
+    read-only, as immutable while no -wal file is there (see above), making no file."""
+    file = Path(path).absolute()
+    wal = file.with_name(file.name + "-wal")
+
+    def do_connect(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        uri = f"file:{quote(str(file))}?mode=ro"
+        cargs[:] = [uri if wal.exists() else uri + "&immutable=1"]
+        cparams["uri"] = True
+
+    return do_connect
