@@ -313,7 +313,7 @@ def _on_failure(
             actor=ACTOR,
         )
         return
-    locale = member.locale or settings.gateway.locale
+    locale = settings.locale_of(member)
     view = views.ActionFailed(
         team=team(settings),
         recipient=views.Person(member.email, member.name),

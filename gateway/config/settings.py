@@ -334,6 +334,11 @@ class Settings:
         wanted = email.lower()
         return next((m for m in self.members if m.email == wanted), None)
 
+    def locale_of(self, member: Member) -> str:
+        """The language a member reads: their own, else the team's (one rule for every
+        mail, page and chat answer to a member, so none of them says it otherwise)."""
+        return member.locale or self.gateway.locale
+
     def on_team(self, email: str | None) -> bool:
         """Whether ``email`` is someone a ticket can be left with: a member, or anyone
         while no ``[[members]]`` are configured. A member taken out of the config keeps

@@ -31,7 +31,7 @@ def local_time(settings: Settings, at: datetime) -> str:
 def ticket_brief(
     session: Session, settings: Settings, catalog: Catalog, ticket: Ticket, member: Member
 ) -> views.TicketBrief:
-    locale = member.locale or settings.gateway.locale
+    locale = settings.locale_of(member)
     entry = catalog.entry(ticket.catalog)
     values = fields.field_values(session, ticket.id)
     sheet = tuple(

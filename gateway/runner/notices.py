@@ -137,7 +137,7 @@ def notify_assignee(a: Arrival, ticket: Ticket, catalog: Catalog) -> bool:
             key=f"new:{ticket.id}",
             now=a.now,
             in_reply_to=a.answer_to,
-            locale=member.locale or a.settings.gateway.locale,
+            locale=a.settings.locale_of(member),
         )
         is not None
     )
@@ -165,7 +165,7 @@ def notify_outsider(a: Arrival, ticket: Ticket) -> bool:
             view,
             key=f"outsider:{a.row.id}",
             now=a.now,
-            locale=member.locale or a.settings.gateway.locale,
+            locale=a.settings.locale_of(member),
         )
         is not None
     )

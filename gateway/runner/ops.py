@@ -89,7 +89,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
         )
     )
     if outcomes:
-        locale = member.locale or a.settings.gateway.locale
+        locale = a.settings.locale_of(member)
         _transcript(a, ticket, views.Person(member.email, member.name), outcomes, locale)
     return _summary(outcomes) + (f", relayed to {relayed}" if relayed else "")
 

@@ -66,7 +66,7 @@ def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz
             view,
             key=f"refused:{a.row.id}",
             now=a.now,
-            locale=member.locale or a.settings.gateway.locale,
+            locale=a.settings.locale_of(member),
         )
     return f"not verified as {member.email}: {verdict.reason}"
 

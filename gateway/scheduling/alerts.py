@@ -113,7 +113,7 @@ def _announce(
             view,
             key=f"{job}:{period}:{m.email}",
             now=now,
-            locale=m.locale or settings.gateway.locale,
+            locale=settings.locale_of(m),
         )
         if outbox_id is not None:
             ids.append(outbox_id)

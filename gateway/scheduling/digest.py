@@ -87,7 +87,7 @@ def build(
     for member in ctx.settings.members:
         if only is not None and member.email != only.lower():
             continue
-        locale = member.locale or ctx.settings.gateway.locale
+        locale = ctx.settings.locale_of(member)
         digest = _digest(ctx, member, open_, now, run, keys)
         if digest is not None:
             mails.append(Mail(digest, locale, f"digest:{run.period}:{member.email}"))

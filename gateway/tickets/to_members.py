@@ -103,7 +103,7 @@ def _hold(
     if held is not None:
         items = [*held.notice.get("items", []), *items]
     view = _view(session, ctx, ticket, member, items, now)
-    locale = member.locale or settings.gateway.locale
+    locale = settings.locale_of(member)
     notice = {"items": items}
     if held is not None:
         rewrite_held(session, settings, ticket, view, held, notice, now=now, locale=locale)
@@ -131,7 +131,7 @@ def _view(
 ) -> views.TicketNotice:
     settings = ctx.settings
     entry = ctx.catalog().entry(ticket.catalog)  # the sheet's labels: the entry filed under
-    locale = member.locale or settings.gateway.locale
+    locale = settings.locale_of(member)
     ref = replace(
         ticket_ref(ticket, settings, now, ctx.catalog()),
         catalog=ctx.catalog().shown_name(ticket.catalog, locale),

@@ -132,7 +132,7 @@ def _send_link(session: Session, settings: Settings, member: Member, now: dateti
         view,
         key=f"sign-in:{web_auth.token_hash(token)}",
         now=now,
-        locale=member.locale or settings.gateway.locale,
+        locale=settings.locale_of(member),
     )
 
 
