@@ -120,3 +120,13 @@ def literal_markdown(text: str) -> str:
     ``]``, as Teams' older native renderers know no escapes in ``[label](url)``."""
     text = _COMMONMARK_INLINE.sub(lambda m: "\\" + m.group(), text)
     return _COMMONMARK_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], text)
+
+
+def literal_card(text: str) -> str:
+    """Text from mail or a person, as written in a Teams Adaptive Card's TextBlock or
+    fact: Markdown made literal (:func:`literal_markdown`), and no text function — the
+    card's renderer replaces ``{{DATE(2026-12-05T10:00:00Z, SHORT)}}`` and
+    ``{{TIME(…)}}`` by a date or a time in the reader's format, before it reads the
+    Markdown. A zero-width space between two braces stops it (every renderer looks for
+    ``{{``) and shows as nothing, so the text reads exactly as before."""
+    return _CARD_FUNCTION.sub("{" + UNSEEN, literal_markdown(text))

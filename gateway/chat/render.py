@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gateway.chat.markup import escape, literal_markdown, literal_webhook
+from gateway.chat.markup import escape, literal_card, literal_webhook
 from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 
@@ -221,15 +221,16 @@ def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> di
 
 def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """The body a Teams Workflows webhook takes: a message with one Adaptive Card. Its
-    TextBlock and its facts' values are Markdown there: what came from mail, people and
-    the catalog is made literal (:func:`literal_markdown`)."""
+    TextBlock and its facts' values are Markdown there, with date and time functions:
+    what came from mail, people and the catalog is made literal
+    (:func:`~gateway.chat.markup.literal_card`)."""
     say = _say(locale)
     t = replace(  # the tag is the operator's ([gateway] tag_prefix), kept as it reads
         t,
-        subject=literal_markdown(t.subject),
-        entry=literal_markdown(t.entry),
-        requester=literal_markdown(t.requester),
-        assignee=literal_markdown(t.assignee),
+        subject=literal_card(t.subject),
+        entry=literal_card(t.entry),
+        requester=literal_card(t.requester),
+        assignee=literal_card(t.assignee),
     )
     facts_set = [
         {"title": say(N_("Entry")), "value": t.entry or "—"},
