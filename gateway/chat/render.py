@@ -172,16 +172,29 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
 
 def card_elsewhere(tag: str, channel: str, locale: str) -> str:
     """What the person who asked is told when their channel would not take the ticket's
-    card (the app is not a member there): the channel the card went to instead (``""``:
-    none), and how to have cards where they asked. Slack mrkdwn: ``<#C…>`` names a channel."""
-    where = "<#" + channel + ">"
-    if channel:
+    card (the app is not a member there) and the team's ``channel`` did: where the card
+    is, and how to have cards where they asked. Slack mrkdwn: ``<#C…>`` names a channel."""
+    msg = N_(
+        "Ticket {tag} has been filed. This app is not in this channel, so its card was "
+        "posted in {channel}. To get ticket cards here, add the app to this channel "
+        "with /invite.",
+        tag=escape(tag),
+        channel="<#" + channel + ">",
+    )
+    return translate(msg, locale)
+
+
+def card_nowhere(tag: str, tried: str, locale: str) -> str:
+    """What the person who asked is told when the ticket's card could not be posted at
+    all: not in their channel (the app is not a member there), and not in the team's
+    channel ``tried`` either (``""``: there is none to try); how to have cards here."""
+    if tried:
         msg = N_(
-            "Ticket {tag} has been filed. This app is not in this channel, so its card was "
-            "posted in {channel}. To get ticket cards here, add the app to this channel "
-            "with /invite.",
+            "Ticket {tag} has been filed. This app is not in this channel, and its card "
+            "could not be posted in {channel} either. To get ticket cards here, add the "
+            "app to this channel with /invite.",
             tag=escape(tag),
-            channel=where,
+            channel="<#" + tried + ">",
         )
     else:
         msg = N_(
