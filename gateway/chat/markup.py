@@ -49,6 +49,7 @@ _SIGILS = frozenset(
     ";"  # the emoticon ;)
 )
 _ADDRESS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-")
+_WORD = _ADDRESS - {".", "+", "-"} | {"_"}  # a word's characters to JavaScript's \b
 
 
 def escape(text: str) -> str:
@@ -98,16 +99,13 @@ def _webhook_one(m: re.Match[str]) -> str:
 
 
 def _in_x_d(text: str, at: int) -> bool:
-    """Whether the ``-`` at ``at`` is the one of a word ``x-d`` (as JavaScript's ``\b``
-    sees a word: ASCII letters, digits and ``_``)."""
+    """Whether the ``-`` at ``at`` is the one of a word ``x-d`` (a word as Mattermost's
+    JavaScript patterns see one: ASCII letters, digits and ``_``)."""
     return (
         text[at - 1 : at] in ("x", "X")
         and text[at + 1 : at + 2] in ("d", "D")
         and text[at - 2 : at - 1] not in _WORD
     )
-
-
-_WORD = _ADDRESS - {".", "+", "-"} | {"_"}
 
 
 def literal_markdown(text: str) -> str:
