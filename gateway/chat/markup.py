@@ -9,6 +9,9 @@ text, a heading, a date). Each is one pass over the text, linear in its length.
 * :func:`literal_webhook` — a Slack-format incoming webhook, whose text Mattermost (and
   Rocket.Chat) read as Markdown and then look through for mentions, channel links,
   hashtags and emoji.
+* :func:`literal_slack` — the same webhook when it posts into Slack itself, which reads
+  mrkdwn: no backslash escapes there, so a zero-width space takes each formatting
+  character off a word's edge.
 * :func:`literal_card` — a Teams Adaptive Card's TextBlock or fact: Markdown, and text
   functions (``{{DATE(…)}}``, ``{{TIME(…)}}``) that the card's renderer evaluates.
 """
@@ -70,7 +73,7 @@ def literal_webhook(text: str) -> str:
     ``x-d``), inside ``](`` for readers that know no escapes, before a line that
     CommonMark would drop or indent (empty, or starting blank) and after one that ends
     blank, so every character reads as typed. Slack's own channels know no backslash
-    escapes: they show the backslashes, and still no markup."""
+    escapes: a webhook into Slack has :func:`literal_slack` instead."""
     return _WEBHOOK.sub(_webhook_one, text) if text else ""
 
 
@@ -106,6 +109,51 @@ def _in_x_d(text: str, at: int) -> bool:
         and text[at + 1 : at + 2] in ("d", "D")
         and text[at - 2 : at - 1] not in _WORD
     )
+
+
+# Where a text for Slack's mrkdwn needs a change, in one pass (see _slack_one): a > that
+# starts a line (after blanks: a quote), or a character with a meaning
+_SLACK = re.compile(r"^[^\S\n]*>|[*_~`&<>@]", re.MULTILINE)
+_SLACK_MARKERS = frozenset("*_~`")  # bold, italic, strike, code (``` a code block)
+
+
+def literal_slack(text: str) -> str:
+    """Text from mail or a person, as typed in Slack's mrkdwn (a Slack-format webhook
+    that posts into Slack), where a backslash escapes nothing and shows. ``&``, ``<`` and
+    ``>`` are entities (:func:`escape`: no ``<!channel>``, no ``<https://…|click>``).
+    Slack formats only at a word's edge: ``*``, ``_``, ``~`` or a backtick opens bold,
+    italic, strike or code where no letter or digit comes before it and no space after
+    it, and closes where no space comes before it and no letter or digit after it. A
+    zero-width space goes on the side that would let it open or close (on both sides
+    when neither is a letter or digit: one alone would be the "no space" the other side
+    needs), so the character stands inside a "word" and reads as typed; so does one
+    before a ``>`` that starts a line (a quote), and after an ``@`` that would be
+    ``@here`` or ``@channel``."""
+    return _SLACK.sub(_slack_one, text) if text else ""
+
+
+def _slack_one(m: re.Match[str]) -> str:
+    """One change of :func:`literal_slack`, from the character and its neighbours."""
+    found, text, at, end = m.group(), m.string, m.start(), m.end()
+    if found[-1] == ">" and (len(found) > 1 or at == 0 or text[at - 1] == "\n"):
+        return found[:-1] + UNSEEN + "&gt;"  # a quote's > at a line's start
+    before, after = text[at - 1 : at], text[end : end + 1]
+    if found in _SLACK_MARKERS:
+        opens = _word_edge(before) and after != "" and not after.isspace()
+        closes = before != "" and not before.isspace() and _word_edge(after)
+        if (opens or closes) and _word_edge(before) and _word_edge(after):
+            opens = closes = True  # a space on one side: a space on the other would open
+        return UNSEEN * opens + found + UNSEEN * closes
+    if found == "@" and before not in _ADDRESS and after and not after.isspace():
+        return "@" + UNSEEN  # @here, @channel, @someone; not the @ of an address
+    return _ENTITIES.get(found, found)
+
+
+def _word_edge(ch: str) -> bool:
+    """Whether a formatting character next to ``ch`` stands at a word's edge for Slack:
+    the text's start or end, a space, punctuation. Letters beyond ASCII count as edges
+    too (more zero-width spaces than Slack may need, never fewer)."""
+    return not (ch.isascii() and ch.isalnum())
 
 
 def literal_markdown(text: str) -> str:

@@ -152,9 +152,12 @@ class ChatPoster:
         if hook is None:
             raise ChatRefused(failures.not_configured(post.target))
         self._within_limit(post)
-        body = (render.teams_message if post.target == "teams" else render.webhook_message)(
-            post.payload, facts, locale
-        )
+        if post.target == "teams":
+            body = render.teams_message(post.payload, facts, locale)
+        else:  # a Slack-format webhook, read as Markdown or (into Slack) as mrkdwn
+            cfg = self.settings.chat.webhook
+            markup = cfg.markup if cfg is not None else "markdown"
+            body = render.webhook_message(post.payload, facts, locale, markup)
         hook.post(body)
         return ""
 

@@ -9,7 +9,8 @@ text from mail and people is escaped before it goes into a message; and it gives
 ``*``, ``_``, ``~`` and backticks one that cannot be escaped, so a subject or a name
 from the catalog or from people is shown in plain-text objects (the headline, the
 card's facts, a notice's details). Teams and Slack-format webhooks read their texts as
-Markdown: :mod:`gateway.chat.markup` makes the same words literal for each.
+Markdown (or, for a webhook into Slack, mrkdwn): :mod:`gateway.chat.markup` makes the
+same words literal for each.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gateway.chat.markup import escape, literal_card, literal_webhook
+from gateway.chat.markup import escape, literal_card, literal_slack, literal_webhook
 from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 
@@ -205,18 +206,23 @@ def card_nowhere(tag: str, tried: str, locale: str) -> str:
     return translate(msg, locale)
 
 
-def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
+def webhook_message(
+    facts: Mapping[str, str], t: TicketFacts, locale: str, markup: str = "markdown"
+) -> dict[str, Any]:
     """A Slack-format incoming-webhook body (Mattermost and Rocket.Chat read it too):
-    one text, which Mattermost reads as Markdown; what came from mail, people and the
-    catalog is made literal there (:func:`~gateway.chat.markup.literal_webhook`)."""
-    say = _say(locale)
+    one text, which Mattermost reads as Markdown and Slack (``markup`` "slack") as
+    mrkdwn; what came from mail, people and the catalog is made literal for the one
+    that reads it (:func:`~gateway.chat.markup.literal_webhook`,
+    :func:`~gateway.chat.markup.literal_slack`). Slack is also told to format nothing
+    in it (``mrkdwn`` false): the text holds no formatting of ours."""
+    say, literal = _say(locale), literal_slack if markup == "slack" else literal_webhook
     t = replace(  # the tag is the operator's ([gateway] tag_prefix), kept as it reads
         t,
         tag=escape(t.tag),
-        subject=literal_webhook(t.subject),
-        entry=literal_webhook(t.entry),
-        requester=literal_webhook(t.requester),
-        assignee=literal_webhook(t.assignee),
+        subject=literal(t.subject),
+        entry=literal(t.entry),
+        requester=literal(t.requester),
+        assignee=literal(t.assignee),
     )
     entry, state, assignee = say(N_("Entry")), say(N_("State")), say(N_("Assignee"))
     requester, nobody = say(N_("Requester")), say(N_("nobody"))
@@ -229,6 +235,8 @@ def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> di
     ]
     if t.permalink:
         lines.append(t.permalink)
+    if markup == "slack":
+        return {"text": "\n".join(lines), "mrkdwn": False}
     return {"text": "\n".join(lines)}
 
 
