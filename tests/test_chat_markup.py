@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from gateway.catalog.load import parse_catalog
 from gateway.chat import render
@@ -122,7 +123,8 @@ WEBHOOK_MARKUP = re.compile(r"<[!@#h]|(?<![A-Za-z0-9.+_-])@(here|channel|all)\b|
 def test_a_subject_is_never_a_ping_or_a_link_in_a_webhook_notice(locale: str, kind: str) -> None:
     """A Slack-format webhook (Mattermost, Rocket.Chat, a Slack channel without the app):
     its text is read as markup there, so a subject, an assignee or a requester that
-    writes a ping or a link is escaped as in our Slack posts, and still reads as written."""
+    writes a ping or a link is escaped, and still reads as written where it is read as
+    Markdown (Mattermost; tests/test_chat_webhook_markup.py has the rest of Markdown)."""
     facts = replace(
         _facts(WEBHOOK_HOSTILE),
         assignee="@here <!channel>",
@@ -130,10 +132,20 @@ def test_a_subject_is_never_a_ping_or_a_link_in_a_webhook_notice(locale: str, ki
     )
     text = render.webhook_message({"notice": kind, "target": "resolve"}, facts, locale)["text"]
     assert not WEBHOOK_MARKUP.search(text), text
-    shown = html.unescape(text.replace("\u200b", ""))  # what a person reads
+    shown = _markdown_text(text).replace("\u200b", "")  # what a person reads
     for data in (WEBHOOK_HOSTILE, facts.assignee, facts.requester):
         assert data in shown, data
     assert "boss@customer.test" in text  # an address is not broken up
+
+
+def _markdown_text(text: str) -> str:
+    """The characters a CommonMark reader shows of ``text``, markup left out."""
+    tokens = MarkdownIt("commonmark").parse(text)
+    return "".join(
+        "\n" if child.type.endswith("break") else child.content
+        for token in tokens
+        for child in token.children or ()
+    )
 
 
 NAMED = """\

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gateway.chat import render
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
@@ -25,23 +26,32 @@ def _in(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
     return [p for p in fake.of("chat.postMessage") if p["channel"] == channel]
 
 
+def _is_card(params: dict[str, Any]) -> bool:
+    return any(b["type"] == "actions" for b in params.get("blocks") or ())
+
+
 def _cards(fake: FakeSlack) -> list[dict[str, Any]]:
-    posted = fake.of("chat.postMessage")
-    return [p for p in posted if any(b["type"] == "actions" for b in p.get("blocks") or ())]
+    return [p for p in fake.of("chat.postMessage") if _is_card(p)]
 
 
-def _submit(fake: FakeSlack, opened: dict[str, Any]) -> None:
+def _submit(
+    fake: FakeSlack,
+    opened: dict[str, Any],
+    typed: tuple[str, str] = ("VPN がつながりません", "昨日から"),
+) -> None:
     step1 = opened["view"]
     answer = fake.envelope("interactive", c.submission(step1, c.chosen("vpn")))
-    payload = c.submission(answer["view"], c.typed("VPN がつながりません", "昨日から", os="macos"))
+    payload = c.submission(answer["view"], c.typed(*typed, os="macos"))
     assert fake.envelope("interactive", payload) == {}
 
 
-def _ticket_typed_in_help(app: App, fake: FakeSlack) -> int:
+def _ticket_typed_in_help(
+    app: App, fake: FakeSlack, typed: tuple[str, str] = ("VPN がつながりません", "昨日から")
+) -> int:
     command = {**c.command(), "response_url": fake.response_url("ticket")}
     fake.envelope("slash_commands", command)
     [opened] = fake.wait_for("views.open")
-    _submit(fake, opened)
+    _submit(fake, opened, typed)
     app.runner.process_pending()
     [t] = all_tickets(app)
     return int(t["id"])
@@ -67,6 +77,8 @@ def test_a_ticket_typed_where_the_app_is_not_gets_its_card_in_the_team_channel(
     assert told["response_type"] == "ephemeral"
     assert f"<#{c.NOTICES}>" in told["text"] and "/invite" in told["text"]
     assert f"[#{ticket_id}]" in told["text"] and "チケット" in told["text"]  # their language
+    order = [(x.method, x.params.get("channel")) for x in fake.calls]
+    assert order.index(("chat.postMessage", c.NOTICES)) < order.index(("response_url:ticket", None))
     # the created event keeps where it came from, not the command's short-lived URL
     created = next(e for e in show(chat_app, ticket_id)["events"] if e["kind"] == "created")
     assert "response_url" not in created["detail"]["chat"]
@@ -127,6 +139,7 @@ def test_an_outage_in_the_team_channel_delays_the_moved_card_and_posts_it_once(
     _ticket_typed_in_help(chat_app, fake)
     first = c.poster(chat_app).drain()
     assert first.retried and not first.failed and _cards(fake) == []
+    assert "ticket" not in fake.responses  # not told of a card that is not out yet
     del fake.refuse_in[c.NOTICES]
     clock.advance(timedelta(hours=1))
     c.poster(chat_app).drain()
@@ -136,3 +149,52 @@ def test_an_outage_in_the_team_channel_delays_the_moved_card_and_posts_it_once(
     assert refused.count(c.HELP) == 1  # its own channel was tried once, not at every retry
     assert len(fake.answered("ticket")) == 1  # and the person told once
     assert _in(fake, c.NOTICES) == [card]
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found", "is_archived"])
+def test_where_the_team_channel_refuses_the_card_too_the_person_is_told_it_is_nowhere(
+    chat_app: App, fake: FakeSlack, error: str
+) -> None:
+    """The app is in neither channel (or the team's is archived): the card fails once, and
+    the person is told so — not that it is in the team's channel — and what to do."""
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.refuse_in[c.NOTICES] = error
+    ticket_id = _ticket_typed_in_help(chat_app, fake)
+    report = c.poster(chat_app).drain()  # the card, and the new-ticket notice, fail
+    assert report.failed and not report.sent and _cards(fake) == []
+    assert c.poster(chat_app).drain().sent == []  # not tried again
+    calls = [(x.method, x.params.get("channel"), _is_card(x.params)) for x in fake.calls]
+    assert [(method, channel) for method, channel, card in calls if card] == [
+        ("chat.postMessage!refused", c.HELP),
+        ("chat.postMessage!refused", c.NOTICES),
+    ]
+    events = show(chat_app, ticket_id)["events"]
+    [failed] = [e for e in events if e["kind"] == "chat-failed" and e["new"] == "card"]
+    assert error in failed["detail"]["error"]
+    [told] = fake.answered("ticket")  # once, after the card's post in the team's channel
+    told_at = [method for method, _, _ in calls].index("response_url:ticket")
+    assert calls.index(("chat.postMessage!refused", c.NOTICES, True)) < told_at
+    tag = f"[#{ticket_id}]"
+    assert told["text"] == render.card_nowhere(tag, c.NOTICES, "ja")  # their language
+    assert told["text"] != render.card_elsewhere(tag, c.NOTICES, "ja")  # not "it is in …"
+    assert "/invite" in told["text"] and f"<#{c.NOTICES}>" in told["text"]
+    assert "チケット" in told["text"]
+
+
+def test_after_an_outage_a_refusal_in_the_team_channel_is_what_the_person_hears(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    """Slack is down in the team's channel when the card moves there (nothing is said
+    yet), then refuses it: the person is told, in their own language, that it is nowhere."""
+    fake.add_user(c.REQUESTER, "ito@customer.test", "Ito Hanako", "en-US")
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.refuse_in[c.NOTICES] = "ratelimited"
+    ticket_id = _ticket_typed_in_help(chat_app, fake, ("VPN is down", "since yesterday"))
+    assert c.poster(chat_app).drain().retried
+    assert "ticket" not in fake.responses
+    fake.refuse_in[c.NOTICES] = "not_in_channel"
+    clock.advance(timedelta(hours=1))
+    assert c.poster(chat_app).drain().failed
+    [told] = fake.answered("ticket")
+    assert told["text"] == render.card_nowhere(f"[#{ticket_id}]", c.NOTICES, "en")
+    assert "could not be posted" in told["text"]

@@ -34,12 +34,26 @@ SUBJECTS = [
     "> quoted \\*kept\\* AT&amp;T &#42;x&#42; ![img](https://evil.test/i.png)",
 ]
 ADDRESS = "boss_it*x@customer.test"
+# an Adaptive Card text function, which the renderer replaces by a date or a time in the
+# reader's format (the JavaScript renderer's pattern, with the looser ones of others:
+# an optional T, offset or comma, any case)
+TEXT_FUNCTION = re.compile(
+    r"\{\{(DATE|TIME)\(\d{4}-\d{2}-\d{2}T?\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:?\d{2})?"
+    r"(,\s*(SHORT|LONG|COMPACT))?\)\}\}",
+    re.IGNORECASE,
+)
 MARKUP = re.compile(r"<(a|strong|em|s|del|code|h\d|ul|ol|li|blockquote|img)\b")
 
 
 def _rendered(text: str) -> str:
     """What a CommonMark reader makes of a TextBlock's or a fact's text."""
     return MarkdownIt("commonmark").enable("strikethrough").render(text)
+
+
+def _readable(text: str) -> str:
+    """What a person reads of a card's text: the rendered words (a zero-width space is
+    seen as nothing)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", _rendered(text))).strip().replace("\u200b", "")
 
 
 def _texts(card: dict[str, Any]) -> Iterator[str]:
@@ -78,7 +92,7 @@ def test_the_teams_card_shows_a_subject_and_a_name_as_written(
         # a reader that knows no backslash escape (the older native Adaptive Card
         # renderers match ``[`` … ``](`` … ``)`` as they come) finds no link either
         assert "](" not in text, text
-    readable = [html.unescape(re.sub(r"<[^>]+>", "", _rendered(t))).strip() for t in texts]
+    readable = [_readable(t) for t in texts]
     assert any(hostile in r for r in readable[:1]), readable  # as written, every character
     assert f"{name} <{ADDRESS}>" in readable, readable
 
@@ -98,3 +112,54 @@ def test_an_entrys_name_and_the_assignees_are_literal_in_the_teams_card(locale: 
         assert not MARKUP.search(_rendered(value)) and "](" not in value, value
     readable = [html.unescape(re.sub(r"<[^>]+>", "", _rendered(v))).strip() for v in values]
     assert entry in readable and assignee in readable, readable
+
+
+FUNCTIONS = [
+    "{{DATE(2026-12-05T10:00:00Z, SHORT)}}",
+    "{{TIME(2026-12-05T10:00:00Z)}}",
+    "Due {{DATE(2026-12-05T10:00:00+09:00, LONG)}} {{TIME(2026-12-05T10:00:00-05:00)}}",
+    "{{date(2026-12-05T10:00:00Z,COMPACT)}} {{{DATE(2026-12-05T10:00:00Z)}}}",
+    "- {{DATE(2026-12-05T10:00:00Z)}} **x**",
+]
+
+
+@pytest.mark.parametrize("typed", FUNCTIONS)
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_date_function_in_a_subject_or_a_name_is_no_date_in_the_teams_card(
+    typed: str, locale: str
+) -> None:
+    """Adaptive Cards evaluate ``{{DATE(…)}}`` and ``{{TIME(…)}}`` in a TextBlock's text
+    (and a fact's): a subject or a name holding one would show a date of the card's
+    making. It reads as typed, braces and all, in every text that came from people."""
+    facts = render.TicketFacts(
+        id=7, tag="[#7]", subject=typed, state="open", entry=typed,
+        requester=f"{typed} <ito@customer.test>", assignee=typed,
+    )  # fmt: skip
+    for kind in ("new", "sla", "stale"):
+        message = render.teams_message({"notice": kind, "target": "resolve"}, facts, locale)
+        texts = list(_texts(message["attachments"][0]["content"]))
+        for text in texts:
+            assert not TEXT_FUNCTION.search(text), text
+            assert not MARKUP.search(_rendered(text)), text
+        readable = [_readable(t) for t in texts]
+        assert typed in readable[0], readable  # the headline, as typed
+        assert readable[1:].count(typed) == 2, readable  # the entry, the assignee
+        assert f"{typed} <ito@customer.test>" in readable, readable
+
+
+def test_a_mails_subject_with_a_date_function_reaches_teams_as_typed(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    """End to end: filed from mail, posted by the poster to the Teams webhook."""
+    typed = "Maintenance {{DATE(2026-12-05T10:00:00Z, SHORT)}} at {{TIME(2026-12-05T10:00:00Z)}}"
+    hooks = ChatSettings(teams=WebhookSettings(url=fake.hook_url("teams"), locale="en"))
+    app = build(replace(settings, chat=hooks), clock)
+    try:
+        assert deliver(app, mail(typed, "hello")).ticket_id is not None
+        assert c.poster(app).drain().sent
+    finally:
+        app.close()
+    [body] = fake.hooks["teams"]
+    [headline, *_] = _texts(body["attachments"][0]["content"])
+    assert not TEXT_FUNCTION.search(headline), headline
+    assert typed in _readable(headline)

@@ -89,3 +89,41 @@ def test_a_webhook_url_from_the_environment(
     monkeypatch.setenv("TICKET_GATEWAY_WEBHOOK_URL", "https://chat.example.test/hooks/abc")
     s = load_toml(tmp_path, LOCAL, '[chat.webhook]\nnotices = ["sla"]\n')
     assert s.chat.webhook is not None and s.chat.webhook.notices == ("sla",)
+
+
+@pytest.mark.parametrize(
+    ("url", "toml", "markup"),
+    [
+        ("https://hooks.slack.com/services/T0/B0/abc", "", "slack"),  # Slack's own hooks
+        ("https://HOOKS.Slack.com/services/T0/B0/abc", "", "slack"),  # host names: any case
+        ("https://hooks.slack-gov.com/services/T0/B0/abc", "", "slack"),  # GovSlack
+        ("https://chat.example.test/hooks/abc", "", "markdown"),  # Mattermost
+        ("https://hooks.slack.com.example.test/hooks/abc", "", "markdown"),  # not Slack's host
+        ("https://relay.example.test/slack", 'markup = "slack"\n', "slack"),  # a proxy to Slack
+        ("https://hooks.slack.com/services/T0/B0/abc", 'markup = "markdown"\n', "markdown"),
+    ],
+)
+def test_a_webhooks_markup_is_guessed_from_its_url_or_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, toml: str, markup: str
+) -> None:
+    monkeypatch.setenv("TICKET_GATEWAY_WEBHOOK_URL", url)
+    s = load_toml(tmp_path, LOCAL, "[chat.webhook]\n" + toml)
+    assert s.chat.webhook is not None and s.chat.webhook.markup == markup
+
+
+def test_a_webhooks_markup_of_another_kind_is_refused_with_the_key_and_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKET_GATEWAY_WEBHOOK_URL", "https://chat.example.test/hooks/abc")
+    err = config_error(tmp_path, LOCAL, '[chat.webhook]\nmarkup = "html"\n')
+    assert err.key == "chat.webhook.markup" and "'html'" in err.problem
+    assert str(tmp_path / "gateway.toml") in str(err)
+
+
+def test_a_teams_card_has_no_markup_to_choose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Teams reads Adaptive Cards: ``markup`` there would do nothing, so it is a typo."""
+    monkeypatch.setenv("TICKET_GATEWAY_TEAMS_URL", "https://prod.example.test/workflows/hook")
+    err = config_error(tmp_path, LOCAL, '[chat.teams]\nmarkup = "slack"\n')
+    assert err.key == "chat.teams.markup"

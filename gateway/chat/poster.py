@@ -12,8 +12,9 @@ touches mail. The answers:
 * refused (an unknown channel, a bot not invited) → ``failed`` and a
   ``chat-failed`` event on the ticket; but a card refused because the app is not in
   its channel (``/ticket`` typed, or a message made a ticket, where the bot was never
-  invited) goes to the team's channel for the ticket's entry instead, once, and the
-  person who asked is told where it is (:meth:`ChatPoster._card_elsewhere`).
+  invited) goes to the team's channel for the ticket's entry instead, once, and then the
+  person who asked is told what happened: where it is, or that it could not be posted
+  there either (:meth:`ChatPoster._card_elsewhere`).
 
 Not tried yet, without counting an attempt: a notice over the channel's hourly
 limit (it waits for the window), a card update or a line whose card is not out
@@ -151,9 +152,12 @@ class ChatPoster:
         if hook is None:
             raise ChatRefused(failures.not_configured(post.target))
         self._within_limit(post)
-        body = (render.teams_message if post.target == "teams" else render.webhook_message)(
-            post.payload, facts, locale
-        )
+        if post.target == "teams":
+            body = render.teams_message(post.payload, facts, locale)
+        else:  # a Slack-format webhook, read as Markdown or (into Slack) as mrkdwn
+            cfg = self.settings.chat.webhook
+            markup = cfg.markup if cfg is not None else "markdown"
+            body = render.webhook_message(post.payload, facts, locale, markup)
         hook.post(body)
         return ""
 
@@ -168,12 +172,14 @@ class ChatPoster:
             return self.slack.post(post.channel, render.notice(post.payload, facts, locale))
         self._keep_pace(post.channel)
         if post.kind == "card":
+            if place is not None and place.channel != post.channel:
+                return self._moved_card(post, place.channel)  # again, after an outage there
             channel, thread = (place.channel, place.thread_ts) if place else (post.channel, "")
             try:
                 return self.slack.post(channel, render.card(facts, locale), thread)
             except ChatRefused as exc:
-                if exc.error not in NOT_A_MEMBER or place is None or channel != post.channel:
-                    raise  # another refusal, or the card was moved here already
+                if exc.error not in NOT_A_MEMBER or place is None:
+                    raise  # another refusal
                 return self._card_elsewhere(post, place, exc)
         assert place is not None  # _card_or_give_up made sure
         if post.kind == "card-update":
@@ -188,11 +194,10 @@ class ChatPoster:
         """The card's channel would not take it: the app is not a member there. The card
         goes to the team's channel for the ticket's entry as a new message, whose thread
         is then the ticket's (recorded first: a retry after an outage posts it there, and
-        only there), and the person who asked is told so through the command's
-        ``response_url``, seen by them alone. With no other channel the refusal stands
-        (a ``chat-failed`` event), and they are told that too."""
+        only there: :meth:`_moved_card`). With no other channel the refusal stands (a
+        ``chat-failed`` event), and the person who asked is told that."""
         slack = self.settings.chat.slack
-        assert self.slack is not None and slack is not None
+        assert slack is not None
         with transaction(self.sessions) as s:
             ticket = tickets.get(s, place.ticket_id)
             if ticket is None:
@@ -201,22 +206,46 @@ class ChatPoster:
             team = team if team != place.channel else ""
             if team:
                 chat.move_thread(s, ticket.id, team)
-                locale = slack.locale_of(team, self.settings.gateway.locale)
-                moved = chat.thread_of(s, ticket.id)
-                facts = self._facts(ticket, moved, locale, _awaiting(s, ticket))
-            asked_in = ticket.locale or self.settings.gateway.locale
-        note = render.card_elsewhere(self._tag(place.ticket_id), team, asked_in)
-        url = str(post.payload.get("response_url", ""))
-        if not (url and self.slack.respond(url, note)):
-            log.warning(
-                "ticket=%s: the person who asked was not told (no response_url, or expired)",
-                place.ticket_id,
-            )
+            asked_in = ticket.locale or self.settings.gateway.locale  # the person's language
         if not team:
+            self._tell(post, render.card_nowhere(self._tag(ticket.id), "", asked_in))
             raise refused
         log.warning("ticket=%s: the card goes to %s: %s", place.ticket_id, team, refused)
+        return self._moved_card(post, team)
+
+    def _moved_card(self, post: DuePost, team: str) -> str:
+        """The card in the team's channel, where it moved; then the person who asked is
+        told what happened — where the card is, or that it could not be posted there
+        either — never before: a card Slack has not taken yet is nowhere. While Slack is
+        down they are told nothing (the post is tried again, and tells them then)."""
+        slack = self.settings.chat.slack
+        assert self.slack is not None and slack is not None
+        locale = slack.locale_of(team, self.settings.gateway.locale)
+        with transaction(self.sessions) as s:
+            ticket = tickets.get(s, post.ticket_id) if post.ticket_id is not None else None
+            if ticket is None:
+                raise ChatRefused(failures.ticket_gone())
+            moved = chat.thread_of(s, ticket.id)
+            facts = self._facts(ticket, moved, locale, _awaiting(s, ticket))
+            asked_in = ticket.locale or self.settings.gateway.locale  # the person's language
         self._keep_pace(team)
-        return self.slack.post(team, render.card(facts, locale), "")
+        try:
+            ts = self.slack.post(team, render.card(facts, locale), "")
+        except ChatRefused:
+            self._tell(post, render.card_nowhere(facts.tag, team, asked_in))
+            raise
+        self._tell(post, render.card_elsewhere(facts.tag, team, asked_in))
+        return ts
+
+    def _tell(self, post: DuePost, note: str) -> None:
+        """``note`` to the person who asked for the card, through the command's
+        ``response_url``, seen by them alone."""
+        url = str(post.payload.get("response_url", ""))
+        if not (url and self.slack is not None and self.slack.respond(url, note)):
+            log.warning(
+                "ticket=%s: the person who asked was not told (no response_url, or expired)",
+                post.ticket_id,
+            )
 
     def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
         """A card update or a line waits for its card; without a card ever, it fails."""

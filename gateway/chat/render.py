@@ -8,17 +8,18 @@ them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, so
 text from mail and people is escaped before it goes into a message; and it gives
 ``*``, ``_``, ``~`` and backticks one that cannot be escaped, so a subject or a name
 from the catalog or from people is shown in plain-text objects (the headline, the
-card's facts, a notice's details). Teams reads its card's texts as Markdown, where
-CommonMark's backslash escapes make the same words literal (:func:`literal_markdown`).
+card's facts, a notice's details). Teams and Slack-format webhooks read their texts as
+Markdown (or, for a webhook into Slack, mrkdwn): :mod:`gateway.chat.markup` makes the
+same words literal for each.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gateway.chat.markup import escape, literal_card, literal_slack, literal_webhook
 from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
 
@@ -63,44 +64,6 @@ class TicketFacts:
 
 
 HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
-
-
-# where Markdown chats may read a mention: an @ before a name (@here, @channel, @all,
-# @someone, also right after Japanese: 担当@here), never the @ inside an address
-_MENTION = re.compile(r"(?<![A-Za-z0-9.+_-])@(?=\w)")
-_MARKDOWN_LINK = re.compile(r"\]\(")  # [label](url), ![image](url)
-_UNSEEN = "\u200b"  # a zero-width space: shown as nothing, and no mention or link across it
-# CommonMark (Teams' TextBlock and FactSet): what makes emphasis, strike, code, a link, an
-# autolink, an image or an entity anywhere in a line; and the ( of ]( too, for the older
-# native renderers, which take [label](url) as a link whatever escapes the brackets …
-_COMMONMARK_INLINE = re.compile(r"[\\`*_~\[\]<>&]|(?<=\])\(")
-# … and a heading, a quote, a list or a setext underline at a line's start
-_COMMONMARK_LINE_START = re.compile(r"^[ \t]*(?:[#+=-]|\d+[.)])", re.MULTILINE)
-
-
-def escape(text: str, *, markdown: bool = False) -> str:
-    """Text from mail or a person, safe inside Slack mrkdwn: ``&``, ``<`` and ``>`` as
-    entities, so ``<!channel>`` or ``<https://…|click>`` is no ping and no link of ours.
-    ``markdown``: for the text of a Slack-format webhook, which Mattermost and Rocket.Chat
-    read as Markdown and which pings on a bare ``@here``, ``@channel`` or ``@all`` — a
-    zero-width space after such an ``@`` and inside ``](`` keeps the text as it reads
-    and makes it no mention and no link. (The entities read as the characters there too.)"""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if markdown:
-        text = _MARKDOWN_LINK.sub("]" + _UNSEEN + "(", _MENTION.sub("@" + _UNSEEN, text))
-    return text
-
-
-def literal_markdown(text: str) -> str:
-    """Text from mail or a person, as written where a chat reads Markdown (CommonMark):
-    Teams' Adaptive Card TextBlock and FactSet read ``**bold**``, ``_italic_``,
-    ``[label](url)``, ``- item`` and ``1. item``, so a subject ``[click](https://…)`` would
-    be a link under our name there. Every character that could start such markup gets
-    CommonMark's backslash escape (which shows the character itself), at a line's start
-    also ``#``, ``-``, ``+``, ``=`` and the ``.`` or ``)`` of ``1.``; and the ``(`` after a
-    ``]``, as Teams' older native renderers know no escapes in ``[label](url)``."""
-    text = _COMMONMARK_INLINE.sub(lambda m: "\\" + m.group(), text)
-    return _COMMONMARK_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], text)
 
 
 def state_name(state: str, locale: str) -> str:
@@ -210,16 +173,29 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
 
 def card_elsewhere(tag: str, channel: str, locale: str) -> str:
     """What the person who asked is told when their channel would not take the ticket's
-    card (the app is not a member there): the channel the card went to instead (``""``:
-    none), and how to have cards where they asked. Slack mrkdwn: ``<#C…>`` names a channel."""
-    where = "<#" + channel + ">"
-    if channel:
+    card (the app is not a member there) and the team's ``channel`` did: where the card
+    is, and how to have cards where they asked. Slack mrkdwn: ``<#C…>`` names a channel."""
+    msg = N_(
+        "Ticket {tag} has been filed. This app is not in this channel, so its card was "
+        "posted in {channel}. To get ticket cards here, add the app to this channel "
+        "with /invite.",
+        tag=escape(tag),
+        channel="<#" + channel + ">",
+    )
+    return translate(msg, locale)
+
+
+def card_nowhere(tag: str, tried: str, locale: str) -> str:
+    """What the person who asked is told when the ticket's card could not be posted at
+    all: not in their channel (the app is not a member there), and not in the team's
+    channel ``tried`` either (``""``: there is none to try); how to have cards here."""
+    if tried:
         msg = N_(
-            "Ticket {tag} has been filed. This app is not in this channel, so its card was "
-            "posted in {channel}. To get ticket cards here, add the app to this channel "
-            "with /invite.",
+            "Ticket {tag} has been filed. This app is not in this channel, and its card "
+            "could not be posted in {channel} either. To get ticket cards here, add the "
+            "app to this channel with /invite.",
             tag=escape(tag),
-            channel=where,
+            channel="<#" + tried + ">",
         )
     else:
         msg = N_(
@@ -230,18 +206,23 @@ def card_elsewhere(tag: str, channel: str, locale: str) -> str:
     return translate(msg, locale)
 
 
-def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
+def webhook_message(
+    facts: Mapping[str, str], t: TicketFacts, locale: str, markup: str = "markdown"
+) -> dict[str, Any]:
     """A Slack-format incoming-webhook body (Mattermost and Rocket.Chat read it too):
-    plain text only, which all three show the same way; what came from mail, people and
-    the catalog is escaped for all three (:func:`escape`)."""
-    say = _say(locale)
-    t = replace(
+    one text, which Mattermost reads as Markdown and Slack (``markup`` "slack") as
+    mrkdwn; what came from mail, people and the catalog is made literal for the one
+    that reads it (:func:`~gateway.chat.markup.literal_webhook`,
+    :func:`~gateway.chat.markup.literal_slack`). Slack is also told to format nothing
+    in it (``mrkdwn`` false): the text holds no formatting of ours."""
+    say, literal = _say(locale), literal_slack if markup == "slack" else literal_webhook
+    t = replace(  # the tag is the operator's ([gateway] tag_prefix), kept as it reads
         t,
-        tag=escape(t.tag, markdown=True),
-        subject=escape(t.subject, markdown=True),
-        entry=escape(t.entry, markdown=True),
-        requester=escape(t.requester, markdown=True),
-        assignee=escape(t.assignee, markdown=True),
+        tag=escape(t.tag),
+        subject=literal(t.subject),
+        entry=literal(t.entry),
+        requester=literal(t.requester),
+        assignee=literal(t.assignee),
     )
     entry, state, assignee = say(N_("Entry")), say(N_("State")), say(N_("Assignee"))
     requester, nobody = say(N_("Requester")), say(N_("nobody"))
@@ -254,20 +235,23 @@ def webhook_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> di
     ]
     if t.permalink:
         lines.append(t.permalink)
+    if markup == "slack":
+        return {"text": "\n".join(lines), "mrkdwn": False}
     return {"text": "\n".join(lines)}
 
 
 def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """The body a Teams Workflows webhook takes: a message with one Adaptive Card. Its
-    TextBlock and its facts' values are Markdown there: what came from mail, people and
-    the catalog is made literal (:func:`literal_markdown`)."""
+    TextBlock and its facts' values are Markdown there, with date and time functions:
+    what came from mail, people and the catalog is made literal
+    (:func:`~gateway.chat.markup.literal_card`)."""
     say = _say(locale)
     t = replace(  # the tag is the operator's ([gateway] tag_prefix), kept as it reads
         t,
-        subject=literal_markdown(t.subject),
-        entry=literal_markdown(t.entry),
-        requester=literal_markdown(t.requester),
-        assignee=literal_markdown(t.assignee),
+        subject=literal_card(t.subject),
+        entry=literal_card(t.entry),
+        requester=literal_card(t.requester),
+        assignee=literal_card(t.assignee),
     )
     facts_set = [
         {"title": say(N_("Entry")), "value": t.entry or "—"},

@@ -43,7 +43,16 @@ SLACK_KEYS = {
     "notices",
     "notice_limit",
 }
-WEBHOOK_KEYS = {"url_file", "url_env", "locale", "notices", "notice_limit"}
+TEAMS_KEYS = {"url_file", "url_env", "locale", "notices", "notice_limit"}
+WEBHOOK_KEYS = TEAMS_KEYS | {"markup"}  # a Slack-format webhook: Markdown or Slack's mrkdwn
+MARKUPS = ("markdown", "slack")
+# hosts whose incoming webhooks post into Slack itself, which reads mrkdwn, not Markdown
+_SLACK_HOOKS = frozenset(
+    {
+        "hooks.slack.com",  # Slack
+        "hooks.slack-gov.com",  # GovSlack
+    }
+)
 # (pattern a real credential matches, what to say when it does not)
 _BOT_TOKEN = (
     re.compile(r"xoxb-[A-Za-z0-9-]{20,}"),
@@ -121,17 +130,28 @@ def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
 
 
 def _webhook(s: Section, base: Path) -> WebhookSettings:
-    s.unknown(WEBHOOK_KEYS)
-    default_env = (
-        "TICKET_GATEWAY_TEAMS_URL" if s.name.endswith("teams") else "TICKET_GATEWAY_WEBHOOK_URL"
+    teams = s.name.endswith("teams")
+    s.unknown(TEAMS_KEYS if teams else WEBHOOK_KEYS)
+    default_env = "TICKET_GATEWAY_TEAMS_URL" if teams else "TICKET_GATEWAY_WEBHOOK_URL"
+    url = _url(
+        s,
+        "url_file" if "url_file" in s.data else "url_env",
+        _secret_text(s, base, "url", default_env),
     )
-    url = _secret_text(s, base, "url", default_env)
     return WebhookSettings(
-        url=_url(s, "url_file" if "url_file" in s.data else "url_env", url),
+        url=url,
+        markup="markdown" if teams else s.choice("markup", "", ("", *MARKUPS)) or markup_of(url),
         locale=s.choice("locale", "", ("", "ja", "en")),
         notices=_notices(s),
         notice_limit=s.int("notice_limit", 30, 1, 10_000),
     )
+
+
+def markup_of(url: str) -> str:
+    """What a Slack-format webhook's text is read as, from where it goes: Slack's own
+    hooks read mrkdwn, anything else (Mattermost, Rocket.Chat) Markdown. ``markup`` in
+    the config overrides it, for a relay in between."""
+    return "slack" if urlsplit(url).hostname in _SLACK_HOOKS else "markdown"
 
 
 def _credential(

@@ -28,7 +28,7 @@ TABLES: Mapping[str, frozenset[str]] = {
     "logging": frozenset(load.LOGGING_KEYS),
     "chat": frozenset(chat.KEYS - {"slack", "teams", "webhook"}),
     "chat.slack": frozenset(chat.SLACK_KEYS - {"channels", "channel_locales", "members"}),
-    "chat.teams": frozenset(chat.WEBHOOK_KEYS),
+    "chat.teams": frozenset(chat.TEAMS_KEYS),
     "chat.webhook": frozenset(chat.WEBHOOK_KEYS),
     "web": frozenset(web.KEYS),
     "limits": frozenset(load.LIMITS_KEYS),

@@ -260,6 +260,7 @@ class WebhookSettings:
     Slack-format incoming webhook: Mattermost, Rocket.Chat, Slack): notices only."""
 
     url: str = field(default="", repr=False)  # carries its own credential: file or env only
+    markup: str = "markdown"  # "slack": the text goes to Slack (mrkdwn); Teams: unused
     locale: str = ""  # "" = [gateway] locale
     notices: tuple[str, ...] = NOTICES
     notice_limit: int = 30

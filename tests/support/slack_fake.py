@@ -14,7 +14,8 @@ Slack's errors (``chat.postEphemeral`` → ``not_in_channel`` where the bot is n
 channel); ``refuse_in`` makes the chat methods answer one in one channel only
 (``not_in_channel`` where the bot was never invited, ``channel_not_found`` in a private
 channel it is not in), as Slack does. A slash command's ``response_url`` is served
-here too (:meth:`response_url`): what is posted to it is kept in ``responses``; one
+here too (:meth:`response_url`): what is posted to it is kept in ``responses`` (and in
+``calls`` as ``response_url:NAME``, in order with the Web API's calls); one
 named in ``expired`` answers as Slack does for a URL past its 30 minutes or its five
 uses (404 ``expired_url``).
 """
@@ -185,7 +186,9 @@ class FakeSlack:
         if name in self.expired:
             self.responses.setdefault(f"{name}!expired", []).append(await request.text())
             return web.Response(status=404, text="expired_url")
-        self.responses.setdefault(name, []).append(json.loads(await request.text()))
+        said = json.loads(await request.text())
+        self.responses.setdefault(name, []).append(said)
+        self.calls.append(Call(f"response_url:{name}", said))  # in order with the API's
         return web.Response(status=200, text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
