@@ -14,6 +14,11 @@ the -wal and -shm files there already and readable (a writer has the database op
 waits to be checkpointed, so the file alone is the database: it is read as immutable,
 without locks. A writer that starts meanwhile may make that one read fail (never the
 database: nothing is written), and the command is run again.
+
+A database this user may not read at all (mode 000 on the file, or a folder on its way
+it may not search) fails every connection with "unable to open database file", the
+text SQLite also gives while a file is briefly out of reach: :func:`unreadable` finds
+it first, so that it is named as the configuration it is, not retried for ever.
 """
 
 from __future__ import annotations
@@ -42,6 +47,22 @@ def unwritable(path: str | Path) -> OSError | None:
         if where.exists() and not os.access(where, mode):
             code = errno.EROFS if _read_only_storage(where) else errno.EACCES
             return OSError(code, os.strerror(code), str(where))
+    return None
+
+
+def unreadable(path: str | Path) -> OSError | None:
+    """Why this process may not read the SQLite database at ``path`` (a folder on its
+    way, the file, its -wal or -shm file), or None. A missing file is no refusal: ``run``
+    and ``ingest`` make it (a folder they may not write is :func:`unwritable`'s)."""
+    file = Path(path).absolute()
+    for folder in reversed(file.parents):  # from / down, each one stat-able in turn
+        if not folder.exists():
+            return None  # nor the file: made later, with its folder
+        if not os.access(folder, os.X_OK):  # its entries cannot be reached, the file's too
+            return OSError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+    for where in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
+        if where.exists() and not os.access(where, os.R_OK):
+            return OSError(errno.EACCES, os.strerror(errno.EACCES), str(where))
     return None
 
 

@@ -198,3 +198,63 @@ def test_after_an_outage_a_refusal_in_the_team_channel_is_what_the_person_hears(
     [told] = fake.answered("ticket")
     assert told["text"] == render.card_nowhere(f"[#{ticket_id}]", c.NOTICES, "en")
     assert "could not be posted" in told["text"]
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_moved_card_that_slack_never_takes_is_told_when_its_post_gives_up(
+    settings: Settings, clock: FakeClock, fake: FakeSlack, locale: str
+) -> None:
+    """Slack stays down in the team's channel: while the card is tried again the person is
+    told nothing; when its post gives up ([chat] give_up_after, here within the command's
+    30 minutes), they are told, once and in their language, that it could not be posted."""
+    cfg = c.chat_settings(settings, fake)
+    application = build(
+        replace(cfg, chat=replace(cfg.chat, give_up_after=timedelta(minutes=20))), clock
+    )
+    typed = ("VPN がつながりません", "昨日から")
+    if locale == "en":
+        fake.add_user(c.REQUESTER, "ito@customer.test", "Ito Hanako", "en-US")
+        typed = ("VPN is down", "since yesterday")
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.refuse_in[c.NOTICES] = "ratelimited"
+    try:
+        with c.slack_app(application, fake):
+            ticket_id = _ticket_typed_in_help(application, fake, typed)
+            assert c.poster(application).drain().retried
+            clock.advance(timedelta(minutes=10))
+            assert c.poster(application).drain().retried  # tried again: still nothing said
+            assert "ticket" not in fake.responses
+            clock.advance(timedelta(minutes=11))
+            gave_up = c.poster(application).drain()
+            clock.advance(timedelta(hours=1))
+            after = c.poster(application).drain()
+        events = show(application, ticket_id)["events"]
+    finally:
+        application.close()
+    assert gave_up.failed and not gave_up.sent and not after.sent and not after.retried
+    assert _cards(fake) == []
+    assert any(e["kind"] == "chat-failed" and e["new"] == "card" for e in events)
+    [told] = fake.answered("ticket")  # once: the notice that gave up too says nothing
+    assert told["text"] == render.card_nowhere(f"[#{ticket_id}]", c.NOTICES, locale)
+    assert told["response_type"] == "ephemeral"
+
+
+def test_a_moved_card_given_up_after_its_command_expired_is_logged(
+    chat_app: App, fake: FakeSlack, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The default give_up_after (2 days) is long past the command's response_url (30
+    minutes): Slack answers 404, and the log says the person was not told."""
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.refuse_in[c.NOTICES] = "ratelimited"
+    fake.expired.add("ticket")
+    ticket_id = _ticket_typed_in_help(chat_app, fake)
+    assert c.poster(chat_app).drain().retried
+    clock.advance(chat_app.settings.chat.give_up_after + timedelta(minutes=1))
+    with caplog.at_level("WARNING", logger="gateway.chat.poster"):
+        assert c.poster(chat_app).drain().failed
+    assert len(fake.responses.get("ticket!expired", [])) == 1  # it was tried, once
+    assert "ticket" not in fake.responses
+    assert any(
+        f"ticket={ticket_id}" in r.getMessage() and "was not told" in r.getMessage()
+        for r in caplog.records
+    ), caplog.text

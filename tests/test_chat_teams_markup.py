@@ -15,9 +15,12 @@ from email.utils import formataddr
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from gateway.chat import render
+from gateway.chat.markup import UNSEEN, literal_card, literal_markdown
 from gateway.config.settings import ChatSettings, Settings, WebhookSettings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import build
@@ -163,3 +166,63 @@ def test_a_mails_subject_with_a_date_function_reaches_teams_as_typed(
     [headline, *_] = _texts(body["attachments"][0]["content"])
     assert not TEXT_FUNCTION.search(headline), headline
     assert typed in _readable(headline)
+
+
+# An emoji shortcode as Teams reads one in a card (:fire:, :+1:, :100:, :thumbs_up:): a
+# colon, a name, a colon. The model takes any name without a space, a colon or a
+# zero-width space, more than Teams knows, so that it asks for more than Teams may.
+SHORTCODE = re.compile(rf":[^\s:{UNSEEN}]+:")
+CARD_CHARS = ":a1_+-!( \n\\*{}é火"
+
+
+def _shown(text: str) -> str:
+    """What a card's renderer shows of ``text``, zero-width spaces kept."""
+    return html.unescape(re.sub(r"<[^>]+>", "", _rendered(text)))
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    (st.text(alphabet=st.sampled_from(CARD_CHARS), max_size=40) | st.text(max_size=40)).map(
+        lambda typed: typed.replace(UNSEEN, "")
+    )
+)
+def test_no_shortcode_forms_in_a_card_and_every_character_stays(typed: str) -> None:
+    """Whatever the text, the card holds no shortcode, before the Markdown is read or
+    after; what it adds to the Markdown's escapes is only zero-width spaces, and each
+    one after a colon is needed: without it, a shortcode would start there."""
+    card = literal_card(typed)
+    assert not SHORTCODE.search(card), (typed, card)
+    assert not SHORTCODE.search(_shown(card)), (typed, card)
+    assert card.replace(UNSEEN, "") == literal_markdown(typed), (typed, card)
+    for at in range(1, len(card)):
+        if card[at - 1 : at + 1] == ":" + UNSEEN:
+            without = card[:at] + card[at + 1 :]
+            assert SHORTCODE.match(without, at - 1), (typed, card, at)
+
+
+SHORTCODES = [
+    "status :fire: now",
+    ":+1: :100: :thumbs_up:",
+    "a:b:c:d",
+    "10:00:00 ::smile:: :\n:",
+]
+
+
+@pytest.mark.parametrize("typed", SHORTCODES)
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_shortcode_in_a_subject_or_a_name_is_no_emoji_in_the_teams_card(
+    typed: str, locale: str
+) -> None:
+    """Teams shows ``:fire:`` as its emoji: a subject or a name reads as typed instead."""
+    facts = render.TicketFacts(
+        id=7, tag="[#7]", subject=typed, state="open", entry=typed,
+        requester=f"{typed} <ito@customer.test>", assignee=typed,
+    )  # fmt: skip
+    message = render.teams_message({"notice": "new"}, facts, locale)
+    texts = list(_texts(message["attachments"][0]["content"]))
+    for text in texts:
+        assert not SHORTCODE.search(text) and not SHORTCODE.search(_shown(text)), text
+    readable = [_readable(t) for t in texts]
+    assert typed in readable[0], readable  # the headline, as typed
+    assert readable[1:].count(typed) == 2, readable  # the entry, the assignee
+    assert f"{typed} <ito@customer.test>" in readable, readable

@@ -194,3 +194,41 @@ def test_a_database_behind_this_version_is_not_upgraded_by_a_reader(site: Path) 
     assert code == EX_CONFIG, (code, out, err)
     assert str(site / "db" / "gateway.db") in err and "db upgrade" in err, err
     assert _listing(site / "db") == before
+
+
+def _unreadable(path: Path) -> None:
+    """``path`` (the database, or its folder) this user may not read at all (mode 000,
+    another user's as root); skipped where that stops nothing."""
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+    path.chmod(0o000)
+    database = path if path.name == "gateway.db" else path / "gateway.db"
+    probe = _as_reader("-c", "import sys; open(sys.argv[1], 'rb')", str(database))
+    if probe.returncode == 99:
+        pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+    if probe.returncode == 0:
+        pytest.skip(f"{path} stays readable for this user: nothing to test here")
+
+
+@pytest.mark.parametrize("refused", ["file", "folder"])
+def test_a_database_this_user_may_not_read_is_named_not_retried(site: Path, refused: str) -> None:
+    """Mode 000 on the database or its folder: a configuration to fix (exit 78, the
+    file and what refused named), not "unable to open database file" taken for an
+    outage (75, an MTA retrying for days) by the commands that read and those that write."""
+    database = site / "db" / "gateway.db"
+    _unreadable(database if refused == "file" else database.parent)
+    config = site / "gateway.toml"
+    message = site / "second.eml"
+    message.write_bytes(mail("Second printer jams too"))
+    for args, stdin in (
+        (("tickets", "list"), None),
+        (("status",), None),
+        (("ingest", str(message)), None),
+        (("ingest", "-"), message.read_bytes()),  # an MTA's pipe: its fast path first
+        (("run",), None),
+    ):
+        code, out, err = _gateway(config, *args, stdin=stdin)
+        assert code == EX_CONFIG, (args, code, out, err)
+        assert "Traceback" not in err, (args, err)
+        assert str(database) in err, (args, err)
+        assert "[database.url]" in err and "Permission denied" in err, (args, err)

@@ -12,8 +12,9 @@ text, a heading, a date). Each is one pass over the text, linear in its length.
 * :func:`literal_slack` — the same webhook when it posts into Slack itself, which reads
   mrkdwn: no backslash escapes there, so a zero-width space takes each formatting
   character off a word's edge.
-* :func:`literal_card` — a Teams Adaptive Card's TextBlock or fact: Markdown, and text
-  functions (``{{DATE(…)}}``, ``{{TIME(…)}}``) that the card's renderer evaluates.
+* :func:`literal_card` — a Teams Adaptive Card's TextBlock or fact: Markdown, text
+  functions (``{{DATE(…)}}``, ``{{TIME(…)}}``) that the card's renderer evaluates, and
+  emoji shortcodes (``:fire:``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ _COMMONMARK_LINE_START = re.compile(r"^[ \t]*(?:[#+=-]|\d+[.)])", re.MULTILINE)
 # an Adaptive Card text function ({{DATE(2026-12-05T10:00:00Z, SHORT)}}, {{TIME(…)}}):
 # every renderer looks for the two braces together
 _CARD_FUNCTION = re.compile(r"\{(?=\{)")
+# an emoji shortcode (:fire:, :+1:, :100:), which Teams shows as its emoji in a card: a
+# colon that a name and a colon follow (any name without a space: more than Teams knows)
+_CARD_SHORTCODE = re.compile(rf":(?=[^\s:{UNSEEN}]+:)")
 
 # Where a Slack-format webhook's text needs a change, in one pass (see _webhook_one):
 _WEBHOOK = re.compile(
@@ -174,5 +178,8 @@ def literal_card(text: str) -> str:
     card's renderer replaces ``{{DATE(2026-12-05T10:00:00Z, SHORT)}}`` and
     ``{{TIME(…)}}`` by a date or a time in the reader's format, before it reads the
     Markdown. A zero-width space between two braces stops it (every renderer looks for
-    ``{{``) and shows as nothing, so the text reads exactly as before."""
-    return _CARD_FUNCTION.sub("{" + UNSEEN, literal_markdown(text))
+    ``{{``) and shows as nothing, so the text reads exactly as before. Teams also shows
+    a shortcode (``status :fire: now``) as its emoji: a zero-width space after each
+    colon that would open one (a name, then a colon, follow it), and nowhere else."""
+    text = _CARD_FUNCTION.sub("{" + UNSEEN, literal_markdown(text))
+    return _CARD_SHORTCODE.sub(":" + UNSEEN, text)

@@ -14,7 +14,7 @@ touches mail. The answers:
   its channel (``/ticket`` typed, or a message made a ticket, where the bot was never
   invited) goes to the team's channel for the ticket's entry instead, once, and then the
   person who asked is told what happened: where it is, or that it could not be posted
-  there either (:meth:`ChatPoster._card_elsewhere`).
+  there either (:meth:`ChatPoster._card_elsewhere`), refused or given up.
 
 Not tried yet, without counting an attempt: a notice over the channel's hourly
 limit (it waits for the window), a card update or a line whose card is not out
@@ -217,7 +217,8 @@ class ChatPoster:
         """The card in the team's channel, where it moved; then the person who asked is
         told what happened — where the card is, or that it could not be posted there
         either — never before: a card Slack has not taken yet is nowhere. While Slack is
-        down they are told nothing (the post is tried again, and tells them then)."""
+        down they are told nothing (the post is tried again, and tells them then, or
+        when it gives up: :meth:`_moved_card_given_up`)."""
         slack = self.settings.chat.slack
         assert self.slack is not None and slack is not None
         locale = slack.locale_of(team, self.settings.gateway.locale)
@@ -246,6 +247,19 @@ class ChatPoster:
                 "ticket=%s: the person who asked was not told (no response_url, or expired)",
                 post.ticket_id,
             )
+
+    def _moved_card_given_up(self, post: DuePost) -> None:
+        """A card moved to the team's channel whose post there gave up, Slack down all
+        along: the person who asked, told nothing while it was tried, is told now that it
+        could not be posted (through ``response_url``, which may have expired by then)."""
+        if post.target != "slack" or post.kind != "card" or post.ticket_id is None:
+            return
+        with transaction(self.sessions) as s:
+            ticket, place = tickets.get(s, post.ticket_id), chat.thread_of(s, post.ticket_id)
+            if ticket is None or place is None or place.channel == post.channel:
+                return  # not moved: the card of the channel it was asked in
+            team, asked_in = place.channel, ticket.locale or self.settings.gateway.locale
+        self._tell(post, render.card_nowhere(self._tag(post.ticket_id), team, asked_in))
 
     def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
         """A card update or a line waits for its card; without a card ever, it fails."""
@@ -310,6 +324,7 @@ class ChatPoster:
         now, cfg = self.clock.now(), self.settings.chat
         if now - post.created_at >= cfg.give_up_after:
             self._failed(post, failures.gave_up(cfg.give_up_after, exc.said), report)
+            self._moved_card_given_up(post)  # recorded first: told once, never twice
             return now + cfg.retry_initial
         wait = doubling(post.attempts + 1, cfg.retry_initial, cfg.retry_max)
         if exc.retry_after is not None:

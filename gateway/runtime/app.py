@@ -20,7 +20,12 @@ from gateway.core.clock import Clock, SystemClock
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runner.budget import RowParser
 from gateway.runner.runner import Runner
-from gateway.runtime.reader import catalog_holder, schema_current, unwritable_database
+from gateway.runtime.reader import (
+    catalog_holder,
+    schema_current,
+    unreadable_database,
+    unwritable_database,
+)
 from gateway.tickets import conversation, news
 from store.checkpoint import WalCheckpointer
 from store.db import make_engine, session_factory
@@ -71,6 +76,8 @@ def build(
     ``before_migrating``: told ``(current, head)`` before the schema is upgraded.
     """
     catalog = catalog_holder(settings, catalog_text)
+    if (unreadable := unreadable_database(settings)) is not None:
+        raise unreadable  # "unable to open database file" would read as "try again later"
     if (unwritable := unwritable_database(settings)) is not None:
         raise unwritable  # before anything opens it: "try again later" would be for ever
     # checkpoint_apart: no commit of this process checkpoints; the thread does (below)

@@ -29,7 +29,7 @@ from gateway.core.sqlite_url import sqlite_path
 from store import migrate
 from store.db import make_engine, session_factory
 from store.revision import HEAD
-from store.sqlite_access import unwritable
+from store.sqlite_access import unreadable, unwritable
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,8 @@ def open_reader(settings: Settings, clock: Clock | None = None) -> Reader:
     """The parts a reading command uses; raises CatalogError (a catalog with problems)
     and TransientError (the database down) as :func:`gateway.runtime.app.build` does."""
     catalog = catalog_holder(settings)
+    if (refused := unreadable_database(settings)) is not None:
+        raise refused  # "unable to open database file" would read as "try again later"
     read_only = unwritable_database(settings) is not None  # read it all the same
     engine = make_engine(
         settings.database.url, longest_step=settings.limits.processing_budget, read_only=read_only
@@ -70,6 +72,23 @@ def unwritable_database(settings: Settings) -> ConfigError | None:
         return None
     problem = N_(
         "cannot write the database {file} ({where}: {error})",
+        file=str(Path(path).absolute()),
+        where=str(found.filename),
+        error=found.strerror,
+    )
+    return ConfigError(settings.source, "database.url", problem)
+
+
+def unreadable_database(settings: Settings) -> ConfigError | None:
+    """An SQLite database this user may not read at all (:func:`store.sqlite_access.
+    unreadable`), as the configuration error every command stops with (exit 78): the
+    file and what refused named. A database not made yet is none."""
+    path = sqlite_path(settings.database.url)
+    found = unreadable(path) if path is not None else None
+    if path is None or found is None:
+        return None
+    problem = N_(
+        "cannot read the database {file} ({where}: {error})",
         file=str(Path(path).absolute()),
         where=str(found.filename),
         error=found.strerror,
