@@ -85,7 +85,8 @@ class ImapPoller:
         self._client: IMAPClient | None = None
         self._damage = Damage()  # a message the server cannot hand out is stepped over
         self._acks = Acknowledgements(account)  # one the server will not let go is left
-        self._acks.copies.noted = self._note_copies  # without MOVE: written at each COPY
+        self._acks.copies.intended = self._keep_held  # without MOVE: before each COPY
+        self._acks.copies.noted = self._note_copies  # and after it
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
 
     # -- the two ways in -------------------------------------------------------------

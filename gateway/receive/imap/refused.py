@@ -31,8 +31,8 @@ whose flag or expunge is refused (or cut short) is remembered as copied, and onl
 those are tried again, so the processed folder never holds it twice (``copies``).
 
 What is left alone and what is copied is kept in the database with the bookmark
-(``store.sources.Held``; the copies written at each COPY, the rest at the end of a
-pass): ``status`` reads it, and after a restart a message left
+(``store.sources.Held``; the copies written before and after each COPY, the rest at
+the end of a pass): ``status`` reads it, and after a restart a message left
 alone is tried once more at the first pass (the quota may have been raised, the lock
 released), and left again at once if the server still refuses.
 """
