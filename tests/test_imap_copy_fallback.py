@@ -220,6 +220,41 @@ def test_a_changed_uidvalidity_forgets_what_was_copied(
 
 
 @sqlite_only
+@pytest.mark.parametrize("restart", [False, True], ids=["same poller", "restarted"])
+def test_a_copy_whose_answer_was_lost_in_a_rescan_is_looked_for_at_the_next_pass(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], restart: bool
+) -> None:
+    """In a rescan after a UIDVALIDITY change the next pass read on past the message
+    whose COPY answer was lost: it stayed in the folder until a pass after the rescan's
+    end looked for it, and a poller restarted in the rescan read the folder from the
+    start and copied it again without looking. Now every pass, a rescan's too, looks
+    for it first and finishes it."""
+    account = setup(quirky, tls_files, "copy", batch_size=1)
+    before = mail("before the rebuild")
+    quirky.add(Message(before))
+    p = poller(app, account)
+    assert p.poll_once() == 1
+    quirky.uidvalidity += 1  # the folder is rebuilt: UIDs begin again
+    quirky.messages, quirky.uidnext = {}, 1
+    raws = [mail("first"), mail("second")]
+    for raw in raws:
+        quirky.add(Message(raw))
+    quirky.hang_up_after = ("UID COPY",)
+    cut(p)  # the rescan stored the first, its COPY was made and the answer lost
+    quirky.hang_up_after = ()
+    assert len(quirky.messages) == 2
+    if restart:
+        p.close()
+        p = poller(app, account)
+    p.poll_once()
+    assert quirky.messages == {}  # the first one too, in this pass
+    p.close()
+    assert sorted(acknowledged(quirky, account)) == sorted([before, *raws])  # each once
+    assert searches(quirky) == 1
+    assert len(inbox_rows(app)) == 3
+
+
+@sqlite_only
 @pytest.mark.parametrize("batch_size", [1, 50])
 def test_the_copies_cost_two_writes_per_copy_command(
     app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], batch_size: int

@@ -101,9 +101,12 @@ class Copies:
         # A message without a Message-ID (or with one a SEARCH cannot carry) cannot be
         # told in the processed folder from another: it is copied again, and a second
         # copy there is possible. Removing its only copy would be worse.
+        described = said.headers(client, uids)  # one gone from the folder is not, and needs
+        # no copy (all are taken as there if the server would not describe them)
+        present = [uid for uid in uids if uid in described] if described else uids
         ids = {
             uid: message_id
-            for uid, (_, message_id) in said.headers(client, uids).items()
+            for uid, (_, message_id) in described.items()
             if message_id and message_id.isascii() and message_id.isprintable()
         }
         found = self._search(client, account, ids, uidvalidity) if ids else set()
@@ -115,7 +118,7 @@ class Copies:
                 said.uid_list(sorted(found)),
                 account.processed_folder,
             )
-        if again := [uid for uid in uids if uid not in found]:
+        if again := [uid for uid in present if uid not in found]:
             log.info(
                 "imap %s: uid %s: not found in %r after a COPY whose answer was lost; "
                 "copying again%s",

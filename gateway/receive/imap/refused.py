@@ -104,6 +104,13 @@ class Acknowledgements:
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
 
+    def look_for_copies(self, client: IMAPClient) -> None:
+        """A COPY whose answer was lost (or never read: the process killed) is looked for
+        in the processed folder before this pass copies anything: at every pass, a
+        rescan's too, whose reading starts after the message or over again from 1."""
+        if self.copies.unsure:
+            self.copies.look_for_unsure(client, self.account, self.uidvalidity or 0)
+
     def finish_interrupted(self, client: IMAPClient, last_uid: int, now: datetime) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line, a refusal): finish
         that, except what waits for its next try or is left alone."""
@@ -112,8 +119,6 @@ class Acknowledgements:
             for uid in set(known) - leftovers:
                 del known[uid]
         self.copies.keep_only(leftovers)
-        if self.copies.unsure:  # a COPY whose answer was lost: look before copying again
-            self.copies.look_for_unsure(client, self.account, self.uidvalidity or 0)
         due = sorted(uid for uid in leftovers - set(self.left) if self._due(uid, now))
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
