@@ -255,6 +255,41 @@ def test_a_copy_whose_answer_was_lost_in_a_rescan_is_looked_for_at_the_next_pass
 
 
 @sqlite_only
+@pytest.mark.parametrize("how", ["copied", "unsure"])
+def test_a_copy_after_a_message_without_content_is_not_copied_again(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], how: str
+) -> None:
+    """A message without content keeps the bookmark before it while the mail after it
+    is stored and copied. The next pass forgot the copies above the bookmark (they
+    were not among the stored messages still in the folder it searched), read them
+    again and copied them a second time."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    first, after = mail("first"), mail("after the hole")
+    quirky.add(Message(first))
+    quirky.add(Message(mail("no content"), answer="nil"))
+    refuse = "NO Message is locked" if how == "copied" else ""
+    quirky.add(Message(after, refuse=refuse, refused_by=("UID STORE",)))
+    account = setup(quirky, tls_files, "copy", batch_size=1)
+    p = poller(app, account)
+    if how == "copied":
+        p.poll_once()  # copied, its \Deleted refused: remembered as copied
+    else:
+        quirky.hang_up_after = ("UID COPY 3",)
+        cut(p)
+        quirky.hang_up_after = ()
+    with transaction(app.sessions) as s:
+        assert sources.bookmark(s, account.source).last_uid == 1  # before the hole
+        kept = sources.held(s, account.source)
+    assert kept is not None and (kept.copied or kept.unsure) == (3,)
+    for _ in range(2):
+        clock.advance(timedelta(days=1))
+        p.poll_once()
+    p.close()
+    assert acknowledged(quirky, account).count(after) == 1
+    assert acknowledged(quirky, account).count(first) == 1
+
+
+@sqlite_only
 @pytest.mark.parametrize("batch_size", [1, 50])
 def test_the_copies_cost_two_writes_per_copy_command(
     app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], batch_size: int

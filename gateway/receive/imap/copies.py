@@ -80,10 +80,13 @@ class Copies:
         self.copied.difference_update(uids)
         self.unsure.difference_update(uids)
 
-    def keep_only(self, uids: Collection[int]) -> None:
-        """What is gone from the folder (expunged, moved by a person) is forgotten."""
-        self.copied.intersection_update(uids)
-        self.unsure.intersection_update(uids)
+    def keep_only(self, uids: Collection[int], up_to: int) -> None:
+        """What is gone from the folder (expunged, moved by a person) is forgotten:
+        ``uids`` are the messages up to ``up_to`` still there; those above it are kept
+        (stored after a message without content, they are read and acknowledged again)."""
+        kept = set(uids)
+        self.copied = {uid for uid in self.copied if uid in kept or uid > up_to}
+        self.unsure = {uid for uid in self.unsure if uid in kept or uid > up_to}
 
     def forget(self) -> None:
         """A new UIDVALIDITY, or the processed folder deleted by a person."""
@@ -101,12 +104,9 @@ class Copies:
         # A message without a Message-ID (or with one a SEARCH cannot carry) cannot be
         # told in the processed folder from another: it is copied again, and a second
         # copy there is possible. Removing its only copy would be worse.
-        described = said.headers(client, uids)  # one gone from the folder is not, and needs
-        # no copy (all are taken as there if the server would not describe them)
-        present = [uid for uid in uids if uid in described] if described else uids
         ids = {
             uid: message_id
-            for uid, (_, message_id) in described.items()
+            for uid, (_, message_id) in said.headers(client, uids).items()
             if message_id and message_id.isascii() and message_id.isprintable()
         }
         found = self._search(client, account, ids, uidvalidity) if ids else set()
@@ -118,7 +118,7 @@ class Copies:
                 said.uid_list(sorted(found)),
                 account.processed_folder,
             )
-        if again := [uid for uid in present if uid not in found]:
+        if again := [uid for uid in uids if uid not in found]:
             log.info(
                 "imap %s: uid %s: not found in %r after a COPY whose answer was lost; "
                 "copying again%s",

@@ -167,12 +167,13 @@ class ImapPoller:
             kept = sources.held(s, self._source) if self._acks.uidvalidity is None else None
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
         self._acks.begin(uidvalidity, kept)
-        self._acks.look_for_copies(client)  # before anything is copied again
         # a rescan goes on after what it stored so far (of the new UIDVALIDITY: it is
         # finished like what the bookmark covers)
         last_uid = self._rescan_from(mark.uidvalidity, uidvalidity) if rescan else mark.last_uid
         if last_uid:  # stored, not yet moved or flagged (a crash, a cut, a refusal)
             self._acks.finish_interrupted(client, last_uid, self.clock.now())
+        else:  # a rescan from the start (a restart in it) reads a copied message again
+            self._acks.look_for_copies(client)
         forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
         # import, whose old mail is filed but not answered (gateway.pipeline.archive)

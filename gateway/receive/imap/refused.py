@@ -106,8 +106,8 @@ class Acknowledgements:
 
     def look_for_copies(self, client: IMAPClient) -> None:
         """A COPY whose answer was lost (or never read: the process killed) is looked for
-        in the processed folder before this pass copies anything: at every pass, a
-        rescan's too, whose reading starts after the message or over again from 1."""
+        in the processed folder before this pass copies anything: when it finishes what
+        was interrupted, or before a rescan from the start reads the message again."""
         if self.copies.unsure:
             self.copies.look_for_unsure(client, self.account, self.uidvalidity or 0)
 
@@ -115,10 +115,14 @@ class Acknowledgements:
         """Stored but not yet moved or flagged (a crash, a cut line, a refusal): finish
         that, except what waits for its next try or is left alone."""
         leftovers = set(unacknowledged(client, self.account, last_uid))
-        for known in (self.refused, self.left):  # gone from the folder: nothing to do
+        # gone from the folder: nothing to do; above the bookmark (stored after a message
+        # without content, which it stays before) is not searched, and read again
+        for known in (self.refused, self.left):
             for uid in set(known) - leftovers:
-                del known[uid]
-        self.copies.keep_only(leftovers)
+                if uid <= last_uid:
+                    del known[uid]
+        self.copies.keep_only(leftovers, last_uid)
+        self.look_for_copies(client)  # before copying again
         due = sorted(uid for uid in leftovers - set(self.left) if self._due(uid, now))
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
