@@ -11,10 +11,13 @@ from datetime import timedelta
 from gateway.config.settings import HealthSettings, ImapSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.i18n import N_
+from gateway.receive.imap import left
+from gateway.receive.imap.refused import TRIES
 from gateway.runtime.app import App
 from gateway.scheduling import alerts, scheduler
 from store import inbox, outbox, sources
 from store.db import transaction
+from store.sources import Held, LeftMessage
 from tests.support.app import MEMBERS
 from tests.support.mails import mail
 
@@ -71,6 +74,44 @@ def test_a_stalled_mailbox_alerts_once_and_recovers_once(
     clock.advance(timedelta(minutes=20))  # stalls again: a new alert
     assert _pass(app, settings, clock, started)[0].startswith("【障害】メールボックス support@")
     assert _pass(app, settings, clock, None) == []  # a restart remembers what was said
+
+
+def test_a_left_message_waits_out_the_start_like_a_stalled_mailbox(
+    app: App, settings: Settings, clock: FakeClock
+) -> None:
+    """A message left in the folder was alerted at a start at once, from what the
+    poller of the run before wrote, though the restart tries it once more at its first
+    pass (the quota may have been raised): an alert, and an all-clear minutes later.
+    Now it waits out the start's quiet period (``max_poll_age``) as a mailbox does,
+    to raise the alert and to call it recovered."""
+    settings = _settings(settings)
+    quiet = settings.health.max_poll_age
+    message = LeftMessage(7, "NO [OVERQUOTA] Quota exceeded", "VPN", "<vpn@customer.test>")
+    said = left.problem(ACCOUNT, [message], (), TRIES)
+
+    def polled(held: Held) -> None:  # a pass of the poller: it worked, and wrote this
+        with transaction(app.sessions) as s:
+            sources.advance(s, SOURCE, uidvalidity=1, last_uid=7, now=clock.now())
+            sources.keep_held(s, SOURCE, held, now=clock.now())
+
+    polled(Held(1, (message,), said))  # written by the run before
+    started = clock.now()
+    clock.advance(timedelta(minutes=1))
+    assert _pass(app, settings, clock, started) == []  # just started: its first pass tries
+    clock.advance(quiet)
+    polled(Held(1, (message,), said))  # refused again: left again
+    [subject] = _pass(app, settings, clock, started)
+    assert subject.startswith(f"【障害】メールボックス {ACCOUNT.key}: ")
+    assert _pass(app, settings, clock, started) == []  # said once
+
+    started = clock.now()  # a restart, and the quota was raised: moved at the first pass
+    polled(Held(1))
+    clock.advance(timedelta(minutes=1))
+    assert _pass(app, settings, clock, started) == []  # not judged yet, either way
+    clock.advance(quiet)
+    polled(Held(1))
+    [subject] = _pass(app, settings, clock, started)
+    assert subject.startswith(f"【復旧】メールボックス {ACCOUNT.key}: ")
 
 
 def test_shunted_rows_alert_and_recover(app: App, settings: Settings, clock: FakeClock) -> None:

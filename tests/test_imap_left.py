@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from gateway.config.load import load_settings
-from gateway.config.settings import HealthSettings, ImapSettings
+from gateway.config.settings import HealthSettings, ImapSettings, Settings
 from gateway.core.clock import FakeClock, SystemClock
-from gateway.receive.imap import left
+from gateway.receive.imap import ImapPoller, left
 from gateway.receive.imap.refused import RETRY_FIRST, TRIES
 from gateway.runtime.app import App, build
 from gateway.runtime.cli import main as cli
@@ -60,6 +60,18 @@ def report(app: App, account: ImapSettings) -> health.HealthReport:
 def left_problems(app: App, account: ImapSettings) -> list[str]:
     """The health problems of what the poller left in the folder."""
     return [p.text for p in report(app, account).problems if p.key == f"left:{account.key}"]
+
+
+def subjects(app: App, settings: Settings) -> list[str]:
+    """One alert pass of a daemon started long ago: how the subjects it queued begin
+    (up to the account's key and its colon)."""
+    now = app.clock.now()
+    with transaction(app.sessions) as s:
+        ids = alerts.send_due(s, settings, now, now - timedelta(days=30))
+    with transaction(app.sessions) as s:
+        rows = [r for r in outbox.rows(s) if r.id in ids]
+    said = [email.message_from_bytes(r.raw, policy=email.policy.default) for r in rows]
+    return [str(m["Subject"]).split(": ")[0] + ": " for m in said]
 
 
 def refuse_until_left(app: App, quirky: QuirkyImap, account: ImapSettings) -> int:
@@ -204,6 +216,48 @@ def test_status_exits_1_for_a_left_message_and_says_it_in_the_readers_language(
     assert cli.main(["--config", str(config), "status", "--json"]) == cli.EX_UNHEALTHY
     [problem] = json.loads(capsys.readouterr().out)["problems"]  # the only one
     assert f"UID {uid}" in problem["text"]
+
+
+@sqlite_only
+def test_an_account_removed_from_the_config_is_not_judged_and_keeps_its_state(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path]
+) -> None:
+    """An ``[[imap]]`` account removed from the configuration keeps its ``source_state``
+    row (its UIDVALIDITY and last UID, what it left in the folder): it is ignored, not
+    deleted. ``status`` and the alerts say nothing of it (neither the left message nor
+    a poll long overdue), and when the account comes back its poller reads on from its
+    bookmark and the message it left is a problem again. An alert open for it when it
+    was removed gets its all-clear (else it would stay open for good)."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    account = setup(quirky, tls_files, "move")
+    uid = refuse_until_left(app, quirky, account)
+    month = timedelta(days=30)  # no runner and no sender here: what waits is no problem
+    limits = HealthSettings(max_inbox_age=month, max_outbox_age=month)
+    back = replace(app.settings, imap=(account,), members=MEMBERS, health=limits)
+    removed = replace(back, imap=())
+    assert subjects(app, back) == [f"【障害】メールボックス {account.key}: "]
+    clock.advance(timedelta(days=2))  # were it judged, its poll would be overdue too
+    now = clock.now()
+    gone = health.check(removed, app.sessions, now)
+    assert gone.healthy and gone.problems == () and gone.mailboxes == ()
+    assert subjects(app, removed) == [f"【復旧】メールボックス {account.key}: "]
+    assert subjects(app, removed) == []  # and nothing more
+    with transaction(app.sessions) as s:
+        kept = sources.held(s, account.source)
+        assert sources.bookmark(s, account.source).last_uid == uid  # not pruned
+    assert kept is not None and [m.uid for m in kept.left] == [uid]
+
+    assert [p.key for p in health.check(back, app.sessions, now).problems] == [
+        f"mailbox:{account.key}",  # not polled for two days: true, until its first pass
+        f"left:{account.key}",
+    ]
+    quirky.add(Message(mail("while it was away")))
+    with ImapPoller(account, back, app.sessions, clock) as p:
+        assert p.poll_once() == 1  # the new one only: the bookmark was kept
+    assert tries_of(quirky, uid) == TRIES + 1  # tried once more, and left again
+    assert [p.key for p in health.check(back, app.sessions, clock.now()).problems] == [
+        f"left:{account.key}"
+    ]
 
 
 # -- an account that refuses every move: one line per pass ----------------------------

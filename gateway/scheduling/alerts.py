@@ -37,9 +37,12 @@ log = logging.getLogger("gateway.alerts")
 ALERT, RECOVER = "health-alert", "health-recover"
 MAILBOX = "mailbox:"
 INBOX = "inbox"  # mail accepted and not processed: the sender can still tell the managers
-# a stuck outbox cannot carry its own alert; messages left in a mailbox's folder are
-# judged from what its poller wrote, so a restart's settling time is not theirs to wait
+# a stuck outbox cannot carry its own alert
 ALERTABLE = (MAILBOX, health.LEFT, "shunted", INBOX)
+# what a starting daemon has not had the time to judge: a mailbox not polled yet, mail
+# not processed yet, messages left in a folder by the run before (the first pass tries
+# them once more, and the server may take them now)
+SETTLING = (MAILBOX, health.LEFT, INBOX)
 
 
 def send_due(
@@ -48,8 +51,9 @@ def send_due(
     """Raise and clear alerts as health says; the outbox ids of the mails queued.
 
     ``started_at``: when this daemon started. Until ``max_poll_age`` has passed
-    since, mailboxes are not judged (they may simply not have been polled yet),
-    neither to raise an alert nor to call an open one recovered."""
+    since, mailboxes, the messages left in their folders and the inbox backlog are not
+    judged (the first passes may not have run yet), neither to raise an alert nor to
+    call an open one recovered."""
     if not settings.health.alerts:
         return []
     names = health.accounts(settings)
@@ -61,7 +65,7 @@ def send_due(
 
     def judged(key: str) -> bool:
         # a restart after an outage finds old rows it has not processed yet: give it time
-        return not (settling and (key.startswith(MAILBOX) or key == INBOX))
+        return not (settling and key.startswith(SETTLING))
 
     current = {
         p.key: p.message for p in report.problems if p.key.startswith(ALERTABLE) and judged(p.key)

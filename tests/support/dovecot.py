@@ -36,7 +36,7 @@ DOVECOT = (
     os.environ.get("TICKET_GATEWAY_TEST_DOVECOT") or shutil.which("dovecot") or "/usr/sbin/dovecot"
 )
 PASSWORD = "s3cret-Pa55word"
-USERS, LEGACY_USERS = 64, 4
+USERS, LEGACY_USERS = 64, 8
 # Dovecot lets userdb fields override settings per user: an old server's capabilities
 LEGACY_CAPABILITY = "userdb_imap_capability=IMAP4rev1"
 

@@ -4,16 +4,21 @@ Without MOVE a stored message is copied to ``processed_folder``, then flagged
 ``\\Deleted`` and expunged (``folder.acknowledge``). Between the COPY and the
 EXPUNGE the message is in both folders, and copying it again would put a second copy
 in the processed folder. So what is copied is remembered by UID and written to the
-database at once (``noted``, one UPDATE per COPY command, not at the end of the pass):
-a cut line or a stop after the COPY never copies again, by this poller or after a
-restart.
+database at once (``noted``, one UPDATE once a COPY command is answered, not at the end
+of the pass): a cut line or a stop after the COPY never copies again, by this poller or
+after a restart.
 
-A COPY whose answer never came (the line cut while it ran) may or may not have made
-its copies (RFC 3501 makes a COPY whole or nothing, but says nothing of a lost answer).
-Those UIDs are *unsure*. Before they are copied again (the next pass's
-``finish_interrupted``), the processed folder is searched for each one's Message-ID
-(``UID SEARCH HEADER Message-ID``): one found is taken as copied, one not found is
-copied. What an admin expects: no copy lost, no second copy where it can be told.
+A COPY whose answer never came (the line cut while it ran, the process killed
+before it read it) may or may not have made its copies (RFC 3501 makes a COPY whole
+or nothing, but says nothing of a lost answer). Those UIDs are *unsure*, and they are
+written down as such *before* the COPY is sent (``intended``): a process killed while
+it waits for the answer has saved that much. Before they are copied again (at the
+start of the next pass, by this poller or after a restart, in a rescan too), the
+processed folder is searched for each one's Message-ID (``UID SEARCH HEADER
+Message-ID``): one found is taken as copied, one not found is copied. What an admin
+expects: no copy lost, no second copy where it can be told. The Message-ID is read
+then from the message itself, which is still in the folder (it leaves only after its
+COPY was answered); one that has left needs no copy.
 
 The UIDs name messages of one UIDVALIDITY only: ``refused.Acknowledgements`` forgets
 them all when it changes.
@@ -41,21 +46,31 @@ def _nothing() -> None:
 @dataclass
 class Copies:
     copied: set[int] = field(default_factory=set)  # in the processed folder, not removed
-    unsure: set[int] = field(default_factory=set)  # their COPY's answer was lost
+    unsure: set[int] = field(default_factory=set)  # their COPY's answer was lost (or is due)
     noted: Callable[[], None] = _nothing  # writes both down (set by the poller)
+    # writes both down before a COPY; raises if it cannot, and the COPY is not sent
+    intended: Callable[[], None] = _nothing
 
     def copy(self, client: IMAPClient, folder: str, uids: list[int]) -> None:
-        """COPY ``uids`` but those copied already; noted at once, whatever the answer."""
+        """COPY ``uids`` but those copied already: written down as unsure before the
+        COPY is sent, and as copied (or not) once it is answered."""
         to_copy = [uid for uid in uids if uid not in self.copied]
         if not to_copy:
             return
+        self.unsure.update(to_copy)
+        try:
+            self.intended()
+        except BaseException:  # not written (the database is out): not copied either
+            self.unsure.difference_update(to_copy)
+            raise
         try:
             client.copy(to_copy, folder)
-        except (IMAPClientAbortError, OSError):  # no answer: made, or not
-            self.unsure.update(to_copy)
+        except (IMAPClientAbortError, OSError):  # no answer: made, or not; unsure, as written
+            raise
+        except IMAPClientError:  # a refusal (NO): a COPY is whole or nothing, nothing made
+            self.unsure.difference_update(to_copy)
             self.noted()
             raise
-        # a refusal (NO) raised above: a COPY is whole or nothing, nothing was made
         self.copied.update(to_copy)
         self.unsure.difference_update(to_copy)
         self.noted()
@@ -65,10 +80,13 @@ class Copies:
         self.copied.difference_update(uids)
         self.unsure.difference_update(uids)
 
-    def keep_only(self, uids: Collection[int]) -> None:
-        """What is gone from the folder (expunged, moved by a person) is forgotten."""
-        self.copied.intersection_update(uids)
-        self.unsure.intersection_update(uids)
+    def keep_only(self, uids: Collection[int], up_to: int) -> None:
+        """What is gone from the folder (expunged, moved by a person) is forgotten:
+        ``uids`` are the messages up to ``up_to`` still there; those above it are kept
+        (stored after a message without content, they are read and acknowledged again)."""
+        kept = set(uids)
+        self.copied = {uid for uid in self.copied if uid in kept or uid > up_to}
+        self.unsure = {uid for uid in self.unsure if uid in kept or uid > up_to}
 
     def forget(self) -> None:
         """A new UIDVALIDITY, or the processed folder deleted by a person."""

@@ -14,13 +14,12 @@ the mail after it.
 
 Failures (server down, network cut, login refused, database unavailable) are
 logged once, retried with exponential backoff and jitter, and stay inside this
-account's thread.
+account's thread (``failures``).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -32,14 +31,13 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import ImapSettings, Settings
-from gateway.core.backoff import backoff_delay
 from gateway.core.clock import Clock
-from gateway.core.errors import GatewayError, TransientError
-from gateway.core.i18n import Msg
+from gateway.core.errors import TransientError
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
+from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.folder import forget_news, heard_of_new_mail, hung_up
 from gateway.receive.imap.refused import Acknowledgements
 from store import inbox, sources
@@ -53,17 +51,6 @@ log = logging.getLogger("gateway.imap")
 # command: renewing bounds how late such mail can be.
 IDLE_RENEW = timedelta(minutes=5)
 IDLE_CHECK_SECONDS = 1.0  # how long `run` can take to notice its stop event
-
-
-@dataclass
-class PollerStatus:
-    """What the poller is doing, for ``status`` and for tests; written by its thread only."""
-
-    connect_attempts: int = 0
-    failures: int = 0  # in a row; back to 0 after a successful pass
-    idles: int = 0  # IDLE commands issued
-    connected: bool = False
-    last_problem: Msg | None = None  # said in the reader's language; str() for the log
 
 
 @dataclass
@@ -91,13 +78,15 @@ class ImapPoller:
         self.account, self.settings, self.sessions, self.clock = account, settings, sessions, clock
         self.on_stored = on_stored
         self.key = account.key
-        self.status = PollerStatus()
+        self._failures = Failures(account, sessions, clock)  # logged once, retried, noted
+        self.status = self._failures.status
         self._source = account.source
         self._idle_renew = idle_renew
         self._client: IMAPClient | None = None
         self._damage = Damage()  # a message the server cannot hand out is stepped over
         self._acks = Acknowledgements(account)  # one the server will not let go is left
-        self._acks.copies.noted = self._note_copies  # without MOVE: written at each COPY
+        self._acks.copies.intended = self._keep_held  # without MOVE: before each COPY
+        self._acks.copies.noted = self._note_copies  # and after it
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
 
     # -- the two ways in -------------------------------------------------------------
@@ -123,7 +112,7 @@ class ImapPoller:
                 self._serve(stop)
             except Exception as exc:  # noqa: BLE001 - an account's failure must not end its thread
                 self._drop()
-                stop.wait(self._failed(exc))
+                stop.wait(self._failures.failed(exc))
         self.close()
         log.info("imap %s: stopped", self.key)
 
@@ -178,12 +167,13 @@ class ImapPoller:
             kept = sources.held(s, self._source) if self._acks.uidvalidity is None else None
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
         self._acks.begin(uidvalidity, kept)
-        if rescan:
-            last_uid = self._rescan_from(mark.uidvalidity, uidvalidity)
-        else:
-            last_uid = mark.last_uid
-            if last_uid:  # stored, not yet moved or flagged (a crash, a cut, a refusal)
-                self._acks.finish_interrupted(client, last_uid, self.clock.now())
+        # a rescan goes on after what it stored so far (of the new UIDVALIDITY: it is
+        # finished like what the bookmark covers)
+        last_uid = self._rescan_from(mark.uidvalidity, uidvalidity) if rescan else mark.last_uid
+        if last_uid:  # stored, not yet moved or flagged (a crash, a cut, a refusal)
+            self._acks.finish_interrupted(client, last_uid, self.clock.now())
+        else:  # a rescan from the start (a restart in it) reads a copied message again
+            self._acks.look_for_copies(client)
         forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
         # import, whose old mail is filed but not answered (gateway.pipeline.archive)
@@ -321,7 +311,7 @@ class ImapPoller:
     def _serve(self, stop: threading.Event) -> None:
         """Connect, catch up, then wait for news (IDLE or polling) until stopped."""
         self._catch_up()
-        self._recovered()
+        self._failures.recovered()
         while not stop.is_set():
             client = self._client
             if client is not None and self.account.idle and client.has_capability("IDLE"):
@@ -354,46 +344,3 @@ class ImapPoller:
             if hung_up(client):  # idle_check swallows EOF: look, or we would spin
                 break
         client.idle_done()  # raises when the server has gone: run() reconnects
-
-    # -- failures --------------------------------------------------------------------
-
-    def _failed(self, exc: Exception) -> float:
-        """Log a problem once (not at every retry), note it, and say how long to wait."""
-        self.status.failures += 1
-        problem = describe(exc, self.account)
-        delay = backoff_delay(
-            self.status.failures,
-            self.account.retry_initial,
-            self.account.retry_max,
-            random.random(),
-        )
-        if problem != self.status.last_problem:
-            log.error(
-                "imap %s: %s; retrying with backoff (next try in %.1fs)",
-                self.key,
-                problem,
-                delay,
-                exc_info=not isinstance(exc, OSError | GatewayError | IMAPClientError),
-            )
-            self.status.last_problem = problem
-            if not isinstance(exc, TransientError):  # the database cannot hold its own outage
-                self._record_error(problem)
-        else:
-            log.debug(
-                "imap %s: still failing (%d in a row): %s", self.key, self.status.failures, problem
-            )
-        return delay
-
-    def _recovered(self) -> None:
-        if self.status.last_problem:
-            log.info(
-                "imap %s: working again after %d failed attempt(s)", self.key, self.status.failures
-            )
-        self.status.failures, self.status.last_problem = 0, None
-
-    def _record_error(self, problem: Msg) -> None:
-        try:
-            with transaction(self.sessions) as s:
-                sources.record_error(s, self._source, problem, now=self.clock.now())
-        except TransientError:
-            log.debug("imap %s: could not record the error in the database", self.key)

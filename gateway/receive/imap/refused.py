@@ -31,8 +31,8 @@ whose flag or expunge is refused (or cut short) is remembered as copied, and onl
 those are tried again, so the processed folder never holds it twice (``copies``).
 
 What is left alone and what is copied is kept in the database with the bookmark
-(``store.sources.Held``; the copies written at each COPY, the rest at the end of a
-pass): ``status`` reads it, and after a restart a message left
+(``store.sources.Held``; the copies written before and after each COPY, the rest at
+the end of a pass): ``status`` reads it, and after a restart a message left
 alone is tried once more at the first pass (the quota may have been raised, the lock
 released), and left again at once if the server still refuses.
 """
@@ -104,16 +104,25 @@ class Acknowledgements:
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
 
+    def look_for_copies(self, client: IMAPClient) -> None:
+        """A COPY whose answer was lost (or never read: the process killed) is looked for
+        in the processed folder before this pass copies anything: when it finishes what
+        was interrupted, or before a rescan from the start reads the message again."""
+        if self.copies.unsure:
+            self.copies.look_for_unsure(client, self.account, self.uidvalidity or 0)
+
     def finish_interrupted(self, client: IMAPClient, last_uid: int, now: datetime) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line, a refusal): finish
         that, except what waits for its next try or is left alone."""
         leftovers = set(unacknowledged(client, self.account, last_uid))
-        for known in (self.refused, self.left):  # gone from the folder: nothing to do
+        # gone from the folder: nothing to do; above the bookmark (stored after a message
+        # without content, which it stays before) is not searched, and read again
+        for known in (self.refused, self.left):
             for uid in set(known) - leftovers:
-                del known[uid]
-        self.copies.keep_only(leftovers)
-        if self.copies.unsure:  # a COPY whose answer was lost: look before copying again
-            self.copies.look_for_unsure(client, self.account, self.uidvalidity or 0)
+                if uid <= last_uid:
+                    del known[uid]
+        self.copies.keep_only(leftovers, last_uid)
+        self.look_for_copies(client)  # before copying again
         due = sorted(uid for uid in leftovers - set(self.left) if self._due(uid, now))
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
