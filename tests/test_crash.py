@@ -26,7 +26,7 @@ from tests.support.config import SECRET_ENV, write_config
 from tests.support.daemon import clean_env, console_script, wait_for_port
 from tests.support.mails import mail
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 MESSAGES, CLIENTS = 200, 8
 NOW = datetime.now(UTC)  # the daemon runs on the real clock
@@ -154,7 +154,7 @@ def test_sigkill_during_a_burst_loses_nothing_and_stores_nothing_twice(tmp_path:
                 proc.kill()
 
         acked = Burst(port, list(range(MESSAGES)), kill_midway).run()
-        assert proc.wait(5) == -signal.SIGKILL
+        assert proc.wait(PATIENCE) == -signal.SIGKILL
     finally:
         proc.kill()
         proc.wait()

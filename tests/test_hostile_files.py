@@ -286,8 +286,8 @@ def test_the_daemon_never_logs_a_members_token(
             client.sendmail(
                 "ops@example.test", [f"support+1-{token}@example.test"], mail(subject="token")
             )
-        assert eventually(lambda: "stored inbox=" in _collect(capfd, seen), timeout=5)
-        assert eventually(lambda: "ingest inbox=" in _collect(capfd, seen), timeout=5)
+        assert eventually(lambda: "stored inbox=" in _collect(capfd, seen))
+        assert eventually(lambda: "ingest inbox=" in _collect(capfd, seen))
     finally:
         stop.set()
         thread.join(daemon.STOP_BOUND + 1)

@@ -83,12 +83,14 @@ class FakeSlack:
 
     def start(self) -> None:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(PATIENCE)
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(PATIENCE)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+        # the loop must have stopped before it is closed (closing a running loop raises):
+        # on a loaded machine that took longer than the 5 s this waited
+        self._thread.join(PATIENCE)
         self._loop.close()
 
     def add_user(self, user_id: str, email: str, name: str, locale: str = "ja-JP") -> None:
