@@ -210,7 +210,7 @@ def test_sigkill_while_an_action_runs_reruns_it_with_the_same_key(tmp_path: Path
     try:
         assert eventually(lambda: _run_row(db)[0] == "succeeded", timeout=30, interval=0.2)
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(daemon.STOP_BOUND + 2) == 0
+        assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
     finally:
         proc.kill()
         proc.wait()

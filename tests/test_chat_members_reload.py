@@ -24,7 +24,7 @@ from tests.support.daemon import clean_env, console_script, wait_for_port
 from tests.support.mails import mail
 from tests.support.ports import free_port
 from tests.support.slack_fake import FakeSlack
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 NEWCOMER = "U0NEW0001"  # Slack shows a private address for them, no member's
 
@@ -94,7 +94,7 @@ def test_sighup_takes_a_changed_slack_member_map(tmp_path: Path) -> None:
             assert "not linked" in fake.of("chat.postEphemeral")[-1]["text"]
             assert b"at the next start" not in log.read_bytes()  # nothing else changed
             proc.send_signal(signal.SIGTERM)
-            assert proc.wait(daemon.STOP_BOUND + 2) == 0
+            assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
         finally:
             proc.kill()
             proc.wait()

@@ -651,5 +651,5 @@ def test_daemon_runs_a_poller_per_account_and_processes_what_it_stores(
         )
     finally:
         stop.set()
-        thread.join(daemon.STOP_BOUND + 1)
+        thread.join(daemon.STOP_BOUND + PATIENCE)
     assert not thread.is_alive()

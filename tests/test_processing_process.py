@@ -35,7 +35,7 @@ from store.db import transaction
 from store.models import Ticket
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_rows
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 SLOW_CHILD = (sys.executable, str(Path(__file__).parent / "support" / "slow_processing.py"))
 QUICK = Tuning(poll_interval=0.2, send_interval=0.5, action_interval=0.5, post_interval=0.5)
@@ -76,7 +76,7 @@ def _running(handle: ProcessingProcess) -> Iterator[Worker]:
     finally:
         worker.stop.set()
         assert worker.thread is not None
-        worker.thread.join(processing.CHILD_STOP_BOUND + 5)
+        worker.thread.join(processing.CHILD_STOP_BOUND + PATIENCE)
         assert not worker.thread.is_alive()
 
 
@@ -139,7 +139,7 @@ def test_a_child_whose_daemon_is_gone_stops_by_itself(live: App) -> None:
     try:
         assert conn.poll(60) and conn.recv_bytes() == processing.READY
         conn.close()  # as when the daemon is SIGKILLed: the socket ends
-        process.wait(processing.CHILD_STOP_BOUND + 5)
+        process.wait(processing.CHILD_STOP_BOUND + PATIENCE)
         assert process.returncode == 0
     finally:
         if process.poll() is None:
@@ -176,7 +176,7 @@ def test_stopping_while_the_child_starts_leaves_nothing_behind(live: App) -> Non
     thread.start()
     assert eventually(lambda: len(handle.pids) == 1)
     stop.set()
-    thread.join(processing.CHILD_STOP_BOUND + 5)
+    thread.join(processing.CHILD_STOP_BOUND + PATIENCE)
     assert not thread.is_alive()
     assert eventually(lambda: not _alive(handle.pids[0]))
 

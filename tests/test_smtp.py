@@ -308,6 +308,10 @@ class Cutoff:
             self._server.close()
             self._server = None
         for conn in self._conns:
+            # shut down first: a close alone wakes no pump blocked in recv(), which then
+            # outlived the test (with the server's backend at its other end)
+            with suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
             conn.close()
         self._conns.clear()
 
@@ -317,7 +321,11 @@ class Cutoff:
                 near, _ = server.accept()
             except (TimeoutError, OSError):
                 continue
-            far = socket.create_connection(self.target)
+            try:
+                far = socket.create_connection(self.target)
+            except OSError:  # the database itself is away: as a cut, not a thread's crash
+                near.close()
+                continue
             self._conns += [near, far]
             for a, b in ((near, far), (far, near)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
