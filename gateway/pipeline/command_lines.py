@@ -17,6 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
+from gateway.pipeline.command_help import meant
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
 _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
@@ -50,6 +51,10 @@ class Parsed:
 # a command line the same as one above it (after widths, case and spaces): a mail client
 # or a hurried writer repeats a line; it is done once, and the repeat is no mistake
 REPEATED = N_("the same command as a line above: done once")
+# a command line below the member's own words (after "Hi Alice,"): only the top of a reply
+# is read, so it is not done; and a command is never words for the requester, so it is
+# not sent either (a /note there is a note: gateway.pipeline.command_lines.below_words)
+BELOW_WORDS = N_("below your words: commands are read only at the top; not done, not sent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,41 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
             commands.append(found)
     remaining = "\n".join(lines[i:]).strip("\n") if commands or read else new_text
     return Parsed(tuple(commands), remaining, ignored.reported())
+
+
+def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:
+    """A member's reply with the command lines written below their own words taken out of
+    what is relayed (``words``: the command words of the grammar, and a slip away from
+    one, ``/notr``; ``/tmp is full`` and "reply /close when it works" stay words).
+
+    A member in a hurry writes "Hi Alice, I will check. /note she is upset": the reader
+    stopped at "Hi Alice," and the note went to the requester. Now a ``/note`` line there
+    starts the note, as at the top (the rest of the reply is the note, never sent); any
+    other command line there is passed over (:data:`BELOW_WORDS`): not done, as only the
+    top is read (a pasted or explained ``/close`` below the words changes nothing), and
+    not sent, as a command is never words for the requester. Only text without quotes
+    comes here (the parser cut them), so an inline-quoted ``> /close`` stays quoted."""
+    if parsed.note is not None or not parsed.remaining:
+        return parsed
+    lines = parsed.remaining.splitlines()
+    kept: list[str] = []
+    held = _NotReadList(max_lines)
+    for i, raw in enumerate(lines):
+        line = bare(raw)
+        found = _command(line) if line else None
+        if found is None or (found.name not in words and meant(found.name, words) is None):
+            kept.append(raw)
+        elif found.name == "note":
+            note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
+            commands = (*parsed.commands, Command("note", note, found.line))
+            ignored = (*parsed.ignored, *held.reported())
+            return Parsed(commands, "\n".join(kept).strip("\n"), ignored, note)
+        else:
+            held.add(line, BELOW_WORDS)
+    if not held.reported():
+        return parsed
+    remaining = "\n".join(kept).strip("\n")
+    return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
 
 
 def _not_read(
