@@ -145,16 +145,22 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
     other command line there is passed over (:data:`BELOW_WORDS`): not done, as only the
     top is read (a pasted or explained ``/close`` below the words changes nothing), and
     not sent, as a command is never words for the requester. Only text without quotes
-    comes here (the parser cut them), so an inline-quoted ``> /close`` stays quoted."""
+    comes here (the parser cut them), so an inline-quoted ``> /close`` stays quoted.
+    Slips are looked for in the first ``max_lines`` unknown words only."""
     if parsed.note is not None or not parsed.remaining:
         return parsed
     lines = parsed.remaining.splitlines()
     kept: list[str] = []
     held = _NotReadList(max_lines)
+    guesses = max_lines  # words tried as slips (a bounded cost for a flood of "/xyz")
     for i, raw in enumerate(lines):
         line = bare(raw)
         found = _command(line) if line else None
-        if found is None or (found.name not in words and meant(found.name, words) is None):
+        slip = False
+        if found is not None and found.name not in words and guesses > 0:
+            guesses -= 1
+            slip = meant(found.name, words) is not None
+        if found is None or (found.name not in words and not slip):
             kept.append(raw)
         elif found.name == "note":
             note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
@@ -275,5 +281,56 @@ def _command(line: str) -> Command | None:
         return None
     name, arg = m.group(1).lower(), (m.group(2) or "").strip()
     if name != "note":
-        arg = arg.rstrip(_END_PUNCTUATION).rstrip()
+        arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
     return Command(name, arg, shown(line))
+
+
+_WORD = re.compile(r"\S+")
+_LINK_BRACKETS = (("<", ">"), ("[", "]"))
+
+
+def without_link_copies(arg: str) -> str:
+    """``arg`` without the copies of links a mail client writes after their text.
+
+    Outlook makes an address or a URL typed in a mail a link, and the plain-text part
+    it sends beside the HTML writes the link after its text: ``ops2@example.test<mailto:
+    ops2@example.test>`` (with a space before it, or in square brackets, in other
+    versions and gateways). Read as written, ``/assign`` named no member and ``/cc add``
+    no address. A link that goes elsewhere than its text says is kept as written: only
+    a copy is dropped. One pass over the words."""
+    out: list[str] = []
+    end = 0  # where the text after the last word kept starts
+    for word in _WORD.finditer(arg):
+        token = word.group()
+        link = _link_to(token)
+        if out and link is not None and _same_place(out[-1], link):
+            end = word.end()  # "x@y <mailto:x@y>": the copy and the space before it go
+            continue
+        out.append(arg[end : word.start()] + _own_text(token))
+        end = word.end()
+    return "".join(out) + arg[end:]
+
+
+def _link_to(token: str) -> str | None:
+    """Where ``token`` links to when it is a bracketed link, ``<mailto:x@y>``."""
+    for opener, closer in _LINK_BRACKETS:
+        if len(token) > 2 and token[0] == opener and token[-1] == closer:
+            return token[1:-1]
+    return None
+
+
+def _own_text(token: str) -> str:
+    """``x@y<mailto:x@y>`` → ``x@y``; any other word as it is."""
+    for opener, closer in _LINK_BRACKETS:
+        at = token.find(opener)
+        if at > 0 and token.endswith(closer) and _same_place(token[:at], token[at + 1 : -1]):
+            return token[:at]
+    return token
+
+
+def _same_place(text: str, link: str) -> bool:
+    """A link's text and its target name the same place: ``x@y`` and ``mailto:x@y``,
+    ``kb.test/1`` and ``https://kb.test/1/`` (in any case)."""
+    said, to = text.strip().casefold().rstrip("/"), link.strip().casefold().rstrip("/")
+    to = to.removeprefix("mailto:")
+    return bool(said) and said in (to, to.removeprefix("https://"), to.removeprefix("http://"))
