@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
 from gateway.pipeline.command_help import meant
+from gateway.pipeline.parse.taglines import only_taglines
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
 _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
@@ -130,8 +131,13 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         else:
             seen.add(_same(found))
             commands.append(found)
-    remaining = "\n".join(lines[i:]).strip("\n") if commands or read else new_text
-    return Parsed(tuple(commands), remaining, ignored.reported())
+    if not commands and not read:
+        return Parsed((), new_text, ignored.reported())
+    remaining = "\n".join(lines[i:]).strip("\n")
+    # under commands only, a phone's "Sent from my iPhone" is no words to relay
+    return Parsed(
+        tuple(commands), "" if only_taglines(remaining) else remaining, ignored.reported()
+    )
 
 
 def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:
