@@ -85,3 +85,14 @@ def test_an_answer_without_files_stays_a_plain_alternative(team: App) -> None:
     )
     [answer] = outbox(team, "ops_reply")
     assert parsed(answer).get_content_type() == "multipart/alternative"
+
+
+def test_a_file_of_a_reply_with_a_note_below_its_words_stays_inside(team: App) -> None:
+    """The words above the note go to the requester; the files go with the note."""
+    tid = _request(team)
+    _member_reply(team, tid, "We are on it.\n\n/note their config attached, for us only\n")
+    [answer] = outbox(team, "ops_reply")
+    assert text_of(answer).startswith("We are on it.") and "config" not in text_of(answer)
+    for row in outbox(team):
+        if row.recipients[0] == ALICE:
+            assert list(parsed(row).iter_attachments()) == []
