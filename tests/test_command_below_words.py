@@ -177,3 +177,22 @@ def test_below_words(
     assert [(c.name, c.arg) for c in parsed.commands] == commands
     assert parsed.remaining == (text if remaining is None else remaining)
     assert [(n.line, n.why) for n in parsed.ignored] == [(h, BELOW_WORDS) for h in held]
+
+
+def test_an_inline_answer_to_a_notice_sends_no_quoted_line(asked: App) -> None:
+    """A member answers point by point under the lines of our notice they quote, the
+    attribution deleted: the notice's internal lines (a note) between their answers
+    are not their words, and never reach the requester (with an attribution kept they
+    never did: every quoted line below one is old)."""
+    body = (
+        "> Hello Ops One,\n> news of the ticket [#1] “VPN”:\n"
+        "> Alice wrote: can you restart the gateway?\n"
+        "Restarted it just now.\n"
+        "> Ops Two added an internal note:\n> she is upset, escalate if it fails again\n"
+        "Please try again and tell me if it works.\n"
+        "> The ticket is now: open\n"
+    )
+    _reply(asked, "ops@example.test", body)
+    text = _to_requester(asked)
+    assert "Restarted it just now." in text and "Please try again" in text, text
+    assert "upset" not in text and "internal note" not in text and ">" not in text, text

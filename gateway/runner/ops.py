@@ -32,6 +32,7 @@ from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import command_lines, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role, repeated
 from gateway.pipeline.merging import Merge
+from gateway.pipeline.parse import quotes
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
@@ -64,7 +65,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
         parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
     )
     outcomes = [*ran, *parsed.ignored]
-    own_words = parsed.remaining.strip() if words else ""
+    # what they wrote, without the lines of our mail they answered under one by one
+    own_words = quotes.without_quoted_lines(parsed.remaining).strip() if words else ""
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
