@@ -5,14 +5,15 @@ reply of commands only (nothing to relay to the requester; a requester's ``/clos
 closed ticket neither reopens it nor opens a new one). Whole lines only, each short, so
 a sentence that starts the same way ("Sent from my office, the VPN works again.") stays
 words; and only where nothing else was written (:func:`only_taglines`): under words, a
-tagline is sent with them, as the writer's app wrote it.
+tagline is sent with them, as the writer's app wrote it. What the words say (only
+thanks?) is judged without it (:func:`without_taglines`).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["only_taglines"]
+__all__ = ["only_taglines", "without_taglines"]
 
 _MAX = 80  # a tagline is short: a longer line is a sentence
 _LINK = r"(?:\s*<[^<>\s]{1,200}>)?"  # Outlook's plain part writes the link after its text
@@ -48,3 +49,9 @@ def only_taglines(text: str) -> bool:
     """Whether ``text`` holds a tagline and nothing else (blank lines aside)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return bool(lines) and all(_tagline(line) for line in lines)
+
+
+def without_taglines(text: str) -> str:
+    """``text`` without its tagline lines: the words a judge of them reads ("Thank you!"
+    under which Outlook for iOS wrote its link is only thanks)."""
+    return "\n".join(line for line in text.splitlines() if not _tagline(line.strip()))
