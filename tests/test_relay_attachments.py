@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from gateway.pipeline.parse.attachment_data import attachment_data
+from gateway.pipeline.parse.message import parse_message
 from gateway.runtime.app import App
 from tests.support.app import reply_address
 from tests.support.mails import mail
@@ -85,3 +87,72 @@ def test_an_answer_without_files_stays_a_plain_alternative(team: App) -> None:
     )
     [answer] = outbox(team, "ops_reply")
     assert parsed(answer).get_content_type() == "multipart/alternative"
+
+
+def test_a_file_of_a_reply_with_a_note_below_its_words_stays_inside(team: App) -> None:
+    """The words above the note go to the requester; the files go with the note."""
+    tid = _request(team)
+    _member_reply(team, tid, "We are on it.\n\n/note their config attached, for us only\n")
+    [answer] = outbox(team, "ops_reply")
+    assert text_of(answer).startswith("We are on it.") and "config" not in text_of(answer)
+    for row in outbox(team):
+        if row.recipients[0] == ALICE:
+            assert list(parsed(row).iter_attachments()) == []
+
+
+def _outlook_html_reply(app: App, tid: int, pictures: list[tuple[str, bytes]]) -> None:
+    """ops@'s answer as Outlook sends an HTML reply: text and HTML, the HTML's pictures
+    (the signature's logo, a picture of the quoted mail) beside it by Content-ID."""
+    msg = EmailMessage()
+    msg["From"] = f"Ops One <{OPS}>"
+    msg["To"] = reply_address(app, tid, OPS)
+    msg["Subject"] = f"RE: [#{tid}] VPN down"
+    msg.set_content("The gateway is restarted.\n\nOps One\n")
+    imgs = "".join(f'<img src="cid:{name}">' for name, _ in pictures)
+    msg.add_alternative(f"<p>The gateway is restarted.</p><p>Ops One {imgs}</p>", subtype="html")
+    html = msg.get_payload()[1]
+    for name, data in pictures:
+        html.add_related(
+            data,
+            maintype="image",
+            subtype="png",
+            cid=f"<{name}>",
+            filename=name,
+            disposition="inline",
+        )
+    deliver(app, bytes(msg))
+
+
+def test_a_signatures_logo_shown_in_the_html_is_not_sent_as_a_file(team: App) -> None:
+    """Outlook sends the signature's logo (and the quoted mail's pictures) with every
+    reply, shown in place by the HTML; the text answer cannot show it there, and as a
+    file it would come with every answer ("image001.png"). A big picture shown in place
+    is a pasted screenshot, which goes (the thanks rule's line: PASTED_PICTURE_BYTES)."""
+    tid = _request(team)
+    logo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 3000
+    shot = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 400  # 100 kB
+    _outlook_html_reply(team, tid, [("image001.png", logo), ("image002.png", shot)])
+    [answer] = outbox(team, "ops_reply")
+    assert text_of(answer).startswith("The gateway is restarted.")
+    assert set(_files(parsed(answer))) == {"image002.png"}
+
+
+def test_a_picture_inside_an_html_alternative_can_be_read_back() -> None:
+    """The bytes of a picture in the HTML branch of a multipart/alternative (Outlook's
+    pasted screenshot, shown by Content-ID): listed by the parse, and found again for a
+    download or a relay (the walk of each branch kept none of its files' bytes)."""
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = OPS, "RE: VPN"
+    msg.set_content("See the screenshot.\n")
+    msg.add_alternative('<p>See the screenshot.<img src="cid:shot"></p>', subtype="html")
+    msg.get_payload()[1].add_related(
+        PDF,
+        maintype="image",
+        subtype="png",
+        cid="<shot>",
+        filename="shot.png",
+        disposition="inline",
+    )
+    raw = bytes(msg)
+    [listed] = parse_message(raw).attachments
+    assert listed.inline and attachment_data(raw, listed.sha256) == PDF

@@ -27,6 +27,11 @@ ONLY_THANKS = [
     "いつでも結構です。ありがとうございました。",
     "ありがとうございます。ひとまず大丈夫です",
     "ありがとうございました。これで使えます。",
+    # the line a phone's mail app adds is not the requester's words
+    "Thank you!\n\nGet Outlook for iOS<https://aka.ms/o0ukef>",
+    "ありがとうございます。\n\nOutlook for iOS を入手<https://aka.ms/o0ukef>",
+    "Thanks, that fixed it.\n\nSent from Yahoo Mail for iPhone",
+    "ありがとうございました。\n\nAndroid 版 Outlook を入手<https://aka.ms/AAb9ysg>",
 ]
 
 MORE_THAN_THANKS = [
@@ -55,6 +60,7 @@ MORE_THAN_THANKS = [
     "ありがとうございます。プリンタも壊れました",
     "Thanks. Now Outlook crashes on start.",
     "Thank you. The printer is jammed now",
+    "Thanks, but it is still down.\n\nSent from my iPhone",  # the tagline hides nothing
 ]
 
 

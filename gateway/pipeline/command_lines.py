@@ -17,6 +17,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
+from gateway.pipeline.command_help import meant
+from gateway.pipeline.parse.taglines import only_taglines
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
 _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
@@ -50,6 +52,10 @@ class Parsed:
 # a command line the same as one above it (after widths, case and spaces): a mail client
 # or a hurried writer repeats a line; it is done once, and the repeat is no mistake
 REPEATED = N_("the same command as a line above: done once")
+# a command line below the member's own words (after "Hi Alice,"): only the top of a reply
+# is read, so it is not done; and a command is never words for the requester, so it is
+# not sent either (a /note there is a note: gateway.pipeline.command_lines.below_words)
+BELOW_WORDS = N_("below your words: commands are read only at the top; not done, not sent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +131,54 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         else:
             seen.add(_same(found))
             commands.append(found)
-    remaining = "\n".join(lines[i:]).strip("\n") if commands or read else new_text
-    return Parsed(tuple(commands), remaining, ignored.reported())
+    if not commands and not read:
+        return Parsed((), new_text, ignored.reported())
+    remaining = "\n".join(lines[i:]).strip("\n")
+    # under commands only, a phone's "Sent from my iPhone" is no words to relay
+    return Parsed(
+        tuple(commands), "" if only_taglines(remaining) else remaining, ignored.reported()
+    )
+
+
+def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:
+    """A member's reply with the command lines written below their own words taken out of
+    what is relayed (``words``: the command words of the grammar, and a slip away from
+    one, ``/notr``; ``/tmp is full`` and "reply /close when it works" stay words).
+
+    A member in a hurry writes "Hi Alice, I will check. /note she is upset": the reader
+    stopped at "Hi Alice," and the note went to the requester. Now a ``/note`` line there
+    starts the note, as at the top (the rest of the reply is the note, never sent); any
+    other command line there is passed over (:data:`BELOW_WORDS`): not done, as only the
+    top is read (a pasted or explained ``/close`` below the words changes nothing), and
+    not sent, as a command is never words for the requester. Only text without quotes
+    comes here (the parser cut them), so an inline-quoted ``> /close`` stays quoted.
+    Slips are looked for in the first ``max_lines`` unknown words only."""
+    if parsed.note is not None or not parsed.remaining:
+        return parsed
+    lines = parsed.remaining.splitlines()
+    kept: list[str] = []
+    held = _NotReadList(max_lines)
+    guesses = max_lines  # words tried as slips (a bounded cost for a flood of "/xyz")
+    for i, raw in enumerate(lines):
+        line = bare(raw)
+        found = _command(line) if line else None
+        slip = False
+        if found is not None and found.name not in words and guesses > 0:
+            guesses -= 1
+            slip = meant(found.name, words) is not None
+        if found is None or (found.name not in words and not slip):
+            kept.append(raw)
+        elif found.name == "note":
+            note = "\n".join([found.arg, *lines[i + 1 :]]).strip()
+            commands = (*parsed.commands, Command("note", note, found.line))
+            ignored = (*parsed.ignored, *held.reported())
+            return Parsed(commands, "\n".join(kept).strip("\n"), ignored, note)
+        else:
+            held.add(line, BELOW_WORDS)
+    if not held.reported():
+        return parsed
+    remaining = "\n".join(kept).strip("\n")
+    return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
 
 
 def _not_read(
@@ -235,5 +287,56 @@ def _command(line: str) -> Command | None:
         return None
     name, arg = m.group(1).lower(), (m.group(2) or "").strip()
     if name != "note":
-        arg = arg.rstrip(_END_PUNCTUATION).rstrip()
+        arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
     return Command(name, arg, shown(line))
+
+
+_WORD = re.compile(r"\S+")
+_LINK_BRACKETS = (("<", ">"), ("[", "]"))
+
+
+def without_link_copies(arg: str) -> str:
+    """``arg`` without the copies of links a mail client writes after their text.
+
+    Outlook makes an address or a URL typed in a mail a link, and the plain-text part
+    it sends beside the HTML writes the link after its text: ``ops2@example.test<mailto:
+    ops2@example.test>`` (with a space before it, or in square brackets, in other
+    versions and gateways). Read as written, ``/assign`` named no member and ``/cc add``
+    no address. A link that goes elsewhere than its text says is kept as written: only
+    a copy is dropped. One pass over the words."""
+    out: list[str] = []
+    end = 0  # where the text after the last word kept starts
+    for word in _WORD.finditer(arg):
+        token = word.group()
+        link = _link_to(token)
+        if out and link is not None and _same_place(out[-1], link):
+            end = word.end()  # "x@y <mailto:x@y>": the copy and the space before it go
+            continue
+        out.append(arg[end : word.start()] + _own_text(token))
+        end = word.end()
+    return "".join(out) + arg[end:]
+
+
+def _link_to(token: str) -> str | None:
+    """Where ``token`` links to when it is a bracketed link, ``<mailto:x@y>``."""
+    for opener, closer in _LINK_BRACKETS:
+        if len(token) > 2 and token[0] == opener and token[-1] == closer:
+            return token[1:-1]
+    return None
+
+
+def _own_text(token: str) -> str:
+    """``x@y<mailto:x@y>`` → ``x@y``; any other word as it is."""
+    for opener, closer in _LINK_BRACKETS:
+        at = token.find(opener)
+        if at > 0 and token.endswith(closer) and _same_place(token[:at], token[at + 1 : -1]):
+            return token[:at]
+    return token
+
+
+def _same_place(text: str, link: str) -> bool:
+    """A link's text and its target name the same place: ``x@y`` and ``mailto:x@y``,
+    ``kb.test/1`` and ``https://kb.test/1/`` (in any case)."""
+    said, to = text.strip().casefold().rstrip("/"), link.strip().casefold().rstrip("/")
+    to = to.removeprefix("mailto:")
+    return bool(said) and said in (to, to.removeprefix("https://"), to.removeprefix("http://"))

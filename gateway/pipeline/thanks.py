@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.core.model import Attachment
+from gateway.pipeline.parse.taglines import without_taglines
 
 MAX_CHARS = 400  # a longer reply is more than thanks, whatever it says
 MAX_LEFT = 30  # letters left besides thanks and politeness (a name, 「ご対応」)
@@ -106,7 +107,8 @@ class ThanksVerdict:
 
 def judge(new_text: str) -> ThanksVerdict:
     """Whether ``new_text`` (a reply's own words) only thanks or acknowledges."""
-    text = unicodedata.normalize("NFKC", new_text).casefold().strip()
+    # a phone's "Get Outlook for iOS<https://…>" under the words is not theirs
+    text = unicodedata.normalize("NFKC", without_taglines(new_text)).casefold().strip()
     if not text:
         return ThanksVerdict(False, "empty")
     if len(text) > MAX_CHARS:

@@ -29,9 +29,10 @@ from gateway.core.i18n import Msg
 from gateway.core.model import By
 from gateway.notify import answers, views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
-from gateway.pipeline import commands
+from gateway.pipeline import command_lines, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role, repeated
 from gateway.pipeline.merging import Merge
+from gateway.pipeline.parse import quotes
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
@@ -51,7 +52,10 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     """Apply a verified member's commands, relay the rest, send the transcript.
     ``words=False``: the rest is not for the requester (the mail opened the ticket: a
     forward, or the member's own request); only a saved answer is sent."""
-    parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)
+    max_lines = a.settings.gateway.max_command_lines
+    parsed = commands.parse_commands(a.msg.new_text, max_lines)
+    if words:  # a note or a command below the member's words is never theirs to read
+        parsed = command_lines.below_words(parsed, commands.GRAMMAR, max_lines)
     changes.add_participant(
         a.session, ticket, member.email, "ops", a.now, actor=member.email, channel=CHANNEL
     )
@@ -61,7 +65,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
         parsed.commands, _run(a, ticket, parsed.commands, role, member.email, saved)
     )
     outcomes = [*ran, *parsed.ignored]
-    own_words = parsed.remaining.strip() if words else ""
+    # what they wrote, without the lines of our mail they answered under one by one
+    own_words = quotes.without_quoted_lines(parsed.remaining).strip() if words else ""
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
@@ -74,7 +79,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
             channel=CHANNEL,
             hold=action_hold(a),
         )
-    # after /note the member's words (and files) are the note; a saved answer still goes
+    # after /note the member's words (and files) are the note; the words above a /note
+    # written below them (command_lines.below_words) and a saved answer still go
     noted = parsed.note is not None
     relayed = (
         0
@@ -83,7 +89,7 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
             a,
             on,
             member,
-            "\n\n".join(saved) if noted else with_saved,
+            with_saved,
             relay_files=words and not noted,
             audience=None if on is ticket else people_of(a, ticket),
         )

@@ -9,6 +9,7 @@ only each file's name, type, size and SHA-256), all of them in one walk.
 from __future__ import annotations
 
 from gateway.notify.compose import Enclosure
+from gateway.pipeline import thanks
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.attachment_data import attachments_data
 from gateway.runner.arrival import Arrival
@@ -17,7 +18,11 @@ from gateway.runner.arrival import Arrival
 def member_files(a: Arrival) -> tuple[Enclosure, ...]:
     """Each file of the mail in hand, in the order the sender attached them; one whose
     bytes cannot be found again (a broken part) is left out rather than sent empty."""
-    listed = a.msg.attachments
+    # a small picture the HTML shows in its place is how the mail looks (the signature's
+    # logo, Outlook's image001.png, sent with every reply): the text answer cannot show
+    # it there, and as a file it would come with every answer; a big one is a pasted
+    # screenshot, which goes (where gateway.pipeline.thanks draws the same line)
+    listed = [x for x in a.msg.attachments if not x.inline or x.size >= thanks.PASTED_PICTURE_BYTES]
     if not listed or a.row.source in submission.SOURCES:  # a form's files are no answer
         return ()
     data = attachments_data(a.row.raw, {x.sha256 for x in listed})

@@ -25,7 +25,7 @@ from gateway.core.priority import Priority
 from gateway.notify import answers, labels
 from gateway.notify import views as v
 from gateway.outbound import failures
-from gateway.pipeline import authz, commands
+from gateway.pipeline import authz, command_lines, commands
 from gateway.pipeline.commands import CommandContext, Role
 from gateway.receive.imap import left
 from gateway.receive.imap.refused import TRIES
@@ -437,6 +437,10 @@ def applied() -> list[v.CommandLine]:
         *commands.parse_commands("/close\n/close\n", 20).ignored,  # a line given twice
         # a line too long to be a command, and one with a control character
         *commands.parse_commands("/close " + "x" * 2000 + "\n/close \x1b[2J\n", 20).ignored,
+        # a command below the member's words: not done, not sent
+        *command_lines.below_words(
+            commands.parse_commands("Hi Alice,\n/close\n", 20), commands.GRAMMAR, 20
+        ).ignored,
     ]
     return [*lines, *(v.CommandLine(i.line, i.why, "ignored") for i in ignored)]
 

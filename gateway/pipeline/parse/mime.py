@@ -131,9 +131,13 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
     """Prefer the plain-text alternative for ``text``; keep the HTML for ``html``."""
     branches: list[Body] = []
     for child in children:
-        branch = Body(big=body.big)
+        # a branch keeps its files' bytes when the walk does (a download, a relay): an
+        # HTML branch's pictures (Outlook's pasted screenshot, multipart/related inside
+        # the alternative) were listed but never found again
+        branch = Body(body.keep_data, big=body.big)
         branch.counter = body.counter
         branch.matched = body.matched
+        branch.hint = body.hint
         _walk(child, branch, False, depth + 1)
         branches.append(branch)
     with_plain = [b for b in branches if any(t.strip() for t in b.plain)]
@@ -144,6 +148,7 @@ def _walk_alternative(children: list[Message], body: Body, depth: int) -> None:
         body.html.extend(with_html[-1].html)
     for branch in branches:
         body.attachments.extend(branch.attachments)
+        body.data.extend(branch.data)
         body.notes.extend(branch.notes)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply"]
+__all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply", "without_quoted_lines"]
 
 WINDOW = 64 * 1024  # characters read line by line for the start of the quoted history
 MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than this
@@ -367,6 +367,14 @@ def _drop_trailing_quotes(text: str) -> str:
 def _drop_signature(text: str) -> str:
     signature = _SIGNATURE_LINE.search(text)
     return text[: signature.start()] if signature else text
+
+
+def without_quoted_lines(text: str) -> str:
+    """``text`` without its ``>`` lines (one pass): what a member's answer relays when
+    they answered point by point under quoted lines with no attribution above them
+    (below one, :func:`split_reply` drops them already). The lines they quote are our
+    own mail to them, whose internal lines (a note, the state) are not for the requester."""
+    return _QUOTED_LINE.sub("", text)
 
 
 def without_signature(text: str) -> str:
