@@ -124,10 +124,11 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
         del part["MIME-Version"]  # once, on the whole message
         texts.attach(part)
     msg = _with_files(texts, files, boundary) if files else texts
-    msg["From"] = _address(env.sender, charset)
-    msg["To"] = _address(env.to, charset)
+    msg["From"] = _address(env.sender, charset)  # type: ignore[assignment]
+    msg["To"] = _address(env.to, charset)  # type: ignore[assignment]
     if env.reply_to:
-        msg["Reply-To"] = _address(Person(env.reply_to, env.sender.name), charset)
+        reply_to = _address(Person(env.reply_to, env.sender.name), charset)
+        msg["Reply-To"] = reply_to  # type: ignore[assignment]
     msg["Subject"] = _text(subject, charset)  # type: ignore[assignment]
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = f"<{_msgid(env.message_id)}>"
@@ -239,12 +240,20 @@ def _base64(charset: str) -> Charset:
     return wrapped
 
 
-def _address(person: Person, charset: str) -> str:
+def _address(person: Person, charset: str) -> str | Header:
+    """``name <address>``: an ASCII name quoted where it must be, any other as encoded
+    words of at most 75 characters folded onto lines of their own (``formataddr``
+    writes one word however long the name: a long Japanese team or company name made
+    a word of 150 characters, which strict clients show as the raw ``=?…?=``)."""
     name = one_line(person.name)
     email = one_line(person.email).replace(" ", "")
     if not name:
         return email
-    return formataddr((name, email), charset="utf-8" if name.isascii() else charset)
+    if name.isascii():
+        return formataddr((name, email))
+    words = _Words(name, charset, header_name="Reply-To")  # the longest name it goes in
+    words.append(f"<{email}>", "us-ascii")
+    return words
 
 
 def _text(value: str, charset: str) -> str | Header:
