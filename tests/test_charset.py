@@ -107,6 +107,61 @@ def test_latin1_that_is_not_utf8_stays_latin1() -> None:
     )
 
 
+# Japanese bytes under a Western label: PHP's mail(), Java mailers and web forms label
+# what they send ISO-8859-1 whatever it holds; printers and UPS units send half-width
+# katakana alerts in raw Shift_JIS with no label at all
+JAPANESE_UNDER_A_WESTERN_LABEL = [
+    ("お世話になっております。サーバ①が停止しました。", "cp932"),
+    ("お世話になっております。サーバが停止しました。", "euc_jp"),
+    ("ﾌﾟﾘﾝﾀ ﾄﾅｰｴﾝﾄﾞ ｺｳｶﾝｼﾃｸﾀﾞｻｲ", "cp932"),
+    ("ｴﾗｰ: 3F ﾌﾟﾘﾝﾀ", "cp932"),
+]
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "windows-1252", "iso-8859-15", None])
+@pytest.mark.parametrize(("text", "codec"), JAPANESE_UNDER_A_WESTERN_LABEL)
+def test_japanese_under_a_western_label_or_none_is_read_as_japanese(
+    text: str, codec: str, label: str | None
+) -> None:
+    decoded, notes = decode_bytes(text.encode(codec), label)
+    assert decoded == text
+    assert notes  # a guess, so said
+
+
+# Western text whose bytes CP932 also reads (à é è before a letter are kanji, Ö ß and
+# other capitals are single half-width katakana): still Western
+WESTERN = [
+    "Frösche à la carte",
+    "Straße",
+    "GRÖßE",
+    "Déjà vu, ÉTÉ À PARIS",
+    "¡Hola! ¿Qué tal?",
+    "© 2026 ÀÉ Ångström",
+    "naïve façade",
+    "ÄÖÜ äöü ß",
+    "Müller ±5°C",
+]
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "windows-1252", None])
+@pytest.mark.parametrize("text", WESTERN)
+def test_western_text_stays_western(text: str, label: str | None) -> None:
+    assert decode_bytes(text.encode("latin-1"), label)[0] == text
+
+
+@pytest.mark.parametrize("label", ["koi8-r", "windows-1251"])
+def test_cyrillic_is_never_taken_for_half_width_katakana(label: str) -> None:
+    text = "ПРИВЕТ МИР привет мир"
+    assert decode_bytes(text.encode(label), label) == (text, [])
+
+
+def test_shift_jis_under_an_euc_jp_label_is_read_as_shift_jis() -> None:
+    text = "お世話になっております。サーバ①が停止しました。"
+    decoded, notes = decode_bytes(text.encode("cp932"), "euc-jp")
+    assert decoded == text
+    assert notes == ["charset: labelled 'euc-jp' but is not EUC-JP, decoded as cp932"]
+
+
 @pytest.mark.parametrize(
     ("data", "label", "expected"), [c[1:] for c in BODY_CASES], ids=[c[0] for c in BODY_CASES]
 )

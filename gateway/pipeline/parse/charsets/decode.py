@@ -64,7 +64,7 @@ def _decode_family(data: bytes, family: str, codec: str, label: str | None) -> D
     if family == "cp932":
         return _decode_cp932(data, label)
     if family == "euc":
-        return decode_euc(data)
+        return _decode_euc_jp(data, label)
     if family == "utf-8":
         return _decode_utf8(data, label)
     if family == "ascii":
@@ -83,6 +83,23 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
             note = [] if codec == "cp932" else [f"charset: {label!r} decoded as {codec}"]
             return text, note
     return data.decode("cp932", "replace"), [replaced(label)]
+
+
+def _decode_euc_jp(data: bytes, label: str | None) -> Decoded:
+    """EUC-JP that is not EUC-JP is most often Shift_JIS (a Unix tool's label on a
+    Windows user's text): read as CP932 when that reads as Japanese, else as EUC-JP
+    with what it could not read replaced."""
+    text, notes = decode_euc(data)
+    if not notes:
+        return text, notes
+    japanese = guess_japanese(data)
+    if japanese is None:
+        return text, notes
+    return japanese[0], [f"charset: labelled {label!r} but is not EUC-JP, decoded as {japanese[1]}"]
+
+
+# Western single-byte codecs as labels are read (ISO-8859-1 is read as windows-1252)
+_WESTERN = frozenset({"cp1252", "iso8859-15", "latin-1", "iso8859-1"})
 
 
 def _decode_utf8(data: bytes, label: str | None) -> Decoded:
@@ -111,6 +128,15 @@ def _decode_other(data: bytes, codec: str, label: str | None) -> Decoded:
         utf8 = strict(data, "utf-8")
         if utf8 is not None:
             return utf8, [f"charset: labelled {label!r} but is UTF-8, decoded as utf-8"]
+    if not data.isascii() and codec in _WESTERN:
+        # PHP's mail(), Java mailers and web forms label Shift_JIS or EUC-JP text
+        # ISO-8859-1 whatever it holds; Western text reads as kana almost never (it
+        # takes C1 controls, or three capitals in a row). Not for Cyrillic or Greek
+        # labels, whose letters are the bytes half-width katakana are.
+        japanese = guess_japanese(data)
+        if japanese is not None:
+            text, used = japanese
+            return text, [f"charset: labelled {label!r} but is Japanese, decoded as {used}"]
     if codec == "cp1252":
         return decode_cp1252(data), []
     text = strict(data, codec)

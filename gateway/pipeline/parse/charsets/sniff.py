@@ -3,7 +3,9 @@
 Used when a label is missing, unknown or wrong. The order is what keeps the
 guess safe: ASCII, then UTF-8 (strict, then "mostly": a truncated tail is
 still UTF-8), then CP932 or EUC-JP only when the result reads as Japanese
-(it has kana), then GB2312 only when every wide character is CJK, and
+(it has kana: full-width, or half-width katakana in words of three or more, which
+is what a printer's or UPS's alert in raw Shift_JIS holds, and what a run of
+Western capitals such as ÖẞE is not), then GB2312 only when every wide character is CJK, and
 windows-1252 last, which decodes anything.
 """
 
@@ -11,11 +13,20 @@ from __future__ import annotations
 
 import re
 
-from gateway.core.text import CJK_PUNCTUATION, FULLWIDTH_FORMS, IDEOGRAPHS, KANA
+from gateway.core.text import (
+    CJK_PUNCTUATION,
+    FULLWIDTH_FORMS,
+    HALFWIDTH_KATAKANA,
+    IDEOGRAPHS,
+    KANA,
+)
 from gateway.pipeline.parse.charsets.euc import decode_euc
 from gateway.pipeline.parse.charsets.lenient import decode_cp1252, strict
 
 _KANA_RE = re.compile(f"[{KANA}]")
+# a word of half-width katakana (ﾌﾟﾘﾝﾀ, ｴﾗｰ): one or two such characters are also what
+# Western capitals read as in CP932 (GRÖßE: ﾖﾟ), three in a row almost never are
+_HALFWIDTH_WORD = re.compile(f"[{HALFWIDTH_KATAKANA}]{{3,}}")
 # what JIS double-byte text decodes to: kana, kanji, CJK punctuation, full-width forms
 _CJK_RE = re.compile(f"[{CJK_PUNCTUATION}{KANA}{IDEOGRAPHS}{FULLWIDTH_FORMS}]")
 
@@ -62,7 +73,7 @@ def guess_japanese(data: bytes) -> tuple[str, str] | None:
             if decoded is None:
                 continue
             text = decoded
-        kana = len(_KANA_RE.findall(text))
+        kana = len(_KANA_RE.findall(text)) + sum(map(len, _HALFWIDTH_WORD.findall(text)))
         if kana == 0:
             continue
         score = kana + len(_CJK_RE.findall(text))
