@@ -135,8 +135,8 @@ def _decode_other(data: bytes, codec: str, label: str | None) -> Decoded:
         # labels, whose letters are the bytes half-width katakana are.
         japanese = guess_japanese(data)
         if japanese is not None:
-            text, used = japanese
-            return text, [f"charset: labelled {label!r} but is Japanese, decoded as {used}"]
+            note = f"charset: labelled {label!r} but is Japanese, decoded as {japanese[1]}"
+            return japanese[0], [note]
     if codec == "cp1252":
         return decode_cp1252(data), []
     text = strict(data, codec)
