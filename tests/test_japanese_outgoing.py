@@ -170,3 +170,48 @@ def test_a_long_japanese_requester_name_and_subject_through_ack_and_relayed_answ
             assert max(len(line) for line in row.raw.split(b"\r\n")) <= 998
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "iso-2022-jp"])
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "見積書.xlsx",
+        "見積書（2026年度版）東京本社 営業部 最終確定版・山田確認済み.xlsx",
+        "見積書①～ｶﾅ.xlsx",  # no JIS code: UTF-8 words in an ISO-2022-JP mail
+    ],
+)
+def test_a_relayed_japanese_file_name_is_read_by_old_and_new_clients(
+    charset: str, filename: str
+) -> None:
+    """RFC 2231 (``filename*=``) alone is unknown to older Outlook, Becky! and the
+    Japanese clients that read ISO-2022-JP mail: they show ``見積書.xlsx`` as
+    ``ATT00001.bin`` or as percent signs. The type's ``name`` carries the name as
+    encoded words too (as Outlook and Gmail write it), each within 75 characters on a
+    line within 78; the disposition keeps RFC 2231 for the clients that read it first."""
+    from gateway.notify.compose import Enclosure
+
+    env = Envelope(
+        kind="ops_reply",
+        sender=Person("support@example.test", "サポート窓口"),
+        to=Person("yamada@customer.test", "山田 太郎"),
+        message_id="t1.abc@example.test",
+        date=datetime(2026, 12, 4, 1, 0, tzinfo=UTC),
+        charset=charset,
+    )
+    files = (Enclosure(filename, "application/vnd.ms-excel", b"PK\x03\x04"),)
+    raw = compose(env, Rendered("見積書の件", "添付します。\n", "<p>添付します。</p>"), files)
+    msg = _parsed(raw)
+    [part] = [p for p in msg.walk() if p.get_content_type() == "application/vnd.ms-excel"]
+    content_type = part["Content-Type"]
+    for n, line in enumerate(f"Content-Type: {content_type}".split("\r\n")):
+        assert len(line) <= 78 and (n == 0 or line[:1] in " \t"), line
+    name = part.get_param("name")
+    assert isinstance(name, str)
+    words = _WORD.findall(name)
+    assert words and all(len(w) <= 75 for w in re.findall(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=", name))
+    assert "".join(_word_text(*w) for w in words) == filename
+    assert str(make_header(decode_header(name))) == filename
+    assert part.get_filename() == filename  # RFC 2231, read first by those that know it
+    modern = email.message_from_bytes(raw, policy=email.policy.default)
+    assert [a.get_filename() for a in modern.iter_attachments()] == [filename]

@@ -123,7 +123,7 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
             part.set_payload(body, _base64(charset))
         del part["MIME-Version"]  # once, on the whole message
         texts.attach(part)
-    msg = _with_files(texts, files, boundary) if files else texts
+    msg = _with_files(texts, files, boundary, charset) if files else texts
     msg["From"] = _address(env.sender, charset)  # type: ignore[assignment]
     msg["To"] = _address(env.to, charset)  # type: ignore[assignment]
     if env.reply_to:
@@ -145,9 +145,12 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
     return msg.as_bytes(policy=WIRE)
 
 
-def _with_files(texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str) -> MIMEMultipart:
+def _with_files(
+    texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str, charset: str
+) -> MIMEMultipart:
     """The texts first, then each file base64-encoded, its name in RFC 2231 form when
-    it is not ASCII (``filename*=utf-8''…``: what Outlook, Gmail and Thunderbird read)."""
+    it is not ASCII (``filename*=utf-8''…``: what Outlook, Gmail and Thunderbird read),
+    and as encoded words in the type's ``name`` for older clients (:func:`_name`)."""
     del texts["MIME-Version"]
     msg = MIMEMultipart("mixed")
     msg.set_boundary(inner.replace("=_gw_", "=_gwm_"))  # base64 and our texts never hold it
@@ -159,10 +162,29 @@ def _with_files(texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str) 
         part.set_payload(f.data)
         encoders.encode_base64(part)
         name = one_line(f.filename) or "attachment"
-        part.replace_header("Content-Type", f"{maintype}/{subtype}; {_param('name', name)}")
+        part.replace_header("Content-Type", f"{maintype}/{subtype}; {_name(name, charset)}")
         part["Content-Disposition"] = f"attachment; {_param('filename', name)}"
         msg.attach(part)
     return msg
+
+
+def _name(value: str, charset: str) -> str:
+    """The type's ``name``: a name that is not plain ASCII as encoded words in quotes,
+    as Outlook and Gmail write it, for the clients that know no RFC 2231 (older
+    Outlook, Becky!, the Japanese clients ISO-2022-JP mail is for), which read this
+    one when the disposition's ``filename*`` means nothing to them. Each word is
+    short enough for `` name="`` before it on a folded line."""
+    if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
+        return f'name="{value}"'
+    if not _encodes(value, charset):
+        charset = "utf-8"  # a name with ① in an ISO-2022-JP mail
+    words = Header(value, charset, maxlinelen=_NAME_WORD).encode(
+        splitchars="", maxlinelen=_NAME_WORD, linesep="\n"
+    )
+    return 'name="' + " ".join(w.strip() for w in words.split("\n")) + '"'
+
+
+_NAME_WORD = 68  # an encoded word within 75, and `` name="`` + it within 78 columns
 
 
 def _param(key: str, value: str) -> str:
@@ -213,12 +235,15 @@ def _charset(env: Envelope, texts: tuple[str, ...]) -> str:
     """ISO-2022-JP only when it can carry every character (no ①, no emoji); else UTF-8."""
     if env.charset == "utf-8":
         return "utf-8"
+    return env.charset if all(_encodes(text, env.charset) for text in texts) else "utf-8"
+
+
+def _encodes(text: str, charset: str) -> bool:
     try:
-        for text in texts:
-            text.encode(env.charset)
+        text.encode(charset)
     except UnicodeEncodeError:
-        return "utf-8"
-    return env.charset
+        return False
+    return True
 
 
 MAX_LINE = 998  # octets in a line of mail, CRLF aside (RFC 5322 section 2.1.1)
