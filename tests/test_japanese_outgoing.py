@@ -215,3 +215,52 @@ def test_a_relayed_japanese_file_name_is_read_by_old_and_new_clients(
     assert part.get_filename() == filename  # RFC 2231, read first by those that know it
     modern = email.message_from_bytes(raw, policy=email.policy.default)
     assert [a.get_filename() for a in modern.iter_attachments()] == [filename]
+
+
+def test_what_windows_types_goes_out_in_iso_2022_jp_as_windows_clients_write_it() -> None:
+    """～ and － are what a Japanese IME on Windows types (10時～12時, ＭＦＣ－Ｌ２７５０);
+    the iso2022_jp codec knows them only as 〜 and −, so with ``iso2022jp = true`` almost
+    every answer a member wrote on Windows went out in UTF-8, which the old clients the
+    setting is for cannot read. They go out as the JIS codes Windows writes for them
+    (CP50220), and come back as the same text."""
+    from gateway.pipeline.parse.message import parse_message
+
+    words = "３階のＭＦＣ－Ｌ２７５０は１０時～１２時に停止します（∥ ￠ ￡ ￢）。"
+    env = Envelope(
+        kind="ops_reply",
+        sender=Person("support@example.test", "サポート～窓口"),
+        to=Person("yamada@customer.test", "山田 太郎"),
+        message_id="t1.abc@example.test",
+        date=datetime(2026, 12, 4, 1, 0, tzinfo=UTC),
+        subject_tag="[#1]",
+        charset="iso-2022-jp",
+    )
+    raw = compose(env, Rendered("Re: １０時～１２時の停止", words + "\n", f"<p>{words}</p>"))
+    msg = _parsed(raw)
+    for part in msg.walk():
+        if part.get_content_maintype() == "text":
+            assert part.get_content_charset() == "iso-2022-jp"
+    assert "=?iso-2022-jp?" in msg["Subject"] and "=?iso-2022-jp?" in msg["From"]
+    # the standard mapping reads the JIS codes as 〜 and −, the same characters
+    assert strictly_decoded(msg, "Subject") == "[#1] Re: １０時〜１２時の停止"
+    back = parse_message(raw)
+    assert back.subject == "[#1] Re: １０時～１２時の停止"
+    assert back.from_ is not None and back.from_.name == "サポート～窓口"
+    assert back.text.strip() == words
+
+
+def test_with_a_character_jis_has_not_the_windows_forms_stay_as_typed_in_utf_8() -> None:
+    env = Envelope(
+        kind="ops_reply",
+        sender=Person("support@example.test", "サポート"),
+        to=Person("yamada@customer.test", "山田 太郎"),
+        message_id="t1.abc@example.test",
+        date=datetime(2026, 12, 4, 1, 0, tzinfo=UTC),
+        charset="iso-2022-jp",
+    )
+    raw = compose(env, Rendered("１０時～１２時 ①", "１０時～１２時 ①\n", "<p>①</p>"))
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    body = msg.get_body(("plain",))
+    assert body is not None and body.get_content_charset() == "utf-8"
+    assert body.get_content().strip() == "１０時～１２時 ①"
+    assert msg["Subject"] == "１０時～１２時 ①"

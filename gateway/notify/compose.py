@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from email import encoders
 from email.charset import BASE64, Charset
@@ -110,6 +110,7 @@ def subject_line(tag: str, subject: str) -> str:
 def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -> bytes:
     """A multipart/alternative mail (text first, HTML preferred by clients that can);
     with ``files``, that alternative and the files in a multipart/mixed."""
+    env, parts = _as_jis(env, parts)  # what Windows types, as Windows writes it in JIS
     subject = subject_line(env.subject_tag, parts.subject)
     charset = _charset(env, (parts.text, parts.html, subject, env.sender.name, env.to.name))
     texts = MIMEMultipart("alternative")
@@ -176,8 +177,10 @@ def _name(value: str, charset: str) -> str:
     short enough for `` name="`` before it on a folded line."""
     if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
         return f'name="{value}"'
-    if not _encodes(value, charset):
-        charset = "utf-8"  # a name with ① in an ISO-2022-JP mail
+    if charset == "iso-2022-jp" and _encodes(value.translate(_WINDOWS_TO_JIS), charset):
+        value = value.translate(_WINDOWS_TO_JIS)
+    else:
+        charset = "utf-8"  # a name with ① in an ISO-2022-JP mail, or a UTF-8 mail
     words = Header(value, charset, maxlinelen=_NAME_WORD).encode(
         splitchars="", maxlinelen=_NAME_WORD, linesep="\n"
     )
@@ -244,6 +247,44 @@ def _encodes(text: str, charset: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+# The six JIS X 0208 characters Windows (CP932) maps to other code points than the
+# iso2022_jp codec: a Japanese IME on Windows types the first two all the time (10時～12時,
+# ＭＦＣ－Ｌ２７５０). Sent in ISO-2022-JP, they are the JIS codes Windows itself writes
+# for them (CP50220), which Windows clients read back as typed; the parser reads them so.
+_WINDOWS_TO_JIS = str.maketrans(
+    {
+        "\uff5e": "\u301c",  # ～ FULLWIDTH TILDE → 〜 WAVE DASH (JIS 1-33)
+        "\u2225": "\u2016",  # ∥ PARALLEL TO → ‖ DOUBLE VERTICAL LINE (1-34)
+        "\uff0d": "\u2212",  # － FULLWIDTH HYPHEN-MINUS → − MINUS SIGN (1-61)
+        "\uffe0": "\u00a2",  # ￠ → ¢ (1-81)
+        "\uffe1": "\u00a3",  # ￡ → £ (1-82)
+        "\uffe2": "\u00ac",  # ￢ → ¬ (2-44)
+    }
+)
+
+
+def _as_jis(env: Envelope, parts: Rendered) -> tuple[Envelope, Rendered]:
+    """For an ISO-2022-JP mail, its texts with Windows' six forms as the iso2022_jp
+    codec writes them, when that lets every text go in ISO-2022-JP; else as they are
+    (the mail goes in UTF-8, where ～ stays ～)."""
+    if env.charset != "iso-2022-jp":
+        return env, parts
+
+    def jis(text: str) -> str:
+        return text.translate(_WINDOWS_TO_JIS)
+
+    jis_env = replace(
+        env,
+        sender=replace(env.sender, name=jis(env.sender.name)),
+        to=replace(env.to, name=jis(env.to.name)),
+    )
+    jis_parts = Rendered(jis(parts.subject), jis(parts.text), jis(parts.html))
+    texts = (*astuple(jis_parts), jis_env.sender.name, jis_env.to.name)
+    if all(_encodes(text, env.charset) for text in texts):
+        return jis_env, jis_parts
+    return env, parts
 
 
 MAX_LINE = 998  # octets in a line of mail, CRLF aside (RFC 5322 section 2.1.1)
