@@ -162,6 +162,35 @@ def test_shift_jis_under_an_euc_jp_label_is_read_as_shift_jis() -> None:
     assert notes == ["charset: labelled 'euc-jp' but is not EUC-JP, decoded as cp932"]
 
 
+def test_utf8_under_an_euc_jp_label_is_read_as_utf8() -> None:
+    """As under a Shift_JIS label: a label a Unix tool set, on text written elsewhere."""
+    text = "①髙橋です。"
+    decoded, notes = decode_bytes(text.encode(), "euc-jp")
+    assert decoded == text
+    assert notes == ["charset: labelled 'euc-jp' but is not EUC-JP, decoded as utf-8"]
+
+
+# labels of Japanese charsets written by Java (ibm943, x-eucjp-open-…), .NET
+# (windows-932), old Macs (x-mac-japanese) and browsers (unicode-1-1-utf-8): each was an
+# unknown label, and text without kana (①髙橋, a name) came out as windows-1252
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("ibm943", "cp932"),
+        ("cp943c", "cp932"),
+        ("windows-932", "cp932"),
+        ("x-mac-japanese", "cp932"),
+        ("x-eucjp-open-19970715-ms", "euc_jp"),
+        ("eucjp-open", "euc_jp"),
+        ("x-iso-2022-jp", "iso2022_jp"),
+        ("unicode-1-1-utf-8", "utf-8"),
+    ],
+)
+def test_labels_of_japanese_charsets_from_other_platforms(label: str, codec: str) -> None:
+    text = "髙橋" if codec == "cp932" else "高橋"
+    assert decode_bytes(text.encode(codec), label) == (text, [])
+
+
 @pytest.mark.parametrize(
     ("data", "label", "expected"), [c[1:] for c in BODY_CASES], ids=[c[0] for c in BODY_CASES]
 )

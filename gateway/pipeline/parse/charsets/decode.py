@@ -86,16 +86,17 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
 
 
 def _decode_euc_jp(data: bytes, label: str | None) -> Decoded:
-    """EUC-JP that is not EUC-JP is most often Shift_JIS (a Unix tool's label on a
-    Windows user's text): read as CP932 when that reads as Japanese, else as EUC-JP
-    with what it could not read replaced."""
+    """EUC-JP that is not EUC-JP is UTF-8 or Shift_JIS (a Unix tool's label on text
+    written elsewhere): read as UTF-8 when it is, as CP932 when that reads as
+    Japanese, else as EUC-JP with what it could not read replaced."""
     text, notes = decode_euc(data)
     if not notes:
         return text, notes
-    japanese = guess_japanese(data)
-    if japanese is None:
+    utf8 = strict(data, "utf-8")
+    other = (utf8, "utf-8") if utf8 is not None else guess_japanese(data)
+    if other is None:
         return text, notes
-    return japanese[0], [f"charset: labelled {label!r} but is not EUC-JP, decoded as {japanese[1]}"]
+    return other[0], [f"charset: labelled {label!r} but is not EUC-JP, decoded as {other[1]}"]
 
 
 # Western single-byte codecs as labels are read (ISO-8859-1 is read as windows-1252)
