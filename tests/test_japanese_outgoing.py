@@ -264,3 +264,29 @@ def test_with_a_character_jis_has_not_the_windows_forms_stay_as_typed_in_utf_8()
     assert body is not None and body.get_content_charset() == "utf-8"
     assert body.get_content().strip() == "１０時～１２時 ①"
     assert msg["Subject"] == "１０時～１２時 ①"
+
+
+@pytest.mark.parametrize("text", ["お問い合わせの件です。", "①の件です。"])
+def test_the_html_part_declares_the_charset_it_is_sent_in(text: str) -> None:
+    """The layout says ``<meta charset="utf-8">``; an ISO-2022-JP mail's HTML part said
+    UTF-8 inside and ISO-2022-JP outside, and Outlook (and the IE component older
+    Japanese clients show HTML with) takes the meta tag's word: mojibake."""
+    from gateway.notify.render import Renderer
+    from tests.support.samples import SAMPLES
+
+    parts = Renderer().render(SAMPLES[0], "ja")
+    parts = Rendered(parts.subject, parts.text + text, parts.html.replace("</p>", text, 1))
+    env = Envelope(
+        kind="acknowledgement",
+        sender=Person("support@example.test", "サポート窓口"),
+        to=Person("yamada@customer.test", "山田 太郎"),
+        message_id="t1.abc@example.test",
+        date=datetime(2026, 12, 4, 1, 0, tzinfo=UTC),
+        charset="iso-2022-jp",
+    )
+    msg = email.message_from_bytes(compose(env, parts), policy=email.policy.default)
+    html = msg.get_body(("html",))
+    assert html is not None
+    declared = re.findall(r"""<meta[^>]*charset=["']?([\w.:-]+)""", html.get_content(), re.I)
+    assert declared == [html.get_content_charset()]
+    assert html.get_content_charset() == ("utf-8" if "①" in text else "iso-2022-jp")

@@ -61,6 +61,10 @@ class _Wire(Compat32):
 
 
 _PLAIN = re.compile(r"[!-~]+(?: [!-~]+)*")
+# the charset an HTML part names in its <meta> (``charset="utf-8"``, or http-equiv's
+# ``content="text/html; charset=utf-8"``): made the one it is sent in, as Outlook and
+# the IE component older Japanese clients show HTML with take the tag's word over MIME's
+_META_CHARSET = re.compile(r"""(<meta\b[^>]{0,200}?\bcharset\s*=\s*["']?)[\w.:-]+""", re.I)
 WIRE = _Wire(linesep="\r\n", max_line_length=78)
 MAX_REFERENCES = 10  # RFC 5322 3.6.4 allows trimming; keep the first and the latest
 _MSGID = re.compile(r"[^\x21-\x7e]|[<>]")
@@ -117,7 +121,8 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
     boundary = _boundary(env.message_id)
     if not any(boundary in body for body in (parts.text, parts.html)):
         texts.set_boundary(boundary)  # else the generator picks one that is not in them
-    for body, subtype in ((parts.text, "plain"), (parts.html, "html")):
+    html = _META_CHARSET.sub(lambda m: m[1] + charset, parts.html, count=2)
+    for body, subtype in ((parts.text, "plain"), (html, "html")):
         part = MIMEText(body, subtype, charset)
         if _lines_too_long(body, charset):
             del part["Content-Transfer-Encoding"]
