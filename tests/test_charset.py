@@ -340,6 +340,21 @@ HEADER_CASES = [
         "日本語の件名①です",
     ),
     (
+        # one character split between words whose labels name the same charset
+        "alias-labels-split-mid-character",
+        "=?UTF-8?B?" + _b64(_UTF8_SUBJECT[:4]) + "?= =?utf8?B?" + _b64(_UTF8_SUBJECT[4:]) + "?=",
+        "日本語の件名①です",
+    ),
+    (
+        "sjis-alias-labels-split-mid-character",
+        "=?Shift_JIS?B?"
+        + _b64("日本語の件名".encode("cp932")[:3])
+        + "?= =?CP932?B?"
+        + _b64("日本語の件名".encode("cp932")[3:])
+        + "?=",
+        "日本語の件名",
+    ),
+    (
         "base64-split-mid-quantum",
         "=?utf-8?B?" + _b64(_UTF8_SUBJECT)[:6] + "?= =?utf-8?B?" + _b64(_UTF8_SUBJECT)[6:] + "?=",
         "日本語の件名①です",
