@@ -140,6 +140,8 @@ WESTERN = [
     "naïve façade",
     "ÄÖÜ äöü ß",
     "Müller ±5°C",
+    "crème brûlée",  # è m, û l, é e: three kanji in CP932, two of them side by side
+    "Légère été à Zürich",
 ]
 
 
@@ -411,6 +413,18 @@ def test_raw_8bit_headers(raw: bytes, expected: str) -> None:
     assert decode_header_value(raw) == expected
     # compat32 hands the same bytes over as a str with surrogate escapes
     assert decode_header_value(raw.decode("ascii", "surrogateescape")) == expected
+
+
+# subjects of kanji alone, as business mail has them, in raw Shift_JIS: no kana for the
+# sniffing to know them by; under an ISO-2022-JP body (whose 8-bit bytes can only be the
+# writer's code page) or no body charset they were read as windows-1252
+KANJI_SUBJECTS = ["見積書送付", "御見積依頼", "至急対応願", "東京本社", "【至急】見積書", "至急"]
+
+
+@pytest.mark.parametrize("hint", ["ISO-2022-JP", "iso-2022-jp", None, "us-ascii"])
+@pytest.mark.parametrize("subject", KANJI_SUBJECTS)
+def test_a_raw_shift_jis_subject_of_kanji_alone(subject: str, hint: str | None) -> None:
+    assert decode_header_value(subject.encode("cp932"), hint) == subject
 
 
 def test_fallback_charset_is_used_for_raw_bytes() -> None:

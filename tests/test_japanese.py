@@ -201,3 +201,18 @@ def test_japanese_under_a_western_label_or_none_files_a_japanese_ticket(
     assert t["messages"][0]["text"] == body.strip()
     [ack] = outbox(app, "acknowledgement")
     assert "お問い合わせを受け付けました" in subject_of(ack)
+
+
+def test_a_raw_shift_jis_subject_of_kanji_alone_over_an_iso2022jp_body(app: App) -> None:
+    """Old mailers and scripts write the subject in raw Shift_JIS and the text in
+    ISO-2022-JP; a subject of kanji alone has no kana to be known by, and the ticket
+    was titled ``Œ©Ï‘‘—•t``."""
+    raw = (
+        b"From: yamada@customer.test\r\nTo: support@example.test\r\n"
+        b"Subject: " + "【至急】見積書送付".encode("cp932") + b"\r\n"
+        b"Message-ID: <raw-kanji@customer.test>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+        + encode_cp50221("見積書を送付いたします。\r\n")
+    )
+    t = show(app, deliver(app, raw).ticket_id or 0)
+    assert t["subject"] == "【至急】見積書送付"

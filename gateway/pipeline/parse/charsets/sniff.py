@@ -5,8 +5,10 @@ guess safe: ASCII, then UTF-8 (strict, then "mostly": a truncated tail is
 still UTF-8), then CP932 or EUC-JP only when the result reads as Japanese
 (it has kana: full-width, or half-width katakana in words of three or more, which
 is what a printer's or UPS's alert in raw Shift_JIS holds, and what a run of
-Western capitals such as ÖẞE is not), then GB2312 only when every wide character is CJK, and
-windows-1252 last, which decodes anything.
+Western capitals such as ÖẞE is not), then GB2312 only when every wide character
+is CJK, then CP932 on the same terms and with three 8-bit bytes in a row (a subject
+of kanji alone, 見積書送付, has no kana; GB2312 cannot read Shift_JIS's lead bytes
+below 0xA1), and windows-1252 last, which decodes anything.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def guess(data: bytes) -> tuple[str, str, list[str]]:
     chinese = strict(data, "gb2312")  # EUC-CN proper: both bytes >= 0xA1
     if chinese is not None and _all_cjk(chinese):
         return chinese, "gb2312", []
+    kanji = strict(data, "cp932")
+    if kanji is not None and _all_cjk(kanji) and _HIGH_RUN.search(data):
+        return kanji, "cp932", []
     return decode_cp1252(data), "cp1252", []
 
 
@@ -80,6 +85,11 @@ def guess_japanese(data: bytes) -> tuple[str, str] | None:
         if best is None or score > best[0]:
             best = (score, text, codec)
     return None if best is None else (best[1], best[2])
+
+
+# three 8-bit bytes in a row: kanji (至急 is 8E 8A 8B 7D), where Western text that CP932
+# also reads (crème brûlée: è m, û l, é e) makes each "kanji" of an accent and a letter
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3}")
 
 
 def _all_cjk(text: str) -> bool:
