@@ -427,6 +427,13 @@ def test_a_raw_shift_jis_subject_of_kanji_alone(subject: str, hint: str | None) 
     assert decode_header_value(subject.encode("cp932"), hint) == subject
 
 
+@pytest.mark.parametrize("subject", KANJI_SUBJECTS)
+def test_a_raw_euc_jp_subject_of_kanji_alone_in_japanese_mail(subject: str) -> None:
+    """EUC-JP kanji are GB2312 bytes too: in mail whose text is ISO-2022-JP they are
+    EUC-JP (a Unix mailer's), not Chinese (東京本社 was 澎叠塑家)."""
+    assert decode_header_value(subject.encode("euc_jp"), "ISO-2022-JP") == subject
+
+
 def test_fallback_charset_is_used_for_raw_bytes() -> None:
     raw = "代开发票".encode("gb18030")
     assert decode_header_value(raw, fallback_charset="gb2312") == "代开发票"

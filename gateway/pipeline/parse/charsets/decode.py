@@ -188,4 +188,13 @@ def sniff_named(data: bytes, hint: str | None = None) -> tuple[str, str, list[st
             decoded, notes = _decode_family(data, family, codec, hint)
             if not notes:
                 return decoded, codec, []
-    return guess(data)
+    text, used, notes = guess(data)
+    if used in ("gb2312", "cp1252") and classify_label(hint)[0] in _JAPANESE_FAMILIES:
+        # kanji alone in EUC-JP are GB2312's bytes too: in a Japanese mail, Japanese
+        euc, problems = decode_euc(data)
+        if not problems:
+            return euc, "euc_jp", []
+    return text, used, notes
+
+
+_JAPANESE_FAMILIES = ("jis", "cp932", "euc")

@@ -29,6 +29,7 @@ _KANA_RE = re.compile(f"[{KANA}]")
 # a word of half-width katakana (ﾌﾟﾘﾝﾀ, ｴﾗｰ): one or two such characters are also what
 # Western capitals read as in CP932 (GRÖßE: ﾖﾟ), three in a row almost never are
 _HALFWIDTH_WORD = re.compile(f"[{HALFWIDTH_KATAKANA}]{{3,}}")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # what JIS double-byte text decodes to: kana, kanji, CJK punctuation, full-width forms
 _CJK_RE = re.compile(f"[{CJK_PUNCTUATION}{KANA}{IDEOGRAPHS}{FULLWIDTH_FORMS}]")
 
@@ -78,7 +79,9 @@ def guess_japanese(data: bytes) -> tuple[str, str] | None:
             if decoded is None:
                 continue
             text = decoded
-        kana = len(_KANA_RE.findall(text)) + sum(map(len, _HALFWIDTH_WORD.findall(text)))
+        kana = len(_KANA_RE.findall(text))
+        if not _PRIVATE_USE.search(text):  # EUC-JP kanji read as CP932: ｸｫﾀﾑｽ and gaiji
+            kana += sum(map(len, _HALFWIDTH_WORD.findall(text)))
         if kana == 0:
             continue
         score = kana + len(_CJK_RE.findall(text))
