@@ -107,6 +107,92 @@ def test_latin1_that_is_not_utf8_stays_latin1() -> None:
     )
 
 
+# Japanese bytes under a Western label: PHP's mail(), Java mailers and web forms label
+# what they send ISO-8859-1 whatever it holds; printers and UPS units send half-width
+# katakana alerts in raw Shift_JIS with no label at all
+JAPANESE_UNDER_A_WESTERN_LABEL = [
+    ("お世話になっております。サーバ①が停止しました。", "cp932"),
+    ("お世話になっております。サーバが停止しました。", "euc_jp"),
+    ("ﾌﾟﾘﾝﾀ ﾄﾅｰｴﾝﾄﾞ ｺｳｶﾝｼﾃｸﾀﾞｻｲ", "cp932"),
+    ("ｴﾗｰ: 3F ﾌﾟﾘﾝﾀ", "cp932"),
+]
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "windows-1252", "iso-8859-15", None])
+@pytest.mark.parametrize(("text", "codec"), JAPANESE_UNDER_A_WESTERN_LABEL)
+def test_japanese_under_a_western_label_or_none_is_read_as_japanese(
+    text: str, codec: str, label: str | None
+) -> None:
+    decoded, notes = decode_bytes(text.encode(codec), label)
+    assert decoded == text
+    assert notes  # a guess, so said
+
+
+# Western text whose bytes CP932 also reads (à é è before a letter are kanji, Ö ß and
+# other capitals are single half-width katakana): still Western
+WESTERN = [
+    "Frösche à la carte",
+    "Straße",
+    "GRÖßE",
+    "Déjà vu, ÉTÉ À PARIS",
+    "¡Hola! ¿Qué tal?",
+    "© 2026 ÀÉ Ångström",
+    "naïve façade",
+    "ÄÖÜ äöü ß",
+    "Müller ±5°C",
+    "crème brûlée",  # è m, û l, é e: three kanji in CP932, two of them side by side
+    "Légère été à Zürich",
+]
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "windows-1252", None])
+@pytest.mark.parametrize("text", WESTERN)
+def test_western_text_stays_western(text: str, label: str | None) -> None:
+    assert decode_bytes(text.encode("latin-1"), label)[0] == text
+
+
+@pytest.mark.parametrize("label", ["koi8-r", "windows-1251"])
+def test_cyrillic_is_never_taken_for_half_width_katakana(label: str) -> None:
+    text = "ПРИВЕТ МИР привет мир"
+    assert decode_bytes(text.encode(label), label) == (text, [])
+
+
+def test_shift_jis_under_an_euc_jp_label_is_read_as_shift_jis() -> None:
+    text = "お世話になっております。サーバ①が停止しました。"
+    decoded, notes = decode_bytes(text.encode("cp932"), "euc-jp")
+    assert decoded == text
+    assert notes == ["charset: labelled 'euc-jp' but is not EUC-JP, decoded as cp932"]
+
+
+def test_utf8_under_an_euc_jp_label_is_read_as_utf8() -> None:
+    """As under a Shift_JIS label: a label a Unix tool set, on text written elsewhere."""
+    text = "①髙橋です。"
+    decoded, notes = decode_bytes(text.encode(), "euc-jp")
+    assert decoded == text
+    assert notes == ["charset: labelled 'euc-jp' but is not EUC-JP, decoded as utf-8"]
+
+
+# labels of Japanese charsets written by Java (ibm943, x-eucjp-open-…), .NET
+# (windows-932), old Macs (x-mac-japanese) and browsers (unicode-1-1-utf-8): each was an
+# unknown label, and text without kana (①髙橋, a name) came out as windows-1252
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("ibm943", "cp932"),
+        ("cp943c", "cp932"),
+        ("windows-932", "cp932"),
+        ("x-mac-japanese", "cp932"),
+        ("x-eucjp-open-19970715-ms", "euc_jp"),
+        ("eucjp-open", "euc_jp"),
+        ("x-iso-2022-jp", "iso2022_jp"),
+        ("unicode-1-1-utf-8", "utf-8"),
+    ],
+)
+def test_labels_of_japanese_charsets_from_other_platforms(label: str, codec: str) -> None:
+    text = "髙橋" if codec == "cp932" else "高橋"
+    assert decode_bytes(text.encode(codec), label) == (text, [])
+
+
 @pytest.mark.parametrize(
     ("data", "label", "expected"), [c[1:] for c in BODY_CASES], ids=[c[0] for c in BODY_CASES]
 )
@@ -256,6 +342,21 @@ HEADER_CASES = [
         "日本語の件名①です",
     ),
     (
+        # one character split between words whose labels name the same charset
+        "alias-labels-split-mid-character",
+        "=?UTF-8?B?" + _b64(_UTF8_SUBJECT[:4]) + "?= =?utf8?B?" + _b64(_UTF8_SUBJECT[4:]) + "?=",
+        "日本語の件名①です",
+    ),
+    (
+        "sjis-alias-labels-split-mid-character",
+        "=?Shift_JIS?B?"
+        + _b64("日本語の件名".encode("cp932")[:3])
+        + "?= =?CP932?B?"
+        + _b64("日本語の件名".encode("cp932")[3:])
+        + "?=",
+        "日本語の件名",
+    ),
+    (
         "base64-split-mid-quantum",
         "=?utf-8?B?" + _b64(_UTF8_SUBJECT)[:6] + "?= =?utf-8?B?" + _b64(_UTF8_SUBJECT)[6:] + "?=",
         "日本語の件名①です",
@@ -312,6 +413,25 @@ def test_raw_8bit_headers(raw: bytes, expected: str) -> None:
     assert decode_header_value(raw) == expected
     # compat32 hands the same bytes over as a str with surrogate escapes
     assert decode_header_value(raw.decode("ascii", "surrogateescape")) == expected
+
+
+# subjects of kanji alone, as business mail has them, in raw Shift_JIS: no kana for the
+# sniffing to know them by; under an ISO-2022-JP body (whose 8-bit bytes can only be the
+# writer's code page) or no body charset they were read as windows-1252
+KANJI_SUBJECTS = ["見積書送付", "御見積依頼", "至急対応願", "東京本社", "【至急】見積書", "至急"]
+
+
+@pytest.mark.parametrize("hint", ["ISO-2022-JP", "iso-2022-jp", None, "us-ascii"])
+@pytest.mark.parametrize("subject", KANJI_SUBJECTS)
+def test_a_raw_shift_jis_subject_of_kanji_alone(subject: str, hint: str | None) -> None:
+    assert decode_header_value(subject.encode("cp932"), hint) == subject
+
+
+@pytest.mark.parametrize("subject", KANJI_SUBJECTS)
+def test_a_raw_euc_jp_subject_of_kanji_alone_in_japanese_mail(subject: str) -> None:
+    """EUC-JP kanji are GB2312 bytes too: in mail whose text is ISO-2022-JP they are
+    EUC-JP (a Unix mailer's), not Chinese (東京本社 was 澎叠塑家)."""
+    assert decode_header_value(subject.encode("euc_jp"), "ISO-2022-JP") == subject
 
 
 def test_fallback_charset_is_used_for_raw_bytes() -> None:

@@ -240,6 +240,8 @@ _WROTE = (
     r"(?:wrote|writes|a\s+écrit|schrieb|escribió|ha\s+scritto|scrisse|schreef|"
     r"napisał\(a\)|napisał|skrev|kirjoitti|написал\(а\)|написал|escreveu)"
 )
+_JA_DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+_NUMERIC_DATE = r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}"
 OLD_HEADER_LINES = [
     re.compile(r"^-{2,}\s*Original\s+Message\s*-{2,}\s*$", re.I),
     re.compile(r"^-{2,}\s*(?:元の|オリジナル)\s*メッセージ\s*-{2,}\s*$"),
@@ -247,8 +249,11 @@ OLD_HEADER_LINES = [
     re.compile(r"^-{2,}\s*Forwarded\s+message\s*-*\s*$", re.I),
     re.compile(r"^(?:Begin\s+forwarded\s+message|転送されたメッセージ)\s*[:：]\s*$", re.I),
     re.compile(r"^[-_=─━]{10,}\s*$"),  # a rule (cut only above a From:/Sent: block)
-    re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日.*[:：]\s*$"),
-    re.compile(r"^.*のメッセージ\s*[:：]\s*$"),
+    # Gmail's and iPhone's Japanese attributions: the date first and the address last,
+    # or (iPhone) one of them (a writer's own dated or "…のメッセージ:" line is not one)
+    re.compile(rf"^\s*{_JA_DATE}.*(?:<{_EMAIL}>|{_EMAIL}).{{0,40}}[:：]\s*$"),
+    re.compile(rf"^\s*(?:{_JA_DATE}|{_NUMERIC_DATE}).*のメッセージ\s*[:：]\s*$"),
+    re.compile(rf"^(?=.*のメッセージ\s*[:：]\s*$).*(?:<{_EMAIL}>|{_EMAIL}).{{0,40}}[:：]\s*$"),
     re.compile(r"^.*書きました\s*[:：]\s*$"),
     re.compile(r"^.*(?:さん|様)から\s*[:：]\s*$"),
     re.compile(rf"^.*<{_EMAIL}>\s*[:：]\s*$"),

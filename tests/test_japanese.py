@@ -167,3 +167,52 @@ def test_iso2022jp_mail_keeps_every_line_within_998_octets() -> None:
         assert part.get_content().replace("\r\n", "\n") == text
     # short lines stay 7bit, as old clients read them best
     assert part["Content-Transfer-Encoding"] == "7bit"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "codec"),
+    [
+        (b"", "cp932"),  # a printer's alert: raw Shift_JIS, half-width, no label at all
+        (b"Content-Type: text/plain; charset=iso-8859-1\r\n", "cp932"),  # PHP's mail()
+        (b"Content-Type: text/plain; charset=ISO-8859-1\r\n", "euc_jp"),
+    ],
+    ids=["unlabelled-half-width", "sjis-as-latin1", "euc-as-latin1"],
+)
+def test_japanese_under_a_western_label_or_none_files_a_japanese_ticket(
+    app: App, content_type: bytes, codec: str
+) -> None:
+    """Such mail was read as Latin-1 (``ÌßØÝÀ ÄÅ°´ÝÄÞ``): a ticket nobody could read,
+    acknowledged in English."""
+    from tests.support.pipeline import outbox, subject_of
+
+    subject = "ﾌﾟﾘﾝﾀ ｴﾗｰ 3F" if codec == "cp932" else "プリンタのエラー"
+    body = "ﾄﾅｰｴﾝﾄﾞ ｺｳｶﾝｼﾃｸﾀﾞｻｲ\r\n" if not content_type else "トナーを交換してください。\r\n"
+    raw = (
+        b"From: printer@customer.test\r\nTo: support@example.test\r\n"
+        b"Subject: " + subject.encode(codec) + b"\r\n"
+        b"Message-ID: <alert-1@customer.test>\r\nMIME-Version: 1.0\r\n"
+        + content_type
+        + b"\r\n"
+        + body.encode(codec)
+    )
+    out = deliver(app, raw)
+    t = show(app, out.ticket_id or 0)
+    assert t["subject"] == subject
+    assert t["messages"][0]["text"] == body.strip()
+    [ack] = outbox(app, "acknowledgement")
+    assert "お問い合わせを受け付けました" in subject_of(ack)
+
+
+def test_a_raw_shift_jis_subject_of_kanji_alone_over_an_iso2022jp_body(app: App) -> None:
+    """Old mailers and scripts write the subject in raw Shift_JIS and the text in
+    ISO-2022-JP; a subject of kanji alone has no kana to be known by, and the ticket
+    was titled ``Œ©Ï‘‘—•t``."""
+    raw = (
+        b"From: yamada@customer.test\r\nTo: support@example.test\r\n"
+        b"Subject: " + "【至急】見積書送付".encode("cp932") + b"\r\n"
+        b"Message-ID: <raw-kanji@customer.test>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+        + encode_cp50221("見積書を送付いたします。\r\n")
+    )
+    t = show(app, deliver(app, raw).ticket_id or 0)
+    assert t["subject"] == "【至急】見積書送付"

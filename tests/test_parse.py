@@ -387,6 +387,30 @@ SPLIT_CASES = [
         "以下、先方からのメール:\n\n本文です。\n",
         "以下、先方からのメール:\n\n本文です。",
     ),
+    # a dated line of the writer's own is not Gmail's attribution, which always ends with
+    # the address: what followed it (the error, the steps) was cut off as old mail
+    (
+        "ja-dated-prose",
+        "お世話になっております。\n\n2026年12月5日(土) 10:00 頃から次のエラーが出ています:\n"
+        "ERROR 0x80070005\n",
+        "お世話になっております。\n\n2026年12月5日(土) 10:00 頃から次のエラーが出ています:\n"
+        "ERROR 0x80070005",
+    ),
+    (
+        "ja-dated-prose-steps",
+        "作業予定です。\n2026年12月5日 22:00 から以下を実施します：\n1. 再起動\n2. 確認\n",
+        "作業予定です。\n2026年12月5日 22:00 から以下を実施します：\n1. 再起動\n2. 確認",
+    ),
+    (  # nor is a message the writer introduces, without a date or an address
+        "ja-message-prose",
+        "確認をお願いします。\n\n以下、お客様からのメッセージ:\nプリンタが動きません。\n",
+        "確認をお願いします。\n\n以下、お客様からのメッセージ:\nプリンタが動きません。",
+    ),
+    (
+        "iphone-ja-no-date",
+        "はい。\n\n山田 太郎 <taro@example.jp> のメッセージ:\n\n> 質問です\n",
+        "はい。",
+    ),
     ("double-dash-in-text", "a -- b\n---\nc", "a -- b\n---\nc"),
     ("from-in-prose", "From: the team\nwe say hello\n", "From: the team\nwe say hello"),
 ]

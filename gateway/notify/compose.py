@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import datetime
 from email import encoders
 from email.charset import BASE64, Charset
@@ -61,6 +61,10 @@ class _Wire(Compat32):
 
 
 _PLAIN = re.compile(r"[!-~]+(?: [!-~]+)*")
+# the charset an HTML part names in its <meta> (``charset="utf-8"``, or http-equiv's
+# ``content="text/html; charset=utf-8"``): made the one it is sent in, as Outlook and
+# the IE component older Japanese clients show HTML with take the tag's word over MIME's
+_META_CHARSET = re.compile(r"""(<meta\b[^>]{0,200}?\bcharset\s*=\s*["']?)[\w.:-]+""", re.I)
 WIRE = _Wire(linesep="\r\n", max_line_length=78)
 MAX_REFERENCES = 10  # RFC 5322 3.6.4 allows trimming; keep the first and the latest
 _MSGID = re.compile(r"[^\x21-\x7e]|[<>]")
@@ -110,24 +114,27 @@ def subject_line(tag: str, subject: str) -> str:
 def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -> bytes:
     """A multipart/alternative mail (text first, HTML preferred by clients that can);
     with ``files``, that alternative and the files in a multipart/mixed."""
+    env, parts = _as_jis(env, parts)  # what Windows types, as Windows writes it in JIS
     subject = subject_line(env.subject_tag, parts.subject)
     charset = _charset(env, (parts.text, parts.html, subject, env.sender.name, env.to.name))
     texts = MIMEMultipart("alternative")
     boundary = _boundary(env.message_id)
     if not any(boundary in body for body in (parts.text, parts.html)):
         texts.set_boundary(boundary)  # else the generator picks one that is not in them
-    for body, subtype in ((parts.text, "plain"), (parts.html, "html")):
+    html = _META_CHARSET.sub(lambda m: m[1] + charset, parts.html, count=2)
+    for body, subtype in ((parts.text, "plain"), (html, "html")):
         part = MIMEText(body, subtype, charset)
         if _lines_too_long(body, charset):
             del part["Content-Transfer-Encoding"]
             part.set_payload(body, _base64(charset))
         del part["MIME-Version"]  # once, on the whole message
         texts.attach(part)
-    msg = _with_files(texts, files, boundary) if files else texts
-    msg["From"] = _address(env.sender, charset)
-    msg["To"] = _address(env.to, charset)
+    msg = _with_files(texts, files, boundary, charset) if files else texts
+    msg["From"] = _address(env.sender, charset)  # type: ignore[assignment]
+    msg["To"] = _address(env.to, charset)  # type: ignore[assignment]
     if env.reply_to:
-        msg["Reply-To"] = _address(Person(env.reply_to, env.sender.name), charset)
+        reply_to = _address(Person(env.reply_to, env.sender.name), charset)
+        msg["Reply-To"] = reply_to  # type: ignore[assignment]
     msg["Subject"] = _text(subject, charset)  # type: ignore[assignment]
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = f"<{_msgid(env.message_id)}>"
@@ -144,9 +151,12 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
     return msg.as_bytes(policy=WIRE)
 
 
-def _with_files(texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str) -> MIMEMultipart:
+def _with_files(
+    texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str, charset: str
+) -> MIMEMultipart:
     """The texts first, then each file base64-encoded, its name in RFC 2231 form when
-    it is not ASCII (``filename*=utf-8''…``: what Outlook, Gmail and Thunderbird read)."""
+    it is not ASCII (``filename*=utf-8''…``: what Outlook, Gmail and Thunderbird read),
+    and as encoded words in the type's ``name`` for older clients (:func:`_name`)."""
     del texts["MIME-Version"]
     msg = MIMEMultipart("mixed")
     msg.set_boundary(inner.replace("=_gw_", "=_gwm_"))  # base64 and our texts never hold it
@@ -158,10 +168,31 @@ def _with_files(texts: MIMEMultipart, files: tuple[Enclosure, ...], inner: str) 
         part.set_payload(f.data)
         encoders.encode_base64(part)
         name = one_line(f.filename) or "attachment"
-        part.replace_header("Content-Type", f"{maintype}/{subtype}; {_param('name', name)}")
+        part.replace_header("Content-Type", f"{maintype}/{subtype}; {_name(name, charset)}")
         part["Content-Disposition"] = f"attachment; {_param('filename', name)}"
         msg.attach(part)
     return msg
+
+
+def _name(value: str, charset: str) -> str:
+    """The type's ``name``: a name that is not plain ASCII as encoded words in quotes,
+    as Outlook and Gmail write it, for the clients that know no RFC 2231 (older
+    Outlook, Becky!, the Japanese clients ISO-2022-JP mail is for), which read this
+    one when the disposition's ``filename*`` means nothing to them. Each word is
+    short enough for `` name="`` before it on a folded line."""
+    if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
+        return f'name="{value}"'
+    if charset == "iso-2022-jp" and _encodes(value.translate(_WINDOWS_TO_JIS), charset):
+        value = value.translate(_WINDOWS_TO_JIS)
+    else:
+        charset = "utf-8"  # a name with ① in an ISO-2022-JP mail, or a UTF-8 mail
+    words = Header(value, charset, maxlinelen=_NAME_WORD).encode(
+        splitchars="", maxlinelen=_NAME_WORD, linesep="\n"
+    )
+    return 'name="' + " ".join(w.strip() for w in words.split("\n")) + '"'
+
+
+_NAME_WORD = 68  # an encoded word within 75, and `` name="`` + it within 78 columns
 
 
 def _param(key: str, value: str) -> str:
@@ -212,12 +243,53 @@ def _charset(env: Envelope, texts: tuple[str, ...]) -> str:
     """ISO-2022-JP only when it can carry every character (no ①, no emoji); else UTF-8."""
     if env.charset == "utf-8":
         return "utf-8"
+    return env.charset if all(_encodes(text, env.charset) for text in texts) else "utf-8"
+
+
+def _encodes(text: str, charset: str) -> bool:
     try:
-        for text in texts:
-            text.encode(env.charset)
+        text.encode(charset)
     except UnicodeEncodeError:
-        return "utf-8"
-    return env.charset
+        return False
+    return True
+
+
+# The six JIS X 0208 characters Windows (CP932) maps to other code points than the
+# iso2022_jp codec: a Japanese IME on Windows types the first two all the time (10時～12時,
+# ＭＦＣ－Ｌ２７５０). Sent in ISO-2022-JP, they are the JIS codes Windows itself writes
+# for them (CP50220), which Windows clients read back as typed; the parser reads them so.
+_WINDOWS_TO_JIS = str.maketrans(
+    {
+        "\uff5e": "\u301c",  # ～ FULLWIDTH TILDE → 〜 WAVE DASH (JIS 1-33)
+        "\u2225": "\u2016",  # ∥ PARALLEL TO → ‖ DOUBLE VERTICAL LINE (1-34)
+        "\uff0d": "\u2212",  # － FULLWIDTH HYPHEN-MINUS → − MINUS SIGN (1-61)
+        "\uffe0": "\u00a2",  # ￠ → ¢ (1-81)
+        "\uffe1": "\u00a3",  # ￡ → £ (1-82)
+        "\uffe2": "\u00ac",  # ￢ → ¬ (2-44)
+    }
+)
+
+
+def _as_jis(env: Envelope, parts: Rendered) -> tuple[Envelope, Rendered]:
+    """For an ISO-2022-JP mail, its texts with Windows' six forms as the iso2022_jp
+    codec writes them, when that lets every text go in ISO-2022-JP; else as they are
+    (the mail goes in UTF-8, where ～ stays ～)."""
+    if env.charset != "iso-2022-jp":
+        return env, parts
+
+    def jis(text: str) -> str:
+        return text.translate(_WINDOWS_TO_JIS)
+
+    jis_env = replace(
+        env,
+        sender=replace(env.sender, name=jis(env.sender.name)),
+        to=replace(env.to, name=jis(env.to.name)),
+    )
+    jis_parts = Rendered(jis(parts.subject), jis(parts.text), jis(parts.html))
+    texts = (*astuple(jis_parts), jis_env.sender.name, jis_env.to.name)
+    if all(_encodes(text, env.charset) for text in texts):
+        return jis_env, jis_parts
+    return env, parts
 
 
 MAX_LINE = 998  # octets in a line of mail, CRLF aside (RFC 5322 section 2.1.1)
@@ -239,12 +311,20 @@ def _base64(charset: str) -> Charset:
     return wrapped
 
 
-def _address(person: Person, charset: str) -> str:
+def _address(person: Person, charset: str) -> str | Header:
+    """``name <address>``: an ASCII name quoted where it must be, any other as encoded
+    words of at most 75 characters folded onto lines of their own (``formataddr``
+    writes one word however long the name: a long Japanese team or company name made
+    a word of 150 characters, which strict clients show as the raw ``=?…?=``)."""
     name = one_line(person.name)
     email = one_line(person.email).replace(" ", "")
     if not name:
         return email
-    return formataddr((name, email), charset="utf-8" if name.isascii() else charset)
+    if name.isascii():
+        return formataddr((name, email))
+    words = _Words(name, charset, header_name="Reply-To")  # the longest name it goes in
+    words.append(f"<{email}>", "us-ascii")
+    return words
 
 
 def _text(value: str, charset: str) -> str | Header:

@@ -23,9 +23,9 @@ from email.message import Message
 from email.policy import compat32
 
 from gateway.core.model import Attachment
+from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
 from gateway.pipeline.parse.body_text import tidy_text, unflow
-from gateway.pipeline.parse.charsets import decode_bytes, decode_header_with_notes
-from gateway.pipeline.parse.charsets.labels import classify_label
+from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
@@ -186,7 +186,7 @@ def _is_body_part(part: Message, ctype: str) -> bool:
         return False
     if part.get_content_disposition() == "attachment":
         return False
-    return not _raw_filename(part)
+    return not raw_filename(part)
 
 
 def _add_text(part: Message, ctype: str, body: Body) -> None:
@@ -249,7 +249,7 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     if data is None:
         data = _payload_bytes(part, body)
     known = _big_part(part, data, body)
-    original, notes = _filename(part, body.hint)
+    original, notes = decoded_filename(part, body.hint)
     body.notes.extend(f"attachment name: {note}" for note in notes)
     if (known.blank if known else not data.strip()) and not original:
         return  # an empty, nameless part carries nothing worth storing
@@ -303,57 +303,3 @@ def _message_bytes(part: Message) -> bytes | None:
             except Exception:  # noqa: BLE001
                 continue
     return b"\n".join(chunks)
-
-
-def _raw_filename(part: Message) -> str | tuple[str, str, str] | None:
-    header, key = "content-disposition", "filename"
-    value = part.get_param(key, None, header)
-    if not value:
-        header, key = "content-type", "name"
-        value = part.get_param(key, None, header)
-    if isinstance(value, tuple):
-        return (str(value[0] or ""), str(value[1] or ""), str(value[2] or ""))
-    if isinstance(value, str) and "\ufffd" in value:  # raw 8-bit bytes, lost by get_param
-        value = _undecoded_param(part, header, key) or value
-    return value if isinstance(value, str) and value else None
-
-
-def _undecoded_param(part: Message, header: str, key: str) -> str | None:
-    """``key``'s value in the header as it arrived, its raw 8-bit bytes still surrogates
-    (older Japanese clients write names in raw CP932, which the charset sniffing of
-    :func:`decode_header_with_notes` reads, and ``get_param`` turns into U+FFFD)."""
-    for name, value in part.raw_items():
-        if name.lower() == header and isinstance(value, str):
-            found = _PARAM.search(value.replace("\r", "").replace("\n", ""))
-            if found is not None and found.group(1).lower() == key:
-                return found.group(2) if found.group(2) is not None else found.group(3)
-    return None
-
-
-_PARAM = re.compile(r';\s*(filename|name)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))', re.I)
-
-
-def _filename(part: Message, message_hint: str | None) -> tuple[str, list[str]]:
-    """Decode RFC 2231 and RFC 2047 names, including raw 8-bit ones: those are read
-    in the part's charset, else the message's text charset (a client that writes
-    ISO-2022-JP text writes a raw name in its Windows code page, CP932): a name of
-    kanji alone (見積書.xlsx) has no kana for the sniffing to know it by."""
-    raw = _raw_filename(part)
-    if raw is None:
-        return "", []
-    if isinstance(raw, tuple):
-        charset, _lang, value = raw
-        data = value.encode("latin-1", "surrogateescape")
-        text, notes = decode_bytes(data, charset or None)
-        if "=?" in text:
-            text, more = decode_header_with_notes(text)
-            notes += more
-        return _single_line(text), notes
-    hint = param_text(part.get_param("charset")) or message_hint
-    if classify_label(hint)[0] == "jis":
-        hint = "cp932"
-    return decode_header_with_notes(raw, hint)
-
-
-def _single_line(text: str) -> str:
-    return re.sub("[\x00-\x1f\x7f]+", " ", text).strip()

@@ -206,8 +206,23 @@ def _ends_with(s: str, *words: str) -> bool:
 
 
 def _ja_dated(s: str) -> bool:
-    """ "2024年1月1日 10:00 山田 <x@y>:" (Gmail in Japanese)."""
-    return s.endswith(_COLONS) and _JA_DATE.match(s) is not None
+    """ "2024年1月1日 10:00 山田 <x@y>:" (Gmail in Japanese): the date first and the
+    address last, which Gmail always writes; a writer's own "2026年12月5日 10:00 頃から
+    次のエラーが出ています:" has none, and what follows it is theirs."""
+    return s.endswith(_COLONS) and _JA_DATE.match(s) is not None and _address_last(s)
+
+
+def _message_of(s: str) -> bool:
+    """ "2024/01/01 10:00、山田 <x@y> のメッセージ:" (iPhone in Japanese): dated, or
+    with the sender's address; "以下、お客様からのメッセージ:" is the writer's own."""
+    return _ends_with(s, "のメッセージ") and (
+        _NUMERIC_DATE.match(s) is not None or _JA_DATE.match(s) is not None or _address_last(s)
+    )
+
+
+def _address_last(s: str) -> bool:
+    """An address ends at most _REACH characters before the colon that ends ``s``."""
+    return _address_ends_near(s, len(s) - 1)
 
 
 def _dated_mail_of(s: str) -> bool:
@@ -288,7 +303,7 @@ def _dated_wrote(s: str) -> bool:
 # checks the shortcut against every rule).
 _ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
     _ja_dated,
-    lambda s: _ends_with(s, "のメッセージ"),  # iPhone in Japanese
+    _message_of,  # iPhone in Japanese
     _dated_mail_of,  # Apple Mail in Japanese
     lambda s: _ends_with(s, "書きました"),  # Thunderbird in Japanese
     lambda s: _ends_with(s, "さんから", "様から"),

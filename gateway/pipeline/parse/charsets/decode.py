@@ -64,7 +64,7 @@ def _decode_family(data: bytes, family: str, codec: str, label: str | None) -> D
     if family == "cp932":
         return _decode_cp932(data, label)
     if family == "euc":
-        return decode_euc(data)
+        return _decode_euc_jp(data, label)
     if family == "utf-8":
         return _decode_utf8(data, label)
     if family == "ascii":
@@ -83,6 +83,24 @@ def _decode_cp932(data: bytes, label: str | None) -> Decoded:
             note = [] if codec == "cp932" else [f"charset: {label!r} decoded as {codec}"]
             return text, note
     return data.decode("cp932", "replace"), [replaced(label)]
+
+
+def _decode_euc_jp(data: bytes, label: str | None) -> Decoded:
+    """EUC-JP that is not EUC-JP is UTF-8 or Shift_JIS (a Unix tool's label on text
+    written elsewhere): read as UTF-8 when it is, as CP932 when that reads as
+    Japanese, else as EUC-JP with what it could not read replaced."""
+    text, notes = decode_euc(data)
+    if not notes:
+        return text, notes
+    utf8 = strict(data, "utf-8")
+    other = (utf8, "utf-8") if utf8 is not None else guess_japanese(data)
+    if other is None:
+        return text, notes
+    return other[0], [f"charset: labelled {label!r} but is not EUC-JP, decoded as {other[1]}"]
+
+
+# Western single-byte codecs as labels are read (ISO-8859-1 is read as windows-1252)
+_WESTERN = frozenset({"cp1252", "iso8859-15", "latin-1", "iso8859-1"})
 
 
 def _decode_utf8(data: bytes, label: str | None) -> Decoded:
@@ -111,6 +129,15 @@ def _decode_other(data: bytes, codec: str, label: str | None) -> Decoded:
         utf8 = strict(data, "utf-8")
         if utf8 is not None:
             return utf8, [f"charset: labelled {label!r} but is UTF-8, decoded as utf-8"]
+    if not data.isascii() and codec in _WESTERN:
+        # PHP's mail(), Java mailers and web forms label Shift_JIS or EUC-JP text
+        # ISO-8859-1 whatever it holds; Western text reads as kana almost never (it
+        # takes C1 controls, or three capitals in a row). Not for Cyrillic or Greek
+        # labels, whose letters are the bytes half-width katakana are.
+        japanese = guess_japanese(data)
+        if japanese is not None:
+            note = f"charset: labelled {label!r} but is Japanese, decoded as {japanese[1]}"
+            return japanese[0], [note]
     if codec == "cp1252":
         return decode_cp1252(data), []
     text = strict(data, codec)
@@ -161,4 +188,13 @@ def sniff_named(data: bytes, hint: str | None = None) -> tuple[str, str, list[st
             decoded, notes = _decode_family(data, family, codec, hint)
             if not notes:
                 return decoded, codec, []
-    return guess(data)
+    text, used, notes = guess(data)
+    if used in ("gb2312", "cp1252") and classify_label(hint)[0] in _JAPANESE_FAMILIES:
+        # kanji alone in EUC-JP are GB2312's bytes too: in a Japanese mail, Japanese
+        euc, problems = decode_euc(data)
+        if not problems:
+            return euc, "euc_jp", []
+    return text, used, notes
+
+
+_JAPANESE_FAMILIES = ("jis", "cp932", "euc")

@@ -11,11 +11,12 @@ flattened to a single line.
 from __future__ import annotations
 
 import binascii
+import functools
 import quopri
 import re
 
 from gateway.pipeline.parse.charsets.decode import decode_bytes, sniff_named
-from gateway.pipeline.parse.charsets.labels import ALIASES, normalise_label
+from gateway.pipeline.parse.charsets.labels import ALIASES, classify_label, normalise_label
 from gateway.pipeline.parse.charsets.lenient import Decoded, dedupe, strict
 
 _UTF7_RUN = re.compile(r"\+[A-Za-z0-9/]{2,}-")
@@ -125,9 +126,9 @@ def _flush_words(pending: list[tuple[str, str, str]], notes: list[str]) -> str:
     i = 0
     while i < len(pending):  # an index, not pop(0): 60 000 words must cost 60 000 steps
         charset = pending[i][0]
-        key = normalise_label(charset)
+        key = _same_charset(charset)
         run: list[tuple[str, str]] = []
-        while i < len(pending) and normalise_label(pending[i][0]) == key:
+        while i < len(pending) and _same_charset(pending[i][0]) == key:
             _, enc, payload = pending[i]
             run.append((enc, payload))
             i += 1
@@ -137,6 +138,15 @@ def _flush_words(pending: list[tuple[str, str, str]], notes: list[str]) -> str:
         out.append(text)
     pending.clear()
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _same_charset(label: str) -> str:
+    """What a label names, so words labelled ``UTF-8`` and ``utf8`` (or ``Shift_JIS``
+    and ``CP932``) are joined before decoding, as one character may be split between
+    them; a label of no known charset stands for itself."""
+    family, codec = classify_label(label)
+    return f"{family}:{codec}" if codec else normalise_label(label)
 
 
 def _join_payloads(run: list[tuple[str, str]], notes: list[str]) -> bytes:

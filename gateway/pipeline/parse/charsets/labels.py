@@ -22,23 +22,27 @@ _CP932_LABELS = _words(
     "shift_jis shift-jis sjis x-sjis s-jis s_jis shiftjis x-shift-jis x-shift_jis "
     "ms_kanji csshiftjis cswindows31j windows-31j cp932 ms932 x-ms-cp932 ibm-943 ms-kanji "
     "shift_jisx0213 shift_jis-2004 sjis-open sjis-win shift_jis-docomo shift_jis-kddi "
-    "shift_jis-softbank x-sjis-docomo x-sjis-kddi x-sjis-softbank x-sjis-jphone"
+    "shift_jis-softbank x-sjis-docomo x-sjis-kddi x-sjis-softbank x-sjis-jphone "
+    # Java (IBM's code pages), .NET, and old Macs (MacJapanese: Shift_JIS with Apple's
+    # own symbols in the rows CP932 fills with NEC's; CP932 reads the rest right)
+    "ibm943 ibm-943c cp943 cp943c windows-932 x-mac-japanese macjapanese"
 )
 _JIS_LABELS = _words(
     "iso-2022-jp iso2022-jp iso_2022_jp iso2022jp csiso2022jp iso-2022-jp-1 iso-2022-jp-2 "
     "iso-2022-jp-3 iso-2022-jp-2004 iso-2022-jp-ext iso-2022-jp-ms cp50220 cp50221 "
     "cp50222 x-cp50220 x-cp50221 x-cp50222 jis x-jis jis7 iso-2022-jp-kddi "
-    "iso-2022-jp-mobile iso-2022-jp-softbank csiso2022jp2"
+    "iso-2022-jp-mobile iso-2022-jp-softbank csiso2022jp2 x-iso-2022-jp"
 )
 _EUC_LABELS = _words(
     "euc-jp euc_jp eucjp x-euc-jp x-euc ujis cseucpkdfmtjapanese cp51932 euc-jp-ms "
-    "eucjp-ms eucjp-win euc-jis-2004 euc-jisx0213"
+    "eucjp-ms eucjp-win euc-jis-2004 euc-jisx0213 eucjp-open x-eucjp-open-19970715-ms"
 )
 # Labels Python does not know, or knows as something narrower than what is sent.
 ALIASES = {
     "utf8": "utf-8",
     "unicode-1-1-utf-7": "utf-7",
     "x-unicode20utf8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",  # WHATWG's label, still written by web forms
     "iso-8859-8-i": "iso-8859-8",
     "iso-8859-6-i": "iso-8859-6",
     "iso-8859-8-e": "iso-8859-8",
