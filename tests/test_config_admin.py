@@ -1,0 +1,69 @@
+"""What an admin installing the gateway gets wrong, tried through the real loader and
+command: a misspelt key is named with the key meant, a config saved with a byte-order
+mark (Windows Notepad) is read as the same TOML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.config.load import load_settings
+from tests.support.cli import run
+from tests.support.config import LOCAL, config_error
+
+
+@pytest.mark.parametrize(
+    ("section", "typo", "meant"),
+    [
+        ("", "gatway", "gateway"),
+        ("[gateway]", "adress", "address"),
+        ("[gateway]", "Timezone", "timezone"),
+        ("[smtp]", "prot", "port"),
+        ("[schedule]", "digets", "digest"),
+        ("[[members]]\nemail = 'a@example.test'", "rol", "role"),
+        ("[web]", "base_ulr", "base_url"),
+        ("[mail]", "coalese", "coalesce"),
+        ("[[imap]]\nhost = 'h'\nusername = 'u'", "pasword_file", "password_file"),
+    ],
+)
+def test_a_misspelt_key_names_the_key_meant(
+    tmp_path: Path, section: str, typo: str, meant: str
+) -> None:
+    # a top-level typo comes before the first table, as a section's name would; one of
+    # [gateway] goes in the [gateway] table LOCAL opens
+    if not section:
+        parts: tuple[str, ...] = (f"{typo} = 1", LOCAL)
+    else:
+        parts = (LOCAL, *([section] if section != "[gateway]" else []), f"{typo} = 1")
+    err = config_error(tmp_path, *parts)
+    assert err.key.endswith(typo)
+    assert str(tmp_path / "gateway.toml") in str(err)
+    assert f"'{meant}'" in str(err)
+
+
+def test_a_key_like_none_is_named_without_a_guess(tmp_path: Path) -> None:
+    err = config_error(tmp_path, LOCAL, "[smtp]", "zzzz = 1")
+    assert err.key == "smtp.zzzz" and "mean" not in str(err)
+
+
+def test_the_guess_is_said_in_japanese_by_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(LOCAL + "adress = 'a@example.test'\n", encoding="utf-8")
+    ran = run(cfg, "catalog", "check", capsys=capsys)
+    assert ran.code == 78
+    assert "[gateway.adress]" in ran.err and "'address'" in ran.err
+    assert "did you mean" not in ran.err and "unknown key" not in ran.err
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path: Path, newline: str) -> None:
+    cfg = tmp_path / "gateway.toml"
+    text = newline.join([*LOCAL.splitlines(), 'address = "help@example.test"', ""])
+    cfg.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_settings(cfg).gateway.address == "help@example.test"
