@@ -89,9 +89,11 @@ def parse_catalog(
     text: str, members: Sequence[Member] = (), *, source: str = "", where: Where | None = None
 ) -> Catalog:
     """``where``: None checks no file an action names (a catalog given as text)."""
-    entries, problems = read(text, members, where)
-    if problems:
-        raise CatalogError(source, sorted(problems, key=lambda p: p.line))
+    entries, found = read(text, members, where)
+    if found:
+        # a mistake under an anchor is found once per entry that names it: said once
+        once = {(p.line, str(p.message)): p for p in found}
+        raise CatalogError(source, sorted(once.values(), key=lambda p: p.line))
     return Catalog(tuple(entries), source, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 

@@ -1,0 +1,146 @@
+"""A catalog as an admin writes one: YAML's own ways of not repeating oneself (anchors,
+aliases, merge keys), a misspelt key named with the key meant, a value of the wrong
+shape shown as written (never as the parser's node objects), and the mails_off
+problems said in the reader's language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.catalog.load import parse_catalog
+from gateway.core.errors import CatalogError, Problem
+from gateway.core.i18n import translate
+from tests.support.catalogs import GOOD
+from tests.support.cli import run
+from tests.support.config import write_config
+
+OTHER = "  - id: other\n    name: Other\n    fallback: true\n    manager: boss@example.test\n"
+
+
+def problems(text: str) -> list[Problem]:
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(text)
+    return list(caught.value.problems)
+
+
+def test_merge_keys_share_an_entrys_settings() -> None:
+    text = """\
+x-common: &common
+  manager: boss@example.test
+  sla: {first_response: 4h, resolve: 2d}
+  stale_after: 3d
+entries:
+  - id: vpn
+    name: VPN
+    <<: *common
+    stale_after: 5d
+  - id: mail
+    name: Mail
+    <<: [*common, {auto_close_after: 9d, stale_after: 1d}]
+  - id: other
+    name: Other
+    fallback: true
+    <<: *common
+"""
+    catalog = parse_catalog(text)
+    vpn, mail, other = catalog.entries
+    assert vpn.manager == mail.manager == other.manager == "boss@example.test"
+    assert vpn.resolve is not None and vpn.resolve.days == 2
+    assert vpn.stale_after is not None and vpn.stale_after.days == 5  # its own wins
+    # of several merged mappings the first wins, as YAML says
+    assert mail.stale_after is not None and mail.stale_after.days == 3
+    assert mail.auto_close_after is not None and mail.auto_close_after.days == 9
+
+
+def test_a_mistake_in_merged_settings_is_reported_where_it_is_written() -> None:
+    text = "x-common: &common\n  stale_after: soon\nentries:\n  - id: vpn\n    name: VPN\n"
+    text += "    <<: *common\n  - id: mail\n    name: Mail\n    <<: *common\n" + OTHER
+    # said once, where it is written, however many entries take it
+    assert [p.line for p in problems(text)] == [2]
+
+
+def test_a_merge_key_of_something_else_than_a_mapping_is_a_problem_on_its_line() -> None:
+    text = "entries:\n  - id: vpn\n    name: VPN\n    <<: 5\n" + OTHER
+    found = problems(text)
+    assert [p.line for p in found] == [4]
+    assert "<<" in str(found[0].message) or "merge" in str(found[0].message)
+
+
+def test_aliases_are_read_as_what_they_name() -> None:
+    text = "entries:\n  - id: vpn\n    name: VPN\n    keywords: &words [vpn, リモート]\n"
+    text += "  - id: remote\n    name: Remote\n    keywords: *words\n" + OTHER
+    first, second, _ = parse_catalog(text).entries
+    assert first.keywords == second.keywords and len(first.keywords) == 2
+
+
+def test_another_top_level_key_is_still_refused() -> None:
+    found = problems("common: 1\n" + GOOD)
+    assert any(p.line == 1 and "common" in str(p.message) for p in found)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("keyword: [vpn]", "keywords"),
+        ("asignee: ops@example.test", "assignee"),
+        ("stale_afer: 3d", "stale_after"),
+        ("fallbak: false", "fallback"),
+    ],
+)
+def test_a_misspelt_entry_key_names_the_key_meant(typo: str, meant: str) -> None:
+    text = f"entries:\n  - id: vpn\n    name: VPN\n    {typo}\n" + OTHER
+    found = problems(text)
+    assert len(found) == 1 and found[0].line == 4
+    assert f"'{meant}'" in str(found[0].message)
+
+
+def test_a_misspelt_field_key_names_the_key_meant() -> None:
+    text = "entries:\n  - id: vpn\n    name: VPN\n    fields:\n      - name: os\n"
+    text += "        requried: true\n" + OTHER
+    found = problems(text)
+    assert len(found) == 1 and found[0].line == 6 and "'required'" in str(found[0].message)
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("id: [vpn]", "[vpn]"),
+        ("manager: [boss@example.test]", "[boss@example.test]"),
+        ("assignee: {a: b}", "{a: b}"),
+        ("stale_after: [3d]", "[3d]"),
+        ("keywords: [{term: [a, b]}]", "[a, b]"),
+        ("fallback: [yes]", "[yes]"),
+    ],
+)
+def test_a_value_of_the_wrong_shape_is_shown_as_written(line: str, shown: str) -> None:
+    text = (
+        "entries:\n  - name: VPN\n    "
+        + line
+        + "\n"
+        + ("  - id: vpn\n" if "id:" not in line else "")
+    )
+    text = text.replace("  - id: vpn\n", "    id: vpn\n") + OTHER
+    found = problems(text)
+    said = " ".join(str(p.message) for p in found)
+    assert "Node" not in said and "tag:yaml.org" not in said, said
+    assert shown in said, said
+
+
+def test_mails_off_problems_are_said_in_japanese_too() -> None:
+    for value in ("status_change", "[thanks]"):
+        text = f"entries:\n  - id: vpn\n    name: VPN\n    mails_off: {value}\n" + OTHER
+        (problem,) = problems(text)
+        ja = translate(problem.message, "ja")
+        assert ja != translate(problem.message, "en") and "mails_off" in ja
+
+
+def test_catalog_check_prints_the_guess(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text("entries:\n  - id: vpn\n    nmae: VPN\n" + OTHER, encoding="utf-8")
+    ran = run(
+        write_config(tmp_path, secret_file=True), "catalog", "check", str(path), capsys=capsys
+    )
+    assert ran.code == 65
+    assert f"{path}:3: unknown key 'nmae' in an entry; did you mean 'name'?" in ran.out
