@@ -10,7 +10,7 @@ import pytest
 
 from gateway.config.load import load_settings
 from tests.support.cli import run
-from tests.support.config import LOCAL, config_error
+from tests.support.config import LOCAL, config_error, load_toml
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,32 @@ def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path: Path, newline: 
     text = newline.join([*LOCAL.splitlines(), 'address = "help@example.test"', ""])
     cfg.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert load_settings(cfg).gateway.address == "help@example.test"
+
+
+def test_a_database_url_from_the_environment_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The admin looks where the error says: not in gateway.toml (which has no URL) but
+    in the environment file; and the password in it is not printed to the journal."""
+    monkeypatch.setenv("TICKET_GATEWAY_DATABASE_URL", "mysql://gw:s3cret-pw@db.example.test/gw")
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(LOCAL, encoding="utf-8")
+    ran = run(cfg, "status", capsys=capsys)
+    assert ran.code == 78
+    assert "TICKET_GATEWAY_DATABASE_URL" in ran.err and str(cfg) not in ran.err
+    assert "s3cret-pw" not in ran.err and "gw:…@db.example.test" in ran.err
+
+
+def test_a_database_url_in_the_file_is_shown_without_its_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(LOCAL + '[database]\nurl = "mysql://gw:s3cret-pw@db/gw"\n', encoding="utf-8")
+    ran = run(cfg, "status", capsys=capsys)
+    assert ran.code == 78 and "[database.url]" in ran.err and str(cfg) in ran.err
+    assert "s3cret-pw" not in ran.err
+
+
+def test_postgres_is_read_as_postgresql_as_libpq_reads_it(tmp_path: Path) -> None:
+    settings = load_toml(tmp_path, LOCAL, '[database]\nurl = "postgres://gw@db.example.test/gw"')
+    assert settings.database.url == "postgresql://gw@db.example.test/gw"

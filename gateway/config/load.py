@@ -10,6 +10,7 @@ the larger sections have their own readers (``smtp``, ``imap``, ``outbound``).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -45,6 +46,7 @@ from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
+from gateway.core.tokens import mask_url_passwords
 
 __all__ = ["load_settings"]
 
@@ -151,14 +153,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
     db = Section(src, "database", data.get("database", {}))
     db.unknown(DATABASE_KEYS)
-    url = locate.database_url(db.data, gw.data_dir, base)
-    if not isinstance(url, str):
-        raise ConfigError(src, "database.url", N_("must be a string, not {value!r}", value=url))
-    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
-        raise ConfigError(src, "database.url", N_("unsupported database URL {url!r}", url=url))
-    sqlite = sqlite_path(url)
-    if sqlite is not None:
-        _folder(src, "database.url", Path(sqlite).parent)
+    url = _database_url(db, gw.data_dir, base)
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
@@ -204,6 +199,27 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         if "business_hours" in data
         else None,
     )
+
+
+def _database_url(db: Section, data_dir: Path, base: Path) -> str:
+    """The database's URL, checked. One from ``$TICKET_GATEWAY_DATABASE_URL`` is named
+    so in an error (the admin looks in the environment file, not in a config file with
+    no URL), and a password in it is never repeated: the line goes to the journal.
+    ``postgres://`` is ``postgresql://``, as libpq reads both."""
+    url = locate.database_url(db.data, data_dir, base)
+    from_env = bool(os.environ.get(locate.ENV_DATABASE_URL))
+    src, key = ("environment", locate.ENV_DATABASE_URL) if from_env else (db.path, db.key("url"))
+    if not isinstance(url, str):
+        raise ConfigError(src, key, N_("must be a string, not {value!r}", value=url))
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
+        shown = mask_url_passwords(url)
+        raise ConfigError(src, key, N_("unsupported database URL {url!r}", url=shown))
+    sqlite = sqlite_path(url)
+    if sqlite is not None:
+        _folder(src, key, Path(sqlite).parent)
+    return url
 
 
 def _gateway(s: Section, base: Path) -> GatewaySettings:

@@ -90,3 +90,20 @@ def mask_tokens(text: str) -> str:
     """``support+42-<token>@…`` → ``support+42-…@…`` wherever it appears in ``text``:
     a member's token is an ops credential, and logs are read by more people."""
     return _IN_TEXT.sub("\\1…", text)
+
+
+# a URL's user part: what follows "scheme://" up to an "@" before the host's end. The
+# class stops at "/", so the runs after two "://" never overlap: linear in the text.
+_USER_PART = re.compile(r"(?<=://)([^/\s@]*)@")
+
+
+def _masked_user(found: re.Match[str]) -> str:
+    user, colon, _password = found.group(1).partition(":")
+    return f"{user}:…@" if colon else "…@"  # a user part without ":" is a token itself
+
+
+def mask_url_passwords(text: str) -> str:
+    """``http://bob:<password>@proxy`` → ``http://bob:…@proxy`` wherever a URL is in
+    ``text``: for every line a person or a log reads (a database URL in a configuration
+    error, a proxy's in a library's debug line)."""
+    return _USER_PART.sub(_masked_user, text) if "://" in text else text
