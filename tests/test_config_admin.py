@@ -96,3 +96,23 @@ def test_a_database_url_in_the_file_is_shown_without_its_password(
 def test_postgres_is_read_as_postgresql_as_libpq_reads_it(tmp_path: Path) -> None:
     settings = load_toml(tmp_path, LOCAL, '[database]\nurl = "postgres://gw@db.example.test/gw"')
     assert settings.database.url == "postgresql://gw@db.example.test/gw"
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Asia/Tokio", "Asia/Tokyo"),
+        ("asia/tokyo", "Asia/Tokyo"),
+        ("europe/berlin", "Europe/Berlin"),
+    ],
+)
+def test_a_time_zone_that_does_not_exist_names_the_one_meant(
+    tmp_path: Path, written: str, meant: str
+) -> None:
+    err = config_error(tmp_path, LOCAL + f'timezone = "{written}"')
+    assert err.key == "gateway.timezone" and f"'{meant}'" in str(err)
+
+
+def test_a_time_zone_near_none_is_refused_without_a_guess(tmp_path: Path) -> None:
+    err = config_error(tmp_path, LOCAL + 'timezone = "Mars/Olympus_Mons"')
+    assert err.key == "gateway.timezone" and "mean" not in str(err)

@@ -21,6 +21,7 @@ from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
+from gateway.config.names import authserv_ids, domains, unknown_zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.secret import read_secret
@@ -231,9 +232,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            s.path, s.key("timezone"), N_("unknown time zone {tz!r}", tz=tz)
-        ) from None
+        raise ConfigError(s.path, s.key("timezone"), unknown_zone(tz)) from None
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
@@ -258,39 +257,10 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
         iso2022jp=s.bool("iso2022jp", False),
         runner_process=s.bool("runner_process", True),
-        trusted_authserv_ids=_authserv_ids(s),
-        per_person_domains=_domains(s, "per_person_domains"),
+        trusted_authserv_ids=authserv_ids(s),
+        per_person_domains=domains(s, "per_person_domains"),
         max_command_lines=s.int("max_command_lines", 20, 1, 1000),
     )
-
-
-def _authserv_ids(s: Section) -> tuple[str, ...]:
-    """Host-like names only: an id with spaces or ';' could never match a header anyway."""
-    ids = []
-    for value in list_of(s, "trusted_authserv_ids"):
-        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value):
-            raise ConfigError(
-                s.path,
-                s.key("trusted_authserv_ids"),
-                N_(
-                    "not an authserv-id (a host name such as 'mx.example.com'): {value!r}",
-                    value=value,
-                ),
-            )
-        ids.append(value.lower())
-    return tuple(ids)
-
-
-def _domains(s: Section, key: str) -> tuple[str, ...]:
-    """Domain names (lower case): ``example.com``, never an address or a pattern."""
-    found = []
-    for value in list_of(s, key):
-        if not isinstance(value, str) or not re.fullmatch(
-            r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}", value
-        ):
-            raise ConfigError(s.path, s.key(key), N_("not a domain name: {value!r}", value=value))
-        found.append(value.lower())
-    return tuple(found)
 
 
 def _folder(src: str, key: str, path: Path) -> Path:
