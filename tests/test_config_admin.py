@@ -4,6 +4,7 @@ mark (Windows Notepad) is read as the same TOML."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,39 @@ def test_a_time_zone_that_does_not_exist_names_the_one_meant(
 def test_a_time_zone_near_none_is_refused_without_a_guess(tmp_path: Path) -> None:
     err = config_error(tmp_path, LOCAL + 'timezone = "Mars/Olympus_Mons"')
     assert err.key == "gateway.timezone" and "mean" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("section", "line"),
+    [
+        ("mail", "off = [{}]"),
+        ("mail", 'off = [["status_change"]]'),
+        ("mail", 'off = ["thanks"]'),
+        ("mail", 'coalesce = "2h"'),
+        ("smtp", "require_tls = true"),
+        ("smtp", 'auth_users_file = "gateway.toml"'),
+        ("smtp", 'tls_cert = "gateway.toml"'),
+        ("smtp", 'trusted_networks = ["10.0.0.0/33"]'),
+        ("smtp", "trusted_networks = [10]"),
+        ("smtp", 'session_timeout = "0s"'),
+    ],
+)
+def test_settings_that_cannot_be_are_said_in_japanese_with_the_key(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    section: str,
+    line: str,
+) -> None:
+    """Every line is the reader's language (no English sentence in a Japanese shell),
+    and a value of the wrong type is an error, never a traceback."""
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(LOCAL + f"[{section}]\n{line}\n", encoding="utf-8")
+    ran = run(cfg, "catalog", "check", capsys=capsys)
+    assert ran.code == 78
+    said = ran.err.split("]", 1)[1]  # what follows the file and the key
+    assert f"{cfg}: [{section}." in ran.err
+    assert not re.search(r"\b(must|is|not|needs|only|cannot)\b", said), said
