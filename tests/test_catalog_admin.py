@@ -144,3 +144,13 @@ def test_catalog_check_prints_the_guess(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert ran.code == 65
     assert f"{path}:3: unknown key 'nmae' in an entry; did you mean 'name'?" in ran.out
+
+
+@pytest.mark.parametrize(
+    "line", ["    sla: {? [a] : b}", "    ? [a, b]\n    : c", "    fields:\n      - {? {x: 1} : y}"]
+)
+def test_a_key_that_is_a_list_or_a_mapping_is_a_problem_not_a_traceback(line: str) -> None:
+    text = "entries:\n  - id: vpn\n    name: VPN\n" + line + "\n" + OTHER
+    found = problems(text)
+    assert found and all(p.line >= 4 for p in found)
+    assert any("[a" in str(p.message) or "{x: 1}" in str(p.message) for p in found)

@@ -107,3 +107,28 @@ def _sources(key: Any, value: Any) -> list[Any]:
             None, None, "a merge key '<<' takes a mapping or a list of mappings", key.start_mark
         )
     return list(found)
+
+
+def complex_keys(root: Any) -> list[Any]:
+    """The keys under ``root`` that are a list or a mapping (YAML's ``? [a, b] : c``),
+    taken out of their mappings: no key of the catalog is one, and every reader looks
+    keys up by their text. Handed back for the problem each is, on its line."""
+    found: list[Any] = []
+    _complex(root, set(), found)
+    return found
+
+
+def _complex(node: Any, seen: set[int], found: list[Any]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        found += [k for k, _ in node.value if not isinstance(k, yaml.ScalarNode)]
+        node.value = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
+        children = [v for _, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    else:
+        return
+    for child in children:
+        _complex(child, seen, found)

@@ -20,7 +20,7 @@ from gateway.catalog.action_reader import Where, read_action
 from gateway.catalog.field_reader import read_fields
 from gateway.catalog.linear import compile_keyword
 from gateway.catalog.model import LOCALES, Entry, Keyword
-from gateway.catalog.nodes import merged, shown
+from gateway.catalog.nodes import complex_keys, merged, shown
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_priority, read_sla
 from gateway.config.settings import Member
@@ -61,7 +61,9 @@ def read(
     and what actions refer to outside the file (programs, secrets, templates) only
     when ``where`` says where that is."""
     try:
-        root = merged(_compose(text))
+        root = _compose(text)
+        odd = complex_keys(root)  # before merging: every key left is a text
+        root = merged(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -71,6 +73,8 @@ def read(
     except RecursionError:  # the composer recurses once per level: no catalog is that deep
         return [], [Problem(1, N_("not valid YAML: nested too deeply to be read"))]
     reader = _Reader(members, where)
+    for key in odd:
+        reader.bad(key, N_("a key must be a text, not {value!r}", value=shown(key)))
     entries = reader.catalog(root)
     return entries, reader.problems
 
