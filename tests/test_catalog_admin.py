@@ -154,3 +154,32 @@ def test_a_key_that_is_a_list_or_a_mapping_is_a_problem_not_a_traceback(line: st
     found = problems(text)
     assert found and all(p.line >= 4 for p in found)
     assert any("[a" in str(p.message) or "{x: 1}" in str(p.message) for p in found)
+
+
+def test_a_catalog_of_ten_thousand_keywords_loads_and_matches_in_reasonable_time() -> None:
+    """100 entries of 100 keywords each (a third of them Japanese): read, and a 64 KB mail
+    matched against all of them, each well within a mail's processing budget (30 s);
+    the bound is generous (a loaded shared machine), the measured times are about 0.05 s
+    and 0.3 s."""
+    import time
+
+    from gateway.catalog.match import MAX_TEXT, classify
+
+    lines = ["entries:"]
+    for e in range(100):
+        lines += [f"  - id: e{e}", f"    name: Entry {e}", "    keywords:"]
+        lines += [
+            f"      - 語{e}の{k}番" if k % 3 == 0 else f"      - word{e}x{k}" for k in range(100)
+        ]
+    text = "\n".join(lines) + "\n" + OTHER
+    started = time.monotonic()
+    catalog = parse_catalog(text)
+    loaded = time.monotonic() - started
+    assert sum(len(e.keywords) for e in catalog.entries) == 10_000
+    body = ("サーバーにつながらない件です。word5x7 も試しました。" * 3000)[:MAX_TEXT]
+    started = time.monotonic()
+    found = classify(catalog, "語42の3番 について", body)
+    matched = time.monotonic() - started
+    assert found.entry_id == "e42"  # the subject's hit (× 3) over the body's
+    assert dict(found.scores) == {"e42": 3.0, "e5": 1.0}
+    assert loaded < 10 and matched < 10, (loaded, matched)
