@@ -153,3 +153,24 @@ def test_settings_that_cannot_be_are_said_in_japanese_with_the_key(
     said = ran.err.split("]", 1)[1]  # what follows the file and the key
     assert f"{cfg}: [{section}." in ran.err
     assert not re.search(r"\b(must|is|not|needs|only|cannot)\b", said), said
+
+
+def test_the_daemon_says_at_start_that_others_may_read_the_secret_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The journal is where an admin looks after `systemctl start`: the warning `status`
+    gives is logged when the daemon starts too, naming the file and the fix."""
+    import logging
+
+    from tests.support.config import write_config
+    from tests.support.daemon import daemon_thread
+    from tests.support.ports import free_port
+
+    monkeypatch.delenv("TICKET_GATEWAY_SECRET", raising=False)
+    config = write_config(tmp_path, secret_file=True, port=free_port())
+    key = tmp_path / "secret.key"
+    key.chmod(0o644)
+    with caplog.at_level(logging.WARNING), daemon_thread(config) as (ready, _stop, _):
+        assert ready.wait(60)
+    assert f"the secret file {key} can be read by other users (mode 0644)" in caplog.text
+    assert f"chmod 600 {key}" in caplog.text
