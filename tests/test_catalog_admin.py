@@ -183,3 +183,23 @@ def test_a_catalog_of_ten_thousand_keywords_loads_and_matches_in_reasonable_time
     assert found.entry_id == "e42"  # the subject's hit (× 3) over the body's
     assert dict(found.scores) == {"e42": 3.0, "e5": 1.0}
     assert loaded < 10 and matched < 10, (loaded, matched)
+
+
+def test_a_catalog_saved_as_shift_jis_is_a_problem_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "catalog.yaml"
+    text = "entries:\n  - id: vpn\n    name: VPN\n    keywords: [リモート]\n" + OTHER
+    path.write_bytes(text.encode("shift_jis"))
+    config = write_config(tmp_path, secret_file=True)
+    ran = run(config, "catalog", "check", str(path), capsys=capsys)
+    assert ran.code == 65
+    assert ran.out.startswith(f"{path}:4: ") and "UTF-8" in ran.out and "codec" not in ran.out
+
+
+def test_a_catalog_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    from gateway.catalog.load import load_catalog
+
+    path = tmp_path / "catalog.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    assert [e.id for e in load_catalog(path).entries] == ["vpn", "other"]

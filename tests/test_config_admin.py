@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config.load import load_settings
+from gateway.core.errors import ConfigError
 from tests.support.cli import run
 from tests.support.config import LOCAL, config_error, load_toml
 
@@ -174,3 +175,14 @@ def test_the_daemon_says_at_start_that_others_may_read_the_secret_file(
         assert ready.wait(60)
     assert f"the secret file {key} can be read by other users (mode 0644)" in caplog.text
     assert f"chmod 600 {key}" in caplog.text
+
+
+def test_a_config_saved_as_shift_jis_names_the_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "gateway.toml"
+    text = LOCAL + 'address = "support@example.test"\n[[members]]\nemail = "a@example.test"\n'
+    cfg.write_bytes((text + 'name = "田中"\n').encode("shift_jis"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg)
+    said = str(caught.value)
+    assert str(cfg) in said and "line 6" in said and "UTF-8" in said
+    assert "codec" not in said and "position" not in said

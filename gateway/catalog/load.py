@@ -61,8 +61,12 @@ def load_catalog(
 
 def read_catalog_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is no YAML
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, not a byte offset
+        line = exc.object[: exc.start].count(b"\n") + 1
+        problem = N_("not UTF-8 text: save {name} as UTF-8", name=path.name)
+        raise CatalogError(str(path), [Problem(line, problem)]) from None
+    except OSError as exc:
         raise CatalogError(
             str(path), [Problem(0, N_("cannot read: {error}", error=str(exc)))]
         ) from None

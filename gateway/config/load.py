@@ -143,7 +143,13 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError(str(path), "-", N_("file not found")) from None
     except OSError as exc:  # a folder, or not ours to read (another user than the daemon's)
         raise ConfigError(str(path), "-", N_("cannot read: {error}", error=str(exc))) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS: where, not a byte offset
+        line = exc.object[: exc.start].count(b"\n") + 1
+        problem = N_(
+            "line {line} is not UTF-8 text: save {name} as UTF-8", line=line, name=path.name
+        )
+        raise ConfigError(str(path), "-", problem) from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "-", N_("not valid TOML: {error}", error=str(exc))) from None
     return _build(data, str(path), locate.config_base(path))
 
