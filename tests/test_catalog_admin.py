@@ -203,3 +203,13 @@ def test_a_catalog_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = tmp_path / "catalog.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
     assert [e.id for e in load_catalog(path).entries] == ["vpn", "other"]
+
+
+def test_a_missing_catalog_is_said_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "nope.yaml"\n')
+    ran = run(config, "tickets", "list", capsys=capsys)
+    assert ran.code == 78
+    line = f"{tmp_path / 'nope.yaml'}:0: cannot read: No such file or directory"
+    assert line in ran.err and "[Errno" not in ran.err

@@ -66,10 +66,9 @@ def read_catalog_text(path: Path) -> str:
         line = exc.object[: exc.start].count(b"\n") + 1
         problem = N_("not UTF-8 text: save {name} as UTF-8", name=path.name)
         raise CatalogError(str(path), [Problem(line, problem)]) from None
-    except OSError as exc:
-        raise CatalogError(
-            str(path), [Problem(0, N_("cannot read: {error}", error=str(exc)))]
-        ) from None
+    except OSError as exc:  # the path is on the line already: the reason alone
+        problem = N_("cannot read: {error}", error=exc.strerror or str(exc))
+        raise CatalogError(str(path), [Problem(0, problem)]) from None
 
 
 def _parsed(
