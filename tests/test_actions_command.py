@@ -109,13 +109,15 @@ def test_a_hang_is_killed_at_the_timeout_with_its_process_group(
         assert done.step == Step.FAILED  # a timeout is temporary, but no try was left
         assert done.error == "killed after the timeout of 1s"
         pgid, grandchild = (int(x) for x in pids.read_text().split())
-        assert eventually(lambda: group_gone(pgid), timeout=10.0)
+        assert eventually(lambda: group_gone(pgid))
         with pytest.raises(ProcessLookupError):
             os.killpg(pgid, 0)
         with pytest.raises(ProcessLookupError):
             os.kill(grandchild, 0)
         [run] = runs(app)
-        assert run["state"] == "failed" and 1000 <= run["duration_ms"] < 8000
+        # killed at the timeout, not after the script's two minutes (the bound leaves a
+        # loaded machine its seconds)
+        assert run["state"] == "failed" and 1000 <= run["duration_ms"] < 60_000
     finally:
         app.close()
 

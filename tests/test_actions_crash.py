@@ -40,7 +40,7 @@ from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 SLOWISH = RECORDER.replace("print(json.dumps", "import time; time.sleep(0.05); print(json.dumps")
 
@@ -196,9 +196,9 @@ def test_sigkill_while_an_action_runs_reruns_it_with_the_same_key(tmp_path: Path
 
     proc = _start(config, port)
     try:
-        assert eventually(lambda: log.exists() and "start" in log.read_text(), timeout=15)
+        assert eventually(lambda: log.exists() and "start" in log.read_text())
         os.killpg(proc.pid, signal.SIGKILL)  # between "started" and "recorded": a crash
-        assert proc.wait(5) == -signal.SIGKILL
+        assert proc.wait(PATIENCE) == -signal.SIGKILL
     finally:
         proc.kill()
         proc.wait()
@@ -210,7 +210,7 @@ def test_sigkill_while_an_action_runs_reruns_it_with_the_same_key(tmp_path: Path
     try:
         assert eventually(lambda: _run_row(db)[0] == "succeeded", timeout=30, interval=0.2)
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(daemon.STOP_BOUND + 2) == 0
+        assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
     finally:
         proc.kill()
         proc.wait()

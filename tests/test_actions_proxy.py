@@ -37,6 +37,7 @@ from tests.support.pipeline import deliver as deliver_mail
 from tests.support.pipeline import show
 from tests.support.proxy import ProxyServer
 from tests.support.smtp import self_signed
+from tests.support.waiting import PATIENCE
 from tests.test_actions_webhook import REQUEST, SECRET, webhook_app
 
 HOST = "hooks.example.test"  # known to the proxy only, as an outside host is behind one
@@ -212,7 +213,9 @@ def test_a_silent_proxy_is_cut_at_the_timeout(
         [done] = drain(app)
         took = time.monotonic() - started
         assert (done.step, done.error) == (Step.RETRY, "no answer within 2s")
-        assert 1.5 < took < 6
+        # the proxy would say nothing until stopped: the upper bound only has to tell the
+        # timeout from that, and leaves a loaded machine its seconds
+        assert 1.5 < took < PATIENCE
         assert [p.method for p in proxy.passages] == ["CONNECT"]
     finally:
         app.close()

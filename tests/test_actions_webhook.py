@@ -21,7 +21,7 @@ from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support.actions import action_app, drain, runs
 from tests.support.databases import sqlite_only
-from tests.support.hooks import BAD, ERROR, HANG, TRICKLE, HookServer
+from tests.support.hooks import BAD, ERROR, HANG, HANG_LIMIT, TRICKLE, HookServer
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
@@ -219,7 +219,9 @@ def test_a_slow_target_times_out_and_counts_as_temporary(
         took = time.monotonic() - started
         assert done.step == Step.RETRY and done.status is None
         assert done.error == "no answer within 2s"
-        assert 1.5 < took < 6
+        # cut at the timeout, not at the target's whim (a hang lasts HANG_LIMIT, a trickle
+        # until released); the upper bound leaves a loaded machine its seconds
+        assert 1.5 < took < HANG_LIMIT / 2
     finally:
         app.close()
 

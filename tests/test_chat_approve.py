@@ -76,7 +76,7 @@ def test_the_card_offers_approval_and_a_managers_press_queues_the_run(
     assert label == "承認"  # the channel speaks Japanese
 
     fake.envelope("interactive", c.press(APPROVE, ticket_id, BOSS))
-    assert eventually(lambda: runs(approve_app)[0]["state"] == "pending", timeout=10)
+    assert eventually(lambda: runs(approve_app)[0]["state"] == "pending")
     [told] = fake.wait_for("chat.postEphemeral")
     assert told["user"] == BOSS and "承認" in told["text"]
     approved = [e for e in show(approve_app, ticket_id)["events"] if e["kind"] == "action-approved"]

@@ -39,13 +39,13 @@ def test_mail_flows_while_slack_is_down_and_chat_catches_up(
     try:
         with daemon_thread(config) as (ready, _stop, _result):
             assert ready.wait(30)
-            assert eventually(fake.connected, timeout=15), "Socket Mode did not connect"
+            assert eventually(fake.connected), "Socket Mode did not connect"
             fresh = mail(date=datetime.now(UTC))  # answered: not an archive being imported
             with smtplib.SMTP("127.0.0.1", port) as client:
                 client.sendmail("alice@customer.test", ["support@example.test"], fresh)
             outbound = tmp_path / "var" / "outbound" / "new"
-            assert eventually(lambda: outbound.is_dir() and any(outbound.iterdir()), timeout=15)
-            assert eventually(lambda: fake.of("chat.postMessage!failed"), timeout=15)
+            assert eventually(lambda: outbound.is_dir() and any(outbound.iterdir()))
+            assert eventually(lambda: fake.of("chat.postMessage!failed"))
             assert fake.of("chat.postMessage") == []
             fake.down = ""
             [notice] = fake.wait_for("chat.postMessage", timeout=20)

@@ -24,7 +24,7 @@ from tests.support.daemon import clean_env, console_script, wait_for_port
 from tests.support.mails import mail
 from tests.support.ports import free_port
 from tests.support.slack_fake import FakeSlack
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 NEWCOMER = "U0NEW0001"  # Slack shows a private address for them, no member's
 
@@ -59,7 +59,7 @@ def test_sighup_takes_a_changed_slack_member_map(tmp_path: Path) -> None:
     def reload(mapped: str, said: bytes, times: int) -> None:
         _config(tmp_path, port, fake, mapped)
         proc.send_signal(signal.SIGHUP)
-        assert eventually(lambda: log.read_bytes().count(said) >= times, 20), log.read_text()
+        assert eventually(lambda: log.read_bytes().count(said) >= times), log.read_text()
 
     def press(count: int) -> None:
         fake.envelope("interactive", c.press("ticket_assign_me", 1, NEWCOMER))
@@ -71,7 +71,7 @@ def test_sighup_takes_a_changed_slack_member_map(tmp_path: Path) -> None:
         )
         try:
             wait_for_port(port, proc)
-            assert eventually(fake.connected, timeout=20), "Socket Mode did not connect"
+            assert eventually(fake.connected), "Socket Mode did not connect"
             with smtplib.SMTP("127.0.0.1", port) as client:
                 fresh = mail("printer jammed", date=datetime.now(UTC))
                 client.sendmail("alice@customer.test", ["support@example.test"], fresh)
@@ -83,7 +83,7 @@ def test_sighup_takes_a_changed_slack_member_map(tmp_path: Path) -> None:
             assert "not linked" in fake.of("chat.postEphemeral")[-1]["text"]
             reload(f'{NEWCOMER} = "ops2@example.test"\n', b"slack member map reloaded", 1)
             fake.envelope("interactive", c.press("ticket_assign_me", 1, NEWCOMER))
-            assert eventually(lambda: show()["assignee"] == "ops2@example.test", 20)
+            assert eventually(lambda: show()["assignee"] == "ops2@example.test")
             # a file that does not load: refused whole, the link in use kept
             reload(f'{NEWCOMER} = "nobody@example.test"\n', b"configuration reload refused", 1)
             assert b"chat.slack.members" in log.read_bytes()  # the key named
@@ -94,7 +94,7 @@ def test_sighup_takes_a_changed_slack_member_map(tmp_path: Path) -> None:
             assert "not linked" in fake.of("chat.postEphemeral")[-1]["text"]
             assert b"at the next start" not in log.read_bytes()  # nothing else changed
             proc.send_signal(signal.SIGTERM)
-            assert proc.wait(daemon.STOP_BOUND + 2) == 0
+            assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
         finally:
             proc.kill()
             proc.wait()

@@ -230,7 +230,7 @@ def test_a_member_closes_from_the_card_and_the_card_follows(chat_app: App, fake:
     ticket_id = _ticket_from_slack(chat_app, fake)
     [thread] = c.threads(chat_app)
     fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
-    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed", timeout=10)
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed")
     closed = [e for e in show(chat_app, ticket_id)["events"] if e["kind"] == "state"][-1]
     assert (closed["actor"], closed["channel"], closed["new"]) == (
         "ops@example.test",
@@ -249,7 +249,7 @@ def test_a_member_closes_from_the_card_and_the_card_follows(chat_app: App, fake:
 def test_a_member_close_from_slack_mails_the_requester(chat_app: App, fake: FakeSlack) -> None:
     ticket_id = _ticket_from_slack(chat_app, fake)
     fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
-    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed", timeout=10)
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed")
     assert [m.recipients for m in outbox(chat_app, "status_change")] == [["ito@customer.test"]]
 
 
@@ -257,7 +257,7 @@ def test_a_member_close_from_slack_mails_the_requester(chat_app: App, fake: Fake
 def test_a_member_assigns_and_sets_pending(chat_app: App, fake: FakeSlack) -> None:
     ticket_id = _ticket_from_slack(chat_app, fake)
     fake.envelope("interactive", c.press("ticket_pending", ticket_id, c.OPS))
-    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "pending", timeout=10)
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "pending")
     fake.envelope("interactive", c.press("ticket_assign_me", ticket_id, c.OPS))
     [told] = fake.wait_for("chat.postEphemeral")  # the example catalog gave it to ops already
     assert "already yours" in told["text"]

@@ -12,7 +12,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -57,13 +57,19 @@ def _signed(body: bytes, stamp: str = "") -> dict[str, str]:
 
 
 COMMAND = c.form(c.command()).encode()
-NOW = str(int(time.time()))
-UNVERIFIABLE = {
-    "no timestamp": (COMMAND, {**FORM, "X-Slack-Signature": _signature(COMMAND, NOW)}),
-    "no signature": (COMMAND, {**FORM, "X-Slack-Request-Timestamp": NOW}),
-    "timestamp not a number": (COMMAND, _signed(COMMAND, "soon")),
-    "timestamp in the future": (COMMAND, _signed(COMMAND, str(int(time.time()) + 600))),
-    "body altered after signing": (COMMAND + b"&text=more", _signed(COMMAND)),
+# Each request is signed when its test runs, not when the module is imported: a test
+# run minutes after the collection (pytest -n on a loaded machine) sent stamps that had
+# aged meanwhile, so "altered" was refused as too old, and "in the future" (10 minutes
+# ahead at import) came within Slack's 5 minutes and was taken.
+UNVERIFIABLE: dict[str, Callable[[], tuple[bytes, dict[str, str]]]] = {
+    "no timestamp": lambda: (
+        COMMAND,
+        {**FORM, "X-Slack-Signature": _signature(COMMAND, str(int(time.time())))},
+    ),
+    "no signature": lambda: (COMMAND, {**FORM, "X-Slack-Request-Timestamp": str(int(time.time()))}),
+    "timestamp not a number": lambda: (COMMAND, _signed(COMMAND, "soon")),
+    "timestamp in the future": lambda: (COMMAND, _signed(COMMAND, str(int(time.time()) + 600))),
+    "body altered after signing": lambda: (COMMAND + b"&text=more", _signed(COMMAND)),
 }
 NOT_A_PAYLOAD = {
     "not JSON": urlencode({"payload": "{not json"}).encode(),
@@ -77,7 +83,7 @@ NOT_A_PAYLOAD = {
 def test_a_request_that_cannot_be_verified_is_refused(
     http_app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture, name: str
 ) -> None:
-    body, headers = UNVERIFIABLE[name]
+    body, headers = UNVERIFIABLE[name]()
     with c.slack_app(http_app, fake) as listener:
         assert _post(listener.port, body, headers) == 401
     assert fake.of("views.open") == []

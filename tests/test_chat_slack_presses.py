@@ -60,7 +60,7 @@ def test_a_button_pressed_twice_changes_once_and_says_so_plainly(
 ) -> None:
     ticket_id = _ticket(chat_app, fake, "V0TWICE01", 1)
     fake.envelope("interactive", c.press(action, ticket_id, user))
-    assert eventually(lambda: show(chat_app, ticket_id)["state"] == state, timeout=10)
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == state)
     events = show(chat_app, ticket_id)["events"]
     fake.envelope("interactive", c.press(action, ticket_id, user))
     told = _told(fake, 1)
@@ -104,4 +104,4 @@ def test_a_member_slack_cannot_describe_just_now_is_asked_to_retry_not_refused(
     assert show(chat_app, ticket_id)["events"] == before["events"]
     del fake.refuse["users.info"]  # Slack answers again
     fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
-    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed", timeout=10)
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed")

@@ -137,7 +137,7 @@ def test_a_cli_close_and_a_no_response_close_send_one_status_mail_each(gw: Gatew
     gw.wait_for(alice, "acknowledgement", 2)
     gw.cli("tickets", "set-state", "2", "pending")
     statuses = gw.wait_for(alice, "status_change", 3)  # pending, then closed for no answer
-    assert eventually(lambda: gw.ticket(2)["close_reason"] == "no-response", 15)
+    assert eventually(lambda: gw.ticket(2)["close_reason"] == "no-response")
     assert quiet(lambda: len(gw.to(alice, "status_change")) == 3)
     pending, no_response = (text_of(m) for m in statuses[1:])
     assert "is waiting for your reply" in pending

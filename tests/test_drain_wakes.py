@@ -26,9 +26,7 @@ from store import inbox
 from store.db import transaction
 from store.models import OutboxRow
 from tests.support.mails import mail
-from tests.support.waiting import eventually
-
-PATIENCE = 15.0  # seconds the second pass waits for the first pass's mail to be sent
+from tests.support.waiting import PATIENCE, eventually
 
 
 @dataclass
@@ -41,6 +39,7 @@ class _Watched:
 
     def process_pending(self, limit: int | None = None) -> list[RowOutcome]:
         passes = len(self.sent_before_pass)
+        # a later pass waits (up to PATIENCE) for the first pass's mail to be sent
         deadline = time.monotonic() + (PATIENCE if passes else 0)
         while True:
             sent = self._sent()

@@ -32,7 +32,7 @@ from tests.support.config import SECRET_ENV, daemon_running, write_config  # noq
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 EXAMPLE_ENV = Path(__file__).parents[1] / "systemd" / "environment.example"
 
@@ -286,11 +286,11 @@ def test_the_daemon_never_logs_a_members_token(
             client.sendmail(
                 "ops@example.test", [f"support+1-{token}@example.test"], mail(subject="token")
             )
-        assert eventually(lambda: "stored inbox=" in _collect(capfd, seen), timeout=5)
-        assert eventually(lambda: "ingest inbox=" in _collect(capfd, seen), timeout=5)
+        assert eventually(lambda: "stored inbox=" in _collect(capfd, seen))
+        assert eventually(lambda: "ingest inbox=" in _collect(capfd, seen))
     finally:
         stop.set()
-        thread.join(daemon.STOP_BOUND + 1)
+        thread.join(daemon.STOP_BOUND + PATIENCE)
         root.removeHandler(handler)
         smtp_log.setLevel(logging.NOTSET)
     logged = _collect(capfd, seen)

@@ -35,7 +35,7 @@ from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, inbox_rows, outbox
 from tests.support.polling import running
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 # -- fixtures ------------------------------------------------------------------------
 
@@ -98,10 +98,10 @@ def stops_promptly(p: ImapPoller) -> float:
     stop = threading.Event()
     thread = threading.Thread(target=p.run, args=(stop,))
     thread.start()
-    assert eventually(lambda: p.status.idles >= 1, 5)
+    assert eventually(lambda: p.status.idles >= 1)
     started = time.monotonic()
     stop.set()
-    thread.join(timeout=5)
+    thread.join(timeout=PATIENCE)
     return time.monotonic() - started
 
 
@@ -147,19 +147,24 @@ def test_the_first_pass_is_an_import_and_new_mail_is_live(
     assert acked == [by_subject["sent with a wrong clock"]]
 
 
-def test_append_while_idling_is_a_ticket_within_two_seconds(
+def test_append_while_idling_is_a_ticket_without_waiting_for_a_poll(
     app: App, dovecot: Dovecot, user: str
 ) -> None:
+    """IDLE's push is what brings the mail: nothing else would look before the renewal,
+    an hour away here (no wall-clock bound: a loaded machine is slow by seconds)."""
     append(dovecot, user, mail("before start"))
     nudges: list[int] = []
-    p = poller(app, dovecot.account(user), on_stored=lambda: nudges.append(1))
+    p = poller(
+        app,
+        dovecot.account(user),
+        on_stored=lambda: nudges.append(1),
+        idle_renew=timedelta(hours=1),
+    )
     with running(p):
-        assert eventually(lambda: p.status.idles >= 1, 5)  # caught up, now idling
+        assert eventually(lambda: p.status.idles >= 1)  # caught up, now idling
         assert len(inbox_rows(app)) == 1
-        appended = time.monotonic()
         append(dovecot, user, mail("while idling"))
-        assert eventually(lambda: len(inbox_rows(app)) == 2, 15)
-        assert time.monotonic() - appended < 2.0
+        assert eventually(lambda: len(inbox_rows(app)) == 2)  # within PATIENCE, not the hour
     assert len(nudges) == 2  # the daemon's runner is nudged after each committed batch
     app.runner.process_pending()
     assert sorted(t["subject"] for t in all_tickets(app)) == ["before start", "while idling"]
@@ -315,7 +320,7 @@ def test_untrusted_certificate_is_refused_with_a_clear_error(
 
     p = poller(app, account)
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
-        assert eventually(lambda: p.status.connect_attempts >= 3, 5)
+        assert eventually(lambda: p.status.connect_attempts >= 3)
     refused = [r for r in caplog.records if "not trusted" in r.getMessage()]
     assert len(refused) == 1 and refused[0].levelno == logging.ERROR  # once, not per retry
     assert folder_uids(dovecot, user) == [1] and inbox_rows(app) == []
@@ -359,9 +364,9 @@ def test_server_without_move_gets_copy_delete_expunge(app: App, dovecot: Dovecot
 def test_polls_at_the_interval_when_idle_is_off(app: App, dovecot: Dovecot, user: str) -> None:
     p = poller(app, dovecot.account(user, idle=False, poll_interval=timedelta(seconds=0.2)))
     with running(p):
-        assert eventually(lambda: p.status.connected, 5)
+        assert eventually(lambda: p.status.connected)
         append(dovecot, user, mail("polled"))
-        assert eventually(lambda: len(inbox_rows(app)) == 1, 15)
+        assert eventually(lambda: len(inbox_rows(app)) == 1)
     assert p.status.idles == 0
 
 
@@ -369,10 +374,11 @@ def test_polls_at_the_interval_when_idle_is_off(app: App, dovecot: Dovecot, user
 def test_idle_is_renewed_and_stop_is_prompt(app: App, dovecot: Dovecot, user: str) -> None:
     p = poller(app, dovecot.account(user), idle_renew=timedelta(seconds=0.3))
     with running(p):
-        assert eventually(lambda: p.status.idles >= 3, 3)
+        assert eventually(lambda: p.status.idles >= 3)
         append(dovecot, user, mail("after renewals"))
-        assert eventually(lambda: len(inbox_rows(app)) == 1, 15)
-    assert stops_promptly(poller(app, dovecot.account(user))) < 2
+        assert eventually(lambda: len(inbox_rows(app)) == 1)
+    # prompt: well before the 5 minutes an IDLE that ignored the stop would wait
+    assert stops_promptly(poller(app, dovecot.account(user))) < PATIENCE
 
 
 # -- failures ------------------------------------------------------------------------
@@ -386,13 +392,17 @@ def test_stopped_server_is_retried_with_backoff_and_picked_up_again(
     p = poller(app, own_dovecot.account(user))  # backoff 0.1 s doubling up to 0.4 s
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
         # generous bounds: they only end a failing wait, and a loaded machine is slow
-        assert eventually(lambda: p.status.idles >= 1, 20)
+        assert eventually(lambda: p.status.idles >= 1)
         own_dovecot.stop()
-        assert eventually(lambda: p.status.failures >= 1, 15)
+        assert eventually(lambda: p.status.failures >= 1)
         before = p.status.connect_attempts
+        assert eventually(lambda: p.status.connect_attempts - before >= 2)  # retrying
+        before, started = p.status.connect_attempts, time.monotonic()
         time.sleep(2.0)
         attempts = p.status.connect_attempts - before
-        assert 2 <= attempts <= 15, attempts  # retrying, and no busy loop
+        # no busy loop: at most about one try per 0.1 s (the backoff's start) of the time
+        # that really passed (a slow machine tries less often, never more)
+        assert attempts <= (time.monotonic() - started) / 0.1 + 5, attempts
 
         own_dovecot.start()
         append(own_dovecot, user, mail("after the outage"))
@@ -410,10 +420,10 @@ def test_one_failing_account_does_not_stop_the_others(
     failing, working = poller(app, down), poller(app, dovecot.account(user))
     append(dovecot, user, mail("still served"))
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(failing), running(working):
-        assert eventually(lambda: len(inbox_rows(app)) == 1, 15)
-        assert eventually(lambda: failing.status.failures >= 3, 5)
+        assert eventually(lambda: len(inbox_rows(app)) == 1)
+        assert eventually(lambda: failing.status.failures >= 3)
         append(dovecot, user, mail("and served again"))
-        assert eventually(lambda: len(inbox_rows(app)) == 2, 15)
+        assert eventually(lambda: len(inbox_rows(app)) == 2)
     refused = [r.getMessage() for r in caplog.records if "connection refused" in r.getMessage()]
     assert len(refused) == 1 and refused[0].startswith(f"imap {down.key}: ")
     with transaction(app.sessions) as s:
@@ -641,5 +651,5 @@ def test_daemon_runs_a_poller_per_account_and_processes_what_it_stores(
         )
     finally:
         stop.set()
-        thread.join(daemon.STOP_BOUND + 1)
+        thread.join(daemon.STOP_BOUND + PATIENCE)
     assert not thread.is_alive()

@@ -71,10 +71,10 @@ def test_a_damaged_message_does_not_stop_a_rescan(
     dovecot.message_file(user, 2, "Support").chmod(0)
 
     with caplog.at_level(logging.ERROR, logger="gateway.imap"), running(poller(app, account)):
-        assert eventually(lambda: len(inbox_rows(app)) == 3, 15)  # "three"
+        assert eventually(lambda: len(inbox_rows(app)) == 3)  # "three"
         with dovecot.client(user) as c:
             c.append("Support", mail("four"))
-        assert eventually(lambda: len(inbox_rows(app)) == 4, 15)
+        assert eventually(lambda: len(inbox_rows(app)) == 4)
     said = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith(f"imap {account.key}: uid 2 cannot be read")
     with transaction(app.sessions) as s:
@@ -106,11 +106,11 @@ def test_a_damaged_newest_message_does_not_hold_back_the_one_before_it(
         return {uid for uid, f in keywords(dovecot, user, "INBOX").items() if UNREADABLE in f}
 
     with running(poller(app, account)):
-        assert eventually(lambda: len(inbox_rows(app)) == 2, 15)  # "first" and "third"
-        assert eventually(lambda: marked() == {2, 4}, 15)
+        assert eventually(lambda: len(inbox_rows(app)) == 2)  # "first" and "third"
+        assert eventually(lambda: marked() == {2, 4})
         with dovecot.client(user) as c:
             c.append("INBOX", mail("fifth"))
-        assert eventually(lambda: len(inbox_rows(app)) == 3, 15)
+        assert eventually(lambda: len(inbox_rows(app)) == 3)
     assert marked() == {2, 4}
 
 

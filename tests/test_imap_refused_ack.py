@@ -260,10 +260,10 @@ def test_the_running_poller_reads_on_past_a_refused_message(
     account = setup(quirky, tls_files, "move", poll_interval=timedelta(seconds=0.2))
     p = poller(app, account)
     with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
-        assert eventually(lambda: len(inbox_rows(app)) == 1, 10)
+        assert eventually(lambda: len(inbox_rows(app)) == 1)
         quirky.add(Message(mail("second")))
-        assert eventually(lambda: len(inbox_rows(app)) == 2, 10)
-        assert eventually(lambda: len(acknowledged(quirky, account)) == 1, 5)
+        assert eventually(lambda: len(inbox_rows(app)) == 2)
+        assert eventually(lambda: len(acknowledged(quirky, account)) == 1)
     assert p.status.failures == 0 and p.status.last_problem is None
     assert not [r for r in caplog.records if "retrying with backoff" in r.getMessage()]
     assert 1 in quirky.messages

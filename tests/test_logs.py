@@ -23,6 +23,7 @@ from tests.support.daemon import clean_env, console_script, wait_for_port
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.ports import free_port
+from tests.support.waiting import PATIENCE, eventually
 
 FIELDS = ("ticket", "message_id", "source", "verdict", "duration")
 
@@ -103,11 +104,9 @@ def test_the_daemon_logs_json_lines_when_configured(tmp_path: Path) -> None:
                     ["support@example.test"],
                     mail(subject="JSON please", message_id="<j-1@c.test>", date=datetime.now(UTC)),
                 )
-            deadline = time.monotonic() + 8
-            while b'"event": "ingest"' not in log.read_bytes() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            assert eventually(lambda: b'"event": "ingest"' in log.read_bytes())
             proc.send_signal(signal.SIGTERM)
-            assert proc.wait(daemon.STOP_BOUND + 2) == 0
+            assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
         finally:
             proc.kill()
             proc.wait()

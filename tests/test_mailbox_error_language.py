@@ -27,7 +27,7 @@ from store import migrate, sources
 from store.db import make_engine, session_factory, transaction
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.dovecot import Certs, Dovecot
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -53,10 +53,11 @@ def _failed_poll(config: Path) -> str:
             thread = threading.Thread(target=poller.run, args=(stop,), name="imap-error-test")
             thread.start()
             try:
-                assert eventually(lambda: poller.status.failures >= 1, 15)
+                assert eventually(lambda: poller.status.failures >= 1)
             finally:
                 stop.set()
-                thread.join(timeout=5)
+                thread.join(timeout=PATIENCE)
+            assert not thread.is_alive()
         with transaction(app.sessions) as s:
             return str(sources.last_error(s, account.source))
     finally:

@@ -35,20 +35,27 @@ from tests.support.app import reply_address
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
+from tests.support.waiting import PATIENCE
 
 WHO = {"actor": "web:ops2@example.test", "channel": "web"}
-_WAITING_FOR_MERGES = text(
+# Who waits behind the page's merge lock: blocked by the page's own backend. Advisory
+# locks are the whole database's, so a count of every advisory waiter (as this was)
+# also saw other runs on the server (pytest -n, another checkout): each new schema's
+# creation waits on the migration lock with the same pg_advisory_xact_lock, and the page
+# then went on before this test's reply had reached the lock at all.
+_WAITING_BEHIND = text(
     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-    " AND wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock%'"
-    " AND datname = current_database()"
+    " AND wait_event = 'advisory' AND CAST(:holder AS integer) = ANY(pg_blocking_pids(pid))"
 )
 
 
-def _someone_waits_for_the_merge_lock(app: App, seconds: float = 20) -> None:
-    until = time.monotonic() + seconds
+def _someone_waits_for_the_merge_lock(app: App, holder: int) -> None:
+    """``holder``: the backend of the transaction that holds the merge lock. Each look
+    in a session of its own (the activity view keeps one snapshot per transaction)."""
+    until = time.monotonic() + PATIENCE
     while time.monotonic() < until:
         with app.sessions() as s:
-            if s.execute(_WAITING_FOR_MERGES).scalar():
+            if s.execute(_WAITING_BEHIND, {"holder": holder}).scalar():
                 return
         time.sleep(0.02)
     raise AssertionError("the reply never reached the merge lock")
@@ -64,7 +71,8 @@ def _page_merges_three_into_two(app: App, said: list[str]) -> threading.Event:
             with transaction(app.sessions) as s:
                 merges.hold_merges(s)  # the page's merge has begun…
                 holds.set()
-                _someone_waits_for_the_merge_lock(app)  # …the runner waits behind it…
+                me = int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
+                _someone_waits_for_the_merge_lock(app, me)  # …the runner waits behind it…
                 three = tickets.get(s, 3)
                 assert three is not None
                 merge.merge(s, three, 2, app.clock.now(), tag="[#2]", max_watchers=10, **WHO)
@@ -74,7 +82,7 @@ def _page_merges_three_into_two(app: App, said: list[str]) -> threading.Event:
 
     thread = threading.Thread(target=page)
     thread.start()
-    assert holds.wait(20)
+    assert holds.wait(PATIENCE)
     return thread
 
 
@@ -86,7 +94,7 @@ def _beside_the_page(app: App, runner_work: Callable[[], object]) -> object:
     try:
         done = runner_work()
     finally:
-        page.join(30)
+        page.join(PATIENCE)
     assert not page.is_alive()
     assert page_said == ["merged"]
     return done

@@ -11,6 +11,7 @@ from __future__ import annotations
 import smtplib
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,7 @@ from tests.support.dovecot import Dovecot
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, outbox
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 NOW = datetime.now(UTC)  # the daemons run on the real clock
 
@@ -56,6 +57,10 @@ def test_one_holder_per_mailbox_and_the_other_takes_over(
 ) -> None:
     monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.05)
     engine = make_engine(db_url)
+    # an account of this test's own: the mailbox lock is the whole database's (its key is
+    # the account's, whatever the schema), and other runs on the same server (pytest -n,
+    # a second checkout) hold theirs meanwhile
+    box = f"box-{uuid.uuid4().hex}"
     running: list[str] = []
 
     def loop(name: str) -> Callable[[threading.Event], None]:
@@ -68,18 +73,18 @@ def test_one_holder_per_mailbox_and_the_other_takes_over(
 
     stops = {n: threading.Event() for n in "ab"}
     threads = {
-        n: threading.Thread(target=mailbox_lock.exclusive(engine, "box", loop(n)), args=(stops[n],))
+        n: threading.Thread(target=mailbox_lock.exclusive(engine, box, loop(n)), args=(stops[n],))
         for n in "ab"
     }
     try:
         threads["a"].start()
-        assert eventually(lambda: running == ["a"], 10)
+        assert eventually(lambda: running == ["a"])
         threads["b"].start()
         time.sleep(0.3)
         assert running == ["a"]  # b stands by
         stops["a"].set()
         threads["a"].join(5)
-        assert eventually(lambda: running == ["b"], 10)
+        assert eventually(lambda: running == ["b"])
     finally:
         for n in "ab":
             stops[n].set()
@@ -126,11 +131,11 @@ class Instance:
     def halt(self) -> None:
         self.stop.set()
         if self.thread is not None:
-            self.thread.join(daemon.STOP_BOUND + 2)
+            self.thread.join(daemon.STOP_BOUND + PATIENCE)
             assert not self.thread.is_alive() and self.result == [0]
 
     def send(self, raw: bytes, sender: str) -> None:
-        with smtplib.SMTP("127.0.0.1", self.settings.smtp.port, timeout=5) as client:
+        with smtplib.SMTP("127.0.0.1", self.settings.smtp.port, timeout=PATIENCE) as client:
             client.sendmail(sender, ["support@example.test"], raw)
 
     @property
@@ -229,8 +234,8 @@ def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
                 ),
                 f"b{n}@customer.test",
             )
-        assert eventually(lambda: len(all_tickets(app)) == 15, 15)
-        assert eventually(lambda: all(r.state == "sent" for r in outbox(app)), 10)
+        assert eventually(lambda: len(all_tickets(app)) == 15)
+        assert eventually(lambda: all(r.state == "sent" for r in outbox(app)))
         subjects = sorted(t["subject"] for t in all_tickets(app))
         assert len(set(subjects)) == 15  # every message exactly one ticket
         rows = outbox(app)
@@ -251,7 +256,7 @@ def test_two_daemons_share_the_database_and_hand_over_the_mailbox(
                     date=NOW,
                 ),
             )
-        assert eventually(lambda: "after the stop" in {t["subject"] for t in all_tickets(app)}, 15)
+        assert eventually(lambda: "after the stop" in {t["subject"] for t in all_tickets(app)})
     finally:
         a.halt()
         b.halt()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -19,6 +20,7 @@ from gateway.receive.mailbox_lock import exclusive
 from store.db import lock_holder_engine, make_engine
 from store.row_claims import RowClaims
 from tests.support.databases import postgres_only
+from tests.support.waiting import PATIENCE
 
 MINUTE_MS = 60_000
 
@@ -78,15 +80,19 @@ def _mailbox_lock_held(url: str) -> Iterator[None]:
         held.set()
         stopping.wait()
 
-    serving = threading.Thread(target=exclusive(engine, "acct", poll), args=(stop,))
+    # an account of this test's own: the mailbox lock is the whole database's, and other
+    # runs on the same server (pytest -n, a second checkout) may hold theirs meanwhile
+    account = f"acct-{uuid.uuid4().hex}"
+    serving = threading.Thread(target=exclusive(engine, account, poll), args=(stop,))
     serving.start()
     try:
-        assert held.wait(10)
+        assert held.wait(PATIENCE)
         yield
     finally:
         stop.set()
-        serving.join(10)
+        serving.join(PATIENCE)
         engine.dispose()
+    assert not serving.is_alive()
 
 
 @postgres_only

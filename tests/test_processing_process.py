@@ -35,7 +35,7 @@ from store.db import transaction
 from store.models import Ticket
 from tests.support.mails import mail
 from tests.support.pipeline import inbox_rows
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 SLOW_CHILD = (sys.executable, str(Path(__file__).parent / "support" / "slow_processing.py"))
 QUICK = Tuning(poll_interval=0.2, send_interval=0.5, action_interval=0.5, post_interval=0.5)
@@ -76,7 +76,7 @@ def _running(handle: ProcessingProcess) -> Iterator[Worker]:
     finally:
         worker.stop.set()
         assert worker.thread is not None
-        worker.thread.join(processing.CHILD_STOP_BOUND + 5)
+        worker.thread.join(processing.CHILD_STOP_BOUND + PATIENCE)
         assert not worker.thread.is_alive()
 
 
@@ -95,7 +95,7 @@ def test_a_woken_child_processes_rows_in_its_own_process(live: App) -> None:
         assert pid != os.getpid() and _alive(pid)
         row = _store(live, mail(subject="Printer is broken", body="It jams."))
         handle.wake_inbox()
-        assert eventually(lambda: _state(live, row) == InboxState.DONE, timeout=20)
+        assert eventually(lambda: _state(live, row) == InboxState.DONE)
     assert not _alive(pid)  # stopped with the worker
 
 
@@ -104,11 +104,11 @@ def test_a_child_that_dies_is_started_again_and_goes_on(live: App) -> None:
     with _running(handle) as worker:
         [first] = handle.pids
         os.kill(first, signal.SIGKILL)
-        assert eventually(lambda: len(handle.pids) == 2, timeout=20)
-        assert eventually(lambda: worker.restarts >= 1, timeout=5)
+        assert eventually(lambda: len(handle.pids) == 2)
+        assert eventually(lambda: worker.restarts >= 1)
         row = _store(live, mail(subject="VPN is down", body="Since this morning."))
         handle.wake_inbox()  # may reach the old socket: the interval finds the row anyway
-        assert eventually(lambda: _state(live, row) == InboxState.DONE, timeout=20)
+        assert eventually(lambda: _state(live, row) == InboxState.DONE)
 
 
 def test_a_row_over_its_budget_is_killed_with_the_child_and_shunted(
@@ -125,11 +125,11 @@ def test_a_row_over_its_budget_is_killed_with_the_child_and_shunted(
         assert eventually(lambda: _state(live, slow) == InboxState.SHUNTED, timeout=30)
         [row] = [r for r in inbox_rows(live) if r.id == slow]
         assert "processing budget of 5s exceeded" in row.reason
-        assert eventually(lambda: len(handle.pids) == 2, timeout=20)  # and started again
+        assert eventually(lambda: len(handle.pids) == 2)  # and started again
         assert not _alive(handle.pids[0])
         quick = _store(live, mail(subject="Printer is broken", body="It jams."))
         handle.wake_inbox()
-        assert eventually(lambda: _state(live, quick) == InboxState.DONE, timeout=20)
+        assert eventually(lambda: _state(live, quick) == InboxState.DONE)
 
 
 def test_a_child_whose_daemon_is_gone_stops_by_itself(live: App) -> None:
@@ -139,7 +139,7 @@ def test_a_child_whose_daemon_is_gone_stops_by_itself(live: App) -> None:
     try:
         assert conn.poll(60) and conn.recv_bytes() == processing.READY
         conn.close()  # as when the daemon is SIGKILLed: the socket ends
-        process.wait(processing.CHILD_STOP_BOUND + 5)
+        process.wait(processing.CHILD_STOP_BOUND + PATIENCE)
         assert process.returncode == 0
     finally:
         if process.poll() is None:
@@ -174,11 +174,11 @@ def test_stopping_while_the_child_starts_leaves_nothing_behind(live: App) -> Non
     stop = threading.Event()
     thread = threading.Thread(target=handle.run, args=(stop,))
     thread.start()
-    assert eventually(lambda: len(handle.pids) == 1, timeout=10)
+    assert eventually(lambda: len(handle.pids) == 1)
     stop.set()
-    thread.join(processing.CHILD_STOP_BOUND + 5)
+    thread.join(processing.CHILD_STOP_BOUND + PATIENCE)
     assert not thread.is_alive()
-    assert eventually(lambda: not _alive(handle.pids[0]), timeout=5)
+    assert eventually(lambda: not _alive(handle.pids[0]))
 
 
 def test_a_child_started_after_a_refused_edit_files_by_the_daemons_catalog(
@@ -203,7 +203,7 @@ def test_a_child_started_after_a_refused_edit_files_by_the_daemons_catalog(
         with _running(handle):
             row = _store(app, mail(subject="VPN is down", body="Since this morning."))
             handle.wake_inbox()
-            assert eventually(lambda: _state(app, row) == InboxState.DONE, timeout=20)
+            assert eventually(lambda: _state(app, row) == InboxState.DONE)
         with transaction(app.sessions) as s:
             assert [t.catalog for t in s.scalars(select(Ticket))] == ["vpn"]
     finally:

@@ -68,7 +68,7 @@ def test_a_database_down_at_start_extends_the_start_timeout(
     config = write_config(tmp_path, port=port, url=f"sqlite:///{blocker}", locale="en")
     said: list[str] = []
     with daemon_thread(config) as (ready, _stop, _result):
-        assert eventually(lambda: len(extensions(heard(notify_socket, said))) >= 2, 10)
+        assert eventually(lambda: len(extensions(heard(notify_socket, said))) >= 2)
         assert not ready.is_set()
         waiting = [line for line in said if line.startswith("STATUS=")]
         assert waiting[0].startswith("STATUS=waiting for the database (next try in 1s): ")
@@ -78,7 +78,7 @@ def test_a_database_down_at_start_extends_the_start_timeout(
         assert "READY=1" not in said
         blocker.rmdir()  # the database comes back
         assert ready.wait(30)
-        assert eventually(lambda: "READY=1" in heard(notify_socket, said), 5)
+        assert eventually(lambda: "READY=1" in heard(notify_socket, said))
     came_up = max(i for i, line in enumerate(said) if line.startswith("STATUS=waiting"))
     rest = said[came_up + 1 : said.index("READY=1")]
     # the start after the database answered (the processing process, the doors) too
@@ -94,7 +94,7 @@ def test_a_postgresql_nobody_answers_on_is_waited_for_and_said(
     config = write_config(tmp_path, port=free_port(), url=url, locale="en")
     said: list[str] = []
     with daemon_thread(config) as (ready, _stop, result):
-        assert eventually(lambda: len(extensions(heard(notify_socket, said))) >= 2, 15)
+        assert eventually(lambda: len(extensions(heard(notify_socket, said))) >= 2)
         assert not ready.is_set()
     assert result == [0]
     assert any(
@@ -120,7 +120,7 @@ def test_a_schema_upgrade_at_start_asks_for_the_time_it_may_take(
     said: list[str] = []
     with daemon_thread(config) as (ready, _stop, _result):
         assert ready.wait(30)
-        assert eventually(lambda: "READY=1" in heard(notify_socket, said), 5)
+        assert eventually(lambda: "READY=1" in heard(notify_socket, said))
     upgrading = f"STATUS=upgrading the database schema (0013 -> {HEAD})"
     assert upgrading in said, said
     after = said[said.index(upgrading) + 1 : said.index("READY=1")]
@@ -135,6 +135,6 @@ def test_a_current_schema_asks_for_no_upgrade_time(
     said: list[str] = []
     with daemon_thread(config) as (ready, _stop, _result):
         assert ready.wait(30)
-        assert eventually(lambda: "READY=1" in heard(notify_socket, said), 5)
+        assert eventually(lambda: "READY=1" in heard(notify_socket, said))
     assert not any(line.startswith("STATUS=upgrading") for line in said)
     assert extensions(said) == []  # nothing waited for: the unit's own timeout is enough

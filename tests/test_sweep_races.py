@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
@@ -27,6 +29,7 @@ from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
+from tests.support.waiting import PATIENCE, eventually
 
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 
@@ -37,6 +40,20 @@ def gw(settings: Settings, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
     app = make_app(scheduled_settings(settings, tmp_path, schedule), clock)
     yield app
     app.close()
+
+
+def _waits_behind(app: App, holder: Session) -> bool:
+    """Whether a backend waits for a lock that ``holder``'s transaction holds. Looked at
+    in a session of its own each time (the activity view keeps one snapshot per
+    transaction), and only behind ``holder``: other tests on the server wait too."""
+    pid = holder.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with app.sessions() as s:
+        return bool(s.execute(_BLOCKED_BY, {"pid": pid}).scalar())
+
+
+_BLOCKED_BY = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE CAST(:pid AS integer) = ANY(pg_blocking_pids(pid))"
+)
 
 
 def _reply_lands_while_the_sweep_runs(app: App, tid: int) -> None:
@@ -113,9 +130,13 @@ def test_a_reply_filed_while_the_sweep_closes_waits_and_reopens(gw: App, clock: 
         run_sweeps(sweep, scheduler.context(gw), clock.now())  # closes it, lock held
         runner = threading.Thread(target=lambda: filed.append(deliver(gw, answer).reason))
         runner.start()
-        runner.join(1.0)  # the runner waits for the sweep's lock
-        assert runner.is_alive(), "the reply was filed on the ticket as read before the close"
-    runner.join(30)
+        # the runner waits for the sweep's lock (seen in the server, not guessed from a
+        # pause: a loaded machine may not even have started the thread within one)
+        held_up = eventually(lambda: _waits_behind(gw, sweep) or not runner.is_alive())
+        assert held_up and runner.is_alive(), (
+            "the reply was filed on the ticket as read before the close"
+        )
+    runner.join(PATIENCE)
     t = show(gw, tid)
     changes = [(e["old"], e["new"]) for e in t["events"] if e["kind"] == "state"]
     assert changes[-2:] == [("pending", "closed"), ("closed", "open")], changes
@@ -143,9 +164,9 @@ def test_a_member_closing_on_the_page_while_the_sweep_closes_closes_once(
         run_sweeps(sweep, scheduler.context(gw), clock.now())  # closes it, lock held
         page = threading.Thread(target=close_on_the_page)
         page.start()
-        page.join(1.0)
-        assert page.is_alive(), "the page's close was decided on the ticket read before"
-    page.join(30)
+        held_up = eventually(lambda: _waits_behind(gw, sweep) or not page.is_alive())
+        assert held_up and page.is_alive(), "the page's close was decided on the ticket read before"
+    page.join(PATIENCE)
     t = show(gw, tid)
     closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
     assert len(closes) == 1, closes

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import stat
 import threading
-import time
 from pathlib import Path
 
 from store.turnstile import Turnstile
+from tests.support.waiting import PATIENCE
 
 
 def test_the_runner_waits_while_an_accepting_writer_holds_the_turnstile(tmp_path: Path) -> None:
@@ -17,11 +17,11 @@ def test_the_runner_waits_while_an_accepting_writer_holds_the_turnstile(tmp_path
     passed = threading.Event()
     try:
         with writer.first():
-            thread = threading.Thread(target=lambda: (runner.wait_turn(30), passed.set()))
+            thread = threading.Thread(target=lambda: (runner.wait_turn(600), passed.set()))
             thread.start()
             assert not passed.wait(0.3)  # held: the runner starts no row
-        assert passed.wait(5)  # released: it goes on at once
-        thread.join(5)
+        assert passed.wait(PATIENCE)  # released: it goes on at once
+        thread.join(PATIENCE)
         runner.wait_turn()  # nobody accepting: no wait at all
     finally:
         writer.close()
@@ -37,13 +37,13 @@ def test_overlapping_holds_keep_the_runner_waiting_until_the_last_ends(tmp_path:
     try:
         session = writer.expecting()
         session.__enter__()
-        thread = threading.Thread(target=lambda: (runner.wait_turn(30), passed.set()))
+        thread = threading.Thread(target=lambda: (runner.wait_turn(600), passed.set()))
         with writer.first():  # the commit, while the session still expects
             thread.start()
         assert not passed.wait(0.3)  # the commit ended, the session has not
         session.__exit__(None, None, None)
-        assert passed.wait(5)
-        thread.join(5)
+        assert passed.wait(PATIENCE)
+        thread.join(PATIENCE)
     finally:
         writer.close()
         runner.close()
@@ -89,8 +89,8 @@ def test_a_runner_sees_a_waiting_writer_without_holding_it_up(tmp_path: Path) ->
         entered, hold = threading.Event(), writer.expecting()
         thread = threading.Thread(target=lambda: (hold.__enter__(), entered.set()))
         thread.start()
-        assert entered.wait(5)  # the look let go of the lock at once
-        thread.join(5)
+        assert entered.wait(PATIENCE)  # the look let go of the lock at once
+        thread.join(PATIENCE)
         assert runner.waiting()
         hold.__exit__(None, None, None)
         assert not runner.waiting()
@@ -111,10 +111,21 @@ def test_the_hold_at_data_is_taken_when_free_and_never_waited_for(tmp_path: Path
                 assert runner.waiting()
             assert runner.waiting()
         assert not runner.waiting()
-        with other.first():  # another process accepts
-            started = time.monotonic()
-            with session.expecting_if_free():
-                assert time.monotonic() - started < 0.1
+        with other.first():  # another process accepts, and holds until this block ends
+            # goes on at once: waiting would last until ``other`` lets go, after this block
+            # (no wall-clock bound, which a loaded machine breaks; a thread, so that a
+            # session that waits fails the test instead of hanging it)
+            entered = threading.Event()
+
+            def at_data() -> None:
+                with session.expecting_if_free():
+                    entered.set()
+
+            thread = threading.Thread(target=at_data)
+            thread.start()
+            went_on = entered.wait(PATIENCE)
+        thread.join(PATIENCE)
+        assert went_on, "the session waited for the other process's hold"
         assert not runner.waiting()  # nothing left held by the session
     finally:
         for t in (session, other, runner):

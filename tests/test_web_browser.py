@@ -154,8 +154,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         finally:
             browser.close()
         seen["status_mails"] = eventually(
-            lambda: [m for m in _outbox(url, "status_change") if m.recipients == [REQUESTER]],
-            timeout=3,
+            lambda: [m for m in _outbox(url, "status_change") if m.recipients == [REQUESTER]]
         )
     yield seen
 
@@ -237,7 +236,7 @@ def _sign_in(page: Any, base: str, url: str) -> None:
     page.goto(f"{base}/sign-in")
     page.fill("#email", MEMBER)
     page.click("button.primary")
-    [mail] = eventually(lambda: _outbox(url, "sign_in"), timeout=10)
+    [mail] = eventually(lambda: _outbox(url, "sign_in"))
     link = re.search(r"https?://\S+/sign-in/\S+", text_of(mail))
     assert link
     page.goto(link.group(0))

@@ -103,7 +103,7 @@ class Gateway:
         page.goto(f"{self.base}/sign-in")
         page.fill("#email", MEMBER)
         page.click("button.primary")
-        mails = eventually(lambda: self.outbox("sign_in")[sent:], timeout=10)
+        mails = eventually(lambda: self.outbox("sign_in")[sent:])
         link = re.search(r"https?://\S+/sign-in/\S+", text_of(mails[-1]))
         assert link
         page.goto(link.group(0))

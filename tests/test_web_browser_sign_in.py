@@ -51,7 +51,7 @@ class Gateway:
         page.goto(f"{self.base}/sign-in")
         page.fill("#email", member)
         page.click("button.primary")
-        links = eventually(lambda: self.links(member)[before:], timeout=10)
+        links = eventually(lambda: self.links(member)[before:])
         assert links
         return str(links[-1])
 

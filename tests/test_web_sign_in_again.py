@@ -25,6 +25,7 @@ from gateway.web.signin import AGAIN_WITHIN
 from store import web_auth
 from store.db import transaction
 from store.models import WebSession
+from tests.support.waiting import PATIENCE
 from tests.support.web import CSRF, Rig, asked_link, csrf_of, rig
 from tests.test_one_language import findings, readable
 
@@ -221,5 +222,5 @@ def test_a_link_is_spent_once_when_two_requests_race_for_it(app: App, clock: Fak
             racer.start()
             time.sleep(0.5)
             assert racer.is_alive()  # it waits for the first's commit: a race indeed
-        racer.join(10)
+        racer.join(PATIENCE)
         assert got == [second_gets]

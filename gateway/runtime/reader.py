@@ -24,7 +24,7 @@ from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
 from store import migrate
 from store.db import make_engine, session_factory
@@ -66,34 +66,30 @@ def unwritable_database(settings: Settings) -> ConfigError | None:
     """An SQLite database this user may not write (:mod:`store.sqlite_access`), as the
     configuration error a command that writes stops with (exit 78): the file and what
     refused named, not "try again later" for ever."""
-    path = sqlite_path(settings.database.url)
-    found = unwritable(path) if path is not None else None
-    if path is None or found is None:
-        return None
-    problem = N_(
-        "cannot write the database {file} ({where}: {error})",
-        file=str(Path(path).absolute()),
-        where=str(found.filename),
-        error=found.strerror,
-    )
-    return ConfigError(settings.source, "database.url", problem)
+    return _refused(settings, unwritable, N_("cannot write the database {file} ({where}: {error})"))
 
 
 def unreadable_database(settings: Settings) -> ConfigError | None:
     """An SQLite database this user may not read at all (:func:`store.sqlite_access.
     unreadable`), as the configuration error every command stops with (exit 78): the
     file and what refused named. A database not made yet is none."""
+    return _refused(settings, unreadable, N_("cannot read the database {file} ({where}: {error})"))
+
+
+def _refused(
+    settings: Settings, check: Callable[[str], OSError | None], problem: Msg
+) -> ConfigError | None:
+    """``problem`` (its ``file``, ``where`` and ``error`` filled in) when ``check`` finds
+    what refuses this user the configured SQLite database."""
     path = sqlite_path(settings.database.url)
-    found = unreadable(path) if path is not None else None
+    found = check(path) if path is not None else None
     if path is None or found is None:
         return None
-    problem = N_(
-        "cannot read the database {file} ({where}: {error})",
-        file=str(Path(path).absolute()),
-        where=str(found.filename),
-        error=found.strerror,
+    said = Msg(
+        problem.msgid,
+        {"file": str(Path(path).absolute()), "where": str(found.filename), "error": found.strerror},
     )
-    return ConfigError(settings.source, "database.url", problem)
+    return ConfigError(settings.source, "database.url", said)
 
 
 def schema_readable(settings: Settings, engine: Engine) -> None:

@@ -75,7 +75,7 @@ def slack_app(app: App, fake: FakeSlack) -> Iterator[SlackListener]:
     listener.start()
     try:
         if app.settings.chat.slack and app.settings.chat.slack.mode == "socket":
-            assert eventually(fake.connected, timeout=10), "Socket Mode did not connect"
+            assert eventually(fake.connected), "Socket Mode did not connect"
         yield listener
     finally:
         listener.stop()

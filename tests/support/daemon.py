@@ -17,7 +17,7 @@ import pytest
 from gateway.config.load import load_settings
 from gateway.runtime import daemon
 from tests.support.ports import port_open
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 
 def console_script() -> str:
@@ -51,7 +51,8 @@ def wait_for_port(
 @contextmanager
 def daemon_thread(config: Path) -> Iterator[tuple[threading.Event, threading.Event, list[int]]]:
     """``daemon.run`` on ``config`` in a thread: yields (ready, stop, [exit code]); on the
-    way out it stops the daemon and checks it returned within the stop bound."""
+    way out it stops the daemon and checks it returned (within the stop bound, and
+    PATIENCE more for a loaded machine: a daemon that does not stop never returns)."""
     ready, stop, result = threading.Event(), threading.Event(), []
     thread = threading.Thread(
         target=lambda: result.append(daemon.run(load_settings(config), ready=ready, stop=stop))
@@ -61,5 +62,5 @@ def daemon_thread(config: Path) -> Iterator[tuple[threading.Event, threading.Eve
         yield ready, stop, result
     finally:
         stop.set()
-        thread.join(daemon.STOP_BOUND + 1)
+        thread.join(daemon.STOP_BOUND + PATIENCE)
         assert not thread.is_alive()

@@ -30,6 +30,7 @@ from imapclient import IMAPClient
 
 from gateway.config.settings import ImapSettings
 from tests.support.ports import free_port, port_open
+from tests.support.waiting import PATIENCE
 
 # TICKET_GATEWAY_TEST_DOVECOT: another binary, or a missing one to see the skip
 DOVECOT = (
@@ -188,7 +189,7 @@ class Dovecot:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + PATIENCE  # a loaded machine starts it slowly
         while not all(port_open(p) for p in (self.imap_port, self.imaps_port)):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()

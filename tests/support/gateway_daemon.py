@@ -61,7 +61,7 @@ class Gateway:
         ]
 
     def wait_for(self, who: str, kind: str, count: int = 1) -> list[EmailMessage]:
-        found = eventually(lambda: got if len(got := self.to(who, kind)) >= count else [], 15)
+        found = eventually(lambda: got if len(got := self.to(who, kind)) >= count else [])
         assert len(found) >= count, f"{count} {kind} to {who}: {[kind_of(m) for m in self.mails()]}"
         return found
 

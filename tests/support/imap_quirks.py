@@ -15,6 +15,7 @@ and keeps what the poller did to each message so a test can look.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gateway.config.settings import ImapSettings
+from tests.support.waiting import PATIENCE
 
 
 @dataclass
@@ -93,8 +95,12 @@ class QuirkyImap:
         return ImapSettings(**values)  # type: ignore[arg-type]
 
     def close(self) -> None:
+        # closing alone leaves the thread in accept() for good (each close then waited
+        # out its join): shutting the socket down wakes it
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
-        self._thread.join(5)
+        self._thread.join(PATIENCE)
 
     # -- the protocol ---------------------------------------------------------------
 

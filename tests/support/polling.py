@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gateway.receive.imap.poller import ImapPoller
+from tests.support.waiting import PATIENCE
 
 
 @contextmanager
 def running(p: ImapPoller) -> Iterator[threading.Event]:
-    """run() in a thread, as the daemon does; it must stop within 5 seconds."""
+    """run() in a thread, as the daemon does; it must stop (within ``PATIENCE``: an IDLE
+    that ignored the stop would wait out its renewal, minutes)."""
     stop = threading.Event()
     thread = threading.Thread(target=p.run, args=(stop,), name="imap-test")
     thread.start()
@@ -19,5 +21,5 @@ def running(p: ImapPoller) -> Iterator[threading.Event]:
         yield stop
     finally:
         stop.set()
-        thread.join(timeout=5)
+        thread.join(timeout=PATIENCE)
     assert not thread.is_alive()

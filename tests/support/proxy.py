@@ -19,6 +19,8 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from tests.support.waiting import PATIENCE
+
 
 @dataclass(frozen=True, slots=True)
 class Passage:
@@ -58,7 +60,7 @@ class ProxyServer:
 
         self._thread = threading.Thread(target=serve, daemon=True)
         self._thread.start()
-        ready.wait(10)
+        assert ready.wait(PATIENCE), "the proxy did not start"
         return self
 
     @property
@@ -86,7 +88,7 @@ class ProxyServer:
             loop.stop()
 
         asyncio.run_coroutine_threadsafe(close(), loop)
-        self._thread.join(10)
+        self._thread.join(PATIENCE)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

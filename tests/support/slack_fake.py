@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from tests.support.ports import free_port
-from tests.support.waiting import eventually
+from tests.support.waiting import PATIENCE, eventually
 
 CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
 SLOW = 3.5  # seconds a method in ``FakeSlack.slow`` takes: past a trigger's life
@@ -84,12 +84,14 @@ class FakeSlack:
 
     def start(self) -> None:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(PATIENCE)
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(PATIENCE)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+        # the loop must have stopped before it is closed (closing a running loop raises):
+        # on a loaded machine that took longer than the 5 s this waited
+        self._thread.join(PATIENCE)
         self._loop.close()
 
     def add_user(self, user_id: str, email: str, name: str, locale: str = "ja-JP") -> None:
@@ -104,14 +106,16 @@ class FakeSlack:
     def of(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = PATIENCE
+    ) -> list[dict[str, Any]]:
         assert eventually(lambda: len(self.of(method)) >= count, timeout=timeout), (
             f"{method}: {len(self.of(method))} call(s), wanted {count}; calls: "
             f"{[c.method for c in self.calls]}"
         )
         return self.of(method)
 
-    def answered(self, name: str, count: int = 1, timeout: float = 10.0) -> list[Any]:
+    def answered(self, name: str, count: int = 1, timeout: float = PATIENCE) -> list[Any]:
         """What was posted to :meth:`response_url` ``name``, once ``count`` posts came."""
         assert eventually(lambda: len(self.responses.get(name, [])) >= count, timeout=timeout), (
             f"response_url {name}: {self.responses}; calls: {[c.method for c in self.calls]}"
@@ -121,7 +125,7 @@ class FakeSlack:
     def connected(self) -> bool:
         return self._ws is not None and not self._ws.closed
 
-    def envelope(self, kind: str, payload: dict[str, Any], timeout: float = 10.0) -> Any:
+    def envelope(self, kind: str, payload: dict[str, Any], timeout: float = PATIENCE) -> Any:
         """Send a Socket Mode envelope (``slash_commands`` | ``interactive``); the ack's
         payload (``{}`` for an empty ack)."""
         envelope_id = str(uuid.uuid4())

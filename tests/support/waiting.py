@@ -12,8 +12,13 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# seconds a test waits for what another thread or process should do: only a failing
+# wait runs this long (the check returns as soon as it holds), and a loaded CI machine
+# (pytest -n 3 on two cores) can be slow by seconds
+PATIENCE = 30.0
 
-def eventually(check: Callable[[], T], timeout: float = 15.0, interval: float = 0.05) -> T:
+
+def eventually(check: Callable[[], T], timeout: float = PATIENCE, interval: float = 0.05) -> T:
     """Call ``check`` until it returns something truthy or ``timeout`` seconds pass;
     return its last value, so ``assert eventually(...)`` fails with what was seen."""
     deadline = time.monotonic() + timeout
