@@ -115,6 +115,14 @@ def test_a_time_zone_that_does_not_exist_names_the_one_meant(
     assert err.key == "gateway.timezone" and f"'{meant}'" in str(err)
 
 
+def test_a_time_zones_abbreviation_names_the_zone_meant(tmp_path: Path) -> None:
+    """"JST" is what a Japanese team calls its time, but no zone is named so."""
+    err = config_error(tmp_path, LOCAL + 'timezone = "JST"')
+    assert err.key == "gateway.timezone" and "'Asia/Tokyo'" in str(err)
+    err = config_error(tmp_path, LOCAL + 'timezone = "kst"')
+    assert "'Asia/Seoul'" in str(err)
+
+
 def test_a_time_zone_near_none_is_refused_without_a_guess(tmp_path: Path) -> None:
     err = config_error(tmp_path, LOCAL + 'timezone = "Mars/Olympus_Mons"')
     assert err.key == "gateway.timezone" and "mean" not in str(err)

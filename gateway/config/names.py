@@ -5,6 +5,7 @@ most likely meant, since its spelling (``Asia/Tokyo``) is easy to get almost rig
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from gateway.config.sections import Section, list_of
 from gateway.core.errors import ConfigError
@@ -19,9 +20,32 @@ def unknown_zone(tz: str) -> Msg:
 
     zones = {z.lower(): z for z in available_timezones()}
     near = meant(tz.lower(), sorted(zones)) if tz.lower() not in zones else tz.lower()
-    if near is None:
-        return N_("unknown time zone {tz!r}", tz=tz)
-    return N_("unknown time zone {tz!r}: did you mean {known!r}?", tz=tz, known=zones[near])
+    if near is not None:
+        return N_("unknown time zone {tz!r}: did you mean {known!r}?", tz=tz, known=zones[near])
+    named = _abbreviated(tz.upper(), zones.values()) if 2 <= len(tz) <= 6 else []
+    if 0 < len(named) <= ABBREVIATED:  # "JST": Asia/Tokyo; "CST" is too many to name
+        known = ", ".join(repr(z) for z in named)
+        return N_("unknown time zone {tz!r}: write the zone's name ({known})", tz=tz, known=known)
+    return N_("unknown time zone {tz!r}", tz=tz)
+
+
+ABBREVIATED = 3  # zones an abbreviation is answered with, at most
+
+
+def _abbreviated(abbreviation: str, zones: Iterable[str]) -> list[str]:
+    """The zones (Area/City, not the old aliases) whose clocks are called
+    ``abbreviation`` in winter or in summer: "JST" is Asia/Tokyo's."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    seasons = (datetime(2026, 1, 15, tzinfo=UTC), datetime(2026, 7, 15, tzinfo=UTC))
+    return sorted(
+        z
+        for z in zones
+        if "/" in z
+        and not z.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+        and any(t.astimezone(ZoneInfo(z)).tzname() == abbreviation for t in seasons)
+    )
 
 
 def authserv_ids(s: Section) -> tuple[str, ...]:
