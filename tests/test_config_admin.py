@@ -116,7 +116,7 @@ def test_a_time_zone_that_does_not_exist_names_the_one_meant(
 
 
 def test_a_time_zones_abbreviation_names_the_zone_meant(tmp_path: Path) -> None:
-    """"JST" is what a Japanese team calls its time, but no zone is named so."""
+    """ "JST" is what a Japanese team calls its time, but no zone is named so."""
     err = config_error(tmp_path, LOCAL + 'timezone = "JST"')
     assert err.key == "gateway.timezone" and "'Asia/Tokyo'" in str(err)
     err = config_error(tmp_path, LOCAL + 'timezone = "kst"')

@@ -28,6 +28,7 @@ from gateway.config.settings import Member, Settings
 from gateway.core.errors import CatalogError, Problem
 from gateway.core.i18n import N_
 from gateway.core.resources import examples_dir
+from gateway.core.utf8 import bad_line
 
 log = logging.getLogger("gateway.catalog")
 
@@ -63,9 +64,8 @@ def read_catalog_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")  # a byte-order mark is no YAML
     except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, not a byte offset
-        line = exc.object[: exc.start].count(b"\n") + 1
         problem = N_("not UTF-8 text: save {name} as UTF-8", name=path.name)
-        raise CatalogError(str(path), [Problem(line, problem)]) from None
+        raise CatalogError(str(path), [Problem(bad_line(exc), problem)]) from None
     except OSError as exc:  # the path is on the line already: the reason alone
         problem = N_("cannot read: {error}", error=exc.strerror or str(exc))
         raise CatalogError(str(path), [Problem(0, problem)]) from None

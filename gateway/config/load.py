@@ -48,6 +48,7 @@ from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
 from gateway.core.tokens import mask_url_passwords
+from gateway.core.utf8 import bad_line
 
 __all__ = ["load_settings"]
 
@@ -144,7 +145,7 @@ def load_settings(path: Path | None) -> Settings:
     except OSError as exc:  # a folder, or not ours to read (another user than the daemon's)
         raise ConfigError(str(path), "-", N_("cannot read: {error}", error=str(exc))) from None
     except UnicodeDecodeError as exc:  # saved as Shift_JIS: where, not a byte offset
-        line = exc.object[: exc.start].count(b"\n") + 1
+        line = bad_line(exc)
         problem = N_(
             "line {line} is not UTF-8 text: save {name} as UTF-8", line=line, name=path.name
         )
