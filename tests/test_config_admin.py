@@ -194,3 +194,25 @@ def test_a_config_saved_as_shift_jis_names_the_line(tmp_path: Path) -> None:
     said = str(caught.value)
     assert str(cfg) in said and "line 6" in said and "UTF-8" in said
     assert "codec" not in said and "position" not in said
+
+
+@pytest.mark.parametrize(
+    ("member", "first"),
+    [
+        ("Support@Example.test", "gateway.address"),
+        ("support+ops@example.test", "gateway.address"),
+        ("help@example.test", "smtp.aliases"),
+    ],
+)
+def test_a_member_at_one_of_the_gateways_own_addresses_is_refused(
+    tmp_path: Path, member: str, first: str
+) -> None:
+    """Mail to it comes back to the gateway and is dropped as its own: a manager listed
+    so (the shared support mailbox) would never get an alert, a notice or a digest."""
+    err = config_error(
+        tmp_path,
+        LOCAL + 'address = "support@example.test"',
+        '[smtp]\naliases = ["help@example.test"]',
+        f'[[members]]\nemail = "ops@example.test"\n[[members]]\nemail = "{member}"',
+    )
+    assert err.key == "members[1].email" and first in str(err)

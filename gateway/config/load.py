@@ -21,7 +21,7 @@ from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
-from gateway.config.names import authserv_ids, domains, unknown_zone
+from gateway.config.names import authserv_ids, domains, not_ours, unknown_zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.secret import read_secret
@@ -179,6 +179,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     # one person, one role and one language: a second entry was read by some parts only
     pairs = [(f"members[{i}].email", m.email) for i, m in enumerate(members)]
     _once(src, pairs, N_("the same address as {first}"))
+    not_ours(src, pairs, gw.address, smtp.aliases)
     sc = Section(src, "schedule", data.get("schedule", {}))
     return Settings(
         source=src,

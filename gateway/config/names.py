@@ -1,6 +1,7 @@
 """Names a config file holds that must be names of a kind: a time zone the system has,
-an authserv-id, a domain name. Each refusal names the key, and a time zone the one
-most likely meant, since its spelling (``Asia/Tokyo``) is easy to get almost right."""
+an authserv-id, a domain name, a member's address that is not the gateway's own. Each
+refusal names the key, and a time zone the one most likely meant, since its spelling
+(``Asia/Tokyo``) is easy to get almost right."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from gateway.config.sections import Section, list_of
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
+from gateway.core.tokens import is_own_address
 
 
 def unknown_zone(tz: str) -> Msg:
@@ -75,3 +77,20 @@ def domains(s: Section, key: str) -> tuple[str, ...]:
             raise ConfigError(s.path, s.key(key), N_("not a domain name: {value!r}", value=value))
         found.append(value.lower())
     return tuple(found)
+
+
+def not_ours(
+    src: str, members: list[tuple[str, str]], address: str, aliases: tuple[str, ...]
+) -> None:
+    """A member at one of the gateway's own addresses (the shared support mailbox as a
+    manager): mail to it comes back to the gateway, which drops it as its own, so that
+    member would never get an alert, a notice or a digest."""
+    for key, address_of_member in members:
+        for where, own in (("gateway.address", (address,)), ("smtp.aliases", aliases)):
+            if is_own_address(address_of_member, own):
+                problem = N_(
+                    "is one of the gateway's own addresses ({where}): mail to it comes back "
+                    "to the gateway and is dropped; a member needs a mailbox of their own",
+                    where=where,
+                )
+                raise ConfigError(src, key, problem)

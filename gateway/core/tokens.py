@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.model import ticket_number
@@ -107,3 +108,20 @@ def mask_url_passwords(text: str) -> str:
     ``text``: for every line a person or a log reads (a database URL in a configuration
     error, a proxy's in a library's debug line)."""
     return _USER_PART.sub(_masked_user, text) if "://" in text else text
+
+
+def is_own_address(email: str, own: Collection[str]) -> bool:
+    """One of ``own`` (the gateway address and its aliases) or a ``+token`` variant."""
+    email = email.lower()
+    return email in own or _token_variant(email, own)
+
+
+def _token_variant(sender: str, own: Collection[str]) -> bool:
+    if "@" not in sender:
+        return False
+    local, domain = sender.rsplit("@", 1)
+    return any(
+        local.startswith(o.rsplit("@", 1)[0] + "+") and o.endswith("@" + domain)
+        for o in own
+        if "@" in o
+    )
