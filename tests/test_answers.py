@@ -146,3 +146,16 @@ def test_an_unsafe_or_unknown_name_is_no_answer(folder: Path, name: str) -> None
     with pytest.raises(AnswerError) as err:
         answers.render(folder, name, VIEW, {}, wanted="ja", team="ja")
     assert str(err.value.why) == f"no saved answer {name!r}"
+
+
+def test_a_saved_answer_written_on_windows_is_read_or_named_by_its_line(folder: Path) -> None:
+    """Notepad's byte-order mark is no text of the answer; a file saved as Shift_JIS is
+    refused naming its line and what to do, not Python's codec and byte offset."""
+    (folder / "bom.ja.txt.j2").write_bytes("\ufeff{{ ticket.ref }} 様\n".encode())
+    text, _ = answers.render(folder, "bom", VIEW, {}, wanted="ja", team="ja")
+    assert text == "[#42] 様"
+    (folder / "sjis.ja.txt.j2").write_bytes("お世話になります。\n手順です。\n".encode("shift_jis"))
+    with pytest.raises(AnswerError) as err:
+        answers.render(folder, "sjis", VIEW, {}, wanted="ja", team="ja")
+    why = str(err.value.why)
+    assert "line 1" in why and "UTF-8" in why and "codec" not in why

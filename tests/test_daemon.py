@@ -323,6 +323,14 @@ def test_sighup_reloads_the_catalog_and_refuses_a_broken_one(tmp_path: Path) -> 
             send("VPN is still down")
             # filed by the reloaded catalog, where the mails are processed
             assert eventually(lambda: filed() == ["other", "vpn"])
+            assert b"at the next start" not in log.read_bytes()  # gateway.toml is as it was
+            # a changed gateway.toml, with no Slack: not taken, and the log says so
+            config.write_text(
+                config.read_text(encoding="utf-8") + '[schedule]\ndigest = "tue 09:00"\n',
+                encoding="utf-8",
+            )
+            proc.send_signal(signal.SIGHUP)
+            assert eventually(lambda: b"take effect at the next start" in log.read_bytes())
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
         finally:

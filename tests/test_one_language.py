@@ -189,6 +189,7 @@ NO_MAIL = (
     "gateway/catalog/field_reader.py",  # … and these (an entry's fields)
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
     "gateway/receive/stdin.py",  # … and why standard input cannot be
+    "gateway/receive/smtp/auth.py",  # a bad line of [smtp] auth_users_file: a config error
     "gateway/config/",  # configuration problems and warnings: the CLI and the log
     "gateway/core/key_strength.py",  # a weak key: said with the config or catalog error
     "gateway/core/proxies.py",  # an unusable proxy: said with the config error, or logged

@@ -74,3 +74,20 @@ def test_the_readmes_lmtp_socket_folder_is_one_the_unit_makes_writable() -> None
     keys = _keys()
     assert keys.get("RuntimeDirectory") == found.group(1)
     assert int(keys.get("RuntimeDirectoryMode", "0755"), 8) & 0o005 == 0o005
+
+
+def test_the_folders_the_readme_installs_keep_their_mode_when_the_unit_starts() -> None:
+    """systemd sets the mode of a ``StateDirectory=`` or ``ConfigurationDirectory=`` at
+    every start (``…DirectoryMode=``, 0755 when unset): the README's ``install -d -m 0750
+    -g ticketgw /etc/ticket-gateway`` became 0755 at the first start, open to every local
+    user. Each folder the README makes, and the one it says is private, has the same
+    mode in the unit."""
+    readme = (UNIT.parents[1] / "README.md").read_text(encoding="utf-8")
+    keys = _keys()
+    made = re.search(r"install -d -m (0\d{3}) -g ticketgw /etc/ticket-gateway\b", readme)
+    assert made is not None
+    assert keys["ConfigurationDirectory"] == "ticket-gateway"
+    assert keys.get("ConfigurationDirectoryMode", "0755") == made.group(1)
+    private = re.search(r"`/var/lib/ticket-gateway` \(made (0\d{3})\)", readme)
+    assert private is not None
+    assert keys.get("StateDirectoryMode", "0755") == private.group(1)

@@ -69,3 +69,15 @@ def test_a_good_team_file_beside_a_broken_one_in_the_other_language(tmp_path: Pa
     renderer = Renderer(folder)
     assert renderer.render(SAMPLES[0], "ja").text == "承りました。\n"  # the team's, as written
     assert renderer.render(SAMPLES[0], "en") == Renderer().render(SAMPLES[0], "en")
+
+
+def test_a_team_file_saved_with_a_byte_order_mark_renders_without_it(tmp_path: Path) -> None:
+    """Windows Notepad starts the file with U+FEFF: it is no text of the mail (an
+    invisible first character of the subject or of the body, shown as "?" by some
+    clients)."""
+    folder = tmp_path / "team"
+    (folder / "ja").mkdir(parents=True)
+    for file, text in (("acknowledgement.subject.j2", "受付"), ("acknowledgement.txt.j2", "承り")):
+        (folder / "ja" / file).write_bytes(("\ufeff" + text + "\n").encode())
+    done = Renderer(folder).render(SAMPLES[0], "ja")
+    assert done.subject == "受付" and done.text == "承り\n"

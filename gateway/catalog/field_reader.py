@@ -23,6 +23,7 @@ import yaml
 from gateway.catalog.model import FIELD_TYPES, Field
 from gateway.catalog.nodes import scalar
 from gateway.core.i18n import N_, Msg
+from gateway.core.spelling import meant
 
 _FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
 _CHOICE_KEYS = frozenset({"value", "label"})
@@ -61,7 +62,16 @@ def _field(r: Reporter, node: Any) -> Field | None:
     if not m:
         return None
     for k, _ in m.values():
-        if k.value not in _FIELD_KEYS:
+        if k.value not in _FIELD_KEYS and (near := meant(str(k.value), sorted(_FIELD_KEYS))):
+            r.bad(
+                k,
+                N_(
+                    "unknown key {key!r} in a field; did you mean {known!r}?",
+                    key=k.value,
+                    known=near,
+                ),
+            )
+        elif k.value not in _FIELD_KEYS:
             r.bad(k, N_("unknown key {key!r} in a field", key=k.value))
     if "name" not in m:
         r.bad(node, N_("a field needs a 'name'"))

@@ -28,6 +28,7 @@ from gateway.config.settings import Member, Settings
 from gateway.core.errors import CatalogError, Problem
 from gateway.core.i18n import N_
 from gateway.core.resources import examples_dir
+from gateway.core.utf8 import bad_line
 
 log = logging.getLogger("gateway.catalog")
 
@@ -61,11 +62,13 @@ def load_catalog(
 
 def read_catalog_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(
-            str(path), [Problem(0, N_("cannot read: {error}", error=str(exc)))]
-        ) from None
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is no YAML
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, not a byte offset
+        problem = N_("not UTF-8 text: save {name} as UTF-8", name=path.name)
+        raise CatalogError(str(path), [Problem(bad_line(exc), problem)]) from None
+    except OSError as exc:  # the path is on the line already: the reason alone
+        problem = N_("cannot read: {error}", error=exc.strerror or str(exc))
+        raise CatalogError(str(path), [Problem(0, problem)]) from None
 
 
 def _parsed(
@@ -89,9 +92,11 @@ def parse_catalog(
     text: str, members: Sequence[Member] = (), *, source: str = "", where: Where | None = None
 ) -> Catalog:
     """``where``: None checks no file an action names (a catalog given as text)."""
-    entries, problems = read(text, members, where)
-    if problems:
-        raise CatalogError(source, sorted(problems, key=lambda p: p.line))
+    entries, found = read(text, members, where)
+    if found:
+        # a mistake under an anchor is found once per entry that names it: said once
+        once = {(p.line, str(p.message)): p for p in found}
+        raise CatalogError(source, sorted(once.values(), key=lambda p: p.line))
     return Catalog(tuple(entries), source, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 

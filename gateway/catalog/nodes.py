@@ -1,7 +1,9 @@
 """Scalar values of composed YAML nodes, typed the way YAML's core schema types them.
 
 The catalog is read as nodes (they keep their line numbers); the reader of
-entries and the reader of actions both turn scalars into values here.
+entries and the reader of actions both turn scalars into values here, and a value
+put in a problem is shown here as the catalog writes it: ``[vpn]``, never the
+parser's node objects.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from typing import Any
 import yaml
 
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+SHOWN = 80  # characters of a value a problem quotes: enough to find it in the file
 
 
 def scalar(node: Any) -> Any:
-    """A scalar node's value, typed the way YAML's core schema would type it."""
+    """A scalar node's value, typed the way YAML's core schema would type it; a list or
+    a mapping where one value was expected is its text (:func:`shown`), which no check
+    for a number, a flag or a pattern takes, and which a problem quotes as written."""
     if not isinstance(node, yaml.ScalarNode):
-        return node.value
+        return shown(node)
     tag, value = node.tag, str(node.value)
     if tag.endswith(":bool"):
         return _BOOL.get(value.lower(), value)
@@ -31,3 +36,99 @@ def scalar(node: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def shown(node: Any) -> str:
+    """``node`` in YAML's flow style (``[a, b]``, ``{a: b}``), cut at ``SHOWN``
+    characters, for a problem to quote."""
+    text = _flow(node, set())
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+
+
+def _flow(node: Any, seen: set[int]) -> str:
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    if id(node) in seen:  # an alias inside what it names
+        return "…"
+    inner = seen | {id(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return "[" + ", ".join(_flow(n, inner) for n in node.value) + "]"
+    if isinstance(node, yaml.MappingNode):
+        pairs = (f"{_flow(k, inner)}: {_flow(v, inner)}" for k, v in node.value)
+        return "{" + ", ".join(pairs) + "}"
+    return str(node)
+
+
+MERGE = "tag:yaml.org,2002:merge"
+
+
+def merged(root: Any) -> Any:
+    """``root`` with YAML's merge keys applied (``<<: *common``, ``<<: [*a, *b]``), as
+    a loader constructing objects would: a mapping's own keys win, and of several merged
+    mappings the first. The merged key and value nodes are the ones written under the
+    anchor, so a problem in them is reported on the anchor's lines. A merge key naming
+    something else than mappings raises the parser's error, on its line."""
+    _merge(root, set())
+    return root
+
+
+def _merge(node: Any, seen: set[int]) -> None:
+    if id(node) in seen:  # an alias: done where the anchor is (and no loop)
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            _merge(child, seen)
+        return
+    if not isinstance(node, yaml.MappingNode):
+        return
+    own = [(k, v) for k, v in node.value if k.tag != MERGE]
+    taken = {k.value for k, _ in own}
+    inherited = []
+    for key, value in node.value:
+        if key.tag != MERGE:
+            continue
+        for source in _sources(key, value):
+            _merge(source, seen)
+            for k, v in source.value:
+                if k.value not in taken:
+                    taken.add(k.value)
+                    inherited.append((k, v))
+    node.value = inherited + own
+    for _, value in own:
+        _merge(value, seen)
+
+
+def _sources(key: Any, value: Any) -> list[Any]:
+    """The mappings one merge key names: one mapping, or a list of them."""
+    found = value.value if isinstance(value, yaml.SequenceNode) else [value]
+    if not all(isinstance(n, yaml.MappingNode) for n in found):
+        raise yaml.constructor.ConstructorError(
+            None, None, "a merge key '<<' takes a mapping or a list of mappings", key.start_mark
+        )
+    return list(found)
+
+
+def complex_keys(root: Any) -> list[Any]:
+    """The keys under ``root`` that are a list or a mapping (YAML's ``? [a, b] : c``),
+    taken out of their mappings: no key of the catalog is one, and every reader looks
+    keys up by their text. Handed back for the problem each is, on its line."""
+    found: list[Any] = []
+    _complex(root, set(), found)
+    return found
+
+
+def _complex(node: Any, seen: set[int], found: list[Any]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        found += [k for k, _ in node.value if not isinstance(k, yaml.ScalarNode)]
+        node.value = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
+        children = [v for _, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    else:
+        return
+    for child in children:
+        _complex(child, seen, found)

@@ -20,12 +20,14 @@ from gateway.catalog.action_reader import Where, read_action
 from gateway.catalog.field_reader import read_fields
 from gateway.catalog.linear import compile_keyword
 from gateway.catalog.model import LOCALES, Entry, Keyword
+from gateway.catalog.nodes import complex_keys, merged, shown
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_priority, read_sla
 from gateway.config.settings import Member
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.i18n import N_, Msg
+from gateway.core.spelling import meant
 from gateway.core.switches import SWITCHABLE
 from gateway.core.text import for_matching, is_cjk, keyword_form
 
@@ -60,6 +62,8 @@ def read(
     when ``where`` says where that is."""
     try:
         root = _compose(text)
+        odd = complex_keys(root)  # before merging: every key left is a text
+        root = merged(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -69,6 +73,8 @@ def read(
     except RecursionError:  # the composer recurses once per level: no catalog is that deep
         return [], [Problem(1, N_("not valid YAML: nested too deeply to be read"))]
     reader = _Reader(members, where)
+    for key in odd:
+        reader.bad(key, N_("a key must be a text, not {value!r}", value=shown(key)))
     entries = reader.catalog(root)
     return entries, reader.problems
 
@@ -107,7 +113,8 @@ class _Reader:
             self.bad(root, N_("the catalog needs an 'entries' list"))
             return []
         for key_node, _ in top.values():
-            if key_node.value != "entries":
+            # x-…: a place for what entries share (an anchor their merge keys name)
+            if key_node.value != "entries" and not str(key_node.value).startswith("x-"):
                 self.bad(key_node, N_("unknown key {key!r}", key=key_node.value))
         entries = [e for n in entries_node[1].value if (e := self.entry(n)) is not None]
         self.whole(entries_node[0], entries_node[1].value, entries)
@@ -149,6 +156,22 @@ class _Reader:
                 )
             seen.setdefault(value, line)
 
+    def unknown(self, key: Any, known: frozenset[str]) -> None:
+        """A key of an entry not in ``known``, named with the key most likely meant
+        (``keyword``: ``keywords``), as the config file's keys and the reply commands are."""
+        likely = meant(str(key.value).lower(), sorted(known))
+        if likely is None:
+            self.bad(key, N_("unknown key {key!r} in an entry", key=key.value))
+        else:
+            self.bad(
+                key,
+                N_(
+                    "unknown key {key!r} in an entry; did you mean {known!r}?",
+                    key=key.value,
+                    known=likely,
+                ),
+            )
+
     def mapping(self, node: Any, what: str | Msg, *, quiet: bool = False) -> dict[str, Any]:
         """``node``'s keys and (key, value) nodes; ``what`` names it in a problem (a
         YAML key as written, or a Msg such as "an entry")."""
@@ -169,7 +192,7 @@ class _Reader:
             return None
         for key_node, _ in m.values():
             if key_node.value not in _ENTRY_KEYS:
-                self.bad(key_node, N_("unknown key {key!r} in an entry", key=key_node.value))
+                self.unknown(key_node, _ENTRY_KEYS)
         entry_id = self.entry_id(node, m)
         fallback = "fallback" in m and self.boolean(m["fallback"][1], "fallback")
         manager = self.member_ref(m["manager"][1], manager=True) if "manager" in m else None
@@ -205,7 +228,7 @@ class _Reader:
         if pair is None:
             return ()
         if not isinstance(pair[1], yaml.SequenceNode):
-            self.bad(pair[1], "mails_off must be a list of mail kinds")
+            self.bad(pair[1], N_("mails_off must be a list of mail kinds"))
             return ()
         kinds = []
         for node in pair[1].value:
@@ -214,7 +237,12 @@ class _Reader:
                 kinds.append(kind)
             else:
                 self.bad(
-                    node, f"mails_off: {kind!r} cannot be turned off ({', '.join(SWITCHABLE)})"
+                    node,
+                    N_(
+                        "mails_off: {kind!r} cannot be turned off ({kinds})",
+                        kind=kind,
+                        kinds=", ".join(SWITCHABLE),
+                    ),
                 )
         return tuple(kinds)
 
@@ -266,7 +294,14 @@ class _Reader:
         if ("term" in m) == ("regex" in m):
             self.bad(node, N_("a keyword needs exactly one of 'term' and 'regex'"))
             return None
-        if "term" in m:
+        key = "term" if "term" in m else "regex"
+        if not isinstance(m[key][1], yaml.ScalarNode):
+            self.bad(
+                m[key][1],
+                N_("{key} must be a text, not {value!r}", key=key, value=shown(m[key][1])),
+            )
+            return None
+        if key == "term":
             return _term(str(m["term"][1].value), weight)
         pattern = str(m["regex"][1].value)
         compiled, problem = compile_keyword(pattern)  # RE2: linear time (issue #14)
@@ -283,7 +318,7 @@ class _Reader:
         value = _scalar(pair[1])
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             self.bad(
-                pair[1], N_("weight must be a number above 0, not {value!r}", value=pair[1].value)
+                pair[1], N_("weight must be a number above 0, not {value!r}", value=shown(pair[1]))
             )
             return 1.0
         return float(value)
@@ -298,7 +333,7 @@ class _Reader:
     def member_ref(self, node: Any, *, manager: bool = False) -> str | None:
         if not isinstance(node, yaml.ScalarNode) or "@" not in str(node.value):
             self.bad(
-                node, N_("expected a member's e-mail address, not {value!r}", value=node.value)
+                node, N_("expected a member's e-mail address, not {value!r}", value=shown(node))
             )
             return None
         email = str(node.value).strip().lower()
@@ -341,7 +376,8 @@ class _Reader:
         value = _scalar(node)
         if not isinstance(value, bool):
             self.bad(
-                node, N_("{what} must be true or false, not {value!r}", what=what, value=node.value)
+                node,
+                N_("{what} must be true or false, not {value!r}", what=what, value=shown(node)),
             )
             return False
         return value

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Protocol
 
-from gateway.catalog.nodes import scalar
+from gateway.catalog.nodes import scalar, shown
 from gateway.core import priority as levels
 from gateway.core.i18n import N_, Msg
 
@@ -68,7 +68,7 @@ def read_priority(r: Reporter, pair: Any) -> str | None:
             N_(
                 "priority must be one of {known}, not {value!r}",
                 known=", ".join(levels.LEVELS),
-                value=pair[1].value,
+                value=shown(pair[1]),
             ),
         )
         return None

@@ -28,6 +28,7 @@ from gateway.config.units import WEEKDAYS
 from gateway.core.business_hours import MINUTES_PER_DAY, Calendar, Range
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
+from gateway.core.utf8 import bad_line, decoded
 
 KEYS = {*WEEKDAYS, "holidays", "holidays_file"}
 MAX_HOLIDAYS = 10_000  # a century of any country's holidays; more is not a holiday list
@@ -112,9 +113,9 @@ def _holiday_file(s: Section, path: Path) -> set[date]:
             s.path, key, N_("cannot read {path}: {error}", path=str(path), error=str(exc))
         ) from None
     try:
-        text = data.decode("utf-8-sig")
+        text = decoded(data)
     except UnicodeDecodeError as exc:  # a list saved as Shift_JIS (Japan's official one is)
-        at = data[: exc.start].count(b"\n") + 1
+        at = bad_line(exc)
         raise ConfigError(
             s.path,
             f"{key} ({path.name}:{at})",

@@ -10,6 +10,7 @@ the larger sections have their own readers (``smtp``, ``imap``, ``outbound``).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -20,6 +21,7 @@ from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
+from gateway.config.names import authserv_ids, domains, not_ours, unknown_zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.secret import read_secret
@@ -45,6 +47,8 @@ from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
+from gateway.core.tokens import mask_url_passwords
+from gateway.core.utf8 import bad_line
 
 __all__ = ["load_settings"]
 
@@ -140,7 +144,13 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError(str(path), "-", N_("file not found")) from None
     except OSError as exc:  # a folder, or not ours to read (another user than the daemon's)
         raise ConfigError(str(path), "-", N_("cannot read: {error}", error=str(exc))) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS: where, not a byte offset
+        line = bad_line(exc)
+        problem = N_(
+            "line {line} is not UTF-8 text: save {name} as UTF-8", line=line, name=path.name
+        )
+        raise ConfigError(str(path), "-", problem) from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "-", N_("not valid TOML: {error}", error=str(exc))) from None
     return _build(data, str(path), locate.config_base(path))
 
@@ -151,14 +161,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     gw = _gateway(Section(src, "gateway", data.get("gateway", {})), base)
     db = Section(src, "database", data.get("database", {}))
     db.unknown(DATABASE_KEYS)
-    url = locate.database_url(db.data, gw.data_dir, base)
-    if not isinstance(url, str):
-        raise ConfigError(src, "database.url", N_("must be a string, not {value!r}", value=url))
-    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
-        raise ConfigError(src, "database.url", N_("unsupported database URL {url!r}", url=url))
-    sqlite = sqlite_path(url)
-    if sqlite is not None:
-        _folder(src, "database.url", Path(sqlite).parent)
+    url = _database_url(db, gw.data_dir, base)
     cat = Section(src, "catalog", data.get("catalog", {}))
     cat.unknown(CATALOG_KEYS)
     smtp = read_smtp(Section(src, "smtp", data.get("smtp", {})), base)
@@ -176,6 +179,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     # one person, one role and one language: a second entry was read by some parts only
     pairs = [(f"members[{i}].email", m.email) for i, m in enumerate(members)]
     _once(src, pairs, N_("the same address as {first}"))
+    not_ours(src, pairs, gw.address, smtp.aliases)
     sc = Section(src, "schedule", data.get("schedule", {}))
     return Settings(
         source=src,
@@ -206,6 +210,27 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     )
 
 
+def _database_url(db: Section, data_dir: Path, base: Path) -> str:
+    """The database's URL, checked. One from ``$TICKET_GATEWAY_DATABASE_URL`` is named
+    so in an error (the admin looks in the environment file, not in a config file with
+    no URL), and a password in it is never repeated: the line goes to the journal.
+    ``postgres://`` is ``postgresql://``, as libpq reads both."""
+    url = locate.database_url(db.data, data_dir, base)
+    from_env = bool(os.environ.get(locate.ENV_DATABASE_URL))
+    src, key = ("environment", locate.ENV_DATABASE_URL) if from_env else (db.path, db.key("url"))
+    if not isinstance(url, str):
+        raise ConfigError(src, key, N_("must be a string, not {value!r}", value=url))
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
+        shown = mask_url_passwords(url)
+        raise ConfigError(src, key, N_("unsupported database URL {url!r}", url=shown))
+    sqlite = sqlite_path(url)
+    if sqlite is not None:
+        _folder(src, key, Path(sqlite).parent)
+    return url
+
+
 def _gateway(s: Section, base: Path) -> GatewaySettings:
     s.unknown(GATEWAY_KEYS)
     data_dir = _folder(s.path, s.key("data_dir"), locate.data_dir(s.path_text("data_dir"), base))
@@ -215,9 +240,7 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            s.path, s.key("timezone"), N_("unknown time zone {tz!r}", tz=tz)
-        ) from None
+        raise ConfigError(s.path, s.key("timezone"), unknown_zone(tz)) from None
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
@@ -242,39 +265,10 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         auto_reply_limit=s.int("auto_reply_limit", 5, 0, 10_000),
         iso2022jp=s.bool("iso2022jp", False),
         runner_process=s.bool("runner_process", True),
-        trusted_authserv_ids=_authserv_ids(s),
-        per_person_domains=_domains(s, "per_person_domains"),
+        trusted_authserv_ids=authserv_ids(s),
+        per_person_domains=domains(s, "per_person_domains"),
         max_command_lines=s.int("max_command_lines", 20, 1, 1000),
     )
-
-
-def _authserv_ids(s: Section) -> tuple[str, ...]:
-    """Host-like names only: an id with spaces or ';' could never match a header anyway."""
-    ids = []
-    for value in list_of(s, "trusted_authserv_ids"):
-        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value):
-            raise ConfigError(
-                s.path,
-                s.key("trusted_authserv_ids"),
-                N_(
-                    "not an authserv-id (a host name such as 'mx.example.com'): {value!r}",
-                    value=value,
-                ),
-            )
-        ids.append(value.lower())
-    return tuple(ids)
-
-
-def _domains(s: Section, key: str) -> tuple[str, ...]:
-    """Domain names (lower case): ``example.com``, never an address or a pattern."""
-    found = []
-    for value in list_of(s, key):
-        if not isinstance(value, str) or not re.fullmatch(
-            r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}", value
-        ):
-            raise ConfigError(s.path, s.key(key), N_("not a domain name: {value!r}", value=value))
-        found.append(value.lower())
-    return tuple(found)
 
 
 def _folder(src: str, key: str, path: Path) -> Path:

@@ -133,3 +133,12 @@ def exposure(path: Path) -> Msg | None:
         path=str(path),
         mode=octal,
     )
+
+
+def key_exposure(secret_file: Path | None, data_dir: Path) -> Msg | None:
+    """Why the reply-token key in use is a risk, if it is: the file it is read from
+    (``secret_file``, else the generated one) is open to other users. A key from the
+    environment has no file. Said by ``status`` and logged by the daemon at start."""
+    if os.environ.get(ENV_SECRET):
+        return None
+    return exposure(secret_file or generated_path(data_dir))

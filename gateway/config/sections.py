@@ -18,6 +18,7 @@ from gateway.config.locate import resolve
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
+from gateway.core.spelling import meant
 
 
 class Section:
@@ -94,9 +95,18 @@ class Section:
         return None if value is None else resolve(value, base)
 
     def unknown(self, known: set[builtins.str]) -> None:
+        """A key not in ``known`` is an error at that key, naming the key most likely
+        meant (``adress``: ``address``), as the reply commands guess a misspelt one."""
         extra = sorted(set(self.data) - known)
-        if extra:
-            raise ConfigError(self.path, self.key(extra[0]), N_("unknown key"))
+        if not extra:
+            return
+        likely = meant(extra[0].lower(), sorted(known))
+        problem = (
+            N_("unknown key")
+            if likely is None
+            else N_("unknown key: did you mean {key!r}?", key=likely)
+        )
+        raise ConfigError(self.path, self.key(extra[0]), problem)
 
 
 def is_file(path: Path) -> bool:

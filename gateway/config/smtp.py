@@ -14,6 +14,7 @@ from gateway.config.sections import Section, email, list_of
 from gateway.config.settings import SmtpSettings
 from gateway.config.units import parse_duration, parse_size
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 KEYS = {
     "host",
@@ -38,19 +39,19 @@ def read_smtp(s: Section, base: Path) -> SmtpSettings:
     cert, key = _tls(s, base)
     require_tls = s.bool("require_tls", False)
     if require_tls and cert is None:
-        raise ConfigError(s.path, s.key("require_tls"), "needs tls_cert and tls_key")
+        raise ConfigError(s.path, s.key("require_tls"), N_("needs tls_cert and tls_key"))
     users = _readable(s, "auth_users_file", base)
     if users is not None and cert is None:
         raise ConfigError(
             s.path,
             s.key("auth_users_file"),
-            "AUTH is only offered over TLS: set tls_cert and tls_key too",
+            N_("AUTH is only offered over TLS: set tls_cert and tls_key too"),
         )
     timeout = parse_duration(
         s.data.get("session_timeout", "5m"), path=s.path, key=s.key("session_timeout")
     )
     if timeout.total_seconds() <= 0:
-        raise ConfigError(s.path, s.key("session_timeout"), "must be longer than 0s")
+        raise ConfigError(s.path, s.key("session_timeout"), N_("must be longer than 0s"))
     return SmtpSettings(
         host=s.str("host", "127.0.0.1"),
         port=s.int("port", 2525, 0, 65535),
@@ -82,7 +83,9 @@ def _readable(s: Section, key: str, base: Path) -> Path | None:
             with path.open("rb"):
                 pass
         except OSError as exc:
-            raise ConfigError(s.path, s.key(key), f"cannot read {path}: {exc.strerror}") from None
+            error = exc.strerror or str(exc)
+            problem = N_("cannot read {file}: {error}", file=str(path), error=error)
+            raise ConfigError(s.path, s.key(key), problem) from None
     return path
 
 
@@ -94,21 +97,26 @@ def _tls(s: Section, base: Path) -> tuple[Path | None, Path | None]:
         raise ConfigError(
             s.path,
             s.key(missing),
-            f"is needed with {'tls_cert' if missing == 'tls_key' else 'tls_key'}",
+            N_("is needed with {key}", key="tls_cert" if missing == "tls_key" else "tls_key"),
         )
     if cert is None or key is None:
         return None, None
     import ssl  # only with TLS configured: keeps start-up (and the MTA pipe) lean
 
     if b"-----BEGIN CERTIFICATE-----" not in cert.read_bytes():
-        raise ConfigError(s.path, s.key("tls_cert"), f"{cert} is not a PEM certificate")
+        problem = N_("{path} is not a PEM certificate", path=str(cert))
+        raise ConfigError(s.path, s.key("tls_cert"), problem)
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key, password=b"")
     except ssl.SSLError as exc:
         raise ConfigError(
             s.path,
             s.key("tls_key"),
-            f"{key} is not an unencrypted PEM key matching tls_cert ({exc.reason or exc})",
+            N_(
+                "{path} is not an unencrypted PEM key matching tls_cert ({error})",
+                path=str(key),
+                error=exc.reason or str(exc),
+            ),
         ) from None
     return cert, key
 
@@ -120,8 +128,11 @@ def _networks(s: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]
 
     value = s.data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(s.path, s.key(key), "must be a list of CIDR strings")
-    try:
-        return tuple(str(ipaddress.ip_network(v.strip(), strict=False)) for v in value)
-    except ValueError as exc:
-        raise ConfigError(s.path, s.key(key), f"not a network: {exc}") from None
+        raise ConfigError(s.path, s.key(key), N_("must be a list of CIDR strings"))
+    networks = []
+    for v in value:
+        try:
+            networks.append(str(ipaddress.ip_network(v.strip(), strict=False)))
+        except ValueError:  # its own words are English: the value is what to look at
+            raise ConfigError(s.path, s.key(key), N_("not a network: {value!r}", value=v)) from None
+    return tuple(networks)

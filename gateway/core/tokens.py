@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.model import ticket_number
@@ -90,3 +91,37 @@ def mask_tokens(text: str) -> str:
     """``support+42-<token>@…`` → ``support+42-…@…`` wherever it appears in ``text``:
     a member's token is an ops credential, and logs are read by more people."""
     return _IN_TEXT.sub("\\1…", text)
+
+
+# a URL's user part: what follows "scheme://" up to an "@" before the host's end. The
+# class stops at "/", so the runs after two "://" never overlap: linear in the text.
+_USER_PART = re.compile(r"(?<=://)([^/\s@]*)@")
+
+
+def _masked_user(found: re.Match[str]) -> str:
+    user, colon, _password = found.group(1).partition(":")
+    return f"{user}:…@" if colon else "…@"  # a user part without ":" is a token itself
+
+
+def mask_url_passwords(text: str) -> str:
+    """``http://bob:<password>@proxy`` → ``http://bob:…@proxy`` wherever a URL is in
+    ``text``: for every line a person or a log reads (a database URL in a configuration
+    error, a proxy's in a library's debug line)."""
+    return _USER_PART.sub(_masked_user, text) if "://" in text else text
+
+
+def is_own_address(email: str, own: Collection[str]) -> bool:
+    """One of ``own`` (the gateway address and its aliases) or a ``+token`` variant."""
+    email = email.lower()
+    return email in own or _token_variant(email, own)
+
+
+def _token_variant(sender: str, own: Collection[str]) -> bool:
+    if "@" not in sender:
+        return False
+    local, domain = sender.rsplit("@", 1)
+    return any(
+        local.startswith(o.rsplit("@", 1)[0] + "+") and o.endswith("@" + domain)
+        for o in own
+        if "@" in o
+    )

@@ -27,6 +27,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.title import title
+from gateway.core.utf8 import bad_line, decoded
 from gateway.notify import labels
 from gateway.notify.queue import tag
 from gateway.pipeline.answer_names import is_safe
@@ -103,7 +104,7 @@ def render(
     try:
         if path.resolve().parent != folder.resolve() or path.stat().st_size > MAX_BYTES:
             raise AnswerError(unusable(name))
-        source = path.read_text(encoding="utf-8")
+        source = decoded(path.read_bytes())
         env = SandboxedEnvironment(
             loader=DictLoader({}),  # an include or import finds nothing (TemplateNotFound)
             autoescape=False,
@@ -111,7 +112,14 @@ def render(
             keep_trailing_newline=False,
         )
         text = env.from_string(source).render(ticket=asdict(view), fields=dict(fields))
-    except (OSError, UnicodeDecodeError, TemplateError) as exc:
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, and what to do
+        problem = N_(
+            "line {line} is not UTF-8 text: save {name} as UTF-8",
+            line=bad_line(exc),
+            name=path.name,
+        )
+        raise AnswerError(unusable(name, problem)) from None
+    except (OSError, TemplateError) as exc:
         raise AnswerError(unusable(name, str(exc))) from None
     return text.strip(), locale
 
@@ -121,7 +129,7 @@ def no_such(name: str) -> Msg:
     return N_("no saved answer {name!r}", name=name)
 
 
-def unusable(name: str, problem: str = "") -> Msg:
+def unusable(name: str, problem: str | Msg = "") -> Msg:
     """Why a saved answer's file cannot be sent: outside the folder or too big (no
     ``problem``), unreadable, or a template error (``problem``: Jinja's own words)."""
     if not problem:

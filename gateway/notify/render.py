@@ -104,6 +104,7 @@ class Settled(BaseLoader):
         self, environment: Environment, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
         source, filename, uptodate = self.inner.get_source(environment, template)
+        source = source.removeprefix("\ufeff")  # Notepad's byte-order mark: no text of a mail
         if uptodate is None:
             return source, filename, None
         checked = [time.monotonic()]

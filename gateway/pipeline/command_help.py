@@ -9,7 +9,6 @@ is named here.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 
 from gateway.core.i18n import N_, Msg, translate
@@ -109,17 +108,3 @@ def command_lines(locale: str, names: Collection[str]) -> str:
         if keep:
             out.append(line)
     return "\n".join(out)
-
-
-def meant(word: str, words: Collection[str]) -> str | None:
-    """The command of ``words`` an unknown ``word`` most likely meant, or None: the one it
-    begins (``/pend``, at least three letters), else the one a slip of the fingers away
-    (``/clsoe``, ``/asign``, ``/closed``), as git answers "did you mean". A word near none
-    (``/frobnicate``) or the start of several (``/c``) names nothing."""
-    if len(word) > 40:  # no command is that long; and the comparison stays cheap
-        return None
-    begun = [w for w in words if w.startswith(word)] if len(word) >= 3 else []
-    if len(begun) == 1:
-        return begun[0]
-    near = difflib.get_close_matches(word, list(words), n=1, cutoff=0.75)
-    return near[0] if near else None

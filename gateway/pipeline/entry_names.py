@@ -15,8 +15,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 from gateway.catalog.model import Entry
 from gateway.core.i18n import LOCALES, N_, Msg, translate
+from gateway.core.spelling import meant
 from gateway.core.text import normalise
-from gateway.pipeline.command_help import meant
 
 LISTED = 10  # entries a refusal lists; "…" says there are more
 

@@ -14,6 +14,9 @@ from collections.abc import Callable, Collection
 
 from gateway.core.i18n import Msg
 from gateway.core.model import ParsedMessage
+
+# one rule for "one of our addresses", which the config's check of [[members]] uses too
+from gateway.core.tokens import is_own_address as is_own_address
 from gateway.pipeline import unanswered as why
 
 
@@ -135,7 +138,7 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     # the header we set on everything we send: ours came back, or another ticket-gateway's
     (why.GATEWAY_MAIL, lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
     # a message from one of our addresses (gateway, alias, reply-token variant)
-    (why.OWN_ADDRESS, lambda m, s, e, own: s in own or _token_variant(s, own)),
+    (why.OWN_ADDRESS, lambda m, s, e, own: is_own_address(s, own)),
     # RFC 3834: anything but "no" means a machine wrote it
     (why.AUTO_SUBMITTED, lambda m, s, e, own: m.loop.auto_submitted not in ("", "no")),
     # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
@@ -201,23 +204,6 @@ def never_answered(email: str, own: Collection[str]) -> Msg | str:
 def within_rate_limit(sent_last_hour: int, limit: int) -> bool:
     """At most ``limit`` automatic mails to one address per hour; 0 turns them off."""
     return sent_last_hour < limit
-
-
-def is_own_address(email: str, own: Collection[str]) -> bool:
-    """One of ``own`` (the gateway address and its aliases) or a ``+token`` variant."""
-    email = email.lower()
-    return email in own or _token_variant(email, own)
-
-
-def _token_variant(sender: str, own: Collection[str]) -> bool:
-    if "@" not in sender:
-        return False
-    local, domain = sender.rsplit("@", 1)
-    return any(
-        local.startswith(o.rsplit("@", 1)[0] + "+") and o.endswith("@" + domain)
-        for o in own
-        if "@" in o
-    )
 
 
 MAX_RETURNED = 20  # a bounce quotes one message; a thousand "Message-ID:" lines are not ids

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from gateway.config.secret import key_exposure
 from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
@@ -85,6 +86,9 @@ def run(
     """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
     stop = stop or threading.Event()
     settings.gateway.reply_key()  # a key that cannot be read: exit 78 now, not per row
+    exposed = key_exposure(settings.gateway.secret_file, settings.gateway.data_dir)
+    if exposed is not None:  # what `status` warns of, in the journal an admin reads first
+        log.warning("%s", exposed)
     give_memory_back()
     with _daemon_lock(settings), _stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error

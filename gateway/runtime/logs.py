@@ -15,15 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.core.tokens import mask_tokens
-
-# a URL's user part: what follows "scheme://" up to an "@" before the host's end. The
-# class stops at "/", so the runs after two "://" never overlap: linear in the line.
-_USER_PART = re.compile(r"(?<=://)([^/\s@]*)@")
+from gateway.core.tokens import mask_tokens, mask_url_passwords
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -35,14 +30,9 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
-def _masked_user(found: re.Match[str]) -> str:
-    user, colon, _password = found.group(1).partition(":")
-    return f"{user}:…@" if colon else "…@"  # a user part without ":" is a token itself
-
-
 def mask_secrets(text: str) -> str:
     """``text`` with reply tokens and URL passwords masked (see the module's docstring)."""
-    return _USER_PART.sub(_masked_user, mask_tokens(text)) if "://" in text else mask_tokens(text)
+    return mask_url_passwords(mask_tokens(text))
 
 
 class TextFormatter(logging.Formatter):

@@ -331,6 +331,11 @@ ANSWER_PROBLEMS = [
     answers.no_such("faq"),
     answers.unusable("faq"),
     answers.unusable("faq", "unexpected '}'"),
+    # a file saved as Shift_JIS: its line, said in the member's language
+    answers.unusable(
+        "faq",
+        N_("line {line} is not UTF-8 text: save {name} as UTF-8", line=2, name="faq.ja.txt.j2"),
+    ),
 ]
 
 # What /approve answers once the grammar let it through (gateway.actions.trigger), and

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -74,7 +75,12 @@ def load_users(path: Path, source: str) -> Users:
             raise ConfigError(
                 source,
                 "smtp.auth_users_file",
-                f"{path} line {number}: expected user:{{SCRYPT}}salt$key or user:{{PLAIN}}password",
+                N_(
+                    "{path} line {number}: expected user:{{SCRYPT}}salt$key or "
+                    "user:{{PLAIN}}password",
+                    path=str(path),
+                    number=number,
+                ),
             )
         entries[user] = secret
     return Users(entries)

@@ -113,8 +113,12 @@ class Speaker:
         print(self(message))
 
     def warn(self, message: Msg | str) -> None:
-        """A problem, on stderr, after the program's name (as every error line is)."""
-        print(f"ticket-gateway: {self(message)}", file=sys.stderr)
+        """A problem, on stderr, after the program's name (as every error line is); a
+        URL's password in it is masked, as in every log line: under systemd this is the
+        journal, read by more people than the secrets' owners."""
+        from gateway.core.tokens import mask_url_passwords
+
+        print(f"ticket-gateway: {mask_url_passwords(self(message))}", file=sys.stderr)
 
 
 def columns(text: str) -> int:

@@ -108,14 +108,9 @@ def _web_status(settings: Settings) -> dict[str, object]:
 
 def _warnings(settings: Settings) -> list[Msg]:
     """What is unsafe but not broken: a secret file other users may read (issue #14)."""
-    import os
+    from gateway.config.secret import key_exposure
 
-    from gateway.config.secret import ENV_SECRET, exposure, generated_path
-
-    if os.environ.get(ENV_SECRET):
-        return []
-    path = settings.gateway.secret_file or generated_path(settings.gateway.data_dir)
-    found = exposure(path)
+    found = key_exposure(settings.gateway.secret_file, settings.gateway.data_dir)
     return [found] if found is not None else []
 
 

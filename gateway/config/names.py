@@ -1,0 +1,96 @@
+"""Names a config file holds that must be names of a kind: a time zone the system has,
+an authserv-id, a domain name, a member's address that is not the gateway's own. Each
+refusal names the key, and a time zone the one most likely meant, since its spelling
+(``Asia/Tokyo``) is easy to get almost right."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from gateway.config.sections import Section, list_of
+from gateway.core.errors import ConfigError
+from gateway.core.i18n import N_, Msg
+from gateway.core.spelling import meant
+from gateway.core.tokens import is_own_address
+
+
+def unknown_zone(tz: str) -> Msg:
+    """A zone name the system does not have, with the one most likely meant
+    (``Asia/Tokio``, ``asia/tokyo``: ``Asia/Tokyo``; the names are case-sensitive)."""
+    from zoneinfo import available_timezones
+
+    zones = {z.lower(): z for z in available_timezones()}
+    near = meant(tz.lower(), sorted(zones)) if tz.lower() not in zones else tz.lower()
+    if near is not None:
+        return N_("unknown time zone {tz!r}: did you mean {known!r}?", tz=tz, known=zones[near])
+    named = _abbreviated(tz.upper(), zones.values()) if 2 <= len(tz) <= 6 else []
+    if 0 < len(named) <= ABBREVIATED:  # "JST": Asia/Tokyo; "CST" is too many to name
+        known = ", ".join(repr(z) for z in named)
+        return N_("unknown time zone {tz!r}: write the zone's name ({known})", tz=tz, known=known)
+    return N_("unknown time zone {tz!r}", tz=tz)
+
+
+ABBREVIATED = 3  # zones an abbreviation is answered with, at most
+
+
+def _abbreviated(abbreviation: str, zones: Iterable[str]) -> list[str]:
+    """The zones (Area/City, not the old aliases) whose clocks are called
+    ``abbreviation`` in winter or in summer: "JST" is Asia/Tokyo's."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    seasons = (datetime(2026, 1, 15, tzinfo=UTC), datetime(2026, 7, 15, tzinfo=UTC))
+    return sorted(
+        z
+        for z in zones
+        if "/" in z
+        and not z.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+        and any(t.astimezone(ZoneInfo(z)).tzname() == abbreviation for t in seasons)
+    )
+
+
+def authserv_ids(s: Section) -> tuple[str, ...]:
+    """Host-like names only: an id with spaces or ';' could never match a header anyway."""
+    ids = []
+    for value in list_of(s, "trusted_authserv_ids"):
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value):
+            raise ConfigError(
+                s.path,
+                s.key("trusted_authserv_ids"),
+                N_(
+                    "not an authserv-id (a host name such as 'mx.example.com'): {value!r}",
+                    value=value,
+                ),
+            )
+        ids.append(value.lower())
+    return tuple(ids)
+
+
+def domains(s: Section, key: str) -> tuple[str, ...]:
+    """Domain names (lower case): ``example.com``, never an address or a pattern."""
+    found = []
+    for value in list_of(s, key):
+        if not isinstance(value, str) or not re.fullmatch(
+            r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}", value
+        ):
+            raise ConfigError(s.path, s.key(key), N_("not a domain name: {value!r}", value=value))
+        found.append(value.lower())
+    return tuple(found)
+
+
+def not_ours(
+    src: str, members: list[tuple[str, str]], address: str, aliases: tuple[str, ...]
+) -> None:
+    """A member at one of the gateway's own addresses (the shared support mailbox as a
+    manager): mail to it comes back to the gateway, which drops it as its own, so that
+    member would never get an alert, a notice or a digest."""
+    for key, address_of_member in members:
+        for where, own in (("gateway.address", (address,)), ("smtp.aliases", aliases)):
+            if is_own_address(address_of_member, own):
+                problem = N_(
+                    "is one of the gateway's own addresses ({where}): mail to it comes back "
+                    "to the gateway and is dropped; a member needs a mailbox of their own",
+                    where=where,
+                )
+                raise ConfigError(src, key, problem)
