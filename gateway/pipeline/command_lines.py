@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
-from gateway.pipeline.command_help import meant
+from gateway.core.spelling import meant
 from gateway.pipeline.parse.taglines import only_taglines
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
