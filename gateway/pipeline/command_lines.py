@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
 from gateway.pipeline.command_help import meant
-from gateway.pipeline.parse.taglines import only_taglines
+from gateway.pipeline.parse.signatures import only_signature
+from gateway.pipeline.parse.taglines import only_taglines, without_taglines
 
 # "/word", "/word args"; a path such as "/usr/bin/x" is not a command
 _COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
@@ -134,10 +135,17 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
     if not commands and not read:
         return Parsed((), new_text, ignored.reported())
     remaining = "\n".join(lines[i:]).strip("\n")
-    # under commands only, a phone's "Sent from my iPhone" is no words to relay
-    return Parsed(
-        tuple(commands), "" if only_taglines(remaining) else remaining, ignored.reported()
-    )
+    # under commands only, a phone's "Sent from my iPhone" and a client's automatic
+    # signature (name, title, company, phone) are no words to relay
+    return Parsed(tuple(commands), _words(remaining), ignored.reported())
+
+
+def _words(remaining: str) -> str:
+    """What is left under the commands, or nothing when it is only a phone's tagline or
+    a signature block (:mod:`gateway.pipeline.parse.signatures`), or both."""
+    if only_taglines(remaining):
+        return ""
+    return "" if only_signature(without_taglines(remaining)) else remaining
 
 
 def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:
