@@ -57,6 +57,14 @@ REPEATED = N_("the same command as a line above: done once")
 # is read, so it is not done; and a command is never words for the requester, so it is
 # not sent either (a /note there is a note: gateway.pipeline.command_lines.below_words)
 BELOW_WORDS = N_("below your words: commands are read only at the top; not done, not sent")
+# the line right under a /field line its mail client may have wrapped (plain text without
+# format=flowed): the rest of the value, or the member's first words? Ambiguous, so it is
+# neither added to the value nor sent (it may be the internal value), and said so
+WRAPPED_FIELD = N_(
+    "under a long /field line: it may be the rest of the value, wrapped by your mail "
+    "client; not added to the field, not sent (write the value on one line, or leave a "
+    "blank line before your words)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +140,9 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         else:
             seen.add(_same(found))
             commands.append(found)
+            if found.name == "field" and _wrapped_under(line, lines, i):
+                i = _hold_paragraph(lines, i, ignored)
+                break
     if not commands and not read:
         return Parsed((), new_text, ignored.reported())
     remaining = "\n".join(lines[i:]).strip("\n")
@@ -187,6 +198,35 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
         return parsed
     remaining = "\n".join(kept).strip("\n")
     return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
+
+
+_WRAP = 66  # the narrowest width (columns) a mail client wraps plain text at
+
+
+def _wrapped_under(line: str, lines: list[str], i: int) -> bool:
+    """Whether ``lines[i]``, right under the command ``line``, may be that line's end,
+    wrapped by the writer's mail client: not blank, not a command, and the command line
+    with its first word does not fit in :data:`_WRAP` columns (a client wraps only a
+    line that does not fit; a wide character takes two)."""
+    if i >= len(lines):
+        return False
+    below = bare(lines[i])
+    if not below or _command(below) is not None:
+        return False
+    return _columns(line) + 1 + _columns(below.split()[0]) > _WRAP
+
+
+def _hold_paragraph(lines: list[str], i: int, ignored: _NotReadList) -> int:
+    """Passes over the lines from ``i`` to the next blank line (:data:`WRAPPED_FIELD`);
+    where what follows them starts."""
+    while i < len(lines) and bare(lines[i]):
+        ignored.add(bare(lines[i]), WRAPPED_FIELD)
+        i += 1
+    return i
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _not_read(
