@@ -111,13 +111,35 @@ def command_lines(locale: str, names: Collection[str]) -> str:
     return "\n".join(out)
 
 
+# Japanese words a member may write for a command (NFKC-folded, as the command word is
+# read): not the grammar, whose words are English, but named in the refusal
+_JAPANESE: dict[str, str] = {
+    **dict.fromkeys(("クローズ", "完了", "終了", "閉じる", "解決"), "close"),  # done
+    **dict.fromkeys(("保留", "返信待ち", "ペンディング"), "pending"),  # waiting
+    **dict.fromkeys(("オープン", "再開", "対応中"), "open"),  # back to work
+    **dict.fromkeys(("担当", "担当者", "アサイン"), "assign"),  # who has it
+    **dict.fromkeys(("カテゴリ", "カテゴリー", "分類"), "category"),  # filing
+    **dict.fromkeys(("期限", "期日", "締切"), "due"),  # when
+    **dict.fromkeys(("項目", "フィールド"), "field"),  # the sheet
+    **dict.fromkeys(("メモ", "ノート", "内部メモ", "備考"), "note"),  # internal words
+    **dict.fromkeys(("承認",), "approve"),  # a manager's go
+    **dict.fromkeys(("優先度", "優先", "緊急度"), "priority"),  # how urgent
+    **dict.fromkeys(("定型文", "回答"), "answer"),  # a saved answer
+    **dict.fromkeys(("統合", "マージ"), "merge"),  # a duplicate
+    **dict.fromkeys(("ウォッチ", "ウォッチャー"), "cc"),  # watchers
+}
+
+
 def meant(word: str, words: Collection[str]) -> str | None:
     """The command of ``words`` an unknown ``word`` most likely meant, or None: the one it
     begins (``/pend``, at least three letters), else the one a slip of the fingers away
-    (``/clsoe``, ``/asign``, ``/closed``), as git answers "did you mean". A word near none
+    (``/clsoe``, ``/asign``, ``/closed``), as git answers "did you mean", or the one a
+    Japanese word for it names (``／メモ``: /note). A word near none
     (``/frobnicate``) or the start of several (``/c``) names nothing."""
     if len(word) > 40:  # no command is that long; and the comparison stays cheap
         return None
+    if word in _JAPANESE:  # 「／メモ」: the command a Japanese word for one names
+        return _JAPANESE[word] if _JAPANESE[word] in words else None
     begun = [w for w in words if w.startswith(word)] if len(word) >= 3 else []
     if len(begun) == 1:
         return begun[0]

@@ -21,8 +21,10 @@ from gateway.pipeline.command_help import meant
 from gateway.pipeline.parse.signatures import only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
 
-# "/word", "/word args"; a path such as "/usr/bin/x" is not a command
-_COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
+# "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
+# command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
+# number ("/2026年") or a mark ("／・") is not a command
+_COMMAND = re.compile(r"^/([^\W\d_](?:[^\W\d]|-)*)(?:\s+(.*))?$")
 # what a writer ends a sentence with, and so a command line too ("/close。", "/close.",
 # "/priority low!"): not part of the command. A question mark is not among them: "/close?"
 # asks, it does not tell. A note's text keeps its own.
