@@ -46,7 +46,8 @@ def _refusal(line: str) -> str:
 def test_a_members_japanese_command_word_is_refused_and_named(line: str, meant: str) -> None:
     parsed = c.read_commands(f"{line}\n\nお世話になっております。\n", 20, c.Role.MEMBER)
     assert len(parsed.commands) == 1
-    assert parsed.remaining == "お世話になっております。"
+    # what follows a word meant as /note was meant as the note: not sent either
+    assert parsed.remaining == ("" if meant == "note" else "お世話になっております。")
     assert _refusal(line).endswith(f"/{meant} のことでしょうか")
 
 
@@ -90,15 +91,37 @@ def test_a_japanese_command_word_below_the_words_is_not_sent() -> None:
 def test_a_members_japanese_note_word_reaches_the_requester_not(team: App) -> None:
     deliver(team, mail("VPN", message_id="<req@customer.test>"))
     to = reply_address(team, 1, "ops2@example.test")
-    body = "／クローズ\n／メモ 先方は急いでいる\n\n田中様\n\nご確認ありがとうございました。\n"
+    body = (
+        "／クローズ\n\n田中様\n\nご確認ありがとうございました。\n\n"
+        "／メモ 先方は急いでいる\n部長に報告済み\n"
+    )
     raw = mail("Re: [#1] VPN", body=body, sender="ops2@example.test", to=to)
     deliver(team, raw, envelope_to=(to,))
     assert show(team, 1)["state"] != "closed"
     [answer] = outbox(team, "ops_reply")
     assert "ご確認ありがとうございました。" in text_of(answer)
     assert "／" not in text_of(answer) and "急いで" not in text_of(answer)
+    assert "部長" not in text_of(answer)
     [transcript] = outbox(team, "command_result")
     told = text_of(transcript)
-    for word, meant in (("クローズ", "close"), ("メモ", "note")):
-        said = N_("unknown command /{name}; did you mean /{known}?", name=word, known=meant)
-        assert translate(said, "ja") in told, told
+    said = N_("unknown command /{name}; did you mean /{known}?", name="クローズ", known="close")
+    for why in (said, command_lines.BELOW_WORDS, command_lines.MISTYPED_NOTE):
+        assert translate(why, "ja") in told, told
+
+
+@pytest.mark.parametrize("slip", ["／メモ", "/notr", "／ノート", "/nots"])
+def test_what_follows_a_mistyped_note_is_not_sent(slip: str) -> None:
+    """A note's text is the rest of the mail: under a word meant as /note, the rest was
+    meant as the note, so none of it is sent (the transcript says so)."""
+    text = f"/pending\n{slip} 先方は急いでいる\n部長に報告済み\n\n田中様、確認中です。\n"
+    for parsed in (
+        c.read_commands(text, 20, c.Role.MEMBER),
+        command_lines.below_words(
+            c.read_commands(f"田中様\n\n確認中です。\n{text}", 20, c.Role.MEMBER), c.GRAMMAR, 20
+        ),
+    ):
+        assert "部長" not in parsed.remaining and "急いで" not in parsed.remaining
+        assert parsed.note is None
+        [held] = [n for n in parsed.ignored if n.why.msgid == command_lines.MISTYPED_NOTE.msgid]
+        assert held.line == "部長に報告済み"
+    assert c.read_commands(text, 20, c.Role.MEMBER).remaining == ""

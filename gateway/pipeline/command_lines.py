@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
-from gateway.pipeline.command_help import meant
+from gateway.pipeline.command_help import SHORT, meant
 from gateway.pipeline.command_links import without_link_copies
 from gateway.pipeline.parse.signatures import only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
@@ -60,6 +60,9 @@ REPEATED = N_("the same command as a line above: done once")
 # is read, so it is not done; and a command is never words for the requester, so it is
 # not sent either (a /note there is a note: gateway.pipeline.command_lines.below_words)
 BELOW_WORDS = N_("below your words: commands are read only at the top; not done, not sent")
+# the lines below a word meant as /note ("/notr", 「／メモ」): a note is the rest of the
+# mail, so the rest was meant as the note; none of it is sent (the word itself is refused)
+MISTYPED_NOTE = N_("below a word meant as /note: the rest of your reply may be the note; not sent")
 # the line right under a /field line its mail client may have wrapped (plain text without
 # format=flowed): the rest of the value, or the member's first words? Ambiguous, so it is
 # neither added to the value nor sent (it may be the internal value), and said so
@@ -143,6 +146,8 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         else:
             seen.add(_same(found))
             commands.append(found)
+            if words is None and _meant_note(found.name):
+                return Parsed(tuple(commands), "", _held(lines[i:], ignored).reported())
             if found.name == "field" and _wrapped_under(line, lines, i):
                 i = _hold_paragraph(lines, i, ignored)
                 break
@@ -197,10 +202,29 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
             return Parsed(commands, "\n".join(kept).strip("\n"), ignored, note)
         else:
             held.add(line, BELOW_WORDS)
+            if slip and _meant_note(found.name):
+                remaining = "\n".join(kept).strip("\n")
+                ignored = (*parsed.ignored, *_held(lines[i + 1 :], held).reported())
+                return Parsed(parsed.commands, remaining, ignored)
     if not held.reported():
         return parsed
     remaining = "\n".join(kept).strip("\n")
     return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
+
+
+def _meant_note(word: str) -> bool:
+    """``word``, no command of the grammar, is a slip away from /note or a Japanese word
+    for it (:func:`gateway.pipeline.command_help.meant`)."""
+    return word not in SHORT and meant(word, SHORT) == "note"
+
+
+def _held(rest: list[str], ignored: _NotReadList) -> _NotReadList:
+    """``ignored`` with :data:`MISTYPED_NOTE` on the first line of ``rest`` that is not
+    blank (the one line the transcript shows for all of them), if any."""
+    first = next((bare(line) for line in rest if bare(line)), None)
+    if first is not None:
+        ignored.add(first, MISTYPED_NOTE)
+    return ignored
 
 
 _WRAP = 66  # the narrowest width (columns) a mail client wraps plain text at
