@@ -82,3 +82,22 @@ def test_a_members_close_from_notes_relays_no_history(team: App) -> None:
     assert "確認します。" in text_of(sent)
     assert "VPN が使えません" not in text_of(sent)
     assert "ACME" not in text_of(sent)
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        '"Taro Yamada" <taro@acme.test> wrote on 2026/12/05 10:00:00:',
+        "Taro Yamada/Sales/ACME@ACME wrote on 12/05/2026 10:00:00 AM:",
+        "山田 太郎 <taro@acme.test> が 2026/12/05 10:00:00 に書きました:",
+    ],
+)
+def test_notes_internet_style_attribution_starts_the_quoted_history(attribution: str) -> None:
+    """Notes' "Reply with Internet-style History": one line, the date after the name."""
+    text = f"Restarted the server.\n\n{attribution}\n\n> {OLD}"
+    assert split_reply(text) == "Restarted the server."
+
+
+def test_a_sentence_that_says_wrote_on_a_date_is_words() -> None:
+    text = "I wrote on 2026/12/05 to the vendor:\nno answer yet.\n"
+    assert split_reply(text) == text.strip()

@@ -290,6 +290,19 @@ def _dated_wrote(s: str) -> bool:
     return start is not None and wrote is not None and wrote.start() >= start.end()
 
 
+_WROTE_ON = re.compile(r"\bwrote\s+on\s+", re.I)
+
+
+def _wrote_on(s: str) -> bool:
+    """ "Taro Yamada/Sales/ACME@ACME wrote on 12/05/2026 10:00:00 AM:" (Lotus Notes'
+    Internet-style history): an address right before "wrote on", a date right after
+    it; "I wrote on 2026/12/05 to the vendor:" names no address."""
+    wrote = _WROTE_ON.search(s) if s.endswith(_COLONS) else None
+    if wrote is None or _NUMERIC_DATE.match(s, wrote.end()) is None:
+        return False
+    return _address_ends_near(s, wrote.start())
+
+
 # Attribution lines, each a test on the stripped line (also on a wrapped attribution
 # joined back into one line). Every rule but _on_wrote holds only for a line that ends
 # with a colon: _is_attribution tries the others only then (tests/test_quote_prefilter.py
@@ -304,6 +317,7 @@ _ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
     _address_wrote,
     _on_wrote,
     _dated_wrote,
+    _wrote_on,  # Lotus Notes' Internet-style history
 )
 
 
