@@ -73,6 +73,11 @@ def test_words_above_a_signature_are_sent_with_it(words: str, signature: str) ->
         "Please call the service desk at 03-1234-5678 and ask for Taro.",
         "新しいサーバーは https://vpn.example.test です。",
         "Tel: 03-1234-5678 までお電話ください",
+        # a short answer that is a link or a number, not a contact line
+        "New URL: https://vpn.example.test/login",
+        "Please check https://kb.example.test/123",
+        "Call 03-1234-5678",
+        "手順はこちら https://kb.example.test/123",
     ],
 )
 def test_a_sentence_holding_a_phone_or_a_link_is_words(words: str) -> None:

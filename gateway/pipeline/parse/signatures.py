@@ -7,7 +7,8 @@ words by what every line looks like, never by guessing at meaning:
 
 * every line is short, and none is a sentence (no full stop but a company's "Inc.", no
   question or exclamation mark, no Japanese verb ending: 「です」「ください」);
-* every line is contact-like (a phone or fax number, an address, a URL, a postal code),
+* every line is contact-like (a phone or fax number, an address, a URL, a postal code,
+  with nothing beside it but labels: "New URL: https://…" and "Call 03-…" are answers),
   a company (株式会社, Inc., Ltd.), a title or department (Manager, 情報システム部 課長),
   or a rule of dashes or underscores, except at most one line, the name, which is a few
   words right above one of those lines;
@@ -31,26 +32,24 @@ _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 
 # A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes).
 _RULE = re.compile(r"[-_=─━*~＝ー・.]{4,}")
-# Contact lines: each pattern searched in a line (case ignored).
-_CONTACT = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        # a labelled line: "Tel:", "Mobile", "E-mail:", 「電話」「携帯」「内線」
-        r"^(?:tel|phone|mobile|cell|fax|direct|office|e-?mail|mail|web|url|"
-        r"電話|携帯|内線|ＴＥＬ|ＦＡＸ|メール)\b",
-        r"^(?:電話|携帯|内線|メール|住所)",
-        # an e-mail address, a URL
-        r"[^\s@<>]+@[^\s@<>]+\.[a-z]{2,}",
-        r"(?:https?://|www\.)\S+",
-        # a postal code: 〒100-0001, 100-0001
-        r"〒|(?<!\d)\d{3}-\d{4}(?!\d)",
-        # a prefecture and a city or ward: 東京都千代田区
-        r"(?:都|道|府|県)\S{0,10}?(?:市|区|町|村|郡)",
-    )
+# A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
+# code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
+# "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
+_ITEMS = re.compile(
+    r"[^\s@<>]+@[^\s@<>]+\.[a-z]{2,}|(?:https?://|www\.)\S+|"  # an address, a URL
+    r"\+?\(?\d[\d ().-]{6,}\d|(?<!\d)\d{3}-\d{4}(?!\d)",  # a phone number, a postal code
+    re.IGNORECASE,
 )
-# a phone number: digits with spaces, dots, dashes or brackets, nine digits at least
-_PHONE_RUN = re.compile(r"\+?\(?\d[\d ().-]{6,}\d")
-_PHONE_DIGITS = 9
+_POSTAL = re.compile(r"\d{3}-\d{4}")  # 100-0001
+_PHONE_DIGITS = 9  # a run of digits is a phone number from this many digits on
+_LABELS = re.compile(
+    r"telephone|tel|phone|mobile|mob|cell|fax|direct|office|e-?mail|mail|web|url|ext|"
+    r"[tmfep](?=[\s.:：])|"  # "T: +81 …", "M. 090 …"
+    r"電話|携帯|内線|直通|代表|メール|ＴＥＬ|ＦＡＸ|[\s:：|｜/／,、()（）.\-・]|\d{1,5}",
+    re.IGNORECASE,
+)
+# an address line: a postal mark, or a prefecture and a city or ward (東京都千代田区)
+_PLACE = re.compile(r"〒|(?:都|道|府|県)\S{0,10}?(?:市|区|町|村|郡)")
 # a company: 株式会社, (株), Inc., Ltd., Co., Ltd., GmbH, K.K.
 _COMPANY = re.compile(
     r"株式会社|有限会社|合同会社|[（(]株[)）]|㈱|"
@@ -111,8 +110,20 @@ def _sentence(line: str) -> bool:
 
 
 def _contact(line: str) -> bool:
-    if any(p.search(line) for p in _CONTACT):
+    """A line of contact items, labels and separators only, or an address line."""
+    if _PLACE.search(line):
         return True
-    return any(
-        sum(ch.isdigit() for ch in m.group()) >= _PHONE_DIGITS for m in _PHONE_RUN.finditer(line)
-    )
+    found = False
+    rest: list[str] = []
+    end = 0
+    for m in _ITEMS.finditer(line):
+        item = m.group()
+        if item[-1].isdigit() and "@" not in item and "/" not in item:
+            digits = sum(ch.isdigit() for ch in item)
+            if digits < _PHONE_DIGITS and not _POSTAL.fullmatch(item):
+                continue  # a short number: a date, a count, not a phone
+        found = True
+        rest.append(line[end : m.start()])
+        end = m.end()
+    rest.append(line[end:])
+    return found and all(_LABELS.sub("", piece) == "" for piece in rest)
