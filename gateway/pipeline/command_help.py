@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from gateway.core import spelling
 from gateway.core.i18n import N_, Msg, translate
 
 # The grammar for people, one msgid: its ja translation is in gateway/locale/ja.
@@ -108,3 +109,31 @@ def command_lines(locale: str, names: Collection[str]) -> str:
         if keep:
             out.append(line)
     return "\n".join(out)
+
+
+# Japanese words a member may write for a command (NFKC-folded, as the command word is
+# read): not the grammar, whose words are English, but named in the refusal
+_JAPANESE: dict[str, str] = {
+    **dict.fromkeys(("クローズ", "完了", "終了", "閉じる", "解決"), "close"),  # done
+    **dict.fromkeys(("保留", "返信待ち", "ペンディング"), "pending"),  # waiting
+    **dict.fromkeys(("オープン", "再開", "対応中"), "open"),  # back to work
+    **dict.fromkeys(("担当", "担当者", "アサイン"), "assign"),  # who has it
+    **dict.fromkeys(("カテゴリ", "カテゴリー", "分類"), "category"),  # filing
+    **dict.fromkeys(("期限", "期日", "締切"), "due"),  # when
+    **dict.fromkeys(("項目", "フィールド"), "field"),  # the sheet
+    **dict.fromkeys(("メモ", "ノート", "内部メモ", "備考"), "note"),  # internal words
+    **dict.fromkeys(("承認",), "approve"),  # a manager's go
+    **dict.fromkeys(("優先度", "優先", "緊急度"), "priority"),  # how urgent
+    **dict.fromkeys(("定型文", "回答"), "answer"),  # a saved answer
+    **dict.fromkeys(("統合", "マージ"), "merge"),  # a duplicate
+    **dict.fromkeys(("ウォッチ", "ウォッチャー"), "cc"),  # watchers
+}
+
+
+def meant(word: str, words: Collection[str]) -> str | None:
+    """The command of ``words`` an unknown ``word`` most likely meant, or None: the one a
+    Japanese word for it names (``／メモ``: /note), else what the shared speller guesses
+    (:func:`gateway.core.spelling.meant`: the one it begins, or a slip of the fingers)."""
+    if word in _JAPANESE:  # 「／メモ」: the command a Japanese word for one names
+        return _JAPANESE[word] if _JAPANESE[word] in words else None
+    return spelling.meant(word, words)

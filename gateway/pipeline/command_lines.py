@@ -17,11 +17,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
-from gateway.core.spelling import meant
-from gateway.pipeline.parse.taglines import only_taglines
+from gateway.pipeline.command_help import SHORT, meant
+from gateway.pipeline.command_links import without_link_copies
+from gateway.pipeline.parse.signatures import only_signature
+from gateway.pipeline.parse.taglines import only_taglines, without_taglines
 
-# "/word", "/word args"; a path such as "/usr/bin/x" is not a command
-_COMMAND = re.compile(r"^/([a-z][a-z_-]*)(?:\s+(.*))?$", re.IGNORECASE)
+# "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
+# command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
+# number ("/2026年") or a mark ("／・") is not a command
+_COMMAND = re.compile(r"^/([^\W\d_](?:[^\W\d]|-)*)(?:\s+(.*))?$")
 # what a writer ends a sentence with, and so a command line too ("/close。", "/close.",
 # "/priority low!"): not part of the command. A question mark is not among them: "/close?"
 # asks, it does not tell. A note's text keeps its own.
@@ -56,6 +60,17 @@ REPEATED = N_("the same command as a line above: done once")
 # is read, so it is not done; and a command is never words for the requester, so it is
 # not sent either (a /note there is a note: gateway.pipeline.command_lines.below_words)
 BELOW_WORDS = N_("below your words: commands are read only at the top; not done, not sent")
+# the lines below a word meant as /note ("/notr", 「／メモ」): a note is the rest of the
+# mail, so the rest was meant as the note; none of it is sent (the word itself is refused)
+MISTYPED_NOTE = N_("below a word meant as /note: the rest of your reply may be the note; not sent")
+# the line right under a /field line its mail client may have wrapped (plain text without
+# format=flowed): the rest of the value, or the member's first words? Ambiguous, so it is
+# neither added to the value nor sent (it may be the internal value), and said so
+WRAPPED_FIELD = N_(
+    "under a long /field line: it may be the rest of the value, wrapped by your mail "
+    "client; not added to the field, not sent (write the value on one line, or leave a "
+    "blank line before your words)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +146,25 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         else:
             seen.add(_same(found))
             commands.append(found)
+            if words is None and _meant_note(found.name):
+                return Parsed(tuple(commands), "", _held(lines[i:], ignored).reported())
+            if found.name == "field" and _wrapped_under(line, lines, i):
+                i = _hold_paragraph(lines, i, ignored)
+                break
     if not commands and not read:
         return Parsed((), new_text, ignored.reported())
     remaining = "\n".join(lines[i:]).strip("\n")
-    # under commands only, a phone's "Sent from my iPhone" is no words to relay
-    return Parsed(
-        tuple(commands), "" if only_taglines(remaining) else remaining, ignored.reported()
-    )
+    # under commands only, a phone's "Sent from my iPhone" and a client's automatic
+    # signature (name, title, company, phone) are no words to relay
+    return Parsed(tuple(commands), _words(remaining), ignored.reported())
+
+
+def _words(remaining: str) -> str:
+    """What is left under the commands, or nothing when it is only a phone's tagline or
+    a signature block (:mod:`gateway.pipeline.parse.signatures`), or both."""
+    if only_taglines(remaining):
+        return ""
+    return "" if only_signature(without_taglines(remaining)) else remaining
 
 
 def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:
@@ -175,10 +202,58 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
             return Parsed(commands, "\n".join(kept).strip("\n"), ignored, note)
         else:
             held.add(line, BELOW_WORDS)
+            if slip and _meant_note(found.name):
+                remaining = "\n".join(kept).strip("\n")
+                ignored = (*parsed.ignored, *_held(lines[i + 1 :], held).reported())
+                return Parsed(parsed.commands, remaining, ignored)
     if not held.reported():
         return parsed
     remaining = "\n".join(kept).strip("\n")
     return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
+
+
+def _meant_note(word: str) -> bool:
+    """``word``, no command of the grammar, is a slip away from /note or a Japanese word
+    for it (:func:`gateway.pipeline.command_help.meant`)."""
+    return word not in SHORT and meant(word, SHORT) == "note"
+
+
+def _held(rest: list[str], ignored: _NotReadList) -> _NotReadList:
+    """``ignored`` with :data:`MISTYPED_NOTE` on the first line of ``rest`` that is not
+    blank (the one line the transcript shows for all of them), if any."""
+    first = next((bare(line) for line in rest if bare(line)), None)
+    if first is not None:
+        ignored.add(first, MISTYPED_NOTE)
+    return ignored
+
+
+_WRAP = 66  # the narrowest width (columns) a mail client wraps plain text at
+
+
+def _wrapped_under(line: str, lines: list[str], i: int) -> bool:
+    """Whether ``lines[i]``, right under the command ``line``, may be that line's end,
+    wrapped by the writer's mail client: not blank, not a command, and the command line
+    with its first word does not fit in :data:`_WRAP` columns (a client wraps only a
+    line that does not fit; a wide character takes two)."""
+    if i >= len(lines):
+        return False
+    below = bare(lines[i])
+    if not below or _command(below) is not None:
+        return False
+    return _columns(line) + 1 + _columns(below.split()[0]) > _WRAP
+
+
+def _hold_paragraph(lines: list[str], i: int, ignored: _NotReadList) -> int:
+    """Passes over the lines from ``i`` to the next blank line (:data:`WRAPPED_FIELD`);
+    where what follows them starts."""
+    while i < len(lines) and bare(lines[i]):
+        ignored.add(bare(lines[i]), WRAPPED_FIELD)
+        i += 1
+    return i
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _not_read(
@@ -289,54 +364,3 @@ def _command(line: str) -> Command | None:
     if name != "note":
         arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
     return Command(name, arg, shown(line))
-
-
-_WORD = re.compile(r"\S+")
-_LINK_BRACKETS = (("<", ">"), ("[", "]"))
-
-
-def without_link_copies(arg: str) -> str:
-    """``arg`` without the copies of links a mail client writes after their text.
-
-    Outlook makes an address or a URL typed in a mail a link, and the plain-text part
-    it sends beside the HTML writes the link after its text: ``ops2@example.test<mailto:
-    ops2@example.test>`` (with a space before it, or in square brackets, in other
-    versions and gateways). Read as written, ``/assign`` named no member and ``/cc add``
-    no address. A link that goes elsewhere than its text says is kept as written: only
-    a copy is dropped. One pass over the words."""
-    out: list[str] = []
-    end = 0  # where the text after the last word kept starts
-    for word in _WORD.finditer(arg):
-        token = word.group()
-        link = _link_to(token)
-        if out and link is not None and _same_place(out[-1], link):
-            end = word.end()  # "x@y <mailto:x@y>": the copy and the space before it go
-            continue
-        out.append(arg[end : word.start()] + _own_text(token))
-        end = word.end()
-    return "".join(out) + arg[end:]
-
-
-def _link_to(token: str) -> str | None:
-    """Where ``token`` links to when it is a bracketed link, ``<mailto:x@y>``."""
-    for opener, closer in _LINK_BRACKETS:
-        if len(token) > 2 and token[0] == opener and token[-1] == closer:
-            return token[1:-1]
-    return None
-
-
-def _own_text(token: str) -> str:
-    """``x@y<mailto:x@y>`` → ``x@y``; any other word as it is."""
-    for opener, closer in _LINK_BRACKETS:
-        at = token.find(opener)
-        if at > 0 and token.endswith(closer) and _same_place(token[:at], token[at + 1 : -1]):
-            return token[:at]
-    return token
-
-
-def _same_place(text: str, link: str) -> bool:
-    """A link's text and its target name the same place: ``x@y`` and ``mailto:x@y``,
-    ``kb.test/1`` and ``https://kb.test/1/`` (in any case)."""
-    said, to = text.strip().casefold().rstrip("/"), link.strip().casefold().rstrip("/")
-    to = to.removeprefix("mailto:")
-    return bool(said) and said in (to, to.removeprefix("https://"), to.removeprefix("http://"))

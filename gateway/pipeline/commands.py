@@ -28,7 +28,6 @@ from gateway.catalog.sheet import date_parts, field_named, validate
 from gateway.core import zone
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
-from gateway.core.spelling import meant
 from gateway.core.text import normalise
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
@@ -38,7 +37,7 @@ from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
 from gateway.pipeline.command_help import REQUESTER_HELP as REQUESTER_HELP
-from gateway.pipeline.command_help import SHORT
+from gateway.pipeline.command_help import SHORT, meant
 from gateway.pipeline.command_help import help_text as help_text
 
 # reading the lines lives in its own module; these names are part of this one's API

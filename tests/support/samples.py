@@ -446,6 +446,10 @@ def applied() -> list[v.CommandLine]:
         *command_lines.below_words(
             commands.parse_commands("Hi Alice,\n/close\n", 20), commands.GRAMMAR, 20
         ).ignored,
+        # what follows a word meant as /note
+        *commands.parse_commands("/notr she is upset\ncall back\n", 20).ignored,
+        # the line under a /field line its mail client may have wrapped
+        *commands.parse_commands("/field description " + "x " * 30 + "\nyz\n", 20).ignored,
     ]
     return [*lines, *(v.CommandLine(i.line, i.why, "ignored") for i in ignored)]
 

@@ -2,7 +2,9 @@
 
 Tickets show text, reply splitting and keyword matching work on text, and the
 HTML itself is never rendered: so scripts, styles and the head are dropped,
-block elements become line breaks and entities are resolved.
+block elements become line breaks and entities are resolved. The line breaks of
+the text itself are kept where the HTML keeps them: in ``<pre>`` and in an element
+styled ``white-space: pre``, ``pre-wrap``, ``pre-line`` or ``break-spaces``.
 
 Quoted history in HTML is structure, not ``>`` characters: a ``<blockquote>``
 (Apple Mail's ``type="cite"``), Gmail's ``gmail_quote``, Thunderbird's
@@ -80,7 +82,7 @@ class _Text:
         self.quoting: list[int] = []  # stack heights of the open quoting elements
         self.open: dict[str, int] = {}  # name → how many are open (O(1) "is it open?")
         self.skip = 0
-        self.pre = 0
+        self.pre_at: list[int] = []  # stack heights of the open line-keeping elements
         self.rest_quoted: list[int] = []  # stack heights whose parent's rest is quoted
         self.texts = 0  # visible text chunks so far
         self.texts_at: list[int] = []  # ``texts`` when each open element opened
@@ -107,7 +109,8 @@ class _Text:
         self.texts_at.append(self.texts)
         self.open[tag] = self.open.get(tag, 0) + 1
         self.skip += tag in _SKIP_TAGS
-        self.pre += tag == "pre"
+        if tag == "pre" or _keeps_lines(attrs):
+            self.pre_at.append(len(self.stack))
         if quotes:
             self._block("blockquote")  # its text starts on a line of its own
 
@@ -121,7 +124,8 @@ class _Text:
             quotes = bool(self.quoting) and self.quoting[-1] == len(self.stack)
             self.open[name] -= 1
             self.skip -= name in _SKIP_TAGS
-            self.pre -= name == "pre"
+            if self.pre_at and self.pre_at[-1] > len(self.stack):
+                self.pre_at.pop()
             if quotes:
                 self.quoting.pop()
                 self._block("blockquote")
@@ -134,7 +138,7 @@ class _Text:
     def data(self, data: str) -> None:
         if self.skip or not data:
             return
-        if not self.pre:
+        if not self.pre_at:
             data = _SPACES.sub(" ", data)
             if data == " " and self.newlines:
                 return  # indentation between blocks
@@ -180,6 +184,21 @@ def _is_quote(tag: str, attrs: dict[str, str]) -> bool:
     if attrs.get("type", "").lower() == "cite":
         return True
     return not _QUOTE_CLASSES.isdisjoint(attrs.get("class", "").lower().split())
+
+
+# CSS that keeps the text's line breaks, as <pre> does: a webmail's or a mail merge's
+# plain text in HTML, whose commands stand on lines of their own
+_KEEPS_LINES = re.compile(
+    r"white-space\s*:\s*(?:pre|pre-wrap|pre-line|break-spaces)\b|"
+    r"white-space-collapse\s*:\s*(?:preserve|preserve-breaks|break-spaces)\b",
+    re.IGNORECASE,
+)
+
+
+def _keeps_lines(attrs: dict[str, str]) -> bool:
+    """The element's style keeps line breaks (``white-space: pre-wrap`` and its kin)."""
+    style = attrs.get("style") if attrs else None
+    return style is not None and _KEEPS_LINES.search(style) is not None
 
 
 def _is_separator(tag: str, attrs: dict[str, str]) -> bool:

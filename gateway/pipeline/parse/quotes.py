@@ -25,6 +25,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from gateway.pipeline.parse.header_blocks import (
+    BLOCK_FROM,
+    starts_header_block,
+    starts_notes_block,
+)
+
 __all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply", "without_quoted_lines"]
 
 WINDOW = 64 * 1024  # characters read line by line for the start of the quoted history
@@ -59,21 +65,6 @@ _RULE = re.compile(r"[-_=─━]{10,}")
 _ON_START = re.compile(r"^\s*On\s+\S", re.I)
 _ATTRIBUTION_START = re.compile(r"^\s*(?:\d|(?:On|Am|Le|El|Il|Op|Em|Dnia|W)\s)", re.I)
 
-# Outlook-style header block: a From line followed closely by Sent/Date and To/Subject.
-# "(?:\*+\s*)?" and not "\**\s*": two stars-or-spaces runs in a row backtrack quadratically.
-_BLOCK_FROM = re.compile(
-    r"\s*(?:\*+\s*)?(?:From|差出人|送信者|Von|De|Da|Od|От)\s*(?:\*+\s*)?[:：]", re.I
-)
-_BLOCK_SENT = re.compile(
-    r"\s*(?:\*+\s*)?(?:Sent|Date|送信日時|日付|送信日|Gesendet|Datum|Envoyé|Enviado|Inviato|"
-    r"Data|Wysłano|Отправлено)\s*(?:\*+\s*)?[:：]",
-    re.I,
-)
-_BLOCK_OTHER = re.compile(
-    r"\s*(?:\*+\s*)?(?:To|Subject|Cc|宛先|件名|CC|An|Betreff|À|Objet|Para|Asunto|A|Oggetto|"
-    r"Do|Temat|Кому|Тема)\s*(?:\*+\s*)?[:：]",
-    re.I,
-)
 _QUOTED = re.compile(r"\s*[>＞]")
 # Whole-text passes (one linear scan each): quoted lines, the signature line, and, on
 # the reversed text, the run of blank or quoted lines at its end.
@@ -87,11 +78,11 @@ def split_reply(text: str) -> str:
 
     Cut at the first quote header ("On … wrote:", Japanese attributions,
     "-----Original Message-----", forwarded-message banners, Outlook
-    From:/Sent: blocks), drop ``>`` quotes before and after the new text, then
-    drop the signature. With nothing above an attribution, its unquoted lines
-    are the writer's (bottom-posting, or the quote deleted and the attribution
-    kept); with nothing above a separator or a From:/Sent: block, everything is
-    the old mail and nothing is new.
+    From:/Sent: blocks, Lotus Notes' header blocks), drop ``>`` quotes before
+    and after the new text, then drop the signature. With nothing above an
+    attribution, its unquoted lines are the writer's (bottom-posting, or the
+    quote deleted and the attribution kept); with nothing above a separator or a
+    header block, everything is the old mail and nothing is new.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     head, rest = _window(text)
@@ -129,7 +120,7 @@ def _find_quote_header(lines: list[str]) -> int | None:
             return i
         if _starts_wrapped_attribution(lines, i):
             return i
-        if _starts_header_block(lines, i):
+        if starts_header_block(lines, i) or starts_notes_block(lines, i):
             return i
     return None
 
@@ -147,7 +138,9 @@ def _unmarked_history(lines: list[str], cut: int) -> bool:
     banner is not either: what follows it is what the writer sends."""
     if _forward_banner(lines[cut].strip()):
         return False
-    if _BLOCK_FROM.match(lines[cut]) or _RULE.fullmatch(lines[cut].strip()):
+    if BLOCK_FROM.match(lines[cut]) or _RULE.fullmatch(lines[cut].strip()):
+        return True
+    if starts_notes_block(lines, cut):  # Lotus Notes: the old mail follows unmarked
         return True
     if _attribution_at(lines, cut):
         return False
@@ -186,7 +179,7 @@ def _is_header_line(stripped: str, lines: list[str], i: int) -> bool:
     if len(stripped) > MAX_HEADER_LINE:
         return False
     if _RULE.fullmatch(stripped):  # a rule: quoted history only above a From:/Sent: block
-        return _starts_header_block(lines, _next_nonblank(lines, i + 1))
+        return starts_header_block(lines, _next_nonblank(lines, i + 1))
     return _is_separator(stripped) or _is_attribution(stripped)
 
 
@@ -297,6 +290,19 @@ def _dated_wrote(s: str) -> bool:
     return start is not None and wrote is not None and wrote.start() >= start.end()
 
 
+_WROTE_ON = re.compile(r"\bwrote\s+on\s+", re.I)
+
+
+def _wrote_on(s: str) -> bool:
+    """ "Taro Yamada/Sales/ACME@ACME wrote on 12/05/2026 10:00:00 AM:" (Lotus Notes'
+    Internet-style history): an address right before "wrote on", a date right after
+    it; "I wrote on 2026/12/05 to the vendor:" names no address."""
+    wrote = _WROTE_ON.search(s) if s.endswith(_COLONS) else None
+    if wrote is None or _NUMERIC_DATE.match(s, wrote.end()) is None:
+        return False
+    return _address_ends_near(s, wrote.start())
+
+
 # Attribution lines, each a test on the stripped line (also on a wrapped attribution
 # joined back into one line). Every rule but _on_wrote holds only for a line that ends
 # with a colon: _is_attribution tries the others only then (tests/test_quote_prefilter.py
@@ -311,6 +317,7 @@ _ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
     _address_wrote,
     _on_wrote,
     _dated_wrote,
+    _wrote_on,  # Lotus Notes' Internet-style history
 )
 
 
@@ -341,15 +348,6 @@ def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
         if _is_attribution(window):
             return True
     return False
-
-
-def _starts_header_block(lines: list[str], i: int) -> bool:
-    if i >= len(lines) or not _BLOCK_FROM.match(lines[i]):
-        return False
-    following = [line for line in lines[i + 1 : i + 8] if line.strip()][:5]
-    has_sent = any(_BLOCK_SENT.match(line) for line in following)
-    has_other = any(_BLOCK_OTHER.match(line) for line in following)
-    return has_sent and has_other
 
 
 def _next_nonblank(lines: list[str], start: int) -> int:

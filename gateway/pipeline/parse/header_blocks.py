@@ -1,0 +1,83 @@
+"""Header blocks a mail client writes above the quoted history it copies unmarked (no
+``>``): Outlook's ``From:``/``Sent:``/``To:`` lines, and Lotus Notes' (HCL Notes') block
+without colons. Split from :mod:`gateway.pipeline.parse.quotes`, which cuts there.
+
+Notes (6 to 12, and Japanese Notes) writes, in plain text, the sender (a Notes name,
+``Taro Yamada/Sales/ACME@ACME``, or an address), the date and time on the next line,
+then the labels ``To``, ``cc``, ``Subject`` (「宛先」「cc」「件名」) each alone on a line
+with its value under it, or as a cell of the table it draws (a label set off by two
+spaces or more: ``12/05/2026 10:00 AM        To``). All of sender, date, ``To`` and
+``Subject`` must be there, in that order, within a few lines: a writer's "To do:" or
+"Subject to change" is no label, and a Notes name over a sentence is no header.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["BLOCK_FROM", "starts_header_block", "starts_notes_block"]
+
+# Outlook-style header block: a From line followed closely by Sent/Date and To/Subject.
+# "(?:\*+\s*)?" and not "\**\s*": two stars-or-spaces runs in a row backtrack quadratically.
+BLOCK_FROM = re.compile(
+    r"\s*(?:\*+\s*)?(?:From|差出人|送信者|Von|De|Da|Od|От)\s*(?:\*+\s*)?[:：]", re.I
+)
+_BLOCK_SENT = re.compile(
+    r"\s*(?:\*+\s*)?(?:Sent|Date|送信日時|日付|送信日|Gesendet|Datum|Envoyé|Enviado|Inviato|"
+    r"Data|Wysłano|Отправлено)\s*(?:\*+\s*)?[:：]",
+    re.I,
+)
+_BLOCK_OTHER = re.compile(
+    r"\s*(?:\*+\s*)?(?:To|Subject|Cc|宛先|件名|CC|An|Betreff|À|Objet|Para|Asunto|A|Oggetto|"
+    r"Do|Temat|Кому|Тема)\s*(?:\*+\s*)?[:：]",
+    re.I,
+)
+
+_MAX_LINE = 400  # a header line is never longer (as quotes.MAX_HEADER_LINE)
+_NOTES_REACH = 10  # the lines after the sender in which Notes' labels are looked for
+# the sender: a Notes name (Name/OU/O@Domain), or an address, bare or after a name
+_NOTES_SENDER = (
+    re.compile(r"[^\s/@][^/@]{0,80}(?:/[^\s/@][^/@]{0,40}){1,4}@[\w.-]{1,60}"),
+    re.compile(r"(?:\"[^\"]{1,80}\"\s*|[^<>@\"]{1,80}\s)?<[^\s<>@]+@[^\s<>@]+>"),
+    re.compile(r"[^\s<>@]+@[^\s<>@]+"),
+)
+# the date and time at the start of the line under the sender: 2026/12/05 10:00,
+# 12/05/2026 10:00 AM, 2026年12月05日 10:00
+_NOTES_DATE = re.compile(
+    r"(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"
+    r"(?:\s*\([^()\s]{1,4}\))?\s+\d{1,2}:\d{2}"
+)
+_CELLS = re.compile(r"\s{2,}|\t")  # Notes' table, written in text: cells set off by spaces
+_NOTES_TO = frozenset({"to", "宛先", "あて先"})
+_NOTES_SUBJECT = frozenset({"subject", "件名"})
+
+
+def starts_header_block(lines: list[str], i: int) -> bool:
+    """An Outlook ``From:`` line at ``i`` with ``Sent:``/``Date:`` and ``To:`` or
+    ``Subject:`` among the next five lines."""
+    if i >= len(lines) or not BLOCK_FROM.match(lines[i]):
+        return False
+    following = [line for line in lines[i + 1 : i + 8] if line.strip()][:5]
+    has_sent = any(_BLOCK_SENT.match(line) for line in following)
+    has_other = any(_BLOCK_OTHER.match(line) for line in following)
+    return has_sent and has_other
+
+
+def starts_notes_block(lines: list[str], i: int) -> bool:
+    """A Notes header block starts at ``i``: the sender, the date under it, then the
+    ``To`` and ``Subject`` labels (in that order) within :data:`_NOTES_REACH` lines."""
+    sender = lines[i].strip() if i < len(lines) else ""
+    if not sender or len(sender) > _MAX_LINE:
+        return False
+    if not any(p.fullmatch(sender) for p in _NOTES_SENDER):
+        return False
+    after = [line.strip() for line in lines[i + 1 : i + 1 + 2 * _NOTES_REACH] if line.strip()]
+    after = [line for line in after[:_NOTES_REACH] if len(line) <= _MAX_LINE]
+    if not after or _NOTES_DATE.match(after[0]) is None:
+        return False
+    wanted = [_NOTES_TO, _NOTES_SUBJECT]
+    for line in after:
+        cells = {cell.casefold() for cell in _CELLS.split(line)}
+        if wanted and cells & wanted[0]:
+            wanted.pop(0)
+    return not wanted

@@ -1,0 +1,109 @@
+"""A reply of commands only, under which Outlook (or any client) put the writer's
+automatic signature: a name, a title, a company, phone lines, with no "-- " line above
+them. It is not the writer's words: a member's "/close" sent the requester a mail holding
+only the member's name and phone number. A real short answer above a signature, or a
+short answer alone, is words and is sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.pipeline import commands as c
+from gateway.runtime.app import App
+from tests.support.app import reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show
+
+OUTLOOK_QUOTE = (
+    "\n________________________________\nFrom: Alice <alice@customer.test>\n"
+    "Sent: Saturday, December 5, 2026 10:00:00 AM\nTo: Support <support@example.test>\n"
+    "Subject: RE: [#1] VPN\n\nHi\n"
+)
+
+# automatic signatures as clients write them under a reply, without a "-- " line
+SIGNATURES = [
+    "Taro Yamada\nIT Support Engineer\nExample Inc.\nTel: +81-3-1234-5678\n",
+    "________________\nTaro Yamada | Service Desk Manager\nExample Ltd.\n"
+    "Phone 03-1234-5678 | Mobile 090-1234-5678\nhttps://www.example.test\n",
+    "山田 太郎\n株式会社エグザンプル 情報システム部\nTEL: 03-1234-5678 / 内線 1234\n"
+    "E-mail: yamada@example.test\n",
+    "━━━━━━━━━━━━━━━━\n株式会社エグザンプル\n情報システム部 課長\n山田 太郎\n"
+    "〒100-0001 東京都千代田区千代田1-1\nTEL 03-1234-5678 FAX 03-1234-5679\n",
+    "Bob Smith\nHead of IT\n+1 (555) 010-2000\nbob@example.test\n",
+]
+
+
+@pytest.mark.parametrize("signature", SIGNATURES)
+@pytest.mark.parametrize("gap", ["\n", "\n\n"])
+def test_a_signature_under_commands_is_not_words(signature: str, gap: str) -> None:
+    for role in (c.Role.MEMBER, c.Role.REQUESTER):
+        parsed = c.read_commands(f"/close{gap}{signature}", 20, role)
+        assert [x.name for x in parsed.commands] == ["close"]
+        assert parsed.remaining == ""
+
+
+def test_a_signature_and_a_phones_line_under_commands_are_not_words() -> None:
+    parsed = c.read_commands(f"/close\n\n{SIGNATURES[0]}\nSent from my iPhone\n", 20, c.Role.MEMBER)
+    assert parsed.remaining == ""
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Done",  # a short answer, alone
+        "済みです",
+        "Fixed.",
+        "再起動で直りました。",
+        "Thanks, it works.",
+        "Call me",  # short, and nothing contact-like: words
+        "Taro Yamada",  # a name alone: it may be all they meant to say; sent
+    ],
+)
+@pytest.mark.parametrize("signature", ["", *SIGNATURES])
+def test_words_above_a_signature_are_sent_with_it(words: str, signature: str) -> None:
+    text = f"/close\n\n{words}\n" + (f"\n{signature}" if signature else "")
+    remaining = c.read_commands(text, 20, c.Role.MEMBER).remaining
+    assert remaining.startswith(words)
+    assert remaining.strip() == f"{words}\n\n{signature}".strip()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Please call the service desk at 03-1234-5678 and ask for Taro.",
+        "新しいサーバーは https://vpn.example.test です。",
+        "Tel: 03-1234-5678 までお電話ください",
+        # a short answer that is a link or a number, not a contact line
+        "New URL: https://vpn.example.test/login",
+        "Please check https://kb.example.test/123",
+        "Call 03-1234-5678",
+        "手順はこちら https://kb.example.test/123",
+    ],
+)
+def test_a_sentence_holding_a_phone_or_a_link_is_words(words: str) -> None:
+    assert c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining == words
+
+
+@pytest.mark.parametrize("signature", [SIGNATURES[0], SIGNATURES[2]])
+def test_a_members_close_with_an_outlook_signature_sends_the_requester_nothing(
+    team: App, signature: str
+) -> None:
+    deliver(team, mail("VPN", message_id="<req@customer.test>"))
+    to = reply_address(team, 1, "ops@example.test")
+    body = f"/close\n\n{signature}{OUTLOOK_QUOTE}"
+    deliver(
+        team, mail("RE: [#1] VPN", body=body, sender="ops@example.test", to=to), envelope_to=(to,)
+    )
+    assert show(team, 1)["state"] == "closed"
+    assert outbox(team, "ops_reply") == []
+
+
+def test_a_members_answer_above_their_signature_is_sent(team: App) -> None:
+    deliver(team, mail("VPN", message_id="<req@customer.test>"))
+    to = reply_address(team, 1, "ops@example.test")
+    body = f"/close\n\nDone, please try again.\n\n{SIGNATURES[0]}{OUTLOOK_QUOTE}"
+    deliver(
+        team, mail("RE: [#1] VPN", body=body, sender="ops@example.test", to=to), envelope_to=(to,)
+    )
+    sent = outbox(team, "ops_reply")
+    assert len(sent) == 1
