@@ -14,6 +14,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.core.words import counted_as
 from gateway.runtime.app import App
 from gateway.scheduling import workload
 from gateway.tickets import changes
@@ -162,3 +163,41 @@ def test_recent_windows_and_member_figures(app: App, seeded: Catalog) -> None:
     boss = next(a for a in data["assignees"] if a["assignee"] == "boss@example.test")
     assert boss["stale"] >= 1 and boss["force_closed_quarter"] == 0
     assert data["quarter_since"].startswith("2026-01-01T00:00:00+09:00")
+
+
+@pytest.mark.parametrize(
+    ("requests", "term", "kind"),
+    [
+        # Japanese writes a loan word with or without its final ー; the matcher takes a
+        # katakana keyword either way, so the report counts both spellings as one word
+        (
+            ["プロジェクターが映らない", "プロジェクタの予約", "ﾌﾟﾛｼﾞｪｸﾀｰ 故障"],
+            "プロジェクター",
+            "katakana",
+        ),
+        # a Latin keyword finds its plural (s/es): one word, said as the keyword to write
+        (
+            ["projector broken", "two projectors for Monday", "Projectors again"],
+            "projector",
+            "word",
+        ),
+        (["our class list", "classes moved", "no more classes"], "class", "word"),
+    ],
+)
+def test_fallback_report_counts_a_word_as_the_matcher_finds_it(
+    app: App, requests: list[str], term: str, kind: str
+) -> None:
+    for subject in requests:
+        assert deliver(app, mail(subject=subject, body="よろしくお願いします。\n")).ticket_id
+    with transaction(app.sessions) as s:
+        report = stats.fallback_report(s, "other", top=20)
+    terms = {t["term"]: (t["kind"], t["tickets"]) for t in report["terms"]}
+    assert terms.get(term) == (kind, len(requests)), terms
+    assert report["groups"][0]["terms"] == [term]  # one entry to write, not two halves
+
+
+def test_only_spellings_that_both_occur_are_counted_as_one() -> None:
+    spelled = counted_as({"bus", "bu", "news", "サーバー", "サーバ", "ログ", "ロ"})
+    assert spelled["bus"] == "bu" and spelled["サーバ"] == "サーバー"
+    assert spelled["news"] == "news" and spelled["ログ"] == "ログ"  # nothing to join
+    assert spelled["サーバー"] == "サーバー"

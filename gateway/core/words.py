@@ -15,7 +15,7 @@ Stdlib only and pure: the store's statistics and the pages use the same words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from gateway.core.text import normalise
 
@@ -61,3 +61,24 @@ def words(text: str) -> Iterator[tuple[str, str]]:
             continue
         if word not in STOP_WORDS:
             yield kind, word
+
+
+def counted_as(found: Collection[str]) -> dict[str, str]:
+    """Each of ``found``'s words mapped to the spelling it is counted under, so that
+    the words one catalog keyword finds are one word: a katakana word without its final
+    ー joins the spelling with it (the matcher takes プロジェクター for プロジェクタ too,
+    :func:`gateway.core.text.keyword_form`), a Latin plural (``s``/``es``) joins its
+    singular (``printer`` finds "printers"). Only spellings that both occur join: a
+    word alone stays as it was written."""
+    said: dict[str, str] = {}
+    for word in found:
+        longer = f"{word}ー"
+        if KATAKANA_WORD.fullmatch(word) and longer in found:
+            said[word] = longer
+        elif word.endswith("es") and word[:-2] in found:
+            said[word] = word[:-2]
+        elif word.endswith("s") and word[:-1] in found:
+            said[word] = word[:-1]
+        else:
+            said[word] = word
+    return said
