@@ -358,3 +358,37 @@ def test_a_keyword_that_is_only_a_long_vowel_away_from_a_short_one_keeps_it() ->
     """Only a final ー after katakana is optional: a keyword of one kana and ー stays whole."""
     cat = parse_catalog(LONG_VOWELS.replace("サーバー, ", "ルー, "))
     assert classify(cat, "ルの件", "").entry_id == "other"
+
+
+INNER_VOWELS = """
+entries:
+  - id: room
+    name: Server room
+    keywords: [サーバー室, コンピューター室の空調, サーバ・ラック]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("サーバ室が暑い", "room"),  # the keyword's ー ends its katakana word, not the keyword
+        ("ｻｰﾊﾞ室が暑い", "room"),
+        ("サーバー室が暑い", "room"),
+        ("コンピュータ室の空調が止まった", "room"),
+        ("サーバーラックの件", "other"),  # サーバ・ラック: the ・ is written, not optional
+        ("サーバー・ラックの件", "room"),  # the text's ー ends a katakana word before ・
+        ("サーバ室", "room"),
+        ("サーバールーム", "other"),  # not 室
+    ],
+)
+def test_a_katakana_word_inside_a_keyword_takes_either_spelling(subject: str, entry: str) -> None:
+    """サーバー室 and サーバ室 are one word written two ways, as サーバー and サーバ are: the
+    ー that ends a katakana word is optional wherever the word stands in the keyword or
+    the mail (before kanji, kana or a mark), not only at the keyword's end."""
+    result = classify(parse_catalog(INNER_VOWELS), subject, "")
+    assert result.entry_id == entry, subject
