@@ -392,3 +392,34 @@ def test_a_katakana_word_inside_a_keyword_takes_either_spelling(subject: str, en
     the mail (before kanji, kana or a mark), not only at the keyword's end."""
     result = classify(parse_catalog(INNER_VOWELS), subject, "")
     assert result.entry_id == entry, subject
+
+
+HYPHENS = """
+entries:
+  - id: net
+    name: Network
+    keywords: [wi-fi, "e‐mail"]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Wi-Fi is down",
+        "Wi\u2010Fi is down",  # HYPHEN, as word processors and macOS write it
+        "Wi\u2011Fi is down",  # NON-BREAKING HYPHEN
+        "Wi\u2212Fi が遅い",  # MINUS SIGN, as JIS's － is decoded by the strict mapping
+        "Ｗｉ－Ｆｉが遅い",  # full width, as an input method types it
+        "E-mail bounces",  # the catalog's keyword written with U+2010
+    ],
+)
+def test_a_hyphen_is_a_hyphen_however_it_was_typed(subject: str) -> None:
+    """A Latin keyword with a hyphen finds the word whichever hyphen character the writer's
+    software put in it, and the other way round; the words either side stay whole."""
+    assert classify(parse_catalog(HYPHENS), subject, "").entry_id == "net", subject
+    assert classify(parse_catalog(HYPHENS), "WiFi\u2010ish xwi\u2010fi", "").fallback

@@ -41,10 +41,17 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+# Hyphens NFKC leaves alone, each read as "-": word processors and macOS put U+2010
+# in "Wi‐Fi", U+2011 (NFKC's form of it too) keeps a word from breaking, and the strict
+# JIS mapping decodes the full-width － typed in Japanese mail as U+2212 MINUS SIGN.
+_HYPHENS = str.maketrans(dict.fromkeys("\u2010\u2011\u2212", "-"))
+
+
 def for_matching(text: str) -> str:
     """Normalised, with every run of white space (line breaks too) as one space,
-    so a two-word keyword still matches when the mail wrapped between the words."""
-    return _SPACE.sub(" ", normalise(text))
+    so a two-word keyword still matches when the mail wrapped between the words, and
+    every hyphen as ``-``, so ``wi-fi`` finds "Wi‐Fi" whichever hyphen was typed."""
+    return _SPACE.sub(" ", normalise(text)).translate(_HYPHENS)
 
 
 # Katakana letters and the long-vowel mark, without ・ and the other marks of the block:
