@@ -316,7 +316,8 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/due tomorrow", Role.MEMBER),  # not a date
     ("/due 2026-02-30", Role.MEMBER),  # no such date
     ("/due 2026-03-01", Role.MEMBER),  # in the past
-    ("/field colour red", Role.MEMBER),  # no such field
+    ("/field colour red", Role.MEMBER),  # no such field: the sheet's fields are listed
+    ("/field quantiy 2", Role.MEMBER),  # no such field, but one like it
     ("/field quantity many", Role.MEMBER),  # a field's own check
     ("/approve", Role.MEMBER),  # only managers approve
     ("/approve", Role.MANAGER),  # the entry has no action that waits for approval
@@ -356,9 +357,14 @@ def _context(role: Role, entry: Entry | None = ENTRY) -> CommandContext:
 def refusals() -> list[v.CommandLine]:
     """Every refusal the grammar and the state machine give, as transcript lines."""
     lines = []
-    # the last one: a field for a ticket that has no catalog entry
+    # the last ones: a field for a ticket that has no catalog entry, or an entry no sheet
     cases = [(line, role, ENTRY) for line, role in REFUSED_LINES]
-    for line, role, entry in [*cases, ("/field colour red", Role.MEMBER, None)]:
+    sheetless = replace(ENTRY, fields=())
+    extra = [
+        ("/field colour red", Role.MEMBER, None),
+        ("/field colour red", Role.MEMBER, sheetless),
+    ]
+    for line, role, entry in [*cases, *extra]:
         [cmd] = commands.parse_commands(line, 20).commands
         decision = commands.decide(cmd, _context(role, entry))
         assert isinstance(decision, commands.Refused), line
