@@ -423,3 +423,35 @@ def test_a_hyphen_is_a_hyphen_however_it_was_typed(subject: str) -> None:
     software put in it, and the other way round; the words either side stay whole."""
     assert classify(parse_catalog(HYPHENS), subject, "").entry_id == "net", subject
     assert classify(parse_catalog(HYPHENS), "WiFi\u2010ish xwi\u2010fi", "").fallback
+
+
+VERSIONS = """
+entries:
+  - id: desktop
+    name: Desktop
+    keywords: [windows, pc, office, win10]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("Windows11にしたら印刷できない", "desktop"),  # a version written on, as Japanese does
+        ("Office365のライセンス", "desktop"),
+        ("PC1台の追加", "desktop"),  # a count right after the word
+        ("PCIカードの増設", "other"),  # a longer word: still not pc
+        ("PCs for the new hires", "desktop"),  # a plural
+        ("Win100 series", "other"),  # a keyword ending in a digit keeps its number whole
+        ("Win10 の更新", "desktop"),
+        ("XPC2 board", "other"),  # letters before the keyword: another word
+    ],
+)
+def test_a_latin_keyword_ends_where_its_letters_end(subject: str, entry: str) -> None:
+    """Japanese mail writes a version or a count on to a Latin word (Windows11, PC1台):
+    a keyword ending in a letter is a whole word up to the digits after it."""
+    assert classify(parse_catalog(VERSIONS), subject, "").entry_id == entry, subject

@@ -6,7 +6,8 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
   already cut by the parser; the first 64 KB of each) are normalised with NFKC
   and case folding.
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
-  accepted: ``printer`` matches "printers"); CJK keywords match as substrings,
+  accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
+  in a letter: ``windows`` matches "Windows11"); CJK keywords match as substrings,
   the ー that ends a katakana word dropped on both sides (サーバー室 is サーバ室);
   ``regex`` keywords are searched in the normalised text.
 * Each keyword counts at most once per place: ``weight × SUBJECT_WEIGHT`` for a
@@ -142,7 +143,14 @@ def _found(kw: Keyword, place: _Place) -> bool:
     return _word_pattern(kw.text).search(place.text) is not None
 
 
+# What may not follow a keyword that ends in a letter: a letter. Digits may: Japanese
+# mail writes a version or a count on to the word (Windows11, Office365, PC1台).
+_LATIN_LETTER = LATIN_WORD.removeprefix("0-9")
+
+
 @lru_cache(maxsize=4096)
 def _word_pattern(term: str) -> re.Pattern[str]:
-    plural = "(?:e?s)?" if term[-1].isalpha() else ""
-    return re.compile(f"(?<![{LATIN_WORD}]){re.escape(term)}{plural}(?![{LATIN_WORD}])")
+    ends_in_letter = term[-1].isalpha()
+    plural = "(?:e?s)?" if ends_in_letter else ""
+    after = _LATIN_LETTER if ends_in_letter else LATIN_WORD  # win10 is not win100
+    return re.compile(f"(?<![{LATIN_WORD}]){re.escape(term)}{plural}(?![{after}])")
