@@ -182,6 +182,8 @@ def test_recent_windows_and_member_figures(app: App, seeded: Catalog) -> None:
             "word",
         ),
         (["our class list", "classes moved", "no more classes"], "class", "word"),
+        # a number written on to a word: the keyword without it finds both
+        (["Windows11が起動しない", "windows update", "Windows10 の更新"], "windows", "word"),
     ],
 )
 def test_fallback_report_counts_a_word_as_the_matcher_finds_it(
@@ -201,3 +203,6 @@ def test_only_spellings_that_both_occur_are_counted_as_one() -> None:
     assert spelled["bus"] == "bu" and spelled["サーバ"] == "サーバー"
     assert spelled["news"] == "news" and spelled["ログ"] == "ログ"  # nothing to join
     assert spelled["サーバー"] == "サーバー"
+    spelled = counted_as({"office", "office365", "win10", "win100", "ipv6"})
+    assert spelled["office365"] == "office" and spelled["ipv6"] == "ipv6"
+    assert spelled["win100"] == "win100"  # a keyword ending in a digit keeps it whole

@@ -68,7 +68,8 @@ def counted_as(found: Collection[str]) -> dict[str, str]:
     the words one catalog keyword finds are one word: a katakana word without its final
     ー joins the spelling with it (the matcher takes プロジェクター for プロジェクタ too,
     :func:`gateway.core.text.keyword_form`), a Latin plural (``s``/``es``) joins its
-    singular (``printer`` finds "printers"). Only spellings that both occur join: a
+    singular (``printer`` finds "printers"), a word with a number written on joins the
+    word without it (``windows`` finds "Windows11"). Only spellings that both occur join: a
     word alone stays as it was written."""
     said: dict[str, str] = {}
     for word in found:
@@ -79,6 +80,8 @@ def counted_as(found: Collection[str]) -> dict[str, str]:
             said[word] = word[:-2]
         elif word.endswith("s") and word[:-1] in found:
             said[word] = word[:-1]
+        elif (stem := word.rstrip("0123456789")) != word and stem[-1:].isalpha() and stem in found:
+            said[word] = stem  # windows finds Windows11 (a version written on)
         else:
             said[word] = word
     return said
