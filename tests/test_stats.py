@@ -145,6 +145,7 @@ def test_terms_split_latin_words_and_japanese_words() -> None:
         ("会議室の予約ができません", [("kanji", "会議室"), ("kanji", "予約")]),
         ("お世話になっております。確認をお願いします", []),  # boilerplate only
         ("Wi-Fi が遅い、VPN も", [("word", "wi-fi"), ("word", "vpn")]),
+        ("Wi\u2010Fiが遅い", [("word", "wi-fi")]),  # any hyphen, as the matcher reads it
         ("ＶＰＮ接続エラー", [("word", "vpn"), ("kanji", "接続"), ("katakana", "エラー")]),
     ],
 )

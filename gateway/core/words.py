@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 
-from gateway.core.text import normalise
+from gateway.core.text import for_matching
 
 KATAKANA_WORD = re.compile("[\u30a1-\u30fa\u30fc\u30fd\u30fe]{2,}")  # ァ-ヺ, ー, ヽヾ
 KANJI_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]{2,}")  # 々 too
@@ -54,7 +54,7 @@ def words(text: str) -> Iterator[tuple[str, str]]:
 
     The text is normalised first (NFKC + case folding), so half-width ﾌﾟﾛｼﾞｪｸﾀｰ and
     full-width ＶＰＮ come out as プロジェクター and vpn."""
-    for m in _WORD.finditer(normalise(text)):
+    for m in _WORD.finditer(for_matching(text)):  # as the matcher reads it: Wi‐Fi is wi-fi
         kind = m.lastgroup or "word"
         word = m.group()
         if kind == "word" and len(word) < MIN_LATIN:
