@@ -21,7 +21,7 @@ from gateway.runtime.app import App, build
 from tests.support.cli import run
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
-from tests.support.pipeline import deliver
+from tests.support.pipeline import deliver, outbox, text_of
 
 SHEET = """\
 entries:
@@ -53,7 +53,9 @@ def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def site(tmp_path: Path, db_url: str) -> Path:
     (tmp_path / "catalog.yaml").write_text(BEFORE, encoding="utf-8")
-    return write_config(tmp_path, url=db_url, extra='[catalog]\npath = "catalog.yaml"\n')
+    people = '[[members]]\nemail = "ops@example.test"\nlocale = "en"\n'
+    people += '[[members]]\nemail = "boss@example.test"\nrole = "manager"\n'
+    return write_config(tmp_path, url=db_url, extra='[catalog]\npath = "catalog.yaml"\n' + people)
 
 
 @pytest.fixture
@@ -91,3 +93,18 @@ def test_said_in_japanese(
     [kind] = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("種類 (kind):")]
     assert kind.startswith("種類 (kind): dlp  （必須、今のシートでは使えない値: ")
     assert "lcd, laser" in kind and "not one of" not in kind
+
+
+def test_the_new_assignees_brief_marks_it_too(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The notice that gives a member the ticket shows the sheet: a value the field no
+    longer takes is said so there too, not shown as filled."""
+    body = "Room: A-301\nKind: DLP type\nThe projector is dark.\n"
+    tid = deliver(app, mail(subject="Projector broken", body=body)).ticket_id
+    (site.parent / "catalog.yaml").write_text(AFTER, encoding="utf-8")
+    assert run(site, "tickets", "assign", str(tid), "ops@example.test", capsys=capsys).code == 0
+    [brief] = [r for r in outbox(app) if "ops@example.test" in r.recipients]
+    lines = [ln.strip() for ln in text_of(brief).splitlines()]
+    assert "Kind: dlp  (not valid now: not one of lcd, laser)" in lines
+    assert "Room: A-301  (not valid now: not a number)" in lines

@@ -70,7 +70,9 @@ BRIEF = v.TicketBrief(
         v.DeadlineLine("resolve", "2026-03-04 10:00 JST"),
     ),
     sheet=(v.SheetLine("OS", "windows", True), v.SheetLine("クライアントのバージョン", "", True),
-           v.SheetLine("端末名", "")),
+           v.SheetLine("端末名", ""),
+           # a value its field no longer takes (the sheet changed since), said why
+           v.SheetLine("予算区分", "opex", True, N_("not one of {choices}", choices="capex"))),
     excerpt="おはようございます。\n今朝から VPN に接続できません。",
     commands=commands.commands_for(Role.MANAGER),
     files=(("画面.png", 2048),),
