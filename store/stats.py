@@ -24,7 +24,7 @@ from sqlalchemy.types import Float
 from gateway.core.model import CloseReason
 from gateway.core.weeks import week_of
 from gateway.core.word_groups import group_terms
-from gateway.core.words import words
+from gateway.core.words import counted_as, words
 from store.models import Message, Ticket
 from store.reminders import closes, force_closes
 
@@ -326,6 +326,7 @@ def fallback_report(
     for tid, parts in texts.items():
         for term in set(terms(" ".join(parts))):
             seen[term].add(tid)
+    seen = _as_keywords(seen)
     ranked = sorted(seen.items(), key=lambda kv: (-len(kv[1]), kv[0][1]))[:top]
     ranked = [(term, ids) for term, ids in ranked if len(ids) > 1]
     groups = group_terms({t: ids for (_, t), ids in ranked}, [t for (_, t), _ in ranked])
@@ -339,6 +340,17 @@ def fallback_report(
     if since is not None:
         report["since"] = since.isoformat()
     return report
+
+
+def _as_keywords(seen: dict[tuple[str, str], set[int]]) -> dict[tuple[str, str], set[int]]:
+    """The spellings one keyword would find counted as one word (プロジェクタ with
+    プロジェクター, projectors with projector): a manager reads one candidate, with all
+    its tickets, not two halves that each look rarer than the pattern is."""
+    said = counted_as({term for _, term in seen})
+    joined: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for (kind, term), ids in seen.items():
+        joined[(kind, said[term])] |= ids
+    return joined
 
 
 def terms(text: str) -> Iterable[tuple[str, str]]:

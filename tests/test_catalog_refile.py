@@ -128,7 +128,7 @@ def test_dry_run_shows_the_moves_and_changes_nothing(
     ran = _refile(site, capsys)
     assert ran.code == 0
     assert ran.out.splitlines() == [
-        f"#{beamer}: other → projector (score 4: projector)",
+        f"#{beamer}: other → projector (score 4: projector), assignee av@example.test",
         f"#{lunch}: stays under other (no other entry matches)",
         "1 of 2 tickets under other would move (--apply moves them)",
     ]
@@ -268,4 +268,51 @@ def test_a_move_to_the_fallback_says_so_not_an_empty_score(
     _split(site)
     ran = _refile(site, capsys, "--from", "printer")
     [line] = [ln for ln in ran.out.splitlines() if ln.startswith(f"#{lunch}:")]
-    assert line == f"#{lunch}: printer → other (no entry matches: the fallback)"
+    assert line == (
+        f"#{lunch}: printer → other (no entry matches: the fallback), assignee boss@example.test"
+    )
+
+
+def test_the_dry_run_says_what_apply_then_does(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The dry run names the assignee each ticket would get (the round robin taken in
+    turn over the run, as --apply takes it) and the sheet values it would take, so what
+    it shows is exactly what --apply then does, line for line."""
+    first = _request(app, "Projector flickers", "Room: A-301\nThe projector flickers.\n")
+    second = _request(app, "プロジェクターが映りません", "部屋: 会議室B\n映りません。\n")
+    by_hand = _request(app, "Projector cable", "We need a longer projector cable.\n")
+    third = _request(app, "Projector again", "The projector is off.\n")
+    closed = _request(app, "Projector lamp", "Room: C\nThe lamp is dead.\n")
+    with transaction(app.sessions) as s:
+        t = tickets.get(s, by_hand)
+        assert t is not None
+        changes.assign(s, t, "ops@example.test", app.clock.now(), actor="ops", channel="email")
+        t = tickets.get(s, closed)
+        assert t is not None
+        changes.change_state(
+            s, t, TicketState.CLOSED, app.clock.now(), actor="ops", channel="email"
+        )
+    _split(site)
+
+    dry = _refile(site, capsys, "--include-closed")
+    dry_json = json.loads(_refile(site, capsys, "--include-closed", "--json").out)
+    applied = _refile(site, capsys, "--include-closed", "--apply")
+    applied_json = json.loads(_refile(site, capsys, "--include-closed", "--json").out)
+
+    assert dry.out.splitlines()[:-1] == applied.out.splitlines()[:-1]
+    assert f"#{first}: other → projector (score 4: projector), assignee av@example.test" in (
+        dry.out
+    )
+    assert f"#{third}:" in dry.out and f"#{third}: " in applied.out
+    assert _filed(app, third)[1] == "av@example.test"  # its turn came round again
+    assert applied_json["tickets"] == []  # all moved: nothing left under other
+    sheet = {t["ticket"]: (t["assignee_now"], t["fields_stored"]) for t in dry_json["tickets"]}
+    assert sheet == {
+        first: ("av@example.test", {"room": "A-301"}),
+        second: ("ops2@example.test", {"room": "会議室B"}),
+        by_hand: ("ops@example.test", {}),
+        third: ("av@example.test", {}),
+        closed: ("boss@example.test", {}),  # a closed ticket changes its entry only
+    }
+    assert dry_json["applied"] is False

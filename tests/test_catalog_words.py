@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gateway.actions import trigger
-from gateway.catalog.model import Action, Entry
+from gateway.catalog.model import Action, Entry, Field
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.i18n import Msg, translate
@@ -198,3 +198,50 @@ def test_the_approve_button_says_the_same_of_a_removed_entry(
         )
     finally:
         app.close()
+
+
+ROOMS = Entry(
+    id="projector",
+    names={"ja": "プロジェクター", "en": "Projector"},
+    fields=(
+        Field("room_no", {"ja": "部屋番号", "en": "Room number"}, required=True),
+        Field("kind", {"ja": "種類", "en": "Kind"}, type="choice", choices=("lcd", "laser")),
+        Field("serial", {}),  # no label: said by its name alone
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "en", "ja"),
+    [
+        (  # the sheet's field was renamed (room → room_no) while the member knew the old
+            "/field room 305",
+            "unknown field 'room' for entry 'Projector'; did you mean Room number (room_no)?",
+            "カタログ項目「プロジェクター」のパラメータシートに「room」はありません。"
+            "部屋番号（room_no）のことでしょうか",
+        ),
+        (  # a label slip, as the notices show labels
+            "/field 部屋番 305",
+            "unknown field '部屋番' for entry 'Projector'; did you mean Room number (room_no)?",
+            "カタログ項目「プロジェクター」のパラメータシートに「部屋番」はありません。"
+            "部屋番号（room_no）のことでしょうか",
+        ),
+        (  # near none: the sheet's fields, as /category lists the entries
+            "/field floor 4",
+            "unknown field 'floor' for entry 'Projector'; its fields are: "
+            "Room number (room_no), Kind (kind), serial",
+            "カタログ項目「プロジェクター」のパラメータシートに「floor」はありません。"
+            "項目は次のとおりです: 部屋番号（room_no）、種類（kind）、serial",
+        ),
+    ],
+)
+def test_an_unknown_field_names_the_one_meant_or_the_sheet(line: str, en: str, ja: str) -> None:
+    """It said ``unknown field 'room' for entry 'Projector'`` and nothing more: after the
+    team renamed a field, a member had to find the sheet's names elsewhere."""
+    assert said(refused(line, (ROOMS,), ROOMS)) == (en, ja)
+
+
+def test_field_on_an_entry_without_a_sheet_says_it_has_none() -> None:
+    en, ja = said(refused("/field room 305", (ACCOUNTS,), ACCOUNTS))
+    assert en == "unknown field 'room': entry 'Accounts' has no parameter sheet"
+    assert ja == "カタログ項目「アカウント」にはパラメータシートがありません（「room」）"

@@ -358,3 +358,100 @@ def test_a_keyword_that_is_only_a_long_vowel_away_from_a_short_one_keeps_it() ->
     """Only a final ー after katakana is optional: a keyword of one kana and ー stays whole."""
     cat = parse_catalog(LONG_VOWELS.replace("サーバー, ", "ルー, "))
     assert classify(cat, "ルの件", "").entry_id == "other"
+
+
+INNER_VOWELS = """
+entries:
+  - id: room
+    name: Server room
+    keywords: [サーバー室, コンピューター室の空調, サーバ・ラック]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("サーバ室が暑い", "room"),  # the keyword's ー ends its katakana word, not the keyword
+        ("ｻｰﾊﾞ室が暑い", "room"),
+        ("サーバー室が暑い", "room"),
+        ("コンピュータ室の空調が止まった", "room"),
+        ("サーバーラックの件", "other"),  # サーバ・ラック: the ・ is written, not optional
+        ("サーバー・ラックの件", "room"),  # the text's ー ends a katakana word before ・
+        ("サーバ室", "room"),
+        ("サーバールーム", "other"),  # not 室
+    ],
+)
+def test_a_katakana_word_inside_a_keyword_takes_either_spelling(subject: str, entry: str) -> None:
+    """サーバー室 and サーバ室 are one word written two ways, as サーバー and サーバ are: the
+    ー that ends a katakana word is optional wherever the word stands in the keyword or
+    the mail (before kanji, kana or a mark), not only at the keyword's end."""
+    result = classify(parse_catalog(INNER_VOWELS), subject, "")
+    assert result.entry_id == entry, subject
+
+
+HYPHENS = """
+entries:
+  - id: net
+    name: Network
+    keywords: [wi-fi, "e‐mail"]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Wi-Fi is down",
+        "Wi\u2010Fi is down",  # HYPHEN, as word processors and macOS write it
+        "Wi\u2011Fi is down",  # NON-BREAKING HYPHEN
+        "Wi\u2212Fi が遅い",  # MINUS SIGN, as JIS's － is decoded by the strict mapping
+        "Ｗｉ－Ｆｉが遅い",  # full width, as an input method types it
+        "E-mail bounces",  # the catalog's keyword written with U+2010
+    ],
+)
+def test_a_hyphen_is_a_hyphen_however_it_was_typed(subject: str) -> None:
+    """A Latin keyword with a hyphen finds the word whichever hyphen character the writer's
+    software put in it, and the other way round; the words either side stay whole."""
+    assert classify(parse_catalog(HYPHENS), subject, "").entry_id == "net", subject
+    assert classify(parse_catalog(HYPHENS), "WiFi\u2010ish xwi\u2010fi", "").fallback
+
+
+VERSIONS = """
+entries:
+  - id: desktop
+    name: Desktop
+    keywords: [windows, pc, office, win10]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("Windows11にしたら印刷できない", "desktop"),  # a version written on, as Japanese does
+        ("Office365のライセンス", "desktop"),
+        ("PC1台の追加", "desktop"),  # a count right after the word
+        ("PCIカードの増設", "other"),  # a longer word: still not pc
+        ("PCs for the new hires", "desktop"),  # a plural
+        ("Win100 series", "other"),  # a keyword ending in a digit keeps its number whole
+        ("Win10 の更新", "desktop"),
+        ("XPC2 board", "other"),  # letters before the keyword: another word
+    ],
+)
+def test_a_latin_keyword_ends_where_its_letters_end(subject: str, entry: str) -> None:
+    """Japanese mail writes a version or a count on to a Latin word (Windows11, PC1台):
+    a keyword ending in a letter is a whole word up to the digits after it."""
+    assert classify(parse_catalog(VERSIONS), subject, "").entry_id == entry, subject

@@ -184,3 +184,21 @@ def test_a_damaged_inbox_table_on_the_pipes_fast_path_exits_75(
     )
     assert done.returncode == 75, done.stderr
     assert b"temporary failure, try again later" in done.stderr
+
+
+def test_a_broken_catalog_stores_nothing_and_says_its_problems_exit_78(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A manager's slip in the catalog (the daemon keeps the old one) made ``ingest FILE``
+    log a traceback and say "temporary failure … CatalogError(…)": it is the catalog, and
+    the command says so as every command started with a broken catalog does (exit 78:
+    an MTA keeps the mail, as for an unusable key), with each problem on its line."""
+    (tmp_path / "catalog.yaml").write_text(
+        "entries:\n  - id: other\n    name: Other\n    fallback: true\n", encoding="utf-8"
+    )
+    config = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    (tmp_path / "a.eml").write_bytes(mail(subject="one"))
+    ran = run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys)
+    assert ran.code == 78, ran.err
+    assert f"{tmp_path / 'catalog.yaml'}:2:" in ran.err
+    assert "temporary failure" not in ran.err and "Traceback" not in caplog.text

@@ -14,6 +14,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
+from gateway.core.words import counted_as
 from gateway.runtime.app import App
 from gateway.scheduling import workload
 from gateway.tickets import changes
@@ -144,6 +145,7 @@ def test_terms_split_latin_words_and_japanese_words() -> None:
         ("会議室の予約ができません", [("kanji", "会議室"), ("kanji", "予約")]),
         ("お世話になっております。確認をお願いします", []),  # boilerplate only
         ("Wi-Fi が遅い、VPN も", [("word", "wi-fi"), ("word", "vpn")]),
+        ("Wi\u2010Fiが遅い", [("word", "wi-fi")]),  # any hyphen, as the matcher reads it
         ("ＶＰＮ接続エラー", [("word", "vpn"), ("kanji", "接続"), ("katakana", "エラー")]),
     ],
 )
@@ -162,3 +164,46 @@ def test_recent_windows_and_member_figures(app: App, seeded: Catalog) -> None:
     boss = next(a for a in data["assignees"] if a["assignee"] == "boss@example.test")
     assert boss["stale"] >= 1 and boss["force_closed_quarter"] == 0
     assert data["quarter_since"].startswith("2026-01-01T00:00:00+09:00")
+
+
+@pytest.mark.parametrize(
+    ("requests", "term", "kind"),
+    [
+        # Japanese writes a loan word with or without its final ー; the matcher takes a
+        # katakana keyword either way, so the report counts both spellings as one word
+        (
+            ["プロジェクターが映らない", "プロジェクタの予約", "ﾌﾟﾛｼﾞｪｸﾀｰ 故障"],
+            "プロジェクター",
+            "katakana",
+        ),
+        # a Latin keyword finds its plural (s/es): one word, said as the keyword to write
+        (
+            ["projector broken", "two projectors for Monday", "Projectors again"],
+            "projector",
+            "word",
+        ),
+        (["our class list", "classes moved", "no more classes"], "class", "word"),
+        # a number written on to a word: the keyword without it finds both
+        (["Windows11が起動しない", "windows update", "Windows10 の更新"], "windows", "word"),
+    ],
+)
+def test_fallback_report_counts_a_word_as_the_matcher_finds_it(
+    app: App, requests: list[str], term: str, kind: str
+) -> None:
+    for subject in requests:
+        assert deliver(app, mail(subject=subject, body="よろしくお願いします。\n")).ticket_id
+    with transaction(app.sessions) as s:
+        report = stats.fallback_report(s, "other", top=20)
+    terms = {t["term"]: (t["kind"], t["tickets"]) for t in report["terms"]}
+    assert terms.get(term) == (kind, len(requests)), terms
+    assert report["groups"][0]["terms"] == [term]  # one entry to write, not two halves
+
+
+def test_only_spellings_that_both_occur_are_counted_as_one() -> None:
+    spelled = counted_as({"bus", "bu", "news", "サーバー", "サーバ", "ログ", "ロ"})
+    assert spelled["bus"] == "bu" and spelled["サーバ"] == "サーバー"
+    assert spelled["news"] == "news" and spelled["ログ"] == "ログ"  # nothing to join
+    assert spelled["サーバー"] == "サーバー"
+    spelled = counted_as({"office", "office365", "win10", "win100", "ipv6"})
+    assert spelled["office365"] == "office" and spelled["ipv6"] == "ipv6"
+    assert spelled["win100"] == "win100"  # a keyword ending in a digit keeps it whole

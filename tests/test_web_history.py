@@ -194,3 +194,34 @@ def test_the_opening_event_is_named_as_an_event_not_as_a_date(
         en = _history(member_page(r, READERS["en"], f"/tickets/{tid}"))
     assert ja[0].split(" | ")[1] == "チケットの受付", ja
     assert en[0].split(" | ")[1] == "Opened", en
+
+
+def _sheet(html: str) -> list[str]:
+    """The sheet's rows on the ticket page, "label: value" each."""
+    table = html.split('<table class="fields">')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><th>(.*?)</th><td[^>]*>(.*?)</td></tr>", table, re.DOTALL)
+    return [f"{k}: {re.sub(r'<[^>]+>', '', v)}" for k, v in rows]
+
+
+def test_the_sheet_keeps_values_the_changed_sheet_no_longer_has(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The team changed the VPN sheet after the ticket was filled: a field renamed (its
+    old name's value stays, and the page hid it while ``tickets show`` listed it) and a
+    choice dropped (the page showed the old value as filled, though the action counts
+    it missing). The page shows both, and says why the value is not valid now."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="VPN がつながらない", body="OS: windows\n")).ticket_id
+        assert tid
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid)
+            assert t is not None
+            changes.set_field(s, t, "client_ver", "5.1", r.clock.now(), **WHO)  # renamed
+            changes.set_field(s, t, "os", "windows-xp", r.clock.now(), **WHO)  # dropped
+        ja = _sheet(member_page(r, READERS["ja"], f"/tickets/{tid}"))
+        en = _sheet(member_page(r, READERS["en"], f"/tickets/{tid}"))
+    assert "client_ver: 5.1" in en and "client_ver: 5.1" in ja
+    [os_en] = [row for row in en if row.startswith("Operating system:")]
+    assert os_en.startswith("Operating system: windows-xp (not valid now: not one of windows")
+    [os_ja] = [row for row in ja if row.startswith("OS:")]
+    assert "windows-xp" in os_ja and "今のシートでは使えない値" in os_ja

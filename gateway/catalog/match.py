@@ -6,7 +6,9 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
   already cut by the parser; the first 64 KB of each) are normalised with NFKC
   and case folding.
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
-  accepted: ``printer`` matches "printers"); CJK keywords match as substrings;
+  accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
+  in a letter: ``windows`` matches "Windows11"); CJK keywords match as substrings,
+  the ー that ends a katakana word dropped on both sides (サーバー室 is サーバ室);
   ``regex`` keywords are searched in the normalised text.
 * Each keyword counts at most once per place: ``weight × SUBJECT_WEIGHT`` for a
   hit in the subject plus ``weight × BODY_WEIGHT`` for a hit in the body.
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from gateway.catalog.model import Catalog, Entry, Keyword
-from gateway.core.text import LATIN_WORD, for_matching
+from gateway.core.text import LATIN_WORD, for_matching, long_vowels_folded
 
 SUBJECT_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
@@ -75,12 +77,13 @@ class Classification:
 
 def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
     places = (
-        ("subject", for_matching(subject[:MAX_TEXT]), SUBJECT_WEIGHT),
-        ("body", for_matching(new_text[:MAX_TEXT]), BODY_WEIGHT),
+        _place("subject", subject, SUBJECT_WEIGHT),
+        _place("body", new_text, BODY_WEIGHT),
     )
     # Both places at once, apart: a literal keyword absent from this is absent from each,
     # which one substring test tells for most keywords of most mail (issue #18)
-    both = f"{places[0][1]}\x00{places[1][1]}"
+    both = f"{places[0].text}\x00{places[1].text}"
+    both_folded = f"{places[0].folded}\x00{places[1].folded}"
     best: tuple[float, Entry, tuple[Hit, ...]] | None = None
     vetoed: list[tuple[str, str]] = []
     scores: list[tuple[str, float]] = []
@@ -90,13 +93,13 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
         hits = tuple(
             h
             for kw in entry.keywords
-            if kw.regex is not None or (kw.text and kw.text in both)
+            if kw.regex is not None or (kw.text and kw.text in (both_folded if kw.cjk else both))
             for h in _hits(kw, places)
         )
         score = sum(h.points for h in hits)
         if score <= 0:
             continue
-        veto = next((kw for kw in entry.negative if any(_found(kw, t) for _, t, _ in places)), None)
+        veto = next((kw for kw in entry.negative if any(_found(kw, p) for p in places)), None)
         if veto is not None:  # only entries that scored: the explanation stays short
             vetoed.append((entry.id, veto.source))
             continue
@@ -109,25 +112,45 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
     return Classification(best[1].id, best[0], best[2], False, tuple(vetoed), ranked)
 
 
-def _hits(kw: Keyword, places: tuple[tuple[str, str, float], ...]) -> list[Hit]:
+@dataclass(frozen=True, slots=True)
+class _Place:
+    where: str  # subject | body
+    text: str  # normalised: what Latin and regex keywords are looked for in
+    folded: str  # with word-final ー dropped: what CJK keywords are looked for in
+    factor: float
+
+
+def _place(where: str, raw: str, factor: float) -> _Place:
+    text = for_matching(raw[:MAX_TEXT])
+    return _Place(where, text, long_vowels_folded(text), factor)
+
+
+def _hits(kw: Keyword, places: tuple[_Place, ...]) -> list[Hit]:
     return [
-        Hit(kw.source, where, kw.weight, kw.weight * factor)
-        for where, text, factor in places
-        if _found(kw, text)
+        Hit(kw.source, p.where, kw.weight, kw.weight * p.factor) for p in places if _found(kw, p)
     ]
 
 
-def _found(kw: Keyword, text: str) -> bool:
+def _found(kw: Keyword, place: _Place) -> bool:
     if kw.regex is not None:
-        return kw.regex.search(text) is not None
+        return kw.regex.search(place.text) is not None
     if not kw.text:
         return False
-    if kw.text not in text:  # cheap, and most keywords are absent from most mail
+    if kw.cjk:  # substrings, each side folded the same way (keyword_form)
+        return kw.text in place.folded
+    if kw.text not in place.text:  # cheap, and most keywords are absent from most mail
         return False
-    return kw.cjk or _word_pattern(kw.text).search(text) is not None
+    return _word_pattern(kw.text).search(place.text) is not None
+
+
+# What may not follow a keyword that ends in a letter: a letter. Digits may: Japanese
+# mail writes a version or a count on to the word (Windows11, Office365, PC1台).
+_LATIN_LETTER = LATIN_WORD.removeprefix("0-9")
 
 
 @lru_cache(maxsize=4096)
 def _word_pattern(term: str) -> re.Pattern[str]:
-    plural = "(?:e?s)?" if term[-1].isalpha() else ""
-    return re.compile(f"(?<![{LATIN_WORD}]){re.escape(term)}{plural}(?![{LATIN_WORD}])")
+    ends_in_letter = term[-1].isalpha()
+    plural = "(?:e?s)?" if ends_in_letter else ""
+    after = _LATIN_LETTER if ends_in_letter else LATIN_WORD  # win10 is not win100
+    return re.compile(f"(?<![{LATIN_WORD}]){re.escape(term)}{plural}(?![{after}])")

@@ -41,22 +41,41 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
+# Hyphens NFKC leaves alone, each read as "-": word processors and macOS put U+2010
+# in "Wi‐Fi", U+2011 (NFKC's form of it too) keeps a word from breaking, and the strict
+# JIS mapping decodes the full-width － typed in Japanese mail as U+2212 MINUS SIGN.
+_HYPHENS = str.maketrans(dict.fromkeys("\u2010\u2011\u2212", "-"))
+
+
 def for_matching(text: str) -> str:
     """Normalised, with every run of white space (line breaks too) as one space,
-    so a two-word keyword still matches when the mail wrapped between the words."""
-    return _SPACE.sub(" ", normalise(text))
+    so a two-word keyword still matches when the mail wrapped between the words, and
+    every hyphen as ``-``, so ``wi-fi`` finds "Wi‐Fi" whichever hyphen was typed."""
+    return _SPACE.sub(" ", normalise(text)).translate(_HYPHENS)
 
 
-# a final long-vowel mark after two or more katakana (the mark itself is in the range)
-_FINAL_LONG_VOWEL = re.compile(f"(?<=[{KATAKANA}]{{2}})ー$")
+# Katakana letters and the long-vowel mark, without ・ and the other marks of the block:
+# サーバー・ラック is two words, and the ー before ・ ends the first.
+_KATAKANA_LETTER = "\u30a1-\u30fa\u30fc"
+# a long-vowel mark that ends a katakana word: after two or more katakana, before
+# anything that is not katakana (kanji, hiragana, a mark, a space, the end)
+_WORD_FINAL_LONG_VOWEL = re.compile(f"(?<=[{_KATAKANA_LETTER}]{{2}})ー(?![{_KATAKANA_LETTER}])")
+
+
+def long_vowels_folded(text: str) -> str:
+    """``text`` (normalised) with the ー that ends each katakana word dropped. Japanese
+    writes サーバ and サーバー, サーバ室 and サーバー室 alike (the old JIS rule drops the
+    final ー; many teams still do): folded, both spellings are one string, wherever
+    the word stands. A ー inside a katakana run stays (サーバーラック: where one word
+    ends is not written), as does the ー of a one-kana word (ルー)."""
+    return _WORD_FINAL_LONG_VOWEL.sub("", text) if "ー" in text else text
 
 
 def keyword_form(term: str) -> str:
-    """A normalised keyword as it is looked for. Japanese writes サーバ and サーバー,
-    コンピュータ and コンピューター alike (the old JIS rule drops the final ー; many teams
-    still do), so a katakana keyword is looked for without its final ー and, as CJK
-    keywords match anywhere, finds both."""
-    return _FINAL_LONG_VOWEL.sub("", term) if is_cjk(term) else term
+    """A normalised keyword as it is looked for: a CJK keyword folded as
+    :func:`long_vowels_folded` folds the mail it is looked for in, so サーバー室 finds
+    サーバ室 and the reverse."""
+    return long_vowels_folded(term) if is_cjk(term) else term
 
 
 def is_cjk(text: str) -> bool:

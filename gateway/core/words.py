@@ -15,9 +15,9 @@ Stdlib only and pure: the store's statistics and the pages use the same words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
-from gateway.core.text import normalise
+from gateway.core.text import for_matching
 
 KATAKANA_WORD = re.compile("[\u30a1-\u30fa\u30fc\u30fd\u30fe]{2,}")  # ァ-ヺ, ー, ヽヾ
 KANJI_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]{2,}")  # 々 too
@@ -54,10 +54,34 @@ def words(text: str) -> Iterator[tuple[str, str]]:
 
     The text is normalised first (NFKC + case folding), so half-width ﾌﾟﾛｼﾞｪｸﾀｰ and
     full-width ＶＰＮ come out as プロジェクター and vpn."""
-    for m in _WORD.finditer(normalise(text)):
+    for m in _WORD.finditer(for_matching(text)):  # as the matcher reads it: Wi‐Fi is wi-fi
         kind = m.lastgroup or "word"
         word = m.group()
         if kind == "word" and len(word) < MIN_LATIN:
             continue
         if word not in STOP_WORDS:
             yield kind, word
+
+
+def counted_as(found: Collection[str]) -> dict[str, str]:
+    """Each of ``found``'s words mapped to the spelling it is counted under, so that
+    the words one catalog keyword finds are one word: a katakana word without its final
+    ー joins the spelling with it (the matcher takes プロジェクター for プロジェクタ too,
+    :func:`gateway.core.text.keyword_form`), a Latin plural (``s``/``es``) joins its
+    singular (``printer`` finds "printers"), a word with a number written on joins the
+    word without it (``windows`` finds "Windows11"). Only spellings that both occur join: a
+    word alone stays as it was written."""
+    said: dict[str, str] = {}
+    for word in found:
+        longer = f"{word}ー"
+        if KATAKANA_WORD.fullmatch(word) and longer in found:
+            said[word] = longer
+        elif word.endswith("es") and word[:-2] in found:
+            said[word] = word[:-2]
+        elif word.endswith("s") and word[:-1] in found:
+            said[word] = word[:-1]
+        elif (stem := word.rstrip("0123456789")) != word and stem[-1:].isalpha() and stem in found:
+            said[word] = stem  # windows finds Windows11 (a version written on)
+        else:
+            said[word] = word
+    return said

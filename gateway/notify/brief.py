@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog import sla
 from gateway.catalog.model import Catalog
+from gateway.catalog.sheet import validate
 from gateway.config.settings import Member, Settings
 from gateway.core import zone
 from gateway.notify import views
@@ -39,6 +40,7 @@ def ticket_brief(
             f.label(locale),
             f.choice_label(values[f.name], locale) if f.name in values else "",  # 設備投資
             f.required,
+            validate(f, values[f.name])[1] if f.name in values else None,
         )
         for f in (entry.fields if entry else ())
     )

@@ -157,6 +157,9 @@ class SheetLine:
     label: str
     value: str
     required: bool = False
+    # why the value is not one the field takes now (the sheet changed since it was
+    # stored): an action counts it missing, so the member reads it is not usable
+    problem: Msg | None = None
 
 
 @dataclass(frozen=True, slots=True)

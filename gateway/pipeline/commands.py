@@ -50,6 +50,7 @@ from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
 from gateway.pipeline.entry_names import entry_named, not_approvable
+from gateway.pipeline.field_names import unknown_field
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command
@@ -344,7 +345,7 @@ def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if field is None:
         return Refused(
             cmd.line,
-            N_("unknown field {name!r} for entry {entry!r}", name=name, entry=ctx.entry.said())
+            unknown_field(ctx.entry, name)
             if ctx.entry is not None
             else N_("unknown field {name!r} for this ticket", name=name),
         )

@@ -40,7 +40,7 @@ def entry_named(word: str, ids: Collection[str], entries: Sequence[Entry]) -> st
     return N_(
         "unknown catalog entry {entry!r}; the entries are: {entries}",
         entry=word,
-        entries=_listed(listed),
+        entries=listed_said(listed),
     )
 
 
@@ -58,7 +58,7 @@ def _meant_by_name(word: str, names: Mapping[str, set[str]]) -> str | None:
     return next(iter(names[near])) if near is not None else None
 
 
-def _listed(items: Sequence[Msg | str]) -> Mapping[str, str]:
+def listed_said(items: Sequence[Msg | str]) -> Mapping[str, str]:
     """``items`` as each reader reads them, in their language's list (、 in Japanese), the
     first :data:`LISTED` of them and "…" after: a parameter of a Msg (core.i18n)."""
     shown = items[:LISTED]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog, Field
+from gateway.catalog.sheet import validate
 from gateway.config.settings import Settings
 from gateway.core import i18n
 from gateway.core.errors import InvalidTransition
@@ -134,6 +135,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     fields.update({f.name: f for f in (entry.fields if entry else ())})
     labels = {name: f.label(locale) for name, f in fields.items()}
     _choices_said(data["events"], fields, locale)
+    sheet = entry.fields if entry else ()
     return page(
         request,
         "ticket.html.j2",
@@ -142,11 +144,32 @@ async def ticket_page(request: web.Request) -> web.Response:
             "entry": entry,
             "entry_names": {e.id: e.name(locale) for e in entries},
             "field_labels": labels,  # the ticket's own entry first, where names clash
+            "not_valid_now": _not_valid_now(sheet, data["fields"], locale),
+            # values of fields the sheet no longer has (renamed, removed): kept, by name
+            "off_sheet": {k: v for k, v in data["fields"].items() if k not in fields_of(sheet)},
             "close_reasons": CLOSE_REASONS,
             "members": ctx.settings.members,  # the assignee by name, as on the board
             "error": request.query.get("error", "") == "transition",
         },
     )
+
+
+def fields_of(sheet: tuple[Field, ...]) -> set[str]:
+    return {f.name for f in sheet}
+
+
+def _not_valid_now(
+    sheet: tuple[Field, ...], values: Mapping[str, str], locale: str
+) -> dict[str, str]:
+    """Why each stored value its field no longer takes (the sheet changed since: a choice
+    dropped, a text made a number) is not valid now, in the page's language: an action
+    reads the sheet as the catalog is now and counts such a value missing."""
+    out = {}
+    for f in sheet:
+        problem = validate(f, values[f.name])[1] if f.name in values else None
+        if problem is not None:
+            out[f.name] = i18n.translate(problem, locale)
+    return out
 
 
 def _choices_said(events: list[dict[str, Any]], fields: Mapping[str, Field], locale: str) -> None:

@@ -70,7 +70,9 @@ BRIEF = v.TicketBrief(
         v.DeadlineLine("resolve", "2026-03-04 10:00 JST"),
     ),
     sheet=(v.SheetLine("OS", "windows", True), v.SheetLine("クライアントのバージョン", "", True),
-           v.SheetLine("端末名", "")),
+           v.SheetLine("端末名", ""),
+           # a value its field no longer takes (the sheet changed since), said why
+           v.SheetLine("予算区分", "opex", True, N_("not one of {choices}", choices="capex"))),
     excerpt="おはようございます。\n今朝から VPN に接続できません。",
     commands=commands.commands_for(Role.MANAGER),
     files=(("画面.png", 2048),),
@@ -316,7 +318,8 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/due tomorrow", Role.MEMBER),  # not a date
     ("/due 2026-02-30", Role.MEMBER),  # no such date
     ("/due 2026-03-01", Role.MEMBER),  # in the past
-    ("/field colour red", Role.MEMBER),  # no such field
+    ("/field colour red", Role.MEMBER),  # no such field: the sheet's fields are listed
+    ("/field quantiy 2", Role.MEMBER),  # no such field, but one like it
     ("/field quantity many", Role.MEMBER),  # a field's own check
     ("/approve", Role.MEMBER),  # only managers approve
     ("/approve", Role.MANAGER),  # the entry has no action that waits for approval
@@ -361,9 +364,14 @@ def _context(role: Role, entry: Entry | None = ENTRY) -> CommandContext:
 def refusals() -> list[v.CommandLine]:
     """Every refusal the grammar and the state machine give, as transcript lines."""
     lines = []
-    # the last one: a field for a ticket that has no catalog entry
+    # the last ones: a field for a ticket that has no catalog entry, or an entry no sheet
     cases = [(line, role, ENTRY) for line, role in REFUSED_LINES]
-    for line, role, entry in [*cases, ("/field colour red", Role.MEMBER, None)]:
+    sheetless = replace(ENTRY, fields=())
+    extra = [
+        ("/field colour red", Role.MEMBER, None),
+        ("/field colour red", Role.MEMBER, sheetless),
+    ]
+    for line, role, entry in [*cases, *extra]:
         [cmd] = commands.parse_commands(line, 20).commands
         decision = commands.decide(cmd, _context(role, entry))
         assert isinstance(decision, commands.Refused), line

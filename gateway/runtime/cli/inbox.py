@@ -39,7 +39,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     settings.gateway.reply_key()
     import logging
 
-    from gateway.core.errors import ConfigError, TransientError
+    from gateway.core.errors import CatalogError, ConfigError, TransientError
     from gateway.receive.parse_ahead import ParseAhead
 
     ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
@@ -55,8 +55,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         # so the log's checkpoints go to a thread of their own (store.checkpoint)
         with ahead, opened(settings, checkpoint_apart=True) as app:
             summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
-    except (TransientError, ConfigError):
-        raise  # the usual 75, or 78 (a database this user may not write): cli.main
+    except (TransientError, ConfigError, CatalogError):
+        # the usual 75, or 78 (a database this user may not write; a catalog with
+        # problems, each on its line, before anything was stored): cli.main
+        raise
     except Exception as exc:
         # An MTA bounces on any exit it does not know (a traceback is 1): an error of
         # ours, or a database that is not one, must leave the mail in its queue. What was

@@ -35,8 +35,8 @@ class Line:
 
     filed: Filed
     outcome: Move | Stay
-    assignee: str | None = None  # after --apply
-    stored: dict[str, str] | None = None  # sheet values stored by --apply
+    assignee: str | None = None  # after --apply, or as the dry run foresees it
+    stored: dict[str, str] | None = None  # sheet values stored by --apply (or foreseen)
     skipped: bool = False  # --apply found it changed meanwhile
 
 
@@ -73,12 +73,14 @@ def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
             for line in lines:
                 if isinstance(line.outcome, Move):
                     _apply(app, catalog, source, line)
+        else:
+            _foresee(app, catalog, lines)
     moves = [ln for ln in lines if isinstance(ln.outcome, Move) and not ln.skipped]
     if args.json:
         print_json({"from": source, "applied": args.apply, "tickets": [_json(ln) for ln in lines]})
         return EX_OK
     for line in lines:
-        print(said(_said(line, source, args.apply)))
+        print(said(_said(line, source)))
     summary = (
         N_(
             "{moved} of {count} tickets under {entry} filed again",
@@ -129,7 +131,22 @@ def _apply(app: App, catalog: Catalog, source: str, line: Line) -> None:
     line.assignee, line.stored = done.assignee, done.stored
 
 
-def _said(line: Line, source: str, applied: bool) -> Msg:
+def _foresee(app: App, catalog: Catalog, lines: list[Line]) -> None:
+    """The dry run: each move's assignee and sheet values as ``--apply`` would leave
+    them, in the order it takes them (the round robin turns over the run)."""
+    from gateway.catalog.refile import Move
+    from gateway.runner.refile_preview import Rotation, foresee
+    from store.db import transaction
+
+    with transaction(app.sessions, read_only=True) as s:
+        rotation = Rotation(s)
+        for line in lines:
+            if isinstance(line.outcome, Move):
+                done = foresee(s, catalog, line.filed, line.outcome, rotation)
+                line.assignee, line.stored = done.assignee, done.stored
+
+
+def _said(line: Line, source: str) -> Msg:
     from gateway.catalog.refile import Stay
 
     tid, outcome = line.filed.ticket_id, line.outcome
@@ -143,15 +160,11 @@ def _said(line: Line, source: str, applied: bool) -> Msg:
         return N_("#{id}: changed meanwhile, left under {entry}", id=tid, entry=source)
     said = {"id": tid, "old": source, "new": outcome.entry.id, "score": score, "keywords": words}
     if outcome.entry.fallback:  # from a lost entry, matching nothing now: no score to show
-        if not applied:
-            return N_("#{id}: {old} → {new} (no entry matches: the fallback)", **said)
         return N_(
             "#{id}: {old} → {new} (no entry matches: the fallback), assignee {assignee}",
             **said,
             assignee=line.assignee or "-",
         )
-    if not applied:
-        return N_("#{id}: {old} → {new} (score {score}: {keywords})", **said)
     return N_(
         "#{id}: {old} → {new} (score {score}: {keywords}), assignee {assignee}",
         **said,
@@ -174,7 +187,7 @@ def _json(line: Line) -> dict[str, Any]:
     )
     if line.skipped:
         data["stays"] = "changed-meanwhile"
-    if line.stored is not None:
+    if line.stored is not None:  # after --apply, or as the dry run foresees it
         data.update(assignee_now=line.assignee, fields_stored=line.stored)
     return data
 

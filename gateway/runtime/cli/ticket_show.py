@@ -232,6 +232,23 @@ class Shower:
             return value
         return field.choice_label(value, self.said.locale)
 
+    def not_taken(self, name: str, value: str, required: bool) -> str:
+        """A note on a value its field no longer takes (the sheet changed since: a choice
+        dropped, a text field made a number). An action re-validates the sheet as the
+        catalog is now, so a required one counts as missing there: said, with why."""
+        from gateway.catalog.sheet import validate
+
+        field = self.entry.field(name) if self.entry is not None else None
+        problem = validate(field, value)[1] if field is not None else None
+        if problem is None:
+            return ""
+        note = (
+            N_("(required, not valid now: {problem})", problem=problem)
+            if required
+            else N_("(not valid now: {problem})", problem=problem)
+        )
+        return "  " + self.said(note)
+
     def fields(self, values: dict[str, str]) -> None:
         declared = list(self.entry.fields) if self.entry is not None else []
         names = [f.name for f in declared] + sorted(set(values) - {f.name for f in declared})
@@ -242,7 +259,8 @@ class Shower:
         missing = self.said(N_("(required, missing)"))
         for name in names:
             if name in values:
-                print(f"  {self.label(name)}: {self.shown(name, values[name])}")
+                note = self.not_taken(name, values[name], name in required)
+                print(f"  {self.label(name)}: {self.shown(name, values[name])}{note}")
             else:
                 print(f"  {self.label(name)}: -  {missing if name in required else ''}".rstrip())
 

@@ -1,0 +1,66 @@
+"""What to tell a member whose ``/field <name>`` names no field of the ticket's sheet.
+
+Pure. Sheets change: a team renames a field (``room`` → ``room_no``), drops one, or
+labels it anew, and the members keep typing what they knew. A bare "unknown field"
+sent them looking for the sheet elsewhere; as ``/category`` does for entries
+(:mod:`gateway.pipeline.entry_names`), the refusal names the field most likely meant,
+by its name or a label in any language, else lists the sheet's fields, label and name.
+"""
+
+from __future__ import annotations
+
+from gateway.catalog.model import Entry, Field
+from gateway.core.i18n import LOCALES, N_, Msg
+from gateway.core.text import normalise
+from gateway.pipeline.command_help import meant
+from gateway.pipeline.entry_names import listed_said
+
+
+def unknown_field(entry: Entry, word: str) -> Msg:
+    """Why ``word`` sets nothing on ``entry``'s sheet, with the field meant or the fields."""
+    entry_said = entry.said()
+    if not entry.fields:
+        return N_(
+            "unknown field {name!r}: entry {entry!r} has no parameter sheet",
+            name=word,
+            entry=entry_said,
+        )
+    likely = _meant(entry, word)
+    if likely is not None:
+        return N_(
+            "unknown field {name!r} for entry {entry!r}; did you mean {known}?",
+            name=word,
+            entry=entry_said,
+            known=field_said(likely),
+        )
+    return N_(
+        "unknown field {name!r} for entry {entry!r}; its fields are: {fields}",
+        name=word,
+        entry=entry_said,
+        fields=listed_said([field_said(f) for f in entry.fields]),
+    )
+
+
+def field_said(field: Field) -> Msg | str:
+    """Its label in each reader's language with the name ``/field`` takes beside it
+    (部屋番号（room_no）, Room number (room_no)); the name alone when it has no label."""
+    labels = {loc: field.label(loc) for loc in LOCALES}
+    if all(label == field.name for label in labels.values()):
+        return field.name
+    return N_("{name} ({id})", name=labels, id=field.name)
+
+
+def _meant(entry: Entry, word: str) -> Field | None:
+    """The field whose name or one label ``word`` begins or nearly is, when only one is."""
+    spelled: dict[str, set[str]] = {}
+    for f in entry.fields:
+        for said in (f.name, *f.labels.values()):
+            spelled.setdefault(normalise(said), set()).add(f.name)
+    wanted = normalise(word)
+    # a field's name and its labels may all begin with the word (room: room_no, Room
+    # number): that is one field meant, not several
+    begun = {n for s, names in spelled.items() if s.startswith(wanted) for n in names}
+    if len(wanted) >= 3 and len(begun) == 1:
+        return entry.field(next(iter(begun)))
+    near = meant(wanted, [s for s, names in spelled.items() if len(names) == 1])
+    return entry.field(next(iter(spelled[near]))) if near is not None else None
