@@ -32,7 +32,9 @@ routes = web.RouteTableDef()
 PAGE_SIZE = 50
 STATES = ("new", "open", "pending", "closed", "active")
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
-NOBODY = "-"  # the assignee filter's value for the tickets nobody has, as on the CLI
+# the assignee and entry filters' value for the tickets nobody has / of no entry, as on
+# the CLI (``--assignee -``, ``--catalog -``); the board's "(not filed)" lane links with it
+NOBODY = "-"
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
 
 
@@ -48,9 +50,9 @@ async def ticket_list(request: web.Request) -> web.Response:
     closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
     query = ticket_query.TicketQuery(
         state=state if state in STATES else None,
-        assignee=_assignee(q.get("assignee", "")),
+        assignee=_none_or(q.get("assignee", "")),
         requester=q.get("requester") or None,
-        catalog=q.get("catalog") or None,
+        catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
         search=q.get("q", "")[:200],
         closed_since=ctx.now() - timedelta(days=closed_days) if closed_days else None,
@@ -83,9 +85,9 @@ async def ticket_list(request: web.Request) -> web.Response:
     )
 
 
-def _assignee(asked: str) -> str | None:
-    """The assignee filter as the query reads it: ``-`` (the CLI's ``--assignee -``)
-    is the tickets nobody has, empty is anyone's."""
+def _none_or(asked: str) -> str | None:
+    """An assignee or entry filter as the query reads it: ``-`` (the CLI's
+    ``--assignee -``) is the tickets nobody has or of no entry, empty is any."""
     if asked == NOBODY:
         return ""
     return asked or None
