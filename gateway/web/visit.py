@@ -110,20 +110,20 @@ def own_path(location: str) -> bool:
 def members_only(handler: Handler) -> Handler:
     """A page for members: others are sent to the sign-in page, and back to this page
     once signed in (a GET: the page a pasted link or a bookmark named; a POST: the
-    ticket page it was sent from). A note sent after the session ended is shown on
-    the sign-in page to be copied, not lost."""
+    ticket page it was sent from). A button pressed after the session ended (close,
+    merge, a note) gets the sign-in page saying that nothing was done, with a note
+    shown there to be copied, not lost; a bare trip to sign-in and back to the
+    unchanged ticket looked like the change had been made."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if visitor(request).signed_in:
             return await handler(request)
         back = request.path_qs if request.method == "GET" else _ticket_page(request.path)
-        note = ""
-        if request.method == "POST":
+        answer: web.StreamResponse
+        if request.method == "POST":  # a button pressed: say that it did nothing
             note = str((await request.post()).get("note", "")).strip()[:10_000]
-        if note:
-            answer: web.StreamResponse = page(
-                request, "sign_in.html.j2", {"kept_note": note}, status=401
-            )
+            said = {"kept_note": note} if note else {"nothing_done": True}
+            answer = page(request, "sign_in.html.j2", said, status=401)
         else:
             answer = see_other("/sign-in")
         if back and len(back) <= 1000:
