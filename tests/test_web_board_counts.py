@@ -24,6 +24,7 @@ from tests.support.config import write_config
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver
+from tests.support.app import MEMBERS as TEAM
 from tests.support.web import rig, sign_in
 
 SUBJECTS = ("プリンタで紙詰まり", "VPN does not connect", "会議室の予約", "Printer jam on 3F")
@@ -71,11 +72,15 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
     with rig(settings, clock) as r:
         _many(r)
         counted = Counter((t["catalog"], t["state"]) for t in all_tickets(r.app))
+        panel: dict[str, int] = {}
         assert counted[(None, "new")] and counted[(None, "open")]  # the lane is there
 
         async def scenario(client: TestClient[Any, Any]) -> list[tuple[str, int, int]]:
             await sign_in(client, r, "ops@example.test")
             board = await (await client.get("/board")).text()
+            members = board.split('id="members"', 1)[1].split("</section>", 1)[0]
+            for name, n in re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)</td>", members):
+                panel[name] = int(n)
             out = []
             for cell in re.findall(r'<td class="cell".*?</td>', board, re.DOTALL):
                 found = re.search(r'<a class="count" href="([^"]+)">(\d+)</a>', cell)
@@ -96,3 +101,9 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
         assert on_list == on_board, href
         if "closed_days" not in params:
             assert _cli_count(config, capsys, params) == on_board, href
+    # the members panel's open tickets: as many as the CLI lists for each, nobody's too
+    names = {m.name: m.email for m in TEAM}
+    assert len(panel) == 3, panel
+    for name, n in panel.items():
+        who = names.get(name, "-")  # the row of nobody's tickets
+        assert _cli_count(config, capsys, {"assignee": who, "state": "active"}) == n, name
