@@ -19,12 +19,12 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from store.db import transaction
 from store.models import Ticket
+from tests.support.app import MEMBERS as TEAM
 from tests.support.cli import run
 from tests.support.config import write_config
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver
-from tests.support.app import MEMBERS as TEAM
 from tests.support.web import rig, sign_in
 
 SUBJECTS = ("プリンタで紙詰まり", "VPN does not connect", "会議室の予約", "Printer jam on 3F")
