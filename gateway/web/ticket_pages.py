@@ -25,7 +25,16 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes, event_words
-from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
+from gateway.web.intake_check import typed_lines
+from gateway.web.visit import (
+    MAX_NOTE,
+    ctx_of,
+    members_only,
+    page,
+    path_id,
+    see_other,
+    visitor,
+)
 from store import action_runs, ticket_query, tickets
 
 routes = web.RouteTableDef()
@@ -174,7 +183,7 @@ async def act(request: web.Request) -> web.Response:
     posted = await request.post()
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
-    note = str(posted.get("note", "")).strip()[:10_000]
+    note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
     if action not in ("assign_me", "pending", "open", "close", "note", "approve"):
         raise web.HTTPBadRequest()
     if action == "close" and reason not in CLOSE_REASONS:

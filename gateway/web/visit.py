@@ -15,6 +15,7 @@ from gateway.config.settings import Member
 from gateway.core.model import MAX_ID
 from gateway.web import pages
 from gateway.web.context import WebContext
+from gateway.web.intake_check import typed_lines
 
 CTX = web.AppKey("ctx", WebContext)
 SESSION_COOKIE = "tg_session"
@@ -22,6 +23,7 @@ NEXT_COOKIE = "tg_next"  # the page a member asked for before signing in
 NEXT_FOR = 3600  # seconds it is remembered: time enough to fetch the mailed link
 CSRF_COOKIE = "tg_csrf"
 CSRF_FIELD = "csrf"
+MAX_NOTE = 10_000  # the ticket page's note box: its maxlength, line breaks counted as one
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -121,7 +123,7 @@ def members_only(handler: Handler) -> Handler:
         back = request.path_qs if request.method == "GET" else _ticket_page(request.path)
         answer: web.StreamResponse
         if request.method == "POST":  # a button pressed: say that it did nothing
-            note = str((await request.post()).get("note", "")).strip()[:10_000]
+            note = typed_lines(str((await request.post()).get("note", ""))).strip()[:MAX_NOTE]
             said = {"kept_note": note} if note else {"nothing_done": True}
             answer = page(request, "sign_in.html.j2", said, status=401)
         else:
