@@ -13,7 +13,7 @@ from yarl import URL
 
 from gateway.config.settings import Member
 from gateway.core.model import MAX_ID
-from gateway.web import pages
+from gateway.web import language, pages
 from gateway.web.context import WebContext
 from gateway.web.intake_check import typed_lines
 
@@ -67,9 +67,22 @@ def page(
             "csrf_field": CSRF_FIELD,
             "path": request.path,
             "timezone": ctx_of(request).settings.gateway.timezone,
+            "switch": _switch(request, v.locale),
         },
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def _switch(request: web.Request, locale: str) -> list[tuple[str, str, str]]:
+    """The header's links to this page in the other languages: (href, locale, name).
+    None on a page that answers a POST: a link cannot send the form again."""
+    if request.method != "GET":
+        return []
+    return [
+        (str(request.rel_url.update_query({language.PARAM: other})), other, name)
+        for other, name in language.NAMES.items()
+        if other != locale
+    ]
 
 
 def path_id(request: web.Request, name: str) -> int:
