@@ -231,6 +231,8 @@ def _act(
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
                 action, TicketState.CLOSED
             )
+            if ticket.state == target.value:  # pressed twice: the first press did it
+                return True
             changes.change_state(
                 session,
                 ticket,
