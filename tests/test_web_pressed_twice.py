@@ -45,3 +45,37 @@ def test_a_state_button_pressed_twice_is_done_once_without_an_error(
     assert ticket["state"] == state
     changes = [e for e in ticket["events"] if e["kind"] == "state" and e["new"] == state]
     assert len(changes) == 1, ticket["events"]
+
+
+@sqlite_only
+def test_merge_and_unmerge_pressed_twice_are_done_once_without_a_refusal(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The second press of "merge into #2" found #1 already merged there and answered
+    409 "ticket #1 was already merged into #2"; the second "undo the merge", 409 "this
+    ticket was not merged into another": refusals over a change just made."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str | None]]:
+        await sign_in(client, r, "ops@example.test")
+        csrf = await csrf_of(client, "/tickets/1")
+        went = []
+        for path, sent in [("/tickets/1/merge", {"target": "2"})] * 2 + [
+            ("/tickets/1/unmerge", {})
+        ] * 2:
+            answer = await client.post(path, data={**sent, "csrf": csrf}, allow_redirects=False)
+            went.append((answer.status, answer.headers.get("Location")))
+        return went
+
+    with rig(settings, clock) as r:
+        deliver(r.app, mail(subject="Printer jam on 3F"))
+        deliver(r.app, mail(subject="VPN does not connect"))
+        went = r.serve(scenario)
+        ticket = show(r.app, 1)
+    assert went == [
+        (303, "/tickets/2"),
+        (303, "/tickets/2"),
+        (303, "/tickets/1"),
+        (303, "/tickets/1"),
+    ]
+    assert ticket["merged_into"] is None
+    assert [e["kind"] for e in ticket["events"]].count("merged-into") == 1  # merged once
