@@ -39,6 +39,8 @@ from store import action_runs, ticket_query, tickets
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
+MAX_SEARCH = 200  # characters of the search read, and the box's maxlength: 9 bytes each
+# at most in the URL, far below aiohttp's 8190-byte request line
 STATES = ("new", "open", "pending", "closed", "active")
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
 # the assignee and entry filters' value for the tickets nobody has / of no entry, as on
@@ -63,7 +65,7 @@ async def ticket_list(request: web.Request) -> web.Response:
         requester=q.get("requester") or None,
         catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
-        search=q.get("q", "")[:200],
+        search=q.get("q", "")[:MAX_SEARCH],
         closed_since=ctx.now() - timedelta(days=closed_days) if closed_days else None,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
@@ -90,6 +92,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "closed_days": closed_days,
             "priorities": PRIORITIES,
             "params": params,
+            "max_search": MAX_SEARCH,
         },
     )
 
