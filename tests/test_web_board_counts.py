@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -36,7 +37,8 @@ LISTED = re.compile(r"(\d+) tickets?<")
 
 def _many(r: Any) -> None:
     """TOTAL tickets over the example catalog's entries, states and assignees; every
-    ninth one of no entry (filed before the catalog existed)."""
+    ninth one of no entry (filed before the catalog existed), every eleventh of an
+    entry since removed from the catalog."""
     for i in range(TOTAL):
         deliver(
             r.app, mail(subject=f"{SUBJECTS[i % 4]} {i}", body=f"#{i}\n", sender=f"u{i % 7}@c.test")
@@ -54,6 +56,7 @@ def _many(r: Any) -> None:
                     close_reason="resolved" if state == "closed" else None,
                     assignee=MEMBERS[i % 3] if state != "new" else None,
                     **({"catalog": None} if i % 9 == 0 else {}),
+                    **({"catalog": "retired"} if i % 11 == 0 and i % 9 else {}),
                 )
             )
 
@@ -73,7 +76,7 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
         _many(r)
         counted = Counter((t["catalog"], t["state"]) for t in all_tickets(r.app))
         panel: dict[str, int] = {}
-        assert counted[(None, "new")] and counted[(None, "open")]  # the lane is there
+        assert counted[(None, "new")] and counted[("retired", "open")]  # the lanes are there
 
         async def scenario(client: TestClient[Any, Any]) -> list[tuple[str, int, int]]:
             await sign_in(client, r, "ops@example.test")
@@ -90,6 +93,13 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
                 listed = await (await client.get(href)).text()
                 total = LISTED.search(listed)
                 assert total, href
+                # the list's filters show what it is filtered by (pressing its button
+                # again keeps them): the count's entry and state are selected
+                for name in ("catalog", "state"):
+                    box = re.search(rf'<select name="{name}">(.*?)</select>', listed, re.DOTALL)
+                    assert box, name
+                    chosen = re.findall(r'<option value="([^"]*)" selected>', box.group(1))
+                    assert chosen == [dict(parse_qsl(href.split("?", 1)[1]))[name]], (href, name)
                 out.append((href, int(found.group(2)), int(total.group(1))))
             return out
 
