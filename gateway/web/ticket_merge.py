@@ -87,8 +87,6 @@ def _unmerge(
     source = tickets.get(session, source_id)
     if source is None:
         return None
-    if source.merged_into_id is None:  # pressed twice: the first press undid it
-        return True
     try:
         merge.unmerge(session, source, now, window=window, actor=actor, channel=Channel.WEB.value)
     except Refusal as exc:
