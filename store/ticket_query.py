@@ -35,7 +35,7 @@ class TicketQuery:
     state: str | None = None  # new | open | pending | closed | "active" (not closed)
     assignee: str | None = None  # an address; "" for nobody
     requester: str | None = None
-    catalog: str | None = None
+    catalog: str | None = None  # an entry's id; "" for the tickets of no entry
     priority: str | None = None  # low | normal | high | urgent (#19)
     search: str = ""
     closed_since: datetime | None = None  # only tickets closed at or after this time
@@ -58,7 +58,9 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.assignee == q.assignee.lower())
     if q.requester:
         stmt = stmt.where(Ticket.requester == q.requester.strip().lower())
-    if q.catalog:
+    if q.catalog == "":  # the board's "(not filed)" lane
+        stmt = stmt.where(Ticket.catalog.is_(None))
+    elif q.catalog:
         stmt = stmt.where(Ticket.catalog == q.catalog)
     if q.priority:
         stmt = stmt.where(Ticket.priority == q.priority)

@@ -93,10 +93,16 @@ def without_data(text: str, data: list[str]) -> str:
     return text
 
 
+# An element marked with a language of its own (the pages' switch names each language
+# in itself: English on a Japanese page) is in that language by declaration, not a slip.
+MARKED = re.compile(r'<(?!html\b)(\w+)\b[^>]*\slang="[^"]*"[^>]*>.*?</\1>', re.DOTALL)
+
+
 def readable(part: str, is_html: bool) -> str:
     if not is_html:
         return part
     body = re.sub(r"<head>.*?</head>", " ", part, flags=re.DOTALL)
+    body = MARKED.sub(" ", body)
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 

@@ -113,6 +113,24 @@ def test_a_file_name_that_is_not_utf8_is_filed_with_the_bytes_replaced(
         assert "\ufffd" in sent["filename"]
 
 
+def test_a_quote_in_a_file_name_is_filed_as_the_quote_the_browser_escaped(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Browsers (the HTML standard's form encoding, Chromium and Firefox alike) send a
+    ``"`` in a file name as ``%22``, and nothing else of it escaped: ``a "q" 見積.txt``
+    was filed as ``a %22q%22 見積.txt``. A name's own ``%`` is sent as it is."""
+
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        files = [("a %22q%22 見積.txt".encode(), b"x"), (b"100%.txt", b"y")]
+        return (await _send_files(client, files)).status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 303
+        [row] = inbox_rows(r.app)
+        sent = json.loads(inbox_raw(r.app, row.id))["files"]
+    assert [f["filename"] for f in sent] == ['a "q" 見積.txt', "100%.txt"]
+
+
 @pytest.mark.parametrize("locale", ["ja", "en"])
 @pytest.mark.parametrize(
     "content_type",

@@ -97,3 +97,14 @@ def test_the_page_scanner_bites() -> None:
     """An English sentence on a Japanese page is found, and Japanese on an English one."""
     assert findings("送信しました。 Thank you for your request.", "ja")
     assert findings("Your request was sent. 送信しました", "en")
+
+
+def test_only_what_is_marked_as_another_language_is_left_out() -> None:
+    """The switch's "English" (marked ``lang="en"``) is not a slip on a Japanese page;
+    an English sentence beside it, unmarked, still is; the page's own ``lang`` hides
+    nothing."""
+    page = (
+        '<html lang="ja"><body><a href="/?lang=en" lang="en">English</a>'
+        "<p>Thank you for your request.</p></body></html>"
+    )
+    assert findings(readable(page, True), "ja") == ["Thank you for your request"]

@@ -13,6 +13,7 @@ from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.scheduling import workload
 from gateway.web.board_view import CARDS_PER_CELL, CLOSED_DAYS, COLUMNS, build_lanes, panels
+from gateway.web.ticket_pages import NOBODY
 from gateway.web.visit import ctx_of, members_only, page, visitor
 from store import ticket_query
 
@@ -40,6 +41,7 @@ async def board(request: web.Request) -> web.Response:
             "lanes": build_lanes(cells, catalog, filled, ctx.settings, now, locale),
             "panels": panels(figures, catalog, ctx.settings, locale),
             "closed_days": CLOSED_DAYS,
+            "nobody": NOBODY,  # the "(not filed)" lane's entry in the list's links
         }
         view = (key, values)
         ctx.memo["board"] = view

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from gateway.core.errors import TransientError
+from gateway.core.i18n import LOCALES
 from gateway.web import language, posted
 from gateway.web.keys import same, sign
 from gateway.web.visit import (
@@ -54,6 +55,8 @@ HEADERS = {
 # Behind https only (a browser told this keeps to https for a year, so never for a local
 # http:// gateway). Not includeSubDomains: the domain's other hosts are not ours to decide.
 HSTS = "max-age=31536000"
+LANG_COOKIE = "tg_lang"  # the language chosen with the switch
+LANG_FOR = 365 * 24 * 3600  # seconds: a browser keeps its reader's choice for a year
 
 
 async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -114,8 +117,11 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     token = request.cookies.get(SESSION_COOKIE, "")
     email = await ctx.read(web_auth.session_member, token, ctx.now()) if token else None
     member = ctx.member(email)
+    asked = request.query.get(language.PARAM, "")  # the switch's link
+    kept = request.cookies.get(LANG_COOKIE, "")
     request[VISITOR] = Visitor(
         locale=language.choose(
+            asked if asked in LOCALES else kept,
             member.locale if member else "",
             request.headers.get("Accept-Language", ""),
             ctx.settings.gateway.locale,
@@ -125,6 +131,16 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
         session_token=token if member else "",
     )
     response = await handler(request)
+    if asked in LOCALES and asked != kept:  # the choice stays for this browser
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=LANG_FOR,
+            httponly=True,
+            samesite="Lax",
+            secure=ctx.settings.web.secure,
+            path="/",
+        )
     if fresh:
         response.set_cookie(
             CSRF_COOKIE,

@@ -181,13 +181,16 @@ def _mb(ctx: WebContext) -> str:
 
 
 def _filename(sent: str) -> str:
-    """As the person named it: some clients percent-encode a UTF-8 name (RFC 5987 style)."""
+    """As the person named it: some clients percent-encode a UTF-8 name (RFC 5987 style);
+    browsers send the rest as it is but for ``"``, escaped as ``%22`` (the HTML
+    standard's multipart encoding; its CR and LF escapes stay as sent, a name of one
+    line)."""
     if sent.isascii() and re.search(r"%[89A-Fa-f][0-9A-Fa-f]", sent):
         try:
             return unquote(sent, errors="strict")
         except UnicodeDecodeError:
             return sent
-    return sent
+    return sent.replace("%22", '"')
 
 
 def _form(

@@ -69,7 +69,7 @@ def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
         name=one_line(form.get("name", ""))[:MAX_NAME],
         email=form.get("email", "").strip()[:320],
         subject=one_line(form.get("subject", ""))[:MAX_SUBJECT],
-        text=_lines(form.get("text", ""))[:MAX_TEXT],
+        text=typed_lines(form.get("text", ""))[:MAX_TEXT],
         # one-line inputs on the page: a CR/LF a client posts would start a line of its
         # own under the sheet's heading in the member's notice
         fields={
@@ -78,9 +78,10 @@ def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
     )
 
 
-def _lines(text: str) -> str:
-    """The details as lines: CR LF and a lone CR are a line break; a NUL, an escape or
-    another control character (no keyboard types one) is left out, tabs stay."""
+def typed_lines(text: str) -> str:
+    """Text typed in a box (a form's details, a member's note) as lines: CR LF and a
+    lone CR are a line break, as the box's ``maxlength`` counted them; a NUL, an escape
+    or another control character (no keyboard types one) is left out, tabs stay."""
     return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 

@@ -1,12 +1,21 @@
-"""Which language a page speaks: the member's setting, else the browser's
-Accept-Language (ja or en), else ``[gateway] locale``. Pure."""
+"""Which language a page speaks: the one chosen with the pages' switch (kept for the
+browser), else the member's setting, else the browser's Accept-Language (ja or en),
+else ``[gateway] locale``. Pure."""
 
 from __future__ import annotations
 
 from gateway.core.i18n import LOCALES
 
+# The switch names each language in itself, whatever the page's language: a reader
+# who cannot read the page's language still finds their own (never translated).
+NAMES = {"ja": "日本語", "en": "English"}
+PARAM = "lang"  # ?lang=en: the switch's link, on any page
 
-def choose(member_locale: str, accept_language: str, default: str) -> str:
+
+def choose(chosen: str, member_locale: str, accept_language: str, default: str) -> str:
+    """``chosen``: the switch's choice, from the link or the browser's cookie."""
+    if chosen in LOCALES:
+        return chosen
     if member_locale in LOCALES:
         return member_locale
     best = _from_header(accept_language)

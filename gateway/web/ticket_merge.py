@@ -101,6 +101,8 @@ def _merge(
     source = tickets.get(session, source_id)
     if source is None:
         return None
+    if source.merged_into_id == target:  # pressed twice: the first press merged it there
+        return True
     try:
         merge.merge(
             session,

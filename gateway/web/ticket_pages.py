@@ -26,14 +26,27 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.tickets import changes, event_words
-from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
+from gateway.web.intake_check import typed_lines
+from gateway.web.visit import (
+    MAX_NOTE,
+    ctx_of,
+    members_only,
+    page,
+    path_id,
+    see_other,
+    visitor,
+)
 from store import action_runs, ticket_query, tickets
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
+MAX_SEARCH = 200  # characters of the search read, and the box's maxlength: 9 bytes each
+# at most in the URL, far below aiohttp's 8190-byte request line
 STATES = ("new", "open", "pending", "closed", "active")
 CLOSE_REASONS = tuple(r.value for r in CloseReason)
-NOBODY = "-"  # the assignee filter's value for the tickets nobody has, as on the CLI
+# the assignee and entry filters' value for the tickets nobody has / of no entry, as on
+# the CLI (``--assignee -``, ``--catalog -``); the board's "(not filed)" lane links with it
+NOBODY = "-"
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
 
 
@@ -49,11 +62,11 @@ async def ticket_list(request: web.Request) -> web.Response:
     closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
     query = ticket_query.TicketQuery(
         state=state if state in STATES else None,
-        assignee=_assignee(q.get("assignee", "")),
+        assignee=_none_or(q.get("assignee", "")),
         requester=q.get("requester") or None,
-        catalog=q.get("catalog") or None,
+        catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
-        search=q.get("q", "")[:200],
+        search=q.get("q", "")[:MAX_SEARCH],
         closed_since=ctx.now() - timedelta(days=closed_days) if closed_days else None,
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
@@ -80,13 +93,14 @@ async def ticket_list(request: web.Request) -> web.Response:
             "closed_days": closed_days,
             "priorities": PRIORITIES,
             "params": params,
+            "max_search": MAX_SEARCH,
         },
     )
 
 
-def _assignee(asked: str) -> str | None:
-    """The assignee filter as the query reads it: ``-`` (the CLI's ``--assignee -``)
-    is the tickets nobody has, empty is anyone's."""
+def _none_or(asked: str) -> str | None:
+    """An assignee or entry filter as the query reads it: ``-`` (the CLI's
+    ``--assignee -``) is the tickets nobody has or of no entry, empty is any."""
     if asked == NOBODY:
         return ""
     return asked or None
@@ -195,7 +209,7 @@ async def act(request: web.Request) -> web.Response:
     posted = await request.post()
     action = str(posted.get("action", ""))
     reason = str(posted.get("reason", "resolved"))
-    note = str(posted.get("note", "")).strip()[:10_000]
+    note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
     if action not in ("assign_me", "pending", "open", "close", "note", "approve"):
         raise web.HTTPBadRequest()
     if action == "close" and reason not in CLOSE_REASONS:
@@ -243,6 +257,8 @@ def _act(
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
                 action, TicketState.CLOSED
             )
+            if ticket.state == target.value:  # pressed twice: the first press did it
+                return True
             changes.change_state(
                 session,
                 ticket,

@@ -13,8 +13,9 @@ from yarl import URL
 
 from gateway.config.settings import Member
 from gateway.core.model import MAX_ID
-from gateway.web import pages
+from gateway.web import language, pages
 from gateway.web.context import WebContext
+from gateway.web.intake_check import typed_lines
 
 CTX = web.AppKey("ctx", WebContext)
 SESSION_COOKIE = "tg_session"
@@ -22,6 +23,7 @@ NEXT_COOKIE = "tg_next"  # the page a member asked for before signing in
 NEXT_FOR = 3600  # seconds it is remembered: time enough to fetch the mailed link
 CSRF_COOKIE = "tg_csrf"
 CSRF_FIELD = "csrf"
+MAX_NOTE = 10_000  # the ticket page's note box: its maxlength, line breaks counted as one
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -65,9 +67,22 @@ def page(
             "csrf_field": CSRF_FIELD,
             "path": request.path,
             "timezone": ctx_of(request).settings.gateway.timezone,
+            "switch": _switch(request, v.locale),
         },
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def _switch(request: web.Request, locale: str) -> list[tuple[str, str, str]]:
+    """The header's links to this page in the other languages: (href, locale, name).
+    None on a page that answers a POST: a link cannot send the form again."""
+    if request.method != "GET":
+        return []
+    return [
+        (str(request.rel_url.update_query({language.PARAM: other})), other, name)
+        for other, name in language.NAMES.items()
+        if other != locale
+    ]
 
 
 def path_id(request: web.Request, name: str) -> int:
@@ -110,20 +125,20 @@ def own_path(location: str) -> bool:
 def members_only(handler: Handler) -> Handler:
     """A page for members: others are sent to the sign-in page, and back to this page
     once signed in (a GET: the page a pasted link or a bookmark named; a POST: the
-    ticket page it was sent from). A note sent after the session ended is shown on
-    the sign-in page to be copied, not lost."""
+    ticket page it was sent from). A button pressed after the session ended (close,
+    merge, a note) gets the sign-in page saying that nothing was done, with a note
+    shown there to be copied, not lost; a bare trip to sign-in and back to the
+    unchanged ticket looked like the change had been made."""
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         if visitor(request).signed_in:
             return await handler(request)
         back = request.path_qs if request.method == "GET" else _ticket_page(request.path)
-        note = ""
-        if request.method == "POST":
-            note = str((await request.post()).get("note", "")).strip()[:10_000]
-        if note:
-            answer: web.StreamResponse = page(
-                request, "sign_in.html.j2", {"kept_note": note}, status=401
-            )
+        answer: web.StreamResponse
+        if request.method == "POST":  # a button pressed: say that it did nothing
+            note = typed_lines(str((await request.post()).get("note", ""))).strip()[:MAX_NOTE]
+            said = {"kept_note": note} if note else {"nothing_done": True}
+            answer = page(request, "sign_in.html.j2", said, status=401)
         else:
             answer = see_other("/sign-in")
         if back and len(back) <= 1000:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from gateway.config.settings import Settings
 
 STATES = ("new", "open", "pending", "closed")
-NOBODY = "-"  # --assignee -: the tickets nobody has
+NOBODY = "-"  # --assignee -: the tickets nobody has; --catalog -: those of no entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,9 @@ FILTERS = (
     ),
     # who asked: the requester's address, in any case
     Filter("--requester", "requester", "EMAIL", N_("the requester's e-mail address")),
-    # the catalog entry's id (what /category and --json say)
-    Filter("--catalog", "catalog", "ENTRY", N_("a catalog entry's id")),
+    # the catalog entry's id (what /category and --json say), or - for none (the board's
+    # "(not filed)" lane)
+    Filter("--catalog", "catalog", "ENTRY", N_("a catalog entry's id, {none}: none", none=NOBODY)),
     # how urgent (gateway.core.priority)
     Filter("--priority", "priority", "LEVEL", N_("low, normal, high, urgent"), LEVELS),
     # every word in the subject or text of a message that came in; Japanese substrings
@@ -90,6 +91,8 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
             said.warn(N_("no member {name!r}", name=values["assignee"]))
             return EX_USAGE
         values["assignee"] = member
+    if values.get("catalog") == NOBODY:
+        values["catalog"] = ""
     query = ticket_query.TicketQuery(**values, limit=None, oldest_first=True)
     with reading(settings) as app, transaction(app.sessions, read_only=True) as s:
         rows, _ = ticket_query.find(s, query)

@@ -1,0 +1,106 @@
+"""The pages' language switch: a link in every page's header to the same page in the
+other language, for the requester on a shared PC or a company PC set up in a language
+they do not read, and the member who wants the team's pages in another one. The choice
+is kept for the browser (a cookie) and comes before the member's setting and the
+browser's languages."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from tests.support.databases import sqlite_only
+from tests.support.mails import mail
+from tests.support.pipeline import deliver
+from tests.support.web import rig, sign_in
+
+JA = {"Accept-Language": "ja,en;q=0.5"}
+SWITCH = re.compile(r'<a href="([^"]+)" lang="(\w+)" hreflang="\w+"[^>]*>([^<]+)</a>')
+
+
+def _lang(page: str) -> str:
+    found = re.search(r'<html lang="(\w+)"', page)
+    assert found
+    return found.group(1)
+
+
+def _switch(page: str) -> tuple[str, str, str]:
+    [(href, lang, name)] = SWITCH.findall(page)
+    return html.unescape(href), lang, name
+
+
+@sqlite_only
+def test_a_requester_switches_the_form_to_the_other_language_and_it_stays(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> list[Any]:
+        start = await (await client.get("/new/vpn", headers=JA)).text()
+        href, lang, name = _switch(start)
+        switched = await client.get(href, headers=JA)
+        later = await (await client.get("/", headers=JA)).text()
+        back_href = _switch(later)[0]
+        back = await (await client.get(back_href, headers=JA)).text()
+        odd = await client.get("/?lang=fr", headers=JA)
+        return [
+            _lang(start),
+            (href, lang, name),
+            _lang(await switched.text()),
+            "tg_lang=en" in switched.headers.get("Set-Cookie", ""),
+            _lang(later),
+            back_href,
+            _lang(back),
+            _lang(await odd.text()),
+        ]
+
+    with rig(settings, clock) as r:
+        seen = r.serve(scenario)
+    assert seen == [
+        "ja",
+        ("/new/vpn?lang=en", "en", "English"),  # the language named in itself
+        "en",
+        True,
+        "en",  # kept: the next page without the link is English too
+        "/?lang=ja",
+        "ja",
+        "ja",  # not one of ours: the last choice stands
+    ]
+
+
+@sqlite_only
+def test_a_members_choice_comes_before_the_setting_and_keeps_the_filters(
+    settings: Settings, clock: FakeClock
+) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> list[Any]:
+        await sign_in(client, r, "ops2@example.test")  # locale = "ja" in [[members]]
+        mine = await (await client.get("/tickets?state=new&q=VPN")).text()
+        href = _switch(mine)[0]
+        there = await (await client.get(href)).text()
+        ticket = await (await client.get("/tickets/1")).text()
+        return [_lang(mine), href, _lang(there), "1 ticket<" in there, _lang(ticket)]
+
+    with rig(settings, clock) as r:
+        deliver(r.app, mail(subject="VPN does not connect"))
+        seen = r.serve(scenario)
+    assert seen == ["ja", "/tickets?state=new&q=VPN&lang=en", "en", True, "en"]
+
+
+@sqlite_only
+def test_a_page_that_answers_a_post_offers_no_switch(settings: Settings, clock: FakeClock) -> None:
+    """A link cannot send the form again: the page of a form sent with errors has no
+    switch (it would open an empty form), the form's own page has."""
+
+    async def scenario(client: TestClient[Any, Any]) -> str:
+        from tests.support.web import form_of
+
+        csrf, token = await form_of(client, "vpn")
+        sent = {"csrf": csrf, "form_token": token, "email": "nope", "subject": "x"}
+        return await (await client.post("/new/vpn", data=sent, headers=JA)).text()
+
+    with rig(settings, clock) as r:
+        page = r.serve(scenario)
+    assert 'id="error-email"' in page and SWITCH.findall(page) == []
