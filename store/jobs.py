@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,15 @@ def claim(
 def ran_at(session: Session, job: str, period: str) -> datetime | None:
     """When ``job`` ran for ``period``, or None when it never did."""
     stmt = select(JobRun.ran_at).where(JobRun.job == job, JobRun.period == period)
+    return session.scalar(stmt)
+
+
+def last_ran(session: Session, job: str, *, besides: str) -> datetime | None:
+    """When ``job`` last ran for a period whose key does not start with ``besides``
+    (the digest's runs by hand), or None when it never did."""
+    stmt = select(func.max(JobRun.ran_at)).where(
+        JobRun.job == job, JobRun.period.not_like(f"{besides}%")
+    )
     return session.scalar(stmt)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gateway.core.business_hours import HORIZON_DAYS, Calendar, add, between
@@ -213,3 +213,68 @@ def test_measuring_adds_up_and_never_exceeds_the_wall_clock(
 @given(STARTS, DURATIONS)
 def test_around_the_clock_is_the_wall_clock(start: datetime, d: timedelta) -> None:
     assert add(BERLIN_ALWAYS, start, d) == start + d
+
+
+# ---------------------------------------------------------------- a range's end in the gap
+
+# A night shift whose hours begin and end at 02:30: on the spring-forward night the clocks
+# jump from 02:00 to 03:00, so 02:30 never happens. The range stops (or starts) as the
+# clocks jump, never half an hour past it on a wall clock that reads 03:30.
+NY_GAP = Calendar("America/New_York", (((0, 150), (240, 360)),) * 7)  # 00:00–02:30, 04:00–06:00
+NY_FROM_GAP = Calendar("America/New_York", (((150, 360),),) * 7)  # 02:30–06:00
+
+
+def nyc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=NEW_YORK)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("cal", "start", "duration", "due"),
+    [
+        # 00:00 EST … the jump is all of the first range that night: two real hours, and
+        # a deadline that uses them up falls as it closes (the clocks then read 03:00)
+        (NY_GAP, nyc(2026, 3, 8, 0, 0), 2 * H, nyc(2026, 3, 8, 3, 0)),
+        (NY_GAP, nyc(2026, 3, 8, 0, 0), 2 * H + 15 * M, nyc(2026, 3, 8, 4, 15)),
+        # the shift that "starts at 02:30" starts when the clocks read 03:00
+        (NY_FROM_GAP, nyc(2026, 3, 8, 0, 0), 10 * M, nyc(2026, 3, 8, 3, 10)),
+        (NY_FROM_GAP, nyc(2026, 3, 8, 0, 0), 3 * H, nyc(2026, 3, 8, 6, 0)),
+        # any other night: the whole ranges
+        (NY_GAP, nyc(2026, 3, 9, 0, 0), 2 * H + 15 * M, nyc(2026, 3, 9, 2, 15)),
+        (NY_FROM_GAP, nyc(2026, 3, 9, 0, 0), 10 * M, nyc(2026, 3, 9, 2, 40)),
+    ],
+)
+def test_a_range_that_ends_or_starts_in_the_gap_stops_as_the_clocks_jump(
+    cal: Calendar, start: datetime, duration: timedelta, due: datetime
+) -> None:
+    got = add(cal, start, duration)
+    assert got == due.astimezone(UTC), (got.astimezone(NEW_YORK), due)
+    assert between(cal, start, got) == duration
+
+
+def _on_the_wall(cal: Calendar, at: datetime) -> bool:
+    """Whether the team's clocks at ``at`` read a time inside one of its ranges (the
+    range it ends, for an instant that closes one: a deadline may be its last minute)."""
+    local = (at - M).astimezone(cal.zone)
+    minute = local.hour * 60 + local.minute
+    return any(a <= minute < b for a, b in cal.week[local.weekday()])
+
+
+# whole minutes of the days around New York's spring change (2026-03-08), and any others
+NEAR_SPRING = st.integers(0, 3 * 24 * 60).map(
+    lambda m: datetime(2026, 3, 7, tzinfo=UTC) + timedelta(minutes=m)
+)
+SHORT = st.integers(1, 12 * 60).map(lambda m: timedelta(minutes=m))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([NY_GAP, NY_FROM_GAP, NY_NIGHTS, BERLIN_SUNDAYS, JP]),
+    st.one_of(NEAR_SPRING, STARTS),
+    st.one_of(SHORT, DURATIONS),
+)
+@example(NY_GAP, nyc(2026, 3, 8, 0, 0), 2 * H + 15 * M)  # 03:15 EDT is outside its hours
+def test_a_deadline_reads_as_working_time_on_the_teams_clocks(
+    cal: Calendar, start: datetime, d: timedelta
+) -> None:
+    if d:  # the minute before it is one the team's clocks show inside its hours
+        assert _on_the_wall(cal, add(cal, start, d))

@@ -14,7 +14,7 @@ import pytest
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.scheduling import scheduler
-from gateway.scheduling.rules import Job, previous_digest
+from gateway.scheduling.rules import Job, next_digest, previous_digest
 from store import jobs
 from store.db import transaction
 from tests.support.pipeline import outbox, text_of
@@ -124,3 +124,26 @@ def test_a_digest_in_a_shifted_hour_is_mailed_once(
         assert len(outbox(app, "weekly_digest")) == 1
     finally:
         app.close()
+
+
+@pytest.mark.parametrize(
+    ("zone", "spec", "due"),
+    [
+        # 02:30 never happens on 2026-03-08 in New York: the digest goes as the clocks
+        # jump to 03:00 EDT (07:00 UTC), not half an hour later
+        ("America/New_York", "sun 02:30", datetime(2026, 3, 8, 7, 0, tzinfo=UTC)),
+        ("Europe/Berlin", "sun 02:15", datetime(2026, 3, 29, 1, 0, tzinfo=UTC)),
+        # the hour said twice in autumn: the first time
+        ("Europe/Berlin", "sun 02:30", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        ("Asia/Tokyo", "sun 02:30", datetime(2026, 3, 7, 17, 30, tzinfo=UTC)),  # no DST
+    ],
+)
+def test_a_digest_time_the_clocks_skip_is_due_as_they_jump(
+    zone: str, spec: str, due: datetime
+) -> None:
+    tz = ZoneInfo(zone)
+    assert next_digest(due - timedelta(seconds=1), spec, tz) == due
+    run = previous_digest(due, spec, tz)
+    assert run is not None and run.at == due
+    before = previous_digest(due - timedelta(seconds=1), spec, tz)
+    assert before is not None and before.period != run.period

@@ -17,17 +17,18 @@ They walk the team's local days one by one (linear in the days spanned). Each
 working range of a day is turned into two real instants in the team's zone, so
 a range on a day that changes clocks counts the time that really passes (a
 00:00–24:00 day is 23 or 25 hours long then), and a range may end at 24:00
-(the next day's midnight). A walk stops after :data:`HORIZON_DAYS` days; what
-is left past it counts as wall-clock time, so an absurd target gives a far-off
-deadline instead of a loop. A calendar with no working time at all is refused
-when it is built (:class:`Calendar`), so the walk always moves.
+(the next day's midnight). A time the clocks skip in spring is the instant they
+jump (:func:`wall_instant`, which the digest's schedule uses too). A walk stops
+after :data:`HORIZON_DAYS` days; what is left past it counts as wall-clock time, so
+an absurd target gives a far-off deadline instead of a loop. A calendar with no
+working time at all is refused when it is built (:class:`Calendar`), so the walk always moves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
@@ -85,8 +86,35 @@ def _instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
     """The real instant of local ``day`` at ``minute`` (1440: the next midnight)."""
     if minute == MINUTES_PER_DAY:
         day, minute = day + timedelta(days=1), 0
-    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
-    return local.astimezone(UTC)
+    return wall_instant(datetime.combine(day, time(minute // 60, minute % 60)), zone)
+
+
+def wall_instant(wall: datetime, zone: tzinfo) -> datetime:
+    """The real instant (UTC) at which the clocks of ``zone`` read the naive ``wall``.
+
+    A time the clocks read twice (the hour repeated in autumn) is the first time.
+    A time they never read (skipped in spring: 02:30 when 02:00 jumps to 03:00) is
+    the instant they jump: a working range that closes at 02:30 that night closes
+    then, not at 03:30 (where PEP 495's reading of ``fold=0`` puts it, half an hour
+    the team's clocks show outside its hours), and one that opens at 02:30 opens at
+    03:00. Gaps are found by the round trip; the jump by halving, in whole seconds."""
+    local = wall.replace(tzinfo=zone, fold=0)
+    after = local.astimezone(UTC)
+    if after.astimezone(zone).replace(tzinfo=None) == wall:
+        return after  # the clocks read it
+    # In the gap: fold=1 gives the instant before the jump (the old offset), fold=0 the
+    # one after; the jump is the first instant in between whose offset is the new one.
+    lo, hi = local.replace(fold=1).astimezone(UTC), after
+    if hi < lo:
+        lo, hi = hi, lo
+    new = hi.astimezone(zone).utcoffset()
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) // 2
+        if mid.astimezone(zone).utcoffset() == new:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _windows(cal: Calendar, day: date, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:

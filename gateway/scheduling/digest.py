@@ -15,7 +15,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
@@ -45,6 +45,7 @@ OLDEST = 10  # tickets in the managers' "oldest" list
 # at four lines each a mail that still reads on a phone.
 DIGEST_LISTED = 50
 CANDIDATES = 10  # fallback-report terms in the managers' summary
+MANUAL = "manual-"  # the period key of a digest asked for by hand while digests are off
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ def manual_run(now: datetime, tz: tzinfo) -> DigestRun:
     first = last - rules.WEEK + timedelta(days=1)
     return DigestRun(
         at=now,
-        period=f"manual-{last.isoformat()}",
+        period=f"{MANUAL}{last.isoformat()}",
         since=datetime.combine(first, time(0, 0), tzinfo=tz),
         until=now,
         week=weeks.span_week(first, last),
@@ -150,13 +151,24 @@ def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
     Only the latest scheduled week is considered, so after downtime the missed
     digest goes out once at start, not once per missed week."""
     run = rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
-    if run is None:
+    if run is None or _stepped_back(session, run):
         return []
     ids = send_run(session, ctx, now, run)
     if ids is None:  # claimed already: sent by an earlier pass or by hand
         return []
     log.info("digest %s: %d mail(s) queued", run.label, len(ids))
     return ids
+
+
+def _stepped_back(session: Session, run: DigestRun) -> bool:
+    """Whether a scheduled digest was already sent at or after ``run``'s time: the host's
+    clock stepped back (an NTP correction) over a digest just sent, into a week whose
+    own was never sent (a fresh site's first week, a week the daemon was down). That
+    older week is past; sending it now would be a second digest within minutes."""
+    last = jobs.last_ran(session, Job.DIGEST, besides=MANUAL)
+    if last is None:
+        return False
+    return (last if last.tzinfo else last.replace(tzinfo=UTC)) >= run.at
 
 
 def _ref(

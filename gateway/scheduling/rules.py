@@ -24,7 +24,7 @@ from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core import weeks
-from gateway.core.business_hours import Calendar
+from gateway.core.business_hours import Calendar, wall_instant
 from gateway.core.i18n import Msg
 
 WEEK = timedelta(days=7)
@@ -48,7 +48,7 @@ class Job(enum.StrEnum):
 class DigestRun:
     """One scheduled digest: when it was due and the week it covers."""
 
-    at: datetime  # the scheduled instant (aware)
+    at: datetime  # the scheduled instant (aware, UTC)
     # The run's key in job_runs and the outbox: the ISO week of the scheduled day
     # ("2026-W10" for Monday 2026-03-02). Never shown: it stays what it was when rows
     # were first written with it, so an upgrade neither repeats nor skips a digest.
@@ -63,8 +63,12 @@ class DigestRun:
 
 
 def _local(day: date, at: tuple[int, int], tz: tzinfo) -> datetime:
-    """Wall-clock time on ``day`` in ``tz``: built from the date, so DST never shifts it."""
-    return datetime.combine(day, time(at[0], at[1]), tzinfo=tz)
+    """The instant (aware, UTC) of wall-clock time ``at`` on ``day`` in ``tz``: built from
+    the date, so DST never shifts it; a time the clocks skip is when they jump, a time
+    they say twice the first one (:func:`gateway.core.business_hours.wall_instant`).
+    UTC, not ``tz``: a local time in the repeated hour compares unequal to every
+    instant of another zone (PEP 495), the very one it is."""
+    return wall_instant(datetime.combine(day, time(at[0], at[1])), tz)
 
 
 def previous_digest(now: datetime, spec: str, tz: tzinfo) -> DigestRun | None:
