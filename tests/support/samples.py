@@ -105,6 +105,15 @@ SAMPLES: list[v.View] = [
         (v.RefusedValue("数量", "数量", "たくさん", N_("not a number"), "1", asked=True),),
         (v.FieldRequest("数量", "数量", "1"), v.FieldRequest("hostname", "端末名", "PC-0123")),
     ),
+    v.FieldsRefused(  # numbers outside the field's min and max
+        TEAM,
+        ALICE,
+        T42,
+        (
+            v.RefusedValue("数量", "数量", "-1", N_("must be at least {least}", least="0"), "1"),
+            v.RefusedValue("席数", "席数", "900", N_("must be at most {most}", most="500"), "1"),
+        ),
+    ),
     v.NewTicket(TEAM, OPS, MINE, BRIEF),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
     v.OpsReply(TEAM, ALICE, T42, OPS, "証明書を更新しました。", CLOSED),
