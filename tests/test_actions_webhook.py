@@ -121,6 +121,25 @@ def test_a_complete_sheet_from_mail_is_delivered_once_signed(
 
 
 @sqlite_only
+def test_a_key_saved_by_notepad_signs_without_its_byte_order_mark(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
+) -> None:
+    """Windows Notepad starts the key file with a UTF-8 byte-order mark; kept, it was
+    part of the key and every signature failed at the receiver with no hint why."""
+    app = webhook_app(settings, clock, tmp_path, hooks.url())
+    try:
+        (tmp_path / "hook.secret").write_bytes(b"\xef\xbb\xbf" + SECRET + b"\r\n")
+        assert deliver(app, REQUEST).ticket_id is not None
+        [done] = drain(app)
+        assert done.step == Step.SUCCEEDED
+        [got] = hooks.deliveries
+        expected = "sha256=" + hmac.new(SECRET, got.body, hashlib.sha256).hexdigest()
+        assert got.headers[SIGNATURE_HEADER] == expected
+    finally:
+        app.close()
+
+
+@sqlite_only
 def test_5xx_is_tried_again_with_backoff_then_succeeds(
     settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
 ) -> None:

@@ -51,6 +51,22 @@ def test_a_password_that_is_not_ascii_logs_in(app: App, server: Dovecot, tmp_pat
 
 
 @sqlite_only
+def test_a_password_file_saved_by_notepad_logs_in(
+    app: App, server: Dovecot, tmp_path: Path
+) -> None:
+    """A leading UTF-8 byte-order mark (Windows Notepad) is not part of the password."""
+    context = ssl.create_default_context(cafile=str(server.certs.ca))
+    with IMAPClient("127.0.0.1", server.imaps_port, ssl=True, ssl_context=context) as person:
+        person.plain_login(USER, SECRET)
+        person.append("INBOX", mail("über den Drucker"))
+    secret = tmp_path / "password"
+    secret.write_bytes(b"\xef\xbb\xbf" + SECRET.encode() + b"\r\n")
+    account = server.account(USER, password_file=secret)
+    with ImapPoller(account, app.settings, app.sessions, app.clock) as p:
+        assert p.poll_once() == 1
+
+
+@sqlite_only
 def test_a_wrong_password_that_is_not_ascii_is_a_refused_login(
     app: App, server: Dovecot, tmp_path: Path
 ) -> None:

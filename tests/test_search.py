@@ -116,3 +116,21 @@ def test_a_company_is_found_however_its_form_is_written(app: App) -> None:
     assert _find(app, "(有)山田") == [other.ticket_id]
     assert _find(app, "山田製作所") == sorted([*every, other.ticket_id], reverse=True)
     assert _find(app, "株式会社") == every  # the form alone, too
+
+
+def test_a_katakana_word_ending_inside_a_term_is_found_in_both_spellings(app: App) -> None:
+    """The catalog folds the ー that ends a katakana word wherever the word stands
+    (gateway.core.text.long_vowels_folded): サーバー室 is サーバ室. Search follows the
+    same rule, both ways, in either width; a ー inside a katakana run is not optional."""
+    short = deliver(app, mail(subject="サーバ室の空調", body="暑いです。\n"))
+    long_ = deliver(app, mail(subject="障害", body="コンピューター室とサーバー室が停電。\n"))
+    narrow = deliver(app, mail(subject="ｻｰﾊﾞ室", body="施錠。\n"))
+    run = deliver(app, mail(subject="サーバラック室", body="増設。\n"))
+    rooms = sorted([short.ticket_id, long_.ticket_id, narrow.ticket_id], reverse=True)
+    assert _find(app, "サーバー室") == rooms
+    assert _find(app, "サーバ室") == rooms
+    assert _find(app, "ｻｰﾊﾞｰ室") == rooms
+    assert _find(app, "コンピュータ室") == [long_.ticket_id]
+    assert _find(app, "サーバ室 空調") == [short.ticket_id]
+    assert run.ticket_id not in (_find(app, "サーバー室") or [])
+    assert _find(app, "サーバーラック室") == []  # inside a run the ー is written or not

@@ -224,6 +224,31 @@ def test_starttls_with_verification_and_auth(
     assert len(got.received) == 1
 
 
+def test_a_relay_password_saved_by_notepad_still_logs_in(
+    app: App, relay: OutboundSettings, tls_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Windows Notepad starts the file with a UTF-8 byte-order mark; kept, it was part of
+    the password and the relay refused it with no hint why. It is not part of it."""
+    (tmp_path / "relay.password").write_bytes(b"\xef\xbb\xbfs3cret\r\n")
+    secure = replace(
+        relay,
+        tls="starttls",
+        ca_file=tls_files[0],
+        username="gw",
+        password_file=tmp_path / "relay.password",
+    )
+    _request(app)
+    with sink(
+        relay.port,
+        tls_context=server_context(tls_files),
+        require_starttls=True,
+        authenticator=password_checker("gw", "s3cret"),
+        auth_required=True,
+    ) as got:
+        assert len(_sender(app, secure).drain().sent) == 1
+    assert len(got.received) == 1
+
+
 def test_implicit_tls(app: App, relay: OutboundSettings, tls_files: tuple[Path, Path]) -> None:
     secure = replace(relay, tls="implicit", ca_file=tls_files[0])
     _request(app)

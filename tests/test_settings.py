@@ -108,3 +108,13 @@ def test_the_same_member_or_mailbox_twice_is_an_error(
     with pytest.raises(ConfigError) as err:
         load_settings(cfg)
     assert err.value.key == key and first in err.value.problem
+
+
+def test_a_secret_file_saved_by_notepad_loses_its_byte_order_mark(tmp_path: Path) -> None:
+    """Windows Notepad starts a UTF-8 file with a byte-order mark, invisible in every
+    editor; kept, it was three bytes of the key (and reply addresses made elsewhere
+    with the same key stopped working). A leading one is not part of the secret."""
+    (tmp_path / "secret.key").write_bytes(b"\xef\xbb\xbf" + KEY.encode() + b"\r\n")
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text('[gateway]\nsecret_file = "secret.key"\n')
+    assert load_settings(cfg).gateway.secret == KEY.encode()

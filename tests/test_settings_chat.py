@@ -40,6 +40,22 @@ def test_socket_mode_tokens_from_files_and_the_environment(
     assert BOT not in repr(s)  # tokens stay out of logs and tracebacks
 
 
+def test_a_token_file_saved_by_notepad_loses_its_byte_order_mark(tmp_path: Path) -> None:
+    """A leading UTF-8 byte-order mark (Windows Notepad writes one) is not part of the
+    token: kept, Slack refused the token and nothing said why."""
+    (tmp_path / "bot.token").write_bytes(b"\xef\xbb\xbf" + BOT.encode() + b"\r\n")
+    (tmp_path / "app.token").write_bytes(b"\xef\xbb\xbf" + APP.encode())
+    s = load_toml(
+        tmp_path,
+        LOCAL,
+        MEMBER,
+        '[chat.slack]\nbot_token_file = "bot.token"\napp_token_file = "app.token"\n'
+        'channel = "C0NOTICE1"\n[chat.slack.members]\nU0OPS0001 = "ops@example.test"\n',
+    )
+    assert s.chat.slack is not None
+    assert (s.chat.slack.bot_token, s.chat.slack.app_token) == (BOT, APP)
+
+
 def test_http_mode_needs_a_signing_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT)
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)

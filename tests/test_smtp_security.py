@@ -200,6 +200,14 @@ def test_users_file_formats(tmp_path: Path) -> None:
             load_users(bad, "<test>")
 
 
+def test_a_users_file_saved_by_notepad_keeps_its_first_login(tmp_path: Path) -> None:
+    """Windows Notepad starts the file with a UTF-8 byte-order mark; kept, it was part
+    of the first line's login, which then never matched."""
+    path = tmp_path / "users"
+    path.write_bytes(b"\xef\xbb\xbfrelay:{PLAIN}open sesame\r\n")
+    assert load_users(path, "<test>").check("relay", b"open sesame")
+
+
 def test_an_unknown_login_costs_what_a_wrong_password_costs(tmp_path: Path) -> None:
     """An unknown login was refused at once and a known one after scrypt (tens of
     milliseconds): timing AUTH told anyone which logins exist. Both pay scrypt now."""

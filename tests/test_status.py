@@ -434,3 +434,61 @@ def test_refusals_a_day_old_or_the_check_turned_off_are_no_problem(
     assert not health.check(settings, app.sessions, now).healthy
     off = replace(settings, health=replace(settings.health, max_failed_in_a_row=0))
     assert health.check(off, app.sessions, now).healthy
+
+
+BROKEN_CATALOG = """\
+entries:
+  - id: vpn
+    name: VPN
+    keywords: [vpn]
+    asignee: ops@example.test
+"""
+
+
+def test_a_broken_catalog_is_a_problem_among_the_rest_of_the_status(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    """A catalog with problems stopped status before it said anything (exit 78 and the
+    catalog's lines only), so a monitoring script had no health data at all. It is now
+    reported as problems, each with its line, beside the mailboxes, inbox, outbox and
+    jobs; the exit status is the configuration error's, as for a key that cannot be read."""
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    catalog = tmp_path / "catalog.yaml"
+    config = write_config(tmp_path, extra=f'[catalog]\npath = "{catalog}"\n')
+    catalog.write_text(CATALOG_OK, encoding="utf-8")
+    app = build(load_settings(config))
+    try:
+        _seed(app, SystemClock().now())
+    finally:
+        app.close()
+    catalog.write_text(BROKEN_CATALOG, encoding="utf-8")
+    running = pipe.hold_daemon_lock(tmp_path / "var")
+    request.addfinalizer(running.close)
+    assert cli.main(["--config", str(config), "status"]) == cli.EX_CONFIG
+    out = capsys.readouterr().out
+    assert out.startswith("UNHEALTHY\n"), out
+    assert f"{catalog}:5: unknown key 'asignee'" in out, out
+    assert f"{catalog}:1: " in out and "fallback" in out, out  # the file's own problem
+    assert "1 shunted inbox row(s)" in out
+    assert "inbox: 1 pending, oldest since " in out and "job digest: last run" in out
+    assert cli.main(["--config", str(config), "status", "--json"]) == cli.EX_CONFIG
+    data = json.loads(capsys.readouterr().out)
+    assert data["healthy"] is False and data["outbox"]["pending"] == 1
+    keys = [p["key"] for p in data["problems"]]
+    assert "shunted" in keys and sum(k.startswith("catalog") for k in keys) >= 2, keys
+
+
+CATALOG_OK = """\
+entries:
+  - id: vpn
+    name: VPN
+    keywords: [vpn]
+  - id: other
+    name: Other
+    fallback: true
+    manager: boss@example.test
+"""

@@ -225,3 +225,27 @@ def test_the_sheet_keeps_values_the_changed_sheet_no_longer_has(
     assert os_en.startswith("Operating system: windows-xp (not valid now: not one of windows")
     [os_ja] = [row for row in ja if row.startswith("OS:")]
     assert "windows-xp" in os_ja and "今のシートでは使えない値" in os_ja
+
+
+def test_an_optional_field_without_a_value_is_not_called_missing(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """An optional field nobody filled is no fault: the page showed it with the same
+    "missing" badge as a required one. As ``tickets show`` does, it reads "-" and
+    nothing more; a required field without a value keeps its badge, in either language."""
+    with rig(settings, clock) as r:
+        tid = deliver(
+            r.app, mail(subject="VPN がつながらない", body="接続できません。\n")
+        ).ticket_id
+        assert tid
+        pages = {lang: member_page(r, who, f"/tickets/{tid}") for lang, who in READERS.items()}
+    for lang, required, optional in (
+        ("en", "Operating system", "Client version"),
+        ("ja", "OS", "クライアントのバージョン"),
+    ):
+        sheet = _sheet(pages[lang])
+        assert f"{optional}: -" in sheet, sheet
+        [row] = [row for row in sheet if row.startswith(f"{required}:")]
+        assert row == f"{required}: {'未入力' if lang == 'ja' else 'missing'}"
+        cell = pages[lang].split('id="field-client_version">')[1].split("</td>")[0]
+        assert "badge" not in cell

@@ -40,6 +40,7 @@ from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode
 from gateway.core.i18n import Msg
 from gateway.core.proxies import ENVIRONMENT, Proxy, ProxyError, ProxySetting, proxy_for
+from gateway.core.secret_files import secret_bytes
 
 SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
@@ -53,7 +54,7 @@ def sign(secret: bytes, body: bytes) -> str:
 
 
 def read_secret(path: Path) -> bytes:
-    return path.read_bytes().strip()
+    return secret_bytes(path).strip()
 
 
 def deliver(

@@ -37,6 +37,7 @@ from gateway.core.errors import ConfigError
 from gateway.core.hosts import is_loopback
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
+from gateway.core.secret_files import secret_bytes
 
 _KEYS = frozenset(
     {
@@ -327,4 +328,4 @@ def key_weakness(path: Path) -> Msg | None:
     by the rule of every key (:mod:`gateway.core.key_strength`): the receiver trusts
     whatever carries the signature, so a short or made-up key lets anyone who tries
     the likely ones sign a request of their own. Raises OSError."""
-    return weakness(path.read_bytes().strip())
+    return weakness(secret_bytes(path).strip())

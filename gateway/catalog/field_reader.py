@@ -6,6 +6,7 @@ action's document all come from what is read here.
       - name: quantity
         type: number
         required: true
+        min: 1                       # bounds of a number, inclusive (either may go)
         label: {ja: 数量, en: Quantity}
       - name: budget
         type: choice
@@ -16,6 +17,7 @@ action's document all come from what is read here.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 import yaml
@@ -25,7 +27,7 @@ from gateway.catalog.nodes import scalar
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
 
-_FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example"})
+_FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example", "min", "max"})
 _CHOICE_KEYS = frozenset({"value", "label"})
 
 
@@ -93,7 +95,31 @@ def _field(r: Reporter, node: Any) -> Field | None:
     labels = r.names(m["label"], node, "label") if "label" in m else {}
     required = "required" in m and r.boolean(m["required"][1], "required")
     example = str(scalar(m["example"][1])) if "example" in m else ""
-    return Field(name, labels, ftype, choices, required, example, choice_labels)
+    least, most = (_bound(r, m.get(key), ftype) for key in ("min", "max"))
+    if least is not None and most is not None and least > most:
+        r.bad(m["min"][1], N_("min {least} is above max {most}", least=str(least), most=str(most)))
+        least = most = None
+    return Field(name, labels, ftype, choices, required, example, choice_labels, least, most)
+
+
+def _bound(r: Reporter, pair: Any, ftype: str) -> Decimal | None:
+    """A ``min`` or ``max``: a finite number, on a number field only (a date or a text
+    has no order a bound could mean)."""
+    if pair is None:
+        return None
+    key = str(pair[0].value)
+    if ftype != "number":
+        r.bad(pair[0], N_("{key!r} applies to number fields only", key=key))
+        return None
+    raw = str(pair[1].value) if isinstance(pair[1], yaml.ScalarNode) else ""
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        r.bad(pair[1], N_("{key} must be a number, not {value!r}", key=key, value=raw))
+        return None
+    return value
 
 
 def _choices(r: Reporter, pair: Any) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from gateway.catalog.linear import KeywordPattern
@@ -48,6 +49,9 @@ class Field:
     # a choice's name per locale ({"opex": {"ja": "運用費", "en": "Operating expense"}});
     # the value is what is stored, matched and sent to an action, the label what people read
     choice_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # a number field's bounds (``min``/``max``), inclusive; None: unbounded that way
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
     def label(self, locale: str) -> str:
         return self.labels.get(locale) or self.labels.get("en") or self.name

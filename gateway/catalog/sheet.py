@@ -166,6 +166,9 @@ def example_for(f: Field, locale: str = "en") -> str:
         return f.example
     if f.choices:
         return " / ".join(f.choice_label(c, locale) for c in f.choices)
+    if f.type == "number":  # 1, or the bound nearest to it: an example that is taken
+        least = Decimal(1) if f.minimum is None else max(Decimal(1), f.minimum)
+        return _plain(least if f.maximum is None else min(least, f.maximum))
     return _TYPE_EXAMPLES.get(f.type, "")
 
 
@@ -179,7 +182,7 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     if f.type == "email":
         return (text, None) if _EMAIL.fullmatch(text) else ("", N_("not an e-mail address"))
     if f.type == "number":
-        return _number(text)
+        return _bounded(f, *_number(text))
     if f.type == "choice":
         said = [c for c in f.choices if text in _said(f, c)]
         match = said[0] if len(said) == 1 else None  # a word two choices share says neither
@@ -280,6 +283,24 @@ def _number(text: str) -> tuple[str, Msg | None]:
     if number == number.to_integral_value():
         return str(int(number)), None
     return format(number.normalize(), "f"), None
+
+
+def _bounded(f: Field, value: str, problem: Msg | None) -> tuple[str, Msg | None]:
+    """A number outside the field's ``min``/``max`` refused, the bound named."""
+    if problem is not None:
+        return value, problem
+    if f.minimum is not None and Decimal(value) < f.minimum:
+        return "", N_("must be at least {least}", least=_plain(f.minimum))
+    if f.maximum is not None and Decimal(value) > f.maximum:
+        return "", N_("must be at most {most}", most=_plain(f.maximum))
+    return value, None
+
+
+def _plain(number: Decimal) -> str:
+    """A bound as a person writes it: 0, 500, 0.5 (not 5E+2)."""
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
+from gateway.core.secret_files import secret_text
 
 KEYS = {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
 SLACK_KEYS = {
@@ -174,7 +175,7 @@ def _secret_text(s: Section, base: Path, stem: str, default_env: str) -> str:
     path = s.path_or_none(f"{stem}_file", base)
     if path is not None:
         try:
-            return path.read_text(encoding="utf-8").strip()
+            return secret_text(path).strip()
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(
                 s.path, s.key(f"{stem}_file"), N_("cannot read: {error}", error=str(exc))

@@ -17,6 +17,7 @@ from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import MIN_BYTES, weakness
+from gateway.core.secret_files import secret_bytes
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
 # what systemd/environment.example ships: a key anyone who read the example can use
@@ -32,7 +33,7 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
         return value
     if secret_file is not None:
         try:
-            value = secret_file.read_bytes().strip()
+            value = secret_bytes(secret_file).strip()
         except OSError as exc:
             raise ConfigError(
                 s.path,
@@ -68,7 +69,7 @@ def _generated(s: Section, path: Path) -> bytes:
     try:
         if not path.exists():
             _generate(path)
-        return path.read_bytes().strip()
+        return secret_bytes(path).strip()
     except OSError as exc:
         error = exc.strerror or str(exc)
         problem = (

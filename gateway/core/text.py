@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import combinations, pairwise
 
 # Character classes (for use inside [...]), each a range list with its reason.
 HIRAGANA = "\u3040-\u309f"
@@ -69,6 +70,37 @@ def long_vowels_folded(text: str) -> str:
     the word stands. A ー inside a katakana run stays (サーバーラック: where one word
     ends is not written), as does the ー of a one-kana word (ルー)."""
     return _WORD_FINAL_LONG_VOWEL.sub("", text) if "ー" in text else text
+
+
+MAX_WORD_ENDS = 3  # word ends whose spellings are all combined; past that, all or none
+
+
+def long_vowel_spellings(term: str) -> list[str]:
+    """Every spelling of ``term`` (normalised) that :func:`long_vowels_folded` folds to
+    the same string, folded form first: サーバー室 and サーバ室 give both. What a substring
+    search looks for in text stored as written, so it follows the catalog's rule both
+    ways. A word ending the term gets no ー: the folded form is a substring of both
+    spellings there (サーバ is in サーバー). Past :data:`MAX_WORD_ENDS` inner word ends,
+    only the folded form and the one with every ー written."""
+    folded = long_vowels_folded(term)
+    ends = [m.end() for m in _INNER_WORD_END.finditer(folded)]
+    if len(ends) > MAX_WORD_ENDS:
+        choices = [(), tuple(ends)]
+    else:
+        choices = [c for k in range(len(ends) + 1) for c in combinations(ends, k)]
+    out = []
+    for chosen in choices:
+        spelling = "".join(
+            folded[a:b] + ("ー" if b in chosen else "")
+            for a, b in pairwise([0, *ends, len(folded)])
+        )
+        if long_vowels_folded(spelling) == folded:  # the rule decides, not this sketch
+            out.append(spelling)
+    return list(dict.fromkeys(out))
+
+
+# the end of a katakana word of two or more kana inside a term, where ー may be written
+_INNER_WORD_END = re.compile(f"[{_KATAKANA_LETTER}]{{2}}(?<!ー)(?=[^{_KATAKANA_LETTER}])")
 
 
 def keyword_form(term: str) -> str:

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
 from gateway.core.i18n import Msg
+from gateway.core.secret_files import secret_text
 from gateway.outbound import failures, maildir
 from store.outbox import DueMail
 
@@ -184,7 +185,7 @@ def read_password(settings: OutboundSettings) -> str:
     if settings.password_file is None:
         raise RelayDown(failures.no_password())
     try:
-        return settings.password_file.read_text(encoding="utf-8").rstrip("\r\n")
+        return secret_text(settings.password_file).rstrip("\r\n")
     except OSError as exc:
         error = str(exc.strerror or exc)
         raise RelayDown(failures.password_unreadable(str(settings.password_file), error)) from None

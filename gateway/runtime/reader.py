@@ -48,18 +48,25 @@ def open_reader(settings: Settings, clock: Clock | None = None) -> Reader:
     """The parts a reading command uses; raises CatalogError (a catalog with problems)
     and TransientError (the database down) as :func:`gateway.runtime.app.build` does."""
     catalog = catalog_holder(settings)
+    engine = open_database(settings, clock := clock or SystemClock())
+    return Reader(settings, engine, session_factory(engine), clock, catalog)
+
+
+def open_database(settings: Settings, clock: Clock) -> Engine:
+    """The database as a reading command opens it, without the catalog: ``status``
+    still reports the rest when the catalog has problems. Raises ConfigError and
+    TransientError as :func:`open_reader` does."""
     if (refused := unreadable_database(settings)) is not None:
         raise refused  # "unable to open database file" would read as "try again later"
     read_only = unwritable_database(settings) is not None  # read it all the same
     engine = make_engine(
         settings.database.url, longest_step=settings.limits.processing_budget, read_only=read_only
     )
-    clock = clock or SystemClock()
     if read_only:
         schema_readable(settings, engine)
     else:
         schema_current(engine, clock)
-    return Reader(settings, engine, session_factory(engine), clock, catalog)
+    return engine
 
 
 def unwritable_database(settings: Settings) -> ConfigError | None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import HealthSettings, Settings
 from gateway.core import zone
+from gateway.core.errors import CatalogError
 from gateway.core.i18n import N_, Msg
 from store import health as queries
 from store.db import transaction
@@ -232,6 +233,24 @@ def config_problems(settings: Settings) -> tuple[HealthProblem, ...]:
         problem=exc.message,
     )
     return (HealthProblem("secret", said),)
+
+
+def catalog_problems(exc: CatalogError) -> tuple[HealthProblem, ...]:
+    """A catalog that does not load, one problem per line it names: a daemon running
+    keeps the catalog it had, but its next start fails, as does every command that files
+    mail. Said as the CLI says them (``path:line: problem``)."""
+    return tuple(
+        HealthProblem(
+            f"catalog:{n}",
+            N_(
+                "the catalog has a problem: {path}:{line}: {problem}",
+                path=exc.path,
+                line=str(p.line),
+                problem=p.message,
+            ),
+        )
+        for n, p in enumerate(exc.problems, 1)
+    )
 
 
 def assess(

@@ -18,7 +18,7 @@ from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.config.settings import GatewaySettings, HealthSettings, ImapSettings, Settings
 from gateway.core import tokens, weeks
-from gateway.core.errors import ConfigError, InvalidTransition
+from gateway.core.errors import CatalogError, ConfigError, InvalidTransition, Problem
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.core.priority import Priority
@@ -104,6 +104,15 @@ SAMPLES: list[v.View] = [
         T42,
         (v.RefusedValue("数量", "数量", "たくさん", N_("not a number"), "1", asked=True),),
         (v.FieldRequest("数量", "数量", "1"), v.FieldRequest("hostname", "端末名", "PC-0123")),
+    ),
+    v.FieldsRefused(  # numbers outside the field's min and max
+        TEAM,
+        ALICE,
+        T42,
+        (
+            v.RefusedValue("数量", "数量", "-1", N_("must be at least {least}", least="0"), "1"),
+            v.RefusedValue("席数", "席数", "900", N_("must be at most {most}", most="500"), "1"),
+        ),
     ),
     v.NewTicket(TEAM, OPS, MINE, BRIEF),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
@@ -518,6 +527,10 @@ def problems() -> list[Msg]:
     )
     broken = Settings(gateway=GatewaySettings(secret_problem=unreadable))
     stopped = health.Daemon(False, "/var/lib/ticket-gateway/daemon.lock")
+    bad_catalog = CatalogError(
+        "/etc/ticket-gateway/catalog.yaml",
+        [Problem(5, N_("unknown key {key!r} in a field", key="lable"))],
+    )
     return [
         p.message
         for p in (
@@ -525,6 +538,7 @@ def problems() -> list[Msg]:
             *stalled,
             *shelved,
             *health.config_problems(broken),
+            *health.catalog_problems(bad_catalog),
             health.daemon_problem(stopped),
         )
     ]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
+from gateway.core.secret_files import secret_text
 from gateway.receive.imap.errors import ImapError
 
 TOKEN_COMMAND_TIMEOUT = 60.0  # seconds; a helper that refreshes a token may go online
@@ -74,7 +75,7 @@ def _token(account: ImapSettings) -> str:
 
 def _read_secret(path: Path, key: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return secret_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else N_("not UTF-8 text")
         raise CredentialError(

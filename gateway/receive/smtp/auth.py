@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
+from gateway.core.secret_files import secret_text
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -67,7 +68,7 @@ def _scrypt_parts(stored: str) -> tuple[bytes, bytes]:
 def load_users(path: Path, source: str) -> Users:
     """``user:{SCRYPT}…`` (see :func:`hash_password`) or ``user:{PLAIN}password`` lines."""
     entries: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(secret_text(path).splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         user, _, secret = line.strip().partition(":")

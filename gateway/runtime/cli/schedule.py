@@ -25,14 +25,16 @@ from gateway.runtime.cli.common import (
     local_time,
     opened,
     print_json,
-    reading,
 )
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from gateway.catalog.load import CatalogHolder
+    from gateway.catalog.model import Catalog
     from gateway.config.settings import Settings
-    from gateway.runtime.reader import Reader
-    from gateway.scheduling.health import HealthReport
+    from gateway.scheduling.health import Daemon, HealthProblem, HealthReport
     from gateway.scheduling.workload import Outside
 
 
@@ -43,15 +45,13 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     data_dir = settings.gateway.data_dir
     running = health.Daemon(pipe.daemon_running(data_dir), str(pipe.lock_path(data_dir)))
-    with reading(settings) as app:
-        report = health.check(settings, app.sessions, app.clock.now(), running)
-        outside = _outside_catalog(app)
+    report, outside, broken = _checked(settings, running)
     web = _web_status(settings)
     said = Speaker(settings)
     warnings = _warnings(settings) + status_warnings(report)
-    warnings += [m for m in (outside.message(),) if m is not None]
+    warnings += [m for m in (outside.message(),) if m is not None] if outside else []
     if args.json:
-        document = {**report.as_dict(), "outside_catalog": outside.as_dict()}
+        document = {**report.as_dict(), "outside_catalog": outside and outside.as_dict()}
         print_json({**document, "web": web, "warnings": [said(w) for w in warnings]})
     else:
         _print_status(said, report, settings.gateway.timezone)
@@ -73,19 +73,50 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             )
         else:
             said.say(N_("web: off ([web] is not configured)"))
-    if settings.gateway.secret_problem is not None:
+    if settings.gateway.secret_problem is not None or broken:
         return EX_CONFIG  # a configuration error, as every other command says it (78)
     return EX_OK if report.healthy else EX_UNHEALTHY
 
 
-def _outside_catalog(app: Reader) -> Outside:
+def _checked(settings: Settings, running: Daemon) -> tuple[HealthReport, Outside | None, bool]:
+    """The health report, the open tickets outside the catalog, and whether the catalog
+    is broken. A catalog with problems is among the report's problems, each line of
+    it, and everything else is still read: a monitoring script gets its health data
+    (the other commands stop at such a catalog, exit 78)."""
+    from dataclasses import replace
+
+    from gateway.core.clock import SystemClock
+    from gateway.core.errors import CatalogError
+    from gateway.runtime.reader import catalog_holder, open_database
+    from gateway.scheduling import health
+    from store.db import session_factory
+
+    try:
+        catalog: CatalogHolder | None = catalog_holder(settings)
+        broken: tuple[HealthProblem, ...] = ()
+    except CatalogError as exc:
+        catalog, broken = None, health.catalog_problems(exc)
+    clock = SystemClock()
+    engine = open_database(settings, clock)
+    try:
+        sessions = session_factory(engine)
+        report = health.check(settings, sessions, clock.now(), running)
+        outside = _outside_catalog(sessions, catalog.current) if catalog else None
+    finally:
+        engine.dispose()
+    if broken:
+        report = replace(report, problems=broken + report.problems)
+    return report, outside, bool(broken)
+
+
+def _outside_catalog(sessions: sessionmaker[Session], catalog: Catalog) -> Outside:
     """Open tickets of entries removed from the catalog: a warning, not a problem (they
     follow the fallback's rules meanwhile; someone should refile them)."""
     from gateway.scheduling import workload
     from store.db import transaction
 
-    with transaction(app.sessions, read_only=True) as s:
-        return workload.outside_catalog(s, app.catalog.current)
+    with transaction(sessions, read_only=True) as s:
+        return workload.outside_catalog(s, catalog)
 
 
 def _web_status(settings: Settings) -> dict[str, object]:
