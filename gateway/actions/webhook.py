@@ -40,7 +40,7 @@ from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode
 from gateway.core.i18n import Msg
 from gateway.core.proxies import ENVIRONMENT, Proxy, ProxyError, ProxySetting, proxy_for
-from gateway.core.secret_files import secret_bytes
+from gateway.core.utf8 import secret_bytes
 
 SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"

@@ -37,7 +37,7 @@ from gateway.core.errors import ConfigError
 from gateway.core.hosts import is_loopback
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
-from gateway.core.secret_files import secret_bytes
+from gateway.core.utf8 import secret_bytes
 
 _KEYS = frozenset(
     {

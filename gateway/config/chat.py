@@ -20,7 +20,7 @@ from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
-from gateway.core.secret_files import secret_text
+from gateway.core.utf8 import secret_text
 
 KEYS = {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
 SLACK_KEYS = {

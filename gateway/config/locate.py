@@ -50,9 +50,9 @@ def read_config(path: Path) -> dict[str, Any]:
     ``tomllib.TOMLDecodeError`` (both ``ValueError``) pass to the caller."""
     import tomllib  # only when there is a file: the pipe without one never pays for it
 
-    # utf-8-sig: a byte-order mark (Windows Notepad saves one) is not TOML's, but what
-    # follows it is the file the admin wrote
-    return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    from gateway.core.utf8 import decoded  # a byte-order mark is not TOML's: skipped
+
+    return tomllib.loads(decoded(path.read_bytes()))
 
 
 def config_base(path: Path | None) -> Path:

@@ -17,7 +17,7 @@ from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import MIN_BYTES, weakness
-from gateway.core.secret_files import secret_bytes
+from gateway.core.utf8 import secret_bytes
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
 # what systemd/environment.example ships: a key anyone who read the example can use

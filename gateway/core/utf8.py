@@ -1,9 +1,18 @@
 """The text of a file a person wrote: UTF-8, with Windows Notepad's byte-order mark
 skipped, and for one that is not UTF-8 (saved as Shift_JIS, a Japanese editor's
 default) the line to look at, instead of Python's codec name and byte offset. The
-config file, the catalog, the holiday list and the saved answers are read so."""
+config file, the catalog, the holiday list, the saved answers and every ``*_file``
+secret are read so.
+
+A leading byte-order mark is never part of what the person wrote: kept in a secret, it
+was three bytes of the password, token or key, and the server refused the login with no
+hint why.
+"""
 
 from __future__ import annotations
+
+from codecs import BOM_UTF8
+from pathlib import Path
 
 
 def decoded(data: bytes) -> str:
@@ -14,3 +23,14 @@ def decoded(data: bytes) -> str:
 def bad_line(exc: UnicodeDecodeError) -> int:
     """The line (from 1) of the first byte that is not UTF-8."""
     return bytes(exc.object[: exc.start]).count(b"\n") + 1
+
+
+def secret_bytes(path: Path) -> bytes:
+    """A secret file's bytes without a leading byte-order mark. Raises OSError."""
+    return path.read_bytes().removeprefix(BOM_UTF8)
+
+
+def secret_text(path: Path) -> str:
+    """A secret file as text without a leading byte-order mark. Raises OSError and
+    UnicodeDecodeError."""
+    return decoded(path.read_bytes())

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
 from gateway.core.i18n import Msg
-from gateway.core.secret_files import secret_text
+from gateway.core.utf8 import secret_text
 from gateway.outbound import failures, maildir
 from store.outbox import DueMail
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
-from gateway.core.secret_files import secret_text
+from gateway.core.utf8 import secret_text
 from gateway.receive.imap.errors import ImapError
 
 TOKEN_COMMAND_TIMEOUT = 60.0  # seconds; a helper that refreshes a token may go online

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
-from gateway.core.secret_files import secret_text
+from gateway.core.utf8 import secret_text
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
