@@ -184,3 +184,60 @@ def test_catalog_names_and_field_labels_are_never_mrkdwn(locale: str) -> None:
             assert not [n for n in names if n in html.unescape(text)], (what, text)
         for name in written:
             assert any(name in text for text in _plain(body)), (what, name)
+
+
+TYPED = "error :fire: on srv #general @here *now* _x_ <!channel>"
+# in a mrkdwn text (what a phone's notification and a thread line show): an emoji, a
+# channel link, a ping or formatting made of what a person typed
+SLACK_MARKUP = re.compile(
+    r":[^\s:\u200b]+:|#\w|(?<![A-Za-z0-9.+-])@[A-Za-z0-9._-]|(?<![A-Za-z0-9\u200b])[*_][^\s\u200b]"
+)
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_typed_shortcodes_channels_and_pings_are_literal_in_every_slack_text(
+    locale: str,
+) -> None:
+    """``:fire:`` in a subject, a name or a mail's answer is no emoji, ``#general`` no
+    channel link and ``@here`` no ping in any text Slack reads as mrkdwn (the
+    notification text, a thread line); a plain-text object shows them as typed and
+    says ``emoji: false``."""
+    facts = replace(_facts(TYPED), requester=f"{TYPED} <ito@customer.test>", assignee=TYPED)
+    bodies = dict(_bodies(TYPED, locale))
+    bodies["card"] = render.card(facts, locale)
+    for event in ({"event": "reply", "actor": TYPED, "text": f"{TYPED}\n> {TYPED}"},
+                  {"event": "assign", "actor": TYPED, "new": TYPED},
+                  {"event": "approved", "actor": TYPED},
+                  {"event": "state", "actor": TYPED, "old": "new", "new": "open"}):  # fmt: skip
+        bodies[f"line {event['event']}"] = render.line(event, facts, locale)
+    for what, body in bodies.items():
+        for text in [*_mrkdwn(body), str(body.get("text", ""))]:
+            ours = html.unescape(text).replace(facts.tag, "")  # the operator's tag: ours
+            assert not SLACK_MARKUP.search(ours), (what, text)
+            assert "<!" not in text, (what, text)
+        if what != "line":  # what is said is there as typed
+            assert TYPED in html.unescape(body["text"]).replace("\u200b", ""), what
+        for obj in _plain_objects(body):
+            assert obj.get("emoji") is False, (what, obj)
+
+
+def _plain_objects(value: object) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if value.get("type") == "plain_text":
+            yield value
+        for inner in value.values():
+            yield from _plain_objects(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _plain_objects(item)
+
+
+def test_the_form_shows_the_catalogs_words_without_emoji() -> None:
+    """A field's label, an example or a choice from the catalog's sheet with ``:fire:``
+    in it reads as written in the form: every plain text says ``emoji: false``."""
+    catalog = parse_catalog(NAMED.replace("*OS* _種類_", ":fire: OS"))
+    entry = catalog.entry("vpn")
+    assert entry is not None
+    for view in (modal.entry_picker(catalog, "ja", {}), modal.fields_form(entry, "ja", {})):
+        objects = list(_plain_objects(view))
+        assert objects and all(o.get("emoji") is False for o in objects), objects

@@ -9,9 +9,10 @@ text, a heading, a date). Each is one pass over the text, linear in its length.
 * :func:`literal_webhook` — a Slack-format incoming webhook, whose text Mattermost (and
   Rocket.Chat) read as Markdown and then look through for mentions, channel links,
   hashtags and emoji.
-* :func:`literal_slack` — the same webhook when it posts into Slack itself, which reads
-  mrkdwn: no backslash escapes there, so a zero-width space takes each formatting
-  character off a word's edge.
+* :func:`literal_slack` — Slack's mrkdwn where text from people goes into a text Slack
+  reads (a notification text, a thread line, the same webhook when it posts into Slack
+  itself): no backslash escapes there, so a zero-width space takes each formatting
+  character off a word's edge, and breaks a shortcode, a channel name and a ping.
 * :func:`literal_card` — a Teams Adaptive Card's TextBlock or fact: Markdown, text
   functions (``{{DATE(…)}}``, ``{{TIME(…)}}``) that the card's renderer evaluates, and
   emoji shortcodes (``:fire:``).
@@ -116,23 +117,26 @@ def _in_x_d(text: str, at: int) -> bool:
 
 
 # Where a text for Slack's mrkdwn needs a change, in one pass (see _slack_one): a > that
-# starts a line (after blanks: a quote), or a character with a meaning
-_SLACK = re.compile(r"^[^\S\n]*>|[*_~`&<>@]", re.MULTILINE)
+# starts a line (after blanks: a quote), a character with a meaning, or a colon that
+# opens an emoji shortcode (:fire:, :+1:, :skin-tone-2:: a name, then a colon)
+_SLACK = re.compile(rf"^[^\S\n]*>|[*_~`&<>@#]|:(?=[^\s:{UNSEEN}]+:)", re.MULTILINE)
 _SLACK_MARKERS = frozenset("*_~`")  # bold, italic, strike, code (``` a code block)
 
 
 def literal_slack(text: str) -> str:
-    """Text from mail or a person, as typed in Slack's mrkdwn (a Slack-format webhook
-    that posts into Slack), where a backslash escapes nothing and shows. ``&``, ``<`` and
-    ``>`` are entities (:func:`escape`: no ``<!channel>``, no ``<https://…|click>``).
-    Slack formats only at a word's edge: ``*``, ``_``, ``~`` or a backtick opens bold,
-    italic, strike or code where no letter or digit comes before it and no space after
-    it, and closes where no space comes before it and no letter or digit after it. A
-    zero-width space goes on the side that would let it open or close (on both sides
-    when neither is a letter or digit: one alone would be the "no space" the other side
-    needs), so the character stands inside a "word" and reads as typed; so does one
-    before a ``>`` that starts a line (a quote), and after an ``@`` that would be
-    ``@here`` or ``@channel``."""
+    """Text from mail or a person, as typed in Slack's mrkdwn (a message's text, a
+    thread line, a Slack-format webhook that posts into Slack), where a backslash
+    escapes nothing and shows. ``&``, ``<`` and ``>`` are entities (:func:`escape`: no
+    ``<!channel>``, no ``<https://…|click>``). Slack formats only at a word's edge:
+    ``*``, ``_``, ``~`` or a backtick opens bold, italic, strike or code where no letter
+    or digit comes before it and no space after it, and closes where no space comes
+    before it and no letter or digit after it. A zero-width space goes on the side that
+    would let it open or close (on both sides when neither is a letter or digit: one
+    alone would be the "no space" the other side needs), so the character stands inside
+    a "word" and reads as typed; so does one before a ``>`` that starts a line (a
+    quote), after an ``@`` that would be ``@here`` or ``@channel``, after a ``#`` before
+    a word (a channel's name, which Slack links when it parses names), and after a colon
+    that would open an emoji shortcode (``error :fire: on srv``: the emoji's name)."""
     return _SLACK.sub(_slack_one, text) if text else ""
 
 
@@ -150,6 +154,8 @@ def _slack_one(m: re.Match[str]) -> str:
         return UNSEEN * opens + found + UNSEEN * closes
     if found == "@" and before not in _ADDRESS and after and not after.isspace():
         return "@" + UNSEEN  # @here, @channel, @someone; not the @ of an address
+    if found == ":" or (found == "#" and after and not after.isspace()):
+        return found + UNSEEN  # an emoji's :name:, a #channel
     return _ENTITIES.get(found, found)
 
 

@@ -103,19 +103,19 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         {
             "type": "button",
             "action_id": action,
-            "text": {"type": "plain_text", "text": say(labels[action])},
+            "text": _plain(say(labels[action])),
             "value": str(t.id),
             **({"style": "primary"} if action == ASSIGN_ME else {}),
         }
         for action in shown
     ]
     blocks.append({"type": "actions", "block_id": f"ticket-actions:{t.id}", "elements": buttons})
-    return {"text": escape(_headline(t, locale)), "blocks": blocks}
+    return {"text": _headline(_mrkdwn(t), locale), "blocks": blocks}
 
 
 def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """A line in the ticket's thread about what just happened."""
-    event, actor = facts.get("event", ""), escape(facts.get("actor", ""))
+    event, actor = facts.get("event", ""), literal_slack(facts.get("actor", ""))
     if event == "state":
         msg = N_(
             "{actor} changed the state: {old} → {new}",
@@ -124,12 +124,15 @@ def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any
             new=state_name(facts.get("new", ""), locale),
         )
     elif event == "assign":
-        msg = N_("{actor} assigned the ticket to {new}", actor=actor, new=escape(facts["new"]))
+        msg = N_(
+            "{actor} assigned the ticket to {new}", actor=actor, new=literal_slack(facts["new"])
+        )
     elif event == "approved":
         msg = N_("{actor} approved the catalog action", actor=actor)
     elif event == "reply":
         head = translate(N_("{actor} answered by mail:", actor=actor), locale)
-        quoted = "\n".join(f"> {x}" for x in escape(facts.get("text", "")).splitlines())
+        said = literal_slack(facts.get("text", ""))  # a mail's words: no emoji, no ping
+        quoted = "\n".join(f"> {x}" for x in said.splitlines())
         return {"text": f"{head}\n{quoted}"}
     else:
         msg = N_("{tag} changed", tag=escape(t.tag))
@@ -168,7 +171,7 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
         if x
     )
     blocks = [_header(text), {"type": "context", "elements": [_plain(details)]}]
-    return {"text": escape(text), "blocks": blocks}
+    return {"text": notice_text(facts, _mrkdwn(t), locale), "blocks": blocks}
 
 
 def card_elsewhere(tag: str, channel: str, locale: str) -> str:
@@ -290,6 +293,13 @@ def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict
             }
         ],
     }
+
+
+def _mrkdwn(t: TicketFacts) -> TicketFacts:
+    """``t`` for a text Slack reads as mrkdwn (a message's ``text``, what a phone's
+    notification shows): the operator's tag escaped, the subject as typed
+    (:func:`~gateway.chat.markup.literal_slack`: no bold, emoji, channel link or ping)."""
+    return replace(t, tag=escape(t.tag), subject=literal_slack(t.subject))
 
 
 def _headline(t: TicketFacts, locale: str) -> str:

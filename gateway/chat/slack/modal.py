@@ -66,14 +66,14 @@ def fields_form(
         {
             "type": "context",
             # plain text: an entry's name is not markup (a "*" in it no bold)
-            "elements": [{"type": "plain_text", "text": entry.name(locale)[:2000], "emoji": False}],
+            "elements": [_words(entry.name(locale), 2000)],
         },
         _input(SUBJECT, _plain(N_("Subject"), locale), _text_input(max_length=250)),
     ]
     for f in entry.fields:
         block = _input(
             FIELD + f.name,
-            {"type": "plain_text", "text": f.label(locale)[:150]},
+            _words(f.label(locale), 2000),
             _element(f, locale),
         )
         block["optional"] = not f.required
@@ -134,7 +134,7 @@ def _element(f: Field, locale: str) -> dict[str, Any]:
         return {"type": "datepicker", "action_id": VALUE}
     element = _text_input(max_length=500)
     if f.example:
-        element["placeholder"] = {"type": "plain_text", "text": f.example[:150]}
+        element["placeholder"] = _words(f.example, 150)
     return element
 
 
@@ -181,11 +181,18 @@ def _metadata(meta: Mapping[str, str]) -> str:
 
 
 def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
-    return {"type": "plain_text", "text": translate(message, locale)[:limit]}
+    return _words(translate(message, locale), limit)
+
+
+def _words(text: str, limit: int) -> dict[str, Any]:
+    """Words from us or from the catalog's sheet (a label, an example, a choice) as the
+    form shows them: as written, a ``:fire:`` in them no emoji, and cut to Slack's
+    ``limit`` as Slack counts (UTF-16 units; an emoji kept whole)."""
+    return {"type": "plain_text", "text": slack_length.fit(text, limit), "emoji": False}
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value[:150]}
+    return {"text": _words(text, 75), "value": value[:150]}
 
 
 def _state(view: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
