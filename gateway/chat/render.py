@@ -209,6 +209,53 @@ def card_nowhere(tag: str, tried: str, locale: str) -> str:
     return translate(msg, locale)
 
 
+def told_directly(note: str, tag: str, channel: str, locale: str) -> str:
+    """What the person who asked for a card is told in a direct message from the app,
+    when the command's ``response_url`` (where they asked) no longer takes it. Away
+    from the channel where they asked, so that channel is "where you asked", never
+    "this channel". ``note``: ``elsewhere`` (the card is in the team's ``channel``),
+    ``nowhere`` (not there either; ``channel`` "": none to try) or ``gave-up`` (Slack
+    never took it in ``channel``, its own)."""
+    if note == "elsewhere":
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in the channel where you asked "
+            "for it, so its card was posted in {channel}. To get ticket cards there, add "
+            "the app to that channel with /invite.",
+            tag=escape(tag),
+            channel="<#" + channel + ">",
+        )
+    elif note == "nowhere" and channel:
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in the channel where you asked "
+            "for it, and its card could not be posted in {channel} either. To get ticket "
+            "cards there, add the app to that channel with /invite.",
+            tag=escape(tag),
+            channel="<#" + channel + ">",
+        )
+    elif note == "nowhere":
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in the channel where you asked "
+            "for it, so its card could not be posted. To get ticket cards there, add the "
+            "app to that channel with /invite.",
+            tag=escape(tag),
+        )
+    else:
+        msg = card_given_up(tag, channel)
+    return translate(msg, locale)
+
+
+def card_given_up(tag: str, channel: str) -> Msg:
+    """The card was never taken in ``channel`` (Slack down there until the post gave up):
+    said where the person asked, or in a direct message, so the channel is named."""
+    return N_(
+        "Ticket {tag} has been filed, but its card could not be posted in {channel}: "
+        "Slack did not take it before the gateway gave up. The team has the ticket all "
+        "the same.",
+        tag=escape(tag),
+        channel="<#" + channel + ">",
+    )
+
+
 def webhook_message(
     facts: Mapping[str, str], t: TicketFacts, locale: str, markup: str = "markdown"
 ) -> dict[str, Any]:
