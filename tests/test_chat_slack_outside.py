@@ -355,3 +355,19 @@ def test_without_a_way_to_the_person_the_log_says_they_were_not_told(
         f"ticket={ticket_id}" in r.getMessage() and "was not told" in r.getMessage()
         for r in caplog.records
     ), caplog.text
+
+
+def test_a_form_sent_after_the_commands_half_hour_is_told_in_a_direct_message(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    """The form stayed open past the command's 30 minutes: the card moves at once, and
+    where it went is said in a direct message, naming the team's channel."""
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.expired.add("ticket")
+    ticket_id = _ticket_typed_in_help(chat_app, fake)
+    assert not c.poster(chat_app).drain().failed
+    [card] = _cards(fake)
+    assert card["channel"] == c.NOTICES
+    [told] = _direct(fake)
+    assert told["text"] == render.told_directly("elsewhere", f"[#{ticket_id}]", c.NOTICES, "ja")
+    assert "このチャンネル" not in told["text"]  # a direct message is not where they asked
