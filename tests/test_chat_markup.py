@@ -241,3 +241,21 @@ def test_the_form_shows_the_catalogs_words_without_emoji() -> None:
     for view in (modal.entry_picker(catalog, "ja", {}), modal.fields_form(entry, "ja", {})):
         objects = list(_plain_objects(view))
         assert objects and all(o.get("emoji") is False for o in objects), objects
+
+
+def test_a_catalog_of_more_entries_than_a_menu_holds_still_offers_its_fallback() -> None:
+    """Slack's menu holds 100 options: with more entries, the fallback entry ("other"),
+    the one for whatever fits nowhere else, is still offered, last."""
+    lines = ["entries:"]
+    for n in range(120):
+        lines += [f"  - id: e{n}", f"    name: {{ja: 項目{n}, en: Item {n}}}"]
+    lines += [
+        "  - id: other",
+        "    name: その他",
+        "    fallback: true",
+        "    manager: boss@example.test",
+    ]
+    catalog = parse_catalog("\n".join(lines) + "\n")
+    options = modal.entry_picker(catalog, "ja", {})["blocks"][0]["element"]["options"]
+    assert len(options) == 100
+    assert options[-1]["value"] == "other" and options[0]["value"] == "e0"

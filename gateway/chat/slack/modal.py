@@ -41,8 +41,11 @@ class Typed:
 
 
 def entry_picker(catalog: Catalog, locale: str, meta: Mapping[str, str]) -> dict[str, Any]:
-    """Step one: which kind of request (the catalog's entries, fallback last)."""
-    entries = sorted(catalog.entries, key=lambda e: e.fallback)[:MAX_OPTIONS]
+    """Step one: which kind of request (the catalog's entries, fallback last). Slack's
+    menu holds 100 options: past that, the last entries before the fallback are left
+    out, never the fallback itself."""
+    rest = [e for e in catalog.entries if e.fallback]  # for what fits nowhere else: kept
+    entries = [e for e in catalog.entries if not e.fallback][: MAX_OPTIONS - len(rest)] + rest
     options = [_option(e.name(locale), e.id) for e in entries]
     block = {
         "type": "input",
