@@ -4,13 +4,14 @@ Teams Adaptive Card and a Slack-format webhook message.
 Pure: plain values in (a :class:`TicketFacts` and the row's facts), dicts out,
 every word from the gettext catalogs in the reader's language (the channel's,
 or the person's). Names of catalog entries come from the catalog, which holds
-them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, so
-text from mail and people is escaped before it goes into a message; and it gives
-``*``, ``_``, ``~`` and backticks one that cannot be escaped, so a subject or a name
-from the catalog or from people is shown in plain-text objects (the headline, the
-card's facts, a notice's details). Teams and Slack-format webhooks read their texts as
-Markdown (or, for a webhook into Slack, mrkdwn): :mod:`gateway.chat.markup` makes the
-same words literal for each.
+them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, and
+``*``, ``_``, ``~``, backticks, ``:fire:``, ``#general`` and ``@here`` one that cannot
+be escaped, so a subject or a name from the catalog or from people is shown in
+plain-text objects with ``emoji`` false (the headline, the card's facts, a notice's
+details); where only mrkdwn will do (a message's ``text``, what a phone's notification
+shows, a thread line) it is made literal (:func:`~gateway.chat.markup.literal_slack`).
+Teams and Slack-format webhooks read their texts as Markdown (or, for a webhook into
+Slack, mrkdwn): :mod:`gateway.chat.markup` makes the same words literal for each.
 """
 
 from __future__ import annotations
