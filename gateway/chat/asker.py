@@ -27,7 +27,6 @@ from store.db import transaction
 log = logging.getLogger("gateway.chat.poster")
 
 DM = "dm"  # the chat outbox kind of a direct message to the person who asked
-NOTES = ("elsewhere", "nowhere", "gave-up")  # what a direct message says (render.told_directly)
 
 
 def tell(
@@ -50,10 +49,10 @@ def tell(
     with transaction(sessions) as s:
         place = chat.thread_of(s, post.ticket_id)
         user = place.user_id if place is not None else ""
-        if user:
+        if user:  # one a ticket: told once, whatever asks again
             payload = {"note": note, "channel": channel}
-            chat.enqueue(s, NewPost(f"{DM}:{post.ticket_id}", "slack", DM, user, payload,
-                                    post.ticket_id), now)  # fmt: skip
+            key = f"{DM}:{post.ticket_id}"
+            chat.enqueue(s, NewPost(key, "slack", DM, user, payload, post.ticket_id), now)
     if user:
         log.info("ticket=%s: the person who asked is told in a direct message", post.ticket_id)
     else:
