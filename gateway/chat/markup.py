@@ -134,8 +134,9 @@ def _in_x_d(text: str, at: int) -> bool:
 
 # Where a text for Slack's mrkdwn needs a change, in one pass (see _slack_one): a > that
 # starts a line (after blanks: a quote), a character with a meaning, or a colon that
-# opens an emoji shortcode (:fire:, :+1:, :skin-tone-2:: a name, then a colon)
-_SLACK = re.compile(rf"^[^\S\n]*>|[*_~`&<>@#]|:(?=[^\s:{UNSEEN}]+:)", re.MULTILINE)
+# opens an emoji shortcode (:fire:, :+1:, :skin-tone-2:: a name, then a colon; no name
+# has a /, so a URL's https://host:8080 is left whole, for Slack to link as before)
+_SLACK = re.compile(rf"^[^\S\n]*>|[*_~`&<>@#]|:(?=[^\s:/{UNSEEN}]+:)", re.MULTILINE)
 _SLACK_MARKERS = frozenset("*_~`")  # bold, italic, strike, code (``` a code block)
 
 
