@@ -259,3 +259,25 @@ def test_a_catalog_of_more_entries_than_a_menu_holds_still_offers_its_fallback()
     options = modal.entry_picker(catalog, "ja", {})["blocks"][0]["element"]["options"]
     assert len(options) == 100
     assert options[-1]["value"] == "other" and options[0]["value"] == "e0"
+
+
+def test_a_choice_longer_than_a_menu_value_holds_can_be_chosen() -> None:
+    """Slack keeps at most 150 characters of an option's value: a longer choice from the
+    catalog's sheet is still offered, and chosen it reads back whole, no problem found."""
+    long = "ネットワーク機器の交換（" + "本社ビル" * 50 + "）"
+    catalog = parse_catalog(NAMED.replace("choices: [windows, mac]", f"choices: [windows, {long}]"))
+    entry = catalog.entry("vpn")
+    assert entry is not None
+    view = modal.fields_form(entry, "ja", {})
+    [os_block] = [b for b in view["blocks"] if b.get("block_id") == "field:os"]
+    options = os_block["element"]["options"]
+    assert all(len(o["value"]) <= 150 for o in options)
+    assert len({o["value"] for o in options}) == 2
+    chosen = options[1]
+    view["state"] = {"values": {
+        "subject": {"value": {"type": "plain_text_input", "value": "件名"}},
+        "field:os": {"value": {"type": "static_select", "selected_option": chosen}},
+    }}  # fmt: skip
+    form = modal.typed(view, entry)
+    assert form.fields["os"] == long
+    assert modal.errors(entry, form, "ja") == {}

@@ -11,6 +11,7 @@ travels in ``private_metadata``, which Slack hands back unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ FIELD = "field:"  # block id prefix of a catalog field
 VALUE = "value"  # every input's action id
 MAX_TEXT = 3000  # Slack's longest plain_text_input
 MAX_OPTIONS = 100  # and its longest static_select
+MAX_VALUE = 150  # and its longest option value
 MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
 
 
@@ -106,6 +108,8 @@ def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
     fields = {}
     for f in entry.fields:
         raw = _read(_input_of(values, FIELD + f.name))
+        if f.type == "choice":  # a long choice travels as its token (_choice_value)
+            raw = {_choice_value(c): c for c in f.choices}.get(raw, raw)
         if raw.strip():
             fields[f.name] = raw
     return Typed(
@@ -131,7 +135,10 @@ def _element(f: Field, locale: str) -> dict[str, Any]:
             "type": "static_select",
             "action_id": VALUE,
             "placeholder": _plain(N_("Choose one"), locale),
-            "options": [_option(f.choice_label(c, locale), c) for c in f.choices[:MAX_OPTIONS]],
+            "options": [
+                _option(f.choice_label(c, locale), _choice_value(c))
+                for c in f.choices[:MAX_OPTIONS]
+            ],
         }
     if f.type == "date":
         return {"type": "datepicker", "action_id": VALUE}
@@ -192,6 +199,15 @@ def _words(text: str, limit: int) -> dict[str, Any]:
     form shows them: as written, a ``:fire:`` in them no emoji, and cut to Slack's
     ``limit`` as Slack counts (UTF-16 units; an emoji kept whole)."""
     return {"type": "plain_text", "text": slack_length.fit(text, limit), "emoji": False}
+
+
+def _choice_value(choice: str) -> str:
+    """A catalog choice as an option's value, which Slack keeps up to 150 characters: the
+    choice itself when it fits, else a token made of it (read back by :func:`typed`);
+    cut, it would come back as no choice at all."""
+    if slack_length.units(choice) <= MAX_VALUE:
+        return choice
+    return "#" + hashlib.sha256(choice.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
