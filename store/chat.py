@@ -31,7 +31,7 @@ LEASE = timedelta(minutes=5)  # a claimed row is due again after this if nobody 
 class NewPost:
     key: str  # idempotency key, e.g. "card:42", "event:state:42:1772413200"
     target: str  # slack | teams | webhook
-    kind: str  # card | card-update | line | notice
+    kind: str  # card | card-update | line | notice | dm (to the person who asked)
     channel: str = ""  # the Slack channel; "" for a webhook
     payload: dict[str, Any] = field(default_factory=dict)
     ticket_id: int | None = None

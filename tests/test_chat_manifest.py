@@ -10,7 +10,7 @@ from gateway.config.settings import SlackSettings
 from tests.support.paths import REPO
 
 MANIFEST = REPO / "chat" / "slack-manifest.yaml"
-SCOPES = {"commands", "chat:write", "users:read", "users:read.email"}
+SCOPES = {"commands", "chat:write", "im:write", "users:read", "users:read.email"}
 
 
 def test_the_manifest_names_what_the_app_listens_to() -> None:

@@ -184,3 +184,100 @@ def test_catalog_names_and_field_labels_are_never_mrkdwn(locale: str) -> None:
             assert not [n for n in names if n in html.unescape(text)], (what, text)
         for name in written:
             assert any(name in text for text in _plain(body)), (what, name)
+
+
+TYPED = "error :fire: on srv #general @here *now* _x_ <!channel>"
+# in a mrkdwn text (what a phone's notification and a thread line show): an emoji, a
+# channel link, a ping or formatting made of what a person typed
+SLACK_MARKUP = re.compile(
+    r":[^\s:\u200b]+:|#\w|(?<![A-Za-z0-9.+-])@[A-Za-z0-9._-]|(?<![A-Za-z0-9\u200b])[*_][^\s\u200b]"
+)
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_typed_shortcodes_channels_and_pings_are_literal_in_every_slack_text(
+    locale: str,
+) -> None:
+    """``:fire:`` in a subject, a name or a mail's answer is no emoji, ``#general`` no
+    channel link and ``@here`` no ping in any text Slack reads as mrkdwn (the
+    notification text, a thread line); a plain-text object shows them as typed and
+    says ``emoji: false``."""
+    facts = replace(_facts(TYPED), requester=f"{TYPED} <ito@customer.test>", assignee=TYPED)
+    bodies = dict(_bodies(TYPED, locale))
+    bodies["card"] = render.card(facts, locale)
+    for event in ({"event": "reply", "actor": TYPED, "text": f"{TYPED}\n> {TYPED}"},
+                  {"event": "assign", "actor": TYPED, "new": TYPED},
+                  {"event": "approved", "actor": TYPED},
+                  {"event": "state", "actor": TYPED, "old": "new", "new": "open"}):  # fmt: skip
+        bodies[f"line {event['event']}"] = render.line(event, facts, locale)
+    for what, body in bodies.items():
+        for text in [*_mrkdwn(body), str(body.get("text", ""))]:
+            ours = html.unescape(text).replace(facts.tag, "")  # the operator's tag: ours
+            assert not SLACK_MARKUP.search(ours), (what, text)
+            assert "<!" not in text, (what, text)
+        if what != "line":  # what is said is there as typed
+            assert TYPED in html.unescape(body["text"]).replace("\u200b", ""), what
+        for obj in _plain_objects(body):
+            assert obj.get("emoji") is False, (what, obj)
+
+
+def _plain_objects(value: object) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if value.get("type") == "plain_text":
+            yield value
+        for inner in value.values():
+            yield from _plain_objects(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _plain_objects(item)
+
+
+def test_the_form_shows_the_catalogs_words_without_emoji() -> None:
+    """A field's label, an example or a choice from the catalog's sheet with ``:fire:``
+    in it reads as written in the form: every plain text says ``emoji: false``."""
+    catalog = parse_catalog(NAMED.replace("*OS* _種類_", ":fire: OS"))
+    entry = catalog.entry("vpn")
+    assert entry is not None
+    for view in (modal.entry_picker(catalog, "ja", {}), modal.fields_form(entry, "ja", {})):
+        objects = list(_plain_objects(view))
+        assert objects and all(o.get("emoji") is False for o in objects), objects
+
+
+def test_a_catalog_of_more_entries_than_a_menu_holds_still_offers_its_fallback() -> None:
+    """Slack's menu holds 100 options: with more entries, the fallback entry ("other"),
+    the one for whatever fits nowhere else, is still offered, last."""
+    lines = ["entries:"]
+    for n in range(120):
+        lines += [f"  - id: e{n}", f"    name: {{ja: 項目{n}, en: Item {n}}}"]
+    lines += [
+        "  - id: other",
+        "    name: その他",
+        "    fallback: true",
+        "    manager: boss@example.test",
+    ]
+    catalog = parse_catalog("\n".join(lines) + "\n")
+    options = modal.entry_picker(catalog, "ja", {})["blocks"][0]["element"]["options"]
+    assert len(options) == 100
+    assert options[-1]["value"] == "other" and options[0]["value"] == "e0"
+
+
+def test_a_choice_longer_than_a_menu_value_holds_can_be_chosen() -> None:
+    """Slack keeps at most 150 characters of an option's value: a longer choice from the
+    catalog's sheet is still offered, and chosen it reads back whole, no problem found."""
+    long = "ネットワーク機器の交換（" + "本社ビル" * 50 + "）"
+    catalog = parse_catalog(NAMED.replace("choices: [windows, mac]", f"choices: [windows, {long}]"))
+    entry = catalog.entry("vpn")
+    assert entry is not None
+    view = modal.fields_form(entry, "ja", {})
+    [os_block] = [b for b in view["blocks"] if b.get("block_id") == "field:os"]
+    options = os_block["element"]["options"]
+    assert all(len(o["value"]) <= 150 for o in options)
+    assert len({o["value"] for o in options}) == 2
+    chosen = options[1]
+    view["state"] = {"values": {
+        "subject": {"value": {"type": "plain_text_input", "value": "件名"}},
+        "field:os": {"value": {"type": "static_select", "selected_option": chosen}},
+    }}  # fmt: skip
+    form = modal.typed(view, entry)
+    assert form.fields["os"] == long
+    assert modal.errors(entry, form, "ja") == {}

@@ -354,3 +354,21 @@ def test_the_reply_command_is_refused_to_others_and_explains_its_form(
     assert "メンバー" in told[0] and "メンバー" in told[1]  # told in Japanese
     assert outbox(chat_app, "ops_reply") == []
     assert fake.of("chat.postEphemeral") == []  # each said once, where it was asked
+
+
+@pytest.mark.usefixtures("slack")
+@pytest.mark.parametrize("written", ["＃{id}　{text}", "#{id}\u3000{text}", "{id}　{text}"])
+def test_the_reply_command_takes_a_number_typed_in_full_width(
+    chat_app: App, fake: FakeSlack, written: str
+) -> None:
+    """A Japanese input method writes ``＃４２`` and an ideographic space: the same
+    ticket and the same words as ``#42 text``."""
+    ticket_id = _ticket_from_slack(chat_app, fake)
+    wide = str(ticket_id).translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    typed = written.format(id=wide if written.startswith("＃") else ticket_id, text="再起動を")
+    fake.envelope("slash_commands", _reply(fake, typed, c.OPS, "t-w1"))
+    [told] = fake.answered("t-w1")
+    assert "Sent to the requester" in told["text"], told
+    [sent] = outbox(chat_app, "ops_reply")
+    assert sent.ticket_id == ticket_id
+    assert show(chat_app, ticket_id)["messages"][-1]["text"].splitlines()[0] == "再起動を"

@@ -1,7 +1,8 @@
 """HTTP mode against requests Slack never sends: one that cannot be verified (no
 timestamp, one that is not a number, one from the future, a body altered after
 signing) is refused 401 before anything reads it; a signed one whose body is not a
-payload (not JSON, JSON of another type, not UTF-8) is a 400, not a server error."""
+payload (not JSON, JSON of another type, not UTF-8) is a 400, not a server error; the
+same signed press again (a retry, a replay) is answered and acts once."""
 
 from __future__ import annotations
 
@@ -19,9 +20,16 @@ import pytest
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
 from gateway.runtime.app import App, build
+from gateway.tickets import changes
+from store import tickets
+from store.db import transaction
 from tests.support import chat as c
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, show
 from tests.support.slack_fake import FakeSlack
+from tests.support.waiting import eventually
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -69,6 +77,8 @@ UNVERIFIABLE: dict[str, Callable[[], tuple[bytes, dict[str, str]]]] = {
     "no signature": lambda: (COMMAND, {**FORM, "X-Slack-Request-Timestamp": str(int(time.time()))}),
     "timestamp not a number": lambda: (COMMAND, _signed(COMMAND, "soon")),
     "timestamp in the future": lambda: (COMMAND, _signed(COMMAND, str(int(time.time()) + 600))),
+    # more digits than Python's int() reads from a string (4300): no server error
+    "timestamp of 5000 digits": lambda: (COMMAND, _signed(COMMAND, "9" * 5000)),
     "body altered after signing": lambda: (COMMAND + b"&text=more", _signed(COMMAND)),
 }
 NOT_A_PAYLOAD = {
@@ -120,3 +130,37 @@ def test_a_form_whose_values_have_the_wrong_shape_is_answered_in_the_form(
             said = json.loads(answer.read() or b"{}")
     assert said["response_action"] == "errors"
     assert "件名" in said["errors"]["subject"]  # read as empty: "please write a subject", in ja
+
+
+def test_a_press_slack_sends_again_or_anyone_replays_acts_once(
+    http_app: App, fake: FakeSlack
+) -> None:
+    """The same signed request twice — Slack sending it again (``X-Slack-Retry-Num``), a
+    proxy repeating a POST, or someone replaying the bytes within Slack's five minutes —
+    is answered 200 and acts once: a member's "Set pending", pressed once, does not set
+    the ticket pending again after it was taken back to open."""
+    ticket_id = deliver(http_app, mail("VPN がつながりません", "昨日から")).ticket_id
+    assert ticket_id is not None
+    pending = _payload(c.press("ticket_pending", ticket_id, c.OPS))
+    with c.slack_app(http_app, fake) as listener:
+        first = _signed(pending)
+        assert _post(listener.port, pending, first) == 200
+        assert eventually(lambda: show(http_app, ticket_id)["state"] == "pending")
+        with transaction(http_app.sessions) as s:
+            ticket = tickets.get_to_change(s, ticket_id)
+            assert ticket is not None
+            changes.change_state(s, ticket, TicketState.OPEN, http_app.clock.now(),
+                                 actor="ops@example.test", channel="web")  # fmt: skip
+        again = {**_signed(pending), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"}
+        assert _post(listener.port, pending, again) == 200
+        assert _post(listener.port, pending, first) == 200  # the very bytes, replayed
+        mine = c.press("ticket_assign_me", ticket_id, c.OPS)  # then another press: in order
+        assert _post(listener.port, _payload(mine), _signed(_payload(mine))) == 200
+        assert eventually(lambda: show(http_app, ticket_id)["assignee"] == "ops@example.test")
+    assert show(http_app, ticket_id)["state"] == "open"
+    states = [e for e in show(http_app, ticket_id)["events"] if e["kind"] == "state"]
+    assert [e["new"] for e in states] == ["pending", "open"]
+
+
+def _payload(payload: dict[str, object]) -> bytes:
+    return urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()

@@ -239,22 +239,135 @@ def test_a_moved_card_that_slack_never_takes_is_told_when_its_post_gives_up(
     assert told["response_type"] == "ephemeral"
 
 
-def test_a_moved_card_given_up_after_its_command_expired_is_logged(
-    chat_app: App, fake: FakeSlack, clock: FakeClock, caplog: pytest.LogCaptureFixture
+def _direct(fake: FakeSlack, user: str = c.REQUESTER) -> list[dict[str, Any]]:
+    """The messages posted in the app's direct conversation with ``user``."""
+    opened = [p for p in fake.of("conversations.open") if p.get("users") == user]
+    return [p for p in fake.of("chat.postMessage") if opened and p["channel"] == "D" + user]
+
+
+def test_a_moved_card_given_up_after_its_command_expired_is_told_in_a_direct_message(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
 ) -> None:
     """The default give_up_after (2 days) is long past the command's response_url (30
-    minutes): Slack answers 404, and the log says the person was not told."""
+    minutes): Slack answers 404 there, so the person is told in a direct message from
+    the app, once, in their language, and naming the channel that did not take it."""
     fake.refuse_in[c.HELP] = "not_in_channel"
     fake.refuse_in[c.NOTICES] = "ratelimited"
     fake.expired.add("ticket")
     ticket_id = _ticket_typed_in_help(chat_app, fake)
     assert c.poster(chat_app).drain().retried
     clock.advance(chat_app.settings.chat.give_up_after + timedelta(minutes=1))
+    assert c.poster(chat_app).drain().failed
+    assert len(fake.responses.get("ticket!expired", [])) == 1  # it was tried, once
+    [told] = _direct(fake)
+    tag = f"[#{ticket_id}]"
+    assert told["text"] == render.told_directly("nowhere", tag, c.NOTICES, "ja")
+    assert f"<#{c.NOTICES}>" in told["text"] and "/invite" in told["text"]
+    clock.advance(timedelta(days=3))
+    c.poster(chat_app).drain()
+    assert len(_direct(fake)) == 1  # once
+
+
+def test_a_card_given_up_in_its_own_channel_tells_the_person_who_asked(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    """Slack never takes the card in the channel /ticket was typed in (the app is there,
+    Slack says "later" for two days): when its post gives up, the person is told the
+    card could not be posted there — a direct message, the command's URL having expired."""
+    fake.add_user(c.REQUESTER, "ito@customer.test", "Ito Hanako", "en-US")
+    fake.refuse_in[c.HELP] = "ratelimited"
+    fake.expired.add("ticket")
+    ticket_id = _ticket_typed_in_help(chat_app, fake, ("VPN is down", "since yesterday"))
+    assert c.poster(chat_app).drain().retried
+    assert _direct(fake) == []  # nothing said while it is tried
+    clock.advance(chat_app.settings.chat.give_up_after + timedelta(minutes=1))
+    assert c.poster(chat_app).drain().failed
+    [told] = _direct(fake)
+    assert told["text"] == render.told_directly("gave-up", f"[#{ticket_id}]", c.HELP, "en")
+    assert f"<#{c.HELP}>" in told["text"] and "could not be posted" in told["text"]
+
+
+def test_a_card_given_up_within_the_commands_half_hour_is_told_where_it_was_asked(
+    settings: Settings, clock: FakeClock, fake: FakeSlack
+) -> None:
+    cfg = c.chat_settings(settings, fake)
+    application = build(
+        replace(cfg, chat=replace(cfg.chat, give_up_after=timedelta(minutes=20))), clock
+    )
+    fake.refuse_in[c.HELP] = "ratelimited"
+    try:
+        with c.slack_app(application, fake):
+            ticket_id = _ticket_typed_in_help(application, fake)
+            assert c.poster(application).drain().retried
+            clock.advance(timedelta(minutes=21))
+            assert c.poster(application).drain().failed
+    finally:
+        application.close()
+    [told] = fake.answered("ticket")
+    assert told["text"] == render.told_directly("gave-up", f"[#{ticket_id}]", c.HELP, "ja")
+    assert _direct(fake) == []  # said once, where they asked
+
+
+def test_the_direct_message_waits_for_slack_and_is_sent_once(
+    chat_app: App, fake: FakeSlack, clock: FakeClock
+) -> None:
+    """Slack is down altogether when the card gives up: the direct message is a post of
+    the chat outbox like any other, tried again until Slack takes it."""
+    fake.refuse_in[c.HELP] = "ratelimited"
+    fake.expired.add("ticket")
+    ticket_id = _ticket_typed_in_help(chat_app, fake)
+    assert c.poster(chat_app).drain().retried
+    clock.advance(chat_app.settings.chat.give_up_after + timedelta(minutes=1))
+    fake.down = "500"
+    c.poster(chat_app).drain()
+    c.poster(chat_app).drain()
+    assert _direct(fake) == []
+    fake.down = ""
+    clock.advance(timedelta(hours=1))
+    c.poster(chat_app).drain()
+    clock.advance(timedelta(hours=1))
+    c.poster(chat_app).drain()
+    [told] = _direct(fake)
+    assert f"[#{ticket_id}]" in told["text"]
+
+
+def test_without_a_way_to_the_person_the_log_says_they_were_not_told(
+    chat_app: App, fake: FakeSlack, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack will not open the direct conversation (the app was installed before it asked
+    for im:write): the message is tried again as long as any post (the operator may
+    reinstall the app), then it fails like one, and the log says the person was not told."""
+    fake.refuse_in[c.HELP] = "ratelimited"
+    fake.refuse["conversations.open"] = "missing_scope"
+    fake.expired.add("ticket")
+    ticket_id = _ticket_typed_in_help(chat_app, fake)
+    assert c.poster(chat_app).drain().retried
+    clock.advance(chat_app.settings.chat.give_up_after + timedelta(minutes=1))
+    c.poster(chat_app).drain()
+    assert fake.of("conversations.open!refused") and _direct(fake) == []
+    clock.advance(chat_app.settings.chat.give_up_after + timedelta(minutes=1))
     with caplog.at_level("WARNING", logger="gateway.chat.poster"):
         assert c.poster(chat_app).drain().failed
-    assert len(fake.responses.get("ticket!expired", [])) == 1  # it was tried, once
-    assert "ticket" not in fake.responses
+    assert _direct(fake) == []
+    events = show(chat_app, ticket_id)["events"]
+    assert any(e["kind"] == "chat-failed" and e["new"] == "dm" for e in events)
     assert any(
         f"ticket={ticket_id}" in r.getMessage() and "was not told" in r.getMessage()
         for r in caplog.records
     ), caplog.text
+
+
+def test_a_form_sent_after_the_commands_half_hour_is_told_in_a_direct_message(
+    chat_app: App, fake: FakeSlack
+) -> None:
+    """The form stayed open past the command's 30 minutes: the card moves at once, and
+    where it went is said in a direct message, naming the team's channel."""
+    fake.refuse_in[c.HELP] = "not_in_channel"
+    fake.expired.add("ticket")
+    ticket_id = _ticket_typed_in_help(chat_app, fake)
+    assert not c.poster(chat_app).drain().failed
+    [card] = _cards(fake)
+    assert card["channel"] == c.NOTICES
+    [told] = _direct(fake)
+    assert told["text"] == render.told_directly("elsewhere", f"[#{ticket_id}]", c.NOTICES, "ja")
+    assert "このチャンネル" not in told["text"]  # a direct message is not where they asked

@@ -25,6 +25,7 @@ from gateway.config.settings import ChatSettings, Settings, WebhookSettings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import build
 from tests.support import chat as c
+from tests.support import hostile
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.slack_fake import FakeSlack
@@ -113,7 +114,7 @@ def test_an_entrys_name_and_the_assignees_are_literal_in_the_teams_card(locale: 
     values = [f["value"] for f in card["body"][1]["facts"]]
     for value in values:
         assert not MARKUP.search(_rendered(value)) and "](" not in value, value
-    readable = [html.unescape(re.sub(r"<[^>]+>", "", _rendered(v))).strip() for v in values]
+    readable = [_readable(v) for v in values]
     assert entry in readable and assignee in readable, readable
 
 
@@ -172,7 +173,15 @@ def test_a_mails_subject_with_a_date_function_reaches_teams_as_typed(
 # colon, a name, a colon. The model takes any name without a space, a colon or a
 # zero-width space, more than Teams knows, so that it asks for more than Teams may.
 SHORTCODE = re.compile(rf":[^\s:{UNSEEN}]+:")
-CARD_CHARS = ":a1_+-!( \n\\*{}é火"
+CARD_CHARS = ":a1_+-!( \n\\*{}é火);<3DpP"
+# An emoticon Teams shows as its emoji: a Skype code in parentheses ((smile), (y), (*)),
+# or a face or a heart typed in punctuation (:) ;-) :D :P <3); any code without a space,
+# a parenthesis or a zero-width space, more than Teams knows
+EMOTICON = re.compile(
+    rf"\([^\s(){UNSEEN}]+\)"
+    r"|(?<![A-Za-z0-9_])[:;]-?[()\[\]/|$@pPdDoOsSxX'*]"
+    r"|</?3"
+)
 
 
 def _shown(text: str) -> str:
@@ -193,11 +202,12 @@ def test_no_shortcode_forms_in_a_card_and_every_character_stays(typed: str) -> N
     card = literal_card(typed)
     assert not SHORTCODE.search(card), (typed, card)
     assert not SHORTCODE.search(_shown(card)), (typed, card)
+    assert not EMOTICON.search(_shown(card)), (typed, card)
     assert card.replace(UNSEEN, "") == literal_markdown(typed), (typed, card)
     for at in range(1, len(card)):
         if card[at - 1 : at + 1] == ":" + UNSEEN:
-            without = card[:at] + card[at + 1 :]
-            assert SHORTCODE.match(without, at - 1), (typed, card, at)
+            without = _shown(card[:at] + card[at + 1 :])
+            assert SHORTCODE.search(without) or EMOTICON.search(without), (typed, card, at)
 
 
 SHORTCODES = [
@@ -205,6 +215,7 @@ SHORTCODES = [
     ":+1: :100: :thumbs_up:",
     "a:b:c:d",
     "10:00:00 ::smile:: :\n:",
+    "(smile) (y) (*) :) ;-) :D :P <3 </3 :-(",
 ]
 
 
@@ -222,7 +233,17 @@ def test_a_shortcode_in_a_subject_or_a_name_is_no_emoji_in_the_teams_card(
     texts = list(_texts(message["attachments"][0]["content"]))
     for text in texts:
         assert not SHORTCODE.search(text) and not SHORTCODE.search(_shown(text)), text
+        assert not EMOTICON.search(_shown(text)), text
     readable = [_readable(t) for t in texts]
     assert typed in readable[0], readable  # the headline, as typed
     assert readable[1:].count(typed) == 2, readable  # the entry, the assignee
     assert f"{typed} <ito@customer.test>" in readable, readable
+
+
+@pytest.mark.parametrize("unit", ["(", "(x", ":", ":)", ";-", "<3", "{", ":x"])
+def test_the_card_text_grows_linearly_with_the_text(unit: str) -> None:
+    """A text of markup only is made literal in passes that each look ahead no further
+    than the next space, colon or parenthesis: linear, whatever it holds."""
+    text = unit * (200_000 // len(unit))
+    with hostile.within(3.0, f"literal_card of {len(text)} characters of {unit!r}"):
+        literal_card(text)

@@ -34,7 +34,7 @@ READER = MarkdownIt("commonmark").enable(["strikethrough", "table"])
 PLAIN = {"text", "softbreak", "hardbreak"}  # what a line of plain text is made of
 BLOCKS = {"paragraph_open", "paragraph_close", "inline"}  # one paragraph, nothing else
 # everything that means something in Markdown or to Mattermost's text formatter, often
-MARKUP_CHARS = "\\`*_~[]()!<>&#|:;@-+=.0123456789{}$^\"'x d\t \n\u3000\u00a0"
+MARKUP_CHARS = "\\`*_~[]()!<>&#|:;@-+=.0123456789{}$^\"'x dwW\t \n\u3000\u00a0"
 # what Mattermost's formatter makes a ping, a channel link, a hashtag or an emoji of
 # (after Markdown gave the escaped characters back): a sigil right before a name
 FORMATTER = re.compile(  # its patterns are JavaScript's: a word is [A-Za-z0-9_]
@@ -43,7 +43,10 @@ FORMATTER = re.compile(  # its patterns are JavaScript's: a word is [A-Za-z0-9_]
     r"|(?<![A-Za-z0-9_])#[^\W\d_]"  # a hashtag (a letter after the #)
     r"|:[A-Za-z0-9_+-]+:"  # an emoji shortcode
     r"|(?<![A-Za-z0-9_])(?:[:;]-?[()\[\]/|$@pPdDoOsSxX']|</?3|[xX]-[dD])"  # an emoticon
+    r"|(?<![A-Za-z0-9_])(?i:www)\."  # a bare www.example.com, which Mattermost links
 )
+# inline LaTeX (Mattermost, when enabled): a $ that no backslash escapes opens it
+LATEX = re.compile(r"(?<!\\)(?:\\\\)*\$")
 
 
 def _read(text: str) -> tuple[list[Token], str]:
@@ -73,6 +76,7 @@ def test_any_text_reads_back_as_typed_and_as_plain_text(typed: str) -> None:
     # after Markdown, nothing is left for Mattermost's formatter: no ping, channel link,
     # hashtag, emoji shortcode or emoticon
     assert not FORMATTER.search(_plain_markdown(escaped)), escaped
+    assert not LATEX.search(escaped), escaped  # no $x^2$ formula
     # and what Slack's own parser reads as markup (<!channel>, <url|label>) is not there
     assert "<" not in escaped and ">" not in escaped
 
@@ -110,7 +114,8 @@ CASES = [
     ":smile: :+1: :) ;) :D x-d <3 </3 @here @channel ~town-square #hashtag",
     "<https://evil.test> <b>html</b> &amp; &#42; &copy;",
     "\\*not escaped\\* \\",
-    "$x^2$ {{DATE(2026-12-05T10:00:00Z, SHORT)}}",
+    "$x^2$ {{DATE(2026-12-05T10:00:00Z, SHORT)}} $$\\sum$$ \\$1 $ 5",
+    "www.example.com WWW.evil.test (www.x.y) awww.no see:www.z.test",
     "伊藤 **花子**　_様_",
 ]
 
@@ -120,6 +125,7 @@ def test_markdown_of_every_kind_is_shown_as_typed(typed: str) -> None:
     escaped = literal_webhook(typed)
     assert _shown(escaped) == typed
     assert not FORMATTER.search(_plain_markdown(escaped)), escaped
+    assert not LATEX.search(escaped), escaped
 
 
 def test_an_address_and_plain_words_stay_as_they_are() -> None:
@@ -131,7 +137,9 @@ def test_an_address_and_plain_words_stay_as_they_are() -> None:
     assert literal_webhook("VPN down since Monday") == "VPN down since Monday"
 
 
-@pytest.mark.parametrize("unit", ["*", "\n", " \n", "1.\n", "[](", "@", ":x", "x-d ", "<3"])
+@pytest.mark.parametrize(
+    "unit", ["*", "\n", " \n", "1.\n", "[](", "@", ":x", "x-d ", "<3", "$", "www.", "w"]
+)
 def test_the_time_grows_linearly_with_the_text(unit: str) -> None:
     """Text of markup characters only is escaped in one pass, whatever it holds: a
     quadratic pass over {SIZE} characters takes minutes, a linear one milliseconds (a

@@ -42,6 +42,10 @@ MARKERS = "*_~`"  # bold, italic, strike, code (three of them: a code block)
 # the model asks for more than Slack may.
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _MENTION = re.compile(r"(?<![A-Za-z0-9.+-])@[A-Za-z0-9._-]")  # @here, @channel, @someone
+# what Slack shows as an emoji (:fire:, :+1:, :skin-tone-2:) or, parsed, as a channel
+# link (#general, #障害): a colon, a name, a colon; a # before a word
+_SHORTCODE = re.compile(r":[^\s:/\u200b]+:")  # no name has a /; a zero-width space breaks one
+_CHANNEL = re.compile(r"#\w")
 
 
 def _in_word(ch: str) -> bool:
@@ -75,6 +79,8 @@ def _check(typed: str) -> str:
     assert escaped.count("\\") == typed.count("\\"), escaped  # no backslash of ours
     assert escaped.replace(UNSEEN, "") == escape(typed), escaped  # as typed, &<> entities
     assert not _MENTION.search(_decoded(escaped)), escaped  # no @here, no @channel
+    assert not _SHORTCODE.search(_decoded(escaped)), escaped  # no emoji
+    assert not _CHANNEL.search(_decoded(escaped)), escaped  # no channel link
     return escaped
 
 
@@ -95,6 +101,9 @@ CASES = [
     "@here @channel ito@customer.test",
     "&amp; &lt; a & b",
     "伊藤 *花子*　_様_",
+    "error :fire: on srv :+1::skin-tone-2: 10:00:00 :障害:",
+    "https://host.test:8080/a:b/ ftp://x:y@h:21/",
+    "#general #障害 [#42] a#b # alone",
 ]
 
 
@@ -105,14 +114,15 @@ def test_mrkdwn_of_every_kind_is_shown_as_typed(typed: str) -> None:
 
 def test_words_without_markup_stay_as_they_are() -> None:
     """Only a marker at a word's edge gets company: no backslash anywhere, and a name, an
-    address and a word with a marker inside keep their characters."""
+    address, a URL and a word with a marker inside keep their characters."""
+    assert literal_slack("https://host.test:8080/a:b/") == "https://host.test:8080/a:b/"
     assert literal_slack("VPN down since Monday.") == "VPN down since Monday."
     assert literal_slack("伊藤 花子 <ito@customer.test>") == "伊藤 花子 &lt;ito@customer.test&gt;"
     assert literal_slack("snake_case x*y") == "snake_case x*y"
     assert literal_slack("*x*") == f"{UNSEEN}*x*{UNSEEN}"
 
 
-@pytest.mark.parametrize("unit", ["*", "_x_ ", "\n>", "  ", " \n", "@a", "&<>"])
+@pytest.mark.parametrize("unit", ["*", "_x_ ", "\n>", "  ", " \n", "@a", "&<>", ":", ":x", "#a"])
 def test_the_time_grows_linearly_with_the_text(unit: str) -> None:
     """Text of markup characters only is escaped in one pass, whatever it holds: a
     quadratic pass over {SIZE} characters takes minutes, a linear one milliseconds (a

@@ -9,12 +9,13 @@ text, a heading, a date). Each is one pass over the text, linear in its length.
 * :func:`literal_webhook` — a Slack-format incoming webhook, whose text Mattermost (and
   Rocket.Chat) read as Markdown and then look through for mentions, channel links,
   hashtags and emoji.
-* :func:`literal_slack` — the same webhook when it posts into Slack itself, which reads
-  mrkdwn: no backslash escapes there, so a zero-width space takes each formatting
-  character off a word's edge.
+* :func:`literal_slack` — Slack's mrkdwn where text from people goes into a text Slack
+  reads (a notification text, a thread line, the same webhook when it posts into Slack
+  itself): no backslash escapes there, so a zero-width space takes each formatting
+  character off a word's edge, and breaks a shortcode, a channel name and a ping.
 * :func:`literal_card` — a Teams Adaptive Card's TextBlock or fact: Markdown, text
-  functions (``{{DATE(…)}}``, ``{{TIME(…)}}``) that the card's renderer evaluates, and
-  emoji shortcodes (``:fire:``).
+  functions (``{{DATE(…)}}``, ``{{TIME(…)}}``) that the card's renderer evaluates, emoji
+  shortcodes (``:fire:``) and emoticons (``(smile)``, ``:)``).
 """
 
 from __future__ import annotations
@@ -35,16 +36,27 @@ _CARD_FUNCTION = re.compile(r"\{(?=\{)")
 # an emoji shortcode (:fire:, :+1:, :100:), which Teams shows as its emoji in a card: a
 # colon that a name and a colon follow (any name without a space: more than Teams knows)
 _CARD_SHORTCODE = re.compile(rf":(?=[^\s:{UNSEEN}]+:)")
+# an emoticon Teams shows as its emoji, in Markdown already made literal: a Skype code in
+# parentheses ((smile), (y), (*)); a face ( :) ;-) :D :P, its mouth perhaps escaped: :\* );
+# a heart (\<3, \</3); each taken apart by a zero-width space after its first character
+_CARD_EMOTICON = re.compile(
+    rf"\((?=[^\s(){UNSEEN}]+\))"
+    r"|(?<![A-Za-z0-9_])[:;](?=-?\\?[()\[\]/|$@pPdDoOsSxX'*])"
+    r"|(?<=\\<)(?=/?3)"
+)
 
 # Where a Slack-format webhook's text needs a change, in one pass (see _webhook_one):
 _WEBHOOK = re.compile(
     r"^(?=\s|$)"  # a line that is empty or starts blank (CommonMark drops or indents it)
     r"|(?<=[^\S\n])$"  # a line that ends blank (dropped, or two spaces: a line break)
     r"|^\d+[.)]"  # an ordered list item's number at a line's start: 1. 2)
-    r"|[\\`*_~\[\]|&<>@#:;(+=-]",  # a character with a meaning (checked in _webhook_one)
+    r"|(?<![A-Za-z0-9_])(?i:www)(?=\.)"  # a bare www.example.com, which Mattermost links
+    r"|[\\`*_~\[\]|&<>@#:;(+=$-]",  # a character with a meaning (checked in _webhook_one)
     re.MULTILINE,
 )
-_BACKSLASHED = frozenset("\\`*_~[]|")  # Markdown's inline markup, a table's cell: \*
+# Markdown's inline markup, a table's cell (\*), and the $ of Mattermost's inline LaTeX
+# ($x^2$, when its server enables it), whose parser takes \$ as a $ too
+_BACKSLASHED = frozenset("\\`*_~[]|$")
 _LINE_MARKERS = frozenset("#+=-")  # a heading, a list item, a setext underline: \#
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}  # Slack's <!channel>, <url|label>; HTML
 # Mattermost's formatter, after Markdown gave the escaped characters back, reads the
@@ -69,12 +81,15 @@ def literal_webhook(text: str) -> str:
     """Text from mail or a person, as typed in a Slack-format webhook's text, which
     Mattermost reads as Markdown (CommonMark with GFM's strikethrough and tables) and
     then as Mattermost text. Each character that Markdown gives a meaning gets its
-    backslash escape (which Markdown shows as the character), a line's start also
+    backslash escape (which Markdown shows as the character; ``$`` too, which would
+    open inline LaTeX where Mattermost renders it), a line's start also
     ``#``, ``-``, ``+``, ``=`` and the ``.`` or ``)`` of ``1.``; ``&``, ``<`` and ``>``
     are entities, as in Slack's mrkdwn (:func:`escape`). A zero-width space goes after
     what would still be a mention, channel link, hashtag, emoji or emoticon once the
     escapes are read (``@here``, ``~town``, ``#tag``, ``:fire:``, ``:)``, ``<3``,
-    ``x-d``), inside ``](`` for readers that know no escapes, before a line that
+    ``x-d``), before the dot of a bare ``www.example.com`` (a link Mattermost makes;
+    ``https://`` is none already, after its colon), inside ``](`` for readers that know
+    no escapes, before a line that
     CommonMark would drop or indent (empty, or starting blank) and after one that ends
     blank, so every character reads as typed. Slack's own channels know no backslash
     escapes: a webhook into Slack has :func:`literal_slack` instead."""
@@ -88,6 +103,8 @@ def _webhook_one(m: re.Match[str]) -> str:
         return UNSEEN
     if found[0].isdigit():  # 1. at a line's start
         return found[:-1] + "\\" + found[-1]
+    if found.lower() == "www":  # www: a zero-width space before its dot, and it is no link
+        return found + UNSEEN
     before, after = text[at - 1 : at], text[end : end + 1]
     out = _ENTITIES.get(found, found)
     if found in _BACKSLASHED or (found in _LINE_MARKERS and (at == 0 or before == "\n")):
@@ -116,23 +133,27 @@ def _in_x_d(text: str, at: int) -> bool:
 
 
 # Where a text for Slack's mrkdwn needs a change, in one pass (see _slack_one): a > that
-# starts a line (after blanks: a quote), or a character with a meaning
-_SLACK = re.compile(r"^[^\S\n]*>|[*_~`&<>@]", re.MULTILINE)
+# starts a line (after blanks: a quote), a character with a meaning, or a colon that
+# opens an emoji shortcode (:fire:, :+1:, :skin-tone-2:: a name, then a colon; no name
+# has a /, so a URL's https://host:8080 is left whole, for Slack to link as before)
+_SLACK = re.compile(rf"^[^\S\n]*>|[*_~`&<>@#]|:(?=[^\s:/{UNSEEN}]+:)", re.MULTILINE)
 _SLACK_MARKERS = frozenset("*_~`")  # bold, italic, strike, code (``` a code block)
 
 
 def literal_slack(text: str) -> str:
-    """Text from mail or a person, as typed in Slack's mrkdwn (a Slack-format webhook
-    that posts into Slack), where a backslash escapes nothing and shows. ``&``, ``<`` and
-    ``>`` are entities (:func:`escape`: no ``<!channel>``, no ``<https://…|click>``).
-    Slack formats only at a word's edge: ``*``, ``_``, ``~`` or a backtick opens bold,
-    italic, strike or code where no letter or digit comes before it and no space after
-    it, and closes where no space comes before it and no letter or digit after it. A
-    zero-width space goes on the side that would let it open or close (on both sides
-    when neither is a letter or digit: one alone would be the "no space" the other side
-    needs), so the character stands inside a "word" and reads as typed; so does one
-    before a ``>`` that starts a line (a quote), and after an ``@`` that would be
-    ``@here`` or ``@channel``."""
+    """Text from mail or a person, as typed in Slack's mrkdwn (a message's text, a
+    thread line, a Slack-format webhook that posts into Slack), where a backslash
+    escapes nothing and shows. ``&``, ``<`` and ``>`` are entities (:func:`escape`: no
+    ``<!channel>``, no ``<https://…|click>``). Slack formats only at a word's edge:
+    ``*``, ``_``, ``~`` or a backtick opens bold, italic, strike or code where no letter
+    or digit comes before it and no space after it, and closes where no space comes
+    before it and no letter or digit after it. A zero-width space goes on the side that
+    would let it open or close (on both sides when neither is a letter or digit: one
+    alone would be the "no space" the other side needs), so the character stands inside
+    a "word" and reads as typed; so does one before a ``>`` that starts a line (a
+    quote), after an ``@`` that would be ``@here`` or ``@channel``, after a ``#`` before
+    a word (a channel's name, which Slack links when it parses names), and after a colon
+    that would open an emoji shortcode (``error :fire: on srv``: the emoji's name)."""
     return _SLACK.sub(_slack_one, text) if text else ""
 
 
@@ -150,6 +171,8 @@ def _slack_one(m: re.Match[str]) -> str:
         return UNSEEN * opens + found + UNSEEN * closes
     if found == "@" and before not in _ADDRESS and after and not after.isspace():
         return "@" + UNSEEN  # @here, @channel, @someone; not the @ of an address
+    if found == ":" or (found == "#" and after and not after.isspace()):
+        return found + UNSEEN  # an emoji's :name:, a #channel
     return _ENTITIES.get(found, found)
 
 
@@ -180,6 +203,11 @@ def literal_card(text: str) -> str:
     Markdown. A zero-width space between two braces stops it (every renderer looks for
     ``{{``) and shows as nothing, so the text reads exactly as before. Teams also shows
     a shortcode (``status :fire: now``) as its emoji: a zero-width space after each
-    colon that would open one (a name, then a colon, follow it), and nowhere else."""
+    colon that would open one (a name, then a colon, follow it), and nowhere else; and
+    its emoticons (``(smile)``, ``:)``, ``;-)``, ``<3``) as theirs: a zero-width space
+    after the first character of each. Teams documents no escape for either, and how
+    its clients read a card's text cannot be checked here: this takes apart every form
+    those emoticons have, more than Teams may know."""
     text = _CARD_FUNCTION.sub("{" + UNSEEN, literal_markdown(text))
-    return _CARD_SHORTCODE.sub(":" + UNSEEN, text)
+    text = _CARD_EMOTICON.sub(lambda m: m.group() + UNSEEN, text)
+    return _CARD_SHORTCODE.sub(":" + UNSEEN, text)  # after: only where still needed

@@ -14,7 +14,9 @@ touches mail. The answers:
   its channel (``/ticket`` typed, or a message made a ticket, where the bot was never
   invited) goes to the team's channel for the ticket's entry instead, once, and then the
   person who asked is told what happened: where it is, or that it could not be posted
-  there either (:meth:`ChatPoster._card_elsewhere`), refused or given up.
+  there either (:meth:`ChatPoster._card_elsewhere`), refused or given up; a card given
+  up in its own channel tells them too (:mod:`gateway.chat.asker`: where they asked, or
+  in a direct message, a row of kind ``dm``).
 
 Not tried yet, without counting an attempt: a notice over the channel's hourly
 limit (it waits for the window), a card update or a line whose card is not out
@@ -37,7 +39,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
-from gateway.chat import failures, render
+from gateway.chat import asker, failures, render
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
@@ -138,6 +140,8 @@ class ChatPoster:
             if post.kind in ("card-update", "line") and not (place and place.card_ts):
                 self._card_or_give_up(s, ticket.id)
             locale = self._locale(post)
+            if post.kind == asker.DM:  # the person's language, not a channel's
+                locale = ticket.locale or self.settings.gateway.locale
             facts = self._facts(ticket, place, locale, _awaiting(s, ticket))
             card_here = (  # news._notice's rule, again now: the card may have moved here
                 place is not None
@@ -170,6 +174,11 @@ class ChatPoster:
             self._within_limit(post)
             self._keep_pace(post.channel)
             return self.slack.post(post.channel, render.notice(post.payload, facts, locale))
+        if post.kind == asker.DM:  # to the person who asked, in their language
+            note, about = str(post.payload.get("note", "")), str(post.payload.get("channel", ""))
+            return self.slack.direct(
+                post.channel, render.told_directly(note, facts.tag, about, locale)
+            )
         self._keep_pace(post.channel)
         if post.kind == "card":
             if place is not None and place.channel != post.channel:
@@ -208,7 +217,8 @@ class ChatPoster:
                 chat.move_thread(s, ticket.id, team)
             asked_in = ticket.locale or self.settings.gateway.locale  # the person's language
         if not team:
-            self._tell(post, render.card_nowhere(self._tag(ticket.id), "", asked_in))
+            here = render.card_nowhere(self._tag(ticket.id), "", asked_in)
+            self._tell(post, here, "nowhere", "")
             raise refused
         log.warning("ticket=%s: the card goes to %s: %s", place.ticket_id, team, refused)
         return self._moved_card(post, team)
@@ -218,7 +228,7 @@ class ChatPoster:
         told what happened — where the card is, or that it could not be posted there
         either — never before: a card Slack has not taken yet is nowhere. While Slack is
         down they are told nothing (the post is tried again, and tells them then, or
-        when it gives up: :meth:`_moved_card_given_up`)."""
+        when it gives up: :func:`gateway.chat.asker.given_up`)."""
         slack = self.settings.chat.slack
         assert self.slack is not None and slack is not None
         locale = slack.locale_of(team, self.settings.gateway.locale)
@@ -233,33 +243,14 @@ class ChatPoster:
         try:
             ts = self.slack.post(team, render.card(facts, locale), "")
         except ChatRefused:
-            self._tell(post, render.card_nowhere(facts.tag, team, asked_in))
+            self._tell(post, render.card_nowhere(facts.tag, team, asked_in), "nowhere", team)
             raise
-        self._tell(post, render.card_elsewhere(facts.tag, team, asked_in))
+        self._tell(post, render.card_elsewhere(facts.tag, team, asked_in), "elsewhere", team)
         return ts
 
-    def _tell(self, post: DuePost, note: str) -> None:
-        """``note`` to the person who asked for the card, through the command's
-        ``response_url``, seen by them alone."""
-        url = str(post.payload.get("response_url", ""))
-        if not (url and self.slack is not None and self.slack.respond(url, note)):
-            log.warning(
-                "ticket=%s: the person who asked was not told (no response_url, or expired)",
-                post.ticket_id,
-            )
-
-    def _moved_card_given_up(self, post: DuePost) -> None:
-        """A card moved to the team's channel whose post there gave up, Slack down all
-        along: the person who asked, told nothing while it was tried, is told now that it
-        could not be posted (through ``response_url``, which may have expired by then)."""
-        if post.target != "slack" or post.kind != "card" or post.ticket_id is None:
-            return
-        with transaction(self.sessions) as s:
-            ticket, place = tickets.get(s, post.ticket_id), chat.thread_of(s, post.ticket_id)
-            if ticket is None or place is None or place.channel == post.channel:
-                return  # not moved: the card of the channel it was asked in
-            team, asked_in = place.channel, ticket.locale or self.settings.gateway.locale
-        self._tell(post, render.card_nowhere(self._tag(post.ticket_id), team, asked_in))
+    def _tell(self, post: DuePost, here: str, note: str, channel: str) -> None:
+        """The person who asked is told (:func:`gateway.chat.asker.tell`)."""
+        asker.tell(self.slack, self.sessions, self.clock.now(), post, here, note, channel)
 
     def _card_or_give_up(self, s: Session, ticket_id: int) -> None:
         """A card update or a line waits for its card; without a card ever, it fails."""
@@ -324,7 +315,10 @@ class ChatPoster:
         now, cfg = self.clock.now(), self.settings.chat
         if now - post.created_at >= cfg.give_up_after:
             self._failed(post, failures.gave_up(cfg.give_up_after, exc.said), report)
-            self._moved_card_given_up(post)  # recorded first: told once, never twice
+            asker.given_up(  # recorded first: told once, never twice
+                self.slack, self.sessions, now, post, self._tag(post.ticket_id or 0),
+                self.settings.gateway.locale,
+            )  # fmt: skip
             return now + cfg.retry_initial
         wait = doubling(post.attempts + 1, cfg.retry_initial, cfg.retry_max)
         if exc.retry_after is not None:
@@ -355,6 +349,8 @@ class ChatPoster:
                 )
         report.failed.append(post.id)
         log.error("chat post id=%s ticket=%s not posted: %s", post.id, post.ticket_id, error)
+        if post.kind == asker.DM:
+            asker.not_told(post)
 
 
 def _awaiting(s: Session, ticket: Ticket) -> bool:

@@ -4,13 +4,14 @@ Teams Adaptive Card and a Slack-format webhook message.
 Pure: plain values in (a :class:`TicketFacts` and the row's facts), dicts out,
 every word from the gettext catalogs in the reader's language (the channel's,
 or the person's). Names of catalog entries come from the catalog, which holds
-them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, so
-text from mail and people is escaped before it goes into a message; and it gives
-``*``, ``_``, ``~`` and backticks one that cannot be escaped, so a subject or a name
-from the catalog or from people is shown in plain-text objects (the headline, the
-card's facts, a notice's details). Teams and Slack-format webhooks read their texts as
-Markdown (or, for a webhook into Slack, mrkdwn): :mod:`gateway.chat.markup` makes the
-same words literal for each.
+them per language. Slack's mrkdwn gives ``<``, ``>`` and ``&`` a meaning, and
+``*``, ``_``, ``~``, backticks, ``:fire:``, ``#general`` and ``@here`` one that cannot
+be escaped, so a subject or a name from the catalog or from people is shown in
+plain-text objects with ``emoji`` false (the headline, the card's facts, a notice's
+details); where only mrkdwn will do (a message's ``text``, what a phone's notification
+shows, a thread line) it is made literal (:func:`~gateway.chat.markup.literal_slack`).
+Teams and Slack-format webhooks read their texts as Markdown (or, for a webhook into
+Slack, mrkdwn): :mod:`gateway.chat.markup` makes the same words literal for each.
 """
 
 from __future__ import annotations
@@ -103,19 +104,19 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         {
             "type": "button",
             "action_id": action,
-            "text": {"type": "plain_text", "text": say(labels[action])},
+            "text": _plain(say(labels[action])),
             "value": str(t.id),
             **({"style": "primary"} if action == ASSIGN_ME else {}),
         }
         for action in shown
     ]
     blocks.append({"type": "actions", "block_id": f"ticket-actions:{t.id}", "elements": buttons})
-    return {"text": escape(_headline(t, locale)), "blocks": blocks}
+    return {"text": _headline(_mrkdwn(t), locale), "blocks": blocks}
 
 
 def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
     """A line in the ticket's thread about what just happened."""
-    event, actor = facts.get("event", ""), escape(facts.get("actor", ""))
+    event, actor = facts.get("event", ""), literal_slack(facts.get("actor", ""))
     if event == "state":
         msg = N_(
             "{actor} changed the state: {old} → {new}",
@@ -124,12 +125,15 @@ def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any
             new=state_name(facts.get("new", ""), locale),
         )
     elif event == "assign":
-        msg = N_("{actor} assigned the ticket to {new}", actor=actor, new=escape(facts["new"]))
+        msg = N_(
+            "{actor} assigned the ticket to {new}", actor=actor, new=literal_slack(facts["new"])
+        )
     elif event == "approved":
         msg = N_("{actor} approved the catalog action", actor=actor)
     elif event == "reply":
         head = translate(N_("{actor} answered by mail:", actor=actor), locale)
-        quoted = "\n".join(f"> {x}" for x in escape(facts.get("text", "")).splitlines())
+        said = literal_slack(facts.get("text", ""))  # a mail's words: no emoji, no ping
+        quoted = "\n".join(f"> {x}" for x in said.splitlines())
         return {"text": f"{head}\n{quoted}"}
     else:
         msg = N_("{tag} changed", tag=escape(t.tag))
@@ -168,7 +172,7 @@ def notice(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, A
         if x
     )
     blocks = [_header(text), {"type": "context", "elements": [_plain(details)]}]
-    return {"text": escape(text), "blocks": blocks}
+    return {"text": notice_text(facts, _mrkdwn(t), locale), "blocks": blocks}
 
 
 def card_elsewhere(tag: str, channel: str, locale: str) -> str:
@@ -204,6 +208,53 @@ def card_nowhere(tag: str, tried: str, locale: str) -> str:
             tag=escape(tag),
         )
     return translate(msg, locale)
+
+
+def told_directly(note: str, tag: str, channel: str, locale: str) -> str:
+    """What the person who asked for a card is told in a direct message from the app,
+    when the command's ``response_url`` (where they asked) no longer takes it. Away
+    from the channel where they asked, so that channel is "where you asked", never
+    "this channel". ``note``: ``elsewhere`` (the card is in the team's ``channel``),
+    ``nowhere`` (not there either; ``channel`` "": none to try) or ``gave-up`` (Slack
+    never took it in ``channel``, its own)."""
+    if note == "elsewhere":
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in the channel where you asked "
+            "for it, so its card was posted in {channel}. To get ticket cards there, add "
+            "the app to that channel with /invite.",
+            tag=escape(tag),
+            channel="<#" + channel + ">",
+        )
+    elif note == "nowhere" and channel:
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in the channel where you asked "
+            "for it, and its card could not be posted in {channel} either. To get ticket "
+            "cards there, add the app to that channel with /invite.",
+            tag=escape(tag),
+            channel="<#" + channel + ">",
+        )
+    elif note == "nowhere":
+        msg = N_(
+            "Ticket {tag} has been filed. This app is not in the channel where you asked "
+            "for it, so its card could not be posted. To get ticket cards there, add the "
+            "app to that channel with /invite.",
+            tag=escape(tag),
+        )
+    else:
+        msg = card_given_up(tag, channel)
+    return translate(msg, locale)
+
+
+def card_given_up(tag: str, channel: str) -> Msg:
+    """The card was never taken in ``channel`` (Slack down there until the post gave up):
+    said where the person asked, or in a direct message, so the channel is named."""
+    return N_(
+        "Ticket {tag} has been filed, but its card could not be posted in {channel}: "
+        "Slack did not take it before the gateway gave up. The team has the ticket all "
+        "the same.",
+        tag=escape(tag),
+        channel="<#" + channel + ">",
+    )
 
 
 def webhook_message(
@@ -290,6 +341,13 @@ def teams_message(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict
             }
         ],
     }
+
+
+def _mrkdwn(t: TicketFacts) -> TicketFacts:
+    """``t`` for a text Slack reads as mrkdwn (a message's ``text``, what a phone's
+    notification shows): the operator's tag escaped, the subject as typed
+    (:func:`~gateway.chat.markup.literal_slack`: no bold, emoji, channel link or ping)."""
+    return replace(t, tag=escape(t.tag), subject=literal_slack(t.subject))
 
 
 def _headline(t: TicketFacts, locale: str) -> str:

@@ -79,7 +79,8 @@ class ChatRefused(Exception):
 
 
 class SlackApi:
-    """``chat.postMessage`` and ``chat.update`` with the bot token."""
+    """``chat.postMessage`` and ``chat.update`` with the bot token (and
+    ``conversations.open``, for a direct message)."""
 
     def __init__(self, token: str, api_url: str, timeout: timedelta) -> None:
         # why the environment's proxy cannot be used: every call is down
@@ -102,6 +103,16 @@ class SlackApi:
         extra = {"thread_ts": thread_ts} if thread_ts else {}
         data = self._call("chat_postMessage", channel=channel, unfurl_links=False, **extra, **body)
         return str(data.get("ts", ""))
+
+    def direct(self, user: str, text: str) -> str:
+        """``text`` in the app's direct conversation with ``user`` (``conversations.open``
+        first: the bot scope ``im:write``); the message's ts."""
+        data = self._call("conversations_open", users=user)
+        found = data.get("channel")
+        channel = str(found.get("id", "")) if isinstance(found, dict) else ""
+        if not channel:
+            raise ChatDown(failures.slack_error("conversations.open: no channel"))
+        return self.post(channel, {"text": text})
 
     def update(self, channel: str, ts: str, body: dict[str, Any]) -> None:
         self._call("chat_update", channel=channel, ts=ts, **body)

@@ -13,8 +13,10 @@ Blocks over Slack's documented text limits are refused with ``invalid_blocks``, 
 Slack's errors (``chat.postEphemeral`` → ``not_in_channel`` where the bot is not in the
 channel); ``refuse_in`` makes the chat methods answer one in one channel only
 (``not_in_channel`` where the bot was never invited, ``channel_not_found`` in a private
-channel it is not in), as Slack does. A slash command's ``response_url`` is served
-here too (:meth:`response_url`): what is posted to it is kept in ``responses`` (and in
+channel it is not in), as Slack does. ``conversations.open`` with one user opens the
+app's direct conversation with them, ``D`` and the user's id (failing with the chat
+methods). A slash command's ``response_url`` is served here too (:meth:`response_url`):
+what is posted to it is kept in ``responses`` (and in
 ``calls`` as ``response_url:NAME``, in order with the Web API's calls); one
 named in ``expired`` answers as Slack does for a URL past its 30 minutes or its five
 uses (404 ``expired_url``).
@@ -36,7 +38,7 @@ from aiohttp import WSMsgType, web
 from tests.support.ports import free_port
 from tests.support.waiting import PATIENCE, eventually
 
-CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral"}
+CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open"}
 SLOW = 3.5  # seconds a method in ``FakeSlack.slow`` takes: past a trigger's life
 
 
@@ -259,6 +261,11 @@ class FakeSlack:
             return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": "1772413299.000001"}
+        if method == "conversations.open":  # the app's direct conversation with one person
+            users = str(p.get("users", ""))
+            if "," in users or not users:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "channel": {"id": "D" + users}}
         return {"ok": False, "error": "unknown_method"}
 
 

@@ -41,7 +41,9 @@ from store.db import transaction
 log = logging.getLogger("gateway.chat.slack")
 
 CHANNEL = "slack"
-_REPLY = re.compile(r"^\s*#?(\d{1,12})\s+(.+)$", re.DOTALL)
+# /reply 42 text: the number as typed, also in a Japanese input method's full width
+# (＃４２, \d is any digit) and before an ideographic space (\s)
+_REPLY = re.compile(r"^\s*[#＃]?(\d{1,12})\s+(.+)$", re.DOTALL)
 NOT_A_THREAD = N_("This is not the thread of a ticket.")
 NOT_A_MEMBER = N_(
     "Only members of the team can work on tickets from Slack, and your Slack account is "

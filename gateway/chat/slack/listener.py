@@ -6,7 +6,8 @@ start is tried again with a backoff while mail goes on. HTTP mode serves the
 app's endpoint with aiohttp (``AppRunner``/``TCPSite`` inside this loop), where
 Slack's signature is checked before the body is read: a bad or missing one, or a
 timestamp that is not a number or more than five minutes off, is answered 401; a
-signed body that is not a payload, 400; bolt then checks it again.
+signed body that is not a payload, 400; bolt then checks it again. The same signed
+press, command or shortcut again (a retry, a replay) is answered and not acted on.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ from store.accept.contract import InboxAcceptor
 log = logging.getLogger("gateway.chat.slack")
 
 MAX_AGE = 5 * 60  # seconds a signed request stays good (Slack's own rule)
+STAMP_DIGITS = 12  # a Unix time in seconds has 10 digits until the year 2286
+# what a request answered again only acts once in (its view's answer is idempotent: the
+# form's submission is stored once by its view's id, and the answer is the form again)
+ANSWERED_AGAIN = frozenset({"view_submission", "view_closed"})
 
 Pinned = TypeVar("Pinned", AsyncWebClient, SocketModeClient)
 
@@ -70,11 +75,41 @@ def _verified(secret: bytes, body: bytes, headers: Mapping[str, str]) -> bool:
     not a number, or a body that is not UTF-8, with a 500)."""
     stamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
-    if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > MAX_AGE:
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= STAMP_DIGITS):
+        return False  # not a time of ours; and int() refuses past 4300 digits
+    if abs(time.time() - int(stamp)) > MAX_AGE:
         return False
     base = b"v0:" + stamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+class Seen:
+    """The requests taken in the last ``2 * MAX_AGE`` seconds, by their body's digest.
+
+    A signed request stays good for five minutes either way of its timestamp, so the
+    same bytes may come again: Slack sending them again (``X-Slack-Retry-Num``, with a
+    new timestamp and signature over the same body), a proxy repeating a POST, anyone
+    who saw them. A press, a command or a shortcut acts once: Slack's own are never the
+    same twice (each has its trigger and action time). Oldest first, pruned as it goes:
+    memory is bounded by what Slack signs in ten minutes."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._taken: dict[bytes, float] = {}  # digest → when, in insertion order
+
+    def again(self, body: bytes) -> bool:
+        """Whether ``body`` was taken within the window; else it is taken now."""
+        now = self._clock()
+        for digest, when in list(self._taken.items()):
+            if now - when <= 2 * MAX_AGE:
+                break
+            del self._taken[digest]
+        digest = hashlib.sha256(body).digest()
+        if digest in self._taken:
+            return True
+        self._taken[digest] = now
+        return False
 
 
 class SlackListener:
@@ -175,6 +210,7 @@ class SlackListener:
 
     async def _serve_http(self, app: AsyncApp) -> None:
         secret = self.slack.signing_secret.encode()
+        seen = Seen()
 
         async def endpoint(request: web.Request) -> web.Response:
             raw = await request.read()
@@ -188,6 +224,14 @@ class SlackListener:
                 return web.json_response({"error": "not a payload"}, status=400)
             if not isinstance(bolt_request.body, dict):
                 return web.json_response({"error": "not a payload"}, status=400)
+            kind = str(bolt_request.body.get("type", ""))
+            if kind not in ANSWERED_AGAIN and seen.again(raw):  # answered: Slack stops
+                log.info(
+                    "slack: the same %s again (retry %s): answered, not acted on",
+                    kind or bolt_request.body.get("command", "request"),
+                    request.headers.get("X-Slack-Retry-Num", "-"),
+                )
+                return web.Response(status=200)
             return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
         webapp = web.Application(client_max_size=2**20)

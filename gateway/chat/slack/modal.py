@@ -11,6 +11,7 @@ travels in ``private_metadata``, which Slack hands back unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ FIELD = "field:"  # block id prefix of a catalog field
 VALUE = "value"  # every input's action id
 MAX_TEXT = 3000  # Slack's longest plain_text_input
 MAX_OPTIONS = 100  # and its longest static_select
+MAX_VALUE = 150  # and its longest option value
 MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
 
 
@@ -41,8 +43,11 @@ class Typed:
 
 
 def entry_picker(catalog: Catalog, locale: str, meta: Mapping[str, str]) -> dict[str, Any]:
-    """Step one: which kind of request (the catalog's entries, fallback last)."""
-    entries = sorted(catalog.entries, key=lambda e: e.fallback)[:MAX_OPTIONS]
+    """Step one: which kind of request (the catalog's entries, fallback last). Slack's
+    menu holds 100 options: past that, the last entries before the fallback are left
+    out, never the fallback itself."""
+    rest = [e for e in catalog.entries if e.fallback]  # for what fits nowhere else: kept
+    entries = [e for e in catalog.entries if not e.fallback][: MAX_OPTIONS - len(rest)] + rest
     options = [_option(e.name(locale), e.id) for e in entries]
     block = {
         "type": "input",
@@ -66,14 +71,14 @@ def fields_form(
         {
             "type": "context",
             # plain text: an entry's name is not markup (a "*" in it no bold)
-            "elements": [{"type": "plain_text", "text": entry.name(locale)[:2000], "emoji": False}],
+            "elements": [_words(entry.name(locale), 2000)],
         },
         _input(SUBJECT, _plain(N_("Subject"), locale), _text_input(max_length=250)),
     ]
     for f in entry.fields:
         block = _input(
             FIELD + f.name,
-            {"type": "plain_text", "text": f.label(locale)[:150]},
+            _words(f.label(locale), 2000),
             _element(f, locale),
         )
         block["optional"] = not f.required
@@ -103,6 +108,8 @@ def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
     fields = {}
     for f in entry.fields:
         raw = _read(_input_of(values, FIELD + f.name))
+        if f.type == "choice":  # a long choice travels as its token (_choice_value)
+            raw = {_choice_value(c): c for c in f.choices}.get(raw, raw)
         if raw.strip():
             fields[f.name] = raw
     return Typed(
@@ -128,13 +135,16 @@ def _element(f: Field, locale: str) -> dict[str, Any]:
             "type": "static_select",
             "action_id": VALUE,
             "placeholder": _plain(N_("Choose one"), locale),
-            "options": [_option(f.choice_label(c, locale), c) for c in f.choices[:MAX_OPTIONS]],
+            "options": [
+                _option(f.choice_label(c, locale), _choice_value(c))
+                for c in f.choices[:MAX_OPTIONS]
+            ],
         }
     if f.type == "date":
         return {"type": "datepicker", "action_id": VALUE}
     element = _text_input(max_length=500)
     if f.example:
-        element["placeholder"] = {"type": "plain_text", "text": f.example[:150]}
+        element["placeholder"] = _words(f.example, 150)
     return element
 
 
@@ -181,11 +191,27 @@ def _metadata(meta: Mapping[str, str]) -> str:
 
 
 def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
-    return {"type": "plain_text", "text": translate(message, locale)[:limit]}
+    return _words(translate(message, locale), limit)
+
+
+def _words(text: str, limit: int) -> dict[str, Any]:
+    """Words from us or from the catalog's sheet (a label, an example, a choice) as the
+    form shows them: as written, a ``:fire:`` in them no emoji, and cut to Slack's
+    ``limit`` as Slack counts (UTF-16 units; an emoji kept whole)."""
+    return {"type": "plain_text", "text": slack_length.fit(text, limit), "emoji": False}
+
+
+def _choice_value(choice: str) -> str:
+    """A catalog choice as an option's value, which Slack keeps up to 150 characters: the
+    choice itself when it fits, else a token made of it (read back by :func:`typed`);
+    cut, it would come back as no choice at all."""
+    if slack_length.units(choice) <= MAX_VALUE:
+        return choice
+    return "#" + hashlib.sha256(choice.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value[:150]}
+    return {"text": _words(text, 75), "value": value[:150]}
 
 
 def _state(view: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
