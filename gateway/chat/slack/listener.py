@@ -101,10 +101,11 @@ class Seen:
     def again(self, body: bytes) -> bool:
         """Whether ``body`` was taken within the window; else it is taken now."""
         now = self._clock()
-        for digest, when in list(self._taken.items()):
+        while self._taken:  # the oldest first: stop at the first still in the window
+            oldest, when = next(iter(self._taken.items()))
             if now - when <= 2 * MAX_AGE:
                 break
-            del self._taken[digest]
+            del self._taken[oldest]
         digest = hashlib.sha256(body).digest()
         if digest in self._taken:
             return True
