@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from gateway.core.business_hours import WorkingDays
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
 
@@ -29,6 +30,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # datetime it is added to, or a thread's wait) far from the file that said it.
 MAX_DURATION = timedelta(days=36500)
 MAX_SECONDS = int(MAX_DURATION.total_seconds())
+MAX_WORKING_DAYS = 2600  # ten years of five-day weeks: the business-hours walk's horizon
 MAX_SIZE = 2**53  # a float counts bytes exactly up to here; no message or file is near it
 
 
@@ -61,6 +63,29 @@ def parse_duration(text: str | int, *, path: str = "", key: str = "") -> timedel
     if any(len(n) > 12 for n, _ in parts):  # int() of thousands of digits is refused
         return _bounded(MAX_SECONDS + 1, text, path, key)
     return _bounded(sum(int(n) * _DURATION_UNITS[u] for n, u in parts), text, path, key)
+
+
+def parse_working_days(text: object, *, path: str = "", key: str = "") -> WorkingDays | None:
+    """``"2bd"`` (business days: the team's working days), or None for anything else
+    (a duration, read by :func:`parse_duration`). A working day is a unit of its own,
+    not 24 hours nor a working day's hours: ``"3d"`` stays 72 real hours. A phrase
+    (``"3 business days"``) is refused with the unit to write, as ``"30 days"`` is."""
+    if not isinstance(text, str):
+        return None
+    value = text.strip().lower()
+    if re.fullmatch(r"\d+\s*(business|working)\s*days?", value):
+        raise ConfigError(
+            path, key, N_("not a duration: {text!r} (working days are written '3bd')", text=text)
+        )
+    m = re.fullmatch(r"(\d{1,12})\s*bd", value)
+    if m is None:
+        return None
+    days = int(m.group(1))
+    if not 1 <= days <= MAX_WORKING_DAYS:
+        raise ConfigError(
+            path, key, N_("must be from 1bd to {n}bd, not {text!r}", n=MAX_WORKING_DAYS, text=text)
+        )
+    return WorkingDays(days)
 
 
 def _bounded(seconds: int, text: str | int, path: str, key: str) -> timedelta:

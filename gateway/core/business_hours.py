@@ -72,6 +72,14 @@ class Calendar:
         return ZoneInfo(self.timezone)  # zoneinfo caches instances by key
 
 
+@dataclass(frozen=True, slots=True)
+class WorkingDays:
+    """A wait counted in the team's working days (``"2bd"``): the same time of day on
+    the ``days``-th working day after it starts (:func:`working_days_after`)."""
+
+    days: int
+
+
 def _utc(at: datetime) -> datetime:
     """``at`` in UTC; a naive time is UTC already (as the store keeps times)."""
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
@@ -228,3 +236,24 @@ def between(cal: Calendar, since: datetime, until: datetime) -> timedelta:
         day += timedelta(days=1)
         walked += 1
     return total
+
+
+def working_days_after(cal: Calendar, start: datetime, days: int) -> datetime:
+    """The same local time as ``start`` on the ``days``-th working day after its date: a
+    day with working hours that is not a holiday. Thursday 15:00 + 2 is Monday 15:00
+    (Tuesday when that Monday is a holiday); asked on a Saturday, + 1 is Monday. A
+    requester asked on Friday evening is reminded on the next working day's evening,
+    as "in two business days" is meant, not after the weekend's real hours. The result
+    is in UTC (naive when ``start`` is); past :data:`HORIZON_DAYS` (a calendar of
+    holidays only) the rest are calendar days."""
+    zone = cal.zone
+    local = _utc(start).astimezone(zone)
+    day, left = local.date(), days
+    for _ in range(HORIZON_DAYS):
+        if left <= 0:
+            break
+        day += timedelta(days=1)
+        if day not in cal.holidays and cal.week[day.weekday()]:
+            left -= 1
+    day += timedelta(days=max(left, 0))
+    return _back(wall_instant(datetime.combine(day, local.time()), zone), start)

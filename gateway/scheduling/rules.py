@@ -25,7 +25,7 @@ from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core import weeks
-from gateway.core.business_hours import Calendar, wall_instant
+from gateway.core.business_hours import Calendar, WorkingDays, wall_instant, working_days_after
 from gateway.core.i18n import Msg
 
 WEEK = timedelta(days=7)
@@ -320,17 +320,36 @@ def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> Pendi
 
     The clock starts at the last touch (the question to the requester); the
     catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
+    A wait in working days (``"2bd"``) is counted on the team's calendar
+    (:func:`waited_until`); one in real time (``"3d"``) over nights and weekends.
     """
     if t.state != "pending":
         return None
-    waiting = now - t.updated_at
-    close_after = t.auto_close_after or sched.pending_close_after
-    key = f"{t.id}:{_stamp(t.updated_at)}"
-    if waiting >= close_after:
+    since = t.updated_at
+    waiting = now - since
+    close_at = (
+        since + t.auto_close_after
+        if t.auto_close_after
+        else waited_until(since, sched.pending_close_after, t.hours)
+    )
+    key = f"{t.id}:{_stamp(since)}"
+    if now >= close_at:
         return PendingDue(PendingAction.CLOSE, key, waiting, timedelta(0))
-    if waiting >= sched.pending_reminder_after:
-        return PendingDue(PendingAction.REMIND, key, waiting, close_after - waiting)
+    if now >= waited_until(since, sched.pending_reminder_after, t.hours):
+        return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     return None
+
+
+def waited_until(
+    since: datetime, wait: timedelta | WorkingDays, hours: Calendar | None
+) -> datetime:
+    """When ``wait`` after ``since`` has passed: real time, or working days on the team's
+    calendar (the load refuses working days without one; here they would be whole days)."""
+    if not isinstance(wait, WorkingDays):
+        return since + wait
+    if hours is None:
+        return since + timedelta(days=wait.days)
+    return working_days_after(hours, since, wait.days)
 
 
 def inventory_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> bool:
