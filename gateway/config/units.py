@@ -51,9 +51,20 @@ def parse_size(text: str | int, *, path: str = "", key: str = "") -> int:
 
 
 def parse_duration(text: str | int, *, path: str = "", key: str = "") -> timedelta:
-    """``"14d"``, ``"2h30m"``, ``"90s"`` or a number of seconds, at most ``MAX_DURATION``."""
+    """``"14d"``, ``"2h30m"``, ``"90s"``, at most ``MAX_DURATION``. A number alone is
+    refused: read as seconds, ``pending_close_after = 7`` (meant: a week) closed every
+    pending ticket at the next sweep, and ``-5`` was minus five seconds."""
     if isinstance(text, int) and not isinstance(text, bool):
-        return _bounded(text, text, path, key)
+        raise ConfigError(
+            path,
+            key,
+            N_(
+                "a number alone is not a duration: {text!r} (write its unit: '{n}d', '{n}h', "
+                "'{n}m' or '{n}s')",
+                text=text,
+                n=abs(text),
+            ),
+        )
     parts = re.findall(r"(\d+)\s*([smhdw])", str(text).strip().lower())
     rebuilt = "".join(f"{n}{u}" for n, u in parts)
     if not parts or rebuilt != re.sub(r"\s+", "", str(text).strip().lower()):
