@@ -26,6 +26,7 @@ _SIZE_UNITS = {
 }
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # No setting means more than a century, and a bigger one would overflow timedelta (or a
 # datetime it is added to, or a thread's wait) far from the file that said it.
 MAX_DURATION = timedelta(days=36500)
@@ -112,11 +113,14 @@ def parse_weekly(text: str, *, path: str = "", key: str = "") -> tuple[int, int,
     value = text.strip().lower()
     if value == "off":
         return None
-    m = re.fullmatch(r"([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})", value)
-    if not m or m.group(1) not in WEEKDAYS or int(m.group(2)) > 23 or int(m.group(3)) > 59:
+    m = re.fullmatch(r"([a-z]{3,})\s+(\d{1,2}):(\d{2})", value)
+    # a day's name or its start ("tue", "tues", "tuesday"), not a word that starts like
+    # one ("monkey", "sunshine": a typo or a paste read as a day)
+    day = next((name[:3] for name in _DAY_NAMES if m and name.startswith(m[1])), None)
+    if not m or day is None or int(m.group(2)) > 23 or int(m.group(3)) > 59:
         raise ConfigError(
             path,
             key,
             N_("not a weekly time: {text!r} (use e.g. 'mon 09:00' or 'off')", text=text),
         )
-    return WEEKDAYS.index(m.group(1)), int(m.group(2)), int(m.group(3))
+    return WEEKDAYS.index(day), int(m.group(2)), int(m.group(3))
