@@ -21,7 +21,7 @@ from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
-from gateway.config.names import authserv_ids, domains, not_ours, unknown_zone
+from gateway.config.names import authserv_ids, domains, not_a_place, not_ours, unknown_zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.schedule import read_schedule
@@ -231,6 +231,8 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(s.path, s.key("timezone"), unknown_zone(tz)) from None
+    if (why := not_a_place(tz)) is not None:
+        raise ConfigError(s.path, s.key("timezone"), why)
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
