@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
+ONE_DAY = timedelta(days=1)
 # How far a walk goes: ten years of local days. A 2d target at 9 hours a day is a
 # fortnight; nothing a team means comes near this.
 HORIZON_DAYS = 3660
@@ -178,6 +179,17 @@ def _windows(cal: Calendar, day: date, zone: ZoneInfo) -> Iterator[tuple[datetim
     if day in cal.holidays:
         return
     ranges = cal.week[day.weekday()]
+    if not ranges:
+        return
+    midnight = datetime.combine(day, time(0, 0))
+    offset = midnight.replace(tzinfo=zone).utcoffset()
+    if offset is not None and offset == (midnight + ONE_DAY).replace(tzinfo=zone).utcoffset():
+        # no clock change that day (nearly every day): one offset maps every wall time
+        for a, b in ranges:
+            opens = midnight + timedelta(minutes=a) - offset
+            closes = midnight + timedelta(minutes=b) - offset
+            yield opens.replace(tzinfo=UTC), closes.replace(tzinfo=UTC)
+        return
     spans = [s for a, b in ranges for s in _read_between(_wall(day, a), _wall(day, b), zone)]
     yield from sorted(spans)
 
