@@ -22,7 +22,7 @@ from tests.support.pipeline import outbox
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
-PASS = 3 * HOUR  # how often the scheduler passes here (the daemon: every 5 minutes)
+PASS = 6 * HOUR  # how often the scheduler passes here (the daemon: every 5 minutes)
 TOKYO = ZoneInfo("Asia/Tokyo")  # the test settings' zone
 
 
@@ -83,7 +83,7 @@ def test_a_new_digest_day_skips_no_week_and_doubles_no_day(
         open_ticket(app, "Purchase: cables", key="wd-1")  # ops2 has a digest each week
     finally:
         app.close()
-    end = datetime(2026, 3, 23, 23, 0, tzinfo=TOKYO)
+    end = datetime(2026, 3, 24, 4, 0, tzinfo=TOKYO)  # past the last 17:00 digest
     rest = end - clock.now() - change_after
     days = _sent_days(base, clock, [(before, change_after), (after, rest)])
     assert [d.strftime("%m-%d") for d in days] == expected
