@@ -278,3 +278,72 @@ def test_a_deadline_reads_as_working_time_on_the_teams_clocks(
 ) -> None:
     if d:  # the minute before it is one the team's clocks show inside its hours
         assert _on_the_wall(cal, add(cal, start, d))
+
+
+# ---------------------------------------------------------------- the hour said twice
+
+
+# On the autumn night the clocks read an hour twice (New York: 01:00–02:00 on 2026-11-01,
+# Berlin: 02:00–03:00 on 2026-10-25). A team whose hours lie in it works it twice: working
+# time is every instant at which the team's clocks read a time inside its hours.
+def _hours(zone: str, *ranges: tuple[str, str]) -> Calendar:
+    def minute(text: str) -> int:
+        h, m = text.split(":")
+        return int(h) * 60 + int(m)
+
+    return Calendar(zone, (tuple((minute(a), minute(b)) for a, b in ranges),) * 7)
+
+
+@pytest.mark.parametrize(
+    ("cal", "day", "worked"),
+    [
+        (_hours("America/New_York", ("01:15", "01:45")), date(2026, 11, 1), 60 * M),  # twice
+        (_hours("America/New_York", ("01:15", "01:45")), date(2026, 11, 8), 30 * M),  # once
+        (_hours("America/New_York", ("00:00", "01:30")), date(2026, 11, 1), 2 * H),
+        (_hours("America/New_York", ("01:30", "03:00")), date(2026, 11, 1), 2 * H),
+        (_hours("America/New_York", ("01:00", "02:00")), date(2026, 11, 1), 2 * H),
+        (
+            _hours("America/New_York", ("00:00", "01:30"), ("01:30", "03:00")),
+            date(2026, 11, 1),
+            4 * H,
+        ),
+        (_hours("Europe/Berlin", ("02:10", "02:50")), date(2026, 10, 25), 80 * M),
+        (_hours("Europe/Berlin", ("02:10", "02:50")), date(2026, 10, 18), 40 * M),
+        (_hours("Europe/Berlin", ("01:00", "02:30")), date(2026, 10, 25), 2 * H),
+        (_hours("Europe/Berlin", ("02:30", "04:00")), date(2026, 10, 25), 2 * H),
+        (_hours("Europe/Berlin", ("00:00", "24:00")), date(2026, 10, 25), 25 * H),
+    ],
+)
+def test_hours_in_the_repeated_hour_count_each_time_the_clocks_read_them(
+    cal: Calendar, day: date, worked: timedelta
+) -> None:
+    zone = cal.zone
+    since = datetime(day.year, day.month, day.day, tzinfo=zone)
+    until = since + timedelta(days=1)  # local midnight to the next (aware arithmetic)
+    assert between(cal, since, until.replace(tzinfo=None).replace(tzinfo=zone)) == worked
+    due = add(cal, since, worked)
+    assert between(cal, since, due) == worked and _on_the_wall(cal, due)
+
+
+def _fall_back_minutes(zone: ZoneInfo, day: date) -> list[datetime]:
+    """Every whole minute (UTC) from local noon before ``day`` to local noon after it."""
+    first = datetime(day.year, day.month, day.day, 12, tzinfo=zone) - timedelta(days=1)
+    start = first.astimezone(UTC)
+    return [start + m * M for m in range(49 * 60)]
+
+
+@pytest.mark.parametrize(
+    ("cal", "day"),
+    [
+        (_hours("America/New_York", ("00:00", "01:30"), ("01:45", "03:00")), date(2026, 11, 1)),
+        (_hours("America/New_York", ("01:15", "01:45"), ("22:00", "24:00")), date(2026, 11, 1)),
+        (_hours("Europe/Berlin", ("02:10", "02:50"), ("09:00", "18:00")), date(2026, 10, 25)),
+        (_hours("Europe/Berlin", ("00:00", "02:30"), ("02:40", "24:00")), date(2026, 10, 25)),
+    ],
+)
+def test_each_minute_is_working_time_exactly_when_the_clocks_read_a_working_time(
+    cal: Calendar, day: date
+) -> None:
+    for at in _fall_back_minutes(cal.zone, day):
+        worked = between(cal, at, at + M)
+        assert worked == (M if _on_the_wall(cal, at + M) else timedelta(0)), at.astimezone(cal.zone)

@@ -123,6 +123,29 @@ def test_a_time_zones_abbreviation_names_the_zone_meant(tmp_path: Path) -> None:
     assert "'Asia/Seoul'" in str(err)
 
 
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("EST", "'America/New_York'"),  # no summer time: New York's clocks are an hour off
+        ("MST", "'America/Denver'"),
+        ("localtime", "host"),  # whatever the machine is set to, moved with it
+        ("Factory", "no clock"),
+    ],
+)
+def test_a_zone_the_system_has_but_no_team_lives_in_is_refused(
+    tmp_path: Path, written: str, said: str
+) -> None:
+    """Files of the zone database that are not a place's clock: a fixed offset named like
+    a region's winter time, the host's own setting, a placeholder."""
+    err = config_error(tmp_path, LOCAL + f'timezone = "{written}"')
+    assert err.key == "gateway.timezone" and said in str(err)
+
+
+@pytest.mark.parametrize("written", ["Asia/Tokyo", "Japan", "UTC", "Etc/GMT-9", "CET", "HST"])
+def test_a_places_zone_or_utc_is_taken(tmp_path: Path, written: str) -> None:
+    assert load_toml(tmp_path, LOCAL + f'timezone = "{written}"').gateway.timezone == written
+
+
 def test_a_time_zone_near_none_is_refused_without_a_guess(tmp_path: Path) -> None:
     err = config_error(tmp_path, LOCAL + 'timezone = "Mars/Olympus_Mons"')
     assert err.key == "gateway.timezone" and "mean" not in str(err)

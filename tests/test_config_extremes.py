@@ -31,7 +31,7 @@ HUGE = "99999999999999999999d"  # more days than a timedelta (or a datetime) can
         ("web", "session_lifetime"),
     ],
 )
-@pytest.mark.parametrize("value", [f'"{HUGE}"', str(2**62)])
+@pytest.mark.parametrize("value", [f'"{HUGE}"'])  # a number alone: test_config_durations
 def test_a_duration_past_any_clock_names_its_key(
     tmp_path: Path, section: str, key: str, value: str
 ) -> None:

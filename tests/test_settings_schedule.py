@@ -60,6 +60,8 @@ def test_every_key(tmp_path: Path) -> None:
         ("mon 09:00", (0, 9, 0)),
         ("Sun 23:59", (6, 23, 59)),
         ("friday 7:05", (4, 7, 5)),
+        ("Tues 10:00", (1, 10, 0)),
+        ("thurs 10:00", (3, 10, 0)),
         ("off", None),
     ],
 )
@@ -73,6 +75,8 @@ def test_weekly_times(text: str, parsed: tuple[int, int, int] | None) -> None:
         ('digest = "monday"', "schedule.digest"),
         ('digest = "xyz 09:00"', "schedule.digest"),
         ('digest = "mon 24:00"', "schedule.digest"),
+        ('digest = "monkey 09:00"', "schedule.digest"),  # a word that starts like a day
+        ('digest = "sunshine 09:00"', "schedule.digest"),
         ('pending_reminder_after = "soon"', "schedule.pending_reminder_after"),
         ('pending_reminder_after = "0s"', "schedule.pending_reminder_after"),
         (

@@ -20,7 +20,7 @@ from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
-from gateway.core.utf8 import secret_text
+from gateway.core.utf8 import not_utf8, secret_text
 
 KEYS = {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
 SLACK_KEYS = {
@@ -176,10 +176,12 @@ def _secret_text(s: Section, base: Path, stem: str, default_env: str) -> str:
     if path is not None:
         try:
             return secret_text(path).strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                s.path, s.key(f"{stem}_file"), N_("cannot read: {error}", error=str(exc))
-            ) from None
+        except (OSError, UnicodeDecodeError) as exc:  # Shift_JIS: the line, not the codec's words
+            error = (
+                not_utf8(exc) if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+            )
+            problem = N_("cannot read {file}: {error}", file=str(path), error=error)
+            raise ConfigError(s.path, s.key(f"{stem}_file"), problem) from None
     env = env_name(s, f"{stem}_env") or default_env
     value = os.environ.get(env, "").strip()
     if not value:

@@ -21,9 +21,10 @@ from gateway.config.chat import read_chat
 from gateway.config.hours import read_hours
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
-from gateway.config.names import authserv_ids, domains, not_ours, unknown_zone
+from gateway.config.names import authserv_ids, domains, not_a_place, not_ours, unknown_zone
 from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
+from gateway.config.schedule import read_schedule
 from gateway.config.secret import read_secret
 from gateway.config.sections import Section, duration, email, is_dir, list_of
 from gateway.config.settings import (
@@ -35,12 +36,11 @@ from gateway.config.settings import (
     LimitsSettings,
     LoggingSettings,
     Member,
-    ScheduleSettings,
     Settings,
     WebSettings,
 )
 from gateway.config.smtp import read_smtp
-from gateway.config.units import parse_duration, parse_size, parse_weekly
+from gateway.config.units import parse_duration, parse_size
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
@@ -94,16 +94,6 @@ GATEWAY_KEYS = {
 }
 DATABASE_KEYS = {"url"}
 CATALOG_KEYS = {"path"}
-SCHEDULE_KEYS = {
-    "digest",
-    "pending_reminder_after",
-    "pending_close_after",
-    "inventory",
-    "inventory_after",
-    "sweep_interval",
-    "due_soon",
-    "due_soon_percent",
-}
 HEALTH_KEYS = {
     "max_poll_age",
     "max_shunted",
@@ -190,7 +180,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         imap=imaps,
         outbound=outbound,
         members=members,
-        schedule=_schedule(sc),
+        schedule=read_schedule(sc, "business_hours" in data),
         health=_health(Section(src, "health", data.get("health", {}))),
         actions=_actions(Section(src, "actions", data.get("actions", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
@@ -241,6 +231,8 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(s.path, s.key("timezone"), unknown_zone(tz)) from None
+    if (why := not_a_place(tz)) is not None:
+        raise ConfigError(s.path, s.key("timezone"), why)
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
@@ -289,28 +281,6 @@ def _existing_dir(s: Section, key: str, base: Path) -> Path | None:
     if path is not None and not is_dir(path):
         raise ConfigError(s.path, s.key(key), N_("no such folder: {path}", path=str(path)))
     return path
-
-
-def _schedule(s: Section) -> ScheduleSettings:
-    s.unknown(SCHEDULE_KEYS)
-    digest = s.str("digest", "mon 09:00")
-    parse_weekly(digest, path=s.path, key=s.key("digest"))
-    reminder = duration(s, "pending_reminder_after", "3d")
-    close = duration(s, "pending_close_after", "7d")
-    if close <= reminder:
-        raise ConfigError(
-            s.path, s.key("pending_close_after"), N_("must be longer than pending_reminder_after")
-        )
-    return ScheduleSettings(
-        digest=digest,
-        pending_reminder_after=reminder,
-        pending_close_after=close,
-        inventory=s.bool("inventory", False),
-        inventory_after=duration(s, "inventory_after", "30d"),
-        sweep_interval=duration(s, "sweep_interval", "5m"),
-        due_soon=duration(s, "due_soon", "1d"),
-        due_soon_percent=s.int("due_soon_percent", 25, 1, 100),
-    )
 
 
 def _health(s: Section) -> HealthSettings:

@@ -33,6 +33,34 @@ def unknown_zone(tz: str) -> Msg:
 
 ABBREVIATED = 3  # zones an abbreviation is answered with, at most
 
+# Files of the zone database that are no place's clock, though ZoneInfo reads them: a team
+# that names one gets times that are off, or that change without anyone editing the file.
+NOT_A_PLACE: dict[str, Msg] = {
+    # UTC-5 all year: New York and Toronto say EST only in winter, EDT in summer
+    "EST": N_(
+        "'EST' is UTC-5 all year, without the summer time of the places that say EST in "
+        "winter: write the place's zone ('America/New_York', 'America/Toronto')"
+    ),
+    # UTC-7 all year: Denver says MST in winter only (Phoenix all year: America/Phoenix)
+    "MST": N_(
+        "'MST' is UTC-7 all year, without the summer time of the places that say MST in "
+        "winter: write the place's zone ('America/Denver', or 'America/Phoenix')"
+    ),
+    # the host's own setting: the team's clock would move with the machine
+    "localtime": N_(
+        "'localtime' is whatever this machine is set to, and changes with the host: write "
+        "the team's zone ('Asia/Tokyo')"
+    ),
+    # a placeholder a system is installed with, no clock at all ("-00")
+    "Factory": N_("'Factory' is a placeholder with no clock: write the team's zone ('Asia/Tokyo')"),
+}
+
+
+def not_a_place(tz: str) -> Msg | None:
+    """Why ``tz``, a zone the system has, is no team's clock (:data:`NOT_A_PLACE`), or
+    None."""
+    return NOT_A_PLACE.get(tz)
+
 
 def _abbreviated(abbreviation: str, zones: Iterable[str]) -> list[str]:
     """The zones (Area/City, not the old aliases) whose clocks are called

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.config import chat, hours, imap, load, mail, outbound, smtp, web, work
+from gateway.config import chat, hours, imap, load, mail, outbound, schedule, smtp, web, work
 
 # table name as written in the file → the keys it takes
 TABLES: Mapping[str, frozenset[str]] = {
@@ -22,7 +22,7 @@ TABLES: Mapping[str, frozenset[str]] = {
     "imap": frozenset(imap.KEYS),  # [[imap]], one table per folder
     "outbound": frozenset(outbound.KEYS),
     "members": frozenset(load.MEMBER_KEYS),  # [[members]]
-    "schedule": frozenset(load.SCHEDULE_KEYS),
+    "schedule": frozenset(schedule.KEYS),
     "health": frozenset(load.HEALTH_KEYS),
     "actions": frozenset(load.ACTIONS_KEYS),
     "logging": frozenset(load.LOGGING_KEYS),

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config.locate import resolve
-from gateway.config.units import parse_duration
+from gateway.config.units import parse_duration, parse_working_days
+from gateway.core.business_hours import WorkingDays
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
 from gateway.core.spelling import meant
@@ -148,6 +149,26 @@ def duration(s: Section, key: str, default: str) -> timedelta:
     if value <= timedelta(0):
         raise ConfigError(s.path, s.key(key), N_("must be longer than 0s"))
     return value
+
+
+def wait(s: Section, key: str, default: str, calendar: bool) -> timedelta | WorkingDays:
+    """A wait longer than zero: real time (``"3d"``, :func:`duration`) or working days
+    (``"2bd"``), which only a team with ``[business_hours]`` (``calendar``) has."""
+    value = s.data.get(key, default)
+    days = parse_working_days(value, path=s.path, key=s.key(key))
+    if days is None:
+        return duration(s, key, default)
+    if not calendar:
+        raise ConfigError(
+            s.path,
+            s.key(key),
+            N_(
+                "{value!r} counts working days, which need a [business_hours] table; "
+                "without one write days on the calendar ('3d')",
+                value=value,
+            ),
+        )
+    return days
 
 
 def ca_file(s: Section, base: Path) -> Path | None:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gateway.config.work import AnswersSettings, PrioritySettings
-from gateway.core.business_hours import Calendar
+from gateway.core.business_hours import Calendar, WorkingDays
 from gateway.core.errors import ConfigError
 from gateway.core.proxies import ENVIRONMENT, ProxySetting
 
@@ -156,8 +156,10 @@ class ScheduleSettings:
     """When the scheduler nags (``gateway.scheduling.rules``); local times: ``timezone``."""
 
     digest: str = "mon 09:00"  # weekday and local time of the weekly digest; "off": none
-    pending_reminder_after: timedelta = timedelta(days=3)  # pending this long: remind requester
-    pending_close_after: timedelta = timedelta(days=7)  # then close as no-response
+    # pending this long: remind the requester; then close as no-response. Real time
+    # ("3d": 72 hours), or the team's working days ("2bd", with [business_hours] only)
+    pending_reminder_after: timedelta | WorkingDays = timedelta(days=3)
+    pending_close_after: timedelta | WorkingDays = timedelta(days=7)
     inventory: bool = False  # force-close tickets nobody touched for inventory_after
     inventory_after: timedelta = timedelta(days=30)
     sweep_interval: timedelta = timedelta(minutes=5)  # how often the sweeps run

@@ -13,12 +13,14 @@ SLA deadline (:func:`gateway.catalog.sla.deadlines`) or how much of one is left
   after ``start``;
 * :func:`between` — how much business time lies between two instants.
 
-They walk the team's local days one by one (linear in the days spanned). Each
-working range of a day is turned into two real instants in the team's zone, so
-a range on a day that changes clocks counts the time that really passes (a
-00:00–24:00 day is 23 or 25 hours long then), and a range may end at 24:00
-(the next day's midnight). A time the clocks skip in spring is the instant they
-jump (:func:`wall_instant`, which the digest's schedule uses too). A walk stops
+They walk the team's local days one by one (linear in the days spanned). Working
+time is every real instant at which the team's clocks read a time inside one of
+its ranges, so a range on a day that changes clocks counts the time that really
+passes: a 00:00–24:00 day is 23 or 25 hours long then, and a range inside the hour
+the clocks repeat in autumn is worked twice (01:15–01:45 in New York that night is an
+hour, in two spans). A range may end at 24:00 (the next day's midnight). A time the
+clocks skip in spring is the instant they jump (:func:`wall_instant`, which the
+digest's schedule uses too). A walk stops
 after :data:`HORIZON_DAYS` days; what is left past it counts as wall-clock time, so
 an absurd target gives a far-off deadline instead of a loop. A calendar with no
 working time at all is refused when it is built (:class:`Calendar`), so the walk always moves.
@@ -32,6 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
+ONE_DAY = timedelta(days=1)
 # How far a walk goes: ten years of local days. A 2d target at 9 hours a day is a
 # fortnight; nothing a team means comes near this.
 HORIZON_DAYS = 3660
@@ -70,6 +73,14 @@ class Calendar:
         return ZoneInfo(self.timezone)  # zoneinfo caches instances by key
 
 
+@dataclass(frozen=True, slots=True)
+class WorkingDays:
+    """A wait counted in the team's working days (``"2bd"``): the same time of day on
+    the ``days``-th working day after it starts (:func:`working_days_after`)."""
+
+    days: int
+
+
 def _utc(at: datetime) -> datetime:
     """``at`` in UTC; a naive time is UTC already (as the store keeps times)."""
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
@@ -105,11 +116,24 @@ def wall_instant(wall: datetime, zone: tzinfo) -> datetime:
     # In the gap: fold=1 gives the instant before the jump (the old offset), fold=0 the
     # one after; the jump is the first instant in between whose offset is the new one.
     lo, hi = local.replace(fold=1).astimezone(UTC), after
-    if hi < lo:
-        lo, hi = hi, lo
+    return _offset_change(min(lo, hi), max(lo, hi), zone)
+
+
+def _last_instant(wall: datetime, zone: tzinfo) -> datetime:
+    """The last real instant (UTC) at which the clocks of ``zone`` read ``wall``: the
+    second time in the hour repeated in autumn, else :func:`wall_instant`."""
+    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if second.astimezone(zone).replace(tzinfo=None) == wall:
+        return second
+    return wall_instant(wall, zone)  # in the spring gap: the jump, read by neither fold
+
+
+def _offset_change(lo: datetime, hi: datetime, zone: tzinfo) -> datetime:
+    """The first instant in ``(lo, hi]`` with ``hi``'s UTC offset (``lo``'s differs);
+    by halving, in whole seconds, as :func:`wall_instant` finds a jump."""
     new = hi.astimezone(zone).utcoffset()
     while hi - lo > timedelta(seconds=1):
-        mid = lo + (hi - lo) // 2
+        mid = lo + timedelta(seconds=(hi - lo) // timedelta(seconds=2))  # whole seconds
         if mid.astimezone(zone).utcoffset() == new:
             hi = mid
         else:
@@ -117,15 +141,62 @@ def wall_instant(wall: datetime, zone: tzinfo) -> datetime:
     return hi
 
 
+def _read_between(
+    wall_from: datetime, wall_to: datetime, zone: tzinfo
+) -> Iterator[tuple[datetime, datetime]]:
+    """The spans of real time (UTC) in which the clocks of ``zone`` read a time from
+    ``wall_from`` up to ``wall_to`` (naive, local): one span, or two when the clocks
+    are set back inside it and read part of it twice (a range in the hour repeated in
+    autumn is worked twice: 01:15–01:45 in New York on its fall-back night is an hour).
+
+    It lies between the first instant the clocks read ``wall_from`` and the last they
+    read ``wall_to``, a day at most, in which the offset changes once at most; on each
+    side of the change the clocks run evenly, so each side is cut to the instants whose
+    reading falls inside."""
+    lo, hi = wall_instant(wall_from, zone), _last_instant(wall_to, zone)
+    if lo >= hi:
+        return
+    before, after = lo.astimezone(zone).utcoffset(), hi.astimezone(zone).utcoffset()
+    assert before is not None and after is not None  # a ZoneInfo always has one
+    change = hi if before == after else _offset_change(lo, hi, zone)
+    spans: list[tuple[datetime, datetime]] = []
+    for start, stop, offset in ((lo, change, before), (change, hi, after)):
+        # on this side a clock reading w happens at w - offset (UTC)
+        first = max(start, (wall_from - offset).replace(tzinfo=UTC))
+        last = min(stop, (wall_to - offset).replace(tzinfo=UTC))
+        if first < last:
+            if spans and spans[-1][1] == first:
+                first = spans.pop()[0]  # the two sides meet: one span
+            spans.append((first, last))
+    yield from spans
+
+
 def _windows(cal: Calendar, day: date, zone: ZoneInfo) -> Iterator[tuple[datetime, datetime]]:
-    """The working ranges of local ``day`` as UTC instants (none on a holiday). A range
-    whose start is in a clock change's gap may come out empty: it is left out."""
+    """The working ranges of local ``day`` as spans of UTC instants (none on a holiday):
+    when the clocks read a time inside a range (:func:`_read_between`), in the order
+    they come (on the autumn night 01:30–03:00 begins before 00:00–01:30 is read the
+    second time). A range entirely in a clock change's gap is never read: left out."""
     if day in cal.holidays:
         return
-    for start, stop in cal.week[day.weekday()]:
-        opens, closes = _instant(day, start, zone), _instant(day, stop, zone)
-        if opens < closes:
-            yield opens, closes
+    ranges = cal.week[day.weekday()]
+    if not ranges:
+        return
+    midnight = datetime.combine(day, time(0, 0))
+    offset = midnight.replace(tzinfo=zone).utcoffset()
+    if offset is not None and offset == (midnight + ONE_DAY).replace(tzinfo=zone).utcoffset():
+        # no clock change that day (nearly every day): one offset maps every wall time
+        for a, b in ranges:
+            opens = midnight + timedelta(minutes=a) - offset
+            closes = midnight + timedelta(minutes=b) - offset
+            yield opens.replace(tzinfo=UTC), closes.replace(tzinfo=UTC)
+        return
+    spans = [s for a, b in ranges for s in _read_between(_wall(day, a), _wall(day, b), zone)]
+    yield from sorted(spans)
+
+
+def _wall(day: date, minute: int) -> datetime:
+    """Local ``day`` at ``minute`` as a naive wall time (1440: the next midnight)."""
+    return datetime.combine(day, time(0, 0)) + timedelta(minutes=minute)
 
 
 def add(cal: Calendar, start: datetime, duration: timedelta) -> datetime:
@@ -177,3 +248,24 @@ def between(cal: Calendar, since: datetime, until: datetime) -> timedelta:
         day += timedelta(days=1)
         walked += 1
     return total
+
+
+def working_days_after(cal: Calendar, start: datetime, days: int) -> datetime:
+    """The same local time as ``start`` on the ``days``-th working day after its date: a
+    day with working hours that is not a holiday. Thursday 15:00 + 2 is Monday 15:00
+    (Tuesday when that Monday is a holiday); asked on a Saturday, + 1 is Monday. A
+    requester asked on Friday evening is reminded on the next working day's evening,
+    as "in two business days" is meant, not after the weekend's real hours. The result
+    is in UTC (naive when ``start`` is); past :data:`HORIZON_DAYS` (a calendar of
+    holidays only) the rest are calendar days."""
+    zone = cal.zone
+    local = _utc(start).astimezone(zone)
+    day, left = local.date(), days
+    for _ in range(HORIZON_DAYS):
+        if left <= 0:
+            break
+        day += timedelta(days=1)
+        if day not in cal.holidays and cal.week[day.weekday()]:
+            left -= 1
+    day += timedelta(days=max(left, 0))
+    return _back(wall_instant(datetime.combine(day, local.time()), zone), start)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from codecs import BOM_UTF8
 from pathlib import Path
 
+from gateway.core.i18n import N_, Msg
+
 
 def decoded(data: bytes) -> str:
     """``data`` as text; ``UnicodeDecodeError`` passes (see :func:`bad_line`)."""
@@ -23,6 +25,12 @@ def decoded(data: bytes) -> str:
 def bad_line(exc: UnicodeDecodeError) -> int:
     """The line (from 1) of the first byte that is not UTF-8."""
     return bytes(exc.object[: exc.start]).count(b"\n") + 1
+
+
+def not_utf8(exc: UnicodeDecodeError) -> Msg:
+    """What is wrong with a file that is not UTF-8, for the error that names its key and
+    path: the line to look at and what to do, never the codec's byte offset."""
+    return N_("not UTF-8 text (line {line}): save the file as UTF-8", line=bad_line(exc))
 
 
 def secret_bytes(path: Path) -> bytes:

@@ -76,8 +76,8 @@ def no_password() -> Msg:
     return N_("[outbound] username is set but no password_file or password_env")
 
 
-def password_unreadable(path: str, error: str) -> Msg:
-    return N_("cannot read password_file {path}: {error}", path=path, error=error)
+def password_unreadable(path: str, error: str | Msg) -> Msg:
+    return N_("cannot read [outbound] password_file {path}: {error}", path=path, error=error)
 
 
 def gave_up(after: timedelta, error: Msg | str) -> Msg:

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
 from gateway.core.i18n import Msg
-from gateway.core.utf8 import secret_text
+from gateway.core.utf8 import not_utf8, secret_text
 from gateway.outbound import failures, maildir
 from store.outbox import DueMail
 
@@ -189,6 +189,9 @@ def read_password(settings: OutboundSettings) -> str:
     except OSError as exc:
         error = str(exc.strerror or exc)
         raise RelayDown(failures.password_unreadable(str(settings.password_file), error)) from None
+    except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, not a codec's words
+        path = str(settings.password_file)
+        raise RelayDown(failures.password_unreadable(path, not_utf8(exc))) from None
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:

@@ -146,12 +146,16 @@ def send_run(
 
 
 def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
-    """The scheduled digest, if its time has come and nobody sent it yet.
+    """The scheduled digest, if its time has come and nobody sent it yet
+    (:func:`gateway.scheduling.rules.digest_due`, from the last one sent).
 
     Only the latest scheduled week is considered, so after downtime the missed
     digest goes out once at start, not once per missed week."""
-    run = rules.previous_digest(now, ctx.settings.schedule.digest, ctx.tz)
-    if run is None or _stepped_back(session, run):
+    last = jobs.last_ran(session, Job.DIGEST, besides=MANUAL)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)  # SQLite gives back the UTC it stored, naive
+    run = rules.digest_due(now, ctx.settings.schedule.digest, ctx.tz, _Claimed(session), last)
+    if run is None:
         return []
     ids = send_run(session, ctx, now, run)
     if ids is None:  # claimed already: sent by an earlier pass or by hand
@@ -160,15 +164,14 @@ def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
     return ids
 
 
-def _stepped_back(session: Session, run: DigestRun) -> bool:
-    """Whether a scheduled digest was already sent at or after ``run``'s time: the host's
-    clock stepped back (an NTP correction) over a digest just sent, into a week whose
-    own was never sent (a fresh site's first week, a week the daemon was down). That
-    older week is past; sending it now would be a second digest within minutes."""
-    last = jobs.last_ran(session, Job.DIGEST, besides=MANUAL)
-    if last is None:
-        return False
-    return (last if last.tzinfo else last.replace(tzinfo=UTC)) >= run.at
+class _Claimed:
+    """The digest periods claimed in ``job_runs``, asked one at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __contains__(self, period: object) -> bool:
+        return isinstance(period, str) and jobs.claimed(self.session, Job.DIGEST, period)
 
 
 def _ref(

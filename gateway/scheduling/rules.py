@@ -14,7 +14,8 @@ act on a key. That is what turns "the sweep runs every five minutes" into
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Container
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 
@@ -24,10 +25,11 @@ from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core import weeks
-from gateway.core.business_hours import Calendar, wall_instant
+from gateway.core.business_hours import Calendar, WorkingDays, wall_instant, working_days_after
 from gateway.core.i18n import Msg
 
 WEEK = timedelta(days=7)
+DAY = timedelta(days=1)  # two digests of one week come at least this far apart
 
 
 class Job(enum.StrEnum):
@@ -110,10 +112,39 @@ def next_digest(now: datetime, spec: str, tz: tzinfo) -> datetime | None:
     return _local(day, parsed[1:], tz)
 
 
-def digest_due(now: datetime, spec: str, tz: tzinfo, done: set[str]) -> DigestRun | None:
-    """The digest to send now, if its period is not among the ``done`` ones."""
+def digest_due(
+    now: datetime, spec: str, tz: tzinfo, done: Container[str], last: datetime | None = None
+) -> DigestRun | None:
+    """The digest to send now, if any. ``done``: the periods claimed already; ``last``:
+    when the last scheduled digest went out (``store.jobs.last_ran``).
+
+    The latest scheduled time at or before ``now`` (:func:`previous_digest`) is due
+    unless, row by row:
+
+    * a digest went out at or after it: the clock stepped back over one just sent, or
+      the time was moved earlier after this week's went out;
+    * it was on an earlier day and today's comes later today: one digest today, not a
+      late one now and today's own after it (a fresh site started on a Monday at 10:00
+      with ``mon 17:00``);
+    * its ISO week had a digest already and it comes less than a day after that one:
+      the time moved later the same day, or a new ``timezone`` that reads the same week
+      some hours later. A week that had one more than a day before (``mon`` changed to
+      ``fri`` on Wednesday) gets this one too, under a key of its own
+      (``2026-W10:2026-03-06``), so a change of day never skips a week.
+    """
     run = previous_digest(now, spec, tz)
-    return run if run is not None and run.period not in done else None
+    if run is None or (last is not None and last >= run.at):
+        return None
+    day, today = run.at.astimezone(tz).date(), now.astimezone(tz).date()
+    following = next_digest(now, spec, tz)
+    if day < today and following is not None and following.astimezone(tz).date() == today:
+        return None
+    if run.period not in done:
+        return run
+    if last is None or run.at - last < DAY:
+        return None
+    again = f"{run.period}:{day.isoformat()}"
+    return None if again in done else replace(run, period=again)
 
 
 def wait_seconds(now: datetime, sweep_interval: timedelta, next_at: datetime | None) -> float:
@@ -289,17 +320,36 @@ def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> Pendi
 
     The clock starts at the last touch (the question to the requester); the
     catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
+    A wait in working days (``"2bd"``) is counted on the team's calendar
+    (:func:`waited_until`); one in real time (``"3d"``) over nights and weekends.
     """
     if t.state != "pending":
         return None
-    waiting = now - t.updated_at
-    close_after = t.auto_close_after or sched.pending_close_after
-    key = f"{t.id}:{_stamp(t.updated_at)}"
-    if waiting >= close_after:
+    since = t.updated_at
+    waiting = now - since
+    close_at = (
+        since + t.auto_close_after
+        if t.auto_close_after
+        else waited_until(since, sched.pending_close_after, t.hours)
+    )
+    key = f"{t.id}:{_stamp(since)}"
+    if now >= close_at:
         return PendingDue(PendingAction.CLOSE, key, waiting, timedelta(0))
-    if waiting >= sched.pending_reminder_after:
-        return PendingDue(PendingAction.REMIND, key, waiting, close_after - waiting)
+    if now >= waited_until(since, sched.pending_reminder_after, t.hours):
+        return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     return None
+
+
+def waited_until(
+    since: datetime, wait: timedelta | WorkingDays, hours: Calendar | None
+) -> datetime:
+    """When ``wait`` after ``since`` has passed: real time, or working days on the team's
+    calendar (the load refuses working days without one; here they would be whole days)."""
+    if not isinstance(wait, WorkingDays):
+        return since + wait
+    if hours is None:
+        return since + timedelta(days=wait.days)
+    return working_days_after(hours, since, wait.days)
 
 
 def inventory_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> bool:

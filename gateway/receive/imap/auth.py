@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
-from gateway.core.utf8 import secret_text
+from gateway.core.utf8 import not_utf8, secret_text
 from gateway.receive.imap.errors import ImapError
 
 TOKEN_COMMAND_TIMEOUT = 60.0  # seconds; a helper that refreshes a token may go online
@@ -77,7 +77,7 @@ def _read_secret(path: Path, key: str) -> str:
     try:
         return secret_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else N_("not UTF-8 text")
+        reason = exc.strerror if isinstance(exc, OSError) else not_utf8(exc)
         raise CredentialError(
             N_("cannot read {key} {path}: {reason}", key=key, path=str(path), reason=reason)
         ) from None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
-from gateway.core.utf8 import secret_text
+from gateway.core.utf8 import not_utf8, secret_text
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -68,7 +68,13 @@ def _scrypt_parts(stored: str) -> tuple[bytes, bytes]:
 def load_users(path: Path, source: str) -> Users:
     """``user:{SCRYPT}…`` (see :func:`hash_password`) or ``user:{PLAIN}password`` lines."""
     entries: dict[str, str] = {}
-    for number, line in enumerate(secret_text(path).splitlines(), 1):
+    try:
+        text = secret_text(path)
+    except (OSError, UnicodeDecodeError) as exc:  # gone since the load, or Shift_JIS
+        error = not_utf8(exc) if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+        problem = N_("cannot read {file}: {error}", file=str(path), error=error)
+        raise ConfigError(source, "smtp.auth_users_file", problem) from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         user, _, secret = line.strip().partition(":")
