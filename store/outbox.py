@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
@@ -192,6 +192,33 @@ def mark_failed(
         row.state, row.next_attempt_at, row.failed_at = FAILED, None, now
         _said(row, error)
     return row
+
+
+def drop_sent_raw(session: Session, sent_before: datetime, now: datetime, limit: int = 500) -> int:
+    """Empty the bytes of up to ``limit`` mails sent before ``sent_before``; how many.
+
+    Only a row marked ``sent`` loses them: it is never sent again (a crash before that
+    mark leaves the row pending, and its re-send has every byte). What the ticket shows
+    of it stays: the outgoing message's words and files (a relayed file's bytes are in
+    the member's own mail, :func:`store.ticket_query.numbered_attachment`), and on this
+    row its Message-ID, recipients and times. The oldest first, in batches, so a first
+    pass over a year of mail does not hold the write lock for all of it at once."""
+    stmt = (
+        select(OutboxRow.id)
+        # what implies ix_outbox_sent_kept's condition, and nothing another index takes
+        .where(OutboxRow.raw_dropped_at.is_(None), OutboxRow.sent_at < sent_before)
+        .order_by(OutboxRow.sent_at)
+        .limit(limit)
+    )
+    ids = list(session.scalars(stmt))
+    if ids:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.state == SENT)
+            .values(raw=b"", raw_dropped_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
 
 
 def _said(row: OutboxRow, error: Msg | str) -> None:
