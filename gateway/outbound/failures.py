@@ -63,6 +63,14 @@ def sender_refused(where: str, code: int, reply: str, *, login: bool) -> Msg:
     )
 
 
+def no_smtputf8(address: str) -> Msg:
+    """An internationalised address: it needs SMTPUTF8, which we do not send."""
+    return N_(
+        "the address {address} needs SMTPUTF8, which the gateway does not send",
+        address=address,
+    )
+
+
 def answered(code: int, reply: str) -> Msg:
     """The relay's answer about this mail (``reply``: its own words after the code)."""
     return N_("the relay answered {code} {reply}", code=code, reply=reply)

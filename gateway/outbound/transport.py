@@ -37,10 +37,11 @@ class RelayDown(TemporaryFailure):
 
 
 class PermanentFailure(Exception):
-    """The relay refused this mail for good (5xx): recorded on the ticket, not retried."""
+    """The relay refused this mail for good (5xx), or it cannot take it at all (``said``
+    why, ``code`` 0): recorded on the ticket, not retried."""
 
-    def __init__(self, code: int, text: str) -> None:
-        self.said: Msg | str = failures.answered(code, text)
+    def __init__(self, code: int, text: str, said: Msg | None = None) -> None:
+        self.said: Msg | str = said or failures.answered(code, text)
         super().__init__(str(self.said))
         self.code = code
 
@@ -92,6 +93,7 @@ class SmtpTransport:
         self.close()
 
     def send(self, mail: DueMail) -> None:
+        _ascii_only(mail)
         conn = self.conn or self._connect()
         try:
             # Some recipients refused and others not counts as sent: a retry would
@@ -189,6 +191,16 @@ def read_password(settings: OutboundSettings) -> str:
     except OSError as exc:
         error = str(exc.strerror or exc)
         raise RelayDown(failures.password_unreadable(str(settings.password_file), error)) from None
+
+
+def _ascii_only(mail: DueMail) -> None:
+    """An address that is not ASCII (山田@例え.jp) needs SMTPUTF8 all the way, headers
+    included, which we do not write (README): that mail can never go, and only that one
+    fails. smtplib raised an encoding error half-way through its MAIL command, which
+    left the row leased, its batch waiting and the relay inside a MAIL transaction."""
+    wide = [a for a in (mail.envelope_from, *mail.recipients) if not a.isascii()]
+    if wide:
+        raise PermanentFailure(0, "", failures.no_smtputf8(wide[0]))
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:
