@@ -5,6 +5,7 @@ that answers too slowly, one that hangs up in the middle of DATA."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from gateway.config.settings import OutboundSettings, Settings
+from gateway.core.clock import FakeClock
 from gateway.core.i18n import translate
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
@@ -22,6 +24,7 @@ from store.models import OutboxRow
 from tests.support.sink import SinkHandler, local_relay, sink
 
 JAPANESE = "山田@例え.jp"
+OURS = "support@example.test"
 RAW = (
     "From: support@example.test\r\nTo: =?utf-8?b?5bGx55SwIOWkqumDjg==?= <{to}>\r\n"
     "Subject: hi\r\nMessage-ID: <{n}@example.test>\r\n\r\nhello\r\n"
@@ -40,7 +43,7 @@ def _queue(app: App, *to: str) -> list[int]:
         for n, address in enumerate(to):
             raw = RAW.format(to=address, n=n).encode()
             mail = outbox.NewMail(
-                f"k{n}", "weekly_digest", f"{n}@example.test", "support@example.test", (address,), raw
+                f"k{n}", "weekly_digest", f"{n}@example.test", OURS, (address,), raw
             )
             found = outbox.enqueue(s, mail, app.clock.now())
             assert found is not None
@@ -77,3 +80,115 @@ def test_an_internationalised_address_fails_that_mail_alone_and_says_why(
     said = outbox.said_error(row)
     assert JAPANESE in translate(said, "ja") and "SMTPUTF8" in translate(said, "ja")
     assert translate(said, "ja") != translate(said, "en")
+
+
+class PerConnection(SinkHandler):
+    """Takes ``limit`` mails a connection, then answers ``421`` and hangs up, as
+    Exchange Online and a Postfix with a per-connection limit do."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit, self.connections = limit, 0
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        self.connections += 1
+        session.taken = 0
+        return responses
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if session.taken == self.limit:
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
+            return "421 4.7.0 too many messages in this connection"
+        session.taken += 1
+        envelope.mail_from = address
+        return "250 OK"
+
+
+def test_a_relays_limit_of_mails_per_connection_is_a_new_connection_not_a_wait(
+    app: App, relay: OutboundSettings
+) -> None:
+    """Was: 'relay refused our sender: 421', and the rest of the batch waited
+    retry_initial, doubled for each: a backlog of 500 to a relay that takes 100 a
+    connection took hours, every mail counted a failed attempt."""
+    ids = _queue(app, *(f"u{n}@customer.test" for n in range(5)))
+    handler = PerConnection(limit=2)
+    with sink(relay.port, handler):
+        report = _drain(app, relay)
+    assert report.sent == ids and report.retried == [] and report.failed == []
+    assert len(handler.received) == 5 and handler.connections == 3
+    assert all(_row(app, i).attempts == 1 for i in ids)
+
+
+def test_a_relay_that_answers_421_at_once_is_waited_for(app: App, relay: OutboundSettings) -> None:
+    """A 421 to the first mail of a new connection is the relay's own trouble: the
+    batch waits for its backoff, and nothing reconnects in a loop."""
+    ids = _queue(app, "a@customer.test", "b@customer.test")
+    handler = PerConnection(limit=0)
+    with sink(relay.port, handler):
+        report = _drain(app, relay)
+    assert report.retried == ids and report.sent == [] and handler.connections == 1
+
+
+class Slow(SinkHandler):
+    """Answers DATA after ``delay`` seconds (a relay scanning for viruses under load)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_relay_slower_than_timeout_holds_the_sender_one_timeout(
+    app: App, relay: OutboundSettings
+) -> None:
+    """Bounded: the first mail waits ``timeout`` (1 s here), is not sent again at once
+    (the relay may have it), and the others wait for the backoff, not a timeout each."""
+    ids = _queue(app, *(f"u{n}@customer.test" for n in range(4)))
+    with sink(relay.port, Slow(delay=4)):
+        started = time.monotonic()
+        report = _drain(app, relay)
+        took = time.monotonic() - started
+    assert report.retried == ids and report.sent == [] and report.failed == []
+    assert took < 3.5, took  # one timeout (and the hang-up), not four
+    assert "timed out" in _row(app, ids[0]).last_error
+
+
+class HangsUpInData(SinkHandler):
+    """Takes ``taken`` mails, then drops the connection in the middle of the next DATA."""
+
+    def __init__(self, taken: int) -> None:
+        super().__init__()
+        self.taken = taken
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if len(self.received) >= self.taken:
+            server.transport.abort()
+            return "451 never read"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_relay_that_hangs_up_in_data_has_the_mail_retried_not_failed(
+    app: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    first, second, third = _queue(app, "a@customer.test", "b@customer.test", "c@customer.test")
+    handler = HangsUpInData(taken=1)
+    with sink(relay.port, handler):
+        report = _drain(app, relay)
+        assert report.sent == [first] and report.retried == [second, third]
+        assert report.failed == [] and "connection failed" in _row(app, second).last_error
+        handler.taken = 10  # the relay is well again
+        clock.advance(relay.retry_initial)
+        assert _drain(app, relay).sent == [second, third]
+    assert [r.rcpt_tos for r in handler.received] == [
+        ["a@customer.test"],
+        ["b@customer.test"],
+        ["c@customer.test"],
+    ]

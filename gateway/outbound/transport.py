@@ -83,6 +83,7 @@ class SmtpTransport:
         self.settings = settings
         self.local_hostname = local_hostname
         self.conn: smtplib.SMTP | None = None
+        self.delivered = 0  # mails the relay took on this connection
 
     def __enter__(self) -> SmtpTransport:
         return self
@@ -94,20 +95,48 @@ class SmtpTransport:
 
     def send(self, mail: DueMail) -> None:
         _ascii_only(mail)
+        worn = self.conn is not None and self.delivered > 0
+        try:
+            self._transaction(mail)
+        except _HungUp as exc:
+            self._drop()
+            if not worn:  # a new connection's first mail: the relay's trouble, not a limit
+                raise exc.failure from exc.__cause__
+            try:  # a relay's limit of mails a connection (421): once more, on a new one
+                self._transaction(mail)
+            except _HungUp as again:
+                self._drop()
+                raise again.failure from again.__cause__
+        self.delivered += 1
+
+    def _transaction(self, mail: DueMail) -> None:
+        """One MAIL…DATA; what the relay answered, as the sender's exceptions, in a
+        :class:`_HungUp` when the relay ended the connection with a ``421`` at any step
+        (smtplib has closed it): then the connection is of no more use."""
         conn = self.conn or self._connect()
         try:
             # Some recipients refused and others not counts as sent: a retry would
             # duplicate the mail for those who got it.
             conn.sendmail(mail.envelope_from, list(mail.recipients), mail.raw)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise _refusal(list(exc.recipients.values())) from exc
+            answers = list(exc.recipients.values())
+            raise _ended(any(a[0] == 421 for a in answers), _refusal(answers)) from exc
         except smtplib.SMTPSenderRefused as exc:
-            raise self._sender_refused(exc.smtp_code, exc.smtp_error) from exc
+            failure = self._sender_refused(exc.smtp_code, exc.smtp_error)
+            raise _ended(exc.smtp_code == 421, failure) from exc
         except smtplib.SMTPDataError as exc:
-            raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+            raise _ended(exc.smtp_code == 421, _by_code(exc.smtp_code, exc.smtp_error)) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            self.close()
+            # gone or too slow: not tried again at once (a relay that answers late may
+            # have the mail), the rest of the batch waits for the backoff
+            self._drop()
             raise RelayDown(failures.connection_lost(self._where(), str(exc))) from exc
+
+    def _drop(self) -> None:
+        """Forget a connection the relay ended (no QUIT: nobody is there to answer it)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
 
     def close(self) -> None:
         conn, self.conn = self.conn, None
@@ -141,7 +170,7 @@ class SmtpTransport:
             if isinstance(exc, RelayDown):  # no password to be had: already says so
                 raise
             raise self._diagnose(exc) from exc
-        self.conn = conn
+        self.conn, self.delivered = conn, 0
         return conn
 
     def _secure(self, conn: smtplib.SMTP, context: ssl.SSLContext) -> None:
@@ -191,6 +220,20 @@ def read_password(settings: OutboundSettings) -> str:
     except OSError as exc:
         error = str(exc.strerror or exc)
         raise RelayDown(failures.password_unreadable(str(settings.password_file), error)) from None
+
+
+class _HungUp(Exception):
+    """The relay ended the connection with a ``421`` while it had this mail; ``failure``
+    is what the sender is told when it is not tried again."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+def _ended(hung_up: bool, failure: Exception) -> Exception:
+    """``failure``, inside a :class:`_HungUp` when the relay ended the connection."""
+    return _HungUp(failure) if hung_up else failure
 
 
 def _ascii_only(mail: DueMail) -> None:
