@@ -34,7 +34,7 @@ from gateway.outbound.transport import (
     Transport,
     transport_for,
 )
-from gateway.tickets import changes, event_words
+from gateway.tickets import undelivered
 from store import outbox, tickets
 from store.db import transaction
 from store.outbox import DueMail
@@ -151,22 +151,16 @@ class Sender:
             outbox.mark_failed(s, mail.id, error, now)
             ticket = tickets.get(s, mail.ticket_id) if mail.ticket_id is not None else None
             if ticket is not None:
-                changes.record(
+                undelivered.failed(
                     s,
                     ticket,
-                    "delivery-failed",
                     now,
-                    actor="gateway",
-                    channel="system",
-                    new=mail.kind,
-                    detail={
-                        "outbox_id": mail.id,
-                        "message_id": mail.message_id,
-                        "recipients": list(mail.recipients),
-                        "code": code,
-                        "error": str(error),  # in English: --json, scripts
-                        **event_words.said(error),  # … said in each reader's language
-                    },
+                    outbox_id=mail.id,
+                    kind=mail.kind,
+                    message_id=mail.message_id,
+                    recipients=mail.recipients,
+                    code=code,
+                    error=error,
                 )
         log.error(
             "outbox=%s ticket=%s not delivered to %s: %s",
