@@ -8,6 +8,7 @@ import asyncio
 import time
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from store import outbox
 from store.db import transaction
 from store.models import OutboxRow
 from tests.support.sink import SinkHandler, local_relay, sink
+from tests.support.smtp import server_context
 
 JAPANESE = "山田@例え.jp"
 OURS = "support@example.test"
@@ -192,3 +194,48 @@ def test_a_relay_that_hangs_up_in_data_has_the_mail_retried_not_failed(
         ["b@customer.test"],
         ["c@customer.test"],
     ]
+
+
+def test_a_relay_without_starttls_is_said_so_not_unreachable(
+    app: App, relay: OutboundSettings
+) -> None:
+    """A relay that answers but offers no STARTTLS (port 25 of a relay that wants 587):
+    nothing is sent in clear, and the admin reads what is missing, not 'unreachable'."""
+    [oid] = _queue(app, "a@customer.test")
+    with sink(relay.port) as got:
+        report = _drain(app, replace(relay, tls="starttls"))
+    assert report.retried == [oid] and got.received == []
+    said = outbox.said_error(_row(app, oid))
+    en, ja = translate(said, "en"), translate(said, "ja")
+    assert "does not offer STARTTLS" in en and "unreachable" not in en, en
+    assert "STARTTLS" in ja and ja != en, ja
+
+
+class NoAuth(SinkHandler):
+    """Offers no AUTH at all (a relay that lets its network send, on port 25)."""
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        return [r for r in responses if not r[4:].startswith("AUTH")]
+
+
+def test_a_relay_without_auth_is_said_so_not_unreachable(
+    app: App,
+    relay: OutboundSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    tls_files: tuple[Path, Path],
+) -> None:
+    monkeypatch.setenv("RELAY_PW", "s3cret")
+    secure = replace(
+        relay, tls="starttls", ca_file=tls_files[0], username="gw", password_env="RELAY_PW"
+    )
+    [oid] = _queue(app, "a@customer.test")
+    with sink(relay.port, NoAuth(), tls_context=server_context(tls_files)) as got:
+        report = _drain(app, secure)
+    assert report.retried == [oid] and got.received == []
+    said = outbox.said_error(_row(app, oid))
+    en, ja = translate(said, "en"), translate(said, "ja")
+    assert "does not offer AUTH" in en and "username" in en and "unreachable" not in en, en
+    assert "AUTH" in ja and ja != en, ja

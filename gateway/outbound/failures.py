@@ -40,6 +40,24 @@ def untrusted(where: str, why: str) -> Msg:
     )
 
 
+def no_starttls(where: str) -> Msg:
+    """``tls = "starttls"`` and a relay that answers without offering it."""
+    return N_(
+        "relay {where} does not offer STARTTLS: nothing is sent in clear; use its port "
+        'for STARTTLS (587) or tls = "implicit" (465)',
+        where=where,
+    )
+
+
+def no_auth(where: str) -> Msg:
+    """``username`` set and a relay that offers no AUTH (on this port, after STARTTLS)."""
+    return N_(
+        "relay {where} does not offer AUTH: use its port for logins (587), or remove "
+        "[outbound] username if it lets this machine send without one",
+        where=where,
+    )
+
+
 def login_refused(where: str, code: int) -> Msg:
     return N_(
         "relay {where} refused our login ({code}); check username and password",

@@ -167,7 +167,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError, RelayDown) as exc:
             if conn is not None:
                 conn.close()
-            if isinstance(exc, RelayDown):  # no password to be had: already says so
+            if isinstance(exc, RelayDown):  # no password, STARTTLS or AUTH: already says so
                 raise
             raise self._diagnose(exc) from exc
         self.conn, self.delivered = conn, 0
@@ -176,9 +176,13 @@ class SmtpTransport:
     def _secure(self, conn: smtplib.SMTP, context: ssl.SSLContext) -> None:
         if self.settings.tls == "starttls":
             conn.ehlo()
-            conn.starttls(context=context)  # no STARTTLS offered: an error, never plain text
+            if not conn.has_extn("starttls"):  # an error, never plain text
+                raise RelayDown(failures.no_starttls(self._where()))
+            conn.starttls(context=context)
             conn.ehlo()
         if self.settings.username:
+            if not conn.has_extn("auth"):  # smtplib said "unreachable" for this one too
+                raise RelayDown(failures.no_auth(self._where()))
             conn.login(self.settings.username, read_password(self.settings))
 
     def _diagnose(self, exc: BaseException) -> RelayDown:
