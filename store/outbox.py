@@ -167,6 +167,18 @@ def rewrite_held(session: Session, outbox_id: int, raw: bytes, notice: dict[str,
         row.raw, row.notice = raw, notice
 
 
+def release(session: Session, outbox_ids: Sequence[int]) -> None:
+    """Claimed rows not tried after all (the sender was asked to stop): due again now,
+    not when their lease ends."""
+    if outbox_ids:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(outbox_ids), OutboxRow.state == PENDING)
+            .values(next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
     row = session.get(OutboxRow, outbox_id)
     if row is not None:

@@ -239,3 +239,24 @@ def test_a_relay_without_auth_is_said_so_not_unreachable(
     en, ja = translate(said, "en"), translate(said, "ja")
     assert "does not offer AUTH" in en and "username" in en and "unreachable" not in en, en
     assert "AUTH" in ja and ja != en, ja
+
+
+def test_a_stop_asked_mid_batch_ends_after_the_mail_in_hand_and_marks_what_went(
+    app: App, relay: OutboundSettings
+) -> None:
+    """The daemon's stop waits a bounded time, then the process ends: a batch of 20 to
+    a slow relay went on to its end, and the mails the relay already had, marked only
+    then, went out a second time after the restart. Now the batch stops after the mail
+    in hand, marks those sent, and the others are due at once (not after the lease)."""
+    ids = _queue(app, *(f"u{n}@customer.test" for n in range(4)))
+    with sink(relay.port) as got:
+        sender = Sender(relay, app.clock, app.sessions, lambda: transport_for(relay))
+        report = sender.drain(lambda: len(got.received) >= 2)
+    assert report.sent == ids[:2] and len(got.received) == 2
+    for oid in ids[2:]:
+        row = _row(app, oid)
+        assert row.state == "pending" and row.attempts == 0
+        assert row.next_attempt_at is None  # due at the next start, not in five minutes
+    with sink(relay.port) as got:
+        assert _drain(app, relay).sent == ids[2:]
+    assert len(got.received) == 2
