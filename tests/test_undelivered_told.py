@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -128,3 +129,23 @@ def test_a_notice_to_a_member_that_fails_is_not_told_again_by_mail(
         to_boss = [r for r in outbox.rows(s) if r.recipients == [BOSS]]
     notices = [r for r in to_boss if r.kind == "ticket_notice"]
     assert len(notices) == 1 and notices[0].state == "failed"  # told once, it failed: done
+
+
+def test_a_mail_given_up_on_is_told_with_why_in_the_members_language(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """The relay was away for give_up_after: what is told is that, and the last reason,
+    both in Japanese."""
+    deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>"))
+    short = replace(relay, give_up_after=timedelta(hours=1))
+    _drain(team, short)  # nobody listens: retried
+    clock.advance(timedelta(hours=2))
+    assert _drain(team, short).failed
+    clock.advance(timedelta(hours=1))
+    handler = Refusing()
+    with sink(relay.port, handler):
+        _drain(team, short)
+    [told] = [m for m in _told(handler.received, BOSS) if ALICE in _text(m)]
+    text = _text(told)
+    assert "届きませんでした" in text and ("あきらめ" in text or "諦め" in text), text
+    assert "gave up" not in text and "unreachable" not in text, text
