@@ -64,6 +64,10 @@ def _told(got: list[Received], who: str) -> list[email.message.EmailMessage]:
     return found
 
 
+def _parsed(r: Received) -> Any:
+    return email.message_from_bytes(r.data, policy=email.policy.default)
+
+
 def _text(msg: Any) -> str:
     return str(msg.get_body(("plain",)).get_content())
 
@@ -149,3 +153,51 @@ def test_a_mail_given_up_on_is_told_with_why_in_the_members_language(
     text = _text(told)
     assert "届きませんでした" in text and ("あきらめ" in text or "諦め" in text), text
     assert "gave up" not in text and "unreachable" not in text, text
+
+
+class PerRecipient(Refusing):
+    """550 for some addresses, 451 for others (until ``well``), 250 for the rest."""
+
+    def __init__(self, refused: str, later: str) -> None:
+        super().__init__(refused)
+        self.later, self.well = later, False
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address == self.later and not self.well:
+            return "451 4.2.2 mailbox over quota, try later"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_an_answer_to_three_refused_by_one_and_deferred_by_another(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """Each of the ticket's people gets the answer as their own mail: the one the relay
+    refuses fails alone (told once), the one it defers gets it later, once, and the
+    requester once; nobody gets it twice."""
+    gone, full = "gone@customer.test", "full@customer.test"
+    tid = deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+    assert tid is not None
+    deliver(
+        team,
+        mail(
+            subject=f"Re: [#{tid}] VPN down",
+            sender=f"Boss <{BOSS}>",
+            to=reply_address(team, tid, BOSS),
+            body=f"/cc add {gone}\n/cc add {full}\n\nThe VPN is back.\n",
+        ),
+    )
+    handler = PerRecipient(refused=gone, later=full)
+    with sink(relay.port, handler):
+        _drain(team, relay)
+        handler.well = True
+        for _ in range(3):
+            clock.advance(timedelta(hours=1))
+            _drain(team, relay)
+    answers = [r for r in handler.received if "The VPN is back." in _text(_parsed(r))]
+    assert sorted(r.rcpt_tos[0] for r in answers) == [ALICE, full]
+    events = [e for e in show(team, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert [e["detail"]["recipients"] for e in events] == [[gone]]
+    told = _told(handler.received, OPS) + _told(handler.received, BOSS)
+    assert sum(gone in _text(m) and "届きませんでした" in _text(m) for m in told) == 1
