@@ -26,6 +26,7 @@ from store.models import OutboxRow, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 LEASE = timedelta(minutes=5)  # a claimed row is due again after this if nobody reports back
+BATCH_BYTES = 32_000_000  # the mail one claim holds in memory (a bigger mail goes alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +109,30 @@ def count_recent(session: Session, recipient: str, kinds: Collection[str], since
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]:
-    """Due pending rows, leased until ``now + LEASE`` so a parallel sender skips them."""
+    """Due pending rows, leased until ``now + LEASE`` so a parallel sender skips them;
+    at most ``limit``, and no more than :data:`BATCH_BYTES` of mail (the first always):
+    a file relayed to twenty people was twenty copies in memory at once, plus what
+    smtplib makes of each while it sends."""
     due = (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now)
-    stmt = (
-        select(OutboxRow)
+    sizes = (
+        select(OutboxRow.id, func.length(OutboxRow.raw))  # SQLite: without reading the bytes
         .where(OutboxRow.state == PENDING, due)
         .order_by(OutboxRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers anyway
     )
-    rows = list(session.scalars(stmt))
+    ids: list[int] = []
+    total = 0
+    for outbox_id, size in session.execute(sizes):
+        if ids and total + int(size or 0) > BATCH_BYTES:
+            break  # the rest stays due for the next batch
+        ids.append(outbox_id)
+        total += int(size or 0)
+    if not ids:
+        return []
+    rows = list(
+        session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id))
+    )
     for row in rows:
         row.next_attempt_at = now + LEASE
         row.held_until = None  # claimed: what happens now goes into a new notice
@@ -171,6 +186,7 @@ def release(session: Session, outbox_ids: Sequence[int]) -> None:
     """Claimed rows not tried after all (the sender was asked to stop): due again now,
     not when their lease ends."""
     if outbox_ids:
+        session.flush()  # a claim's lease in this same session is written first
         session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(outbox_ids), OutboxRow.state == PENDING)

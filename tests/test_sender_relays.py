@@ -260,3 +260,24 @@ def test_a_stop_asked_mid_batch_ends_after_the_mail_in_hand_and_marks_what_went(
     with sink(relay.port) as got:
         assert _drain(app, relay).sent == ids[2:]
     assert len(got.received) == 2
+
+
+def test_a_batch_holds_a_bounded_number_of_bytes(
+    app: App, relay: OutboundSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty copies of a 25 MB answer were claimed, and held, at once; now a claim
+    stops at BATCH_BYTES (a mail bigger than that goes alone), and one drain still
+    sends them all, in order."""
+    ids = _queue(app, *(f"u{n}@customer.test" for n in range(3)))
+    one = len(_row(app, ids[0]).raw)
+    monkeypatch.setattr(outbox, "BATCH_BYTES", one + one // 2)
+    with transaction(app.sessions) as s:
+        assert [m.id for m in outbox.claim_due(s, app.clock.now())] == ids[:1]
+        outbox.release(s, ids[:1])
+    monkeypatch.setattr(outbox, "BATCH_BYTES", one // 2)  # bigger than a batch: alone
+    with transaction(app.sessions) as s:
+        assert [m.id for m in outbox.claim_due(s, app.clock.now())] == ids[:1]
+        outbox.release(s, ids[:1])
+    with sink(relay.port) as got:
+        assert _drain(app, relay).sent == ids
+    assert [r.rcpt_tos for r in got.received] == [[f"u{n}@customer.test"] for n in range(3)]
