@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.i18n import Msg, dump, kept
@@ -26,6 +26,7 @@ from store.models import OutboxRow, table_of
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 LEASE = timedelta(minutes=5)  # a claimed row is due again after this if nobody reports back
+BATCH_BYTES = 32_000_000  # the mail one claim holds in memory (a bigger mail goes alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +109,30 @@ def count_recent(session: Session, recipient: str, kinds: Collection[str], since
 
 
 def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]:
-    """Due pending rows, leased until ``now + LEASE`` so a parallel sender skips them."""
+    """Due pending rows, leased until ``now + LEASE`` so a parallel sender skips them;
+    at most ``limit``, and no more than :data:`BATCH_BYTES` of mail (the first always):
+    a file relayed to twenty people was twenty copies in memory at once, plus what
+    smtplib makes of each while it sends."""
     due = (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now)
-    stmt = (
-        select(OutboxRow)
+    sizes = (
+        select(OutboxRow.id, func.length(OutboxRow.raw))  # SQLite: without reading the bytes
         .where(OutboxRow.state == PENDING, due)
         .order_by(OutboxRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers anyway
     )
-    rows = list(session.scalars(stmt))
+    ids: list[int] = []
+    total = 0
+    for outbox_id, size in session.execute(sizes):
+        if ids and total + int(size or 0) > BATCH_BYTES:
+            break  # the rest stays due for the next batch
+        ids.append(outbox_id)
+        total += int(size or 0)
+    if not ids:
+        return []
+    rows = list(
+        session.scalars(select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.id))
+    )
     for row in rows:
         row.next_attempt_at = now + LEASE
         row.held_until = None  # claimed: what happens now goes into a new notice
@@ -167,6 +182,19 @@ def rewrite_held(session: Session, outbox_id: int, raw: bytes, notice: dict[str,
         row.raw, row.notice = raw, notice
 
 
+def release(session: Session, outbox_ids: Sequence[int]) -> None:
+    """Claimed rows not tried after all (the sender was asked to stop): due again now,
+    not when their lease ends."""
+    if outbox_ids:
+        session.flush()  # a claim's lease in this same session is written first
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(outbox_ids), OutboxRow.state == PENDING)
+            .values(next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
     row = session.get(OutboxRow, outbox_id)
     if row is not None:
@@ -192,6 +220,33 @@ def mark_failed(
         row.state, row.next_attempt_at, row.failed_at = FAILED, None, now
         _said(row, error)
     return row
+
+
+def drop_sent_raw(session: Session, sent_before: datetime, now: datetime, limit: int = 500) -> int:
+    """Empty the bytes of up to ``limit`` mails sent before ``sent_before``; how many.
+
+    Only a row marked ``sent`` loses them: it is never sent again (a crash before that
+    mark leaves the row pending, and its re-send has every byte). What the ticket shows
+    of it stays: the outgoing message's words and files (a relayed file's bytes are in
+    the member's own mail, :func:`store.ticket_query.numbered_attachment`), and on this
+    row its Message-ID, recipients and times. The oldest first, in batches, so a first
+    pass over a year of mail does not hold the write lock for all of it at once."""
+    stmt = (
+        select(OutboxRow.id)
+        # what implies ix_outbox_sent_kept's condition, and nothing another index takes
+        .where(OutboxRow.raw_dropped_at.is_(None), OutboxRow.sent_at < sent_before)
+        .order_by(OutboxRow.sent_at)
+        .limit(limit)
+    )
+    ids = list(session.scalars(stmt))
+    if ids:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.state == SENT)
+            .values(raw=b"", raw_dropped_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
 
 
 def _said(row: OutboxRow, error: Msg | str) -> None:

@@ -227,16 +227,37 @@ def numbered_attachment(session: Session, ticket_id: int, number: int) -> Stored
     if found is None:
         return None
     row, inbox_id, outbox_id = found
+    outbox_row = session.get(OutboxRow, outbox_id) if outbox_id is not None else None
+    if outbox_row is not None and outbox_row.raw_dropped_at is not None:
+        # our mail's bytes were dropped after it was sent: the file is the one the member
+        # attached to their answer, kept in their mail on this ticket under its SHA-256
+        inbox_id = _incoming_with(session, ticket_id, row.sha256)
     if inbox_id is not None:
         inbox_row, stored = session.get(InboxRow, inbox_id), session.get(InboxRaw, inbox_id)
         source = inbox_row.source if inbox_row else ""
         raw = stored.raw if stored else b""
     else:
-        outbox_row = session.get(OutboxRow, outbox_id) if outbox_id is not None else None
         source, raw = "outbox", outbox_row.raw if outbox_row else b""
     return StoredAttachment(
         row.filename, row.original_filename, row.content_type, row.size, row.sha256, source, raw
     )
+
+
+def _incoming_with(session: Session, ticket_id: int, sha256: str) -> int | None:
+    """The inbox row of a mail on ``ticket_id`` that holds a file with this SHA-256."""
+    stmt = (
+        select(Message.inbox_id)
+        .join(AttachmentRow, AttachmentRow.message_id == Message.id)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.inbox_id.is_not(None),
+            AttachmentRow.sha256 == sha256,
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+    found: int | None = session.scalar(stmt)
+    return found
 
 
 def attachment_ids(session: Session, ticket_id: int) -> dict[tuple[int, int], int]:

@@ -6,7 +6,8 @@ a real one. So instead of a hand-kept list of queries, this test records every
 statement the runner and the sender actually run while they work through the
 kinds of mail that reach each lookup (a new request with a Cc, replies threaded by
 In-Reply-To, by References and by subject tag, a member's answer through a reply
-token, a resend, an auto-reply, a bounce, the sender's claim of the outbox), asks
+token, a resend, an auto-reply, a bounce, the sender's claim of the outbox, the
+drop of old sent mail's bytes), asks
 the database for its plan of each one, and fails on a full scan of a table that
 grows with the mail. On PostgreSQL the planner is told to avoid sequential scans
 (``enable_seqscan = off``), so a tiny test table shows which index it *could* use;
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from gateway.core.clock import FakeClock
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import MaildirTransport
 from gateway.runtime.app import App, build
+from gateway.scheduling import sent_bytes
 from store import inbox
 from store.db import transaction
 from tests.support.app import MEMBERS, reply_address
@@ -144,6 +147,9 @@ def _work(app: App, tmp_path: Path) -> None:
     app.runner.process_pending()
     folder = tmp_path / "outbound"
     Sender(app.settings.outbound, app.clock, app.sessions, lambda: MaildirTransport(folder)).drain()
+    app.clock.advance(app.settings.outbound.keep_sent or timedelta(days=30))  # and their
+    app.clock.advance(timedelta(days=1))  # bytes dropped once old (ix_outbox_sent_kept)
+    assert sent_bytes.drop_old(app.sessions, app.settings.outbound, app.clock.now()) > 0
 
 
 def _plan(engine: Engine, statement: str, params: Any) -> list[str]:
@@ -217,3 +223,16 @@ def test_every_lookup_of_the_runner_and_the_sender_uses_an_index(
         if bad:
             scans[" ".join(statement.split())[:300]] = bad
     assert not scans, "\n".join(f"{s}\n    -> {b}" for s, b in scans.items())
+
+
+def test_the_drop_of_old_sent_bytes_reads_only_the_mails_still_kept(team_app: App) -> None:
+    """Not a search of every row ever sent by state (ix_outbox_due), which on SQLite
+    reads each row's bytes to reach its later columns: a year of mail every pass."""
+    deliver(team_app, mail(subject="VPN down", message_id="<req1@customer.test>"))
+    recorder = _record([team_app.engine])
+    seen = next(recorder)
+    sent_bytes.drop_old(team_app.sessions, team_app.settings.outbound, team_app.clock.now())
+    next(recorder, None)
+    [(statement, params)] = [(s, p) for s, p in seen if s.lstrip().upper().startswith("SELECT")]
+    plan = " ".join(_plan(team_app.engine, statement, params))
+    assert "ix_outbox_sent_kept" in plan, plan

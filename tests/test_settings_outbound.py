@@ -19,6 +19,14 @@ def test_defaults_write_to_a_local_maildir(tmp_path: Path) -> None:
     assert s.gateway.iso2022jp is False
 
 
+def test_sent_mail_bytes_are_kept_30_days_unless_said_otherwise(tmp_path: Path) -> None:
+    assert load_toml(tmp_path, LOCAL, "").outbound.keep_sent == timedelta(days=30)
+    said = load_toml(tmp_path, LOCAL, '[outbound]\nkeep_sent = "365d"\n')
+    assert said.outbound.keep_sent == timedelta(days=365)
+    kept = load_toml(tmp_path, LOCAL, '[outbound]\nkeep_sent = "forever"\n')
+    assert kept.outbound.keep_sent is None
+
+
 def test_smtp_relay_defaults_to_verified_starttls_on_587(tmp_path: Path) -> None:
     s = load_toml(tmp_path, LOCAL, '[outbound]\nmode = "smtp"\nhost = "relay.example.test"\n')
     o = s.outbound
@@ -91,6 +99,9 @@ def test_auth_with_password_file_and_relative_paths(tmp_path: Path) -> None:
         ('[outbound]\nca_file = "nope.pem"\n', "outbound.ca_file", "no such file"),
         ('[outbound]\nretry_initial = "soon"\n', "outbound.retry_initial", "duration"),
         ('[outbound]\nfrom_name = "a\\r\\nBcc: x@evil.test"\n', "outbound.from_name", "one line"),
+        ('[outbound]\nkeep_sent = "a month"\n', "outbound.keep_sent", "'forever'"),
+        ('[outbound]\nkeep_sent = "0d"\n', "outbound.keep_sent", "longer than 0s"),
+        ("[outbound]\nkeep_sent = true\n", "outbound.keep_sent", "'forever'"),
         ('[outbound]\nrelay = "x"\n', "outbound.relay", "unknown key"),
         ('templates_dir = "missing"\n', "gateway.templates_dir", "no such folder"),
         ("auto_reply_limit = -1\n", "gateway.auto_reply_limit", "whole number"),

@@ -8,6 +8,7 @@ would carry every mail, reply-token addresses and sign-in links included, in cle
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from gateway.config.sections import Section, ca_file, duration, env_name
@@ -32,6 +33,7 @@ KEYS = {
     "retry_max",
     "give_up_after",
     "trusted_network",
+    "keep_sent",
 }
 _PORTS = {"none": 25, "starttls": 587, "implicit": 465}
 
@@ -87,4 +89,19 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
         retry_initial=retry_initial,
         retry_max=max(duration(s, "retry_max", "1h"), retry_initial),
         give_up_after=duration(s, "give_up_after", "3d"),
+        keep_sent=_keep_sent(s),
     )
+
+
+def _keep_sent(s: Section) -> timedelta | None:
+    """How long a sent mail's bytes are kept; None: ``"forever"``."""
+    value = s.data.get("keep_sent", "30d")
+    if isinstance(value, str) and value.strip().lower() == "forever":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value)[:1].isdigit():
+        raise ConfigError(  # a word or a true: the other word this key takes is forever
+            s.path,
+            s.key("keep_sent"),
+            N_("not a duration: {text!r} (use e.g. '30d', or 'forever')", text=value),
+        )
+    return duration(s, "keep_sent", "30d")  # a duration's own errors: too long, 0s

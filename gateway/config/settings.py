@@ -141,6 +141,9 @@ class OutboundSettings:
     retry_initial: timedelta = timedelta(minutes=1)  # first backoff after a 4xx or outage
     retry_max: timedelta = timedelta(hours=1)  # backoff ceiling
     give_up_after: timedelta = timedelta(days=3)  # then a temporary failure counts as failed
+    # a sent mail's bytes are kept this long, then emptied (None: "forever"); its words,
+    # files and headers stay on the ticket, and a mail sent is never sent again
+    keep_sent: timedelta | None = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,6 +141,7 @@ class NoticeItem:
     """One thing that happened to a ticket, for the member who has it."""
 
     kind: str  # reply | state | field | assigned | unassigned | thanks | note | answered
+    # | undelivered (``new``: to whom)
     at: str  # when, in the team's time zone
     who: Text  # who did it: a name or address, or the gateway's own part ("the scheduler")
     text: str = ""  # their words: a reply's new text, a note
@@ -148,6 +149,7 @@ class NoticeItem:
     old: str = ""  # a state or a field value before
     new: str = ""  # … and after
     files: tuple[tuple[str, int], ...] = ()  # (name, size) of the files a mail carried
+    why: Text = ""  # undelivered: what the relay answered, or why we gave up
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,24 @@ def untrusted(where: str, why: str) -> Msg:
     )
 
 
+def no_starttls(where: str) -> Msg:
+    """``tls = "starttls"`` and a relay that answers without offering it."""
+    return N_(
+        "relay {where} does not offer STARTTLS: nothing is sent in clear; use its port "
+        'for STARTTLS (587) or tls = "implicit" (465)',
+        where=where,
+    )
+
+
+def no_auth(where: str) -> Msg:
+    """``username`` set and a relay that offers no AUTH (on this port, after STARTTLS)."""
+    return N_(
+        "relay {where} does not offer AUTH: use its port for logins (587), or remove "
+        "[outbound] username if it lets this machine send without one",
+        where=where,
+    )
+
+
 def login_refused(where: str, code: int) -> Msg:
     return N_(
         "relay {where} refused our login ({code}); check username and password",
@@ -60,6 +78,14 @@ def sender_refused(where: str, code: int, reply: str, *, login: bool) -> Msg:
         )
     return N_(
         "relay {where} refused our sender: {code} {reply}", where=where, code=code, reply=reply
+    )
+
+
+def no_smtputf8(address: str) -> Msg:
+    """An internationalised address: it needs SMTPUTF8, which we do not send."""
+    return N_(
+        "the address {address} needs SMTPUTF8, which the gateway does not send",
+        address=address,
     )
 
 

@@ -34,7 +34,7 @@ from gateway.outbound.transport import (
     Transport,
     transport_for,
 )
-from gateway.tickets import changes, event_words
+from gateway.tickets import undelivered
 from store import outbox, tickets
 from store.db import transaction
 from store.outbox import DueMail
@@ -81,21 +81,34 @@ class Sender:
                     due = outbox.claim_due(s, self.clock.now(), BATCH)
                 if not due:
                     break
-                if not self._send_batch(transport, due, report):
-                    break  # the relay is down: the rest waits for its backoff
+                if not self._send_batch(transport, due, report, should_stop):
+                    break  # the relay is down (the rest waits for its backoff), or stop
         finally:
             transport.close()
         return report
 
-    def _send_batch(self, transport: Transport, due: list[DueMail], report: SendReport) -> bool:
+    def _send_batch(
+        self,
+        transport: Transport,
+        due: list[DueMail],
+        report: SendReport,
+        should_stop: Callable[[], bool],
+    ) -> bool:
         """Send ``due`` in order; the ones sent are marked in one transaction at the end
         (also when the relay goes down half-way, or something raises): one wait for
         the database's write lock per batch, not one per mail, while the runner
         holds it for its groups (issue #18). A crash before that commit sends the
-        batch's mails again, with the same Message-IDs: at least once, as always."""
+        batch's mails again, with the same Message-IDs: at least once, as always.
+        A stop asked for ends the batch after the mail in hand (the daemon waits for
+        this thread only so long: a slow relay's batch of 20 outlived it, and the
+        mails it had sent went again after the restart); the rest is due at once."""
         sent: list[DueMail] = []
         try:
             for i, mail in enumerate(due):
+                if i and should_stop():
+                    with transaction(self.sessions) as s:
+                        outbox.release(s, [m.id for m in due[i:]])
+                    return False
                 try:
                     transport.send(mail)
                 except PermanentFailure as exc:
@@ -151,22 +164,16 @@ class Sender:
             outbox.mark_failed(s, mail.id, error, now)
             ticket = tickets.get(s, mail.ticket_id) if mail.ticket_id is not None else None
             if ticket is not None:
-                changes.record(
+                undelivered.failed(
                     s,
                     ticket,
-                    "delivery-failed",
                     now,
-                    actor="gateway",
-                    channel="system",
-                    new=mail.kind,
-                    detail={
-                        "outbox_id": mail.id,
-                        "message_id": mail.message_id,
-                        "recipients": list(mail.recipients),
-                        "code": code,
-                        "error": str(error),  # in English: --json, scripts
-                        **event_words.said(error),  # … said in each reader's language
-                    },
+                    outbox_id=mail.id,
+                    kind=mail.kind,
+                    message_id=mail.message_id,
+                    recipients=mail.recipients,
+                    code=code,
+                    error=error,
                 )
         log.error(
             "outbox=%s ticket=%s not delivered to %s: %s",

@@ -37,10 +37,11 @@ class RelayDown(TemporaryFailure):
 
 
 class PermanentFailure(Exception):
-    """The relay refused this mail for good (5xx): recorded on the ticket, not retried."""
+    """The relay refused this mail for good (5xx), or it cannot take it at all (``said``
+    why, ``code`` 0): recorded on the ticket, not retried."""
 
-    def __init__(self, code: int, text: str) -> None:
-        self.said: Msg | str = failures.answered(code, text)
+    def __init__(self, code: int, text: str, said: Msg | None = None) -> None:
+        self.said: Msg | str = said or failures.answered(code, text)
         super().__init__(str(self.said))
         self.code = code
 
@@ -82,6 +83,7 @@ class SmtpTransport:
         self.settings = settings
         self.local_hostname = local_hostname
         self.conn: smtplib.SMTP | None = None
+        self.delivered = 0  # mails the relay took on this connection
 
     def __enter__(self) -> SmtpTransport:
         return self
@@ -92,20 +94,49 @@ class SmtpTransport:
         self.close()
 
     def send(self, mail: DueMail) -> None:
+        _ascii_only(mail)
+        worn = self.conn is not None and self.delivered > 0
+        try:
+            self._transaction(mail)
+        except _HungUp as exc:
+            self._drop()
+            if not worn:  # a new connection's first mail: the relay's trouble, not a limit
+                raise exc.failure from exc.__cause__
+            try:  # a relay's limit of mails a connection (421): once more, on a new one
+                self._transaction(mail)
+            except _HungUp as again:
+                self._drop()
+                raise again.failure from again.__cause__
+        self.delivered += 1
+
+    def _transaction(self, mail: DueMail) -> None:
+        """One MAIL…DATA; what the relay answered, as the sender's exceptions, in a
+        :class:`_HungUp` when the relay ended the connection with a ``421`` at any step
+        (smtplib has closed it): then the connection is of no more use."""
         conn = self.conn or self._connect()
         try:
             # Some recipients refused and others not counts as sent: a retry would
             # duplicate the mail for those who got it.
             conn.sendmail(mail.envelope_from, list(mail.recipients), mail.raw)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise _refusal(list(exc.recipients.values())) from exc
+            answers = list(exc.recipients.values())
+            raise _ended(any(a[0] == 421 for a in answers), _refusal(answers)) from exc
         except smtplib.SMTPSenderRefused as exc:
-            raise self._sender_refused(exc.smtp_code, exc.smtp_error) from exc
+            failure = self._sender_refused(exc.smtp_code, exc.smtp_error)
+            raise _ended(exc.smtp_code == 421, failure) from exc
         except smtplib.SMTPDataError as exc:
-            raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+            raise _ended(exc.smtp_code == 421, _by_code(exc.smtp_code, exc.smtp_error)) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            self.close()
+            # gone or too slow: not tried again at once (a relay that answers late may
+            # have the mail), the rest of the batch waits for the backoff
+            self._drop()
             raise RelayDown(failures.connection_lost(self._where(), str(exc))) from exc
+
+    def _drop(self) -> None:
+        """Forget a connection the relay ended (no QUIT: nobody is there to answer it)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
 
     def close(self) -> None:
         conn, self.conn = self.conn, None
@@ -136,18 +167,22 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError, RelayDown) as exc:
             if conn is not None:
                 conn.close()
-            if isinstance(exc, RelayDown):  # no password to be had: already says so
+            if isinstance(exc, RelayDown):  # no password, STARTTLS or AUTH: already says so
                 raise
             raise self._diagnose(exc) from exc
-        self.conn = conn
+        self.conn, self.delivered = conn, 0
         return conn
 
     def _secure(self, conn: smtplib.SMTP, context: ssl.SSLContext) -> None:
         if self.settings.tls == "starttls":
             conn.ehlo()
-            conn.starttls(context=context)  # no STARTTLS offered: an error, never plain text
+            if not conn.has_extn("starttls"):  # an error, never plain text
+                raise RelayDown(failures.no_starttls(self._where()))
+            conn.starttls(context=context)
             conn.ehlo()
         if self.settings.username:
+            if not conn.has_extn("auth"):  # smtplib said "unreachable" for this one too
+                raise RelayDown(failures.no_auth(self._where()))
             conn.login(self.settings.username, read_password(self.settings))
 
     def _diagnose(self, exc: BaseException) -> RelayDown:
@@ -192,6 +227,30 @@ def read_password(settings: OutboundSettings) -> str:
     except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, not a codec's words
         path = str(settings.password_file)
         raise RelayDown(failures.password_unreadable(path, not_utf8(exc))) from None
+
+
+class _HungUp(Exception):
+    """The relay ended the connection with a ``421`` while it had this mail; ``failure``
+    is what the sender is told when it is not tried again."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+def _ended(hung_up: bool, failure: Exception) -> Exception:
+    """``failure``, inside a :class:`_HungUp` when the relay ended the connection."""
+    return _HungUp(failure) if hung_up else failure
+
+
+def _ascii_only(mail: DueMail) -> None:
+    """An address that is not ASCII (山田@例え.jp) needs SMTPUTF8 all the way, headers
+    included, which we do not write (README): that mail can never go, and only that one
+    fails. smtplib raised an encoding error half-way through its MAIL command, which
+    left the row leased, its batch waiting and the relay inside a MAIL transaction."""
+    wide = [a for a in (mail.envelope_from, *mail.recipients) if not a.isascii()]
+    if wide:
+        raise PermanentFailure(0, "", failures.no_smtputf8(wide[0]))
 
 
 def _by_code(code: int, text: bytes | str) -> Exception:

@@ -21,7 +21,7 @@ from gateway.config.settings import Settings
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
-from gateway.scheduling import alerts, digest, rules
+from gateway.scheduling import alerts, digest, rules, sent_bytes
 from gateway.scheduling.sweeps import JobContext, SweepReport, run_sweeps
 from store.db import transaction
 
@@ -48,7 +48,8 @@ def context(app: Services) -> JobContext:
 
 
 def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
-    """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts.
+    """One pass at the app's ``now``: sweeps, the digest if it is due, health alerts,
+    and the bytes of mail sent more than ``[outbound] keep_sent`` ago dropped.
 
     Separate transactions, so a sweep that fails does not hold back the digest,
     nor either of them an alert. ``started_at``: when the daemon started (see
@@ -66,6 +67,7 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
     if alerted:
         report.done[alerts.ALERT] += 1
         report.outbox.extend(alerted)
+    sent_bytes.drop_old(app.sessions, app.settings.outbound, now)  # its own transactions
     return report
 
 

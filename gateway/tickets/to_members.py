@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Entry
 from gateway.config.settings import Member
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, kept
 from gateway.notify import views
 from gateway.notify.brief import local_time, ticket_brief
 from gateway.notify.queue import (
@@ -42,6 +42,7 @@ from gateway.notify.queue import (
     ticket_ref,
     turned_off,
 )
+from gateway.tickets import event_words
 from gateway.tickets.conversation import Fact, MailContext, describe
 from store import outbox
 from store.models import Ticket
@@ -81,6 +82,9 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
             return [(responsible, item)]
         case "relay":
             return [(responsible, {**item, "kind": "answered"})]
+        # a mail to a customer never delivered; one to a member is not told by mail
+        case "undelivered" if not any(ctx.settings.member(r) for r in fact.recipients):
+            return [(responsible, {**item, **event_words.said(fact.cause or fact.text)})]
         case "assign":
             given = [(fact.new, {**item, "kind": "assigned"})]
             return given + ([(fact.old, {**item, "kind": "unassigned"})] if fact.old else [])
@@ -168,6 +172,7 @@ def _item(
         old=old,
         new=new,
         files=tuple((str(name), int(size)) for name, size in i.get("files", [])),
+        why=kept(i.get("said"), i.get("text", "")) if i["kind"] == "undelivered" else "",
     )
 
 

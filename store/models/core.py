@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
@@ -211,6 +212,12 @@ class TicketField(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="fields")
 
 
+# ix_outbox_sent_kept's rows: sent (only a sent row has a sent_at) and still kept. No
+# ``state`` in it: a query naming the state would be planned on ix_outbox_due, which
+# walks every row ever sent (and SQLite reads each one's bytes to reach a later column)
+KEPT_SENT = "raw_dropped_at IS NULL AND sent_at IS NOT NULL"
+
+
 class OutboxRow(Base):
     """One logical outgoing mail, written in the transaction that caused it."""
 
@@ -224,7 +231,10 @@ class OutboxRow(Base):
     envelope_from: Mapped[str] = mapped_column(String(320))
     recipients: Mapped[list[Any]] = mapped_column(default=list)
     recipient: Mapped[str] = mapped_column(String(320), default="")  # the first, for the rate limit
+    # the bytes as sent, kept ``[outbound] keep_sent`` after sending, then b"" (a mail
+    # sent is never sent again; its words and files stay on the ticket's message)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_dropped_at: Mapped[datetime | None]  # when ``raw`` was emptied; None: still kept
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
@@ -243,6 +253,14 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_due", "state", "next_attempt_at"),
         Index("ix_outbox_recipient", "recipient", "created_at"),  # automatic mails per hour
+        # the sent mails whose bytes are still kept, by when they were sent: what the
+        # sweep that drops them looks at, however many were dropped before
+        Index(
+            "ix_outbox_sent_kept",
+            "sent_at",
+            sqlite_where=text(KEPT_SENT),
+            postgresql_where=text(KEPT_SENT),
+        ),
     )
 
 

@@ -305,7 +305,7 @@ def _is_member(settings: Settings, email: str) -> bool:
 
 
 def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.scheduling import scheduler
+    from gateway.scheduling import scheduler, sent_bytes
     from gateway.scheduling.sweeps import run_sweeps
     from store import outbox
     from store.db import transaction
@@ -324,6 +324,7 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
             return EX_OK
         with transaction(app.sessions) as s:
             report = run_sweeps(s, ctx, now)
+        sent_bytes.drop_old(app.sessions, settings.outbound, now)  # a site run by cron too
     said.say(report.message())
     return EX_OK
 

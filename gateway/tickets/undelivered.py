@@ -1,0 +1,64 @@
+"""A mail of the ticket that the relay refused for good, or that was given up on.
+
+Its ``delivery-failed`` event keeps the relay's answer for the history; and the member
+who has the ticket hears of it in their next notice, in their language
+(:mod:`gateway.tickets.to_members`), once, in the transaction that marks the mail
+failed: a member who answered believes the customer has the answer until told, and
+nobody opens the history to learn otherwise. A mail to a member is not told by mail:
+the notice would go where the last one could not, and its failure be told again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.core.i18n import Msg
+from gateway.tickets import changes, event_words
+from gateway.tickets.conversation import Fact, note
+from store.models import Ticket
+
+
+def failed(
+    session: Session,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    outbox_id: int,
+    kind: str,
+    message_id: str,
+    recipients: tuple[str, ...],
+    code: int,
+    error: Msg | str,
+) -> None:
+    """The mail ``outbox_id`` of ``kind`` to ``recipients`` will never be delivered."""
+    changes.record(
+        session,
+        ticket,
+        "delivery-failed",
+        now,
+        actor="gateway",
+        channel="system",
+        new=kind,
+        detail={
+            "outbox_id": outbox_id,
+            "message_id": message_id,
+            "recipients": list(recipients),
+            "code": code,
+            "error": str(error),  # in English: --json, scripts
+            **event_words.said(error),  # … said in each reader's language
+        },
+    )
+    fact = Fact(
+        ticket,
+        "undelivered",
+        now,
+        "gateway",
+        new=", ".join(recipients),
+        name=kind,
+        text=str(error),  # a reader's language has only this for an error kept as text
+        cause=error if isinstance(error, Msg) else None,
+        recipients=recipients,
+    )
+    note(session, fact)

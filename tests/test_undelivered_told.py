@@ -1,0 +1,203 @@
+"""A mail to a customer that the relay refuses for good is told to the member who has
+the ticket, in their language, once: not only an event in the history that nobody
+opens while they believe the customer has their answer. A mail to a member that fails
+is not told by mail (it would go where the last one could not: a loop)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from gateway.config.settings import OutboundSettings, Settings
+from gateway.core.clock import FakeClock
+from gateway.outbound.sender import Sender
+from gateway.outbound.transport import transport_for
+from gateway.runtime.app import App
+from store import outbox
+from store.db import transaction
+from tests.support.app import reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, show
+from tests.support.sink import Received, SinkHandler, local_relay, sink
+
+ALICE = "alice@customer.test"
+BOSS = "boss@example.test"  # the fallback entry's manager, Japanese
+OPS = "ops@example.test"  # English
+
+
+class Refusing(SinkHandler):
+    """Refuses ``refused`` addresses at RCPT with 550 5.1.1, takes every other."""
+
+    def __init__(self, *refused: str) -> None:
+        super().__init__()
+        self.refused = set(refused)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: user unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def relay(settings: Settings) -> OutboundSettings:
+    return local_relay(settings)
+
+
+def _drain(app: App, relay: OutboundSettings) -> Any:
+    return Sender(relay, app.clock, app.sessions, lambda: transport_for(relay)).drain()
+
+
+def _told(got: list[Received], who: str) -> list[email.message.EmailMessage]:
+    found = []
+    for r in got:
+        msg = email.message_from_bytes(r.data, policy=email.policy.default)
+        if r.rcpt_tos == [who] and "ticket_notice" in str(msg["X-Ticket-Gateway"]):
+            found.append(msg)
+    return found
+
+
+def _parsed(r: Received) -> Any:
+    return email.message_from_bytes(r.data, policy=email.policy.default)
+
+
+def _text(msg: Any) -> str:
+    return str(msg.get_body(("plain",)).get_content())
+
+
+def test_the_member_who_has_the_ticket_is_told_in_their_language_once(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    tid = deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+    assert tid is not None
+    handler = Refusing(ALICE)
+    with sink(relay.port, handler):
+        assert _drain(team, relay).failed  # the acknowledgement
+        clock.advance(timedelta(hours=1))  # past [mail] coalesce
+        _drain(team, relay)
+        clock.advance(timedelta(hours=1))
+        _drain(team, relay)  # nothing more: told once
+    [told] = _told(handler.received, BOSS)
+    text = _text(told)
+    assert ALICE in text and "550 5.1.1" in text
+    assert "届きませんでした" in text and "中継サーバーの応答" in text, text
+    assert "could not be delivered" not in text and "relay answered" not in text
+    assert not _told(handler.received, OPS)
+    assert [e["kind"] for e in show(team, tid)["events"]].count("delivery-failed") == 1
+
+
+def test_an_english_assignee_reads_it_in_english(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    tid = deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+    assert tid is not None
+    deliver(
+        team,
+        mail(
+            subject=f"Re: [#{tid}] VPN down",
+            sender=f"Boss <{BOSS}>",
+            to=reply_address(team, tid, BOSS),
+            body=f"/assign {OPS}\n",
+        ),
+    )
+    handler = Refusing(ALICE)
+    with sink(relay.port, handler):
+        _drain(team, relay)
+        clock.advance(timedelta(hours=1))
+        _drain(team, relay)
+    told = [m for m in _told(handler.received, OPS) if ALICE in _text(m)]
+    assert len(told) == 1
+    text = _text(told[0])
+    assert "could not be delivered" in text and "the relay answered 550" in text, text
+    assert "届きませんでした" not in text
+
+
+def test_a_notice_to_a_member_that_fails_is_not_told_again_by_mail(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>"))
+    handler = Refusing(ALICE, BOSS)  # the customer's address and the manager's: both gone
+    with sink(relay.port, handler):
+        for _ in range(4):
+            _drain(team, relay)
+            clock.advance(timedelta(hours=1))
+    assert all(BOSS not in r.rcpt_tos for r in handler.received)
+    with transaction(team.sessions) as s:
+        to_boss = [r for r in outbox.rows(s) if r.recipients == [BOSS]]
+    notices = [r for r in to_boss if r.kind == "ticket_notice"]
+    assert len(notices) == 1 and notices[0].state == "failed"  # told once, it failed: done
+
+
+def test_a_mail_given_up_on_is_told_with_why_in_the_members_language(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """The relay was away for give_up_after: what is told is that, and the last reason,
+    both in Japanese."""
+    deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>"))
+    short = replace(relay, give_up_after=timedelta(hours=1))
+    _drain(team, short)  # nobody listens: retried
+    clock.advance(timedelta(hours=2))
+    assert _drain(team, short).failed
+    clock.advance(timedelta(hours=1))
+    handler = Refusing()
+    with sink(relay.port, handler):
+        _drain(team, short)
+    [told] = [m for m in _told(handler.received, BOSS) if ALICE in _text(m)]
+    text = _text(told)
+    assert "届きませんでした" in text and ("あきらめ" in text or "諦め" in text), text
+    assert "gave up" not in text and "unreachable" not in text, text
+
+
+class PerRecipient(Refusing):
+    """550 for some addresses, 451 for others (until ``well``), 250 for the rest."""
+
+    def __init__(self, refused: str, later: str) -> None:
+        super().__init__(refused)
+        self.later, self.well = later, False
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address == self.later and not self.well:
+            return "451 4.2.2 mailbox over quota, try later"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_an_answer_to_three_refused_by_one_and_deferred_by_another(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """Each of the ticket's people gets the answer as their own mail: the one the relay
+    refuses fails alone (told once), the one it defers gets it later, once, and the
+    requester once; nobody gets it twice."""
+    gone, full = "gone@customer.test", "full@customer.test"
+    tid = deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+    assert tid is not None
+    deliver(
+        team,
+        mail(
+            subject=f"Re: [#{tid}] VPN down",
+            sender=f"Boss <{BOSS}>",
+            to=reply_address(team, tid, BOSS),
+            body=f"/cc add {gone}\n/cc add {full}\n\nThe VPN is back.\n",
+        ),
+    )
+    handler = PerRecipient(refused=gone, later=full)
+    with sink(relay.port, handler):
+        _drain(team, relay)
+        handler.well = True
+        for _ in range(3):
+            clock.advance(timedelta(hours=1))
+            _drain(team, relay)
+    answers = [r for r in handler.received if "The VPN is back." in _text(_parsed(r))]
+    assert sorted(r.rcpt_tos[0] for r in answers) == [ALICE, full]
+    events = [e for e in show(team, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert [e["detail"]["recipients"] for e in events] == [[gone]]
+    told = _told(handler.received, OPS) + _told(handler.received, BOSS)
+    assert sum(gone in _text(m) and "届きませんでした" in _text(m) for m in told) == 1
