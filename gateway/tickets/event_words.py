@@ -106,10 +106,18 @@ _UNVERIFIED = N_(
 )
 
 
+_UNVERIFIED_FORWARD = N_(
+    "a forward under a member's address that nothing proves the member sent (no trusted "
+    "DKIM or DMARC pass): the ticket is the forwarded sender's, as their own mail would "
+    "open it; the member was not added to it and their commands were not carried out"
+)
+
+
 def _unverified(detail: Mapping[str, Any]) -> Msg | str:
-    """A tag-only mail under a participant's From that proves nothing about its sender
-    (gateway.runner.replies): kept, and nothing more."""
-    return _UNVERIFIED
+    """A mail that proves nothing about its sender: a tag-only mail under a
+    participant's From (gateway.runner.replies), kept and nothing more, or a forward
+    under a member's From (gateway.runner.new_request), filed with no member standing."""
+    return _UNVERIFIED_FORWARD if detail.get("via") == "forward" else _UNVERIFIED
 
 
 # event kind → what it did, said from the counts and ids its detail keeps
