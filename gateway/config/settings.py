@@ -84,6 +84,7 @@ class SmtpSettings:
     max_sessions: int = 100
     max_sessions_per_client: int = 20  # from one address (a unix socket is not capped)
     session_timeout: timedelta = timedelta(minutes=5)  # idle time before we hang up
+    max_session_time: timedelta = timedelta(minutes=30)  # a whole session, however busy
     max_recipients: int = 100  # RFC 5321 4.5.3.1.8: at least 100 must be accepted
 
     @property

@@ -21,6 +21,7 @@ from pathlib import Path
 from gateway.config.settings import Settings, SmtpSettings
 from gateway.receive.smtp.auth import load_users
 from gateway.receive.smtp.handler import GatewayHandler
+from gateway.receive.smtp.limits import session_limits
 from gateway.receive.smtp.protocol import (
     SHUTTING_DOWN,
     TOO_BUSY,
@@ -35,9 +36,6 @@ from gateway.receive.writer import InboxWriter
 log = logging.getLogger("gateway.receive.smtp")
 
 IDENT = "ticket-gateway"
-# Per session: a few AUTH tries (each can cost an scrypt), and a ceiling on
-# everything else that a busy MTA reusing one connection stays far below.
-CALL_LIMITS = {"AUTH": 4, "*": 100_000}
 SOCKET_MODE = 0o666  # a unix socket (LMTP from Postfix): see _open
 
 
@@ -135,16 +133,14 @@ class SmtpListener:
             return Refuse(TOO_BUSY)
         session = (GatewayLMTP if self.cfg.lmtp else GatewaySMTP)(
             self.handler,
-            data_size_limit=self.cfg.max_message_size,
             enable_SMTPUTF8=True,
             hostname=self._hostname,
             ident=IDENT,
             tls_context=self._tls,
             require_starttls=self.cfg.require_tls,
-            timeout=self.cfg.session_timeout.total_seconds(),
             authenticator=self.handler.authenticate if self.handler.users is not None else None,
-            command_call_limit=CALL_LIMITS,
             loop=self._loop,
+            **session_limits(self.cfg),  # every cap of a session: see limits
         )
         session.on_lost = self._lost
         session.admit = self._admit
