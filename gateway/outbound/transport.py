@@ -39,8 +39,9 @@ class RelayDown(TemporaryFailure):
 class PermanentFailure(Exception):
     """The relay refused this mail for good (5xx): recorded on the ticket, not retried."""
 
-    def __init__(self, code: int, text: str) -> None:
-        self.said: Msg | str = failures.answered(code, text)
+    def __init__(self, code: int, text: str, said: Msg | None = None) -> None:
+        """``code`` 0 and ``said``: refused by us before the relay was asked."""
+        self.said: Msg | str = said if said is not None else failures.answered(code, text)
         super().__init__(str(self.said))
         self.code = code
 
@@ -103,6 +104,11 @@ class SmtpTransport:
             raise self._sender_refused(exc.smtp_code, exc.smtp_error) from exc
         except smtplib.SMTPDataError as exc:
             raise _by_code(exc.smtp_code, exc.smtp_error) from exc
+        except ValueError as exc:  # smtplib's own refusal to write the command (a line
+            # break, non-ASCII without SMTPUTF8): this mail only, never the queue behind
+            # it; the transaction it left half-begun goes with the connection
+            self.close()
+            raise PermanentFailure(0, str(exc), failures.unwritable_envelope(str(exc))) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise RelayDown(failures.connection_lost(self._where(), str(exc))) from exc
