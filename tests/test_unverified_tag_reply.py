@@ -117,3 +117,16 @@ def test_the_member_who_has_the_ticket_hears_of_it_as_unverified(team: App) -> N
     [notice] = [n for n in outbox(team, "ticket_notice") if "Forged words." in text_of(n)]
     assert "未確認としてチケットに保存し" in text_of(notice)  # to Boss, who reads Japanese
     assert notice.recipients != [ALICE]
+
+
+def test_an_unproven_thanks_or_bare_command_to_a_closed_ticket_opens_nothing(app: App) -> None:
+    """As a proven one: thanks is no new request, nor is "/close" (README, States)."""
+    tid = _opened(app)
+    set_state(app, tid, TicketState.CLOSED)
+    for body in ("Thank you very much!\n", "/close\n"):
+        out = deliver(app, _tagged(body))
+        assert out.ticket_id == tid, out.reason
+    assert [t["id"] for t in all_tickets(app)] == [tid]
+    ticket = show(app, tid)
+    assert ticket["state"] == "closed"
+    assert [m["kind"] for m in ticket["messages"][-2:]] == ["unverified", "unverified"]

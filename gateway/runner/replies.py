@@ -177,9 +177,11 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
     """A tag-only reply that proves nothing about its sender (no reply token, no trusted
     DKIM/DMARC pass): kept, marked unverified on the message and in the history, the
     assignee hears of it; no state, field, participant or command changes, nothing is
-    sent to the address it claims. A closed ticket stays closed: the mail opens a new
-    ticket linked to it, as a stranger's tag does (and as a new mail would)."""
-    if ticket.state == TicketState.CLOSED:
+    sent to the address it claims. A closed ticket stays closed: a mail with words of
+    its own opens a new ticket linked to it, as a stranger's tag does (and as a new mail
+    would); one that only thanks, or holds only commands, is kept on it, as a proven
+    one would be."""
+    if ticket.state == TicketState.CLOSED and not _nothing_new(a, ticket):
         new, summary = open_new(a, ticket.id)
         ran = ops.requester_reply(a, new, replied_to=ticket.id)
         return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
@@ -203,6 +205,14 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
         },
     )
     return Done(ticket.id, f"attached unverified (via tag, from {a.sender}: {vouched.reason})")
+
+
+def _nothing_new(a: Arrival, ticket: Ticket) -> bool:
+    """It only thanks, or holds only commands: no new request, whoever sent it."""
+    if _only_commands(a, ticket):
+        return True
+    foreseen = a.foresight.thanks_for(a.msg.new_text) if a.foresight is not None else None
+    return thanks.judge_reply(a.msg.new_text, a.msg.attachments, foreseen).only_thanks
 
 
 def _ticket(a: Arrival) -> Ticket:
