@@ -103,3 +103,22 @@ def test_mail_to_postmaster_and_to_support_is_a_request_as_ever(app: App) -> Non
     )
     assert outcome.ticket_id is not None
     assert [t["id"] for t in all_tickets(app)] == [outcome.ticket_id]
+
+
+@sqlite_only
+def test_mail_with_the_null_sender_over_smtp_is_never_answered(
+    app: App, settings: Settings
+) -> None:
+    """MAIL FROM:<> says "do not answer" (RFC 5321 4.5.5), whatever the From says: a
+    ticket may open, but no acknowledgement goes out (it would be a loop's first turn)."""
+    with (
+        listening(smtp_settings(settings), app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
+        client.sendmail("<>", ["support@example.test"], mail(subject="Hello there"))
+        client.sendmail(
+            "", ["support@example.test"], mail(subject="Hi", sender="MAILER-DAEMON@other.test")
+        )
+    for outcome in app.runner.process_pending():
+        assert outcome.state is not None and outcome.state.value in ("done", "ignored")
+    assert outbox(app, "acknowledgement") == []
