@@ -87,8 +87,11 @@ def test_a_trusted_dmarc_pass_for_the_senders_domain_proves_it_a_failing_one_doe
     try:
         tid = _opened(app)
         set_state(app, tid, TicketState.PENDING)
-        for result, foreign in (("fail", MX), ("pass", "mx.attacker.test")):
-            forged = f"{foreign}; dmarc={result} header.from=customer.test"
+        for forged in (
+            f"{MX}; dmarc=fail header.from=customer.test",
+            "mx.attacker.test; dmarc=pass header.from=customer.test",  # not our MTA
+            f"{MX}; spf=pass smtp.mailfrom=customer.test",  # the envelope, not the From
+        ):
             deliver(app, _tagged(headers={"Authentication-Results": forged}))
             assert show(app, tid)["state"] == "pending"
             assert show(app, tid)["messages"][-1]["kind"] == "unverified"
