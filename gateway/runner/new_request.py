@@ -119,8 +119,8 @@ def open_new(
             new_text=original.text,
         )
         proven = proof.verify_opening(a, a.sender)
-        # unproven, the forward is the forwarded sender's own mail as far as we know: the
-        # claimed member gets no standing on the ticket (issue: forged member forwards)
+        # unproven, it is the forwarded sender's own mail as far as we know (anyone can
+        # write a member's From over a made-up forward): the member gets no standing
         member = [(a.sender, "ops")] if proven.ok else []
         requester, participants, left_out = original.sender.email, member, []
         detail.update(forwarded_by=a.sender, forward=original.how, forward_verified=proven.ok)

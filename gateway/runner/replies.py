@@ -197,6 +197,7 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
         actor=a.sender,
         channel=CHANNEL,
         detail={
+            "via": "tag",
             "message_id": a.msg.message_id,
             "inbox": a.row.id,
             "envelope_from": a.row.envelope_from,
