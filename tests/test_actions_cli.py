@@ -44,7 +44,8 @@ def test_list_retry_and_run(
 ) -> None:
     request = tmp_path / "request.eml"
     now = datetime.now(UTC)  # the command line runs on the real clock: a fresh request
-    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=now))
+    asked = "<account-1@customer.test>"
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=now, message_id=asked))
     assert run(config, "ingest", str(request), capsys=capsys).code == 0
     [queued] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
     assert (queued["state"], queued["entry"], queued["type"]) == ("pending", "account", "command")
@@ -122,12 +123,21 @@ def test_a_retry_after_the_sheet_was_corrected_sends_the_corrected_sheet(
     )
     now = datetime.now(UTC)
     request, reply = tmp_path / "request.eml", tmp_path / "reply.eml"
-    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=now))
+    asked = "<account-1@customer.test>"
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=now, message_id=asked))
     assert run(config, "ingest", str(request), capsys=capsys).code == 0
     [failed] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
     assert failed["state"] == "failed"
-    # the directory's answer reached the requester, who corrects the sheet by reply
-    reply.write_bytes(mail(subject="Re: [#1] account", body="User ID: taro.yamada\n", date=now))
+    # the directory's answer reached the requester, who corrects the sheet by reply (a
+    # reply: a mail naming the ticket by its subject tag alone would be kept unverified)
+    reply.write_bytes(
+        mail(
+            subject="Re: [#1] account",
+            body="User ID: taro.yamada\n",
+            date=now,
+            in_reply_to=asked,
+        )
+    )
     assert run(config, "ingest", str(reply), capsys=capsys).code == 0
     shown = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
     assert shown["fields"]["user_id"] == "taro.yamada"

@@ -255,8 +255,9 @@ def test_a_retry_keeps_what_a_manager_approved_and_takes_a_correction_otherwise(
                 deliver(app, member_mail(app, tid, "boss@example.test", "/approve\n"))
             [before] = [r for r in runs(app) if r["ticket"] == tid]
             # the requester changes the value after it was approved (or sent)
-            reply = mail(subject=f"Re: [#{tid}] account", body="User ID: root\n")
-            deliver(app, reply)
+            to = reply_address(app, tid, "alice@customer.test")  # a reply, not a tag alone
+            reply = mail(subject=f"Re: [#{tid}] account", body="User ID: root\n", to=to)
+            deliver(app, reply, envelope_to=(to,))
             assert show(app, tid)["fields"]["user_id"] == "root"
             with transaction(app.sessions) as s:
                 ticket = tickets.get(s, tid)

@@ -301,12 +301,16 @@ def test_the_requesters_mail_reply_is_a_line_in_the_thread(chat_app: App, fake: 
 
     ticket_id = _ticket_from_slack(chat_app, fake)
     [thread] = c.threads(chat_app)
+    from tests.support.app import reply_address
+
+    to = reply_address(chat_app, ticket_id, "ito@customer.test")  # a reply, not a tag alone
     reply = mail(
         f"Re: [#{ticket_id}] VPN がつながりません",
         "再起動しても同じです。\n",
         sender="伊藤 花子 <ito@customer.test>",
+        to=to,
     )
-    assert deliver(chat_app, reply).ticket_id == ticket_id
+    assert deliver(chat_app, reply, envelope_to=(to,)).ticket_id == ticket_id
     c.poster(chat_app).drain()
     line = _in(fake, c.HELP)[-1]
     assert line["thread_ts"] == thread.card_ts

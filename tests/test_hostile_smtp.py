@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config.settings import Settings
+from gateway.receive.smtp.listener import client_of
 from gateway.runtime.app import App
 from tests.support.config import load_toml
 from tests.support.databases import sqlite_only
@@ -172,3 +173,17 @@ def test_max_sessions_per_client_is_a_setting(tmp_path: Path) -> None:
     )
     assert settings.smtp.max_sessions_per_client == 4
     assert load_toml(tmp_path, '[gateway]\ndata_dir = "var"').smtp.max_sessions_per_client == 20
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("2001:db8:1:2::10", "2001:db8:1:2:ffff::1", True),  # one /64: one customer
+        ("2001:db8:1:2::10", "2001:db8:1:3::10", False),
+        ("::ffff:192.0.2.7", "192.0.2.7", True),  # a dual-stack socket's IPv4 peer
+        ("192.0.2.7", "192.0.2.8", False),
+        ("fe80::1%eth0", "fe80::2%eth1", True),
+    ],
+)
+def test_one_ipv6_64_is_one_client_for_the_per_client_cap(a: str, b: str, same: bool) -> None:
+    assert (client_of(a) == client_of(b)) is same

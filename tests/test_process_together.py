@@ -94,7 +94,12 @@ def _mails(app: App, *, numbered: bool = True) -> list[bytes]:
             message_id="<req1@customer.test>",
             headers={"X-Resent": "yes"},  # other bytes, the same Message-ID: a duplicate
         ),
-        mail(subject="Re: [#2] Printer jammed", sender="Carol <carol@other.test>", body="Thanks!"),
+        mail(  # by its tag alone: kept unverified (its event names its Message-ID)
+            subject="Re: [#2] Printer jammed",
+            sender="Carol <carol@other.test>",
+            body="Thanks!",
+            message_id="<t2@o.t>",
+        ),
     ]
     return every if numbered else [m for m in every if b"support+" not in m and b"[#" not in m]
 

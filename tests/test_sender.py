@@ -372,3 +372,32 @@ def test_a_batch_whose_sent_marks_cannot_be_written_goes_out_again_the_same(
     assert sorted(r.data for r in first) == sorted(r.data for r in second)
     with transaction(app.sessions) as s:
         assert {r.state for r in s.query(OutboxRow)} == {"sent"}
+
+
+@pytest.mark.parametrize(
+    ("bad", "fails"),
+    [
+        ("田中@例え.jp", True),  # needs SMTPUTF8 from us: smtplib cannot encode the RCPT
+        # smtplib's quoting reads one address out of it (alice's): nothing is injected
+        ("alice@customer.test>\r\nRCPT TO:<victim@elsewhere.test", False),
+    ],
+)
+def test_a_mail_no_relay_command_can_carry_fails_alone_and_the_queue_goes_on(
+    app: App, relay: OutboundSettings, bad: str, fails: bool
+) -> None:
+    """Whatever door a recipient came through, a mail whose envelope cannot be written
+    in an SMTP command failed the whole drain (an exception out of the sender), so the
+    mails queued behind it waited for ever. It fails for good, alone."""
+    first = _request(app)
+    deliver(app, mail(subject="second", sender="bob@customer.test"))
+    with transaction(app.sessions) as s:
+        [row] = [r for r in s.query(OutboxRow) if r.ticket_id == first]
+        row.recipients = [bad]
+        poisoned = row.id
+    handler = SinkHandler()
+    with sink(relay.port, handler):
+        report = _sender(app, relay).drain()
+    assert (report.failed == [poisoned]) is fails
+    assert (_row(app, poisoned).state == "failed") is fails
+    assert ["bob@customer.test"] in [r.rcpt_tos for r in handler.received]
+    assert "victim" not in " ".join(r for got in handler.received for r in got.rcpt_tos)

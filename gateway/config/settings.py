@@ -82,8 +82,9 @@ class SmtpSettings:
     auth_users_file: Path | None = None  # AUTH (over TLS only) for peers outside trusted
     trusted_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")  # CIDRs, no AUTH needed
     max_sessions: int = 100
-    max_sessions_per_client: int = 20  # from one address (a unix socket is not capped)
+    max_sessions_per_client: int = 20  # from one IPv4 address or IPv6 /64 (not a unix socket)
     session_timeout: timedelta = timedelta(minutes=5)  # idle time before we hang up
+    max_session_time: timedelta = timedelta(minutes=30)  # a whole session, however busy
     max_recipients: int = 100  # RFC 5321 4.5.3.1.8: at least 100 must be accepted
 
     @property

@@ -30,6 +30,7 @@ KEYS = {
     "max_sessions",
     "max_sessions_per_client",
     "session_timeout",
+    "max_session_time",
     "max_recipients",
 }
 
@@ -52,6 +53,11 @@ def read_smtp(s: Section, base: Path) -> SmtpSettings:
     )
     if timeout.total_seconds() <= 0:
         raise ConfigError(s.path, s.key("session_timeout"), N_("must be longer than 0s"))
+    whole = parse_duration(
+        s.data.get("max_session_time", "30m"), path=s.path, key=s.key("max_session_time")
+    )
+    if whole.total_seconds() <= 0:
+        raise ConfigError(s.path, s.key("max_session_time"), N_("must be longer than 0s"))
     return SmtpSettings(
         host=s.str("host", "127.0.0.1"),
         port=s.int("port", 2525, 0, 65535),
@@ -71,6 +77,7 @@ def read_smtp(s: Section, base: Path) -> SmtpSettings:
         max_sessions=s.int("max_sessions", 100, 1, 100_000),
         max_sessions_per_client=s.int("max_sessions_per_client", 20, 1, 100_000),
         session_timeout=timeout,
+        max_session_time=whole,
         max_recipients=s.int("max_recipients", 100, 1, 100_000),
     )
 

@@ -140,8 +140,9 @@ class StatusLine:
 class NoticeItem:
     """One thing that happened to a ticket, for the member who has it."""
 
-    kind: str  # reply | state | field | assigned | unassigned | thanks | note | answered
+    # reply | unverified | state | field | assigned | unassigned | thanks | note | answered
     # | undelivered (``new``: to whom)
+    kind: str
     at: str  # when, in the team's time zone
     who: Text  # who did it: a name or address, or the gateway's own part ("the scheduler")
     text: str = ""  # their words: a reply's new text, a note

@@ -94,6 +94,15 @@ def answered(code: int, reply: str) -> Msg:
     return N_("the relay answered {code} {reply}", code=code, reply=reply)
 
 
+def unwritable_envelope(error: str) -> Msg:
+    """A sender or recipient no SMTP command can carry (one that needs SMTPUTF8 from
+    us, a line break): the relay was never asked, and asking again changes nothing."""
+    return N_(
+        "the mail's sender or recipients cannot be written in an SMTP command ({error}): not sent",
+        error=error,
+    )
+
+
 def password_env_unset(name: str) -> Msg:
     return N_("environment variable {name} is not set", name=name)
 

@@ -41,7 +41,8 @@ class PermanentFailure(Exception):
     why, ``code`` 0): recorded on the ticket, not retried."""
 
     def __init__(self, code: int, text: str, said: Msg | None = None) -> None:
-        self.said: Msg | str = said or failures.answered(code, text)
+        """``code`` 0 and ``said``: refused by us before the relay was asked."""
+        self.said: Msg | str = said if said is not None else failures.answered(code, text)
         super().__init__(str(self.said))
         self.code = code
 
@@ -126,6 +127,11 @@ class SmtpTransport:
             raise _ended(exc.smtp_code == 421, failure) from exc
         except smtplib.SMTPDataError as exc:
             raise _ended(exc.smtp_code == 421, _by_code(exc.smtp_code, exc.smtp_error)) from exc
+        except ValueError as exc:  # smtplib's own refusal to write the command (a line
+            # break, non-ASCII without SMTPUTF8): this mail only, never the queue behind
+            # it; the transaction it left half-begun goes with the connection
+            self.close()
+            raise PermanentFailure(0, str(exc), failures.unwritable_envelope(str(exc))) from exc
         except (smtplib.SMTPException, OSError) as exc:
             # gone or too slow: not tried again at once (a relay that answers late may
             # have the mail), the rest of the batch waits for the backoff

@@ -40,14 +40,33 @@ rspamd do. Pure: bytes and strings in, a verdict out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gateway.core import tokens
 from gateway.core.i18n import N_, Msg
+from gateway.pipeline.auth_results import (
+    MAX_FROM_LENGTH,
+    Result,
+    authentication_results,
+    original_headers,
+    top_headers,
+    trusted_results,
+)
 from gateway.pipeline.parse.charsets.headers import decode_raw_runs
 from gateway.pipeline.parse.mailboxes import mailbox_pairs
+
+# what callers read through this module (tests, samples): one place to import from
+__all__ = [
+    "Result",
+    "Verdict",
+    "authentication_results",
+    "original_headers",
+    "top_headers",
+    "trusted_results",
+    "verify_sender",
+    "vouches_for_words",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +80,6 @@ class Verdict:
     def reason(self) -> str:
         """In English, for events and logs."""
         return str(self.why)
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """One ``method=result`` of an Authentication-Results header, with its properties."""
-
-    method: str  # dkim | dmarc | spf | …
-    result: str  # pass | fail | none | …
-    props: dict[str, str]  # "header.d" → "example.test"
 
 
 def verify_sender(
@@ -113,6 +123,47 @@ def verify_sender(
         N_(
             "the mail was not sent to the reply address issued to {email} for this ticket, "
             "and no trusted server confirmed (DKIM or DMARC) that it came from {domain}",
+            email=email,
+            domain=domain,
+        ),
+    )
+
+
+def vouches_for_words(
+    raw: bytes,
+    recipients: Sequence[str],
+    email: str,
+    ticket_id: int,
+    *,
+    keys: tokens.ReplyKeys,
+    gateway_address: str,
+    trusted_authserv_ids: Collection[str],
+) -> Verdict:
+    """Whether a customer's words in ``raw`` may be taken as ``email``'s on the ticket:
+    the reply token issued to them, or a trusted DKIM or DMARC pass for their domain.
+
+    Weaker than :func:`verify_sender` on purpose: it decides whether the mail is filed
+    as their reply (it may move the state, fill the sheet) or kept marked unverified,
+    never whether a command runs (commands still need :func:`verify_sender`). A
+    domain's signature proves its mail system sent the mail, which is what every
+    mail client's DMARC mark tells its reader too."""
+    block = original_headers(raw)
+    problem = _from_problem(block, email)
+    if problem is not None:
+        return Verdict(False, "", problem)
+    if token_issued_to(recipients, email, ticket_id, keys, gateway_address):
+        return Verdict(True, "token", N_("sent to the reply address issued to you"))
+    domain = email.rsplit("@", 1)[-1].lower()
+    passed = _authenticated(block, domain, trusted_authserv_ids)
+    if passed is not None:
+        return passed
+    return Verdict(
+        False,
+        "",
+        N_(
+            "the mail names the ticket only in its subject: it was not sent to the reply "
+            "address issued to {email}, and no trusted server confirmed (DKIM or DMARC) "
+            "that it came from {domain}",
             email=email,
             domain=domain,
         ),
@@ -200,183 +251,3 @@ def _dkim_domain(r: Result) -> str:
     if "header.d" in r.props:
         return r.props["header.d"].lower()
     return r.props.get("header.i", "").rsplit("@", 1)[-1].lower()
-
-
-# ---------------------------------------------------------------- header parsing
-
-MAX_HEADER_BLOCK = 256 * 1024  # bytes read for the original header block
-MAX_AR_LENGTH = 8 * 1024  # an Authentication-Results longer than this counts for nothing
-MAX_FROM_LENGTH = 4 * 1024  # a From longer than this names nobody we would trust
-_LINE_END = re.compile(rb"\r?\n")
-_FIELD_NAME = re.compile(rb"[!-9;-~]+")  # printable ASCII but ":", no space (RFC 5322)
-
-
-def original_headers(raw: bytes) -> list[tuple[str, str]]:
-    """``(lower-case name, unfolded value)`` of the header block as received: up to the
-    first line that is neither a field nor a continuation (a blank one, a broken one)."""
-    found: list[tuple[str, list[bytes]]] = []
-    pos, end = 0, min(len(raw), MAX_HEADER_BLOCK)
-    while pos < end:
-        m = _LINE_END.search(raw, pos, end)
-        line = raw[pos : m.start() if m else end]
-        pos = m.end() if m else end
-        if line[:1] in (b" ", b"\t") and found:
-            found[-1][1].append(line.strip())
-            continue
-        name, colon, value = line.partition(b":")
-        if not colon or not _FIELD_NAME.fullmatch(name):
-            break  # blank, or not a field: the body begins here for the MTA too
-        found.append((name.decode("ascii").lower(), [value.strip()]))
-    return [
-        (name, b" ".join(part for part in parts if part).decode("utf-8", "replace"))
-        for name, parts in found
-    ]
-
-
-def top_headers(raw: bytes, name: str) -> list[str]:
-    """Every ``name`` header of the original header block, unfolded, in order."""
-    wanted = name.lower()
-    return [value for field, value in original_headers(raw) if field == wanted]
-
-
-def authentication_results(raw: bytes) -> list[tuple[str, list[Result]]]:
-    """``(authserv-id, results)`` for each Authentication-Results header that parses."""
-    parsed = (_parse_ar(v) for v in top_headers(raw, "Authentication-Results"))
-    return [ar for ar in parsed if ar is not None]
-
-
-def trusted_results(
-    block: list[tuple[str, str]], trusted_authserv_ids: Collection[str]
-) -> list[tuple[str, list[Result]]]:
-    """The topmost run of Authentication-Results from trusted authserv-ids: AR headers
-    from others above it are skipped, the first one from another id below it ends it
-    (what lies below was in the mail before our MTA added its own)."""
-    trusted = {t.lower() for t in trusted_authserv_ids}
-    run: list[tuple[str, list[Result]]] = []
-    for name, value in block:
-        if name != "authentication-results":
-            continue
-        parsed = _parse_ar(value)
-        if parsed is not None and parsed[0].lower() in trusted:
-            run.append(parsed)
-        elif run:
-            break
-    return run
-
-
-def _parse_ar(value: str) -> tuple[str, list[Result]] | None:
-    """RFC 8601 ``authres-payload``, or None when it does not parse (then it counts for
-    nothing: an attacker's odd quoting must never be read more generously than our
-    MTA read it)."""
-    if len(value) > MAX_AR_LENGTH:
-        return None
-    tokens = _tokenize(value)
-    if tokens is None:
-        return None
-    segments: list[list[tuple[str, str]]] = [[]]
-    for token in tokens:
-        if token == (";", ";"):
-            segments.append([])
-        else:
-            segments[-1].append(token)
-    head = segments[0]
-    if not head or head[0][0] not in ("word", "quoted") or len(head) > 2:
-        return None
-    if len(head) == 2 and not (head[1][0] == "word" and head[1][1].isdigit()):
-        return None  # authres-version is digits
-    results: list[Result] = []
-    for segment in segments[1:]:
-        if not segment or segment == [("word", "none")]:
-            continue  # no-result (or a stray ";": nothing to read)
-        result = _resinfo(segment)
-        if result is None:
-            return None
-        results.append(result)
-    return head[0][1], results
-
-
-def _resinfo(tokens: list[tuple[str, str]]) -> Result | None:
-    """``method[/version] = result`` then ``reason = value`` and ``ptype.property = value``."""
-    pairs: list[tuple[str, str]] = []
-    i = 0
-    while i < len(tokens):
-        if (
-            i + 2 >= len(tokens)
-            or tokens[i][0] != "word"
-            or tokens[i + 1] != ("=", "=")
-            or tokens[i + 2][0] not in ("word", "quoted")
-        ):
-            return None
-        pairs.append((tokens[i][1].lower(), tokens[i + 2][1]))
-        i += 3
-    if not pairs or "." in pairs[0][0]:
-        return None
-    method, result = pairs[0]
-    props = dict(pairs[1:])
-    if any(k != "reason" and "." not in k for k in props):
-        return None
-    return Result(method.split("/", 1)[0].strip(), result.lower(), props)
-
-
-_WORD_END = re.compile(r'[\s;=()"]')
-
-
-def _tokenize(value: str) -> list[tuple[str, str]] | None:
-    """Words, quoted strings (unescaped), ``;`` and ``=``; comments and space dropped.
-    None on an unclosed comment or quoted string."""
-    out: list[tuple[str, str]] = []
-    i, n = 0, len(value)
-    while i < n:
-        c = value[i]
-        if c.isspace():
-            i += 1
-        elif c == "(":
-            i = _after_comment(value, i)
-            if i < 0:
-                return None
-        elif c == '"':
-            i, text = _quoted(value, i)
-            if i < 0:
-                return None
-            out.append(("quoted", text))
-        elif c in ";=":
-            out.append((c, c))
-            i += 1
-        elif c == ")":
-            return None
-        else:
-            m = _WORD_END.search(value, i)
-            j = m.start() if m else n
-            out.append(("word", value[i:j]))
-            i = j
-    return out
-
-
-def _after_comment(value: str, i: int) -> int:
-    depth = 0
-    while i < len(value):
-        c = value[i]
-        if c == "\\":
-            i += 2
-            continue
-        depth += {"(": 1, ")": -1}.get(c, 0)
-        i += 1
-        if depth == 0:
-            return i
-    return -1
-
-
-def _quoted(value: str, i: int) -> tuple[int, str]:
-    chars: list[str] = []
-    i += 1
-    while i < len(value):
-        c = value[i]
-        if c == "\\" and i + 1 < len(value):
-            chars.append(value[i + 1])
-            i += 2
-        elif c == '"':
-            return i + 1, "".join(chars)
-        else:
-            chars.append(c)
-            i += 1
-    return -1, ""

@@ -29,6 +29,7 @@ class Link:
 CHAIN: tuple[Link, ...] = (
     # bytes → ParsedMessage (or parsed ahead); input that is not mail at all: ignored
     Link("parse", early.parse),
+    # only to postmaster (RFC 5321 4.5.1): kept for the administrator, never a ticket;
     # our own mail back: ignored; bounces, auto-replies, lists, alerts are marked
     Link("loops", early.classify_loop),
     # a Message-ID already on a ticket (the same mail by SMTP and IMAP): ignored

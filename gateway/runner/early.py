@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import replace
 
 from gateway.core import tokens
+from gateway.core.postmaster import is_postmaster
 from gateway.pipeline import loops, thread
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse import submission
@@ -40,10 +41,32 @@ def parse(a: Arrival) -> Arrival | Ignored:
     return replace(a, parsed=msg)
 
 
+def to_postmaster(a: Arrival) -> Arrival | Ignored:
+    """Mail whose envelope names only ``postmaster`` (RFC 5321 4.5.1) is for whoever
+    runs the mail system: bounces, complaints, another site's administrator. It is
+    kept (the row and its bytes stay, ``inbox list`` shows it with this reason) but
+    is never a ticket and never answered, whoever it claims to be from: an answer to
+    another mail system's postmaster mail is how loops start. Sent to the support
+    address as well, it is a request like any other."""
+    rcpts = a.row.envelope_to
+    own = a.settings.own_addresses
+    if rcpts and all(is_postmaster(str(r), own) for r in rcpts):
+        return Ignored(POSTMASTER_KEPT)
+    return a
+
+
+# the reason an inbox row keeps: what `inbox list` shows the administrator
+POSTMASTER_KEPT = "to postmaster: kept for the administrator, never a ticket, never answered"
+
+
 def classify_loop(a: Arrival) -> Arrival | Ignored:
     """Our own mail coming back is ignored, and so is any mail from one of our own
     addresses (the gateway's, an alias, a ``+token`` variant): it is never a request.
-    Other automated mail is marked, not dropped."""
+    Other automated mail is marked, not dropped. Mail only to postmaster goes no
+    further (:func:`to_postmaster`)."""
+    kept = to_postmaster(a)
+    if isinstance(kept, Ignored):
+        return kept
     verdict = loops.verdict(a.msg, a.settings.gateway.address)
     if verdict == LoopVerdict.OWN or (
         a.msg.loop.x_ticket_gateway and outbox.queued_here(a.session, a.msg.message_id)

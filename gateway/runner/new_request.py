@@ -109,6 +109,7 @@ def open_new(
     cc, left_out = _capped_cc(a)
     requester, participants = a.sender, cc
     detail: dict[str, object] = {"message_id": msg.message_id, "source": a.row.source}
+    proven = None  # for a forward: whether the mail proves the member who forwarded it
     if original is not None:
         request = replace(
             msg,
@@ -117,8 +118,12 @@ def open_new(
             text=original.text,
             new_text=original.text,
         )
-        requester, participants, left_out = original.sender.email, [(a.sender, "ops")], []
-        detail.update(forwarded_by=a.sender, forward=original.how)
+        proven = proof.verify_opening(a, a.sender)
+        # unproven, it is the forwarded sender's own mail as far as we know (anyone can
+        # write a member's From over a made-up forward): the member gets no standing
+        member = [(a.sender, "ops")] if proven.ok else []
+        requester, participants, left_out = original.sender.email, member, []
+        detail.update(forwarded_by=a.sender, forward=original.how, forward_verified=proven.ok)
         a = replace(a, parsed=replace(msg, new_text=original.text))  # stored as it came
     chosen = a.submission.locale if a.submission is not None else ""
     locale = guess_locale(request, a.settings.gateway.locale, chosen)
@@ -141,6 +146,21 @@ def open_new(
         detail={**detail, **_door(a)},
     )
     attach(a, ticket, kind="request", touch=True)
+    if proven is not None and not proven.ok:  # said on the page and in the history
+        changes.record(
+            a.session,
+            ticket,
+            "unverified",
+            a.now,
+            actor=a.sender,
+            channel=a.channel,
+            detail={
+                "via": "forward",
+                "message_id": msg.message_id,
+                "inbox": a.row.id,
+                "reason": proven.reason,
+            },
+        )
     if left_out:  # on the message's Cc (it is stored whole), but never mailed
         changes.record(
             a.session,

@@ -45,6 +45,36 @@ def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
     return next((v for v in verdicts if v.ok), verdicts[0])
 
 
+# the ticket a mail that opens one is checked against: none has it, so only a trusted
+# DKIM/DMARC pass can prove its sender (a new ticket has no reply address yet)
+NO_TICKET = 0
+
+
+def verify_opening(a: Arrival, email: str) -> authz.Verdict:
+    """Whether a mail that opens a ticket (a member's forward) proves it comes from
+    ``email``: a trusted DKIM/DMARC pass, as :func:`verify` reads one."""
+    return verify(a, email, NO_TICKET)
+
+
+def vouch(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
+    """Whether a customer's words in this mail may be filed as ``email``'s reply
+    (token, or a trusted DKIM/DMARC pass for their domain: :func:`authz.vouches_for_words`).
+    A reply address issued for a ticket merged into this one counts for it (#19)."""
+    verdicts = [
+        authz.vouches_for_words(
+            a.row.raw,
+            a.recipients,
+            email,
+            tid,
+            keys=reply_keys(a.session, a.settings.gateway.reply_key()),
+            gateway_address=a.settings.gateway.address,
+            trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
+        )
+        for tid in (ticket_id, *merges.sources(a.session, ticket_id))
+    ]
+    return next((v for v in verdicts if v.ok), verdicts[0])
+
+
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
     """Record the attempt and tell the member (at their configured address) why."""
     parsed = commands.parse_commands(a.msg.new_text, a.settings.gateway.max_command_lines)

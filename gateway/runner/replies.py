@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from gateway.actions import trigger
 from gateway.core.model import TicketState
-from gateway.pipeline import command_lines, commands, thanks
+from gateway.pipeline import authz, command_lines, commands, thanks
 from gateway.pipeline.thread import ThreadVia
 from gateway.runner import filing, notices, ops, proof
 from gateway.runner.arrival import Arrival
@@ -48,6 +48,10 @@ def requester_reply(a: Arrival) -> Done:
     ticket, via = _ticket(a), a.thread.via.value
     if _outsider(a, ticket):
         return _outsider_reply(a, ticket)
+    if _tag_only(a):
+        vouched = proof.vouch(a, a.sender, ticket.id)
+        if not vouched.ok:
+            return _unverified_reply(a, ticket, vouched)
     if _only_commands(a, ticket) and ticket.state == TicketState.CLOSED:
         # "/close" (or "/cc add …") to a closed ticket is about that ticket: neither a
         # reason to reopen it nor, closed long ago, a new request whose text is "/close"
@@ -161,6 +165,55 @@ def _outsider_reply(a: Arrival, ticket: Ticket) -> Done:
         f"attached (via {a.thread.via.value}, from {a.sender}, not on the ticket"
         + (", assignee told)" if told else ")"),
     )
+
+
+def _tag_only(a: Arrival) -> bool:
+    """Found by the subject tag alone (the sender is on the ticket: see thread), which
+    anyone can type under anyone's From."""
+    return a.thread.via == ThreadVia.TAG and not a.automated
+
+
+def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Done:
+    """A tag-only reply that proves nothing about its sender (no reply token, no trusted
+    DKIM/DMARC pass): kept, marked unverified on the message and in the history, the
+    assignee hears of it; no state, field, participant or command changes, nothing is
+    sent to the address it claims. A closed ticket stays closed: a mail with words of
+    its own opens a new ticket linked to it, as a stranger's tag does (and as a new mail
+    would); one that only thanks, or holds only commands, is kept on it, as a proven
+    one would be."""
+    if ticket.state == TicketState.CLOSED and not _nothing_new(a, ticket):
+        new, summary = open_new(a, ticket.id)
+        ran = ops.requester_reply(a, new, replied_to=ticket.id)
+        return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
+    attach(a, ticket, kind="unverified", touch=False, heard="unverified")
+    parsed = commands.read_commands(
+        a.msg.new_text, a.settings.gateway.max_command_lines, ops.customer_role(ticket, a.sender)
+    )
+    changes.record(
+        a.session,
+        ticket,
+        "unverified",
+        a.now,
+        actor=a.sender,
+        channel=CHANNEL,
+        detail={
+            "via": "tag",
+            "message_id": a.msg.message_id,
+            "inbox": a.row.id,
+            "envelope_from": a.row.envelope_from,
+            "reason": vouched.reason,
+            "commands": [c.line for c in parsed.commands],
+        },
+    )
+    return Done(ticket.id, f"attached unverified (via tag, from {a.sender}: {vouched.reason})")
+
+
+def _nothing_new(a: Arrival, ticket: Ticket) -> bool:
+    """It only thanks, or holds only commands: no new request, whoever sent it."""
+    if _only_commands(a, ticket):
+        return True
+    foreseen = a.foresight.thanks_for(a.msg.new_text) if a.foresight is not None else None
+    return thanks.judge_reply(a.msg.new_text, a.msg.attachments, foreseen).only_thanks
 
 
 def _ticket(a: Arrival) -> Ticket:

@@ -18,6 +18,14 @@ from store import ticket_rows
 from store.messages import NewMessage, add_message
 from store.models import Ticket
 
+# the kinds of arriving message the members who have the ticket hear of
+HEARD_KINDS = frozenset(
+    {
+        "reply",  # a person's reply (their words, or their thanks)
+        "unverified",  # a tag-only reply that proves nothing about its sender: told as such
+    }
+)
+
 
 def attach(
     session: Session,
@@ -30,11 +38,12 @@ def attach(
 ) -> int:
     """Store a message on the ticket; ``touch``: it counts as activity (a person wrote).
     ``heard``: what the members who have the ticket hear of a person's reply (``reply``,
-    ``thanks`` when it only thanked, "" nothing)."""
+    ``thanks`` when it only thanked, ``unverified`` for words not proven the sender's,
+    "" nothing). Only a proven reply of the requester goes to the chat thread."""
     row_id = add_message(session, message)
     if touch:
         ticket_rows.set_columns(session, ticket, updated_at=now)
-    if message.direction == "in" and message.kind == "reply":
+    if message.direction == "in" and message.kind in HEARD_KINDS:
         if heard:
             who = message.from_addr.strip().lower()
             files = tuple((a.filename, a.size) for a in message.attachments)
@@ -42,7 +51,7 @@ def attach(
                 session,
                 Fact(ticket, heard, now, who, text=message.new_text.strip(), attached=files),
             )
-        if _from_requester(ticket, message):
+        if message.kind == "reply" and _from_requester(ticket, message):
             news.replied(
                 session, ticket, message.message_id, message.from_addr, message.new_text, now
             )

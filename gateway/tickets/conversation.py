@@ -57,7 +57,8 @@ class MailContext:
 class Fact:
     """One change, as the mails need it. ``kind``:
 
-    created | state | relay | reply | thanks | field | priority | merged | assign | note
+    created | state | relay | reply | unverified | thanks | field | priority | merged | assign
+    | note
     | said
     """
 

@@ -98,11 +98,34 @@ def _outsider(detail: Mapping[str, Any]) -> Msg | str:
     return _OUTSIDER_VIA.get(str(detail.get("via", "")), _OUTSIDER)
 
 
+_UNVERIFIED = N_(
+    "it named the ticket only in its subject, was not sent to the reply address issued "
+    "to its sender, and no trusted server confirmed (DKIM or DMARC) where it came from: "
+    "kept on the ticket, marked unverified; it changed nothing and nothing was sent to "
+    "its sender"
+)
+
+
+_UNVERIFIED_FORWARD = N_(
+    "a forward under a member's address that nothing proves the member sent (no trusted "
+    "DKIM or DMARC pass): the ticket is the forwarded sender's, as their own mail would "
+    "open it; the member was not added to it and their commands were not carried out"
+)
+
+
+def _unverified(detail: Mapping[str, Any]) -> Msg | str:
+    """A mail that proves nothing about its sender: a tag-only mail under a
+    participant's From (gateway.runner.replies), kept and nothing more, or a forward
+    under a member's From (gateway.runner.new_request), filed with no member standing."""
+    return _UNVERIFIED_FORWARD if detail.get("via") == "forward" else _UNVERIFIED
+
+
 # event kind → what it did, said from the counts and ids its detail keeps
 TOLD: Mapping[str, Callable[[Mapping[str, Any]], Msg | str]] = {
     "relay-limited": _relay_limited,  # an answer not relayed to everyone: [limits] max_relay
     "participants-limited": _participants_limited,  # a Cc not added: max_participants
     "outsider": _outsider,  # a stranger's mail kept, nothing it says carried out
+    "unverified": _unverified,  # a tag-only mail not proven its sender's: kept, nothing more
 }
 
 # the kinds whose events say why, or what they did (the ticket page, ``tickets show``)

@@ -76,7 +76,7 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
     match fact.kind:
         case "reply" if ctx.settings.member(fact.actor) is None:  # a member's mail is theirs
             return [(responsible, item)]
-        case "thanks" | "state" | "field" | "priority" | "merged":
+        case "thanks" | "unverified" | "state" | "field" | "priority" | "merged":
             return [(responsible, item)]
         case "note" if ctx.settings.member(fact.actor) is not None:  # not the gateway's notes
             return [(responsible, item)]

@@ -10,6 +10,7 @@ its ceiling, and the graceful stop that lets a mail transaction finish.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 from gateway.config.settings import Settings, SmtpSettings
 from gateway.receive.smtp.auth import load_users
 from gateway.receive.smtp.handler import GatewayHandler
+from gateway.receive.smtp.limits import session_limits
 from gateway.receive.smtp.protocol import (
     SHUTTING_DOWN,
     TOO_BUSY,
@@ -35,10 +37,26 @@ from gateway.receive.writer import InboxWriter
 log = logging.getLogger("gateway.receive.smtp")
 
 IDENT = "ticket-gateway"
-# Per session: a few AUTH tries (each can cost an scrypt), and a ceiling on
-# everything else that a busy MTA reusing one connection stays far below.
-CALL_LIMITS = {"AUTH": 4, "*": 100_000}
 SOCKET_MODE = 0o666  # a unix socket (LMTP from Postfix): see _open
+
+
+# IPv6 peers are counted per /64: a single customer line or virtual server is handed a
+# whole /64 (RFC 6177), so one address per session would let one client open every
+# session the listener has. An IPv4-mapped peer (a dual-stack socket) is its IPv4 address.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_of(host: str) -> str:
+    """Who a peer is, for ``max_sessions_per_client``: its IPv4 address, or its IPv6 /64."""
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(ip)
 
 
 def tls_context(cfg: SmtpSettings) -> ssl.SSLContext | None:
@@ -135,16 +153,14 @@ class SmtpListener:
             return Refuse(TOO_BUSY)
         session = (GatewayLMTP if self.cfg.lmtp else GatewaySMTP)(
             self.handler,
-            data_size_limit=self.cfg.max_message_size,
             enable_SMTPUTF8=True,
             hostname=self._hostname,
             ident=IDENT,
             tls_context=self._tls,
             require_starttls=self.cfg.require_tls,
-            timeout=self.cfg.session_timeout.total_seconds(),
             authenticator=self.handler.authenticate if self.handler.users is not None else None,
-            command_call_limit=CALL_LIMITS,
             loop=self._loop,
+            **session_limits(self.cfg),  # every cap of a session: see limits
         )
         session.on_lost = self._lost
         session.admit = self._admit
@@ -157,7 +173,7 @@ class SmtpListener:
         peer = session.session.peer if session.session is not None else None
         if not isinstance(peer, tuple) or not peer:
             return None
-        client = str(peer[0])
+        client = client_of(str(peer[0]))
         if self._per_client[client] >= self.cfg.max_sessions_per_client:
             log.warning(
                 "refusing a connection from %s: %d sessions open", client, self._per_client[client]

@@ -1,8 +1,10 @@
 """Who may send to us, and to which addresses: the listener's two policy questions.
 
 A recipient is ours when it is the gateway's address, a ``local+anything``
-variant of it (reply tokens; the pipeline checks them) or an alias; anything
-else is refused at RCPT. A peer inside ``trusted_networks`` (or on the unix
+variant of it (reply tokens; the pipeline checks them), an alias, or
+``postmaster`` (bare, or at one of their domains: RFC 5321 4.5.1 requires it;
+the runner keeps that mail for the administrator); anything else is refused at
+RCPT. A peer inside ``trusted_networks`` (or on the unix
 socket) may send without AUTH; when users are configured, others must log in.
 """
 
@@ -13,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.config.settings import Settings
+from gateway.core.postmaster import is_postmaster
 
 
 @dataclass(frozen=True, slots=True)
 class Recipients:
-    """The gateway's address, its ``local+anything`` variants and the aliases."""
+    """The gateway's address, its ``local+anything`` variants, the aliases, postmaster."""
 
     mailboxes: tuple[tuple[str, str], ...]  # (local part, domain), lower case
 
@@ -28,7 +31,9 @@ class Recipients:
 
     def accepts(self, address: str) -> bool:
         local, domain = _split(address)
-        return any(domain == d and _same_mailbox(local, lp) for lp, d in self.mailboxes)
+        if any(domain == d and _same_mailbox(local, lp) for lp, d in self.mailboxes):
+            return True
+        return is_postmaster(address, [f"{lp}@{d}" for lp, d in self.mailboxes])
 
 
 def _same_mailbox(local: str, mailbox: str) -> bool:

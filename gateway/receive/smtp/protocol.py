@@ -28,6 +28,7 @@ TOO_BUSY = "421 4.7.0 Too many connections, try again later"
 TOO_BUSY_FROM_YOU = "421 4.7.0 Too many connections from your address, try again later"
 LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 TOO_MUCH_DATA = "552 Error: Too much mail data"
+TIME_UP = "421 4.4.2 Session time limit exceeded, closing connection"
 DRAIN_AT_LEAST = 10_000_000  # bytes read (and dropped) past the size limit before hanging up
 # What a session's reader may hold before it pauses the socket (twice this) and
 # the longest line it reads whole. aiosmtpd sets both to its line limit, 1001
@@ -59,8 +60,20 @@ class GatewaySMTP(SMTP):
     on_lost: Callable[[GatewaySMTP], None] = staticmethod(lambda _: None)
     admit: Callable[[GatewaySMTP], str | None] = staticmethod(lambda _: None)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        session_time: float | None = None,
+        line_length_limit: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``session_time``: seconds a session may last, however busy (None: no end);
+        ``line_length_limit``: the longest line of DATA (see .limits)."""
         super().__init__(*args, **kwargs)
+        if line_length_limit is not None:
+            self.line_length_limit = line_length_limit
+        self._session_time = session_time
+        self._time_up: asyncio.TimerHandle | None = None
         reader = self._stream_reader  # type: ignore[attr-defined]
         assert isinstance(reader, asyncio.StreamReader)
         reader._limit = READ_AHEAD  # type: ignore[attr-defined]  # see READ_AHEAD
@@ -69,6 +82,8 @@ class GatewaySMTP(SMTP):
         starting = self.transport is None  # not the switch to TLS after STARTTLS
         super().connection_made(transport)
         refusal = self.admit(self) if starting else None
+        if starting and refusal is None and self._session_time is not None:
+            self._time_up = self.loop.call_later(self._session_time, self._end_of_time)
         if refusal is not None:  # the greeting never goes out: the refusal does
             if self._handler_coroutine is not None:
                 self._handler_coroutine.cancel()
@@ -188,7 +203,17 @@ class GatewaySMTP(SMTP):
             text = "\r\n".join([text] * max(1, len(envelope.rcpt_tos)))
         await super().push(text)
 
+    def _end_of_time(self) -> None:
+        """``max_session_time`` is up: say so and hang up, whatever the session was
+        doing (a message not yet answered is not stored; its sender tries again)."""
+        transport = self.transport
+        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+            transport.write(TIME_UP.encode() + b"\r\n")
+            transport.close()
+
     def connection_lost(self, error: Exception | None) -> None:
+        if self._time_up is not None:
+            self._time_up.cancel()
         try:
             super().connection_lost(error)
         finally:

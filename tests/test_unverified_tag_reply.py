@@ -1,0 +1,135 @@
+"""A reply that names its ticket by the subject tag alone proves nothing about its sender.
+
+Anyone can write ``From: alice@customer.test`` and ``Subject: Re: [#1] VPN``. Such a
+mail used to be filed as Alice's words: it moved a pending ticket to open, reopened a
+closed one, filled the parameter sheet. Now, without a reply token and without a
+trusted DKIM or DMARC pass for the sender's domain, it is still kept on the ticket
+(nothing is lost, and it may well be Alice writing a new mail), but marked unverified
+on the message and in the history; it changes no state, no field, runs no command,
+and sends nothing to the address it claims. To a closed ticket it does what a
+stranger's tag does: a new ticket linked to it. With proof it is a reply as ever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
+from gateway.runtime.app import App, build
+from tests.support.app import reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets, deliver, outbox, show, text_of
+from tests.support.scheduling import set_state
+from tests.support.web import member_page, rig
+
+ALICE = "alice@customer.test"
+MX = "mx.example.test"
+
+
+def _opened(app: App) -> int:
+    out = deliver(app, mail(subject="VPN does not connect", sender=ALICE))
+    assert out.ticket_id is not None
+    return out.ticket_id
+
+
+def _tagged(body: str = "It works again, thanks?\n", **kw: object) -> bytes:
+    return mail(subject="Re: [#1] VPN does not connect", sender=ALICE, body=body, **kw)  # type: ignore[arg-type]
+
+
+def test_a_tag_only_reply_without_proof_is_kept_unverified_and_changes_nothing(
+    app: App,
+) -> None:
+    tid = _opened(app)
+    set_state(app, tid, TicketState.PENDING)
+    before = len(outbox(app))
+    out = deliver(app, _tagged("/close\nPlease cancel my request.\n"))
+    assert out.ticket_id == tid and "unverified" in out.reason
+    ticket = show(app, tid)
+    assert ticket["state"] == "pending"  # a genuine reply would have opened it
+    last = ticket["messages"][-1]
+    assert last["kind"] == "unverified" and "Please cancel" in last["text"]
+    [event] = [e for e in ticket["events"] if e["kind"] == "unverified"]
+    assert event["actor"] == ALICE and event["detail"]["commands"] == ["/close"]
+    assert len(outbox(app)) == before  # nothing to the address it claims
+
+
+def test_a_tag_only_reply_to_a_closed_ticket_opens_a_linked_one_and_leaves_it_closed(
+    app: App,
+) -> None:
+    tid = _opened(app)
+    set_state(app, tid, TicketState.CLOSED)
+    out = deliver(app, _tagged("Still broken!\n"))
+    assert out.ticket_id is not None and out.ticket_id != tid
+    old = show(app, tid)
+    assert old["state"] == "closed" and len(old["messages"]) == len(
+        [m for m in old["messages"] if m["kind"] != "unverified"]
+    )
+    assert show(app, out.ticket_id)["linked_ticket"] == tid
+
+
+def test_the_same_reply_sent_to_the_reply_address_is_a_reply(app: App) -> None:
+    tid = _opened(app)
+    set_state(app, tid, TicketState.PENDING)
+    to = reply_address(app, tid, ALICE)
+    out = deliver(app, _tagged(to=to), envelope_to=(to,))
+    ticket = show(app, tid)
+    assert ticket["state"] == "open" and ticket["messages"][-1]["kind"] == "reply", out.reason
+    assert not [e for e in ticket["events"] if e["kind"] == "unverified"]
+
+
+def test_a_trusted_dmarc_pass_for_the_senders_domain_proves_it_a_failing_one_does_not(
+    settings: Settings, clock: FakeClock
+) -> None:
+    trusting = replace(settings, gateway=replace(settings.gateway, trusted_authserv_ids=(MX,)))
+    app = build(trusting, clock)
+    try:
+        tid = _opened(app)
+        set_state(app, tid, TicketState.PENDING)
+        for forged in (
+            f"{MX}; dmarc=fail header.from=customer.test",
+            "mx.attacker.test; dmarc=pass header.from=customer.test",  # not our MTA
+            f"{MX}; spf=pass smtp.mailfrom=customer.test",  # the envelope, not the From
+        ):
+            deliver(app, _tagged(headers={"Authentication-Results": forged}))
+            assert show(app, tid)["state"] == "pending"
+            assert show(app, tid)["messages"][-1]["kind"] == "unverified"
+        genuine = f"{MX}; dmarc=pass header.from=customer.test"
+        deliver(app, _tagged("Now it is fine.\n", headers={"Authentication-Results": genuine}))
+        ticket = show(app, tid)
+        assert ticket["state"] == "open" and ticket["messages"][-1]["kind"] == "reply"
+    finally:
+        app.close()
+
+
+def test_the_page_marks_the_unverified_mail(settings: Settings, clock: FakeClock) -> None:
+    with rig(settings, clock) as r:
+        tid = _opened(r.app)
+        deliver(r.app, _tagged("Forged words.\n"))
+        html = member_page(r, "ops@example.test", f"/tickets/{tid}")
+    article = html.split("Forged words.")[0].rsplit("<article", 1)[1]
+    assert 'class="badge unverified"' in article
+    assert [t["id"] for t in all_tickets(r.app)] == [tid]
+
+
+def test_the_member_who_has_the_ticket_hears_of_it_as_unverified(team: App) -> None:
+    tid = _opened(team)
+    set_state(team, tid, TicketState.PENDING)
+    deliver(team, _tagged("Forged words.\n"))
+    [notice] = [n for n in outbox(team, "ticket_notice") if "Forged words." in text_of(n)]
+    assert "未確認としてチケットに保存し" in text_of(notice)  # to Boss, who reads Japanese
+    assert notice.recipients != [ALICE]
+
+
+def test_an_unproven_thanks_or_bare_command_to_a_closed_ticket_opens_nothing(app: App) -> None:
+    """As a proven one: thanks is no new request, nor is "/close" (README, States)."""
+    tid = _opened(app)
+    set_state(app, tid, TicketState.CLOSED)
+    for body in ("Thank you very much!\n", "/close\n"):
+        out = deliver(app, _tagged(body))
+        assert out.ticket_id == tid, out.reason
+    assert [t["id"] for t in all_tickets(app)] == [tid]
+    ticket = show(app, tid)
+    assert ticket["state"] == "closed"
+    assert [m["kind"] for m in ticket["messages"][-2:]] == ["unverified", "unverified"]
