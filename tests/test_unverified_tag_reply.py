@@ -1,13 +1,15 @@
 """A reply that names its ticket by the subject tag alone proves nothing about its sender.
 
 Anyone can write ``From: alice@customer.test`` and ``Subject: Re: [#1] VPN``. Such a
-mail used to be filed as Alice's words: it moved a pending ticket to open, reopened a
-closed one, filled the parameter sheet. Now, without a reply token and without a
+mail used to be filed as Alice's words: it reopened a closed ticket, filled the
+parameter sheet, ran its commands. Now, without a reply token and without a
 trusted DKIM or DMARC pass for the sender's domain, it is still kept on the ticket
 (nothing is lost, and it may well be Alice writing a new mail), but marked unverified
-on the message and in the history; it changes no state, no field, runs no command,
-and sends nothing to the address it claims. To a closed ticket it does what a
-stranger's tag does: a new ticket linked to it. With proof it is a reply as ever.
+on the message and in the history; it changes no field, runs no command, and sends
+nothing to the address it claims. Its words bring a pending ticket back to open (it may
+be the requester's answer, which the no-response close must not close over). To a
+closed ticket it does what a stranger's tag does: a new ticket linked to it. With proof
+it is a reply as ever.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def test_a_tag_only_reply_without_proof_is_kept_unverified_and_changes_nothing(
     out = deliver(app, _tagged("/close\nPlease cancel my request.\n"))
     assert out.ticket_id == tid and "unverified" in out.reason
     ticket = show(app, tid)
-    assert ticket["state"] == "pending"  # a genuine reply would have opened it
+    assert ticket["state"] == "open"  # words for a person to read; "/close" not done
     last = ticket["messages"][-1]
     assert last["kind"] == "unverified" and "Please cancel" in last["text"]
     [event] = [e for e in ticket["events"] if e["kind"] == "unverified"]
@@ -93,8 +95,8 @@ def test_a_trusted_dmarc_pass_for_the_senders_domain_proves_it_a_failing_one_doe
             f"{MX}; spf=pass smtp.mailfrom=customer.test",  # the envelope, not the From
         ):
             deliver(app, _tagged(headers={"Authentication-Results": forged}))
-            assert show(app, tid)["state"] == "pending"
             assert show(app, tid)["messages"][-1]["kind"] == "unverified"
+            set_state(app, tid, TicketState.PENDING)
         genuine = f"{MX}; dmarc=pass header.from=customer.test"
         deliver(app, _tagged("Now it is fine.\n", headers={"Authentication-Results": genuine}))
         ticket = show(app, tid)
@@ -133,3 +135,23 @@ def test_an_unproven_thanks_or_bare_command_to_a_closed_ticket_opens_nothing(app
     ticket = show(app, tid)
     assert ticket["state"] == "closed"
     assert [m["kind"] for m in ticket["messages"][-2:]] == ["unverified", "unverified"]
+
+
+def test_unproven_words_to_a_pending_ticket_open_it_and_stop_the_no_response_close(
+    app: App, clock: FakeClock
+) -> None:
+    """Alice writes a new mail with the tag instead of replying: her answer must not be
+    reminded and closed as no-response. A pending ticket comes back to open; an unproven
+    thanks or bare command leaves it pending (no words to read)."""
+    tid = _opened(app)
+    set_state(app, tid, TicketState.PENDING)
+    for body in ("Thank you!\n", "/close\n"):
+        deliver(app, _tagged(body))
+        assert show(app, tid)["state"] == "pending", body
+    before = len(outbox(app))
+    deliver(app, _tagged("The VPN still drops every ten minutes.\n"))
+    ticket = show(app, tid)
+    assert ticket["state"] == "open"
+    [move] = [e for e in ticket["events"] if e["kind"] == "state"][-1:]
+    assert move["actor"] == ALICE
+    assert len(outbox(app)) == before  # no status mail to the address it claims

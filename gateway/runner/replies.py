@@ -176,8 +176,9 @@ def _tag_only(a: Arrival) -> bool:
 def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Done:
     """A tag-only reply that proves nothing about its sender (no reply token, no trusted
     DKIM/DMARC pass): kept, marked unverified on the message and in the history, the
-    assignee hears of it; no state, field, participant or command changes, nothing is
-    sent to the address it claims. A closed ticket stays closed: a mail with words of
+    assignee hears of it; no field, participant or command changes, nothing is sent to
+    the address it claims. Words to a pending ticket bring it back to open, for a person
+    to read (the only state it changes). A closed ticket stays closed: a mail with words of
     its own opens a new ticket linked to it, as a stranger's tag does (and as a new mail
     would); one that only thanks, or holds only commands, is kept on it, as a proven
     one would be."""
@@ -186,6 +187,14 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
         ran = ops.requester_reply(a, new, replied_to=ticket.id)
         return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
     attach(a, ticket, kind="unverified", touch=False, heard="unverified")
+    if ticket.state == TicketState.PENDING and not _nothing_new(a, ticket):
+        # words for a ticket waiting on its requester: it may well be them, writing a
+        # new mail. Left pending, it would be reminded and closed as no-response over
+        # their answer; open, a person reads it (and the requester gets no status mail:
+        # the change is theirs, if anyone's). Nothing else they ask is done.
+        changes.change_state(
+            a.session, ticket, TicketState.OPEN, a.now, actor=a.sender, channel=CHANNEL
+        )
     parsed = commands.read_commands(
         a.msg.new_text, a.settings.gateway.max_command_lines, ops.customer_role(ticket, a.sender)
     )
