@@ -61,9 +61,8 @@ def test_one_holder_per_mailbox_and_the_other_takes_over(
 ) -> None:
     monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.05)
     engine = make_engine(db_url)
-    # an account of this test's own: the mailbox lock is the whole database's (its key is
-    # the account's, whatever the schema), and other runs on the same server (pytest -n,
-    # a second checkout) hold theirs meanwhile
+    # an account of this test's own, though the lock is keyed by the schema too: one
+    # guard fewer to rely on for what another run on the same server holds meanwhile
     box = f"box-{uuid.uuid4().hex}"
     running: list[str] = []
 
