@@ -282,7 +282,7 @@ class ImapPoller:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
             self.on_stored()
-        self._acks.acknowledge(client, list(found))
+        self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
         return new
 
     def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:

@@ -123,7 +123,7 @@ class Acknowledgements:
                     del known[uid]
         self.copies.keep_only(leftovers, last_uid)
         self.look_for_copies(client)  # before copying again
-        due = sorted(uid for uid in leftovers - set(self.left) if self._due(uid, now))
+        due = self.due(sorted(leftovers), now)
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
             log.info(
@@ -244,6 +244,13 @@ class Acknowledgements:
             self.refused.pop(uid, None)
         self.copies.done(uids)
         return None
+
+    def due(self, uids: list[int], now: datetime) -> list[int]:
+        """Those of the stored ``uids`` to move or flag now: not one left for a person,
+        nor a refused one whose next try is later. A pass reads the stored messages
+        above one that came without content again (the bookmark stays before that one):
+        their acknowledgement waits for its turn as it does below the bookmark."""
+        return [uid for uid in uids if uid not in self.left and self._due(uid, now)]
 
     def _due(self, uid: int, now: datetime) -> bool:
         refusal = self.refused.get(uid)
