@@ -232,3 +232,49 @@ def test_a_database_this_user_may_not_read_is_named_not_retried(site: Path, refu
         assert "Traceback" not in err, (args, err)
         assert str(database) in err, (args, err)
         assert "[database.url]" in err and "Permission denied" in err, (args, err)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "folder"), [("-wal", "writable"), ("-wal", "read-only"), ("-shm", "writable")]
+)
+def test_a_log_file_this_user_may_not_read_is_named(site: Path, folder: str, suffix: str) -> None:
+    """The daemon has the database open (its -wal and -shm files there) and made its
+    -wal (or -shm) file its own alone (another user's, mode 600: a umask of 077), while
+    the database itself is readable by this user (and writable, in a writable folder, as
+    for a member in the gateway's group). Nothing can be read without the -wal file,
+    which holds the newest commits, nor safely without the -shm file, its index: every
+    command names the file as the configuration it is (exit 78), not "try again later"
+    for ever (75: an MTA retrying for days), nor a traceback."""
+    db = site / "db"
+    daemon = sqlite3.connect(db / "gateway.db")
+    daemon.execute("SELECT count(*) FROM tickets").fetchall()
+    wal = db / f"gateway.db{suffix}"
+    assert wal.exists()
+    try:
+        if folder == "read-only":
+            _read_only(db)
+        if os.geteuid() == 0:
+            os.chown(wal, NOBODY, NOBODY)
+        wal.chmod(0o600)
+        probe = _as_reader("-c", "import sys; open(sys.argv[1], 'rb')", str(wal))
+        if probe.returncode == 99:
+            pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+        if probe.returncode == 0:
+            pytest.skip(f"{wal} stays readable for this user: nothing to test here")
+        config = site / "gateway.toml"
+        message = site / "second.eml"
+        message.write_bytes(mail("Second printer jams too"))
+        for args, stdin in (
+            (("tickets", "list"), None),
+            (("status",), None),
+            (("ingest", str(message)), None),
+            (("ingest", "-"), message.read_bytes()),  # an MTA's pipe: its fast path first
+            (("run",), None),
+        ):
+            code, out, err = _gateway(config, *args, stdin=stdin)
+            assert code == EX_CONFIG, (args, code, out, err)
+            assert "Traceback" not in err, (args, err)
+            assert str(wal) in err, (args, err)
+            assert "[database.url]" in err and "Permission denied" in err, (args, err)
+    finally:
+        daemon.close()
