@@ -13,6 +13,7 @@ database is (:func:`store.db.private_database`): every mail is in it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -24,13 +25,19 @@ BUSY_TIMEOUT = 5.0  # seconds to wait for a lock (a schema change, a starting da
 def backup(source: Path, target: Path) -> None:
     """Copy the database at ``source`` to ``target`` (replaced if it exists). Raises
     ``FileNotFoundError`` without a database, ``OSError`` when ``target`` cannot be
-    written, ``sqlite3.Error`` when the database cannot be read now."""
+    written (its disk full included), ``sqlite3.Error`` when the database cannot be
+    read now."""
     if not source.is_file():
         raise FileNotFoundError(2, os.strerror(2), str(source))
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     try:
-        _copy(source, temporary)
+        try:
+            _copy(source, temporary)
+        except sqlite3.Error as exc:  # the source is only read: a full disk is the copy's
+            if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+                raise
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from exc
         with open(temporary, "rb") as written:  # on disk before it takes the name
             os.fsync(written.fileno())
         os.replace(temporary, target)

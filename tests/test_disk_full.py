@@ -21,7 +21,7 @@ from tests.support.cli import run
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
 
-EX_UNHEALTHY, EX_TEMPFAIL = 1, 75
+EX_UNHEALTHY, EX_CANTCREAT, EX_TEMPFAIL = 1, 73, 75
 MAX_MESSAGE = 1_000_000  # [smtp] max_message_size of these tests
 
 
@@ -122,3 +122,29 @@ def test_a_full_disk_is_a_temporary_failure_and_the_mail_is_stored_after(
     stored = _ingest(config, raw)
     assert stored.returncode == 0, stored
     assert b"stored as inbox #2" in stored.stdout, stored.stdout
+
+
+def test_a_backup_onto_a_full_disk_says_so_and_keeps_the_last_one(
+    disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "database unavailable, try again later": the database is fine, the disk the
+    copy goes to is full (exit 73, naming the copy); the backup made before is whole."""
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    site = tmp_path / "site"
+    site.mkdir()
+    config = write_config(site)
+    first = site / "first.eml"
+    first.write_bytes(mail("Printer on floor 3 jams"))
+    assert run(config, "ingest", str(first), capsys=capsys).code == 0
+    backup = disk / "gateway-backup.db"
+    assert run(config, "db", "backup", str(backup), capsys=capsys).code == 0
+    last = backup.read_bytes()
+    _fill(disk, 4096)
+    said = run(config, "db", "backup", str(backup), capsys=capsys)
+    assert said.code == EX_CANTCREAT, said
+    assert str(backup) in said.err and "No space left on device" in said.err, said
+    assert backup.read_bytes() == last
+    assert sorted(p.name for p in disk.iterdir() if not p.name.startswith("filler")) == [
+        backup.name
+    ]
