@@ -17,14 +17,19 @@ EX_CANTCREAT = 73  # sysexits: the backup's file cannot be written
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.runtime.reader import newer_schema
     from store import migrate
     from store.db import make_engine
 
     engine = make_engine(settings.database.url, longest_step=settings.limits.processing_budget)
-    before = migrate.current_revision(engine)
-    migrate.upgrade(engine)
-    after = migrate.current_revision(engine)
-    engine.dispose()
+    try:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+    except migrate.NewerSchema as exc:
+        raise newer_schema(settings, exc) from None
+    finally:
+        engine.dispose()
     said = Speaker(settings)
     if before == after:
         said.say(N_("database at revision {revision}", revision=after))
