@@ -8,18 +8,25 @@ mount; elsewhere the tests are skipped and say why), filled with a file.
 
 from __future__ import annotations
 
+import logging
 import os
+import smtplib
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from gateway.config.load import load_settings
+from gateway.runtime import daemon
 from tests.support.cli import run
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
+from tests.support.ports import free_port
+from tests.support.waiting import PATIENCE, eventually
 
 EX_UNHEALTHY, EX_CANTCREAT, EX_TEMPFAIL = 1, 73, 75
 MAX_MESSAGE = 1_000_000  # [smtp] max_message_size of these tests
@@ -44,13 +51,14 @@ def disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def _site(disk: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A gateway whose data folder and database are on ``disk``, holding one ticket."""
+def _site(disk: Path, monkeypatch: pytest.MonkeyPatch, smtp: str = "") -> Path:
+    """A gateway whose data folder and database are on ``disk``, holding one ticket
+    (``smtp``: more of its ``[smtp]`` section)."""
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     config = write_config(
         disk,
-        extra=f'[smtp]\nmax_message_size = "{MAX_MESSAGE}B"\n[health]\ndaemon = false\n',
+        extra=f'[smtp]\nmax_message_size = "{MAX_MESSAGE}B"\n{smtp}[health]\ndaemon = false\n',
     )
     first = disk / "first.eml"
     first.write_bytes(mail("Printer on floor 3 jams"))
@@ -148,3 +156,36 @@ def test_a_backup_onto_a_full_disk_says_so_and_keeps_the_last_one(
     assert sorted(p.name for p in disk.iterdir() if not p.name.startswith("filler")) == [
         backup.name
     ]
+
+
+def test_a_daemon_started_on_a_full_disk_waits_for_room_then_accepts(
+    disk: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restart (a reboot, a crash) while the disk is full: the daemon waits for its
+    database as for one that is down (SQLite cannot even make its -shm file), saying that
+    the disk is full, and comes up once there is room (meanwhile senders keep their mail:
+    a connection refused is "try again later" to them too). It used to stop at writing
+    its pid into its lock file, as at a configuration error (exit 78, which systemd does
+    not restart): the site stayed down after the disk was freed."""
+    port = free_port()
+    config = _site(disk, monkeypatch, f"port = {port}\n")
+    filler = _fill(disk, 0)
+    settings = load_settings(config)
+    stop, ready, result = threading.Event(), threading.Event(), []
+    thread = threading.Thread(
+        target=lambda: result.append(daemon.run(settings, ready=ready, stop=stop))
+    )
+    with caplog.at_level(logging.ERROR, logger="gateway.daemon"):
+        thread.start()
+        try:
+            assert eventually(lambda: f"the disk holding {disk} has " in caplog.text)
+            assert thread.is_alive() and not ready.is_set(), result
+            filler.unlink()
+            assert ready.wait(30), result
+            raw = mail("Second printer jams too")
+            with smtplib.SMTP("127.0.0.1", port, timeout=PATIENCE) as client:
+                assert client.sendmail("alice@customer.test", ["support@example.test"], raw) == {}
+        finally:
+            stop.set()
+            thread.join(daemon.STOP_BOUND + PATIENCE)
+    assert result == [0]
