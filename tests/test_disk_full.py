@@ -132,6 +132,23 @@ def test_a_full_disk_is_a_temporary_failure_and_the_mail_is_stored_after(
     assert b"stored as inbox #2" in stored.stdout, stored.stdout
 
 
+def test_files_that_do_not_fit_are_75_and_the_disk_is_named(
+    disk: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Room to open the database, not for the mail: each file is "not stored" and the
+    command exits 75, naming the disk (SQLite's "database or disk is full" names none)."""
+    config = _site(disk, monkeypatch)
+    folder = disk.parent / "import"  # (not on the full disk)
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"{n}.eml").write_bytes(mail(f"Report {n}", body=f"line {n}\n" * 40_000))
+    _fill(disk, 200_000)
+    said = run(config, "ingest", str(folder), capsys=capsys)
+    assert said.code == EX_TEMPFAIL, said
+    assert "not stored" in said.out, said
+    assert f"the disk holding {disk} has " in said.err, said
+
+
 def test_a_backup_onto_a_full_disk_says_so_and_keeps_the_last_one(
     disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

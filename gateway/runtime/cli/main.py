@@ -65,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args.config)
         handler: Handler = args.handler
-        return handler(args, settings)
+        code = handler(args, settings)
+        if code == EX_TEMPFAIL:  # "not stored, database unavailable": maybe the disk
+            _said_full_disks(settings)
+        return code
     except ConfigError as exc:
         Speaker(settings).warn(
             N_(
