@@ -96,3 +96,21 @@ def test_db_upgrade_says_its_revision_in_the_readers_language(
     done = run(config, "db", "upgrade", capsys=capsys)
     assert done.code == 0, done
     assert "データベース" in done.out, done.out
+
+
+def test_a_backup_never_replaces_the_database_itself(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replacing the live file would leave the daemon writing into the one it has open,
+    no longer at the path."""
+    first = tmp_path / "first.eml"
+    first.write_bytes(mail("Printer on floor 3 jams"))
+    assert run(config, "ingest", str(first), capsys=capsys).code == 0
+    database = tmp_path / "gateway.db"
+    inode = database.stat().st_ino
+    (tmp_path / "link.db").symlink_to(database)
+    for target in (database, tmp_path / "link.db", tmp_path / "gateway.db-wal"):
+        said = run(config, "db", "backup", str(target), capsys=capsys)
+        assert said.code == EX_USAGE, (target, said)
+        assert str(database) in said.err, said
+    assert database.stat().st_ino == inode

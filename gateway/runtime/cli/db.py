@@ -63,6 +63,9 @@ def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     if (refused := unreadable_database(settings)) is not None:
         raise refused  # named as every command names it (exit 78)
     source, target = Path(path).absolute(), Path(args.file).absolute()
+    if _same_files(source, target):  # the daemon would write on into the one replaced
+        said.warn(N_("the backup cannot replace the database {path} itself", path=str(source)))
+        return EX_USAGE
     try:
         backup(source, target)
     except FileNotFoundError as exc:
@@ -78,6 +81,15 @@ def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
         return EX_CANTCREAT
     said.say(N_("copied the database {source} to {target}", source=str(source), target=str(target)))
     return EX_OK
+
+
+def _same_files(source: Path, target: Path) -> bool:
+    """Whether ``target`` is the database or one of SQLite's files beside it, by any
+    name (a link, a relative path)."""
+    real = target.resolve()
+    return any(
+        real == p.resolve() for p in (source, *(Path(f"{source}{s}") for s in ("-wal", "-shm")))
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
