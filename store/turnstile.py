@@ -42,9 +42,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gateway.core.flocks import try_lock
+from store.sqlite_access import LOCK_SUFFIXES
 
-SUFFIX = "-turnstile"  # the lock file is the database's path plus this
-WRITE_SUFFIX = "-writelock"  # held by a runner's row and an accepting write, one at a time
+# the lock file is the database's path plus SUFFIX; WRITE_SUFFIX's is held by a runner's
+# row and an accepting write, one at a time (store.sqlite_access checks both are ours)
+SUFFIX, WRITE_SUFFIX = LOCK_SUFFIXES
 YIELD_BOUND = 0.2  # seconds a runner waits for accepting writers per row, then goes anyway
 POLL = 0.002  # seconds between its looks meanwhile
 

@@ -278,3 +278,36 @@ def test_a_log_file_this_user_may_not_read_is_named(site: Path, folder: str, suf
             assert "[database.url]" in err and "Permission denied" in err, (args, err)
     finally:
         daemon.close()
+
+
+@pytest.mark.parametrize("lock", ["gateway.db-turnstile", "gateway.db-writelock"])
+def test_a_lock_file_of_another_user_is_named_not_retried(site: Path, lock: str) -> None:
+    """The lock files beside the database (store/turnstile.py) made by another user: an
+    admin who ran ``ingest`` as root once, before the daemon's user. Every write takes
+    them, so ``ingest`` and ``run`` cannot work: they name the file (exit 78), where
+    ``ingest`` said "try again later" for ever (75, with a traceback). A command that
+    only reads takes no lock and reads on."""
+    path = site / "db" / lock
+    assert path.exists()
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+    path.chmod(0o600)
+    probe = _as_reader("-c", "import sys; open(sys.argv[1], 'r+b')", str(path))
+    if probe.returncode == 99:
+        pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+    if probe.returncode == 0:
+        pytest.skip(f"{path} stays writable for this user: nothing to test here")
+    config = site / "gateway.toml"
+    message = site / "second.eml"
+    message.write_bytes(mail("Second printer jams too"))
+    for args, stdin in (
+        (("ingest", str(message)), None),
+        (("ingest", "-"), message.read_bytes()),  # an MTA's pipe: its fast path first
+        (("run",), None),
+    ):
+        code, out, err = _gateway(config, *args, stdin=stdin)
+        assert code == EX_CONFIG, (args, code, out, err)
+        assert "Traceback" not in err, (args, err)
+        assert str(path) in err and "[database.url]" in err, (args, err)
+    listed = _gateway(config, "tickets", "list")
+    assert listed[0] == 0 and "Printer on floor 3 jams" in listed[1], listed
