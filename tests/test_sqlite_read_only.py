@@ -311,3 +311,26 @@ def test_a_lock_file_of_another_user_is_named_not_retried(site: Path, lock: str)
         assert str(path) in err and "[database.url]" in err, (args, err)
     listed = _gateway(config, "tickets", "list")
     assert listed[0] == 0 and "Printer on floor 3 jams" in listed[1], listed
+
+
+def test_a_pipe_that_may_not_look_at_the_daemons_lock_still_exits_0(site: Path) -> None:
+    """The MTA pipes as another user than the daemon's, whose ``daemon.lock`` (0600) it
+    may not open to ask whether the daemon runs. The mail is committed by then: it used
+    to end in a traceback and exit 1, which an MTA takes as a failure for good (a bounce
+    for mail that was stored). The lock is there, so a daemon made it: the row is left
+    to it, as to a running one."""
+    lock = site / "var" / "daemon.lock"
+    lock.write_text("4242\n")
+    if os.geteuid() == 0:
+        os.chown(lock, NOBODY, NOBODY)
+    lock.chmod(0o600)
+    probe = _as_reader("-c", "import sys; open(sys.argv[1], 'rb')", str(lock))
+    if probe.returncode == 99:
+        pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+    if probe.returncode == 0:
+        pytest.skip(f"{lock} stays readable for this user: nothing to test here")
+    message = mail("Second printer jams too")
+    code, out, err = _gateway(site / "gateway.toml", "ingest", "-", stdin=message)
+    assert code == 0, (code, out, err)
+    assert "Traceback" not in err, err
+    assert "stored as inbox #2" in out, out

@@ -73,11 +73,16 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
 
 
 def daemon_running(data_dir: Path) -> bool:
-    """True while some process holds the daemon lock in ``data_dir``."""
+    """True while some process holds the daemon lock in ``data_dir``. A lock this user
+    may not open (the daemon's, 0600, and an MTA piping as another user) is taken for a
+    running daemon: a daemon made it, and ``status`` says when none holds it; asked
+    after a commit, the question must not fail the command that stored the mail."""
     try:  # read-only, never created: a lock gone meanwhile means no daemon, and no file
         fd = os.open(lock_path(data_dir), os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return False
+    except PermissionError:
+        return True
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
