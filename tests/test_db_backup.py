@@ -19,7 +19,7 @@ from tests.support.cli import run
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
 
-EX_USAGE = 64
+EX_USAGE, EX_NOINPUT, EX_CANTCREAT = 64, 66, 73
 
 
 @pytest.fixture
@@ -114,3 +114,21 @@ def test_a_backup_never_replaces_the_database_itself(
         assert said.code == EX_USAGE, (target, said)
         assert str(database) in said.err, said
     assert database.stat().st_ino == inode
+
+
+def test_nothing_to_copy_and_nowhere_to_write_are_said(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No database yet: nothing is made (exit 66). A folder that is not there: exit 73,
+    naming the copy; neither leaves a file behind."""
+    said = run(config, "db", "backup", str(tmp_path / "b.db"), capsys=capsys)
+    assert said.code == EX_NOINPUT, said
+    assert str(tmp_path / "gateway.db") in said.err, said
+    assert not (tmp_path / "gateway.db").exists() and not (tmp_path / "b.db").exists()
+    first = tmp_path / "first.eml"
+    first.write_bytes(mail("Printer on floor 3 jams"))
+    assert run(config, "ingest", str(first), capsys=capsys).code == 0
+    nowhere = tmp_path / "missing" / "b.db"
+    said = run(config, "db", "backup", str(nowhere), capsys=capsys)
+    assert said.code == EX_CANTCREAT, said
+    assert str(nowhere) in said.err, said
