@@ -165,7 +165,14 @@ class Turnstile:
 
 
 def _private(path: str) -> int:
-    """0600 whatever the umask, as every file of ours."""
+    """0600 whatever the umask, as every file of ours. One that is another user's (a
+    group's, shared by an older release's umask) is only locked: its owner alone may
+    change its mode, and it holds nothing but the lock."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    os.fchmod(fd, 0o600)
+    try:
+        if os.fstat(fd).st_uid == os.geteuid():
+            os.fchmod(fd, 0o600)
+    except BaseException:
+        os.close(fd)
+        raise
     return fd

@@ -334,3 +334,24 @@ def test_a_pipe_that_may_not_look_at_the_daemons_lock_still_exits_0(site: Path) 
     assert code == 0, (code, out, err)
     assert "Traceback" not in err, err
     assert "stored as inbox #2" in out, out
+
+
+def test_a_shared_lock_file_of_another_user_is_used_as_it_is(site: Path) -> None:
+    """A lock file beside the database that is another user's but writable by this one
+    (a group's, made by an older release under its umask): it is only locked, not
+    made private, which its owner alone may do (the chmod failed: "try again later"
+    for ever, with a traceback)."""
+    path = site / "db" / "gateway.db-turnstile"
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+    path.chmod(0o666)
+    probe = _as_reader("-c", "import os, sys; os.chmod(sys.argv[1], 0o600)", str(path))
+    if probe.returncode == 99:
+        pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+    if probe.returncode == 0:
+        pytest.skip(f"{path} stays this user's to change: nothing to test here")
+    message = mail("Second printer jams too")
+    code, out, err = _gateway(site / "gateway.toml", "ingest", "-", stdin=message)
+    assert code == 0, (code, out, err)
+    assert "Traceback" not in err, err
+    assert path.stat().st_mode & 0o777 == 0o666  # its owner's to change
