@@ -10,14 +10,16 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
+from store.advisory import key_here
 from store.fast_query import FastQuery
 from store.models import Participant, Ticket, TicketEvent, table_of
 
 MAX_HOPS = 32  # merges are refused into merged tickets, so a chain is one hop; a guard
 
 
-# pg_advisory_xact_lock's key for merges and unmerges: "tgmerge" in ASCII
-_MERGE_LOCK = 0x7467_6D65_7267_65
+# the purpose named in the key of the merges' lock (store.advisory: the schema's own, as
+# another team's gateway in another schema of the database merges its own tickets)
+MERGES = "merges"
 
 
 def hold_merges(session: Session) -> None:
@@ -26,11 +28,12 @@ def hold_merges(session: Session) -> None:
     Two members merging #1 into #2 and #2 into #1 at the same moment each read the
     other ticket unmerged and would both write, a cycle; a chain of several merges at
     once could close a longer one, which locking the two rows would not stop. On
-    PostgreSQL a transaction-scoped advisory lock; SQLite's write transactions
+    PostgreSQL a transaction-scoped advisory lock, the schema's own; SQLite's write transactions
     (``BEGIN IMMEDIATE``, :mod:`store.db`) already run one at a time. The caller reads
     the tickets again after it (``populate_existing``)."""
     if locked(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MERGE_LOCK})
+        key = key_here(session, MERGES)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def locked(session: Session) -> bool:

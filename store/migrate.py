@@ -22,6 +22,28 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK = 0x7467_0001  # "tg" + 1: the advisory lock taken while migrating
 
 
+class NewerSchema(RuntimeError):
+    """The database is at a revision this release does not know: a newer release (or
+    another instance of one, on the same PostgreSQL database) upgraded it. Nothing here
+    can read or write it safely, nor take it back; this machine's release is behind."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(f"database schema {current} is newer than this release's {HEAD}")
+        self.current = current
+
+
+def known_revisions() -> frozenset[str]:
+    """The revisions this release's migrations name (their files' prefixes, as each
+    file's ``revision``: tests/test_migrations.py checks the newest is HEAD)."""
+    return frozenset(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("*.py"))
+
+
+def check_known(current: str | None) -> None:
+    """Raise :class:`NewerSchema` when ``current`` is a revision this release lacks."""
+    if current is not None and current != HEAD and current not in known_revisions():
+        raise NewerSchema(current)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The database's revision; None for an empty database. Read without the write lock
     (SQLite): every command asks first, also one that only reads while a writer works."""
@@ -51,6 +73,8 @@ def _run(engine: Engine, direction: str, revision: str) -> None:
 
     from store import installation
 
+    if direction == "upgrade":  # Alembic cannot place a revision it has no file for
+        check_known(current_revision(engine))
     installation.forget(engine)  # a migration may make the database's identity row
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -83,12 +107,14 @@ def ensure_current(
     engine: Engine, now: datetime, before: Callable[[str | None, str], None] | None = None
 ) -> bool:
     """Upgrade when behind; returns True if a migration ran (or the schema was made).
+    Raises :class:`NewerSchema` when it is ahead of this release.
     ``now``: when a fresh database is created (its installation row says so).
     ``before``: told ``(current, head)`` before migrations run on a database that has
     data (they may take minutes on a big one; the daemon tells systemd so)."""
     current = current_revision(engine)
     if current == HEAD:
         return False
+    check_known(current)
     if not create_fresh(engine, now):
         if before is not None:
             before(current, HEAD)

@@ -21,7 +21,6 @@ directory, and drainers take turns under the drain lock.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from collections.abc import Sequence
 from sqlalchemy import ARRAY, Connection, Engine, Integer, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from store.advisory import key_here
 from store.db import lock_holder_engine
 
 log = logging.getLogger("gateway.runner")
@@ -37,8 +37,9 @@ CANDIDATES = 4  # due rows asked for per row wanted: others may hold some of the
 
 # A row's lock is the pair (space, id), in the two-key form of the advisory locks, which
 # never meets the one-key form of the mailbox and migration locks. Advisory locks are
-# the whole database's: the space is the schema's, or the gateways of two teams in two
-# schemas of one database would hold each other's rows (their ids are the same numbers).
+# the whole database's: the space is the schema's (store.advisory), or the gateways of two
+# teams in two schemas of one database would hold each other's rows (the same ids).
+ROW_SPACE = "inbox"  # the purpose named in the space's key
 _IDS = bindparam("ids", type_=ARRAY(Integer))
 # each candidate tried once, in order
 _TAKE = text(
@@ -50,12 +51,6 @@ _GIVE = text("SELECT count(pg_advisory_unlock(:space, k)) FROM unnest(:ids) AS t
 )
 
 
-def space_of(schema: str) -> int:
-    """The first key of a schema's row locks: a stable signed 32-bit hash of its name."""
-    digest = hashlib.sha256(b"ticket-gateway inbox " + schema.encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big", signed=True)
-
-
 class RowClaims:
     """The rows this instance holds; on SQLite every row asked for is this instance's."""
 
@@ -65,7 +60,7 @@ class RowClaims:
             # NullPool: a closed connection must really close, and with it the locks
             self._engine = lock_holder_engine(engine)
         self._conn: Connection | None = None
-        self._space = 0  # the schema's (space_of), read when the connection is made
+        self._space = 0  # the schema's (ROW_SPACE), read when the connection is made
         self._lock = threading.Lock()  # one connection; a drain and a stop may meet
 
     @property
@@ -133,7 +128,7 @@ class RowClaims:
         if self._conn is None:
             assert self._engine is not None
             conn = self._engine.connect()
-            self._space = space_of(str(conn.execute(text("SELECT current_schema()")).scalar()))
+            self._space = key_here(conn, ROW_SPACE, bits=32)
             conn.commit()
             self._conn = conn
         return self._conn

@@ -85,10 +85,12 @@ class Held:
     said: Msg | None = None  # the problem ``status`` and the alert say about ``left``
     copied: tuple[int, ...] = ()  # copied to the processed folder, not yet removed
     unsure: tuple[int, ...] = ()  # their COPY's answer was lost: copied, or not
+    # stepped over unstored (damaged, or no content): never to be moved or flagged
+    unreadable: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.left and not self.copied and not self.unsure
+        return not (self.left or self.copied or self.unsure or self.unreadable)
 
 
 def held(session: Session, source: str) -> Held | None:
@@ -123,6 +125,7 @@ def _dumped(state: Held) -> dict[str, Any]:
         "said": dump(state.said) if state.said is not None else None,
         "copied": list(state.copied),
         "unsure": list(state.unsure),
+        "unreadable": list(state.unreadable),
     }
 
 
@@ -136,6 +139,7 @@ def _held(data: dict[str, Any] | None) -> Held | None:
         said if isinstance(said, Msg) else None,
         tuple(int(uid) for uid in data.get("copied", ())),
         tuple(int(uid) for uid in data.get("unsure", ())),
+        tuple(int(uid) for uid in data.get("unreadable", ())),  # absent from older rows
     )
 
 

@@ -30,18 +30,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+# the lock files store.turnstile keeps beside the database: its path plus these
+LOCK_SUFFIXES = ("-turnstile", "-writelock")
+
 
 def unwritable(path: str | Path) -> OSError | None:
     """Why this process may not write the SQLite database at ``path`` (the folder, the
-    file or one of its -wal and -shm files), or None. A missing file is made later, so
-    only its folder counts then. ``os.access``, not a trial open: opening and closing the
-    file would drop the POSIX locks this process's own connections hold on it."""
+    file, one of its -wal and -shm files or of our lock files beside it), or None. A
+    missing file is made later, so only its folder counts then. ``os.access``, not a
+    trial open: opening and closing the file would drop the POSIX locks this process's
+    own connections hold on it."""
     file = Path(path).absolute()
     checks = (
         (file.parent, os.W_OK | os.X_OK),  # -wal, -shm and our lock files are made there
         (file, os.R_OK | os.W_OK),
         (file.with_name(file.name + "-wal"), os.R_OK | os.W_OK),  # left by another user
         (file.with_name(file.name + "-shm"), os.R_OK | os.W_OK),
+        # the turnstile's lock files, which every write takes (another user's: an admin
+        # who ran a command as root once); os.open(O_RDWR) would refuse them at each write
+        *((file.with_name(file.name + suffix), os.R_OK | os.W_OK) for suffix in LOCK_SUFFIXES),
     )
     for where, mode in checks:
         if where.exists() and not os.access(where, mode):

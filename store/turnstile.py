@@ -42,9 +42,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gateway.core.flocks import try_lock
+from store.sqlite_access import LOCK_SUFFIXES
 
-SUFFIX = "-turnstile"  # the lock file is the database's path plus this
-WRITE_SUFFIX = "-writelock"  # held by a runner's row and an accepting write, one at a time
+# the lock file is the database's path plus SUFFIX; WRITE_SUFFIX's is held by a runner's
+# row and an accepting write, one at a time (store.sqlite_access checks both are ours)
+SUFFIX, WRITE_SUFFIX = LOCK_SUFFIXES
 YIELD_BOUND = 0.2  # seconds a runner waits for accepting writers per row, then goes anyway
 POLL = 0.002  # seconds between its looks meanwhile
 
@@ -163,7 +165,14 @@ class Turnstile:
 
 
 def _private(path: str) -> int:
-    """0600 whatever the umask, as every file of ours."""
+    """0600 whatever the umask, as every file of ours. One that is another user's (a
+    group's, shared by an older release's umask) is only locked: its owner alone may
+    change its mode, and it holds nothing but the lock."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    os.fchmod(fd, 0o600)
+    try:
+        if os.fstat(fd).st_uid == os.geteuid():
+            os.fchmod(fd, 0o600)
+    except BaseException:
+        os.close(fd)
+        raise
     return fd

@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from gateway.core.model import InboxState
 from gateway.pipeline.command_lines import asks_to_merge
@@ -30,7 +32,8 @@ from gateway.runner.rows import RowInput, RowOutcome
 from gateway.runtime.app import App
 from gateway.tickets import merge
 from store import inbox, merges, tickets
-from store.db import transaction
+from store.db import make_engine, transaction
+from tests.conftest import pg_schema
 from tests.support.app import reply_address
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
@@ -149,6 +152,29 @@ def test_a_merge_by_mail_in_a_group_of_rows_waits_for_its_own_transaction(
     assert "one by one" not in caplog.text  # the group did not fail and start over
     assert (show(team, 3)["merged_into"], show(team, 4)["merged_into"]) == (2, 1)
     assert outcomes[0].ticket_id == 2  # the answer is on #2, which #3 went into meanwhile
+
+
+@postgres_only
+def test_the_merge_lock_is_the_schemas_own(team: App) -> None:
+    """Another team's gateway in another schema of the same database merges its own
+    tickets: advisory locks are the whole database's, so the merge lock's key is the
+    schema's, or every merge would wait for every other team's. Within one schema it still
+    holds (another merge waits: here it gives up after its lock_timeout)."""
+    wait_briefly = text("SET LOCAL lock_timeout = '300ms'")
+    with pg_schema() as other_url:
+        other = make_engine(other_url)
+        try:
+            with transaction(team.sessions) as mine:
+                merges.hold_merges(mine)
+                with Session(other) as theirs, theirs.begin():
+                    theirs.execute(wait_briefly)
+                    merges.hold_merges(theirs)  # not kept waiting by this schema's merge
+                with Session(team.engine) as same, same.begin():
+                    same.execute(wait_briefly)
+                    with pytest.raises(OperationalError, match="lock timeout"):
+                        merges.hold_merges(same)
+        finally:
+            other.dispose()
 
 
 @pytest.mark.parametrize(

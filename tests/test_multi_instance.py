@@ -8,6 +8,7 @@ port) against one Dovecot mailbox and the machine's PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import threading
 import time
@@ -35,8 +36,11 @@ from gateway.runtime import daemon
 from gateway.runtime.app import App, build
 from gateway.scheduling.rules import Job
 from store import jobs
+from store.advisory import schema_key
 from store.db import make_engine, transaction
 from store.models import SourceState
+from store.row_claims import ROW_SPACE
+from tests.conftest import pg_schema
 from tests.support.app import PLAIN_CATALOG, SECRET
 from tests.support.databases import postgres_only
 from tests.support.dovecot import Dovecot
@@ -57,9 +61,8 @@ def test_one_holder_per_mailbox_and_the_other_takes_over(
 ) -> None:
     monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.05)
     engine = make_engine(db_url)
-    # an account of this test's own: the mailbox lock is the whole database's (its key is
-    # the account's, whatever the schema), and other runs on the same server (pytest -n,
-    # a second checkout) hold theirs meanwhile
+    # an account of this test's own, though the lock is keyed by the schema too: one
+    # guard fewer to rely on for what another run on the same server holds meanwhile
     box = f"box-{uuid.uuid4().hex}"
     running: list[str] = []
 
@@ -93,6 +96,47 @@ def test_one_holder_per_mailbox_and_the_other_takes_over(
     assert not any(t.is_alive() for t in threads.values())
 
 
+@postgres_only
+def test_two_schemas_poll_mailboxes_of_the_same_name_at_once(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two teams' gateways in two schemas of one database, each polling its own mailbox
+    of the same name (the same account string): advisory locks are the whole database's,
+    so the key is the schema's as well as the account's, or one team's poller would stand
+    by behind the other's for ever."""
+    monkeypatch.setattr(mailbox_lock, "TAKEOVER_INTERVAL", 0.05)
+    box = f"support@imap.example.test:993/INBOX-{uuid.uuid4().hex}"
+    running: list[str] = []
+
+    def run(name: str) -> Callable[[threading.Event], None]:
+        def poll(stop: threading.Event) -> None:
+            running.append(name)
+            stop.wait()
+            running.remove(name)
+
+        return poll
+
+    with pg_schema() as other_url:
+        engines = {"a": make_engine(db_url), "b": make_engine(other_url)}
+        stops = {n: threading.Event() for n in "ab"}
+        threads = {
+            n: threading.Thread(
+                target=mailbox_lock.exclusive(engines[n], box, run(n)), args=(stops[n],)
+            )
+            for n in "ab"
+        }
+        try:
+            for thread in threads.values():
+                thread.start()
+            assert eventually(lambda: sorted(running) == ["a", "b"])
+        finally:
+            for n in "ab":
+                stops[n].set()
+                threads[n].join(5)
+                engines[n].dispose()
+    assert not any(t.is_alive() for t in threads.values())
+
+
 def test_on_sqlite_the_poller_runs_unwrapped(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/g.db")
 
@@ -102,10 +146,18 @@ def test_on_sqlite_the_poller_runs_unwrapped(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_lock_keys_are_stable_signed_64_bit() -> None:
-    key = mailbox_lock.lock_key("support@imap.example.test:993/INBOX")
-    assert key == mailbox_lock.lock_key("support@imap.example.test:993/INBOX")
-    assert -(2**63) <= key < 2**63 and key != mailbox_lock.lock_key("other@x:993/INBOX")
+def test_lock_keys_are_stable_signed_and_the_schemas_own() -> None:
+    box = "support@imap.example.test:993/INBOX"
+    key = schema_key("team_a", mailbox_lock.MAILBOX, box)
+    assert key == schema_key("team_a", mailbox_lock.MAILBOX, box)
+    assert -(2**63) <= key < 2**63
+    assert key != schema_key("team_a", mailbox_lock.MAILBOX, "other@x:993/INBOX")
+    assert key != schema_key("team_b", mailbox_lock.MAILBOX, box)
+    assert key != schema_key("team_a", "merges", box)
+    # a runner's rows are keyed as by the release before, which it shares rows out with
+    before = hashlib.sha256(b"ticket-gateway inbox team_a").digest()[:4]
+    space = schema_key("team_a", ROW_SPACE, bits=32)
+    assert space == int.from_bytes(before, "big", signed=True) and -(2**31) <= space < 2**31
 
 
 # ---------------------------------------------------------------- two daemons

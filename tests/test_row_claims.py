@@ -19,8 +19,9 @@ from gateway.core.model import InboxState, ParsedMessage
 from gateway.runner.budget import Deadline, RowParser
 from gateway.runtime.app import App, build
 from store import inbox
+from store.advisory import schema_key
 from store.db import transaction
-from store.row_claims import RowClaims, space_of
+from store.row_claims import ROW_SPACE, RowClaims
 from tests.conftest import pg_schema
 from tests.support.databases import postgres_only, sqlite_only
 from tests.support.mails import mail
@@ -138,7 +139,10 @@ def test_a_lost_claims_connection_takes_every_row(
                     "SELECT pid FROM pg_locks WHERE locktype = 'advisory'"
                     " AND classid::bigint = :space AND objid::bigint = :id"
                 ),
-                {"space": space_of(schema) & 0xFFFFFFFF, "id": ids[0]},  # an oid: unsigned
+                {
+                    "space": schema_key(schema, ROW_SPACE, bits=32) & 0xFFFFFFFF,
+                    "id": ids[0],
+                },  # an oid: unsigned
             )
             assert holder is not None
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})

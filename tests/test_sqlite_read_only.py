@@ -232,3 +232,126 @@ def test_a_database_this_user_may_not_read_is_named_not_retried(site: Path, refu
         assert "Traceback" not in err, (args, err)
         assert str(database) in err, (args, err)
         assert "[database.url]" in err and "Permission denied" in err, (args, err)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "folder"), [("-wal", "writable"), ("-wal", "read-only"), ("-shm", "writable")]
+)
+def test_a_log_file_this_user_may_not_read_is_named(site: Path, folder: str, suffix: str) -> None:
+    """The daemon has the database open (its -wal and -shm files there) and made its
+    -wal (or -shm) file its own alone (another user's, mode 600: a umask of 077), while
+    the database itself is readable by this user (and writable, in a writable folder, as
+    for a member in the gateway's group). Nothing can be read without the -wal file,
+    which holds the newest commits, nor safely without the -shm file, its index: every
+    command names the file as the configuration it is (exit 78), not "try again later"
+    for ever (75: an MTA retrying for days), nor a traceback."""
+    db = site / "db"
+    daemon = sqlite3.connect(db / "gateway.db")
+    daemon.execute("SELECT count(*) FROM tickets").fetchall()
+    wal = db / f"gateway.db{suffix}"
+    assert wal.exists()
+    try:
+        if folder == "read-only":
+            _read_only(db)
+        if os.geteuid() == 0:
+            os.chown(wal, NOBODY, NOBODY)
+        wal.chmod(0o600)
+        probe = _as_reader("-c", "import sys; open(sys.argv[1], 'rb')", str(wal))
+        if probe.returncode == 99:
+            pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+        if probe.returncode == 0:
+            pytest.skip(f"{wal} stays readable for this user: nothing to test here")
+        config = site / "gateway.toml"
+        message = site / "second.eml"
+        message.write_bytes(mail("Second printer jams too"))
+        for args, stdin in (
+            (("tickets", "list"), None),
+            (("status",), None),
+            (("ingest", str(message)), None),
+            (("ingest", "-"), message.read_bytes()),  # an MTA's pipe: its fast path first
+            (("run",), None),
+        ):
+            code, out, err = _gateway(config, *args, stdin=stdin)
+            assert code == EX_CONFIG, (args, code, out, err)
+            assert "Traceback" not in err, (args, err)
+            assert str(wal) in err, (args, err)
+            assert "[database.url]" in err and "Permission denied" in err, (args, err)
+    finally:
+        daemon.close()
+
+
+@pytest.mark.parametrize("lock", ["gateway.db-turnstile", "gateway.db-writelock"])
+def test_a_lock_file_of_another_user_is_named_not_retried(site: Path, lock: str) -> None:
+    """The lock files beside the database (store/turnstile.py) made by another user: an
+    admin who ran ``ingest`` as root once, before the daemon's user. Every write takes
+    them, so ``ingest`` and ``run`` cannot work: they name the file (exit 78), where
+    ``ingest`` said "try again later" for ever (75, with a traceback). A command that
+    only reads takes no lock and reads on."""
+    path = site / "db" / lock
+    assert path.exists()
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+    path.chmod(0o600)
+    probe = _as_reader("-c", "import sys; open(sys.argv[1], 'r+b')", str(path))
+    if probe.returncode == 99:
+        pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+    if probe.returncode == 0:
+        pytest.skip(f"{path} stays writable for this user: nothing to test here")
+    config = site / "gateway.toml"
+    message = site / "second.eml"
+    message.write_bytes(mail("Second printer jams too"))
+    for args, stdin in (
+        (("ingest", str(message)), None),
+        (("ingest", "-"), message.read_bytes()),  # an MTA's pipe: its fast path first
+        (("run",), None),
+    ):
+        code, out, err = _gateway(config, *args, stdin=stdin)
+        assert code == EX_CONFIG, (args, code, out, err)
+        assert "Traceback" not in err, (args, err)
+        assert str(path) in err and "[database.url]" in err, (args, err)
+    listed = _gateway(config, "tickets", "list")
+    assert listed[0] == 0 and "Printer on floor 3 jams" in listed[1], listed
+
+
+def test_a_pipe_that_may_not_look_at_the_daemons_lock_still_exits_0(site: Path) -> None:
+    """The MTA pipes as another user than the daemon's, whose ``daemon.lock`` (0600) it
+    may not open to ask whether the daemon runs. The mail is committed by then: it used
+    to end in a traceback and exit 1, which an MTA takes as a failure for good (a bounce
+    for mail that was stored). The lock is there, so a daemon made it: the row is left
+    to it, as to a running one."""
+    lock = site / "var" / "daemon.lock"
+    lock.write_text("4242\n")
+    if os.geteuid() == 0:
+        os.chown(lock, NOBODY, NOBODY)
+    lock.chmod(0o600)
+    probe = _as_reader("-c", "import sys; open(sys.argv[1], 'rb')", str(lock))
+    if probe.returncode == 99:
+        pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+    if probe.returncode == 0:
+        pytest.skip(f"{lock} stays readable for this user: nothing to test here")
+    message = mail("Second printer jams too")
+    code, out, err = _gateway(site / "gateway.toml", "ingest", "-", stdin=message)
+    assert code == 0, (code, out, err)
+    assert "Traceback" not in err, err
+    assert "stored as inbox #2" in out, out
+
+
+def test_a_shared_lock_file_of_another_user_is_used_as_it_is(site: Path) -> None:
+    """A lock file beside the database that is another user's but writable by this one
+    (a group's, made by an older release under its umask): it is only locked, not
+    made private, which its owner alone may do (the chmod failed: "try again later"
+    for ever, with a traceback)."""
+    path = site / "db" / "gateway.db-turnstile"
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+    path.chmod(0o666)
+    probe = _as_reader("-c", "import os, sys; os.chmod(sys.argv[1], 0o600)", str(path))
+    if probe.returncode == 99:
+        pytest.skip("running as root without CAP_SETPCAP: cannot take root's rights away")
+    if probe.returncode == 0:
+        pytest.skip(f"{path} stays this user's to change: nothing to test here")
+    message = mail("Second printer jams too")
+    code, out, err = _gateway(site / "gateway.toml", "ingest", "-", stdin=message)
+    assert code == 0, (code, out, err)
+    assert "Traceback" not in err, err
+    assert path.stat().st_mode & 0o777 == 0o666  # its owner's to change

@@ -3,8 +3,10 @@
 Two gateways polling the same folder would not store a message twice (the
 content hash sees to that), but they would race to move the same UIDs and
 fill the log with each other's "message vanished" errors. So on PostgreSQL an
-IMAP poller first takes a session-level advisory lock named after its account,
-on a connection of its own that it keeps for as long as it polls. Nothing has
+IMAP poller first takes a session-level advisory lock named after its account
+and the schema of its tables (:mod:`store.advisory`: advisory locks are the whole
+database's, and another team's gateway in another schema may poll a mailbox of
+the same name), on a connection of its own that it keeps for as long as it polls. Nothing has
 to be released by hand: when the holder stops, crashes or is killed, its
 connection closes, the server drops the lock, and the instance that was
 standing by takes the mailbox over at its next try. SQLite needs none of this:
@@ -13,7 +15,6 @@ the daemon lock on the data directory already allows one instance.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from store.advisory import key_here
 from store.db import lock_holder_engine
 
 log = logging.getLogger("gateway.imap")
@@ -33,10 +35,7 @@ LOCK_CHECK = 5.0  # how often the holder makes sure its lock connection still li
 STOP_CHECK = 0.2  # how soon a stop reaches the poller through the watcher
 
 
-def lock_key(account: str) -> int:
-    """A stable signed 64-bit key (what pg_try_advisory_lock takes) for an account."""
-    digest = hashlib.sha256(b"ticket-gateway imap " + account.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+MAILBOX = "imap"  # the purpose named in a mailbox lock's key (store.advisory)
 
 
 def exclusive(engine: Engine, account: str, run: Loop) -> Loop:
@@ -51,7 +50,7 @@ class _Exclusive:
         # NullPool: closing the connection must really close it, or the lock would
         # stay with a pooled connection after the poller stopped
         self.engine = lock_holder_engine(engine)
-        self.account, self.run, self.key = account, run, lock_key(account)
+        self.account, self.run = account, run
         self._standing_by = False
 
     def serve(self, stop: threading.Event) -> None:
@@ -69,7 +68,8 @@ class _Exclusive:
 
     def _take_and_run(self, stop: threading.Event) -> None:
         with self.engine.connect() as conn:
-            held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+            key = key_here(conn, MAILBOX, self.account)
+            held = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             conn.commit()  # the lock is the session's: no transaction stays open
             if not held:
                 if not self._standing_by:

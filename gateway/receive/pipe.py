@@ -15,6 +15,7 @@ of the inbox-accept contract, shared with the SMTP writer and bulk ingest.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Mapping
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 LOCK_NAME = "daemon.lock"
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT)  # a full disk, a quota reached: for the time being
 
 
 def lock_path(data_dir: Path) -> Path:
@@ -58,17 +60,29 @@ def hold_daemon_lock(data_dir: Path) -> IO[str]:
         raise
     fh.seek(0)
     fh.truncate()
-    fh.write(f"{os.getpid()}\n")
-    fh.flush()
+    try:  # unbuffered: nothing left to flush (and fail again) when the lock is closed
+        os.write(fh.fileno(), f"{os.getpid()}\n".encode())
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:
+            fh.close()
+            raise
+        # the lock is the flock, the pid only a note for people: a daemon (re)started on
+        # a full disk runs and answers "try again later" until there is room, rather
+        # than stop as at a configuration error, which nothing restarts
     return fh
 
 
 def daemon_running(data_dir: Path) -> bool:
-    """True while some process holds the daemon lock in ``data_dir``."""
+    """True while some process holds the daemon lock in ``data_dir``. A lock this user
+    may not open (the daemon's, 0600, and an MTA piping as another user) is taken for a
+    running daemon: a daemon made it, and ``status`` says when none holds it; asked
+    after a commit, the question must not fail the command that stored the mail."""
     try:  # read-only, never created: a lock gone meanwhile means no daemon, and no file
         fd = os.open(lock_path(data_dir), os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return False
+    except PermissionError:
+        return True
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:

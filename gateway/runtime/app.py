@@ -88,7 +88,7 @@ def build(
     )
     clock = clock or SystemClock()
     if migrate_schema:
-        schema_current(engine, clock, before_migrating)
+        schema_current(settings, engine, clock, before_migrating)
     # the tickets service's hooks read these: chat news, and the mails a change causes
     mail = conversation.MailContext(settings, lambda: catalog.current)
     info = {news.INFO_KEY: settings.chat, conversation.CONTEXT: mail}

@@ -48,6 +48,7 @@ from gateway.receive.writer import InboxWriter
 from gateway.runtime import background, sdnotify
 from gateway.runtime.app import App, build
 from gateway.runtime.background import Nudges, Tuning
+from gateway.runtime.disk_space import disk_problems
 from gateway.runtime.doors import open_doors
 from gateway.runtime.memory import give_memory_back
 from gateway.runtime.processing import ProcessingProcess
@@ -262,6 +263,8 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
         except TransientError as exc:
             delay = backoff.failed()
             log.error("database unavailable at start, retrying in %.0fs: %s", delay, exc)
+            for problem in disk_problems(settings):  # SQLite says "disk I/O error" at most
+                log.error("%s", problem.text)
             sdnotify.status(f"waiting for the database (next try in {delay:.0f}s): {exc}")
             sdnotify.extend_timeout(delay + START_STEP)
             stop.wait(delay)

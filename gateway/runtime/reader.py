@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder, catalog_path
@@ -65,7 +65,7 @@ def open_database(settings: Settings, clock: Clock) -> Engine:
     if read_only:
         schema_readable(settings, engine)
     else:
-        schema_current(engine, clock)
+        schema_current(settings, engine, clock)
     return engine
 
 
@@ -105,6 +105,10 @@ def schema_readable(settings: Settings, engine: Engine) -> None:
     if current == HEAD:
         return
     engine.dispose()
+    try:
+        migrate.check_known(current)
+    except migrate.NewerSchema as exc:
+        raise newer_schema(settings, exc) from None
     path = sqlite_path(settings.database.url) or ""
     problem = N_(
         "cannot upgrade the database {file} (schema {current}, this version needs {head}): "
@@ -127,12 +131,39 @@ def catalog_holder(settings: Settings, text: str | None = None) -> CatalogHolder
 
 
 def schema_current(
-    engine: Engine, clock: Clock, before: Callable[[str | None, str], None] | None = None
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    before: Callable[[str | None, str], None] | None = None,
 ) -> None:
     """Bring the schema to head (``before``: told ``(current, head)`` first); the engine
-    is disposed of when that fails."""
+    is disposed of when that fails. A schema ahead of this release is a configuration
+    error (exit 78), not an upgrade that Alembic fails with a traceback."""
     try:
         migrate.ensure_current(engine, clock.now(), before=before)
+    except migrate.NewerSchema as exc:
+        engine.dispose()
+        raise newer_schema(settings, exc) from None
     except BaseException:
         engine.dispose()
         raise
+
+
+def newer_schema(settings: Settings, exc: migrate.NewerSchema) -> ConfigError:
+    """What every command says of a database a newer release upgraded: nothing of this
+    release can work on it, and nothing takes it back; this machine is behind."""
+    path = sqlite_path(settings.database.url)
+    where = (
+        str(Path(path).absolute())
+        if path is not None
+        else make_url(settings.database.url).render_as_string(hide_password=True)
+    )
+    problem = N_(
+        "the database {where} is at schema {current}, newer than this release knows (its "
+        "newest is {head}): a newer release upgraded it (another instance on the same "
+        "database, or one rolled back here); upgrade ticket-gateway on this machine too",
+        where=where,
+        current=exc.current,
+        head=HEAD,
+    )
+    return ConfigError(settings.source, "database.url", problem)

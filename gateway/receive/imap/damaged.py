@@ -18,8 +18,10 @@ reconnect and backoff, so a network cut is never taken for damage:
    is not needed, so a damaged newest message is marked as soon as any other;
 4. on the next pass it gets the keyword :data:`UNREADABLE` and the bookmark steps
    over it. It stays in the folder (never moved to ``processed_folder``, never
-   flagged processed: :func:`gateway.receive.imap.folder.unacknowledged` skips it)
-   for a person to see, and the error is logged and shown by ``status``.
+   flagged processed: the poller remembers it in the database, and
+   :func:`gateway.receive.imap.folder.unacknowledged` skips the keyword too) for a
+   person to see, and the error is logged and shown by ``status``. A server that
+   refuses the keyword, or forgets it, changes none of that (:func:`mark`).
 
 A suspect that is read after all is stored as any other message. The state lives
 in the poller: after a restart the steps begin again, and end the same way. A
@@ -44,7 +46,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from gateway.receive.imap.folder import UNREADABLE
 
@@ -102,7 +104,7 @@ class Damage:
         first, probes the server (see ``_probe``; its failure raises)."""
         first = uids[0] if uids else None
         if self.damaged is not None and first == self.damaged:
-            client.add_flags([first], [UNREADABLE], silent=True)
+            mark(client, [first], key)
             log.error(
                 "imap %s: uid %s cannot be read from the server (it failed alone twice, "
                 "while other messages could be read); it stays in the folder with the "
@@ -177,7 +179,7 @@ class Damage:
             done.add(uid)
         marked = sorted(done & there)
         if marked:
-            client.add_flags(marked, [UNREADABLE], silent=True)
+            mark(client, marked, key)
             for uid in marked:
                 log.error(
                     "imap %s: uid %s came without its content %d times; it stays in the "
@@ -193,3 +195,25 @@ class Damage:
         """``uids`` were read after all: their count starts again if it ever happens again."""
         for uid in uids:
             self.no_content.pop(uid, None)
+
+
+def mark(client: IMAPClient, uids: list[int], key: str) -> None:
+    """The keyword :data:`UNREADABLE` on ``uids``, for people to see. What keeps them
+    from being acknowledged unstored is the poller's own record (``refused``'s
+    ``unreadable``, kept in the database): a server may refuse the keyword (the message
+    locked, or no keywords of ours kept, as on Exchange) or keep it for the session
+    only. A refusal is said and the mail after them is read on all the same; a dropped
+    connection raises (an outage)."""
+    try:
+        client.add_flags(uids, [UNREADABLE], silent=True)
+    except IMAPClientAbortError:
+        raise
+    except IMAPClientError as exc:
+        log.warning(
+            "imap %s: uid %s: the server refused the keyword %s (%s); the gateway remembers "
+            "them itself, never moves or flags them, and reads on",
+            key,
+            ",".join(map(str, uids)),
+            UNREADABLE,
+            exc,
+        )

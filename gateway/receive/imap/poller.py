@@ -181,6 +181,7 @@ class ImapPoller:
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         damaged = self._damage.before_pass(client, uids, self.key)
         if damaged is not None:
+            self._stepped_over({damaged})
             self._read_up_to(sweep, damaged)
             uids = uids[1:]
         stored = sum(
@@ -196,6 +197,13 @@ class ImapPoller:
         self._acks.end_pass(client, self.clock.now())
         self._keep_held()  # what is left for a person: ``status`` and the alert say it
         return stored
+
+    def _stepped_over(self, uids: set[int]) -> None:
+        """Remember ``uids``, not stored, as never to be acknowledged: written before the
+        bookmark steps over them (the keyword on the server may be refused or lost)."""
+        if uids:
+            self._acks.unreadable |= uids
+            self._keep_held()
 
     def _keep_held(self) -> None:
         """Write what the acknowledgements hold, if it changed (one UPDATE)."""
@@ -267,7 +275,9 @@ class ImapPoller:
         self._damage.got_content(list(found))
         missing = [uid for uid in uids if uid not in found]
         if missing:
-            missing = sorted(set(missing) - self._damage.given_up(client, missing, self.key))
+            given_up = self._damage.given_up(client, missing, self.key)
+            self._stepped_over(given_up)
+            missing = sorted(set(missing) - given_up)
         if not sweep.hole:
             sweep.read = missing[0] - 1 if missing else uids[-1]
             sweep.hole = bool(missing)
@@ -282,7 +292,7 @@ class ImapPoller:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
             self.on_stored()
-        self._acks.acknowledge(client, list(found))
+        self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
         return new
 
     def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:

@@ -81,6 +81,8 @@ class Acknowledgements:
     left: dict[int, _Refusal] = field(default_factory=dict)  # left alone, for a person
     this_pass: dict[int, str] = field(default_factory=dict)  # UID: the server's answer
     copies: Copies = field(default_factory=Copies)  # without MOVE: copied, not removed
+    # stepped over unstored (``damaged``): never acknowledged, whatever the keyword says
+    unreadable: set[int] = field(default_factory=set)
     kept: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
     def begin(self, uidvalidity: int, kept: Held | None = None) -> None:
@@ -89,6 +91,7 @@ class Acknowledgements:
         first = self.uidvalidity is None
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
+            self.unreadable = set()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
                 self._take_up(kept)
@@ -101,6 +104,7 @@ class Acknowledgements:
         looked for first); what was left is tried once more at once, and left again if
         it is refused again."""
         self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
+        self.unreadable = set(kept.unreadable)
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
 
@@ -114,7 +118,8 @@ class Acknowledgements:
     def finish_interrupted(self, client: IMAPClient, last_uid: int, now: datetime) -> None:
         """Stored but not yet moved or flagged (a crash, a cut line, a refusal): finish
         that, except what waits for its next try or is left alone."""
-        leftovers = set(unacknowledged(client, self.account, last_uid))
+        # not what was stepped over unstored: its keyword may have been refused or lost
+        leftovers = set(unacknowledged(client, self.account, last_uid)) - self.unreadable
         # gone from the folder: nothing to do; above the bookmark (stored after a message
         # without content, which it stays before) is not searched, and read again
         for known in (self.refused, self.left):
@@ -123,7 +128,7 @@ class Acknowledgements:
                     del known[uid]
         self.copies.keep_only(leftovers, last_uid)
         self.look_for_copies(client)  # before copying again
-        due = sorted(uid for uid in leftovers - set(self.left) if self._due(uid, now))
+        due = self.due(sorted(leftovers), now)
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
             log.info(
@@ -188,7 +193,8 @@ class Acknowledgements:
         )
         copied, unsure = tuple(sorted(self.copies.copied)), tuple(sorted(self.copies.unsure))
         problem = said.problem(self.account, left, copied, TRIES) if left else None
-        state = Held(self.uidvalidity, left, problem, copied, unsure)
+        unreadable = tuple(sorted(self.unreadable))
+        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable)
         unchanged = state == self.kept or (state.empty and self.kept is None)
         return None if unchanged else state
 
@@ -244,6 +250,13 @@ class Acknowledgements:
             self.refused.pop(uid, None)
         self.copies.done(uids)
         return None
+
+    def due(self, uids: list[int], now: datetime) -> list[int]:
+        """Those of the stored ``uids`` to move or flag now: not one left for a person,
+        nor a refused one whose next try is later. A pass reads the stored messages
+        above one that came without content again (the bookmark stays before that one):
+        their acknowledgement waits for its turn as it does below the bookmark."""
+        return [uid for uid in uids if uid not in self.left and self._due(uid, now)]
 
     def _due(self, uid: int, now: datetime) -> bool:
         refusal = self.refused.get(uid)

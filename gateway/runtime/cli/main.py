@@ -65,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args.config)
         handler: Handler = args.handler
-        return handler(args, settings)
+        code = handler(args, settings)
+        if code == EX_TEMPFAIL:  # "not stored, database unavailable": maybe the disk
+            _said_full_disks(settings)
+        return code
     except ConfigError as exc:
         Speaker(settings).warn(
             N_(
@@ -85,9 +88,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TransientError as exc:
         # what failed is the database's (or the relay's) own text: data, as it came
         Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=str(exc)))
+        _said_full_disks(settings)
         return EX_TEMPFAIL
     except KeyboardInterrupt:
         return 130
+
+
+def _said_full_disks(settings: Settings | None) -> None:
+    """After a temporary failure, the disk that may be its cause: SQLite says only
+    "disk I/O error" when it cannot make its -shm file, "database or disk is full" at
+    best, and never which disk (``gateway.runtime.disk_space``)."""
+    if settings is None:
+        return
+    from gateway.runtime.disk_space import disk_problems
+
+    for problem in disk_problems(settings):
+        Speaker(settings).warn(problem.message)
 
 
 def _configure_logging(args: argparse.Namespace) -> None:

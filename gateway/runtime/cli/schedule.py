@@ -87,6 +87,7 @@ def _checked(settings: Settings, running: Daemon) -> tuple[HealthReport, Outside
 
     from gateway.core.clock import SystemClock
     from gateway.core.errors import CatalogError
+    from gateway.runtime.disk_space import disk_problems
     from gateway.runtime.reader import catalog_holder, open_database
     from gateway.scheduling import health
     from store.db import session_factory
@@ -104,8 +105,9 @@ def _checked(settings: Settings, running: Daemon) -> tuple[HealthReport, Outside
         outside = _outside_catalog(sessions, catalog.current) if catalog else None
     finally:
         engine.dispose()
-    if broken:
-        report = replace(report, problems=broken + report.problems)
+    full = disk_problems(settings)  # the database cannot hold this one itself
+    if broken or full:
+        report = replace(report, problems=broken + full + report.problems)
     return report, outside, bool(broken)
 
 
