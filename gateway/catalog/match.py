@@ -8,7 +8,8 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
   accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
   in a letter: ``windows`` matches "Windows11"); CJK keywords match as substrings,
-  the ー that ends a katakana word dropped on both sides (サーバー室 is サーバ室);
+  the ー that ends a kana word dropped and hiragana read as katakana on both sides
+  (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`);
   ``regex`` keywords are searched in the normalised text.
 * Each keyword counts at most once per place: ``weight × SUBJECT_WEIGHT`` for a
   hit in the subject plus ``weight × BODY_WEIGHT`` for a hit in the body.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from gateway.catalog.model import Catalog, Entry, Keyword
-from gateway.core.text import LATIN_WORD, for_matching, long_vowels_folded
+from gateway.core.text import LATIN_WORD, for_matching, kana_folded
 
 SUBJECT_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
@@ -116,13 +117,13 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
 class _Place:
     where: str  # subject | body
     text: str  # normalised: what Latin and regex keywords are looked for in
-    folded: str  # with word-final ー dropped: what CJK keywords are looked for in
+    folded: str  # kana_folded: what CJK keywords are looked for in
     factor: float
 
 
 def _place(where: str, raw: str, factor: float) -> _Place:
     text = for_matching(raw[:MAX_TEXT])
-    return _Place(where, text, long_vowels_folded(text), factor)
+    return _Place(where, text, kana_folded(text), factor)
 
 
 def _hits(kw: Keyword, places: tuple[_Place, ...]) -> list[Hit]:
