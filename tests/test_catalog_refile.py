@@ -24,7 +24,7 @@ from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.runtime.app import App, build
 from gateway.tickets import changes
-from store import fields, outbox, tickets
+from store import action_runs, fields, outbox, tickets
 from store.db import transaction
 from store.models import TicketEvent
 from tests.support.cli import Ran, run
@@ -316,3 +316,85 @@ def test_the_dry_run_says_what_apply_then_does(
         closed: ("boss@example.test", {}),  # a closed ticket changes its entry only
     }
     assert dry_json["applied"] is False
+
+
+# the projector entry starts an action once its sheet (the room) is complete
+WITH_ACTION = AFTER.replace(
+    "      - {{name: room, label: {{ja: 部屋, en: Room}}}}".format(),
+    "      - {name: room, label: {ja: 部屋, en: Room}, required: true}\n"
+    "    manager: boss@example.test\n"
+    "    action: {type: command, argv: [/bin/true], when: WHEN}",
+)
+
+
+@pytest.mark.parametrize(
+    ("when", "state", "event", "dry_said", "said"),
+    [
+        (
+            "fields_complete",
+            "pending",
+            "action-queued",
+            "its sheet would be complete: the action of projector would start (/bin/true)",
+            "its sheet is complete: the action of projector starts (/bin/true, run #{run})",
+        ),
+        (
+            "approved",
+            "awaiting_approval",
+            "action-awaiting-approval",
+            "its sheet would be complete: the action of projector would wait for a manager's"
+            " /approve",
+            "its sheet is complete: the action of projector waits for a manager's /approve"
+            " (run #{run})",
+        ),
+    ],
+)
+def test_a_move_that_completes_the_sheet_starts_the_entrys_action(
+    site: Path,
+    app: App,
+    capsys: pytest.CaptureFixture[str],
+    when: str,
+    state: str,
+    event: str,
+    dry_said: str,
+    said: str,
+) -> None:
+    """A ticket moved to an entry whose sheet its request completes starts that entry's
+    action, as the same request filed there anew would (the run written in the move's
+    own transaction, by the rule every door uses); the dry run says that it would, and a
+    ticket whose sheet stays incomplete starts nothing."""
+    full = _request(app, "Projector flickers", "Room: A-301\nThe projector flickers.\n")
+    part = _request(app, "Projector broken", "The projector is dead.\n")
+    assert "WHEN" in WITH_ACTION
+    (site.parent / "catalog.yaml").write_text(WITH_ACTION.replace("WHEN", when), encoding="utf-8")
+
+    dry = _refile(site, capsys)
+    assert f"#{full}: {dry_said}" in dry.out.splitlines()
+    assert f"#{part}: its sheet" not in dry.out
+    assert dry.out.splitlines()[-1] == (
+        "2 of 2 tickets under other would move (--apply moves them); 1 would start an action"
+    )
+    foreseen = {
+        t["ticket"]: t["action"] for t in json.loads(_refile(site, capsys, "--json").out)["tickets"]
+    }
+    assert foreseen == {
+        full: {"trigger": when, "type": "command", "target": "/bin/true", "run": None},
+        part: None,
+    }
+    with transaction(app.sessions) as s:
+        assert action_runs.find(s, full, "projector") is None  # the dry run wrote nothing
+
+    applied = _refile(site, capsys, "--apply")
+
+    with transaction(app.sessions) as s:
+        run_row = action_runs.find(s, full, "projector")
+        assert run_row is not None and run_row.state == state
+        assert (run_row.trigger, run_row.triggered_by.startswith("cli")) == (when, True)
+        assert action_runs.find(s, part, "projector") is None
+        run_id = run_row.id
+    assert f"#{full}: {said.format(run=run_id)}" in applied.out.splitlines()
+    assert applied.out.splitlines()[-1] == (
+        "2 of 2 tickets under other filed again; 1 started an action"
+    )
+    [queued] = _events(app, full, event)
+    assert (queued.new, queued.channel, queued.detail["run"]) == ("projector", "cli", run_id)
+    assert _events(app, part, event) == []

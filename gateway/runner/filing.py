@@ -15,9 +15,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.actions import trigger
 from gateway.catalog.assign import Assignment, choose_assignee
 from gateway.catalog.match import Classification
-from gateway.catalog.model import Catalog, Entry
+from gateway.catalog.model import Action, Catalog, Entry
 from gateway.catalog.refile import Move
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.catalog.triage import triage, triage_submission
@@ -142,6 +143,8 @@ def fill_fields_from_reply(
 class Refiled:
     assignee: str | None  # who has the ticket now
     stored: dict[str, str]  # sheet values of the new entry read from the request
+    action: Action | None = None  # the new entry's action, when the move starts it
+    run: int | None = None  # its run (None in a dry run, which writes nothing)
 
 
 def refile(
@@ -160,7 +163,9 @@ def refile(
     the old filing gave is replaced by the new entry's (its rule, round robin too), and
     the values the request already holds for the new entry's sheet are stored. A closed
     ticket changes its entry only (its statistics), and nothing is mailed: the requester
-    asked long ago, and the new assignee hears of the assignment as of any other."""
+    asked long ago, and the new assignee hears of the assignment as of any other. A sheet
+    complete now starts the new entry's action (or has it wait for ``/approve``), written
+    by :func:`gateway.actions.trigger.sheet_changed` as for a new request filed there."""
     why = {"rule": "refile", **move.classification.as_detail()}
     changes.set_category(session, ticket, move.entry.id, now, actor=actor, channel=channel, why=why)
     if ticket.state == TicketState.CLOSED:
@@ -175,7 +180,8 @@ def refile(
     new = take_request_values(
         session, ticket, move.entry, new_text, now, source="refile", actor=actor, channel=channel
     )
-    return Refiled(ticket.assignee, new)
+    run = trigger.sheet_changed(session, ticket, catalog, now, actor=actor, channel=channel)
+    return Refiled(ticket.assignee, new, move.entry.action if run else None, run)
 
 
 def recategorize(
