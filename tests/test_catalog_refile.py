@@ -377,7 +377,13 @@ def test_a_move_that_completes_the_sheet_starts_the_entrys_action(
         t["ticket"]: t["action"] for t in json.loads(_refile(site, capsys, "--json").out)["tickets"]
     }
     assert foreseen == {
-        full: {"trigger": when, "type": "command", "target": "/bin/true", "run": None},
+        full: {
+            "trigger": when,
+            "type": "command",
+            "target": "/bin/true",
+            "run": None,
+            "held": None,
+        },
         part: None,
     }
     with transaction(app.sessions) as s:
@@ -398,3 +404,55 @@ def test_a_move_that_completes_the_sheet_starts_the_entrys_action(
     [queued] = _events(app, full, event)
     assert (queued.new, queued.channel, queued.detail["run"]) == ("projector", "cli", run_id)
     assert _events(app, part, event) == []
+
+
+RAN = (
+    """\
+entries:
+  - id: ENTRY
+    name: {ja: プリンター, en: Printer}
+    keywords: [printer, プリンター]
+    assignee: ops@example.test
+    fields:
+      - {name: model, label: {ja: 機種, en: Model}, required: true}
+    action: {type: command, argv: [/bin/true]}
+"""
+    + OTHER
+)
+
+
+def test_a_renamed_entrys_tickets_do_not_run_its_action_again(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry renamed (printer → printers) with its action: its tickets ran the action
+    under the old id, and ``refile --from printer`` must not run it again for each of
+    them under the new one (an account made twice, a part ordered twice). The move
+    holds it, said on the line and as the ticket's ``action-held`` event."""
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printer"), encoding="utf-8")
+    app.catalog.reload()
+    tid = _request(app, "Printer jam", "Model: MX-3\nThe printer jams.\n")
+    with transaction(app.sessions) as s:
+        first = action_runs.find(s, tid, "printer")
+        assert first is not None  # ran when the request came in
+        first_id = first.id
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printers"), encoding="utf-8")
+    said = "the action of printers {verb}: it ran the action of printer already (run #{run})"
+
+    dry = _refile(site, capsys, "--from", "printer")
+    assert (
+        f"#{tid}: its sheet would be complete, but "
+        + said.format(verb="would not start", run=first_id)
+        in dry.out.splitlines()
+    ), dry.out
+    applied = _refile(site, capsys, "--from", "printer", "--apply")
+
+    assert (
+        f"#{tid}: its sheet is complete, but " + said.format(verb="does not start", run=first_id)
+        in applied.out.splitlines()
+    ), applied.out
+    assert applied.out.splitlines()[-1] == "1 of 1 tickets under printer filed again"
+    assert _filed(app, tid)[0] == "printers"
+    with transaction(app.sessions) as s:
+        assert action_runs.find(s, tid, "printers") is None
+    [held] = _events(app, tid, "action-held")
+    assert held.new == "printers" and f"run #{first_id}" in held.detail["reason"]

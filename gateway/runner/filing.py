@@ -23,10 +23,11 @@ from gateway.catalog.refile import Move
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage, Submission, TicketState
 from gateway.runner.foresight import Foresight
 from gateway.tickets import changes
-from store import fields
+from store import action_runs, fields
 from store import refile as refile_rows
 from store.models import Ticket
 
@@ -143,8 +144,9 @@ def fill_fields_from_reply(
 class Refiled:
     assignee: str | None  # who has the ticket now
     stored: dict[str, str]  # sheet values of the new entry read from the request
-    action: Action | None = None  # the new entry's action, when the move starts it
-    run: int | None = None  # its run (None in a dry run, which writes nothing)
+    action: Action | None = None  # the new entry's action, when its sheet is complete
+    run: int | None = None  # its run (None in a dry run, which writes nothing, or held)
+    held: Msg | None = None  # why the move does not start it (:func:`held_by`)
 
 
 def refile(
@@ -180,8 +182,31 @@ def refile(
     new = take_request_values(
         session, ticket, move.entry, new_text, now, source="refile", actor=actor, channel=channel
     )
-    run = trigger.sheet_changed(session, ticket, catalog, now, actor=actor, channel=channel)
-    return Refiled(ticket.assignee, new, move.entry.action if run else None, run)
+    values = fields.field_values(session, ticket.id)
+    if not trigger.starts(session, ticket.id, move.entry, values):
+        return Refiled(ticket.assignee, new)
+    hold = held_by(session, ticket.id, move.entry.id)
+    run = trigger.sheet_changed(
+        session, ticket, catalog, now, actor=actor, channel=channel, hold=hold
+    )
+    return Refiled(ticket.assignee, new, move.entry.action, run, hold)
+
+
+def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
+    """Why filing a ticket again must not start ``entry_id``'s action: it ran an action
+    under the entry it was filed under before. An entry renamed keeps its action under
+    the new id, and ``refile --from`` the old id would run it again for every ticket
+    that ran it (an account made twice); a member decides on those (``/approve``,
+    ``actions retry``), as with any held action."""
+    earlier = next(
+        (r for r in action_runs.list_runs(session, ticket_id=ticket_id) if r.entry_id != entry_id),
+        None,
+    )
+    if earlier is None:
+        return None
+    return N_(
+        "it ran the action of {entry} already (run #{run})", entry=earlier.entry_id, run=earlier.id
+    )
 
 
 def recategorize(

@@ -19,7 +19,7 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.catalog.refile import Move
 from gateway.catalog.sheet import parse_sheet
 from gateway.core.model import TicketState
-from gateway.runner.filing import Refiled
+from gateway.runner.filing import Refiled, held_by
 from store import fields
 from store.refile import Filed
 
@@ -52,7 +52,7 @@ def foresee(
     """What :func:`gateway.runner.filing.refile` would leave: the assignee, the sheet
     values stored and the action the move would start, by the rule that starts it
     (a closed ticket: its entry only)."""
-    assignee, values, action = filed.assignee, {}, None
+    assignee, values, action, held = filed.assignee, {}, None, None
     if filed.state != TicketState.CLOSED:
         if move.reassign:
             chosen = choose_assignee(catalog, move.entry, rotation.served(move.entry))
@@ -62,5 +62,6 @@ def foresee(
         values = {k: v for k, v in sheet.values.items() if k not in existing}
         if trigger.starts(session, filed.ticket_id, move.entry, {**existing, **values}):
             action = move.entry.action
+            held = held_by(session, filed.ticket_id, move.entry.id)
     rotation.took(move.entry, assignee, filed.ticket_id)
-    return Refiled(assignee, values, action)
+    return Refiled(assignee, values, action, None, held)

@@ -40,6 +40,7 @@ class Line:
     skipped: bool = False  # --apply found it changed meanwhile
     action: Action | None = None  # the new entry's action the move starts (or would)
     run: int | None = None  # its run, written by --apply
+    held: Msg | None = None  # why the move does not start it after all
 
 
 def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
@@ -100,7 +101,7 @@ def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
             entry=source,
         )
     )
-    starting = sum(1 for ln in moves if ln.action is not None)
+    starting = sum(1 for ln in moves if ln.action is not None and ln.held is None)
     if starting:  # one sentence with the summary: the last line stays the run's outcome
         summary = (
             N_("{summary}; {count} started an action", summary=summary, count=starting)
@@ -140,7 +141,7 @@ def _apply(app: App, catalog: Catalog, source: str, line: Line) -> None:
             channel="cli",
         )
     line.assignee, line.stored = done.assignee, done.stored
-    line.action, line.run = done.action, done.run
+    line.action, line.run, line.held = done.action, done.run, done.held
 
 
 def _foresee(app: App, catalog: Catalog, lines: list[Line]) -> None:
@@ -155,7 +156,8 @@ def _foresee(app: App, catalog: Catalog, lines: list[Line]) -> None:
         for line in lines:
             if isinstance(line.outcome, Move):
                 done = foresee(s, catalog, line.filed, line.outcome, rotation)
-                line.assignee, line.stored, line.action = done.assignee, done.stored, done.action
+                line.assignee, line.stored = done.assignee, done.stored
+                line.action, line.held = done.action, done.held
 
 
 def _said_action(line: Line, applied: bool) -> Msg:
@@ -164,6 +166,23 @@ def _said_action(line: Line, applied: bool) -> Msg:
     tid, entry = line.filed.ticket_id, getattr(line.outcome, "entry", None)
     name = entry.id if entry is not None else ""
     waits = line.action.when == "approved"
+    if line.held is not None:
+        return (
+            N_(
+                "#{id}: its sheet is complete, but the action of {entry} does not start: {reason}",
+                id=tid,
+                entry=name,
+                reason=line.held,
+            )
+            if applied
+            else N_(
+                "#{id}: its sheet would be complete, but the action of {entry} would not"
+                " start: {reason}",
+                id=tid,
+                entry=name,
+                reason=line.held,
+            )
+        )
     if not applied:
         if waits:
             return N_(
@@ -246,6 +265,7 @@ def _json(line: Line) -> dict[str, Any]:
                 "type": line.action.type,
                 "target": line.action.target,
                 "run": line.run,
+                "held": None if line.held is None else str(line.held),
             }
         )
     return data
