@@ -456,3 +456,38 @@ def test_a_renamed_entrys_tickets_do_not_run_its_action_again(
         assert action_runs.find(s, tid, "printers") is None
     [held] = _events(app, tid, "action-held")
     assert held.new == "printers" and f"run #{first_id}" in held.detail["reason"]
+
+
+def test_an_imported_archives_ticket_moved_starts_no_action(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An archive imported into the fallback is filed quietly and starts no action, as a
+    years-old request must not create anything today; moved to an entry whose sheet it
+    completes, it still must not. The move holds the action with the reason a new
+    request of the archive gets."""
+    old = mail(
+        subject="Projector flickers",
+        body="Room: A-301\nThe projector flickers.\n",
+        date=datetime(2019, 5, 1, tzinfo=UTC),
+    )
+    tid = deliver(app, old, bulk=True).ticket_id or 0
+    live = _request(app, "Projector dead", "Room: B-2\nThe projector is dead.\n")
+    (site.parent / "catalog.yaml").write_text(
+        WITH_ACTION.replace("WHEN", "fields_complete"), encoding="utf-8"
+    )
+
+    dry = _refile(site, capsys)
+    assert (
+        f"#{tid}: its sheet would be complete, but the action of projector would not start:"
+        " an imported message dated 2019-05-01, too old to act on"
+    ) in dry.out.splitlines(), dry.out
+    applied = _refile(site, capsys, "--apply")
+
+    assert applied.out.splitlines()[-1] == (
+        "2 of 2 tickets under other filed again; 1 started an action"
+    )
+    with transaction(app.sessions) as s:
+        assert action_runs.find(s, tid, "projector") is None
+        assert action_runs.find(s, live, "projector") is not None
+    [held] = _events(app, tid, "action-held")
+    assert "too old to act on" in held.detail["reason"]

@@ -25,6 +25,7 @@ from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage, Submission, TicketState
+from gateway.pipeline import archive, unanswered
 from gateway.runner.foresight import Foresight
 from gateway.tickets import changes
 from store import action_runs, fields
@@ -193,11 +194,19 @@ def refile(
 
 
 def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
-    """Why filing a ticket again must not start ``entry_id``'s action: it ran an action
-    under the entry it was filed under before. An entry renamed keeps its action under
-    the new id, and ``refile --from`` the old id would run it again for every ticket
-    that ran it (an account made twice); a member decides on those (``/approve``,
-    ``actions retry``), as with any held action."""
+    """Why filing a ticket again must not start ``entry_id``'s action: its request came
+    from an imported archive (held as it was when it came in: a years-old request must
+    not create anything today), or it ran an action under the entry it was filed under
+    before (an entry renamed keeps its action under the new id, and ``refile --from``
+    the old id would run it again for every ticket that ran it: an account made twice).
+    A member decides on those, as on any held action."""
+    came = refile_rows.request_arrival(session, ticket_id)
+    if (
+        came is not None
+        and came.date is not None
+        and archive.is_archive(came.bulk, came.date, came.received_at)
+    ):
+        return unanswered.too_old_to_act(came.date.date())
     earlier = next(
         (r for r in action_runs.list_runs(session, ticket_id=ticket_id) if r.entry_id != entry_id),
         None,
