@@ -274,3 +274,20 @@ def test_a_keyword_that_would_find_nothing_or_everything_is_a_problem(
 def test_short_or_signed_keywords_are_fine(written: str) -> None:
     text = GOOD.replace("keywords: [vpn,", f"keywords: ['{written}',")
     assert problems(text) == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["ops@example.test, ops2@example.test", "ops@example.test ops2@example.test", "a@b@c.test"],
+)
+def test_two_addresses_in_one_string_are_a_problem_even_without_members(written: str) -> None:
+    """``assignee: a@x, b@x`` is one YAML string, not a list: with ``[[members]]`` it was
+    an unknown member, without them it was taken as one address nobody has (the
+    notices went to it). It is a problem either way, saying how to write a list."""
+    text = GOOD.replace("assignee: [ops@example.test, ops2@example.test]", f"assignee: {written}")
+    said = (
+        f"expected one member's e-mail address, not {written!r}"
+        " (several are a list: [a@example.test, b@example.test])"
+    )
+    assert problems(text, ()) == [Problem(5, said)]
+    assert problems(text) == [Problem(5, said)]

@@ -285,6 +285,17 @@ class _Reader:
             )
             return None
         email = str(node.value).strip().lower()
+        if email.count("@") != 1 or any(c in email for c in ", ;\t\n"):
+            # one YAML string holding several (``a@x, b@x``) is no address anybody has
+            self.bad(
+                node,
+                N_(
+                    "expected one member's e-mail address, not {value!r}"
+                    " (several are a list: [a@example.test, b@example.test])",
+                    value=str(node.value),
+                ),
+            )
+            return None
         if self.members:
             member = next((m for m in self.members if m.email == email), None)
             if member is None:
