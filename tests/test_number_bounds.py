@@ -211,3 +211,28 @@ def test_a_long_number_is_kept_to_its_last_digit() -> None:
         below="123456789012345678901234567890",
         above="123456789012345678901234567890.5",
     )
+
+
+@pytest.mark.parametrize(
+    ("example", "said"),
+    [
+        ("0", "example '0' is not a value of this field: must be at least 0.5"),
+        (
+            "1.2",
+            "example '1.2' is not a value of this field: must go in steps of 0.5:"
+            " the nearest are 1 and 1.5",
+        ),
+        ("a few", "example 'a few' is not a value of this field: not a number"),
+    ],
+)
+def test_an_example_the_field_would_refuse_is_a_problem(example: str, said: str) -> None:
+    """The "missing fields" mail tells the requester to write the field's example: one
+    the field refuses (a quantity of 0 under ``min: 1``) had them write a value that is
+    then refused. ``catalog check`` says so on the example's line."""
+    text = CATALOG.replace("min: 0.5, step: 0.5}", f"min: 0.5, step: 0.5, example: '{example}'}}")
+    [problem] = read(text)[1]
+    assert translate(problem.message, "en") == said
+    assert (
+        read(CATALOG.replace("min: 0.5, step: 0.5}", "min: 0.5, step: 0.5, example: '2.5'}"))[1]
+        == []
+    )
