@@ -26,7 +26,6 @@ import yaml
 from gateway.catalog.model import FIELD_TYPES, Field
 from gateway.catalog.nodes import scalar
 from gateway.catalog.numbers import MAX_DIGITS
-from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
 
@@ -105,19 +104,7 @@ def _field(r: Reporter, node: Any) -> Field | None:
         r.bad(m["min"][1], N_("min {least} is above max {most}", least=str(least), most=str(most)))
         least = most = None
     step = _step(r, m.get("step"), ftype)
-    f = Field(name, labels, ftype, choices, required, example, choice_labels, least, most, step)
-    if example and ftype in FIELD_TYPES:  # what the requester is told to write: taken?
-        _, problem = validate(f, example)
-        if problem is not None:
-            r.bad(
-                m["example"][1],
-                N_(
-                    "example {example!r} is not a value of this field: {problem}",
-                    example=example,
-                    problem=problem,
-                ),
-            )
-    return f
+    return Field(name, labels, ftype, choices, required, example, choice_labels, least, most, step)
 
 
 def _bound(r: Reporter, pair: Any, ftype: str) -> Decimal | None:

@@ -1,15 +1,16 @@
-"""What ``catalog check`` notes about a valid catalog: keywords two entries share, and
-entries no keyword reaches. Neither is a mistake (a word may belong to both; an entry
-may be for the form alone), so they are notes, not problems; but a manager who wrote
-トナー under two entries, or となー under one and トナー under another (one word to the
-matcher, :func:`gateway.core.text.kana_folded`), should know that a request with only
-that word goes to the entry where it weighs most, else to the one listed first, as the
-match decides (:mod:`gateway.catalog.match`).
-"""
+"""What ``catalog check`` notes about a valid catalog: keywords two entries share,
+entries no keyword reaches, and fields' examples the field would refuse. None is a
+mistake for certain (a word may belong to both; an entry may be for the form alone; an
+example may be a hint for a person), so they are notes, not problems; but a manager
+who wrote トナー under two entries, or となー under one and トナー under another (one
+word to the matcher, :func:`gateway.core.text.kana_folded`), should know that a request
+with only that word goes to the entry where it weighs most, else to the one listed
+first, as the match decides (:mod:`gateway.catalog.match`)."""
 
 from __future__ import annotations
 
-from gateway.catalog.model import Catalog
+from gateway.catalog.model import Catalog, Field
+from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg
 
 
@@ -35,7 +36,27 @@ def notes(catalog: Catalog) -> list[Msg]:
         for e in catalog.entries
         if not e.keywords and not e.fallback
     ]
+    out += [_example(e.id, f) for e in catalog.entries for f in e.fields if _refused(f)]
     return out
+
+
+def _refused(f: Field) -> Msg | None:
+    """Why the field refuses its own ``example`` (None: it takes it, or has none). The
+    "missing fields" mail tells the requester to write the example; one that is a hint
+    (``YYYY-MM-DD``) is fine for a person, but a value like ``0`` under ``min: 1`` has
+    them write what is then refused."""
+    return validate(f, f.example)[1] if f.example else None
+
+
+def _example(entry: str, f: Field) -> Msg:
+    return N_(
+        "note: {entry}: the example {example!r} of {field} is not a value it takes"
+        " ({problem}); a requester who writes it is refused",
+        entry=entry,
+        example=f.example,
+        field=f.name,
+        problem=_refused(f),
+    )
 
 
 def _shared(keyword: str, weights: dict[str, float]) -> Msg:
