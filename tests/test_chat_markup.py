@@ -184,3 +184,20 @@ def test_catalog_names_and_field_labels_are_never_mrkdwn(locale: str) -> None:
             assert not [n for n in names if n in html.unescape(text)], (what, text)
         for name in written:
             assert any(name in text for text in _plain(body)), (what, name)
+
+
+def test_a_catalog_of_more_entries_than_slack_lists_keeps_its_fallback() -> None:
+    """Slack's select holds 100 options: a catalog of 120 entries lost its fallback (listed
+    last, then cut), so a request that fits none could not be filed from Slack."""
+    many = "".join(
+        f"  - {{id: e{i}, name: E{i}, keywords: [w{i}], assignee: a@example.test}}\n"
+        for i in range(120)
+    )
+    catalog = parse_catalog(
+        "entries:\n" + many + "  - {id: other, name: Other, fallback: true,"
+        " manager: m@example.test}\n"
+    )
+    options = modal.entry_picker(catalog, "en", {})["blocks"][0]["element"]["options"]
+    values = [o["value"] for o in options]
+    assert len(values) == modal.MAX_OPTIONS
+    assert values[-1] == "other" and values[:3] == ["e0", "e1", "e2"]

@@ -44,7 +44,10 @@ class Typed:
 
 def entry_picker(catalog: Catalog, locale: str, meta: Mapping[str, str]) -> dict[str, Any]:
     """Step one: which kind of request (the catalog's entries, fallback last)."""
-    entries = sorted(catalog.entries, key=lambda e: e.fallback)[:MAX_OPTIONS]
+    # Slack lists MAX_OPTIONS: the fallback, for what fits nothing, is never the one cut
+    others = [e for e in catalog.entries if not e.fallback]
+    fallback = [e for e in catalog.entries if e.fallback]
+    entries = others[: MAX_OPTIONS - len(fallback)] + fallback
     options = [_option(e.name(locale), e.id) for e in entries]
     block = {
         "type": "input",
