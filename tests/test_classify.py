@@ -468,8 +468,9 @@ def test_a_latin_keyword_ends_where_its_letters_end(subject: str, entry: str) ->
         ("こんぴゅーたの件", "server"),
         ("ｻｰﾊﾞｰがおちました", "server"),  # half-width katakana before hiragana
         ("さばがおいしい", "other"),  # さば is not サーバ: an inner ー is written
-        ("るーの件", "server"),
-        ("るの件", "other"),  # a one-kana keyword keeps its ー in hiragana too
+        ("ルーの件", "server"),
+        ("るーの件", "other"),  # a keyword of two kana keeps its script (タイ: したい)
+        ("ルの件", "other"),  # …and its ー: one kana is no word
     ],
 )
 def test_a_katakana_keyword_finds_the_word_typed_in_hiragana(subject: str, entry: str) -> None:
@@ -515,3 +516,34 @@ def test_kana_folding_is_linear_in_the_text() -> None:
         started = time.perf_counter()
         classify(cat, "", text)
         assert time.perf_counter() - started < 3.0, unit
+
+
+SHORT_KANA = """
+entries:
+  - id: thai
+    name: Thailand office
+    keywords: [タイ, バンコク]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("パスワードを変更したいです", "other"),  # たい is grammar, not タイ
+        ("プリンタを使いたい", "other"),
+        ("タイ支社のVPN", "thai"),
+        ("ﾀｲ支社", "thai"),
+        ("ばんこく支社のVPN", "thai"),  # a longer word still finds its hiragana spelling
+    ],
+)
+def test_a_two_kana_keyword_is_not_found_in_hiragana_grammar(subject: str, entry: str) -> None:
+    """Reading hiragana as katakana finds ぷりんたー for プリンター, but a keyword of one
+    or two kana (タイ for the Thailand office) would then be found in the grammar every
+    Japanese mail is written with (したい, ない, です): such a keyword is looked for in
+    the script it is written in."""
+    assert classify(parse_catalog(SHORT_KANA), subject, "").entry_id == entry, subject

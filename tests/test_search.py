@@ -153,3 +153,7 @@ def test_a_loanword_typed_in_hiragana_is_found_as_katakana_and_back(app: App) ->
     assert _find(app, "サーバ室") == sorted([hira.ticket_id, kata.ticket_id], reverse=True)
     assert other.ticket_id not in (_find(app, "プリンター") or [])
     assert _find(app, "さーば") == sorted([hira.ticket_id, kata.ticket_id], reverse=True)
+    grammar = deliver(app, mail(subject="交換したいです", body="よろしく。\n"))
+    thai = deliver(app, mail(subject="タイ支社", body="至急。\n"))
+    assert _find(app, "タイ") == [thai.ticket_id]  # two kana: not in したい (same_script)
+    assert grammar.ticket_id in (_find(app, "たい") or [])

@@ -18,7 +18,7 @@ from gateway.catalog.model import Keyword
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.nodes import shown
 from gateway.core.i18n import N_, Msg
-from gateway.core.text import for_matching, is_cjk, keyword_form
+from gateway.core.text import for_matching, is_cjk, keyword_form, same_script
 
 _KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
 
@@ -100,5 +100,12 @@ def _weight(r: Reporter, pair: Any) -> float:
 
 
 def _term(source: str, weight: float) -> Keyword:
-    text = keyword_form(for_matching(source).strip())
-    return Keyword(source=source, text=text, weight=weight, cjk=is_cjk(text))
+    normalised = for_matching(source).strip()
+    text = keyword_form(normalised)
+    return Keyword(
+        source=source,
+        text=text,
+        weight=weight,
+        cjk=is_cjk(text),
+        same_script=is_cjk(text) and same_script(normalised),
+    )

@@ -36,6 +36,7 @@ class Keyword:
     weight: float = 1.0
     regex: KeywordPattern | None = None  # RE2 (gateway.catalog.linear)
     cjk: bool = False  # CJK terms match as substrings, Latin ones on word boundaries
+    same_script: bool = False  # a short kana word: hiragana is not katakana for it
 
 
 @dataclass(frozen=True, slots=True)

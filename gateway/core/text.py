@@ -78,8 +78,10 @@ _TO_KATAKANA = str.maketrans(
 _TO_HIRAGANA = str.maketrans({v: k for k, v in _TO_KATAKANA.items()})
 
 
-def _long_vowels_dropped(text: str) -> str:
-    """``text`` with the ー that ends each kana word dropped, the scripts as written."""
+def long_vowels_dropped(text: str) -> str:
+    """``text`` with the ー that ends each kana word dropped, the scripts as written: the
+    first step of :func:`kana_folded`, and all of it for a keyword of one short kana word
+    (:func:`keyword_form`)."""
     return _WORD_FINAL_LONG_VOWEL.sub("", text) if "ー" in text else text
 
 
@@ -95,7 +97,12 @@ def kana_folded(text: str) -> str:
     input method was left in hiragana writes ぷりんたー for プリンター: kana are one
     alphabet in two scripts, so both fold to プリンタ. The word ends are found before
     the scripts are merged, since where katakana meets hiragana is where a word ends."""
-    return _long_vowels_dropped(text).translate(_TO_KATAKANA)
+    return as_katakana(long_vowels_dropped(text))
+
+
+def as_katakana(text: str) -> str:
+    """Each hiragana as its katakana: the second step of :func:`kana_folded`."""
+    return text.translate(_TO_KATAKANA)
 
 
 MAX_WORD_ENDS = 3  # word ends whose spellings are all combined; past that, all or none
@@ -106,14 +113,18 @@ def kana_spellings(term: str) -> list[str]:
     string, folded form first: サーバー室 gives サーバ室, サーバー室, さーば室, さーばー室.
     What a substring search looks for in text stored as written, so it follows the
     catalog's rule both ways: in the term's own scripts, all in katakana and all in
-    hiragana (a term mixing the two in other ways is looked for as typed). A word ending
+    hiragana (a term mixing the two in other ways is looked for as typed; a short one,
+    :func:`same_script`, in its own script only). A word ending
     the term gets no ー: the folded form is a substring of both spellings there (サーバ
     is in サーバー). Past :data:`MAX_WORD_ENDS` inner word ends, only the form without
     and the one with every ー written."""
-    target = kana_folded(term)
+    bound = same_script(term)  # タイ is not looked for as たい (したい), as in the catalog
+    fold = long_vowels_dropped if bound else kana_folded
+    target = fold(term)
     out = [target]
-    for written in (term, term.translate(_TO_KATAKANA), term.translate(_TO_HIRAGANA)):
-        short = _long_vowels_dropped(written)
+    scripts = (term,) if bound else (term, as_katakana(term), term.translate(_TO_HIRAGANA))
+    for written in scripts:
+        short = long_vowels_dropped(written)
         ends = [m.end() for m in _INNER_WORD_END.finditer(short)]
         if len(ends) > MAX_WORD_ENDS:
             choices = [(), tuple(ends)]
@@ -124,7 +135,7 @@ def kana_spellings(term: str) -> list[str]:
                 short[a:b] + ("ー" if b in chosen else "")
                 for a, b in pairwise([0, *ends, len(short)])
             )
-            if kana_folded(spelling) == target:  # the rule decides, not this sketch
+            if fold(spelling) == target:  # the rule decides, not this sketch
                 out.append(spelling)
     return list(dict.fromkeys(out))
 
@@ -139,8 +150,26 @@ _INNER_WORD_END = re.compile(
 def keyword_form(term: str) -> str:
     """A normalised keyword as it is looked for: a CJK keyword folded as
     :func:`kana_folded` folds the mail it is looked for in, so サーバー室 finds サーバ室,
-    ぷりんたー finds プリンタ, and the reverse."""
-    return kana_folded(term) if is_cjk(term) else term
+    ぷりんたー finds プリンタ, and the reverse. A keyword of :data:`SHORT_KANA` kana or
+    fewer keeps its script (:func:`same_script`)."""
+    if not is_cjk(term):
+        return term
+    return long_vowels_dropped(term) if same_script(term) else kana_folded(term)
+
+
+SHORT_KANA = 2  # a keyword this long (ー included) is in hiragana grammar too often (タイ: したい)
+
+
+def same_script(term: str) -> bool:
+    """A keyword (normalised) of one kana word of at most :data:`SHORT_KANA` characters
+    (タイ, です, キー): looked for in the script it is written in, in text folded by
+    :func:`long_vowels_dropped` only. Read as hiragana, タイ is in したい and ナイ in ない:
+    the grammar of every Japanese mail. Longer words (プリンター, ぷりんたー) are not."""
+    word = long_vowels_dropped(term)
+    return len(word) <= SHORT_KANA and _ONE_SCRIPT.fullmatch(word) is not None
+
+
+_ONE_SCRIPT = re.compile(f"[{_KATAKANA_LETTER}]+|[{_HIRAGANA_LETTER}]+")
 
 
 def is_cjk(text: str) -> bool:
