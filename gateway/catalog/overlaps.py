@@ -2,7 +2,7 @@
 entries no keyword reaches, and fields' examples the field would refuse. None is a
 mistake for certain (a word may belong to both; an entry may be for the form alone; an
 example may be a hint for a person), so they are notes, not problems; but a manager
-who wrote トナー under two entries, or となー under one and トナー under another (one
+who wrote トナー under two entries, or ぷりんたー under one and プリンター under another (one
 word to the matcher, :func:`gateway.core.text.kana_folded`), should know that a request
 with only that word goes to the entry where it weighs most, else to the one listed
 first, as the match decides (:mod:`gateway.catalog.match`)."""
