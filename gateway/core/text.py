@@ -162,9 +162,10 @@ SHORT_KANA = 2  # a keyword this long (ー included) is in hiragana grammar too 
 
 def same_script(term: str) -> bool:
     """A keyword (normalised) of one kana word of at most :data:`SHORT_KANA` characters
-    (タイ, です, キー): looked for in the script it is written in, in text folded by
-    :func:`long_vowels_dropped` only. Read as hiragana, タイ is in したい and ナイ in ない:
-    the grammar of every Japanese mail. Longer words (プリンター, ぷりんたー) are not."""
+    once a final ー is dropped (タイ, です, トナー): looked for in the script it is written
+    in, in text folded by :func:`long_vowels_dropped` only. Read as hiragana, タイ is in
+    したい and トナ in となります: the grammar of every Japanese mail. Longer words
+    (プリンター, ぷりんたー) are not."""
     word = long_vowels_dropped(term)
     return len(word) <= SHORT_KANA and _ONE_SCRIPT.fullmatch(word) is not None
 
