@@ -12,13 +12,14 @@ or set by hand) and whether a person has changed its assignee since.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.model import TicketState
-from store.models import Message, Ticket, TicketEvent
+from store.models import InboxRow, Message, Ticket, TicketEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,33 @@ def request_text(session: Session, ticket_id: int) -> str:
     """The request's own words (no quote, no signature), "" when the ticket has none:
     what a member's ``/category`` reads the new entry's sheet from, as refile does."""
     return _requests(session, [ticket_id]).get(ticket_id, ("", ""))[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """How a ticket's request came in: in bulk (an import) or not, its ``Date``, and
+    when it arrived; what :func:`gateway.pipeline.archive.is_archive` decides from."""
+
+    bulk: bool
+    date: datetime | None
+    received_at: datetime | None
+
+
+def request_arrival(session: Session, ticket_id: int) -> Arrival | None:
+    """How the ticket's first request arrived; None for one without a stored request
+    (opened by a member or a door that kept no inbox row)."""
+    row = session.execute(
+        select(InboxRow.bulk, Message.date, InboxRow.received_at)
+        .join(InboxRow, InboxRow.id == Message.inbox_id)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.direction == "in",
+            Message.kind == "request",
+        )
+        .order_by(Message.id)
+        .limit(1)
+    ).first()
+    return None if row is None else Arrival(bool(row[0]), row[1], row[2])
 
 
 def _requests(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:

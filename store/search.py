@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from gateway.core.text import is_cjk, long_vowel_spellings, normalise
+from gateway.core.text import is_cjk, kana_spellings, normalise
 
 FTS_TABLE = "message_search"
 PG_INDEX = "ix_messages_search_trgm"
@@ -133,15 +133,16 @@ def _variants(term: str) -> list[str]:
     half-width katakana (プリンタ → ﾌﾟﾘﾝﾀ). The index holds the text as written,
     so each width a word may have been written in is a variant to look for.
 
-    The ー ending a katakana word is optional, by the catalog's own rule
-    (:func:`long_vowel_spellings`): サーバー室 is also looked for as サーバ室 and the
-    reverse (and as ｻｰﾊﾞ室); a term's last word needs only its folded form (サーバ is
-    in サーバー). A form shorter than a trigram is left out: it would turn the term's
+    Kana are spelled by the catalog's own rule (:func:`kana_spellings`): the ー ending
+    a kana word is optional, so サーバー室 is also looked for as サーバ室 and the reverse
+    (and as ｻｰﾊﾞ室), and hiragana is katakana, so プリンター is also looked for as
+    ぷりんた and ぷりんたー as プリンタ; a term's last word needs only its folded form
+    (サーバ is in サーバー). A form shorter than a trigram is left out: it would turn the term's
     indexed lookup into a scan, and two-kana words keep their ー in writing (キー)."""
     folded = normalise(term)
     forms = [term, folded, _wide(folded), _narrow(folded)]
     if is_cjk(folded):
-        spellings = long_vowel_spellings(folded)
+        spellings = kana_spellings(folded)
         forms += [f for s in spellings if len(s) >= 3 for f in (s, _narrow(s))]
     forms += _company_forms(folded)
     return list(dict.fromkeys(forms))

@@ -239,3 +239,55 @@ def test_packaged_example_speaks_japanese_and_english() -> None:
     assert any(k.regex is not None for e in cat.entries for k in e.keywords)
     assert any(e.negative for e in cat.entries)
     assert any(len(e.assignees) > 1 for e in cat.entries)
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("[vpn, '']", "an empty keyword: write a word, or leave the line out"),
+        ("[vpn, '  ']", "an empty keyword: write a word, or leave the line out"),
+        ("[vpn, ~]", "an empty keyword: write a word, or leave the line out"),  # YAML's null
+        ("[vpn, null]", "an empty keyword: write a word, or leave the line out"),
+        ("[vpn, {term: ~, weight: 2}]", "an empty keyword: write a word, or leave the line out"),
+        ("[vpn, ー]", "keyword 'ー' has no letter or digit: nearly every mail would hold it"),
+        ("[vpn, '-']", "keyword '-' has no letter or digit: nearly every mail would hold it"),
+        ("[vpn, '・']", "keyword '・' has no letter or digit: nearly every mail would hold it"),
+    ],
+)
+def test_a_keyword_that_would_find_nothing_or_everything_is_a_problem(
+    written: str, said: str
+) -> None:
+    """A list item left empty (``-`` alone, ``''``, YAML's ``~`` or ``null``) was taken:
+    a null as the word "null" (a negative one vetoed every mail saying it), the others
+    as a keyword that matches nothing. A keyword of marks alone (ー, -) was found in
+    nearly every mail. Each is a problem on its line now."""
+    text = GOOD.replace(
+        "keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]",
+        f"keywords: {written}",
+    )
+    assert problems(text) == [Problem(4, said)]
+    negative = GOOD.replace("    assignee: [ops", f"    negative: {written}\n    assignee: [ops")
+    assert problems(negative) == [Problem(5, said)]
+
+
+@pytest.mark.parametrize("written", ["C++", "C#", "Wi-Fi", "365", "ＰＣ", "ｻｰﾊﾞ", "印"])
+def test_short_or_signed_keywords_are_fine(written: str) -> None:
+    text = GOOD.replace("keywords: [vpn,", f"keywords: ['{written}',")
+    assert problems(text) == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["ops@example.test, ops2@example.test", "ops@example.test ops2@example.test", "a@b@c.test"],
+)
+def test_two_addresses_in_one_string_are_a_problem_even_without_members(written: str) -> None:
+    """``assignee: a@x, b@x`` is one YAML string, not a list: with ``[[members]]`` it was
+    an unknown member, without them it was taken as one address nobody has (the
+    notices went to it). It is a problem either way, saying how to write a list."""
+    text = GOOD.replace("assignee: [ops@example.test, ops2@example.test]", f"assignee: {written}")
+    said = (
+        f"expected one member's e-mail address, not {written!r}"
+        " (several are a list: [a@example.test, b@example.test])"
+    )
+    assert problems(text, ()) == [Problem(5, said)]
+    assert problems(text) == [Problem(5, said)]

@@ -24,7 +24,7 @@ from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.runtime.app import App, build
 from gateway.tickets import changes
-from store import fields, outbox, tickets
+from store import action_runs, fields, outbox, tickets
 from store.db import transaction
 from store.models import TicketEvent
 from tests.support.cli import Ran, run
@@ -316,3 +316,178 @@ def test_the_dry_run_says_what_apply_then_does(
         closed: ("boss@example.test", {}),  # a closed ticket changes its entry only
     }
     assert dry_json["applied"] is False
+
+
+# the projector entry starts an action once its sheet (the room) is complete
+WITH_ACTION = AFTER.replace(
+    "      - {{name: room, label: {{ja: 部屋, en: Room}}}}".format(),
+    "      - {name: room, label: {ja: 部屋, en: Room}, required: true}\n"
+    "    manager: boss@example.test\n"
+    "    action: {type: command, argv: [/bin/true], when: WHEN}",
+)
+
+
+@pytest.mark.parametrize(
+    ("when", "state", "event", "dry_said", "said"),
+    [
+        (
+            "fields_complete",
+            "pending",
+            "action-queued",
+            "its sheet would be complete: the action of projector would start (/bin/true)",
+            "its sheet is complete: the action of projector starts (/bin/true, run #{run})",
+        ),
+        (
+            "approved",
+            "awaiting_approval",
+            "action-awaiting-approval",
+            "its sheet would be complete: the action of projector would wait for a manager's"
+            " /approve",
+            "its sheet is complete: the action of projector waits for a manager's /approve"
+            " (run #{run})",
+        ),
+    ],
+)
+def test_a_move_that_completes_the_sheet_starts_the_entrys_action(
+    site: Path,
+    app: App,
+    capsys: pytest.CaptureFixture[str],
+    when: str,
+    state: str,
+    event: str,
+    dry_said: str,
+    said: str,
+) -> None:
+    """A ticket moved to an entry whose sheet its request completes starts that entry's
+    action, as the same request filed there anew would (the run written in the move's
+    own transaction, by the rule every door uses); the dry run says that it would, and a
+    ticket whose sheet stays incomplete starts nothing."""
+    full = _request(app, "Projector flickers", "Room: A-301\nThe projector flickers.\n")
+    part = _request(app, "Projector broken", "The projector is dead.\n")
+    assert "WHEN" in WITH_ACTION
+    (site.parent / "catalog.yaml").write_text(WITH_ACTION.replace("WHEN", when), encoding="utf-8")
+
+    dry = _refile(site, capsys)
+    assert f"#{full}: {dry_said}" in dry.out.splitlines()
+    assert f"#{part}: its sheet" not in dry.out
+    assert dry.out.splitlines()[-1] == (
+        "2 of 2 tickets under other would move (--apply moves them); 1 would start an action"
+    )
+    foreseen = {
+        t["ticket"]: t["action"] for t in json.loads(_refile(site, capsys, "--json").out)["tickets"]
+    }
+    assert foreseen == {
+        full: {
+            "trigger": when,
+            "type": "command",
+            "target": "/bin/true",
+            "run": None,
+            "held": None,
+        },
+        part: None,
+    }
+    with transaction(app.sessions) as s:
+        assert action_runs.find(s, full, "projector") is None  # the dry run wrote nothing
+
+    applied = _refile(site, capsys, "--apply")
+
+    with transaction(app.sessions) as s:
+        run_row = action_runs.find(s, full, "projector")
+        assert run_row is not None and run_row.state == state
+        assert (run_row.trigger, run_row.triggered_by.startswith("cli")) == (when, True)
+        assert action_runs.find(s, part, "projector") is None
+        run_id = run_row.id
+    assert f"#{full}: {said.format(run=run_id)}" in applied.out.splitlines()
+    assert applied.out.splitlines()[-1] == (
+        "2 of 2 tickets under other filed again; 1 started an action"
+    )
+    [queued] = _events(app, full, event)
+    assert (queued.new, queued.channel, queued.detail["run"]) == ("projector", "cli", run_id)
+    assert _events(app, part, event) == []
+
+
+RAN = (
+    """\
+entries:
+  - id: ENTRY
+    name: {ja: プリンター, en: Printer}
+    keywords: [printer, プリンター]
+    assignee: ops@example.test
+    fields:
+      - {name: model, label: {ja: 機種, en: Model}, required: true}
+    action: {type: command, argv: [/bin/true]}
+"""
+    + OTHER
+)
+
+
+def test_a_renamed_entrys_tickets_do_not_run_its_action_again(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry renamed (printer → printers) with its action: its tickets ran the action
+    under the old id, and ``refile --from printer`` must not run it again for each of
+    them under the new one (an account made twice, a part ordered twice). The move
+    holds it, said on the line and as the ticket's ``action-held`` event."""
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printer"), encoding="utf-8")
+    app.catalog.reload()
+    tid = _request(app, "Printer jam", "Model: MX-3\nThe printer jams.\n")
+    with transaction(app.sessions) as s:
+        first = action_runs.find(s, tid, "printer")
+        assert first is not None  # ran when the request came in
+        first_id = first.id
+    (site.parent / "catalog.yaml").write_text(RAN.replace("ENTRY", "printers"), encoding="utf-8")
+    said = "the action of printers {verb}: it ran the action of printer already (run #{run})"
+
+    dry = _refile(site, capsys, "--from", "printer")
+    assert (
+        f"#{tid}: its sheet would be complete, but "
+        + said.format(verb="would not start", run=first_id)
+        in dry.out.splitlines()
+    ), dry.out
+    applied = _refile(site, capsys, "--from", "printer", "--apply")
+
+    assert (
+        f"#{tid}: its sheet is complete, but " + said.format(verb="does not start", run=first_id)
+        in applied.out.splitlines()
+    ), applied.out
+    assert applied.out.splitlines()[-1] == "1 of 1 tickets under printer filed again"
+    assert _filed(app, tid)[0] == "printers"
+    with transaction(app.sessions) as s:
+        assert action_runs.find(s, tid, "printers") is None
+    [held] = _events(app, tid, "action-held")
+    assert held.new == "printers" and f"run #{first_id}" in held.detail["reason"]
+
+
+def test_an_imported_archives_ticket_moved_starts_no_action(
+    site: Path, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An archive imported into the fallback is filed quietly and starts no action, as a
+    years-old request must not create anything today; moved to an entry whose sheet it
+    completes, it still must not. The move holds the action with the reason a new
+    request of the archive gets."""
+    old = mail(
+        subject="Projector flickers",
+        body="Room: A-301\nThe projector flickers.\n",
+        date=datetime(2019, 5, 1, tzinfo=UTC),
+    )
+    tid = deliver(app, old, bulk=True).ticket_id or 0
+    live = _request(app, "Projector dead", "Room: B-2\nThe projector is dead.\n")
+    (site.parent / "catalog.yaml").write_text(
+        WITH_ACTION.replace("WHEN", "fields_complete"), encoding="utf-8"
+    )
+
+    dry = _refile(site, capsys)
+    assert (
+        f"#{tid}: its sheet would be complete, but the action of projector would not start:"
+        " an imported message dated 2019-05-01, too old to act on"
+    ) in dry.out.splitlines(), dry.out
+    applied = _refile(site, capsys, "--apply")
+
+    assert applied.out.splitlines()[-1] == (
+        "2 of 2 tickets under other filed again; 1 started an action"
+    )
+    with transaction(app.sessions) as s:
+        assert action_runs.find(s, tid, "projector") is None
+        assert action_runs.find(s, live, "projector") is not None
+    [held] = _events(app, tid, "action-held")
+    assert "too old to act on" in held.detail["reason"]

@@ -281,3 +281,29 @@ def test_a_choice_longer_than_a_menu_value_holds_can_be_chosen() -> None:
     form = modal.typed(view, entry)
     assert form.fields["os"] == long
     assert modal.errors(entry, form, "ja") == {}
+
+
+def test_a_whole_number_fields_bounds_are_whole_in_slacks_number_input() -> None:
+    """Slack refuses a decimal bound on an input that takes no decimal point (the modal
+    would not open): a whole-number field's ``max: 10.5`` is 10 there, and a field with
+    a step of 0.5 allows the point and keeps its bounds as written."""
+    catalog = parse_catalog(
+        "entries:\n"
+        "  - id: order\n    name: Order\n    assignee: a@example.test\n    fields:\n"
+        "      - {name: n, label: N, type: number, min: 1, max: 10.5, step: 1}\n"
+        "      - {name: h, label: H, type: number, min: 0.5, max: 7.5, step: 0.5}\n"
+        "  - {id: other, name: Other, fallback: true, manager: m@example.test}\n"
+    )
+    view = modal.fields_form(catalog.entries[0], "en", {})
+    elements = {b["block_id"]: b["element"] for b in view["blocks"] if b.get("block_id")}
+    whole, half = elements["field:n"], elements["field:h"]
+    assert (whole["is_decimal_allowed"], whole["min_value"], whole["max_value"]) == (
+        False,
+        "1",
+        "10",
+    )
+    assert (half["is_decimal_allowed"], half["min_value"], half["max_value"]) == (
+        True,
+        "0.5",
+        "7.5",
+    )

@@ -6,6 +6,8 @@ are cut exactly as they are in production before the keywords are counted.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from gateway.catalog.load import load_catalog, parse_catalog
@@ -455,3 +457,93 @@ def test_a_latin_keyword_ends_where_its_letters_end(subject: str, entry: str) ->
     """Japanese mail writes a version or a count on to a Latin word (Windows11, PC1台):
     a keyword ending in a letter is a whole word up to the digits after it."""
     assert classify(parse_catalog(VERSIONS), subject, "").entry_id == entry, subject
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("ぷりんたーがこわれました", "server"),  # a loanword typed in hiragana
+        ("さーばーがおちました", "server"),
+        ("さーばがおちました", "server"),  # …without its final ー
+        ("こんぴゅーたの件", "server"),
+        ("ｻｰﾊﾞｰがおちました", "server"),  # half-width katakana before hiragana
+        ("さばがおいしい", "other"),  # さば is not サーバ: an inner ー is written
+        ("ルーの件", "server"),
+        ("るーの件", "other"),  # a keyword of two kana keeps its script (タイ: したい)
+        ("ルの件", "other"),  # …and its ー: one kana is no word
+    ],
+)
+def test_a_katakana_keyword_finds_the_word_typed_in_hiragana(subject: str, entry: str) -> None:
+    """A customer whose input method was left in hiragana writes ぷりんたー or さーばー;
+    the catalog says プリンター and サーバー. Kana are one alphabet in two scripts, so the
+    matcher reads both as katakana, and the final ー stays optional as it is in katakana."""
+    cat = parse_catalog(LONG_VOWELS.replace("サーバー, ", "サーバー, ルー, "))
+    assert classify(cat, subject, "").entry_id == entry, subject
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("さーばー室が暑い", "room"),  # the ー ends a hiragana word before a kanji
+        ("さーば室が暑い", "room"),
+        ("こんぴゅーたー室の空調が止まった", "room"),  # a keyword's own hiragana (の)
+        ("コンピュータ室ノ空調", "room"),  # …and katakana where the keyword has hiragana
+        ("さーばーらっくの件", "other"),  # inside a run the ー is written or not
+        ("さーばー・らっくの件", "room"),
+    ],
+)
+def test_a_keyword_with_a_word_inside_finds_it_typed_in_hiragana(subject: str, entry: str) -> None:
+    """The ー that ends a word is optional in hiragana as in katakana (さーば室 is サーバー室),
+    and a keyword's hiragana match katakana in the mail as much as the reverse."""
+    assert classify(parse_catalog(INNER_VOWELS), subject, "").entry_id == entry, subject
+
+
+def test_a_hiragana_keyword_finds_katakana_and_half_width() -> None:
+    """The fold works both ways: a team that wrote its keyword in hiragana (ぷりんたー)
+    finds the usual spellings too."""
+    cat = parse_catalog(LONG_VOWELS.replace("サーバー, ", "さーばー, "))
+    for subject in ("サーバが落ちました", "ｻｰﾊﾞｰ停止", "さーばーがおちた"):
+        assert classify(cat, subject, "").entry_id == "server", subject
+
+
+def test_kana_folding_is_linear_in_the_text() -> None:
+    """Folding reads each character a bounded number of times: a mail of 200,000 kana
+    and long-vowel marks (the shape a backtracking rule would stall on) is matched in
+    well under the bound a quadratic pass would need (minutes)."""
+    cat = parse_catalog(INNER_VOWELS)
+    for unit in ("さー", "ーー", "サーさ", "さーサ"):
+        text = unit * (200_000 // len(unit))
+        started = time.perf_counter()
+        classify(cat, "", text)
+        assert time.perf_counter() - started < 3.0, unit
+
+
+SHORT_KANA = """
+entries:
+  - id: thai
+    name: Thailand office
+    keywords: [タイ, バンコク]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("パスワードを変更したいです", "other"),  # たい is grammar, not タイ
+        ("プリンタを使いたい", "other"),
+        ("タイ支社のVPN", "thai"),
+        ("ﾀｲ支社", "thai"),
+        ("ばんこく支社のVPN", "thai"),  # a longer word still finds its hiragana spelling
+    ],
+)
+def test_a_two_kana_keyword_is_not_found_in_hiragana_grammar(subject: str, entry: str) -> None:
+    """Reading hiragana as katakana finds ぷりんたー for プリンター, but a keyword of one
+    or two kana (タイ for the Thailand office) would then be found in the grammar every
+    Japanese mail is written with (したい, ない, です): such a keyword is looked for in
+    the script it is written in."""
+    assert classify(parse_catalog(SHORT_KANA), subject, "").entry_id == entry, subject

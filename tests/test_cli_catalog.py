@@ -176,3 +176,60 @@ def test_stats_prints_no_fallback_heading_over_nothing(
     assert run(cfg, "ingest", str(tmp_path / "one.eml"), capsys=capsys)[0] == 0
     code, out, _ = run(cfg, "stats", capsys=capsys)
     assert out.rstrip().endswith("no term recurs in the 1 'other' tickets yet")
+
+
+SHARED = """\
+entries:
+  - id: printer
+    name: {ja: プリンター, en: Printer}
+    keywords: [printer, プリンター, トナー]
+    assignee: ops@example.test
+  - id: toner
+    name: {ja: トナー, en: Toner}
+    keywords: [トナー, {term: ぷりんたー, weight: 2}, Printer, {regex: 'cartridge'}]
+    assignee: ops@example.test
+  - id: form-only
+    name: {ja: 入館申請, en: Building access}
+    assignee: ops@example.test
+  - id: other
+    name: {ja: その他, en: Other}
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+def test_check_notes_shared_keywords_and_an_entry_without_any(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A manager who puts one word under two entries, or spells it another way (プリンター,
+    ぷりんたー: one word to the matcher), sees which entry a request with only that word
+    goes to (where it weighs most, else the first listed); an entry with no keywords is
+    reached only by choosing it. Notes, not
+    problems: the catalog is fine and the exit status says so."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(SHARED, encoding="utf-8")
+    code, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
+    assert code == 0
+    assert out.splitlines() == [
+        f"{path}: ok, 4 entries, fallback 'other'",
+        "note: keyword 'printer' is in printer and toner: a request with only it goes to"
+        " printer (listed first)",
+        "note: keyword 'プリンター' is in printer and toner: a request with only it goes to"
+        " toner (its weight is highest)",
+        "note: keyword 'トナー' is in printer and toner: a request with only it goes to"
+        " printer (listed first)",
+        "note: form-only has no keywords: only the web form, Slack and /category file"
+        " tickets there",
+    ]
+
+
+def test_check_says_its_notes_in_japanese(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    path = tmp_path / "catalog.yaml"
+    path.write_text(SHARED, encoding="utf-8")
+    _, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
+    notes = out.splitlines()[1:]
+    assert len(notes) == 4
+    assert all(not any(w in n for w in ("keyword", "request", "listed")) for n in notes), notes

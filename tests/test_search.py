@@ -120,7 +120,7 @@ def test_a_company_is_found_however_its_form_is_written(app: App) -> None:
 
 def test_a_katakana_word_ending_inside_a_term_is_found_in_both_spellings(app: App) -> None:
     """The catalog folds the ー that ends a katakana word wherever the word stands
-    (gateway.core.text.long_vowels_folded): サーバー室 is サーバ室. Search follows the
+    (gateway.core.text.kana_folded): サーバー室 is サーバ室. Search follows the
     same rule, both ways, in either width; a ー inside a katakana run is not optional."""
     short = deliver(app, mail(subject="サーバ室の空調", body="暑いです。\n"))
     long_ = deliver(app, mail(subject="障害", body="コンピューター室とサーバー室が停電。\n"))
@@ -134,3 +134,26 @@ def test_a_katakana_word_ending_inside_a_term_is_found_in_both_spellings(app: Ap
     assert _find(app, "サーバ室 空調") == [short.ticket_id]
     assert run.ticket_id not in (_find(app, "サーバー室") or [])
     assert _find(app, "サーバーラック室") == []  # inside a run the ー is written or not
+
+
+def test_a_loanword_typed_in_hiragana_is_found_as_katakana_and_back(app: App) -> None:
+    """The catalog reads hiragana as katakana (gateway.core.text.kana_folded: a customer
+    writes ぷりんたー for プリンター); search follows the same rule: プリンター finds the
+    hiragana spelling, ぷりんたー finds the katakana ones, with or without the final ー,
+    and a word ending inside the term (さーばー室) is found in every spelling."""
+    hira = deliver(app, mail(subject="ぷりんたーがこわれました", body="さーば室もです。\n"))
+    kata = deliver(app, mail(subject="プリンタ故障", body="サーバー室の件。\n"))
+    narrow = deliver(app, mail(subject="ﾌﾟﾘﾝﾀｰ", body="至急。\n"))
+    other = deliver(app, mail(subject="ぷりんの件", body="さばの件。\n"))
+    printers = sorted([hira.ticket_id, kata.ticket_id, narrow.ticket_id], reverse=True)
+    assert _find(app, "プリンター") == printers
+    assert _find(app, "ぷりんたー") == printers
+    assert _find(app, "ぷりんた") == printers
+    assert _find(app, "さーばー室") == sorted([hira.ticket_id, kata.ticket_id], reverse=True)
+    assert _find(app, "サーバ室") == sorted([hira.ticket_id, kata.ticket_id], reverse=True)
+    assert other.ticket_id not in (_find(app, "プリンター") or [])
+    assert _find(app, "さーば") == sorted([hira.ticket_id, kata.ticket_id], reverse=True)
+    grammar = deliver(app, mail(subject="交換したいです", body="よろしく。\n"))
+    thai = deliver(app, mail(subject="タイ支社", body="至急。\n"))
+    assert _find(app, "タイ") == [thai.ticket_id]  # two kana: not in したい (same_script)
+    assert grammar.ticket_id in (_find(app, "たい") or [])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -57,10 +57,8 @@ def sheet_changed(
     if entry is None or entry.action is None:
         return None
     values = fields.field_values(session, ticket.id)
-    if not document.is_complete(entry, values):
+    if not starts(session, ticket.id, entry, values):
         return None
-    if action_runs.find(session, ticket.id, entry.id) is not None:
-        return None  # one run per ticket and entry: a later correction runs nothing again
     action = entry.action
     if hold:
         changes.record(
@@ -114,6 +112,16 @@ def sheet_changed(
         },
     )
     return run_id
+
+
+def starts(session: Session, ticket_id: int, entry: Entry, values: Mapping[str, str]) -> bool:
+    """Whether a ticket of ``entry`` whose sheet holds ``values`` starts the entry's action
+    now: it has one, the sheet is complete, and the ticket has no run of it yet (one run
+    per ticket and entry: a later correction runs nothing again). The rule of
+    :func:`sheet_changed`, and what a dry run (``catalog refile``) foresees by."""
+    if entry.action is None or not document.is_complete(entry, values):
+        return False
+    return action_runs.find(session, ticket_id, entry.id) is None
 
 
 def approve(

@@ -7,6 +7,7 @@ action's document all come from what is read here.
         type: number
         required: true
         min: 1                       # bounds of a number, inclusive (either may go)
+        step: 1                      # the minimum (or 0) plus whole steps: 1 is whole numbers
         label: {ja: 数量, en: Quantity}
       - name: budget
         type: choice
@@ -24,10 +25,13 @@ import yaml
 
 from gateway.catalog.model import FIELD_TYPES, Field
 from gateway.catalog.nodes import scalar
+from gateway.catalog.numbers import MAX_DIGITS
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
 
-_FIELD_KEYS = frozenset({"name", "label", "type", "choices", "required", "example", "min", "max"})
+_FIELD_KEYS = frozenset(
+    {"name", "label", "type", "choices", "required", "example", "min", "max", "step"}
+)
 _CHOICE_KEYS = frozenset({"value", "label"})
 
 
@@ -99,7 +103,8 @@ def _field(r: Reporter, node: Any) -> Field | None:
     if least is not None and most is not None and least > most:
         r.bad(m["min"][1], N_("min {least} is above max {most}", least=str(least), most=str(most)))
         least = most = None
-    return Field(name, labels, ftype, choices, required, example, choice_labels, least, most)
+    step = _step(r, m.get("step"), ftype)
+    return Field(name, labels, ftype, choices, required, example, choice_labels, least, most, step)
 
 
 def _bound(r: Reporter, pair: Any, ftype: str) -> Decimal | None:
@@ -111,15 +116,34 @@ def _bound(r: Reporter, pair: Any, ftype: str) -> Decimal | None:
     if ftype != "number":
         r.bad(pair[0], N_("{key!r} applies to number fields only", key=key))
         return None
-    raw = str(pair[1].value) if isinstance(pair[1], yaml.ScalarNode) else ""
-    try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        value = Decimal("NaN")
+    raw, value = _number(pair[1])
     if not value.is_finite():
         r.bad(pair[1], N_("{key} must be a number, not {value!r}", key=key, value=raw))
         return None
     return value
+
+
+def _step(r: Reporter, pair: Any, ftype: str) -> Decimal | None:
+    """A ``step``: a number above 0 (of a size a value may have), on a number field only."""
+    if pair is None:
+        return None
+    if ftype != "number":
+        r.bad(pair[0], N_("{key!r} applies to number fields only", key="step"))
+        return None
+    raw, value = _number(pair[1])
+    if not value.is_finite() or value <= 0 or abs(value.adjusted()) > MAX_DIGITS:
+        r.bad(pair[1], N_("step must be a number above 0, not {value!r}", value=raw))
+        return None
+    return value
+
+
+def _number(node: Any) -> tuple[str, Decimal]:
+    """A scalar as written, and as a number (NaN when it is none)."""
+    raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+    try:
+        return raw, Decimal(raw.strip())
+    except InvalidOperation:
+        return raw, Decimal("NaN")
 
 
 def _choices(r: Reporter, pair: Any) -> tuple[tuple[str, ...], dict[str, dict[str, str]]]:

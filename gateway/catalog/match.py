@@ -8,7 +8,8 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
   accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
   in a letter: ``windows`` matches "Windows11"); CJK keywords match as substrings,
-  the ー that ends a katakana word dropped on both sides (サーバー室 is サーバ室);
+  the ー that ends a kana word dropped and hiragana read as katakana on both sides
+  (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`);
   ``regex`` keywords are searched in the normalised text.
 * Each keyword counts at most once per place: ``weight × SUBJECT_WEIGHT`` for a
   hit in the subject plus ``weight × BODY_WEIGHT`` for a hit in the body.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from gateway.catalog.model import Catalog, Entry, Keyword
-from gateway.core.text import LATIN_WORD, for_matching, long_vowels_folded
+from gateway.core.text import LATIN_WORD, as_katakana, for_matching, long_vowels_dropped
 
 SUBJECT_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
@@ -84,6 +85,7 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
     # which one substring test tells for most keywords of most mail (issue #18)
     both = f"{places[0].text}\x00{places[1].text}"
     both_folded = f"{places[0].folded}\x00{places[1].folded}"
+    both_kana = f"{places[0].kana}\x00{places[1].kana}"
     best: tuple[float, Entry, tuple[Hit, ...]] | None = None
     vetoed: list[tuple[str, str]] = []
     scores: list[tuple[str, float]] = []
@@ -93,7 +95,8 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
         hits = tuple(
             h
             for kw in entry.keywords
-            if kw.regex is not None or (kw.text and kw.text in (both_folded if kw.cjk else both))
+            if kw.regex is not None
+            or (kw.text and kw.text in _haystack(kw, both, both_folded, both_kana))
             for h in _hits(kw, places)
         )
         score = sum(h.points for h in hits)
@@ -116,13 +119,23 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
 class _Place:
     where: str  # subject | body
     text: str  # normalised: what Latin and regex keywords are looked for in
-    folded: str  # with word-final ー dropped: what CJK keywords are looked for in
+    folded: str  # kana_folded: what CJK keywords are looked for in
+    kana: str  # long vowels dropped, scripts kept: what a short kana keyword is looked for in
     factor: float
 
 
 def _place(where: str, raw: str, factor: float) -> _Place:
     text = for_matching(raw[:MAX_TEXT])
-    return _Place(where, text, long_vowels_folded(text), factor)
+    kana = long_vowels_dropped(text)
+    return _Place(where, text, as_katakana(kana), kana, factor)  # kana_folded(text)
+
+
+def _haystack(kw: Keyword, text: str, folded: str, kana: str) -> str:
+    """What ``kw`` is looked for in: the normalised text (Latin), the kana-folded one
+    (CJK), or the one that keeps the scripts (a short kana word: タイ is not in したい)."""
+    if not kw.cjk:
+        return text
+    return kana if kw.same_script else folded
 
 
 def _hits(kw: Keyword, places: tuple[_Place, ...]) -> list[Hit]:
@@ -137,7 +150,7 @@ def _found(kw: Keyword, place: _Place) -> bool:
     if not kw.text:
         return False
     if kw.cjk:  # substrings, each side folded the same way (keyword_form)
-        return kw.text in place.folded
+        return kw.text in _haystack(kw, place.text, place.folded, place.kana)
     if kw.text not in place.text:  # cheap, and most keywords are absent from most mail
         return False
     return _word_pattern(kw.text).search(place.text) is not None

@@ -36,6 +36,7 @@ class Keyword:
     weight: float = 1.0
     regex: KeywordPattern | None = None  # RE2 (gateway.catalog.linear)
     cjk: bool = False  # CJK terms match as substrings, Latin ones on word boundaries
+    same_script: bool = False  # a short kana word: hiragana is not katakana for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +53,28 @@ class Field:
     # a number field's bounds (``min``/``max``), inclusive; None: unbounded that way
     minimum: Decimal | None = None
     maximum: Decimal | None = None
+    # a number field's ``step``: the values taken are the minimum (or 0) plus a whole
+    # number of steps, as HTML's step counts them (``step: 1``: whole numbers); None: any
+    step: Decimal | None = None
 
     def label(self, locale: str) -> str:
         return self.labels.get(locale) or self.labels.get("en") or self.name
+
+    @property
+    def step_base(self) -> Decimal:
+        """Where a number field's steps are counted from: its minimum, else 0 (HTML's
+        rule for an input with ``min``, and without a ``value`` attribute)."""
+        return self.minimum if self.minimum is not None else Decimal(0)
+
+    @property
+    def whole(self) -> bool:
+        """Only whole numbers are taken (a step of 1 from a whole minimum, or of any whole
+        number of units): the Slack modal allows no decimal point then."""
+        return (
+            self.step is not None
+            and self.step == self.step.to_integral_value()
+            and self.step_base == self.step_base.to_integral_value()
+        )
 
     def choice_label(self, value: str, locale: str) -> str:
         """The choice ``value`` as a reader of ``locale`` reads it (the value itself

@@ -18,8 +18,8 @@ import yaml
 
 from gateway.catalog.action_reader import Where, read_action
 from gateway.catalog.field_reader import read_fields
-from gateway.catalog.linear import compile_keyword
-from gateway.catalog.model import LOCALES, Entry, Keyword
+from gateway.catalog.keyword_reader import read_keywords
+from gateway.catalog.model import LOCALES, Entry
 from gateway.catalog.nodes import complex_keys, merged, shown
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_priority, read_sla
@@ -29,7 +29,6 @@ from gateway.core.errors import ConfigError, Problem
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
 from gateway.core.switches import SWITCHABLE
-from gateway.core.text import for_matching, is_cjk, keyword_form
 
 _ENTRY_KEYS = frozenset(
     {
@@ -50,7 +49,6 @@ _ENTRY_KEYS = frozenset(
         "priority",
     }
 )
-_KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
@@ -207,8 +205,8 @@ class _Reader:
             descriptions=self.names(m["description"], node, "description")
             if "description" in m
             else {},
-            keywords=self.keywords(m.get("keywords")),
-            negative=self.keywords(m.get("negative")),
+            keywords=read_keywords(self, m.get("keywords")),
+            negative=read_keywords(self, m.get("negative")),
             assignees=self.assignees(m.get("assignee")),
             manager=manager,
             first_response=first_response,
@@ -273,56 +271,6 @@ class _Reader:
             out[loc] = str(_scalar(v))
         return out
 
-    def keywords(self, pair: Any) -> tuple[Keyword, ...]:
-        if pair is None:
-            return ()
-        if not isinstance(pair[1], yaml.SequenceNode):
-            self.bad(pair[1], N_("keywords must be a list"))
-            return ()
-        return tuple(k for n in pair[1].value if (k := self.keyword(n)) is not None)
-
-    def keyword(self, node: Any) -> Keyword | None:
-        if isinstance(node, yaml.ScalarNode):
-            return _term(str(node.value), 1.0)
-        m = self.mapping(node, N_("a keyword"))
-        for k, _ in m.values():
-            if k.value not in _KEYWORD_KEYS:
-                self.bad(
-                    k, N_("unknown key {key!r} in a keyword (term, regex, weight)", key=k.value)
-                )
-        weight = self.weight(m.get("weight"))
-        if ("term" in m) == ("regex" in m):
-            self.bad(node, N_("a keyword needs exactly one of 'term' and 'regex'"))
-            return None
-        key = "term" if "term" in m else "regex"
-        if not isinstance(m[key][1], yaml.ScalarNode):
-            self.bad(
-                m[key][1],
-                N_("{key} must be a text, not {value!r}", key=key, value=shown(m[key][1])),
-            )
-            return None
-        if key == "term":
-            return _term(str(m["term"][1].value), weight)
-        pattern = str(m["regex"][1].value)
-        compiled, problem = compile_keyword(pattern)  # RE2: linear time (issue #14)
-        if compiled is None:
-            self.bad(
-                m["regex"][1], problem or N_("bad regular expression {pattern!r}", pattern=pattern)
-            )
-            return None
-        return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
-
-    def weight(self, pair: Any) -> float:
-        if pair is None:
-            return 1.0
-        value = _scalar(pair[1])
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            self.bad(
-                pair[1], N_("weight must be a number above 0, not {value!r}", value=shown(pair[1]))
-            )
-            return 1.0
-        return float(value)
-
     def assignees(self, pair: Any) -> tuple[str, ...]:
         if pair is None:
             return ()
@@ -337,6 +285,17 @@ class _Reader:
             )
             return None
         email = str(node.value).strip().lower()
+        if email.count("@") != 1 or any(c in email for c in ", ;\t\n"):
+            # one YAML string holding several (``a@x, b@x``) is no address anybody has
+            self.bad(
+                node,
+                N_(
+                    "expected one member's e-mail address, not {value!r}"
+                    " (several are a list: [a@example.test, b@example.test])",
+                    value=str(node.value),
+                ),
+            )
+            return None
         if self.members:
             member = next((m for m in self.members if m.email == email), None)
             if member is None:
@@ -381,11 +340,6 @@ class _Reader:
             )
             return False
         return value
-
-
-def _term(source: str, weight: float) -> Keyword:
-    text = keyword_form(for_matching(source).strip())
-    return Keyword(source=source, text=text, weight=weight, cjk=is_cjk(text))
 
 
 def _id(node: Any) -> str | None:

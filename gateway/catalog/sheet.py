@@ -22,11 +22,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 import yaml
 
 from gateway.catalog.model import Entry, Field
+from gateway.catalog.numbers import bounded, number_example, read_number
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.text import normalise
 
@@ -37,7 +37,6 @@ MAX_LINE = 2000
 MAX_TEXT = 64 * 1024  # a sheet is at the top of a request; pasted logs below are not read
 MAX_KEY = 60
 MAX_YAML = 16 * 1024  # a fenced sheet; a bigger block is pasted data, not parsed
-MAX_DIGITS = 30  # a number this big is a mistake or an attack, never a field value
 _BULLETS = "-*・●•"
 _COLON = re.compile("[:：]")
 _FENCE_OPEN = re.compile(r"[ \t]*```[ \t]*(?:ya?ml)?[ \t]*", re.IGNORECASE)
@@ -61,8 +60,6 @@ _WEEKDAYS = (
     ("土", "sat", "saturday"),
     ("日", "sun", "sunday"),
 )
-# counters written after a quantity (3台, 5名, 10ライセンス), taken off before reading it
-_COUNTERS = re.compile(r"(個|台|本|枚|件|名|人|つ|部|冊|箱|式|セット|ライセンス|pcs?)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +163,8 @@ def example_for(f: Field, locale: str = "en") -> str:
         return f.example
     if f.choices:
         return " / ".join(f.choice_label(c, locale) for c in f.choices)
-    if f.type == "number":  # 1, or the bound nearest to it: an example that is taken
-        least = Decimal(1) if f.minimum is None else max(Decimal(1), f.minimum)
-        return _plain(least if f.maximum is None else min(least, f.maximum))
+    if f.type == "number":
+        return number_example(f)
     return _TYPE_EXAMPLES.get(f.type, "")
 
 
@@ -182,7 +178,7 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     if f.type == "email":
         return (text, None) if _EMAIL.fullmatch(text) else ("", N_("not an e-mail address"))
     if f.type == "number":
-        return _bounded(f, *_number(text))
+        return bounded(f, *read_number(text))
     if f.type == "choice":
         said = [c for c in f.choices if text in _said(f, c)]
         match = said[0] if len(said) == 1 else None  # a word two choices share says neither
@@ -269,38 +265,6 @@ def date_parts(text: str) -> tuple[int, int, int] | None:
         if m:
             return int(m[1]), int(m[2]), int(m[3])
     return None
-
-
-def _number(text: str) -> tuple[str, Msg | None]:
-    cleaned = text.replace(",", "").replace(" ", "")
-    cleaned = _COUNTERS.sub("", cleaned)
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        return "", N_("not a number")
-    if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:  # 1e999999999: no
-        return "", N_("not a number")
-    if number == number.to_integral_value():
-        return str(int(number)), None
-    return format(number.normalize(), "f"), None
-
-
-def _bounded(f: Field, value: str, problem: Msg | None) -> tuple[str, Msg | None]:
-    """A number outside the field's ``min``/``max`` refused, the bound named."""
-    if problem is not None:
-        return value, problem
-    if f.minimum is not None and Decimal(value) < f.minimum:
-        return "", N_("must be at least {least}", least=_plain(f.minimum))
-    if f.maximum is not None and Decimal(value) > f.maximum:
-        return "", N_("must be at most {most}", most=_plain(f.maximum))
-    return value, None
-
-
-def _plain(number: Decimal) -> str:
-    """A bound as a person writes it: 0, 500, 0.5 (not 5E+2)."""
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:

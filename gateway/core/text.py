@@ -58,56 +58,119 @@ def for_matching(text: str) -> str:
 # Katakana letters and the long-vowel mark, without ・ and the other marks of the block:
 # サーバー・ラック is two words, and the ー before ・ ends the first.
 _KATAKANA_LETTER = "\u30a1-\u30fa\u30fc"
-# a long-vowel mark that ends a katakana word: after two or more katakana, before
-# anything that is not katakana (kanji, hiragana, a mark, a space, the end)
-_WORD_FINAL_LONG_VOWEL = re.compile(f"(?<=[{_KATAKANA_LETTER}]{{2}})ー(?![{_KATAKANA_LETTER}])")
+# Hiragana letters (small ones and ゔ too, the iteration marks ゝゞ) and the long-vowel
+# mark: a loanword typed with the input method left in hiragana (ぷりんたー) is a word of
+# these, and its ー follows the katakana word's rule
+_HIRAGANA_LETTER = "\u3041-\u3096\u309d\u309e\u30fc"
+# a long-vowel mark that ends a kana word: after two or more kana of one script, before
+# anything that is not a kana of that script (kanji, the other script, a mark, a space,
+# the end). Hiragana after a katakana word is its grammar (サーバーが: the word ends);
+# hiragana after a hiragana word may be either (ぷりんたーが), so that ー stays written.
+# Fixed-width look-arounds only: one pass, linear in the text.
+_WORD_FINAL_LONG_VOWEL = re.compile(
+    f"(?<=[{_KATAKANA_LETTER}]{{2}})ー(?![{_KATAKANA_LETTER}])"
+    f"|(?<=[{_HIRAGANA_LETTER}]{{2}})ー(?![{_HIRAGANA_LETTER}])"
+)
+# each hiragana as its katakana (ぁ-ゖ are ァ-ヶ shifted by 0x60; ゝゞ are ヽヾ), and back
+_TO_KATAKANA = str.maketrans(
+    {**{n: n + 0x60 for n in range(0x3041, 0x3097)}, 0x309D: 0x30FD, 0x309E: 0x30FE}
+)
+_TO_HIRAGANA = str.maketrans({v: k for k, v in _TO_KATAKANA.items()})
 
 
-def long_vowels_folded(text: str) -> str:
-    """``text`` (normalised) with the ー that ends each katakana word dropped. Japanese
-    writes サーバ and サーバー, サーバ室 and サーバー室 alike (the old JIS rule drops the
-    final ー; many teams still do): folded, both spellings are one string, wherever
-    the word stands. A ー inside a katakana run stays (サーバーラック: where one word
-    ends is not written), as does the ー of a one-kana word (ルー)."""
+def long_vowels_dropped(text: str) -> str:
+    """``text`` with the ー that ends each kana word dropped, the scripts as written: the
+    first step of :func:`kana_folded`, and all of it for a keyword of one short kana word
+    (:func:`keyword_form`)."""
     return _WORD_FINAL_LONG_VOWEL.sub("", text) if "ー" in text else text
+
+
+def kana_folded(text: str) -> str:
+    """``text`` (normalised) as the catalog compares Japanese: the ー that ends each kana
+    word dropped, then hiragana read as katakana. The one fold of kana spellings; the
+    matcher applies it to both the mail and the keyword, search to what it looks for.
+
+    Japanese writes サーバ and サーバー, サーバ室 and サーバー室 alike (the old JIS rule
+    drops the final ー; many teams still do): folded, both spellings are one string,
+    wherever the word stands. A ー inside a kana run stays (サーバーラック: where one word
+    ends is not written), as does the ー of a one-kana word (ルー). A customer whose
+    input method was left in hiragana writes ぷりんたー for プリンター: kana are one
+    alphabet in two scripts, so both fold to プリンタ. The word ends are found before
+    the scripts are merged, since where katakana meets hiragana is where a word ends."""
+    return as_katakana(long_vowels_dropped(text))
+
+
+def as_katakana(text: str) -> str:
+    """Each hiragana as its katakana: the second step of :func:`kana_folded`."""
+    return text.translate(_TO_KATAKANA)
 
 
 MAX_WORD_ENDS = 3  # word ends whose spellings are all combined; past that, all or none
 
 
-def long_vowel_spellings(term: str) -> list[str]:
-    """Every spelling of ``term`` (normalised) that :func:`long_vowels_folded` folds to
-    the same string, folded form first: サーバー室 and サーバ室 give both. What a substring
-    search looks for in text stored as written, so it follows the catalog's rule both
-    ways. A word ending the term gets no ー: the folded form is a substring of both
-    spellings there (サーバ is in サーバー). Past :data:`MAX_WORD_ENDS` inner word ends,
-    only the folded form and the one with every ー written."""
-    folded = long_vowels_folded(term)
-    ends = [m.end() for m in _INNER_WORD_END.finditer(folded)]
-    if len(ends) > MAX_WORD_ENDS:
-        choices = [(), tuple(ends)]
-    else:
-        choices = [c for k in range(len(ends) + 1) for c in combinations(ends, k)]
-    out = []
-    for chosen in choices:
-        spelling = "".join(
-            folded[a:b] + ("ー" if b in chosen else "")
-            for a, b in pairwise([0, *ends, len(folded)])
-        )
-        if long_vowels_folded(spelling) == folded:  # the rule decides, not this sketch
-            out.append(spelling)
+def kana_spellings(term: str) -> list[str]:
+    """Every spelling of ``term`` (normalised) that :func:`kana_folded` folds to the same
+    string, folded form first: サーバー室 gives サーバ室, サーバー室, さーば室, さーばー室.
+    What a substring search looks for in text stored as written, so it follows the
+    catalog's rule both ways: in the term's own scripts, all in katakana and all in
+    hiragana (a term mixing the two in other ways is looked for as typed; a short one,
+    :func:`same_script`, in its own script only). A word ending
+    the term gets no ー: the folded form is a substring of both spellings there (サーバ
+    is in サーバー). Past :data:`MAX_WORD_ENDS` inner word ends, only the form without
+    and the one with every ー written."""
+    bound = same_script(term)  # タイ is not looked for as たい (したい), as in the catalog
+    fold = long_vowels_dropped if bound else kana_folded
+    target = fold(term)
+    out = [target]
+    scripts = (term,) if bound else (term, as_katakana(term), term.translate(_TO_HIRAGANA))
+    for written in scripts:
+        short = long_vowels_dropped(written)
+        ends = [m.end() for m in _INNER_WORD_END.finditer(short)]
+        if len(ends) > MAX_WORD_ENDS:
+            choices = [(), tuple(ends)]
+        else:
+            choices = [c for k in range(len(ends) + 1) for c in combinations(ends, k)]
+        for chosen in choices:
+            spelling = "".join(
+                short[a:b] + ("ー" if b in chosen else "")
+                for a, b in pairwise([0, *ends, len(short)])
+            )
+            if fold(spelling) == target:  # the rule decides, not this sketch
+                out.append(spelling)
     return list(dict.fromkeys(out))
 
 
-# the end of a katakana word of two or more kana inside a term, where ー may be written
-_INNER_WORD_END = re.compile(f"[{_KATAKANA_LETTER}]{{2}}(?<!ー)(?=[^{_KATAKANA_LETTER}])")
+# the end of a kana word of two or more kana inside a term, where ー may be written
+_INNER_WORD_END = re.compile(
+    f"[{_KATAKANA_LETTER}]{{2}}(?<!ー)(?=[^{_KATAKANA_LETTER}])"
+    f"|[{_HIRAGANA_LETTER}]{{2}}(?<!ー)(?=[^{_HIRAGANA_LETTER}])"
+)
 
 
 def keyword_form(term: str) -> str:
     """A normalised keyword as it is looked for: a CJK keyword folded as
-    :func:`long_vowels_folded` folds the mail it is looked for in, so サーバー室 finds
-    サーバ室 and the reverse."""
-    return long_vowels_folded(term) if is_cjk(term) else term
+    :func:`kana_folded` folds the mail it is looked for in, so サーバー室 finds サーバ室,
+    ぷりんたー finds プリンタ, and the reverse. A keyword of :data:`SHORT_KANA` kana or
+    fewer keeps its script (:func:`same_script`)."""
+    if not is_cjk(term):
+        return term
+    return long_vowels_dropped(term) if same_script(term) else kana_folded(term)
+
+
+SHORT_KANA = 2  # a keyword this long (ー included) is in hiragana grammar too often (タイ: したい)
+
+
+def same_script(term: str) -> bool:
+    """A keyword (normalised) of one kana word of at most :data:`SHORT_KANA` characters
+    once a final ー is dropped (タイ, です, トナー): looked for in the script it is written
+    in, in text folded by :func:`long_vowels_dropped` only. Read as hiragana, タイ is in
+    したい and トナ in となります: the grammar of every Japanese mail. Longer words
+    (プリンター, ぷりんたー) are not."""
+    word = long_vowels_dropped(term)
+    return len(word) <= SHORT_KANA and _ONE_SCRIPT.fullmatch(word) is not None
+
+
+_ONE_SCRIPT = re.compile(f"[{_KATAKANA_LETTER}]+|[{_HIRAGANA_LETTER}]+")
 
 
 def is_cjk(text: str) -> bool:

@@ -15,17 +15,20 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.actions import trigger
 from gateway.catalog.assign import Assignment, choose_assignee
 from gateway.catalog.match import Classification
-from gateway.catalog.model import Catalog, Entry
+from gateway.catalog.model import Action, Catalog, Entry
 from gateway.catalog.refile import Move
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
+from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage, Submission, TicketState
+from gateway.pipeline import archive, unanswered
 from gateway.runner.foresight import Foresight
 from gateway.tickets import changes
-from store import fields
+from store import action_runs, fields
 from store import refile as refile_rows
 from store.models import Ticket
 
@@ -142,6 +145,9 @@ def fill_fields_from_reply(
 class Refiled:
     assignee: str | None  # who has the ticket now
     stored: dict[str, str]  # sheet values of the new entry read from the request
+    action: Action | None = None  # the new entry's action, when its sheet is complete
+    run: int | None = None  # its run (None in a dry run, which writes nothing, or held)
+    held: Msg | None = None  # why the move does not start it (:func:`held_by`)
 
 
 def refile(
@@ -160,7 +166,9 @@ def refile(
     the old filing gave is replaced by the new entry's (its rule, round robin too), and
     the values the request already holds for the new entry's sheet are stored. A closed
     ticket changes its entry only (its statistics), and nothing is mailed: the requester
-    asked long ago, and the new assignee hears of the assignment as of any other."""
+    asked long ago, and the new assignee hears of the assignment as of any other. A sheet
+    complete now starts the new entry's action (or has it wait for ``/approve``), written
+    by :func:`gateway.actions.trigger.sheet_changed` as for a new request filed there."""
     why = {"rule": "refile", **move.classification.as_detail()}
     changes.set_category(session, ticket, move.entry.id, now, actor=actor, channel=channel, why=why)
     if ticket.state == TicketState.CLOSED:
@@ -175,7 +183,39 @@ def refile(
     new = take_request_values(
         session, ticket, move.entry, new_text, now, source="refile", actor=actor, channel=channel
     )
-    return Refiled(ticket.assignee, new)
+    values = fields.field_values(session, ticket.id)
+    if not trigger.starts(session, ticket.id, move.entry, values):
+        return Refiled(ticket.assignee, new)
+    hold = held_by(session, ticket.id, move.entry.id)
+    run = trigger.sheet_changed(
+        session, ticket, catalog, now, actor=actor, channel=channel, hold=hold
+    )
+    return Refiled(ticket.assignee, new, move.entry.action, run, hold)
+
+
+def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
+    """Why filing a ticket again must not start ``entry_id``'s action: its request came
+    from an imported archive (held as it was when it came in: a years-old request must
+    not create anything today), or it ran an action under the entry it was filed under
+    before (an entry renamed keeps its action under the new id, and ``refile --from``
+    the old id would run it again for every ticket that ran it: an account made twice).
+    A member decides on those, as on any held action."""
+    came = refile_rows.request_arrival(session, ticket_id)
+    if (
+        came is not None
+        and came.date is not None
+        and archive.is_archive(came.bulk, came.date, came.received_at)
+    ):
+        return unanswered.too_old_to_act(came.date.date())
+    earlier = next(
+        (r for r in action_runs.list_runs(session, ticket_id=ticket_id) if r.entry_id != entry_id),
+        None,
+    )
+    if earlier is None:
+        return None
+    return N_(
+        "it ran the action of {entry} already (run #{run})", entry=earlier.entry_id, run=earlier.id
+    )
 
 
 def recategorize(

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gateway.actions import trigger
 from gateway.catalog.assign import choose_assignee
 from gateway.catalog.model import Catalog, Entry
 from gateway.catalog.refile import Move
 from gateway.catalog.sheet import parse_sheet
 from gateway.core.model import TicketState
-from gateway.runner.filing import Refiled
+from gateway.runner.filing import Refiled, held_by
 from store import fields
 from store.refile import Filed
 
@@ -48,9 +49,10 @@ class Rotation:
 def foresee(
     session: Session, catalog: Catalog, filed: Filed, move: Move, rotation: Rotation
 ) -> Refiled:
-    """What :func:`gateway.runner.filing.refile` would leave: the assignee and the sheet
-    values stored (a closed ticket: its entry only)."""
-    assignee, values = filed.assignee, {}
+    """What :func:`gateway.runner.filing.refile` would leave: the assignee, the sheet
+    values stored and the action the move would start, by the rule that starts it
+    (a closed ticket: its entry only)."""
+    assignee, values, action, held = filed.assignee, {}, None, None
     if filed.state != TicketState.CLOSED:
         if move.reassign:
             chosen = choose_assignee(catalog, move.entry, rotation.served(move.entry))
@@ -58,5 +60,8 @@ def foresee(
         existing = fields.field_values(session, filed.ticket_id)
         sheet = parse_sheet(move.entry, filed.new_text)
         values = {k: v for k, v in sheet.values.items() if k not in existing}
+        if trigger.starts(session, filed.ticket_id, move.entry, {**existing, **values}):
+            action = move.entry.action
+            held = held_by(session, filed.ticket_id, move.entry.id)
     rotation.took(move.entry, assignee, filed.ticket_id)
-    return Refiled(assignee, values)
+    return Refiled(assignee, values, action, None, held)

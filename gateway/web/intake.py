@@ -28,6 +28,7 @@ from gateway.web import form_token, guard, posted
 from gateway.web.context import WebContext
 from gateway.web.guard import client_ip
 from gateway.web.intake_check import FIELD_PREFIX, Entered, check, entered_from
+from gateway.web.number_input import number_input
 from gateway.web.visit import ctx_of, page, see_other, visitor
 from store import web_auth
 from store.accept.contract import Incoming
@@ -211,6 +212,7 @@ def _form(
             "form_token": token,
             "prefix": FIELD_PREFIX,
             "max_upload_mb": _mb(ctx_of(request)),
+            "number_input": number_input,
         },
         status=status,
     )

@@ -15,9 +15,11 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR
 from typing import Any
 
 from gateway.catalog.model import Catalog, Entry, Field
+from gateway.catalog.numbers import plain_number
 from gateway.catalog.sheet import field_problems
 from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
@@ -142,9 +144,31 @@ def _element(f: Field, locale: str) -> dict[str, Any]:
         }
     if f.type == "date":
         return {"type": "datepicker", "action_id": VALUE}
+    if f.type == "number":
+        return _number_input(f)
     element = _text_input(max_length=500)
     if f.example:
         element["placeholder"] = _words(f.example, 150)
+    return element
+
+
+def _number_input(f: Field) -> dict[str, Any]:
+    """Block Kit's number input, with the field's bounds and whether it takes a decimal
+    point (a whole-number step does not), so the person's client refuses what the
+    sheet would; :func:`errors` checks every rule again (the step too, which Block Kit
+    cannot say)."""
+    element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": VALUE,
+        "is_decimal_allowed": not f.whole,
+    }
+    if f.minimum is not None:
+        element["min_value"] = plain_number(f.minimum)
+    if f.maximum is not None:  # Slack refuses a decimal bound on a whole-number input
+        most = f.maximum.to_integral_value(rounding=ROUND_FLOOR) if f.whole else f.maximum
+        element["max_value"] = plain_number(most)
+    if f.example:
+        element["placeholder"] = {"type": "plain_text", "text": f.example[:150]}
     return element
 
 

@@ -22,7 +22,7 @@ from gateway.runtime.cli.common import EX_DATAERR, EX_OK, Speaker, actor, opened
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
-    from gateway.catalog.model import Catalog
+    from gateway.catalog.model import Action, Catalog
     from gateway.catalog.refile import Move, Stay
     from gateway.config.settings import Settings
     from gateway.runtime.app import App
@@ -38,6 +38,9 @@ class Line:
     assignee: str | None = None  # after --apply, or as the dry run foresees it
     stored: dict[str, str] | None = None  # sheet values stored by --apply (or foreseen)
     skipped: bool = False  # --apply found it changed meanwhile
+    action: Action | None = None  # the new entry's action the move starts (or would)
+    run: int | None = None  # its run, written by --apply
+    held: Msg | None = None  # why the move does not start it after all
 
 
 def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
@@ -81,6 +84,8 @@ def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
         return EX_OK
     for line in lines:
         print(said(_said(line, source)))
+        if line.action is not None and not line.skipped:
+            print(said(_said_action(line, args.apply)))
     summary = (
         N_(
             "{moved} of {count} tickets under {entry} filed again",
@@ -96,6 +101,13 @@ def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
             entry=source,
         )
     )
+    starting = sum(1 for ln in moves if ln.action is not None and ln.held is None)
+    if starting:  # one sentence with the summary: the last line stays the run's outcome
+        summary = (
+            N_("{summary}; {count} started an action", summary=summary, count=starting)
+            if args.apply
+            else N_("{summary}; {count} would start an action", summary=summary, count=starting)
+        )
     said.say(summary)
     return EX_OK
 
@@ -129,6 +141,7 @@ def _apply(app: App, catalog: Catalog, source: str, line: Line) -> None:
             channel="cli",
         )
     line.assignee, line.stored = done.assignee, done.stored
+    line.action, line.run, line.held = done.action, done.run, done.held
 
 
 def _foresee(app: App, catalog: Catalog, lines: list[Line]) -> None:
@@ -144,6 +157,61 @@ def _foresee(app: App, catalog: Catalog, lines: list[Line]) -> None:
             if isinstance(line.outcome, Move):
                 done = foresee(s, catalog, line.filed, line.outcome, rotation)
                 line.assignee, line.stored = done.assignee, done.stored
+                line.action, line.held = done.action, done.held
+
+
+def _said_action(line: Line, applied: bool) -> Msg:
+    """The action a move starts (after ``--apply``, with its run) or would start."""
+    assert line.action is not None
+    tid, entry = line.filed.ticket_id, getattr(line.outcome, "entry", None)
+    name = entry.id if entry is not None else ""
+    waits = line.action.when == "approved"
+    if line.held is not None:
+        return (
+            N_(
+                "#{id}: its sheet is complete, but the action of {entry} does not start: {reason}",
+                id=tid,
+                entry=name,
+                reason=line.held,
+            )
+            if applied
+            else N_(
+                "#{id}: its sheet would be complete, but the action of {entry} would not"
+                " start: {reason}",
+                id=tid,
+                entry=name,
+                reason=line.held,
+            )
+        )
+    if not applied:
+        if waits:
+            return N_(
+                "#{id}: its sheet would be complete: the action of {entry} would wait for"
+                " a manager's /approve",
+                id=tid,
+                entry=name,
+            )
+        return N_(
+            "#{id}: its sheet would be complete: the action of {entry} would start ({target})",
+            id=tid,
+            entry=name,
+            target=line.action.target,
+        )
+    if waits:
+        return N_(
+            "#{id}: its sheet is complete: the action of {entry} waits for a manager's"
+            " /approve (run #{run})",
+            id=tid,
+            entry=name,
+            run=line.run,
+        )
+    return N_(
+        "#{id}: its sheet is complete: the action of {entry} starts ({target}, run #{run})",
+        id=tid,
+        entry=name,
+        target=line.action.target,
+        run=line.run,
+    )
 
 
 def _said(line: Line, source: str) -> Msg:
@@ -189,6 +257,17 @@ def _json(line: Line) -> dict[str, Any]:
         data["stays"] = "changed-meanwhile"
     if line.stored is not None:  # after --apply, or as the dry run foresees it
         data.update(assignee_now=line.assignee, fields_stored=line.stored)
+        data["action"] = (
+            None
+            if line.action is None or line.skipped
+            else {
+                "trigger": line.action.when,
+                "type": line.action.type,
+                "target": line.action.target,
+                "run": line.run,
+                "held": None if line.held is None else str(line.held),
+            }
+        )
     return data
 
 

@@ -1,0 +1,111 @@
+"""An entry's ``keywords`` and ``negative`` in the catalog YAML, with every problem's
+line: the terms and patterns :mod:`gateway.catalog.match` looks for.
+
+    keywords:
+      - vpn                          # a term: a whole word (Latin), a substring (CJK)
+      - {term: リモートアクセス, weight: 2}
+      - {regex: 'anyconnect|globalprotect'}   # RE2: linear time
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import yaml
+
+from gateway.catalog.linear import compile_keyword
+from gateway.catalog.model import Keyword
+from gateway.catalog.nodes import scalar as _scalar
+from gateway.catalog.nodes import shown
+from gateway.core.i18n import N_, Msg
+from gateway.core.text import for_matching, is_cjk, keyword_form, same_script
+
+_KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
+
+
+class Reporter(Protocol):
+    def bad(self, node: Any, message: str | Msg) -> None: ...
+
+    def mapping(self, node: Any, what: str | Msg, *, quiet: bool = False) -> dict[str, Any]: ...
+
+
+def read_keywords(r: Reporter, pair: Any) -> tuple[Keyword, ...]:
+    """An entry's ``keywords`` or ``negative`` (``pair``: key and value nodes, or None);
+    a keyword with a problem is reported and left out."""
+    if pair is None:
+        return ()
+    if not isinstance(pair[1], yaml.SequenceNode):
+        r.bad(pair[1], N_("keywords must be a list"))
+        return ()
+    return tuple(k for n in pair[1].value if (k := _keyword(r, n)) is not None)
+
+
+def _keyword(r: Reporter, node: Any) -> Keyword | None:
+    if isinstance(node, yaml.ScalarNode):
+        return _term_of(r, node, 1.0)
+    m = r.mapping(node, N_("a keyword"))
+    for k, _ in m.values():
+        if k.value not in _KEYWORD_KEYS:
+            r.bad(k, N_("unknown key {key!r} in a keyword (term, regex, weight)", key=k.value))
+    weight = _weight(r, m.get("weight"))
+    if ("term" in m) == ("regex" in m):
+        r.bad(node, N_("a keyword needs exactly one of 'term' and 'regex'"))
+        return None
+    key = "term" if "term" in m else "regex"
+    if not isinstance(m[key][1], yaml.ScalarNode):
+        r.bad(
+            m[key][1],
+            N_("{key} must be a text, not {value!r}", key=key, value=shown(m[key][1])),
+        )
+        return None
+    if key == "term":
+        return _term_of(r, m["term"][1], weight)
+    pattern = str(m["regex"][1].value)
+    compiled, problem = compile_keyword(pattern)  # RE2: linear time (issue #14)
+    if compiled is None:
+        r.bad(m["regex"][1], problem or N_("bad regular expression {pattern!r}", pattern=pattern))
+        return None
+    return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
+
+
+def _term_of(r: Reporter, node: Any, weight: float) -> Keyword | None:
+    """A ``term`` keyword, or None with the problem said: one left empty (YAML's
+    ``~``/``null`` too, never the word "null") matches nothing, and one of marks alone
+    (``ー``, ``-``) nearly every mail; neither is what anyone meant."""
+    source = "" if node.tag.endswith(":null") else str(node.value)
+    kw = _term(source, weight)
+    if not kw.text:
+        r.bad(node, N_("an empty keyword: write a word, or leave the line out"))
+        return None
+    if not any(c.isalnum() for c in kw.text.replace("ー", "")):
+        r.bad(
+            node,
+            N_(
+                "keyword {keyword!r} has no letter or digit: nearly every mail would hold it",
+                keyword=source,
+            ),
+        )
+        return None
+    return kw
+
+
+def _weight(r: Reporter, pair: Any) -> float:
+    if pair is None:
+        return 1.0
+    value = _scalar(pair[1])
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        r.bad(pair[1], N_("weight must be a number above 0, not {value!r}", value=shown(pair[1])))
+        return 1.0
+    return float(value)
+
+
+def _term(source: str, weight: float) -> Keyword:
+    normalised = for_matching(source).strip()
+    text = keyword_form(normalised)
+    return Keyword(
+        source=source,
+        text=text,
+        weight=weight,
+        cjk=is_cjk(text),
+        same_script=is_cjk(text) and same_script(normalised),
+    )
