@@ -140,7 +140,12 @@ def test_unmerge_moves_back_exactly_what_moved(
     assert target["participants"] == before["participants"]
     assert source["events"][0]["kind"] == "created"  # its history came back
     assert [e["kind"] for e in target["events"]][-2:] == ["merged", "unmerged"]
-    code, _, err = run(config, "tickets", "unmerge", "2", capsys=capsys)
+    # run again (a script that retries, a second person): done already, nothing undone twice
+    code, out, _ = run(config, "tickets", "unmerge", "2", capsys=capsys)
+    assert code == 0 and "ticket #2: the merge was already undone" in out
+    assert [e["kind"] for e in _show(config, 1, capsys)["events"]].count("unmerged") == 1
+    # a ticket that was never merged: nothing to undo, a refusal
+    code, _, err = run(config, "tickets", "unmerge", "1", capsys=capsys)
     assert code == 65 and "this ticket was not merged into another" in err
 
 

@@ -17,7 +17,7 @@ from gateway.core.clock import FakeClock
 from tests.support.actions import RECORDER, argv_yaml, catalog_text, runs, script
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
-from tests.support.web import csrf_of, rig, sign_in
+from tests.support.web import csrf_of, member_page, rig, sign_in
 
 BOSS, OPS = "boss@example.test", "ops@example.test"  # the boss reads Japanese
 
@@ -70,8 +70,33 @@ def test_a_manager_approves_from_the_ticket_page(
         assert (approved["actor"], approved["channel"]) == (BOSS, "web")
 
         after, again, said = _press(r, BOSS, tid)  # nothing waits any more: no button
-        assert 'id="approve"' not in after and again == 409
-        assert "承認" in said and "not approved" not in said
+        assert 'id="approve"' not in after
+        assert (again, said) == (303, f"/tickets/{tid}?already=approved")
+
+
+def test_approve_pressed_twice_is_done_once_and_says_so(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The second press of "approve" (a double click, or a second manager on the same
+    page) found the run already released and answered 409 "already approved: run #1 is
+    pending" titled "was not approved", over the approval just made. Now it lands on the
+    ticket's page, which says it is approved already, in the page's language; one
+    approval, one run. A real conflict (not a manager, a sheet not complete) is still
+    refused: the tests above and below."""
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        assert tid is not None
+        assert _press(r, BOSS, tid)[1:] == (303, f"/tickets/{tid}")
+        _, status, went = _press(r, BOSS, tid)
+        ja = member_page(r, BOSS, went)
+        en = member_page(r, BOSS, went + "&lang=en")
+        ticket = show(r.app, tid)
+        [run] = runs(r.app)
+    assert status == 303
+    assert "この自動処理はすでに承認されています" in ja
+    assert "The action was already approved" in en and "すでに" not in en
+    assert [e["kind"] for e in ticket["events"]].count("action-approved") == 1
+    assert (run["state"], run["triggered_by"]) == ("pending", BOSS)
 
 
 def test_an_incomplete_sheet_is_refused_with_the_reason(

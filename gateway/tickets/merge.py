@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core import priority as levels
-from gateway.core.errors import Refusal
+from gateway.core.errors import AlreadyDone, Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline.merging import MergeFacts, Side, merge_refusal, unmerge_refusal
@@ -138,9 +138,13 @@ def unmerge(
 ) -> Ticket:
     """Undo the merge of ``source`` (within ``window``): move back what moved, take off
     the target the people and fields the merge gave it, reopen the source; the target.
-    Checked and done while no other merge runs, as :func:`merge` is."""
+    Checked and done while no other merge runs, as :func:`merge` is. Asked again
+    (pressed twice, two members at once), the second finds it undone: it raises
+    :class:`AlreadyDone` and changes nothing."""
     merges.hold_merges(session)
     merges.fresh(session, source.id)
+    if source.merged_into_id is None and merges.was_unmerged(session, source.id):
+        raise AlreadyDone(N_("the merge was already undone"))
     event = merges.last_merge_event(session, source.id) if source.merged_into_id else None
     target = merges.fresh(session, source.merged_into_id) if source.merged_into_id else None
     why = unmerge_refusal(

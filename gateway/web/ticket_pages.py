@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -48,6 +48,12 @@ CLOSE_REASONS = tuple(r.value for r in CloseReason)
 # the CLI (``--assignee -``, ``--catalog -``); the board's "(not filed)" lane links with it
 NOBODY = "-"
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
+# ?already=…: a button pressed again (a double click, two members at once) whose change
+# the first press made; the page says so over the change made, and nothing is done twice
+ALREADY = {
+    "approved": N_("The action was already approved; nothing was done again."),  # approve
+    "unmerged": N_("The merge was already undone; nothing was done again."),  # unmerge
+}
 
 
 @routes.get("/tickets")
@@ -164,6 +170,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "close_reasons": CLOSE_REASONS,
             "members": ctx.settings.members,  # the assignee by name, as on the board
             "error": request.query.get("error", "") == "transition",
+            "already": ALREADY.get(request.query.get("already", "")),
         },
     )
 
@@ -220,6 +227,8 @@ async def act(request: web.Request) -> web.Response:
         )
         if said is None:
             raise web.HTTPNotFound()
+        if said is False:  # pressed again: a manager approved it already
+            raise see_other(f"/tickets/{ticket_id}?already=approved")
         if said is not True:  # refused: why, in the page's language
             values = {"ticket_id": ticket_id, "why": said}
             return page(request, "approve_refused.html.j2", values, status=409)
@@ -280,10 +289,11 @@ def _approve(
     catalog: Catalog,
     actor: str,
     now: datetime,
-) -> Literal[True] | Msg | None:
+) -> bool | Msg | None:
     """The ticket page's approve button: the same function as a manager's ``/approve``
     (who may, a complete sheet, a run that waits), with the web as the channel. None:
-    no such ticket; a Msg: why it was refused; True: the run is queued."""
+    no such ticket; a Msg: why it was refused; True: the run is queued; False: it was
+    approved already (pressed again), nothing done."""
     ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
@@ -291,6 +301,8 @@ def _approve(
         trigger.approve(
             session, settings.members, catalog, ticket, now, actor=actor, channel=Channel.WEB.value
         )
+    except trigger.AlreadyApproved:
+        return False
     except trigger.ApprovalRefused as exc:
         return exc.reason
     return True
