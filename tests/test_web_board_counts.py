@@ -33,6 +33,8 @@ MEMBERS = ("ops@example.test", "ops2@example.test", None)
 TOTAL = 240
 COUNT = re.compile(r'<a class="(?:count|more)" href="([^"]+)">')
 LISTED = re.compile(r"(\d+) tickets?<")
+# a panel's row: its name, linked to the list of its open tickets, and their count
+PANEL_ROW = re.compile(r'<tr><td><a href="([^"]+)">([^<]+)</a>.*?</td><td class="n">(\d+)</td>')
 
 
 def _many(r: Any) -> None:
@@ -76,15 +78,25 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
         _many(r)
         counted = Counter((t["catalog"], t["state"]) for t in all_tickets(r.app))
         panel: dict[str, int] = {}
+        panels: list[str] = []
         assert counted[(None, "new")] and counted[("retired", "open")]  # the lanes are there
 
         async def scenario(client: TestClient[Any, Any]) -> list[tuple[str, int, int]]:
             await sign_in(client, r, "ops@example.test")
             board = await (await client.get("/board")).text()
-            members = board.split('id="members"', 1)[1].split("</section>", 1)[0]
-            for name, n in re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)</td>", members):
-                panel[name] = int(n)
             out = []
+            # the panels' rows: each member's and each entry's open tickets link to the
+            # list of exactly those (a manager's way from "Ops Two: 72" to the 72)
+            for section in ("members", "catalog"):
+                rows = board.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+                for href, name, n in PANEL_ROW.findall(rows):
+                    href = html.unescape(href)
+                    if section == "members":
+                        panel[name] = int(n)
+                    total = LISTED.search(await (await client.get(href)).text())
+                    on_list = int(total.group(1)) if total else 0  # "No tickets match."
+                    assert (href, on_list) == (href, int(n)), section
+                    panels.append(href)
             for cell in re.findall(r'<td class="cell".*?</td>', board, re.DOTALL):
                 found = re.search(r'<a class="count" href="([^"]+)">(\d+)</a>', cell)
                 if found is None:
@@ -114,6 +126,7 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
     # the members panel's open tickets: as many as the CLI lists for each, nobody's too
     names = {m.name: m.email for m in TEAM}
     assert len(panel) == 3, panel
+    assert len(panels) == 3 + 9, panels  # the members, nobody, the 7 entries, retired, none
     for name, n in panel.items():
         who = names.get(name, "-")  # the row of nobody's tickets
         assert _cli_count(config, capsys, {"assignee": who, "state": "active"}) == n, name
