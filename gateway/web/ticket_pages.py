@@ -66,7 +66,9 @@ async def ticket_list(request: web.Request) -> web.Response:
     page_no = _int(q.get("page", "1"), 1, 10_000)
     # the board's closed column links here with its window: the same tickets it counts
     closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
+    sort = q.get("sort", "")
     query = ticket_query.TicketQuery(
+        order=sort if sort in ticket_query.ORDERS else "newest",
         state=state if state in STATES else None,
         assignee=_none_or(q.get("assignee", "")),
         requester=q.get("requester") or None,
@@ -95,6 +97,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
             "states": STATES,
+            "orders": ticket_query.ORDERS,
             "nobody": NOBODY,
             "closed_days": closed_days,
             "priorities": PRIORITIES,
