@@ -41,6 +41,9 @@ class TicketQuery:
     closed_since: datetime | None = None  # only tickets closed at or after this time
     limit: int | None = 50  # None: every match (``tickets list``)
     offset: int = 0
+    # only these tickets: what a rule in Python decides (stale, SLA breached: the board's
+    # panels link to them); None: no such limit
+    only: tuple[int, ...] | None = None
     order: str = "newest"  # a key of ORDERS: the page's choice; the CLI lists by number
 
 
@@ -75,6 +78,10 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.priority == q.priority)
     if q.closed_since is not None:  # the board's closed column: the last days' closes
         stmt = stmt.where(Ticket.closed_at >= q.closed_since)
+    if q.only is not None:
+        if not q.only:
+            return [], 0
+        stmt = stmt.where(Ticket.id.in_(q.only))
     if q.search.strip():
         ids = search.matching_tickets(session, q.search)
         if not ids:

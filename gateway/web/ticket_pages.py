@@ -9,6 +9,7 @@ text, never its HTML.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
+from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
 from gateway.web.intake_check import typed_lines
 from gateway.web.visit import (
@@ -36,7 +38,7 @@ from gateway.web.visit import (
     see_other,
     visitor,
 )
-from store import action_runs, ticket_query, tickets
+from store import action_runs, stats, ticket_query, tickets
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
@@ -66,7 +68,7 @@ async def ticket_list(request: web.Request) -> web.Response:
     page_no = _int(q.get("page", "1"), 1, 10_000)
     # the board's closed column links here with its window: the same tickets it counts
     closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
-    sort = q.get("sort", "")
+    sort, mark = q.get("sort", ""), q.get("mark", "")
     query = ticket_query.TicketQuery(
         order=sort if sort in ticket_query.ORDERS else "newest",
         state=state if state in STATES else None,
@@ -79,7 +81,8 @@ async def ticket_list(request: web.Request) -> web.Response:
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
     )
-    rows, total = await ctx.read(ticket_query.find, query)
+    mark = mark if mark in workload.MARKS else ""
+    rows, total = await ctx.read(_find, query, mark, ctx.catalog(), ctx.settings, ctx.now())
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     params = {k: v for k, v in q.items() if k != "page"}
     if page_no > pages:  # an old link, the list shorter since: its last page, not "5 / 3"
@@ -97,6 +100,8 @@ async def ticket_list(request: web.Request) -> web.Response:
             "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
             "states": STATES,
+            "marks": workload.MARKS,
+            "mark": mark,
             "orders": ticket_query.ORDERS,
             "nobody": NOBODY,
             "closed_days": closed_days,
@@ -105,6 +110,22 @@ async def ticket_list(request: web.Request) -> web.Response:
             "max_search": MAX_SEARCH,
         },
     )
+
+
+def _find(
+    session: Session,
+    query: ticket_query.TicketQuery,
+    mark: str,
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], int]:
+    """The list's page; with ``mark`` (stale, SLA breached, due soon), of the open
+    tickets that carry it, decided by the rules the board's panels count them with."""
+    if mark:
+        ids = workload.marked(stats.open_times(session), catalog, settings, now, mark)
+        query = replace(query, only=ids)
+    return ticket_query.find(session, query)
 
 
 def _none_or(asked: str) -> str | None:
