@@ -5,6 +5,7 @@ just made, as if it had failed. Now it is done, once: one event, no error."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -137,3 +138,33 @@ def test_unmerge_of_a_ticket_never_merged_is_still_refused(
         deliver(r.app, mail(subject="Printer jam on 3F"))
         status, html = r.serve(scenario)
     assert status == 409 and "this ticket was not merged into another" in html
+
+
+@sqlite_only
+def test_add_note_pressed_twice_adds_it_once(settings: Settings, clock: FakeClock) -> None:
+    """A double click on "Add note" posted the note twice: two identical notes in the
+    history, and the assignee told of each. The second post of the same words by the
+    same member, with nothing between, within a minute, is the first one's; another
+    note, or the same words later on, is a note of its own."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[str]:
+        await sign_in(client, r, "ops@example.test")
+        csrf = await csrf_of(client, "/tickets/1")
+        went = []
+        for text, wait in [("トナー交換済み", 0), ("トナー交換済み", 5), ("Tray 2 too", 0)]:
+            clock.advance(timedelta(seconds=wait))
+            sent = {"action": "note", "note": text, "csrf": csrf}
+            answer = await client.post("/tickets/1", data=sent, allow_redirects=False)
+            went.append(answer.headers["Location"])
+        clock.advance(timedelta(minutes=2))  # the same words again, later: meant
+        sent = {"action": "note", "note": "トナー交換済み", "csrf": csrf}
+        await client.post("/tickets/1", data=sent, allow_redirects=False)
+        return went
+
+    with rig(settings, clock) as r:
+        deliver(r.app, mail(subject="Printer jam on 3F"))
+        went = r.serve(scenario)
+        ticket = show(r.app, 1)
+    assert went == ["/tickets/1"] * 3
+    notes = [e["detail"]["text"] for e in ticket["events"] if e["kind"] == "note"]
+    assert notes == ["トナー交換済み", "Tray 2 too", "トナー交換済み"]

@@ -50,6 +50,8 @@ CLOSE_REASONS = tuple(r.value for r in CloseReason)
 # the CLI (``--assignee -``, ``--catalog -``); the board's "(not filed)" lane links with it
 NOBODY = "-"
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
+# the same note by the same member this soon after it, nothing between: the same press
+NOTE_AGAIN = timedelta(minutes=1)
 # ?already=…: a button pressed again (a double click, two members at once) whose change
 # the first press made; the page says so over the change made, and nothing is done twice
 ALREADY = {
@@ -284,7 +286,7 @@ def _act(
             if ticket.assignee != actor:  # already theirs (a second click): nothing to record
                 changes.assign(session, ticket, actor, now, **how)
         elif action == "note":
-            if note:
+            if note and not _noted_just_now(session, ticket_id, actor, note, now):
                 changes.add_note(session, ticket, note, now, **how)
         else:
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
@@ -304,6 +306,21 @@ def _act(
     except InvalidTransition:
         return False
     return True
+
+
+def _noted_just_now(
+    session: Session, ticket_id: int, actor: str, note: str, now: datetime
+) -> bool:
+    """Whether the ticket's latest event is this member's note of these words, made
+    within :data:`NOTE_AGAIN`: "Add note" pressed twice (a double click), whose second
+    post would add the same note again and tell the assignee twice."""
+    last = tickets.last_event(session, ticket_id)
+    return (
+        last is not None
+        and (last.kind, last.actor) == ("note", actor)
+        and (last.detail or {}).get("text") == note
+        and now - last.at <= NOTE_AGAIN
+    )
 
 
 def _approve(
