@@ -308,9 +308,7 @@ def _act(
     return True
 
 
-def _noted_just_now(
-    session: Session, ticket_id: int, actor: str, note: str, now: datetime
-) -> bool:
+def _noted_just_now(session: Session, ticket_id: int, actor: str, note: str, now: datetime) -> bool:
     """Whether the ticket's latest event is this member's note of these words, made
     within :data:`NOTE_AGAIN`: "Add note" pressed twice (a double click), whose second
     post would add the same note again and tell the assignee twice."""
