@@ -74,7 +74,7 @@ async def ticket_list(request: web.Request) -> web.Response:
     query = ticket_query.TicketQuery(
         order=sort if sort in ticket_query.ORDERS else "newest",
         state=state if state in STATES else None,
-        assignee=_none_or(q.get("assignee", "")),
+        assignee=_none_or(q.get("assignee", "").strip().lower()),  # as the store reads it
         requester=q.get("requester") or None,
         catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
