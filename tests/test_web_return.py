@@ -5,6 +5,7 @@ paths are returned to."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -97,4 +98,7 @@ def test_a_note_sent_after_the_session_ended_is_shown_back_not_lost(
         html = r.serve(lambda c: scenario(c, r, tid))
         detail = show(r.app, tid)
     assert note in html and 'id="kept-note"' in html and "/sign-in" in html
+    # the box is named by the words above it (a screen reader read "edit text, read only")
+    said = re.search(r'<p class="error" role="alert" id="([\w-]+)">', html)
+    assert said and f'<textarea id="kept-note" aria-labelledby="{said.group(1)}"' in html
     assert not [e for e in detail["events"] if e["kind"] == "note"]
