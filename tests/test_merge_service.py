@@ -240,3 +240,38 @@ def test_an_unmerge_asked_again_is_already_done_and_a_ticket_never_merged_is_ref
         assert str(refused.value) == "this ticket was not merged into another"
     _unmerge(app, 2)  # the second merge is undone as the first was
     assert [e["kind"] for e in show(app, 2)["events"]].count("unmerged") == 2
+
+
+def test_two_unmerges_at_once_undo_it_once(app: App) -> None:
+    """Two members press "undo the merge" of #2 at the same moment, each in its own
+    session: the second waits for the first, reads the merge undone and is told so
+    (AlreadyDone), nothing taken back twice."""
+    _two(app)
+    _merge(app)
+    second: list[object] = []
+    first_holds = threading.Event()
+
+    def other_member() -> None:
+        first_holds.wait(10)
+        try:
+            _unmerge(app, 2)
+            second.append("unmerged")
+        except Refusal as exc:
+            second.append(exc)
+
+    thread = threading.Thread(target=other_member)
+    thread.start()
+    try:
+        with transaction(app.sessions) as s:
+            two = tickets.get(s, 2)
+            assert two is not None
+            merge.unmerge(s, two, app.clock.now(), window=timedelta(days=14), **WHO)
+            first_holds.set()  # undone, not committed yet: the other member's unmerge begins
+            time.sleep(0.5)
+    finally:
+        thread.join(30)
+    assert not thread.is_alive()
+    [said] = second
+    assert isinstance(said, AlreadyDone), said
+    assert [e["kind"] for e in show(app, 2)["events"]].count("unmerged") == 1
+    assert [e["kind"] for e in show(app, 1)["events"]].count("unmerged") == 1
