@@ -110,3 +110,57 @@ def test_an_incomplete_sheet_is_refused_with_the_reason(
         why = re.search(r'<p class="error" role="alert" id="why">(.*?)</p>', said)
         assert why and "user_id" in why.group(1) and "sheet" not in why.group(1), said
         assert runs(r.app) == []  # a run is written once the sheet is complete
+
+
+def test_two_managers_approving_at_once_approve_once(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Two managers press "approve" at the same moment, each in its own session: the
+    second waits for the first (the ticket's row), reads the run released and is told
+    it was approved already; one approval, one document."""
+    import threading
+    import time
+
+    from gateway.actions import trigger
+    from gateway.config.settings import Member
+    from store import tickets
+    from store.db import transaction
+
+    team = [Member(email=BOSS, role="manager"), Member(email="boss2@example.test", role="manager")]
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        assert tid is not None
+        catalog, now = r.app.catalog.current, clock.now()
+        second: list[object] = []
+        first_holds = threading.Event()
+
+        def approve(who: str) -> None:
+            with transaction(r.app.sessions) as s:
+                ticket = tickets.get_to_change(s, tid)
+                assert ticket is not None
+                trigger.approve(s, team, catalog, ticket, now, actor=who, channel="web")
+                if who == BOSS:
+                    first_holds.set()  # approved, not committed: the other one presses
+                    time.sleep(0.5)
+
+        def other_manager() -> None:
+            first_holds.wait(10)
+            try:
+                approve("boss2@example.test")
+                second.append("approved")
+            except trigger.ApprovalRefused as exc:
+                second.append(exc)
+
+        thread = threading.Thread(target=other_manager)
+        thread.start()
+        try:
+            approve(BOSS)
+        finally:
+            thread.join(30)
+        assert not thread.is_alive()
+        ticket = show(r.app, tid)
+        [run] = runs(r.app)
+    [said] = second
+    assert isinstance(said, trigger.AlreadyApproved), said
+    assert [e["kind"] for e in ticket["events"]].count("action-approved") == 1
+    assert run["triggered_by"] == BOSS
