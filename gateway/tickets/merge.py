@@ -29,7 +29,13 @@ from gateway.core import priority as levels
 from gateway.core.errors import AlreadyDone, Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
-from gateway.pipeline.merging import MergeFacts, Side, merge_refusal, unmerge_refusal
+from gateway.pipeline.merging import (
+    MergeFacts,
+    Side,
+    already_unmerged,
+    merge_refusal,
+    unmerge_refusal,
+)
 from gateway.tickets import changes
 from gateway.tickets.conversation import Fact, note
 from gateway.tickets.priority import set_priority
@@ -144,7 +150,7 @@ def unmerge(
     merges.hold_merges(session)
     merges.fresh(session, source.id)
     if source.merged_into_id is None and merges.was_unmerged(session, source.id):
-        raise AlreadyDone(N_("the merge was already undone"))
+        raise AlreadyDone(already_unmerged())
     event = merges.last_merge_event(session, source.id) if source.merged_into_id else None
     target = merges.fresh(session, source.merged_into_id) if source.merged_into_id else None
     why = unmerge_refusal(
