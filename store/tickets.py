@@ -118,11 +118,12 @@ def events_since(session: Session, kind: str, actor: str, since: datetime) -> in
     return session.scalar(stmt) or 0
 
 
-def last_event(session: Session, ticket_id: int) -> TicketEvent | None:
-    """The ticket's latest event (a button pressed twice reads whether it was its own)."""
+def last_event(session: Session, ticket_id: int, kind: str) -> TicketEvent | None:
+    """The ticket's latest event of ``kind`` (a button pressed twice reads whether it
+    was its own)."""
     stmt = (
         select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
         .order_by(TicketEvent.id.desc())
         .limit(1)
     )

@@ -267,3 +267,26 @@ def test_a_subject_without_spaces_keeps_to_its_box_on_every_page(gw: Gateway) ->
             assert spilt == {"page": [], "cards": [], "list": spilt["list"]}, (width, path)
             assert width < 1000 or spilt["list"] == 0, path
     page.context.close()
+
+
+def test_a_note_typed_before_a_state_button_is_kept_with_the_change(gw: Gateway) -> None:
+    """A member writes what they did in the note box, then presses "Close" (or "Wait
+    for the requester"): the note box was a form of its own, so the close went without
+    it and the words were gone, silently. Now every button of the ticket sends the note
+    with it: the note is added, then the change made."""
+    tid = gw.mail_in("VPNにつながらない", "自宅から接続できません。\n", "sato@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{tid}")
+    page.fill("#note", "証明書を更新して解決。")
+    page.select_option("#reason", "resolved")
+    page.click("#close")
+    page.wait_for_url(f"**/tickets/{tid}")
+    assert page.locator("#note").input_value() == ""
+    page.context.close()
+    ticket = gw.ticket(tid)
+    assert ticket["state"] == "closed"
+    kinds = [(e["kind"], (e["detail"] or {}).get("text")) for e in ticket["events"]]
+    assert ("note", "証明書を更新して解決。") in kinds
+    assert kinds.index(("note", "証明書を更新して解決。")) < max(
+        i for i, (kind, _) in enumerate(kinds) if kind == "state"
+    )

@@ -33,7 +33,7 @@ def test_a_state_button_pressed_twice_is_done_once_without_an_error(
         await client.post("/tickets/1", data={"action": before, "csrf": csrf})
         went = []
         for _ in range(2):
-            sent = {"action": action, "reason": "resolved", "csrf": csrf}
+            sent = {"action": action, "reason": "resolved", "note": "見ました", "csrf": csrf}
             answer = await client.post("/tickets/1", data=sent, allow_redirects=False)
             went.append(answer.headers["Location"])
         return went
@@ -46,6 +46,8 @@ def test_a_state_button_pressed_twice_is_done_once_without_an_error(
     assert ticket["state"] == state
     changes = [e for e in ticket["events"] if e["kind"] == "state" and e["new"] == state]
     assert len(changes) == 1, ticket["events"]
+    # the note typed before the button went with it, once
+    assert [e["detail"]["text"] for e in ticket["events"] if e["kind"] == "note"] == ["見ました"]
 
 
 @sqlite_only
@@ -144,7 +146,7 @@ def test_unmerge_of_a_ticket_never_merged_is_still_refused(
 def test_add_note_pressed_twice_adds_it_once(settings: Settings, clock: FakeClock) -> None:
     """A double click on "Add note" posted the note twice: two identical notes in the
     history, and the assignee told of each. The second post of the same words by the
-    same member, with nothing between, within a minute, is the first one's; another
+    same member within a minute, no other note between, is the first one's; another
     note, or the same words later on, is a note of its own."""
 
     async def scenario(client: TestClient[Any, Any]) -> list[str]:

@@ -50,7 +50,7 @@ CLOSE_REASONS = tuple(r.value for r in CloseReason)
 # the CLI (``--assignee -``, ``--catalog -``); the board's "(not filed)" lane links with it
 NOBODY = "-"
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
-# the same note by the same member this soon after it, nothing between: the same press
+# the same note by the same member this soon after it, no other note between: the same press
 NOTE_AGAIN = timedelta(minutes=1)
 # ?already=…: a button pressed again (a double click, two members at once) whose change
 # the first press made; the page says so over the change made, and nothing is done twice
@@ -281,13 +281,16 @@ def _act(
     if ticket is None:
         return None
     how: By = {"actor": actor, "channel": Channel.WEB.value}
+    # every button of the page sends the note box with it: what was typed is added
+    # first, whichever button was pressed (a close without it lost the words)
+    if note and not _noted_just_now(session, ticket_id, actor, note, now):
+        changes.add_note(session, ticket, note, now, **how)
+    if action == "note":
+        return True
     try:
         if action == "assign_me":
             if ticket.assignee != actor:  # already theirs (a second click): nothing to record
                 changes.assign(session, ticket, actor, now, **how)
-        elif action == "note":
-            if note and not _noted_just_now(session, ticket_id, actor, note, now):
-                changes.add_note(session, ticket, note, now, **how)
         else:
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
                 action, TicketState.CLOSED
@@ -309,10 +312,11 @@ def _act(
 
 
 def _noted_just_now(session: Session, ticket_id: int, actor: str, note: str, now: datetime) -> bool:
-    """Whether the ticket's latest event is this member's note of these words, made
-    within :data:`NOTE_AGAIN`: "Add note" pressed twice (a double click), whose second
-    post would add the same note again and tell the assignee twice."""
-    last = tickets.last_event(session, ticket_id)
+    """Whether the ticket's latest note is this member's note of these words, made
+    within :data:`NOTE_AGAIN`: a button pressed twice (a double click), whose second
+    post would add the same note again and tell the assignee twice. The latest note,
+    not the latest event: the first press of "Close" wrote its change after it."""
+    last = tickets.last_event(session, ticket_id, "note")
     return (
         last is not None
         and (last.kind, last.actor) == ("note", actor)
