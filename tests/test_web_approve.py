@@ -164,3 +164,30 @@ def test_two_managers_approving_at_once_approve_once(
     assert isinstance(said, trigger.AlreadyApproved), said
     assert [e["kind"] for e in ticket["events"]].count("action-approved") == 1
     assert run["triggered_by"] == BOSS
+
+
+def test_a_note_typed_before_approve_goes_with_it(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The approve button is one of the note box's buttons: a manager's note (why they
+    approve) typed before pressing it is added, once, with the approval."""
+
+    async def scenario(client: TestClient[Any, Any]) -> None:
+        await sign_in(client, r, BOSS)
+        csrf = await csrf_of(client, f"/tickets/{tid}")
+        html = await (await client.get(f"/tickets/{tid}")).text()
+        assert 'form="work" name="action" value="approve"' in html
+        for _ in range(2):
+            sent = {"csrf": csrf, "action": "approve", "note": "部長承認済み"}
+            await client.post(f"/tickets/{tid}", data=sent, allow_redirects=False)
+
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        r.serve(scenario)
+        ticket = show(r.app, tid)
+    kinds = [e["kind"] for e in ticket["events"]]
+    assert [e["detail"]["text"] for e in ticket["events"] if e["kind"] == "note"] == [
+        "部長承認済み"
+    ]
+    assert kinds.count("action-approved") == 1
+    assert kinds.index("note") < kinds.index("action-approved")

@@ -39,6 +39,7 @@ from gateway.web.visit import (
     visitor,
 )
 from store import action_runs, stats, ticket_query, tickets
+from store.models import Ticket
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
@@ -249,7 +250,7 @@ async def act(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest()
     if action == "approve":
         said = await ctx.write(
-            _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, ctx.now()
+            _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, note, ctx.now()
         )
         if said is None:
             raise web.HTTPNotFound()
@@ -281,10 +282,7 @@ def _act(
     if ticket is None:
         return None
     how: By = {"actor": actor, "channel": Channel.WEB.value}
-    # every button of the page sends the note box with it: what was typed is added
-    # first, whichever button was pressed (a close without it lost the words)
-    if note and not _noted_just_now(session, ticket_id, actor, note, now):
-        changes.add_note(session, ticket, note, now, **how)
+    _add_note(session, ticket, actor, note, now)
     if action == "note":
         return True
     try:
@@ -311,6 +309,13 @@ def _act(
     return True
 
 
+def _add_note(session: Session, ticket: Ticket, actor: str, note: str, now: datetime) -> None:
+    """Every button above the note box sends it along: what was typed is added first,
+    whichever was pressed (a close without it lost the words), and once."""
+    if note and not _noted_just_now(session, ticket.id, actor, note, now):
+        changes.add_note(session, ticket, note, now, actor=actor, channel=Channel.WEB.value)
+
+
 def _noted_just_now(session: Session, ticket_id: int, actor: str, note: str, now: datetime) -> bool:
     """Whether the ticket's latest note is this member's note of these words, made
     within :data:`NOTE_AGAIN`: a button pressed twice (a double click), whose second
@@ -331,6 +336,7 @@ def _approve(
     settings: Settings,
     catalog: Catalog,
     actor: str,
+    note: str,
     now: datetime,
 ) -> bool | Msg | None:
     """The ticket page's approve button: the same function as a manager's ``/approve``
@@ -340,6 +346,7 @@ def _approve(
     ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
+    _add_note(session, ticket, actor, note, now)  # the note box goes with the button
     try:
         trigger.approve(
             session, settings.members, catalog, ticket, now, actor=actor, channel=Channel.WEB.value
