@@ -275,3 +275,37 @@ def test_two_unmerges_at_once_undo_it_once(app: App) -> None:
     assert isinstance(said, AlreadyDone), said
     assert [e["kind"] for e in show(app, 2)["events"]].count("unmerged") == 1
     assert [e["kind"] for e in show(app, 1)["events"]].count("unmerged") == 1
+
+
+def test_the_same_merge_twice_at_once_is_made_once(app: App) -> None:
+    """Two members merge #2 into #1 at the same moment (the page's button pressed in two
+    tabs): the second waits for the first, reads #2 merged there and is told it is done
+    (AlreadyDone, which the page answers as done), not refused as a conflict."""
+    _two(app)
+    second: list[object] = []
+    first_holds = threading.Event()
+
+    def other_member() -> None:
+        first_holds.wait(10)
+        try:
+            _merge(app)
+            second.append("merged")
+        except Refusal as exc:
+            second.append(exc)
+
+    thread = threading.Thread(target=other_member)
+    thread.start()
+    try:
+        with transaction(app.sessions) as s:
+            two = tickets.get(s, 2)
+            assert two is not None
+            merge.merge(s, two, 1, app.clock.now(), tag="[#1]", max_watchers=1, **WHO)
+            first_holds.set()  # merged, not committed yet: the other member's merge begins
+            time.sleep(0.5)
+    finally:
+        thread.join(30)
+    assert not thread.is_alive()
+    [said] = second
+    assert isinstance(said, AlreadyDone), said
+    assert str(said) == "ticket #2 was already merged into #1"
+    assert [e["kind"] for e in show(app, 2)["events"]].count("merged-into") == 1

@@ -58,7 +58,9 @@ def merge(
     the requester reads it); the target. Raises :class:`Refusal` with the reason.
 
     The check and the write are one step (:func:`store.merges.hold_merges`): of two
-    opposite merges at once, the second reads what the first wrote and is refused."""
+    opposite merges at once, the second reads what the first wrote and is refused; of
+    the same merge twice (pressed twice, two members at once, the command run again),
+    the second raises :class:`AlreadyDone` and changes nothing."""
     merges.hold_merges(session)
     merges.fresh(session, source.id)
     target = merges.fresh(session, target_id)
@@ -68,6 +70,8 @@ def merge(
         merges.chain(session, target.id) if target is not None else (),
     )
     why = merge_refusal(facts)
+    if why is not None and source.merged_into_id == target_id:  # asked again: done before
+        raise AlreadyDone(why)
     if why is not None or target is None:
         raise Refusal(why or N_("there is no ticket to merge into"))
     before = source.state

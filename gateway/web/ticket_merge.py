@@ -107,8 +107,6 @@ def _merge(
     source = tickets.get(session, source_id)
     if source is None:
         return None
-    if source.merged_into_id == target:  # pressed twice: the first press merged it there
-        return True
     try:
         merge.merge(
             session,
@@ -120,6 +118,8 @@ def _merge(
             tag=tag(settings, target),
             max_watchers=settings.limits.max_watchers,
         )
+    except AlreadyDone:  # pressed twice (or in two tabs at once): the first press merged it
+        return True
     except Refusal as exc:
         return exc.why
     return True

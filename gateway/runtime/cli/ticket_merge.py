@@ -4,7 +4,7 @@ The same changes as the ``/merge`` and ``/cc`` reply commands, through the same
 services (:mod:`gateway.tickets.merge`, :mod:`gateway.tickets.watchers`) and the
 same rules, with ``cli:<login>`` as the actor and ``cli`` as the channel; a
 refusal says why (exit 65), an unknown ticket is 69; a change the same command made
-before (an unmerge run twice) says it is done already (exit 0).
+before (a merge or an unmerge run twice) says it is done already (exit 0).
 """
 
 from __future__ import annotations
