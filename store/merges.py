@@ -101,6 +101,17 @@ def last_merge_event(session: Session, ticket_id: int) -> TicketEvent | None:
     return session.scalars(stmt).first()
 
 
+def was_unmerged(session: Session, ticket_id: int) -> bool:
+    """Whether a merge of ``ticket_id`` was ever undone: an unmerge asked again reads it
+    (with the ticket not merged now: undone already). Read from the ``unmerged`` event
+    its target kept, which names it as the source: a ticket's own events move with it
+    into any later target, so what a ticket holds does not say whose they were."""
+    stmt = select(TicketEvent.detail).where(
+        TicketEvent.kind == "unmerged", TicketEvent.new == str(ticket_id)
+    )
+    return any(d.get("source") == ticket_id for d in session.scalars(stmt))
+
+
 def watchers(session: Session, ticket_id: int) -> list[str]:
     """The ticket's watchers, in the order they were added."""
     stmt = (

@@ -41,11 +41,23 @@ class TicketQuery:
     closed_since: datetime | None = None  # only tickets closed at or after this time
     limit: int | None = 50  # None: every match (``tickets list``)
     offset: int = 0
-    oldest_first: bool = False  # the CLI lists by number; the page shows the newest first
+    # only these tickets: what a rule in Python decides (stale, SLA breached: the board's
+    # panels link to them); None: no such limit
+    only: tuple[int, ...] | None = None
+    order: str = "newest"  # a key of ORDERS: the page's choice; the CLI lists by number
+
+
+# the list's orders, each whole (the id breaks a tie): a page never repeats a ticket
+# of the one before it, nor skips one
+ORDERS: dict[str, tuple[Any, ...]] = {
+    "newest": (Ticket.id.desc(),),  # the latest requests first: the page's default
+    "oldest": (Ticket.id,),  # by number, the longest waiting first: the CLI's order
+    "idle": (Ticket.updated_at, Ticket.id),  # untouched the longest first: work that stalls
+}
 
 
 def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
-    """One page of matching tickets, newest first (or oldest first), and how many
+    """One page of matching tickets in the order asked (:data:`ORDERS`), and how many
     match in all."""
     stmt: Select[Any] = select(Ticket)
     if q.state == "active":
@@ -66,12 +78,16 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         stmt = stmt.where(Ticket.priority == q.priority)
     if q.closed_since is not None:  # the board's closed column: the last days' closes
         stmt = stmt.where(Ticket.closed_at >= q.closed_since)
+    if q.only is not None:
+        if not q.only:
+            return [], 0
+        stmt = stmt.where(Ticket.id.in_(q.only))
     if q.search.strip():
         ids = search.matching_tickets(session, q.search)
         if not ids:
             return [], 0
         stmt = stmt.where(Ticket.id.in_(ids))
-    ordered = stmt.order_by(Ticket.id if q.oldest_first else Ticket.id.desc())
+    ordered = stmt.order_by(*ORDERS.get(q.order, ORDERS["newest"]))
     if q.limit is None and not q.offset:  # all of them: the count is the list's length
         page = list(session.scalars(ordered))
         total = len(page)

@@ -118,6 +118,18 @@ def events_since(session: Session, kind: str, actor: str, since: datetime) -> in
     return session.scalar(stmt) or 0
 
 
+def last_event(session: Session, ticket_id: int, kind: str) -> TicketEvent | None:
+    """The ticket's latest event of ``kind`` (a button pressed twice reads whether it
+    was its own)."""
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
 # Statements of the ingest path, built once, parameters passed per call: building a
 # select per call cost three times what running it does (issue #18, bench/ingest.py)
 _MESSAGES = table_of(Message)

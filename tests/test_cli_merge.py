@@ -106,6 +106,10 @@ def test_no_merge_into_a_merged_or_closed_ticket_and_no_cycle(
     config: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(config, "tickets", "merge", "2", "1", capsys=capsys).code == 0
+    # the same merge run again (a script retried): done by the first, said so, exit 0
+    code, out, _ = run(config, "tickets", "merge", "2", "1", capsys=capsys)
+    assert code == 0 and "ticket #2 was already merged into #1" in out
+    assert [e["kind"] for e in _show(config, 2, capsys)["events"]].count("merged-into") == 1
     code, _, err = run(config, "tickets", "merge", "3", "2", capsys=capsys)
     assert code == 65 and "ticket #2 was merged into #1; merge into #1 instead" in err
     code, _, err = run(config, "tickets", "merge", "1", "2", capsys=capsys)
@@ -140,7 +144,12 @@ def test_unmerge_moves_back_exactly_what_moved(
     assert target["participants"] == before["participants"]
     assert source["events"][0]["kind"] == "created"  # its history came back
     assert [e["kind"] for e in target["events"]][-2:] == ["merged", "unmerged"]
-    code, _, err = run(config, "tickets", "unmerge", "2", capsys=capsys)
+    # run again (a script that retries, a second person): done already, nothing undone twice
+    code, out, _ = run(config, "tickets", "unmerge", "2", capsys=capsys)
+    assert code == 0 and "ticket #2: the merge was already undone" in out
+    assert [e["kind"] for e in _show(config, 1, capsys)["events"]].count("unmerged") == 1
+    # a ticket that was never merged: nothing to undo, a refusal
+    code, _, err = run(config, "tickets", "unmerge", "1", capsys=capsys)
     assert code == 65 and "this ticket was not merged into another" in err
 
 

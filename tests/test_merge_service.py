@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from gateway.core.clock import FakeClock
-from gateway.core.errors import Refusal
+from gateway.core.errors import AlreadyDone, Refusal
 from gateway.core.i18n import Msg, translate
 from gateway.core.model import TicketState
 from gateway.runtime.app import App
@@ -207,3 +207,105 @@ def test_two_opposite_merges_at_once_make_no_cycle(app: App) -> None:
     assert isinstance(said, Msg), said
     assert translate(said, "en") == "merging #2 into #1 would make a cycle"
     assert (show(app, 1)["merged_into"], show(app, 2)["merged_into"]) == (2, None)
+
+
+def _unmerge(app: App, ticket_id: int) -> None:
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        assert ticket is not None
+        merge.unmerge(s, ticket, app.clock.now(), window=timedelta(days=14), **WHO)
+
+
+def test_an_unmerge_asked_again_is_already_done_and_a_ticket_never_merged_is_refused(
+    app: App,
+) -> None:
+    """#2 merged into #1 and back, then into #3: its history (the first merge and its
+    undoing among it) moves into #3. An unmerge of #2 asked twice is done once (the
+    second raises AlreadyDone: the pages and the CLI say "already undone"); an unmerge
+    of #1 or #3, never merged themselves, is refused, whatever history they hold."""
+    _two(app)
+    deliver(app, mail("VPN once more", sender="Dan <dan@customer.test>", message_id="<d@c.test>"))
+    _merge(app)
+    _unmerge(app, 2)
+    with pytest.raises(AlreadyDone):
+        _unmerge(app, 2)
+    with transaction(app.sessions) as s:
+        two = tickets.get(s, 2)
+        assert two is not None
+        merge.merge(s, two, 3, app.clock.now(), tag="[#3]", max_watchers=1, **WHO)
+    for never_merged in (1, 3):
+        with pytest.raises(Refusal) as refused:
+            _unmerge(app, never_merged)
+        assert not isinstance(refused.value, AlreadyDone)
+        assert str(refused.value) == "this ticket was not merged into another"
+    _unmerge(app, 2)  # the second merge is undone as the first was
+    assert [e["kind"] for e in show(app, 2)["events"]].count("unmerged") == 2
+
+
+def test_two_unmerges_at_once_undo_it_once(app: App) -> None:
+    """Two members press "undo the merge" of #2 at the same moment, each in its own
+    session: the second waits for the first, reads the merge undone and is told so
+    (AlreadyDone), nothing taken back twice."""
+    _two(app)
+    _merge(app)
+    second: list[object] = []
+    first_holds = threading.Event()
+
+    def other_member() -> None:
+        first_holds.wait(10)
+        try:
+            _unmerge(app, 2)
+            second.append("unmerged")
+        except Refusal as exc:
+            second.append(exc)
+
+    thread = threading.Thread(target=other_member)
+    thread.start()
+    try:
+        with transaction(app.sessions) as s:
+            two = tickets.get(s, 2)
+            assert two is not None
+            merge.unmerge(s, two, app.clock.now(), window=timedelta(days=14), **WHO)
+            first_holds.set()  # undone, not committed yet: the other member's unmerge begins
+            time.sleep(0.5)
+    finally:
+        thread.join(30)
+    assert not thread.is_alive()
+    [said] = second
+    assert isinstance(said, AlreadyDone), said
+    assert [e["kind"] for e in show(app, 2)["events"]].count("unmerged") == 1
+    assert [e["kind"] for e in show(app, 1)["events"]].count("unmerged") == 1
+
+
+def test_the_same_merge_twice_at_once_is_made_once(app: App) -> None:
+    """Two members merge #2 into #1 at the same moment (the page's button pressed in two
+    tabs): the second waits for the first, reads #2 merged there and is told it is done
+    (AlreadyDone, which the page answers as done), not refused as a conflict."""
+    _two(app)
+    second: list[object] = []
+    first_holds = threading.Event()
+
+    def other_member() -> None:
+        first_holds.wait(10)
+        try:
+            _merge(app)
+            second.append("merged")
+        except Refusal as exc:
+            second.append(exc)
+
+    thread = threading.Thread(target=other_member)
+    thread.start()
+    try:
+        with transaction(app.sessions) as s:
+            two = tickets.get(s, 2)
+            assert two is not None
+            merge.merge(s, two, 1, app.clock.now(), tag="[#1]", max_watchers=1, **WHO)
+            first_holds.set()  # merged, not committed yet: the other member's merge begins
+            time.sleep(0.5)
+    finally:
+        thread.join(30)
+    assert not thread.is_alive()
+    [said] = second
+    assert isinstance(said, AlreadyDone), said
+    assert str(said) == "ticket #2 was already merged into #1"
+    assert [e["kind"] for e in show(app, 2)["events"]].count("merged-into") == 1

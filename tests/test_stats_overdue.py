@@ -5,6 +5,7 @@ counted by the rule that puts the badge on a card and the mark in a digest
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -68,10 +69,10 @@ def test_overdue_and_due_soon_per_member_and_entry(settings: Settings, clock: Fa
     members = html.split('id="members"', 1)[1].split("</section>", 1)[0]
     assert "SLA breached" in members and "Due soon" in members
     row = members.split("Ops One", 1)[1].split("</tr>", 1)[0]
-    assert '<td class="n overdue">1</td><td class="n">1</td>' in row, row
+    assert re.search(r'<td class="n overdue"><a [^>]+>1</a></td><td class="n"><a [^>]+>1</a>', row)
     catalog = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
     row = catalog.split("VPN and remote access", 1)[1].split("</tr>", 1)[0]
-    assert '<td class="n overdue">1</td><td class="n">1</td>' in row, row
+    assert re.search(r'<td class="n overdue"><a [^>]+>1</a></td><td class="n"><a [^>]+>1</a>', row)
 
 
 def _statements(r: Rig) -> Iterator[list[str]]:

@@ -17,7 +17,7 @@ from gateway.core.clock import FakeClock
 from tests.support.actions import RECORDER, argv_yaml, catalog_text, runs, script
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
-from tests.support.web import csrf_of, rig, sign_in
+from tests.support.web import csrf_of, member_page, rig, sign_in
 
 BOSS, OPS = "boss@example.test", "ops@example.test"  # the boss reads Japanese
 
@@ -70,8 +70,33 @@ def test_a_manager_approves_from_the_ticket_page(
         assert (approved["actor"], approved["channel"]) == (BOSS, "web")
 
         after, again, said = _press(r, BOSS, tid)  # nothing waits any more: no button
-        assert 'id="approve"' not in after and again == 409
-        assert "承認" in said and "not approved" not in said
+        assert 'id="approve"' not in after
+        assert (again, said) == (303, f"/tickets/{tid}?already=approved")
+
+
+def test_approve_pressed_twice_is_done_once_and_says_so(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The second press of "approve" (a double click, or a second manager on the same
+    page) found the run already released and answered 409 "already approved: run #1 is
+    pending" titled "was not approved", over the approval just made. Now it lands on the
+    ticket's page, which says it is approved already, in the page's language; one
+    approval, one run. A real conflict (not a manager, a sheet not complete) is still
+    refused: the tests above and below."""
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        assert tid is not None
+        assert _press(r, BOSS, tid)[1:] == (303, f"/tickets/{tid}")
+        _, status, went = _press(r, BOSS, tid)
+        ja = member_page(r, BOSS, went)
+        en = member_page(r, BOSS, went + "&lang=en")
+        ticket = show(r.app, tid)
+        [run] = runs(r.app)
+    assert status == 303
+    assert "この自動処理はすでに承認されています" in ja
+    assert "The action was already approved" in en and "すでに" not in en
+    assert [e["kind"] for e in ticket["events"]].count("action-approved") == 1
+    assert (run["state"], run["triggered_by"]) == ("pending", BOSS)
 
 
 def test_an_incomplete_sheet_is_refused_with_the_reason(
@@ -85,3 +110,84 @@ def test_an_incomplete_sheet_is_refused_with_the_reason(
         why = re.search(r'<p class="error" role="alert" id="why">(.*?)</p>', said)
         assert why and "user_id" in why.group(1) and "sheet" not in why.group(1), said
         assert runs(r.app) == []  # a run is written once the sheet is complete
+
+
+def test_two_managers_approving_at_once_approve_once(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Two managers press "approve" at the same moment, each in its own session: the
+    second waits for the first (the ticket's row), reads the run released and is told
+    it was approved already; one approval, one document."""
+    import threading
+    import time
+
+    from gateway.actions import trigger
+    from gateway.config.settings import Member
+    from store import tickets
+    from store.db import transaction
+
+    team = [Member(email=BOSS, role="manager"), Member(email="boss2@example.test", role="manager")]
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        assert tid is not None
+        catalog, now = r.app.catalog.current, clock.now()
+        second: list[object] = []
+        first_holds = threading.Event()
+
+        def approve(who: str) -> None:
+            with transaction(r.app.sessions) as s:
+                ticket = tickets.get_to_change(s, tid)
+                assert ticket is not None
+                trigger.approve(s, team, catalog, ticket, now, actor=who, channel="web")
+                if who == BOSS:
+                    first_holds.set()  # approved, not committed: the other one presses
+                    time.sleep(0.5)
+
+        def other_manager() -> None:
+            first_holds.wait(10)
+            try:
+                approve("boss2@example.test")
+                second.append("approved")
+            except trigger.ApprovalRefused as exc:
+                second.append(exc)
+
+        thread = threading.Thread(target=other_manager)
+        thread.start()
+        try:
+            approve(BOSS)
+        finally:
+            thread.join(30)
+        assert not thread.is_alive()
+        ticket = show(r.app, tid)
+        [run] = runs(r.app)
+    [said] = second
+    assert isinstance(said, trigger.AlreadyApproved), said
+    assert [e["kind"] for e in ticket["events"]].count("action-approved") == 1
+    assert run["triggered_by"] == BOSS
+
+
+def test_a_note_typed_before_approve_goes_with_it(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The approve button is one of the note box's buttons: a manager's note (why they
+    approve) typed before pressing it is added, once, with the approval."""
+
+    async def scenario(client: TestClient[Any, Any]) -> None:
+        await sign_in(client, r, BOSS)
+        csrf = await csrf_of(client, f"/tickets/{tid}")
+        html = await (await client.get(f"/tickets/{tid}")).text()
+        assert 'form="work" name="action" value="approve"' in html
+        for _ in range(2):
+            sent = {"csrf": csrf, "action": "approve", "note": "部長承認済み"}
+            await client.post(f"/tickets/{tid}", data=sent, allow_redirects=False)
+
+    with rig(settings, clock, catalog=_catalog(tmp_path)) as r:
+        tid = deliver(r.app, mail(subject="account", body="User ID: shiro\n")).ticket_id
+        r.serve(scenario)
+        ticket = show(r.app, tid)
+    kinds = [e["kind"] for e in ticket["events"]]
+    assert [e["detail"]["text"] for e in ticket["events"] if e["kind"] == "note"] == [
+        "部長承認済み"
+    ]
+    assert kinds.count("action-approved") == 1
+    assert kinds.index("note") < kinds.index("action-approved")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -66,7 +66,8 @@ def test_the_board_puts_each_ticket_in_its_lane_and_column(
     assert f'id="card-{ids["proj1"]}"' in _cell(html, "other", "new")
     assert "プロジェクター" in html.split('id="other"', 1)[1]  # the "other" panel's word
     assert "- id: new-entry" in html or "keywords:" in html  # the stub for a new entry
-    assert "Board" not in html and "stale" not in re.sub(r'class="[^"]*"', "", html)
+    # no English word on a Japanese page (a class or a link's query is no word to read)
+    assert "Board" not in html and "stale" not in re.sub(r'(class|href)="[^"]*"', "", html)
 
 
 def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClock) -> None:
@@ -81,6 +82,14 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
         with transaction(r.app.sessions) as s:
             figures = workload.stats_figures(s, catalog, r.app.settings, clock.now())
     members = html.split('id="members"', 1)[1].split("</section>", 1)[0]
+    # each member's oldest open ticket (what piles up first), linked, with its age
+    for a in figures["assignees"]:
+        row = members.split(f'href="/tickets/{a["oldest_ticket"]}" class="oldest">', 1)
+        assert len(row) == 2, a
+        age = clock.now() - datetime.fromisoformat(a["oldest_created_at"])
+        said = f"{age.days} d" if age.days else f"{int(age.total_seconds() // 3600)} h"
+        assert row[1].startswith(f"#{a['oldest_ticket']}</a> ({said})"), row[1][:40]
+    members = re.sub(r"</?a[^>]*>", "", members)  # the numbers, their links aside
     for a in figures["assignees"]:
         numbers = f'<td class="n">{a["open"]}</td><td class="n">{a["stale"]}</td>'
         assert numbers in members, a

@@ -8,6 +8,7 @@ import html
 import json
 import re
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -33,6 +34,8 @@ MEMBERS = ("ops@example.test", "ops2@example.test", None)
 TOTAL = 240
 COUNT = re.compile(r'<a class="(?:count|more)" href="([^"]+)">')
 LISTED = re.compile(r"(\d+) tickets?<")
+# a panel's row: its name, linked to the list of its open tickets, and their count
+PANEL_ROW = re.compile(r'<tr><td><a href="([^"]+)">([^<]+)</a>.*?</td><td class="n">(\d+)</td>')
 
 
 def _many(r: Any) -> None:
@@ -76,15 +79,25 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
         _many(r)
         counted = Counter((t["catalog"], t["state"]) for t in all_tickets(r.app))
         panel: dict[str, int] = {}
+        panels: list[str] = []
         assert counted[(None, "new")] and counted[("retired", "open")]  # the lanes are there
 
         async def scenario(client: TestClient[Any, Any]) -> list[tuple[str, int, int]]:
             await sign_in(client, r, "ops@example.test")
             board = await (await client.get("/board")).text()
-            members = board.split('id="members"', 1)[1].split("</section>", 1)[0]
-            for name, n in re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)</td>", members):
-                panel[name] = int(n)
             out = []
+            # the panels' rows: each member's and each entry's open tickets link to the
+            # list of exactly those (a manager's way from "Ops Two: 72" to the 72)
+            for section in ("members", "catalog"):
+                rows = board.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+                for href, name, n in PANEL_ROW.findall(rows):
+                    href = html.unescape(href)
+                    if section == "members":
+                        panel[name] = int(n)
+                    total = LISTED.search(await (await client.get(href)).text())
+                    on_list = int(total.group(1)) if total else 0  # "No tickets match."
+                    assert (href, on_list) == (href, int(n)), section
+                    panels.append(href)
             for cell in re.findall(r'<td class="cell".*?</td>', board, re.DOTALL):
                 found = re.search(r'<a class="count" href="([^"]+)">(\d+)</a>', cell)
                 if found is None:
@@ -114,6 +127,46 @@ def test_every_count_on_the_board_opens_the_tickets_it_counts(
     # the members panel's open tickets: as many as the CLI lists for each, nobody's too
     names = {m.name: m.email for m in TEAM}
     assert len(panel) == 3, panel
+    assert len(panels) == 3 + 9, panels  # the members, nobody, the 7 entries, retired, none
     for name, n in panel.items():
         who = names.get(name, "-")  # the row of nobody's tickets
         assert _cli_count(config, capsys, {"assignee": who, "state": "active"}) == n, name
+
+
+# a number of a panel that links to its tickets: the link and the number
+PANEL_NUMBER = re.compile(r'<td class="n[^"]*"><a href="([^"]+)">(\d+)</a></td>')
+
+
+@sqlite_only
+def test_the_panels_stale_and_sla_numbers_open_the_tickets_they_count(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """ "Ops Two: 66 stale, 72 SLA breached": the panels counted them, and nothing led to
+    them (the list had no such filter; a card's badge is one ticket among 12 a cell).
+    Now each number links to the list of exactly the tickets it counts, by the same
+    rules as the badges and the reminders (stale, SLA breached, due soon)."""
+    with rig(settings, clock) as r:
+        _many(r)
+        clock.advance(timedelta(days=4))  # past the entries' SLA and stale times, some
+
+        async def scenario(client: TestClient[Any, Any]) -> list[tuple[str, int, int, str]]:
+            await sign_in(client, r, "ops@example.test")
+            board = await (await client.get("/board")).text()
+            out = []
+            for section in ("members", "catalog"):
+                rows = board.split(f'id="{section}"', 1)[1].split("</section>", 1)[0]
+                for href, n in PANEL_NUMBER.findall(rows):
+                    href = html.unescape(href)
+                    listed = await (await client.get(href)).text()
+                    total = LISTED.search(listed)
+                    out.append((href, int(n), int(total.group(1)) if total else 0, section))
+            return out
+
+        links = r.serve(scenario)
+    assert all(on_board == on_list for _, on_board, on_list, _ in links), links
+    linked: Counter[tuple[str, str]] = Counter()
+    for href, n, _, section in links:
+        linked[(section, dict(parse_qsl(href.split("?", 1)[1]))["mark"])] += n
+    assert linked[("members", "stale")] > 0 and linked[("members", "overdue")] > 0
+    for mark in ("overdue", "due_soon"):  # every open ticket is in one row of each panel
+        assert linked[("members", mark)] == linked[("catalog", mark)], mark

@@ -8,130 +8,22 @@ Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 
 from __future__ import annotations
 
-import re
-import smtplib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from store import tickets
-from store.db import make_engine, session_factory, transaction
-from store.models import OutboxRow
-from tests.support.browser import ARGS, CHROMIUM, needs_browser, site
-from tests.support.daemon import daemon_thread
-from tests.support.mails import mail
-from tests.support.pipeline import text_of
+from tests.support.browser import needs_browser
+from tests.support.browser_gateway import Gateway, running_gateway
 from tests.support.waiting import eventually
-
-MEMBER = "ops2@example.test"  # reads Japanese
-
 
 pytestmark = needs_browser
 
 
-class Gateway:
-    """The running daemon: its page address, its database, its SMTP port."""
-
-    def __init__(self, base: str, url: str, smtp_port: int, browser: Any) -> None:
-        self.base, self.url, self.smtp_port, self.browser = base, url, smtp_port, browser
-
-    def session(self) -> Any:
-        engine = make_engine(self.url)
-        return engine, transaction(session_factory(engine))
-
-    def outbox(self, kind: str) -> list[OutboxRow]:
-        engine = make_engine(self.url)
-        try:
-            with transaction(session_factory(engine)) as s:
-                return list(s.scalars(select(OutboxRow).where(OutboxRow.kind == kind)))
-        finally:
-            engine.dispose()
-
-    def tickets(self) -> list[dict[str, Any]]:
-        engine = make_engine(self.url)
-        try:
-            with transaction(session_factory(engine)) as s:
-                return [tickets.detail(s, t["id"]) or {} for t in tickets.list_tickets(s)]
-        finally:
-            engine.dispose()
-
-    def ticket(self, tid: int) -> dict[str, Any]:
-        return next(t for t in self.tickets() if t["id"] == tid)
-
-    def mail_in(self, subject: str, body: str, sender: str) -> int:
-        """A request by mail; the new ticket's id once it is filed."""
-        before = {t["id"] for t in self.tickets()}
-        with smtplib.SMTP("127.0.0.1", self.smtp_port) as client:
-            # bytes go out as they are: CRLF as on the wire (a long subject's header is
-            # folded, and bare LFs made one "line" over SMTP's limit)
-            raw = mail(subject, body, sender=sender).replace(b"\n", b"\r\n")
-            client.sendmail(sender, ["support@example.test"], raw)
-        new = eventually(lambda: {t["id"] for t in self.tickets()} - before, timeout=30)
-        assert new
-        return max(new)
-
-    def send_purchase(
-        self, page: Any, subject: str, item: str, quantity: str, budget: str
-    ) -> dict[str, Any]:
-        """Fill in and send the purchase form open in ``page`` (``budget``: a choice's
-        label as shown); the ticket it became, once filed."""
-        page.fill("#name", "伊藤 花子")
-        page.fill("#email", "ito@customer.test")
-        page.fill("#subject", subject)
-        page.fill("#f_item", item)
-        page.fill("#f_quantity", quantity)
-        page.select_option("#f_budget", label=budget)
-        page.click("button.primary")
-        page.wait_for_url("**/new/purchase/sent")
-        ticket = eventually(
-            lambda: next((t for t in self.tickets() if t["subject"] == subject), None),
-            timeout=30,
-        )
-        assert ticket is not None
-        return ticket
-
-    signed_in: Any = None  # the member's cookies, once signed in (sign-in mails are few)
-
-    def member_page(self) -> Any:
-        """A ja browser page signed in as MEMBER (by the mailed link, the first time)."""
-        context = self.browser.new_context(
-            locale="ja-JP", viewport={"width": 1400, "height": 900}, storage_state=self.signed_in
-        )
-        page = context.new_page()
-        if self.signed_in is not None:
-            return page
-        sent = len(self.outbox("sign_in"))
-        page.goto(f"{self.base}/sign-in")
-        page.fill("#email", MEMBER)
-        page.click("button.primary")
-        mails = eventually(lambda: self.outbox("sign_in")[sent:])
-        link = re.search(r"https?://\S+/sign-in/\S+", text_of(mails[-1]))
-        assert link
-        page.goto(link.group(0))
-        page.click("#sign-in")
-        page.wait_for_url("**/board")
-        self.signed_in = context.storage_state()
-        return page
-
-
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    from playwright.sync_api import sync_playwright
-
-    here = site(tmp_path_factory.mktemp("pages"))
-    config = here.config
-    # the team's tag is [HELP#12]: the merge box takes it as /merge [HELP#12] does
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("[gateway]\n", '[gateway]\ntag_prefix = "HELP"\n', 1))
-    with daemon_thread(config) as (ready, _stop, _result), sync_playwright() as p:
-        assert ready.wait(30)
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield Gateway(here.base, here.url, here.smtp_port, browser)
-        finally:
-            browser.close()
+    with running_gateway(tmp_path_factory.mktemp("pages")) as gateway:
+        yield gateway
 
 
 # Tables of the board's panels with a heading row and no row under it.
@@ -208,7 +100,7 @@ def test_a_merge_box_that_names_no_ticket_says_why(gw: Gateway) -> None:
 def test_a_member_unmerges_from_the_page_of_a_merged_ticket(gw: Gateway) -> None:
     """The merged ticket's page offers to undo the merge (POST with the CSRF token, the
     service ``tickets unmerge`` uses): the ticket is open again, its mail back on it;
-    the same refusals as the command line (a second try: it is not merged any more)."""
+    a second press finds it undone and says so, as the command line does."""
     target = gw.mail_in("会議室の予約", "来週の会議室です。\n", "mori@customer.test")
     source = gw.mail_in("会議室の予約の件", "来週の会議室です。\n", "mori@customer.test")
     page = gw.member_page()
@@ -228,13 +120,16 @@ def test_a_member_unmerges_from_the_page_of_a_merged_ticket(gw: Gateway) -> None
         "会議室の予約の件"
     ]
     assert page.locator("#unmerge").count() == 0  # nothing to undo any more
-    # the same refusal as `tickets unmerge` for a ticket that is not merged
-    stale = page.context.request.post(
+    # pressed again (a second tab, a colleague): done already, said so, nothing undone twice
+    again = page.context.request.post(
         f"{gw.base}/tickets/{source}/unmerge",
         form={"csrf": page.get_attribute("input[name=csrf]", "value") or ""},
         max_redirects=0,
     )
-    assert stale.status == 409 and "統合されていません" in stale.text()
+    assert again.status == 303
+    page.goto(gw.base + again.headers["location"])
+    assert page.inner_text("#already").startswith("統合はすでに取り消されています")
+    assert [e["kind"] for e in gw.ticket(source)["events"]].count("unmerged") == 1
     page.context.close()
 
 
@@ -372,3 +267,26 @@ def test_a_subject_without_spaces_keeps_to_its_box_on_every_page(gw: Gateway) ->
             assert spilt == {"page": [], "cards": [], "list": spilt["list"]}, (width, path)
             assert width < 1000 or spilt["list"] == 0, path
     page.context.close()
+
+
+def test_a_note_typed_before_a_state_button_is_kept_with_the_change(gw: Gateway) -> None:
+    """A member writes what they did in the note box, then presses "Close" (or "Wait
+    for the requester"): the note box was a form of its own, so the close went without
+    it and the words were gone, silently. Now every button of the ticket sends the note
+    with it: the note is added, then the change made."""
+    tid = gw.mail_in("VPNにつながらない", "自宅から接続できません。\n", "sato@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{tid}")
+    page.fill("#note", "証明書を更新して解決。")
+    page.select_option("#reason", "resolved")
+    page.click("#close")
+    page.wait_for_url(f"**/tickets/{tid}")
+    assert page.locator("#note").input_value() == ""
+    page.context.close()
+    ticket = gw.ticket(tid)
+    assert ticket["state"] == "closed"
+    kinds = [(e["kind"], (e["detail"] or {}).get("text")) for e in ticket["events"]]
+    assert ("note", "証明書を更新して解決。") in kinds
+    assert kinds.index(("note", "証明書を更新して解決。")) < max(
+        i for i, (kind, _) in enumerate(kinds) if kind == "state"
+    )

@@ -28,9 +28,10 @@ WHO = {"actor": "ops@example.test", "channel": "web"}
 def _history(html: str) -> list[str]:
     """The history's rows, one text per row (its cells joined by " | ")."""
     table = html.split('<table class="events">')[1].split("</table>")[0]
-    rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)
+    body = table.split("<tbody>")[1]  # the heading row aside
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
     return [
-        " | ".join(re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", r))
+        " | ".join(re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r))
         for r in rows
     ]
 

@@ -4,6 +4,7 @@ not a word for a Japanese page)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from gateway.config.settings import Settings
@@ -100,3 +101,32 @@ def test_a_page_past_the_last_shows_the_last(settings: Settings, clock: FakeCloc
     assert "No tickets match." not in past
     assert len(_rows(past)) == 1 and "Printer jam on 3F" in past
     assert 'value="printer"' in past  # the search is still the one asked for
+
+
+def test_a_former_members_tickets_stay_filtered_by_them(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The board's members panel has a row for a member who left the team (their open
+    tickets wait for someone), linked to the list of those tickets. The list found them,
+    but its assignee box showed "any": its Show button, pressed for a search, dropped
+    the filter. The address is now chosen in the box, said to be no member any more."""
+    from sqlalchemy import update
+
+    from store.db import transaction
+    from store.models import Ticket
+
+    with rig(settings, clock) as r:
+        left = deliver(r.app, mail(subject="会議室の予約", body="来週の件です。\n"))
+        deliver(r.app, mail(subject="Printer jam on 3F", body="Tray 2.\n"))
+        with transaction(r.app.sessions) as s:
+            former = update(Ticket).where(Ticket.id == left.ticket_id)
+            s.execute(former.values(assignee="gone@example.test"))
+        board = member_page(r, READERS["en"], "/board")
+        [link] = re.findall(r'<a href="(/tickets\?assignee=gone[^"]*)">', board)
+        pages = {loc: member_page(r, who, html.unescape(link)) for loc, who in READERS.items()}
+    for loc, words in (("en", "(not in the team)"), ("ja", "（チームにいません）")):
+        box = re.search(r'<select name="assignee">(.*?)</select>', pages[loc], re.DOTALL)
+        assert box, loc
+        chosen = re.findall(r'<option value="([^"]*)" selected>([^<]*)</option>', box.group(1))
+        assert chosen == [("gone@example.test", f"gone@example.test {words}")], loc
+        assert len(_rows(pages[loc])) == 1

@@ -5,6 +5,7 @@ paths are returned to."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -97,4 +98,34 @@ def test_a_note_sent_after_the_session_ended_is_shown_back_not_lost(
         html = r.serve(lambda c: scenario(c, r, tid))
         detail = show(r.app, tid)
     assert note in html and 'id="kept-note"' in html and "/sign-in" in html
+    # the box is named by the words above it (a screen reader read "edit text, read only")
+    said = re.search(r'<p class="error" role="alert" id="([\w-]+)">', html)
+    assert said and f'<textarea id="kept-note" aria-labelledby="{said.group(1)}"' in html
     assert not [e for e in detail["events"] if e["kind"] == "note"]
+
+
+def test_close_with_a_note_after_the_session_ended_says_neither_was_done(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The note box goes with every button now: "Close" pressed with a note typed, after
+    the session ended, showed only "your note was not saved", as if the close had been
+    made. The page says both: the note to copy, and that nothing was changed."""
+
+    async def scenario(client: TestClient[Any, Any], r: Rig, tid: int) -> str:
+        from tests.support.web import csrf_of
+
+        await sign_in(client, r, MEMBER)
+        csrf = await csrf_of(client, f"/tickets/{tid}")
+        clock.advance(timedelta(hours=12, minutes=1))
+        sent = {"action": "close", "reason": "resolved", "note": "交換済み", "csrf": csrf}
+        answer = await client.post(f"/tickets/{tid}", data=sent)
+        assert answer.status == 401
+        return await answer.text()
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="Printer jam on 3F")).ticket_id or 0
+        html = r.serve(lambda c: scenario(c, r, tid))
+        state = show(r.app, tid)["state"]
+    assert 'id="kept-note"' in html and "交換済み" in html
+    assert "何も変更していません" in html  # signed out: the gateway's language
+    assert state != "closed"

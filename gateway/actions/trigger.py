@@ -38,6 +38,12 @@ class ApprovalRefused(GatewayError):
         self.reason = reason
 
 
+class AlreadyApproved(ApprovalRefused):
+    """``/approve`` asked again (pressed twice, two managers at once): a manager released
+    the run already, nothing is done a second time. Mail and chat say so as they say a
+    refusal; the ticket page answers it as done."""
+
+
 def sheet_changed(
     session: Session,
     ticket: Ticket,
@@ -145,6 +151,7 @@ def approve(
         raise ApprovalRefused(why)
     assert entry is not None and entry.action is not None  # not_approvable said why not
     action = entry.action
+    _not_approved_yet(session, ticket, entry)  # before the sheet: it may have changed since
     values = fields.field_values(session, ticket.id)
     lacking = document.missing(entry, values)
     if lacking:
@@ -215,6 +222,19 @@ def _sheet_of(doc: str) -> object:
     )
 
 
+def _not_approved_yet(session: Session, ticket: Ticket, entry: Entry) -> None:
+    """Raise :class:`AlreadyApproved` when a manager released the run already."""
+    row = action_runs.find(session, ticket.id, entry.id)
+    if row is not None and row.state != action_runs.AWAITING and row.trigger == "approved":
+        raise AlreadyApproved(_already(row))
+
+
+def _already(row: ActionRun) -> Msg:
+    return N_(
+        "already approved: run #{run} is {state}", run=row.id, state=labels.run_state(row.state)
+    )
+
+
 def _waiting_run(
     session: Session,
     ticket: Ticket,
@@ -230,14 +250,8 @@ def _waiting_run(
         row = action_runs.find(session, ticket.id, entry.id)
     if row is None:
         raise ApprovalRefused(N_("the action could not be queued; try again"))
-    if row.state != action_runs.AWAITING:
-        raise ApprovalRefused(
-            N_(
-                "already approved: run #{run} is {state}",
-                run=row.id,
-                state=labels.run_state(row.state),
-            )
-        )
+    if row.state != action_runs.AWAITING:  # queued without an approval (a catalog change)
+        raise ApprovalRefused(_already(row))
     return row
 
 

@@ -94,3 +94,10 @@ class Refusal(GatewayError):
     def __init__(self, why: Msg) -> None:
         super().__init__(str(why))
         self.why = why
+
+
+class AlreadyDone(Refusal):
+    """A change asked again that an earlier ask already made (a button pressed twice,
+    two members at once, a script run again): nothing is done a second time, and
+    ``why`` says it is done. A :class:`Refusal`, so a door that does not tell the two
+    apart still changes nothing and says why; the pages and the CLI answer it as done."""

@@ -91,6 +91,12 @@ def merged_away(ticket_id: int, target: int) -> Msg:
     )
 
 
+def already_unmerged() -> Msg:
+    """What an unmerge asked again says (pressed twice, two members at once, the command
+    run twice): the first undid it, nothing is undone a second time."""
+    return N_("the merge was already undone")
+
+
 def unmerge_refusal(
     merged_into: int | None,
     merged_at: datetime | None,

@@ -126,6 +126,30 @@ def sla_counts(
     return SlaCounts(by_assignee, by_entry, stale)
 
 
+# what a ticket list can be limited to (the board's panels link to it): the SLA marks
+# (COUNTED's keys) and stale, decided as sla_counts decides them for the panels' counts
+MARKS = (*COUNTED.values(), "stale")
+
+
+def marked(
+    tickets: Iterable[stats.OpenTimes],
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+    mark: str,
+) -> tuple[int, ...]:
+    """The ids of the open ``tickets`` that carry ``mark`` (one of :data:`MARKS`)."""
+    out = []
+    for ticket in tickets:
+        times = ticket_times(ticket, catalog, settings.business_hours)
+        if mark == "stale":
+            if rules.stale_period(times, now) is not None:  # the reminders' rule
+                out.append(ticket.id)
+        elif COUNTED.get(rules.sla_state(times, now, settings.schedule)[0]) == mark:
+            out.append(ticket.id)
+    return tuple(out)
+
+
 def with_sla(figures: dict[str, Any], counts: SlaCounts, entries: str) -> dict[str, Any]:
     """``figures`` with ``overdue`` and ``due_soon`` on each assignee and each row of
     ``figures[entries]`` (the per-entry table: ``entries`` in stats, ``open`` on the board)."""

@@ -26,10 +26,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core import priority as levels
-from gateway.core.errors import Refusal
+from gateway.core.errors import AlreadyDone, Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
-from gateway.pipeline.merging import MergeFacts, Side, merge_refusal, unmerge_refusal
+from gateway.pipeline.merging import (
+    MergeFacts,
+    Side,
+    already_unmerged,
+    merge_refusal,
+    unmerge_refusal,
+)
 from gateway.tickets import changes
 from gateway.tickets.conversation import Fact, note
 from gateway.tickets.priority import set_priority
@@ -52,7 +58,9 @@ def merge(
     the requester reads it); the target. Raises :class:`Refusal` with the reason.
 
     The check and the write are one step (:func:`store.merges.hold_merges`): of two
-    opposite merges at once, the second reads what the first wrote and is refused."""
+    opposite merges at once, the second reads what the first wrote and is refused; of
+    the same merge twice (pressed twice, two members at once, the command run again),
+    the second raises :class:`AlreadyDone` and changes nothing."""
     merges.hold_merges(session)
     merges.fresh(session, source.id)
     target = merges.fresh(session, target_id)
@@ -62,6 +70,8 @@ def merge(
         merges.chain(session, target.id) if target is not None else (),
     )
     why = merge_refusal(facts)
+    if why is not None and source.merged_into_id == target_id:  # asked again: done before
+        raise AlreadyDone(why)
     if why is not None or target is None:
         raise Refusal(why or N_("there is no ticket to merge into"))
     before = source.state
@@ -138,9 +148,13 @@ def unmerge(
 ) -> Ticket:
     """Undo the merge of ``source`` (within ``window``): move back what moved, take off
     the target the people and fields the merge gave it, reopen the source; the target.
-    Checked and done while no other merge runs, as :func:`merge` is."""
+    Checked and done while no other merge runs, as :func:`merge` is. Asked again
+    (pressed twice, two members at once), the second finds it undone: it raises
+    :class:`AlreadyDone` and changes nothing."""
     merges.hold_merges(session)
     merges.fresh(session, source.id)
+    if source.merged_into_id is None and merges.was_unmerged(session, source.id):
+        raise AlreadyDone(already_unmerged())
     event = merges.last_merge_event(session, source.id) if source.merged_into_id else None
     target = merges.fresh(session, source.merged_into_id) if source.merged_into_id else None
     why = unmerge_refusal(

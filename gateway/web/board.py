@@ -39,7 +39,7 @@ async def board(request: web.Request) -> web.Response:
         values = {
             "columns": COLUMNS,
             "lanes": build_lanes(cells, catalog, filled, ctx.settings, now, locale),
-            "panels": panels(figures, catalog, ctx.settings, locale),
+            "panels": panels(figures, catalog, ctx.settings, locale, now),
             "closed_days": CLOSED_DAYS,
             "nobody": NOBODY,  # the "(not filed)" lane's entry in the list's links
         }

@@ -109,9 +109,10 @@ def _card(
 
 
 def panels(
-    figures: Mapping[str, Any], catalog: Catalog, settings: Settings, locale: str
+    figures: Mapping[str, Any], catalog: Catalog, settings: Settings, locale: str, now: datetime
 ) -> dict[str, Any]:
-    """The members', catalog and "other" panels from the ``stats`` figures."""
+    """The members', catalog and "other" panels from the ``stats`` figures; each member
+    with the age of their oldest open ticket (where their work piles up first)."""
     names = {e.id: e.name(locale) for e in catalog.entries}
     recent30 = {e["entry"]: e for e in figures["recent"]["30d"]}
     recent90 = {e["entry"]: e for e in figures["recent"]["90d"]}
@@ -132,7 +133,15 @@ def panels(
     members = []
     for a in figures["assignees"]:
         member = settings.member(a["assignee"] or "")
-        members.append({**a, "name": (member.name or member.email) if member else a["assignee"]})
+        waited = now - datetime.fromisoformat(a["oldest_created_at"])
+        members.append(
+            {
+                **a,
+                "name": (member.name or member.email) if member else a["assignee"],
+                "oldest_days": max(waited.days, 0),
+                "oldest_hours": max(int(waited.total_seconds() // 3600), 0),
+            }
+        )
     fallback = figures["fallback"]
     return {
         "entries": entries,

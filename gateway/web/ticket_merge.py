@@ -6,8 +6,9 @@ same parser, :func:`gateway.pipeline.merging.merge_command`: ``12``, ``#12``,
 ``[HELP#12]``, full width too), and the same unmerge as ``tickets unmerge``, through
 :mod:`gateway.tickets.merge`, with ``web`` as the channel and the signed-in member
 as the actor; the CSRF check is the guard's, as for every POST. Done, the member
-lands on the target's page (the unmerged ticket's, for an unmerge); refused, a page
-says why (409; 400 for a target that names no ticket) and links back.
+lands on the target's page (the unmerged ticket's, for an unmerge); pressed again, on
+the same page, which says it is done already; refused, a page says why (409; 400 for
+a target that names no ticket) and links back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from gateway.config.settings import Settings
-from gateway.core.errors import Refusal
+from gateway.core.errors import AlreadyDone, Refusal
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import Channel
 from gateway.pipeline.merging import merge_command, parse_ticket_ref
@@ -76,6 +77,8 @@ async def unmerge(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     if isinstance(done, Msg):
         return page(request, "unmerge_refused.html.j2", {"source": source, "why": done}, 409)
+    if not done:  # pressed again: the first press undid it
+        raise see_other(f"/tickets/{source}?already=unmerged")
     ctx.wake_sender()
     raise see_other(f"/tickets/{source}")
 
@@ -83,12 +86,15 @@ async def unmerge(request: web.Request) -> web.Response:
 def _unmerge(
     session: Session, source_id: int, window: timedelta, actor: str, now: datetime
 ) -> bool | Msg | None:
-    """None: no such ticket; a Msg: why the unmerge was refused; True: done."""
+    """None: no such ticket; a Msg: why the unmerge was refused; True: done; False:
+    undone already (pressed again), nothing done."""
     source = tickets.get(session, source_id)
     if source is None:
         return None
     try:
         merge.unmerge(session, source, now, window=window, actor=actor, channel=Channel.WEB.value)
+    except AlreadyDone:
+        return False
     except Refusal as exc:
         return exc.why
     return True
@@ -101,8 +107,6 @@ def _merge(
     source = tickets.get(session, source_id)
     if source is None:
         return None
-    if source.merged_into_id == target:  # pressed twice: the first press merged it there
-        return True
     try:
         merge.merge(
             session,
@@ -114,6 +118,8 @@ def _merge(
             tag=tag(settings, target),
             max_watchers=settings.limits.max_watchers,
         )
+    except AlreadyDone:  # pressed twice (or in two tabs at once): the first press merged it
+        return True
     except Refusal as exc:
         return exc.why
     return True

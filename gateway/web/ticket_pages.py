@@ -9,8 +9,9 @@ text, never its HTML.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
+from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
 from gateway.web.intake_check import typed_lines
 from gateway.web.visit import (
@@ -36,7 +38,8 @@ from gateway.web.visit import (
     see_other,
     visitor,
 )
-from store import action_runs, ticket_query, tickets
+from store import action_runs, stats, ticket_query, tickets
+from store.models import Ticket
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
@@ -48,6 +51,14 @@ CLOSE_REASONS = tuple(r.value for r in CloseReason)
 # the CLI (``--assignee -``, ``--catalog -``); the board's "(not filed)" lane links with it
 NOBODY = "-"
 PRIORITIES = tuple(reversed([p.value for p in Priority]))  # the most urgent first
+# the same note by the same member this soon after it, no other note between: the same press
+NOTE_AGAIN = timedelta(minutes=1)
+# ?already=…: a button pressed again (a double click, two members at once) whose change
+# the first press made; the page says so over the change made, and nothing is done twice
+ALREADY = {
+    "approved": N_("The action was already approved; nothing was done again."),  # approve
+    "unmerged": N_("The merge was already undone; nothing was done again."),  # unmerge
+}
 
 
 @routes.get("/tickets")
@@ -60,9 +71,11 @@ async def ticket_list(request: web.Request) -> web.Response:
     page_no = _int(q.get("page", "1"), 1, 10_000)
     # the board's closed column links here with its window: the same tickets it counts
     closed_days = _int(q.get("closed_days", ""), 0, 36_500) if state == "closed" else 0
+    sort, mark = q.get("sort", ""), q.get("mark", "")
     query = ticket_query.TicketQuery(
+        order=sort if sort in ticket_query.ORDERS else "newest",
         state=state if state in STATES else None,
-        assignee=_none_or(q.get("assignee", "")),
+        assignee=_none_or(q.get("assignee", "").strip().lower()),  # as the store reads it
         requester=q.get("requester") or None,
         catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
@@ -71,7 +84,8 @@ async def ticket_list(request: web.Request) -> web.Response:
         limit=PAGE_SIZE,
         offset=(page_no - 1) * PAGE_SIZE,
     )
-    rows, total = await ctx.read(ticket_query.find, query)
+    mark = mark if mark in workload.MARKS else ""
+    rows, total = await ctx.read(_find, query, mark, ctx.catalog(), ctx.settings, ctx.now())
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     params = {k: v for k, v in q.items() if k != "page"}
     if page_no > pages:  # an old link, the list shorter since: its last page, not "5 / 3"
@@ -89,6 +103,9 @@ async def ticket_list(request: web.Request) -> web.Response:
             "entry_names": {e.id: e.name(visitor(request).locale) for e in ctx.catalog().entries},
             "members": ctx.settings.members,
             "states": STATES,
+            "marks": workload.MARKS,
+            "mark": mark,
+            "orders": ticket_query.ORDERS,
             "nobody": NOBODY,
             "closed_days": closed_days,
             "priorities": PRIORITIES,
@@ -96,6 +113,22 @@ async def ticket_list(request: web.Request) -> web.Response:
             "max_search": MAX_SEARCH,
         },
     )
+
+
+def _find(
+    session: Session,
+    query: ticket_query.TicketQuery,
+    mark: str,
+    catalog: Catalog,
+    settings: Settings,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], int]:
+    """The list's page; with ``mark`` (stale, SLA breached, due soon), of the open
+    tickets that carry it, decided by the rules the board's panels count them with."""
+    if mark:
+        ids = workload.marked(stats.open_times(session), catalog, settings, now, mark)
+        query = replace(query, only=ids)
+    return ticket_query.find(session, query)
 
 
 def _none_or(asked: str) -> str | None:
@@ -164,6 +197,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "close_reasons": CLOSE_REASONS,
             "members": ctx.settings.members,  # the assignee by name, as on the board
             "error": request.query.get("error", "") == "transition",
+            "already": ALREADY.get(request.query.get("already", "")),
         },
     )
 
@@ -216,10 +250,12 @@ async def act(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest()
     if action == "approve":
         said = await ctx.write(
-            _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, ctx.now()
+            _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, note, ctx.now()
         )
         if said is None:
             raise web.HTTPNotFound()
+        if said is False:  # pressed again: a manager approved it already
+            raise see_other(f"/tickets/{ticket_id}?already=approved")
         if said is not True:  # refused: why, in the page's language
             values = {"ticket_id": ticket_id, "why": said}
             return page(request, "approve_refused.html.j2", values, status=409)
@@ -246,13 +282,13 @@ def _act(
     if ticket is None:
         return None
     how: By = {"actor": actor, "channel": Channel.WEB.value}
+    _add_note(session, ticket, actor, note, now)
+    if action == "note":
+        return True
     try:
         if action == "assign_me":
             if ticket.assignee != actor:  # already theirs (a second click): nothing to record
                 changes.assign(session, ticket, actor, now, **how)
-        elif action == "note":
-            if note:
-                changes.add_note(session, ticket, note, now, **how)
         else:
             target = {"pending": TicketState.PENDING, "open": TicketState.OPEN}.get(
                 action, TicketState.CLOSED
@@ -273,24 +309,50 @@ def _act(
     return True
 
 
+def _add_note(session: Session, ticket: Ticket, actor: str, note: str, now: datetime) -> None:
+    """Every button above the note box sends it along: what was typed is added first,
+    whichever was pressed (a close without it lost the words), and once."""
+    if note and not _noted_just_now(session, ticket.id, actor, note, now):
+        changes.add_note(session, ticket, note, now, actor=actor, channel=Channel.WEB.value)
+
+
+def _noted_just_now(session: Session, ticket_id: int, actor: str, note: str, now: datetime) -> bool:
+    """Whether the ticket's latest note is this member's note of these words, made
+    within :data:`NOTE_AGAIN`: a button pressed twice (a double click), whose second
+    post would add the same note again and tell the assignee twice. The latest note,
+    not the latest event: the first press of "Close" wrote its change after it."""
+    last = tickets.last_event(session, ticket_id, "note")
+    return (
+        last is not None
+        and (last.kind, last.actor) == ("note", actor)
+        and (last.detail or {}).get("text") == note
+        and now - last.at <= NOTE_AGAIN
+    )
+
+
 def _approve(
     session: Session,
     ticket_id: int,
     settings: Settings,
     catalog: Catalog,
     actor: str,
+    note: str,
     now: datetime,
-) -> Literal[True] | Msg | None:
+) -> bool | Msg | None:
     """The ticket page's approve button: the same function as a manager's ``/approve``
     (who may, a complete sheet, a run that waits), with the web as the channel. None:
-    no such ticket; a Msg: why it was refused; True: the run is queued."""
+    no such ticket; a Msg: why it was refused; True: the run is queued; False: it was
+    approved already (pressed again), nothing done."""
     ticket = tickets.get_to_change(session, ticket_id)
     if ticket is None:
         return None
+    _add_note(session, ticket, actor, note, now)  # the note box goes with the button
     try:
         trigger.approve(
             session, settings.members, catalog, ticket, now, actor=actor, channel=Channel.WEB.value
         )
+    except trigger.AlreadyApproved:
+        return False
     except trigger.ApprovalRefused as exc:
         return exc.reason
     return True

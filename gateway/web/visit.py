@@ -136,8 +136,11 @@ def members_only(handler: Handler) -> Handler:
         back = request.path_qs if request.method == "GET" else _ticket_page(request.path)
         answer: web.StreamResponse
         if request.method == "POST":  # a button pressed: say that it did nothing
-            note = typed_lines(str((await request.post()).get("note", ""))).strip()[:MAX_NOTE]
-            said = {"kept_note": note} if note else {"nothing_done": True}
+            posted = await request.post()
+            note = typed_lines(str(posted.get("note", ""))).strip()[:MAX_NOTE]
+            said: dict[str, Any] = {"kept_note": note} if note else {}
+            if not note or posted.get("action", "note") != "note":  # a change too: not made
+                said["nothing_done"] = True
             answer = page(request, "sign_in.html.j2", said, status=401)
         else:
             answer = see_other("/sign-in")

@@ -14,6 +14,7 @@ from gateway.pipeline.merging import (
     Merge,
     MergeFacts,
     Side,
+    already_unmerged,
     merge_command,
     merge_refusal,
     merged_away,
@@ -69,6 +70,7 @@ def refused() -> list[v.CommandLine]:
         unmerge_refusal(None, None, NOW, timedelta(days=14)),
         unmerge_refusal(41, NOW - timedelta(days=30), NOW, timedelta(days=14)),
         unmerge_refusal(41, NOW, NOW, timedelta(days=14), target_merged_into=40),
+        already_unmerged(),
         merged_away(42, 41),
     ]
     for arg in ("seven",):

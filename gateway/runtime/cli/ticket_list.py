@@ -93,7 +93,7 @@ def cmd_tickets_list(args: argparse.Namespace, settings: Settings) -> int:
         values["assignee"] = member
     if values.get("catalog") == NOBODY:
         values["catalog"] = ""
-    query = ticket_query.TicketQuery(**values, limit=None, oldest_first=True)
+    query = ticket_query.TicketQuery(**values, limit=None, order="oldest")
     with reading(settings) as app, transaction(app.sessions, read_only=True) as s:
         rows, _ = ticket_query.find(s, query)
         catalog = app.catalog.current

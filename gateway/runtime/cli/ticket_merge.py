@@ -3,7 +3,8 @@
 The same changes as the ``/merge`` and ``/cc`` reply commands, through the same
 services (:mod:`gateway.tickets.merge`, :mod:`gateway.tickets.watchers`) and the
 same rules, with ``cli:<login>`` as the actor and ``cli`` as the channel; a
-refusal says why (exit 65), an unknown ticket is 69.
+refusal says why (exit 65), an unknown ticket is 69; a change the same command made
+before (a merge or an unmerge run twice) says it is done already (exit 0).
 """
 
 from __future__ import annotations
@@ -121,8 +122,9 @@ def _list(settings: Settings, said: Speaker, ticket_id: int, as_json: bool) -> i
 def _change(
     settings: Settings, ticket_id: int, change: Callable[[Any, Any, Any], None], done: Msg
 ) -> int:
-    """One change in one transaction: 69 for no such ticket, 65 for a refusal (and why)."""
-    from gateway.core.errors import InvalidTransition, Refusal
+    """One change in one transaction: 69 for no such ticket, 65 for a refusal (and why),
+    0 for done, now or before."""
+    from gateway.core.errors import AlreadyDone, InvalidTransition, Refusal
     from store import tickets
     from store.db import transaction
 
@@ -135,6 +137,9 @@ def _change(
                     said.warn(N_("no ticket #{id}", id=ticket_id))
                     return EX_UNAVAILABLE
                 change(s, ticket, app.clock.now())
+        except AlreadyDone as exc:  # run again: done by the first run, said as done
+            said.say(N_("ticket #{id}: {problem}", id=ticket_id, problem=exc.why))
+            return EX_OK
         except Refusal as exc:
             said.warn(N_("ticket #{id}: {problem}", id=ticket_id, problem=exc.why))
             return EX_DATAERR
