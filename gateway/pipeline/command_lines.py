@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
-from gateway.pipeline.command_help import SHORT, meant
+from gateway.pipeline.command_help import SHORT, guessed, meant
 from gateway.pipeline.command_links import without_link_copies
 from gateway.pipeline.parse.signatures import only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
@@ -134,6 +134,8 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         found = _command(line)
         if found is None or (words is not None and found.name not in words):
             break
+        if _prose(line, found):
+            break  # 「／以下ご確認ください」: the member's first words
         i += 1
         read += 1
         why = _not_read(found, line, seen, read, max_lines)
@@ -146,7 +148,7 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         else:
             seen.add(_same(found))
             commands.append(found)
-            if words is None and _meant_note(found.name):
+            if words is None and _meant_note(found.name, guess=True):
                 return Parsed(tuple(commands), "", _held(lines[i:], ignored).reported())
             if found.name == "field" and _wrapped_under(line, lines, i):
                 i = _hold_paragraph(lines, i, ignored)
@@ -212,10 +214,30 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
     return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
 
 
-def _meant_note(word: str) -> bool:
+def _meant_note(word: str, guess: bool = False) -> bool:
     """``word``, no command of the grammar, is a slip away from /note or a Japanese word
-    for it (:func:`gateway.pipeline.command_help.meant`)."""
-    return word not in SHORT and meant(word, SHORT) == "note"
+    for it (:func:`gateway.pipeline.command_help.meant`); with ``guess``, at the top of
+    a reply, also a word that begins with one (「／メモ先方に電話済み」: ``guessed``)."""
+    said = guessed(word, SHORT) if guess else meant(word, SHORT)
+    return word not in SHORT and said == "note"
+
+
+# Policy: which slash starts a command line whatever word follows it (a member's
+# "/asign" is refused, never sent) and which only before a word near a command.
+_PROSE_SLASHES = (
+    # the full-width slash: Japanese punctuation at a line's start (「／以下ご確認ください」,
+    # 「／補足です」), so a command only before a command word, a Japanese word for one,
+    # a word beginning with one, or a slip away from one (command_help.guessed)
+    "／",
+)
+
+
+def _prose(line: str, found: Command) -> bool:
+    """A member's line that starts with a slash of :data:`_PROSE_SLASHES` and names no
+    command, nor anything near one: prose, the first line of their words."""
+    return line.startswith(_PROSE_SLASHES) and found.name not in SHORT and (
+        guessed(found.name, SHORT) is None
+    )
 
 
 def _held(rest: list[str], ignored: _NotReadList) -> _NotReadList:

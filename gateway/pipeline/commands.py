@@ -37,7 +37,7 @@ from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
 from gateway.pipeline.command_help import REQUESTER_HELP as REQUESTER_HELP
-from gateway.pipeline.command_help import SHORT, meant
+from gateway.pipeline.command_help import SHORT, guessed
 from gateway.pipeline.command_help import help_text as help_text
 
 # reading the lines lives in its own module; these names are part of this one's API
@@ -215,7 +215,7 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     """What ``cmd`` asks for, or why it is refused (before touching the ticket)."""
     spec = GRAMMAR.get(cmd.name)
     if spec is None:  # a slip of the fingers is named: /clsoe, did you mean /close?
-        known = meant(cmd.name, words_for(ctx.role))
+        known = guessed(cmd.name, words_for(ctx.role))
         if known is not None:
             said = N_("unknown command /{name}; did you mean /{known}?", name=cmd.name, known=known)
             return Refused(cmd.line, said)
