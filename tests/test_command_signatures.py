@@ -107,3 +107,75 @@ def test_a_members_answer_above_their_signature_is_sent(team: App) -> None:
     )
     sent = outbox(team, "ops_reply")
     assert len(sent) == 1
+
+
+# signatures whose name takes two lines: in two scripts (a Japanese name and its
+# romanisation or reading), or a name, a title and then the company without a suffix
+TWO_LINE_NAMES = [
+    "山田 太郎\nYamada Taro\n株式会社エグザンプル 情報システム部\nTEL: 03-1234-5678\n",
+    "山田 太郎\nTaro YAMADA\n株式会社エグザンプル\nTEL 03-1234-5678\n",
+    "Taro Yamada\n山田 太郎\nExample K.K.\nTel: +81-3-1234-5678\n",
+    "山田　太郎\nやまだ たろう\n情報システム部\n03-1234-5678\n",
+    "John Smith\nSenior Engineer\nAcme\n+1 555 010 2000\n",
+    "John Smith\nSenior Engineer | IT Operations\nAcme Widgets\nAustin, Texas\n"
+    "john.smith@acme.test\n",
+    "Jane Doe\nService Desk Manager\nNorthwind Traders\nMobile: +44 7700 900123\n",
+]
+
+
+@pytest.mark.parametrize("signature", TWO_LINE_NAMES)
+@pytest.mark.parametrize("gap", ["\n", "\n\n"])
+def test_a_signature_with_a_two_line_name_under_commands_is_not_words(
+    signature: str, gap: str
+) -> None:
+    parsed = c.read_commands(f"/close{gap}{signature}", 20, c.Role.MEMBER)
+    assert [x.name for x in parsed.commands] == ["close"]
+    assert parsed.remaining == ""
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        # short answers right above a signature, no blank line: words, sent
+        "Done",
+        "完了",
+        "All Done",
+        "対応済み",
+        "Yes",
+        "Restarted It",
+        "再起動済み",
+        "Fixed Now",
+        "OK",
+        # two short lines above it
+        "完了\nAll Done",
+        "Done\nRestarted It",
+        "確認済み\n対応済み",
+    ],
+)
+@pytest.mark.parametrize("signature", [*SIGNATURES, *TWO_LINE_NAMES])
+def test_a_short_answer_right_above_a_signature_is_sent(words: str, signature: str) -> None:
+    if signature.startswith(("_", "━")):
+        signature = signature.split("\n", 1)[1]  # a rule above: the answer is apart anyway
+    remaining = c.read_commands(f"/close\n{words}\n{signature}", 20, c.Role.MEMBER).remaining
+    assert remaining == f"{words}\n{signature}".strip()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        # answers that look a bit like signatures: short lines, names, a phone number
+        "John Smith\nAcme\n+1 555 010 2000",  # whom to call: may be the answer
+        "担当: 山田 太郎\n03-1234-5678",
+        "Yamada Taro\n山田 太郎",  # a name twice, nothing else: words
+        "新しい担当者\n鈴木 一郎\n情報システム部\n03-1234-5678",
+        "Contact\nJohn Smith\nSenior Engineer\n+1 555 010 2000",
+        "Server\nSettings\nAccount\n03-1234-5678",
+        "再起動\nRestarted\n株式会社エグザンプル\nTEL 03-1234-5678",
+        "Done\n株式会社エグザンプル\n情報システム部 課長\n山田 太郎\nTEL 03-1234-5678",
+        "Done\nTaro Yamada | Service Desk Manager\nExample Ltd.\nPhone 03-1234-5678",
+        "Thanks\nJohn Smith\nSenior Engineer\nAcme\n+1 555 010 2000",
+    ],
+)
+def test_answers_that_look_like_a_signature_are_sent(words: str) -> None:
+    remaining = c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining
+    assert remaining == words

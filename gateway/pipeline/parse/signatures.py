@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["only_signature"]
+__all__ = ["only_signature", "without_signature"]
 
 _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
 _MAX_LINES = 12  # a signature is a few lines: a longer text is words
@@ -71,36 +71,164 @@ _SENTENCE = re.compile(r"です|ます|ました|ません|ください|下さ�
 _COMPANY_STOP = re.compile(r"\b(?:Inc|Ltd|Co|Corp|K\.K|plc)\.$", re.IGNORECASE)
 
 
+def without_signature(text: str) -> str:
+    """``text`` without the signature block at its end (:func:`only_signature`), if it has
+    one under its words: what a judge of the words reads ("Thank you!" above a name, a
+    company and a phone number is only thanks). The longest such block is taken, of the
+    last :data:`_MAX_LINES` lines that are not blank, and only where the words end: under
+    a blank line or a rule, or under a line that ends a sentence or a closing
+    (「よろしくお願いいたします」, "Regards,"); "新しい担当者" over a name and a phone is
+    what the writer says. Without one, ``text`` as it is."""
+    lines = text.rstrip().splitlines()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for start in filled[-_MAX_LINES:]:
+        if start > 0 and _words_end(lines[start - 1]):
+            if only_signature("\n".join(lines[start:])):
+                return "\n".join(lines[:start]).rstrip()
+    return text
+
+
+def _words_end(line: str) -> bool:
+    """The line above a signature block: blank, a rule, or the end of the words."""
+    line = line.strip()
+    return not line or bool(_RULE.fullmatch(line)) or line.endswith(_CLOSING) or _sentence(line)
+
+
+_CLOSING = (",", "、", "，")  # "Best regards," above the name
+
+# What a line of a signature block is (a sentence or a long line ends the judgement).
+_CONTACT = "contact"  # a phone, an address, a URL, a company: what makes it a signature
+_TITLE_LINE = "title"  # a title or department alone: "Senior Engineer", 「情報システム部 課長」
+_NAMED = "named"  # a title beside something else, the name: "Taro Yamada | Manager"
+_FREE = "free"  # none of those: a name, a company without a suffix ("Acme"), or words
+
+
 def only_signature(text: str) -> bool:
     """Whether ``text`` is a signature block and nothing else (blank lines aside)."""
     lines = [line.strip() for line in text.splitlines()]
     lines = ["" if _RULE.fullmatch(line) else line for line in lines]
     if not any(lines) or sum(map(bool, lines)) > _MAX_LINES:
         return False
-    free = 0  # lines that are neither contact, company nor title: the name, at most one
-    contact = False
-    for i, line in enumerate(lines):
-        if not line:
-            continue
-        if len(line) > _MAX_LINE or _sentence(line):
+    kinds: list[str | None] = []  # None: a blank line
+    for line in lines:
+        if line and (len(line) > _MAX_LINE or _sentence(line)):
             return False
-        if _contact(line) or _COMPANY.search(line):
-            contact = True
-        elif not _TITLE.search(line) and not _name(lines, i):
-            return False
-        elif not _TITLE.search(line):
-            free += 1
-    return contact and free <= 1
+        kinds.append(_kind(line) if line else None)
+    return _CONTACT in kinds and _free_lines_fit(lines, kinds)
 
 
-def _name(lines: list[str], i: int) -> bool:
-    """The line at ``i`` may be the name a signature starts with: a few words, right
-    above (no blank line, no rule) a line of the block. "Done", then a blank line and
-    the signature, is an answer."""
-    if len(lines[i].split()) > _MAX_NAME_WORDS or i + 1 >= len(lines):
+def _kind(line: str) -> str:
+    if _contact(line) or _COMPANY.search(line):
+        return _CONTACT
+    if _TITLE.search(line):
+        return _NAMED if _names_someone(line) else _TITLE_LINE
+    return _FREE
+
+
+def _free_lines_fit(lines: list[str], kinds: list[str | None]) -> bool:
+    """Whether the free lines are where a signature has them, in the numbers it has:
+
+    * at the top, right above the block's first known line, the name: one line, or two
+      when they are the same name in two scripts (「山田 太郎」 over "Yamada Taro" or
+      「やまだ たろう」); never above a title that names someone already ("Done" over
+      "Taro Yamada | Manager" is an answer);
+    * further down, each right below or right above a line of the block: with the name
+      on top, right above a title, up to two (the company without a suffix and its
+      place: "Acme", "Austin, Texas"); with the name on top above a company or a phone,
+      none; with no name on top, one (Japanese order: company, title, then the name)."""
+    block = [i for i, kind in enumerate(kinds) if kind is not None]
+    first = next(i for i in block if kinds[i] != _FREE)
+    top = [i for i in block if i < first]
+    inner = [i for i in block if i > first and kinds[i] == _FREE]
+    if top and not _top_name(lines, kinds, top, first):
         return False
-    below = lines[i + 1]
-    return bool(below) and bool(_contact(below) or _COMPANY.search(below) or _TITLE.search(below))
+    if not all(_name_words(lines[i]) and _beside_block(kinds, i) for i in inner):
+        return False
+    if top:
+        limit = 2 if kinds[first] == _TITLE_LINE else 0
+    else:
+        limit = 1
+    return len(inner) <= limit
+
+
+def _top_name(lines: list[str], kinds: list[str | None], top: list[int], first: int) -> bool:
+    """The free lines above the first known line of the block are its writer's name."""
+    if _NAMED in kinds or len(top) > 2 or top[-1] + 1 != first:
+        return False
+    if len(top) == 2:
+        a, b = top
+        return b == a + 1 and _two_scripts(lines[a], lines[b])
+    return _name_words(lines[top[0]])
+
+
+def _beside_block(kinds: list[str | None], i: int) -> bool:
+    """Right below a line of the block, or right above a known one."""
+    below = kinds[i + 1] if i + 1 < len(kinds) else None
+    return kinds[i - 1] is not None or (below is not None and below != _FREE)
+
+
+def _name_words(line: str) -> bool:
+    """A few words and no label ("担当: 山田" is an answer): may be a name or a company."""
+    return len(line.split()) <= _MAX_NAME_WORDS and ":" not in line and "：" not in line
+
+
+# a name's shape in each script: a part of a Latin name ("Taro", "YAMADA", "J."), of a
+# name in kanji (kana may be in a given name: 「山田 はな子」), of one in kana only
+_LATIN_PART = re.compile(r"[A-Z][a-z'’-]*\.?|[A-Z]{2,}")
+_KANA_PART = re.compile(r"[\u3041-\u309f\u30a1-\u30ff]{1,8}")
+_KANJI_PART = re.compile(r"[\u4e00-\u9fff々ヶ\u3041-\u309f\u30a1-\u30ff]{1,5}")
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+
+
+# a Japanese name in Latin letters: syllables of Hepburn or Kunrei romanisation ("Taro",
+# "Satō", "Saitoh", "Jun'ichi", "Homma", "Hattori"); "All", "Fixed", "Restarted" are not
+_ROMAJI = re.compile(
+    r"(?:(?:ch|sh|ts|[kgnhbpmr]y|[kgsztdnhbpmrwyfj])?[aiueoāīūēō](?:h(?![aiueoy]))?|n(?![aiueoy])|"
+    r"([kgsztdbpcfj])(?=\1|ch)|m(?=[bmp]))+",
+    re.IGNORECASE,
+)
+
+
+_MAX_ROMAJI = 16  # a name's part is short (and the pattern's cost stays small)
+
+
+def _two_scripts(a: str, b: str) -> bool:
+    """``a`` and ``b`` are each shaped as a name (a family and a given name, apart), in
+    two scripts: the name in kanji and its romanisation (every part romaji) or its
+    reading in kana. "完了" over "All Done" is not (完了 is one word), nor "All Done" over
+    「山田 太郎」 (not romaji)."""
+    scripts = {_script(a), _script(b)}
+    if None in scripts or len(scripts) != 2:
+        return False
+    if scripts == {"latin", "kanji"}:
+        latin = a if _script(a) == "latin" else b
+        parts = [p.replace("'", "").replace("’", "") for p in latin.split()]
+        return all(len(p) <= _MAX_ROMAJI and _ROMAJI.fullmatch(p) for p in parts)
+    return True
+
+
+def _script(line: str) -> str | None:
+    parts = line.split()
+    if 2 <= len(parts) <= 3 and all(_LATIN_PART.fullmatch(p) for p in parts):
+        return "latin"
+    if len(parts) != 2:
+        return None
+    if all(_KANA_PART.fullmatch(p) for p in parts):
+        return "kana"
+    if all(_KANJI_PART.fullmatch(p) for p in parts) and _KANJI.search(line):
+        return "kanji"
+    return None
+
+
+# what parts a title line holds: "Taro Yamada | Service Desk Manager", "Manager, Sales"
+_PARTS = re.compile(r"\s*[|｜/／,、]\s*|\s+[-–—]\s+")
+
+
+def _names_someone(line: str) -> bool:
+    """A title line with a part that is no title, company or contact: the name beside
+    the title ("Taro Yamada | Service Desk Manager")."""
+    parts = [p for p in _PARTS.split(line) if p.strip()]
+    return any(not (_TITLE.search(p) or _COMPANY.search(p) or _contact(p)) for p in parts)
 
 
 def _sentence(line: str) -> bool:
