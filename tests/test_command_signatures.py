@@ -179,3 +179,26 @@ def test_a_short_answer_right_above_a_signature_is_sent(words: str, signature: s
 def test_answers_that_look_like_a_signature_are_sent(words: str) -> None:
     remaining = c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining
     assert remaining == words
+
+
+# signatures as Japanese writers type them: full-width letters and digits from the IME
+# (ＴＥＬ：０３－…), rules of full-width asterisks, boxes drawn with corners
+WIDE_FORMS = [
+    "山田 太郎\n株式会社エグザンプル\nＴＥＬ：０３－１２３４－５６７８\n",
+    "＊＊＊＊＊＊＊＊＊＊＊＊\n株式会社エグザンプル\n山田 太郎\nyamada@example.test\n"
+    "＊＊＊＊＊＊＊＊＊＊＊＊\n",
+    "┏━━━━━━━━━━┓\n株式会社エグザンプル\n山田 太郎\nyamada@example.test\n┗━━━━━━━━━━┛\n",
+    "山田 太郎\n株式会社エグザンプル\nＭａｉｌ：yamada@example.test\n",
+]
+
+
+@pytest.mark.parametrize("signature", WIDE_FORMS)
+def test_a_signature_typed_in_full_width_under_commands_is_not_words(signature: str) -> None:
+    assert c.read_commands(f"/close\n\n{signature}", 20, c.Role.MEMBER).remaining == ""
+
+
+@pytest.mark.parametrize(
+    "words", ["お電話ください：０３－１２３４－５６７８", "新しいＵＲＬ：https://vpn.example.test"]
+)
+def test_a_full_width_sentence_with_a_phone_or_a_link_is_words(words: str) -> None:
+    assert c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining == words

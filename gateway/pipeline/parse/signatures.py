@@ -23,6 +23,7 @@ when in doubt, the text is sent (:func:`only_signature` says no).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = ["only_signature", "without_signature"]
 
@@ -30,8 +31,10 @@ _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
 _MAX_LINES = 12  # a signature is a few lines: a longer text is words
 _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 
-# A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes).
-_RULE = re.compile(r"[-_=─━*~＝ー・.]{4,}")
+# A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes,
+# with their corners: ┏━━━┓).
+_CORNER = "[┏┓┗┛┌┐└┘╔╗╚╝]?"
+_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.]{{4,}}{_CORNER}")
 # A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
 # code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
 # "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
@@ -90,7 +93,7 @@ def without_signature(text: str) -> str:
 
 def _words_end(line: str) -> bool:
     """The line above a signature block: blank, a rule, or the end of the words."""
-    line = line.strip()
+    line = unicodedata.normalize("NFKC", line).strip()
     return not line or bool(_RULE.fullmatch(line)) or line.endswith(_CLOSING) or _sentence(line)
 
 
@@ -104,8 +107,9 @@ _FREE = "free"  # none of those: a name, a company without a suffix ("Acme"), or
 
 
 def only_signature(text: str) -> bool:
-    """Whether ``text`` is a signature block and nothing else (blank lines aside)."""
-    lines = [line.strip() for line in text.splitlines()]
+    """Whether ``text`` is a signature block and nothing else (blank lines aside). Each
+    line is read in NFKC: an IME types ＴＥＬ：０３－１２３４－５６７８ and ＊＊＊＊."""
+    lines = [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines()]
     lines = ["" if _RULE.fullmatch(line) else line for line in lines]
     if not any(lines) or sum(map(bool, lines)) > _MAX_LINES:
         return False
