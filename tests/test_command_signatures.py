@@ -173,7 +173,7 @@ def test_a_short_answer_right_above_a_signature_is_sent(words: str, signature: s
         "再起動\nRestarted\n株式会社エグザンプル\nTEL 03-1234-5678",
         "Done\n株式会社エグザンプル\n情報システム部 課長\n山田 太郎\nTEL 03-1234-5678",
         "Done\nTaro Yamada | Service Desk Manager\nExample Ltd.\nPhone 03-1234-5678",
-        "Thanks\nJohn Smith\nSenior Engineer\nAcme\n+1 555 010 2000",
+        "Done\nJohn Smith\nSenior Engineer\nAcme\n+1 555 010 2000",
     ],
 )
 def test_answers_that_look_like_a_signature_are_sent(words: str) -> None:
@@ -202,3 +202,21 @@ def test_a_signature_typed_in_full_width_under_commands_is_not_words(signature: 
 )
 def test_a_full_width_sentence_with_a_phone_or_a_link_is_words(words: str) -> None:
     assert c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining == words
+
+
+@pytest.mark.parametrize("closing", ["Best regards,", "Regards,", "Thanks,", "Cheers", "Kind regards"])
+@pytest.mark.parametrize("signature", [SIGNATURES[0], SIGNATURES[4], TWO_LINE_NAMES[4]])
+def test_a_closing_above_a_signature_under_commands_is_not_words(
+    closing: str, signature: str
+) -> None:
+    """An English closing line over the signature is the client's or the writer's
+    habit, no answer: a /close with it sent the requester "Best regards," and a card."""
+    parsed = c.read_commands(f"/close\n\n{closing}\n{signature}", 20, c.Role.MEMBER)
+    assert parsed.remaining == ""
+
+
+@pytest.mark.parametrize("words", ["Thanks,", "Best regards,", "Thanks, it works now,"])
+def test_a_closing_alone_or_a_sentence_is_words(words: str) -> None:
+    assert c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining == words
+    below = f"{words}\nDone\n{SIGNATURES[0]}"  # an answer between it and the signature
+    assert c.read_commands(f"/close\n\n{below}", 20, c.Role.MEMBER).remaining == below.strip()

@@ -94,10 +94,20 @@ def without_signature(text: str) -> str:
 def _words_end(line: str) -> bool:
     """The line above a signature block: blank, a rule, or the end of the words."""
     line = unicodedata.normalize("NFKC", line).strip()
-    return not line or bool(_RULE.fullmatch(line)) or line.endswith(_CLOSING) or _sentence(line)
+    return not line or bool(_RULE.fullmatch(line)) or line.endswith(_COMMA) or _sentence(line)
 
 
-_CLOSING = (",", "、", "，")  # "Best regards," above the name
+_COMMA = (",", "、")  # "Best regards," above the name (NFKC: ， is ,)
+
+# An English closing the first line of a block may be, over the name ("Best regards,"):
+# a habit of the writer's or their client's, no answer. Alone it is words (no block
+# follows), and "Thanks!" or "Thanks, it works" is a sentence.
+_CLOSING = re.compile(
+    r"(?:(?:(?:best|kind|warm|warmest|many)\s+)?(?:regards|thanks)|best|cheers|"
+    r"sincerely(?:\s+yours)?|yours\s+(?:sincerely|truly)|thank\s+you|br)[,.]?",
+    re.IGNORECASE,
+)
+
 
 # What a line of a signature block is (a sentence or a long line ends the judgement).
 _CONTACT = "contact"  # a phone, an address, a URL, a company: what makes it a signature
@@ -113,6 +123,9 @@ def only_signature(text: str) -> bool:
     lines = ["" if _RULE.fullmatch(line) else line for line in lines]
     if not any(lines) or sum(map(bool, lines)) > _MAX_LINES:
         return False
+    first = next(i for i, line in enumerate(lines) if line)
+    if _CLOSING.fullmatch(lines[first]):  # "Best regards," over the name: a habit
+        lines[first] = ""
     kinds: list[str | None] = []  # None: a blank line
     for line in lines:
         if line and (len(line) > _MAX_LINE or _sentence(line)):
