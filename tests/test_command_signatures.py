@@ -204,7 +204,9 @@ def test_a_full_width_sentence_with_a_phone_or_a_link_is_words(words: str) -> No
     assert c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining == words
 
 
-@pytest.mark.parametrize("closing", ["Best regards,", "Regards,", "Thanks,", "Cheers", "Kind regards"])
+@pytest.mark.parametrize(
+    "closing", ["Best regards,", "Regards,", "Thanks,", "Cheers", "Kind regards"]
+)
 @pytest.mark.parametrize("signature", [SIGNATURES[0], SIGNATURES[4], TWO_LINE_NAMES[4]])
 def test_a_closing_above_a_signature_under_commands_is_not_words(
     closing: str, signature: str

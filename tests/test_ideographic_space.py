@@ -17,7 +17,10 @@ from tests.support.pipeline import deliver, header_of, outbox, show
 
 def test_one_line_keeps_the_ideographic_space_and_folds_control_characters() -> None:
     assert one_line("山田\u3000太郎") == "山田\u3000太郎"
-    assert one_line("【至急】\u3000VPN\u3000が\r\n  つながらない\t") == "【至急】\u3000VPN\u3000が つながらない"
+    assert (
+        one_line("【至急】\u3000VPN\u3000が\r\n  つながらない\t")
+        == "【至急】\u3000VPN\u3000が つながらない"
+    )
     assert one_line("\u3000 山田 \u3000") == "山田"  # at the ends: nothing to show
     assert title("【至急】\u3000VPN") == "【至急】\u3000VPN"
 

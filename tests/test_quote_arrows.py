@@ -19,7 +19,9 @@ ARROWS = [
     "手順:\n  設定 ＞ アカウント ＞ パスワード",
     "確認しました。\n\n設定＞アカウント＞パスワード＞",  # one at a line's end too
 ]
-ATTRIBUTION = "\n\n2026年12月5日(土) 10:00 Alice <alice@customer.test>:\n> パスワードを\n＞ 変えたい\n"
+ATTRIBUTION = (
+    "\n\n2026年12月5日(土) 10:00 Alice <alice@customer.test>:\n> パスワードを\n＞ 変えたい\n"
+)
 
 
 def _mail(body: str, charset: str, cte: str) -> bytes:

@@ -235,8 +235,10 @@ _PROSE_SLASHES = (
 def _prose(line: str, found: Command) -> bool:
     """A member's line that starts with a slash of :data:`_PROSE_SLASHES` and names no
     command, nor anything near one: prose, the first line of their words."""
-    return line.startswith(_PROSE_SLASHES) and found.name not in SHORT and (
-        guessed(found.name, SHORT) is None
+    return (
+        line.startswith(_PROSE_SLASHES)
+        and found.name not in SHORT
+        and (guessed(found.name, SHORT) is None)
     )
 
 

@@ -85,9 +85,9 @@ def without_signature(text: str) -> str:
     lines = text.rstrip().splitlines()
     filled = [i for i, line in enumerate(lines) if line.strip()]
     for start in filled[-_MAX_LINES:]:
-        if start > 0 and _words_end(lines[start - 1]):
-            if only_signature("\n".join(lines[start:])):
-                return "\n".join(lines[:start]).rstrip()
+        cut = start > 0 and _words_end(lines[start - 1])
+        if cut and only_signature("\n".join(lines[start:])):
+            return "\n".join(lines[:start]).rstrip()
     return text
 
 
@@ -161,10 +161,8 @@ def _free_lines_fit(lines: list[str], kinds: list[str | None]) -> bool:
         return False
     if not all(_name_words(lines[i]) and _beside_block(kinds, i) for i in inner):
         return False
-    if top:
-        limit = 2 if kinds[first] == _TITLE_LINE else 0
-    else:
-        limit = 1
+    # with the name on top: two under a title, none under a company; else one
+    limit = (2 if kinds[first] == _TITLE_LINE else 0) if top else 1
     return len(inner) <= limit
 
 
