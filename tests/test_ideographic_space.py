@@ -45,3 +45,15 @@ def test_assign_by_a_name_written_with_either_space_finds_the_member() -> None:
             c.Role.MEMBER, ["yamada@example.test"], [], None, now, "UTC", member_names=names
         )
         assert c.decide(cmd, ctx) == c.Assign("yamada@example.test"), typed
+
+
+def test_an_html_body_keeps_an_ideographic_indent_and_space() -> None:
+    """A Japanese paragraph starts with an ideographic space (字下げ); HTML collapses
+    only its own white space (ASCII), so the converted text keeps it, as the plain part
+    of the same mail does."""
+    from gateway.pipeline.parse.html_text import html_to_text
+
+    got = html_to_text(
+        "<p>山田\u3000太郎\u3000様</p><p>\u3000字下げの段落です。</p><p>\u3000</p><p>a  b</p>"
+    )
+    assert got == "山田\u3000太郎\u3000様\n\n\u3000字下げの段落です。\n\na b"
