@@ -90,3 +90,20 @@ def test_a_members_fullwidth_slash_prose_reaches_the_requester(team: App) -> Non
     assert "設定 ＞ アカウント ＞ パスワード" in text_of(answer)
     assert outbox(team, "command_result") == []
     assert show(team, 1)["state"] != "closed"
+
+
+@pytest.mark.parametrize("slip", ["／メモ先方は急いでいる", "／内部メモ：部長に報告済み"])
+def test_a_run_together_note_word_below_the_words_is_not_sent(slip: str) -> None:
+    """Below the member's words, a line that begins with a Japanese word for /note and
+    runs on without a space is the note they meant: neither it nor the rest is sent."""
+    text = f"田中様\n\n確認いたしました。\n{slip}\n部長に報告済み\n"
+    parsed = c.read_commands(text, 20, c.Role.MEMBER)
+    held = command_lines.below_words(parsed, c.GRAMMAR, 20)
+    assert held.remaining == "田中様\n\n確認いたしました。"
+    assert any(n.why.msgid == command_lines.MISTYPED_NOTE.msgid for n in held.ignored)
+
+
+def test_prose_below_the_words_that_begins_with_another_command_word_is_sent() -> None:
+    text = "田中様\n\n確認いたしました。\n／回答は明日になります\n"
+    parsed = c.read_commands(text, 20, c.Role.MEMBER)
+    assert command_lines.below_words(parsed, c.GRAMMAR, 20).remaining.strip() == text.strip()

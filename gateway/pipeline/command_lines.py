@@ -34,6 +34,9 @@ _END_PUNCTUATION = ".,;!。、．，；！…‥"
 # and FRACTION SLASH, which a character palette offers beside ／ and a Mac types (⁄ is
 # Option-Shift-1 on a US layout); a writer who starts a line with one means a slash
 _SLASHES = str.maketrans({"\u2215": "/", "\u2044": "/"})
+# a colon, ASCII or full-width, after a command word: "/note: …", 「／メモ：…」
+_COLONS = (":", "：")
+_LABEL = re.compile(r"([^:：]+)[:：](.*)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +197,8 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
         slip = False
         if found is not None and found.name not in words and guesses > 0:
             guesses -= 1
-            slip = meant(found.name, words) is not None
+            # a slip, or a Japanese word for /note run on into its text (「／メモ先方は…」)
+            slip = meant(found.name, words) is not None or _meant_note(found.name, guess=True)
         if found is None or (found.name not in words and not slip):
             kept.append(raw)
         elif found.name == "note":
@@ -204,7 +208,7 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
             return Parsed(commands, "\n".join(kept).strip("\n"), ignored, note)
         else:
             held.add(line, BELOW_WORDS)
-            if slip and _meant_note(found.name):
+            if slip and _meant_note(found.name, guess=True):
                 remaining = "\n".join(kept).strip("\n")
                 ignored = (*parsed.ignored, *_held(lines[i + 1 :], held).reported())
                 return Parsed(parsed.commands, remaining, ignored)
@@ -375,10 +379,19 @@ def _command(line: str) -> Command | None:
     The word ends at the first white space of any width: an IME types the full-width
     space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
     :func:`gateway.pipeline.commands.decide` reads in full width where it is a word of
-    the grammar), not text folded with the command word."""
+    the grammar), not text folded with the command word.
+
+    A colon right after the word ends it too, as people write a label (``/note: she is
+    upset``, 「／メモ：先方は急いでいる」): read as no command, a member's note was sent to
+    the requester as their words."""
     parts = line.split(None, 1)
-    head = unicodedata.normalize("NFKC", parts[0]).translate(_SLASHES) if parts else ""
-    rest = parts[1] if len(parts) > 1 else ""
+    first, rest = (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
+    label = _LABEL.match(first)
+    if label is not None:  # "/note:she is upset", 「／メモ：先方は…」: the colon ends the word
+        first, rest = label.group(1), f"{label.group(2)} {rest}".strip()
+    elif rest[:1] in _COLONS:  # "/note : she is upset"
+        rest = rest[1:].strip()
+    head = unicodedata.normalize("NFKC", first).translate(_SLASHES)
     if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
         head = head.rstrip(_END_PUNCTUATION)
     m = _COMMAND.match(f"{head} {rest}".strip())
