@@ -11,39 +11,17 @@ short, in a bounded number of lines. Who may give which command is
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
 from gateway.pipeline.command_help import SHORT, guessed, meant
-from gateway.pipeline.command_links import without_link_copies
+from gateway.pipeline.command_syntax import NOT_TEXT, bare, shown
+from gateway.pipeline.command_syntax import Command as Command
+from gateway.pipeline.command_syntax import read_command as _command
 from gateway.pipeline.parse.signatures import only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
-
-# "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
-# command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
-# number ("/2026年") or a mark ("／・") is not a command
-_COMMAND = re.compile(r"^/([^\W\d_](?:[^\W\d]|-)*)(?:\s+(.*))?$")
-# what a writer ends a sentence with, and so a command line too ("/close。", "/close.",
-# "/priority low!"): not part of the command. A question mark is not among them: "/close?"
-# asks, it does not tell. A note's text keeps its own.
-_END_PUNCTUATION = ".,;!。、．，；！…‥"
-# a slash's look-alikes that NFKC leaves alone (it folds the full-width ／): DIVISION SLASH
-# and FRACTION SLASH, which a character palette offers beside ／ and a Mac types (⁄ is
-# Option-Shift-1 on a US layout); a writer who starts a line with one means a slash
-_SLASHES = str.maketrans({"\u2215": "/", "\u2044": "/"})
-# a colon, ASCII or full-width, after a command word: "/note: …", 「／メモ：…」
-_COLONS = (":", "：")
-_LABEL = re.compile(r"([^:：]+)[:：](.*)", re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str  # lower-case command word
-    arg: str  # the rest of the line (for /note: the rest of the mail), stripped
-    line: str  # the line as written, for the transcript
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +86,6 @@ CommandOutcome = Applied | Refused | NotRead
 
 
 MAX_LINE = 1000  # a command line is short: a longer one is pasted text or junk, not read
-_SHOWN = 100  # the characters of a line a transcript or an event shows
-_NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
 
 
 def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None = None) -> Parsed:
@@ -292,7 +268,7 @@ def _not_read(
         return N_("only the first {n} command lines are read", n=max_lines)
     if found.name != "note" and len(line) > MAX_LINE:  # a note's text may be long
         return N_("longer than {n} characters: not read", n=MAX_LINE)
-    if found.name != "note" and _NOT_TEXT.search(line):
+    if found.name != "note" and NOT_TEXT.search(line):
         return N_("holds characters that are not text: not read")
     return REPEATED if _same(found) in seen else None
 
@@ -320,13 +296,6 @@ class _NotReadList:
         return (*self._lines, NotRead(shown(self._last), more))
 
 
-def shown(line: str) -> str:
-    """A line as a transcript or an event shows it: at most :data:`_SHOWN` characters,
-    control characters (a terminal's escapes, a NUL) as U+FFFD."""
-    cut = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
-    return _NOT_TEXT.sub("\ufffd", cut)
-
-
 def _same(cmd: Command) -> tuple[str, str]:
     """What makes two command lines the same command: the word, and the argument in
     any width, case or spacing (``/priority low`` and ``／ｐｒｉｏｒｉｔｙ　ＬＯＷ``)."""
@@ -351,53 +320,3 @@ def _skip_blank(lines: list[str], i: int) -> int:
     while i < len(lines) and not bare(lines[i]):
         i += 1
     return i
-
-
-def bare(line: str) -> str:
-    """``line`` without the white space and the invisible format characters at its ends
-    (zero-width space, left-to-right mark, word joiner, soft hyphen, BOM: Unicode's
-    ``Cf``). Mail clients and pasted chat text put them in front of a line; unread, they
-    made ``​/close`` a line of text, relayed to the requester, and the ticket stayed open."""
-    start, end = 0, len(line)
-    while start < end and _invisible(line[start]):
-        start += 1
-    while end > start and _invisible(line[end - 1]):
-        end -= 1
-    return line[start:end]
-
-
-def _invisible(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) == "Cf"
-
-
-def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``
-    (and :data:`_SLASHES` ``∕close``), and the sentence's full stop after it (``/close。``)
-    is not part of it. A first word that goes on with a slash or a dot (``/var/log``,
-    ``/etc/hosts``, ``/index.html``) is a path: no command.
-
-    The word ends at the first white space of any width: an IME types the full-width
-    space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
-    :func:`gateway.pipeline.commands.decide` reads in full width where it is a word of
-    the grammar), not text folded with the command word.
-
-    A colon right after the word ends it too, as people write a label (``/note: she is
-    upset``, 「／メモ：先方は急いでいる」): read as no command, a member's note was sent to
-    the requester as their words."""
-    parts = line.split(None, 1)
-    first, rest = (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
-    label = _LABEL.match(first)
-    if label is not None:  # "/note:she is upset", 「／メモ：先方は…」: the colon ends the word
-        first, rest = label.group(1), f"{label.group(2)} {rest}".strip()
-    elif rest[:1] in _COLONS:  # "/note : she is upset"
-        rest = rest[1:].strip()
-    head = unicodedata.normalize("NFKC", first).translate(_SLASHES)
-    if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
-        head = head.rstrip(_END_PUNCTUATION)
-    m = _COMMAND.match(f"{head} {rest}".strip())
-    if m is None:
-        return None
-    name, arg = m.group(1).lower(), (m.group(2) or "").strip()
-    if name != "note":
-        arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
-    return Command(name, arg, shown(line))
