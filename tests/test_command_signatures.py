@@ -120,6 +120,9 @@ TWO_LINE_NAMES = [
     "John Smith\nSenior Engineer | IT Operations\nAcme Widgets\nAustin, Texas\n"
     "john.smith@acme.test\n",
     "Jane Doe\nService Desk Manager\nNorthwind Traders\nMobile: +44 7700 900123\n",
+    # a title's abbreviation ends with a full stop, as a company's "Inc." does
+    "Yamada Taro\nExample Co., Ltd.\nSystem Administration Dept.\nTEL: +81-3-1234-5678\n",
+    "Jane Doe\nSr. Network Engineer, IT Div.\nContoso\nMobile: +44 7700 900123\n",
 ]
 
 

@@ -63,15 +63,18 @@ _COMPANY = re.compile(
 _TITLE = re.compile(
     r"\b(?:manager|engineer|director|officer|lead|head|specialist|administrator|admin|"
     r"consultant|president|ceo|cto|cio|cfo|vp|analyst|architect|coordinator|support|"
-    r"service desk|help ?desk|sales|department|dept|division|team|group|operations)\b|"
+    r"service desk|help ?desk|sales|department|dept|division|div|team|group|operations)\b|"
     r"(?:部|課|室|係|グループ|チーム|センター|本部|支店|営業所|部長|課長|係長|主任|担当|"
     r"マネージャー|エンジニア|リーダー)(?=$|[\s/／|｜])",
     re.IGNORECASE,
 )
 # a sentence: a Japanese verb ending, or a question or exclamation mark anywhere
 _SENTENCE = re.compile(r"です|ます|ました|ません|ください|下さい|お願い|[?？!！。]")
-# a full stop at a line's end that is a company's, not a sentence's: "Example Inc."
-_COMPANY_STOP = re.compile(r"\b(?:Inc|Ltd|Co|Corp|K\.K|plc)\.$", re.IGNORECASE)
+# a full stop at a line's end that is an abbreviation's, not a sentence's: a company's
+# ("Example Inc.") or a title's ("System Administration Dept.", "IT Div.")
+_COMPANY_STOP = re.compile(
+    r"\b(?:Inc|Ltd|Co|Corp|K\.K|plc|Dept|Div|Sr|Jr|Mgr|Dir|Assoc)\.$", re.IGNORECASE
+)
 
 
 def without_signature(text: str) -> str:
