@@ -35,7 +35,8 @@ def test_thanks_over_a_signature_is_only_thanks(words: str, gap: str, signature:
     verdict = judge(f"{words}{gap}{signature}\n")
     assert verdict.only_thanks, verdict.why
     # a phone's tagline under the signature too
-    assert judge(f"{words}{gap}{signature}\n\nSent from my iPhone\n").only_thanks
+    for tagline in ("Sent from my iPhone", "iPhoneから送信"):
+        assert judge(f"{words}{gap}{signature}\n\n{tagline}\n").only_thanks
 
 
 @pytest.mark.parametrize(
