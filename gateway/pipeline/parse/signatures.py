@@ -10,14 +10,19 @@ words by what every line looks like, never by guessing at meaning:
 * every line is contact-like (a phone or fax number, an address, a URL, a postal code,
   with nothing beside it but labels: "New URL: https://…" and "Call 03-…" are answers),
   a company (株式会社, Inc., Ltd.), a title or department (Manager, 情報システム部 課長),
-  or a rule of dashes or underscores, except at most one line, the name, which is a few
-  words right above one of those lines;
+  or a rule of dashes or underscores (in any width: ＴＥＬ：０３…), but for the name and
+  a company without a suffix, where a signature has them (:func:`_free_lines_fit`):
+  the name on top, on one line or on two in two scripts (「山田 太郎」 over "Yamada
+  Taro"), or beside a title; "Acme" under "Senior Engineer"; an English closing ("Best
+  regards,") over it all;
 * and at least one line is a contact or a company (a name and a title alone may be all
   someone meant to say).
 
 So "Done", 「済みです」, "Fixed." or a name alone are words, and so is a short answer above
-a signature (two lines that are neither contact nor title: the answer and the name):
-when in doubt, the text is sent (:func:`only_signature` says no).
+a signature ("Done" over the name, 「完了」 over "All Done": two lines that are not one
+name in two scripts): when in doubt, the text is sent (:func:`only_signature` says no).
+:func:`without_signature` takes such a block off the end of a text, for a judge of its
+words (:mod:`gateway.pipeline.thanks`).
 """
 
 from __future__ import annotations
