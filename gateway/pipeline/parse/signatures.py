@@ -36,10 +36,11 @@ _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
 _MAX_LINES = 12  # a signature is a few lines: a longer text is words
 _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 
-# A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes,
-# with their corners: ┏━━━┓).
+# A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes
+# with their corners, ┏━━━┓, and the marks Japanese writers draw one with: ――――,
+# ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-).
 _CORNER = "[┏┓┗┛┌┐└┘╔╗╚╝]?"
-_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.]{{4,}}{_CORNER}")
+_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#]{{4,}}{_CORNER}")
 # A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
 # code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
 # "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
