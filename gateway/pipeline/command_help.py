@@ -150,5 +150,5 @@ def guessed(word: str, words: Collection[str]) -> str | None:
     japanese = [w for w in _JAPANESE if word.startswith(w) and _JAPANESE[w] in words]
     if japanese:
         return _JAPANESE[max(japanese, key=len)]
-    begun = [w for w in words if word.startswith(w) and not word[len(w)].isascii()]
+    begun = [w for w in words if word[: len(w)] == w and not word[len(w) : len(w) + 1].isascii()]
     return max(begun, key=len) if begun else None
