@@ -198,6 +198,9 @@ WIDE_FORMS = [
     "◆◇◆◇◆◇◆◇◆◇◆◇\n株式会社エグザンプル\n山田 太郎\nTEL 03-1234-5678\n",
     "〓〓〓〓〓〓〓〓〓〓\n株式会社エグザンプル\n山田 太郎\nTEL 03-1234-5678\n",
     "+-+-+-+-+-+-+-+-+-+\n株式会社エグザンプル\n山田 太郎\nTEL 03-1234-5678\n",
+    # an address without its prefecture (a designated city's ward, a Tokyo ward)
+    "山田 太郎\n株式会社エグザンプル\n大阪市北区梅田１－２－３ 梅田ビル５Ｆ\nTEL 06-1234-5678\n",
+    "山田 太郎\n株式会社エグザンプル\n千代田区丸の内1-1-1\nTEL 03-1234-5678\n",
 ]
 
 
@@ -207,7 +210,13 @@ def test_a_signature_typed_in_full_width_under_commands_is_not_words(signature: 
 
 
 @pytest.mark.parametrize(
-    "words", ["お電話ください：０３－１２３４－５６７８", "新しいＵＲＬ：https://vpn.example.test"]
+    "words",
+    [
+        "お電話ください：０３－１２３４－５６７８",
+        "新しいＵＲＬ：https://vpn.example.test",
+        "港区の1-2を確認",  # a ward and a number in an answer
+        "大阪市北区の件\n06-1234-5678",
+    ],
 )
 def test_a_full_width_sentence_with_a_phone_or_a_link_is_words(words: str) -> None:
     assert c.read_commands(f"/close\n\n{words}\n", 20, c.Role.MEMBER).remaining == words

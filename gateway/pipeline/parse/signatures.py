@@ -57,8 +57,14 @@ _LABELS = re.compile(
     r"電話|携帯|内線|直通|代表|メール|ＴＥＬ|ＦＡＸ|[\s:：|｜/／,、()（）.\-・]|\d{1,5}",
     re.IGNORECASE,
 )
-# an address line: a postal mark, or a prefecture and a city or ward (東京都千代田区)
-_PLACE = re.compile(r"〒|(?:都|道|府|県)\S{0,10}?(?:市|区|町|村|郡)")
+# an address line: a postal mark, a prefecture and a city or ward (東京都千代田区), or a
+# city or ward and the block's numbers at the line's end, a building after them at most
+# (大阪市北区梅田1-2-3 梅田ビル5F, 千代田区丸の内1-1-1; not 「港区の1-2を確認」)
+_PLACE = re.compile(
+    r"〒|(?:都|道|府|県)\S{0,10}?(?:市|区|町|村|郡)|"
+    r"[市区町村]\S{0,12}?\d{1,4}(?:[-−‐ー]\d{1,4}){1,2}"
+    r"(?:\s*\S{0,20}?(?:ビル|タワー|館|棟|階|F|号室|号))?$"
+)
 # a company: 株式会社, (株), Inc., Ltd., Co., Ltd., GmbH, K.K.
 _COMPANY = re.compile(
     r"株式会社|有限会社|合同会社|[（(]株[)）]|㈱|"
@@ -182,7 +188,7 @@ def _top_name(lines: list[str], kinds: list[str | None], top: list[int], first: 
     if len(top) == 2:
         a, b = top
         return b == a + 1 and _two_scripts(lines[a], lines[b])
-    return _name_words(lines[top[0]])
+    return _name_words(lines[top[0]]) and _name_shaped(lines[top[0]])
 
 
 def _beside_block(kinds: list[str | None], i: int) -> bool:
@@ -242,6 +248,30 @@ def _script(line: str) -> str | None:
     if all(_KANJI_PART.fullmatch(p) for p in parts) and _KANJI.search(line):
         return "kanji"
     return None
+
+
+def _name_shaped(line: str) -> bool:
+    """A line shaped as a person's name, in each of its parts (「山田 太郎 / Taro Yamada」,
+    "Jane Doe, PMP", 「山田 太郎（Taro Yamada）」): Latin words that start with a capital
+    (or a particle of a name: van, de), or kanji, or kana; "大阪市北区の件" (kanji and a
+    particle) or "thanks again" is not one."""
+    pieces = [p for p in _NAME_PIECES.split(line) if p.strip()]
+    return bool(pieces) and all(_name_piece(p.split()) for p in pieces)
+
+
+def _name_piece(words: list[str]) -> bool:
+    if all(_LATIN_WORD.fullmatch(w) for w in words):
+        return any(w[0].isupper() for w in words)
+    joined = "".join(words)
+    return len(words) <= 2 and (
+        bool(_KANJI_NAME.fullmatch(joined)) or bool(_KANA_PART.fullmatch(joined))
+    )
+
+
+_NAME_PIECES = re.compile(r"[/|｜,、()（）]")  # the parts of a name line
+# a word of a Latin name: capitalised, all capitals, an initial, or a name's particle
+_LATIN_WORD = re.compile(r"[A-Z][\w'’.-]*|van|von|de|da|di|del|der|la|le|bin|al")
+_KANJI_NAME = re.compile(r"[\u4e00-\u9fff々ヶ\u30a1-\u30ff]{1,12}")  # no hiragana: no particle
 
 
 # what parts a title line holds: "Taro Yamada | Service Desk Manager", "Manager, Sales"
