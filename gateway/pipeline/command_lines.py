@@ -20,6 +20,7 @@ from gateway.pipeline.command_help import SHORT, guessed, meant
 from gateway.pipeline.command_syntax import NOT_TEXT, bare, shown
 from gateway.pipeline.command_syntax import Command as Command
 from gateway.pipeline.command_syntax import read_command as _command
+from gateway.pipeline.parse.disclaimers import without_disclaimer
 from gateway.pipeline.parse.signatures import only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
 
@@ -141,11 +142,13 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
 
 
 def _words(remaining: str) -> str:
-    """What is left under the commands, or nothing when it is only a phone's tagline or
-    a signature block (:mod:`gateway.pipeline.parse.signatures`), or both."""
+    """What is left under the commands, or nothing when it is only a phone's tagline, a
+    signature block (:mod:`gateway.pipeline.parse.signatures`), a company's
+    confidentiality notice (:mod:`gateway.pipeline.parse.disclaimers`), or those."""
     if only_taglines(remaining):
         return ""
-    return "" if only_signature(without_taglines(remaining)) else remaining
+    left = without_disclaimer(without_taglines(remaining)).strip()
+    return "" if not left or only_signature(left) else remaining
 
 
 def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:
