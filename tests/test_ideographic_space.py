@@ -39,7 +39,14 @@ def test_a_requesters_name_and_subject_are_shown_as_written(app: App) -> None:
 def test_assign_by_a_name_written_with_either_space_finds_the_member() -> None:
     now = datetime(2026, 12, 5, tzinfo=UTC)
     names = {"yamada@example.test": "山田\u3000太郎"}
-    for typed in ("/assign 山田太郎", "/assign 山田", "/assign 太郎"):
+    for typed in (
+        "/assign 山田太郎",
+        "/assign 山田",
+        "/assign 太郎",
+        "/assign 山田 太郎",  # the name as configured, with either space
+        "/assign 山田\u3000太郎",
+        "／ａｓｓｉｇｎ　山田　太郎",
+    ):
         [cmd] = c.read_commands(typed, 20, c.Role.MEMBER).commands
         ctx = c.CommandContext(
             c.Role.MEMBER, ["yamada@example.test"], [], None, now, "UTC", member_names=names
@@ -57,3 +64,14 @@ def test_an_html_body_keeps_an_ideographic_indent_and_space() -> None:
         "<p>山田\u3000太郎\u3000様</p><p>\u3000字下げの段落です。</p><p>\u3000</p><p>a  b</p>"
     )
     assert got == "山田\u3000太郎\u3000様\n\n\u3000字下げの段落です。\n\na b"
+
+
+def test_assign_by_a_latin_name_of_two_words_and_an_unknown_one() -> None:
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    names = {"ops@example.test": "Ops One", "ops2@example.test": "Ops Two"}
+    ctx = c.CommandContext(c.Role.MEMBER, list(names), [], None, now, "UTC", member_names=names)
+    [cmd] = c.read_commands("/assign Ops One", 20, c.Role.MEMBER).commands
+    assert c.decide(cmd, ctx) == c.Assign("ops@example.test")
+    [cmd] = c.read_commands("/assign Ops Three", 20, c.Role.MEMBER).commands
+    refused = c.decide(cmd, ctx)
+    assert isinstance(refused, c.Refused) and "unknown member" in str(refused.why)

@@ -6,10 +6,10 @@ signature), at most ``max_lines`` of them, and reading stops at the first line
 that is not a command, so a quoted or pasted ``/close`` further down can never
 trigger anything (Mailman's command runner caps and reports the same way).
 
-The grammar is one table (:data:`GRAMMAR`) and one help text (:data:`HELP`), a
-msgid of the gettext catalogs with its Japanese translation there; the help
-text is what "command refused" mails show and what the README prints, in both
-languages, word for word. Why a command is refused is a
+The grammar is one table (:data:`GRAMMAR`) and one help text (:data:`HELP`), a msgid
+of the gettext catalogs with its Japanese translation there; the help text is what
+"command refused" mails show and what the README prints, in both languages, word for
+word. Why a command is refused is a
 :class:`~gateway.core.i18n.Msg`, said in the reader's language by whoever
 renders it; its English text (``reason``) is what events and logs keep.
 """
@@ -69,6 +69,7 @@ class Args(enum.StrEnum):
     NONE = "none"  # nothing after the command word
     OPTIONAL = "optional"  # one optional word
     ONE = "one"  # exactly one word
+    NAME = "name"  # an address, or a person's name of one word or more (山田 太郎)
     NAME_VALUE = "name-value"  # a word, then the rest of the line
     REST = "rest"  # the rest of the mail
     ACTION_ADDRESS = "action-address"  # add or remove, then an address (/cc)
@@ -92,8 +93,8 @@ GRAMMAR: dict[str, Spec] = {
     "pending": Spec(Args.NONE, _OPS),
     # ops (re)started work, or took a pending/closed ticket back
     "open": Spec(Args.NONE, _OPS),
-    # hand the ticket to another member
-    "assign": Spec(Args.ONE, _OPS),
+    # hand the ticket to another member (by address, or by a name as written, spaces too)
+    "assign": Spec(Args.NAME, _OPS),
     # refile under another catalog entry
     "category": Spec(Args.ONE, _OPS),
     # when it must be done
@@ -230,10 +231,9 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _words_read_in_any_width(cmd: Command) -> Command:
-    """The argument after NFKC where it is words of the grammar: a member typing with
-    the IME still on writes ``／ｐｒｉｏｒｉｔｙ ｈｉｇｈ`` and was told there is no
-    priority 「ｈｉｇｈ」. A note's text and a field's value are a person's words,
-    kept as written (a field's type reads widths itself)."""
+    """The argument after NFKC where it is words of the grammar: a member typing with the
+    IME still on writes ``／ｐｒｉｏｒｉｔｙ ｈｉｇｈ`` and was told there is no priority
+    「ｈｉｇｈ」. A note's text and a field's value are a person's words, kept as written."""
     if cmd.name == "note" or not cmd.arg:
         return cmd
     if cmd.name == "field":
@@ -261,6 +261,8 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
         return N_("takes at most one argument")
     if args == Args.ONE and len(words) != 1:
         return N_("takes exactly one argument")
+    if args == Args.NAME and not words:
+        return N_("needs a member: an address or a name")
     if args == Args.NAME_VALUE and len(words) < 2:
         return N_("needs a field name and a value")
     if args == Args.ACTION_ADDRESS and len(words) != 2:
@@ -303,7 +305,7 @@ def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
     wanted = cmd.arg.lower()
     matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
     if not matches:  # a name: whole without its spaces, or one of its words (a surname)
-        said = normalise(cmd.arg)
+        said = "".join(normalise(cmd.arg).split())  # 「山田 太郎」 as 「山田　太郎」 or 山田太郎
         matches = [m for m in ctx.members if said in _name_forms(ctx.member_names.get(m, ""))]
     if len(matches) == 1:
         return Assign(matches[0])
