@@ -157,7 +157,7 @@ def test_due_is_the_end_of_the_day_in_the_team_time_zone(line: str) -> None:
         ("/close", Role.OTHER, "only ops members may use commands"),
         ("/close bored", Role.MEMBER, "unknown close reason 'bored'"),
         ("/pending now", Role.MEMBER, "/pending takes no argument"),
-        ("/assign", Role.MEMBER, "/assign needs a member: an address or a name"),
+        ("/assign", Role.MEMBER, "/assign needs a name, an id or an address"),
         ("/assign nobody", Role.MEMBER, "unknown member 'nobody'"),
         ("/category hardware", Role.MEMBER, "unknown catalog entry 'hardware'"),
         ("/due tomorrow", Role.MEMBER, "not a date: 'tomorrow'"),

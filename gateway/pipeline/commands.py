@@ -69,7 +69,7 @@ class Args(enum.StrEnum):
     NONE = "none"  # nothing after the command word
     OPTIONAL = "optional"  # one optional word
     ONE = "one"  # exactly one word
-    NAME = "name"  # an address, or a person's name of one word or more (山田 太郎)
+    NAME = "name"  # an id, an address, or a name of words (山田 太郎, VPN and remote access)
     NAME_VALUE = "name-value"  # a word, then the rest of the line
     REST = "rest"  # the rest of the mail
     ACTION_ADDRESS = "action-address"  # add or remove, then an address (/cc)
@@ -95,8 +95,8 @@ GRAMMAR: dict[str, Spec] = {
     "open": Spec(Args.NONE, _OPS),
     # hand the ticket to another member (by address, or by a name as written, spaces too)
     "assign": Spec(Args.NAME, _OPS),
-    # refile under another catalog entry
-    "category": Spec(Args.ONE, _OPS),
+    # refile under another catalog entry (by id, or by a name as the pages show it)
+    "category": Spec(Args.NAME, _OPS),
     # when it must be done
     "due": Spec(Args.ONE, _OPS),
     # correct or complete the parameter sheet
@@ -262,7 +262,7 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
     if args == Args.ONE and len(words) != 1:
         return N_("takes exactly one argument")
     if args == Args.NAME and not words:
-        return N_("needs a member: an address or a name")
+        return N_("needs a name, an id or an address")
     if args == Args.NAME_VALUE and len(words) < 2:
         return N_("needs a field name and a value")
     if args == Args.ACTION_ADDRESS and len(words) != 2:
