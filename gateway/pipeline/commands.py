@@ -24,7 +24,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
-from gateway.catalog.sheet import date_parts, field_named, validate
+from gateway.catalog.sheet import date_parts, validate
 from gateway.core import zone
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
@@ -50,7 +50,7 @@ from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
 from gateway.pipeline.entry_names import entry_named, not_approvable
-from gateway.pipeline.field_names import unknown_field
+from gateway.pipeline.field_names import field_and_value, unknown_field
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command
@@ -234,11 +234,8 @@ def _words_read_in_any_width(cmd: Command) -> Command:
     """The argument after NFKC where it is words of the grammar: a member typing with the
     IME still on writes ``／ｐｒｉｏｒｉｔｙ ｈｉｇｈ`` and was told there is no priority
     「ｈｉｇｈ」. A note's text and a field's value are a person's words, kept as written."""
-    if cmd.name == "note" or not cmd.arg:
+    if cmd.name in ("note", "field") or not cmd.arg:  # a field's name is read in any width
         return cmd
-    if cmd.name == "field":
-        name, *value = cmd.arg.split(None, 1)
-        return replace(cmd, arg=" ".join([unicodedata.normalize("NFKC", name), *value]))
     return replace(cmd, arg=unicodedata.normalize("NFKC", cmd.arg))
 
 
@@ -263,7 +260,7 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
         return N_("takes exactly one argument")
     if args == Args.NAME and not words:
         return N_("needs a name, an id or an address")
-    if args == Args.NAME_VALUE and len(words) < 2:
+    if args == Args.NAME_VALUE and len(arg.replace("：", " ").split()) < 2:  # 「名前：値」
         return N_("needs a field name and a value")
     if args == Args.ACTION_ADDRESS and len(words) != 2:
         return N_("needs add or remove, then one address")
@@ -292,13 +289,9 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
         reason = named(cmd.arg, _REASON_NAMES)
         if reason is not None:
             return SetState(TicketState.CLOSED, reason)
-        known = ", ".join(r.value for r in CloseReason)
-        return Refused(
-            cmd.line,
-            N_(
-                "unknown close reason {reason!r} (use one of: {known})", reason=cmd.arg, known=known
-            ),
-        )
+        k = ", ".join(r.value for r in CloseReason)
+        why = N_("unknown close reason {reason!r} (use one of: {known})", reason=cmd.arg, known=k)
+        return Refused(cmd.line, why)
 
 
 def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
@@ -342,15 +335,16 @@ def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    name, value = cmd.arg.split(None, 1)
-    field = field_named(ctx.entry, name) if ctx.entry is not None else None
-    if field is None:
+    name = cmd.arg.split(None, 1)[0]  # what a refusal names: the first word
+    found = field_and_value(ctx.entry, cmd.arg) if ctx.entry is not None else None
+    if found is None:
         return Refused(
             cmd.line,
             unknown_field(ctx.entry, name)
             if ctx.entry is not None
             else N_("unknown field {name!r} for this ticket", name=name),
         )
+    name, field, value = found  # "Printer name: 3F": the label, its field, the value
     canonical, problem = validate(field, value)
     if problem is not None:
         return Refused(cmd.line, N_("field {name}: {problem}", name=name, problem=problem))
