@@ -245,3 +245,23 @@ def test_field_on_an_entry_without_a_sheet_says_it_has_none() -> None:
     en, ja = said(refused("/field room 305", (ACCOUNTS,), ACCOUNTS))
     assert en == "unknown field 'room': entry 'Accounts' has no parameter sheet"
     assert ja == "カタログ項目「アカウント」にはパラメータシートがありません（「room」）"
+
+
+VPN = Entry(id="vpn", names={"ja": "VPN・リモートアクセス", "en": "VPN and remote access"})
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/category VPN and remote access",  # a name of several words, as the pages show it
+        "/category vpn  and remote  access",  # any case, any spacing
+        "／ｃａｔｅｇｏｒｙ　ＶＰＮ・リモートアクセス",
+    ],
+)
+def test_an_entry_is_filed_under_by_a_name_of_several_words(line: str) -> None:
+    """Names of several words were refused ("takes exactly one argument")."""
+    ctx = c.CommandContext(
+        Role.MEMBER, (), ("account", "vpn"), None, NOW, "UTC", catalog=(ACCOUNTS, VPN)
+    )
+    [cmd] = c.parse_commands(line, 20).commands
+    assert c.decide(cmd, ctx) == c.SetCategory("vpn")

@@ -52,10 +52,12 @@ def test_a_members_japanese_command_word_is_refused_and_named(line: str, meant: 
 
 
 def test_a_japanese_word_that_names_no_command_is_refused_too() -> None:
-    parsed = c.read_commands("／テスト\n本文\n", 20, c.Role.MEMBER)
+    """After an ASCII slash; after the full-width one it is prose
+    (tests/test_command_fullwidth_prose.py)."""
+    parsed = c.read_commands("/テスト\n本文\n", 20, c.Role.MEMBER)
     assert [x.name for x in parsed.commands] == ["テスト"]
     assert parsed.remaining == "本文"
-    assert _refusal("／テスト") == translate(N_("unknown command /{name}", name="テスト"), "ja")
+    assert _refusal("/テスト") == translate(N_("unknown command /{name}", name="テスト"), "ja")
 
 
 @pytest.mark.parametrize("role", [c.Role.REQUESTER, c.Role.OTHER])

@@ -157,7 +157,7 @@ def test_due_is_the_end_of_the_day_in_the_team_time_zone(line: str) -> None:
         ("/close", Role.OTHER, "only ops members may use commands"),
         ("/close bored", Role.MEMBER, "unknown close reason 'bored'"),
         ("/pending now", Role.MEMBER, "/pending takes no argument"),
-        ("/assign", Role.MEMBER, "/assign takes exactly one argument"),
+        ("/assign", Role.MEMBER, "/assign needs a name, an id or an address"),
         ("/assign nobody", Role.MEMBER, "unknown member 'nobody'"),
         ("/category hardware", Role.MEMBER, "unknown catalog entry 'hardware'"),
         ("/due tomorrow", Role.MEMBER, "not a date: 'tomorrow'"),
@@ -212,6 +212,13 @@ SHEET = Entry(
         ("/field Copies 2", c.SetField("copies", "2")),
         ("/field printer-name 3F", c.SetField("printer_name", "3F")),
         ("/field printer_name 3F", c.SetField("printer_name", "3F")),
+        # a label of several words, as the notice shows it; a colon after it, as a label
+        ("/field Printer name 3F-MFP-02", c.SetField("printer_name", "3F-MFP-02")),
+        ("/field printer name: 3F MFP 02", c.SetField("printer_name", "3F MFP 02")),
+        ("/field プリンタ名：3F-MFP-02", c.SetField("printer_name", "3F-MFP-02")),
+        ("/field Copies: 2", c.SetField("copies", "2")),
+        ("/field printer_name a:b", c.SetField("printer_name", "a:b")),  # the value's own
+        ("/field printer_name 3F：north", c.SetField("printer_name", "3F：north")),
     ],
 )
 def test_a_field_is_named_by_its_label_in_any_language(line: str, expected: c.Action) -> None:

@@ -291,7 +291,9 @@ def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> N
         ops_app,
         mail(
             subject="Re: [#1] VPN",
-            body="／ｆｒｏｂ\n",
+            # an ASCII slash: after the full-width one, a word near no command is prose
+            # (tests/test_command_fullwidth_prose.py)
+            body="/ｆｒｏｂ\n",
             sender="Ops Two <ops2@example.test>",
             to=token,
         ),

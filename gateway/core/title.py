@@ -14,13 +14,16 @@ import re
 
 TITLE_MAX = 250  # characters of a ticket's title; a longer subject ends in ELLIPSIS
 ELLIPSIS = "…"  # one character, in every language
-# CR, LF, NUL, escape, U+2028 …: a space; never a new header line or a terminal's command
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
+# CR, LF, NUL, escape, U+2028 …, and runs of ASCII spaces and tabs: one space; never a
+# new header line or a terminal's command. The ideographic space (「山田　太郎」) and the
+# no-break space are how the writer spaced their words: kept as written.
+_CONTROL = re.compile(r"[\x00-\x20\x7f\u2028\u2029\x85]+")
 
 
 def one_line(text: str) -> str:
-    """Control characters become a space and runs of space one: never a new header."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """Control characters and runs of ASCII white space become one space (never a new
+    header); white space of any kind at the ends goes."""
+    return _CONTROL.sub(" ", text).strip()
 
 
 def title(subject: str) -> str:

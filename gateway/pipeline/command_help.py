@@ -137,3 +137,18 @@ def meant(word: str, words: Collection[str]) -> str | None:
     if word in _JAPANESE:  # 「／メモ」: the command a Japanese word for one names
         return _JAPANESE[word] if _JAPANESE[word] in words else None
     return spelling.meant(word, words)
+
+
+def guessed(word: str, words: Collection[str]) -> str | None:
+    """:func:`meant`, or the command ``word`` begins with: Japanese runs words together
+    with no space, so 「／メモ先方に電話済み」 is /note and its text, 「／完了しました」
+    /close and a sentence; and ``closeします`` /close (an English word, where a letter
+    that is not ASCII follows it: ``／openssl`` begins no command)."""
+    found = meant(word, words)
+    if found is not None:
+        return found
+    japanese = [w for w in _JAPANESE if word.startswith(w) and _JAPANESE[w] in words]
+    if japanese:
+        return _JAPANESE[max(japanese, key=len)]
+    begun = [w for w in words if word[: len(w)] == w and not word[len(w) : len(w) + 1].isascii()]
+    return max(begun, key=len) if begun else None

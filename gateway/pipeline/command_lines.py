@@ -11,36 +11,18 @@ short, in a bounded number of lines. Who may give which command is
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
-from gateway.pipeline.command_help import SHORT, meant
-from gateway.pipeline.command_links import without_link_copies
+from gateway.pipeline.command_help import SHORT, guessed, meant
+from gateway.pipeline.command_syntax import NOT_TEXT, bare, shown
+from gateway.pipeline.command_syntax import Command as Command
+from gateway.pipeline.command_syntax import read_command as _command
+from gateway.pipeline.parse.disclaimers import without_disclaimer
 from gateway.pipeline.parse.signatures import only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
-
-# "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
-# command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
-# number ("/2026年") or a mark ("／・") is not a command
-_COMMAND = re.compile(r"^/([^\W\d_](?:[^\W\d]|-)*)(?:\s+(.*))?$")
-# what a writer ends a sentence with, and so a command line too ("/close。", "/close.",
-# "/priority low!"): not part of the command. A question mark is not among them: "/close?"
-# asks, it does not tell. A note's text keeps its own.
-_END_PUNCTUATION = ".,;!。、．，；！…‥"
-# a slash's look-alikes that NFKC leaves alone (it folds the full-width ／): DIVISION SLASH
-# and FRACTION SLASH, which a character palette offers beside ／ and a Mac types (⁄ is
-# Option-Shift-1 on a US layout); a writer who starts a line with one means a slash
-_SLASHES = str.maketrans({"\u2215": "/", "\u2044": "/"})
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str  # lower-case command word
-    arg: str  # the rest of the line (for /note: the rest of the mail), stripped
-    line: str  # the line as written, for the transcript
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +87,6 @@ CommandOutcome = Applied | Refused | NotRead
 
 
 MAX_LINE = 1000  # a command line is short: a longer one is pasted text or junk, not read
-_SHOWN = 100  # the characters of a line a transcript or an event shows
-_NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
 
 
 def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None = None) -> Parsed:
@@ -134,6 +114,8 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         found = _command(line)
         if found is None or (words is not None and found.name not in words):
             break
+        if _prose(line, found):
+            break  # 「／以下ご確認ください」: the member's first words
         i += 1
         read += 1
         why = _not_read(found, line, seen, read, max_lines)
@@ -146,7 +128,7 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
         else:
             seen.add(_same(found))
             commands.append(found)
-            if words is None and _meant_note(found.name):
+            if words is None and _meant_note(found.name, guess=True):
                 return Parsed(tuple(commands), "", _held(lines[i:], ignored).reported())
             if found.name == "field" and _wrapped_under(line, lines, i):
                 i = _hold_paragraph(lines, i, ignored)
@@ -160,11 +142,13 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
 
 
 def _words(remaining: str) -> str:
-    """What is left under the commands, or nothing when it is only a phone's tagline or
-    a signature block (:mod:`gateway.pipeline.parse.signatures`), or both."""
+    """What is left under the commands, or nothing when it is only a phone's tagline, a
+    signature block (:mod:`gateway.pipeline.parse.signatures`), a company's
+    confidentiality notice (:mod:`gateway.pipeline.parse.disclaimers`), or those."""
     if only_taglines(remaining):
         return ""
-    return "" if only_signature(without_taglines(remaining)) else remaining
+    left = without_disclaimer(without_taglines(remaining)).strip()
+    return "" if not left or only_signature(left) else remaining
 
 
 def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:
@@ -192,7 +176,8 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
         slip = False
         if found is not None and found.name not in words and guesses > 0:
             guesses -= 1
-            slip = meant(found.name, words) is not None
+            # a slip, or a Japanese word for /note run on into its text (「／メモ先方は…」)
+            slip = meant(found.name, words) is not None or _meant_note(found.name, guess=True)
         if found is None or (found.name not in words and not slip):
             kept.append(raw)
         elif found.name == "note":
@@ -202,7 +187,7 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
             return Parsed(commands, "\n".join(kept).strip("\n"), ignored, note)
         else:
             held.add(line, BELOW_WORDS)
-            if slip and _meant_note(found.name):
+            if slip and _meant_note(found.name, guess=True):
                 remaining = "\n".join(kept).strip("\n")
                 ignored = (*parsed.ignored, *_held(lines[i + 1 :], held).reported())
                 return Parsed(parsed.commands, remaining, ignored)
@@ -212,10 +197,32 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
     return Parsed(parsed.commands, remaining, (*parsed.ignored, *held.reported()))
 
 
-def _meant_note(word: str) -> bool:
+def _meant_note(word: str, guess: bool = False) -> bool:
     """``word``, no command of the grammar, is a slip away from /note or a Japanese word
-    for it (:func:`gateway.pipeline.command_help.meant`)."""
-    return word not in SHORT and meant(word, SHORT) == "note"
+    for it (:func:`gateway.pipeline.command_help.meant`); with ``guess``, at the top of
+    a reply, also a word that begins with one (「／メモ先方に電話済み」: ``guessed``)."""
+    said = guessed(word, SHORT) if guess else meant(word, SHORT)
+    return word not in SHORT and said == "note"
+
+
+# Policy: which slash starts a command line whatever word follows it (a member's
+# "/asign" is refused, never sent) and which only before a word near a command.
+_PROSE_SLASHES = (
+    # the full-width slash: Japanese punctuation at a line's start (「／以下ご確認ください」,
+    # 「／補足です」), so a command only before a command word, a Japanese word for one,
+    # a word beginning with one, or a slip away from one (command_help.guessed)
+    "／",
+)
+
+
+def _prose(line: str, found: Command) -> bool:
+    """A member's line that starts with a slash of :data:`_PROSE_SLASHES` and names no
+    command, nor anything near one: prose, the first line of their words."""
+    return (
+        line.startswith(_PROSE_SLASHES)
+        and found.name not in SHORT
+        and (guessed(found.name, SHORT) is None)
+    )
 
 
 def _held(rest: list[str], ignored: _NotReadList) -> _NotReadList:
@@ -264,7 +271,7 @@ def _not_read(
         return N_("only the first {n} command lines are read", n=max_lines)
     if found.name != "note" and len(line) > MAX_LINE:  # a note's text may be long
         return N_("longer than {n} characters: not read", n=MAX_LINE)
-    if found.name != "note" and _NOT_TEXT.search(line):
+    if found.name != "note" and NOT_TEXT.search(line):
         return N_("holds characters that are not text: not read")
     return REPEATED if _same(found) in seen else None
 
@@ -292,13 +299,6 @@ class _NotReadList:
         return (*self._lines, NotRead(shown(self._last), more))
 
 
-def shown(line: str) -> str:
-    """A line as a transcript or an event shows it: at most :data:`_SHOWN` characters,
-    control characters (a terminal's escapes, a NUL) as U+FFFD."""
-    cut = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
-    return _NOT_TEXT.sub("\ufffd", cut)
-
-
 def _same(cmd: Command) -> tuple[str, str]:
     """What makes two command lines the same command: the word, and the argument in
     any width, case or spacing (``/priority low`` and ``／ｐｒｉｏｒｉｔｙ　ＬＯＷ``)."""
@@ -323,44 +323,3 @@ def _skip_blank(lines: list[str], i: int) -> int:
     while i < len(lines) and not bare(lines[i]):
         i += 1
     return i
-
-
-def bare(line: str) -> str:
-    """``line`` without the white space and the invisible format characters at its ends
-    (zero-width space, left-to-right mark, word joiner, soft hyphen, BOM: Unicode's
-    ``Cf``). Mail clients and pasted chat text put them in front of a line; unread, they
-    made ``​/close`` a line of text, relayed to the requester, and the ticket stayed open."""
-    start, end = 0, len(line)
-    while start < end and _invisible(line[start]):
-        start += 1
-    while end > start and _invisible(line[end - 1]):
-        end -= 1
-    return line[start:end]
-
-
-def _invisible(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) == "Cf"
-
-
-def _command(line: str) -> Command | None:
-    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``
-    (and :data:`_SLASHES` ``∕close``), and the sentence's full stop after it (``/close。``)
-    is not part of it. A first word that goes on with a slash or a dot (``/var/log``,
-    ``/etc/hosts``, ``/index.html``) is a path: no command.
-
-    The word ends at the first white space of any width: an IME types the full-width
-    space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
-    :func:`gateway.pipeline.commands.decide` reads in full width where it is a word of
-    the grammar), not text folded with the command word."""
-    parts = line.split(None, 1)
-    head = unicodedata.normalize("NFKC", parts[0]).translate(_SLASHES) if parts else ""
-    rest = parts[1] if len(parts) > 1 else ""
-    if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
-        head = head.rstrip(_END_PUNCTUATION)
-    m = _COMMAND.match(f"{head} {rest}".strip())
-    if m is None:
-        return None
-    name, arg = m.group(1).lower(), (m.group(2) or "").strip()
-    if name != "note":
-        arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
-    return Command(name, arg, shown(line))

@@ -6,10 +6,10 @@ signature), at most ``max_lines`` of them, and reading stops at the first line
 that is not a command, so a quoted or pasted ``/close`` further down can never
 trigger anything (Mailman's command runner caps and reports the same way).
 
-The grammar is one table (:data:`GRAMMAR`) and one help text (:data:`HELP`), a
-msgid of the gettext catalogs with its Japanese translation there; the help
-text is what "command refused" mails show and what the README prints, in both
-languages, word for word. Why a command is refused is a
+The grammar is one table (:data:`GRAMMAR`) and one help text (:data:`HELP`), a msgid
+of the gettext catalogs with its Japanese translation there; the help text is what
+"command refused" mails show and what the README prints, in both languages, word for
+word. Why a command is refused is a
 :class:`~gateway.core.i18n.Msg`, said in the reader's language by whoever
 renders it; its English text (``reason``) is what events and logs keep.
 """
@@ -24,7 +24,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
-from gateway.catalog.sheet import date_parts, field_named, validate
+from gateway.catalog.sheet import date_parts, validate
 from gateway.core import zone
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
@@ -37,7 +37,7 @@ from gateway.pipeline.command_help import HELP as HELP
 from gateway.pipeline.command_help import HELP_TEXT as HELP_TEXT
 from gateway.pipeline.command_help import HELP_TEXT_JA as HELP_TEXT_JA
 from gateway.pipeline.command_help import REQUESTER_HELP as REQUESTER_HELP
-from gateway.pipeline.command_help import SHORT, meant
+from gateway.pipeline.command_help import SHORT, guessed
 from gateway.pipeline.command_help import help_text as help_text
 
 # reading the lines lives in its own module; these names are part of this one's API
@@ -50,7 +50,7 @@ from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
 from gateway.pipeline.entry_names import entry_named, not_approvable
-from gateway.pipeline.field_names import unknown_field
+from gateway.pipeline.field_names import field_and_value, unknown_field
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command
@@ -69,6 +69,7 @@ class Args(enum.StrEnum):
     NONE = "none"  # nothing after the command word
     OPTIONAL = "optional"  # one optional word
     ONE = "one"  # exactly one word
+    NAME = "name"  # an id, an address, or a name of words (山田 太郎, VPN and remote access)
     NAME_VALUE = "name-value"  # a word, then the rest of the line
     REST = "rest"  # the rest of the mail
     ACTION_ADDRESS = "action-address"  # add or remove, then an address (/cc)
@@ -92,10 +93,10 @@ GRAMMAR: dict[str, Spec] = {
     "pending": Spec(Args.NONE, _OPS),
     # ops (re)started work, or took a pending/closed ticket back
     "open": Spec(Args.NONE, _OPS),
-    # hand the ticket to another member
-    "assign": Spec(Args.ONE, _OPS),
-    # refile under another catalog entry
-    "category": Spec(Args.ONE, _OPS),
+    # hand the ticket to another member (by address, or by a name as written, spaces too)
+    "assign": Spec(Args.NAME, _OPS),
+    # refile under another catalog entry (by id, or by a name as the pages show it)
+    "category": Spec(Args.NAME, _OPS),
     # when it must be done
     "due": Spec(Args.ONE, _OPS),
     # correct or complete the parameter sheet
@@ -215,7 +216,7 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     """What ``cmd`` asks for, or why it is refused (before touching the ticket)."""
     spec = GRAMMAR.get(cmd.name)
     if spec is None:  # a slip of the fingers is named: /clsoe, did you mean /close?
-        known = meant(cmd.name, words_for(ctx.role))
+        known = guessed(cmd.name, words_for(ctx.role))
         if known is not None:
             said = N_("unknown command /{name}; did you mean /{known}?", name=cmd.name, known=known)
             return Refused(cmd.line, said)
@@ -230,15 +231,11 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _words_read_in_any_width(cmd: Command) -> Command:
-    """The argument after NFKC where it is words of the grammar: a member typing with
-    the IME still on writes ``／ｐｒｉｏｒｉｔｙ ｈｉｇｈ`` and was told there is no
-    priority 「ｈｉｇｈ」. A note's text and a field's value are a person's words,
-    kept as written (a field's type reads widths itself)."""
-    if cmd.name == "note" or not cmd.arg:
+    """The argument after NFKC where it is words of the grammar: a member typing with the
+    IME still on writes ``／ｐｒｉｏｒｉｔｙ ｈｉｇｈ`` and was told there is no priority
+    「ｈｉｇｈ」. A note's text and a field's value are a person's words, kept as written."""
+    if cmd.name in ("note", "field") or not cmd.arg:  # a field's name is read in any width
         return cmd
-    if cmd.name == "field":
-        name, *value = cmd.arg.split(None, 1)
-        return replace(cmd, arg=" ".join([unicodedata.normalize("NFKC", name), *value]))
     return replace(cmd, arg=unicodedata.normalize("NFKC", cmd.arg))
 
 
@@ -261,7 +258,9 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
         return N_("takes at most one argument")
     if args == Args.ONE and len(words) != 1:
         return N_("takes exactly one argument")
-    if args == Args.NAME_VALUE and len(words) < 2:
+    if args == Args.NAME and not words:
+        return N_("needs a name, an id or an address")
+    if args == Args.NAME_VALUE and len(arg.replace("：", " ").split()) < 2:  # 「名前：値」
         return N_("needs a field name and a value")
     if args == Args.ACTION_ADDRESS and len(words) != 2:
         return N_("needs add or remove, then one address")
@@ -290,20 +289,16 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
         reason = named(cmd.arg, _REASON_NAMES)
         if reason is not None:
             return SetState(TicketState.CLOSED, reason)
-        known = ", ".join(r.value for r in CloseReason)
-        return Refused(
-            cmd.line,
-            N_(
-                "unknown close reason {reason!r} (use one of: {known})", reason=cmd.arg, known=known
-            ),
-        )
+        k = ", ".join(r.value for r in CloseReason)
+        why = N_("unknown close reason {reason!r} (use one of: {known})", reason=cmd.arg, known=k)
+        return Refused(cmd.line, why)
 
 
 def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
     wanted = cmd.arg.lower()
     matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
     if not matches:  # a name: whole without its spaces, or one of its words (a surname)
-        said = normalise(cmd.arg)
+        said = "".join(normalise(cmd.arg).split())  # 「山田 太郎」 as 「山田　太郎」 or 山田太郎
         matches = [m for m in ctx.members if said in _name_forms(ctx.member_names.get(m, ""))]
     if len(matches) == 1:
         return Assign(matches[0])
@@ -340,15 +335,16 @@ def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    name, value = cmd.arg.split(None, 1)
-    field = field_named(ctx.entry, name) if ctx.entry is not None else None
-    if field is None:
+    name = cmd.arg.split(None, 1)[0]  # what a refusal names: the first word
+    found = field_and_value(ctx.entry, cmd.arg) if ctx.entry is not None else None
+    if found is None:
         return Refused(
             cmd.line,
             unknown_field(ctx.entry, name)
             if ctx.entry is not None
             else N_("unknown field {name!r} for this ticket", name=name),
         )
+    name, field, value = found  # "Printer name: 3F": the label, its field, the value
     canonical, problem = validate(field, value)
     if problem is not None:
         return Refused(cmd.line, N_("field {name}: {problem}", name=name, problem=problem))

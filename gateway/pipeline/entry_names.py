@@ -28,7 +28,7 @@ def entry_named(word: str, ids: Collection[str], entries: Sequence[Entry]) -> st
     if wanted in ids:
         return wanted
     names = _names(entries)
-    named = names.get(normalise(word), set())
+    named = names.get(_key(word), set())
     if len(named) == 1:
         return next(iter(named))
     by_id = {e.id: e for e in entries}
@@ -49,12 +49,18 @@ def _names(entries: Sequence[Entry]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for entry in entries:
         for name in entry.said().values():
-            out.setdefault(normalise(name), set()).add(entry.id)
+            out.setdefault(_key(name), set()).add(entry.id)
     return out
 
 
+def _key(name: str) -> str:
+    """A name as compared: normalised, its spaces one ASCII space ("VPN and  remote
+    access", 「VPN　接続」 as typed in a reply)."""
+    return " ".join(normalise(name).split())
+
+
 def _meant_by_name(word: str, names: Mapping[str, set[str]]) -> str | None:
-    near = meant(normalise(word), [n for n, ids in names.items() if len(ids) == 1])
+    near = meant(_key(word), [n for n, ids in names.items() if len(ids) == 1])
     return next(iter(names[near])) if near is not None else None
 
 

@@ -9,11 +9,38 @@ by its name or a label in any language, else lists the sheet's fields, label and
 
 from __future__ import annotations
 
+import re
+
 from gateway.catalog.model import Entry, Field
+from gateway.catalog.sheet import field_named
 from gateway.core.i18n import LOCALES, N_, Msg
 from gateway.core.text import normalise
 from gateway.pipeline.command_help import meant
 from gateway.pipeline.entry_names import listed_said
+
+_MAX_LABEL_WORDS = 5  # a label is a few words ("Printer name"); the rest is the value
+# a colon that ends a label: the full-width one anywhere in the label's word, an ASCII
+# one at its end (so the value "10:00" keeps its own)
+_LABEL_END = re.compile(r"[:：]$|：")
+
+
+def field_and_value(entry: Entry, arg: str) -> tuple[str, Field, str] | None:
+    """The field ``/field``'s ``arg`` names and the value it gives, with the words that
+    named it; None when none of its first words names a field. A label may be several
+    words, as the member's notice shows it ("Printer name 3F-MFP-02"), and end with a
+    colon, as a sheet's line does ("Printer name: 3F", 「プリンタ名：3F」); the longest
+    label that names a field is taken, and the rest is the value as written."""
+    words = arg.split()
+    for k in range(min(len(words), _MAX_LABEL_WORDS), 0, -1):
+        label = " ".join(words[:k])
+        rest = arg.split(None, k)[k] if len(words) > k else ""
+        end = _LABEL_END.search(label)
+        if end is not None:  # 「プリンタ名：3F」: the value starts in the label's word
+            label, rest = label[: end.start()], f"{label[end.end() :]} {rest}"
+        field = field_named(entry, label) if label else None
+        if field is not None and rest.strip():
+            return label, field, rest.strip()
+    return None
 
 
 def unknown_field(entry: Entry, word: str) -> Msg:

@@ -5,6 +5,10 @@ not asking for anything: reopening the ticket would put finished work back on a
 member's desk and send the requester a status mail about their own thanks. The
 decision is narrow on purpose — when in doubt the reply reopens, as any other:
 
+0. the writer's signature block under the words (name, company, phone: no words of
+   theirs, :func:`gateway.pipeline.parse.signatures.without_signature`), a company's
+   confidentiality notice (:mod:`gateway.pipeline.parse.disclaimers`) and a phone's
+   tagline are set aside;
 1. politeness formulas and salutation lines are set aside (they carry no request:
    「よろしくお願いいたします」, 「田中様」, "Best regards");
 2. anything in :data:`MORE` — a question mark, a request, a problem, "but", "still" —
@@ -28,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.core.model import Attachment
+from gateway.pipeline.parse.disclaimers import without_disclaimer
+from gateway.pipeline.parse.signatures import without_signature
 from gateway.pipeline.parse.taglines import without_taglines
 
 MAX_CHARS = 400  # a longer reply is more than thanks, whatever it says
@@ -107,8 +113,11 @@ class ThanksVerdict:
 
 def judge(new_text: str) -> ThanksVerdict:
     """Whether ``new_text`` (a reply's own words) only thanks or acknowledges."""
-    # a phone's "Get Outlook for iOS<https://…>" under the words is not theirs
-    text = unicodedata.normalize("NFKC", without_taglines(new_text)).casefold().strip()
+    # a phone's "Get Outlook for iOS<https://…>" under the words is not theirs, nor is
+    # the signature a client put there (name, company, phone: "more words than thanks"),
+    # nor a company's confidentiality notice ("… please delete it": no request)
+    words = without_signature(without_disclaimer(without_taglines(new_text)))
+    text = unicodedata.normalize("NFKC", words).casefold().strip()
     if not text:
         return ThanksVerdict(False, "empty")
     if len(text) > MAX_CHARS:

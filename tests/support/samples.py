@@ -316,7 +316,8 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/close", Role.OTHER),  # only members give commands
     ("/pending now", Role.MEMBER),  # takes no argument
     ("/close spam twice", Role.MEMBER),  # at most one argument
-    ("/assign", Role.MEMBER),  # exactly one argument
+    ("/merge", Role.MEMBER),  # exactly one argument
+    ("/assign", Role.MEMBER),  # a name, an id or an address
     ("/field quantity", Role.MEMBER),  # a name and a value
     ("/note", Role.MEMBER),  # the text of the note
     ("/close fixed", Role.MEMBER),  # no such close reason

@@ -316,7 +316,9 @@ def _render(chunks: list[tuple[str, int]]) -> str:
     lines.append(("".join(current), level))
     out: list[str] = []
     for line, depth in lines:
-        line = _LINE_SPACES.sub(" ", line).strip()
+        # HTML's own white space goes; an ideographic space (a Japanese paragraph's
+        # indent, 「山田　太郎」) is text, kept, unless the line holds nothing else
+        line = _LINE_SPACES.sub(" ", line).strip(" \t\r\n\f\v") if line.strip() else ""
         if not line and not (out and out[-1]):
             continue
         out.append(("> " * min(depth, MAX_QUOTE_DEPTH) + line) if line else line)

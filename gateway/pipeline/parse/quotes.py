@@ -30,6 +30,7 @@ from gateway.pipeline.parse.header_blocks import (
     starts_header_block,
     starts_notes_block,
 )
+from gateway.pipeline.parse.quote_tail import WROTE, drop_trailing_quotes
 
 __all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply", "without_quoted_lines"]
 
@@ -37,10 +38,7 @@ WINDOW = 64 * 1024  # characters read line by line for the start of the quoted h
 MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than this
 _REACH = 40  # "<address> … wrote:": at most this many characters between the two
 
-_WROTE = (
-    r"(?:wrote|writes|a\s+écrit|schrieb|escribió|ha\s+scritto|scrisse|schreef|"
-    r"napisał\(a\)|napisał|skrev|kirjoitti|написал\(а\)|написал|escreveu)"
-)
+_WROTE = WROTE
 _WROTE_COLON_END = re.compile(rf"\b{_WROTE}\s*[:：]\s*$", re.I)  # "… wrote:"
 _WROTE_END = re.compile(rf"\b{_WROTE}\s*(?:[:：]\s*)?$", re.I)  # "… wrote" (colon optional)
 _ON_WORD = re.compile(r"(?:On|Am|Le|El|Il|Op|Em|Dnia|W\s+dniu)\b", re.I)
@@ -66,11 +64,10 @@ _ON_START = re.compile(r"^\s*On\s+\S", re.I)
 _ATTRIBUTION_START = re.compile(r"^\s*(?:\d|(?:On|Am|Le|El|Il|Op|Em|Dnia|W)\s)", re.I)
 
 _QUOTED = re.compile(r"\s*[>＞]")
-# Whole-text passes (one linear scan each): quoted lines, the signature line, and, on
-# the reversed text, the run of blank or quoted lines at its end.
+# Whole-text passes (one linear scan each): quoted lines, the signature line (and the
+# trailing quote: quote_tail).
 _QUOTED_LINE = re.compile(r"^[^\S\n]*[>＞][^\n]*(?:\n|\Z)", re.M)
 _SIGNATURE_LINE = re.compile(r"^-- ?$", re.M)
-_TRAILING_REVERSED = re.compile(r"(?:[^\n]*[>＞][^\S\n]*(?:\n|\Z)|[^\S\n]*(?:\n|\Z))*")
 
 
 def split_reply(text: str) -> str:
@@ -97,7 +94,7 @@ def split_reply(text: str) -> str:
         else:  # below an attribution, all but ">" lines: bottom-posted, or quote deleted
             text = _QUOTED_LINE.sub("", "\n".join(lines[_header_end(lines, cut) + 1 :]) + rest)
     text = _drop_leading_quotes(text)
-    text = _drop_trailing_quotes(text)
+    text = drop_trailing_quotes(text)
     text = _drop_signature(text)
     return text.strip("\n").rstrip()
 
@@ -369,12 +366,6 @@ def _drop_leading_quotes(text: str) -> str:
 
 
 _QUOTED_RUN = re.compile(r"(?:[^\S\n]*[>＞][^\n]*(?:\n|\Z)|[^\S\n]*\n)*")
-
-
-def _drop_trailing_quotes(text: str) -> str:
-    """Blank and ``>`` lines at the end go (one scan of the reversed text)."""
-    run = _TRAILING_REVERSED.match(text[::-1])
-    return text[: len(text) - run.end()] if run else text
 
 
 def _drop_signature(text: str) -> str:

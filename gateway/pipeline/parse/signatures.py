@@ -10,28 +10,37 @@ words by what every line looks like, never by guessing at meaning:
 * every line is contact-like (a phone or fax number, an address, a URL, a postal code,
   with nothing beside it but labels: "New URL: https://…" and "Call 03-…" are answers),
   a company (株式会社, Inc., Ltd.), a title or department (Manager, 情報システム部 課長),
-  or a rule of dashes or underscores, except at most one line, the name, which is a few
-  words right above one of those lines;
+  or a rule of dashes or underscores (in any width: ＴＥＬ：０３…), but for the name and
+  a company without a suffix, where a signature has them (:func:`_free_lines_fit`):
+  the name on top, on one line or on two in two scripts (「山田 太郎」 over "Yamada
+  Taro"), or beside a title; "Acme" under "Senior Engineer"; an English closing ("Best
+  regards,") over it all;
 * and at least one line is a contact or a company (a name and a title alone may be all
   someone meant to say).
 
 So "Done", 「済みです」, "Fixed." or a name alone are words, and so is a short answer above
-a signature (two lines that are neither contact nor title: the answer and the name):
-when in doubt, the text is sent (:func:`only_signature` says no).
+a signature ("Done" over the name, 「完了」 over "All Done": two lines that are not one
+name in two scripts): when in doubt, the text is sent (:func:`only_signature` says no).
+:func:`without_signature` takes such a block off the end of a text, for a judge of its
+words (:mod:`gateway.pipeline.thanks`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["only_signature"]
+__all__ = ["only_signature", "without_signature"]
 
 _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
 _MAX_LINES = 12  # a signature is a few lines: a longer text is words
 _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 
-# A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes).
-_RULE = re.compile(r"[-_=─━*~＝ー・.]{4,}")
+# A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes
+# with their corners, ┏━━━┓, and the marks Japanese writers draw one with: ――――,
+# ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-).
+_CORNER = "[┏┓┗┛┌┐└┘╔╗╚╝]?"
+_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#]{{4,}}{_CORNER}")
 # A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
 # code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
 # "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
@@ -48,8 +57,14 @@ _LABELS = re.compile(
     r"電話|携帯|内線|直通|代表|メール|ＴＥＬ|ＦＡＸ|[\s:：|｜/／,、()（）.\-・]|\d{1,5}",
     re.IGNORECASE,
 )
-# an address line: a postal mark, or a prefecture and a city or ward (東京都千代田区)
-_PLACE = re.compile(r"〒|(?:都|道|府|県)\S{0,10}?(?:市|区|町|村|郡)")
+# an address line: a postal mark, a prefecture and a city or ward (東京都千代田区), or a
+# city or ward and the block's numbers at the line's end, a building after them at most
+# (大阪市北区梅田1-2-3 梅田ビル5F, 千代田区丸の内1-1-1; not 「港区の1-2を確認」)
+_PLACE = re.compile(
+    r"〒|(?:都|道|府|県)\S{0,10}?(?:市|区|町|村|郡)|"
+    r"[市区町村]\S{0,12}?\d{1,4}(?:[-−‐ー]\d{1,4}){1,2}"
+    r"(?:\s*\S{0,20}?(?:ビル|タワー|館|棟|階|F|号室|号))?$"
+)
 # a company: 株式会社, (株), Inc., Ltd., Co., Ltd., GmbH, K.K.
 _COMPANY = re.compile(
     r"株式会社|有限会社|合同会社|[（(]株[)）]|㈱|"
@@ -60,47 +75,214 @@ _COMPANY = re.compile(
 _TITLE = re.compile(
     r"\b(?:manager|engineer|director|officer|lead|head|specialist|administrator|admin|"
     r"consultant|president|ceo|cto|cio|cfo|vp|analyst|architect|coordinator|support|"
-    r"service desk|help ?desk|sales|department|dept|division|team|group|operations)\b|"
+    r"service desk|help ?desk|sales|department|dept|division|div|team|group|operations)\b|"
     r"(?:部|課|室|係|グループ|チーム|センター|本部|支店|営業所|部長|課長|係長|主任|担当|"
     r"マネージャー|エンジニア|リーダー)(?=$|[\s/／|｜])",
     re.IGNORECASE,
 )
 # a sentence: a Japanese verb ending, or a question or exclamation mark anywhere
 _SENTENCE = re.compile(r"です|ます|ました|ません|ください|下さい|お願い|[?？!！。]")
-# a full stop at a line's end that is a company's, not a sentence's: "Example Inc."
-_COMPANY_STOP = re.compile(r"\b(?:Inc|Ltd|Co|Corp|K\.K|plc)\.$", re.IGNORECASE)
+# a full stop at a line's end that is an abbreviation's, not a sentence's: a company's
+# ("Example Inc.") or a title's ("System Administration Dept.", "IT Div.")
+_COMPANY_STOP = re.compile(
+    r"\b(?:Inc|Ltd|Co|Corp|K\.K|plc|Dept|Div|Sr|Jr|Mgr|Dir|Assoc)\.$", re.IGNORECASE
+)
+
+
+def without_signature(text: str) -> str:
+    """``text`` without the signature block at its end (:func:`only_signature`), if it has
+    one under its words: what a judge of the words reads ("Thank you!" above a name, a
+    company and a phone number is only thanks). The longest such block is taken, of the
+    last :data:`_MAX_LINES` lines that are not blank, and only where the words end: under
+    a blank line or a rule, or under a line that ends a sentence or a closing
+    (「よろしくお願いいたします」, "Regards,"); "新しい担当者" over a name and a phone is
+    what the writer says. Without one, ``text`` as it is."""
+    lines = text.rstrip().splitlines()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for start in filled[-_MAX_LINES:]:
+        cut = start > 0 and _words_end(lines[start - 1])
+        if cut and only_signature("\n".join(lines[start:])):
+            return "\n".join(lines[:start]).rstrip()
+    return text
+
+
+def _words_end(line: str) -> bool:
+    """The line above a signature block: blank, a rule, or the end of the words."""
+    line = unicodedata.normalize("NFKC", line).strip()
+    return not line or bool(_RULE.fullmatch(line)) or line.endswith(_COMMA) or _sentence(line)
+
+
+_COMMA = (",", "、")  # "Best regards," above the name (NFKC: ， is ,)
+
+# An English closing the first line of a block may be, over the name ("Best regards,"):
+# a habit of the writer's or their client's, no answer. Alone it is words (no block
+# follows), and "Thanks!" or "Thanks, it works" is a sentence.
+_CLOSING = re.compile(
+    r"(?:(?:(?:best|kind|warm|warmest|many)\s+)?(?:regards|thanks)|best|cheers|"
+    r"sincerely(?:\s+yours)?|yours\s+(?:sincerely|truly)|thank\s+you|br)[,.]?",
+    re.IGNORECASE,
+)
+
+
+# What a line of a signature block is (a sentence or a long line ends the judgement).
+_CONTACT = "contact"  # a phone, an address, a URL, a company: what makes it a signature
+_TITLE_LINE = "title"  # a title or department alone: "Senior Engineer", 「情報システム部 課長」
+_NAMED = "named"  # a title beside something else, the name: "Taro Yamada | Manager"
+_FREE = "free"  # none of those: a name, a company without a suffix ("Acme"), or words
 
 
 def only_signature(text: str) -> bool:
-    """Whether ``text`` is a signature block and nothing else (blank lines aside)."""
-    lines = [line.strip() for line in text.splitlines()]
+    """Whether ``text`` is a signature block and nothing else (blank lines aside). Each
+    line is read in NFKC: an IME types ＴＥＬ：０３－１２３４－５６７８ and ＊＊＊＊."""
+    lines = [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines()]
     lines = ["" if _RULE.fullmatch(line) else line for line in lines]
     if not any(lines) or sum(map(bool, lines)) > _MAX_LINES:
         return False
-    free = 0  # lines that are neither contact, company nor title: the name, at most one
-    contact = False
-    for i, line in enumerate(lines):
-        if not line:
-            continue
-        if len(line) > _MAX_LINE or _sentence(line):
+    first = next(i for i, line in enumerate(lines) if line)
+    if _CLOSING.fullmatch(lines[first]):  # "Best regards," over the name: a habit
+        lines[first] = ""
+    kinds: list[str | None] = []  # None: a blank line
+    for line in lines:
+        if line and (len(line) > _MAX_LINE or _sentence(line)):
             return False
-        if _contact(line) or _COMPANY.search(line):
-            contact = True
-        elif not _TITLE.search(line) and not _name(lines, i):
-            return False
-        elif not _TITLE.search(line):
-            free += 1
-    return contact and free <= 1
+        kinds.append(_kind(line) if line else None)
+    return _CONTACT in kinds and _free_lines_fit(lines, kinds)
 
 
-def _name(lines: list[str], i: int) -> bool:
-    """The line at ``i`` may be the name a signature starts with: a few words, right
-    above (no blank line, no rule) a line of the block. "Done", then a blank line and
-    the signature, is an answer."""
-    if len(lines[i].split()) > _MAX_NAME_WORDS or i + 1 >= len(lines):
+def _kind(line: str) -> str:
+    if _contact(line) or _COMPANY.search(line):
+        return _CONTACT
+    if _TITLE.search(line):
+        return _NAMED if _names_someone(line) else _TITLE_LINE
+    return _FREE
+
+
+def _free_lines_fit(lines: list[str], kinds: list[str | None]) -> bool:
+    """Whether the free lines are where a signature has them, in the numbers it has:
+
+    * at the top, right above the block's first known line, the name: one line, or two
+      when they are the same name in two scripts (「山田 太郎」 over "Yamada Taro" or
+      「やまだ たろう」); never above a title that names someone already ("Done" over
+      "Taro Yamada | Manager" is an answer);
+    * further down, each right below or right above a line of the block: with the name
+      on top, right above a title, up to two (the company without a suffix and its
+      place: "Acme", "Austin, Texas"); with the name on top above a company or a phone,
+      none; with no name on top, one (Japanese order: company, title, then the name)."""
+    block = [i for i, kind in enumerate(kinds) if kind is not None]
+    first = next(i for i in block if kinds[i] != _FREE)
+    top = [i for i in block if i < first]
+    inner = [i for i in block if i > first and kinds[i] == _FREE]
+    if top and not _top_name(lines, kinds, top, first):
         return False
-    below = lines[i + 1]
-    return bool(below) and bool(_contact(below) or _COMPANY.search(below) or _TITLE.search(below))
+    if not all(_name_words(lines[i]) and _beside_block(kinds, i) for i in inner):
+        return False
+    # with the name on top: two under a title, none under a company; else one
+    limit = (2 if kinds[first] == _TITLE_LINE else 0) if top else 1
+    return len(inner) <= limit
+
+
+def _top_name(lines: list[str], kinds: list[str | None], top: list[int], first: int) -> bool:
+    """The free lines above the first known line of the block are its writer's name."""
+    if _NAMED in kinds or len(top) > 2 or top[-1] + 1 != first:
+        return False
+    if len(top) == 2:
+        a, b = top
+        return b == a + 1 and _two_scripts(lines[a], lines[b])
+    return _name_words(lines[top[0]]) and _name_shaped(lines[top[0]])
+
+
+def _beside_block(kinds: list[str | None], i: int) -> bool:
+    """Right below a line of the block, or right above a known one."""
+    below = kinds[i + 1] if i + 1 < len(kinds) else None
+    return kinds[i - 1] is not None or (below is not None and below != _FREE)
+
+
+def _name_words(line: str) -> bool:
+    """A few words and no label ("担当: 山田" is an answer): may be a name or a company."""
+    return len(line.split()) <= _MAX_NAME_WORDS and ":" not in line and "：" not in line
+
+
+# a name's shape in each script: a part of a Latin name ("Taro", "YAMADA", "J."), of a
+# name in kanji (kana may be in a given name: 「山田 はな子」), of one in kana only
+_LATIN_PART = re.compile(r"[A-Z][a-z'’-]*\.?|[A-Z]{2,}")
+_KANA_PART = re.compile(r"[\u3041-\u309f\u30a1-\u30ff]{1,8}")
+_KANJI_PART = re.compile(r"[\u4e00-\u9fff々ヶ\u3041-\u309f\u30a1-\u30ff]{1,5}")
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
+
+
+# a Japanese name in Latin letters: syllables of Hepburn or Kunrei romanisation ("Taro",
+# "Satō", "Saitoh", "Jun'ichi", "Homma", "Hattori"); "All", "Fixed", "Restarted" are not
+_ROMAJI = re.compile(
+    r"(?:(?:ch|sh|ts|[kgnhbpmr]y|[kgsztdnhbpmrwyfj])?[aiueoāīūēō](?:h(?![aiueoy]))?|n(?![aiueoy])|"
+    r"([kgsztdbpcfj])(?=\1|ch)|m(?=[bmp]))+",
+    re.IGNORECASE,
+)
+
+
+_MAX_ROMAJI = 16  # a name's part is short (and the pattern's cost stays small)
+
+
+def _two_scripts(a: str, b: str) -> bool:
+    """``a`` and ``b`` are each shaped as a name (a family and a given name, apart), in
+    two scripts: the name in kanji and its romanisation (every part romaji) or its
+    reading in kana. "完了" over "All Done" is not (完了 is one word), nor "All Done" over
+    「山田 太郎」 (not romaji)."""
+    scripts = {_script(a), _script(b)}
+    if None in scripts or len(scripts) != 2:
+        return False
+    if scripts == {"latin", "kanji"}:
+        latin = a if _script(a) == "latin" else b
+        parts = [p.replace("'", "").replace("’", "") for p in latin.split()]
+        return all(len(p) <= _MAX_ROMAJI and _ROMAJI.fullmatch(p) for p in parts)
+    return True
+
+
+def _script(line: str) -> str | None:
+    parts = line.split()
+    if 2 <= len(parts) <= 3 and all(_LATIN_PART.fullmatch(p) for p in parts):
+        return "latin"
+    if len(parts) != 2:
+        return None
+    if all(_KANA_PART.fullmatch(p) for p in parts):
+        return "kana"
+    if all(_KANJI_PART.fullmatch(p) for p in parts) and _KANJI.search(line):
+        return "kanji"
+    return None
+
+
+def _name_shaped(line: str) -> bool:
+    """A line shaped as a person's name, in each of its parts (「山田 太郎 / Taro Yamada」,
+    "Jane Doe, PMP", 「山田 太郎（Taro Yamada）」): Latin words that start with a capital
+    (or a particle of a name: van, de), or kanji, or kana; "大阪市北区の件" (kanji and a
+    particle) or "thanks again" is not one."""
+    pieces = [p for p in _NAME_PIECES.split(line) if p.strip()]
+    return bool(pieces) and all(_name_piece(p.split()) for p in pieces)
+
+
+def _name_piece(words: list[str]) -> bool:
+    if all(_LATIN_WORD.fullmatch(w) for w in words):
+        return any(w[0].isupper() for w in words)
+    joined = "".join(words)
+    return len(words) <= 2 and (
+        bool(_KANJI_NAME.fullmatch(joined)) or bool(_KANA_PART.fullmatch(joined))
+    )
+
+
+_NAME_PIECES = re.compile(r"[/|｜,、()（）]")  # the parts of a name line
+# a word of a Latin name: capitalised, all capitals, an initial, or a name's particle
+_LATIN_WORD = re.compile(r"[A-Z][\w'’.-]*|van|von|de|da|di|del|der|la|le|bin|al")
+_KANJI_NAME = re.compile(r"[\u4e00-\u9fff々ヶ\u30a1-\u30ff]{1,12}")  # no hiragana: no particle
+
+
+# what parts a title line holds: "Taro Yamada | Service Desk Manager", "Manager, Sales"
+_PARTS = re.compile(r"\s*[|｜/／,、]\s*|\s+[-–—]\s+")
+
+
+def _names_someone(line: str) -> bool:
+    """A title line with a part that is no title, company or contact: the name beside
+    the title ("Taro Yamada | Service Desk Manager")."""
+    parts = [p for p in _PARTS.split(line) if p.strip()]
+    return any(not (_TITLE.search(p) or _COMPANY.search(p) or _contact(p)) for p in parts)
 
 
 def _sentence(line: str) -> bool:

@@ -1,0 +1,98 @@
+"""One command line read: whether a line of a reply is ``/word args`` and what word and
+argument it holds. How the lines of a reply are read in order (where the commands stop,
+what is passed over) is :mod:`gateway.pipeline.command_lines`.
+
+Pure: a line in, a :class:`Command` or None out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from gateway.pipeline.command_links import without_link_copies
+
+__all__ = ["NOT_TEXT", "Command", "bare", "read_command", "shown"]
+
+# "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
+# command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
+# number ("/2026年") or a mark ("／・") is not a command
+_COMMAND = re.compile(r"^/([^\W\d_](?:[^\W\d]|-)*)(?:\s+(.*))?$")
+# what a writer ends a sentence with, and so a command line too ("/close。", "/close.",
+# "/priority low!"): not part of the command. A question mark is not among them: "/close?"
+# asks, it does not tell. A note's text keeps its own.
+_END_PUNCTUATION = ".,;!。、．，；！…‥"
+# a slash's look-alikes that NFKC leaves alone (it folds the full-width ／): DIVISION SLASH
+# and FRACTION SLASH, which a character palette offers beside ／ and a Mac types (⁄ is
+# Option-Shift-1 on a US layout); a writer who starts a line with one means a slash
+_SLASHES = str.maketrans({"\u2215": "/", "\u2044": "/"})
+# a colon, ASCII or full-width, after a command word: "/note: …", 「／メモ：…」
+_COLONS = (":", "：")
+_LABEL = re.compile(r"([^:：]+)[:：](.*)", re.DOTALL)
+_SHOWN = 100  # the characters of a line a transcript or an event shows
+NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # lower-case command word
+    arg: str  # the rest of the line (for /note: the rest of the mail), stripped
+    line: str  # the line as written, for the transcript
+
+
+def shown(line: str) -> str:
+    """A line as a transcript or an event shows it: at most :data:`_SHOWN` characters,
+    control characters (a terminal's escapes, a NUL) as U+FFFD."""
+    cut = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
+    return NOT_TEXT.sub("\ufffd", cut)
+
+
+def bare(line: str) -> str:
+    """``line`` without the white space and the invisible format characters at its ends
+    (zero-width space, left-to-right mark, word joiner, soft hyphen, BOM: Unicode's
+    ``Cf``). Mail clients and pasted chat text put them in front of a line; unread, they
+    made ``​/close`` a line of text, relayed to the requester, and the ticket stayed open."""
+    start, end = 0, len(line)
+    while start < end and _invisible(line[start]):
+        start += 1
+    while end > start and _invisible(line[end - 1]):
+        end -= 1
+    return line[start:end]
+
+
+def _invisible(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
+
+
+def read_command(line: str) -> Command | None:
+    """A command line: ``/word`` at the start; NFKC makes ``／ｃｌｏｓｅ`` read as ``/close``
+    (and :data:`_SLASHES` ``∕close``), and the sentence's full stop after it (``/close。``)
+    is not part of it. A first word that goes on with a slash or a dot (``/var/log``,
+    ``/etc/hosts``, ``/index.html``) is a path: no command.
+
+    The word ends at the first white space of any width: an IME types the full-width
+    space (``／ｎｏｔｅ　…``), and what follows it is the argument as written (which
+    :func:`gateway.pipeline.commands.decide` reads in full width where it is a word of
+    the grammar), not text folded with the command word.
+
+    A colon right after the word ends it too, as people write a label (``/note: she is
+    upset``, 「／メモ：先方は急いでいる」): read as no command, a member's note was sent to
+    the requester as their words."""
+    parts = line.split(None, 1)
+    first, rest = (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
+    label = _LABEL.match(first)
+    if label is not None:  # "/note:she is upset", 「／メモ：先方は…」: the colon ends the word
+        first, rest = label.group(1), f"{label.group(2)} {rest}".strip()
+    elif rest[:1] in _COLONS:  # "/note : she is upset"
+        rest = rest[1:].strip()
+    head = unicodedata.normalize("NFKC", first).translate(_SLASHES)
+    if not rest:  # "/close. Thanks" is a sentence that starts with a word, not a command
+        head = head.rstrip(_END_PUNCTUATION)
+    m = _COMMAND.match(f"{head} {rest}".strip())
+    if m is None:
+        return None
+    name, arg = m.group(1).lower(), (m.group(2) or "").strip()
+    if name != "note":
+        arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
+    return Command(name, arg, shown(line))

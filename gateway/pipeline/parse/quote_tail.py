@@ -1,0 +1,50 @@
+"""The end of a reply's new text: the quoted lines a client appends under the words,
+and the attribution line right above them. Split from :mod:`.quotes`.
+
+A client whose attribution the parser does not know by its shape ("田中さん wrote:",
+「田中 さん（tanaka@…）からのメール:」, "Tanaka さんのメッセージ:") still marks its quote with
+``>``: the quote was dropped as trailing ``>`` lines, but its attribution stayed, the
+last line of the words relayed to the requester. A line that ends as an attribution,
+right above (blank lines aside) the quoted lines that end the mail, goes with them;
+the same line above the writer's own lines is theirs ("The vendor wrote:" and what
+the vendor wrote, pasted), and :mod:`.quotes` decides there.
+
+Linear: one scan of the reversed text for the trailing run, one test of one line.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["WROTE", "drop_trailing_quotes"]
+
+WROTE = (
+    r"(?:wrote|writes|a\s+écrit|schrieb|escribió|ha\s+scritto|scrisse|schreef|"
+    r"napisał\(a\)|napisał|skrev|kirjoitti|написал\(а\)|написал|escreveu)"
+)
+# on the reversed text, the run of blank or quoted lines at its end
+_TRAILING_REVERSED = re.compile(r"(?:[^\n]*[>＞][^\S\n]*(?:\n|\Z)|[^\S\n]*(?:\n|\Z))*")
+_QUOTED = re.compile(r"^[^\S\n]*[>＞]", re.M)
+_MAX_ATTRIBUTION = 400  # an attribution line is never longer (quotes.MAX_HEADER_LINE)
+# how an attribution line ends, in the languages of the clients that write one: the
+# verb "wrote" and its colon, or a Japanese client's 「…書きました:」「…のメール:」「…の
+# メッセージ:」 (Thunderbird, Becky!, Apple Mail and iPhone, and their customised forms)
+_ATTRIBUTION_END = re.compile(
+    rf"(?:\b{WROTE}|書きました|のメール|のメッセージ)\s*[:：]$", re.IGNORECASE
+)
+
+
+def drop_trailing_quotes(text: str) -> str:
+    """``text`` without the blank and ``>`` lines at its end, and without the
+    attribution right above them when there were quoted lines among them."""
+    run = _TRAILING_REVERSED.match(text[::-1])
+    if run is None or not run.end():
+        return text
+    kept = text[: len(text) - run.end()]
+    if _QUOTED.search(text, len(kept)) is None:
+        return kept  # only blank lines went: nothing was quoted under the last line
+    start = kept.rfind("\n") + 1
+    last = kept[start:].strip()
+    if len(last) <= _MAX_ATTRIBUTION and _ATTRIBUTION_END.search(last):
+        return kept[:start].rstrip("\n")
+    return kept
