@@ -185,6 +185,8 @@ NO_MAIL = (
     "gateway/core/spans.py",  # a duration: the board's median, `catalog stats` (test_web_spans)
     "gateway/catalog/action_reader.py",  # `catalog check` says these, to an operator
     "gateway/catalog/reader.py",  # … and these (catalog problems, with their line)
+    "gateway/catalog/keyword_reader.py",  # … and these (an entry's keywords)
+    "gateway/catalog/overlaps.py",  # … and its notes (shared keywords, unreachable entries)
     "gateway/catalog/load.py",
     "gateway/config/",  # configuration errors: the CLI says them (exit 78)
     "gateway/outbound/maildir.py",  # an unusable [outbound] maildir: the same
@@ -215,6 +217,13 @@ NOT_IN_MAIL = {
     "unknown field",  # a form or chat modal says it beside the field; events keep English
     "This field is required.",  # likewise, beside an empty required field
     "(no subject)",  # a ticket's title, translated once as it opens (test_ticket_title)
+    # why a tag-only mail proved nothing: the event's English record; the page and the
+    # assignee's notice say it in the reader's language (event_words._unverified)
+    "the mail names the ticket only in its subject: it was not sent to the reply address "
+    "issued to {email}, and no trusted server confirmed (DKIM or DMARC) that it came from "
+    "{domain}",
+    # why refile held an action (an action-held event): the page and tickets show say it
+    "it ran the action of {entry} already (run #{run})",
     # a removed entry's mark, in the entry's name as a view gets it (Catalog.shown_name):
     # test_unplaced_conversation reads it in the managers' summary
     "(not in the catalog)",

@@ -114,6 +114,33 @@ SAMPLES: list[v.View] = [
             v.RefusedValue("席数", "席数", "900", N_("must be at most {most}", most="500"), "1"),
         ),
     ),
+    v.FieldsRefused(  # numbers off the field's step: a whole number, or steps of 0.5
+        TEAM,
+        ALICE,
+        T42,
+        (
+            v.RefusedValue("数量", "数量", "2.5", N_("must be a whole number"), "1"),
+            v.RefusedValue(
+                "時間",
+                "時間",
+                "1.2",
+                N_(
+                    "must go in steps of {step}: the nearest are {below} and {above}",
+                    step="0.5",
+                    below="1",
+                    above="1.5",
+                ),
+                "1.5",
+            ),
+            v.RefusedValue(
+                "時間",
+                "時間",
+                "7.9",
+                N_("must go in steps of {step}: the nearest is {below}", step="0.5", below="7.5"),
+                "1.5",
+            ),
+        ),
+    ),
     v.NewTicket(TEAM, OPS, MINE, BRIEF),
     v.OpsReply(TEAM, ALICE, T42, OPS, "VPN クライアントを再起動してください。\nThanks & regards"),
     v.OpsReply(TEAM, ALICE, T42, OPS, "証明書を更新しました。", CLOSED),
