@@ -14,7 +14,7 @@ import pytest
 
 from gateway.notify import views as v
 from gateway.notify.render import Renderer
-from tests.support.samples import SAMPLES
+from tests.support.samples import SAMPLES, said
 
 RENDERER = Renderer()
 OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -35,7 +35,7 @@ def _hostile(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("view", SAMPLES, ids=lambda s: v.kind_of(s))
+@pytest.mark.parametrize("view", [*SAMPLES, *said()], ids=lambda s: v.kind_of(s))
 @pytest.mark.parametrize("locale", ["ja", "en"])
 def test_no_mail_carries_a_bidi_override(view: v.View, locale: str) -> None:
     hostile = _hostile(view)

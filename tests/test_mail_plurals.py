@@ -23,7 +23,8 @@ def _parts(view: v.View, locale: str = "en") -> str:
     return "\n".join((p.subject, p.text, re.sub(r"<[^>]+>", "", p.html)))
 
 
-# a health alert whose problem is a plain string is data, printed as it is
+# a health alert whose problem is a plain string is data, printed as it is (the messages
+# of health problems and actions are the scheduler's and the actions' words, not these)
 SAID = [s for s in SAMPLES if not (isinstance(s, v.HealthAlert) and isinstance(s.problem, str))]
 
 
