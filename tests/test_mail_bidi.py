@@ -44,3 +44,15 @@ def test_no_mail_carries_a_bidi_override(view: v.View, locale: str) -> None:
         assert not OVERRIDES.search(part)
     if "Pay invoice" in parts.text:  # the words are all there, right-to-left ones too
         assert "Pay invoice txt.exe שלום" in parts.text
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_name_is_one_line_in_every_list(locale: str) -> None:
+    """A requester's name that arrives with a line break (a chat profile, an import) would
+    start a line of its own in the digest: one that reads as a ticket nobody has."""
+    digest = next(s for s in SAMPLES if isinstance(s, v.WeeklyDigest) and s.unassigned)
+    forged = "Mallory\r\n  [#99] Forged ticket\n"
+    ticket = replace(digest.unassigned[0], requester=v.Person("m@example.test", forged))
+    text = RENDERER.render(replace(digest, unassigned=(ticket,)), locale).text
+    assert "[#99]" in text
+    assert not any(line.lstrip().startswith("[#99]") for line in text.splitlines())
