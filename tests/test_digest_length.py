@@ -14,10 +14,13 @@ import pytest
 
 from gateway.config.settings import Member, ScheduleSettings, Settings, WebSettings
 from gateway.core.clock import FakeClock
+from gateway.notify import views as v
+from gateway.notify.render import Renderer
 from gateway.runtime.app import App
 from gateway.scheduling import digest, scheduler
 from tests.support.app import MEMBERS
 from tests.support.pipeline import outbox, subject_of, text_of
+from tests.support.samples import said
 from tests.support.scheduling import CATALOG, make_app, open_ticket, scheduled_settings
 
 BASE = "https://help.example.test"
@@ -115,3 +118,14 @@ def test_without_the_pages_the_rest_is_counted_without_a_dead_link(
         assert "… and 2 more tickets." in text and BASE not in text
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_the_html_digest_links_the_rest_as_a_link(locale: str) -> None:
+    """In the HTML part the page listing the rest is a link one clicks (the text part
+    says the address; an HTML part, read in Outlook, shows a bare address as words)."""
+    view = next(s for s in said() if isinstance(s, v.WeeklyDigest) and s.assigned_link)
+    html = Renderer().render(view, locale).html
+    href = view.assigned_link.replace("&", "&amp;")
+    assert f'<a href="{href}">{href}</a>' in html
+    assert html.count("<a href=") == 1  # the unassigned rest has no page here: no link

@@ -19,6 +19,7 @@ macro passes it through ``|plain``, which escapes it.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
@@ -80,11 +81,23 @@ def environment(folders: list[Path], locale: str) -> Environment:
     return env
 
 
+# Unicode's bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069):
+# in a subject or a name, an unclosed one reverses the rest of the line in a plain-text
+# client (our words after it, the reply address) and makes "invoice\u202etxt.exe" read
+# "…exe.txt". Our catalogs hold none; right-to-left letters themselves are kept.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def said(value: object, locale: str) -> object:
     """What a template prints: a Msg translated, a time or a day (:class:`When`) with its
-    weekday, as a reader of ``locale`` reads them (their parameters too); else as it is."""
+    weekday, as a reader of ``locale`` reads them (their parameters too); text without
+    bidirectional controls; else as it is."""
     if isinstance(value, Msg | When):
-        return translate(value, locale, times=True)
+        value = translate(value, locale, times=True)
+    if isinstance(value, Markup):  # escaped already: dropping characters keeps it so
+        return Markup(_BIDI_CONTROLS.sub("", value))
+    if isinstance(value, str):
+        return _BIDI_CONTROLS.sub("", value)
     return value
 
 

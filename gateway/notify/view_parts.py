@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from gateway.core import spans
 from gateway.core.i18n import Msg
+from gateway.core.title import one_line
 
 # Said in the reader's language (a Msg), or data shown as it is (a str).
 Text = Msg | str
@@ -21,7 +22,10 @@ class Person:
 
     @property
     def display(self) -> str:
-        return self.name or self.email
+        """One line whatever the name held: a line break in a chat profile's name would
+        start a line of its own in a list (the digest's, a notice's), one that reads as
+        ours."""
+        return one_line(self.name) or self.email
 
     def __str__(self) -> str:
         """``{{ recipient }}`` in a team's template is the name a reader expects, never
