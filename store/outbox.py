@@ -233,7 +233,7 @@ def drop_sent_raw(session: Session, sent_before: datetime, now: datetime, limit:
     pass over a year of mail does not hold the write lock for all of it at once."""
     stmt = (
         select(OutboxRow.id)
-        # what implies ix_outbox_sent_kept's condition, and nothing another index takes
+        # ix_outbox_sent_kept: the kept ones (NULL), by when sent; no other index takes it
         .where(OutboxRow.raw_dropped_at.is_(None), OutboxRow.sent_at < sent_before)
         .order_by(OutboxRow.sent_at)
         .limit(limit)

@@ -17,21 +17,13 @@ down_revision = '0017'
 branch_labels = None
 depends_on = None
 
-KEPT_SENT = "raw_dropped_at IS NULL AND sent_at IS NOT NULL"  # as store.models.core says it
-
-
 def upgrade() -> None:
     # a column added, no table copied: the outbox of a year is not rewritten on upgrade
     op.add_column(
         'outbox', sa.Column('raw_dropped_at', store.models.UTCDateTime(timezone=True), nullable=True)
     )
     op.create_index(
-        'ix_outbox_sent_kept',
-        'outbox',
-        ['sent_at'],
-        unique=False,
-        sqlite_where=sa.text(KEPT_SENT),
-        postgresql_where=sa.text(KEPT_SENT),
+        'ix_outbox_sent_kept', 'outbox', ['raw_dropped_at', 'sent_at'], unique=False
     )
 
 
