@@ -11,8 +11,9 @@ The body is the run's document, byte for byte. Headers:
 
 TLS certificates are always verified (the system's CAs, or the action's
 ``ca_file``); plain http only reaches this machine (``catalog check``). Redirects
-are not followed. 2xx succeeds; 5xx, a timeout and a failed connection are tried
-again; 4xx and anything else fail at once.
+are not followed. 2xx succeeds; 5xx, 408, 429, a timeout and a failed connection are
+tried again (not before the answer's Retry-After, up to ``retry_max``); another 4xx and
+anything else fail at once.
 
 An outgoing HTTP proxy (``[actions] proxy``, else the environment's ``https_proxy`` /
 ``http_proxy`` and ``no_proxy``: :mod:`gateway.core.proxies`) carries an https call in a
@@ -46,6 +47,13 @@ SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
 KEY_HEADER = "Idempotency-Key"
 USER_AGENT = "ticket-gateway-actions/1"
+
+# the 4xx answers that are the target asking for time, not refusing the request: tried
+# again like a 5xx (after its Retry-After, if it gave one); every other 4xx fails at once
+TEMPORARY_STATUSES: dict[int, str] = {
+    408: "Request Timeout: it gave up waiting for our request, which it never read",
+    429: "Too Many Requests: a rate limit, which lifts by itself",
+}
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -99,9 +107,11 @@ def deliver(
     if proxy is not None and parts.scheme == "http" and (auth := proxy.authorization()):
         headers["Proxy-Authorization"] = auth  # a tunnel's goes in its CONNECT instead
 
-    def attempt(verdict: Verdict, status: int | None, error: Msg | str, text: str = "") -> Attempt:
+    def attempt(
+        verdict: Verdict, status: int | None, error: Msg | str, text: str = "", after: str = ""
+    ) -> Attempt:
         seconds = time.monotonic() - started
-        return Attempt(verdict, status, error, text, seconds, text, delivery)
+        return Attempt(verdict, status, error, text, seconds, text, delivery, after)
 
     # Each read has the timeout, but a target that sends a byte now and then (its status
     # line and headers are read by http.client, a line up to 64 KiB) would never hit it:
@@ -134,11 +144,11 @@ def deliver(
     status = response.status
     if 200 <= status < 300:
         return attempt(Verdict.OK, status, "", text)
-    if 500 <= status < 600:
-        return attempt(
-            Verdict.TEMPORARY, status, failures.http_status(status, response.reason), text
-        )
-    return attempt(Verdict.PERMANENT, status, failures.http_status(status, response.reason), text)
+    error = failures.http_status(status, response.reason)
+    if 500 <= status < 600 or status in TEMPORARY_STATUSES:
+        after = response.getheader("Retry-After") or ""  # when to come back, if it said
+        return attempt(Verdict.TEMPORARY, status, error, text, after)
+    return attempt(Verdict.PERMANENT, status, error, text)
 
 
 def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
