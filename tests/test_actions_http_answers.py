@@ -23,7 +23,7 @@ from gateway.runtime.app import App
 from tests.support.actions import action_app, drain, runs
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
-from tests.support.pipeline import deliver
+from tests.support.pipeline import deliver, show
 
 SECRET = b"9f2c4e7a1b3d5f6081a2c3e4f5a6b7c8"
 REQUEST = mail(subject="New account please", body="User ID: taro.yamada\n")
@@ -164,5 +164,40 @@ def test_another_4xx_still_fails_at_once(
         assert drain(app) == [] and target.posts == 1
         [run] = runs(app)
         assert run["state"] == "failed"
+    finally:
+        app.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("content_type", "codec"),
+    [
+        ("text/plain; charset=Shift_JIS", "cp932"),
+        ("application/json; charset=euc-jp", "euc_jp"),
+        ("text/plain", "cp932"),  # no charset: read as what it is, not as mojibake
+    ],
+)
+def test_an_answer_in_a_japanese_charset_is_read_as_such(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    target: Target,
+    content_type: str,
+    codec: str,
+) -> None:
+    """An older system in a Japanese office answers in Shift_JIS or EUC-JP and says so in
+    its Content-Type. Read as UTF-8, what it said reached the ticket's event, the note and
+    the failure mail as replacement characters the member cannot read."""
+    said = "ユーザーIDは既に使われています"
+    target.answers = [Answer(400, {"Content-Type": content_type}, said.encode(codec))]
+    app = hook_app(settings, clock, tmp_path, target.url())
+    try:
+        ticket_id = deliver(app, REQUEST).ticket_id or 0
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        [run] = runs(app)
+        assert said in run["output"]
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        assert said in event["detail"]["output"]
     finally:
         app.close()

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 
 from gateway.core.backoff import doubling
 from gateway.core.i18n import Msg
+from gateway.pipeline.parse.charsets.decode import decode_bytes
 
 OUTPUT_LINES = 10  # lines of output an event keeps
 OUTPUT_CHARS = 2000
@@ -111,5 +112,8 @@ def retry_after(value: str, now: datetime) -> timedelta | None:
     return max(when - now, timedelta(0))
 
 
-def decode(data: bytes) -> str:
-    return data.decode("utf-8", "replace")
+def decode(data: bytes, charset: str | None = None) -> str:
+    """What an action said, as text: in the ``charset`` its answer named, else sniffed
+    as a mail's body is (UTF-8, else Shift_JIS or EUC-JP when it reads as Japanese),
+    so an older system's Japanese reaches the ticket readable, not as U+FFFD."""
+    return decode_bytes(data, charset)[0]

@@ -13,7 +13,8 @@ TLS certificates are always verified (the system's CAs, or the action's
 ``ca_file``); plain http only reaches this machine (``catalog check``). Redirects
 are not followed. 2xx succeeds; 5xx, 408, 429, a timeout and a failed connection are
 tried again (not before the answer's Retry-After, up to ``retry_max``); another 4xx and
-anything else fail at once.
+anything else fail at once. The answer is read in the charset its Content-Type names, else
+sniffed as a mail's body is.
 
 An outgoing HTTP proxy (``[actions] proxy``, else the environment's ``https_proxy`` /
 ``http_proxy`` and ``no_proxy``: :mod:`gateway.core.proxies`) carries an https call in a
@@ -129,7 +130,9 @@ def deliver(
             return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), str(exc)))
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
-        text = decode(_read(conn, response, limit, started + timeout))
+        text = decode(
+            _read(conn, response, limit, started + timeout), response.msg.get_content_charset()
+        )
     except (OSError, http.client.HTTPException) as exc:
         if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
             return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
