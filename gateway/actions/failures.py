@@ -83,6 +83,18 @@ def not_in_catalog(entry: Mapping[str, str] | str, action_type: Msg | str) -> Ms
     )
 
 
+def ticket_closed(reason: Msg | str) -> Msg:
+    """The ticket was closed while the run waited (``reason``: the close reason's label):
+    the work was done by hand, withdrawn, or was never a request, so it is not run."""
+    return N_("the ticket was closed ({reason}) before the action ran", reason=reason)
+
+
+def ticket_merged(target: int) -> Msg:
+    """The ticket was merged into ``target`` while the run waited: that ticket's own run
+    does the work, and this one would do it twice."""
+    return N_("the ticket was merged into #{target} before the action ran", target=target)
+
+
 def never_reported(attempts: int) -> Msg:
     """Every try's worker died before it could record an outcome."""
     return N_("gave up: {attempts} attempt(s) never reported (the worker died)", attempts=attempts)

@@ -88,9 +88,12 @@ def record(
     now: datetime,
     *,
     catalog: Catalog,
+    notify: bool = True,
 ) -> Done:
     """Write the attempt's outcome; nothing but a log line when the lease is no longer ours.
-    ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails."""
+    ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
+    ``notify``: False for a run not run because its ticket was closed: nothing failed,
+    and who closed it knows (the note says it), so ``on_failure`` mails nobody."""
     outcome = action_runs.Outcome(
         step.value,
         attempt.status,
@@ -116,7 +119,7 @@ def record(
             _on_success(session, settings, ticket, run, action, attempt, now, catalog)
     elif step == Step.FAILED:
         _note(session, settings, ticket, run, entry, attempt, now, success=False)
-        if entry is not None and action is not None:
+        if entry is not None and action is not None and notify:
             _on_failure(session, settings, ticket, run, entry, action, attempt, now, catalog)
     return done
 

@@ -23,6 +23,7 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Member
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
+from gateway.core.model import TicketState
 from gateway.notify import labels
 from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes, event_words, news
@@ -131,6 +132,17 @@ def approve(
     member = next((m for m in members if m.email == actor.lower()), None)
     if member is None or member.role != "manager":
         raise ApprovalRefused(N_("only managers may approve an action"))
+    if ticket.merged_into_id is not None:  # that ticket's run does the work, once
+        raise ApprovalRefused(
+            N_(
+                "this ticket was merged into #{target}; approve the action there",
+                target=ticket.merged_into_id,
+            )
+        )
+    if ticket.state == TicketState.CLOSED:  # done by hand, withdrawn, spam: the worker
+        raise ApprovalRefused(  # would not run it, so the approval would only mislead
+            N_("this ticket is closed; reopen it before approving its action")
+        )
     entry = catalog.entry(ticket.catalog)
     why = not_approvable(entry, ticket.catalog)  # as /approve says it (pipeline.commands)
     if why is not None:

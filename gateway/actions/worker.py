@@ -33,8 +33,11 @@ from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Action
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock
+from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
-from store import action_runs
+from gateway.core.model import TicketState
+from gateway.notify import labels
+from store import action_runs, tickets
 from store.action_runs import DueRun
 from store.db import transaction
 
@@ -76,7 +79,10 @@ class ActionWorker:
             run.attempt,
             " (resumed after a lost lease)" if run.resumed else "",
         )
-        if action is None or action.type != run.action_type:
+        withdrawn = self.withdrawn(run)
+        if withdrawn is not None:  # nobody wants it done any more: it is not run
+            attempt = Attempt(Verdict.PERMANENT, None, withdrawn, "", 0.0)
+        elif action is None or action.type != run.action_type:
             error = failures.not_in_catalog(
                 results.entry_said(entry, run.entry_id),
                 results.ACTION_TYPES.get(run.action_type, run.action_type),
@@ -103,7 +109,16 @@ class ActionWorker:
         )
         with transaction(self.sessions) as s:
             done = results.record(
-                s, self.settings, run, entry, attempt, step, next_at, now, catalog=catalog
+                s,
+                self.settings,
+                run,
+                entry,
+                attempt,
+                step,
+                next_at,
+                now,
+                catalog=catalog,
+                notify=withdrawn is None,
             )
         log.info(
             "action run=%s ticket=%s attempt=%s: %s status=%s %s",
@@ -115,6 +130,18 @@ class ActionWorker:
             attempt.error,
         )
         return done
+
+    def withdrawn(self, run: DueRun) -> Msg | None:
+        """Why the run must not run, its ticket closed or merged since it was written
+        (the work done by hand, the request withdrawn, spam, a duplicate whose other
+        ticket runs it): a retry an hour later would do it again. None: run it."""
+        with transaction(self.sessions) as s:
+            ticket = tickets.get(s, run.ticket_id)
+            if ticket is None or ticket.state != TicketState.CLOSED:
+                return None
+            if ticket.merged_into_id is not None:
+                return failures.ticket_merged(ticket.merged_into_id)
+            return failures.ticket_closed(labels.close_reason(ticket.close_reason or "resolved"))
 
     def execute(self, action: Action, run: DueRun) -> Attempt:
         body = document.body(run.document)

@@ -8,6 +8,7 @@ from gateway.actions import failures
 from gateway.actions.results import ACTION_TYPES
 from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
+from gateway.notify.labels import CLOSE_REASONS
 
 
 def action_failures() -> list[Msg]:
@@ -29,6 +30,8 @@ def action_failures() -> list[Msg]:
         failures.killed_by_signal(9),
         failures.not_in_catalog({"ja": "アカウント", "en": "Accounts"}, ACTION_TYPES["webhook"]),
         failures.not_in_catalog("account", ACTION_TYPES["command"]),  # the entry removed
+        failures.ticket_closed(CLOSE_REASONS["duplicate"]),
+        failures.ticket_merged(12),
         failures.never_reported(3),
         failures.internal_error("KeyError: 'fields'"),
         failures.secret_unreadable("Permission denied"),
