@@ -23,7 +23,7 @@ from gateway.runtime.app import App
 from tests.support.actions import action_app, drain, runs
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 SECRET = b"9f2c4e7a1b3d5f6081a2c3e4f5a6b7c8"
 REQUEST = mail(subject="New account please", body="User ID: taro.yamada\n")
@@ -199,5 +199,31 @@ def test_an_answer_in_a_japanese_charset_is_read_as_such(
         assert said in run["output"]
         [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
         assert said in event["detail"]["output"]
+    finally:
+        app.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_fails_at_once_and_says_where_it_pointed(
+    settings: Settings, clock: FakeClock, tmp_path: Path, target: Target, status: int
+) -> None:
+    """Redirects are not followed (the signed body would go where the catalog did not
+    say). The admin who moved the receiver (a new path, http to https) reads where the
+    target pointed in the run, the event and the failure mail, not a bare "HTTP 301"."""
+    moved = "https://automation.example.test/hooks/v2/account"
+    target.answers = [Answer(status, {"Location": moved}, b"")]
+    app = hook_app(settings, clock, tmp_path, target.url())
+    try:
+        ticket_id = deliver(app, REQUEST).ticket_id or 0
+        [done] = drain(app)
+        assert (done.step, done.status) == (Step.FAILED, status)
+        assert target.posts == 1
+        [run] = runs(app)
+        assert moved in run["last_error"]
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        assert moved in event["detail"]["error"]
+        [told] = outbox(app, "action_failed")
+        assert moved in text_of(told)
     finally:
         app.close()

@@ -51,6 +51,18 @@ def http_status(status: int, reason: str) -> Msg:
     return N_("HTTP {status} {reason}", status=status, reason=reason)
 
 
+def redirected(status: int, reason: str, location: str) -> Msg:
+    """A 3xx: never followed (the signed body would go where the catalog does not say),
+    so the admin who moved the receiver is told where it points now."""
+    return N_(
+        "HTTP {status} {reason}: redirected to {location} (not followed; if that is the "
+        "receiver, put it in the catalog's url)",
+        status=status,
+        reason=reason,
+        location=location,
+    )
+
+
 def cannot_start(program: str, error: str) -> Msg:
     return N_("cannot start {program}: {error}", program=program, error=error)
 

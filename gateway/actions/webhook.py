@@ -36,7 +36,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode
@@ -48,6 +48,7 @@ SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
 KEY_HEADER = "Idempotency-Key"
 USER_AGENT = "ticket-gateway-actions/1"
+LOCATION_CHARS = 500  # of a redirect's Location kept in the error (a URL, not a page)
 
 # the 4xx answers that are the target asking for time, not refusing the request: tried
 # again like a 5xx (after its Retry-After, if it gave one); every other 4xx fails at once
@@ -148,6 +149,9 @@ def deliver(
     if 200 <= status < 300:
         return attempt(Verdict.OK, status, "", text)
     error = failures.http_status(status, response.reason)
+    if 300 <= status < 400 and (location := response.getheader("Location")):
+        where = urljoin(url, location.strip())[:LOCATION_CHARS]
+        error = failures.redirected(status, response.reason, where)
     if 500 <= status < 600 or status in TEMPORARY_STATUSES:
         after = response.getheader("Retry-After") or ""  # when to come back, if it said
         return attempt(Verdict.TEMPORARY, status, error, text, after)

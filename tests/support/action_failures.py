@@ -23,6 +23,7 @@ def action_failures() -> list[Msg]:
         failures.tls_failed("WRONG_VERSION_NUMBER"),
         failures.connection_failed("[Errno 111] Connection refused"),
         failures.http_status(503, "Service Unavailable"),
+        failures.redirected(301, "Moved Permanently", "https://hooks.example.test/v2/account"),
         failures.cannot_start("/usr/local/bin/create-account", "No such file or directory"),
         failures.killed_at_timeout(60.0),
         failures.temporary_exit(75),
