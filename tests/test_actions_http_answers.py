@@ -227,3 +227,39 @@ def test_a_redirect_fails_at_once_and_says_where_it_pointed(
         assert moved in text_of(told)
     finally:
         app.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize("damage", ["removed", "not-pem"])
+def test_a_ca_file_gone_or_broken_since_the_check_is_said_as_such(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    tls_files: tuple[Path, Path],
+    damage: str,
+) -> None:
+    """The private CA file is read at each delivery (rotating it needs no restart). Removed
+    or overwritten with something else since ``catalog check``, the run said "internal
+    error: FileNotFoundError …", our bug in the admin's eyes, instead of the file."""
+    ca = tmp_path / "private-ca.pem"
+    ca.write_bytes(tls_files[0].read_bytes())
+    (tmp_path / "hook.secret").write_bytes(SECRET + b"\n")
+    action = f"""
+        type: webhook
+        url: https://127.0.0.1:9/hooks/account
+        secret_file: hook.secret
+        ca_file: private-ca.pem
+        """
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        deliver(app, REQUEST)
+        if damage == "removed":
+            ca.unlink()
+        else:
+            ca.write_text("not a certificate\n", encoding="utf-8")
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        assert done.error.startswith("cannot use the ca_file"), done.error
+        assert "internal error" not in done.error
+    finally:
+        app.close()

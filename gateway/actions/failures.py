@@ -121,5 +121,11 @@ def secret_unreadable(error: str) -> Msg:
     return N_("cannot read the secret_file: {error}", error=error)
 
 
+def ca_file_unusable(error: str) -> Msg:
+    """The webhook's ``ca_file`` (read at each delivery) is gone, unreadable or holds no
+    certificate: the admin's to fix, then ``actions retry``."""
+    return N_("cannot use the ca_file: {error}", error=error)
+
+
 def secret_weak(why: Msg) -> Msg:
     return N_("the secret_file is too weak: {why}", why=why)

@@ -96,7 +96,11 @@ def deliver(
             delivery,
         )
     host = parts.hostname or ""
-    conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
+    try:
+        conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
+    except OSError as exc:  # the ca_file, read now: removed, unreadable, or not PEM since
+        why = str(getattr(exc, "reason", None) or exc.strerror or exc)  # catalog check
+        return Attempt(Verdict.PERMANENT, None, failures.ca_file_unusable(why), "", 0.0)
     if proxy is not None and parts.scheme == "http":  # absolute-form: the proxy forwards
         path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
     headers = {

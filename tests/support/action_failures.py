@@ -36,5 +36,6 @@ def action_failures() -> list[Msg]:
         failures.never_reported(3),
         failures.internal_error("KeyError: 'fields'"),
         failures.secret_unreadable("Permission denied"),
+        failures.ca_file_unusable("No such file or directory"),
         failures.secret_weak(weak),
     ]
