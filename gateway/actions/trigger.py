@@ -128,7 +128,11 @@ def approve(
     channel: str,
 ) -> Msg:
     """A manager approves the ticket's waiting action: it is queued with the sheet as it is
-    now. What happened, in words; raises :class:`ApprovalRefused` with the reason."""
+    now. What happened, in words; raises :class:`ApprovalRefused` with the reason.
+
+    A run that failed for good may be approved again: ``actions retry`` sends what was
+    approved, so after a wrong value was corrected this is the only way the corrected
+    sheet is sent; it gets a new idempotency key when its fields changed."""
     member = next((m for m in members if m.email == actor.lower()), None)
     if member is None or member.role != "manager":
         raise ApprovalRefused(N_("only managers may approve an action"))
@@ -156,8 +160,14 @@ def approve(
             N_("the sheet is not complete yet: {names} missing", names=", ".join(lacking))
         )
     row = _waiting_run(session, ticket, catalog, entry, now, actor, channel)
-    key = row.idempotency_key
+    was, key = row.state, row.idempotency_key
     doc = _document(ticket, entry, values, key, "approved", member.email)
+    if was == action_runs.FAILED:  # approved again: the sheet as it is now, tries anew
+        if _fields_of(doc) != _fields_of(row.document):  # other input is other work
+            key = document.new_key(ticket.id, entry.id, secrets.token_hex(8))
+            doc = _document(ticket, entry, values, key, "approved", member.email)
+            row.idempotency_key = key
+        action_runs.requeue(session, row, now)
     action_runs.release(session, row, doc, document.input_hash(doc), member.email, now)
     changes.record(
         session,
@@ -173,6 +183,7 @@ def approve(
             "target": action.target,
             "idempotency_key": key,
             "input_sha256": document.input_hash(doc),
+            "was": was,  # awaiting_approval, or failed: approved again
         },
     )
     news.changed(
@@ -219,6 +230,15 @@ def _sheet_of(doc: str) -> object:
     )
 
 
+def _fields_of(doc: str) -> object:
+    """The sheet a document sends (who approved it and its key aside)."""
+    try:
+        data = json.loads(doc)
+    except ValueError:
+        return None
+    return data.get("fields") if isinstance(data, dict) else None
+
+
 def _waiting_run(
     session: Session,
     ticket: Ticket,
@@ -234,7 +254,7 @@ def _waiting_run(
         row = action_runs.find(session, ticket.id, entry.id)
     if row is None:
         raise ApprovalRefused(N_("the action could not be queued; try again"))
-    if row.state != action_runs.AWAITING:
+    if row.state not in (action_runs.AWAITING, action_runs.FAILED):
         raise ApprovalRefused(
             N_(
                 "already approved: run #{run} is {state}",
