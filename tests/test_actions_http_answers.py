@@ -244,7 +244,7 @@ def test_a_ca_file_gone_or_broken_since_the_check_is_said_as_such(
     ca = tmp_path / "private-ca.pem"
     ca.write_bytes(tls_files[0].read_bytes())
     (tmp_path / "hook.secret").write_bytes(SECRET + b"\n")
-    action = f"""
+    action = """
         type: webhook
         url: https://127.0.0.1:9/hooks/account
         secret_file: hook.secret
