@@ -13,6 +13,7 @@ from pathlib import Path
 from gateway.actions.outcome import Step
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.runtime.app import App
 from tests.support.actions import action_app, argv_yaml, drain, runs, script
 from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
@@ -32,9 +33,9 @@ DIRECTORY = """
 """
 
 
-def member_mail(app: object, ticket_id: int, member: str, body: str) -> bytes:
+def member_mail(app: App, ticket_id: int, member: str, body: str) -> bytes:
     name = {m.email: m.name for m in MEMBERS}[member]
-    to = reply_address(app, ticket_id, member)  # type: ignore[arg-type]
+    to = reply_address(app, ticket_id, member)
     return mail(
         subject=f"Re: [#{ticket_id}] account", body=body, sender=f"{name} <{member}>", to=to
     )
