@@ -218,7 +218,20 @@ def _on_success(
     now: datetime,
     catalog: Catalog,
 ) -> None:
-    if action.success_state is not None and ticket.state != action.success_state:
+    if ticket.state == TicketState.CLOSED and action.success_state not in (None, "closed"):
+        # closed while it ran (done by hand, spam, merged): the close stands
+        why = N_("the ticket was closed while the action ran; it stays closed")
+        changes.record(
+            session,
+            ticket,
+            "action-state-refused",
+            now,
+            actor=ACTOR,
+            channel=CHANNEL,
+            new=action.success_state,
+            detail={"run": run.id, "reason": str(why), **event_words.said(why)},
+        )
+    elif action.success_state is not None and ticket.state != action.success_state:
         try:
             changes.change_state(
                 session,
