@@ -135,7 +135,7 @@ class ActionWorker:
         """Why the run must not run, its ticket closed or merged since it was written
         (the work done by hand, the request withdrawn, spam, a duplicate whose other
         ticket runs it): a retry an hour later would do it again. None: run it."""
-        with transaction(self.sessions) as s:
+        with transaction(self.sessions, read_only=True) as s:  # a look: no write lock
             ticket = tickets.get(s, run.ticket_id)
             if ticket is None or ticket.state != TicketState.CLOSED:
                 return None
