@@ -16,6 +16,9 @@ from gateway.actions.outcome import Step
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
+from gateway.tickets import merge
+from store import tickets
+from store.db import transaction
 from tests.support.actions import action_app, drain, runs
 from tests.support.app import MEMBERS, reply_address
 from tests.support.hooks import ERROR, HookServer
@@ -141,5 +144,44 @@ def test_an_approval_on_a_closed_ticket_is_refused_and_nothing_runs(
         [answer] = [m for m in outbox(app) if m.recipients == ["boss@example.test"]][-1:]
         said = text_of(answer)
         assert "reopen it" in said or "対応中に戻して" in said, said
+    finally:
+        app.close()
+
+
+def test_a_merged_runs_work_goes_to_the_ticket_it_went_into(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hooks: HookServer
+) -> None:
+    """Merged from the page or ``tickets merge`` (which do not look at the sheet), the
+    duplicate's complete sheet filled the first ticket's missing field, and that ticket
+    has no run. The duplicate's waiting run is not run; the work it was for must still
+    be done once: the ticket it went into gets its run then."""
+    hooks.answers = [ERROR]
+    app = hook_app(settings, clock, tmp_path, hooks.url())
+    try:
+        first = deliver(app, mail(subject="New account please", body="Hello\n")).ticket_id or 0
+        dup = deliver(app, request(2)).ticket_id or 0
+        assert [r["ticket"] for r in runs(app)] == [dup]  # the first lacks the user id
+        assert [d.step for d in drain(app)] == [Step.RETRY]
+        with transaction(app.sessions) as s:
+            source = tickets.get(s, dup)
+            assert source is not None
+            merge.merge(
+                s,
+                source,
+                first,
+                clock.now(),
+                actor="ops@example.test",
+                channel="web",
+                tag=f"[#{first}]",
+                max_watchers=10,
+            )
+        clock.advance(timedelta(hours=1))
+        done = drain(app)
+        assert sorted((d.ticket_id, d.step) for d in done) == [
+            (first, Step.SUCCEEDED),
+            (dup, Step.FAILED),
+        ]
+        assert [d.json()["ticket"] for d in hooks.deliveries] == [dup, first]
+        assert show(app, first)["fields"]["user_id"] == "taro.yamada"
     finally:
         app.close()

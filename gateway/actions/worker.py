@@ -25,12 +25,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.actions import document, failures, results
+from gateway.actions import document, failures, results, trigger
 from gateway.actions.command import KILL_GRACE, run_command
 from gateway.actions.outcome import Attempt, Verdict, next_step
 from gateway.actions.webhook import deliver, read_secret
 from gateway.catalog.load import CatalogHolder
-from gateway.catalog.model import Action
+from gateway.catalog.model import Action, Catalog
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock
 from gateway.core.i18n import Msg
@@ -44,6 +44,7 @@ from store.db import transaction
 log = logging.getLogger("gateway.actions")
 
 DEFAULT_TIMEOUT = timedelta(seconds=30)  # the lease of a row whose action left the catalog
+MERGE_CHAIN = 20  # merges followed from a merged ticket to the one that holds its work
 
 
 @dataclass
@@ -120,6 +121,8 @@ class ActionWorker:
                 catalog=catalog,
                 notify=withdrawn is None,
             )
+            if withdrawn is not None:
+                self._hand_on(s, run, catalog)
         log.info(
             "action run=%s ticket=%s attempt=%s: %s status=%s %s",
             run.id,
@@ -142,6 +145,22 @@ class ActionWorker:
             if ticket.merged_into_id is not None:
                 return failures.ticket_merged(ticket.merged_into_id)
             return failures.ticket_closed(labels.close_reason(ticket.close_reason or "resolved"))
+
+    def _hand_on(self, session: Session, run: DueRun, catalog: Catalog) -> None:
+        """A run not run because its ticket was merged: the ticket it went into (at the end
+        of a chain of merges) gets its run if the merge completed its sheet. The mail's
+        ``/merge`` looks at the sheet; the page and ``tickets merge`` do not, and the work
+        the merged run was for would be done by nobody."""
+        ticket = tickets.get(session, run.ticket_id)
+        for _ in range(MERGE_CHAIN):
+            if ticket is None or ticket.merged_into_id is None:
+                break
+            ticket = tickets.get(session, ticket.merged_into_id)
+        if ticket is not None and ticket.id != run.ticket_id and ticket.state != TicketState.CLOSED:
+            now = self.clock.now()
+            trigger.sheet_changed(
+                session, ticket, catalog, now, actor=results.ACTOR, channel=results.CHANNEL
+            )
 
     def execute(self, action: Action, run: DueRun) -> Attempt:
         body = document.body(run.document)
