@@ -45,10 +45,7 @@ def test_on_success_never_reopens_a_ticket_closed_while_the_action_ran(
     settings: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
     argv = [*script(tmp_path, "slow.py", SLOW), str(tmp_path)]
-    action = (
-        f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 60s\n"
-        "on_success: {state: open}\n"
-    )
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 60s\non_success: {{state: open}}\n"
     app = action_app(settings, clock, tmp_path, action)
     try:
         ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
