@@ -51,6 +51,18 @@ def http_status(status: int, reason: str) -> Msg:
     return N_("HTTP {status} {reason}", status=status, reason=reason)
 
 
+def redirected(status: int, reason: str, location: str) -> Msg:
+    """A 3xx: never followed (the signed body would go where the catalog does not say),
+    so the admin who moved the receiver is told where it points now."""
+    return N_(
+        "HTTP {status} {reason}: redirected to {location} (not followed; if that is the "
+        "receiver, put it in the catalog's url)",
+        status=status,
+        reason=reason,
+        location=location,
+    )
+
+
 def cannot_start(program: str, error: str) -> Msg:
     return N_("cannot start {program}: {error}", program=program, error=error)
 
@@ -83,6 +95,18 @@ def not_in_catalog(entry: Mapping[str, str] | str, action_type: Msg | str) -> Ms
     )
 
 
+def ticket_closed(reason: Msg | str) -> Msg:
+    """The ticket was closed while the run waited (``reason``: the close reason's label):
+    the work was done by hand, withdrawn, or was never a request, so it is not run."""
+    return N_("the ticket was closed ({reason}) before the action ran", reason=reason)
+
+
+def ticket_merged(target: int) -> Msg:
+    """The ticket was merged into ``target`` while the run waited: that ticket's own run
+    does the work, and this one would do it twice."""
+    return N_("the ticket was merged into #{target} before the action ran", target=target)
+
+
 def never_reported(attempts: int) -> Msg:
     """Every try's worker died before it could record an outcome."""
     return N_("gave up: {attempts} attempt(s) never reported (the worker died)", attempts=attempts)
@@ -95,6 +119,12 @@ def internal_error(error: str) -> Msg:
 
 def secret_unreadable(error: str) -> Msg:
     return N_("cannot read the secret_file: {error}", error=error)
+
+
+def ca_file_unusable(error: str) -> Msg:
+    """The webhook's ``ca_file`` (read at each delivery) is gone, unreadable or holds no
+    certificate: the admin's to fix, then ``actions retry``."""
+    return N_("cannot use the ca_file: {error}", error=error)
 
 
 def secret_weak(why: Msg) -> Msg:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from gateway.core.backoff import doubling
 from gateway.core.i18n import Msg
+from gateway.pipeline.parse.charsets.decode import decode_bytes
 
 OUTPUT_LINES = 10  # lines of output an event keeps
 OUTPUT_CHARS = 2000
@@ -23,8 +25,8 @@ OUTPUT_CHARS = 2000
 
 class Verdict(enum.StrEnum):
     OK = "ok"  # exit 0, HTTP 2xx
-    TEMPORARY = "temporary"  # HTTP 5xx, a timeout, a refused connection, exit 75
-    PERMANENT = "permanent"  # HTTP 4xx (never retried), any other exit code, bad TLS
+    TEMPORARY = "temporary"  # HTTP 5xx, 408, 429, a timeout, a refused connection, exit 75
+    PERMANENT = "permanent"  # another HTTP 4xx (never retried), any other exit code, bad TLS
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class Attempt:
     seconds: float
     result: str = ""  # stdout or the response body alone: a JSON object becomes ``values``
     delivery_id: str = ""  # a webhook's X-Ticket-Gateway-Delivery
+    retry_after: str = ""  # a webhook answer's Retry-After as it came (seconds or a date)
 
     def first_lines(self) -> str:
         lines = self.output.splitlines()[:OUTPUT_LINES]
@@ -79,14 +82,38 @@ def next_step(
     initial: timedelta,
     maximum: timedelta,
 ) -> tuple[Step, datetime | None]:
-    """The run's next state after try ``number`` (1 is the first), and when to try again."""
+    """The run's next state after try ``number`` (1 is the first), and when to try again:
+    the backoff's step, or later when the target asked for it (Retry-After), never
+    later than ``maximum`` (a target cannot park the run for a week)."""
     step = STEPS[attempt.verdict]
     if step == Step.RETRY and number > retries:
         return Step.FAILED, None
     if step == Step.RETRY:
-        return step, now + doubling(number, initial, maximum)
+        wait = doubling(number, initial, maximum)
+        asked = retry_after(attempt.retry_after, now)
+        if asked is not None:
+            wait = min(max(wait, asked), maximum)
+        return step, now + wait
     return step, None
 
 
-def decode(data: bytes) -> str:
-    return data.decode("utf-8", "replace")
+def retry_after(value: str, now: datetime) -> timedelta | None:
+    """A Retry-After header's wait (RFC 9110: delay-seconds or an HTTP date); None for
+    none, or for what is neither."""
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return timedelta(seconds=int(value[:9]))  # 9 digits: years, capped by the caller
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; one without a zone is read so
+        when = when.replace(tzinfo=UTC)
+    return max(when - now, timedelta(0))
+
+
+def decode(data: bytes, charset: str | None = None) -> str:
+    """What an action said, as text: in the ``charset`` its answer named, else sniffed
+    as a mail's body is (UTF-8, else Shift_JIS or EUC-JP when it reads as Japanese),
+    so an older system's Japanese reaches the ticket readable, not as U+FFFD."""
+    return decode_bytes(data, charset)[0]

@@ -70,6 +70,12 @@ def entry_said(entry: Entry | None, entry_id: str) -> Mapping[str, str] | str:
     return entry.said() if entry is not None else entry_id
 
 
+def _target(action: Action | None, run: DueRun) -> str:
+    """The run's URL or program, as the catalog says it now; "" when the entry's action
+    is gone or of another type (a command's run must not show the new webhook's URL)."""
+    return action.target if action is not None and action.type == run.action_type else ""
+
+
 def _status_said(action_type: str, status: int | None) -> Msg | str:
     """:func:`status_text` in the reader's words: a command's exit code said."""
     if status is not None and action_type == "command":
@@ -88,9 +94,12 @@ def record(
     now: datetime,
     *,
     catalog: Catalog,
+    notify: bool = True,
 ) -> Done:
     """Write the attempt's outcome; nothing but a log line when the lease is no longer ours.
-    ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails."""
+    ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
+    ``notify``: False for a run not run because its ticket was closed: nothing failed,
+    and who closed it knows (the note says it), so ``on_failure`` mails nobody."""
     outcome = action_runs.Outcome(
         step.value,
         attempt.status,
@@ -116,8 +125,10 @@ def record(
             _on_success(session, settings, ticket, run, action, attempt, now, catalog)
     elif step == Step.FAILED:
         _note(session, settings, ticket, run, entry, attempt, now, success=False)
-        if entry is not None and action is not None:
+        if notify and action is not None:
             _on_failure(session, settings, ticket, run, entry, action, attempt, now, catalog)
+        elif notify:  # the action left the catalog with the run queued: nobody's policy
+            _on_failure(session, settings, ticket, run, entry, None, attempt, now, catalog)
     return done
 
 
@@ -143,7 +154,7 @@ def _event(
             "run": run.id,
             "entry": run.entry_id,
             "type": run.action_type,
-            "target": action.target if action is not None else "",
+            "target": _target(action, run),
             "trigger": run.trigger,
             "triggered_by": run.triggered_by,
             "attempt": run.attempt,
@@ -207,7 +218,20 @@ def _on_success(
     now: datetime,
     catalog: Catalog,
 ) -> None:
-    if action.success_state is not None and ticket.state != action.success_state:
+    if ticket.state == TicketState.CLOSED and action.success_state not in (None, "closed"):
+        # closed while it ran (done by hand, spam, merged): the close stands
+        why = N_("the ticket was closed while the action ran; it stays closed")
+        changes.record(
+            session,
+            ticket,
+            "action-state-refused",
+            now,
+            actor=ACTOR,
+            channel=CHANNEL,
+            new=action.success_state,
+            detail={"run": run.id, "reason": str(why), **event_words.said(why)},
+        )
+    elif action.success_state is not None and ticket.state != action.success_state:
         try:
             changes.change_state(
                 session,
@@ -288,19 +312,25 @@ def _on_failure(
     settings: Settings,
     ticket: Ticket,
     run: DueRun,
-    entry: Entry,
-    action: Action,
+    entry: Entry | None,
+    action: Action | None,
     attempt: Attempt,
     now: datetime,
     catalog: Catalog,
 ) -> None:
-    if action.failure_notify is None:
+    """Mail whom the action's ``on_failure`` names. ``action`` None: it left the catalog
+    (the entry renamed or removed, its action taken out) while the run was queued; the
+    requester still waits for what it would have done, so the ticket's assignee (else
+    the entry's manager) is told, whatever the old action's policy was."""
+    policy = action.failure_notify if action is not None else "assignee"
+    if policy is None:
         return
+    manager = entry.manager if entry is not None else None
     email = (
-        entry.manager
-        if action.failure_notify == "manager"
+        manager
+        if policy == "manager"
         # nobody has the ticket (or one no longer on the team): the entry's manager hears
-        else settings.responsible(ticket.assignee, entry.manager)
+        else settings.responsible(ticket.assignee, manager)
     )
     member = settings.member(email or "")
     if member is None:
@@ -319,11 +349,12 @@ def _on_failure(
         recipient=views.Person(member.email, member.name),
         ticket=ticket_ref(ticket, settings, now, catalog),
         run_id=run.id,
-        entry=entry.name(locale),  # as the reader knows it, never its id
-        action_type=ACTION_TYPES.get(action.type, action.type),
-        target=action.target,
+        # as the reader knows it; the id only when the entry is gone, the only name left
+        entry=entry.name(locale) if entry is not None else run.entry_id,
+        action_type=ACTION_TYPES.get(run.action_type, run.action_type),
+        target=_target(action, run),
         attempts=run.attempt,
-        status=_status_said(action.type, attempt.status) if attempt.status is not None else "",
+        status=_status_said(run.action_type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
     )

@@ -23,6 +23,7 @@ from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Member
 from gateway.core.errors import GatewayError
 from gateway.core.i18n import N_, Msg
+from gateway.core.model import TicketState
 from gateway.notify import labels
 from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes, event_words, news
@@ -141,10 +142,25 @@ def approve(
     channel: str,
 ) -> Msg:
     """A manager approves the ticket's waiting action: it is queued with the sheet as it is
-    now. What happened, in words; raises :class:`ApprovalRefused` with the reason."""
+    now. What happened, in words; raises :class:`ApprovalRefused` with the reason.
+
+    A run that failed for good may be approved again: ``actions retry`` sends what was
+    approved, so after a wrong value was corrected this is the only way the corrected
+    sheet is sent; it gets a new idempotency key when its fields changed."""
     member = next((m for m in members if m.email == actor.lower()), None)
     if member is None or member.role != "manager":
         raise ApprovalRefused(N_("only managers may approve an action"))
+    if ticket.merged_into_id is not None:  # that ticket's run does the work, once
+        raise ApprovalRefused(
+            N_(
+                "this ticket was merged into #{target}; approve the action there",
+                target=ticket.merged_into_id,
+            )
+        )
+    if ticket.state == TicketState.CLOSED:  # done by hand, withdrawn, spam: the worker
+        raise ApprovalRefused(  # would not run it, so the approval would only mislead
+            N_("this ticket is closed; reopen it before approving its action")
+        )
     entry = catalog.entry(ticket.catalog)
     why = not_approvable(entry, ticket.catalog)  # as /approve says it (pipeline.commands)
     if why is not None:
@@ -159,8 +175,14 @@ def approve(
             N_("the sheet is not complete yet: {names} missing", names=", ".join(lacking))
         )
     row = _waiting_run(session, ticket, catalog, entry, now, actor, channel)
-    key = row.idempotency_key
+    was, key = row.state, row.idempotency_key
     doc = _document(ticket, entry, values, key, "approved", member.email)
+    if was == action_runs.FAILED:  # approved again: the sheet as it is now, tries anew
+        if _fields_of(doc) != _fields_of(row.document):  # other input is other work
+            key = document.new_key(ticket.id, entry.id, secrets.token_hex(8))
+            doc = _document(ticket, entry, values, key, "approved", member.email)
+            row.idempotency_key = key
+        action_runs.requeue(session, row, now)
     action_runs.release(session, row, doc, document.input_hash(doc), member.email, now)
     changes.record(
         session,
@@ -176,6 +198,7 @@ def approve(
             "target": action.target,
             "idempotency_key": key,
             "input_sha256": document.input_hash(doc),
+            "was": was,  # awaiting_approval, or failed: approved again
         },
     )
     news.changed(
@@ -223,9 +246,11 @@ def _sheet_of(doc: str) -> object:
 
 
 def _not_approved_yet(session: Session, ticket: Ticket, entry: Entry) -> None:
-    """Raise :class:`AlreadyApproved` when a manager released the run already."""
+    """Raise :class:`AlreadyApproved` when a manager released the run already (one that
+    failed for good may be approved again: :func:`approve`)."""
     row = action_runs.find(session, ticket.id, entry.id)
-    if row is not None and row.state != action_runs.AWAITING and row.trigger == "approved":
+    again = (action_runs.AWAITING, action_runs.FAILED)
+    if row is not None and row.state not in again and row.trigger == "approved":
         raise AlreadyApproved(_already(row))
 
 
@@ -233,6 +258,15 @@ def _already(row: ActionRun) -> Msg:
     return N_(
         "already approved: run #{run} is {state}", run=row.id, state=labels.run_state(row.state)
     )
+
+
+def _fields_of(doc: str) -> object:
+    """The sheet a document sends (who approved it and its key aside)."""
+    try:
+        data = json.loads(doc)
+    except ValueError:
+        return None
+    return data.get("fields") if isinstance(data, dict) else None
 
 
 def _waiting_run(
@@ -250,8 +284,8 @@ def _waiting_run(
         row = action_runs.find(session, ticket.id, entry.id)
     if row is None:
         raise ApprovalRefused(N_("the action could not be queued; try again"))
-    if row.state != action_runs.AWAITING:  # queued without an approval (a catalog change)
-        raise ApprovalRefused(_already(row))
+    if row.state not in (action_runs.AWAITING, action_runs.FAILED):  # queued without an
+        raise ApprovalRefused(_already(row))  # approval (a catalog change); a failure: again
     return row
 
 

@@ -11,8 +11,10 @@ The body is the run's document, byte for byte. Headers:
 
 TLS certificates are always verified (the system's CAs, or the action's
 ``ca_file``); plain http only reaches this machine (``catalog check``). Redirects
-are not followed. 2xx succeeds; 5xx, a timeout and a failed connection are tried
-again; 4xx and anything else fail at once.
+are not followed. 2xx succeeds; 5xx, 408, 429, a timeout and a failed connection are
+tried again (not before the answer's Retry-After, up to ``retry_max``); another 4xx and
+anything else fail at once. The answer is read in the charset its Content-Type names, else
+sniffed as a mail's body is.
 
 An outgoing HTTP proxy (``[actions] proxy``, else the environment's ``https_proxy`` /
 ``http_proxy`` and ``no_proxy``: :mod:`gateway.core.proxies`) carries an https call in a
@@ -34,7 +36,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode
@@ -46,6 +48,14 @@ SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
 KEY_HEADER = "Idempotency-Key"
 USER_AGENT = "ticket-gateway-actions/1"
+LOCATION_CHARS = 500  # of a redirect's Location kept in the error (a URL, not a page)
+
+# the 4xx answers that are the target asking for time, not refusing the request: tried
+# again like a 5xx (after its Retry-After, if it gave one); every other 4xx fails at once
+TEMPORARY_STATUSES: dict[int, str] = {
+    408: "Request Timeout: it gave up waiting for our request, which it never read",
+    429: "Too Many Requests: a rate limit, which lifts by itself",
+}
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -86,7 +96,11 @@ def deliver(
             delivery,
         )
     host = parts.hostname or ""
-    conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
+    try:
+        conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
+    except OSError as exc:  # the ca_file, read now: removed, unreadable, or not PEM since
+        why = str(getattr(exc, "reason", None) or exc.strerror or exc)  # catalog check
+        return Attempt(Verdict.PERMANENT, None, failures.ca_file_unusable(why), "", 0.0)
     if proxy is not None and parts.scheme == "http":  # absolute-form: the proxy forwards
         path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
     headers = {
@@ -99,9 +113,11 @@ def deliver(
     if proxy is not None and parts.scheme == "http" and (auth := proxy.authorization()):
         headers["Proxy-Authorization"] = auth  # a tunnel's goes in its CONNECT instead
 
-    def attempt(verdict: Verdict, status: int | None, error: Msg | str, text: str = "") -> Attempt:
+    def attempt(
+        verdict: Verdict, status: int | None, error: Msg | str, text: str = "", after: str = ""
+    ) -> Attempt:
         seconds = time.monotonic() - started
-        return Attempt(verdict, status, error, text, seconds, text, delivery)
+        return Attempt(verdict, status, error, text, seconds, text, delivery, after)
 
     # Each read has the timeout, but a target that sends a byte now and then (its status
     # line and headers are read by http.client, a line up to 64 KiB) would never hit it:
@@ -119,7 +135,9 @@ def deliver(
             return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), str(exc)))
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
-        text = decode(_read(conn, response, limit, started + timeout))
+        text = decode(
+            _read(conn, response, limit, started + timeout), response.msg.get_content_charset()
+        )
     except (OSError, http.client.HTTPException) as exc:
         if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
             return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
@@ -134,11 +152,14 @@ def deliver(
     status = response.status
     if 200 <= status < 300:
         return attempt(Verdict.OK, status, "", text)
-    if 500 <= status < 600:
-        return attempt(
-            Verdict.TEMPORARY, status, failures.http_status(status, response.reason), text
-        )
-    return attempt(Verdict.PERMANENT, status, failures.http_status(status, response.reason), text)
+    error = failures.http_status(status, response.reason)
+    if 300 <= status < 400 and (location := response.getheader("Location")):
+        where = urljoin(url, location.strip())[:LOCATION_CHARS]
+        error = failures.redirected(status, response.reason, where)
+    if 500 <= status < 600 or status in TEMPORARY_STATUSES:
+        after = response.getheader("Retry-After") or ""  # when to come back, if it said
+        return attempt(Verdict.TEMPORARY, status, error, text, after)
+    return attempt(Verdict.PERMANENT, status, error, text)
 
 
 def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:

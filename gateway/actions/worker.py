@@ -25,22 +25,26 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.actions import document, failures, results
+from gateway.actions import document, failures, results, trigger
 from gateway.actions.command import KILL_GRACE, run_command
 from gateway.actions.outcome import Attempt, Verdict, next_step
 from gateway.actions.webhook import deliver, read_secret
 from gateway.catalog.load import CatalogHolder
-from gateway.catalog.model import Action
+from gateway.catalog.model import Action, Catalog
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock
+from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
-from store import action_runs
+from gateway.core.model import TicketState
+from gateway.notify import labels
+from store import action_runs, tickets
 from store.action_runs import DueRun
 from store.db import transaction
 
 log = logging.getLogger("gateway.actions")
 
 DEFAULT_TIMEOUT = timedelta(seconds=30)  # the lease of a row whose action left the catalog
+MERGE_CHAIN = 20  # merges followed from a merged ticket to the one that holds its work
 
 
 @dataclass
@@ -76,7 +80,10 @@ class ActionWorker:
             run.attempt,
             " (resumed after a lost lease)" if run.resumed else "",
         )
-        if action is None or action.type != run.action_type:
+        withdrawn = self.withdrawn(run)
+        if withdrawn is not None:  # nobody wants it done any more: it is not run
+            attempt = Attempt(Verdict.PERMANENT, None, withdrawn, "", 0.0)
+        elif action is None or action.type != run.action_type:
             error = failures.not_in_catalog(
                 results.entry_said(entry, run.entry_id),
                 results.ACTION_TYPES.get(run.action_type, run.action_type),
@@ -103,8 +110,19 @@ class ActionWorker:
         )
         with transaction(self.sessions) as s:
             done = results.record(
-                s, self.settings, run, entry, attempt, step, next_at, now, catalog=catalog
+                s,
+                self.settings,
+                run,
+                entry,
+                attempt,
+                step,
+                next_at,
+                now,
+                catalog=catalog,
+                notify=withdrawn is None,
             )
+            if withdrawn is not None:
+                self._hand_on(s, run, catalog)
         log.info(
             "action run=%s ticket=%s attempt=%s: %s status=%s %s",
             run.id,
@@ -115,6 +133,34 @@ class ActionWorker:
             attempt.error,
         )
         return done
+
+    def withdrawn(self, run: DueRun) -> Msg | None:
+        """Why the run must not run, its ticket closed or merged since it was written
+        (the work done by hand, the request withdrawn, spam, a duplicate whose other
+        ticket runs it): a retry an hour later would do it again. None: run it."""
+        with transaction(self.sessions, read_only=True) as s:  # a look: no write lock
+            ticket = tickets.get(s, run.ticket_id)
+            if ticket is None or ticket.state != TicketState.CLOSED:
+                return None
+            if ticket.merged_into_id is not None:
+                return failures.ticket_merged(ticket.merged_into_id)
+            return failures.ticket_closed(labels.close_reason(ticket.close_reason or "resolved"))
+
+    def _hand_on(self, session: Session, run: DueRun, catalog: Catalog) -> None:
+        """A run not run because its ticket was merged: the ticket it went into (at the end
+        of a chain of merges) gets its run if the merge completed its sheet. The mail's
+        ``/merge`` looks at the sheet; the page and ``tickets merge`` do not, and the work
+        the merged run was for would be done by nobody."""
+        ticket = tickets.get(session, run.ticket_id)
+        for _ in range(MERGE_CHAIN):
+            if ticket is None or ticket.merged_into_id is None:
+                break
+            ticket = tickets.get(session, ticket.merged_into_id)
+        if ticket is not None and ticket.id != run.ticket_id and ticket.state != TicketState.CLOSED:
+            now = self.clock.now()
+            trigger.sheet_changed(
+                session, ticket, catalog, now, actor=results.ACTOR, channel=results.CHANNEL
+            )
 
     def execute(self, action: Action, run: DueRun) -> Attempt:
         body = document.body(run.document)

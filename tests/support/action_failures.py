@@ -8,6 +8,7 @@ from gateway.actions import failures
 from gateway.actions.results import ACTION_TYPES
 from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
+from gateway.notify.labels import CLOSE_REASONS
 
 
 def action_failures() -> list[Msg]:
@@ -22,6 +23,7 @@ def action_failures() -> list[Msg]:
         failures.tls_failed("WRONG_VERSION_NUMBER"),
         failures.connection_failed("[Errno 111] Connection refused"),
         failures.http_status(503, "Service Unavailable"),
+        failures.redirected(301, "Moved Permanently", "https://hooks.example.test/v2/account"),
         failures.cannot_start("/usr/local/bin/create-account", "No such file or directory"),
         failures.killed_at_timeout(60.0),
         failures.temporary_exit(75),
@@ -29,8 +31,11 @@ def action_failures() -> list[Msg]:
         failures.killed_by_signal(9),
         failures.not_in_catalog({"ja": "アカウント", "en": "Accounts"}, ACTION_TYPES["webhook"]),
         failures.not_in_catalog("account", ACTION_TYPES["command"]),  # the entry removed
+        failures.ticket_closed(CLOSE_REASONS["duplicate"]),
+        failures.ticket_merged(12),
         failures.never_reported(3),
         failures.internal_error("KeyError: 'fields'"),
         failures.secret_unreadable("Permission denied"),
+        failures.ca_file_unusable("No such file or directory"),
         failures.secret_weak(weak),
     ]

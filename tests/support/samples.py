@@ -386,9 +386,11 @@ APPROVALS = [
     N_("the sheet is not complete yet: {names} missing", names="quantity, needed_by"),
     N_("approved: the action of {entry} runs now (run #{run})", entry=ENTRY.said(), run=7),
     N_("the action could not be queued; try again"),
+    N_("this ticket was merged into #{target}; approve the action there", target=12),
+    N_("this ticket is closed; reopen it before approving its action"),
     *[  # each state a run may be in once approved
         N_("already approved: run #{run} is {state}", run=7, state=labels.run_state(s))
-        for s in ("pending", "running", "succeeded", "failed")
+        for s in ("pending", "running", "succeeded")  # a failed one is approved again
     ],
 ]
 

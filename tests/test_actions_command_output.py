@@ -1,0 +1,96 @@
+"""What a command action prints reaches the ticket readable, whatever its bytes: a script
+of a Japanese office printing Shift_JIS (as an old tool on a CP932 system does), a NUL or
+a terminal's escape sequence (which would repaint the terminal of whoever runs
+``tickets show``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.actions.outcome import Step
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App
+from tests.support.actions import action_app, argv_yaml, drain, runs, script
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show, text_of
+
+REQUEST = mail(subject="account", body="User ID: taro\n")
+SAID = "ユーザーIDは既に登録されています"
+
+
+def command_app(settings: Settings, clock: FakeClock, tmp_path: Path, argv: list[str]) -> App:
+    action = (
+        f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 5s\nretries: 0\n"
+        "on_failure: {notify: assignee}\n"
+    )
+    return action_app(settings, clock, tmp_path, action)
+
+
+@pytest.mark.parametrize("codec", ["cp932", "euc_jp"])
+def test_japanese_in_a_legacy_charset_is_read_as_japanese(
+    settings: Settings, clock: FakeClock, tmp_path: Path, codec: str
+) -> None:
+    argv = script(
+        tmp_path,
+        "legacy.py",
+        f"""
+        import sys
+        sys.stdout.buffer.write({SAID!r}.encode({codec!r}) + b"\\n")
+        sys.stderr.buffer.write("エラー: 重複".encode({codec!r}) + b"\\n")
+        sys.exit(65)
+        """,
+    )
+    app = command_app(settings, clock, tmp_path, argv)
+    try:
+        ticket_id = deliver(app, REQUEST).ticket_id or 0
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        [run] = runs(app)
+        assert SAID in run["output"] and "エラー: 重複" in run["output"]
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        assert SAID in event["detail"]["output"]
+        [told] = outbox(app, "action_failed")
+        assert SAID in text_of(told)
+    finally:
+        app.close()
+
+
+def test_nul_and_escape_sequences_never_reach_the_ticket(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Left out as they are from a mail's text (the same decoding), on both databases."""
+    code = "import sys; sys.stdout.buffer.write(b'done\\x00 \\x1b[2J\\x1b]0;owned\\x07ok\\n')"
+    app = command_app(settings, clock, tmp_path, [sys.executable, "-c", code])
+    try:
+        ticket_id = deliver(app, REQUEST).ticket_id or 0
+        [done] = drain(app)
+        assert done.step == Step.SUCCEEDED and done.recorded
+        [run] = runs(app)
+        assert run["state"] == "succeeded"
+        assert "\x00" not in run["output"] and "\x1b" not in run["output"]
+        assert "done" in run["output"] and "ok" in run["output"]
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        assert "\x00" not in event["detail"]["output"]
+    finally:
+        app.close()
+
+
+def test_utf8_cut_at_the_limit_stays_utf8(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The output is kept up to ``output_limit`` bytes (4096 here), which may end inside a
+    character: the rest is still read as UTF-8, not as another charset."""
+    code = "import sys; sys.stdout.write('あ' * 5000)"  # 3 bytes each: 4096 cuts one
+    app = command_app(settings, clock, tmp_path, [sys.executable, "-c", code])
+    try:
+        deliver(app, REQUEST)
+        drain(app)
+        [run] = runs(app)
+        assert run["output"].startswith("あ" * 1365)
+        assert "more bytes not kept" in run["output"]
+    finally:
+        app.close()
