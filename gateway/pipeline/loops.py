@@ -68,11 +68,18 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
         return LoopVerdict.REPORT
     if _is_auto_reply(msg):
         return LoopVerdict.AUTO_REPLY
-    if h.list_id or h.list_unsubscribe or h.precedence in ("list", "bulk", "junk"):
+    if is_list_mail(msg) or h.precedence in ("list", "bulk", "junk"):
         return LoopVerdict.LIST
     if h.auto_submitted not in ("", "no") or h.return_path == "":
         return LoopVerdict.AUTOMATED
     return LoopVerdict.HUMAN
+
+
+def is_list_mail(msg: ParsedMessage) -> bool:
+    """A list manager's headers (RFC 2369, RFC 2919, ezmlm's Mailing-List) are on it:
+    a list post is addressed to many, and answering it would answer the list."""
+    h = msg.loop
+    return bool(h.list_id or h.list_unsubscribe or h.list_other)
 
 
 def _ours(msg: ParsedMessage, sender: str, own_address: str) -> bool:
@@ -144,7 +151,7 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
     (why.BULK, lambda m, s, e, own: m.loop.precedence in ("bulk", "junk", "list")),
     # mailing lists (RFC 2369, RFC 2919)
-    (why.LIST, lambda m, s, e, own: bool(m.loop.list_id or m.loop.list_unsubscribe)),
+    (why.LIST, lambda m, s, e, own: is_list_mail(m)),
     # the null return path: bounces and other notifications (RFC 5321 4.5.5)
     (why.NULL_SENDER, lambda m, s, e, own: m.loop.return_path == "" or e == ""),
     # MAILER-DAEMON, postmaster, noreply and friends never read answers
