@@ -4,6 +4,7 @@ in the team's time zone (see :mod:`gateway.notify.views`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,12 +22,25 @@ class Person:
 
     @property
     def display(self) -> str:
-        return self.name or self.email
+        """The name, unless it cannot be one (:func:`_greetable`): then the address."""
+        return self.name if _greetable(self.name) else self.email
 
     def __str__(self) -> str:
         """``{{ recipient }}`` in a team's template is the name a reader expects, never
         this value's Python form (which a customer once read in an action's reply)."""
         return self.display
+
+
+# a display name that is an address as a whole ("alice@example.com" <bob@…>)
+_ADDRESS_NAME = re.compile(r"[^\s@<>]+@[^\s@<>]+")
+
+
+def _greetable(name: str) -> bool:
+    """A name to greet someone by: not empty, not an address (often another one than the
+    sender's: "Dear alice@…" to bob), and decoded whole (no U+FFFD where raw bytes or a
+    cut character were: "Dear Юникод запрещен�")."""
+    text = name.strip().strip("\"'")
+    return bool(text) and "\ufffd" not in text and not _ADDRESS_NAME.fullmatch(text)
 
 
 @dataclass(frozen=True, slots=True)
