@@ -162,6 +162,13 @@ def test_list_message_opens_a_ticket_but_gets_no_answer(app: App) -> None:
         # any RFC 2369 header names a list, not only List-Unsubscribe
         ("dev@customer.test", {"List-Post": "<mailto:dev@lists.test>"}, None, "list message"),
         ("dev@customer.test", {"List-Help": "<mailto:dev-help@lists.test>"}, None, "list message"),
+        # a news article, as a news server passed it on (Path is the servers' trail)
+        (
+            "poster@customer.test",
+            {"Newsgroups": "comp.os.misc", "Path": "news.lists.test!not-for-mail"},
+            None,
+            "list message",
+        ),
         ("alerts@monitor.test", {"Auto-Submitted": "auto-generated"}, None, "automated message"),
         ("alerts@monitor.test", {}, "", "empty return path"),
         ("alerts@monitor.test", {"Return-Path": "<>"}, None, "automated message"),
@@ -180,6 +187,14 @@ def test_machines_and_ourselves_get_no_answer(
 
 def test_a_person_may_be_answered() -> None:
     msg = parse_message(mail(headers={"Auto-Submitted": "no"}))
+    assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (True, "")
+
+
+def test_a_mail_also_posted_to_a_newsgroup_is_a_persons() -> None:
+    """A client posting to a group and mailing us at once names the group, but the copy
+    it mails never went through a news server: no Path, so it is answered."""
+    msg = parse_message(mail(headers={"Newsgroups": "comp.os.misc"}))
+    assert loops.verdict(msg, "support@example.test") == LoopVerdict.HUMAN
     assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (True, "")
 
 

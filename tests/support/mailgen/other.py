@@ -197,6 +197,19 @@ def _ezmlm_post() -> bytes:
     )
 
 
+def _usenet_article() -> bytes:
+    # a news article a news-to-mail gateway passed on: Newsgroups and the servers' Path
+    return lines(
+        "Path: news.lists.customer.test!not-for-mail",
+        "Newsgroups: comp.os.misc",
+        head("Poster <poster@customer.test>", "Re: which OS for the lab", "news-1@customer.test"),
+        "",
+        "> Any advice?",
+        "",
+        "Whatever the lab already runs.",
+    )
+
+
 def _plain_request() -> bytes:
     return lines(
         head(
@@ -349,6 +362,12 @@ FIXTURES = [
         "ezmlm-post.eml",
         "ezmlm list post: only Mailing-List, Delivered-To and List-Post say it is list mail",
         _ezmlm_post(),
+    ),
+    Fixture(
+        LIST,
+        "usenet-article.eml",
+        "a Usenet article passed on by a news gateway: Newsgroups and Path, no List-* header",
+        _usenet_article(),
     ),
     Fixture(
         PLAIN,
