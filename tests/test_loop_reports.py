@@ -66,6 +66,23 @@ def _carrier_bounce(sender: str, subject: str, *, returned: bool) -> bytes:
     ).encode()
 
 
+def _tnef(subject: str, *, wrapped: bool = False, text: str = "") -> bytes:
+    """Outlook's own format (winmail.dat), as Outlook sends a read receipt when it
+    writes in rich text: no MDN part, only the TNEF blob and a "Read:" subject."""
+    head = (
+        f"From: Ivan <ivan@customer.test>\nTo: support@example.test\nSubject: {subject}\n"
+        "Message-ID: <tnef-1@customer.test>\nMIME-Version: 1.0\nX-MS-TNEF-Correlator: 00\n"
+    )
+    blob = 'Content-Type: application/ms-tnef; name="winmail.dat"\n'
+    blob += "Content-Transfer-Encoding: base64\n\neJ8+IgABAAEA\n"
+    if not wrapped:
+        return (head + blob).encode()
+    body = f"--W\nContent-Type: text/plain\n\n{text}\n" if text else ""
+    return (
+        head + f'Content-Type: multipart/mixed; boundary="W"\n\n{body}--W\n{blob}--W--\n'
+    ).encode()
+
+
 def _verdict(raw: bytes) -> LoopVerdict:
     return loops.verdict(parse_message(raw), GATEWAY)
 
@@ -96,6 +113,13 @@ def _verdict(raw: bytes) -> LoopVerdict:
             LoopVerdict.AUTO_REPLY,
         ),
         (mail(subject="Auto reply: Nyaan"), LoopVerdict.HUMAN),  # no header: a person may
+        (_tnef("Read: VPN does not connect"), LoopVerdict.REPORT),
+        (_tnef("Gelesen: VPN geht nicht", wrapped=True), LoopVerdict.REPORT),
+        (_tnef("開封済み: VPN が接続できない"), LoopVerdict.REPORT),
+        # a person's rich-text mail, and one with words of its own, are no receipts
+        (_tnef("Quarterly report"), LoopVerdict.HUMAN),
+        (_tnef("Read: this first", wrapped=True, text="Please read the file."), LoopVerdict.HUMAN),
+        (mail(subject="Read: chapter 3"), LoopVerdict.HUMAN),
     ],
     ids=[
         "read-receipt",
@@ -107,6 +131,12 @@ def _verdict(raw: bytes) -> LoopVerdict:
         "parcel-news",
         "apple-vacation",
         "subject-alone",
+        "outlook-tnef-receipt",
+        "outlook-tnef-receipt-de-wrapped",
+        "outlook-tnef-receipt-ja",
+        "outlook-tnef-mail",
+        "outlook-tnef-with-text",
+        "read-subject-alone",
     ],
 )
 def test_the_verdict(raw: bytes, expected: LoopVerdict) -> None:

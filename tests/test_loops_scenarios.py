@@ -96,6 +96,27 @@ def test_bounces_and_auto_replies_cause_no_mail(app: App, clock: FakeClock, orig
     assert not answered
 
 
+@pytest.mark.parametrize("origin", ["own", pytest.param("shared", marks=needs_shared)])
+def test_list_mail_opens_tickets_but_gets_no_answer(
+    app: App, clock: FakeClock, origin: str
+) -> None:
+    """Every list message we have (Mailman, majordomo, ezmlm, newsletters): filed, never
+    answered, whichever list manager's headers say so. Dated as in the bounce test above,
+    so only the loop rules can keep it unanswered."""
+    samples = own_samples("list") if origin == "own" else shared_samples("list")
+    assert len(samples) >= 5  # a test that finds nothing to check must not pass
+    answered: dict[str, str] = {}
+    for sample in samples:
+        date = parse_message(sample.raw()).date
+        if date is not None:
+            clock.advance(date + timedelta(minutes=5) - clock.now())
+        queued = len(outbox(app))
+        out = deliver(app, sample.raw())
+        if out.state != InboxState.DONE or len(outbox(app)) > queued:
+            answered[sample.rel] = f"{out.state}: {out.reason}"
+    assert not answered
+
+
 def test_a_person_in_the_fixtures_is_answered(app: App) -> None:
     """The control for the test above: the same dates, a person's request, an answer."""
     out = deliver(app, (OWN_ROOT / "plain" / "plain-request.eml").read_bytes())
@@ -131,6 +152,23 @@ def test_list_message_opens_a_ticket_but_gets_no_answer(app: App) -> None:
         ("DoNotReply@bank.test", {}, None, "sender never reads answers"),
         ("billing.no-reply.jp@shop.test", {}, None, "sender never reads answers"),
         ("alerts@monitor.test", {"Precedence": "bulk"}, None, "list message"),
+        # ezmlm marks its posts with Mailing-List only (no List-Id, no Precedence)
+        (
+            "dev@customer.test",
+            {"Mailing-List": "contact dev-help@lists.test; run by ezmlm"},
+            None,
+            "list message",
+        ),
+        # any RFC 2369 header names a list, not only List-Unsubscribe
+        ("dev@customer.test", {"List-Post": "<mailto:dev@lists.test>"}, None, "list message"),
+        ("dev@customer.test", {"List-Help": "<mailto:dev-help@lists.test>"}, None, "list message"),
+        # a news article, as a news server passed it on (Path is the servers' trail)
+        (
+            "poster@customer.test",
+            {"Newsgroups": "comp.os.misc", "Path": "news.lists.test!not-for-mail"},
+            None,
+            "list message",
+        ),
         ("alerts@monitor.test", {"Auto-Submitted": "auto-generated"}, None, "automated message"),
         ("alerts@monitor.test", {}, "", "empty return path"),
         ("alerts@monitor.test", {"Return-Path": "<>"}, None, "automated message"),
@@ -149,6 +187,14 @@ def test_machines_and_ourselves_get_no_answer(
 
 def test_a_person_may_be_answered() -> None:
     msg = parse_message(mail(headers={"Auto-Submitted": "no"}))
+    assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (True, "")
+
+
+def test_a_mail_also_posted_to_a_newsgroup_is_a_persons() -> None:
+    """A client posting to a group and mailing us at once names the group, but the copy
+    it mails never went through a news server: no Path, so it is answered."""
+    msg = parse_message(mail(headers={"Newsgroups": "comp.os.misc"}))
+    assert loops.verdict(msg, "support@example.test") == LoopVerdict.HUMAN
     assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (True, "")
 
 

@@ -21,6 +21,7 @@ import pytest
 from gateway.core.model import ParsedMessage
 from gateway.pipeline import loops
 from gateway.pipeline.loops import LoopVerdict
+from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
 from tests.support.corpus import OWN_ROOT, is_machine, own_samples
 from tests.support.mailgen.japanese import NEC_IBM
@@ -240,6 +241,23 @@ def test_inline_text_parts_are_concatenated() -> None:
     msg = parse("mime-edge/inline-text-between-attachments.eml")
     assert msg.text == "First we have a text block.\nThen we have more text."
     assert [a.content_type for a in msg.attachments] == ["image/png"]
+
+
+def test_a_uuencoded_file_in_the_text_is_an_attachment() -> None:
+    """Old clients put a file in the text as uuencode: a reader sees a file, not lines of
+    noise; the words around it stay, and a sentence that merely starts "begin 644" too."""
+    raw = (OWN_ROOT / "mime-edge/uuencode-in-text.eml").read_bytes()
+    msg = parse_message(raw)
+    data = b"line 1 of the log\nline 2: \x00\xff binary too\n" * 3
+    assert [(a.filename, a.content_type, a.size) for a in msg.attachments] == [
+        ("server log.txt", "text/plain", len(data))
+    ]
+    assert msg.attachments[0].sha256 == hashlib.sha256(data).hexdigest()
+    assert attachment_data(raw, msg.attachments[0].sha256) == data  # the download too
+    assert msg.text == (
+        "Here is the log from the server.\n\nRegards, Doug\n\n"
+        "begin 644 is how the old tools start such a block."
+    )
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,15 @@ def test_subject_tag(subject: str, prefix: str, expected: int | None) -> None:
         ("Re[2]: printer", "printer"),
         ("返信: 転送: プリンタが動かない", "プリンタが動かない"),
         ("Reply needed", "Reply needed"),
+        # Italian Outlook: R: (risposta) and I: (inoltro), in a chain of prefixes
+        ("R: R: R: I: FR-selca LA selcaE", "FR-selca LA selcaE"),
+        ("R: RE: stampante", "stampante"),
+        # alone, a letter and a colon is a drive as often as a prefix
+        ("R: drive is full", "R: drive is full"),
+        ("I: drive not mapped", "I: drive not mapped"),
+        ("Re: R: drive is full", "R: drive is full"),
+        ("RV: ENC: impressora", "impressora"),  # Spanish and Portuguese Outlook forwards
+        ("回复: 转发: 打印机", "打印机"),  # Chinese replies and forwards
     ],
 )
 def test_base_subject(subject: str, expected: str) -> None:

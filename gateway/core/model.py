@@ -104,6 +104,7 @@ class LoopHeaders:
     precedence: str = ""
     list_id: str = ""
     list_unsubscribe: str = ""
+    list_other: str = ""  # the first other header only list managers set (headers.LIST_MARKS)
     x_auto_response_suppress: str = ""
     x_autoreply: str = ""
     x_autorespond: str = ""

@@ -4,6 +4,7 @@ in the team's time zone (see :mod:`gateway.notify.views`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,15 +23,28 @@ class Person:
 
     @property
     def display(self) -> str:
-        """One line whatever the name held: a line break in a chat profile's name would
-        start a line of its own in a list (the digest's, a notice's), one that reads as
-        ours."""
-        return one_line(self.name) or self.email
+        """The name on one line, unless it cannot be one (:func:`_greetable`): then the
+        address. A line break in a chat profile's name would start a line of its own in
+        a list (the digest's, a notice's), one that reads as ours."""
+        name = one_line(self.name)
+        return name if _greetable(name) else self.email
 
     def __str__(self) -> str:
         """``{{ recipient }}`` in a team's template is the name a reader expects, never
         this value's Python form (which a customer once read in an action's reply)."""
         return self.display
+
+
+# a display name that is an address as a whole ("alice@example.com" <bob@…>)
+_ADDRESS_NAME = re.compile(r"[^\s@<>]+@[^\s@<>]+")
+
+
+def _greetable(name: str) -> bool:
+    """A name to greet someone by: not empty, not an address (often another one than the
+    sender's: "Dear alice@…" to bob), and decoded whole (no U+FFFD where raw bytes or a
+    cut character were: "Dear Юникод запрещен�")."""
+    text = name.strip().strip("\"'")
+    return bool(text) and "\ufffd" not in text and not _ADDRESS_NAME.fullmatch(text)
 
 
 @dataclass(frozen=True, slots=True)

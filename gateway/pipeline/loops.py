@@ -51,6 +51,16 @@ _BOUNCE_SUBJECT = re.compile(
 # Machine reports about one message, other than delivery status (RFC 6522 report-type):
 # a read receipt (RFC 8098 MDN) and an abuse or spam complaint (RFC 5965 ARF).
 _REPORT_TYPES = ("disposition-notification", "feedback-report")
+# Outlook writing in rich text sends its read receipt as winmail.dat (TNEF, message class
+# REPORT.IPM.Note.IPNRN) instead of an MDN; the subject is all it says outside the blob.
+# Outlook puts its own word for "Read" before the subject, in the reader's language.
+_RECEIPT_SUBJECT = re.compile(
+    r"^(not read|read|nicht gelesen|gelesen|non lu|lu|no leído|leído|non letto|letto|"
+    r"não lido|lido|niet gelezen|gelezen|przeczytano|прочитано|開封済み|未開封|"
+    r"已读|已讀)\s*:",
+    re.IGNORECASE,
+)
+_TNEF = "application/ms-tnef"
 # The parts that carry the message a notice is about: a carrier's bounce from a no-reply
 # address is told from that address's other mail by the returned message in it.
 _RETURNED_PARTS = ("message/rfc822", "text/rfc822-headers")
@@ -66,13 +76,22 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
         return LoopVerdict.BOUNCE
     if h.content_type == "multipart/report" and h.report_type in _REPORT_TYPES:
         return LoopVerdict.REPORT
+    if _is_tnef_receipt(msg):
+        return LoopVerdict.REPORT
     if _is_auto_reply(msg):
         return LoopVerdict.AUTO_REPLY
-    if h.list_id or h.list_unsubscribe or h.precedence in ("list", "bulk", "junk"):
+    if is_list_mail(msg) or h.precedence in ("list", "bulk", "junk"):
         return LoopVerdict.LIST
     if h.auto_submitted not in ("", "no") or h.return_path == "":
         return LoopVerdict.AUTOMATED
     return LoopVerdict.HUMAN
+
+
+def is_list_mail(msg: ParsedMessage) -> bool:
+    """A list manager's headers (RFC 2369, RFC 2919, ezmlm's Mailing-List) are on it:
+    a list post is addressed to many, and answering it would answer the list."""
+    h = msg.loop
+    return bool(h.list_id or h.list_unsubscribe or h.list_other)
 
 
 def _ours(msg: ParsedMessage, sender: str, own_address: str) -> bool:
@@ -97,6 +116,15 @@ def _is_bounce(msg: ParsedMessage, sender: str) -> bool:
     # and so do shops their parcel news: only with the returned message in it
     returned = any(a.content_type in _RETURNED_PARTS for a in msg.attachments)
     return returned and bool(_NO_REPLY_SENDERS.match(sender))
+
+
+def _is_tnef_receipt(msg: ParsedMessage) -> bool:
+    """Outlook's read receipt in its own format: a receipt's subject, no words of its
+    own and nothing but winmail.dat. A person's rich-text mail has its text in the blob
+    too, so the subject decides; a "Read:" mail with words or other files is a person's."""
+    if not _RECEIPT_SUBJECT.match(msg.subject) or msg.text.strip():
+        return False
+    return [a.content_type for a in msg.attachments] == [_TNEF]
 
 
 def _is_auto_reply(msg: ParsedMessage) -> bool:
@@ -144,7 +172,7 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
     (why.BULK, lambda m, s, e, own: m.loop.precedence in ("bulk", "junk", "list")),
     # mailing lists (RFC 2369, RFC 2919)
-    (why.LIST, lambda m, s, e, own: bool(m.loop.list_id or m.loop.list_unsubscribe)),
+    (why.LIST, lambda m, s, e, own: is_list_mail(m)),
     # the null return path: bounces and other notifications (RFC 5321 4.5.5)
     (why.NULL_SENDER, lambda m, s, e, own: m.loop.return_path == "" or e == ""),
     # MAILER-DAEMON, postmaster, noreply and friends never read answers

@@ -55,17 +55,41 @@ def strip_tag(subject: str, prefix: str = "") -> str:
     return re.sub(r"\s{2,}", " ", tag_pattern(prefix).sub("", subject)).strip()
 
 
+# The words mail clients put before a subject for a reply or a forward, in their languages:
+# Outlook's RE/FW/AW/WG/SV/TR/RIF/RES/ANTW/ODP, Spanish RV, Portuguese ENC, Japanese and
+# Chinese clients' 返信/転送/回复/回覆/答复/转发/轉寄.
+_PREFIX_WORDS = (
+    r"re|fw|fwd|aw|sv|wg|tr|rif|res|antw|odp|rv|enc|返信|転送|回复|回覆|答复|转发|轉寄|ｒｅ|ＲＥ"
+)
+# one prefix: a word (group "word"), or Italian Outlook's R: (risposta) and I: (inoltro).
 # "\s*(?:\[\d+\]\s*)?" and not "\s*(\[\d+\])?\s*": two whitespace runs in a row backtrack
 # quadratically on "Re" + 10 000 spaces (issue #14)
-_REPLY_PREFIX = re.compile(
-    r"^\s*(?:(?:re|fw|fwd|aw|sv|wg|tr|rif|res|antw|odp|返信|転送|ｒｅ|ＲＥ)\s*(?:\[\d+\]\s*)?[:：]\s*)+",
-    re.IGNORECASE,
+_PREFIX = re.compile(
+    rf"\s*(?:(?P<word>{_PREFIX_WORDS})\s*(?:\[\d+\]\s*)?|[ri])[:：][ \t]*", re.IGNORECASE
 )
+
+
+def _without_prefixes(subject: str) -> str:
+    """``subject`` after its run of prefixes. A letter and a colon alone is a drive as
+    often ("R: drive is full", "Re: R: drive is full"), so a letter counts only next to
+    another letter or before another prefix ("R: R: I: …", "R: RE: …")."""
+    found: list[tuple[int, bool]] = []  # each prefix's end, and whether it is a letter
+    at = 0
+    while (m := _PREFIX.match(subject, at)) and m.end() > at:
+        found.append((m.end(), m.group("word") is None))
+        at = m.end()
+    end = 0
+    for n, (stop, letter) in enumerate(found):
+        before = n > 0 and found[n - 1][1]
+        if letter and not before and n + 1 == len(found):
+            break  # a lone letter at the end of the run: the subject's own words
+        end = stop
+    return subject[end:]
 
 
 def base_subject(subject: str, prefix: str = "") -> str:
     """The subject without reply prefixes and our tag, for display on a new ticket."""
-    return _REPLY_PREFIX.sub("", strip_tag(subject, prefix)).strip()
+    return _without_prefixes(strip_tag(subject, prefix)).strip()
 
 
 MAX_REFERENCED = 50  # Message-IDs looked up per message: the closest ancestors

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, parsedate_to_datetime
@@ -179,6 +180,26 @@ def date(value: str | None, fallback: datetime | None) -> datetime | None:
     return None
 
 
+# Headers only a list manager sets, besides List-Id and List-Unsubscribe (read on their
+# own): any one of them makes a message list mail. Some managers set none of those two.
+LIST_MARKS: tuple[str, ...] = (
+    "list-post",  # RFC 2369: where to post; ezmlm, Mailman, Sympa, Google Groups
+    "list-help",  # RFC 2369: how to get help from the list manager
+    "list-subscribe",  # RFC 2369
+    "list-owner",  # RFC 2369
+    "list-archive",  # RFC 2369
+    "mailing-list",  # ezmlm and Yahoo Groups: "contact x-help@…; run by ezmlm"
+)
+
+
+def _news(plain: Callable[[str], str]) -> str:
+    """The groups of a news article a news server passed on: Newsgroups with the servers'
+    Path. A client that posts to a group and mails us at once writes Newsgroups too, but
+    its mail never went through a news server, so it has no Path: a person's copy."""
+    groups = plain("newsgroups").strip()
+    return groups if groups and plain("path").strip() else ""
+
+
 def loop_headers(
     message: Message, headers: HeaderView, hint: str | None, defects: list[str]
 ) -> LoopHeaders:
@@ -195,6 +216,7 @@ def loop_headers(
         precedence=keyword("precedence"),
         list_id=plain("list-id"),
         list_unsubscribe=plain("list-unsubscribe"),
+        list_other=next((v for v in map(plain, LIST_MARKS) if v.strip()), "") or _news(plain),
         x_auto_response_suppress=keyword("x-auto-response-suppress"),
         x_autoreply=keyword("x-autoreply"),
         x_autorespond=keyword("x-autorespond"),

@@ -29,6 +29,7 @@ from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
+from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
 MAX_ATTACHMENTS = 1000  # listed per message (50 000 parts must not be 50 000 rows)
@@ -200,7 +201,9 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     if ctype == "text/html":
         body.html.append(text)
         return
-    text = tidy_text(text)
+    text, files = split_uuencoded(tidy_text(text))
+    for name, data in files:  # a file the text carried as uuencode (.uuencode)
+        _append_attachment(body, data, name, guessed_type(name)[:MAX_CONTENT_TYPE])
     if (param_text(part.get_param("format")) or "").lower() == "flowed":
         delsp = (param_text(part.get_param("delsp")) or "").lower() == "yes"
         text = unflow(text, delsp)
@@ -253,6 +256,19 @@ def _add_attachment(part: Message, body: Body, *, inline: bool = False) -> None:
     body.notes.extend(f"attachment name: {note}" for note in notes)
     if (known.blank if known else not data.strip()) and not original:
         return  # an empty, nameless part carries nothing worth storing
+    _append_attachment(body, data, original, ctype, known, inline=inline)
+
+
+def _append_attachment(
+    body: Body,
+    data: bytes,
+    original: str,
+    ctype: str,
+    known: BigPart | None = None,
+    *,
+    inline: bool = False,
+) -> None:
+    """One more attachment listed (up to MAX_ATTACHMENTS), its bytes kept when asked."""
     body.counter[0] += 1
     if body.counter[0] > MAX_ATTACHMENTS:  # the raw message keeps them all
         if body.counter[0] == MAX_ATTACHMENTS + 1:

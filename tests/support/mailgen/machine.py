@@ -488,6 +488,24 @@ def _read_receipt() -> bytes:
     )
 
 
+def _outlook_tnef_receipt() -> bytes:
+    # Outlook in rich text: the receipt is winmail.dat (TNEF) alone, no MDN part
+    return lines(
+        head(
+            "Ivan Petrov <ivan@customer.test>",
+            "Read: [#1] VPN does not connect",
+            "tnef-receipt-1@customer.test",
+            "MIME-Version: 1.0",
+            'Content-Type: application/ms-tnef; name="winmail.dat"',
+            "Content-Transfer-Encoding: base64",
+            'Content-Disposition: attachment; filename="winmail.dat"',
+            "X-MS-TNEF-Correlator: 0000000016157F2131",
+        ),
+        "",
+        "eJ8+IgABAAEA",
+    )
+
+
 def _x_autorespond() -> bytes:
     return lines(
         head(
@@ -615,6 +633,12 @@ FIXTURES = [
         "read-receipt-mdn.eml",
         "read receipt (multipart/report; report-type=disposition-notification)",
         _read_receipt(),
+    ),
+    Fixture(
+        AUTO_REPLY,
+        "outlook-tnef-read-receipt.eml",
+        "Outlook read receipt in rich text: a Read: subject and only winmail.dat, no MDN",
+        _outlook_tnef_receipt(),
     ),
     Fixture(
         AUTO_REPLY,

@@ -437,6 +437,31 @@ def _empty_multipart() -> bytes:
     )
 
 
+def _uuencode_in_text() -> bytes:
+    # Outlook 2000 and Netscape wrote attachments as uuencode inside the text part itself
+    import binascii
+
+    data = b"line 1 of the log\nline 2: \x00\xff binary too\n" * 3
+    rows = [
+        binascii.b2a_uu(data[i : i + 45]).decode("ascii").rstrip("\n")
+        for i in range(0, len(data), 45)
+    ]
+    return lines(
+        head("Doug <doug@customer.test>", "the log you asked for", "uu-1@customer.test"),
+        "",
+        "Here is the log from the server.",
+        "",
+        "begin 666 server log.txt",
+        *rows,
+        "`",
+        "end",
+        "",
+        "Regards, Doug",
+        "",
+        "begin 644 is how the old tools start such a block.",
+    )
+
+
 FIXTURES = [
     Fixture(
         CATEGORY,
@@ -582,5 +607,11 @@ FIXTURES = [
         "empty-multipart.eml",
         "multipart/alternative with no parts at all",
         _empty_multipart(),
+    ),
+    Fixture(
+        CATEGORY,
+        "uuencode-in-text.eml",
+        "a uuencoded file (begin 666 … end) inside the text/plain part, no MIME attachment",
+        _uuencode_in_text(),
     ),
 ]

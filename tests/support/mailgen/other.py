@@ -183,6 +183,33 @@ def _list_reply_empty_in_reply_to() -> bytes:
     )
 
 
+def _ezmlm_post() -> bytes:
+    # ezmlm says "list" only in Mailing-List and Delivered-To: no List-Id, no Precedence
+    return lines(
+        "Return-Path: <dev@customer.test>",
+        "Mailing-List: contact dev-help@lists.customer.test; run by ezmlm",
+        "Delivered-To: mailing list dev@lists.customer.test",
+        "List-Post: <mailto:dev@lists.customer.test>",
+        head("Dev Person <dev@customer.test>", "Re: [DEV] release plan", "ezmlm-1@customer.test"),
+        "Cc: dev@lists.customer.test",
+        "",
+        "+1 from me.",
+    )
+
+
+def _usenet_article() -> bytes:
+    # a news article a news-to-mail gateway passed on: Newsgroups and the servers' Path
+    return lines(
+        "Path: news.lists.customer.test!not-for-mail",
+        "Newsgroups: comp.os.misc",
+        head("Poster <poster@customer.test>", "Re: which OS for the lab", "news-1@customer.test"),
+        "",
+        "> Any advice?",
+        "",
+        "Whatever the lab already runs.",
+    )
+
+
 def _plain_request() -> bytes:
     return lines(
         head(
@@ -329,6 +356,18 @@ FIXTURES = [
         "list-reply-empty-in-reply-to.eml",
         "list reply (List-Id) with an empty In-Reply-To and a References header",
         _list_reply_empty_in_reply_to(),
+    ),
+    Fixture(
+        LIST,
+        "ezmlm-post.eml",
+        "ezmlm list post: only Mailing-List, Delivered-To and List-Post say it is list mail",
+        _ezmlm_post(),
+    ),
+    Fixture(
+        LIST,
+        "usenet-article.eml",
+        "a Usenet article passed on by a news gateway: Newsgroups and Path, no List-* header",
+        _usenet_article(),
     ),
     Fixture(
         PLAIN,
