@@ -25,6 +25,7 @@ from gateway.scheduling import scheduler
 from gateway.scheduling.sweeps import run_sweeps
 from store import reminders
 from store.db import transaction
+from tests.support.app import reply_address
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
@@ -56,18 +57,25 @@ _BLOCKED_BY = text(
 )
 
 
+def _answer(app: App, tid: int, message_id: str) -> tuple[bytes, str]:
+    """Alice's answer, sent to the reply address we issued her (a proven reply: a tag
+    alone would be kept unverified, tests/test_unverified_tag_reply.py)."""
+    to = reply_address(app, tid, "alice@customer.test")
+    raw = mail(
+        subject=f"Re: [#{tid}] Purchase: toner",
+        body="Here is the order number: 4711.\n",
+        sender="Alice Example <alice@customer.test>",
+        to=to,
+        message_id=message_id,
+    )
+    return raw, to
+
+
 def _reply_lands_while_the_sweep_runs(app: App, tid: int) -> None:
+    raw, to = _answer(app, tid, "<answer@customer.test>")
     with transaction(app.sessions) as sweep:
         read = reminders.open_tickets(sweep)  # the sweep has read the tickets…
-        deliver(  # …the requester's answer is committed meanwhile…
-            app,
-            mail(
-                subject=f"Re: [#{tid}] Purchase: toner",
-                body="Here is the order number: 4711.\n",
-                sender="Alice Example <alice@customer.test>",
-                message_id="<answer@customer.test>",
-            ),
-        )
+        deliver(app, raw, envelope_to=(to,))  # …the requester's answer is committed meanwhile…
         run_sweeps(sweep, scheduler.context(app), app.clock.now())  # …then it goes on
         assert read  # what it read is what it holds (the session keeps rows while held)
 
@@ -119,16 +127,13 @@ def test_a_reply_filed_while_the_sweep_closes_waits_and_reopens(gw: App, clock: 
     over a close the requester was already mailed about)."""
     tid = open_ticket(gw, "Purchase: toner", key="race-3", state=TicketState.PENDING)
     clock.advance(7 * DAY)
-    answer = mail(
-        subject=f"Re: [#{tid}] Purchase: toner",
-        body="Here is the order number: 4711.\n",
-        sender="Alice Example <alice@customer.test>",
-        message_id="<late-answer@customer.test>",
-    )
+    answer, to = _answer(gw, tid, "<late-answer@customer.test>")
     filed: list[str] = []
     with transaction(gw.sessions) as sweep:
         run_sweeps(sweep, scheduler.context(gw), clock.now())  # closes it, lock held
-        runner = threading.Thread(target=lambda: filed.append(deliver(gw, answer).reason))
+        runner = threading.Thread(
+            target=lambda: filed.append(deliver(gw, answer, envelope_to=(to,)).reason)
+        )
         runner.start()
         # the runner waits for the sweep's lock (seen in the server, not guessed from a
         # pause: a loaded machine may not even have started the thread within one)

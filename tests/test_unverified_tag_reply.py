@@ -15,6 +15,7 @@ it is a reply as ever.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -155,3 +156,18 @@ def test_unproven_words_to_a_pending_ticket_open_it_and_stop_the_no_response_clo
     [move] = [e for e in ticket["events"] if e["kind"] == "state"][-1:]
     assert move["actor"] == ALICE
     assert len(outbox(app)) == before  # no status mail to the address it claims
+
+
+def test_unproven_words_are_activity_a_thanks_is_not(app: App, clock: FakeClock) -> None:
+    """Words to an open ticket must be read before a stale reminder or the inventory's
+    close goes over them, whoever wrote them; an unproven thanks moves nothing."""
+    tid = _opened(app)
+    set_state(app, tid, TicketState.OPEN)
+    before = show(app, tid)["updated_at"]
+    clock.advance(timedelta(days=2))
+    deliver(app, _tagged("Thank you very much!\n"))
+    assert show(app, tid)["updated_at"] == before
+    clock.advance(timedelta(days=2))
+    deliver(app, _tagged("The VPN still drops every ten minutes.\n"))
+    ticket = show(app, tid)
+    assert ticket["updated_at"] != before and ticket["state"] == "open"

@@ -186,8 +186,12 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
         new, summary = open_new(a, ticket.id)
         ran = ops.requester_reply(a, new, replied_to=ticket.id)
         return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
-    attach(a, ticket, kind="unverified", touch=False, heard="unverified")
-    if ticket.state == TicketState.PENDING and not _nothing_new(a, ticket):
+    # words of its own are activity, whoever wrote them: a person must read them before a
+    # stale reminder or the inventory's close goes over them (a forger can delay those;
+    # no more). A thanks or bare commands are not, as from a proven sender.
+    words = not _nothing_new(a, ticket)
+    attach(a, ticket, kind="unverified", touch=words, heard="unverified")
+    if ticket.state == TicketState.PENDING and words:
         # words for a ticket waiting on its requester: it may well be them, writing a
         # new mail. Left pending, it would be reminded and closed as no-response over
         # their answer; open, a person reads it (and the requester gets no status mail:
