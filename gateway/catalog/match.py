@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from gateway.catalog.model import Catalog, Entry, Keyword
-from gateway.catalog.scan import Automaton
+from gateway.catalog.scan import Automaton, Prefixes
 from gateway.core.text import LATIN_WORD, as_katakana, for_matching, long_vowels_dropped
 
 SUBJECT_WEIGHT = 3.0
@@ -150,7 +150,8 @@ def _place(where: str, raw: str, factor: float, index: _Index | None) -> _Place:
     if index is None:
         return _Place(where, text, folded, kana, factor)
     literal = {
-        "text": index.latin.found(text, lambda word, at: _word_at(word, text, at)),
+        "text": index.words.found(text, _word_in)
+        | index.latin.found(text, lambda word, at: _word_at(word, text, at)),
         "folded": index.folded.found(folded),
         "kana": index.kana.found(kana),
     }
@@ -162,7 +163,8 @@ class _Index:
     """A catalog's literal keywords as one automaton per haystack, built once per catalog."""
 
     size: int  # literal keywords in the catalog, negative ones included
-    latin: Automaton
+    words: Prefixes  # Latin keywords of one word (most of them)
+    latin: Automaton  # the other Latin ones (wi-fi, remote access, .net)
     folded: Automaton
     kana: Automaton
 
@@ -195,8 +197,20 @@ def _built(catalog: Catalog) -> _Index:
         for kw in (*e.keywords, *e.negative)
         if kw.regex is None and kw.text
     ]
-    automata = (Automaton(kw.text for kw in words if _kind(kw) == kind) for kind in _KINDS)
-    return _Index(len(words), *automata)
+    one_word = Prefixes((kw.text for kw in words if _one_word(kw)), LATIN_WORD)
+    automata = (
+        Automaton(kw.text for kw in words if _kind(kw) == kind and not _one_word(kw))
+        for kind in _KINDS
+    )
+    return _Index(len(words), one_word, *automata)
+
+
+def _one_word(kw: Keyword) -> bool:
+    """A Latin keyword of word characters alone: it can only start a word of the text."""
+    return not kw.cjk and _ONE_WORD.fullmatch(kw.text) is not None
+
+
+_ONE_WORD = re.compile(f"[{LATIN_WORD}]+")
 
 
 _KINDS = ("text", "folded", "kana")  # the haystacks, in the order of _Index's automata
@@ -240,8 +254,22 @@ def _found(kw: Keyword, place: _Place) -> bool:
 def _word_at(term: str, text: str, at: int) -> bool:
     """A Latin keyword found at ``at`` stands there as a word: what :func:`_found`'s
     search asks of its occurrences, asked of this one (the look-behind sees ``text``
-    before ``at``)."""
+    before ``at``). Its first condition first, without the pattern: inside a word most
+    occurrences of nested keywords (a, aa, aaa in "aaaa…") fail there."""
+    if at and text[at - 1] in _IN_WORD:
+        return False
     return _word_pattern(term).match(text, at) is not None
+
+
+def _word_in(term: str, word: str) -> bool:
+    """A one-word keyword stands as a word at the start of ``word``, a whole run of word
+    characters of the text: the look-behind and look-ahead see its ends as the text's
+    non-word characters around it, the rest is the text itself."""
+    return _word_pattern(term).match(word) is not None
+
+
+# the characters of [LATIN_WORD], as a set (all of them are below U+0250)
+_IN_WORD = frozenset(c for c in map(chr, range(0x250)) if re.match(f"[{LATIN_WORD}]", c))
 
 
 # What may not follow a keyword that ends in a letter: a letter. Digits may: Japanese

@@ -10,6 +10,7 @@ this. Built once per catalog (:func:`gateway.catalog.match.classify` keeps it).
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Iterable
 
@@ -73,4 +74,34 @@ class Automaton:
             for word in words:
                 if word not in seen and confirm(word, i + 1 - len(word)):
                     seen.add(word)
+        return seen
+
+
+class Prefixes:
+    """Keywords that are one run of word characters (``printer``, ``win10``), looked for
+    where a word of the text starts: such a keyword can stand as a word nowhere else.
+    Each distinct word of the text is asked once, for the keyword lengths there are, so
+    the cost is the text plus its words × those lengths, whatever the keywords nest
+    (a, aa, aaa in "aaaa…" cost the automaton a pattern call per occurrence)."""
+
+    __slots__ = ("_lengths", "_run", "_words")
+
+    def __init__(self, words: Iterable[str], word_chars: str) -> None:
+        self._words = frozenset(words)
+        self._lengths = sorted({len(w) for w in self._words})
+        self._run = re.compile(f"[{word_chars}]+")
+
+    def found(self, text: str, confirm: Callable[[str, str], bool]) -> set[str]:
+        """The keywords that begin some word of ``text`` and for which ``confirm(keyword,
+        word)`` holds (the word taken alone, as it stands between non-word characters)."""
+        seen: set[str] = set()
+        if not self._words:
+            return seen
+        for word in set(self._run.findall(text)):
+            for n in self._lengths:
+                if n > len(word):
+                    break
+                head = word[:n]
+                if head in self._words and head not in seen and confirm(head, word):
+                    seen.add(head)
         return seen
