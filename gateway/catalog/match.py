@@ -263,18 +263,24 @@ def _word_at(term: str, text: str, at: int) -> bool:
 
 def _word_in(term: str, word: str) -> bool:
     """A one-word keyword stands as a word at the start of ``word``, a whole run of word
-    characters of the text: the look-behind and look-ahead see its ends as the text's
-    non-word characters around it, the rest is the text itself."""
-    return _word_pattern(term).match(word) is not None
-
-
-# the characters of [LATIN_WORD], as a set (all of them are below U+0250)
-_IN_WORD = frozenset(c for c in map(chr, range(0x250)) if re.match(f"[{LATIN_WORD}]", c))
+    characters of the text: :func:`_word_pattern`'s rule, decided without compiling it
+    (a mail naming thousands of a catalog's keywords compiled thousands of patterns).
+    Nothing before ``word`` is a word character; what follows ``term`` in it is."""
+    rest = word[len(term) :]
+    if not term[-1].isalpha():
+        return not rest  # win10 is not win100
+    for plural in ("es", "s", ""):  # printer, printers; boxes
+        if rest.startswith(plural) and rest[len(plural) : len(plural) + 1] not in _IN_LETTER:
+            return True  # the word ends there, or a digit follows (Windows11)
+    return False
 
 
 # What may not follow a keyword that ends in a letter: a letter. Digits may: Japanese
 # mail writes a version or a count on to the word (Windows11, Office365, PC1台).
 _LATIN_LETTER = LATIN_WORD.removeprefix("0-9")
+# the characters of [LATIN_WORD] and of [_LATIN_LETTER], as sets (all below U+0250)
+_IN_WORD = frozenset(c for c in map(chr, range(0x250)) if re.match(f"[{LATIN_WORD}]", c))
+_IN_LETTER = frozenset(c for c in _IN_WORD if re.match(f"[{_LATIN_LETTER}]", c))
 
 
 @lru_cache(maxsize=4096)
