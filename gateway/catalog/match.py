@@ -20,20 +20,31 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
   when writing the catalog; a veto is easy to reason about.
 * The highest score wins; ties go to the entry listed first. No positive score
   means the fallback entry.
+
+How the literal keywords are found does not change any of this: a small catalog looks
+for each in the text (fast substring tests), one of :data:`INDEX_FROM` literal keywords
+or more reads the text once through an automaton of them all
+(:mod:`gateway.catalog.scan`), so that no catalog makes every mail cost keywords × text.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 from gateway.catalog.model import Catalog, Entry, Keyword
+from gateway.catalog.scan import Automaton, Prefixes
 from gateway.core.text import LATIN_WORD, as_katakana, for_matching, long_vowels_dropped
 
 SUBJECT_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
 MAX_TEXT = 64 * 1024  # characters of subject and body matched: what a request is about
+# Literal keywords (terms, negative ones too) from which the text is read once through
+# the catalog's automaton rather than searched for each: below, C substring tests on a
+# mail cost less than one pure-Python pass over it.
+INDEX_FROM = 300  # measured: the two cost about the same at 200-400 keywords, 2 KB or 64 KB
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +88,11 @@ class Classification:
 
 
 def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
+    index = _index_of(catalog)
+    indexed = index if index.size >= INDEX_FROM else None
     places = (
-        _place("subject", subject, SUBJECT_WEIGHT),
-        _place("body", new_text, BODY_WEIGHT),
+        _place("subject", subject, SUBJECT_WEIGHT, indexed),
+        _place("body", new_text, BODY_WEIGHT, indexed),
     )
     # Both places at once, apart: a literal keyword absent from this is absent from each,
     # which one substring test tells for most keywords of most mail (issue #18)
@@ -96,7 +109,10 @@ def classify(catalog: Catalog, subject: str, new_text: str) -> Classification:
             h
             for kw in entry.keywords
             if kw.regex is not None
-            or (kw.text and kw.text in _haystack(kw, both, both_folded, both_kana))
+            or (
+                kw.text
+                and (indexed is not None or kw.text in _haystack(kw, both, both_folded, both_kana))
+            )
             for h in _hits(kw, places)
         )
         score = sum(h.points for h in hits)
@@ -122,12 +138,89 @@ class _Place:
     folded: str  # kana_folded: what CJK keywords are looked for in
     kana: str  # long vowels dropped, scripts kept: what a short kana keyword is looked for in
     factor: float
+    # the literal keywords found here, by haystack (:func:`_kind`); None: not worked out,
+    # each keyword is looked for when asked (a small catalog)
+    literal: dict[str, set[str]] | None = None
 
 
-def _place(where: str, raw: str, factor: float) -> _Place:
+def _place(where: str, raw: str, factor: float, index: _Index | None) -> _Place:
     text = for_matching(raw[:MAX_TEXT])
     kana = long_vowels_dropped(text)
-    return _Place(where, text, as_katakana(kana), kana, factor)  # kana_folded(text)
+    folded = as_katakana(kana)  # kana_folded(text)
+    if index is None:
+        return _Place(where, text, folded, kana, factor)
+    literal = {
+        "text": index.words.found(text, _word_in)
+        | index.latin.found(text, lambda word, at: _word_at(word, text, at)),
+        "folded": index.folded.found(folded),
+        "kana": index.kana.found(kana),
+    }
+    return _Place(where, text, folded, kana, factor, literal)
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """A catalog's literal keywords as one automaton per haystack, built once per catalog."""
+
+    size: int  # literal keywords in the catalog, negative ones included
+    words: Prefixes  # Latin keywords of one word (most of them)
+    latin: Automaton  # the other Latin ones (wi-fi, remote access, .net)
+    folded: Automaton
+    kana: Automaton
+
+
+# The indexes of the catalogs classified last, by id, each with its catalog: the id
+# stands only while that catalog lives, which the reference here ensures. A reload is a
+# new catalog; a few are kept for the parse worker and tests that switch between them.
+_INDEXES: dict[int, tuple[Catalog, _Index]] = {}
+_INDEXES_KEPT = 4
+_INDEXES_LOCK = threading.Lock()  # classify may run in worker threads
+
+
+def _index_of(catalog: Catalog) -> _Index:
+    kept = _INDEXES.get(id(catalog))
+    if kept is None or kept[0] is not catalog:
+        with _INDEXES_LOCK:  # built once, even when two threads ask at once
+            kept = _INDEXES.get(id(catalog))
+            if kept is None or kept[0] is not catalog:
+                kept = (catalog, _built(catalog))
+                while len(_INDEXES) >= _INDEXES_KEPT:
+                    _INDEXES.pop(next(iter(_INDEXES)))
+                _INDEXES[id(catalog)] = kept
+    return kept[1]
+
+
+def _built(catalog: Catalog) -> _Index:
+    words = [
+        kw
+        for e in catalog.entries
+        for kw in (*e.keywords, *e.negative)
+        if kw.regex is None and kw.text
+    ]
+    one_word = Prefixes((kw.text for kw in words if _one_word(kw)), LATIN_WORD)
+    automata = (
+        Automaton(kw.text for kw in words if _kind(kw) == kind and not _one_word(kw))
+        for kind in _KINDS
+    )
+    return _Index(len(words), one_word, *automata)
+
+
+def _one_word(kw: Keyword) -> bool:
+    """A Latin keyword of word characters alone: it can only start a word of the text."""
+    return not kw.cjk and _ONE_WORD.fullmatch(kw.text) is not None
+
+
+_ONE_WORD = re.compile(f"[{LATIN_WORD}]+")
+
+
+_KINDS = ("text", "folded", "kana")  # the haystacks, in the order of _Index's automata
+
+
+def _kind(kw: Keyword) -> str:
+    """Which haystack :func:`_haystack` looks for ``kw`` in."""
+    if not kw.cjk:
+        return "text"
+    return "kana" if kw.same_script else "folded"
 
 
 def _haystack(kw: Keyword, text: str, folded: str, kana: str) -> str:
@@ -149,6 +242,8 @@ def _found(kw: Keyword, place: _Place) -> bool:
         return kw.regex.search(place.text) is not None
     if not kw.text:
         return False
+    if place.literal is not None:
+        return kw.text in place.literal[_kind(kw)]
     if kw.cjk:  # substrings, each side folded the same way (keyword_form)
         return kw.text in _haystack(kw, place.text, place.folded, place.kana)
     if kw.text not in place.text:  # cheap, and most keywords are absent from most mail
@@ -156,9 +251,36 @@ def _found(kw: Keyword, place: _Place) -> bool:
     return _word_pattern(kw.text).search(place.text) is not None
 
 
+def _word_at(term: str, text: str, at: int) -> bool:
+    """A Latin keyword found at ``at`` stands there as a word: what :func:`_found`'s
+    search asks of its occurrences, asked of this one (the look-behind sees ``text``
+    before ``at``). Its first condition first, without the pattern: inside a word most
+    occurrences of nested keywords (a, aa, aaa in "aaaa…") fail there."""
+    if at and text[at - 1] in _IN_WORD:
+        return False
+    return _word_pattern(term).match(text, at) is not None
+
+
+def _word_in(term: str, word: str) -> bool:
+    """A one-word keyword stands as a word at the start of ``word``, a whole run of word
+    characters of the text: :func:`_word_pattern`'s rule, decided without compiling it
+    (a mail naming thousands of a catalog's keywords compiled thousands of patterns).
+    Nothing before ``word`` is a word character; what follows ``term`` in it is."""
+    rest = word[len(term) :]
+    if not term[-1].isalpha():
+        return not rest  # win10 is not win100
+    for plural in ("es", "s", ""):  # printer, printers; boxes
+        if rest.startswith(plural) and rest[len(plural) : len(plural) + 1] not in _IN_LETTER:
+            return True  # the word ends there, or a digit follows (Windows11)
+    return False
+
+
 # What may not follow a keyword that ends in a letter: a letter. Digits may: Japanese
 # mail writes a version or a count on to the word (Windows11, Office365, PC1台).
 _LATIN_LETTER = LATIN_WORD.removeprefix("0-9")
+# the characters of [LATIN_WORD] and of [_LATIN_LETTER], as sets (all below U+0250)
+_IN_WORD = frozenset(c for c in map(chr, range(0x250)) if re.match(f"[{LATIN_WORD}]", c))
+_IN_LETTER = frozenset(c for c in _IN_WORD if re.match(f"[{_LATIN_LETTER}]", c))
 
 
 @lru_cache(maxsize=4096)

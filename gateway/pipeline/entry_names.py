@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from gateway.catalog.model import Entry
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.spelling import meant
-from gateway.core.text import normalise
+from gateway.core.text import kana_folded, normalise
 
 LISTED = 10  # entries a refusal lists; "…" says there are more
 
@@ -55,8 +55,10 @@ def _names(entries: Sequence[Entry]) -> dict[str, set[str]]:
 
 def _key(name: str) -> str:
     """A name as compared: normalised, its spaces one ASCII space ("VPN and  remote
-    access", 「VPN　接続」 as typed in a reply)."""
-    return " ".join(normalise(name).split())
+    access", 「VPN　接続」 as typed in a reply), its kana folded as the catalog folds
+    keywords and mail (:func:`~gateway.core.text.kana_folded`): ぷりんたー and プリンタ
+    name the entry プリンター, as those words in a mail would file it there."""
+    return kana_folded(" ".join(normalise(name).split()))
 
 
 def _meant_by_name(word: str, names: Mapping[str, set[str]]) -> str | None:
