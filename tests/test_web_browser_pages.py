@@ -290,3 +290,28 @@ def test_a_note_typed_before_a_state_button_is_kept_with_the_change(gw: Gateway)
     assert kinds.index(("note", "証明書を更新して解決。")) < max(
         i for i, (kind, _) in enumerate(kinds) if kind == "state"
     )
+
+
+def test_a_close_with_a_note_after_the_csrf_cookie_was_lost_keeps_the_note(
+    gw: Gateway,
+) -> None:
+    """The browser lost the CSRF cookie (the site's cookies cleared in part), the session
+    lived on: Close with a note typed changes nothing and says so, the note is shown back,
+    and the page's button does it again, the note included."""
+    tid = gw.mail_in("複合機の紙詰まり", "3階の複合機が紙詰まりです。\n", "abe@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{tid}")
+    note = "トレイ2を確認しました。\n部品を交換します。"
+    page.fill("#note", note)
+    page.context.clear_cookies(name="tg_csrf")
+    page.click("#close")
+    page.wait_for_load_state()
+    assert "何も変更していません" in page.inner_text("main")
+    assert page.input_value("#kept-note") == note
+    assert gw.ticket(tid)["state"] != "closed"
+    page.click("#again-button")
+    page.wait_for_url(f"**/tickets/{tid}")
+    after = gw.ticket(tid)
+    assert after["state"] == "closed"
+    assert [e["detail"]["text"] for e in after["events"] if e["kind"] == "note"] == [note]
+    page.context.close()

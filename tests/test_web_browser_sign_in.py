@@ -106,3 +106,25 @@ def test_the_member_signed_in_opens_the_link_again_and_is_on_the_board(gw: Gatew
     assert page.url == f"{gw.base}/board"
     assert "does not work any more" not in page.content()
     context.close()
+
+
+def test_a_member_signed_in_who_opens_sign_in_is_on_the_board_and_can_switch(
+    gw: Gateway,
+) -> None:
+    """The sign-in page from a bookmark, signed in already: the board, not the form.
+    "Sign in as someone else" (on a dead link's page) signs out and shows the form."""
+    context = gw.browser.new_context(locale="en-US")
+    page = context.new_page()
+    link = gw.ask_link(page, "ops@example.test")
+    page.goto(link)
+    page.click("#sign-in")
+    page.wait_for_url("**/board")
+    page.goto(f"{gw.base}/sign-in")
+    assert page.url == f"{gw.base}/board"
+    page.goto(f"{gw.base}/sign-in/" + "x" * 43)  # a colleague's link that does not work
+    page.click("#sign-in-as-other")
+    page.wait_for_url("**/sign-in")
+    assert page.locator("#email").count() == 1
+    page.goto(f"{gw.base}/tickets")
+    assert page.url == f"{gw.base}/sign-in"  # signed out indeed
+    context.close()

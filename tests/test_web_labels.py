@@ -55,10 +55,21 @@ def test_every_control_of_the_member_pages_has_a_label(
 ) -> None:
     with rig(settings, clock) as r:
         outcome = deliver(r.app, mail(subject="プリンタが動きません"))
-        for path in (f"/tickets/{outcome.ticket_id}", "/tickets", "/new/account", "/sign-in"):
+        for path in (f"/tickets/{outcome.ticket_id}", "/tickets", "/new/account"):
             found = _parse(member_page(r, "ops2@example.test", path))
             assert found.controls, path
             assert set(found.controls) - found.labelled == set(), path
+        # the sign-in form as the members who see it: signed out (a member signed in
+        # is taken on to the board)
+        signed_out = _parse(r.serve(_sign_in_page))
+        assert signed_out.controls
+        assert set(signed_out.controls) - signed_out.labelled == set()
+
+
+async def _sign_in_page(client: TestClient[Any, Any]) -> str:
+    answer = await client.get("/sign-in", allow_redirects=False)
+    assert answer.status == 200
+    return await answer.text()
 
 
 def test_a_field_sent_back_is_marked_invalid_and_points_at_its_message(

@@ -50,6 +50,11 @@ AGAIN_WITHIN = timedelta(seconds=30)
 
 @routes.get("/sign-in")
 async def sign_in_form(request: web.Request) -> web.Response:
+    """The form; a member already signed in (a bookmark, an old tab) is taken on to the
+    page they were going to, else the board: signing in as someone else is asked for
+    with the button that signs out first (``then=sign-in``, :data:`AFTER_SIGN_OUT`)."""
+    if visitor(request).signed_in:
+        raise _onwards(request)
     return page(request, "sign_in.html.j2", {})
 
 
@@ -263,12 +268,20 @@ def _use(
     return Use.SIGNED_IN
 
 
+# Where a sign-out goes on to, by the form's ``then``; anything else is the start page.
+AFTER_SIGN_OUT = {
+    "": "/",  # the header's "Sign out"
+    "sign-in": "/sign-in",  # "Sign in as someone else": the form, no longer skipped
+}
+
+
 @routes.post("/sign-out")
 async def sign_out(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     token = visitor(request).session_token
     if token:
         await ctx.write(web_auth.end_session, token)
-    response = see_other("/")
+    then = (await request.post()).get("then", "")
+    response = see_other(AFTER_SIGN_OUT.get(then if isinstance(then, str) else "", "/"))
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

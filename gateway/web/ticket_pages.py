@@ -28,6 +28,7 @@ from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
 from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
+from gateway.web import guard
 from gateway.web.intake_check import typed_lines
 from gateway.web.visit import (
     MAX_NOTE,
@@ -232,10 +233,13 @@ def _choices_said(events: list[dict[str, Any]], fields: Mapping[str, Field], loc
 
 
 @routes.post("/tickets/{id}")
+@guard.keeps_typed_input
 @members_only
 async def act(request: web.Request) -> web.Response:
     """assign to me, pending, open, close (with a reason), a note, or (a manager)
-    approve the catalog action that waits for approval."""
+    approve the catalog action that waits for approval. When the CSRF token failed (the
+    browser lost that cookie, the session lived on), nothing is done: a 403 page says so,
+    shows the note back and carries a fresh token to press again with."""
     ctx = ctx_of(request)
     ticket_id = path_id(request, "id")
     member = visitor(request).member
@@ -248,6 +252,9 @@ async def act(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest()
     if action == "close" and reason not in CLOSE_REASONS:
         raise web.HTTPBadRequest()
+    if guard.csrf_refused(request):  # checked after the shape: only our own values shown
+        values = {"ticket_id": ticket_id, "action": action, "reason": reason, "kept_note": note}
+        return page(request, "ticket_refused.html.j2", values, status=403)
     if action == "approve":
         said = await ctx.write(
             _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, note, ctx.now()

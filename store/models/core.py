@@ -97,7 +97,12 @@ class Ticket(Base):
 
     # round robin reads each candidate's newest ticket of an entry (store.fields.last_served):
     # with the id last, that is the first row of an index read backwards (issue #18)
-    __table_args__ = (Index("ix_tickets_catalog_assignee", "catalog", "assignee", "id"),)
+    __table_args__ = (
+        Index("ix_tickets_catalog_assignee", "catalog", "assignee", "id"),
+        # the list's sort=idle (store.ticket_query.ORDERS): its whole order, read in turn
+        # and cut at the page, not every matching ticket sorted for each page (0019)
+        Index("ix_tickets_idle", "updated_at", "id"),
+    )
     first_response_at: Mapped[datetime | None]
 
     messages: Mapped[list[Message]] = relationship(
