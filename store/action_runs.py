@@ -98,6 +98,16 @@ def get(session: Session, run_id: int) -> ActionRun | None:
     return session.get(ActionRun, run_id)
 
 
+def locked(session: Session, run_id: int) -> ActionRun | None:
+    """The row, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL; SQLite
+    serialises writers anyway): what ``actions retry`` decides on. A worker's claim
+    that came first is waited for and seen (``running``: no retry); one that comes
+    after skips the row (``SKIP LOCKED``) until the retry is committed. Read without
+    the lock, a retry and a claim could both win, and the run would run twice at once."""
+    stmt = select(ActionRun).where(ActionRun.id == run_id).with_for_update()
+    return session.scalars(stmt).first()
+
+
 def release(
     session: Session, row: ActionRun, document: str, input_sha256: str, who: str, now: datetime
 ) -> None:
