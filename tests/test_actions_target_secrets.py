@@ -1,7 +1,7 @@
 """A webhook's URL often carries its credential: a signed URL's ``sig``, an API's
-``api_key`` or ``token`` (a user and password ``catalog check`` refuses). What the gateway shows of the target
-(the ticket's events, ``tickets show``, the failure mail, ``refile``) masks them, and
-the delivery still goes to the whole URL."""
+``api_key`` or ``token`` (a user and password ``catalog check`` refuses). What the
+gateway shows of the target (the ticket's events, ``tickets show``, the failure mail,
+``refile``) masks them, and the delivery still goes to the whole URL."""
 
 from __future__ import annotations
 
@@ -76,10 +76,16 @@ def test_a_webhook_urls_secrets_are_masked_wherever_the_target_is_shown(
             "https://s3.test/o?X-Amz-Credential=…&X-Amz-Signature=…&X-Amz-Date=2",
         ),
         ("https://g.test/v1?key=AIza1&q=x", "https://g.test/v1?key=…&q=x"),
-        ("http://h.test/?apikey=1;access_token=2#frag", "http://h.test/?apikey=…;access_token=…#frag"),
+        (
+            "http://h.test/?apikey=1;access_token=2#frag",
+            "http://h.test/?apikey=…;access_token=…#frag",
+        ),
         ("see https://h.test/?password=p w", "see https://h.test/?password=… w"),
         # names that only contain a secret's word, and text that is no URL, stay
-        ("https://h.test/?monkey=1&keyboard=2&page=3", "https://h.test/?monkey=1&keyboard=2&page=3"),
+        (
+            "https://h.test/?monkey=1&keyboard=2&page=3",
+            "https://h.test/?monkey=1&keyboard=2&page=3",
+        ),
         ("a?token=1 and no URL", "a?token=1 and no URL"),
     ],
 )

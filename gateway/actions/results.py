@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
-from gateway.actions import failures
+from gateway.actions import failures, reply
 from gateway.actions.outcome import Attempt, Step
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.config.settings import Settings
@@ -29,8 +28,8 @@ from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import unanswered
-from gateway.tickets import changes, conversation, event_words
-from store import action_runs, fields, tickets
+from gateway.tickets import changes, event_words
+from store import action_runs, tickets
 from store.action_runs import DueRun
 from store.models import Ticket
 
@@ -253,58 +252,7 @@ def _on_success(
                 detail={"run": run.id, "reason": str(exc), **event_words.said(exc.message)},
             )
     if action.success_reply is not None:
-        _reply(session, settings, ticket, run, action.success_reply, attempt, now, catalog)
-
-
-# What rendering the team's template with the action's answer may raise: Jinja's own
-# errors (a value the answer lacks, a template removed or broken since ``catalog
-# check``) and what its expressions raise on the answer's values (``"3" + 1``). Not
-# the database's errors: those still fail the transaction and are retried.
-TEMPLATE_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError)
-
-
-def _reply(
-    session: Session,
-    settings: Settings,
-    ticket: Ticket,
-    run: DueRun,
-    template: str,
-    attempt: Attempt,
-    now: datetime,
-    catalog: Catalog,
-) -> None:
-    """Mail the requester the team's template; one that cannot be filled in with this
-    answer is said on the ticket (an ``action-reply-failed`` event) and never undoes the
-    success (the action must not run again because of a template)."""
-    view = views.ActionReply(
-        team=team(settings),
-        recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, settings, now, catalog),
-        template=template,
-        fields=fields.field_values(session, ticket.id),
-        result=attempt.values(),
-    )
-    try:
-        with session.begin_nested():  # nothing of a reply that failed half-way is kept
-            queued = queue_ticket_mail(
-                session, settings, ticket, view, key=f"action-reply:{run.id}", now=now
-            )
-    except TEMPLATE_ERRORS as exc:
-        log.warning("action run %s: the reply %s was not sent: %s", run.id, template, exc)
-        error = f"{type(exc).__name__}: {exc}"[:500]
-        why = N_(
-            "the reply {template} could not be filled in with what the action answered: {error}",
-            template=template,
-            error=error,
-        )
-        detail = {"run": run.id, "template": template, "error": error, **event_words.said(why)}
-        # the event is what the ticket says of it, once (a note said the same below it)
-        changes.record(
-            session, ticket, "action-reply-failed", now, actor=ACTOR, channel=CHANNEL, detail=detail
-        )
-        return
-    if queued is not None:  # the team's own words speak for the state change too
-        conversation.said_by_template(session, ticket, now, actor=ACTOR)
+        reply.send(session, settings, ticket, run.id, action.success_reply, attempt, now, catalog)
 
 
 def _on_failure(
