@@ -168,6 +168,7 @@ class Outcome:
     output: str
     duration_ms: int
     next_at: datetime | None = None
+    output_cut: int = 0  # bytes of it not kept; -1: not read to its end
 
 
 def record(
@@ -183,6 +184,7 @@ def record(
     row.last_error = str(outcome.error)  # in English: logs, --json
     row.last_error_said = dump(outcome.error) if isinstance(outcome.error, Msg) else None
     row.output, row.duration_ms = outcome.output, outcome.duration_ms
+    row.output_cut = outcome.output_cut
     row.next_attempt_at = outcome.next_at
     row.finished_at = now if outcome.state in (SUCCEEDED, FAILED) else None
     return row
@@ -233,6 +235,7 @@ def view(row: ActionRun) -> dict[str, Any]:
         "last_error": row.last_error,  # in English
         "last_error_said": row.last_error_said,  # the Msg (i18n.dump), None on older rows
         "output": row.output,
+        "output_cut": row.output_cut,  # bytes not kept; -1: a webhook's answer not read to its end
         "duration_ms": row.duration_ms,
         "created_at": _iso(row.created_at),
         "started_at": _iso(row.started_at),

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.actions import failures, reply
-from gateway.actions.outcome import Attempt, Step
+from gateway.actions.outcome import Attempt, Step, cut_more
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
@@ -37,6 +37,7 @@ log = logging.getLogger("gateway.actions")
 
 ACTOR = "gateway"
 CHANNEL = "system"
+OUTPUT_KEPT = 8000  # characters of what the action said that the run's row keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +100,16 @@ def record(
     ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
     ``notify``: False for a run not run because its ticket was closed: nothing failed,
     and who closed it knows (the note says it), so ``on_failure`` mails nobody."""
+    kept = attempt.output[:OUTPUT_KEPT]
+    cut = cut_more(attempt.cut, len(attempt.output[OUTPUT_KEPT:].encode()))
     outcome = action_runs.Outcome(
         step.value,
         attempt.status,
         attempt.error,
-        attempt.output[:8000],
+        kept,
         round(attempt.seconds * 1000),
         next_at,
+        cut,
     )
     row = action_runs.record(session, run.id, run.attempt, outcome, now)
     error = attempt.error
@@ -164,6 +168,7 @@ def _event(
             "status": attempt.status,
             "duration_ms": round(attempt.seconds * 1000),
             "output": attempt.first_lines(),
+            "output_cut": attempt.cut,  # bytes past [actions] output_limit, not kept
             "error": str(attempt.error),  # in English: --json, scripts
             **event_words.said(attempt.error),  # … said in each reader's language
             "next_attempt_at": next_at.isoformat() if next_at else None,
@@ -255,6 +260,11 @@ def _on_success(
         reply.send(session, settings, ticket, run.id, action.success_reply, attempt, now, catalog)
 
 
+def _shown_cut(attempt: Attempt) -> int:
+    """Bytes of the output the mail's first lines leave out (beside those never kept)."""
+    return len(attempt.output.encode()) - len(attempt.first_lines().encode())
+
+
 def _on_failure(
     session: Session,
     settings: Settings,
@@ -305,6 +315,7 @@ def _on_failure(
         status=_status_said(run.action_type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
+        output_cut=cut_more(attempt.cut, _shown_cut(attempt)),
     )
     queue_ticket_mail(
         session,
