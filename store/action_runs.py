@@ -98,6 +98,16 @@ def get(session: Session, run_id: int) -> ActionRun | None:
     return session.get(ActionRun, run_id)
 
 
+def locked(session: Session, run_id: int) -> ActionRun | None:
+    """The row, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL; SQLite
+    serialises writers anyway): what ``actions retry`` decides on. A worker's claim
+    that came first is waited for and seen (``running``: no retry); one that comes
+    after skips the row (``SKIP LOCKED``) until the retry is committed. Read without
+    the lock, a retry and a claim could both win, and the run would run twice at once."""
+    stmt = select(ActionRun).where(ActionRun.id == run_id).with_for_update()
+    return session.scalars(stmt).first()
+
+
 def release(
     session: Session, row: ActionRun, document: str, input_sha256: str, who: str, now: datetime
 ) -> None:
@@ -158,6 +168,7 @@ class Outcome:
     output: str
     duration_ms: int
     next_at: datetime | None = None
+    output_cut: int = 0  # bytes of it not kept; -1: not read to its end
 
 
 def record(
@@ -173,6 +184,7 @@ def record(
     row.last_error = str(outcome.error)  # in English: logs, --json
     row.last_error_said = dump(outcome.error) if isinstance(outcome.error, Msg) else None
     row.output, row.duration_ms = outcome.output, outcome.duration_ms
+    row.output_cut = outcome.output_cut
     row.next_attempt_at = outcome.next_at
     row.finished_at = now if outcome.state in (SUCCEEDED, FAILED) else None
     return row
@@ -223,6 +235,7 @@ def view(row: ActionRun) -> dict[str, Any]:
         "last_error": row.last_error,  # in English
         "last_error_said": row.last_error_said,  # the Msg (i18n.dump), None on older rows
         "output": row.output,
+        "output_cut": row.output_cut,  # bytes not kept; -1: a webhook's answer not read to its end
         "duration_ms": row.duration_ms,
         "created_at": _iso(row.created_at),
         "started_at": _iso(row.started_at),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from gateway.actions.outcome import Step
 from gateway.actions.results import Done
 from gateway.config.settings import Settings
@@ -63,6 +65,70 @@ def test_on_success_never_reopens_a_ticket_closed_while_the_action_ran(
         assert (t["state"], t["close_reason"]) == ("closed", "spam")
         assert [e for e in t["events"] if e["kind"] == "action-state-refused"]
         assert len(outbox(app)) == mails  # nothing more to anyone
+    finally:
+        (tmp_path / "go").touch()
+        app.close()
+
+
+def _team_reply(folder: Path) -> Path:
+    """The team's ``account_created`` reply, in both languages."""
+    for locale in ("ja", "en"):
+        (folder / locale).mkdir(parents=True)
+        (folder / locale / "account_created.subject.j2").write_text("Ready\n", encoding="utf-8")
+        (folder / locale / "account_created.txt.j2").write_text(
+            "Account {{ result.account }} is ready.\n", encoding="utf-8"
+        )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("command", "replied"),
+    [
+        ("/close spam", False),  # never a request: nobody to answer
+        ("/close duplicate", False),  # the other ticket answers
+        ("/merge {other}", False),  # the ticket it went into answers
+        ("/close", True),  # done by hand meanwhile: the answer is still true and useful
+        ("/close stale", True),
+    ],
+)
+def test_the_reply_to_the_requester_is_held_back_when_the_ticket_was_closed_as_no_request(
+    settings: Settings, clock: FakeClock, tmp_path: Path, command: str, replied: bool
+) -> None:
+    """``on_success``'s reply after a close while the action ran: the work was done, and
+    a requester whose ticket was closed as resolved still wants its answer; one closed as
+    spam, as a duplicate, or merged into another is no conversation of the requester's
+    (the sender of spam must hear nothing; a duplicate's requester hears on the other)."""
+    argv = [*script(tmp_path, "slow.py", SLOW), str(tmp_path)]
+    action = (
+        f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 60s\n"
+        "on_success: {reply: account_created}\n"
+    )
+    team = _team_reply(tmp_path / "team")
+    app = action_app(settings, clock, tmp_path, action, templates_dir=team)
+    try:
+        ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
+        other = deliver(app, mail(subject="Printer jam on 3F", message_id="<p@c.test>")).ticket_id
+        done: list[Done] = []
+        worker = threading.Thread(target=lambda: done.extend(drain(app)), daemon=True)
+        worker.start()
+        eventually(lambda: (tmp_path / "started").exists())
+        said = command.format(other=other) + "\n"
+        deliver(app, member_mail(app, ticket_id, "ops@example.test", said))
+        assert show(app, ticket_id)["state"] == "closed"
+        (tmp_path / "go").touch()
+        worker.join(PATIENCE)
+        assert [d.step for d in done] == [Step.SUCCEEDED]
+        t = show(app, ticket_id)
+        withheld = [e for e in t["events"] if e["kind"] == "action-reply-withheld"]
+        if replied:
+            [reply] = outbox(app, "action_reply")
+            assert reply.recipients == ["alice@customer.test"]
+            assert withheld == []
+        else:
+            assert outbox(app, "action_reply") == []
+            [event] = withheld
+            assert event["detail"]["template"] == "account_created"
+            assert event["detail"]["reason"]
     finally:
         (tmp_path / "go").touch()
         app.close()

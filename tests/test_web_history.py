@@ -93,6 +93,7 @@ RECORDED = (
     "action-retry",
     "action-state-refused",
     "action-reply-failed",
+    "action-reply-withheld",
 )
 
 

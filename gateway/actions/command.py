@@ -51,8 +51,7 @@ class _Capture:
                 self.dropped += max(len(chunk) - room, 0)
 
     def text(self) -> str:
-        more = f"\n[… {self.dropped} more bytes not kept]" if self.dropped else ""
-        return decode(bytes(self.data)) + more
+        return decode(bytes(self.data))  # the cut is counted (``dropped``), not said here
 
 
 def run_command(
@@ -101,16 +100,17 @@ def run_command(
             t.join(KILL_GRACE)
     seconds = time.monotonic() - started
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
+    cut = out.dropped + err.dropped
     if timed_out:
         error = failures.killed_at_timeout(timeout)
-        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text())
+        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)
     if code == 0:
-        return Attempt(Verdict.OK, 0, "", output, seconds, out.text())
+        return Attempt(Verdict.OK, 0, "", output, seconds, out.text(), cut=cut)
     if code == EX_TEMPFAIL:
         error = failures.temporary_exit(code)
-        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text())
+        return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)
     error = failures.killed_by_signal(-code) if code < 0 else failures.exit_code(code)
-    return Attempt(Verdict.PERMANENT, code, error, output, seconds, out.text())
+    return Attempt(Verdict.PERMANENT, code, error, output, seconds, out.text(), cut=cut)
 
 
 def _feed(pipe: IO[bytes] | None, body: bytes) -> None:

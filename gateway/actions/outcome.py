@@ -21,6 +21,7 @@ from gateway.pipeline.parse.charsets.decode import decode_bytes
 
 OUTPUT_LINES = 10  # lines of output an event keeps
 OUTPUT_CHARS = 2000
+NOT_READ = -1  # Attempt.cut of a webhook's answer left unread past the limit, size unknown
 
 
 class Verdict(enum.StrEnum):
@@ -39,6 +40,10 @@ class Attempt:
     result: str = ""  # stdout or the response body alone: a JSON object becomes ``values``
     delivery_id: str = ""  # a webhook's X-Ticket-Gateway-Delivery
     retry_after: str = ""  # a webhook answer's Retry-After as it came (seconds or a date)
+    # bytes of what it said not kept past ``[actions] output_limit`` (NOT_READ: a webhook's
+    # answer without a length, not read on): a count beside ``output``, said in each
+    # reader's language where it is shown, never an English sentence inside the text
+    cut: int = 0
 
     def first_lines(self) -> str:
         lines = self.output.splitlines()[:OUTPUT_LINES]
@@ -117,3 +122,8 @@ def decode(data: bytes, charset: str | None = None) -> str:
     as a mail's body is (UTF-8, else Shift_JIS or EUC-JP when it reads as Japanese),
     so an older system's Japanese reaches the ticket readable, not as U+FFFD."""
     return decode_bytes(data, charset)[0]
+
+
+def cut_more(cut: int, more: int) -> int:
+    """``cut`` and ``more`` bytes not kept besides; an unknown amount stays unknown."""
+    return NOT_READ if cut == NOT_READ else cut + more

@@ -16,11 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
-from gateway.actions import failures
-from gateway.actions.outcome import Attempt, Step
+from gateway.actions import failures, reply
+from gateway.actions.outcome import Attempt, Step, cut_more
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
@@ -29,8 +28,8 @@ from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import unanswered
-from gateway.tickets import changes, conversation, event_words
-from store import action_runs, fields, tickets
+from gateway.tickets import changes, event_words
+from store import action_runs, tickets
 from store.action_runs import DueRun
 from store.models import Ticket
 
@@ -38,6 +37,7 @@ log = logging.getLogger("gateway.actions")
 
 ACTOR = "gateway"
 CHANNEL = "system"
+OUTPUT_KEPT = 8000  # characters of what the action said that the run's row keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +100,16 @@ def record(
     ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
     ``notify``: False for a run not run because its ticket was closed: nothing failed,
     and who closed it knows (the note says it), so ``on_failure`` mails nobody."""
+    kept = attempt.output[:OUTPUT_KEPT]
+    cut = cut_more(attempt.cut, len(attempt.output[OUTPUT_KEPT:].encode()))
     outcome = action_runs.Outcome(
         step.value,
         attempt.status,
         attempt.error,
-        attempt.output[:8000],
+        kept,
         round(attempt.seconds * 1000),
         next_at,
+        cut,
     )
     row = action_runs.record(session, run.id, run.attempt, outcome, now)
     error = attempt.error
@@ -165,6 +168,7 @@ def _event(
             "status": attempt.status,
             "duration_ms": round(attempt.seconds * 1000),
             "output": attempt.first_lines(),
+            "output_cut": attempt.cut,  # bytes past [actions] output_limit, not kept
             "error": str(attempt.error),  # in English: --json, scripts
             **event_words.said(attempt.error),  # … said in each reader's language
             "next_attempt_at": next_at.isoformat() if next_at else None,
@@ -253,58 +257,12 @@ def _on_success(
                 detail={"run": run.id, "reason": str(exc), **event_words.said(exc.message)},
             )
     if action.success_reply is not None:
-        _reply(session, settings, ticket, run, action.success_reply, attempt, now, catalog)
+        reply.send(session, settings, ticket, run.id, action.success_reply, attempt, now, catalog)
 
 
-# What rendering the team's template with the action's answer may raise: Jinja's own
-# errors (a value the answer lacks, a template removed or broken since ``catalog
-# check``) and what its expressions raise on the answer's values (``"3" + 1``). Not
-# the database's errors: those still fail the transaction and are retried.
-TEMPLATE_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError)
-
-
-def _reply(
-    session: Session,
-    settings: Settings,
-    ticket: Ticket,
-    run: DueRun,
-    template: str,
-    attempt: Attempt,
-    now: datetime,
-    catalog: Catalog,
-) -> None:
-    """Mail the requester the team's template; one that cannot be filled in with this
-    answer is said on the ticket (an ``action-reply-failed`` event) and never undoes the
-    success (the action must not run again because of a template)."""
-    view = views.ActionReply(
-        team=team(settings),
-        recipient=views.Person(ticket.requester, ticket.requester_name),
-        ticket=ticket_ref(ticket, settings, now, catalog),
-        template=template,
-        fields=fields.field_values(session, ticket.id),
-        result=attempt.values(),
-    )
-    try:
-        with session.begin_nested():  # nothing of a reply that failed half-way is kept
-            queued = queue_ticket_mail(
-                session, settings, ticket, view, key=f"action-reply:{run.id}", now=now
-            )
-    except TEMPLATE_ERRORS as exc:
-        log.warning("action run %s: the reply %s was not sent: %s", run.id, template, exc)
-        error = f"{type(exc).__name__}: {exc}"[:500]
-        why = N_(
-            "the reply {template} could not be filled in with what the action answered: {error}",
-            template=template,
-            error=error,
-        )
-        detail = {"run": run.id, "template": template, "error": error, **event_words.said(why)}
-        # the event is what the ticket says of it, once (a note said the same below it)
-        changes.record(
-            session, ticket, "action-reply-failed", now, actor=ACTOR, channel=CHANNEL, detail=detail
-        )
-        return
-    if queued is not None:  # the team's own words speak for the state change too
-        conversation.said_by_template(session, ticket, now, actor=ACTOR)
+def _shown_cut(attempt: Attempt) -> int:
+    """Bytes of the output the mail's first lines leave out (beside those never kept)."""
+    return len(attempt.output.encode()) - len(attempt.first_lines().encode())
 
 
 def _on_failure(
@@ -357,6 +315,7 @@ def _on_failure(
         status=_status_said(run.action_type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
+        output_cut=cut_more(attempt.cut, _shown_cut(attempt)),
     )
     queue_ticket_mail(
         session,

@@ -39,7 +39,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from gateway.actions import failures
-from gateway.actions.outcome import Attempt, Verdict, decode
+from gateway.actions.outcome import NOT_READ, Attempt, Verdict, decode
 from gateway.core.i18n import Msg
 from gateway.core.proxies import ENVIRONMENT, Proxy, ProxyError, ProxySetting, proxy_for
 from gateway.core.utf8 import secret_bytes
@@ -113,11 +113,13 @@ def deliver(
     if proxy is not None and parts.scheme == "http" and (auth := proxy.authorization()):
         headers["Proxy-Authorization"] = auth  # a tunnel's goes in its CONNECT instead
 
+    cut = 0  # bytes of the answer not kept (outcome.NOT_READ: how many unknown)
+
     def attempt(
         verdict: Verdict, status: int | None, error: Msg | str, text: str = "", after: str = ""
     ) -> Attempt:
         seconds = time.monotonic() - started
-        return Attempt(verdict, status, error, text, seconds, text, delivery, after)
+        return Attempt(verdict, status, error, text, seconds, text, delivery, after, cut)
 
     # Each read has the timeout, but a target that sends a byte now and then (its status
     # line and headers are read by http.client, a line up to 64 KiB) would never hit it:
@@ -135,9 +137,8 @@ def deliver(
             return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), str(exc)))
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
-        text = decode(
-            _read(conn, response, limit, started + timeout), response.msg.get_content_charset()
-        )
+        data, cut = _read(conn, response, limit, started + timeout)
+        text = decode(data, response.msg.get_content_charset())
     except (OSError, http.client.HTTPException) as exc:
         if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
             return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
@@ -199,9 +200,11 @@ def _read(
     response: http.client.HTTPResponse,
     limit: int,
     deadline: float,
-) -> bytes:
+) -> tuple[bytes, int]:
     """At most ``limit`` bytes of the body, and not past ``deadline`` (a trickling answer
-    cannot hold the worker beyond the action's timeout)."""
+    cannot hold the worker beyond the action's timeout); and how many bytes were left
+    unread: its Content-Length says, else (chunked, the limit reached) NOT_READ. The rest
+    is never read to count it: a large answer would hold the worker to its timeout."""
     data = b""
     while len(data) < limit:
         left = deadline - time.monotonic()
@@ -211,6 +214,8 @@ def _read(
             conn.sock.settimeout(left)
         chunk = response.read1(min(65_536, limit - len(data)))
         if not chunk:
-            break
+            return data, 0
         data += chunk
-    return data
+    if response.length is not None:  # what its Content-Length says is left
+        return data, response.length
+    return data, 0 if response.isclosed() else NOT_READ

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gateway.catalog.linear import KeywordPattern
 from gateway.core.i18n import N_, Msg, own_words, translate
+from gateway.core.tokens import mask_url_passwords
 
 FIELD_TYPES = ("text", "date", "email", "number", "choice")
 LOCALES = ("ja", "en")
@@ -102,8 +103,12 @@ class Action:
 
     @property
     def target(self) -> str:
-        """What it calls, for events and lists: the URL or the program."""
-        return self.url if self.type == "webhook" else (self.argv[0] if self.argv else "")
+        """What it calls, for events, mails and lists: the URL (its secrets masked: a
+        signed URL's ``sig``, an ``api_key``, :func:`gateway.core.tokens.mask_url_passwords`)
+        or the program. The worker calls ``url`` itself."""
+        if self.type == "webhook":
+            return mask_url_passwords(self.url)
+        return self.argv[0] if self.argv else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,11 +103,53 @@ def _masked_user(found: re.Match[str]) -> str:
     return f"{user}:…@" if colon else "…@"  # a user part without ":" is a token itself
 
 
+# The words of a query parameter's name that say its value is a credential, the name
+# split at "_", "-" and "." and read without case (``X-Amz-Signature``, ``api_key``):
+SECRET_WORDS = frozenset(
+    {
+        "sig",  # Azure's shared access signature, many signed links
+        "signature",  # AWS presigned URLs (X-Amz-Signature), others' signed links
+        "token",  # access_token, X-Amz-Security-Token, a bare token
+        "key",  # Google's key=, api_key, access_key
+        "apikey",  # the same, written as one word
+        "secret",  # client_secret
+        "password",  # what a form-built URL carries
+        "passwd",
+        "pwd",
+        "credential",  # X-Amz-Credential: the access key id
+        "auth",  # auth=, x-auth
+    }
+)
+
+# a query parameter after "?", "&" or ";" up to the URL's end (space, "#", the next one);
+# the classes exclude their own ends, so each match is one run: linear in the text
+_PARAMETER = re.compile(r"([?&;])([^=&;#\s?]+)=([^&;#\s]*)")
+_URL = re.compile(r"://\S*")  # a URL in the text: from its "://" to the next space
+
+
+def _says_secret(name: str) -> bool:
+    words = re.split(r"[_.\-]+", name.lower())
+    return bool(SECRET_WORDS.intersection(words)) or name.lower().replace("_", "") in SECRET_WORDS
+
+
+def _masked_parameter(found: re.Match[str]) -> str:
+    start, name, value = found.groups()
+    return f"{start}{name}=…" if value and _says_secret(name) else found.group(0)
+
+
+def _masked_query(url: re.Match[str]) -> str:
+    return _PARAMETER.sub(_masked_parameter, url.group(0))
+
+
 def mask_url_passwords(text: str) -> str:
-    """``http://bob:<password>@proxy`` → ``http://bob:…@proxy`` wherever a URL is in
-    ``text``: for every line a person or a log reads (a database URL in a configuration
-    error, a proxy's in a library's debug line)."""
-    return _USER_PART.sub(_masked_user, text) if "://" in text else text
+    """``http://bob:<password>@proxy`` → ``http://bob:…@proxy``, and
+    ``…?sig=<signature>&sv=1`` → ``…?sig=…&sv=1`` (a parameter whose name says secret,
+    :data:`SECRET_WORDS`), wherever a URL is in ``text``: for every line a person or a
+    log reads (a database URL in a configuration error, a proxy's in a library's debug
+    line, a webhook's target on a ticket and in its failure mail)."""
+    if "://" not in text:
+        return text
+    return _URL.sub(_masked_query, _USER_PART.sub(_masked_user, text))
 
 
 def is_own_address(email: str, own: Collection[str]) -> bool:

@@ -251,6 +251,9 @@ class ActionFailed:
     status: Text
     error: Msg | str  # what went wrong (gateway.actions.failures; the far end's words in it)
     output: str  # the first lines of what it said
+    # bytes of it past those lines, not shown or not kept (-1: a webhook's answer not read
+    # to its end): said after them in the reader's language
+    output_cut: int = 0
 
 
 @dataclass(frozen=True, slots=True)

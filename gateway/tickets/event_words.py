@@ -28,6 +28,7 @@ WHY_KEYS: Mapping[str, str] = {
     "action-held": "reason",  # a completed sheet started no action (an imported archive)
     "action-state-refused": "reason",  # the state machine refused an action's on_success
     "action-reply-failed": "error",  # the team's reply template (the template's error)
+    "action-reply-withheld": "reason",  # the ticket was closed as spam, a duplicate, merged
     "delivery-failed": "error",  # the relay refused the mail, or gave up (outbound.failures)
     "chat-failed": "error",  # Slack or a webhook refused the post, or gave up (chat.failures)
 }

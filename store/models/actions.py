@@ -54,6 +54,9 @@ class ActionRun(Base):
     # language; None on rows written before it was kept (their text is shown)
     last_error_said: Mapped[dict[str, Any] | None]
     output: Mapped[str] = mapped_column(Text, default="")  # the start of stdout/stderr or body
+    # how much of it was not kept, in bytes (gateway.actions.outcome.Attempt.cut; -1: a
+    # webhook's answer not read to its end): said in each reader's language where shown
+    output_cut: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]  # the latest attempt's start

@@ -68,7 +68,7 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import transaction
 
     with opened(settings) as app, transaction(app.sessions) as s:
-        row = action_runs.get(s, args.id)
+        row = action_runs.locked(s, args.id)  # a worker's claim and this: one wins
         if row is None:
             missing = N_("no action run #{run}", run=args.id)
             Speaker(settings).warn(missing)
