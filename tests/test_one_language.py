@@ -210,7 +210,7 @@ NO_MAIL = (
 # Messages marked in gateway/ that no mail shows, and why.
 NOT_IN_MAIL = {
     "nothing due",  # the CLI's sweep line
-    "{jobs}; {mails} mail(s) queued",  # the CLI's sweep line
+    "{jobs}; {mails} mail queued",  # the CLI's sweep line
     "sent to the reply address issued to you",  # why a mail passed: the verdict's "via" is kept
     "DKIM signature of {domain} verified by {server}",  # … and no person is told
     "DMARC pass for {domain} from {server}",

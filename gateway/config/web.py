@@ -45,7 +45,7 @@ def read_web(s: Section) -> WebSettings:
         raise ConfigError(
             s.path,
             s.key("base_url"),
-            N_("not an http(s) URL without query: {url!r}", url=base_url),
+            N_("not an http:// or https:// URL without query: {url!r}", url=base_url),
         )
     if base_url and not _ROOT.fullmatch(base_url):
         raise ConfigError(
