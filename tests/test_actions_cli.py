@@ -80,7 +80,7 @@ def test_list_retry_and_run(
     retry = next(e for e in shown["events"] if e["kind"] == "action-retry")
     assert retry["channel"] == "cli" and retry["actor"].startswith("cli")
     notes = [e["detail"]["text"] for e in shown["events"] if e["kind"] == "note"]
-    assert "failed for good after 1 attempt(s): exit 65" in notes[0]
+    assert "failed for good after 1 attempt: exit 65" in notes[0]
     assert "succeeded: exit 0 on attempt 1" in notes[1]
     text = run(config, "tickets", "show", "1", capsys=capsys).out
     assert "Action runs:" in text and f"#{row['id']} account (command): succeeded" in text

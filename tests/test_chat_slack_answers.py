@@ -45,7 +45,7 @@ def test_a_reply_where_the_bot_is_not_is_answered_through_the_response_url(
     )
     [answer] = fake.answered("1")
     assert answer["response_type"] == "ephemeral"  # only the member sees it
-    assert "Sent to the requester" in answer["text"]  # in the member's language (en)
+    assert answer["text"] == "Sent to the requester by mail (1 recipient)."  # en, singular
     assert [m.recipients for m in outbox(chat_app, "ops_reply")] == [["ito@customer.test"]]
     # Slack sends the command again (it thought it lost it): no second mail, one answer each
     fake.envelope(

@@ -210,7 +210,7 @@ def test_inbox_list_and_retry_shunted(
     assert "RuntimeError: a bug in a stage" in row["error"]
     monkeypatch.undo()  # the fix is deployed
     code, out, _ = run(config, "inbox", "retry", "--shunted", capsys=capsys)
-    assert code == 0 and "requeued 1 row(s)" in out and "done, ticket #1" in out
+    assert code == 0 and "requeued 1 row" in out and "done, ticket #1" in out
     code, listing, _ = run(config, "inbox", "list", "--state", "shunted", "--json", capsys=capsys)
     assert json.loads(listing) == []
 
@@ -218,7 +218,7 @@ def test_inbox_list_and_retry_shunted(
 def test_inbox_retry_refuses_an_unknown_row_and_one_already_dealt_with(
     config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """As ``actions retry``: a typo in the ID is 69, not "requeued 0 row(s)" and 0; and a
+    """As ``actions retry``: a typo in the ID is 69, not "requeued 0 rows" and 0; and a
     row that was processed keeps its record (retrying it turned the row that opened
     ticket #1 into "ignored, duplicate of … on ticket #1", its own ticket)."""
     (tmp_path / "a.eml").write_bytes(mail())

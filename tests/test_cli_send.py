@@ -55,12 +55,12 @@ def test_send_delivers_what_is_due(
     _queue_an_acknowledgement(config)
     assert _states(config) == [("pending", 0)]
     assert main(["--config", str(config), "send"]) == 0
-    assert capsys.readouterr().out == "1 mail(s) sent, 0 to retry later, 0 failed for good\n"
+    assert capsys.readouterr().out == "1 mail sent, 0 to retry later, 0 failed for good\n"
     [written] = (tmp_path / "var" / "outbound" / "new").iterdir()
     assert b"Subject: [#1] " in written.read_bytes()
     assert _states(config) == [("sent", 1)]  # one attempt, the one that delivered it
     assert main(["--config", str(config), "send"]) == 0  # nothing left: nothing sent twice
-    assert capsys.readouterr().out.startswith("0 mail(s) sent")
+    assert capsys.readouterr().out.startswith("0 mails sent")
 
 
 def test_send_says_75_while_the_relay_is_down(
@@ -70,7 +70,7 @@ def test_send_says_75_while_the_relay_is_down(
     config = write_config(tmp_path, url=db_url, extra=relay)
     _queue_an_acknowledgement(config)
     assert main(["--config", str(config), "send"]) == 75  # cron's mail says so
-    assert capsys.readouterr().out == "0 mail(s) sent, 1 to retry later, 0 failed for good\n"
+    assert capsys.readouterr().out == "0 mails sent, 1 to retry later, 0 failed for good\n"
     assert _states(config) == [("pending", 1)]  # kept, with its retry scheduled
 
 

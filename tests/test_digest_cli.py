@@ -156,7 +156,7 @@ def test_digest_queues_once_and_sweep_dry_run_writes_nothing(
     assert "nothing written" in out and "<ops2@example.test>" in out  # stale by now
     assert outbox_count(config) == before
     assert main(["--config", str(config), "digest"]) == 0
-    assert "3 mail(s) queued" in capsys.readouterr().out
+    assert "3 mails queued" in capsys.readouterr().out
     assert main(["--config", str(config), "digest"]) == 0
     assert "sent already" in capsys.readouterr().out
     assert main(["--config", str(config), "sweep"]) == 0
@@ -177,11 +177,11 @@ def test_member_resends_a_digest_already_sent(
     """``--member`` queues that member's mail again (their digest went astray): it is a
     resend, so the week's own mail having gone out already must not swallow it."""
     assert main(["--config", str(config), "digest"]) == 0
-    assert "3 mail(s) queued" in capsys.readouterr().out
+    assert "3 mails queued" in capsys.readouterr().out
     before = outbox_count(config, "weekly_digest")
     for _ in range(2):
         assert main(["--config", str(config), "digest", "--member", "ops2@example.test"]) == 0
-        assert "1 mail(s) queued" in capsys.readouterr().out
+        assert "1 mail queued" in capsys.readouterr().out
     assert outbox_count(config, "weekly_digest") == before + 2
     assert main(["--config", str(config), "digest"]) == 0  # the week stays sent
     assert "sent already" in capsys.readouterr().out

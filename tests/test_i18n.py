@@ -47,3 +47,50 @@ def test_a_message_kept_as_data_is_said_again_later() -> None:
     m = N_("mailbox {account} was never polled successfully{why}", account="a@b", why=N_("x"))
     again = load(json.loads(json.dumps(dump(m))))
     assert again == m and translate(again, "ja").startswith("メールボックス a@b")
+
+
+def test_a_count_is_said_in_the_plural_form_english_needs() -> None:
+    """English says "1 mail" and "2 mails" (and "0 mails"), never "mail(s)"; Japanese has
+    one form for every count. Kept as data (a health alert), the plural comes back."""
+    import json
+
+    from gateway.core.i18n import NP_, dump, load
+
+    def queued(n: int) -> Msg:
+        return NP_(
+            "{count} mail queued for {week}",
+            "{count} mails queued for {week}",
+            n,
+            count=n,
+            week="2026-W09",
+        )
+
+    assert [translate(queued(n), "en") for n in (0, 1, 2)] == [
+        "0 mails queued for 2026-W09",
+        "1 mail queued for 2026-W09",
+        "2 mails queued for 2026-W09",
+    ]
+    ja = [translate(queued(n), "ja") for n in (1, 2)]
+    assert ja[0].replace("1", "2") == ja[1] and "(s)" not in ja[0] and "mail" not in ja[0]
+    again = load(json.loads(json.dumps(dump(queued(2)))))
+    assert again == queued(2) and translate(again, "en") == "2 mails queued for 2026-W09"
+    assert str(queued(1)) == "1 mail queued for 2026-W09"  # logs: English, singular
+
+
+def test_no_message_says_its_plural_in_brackets() -> None:
+    """No msgid the code makes says "row(s)" or "attempt(s)": a count takes its plural
+    from gettext (NP_ in the code, {% pluralize %} in templates). Retired msgids stay as
+    older rows hold them, and are only read back."""
+    from io import BytesIO
+
+    from babel.messages.pofile import read_po
+
+    from gateway.core.retired_words import RETIRED
+
+    path = REPO / "gateway" / "locale" / "en" / "LC_MESSAGES" / "messages.po"
+    catalog = read_po(BytesIO(path.read_bytes()), locale="en")
+    retired = {m.msgid for m in RETIRED}
+    ids = [m.id for m in catalog if m.id]
+    texts = [t for mid in ids for t in ((mid,) if isinstance(mid, str) else mid)]
+    assert len(texts) > 500  # the whole catalog was read, plural entries too
+    assert [t for t in texts if "(s)" in t and t not in retired] == []

@@ -62,7 +62,7 @@ def _snap(
             _snap(last_success=NOW - timedelta(hours=1), error="login as 'support' refused"),
             "(last error: login as 'support' refused)",
         ),
-        (_snap(shunted=1), "1 shunted inbox row(s), more than health.max_shunted = 0"),
+        (_snap(shunted=1), "1 shunted inbox row, more than health.max_shunted = 0"),
         (_snap(oldest=NOW - timedelta(minutes=29)), None),
         (_snap(oldest=NOW - timedelta(minutes=31)), "longer than health.max_outbox_age = 30m"),
         (_snap(unprocessed=NOW - timedelta(minutes=14)), None),  # within max_inbox_age
@@ -168,7 +168,7 @@ def test_status_exits_0_when_healthy_and_1_with_reasons(
         app.close()
     assert cli.main(["--config", str(config), "status"]) == cli.EX_UNHEALTHY
     out = capsys.readouterr().out
-    assert out.startswith("UNHEALTHY\n  problem: 1 shunted inbox row(s)")
+    assert out.startswith("UNHEALTHY\n  problem: 1 shunted inbox row")
     assert "inbox: 1 pending, oldest since " in out and ", 1 shunted" in out
     assert "job digest: last run" in out
     assert cli.main(["--config", str(config), "status", "--json"]) == 1
@@ -349,7 +349,7 @@ def test_mail_that_failed_for_good_recently_is_a_warning_not_a_problem(
 
     said = Speaker(settings)
     [warning] = [said(w) for w in status_warnings(report)]
-    assert "2 outgoing mail(s) failed for good in the last 24 h" in warning
+    assert "2 outgoing mails failed for good in the last 24 h" in warning
     assert "bad2@customer.test: 550 5.1.1 no such user" in warning
 
 
@@ -473,7 +473,7 @@ def test_a_broken_catalog_is_a_problem_among_the_rest_of_the_status(
     assert out.startswith("UNHEALTHY\n"), out
     assert f"{catalog}:5: unknown key 'asignee'" in out, out
     assert f"{catalog}:1: " in out and "fallback" in out, out  # the file's own problem
-    assert "1 shunted inbox row(s)" in out
+    assert "1 shunted inbox row" in out
     assert "inbox: 1 pending, oldest since " in out and "job digest: last run" in out
     assert cli.main(["--config", str(config), "status", "--json"]) == cli.EX_CONFIG
     data = json.loads(capsys.readouterr().out)

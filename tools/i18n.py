@@ -49,7 +49,7 @@ def extract() -> Catalog:
         ROOT,
         METHODS,
         options_map=OPTIONS,
-        keywords={"N_": None, "_": None, "gettext": None, "ngettext": (1, 2)},
+        keywords={"N_": None, "NP_": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)},
     ):
         if "/." in filename or filename.startswith("."):
             continue
@@ -80,8 +80,8 @@ def update() -> None:
         catalog.update(template, no_fuzzy_matching=False)
         if locale == SOURCE:
             for message in catalog:  # a fuzzy guess from a neighbour is never the source
-                if message.id and (not message.string or message.fuzzy):
-                    message.string = message.id
+                if message.id and (not _translated(message.string) or message.fuzzy):
+                    message.string = message.id  # a plural's (singular, plural) too
                     message.flags.discard("fuzzy")
         catalog.obsolete.clear()
         _write(catalog, po_path(locale))

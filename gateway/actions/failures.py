@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 
 
 def proxy_unusable(why: Msg | str, where: str = "") -> Msg:
@@ -109,7 +109,12 @@ def ticket_merged(target: int) -> Msg:
 
 def never_reported(attempts: int) -> Msg:
     """Every try's worker died before it could record an outcome."""
-    return N_("gave up: {attempts} attempt(s) never reported (the worker died)", attempts=attempts)
+    return NP_(
+        "gave up: {attempts} attempt never reported (the worker died)",
+        "gave up: {attempts} attempts never reported (the worker died)",
+        attempts,
+        attempts=attempts,
+    )
 
 
 def internal_error(error: str) -> Msg:

@@ -23,7 +23,7 @@ from gateway.actions.outcome import Attempt, Step, cut_more
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import N_, Msg, translate
+from gateway.core.i18n import N_, NP_, Msg, translate
 from gateway.core.model import TicketState
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
@@ -202,9 +202,12 @@ def _note(
             **params,
         )
         if success
-        else N_(
-            "The action of {entry} ({type}) failed for good after {attempts} attempt(s): "
+        else NP_(
+            "The action of {entry} ({type}) failed for good after {attempts} attempt: "
             "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
+            "The action of {entry} ({type}) failed for good after {attempts} attempts: "
+            "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
+            run.attempt,
             **params,
         )
     )

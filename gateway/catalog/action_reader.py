@@ -153,7 +153,7 @@ def url_problem(url: str) -> Msg | None:
     except ValueError:
         return N_("not a URL: {url!r}", url=url)
     if parts.scheme not in ("https", "http") or not host:
-        return N_("not an http(s) URL: {url!r}", url=url)
+        return N_("not an http:// or https:// URL: {url!r}", url=url)
     if parts.username is not None or parts.password is not None:
         return N_("no credentials in the URL: the secret_file signs each delivery")
     if parts.scheme == "http" and not is_loopback(host):

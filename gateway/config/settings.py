@@ -19,6 +19,7 @@ from pathlib import Path
 from gateway.config.work import AnswersSettings, PrioritySettings
 from gateway.core.business_hours import Calendar, WorkingDays
 from gateway.core.errors import ConfigError
+from gateway.core.hosts import only_here
 from gateway.core.proxies import ENVIRONMENT, ProxySetting
 
 
@@ -298,6 +299,9 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     base_url: str = "http://127.0.0.1:8080"  # what links in mails point at; https: Secure cookies
+    # base_url was written in [web], not made from host and port (tools and tests that
+    # build settings name theirs; the config reader says when it made it up)
+    base_url_set: bool = True
     max_upload_size: int = 10_000_000  # a form post, attachments included
     session_lifetime: timedelta = timedelta(hours=12)  # a member's sign-in lasts this long
     sign_in_lifetime: timedelta = timedelta(minutes=15)  # a mailed sign-in link works this long
@@ -307,6 +311,13 @@ class WebSettings:
     @property
     def secure(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def mail_links(self) -> bool:
+        """Mails may link to the pages: they are on, at an address people can open. A
+        base_url made from a loopback or wildcard bind address (http://127.0.0.1:8080,
+        http://0.0.0.0:8080) opens nothing on the reader's computer: a dead link."""
+        return self.enabled and (self.base_url_set or not only_here(self.host))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from gateway.config.sections import Section, duration
 from gateway.config.settings import WebSettings
 from gateway.config.units import parse_size
 from gateway.core.errors import ConfigError
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 
 KEYS = {
     "enabled",
@@ -45,7 +45,7 @@ def read_web(s: Section) -> WebSettings:
         raise ConfigError(
             s.path,
             s.key("base_url"),
-            N_("not an http(s) URL without query: {url!r}", url=base_url),
+            N_("not an http:// or https:// URL without query: {url!r}", url=base_url),
         )
     if base_url and not _ROOT.fullmatch(base_url):
         raise ConfigError(
@@ -63,6 +63,7 @@ def read_web(s: Section) -> WebSettings:
         host=host,
         port=port,
         base_url=base_url or f"http://{host}:{port}",
+        base_url_set=bool(base_url),
         max_upload_size=parse_size(
             s.data.get("max_upload_size", "10MB"), path=s.path, key=s.key("max_upload_size")
         ),
@@ -70,4 +71,17 @@ def read_web(s: Section) -> WebSettings:
         sign_in_lifetime=duration(s, "sign_in_lifetime", "15m"),
         submissions_per_hour=s.int("submissions_per_hour", 10, 1, 100_000),
         sign_ins_per_hour=s.int("sign_ins_per_hour", 5, 1, 100_000),
+    )
+
+
+def links_off(web: WebSettings) -> Msg | None:
+    """Why mails carry no links to the pages although they are on (``WebSettings.mail_links``),
+    said once in the log at start and by ``status``; None when they do, or the pages are off."""
+    if not web.enabled or web.mail_links:
+        return None
+    return N_(
+        "[web] base_url is not set and the pages listen on {address}, which only this "
+        "machine can open: mails carry no links to the pages (the digest's, the sign-in "
+        "link) until [web] base_url is set to the address people use",
+        address=web.base_url,
     )

@@ -19,3 +19,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def only_here(host: str) -> bool:
+    """A bind address no one elsewhere can open as a link: a loopback one, or a wildcard
+    (``0.0.0.0``, ``::``), which listens everywhere but names no host in a URL."""
+    if is_loopback(host) or host in ("", "*"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False

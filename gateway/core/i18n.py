@@ -43,6 +43,8 @@ class Msg:
 
     msgid: str
     params: Mapping[str, object] = field(default_factory=dict)
+    plural: str | None = None  # the English plural msgid (:func:`NP_`), else one form only
+    n: int = 1  # the count that picks the form, when there is a plural
 
     def __str__(self) -> str:  # for logs and events: always English
         return translate(self, DEFAULT_LOCALE)
@@ -51,6 +53,12 @@ class Msg:
 def N_(msgid: str, /, **params: object) -> Msg:  # the conventional gettext marker name
     """Mark ``msgid`` for extraction and carry its parameters until rendering."""
     return Msg(msgid, params)
+
+
+def NP_(msgid: str, plural: str, n: int, /, **params: object) -> Msg:
+    """Like :func:`N_`, with the plural form ``n`` chooses (gettext's ngettext): English
+    says "1 mail" and "2 mails", never "mail(s)"; Japanese has one form for both."""
+    return Msg(msgid, params, plural, n)
 
 
 def supported(locale: str | None) -> str:
@@ -78,7 +86,11 @@ def translate(message: Msg | str, locale: str, *, times: bool = False) -> str:
         return message.said(locale)
     if isinstance(message, str):
         return message
-    text = gettext_for(locale, message.msgid)
+    text = (
+        gettext_for(locale, message.msgid)
+        if message.plural is None
+        else translations(locale).ngettext(message.msgid, message.plural, message.n)
+    )
     if not message.params:
         return text
     values = {k: _in(v, locale, times) for k, v in message.params.items()}
@@ -120,7 +132,10 @@ def own_words(words: Mapping[str, str]) -> Msg:
 def dump(message: Msg) -> dict[str, Any]:
     """``message`` as JSON-able data (a nested Msg too), for a row that says it again later."""
     params = {k: dump(v) if isinstance(v, Msg) else v for k, v in message.params.items()}
-    return {"msgid": message.msgid, "params": params}
+    data: dict[str, Any] = {"msgid": message.msgid, "params": params}
+    if message.plural is not None:
+        data.update(plural=message.plural, n=message.n)
+    return data
 
 
 def kept(said: object, text: str) -> Msg | str:
@@ -137,7 +152,10 @@ def load(data: Mapping[str, Any]) -> Msg:
         k: load(v) if isinstance(v, Mapping) and "msgid" in v else v
         for k, v in dict(data.get("params") or {}).items()
     }
-    return Msg(str(data["msgid"]), params)
+    plural = data.get("plural")
+    return Msg(
+        str(data["msgid"]), params, None if plural is None else str(plural), int(data.get("n", 1))
+    )
 
 
 def named(word: str, names: Mapping[K, Sequence[Msg]]) -> K | None:

@@ -37,4 +37,30 @@ RETIRED: tuple[Msg, ...] = (
         "uid {uids} could not be moved to {folder} ({server}) after {tries} tries; "
         "left in the folder for a person to look at",
     ),
+    # 2026-12-05: counts said "row(s)", "attempt(s)", "message(s)"; now gettext plurals
+    # (NP_). Kept in health alerts (detail.said), action notes and action runs.
+    N_("{count} shunted inbox row(s), more than health.max_shunted = {limit} ({command})"),
+    N_(
+        "{count} outgoing mail(s) failed for good in the last 24 h, not retried ({command}"
+        " shows each one's delivery-failed event): {failures}",
+    ),
+    N_(
+        "mailbox {account}: {count} stored message(s) could not be flagged {flag} after "
+        "{tries} tries and are left in the folder: {first}{more}; the server answered: "
+        "{server}. Each is stored already: flag it or move it out of the folder by hand "
+        "in a mail client, or fix the cause on the server and restart the daemon, which "
+        "then tries again",
+    ),
+    N_(
+        "mailbox {account}: {count} stored message(s) could not be moved to {folder} after "
+        "{tries} tries and are left in the folder: {first}{more}; the server answered: "
+        "{server}{copies}. Each is stored already: move or delete it by hand in a mail "
+        "client, or fix the cause on the server (quota, folder permissions) and restart "
+        "the daemon, which then tries again",
+    ),
+    N_(
+        "The action of {entry} ({type}) failed for good after {attempts} attempt(s): "
+        "{error} (run #{run}; ticket-gateway actions retry {run} runs it again).",
+    ),
+    N_("gave up: {attempts} attempt(s) never reported (the worker died)"),
 )

@@ -205,7 +205,11 @@ def open_new(
         f", filed under {filed.entry_id}"
         + (f", priority {level}" if level != "normal" else "")
         + ("" if acked else ", not acknowledged")
-        + (f", asked for {len(missing)} field(s)" if acked and missing else "")
+        + (
+            f", asked for {len(missing)} field{'' if len(missing) == 1 else 's'}"
+            if acked and missing
+            else ""
+        )
     )
 
 

@@ -36,6 +36,7 @@ from contextlib import contextmanager
 
 from gateway.config.secret import key_exposure
 from gateway.config.settings import Settings
+from gateway.config.web import links_off
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
@@ -77,6 +78,17 @@ MIGRATION_STEP = 3600.0
 SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (see _wait_and_ping)
 
 
+def warn_at_start(settings: Settings) -> None:
+    """What ``status`` warns of, once, in the journal an admin reads first: a secret key
+    others may read, links left out of mails until base_url is set."""
+    for warning in (
+        key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
+        links_off(settings.web),
+    ):
+        if warning is not None:
+            log.warning("%s", warning)
+
+
 def run(
     settings: Settings,
     clock: Clock | None = None,
@@ -87,9 +99,7 @@ def run(
     """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
     stop = stop or threading.Event()
     settings.gateway.reply_key()  # a key that cannot be read: exit 78 now, not per row
-    exposed = key_exposure(settings.gateway.secret_file, settings.gateway.data_dir)
-    if exposed is not None:  # what `status` warns of, in the journal an admin reads first
-        log.warning("%s", exposed)
+    warn_at_start(settings)
     give_memory_back()
     with _daemon_lock(settings), _stop_on_signals(stop):
         maildir.prepare_configured(settings)  # before anything waits: a config error

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core import zone
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 from gateway.notify import views
 from store.models import Ticket
 
@@ -59,8 +59,10 @@ class SweepReport:
     def message(self) -> Msg:
         """What the pass did, for a person (``ticket-gateway sweep``); job names as they are."""
         jobs_done = ", ".join(f"{k} {v}" for k, v in sorted(self.done.items()))
-        return N_(
-            "{jobs}; {mails} mail(s) queued",
+        return NP_(
+            "{jobs}; {mails} mail queued",
+            "{jobs}; {mails} mails queued",
+            len(self.outbox),
             jobs=jobs_done or N_("nothing due"),
             mails=len(self.outbox),
         )

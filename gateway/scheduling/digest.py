@@ -228,9 +228,10 @@ def _mine(email: str) -> str:
 
 
 def _page(ctx: JobContext, path: str) -> str:
-    """``path`` on the pages; "" when the pages are off (a link to nothing helps nobody)."""
+    """``path`` on the pages; "" when the pages are off or at an address only this machine
+    can open (a link to nothing helps nobody)."""
     web = ctx.settings.web
-    return f"{web.base_url}{path}" if web.enabled else ""
+    return f"{web.base_url}{path}" if web.mail_links else ""
 
 
 def member_commands(member: Member, locale: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config.settings import HealthSettings, Settings
 from gateway.core import zone
 from gateway.core.errors import CatalogError
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 from store import health as queries
 from store.db import transaction
 
@@ -270,9 +270,11 @@ def assess(
         problems.append(
             HealthProblem(
                 "shunted",
-                N_(
-                    "{count} shunted inbox row(s), more than health.max_shunted = {limit} "
+                NP_(
+                    "{count} shunted inbox row, more than health.max_shunted = {limit} ({command})",
+                    "{count} shunted inbox rows, more than health.max_shunted = {limit} "
                     "({command})",
+                    shunted,
                     count=shunted,
                     limit=limits.max_shunted,
                     command="ticket-gateway inbox list --state shunted",

@@ -65,6 +65,8 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     the answer has gone (rendering a mail took milliseconds, enough for anyone who
     times the answers to learn who is a member)."""
     ctx = ctx_of(request)
+    if not ctx.settings.web.mail_links:  # the link would not open: no mail (the page says why)
+        return page(request, "sign_in.html.j2", {}, status=503)
     posted = await request.post()
     typed = str(posted.get("email", "")).strip()[:320]
     email = _address(typed)

@@ -67,6 +67,8 @@ def page(
             "csrf_field": CSRF_FIELD,
             "path": request.path,
             "timezone": ctx_of(request).settings.gateway.timezone,
+            # whether a mail can link back here (the sign-in page offers no link otherwise)
+            "mail_links": ctx_of(request).settings.web.mail_links,
             "switch": _switch(request, v.locale),
         },
     )

@@ -55,6 +55,9 @@ def site(folder: Path) -> Site:
         url=url,
         port=smtp_port,
         secret_file=True,
-        extra=f"[web]\nport = {port}\n" + members_toml(MEMBERS),
+        # base_url named: the browser runs on this machine, where 127.0.0.1 opens (without
+        # it the mails carry no links to the pages, and nobody could sign in)
+        extra=f'[web]\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+        + members_toml(MEMBERS),
     )
     return Site(config, url, f"http://127.0.0.1:{port}", smtp_port)

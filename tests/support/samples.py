@@ -290,7 +290,7 @@ SAMPLES: list[v.View] = [
         False,
         "2026-03-02 10:00 JST",
     ),
-    v.HealthAlert(TEAM, BOSS, "2 shunted inbox row(s)", True, "2026-03-02 10:00 JST"),
+    v.HealthAlert(TEAM, BOSS, "2 shunted inbox rows", True, "2026-03-02 10:00 JST"),
     v.OutsiderReply(
         TEAM,
         OPS,

@@ -31,7 +31,7 @@ from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import mentioned, plain
 from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, TransientError
-from gateway.core.i18n import N_, Msg, translate
+from gateway.core.i18n import N_, NP_, Msg, translate
 from gateway.core.model import CloseReason, TicketState, ticket_number
 from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
@@ -256,7 +256,12 @@ async def _relay(
             )
         if not count:
             return N_("Nothing was sent: there is nobody to send it to, or nothing to send.")
-        return N_("Sent to the requester by mail ({count} recipient(s)).", count=count)
+        return NP_(
+            "Sent to the requester by mail ({count} recipient).",
+            "Sent to the requester by mail ({count} recipients).",
+            count,
+            count=count,
+        )
 
     try:
         return await door.in_db(work)

@@ -15,7 +15,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from gateway.config.settings import ImapSettings
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 from gateway.core.sniff import header_message_id
 from gateway.pipeline.parse.charsets.headers import decode_header_value
 from store.sources import LeftMessage
@@ -87,12 +87,18 @@ def problem(
         "server": first.server,
     }
     if account.after == "flag":
-        return N_(
-            "mailbox {account}: {count} stored message(s) could not be flagged {flag} after "
+        return NP_(
+            "mailbox {account}: {count} stored message could not be flagged {flag} after "
+            "{tries} tries and is left in the folder: {first}{more}; the server answered: "
+            "{server}. It is stored already: flag it or move it out of the folder by hand "
+            "in a mail client, or fix the cause on the server and restart the daemon, which "
+            "then tries again",
+            "mailbox {account}: {count} stored messages could not be flagged {flag} after "
             "{tries} tries and are left in the folder: {first}{more}; the server answered: "
             "{server}. Each is stored already: flag it or move it out of the folder by hand "
             "in a mail client, or fix the cause on the server and restart the daemon, which "
             "then tries again",
+            len(left),
             flag=account.processed_flag,
             **common,
         )
@@ -106,12 +112,18 @@ def problem(
         if already
         else ""
     )
-    return N_(
-        "mailbox {account}: {count} stored message(s) could not be moved to {folder} after "
+    return NP_(
+        "mailbox {account}: {count} stored message could not be moved to {folder} after "
+        "{tries} tries and is left in the folder: {first}{more}; the server answered: "
+        "{server}{copies}. It is stored already: move or delete it by hand in a mail "
+        "client, or fix the cause on the server (quota, folder permissions) and restart "
+        "the daemon, which then tries again",
+        "mailbox {account}: {count} stored messages could not be moved to {folder} after "
         "{tries} tries and are left in the folder: {first}{more}; the server answered: "
         "{server}{copies}. Each is stored already: move or delete it by hand in a mail "
         "client, or fix the cause on the server (quota, folder permissions) and restart "
         "the daemon, which then tries again",
+        len(left),
         folder=account.processed_folder,
         copies=copies,
         **common,

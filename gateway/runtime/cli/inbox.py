@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_NOINPUT,
@@ -119,7 +119,7 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
                 return refused[0]
             n = inbox.requeue(s, None if args.shunted else [args.id])
         outcomes = app.runner.process_pending()
-    said.say(N_("requeued {count} row(s)", count=n))
+    said.say(NP_("requeued {count} row", "requeued {count} rows", n, count=n))
     for o in outcomes:
         state = o.state.value if o.state else "pending"  # the inbox state, as --state takes it
         ticket = N_(", ticket #{id}", id=o.ticket_id) if o.ticket_id else ""

@@ -14,7 +14,7 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_OK,
@@ -27,6 +27,7 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.status_lines import say_web, site_warnings, status_warnings, web_status
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -46,9 +47,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     data_dir = settings.gateway.data_dir
     running = health.Daemon(pipe.daemon_running(data_dir), str(pipe.lock_path(data_dir)))
     report, outside, broken = _checked(settings, running)
-    web = _web_status(settings)
+    web = web_status(settings)
     said = Speaker(settings)
-    warnings = _warnings(settings) + status_warnings(report)
+    warnings = site_warnings(settings) + status_warnings(report)
     warnings += [m for m in (outside.message(),) if m is not None] if outside else []
     if args.json:
         document = {**report.as_dict(), "outside_catalog": outside and outside.as_dict()}
@@ -57,22 +58,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         _print_status(said, report, settings.gateway.timezone)
         for warning in warnings:
             said.say(N_("  warning: {warning}", warning=warning))
-        if web["enabled"]:
-            answer = (
-                N_("listening")
-                if web["listening"]
-                else N_("not answering (is the daemon running?)")
-            )
-            said.say(
-                N_(
-                    "web: {address} ({url}): {answer}",
-                    address=web["address"],
-                    url=web["base_url"],
-                    answer=answer,
-                )
-            )
-        else:
-            said.say(N_("web: off ([web] is not configured)"))
+        say_web(said, web)
     if settings.gateway.secret_problem is not None or broken:
         return EX_CONFIG  # a configuration error, as every other command says it (78)
     return EX_OK if report.healthy else EX_UNHEALTHY
@@ -119,63 +105,6 @@ def _outside_catalog(sessions: sessionmaker[Session], catalog: Catalog) -> Outsi
 
     with transaction(sessions, read_only=True) as s:
         return workload.outside_catalog(s, catalog)
-
-
-def _web_status(settings: Settings) -> dict[str, object]:
-    """Where the pages should be and whether something answers there (the daemon's
-    web server runs in the daemon; this command only knocks on its port)."""
-    import socket
-
-    cfg = settings.web
-    out: dict[str, object] = {"enabled": cfg.enabled, "base_url": cfg.base_url}
-    if not cfg.enabled:
-        return out
-    out["address"] = f"http://{cfg.host}:{cfg.port}/"
-    try:
-        with socket.create_connection((cfg.host, cfg.port), timeout=1.0):
-            out["listening"] = True
-    except OSError:
-        out["listening"] = False
-    return out
-
-
-def _warnings(settings: Settings) -> list[Msg]:
-    """What is unsafe but not broken: a secret file other users may read (issue #14)."""
-    from gateway.config.secret import key_exposure
-
-    found = key_exposure(settings.gateway.secret_file, settings.gateway.data_dir)
-    return [found] if found is not None else []
-
-
-def status_warnings(report: HealthReport) -> list[Msg]:
-    """Mail that failed for good in the last 24 hours: a warning, not a problem. Most
-    are bounces to a mistyped or departed customer address, each already told where it
-    belongs (a delivery-failed event in its ticket's history); exit 1 for them would
-    page someone at night for what no one on call can fix, and teach them to ignore
-    the check. A relay that is down or refuses for the time being is a problem anyway:
-    its mail waits past max_outbox_age."""
-    if not report.failed_recent:
-        return []
-    from gateway.core.i18n import LOCALES, translate
-
-    # each failure's error in each language (a Msg, or an older row's text as it is)
-    shown = {
-        locale: "; ".join(
-            (f"#{f.ticket_id} " if f.ticket_id is not None else "")
-            + f"{', '.join(f.recipients)}: {translate(f.error, locale)}"
-            for f in report.recent_failures
-        )
-        for locale in LOCALES
-    }
-    return [
-        N_(
-            "{count} outgoing mail(s) failed for good in the last 24 h, not retried ({command}"
-            " shows each one's delivery-failed event): {failures}",
-            count=report.failed_recent,
-            command="ticket-gateway tickets show ID",
-            failures=shown,
-        )
-    ]
 
 
 def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
@@ -290,7 +219,13 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                     parts.text,
                 )
             said.say(
-                N_("{count} mail(s) would be sent for {week}", count=len(mails), week=run.label)
+                NP_(
+                    "{count} mail would be sent for {week}",
+                    "{count} mails would be sent for {week}",
+                    len(mails),
+                    count=len(mails),
+                    week=run.label,
+                )
             )
             return EX_OK
         with transaction(app.sessions) as s:
@@ -298,7 +233,15 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     if ids is None:
         said.say(N_("the digest for {week} was sent already", week=run.label))
         return EX_OK
-    said.say(N_("{count} mail(s) queued for {week}", count=len(ids), week=run.label))
+    said.say(
+        NP_(
+            "{count} mail queued for {week}",
+            "{count} mails queued for {week}",
+            len(ids),
+            count=len(ids),
+            week=run.label,
+        )
+    )
     return EX_OK
 
 
@@ -340,8 +283,10 @@ def cmd_send(args: argparse.Namespace, settings: Settings) -> int:
     with opened(settings) as app:
         report = Sender.configured(settings.outbound, app.clock, app.sessions).drain()
     Speaker(settings).say(
-        N_(
-            "{sent} mail(s) sent, {retried} to retry later, {failed} failed for good",
+        NP_(
+            "{sent} mail sent, {retried} to retry later, {failed} failed for good",
+            "{sent} mails sent, {retried} to retry later, {failed} failed for good",
+            len(report.sent),
             sent=len(report.sent),
             retried=len(report.retried),
             failed=len(report.failed),

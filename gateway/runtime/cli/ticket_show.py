@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from gateway.core import i18n
-from gateway.core.i18n import N_, Msg
+from gateway.core.i18n import N_, NP_, Msg
 from gateway.runtime.cli.common import (
     EX_OK,
     EX_UNAVAILABLE,
@@ -303,9 +303,12 @@ class Shower:
         for r in runs:
             status = "-" if r["last_status"] is None else str(r["last_status"])
             self.said.say(
-                N_(
-                    "  #{run} {entry} ({type}): {state}, {attempts} attempt(s), status {status},"
+                NP_(
+                    "  #{run} {entry} ({type}): {state}, {attempts} attempt, status {status},"
                     " input sha256 {sha} {error}",
+                    "  #{run} {entry} ({type}): {state}, {attempts} attempts, status {status},"
+                    " input sha256 {sha} {error}",
+                    int(r["attempts"]),
                     run=r["id"],
                     entry=r["entry"],
                     type=r["type"],
