@@ -26,6 +26,7 @@ from gateway.scheduling import digest, scheduler
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.pipeline import outbox, text_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
+from tests.support.waiting import eventually
 
 # [web] as written, and whether mails may link to the pages
 CASES = [
@@ -145,13 +146,15 @@ def test_no_sign_in_link_is_mailed_to_an_address_only_this_machine_opens(
     would bring a link that does not open; a member who posts anyway gets no mail."""
     from tests.support.web import csrf_of, rig
 
+    # through a reverse proxy on this machine that names no base_url: the visitor is
+    # elsewhere, and the bind address in a link would not open for them
+    proxied = {"Accept-Language": language, "X-Forwarded-For": "198.51.100.7"}
+
     async def scenario(client: TestClient[Any, Any]) -> tuple[str, str, int]:
         csrf = await csrf_of(client, "/new/account")
-        shown = await client.get("/sign-in", headers={"Accept-Language": language})
+        shown = await client.get("/sign-in", headers=proxied)
         posted = await client.post(
-            "/sign-in",
-            data={"email": "ops@example.test", "csrf": csrf},
-            headers={"Accept-Language": language},
+            "/sign-in", data={"email": "ops@example.test", "csrf": csrf}, headers=proxied
         )
         return await shown.text(), await posted.text(), posted.status
 
@@ -161,3 +164,25 @@ def test_no_sign_in_link_is_mailed_to_an_address_only_this_machine_opens(
         assert 'name="email"' not in shown
         assert ("Sign in" in shown) is (language == "en")
         assert outbox(r.app, "sign_in") == []
+
+
+def test_a_browser_on_this_machine_still_signs_in_without_base_url(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The quick start: pages on 127.0.0.1, no base_url, a member at a browser on the
+    same machine. The link made of the bind address opens there, so it is mailed."""
+    from tests.support.web import csrf_of, rig
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[str, int]:
+        csrf = await csrf_of(client, "/new/account")
+        shown = await client.get("/sign-in")
+        posted = await client.post("/sign-in", data={"email": "ops@example.test", "csrf": csrf})
+        return await shown.text(), posted.status
+
+    with rig(settings, clock, base_url_set=False) as r:
+        shown, status = r.serve(scenario)
+        assert 'name="email"' in shown and status == 200
+        # queued once the answer has gone (gateway.web.signin.ask_for_link)
+        assert eventually(lambda: len(outbox(r.app, "sign_in")) == 1)
+        [link] = outbox(r.app, "sign_in")
+        assert "http://127.0.0.1:" in text_of(link)

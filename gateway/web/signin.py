@@ -33,6 +33,7 @@ from gateway.web.visit import (
     NEXT_COOKIE,
     SESSION_COOKIE,
     ctx_of,
+    links_open_for,
     own_path,
     page,
     see_other,
@@ -65,7 +66,7 @@ async def ask_for_link(request: web.Request) -> web.StreamResponse:
     the answer has gone (rendering a mail took milliseconds, enough for anyone who
     times the answers to learn who is a member)."""
     ctx = ctx_of(request)
-    if not ctx.settings.web.mail_links:  # the link would not open: no mail (the page says why)
+    if not links_open_for(request):  # the link would not open: no mail (the page says why)
         return page(request, "sign_in.html.j2", {}, status=503)
     posted = await request.post()
     typed = str(posted.get("email", "")).strip()[:320]

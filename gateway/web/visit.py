@@ -12,6 +12,7 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.config.settings import Member
+from gateway.core.hosts import is_loopback
 from gateway.core.model import MAX_ID
 from gateway.web import language, pages
 from gateway.web.context import WebContext
@@ -68,7 +69,7 @@ def page(
             "path": request.path,
             "timezone": ctx_of(request).settings.gateway.timezone,
             # whether a mail can link back here (the sign-in page offers no link otherwise)
-            "mail_links": ctx_of(request).settings.web.mail_links,
+            "mail_links": links_open_for(request),
             "switch": _switch(request, v.locale),
         },
     )
@@ -163,3 +164,22 @@ def members_only(handler: Handler) -> Handler:
     guarded.__name__ = handler.__name__
     guarded.__doc__ = handler.__doc__
     return guarded
+
+
+def links_open_for(request: web.Request) -> bool:
+    """Whether a link mailed to this visitor opens: ``[web] base_url`` is set (or the
+    pages listen at an address people reach), or, without one, the visitor's browser is
+    on this very machine and came to a loopback address, where the link made of the
+    bind address (http://127.0.0.1:8080) opens too: the quick start's case. A reverse
+    proxy adds ``X-Forwarded-For`` (or ``Forwarded``): its visitors are elsewhere."""
+    web_settings = ctx_of(request).settings.web
+    if web_settings.mail_links:
+        return True
+    proxied = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    return (
+        web_settings.enabled
+        and is_loopback(web_settings.host)
+        and not proxied
+        and is_loopback(request.remote or "")
+        and is_loopback(request.url.host or "")
+    )
