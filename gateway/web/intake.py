@@ -116,7 +116,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         submitted_at=when,
         entry_id=entry.id,
         requester_email=checked.email,
-        requester_name=entered.name,
+        requester_name=checked.name,
         subject=entered.subject,
         text=entered.text,
         fields=checked.values,
