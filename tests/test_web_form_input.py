@@ -183,8 +183,43 @@ def test_an_address_we_can_write_is_filed_and_answered(
 
 
 @pytest.mark.parametrize(
+    ("typed", "name", "stored_name"),
+    [
+        ("伊藤 花子 <Ito@Customer.test>", "", "伊藤 花子"),  # as a mail client copies it
+        ('"Ito, Hanako" <ito@customer.test>', "", "Ito, Hanako"),
+        ("伊藤 <ito@customer.test>", "伊藤 花子", "伊藤 花子"),  # the name typed wins
+        ("<ito@customer.test>", "", ""),
+        ("＜ito＠customer.test＞", "", ""),  # typed with the IME on: full-width brackets
+    ],
+)
+def test_an_address_with_a_display_name_is_filed_and_answered(
+    settings: Settings, clock: FakeClock, typed: str, name: str, stored_name: str
+) -> None:
+    """A requester who pastes their address from a mail client brings the name with it
+    (``Name <address>``): it was refused as "not an e-mail address" though the address
+    in it is plain. The address is used; the name, when "Your name" was left empty."""
+
+    async def scenario(client: TestClient[Any, Any]) -> int:
+        csrf, token = await form_of(client, "printer")
+        form = printer_form(csrf, token, TEXT) | {"email": typed, "name": name}
+        return (await client.post("/new/printer", data=form, allow_redirects=False)).status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == 303
+        r.app.runner.process_pending()
+        [ack] = outbox(r.app, "acknowledgement")
+        assert ack.recipients == ["ito@customer.test"]
+        [row] = inbox_rows(r.app)
+        sent = json.loads(inbox_raw(r.app, row.id))
+    assert sent["requester"] == {"email": "ito@customer.test", "name": stored_name}
+
+
+@pytest.mark.parametrize(
     "typed",
     [
+        "伊藤 <ito@customer.test> <other@customer.test>",  # two addresses: which one?
+        "伊藤 <ito@customer.test",
+        "ito@customer.test <other@customer.test>",
         "(comment)ito@customer.test",  # RFC 5322 comments: the envelope would carry them
         "ito(comment)@customer.test",
         "ito\x00@customer.test",

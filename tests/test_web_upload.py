@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
@@ -14,6 +15,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.pipeline import inbox_rows
 from tests.support.web import form_of, printer_form, rig
+from tests.test_web_intake import _Down
 
 JA = {"Accept-Language": "ja,en;q=0.5"}
 TEXT = "会議室Aのプロジェクターが映りません。\n" * 50
@@ -56,3 +58,36 @@ def test_within_the_limit_the_files_are_kept(settings: Settings, clock: FakeCloc
         assert r.serve(scenario) == 303
         [row] = inbox_rows(r.app)
         assert row.source == "web"
+
+
+@pytest.mark.parametrize(
+    ("changes", "acceptor", "status"),
+    [
+        ({"email": "", "subject": ""}, None, 400),  # a required field left empty
+        ({}, _Down, 503),  # the inbox is away: "nothing was lost" must not hide the files
+    ],
+)
+def test_chosen_files_that_come_back_unsent_are_asked_for_again(
+    settings: Settings,
+    clock: FakeClock,
+    changes: dict[str, str],
+    acceptor: type[_Down] | None,
+    status: int,
+) -> None:
+    """A browser never fills a file input back in: the chosen files are gone from the
+    form that comes back. The page said so only in grey, and only when a title or an
+    address had been typed; a 503 even said nothing typed was lost. Now the attachments
+    are asked for again next to their input, whatever brought the form back."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[int, str]:
+        csrf, token = await form_of(client, "printer")
+        data = FormData(printer_form(csrf, token, TEXT) | changes)
+        data.add_field("files", b"x" * 10, filename="写真.jpg", content_type="image/jpeg")
+        answer = await client.post("/new/printer", data=data, headers=JA)
+        return answer.status, await answer.text()
+
+    with rig(settings, clock, acceptor=acceptor) as r:
+        answer_status, html = r.serve(scenario)
+        assert inbox_rows(r.app) == []
+    assert answer_status == status
+    assert 'id="error-files"' in html and "添付ファイルをもう一度選んでください" in html

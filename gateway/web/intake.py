@@ -40,6 +40,17 @@ CSRF_LOST = N_(
     "form again."
 )
 
+CHOOSE_AGAIN = N_("Please choose the attachments again.")
+
+
+def _again(errors: dict[str, Msg], files: list[submission.SubmittedFile]) -> dict[str, Msg]:
+    """``errors``, and, when files were chosen, a word next to the attachments: a
+    browser never fills a file input back in, so the form that comes back has lost
+    them (a 503's "nothing was lost" is about what was typed)."""
+    if files and "files" not in errors:
+        return {**errors, "files": CHOOSE_AGAIN}
+    return errors
+
 
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
@@ -84,12 +95,12 @@ async def submit(request: web.Request) -> web.StreamResponse:
         kept = token if when is not None else form_token.issue(ctx.keys.form, ctx.now())
         lost = {"": CSRF_LOST}
         if files or sent.too_large or sent.unreadable:
-            lost["files"] = N_("Please choose the attachments again.")
+            lost["files"] = CHOOSE_AGAIN
         return _form(request, entry, entered, lost, kept, status=403)
     if when is None:  # forged, or left open too long: a fresh form, nothing lost
         fresh = form_token.issue(ctx.keys.form, ctx.now())
         expired = {"": N_("The form was open too long. Please check it and send it again.")}
-        return _form(request, entry, entered, expired, fresh, status=400)
+        return _form(request, entry, entered, _again(expired, files), fresh, status=400)
     if sent.unreadable:  # a file's name aiohttp cannot read: what was typed comes back
         unnamed = {
             "files": N_(
@@ -108,7 +119,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _form(request, entry, entered, big, token, status=413)
     checked = check(entry, entered, len(files), ctx.settings.own_addresses)
     if not checked.ok:
-        return _form(request, entry, entered, checked.errors, token, status=400)
+        return _form(request, entry, entered, _again(checked.errors, files), token, status=400)
     locale = visitor(request).locale
     raw = submission.encode(
         source="web",
@@ -116,7 +127,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         submitted_at=when,
         entry_id=entry.id,
         requester_email=checked.email,
-        requester_name=entered.name,
+        requester_name=checked.name,
         subject=entered.subject,
         text=entered.text,
         fields=checked.values,
@@ -135,7 +146,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
         )
         if not allowed:
             limited = {"": N_("Too many requests in a short time. Please try again later.")}
-            return _form(request, entry, entered, limited, token, status=429)
+            return _form(request, entry, entered, _again(limited, files), token, status=429)
         await ctx.accept([Incoming(raw, "web", f"web:{client_ip(request)}", checked.email, ())])
     except TransientError:
         down = {
@@ -144,7 +155,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
                 "minute: nothing was lost of what you typed."
             )
         }
-        return _form(request, entry, entered, down, token, status=503)
+        return _form(request, entry, entered, _again(down, files), token, status=503)
     ctx.nudge()
     raise see_other(f"/new/{entry.id}/sent")
 

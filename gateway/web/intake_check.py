@@ -34,6 +34,11 @@ _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 NOT_AN_ADDRESS = N_("not an e-mail address")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# "Name <address>" as a mail client copies an address (the name may be quoted): one
+# pair of angle brackets at the end, nothing after it; a bare name with an @ in it is
+# another address, and which one is meant nobody knows
+_NAMED = re.compile(r'\s*(?:"([^"]*)"|([^"<>@]*?))\s*<([^<>]*)>\s*')
+_FULL_WIDTH = str.maketrans("＜＞＂", '<>"')  # the brackets as typed with the IME on
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class Checked:
     errors: dict[str, Msg]  # input name → what is wrong with it
     values: dict[str, str]  # the sheet's canonical values (when there are no errors)
     email: str  # lower-cased
+    name: str = ""  # as typed, or the display name that came with the address
 
     @property
     def ok(self) -> bool:
@@ -88,7 +94,8 @@ def typed_lines(text: str) -> str:
 def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] = ()) -> Checked:
     """``own``: the gateway's addresses, which a requester cannot be."""
     errors: dict[str, Msg] = {}
-    email, problem = validate(_EMAIL_FIELD, entered.email)
+    said_name, typed_email = named_address(entered.email)
+    email, problem = validate(_EMAIL_FIELD, typed_email)
     if problem is None:
         email, problem = reachable(email, own)
     if not entered.email.strip():
@@ -101,7 +108,19 @@ def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] =
         errors["files"] = N_("At most {n} files, please.", n=MAX_FILES)
     sheet, problems = field_problems(entry, entered.fields)
     errors.update({FIELD_PREFIX + name: why for name, why in problems.items()})
-    return Checked(errors, sheet.values, email.lower())
+    name = entered.name or one_line(said_name)[:MAX_NAME]
+    return Checked(errors, sheet.values, email.lower(), name)
+
+
+def named_address(typed: str) -> tuple[str, str]:
+    """``(display name, address)`` of ``Name <address>`` (brackets typed full-width
+    too), else ``("", typed)``: pasted from a mail client, the address is plain and
+    was refused as "not an e-mail address" for the name around it."""
+    named = _NAMED.fullmatch(typed.translate(_FULL_WIDTH))
+    if named is None:
+        return "", typed
+    quoted, bare, address = named.groups()
+    return (quoted if quoted is not None else bare).strip(), address
 
 
 def reachable(email: str, own: Collection[str]) -> tuple[str, Msg | None]:
