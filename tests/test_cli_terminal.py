@@ -71,3 +71,42 @@ def test_json_is_valid_and_whole_on_any_terminal(
     data = json.loads(done.stdout.decode(encoding))
     ticket = data[0] if isinstance(data, list) else data
     assert ticket["subject"] == SUBJECT
+
+
+def _waiting_on_its_input(pid: int) -> bool:
+    """Whether ``pid`` is blocked reading a pipe (Linux says so in ``wchan``)."""
+    try:
+        return "pipe_read" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("args", [("ingest", "-"), ("ingest",)])
+def test_ctrl_c_while_ingest_waits_for_its_input_ends_quietly(
+    site: tuple[str, Path], args: tuple[str, ...]
+) -> None:
+    """Ctrl-C on ``ingest -`` typed by hand (the MTA pipe's path, before argparse):
+    130 as every interrupted command, no traceback, nothing stored."""
+    import signal
+    import time
+
+    exe, config = site
+    before = _run(exe, str(config), "inbox", "list", "--json", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKET_GATEWAY_", "LC_"))}
+    env["LANG"] = "C.UTF-8"
+    with subprocess.Popen(
+        [exe, "--config", str(config), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as proc:
+        deadline = time.monotonic() + 30
+        while not _waiting_on_its_input(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert out == b""  # no line: nothing was read
+    assert (proc.returncode, err) == (130, b""), err.decode(errors="replace")
+    after = _run(exe, str(config), "inbox", "list", "--json", encoding="utf-8")
+    assert json.loads(after.stdout) == json.loads(before.stdout)
