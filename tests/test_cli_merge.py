@@ -246,3 +246,17 @@ def test_a_merged_ticket_gets_no_watchers(config: str, capsys: pytest.CaptureFix
     assert code == 65 and "ticket #2 was merged into #1" in err
     assert _show(config, 2, capsys)["watchers"] == []
     assert run(config, "tickets", "cc", "1", "add", "boss@customer.test", capsys=capsys).code == 0
+
+
+@pytest.mark.parametrize("op", ["add", "remove"])
+def test_cc_without_an_address_is_a_usage_error_naming_it(
+    config: str, capsys: pytest.CaptureFixture[str], op: str
+) -> None:
+    """A forgotten ADDRESS is said as argparse says a missing argument (usage line,
+    exit 2), not as "not an e-mail address: ''"."""
+    with pytest.raises(SystemExit) as exited:
+        run(config, "tickets", "cc", "1", op, capsys=capsys)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("usage: ticket-gateway tickets cc ")
+    assert err.rstrip().endswith("the following arguments are required: address")

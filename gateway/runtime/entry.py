@@ -19,6 +19,7 @@ EX_OK, EX_DATAERR, EX_NOINPUT = 0, 65, 66
 
 
 EX_SIGPIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
+EX_INTERRUPTED = 128 + 2  # … and by SIGINT, as the CLI returns for Ctrl-C
 
 
 def main() -> None:
@@ -31,6 +32,8 @@ def main() -> None:
             code = cli_main(argv)
     except BrokenPipeError:
         code = _reader_gone()
+    except KeyboardInterrupt:  # Ctrl-C on `ingest -` typed by hand: before the CLI's own
+        code = EX_INTERRUPTED  # handler, with nothing read, so nothing stored
     sys.exit(code)
 
 

@@ -84,10 +84,42 @@ def actor() -> str:
         return "cli"
 
 
+# The encodings that can write every character: on these, JSON keeps its text as it is.
+WHOLE_ENCODINGS = frozenset({"utf-8", "utf-16", "utf-32", "gb18030"})
+
+
+def _whole(stream: Any) -> bool:
+    """Whether ``stream`` can write any character (a UTF-8 terminal, a pipe in UTF-8)."""
+    import codecs
+
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name in WHOLE_ENCODINGS
+    except LookupError:
+        return False
+
+
+def escape_what_cannot_be_shown() -> None:
+    """On a terminal that cannot show every character (ASCII, EUC-JP, Latin-1, or
+    ``PYTHONIOENCODING`` set so), a subject's kanji or an emoji is written as its
+    ``\\u`` escape instead of ending the command with a UnicodeEncodeError traceback:
+    the line is still said, and nothing is lost. A stream that is not a real text file
+    (a test's capture) is left as it is."""
+    import io
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not _whole(stream):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def print_json(data: Any) -> None:
+    """``data`` as JSON on stdout: its text as it is where stdout can write every
+    character, else as JSON's own ``\\u`` escapes, so a script on any terminal reads
+    valid JSON with the same strings (a backslash escape of a character beyond the BMP
+    would not be JSON)."""
     import json
 
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(data, sys.stdout, ensure_ascii=not _whole(sys.stdout), indent=2)
     sys.stdout.write("\n")
 
 

@@ -83,3 +83,10 @@ def _gettext(message: str) -> str:
 
 def _ngettext(singular: str, plural: str, n: int) -> str:
     return gettext_for(help_locale(), singular if n == 1 else plural)
+
+
+def argparse_text(message: str) -> str:
+    """One of argparse's own messages in the help language, for a usage error a handler
+    finds after parsing (an argument optional for one action only) said as argparse says
+    it."""
+    return _gettext(message)

@@ -37,6 +37,7 @@ from gateway.runtime.cli.common import (
     EX_USAGE,
     Handler,
     Speaker,
+    escape_what_cannot_be_shown,
 )
 from gateway.runtime.cli.help_language import h, text
 
@@ -57,6 +58,7 @@ __all__ = [
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    escape_what_cannot_be_shown()  # before --help: a narrow terminal gets no traceback
     args = _parser().parse_args(argv)
     _configure_logging(args)
     from gateway.core.errors import CatalogError, ConfigError, TransientError

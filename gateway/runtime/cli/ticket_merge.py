@@ -24,7 +24,7 @@ from gateway.runtime.cli.common import (
     opened,
     print_json,
 )
-from gateway.runtime.cli.help_language import h
+from gateway.runtime.cli.help_language import argparse_text, h
 from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
@@ -82,9 +82,12 @@ def cmd_tickets_cc(args: argparse.Namespace, settings: Settings) -> int:
     said = Speaker(settings)
     if args.action == "list":
         return _list(settings, said, args.id, args.json)
-    address = normalise(args.address or "")
+    if args.address is None:  # optional only for list: said as argparse says it, usage first
+        missing = argparse_text("the following arguments are required: %s") % "address"
+        args.cc_parser.error(missing)
+    address = normalise(args.address)
     if address is None:
-        said.warn(N_("not an e-mail address: {value}", value=repr(args.address or "")))
+        said.warn(N_("not an e-mail address: {value}", value=repr(args.address)))
         return EX_USAGE
     op = Op(args.action)
 
@@ -163,4 +166,4 @@ def register_merge(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     tc.add_argument("action", choices=("add", "remove", "list"))
     tc.add_argument("address", nargs="?", help=h(N_("the watcher's e-mail address (add, remove)")))
     tc.add_argument("--json", action="store_true", help=h(N_("list: the addresses as JSON")))
-    tc.set_defaults(handler=cmd_tickets_cc)
+    tc.set_defaults(handler=cmd_tickets_cc, cc_parser=tc)
