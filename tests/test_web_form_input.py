@@ -359,7 +359,8 @@ def test_a_name_cannot_turn_the_address_after_it_around(
     """A bidi override (U+202E) or isolate in a name reverses what follows it on the
     line: the notice's "requester: NAME <address>" then shows the address backwards,
     a name made to read as another address in its place. Names are kept without them,
-    from a form as from a mail's From."""
+    from a form as from a mail's From; and a name that reads as an address is never
+    shown as one: the requester's own address stands there, once."""
     name = "\u202emoc.elpmaxe@ofni\u2066 \u202d"
 
     async def scenario(client: TestClient[Any, Any]) -> int:
@@ -373,7 +374,9 @@ def test_a_name_cannot_turn_the_address_after_it_around(
         [notice] = outbox(r.app, "new_ticket")
         [ack] = outbox(r.app, "acknowledgement")
         body, to = text_of(notice), header_of(ack, "To")
-    assert "moc.elpmaxe@ofni" in body
+    assert "ito@customer.test <ito@customer.test>" not in body  # the address, once
+    assert "moc.elpmaxe@ofni" not in body and "info@example.com" not in body
+    assert "ito@customer.test" in body
     for seen in (body, to):
         assert not set(seen) & {"\u202e", "\u2066", "\u202d"}, repr(seen)
 
