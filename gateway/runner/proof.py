@@ -9,10 +9,11 @@ automatic mail, so a forger can neither act nor mail-bomb them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gateway.config.settings import Member
 from gateway.core.i18n import N_, Msg
+from gateway.core.tokens import ReplyKeys
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref, under_rate_limit
 from gateway.pipeline import authz, commands
@@ -29,20 +30,34 @@ NO_COMMAND = N_("(your reply)")  # what the refusal names when the mail had no c
 def verify(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
     """Whether this mail may act for ``email`` on the ticket (token or trusted DKIM/DMARC).
     A reply address issued for a ticket merged into this one counts for it (#19)."""
-    verdicts = [
-        authz.verify_sender(
+    per_person = a.settings.gateway.per_person_domains
+    return _first_proof(
+        a,
+        ticket_id,
+        lambda tid, keys: authz.verify_sender(
             a.row.raw,
             a.recipients,
             email,
             tid,
-            keys=reply_keys(a.session, a.settings.gateway.reply_key()),
+            keys=keys,
             gateway_address=a.settings.gateway.address,
             trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
-            per_person_domains=a.settings.gateway.per_person_domains,
-        )
-        for tid in (ticket_id, *merges.sources(a.session, ticket_id))
-    ]
-    return next((v for v in verdicts if v.ok), verdicts[0])
+            per_person_domains=per_person,
+        ),
+    )
+
+
+def _first_proof(
+    a: Arrival, ticket_id: int, check: Callable[[int, ReplyKeys], authz.Verdict]
+) -> authz.Verdict:
+    """``check`` on the ticket, then on each ticket merged into it, until one proves
+    the sender; else the ticket's own refusal (it says why in the reader's terms)."""
+    keys = reply_keys(a.session, a.settings.gateway.reply_key())
+    first = check(ticket_id, keys)
+    if first.ok or ticket_id == NO_TICKET:
+        return first
+    proven = (check(tid, keys) for tid in merges.sources(a.session, ticket_id))
+    return next((v for v in proven if v.ok), first)
 
 
 # the ticket a mail that opens one is checked against: none has it, so only a trusted
@@ -60,19 +75,19 @@ def vouch(a: Arrival, email: str, ticket_id: int) -> authz.Verdict:
     """Whether a customer's words in this mail may be filed as ``email``'s reply
     (token, or a trusted DKIM/DMARC pass for their domain: :func:`authz.vouches_for_words`).
     A reply address issued for a ticket merged into this one counts for it (#19)."""
-    verdicts = [
-        authz.vouches_for_words(
+    return _first_proof(
+        a,
+        ticket_id,
+        lambda tid, keys: authz.vouches_for_words(
             a.row.raw,
             a.recipients,
             email,
             tid,
-            keys=reply_keys(a.session, a.settings.gateway.reply_key()),
+            keys=keys,
             gateway_address=a.settings.gateway.address,
             trusted_authserv_ids=a.settings.gateway.trusted_authserv_ids,
-        )
-        for tid in (ticket_id, *merges.sources(a.session, ticket_id))
-    ]
-    return next((v for v in verdicts if v.ok), verdicts[0])
+        ),
+    )
 
 
 def refuse_unverified(a: Arrival, ticket: Ticket, member: Member, verdict: authz.Verdict) -> str:
