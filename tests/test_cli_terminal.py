@@ -100,6 +100,10 @@ def test_ctrl_c_while_ingest_waits_for_its_input_ends_quietly(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        # as a shell starts it: Ctrl-C's default action. A test run before this one in
+        # the same worker may leave SIGINT ignored, and a child inherits that (Python
+        # then installs no KeyboardInterrupt at all, and the signal is lost)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as proc:
         deadline = time.monotonic() + 30
         while not _waiting_on_its_input(proc.pid) and time.monotonic() < deadline:
