@@ -81,7 +81,8 @@ def links_off(web: WebSettings) -> Msg | None:
         return None
     return N_(
         "[web] base_url is not set and the pages listen on {address}, which only this "
-        "machine can open: mails carry no links to the pages (the digest's, the sign-in "
-        "link) until [web] base_url is set to the address people use",
+        "machine can open: mails carry no links to the pages (the digest's; a sign-in "
+        "link goes only to a browser on this machine) until [web] base_url is set to the "
+        "address people use",
         address=web.base_url,
     )
