@@ -12,10 +12,9 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
-from gateway.core.backoff import doubling
+from gateway.core.backoff import doubling, retry_after
 from gateway.core.i18n import Msg
 from gateway.pipeline.parse.charsets.decode import decode_bytes
 
@@ -100,21 +99,6 @@ def next_step(
             wait = min(max(wait, asked), maximum)
         return step, now + wait
     return step, None
-
-
-def retry_after(value: str, now: datetime) -> timedelta | None:
-    """A Retry-After header's wait (RFC 9110: delay-seconds or an HTTP date); None for
-    none, or for what is neither."""
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return timedelta(seconds=int(value[:9]))  # 9 digits: years, capped by the caller
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # an HTTP date is GMT; one without a zone is read so
-        when = when.replace(tzinfo=UTC)
-    return max(when - now, timedelta(0))
 
 
 def decode(data: bytes, charset: str | None = None) -> str:

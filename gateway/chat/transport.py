@@ -24,7 +24,8 @@ import ssl
 import threading
 import urllib.error
 import urllib.request
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -32,6 +33,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 
 from gateway.chat import failures
+from gateway.core.backoff import retry_after
 from gateway.core.i18n import Msg
 from gateway.core.proxies import ProxyError, sdk_proxy
 
@@ -254,11 +256,32 @@ def _cut(made: list[http.client.HTTPConnection], expired: threading.Event) -> No
                 conn.sock.shutdown(socket.SHUT_RDWR)
 
 
+# any instant: delay-seconds are read without one
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _retry_after(headers: Any) -> float | None:
+    """Seconds the service asks us to wait (:func:`gateway.core.backoff.retry_after`); an
+    HTTP date is read against the answer's own ``Date`` (the server's clock: no clock of
+    ours at this edge), and without one it is not read."""
     try:
-        value = headers.get("Retry-After") or headers.get("retry-after")
-        if isinstance(value, list):
-            value = value[0]
-        return float(value) if value is not None else None
-    except (AttributeError, TypeError, ValueError):
+        value, said_at = _header(headers, "Retry-After"), _header(headers, "Date")
+    except AttributeError:
         return None
+    now = EPOCH  # delay-seconds need no clock
+    if not value.strip().isdigit():  # an HTTP date: only against the answer's Date
+        try:
+            now = parsedate_to_datetime(said_at)
+        except (TypeError, ValueError, IndexError):
+            return None
+        now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    wait = retry_after(value, now)
+    return wait.total_seconds() if wait is not None else None
+
+
+def _header(headers: Any, name: str) -> str:
+    """A header's first value as text, whatever shape the client keeps headers in."""
+    value = headers.get(name) or headers.get(name.lower())
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return "" if value is None else str(value)

@@ -11,7 +11,8 @@ keeps a failing account from ever turning into a busy loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 
 def backoff_delay(failures: int, initial: timedelta, maximum: timedelta, jitter: float) -> float:
@@ -51,3 +52,20 @@ class Backoff:
 
     def succeeded(self) -> None:
         self.failures = 0
+
+
+def retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """A Retry-After header's wait (RFC 9110: delay-seconds or an HTTP date); None for
+    none, or for what is neither. The one reading of the header for every service the
+    gateway calls (webhook actions, Slack and chat webhooks): ``inf`` or ``1e30`` are not
+    seconds, and a wait of years is capped by the caller, not turned into an overflow."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return timedelta(seconds=int(value[:9]))  # 9 digits: years, capped by the caller
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; one without a zone is read so
+        when = when.replace(tzinfo=UTC)
+    return max(when - now, timedelta(0))
