@@ -182,14 +182,14 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
     its own opens a new ticket linked to it, as a stranger's tag does (and as a new mail
     would); one that only thanks, or holds only commands, is kept on it, as a proven
     one would be."""
-    if ticket.state == TicketState.CLOSED and not _nothing_new(a, ticket):
-        new, summary = open_new(a, ticket.id)
-        ran = ops.requester_reply(a, new, replied_to=ticket.id)
-        return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
     # words of its own are activity, whoever wrote them: a person must read them before a
     # stale reminder or the inventory's close goes over them (a forger can delay those;
     # no more). A thanks or bare commands are not, as from a proven sender.
     words = not _nothing_new(a, ticket)
+    if ticket.state == TicketState.CLOSED and words:
+        new, summary = open_new(a, ticket.id)
+        ran = ops.requester_reply(a, new, replied_to=ticket.id)
+        return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
     attach(a, ticket, kind="unverified", touch=words, heard="unverified")
     if ticket.state == TicketState.PENDING and words:
         # words for a ticket waiting on its requester: it may well be them, writing a
