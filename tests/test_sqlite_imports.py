@@ -25,3 +25,27 @@ def test_the_daemons_modules_bring_no_postgresql_dialect() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_daemons_workers_run_without_docstrings() -> None:
+    """The processing child and its parse process live as long as the daemon: ``-OO``
+    keeps their docstrings out of memory (about 4 MB of the daemon's 200). Their
+    imports must work so."""
+    from gateway.runtime import parse_process, processing
+
+    for command in (processing.CHILD, parse_process.COMMAND):
+        assert command[:3] == (sys.executable, "-P", "-OO"), command
+    probe = (
+        "import sys\n"
+        "import gateway.runtime.processing_child, gateway.runtime.parse_process\n"
+        "from gateway.core.resources import module_command\n"
+        "print(sys.flags.optimize, module_command.__doc__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-OO", "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert out.stdout.split() == ["2", "None"], out.stdout

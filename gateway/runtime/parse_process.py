@@ -18,7 +18,7 @@ from gateway.core.resources import module_command
 from gateway.runner.parse_pipe import serve
 from gateway.runtime.memory import give_memory_back
 
-COMMAND = module_command("gateway.runtime.parse_process")
+COMMAND = module_command("gateway.runtime.parse_process", lean=True)
 
 if __name__ == "__main__":
     give_memory_back()

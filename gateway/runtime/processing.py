@@ -76,7 +76,7 @@ START_TIMEOUT = 120.0  # seconds for a child to import and connect before it cou
 STOPPING_GRACE = 2.0
 KILL_GRACE = 5.0  # seconds past the budget before the daemon kills the child (see above)
 
-CHILD = module_command("gateway.runtime.processing")  # + the socket's fd
+CHILD = module_command("gateway.runtime.processing", lean=True)  # + the socket's fd
 Shunt = Callable[[int, str], None]  # (inbox id, reason): record a row killed with the child
 
 
