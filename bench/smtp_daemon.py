@@ -161,7 +161,9 @@ def role(pid: int) -> str:
         return "processing child"
     if "gateway.runtime.parse_process" in command:
         return "parse process"
-    return "listener (the daemon)" if "ticket-gateway" in command else "other"
+    # the console script, or what ``run`` makes of itself (gateway.runtime.cli.run)
+    daemon = "ticket-gateway" in command or " -m gateway " in command
+    return "listener (the daemon)" if daemon else "other"
 
 
 @dataclass

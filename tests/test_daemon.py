@@ -160,6 +160,48 @@ def test_sigterm_lets_the_session_in_flight_finish_and_exits_0(tmp_path: Path) -
     assert len(json.loads(out.stdout)) == 1
 
 
+def _command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    except OSError:  # it ended meanwhile
+        return []
+
+
+def test_the_command_runs_the_daemon_without_docstrings_in_the_same_process(
+    tmp_path: Path,
+) -> None:
+    """``run`` becomes ``python -OO -m gateway run`` in its own process (its PID is the
+    one systemd started and watches), and its processing child is started so too: the
+    docstrings stay out of the daemon's 200 MB (issue #18)."""
+    port = free_port()
+    config = write_config(tmp_path, port=port, locale="en")
+    proc = subprocess.Popen(
+        [console_script(), "--config", str(config), "run"],
+        env=clean_env(**SECRET_ENV),
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, proc)
+        line = _command_line(proc.pid)
+        assert line[1:5] == ["-P", "-OO", "-m", "gateway"], line
+        assert line[5:] == ["--config", str(config), "run"], line
+
+        def children() -> list[list[str]]:
+            # each thread's children: the child is started by one of the daemon's threads
+            tasks = Path(f"/proc/{proc.pid}/task").glob("*/children")
+            return [_command_line(int(pid)) for t in tasks for pid in t.read_text().split()]
+
+        child = eventually(
+            lambda: [c for c in children() if "gateway.runtime.processing" in c] or None
+        )
+        assert child[0][1:3] == ["-P", "-OO"], child
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(daemon.STOP_BOUND + PATIENCE) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_the_whole_group_is_a_quiet_stop(tmp_path: Path, sig: signal.Signals) -> None:
     """systemd's stop (SIGTERM to every process of the unit) and Ctrl-C in a terminal

@@ -22,7 +22,15 @@ EX_SIGPIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
 EX_INTERRUPTED = 128 + 2  # … and by SIGINT, as the CLI returns for Ctrl-C
 
 
+# set by main(): this process is the command itself (the console script or ``python -m
+# gateway``), so ``run`` may replace it by a lean one (gateway.runtime.cli.run); a
+# caller of the CLI's main() in a process of its own (a test) is never replaced
+STARTED_AS_COMMAND = False
+
+
 def main() -> None:
+    global STARTED_AS_COMMAND
+    STARTED_AS_COMMAND = True
     argv = sys.argv[1:]
     try:
         code = _pipe(argv)

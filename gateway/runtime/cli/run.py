@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
@@ -13,6 +15,7 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    _lean()
     from gateway.runtime.daemon import run
     from gateway.runtime.logs import use_format
 
@@ -24,3 +27,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser(
         "run", help=h(N_("run the daemon: SMTP/LMTP listener, IMAP pollers, runner"))
     ).set_defaults(handler=cmd_run)
+
+
+def _lean() -> None:
+    """Become the same command under ``python -OO`` (the process keeps its PID, so
+    systemd's ``Type=notify`` and its watchdog see no change), unless it is already so
+    or the CLI was called by a program in its own process: the daemon's docstrings stay
+    out of memory, 3 MB of the listener's 80 where its processes together must stay
+    under 200 MB (issue #18; its workers are started so too). Before the daemon's
+    imports, so they are not loaded twice; the settings were read once already, which
+    is what a wrong config is told by."""
+    from gateway.core.resources import module_command
+    from gateway.runtime import entry
+
+    if sys.flags.optimize >= 2 or not entry.STARTED_AS_COMMAND:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [*module_command("gateway", lean=True), *sys.argv[1:]])
