@@ -45,6 +45,7 @@ class HookServer:
     answers: list[str] = field(default_factory=list)
     tls: tuple[Path, Path] | None = None  # (certificate, key): serve https
     reply: dict[str, Any] = field(default_factory=lambda: {"account": "taro", "ok": True})
+    location: str = "/login"  # where a "302" points
     body: bytes | None = None  # a 200's body as it is, instead of ``reply`` as JSON
     framing: str = LENGTH  # how a 200 with ``body`` is framed: LENGTH, CHUNKED or CLOSE
     deliveries: list[Delivery] = field(default_factory=list)
@@ -79,7 +80,7 @@ class HookServer:
                 data = json.dumps(hooks.reply).encode() if answer == OK else b"nope"
                 self.send_response(int(answer))
                 if answer == MOVED:
-                    self.send_header("Location", "/login")
+                    self.send_header("Location", hooks.location)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
