@@ -7,6 +7,10 @@ gateway masks what it records now; a person's words stay as written. Walked in b
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+from html import escape
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
@@ -14,9 +18,12 @@ from sqlalchemy import Engine, insert, select
 from gateway.actions import failures
 from gateway.core.i18n import N_, dump, load
 from gateway.core.tokens import mask_url_passwords
+from gateway.notify.compose import Envelope, compose
+from gateway.notify.render import Rendered
+from gateway.notify.views import Person
 from store import migrate
 from store.db import make_engine
-from store.models import ActionRun, Message, Ticket, TicketEvent
+from store.models import ActionRun, Message, OutboxRow, Ticket, TicketEvent
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 SECRETS = ("S1gN4tur3xyz", "Ap1K3yvalue", "Pa55w0rdvalue", "T0k3nvalue")
@@ -151,5 +158,95 @@ def test_0021_masks_what_older_releases_kept_of_webhook_urls_and_again_changes_n
         migrate.upgrade(engine)
         assert _snapshot(engine) == after
         assert migrate.current_revision(engine) == "0021"
+    finally:
+        engine.dispose()
+
+
+def _composed(kind: str, charset: str, text: str, n: int) -> bytes:
+    """A mail as the gateway writes it (gateway.notify.compose), quoting ``text``."""
+    env = Envelope(
+        kind=kind,
+        sender=Person("support@example.test", "サポート"),
+        to=Person("ops@example.test", "担当"),
+        message_id=f"t1.m{n}@example.test",
+        date=NOW,
+        subject_tag="[#1]",
+        charset=charset,
+    )
+    html = f"<p>{escape(text)}</p>"
+    return compose(env, Rendered("アクションが失敗しました", text, html))
+
+
+def _texts(raw: bytes) -> tuple[str, str]:
+    mail = BytesParser(policy=default).parsebytes(raw)
+    assert isinstance(mail, EmailMessage)
+    plain, html = (mail.get_body(preferencelist=(kind,)) for kind in ("plain", "html"))
+    assert isinstance(plain, EmailMessage) and isinstance(html, EmailMessage)
+    return str(plain.get_content()), str(html.get_content())
+
+
+def test_0021_masks_the_failure_mails_in_the_outbox_in_their_charset_and_encoding(
+    db_url: str,
+) -> None:
+    """A failure mail not sent yet would still carry the URL to the member: its text and
+    HTML parts are masked in the charset and transfer encoding they were written in
+    (UTF-8, ISO-2022-JP, base64 for long lines); another kind of mail stays byte for byte."""
+    said = f"対象: {URL}\n誤り: redirected to {WITH_PASSWORD}\n"
+    mails = [
+        ("action_failed", "utf-8", said),
+        ("action_failed", "iso-2022-jp", said),
+        ("action_failed", "iso-2022-jp", said + "x" * 1200 + "\n"),  # base64: a long line
+        ("action_failed", "utf-8", "nothing secret: https://hooks.example.test/?page=2\n"),
+        ("ack", "utf-8", said),  # a requester's own words quoted: not ours to change
+    ]
+    raws = [_composed(kind, cs, text, n) for n, (kind, cs, text) in enumerate(mails)]
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0020")
+        with engine.begin() as conn:
+            conn.execute(
+                insert(Ticket).values(
+                    id=1, subject="s", requester="a@x.test", created_at=NOW, updated_at=NOW
+                )
+            )
+            for n, ((kind, _cs, _text), raw) in enumerate(zip(mails, raws, strict=True)):
+                conn.execute(
+                    insert(OutboxRow).values(
+                        idempotency_key=f"k{n}",
+                        ticket_id=1,
+                        kind=kind,
+                        message_id=f"<t1.m{n}@example.test>",
+                        envelope_from="support@example.test",
+                        raw=raw,
+                        state="sent" if n == 1 else "pending",
+                        created_at=NOW,
+                    )
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            after = [
+                bytes(r[0]) for r in conn.execute(select(OutboxRow.raw).order_by(OutboxRow.id))
+            ]
+        for raw, before in list(zip(after, raws, strict=True))[:3]:
+            plain, html = _texts(raw)
+            old_plain, old_html = _texts(before)
+            assert SECRETS[0] in old_plain and SECRETS[2] in old_html
+            assert (plain, html) == (mask_url_passwords(old_plain), mask_url_passwords(old_html))
+            for secret in SECRETS:
+                assert secret.encode() not in raw and secret not in plain + html
+            old, new = (BytesParser(policy=default).parsebytes(r) for r in (before, raw))
+            for header in ("Subject", "From", "To", "Message-ID", "Date", "Content-Type"):
+                assert str(new[header]) == str(old[header]), header
+            parts = [(p.get_content_type(), p.get_content_charset(), p["Content-Transfer-Encoding"])
+                     for p in (old, new) for p in p.walk()]  # fmt: skip
+            assert parts[: len(parts) // 2] == parts[len(parts) // 2 :]
+        assert after[3:] == raws[3:]  # nothing to mask, and another kind: byte for byte
+        migrate.downgrade(engine, "0020")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            again = [
+                bytes(r[0]) for r in conn.execute(select(OutboxRow.raw).order_by(OutboxRow.id))
+            ]
+        assert again == after
     finally:
         engine.dispose()

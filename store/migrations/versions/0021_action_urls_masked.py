@@ -1,7 +1,8 @@
 """the secrets of webhook URLs recorded by older releases masked in place: the target of
 action events (a signed URL's ``sig``, a ``token``, an ``api_key``, a password), the
 URLs their errors quote in the events, the runs' rows, the gateway's failure notes and
-the failure mails kept on the ticket; as the gateway masks what it records now
+the failure mails kept on the ticket and in the outbox (the bytes of one not sent yet
+would carry them to the member); as the gateway masks what it records now
 
 Revision ID: 0021
 Revises: 0020
@@ -9,7 +10,11 @@ Revises: 0020
 
 from __future__ import annotations
 
+import email
 from collections.abc import Callable, Mapping
+from email.charset import BASE64, QP, Charset
+from email.message import Message
+from email.policy import compat32
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +57,16 @@ messages = sa.table(
     sa.column('new_text', sa.Text),
 )
 
+outbox = sa.table(
+    'outbox',
+    sa.column('id', sa.Integer),
+    sa.column('kind', sa.String),
+    sa.column('raw', sa.LargeBinary),
+)
+MAIL_BATCH = 50  # mails of a few KiB each, their bytes read at once
+WIRE = compat32.clone(linesep='\r\n')  # as gateway.notify.compose writes them
+BODY_ENCODINGS = {'base64': BASE64, 'quoted-printable': QP}  # else the charset's own
+
 
 def _masked_keys(detail: Any, keys: tuple[str, ...]) -> Any:
     if not isinstance(detail, Mapping):
@@ -78,11 +93,48 @@ def _mail_text(row: sa.Row[Any]) -> dict[str, Any]:
     }
 
 
+def _masked_part(part: Message) -> bool:
+    """A text part's words masked, written again in its charset and transfer encoding;
+    False (and untouched) when they held no secret."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return False
+    name = part.get_content_charset() or 'us-ascii'
+    try:
+        words = payload.decode(name)
+    except (LookupError, UnicodeDecodeError):  # not ours to read: left as it is
+        return False
+    masked = mask_url_passwords(words)
+    if masked == words:
+        return False
+    charset = Charset(name)
+    encoding = str(part.get('Content-Transfer-Encoding', '')).strip().lower()
+    charset.body_encoding = BODY_ENCODINGS.get(encoding, charset.body_encoding)
+    whole = 'MIME-Version' in part  # the mail's own, not a part's
+    del part['Content-Transfer-Encoding']
+    part.set_payload(masked, charset)
+    if not whole:
+        del part['MIME-Version']  # set_payload's, which the part did not have
+    return True
+
+
+def _mail_bytes(row: sa.Row[Any]) -> dict[str, Any]:
+    """The mail's text and HTML parts masked; its bytes as they were when none changed."""
+    mail = email.message_from_bytes(bytes(row.raw), policy=compat32)
+    changed = [
+        _masked_part(part)
+        for part in mail.walk()
+        if not part.is_multipart() and part.get_content_maintype() == 'text'
+    ]
+    return {'raw': mail.as_bytes(policy=WIRE) if any(changed) else row.raw}
+
+
 def _walk(
     table: sa.TableClause,
     columns: tuple[str, ...],
     which: sa.ColumnElement[bool],
     masked: Callable[[sa.Row[Any]], dict[str, Any]],
+    batch: int = BATCH,
 ) -> None:
     """Each row of ``table`` that ``which`` picks, BATCH at a time in the order of its
     id: rewritten only where masking changed something (run again, it changes nothing)."""
@@ -93,7 +145,7 @@ def _walk(
             sa.select(table.c.id, *(table.c[c] for c in columns))
             .where(which, table.c.id > last)
             .order_by(table.c.id)
-            .limit(BATCH)
+            .limit(batch)
         ).all()
         if not rows:
             return
@@ -124,6 +176,13 @@ def upgrade() -> None:
         ('text', 'new_text'),
         sa.and_(messages.c.direction == 'out', messages.c.kind == 'action_failed'),
         _mail_text,
+    )
+    _walk(
+        outbox,
+        ('raw',),
+        sa.and_(outbox.c.kind == 'action_failed', sa.func.length(outbox.c.raw) > 0),
+        _mail_bytes,
+        MAIL_BATCH,
     )
 
 
