@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.mime.text import MIMEText
 from email.parser import BytesParser
-from email.policy import default
+from email.policy import compat32, default
 from html import escape
 from typing import Any
 
@@ -200,6 +201,10 @@ def test_0021_masks_the_failure_mails_in_the_outbox_in_their_charset_and_encodin
         ("ack", "utf-8", said),  # a requester's own words quoted: not ours to change
     ]
     raws = [_composed(kind, cs, text, n) for n, (kind, cs, text) in enumerate(mails)]
+    ascii_mail = MIMEText(f"Target: {URL}\n", "plain", "us-ascii")  # "…" is not ASCII
+    ascii_mail["Subject"] = "action failed"
+    mails.append(("action_failed", "us-ascii", ""))
+    raws.append(ascii_mail.as_bytes(policy=compat32.clone(linesep="\r\n")))
     engine = make_engine(db_url)
     try:
         migrate.upgrade(engine, "0020")
@@ -240,7 +245,11 @@ def test_0021_masks_the_failure_mails_in_the_outbox_in_their_charset_and_encodin
             parts = [(p.get_content_type(), p.get_content_charset(), p["Content-Transfer-Encoding"])
                      for p in (old, new) for p in p.walk()]  # fmt: skip
             assert parts[: len(parts) // 2] == parts[len(parts) // 2 :]
-        assert after[3:] == raws[3:]  # nothing to mask, and another kind: byte for byte
+        assert after[3:5] == raws[3:5]  # nothing to mask, and another kind: byte for byte
+        ascii_after = BytesParser(policy=default).parsebytes(after[5])
+        assert isinstance(ascii_after, EmailMessage)
+        assert ascii_after.get_content() == f"Target: {MASKED}\n"
+        assert ascii_after.get_content_charset() == "utf-8"
         migrate.downgrade(engine, "0020")
         migrate.upgrade(engine)
         with engine.connect() as conn:

@@ -107,8 +107,14 @@ def _masked_part(part: Message) -> bool:
     masked = mask_url_passwords(words)
     if masked == words:
         return False
-    charset = Charset(name)
     encoding = str(part.get('Content-Transfer-Encoding', '')).strip().lower()
+    if encoding not in BODY_ENCODINGS:  # 7bit, 8bit: the lines' ends are the wire's
+        masked = masked.replace('\r\n', '\n')
+    charset = Charset(name)
+    try:
+        masked.encode(charset.output_charset or name)
+    except (LookupError, UnicodeEncodeError):  # "…" in a us-ascii part: it becomes UTF-8
+        charset = Charset('utf-8')
     charset.body_encoding = BODY_ENCODINGS.get(encoding, charset.body_encoding)
     whole = 'MIME-Version' in part  # the mail's own, not a part's
     del part['Content-Transfer-Encoding']
