@@ -149,7 +149,7 @@ def test_the_proxy_password_reaches_the_proxy_and_nothing_else(
         [refused] = drain(app)
         assert refused.step == Step.RETRY and refused.status is None
         assert "407 Proxy Authentication Required" in refused.error
-        assert f"through the proxy http://{USER}@127.0.0.1:{proxy.port}" in refused.error
+        assert f"through the proxy http://{USER}:…@127.0.0.1:{proxy.port}" in refused.error
         recorded = f"{caplog.text} {runs(app)} {show(app, ticket_id)} {refused}"
         for secret in (PASSWORD, QUOTED, "wrong-", basic):
             assert secret not in recorded

@@ -15,9 +15,9 @@ from gateway.actions.outcome import Step
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.tokens import mask_url_passwords
-from tests.support.actions import action_app, drain
+from tests.support.actions import action_app, drain, runs
 from tests.support.databases import sqlite_only
-from tests.support.hooks import BAD, HookServer
+from tests.support.hooks import BAD, MOVED, HookServer
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
@@ -62,6 +62,49 @@ def test_a_webhook_urls_secrets_are_masked_wherever_the_target_is_shown(
         for secret in SECRETS:
             assert secret not in shown
             assert secret not in told_text
+    finally:
+        app.close()
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("location", "secret", "masked"),
+    [
+        ("/v2/hook?sv=1&token=T0k3nvalue", "T0k3nvalue", "/v2/hook?sv=1&token=…"),
+        ("http://bob:Pa55w0rdvalue@127.0.0.1:9/v2", "Pa55w0rdvalue", "http://bob:…@127.0.0.1:9/v2"),
+    ],
+)
+def test_a_secret_in_where_a_webhook_redirects_is_masked_in_every_error_kept(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    hooks: HookServer,
+    location: str,
+    secret: str,
+    masked: str,
+) -> None:
+    """The redirect's error names where the target points (put that in the catalog's
+    url): that URL's secrets are masked as the target's are, in the run's row, the
+    attempt's event, the failure note, the failure mail and its copy on the ticket."""
+    hooks.answers, hooks.location = [MOVED], location
+    (tmp_path / "hook.secret").write_bytes(b"hook-secret-0123456789-abcdefgh\n")
+    action = (
+        f"type: webhook\nurl: '{hooks.url()}'\nsecret_file: hook.secret\nretries: 0\n"
+        "on_failure: {notify: assignee}\n"
+    )
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        assert secret not in done.error and masked in done.error, done.error
+        [run] = runs(app)
+        kept = json.dumps(run, ensure_ascii=False, default=str)
+        assert masked in run["last_error"] and secret not in kept, kept
+        shown = json.dumps(show(app, ticket_id), ensure_ascii=False, default=str)
+        assert masked in shown and secret not in shown
+        [told] = outbox(app, "action_failed")
+        assert masked in text_of(told) and secret not in text_of(told)
     finally:
         app.close()
 

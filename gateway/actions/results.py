@@ -23,8 +23,9 @@ from gateway.actions.outcome import Attempt, Step, cut_more
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.config.settings import Settings
 from gateway.core.errors import InvalidTransition
-from gateway.core.i18n import N_, NP_, Msg, translate
+from gateway.core.i18n import N_, NP_, Msg, dump, load, translate
 from gateway.core.model import TicketState
+from gateway.core.tokens import mask_url_passwords, mask_url_passwords_in
 from gateway.notify import views
 from gateway.notify.queue import queue_ticket_mail, team, ticket_ref
 from gateway.pipeline import unanswered
@@ -76,6 +77,17 @@ def _target(action: Action | None, run: DueRun) -> str:
     return action.target if action is not None and action.type == run.action_type else ""
 
 
+def masked(error: Msg | str) -> Msg | str:
+    """``error`` with the secrets of any URL it quotes masked as the target's are
+    (:func:`gateway.core.tokens.mask_url_passwords`): where a redirect pointed, a proxy,
+    the path a library's error repeats. The row, the event, the note and the mail keep
+    only this."""
+    if isinstance(error, str):
+        return mask_url_passwords(error)
+    data = mask_url_passwords_in(dump(error))
+    return load(data) if isinstance(data, Mapping) else error
+
+
 def _status_said(action_type: str, status: int | None) -> Msg | str:
     """:func:`status_text` in the reader's words: a command's exit code said."""
     if status is not None and action_type == "command":
@@ -100,6 +112,7 @@ def record(
     ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
     ``notify``: False for a run not run because its ticket was closed: nothing failed,
     and who closed it knows (the note says it), so ``on_failure`` mails nobody."""
+    attempt = replace(attempt, error=masked(attempt.error))
     kept = attempt.output[:OUTPUT_KEPT]
     cut = cut_more(attempt.cut, len(attempt.output[OUTPUT_KEPT:].encode()))
     outcome = action_runs.Outcome(

@@ -203,19 +203,24 @@ def _read(
 ) -> tuple[bytes, int]:
     """At most ``limit`` bytes of the body, and not past ``deadline`` (a trickling answer
     cannot hold the worker beyond the action's timeout); and how many bytes were left
-    unread: its Content-Length says, else (chunked, the limit reached) NOT_READ. The rest
-    is never read to count it: a large answer would hold the worker to its timeout."""
+    unkept. One byte past the limit is read to tell an answer of exactly ``limit`` bytes
+    (whole: its end may be a chunked answer's last chunk or the close, not yet read) from
+    a longer one; what was left is then its Content-Length's rest, else (chunked, or
+    ended by the close) NOT_READ. The rest is never read to count it: a large answer
+    would hold the worker to its timeout."""
     data = b""
-    while len(data) < limit:
+    while len(data) <= limit:
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError
         if conn.sock is not None:
             conn.sock.settimeout(left)
-        chunk = response.read1(min(65_536, limit - len(data)))
+        chunk = response.read1(min(65_536, limit + 1 - len(data)))
         if not chunk:
             return data, 0
         data += chunk
     if response.length is not None:  # what its Content-Length says is left
-        return data, response.length
-    return data, 0 if response.isclosed() else NOT_READ
+        return data[:limit], len(data) - limit + response.length
+    if response.isclosed():  # its end was read with the byte past the limit
+        return data[:limit], len(data) - limit
+    return data[:limit], NOT_READ

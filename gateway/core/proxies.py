@@ -42,8 +42,10 @@ class Proxy:
     password: str = field(default="", repr=False)
 
     def __str__(self) -> str:
-        user = f"{self.username}@" if self.username else ""
-        return f"http://{user}{self.host}:{self.port}"
+        """The proxy as a line names it: its user, and ``:…`` for a password given (a
+        user part without one reads as a token, which :mod:`gateway.core.tokens` masks)."""
+        user = f"{self.username}:…@" if self.password else f"{self.username}@"
+        return f"http://{user if self.username or self.password else ''}{self.host}:{self.port}"
 
     def full_url(self) -> str:
         """The URL with the password (%-encoded), for a library that takes a proxy URL

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from gateway.core.model import ticket_number
@@ -150,6 +150,28 @@ def mask_url_passwords(text: str) -> str:
     if "://" not in text:
         return text
     return _URL.sub(_masked_query, _USER_PART.sub(_masked_user, text))
+
+
+# the keys of a dumped Msg (gateway.core.i18n.dump) that are our own words, never a
+# URL: left as they are, so that the message is still found in the catalogs
+_OWN_WORDS = frozenset({"msgid", "plural"})
+
+
+def mask_url_passwords_in(data: object) -> object:
+    """``data`` (JSON-like: text, mappings, lists, as an event's detail or a dumped Msg
+    keeps them) with :func:`mask_url_passwords` applied to every text in it (a dumped
+    Msg's own words aside): one masking, for what is recorded now and for the rows an
+    older release recorded (migration 0021)."""
+    if isinstance(data, str):
+        return mask_url_passwords(data)
+    if isinstance(data, Mapping):
+        return {
+            key: value if key in _OWN_WORDS else mask_url_passwords_in(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, list | tuple):
+        return [mask_url_passwords_in(value) for value in data]
+    return data
 
 
 def is_own_address(email: str, own: Collection[str]) -> bool:

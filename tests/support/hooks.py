@@ -20,6 +20,10 @@ MOVED = "302"  # to /login, whose GET answers 200 (a sign-in page in front of th
 TRICKLE = "trickle"  # a status line, then a header one byte at a time, never ending
 HANG_LIMIT = 30.0  # a hanging answer gives up after this long even if nobody releases it
 TRICKLE_EVERY = 0.2  # seconds between the bytes of a trickling answer
+# how an answer's body is framed (``HookServer.framing``): a Content-Length, chunks of
+# CHUNK bytes, or neither (its end is the connection's close, as HTTP/1.0 allows)
+LENGTH, CHUNKED, CLOSE = "length", "chunked", "close"
+CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,9 @@ class HookServer:
     answers: list[str] = field(default_factory=list)
     tls: tuple[Path, Path] | None = None  # (certificate, key): serve https
     reply: dict[str, Any] = field(default_factory=lambda: {"account": "taro", "ok": True})
+    location: str = "/login"  # where a "302" points
+    body: bytes | None = None  # a 200's body as it is, instead of ``reply`` as JSON
+    framing: str = LENGTH  # how a 200 with ``body`` is framed: LENGTH, CHUNKED or CLOSE
     deliveries: list[Delivery] = field(default_factory=list)
     fetched: list[str] = field(default_factory=list)  # paths asked for with GET
     release: threading.Event = field(default_factory=threading.Event)
@@ -67,14 +74,37 @@ class HookServer:
                         except OSError:  # the client gave up: what a test waits for
                             return
                     return
+                if answer == OK and hooks.body is not None:
+                    self._framed(hooks.body, hooks.framing)
+                    return
                 data = json.dumps(hooks.reply).encode() if answer == OK else b"nope"
                 self.send_response(int(answer))
                 if answer == MOVED:
-                    self.send_header("Location", "/login")
+                    self.send_header("Location", hooks.location)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _framed(self, body: bytes, framing: str) -> None:
+                if framing == CHUNKED:
+                    self.protocol_version = "HTTP/1.1"  # chunks are HTTP/1.1's
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                if framing == LENGTH:
+                    self.send_header("Content-Length", str(len(body)))
+                elif framing == CHUNKED:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if framing != CHUNKED:
+                    self.wfile.write(body)  # CLOSE: the handler's end closes the connection
+                    return
+                for start in range(0, len(body), CHUNK):
+                    piece = body[start : start + CHUNK]
+                    self.wfile.write(b"%x\r\n%b\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
 
             def do_GET(self) -> None:
                 hooks.fetched.append(self.path)
