@@ -114,6 +114,12 @@ class LoopHeaders:
     x_ticket_gateway: str = ""  # set on our own outgoing mail
     content_type: str = ""  # top-level type, e.g. multipart/report
     report_type: str = ""  # e.g. delivery-status
+    # the spam verdicts of the team's own mail server, every occurrence of each header,
+    # its blanks and folding squeezed to one space, lower-case (gateway.pipeline.spam_marks)
+    x_spam_flag: tuple[str, ...] = ()  # SpamAssassin: "yes" on spam
+    x_spam_status: tuple[str, ...] = ()  # SpamAssassin, rspamd: "yes, score=7.3 …" / "no, …"
+    x_spam: tuple[str, ...] = ()  # rspamd: "yes" on spam
+    x_rspamd_action: tuple[str, ...] = ()  # rspamd: "add header", "no action", …
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,10 @@ running their catalog actions) today helps nobody. But a ``Date`` header alone
 proves nothing about that: a sender's clock may be wrong, a relay may have held
 the mail for days, and that person is waiting for an answer now. So the doors
 say how a mail arrived (``inbox.bulk``), and only mail that came in bulk can be
-an archive, when its ``Date`` lies well before the moment it arrived. Pure: the
-facts in, a verdict out.
+an archive, when its ``Date`` lies well before the moment it arrived, or when it has
+no ``Date`` we can read (none, or an unreadable one): an import holds mail of any age,
+and nothing says that one is recent. Live mail without a ``Date`` is answered: its
+sender is waiting now. Pure: the facts in, a verdict out.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ ARRIVALS: dict[str, str] = {
 
 
 def is_archive(bulk: bool, date: datetime | None, arrived: datetime | None) -> bool:
-    """Filed but not answered: it came in bulk, dated ARCHIVE_AGE or more before it arrived."""
-    if not bulk or date is None or arrived is None:
+    """Filed but not answered: it came in bulk, dated ARCHIVE_AGE or more before it
+    arrived, or with no usable date (``date`` None)."""
+    if not bulk:
         return False
-    return arrived - date > ARCHIVE_AGE
+    if date is None:
+        return True
+    return arrived is not None and arrived - date > ARCHIVE_AGE

@@ -17,6 +17,7 @@ from gateway.core.model import ParsedMessage
 
 # one rule for "one of our addresses", which the config's check of [[members]] uses too
 from gateway.core.tokens import is_own_address as is_own_address
+from gateway.pipeline import spam_marks
 from gateway.pipeline import unanswered as why
 
 
@@ -150,6 +151,19 @@ _NO_REPLY_SENDERS = re.compile(
 
 UNWRITABLE = why.UNWRITABLE
 
+# X-Auto-Response-Suppress (Microsoft, MS-OXCMAIL): the automatic answers its sender asks
+# not to get, a list of DR, NDR, RN, NRN, OOF, AutoReply or All. Ours are auto-replies:
+# All and AutoReply withhold them; DR/NDR (delivery reports), RN/NRN (read receipts) and
+# OOF (out of office) name answers we never send. Exchange writes All on mail a program
+# made (a meeting response, a server's notice), not on a person's; Zammad reads All so too.
+_SUPPRESSING = frozenset({"all", "autoreply"})
+
+
+def suppresses_auto_replies(value: str) -> bool:
+    """Whether an X-Auto-Response-Suppress value asks for no auto-replies: its words,
+    separated by commas and any blanks or folding, in any case; one pass over it."""
+    return not _SUPPRESSING.isdisjoint(value.replace(",", " ").lower().split())
+
 
 def writable(email: str) -> bool:
     """Whether we can write ``email`` in a mail we send: an internationalised address
@@ -167,6 +181,9 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     (why.GATEWAY_MAIL, lambda m, s, e, own: bool(m.loop.x_ticket_gateway)),
     # a message from one of our addresses (gateway, alias, reply-token variant)
     (why.OWN_ADDRESS, lambda m, s, e, own: is_own_address(s, own)),
+    # the team's own mail server judged it spam (SpamAssassin, rspamd): an answer would
+    # be backscatter to a forged sender; a forged verdict only silences its sender
+    (why.SPAM, lambda m, s, e, own: spam_marks.marked_spam(m.loop)),
     # RFC 3834: anything but "no" means a machine wrote it
     (why.AUTO_SUBMITTED, lambda m, s, e, own: m.loop.auto_submitted not in ("", "no")),
     # bulk, junk and list mail never gets an answer (RFC 3834 section 2)
@@ -181,6 +198,8 @@ NO_ANSWER_RULES: tuple[tuple[Msg, _Rule], ...] = (
     (why.MACHINE_REPORT, lambda m, s, e, own: m.loop.content_type == "multipart/report"),
     # someone's loop guard has seen this mail before
     (why.X_LOOP, lambda m, s, e, own: bool(m.loop.x_loop)),
+    # the sender asks for no auto-replies (X-Auto-Response-Suppress: All or AutoReply)
+    (why.SUPPRESSED, lambda m, s, e, own: suppresses_auto_replies(m.loop.x_auto_response_suppress)),
     # vacation responders that set no header at all (Apple's "Auto reply: …")
     (why.AUTO_SUBJECT, lambda m, s, e, own: bool(_AUTO_SUBJECT.search(m.subject))),
     # nobody to answer

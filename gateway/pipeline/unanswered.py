@@ -37,6 +37,13 @@ X_LOOP = N_("X-Loop is set")
 AUTO_SUBJECT = N_("subject of an auto-reply")
 NO_ADDRESS = N_("no sender address")
 UNWRITABLE = N_("address not in ASCII (it needs SMTPUTF8)")
+SUPPRESSED = N_("X-Auto-Response-Suppress asks for no automatic replies")
+SPAM = N_("marked as spam by our mail server")
+
+# a message of a bulk import with no Date we can read: nothing says it is recent
+# (gateway.pipeline.archive), so it is quiet as an old archive's is
+UNDATED = N_("an imported message with no usable date, not answered")
+UNDATED_TO_ACT = N_("an imported message with no usable date, not acted on")
 
 
 def not_a_person(verdict: str) -> Msg | str:

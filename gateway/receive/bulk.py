@@ -187,7 +187,8 @@ def _sort(chunk: Sequence[Input], summary: IngestSummary, say: Callable[[Msg], N
 
 def _store(runner: Runner, box: InboxAcceptor, mails: list[Mail]) -> list[Accepted]:
     """One transaction for the chunk: its commit is the acknowledgement. Files and
-    folders are an import (bulk); standard input is an MTA's pipe, live mail."""
+    folders are an import (bulk: an old or undated message of it is not answered);
+    standard input is an MTA's pipe, live mail."""
     items = [Incoming(_content(m), "ingest", m.ref, bulk=m.ref != "-") for m in mails]
     return box.accept_many(items, now=runner.clock.now()) if items else []
 

@@ -201,11 +201,9 @@ def held_by(session: Session, ticket_id: int, entry_id: str) -> Msg | None:
     the old id would run it again for every ticket that ran it: an account made twice).
     A member decides on those, as on any held action."""
     came = refile_rows.request_arrival(session, ticket_id)
-    if (
-        came is not None
-        and came.date is not None
-        and archive.is_archive(came.bulk, came.date, came.received_at)
-    ):
+    if came is not None and archive.is_archive(came.bulk, came.date, came.received_at):
+        if came.date is None:
+            return unanswered.UNDATED_TO_ACT
         return unanswered.too_old_to_act(came.date.date())
     earlier = next(
         (r for r in action_runs.list_runs(session, ticket_id=ticket_id) if r.entry_id != entry_id),

@@ -233,8 +233,9 @@ def _within_limits(
     return not why
 
 
-def _too_old(a: Arrival) -> Msg | str:
-    return unanswered.too_old(a.msg.date) if a.msg.date is not None else ""
+def _too_old(a: Arrival) -> Msg:
+    """Why an archive's message is not answered: its age, or that it has none."""
+    return unanswered.too_old(a.msg.date) if a.msg.date is not None else unanswered.UNDATED
 
 
 def _forwarded(a: Arrival, ticket: Ticket) -> bool:
@@ -244,12 +245,16 @@ def _forwarded(a: Arrival, ticket: Ticket) -> bool:
 
 def action_hold(a: Arrival) -> Msg | None:
     """Why a completed sheet must not start its action now (None when it may): an imported
-    archive's years-old request must not create accounts today, as it gets no answer."""
-    if archived(a) and a.msg.date is not None:
-        return unanswered.too_old_to_act(a.msg.date.date())
-    return None
+    archive's years-old request (or an undated one: of any age) must not create accounts
+    today, as it gets no answer."""
+    if not archived(a):
+        return None
+    if a.msg.date is None:
+        return unanswered.UNDATED_TO_ACT
+    return unanswered.too_old_to_act(a.msg.date.date())
 
 
 def archived(a: Arrival) -> bool:
-    """An archive being imported (bulk, and dated well before it arrived): filed, quiet."""
+    """An archive being imported (bulk, and dated well before it arrived or not dated
+    at all): filed, quiet."""
     return archive.is_archive(a.row.bulk, a.msg.date, a.row.received_at)

@@ -39,8 +39,8 @@ class InboxRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))  # smtp | lmtp | imap | ingest
     source_ref: Mapped[str] = mapped_column(String(512), default="")  # file, imap acct/uv/uid
-    # came in bulk (an import of files or folders, a mailbox's first sync): an old Date
-    # means an archive, which is filed but not answered (gateway.pipeline.archive)
+    # came in bulk (an import of files or folders, a mailbox's first sync): an old Date, or
+    # none we can read, means an archive, filed but not answered (gateway.pipeline.archive)
     bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     envelope_from: Mapped[str | None] = mapped_column(String(512))
     envelope_to: Mapped[list[Any]] = mapped_column(default=list)

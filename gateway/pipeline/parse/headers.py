@@ -33,6 +33,8 @@ MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address field that are parse
 # 256 octets with its brackets), and more than the database keeps of one (PostgreSQL
 # refused the row: the request was shunted); a display name is cut like a ticket's title.
 MAX_ADDRESS = 254
+MAX_MARKS = 8  # occurrences of one spam header read (a server adds one; a sender may forge some)
+MARK_CHARS = 64  # of each, after squeezing: a verdict is a word or two and a score
 
 
 class HeaderView:
@@ -226,7 +228,20 @@ def loop_headers(
         x_ticket_gateway=plain("x-ticket-gateway"),
         content_type=message.get_content_type().lower(),
         report_type=(param_text(message.get_param("report-type")) or "").lower(),
+        x_spam_flag=read_marks(headers.all("x-spam-flag")),
+        x_spam_status=read_marks(headers.all("x-spam-status")),
+        x_spam=read_marks(headers.all("x-spam")),
+        x_rspamd_action=read_marks(headers.all("x-rspamd-action")),
     )
+
+
+def read_marks(values: list[str]) -> tuple[str, ...]:
+    """A mail server's verdict headers (``X-Spam-Status`` and friends), as the rules in
+    :mod:`gateway.pipeline.spam_marks` read them: each occurrence (up to MAX_MARKS) with
+    its folding and runs of blanks squeezed to one space, cut to MARK_CHARS, lower-case.
+    One pass over each value, however long or oddly folded; no decoding (a server writes
+    them in ASCII; a forged 8-bit one stays as it is, and says nothing)."""
+    return tuple(" ".join(v.split())[:MARK_CHARS].lower() for v in values[:MAX_MARKS])
 
 
 def priority_headers(headers: HeaderView, hint: str | None, defects: list[str]) -> PriorityHeaders:

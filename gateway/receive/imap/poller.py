@@ -176,7 +176,7 @@ class ImapPoller:
             self._acks.look_for_copies(client)
         forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
-        # import, whose old mail is filed but not answered (gateway.pipeline.archive)
+        # import, whose old or undated mail is filed but not answered (gateway.pipeline.archive)
         sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         damaged = self._damage.before_pass(client, uids, self.key)
