@@ -23,6 +23,7 @@ from gateway.catalog.model import LOCALES, Entry
 from gateway.catalog.nodes import complex_keys, merged, shown
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_priority, read_sla
+from gateway.config.addresses import compared
 from gateway.config.settings import Member
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError, Problem
@@ -284,7 +285,7 @@ class _Reader:
                 node, N_("expected a member's e-mail address, not {value!r}", value=shown(node))
             )
             return None
-        email = str(node.value).strip().lower()
+        email = compared(str(node.value))
         if email.count("@") != 1 or any(c in email for c in ", ;\t\n"):
             # one YAML string holding several (``a@x, b@x``) is no address anybody has
             self.bad(

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from gateway.config.addresses import BadAddress, wire_address
 from gateway.config.locate import resolve
 from gateway.config.units import parse_duration, parse_working_days
 from gateway.core.business_hours import WorkingDays
@@ -128,12 +129,12 @@ def is_dir(path: Path) -> bool:
 
 
 def email(section: Section, key: str, default: str) -> str:
-    value = section.str(key, default).strip().lower()
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+|[^@\s<>]+@[^@\s<>]+", value):
-        raise ConfigError(
-            section.path, section.key(key), N_("not an e-mail address: {value!r}", value=value)
-        )
-    return value
+    """An address the wire carries without SMTPUTF8, its domain in IDNA form
+    (:func:`gateway.config.addresses.wire_address`)."""
+    try:
+        return wire_address(section.str(key, default).strip())
+    except BadAddress as exc:
+        raise ConfigError(section.path, section.key(key), exc.message) from None
 
 
 def list_of(section: Section, key: str) -> list[Any]:
