@@ -13,11 +13,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from gateway.catalog.load import load_catalog
 from gateway.catalog.sla import deadlines
 from gateway.config.settings import ScheduleSettings, Settings
-from gateway.core.business_hours import Calendar, WorkingDays
+from gateway.core.business_hours import (
+    Calendar,
+    WorkingDays,
+    working_days_after,
+    working_days_between,
+)
 from gateway.core.clock import FakeClock
 from gateway.core.errors import CatalogError
 from gateway.core.model import TicketState
@@ -282,3 +290,19 @@ def test_the_sweep_reminds_a_stale_ticket_after_a_working_day(gw: tuple[App, Fak
     [reminder] = outbox(app, "stale_reminder")  # to ops2, who reads Japanese
     said = subject_of(reminder) + text_of(reminder)
     assert "1 営業日以上更新" in said and "0 日" not in said
+
+
+@settings_(max_examples=200, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
+    n=st.integers(min_value=1, max_value=40),
+    calendar=st.sampled_from([WEEKDAYS, JP, Calendar("America/New_York", (NINE_SIX,) * 7)]),
+)
+def test_working_days_between_undoes_working_days_after(
+    start: datetime, n: int, calendar: Calendar
+) -> None:
+    """The count the stale periods use agrees with the instant the closes use: ``n`` at
+    the ``n``-th working day's time, one fewer a second before (clock changes too)."""
+    due = working_days_after(calendar, start, n)
+    assert working_days_between(calendar, start, due) == n
+    assert working_days_between(calendar, start, due - timedelta(seconds=1)) == n - 1
