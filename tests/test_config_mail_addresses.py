@@ -128,3 +128,12 @@ def test_the_catalog_names_a_member_in_either_form(tmp_path: Path) -> None:
     entry = load_catalog(catalog, s.members).entries[0]
     assert entry.manager == "boss@xn--r8jz45g.jp"
     assert entry.assignees == ("boss@xn--r8jz45g.jp",)
+
+
+@pytest.mark.parametrize("sender", ["boss@例え.jp", "Boss@XN--R8JZ45G.jp", " boss@例え.JP"])
+def test_a_member_is_found_by_either_form_of_the_domain(tmp_path: Path, sender: str) -> None:
+    """A mail sent with SMTPUTF8 names the domain in Unicode: still the member."""
+    s = load_toml(tmp_path, LOCAL, _member("boss@例え.jp"))
+    found = s.member(sender)
+    assert found is not None and found.email == "boss@xn--r8jz45g.jp"
+    assert s.member("boss@例.jp") is None
