@@ -146,7 +146,7 @@ def test_holder_keeps_old_catalog_when_new_one_is_invalid(
         assert holder.reload() is False
     assert holder.current is first
     assert "catalog reload refused" in caplog.text
-    assert f"{path}:6: resolve: not a duration" in caplog.text
+    assert f"{path}:6: entry 'vpn': sla.resolve: not a duration" in caplog.text
     assert holder.text == GOOD  # the text in use, not the file's refused one
     path.write_text(GOOD.replace("id: vpn", "id: remote"), encoding="utf-8")
     assert holder.reload() is True

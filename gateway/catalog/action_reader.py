@@ -65,10 +65,13 @@ class Where:
 
     base: Path  # relative paths resolve here, and commands run here
     templates_dir: Path | None = None  # [gateway] templates_dir: on_success.reply
+    working_days: bool = False  # [business_hours] is there: waits may be "2bd"
 
 
 class Reporter(Protocol):
     def bad(self, node: Any, message: str | Msg) -> None: ...
+
+    def bad_in_entry(self, node: Any, key: str, problem: str | Msg) -> None: ...
 
     def mapping(self, node: Any, what: str, *, quiet: bool = False) -> dict[str, Any]: ...
 
@@ -215,10 +218,10 @@ def _choice(
 def _timeout(r: Reporter, pair: Any) -> timedelta:
     if pair is None:
         return timedelta(seconds=30)
-    try:
+    try:  # real time, as the config's timeouts: no working days in an hour
         value = parse_duration(scalar(pair[1]))
     except ConfigError as exc:
-        r.bad(pair[1], N_("timeout: {problem}", problem=exc.message))
+        r.bad_in_entry(pair[1], "action.timeout", exc.message)
         return timedelta(seconds=30)
     if not timedelta(0) < value <= MAX_TIMEOUT:
         r.bad(pair[1], N_("timeout must be longer than 0s and at most 1h"))

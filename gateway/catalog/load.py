@@ -43,21 +43,38 @@ def catalog_path(settings: Settings) -> Path:
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "catalog.yaml"
 
 
-def where_of(path: Path, templates_dir: Path | None = None) -> Where:
-    """Where the actions of the catalog at ``path`` find their files and run."""
+def where_of(path: Path, templates_dir: Path | None = None, working_days: bool = False) -> Where:
+    """Where the actions of the catalog at ``path`` find their files and run, and
+    whether the team has the calendar its waits in working days need."""
     resolved = path.resolve()
     base = examples_dir() if resolved == EXAMPLE else resolved.parent
-    return Where(base, templates_dir)
+    return Where(base, templates_dir, working_days)
 
 
 def load_catalog(
-    path: Path, members: Sequence[Member] = (), templates_dir: Path | None = None
+    path: Path,
+    members: Sequence[Member] = (),
+    templates_dir: Path | None = None,
+    *,
+    working_days: bool = False,
 ) -> Catalog:
     """Read and validate ``path``; raises :class:`CatalogError` with every problem.
 
     ``templates_dir``: the team's templates (``[gateway] templates_dir``), where an
-    action's ``on_success.reply`` must exist."""
-    return _parsed(read_catalog_text(path), path, members, templates_dir)
+    action's ``on_success.reply`` must exist; ``working_days``: the team has
+    ``[business_hours]``, so an entry's waits may be working days (``"2bd"``)."""
+    return _parsed(read_catalog_text(path), path, members, templates_dir, working_days)
+
+
+def load_for(settings: Settings, path: Path | None = None) -> Catalog:
+    """The catalog at ``path`` (default: the configured one) for the team of
+    ``settings``: its members, its templates and its calendar."""
+    return load_catalog(
+        path or catalog_path(settings),
+        settings.members,
+        settings.gateway.templates_dir,
+        working_days=settings.business_hours is not None,
+    )
 
 
 def read_catalog_text(path: Path) -> str:
@@ -72,17 +89,26 @@ def read_catalog_text(path: Path) -> str:
 
 
 def _parsed(
-    text: str, path: Path, members: Sequence[Member], templates_dir: Path | None
+    text: str,
+    path: Path,
+    members: Sequence[Member],
+    templates_dir: Path | None,
+    working_days: bool,
 ) -> Catalog:
-    return parse_catalog(text, members, source=str(path), where=where_of(path, templates_dir))
+    where = where_of(path, templates_dir, working_days)
+    return parse_catalog(text, members, source=str(path), where=where)
 
 
 def check_catalog(
-    path: Path, members: Sequence[Member] = (), templates_dir: Path | None = None
+    path: Path,
+    members: Sequence[Member] = (),
+    templates_dir: Path | None = None,
+    *,
+    working_days: bool = False,
 ) -> list[Problem]:
     """Every problem in ``path`` with its line; empty when the catalog is fine."""
     try:
-        load_catalog(path, members, templates_dir)
+        load_catalog(path, members, templates_dir, working_days=working_days)
     except CatalogError as exc:
         return list(exc.problems)
     return []
@@ -110,6 +136,7 @@ class CatalogRef:
     members: tuple[Member, ...]
     templates_dir: Path | None
     digest: str
+    working_days: bool = False  # [business_hours]: waits may be working days
 
 
 _LOADED: dict[CatalogRef, Catalog | None] = {}  # a worker's: each catalog read once
@@ -120,7 +147,9 @@ def load_ref(ref: CatalogRef) -> Catalog | None:
     holds that catalog (changed, gone, broken since)."""
     if ref not in _LOADED:
         try:
-            found: Catalog | None = load_catalog(ref.path, ref.members, ref.templates_dir)
+            found: Catalog | None = load_catalog(
+                ref.path, ref.members, ref.templates_dir, working_days=ref.working_days
+            )
         except CatalogError:
             found = None
         _LOADED[ref] = found if found is not None and found.digest == ref.digest else None
@@ -143,14 +172,17 @@ class CatalogHolder:
         *,
         templates_dir: Path | None = None,
         text: str | None = None,
+        working_days: bool = False,
     ) -> None:
         """``text``: the catalog another process has in use, read from ``path`` there and
         taken as it is (the daemon's processing child starts with the daemon's catalog,
-        even when the file has since been changed into one the daemon refused)."""
+        even when the file has since been changed into one the daemon refused).
+        ``working_days``: the team has ``[business_hours]`` (:func:`load_catalog`)."""
         self.path, self._members, self._templates_dir = path, tuple(members), templates_dir
+        self._working_days = working_days
         self._loader = loader
         if text is not None:
-            self._current = _parsed(text, path, self._members, templates_dir)
+            self._current = self._parse(text)
         else:
             self._current, text = self._load()  # at start a bad catalog is fatal
         self.text: str | None = text  # the text of the catalog in use (None: not a file's)
@@ -167,14 +199,17 @@ class CatalogHolder:
         digest = self._current.digest
         if not digest:
             return None
-        return CatalogRef(self.path, self._members, self._templates_dir, digest)
+        return CatalogRef(self.path, self._members, self._templates_dir, digest, self._working_days)
+
+    def _parse(self, text: str) -> Catalog:
+        return _parsed(text, self.path, self._members, self._templates_dir, self._working_days)
 
     def _load(self) -> tuple[Catalog, str | None]:
         """The catalog at ``path``, and its text (None from a test's own loader)."""
         if self._loader is not None:
             return self._loader(self.path, self._members), None
         text = read_catalog_text(self.path)
-        return _parsed(text, self.path, self._members, self._templates_dir), text
+        return self._parse(text), text
 
     def take(self, text: str) -> bool:
         """The catalog another process read from ``path`` and took, as its text (the
@@ -183,9 +218,7 @@ class CatalogHolder:
         catalog was not read from a file) has the file read again."""
         if not text:
             return self.reload()
-        return self._swap(
-            lambda: (_parsed(text, self.path, self._members, self._templates_dir), text)
-        )
+        return self._swap(lambda: (self._parse(text), text))
 
     def reload(self) -> bool:
         return self._swap(self._load)

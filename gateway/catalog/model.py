@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from gateway.catalog.linear import KeywordPattern
+from gateway.core.business_hours import Wait
 from gateway.core.i18n import N_, Msg, own_words, translate
 from gateway.core.tokens import mask_url_passwords
 
@@ -119,10 +120,11 @@ class Entry:
     negative: tuple[Keyword, ...] = ()
     assignees: tuple[str, ...] = ()  # one: always them; several: served in turn
     manager: str | None = None
-    first_response: timedelta | None = None
-    resolve: timedelta | None = None
-    stale_after: timedelta | None = None
-    auto_close_after: timedelta | None = None
+    # waits: real time ("4h") or the team's working days ("2bd", with [business_hours])
+    first_response: Wait | None = None
+    resolve: Wait | None = None
+    stale_after: Wait | None = None
+    auto_close_after: Wait | None = None
     fields: tuple[Field, ...] = ()
     fallback: bool = False
     action: Action | None = None
@@ -130,11 +132,9 @@ class Entry:
     mails_off: tuple[str, ...] = ()  # mail kinds its tickets do not send (core.switches)
     priority: str | None = None  # its tickets' level when the mail marks none (issue #19)
     # priority → (first_response, resolve) for that level; a None keeps the entry's own
-    sla_by_priority: Mapping[str, tuple[timedelta | None, timedelta | None]] = field(
-        default_factory=dict
-    )
+    sla_by_priority: Mapping[str, tuple[Wait | None, Wait | None]] = field(default_factory=dict)
 
-    def sla_for(self, priority: str | None) -> tuple[timedelta | None, timedelta | None]:
+    def sla_for(self, priority: str | None) -> tuple[Wait | None, Wait | None]:
         """The SLA targets of a ticket at ``priority``: the level's own, else the entry's."""
         first, resolve = self.sla_by_priority.get(priority or "", (None, None))
         return (

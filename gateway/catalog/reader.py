@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import yaml
@@ -23,8 +22,10 @@ from gateway.catalog.model import LOCALES, Entry
 from gateway.catalog.nodes import complex_keys, merged, shown
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_priority, read_sla
+from gateway.config.addresses import compared
 from gateway.config.settings import Member
-from gateway.config.units import parse_duration
+from gateway.config.units import needs_calendar, parse_wait
+from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.errors import ConfigError, Problem
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
@@ -97,6 +98,8 @@ class _Reader:
     members: Sequence[Member]
     where: Where | None = None
     problems: list[Problem] = field(default_factory=list)
+    current: str = "?"  # the id of the entry being read: its problems name it
+    span: tuple[int, int] = (0, 0)  # where that entry is written (offsets in the text)
 
     def bad(self, node: Any, message: str | Msg) -> None:
         self.problems.append(Problem(node.start_mark.line + 1, message))
@@ -191,7 +194,8 @@ class _Reader:
         for key_node, _ in m.values():
             if key_node.value not in _ENTRY_KEYS:
                 self.unknown(key_node, _ENTRY_KEYS)
-        entry_id = self.entry_id(node, m)
+        entry_id = self.current = self.entry_id(node, m)
+        self.span = (node.start_mark.index, node.end_mark.index)
         fallback = "fallback" in m and self.boolean(m["fallback"][1], "fallback")
         manager = self.member_ref(m["manager"][1], manager=True) if "manager" in m else None
         if fallback and manager is None:
@@ -211,8 +215,8 @@ class _Reader:
             manager=manager,
             first_response=first_response,
             resolve=resolve,
-            stale_after=self.duration(m.get("stale_after")),
-            auto_close_after=self.duration(m.get("auto_close_after")),
+            stale_after=self.wait(m.get("stale_after")),
+            auto_close_after=self.wait(m.get("auto_close_after")),
             fields=fields,
             fallback=fallback,
             action=action,
@@ -284,7 +288,7 @@ class _Reader:
                 node, N_("expected a member's e-mail address, not {value!r}", value=shown(node))
             )
             return None
-        email = str(node.value).strip().lower()
+        email = compared(str(node.value))
         if email.count("@") != 1 or any(c in email for c in ", ;\t\n"):
             # one YAML string holding several (``a@x, b@x``) is no address anybody has
             self.bad(
@@ -311,25 +315,45 @@ class _Reader:
                 )
         return email
 
-    def duration(self, pair: Any) -> timedelta | None:
-        """An entry's time (an SLA target, stale_after, auto_close_after). Zero is
-        refused: it is never what was meant ("0" for "none" would make every ticket
-        overdue at once, or close every pending ticket at the next sweep); leaving the
-        key out is how an entry has none."""
+    def wait(self, pair: Any, within: str = "") -> Wait | None:
+        """An entry's wait (an SLA target, stale_after, auto_close_after; ``within``:
+        the block it is in, ``sla.urgent``), read as the config's ``[schedule]`` waits
+        are (:func:`gateway.config.units.parse_wait`): ``"4h"`` or working days,
+        ``"2bd"``, which need the team's ``[business_hours]`` (``where.working_days``;
+        not checked without a ``where``). Zero is refused: it is never what was meant
+        ("0" for "none" would make every ticket overdue at once, or close every pending
+        ticket at the next sweep); leaving the key out is how an entry has none. A
+        problem names the entry and the key; the file and the line come with it."""
         if pair is None:
             return None
+        key = f"{within}.{pair[0].value}" if within else str(pair[0].value)
+        value = _scalar(pair[1])
         try:
-            found = parse_duration(_scalar(pair[1]))
+            found = parse_wait(value)
         except ConfigError as exc:
-            self.bad(pair[1], N_("{key}: {problem}", key=pair[0].value, problem=exc.message))
+            self.bad_in_entry(pair[1], key, exc.message)
             return None
+        if isinstance(found, WorkingDays):
+            if self.where is not None and not self.where.working_days:
+                self.bad_in_entry(pair[1], key, needs_calendar(value))
+                return None
+            return found
         if not found:
-            self.bad(
-                pair[1],
-                N_("{key}: must be longer than 0 (leave it out for none)", key=pair[0].value),
-            )
+            self.bad_in_entry(pair[1], key, N_("must be longer than 0 (leave it out for none)"))
             return None
         return found
+
+    def bad_in_entry(self, node: Any, key: str, problem: str | Msg) -> None:
+        """A wait's problem, naming the entry when the value is written in it; one an
+        entry takes from a shared block (``<<: *common``) is said where it is written,
+        once for all the entries that take it (:func:`parse_catalog`), without a name."""
+        if self.span[0] <= node.start_mark.index < self.span[1]:
+            self.bad(
+                node,
+                N_("entry {id!r}: {key}: {problem}", id=self.current, key=key, problem=problem),
+            )
+        else:
+            self.bad(node, N_("{key}: {problem}", key=key, problem=problem))
 
     def boolean(self, node: Any, what: str) -> bool:
         value = _scalar(node)

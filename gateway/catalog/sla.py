@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.core import business_hours
-from gateway.core.business_hours import Calendar
+from gateway.core.business_hours import Calendar, Wait, WorkingDays
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +23,8 @@ def deadlines(
     *,
     first_response_at: datetime | None,
     due_at: datetime | None,
-    first_response: timedelta | None,
-    resolve: timedelta | None,
+    first_response: Wait | None,
+    resolve: Wait | None,
     hours: Calendar | None,
 ) -> list[Deadline]:
     """The deadlines still open, nearest first: a first response until someone answers,
@@ -33,8 +33,9 @@ def deadlines(
     ticket (``/due``) is the resolve deadline agreed for it, so it replaces the entry's.
 
     With the team's ``hours`` (``[business_hours]``) the entry's targets are business
-    time (:func:`gateway.core.business_hours.add`); a ``/due`` date stays the instant a
-    person gave, as agreed with the requester."""
+    time (:func:`gateway.core.business_hours.add`), and a target in working days
+    (``"2bd"``) is the same time of day that many working days on; a ``/due`` date stays
+    the instant a person gave, as agreed with the requester."""
     if state == "closed":
         return []
     out = []
@@ -49,8 +50,14 @@ def deadlines(
     return sorted(out, key=lambda d: d.at)
 
 
-def _after(start: datetime, target: timedelta, hours: Calendar | None) -> datetime:
-    """``target`` after ``start``: on the wall clock, or in the team's working hours."""
+def _after(start: datetime, target: Wait, hours: Calendar | None) -> datetime:
+    """``target`` after ``start``: on the wall clock, or in the team's working hours; a
+    target in working days on the team's calendar (the load refuses one without it;
+    here it would be whole days)."""
+    if isinstance(target, WorkingDays):
+        if hours is None:
+            return start + timedelta(days=target.days)
+        return business_hours.working_days_after(hours, start, target.days)
     return start + target if hours is None else business_hours.add(hours, start, target)
 
 

@@ -16,15 +16,15 @@ entry's tickets when the mail marks none.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Protocol
 
 from gateway.catalog.nodes import scalar, shown
 from gateway.core import priority as levels
+from gateway.core.business_hours import Wait
 from gateway.core.i18n import N_, Msg
 
 _TARGETS = ("first_response", "resolve")
-Targets = tuple[timedelta | None, timedelta | None]
+Targets = tuple[Wait | None, Wait | None]
 
 
 class Reporter(Protocol):
@@ -32,7 +32,7 @@ class Reporter(Protocol):
 
     def mapping(self, node: Any, what: str, *, quiet: bool = False) -> dict[str, Any]: ...
 
-    def duration(self, pair: Any) -> timedelta | None: ...
+    def wait(self, pair: Any, within: str = "") -> Wait | None: ...
 
 
 def read_sla(r: Reporter, pair: Any) -> tuple[Targets, dict[str, Targets]]:
@@ -52,8 +52,8 @@ def read_sla(r: Reporter, pair: Any) -> tuple[Targets, dict[str, Targets]]:
         for k, _ in block.values():
             if k.value not in _TARGETS:
                 r.bad(k, N_("unknown key {key!r} in sla ({known})", key=k.value, known=_known()))
-        per_level[str(key.value)] = _targets(r, block)
-    return _targets(r, sla), per_level
+        per_level[str(key.value)] = _targets(r, block, f"sla.{key.value}")
+    return _targets(r, sla, "sla"), per_level
 
 
 def read_priority(r: Reporter, pair: Any) -> str | None:
@@ -75,8 +75,9 @@ def read_priority(r: Reporter, pair: Any) -> str | None:
     return level.value
 
 
-def _targets(r: Reporter, m: dict[str, Any]) -> Targets:
-    return r.duration(m.get("first_response")), r.duration(m.get("resolve"))
+def _targets(r: Reporter, m: dict[str, Any], within: str) -> Targets:
+    """``within``: where the block is (``sla``, ``sla.urgent``), for a problem's key."""
+    return r.wait(m.get("first_response"), within), r.wait(m.get("resolve"), within)
 
 
 def _known() -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gateway.config.addresses import compared
 from gateway.config.sections import Section, duration, env_name
 from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings, WebhookSettings
 from gateway.core.errors import ConfigError
@@ -254,11 +255,11 @@ def _member_map(s: Section, members: Sequence[Member]) -> Mapping[str, str]:
         key = s.key(f"members.{user}")
         if not _USER.fullmatch(str(user)):
             raise ConfigError(s.path, key, N_("not a Slack user id such as U0123ABCD"))
-        if not isinstance(email, str) or email.strip().lower() not in known:
+        if not isinstance(email, str) or compared(email) not in known:
             raise ConfigError(
                 s.path, key, N_("{email!r} is not the email of a [[members]] entry", email=email)
             )
-        out[str(user)] = email.strip().lower()
+        out[str(user)] = compared(email)
     return out
 
 

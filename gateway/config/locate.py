@@ -9,7 +9,7 @@ live here and nowhere else:
 * the config file is ``--config``, else ``$TICKET_GATEWAY_CONFIG``, else
   ``./gateway.toml`` if it exists, else none (the built-in defaults);
 * relative paths in it are read from the config file's folder (the working
-  folder when there is no file);
+  folder when there is no file); ``~`` and ``~user`` are the home folder;
 * ``[gateway] data_dir`` defaults to ``./var``;
 * the database is ``$TICKET_GATEWAY_DATABASE_URL``, else ``[database] url`` (a
   relative SQLite file in it read from the config file's folder too), else SQLite
@@ -61,8 +61,13 @@ def config_base(path: Path | None) -> Path:
 
 
 def resolve(value: str, base: Path) -> Path:
-    """A configured path: absolute as written, else relative to ``base``."""
-    return Path(value) if Path(value).is_absolute() else base / value
+    """A configured path: ``~`` and ``~user`` read as a shell reads them (the home
+    folder), then absolute as written, else relative to ``base``. Environment
+    variables are not expanded: ``$HOME/var`` is a folder named ``$HOME`` in ``base``,
+    as the README says; a file that means something else with each environment
+    would give the daemon and an admin's command different data."""
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else base / path
 
 
 def data_dir(configured: str | None, base: Path) -> Path:
@@ -92,11 +97,12 @@ def database_url(
 
 
 def anchored(url: object, base: Path) -> object:
-    """``url`` with a relative SQLite file made absolute under ``base``."""
+    """``url`` with a relative SQLite file made absolute under ``base`` (``~`` expanded,
+    :func:`resolve`); what follows the file (``?mode=ro``) is kept."""
     if not isinstance(url, str):
         return url
     path = sqlite_path(url)
     if path is None or os.path.isabs(path):
         return url
     prefix = url[: len(url) - len(url.split(":///", 1)[1])]
-    return prefix + str(base / url.removeprefix(prefix))
+    return prefix + str(resolve(url.removeprefix(prefix), base))

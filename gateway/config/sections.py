@@ -14,9 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from gateway.config.addresses import BadAddress, wire_address
 from gateway.config.locate import resolve
-from gateway.config.units import parse_duration, parse_working_days
-from gateway.core.business_hours import WorkingDays
+from gateway.config.units import needs_calendar, parse_duration, parse_wait
+from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
 from gateway.core.spelling import meant
@@ -128,12 +129,12 @@ def is_dir(path: Path) -> bool:
 
 
 def email(section: Section, key: str, default: str) -> str:
-    value = section.str(key, default).strip().lower()
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+|[^@\s<>]+@[^@\s<>]+", value):
-        raise ConfigError(
-            section.path, section.key(key), N_("not an e-mail address: {value!r}", value=value)
-        )
-    return value
+    """An address the wire carries without SMTPUTF8, its domain in IDNA form
+    (:func:`gateway.config.addresses.wire_address`)."""
+    try:
+        return wire_address(section.str(key, default).strip())
+    except BadAddress as exc:
+        raise ConfigError(section.path, section.key(key), exc.message) from None
 
 
 def list_of(section: Section, key: str) -> list[Any]:
@@ -151,24 +152,17 @@ def duration(s: Section, key: str, default: str) -> timedelta:
     return value
 
 
-def wait(s: Section, key: str, default: str, calendar: bool) -> timedelta | WorkingDays:
+def wait(s: Section, key: str, default: str, calendar: bool) -> Wait:
     """A wait longer than zero: real time (``"3d"``, :func:`duration`) or working days
-    (``"2bd"``), which only a team with ``[business_hours]`` (``calendar``) has."""
+    (``"2bd"``), which only a team with ``[business_hours]`` (``calendar``) has; read
+    as a catalog entry's waits are (:func:`gateway.config.units.parse_wait`)."""
     value = s.data.get(key, default)
-    days = parse_working_days(value, path=s.path, key=s.key(key))
-    if days is None:
-        return duration(s, key, default)
-    if not calendar:
-        raise ConfigError(
-            s.path,
-            s.key(key),
-            N_(
-                "{value!r} counts working days, which need a [business_hours] table; "
-                "without one write days on the calendar ('3d')",
-                value=value,
-            ),
-        )
-    return days
+    found = parse_wait(value, path=s.path, key=s.key(key))
+    if isinstance(found, timedelta) and found <= timedelta(0):
+        raise ConfigError(s.path, s.key(key), N_("must be longer than 0s"))
+    if isinstance(found, WorkingDays) and not calendar:
+        raise ConfigError(s.path, s.key(key), needs_calendar(value))
+    return found
 
 
 def ca_file(s: Section, base: Path) -> Path | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from gateway.config.addresses import compared
 from gateway.config.work import AnswersSettings, PrioritySettings
 from gateway.core.business_hours import Calendar, WorkingDays
 from gateway.core.errors import ConfigError
@@ -349,7 +350,9 @@ class Settings:
         return frozenset({self.gateway.address, *self.smtp.aliases})
 
     def member(self, email: str) -> Member | None:
-        wanted = email.lower()
+        """The member at ``email``; a domain in Unicode (a mail sent with SMTPUTF8) is
+        the IDNA form the member is kept in (:func:`gateway.config.addresses.compared`)."""
+        wanted = compared(email)
         return next((m for m in self.members if m.email == wanted), None)
 
     def locale_of(self, member: Member) -> str:

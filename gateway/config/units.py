@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from gateway.core.business_hours import WorkingDays
+from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.errors import ConfigError
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 
 _SIZE_UNITS = {
     "": 1,
@@ -98,6 +98,32 @@ def parse_working_days(text: object, *, path: str = "", key: str = "") -> Workin
             path, key, N_("must be from 1bd to {n}bd, not {text!r}", n=MAX_WORKING_DAYS, text=text)
         )
     return WorkingDays(days)
+
+
+def parse_wait(text: object, *, path: str = "", key: str = "") -> Wait:
+    """A wait: working days (``"2bd"``, :func:`parse_working_days`) or a duration
+    (``"3d"``, :func:`parse_duration`). The one reader of every wait a team writes: the
+    config's ``[schedule]`` and a catalog entry's ``stale_after``, ``auto_close_after``
+    and SLA targets, so a value means the same in both files. Whether working days are
+    allowed (a ``[business_hours]`` calendar) is the caller's to say."""
+    days = parse_working_days(text, path=path, key=key)
+    if days is not None:
+        return days
+    if not isinstance(text, str | int) or isinstance(text, bool):
+        raise ConfigError(
+            path, key, N_("not a duration: {text!r} (use e.g. '14d' or '2h30m')", text=text)
+        )
+    return parse_duration(text, path=path, key=key)
+
+
+def needs_calendar(value: object) -> Msg:
+    """Why working days are refused to a team without ``[business_hours]``: the config's
+    ``[schedule]`` and the catalog say it in the same words."""
+    return N_(
+        "{value!r} counts working days, which need a [business_hours] table; "
+        "without one write days on the calendar ('3d')",
+        value=value,
+    )
 
 
 def _bounded(seconds: int, text: str | int, path: str, key: str) -> timedelta:

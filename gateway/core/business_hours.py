@@ -81,6 +81,11 @@ class WorkingDays:
     days: int
 
 
+# What a wait may be, in the config's [schedule] and in a catalog entry alike: real time
+# ("3d": 72 hours) or the team's working days ("2bd"); read by gateway.config.units.parse_wait
+Wait = timedelta | WorkingDays
+
+
 def _utc(at: datetime) -> datetime:
     """``at`` in UTC; a naive time is UTC already (as the store keeps times)."""
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
@@ -269,3 +274,25 @@ def working_days_after(cal: Calendar, start: datetime, days: int) -> datetime:
             left -= 1
     day += timedelta(days=max(left, 0))
     return _back(wall_instant(datetime.combine(day, local.time()), zone), start)
+
+
+def working_days_between(cal: Calendar, start: datetime, until: datetime) -> int:
+    """How many working days have passed from ``start`` at ``until``: the largest ``n``
+    with ``working_days_after(cal, start, n) <= until`` (0 before the first), so a
+    reminder "every 2 working days" is in period ``n // 2``. Past :data:`HORIZON_DAYS`
+    the rest are calendar days, as :func:`working_days_after` counts them."""
+    zone = cal.zone
+    local = _utc(start).astimezone(zone)
+    last = _utc(until).astimezone(zone).date()
+    day, passed = local.date(), 0
+    for _ in range(HORIZON_DAYS):
+        day += timedelta(days=1)
+        if day > last:
+            break
+        if day not in cal.holidays and cal.week[day.weekday()]:
+            passed += 1
+    else:
+        passed += max((last - day).days, 0)  # past the horizon: calendar days
+    if passed and _utc(working_days_after(cal, start, passed)) > _utc(until):
+        passed -= 1  # the last of them has come, but not yet its time of day
+    return passed

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.i18n import N_, Msg
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -41,3 +42,19 @@ def period(length: timedelta) -> Msg:
     if hours:
         return N_("1 hour") if hours == 1 else N_("{n} hours", n=hours)
     return N_("{n} minutes", n=minutes) if minutes > 1 else N_("1 minute")
+
+
+def wait(length: Wait) -> Msg:
+    """A wait as the team wrote it, in a sentence: :func:`period` for real time, and
+    working days as working days ("2bd": "2 working days"), never the real days a
+    weekend makes of them."""
+    if isinstance(length, WorkingDays):
+        n = length.days
+        return N_("1 working day") if n == 1 else N_("{n} working days", n=n)
+    return period(length)
+
+
+def shortest(waits: list[Wait]) -> Wait:
+    """The shortest of ``waits`` (one at least), a working day counted as a day: how a
+    reminder listing tickets of several entries says how long they went untouched."""
+    return min(waits, key=lambda w: timedelta(days=w.days) if isinstance(w, WorkingDays) else w)

@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from gateway.core import spans
+from gateway.core.business_hours import Wait
 from gateway.core.i18n import Msg
 from gateway.notify.digest_views import WeeklyDigest as WeeklyDigest
 from gateway.notify.digest_views import WeeklySummary as WeeklySummary
@@ -132,16 +133,18 @@ class StaleReminder:
     team: Team
     recipient: Person  # the assignee
     tickets: tuple[TicketRef, ...]
-    stale_after: timedelta  # the shortest stale_after of the tickets listed
+    stale_after: Wait  # the shortest stale_after of the tickets listed
 
     @property
     def untouched(self) -> Msg:
-        """How long they went untouched, in words ("12 hours", "3 days")."""
-        return spans.period(self.stale_after)
+        """How long they went untouched, in words ("12 hours", "3 days", "2 working
+        days")."""
+        return spans.wait(self.stale_after)
 
     @property
     def stale_after_days(self) -> int:
-        """In whole days, for a team's template written before :attr:`untouched`."""
+        """In whole days (working days for ``"2bd"``), for a team's template written
+        before :attr:`untouched`."""
         return self.stale_after.days
 
 

@@ -127,6 +127,7 @@ def catalog_holder(settings: Settings, text: str | None = None) -> CatalogHolder
         settings.members,
         templates_dir=settings.gateway.templates_dir,
         text=text,
+        working_days=settings.business_hours is not None,
     )
 
 

@@ -25,7 +25,14 @@ from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
 from gateway.config.units import parse_weekly
 from gateway.core import weeks
-from gateway.core.business_hours import Calendar, WorkingDays, wall_instant, working_days_after
+from gateway.core.business_hours import (
+    Calendar,
+    Wait,
+    WorkingDays,
+    wall_instant,
+    working_days_after,
+    working_days_between,
+)
 from gateway.core.i18n import Msg
 
 WEEK = timedelta(days=7)
@@ -167,10 +174,11 @@ class TicketTimes:
     created_at: datetime
     updated_at: datetime  # the last change or message: "touched"
     first_response_at: datetime | None = None
-    stale_after: timedelta | None = None
-    first_response: timedelta | None = None  # SLA targets from the catalog entry
-    resolve: timedelta | None = None
-    auto_close_after: timedelta | None = None  # the entry's own pending close time
+    # the entry's waits: real time, or the team's working days ("2bd")
+    stale_after: Wait | None = None
+    first_response: Wait | None = None  # SLA targets from the catalog entry
+    resolve: Wait | None = None
+    auto_close_after: Wait | None = None  # the entry's own pending close time
     due_at: datetime | None = None  # a due date set on the ticket (``/due``): replaces resolve
     hours: Calendar | None = None  # [business_hours]: the SLA clock runs in these only
 
@@ -226,11 +234,24 @@ def stale_period(t: TicketTimes, now: datetime) -> str | None:
     The n-th period starts after n × ``stale_after`` untouched; the key carries
     the last touch too, so a ticket touched and then left again is reminded
     again, and one left alone is reminded once per period, not once per sweep.
+    A ``stale_after`` in working days counts the team's working days (a ticket
+    left on Friday with ``1bd`` is stale on Monday, not on Saturday).
     """
-    if t.state == "closed" or t.stale_after is None or t.stale_after <= timedelta(0):
+    if t.state == "closed" or t.stale_after is None:
         return None
-    n = (now - t.updated_at) // t.stale_after
+    n = _periods(t.updated_at, now, t.stale_after, t.hours)
     return f"{t.id}:{_stamp(t.updated_at)}:{n}" if n >= 1 else None
+
+
+def _periods(since: datetime, now: datetime, wait: Wait, hours: Calendar | None) -> int:
+    """How many whole ``wait``s lie between ``since`` and ``now`` (0 for none)."""
+    if isinstance(wait, timedelta):
+        return (now - since) // wait if wait > timedelta(0) else 0
+    if wait.days <= 0:
+        return 0
+    if hours is None:  # the load refuses working days without a calendar: whole days
+        return (now - since) // timedelta(days=wait.days)
+    return working_days_between(hours, since, now) // wait.days
 
 
 class SlaState(enum.StrEnum):
@@ -320,18 +341,15 @@ def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> Pendi
 
     The clock starts at the last touch (the question to the requester); the
     catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
-    A wait in working days (``"2bd"``) is counted on the team's calendar
+    Either wait in working days (``"2bd"``) is counted on the team's calendar
     (:func:`waited_until`); one in real time (``"3d"``) over nights and weekends.
     """
     if t.state != "pending":
         return None
     since = t.updated_at
     waiting = now - since
-    close_at = (
-        since + t.auto_close_after
-        if t.auto_close_after
-        else waited_until(since, sched.pending_close_after, t.hours)
-    )
+    close_wait = sched.pending_close_after if t.auto_close_after is None else t.auto_close_after
+    close_at = waited_until(since, close_wait, t.hours)
     key = f"{t.id}:{_stamp(since)}"
     if now >= close_at:
         return PendingDue(PendingAction.CLOSE, key, waiting, timedelta(0))
@@ -340,9 +358,7 @@ def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> Pendi
     return None
 
 
-def waited_until(
-    since: datetime, wait: timedelta | WorkingDays, hours: Calendar | None
-) -> datetime:
+def waited_until(since: datetime, wait: Wait, hours: Calendar | None) -> datetime:
     """When ``wait`` after ``since`` has passed: real time, or working days on the team's
     calendar (the load refuses working days without one; here they would be whole days)."""
     if not isinstance(wait, WorkingDays):

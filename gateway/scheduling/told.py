@@ -16,10 +16,12 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.core import spans
+from gateway.core.business_hours import Wait
 from gateway.notify import views
 from gateway.notify.queue import (
     queue_member_mail,
@@ -48,7 +50,7 @@ OVERDUE_LISTED = 100
 class Stale:
     ticket: Ticket
     period: str  # the claimed stale period (rules.stale_period)
-    after: timedelta  # the ticket's stale_after
+    after: Wait  # the ticket's stale_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +216,7 @@ def _stale_reminder(
     report.done[Job.STALE] += len(items)
     refs = tuple(_ref(session, ctx, s.ticket, email, now) for s in items)
     view = views.StaleReminder(
-        team(ctx.settings), ctx.person(email), refs, min(s.after for s in items)
+        team(ctx.settings), ctx.person(email), refs, spans.shortest([s.after for s in items])
     )
     report.queued(
         queue_member_mail(

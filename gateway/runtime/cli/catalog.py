@@ -35,16 +35,21 @@ if TYPE_CHECKING:
 def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from gateway.catalog.load import catalog_path, check_catalog, load_catalog
+    from gateway.catalog.load import catalog_path, check_catalog, load_for
     from gateway.catalog.overlaps import notes
 
     path = Path(args.path) if args.path else catalog_path(settings)
-    problems = check_catalog(path, settings.members, settings.gateway.templates_dir)
+    problems = check_catalog(
+        path,
+        settings.members,
+        settings.gateway.templates_dir,
+        working_days=settings.business_hours is not None,
+    )
     if problems:
         for p in problems:
             print(f"{path}:{p.line}: {Speaker(settings)(p.message)}")
         return EX_DATAERR
-    catalog = load_catalog(path, settings.members, settings.gateway.templates_dir)
+    catalog = load_for(settings, path)
     Speaker(settings).say(
         N_(
             "{path}: ok, {count} entries, fallback {fallback!r}",
@@ -61,7 +66,7 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from gateway.catalog.load import catalog_path, load_catalog
+    from gateway.catalog.load import load_for
     from gateway.catalog.triage import triage
     from gateway.pipeline.parse.message import parse_message
 
@@ -72,7 +77,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("cannot read {path}: {error}", path=args.file, error=exc.strerror or exc))
         return EX_UNAVAILABLE
     # a broken catalog: CatalogError, said with every problem by main (exit 78)
-    catalog = load_catalog(catalog_path(settings), settings.members, settings.gateway.templates_dir)
+    catalog = load_for(settings)
     msg = parse_message(raw)
     if not msg.is_mail:
         said.warn(N_("{path}: not an e-mail message", path=args.file))
@@ -132,12 +137,12 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.catalog.load import catalog_path, load_catalog
+    from gateway.catalog.load import load_for
     from gateway.scheduling import workload
     from store.db import transaction
 
     # a broken catalog: CatalogError, said with every problem by main (exit 78)
-    catalog = load_catalog(catalog_path(settings), settings.members, settings.gateway.templates_dir)
+    catalog = load_for(settings)
     with opened(settings) as app, transaction(app.sessions) as s:
         data = workload.stats_figures(s, catalog, settings, app.clock.now())
     if args.json:

@@ -44,14 +44,14 @@ class Line:
 
 
 def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.catalog.load import catalog_path, load_catalog
+    from gateway.catalog.load import load_for
     from gateway.catalog.refile import Move, where_now
     from store import refile
     from store.db import transaction
 
     said = Speaker(settings)
     # a broken catalog: CatalogError, said with every problem by main (exit 78)
-    catalog = load_catalog(catalog_path(settings), settings.members, settings.gateway.templates_dir)
+    catalog = load_for(settings)
     source = args.source or catalog.fallback.id
     with opened(settings) as app:
         with transaction(app.sessions, read_only=True) as s:

@@ -1,0 +1,107 @@
+"""``~`` and ``~user`` in a configured path are the home folder, as a shell reads them:
+an operator who writes ``data_dir = "~/ticket-gateway"`` must not get a folder named
+``~`` beside the config file. ``$HOME`` and other variables are not expanded."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gateway.config.load import load_settings
+from gateway.runtime.cli.main import main
+from tests.support.cli import run
+from tests.support.config import KEY, SECRET_ENV
+from tests.support.mails import mail
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder of its own (``~`` is ``$HOME``), and the command run elsewhere."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("TICKET_GATEWAY_DATABASE_URL", raising=False)
+    return home
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    etc = tmp_path / "etc"
+    etc.mkdir(exist_ok=True)
+    config = etc / "gateway.toml"
+    config.write_text(text, encoding="utf-8")
+    return config
+
+
+def test_the_data_folder_and_the_database_under_the_home_folder(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mail ingested lands in the database in the home folder, read back from there."""
+    config = _config(
+        tmp_path, '[gateway]\ndata_dir = "~/gw-var"\n[database]\nurl = "sqlite:///~/gw-db/gw.db"\n'
+    )
+    (tmp_path / "a.eml").write_bytes(mail(subject="printer jam"))
+    assert run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys).code == 0
+    assert (home / "gw-db" / "gw.db").is_file()
+    assert (home / "gw-var").is_dir()
+    listed = run(config, "tickets", "list", "--json", capsys=capsys)
+    assert [t["subject"] for t in json.loads(listed.out)] == ["printer jam"]
+    assert not any(p.name == "~" for p in tmp_path.rglob("~"))
+
+
+def test_the_secret_file_and_the_catalog_under_the_home_folder(tmp_path: Path, home: Path) -> None:
+    (home / "secret.key").write_text(KEY)
+    (home / "secret.key").chmod(0o600)
+    (home / "catalog.yaml").write_text(
+        "entries:\n  - id: other\n    name: Other\n    fallback: true\n"
+        "    manager: m@example.test\n",
+        encoding="utf-8",
+    )
+    (home / "mail-templates").mkdir()
+    (home / "holidays.txt").write_text("2026-12-31\n", encoding="utf-8")
+    config = _config(
+        tmp_path,
+        '[gateway]\ndata_dir = "var"\nsecret_file = "~/secret.key"\n'
+        'templates_dir = "~/mail-templates"\n'
+        '[catalog]\npath = "~/catalog.yaml"\n'
+        '[business_hours]\nmon = "09:00-18:00"\nholidays_file = "~/holidays.txt"\n',
+    )
+    os.environ.pop("TICKET_GATEWAY_SECRET")
+    s = load_settings(config)
+    assert s.gateway.secret_file == home / "secret.key"
+    assert s.gateway.secret == KEY.encode()
+    assert s.catalog.path == home / "catalog.yaml"
+    assert s.gateway.templates_dir == home / "mail-templates"
+    assert s.business_hours is not None and len(s.business_hours.holidays) == 1
+
+
+def test_tilde_user_is_that_users_home(tmp_path: Path, home: Path) -> None:
+    user = getpass.getuser()
+    config = _config(tmp_path, f'[gateway]\ndata_dir = "var"\n[catalog]\npath = "~{user}/c.yaml"\n')
+    expected = Path(os.path.expanduser(f"~{user}")) / "c.yaml"
+    assert expected.is_absolute()
+    assert load_settings(config).catalog.path == expected
+
+
+def test_a_missing_file_under_home_is_named_as_expanded(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error names the file that was looked for, so the operator sees which home."""
+    config = _config(tmp_path, '[gateway]\ndata_dir = "var"\ntemplates_dir = "~/nowhere"\n')
+    assert main(["--config", str(config), "status"]) == 78
+    err = capsys.readouterr().err
+    assert "[gateway.templates_dir]" in err and str(home / "nowhere") in err
+
+
+def test_environment_variables_are_not_expanded(tmp_path: Path, home: Path) -> None:
+    """``$HOME`` is a folder of that name beside the config file: said in the README."""
+    config = _config(tmp_path, '[gateway]\ndata_dir = "$HOME/var"\n')
+    assert load_settings(config).gateway.data_dir == tmp_path / "etc" / "$HOME" / "var"

@@ -1,0 +1,139 @@
+"""The team's and the members' mail addresses, as the config file gives them: one the
+wire can carry without SMTPUTF8 (an ASCII local part), or refused at start naming the
+file and the key (exit 78); an internationalised domain is kept in its IDNA form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.runtime.cli.main import main
+from tests.support.config import LOCAL, SECRET_ENV, config_error, load_toml
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("TICKET_GATEWAY_DATABASE_URL", raising=False)
+
+
+def _member(address: str) -> str:
+    return f'[[members]]\nemail = "{address}"\nrole = "manager"'
+
+
+BAD = [
+    "担当@example.test",  # a local part only SMTPUTF8 carries
+    "josé@example.test",
+    "ops@@example.test",
+    "ops@example..test",
+    ".ops@example.test",
+    "o..ps@example.test",
+    "ops.@example.test",
+    "ops@-example.test",
+    "ops@example-.test",
+    "ops(x)@example.test",
+    "ops x@example.test",
+    "ops@exa_mple.test",
+    "a" * 65 + "@example.test",  # a local part is 64 octets at most (RFC 5321)
+    "ops@" + "a" * 64 + ".test",  # a label 63
+    "ops@",
+    "@example.test",
+]
+
+
+@pytest.mark.parametrize("address", BAD)
+def test_a_member_address_that_cannot_go_on_the_wire_is_refused(
+    tmp_path: Path, address: str
+) -> None:
+    err = config_error(tmp_path, LOCAL, _member("ops@example.test"), _member(address))
+    assert err.key == "members[1].email"
+    assert err.path == str(tmp_path / "gateway.toml")
+
+
+@pytest.mark.parametrize("address", BAD)
+def test_a_gateway_address_that_cannot_go_on_the_wire_is_refused(
+    tmp_path: Path, address: str
+) -> None:
+    err = config_error(tmp_path, LOCAL + f'address = "{address}"')
+    assert err.key == "gateway.address"
+
+
+def test_a_non_ascii_local_part_says_why(tmp_path: Path) -> None:
+    """The operator reads that the part before @ needs SMTPUTF8, not just "invalid"."""
+    err = config_error(tmp_path, LOCAL, _member("担当@example.test"))
+    assert "SMTPUTF8" in str(err) and "担当" in str(err)
+
+
+def test_the_command_exits_78_naming_the_file_and_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(LOCAL + "\n" + _member("サポート@example.test") + "\n", encoding="utf-8")
+    assert main(["--config", str(config), "status"]) == 78
+    err = capsys.readouterr().err
+    assert f"{config}: [members[0].email]" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("ops@例え.jp", "ops@xn--r8jz45g.jp"),
+        ("ops@bücher.example", "ops@xn--bcher-kva.example"),
+        ("Ops@EXAMPLE.test", "ops@example.test"),
+        ("ops@xn--r8jz45g.jp", "ops@xn--r8jz45g.jp"),
+        ("first.last+tag@mail.example.test", "first.last+tag@mail.example.test"),
+        ("ops@localhost", "ops@localhost"),
+    ],
+)
+def test_an_internationalised_domain_is_kept_in_its_idna_form(
+    tmp_path: Path, written: str, kept: str
+) -> None:
+    s = load_toml(
+        tmp_path,
+        LOCAL + f'address = "support@{written.split("@")[1]}"',
+        _member(written),
+    )
+    assert s.members[0].email == kept
+    assert s.gateway.address == "support@" + kept.split("@")[1]
+
+
+def test_a_domain_idna_cannot_encode_is_refused_clearly(tmp_path: Path) -> None:
+    # a label of 70 characters encodes to more than 63 octets: no IDNA form exists
+    err = config_error(tmp_path, LOCAL, _member("ops@" + "例" * 70 + ".jp"))
+    assert err.key == "members[0].email" and "IDNA" in str(err)
+
+
+def test_the_same_member_written_in_both_forms_is_one_address(tmp_path: Path) -> None:
+    """Unicode and punycode of one domain are one mailbox: listed twice, refused once."""
+    err = config_error(tmp_path, LOCAL, _member("ops@例え.jp"), _member("ops@xn--r8jz45g.jp"))
+    assert err.key == "members[1].email"
+
+
+def test_the_catalog_names_a_member_in_either_form(tmp_path: Path) -> None:
+    """A catalog written with the domain as people read it still names the member the
+    config keeps in IDNA form (not "unknown member")."""
+    from gateway.catalog.load import load_catalog
+
+    s = load_toml(tmp_path, LOCAL, _member("boss@例え.jp"))
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "entries:\n  - id: other\n    name: Other\n    fallback: true\n"
+        "    manager: boss@例え.jp\n    assignee: BOSS@xn--r8jz45g.jp\n",
+        encoding="utf-8",
+    )
+    entry = load_catalog(catalog, s.members).entries[0]
+    assert entry.manager == "boss@xn--r8jz45g.jp"
+    assert entry.assignees == ("boss@xn--r8jz45g.jp",)
+
+
+@pytest.mark.parametrize("sender", ["boss@例え.jp", "Boss@XN--R8JZ45G.jp", " boss@例え.JP"])
+def test_a_member_is_found_by_either_form_of_the_domain(tmp_path: Path, sender: str) -> None:
+    """A mail sent with SMTPUTF8 names the domain in Unicode: still the member."""
+    s = load_toml(tmp_path, LOCAL, _member("boss@例え.jp"))
+    found = s.member(sender)
+    assert found is not None and found.email == "boss@xn--r8jz45g.jp"
+    assert s.member("boss@例.jp") is None
