@@ -6,6 +6,7 @@ action waits, pressed by a manager it queues the run through the same function a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -26,7 +27,7 @@ from store import tickets
 from store.db import transaction
 from store.models import Ticket
 from tests.support import chat as c
-from tests.support.actions import argv_yaml, catalog_text, runs, script
+from tests.support.actions import CATALOG, argv_yaml, catalog_text, runs, script
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets, deliver, show
 from tests.support.slack_fake import FakeSlack
@@ -221,3 +222,21 @@ def test_a_card_refiled_under_another_entry_drops_its_approve_button(
     [update] = fake.of("chat.update")
     assert APPROVE not in _buttons(update) and _said(update) == []
     assert "その他" in json.dumps(update["blocks"], ensure_ascii=False)
+
+
+def test_a_card_offers_no_approval_the_catalog_no_longer_waits_for(
+    approve_app: App, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """The entry's action taken out of the catalog while the run waited: ``/approve``
+    would be refused, so the card's next update (any change) offers no Approve button."""
+    ticket_id = _card_ready(approve_app, fake)
+    no_action = re.sub(r"    action:\n@@ACTION@@\n", "", CATALOG)
+    (tmp_path / "catalog.yaml").write_text(no_action, encoding="utf-8")
+    assert approve_app.catalog.reload()
+    now = approve_app.clock.now()
+    _elsewhere(approve_app, ticket_id, lambda s, t: changes.assign(
+        s, t, "ops2@example.test", now, actor="ops@example.test", channel="email"
+    ))  # fmt: skip
+    c.poster(approve_app).drain()
+    [update] = fake.of("chat.update")
+    assert APPROVE not in _buttons(update) and _said(update) == []

@@ -34,15 +34,25 @@ class Approval:
 
 
 def standing(
-    trigger: str, run_state: str, approver: str, ticket_state: str, merged_into: str
+    trigger: str,
+    run_state: str,
+    approver: str,
+    ticket_state: str,
+    merged_into: str,
+    *,
+    approvable: bool,
 ) -> Approval:
     """The standing of the ticket's run of its entry's action (its ``trigger``, its
     ``run_state``, ``approver``: who released it, by name) on the ticket as it is now
-    (its state, and the tag of the ticket it was merged into, or "")."""
+    (its state, and the tag of the ticket it was merged into, or ""); ``approvable``:
+    the catalog still has the entry's action wait for a manager (else ``/approve`` is
+    refused: :func:`gateway.pipeline.entry_names.not_approvable`)."""
     if trigger != "approved":  # fields_complete: it never waited for anyone
         return Approval()
     if run_state != AWAITING:  # released by a manager (the run's later fate: the page's)
         return Approval(Standing.APPROVED, by=approver)
+    if not approvable:  # the catalog changed under it: nobody can approve it now
+        return Approval()
     if merged_into:
         return Approval(Standing.MERGED, into=merged_into)
     if ticket_state == "closed":

@@ -46,6 +46,7 @@ from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
 from gateway.core.i18n import Msg
 from gateway.core.title import title
+from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes, event_words
 from store import action_runs, chat, tickets
 from store.chat import DuePost
@@ -311,7 +312,10 @@ class ChatPoster:
         who = self.settings.member(run.triggered_by)
         into = self._tag(ticket.merged_into_id) if ticket.merged_into_id is not None else ""
         by = (who.name if who else "") or run.triggered_by
-        return approval.standing(run.trigger, run.state, by, ticket.state, into)
+        why_not = not_approvable(self.catalog.current.entry(ticket.catalog), ticket.catalog)
+        return approval.standing(
+            run.trigger, run.state, by, ticket.state, into, approvable=why_not is None
+        )
 
     def _tag(self, ticket_id: int) -> str:
         return f"[{self.settings.gateway.tag_prefix}#{ticket_id}]"
