@@ -56,12 +56,12 @@ def build_app(door: Door, client: AsyncWebClient) -> AsyncApp:
     @app.block_suggestion(modal.VALUE)
     async def menu_options(ack: AsyncAck, body: dict[str, Any]) -> None:
         """A long menu of the form asks what to offer for what the person typed."""
-        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        view = body.get("view")
         found = modal.suggestions(
             door.catalog.current,
             str(body.get("block_id", "")),
             str(body.get("value", "")),
-            view or {},
+            view if isinstance(view, dict) else {},
             door.settings.gateway.locale,
         )
         await ack(options=found)

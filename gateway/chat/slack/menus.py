@@ -87,9 +87,10 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 
 def value_of(name: str) -> str:
-    """A catalog choice or an entry's id as an option's value, which Slack keeps up to
-    150 characters: itself when it fits, else a token made of it (read back by the
-    form through :func:`value_of` again); cut, it would come back as no choice at all."""
+    """A catalog choice as an option's value, which Slack keeps up to 150 characters:
+    the choice itself when it fits, else a token made of it (the form reads it back
+    through :func:`value_of` again); cut, it would come back as no choice at all. An
+    entry's id needs none: the catalog keeps ids to 64 characters."""
     if slack_length.units(name) <= MAX_VALUE:
         return name
     return "#" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:40]
