@@ -164,7 +164,8 @@ def test_a_card_whose_ticket_was_closed_elsewhere_says_so_without_buttons(
     [update] = fake.of("chat.update")  # once
     assert not _has_buttons(update)
     [line] = _said(update)
-    assert "承認" in line and "クローズ" in line, line  # the channel speaks Japanese
+    # the channel speaks Japanese: the card says "closed" as its State field does
+    assert "承認" in line and render.state_name("closed", "ja") in line, line
 
     _elsewhere(approve_app, ticket_id, lambda s, t: changes.change_state(
         s, t, TicketState.OPEN, approve_app.clock.now(), actor="ops@example.test",
