@@ -39,13 +39,14 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
-from gateway.chat import asker, failures, render
+from gateway.chat import approval, asker, failures, render
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
 from gateway.core.i18n import Msg
 from gateway.core.title import title
+from gateway.pipeline.entry_names import not_approvable
 from gateway.tickets import changes, event_words
 from store import action_runs, chat, tickets
 from store.chat import DuePost
@@ -142,7 +143,7 @@ class ChatPoster:
             locale = self._locale(post)
             if post.kind == asker.DM:  # the person's language, not a channel's
                 locale = ticket.locale or self.settings.gateway.locale
-            facts = self._facts(ticket, place, locale, _awaiting(s, ticket))
+            facts = self._facts(ticket, place, locale, self._approval(s, ticket))
             card_here = (  # news._notice's rule, again now: the card may have moved here
                 place is not None
                 and place.channel == post.channel
@@ -237,7 +238,7 @@ class ChatPoster:
             if ticket is None:
                 raise ChatRefused(failures.ticket_gone())
             moved = chat.thread_of(s, ticket.id)
-            facts = self._facts(ticket, moved, locale, _awaiting(s, ticket))
+            facts = self._facts(ticket, moved, locale, self._approval(s, ticket))
             asked_in = ticket.locale or self.settings.gateway.locale  # the person's language
         self._keep_pace(team)
         try:
@@ -286,7 +287,7 @@ class ChatPoster:
         return (hook.locale if hook is not None else "") or default
 
     def _facts(
-        self, ticket: Ticket, place: chat.Place | None, locale: str, awaiting: bool
+        self, ticket: Ticket, place: chat.Place | None, locale: str, stands: approval.Approval
     ) -> render.TicketFacts:
         assignee = self.settings.member(ticket.assignee or "")
         name = title(ticket.requester_name)  # a From name may be any length; Slack's texts not
@@ -300,7 +301,20 @@ class ChatPoster:
             assignee=(assignee.name or assignee.email) if assignee else (ticket.assignee or ""),
             permalink=place.permalink if place else "",
             priority=ticket.priority or "normal",
-            awaiting_approval=awaiting,
+            approval=stands,
+        )
+
+    def _approval(self, s: Session, ticket: Ticket) -> approval.Approval:
+        """Where the ticket's catalog action stands on approval, as the card says it."""
+        run = action_runs.find(s, ticket.id, ticket.catalog) if ticket.catalog else None
+        if run is None:
+            return approval.Approval()
+        who = self.settings.member(run.triggered_by)
+        into = self._tag(ticket.merged_into_id) if ticket.merged_into_id is not None else ""
+        by = (who.name if who else "") or run.triggered_by
+        why_not = not_approvable(self.catalog.current.entry(ticket.catalog), ticket.catalog)
+        return approval.standing(
+            run.trigger, run.state, by, ticket.state, into, approvable=why_not is None
         )
 
     def _tag(self, ticket_id: int) -> str:
@@ -351,12 +365,6 @@ class ChatPoster:
         log.error("chat post id=%s ticket=%s not posted: %s", post.id, post.ticket_id, error)
         if post.kind == asker.DM:
             asker.not_told(post)
-
-
-def _awaiting(s: Session, ticket: Ticket) -> bool:
-    """The ticket's catalog action waits for a manager (the card offers the button)."""
-    run = action_runs.find(s, ticket.id, ticket.catalog) if ticket.catalog else None
-    return run is not None and run.state == action_runs.AWAITING
 
 
 def _detail(post: DuePost, error: Msg | str) -> dict[str, Any]:

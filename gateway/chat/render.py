@@ -17,9 +17,10 @@ Slack, mrkdwn): :mod:`gateway.chat.markup` makes the same words literal for each
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gateway.chat.approval import Approval, Standing, said
 from gateway.chat.markup import escape, literal_card, literal_slack, literal_webhook
 from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
@@ -61,7 +62,8 @@ class TicketFacts:
     assignee: str  # name or address; "" when nobody has it
     permalink: str = ""  # the Slack message the ticket came from
     priority: str = "normal"  # low | normal | high | urgent
-    awaiting_approval: bool = False  # its catalog action waits for a manager's approval
+    # where its catalog action stands on a manager's approval (the card says it)
+    approval: Approval = field(default_factory=Approval)
 
 
 HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
@@ -76,7 +78,10 @@ def priority_name(level: str, locale: str) -> str:
 
 
 def card(t: TicketFacts, locale: str) -> dict[str, Any]:
-    """The ticket card in its thread: number, subject, entry, state, assignee, buttons."""
+    """The ticket card in its thread: number, subject, entry, state, assignee, where its
+    catalog action stands on approval, and the buttons a press of which may work (none
+    on a closed ticket: reopened, by mail or the page, the next update brings them
+    back; *Approve* only while the action waits for a manager)."""
     say = _say(locale)
     fields = [
         _field(say(N_("Entry")), t.entry or "—"),
@@ -93,13 +98,19 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         label = escape(say(N_("the message this ticket came from")))
         link = f"<{t.permalink}|{label}>"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": link}]})
+    approval = said(t.approval)
+    if approval is not None:  # a name from the config: plain text
+        blocks.append({"type": "context", "elements": [_plain(say(approval))]})
+    if t.state == "closed":  # its presses would be refused (closed; merged: work goes there)
+        return {"text": _headline(_mrkdwn(t), locale), "blocks": blocks}
     labels = {
         ASSIGN_ME: N_("Assign to me"),
         SET_PENDING: N_("Set pending"),
         CLOSE: N_("Close"),
         APPROVE: N_("Approve"),
     }
-    shown = BUTTONS if t.awaiting_approval else tuple(b for b in BUTTONS if b != APPROVE)
+    awaiting = t.approval.standing == Standing.AWAITING
+    shown = BUTTONS if awaiting else tuple(b for b in BUTTONS if b != APPROVE)
     buttons = [
         {
             "type": "button",

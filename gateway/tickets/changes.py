@@ -195,6 +195,7 @@ def set_category(
     old, ticket.catalog, ticket.updated_at = ticket.catalog, entry_id, now
     detail = dict(why) if why is not None else {"rule": "manual"}
     _event(session, ticket, now, (actor, channel), "category", old=old, new=entry_id, detail=detail)
+    news.refreshed(session, ticket, now)  # its card names the entry, and its action's approval
 
 
 def set_due(

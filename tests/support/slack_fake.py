@@ -7,7 +7,10 @@ or ``{"ok": false, "error": ...}``), records every call, and can be told to
 fail: ``down = "500"`` answers HTTP 500, ``"timeout"`` answers too late,
 ``"ratelimited"`` answers 429 with ``Retry-After`` — for the chat methods only,
 so the Socket Mode connection and ``users.info`` keep working unless ``down_all``.
-Blocks over Slack's documented text limits are refused with ``invalid_blocks``, and
+Blocks over Slack's documented limits (:mod:`tests.support.block_kit`, the one place
+they are checked) are refused with ``invalid_blocks``, a view over them with
+``invalid_arguments`` (as Slack does: no form), an ack whose view or options are over
+them fails the test (Slack would show an error instead of them); and
 ``views.open`` with a trigger sent more than 3 seconds before with ``expired_trigger_id``
 (``slow`` methods make a lookup take that long). ``refuse`` makes a method answer one of
 Slack's errors (``chat.postEphemeral`` → ``not_in_channel`` where the bot is not in the
@@ -35,6 +38,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.support import block_kit
 from tests.support.ports import free_port
 from tests.support.waiting import PATIENCE, eventually
 
@@ -142,7 +146,12 @@ class FakeSlack:
         }
         asyncio.run_coroutine_threadsafe(self._send(message), self._loop).result(5)
         assert eventually(lambda: envelope_id in self._acks, timeout=timeout), "no ack"
-        return self._acks[envelope_id]
+        answer = self._acks[envelope_id]
+        problems = block_kit.options_problems(answer) if "options" in answer else []
+        if isinstance(answer, dict) and isinstance(answer.get("view"), dict):
+            problems += block_kit.view_problems(answer["view"])
+        assert not problems, f"Slack would refuse this answer: {problems}"
+        return answer
 
     # ------------------------------------------------------------------ server
 
@@ -242,9 +251,9 @@ class FakeSlack:
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method in ("views.open", "views.update"):
             view = p["view"] if isinstance(p["view"], dict) else json.loads(p["view"])
-            meta = str(view.get("private_metadata", ""))
-            if len(meta.encode("utf-16-le")) // 2 > 3000:  # Slack's limit on it
-                return {"ok": False, "error": "invalid_arguments"}
+            problems = block_kit.view_problems(view)
+            if problems:  # Slack's limits (private_metadata's 3 000 among them): no form
+                return {"ok": False, "error": "invalid_arguments", "problems": problems}
             return {"ok": True, "view": {"id": "V0VIEW001", "hash": "h1", **view}}
         if method == "chat.getPermalink":
             ts = str(p.get("message_ts", "")).replace(".", "")
@@ -252,8 +261,13 @@ class FakeSlack:
                 "ok": True,
                 "permalink": f"https://example.slack.com/archives/{p.get('channel')}/p{ts}",
             }
-        if method in ("chat.postMessage", "chat.update") and not _blocks_fit(p.get("blocks")):
-            return {"ok": False, "error": "invalid_blocks"}
+        if method in ("chat.postMessage", "chat.update"):
+            blocks = p.get("blocks")
+            problems = block_kit.message_problems(
+                json.loads(blocks) if isinstance(blocks, str) else blocks
+            )
+            if problems:
+                return {"ok": False, "error": "invalid_blocks", "problems": problems}
         if method == "chat.postMessage":
             self._ts += 1
             return {"ok": True, "channel": p.get("channel"), "ts": f"1772413200.{self._ts:06d}"}
@@ -281,21 +295,3 @@ async def _params(request: web.Request) -> dict[str, Any]:
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params
-
-
-def _blocks_fit(blocks: Any) -> bool:
-    """Slack's documented limits on a message's blocks: a text object holds at most 3 000
-    characters, each of a section's fields at most 2 000, a header 150 (over them:
-    ``invalid_blocks``)."""
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    for block in blocks or ():
-        texts = [block.get("text"), *(block.get("elements") or ())]
-        if any(isinstance(t, dict) and len(str(t.get("text", ""))) > 3000 for t in texts):
-            return False
-        if any(len(str(f.get("text", ""))) > 2000 for f in block.get("fields") or ()):
-            return False
-        header = str(block["text"].get("text", "")) if block.get("type") == "header" else ""
-        if len(header.encode("utf-16-le")) // 2 > 150:  # as Slack counts: UTF-16 units
-            return False
-    return True

@@ -3,7 +3,9 @@
 Listeners answer (``ack``) first and work after, as Slack asks; the work is in
 :mod:`~gateway.chat.slack.intake` and :mod:`~gateway.chat.slack.buttons`. The
 names below are the app's contract with its manifest (``chat/slack-manifest.yaml``):
-the callback ids of the shortcuts, the form's views, the card's action ids.
+the callback ids of the shortcuts, the form's views, the card's action ids. A long
+menu of the form (past Slack's 100 options) asks for its options as the person types
+(``block_suggestion``, in Socket Mode and in HTTP mode alike).
 """
 
 from __future__ import annotations
@@ -50,6 +52,19 @@ def build_app(door: Door, client: AsyncWebClient) -> AsyncApp:
     @app.view(modal.FIELDS_VIEW)
     async def form_sent(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await intake.submit(door, ack, body, view)
+
+    @app.block_suggestion(modal.VALUE)
+    async def menu_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A long menu of the form asks what to offer for what the person typed."""
+        view = body.get("view")
+        found = modal.suggestions(
+            door.catalog.current,
+            str(body.get("block_id", "")),
+            str(body.get("value", "")),
+            view if isinstance(view, dict) else {},
+            door.settings.gateway.locale,
+        )
+        await ack(options=found)
 
     @app.action(re.compile("^(" + "|".join(render.BUTTONS) + ")$"))
     async def card_button(

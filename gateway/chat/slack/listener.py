@@ -45,8 +45,10 @@ log = logging.getLogger("gateway.chat.slack")
 MAX_AGE = 5 * 60  # seconds a signed request stays good (Slack's own rule)
 STAMP_DIGITS = 12  # a Unix time in seconds has 10 digits until the year 2286
 # what a request answered again only acts once in (its view's answer is idempotent: the
-# form's submission is stored once by its view's id, and the answer is the form again)
-ANSWERED_AGAIN = frozenset({"view_submission", "view_closed"})
+# form's submission is stored once by its view's id, and the answer is the form again);
+# a long menu's options for what was typed change nothing, and answered with nothing
+# the menu would show nothing (the same words typed again may be the same bytes)
+ANSWERED_AGAIN = frozenset({"view_submission", "view_closed", "block_suggestion"})
 
 Pinned = TypeVar("Pinned", AsyncWebClient, SocketModeClient)
 

@@ -11,7 +11,6 @@ travels in ``private_metadata``, which Slack hands back unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,17 +20,16 @@ from typing import Any
 from gateway.catalog.model import Catalog, Entry, Field
 from gateway.catalog.numbers import plain_number
 from gateway.catalog.sheet import field_problems
+from gateway.chat.slack import menus
+from gateway.chat.slack.menus import VALUE as VALUE
 from gateway.core import slack_length
-from gateway.core.i18n import N_, Msg, translate
+from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.title import one_line
 
 ENTRY_VIEW, FIELDS_VIEW = "ticket_entry", "ticket_fields"  # the views' callback ids
 SUBJECT, TEXT, ENTRY = "subject", "text", "entry"  # block ids
 FIELD = "field:"  # block id prefix of a catalog field
-VALUE = "value"  # every input's action id
 MAX_TEXT = 3000  # Slack's longest plain_text_input
-MAX_OPTIONS = 100  # and its longest static_select
-MAX_VALUE = 150  # and its longest option value
 MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
 
 
@@ -45,24 +43,58 @@ class Typed:
 
 
 def entry_picker(catalog: Catalog, locale: str, meta: Mapping[str, str]) -> dict[str, Any]:
-    """Step one: which kind of request (the catalog's entries, fallback last). Slack's
-    menu holds 100 options: past that, the last entries before the fallback are left
-    out, never the fallback itself."""
-    rest = [e for e in catalog.entries if e.fallback]  # for what fits nowhere else: kept
-    entries = [e for e in catalog.entries if not e.fallback][: MAX_OPTIONS - len(rest)] + rest
-    options = [_option(e.name(locale), e.id) for e in entries]
+    """Step one: which kind of request (the catalog's entries, fallback last). Past the
+    100 options Slack's menu holds, the menu offers what the person types
+    (:func:`suggestions`), every entry found by its name."""
     block = {
         "type": "input",
         "block_id": ENTRY,
         "label": _plain(N_("What is it about?"), locale),
-        "element": {
-            "type": "static_select",
-            "action_id": VALUE,
-            "placeholder": _plain(N_("Choose one"), locale),
-            "options": options,
-        },
+        "element": menus.menu(entry_choices(catalog, locale), _plain(N_("Choose one"), locale)),
     }
     return _view(ENTRY_VIEW, locale, N_("Next"), [block], meta)
+
+
+def entry_choices(catalog: Catalog, locale: str) -> list[menus.Choice]:
+    """The catalog's entries as the menu offers them: named in ``locale``, found by their
+    name in any language or their id; the fallback (for what fits nowhere else) last,
+    and always offered."""
+    entries = [e for e in catalog.entries if not e.fallback]
+    entries += [e for e in catalog.entries if e.fallback]
+    return [
+        menus.choice(e.name(locale), e.id, (*e.said().values(), e.id), always=e.fallback)
+        for e in entries
+    ]
+
+
+def field_choices(f: Field, locale: str) -> list[menus.Choice]:
+    """A choice field's values as its menu offers them: the label in ``locale``, found
+    by any of its labels or the value itself."""
+    return [
+        menus.choice(
+            f.choice_label(c, locale),
+            menus.value_of(c),
+            (c, *(f.choice_label(c, loc) for loc in LOCALES)),
+        )
+        for c in f.choices
+    ]
+
+
+def suggestions(
+    catalog: Catalog, block_id: str, typed: str, view: Mapping[str, Any], default_locale: str
+) -> list[dict[str, Any]]:
+    """The options of a long menu for what the person typed (Slack's
+    ``block_suggestion``): the entries of step one, or a choice field's values of step
+    two (its entry named in the view's metadata); none for a menu that is not ours."""
+    meta = metadata(view)
+    locale = meta.get("locale") or default_locale
+    if block_id == ENTRY:
+        return menus.suggested(entry_choices(catalog, locale), typed)
+    entry = catalog.entry(meta.get("entry"))
+    f = entry.field(block_id.removeprefix(FIELD)) if entry and block_id.startswith(FIELD) else None
+    if f is None or f.type != "choice":
+        return []
+    return menus.suggested(field_choices(f, locale), typed)
 
 
 def fields_form(
@@ -110,8 +142,8 @@ def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
     fields = {}
     for f in entry.fields:
         raw = _read(_input_of(values, FIELD + f.name))
-        if f.type == "choice":  # a long choice travels as its token (_choice_value)
-            raw = {_choice_value(c): c for c in f.choices}.get(raw, raw)
+        if f.type == "choice":  # a long choice travels as its token (menus.value_of)
+            raw = {menus.value_of(c): c for c in f.choices}.get(raw, raw)
         if raw.strip():
             fields[f.name] = raw
     return Typed(
@@ -132,16 +164,8 @@ def errors(entry: Entry, form: Typed, locale: str) -> dict[str, str]:
 
 
 def _element(f: Field, locale: str) -> dict[str, Any]:
-    if f.type == "choice" and f.choices:
-        return {
-            "type": "static_select",
-            "action_id": VALUE,
-            "placeholder": _plain(N_("Choose one"), locale),
-            "options": [
-                _option(f.choice_label(c, locale), _choice_value(c))
-                for c in f.choices[:MAX_OPTIONS]
-            ],
-        }
+    if f.type == "choice" and f.choices:  # past 100 choices, found as typed (suggestions)
+        return menus.menu(field_choices(f, locale), _plain(N_("Choose one"), locale))
     if f.type == "date":
         return {"type": "datepicker", "action_id": VALUE}
     if f.type == "number":
@@ -219,23 +243,9 @@ def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
 
 
 def _words(text: str, limit: int) -> dict[str, Any]:
-    """Words from us or from the catalog's sheet (a label, an example, a choice) as the
-    form shows them: as written, a ``:fire:`` in them no emoji, and cut to Slack's
-    ``limit`` as Slack counts (UTF-16 units; an emoji kept whole)."""
-    return {"type": "plain_text", "text": slack_length.fit(text, limit), "emoji": False}
-
-
-def _choice_value(choice: str) -> str:
-    """A catalog choice as an option's value, which Slack keeps up to 150 characters: the
-    choice itself when it fits, else a token made of it (read back by :func:`typed`);
-    cut, it would come back as no choice at all."""
-    if slack_length.units(choice) <= MAX_VALUE:
-        return choice
-    return "#" + hashlib.sha256(choice.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-
-
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": _words(text, 75), "value": value[:150]}
+    """Words from us or from the catalog's sheet, as the form shows them
+    (:func:`~gateway.chat.slack.menus.plain`)."""
+    return menus.plain(text, limit)
 
 
 def _state(view: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
