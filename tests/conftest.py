@@ -12,6 +12,7 @@ point elsewhere or to ``off``.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +72,24 @@ def postgres_reachable() -> bool:
             except Exception:  # noqa: BLE001 - any failure means "not reachable here"
                 _pg_ok = False
     return _pg_ok
+
+
+# the handlers a test may change only for its own time: a child process started later
+# in the same xdist worker inherits an ignored one (a Ctrl-C test's child once never
+# got its KeyboardInterrupt, in full runs only)
+GUARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@pytest.fixture(autouse=True)
+def signals_left_as_found() -> Iterator[None]:
+    """A test that leaves a signal's handler changed fails by name (and the handler is
+    put back, so the tests after it run as they would alone)."""
+    before = {sig: signal.getsignal(sig) for sig in GUARDED_SIGNALS}
+    yield
+    changed = [sig.name for sig in GUARDED_SIGNALS if signal.getsignal(sig) != before[sig]]
+    for sig, handler in before.items():
+        signal.signal(sig, handler)
+    assert not changed, f"the test left these signals' handlers changed: {changed}"
 
 
 @pytest.fixture(autouse=True)
