@@ -40,6 +40,7 @@ class NewMail:
     ticket_id: int | None = None
     held_until: datetime | None = None  # a member notice gathering more until then
     notice: dict[str, Any] | None = None  # what it says so far, to render it again
+    author: str | None = None  # the member whose words it carries (a relayed answer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class DueMail:
     raw: bytes
     attempts: int
     created_at: datetime
+    author: str | None = None  # the member whose words it carries: told if it fails
 
 
 def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
@@ -87,6 +89,7 @@ def enqueue(session: Session, mail: NewMail, now: datetime) -> int | None:
             "held_until": mail.held_until,
             "next_attempt_at": mail.held_until,  # a held row is due when its window ends
             "notice": mail.notice,
+            "author": mail.author,
         },
     )
     return found
@@ -147,6 +150,7 @@ def claim_due(session: Session, now: datetime, limit: int = 20) -> list[DueMail]
             r.raw,
             r.attempts,
             r.created_at,
+            r.author,
         )
         for r in rows
     ]
@@ -296,6 +300,7 @@ _INSERT = FastInsert(
         "held_until",
         "next_attempt_at",
         "notice",
+        "author",
     ],
     returning="id",
     skip_existing=True,

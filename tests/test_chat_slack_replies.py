@@ -75,6 +75,7 @@ def test_a_members_reply_with_a_link_reaches_the_requester_as_text(
     assert "手順は こちら (https://wiki.example.test/vpn) です。@" in text, text
     assert "<https://" not in text and "<@U0" not in text and "&lt;" not in text
     assert "<VPN>" in text and sent.recipients == ["ito@customer.test"]
+    assert sent.author == "ops@example.test"  # told too if it never reaches them
 
 
 def test_a_ticket_made_from_a_message_in_a_tickets_thread_gets_a_thread_of_its_own(

@@ -201,3 +201,98 @@ def test_an_answer_to_three_refused_by_one_and_deferred_by_another(
     assert [e["detail"]["recipients"] for e in events] == [[gone]]
     told = _told(handler.received, OPS) + _told(handler.received, BOSS)
     assert sum(gone in _text(m) and "届きませんでした" in _text(m) for m in told) == 1
+
+
+def _answered_by(team: App, tid: int, member: str, words: str) -> None:
+    """``member``'s answer to the ticket, by mail to their reply address."""
+    deliver(
+        team,
+        mail(
+            subject=f"Re: [#{tid}] VPN down",
+            sender=f"<{member}>",
+            to=reply_address(team, tid, member),
+            body=f"{words}\n",
+        ),
+    )
+
+
+def _undelivered_told(handler: Refusing, who: str, address: str) -> list[str]:
+    """The texts of the notices to ``who`` that tell a mail to ``address`` failed."""
+    texts = [_text(m) for m in _told(handler.received, who)]
+    return [t for t in texts if address in t and ("届きませんでした" in t or "delivered" in t)]
+
+
+def test_the_member_who_wrote_the_answer_is_told_too_in_their_language(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """Ops One answers a ticket Boss has (the entry's manager): the relay refuses the
+    answer to the customer. Boss is told, and so is Ops One, who believes the customer
+    has it: once each, each in their language, with the ticket and the address."""
+    tid = deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+    assert tid is not None
+    handler = Refusing()  # the acknowledgement goes through
+    with sink(relay.port, handler):
+        _drain(team, relay)
+        _answered_by(team, tid, OPS, "The VPN is back.")
+        handler.refused.add(ALICE)
+        assert _drain(team, relay).failed  # the answer
+        for _ in range(3):
+            clock.advance(timedelta(hours=1))  # past [mail] coalesce
+            _drain(team, relay)
+    [to_author] = _undelivered_told(handler, OPS, ALICE)
+    assert "could not be delivered" in to_author and "the relay answered 550" in to_author
+    assert f"[#{tid}]" in to_author and "届きませんでした" not in to_author, to_author
+    [to_boss] = _undelivered_told(handler, BOSS, ALICE)
+    assert "届きませんでした" in to_boss and "550 5.1.1" in to_boss, to_boss
+    [event] = [e for e in show(team, tid)["events"] if e["kind"] == "delivery-failed"]
+    assert event["detail"]["author"] == OPS
+
+
+def test_the_author_who_has_the_ticket_is_told_once(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    tid = deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+    assert tid is not None
+    handler = Refusing()
+    with sink(relay.port, handler):
+        _drain(team, relay)
+        _answered_by(team, tid, BOSS, "The VPN is back.")
+        handler.refused.add(ALICE)
+        for _ in range(3):
+            _drain(team, relay)
+            clock.advance(timedelta(hours=1))
+    [told] = _undelivered_told(handler, BOSS, ALICE)
+    assert told.count("届きませんでした") == 1, told  # one item, not one as author and one as owner
+    assert not _undelivered_told(handler, OPS, ALICE)
+
+
+def test_the_author_of_an_answer_given_up_on_is_told(
+    team: App, relay: OutboundSettings, clock: FakeClock
+) -> None:
+    """Retries exhausted (the relay away for give_up_after) are told the author as a
+    refusal is."""
+    tid = deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+    assert tid is not None
+    short = replace(relay, give_up_after=timedelta(hours=1))
+    handler = Refusing()
+    with sink(relay.port, handler):
+        _drain(team, short)
+    _answered_by(team, tid, OPS, "The VPN is back.")
+    _drain(team, short)  # nobody listens: retried
+    clock.advance(timedelta(hours=2))
+    assert _drain(team, short).failed
+    clock.advance(timedelta(hours=1))
+    with sink(relay.port, handler):
+        _drain(team, short)
+    [told] = _undelivered_told(handler, OPS, ALICE)
+    assert "gave up" in told, told
+
+
+def test_a_mail_nobody_wrote_tells_only_the_member_who_has_the_ticket(
+    team: App, relay: OutboundSettings
+) -> None:
+    """The acknowledgement is the gateway's own words: it has no author."""
+    deliver(team, mail(subject="VPN down", sender=f"Alice <{ALICE}>"))
+    with transaction(team.sessions) as s:
+        [ack] = [r for r in outbox.rows(s) if r.kind == "acknowledgement"]
+    assert ack.author is None

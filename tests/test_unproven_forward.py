@@ -81,3 +81,13 @@ def test_a_proven_forward_is_filed_in_the_members_name(desk: App) -> None:
     assert created["detail"]["forwarded_by"] == "ops@example.test"
     assert created["detail"]["forward_verified"] is True
     assert not [e for e in t["events"] if e["kind"] == "unverified"]
+
+
+def test_a_flood_of_unproven_forwards_under_a_members_from_is_braked(desk: App) -> None:
+    """Each names another customer, so no requester opened more than one ticket: it is
+    the claimed member whose unverified mails count, as a bare tag's sender's do."""
+    for i in range(12):
+        body = FORWARD.replace("alice@customer.test", f"c{i}@customer.test")
+        raw = mail(f"Fwd: VPN down {i}", body=body, sender="Ops One <ops@example.test>")
+        assert deliver(desk, raw).ticket_id is not None
+    assert len(outbox(desk, "new_ticket")) == 10  # [limits] ops_notices_per_hour

@@ -171,3 +171,51 @@ def test_unproven_words_are_activity_a_thanks_is_not(app: App, clock: FakeClock)
     deliver(app, _tagged("The VPN still drops every ten minutes.\n"))
     ticket = show(app, tid)
     assert ticket["updated_at"] != before and ticket["state"] == "open"
+
+
+def _told_words(app: App, prefix: str) -> set[str]:
+    """The numbered words (``prefix`` N) that some member notice tells."""
+    found: set[str] = set()
+    for notice in outbox(app, "ticket_notice"):
+        text = text_of(notice)
+        found |= {w for w in (f"{prefix} {i}." for i in range(100)) if w in text}
+    return found
+
+
+def test_a_flood_of_unverified_mails_is_braked_like_any_notice_to_ops(
+    team: App, clock: FakeClock
+) -> None:
+    """Anyone can write a tag under the requester's From: a hundred such mails an hour
+    were a hundred items told to the member who has the ticket. They count against
+    ``[limits] ops_notices_per_hour`` of their sender, as requests and strangers' mails
+    do; the ones past it are kept all the same, and a ``no-ops-notice`` event says why
+    the member was not told. An hour later the sender is heard again."""
+    tid = _opened(team)
+    clock.advance(timedelta(hours=2))  # the opening no longer counts
+    for i in range(12):
+        out = deliver(team, _tagged(f"Forged words {i}.\n"))
+        assert out.ticket_id == tid and "unverified" in out.reason, out.reason
+        clock.advance(timedelta(minutes=1))
+    told = _told_words(team, "Forged words")
+    assert told == {f"Forged words {i}." for i in range(10)}, told  # the limit: 10
+    ticket = show(team, tid)
+    assert sum(m["kind"] == "unverified" for m in ticket["messages"]) == 12  # all kept
+    braked = [e for e in ticket["events"] if e["kind"] == "no-ops-notice"]
+    assert len(braked) == 2 and "limit 10" in braked[0]["detail"]["reason"], braked
+    assert ALICE in braked[0]["detail"]["reason"]
+    clock.advance(timedelta(hours=1))
+    deliver(team, _tagged("Forged words 50.\n"))
+    assert "Forged words 50." in _told_words(team, "Forged words")
+
+
+def test_unverified_mails_of_one_sender_and_its_requests_share_the_brake(
+    team: App, clock: FakeClock
+) -> None:
+    """Ten requests in the hour and then an unverified mail: the eleventh notice is not
+    sent, whichever way it came."""
+    tid = _opened(team)
+    for i in range(9):  # with the first: ten new tickets told
+        deliver(team, mail(subject=f"request {i}", sender=ALICE))
+    deliver(team, _tagged("Forged words 1.\n"))
+    assert "Forged words 1." not in _told_words(team, "Forged words")
+    assert [e for e in show(team, tid)["events"] if e["kind"] == "no-ops-notice"]

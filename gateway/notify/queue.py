@@ -105,6 +105,7 @@ def queue_ticket_mail(
     held_until: datetime | None = None,
     notice: dict[str, Any] | None = None,
     files: tuple[compose.Enclosure, ...] = (),
+    author: str | None = None,
 ) -> int | None:
     """The outbox row id, or None if ``key`` was queued before (nothing written).
 
@@ -113,6 +114,8 @@ def queue_ticket_mail(
     notice that gathers what else happens until then (:func:`rewrite_held`).
     ``files``: attached after the texts, and listed on the stored outgoing message
     (downloaded from the outbox's bytes, like an incoming one's from the inbox's).
+    ``author``: the member whose words it carries (a relayed answer), kept on the row
+    so that they are told too if it is never delivered (:mod:`gateway.tickets.undelivered`).
     None too for an address we cannot write: the callers' brakes say why first, and
     this last one keeps any other path from failing its whole row on it."""
     if not loops.writable(view.recipient.email):
@@ -131,6 +134,7 @@ def queue_ticket_mail(
             ticket_id=ticket.id,
             held_until=held_until,
             notice=notice,
+            author=author,
         ),
         now,
     )

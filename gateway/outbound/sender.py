@@ -174,6 +174,7 @@ class Sender:
                     recipients=mail.recipients,
                     code=code,
                     error=error,
+                    author=mail.author,
                 )
         log.error(
             "outbox=%s ticket=%s not delivered to %s: %s",

@@ -95,8 +95,8 @@ def nobody_to_tell(email: str) -> Msg:
 
 
 def notices_limited(caused: int, sender: str, limit: int) -> Msg:
-    """The team not told of a request (or a stranger's mail): ``sender`` caused ``caused``
-    notices in the last hour, more than ``[limits] ops_notices_per_hour``."""
+    """The team not told of a request (a stranger's mail, an unverified one): ``sender``
+    caused ``caused`` notices in the last hour, more than ``[limits] ops_notices_per_hour``."""
     return N_(
         "{count} notices caused by {sender} in the last hour (limit {limit})",
         count=caused,

@@ -176,14 +176,31 @@ def _manager(a: Arrival, ticket: Ticket) -> Member | None:
     return a.settings.member(entry.manager or "") if entry is not None else None
 
 
-def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str) -> bool:
+def unverified_told(a: Arrival, ticket: Ticket) -> bool:
+    """May the member who has the ticket hear of this unverified mail (a tag with no
+    proof of its sender)? Anyone can write one under anyone's From, so it is under the
+    same hourly brake as a request or a stranger's mail; past it the mail is kept all
+    the same, and the ``no-ops-notice`` event says why nobody was told. Asked before
+    the mail's own ``unverified`` event is recorded: it counts itself."""
+    return _ops_notice_allowed(a, ticket, "ticket_notice", uncounted=1)
+
+
+# The events that count against a sender's hourly notices to ops, beside the tickets
+# they opened (each told to its assignee).
+NOTICE_EVENTS = (
+    "outsider",  # someone not on the ticket answered one of its mails: the assignee told
+    "unverified",  # a mail not proven its sender's (a bare tag, an unproven forward)
+)
+
+
+def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str, *, uncounted: int = 0) -> bool:
     """The hourly brake on mail to ops caused by one sender: a flood of requests (or
-    of stranger replies) must not become a flood of notices. A notice not sent is
-    an event, like an answer not sent."""
+    of stranger replies, or of unverified mails) must not become a flood of notices.
+    A notice not sent is an event, like an answer not sent. ``uncounted``: the mail in
+    hand, when nothing of it is recorded yet."""
     since = a.now - RATE_WINDOW
-    caused = tickets.opened_since(a.session, a.sender, since) + tickets.events_since(
-        a.session, "outsider", a.sender, since
-    )
+    caused = uncounted + tickets.opened_since(a.session, a.sender, since)
+    caused += sum(tickets.events_since(a.session, k, a.sender, since) for k in NOTICE_EVENTS)
     limit = a.settings.limits.ops_notices_per_hour
     if caused <= limit:
         return True

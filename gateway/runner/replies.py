@@ -176,12 +176,12 @@ def _tag_only(a: Arrival) -> bool:
 def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Done:
     """A tag-only reply that proves nothing about its sender (no reply token, no trusted
     DKIM/DMARC pass): kept, marked unverified on the message and in the history, the
-    assignee hears of it; no field, participant or command changes, nothing is sent to
-    the address it claims. Words to a pending ticket bring it back to open, for a person
-    to read (the only state it changes). A closed ticket stays closed: a mail with words of
-    its own opens a new ticket linked to it, as a stranger's tag does (and as a new mail
-    would); one that only thanks, or holds only commands, is kept on it, as a proven
-    one would be."""
+    assignee hears of it (under the sender's hourly brake on notices); no field,
+    participant or command changes, nothing is sent to the address it claims. Words to
+    a pending ticket bring it back to open, for a person to read (the only state it
+    changes). A closed ticket stays closed: a mail with words of its own opens a new
+    ticket linked to it, as a stranger's tag does (and as a new mail would); one that
+    only thanks, or holds only commands, is kept on it, as a proven one would be."""
     # words of its own are activity, whoever wrote them: a person must read them before a
     # stale reminder or the inventory's close goes over them (a forger can delay those;
     # no more). A thanks or bare commands are not, as from a proven sender.
@@ -190,7 +190,8 @@ def _unverified_reply(a: Arrival, ticket: Ticket, vouched: authz.Verdict) -> Don
         new, summary = open_new(a, ticket.id)
         ran = ops.requester_reply(a, new, replied_to=ticket.id)
         return Done(new.id, f"new ticket (unverified tag of closed #{ticket.id}){summary}{ran}")
-    attach(a, ticket, kind="unverified", touch=words, heard="unverified")
+    heard = "unverified" if notices.unverified_told(a, ticket) else ""  # the hourly brake
+    attach(a, ticket, kind="unverified", touch=words, heard=heard)
     if ticket.state == TicketState.PENDING and words:
         # words for a ticket waiting on its requester: it may well be them, writing a
         # new mail. Left pending, it would be reminded and closed as no-response over

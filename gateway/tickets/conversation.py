@@ -75,6 +75,7 @@ class Fact:
     recipients: tuple[str, ...] = ()  # relay: who gets the words
     files: tuple[Enclosure, ...] = ()  # relay: the files the member attached to them
     attached: tuple[tuple[str, int], ...] = ()  # reply, thanks, relay: (file name, size)
+    author: str = ""  # undelivered: the member whose words the mail carried ("" none)
 
 
 @dataclass

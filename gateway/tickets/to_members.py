@@ -6,7 +6,8 @@ manager: ``Settings.responsible``) hears
 of a requester's reply (the new text, not the quoted history), a thanks that kept
 it closed, a state change, a priority change, a duplicate merged into it, a field
 filled or changed, a note or an answer another
-member wrote; a member a ticket is given to gets the whole ticket (its brief) and
+member wrote, a mail to the requester that failed for good (told to its answer's
+author too); a member a ticket is given to gets the whole ticket (its brief) and
 their own reply address; the member it was taken from is told. Nobody hears of
 their own action.
 
@@ -82,9 +83,11 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
             return [(responsible, item)]
         case "relay":
             return [(responsible, {**item, "kind": "answered"})]
-        # a mail to a customer never delivered; one to a member is not told by mail
+        # a mail to a customer never delivered, told to the member who has the ticket and
+        # the one whose answer it carried (once if the same); one to a member is not told
         case "undelivered" if not any(ctx.settings.member(r) for r in fact.recipients):
-            return [(responsible, {**item, **event_words.said(fact.cause or fact.text)})]
+            told = {**item, **event_words.said(fact.cause or fact.text)}
+            return [(who, told) for who in dict.fromkeys((responsible, fact.author)) if who]
         case "assign":
             given = [(fact.new, {**item, "kind": "assigned"})]
             return given + ([(fact.old, {**item, "kind": "unassigned"})] if fact.old else [])

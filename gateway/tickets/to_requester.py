@@ -115,6 +115,7 @@ def _relay(
             now=relay.at,
             in_reply_to=thread[0] if thread else "",
             files=relay.files,
+            author=relay.actor,  # told too if it never reaches them
         )
         ids += [queued] if queued is not None else []
     return ids

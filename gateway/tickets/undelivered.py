@@ -4,8 +4,11 @@ Its ``delivery-failed`` event keeps the relay's answer for the history; and the 
 who has the ticket hears of it in their next notice, in their language
 (:mod:`gateway.tickets.to_members`), once, in the transaction that marks the mail
 failed: a member who answered believes the customer has the answer until told, and
-nobody opens the history to learn otherwise. A mail to a member is not told by mail:
-the notice would go where the last one could not, and its failure be told again.
+nobody opens the history to learn otherwise. So when the mail carried another member's
+words (an answer relayed from their reply, the CLI or Slack: the outbox row keeps its
+author), that member is told too, once, in theirs; one who is both hears it once. A
+mail to a member is not told by mail: the notice would go where the last one could
+not, and its failure be told again.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ def failed(
     recipients: tuple[str, ...],
     code: int,
     error: Msg | str,
+    author: str | None = None,
 ) -> None:
-    """The mail ``outbox_id`` of ``kind`` to ``recipients`` will never be delivered."""
+    """The mail ``outbox_id`` of ``kind`` to ``recipients`` will never be delivered;
+    ``author``: the member whose words it carried (None: the gateway's own)."""
     changes.record(
         session,
         ticket,
@@ -48,6 +53,7 @@ def failed(
             "code": code,
             "error": str(error),  # in English: --json, scripts
             **event_words.said(error),  # … said in each reader's language
+            **({"author": author} if author else {}),  # whose answer did not arrive
         },
     )
     fact = Fact(
@@ -60,5 +66,6 @@ def failed(
         text=str(error),  # a reader's language has only this for an error kept as text
         cause=error if isinstance(error, Msg) else None,
         recipients=recipients,
+        author=author or "",
     )
     note(session, fact)

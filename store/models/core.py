@@ -247,6 +247,10 @@ class OutboxRow(Base):
     # .to_members): due at held_until, re-rendered from ``notice`` while it waits
     held_until: Mapped[datetime | None]
     notice: Mapped[dict[str, Any] | None]
+    # the member whose words the mail carries (an answer relayed from their reply, the
+    # CLI or Slack), told with the member who has the ticket when it fails for good;
+    # None for the gateway's own words, and on rows written before it was kept
+    author: Mapped[str | None] = mapped_column(String(320))
 
     __table_args__ = (
         Index("ix_outbox_due", "state", "next_attempt_at"),

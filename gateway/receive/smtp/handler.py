@@ -2,7 +2,9 @@
 
 aiosmtpd owns the protocol; :class:`GatewayHandler` answers the three
 questions that are ours: is this recipient ours (``550 5.1.1`` otherwise), may
-this peer send (AUTH outside ``trusted_networks``), and is the message stored
+this peer send (AUTH outside ``trusted_networks``), can this envelope address be
+taken in this transaction (one not in ASCII only after ``SMTPUTF8`` on MAIL, RFC
+6531; ``553 5.6.7`` otherwise), and is the message stored
 (``250`` only after the inbox commit, ``451 4.3.0`` when the database is
 locked or gone). Storing happens in :mod:`gateway.receive.writer`, off the
 event loop, so one slow commit never stalls the other sessions. Parsing does
@@ -28,6 +30,11 @@ from gateway.receive.writer import Delivery, InboxWriter, Stored
 log = logging.getLogger("gateway.receive.smtp")
 
 TEMPFAIL = "451 4.3.0 Message not stored, try again later"
+# RFC 6531 3.4: an address not in ASCII in MAIL or RCPT only when MAIL said SMTPUTF8
+# (which we advertise); 5.6.7 is RFC 6531's "non-ASCII addresses not permitted"
+NEEDS_SMTPUTF8 = (
+    "553 5.6.7 Address not in ASCII: say SMTPUTF8 on MAIL FROM (RFC 6531), or use an ASCII address"
+)
 # The line per stored message is DEBUG, not INFO (issue #18): formatting and writing
 # it cost the event loop about 25 µs of every message under a flood, and at INFO
 # it said nothing that is not kept elsewhere: the sender's log has our reply
@@ -77,6 +84,8 @@ class GatewayHandler:
             and not self.trusted.trusts(session.peer)
         ):
             return "530 5.7.0 Authentication required"
+        if not address.isascii() and not envelope.smtp_utf8:  # aiosmtpd set it from the options
+            return NEEDS_SMTPUTF8
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -91,6 +100,8 @@ class GatewayHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.cfg.max_recipients:
             return "452 4.5.3 Too many recipients"
+        if not address.isascii() and not envelope.smtp_utf8:  # said (or not) on this MAIL
+            return NEEDS_SMTPUTF8
         if not self.recipients.accepts(address):
             return "550 5.1.1 Recipient address rejected: no such mailbox here"
         envelope.rcpt_tos.append(address)
