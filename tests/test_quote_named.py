@@ -117,3 +117,13 @@ def test_a_later_real_attribution_still_cuts_below_a_prose_one() -> None:
         "2026年12月5日(土) 10:00 山田 <a@b.test>:\n> /close\n> 古い本文\n"
     )
     assert split_reply(text) == f"お世話になります。\n前回こう書きました:\n{LIST}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["<dave@customer.test>:", "山田 太郎 <taro@example.jp>:", "bob@example.com wrote:"],
+)
+def test_an_attribution_naming_an_address_cuts_whatever_follows(line: str) -> None:
+    """Prose holds no address: such a line is a client's, and what it heads unmarked
+    (a bounce's copy of the mail, a client that marks nothing) is old."""
+    assert split_reply(f"直りました。\n\n{line}\n古い本文\n/close\n") == "直りました。"

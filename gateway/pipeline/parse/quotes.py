@@ -118,6 +118,8 @@ def _find_quote_header(lines: list[str]) -> int | None:
         if _is_header_line(stripped, lines, i) or _starts_wrapped_attribution(lines, i):
             if not written or not _attribution_at(lines, i) or _old_mail_below(lines, i):
                 return i
+            if any("@" in lines[j] for j in range(i, _header_end(lines, i) + 1)):
+                return i  # an address: a client wrote it ("<dave@x>:" over a bounce's copy)
         elif starts_header_block(lines, i) or starts_notes_block(lines, i):
             return i
         written = True
@@ -128,7 +130,8 @@ def _old_mail_below(lines: list[str], cut: int) -> bool:
     """What follows the attribution at ``cut`` (blank lines aside) is the old mail: a
     quoted line, a header block or separator, or nothing (its quote, an HTML one, was
     removed). Else the line is the writer's own, under their words: 「先日のメールに
-    書きました:」 over their list, "On Friday I wrote:" over what they wrote."""
+    書きました:」 over their list, "On Friday I wrote:" over what they wrote (one that
+    names an address is a client's whatever follows: prose does not hold one)."""
     after = _next_nonblank(lines, _header_end(lines, cut) + 1)
     if after >= len(lines) or _QUOTED.match(lines[after]):
         return True
