@@ -38,6 +38,30 @@ def test_answers_between_named_quote_lines_are_relayed_without_them() -> None:
     assert without_quoted_lines(split_reply(text)).strip() == "yes\nno"
 
 
+def test_one_named_quote_line_left_between_answers_is_known_by_the_whole_mail() -> None:
+    """The first quoted line went with the quote above the words: the one left between
+    the answers is still a quote, as the mail quoted that name twice."""
+    text = "tanaka> first?\nyes\ntanaka> second?\nno\n"
+    new = split_reply(text)
+    assert new == "yes\ntanaka> second?\nno"  # kept as written
+    assert without_quoted_lines(new, text).strip() == "yes\nno"
+    assert without_quoted_lines("Done\nerror> disk full\n", "Done\nerror> disk full\n") == (
+        "Done\nerror> disk full\n"
+    )
+
+
+def test_a_members_answers_between_named_quote_lines_relay_only_the_answers(team: App) -> None:
+    deliver(team, mail("VPN", message_id="<req@customer.test>"))
+    to = reply_address(team, 1, "ops@example.test")
+    body = "alice> Can you reset it?\nDone.\nalice> And the token?\nSent again.\n"
+    raw = mail("RE: [#1] VPN", body=body, sender="ops@example.test", to=to)
+    deliver(team, raw, envelope_to=(to,))
+    sent = [text_of(m) for m in outbox(team, "ops_reply")]
+    assert len(sent) == 1
+    assert "Done." in sent[0] and "Sent again." in sent[0]
+    assert "token" not in sent[0]
+
+
 def test_a_named_quote_is_no_command() -> None:
     text = "tanaka> /close\ntanaka> 直りました\n\nまだ直っていません。\n"
     assert c.read_commands(split_reply(text), 20, c.Role.REQUESTER).commands == ()

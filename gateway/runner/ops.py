@@ -68,7 +68,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     )
     outcomes = [*ran, *parsed.ignored]
     # what they wrote, without the lines of our mail they answered under one by one
-    own_words = quotes.without_quoted_lines(parsed.remaining).strip() if words else ""
+    kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
+    own_words = kept.strip()
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet

@@ -42,12 +42,14 @@ _PROMPTS: frozenset[str] = frozenset(
 )
 
 
-def marked(text: str) -> str:
+def marked(text: str, among: str = "") -> str:
     """``text`` with a ``>`` in front of each line quoted with a name (``text`` as it
-    is when it has none, or holds the mark already)."""
+    is when it has none, or holds the mark already). ``among``: the whole mail, when
+    ``text`` is a part of it (the new text), whose lines count too: one ``tanaka>``
+    line left between the answers is a quote where the mail had two."""
     if _MARK in text:
         return text
-    counts = Counter(m.group(2) for m in _NAMED.finditer(text))
+    counts = Counter(m.group(2) for m in _NAMED.finditer(among or text))
     names = {w for w, n in counts.items() if n >= _MIN_LINES and w.casefold() not in _PROMPTS}
     if not names:
         return text

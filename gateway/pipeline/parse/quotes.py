@@ -361,13 +361,14 @@ def _drop_signature(text: str) -> str:
     return text[: signature.start()] if signature else text
 
 
-def without_quoted_lines(text: str) -> str:
+def without_quoted_lines(text: str, among: str = "") -> str:
     """``text`` without its ``>`` lines (one pass): what a member's answer relays when
     they answered point by point under quoted lines with no attribution above them
     (below one, :func:`split_reply` drops them already). The lines they quote are our
     own mail to them, whose internal lines (a note, the state) are not for the requester.
-    Lines quoted with a name (``tanaka> …``: :mod:`.named_quotes`) go as well."""
-    return unmarked(_QUOTED_LINE.sub("", marked(text)))
+    Lines quoted with a name (``tanaka> …``: :mod:`.named_quotes`) go as well, the
+    names counted in ``among`` (the whole mail ``text`` was taken from) if given."""
+    return unmarked(_QUOTED_LINE.sub("", marked(text, among)))
 
 
 def without_signature(text: str) -> str:
