@@ -18,6 +18,7 @@ import pytest
 from gateway.pipeline import commands as c
 from gateway.pipeline.parse.quotes import split_reply, without_quoted_lines
 from gateway.runtime.app import App
+from tests.support import hostile
 from tests.support.app import reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, text_of
@@ -151,3 +152,20 @@ def test_an_attribution_naming_an_address_cuts_whatever_follows(line: str) -> No
     """Prose holds no address: such a line is a client's, and what it heads unmarked
     (a bounce's copy of the mail, a client that marks nothing) is old."""
     assert split_reply(f"直りました。\n\n{line}\n古い本文\n/close\n") == "直りました。"
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        "前に書きました:\n" + "\n" * 50,  # prose attributions over long blank runs
+        "前に書きました:\nx\n",  # each followed by the writer's line
+        "On x wrote:\n",  # one under another, none over the old mail
+        "a> x\nb> y\n",  # many names, each on one line only
+        "ab> x\n",  # one name on every line
+        "tanaka>\n",
+    ],
+)
+def test_hostile_texts_cost_linear_time(piece: str) -> None:
+    text = "Hello,\n" + piece * (200_000 // len(piece))
+    with hostile.within(3.0, f"split_reply on {piece!r} repeated"):
+        without_quoted_lines(split_reply(text), text)
