@@ -265,7 +265,9 @@ def _shunt(app: App, inbox_id: int, reason: str) -> None:
 
 
 def _wait_and_ping(
-    stop: threading.Event, healthy: Callable[[], bool], moved: Callable[[], str | None]
+    stop: threading.Event,
+    healthy: Callable[[], bool],
+    moved: Callable[[], str | None] = lambda: None,
 ) -> str | None:
     """Until ``stop``: ping systemd's watchdog, but only while every part is alive,
     so a daemon whose supervisor threads died is restarted instead of looking fine.
