@@ -25,12 +25,13 @@ committed), then the processing loops (an unprocessed row stays pending and is
 picked up at the next start).
 
 Another instance of a newer release on the same database may upgrade its schema while
-this one runs. The main thread asks the database's revision every
+this one runs. A worker thread asks the database's revision every
 :data:`SCHEMA_INTERVAL` seconds (:mod:`gateway.runtime.schema_watch`: one tiny query,
-no Alembic); once it is not this release's, the doors store nothing more (451, the
-pages 503), processing and polling are told to stop at once, the listener closes
-(421), and ``run`` ends with the configuration error a start would have raised (exit
-78, which systemd does not restart): the admin upgrades this instance too.
+no Alembic), and the main thread looks at what it found; once it is not this
+release's, the doors store nothing more (451, the pages 503), processing and polling
+are told to stop at once, the listener closes (421), and ``run`` ends with the
+configuration error a start would have raised (exit 78, which systemd does not
+restart): the admin upgrades this instance too.
 """
 
 from __future__ import annotations

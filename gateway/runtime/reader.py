@@ -180,7 +180,7 @@ def newer_schema(settings: Settings, exc: migrate.NewerSchema) -> ConfigError:
 def schema_moved(settings: Settings, current: str) -> ConfigError:
     """What a running daemon stops with when the database's revision changed under it
     (:mod:`gateway.runtime.schema_watch`): a newer release's, said as a start says it;
-    one this release knows (an older one, or none at all) asks for the matching release."""
+    one this release knows (an older one: a downgrade) asks for the matching release."""
     try:
         migrate.check_known(current)
     except migrate.NewerSchema as exc:

@@ -15,7 +15,6 @@ and ``run`` exits 78 naming both revisions.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,10 +35,7 @@ from store.accept.contract import (
 )
 from store.revision import HEAD
 
-log = logging.getLogger("gateway.daemon")
-
 INTERVAL = 5.0  # seconds between two looks: how long an instance left behind goes on
-NONE = "-"  # how a database without a version table is named (it lost it: not ours either)
 
 
 class SchemaWatch:
@@ -60,8 +56,9 @@ class SchemaWatch:
 
     def moved(self) -> str | None:
         """The revision the database is at when it is no longer this release's (newer,
-        unknown, or :data:`NONE`), else None. A database that does not answer now is
-        taken as unchanged: its outage is the other loops' business, not a reason to stop."""
+        or older: another release's), else None. A database that does not answer now,
+        or whose version table cannot be read, is taken as unchanged: an outage (or a
+        read that failed) is the other loops' business, not a reason to stop for good."""
         if self._moved is not None:
             return self._moved
         now = self._monotonic()
@@ -75,8 +72,8 @@ class SchemaWatch:
                 current = migrate.current_revision(self._engine)
             except TransientError:
                 return None
-            if current != HEAD:
-                self._moved = current or NONE
+            if current is not None and current != HEAD:
+                self._moved = current
             return self._moved
         finally:
             self._lock.release()
