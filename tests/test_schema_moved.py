@@ -32,6 +32,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.errors import ConfigError, TransientError
 from gateway.core.sqlite_url import sqlite_path
+from gateway.receive.imap import ImapPoller
 from gateway.runtime import background, daemon, drain, drain_lock
 from gateway.runtime.app import App
 from gateway.runtime.reader import schema_moved
@@ -42,6 +43,7 @@ from store.models import InboxRow
 from store.revision import HEAD
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.daemon import clean_env, console_script, wait_for_port
+from tests.support.dovecot import Dovecot
 from tests.support.mails import mail
 from tests.support.ports import free_port
 from tests.support.waiting import PATIENCE, eventually
@@ -177,6 +179,28 @@ def test_the_runner_processes_nothing_once_the_schema_moved(app: App, db_url: st
         assert watch.moved() == NEWER
     finally:
         _stamp(db_url, HEAD)
+
+
+def test_the_imap_poller_leaves_the_mail_on_the_server_once_the_schema_moved(
+    app: App, db_url: str, dovecot: Dovecot
+) -> None:
+    user = dovecot.add_user()
+    with dovecot.client(user) as c:
+        c.append("INBOX", mail(subject="Stays"))
+    watch = SchemaWatch(app.engine, interval=0.0)
+    account = dovecot.account(user)
+    poller = ImapPoller(account, app.settings, app.sessions, app.clock, gate=watch.refuse)
+    _stamp(db_url, NEWER)
+    try:
+        with pytest.raises(TransientError):
+            poller.poll_once()
+    finally:
+        poller.close()
+        _stamp(db_url, HEAD)
+    assert _subjects(db_url) == []
+    with dovecot.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        assert len(c.search("ALL")) == 1  # neither moved nor flagged away: read later
 
 
 def test_a_drainer_of_an_older_release_leaves_the_rows_pending(app: App, db_url: str) -> None:
