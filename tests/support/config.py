@@ -57,7 +57,12 @@ def members_toml(members: Iterable[Member]) -> str:
         text += f'[[members]]\nemail = "{m.email}"\n'
         text += "".join(
             f'{key} = "{value}"\n'
-            for key, value in (("name", m.name), ("role", m.role), ("locale", m.locale))
+            for key, value in (
+                ("name", m.name),
+                ("role", m.role),
+                ("locale", m.locale),
+                ("time_zone", m.time_zone),
+            )
             if value
         )
     return text

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from gateway.config.settings import CatalogSettings, Settings, WebSettings
+from gateway.config.settings import CatalogSettings, Member, Settings, WebSettings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App, build
 from gateway.web.app import make_app
@@ -33,12 +33,17 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 
-def web_settings(settings: Settings, catalog: Path = EXAMPLE, **web: Any) -> Settings:
-    """The test settings with the team, the example catalog (or ``catalog``) and the
-    pages on."""
+def web_settings(
+    settings: Settings,
+    catalog: Path = EXAMPLE,
+    members: tuple[Member, ...] = MEMBERS,
+    **web: Any,
+) -> Settings:
+    """The test settings with the team (or ``members``), the example catalog (or
+    ``catalog``) and the pages on."""
     return replace(
         settings,
-        members=MEMBERS,
+        members=members,
         catalog=CatalogSettings(path=catalog),
         web=WebSettings(enabled=True, port=0, **web),
     )
@@ -65,9 +70,10 @@ def rig(
     clock: FakeClock,
     acceptor: Callable[[], InboxAcceptor] | None = None,
     catalog: Path = EXAMPLE,
+    members: tuple[Member, ...] = MEMBERS,
     **web: Any,
 ) -> Iterator[Rig]:
-    s = web_settings(settings, catalog, **web)
+    s = web_settings(settings, catalog, members, **web)
     app = build(s, clock)
     nudges: list[int] = []
     ctx = WebContext(
