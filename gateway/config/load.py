@@ -121,7 +121,7 @@ LIMITS_KEYS = {
     "max_watchers",
 }
 LOGGING_KEYS = {"format"}
-MEMBER_KEYS = {"email", "name", "role", "locale"}
+MEMBER_KEYS = {"email", "name", "role", "locale", "time_zone"}
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -224,15 +224,7 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
 def _gateway(s: Section, base: Path) -> GatewaySettings:
     s.unknown(GATEWAY_KEYS)
     data_dir = _folder(s.path, s.key("data_dir"), locate.data_dir(s.path_text("data_dir"), base))
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
-
-    tz = s.str("timezone", "Asia/Tokyo")
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(s.path, s.key("timezone"), unknown_zone(tz)) from None
-    if (why := not_a_place(tz)) is not None:
-        raise ConfigError(s.path, s.key("timezone"), why)
+    tz = _zone(s, "timezone", "Asia/Tokyo")
     prefix = s.str("tag_prefix", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,16}", prefix):
         raise ConfigError(s.path, s.key("tag_prefix"), N_("letters, digits, '-' or '_' only"))
@@ -341,6 +333,23 @@ def _once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
         first[value] = key
 
 
+def _zone(s: Section, key: str, default: str) -> str:
+    """An IANA zone name at ``key`` (the team's, a member's): one the system has and
+    that is a place's clock (:func:`gateway.config.names.not_a_place`)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
+
+    tz = s.str(key, default)
+    if tz == "" and default == "":
+        return tz
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(s.path, s.key(key), unknown_zone(tz)) from None
+    if (why := not_a_place(tz)) is not None:
+        raise ConfigError(s.path, s.key(key), why)
+    return tz
+
+
 def _member(s: Section) -> Member:
     s.unknown(MEMBER_KEYS)
     if "email" not in s.data:
@@ -350,4 +359,5 @@ def _member(s: Section) -> Member:
         name=s.str("name", ""),
         role=s.choice("role", "ops", ("ops", "manager")),
         locale=s.choice("locale", "", ("", "ja", "en")),
+        time_zone=_zone(s, "time_zone", ""),  # "": the team's
     )

@@ -155,6 +155,7 @@ class Member:
     name: str = ""
     role: str = "ops"  # ops | manager
     locale: str = ""
+    time_zone: str = ""  # IANA name of the zone they read times in; "": the team's
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +355,14 @@ class Settings:
         the IDNA form the member is kept in (:func:`gateway.config.addresses.compared`)."""
         wanted = compared(email)
         return next((m for m in self.members if m.email == wanted), None)
+
+    def zone_of(self, email: str | None) -> str:
+        """The time zone a reader reads times in: a member's own (``[[members]]
+        time_zone``), else the team's, for a requester, an outsider or nobody signed in.
+        One rule for every mail and page, so none says a member's time in another zone;
+        the team's calendar (SLA, business hours, the digest's week) is not a reader's."""
+        member = self.member(email) if email else None
+        return (member.time_zone if member is not None else "") or self.gateway.timezone
 
     def locale_of(self, member: Member) -> str:
         """The language a member reads: their own, else the team's (one rule for every

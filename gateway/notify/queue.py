@@ -172,8 +172,10 @@ def _render(
     locale: str | None,
 ) -> tuple[compose.Envelope, Rendered]:
     locale = locale or ticket.locale or settings.gateway.locale
-    parts = renderer(settings.gateway.templates_dir).render(view, locale)
     recipient = view.recipient
+    # a member reads times in their own zone; a requester, in the team's
+    zone_read = settings.zone_of(recipient.email)
+    parts = renderer(settings.gateway.templates_dir).render(view, locale, zone_read)
     env = compose.Envelope(
         kind=views.kind_of(view),
         sender=views.Person(settings.gateway.address, settings.outbound.from_name),
@@ -247,7 +249,8 @@ def queue_member_mail(
     It has no subject tag or reply-token address of its own: a reply to it would
     belong to no ticket, so each ticket it lists carries its own address."""
     kind = views.kind_of(view)
-    parts = renderer(settings.gateway.templates_dir).render(view, locale)
+    zone_read = settings.zone_of(view.recipient.email)  # a member's own zone, or the team's
+    parts = renderer(settings.gateway.templates_dir).render(view, locale, zone_read)
     env = compose.Envelope(
         kind=kind,
         sender=views.Person(settings.gateway.address, settings.outbound.from_name),

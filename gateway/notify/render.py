@@ -42,6 +42,7 @@ from gateway.core.resources import templates_dir
 from gateway.core.title import one_line
 from gateway.core.zone import When
 from gateway.notify import labels, trans
+from gateway.notify.reader_zone import in_reader_zone
 from gateway.notify.views import View, context, template_of
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,12 @@ class Renderer:
         }
         self._ours = {loc: environment([ours], loc) for loc in LOCALES} if override else None
 
-    def render(self, view: View, locale: str) -> Rendered:
+    def render(self, view: View, locale: str, timezone: str | None = None) -> Rendered:
+        """``view`` in ``locale``; ``timezone``: the zone its reader reads times in
+        (:meth:`gateway.config.settings.Settings.zone_of`), else the times as the view
+        has them (the team's)."""
+        if timezone is not None:
+            view = in_reader_zone(view, timezone)
         try:
             return self._render(self._envs[supported(locale)], view)
         except Exception as exc:  # a team's template may raise anything ({{ 1/0 }})

@@ -67,7 +67,8 @@ def page(
             "visitor": v,
             "csrf_field": CSRF_FIELD,
             "path": request.path,
-            "timezone": ctx_of(request).settings.gateway.timezone,
+            # the zone the signed-in member reads times in; the team's for anyone else
+            "timezone": ctx_of(request).settings.zone_of(v.member.email if v.member else None),
             # whether a mail can link back here (the sign-in page offers no link otherwise)
             "mail_links": links_open_for(request),
             "switch": _switch(request, v.locale),

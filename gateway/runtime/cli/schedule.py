@@ -206,8 +206,11 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         if args.dry_run:  # rendered here, never queued: nothing is written
             with transaction(app.sessions) as s:
                 mails = digest.build(s, ctx, now, run, args.member)
-                shown = [
-                    renderer(settings.gateway.templates_dir).render(m.view, m.locale) for m in mails
+                shown = [  # as mailed: in each member's language and time zone
+                    renderer(settings.gateway.templates_dir).render(
+                        m.view, m.locale, settings.zone_of(m.view.recipient.email)
+                    )
+                    for m in mails
                 ]
             # printed after the transaction: a pager may hold the output for as long as its
             # reader likes, and the write lock (SQLite) or row locks must not wait with it
