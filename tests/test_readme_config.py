@@ -75,6 +75,7 @@ EXAMPLES = {
     ("members", "email", '"tanaka@example.test"'),
     ("members", "name", '"田中"'),
     ("members", "locale", '"ja"'),
+    ("members", "time_zone", '"Europe/London"'),
     ("chat.slack", "bot_token_file", '"/etc/ticket-gateway/slack-bot.token"'),
     ("chat.slack", "app_token_file", '"/etc/ticket-gateway/slack-app.token"'),
     ("chat.slack", "signing_secret_file", '"…"'),
