@@ -7,6 +7,7 @@ import io
 import re
 import sqlite3
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from tests.support.pipeline import outbox
 from tests.support.scheduling import CATALOG, make_app, open_ticket, set_state
 
 SEPARATOR = "-" * 72
+OPS = "ops@example.test"
 
 
 @pytest.fixture
@@ -100,6 +102,25 @@ def test_dry_run_prints_each_members_open_tickets_in_their_language(
     assert "Subject: 【週次サマリー】" in summary
     assert _tags(summary, seeded) == {"vpn_open", "buy_new", "buy_pending"}
     assert outbox_count(config) == before  # a dry run writes nothing
+
+
+def test_dry_run_says_each_members_times_in_their_own_zone(
+    config: Path,
+    seeded: dict[str, int],
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """As mailed: ops reads London's clock (``[[members]] time_zone``)."""
+    london = tuple(replace(m, time_zone="Europe/London") if m.email == OPS else m for m in MEMBERS)
+    extra = '[catalog]\npath = "catalog.yaml"\n' + members_toml(london)
+    write_config(tmp_path, url=db_url, secret_file=True, extra=extra)
+    assert main(["--config", str(config), "digest", "--dry-run"]) == 0
+    mails = _mails(capsys.readouterr().out)
+    [ops] = mails[OPS]
+    # the resolve deadline, two days after 2024-01-08 01:00 UTC: 10:00 in Tokyo
+    assert "OVERDUE since Wed, Jan 10, 2024, 01:00 GMT" in ops  # January: GMT, not BST
+    assert "JST" not in ops
 
 
 def test_the_digest_lists_the_commands_of_the_members_role(

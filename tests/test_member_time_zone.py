@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 
 from gateway.config.settings import Member, ScheduleSettings, Settings
+from gateway.core import zone
 from gateway.core.clock import FakeClock
+from gateway.core.i18n import N_
+from gateway.notify import views as v
+from gateway.notify.reader_zone import in_reader_zone
 from gateway.runtime.app import build
 from gateway.scheduling import scheduler
 from tests.support.app import MEMBERS, reply_address
@@ -172,3 +176,21 @@ def test_the_command_names_the_key_and_the_file_and_exits_78(
     ran = run(cfg, "catalog", "check", capsys=capsys)
     assert ran.code == 78
     assert "[members[0].time_zone]" in ran.err and str(cfg) in ran.err
+
+
+# --- the walk that moves a view's times ---------------------------------------------
+
+
+def test_every_time_in_a_view_moves_and_nothing_else_does() -> None:
+    at = zone.in_zone(MONDAY, "Asia/Tokyo")  # as the views are built: the team's zone
+    due = zone.Day(MONDAY.date())
+    line = v.DeadlineLine("resolve", at)
+    reason = N_("{when} and {day}", when=at, day=due)
+    moved = in_reader_zone((line, [reason], {"k": at}, "2026-03-02 10:00 JST", 3), LONDON)
+    (line2, [reason2], mapping, text, n) = moved
+    assert line2 == v.DeadlineLine("resolve", "2026-03-02 01:00 GMT")
+    assert isinstance(line2.at, zone.Moment) and line2.at.at == MONDAY  # the same instant
+    assert reason2.params["when"] == "2026-03-02 01:00 GMT" and reason2.params["day"] is due
+    assert mapping == {"k": "2026-03-02 01:00 GMT"}
+    assert (text, n) == ("2026-03-02 10:00 JST", 3)  # text is data: as it is
+    assert in_reader_zone(line, "Asia/Tokyo") == line

@@ -69,6 +69,15 @@ def team(settings: Settings) -> views.Team:
     )
 
 
+def reader_zone(settings: Settings, email: str) -> str | None:
+    """The zone ``email`` reads times in when it is not the team's, which every view
+    already says them in; None for a requester and for a member of the team's zone, so
+    their mails are rendered without the walk that moves a view's times (a tenth of a
+    render: the processing child renders every acknowledgement)."""
+    zone_read = settings.zone_of(email)
+    return None if zone_read == settings.gateway.timezone else zone_read
+
+
 def ticket_ref(
     ticket: Ticket, settings: Settings, now: datetime, catalog: Catalog
 ) -> views.TicketRef:
@@ -173,9 +182,9 @@ def _render(
 ) -> tuple[compose.Envelope, Rendered]:
     locale = locale or ticket.locale or settings.gateway.locale
     recipient = view.recipient
-    # a member reads times in their own zone; a requester, in the team's
-    zone_read = settings.zone_of(recipient.email)
-    parts = renderer(settings.gateway.templates_dir).render(view, locale, zone_read)
+    parts = renderer(settings.gateway.templates_dir).render(
+        view, locale, reader_zone(settings, recipient.email)
+    )
     env = compose.Envelope(
         kind=views.kind_of(view),
         sender=views.Person(settings.gateway.address, settings.outbound.from_name),
@@ -249,8 +258,9 @@ def queue_member_mail(
     It has no subject tag or reply-token address of its own: a reply to it would
     belong to no ticket, so each ticket it lists carries its own address."""
     kind = views.kind_of(view)
-    zone_read = settings.zone_of(view.recipient.email)  # a member's own zone, or the team's
-    parts = renderer(settings.gateway.templates_dir).render(view, locale, zone_read)
+    parts = renderer(settings.gateway.templates_dir).render(
+        view, locale, reader_zone(settings, view.recipient.email)
+    )
     env = compose.Envelope(
         kind=kind,
         sender=views.Person(settings.gateway.address, settings.outbound.from_name),

@@ -191,6 +191,7 @@ def _oldest(since: str, queue: dict[str, object]) -> Msg | str:
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.notify.queue import reader_zone
     from gateway.notify.render import renderer
     from gateway.scheduling import digest, scheduler
     from store.db import transaction
@@ -208,7 +209,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                 mails = digest.build(s, ctx, now, run, args.member)
                 shown = [  # as mailed: in each member's language and time zone
                     renderer(settings.gateway.templates_dir).render(
-                        m.view, m.locale, settings.zone_of(m.view.recipient.email)
+                        m.view, m.locale, reader_zone(settings, m.view.recipient.email)
                     )
                     for m in mails
                 ]
