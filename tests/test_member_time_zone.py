@@ -109,6 +109,7 @@ def test_a_digest_lists_the_members_times_in_the_teams_week(
         scheduler.tick(app)
         digests = {m.recipients[0]: text_of(m) for m in outbox(app, "weekly_digest")}
         [overdue] = [m for m in outbox(app, "sla_overdue") if m.recipients == [OPS]]
+        [brief] = [m for m in outbox(app, "new_ticket") if m.recipients == [OPS]]
     finally:
         app.close()
     london, tokyo = digests[OPS], digests["ops2@example.test"]
@@ -117,6 +118,9 @@ def test_a_digest_lists_the_members_times_in_the_teams_week(
     week = re.compile(r"your weekly digest for (.+)\.")
     assert week.findall(london) == week.findall(tokyo) != []  # the team's week, one for all
     assert "(Mon, Mar 2, 2026, 00:00 GMT)" in text_of(overdue)  # the reminder too
+    # the new ticket's brief: its deadlines, 4h and 2d after Monday 05:00 JST
+    assert "Mon, Mar 2, 2026, 00:00 GMT" in text_of(brief)
+    assert "Tue, Mar 3, 2026, 20:00 GMT" in text_of(brief) and "JST" not in text_of(brief)
 
 
 # --- the pages a member sees signed in ----------------------------------------------
