@@ -6,6 +6,7 @@ calendar; the config's own ``[schedule]`` waits keep the default one."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -22,14 +23,14 @@ from gateway.core.calendars import ALWAYS, Calendars, always, calendar_for
 from gateway.core.clock import FakeClock
 from gateway.core.errors import CatalogError
 from gateway.runtime.app import App
-from gateway.scheduling import rules, scheduler
+from gateway.scheduling import rules, scheduler, workload
 from gateway.scheduling.rules import PendingAction, TicketTimes, times_of
 from gateway.tickets import changes
-from store import tickets
+from store import stats, tickets
 from store.db import transaction
 from tests.support.cli import run
 from tests.support.config import LOCAL, config_error, load_toml, write_config
-from tests.support.pipeline import outbox
+from tests.support.pipeline import outbox, text_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -397,3 +398,25 @@ def test_a_ticket_refiled_to_the_outage_line_is_due_by_its_calendar(
     clock.advance(7 * HOUR)  # Saturday 02:00: 8 hours since it came, on the 24x7 clock
     scheduler.tick(app)
     assert _overdue_told(app) == 1
+
+
+def test_the_brief_and_the_boards_counts_use_the_entrys_calendar(
+    gw: tuple[App, FakeClock],
+) -> None:
+    """The assignee's new-ticket brief says each ticket's own deadline, and at Saturday
+    03:00 the board and ``stats`` count the outage ticket overdue, the office one not."""
+    app, clock = gw
+    outage = open_ticket(app, "Server down", key="cal-brief-1")
+    office = open_ticket(app, "Paper jam", key="cal-brief-2")
+    said = {
+        t: " ".join(text_of(r) for r in outbox(app) if r.ticket_id == t) for t in (outage, office)
+    }
+    assert "2026年3月7日(土) 2:00" in said[outage]  # ops2 reads Japanese
+    assert "2026年3月9日(月) 17:00" in said[office]
+    clock.advance(9 * HOUR)  # Saturday 03:00
+    with transaction(app.sessions) as s:
+        counts = workload.sla_counts(
+            stats.open_times(s), app.catalog.current, app.settings, clock.now()
+        )
+    assert counts.by_entry.get("outage", Counter())["overdue"] == 1
+    assert counts.by_entry.get("office", Counter())["overdue"] == 0
