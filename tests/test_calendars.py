@@ -6,6 +6,7 @@ calendar; the config's own ``[schedule]`` waits keep the default one."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,6 +18,7 @@ import pytest
 
 from gateway.catalog.load import load_catalog
 from gateway.catalog.model import Entry
+from gateway.config.load import load_settings
 from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core.business_hours import Calendar, WorkingDays
 from gateway.core.calendars import ALWAYS, Calendars, always, calendar_for
@@ -28,8 +30,9 @@ from gateway.scheduling.rules import PendingAction, TicketTimes, times_of
 from gateway.tickets import changes
 from store import stats, tickets
 from store.db import transaction
+from tests.support.app import MEMBERS
 from tests.support.cli import run
-from tests.support.config import LOCAL, config_error, load_toml, write_config
+from tests.support.config import LOCAL, config_error, load_toml, members_toml, write_config
 from tests.support.pipeline import outbox, text_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
@@ -420,3 +423,34 @@ def test_the_brief_and_the_boards_counts_use_the_entrys_calendar(
         )
     assert counts.by_entry.get("outage", Counter())["overdue"] == 1
     assert counts.by_entry.get("office", Counter())["overdue"] == 0
+
+
+def test_tickets_show_reads_the_calendars_from_the_config(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI as the daemon: the named calendar from the file, its holiday from its own
+    file; Friday 18:00's 8 hours at a site whose Monday is a holiday are Tuesday 17:00."""
+    (tmp_path / "holidays-osaka.txt").write_text("2026-03-09\n", encoding="utf-8")
+    (tmp_path / "catalog.yaml").write_text(
+        CATALOG.replace("calendar: always", "calendar: osaka"), encoding="utf-8"
+    )
+    extra = (
+        f'[catalog]\npath = "{tmp_path / "catalog.yaml"}"\n'
+        + members_toml(MEMBERS)
+        + '[business_hours]\nmon = "09:00-18:00"\n'
+        + '[[business_hours.calendars]]\nname = "osaka"\nholidays_file = "holidays-osaka.txt"\n'
+        + "".join(f'{d} = "09:00-18:00"\n' for d in ("mon", "tue", "wed", "thu", "fri"))
+    )
+    config = write_config(tmp_path, url=db_url, secret_file=True, extra=extra)
+    text = config.read_text(encoding="utf-8").replace(
+        "[gateway]\n", '[gateway]\ntimezone = "Asia/Tokyo"\n', 1
+    )
+    config.write_text(text, encoding="utf-8")
+    app = make_app(load_settings(config), FakeClock(FRIDAY_18))
+    try:
+        tid = open_ticket(app, "Server down", key="cal-show")
+    finally:
+        app.close()
+    data = json.loads(run(config, "tickets", "show", str(tid), "--json", capsys=capsys).out)
+    due = [(d["target"], datetime.fromisoformat(d["at"])) for d in data["deadlines"]]
+    assert due == [("first_response", jst(2026, 3, 10, 17, 0))]
