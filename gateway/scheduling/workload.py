@@ -114,8 +114,9 @@ def sla_counts(
     by_assignee: dict[str, Counter[str]] = {}
     by_entry: dict[str, Counter[str]] = {}
     stale: Counter[str] = Counter()
+    calendars = settings.calendars  # built once, not per ticket
     for ticket in tickets:
-        times = ticket_times(ticket, catalog, settings.calendars)
+        times = ticket_times(ticket, catalog, calendars)
         state, _ = rules.sla_state(times, now, settings.schedule)
         mark = COUNTED.get(state, "")
         if mark:
@@ -140,8 +141,9 @@ def marked(
 ) -> tuple[int, ...]:
     """The ids of the open ``tickets`` that carry ``mark`` (one of :data:`MARKS`)."""
     out = []
+    calendars = settings.calendars  # built once, not per ticket
     for ticket in tickets:
-        times = ticket_times(ticket, catalog, settings.calendars)
+        times = ticket_times(ticket, catalog, calendars)
         if mark == "stale":
             if rules.stale_period(times, now) is not None:  # the reminders' rule
                 out.append(ticket.id)
