@@ -47,6 +47,7 @@ from gateway.pipeline.parse.quotes import (
     _is_header_line,
     split_reply,
 )
+from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.thread import base_subject, subject_tag
 from gateway.runtime.app import build
 from tests.support import hostile
@@ -55,6 +56,7 @@ from tests.support.cli import run
 from tests.support.config import write_config
 from tests.support.pipeline import deliver, show
 
+OWN_NAMES = writer_names("山田 太郎", "taro.yamada@example.test")
 SIZE = 100_000  # characters: quadratic time here is minutes, linear is milliseconds
 BOUND = 3.0  # seconds, on a busy two-core machine
 CATALOG = load_catalog(EXAMPLE)
@@ -92,6 +94,8 @@ TEXT_READERS: dict[str, Callable[[str], object]] = {
     "decode_header": decode_header_value,
     "base_subject": base_subject,
     "parse_commands": lambda text: parse_commands(text, 20),
+    # under a command, with the writer's names: the signature judge reads every line
+    "signature_names": lambda text: parse_commands("/close\n" + text, 20, None, OWN_NAMES),
     "classify": _classify,
     "addresses": lambda text: headers.addresses([text], None, []),
     "message_ids": lambda text: headers.msgid_list([text]),

@@ -12,7 +12,7 @@ short, in a bounded number of lines. Who may give which command is
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
@@ -89,13 +89,20 @@ CommandOutcome = Applied | Refused | NotRead
 MAX_LINE = 1000  # a command line is short: a longer one is pasted text or junk, not read
 
 
-def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None = None) -> Parsed:
+def parse_commands(
+    new_text: str,
+    max_lines: int,
+    words: Collection[str] | None = None,
+    names: Sequence[str] = (),
+) -> Parsed:
     """Leading command lines of ``new_text``; the rest is what gets relayed.
 
     ``words``: the command words read from this writer; a line with any other word is
     their text, and ends the commands (a customer's ``/tmp がいっぱいです``). None: every
     ``/word`` line is a command line, an unknown word refused later (a member's mail,
-    whose ``/asign`` must not reach the requester as words).
+    whose ``/asign`` must not reach the requester as words). ``names``: the writer's
+    (:func:`gateway.pipeline.parse.signatures.writer_names`), by which a line under the
+    commands that is only their name (under "Best regards,") is their signature.
 
     Every command line past ``max_lines`` is passed over (never relayed as words), but
     only as many are reported one by one, then one line says how many more: a mail of
@@ -138,17 +145,17 @@ def parse_commands(new_text: str, max_lines: int, words: Collection[str] | None 
     remaining = "\n".join(lines[i:]).strip("\n")
     # under commands only, a phone's "Sent from my iPhone" and a client's automatic
     # signature (name, title, company, phone) are no words to relay
-    return Parsed(tuple(commands), _words(remaining), ignored.reported())
+    return Parsed(tuple(commands), _words(remaining, names), ignored.reported())
 
 
-def _words(remaining: str) -> str:
+def _words(remaining: str, names: Sequence[str]) -> str:
     """What is left under the commands, or nothing when it is only a phone's tagline, a
     signature block (:mod:`gateway.pipeline.parse.signatures`), a company's
     confidentiality notice (:mod:`gateway.pipeline.parse.disclaimers`), or those."""
     if only_taglines(remaining):
         return ""
     left = without_disclaimer(without_taglines(remaining)).strip()
-    return "" if not left or only_signature(left) else remaining
+    return "" if not left or only_signature(left, names) else remaining
 
 
 def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:

@@ -140,12 +140,13 @@ def words_for(role: Role) -> tuple[str, ...]:
 CUSTOMER_WORDS = frozenset(words_for(Role.REQUESTER))
 
 
-def read_commands(new_text: str, max_lines: int, role: Role) -> Parsed:
+def read_commands(new_text: str, max_lines: int, role: Role, names: Sequence[str] = ()) -> Parsed:
     """The command lines of ``new_text`` as ``role`` writes them: from a member's mail
     every ``/word`` line (an unknown one is refused, never relayed: it may be a mistyped
-    command, ``/asign`` or ``/notr``), from a customer's only :data:`CUSTOMER_WORDS`."""
+    command, ``/asign`` or ``/notr``), from a customer's only :data:`CUSTOMER_WORDS`.
+    ``names``: the writer's, whose name alone under the commands is no words."""
     customer = role in (Role.REQUESTER, Role.OTHER)
-    return parse_commands(new_text, max_lines, CUSTOMER_WORDS if customer else None)
+    return parse_commands(new_text, max_lines, CUSTOMER_WORDS if customer else None, names)
 
 
 # ---------------------------------------------------------------- decisions

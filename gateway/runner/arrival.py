@@ -20,6 +20,7 @@ from gateway.config.settings import Settings
 from gateway.core.model import ParsedMessage, Submission
 from gateway.pipeline.loops import LoopVerdict
 from gateway.pipeline.parse.headers import MAX_ADDRESS
+from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.thread import ThreadDecision
 from gateway.runner.foresight import Foresight
 from store.inbox import PendingRow
@@ -72,6 +73,12 @@ class Arrival:
             return self.msg.from_.email
         envelope = (self.row.envelope_from or "").lower()
         return envelope if 0 < len(envelope) <= MAX_ADDRESS else "unknown@invalid"
+
+    @property
+    def writer_names(self) -> tuple[str, ...]:
+        """The names the sender goes by (From's display name, the address's local part):
+        a line under their commands that is only one of them is their signature."""
+        return writer_names(self.msg.from_.name if self.msg.from_ else "", self.sender)
 
     @property
     def stored_sender(self) -> str:

@@ -33,6 +33,7 @@ from gateway.pipeline import command_lines, commands
 from gateway.pipeline.commands import Applied, CommandOutcome, NotRead, Refused, Role, repeated
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.parse import quotes
+from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
@@ -53,7 +54,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     ``words=False``: the rest is not for the requester (the mail opened the ticket: a
     forward, or the member's own request); only a saved answer is sent."""
     max_lines = a.settings.gateway.max_command_lines
-    parsed = commands.parse_commands(a.msg.new_text, max_lines)
+    names = (*a.writer_names, *writer_names(member.name, member.email))  # configured, too
+    parsed = commands.parse_commands(a.msg.new_text, max_lines, names=names)
     if words:  # a note or a command below the member's words is never theirs to read
         parsed = command_lines.below_words(parsed, commands.GRAMMAR, max_lines)
     changes.add_participant(
@@ -66,7 +68,8 @@ def member_reply(a: Arrival, ticket: Ticket, member: Member, *, words: bool = Tr
     )
     outcomes = [*ran, *parsed.ignored]
     # what they wrote, without the lines of our mail they answered under one by one
-    own_words = quotes.without_quoted_lines(parsed.remaining).strip() if words else ""
+    kept = quotes.without_quoted_lines(parsed.remaining, a.msg.text) if words else ""
+    own_words = kept.strip()
     with_saved = "\n\n".join(t for t in (own_words, *saved) if t)
     on = goes_on(a, ticket)  # after /merge, the words are an answer on the ticket it went into
     if parsed.commands:  # /field or /category may have completed the sheet
@@ -109,7 +112,8 @@ def requester_reply(a: Arrival, ticket: Ticket, *, replied_to: int | None = None
     opened ``ticket`` (a new one linked to it, closed too long ago)."""
     sender = a.sender
     role = customer_role(ticket, sender)
-    parsed = commands.read_commands(a.msg.new_text, a.settings.gateway.max_command_lines, role)
+    max_lines = a.settings.gateway.max_command_lines
+    parsed = commands.read_commands(a.msg.new_text, max_lines, role, a.writer_names)
     if not parsed.commands and not parsed.ignored:
         return ""
     verdict = verify(a, sender, replied_to or ticket.id)

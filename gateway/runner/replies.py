@@ -122,7 +122,8 @@ def _only_commands(a: Arrival, ticket: Ticket) -> bool:
     if a.automated or a.msg.attachments:
         return False
     role = ops.customer_role(ticket, a.sender)
-    parsed = commands.read_commands(a.msg.new_text, a.settings.gateway.max_command_lines, role)
+    max_lines = a.settings.gateway.max_command_lines
+    parsed = commands.read_commands(a.msg.new_text, max_lines, role, a.writer_names)
     return bool(parsed.commands or parsed.ignored) and not parsed.remaining.strip()
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from gateway.actions.worker import ActionWorker
 from gateway.outbound.sender import Sender
 from gateway.runtime.app import App
+from gateway.runtime.schema_watch import INTERVAL, SchemaWatch, guarded
 from gateway.runtime.workers import Worker, repeat, wake_all
 from gateway.scheduling import scheduler
 
@@ -38,6 +39,7 @@ class Tuning:
     action_interval: float = 2.0  # the action workers: due runs, expired leases
     post_interval: float = 5.0  # the chat poster: retries that came due
     runner_batch: int = 20  # rows per runner pass, so a stop is noticed between passes
+    schema_interval: float = INTERVAL  # the database's revision is asked at most this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +55,12 @@ class Nudges:
         return (self.inbox, self.outbox, self.chat, self.actions)
 
 
-def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
-    """Every processing loop as a supervised worker, not started."""
+def workers(
+    app: App, nudges: Nudges, tuning: Tuning, watch: SchemaWatch | None = None
+) -> list[Worker]:
+    """Every processing loop as a supervised worker, not started. Each pass first asks
+    ``watch`` (cached for its interval): once another release changed the schema,
+    nothing more is processed, sent or run here (the daemon is on its way out)."""
     sender = Sender.configured(app.settings.outbound, app.clock, app.sessions)
     actions = ActionWorker(app.settings, app.clock, app.sessions, app.catalog)
     after_runner = wake_all(nudges.outbox, nudges.chat, nudges.actions)
@@ -63,7 +69,7 @@ def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
             "runner",
             lambda s: repeat(
                 "runner",
-                lambda stop: drain_pending(app, stop, tuning.runner_batch, after_runner),
+                lambda stop: drain_pending(app, stop, tuning.runner_batch, after_runner, watch),
                 s,
                 nudge=nudges.inbox,
                 interval=tuning.poll_interval,
@@ -74,20 +80,28 @@ def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
             "sender",
             lambda s: repeat(
                 "sender",
-                lambda stop: _send(sender, stop),
+                guarded(watch, lambda stop: _send(sender, stop)),
                 s,
                 nudge=nudges.outbox,
                 interval=tuning.send_interval,
             ),
         ),
-        Worker("scheduler", lambda s: scheduler.loop(app, s, wake_all(nudges.outbox, nudges.chat))),
+        Worker(
+            "scheduler",
+            lambda s: scheduler.loop(
+                app,
+                s,
+                wake_all(nudges.outbox, nudges.chat),
+                moved=lambda: watch is not None and watch.moved() is not None,
+            ),
+        ),
     ]
     found += [  # a run in progress at SIGTERM is left to its lease: it runs again later
         Worker(
             f"actions-{i}",
             lambda s: repeat(
                 "actions",
-                lambda stop: bool(actions.drain(stop.is_set)),
+                guarded(watch, lambda stop: bool(actions.drain(stop.is_set))),
                 s,
                 nudge=nudges.actions,
                 interval=tuning.action_interval,
@@ -105,7 +119,7 @@ def workers(app: App, nudges: Nudges, tuning: Tuning) -> list[Worker]:
                 "chat-poster",
                 lambda s: repeat(
                     "chat poster",
-                    lambda stop: bool(poster.drain(stop.is_set)),
+                    guarded(watch, lambda stop: bool(poster.drain(stop.is_set))),
                     s,
                     nudge=nudges.chat,
                     interval=tuning.post_interval,
@@ -130,9 +144,14 @@ def stop_workers(found: list[Worker], nudges: Nudges, deadline: float) -> None:
 
 
 def drain_pending(
-    app: App, stop: threading.Event, batch: int, wake: Callable[[], None] = lambda: None
+    app: App,
+    stop: threading.Event,
+    batch: int,
+    wake: Callable[[], None] = lambda: None,
+    watch: SchemaWatch | None = None,
 ) -> bool:
-    """Pass after pass until nothing is due; a row that stays due (transient) ends it.
+    """Pass after pass until nothing is due; a row that stays due (transient) ends it,
+    and so does a schema another release changed (``watch``, asked before each batch).
 
     ``wake`` is called after each pass that processed a row: the sender, the chat
     poster and the action workers take what it queued while the rest is drained, not
@@ -140,7 +159,7 @@ def drain_pending(
     the sender's own poll, issue #18; a backlog after an outage, for minutes).
     True when some row was processed (and so may have queued mail)."""
     processed = False
-    while not stop.is_set():
+    while not stop.is_set() and (watch is None or watch.moved() is None):
         outcomes = app.runner.process_pending(batch)
         if not outcomes or all(o.state is None for o in outcomes):
             return processed

@@ -23,6 +23,15 @@ order that loses nothing: first the listener (so no new mail comes in and
 every ``250`` still waits for its commit), then the writer (so what it holds is
 committed), then the processing loops (an unprocessed row stays pending and is
 picked up at the next start).
+
+Another instance of a newer release on the same database may upgrade its schema while
+this one runs. A worker thread asks the database's revision every
+:data:`SCHEMA_INTERVAL` seconds (:mod:`gateway.runtime.schema_watch`: one tiny query,
+no Alembic), and the main thread looks at what it found; once it is not this
+release's, the doors store nothing more (451, the pages 503), processing and polling
+are told to stop at once, the listener closes (421), and ``run`` ends with the
+configuration error a start would have raised (exit 78, which systemd does not
+restart): the admin upgrades this instance too.
 """
 
 from __future__ import annotations
@@ -46,17 +55,20 @@ from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
 from gateway.receive.smtp import SmtpListener
 from gateway.receive.writer import InboxWriter
-from gateway.runtime import background, sdnotify
+from gateway.runtime import background, schema_watch, sdnotify
 from gateway.runtime.app import App, build
 from gateway.runtime.background import Nudges, Tuning
 from gateway.runtime.disk_space import disk_problems
 from gateway.runtime.doors import open_doors
 from gateway.runtime.memory import give_memory_back
 from gateway.runtime.processing import ProcessingProcess
+from gateway.runtime.reader import schema_moved
+from gateway.runtime.schema_watch import SchemaWatch, WatchedInbox
 from gateway.runtime.workers import PASS_BACKOFF_MAX, Worker
 from store import inbox
 from store.accept.generic import open_inbox
 from store.db import transaction
+from store.revision import HEAD
 
 log = logging.getLogger("gateway.daemon")
 
@@ -75,6 +87,9 @@ START_STEP = 90.0
 # seconds systemd is asked for while the schema is upgraded at start: a migration of a big
 # database may take minutes (an index on every message); a hung one is still stopped
 MIGRATION_STEP = 3600.0
+# seconds between two looks at the database's revision (one tiny query): how long an
+# instance left on an older release goes on after a newer one upgraded the schema
+SCHEMA_INTERVAL = schema_watch.INTERVAL
 SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (see _wait_and_ping)
 
 
@@ -96,7 +111,8 @@ def run(
     ready: threading.Event | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped."""
+    """Serve until ``stop`` is set (or SIGTERM/SIGINT in the main thread); 0 when stopped.
+    Raises ConfigError (exit 78) when another release changed the schema meanwhile."""
     stop = stop or threading.Event()
     settings.gateway.reply_key()  # a key that cannot be read: exit 78 now, not per row
     warn_at_start(settings)
@@ -108,9 +124,11 @@ def run(
             return 0
         try:
             with _reload_on_hangup(app):
-                _serve(app, stop, ready)
+                moved = _serve(app, stop, ready)
         finally:
             app.close()
+    if moved is not None:
+        raise schema_moved(settings, moved)
     return 0
 
 
@@ -132,30 +150,44 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
         lock.close()
 
 
-def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> None:
-    tuning = Tuning(POLL_INTERVAL, SEND_INTERVAL, ACTION_INTERVAL, POST_INTERVAL, RUNNER_BATCH)
+def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> str | None:
+    """Until ``stop``; the database's revision when it stopped because that moved."""
+    tuning = Tuning(
+        POLL_INTERVAL, SEND_INTERVAL, ACTION_INTERVAL, POST_INTERVAL, RUNNER_BATCH, SCHEMA_INTERVAL
+    )
+    watch = SchemaWatch(app.engine, SCHEMA_INTERVAL)
     nudges = Nudges()
     child = _processing_child(app, tuning, stop)
     if child is None:  # the processing loops as threads of this process
         wake_inbox, wake_outbox = nudges.inbox.set, nudges.outbox.set
-        workers = background.workers(app, nudges, tuning)
+        workers = background.workers(app, nudges, tuning, watch)
     else:
         wake_inbox, wake_outbox = child.wake_inbox, child.wake_outbox
         workers = [Worker("processing", child.run)]
         # the child files by a catalog of its own: a reload here is one there
         app.catalog.followers.append(child.reload_catalog)
+    workers.append(Worker("schema-watch", watch.watch))  # the query off the main thread
     writer = InboxWriter(
-        open_inbox(app.settings.database.url, app.sessions), app.clock, on_stored=wake_inbox
+        WatchedInbox(open_inbox(app.settings.database.url, app.sessions), watch),
+        app.clock,
+        on_stored=wake_inbox,
     )
     listener = SmtpListener(app.settings, writer)
     workers += [
         Worker(f"imap-{i}", mailbox_lock.exclusive(app.engine, p.key, p.run))
         for i, p in enumerate(
-            ImapPoller(account, app.settings, app.sessions, app.clock, on_stored=wake_inbox)
+            ImapPoller(
+                account,
+                app.settings,
+                app.sessions,
+                app.clock,
+                on_stored=wake_inbox,
+                gate=watch.refuse,
+            )
             for account in app.settings.imap
         )
     ]  # on PostgreSQL: one instance per mailbox
-    doors = open_doors(app, wake_inbox, wake_outbox, listener)
+    doors = open_doors(app, wake_inbox, wake_outbox, listener, watch)
     writer.start()
     try:
         doors.start(app.settings)
@@ -171,14 +203,32 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> No
         ready.set()
     sdnotify.notify(sdnotify.READY)
     sdnotify.status("accepting mail")
-    _wait_and_ping(
+    moved = _wait_and_ping(
         stop,
         lambda: doors.alive() and writer.alive() and all(w.alive() for w in workers),
+        watch.seen,
     )
     sdnotify.notify(sdnotify.STOPPING)
+    if moved is not None:
+        _stop_taking_work(moved, workers)
     log.info("stopping: new connections get 421, sessions in flight finish")
     doors.stop_apps()
     _shut_down(listener, writer, workers, nudges)
+    return moved
+
+
+def _stop_taking_work(moved: str, workers: list[Worker]) -> None:
+    """Another release changed the schema: the doors already store nothing (451, 503);
+    processing and polling are told to stop now, not after the listener's grace."""
+    log.error(
+        "the database schema changed to %s while this instance (schema %s) ran: it stops "
+        "(exit 78); upgrade ticket-gateway on this machine",
+        moved,
+        HEAD,
+    )
+    sdnotify.status(f"stopped: the database schema is {moved}, this release's is {HEAD}")
+    for worker in workers:
+        worker.stop.set()
 
 
 def _wait_for_ready(ready: threading.Event, stop: threading.Event, bound: float) -> None:
@@ -215,9 +265,15 @@ def _shunt(app: App, inbox_id: int, reason: str) -> None:
         inbox.shunt_if_pending(s, inbox_id, reason, app.clock.now())
 
 
-def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
+def _wait_and_ping(
+    stop: threading.Event,
+    healthy: Callable[[], bool],
+    moved: Callable[[], str | None] = lambda: None,
+) -> str | None:
     """Until ``stop``: ping systemd's watchdog, but only while every part is alive,
     so a daemon whose supervisor threads died is restarted instead of looking fine.
+    Also until ``moved`` (what the schema-watch worker found: no query here) says the
+    schema changed under us: that revision is returned.
 
     Waits :data:`SIGNAL_SLICE` at a time, never endlessly: Python runs signal handlers
     in the main thread, and a signal the kernel hands to another thread (it does when
@@ -226,6 +282,8 @@ def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
     interval = sdnotify.watchdog_interval()
     next_ping = time.monotonic()
     while not stop.is_set():
+        if (found := moved()) is not None:
+            return found
         if interval is not None and time.monotonic() >= next_ping:
             if healthy():
                 sdnotify.notify(sdnotify.WATCHDOG)
@@ -233,6 +291,7 @@ def _wait_and_ping(stop: threading.Event, healthy: Callable[[], bool]) -> None:
                 log.error("a part of the daemon is dead; no watchdog ping, systemd will restart us")
             next_ping = time.monotonic() + interval
         stop.wait(SIGNAL_SLICE)
+    return None
 
 
 def _shut_down(

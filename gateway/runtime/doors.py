@@ -17,6 +17,7 @@ from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
 from gateway.receive.smtp import SmtpListener
 from gateway.runtime.app import App
+from gateway.runtime.schema_watch import SchemaWatch, WatchedInbox
 from gateway.web.context import WebContext
 from gateway.web.server import WebServer
 from store.accept.generic import open_inbox
@@ -65,22 +66,27 @@ class Doors:
 
 
 def open_doors(
-    app: App, stored: Callable[[], None], queued: Callable[[], None], listener: SmtpListener
+    app: App,
+    stored: Callable[[], None],
+    queued: Callable[[], None],
+    listener: SmtpListener,
+    watch: SchemaWatch,
 ) -> Doors:
     """The configured doors around the SMTP listener, built but not started.
 
     ``stored`` wakes the runner (a form or a Slack submission was stored), ``queued``
-    the sender (a page queued mail: a sign-in link)."""
-    return Doors(listener, _web_server(app, stored, queued), _slack(app, stored))
+    the sender (a page queued mail: a sign-in link). ``watch``: once another release
+    changed the schema, they store nothing and the pages answer 503."""
+    return Doors(listener, _web_server(app, stored, queued, watch), _slack(app, stored, watch))
 
 
-def _slack(app: App, nudge: Callable[[], None]) -> SlackListener | None:
+def _slack(app: App, nudge: Callable[[], None], watch: SchemaWatch) -> SlackListener | None:
     """The Slack app, when ``[chat.slack]`` is configured; it stores through the inbox."""
     if app.settings.chat.slack is None:
         return None  # nothing of Slack imported: 8 MB of the daemon's memory (issue #18)
     from gateway.chat.slack.listener import SlackListener
 
-    acceptor = open_inbox(app.settings.database.url, app.sessions)
+    acceptor = WatchedInbox(open_inbox(app.settings.database.url, app.sessions), watch)
     return SlackListener(
         app.settings,
         app.clock,
@@ -93,7 +99,7 @@ def _slack(app: App, nudge: Callable[[], None]) -> SlackListener | None:
 
 
 def _web_server(
-    app: App, stored: Callable[[], None], queued: Callable[[], None]
+    app: App, stored: Callable[[], None], queued: Callable[[], None], watch: SchemaWatch
 ) -> WebServer | None:
     """The pages (``[web]``), or None when they are off."""
     cfg = app.settings.web
@@ -104,9 +110,12 @@ def _web_server(
         sessions=app.sessions,
         clock=app.clock,
         catalog=lambda: app.catalog.current,
-        open_acceptor=lambda: open_inbox(app.settings.database.url, app.sessions),
+        open_acceptor=lambda: WatchedInbox(
+            open_inbox(app.settings.database.url, app.sessions), watch
+        ),
         nudge=stored,
         wake_sender=queued,
+        gate=lambda: watch.refuse(ask=False),  # no query on the event loop: cached
     )
     return WebServer(ctx, cfg.host, cfg.port)
 

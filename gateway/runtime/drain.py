@@ -60,6 +60,8 @@ from gateway.core.errors import CatalogError, ConfigError, TransientError
 from gateway.outbound.sender import Sender
 from gateway.receive.pipe import daemon_running, sqlite_path
 from gateway.runtime import drain_lock
+from gateway.runtime.schema_watch import INTERVAL, SchemaWatch
+from store.revision import HEAD
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -118,9 +120,13 @@ def drain(
     linger: float = LINGER,
     poll: float = POLL,
     before_release: Callable[[], None] | None = None,
+    watch: SchemaWatch | None = None,
 ) -> int:
     """Holding the drain lock on ``lock_fd``: process, linger, release, look once more
     (module docstring). Returns with the lock released; the rows processed.
+
+    ``watch``: asked before each pass; once another release changed the schema, the
+    drainer processes nothing more and leaves, its rows pending for that release.
 
     ``before_release``: called after the last look under the lock, just before the
     release — where a pipe's commit would be missed without the look after it."""
@@ -128,7 +134,7 @@ def drain(
     state = _Progress()
     sender = Sender.configured(app.settings.outbound, app.clock, app.sessions)
     while True:
-        _work(app, due, state, linger, poll, sender)
+        _work(app, due, state, (linger, poll), sender, watch)
         log.info(
             "drainer pid=%d: quiet, %d row(s) processed; releasing the drain lock",
             os.getpid(),
@@ -154,16 +160,31 @@ class _Progress:
 
 
 def _work(
-    app: App, due: DueRows, state: _Progress, linger: float, poll: float, sender: Sender
+    app: App,
+    due: DueRows,
+    state: _Progress,
+    pace: tuple[float, float],
+    sender: Sender,
+    watch: SchemaWatch | None,
 ) -> None:
     """Process due rows, and send the mail that is then due, until no row is new for
-    ``linger`` seconds or a daemon runs."""
+    ``linger`` seconds (``pace``: linger, poll), a daemon runs, or the schema moved."""
+    linger, poll = pace
     clock = app.clock
     quiet_since = clock.now()
     first = True
     while not daemon_running(app.settings.gateway.data_dir):
         if first or due.after(state.seen, clock.now()):
             first = False
+            if watch is not None and (moved := watch.moved()) is not None:
+                log.error(
+                    "drainer: the database schema changed to %s, this release's is %s: "
+                    "leaving the rest pending; upgrade ticket-gateway on this machine",
+                    moved,
+                    HEAD,
+                )
+                state.failed = True
+                return
             try:
                 outcomes = app.runner.process_pending()
             except TransientError as exc:
@@ -266,7 +287,7 @@ def _run(options: Options, clock: Clock) -> int:
     gc.enable()
     due = DueRows(db_path)
     try:
-        drain(app, fd, due, linger=options.linger)
+        drain(app, fd, due, linger=options.linger, watch=SchemaWatch(app.engine, INTERVAL))
     finally:
         due.close()
         app.close()

@@ -36,6 +36,7 @@ from gateway.runtime.processing import (
     WAKE_OUTBOX,
 )
 from gateway.runtime.row_board import RowBoard
+from gateway.runtime.schema_watch import SchemaWatch
 
 NICENESS = 10  # below the doors: a 250 is answered before a row is processed
 
@@ -75,7 +76,9 @@ def _app(settings: Settings, board: RowBoard, catalog_text: str | None) -> App:
 
 def serve(app: App, conn: Connection, tuning: Tuning, stop: threading.Event) -> None:
     nudges = Nudges()
-    found = background.workers(app, nudges, tuning)
+    # a watch of its own: this process stops processing by itself, even before the
+    # daemon (which asks on the same interval) tells it to stop
+    found = background.workers(app, nudges, tuning, SchemaWatch(app.engine, tuning.schema_interval))
     try:
         conn.send_bytes(READY)  # first: every row line after it is watched
         for worker in found:

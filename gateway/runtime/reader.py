@@ -151,21 +151,47 @@ def schema_current(
         raise
 
 
+class SchemaAhead(ConfigError):
+    """The database is at a schema this release does not know (a newer release upgraded
+    it): a configuration to fix here, which ``ingest -`` answers 75 all the same (an
+    MTA bounces a message at 78; it keeps it at 75 until this machine is upgraded)."""
+
+
+def _where(settings: Settings) -> str:
+    """The database as a person knows it: the file, or the URL without its password."""
+    path = sqlite_path(settings.database.url)
+    if path is not None:
+        return str(Path(path).absolute())
+    return make_url(settings.database.url).render_as_string(hide_password=True)
+
+
 def newer_schema(settings: Settings, exc: migrate.NewerSchema) -> ConfigError:
     """What every command says of a database a newer release upgraded: nothing of this
     release can work on it, and nothing takes it back; this machine is behind."""
-    path = sqlite_path(settings.database.url)
-    where = (
-        str(Path(path).absolute())
-        if path is not None
-        else make_url(settings.database.url).render_as_string(hide_password=True)
-    )
     problem = N_(
         "the database {where} is at schema {current}, newer than this release knows (its "
         "newest is {head}): a newer release upgraded it (another instance on the same "
         "database, or one rolled back here); upgrade ticket-gateway on this machine too",
-        where=where,
+        where=_where(settings),
         current=exc.current,
+        head=HEAD,
+    )
+    return SchemaAhead(settings.source, "database.url", problem)
+
+
+def schema_moved(settings: Settings, current: str) -> ConfigError:
+    """What a running daemon stops with when the database's revision changed under it
+    (:mod:`gateway.runtime.schema_watch`): a newer release's, said as a start says it;
+    one this release knows (an older one: a downgrade) asks for the matching release."""
+    try:
+        migrate.check_known(current)
+    except migrate.NewerSchema as exc:
+        return newer_schema(settings, exc)
+    problem = N_(
+        "the database {where} is now at schema {current}, not {head} as when this instance "
+        "started: another release changed it; run the release that matches it on this machine",
+        where=_where(settings),
+        current=current,
         head=HEAD,
     )
     return ConfigError(settings.source, "database.url", problem)

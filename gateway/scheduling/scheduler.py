@@ -77,12 +77,21 @@ def seconds_to_next_pass(app: Services, now: datetime) -> float:
     return rules.wait_seconds(now, sched.sweep_interval, rules.next_digest(now, sched.digest, tz))
 
 
-def loop(app: Services, stop: threading.Event, wrote: Callable[[], None] = lambda: None) -> None:
+def loop(
+    app: Services,
+    stop: threading.Event,
+    wrote: Callable[[], None] = lambda: None,
+    moved: Callable[[], bool] = lambda: False,
+) -> None:
     """Pass, wait ``min(sweep_interval, time to the next digest)``, repeat until ``stop``.
 
-    ``wrote`` wakes the sender when a pass queued mail."""
+    ``wrote`` wakes the sender when a pass queued mail. ``moved``: True once another
+    release changed the database's schema; no pass runs then (the daemon stops)."""
     backoff, started = Backoff(1.0, MAX_BACKOFF), app.clock.now()
     while not stop.is_set():
+        if moved():
+            stop.wait(1.0)
+            continue
         try:
             report = tick(app, started)
         except TransientError as exc:

@@ -45,6 +45,9 @@ class WebContext:
     open_acceptor: Callable[[], InboxAcceptor]
     nudge: Callable[[], None] = lambda: None  # wake the runner: a submission is stored
     wake_sender: Callable[[], None] = lambda: None  # a mail is queued (sign-in, a status mail)
+    # raises TransientError (a 503) once the daemon must stop serving: another release
+    # changed the database's schema (gateway.runtime.schema_watch); asked per request
+    gate: Callable[[], None] = lambda: None
     keys: Keys = field(init=False)
     memo: dict[str, Any] = field(init=False, default_factory=dict)  # views kept between looks
     _db: ThreadPoolExecutor = field(init=False)
@@ -78,6 +81,7 @@ class WebContext:
         return await self.run(self._unit, False, fn, args)
 
     def _unit(self, read_only: bool, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        self.gate()
         with transaction(self.sessions, read_only=read_only) as s:
             return fn(s, *args)
 

@@ -86,8 +86,10 @@ def _retry_after(request: web.Request, status: int) -> int:
 
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Errors as pages in the visitor's language; the database away is a 503."""
+    """Errors as pages in the visitor's language; the database away is a 503, and so is
+    every page once the daemon stops for a schema another release changed (its gate)."""
     try:
+        ctx_of(request).gate()
         return await handler(request)
     except web.HTTPRedirection:
         raise

@@ -58,6 +58,9 @@ LINE_SHAPES: dict[str, Callable[[int], str]] = {
     "message": lambda n: "のメッセージ" * (n // 6) + " x",
     "digits": lambda n: "2024/1/1" + " 1" * (n // 2) + " wrote x",
     "reply-prefix": lambda n: "Re: " * (n // 4) + "x",
+    "named-quote": lambda n: "tanaka> " + "a> " * (n // 3) + "x",  # every line one
+    "wrote-prose": lambda n: "a" * n + "に書きました:",  # an attribution over prose
+    "bracketed-name": lambda n: "「" * (n // 2) + "山田" + "」" * (n // 2),
 }
 
 

@@ -25,18 +25,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from gateway.pipeline.parse.address_reach import address_ends_near
 from gateway.pipeline.parse.header_blocks import (
     BLOCK_FROM,
     starts_header_block,
     starts_notes_block,
 )
+from gateway.pipeline.parse.named_quotes import marked, unmarked
 from gateway.pipeline.parse.quote_tail import WROTE, drop_trailing_quotes
 
 __all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply", "without_quoted_lines"]
 
 WINDOW = 64 * 1024  # characters read line by line for the start of the quoted history
 MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than this
-_REACH = 40  # "<address> … wrote:": at most this many characters between the two
 
 _WROTE = WROTE
 _WROTE_COLON_END = re.compile(rf"\b{_WROTE}\s*[:：]\s*$", re.I)  # "… wrote:"
@@ -45,7 +46,6 @@ _ON_WORD = re.compile(r"(?:On|Am|Le|El|Il|Op|Em|Dnia|W\s+dniu)\b", re.I)
 _NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 _JA_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
-_ADDRESS_RUN = re.compile(r"[^\s<>@]*")
 _COLONS = (":", "：")
 
 # Separator lines that start quoted history on their own (matched whole, stripped).
@@ -81,7 +81,7 @@ def split_reply(text: str) -> str:
     quote deleted and the attribution kept); with nothing above a separator or a
     header block, everything is the old mail and nothing is new.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = marked(text.replace("\r\n", "\n").replace("\r", "\n"))  # "tanaka> …" too
     head, rest = _window(text)
     lines = head.split("\n")
     cut = _find_quote_header(lines)
@@ -96,7 +96,7 @@ def split_reply(text: str) -> str:
     text = _drop_leading_quotes(text)
     text = drop_trailing_quotes(text)
     text = _drop_signature(text)
-    return text.strip("\n").rstrip()
+    return unmarked(text.strip("\n").rstrip())
 
 
 def _window(text: str) -> tuple[str, str]:
@@ -109,17 +109,38 @@ def _window(text: str) -> tuple[str, str]:
 
 
 def _find_quote_header(lines: list[str]) -> int | None:
+    written = False  # a line above: an attribution there must be over the old mail
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or _QUOTED.match(line):
+            written = written or bool(stripped)
             continue
-        if _is_header_line(stripped, lines, i):
+        if _is_header_line(stripped, lines, i) or _starts_wrapped_attribution(lines, i):
+            if not written or not _attribution_at(lines, i) or _old_mail_below(lines, i):
+                return i
+            if any("@" in lines[j] for j in range(i, _header_end(lines, i) + 1)):
+                return i  # an address: a client wrote it ("<dave@x>:" over a bounce's copy)
+        elif starts_header_block(lines, i) or starts_notes_block(lines, i):
             return i
-        if _starts_wrapped_attribution(lines, i):
-            return i
-        if starts_header_block(lines, i) or starts_notes_block(lines, i):
-            return i
+        written = True
     return None
+
+
+def _old_mail_below(lines: list[str], cut: int) -> bool:
+    """What follows the attribution at ``cut`` (blank lines aside) is the old mail: a
+    quoted line, a header block or separator, or nothing (its quote, an HTML one, was
+    removed). Else the line is the writer's own, under their words: 「先日のメールに
+    書きました:」 over their list, "On Friday I wrote:" over what they wrote (one that
+    names an address is a client's whatever follows: prose does not hold one)."""
+    after = _next_nonblank(lines, _header_end(lines, cut) + 1)
+    if after >= len(lines) or _QUOTED.match(lines[after]):
+        return True
+    first = lines[after].strip()
+    return (
+        (len(first) <= MAX_HEADER_LINE and _is_separator(first))
+        or starts_header_block(lines, after)
+        or starts_notes_block(lines, after)
+    )
 
 
 def _unmarked_history(lines: list[str], cut: int) -> bool:
@@ -211,8 +232,8 @@ def _message_of(s: str) -> bool:
 
 
 def _address_last(s: str) -> bool:
-    """An address ends at most _REACH characters before the colon that ends ``s``."""
-    return _address_ends_near(s, len(s) - 1)
+    """An address ends at most REACH characters before the colon that ends ``s``."""
+    return address_ends_near(s, len(s) - 1)
 
 
 def _dated_mail_of(s: str) -> bool:
@@ -233,44 +254,9 @@ def _bracketed_address(s: str) -> bool:
 
 
 def _address_wrote(s: str) -> bool:
-    """ "bob@example.com wrote:" with the address at most _REACH characters before."""
+    """ "bob@example.com wrote:" with the address at most REACH characters before."""
     wrote = _WROTE_COLON_END.search(s)
-    return wrote is not None and _address_ends_near(s, wrote.start())
-
-
-def _address_ends_near(s: str, at: int) -> bool:
-    """``.*(?:<ADDRESS>|ADDRESS).{0,40}`` ends at ``at``: an address ends at most _REACH
-    characters before it (``<x@y>`` ends after its ``>``).
-
-    The runs of address characters after two different ``@`` never overlap, so only
-    the ``@`` signs in the last _REACH + 1 characters and the one before them can
-    qualify: a bounded look back, however long the line."""
-    low = max(0, at - _REACH - 1)
-    before = s.rfind("@", 0, low)
-    candidates = ([before] if before >= 0 else []) + [i for i in range(low, at) if s[i] == "@"]
-    for a in candidates:
-        if a < 1 or a + 1 >= len(s) or not (_address_char(s[a - 1]) and _address_char(s[a + 1])):
-            continue  # an address has a character of its own on each side of the "@"
-        run = _ADDRESS_RUN.match(s, a + 1)
-        end = run.end() if run else a + 1
-        if min(end, at) >= max(a + 2, at - _REACH):
-            return True  # x@y, cut anywhere in its domain
-        bracketed = end < len(s) and s[end] == ">" and _after_bracket(s, a)
-        if bracketed and at - _REACH <= end + 1 <= at:
-            return True  # <x@y>
-    return False
-
-
-def _address_char(ch: str) -> bool:
-    return ch not in "<>@" and not ch.isspace()
-
-
-def _after_bracket(s: str, at: int) -> bool:
-    """The run of address characters before the ``@`` at ``at`` follows a ``<``."""
-    start = at - 1
-    while start > 0 and _address_char(s[start - 1]):
-        start -= 1
-    return start > 0 and s[start - 1] == "<"
+    return wrote is not None and address_ends_near(s, wrote.start())
 
 
 def _on_wrote(s: str) -> bool:
@@ -297,7 +283,7 @@ def _wrote_on(s: str) -> bool:
     wrote = _WROTE_ON.search(s) if s.endswith(_COLONS) else None
     if wrote is None or _NUMERIC_DATE.match(s, wrote.end()) is None:
         return False
-    return _address_ends_near(s, wrote.start())
+    return address_ends_near(s, wrote.start())
 
 
 # Attribution lines, each a test on the stripped line (also on a wrapped attribution
@@ -330,6 +316,8 @@ def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
         return False
     for end in range(i + 1, min(i + 3, len(lines))):
         last = lines[end].strip()
+        if not last:
+            return False  # a wrapped line goes on in the next: "3. 再接続する", a blank
         ends_header = bool(last) and not _QUOTED.match(lines[end]) and last.endswith(_COLONS)
         if not ends_header and not (
             _ON_START.match(lines[i])
@@ -373,12 +361,14 @@ def _drop_signature(text: str) -> str:
     return text[: signature.start()] if signature else text
 
 
-def without_quoted_lines(text: str) -> str:
+def without_quoted_lines(text: str, among: str = "") -> str:
     """``text`` without its ``>`` lines (one pass): what a member's answer relays when
     they answered point by point under quoted lines with no attribution above them
     (below one, :func:`split_reply` drops them already). The lines they quote are our
-    own mail to them, whose internal lines (a note, the state) are not for the requester."""
-    return _QUOTED_LINE.sub("", text)
+    own mail to them, whose internal lines (a note, the state) are not for the requester.
+    Lines quoted with a name (``tanaka> …``: :mod:`.named_quotes`) go as well, the
+    names counted in ``among`` (the whole mail ``text`` was taken from) if given."""
+    return unmarked(_QUOTED_LINE.sub("", marked(text, among)))
 
 
 def without_signature(text: str) -> str:

@@ -12,11 +12,14 @@ words by what every line looks like, never by guessing at meaning:
   a company (株式会社, Inc., Ltd.), a title or department (Manager, 情報システム部 課長),
   or a rule of dashes or underscores (in any width: ＴＥＬ：０３…), but for the name and
   a company without a suffix, where a signature has them (:func:`_free_lines_fit`):
-  the name on top, on one line or on two in two scripts (「山田 太郎」 over "Yamada
-  Taro"), or beside a title; "Acme" under "Senior Engineer"; an English closing ("Best
-  regards,") over it all;
+  the name on top, on one line (also in brackets, 「山田太郎」, or of kanji and kana
+  apart, 「山田 はなこ」) or on two in two scripts (「山田 太郎」 over "Yamada Taro"), or
+  beside a title; "Acme" under "Senior Engineer"; a closing ("Best regards,", 「以上」)
+  over it all;
 * and at least one line is a contact or a company (a name and a title alone may be all
-  someone meant to say).
+  someone meant to say), or the writer's own name (:func:`writer_names`: their display
+  name, a word of it, their address's local part): "Best regards," over "John" is a
+  signature from John, words from anyone else.
 
 So "Done", 「済みです」, "Fixed." or a name alone are words, and so is a short answer above
 a signature ("Done" over the name, 「完了」 over "All Done": two lines that are not one
@@ -29,8 +32,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
-__all__ = ["only_signature", "without_signature"]
+__all__ = ["only_signature", "without_signature", "writer_names"]
 
 _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
 _MAX_LINES = 12  # a signature is a few lines: a longer text is words
@@ -89,19 +93,40 @@ _COMPANY_STOP = re.compile(
 )
 
 
-def without_signature(text: str) -> str:
+def writer_names(name: str, address: str) -> tuple[str, ...]:
+    """The names a writer goes by, as a line of their signature gives them (compared in
+    NFKC, any case, without spaces): their display name and each of its words ("John
+    Smith", "John", 「山田太郎」, 「山田」), their address's local part and each of its
+    parts (jsmith, john.smith, john). A part of one letter is no name."""
+    local = address.rpartition("@")[0] if "@" in address else ""
+    found = [name, *name.split(), local, *_LOCAL_PARTS.split(local)]
+    keys = (_key(n) for n in found)
+    return tuple(dict.fromkeys(k for k in keys if len(k) >= _MIN_NAME))
+
+
+_MIN_NAME = 2  # "J" is no name to match a line against
+_LOCAL_PARTS = re.compile(r"[._+-]")  # john.smith, j_smith, ops+team
+
+
+def _key(name: str) -> str:
+    """A name as compared: NFKC, any case, without spaces or the brackets around it."""
+    return "".join(_unbracketed(unicodedata.normalize("NFKC", name)).casefold().split())
+
+
+def without_signature(text: str, names: Sequence[str] = ()) -> str:
     """``text`` without the signature block at its end (:func:`only_signature`), if it has
     one under its words: what a judge of the words reads ("Thank you!" above a name, a
     company and a phone number is only thanks). The longest such block is taken, of the
     last :data:`_MAX_LINES` lines that are not blank, and only where the words end: under
     a blank line or a rule, or under a line that ends a sentence or a closing
     (「よろしくお願いいたします」, "Regards,"); "新しい担当者" over a name and a phone is
-    what the writer says. Without one, ``text`` as it is."""
+    what the writer says. Without one, ``text`` as it is. ``names``: the writer's
+    (:func:`writer_names`)."""
     lines = text.rstrip().splitlines()
     filled = [i for i, line in enumerate(lines) if line.strip()]
     for start in filled[-_MAX_LINES:]:
         cut = start > 0 and _words_end(lines[start - 1])
-        if cut and only_signature("\n".join(lines[start:])):
+        if cut and only_signature("\n".join(lines[start:]), names):
             return "\n".join(lines[:start]).rstrip()
     return text
 
@@ -114,12 +139,15 @@ def _words_end(line: str) -> bool:
 
 _COMMA = (",", "、")  # "Best regards," above the name (NFKC: ， is ,)
 
-# An English closing the first line of a block may be, over the name ("Best regards,"):
+# A closing the first line of a block may be, over the name ("Best regards,", 「以上」):
 # a habit of the writer's or their client's, no answer. Alone it is words (no block
-# follows), and "Thanks!" or "Thanks, it works" is a sentence.
+# follows), and "Thanks!", "Thanks, it works" or 「以上、よろしくお願いいたします」 is a
+# sentence.
 _CLOSING = re.compile(
-    r"(?:(?:(?:best|kind|warm|warmest|many)\s+)?(?:regards|thanks)|best|cheers|"
-    r"sincerely(?:\s+yours)?|yours\s+(?:sincerely|truly)|thank\s+you|br)[,.]?",
+    r"(?:(?:(?:with\s+)?(?:best|kind|warm|warmest|many)\s+)?(?:regards|thanks|wishes)|"
+    r"best|cheers|all\s+the\s+best|respectfully|"
+    r"sincerely(?:\s+yours)?|yours\s+(?:sincerely|truly)|thank\s+you|br)[,.]?|"
+    r"(?:以上|敬具|草々|拝)[、。,.]?",  # Japanese: "that is all", a letter's closing
     re.IGNORECASE,
 )
 
@@ -129,11 +157,14 @@ _CONTACT = "contact"  # a phone, an address, a URL, a company: what makes it a s
 _TITLE_LINE = "title"  # a title or department alone: "Senior Engineer", 「情報システム部 課長」
 _NAMED = "named"  # a title beside something else, the name: "Taro Yamada | Manager"
 _FREE = "free"  # none of those: a name, a company without a suffix ("Acme"), or words
+_OWN = "own"  # the writer's own name (writer_names): theirs, as a phone number is
 
 
-def only_signature(text: str) -> bool:
+def only_signature(text: str, names: Sequence[str] = ()) -> bool:
     """Whether ``text`` is a signature block and nothing else (blank lines aside). Each
-    line is read in NFKC: an IME types ＴＥＬ：０３－１２３４－５６７８ and ＊＊＊＊."""
+    line is read in NFKC: an IME types ＴＥＬ：０３－１２３４－５６７８ and ＊＊＊＊.
+    ``names``: the writer's (:func:`writer_names`); a line that is one of them is as
+    much a signature's as a phone number ("Best regards," over "John", from John)."""
     lines = [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines()]
     lines = ["" if _RULE.fullmatch(line) else line for line in lines]
     if not any(lines) or sum(map(bool, lines)) > _MAX_LINES:
@@ -145,13 +176,16 @@ def only_signature(text: str) -> bool:
     for line in lines:
         if line and (len(line) > _MAX_LINE or _sentence(line)):
             return False
-        kinds.append(_kind(line) if line else None)
-    return _CONTACT in kinds and _free_lines_fit(lines, kinds)
+        kinds.append(_kind(line, names) if line else None)
+    known = _CONTACT in kinds or _OWN in kinds
+    return known and _free_lines_fit(lines, kinds)
 
 
-def _kind(line: str) -> str:
+def _kind(line: str, names: Sequence[str]) -> str:
     if _contact(line) or _COMPANY.search(line):
         return _CONTACT
+    if names and _own_name(line, names):
+        return _OWN
     if _TITLE.search(line):
         return _NAMED if _names_someone(line) else _TITLE_LINE
     return _FREE
@@ -189,6 +223,17 @@ def _top_name(lines: list[str], kinds: list[str | None], top: list[int], first: 
         a, b = top
         return b == a + 1 and _two_scripts(lines[a], lines[b])
     return _name_words(lines[top[0]]) and _name_shaped(lines[top[0]])
+
+
+def _own_name(line: str, names: Sequence[str]) -> bool:
+    """The line is the writer's name: one of ``names`` alone, or beside the same name
+    in another script (「山田太郎 (Taro Yamada)」 from Taro Yamada); never in a
+    sentence ("John will call you" is words) or beside a label."""
+    if not _name_words(line):
+        return False
+    pieces = [p for p in _NAME_PIECES.split(_unbracketed(line)) if p.strip()]
+    own = [_key(p) in names for p in pieces]
+    return any(own) and all(o or _name_piece(p.split()) for o, p in zip(own, pieces, strict=True))
 
 
 def _beside_block(kinds: list[str | None], i: int) -> bool:
@@ -238,6 +283,7 @@ def _two_scripts(a: str, b: str) -> bool:
 
 
 def _script(line: str) -> str | None:
+    line = _unbracketed(line)
     parts = line.split()
     if 2 <= len(parts) <= 3 and all(_LATIN_PART.fullmatch(p) for p in parts):
         return "latin"
@@ -255,7 +301,7 @@ def _name_shaped(line: str) -> bool:
     "Jane Doe, PMP", 「山田 太郎（Taro Yamada）」): Latin words that start with a capital
     (or a particle of a name: van, de), or kanji, or kana; "大阪市北区の件" (kanji and a
     particle) or "thanks again" is not one."""
-    pieces = [p for p in _NAME_PIECES.split(line) if p.strip()]
+    pieces = [p for p in _NAME_PIECES.split(_unbracketed(line)) if p.strip()]
     return bool(pieces) and all(_name_piece(p.split()) for p in pieces)
 
 
@@ -263,9 +309,43 @@ def _name_piece(words: list[str]) -> bool:
     if all(_LATIN_WORD.fullmatch(w) for w in words):
         return any(w[0].isupper() for w in words)
     joined = "".join(words)
+    if len(words) == 2 and _KANJI_NAME.fullmatch(words[0]) and _given_in_kana(words[1]):
+        return True  # 「山田 はなこ」「山田 はな子」: a family name, a given name in kana
     return len(words) <= 2 and (
         bool(_KANJI_NAME.fullmatch(joined)) or bool(_KANA_PART.fullmatch(joined))
     )
+
+
+# a given name written in hiragana, a kanji or two after it at most (はなこ, はな子, ゆき);
+# 「の件」 (one kana, a particle) is not one, nor the words of _NOT_GIVEN
+_GIVEN_KANA = re.compile(r"[\u3041-\u3096]{2,6}[\u4e00-\u9fff々]{0,2}")
+# hiragana words that end a phrase: after a kanji word and a space they are no name
+# (「今日 まで」 over a phone number is an answer)
+_NOT_GIVEN = frozenset(
+    (
+        *("まで", "から", "より", "など", "だけ", "のみ", "ほど", "くらい", "ぐらい"),  # particles
+        *("について", "として", "ため", "ので", "のに", "けど", "でも", "には", "では"),
+        *("とか", "なら", "こと", "もの", "ところ", "あり", "なし", "すみ", "ずみ"),  # nouns
+    )
+)
+
+
+def _given_in_kana(word: str) -> bool:
+    return _GIVEN_KANA.fullmatch(word) is not None and word not in _NOT_GIVEN
+
+
+# brackets a name may be written in, whole: 「山田太郎」, 『山田太郎』, 【山田太郎】, [Taro]
+_BRACKETS = {"「": "」", "『": "』", "【": "】", "[": "]", "(": ")", "〈": "〉", "《": "》"}
+
+
+def _unbracketed(line: str) -> str:
+    """``line`` without the brackets around it whole (NFKC: （ is ( already)."""
+    line = line.strip()
+    close = _BRACKETS.get(line[:1])
+    inner = line[1:-1]
+    if close is None or not line.endswith(close) or len(line) < 3:
+        return line
+    return line if any(ch in inner for ch in (line[0], close)) else inner.strip()
 
 
 _NAME_PIECES = re.compile(r"[/|｜,、()（）]")  # the parts of a name line

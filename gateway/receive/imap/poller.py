@@ -74,8 +74,13 @@ class ImapPoller:
         on_stored: Callable[[], None] = lambda: None,
         *,
         idle_renew: timedelta = IDLE_RENEW,
+        gate: Callable[[], None] = lambda: None,
     ) -> None:
+        """``gate``: asked before each batch is fetched; raises TransientError when
+        nothing may be stored (another release changed the schema): the messages stay
+        on the server, unmoved."""
         self.account, self.settings, self.sessions, self.clock = account, settings, sessions, clock
+        self._gate = gate
         self.on_stored = on_stored
         self.key = account.key
         self._failures = Failures(account, sessions, clock)  # logged once, retried, noted
@@ -267,6 +272,7 @@ class ImapPoller:
 
         A message that comes without content is neither stored nor acknowledged, and
         the bookmark stops before it (see ``damaged``)."""
+        self._gate()
         try:
             found = contents(client.fetch(uids, ["BODY.PEEK[]"]), uids)
         except (OSError, IMAPClientError):

@@ -41,6 +41,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from gateway.core.errors import CatalogError, ConfigError, TransientError
     from gateway.receive.parse_ahead import ParseAhead
+    from gateway.runtime.reader import SchemaAhead
 
     ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
 
@@ -55,6 +56,21 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         # so the log's checkpoints go to a thread of their own (store.checkpoint)
         with ahead, opened(settings, checkpoint_apart=True) as app:
             summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
+    except SchemaAhead as exc:
+        if args.inputs and "-" not in args.inputs:
+            raise  # files stay where they are: 78, a configuration to fix
+        # the MTA's pipe: Postfix bounces at 78 (5.3.5); at 75 it keeps the message
+        # until this machine runs the release that upgraded the database
+        said.warn(
+            N_(
+                "configuration error: {path}: [{key}] {problem}",
+                path=exc.path,
+                key=exc.key,
+                problem=exc.message,
+            )
+        )
+        said.warn(N_("not stored: the message stays with the sender, who tries again later"))
+        return EX_TEMPFAIL
     except (TransientError, ConfigError, CatalogError):
         # the usual 75, or 78 (a database this user may not write; a catalog with
         # problems, each on its line, before anything was stored): cli.main
