@@ -37,7 +37,7 @@ from tests.support.pipeline import outbox, text_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 NINE_SIX = ((9 * 60, 18 * 60),)
 OFFICE = Calendar("Asia/Tokyo", (NINE_SIX,) * 5 + ((), ()))
 # a second site: the same hours, but Monday 2026-03-09 is its holiday
@@ -386,19 +386,41 @@ def test_the_sweep_tells_the_outage_line_on_saturday_and_the_office_on_monday(
     assert _overdue_told(app) == 2
 
 
+def _refile(app: App, tid: int, entry: str) -> None:
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, tid)
+        assert ticket is not None
+        changes.set_category(
+            s, ticket, entry, app.clock.now(), actor="ops@example.test", channel="cli"
+        )
+
+
 def test_a_ticket_refiled_to_the_outage_line_is_due_by_its_calendar(
     gw: tuple[App, FakeClock],
 ) -> None:
     app, clock = gw
     tid = open_ticket(app, "Paper jam", key="cal-refile")
     clock.advance(HOUR)
-    with transaction(app.sessions) as s:
-        ticket = tickets.get(s, tid)
-        assert ticket is not None and ticket.catalog == "office"
-        changes.set_category(
-            s, ticket, "outage", clock.now(), actor="ops@example.test", channel="cli"
-        )
-    clock.advance(7 * HOUR)  # Saturday 02:00: 8 hours since it came, on the 24x7 clock
+    _refile(app, tid, "outage")
+    clock.advance(6 * HOUR + 59 * MINUTE)  # Saturday 01:59
+    scheduler.tick(app)
+    assert _overdue_told(app) == 0
+    clock.advance(MINUTE)  # Saturday 02:00: 8 hours since it came, on the 24x7 clock
+    scheduler.tick(app)
+    assert _overdue_told(app) == 1
+
+
+def test_refiled_after_its_new_deadline_it_is_overdue_at_the_next_sweep(
+    gw: tuple[App, FakeClock],
+) -> None:
+    """Counted again from its arrival: moved to the 24x7 line on Saturday at 09:00, its
+    8-hour first response was due at 02:00 already, and the next sweep tells it."""
+    app, clock = gw
+    tid = open_ticket(app, "Paper jam", key="cal-late")
+    clock.advance(15 * HOUR)  # Saturday 09:00: the office's clock has not run since 18:00
+    scheduler.tick(app)
+    assert _overdue_told(app) == 0
+    _refile(app, tid, "outage")
     scheduler.tick(app)
     assert _overdue_told(app) == 1
 
