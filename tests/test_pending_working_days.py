@@ -53,7 +53,7 @@ def test_working_days_skip_weekends_and_holidays(start: datetime, days: int, due
 
 
 def _pending(at: datetime, hours: Calendar | None = JP) -> TicketTimes:
-    return TicketTimes(1, "pending", at, at, hours=hours)
+    return TicketTimes(1, "pending", at, at, hours=hours, schedule_hours=hours)  # one calendar
 
 
 def test_a_reminder_in_working_days_waits_over_the_weekend() -> None:

@@ -98,6 +98,12 @@ EXAMPLES = {
         '["2026-12-29", "2026-12-30", "2026-12-31", "2027-01-02", "2027-01-03"]',
     ),
     ("business_hours", "holidays_file", '"holidays-jp.txt"'),
+    # a second site's calendar: its name, zone, days and file are the site's own
+    ("business_hours.calendars", "name", '"osaka"'),
+    ("business_hours.calendars", "timezone", '"Asia/Tokyo"'),
+    ("business_hours.calendars", "mon", '"08:30-17:30"'),
+    ("business_hours.calendars", "tue", '"08:30-17:30"'),
+    ("business_hours.calendars", "holidays_file", '"holidays-osaka.txt"'),
     # the defaults' own folder (./var) when the file is in the working folder, but
     # spelled relative to that folder, so the settings hold another (equal) path
     ("gateway", "data_dir", '"var"'),

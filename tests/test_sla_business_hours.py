@@ -97,7 +97,7 @@ def test_every_place_shows_the_same_business_deadline(gw: App, clock: FakeClock)
         ticket = tickets.get(s, tid)
         assert ticket is not None
         t = rules.times_of(
-            ticket, gw.catalog.current.rules_for(ticket.catalog), gw.settings.business_hours
+            ticket, gw.catalog.current.rules_for(ticket.catalog), gw.settings.calendars
         )
         shown = [(d.target, d.at) for d in rules.deadlines(t)]
     assert shown == [

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway.config.settings import Settings
+from gateway.core.calendars import Calendars
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.core.weeks import week_of
@@ -62,7 +63,10 @@ def _by_rule(app: App, now_: FakeClock) -> Counter[str]:
         found: Counter[str] = Counter()
         catalog = app.catalog.current
         for t in s.query(Ticket).filter(Ticket.state != "closed"):
-            if rules.stale_period(workload.ticket_times(t, catalog, None), now_.now()) is not None:
+            if (
+                rules.stale_period(workload.ticket_times(t, catalog, Calendars()), now_.now())
+                is not None
+            ):
                 found[t.assignee or ""] += 1
         return found
 

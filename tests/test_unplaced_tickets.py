@@ -14,6 +14,7 @@ import pytest
 
 from gateway.config.load import load_settings
 from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.calendars import Calendars
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from gateway.scheduling import digest, rules, scheduler, sweeps
@@ -85,7 +86,7 @@ def test_a_ticket_of_a_removed_entry_follows_the_fallbacks_rules(gw: App, clock:
         ctx = scheduler.context(gw)
         ticket = tickets.get(s, ids[1])
         assert ticket is not None
-        t = rules.times_of(ticket, ctx.rules(ticket), None)
+        t = rules.times_of(ticket, ctx.rules(ticket), Calendars())
         assert (t.stale_after, t.resolve) == (2 * DAY, 5 * DAY)
         assert sweeps.responsible(ctx, ticket) == "ops@example.test"
 

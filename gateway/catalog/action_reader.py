@@ -66,6 +66,8 @@ class Where:
     base: Path  # relative paths resolve here, and commands run here
     templates_dir: Path | None = None  # [gateway] templates_dir: on_success.reply
     working_days: bool = False  # [business_hours] is there: waits may be "2bd"
+    # the config's [[business_hours.calendars]]: the names an entry's calendar: may say
+    calendars: frozenset[str] = frozenset()
 
 
 class Reporter(Protocol):

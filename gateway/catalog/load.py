@@ -43,12 +43,18 @@ def catalog_path(settings: Settings) -> Path:
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "catalog.yaml"
 
 
-def where_of(path: Path, templates_dir: Path | None = None, working_days: bool = False) -> Where:
-    """Where the actions of the catalog at ``path`` find their files and run, and
-    whether the team has the calendar its waits in working days need."""
+def where_of(
+    path: Path,
+    templates_dir: Path | None = None,
+    working_days: bool = False,
+    calendars: frozenset[str] = frozenset(),
+) -> Where:
+    """Where the actions of the catalog at ``path`` find their files and run, whether
+    the team has the calendar its waits in working days need, and the names of the
+    calendars an entry may name."""
     resolved = path.resolve()
     base = examples_dir() if resolved == EXAMPLE else resolved.parent
-    return Where(base, templates_dir, working_days)
+    return Where(base, templates_dir, working_days, calendars)
 
 
 def load_catalog(
@@ -57,13 +63,17 @@ def load_catalog(
     templates_dir: Path | None = None,
     *,
     working_days: bool = False,
+    calendars: frozenset[str] = frozenset(),
 ) -> Catalog:
     """Read and validate ``path``; raises :class:`CatalogError` with every problem.
 
     ``templates_dir``: the team's templates (``[gateway] templates_dir``), where an
     action's ``on_success.reply`` must exist; ``working_days``: the team has
-    ``[business_hours]``, so an entry's waits may be working days (``"2bd"``)."""
-    return _parsed(read_catalog_text(path), path, members, templates_dir, working_days)
+    ``[business_hours]``, so an entry's waits may be working days (``"2bd"``);
+    ``calendars``: the names of its ``[[business_hours.calendars]]``, the ones an entry's
+    ``calendar:`` may say besides ``always``."""
+    text = read_catalog_text(path)
+    return _parsed(text, path, members, templates_dir, working_days, calendars)
 
 
 def load_for(settings: Settings, path: Path | None = None) -> Catalog:
@@ -74,6 +84,7 @@ def load_for(settings: Settings, path: Path | None = None) -> Catalog:
         settings.members,
         settings.gateway.templates_dir,
         working_days=settings.business_hours is not None,
+        calendars=settings.calendars.names,
     )
 
 
@@ -94,8 +105,9 @@ def _parsed(
     members: Sequence[Member],
     templates_dir: Path | None,
     working_days: bool,
+    calendars: frozenset[str] = frozenset(),
 ) -> Catalog:
-    where = where_of(path, templates_dir, working_days)
+    where = where_of(path, templates_dir, working_days, calendars)
     return parse_catalog(text, members, source=str(path), where=where)
 
 
@@ -105,10 +117,11 @@ def check_catalog(
     templates_dir: Path | None = None,
     *,
     working_days: bool = False,
+    calendars: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Every problem in ``path`` with its line; empty when the catalog is fine."""
     try:
-        load_catalog(path, members, templates_dir, working_days=working_days)
+        load_catalog(path, members, templates_dir, working_days=working_days, calendars=calendars)
     except CatalogError as exc:
         return list(exc.problems)
     return []
@@ -137,6 +150,7 @@ class CatalogRef:
     templates_dir: Path | None
     digest: str
     working_days: bool = False  # [business_hours]: waits may be working days
+    calendars: frozenset[str] = frozenset()  # the calendars an entry may name
 
 
 _LOADED: dict[CatalogRef, Catalog | None] = {}  # a worker's: each catalog read once
@@ -148,7 +162,11 @@ def load_ref(ref: CatalogRef) -> Catalog | None:
     if ref not in _LOADED:
         try:
             found: Catalog | None = load_catalog(
-                ref.path, ref.members, ref.templates_dir, working_days=ref.working_days
+                ref.path,
+                ref.members,
+                ref.templates_dir,
+                working_days=ref.working_days,
+                calendars=ref.calendars,
             )
         except CatalogError:
             found = None
@@ -173,13 +191,15 @@ class CatalogHolder:
         templates_dir: Path | None = None,
         text: str | None = None,
         working_days: bool = False,
+        calendars: frozenset[str] = frozenset(),
     ) -> None:
         """``text``: the catalog another process has in use, read from ``path`` there and
         taken as it is (the daemon's processing child starts with the daemon's catalog,
         even when the file has since been changed into one the daemon refused).
-        ``working_days``: the team has ``[business_hours]`` (:func:`load_catalog`)."""
+        ``working_days``: the team has ``[business_hours]``; ``calendars``: the names of
+        its other calendars (:func:`load_catalog`)."""
         self.path, self._members, self._templates_dir = path, tuple(members), templates_dir
-        self._working_days = working_days
+        self._working_days, self._calendars = working_days, calendars
         self._loader = loader
         if text is not None:
             self._current = self._parse(text)
@@ -199,10 +219,24 @@ class CatalogHolder:
         digest = self._current.digest
         if not digest:
             return None
-        return CatalogRef(self.path, self._members, self._templates_dir, digest, self._working_days)
+        return CatalogRef(
+            self.path,
+            self._members,
+            self._templates_dir,
+            digest,
+            self._working_days,
+            self._calendars,
+        )
 
     def _parse(self, text: str) -> Catalog:
-        return _parsed(text, self.path, self._members, self._templates_dir, self._working_days)
+        return _parsed(
+            text,
+            self.path,
+            self._members,
+            self._templates_dir,
+            self._working_days,
+            self._calendars,
+        )
 
     def _load(self) -> tuple[Catalog, str | None]:
         """The catalog at ``path``, and its text (None from a test's own loader)."""

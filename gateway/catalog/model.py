@@ -133,6 +133,9 @@ class Entry:
     priority: str | None = None  # its tickets' level when the mail marks none (issue #19)
     # priority → (first_response, resolve) for that level; a None keeps the entry's own
     sla_by_priority: Mapping[str, tuple[Wait | None, Wait | None]] = field(default_factory=dict)
+    # the calendar its waits and deadlines count in (gateway.core.calendars): a name of
+    # [[business_hours.calendars]] or "always"; None: the default, [business_hours]
+    calendar: str | None = None
 
     def sla_for(self, priority: str | None) -> tuple[Wait | None, Wait | None]:
         """The SLA targets of a ticket at ``priority``: the level's own, else the entry's."""

@@ -21,7 +21,7 @@ from gateway.catalog.keyword_reader import read_keywords
 from gateway.catalog.model import LOCALES, Entry
 from gateway.catalog.nodes import complex_keys, merged, shown
 from gateway.catalog.nodes import scalar as _scalar
-from gateway.catalog.sla_reader import read_priority, read_sla
+from gateway.catalog.sla_reader import read_calendar, read_priority, read_sla
 from gateway.config.addresses import compared
 from gateway.config.settings import Member
 from gateway.config.units import needs_calendar, parse_wait
@@ -48,6 +48,7 @@ _ENTRY_KEYS = frozenset(
         "action",
         "mails_off",
         "priority",
+        "calendar",
     }
 )
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -100,6 +101,7 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     current: str = "?"  # the id of the entry being read: its problems name it
     span: tuple[int, int] = (0, 0)  # where that entry is written (offsets in the text)
+    calendar: str | None = None  # the calendar that entry names: its waits' working days
 
     def bad(self, node: Any, message: str | Msg) -> None:
         self.problems.append(Problem(node.start_mark.line + 1, message))
@@ -196,6 +198,8 @@ class _Reader:
                 self.unknown(key_node, _ENTRY_KEYS)
         entry_id = self.current = self.entry_id(node, m)
         self.span = (node.start_mark.index, node.end_mark.index)
+        known = self.where.calendars if self.where is not None else None
+        self.calendar = read_calendar(self, m.get("calendar"), known)  # before its waits
         fallback = "fallback" in m and self.boolean(m["fallback"][1], "fallback")
         manager = self.member_ref(m["manager"][1], manager=True) if "manager" in m else None
         if fallback and manager is None:
@@ -223,6 +227,7 @@ class _Reader:
             mails_off=self.mails_off(m.get("mails_off")),
             priority=read_priority(self, m.get("priority")),
             sla_by_priority=per_level,
+            calendar=self.calendar,
         )
 
     def mails_off(self, pair: Any) -> tuple[str, ...]:
@@ -319,11 +324,12 @@ class _Reader:
         """An entry's wait (an SLA target, stale_after, auto_close_after; ``within``:
         the block it is in, ``sla.urgent``), read as the config's ``[schedule]`` waits
         are (:func:`gateway.config.units.parse_wait`): ``"4h"`` or working days,
-        ``"2bd"``, which need the team's ``[business_hours]`` (``where.working_days``;
-        not checked without a ``where``). Zero is refused: it is never what was meant
-        ("0" for "none" would make every ticket overdue at once, or close every pending
-        ticket at the next sweep); leaving the key out is how an entry has none. A
-        problem names the entry and the key; the file and the line come with it."""
+        ``"2bd"``, which need a calendar: the one the entry names, else the team's
+        ``[business_hours]`` (``where.working_days``; not checked without a ``where``).
+        Zero is refused: it is never what was meant ("0" for "none" would make every
+        ticket overdue at once, or close every pending ticket at the next sweep);
+        leaving the key out is how an entry has none. A problem names the entry and the
+        key; the file and the line come with it."""
         if pair is None:
             return None
         key = f"{within}.{pair[0].value}" if within else str(pair[0].value)
@@ -334,7 +340,7 @@ class _Reader:
             self.bad_in_entry(pair[1], key, exc.message)
             return None
         if isinstance(found, WorkingDays):
-            if self.where is not None and not self.where.working_days:
+            if self.where is not None and not self.where.working_days and self.calendar is None:
                 self.bad_in_entry(pair[1], key, needs_calendar(value))
                 return None
             return found

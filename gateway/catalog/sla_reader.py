@@ -11,7 +11,8 @@ a block per priority level beside it::
 
 A level's block replaces only what it names; the rest is the entry's own target
 (:meth:`gateway.catalog.model.Entry.sla_for`). ``priority:`` is the level of the
-entry's tickets when the mail marks none.
+entry's tickets when the mail marks none. ``calendar:`` names the calendar its waits and
+deadlines count in (:mod:`gateway.core.calendars`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from gateway.catalog.nodes import scalar, shown
 from gateway.core import priority as levels
 from gateway.core.business_hours import Wait
+from gateway.core.calendars import ALWAYS
 from gateway.core.i18n import N_, Msg
 
 _TARGETS = ("first_response", "resolve")
@@ -29,6 +31,8 @@ Targets = tuple[Wait | None, Wait | None]
 
 class Reporter(Protocol):
     def bad(self, node: Any, message: str | Msg) -> None: ...
+
+    def bad_in_entry(self, node: Any, key: str, problem: str | Msg) -> None: ...
 
     def mapping(self, node: Any, what: str, *, quiet: bool = False) -> dict[str, Any]: ...
 
@@ -73,6 +77,31 @@ def read_priority(r: Reporter, pair: Any) -> str | None:
         )
         return None
     return level.value
+
+
+def read_calendar(r: Reporter, pair: Any, known: frozenset[str] | None) -> str | None:
+    """The calendar the entry names, or None for the default (absent, or a problem).
+    ``known``: the config's calendar names (``always`` is always one); None checks no
+    name (a catalog read as text, without the config)."""
+    if pair is None:
+        return None
+    value = scalar(pair[1])
+    if not isinstance(value, str):
+        r.bad_in_entry(
+            pair[1],
+            "calendar",
+            N_("must be a calendar's name, not {value!r}", value=shown(pair[1])),
+        )
+        return None
+    if known is not None and value not in known | {ALWAYS}:
+        names = ", ".join(sorted(known | {ALWAYS}))
+        r.bad_in_entry(
+            pair[1],
+            "calendar",
+            N_("no calendar {name!r} in the config (there are: {names})", name=value, names=names),
+        )
+        return None
+    return value
 
 
 def _targets(r: Reporter, m: dict[str, Any], within: str) -> Targets:

@@ -13,6 +13,17 @@
 Off unless the table is there; the zone is ``[gateway] timezone``. A calendar
 with no working time at all is refused here, not found by a sweep that would
 never reach a deadline.
+
+More calendars, for the catalog entries that name one (``calendar: osaka``), are
+tables of the same keys with a name, and a zone of their own if they like::
+
+    [[business_hours.calendars]]
+    name = "osaka"                       # what an entry's calendar: says
+    timezone = "Asia/Tokyo"              # default: [gateway] timezone
+    mon = "08:30-17:30"
+    holidays_file = "holidays-osaka.txt"
+
+``[business_hours]`` holding nothing but these keeps the default on the wall clock.
 """
 
 from __future__ import annotations
@@ -23,22 +34,80 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from gateway.config.names import not_a_place, unknown_zone
 from gateway.config.sections import Section, is_file, list_of
 from gateway.config.units import WEEKDAYS
 from gateway.core.business_hours import MINUTES_PER_DAY, Calendar, Range
+from gateway.core.calendars import ALWAYS
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.utf8 import bad_line, decoded
 
-KEYS = {*WEEKDAYS, "holidays", "holidays_file"}
+KEYS = {*WEEKDAYS, "holidays", "holidays_file", "calendars"}
+NAMED_KEYS = {*WEEKDAYS, "holidays", "holidays_file", "name", "timezone"}
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # as a catalog entry's id is written
 MAX_HOLIDAYS = 10_000  # a century of any country's holidays; more is not a holiday list
 _RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def read_hours(s: Section, base: Path, timezone: str) -> Calendar | None:
-    """The team's calendar, or None when the table is absent (wall-clock SLAs)."""
+    """The team's default calendar, or None when the table is absent or holds nothing
+    but its named calendars (wall-clock SLAs)."""
     s.unknown(KEYS)
+    if set(s.data) == {"calendars"}:  # named calendars only: the default stays off
+        return None
+    return _calendar(s, base, timezone)
+
+
+def read_named(s: Section, base: Path, timezone: str) -> tuple[tuple[str, Calendar], ...]:
+    """The ``[[business_hours.calendars]]``, by name (``s``: ``[business_hours]``); each
+    table's problems are named by its place, ``business_hours.calendars[1].mon``."""
+    found: dict[str, Calendar] = {}
+    for i, data in enumerate(list_of(s, "calendars")):
+        t = Section(s.path, f"{s.key('calendars')}[{i}]", data)
+        t.unknown(NAMED_KEYS)
+        name = _name(t)
+        if name in found:
+            raise ConfigError(
+                t.path, t.key("name"), N_("a second calendar named {name!r}", name=name)
+            )
+        found[name] = _calendar(t, base, _zone(t, timezone))
+    return tuple(found.items())
+
+
+def _name(t: Section) -> str:
+    if "name" not in t.data:
+        raise ConfigError(t.path, t.key("name"), N_('a calendar needs a name (name = "osaka")'))
+    name = t.str("name", "")
+    if name == ALWAYS:
+        raise ConfigError(
+            t.path, t.key("name"), N_("'always' is the built-in 24x7 calendar: choose another name")
+        )
+    if not _NAME.fullmatch(name):
+        raise ConfigError(
+            t.path,
+            t.key("name"),
+            N_("not a calendar name: {name!r} (a-z, 0-9, '-' and '_', as 'osaka')", name=name),
+        )
+    return name
+
+
+def _zone(t: Section, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only here: keeps start-up lean
+
+    zone = t.str("timezone", default)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(t.path, t.key("timezone"), unknown_zone(zone)) from None
+    if (why := not_a_place(zone)) is not None:
+        raise ConfigError(t.path, t.key("timezone"), why)
+    return zone
+
+
+def _calendar(s: Section, base: Path, timezone: str) -> Calendar:
+    """One calendar's days and holidays, the default's or a named one's."""
     week = tuple(_day(s, day) for day in WEEKDAYS)
     if not any(week):
         raise ConfigError(

@@ -18,7 +18,7 @@ from typing import Any
 
 from gateway.config import locate
 from gateway.config.chat import read_chat
-from gateway.config.hours import read_hours
+from gateway.config.hours import read_hours, read_named
 from gateway.config.imap import read_imap
 from gateway.config.mail import read_mail
 from gateway.config.names import authserv_ids, domains, not_a_place, not_ours, unknown_zone
@@ -171,6 +171,10 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     _once(src, pairs, N_("the same address as {first}"))
     not_ours(src, pairs, gw.address, smtp.aliases)
     sc = Section(src, "schedule", data.get("schedule", {}))
+    hours = (
+        Section(src, "business_hours", data["business_hours"]) if "business_hours" in data else None
+    )
+    default_hours = read_hours(hours, base, gw.timezone) if hours is not None else None
     return Settings(
         source=src,
         gateway=gw,
@@ -180,7 +184,8 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         imap=imaps,
         outbound=outbound,
         members=members,
-        schedule=read_schedule(sc, "business_hours" in data),
+        # [schedule]'s working days are the default calendar's
+        schedule=read_schedule(sc, default_hours is not None),
         health=_health(Section(src, "health", data.get("health", {}))),
         actions=_actions(Section(src, "actions", data.get("actions", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
@@ -192,11 +197,8 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         answers=read_answers(
             Section(src, "answers", data.get("answers", {})), base, cat.path_or_none("path", base)
         ),
-        business_hours=read_hours(
-            Section(src, "business_hours", data["business_hours"]), base, gw.timezone
-        )
-        if "business_hours" in data
-        else None,
+        business_hours=default_hours,
+        named_calendars=read_named(hours, base, gw.timezone) if hours is not None else (),
     )
 
 

@@ -35,7 +35,8 @@ TABLES: Mapping[str, frozenset[str]] = {
     "mail": frozenset(mail.KEYS),
     "priority": frozenset(work.MARKED_LEVELS),
     "answers": frozenset(work.ANSWERS_KEYS),
-    "business_hours": frozenset(hours.KEYS),
+    "business_hours": frozenset(hours.KEYS - {"calendars"}),  # a table's, below
+    "business_hours.calendars": frozenset(hours.NAMED_KEYS),  # [[business_hours.calendars]]
 }
 
 # tables whose keys are the team's own names (entry ids, channel ids, user ids)

@@ -19,6 +19,7 @@ from pathlib import Path
 from gateway.config.addresses import compared
 from gateway.config.work import AnswersSettings, PrioritySettings
 from gateway.core.business_hours import Calendar, WorkingDays
+from gateway.core.calendars import ALWAYS, Calendars, always
 from gateway.core.errors import ConfigError
 from gateway.core.hosts import only_here
 from gateway.core.proxies import ENVIRONMENT, ProxySetting
@@ -344,6 +345,16 @@ class Settings:
     answers: AnswersSettings = field(default_factory=AnswersSettings)  # config.work
     # [business_hours]: the SLA clock runs only in these hours (config.hours); None: always
     business_hours: Calendar | None = None
+    # [[business_hours.calendars]]: the calendars a catalog entry may name, by name
+    named_calendars: tuple[tuple[str, Calendar], ...] = ()
+
+    @property
+    def calendars(self) -> Calendars:
+        """Every calendar an entry may name (the built-in ``always`` too, in the team's
+        zone) and the default, ``[business_hours]``: what the rules pick an entry's from
+        (:func:`gateway.core.calendars.calendar_for`)."""
+        named = (*self.named_calendars, (ALWAYS, always(self.gateway.timezone)))
+        return Calendars(self.business_hours, named)
 
     @property
     def own_addresses(self) -> frozenset[str]:

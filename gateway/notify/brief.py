@@ -15,6 +15,7 @@ from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import validate
 from gateway.config.settings import Member, Settings
 from gateway.core import zone
+from gateway.core.calendars import calendar_for
 from gateway.notify import views
 from gateway.pipeline.commands import Role, commands_for
 from store import conversation, fields
@@ -53,7 +54,8 @@ def ticket_brief(
         due_at=ticket.due_at,
         first_response=first_response,
         resolve=resolve,
-        hours=settings.business_hours,  # [business_hours]: the sweeps' deadlines, not another
+        # the entry's calendar: the sweeps' deadlines, not another
+        hours=calendar_for(rules.calendar if rules else None, settings.calendars),
     )
     role = Role.MANAGER if member.role == "manager" else Role.MEMBER
     return views.TicketBrief(

@@ -128,6 +128,7 @@ def catalog_holder(settings: Settings, text: str | None = None) -> CatalogHolder
         templates_dir=settings.gateway.templates_dir,
         text=text,
         working_days=settings.business_hours is not None,
+        calendars=settings.calendars.names,
     )
 
 

@@ -178,7 +178,7 @@ def _ref(
     ctx: JobContext, ticket: Ticket, now: datetime, member: str, keys: tokens.ReplyKeys
 ) -> views.TicketRef:
     """A ticket with its marks and the member's own address for acting on it."""
-    t = times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
+    t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     sla, deadline = rules.sla_state(t, now, ctx.settings.schedule)
     shown = sla if sla in (rules.SlaState.DUE_SOON, rules.SlaState.OVERDUE) else ""
     return replace(

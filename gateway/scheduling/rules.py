@@ -33,6 +33,7 @@ from gateway.core.business_hours import (
     working_days_after,
     working_days_between,
 )
+from gateway.core.calendars import Calendars, calendar_for
 from gateway.core.i18n import Msg
 
 WEEK = timedelta(days=7)
@@ -180,7 +181,12 @@ class TicketTimes:
     resolve: Wait | None = None
     auto_close_after: Wait | None = None  # the entry's own pending close time
     due_at: datetime | None = None  # a due date set on the ticket (``/due``): replaces resolve
-    hours: Calendar | None = None  # [business_hours]: the SLA clock runs in these only
+    # the entry's calendar (gateway.core.calendars.calendar_for): its SLA clock runs and
+    # its own waits in working days count in it; None: the wall clock
+    hours: Calendar | None = None
+    # the default calendar, [business_hours]: the [schedule] waits' own (a 24x7 entry's
+    # pending ticket is still asked again in the team's working days)
+    schedule_hours: Calendar | None = None
 
 
 class Timed(Protocol):
@@ -202,12 +208,14 @@ class Timed(Protocol):
     def priority(self) -> str: ...
 
 
-def times_of(ticket: Timed, entry: Entry | None, hours: Calendar | None) -> TicketTimes:
+def times_of(ticket: Timed, entry: Entry | None, calendars: Calendars) -> TicketTimes:
     """The ticket's times and the targets of ``entry`` (the one whose rules it follows:
     ``Catalog.rules_for``) at the ticket's priority (an entry may give urgent tickets a
     shorter SLA), so a priority change moves the deadlines. The one way the sweeps, the
-    digest, the board's badges and the overdue counts see a ticket; ``hours`` is
-    ``Settings.business_hours`` (None: the SLA clock is the wall clock)."""
+    digest, the board's badges and the overdue counts see a ticket; ``calendars`` is
+    ``Settings.calendars``, of which the entry's own is picked (:func:`calendar_for`).
+    Nothing of it is stored: a ticket refiled to an entry of another calendar has its
+    deadlines counted from its arrival in the new one, from then on."""
     first_response, resolve = entry.sla_for(ticket.priority) if entry else (None, None)
     return TicketTimes(
         id=ticket.id,
@@ -220,7 +228,8 @@ def times_of(ticket: Timed, entry: Entry | None, hours: Calendar | None) -> Tick
         resolve=resolve,
         auto_close_after=entry.auto_close_after if entry else None,
         due_at=ticket.due_at,
-        hours=hours,
+        hours=calendar_for(entry.calendar if entry else None, calendars),
+        schedule_hours=calendars.default,
     )
 
 
@@ -341,19 +350,22 @@ def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> Pendi
 
     The clock starts at the last touch (the question to the requester); the
     catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
-    Either wait in working days (``"2bd"``) is counted on the team's calendar
-    (:func:`waited_until`); one in real time (``"3d"``) over nights and weekends.
+    A wait in working days (``"2bd"``) is counted on its own calendar: the entry's for
+    ``auto_close_after``, the default one for ``[schedule]``'s (:func:`waited_until`);
+    one in real time (``"3d"``) over nights and weekends.
     """
     if t.state != "pending":
         return None
     since = t.updated_at
     waiting = now - since
-    close_wait = sched.pending_close_after if t.auto_close_after is None else t.auto_close_after
-    close_at = waited_until(since, close_wait, t.hours)
+    if t.auto_close_after is None:  # [schedule]'s: the default calendar's working days
+        close_at = waited_until(since, sched.pending_close_after, t.schedule_hours)
+    else:  # the entry's own: its calendar's
+        close_at = waited_until(since, t.auto_close_after, t.hours)
     key = f"{t.id}:{_stamp(since)}"
     if now >= close_at:
         return PendingDue(PendingAction.CLOSE, key, waiting, timedelta(0))
-    if now >= waited_until(since, sched.pending_reminder_after, t.hours):
+    if now >= waited_until(since, sched.pending_reminder_after, t.schedule_hours):
         return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     return None
 

@@ -84,14 +84,14 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     touched a moment ago (and spend its stale period on that mail). The lock makes a
     reply being filed now wait for this pass, or this pass see the reply. (SQLite takes
     the write lock at BEGIN, so nothing commits between; the lock is not said there.)"""
-    t = times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
+    t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     if session.get_bind().dialect.name != "postgresql":
         return t  # SQLite: this transaction's write lock was taken at BEGIN
     nagged = responsible(ctx, ticket) is not None  # else no stale reminder is due
     if not _anything_due(session, t, now, ctx.settings.schedule, nagged):
         return t
     session.refresh(ticket, with_for_update=True)
-    return times_of(ticket, ctx.rules(ticket), ctx.settings.business_hours)
+    return times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
 
 
 def _anything_due(

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
-from gateway.core.business_hours import Calendar
+from gateway.core.calendars import Calendars
 from gateway.core.i18n import N_, Msg
 from gateway.scheduling import rules
 from store import reminders, stats
@@ -90,10 +90,10 @@ class Placed(rules.Timed, Protocol):
 COUNTED = {rules.SlaState.OVERDUE: "overdue", rules.SlaState.DUE_SOON: "due_soon"}
 
 
-def ticket_times(ticket: Placed, catalog: Catalog, hours: Calendar | None) -> rules.TicketTimes:
+def ticket_times(ticket: Placed, catalog: Catalog, calendars: Calendars) -> rules.TicketTimes:
     """The ticket's times under the rules it follows (its entry's, else the fallback's)
-    and the team's ``[business_hours]``."""
-    return rules.times_of(ticket, catalog.rules_for(ticket.catalog), hours)
+    and the calendar that entry counts in (one of ``calendars``)."""
+    return rules.times_of(ticket, catalog.rules_for(ticket.catalog), calendars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +114,9 @@ def sla_counts(
     by_assignee: dict[str, Counter[str]] = {}
     by_entry: dict[str, Counter[str]] = {}
     stale: Counter[str] = Counter()
+    calendars = settings.calendars  # built once, not per ticket
     for ticket in tickets:
-        times = ticket_times(ticket, catalog, settings.business_hours)
+        times = ticket_times(ticket, catalog, calendars)
         state, _ = rules.sla_state(times, now, settings.schedule)
         mark = COUNTED.get(state, "")
         if mark:
@@ -140,8 +141,9 @@ def marked(
 ) -> tuple[int, ...]:
     """The ids of the open ``tickets`` that carry ``mark`` (one of :data:`MARKS`)."""
     out = []
+    calendars = settings.calendars  # built once, not per ticket
     for ticket in tickets:
-        times = ticket_times(ticket, catalog, settings.business_hours)
+        times = ticket_times(ticket, catalog, calendars)
         if mark == "stale":
             if rules.stale_period(times, now) is not None:  # the reminders' rule
                 out.append(ticket.id)

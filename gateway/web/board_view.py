@@ -90,7 +90,7 @@ def _card(
 ) -> Card:
     # the badges by the rules the ticket follows (the fallback's for an entry removed
     # from the catalog), the sheet by the entry it was filed under
-    times = workload.ticket_times(row, catalog, settings.business_hours)
+    times = workload.ticket_times(row, catalog, settings.calendars)
     sla, _ = rules.sla_state(times, now, settings.schedule)  # what workload's counts count
     member = settings.member(row.assignee or "")
     entry = catalog.entry(row.catalog)

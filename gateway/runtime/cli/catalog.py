@@ -44,6 +44,7 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
         settings.members,
         settings.gateway.templates_dir,
         working_days=settings.business_hours is not None,
+        calendars=settings.calendars.names,
     )
     if problems:
         for p in problems:

@@ -151,13 +151,14 @@ def _deadlines(
     from gateway.scheduling import rules
     from gateway.scheduling.rules import times_of
 
+    times = times_of(ticket, entry, settings.calendars)  # in the entry's calendar
     return [
         {
             "target": d.target,
             "at": d.at.isoformat(),
-            "state": rules.deadline_state(d, now, settings.schedule, settings.business_hours).value,
+            "state": rules.deadline_state(d, now, settings.schedule, times.hours).value,
         }
-        for d in rules.deadlines(times_of(ticket, entry, settings.business_hours))
+        for d in rules.deadlines(times)
     ]
 
 
