@@ -95,7 +95,8 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         total = len(page)
     else:
         total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-        if len(states) > 1:
+        # a list of ids (a mark, a search) bounds the read already, and goes once
+        if len(states) > 1 and q.only is None and not q.search.strip():
             page = _page_of_states(session, stmt, states, order, q.limit, q.offset)
         else:
             page = list(session.scalars(matching.order_by(*order).limit(q.limit).offset(q.offset)))

@@ -15,10 +15,11 @@ PostgreSQL by the rows its plan really read (EXPLAIN ANALYZE), on SQLite by its 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, event, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import migrate, ticket_query
@@ -126,3 +127,33 @@ def _check(engine: Engine, sessions: sessionmaker[Session], order: str, state: s
             # the count reads each of the state's tickets once, the page at most a page
             # of each state: bounded by the open work, whatever the closed history
             assert read <= (PER_STATE + PAGE) * len(wanted), (case, read, statement)
+
+
+def test_a_long_list_of_chosen_tickets_is_asked_once(db_url: str) -> None:
+    """The board's marks and a search hand the list ids (every stale ticket, every match):
+    they bound the read already, and are sent once, not once per state: three times
+    12 000 is past the 32 766 parameters of SQLite's default build (Debian's takes
+    more: the test sets the default's limit)."""
+    engine = make_engine(db_url)
+    if engine.dialect.name == "sqlite":
+
+        def default_build(dbapi_conn: Any, record: Any) -> None:
+            dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)
+
+        event.listen(engine, "connect", default_build)
+    try:
+        migrate.ensure_current(engine, NOW)
+        with engine.begin() as conn:
+            conn.execute(
+                insert(Ticket),
+                [_row(n, ACTIVE[n % 3], NOW - timedelta(minutes=n)) for n in range(1, 61)],
+            )
+        chosen = tuple(range(1, 12_001))
+        with transaction(session_factory(engine)) as s:
+            rows, total = ticket_query.find(
+                s, ticket_query.TicketQuery(state="active", order="idle", only=chosen, limit=PAGE)
+            )
+        assert total == 60
+        assert [r["id"] for r in rows] == list(range(60, 60 - PAGE, -1))
+    finally:
+        engine.dispose()
