@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, String, and_, func, select, type_coerce, union_all
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import coercions, roles
+from sqlalchemy.sql.util import ClauseAdapter
 
 from store import search
 from store.models import (
@@ -47,6 +49,8 @@ class TicketQuery:
     order: str = "newest"  # a key of ORDERS: the page's choice; the CLI lists by number
 
 
+ACTIVE = ("new", "open", "pending")  # the filter "active": every state but closed
+
 # the list's orders, each whole (the id breaks a tie): a page never repeats a ticket
 # of the one before it, nor skips one
 ORDERS: dict[str, tuple[Any, ...]] = {
@@ -59,11 +63,8 @@ ORDERS: dict[str, tuple[Any, ...]] = {
 def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
     """One page of matching tickets in the order asked (:data:`ORDERS`), and how many
     match in all."""
-    stmt: Select[Any] = select(Ticket)
-    if q.state == "active":
-        stmt = stmt.where(Ticket.state.in_(("new", "open", "pending")))
-    elif q.state:
-        stmt = stmt.where(Ticket.state == q.state)
+    stmt: Select[Any] = select(Ticket)  # every filter but the state's, added below
+    states = ACTIVE if q.state == "active" else (q.state,) if q.state else ()
     if q.assignee == "":
         stmt = stmt.where(Ticket.assignee.is_(None))
     elif q.assignee:
@@ -87,15 +88,46 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
         if not ids:
             return [], 0
         stmt = stmt.where(Ticket.id.in_(ids))
-    ordered = stmt.order_by(*ORDERS.get(q.order, ORDERS["newest"]))
+    order = ORDERS.get(q.order, ORDERS["newest"])
+    matching = stmt.where(Ticket.state.in_(states)) if states else stmt
     if q.limit is None and not q.offset:  # all of them: the count is the list's length
-        page = list(session.scalars(ordered))
+        page = list(session.scalars(matching.order_by(*order)))
         total = len(page)
     else:
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        page = list(session.scalars(ordered.limit(q.limit).offset(q.offset)))
+        total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+        # a list of ids (a mark, a search) bounds the read already, and goes once
+        if len(states) > 1 and q.only is None and not q.search.strip():
+            page = _page_of_states(session, stmt, states, order, q.limit, q.offset)
+        else:
+            page = list(session.scalars(matching.order_by(*order).limit(q.limit).offset(q.offset)))
     counts = message_counts(session, [t.id for t in page])
     return [summary(t, *counts.get(t.id, (0, 0))) for t in page], total
+
+
+def _page_of_states(
+    session: Session,
+    stmt: Select[Any],
+    states: tuple[str, ...],
+    order: tuple[Any, ...],
+    limit: int | None,
+    offset: int,
+) -> list[Ticket]:
+    """A page of the tickets in any of ``states``: each state's first ``limit + offset``
+    read in order from its own part of an index (ix_tickets_state_idle, _state_id), then
+    merged. Asked as one ``state IN (…)``, a database may walk the whole order instead
+    (``ix_tickets_idle``, the primary key) and drop every closed ticket before the first
+    open one: with years of history, each page read all of it."""
+    reach = None if limit is None else limit + offset
+    arms = [
+        select(stmt.where(Ticket.state == state).order_by(*order).limit(reach).subquery())
+        for state in states
+    ]
+    merged = union_all(*arms).subquery()
+    row = aliased(Ticket, merged, adapt_on_names=True)
+    adapt = ClauseAdapter(merged).traverse  # the order's columns, as the merged rows name them
+    again = [adapt(coercions.expect(roles.OrderByRole, o)) for o in order]
+    picked = select(row).order_by(*again).limit(limit).offset(offset)
+    return list(session.scalars(picked))
 
 
 def data_version(session: Session) -> tuple[int, int]:
@@ -137,7 +169,7 @@ def board_cells(session: Session, closed_since: datetime, per_cell: int) -> Boar
     ``closed_since``, and per cell only the ``per_cell`` cards it shows (a window
     function picks them in the database): a board of thousands of open tickets
     reads a few hundred rows."""
-    open_ = Ticket.state.in_(("new", "open", "pending"))  # IN: the state index serves it
+    open_ = Ticket.state.in_(ACTIVE)  # IN: the state indexes serve it
     recently_closed = and_(Ticket.state == "closed", Ticket.closed_at >= closed_since)
     counts: dict[tuple[str | None, str], int] = {}
     for where in (open_, recently_closed):

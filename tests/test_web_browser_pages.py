@@ -1,7 +1,8 @@
 """Smaller things of the pages, each in a real Chromium against a real daemon: a ja form
 shows a choice's Japanese label and stores its value; the board shows no heading with
 nothing under it; the merge box takes a ticket's tag as ``/merge`` does; a merged ticket
-is unmerged from its page.
+is unmerged from its page; a merge or an unmerge pressed after the CSRF cookie was
+lost comes back to be pressed again.
 
 Skipped, with the reason, where Playwright or /usr/bin/chromium is missing.
 """
@@ -314,4 +315,49 @@ def test_a_close_with_a_note_after_the_csrf_cookie_was_lost_keeps_the_note(
     after = gw.ticket(tid)
     assert after["state"] == "closed"
     assert [e["detail"]["text"] for e in after["events"] if e["kind"] == "note"] == [note]
+    page.context.close()
+
+
+def test_a_merge_after_the_csrf_cookie_was_lost_comes_back_to_press_again(gw: Gateway) -> None:
+    """The merge box pressed after the browser lost the CSRF cookie: nothing merged, the
+    page says why in the page's language with the typed target in the box, and its
+    button merges."""
+    target = gw.mail_in("経費精算の締め", "今月の締め日です。\n", "ueda@customer.test")
+    source = gw.mail_in("経費精算の締め（再送）", "今月の締め日です。\n", "ueda@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", f"＃{target}")
+    page.context.clear_cookies(name="tg_csrf")
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.click("#merge")
+    assert answered.value.status == 403
+    assert "何も変更していません" in page.inner_text("#expired")
+    assert page.input_value("#merge-target") == f"＃{target}"
+    assert gw.ticket(source)["merged_into"] is None
+    page.click("#again-button")
+    page.wait_for_url(f"**/tickets/{target}")
+    assert gw.ticket(source)["merged_into"] == target
+    page.context.close()
+
+
+def test_an_unmerge_after_the_csrf_cookie_was_lost_comes_back_to_press_again(
+    gw: Gateway,
+) -> None:
+    target = gw.mail_in("座席の移動", "来月から 5F です。\n", "noda@customer.test")
+    source = gw.mail_in("座席の移動の件", "来月から 5F です。\n", "noda@customer.test")
+    page = gw.member_page()
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.fill("#merge-target", str(target))
+    page.click("#merge")
+    page.wait_for_url(f"**/tickets/{target}")
+    page.goto(f"{gw.base}/tickets/{source}")
+    page.context.clear_cookies(name="tg_csrf")
+    with page.expect_response(lambda r: r.request.method == "POST") as answered:
+        page.click("#unmerge")
+    assert answered.value.status == 403
+    assert "何も変更していません" in page.inner_text("#expired")
+    assert gw.ticket(source)["merged_into"] == target
+    page.click("#again-button")
+    page.wait_for_url(f"**/tickets/{source}")
+    assert gw.ticket(source)["merged_into"] is None
     page.context.close()

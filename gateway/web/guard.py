@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -174,6 +175,30 @@ def csrf_refused(request: web.Request) -> bool:
     """The request's CSRF token failed: a handler marked by :func:`keeps_typed_input`
     must answer it without changing anything."""
     return CSRF_REFUSED in request
+
+
+def press_again(
+    request: web.Request,
+    post_to: str,
+    *,
+    ticket_id: int | None = None,
+    hidden: Sequence[tuple[str, str]] = (),
+    kept_note: str = "",
+    kept_target: str | None = None,
+) -> web.Response:
+    """The answer of a members' form whose CSRF token failed (:func:`csrf_refused`): a
+    403 that says nothing was changed, with the same form again (``hidden`` fields, the
+    typed note or merge target shown back) and a fresh token, so one press does it. The
+    session lived on, only the CSRF cookie was lost: a bare "Not allowed" page lost what
+    was typed and did not say what to do. Only values the handler checked go back."""
+    values = {
+        "post_to": post_to,
+        "ticket_id": ticket_id,
+        "hidden": list(hidden),
+        "kept_note": kept_note,
+        "kept_target": kept_target,
+    }
+    return page(request, "form_expired.html.j2", values, status=403)
 
 
 @web.middleware

@@ -28,6 +28,7 @@ from gateway.config.settings import Member, Settings
 from gateway.core.title import one_line
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
+from gateway.web import guard
 from gateway.web.guard import client_ip
 from gateway.web.visit import (
     NEXT_COOKIE,
@@ -60,16 +61,20 @@ async def sign_in_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/sign-in")
+@guard.keeps_typed_input
 async def ask_for_link(request: web.Request) -> web.StreamResponse:
     """The same answer, after the same work, for a member and a stranger: only the
     rate counters are on its path. A member's link is made and its mail queued once
     the answer has gone (rendering a mail took milliseconds, enough for anyone who
-    times the answers to learn who is a member)."""
+    times the answers to learn who is a member). After a failed CSRF token (the
+    browser lost that cookie), no mail: the form again with the address typed."""
     ctx = ctx_of(request)
     if not links_open_for(request):  # the link would not open: no mail (the page says why)
         return page(request, "sign_in.html.j2", {}, status=503)
     posted = await request.post()
     typed = str(posted.get("email", "")).strip()[:320]
+    if guard.csrf_refused(request):  # counted nowhere: nothing was asked for
+        return page(request, "sign_in.html.j2", {"kept_email": one_line(typed)}, status=403)
     email = _address(typed)
     if "@" not in email:  # the typo comes back to be corrected (escaped by the template)
         return page(request, "sign_in.html.j2", {"bad_email": one_line(typed)}, status=400)
@@ -146,9 +151,13 @@ def _send_link(session: Session, settings: Settings, member: Member, now: dateti
 
 def _token(request: web.Request) -> str:
     token = request.match_info["token"]
-    if len(token) != TOKEN_SHAPE or not all(c.isalnum() or c in "-_" for c in token):
+    if not _token_shaped(token):
         raise web.HTTPNotFound()
     return token
+
+
+def _token_shaped(token: str) -> bool:
+    return len(token) == TOKEN_SHAPE and all(c.isalnum() or c in "-_" for c in token)
 
 
 class Opened(Enum):
@@ -204,6 +213,12 @@ def _refused(request: web.Request) -> web.Response:
 async def confirm(request: web.Request) -> web.Response:
     """A button that spends the link: a GET changes nothing (a mail scanner that opens
     the link uses nothing up)."""
+    return await _confirm_again(request, expired=False)
+
+
+async def _confirm_again(request: web.Request, expired: bool = True) -> web.Response:
+    """The link's page as its GET shows it; ``expired``: as the answer of a press whose
+    CSRF token failed, a 403 that says nothing was done (the button is the same)."""
     ctx = ctx_of(request)
     token = _token(request)
     link = await ctx.read(web_auth.sign_in_link, token)
@@ -212,7 +227,8 @@ async def confirm(request: web.Request) -> web.Response:
         raise _onwards(request)
     if seen is Opened.REFUSED:
         return _refused(request)
-    return page(request, "sign_in_confirm.html.j2", {"token": token})
+    values = {"token": token, "expired": expired}
+    return page(request, "sign_in_confirm.html.j2", values, status=403 if expired else 200)
 
 
 class Use(Enum):
@@ -224,8 +240,16 @@ class Use(Enum):
 
 
 @routes.post("/sign-in/{token}")
+@guard.keeps_typed_input
 async def use_link(request: web.Request) -> web.Response:
+    """Spend the link and start a session. After a failed CSRF token (the browser lost
+    that cookie between the link's page and the press), the link is not spent: its
+    button again, as its ``GET`` shows it, with a fresh token."""
     ctx = ctx_of(request)
+    if guard.csrf_refused(request):
+        if not _token_shaped(request.match_info["token"]):
+            raise web.HTTPForbidden()  # no link's: no button to give back
+        return await _confirm_again(request)
     token = _token(request)
     session_token = secrets.token_urlsafe(32)
     browser = visitor(request).csrf  # the CSRF middleware checked it: this browser's
@@ -279,12 +303,19 @@ AFTER_SIGN_OUT = {
 
 
 @routes.post("/sign-out")
+@guard.keeps_typed_input
 async def sign_out(request: web.Request) -> web.Response:
+    """End the session. After a failed CSRF token the session goes on: the button
+    again, with a fresh token (a bare 403 left the member unsure whether they were
+    signed out, on a shared computer)."""
     ctx = ctx_of(request)
+    then = (await request.post()).get("then", "")
+    if guard.csrf_refused(request):
+        kept = then if isinstance(then, str) and then in AFTER_SIGN_OUT else ""
+        return guard.press_again(request, "/sign-out", hidden=[("then", kept)] if kept else [])
     token = visitor(request).session_token
     if token:
         await ctx.write(web_auth.end_session, token)
-    then = (await request.post()).get("then", "")
     response = see_other(AFTER_SIGN_OUT.get(then if isinstance(then, str) else "", "/"))
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -5,7 +5,8 @@ The same merge as ``/merge`` by mail and ``tickets merge`` (the target read by t
 same parser, :func:`gateway.pipeline.merging.merge_command`: ``12``, ``#12``,
 ``[HELP#12]``, full width too), and the same unmerge as ``tickets unmerge``, through
 :mod:`gateway.tickets.merge`, with ``web`` as the channel and the signed-in member
-as the actor; the CSRF check is the guard's, as for every POST. Done, the member
+as the actor; the CSRF check is the guard's, as for every POST (a failed token
+brings the form back to press again, :func:`gateway.web.guard.press_again`). Done, the member
 lands on the target's page (the unmerged ticket's, for an unmerge); pressed again, on
 the same page, which says it is done already; refused, a page says why (409; 400 for
 a target that names no ticket) and links back.
@@ -26,6 +27,7 @@ from gateway.core.model import Channel
 from gateway.pipeline.merging import merge_command, parse_ticket_ref
 from gateway.tickets import merge
 from gateway.tickets.merge_watch import tag
+from gateway.web import guard
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
 from store import tickets
 
@@ -33,8 +35,12 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/tickets/{id}/merge")
+@guard.keeps_typed_input
 @members_only
 async def merge_into(request: web.Request) -> web.Response:
+    """Merge this ticket into the one typed. When the CSRF token failed (the browser
+    lost that cookie, the session lived on) nothing is merged: the merge box comes
+    back with what was typed and a fresh token (:func:`gateway.web.guard.press_again`)."""
     ctx = ctx_of(request)
     source = parse_ticket_ref(request.match_info["id"])
     member = visitor(request).member
@@ -43,6 +49,11 @@ async def merge_into(request: web.Request) -> web.Response:
     typed = str(posted.get("target", ""))
     if source is None or not 0 < source < 2**31:
         raise web.HTTPNotFound()
+    if guard.csrf_refused(request):  # the typed words go back escaped, as a value
+        kept = typed.strip()[:40]
+        return guard.press_again(
+            request, f"/tickets/{source}/merge", ticket_id=source, kept_target=kept
+        )
     # what /merge by mail reads, as it reads it (NFKC: 「＃１２」 from an IME is 12)
     said = merge_command(unicodedata.normalize("NFKC", typed), ctx.settings.gateway.tag_prefix)
     if isinstance(said, Msg) or not 0 < said.target < 2**31:
@@ -61,16 +72,20 @@ async def merge_into(request: web.Request) -> web.Response:
 
 
 @routes.post("/tickets/{id}/unmerge")
+@guard.keeps_typed_input
 @members_only
 async def unmerge(request: web.Request) -> web.Response:
     """Undo the merge of this ticket, as ``tickets unmerge`` does (within the reopen
-    window, the target's own merge undone first), with the same refusals."""
+    window, the target's own merge undone first), with the same refusals; after a
+    failed CSRF token, nothing, and the button again (as for a merge)."""
     ctx = ctx_of(request)
     source = parse_ticket_ref(request.match_info["id"])
     member = visitor(request).member
     assert member is not None
     if source is None or not 0 < source < 2**31:
         raise web.HTTPNotFound()
+    if guard.csrf_refused(request):
+        return guard.press_again(request, f"/tickets/{source}/unmerge", ticket_id=source)
     window = ctx.settings.gateway.reopen_window
     done = await ctx.write(_unmerge, source, window, member.email, ctx.now())
     if done is None:

@@ -253,8 +253,11 @@ async def act(request: web.Request) -> web.Response:
     if action == "close" and reason not in CLOSE_REASONS:
         raise web.HTTPBadRequest()
     if guard.csrf_refused(request):  # checked after the shape: only our own values shown
-        values = {"ticket_id": ticket_id, "action": action, "reason": reason, "kept_note": note}
-        return page(request, "ticket_refused.html.j2", values, status=403)
+        hidden = [("action", action)] + ([("reason", reason)] if action == "close" else [])
+        post_to = f"/tickets/{ticket_id}"
+        return guard.press_again(
+            request, post_to, ticket_id=ticket_id, hidden=hidden, kept_note=note
+        )
     if action == "approve":
         said = await ctx.write(
             _approve, ticket_id, ctx.settings, ctx.catalog(), member.email, note, ctx.now()

@@ -75,7 +75,8 @@ class Ticket(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     requester: Mapped[str] = mapped_column(String(320), index=True)
     requester_name: Mapped[str] = mapped_column(String(512), default="")
-    state: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    # looked up by ix_tickets_state_id (state, id) and _state_idle below (0023)
+    state: Mapped[str] = mapped_column(String(16), default="new")
     close_reason: Mapped[str | None] = mapped_column(String(32))
     catalog: Mapped[str | None] = mapped_column(String(128))
     assignee: Mapped[str | None] = mapped_column(String(320))
@@ -102,6 +103,11 @@ class Ticket(Base):
         # the list's sort=idle (store.ticket_query.ORDERS): its whole order, read in turn
         # and cut at the page, not every matching ticket sorted for each page (0019)
         Index("ix_tickets_idle", "updated_at", "id"),
+        # the list of one state (new, open, pending: work still to do) in each of its
+        # orders, read from the state's own part of the index and cut at the page, never
+        # through the closed history before it (store.ticket_query.find, 0023)
+        Index("ix_tickets_state_idle", "state", "updated_at", "id"),
+        Index("ix_tickets_state_id", "state", "id"),
     )
     first_response_at: Mapped[datetime | None]
 
