@@ -38,7 +38,8 @@ def test_check_reports_every_problem_with_path_and_line(
     code, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
     assert code == 65
     assert out.splitlines() == [
-        f"{path}:6: resolve: not a duration: 'two days' (use e.g. '14d' or '2h30m')",
+        f"{path}:6: entry 'vpn': sla.resolve: not a duration: 'two days'"
+        " (use e.g. '14d' or '2h30m')",
         f"{path}:12: duplicate id 'vpn' (first at line 2)",
     ]
 
