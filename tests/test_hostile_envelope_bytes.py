@@ -40,7 +40,8 @@ def test_undecodable_envelope_bytes_are_stored_and_filed(
             + helo
             + b"\r\nMAIL FROM:<"
             + sender
-            + b">\r\nRCPT TO:<"
+            # 8-bit addresses need SMTPUTF8 (RFC 6531; without it: 553 5.6.7, the test below)
+            + b"> SMTPUTF8\r\nRCPT TO:<"
             + recipient
             + b">\r\nDATA\r\n"
             + MESSAGE
@@ -55,3 +56,32 @@ def test_undecodable_envelope_bytes_are_stored_and_filed(
     assert any("\ufffd" in t for t in texts)  # the undecodable byte is marked, not dropped
     [outcome] = app.runner.process_pending()
     assert outcome.state is not None and outcome.state.value == "done", outcome
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient"),
+    [
+        (b"al\xffice@customer.test", b"support@example.test"),
+        (b"a@customer.test", b"support+\xe9\xff@example.test"),
+    ],
+    ids=["mail-from", "rcpt-to"],
+)
+def test_undecodable_envelope_bytes_without_smtputf8_are_refused_for_good(
+    app: App, settings: Settings, sender: bytes, recipient: bytes
+) -> None:
+    """Without SMTPUTF8 an 8-bit address is the client's error, said at once (553), never
+    a 451 the sender retries for days; nothing is stored."""
+    with listening(smtp_settings(settings), app.sessions, app.clock) as srv:
+        replies = raw_session(
+            srv.port,
+            b"EHLO client.test\r\nMAIL FROM:<"
+            + sender
+            + b">\r\nRCPT TO:<"
+            + recipient
+            + b">\r\nDATA\r\n"
+            + MESSAGE
+            + b".\r\nQUIT\r\n",
+        )
+    assert b"553 5.6.7" in replies and b"451" not in replies, replies
+    assert b"stored as inbox" not in replies, replies
+    assert inbox_rows(app) == []
