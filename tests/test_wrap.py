@@ -9,11 +9,13 @@ mail depends on: a URL and a command line are never broken.
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.core.wrap import NO_END, NO_START, columns, width_of, wrap
+from gateway.notify.paragraphs import refill
 from tests.support.unwrap import unwrapped
 
 KANA_KANJI = "あいうえおかきくけこさしすせそアイウエオカキクケコ日本語漢字確認対応"
@@ -75,7 +77,7 @@ def test_no_line_starts_or_ends_with_what_kinsoku_forbids(text: str, width: int)
     the second does not start with a closing mark and the first does not end with an
     opening one. What kinsoku glues here is narrower than a line: always avoidable."""
     lines = wrap(text, width)
-    for before, after in zip(lines, lines[1:], strict=False):
+    for before, after in pairwise(lines):
         if columns(before[-1]) == 2 and columns(after[0]) == 2:
             assert after[0] not in NO_START, (before, after)
             assert before[-1] not in NO_END, (before, after)
@@ -146,3 +148,24 @@ def _best_time(text: str) -> float:
         wrap(text, 76)
         runs.append(time.perf_counter() - started)
     return min(runs)
+
+
+def test_refill_keeps_blank_lines_and_indentation_and_hangs_the_rest() -> None:
+    block = "\nfirst line of a\nparagraph that goes on\n\n\n  - an item " + "word " * 20 + "\n"
+    out = refill(block, 40, hang=2)
+    assert out.startswith("\nfirst line of a paragraph that goes on\n\n\n  - an item word")
+    item = out.split("\n\n\n")[1].rstrip("\n").split("\n")
+    assert all(line.startswith("    ") for line in item[1:]) and len(item) > 2
+    assert all(width_of(line) <= 40 for line in item) and out.endswith("\n")
+
+
+def test_refill_runs_japanese_lines_on_without_a_space() -> None:
+    assert refill("お問い合わせを\n受け付けました。\nPlease keep [#1]\nin the subject.") == (
+        "お問い合わせを受け付けました。 Please keep [#1] in the subject."
+    )
+
+
+def test_a_width_of_zero_leaves_the_text_to_the_reader() -> None:
+    """The HTML part shows the same macros: its reader's window wraps them."""
+    text = "a long line " * 20
+    assert refill(text, 0) == text
