@@ -35,13 +35,15 @@ def _table(*rows: tuple[str, str]) -> frozenset[str]:
     return frozenset("".join(chars for chars, _why in rows))
 
 
-# Characters no line may start with (行頭禁則): each row, the characters and why.
+# Characters no line may start with (行頭禁則): each row, the characters and why. A
+# break without a space only ever falls between two full-width characters, so the
+# half-width and ambiguous ones here (” … ‥ ―) are the rule written whole, for a caller
+# that asks; ASCII punctuation needs no row: it is never apart from the word before.
 NO_START = _table(
     ("、。，．", "Japanese comma and full stop, and their full-width forms"),
     ("・：；？！‼⁇⁈⁉", "middle dot and full-width punctuation that ends a clause"),
     ("）」』】〕〉》］｝〙〗｣〟", "closing brackets and quotes (｣ half-width, 〟 low)"),
     ("”’", "closing typographic quotes"),
-    (")]},.:;!?%", "ASCII closing brackets and punctuation, as they follow a word"),
     ("ー―‐〜～", "prolonged sound mark and dashes that continue the word before"),
     ("ゝゞヽヾ々〻", "iteration marks: they repeat the character before"),
     ("ぁぃぅぇぉっゃゅょゎゕゖ", "small hiragana: part of the syllable before"),
@@ -53,7 +55,6 @@ NO_START = _table(
 NO_END = _table(
     ("（「『【〔〈《［｛〘〖｢〝", "opening brackets and quotes (｢ half-width, 〝 low)"),
     ("“‘", "opening typographic quotes"),
-    ("([{", "ASCII opening brackets"),
 )
 
 # Where a URL ends inside a Japanese sentence: at a full-width mark (a URL is written
