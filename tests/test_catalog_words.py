@@ -28,7 +28,7 @@ from store import tickets
 from store.db import transaction
 from tests.support.actions import CATALOG, RECORDER
 from tests.support.app import MEMBERS
-from tests.support.pipeline import deliver, outbox, text_of
+from tests.support.pipeline import deliver, outbox, words_of
 from tests.test_entry_names import ACCOUNT, VAGUE, command_app, member_mail
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -148,8 +148,8 @@ def test_the_refusal_mail_names_the_entries(
         deliver(app, member_mail(app, ticket_id, "/category acount\n", member))
         deliver(app, member_mail(app, ticket_id, "/category printer\n", member))
         first, second = outbox(app, "command_result")[-2:]
-        assert meant in flat(text_of(first))
-        assert listed in flat(text_of(second))
+        assert meant in flat(words_of(first))
+        assert listed in flat(words_of(second))
     finally:
         app.close()
 
@@ -165,7 +165,7 @@ def test_approve_after_the_entry_left_the_catalog_says_its_id(
         assert app.catalog.reload()
         deliver(app, member_mail(app, ticket_id, "/approve\n", "boss@example.test"))
         told = outbox(app, "command_result")[-1]
-        assert "このチケットの項目「account」はもうカタログにありません" in flat(text_of(told))
+        assert "このチケットの項目「account」はもうカタログにありません" in flat(words_of(told))
     finally:
         app.close()
 

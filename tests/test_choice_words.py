@@ -26,7 +26,7 @@ from gateway.runner.command_said import changed
 from tests.support.app import MEMBERS, reply_address
 from tests.support.catalogs import EXAMPLE
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.pipeline import deliver, outbox, show, words_of
 from tests.support.web import Rig, member_page, rig
 from tests.test_web_history import _history
 
@@ -112,10 +112,10 @@ def test_a_field_set_by_reply_reads_by_its_label_in_the_transcript_notice_and_pa
         assert show(r.app, tid)["fields"]["budget"] == "capex"
 
         [transcript] = outbox(r.app, "command_result")
-        assert "field Budget (budget) set to Capital expense (CAPEX)" in text_of(transcript)
+        assert "field Budget (budget) set to Capital expense (CAPEX)" in words_of(transcript)
         # the assignee (boss@, ja) hears of it by the labels of their language
         [notice] = outbox(r.app, "ticket_notice")
-        said = text_of(notice)
+        said = words_of(notice)
         assert "予算区分" in said and "経費（OPEX） → 設備投資（CAPEX）" in said, said
         assert "opex →" not in said and "→ capex" not in said, said
 

@@ -18,7 +18,7 @@ from gateway.pipeline.commands import GRAMMAR
 from gateway.runtime.app import App
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.pipeline import deliver, outbox, show, words_of
 
 # Outlook's top-posting: no ">" below its rule and From:/Sent: block
 OUTLOOK = (
@@ -44,7 +44,7 @@ def _reply(app: App, member: str, body: str, html: str | None = None) -> None:
 
 def _to_requester(app: App) -> str:
     [answer] = outbox(app, "ops_reply")
-    return text_of(answer)
+    return words_of(answer)
 
 
 def _notes(app: App) -> list[str]:
@@ -129,7 +129,7 @@ def test_a_command_below_the_words_is_not_done_not_sent_and_the_member_is_told(
     text = _to_requester(asked)
     assert said in text and "/" not in text.split("Your reply")[0], text
     [transcript] = outbox(asked, "command_result")
-    told = text_of(transcript)
+    told = words_of(transcript)
     locale = "ja" if member.startswith("ops2") else "en"
     assert translate(BELOW_WORDS, locale) in told, told
     stray = [line for line in body.split("\n_")[0].splitlines() if line.startswith("/")]

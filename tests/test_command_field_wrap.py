@@ -20,7 +20,7 @@ from gateway.pipeline.command_lines import WRAPPED_FIELD
 from gateway.runtime.app import App
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.pipeline import deliver, outbox, show, words_of
 
 # a value wrapped by the client: the first line as long as a client lets it be
 WRAPPED = [
@@ -82,10 +82,10 @@ def test_a_members_wrapped_field_reaches_the_requester_not_and_the_member_is_tol
     body = f"{first}\n{tail}\n\nA new drum is on its way.\n"
     deliver(team, mail("Re: [#1] Printer", body=body, sender=member, to=to), envelope_to=(to,))
     [answer] = outbox(team, "ops_reply")
-    assert "A new drum is on its way." in text_of(answer)
-    assert tail not in text_of(answer)
+    assert "A new drum is on its way." in words_of(answer)
+    assert tail not in words_of(answer)
     [transcript] = outbox(team, "command_result")
-    told = text_of(transcript)
+    told = words_of(transcript)
     locale = "ja" if member.startswith("ops2") else "en"
     assert translate(WRAPPED_FIELD, locale) in told, told
     assert tail in told

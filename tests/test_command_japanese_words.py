@@ -19,7 +19,7 @@ from gateway.pipeline import commands as c
 from gateway.runtime.app import App
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show, text_of
+from tests.support.pipeline import deliver, outbox, show, words_of
 
 # a Japanese word for a command, as a member types it, and the command it means
 ALIASES = [
@@ -101,11 +101,11 @@ def test_a_members_japanese_note_word_reaches_the_requester_not(team: App) -> No
     deliver(team, raw, envelope_to=(to,))
     assert show(team, 1)["state"] != "closed"
     [answer] = outbox(team, "ops_reply")
-    assert "ご確認ありがとうございました。" in text_of(answer)
-    assert "／" not in text_of(answer) and "急いで" not in text_of(answer)
-    assert "部長" not in text_of(answer)
+    assert "ご確認ありがとうございました。" in words_of(answer)
+    assert "／" not in words_of(answer) and "急いで" not in words_of(answer)
+    assert "部長" not in words_of(answer)
     [transcript] = outbox(team, "command_result")
-    told = text_of(transcript)
+    told = words_of(transcript)
     said = N_("unknown command /{name}; did you mean /{known}?", name="クローズ", known="close")
     for why in (said, command_lines.BELOW_WORDS, command_lines.MISTYPED_NOTE):
         assert translate(why, "ja") in told, told

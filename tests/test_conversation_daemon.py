@@ -22,7 +22,7 @@ from gateway.runtime.cli import main as cli
 from tests.support.app import MEMBERS
 from tests.support.config import SECRET_ENV, members_toml, write_config
 from tests.support.daemon import daemon_thread
-from tests.support.gateway_daemon import Gateway, text_of
+from tests.support.gateway_daemon import Gateway, text_of, words_of
 from tests.support.ports import free_port
 from tests.support.waiting import eventually
 
@@ -115,11 +115,12 @@ def test_a_members_close_with_words_is_one_mail_with_the_words_and_the_state(
     gw.send(eml("member_close_ja.eml", TICKET="1", TOKEN=token), sender="ops2@example.test")
     [answer] = gw.wait_for(ITO, "ops_reply")
     assert quiet(lambda: len(gw.to(ITO)) == before + 1)  # one mail, no status mail beside it
-    text = text_of(answer)
-    assert text.count("伊藤様") == 1 and text.count("田中\n情報システム部") == 1  # as written
+    text = words_of(answer)
+    assert text_of(answer).count("伊藤様") == 1  # the member's words as written, lines and all
+    assert text_of(answer).count("田中\n情報システム部") == 1
     assert "証明書を更新しました" in text and "/close" not in text and "> " not in text
     assert "完了とさせていただきました" in text and "14 日以内" in text  # the state, how to reopen
-    assert text.count("-- \n") == 1  # the team's footer, once
+    assert text_of(answer).count("-- \n") == 1  # the team's footer, once
     assert "Auto-Submitted" not in answer  # a person's words
     assert gw.ticket(1)["state"] == "closed"
 
@@ -130,7 +131,7 @@ def test_a_cli_close_and_a_no_response_close_send_one_status_mail_each(gw: Gatew
     gw.wait_for(alice, "acknowledgement")
     gw.cli("tickets", "set-state", "1", "closed")
     [closed] = gw.wait_for(alice, "status_change")
-    assert "We have closed your request [#1] (reason: resolved)." in text_of(closed)
+    assert "We have closed your request [#1] (reason: resolved)." in words_of(closed)
     assert closed["Auto-Submitted"] == "auto-generated"
 
     gw.send(eml("request_en.eml").replace(b"alice-req-1", b"alice-req-2"), sender=alice)
@@ -139,7 +140,7 @@ def test_a_cli_close_and_a_no_response_close_send_one_status_mail_each(gw: Gatew
     statuses = gw.wait_for(alice, "status_change", 3)  # pending, then closed for no answer
     assert eventually(lambda: gw.ticket(2)["close_reason"] == "no-response")
     assert quiet(lambda: len(gw.to(alice, "status_change")) == 3)
-    pending, no_response = (text_of(m) for m in statuses[1:])
+    pending, no_response = (words_of(m) for m in statuses[1:])
     assert "is waiting for your reply" in pending
     assert "We have not heard from you for" in no_response and "reopen" in no_response
 
@@ -155,7 +156,7 @@ def test_a_requester_reply_is_one_notice_with_the_new_text_and_a_working_address
     )  # fmt: skip
     gw.send(reply, sender=ITO)
     [notice] = gw.wait_for("ops2@example.test", "ticket_notice")
-    text = text_of(notice)
+    text = words_of(notice)
     assert "再起動しても同じです。" in text and "伊藤 花子 からの返信" in text
     assert "お問い合わせを受け付けました" not in text  # the quoted history is not news
     # the notice's reply address is 田中's own: an answer to it reaches 伊藤
@@ -166,7 +167,7 @@ def test_a_requester_reply_is_one_notice_with_the_new_text_and_a_working_address
         sender="ops2@example.test",
     )
     [answer] = gw.wait_for(ITO, "ops_reply")
-    assert "証明書を更新しました" in text_of(answer)
+    assert "証明書を更新しました" in words_of(answer)
     assert gw.ticket(1)["state"] == "new"  # words only: no state change, no status mail
     assert gw.to(ITO, "status_change") == []
 
@@ -179,7 +180,7 @@ def test_three_replies_within_the_window_are_one_notice(gw: Gateway) -> None:
         gw.send(eml("requester_reply_ja.eml", TICKET="1", TOKEN=mine, MID=mid, TEXT=words), ITO)
     [notice] = gw.wait_for("ops2@example.test", "ticket_notice")
     assert quiet(lambda: len(gw.to("ops2@example.test", "ticket_notice")) == 1, COALESCE + 1)
-    text = text_of(notice)
+    text = words_of(notice)
     assert all(w in text for w in ("一回目です。", "二回目です。", "三回目です。"))
 
 
@@ -189,7 +190,7 @@ def test_assign_gives_the_new_assignee_the_ticket_and_their_own_address(gw: Gate
     body = assign.split(b"\n\n", 1)[0] + b"\n\n/assign ops\n"
     gw.send(body, sender="ops2@example.test")
     [given] = gw.wait_for("ops@example.test", "ticket_notice")
-    text = text_of(given)
+    text = words_of(given)
     assert given["Subject"].startswith("[#1] Assigned to you: ")  # Ops One reads English
     assert "gave this ticket to you" in text and "VPN and remote access" in text
     assert "Operating system: windows" in text and "/close [reason]" in text
@@ -213,7 +214,7 @@ def test_a_thanks_only_reply_keeps_it_closed_and_the_assignee_is_told(gw: Gatewa
     )  # fmt: skip
     gw.send(thanks, sender=ITO)
     [told] = gw.wait_for("ops2@example.test", "ticket_notice")
-    assert "お礼の返信" in text_of(told) and "早速のご対応" in text_of(told)
+    assert "お礼の返信" in words_of(told) and "早速のご対応" in words_of(told)
     t = gw.ticket(1)
     assert t["state"] == "closed" and [e["kind"] for e in t["events"]].count("thanks") == 1
     assert gw.to(ITO, "status_change") == []  # nothing reopened, nothing to tell her

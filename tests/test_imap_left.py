@@ -286,15 +286,15 @@ def test_an_account_refusing_every_move_logs_one_line_per_pass(
         return logged(caplog)
 
     [line] = one_pass()
-    assert line.startswith(f"imap {account.key}: 3 stored message(s) could not be ")
+    assert line.startswith(f"imap {account.key}: 3 stored messages could not be ")
     assert "[OVERQUOTA]" in line
     clock.advance(RETRY_FIRST / 2)
     late = quirky.add(Message(mail("late"), refuse=OVERQUOTA))
     [line] = one_pass()
-    assert line.startswith(f"imap {account.key}: 1 stored message(s) could not be ")
+    assert line.startswith(f"imap {account.key}: 1 stored message could not be ")
     clock.advance(RETRY_FIRST / 2)
     [line] = one_pass()  # the first three are due, the late one is not
-    assert line.startswith(f"imap {account.key}: 3 stored message(s) could not be ")
+    assert line.startswith(f"imap {account.key}: 3 stored messages could not be ")
     assert [tries_of(quirky, uid) for uid in [*first, late]] == [2, 2, 2, 1]
     for _ in range(2 * TRIES):
         clock.advance(timedelta(days=1))

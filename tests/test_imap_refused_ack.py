@@ -69,7 +69,7 @@ def test_a_message_whose_acknowledgement_is_refused_does_not_hold_back_new_mail(
     assert account.processed_flag not in quirky.messages[refused].flags
     warned = said(caplog, logging.WARNING)
     assert len(warned) == 1 and f"(uid {refused};" in warned[0]
-    assert warned[0].startswith(f"imap {account.key}: 1 stored message(s) could not be ")
+    assert warned[0].startswith(f"imap {account.key}: 1 stored message could not be ")
     assert "[OVERQUOTA]" in warned[0]
 
     fourth = mail("fourth")
@@ -124,7 +124,7 @@ def test_a_refused_acknowledgement_is_retried_with_backoff_then_left_and_said(
     assert tries_of(quirky, locked) == TRIES
     assert len(said(caplog, logging.WARNING)) == TRIES - 1
     assert len(errors) == 1 and errors == said(caplog, logging.ERROR)
-    assert errors[0].startswith(f"imap {account.key}: 1 stored message(s) could not be ")
+    assert errors[0].startswith(f"imap {account.key}: 1 stored message could not be ")
     assert f"(uid {locked};" in errors[0]
     assert "locked by another process" in errors[0]
     assert quirky.messages[locked].flags == set()

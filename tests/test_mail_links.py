@@ -25,7 +25,7 @@ from gateway.runtime.cli.status_lines import site_warnings
 from gateway.runtime.daemon import warn_at_start
 from gateway.scheduling import digest, scheduler
 from tests.support.config import SECRET_ENV, write_config
-from tests.support.pipeline import outbox, text_of
+from tests.support.pipeline import outbox, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
 # [web] as written, and whether mails may link to the pages
@@ -106,7 +106,7 @@ def _digest_texts(
             open_ticket(app, f"VPN down at site {n}", key=f"v{n}")
             open_ticket(app, f"Purchase: item {n}", key=f"b{n}")
         scheduler.tick(app)
-        return {m.recipients[0]: text_of(m) for m in outbox(app, "weekly_digest")}
+        return {m.recipients[0]: words_of(m) for m in outbox(app, "weekly_digest")}
     finally:
         app.close()
 
@@ -183,4 +183,4 @@ def test_a_browser_on_this_machine_still_signs_in_without_base_url(
         shown, token = r.serve(scenario)
         assert 'name="email"' in shown and token
         [link] = outbox(r.app, "sign_in")
-        assert re.search(rf"http://127\.0\.0\.1:\d+/sign-in/{re.escape(token)}", text_of(link))
+        assert re.search(rf"http://127\.0\.0\.1:\d+/sign-in/{re.escape(token)}", words_of(link))

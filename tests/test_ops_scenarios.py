@@ -18,7 +18,7 @@ from gateway.pipeline.commands import HELP_TEXT, HELP_TEXT_JA
 from gateway.runtime.app import App, build
 from tests.support.app import MEMBERS, reply_address, reply_token
 from tests.support.mails import mail
-from tests.support.pipeline import all_tickets, deliver, header_of, outbox, show, text_of
+from tests.support.pipeline import all_tickets, deliver, header_of, outbox, show, text_of, words_of
 
 DATA = Path(__file__).parent / "data" / "ops"
 
@@ -75,7 +75,7 @@ def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: 
 
     [reply] = outbox(ops_app, "ops_reply")
     assert reply.recipients == ["alice@customer.test"]
-    text = text_of(reply)
+    text = words_of(reply)
     assert "we renewed the VPN gateway certificate" in text
     assert "/close" not in text and "/assign" not in text  # commands removed
     assert "> " not in text and "wrote:" not in text and "/open" not in text  # no quotes
@@ -88,7 +88,7 @@ def test_member_closes_by_reply_and_the_requester_gets_only_the_answer(ops_app: 
 
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["ops@example.test"]
-    text = text_of(transcript)
+    text = words_of(transcript)
     assert "/close" in text and "applied: new → closed (resolved)" in text
     assert "applied: assigned to ops2@example.test" in text
     assert HELP_TEXT not in text  # nothing went wrong: no grammar lecture
@@ -130,7 +130,7 @@ def test_forged_member_from_changes_nothing_and_is_recorded(ops_app: App) -> Non
         ("command_refused", ["ops@example.test"])
     ]  # the configured address, nobody else
     assert "mallory" not in str(new_mail[0].recipients)
-    text = text_of(new_mail[0])
+    text = words_of(new_mail[0])
     assert "reply address issued to ops@example.test" in text and "/close spam" in text
     assert "/category <entry>" in text  # the grammar help
     assert outbox(ops_app, "ops_reply") == []
@@ -159,7 +159,7 @@ def test_dkim_pass_from_our_own_mx_is_trusted(ops_app: App) -> None:
     assert out.state == InboxState.DONE and "dkim" in out.reason
     assert show(ops_app, 1)["state"] == "pending"
     [reply] = outbox(ops_app, "ops_reply")
-    assert "client log" in text_of(reply) and "/pending" not in text_of(reply)
+    assert "client log" in words_of(reply) and "/pending" not in words_of(reply)
 
 
 def test_a_requesters_assign_is_their_words_for_the_members(ops_app: App) -> None:
@@ -175,7 +175,7 @@ def test_a_requesters_assign_is_their_words_for_the_members(ops_app: App) -> Non
     assert events(ops_app, "command-refused") == [] and outbox(ops_app, "command_result") == []
     [notice] = outbox(ops_app, "ticket_notice")
     assert notice.recipients == ["boss@example.test"]
-    assert "/assign boss" in text_of(notice) and "Can the boss look" in text_of(notice)
+    assert "/assign boss" in words_of(notice) and "Can the boss look" in words_of(notice)
 
 
 def test_requester_closes_own_ticket(ops_app: App) -> None:
@@ -247,7 +247,7 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
         ),
     )
     [transcript] = outbox(ops_app, "command_result")
-    text = text_of(transcript)
+    text = words_of(transcript)
     assert "applied: new → in progress" in text  # states as people read them
     assert "refused: unknown command /frobnicate" in text
     assert "refused: unknown member 'nobody'" in text
@@ -262,7 +262,7 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
         ops_app,
         mail(subject="Re: [#1] VPN", body="/pending\n", sender="ops@example.test", to=token),
     )
-    assert "refused: the ticket is already waiting" in text_of(
+    assert "refused: the ticket is already waiting" in words_of(
         outbox(ops_app, "command_result")[-1]
     )
 
@@ -301,9 +301,10 @@ def test_transcript_in_the_members_language_shows_the_grammar(ops_app: App) -> N
     assert out.state == InboxState.DONE
     [transcript] = outbox(ops_app, "command_result")
     assert transcript.recipients == ["ops2@example.test"]
-    text = text_of(transcript)
+    text = words_of(transcript)
     assert "使えるコマンドは次のとおりです" in text
-    assert HELP_TEXT_JA.strip() in text.replace("\r\n", "\n")  # the grammar in Japanese
+    # the grammar in Japanese, laid out as the catalog lays it out (not refilled)
+    assert HELP_TEXT_JA.strip() in text_of(transcript).replace("\r\n", "\n")
     assert "却下: /frob というコマンドはありません" in text  # verdict and reason in Japanese
 
 

@@ -20,7 +20,7 @@ from gateway.runtime.cli import main as cli
 from tests.support.app import MEMBERS
 from tests.support.config import SECRET_ENV, members_toml, write_config
 from tests.support.daemon import daemon_thread
-from tests.support.gateway_daemon import Gateway, text_of
+from tests.support.gateway_daemon import Gateway, words_of
 from tests.support.ports import free_port
 
 ANSWERS = Path(__file__).parent / "data" / "answers"
@@ -89,7 +89,7 @@ def test_a_shikyuu_request_is_urgent_and_gets_the_urgent_sla(gw: Gateway) -> Non
     assert (event["old"], event["new"], event["actor"]) == ("normal", "urgent", ITO)
     assert event["channel"] == "smtp" or event["channel"] == "email"
     assert event["detail"] == {"source": "subject", "marked": "【至急】"}
-    text = text_of(notice)  # the member's notice: the level and its SLA, in Japanese
+    text = words_of(notice)  # the member's notice: the level and its SLA, in Japanese
     assert "優先度: 緊急" in text
     created = datetime.fromisoformat(t["created_at"])
     first = zone.in_zone(created + timedelta(minutes=30), "Asia/Tokyo").said("ja")
@@ -126,13 +126,13 @@ def test_answer_password_reset_sends_the_saved_text_in_japanese_after_the_member
     )
     gw.send(reply)
     [answer] = gw.wait_for(ITO, "ops_reply")
-    text = text_of(answer)
+    text = words_of(answer)
     own, saved = text.index("担当の田中です。"), text.index("パスワードの再設定は")
     assert own < saved  # the member's own words first, then the saved answer
     assert "伊藤 花子 様" in text and "お問い合わせ番号: [#1]" in text
     assert "/answer" not in text and "To reset your password" not in text
     [transcript] = gw.wait_for("ops2@example.test", "command_result")
-    assert "password-reset" in text_of(transcript)
+    assert "password-reset" in words_of(transcript)
     t = gw.ticket(1)
     assert t["priority"] == "low"
     kinds = {e["kind"]: e for e in t["events"]}
@@ -147,8 +147,8 @@ def test_an_unknown_answer_is_refused_with_the_names_and_nothing_is_sent(gw: Gat
     gw.send(mail("ops2@example.test", "Re: [#1]", "/answer ../../etc/passwd\n", to=to))
     gw.send(mail("ops2@example.test", "Re: [#1]", "/answer nothing-like-it\n", to=to))
     first, second = gw.wait_for("ops2@example.test", "command_result", 2)[:2]
-    assert "password-reset, vpn-client" in text_of(second)  # the names there are
-    assert "password-reset" not in text_of(first)  # a path is not a name: refused as such
+    assert "password-reset, vpn-client" in words_of(second)  # the names there are
+    assert "password-reset" not in words_of(first)  # a path is not a name: refused as such
     assert not gw.to(ITO, "ops_reply")
 
 
@@ -160,7 +160,7 @@ def test_a_requester_may_lower_the_priority_but_not_raise_it(gw: Gateway) -> Non
     to = str(ack["Reply-To"].addresses[0].addr_spec)  # the token issued to the requester
     gw.send(mail(ITO, "Re: [#1]", "/priority urgent\n", to=to))
     [refused] = gw.wait_for(ITO, "command_result")
-    assert "依頼者は優先度を下げることはできますが、上げることはできません" in text_of(refused)
+    assert "依頼者は優先度を下げることはできますが、上げることはできません" in words_of(refused)
     assert gw.ticket(1)["priority"] == "high"
     gw.send(mail(ITO, "Re: [#1]", "/priority low\n", to=to))
     gw.wait_for(ITO, "command_result", 2)
@@ -179,6 +179,6 @@ def test_an_answer_with_a_note_sends_the_answer_and_keeps_the_note(gw: Gateway) 
         mail("ops2@example.test", "Re: [#1]", "/answer password-reset\n/note 電話済み\n", to=to)
     )
     [answer] = gw.wait_for(ITO, "ops_reply")
-    assert "パスワードの再設定は" in text_of(answer) and "電話済み" not in text_of(answer)
+    assert "パスワードの再設定は" in words_of(answer) and "電話済み" not in words_of(answer)
     notes = [e for e in gw.ticket(1)["events"] if e["kind"] == "note"]
     assert [n["detail"]["text"] for n in notes] == ["電話済み"]

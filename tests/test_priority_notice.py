@@ -8,7 +8,7 @@ from __future__ import annotations
 from gateway.runtime.app import App
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, text_of
+from tests.support.pipeline import deliver, outbox, words_of
 
 
 def test_the_member_who_has_the_ticket_hears_of_a_priority_change(team: App) -> None:
@@ -19,7 +19,7 @@ def test_the_member_who_has_the_ticket_hears_of_a_priority_change(team: App) -> 
     deliver(team, raw, envelope_to=(to,))
     [notice] = outbox(team, "ticket_notice")
     assert notice.recipients == ["boss@example.test"]  # the fallback entry's manager, ja
-    assert "Ops One が優先度を変更しました: 緊急 → 低" in text_of(notice)
+    assert "Ops One が優先度を変更しました: 緊急 → 低" in words_of(notice)
 
 
 def test_nobody_hears_of_their_own_priority_change(team: App) -> None:
@@ -39,4 +39,4 @@ def test_the_member_who_has_the_target_hears_of_a_merge(team: App) -> None:
     deliver(team, raw, envelope_to=(to,))
     notices = [r for r in outbox(team, "ticket_notice") if r.ticket_id == 1]
     assert [r.recipients for r in notices] == [["boss@example.test"]]
-    assert "Ops One がチケット #2 をこのチケットに統合しました" in text_of(notices[0])
+    assert "Ops One がチケット #2 をこのチケットに統合しました" in words_of(notices[0])

@@ -20,7 +20,7 @@ from gateway.scheduling.rules import Job
 from store import jobs, reminders
 from store.db import transaction
 from tests.support.app import reply_address
-from tests.support.pipeline import outbox, show, text_of
+from tests.support.pipeline import outbox, show, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
@@ -54,7 +54,7 @@ def test_one_stale_reminder_per_period_however_often_the_sweep_runs(
     _sweep_often(gw, clock, 12)
     [first] = outbox(gw, "stale_reminder")
     assert first.recipients == ["ops2@example.test"]
-    text = text_of(first)
+    text = words_of(first)
     assert f"[#{tid}]" in text and "3 日以上" in text  # ops2 reads Japanese
     # how to act on it by reply: ops2's own address for the ticket, as in the digest
     assert f"返信先: {reply_address(gw, tid, 'ops2@example.test')}" in text
@@ -96,7 +96,7 @@ def test_pending_reminder_then_no_response_close_at_the_configured_times(
     clock.advance(4 * DAY - 31 * MINUTE)  # 7 days pending, minus a minute
     scheduler.tick(gw)
     [pending] = outbox(gw, "status_change")  # when ops set it pending (tickets set-state)
-    assert show(gw, tid)["state"] == "pending" and "waiting for your reply" in text_of(pending)
+    assert show(gw, tid)["state"] == "pending" and "waiting for your reply" in words_of(pending)
     clock.advance(MINUTE)
     _sweep_often(gw, clock)
     t = show(gw, tid)
@@ -105,7 +105,7 @@ def test_pending_reminder_then_no_response_close_at_the_configured_times(
     assert (event["actor"], event["channel"]) == ("schedule", "system")
     [_, notice] = outbox(gw, "status_change")  # one status mail for the close, no other
     assert notice.recipients == ["alice@customer.test"] and notice.ticket_id == tid
-    text = text_of(notice)
+    text = words_of(notice)
     assert "We have not heard from you for 7 days." in text and "within 14 days" in text
     assert len(outbox(gw, "pending_reminder")) == 1
 
@@ -119,12 +119,12 @@ def test_sla_overdue_notifies_the_assignee_once_per_deadline(gw: App, clock: Fak
     _sweep_often(gw, clock)
     [first] = outbox(gw, "sla_overdue")
     assert first.recipients == ["ops@example.test"] and first.ticket_id == tid
-    assert "first response" in text_of(first)
+    assert "first response" in words_of(first)
     set_state(gw, tid, TicketState.OPEN)
     clock.advance(2 * DAY)  # resolve deadline passed too
     _sweep_often(gw, clock)
     overdue = outbox(gw, "sla_overdue")
-    assert len(overdue) == 2 and "resolution" in text_of(overdue[1])
+    assert len(overdue) == 2 and "resolution" in words_of(overdue[1])
 
 
 def test_inventory_force_closes_and_counts_per_member(
@@ -268,7 +268,7 @@ def test_a_stale_mail_lists_a_bounded_number_and_the_rest_come_next_pass(
     clock.advance(3 * DAY)
     _sweep_often(gw, clock, 5)  # three passes are enough, more send nothing
     mails = outbox(gw, "stale_reminder")
-    listed = [[t for t in ids if f"[#{t}]" in text_of(m)] for m in mails]
+    listed = [[t for t in ids if f"[#{t}]" in words_of(m)] for m in mails]
     assert [len(tickets) for tickets in listed] == [3, 3, 1]
     assert [t for tickets in listed for t in tickets] == ids  # oldest first, each once
     assert all(m.recipients == ["ops2@example.test"] for m in mails)

@@ -17,7 +17,7 @@ from gateway.core.i18n import translate
 from gateway.core.model import TicketState
 from gateway.runtime.app import App
 from gateway.scheduling import scheduler
-from tests.support.pipeline import outbox, subject_of, text_of
+from tests.support.pipeline import outbox, subject_of, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
@@ -67,8 +67,8 @@ def test_a_stale_reminder_after_hours_says_hours(gw: App, clock: FakeClock) -> N
     clock.advance(12 * HOUR)
     scheduler.tick(gw)
     [reminder] = outbox(gw, "stale_reminder")  # to ops2, who reads Japanese
-    assert "12 時間以上更新" in subject_of(reminder) + text_of(reminder)
-    assert "0 日" not in subject_of(reminder) + text_of(reminder)
+    assert "12 時間以上更新" in subject_of(reminder) + words_of(reminder)
+    assert "0 日" not in subject_of(reminder) + words_of(reminder)
 
 
 def test_pending_reminder_and_close_after_hours(gw: App, clock: FakeClock) -> None:
@@ -76,9 +76,9 @@ def test_pending_reminder_and_close_after_hours(gw: App, clock: FakeClock) -> No
     clock.advance(6 * HOUR)
     scheduler.tick(gw)
     [reminder] = outbox(gw, "pending_reminder")
-    text = text_of(reminder)
+    text = words_of(reminder)
     assert "6 hours ago we asked you" in text and "within 18 hours" in text
     clock.advance(18 * HOUR)
     scheduler.tick(gw)
     [closed] = [r for r in outbox(gw, "status_change") if r.ticket_id == tid][-1:]
-    assert "We have not heard from you for 1 day." in text_of(closed)
+    assert "We have not heard from you for 1 day." in words_of(closed)

@@ -23,7 +23,7 @@ from store.db import transaction
 from tests.support.app import MEMBERS
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
-from tests.support.pipeline import outbox, text_of
+from tests.support.pipeline import outbox, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, weekly_summary
 
 DAY = timedelta(days=1)
@@ -76,12 +76,12 @@ def test_a_ticket_of_a_removed_entry_follows_the_fallbacks_rules(gw: App, clock:
     ids = _seed(gw)
     clock.advance(timedelta(hours=9))
     scheduler.tick(gw)
-    overdue = [text_of(r) for r in outbox(gw, "sla_overdue") + outbox(gw, "sla_overdue_list")]
+    overdue = [words_of(r) for r in outbox(gw, "sla_overdue") + outbox(gw, "sla_overdue_list")]
     assert sum(f"#{ids[1]}" in t for t in overdue) == 1, overdue
     clock.advance(2 * DAY)
     scheduler.tick(gw)
     [reminder] = outbox(gw, "stale_reminder")  # the fallback's 2 days, not vpn's 3
-    assert f"#{ids[1]}" in text_of(reminder) and f"#{ids[0]}" not in text_of(reminder)
+    assert f"#{ids[1]}" in words_of(reminder) and f"#{ids[0]}" not in words_of(reminder)
     with transaction(gw.sessions) as s:
         ctx = scheduler.context(gw)
         ticket = tickets.get(s, ids[1])
@@ -105,8 +105,8 @@ def test_the_summary_says_which_tickets_wait_for_a_refile(gw: App, clock: FakeCl
         ctx, now = scheduler.context(gw), clock.now()
         digest.send_run(s, ctx, now, digest.manual_run(now, ctx.tz))
     [mail] = outbox(gw, "weekly_summary")  # the manager's, in Japanese
-    assert f"{GONE} (#{ids[1]})" in text_of(mail)
-    assert "ticket-gateway catalog refile --from ID" in text_of(mail)
+    assert f"{GONE} (#{ids[1]})" in words_of(mail)
+    assert "ticket-gateway catalog refile --from ID" in words_of(mail)
 
 
 def test_stats_and_status_count_them_by_the_fallbacks_rules(

@@ -25,6 +25,7 @@ from gateway.catalog.action_reader import Where
 from gateway.catalog.model import Catalog
 from gateway.catalog.reader import read
 from gateway.config.settings import Member, Settings
+from gateway.core.counted import counted
 from gateway.core.errors import CatalogError, Problem
 from gateway.core.i18n import N_
 from gateway.core.resources import examples_dir
@@ -262,11 +263,10 @@ class CatalogHolder:
             new, text = load()
         except CatalogError as exc:
             log.error(
-                "catalog reload refused: %s has %d problem(s); keeping the catalog "
-                "in use (%d entries)",
+                "catalog reload refused: %s has %s; keeping the catalog in use (%s)",
                 self.path,
-                len(exc.problems),
-                len(self._current.entries),
+                counted(len(exc.problems), "problem"),
+                counted(len(self._current.entries), "entry", "entries"),
             )
             for p in exc.problems:
                 log.error("  %s:%d: %s", self.path, p.line, p.message)

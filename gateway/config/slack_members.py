@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gateway.config.load import DEFAULTS, load_settings
 from gateway.config.settings import Settings
+from gateway.core.counted import counted
 from gateway.core.errors import ConfigError
 
 log = logging.getLogger("gateway.config")
@@ -42,10 +43,9 @@ class SlackMembers:
             new = load_settings(Path(source))
         except ConfigError as exc:
             log.error(
-                "configuration reload refused: %s; keeping the slack member map in use "
-                "(%d user(s))",
+                "configuration reload refused: %s; keeping the slack member map in use (%s)",
                 exc,
-                len(self._table),
+                counted(len(self._table), "user"),
             )
             return False
         table = _map_of(new)
@@ -64,7 +64,7 @@ class SlackMembers:
                 source,
             )
         self._table = table
-        log.info("slack member map reloaded from %s: %d user(s)", source, len(table))
+        log.info("slack member map reloaded from %s: %s", source, counted(len(table), "user"))
         return True
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gateway.core.counted import counted
 from gateway.core.i18n import Msg
 
 
@@ -84,7 +85,7 @@ class CatalogError(GatewayError):
         self.problems = tuple(problems)
         first = "; ".join(f"line {p.line}: {p.message}" for p in self.problems[:3])
         more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
-        super().__init__(f"{path}: {len(self.problems)} problem(s): {first}{more}")
+        super().__init__(f"{path}: {counted(len(self.problems), 'problem')}: {first}{more}")
 
 
 class Refusal(GatewayError):

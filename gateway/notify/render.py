@@ -13,7 +13,9 @@ refusal's reason, a field error) is translated when it is printed (inside a
 ``{% trans %}`` block, where Jinja formats values itself, pass it through
 ``|t``); the label filters of :mod:`gateway.notify.labels` name states, close
 reasons, command verdicts and SLA targets. An HTML part that shows a plain-text
-macro passes it through ``|plain``, which escapes it.
+macro passes it through ``|plain``, which escapes it. ``wrap``
+(:mod:`gateway.notify.paragraphs`) refills the paragraphs of ours a text part marks,
+to lines within RFC 5322's 78 characters.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ from markupsafe import Markup, escape
 from gateway.core.i18n import LOCALES, Msg, supported, translate
 from gateway.core.resources import templates_dir
 from gateway.core.title import one_line
+from gateway.core.wrap import WIDTH
 from gateway.core.zone import When
-from gateway.notify import labels, trans
+from gateway.notify import labels, paragraphs, trans
 from gateway.notify.reader_zone import in_reader_zone
 from gateway.notify.views import View, context, template_of
 
@@ -79,6 +82,12 @@ def environment(folders: list[Path], locale: str) -> Environment:
     # those templates do not escape, and Jinja marks a macro's output safe, so escape it
     env.filters["plain"] = lambda value: escape(str.__str__(value))
     env.filters.update(labels.filters(locale))  # {{ ticket.state|state }} …
+    # our paragraphs of a plain-text part, refilled to lines within RFC 5322's 78
+    env.globals["text_width"] = WIDTH  # what a text part passes a shared macro
+    ambiguous = 2 if locale == "ja" else 1  # “ … → ■: full-width in a Japanese font
+    env.filters["wrap"] = lambda value, width=WIDTH, hang=0: paragraphs.refill(
+        str(said(value, locale)), width, hang, ambiguous
+    )
     return env
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config.settings import OutboundSettings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
+from gateway.core.counted import counted
 from gateway.core.i18n import Msg
 from gateway.outbound import failures
 from gateway.outbound.transport import (
@@ -116,7 +117,9 @@ class Sender:
                     report.failed.append(mail.id)
                 except RelayDown as exc:
                     log.warning(
-                        "outbound relay unavailable, %d mail(s) wait: %s", len(due) - i, exc
+                        "outbound relay unavailable, %s wait: %s",
+                        counted(len(due) - i, "mail"),
+                        exc,
                     )
                     for later in due[i:]:
                         self._retry(later, exc.said, report)

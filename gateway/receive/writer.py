@@ -26,6 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from gateway.core.clock import Clock
+from gateway.core.counted import counted
 from gateway.core.errors import TransientError
 from store.accept.contract import BYTES_ONLY, InboxAcceptor, Incoming
 
@@ -150,7 +151,9 @@ class InboxWriter:
         try:
             results = self._write([d for d, _ in batch])
         except TransientError as exc:
-            log.warning("inbox write failed, answering 451 to %d message(s): %s", len(batch), exc)
+            log.warning(
+                "inbox write failed, answering 451 to %s: %s", counted(len(batch), "message"), exc
+            )
             for _, future in batch:
                 future.set_exception(exc)
             return

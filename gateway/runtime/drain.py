@@ -56,6 +56,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from gateway.core.clock import Clock, SystemClock
+from gateway.core.counted import counted
 from gateway.core.errors import CatalogError, ConfigError, TransientError
 from gateway.outbound.sender import Sender
 from gateway.receive.pipe import daemon_running, sqlite_path
@@ -136,9 +137,9 @@ def drain(
     while True:
         _work(app, due, state, (linger, poll), sender, watch)
         log.info(
-            "drainer pid=%d: quiet, %d row(s) processed; releasing the drain lock",
+            "drainer pid=%d: quiet, %s processed; releasing the drain lock",
             os.getpid(),
-            state.processed,
+            counted(state.processed, "row"),
         )
         if before_release is not None:
             before_release()
@@ -214,9 +215,9 @@ def _send(sender: Sender) -> None:
         return
     if report.sent or report.retried or report.failed:
         log.info(
-            "drainer pid=%d: %d mail(s) sent, %d to retry later, %d failed",
+            "drainer pid=%d: %s sent, %d to retry later, %d failed",
             os.getpid(),
-            len(report.sent),
+            counted(len(report.sent), "mail"),
             len(report.retried),
             len(report.failed),
         )

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config.settings import Member
 from gateway.core import tokens, weeks
+from gateway.core.counted import counted
 from gateway.core.spans import span
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team, ticket_ref
@@ -160,7 +161,7 @@ def send_due(session: Session, ctx: JobContext, now: datetime) -> list[int]:
     ids = send_run(session, ctx, now, run)
     if ids is None:  # claimed already: sent by an earlier pass or by hand
         return []
-    log.info("digest %s: %d mail(s) queued", run.label, len(ids))
+    log.info("digest %s: %s queued", run.label, counted(len(ids), "mail"))
     return ids
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import OutboundSettings
+from gateway.core.counted import counted
 from store import outbox
 from store.db import transaction
 
@@ -38,5 +39,5 @@ def drop_old(sessions: sessionmaker[Session], settings: OutboundSettings, now: d
         if done < BATCH:
             break
     if dropped:
-        log.info("outbox: the bytes of %d mail(s) sent before %s dropped", dropped, before)
+        log.info("outbox: the bytes of %s sent before %s dropped", counted(dropped, "mail"), before)
     return dropped

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from gateway.runtime.cli import main as cli
+from tests.support.unwrap import unwrapped
 from tests.support.waiting import eventually
 
 
@@ -93,3 +94,9 @@ def text_of(msg: EmailMessage) -> str:
     body = msg.get_body(preferencelist=("plain",))
     assert isinstance(body, EmailMessage)
     return str(body.get_content())
+
+
+def words_of(msg: EmailMessage) -> str:
+    """The plain-text body with our wrapped paragraphs joined back into one line each
+    (:mod:`tests.support.unwrap`): what to look for a sentence of ours in."""
+    return unwrapped(text_of(msg))

@@ -15,6 +15,7 @@ from gateway.runtime.app import App
 from store import inbox, tickets
 from store.db import transaction
 from store.models import InboxRaw, InboxRow, OutboxRow
+from tests.support.unwrap import unwrapped
 
 
 def deliver(
@@ -101,6 +102,12 @@ def text_of(row: OutboxRow) -> str:
     body = parsed(row).get_body(preferencelist=("plain",))
     assert isinstance(body, EmailMessage)
     return str(body.get_content())
+
+
+def words_of(row: OutboxRow) -> str:
+    """The plain-text body with our wrapped paragraphs joined back into one line each
+    (:mod:`tests.support.unwrap`): what to look for a sentence of ours in."""
+    return unwrapped(text_of(row))
 
 
 def header_of(row: OutboxRow, name: str) -> str:

@@ -26,6 +26,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
+from gateway.core.counted import counted
 from gateway.pipeline.parse import params
 from gateway.pipeline.parse.flat import flat_message
 from gateway.pipeline.parse.windows import WINDOW, InMemory, Source, Windows
@@ -50,7 +51,7 @@ _PREAMBLE_REMOVED = "headers: byte-order mark or blank lines before the headers 
 
 
 def _rejoined(count: int) -> str:
-    return f"headers: {count} unindented continuation line(s) rejoined"
+    return f"headers: {counted(count, 'unindented continuation line')} rejoined"
 
 
 def repaired(raw: bytes, defects: list[str]) -> bytes:
@@ -175,7 +176,7 @@ def _flat(raw: bytes, defects: list[str], why: str) -> Message | None:
         return None
     if message is not None:
         parts = len(message.get_payload())
-        defects.append(f"mime: {why}; {parts} part(s) read in order")
+        defects.append(f"mime: {why}; {counted(parts, 'part')} read in order")
     return message
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.config.settings import ImapSettings
 from gateway.core.backoff import backoff_delay
 from gateway.core.clock import Clock
+from gateway.core.counted import counted
 from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import Msg
 from gateway.receive.imap.errors import describe
@@ -75,9 +76,9 @@ class Failures:
         """A pass worked: the failures in a row are over (said once, if there were any)."""
         if self.status.last_problem:
             log.info(
-                "imap %s: working again after %d failed attempt(s)",
+                "imap %s: working again after %s",
                 self.account.key,
-                self.status.failures,
+                counted(self.status.failures, "failed attempt"),
             )
         self.status.failures, self.status.last_problem = 0, None
 

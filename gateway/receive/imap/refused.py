@@ -48,6 +48,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.backoff import doubling
+from gateway.core.counted import counted
 from gateway.receive.imap import left as said
 from gateway.receive.imap.connect import ensure_folder
 from gateway.receive.imap.copies import Copies
@@ -132,9 +133,9 @@ class Acknowledgements:
         fresh = [uid for uid in due if uid not in self.refused]
         if fresh:
             log.info(
-                "imap %s: %d message(s) were stored before an interruption; completing the %s",
+                "imap %s: %s stored before an interruption; completing the %s",
                 self.account.key,
-                len(fresh),
+                counted(len(fresh), "message was", "messages were"),
                 self.account.after,
             )
         size = self.account.batch_size
@@ -208,15 +209,15 @@ class Acknowledgements:
     def _say(self, answers: list[tuple[int, str]], last: list[int], waits: list[timedelta]) -> None:
         """One line for the pass's refusals: how many, which, what the server answered."""
         others = len({answer for _, answer in answers}) - 1
-        server = answers[0][1] + (f" (and {others} other answer(s))" if others else "")
+        server = answers[0][1] + (f" (and {counted(others, 'other answer')})" if others else "")
         uids = said.uid_list([uid for uid, _ in answers])
         if last:
             log.error(
-                "imap %s: %d stored message(s) could not be %s (uid %s; the server answered: "
+                "imap %s: %s could not be %s (uid %s; the server answered: "
                 "%s); uid %s left in the folder for a person after %d tries (status names "
                 "them; a restart tries them again)%s, and the mail after them is read on",
                 self.account.key,
-                len(answers),
+                counted(len(answers), "stored message"),
                 self._what(),
                 uids,
                 server,
@@ -226,11 +227,11 @@ class Acknowledgements:
             )
             return
         log.warning(
-            "imap %s: %d stored message(s) could not be %s (uid %s; the server answered: %s); "
+            "imap %s: %s could not be %s (uid %s; the server answered: %s); "
             "they stay in the folder, the mail after them is read on, and each is tried "
             "again later (the next in %s, up to %d tries)",
             self.account.key,
-            len(answers),
+            counted(len(answers), "stored message"),
             self._what(),
             uids,
             server,

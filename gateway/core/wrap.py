@@ -1,0 +1,187 @@
+"""Our own paragraphs in plain-text mail, wrapped to lines a reader's client shows whole.
+
+RFC 5322 (section 2.1.1) says a line SHOULD be no more than 78 characters, and a
+Japanese paragraph rendered from one msgid is one line of hundreds of columns, cut
+wherever the reader's window ends. :func:`wrap` breaks a line of text into lines of at
+most ``width`` columns, counted as a terminal and a Japanese mail client show them
+(a full-width character is two columns, :func:`columns`):
+
+- English and any text with spaces breaks at the spaces (the space at a break goes);
+- Japanese breaks between two full-width characters, except where the
+  line-breaking rules (kinsoku) forbid it: no line starts with a closing
+  mark, a small kana or a prolonged sound mark (:data:`NO_START`), none ends with an
+  opening mark (:data:`NO_END`);
+- a URL (from its ``scheme://``), a command line (from ``ticket-gateway`` to the
+  closing mark after it, or between backticks) and any run of half-width characters
+  without a space (an address, a tag, a word) are never broken: a line holding one
+  too long for ``width`` stays long. A run of full-width characters with no allowed
+  break in it is cut by width anyway.
+
+One pass over the characters and one over the pieces between break opportunities:
+linear in the length of the text, no regular expression. Which text is ours to wrap
+(not the people's words we quote, not listings a reader copies) is the caller's to
+say: :mod:`gateway.notify.paragraphs` wraps what a template marks.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+WIDTH = 76  # columns: within RFC 5322's 78, with room for a client's "> " when quoted
+
+
+def _table(*rows: tuple[str, str]) -> frozenset[str]:
+    return frozenset("".join(chars for chars, _why in rows))
+
+
+# Characters no line may start with (行頭禁則): each row, the characters and why. A
+# break without a space only ever falls between two full-width characters, so the
+# half-width and ambiguous ones here (” … ‥ ―) are the rule written whole, for a caller
+# that asks; ASCII punctuation needs no row: it is never apart from the word before.
+NO_START = _table(
+    ("、。，．", "Japanese comma and full stop, and their full-width forms"),
+    ("・：；？！‼⁇⁈⁉", "middle dot and full-width punctuation that ends a clause"),
+    ("）」』】〕〉》］｝〙〗｣〟", "closing brackets and quotes (｣ half-width, 〟 low)"),
+    ("”’", "closing typographic quotes"),
+    ("ー―‐〜～", "prolonged sound mark and dashes that continue the word before"),
+    ("ゝゞヽヾ々〻", "iteration marks: they repeat the character before"),
+    ("ぁぃぅぇぉっゃゅょゎゕゖ", "small hiragana: part of the syllable before"),
+    ("ァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ", "small katakana, likewise"),
+    ("…‥", "ellipses, written after what trails off"),
+)
+
+# Characters no line may end with (行末禁則): they open what follows them.
+NO_END = _table(
+    ("（「『【〔〈《［｛〘〖｢〝", "opening brackets and quotes (｢ half-width, 〝 low)"),
+    ("“‘", "opening typographic quotes"),
+)
+
+# Where a URL ends inside a Japanese sentence: at a full-width mark (a URL is written
+# in half-width characters; an ASCII ")" or "." is glued to it by NO_START anyway).
+_URL_END = frozenset(c for c in NO_START | NO_END if unicodedata.east_asian_width(c) in "WF")
+# Where a command line ends: the closing mark it is written inside, or a clause's end.
+_COMMAND_END = frozenset("）」』”’)`;、。；")
+_COMMAND = "ticket-gateway "  # the CLI a reader copies from a notice
+_SCHEME = "://"
+
+
+def columns(char: str, ambiguous: int = 1) -> int:
+    """The columns ``char`` takes: 2 full-width (East Asian Wide or Fullwidth), 0 a
+    combining mark, else 1 — as the CLI measures its tables. ``ambiguous``: the width
+    of East Asian Ambiguous characters (“ ” … → ■ ①), which Japanese fonts and
+    terminals show full-width: 2 for a Japanese reader."""
+    if unicodedata.combining(char):
+        return 0
+    kind = unicodedata.east_asian_width(char)
+    return 2 if kind in "WF" else ambiguous if kind == "A" else 1
+
+
+def width_of(text: str, ambiguous: int = 1) -> int:
+    return sum(columns(c, ambiguous) for c in text)
+
+
+@dataclass(slots=True)
+class _Piece:
+    """Text between two break opportunities, the spaces before it, and its columns."""
+
+    text: list[str]
+    space: str
+    width: int
+    protected: bool  # part of a URL or a command: never cut by width
+
+
+def wrap(text: str, width: int = WIDTH, ambiguous: int = 1) -> list[str]:
+    """``text`` (one line) as lines of at most ``width`` columns where it can be broken
+    (see the module's docstring); the spaces at a break and at the end removed,
+    nothing else (spaces at the start stay: an indentation).
+    ``ambiguous``: the columns of an East Asian Ambiguous character (:func:`columns`)."""
+    pieces = _pieces(text, ambiguous)
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    for p in pieces:
+        body = "".join(p.text)
+        if line and used + len(p.space) + p.width <= width:
+            line += (p.space, body)
+            used += len(p.space) + p.width
+            continue
+        if line:
+            lines.append("".join(line))
+        elif p.space:  # the text began with spaces: kept, as the writer put them
+            body, p.width = p.space + body, p.width + len(p.space)
+        if p.width > width and not p.protected and any(columns(c) == 2 for c in body):
+            # no break allowed in it, and wider than a line: cut, as it cannot be helped
+            cut = _cut(body, width, ambiguous)
+            lines += cut[:-1]
+            body = cut[-1]
+        line, used = [body], width_of(body, ambiguous)
+    if line or not lines:
+        lines.append("".join(line))
+    return lines
+
+
+def _pieces(text: str, ambiguous: int) -> list[_Piece]:
+    """The pieces between break opportunities, in one pass: a space is one (and goes
+    with the piece after it), so is a pair of full-width characters kinsoku lets
+    apart, unless inside a URL, a command line or backticks. Never between a
+    full-width and a half-width character without a space (``5日(土)``,
+    ``VPNクライアント``): so a reader of the lines can join them back — with nothing
+    between two full-width characters, with a space anywhere else."""
+    pieces: list[_Piece] = []
+    cur = _Piece([], "", 0, False)
+    space = ""
+    url = command = backticks = False
+    prev = " "
+    for i, ch in enumerate(text):
+        if url and (ch == " " or ch in _URL_END):
+            url = False
+        if command and ch in _COMMAND_END:
+            command = False
+        inside = url or command or backticks
+        if ch == " " and not inside:
+            space += ch
+            prev = ch
+            continue
+        breaks = space != "" or (
+            not inside
+            and columns(prev) == 2
+            and columns(ch) == 2
+            and prev not in NO_END
+            and ch not in NO_START
+        )
+        if breaks and cur.text:
+            pieces.append(cur)
+            cur = _Piece([], space, 0, False)
+        elif not cur.text:
+            cur.space = space
+        space = ""
+        if ch == "`":
+            backticks = not backticks
+        elif ch == ":" and text.startswith(_SCHEME, i):
+            url = True
+        elif ch == "t" and text.startswith(_COMMAND, i) and not (i and text[i - 1].isalnum()):
+            command = True
+        cur.text.append(ch)
+        cur.width += columns(ch, ambiguous)
+        cur.protected = cur.protected or url or command or backticks
+        prev = ch
+    if cur.text:
+        pieces.append(cur)
+    return pieces  # spaces at the end go, as at a break
+
+
+def _cut(text: str, width: int, ambiguous: int) -> list[str]:
+    """``text`` cut every ``width`` columns: the last resort for a run with no break."""
+    out: list[str] = []
+    line: list[str] = []
+    used = 0
+    for ch in text:
+        w = columns(ch, ambiguous)
+        if line and used + w > width:
+            out.append("".join(line))
+            line, used = [], 0
+        line.append(ch)
+        used += w
+    out.append("".join(line))
+    return out
