@@ -24,6 +24,7 @@ from tests.support.app import MEMBERS
 from tests.support.config import members_toml, write_config
 from tests.support.pipeline import outbox
 from tests.support.scheduling import CATALOG, make_app, open_ticket, set_state
+from tests.support.unwrap import unwrapped
 
 SEPARATOR = "-" * 72
 OPS = "ops@example.test"
@@ -117,7 +118,7 @@ def test_dry_run_says_each_members_times_in_their_own_zone(
     write_config(tmp_path, url=db_url, secret_file=True, extra=extra)
     assert main(["--config", str(config), "digest", "--dry-run"]) == 0
     mails = _mails(capsys.readouterr().out)
-    [ops] = mails[OPS]
+    ops = unwrapped(mails[OPS][0])  # our sentences as written, not as wrapped
     # the resolve deadline, two days after 2024-01-08 01:00 UTC: 10:00 in Tokyo
     assert "OVERDUE since Wed, Jan 10, 2024, 01:00 GMT" in ops  # January: GMT, not BST
     assert "JST" not in ops
