@@ -7,7 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from gateway.config.addresses import BadAddress, compared, wire_address
 from gateway.runtime.cli.main import main
 from tests.support.config import LOCAL, SECRET_ENV, config_error, load_toml
 
@@ -137,3 +140,14 @@ def test_a_member_is_found_by_either_form_of_the_domain(tmp_path: Path, sender: 
     found = s.member(sender)
     assert found is not None and found.email == "boss@xn--r8jz45g.jp"
     assert s.member("boss@例.jp") is None
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_an_ascii_text_is_compared_as_its_wire_form_or_lowered(text: str) -> None:
+    """The lookup's fast path (an ASCII text only lowered) gives what the full check
+    gives: the wire form of an address, the lowered text of anything else."""
+    try:
+        expected = wire_address(text.strip())
+    except BadAddress:
+        expected = text.strip().lower()
+    assert compared(text) == expected

@@ -199,8 +199,7 @@ def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str, *, uncounted: int
     A notice not sent is an event, like an answer not sent. ``uncounted``: the mail in
     hand, when nothing of it is recorded yet."""
     since = a.now - RATE_WINDOW
-    caused = uncounted + tickets.opened_since(a.session, a.sender, since)
-    caused += sum(tickets.events_since(a.session, k, a.sender, since) for k in NOTICE_EVENTS)
+    caused = uncounted + tickets.caused_since(a.session, a.sender, since, NOTICE_EVENTS)
     limit = a.settings.limits.ops_notices_per_hour
     if caused <= limit:
         return True
