@@ -14,7 +14,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.core.wrap import NO_END, NO_START, columns, width_of, wrap
+from gateway.core.wrap import NO_END, NO_START, _wrapped, columns, width_of, wrap
 from gateway.notify.paragraphs import refill
 from tests.support.unwrap import unwrapped
 
@@ -94,6 +94,22 @@ def test_any_text_comes_back_but_for_the_spaces_at_breaks(text: str, width: int)
     for line in lines:
         if width_of(line) > width:
             assert all(columns(c) == 1 for c in line.strip(" ")), line
+
+
+# texts short and long, with leading, doubled and trailing spaces, ambiguous and combining
+# characters: the short ones take wrap's shortcut, the long ones the pieces
+any_texts = st.text(
+    alphabet=KANA_KANJI + OPENING + CLOSING + NARROW + " \u3000…→\u0301\t", max_size=120
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(texts, any_texts), st.integers(min_value=0, max_value=90), st.sampled_from([1, 2]))
+def test_a_line_that_fits_comes_back_as_the_pieces_would_give_it(
+    text: str, width: int, ambiguous: int
+) -> None:
+    """The shortcut for a line that fits in any case gives what the walk gives."""
+    assert wrap(text, width, ambiguous) == _wrapped(text, width, ambiguous)
 
 
 def test_english_breaks_at_spaces_within_the_width() -> None:

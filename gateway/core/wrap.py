@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 WIDTH = 76  # columns: within RFC 5322's 78, with room for a client's "> " when quoted
 
@@ -66,6 +67,7 @@ _COMMAND = "ticket-gateway "  # the CLI a reader copies from a notice
 _SCHEME = "://"
 
 
+@lru_cache(maxsize=4096)  # asked twice a character of every paragraph a mail wraps
 def columns(char: str, ambiguous: int = 1) -> int:
     """The columns ``char`` takes: 2 full-width (East Asian Wide or Fullwidth), 0 a
     combining mark, else 1 — as the CLI measures its tables. ``ambiguous``: the width
@@ -96,6 +98,15 @@ def wrap(text: str, width: int = WIDTH, ambiguous: int = 1) -> list[str]:
     (see the module's docstring); the spaces at a break and at the end removed,
     nothing else (spaces at the start stay: an indentation).
     ``ambiguous``: the columns of an East Asian Ambiguous character (:func:`columns`)."""
+    # a line that fits whatever its characters are (none takes more than two columns)
+    # is what the pieces would join back to: most of a mail's paragraphs, at the cost
+    # of a length (the processing child renders every acknowledgement; issue #18)
+    if len(text) <= width if text.isascii() else 2 * len(text) <= width:
+        return [text.rstrip(" ")]
+    return _wrapped(text, width, ambiguous)
+
+
+def _wrapped(text: str, width: int, ambiguous: int) -> list[str]:
     pieces = _pieces(text, ambiguous)
     lines: list[str] = []
     line: list[str] = []
