@@ -102,6 +102,27 @@ def participant_emails(session: Session, ticket_id: int) -> list[str]:
     return _PARTICIPANT_EMAILS.scalars(session, {"tid": ticket_id})
 
 
+def last_event(session: Session, ticket_id: int, kind: str) -> TicketEvent | None:
+    """The ticket's latest event of ``kind`` (a button pressed twice reads whether it
+    was its own)."""
+    stmt = (
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+# Statements of the ingest path, built once, parameters passed per call: building a
+# select per call cost three times what running it does (issue #18, bench/ingest.py)
+_MESSAGES = table_of(Message)
+_TICKETS = table_of(Ticket)
+_TICKET_ROW = FastQuery(select(*_TICKETS.c).where(_TICKETS.c.id == bindparam("tid")))
+_TICKET_EXISTS = FastQuery(select(_TICKETS.c.id).where(_TICKETS.c.id == bindparam("tid")))
+_TICKET_MAPPER = inspect(Ticket)
+
+
 def _caused(kinds: list[Any]) -> Any:
     events = table_of(TicketEvent)
     opened = (
@@ -133,27 +154,6 @@ def caused_since(session: Session, sender: str, since: datetime, kinds: Sequence
     query, params = _CAUSED.query(list(kinds))
     params.update(who=sender, who_=sender, since=since, since_=since)
     return int(query.scalar(session, params) or 0)
-
-
-def last_event(session: Session, ticket_id: int, kind: str) -> TicketEvent | None:
-    """The ticket's latest event of ``kind`` (a button pressed twice reads whether it
-    was its own)."""
-    stmt = (
-        select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
-        .order_by(TicketEvent.id.desc())
-        .limit(1)
-    )
-    return session.scalars(stmt).first()
-
-
-# Statements of the ingest path, built once, parameters passed per call: building a
-# select per call cost three times what running it does (issue #18, bench/ingest.py)
-_MESSAGES = table_of(Message)
-_TICKETS = table_of(Ticket)
-_TICKET_ROW = FastQuery(select(*_TICKETS.c).where(_TICKETS.c.id == bindparam("tid")))
-_TICKET_EXISTS = FastQuery(select(_TICKETS.c.id).where(_TICKETS.c.id == bindparam("tid")))
-_TICKET_MAPPER = inspect(Ticket)
 
 
 def _ask_orm(session: Session, ticket_id: int) -> bool:

@@ -238,9 +238,7 @@ def _on_success(
     now: datetime,
     catalog: Catalog,
 ) -> None:
-    if ticket.state == TicketState.CLOSED and action.success_state not in (None, "closed"):
-        # closed while it ran (done by hand, spam, merged): the close stands
-        why = N_("the ticket was closed while the action ran; it stays closed")
+    def refused(reason: str, why: Msg) -> None:
         changes.record(
             session,
             ticket,
@@ -249,8 +247,13 @@ def _on_success(
             actor=ACTOR,
             channel=CHANNEL,
             new=action.success_state,
-            detail={"run": run.id, "reason": str(why), **event_words.said(why)},
+            detail={"run": run.id, "reason": reason, **event_words.said(why)},
         )
+
+    if ticket.state == TicketState.CLOSED and action.success_state not in (None, "closed"):
+        # closed while it ran (done by hand, spam, merged): the close stands
+        why = N_("the ticket was closed while the action ran; it stays closed")
+        refused(str(why), why)
     elif action.success_state is not None and ticket.state != action.success_state:
         try:
             changes.change_state(
@@ -262,16 +265,7 @@ def _on_success(
                 channel=CHANNEL,
             )
         except InvalidTransition as exc:
-            changes.record(
-                session,
-                ticket,
-                "action-state-refused",
-                now,
-                actor=ACTOR,
-                channel=CHANNEL,
-                new=action.success_state,
-                detail={"run": run.id, "reason": str(exc), **event_words.said(exc.message)},
-            )
+            refused(str(exc), exc.message)
     if action.success_reply is not None:
         reply.send(session, settings, ticket, run.id, action.success_reply, attempt, now, catalog)
 
