@@ -327,3 +327,74 @@ def test_the_daemons_children_do_not_import_from_the_current_folder(
             assert pipe.result(pipe.submit(raw), WAIT) == parse_message(raw)
         finally:
             pipe.close()
+
+
+# A stand-in that answers the printer request with a frame that cannot be read (a
+# length no answer has: the stream is out of step), then waits to be stopped.
+_GARBLED = """
+import sys, time
+from gateway.runner import parse_pipe as p
+from gateway.pipeline.parse.message import parse_message
+while (raw := p._read_frame(sys.stdin.buffer)) is not None:
+    if b"Subject: Printer" in raw:
+        sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]) + b"junk" * 64)
+        sys.stdout.buffer.flush()
+        time.sleep(600)
+    data = p.pickle.dumps(parse_message(raw))
+    sys.stdout.buffer.write(p._FRAME.pack(len(data)) + data)
+    sys.stdout.buffer.flush()
+"""
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "8005950000000000",  # a pickle's first bytes read as a length: over 2**63
+        "0000010000000000",  # 1 TiB: no answer is that big
+        "46726f6d3a206140",  # "From: a@": text where a length belongs
+    ],
+)
+def test_an_answer_out_of_step_stops_the_process_and_the_rows_are_parsed_here(
+    head: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever the process writes, the reader neither dies with an exception in its
+    thread nor waits for bytes that will never come: the process is stopped, the rows
+    sent to it fail as WorkerDied (their callers parse them), and the log says why."""
+    import threading
+
+    escaped: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
+    pipe = ParsePipe((sys.executable, "-c", _GARBLED, head))
+    try:
+        first = pipe.submit(mail(subject="Hello", body="Plain.\n"))
+        garbled = pipe.submit(mail(subject="Printer jammed"))
+        behind = pipe.submit(mail(subject="Hello again"))
+        assert first is not None and garbled is not None and behind is not None
+        assert pipe.result(first, WAIT).subject == "Hello"
+        began = time.monotonic()
+        for ticket in (garbled, behind):
+            with pytest.raises(WorkerDied):
+                pipe.result(ticket, WAIT)
+        assert time.monotonic() - began < WAIT / 2  # not a budget's wait
+        worker = pipe._worker
+        assert worker is not None
+        assert eventually(lambda: not worker.alive(), timeout=WAIT)
+    finally:
+        pipe.close()
+    assert escaped == []
+    assert "out of step" in caplog.text
+
+
+def test_a_request_out_of_step_ends_the_process_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    """The process's side: a length no request has ends it (the runner parses what it
+    sent and starts another), instead of allocating it or reading on."""
+    import io
+
+    first = mail(subject="Hello")
+    stdin = io.BytesIO(parse_pipe._FRAME.pack(len(first)) + first + b"From: a@b.test\r\n" * 9)
+    stdout = io.BytesIO()
+    parse_pipe.serve(stdin, stdout)
+    stdout.seek(0)
+    assert parse_pipe._loaded(parse_pipe._read_frame(stdout) or b"") == parse_message(first)
+    assert parse_pipe._read_frame(stdout) is None
+    assert "out of step" in capsys.readouterr().err

@@ -53,6 +53,9 @@ JOIN_BOUND = 5.0  # seconds for a killed process's threads to end
 DIED_YOUNG = 5.0  # seconds: a process that ends sooner on its own cannot start ...
 REST = 60.0  # ... and none is started for this long (the runner parses meanwhile)
 _FRAME = struct.Struct("!Q")  # the length of what follows
+# No message the listener takes (max_message_size) pickles to more than this: a longer
+# length is bytes out of step (text, or the middle of a pickle), never a frame to wait for.
+MAX_FRAME = 1 << 34
 _STOP = None  # the writer's last item: close the process's stdin
 log = logging.getLogger("gateway.runner")
 _Answer = Callable[[int, "ParsedMessage | BaseException"], None]  # (ticket, parse or failure)
@@ -224,7 +227,14 @@ class _Worker:
     def _read(self, stream: IO[bytes]) -> None:
         try:
             while True:
-                found = _read_frame(stream)
+                try:
+                    found = _read_frame(stream)
+                except (FrameError, MemoryError) as exc:
+                    # its answers can no longer be told apart: waiting for the rest
+                    # would hold every row behind it until its budget ran out
+                    log.warning("parse process %s answered out of step (%s)", self.pid, exc)
+                    self._process.kill()
+                    break
                 if found is None:
                     break
                 with self._lock:
@@ -254,11 +264,17 @@ def _loaded(data: bytes) -> ParsedMessage | BaseException:
     return WorkerDied(f"the parse process answered a {type(found).__name__}")
 
 
+class FrameError(ValueError):
+    """A length no frame has: the stream is out of step."""
+
+
 def _read_frame(stream: IO[bytes]) -> bytes | None:
     head = stream.read(_FRAME.size)
     if len(head) < _FRAME.size:
         return None
     (size,) = _FRAME.unpack(head)
+    if size > MAX_FRAME:
+        raise FrameError(f"a frame of {size} bytes announced")
     body = stream.read(size)
     return body if len(body) == size else None
 
@@ -267,7 +283,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The process: parse each message read, answer in order, until stdin ends.
     parse_message never raises by contract; should it, the failure is the answer
     (the runner shunts that row, as it would have parsing it itself)."""
-    while (raw := _read_frame(stdin)) is not None:
+    while (raw := _request(stdin)) is not None:
         try:
             answer: ParsedMessage | BaseException = parse_message(raw)
         except Exception as exc:  # noqa: BLE001 - reported to the runner, row by row
@@ -278,6 +294,16 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         stdout.write(data)
         stdout.flush()
         del data
+
+
+def _request(stdin: IO[bytes]) -> bytes | None:
+    """The next message; a request out of step ends the process (the runner parses
+    what it sent, and starts another)."""
+    try:
+        return _read_frame(stdin)
+    except FrameError as exc:
+        print(f"parse process: a request out of step ({exc})", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":
