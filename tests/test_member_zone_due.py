@@ -106,3 +106,17 @@ def test_a_member_of_the_teams_zone_reads_the_day_alone(settings: Settings) -> N
         assert "Sat, Dec 5, 2026 is in the past" in refused, refused
     finally:
         app.close()
+
+
+def test_the_ticket_page_says_the_due_date_in_each_readers_zone(settings: Settings) -> None:
+    """The due date the New York member set, on the ticket's page: the end of the 5th
+    in New York for them, the same instant in Tokyo's time for a Tokyo colleague."""
+    from tests.support.web import member_page, rig
+
+    team = tuple(replace(m, time_zone=NEW_YORK) if m.email == OPS else m for m in MEMBERS)
+    with rig(settings, FakeClock(SATURDAY_NY), members=team) as r:
+        tid, _text = _due(r.app, OPS, "2026-12-05")
+        theirs = member_page(r, OPS, f"/tickets/{tid}")
+        tokyo = member_page(r, OPS2, f"/tickets/{tid}")  # ja, the team's zone
+    assert "Sat, Dec 5, 2026, 23:59 EST" in theirs
+    assert "2026年12月6日(日) 13:59 JST" in tokyo
