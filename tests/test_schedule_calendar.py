@@ -104,3 +104,19 @@ def test_the_command_names_the_key_and_the_file_and_exits_78(
     ran = run(cfg, "catalog", "check", capsys=capsys)
     assert ran.code == 78
     assert "[schedule.calendar]" in ran.err and str(cfg) in ran.err and "'osaka'" in ran.err
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        ("en", "a [business_hours] table or [schedule] calendar"),
+        ("ja", "[business_hours] の表か [schedule] の calendar"),
+    ],
+)
+def test_working_days_without_a_calendar_name_both_ways_to_give_one(
+    tmp_path: Path, locale: str, words: str
+) -> None:
+    """Refused as before (tests/test_pending_working_days.py), now saying the key too."""
+    err = config_error(tmp_path, LOCAL, WAITS, OFFICE)
+    assert err.key == "schedule.pending_reminder_after"
+    assert words in translate(err.message, locale) and "'3d'" in translate(err.message, locale)

@@ -20,7 +20,7 @@ from gateway.config.units import parse_weekly
 from gateway.core.business_hours import WorkingDays
 from gateway.core.calendars import ALWAYS
 from gateway.core.errors import ConfigError
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 
 KEYS = {
     "digest",
@@ -43,8 +43,9 @@ def read_schedule(s: Section, default: bool, names: Collection[str] = ()) -> Sch
     digest = s.str("digest", "mon 09:00")
     parse_weekly(digest, path=s.path, key=s.key("digest"))
     named = _calendar(s, names)
-    reminder = wait(s, "pending_reminder_after", "3d", default or named is not None)
-    close = wait(s, "pending_close_after", "7d", default or named is not None)
+    have = default or named is not None
+    reminder = wait(s, "pending_reminder_after", "3d", have, _needs_calendar)
+    close = wait(s, "pending_close_after", "7d", have, _needs_calendar)
     # days on the calendar and working days do not compare: a holiday week makes two
     # working days longer than seven days (then the close comes first, with no reminder)
     if _not_longer(close, reminder):
@@ -61,6 +62,17 @@ def read_schedule(s: Section, default: bool, names: Collection[str] = ()) -> Sch
         due_soon=duration(s, "due_soon", "1d"),
         due_soon_percent=s.int("due_soon_percent", 25, 1, 100),
         calendar=named,
+    )
+
+
+def _needs_calendar(value: object) -> Msg:
+    """Why working days are refused here: as the catalog says it
+    (:func:`gateway.config.units.needs_calendar`), with the other way this table has."""
+    return N_(
+        "{value!r} counts working days, which need a [business_hours] table or "
+        "[schedule] calendar naming one of [[business_hours.calendars]]; without them "
+        "write days on the calendar ('3d')",
+        value=value,
     )
 
 
