@@ -104,6 +104,8 @@ EXAMPLES = {
     ("business_hours.calendars", "mon", '"08:30-17:30"'),
     ("business_hours.calendars", "tue", '"08:30-17:30"'),
     ("business_hours.calendars", "holidays_file", '"holidays-osaka.txt"'),
+    # the [schedule] waits' calendar: a name of the team's own [[business_hours.calendars]]
+    ("schedule", "calendar", '"office"'),
     # the defaults' own folder (./var) when the file is in the working folder, but
     # spelled relative to that folder, so the settings hold another (equal) path
     ("gateway", "data_dir", '"var"'),

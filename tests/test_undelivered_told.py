@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from gateway.config.settings import OutboundSettings, Settings
+from gateway.config.settings import Member, OutboundSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
-from gateway.runtime.app import App
-from store import outbox
+from gateway.runtime.app import App, build
+from gateway.tickets import changes
+from store import outbox, tickets
 from store.db import transaction
-from tests.support.app import reply_address
+from tests.support.app import MEMBERS, reply_address
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, show
 from tests.support.sink import Received, SinkHandler, local_relay, sink
@@ -297,3 +299,73 @@ def test_a_mail_nobody_wrote_tells_only_the_member_who_has_the_ticket(
     with transaction(team.sessions) as s:
         [ack] = [r for r in outbox.rows(s) if r.kind == "acknowledgement"]
     assert ack.author is None
+
+
+def _zoned_team(author: str, owner: str) -> tuple[Member, ...]:
+    """The test team with ``author`` in New York and ``owner`` in the other language."""
+    other = {OPS: "ja", BOSS: "en"}[author]
+    return tuple(
+        replace(m, time_zone="America/New_York")
+        if m.email == author
+        else replace(m, locale=other)
+        if m.email == owner
+        else m
+        for m in MEMBERS
+    )
+
+
+@pytest.mark.parametrize(
+    ("author", "owner", "author_says", "owner_says"),
+    [
+        # Ops One (en) in New York answers Boss's ticket (ja, Tokyo) …
+        (
+            OPS,
+            BOSS,
+            rf"Sun, Mar 1, 2026, \d+:\d\d EST your answer to {ALICE} could not be delivered",
+            rf"2026年3月2日\(月\) \d+:\d\d JST {ALICE} 宛てのメールが届きませんでした",
+        ),
+        # … and Boss (ja) in New York answers a ticket given to Ops One (en, Tokyo)
+        (
+            BOSS,
+            OPS,
+            rf"2026年3月1日\(日\) \d+:\d\d EST {ALICE} 宛てのあなたの回答が届きませんでした",
+            rf"Mon, Mar 2, 2026, \d+:\d\d JST our mail to {ALICE} could not be delivered",
+        ),
+    ],
+)
+def test_the_author_is_told_in_their_own_words_language_and_zone(
+    settings: Settings,
+    relay: OutboundSettings,
+    clock: FakeClock,
+    author: str,
+    owner: str,
+    author_says: str,
+    owner_says: str,
+) -> None:
+    """Not in the wording, language or clock of the member who has the ticket: the
+    author reads it as every mail to them is written (``locale``, ``time_zone``), and
+    as the answer it was: theirs."""
+    app = build(replace(settings, members=_zoned_team(author, owner)), clock)
+    try:
+        tid = deliver(app, mail(subject="VPN down", sender=f"Alice <{ALICE}>")).ticket_id
+        assert tid is not None
+        with transaction(app.sessions) as s:
+            ticket = tickets.get(s, tid)
+            assert ticket is not None
+            changes.assign(s, ticket, owner, clock.now(), actor="cli", channel="cli")
+        handler = Refusing()
+        with sink(relay.port, handler):
+            _drain(app, relay)
+            _answered_by(app, tid, author, "The VPN is back.")
+            handler.refused.add(ALICE)
+            assert _drain(app, relay).failed
+            for _ in range(3):
+                clock.advance(timedelta(hours=1))
+                _drain(app, relay)
+        [to_author] = _undelivered_told(handler, author, ALICE)
+        [to_owner] = _undelivered_told(handler, owner, ALICE)
+    finally:
+        app.close()
+    assert re.search(author_says, to_author), to_author
+    assert re.search(owner_says, to_owner), to_owner
+    assert ("JST" in to_author, "EST" in to_owner) == (False, False)

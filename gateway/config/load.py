@@ -175,6 +175,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         Section(src, "business_hours", data["business_hours"]) if "business_hours" in data else None
     )
     default_hours = read_hours(hours, base, gw.timezone) if hours is not None else None
+    named = read_named(hours, base, gw.timezone) if hours is not None else ()
     return Settings(
         source=src,
         gateway=gw,
@@ -184,8 +185,8 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
         imap=imaps,
         outbound=outbound,
         members=members,
-        # [schedule]'s working days are the default calendar's
-        schedule=read_schedule(sc, default_hours is not None),
+        # [schedule]'s working days are the default calendar's, or the one it names
+        schedule=read_schedule(sc, default_hours is not None, [n for n, _ in named]),
         health=_health(Section(src, "health", data.get("health", {}))),
         actions=_actions(Section(src, "actions", data.get("actions", {}))),
         logging=_logging(Section(src, "logging", data.get("logging", {}))),
@@ -198,7 +199,7 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
             Section(src, "answers", data.get("answers", {})), base, cat.path_or_none("path", base)
         ),
         business_hours=default_hours,
-        named_calendars=read_named(hours, base, gw.timezone) if hours is not None else (),
+        named_calendars=named,
     )
 
 

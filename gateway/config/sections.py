@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from gateway.config.locate import resolve
 from gateway.config.units import needs_calendar, parse_duration, parse_wait
 from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.errors import ConfigError
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
 
 
@@ -152,16 +153,23 @@ def duration(s: Section, key: str, default: str) -> timedelta:
     return value
 
 
-def wait(s: Section, key: str, default: str, calendar: bool) -> Wait:
+def wait(
+    s: Section,
+    key: str,
+    default: str,
+    calendar: bool,
+    needs: Callable[[object], Msg] = needs_calendar,
+) -> Wait:
     """A wait longer than zero: real time (``"3d"``, :func:`duration`) or working days
-    (``"2bd"``), which only a team with ``[business_hours]`` (``calendar``) has; read
-    as a catalog entry's waits are (:func:`gateway.config.units.parse_wait`)."""
+    (``"2bd"``), which only a team with a calendar for it (``calendar``) has; read as a
+    catalog entry's waits are (:func:`gateway.config.units.parse_wait`). ``needs``: why
+    working days are refused without one, naming where this section may get one."""
     value = s.data.get(key, default)
     found = parse_wait(value, path=s.path, key=s.key(key))
     if isinstance(found, timedelta) and found <= timedelta(0):
         raise ConfigError(s.path, s.key(key), N_("must be longer than 0s"))
     if isinstance(found, WorkingDays) and not calendar:
-        raise ConfigError(s.path, s.key(key), needs_calendar(value))
+        raise ConfigError(s.path, s.key(key), needs(value))
     return found
 
 

@@ -176,6 +176,9 @@ class ScheduleSettings:
     # its last 12 hours, a 10d one in its last day (100: due_soon alone)
     due_soon: timedelta = timedelta(days=1)
     due_soon_percent: int = 25
+    # the calendar the working days of the waits above count in: a name of
+    # [[business_hours.calendars]] or "always"; None: the default, [business_hours]
+    calendar: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,9 +355,9 @@ class Settings:
     def calendars(self) -> Calendars:
         """Every calendar an entry may name (the built-in ``always`` too, in the team's
         zone) and the default, ``[business_hours]``: what the rules pick an entry's from
-        (:func:`gateway.core.calendars.calendar_for`)."""
+        (:func:`gateway.core.calendars.calendar_for`), and the one ``[schedule]`` names."""
         named = (*self.named_calendars, (ALWAYS, always(self.gateway.timezone)))
-        return Calendars(self.business_hours, named)
+        return Calendars(self.business_hours, named, self.schedule.calendar)
 
     @property
     def own_addresses(self) -> frozenset[str]:

@@ -30,15 +30,23 @@ class Calendars:
     """Every calendar an entry may name, and the default one.
 
     ``default``: ``[business_hours]``, for an entry that names none and for the
-    config's own ``[schedule]`` waits (None: the wall clock); ``named``: the
-    ``[[business_hours.calendars]]`` and ``always``, by name."""
+    config's own ``[schedule]`` waits unless it names one (None: the wall clock);
+    ``named``: the ``[[business_hours.calendars]]`` and ``always``, by name;
+    ``schedule``: the name ``[schedule] calendar`` gives (None: the default)."""
 
     default: Calendar | None = None
     named: tuple[tuple[str, Calendar], ...] = ()
+    schedule: str | None = None
 
     @property
     def names(self) -> frozenset[str]:
         return frozenset(name for name, _ in self.named)
+
+    @property
+    def for_schedule(self) -> Calendar | None:
+        """The calendar of the ``[schedule]`` waits' working days: the team's follow-ups
+        of a requester, the same for every ticket whatever its entry's calendar."""
+        return calendar_for(self.schedule, self)
 
 
 def calendar_for(name: str | None, calendars: Calendars) -> Calendar | None:

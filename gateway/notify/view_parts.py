@@ -169,6 +169,7 @@ class NoticeItem:
     new: str = ""  # … and after
     files: tuple[tuple[str, int], ...] = ()  # (name, size) of the files a mail carried
     why: Text = ""  # undelivered: what the relay answered, or why we gave up
+    yours: bool = False  # undelivered: the mail carried the reader's own answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ Write commands at the very top of your reply, one per line, before any other tex
   /category <entry>       file the ticket under a catalog entry (its id or its
                           name; an unknown one is answered with the entries)
   /due <date>             due date, 2026-03-10 or 2026/3/10 (end of that day,
-                          team time zone)
+                          in your time zone)
   /field <name> <value>   set a field of the ticket's parameter sheet (its name
                           or its label)
   /note                   everything after it is an internal note; nothing is

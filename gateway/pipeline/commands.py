@@ -170,7 +170,7 @@ class SetCategory:
 
 @dataclass(frozen=True, slots=True)
 class SetDue:
-    due: datetime  # end of the given day in the team's time zone
+    due: datetime  # end of the given day in the writer's time zone (CommandContext.timezone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +202,7 @@ class CommandContext:
     entries: Collection[str]  # catalog entry ids
     entry: Entry | None  # the ticket's entry, for /field (None: not filed, or since removed)
     now: datetime
-    timezone: str
+    timezone: str  # the writer's (Settings.zone_of): the zone a /due day is a day of
     priority: str = "normal"  # the ticket's level now, for /priority
     answers: Collection[str] = ()  # the saved answers' names, for /answer
     tag_prefix: str = ""  # [gateway] tag_prefix: /merge [HELP#12] names ticket 12

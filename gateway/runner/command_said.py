@@ -9,6 +9,7 @@ the transcript is rendered.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from gateway.catalog.model import Entry
 from gateway.catalog.sheet import typed_said
@@ -26,13 +27,16 @@ def changed(
     old_state: str,
     taken: Mapping[str, str] | None = None,
     entry: Entry | None = None,
+    *,
+    team_zone: str = "",
 ) -> Msg:
     """What an applied command changed, in words for its transcript (``old_state``: the
     ticket's state before it; ``taken``: the sheet values ``/category`` read from the
     request, so the member sees what the ticket now holds without opening it; ``entry``:
     the entry ``/category`` filed it under, named by its name and the id they typed, or
     the ticket's entry, whose field ``/field`` set: named by its label, its value as the
-    member reads it, :func:`~gateway.catalog.sheet.typed_said`)."""
+    member reads it, :func:`~gateway.catalog.sheet.typed_said`; ``team_zone``: the team's
+    zone, which a ``/due`` day read in another is told apart from, :func:`_due`)."""
     match action:
         case commands.SetState(target, None):
             return N_("{old} → {new}", old=labels.state(old_state), new=labels.state(target))
@@ -54,7 +58,7 @@ def changed(
         case commands.SetCategory(entry_id):
             return N_("filed under {entry}", entry=_filed(entry, entry_id))
         case commands.SetDue(due):
-            return N_("due {date}", date=zone.Day(due.date()))  # its day, with the weekday
+            return N_("due {date}", date=_due(due, team_zone))
         case commands.SetField(name, value):
             return N_(
                 "field {name} set to {value}",
@@ -71,6 +75,17 @@ def changed(
             return N_("saved answer {name} added after your words", name=name)
         case Merge() | Watch():
             return merge_watch.said(action)
+
+
+def _due(due: datetime, team_zone: str) -> zone.When:
+    """A due date as its writer reads it: the day with its weekday, which is all there is
+    to say in the team's zone; read in another zone (the member's ``time_zone``), the end
+    of that day with the zone's name (``Sat, Dec 5, 2026, 23:59 EST``), so that neither
+    they nor a colleague who reads the transcript takes it for the team's day."""
+    zone_key = getattr(due.tzinfo, "key", "")
+    if not team_zone or not zone_key or zone_key == team_zone:
+        return zone.Day(due.date())
+    return zone.Moment(due)
 
 
 def _taken(entry: Entry | None, taken: Mapping[str, str]) -> Mapping[str, str]:

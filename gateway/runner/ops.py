@@ -154,7 +154,7 @@ def _run(
             [e.id for e in a.catalog.entries],
             a.catalog.entry(ticket.catalog),
             a.now,
-            a.settings.gateway.timezone,
+            a.settings.zone_of(actor),  # "/due 2026-12-05" is the 5th where they are
             priority=ticket.priority,
             answers=tuple(answers.available(a.settings.answers.dir)) if role != Role.OTHER else (),
             tag_prefix=a.settings.gateway.tag_prefix,
@@ -240,7 +240,7 @@ def _apply(
             merge_watch.apply(
                 session, a.settings, ticket, action, now, by_requester=role == Role.REQUESTER, **who
             )
-    return changed(action, old)
+    return changed(action, old, team_zone=a.settings.gateway.timezone)
 
 
 def _relay(

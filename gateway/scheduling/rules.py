@@ -184,8 +184,8 @@ class TicketTimes:
     # the entry's calendar (gateway.core.calendars.calendar_for): its SLA clock runs and
     # its own waits in working days count in it; None: the wall clock
     hours: Calendar | None = None
-    # the default calendar, [business_hours]: the [schedule] waits' own (a 24x7 entry's
-    # pending ticket is still asked again in the team's working days)
+    # the [schedule] waits' calendar: [business_hours] unless its `calendar` names one
+    # (a 24x7 entry's pending ticket is still asked again in the team's working days)
     schedule_hours: Calendar | None = None
 
 
@@ -229,7 +229,7 @@ def times_of(ticket: Timed, entry: Entry | None, calendars: Calendars) -> Ticket
         auto_close_after=entry.auto_close_after if entry else None,
         due_at=ticket.due_at,
         hours=calendar_for(entry.calendar if entry else None, calendars),
-        schedule_hours=calendars.default,
+        schedule_hours=calendars.for_schedule,
     )
 
 

@@ -87,7 +87,12 @@ def _items(fact: Fact, responsible: str, ctx: MailContext) -> list[tuple[str, di
         # the one whose answer it carried (once if the same); one to a member is not told
         case "undelivered" if not any(ctx.settings.member(r) for r in fact.recipients):
             told = {**item, **event_words.said(fact.cause or fact.text)}
-            return [(who, told) for who in dict.fromkeys((responsible, fact.author)) if who]
+            # the author reads it as their own answer, in their words (once if both)
+            return [
+                (who, {**told, "yours": who == fact.author})
+                for who in dict.fromkeys((responsible, fact.author))
+                if who
+            ]
         case "assign":
             given = [(fact.new, {**item, "kind": "assigned"})]
             return given + ([(fact.old, {**item, "kind": "unassigned"})] if fact.old else [])
@@ -176,6 +181,7 @@ def _item(
         new=new,
         files=tuple((str(name), int(size)) for name, size in i.get("files", [])),
         why=kept(i.get("said"), i.get("text", "")) if i["kind"] == "undelivered" else "",
+        yours=bool(i.get("yours")),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from gateway.actions.results import ACTION_TYPES
 from gateway.catalog.model import Entry, Field
@@ -189,6 +190,12 @@ SAMPLES: list[v.View] = [
             v.NoticeItem("answered", "2026-03-02 10:08 JST", "Boss", "再起動してください。"),
             v.NoticeItem("thanks", "2026-03-02 10:09 JST", "山田 花子", "ありがとうございました"),
             v.NoticeItem("unassigned", "2026-03-02 10:10 JST", "Boss", name="Ops Two"),
+            # a mail to the requester refused for good: to whoever has the ticket, and to
+            # the member whose answer it carried, as theirs
+            v.NoticeItem("undelivered", "2026-03-02 10:11 JST", "", new=ALICE.email, why="550"),
+            v.NoticeItem(
+                "undelivered", "2026-03-02 10:11 JST", "", new=ALICE.email, why="550", yours=True
+            ),
         ),
     ),
     v.TicketNotice(
@@ -473,6 +480,10 @@ def applied() -> list[v.CommandLine]:
         ("/answer password-reset", commands.UseAnswer("password-reset")),
     ]
     lines = [v.CommandLine(line, command_said.changed(a, "new"), "applied") for line, a in actions]
+    # a member in another zone than the team's: the end of their day, with the zone's name
+    there = commands.SetDue(datetime(2026, 4, 1, 23, 59, 59, tzinfo=ZoneInfo("America/New_York")))
+    said_there = command_said.changed(there, "new", team_zone="Asia/Tokyo")
+    lines.append(v.CommandLine("/due 2026-04-01", said_there, "applied"))
     taken = {"user_id": "taro.yamada"}  # /category that filled the sheet from the request
     filed = commands.SetCategory(ENTRY.id)  # said by its name and the id typed
     lines += [
