@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gateway.pipeline.command_links import without_link_copies
 
-__all__ = ["NOT_TEXT", "Command", "bare", "read_command", "shown"]
+__all__ = ["NOT_TEXT", "WRAP", "Command", "bare", "columns", "read_command", "shown"]
 
 # "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
 # command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
@@ -32,6 +32,7 @@ _COLONS = (":", "：")
 _LABEL = re.compile(r"([^:：]+)[:：](.*)", re.DOTALL)
 _SHOWN = 100  # the characters of a line a transcript or an event shows
 NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
+WRAP = 66  # the narrowest width (columns) a mail client wraps plain text at
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +97,9 @@ def read_command(line: str) -> Command | None:
     if name != "note":
         arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
     return Command(name, arg, shown(line))
+
+
+def columns(text: str) -> int:
+    """The columns ``text`` takes in a mail client's plain-text view: a wide character
+    (CJK, full-width forms) takes two. What :data:`WRAP` is measured in."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
