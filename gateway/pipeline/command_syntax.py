@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from gateway.core.i18n import N_, Msg
 from gateway.pipeline.command_links import without_link_copies
 
-__all__ = ["NOT_TEXT", "WRAP", "Command", "bare", "columns", "read_command", "shown"]
+__all__ = [
+    "NOT_TEXT",
+    "WRAP",
+    "Command",
+    "bare",
+    "columns",
+    "read_command",
+    "shown",
+    "two_on_a_line",
+]
 
 # "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
 # command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
@@ -103,3 +114,19 @@ def columns(text: str) -> int:
     """The columns ``text`` takes in a mail client's plain-text view: a wide character
     (CJK, full-width forms) takes two. What :data:`WRAP` is measured in."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def two_on_a_line(cmd: Command, words: Collection[str]) -> Msg | None:
+    """Why ``cmd`` is refused when a command of ``words`` is written in its argument
+    (``/pending /close``, ``/priority high /assign ops2``), or None. Commands are one per
+    line; read as the first one's argument, the second made it refused for a reason that
+    misled ("/pending takes no argument", "unknown member 'ops2 /close'")."""
+    for word in cmd.arg.split():
+        found = read_command(word)
+        if found is not None and found.name in words:
+            return N_(
+                "two commands on one line (/{name} and /{other}): write one command per line",
+                name=cmd.name,
+                other=found.name,
+            )
+    return None

@@ -49,6 +49,7 @@ from gateway.pipeline.command_lines import Parsed as Parsed
 from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
+from gateway.pipeline.command_syntax import two_on_a_line
 from gateway.pipeline.entry_names import entry_named, not_approvable
 from gateway.pipeline.field_names import field_and_value, unknown_field
 from gateway.pipeline.merging import Merge, merge_command
@@ -81,6 +82,8 @@ class Spec:
     roles: frozenset[Role]
 
 
+# arguments that are a person's words, a slash word in them too (/note see /close in…)
+_FREE_TEXT = frozenset({Args.REST, Args.NAME_VALUE})
 _OPS = frozenset({Role.MEMBER, Role.MANAGER})
 _MANAGERS = frozenset({Role.MANAGER})
 _OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.MANAGER, Role.REQUESTER})
@@ -224,6 +227,9 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
         return Refused(cmd.line, N_("unknown command /{name}", name=cmd.name))
     if ctx.role not in spec.roles:
         return Refused(cmd.line, _not_yours(spec, ctx.role))
+    two = None if spec.args in _FREE_TEXT else two_on_a_line(cmd, GRAMMAR)
+    if two is not None:  # "/pending /close": not "/pending takes no argument"
+        return Refused(cmd.line, two)
     cmd = _words_read_in_any_width(cmd)
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
