@@ -28,7 +28,6 @@ from gateway.catalog.sheet import date_parts, validate
 from gateway.core import zone
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
-from gateway.core.text import normalise
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 
@@ -52,6 +51,7 @@ from gateway.pipeline.command_lines import repeated as repeated
 from gateway.pipeline.command_syntax import two_on_a_line
 from gateway.pipeline.entry_names import entry_named, not_approvable
 from gateway.pipeline.field_names import field_and_value, unknown_field
+from gateway.pipeline.member_names import member_named
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command
@@ -302,23 +302,8 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    wanted = cmd.arg.lower()
-    matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
-    if not matches:  # a name: whole without its spaces, or one of its words (a surname)
-        said = "".join(normalise(cmd.arg).split())  # 「山田 太郎」 as 「山田　太郎」 or 山田太郎
-        matches = [m for m in ctx.members if said in _name_forms(ctx.member_names.get(m, ""))]
-    if len(matches) == 1:
-        return Assign(matches[0])
-    if matches:
-        return Refused(
-            cmd.line, N_("{member!r} names several members; write the address", member=cmd.arg)
-        )
-    return Refused(cmd.line, N_("unknown member {member!r}", member=cmd.arg))
-
-
-def _name_forms(name: str) -> set[str]:
-    words = normalise(name).split()
-    return {"".join(words), *words} - {""}
+    found = member_named(cmd.arg, ctx.members, ctx.member_names)
+    return Assign(found) if isinstance(found, str) else Refused(cmd.line, found)
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
