@@ -48,6 +48,7 @@ from gateway.pipeline.command_lines import Parsed as Parsed
 from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
+from gateway.pipeline.command_links import mailbox_arg
 from gateway.pipeline.command_syntax import two_on_a_line
 from gateway.pipeline.entry_names import entry_named, not_approvable
 from gateway.pipeline.field_names import field_and_value, unknown_field
@@ -84,6 +85,12 @@ class Spec:
 
 # arguments that are a person's words, a slash word in them too (/note see /close in…)
 _FREE_TEXT = frozenset({Args.REST, Args.NAME_VALUE})
+# commands that take an address, which may be written as a header writes it (a name, then
+# <address>), → whether a word (add, remove) comes before it
+_MAILBOX_ARGS = {
+    "assign": False,  # /assign Ops Two <ops2@example.test>
+    "cc": True,  # /cc add Bob Smith <bob@customer.test>
+}
 _OPS = frozenset({Role.MEMBER, Role.MANAGER})
 _MANAGERS = frozenset({Role.MANAGER})
 _OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.MANAGER, Role.REQUESTER})
@@ -231,6 +238,8 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
     if two is not None:  # "/pending /close": not "/pending takes no argument"
         return Refused(cmd.line, two)
     cmd = _words_read_in_any_width(cmd)
+    if cmd.name in _MAILBOX_ARGS:  # "Bob Smith <bob@x.test>", copied from a header
+        cmd = replace(cmd, arg=mailbox_arg(cmd.arg, verb=_MAILBOX_ARGS[cmd.name]))
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
         return Refused(cmd.line, N_("/{name} {problem}", name=cmd.name, problem=shape))
