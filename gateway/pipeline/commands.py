@@ -288,7 +288,8 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
 # each close reason's names, as the mails (gateway.notify.labels) and the ticket page's
 # close buttons say them: /close 解決 and /close 迷惑メール read as a Japanese member means
 _REASON_NAMES: Mapping[CloseReason, tuple[Msg, ...]] = {
-    CloseReason.RESOLVED: (N_("resolved"), N_("Resolved")),
+    # and the closed state's name (「現在の状態: 完了」: /close 完了), which says no other reason
+    CloseReason.RESOLVED: (N_("resolved"), N_("Resolved"), N_("closed")),
     CloseReason.STALE: (N_("stale"), N_("Stale")),
     CloseReason.DUPLICATE: (N_("duplicate"), N_("Duplicate")),
     CloseReason.SPAM: (N_("spam"), N_("Spam")),
