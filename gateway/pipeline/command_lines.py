@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
 from gateway.pipeline.command_help import SHORT, guessed, meant
-from gateway.pipeline.command_syntax import NOT_TEXT, bare, shown
+from gateway.pipeline.command_syntax import NOT_TEXT, WRAP, bare, columns, shown
 from gateway.pipeline.command_syntax import Command as Command
 from gateway.pipeline.command_syntax import read_command as _command
 from gateway.pipeline.parse.disclaimers import without_disclaimer
@@ -241,20 +241,17 @@ def _held(rest: list[str], ignored: _NotReadList) -> _NotReadList:
     return ignored
 
 
-_WRAP = 66  # the narrowest width (columns) a mail client wraps plain text at
-
-
 def _wrapped_under(line: str, lines: list[str], i: int) -> bool:
     """Whether ``lines[i]``, right under the command ``line``, may be that line's end,
     wrapped by the writer's mail client: not blank, not a command, and the command line
-    with its first word does not fit in :data:`_WRAP` columns (a client wraps only a
+    with its first word does not fit in :data:`.command_syntax.WRAP` columns (a client wraps only a
     line that does not fit; a wide character takes two)."""
     if i >= len(lines):
         return False
     below = bare(lines[i])
     if not below or _command(below) is not None:
         return False
-    return _columns(line) + 1 + _columns(below.split()[0]) > _WRAP
+    return columns(line) + 1 + columns(below.split()[0]) > WRAP
 
 
 def _hold_paragraph(lines: list[str], i: int, ignored: _NotReadList) -> int:
@@ -264,10 +261,6 @@ def _hold_paragraph(lines: list[str], i: int, ignored: _NotReadList) -> int:
         ignored.add(bare(lines[i]), WRAPPED_FIELD)
         i += 1
     return i
-
-
-def _columns(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _not_read(

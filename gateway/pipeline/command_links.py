@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["without_link_copies"]
+__all__ = ["mailbox_arg", "without_link_copies"]
 
 _WORD = re.compile(r"\S+")
+# a mailbox as a header writes it: a display name (quoted parts may hold "<", ">"), then
+# one address in angle brackets, last; the two alternatives cannot share a character
+_MAILBOX = re.compile(r'(?:"[^"]*"|[^<>"])*<([^\s<>@]+@[^\s<>@]+)>')
 _LINK_BRACKETS = (("<", ">"), ("[", "]"))
 
 
@@ -61,3 +64,19 @@ def _same_place(text: str, link: str) -> bool:
     said, to = text.strip().casefold().rstrip("/"), link.strip().casefold().rstrip("/")
     to = to.removeprefix("mailto:")
     return bool(said) and said in (to, to.removeprefix("https://"), to.removeprefix("http://"))
+
+
+def mailbox_arg(arg: str, *, verb: bool) -> str:
+    """``arg`` with a mailbox written as a header writes it (``Bob Smith <bob@x.test>``,
+    「田中 太郎 <tanaka@x.test>」, copied from a mail's To or Cc) reduced to its address;
+    ``verb``: the first word is not part of it (``/cc add …``). Read as written, ``/cc
+    add`` was refused as not one address and ``/assign`` named no member. Anything else
+    (no address, two of them) is returned as it is."""
+    head, rest = "", arg
+    if verb:
+        parts = arg.split(None, 1)
+        if len(parts) < 2:
+            return arg
+        head, rest = f"{parts[0]} ", parts[1]
+    mailbox = _MAILBOX.fullmatch(rest.strip())
+    return head + mailbox.group(1) if mailbox else arg

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from gateway.core.i18n import N_, Msg
 from gateway.pipeline.command_links import without_link_copies
 
-__all__ = ["NOT_TEXT", "Command", "bare", "read_command", "shown"]
+__all__ = [
+    "NOT_TEXT",
+    "WRAP",
+    "Command",
+    "bare",
+    "columns",
+    "read_command",
+    "shown",
+    "two_on_a_line",
+]
 
 # "/word", "/word args": a word of letters (any script: a member's "／メモ" is meant as a
 # command, refused as unknown, never sent), "-" and "_"; a path such as "/usr/bin/x", a
@@ -32,6 +43,7 @@ _COLONS = (":", "：")
 _LABEL = re.compile(r"([^:：]+)[:：](.*)", re.DOTALL)
 _SHOWN = 100  # the characters of a line a transcript or an event shows
 NOT_TEXT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # control characters but the tab
+WRAP = 66  # the narrowest width (columns) a mail client wraps plain text at
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +108,25 @@ def read_command(line: str) -> Command | None:
     if name != "note":
         arg = without_link_copies(arg.rstrip(_END_PUNCTUATION).rstrip())
     return Command(name, arg, shown(line))
+
+
+def columns(text: str) -> int:
+    """The columns ``text`` takes in a mail client's plain-text view: a wide character
+    (CJK, full-width forms) takes two. What :data:`WRAP` is measured in."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def two_on_a_line(cmd: Command, words: Collection[str]) -> Msg | None:
+    """Why ``cmd`` is refused when a command of ``words`` is written in its argument
+    (``/pending /close``, ``/priority high /assign ops2``), or None. Commands are one per
+    line; read as the first one's argument, the second made it refused for a reason that
+    misled ("/pending takes no argument", "unknown member 'ops2 /close'")."""
+    for word in cmd.arg.split():
+        found = read_command(word)
+        if found is not None and found.name in words:
+            return N_(
+                "two commands on one line (/{name} and /{other}): write one command per line",
+                name=cmd.name,
+                other=found.name,
+            )
+    return None

@@ -28,7 +28,6 @@ from gateway.catalog.sheet import date_parts, validate
 from gateway.core import zone
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
-from gateway.core.text import normalise
 from gateway.pipeline import answer_names, priority
 from gateway.pipeline.answer_names import UseAnswer as UseAnswer
 
@@ -49,8 +48,11 @@ from gateway.pipeline.command_lines import Parsed as Parsed
 from gateway.pipeline.command_lines import Refused as Refused
 from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
+from gateway.pipeline.command_links import mailbox_arg
+from gateway.pipeline.command_syntax import two_on_a_line
 from gateway.pipeline.entry_names import entry_named, not_approvable
 from gateway.pipeline.field_names import field_and_value, unknown_field
+from gateway.pipeline.member_names import member_named
 from gateway.pipeline.merging import Merge, merge_command
 from gateway.pipeline.priority import SetPriority as SetPriority
 from gateway.pipeline.watching import Watch, cc_command
@@ -81,6 +83,14 @@ class Spec:
     roles: frozenset[Role]
 
 
+# arguments that are a person's words, a slash word in them too (/note see /close in…)
+_FREE_TEXT = frozenset({Args.REST, Args.NAME_VALUE})
+# commands that take an address, which may be written as a header writes it (a name, then
+# <address>), → whether a word (add, remove) comes before it
+_MAILBOX_ARGS = {
+    "assign": False,  # /assign Ops Two <ops2@example.test>
+    "cc": True,  # /cc add Bob Smith <bob@customer.test>
+}
 _OPS = frozenset({Role.MEMBER, Role.MANAGER})
 _MANAGERS = frozenset({Role.MANAGER})
 _OPS_AND_REQUESTER = frozenset({Role.MEMBER, Role.MANAGER, Role.REQUESTER})
@@ -224,7 +234,12 @@ def decide(cmd: Command, ctx: CommandContext) -> Action | Refused:
         return Refused(cmd.line, N_("unknown command /{name}", name=cmd.name))
     if ctx.role not in spec.roles:
         return Refused(cmd.line, _not_yours(spec, ctx.role))
+    two = None if spec.args in _FREE_TEXT else two_on_a_line(cmd, GRAMMAR)
+    if two is not None:  # "/pending /close": not "/pending takes no argument"
+        return Refused(cmd.line, two)
     cmd = _words_read_in_any_width(cmd)
+    if cmd.name in _MAILBOX_ARGS:  # "Bob Smith <bob@x.test>", copied from a header
+        cmd = replace(cmd, arg=mailbox_arg(cmd.arg, verb=_MAILBOX_ARGS[cmd.name]))
     shape = _shape_problem(spec.args, cmd.arg)
     if shape is not None:
         return Refused(cmd.line, N_("/{name} {problem}", name=cmd.name, problem=shape))
@@ -273,7 +288,8 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
 # each close reason's names, as the mails (gateway.notify.labels) and the ticket page's
 # close buttons say them: /close 解決 and /close 迷惑メール read as a Japanese member means
 _REASON_NAMES: Mapping[CloseReason, tuple[Msg, ...]] = {
-    CloseReason.RESOLVED: (N_("resolved"), N_("Resolved")),
+    # and the closed state's name (「現在の状態: 完了」: /close 完了), which says no other reason
+    CloseReason.RESOLVED: (N_("resolved"), N_("Resolved"), N_("closed")),
     CloseReason.STALE: (N_("stale"), N_("Stale")),
     CloseReason.DUPLICATE: (N_("duplicate"), N_("Duplicate")),
     CloseReason.SPAM: (N_("spam"), N_("Spam")),
@@ -296,23 +312,8 @@ def _close(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _assign(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    wanted = cmd.arg.lower()
-    matches = [m for m in ctx.members if wanted in (m, m.split("@", 1)[0])]
-    if not matches:  # a name: whole without its spaces, or one of its words (a surname)
-        said = "".join(normalise(cmd.arg).split())  # 「山田 太郎」 as 「山田　太郎」 or 山田太郎
-        matches = [m for m in ctx.members if said in _name_forms(ctx.member_names.get(m, ""))]
-    if len(matches) == 1:
-        return Assign(matches[0])
-    if matches:
-        return Refused(
-            cmd.line, N_("{member!r} names several members; write the address", member=cmd.arg)
-        )
-    return Refused(cmd.line, N_("unknown member {member!r}", member=cmd.arg))
-
-
-def _name_forms(name: str) -> set[str]:
-    words = normalise(name).split()
-    return {"".join(words), *words} - {""}
+    found = member_named(cmd.arg, ctx.members, ctx.member_names)
+    return Assign(found) if isinstance(found, str) else Refused(cmd.line, found)
 
 
 def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:

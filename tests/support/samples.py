@@ -349,6 +349,7 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/assign ops", Role.REQUESTER),  # requesters may only /close
     ("/close", Role.OTHER),  # only members give commands
     ("/pending now", Role.MEMBER),  # takes no argument
+    ("/pending /close", Role.MEMBER),  # two commands on one line
     ("/close spam twice", Role.MEMBER),  # at most one argument
     ("/merge", Role.MEMBER),  # exactly one argument
     ("/assign", Role.MEMBER),  # a name, an id or an address

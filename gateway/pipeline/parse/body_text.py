@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.pipeline.command_syntax import WRAP, bare, columns, read_command
 from gateway.pipeline.parse.html_text import html_to_text
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -31,7 +32,17 @@ def tidy_text(text: str) -> str:
 
 
 def unflow(text: str, delsp: bool) -> str:
-    """Undo RFC 3676 format=flowed soft line breaks so quotes and paragraphs read right."""
+    """Undo RFC 3676 format=flowed soft line breaks so quotes and paragraphs read right.
+
+    An empty line and the signature line ``-- `` end a paragraph (RFC 3676 4.2, 4.3):
+    joined, two paragraphs became one and ``/pending `` over a blank line took the
+    writer's first words as its argument. A soft break after (or before) a command line
+    that fits with the next line's first word in :data:`.command_syntax.WRAP` columns was
+    not made by a client, which breaks only a line too long: its writer ended the line
+    and a space was left at its end (a phone's keyboard puts one after a completed word).
+    Joined, ``/pending`` took the words under it as its argument and was refused, and
+    they were never sent; so such a line stays a line. A long ``/note`` is still joined.
+    """
     out: list[str] = []
     pending: tuple[int, str] | None = None
     for line in text.split("\n"):
@@ -39,18 +50,34 @@ def unflow(text: str, delsp: bool) -> str:
         content = line[depth:]
         if content.startswith(" "):
             content = content[1:]
-        if pending is not None and pending[0] == depth:
-            content = pending[1] + content
-        elif pending is not None:
+        if pending is not None and _paragraph_ends(pending, depth, content):
             out.append(_render_flowed(*pending))
-        pending = None
-        if content.endswith(" ") and content != "-- ":
+            pending = None
+        flowed = content.endswith(" ") and content != "-- "  # this line's own end
+        if pending is not None:
+            content = pending[1] + content
+            pending = None
+        if flowed:
             pending = (depth, content[:-1] if delsp else content)
         else:
             out.append(_render_flowed(depth, content))
     if pending is not None:
         out.append(_render_flowed(*pending))
     return "\n".join(out)
+
+
+def _paragraph_ends(pending: tuple[int, str], depth: int, content: str) -> bool:
+    """Whether the flowed line ``pending`` ends its paragraph before ``content``: another
+    quote depth, an empty line, the signature line, or a command line ended by its
+    writer (see :func:`unflow`)."""
+    if pending[0] != depth or not content or content == "-- ":
+        return True
+    if depth or len(pending[1]) > WRAP:  # a long line (a paragraph so far): a client's break
+        return False
+    above, below = bare(pending[1]), bare(content)
+    if not below or (read_command(above) is None and read_command(below) is None):
+        return False
+    return columns(above) + 1 + columns(below.split()[0]) <= WRAP
 
 
 def _render_flowed(depth: int, content: str) -> str:
