@@ -7,6 +7,7 @@ with the last page's. Nothing typed is lost, and Slack never gets a view it refu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -143,3 +144,21 @@ def test_a_last_page_whose_earlier_pages_are_gone_is_not_filed_in_part(
     assert set(answer["errors"]) == {"text"}
     pages_app.runner.process_pending()
     assert all_tickets(pages_app) == []
+
+
+def test_a_message_made_a_ticket_keeps_its_text_for_the_last_page(
+    pages_app: App, fake: FakeSlack
+) -> None:
+    """*Create ticket* on a message: its text waits (in the form's metadata) for the
+    details on the last page, and every page says where it is, in the person's language."""
+    message = {"ts": "1772413200.000100", "text": "プリンターの申請をまとめて送ります"}
+    fake.envelope("interactive", c.shortcut("create_ticket", c.REQUESTER, message))
+    step1 = fake.wait_for("views.open")[0]["view"]
+    page1 = fake.envelope("interactive", c.submission(step1, c.chosen("big")))["view"]
+    heading = json.dumps(page1["blocks"][0], ensure_ascii=False)
+    assert "2 ページ中 1 ページ目" in heading
+    values = {"subject": _text("件名"), "field:f0": _text("x")}
+    page2 = fake.envelope("interactive", c.submission(page1, values))["view"]
+    assert "2 ページ中 2 ページ目" in json.dumps(page2["blocks"][0], ensure_ascii=False)
+    [details] = [b for b in page2["blocks"] if b.get("block_id") == "text"]
+    assert details["element"]["initial_value"] == message["text"]

@@ -97,7 +97,8 @@ class ChatPoster:
         """Post everything due now; what happened (for logs and tests). First, for a
         catalog not checked yet (reloaded, or the first pass), :mod:`refresh`."""
         report = PostReport()
-        self._refresh_cards()
+        if self.catalog.current is not self._looked_at and self.slack is not None:
+            self._looked_at = refresh.checked(self.sessions, self.catalog.current, self.clock)
         while not should_stop():
             with transaction(self.sessions) as s:
                 due = chat.claim_due(s, self.clock.now(), BATCH)
@@ -110,13 +111,6 @@ class ChatPoster:
                     continue
                 self._one(post, down, report)
         return report
-
-    def _refresh_cards(self) -> None:
-        catalog = self.catalog.current
-        if catalog is not self._looked_at and self.slack is not None:
-            with transaction(self.sessions) as s:
-                refresh.refresh_cards(s, catalog, self.clock.now())
-            self._looked_at = catalog
 
     def _one(self, post: DuePost, down: dict[str, datetime], report: PostReport) -> None:
         try:

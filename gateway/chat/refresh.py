@@ -25,13 +25,15 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.model import Catalog
+from gateway.core.clock import Clock
 from gateway.core.i18n import LOCALES
 from gateway.pipeline.entry_names import not_approvable
 from store import card_looks, chat
 from store.card_looks import Look
+from store.db import transaction
 
 log = logging.getLogger("gateway.chat.poster")
 
@@ -89,3 +91,11 @@ def refresh_cards(session: Session, catalog: Catalog, now: datetime) -> list[int
             len(queued),
         )
     return queued
+
+
+def checked(sessions: sessionmaker[Session], catalog: Catalog, clock: Clock) -> Catalog:
+    """:func:`refresh_cards` in a transaction of its own; the catalog checked (the poster
+    checks again only when the catalog in use is another one)."""
+    with transaction(sessions) as s:
+        refresh_cards(s, catalog, clock.now())
+    return catalog
