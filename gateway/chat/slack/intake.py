@@ -120,7 +120,13 @@ async def submit(
         await _next_page(door, ack, entry, form, meta, view_id)
         return
     if page > 0:  # the last of several pages: with the earlier pages' values
-        draft = await door.in_db(lambda: _draft(door, view_id))
+        try:
+            draft = await door.in_db(lambda: _draft(door, view_id))
+        except TransientError as exc:  # not read: the page stays, and says so
+            log.warning("slack form %s: earlier pages not read: %s", view_id, exc)
+            why = N_("The ticket could not be saved just now. Please submit again in a moment.")
+            await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
+            return
         if draft.entry_id != entry.id:  # pruned, or not ours: never file a part of it
             why = N_("The earlier pages of this form were not kept. Please start again.")
             await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
