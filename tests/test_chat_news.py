@@ -72,7 +72,15 @@ def test_http_mode_checks_slacks_signature(
     with c.slack_app(http_app, fake) as listener:
         body = c.form(c.command())
         assert (
-            c.signed_post(listener.port, "/slack/events", body, c.SIGNING, age=age, good=good)
+            c.signed_post(
+                listener.port,
+                "/slack/events",
+                body,
+                c.SIGNING,
+                now=http_app.clock.now(),
+                age=age,
+                good=good,
+            )
             == status
         )
         if status == 200:
@@ -83,12 +91,17 @@ def test_http_mode_checks_slacks_signature(
 
 def test_http_mode_takes_the_whole_form(http_app: App, fake: FakeSlack) -> None:
     with c.slack_app(http_app, fake) as listener:
-        c.signed_post(listener.port, "/slack/events", c.form(c.command()), c.SIGNING)
+        c.signed_post(
+            listener.port, "/slack/events", c.form(c.command()), c.SIGNING,
+            now=http_app.clock.now(),
+        )  # fmt: skip
         [opened] = fake.wait_for("views.open")
         view = opened["view"]
         step1 = c.submission(view, c.chosen("vpn"))
         body = c.form({"payload": json.dumps(step1, ensure_ascii=False)})
-        assert c.signed_post(listener.port, "/slack/events", body, c.SIGNING) == 200
+        assert c.signed_post(
+            listener.port, "/slack/events", body, c.SIGNING, now=http_app.clock.now()
+        ) == 200  # fmt: skip
     assert all_tickets(http_app) == []  # step one stores nothing
 
 

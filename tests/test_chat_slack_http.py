@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -58,8 +57,10 @@ def _signature(body: bytes, stamp: str) -> str:
     return "v0=" + hmac.new(c.SIGNING.encode(), base, hashlib.sha256).hexdigest()
 
 
-def _signed(body: bytes, stamp: str = "") -> dict[str, str]:
-    stamp = stamp or str(int(time.time()))
+def _signed(body: bytes, stamp: str | int) -> dict[str, str]:
+    """Headers signing ``body`` at ``stamp`` (the app's clock: its five minutes count
+    on it, not on the machine's wall time)."""
+    stamp = str(stamp)
     signature = _signature(body, stamp)
     return {**FORM, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
 
@@ -69,17 +70,18 @@ COMMAND = c.form(c.command()).encode()
 # run minutes after the collection (pytest -n on a loaded machine) sent stamps that had
 # aged meanwhile, so "altered" was refused as too old, and "in the future" (10 minutes
 # ahead at import) came within Slack's 5 minutes and was taken.
-UNVERIFIABLE: dict[str, Callable[[], tuple[bytes, dict[str, str]]]] = {
-    "no timestamp": lambda: (
+# Each is given the app's clock's now (Unix seconds) when its test runs.
+UNVERIFIABLE: dict[str, Callable[[int], tuple[bytes, dict[str, str]]]] = {
+    "no timestamp": lambda now: (
         COMMAND,
-        {**FORM, "X-Slack-Signature": _signature(COMMAND, str(int(time.time())))},
+        {**FORM, "X-Slack-Signature": _signature(COMMAND, str(now))},
     ),
-    "no signature": lambda: (COMMAND, {**FORM, "X-Slack-Request-Timestamp": str(int(time.time()))}),
-    "timestamp not a number": lambda: (COMMAND, _signed(COMMAND, "soon")),
-    "timestamp in the future": lambda: (COMMAND, _signed(COMMAND, str(int(time.time()) + 600))),
+    "no signature": lambda now: (COMMAND, {**FORM, "X-Slack-Request-Timestamp": str(now)}),
+    "timestamp not a number": lambda now: (COMMAND, _signed(COMMAND, "soon")),
+    "timestamp in the future": lambda now: (COMMAND, _signed(COMMAND, now + 600)),
     # more digits than Python's int() reads from a string (4300): no server error
-    "timestamp of 5000 digits": lambda: (COMMAND, _signed(COMMAND, "9" * 5000)),
-    "body altered after signing": lambda: (COMMAND + b"&text=more", _signed(COMMAND)),
+    "timestamp of 5000 digits": lambda now: (COMMAND, _signed(COMMAND, "9" * 5000)),
+    "body altered after signing": lambda now: (COMMAND + b"&text=more", _signed(COMMAND, now)),
 }
 NOT_A_PAYLOAD = {
     "not JSON": urlencode({"payload": "{not json"}).encode(),
@@ -93,7 +95,7 @@ NOT_A_PAYLOAD = {
 def test_a_request_that_cannot_be_verified_is_refused(
     http_app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture, name: str
 ) -> None:
-    body, headers = UNVERIFIABLE[name]()
+    body, headers = UNVERIFIABLE[name](_now(http_app))
     with c.slack_app(http_app, fake) as listener:
         assert _post(listener.port, body, headers) == 401
     assert fake.of("views.open") == []
@@ -106,9 +108,9 @@ def test_a_signed_body_that_is_not_a_payload_is_a_bad_request(
 ) -> None:
     body = NOT_A_PAYLOAD[name]
     with c.slack_app(http_app, fake) as listener:
-        assert _post(listener.port, body, _signed(body)) == 400
+        assert _post(listener.port, body, _signed(body, _now(http_app))) == 400
         # and the door still works after it
-        assert _post(listener.port, COMMAND, _signed(COMMAND)) == 200
+        assert _post(listener.port, COMMAND, _signed(COMMAND, _now(http_app))) == 200
         fake.wait_for("views.open")
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
@@ -124,7 +126,9 @@ def test_a_form_whose_values_have_the_wrong_shape_is_answered_in_the_form(
     body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
     with c.slack_app(http_app, fake) as listener:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{listener.port}/slack/events", data=body, headers=_signed(body)
+            f"http://127.0.0.1:{listener.port}/slack/events",
+            data=body,
+            headers=_signed(body, _now(http_app)),
         )
         with urllib.request.urlopen(request, timeout=10) as answer:
             said = json.loads(answer.read() or b"{}")
@@ -143,7 +147,7 @@ def test_a_press_slack_sends_again_or_anyone_replays_acts_once(
     assert ticket_id is not None
     pending = _payload(c.press("ticket_pending", ticket_id, c.OPS))
     with c.slack_app(http_app, fake) as listener:
-        first = _signed(pending)
+        first = _signed(pending, _now(http_app))
         assert _post(listener.port, pending, first) == 200
         assert eventually(lambda: show(http_app, ticket_id)["state"] == "pending")
         with transaction(http_app.sessions) as s:
@@ -151,15 +155,23 @@ def test_a_press_slack_sends_again_or_anyone_replays_acts_once(
             assert ticket is not None
             changes.change_state(s, ticket, TicketState.OPEN, http_app.clock.now(),
                                  actor="ops@example.test", channel="web")  # fmt: skip
-        again = {**_signed(pending), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"}
+        again = {
+            **_signed(pending, _now(http_app)),
+            "X-Slack-Retry-Num": "1",
+            "X-Slack-Retry-Reason": "timeout",
+        }
         assert _post(listener.port, pending, again) == 200
         assert _post(listener.port, pending, first) == 200  # the very bytes, replayed
         mine = c.press("ticket_assign_me", ticket_id, c.OPS)  # then another press: in order
-        assert _post(listener.port, _payload(mine), _signed(_payload(mine))) == 200
+        assert _post(listener.port, _payload(mine), _signed(_payload(mine), _now(http_app))) == 200
         assert eventually(lambda: show(http_app, ticket_id)["assignee"] == "ops@example.test")
     assert show(http_app, ticket_id)["state"] == "open"
     states = [e for e in show(http_app, ticket_id)["events"] if e["kind"] == "state"]
     assert [e["new"] for e in states] == ["pending", "open"]
+
+
+def _now(app: App) -> int:
+    return int(app.clock.now().timestamp())
 
 
 def _payload(payload: dict[str, object]) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
@@ -168,9 +167,10 @@ def test_a_choice_field_of_150_values_is_found_as_typed_and_filed(
     assert show(menus_app, int(ticket["id"]))["fields"]["model"] == "m149"
 
 
-def _signed(port: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def _signed(port: int, payload: dict[str, Any], now: float) -> tuple[int, dict[str, Any]]:
+    """POST ``payload`` signed at ``now`` (the app's clock, which the window counts on)."""
     body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
-    stamp = str(int(time.time()))
+    stamp = str(int(now))
     signature = hmac.new(c.SIGNING.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256)
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/slack/events",
@@ -201,7 +201,9 @@ def test_in_http_mode_the_same_words_typed_again_are_answered_again(
                 "private_metadata": json.dumps({"locale": "en"}),
             }
             for _ in range(2):
-                status, answer = _signed(listener.port, _suggestion(view, "entry", "printer"))
+                status, answer = _signed(
+                    listener.port, _suggestion(view, "entry", "printer"), clock.now().timestamp()
+                )
                 assert status == 200
                 assert [o["value"] for o in answer["options"]] == ["printer", "other"]
                 assert answer["options"][0]["text"]["text"] == "Printer"

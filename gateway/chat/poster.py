@@ -39,7 +39,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
-from gateway.chat import approval, asker, failures, render
+from gateway.catalog.model import Catalog
+from gateway.chat import approval, asker, failures, refresh, render
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
@@ -90,10 +91,14 @@ class ChatPoster:
     hooks: Mapping[str, Webhook] = field(default_factory=dict)  # "teams", "webhook"
     pace: float = 1.0  # seconds between two posts to one Slack channel
     _last_post: dict[str, float] = field(default_factory=dict)
+    _looked_at: Catalog | None = None  # the catalog the cards were last checked against
 
     def drain(self, should_stop: Callable[[], bool] = lambda: False) -> PostReport:
-        """Post everything due now; returns what happened (for logs and tests)."""
+        """Post everything due now; what happened (for logs and tests). First, for a
+        catalog not checked yet (reloaded, or the first pass), :mod:`refresh`."""
         report = PostReport()
+        if self.catalog.current is not self._looked_at and self.slack is not None:
+            self._looked_at = refresh.checked(self.sessions, self.catalog.current, self.clock)
         while not should_stop():
             with transaction(self.sessions) as s:
                 due = chat.claim_due(s, self.clock.now(), BATCH)

@@ -7,7 +7,7 @@ query modules use.
 
 from store.models.actions import ActionRun
 from store.models.base import Base, UTCDateTime, table_of
-from store.models.chat import ChatOutboxRow, ChatThread
+from store.models.chat import CardLook, ChatOutboxRow, ChatThread, SlackDraft
 from store.models.core import (
     AttachmentRow,
     InboxRaw,
@@ -28,6 +28,7 @@ __all__ = [
     "ActionRun",
     "AttachmentRow",
     "Base",
+    "CardLook",
     "ChatOutboxRow",
     "ChatThread",
     "InboxRaw",
@@ -39,6 +40,7 @@ __all__ = [
     "Participant",
     "RateCounter",
     "SignInLink",
+    "SlackDraft",
     "SourceState",
     "Ticket",
     "TicketEvent",

@@ -69,3 +69,32 @@ class ChatOutboxRow(Base):
     result: Mapped[str] = mapped_column(String(64), default="")  # the posted message's ts
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class SlackDraft(Base):
+    """What a person typed on the earlier pages of a ``/ticket`` form too long for one
+    Slack view (100 blocks), kept by the form's view id until its last page is sent
+    (Slack hands back only the page on screen). Pruned a day after it was last written."""
+
+    __tablename__ = "slack_drafts"
+
+    view_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field name → as typed
+    subject: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CardLook(Base):
+    """How each catalog entry looked on the tickets' Slack cards when cards were last
+    brought up to date with the catalog: its names in every language and whether its
+    action can be approved (a digest). A catalog that changes that look (a renamed,
+    removed or split entry) queues card updates for its open tickets, once per change
+    (``generation`` is part of their idempotency keys)."""
+
+    __tablename__ = "card_looks"
+
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    look: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime]

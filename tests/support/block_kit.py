@@ -9,7 +9,9 @@ Lengths are counted as Slack counts them, in UTF-16 code units.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 # (where, what): the most Slack takes there
@@ -38,7 +40,13 @@ def message_problems(blocks: Any) -> list[str]:
     """Why Slack would refuse a message with ``blocks``; [] when it takes it."""
     blocks = list(blocks or ())
     found = [f"{len(blocks)} blocks"] if len(blocks) > MESSAGE_BLOCKS else []
-    return found + [p for b in blocks for p in _block(b)]
+    return found + _same_ids(blocks) + [p for b in blocks for p in _block(b)]
+
+
+def _same_ids(blocks: list[Any]) -> list[str]:
+    """Slack refuses two blocks of one view or message with the same block id."""
+    ids = [b.get("block_id") for b in blocks if isinstance(b, Mapping) and b.get("block_id")]
+    return [f"block_id {i!r} twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
 
 
 def view_problems(view: Mapping[str, Any]) -> list[str]:
@@ -55,7 +63,7 @@ def view_problems(view: Mapping[str, Any]) -> list[str]:
     blocks = list(view.get("blocks") or ())
     if len(blocks) > VIEW_BLOCKS:
         found.append(f"{len(blocks)} blocks")
-    return found + [p for b in blocks for p in _block(b)]
+    return found + _same_ids(blocks) + [p for b in blocks for p in _block(b)]
 
 
 def options_problems(answer: Mapping[str, Any]) -> list[str]:
@@ -123,8 +131,45 @@ def _element(e: Mapping[str, Any]) -> Iterator[str]:
             yield f"{kind} with options of its own"
         if not isinstance(e.get("min_query_length", 0), int):
             yield "min_query_length not a number"
-    if kind == "plain_text_input" and int(e.get("max_length", 0)) > INPUT_MAX_LENGTH:
-        yield "max_length too long"
+    if kind == "plain_text_input":
+        most = int(e.get("max_length", INPUT_MAX_LENGTH))
+        if not 1 <= most <= INPUT_MAX_LENGTH:
+            yield "max_length out of range"
+        if units(e.get("initial_value", "")) > most:
+            yield "initial_value longer than max_length"
+    if kind == "number_input":
+        yield from _number(e)
+    date = str(e.get("initial_date", "2026-01-01"))
+    if kind == "datepicker" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        yield "initial_date not YYYY-MM-DD"
+
+
+def _number(e: Mapping[str, Any]) -> Iterator[str]:
+    """A number input: its bounds are numbers in strings (whole ones when no decimal
+    point is allowed), the least not above the most, the initial value between them."""
+    bounds: dict[str, Decimal] = {}
+    for key in ("min_value", "max_value", "initial_value"):
+        if key not in e:
+            continue
+        raw = e[key]
+        try:
+            value = Decimal(raw) if isinstance(raw, str) else Decimal("NaN")
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            yield f"number_input {key} {raw!r} not a number"
+            continue
+        if not e.get("is_decimal_allowed") and value != value.to_integral_value():
+            yield f"number_input {key} {raw!r} with a decimal point"
+        bounds[key] = value
+    least, most = bounds.get("min_value"), bounds.get("max_value")
+    if least is not None and most is not None and least > most:
+        yield "number_input min_value above max_value"
+    first = bounds.get("initial_value")
+    if first is not None and (
+        (least is not None and first < least) or (most is not None and first > most)
+    ):
+        yield "number_input initial_value out of bounds"
 
 
 def _options(options: Any, where: str) -> Iterator[str]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -187,10 +186,19 @@ def posts(app: App) -> list[ChatOutboxRow]:
 
 
 def signed_post(
-    port: int, path: str, body: str, secret: str, *, age: float = 0.0, good: bool = True
+    port: int,
+    path: str,
+    body: str,
+    secret: str,
+    *,
+    now: datetime,
+    age: float = 0.0,
+    good: bool = True,
 ) -> int:
-    """POST ``body`` the way Slack does (v0 signature over timestamp and body); the status."""
-    stamp = str(int(time.time() - age))
+    """POST ``body`` the way Slack does (v0 signature over timestamp and body), signed
+    ``age`` seconds before ``now`` (the app's clock, which Slack's window counts on);
+    the status."""
+    stamp = str(int(now.timestamp() - age))
     base = f"v0:{stamp}:{body}".encode()
     signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     if not good:

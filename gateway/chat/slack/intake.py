@@ -23,6 +23,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from gateway.catalog.model import Entry
 from gateway.chat.slack import answers, modal
 from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
@@ -30,6 +31,8 @@ from gateway.chat.slack.text import plain
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg, translate
 from gateway.pipeline.parse import submission
+from store import slack_drafts
+from store.db import transaction
 
 log = logging.getLogger("gateway.chat.slack")
 
@@ -101,7 +104,9 @@ async def choose_entry(door: Door, ack: AsyncAck, view: Mapping[str, Any]) -> No
 async def submit(
     door: Door, ack: AsyncAck, body: Mapping[str, Any], view: Mapping[str, Any]
 ) -> None:
-    """Step two submitted: check, commit to the inbox, then answer (errors stay in the form)."""
+    """Step two submitted: check, commit to the inbox, then answer (errors stay in the
+    form). A page before the last of a form in pages is kept and answered with the
+    next page; the last one is filed with what the earlier pages held."""
     meta = modal.metadata(view)
     locale = meta.get("locale", door.settings.gateway.locale)
     entry = door.catalog.current.entry(meta.get("entry"))
@@ -109,8 +114,25 @@ async def submit(
         why = N_("This kind of request is no longer offered. Please start again.")
         await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
         return
-    form = modal.typed(view, entry)
-    problems = modal.errors(entry, form, locale)
+    page, view_id = modal.page_of(meta, entry), str(view.get("id", ""))
+    form = modal.typed(view, entry, page)
+    if page < len(modal.pages(entry)) - 1:
+        await _next_page(door, ack, entry, form, meta, view_id)
+        return
+    if page > 0:  # the last of several pages: with the earlier pages' values
+        try:
+            draft = await door.in_db(lambda: _draft(door, view_id))
+        except TransientError as exc:  # not read: the page stays, and says so
+            log.warning("slack form %s: earlier pages not read: %s", view_id, exc)
+            why = N_("The ticket could not be saved just now. Please submit again in a moment.")
+            await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
+            return
+        if draft.entry_id != entry.id:  # pruned, or not ours: never file a part of it
+            why = N_("The earlier pages of this form were not kept. Please start again.")
+            await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
+            return
+        form = modal.Typed(draft.subject, form.text, {**draft.fields, **form.fields})
+    problems = modal.errors(entry, form, locale, page)
     user_id = str((body.get("user") or {}).get("id", ""))
     person = await door.people.lookup(user_id)
     if not person.email and not problems:
@@ -124,7 +146,6 @@ async def submit(
         await ack(response_action="errors", errors=problems)
         return
     team = meta.get("team_id", "") or str((body.get("team") or {}).get("id", ""))
-    view_id = str(view.get("id", ""))
     raw = submission.encode(
         source="slack",
         nonce=f"slack:{team}:{view_id}",
@@ -162,6 +183,48 @@ async def submit(
         accepted.inbox_id,
         " (again)" if accepted.duplicate else "",
     )
+
+
+async def _next_page(
+    door: Door,
+    ack: AsyncAck,
+    entry: Entry,
+    form: modal.Typed,
+    meta: Mapping[str, str],
+    view_id: str,
+) -> None:
+    """A page before the last: checked, kept (before Slack is answered, so what it
+    holds is never only on a screen that is gone), and replaced by the next page."""
+    locale = meta.get("locale", door.settings.gateway.locale)
+    page = modal.page_of(meta, entry)
+    problems = modal.errors(entry, form, locale, page)
+    if problems:
+        await ack(response_action="errors", errors=problems)
+        return
+    names = [f.name for f in modal.pages(entry)[page]]
+
+    def keep() -> None:
+        with transaction(door.sessions) as s:
+            subject = form.subject if page == 0 else None
+            slack_drafts.keep(s, view_id, entry.id, names, form.fields, door.clock.now(),
+                              subject=subject)  # fmt: skip
+
+    try:
+        await door.in_db(keep)
+    except TransientError as exc:  # not kept: the page stays, and says so
+        log.warning("slack form %s: page %s not kept: %s", view_id, page + 1, exc)
+        why = N_("The ticket could not be saved just now. Please submit again in a moment.")
+        first = modal.block_of(modal.pages(entry)[page][0])
+        await ack(response_action="errors", errors={first: translate(why, locale)})
+        return
+    text = meta.get("text", "")
+    following = modal.fields_form(entry, locale, meta, text=text, page=page + 1)
+    await ack(response_action="update", view=following)
+
+
+def _draft(door: Door, view_id: str) -> slack_drafts.Draft:
+    with transaction(door.sessions) as s:
+        return slack_drafts.of(s, view_id)
 
 
 async def _open(

@@ -5,9 +5,10 @@ side and no public URL is needed behind a firewall; a connection that fails at
 start is tried again with a backoff while mail goes on. HTTP mode serves the
 app's endpoint with aiohttp (``AppRunner``/``TCPSite`` inside this loop), where
 Slack's signature is checked before the body is read: a bad or missing one, or a
-timestamp that is not a number or more than five minutes off, is answered 401; a
-signed body that is not a payload, 400; bolt then checks it again. The same signed
-press, command or shortcut again (a retry, a replay) is answered and not acted on.
+timestamp that is not a number or more than five minutes off the injected clock, is
+answered 401; a signed body that is not a payload, 400; bolt then checks it again, on
+the same clock. The same signed press, command or shortcut again (a retry, a replay)
+is answered and not acted on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import hashlib
 import hmac
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -70,16 +70,17 @@ def _pinned(client: Pinned, proxy: str | None) -> Pinned:
     return client
 
 
-def _verified(secret: bytes, body: bytes, headers: Mapping[str, str]) -> bool:
-    """Slack signed these bytes, less than five minutes ago (either way). Checked before
-    anything reads the body, so a request from anyone else is a 401 whatever it holds
-    (bolt checks again, on wall-clock time as here; alone it answers a timestamp that is
-    not a number, or a body that is not UTF-8, with a 500)."""
+def _verified(secret: bytes, body: bytes, headers: Mapping[str, str], now: float) -> bool:
+    """Slack signed these bytes, at most five minutes before or after ``now`` (the
+    injected clock's, in Unix seconds, so the window is tested by moving the clock).
+    Checked before anything reads the body, so a request from anyone else is a 401
+    whatever it holds (bolt checks again, on the same clock; alone it answers a timestamp
+    that is not a number, or a body that is not UTF-8, with a 500)."""
     stamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
     if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= STAMP_DIGITS):
         return False  # not a time of ours; and int() refuses past 4300 digits
-    if abs(time.time() - int(stamp)) > MAX_AGE:
+    if abs(now - int(stamp)) > MAX_AGE:
         return False
     base = b"v0:" + stamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
@@ -96,7 +97,8 @@ class Seen:
     same twice (each has its trigger and action time). Oldest first, pruned as it goes:
     memory is bounded by what Slack signs in ten minutes."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        """``clock``: seconds, the same clock as the signature's window."""
         self._clock = clock
         self._taken: dict[bytes, float] = {}  # digest → when, in insertion order
 
@@ -113,6 +115,11 @@ class Seen:
             return True
         self._taken[digest] = now
         return False
+
+
+def _unix_seconds(clock: Clock) -> Callable[[], float]:
+    """The injected clock as Slack's timestamps count: seconds since 1970."""
+    return lambda: clock.now().timestamp()
 
 
 class SlackListener:
@@ -185,7 +192,7 @@ class SlackListener:
         )
         people = People(settings, client, clock, self._members)
         self._door = Door(settings, clock, catalog, sessions, acceptor, people, on_stored)
-        app = build_app(self._door, client)
+        app = build_app(self._door, client, _unix_seconds(clock))
         if self.slack.mode == "http":
             await self._serve_http(app)
         else:
@@ -213,11 +220,12 @@ class SlackListener:
 
     async def _serve_http(self, app: AsyncApp) -> None:
         secret = self.slack.signing_secret.encode()
-        seen = Seen()
+        now = _unix_seconds(self._args[1])
+        seen = Seen(now)
 
         async def endpoint(request: web.Request) -> web.Response:
             raw = await request.read()
-            if not _verified(secret, raw, request.headers):
+            if not _verified(secret, raw, request.headers, now()):
                 return web.json_response({"error": "invalid request"}, status=401)
             try:
                 raw.decode("utf-8")  # Slack sends UTF-8; aiohttp would guess otherwise

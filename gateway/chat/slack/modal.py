@@ -7,13 +7,19 @@ subject and the text. What the person typed is checked by the catalog's own
 to the modal as an error under its own block (Slack's ``response_action:
 errors``). Where the form was opened (channel, thread, permalink) and when
 travels in ``private_metadata``, which Slack hands back unchanged.
+
+An entry with more fields than one view holds (Slack's 100 blocks; the entry's name,
+the subject and the details take three) is asked in pages (:func:`pages`): each page
+is checked when sent and replaced by the next; what the earlier pages held is kept on
+our side (:mod:`store.slack_drafts`), since Slack hands back only the page on screen.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR
 from typing import Any
 
@@ -31,6 +37,9 @@ SUBJECT, TEXT, ENTRY = "subject", "text", "entry"  # block ids
 FIELD = "field:"  # block id prefix of a catalog field
 MAX_TEXT = 3000  # Slack's longest plain_text_input
 MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
+MAX_BLOCKS = 100  # Slack's most blocks in a view; more: no form at all
+PAGE_FIELDS = MAX_BLOCKS - 3  # a page's fields beside the entry's name, subject, details
+MAX_BLOCK_ID = 255  # Slack's longest block id
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,37 +100,72 @@ def suggestions(
     if block_id == ENTRY:
         return menus.suggested(entry_choices(catalog, locale), typed)
     entry = catalog.entry(meta.get("entry"))
-    f = entry.field(block_id.removeprefix(FIELD)) if entry and block_id.startswith(FIELD) else None
+    f = field_at(entry, block_id) if entry is not None else None
     if f is None or f.type != "choice":
         return []
     return menus.suggested(field_choices(f, locale), typed)
 
 
+def pages(entry: Entry) -> list[tuple[Field, ...]]:
+    """The entry's fields as the form's pages: one page when they fit in a view, else
+    as few pages as hold them, of even size, in the catalog's order."""
+    count = max(1, -(-len(entry.fields) // PAGE_FIELDS))
+    size = -(-len(entry.fields) // count) if entry.fields else 0
+    return [entry.fields[n * size : (n + 1) * size] for n in range(count)]
+
+
+def page_of(meta: Mapping[str, str], entry: Entry) -> int:
+    """The page of the form on screen (0: the first), within the entry's pages."""
+    raw = meta.get("page", "0")
+    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 4 else 0
+    return min(page, len(pages(entry)) - 1)
+
+
+def block_of(f: Field) -> str:
+    """The block id of a field's input: ``field:`` and its name, or a token made of the
+    name when that is longer than Slack's 255 (:func:`field_at` reads either back)."""
+    block = FIELD + f.name
+    if slack_length.units(block) <= MAX_BLOCK_ID:
+        return block
+    return FIELD + "#" + hashlib.sha256(f.name.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def field_at(entry: Entry, block_id: str) -> Field | None:
+    """The field whose input is the block ``block_id`` (None: no field of the entry)."""
+    return next((f for f in entry.fields if block_of(f) == block_id), None)
+
+
 def fields_form(
-    entry: Entry, locale: str, meta: Mapping[str, str], *, text: str = ""
+    entry: Entry, locale: str, meta: Mapping[str, str], *, text: str = "", page: int = 0
 ) -> dict[str, Any]:
-    """Step two: subject, the entry's fields, the text (pre-filled from a message)."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "context",
-            # plain text: an entry's name is not markup (a "*" in it no bold)
-            "elements": [_words(entry.name(locale), 2000)],
-        },
-        _input(SUBJECT, _plain(N_("Subject"), locale), _text_input(max_length=250)),
-    ]
-    for f in entry.fields:
-        block = _input(
-            FIELD + f.name,
-            _words(f.label(locale), 2000),
-            _element(f, locale),
-        )
+    """Step two: subject, the entry's fields, the text (pre-filled from a message); of
+    an entry in pages, page ``page``: the subject on the first, the text on the last
+    (carried in the metadata until then), "Page n of m" under the entry's name."""
+    book = pages(entry)
+    last = page == len(book) - 1
+    said = _words(entry.name(locale), 2000)
+    heading: list[dict[str, Any]] = [said]  # plain text: a "*" in a name is no bold
+    if len(book) > 1:
+        where = N_("Page {page} of {pages}", page=page + 1, pages=len(book))
+        heading.append(_plain(where, locale, 2000))
+    blocks: list[dict[str, Any]] = [{"type": "context", "elements": heading}]
+    if page == 0:
+        blocks.append(_input(SUBJECT, _plain(N_("Subject"), locale), _text_input(max_length=250)))
+    for f in book[page]:
+        block = _input(block_of(f), _label(f, locale), _element(f, locale))
         block["optional"] = not f.required
         blocks.append(block)
-    details = _text_input(multiline=True, max_length=MAX_TEXT, initial=text[:MAX_TEXT])
-    body = _input(TEXT, _plain(N_("Details"), locale), details)
-    body["optional"] = True
-    blocks.append(body)
-    return _view(FIELDS_VIEW, locale, N_("Create ticket"), blocks, {**meta, "entry": entry.id})
+    kept = {**meta, "entry": entry.id, "page": str(page)}
+    if last:
+        kept.pop("text", None)
+        details = _text_input(multiline=True, max_length=MAX_TEXT, initial=text[:MAX_TEXT])
+        body = _input(TEXT, _plain(N_("Details"), locale), details)
+        body["optional"] = True
+        blocks.append(body)
+    elif text:
+        kept["text"] = text  # for the last page's details (cut to fit, as a message's)
+    submit = N_("Create ticket") if last else N_("Next")
+    return _view(FIELDS_VIEW, locale, submit, blocks, kept)
 
 
 def metadata(view: Mapping[str, Any]) -> dict[str, str]:
@@ -137,11 +181,12 @@ def chosen_entry(view: Mapping[str, Any]) -> str:
     return _read(_input_of(_state(view), ENTRY))
 
 
-def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
+def typed(view: Mapping[str, Any], entry: Entry, page: int = 0) -> Typed:
+    """What the page ``page`` of the form holds (the subject: on the first page only)."""
     values = _state(view)
     fields = {}
-    for f in entry.fields:
-        raw = _read(_input_of(values, FIELD + f.name))
+    for f in pages(entry)[page]:
+        raw = _read(_input_of(values, block_of(f)))
         if f.type == "choice":  # a long choice travels as its token (menus.value_of)
             raw = {menus.value_of(c): c for c in f.choices}.get(raw, raw)
         if raw.strip():
@@ -153,14 +198,35 @@ def typed(view: Mapping[str, Any], entry: Entry) -> Typed:
     )
 
 
-def errors(entry: Entry, form: Typed, locale: str) -> dict[str, str]:
-    """Block id → what is wrong there, in the person's language; {} when all is well."""
+def errors(entry: Entry, form: Typed, locale: str, page: int = 0) -> dict[str, str]:
+    """Block id → what is wrong there, in the person's language; {} when all is well.
+
+    The page ``page`` is checked; the last page checks the whole sheet (``form`` holds
+    the earlier pages' values too), and a field of an earlier page that fails now (the
+    catalog changed meanwhile) is said under the details, named by its label."""
+    book = pages(entry)
+    on_page = book[page]
     out: dict[str, str] = {}
-    if not form.subject:
+    if page == 0 and not form.subject:
         out[SUBJECT] = translate(N_("Please write a subject."), locale)
-    _, problems = field_problems(entry, form.fields)
-    out.update({FIELD + name: translate(why, locale) for name, why in problems.items()})
+    checked = entry if page == len(book) - 1 else replace(entry, fields=on_page)
+    _, problems = field_problems(checked, form.fields)
+    elsewhere: list[str] = []
+    for name, why in problems.items():
+        f = entry.field(name)
+        if f is not None and f in on_page:
+            out[block_of(f)] = translate(why, locale)
+        elif f is not None:
+            elsewhere.append(f"{f.label(locale)}: {translate(why, locale)}")
+    if elsewhere:
+        out[TEXT] = slack_length.fit(" / ".join(elsewhere), 2000)
     return out
+
+
+def _label(f: Field, locale: str) -> dict[str, Any]:
+    """A field's label as its input shows it; its name when the label is blank (Slack
+    refuses an empty text), and a dash when both are."""
+    return _words(f.label(locale).strip() or f.name.strip() or "-", 2000)
 
 
 def _element(f: Field, locale: str) -> dict[str, Any]:
@@ -171,7 +237,7 @@ def _element(f: Field, locale: str) -> dict[str, Any]:
     if f.type == "number":
         return _number_input(f)
     element = _text_input(max_length=500)
-    if f.example:
+    if f.example.strip():
         element["placeholder"] = _words(f.example, 150)
     return element
 
@@ -191,8 +257,8 @@ def _number_input(f: Field) -> dict[str, Any]:
     if f.maximum is not None:  # Slack refuses a decimal bound on a whole-number input
         most = f.maximum.to_integral_value(rounding=ROUND_FLOOR) if f.whole else f.maximum
         element["max_value"] = plain_number(most)
-    if f.example:
-        element["placeholder"] = {"type": "plain_text", "text": f.example[:150]}
+    if f.example.strip():
+        element["placeholder"] = _words(f.example, 150)
     return element
 
 

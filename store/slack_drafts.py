@@ -1,0 +1,67 @@
+"""The earlier pages of a Slack form longer than one view (:class:`SlackDraft`).
+
+Slack hands back only the page on screen when it is sent, so what the person typed on
+the pages before is kept here, by the form's view id (the same on every page: each
+page replaces the one before in place), and read back when the last page is filed.
+Like every query module, nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from store.models import SlackDraft
+
+KEPT = timedelta(days=1)  # a form left half filled this long is gone (Slack's closed it)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    entry_id: str = ""
+    subject: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def keep(
+    session: Session,
+    view_id: str,
+    entry_id: str,
+    page_fields: Collection[str],
+    typed: Mapping[str, str],
+    now: datetime,
+    *,
+    subject: str | None = None,
+) -> None:
+    """Record one page: ``typed`` holds the page's values, ``page_fields`` names every
+    field of the page (one left empty now, typed before, is taken out). A page sent
+    again (Slack retrying, the person back on it) writes the same again."""
+    row = session.get(SlackDraft, view_id)
+    if row is None:
+        row = SlackDraft(view_id=view_id, entry_id=entry_id, fields={}, subject="")
+        session.add(row)
+    kept = {k: str(v) for k, v in (row.fields or {}).items() if k not in page_fields}
+    kept.update({k: v for k, v in typed.items() if k in page_fields})
+    row.entry_id, row.fields, row.updated_at = entry_id, kept, now
+    if subject is not None:
+        row.subject = subject
+    prune(session, now)
+    session.flush()
+
+
+def of(session: Session, view_id: str) -> Draft:
+    """What the earlier pages of the form ``view_id`` hold (an empty draft: none)."""
+    row = session.get(SlackDraft, view_id)
+    if row is None:
+        return Draft()
+    return Draft(row.entry_id, row.subject, {k: str(v) for k, v in (row.fields or {}).items()})
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Forget the drafts nobody wrote for :data:`KEPT`; how many."""
+    result = session.execute(delete(SlackDraft).where(SlackDraft.updated_at < now - KEPT))
+    return int(getattr(result, "rowcount", 0) or 0)
