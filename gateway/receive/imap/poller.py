@@ -93,6 +93,7 @@ class ImapPoller:
         self._acks.copies.intended = self._keep_held  # without MOVE: before each COPY
         self._acks.copies.noted = self._note_copies  # and after it
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
+        self._stop = threading.Event()  # run()'s: heard between batches and passes
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -112,12 +113,14 @@ class ImapPoller:
     def run(self, stop: threading.Event) -> None:
         """Serve this account until ``stop`` is set; never raises, never spins."""
         log.info("imap %s: starting (%s, then %s)", self.key, self.account.tls, self.account.after)
+        self._stop = stop
         while not stop.is_set():
             try:
                 self._serve(stop)
             except Exception as exc:  # noqa: BLE001 - an account's failure must not end its thread
                 self._drop()
                 stop.wait(self._failures.failed(exc))
+        self._stop = threading.Event()  # poll_once() on its own reads a folder whole
         self.close()
         log.info("imap %s: stopped", self.key)
 
@@ -189,19 +192,29 @@ class ImapPoller:
             self._stepped_over({damaged})
             self._read_up_to(sweep, damaged)
             uids = uids[1:]
-        stored = sum(
-            self._store_batch(client, part, sweep)
-            for batch in self._damage.batches(uids, self.account.batch_size)
-            for part in self._by_bytes(client, batch)
-        )
-        if rescan and not sweep.hole:
+        stored, whole = self._store_all(client, uids, sweep)
+        ended = rescan and whole and not sweep.hole  # a rescan stopped half-way goes on
+        if ended:
             self._rescan = (0, 0)  # ends here: the bookmark takes the new UIDVALIDITY
-        if (rescan and not sweep.hole) or not uids:  # a rescan's end, an empty pass: noted
+        if ended or not uids:  # a rescan's end, an empty pass: noted
             with transaction(self.sessions) as s:
                 self._bookmark(s, sweep)
         self._acks.end_pass(client, self.clock.now())
         self._keep_held()  # what is left for a person: ``status`` and the alert say it
         return stored
+
+    def _store_all(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> tuple[int, bool]:
+        """Store ``uids`` batch after batch: how many were new, and whether all were
+        read. A stop is heard between two batches: a first pass over thousands of
+        messages is not waited out by a daemon that stops, nor by an instance that lost
+        its mailbox lock to another (``mailbox_lock``), which would poll beside it."""
+        stored = 0
+        for batch in self._damage.batches(uids, self.account.batch_size):
+            for part in self._by_bytes(client, batch):
+                if self._stop.is_set():
+                    return stored, False
+                stored += self._store_batch(client, part, sweep)
+        return stored, True
 
     def _stepped_over(self, uids: set[int]) -> None:
         """Remember ``uids``, not stored, as never to be acknowledged: written before the
@@ -345,7 +358,9 @@ class ImapPoller:
         *next* mail. So each pass forgets old announcements just before its SEARCH,
         and one heard during or after the SEARCH means another pass.
         """
-        while self.poll_once() or (self._client and heard_of_new_mail(self._client)):
+        while not self._stop.is_set() and (
+            self.poll_once() or (self._client and heard_of_new_mail(self._client))
+        ):
             pass
 
     def _idle(self, client: IMAPClient, stop: threading.Event) -> None:
