@@ -69,6 +69,21 @@ def heard_of_new_mail(client: IMAPClient) -> bool:
     return bool(client._imap.untagged_responses.get("EXISTS"))
 
 
+def goodbye(responses: list[tuple[Any, ...]]) -> str | None:
+    """The reason of a ``* BYE`` among the lines heard in IDLE, else None. imapclient
+    hands it back like any line and the session then ends at the next read as "EOF":
+    without this the server's own words (Dovecot: "Selected mailbox was deleted, have
+    to disconnect.", "Server shutting down.") never reached the log or ``status``."""
+    for response in responses:
+        if response and response[0] == b"BYE":
+            words = [
+                w.decode("utf-8", "replace") if isinstance(w, bytes) else str(w)
+                for w in response[1:]
+            ]
+            return " ".join(words) or "BYE"
+    return None
+
+
 def hung_up(client: IMAPClient) -> bool:
     """Readable right after idle_check drained every line means end of file."""
     poller = select.poll()

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import ImapSettings, Settings
@@ -38,7 +38,7 @@ from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
-from gateway.receive.imap.folder import forget_news, heard_of_new_mail, hung_up
+from gateway.receive.imap.folder import forget_news, goodbye, heard_of_new_mail, hung_up
 from gateway.receive.imap.refused import Acknowledgements
 from store import inbox, sources
 from store.accept.contract import BYTES_ONLY, DuplicateRule
@@ -370,7 +370,11 @@ class ImapPoller:
         deadline = time.monotonic() + self._idle_renew.total_seconds()
         while not stop.is_set() and not heard_of_new_mail(client):
             left = deadline - time.monotonic()
-            if left <= 0 or client.idle_check(timeout=min(IDLE_CHECK_SECONDS, left)):
+            if left <= 0:
+                break
+            if heard := client.idle_check(timeout=min(IDLE_CHECK_SECONDS, left)):
+                if (reason := goodbye(heard)) is not None:  # the session is over: said why
+                    raise IMAPClientAbortError(reason)
                 break
             if hung_up(client):  # idle_check swallows EOF: look, or we would spin
                 break
