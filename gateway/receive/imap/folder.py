@@ -15,7 +15,9 @@ from typing import Any
 from imapclient import DELETED, IMAPClient
 
 from gateway.config.settings import ImapSettings
+from gateway.core.i18n import N_
 from gateway.receive.imap.copies import Copies
+from gateway.receive.imap.errors import ImapError
 
 # The keyword of a message the server could not hand out (gateway.receive.imap.damaged):
 # never stored, so never acknowledged
@@ -44,6 +46,34 @@ def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int], copi
             client.uid_expunge(uids)
         else:  # also removes what others marked \Deleted: the only way without UIDPLUS
             client.expunge()
+
+
+def check_flag_kept(selected: dict[bytes, Any], account: ImapSettings) -> None:
+    """In flag mode, refuse a folder whose server says it cannot keep ``processed_flag``.
+
+    Exchange (Microsoft 365) keeps no keyword a client makes up: its PERMANENTFLAGS
+    lack ``\\*``, and it refuses the STORE. Every stored message was then refused its
+    flag, tried again and left in the folder as a health problem of its own. Said once
+    instead, before anything is read, with what to set; the mail waits on the server.
+    No PERMANENTFLAGS at all means every flag is kept (RFC 3501)."""
+    kept = selected.get(b"PERMANENTFLAGS")
+    if account.after != "flag" or kept is None:
+        return
+    names = [f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in kept]
+    if "\\*" in names or account.processed_flag.lower() in {n.lower() for n in names}:
+        return
+    where = f"{account.host}:{account.port}"
+    raise ImapError(
+        N_(
+            "the folder {folder} on {where} keeps no keyword {flag} (PERMANENTFLAGS: "
+            '{flags}): set processed_flag = "\\\\Flagged" (or another flag it keeps) or '
+            'after = "move"; messages stay on the server until then',
+            folder=account.folder,
+            where=where,
+            flag=account.processed_flag,
+            flags=" ".join(names),
+        )
+    )
 
 
 def unacknowledged(client: IMAPClient, account: ImapSettings, last_uid: int) -> list[int]:

@@ -38,7 +38,13 @@ from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
-from gateway.receive.imap.folder import forget_news, goodbye, heard_of_new_mail, hung_up
+from gateway.receive.imap.folder import (
+    check_flag_kept,
+    forget_news,
+    goodbye,
+    heard_of_new_mail,
+    hung_up,
+)
 from gateway.receive.imap.refused import Acknowledgements
 from store import inbox, sources
 from store.accept.contract import BYTES_ONLY, DuplicateRule
@@ -168,7 +174,9 @@ class ImapPoller:
     # -- one pass over the folder ----------------------------------------------------
 
     def _sync(self, client: IMAPClient) -> int:
-        uidvalidity = int(client.select_folder(self.account.folder)[b"UIDVALIDITY"])
+        selected = client.select_folder(self.account.folder)
+        check_flag_kept(selected, self.account)  # Exchange keeps no keyword of ours
+        uidvalidity = int(selected[b"UIDVALIDITY"])
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
             # what an earlier run left or copied: taken up at the first pass after a start
