@@ -28,11 +28,13 @@ from datetime import datetime, timedelta
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import ImapSettings, Settings
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
+from gateway.receive.imap import left as said
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
@@ -212,10 +214,8 @@ class ImapPoller:
         return stored
 
     def _store_all(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> tuple[int, bool]:
-        """Store ``uids`` batch after batch: how many were new, and whether all were
-        read. A stop is heard between two batches: a first pass over thousands of
-        messages is not waited out by a daemon that stops, nor by an instance that lost
-        its mailbox lock to another (``mailbox_lock``), which would poll beside it."""
+        """How many of ``uids`` were new, and whether all were read: a stop is heard
+        between batches (a daemon that stops, or lost its mailbox lock to another)."""
         stored = 0
         for batch in self._damage.batches(uids, self.account.batch_size):
             for part in self._by_bytes(client, batch):
@@ -308,18 +308,32 @@ class ImapPoller:
         if not sweep.hole:
             sweep.read = missing[0] - 1 if missing else uids[-1]
             sweep.hole = bool(missing)
-        with transaction(self.sessions) as s:
-            at = self.clock.now()
-            new = sum(self._accept(s, uid, sweep, raw, at) for uid, raw in found.items())
-            if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
-                sources.touch(s, self._source, now=at)
-            else:
-                self._bookmark(s, sweep)
+        try:
+            new = self._commit(found, sweep)
+        except IntegrityError:  # the same bytes committed meanwhile: by another poller
+            new = self._commit(found, sweep)  # now found stored
+            log.warning(
+                "imap %s: uid %s: stored meanwhile by another poller of this folder (is "
+                "another instance polling it?); recognised as stored",
+                self.key,
+                said.uid_list(sorted(set(found) - set(new))),
+            )
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
             self.on_stored()
         self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
+        return len(new)
+
+    def _commit(self, found: dict[int, bytes], sweep: _Pass) -> list[int]:
+        """The rows and the bookmark in one transaction; the UIDs stored as new rows."""
+        with transaction(self.sessions) as s:
+            at = self.clock.now()
+            new = [uid for uid, raw in found.items() if self._accept(s, uid, sweep, raw, at)]
+            if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
+                sources.touch(s, self._source, now=at)
+            else:
+                self._bookmark(s, sweep)
         return new
 
     def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:
