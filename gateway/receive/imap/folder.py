@@ -13,6 +13,7 @@ import select
 from typing import Any
 
 from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import IMAPClientAbortError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
@@ -97,6 +98,15 @@ def heard_of_new_mail(client: IMAPClient) -> bool:
     """An EXISTS heard since the last SEARCH: answers to commands, or the lines a
     server sends just before its ``+ idling``, which ``idle_check`` never sees."""
     return bool(client._imap.untagged_responses.get("EXISTS"))
+
+
+def heard_in_idle(client: IMAPClient, timeout: float) -> bool:
+    """Whether the server said something in IDLE within ``timeout`` seconds; a BYE
+    ends the session, and raises with the server's reason (``goodbye``)."""
+    heard = client.idle_check(timeout=timeout)
+    if (reason := goodbye(heard)) is not None:
+        raise IMAPClientAbortError(reason)
+    return bool(heard)
 
 
 def goodbye(responses: list[tuple[Any, ...]]) -> str | None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,7 +43,7 @@ from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.folder import (
     check_flag_kept,
     forget_news,
-    goodbye,
+    heard_in_idle,
     heard_of_new_mail,
     hung_up,
 )
@@ -392,11 +392,7 @@ class ImapPoller:
         deadline = time.monotonic() + self._idle_renew.total_seconds()
         while not stop.is_set() and not heard_of_new_mail(client):
             left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            if heard := client.idle_check(timeout=min(IDLE_CHECK_SECONDS, left)):
-                if (reason := goodbye(heard)) is not None:  # the session is over: said why
-                    raise IMAPClientAbortError(reason)
+            if left <= 0 or heard_in_idle(client, min(IDLE_CHECK_SECONDS, left)):
                 break
             if hung_up(client):  # idle_check swallows EOF: look, or we would spin
                 break
