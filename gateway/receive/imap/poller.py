@@ -312,12 +312,13 @@ class ImapPoller:
             new = self._commit(found, sweep)
         except IntegrityError:  # the same bytes committed meanwhile: by another poller
             new = self._commit(found, sweep)  # now found stored
-            log.warning(
-                "imap %s: uid %s: stored meanwhile by another poller of this folder (is "
-                "another instance polling it?); recognised as stored",
-                self.key,
-                said.uid_list(sorted(set(found) - set(new))),
-            )
+            if met := said.uid_list(sorted(set(found) - set(new))):
+                log.warning(
+                    "imap %s: uid %s: stored meanwhile by another poller of this folder "
+                    "(is another instance polling it?); recognised as stored",
+                    self.key,
+                    met,
+                )
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
