@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,40 @@ def test_a_processed_folder_deleted_meanwhile_is_made_again_and_nothing_is_lost(
     assert len(inbox_rows(app)) == 2
     assert folder_flags(dovecot, user) == {}
     assert sorted(folder_flags(dovecot, user, account.processed_folder)) == [1, 2]
+
+
+# -- the server says goodbye (BYE) while the poller waits in IDLE ---------------------
+
+
+@sqlite_only
+def test_a_bye_heard_in_idle_is_said_with_the_servers_reason(
+    app: App, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A person deletes the watched folder while the poller idles in it: Dovecot ends
+    the session with a ``* BYE`` that says why (``Selected mailbox was deleted, have
+    to disconnect.``, or that the session's state is inconsistent). The
+    log and ``status`` said only "connection lost: socket error: EOF" (the BYE was
+    read in IDLE and dropped); they say the server's reason now, then that the folder
+    does not exist, and the mail of a folder made again is read."""
+    user = dovecot.add_user()
+    with dovecot.client(user) as c:
+        c.create_folder("Support")
+    account = dovecot.account(user, folder="Support")
+    p = poller(app, account)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"), running(p):
+        assert eventually(lambda: p.status.idles >= 1)
+        with dovecot.client(user) as c:
+            c.delete_folder("Support")
+        assert eventually(lambda: p.status.failures >= 2)
+        with dovecot.client(user) as c:
+            c.create_folder("Support")
+            c.append("Support", mail("after the folder came back"))
+        assert eventually(lambda: len(inbox_rows(app)) == 1)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert re.fullmatch(  # Dovecot says one or the other, as the deletion reaches it
+        rf"imap {re.escape(account.key)}: connection to 127\.0\.0\.1:{account.port} lost: "
+        r"(Selected mailbox was deleted, have to disconnect\.|IMAP session state is "
+        r"inconsistent, please relogin\.); retrying with backoff \(next try in [\d.]+s\)",
+        errors[0],
+    ), errors
+    assert "Mailbox doesn't exist: Support." in errors[1]

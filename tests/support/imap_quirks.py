@@ -2,7 +2,7 @@
 without the message's content, as Exchange does for some messages (``BODY[] NIL``,
 or no ``BODY[]`` in the answer at all), or refuse to move or flag one message of a
 folder (``NO [OVERQUOTA]``, a message locked by another process) while it serves
-the others.
+the others, or keep no keyword of ours (``PERMANENTFLAGS`` without ``\\*``, as Exchange).
 
 Everything else the IMAP tests need runs against the private Dovecot
 (tests/support/dovecot.py); this server speaks just enough IMAP4rev1 for the
@@ -65,6 +65,9 @@ class QuirkyImap:
         # commands the server carries out, then drops the connection before its answer
         self.hang_up_after: tuple[str, ...] = ()
         self._elsewhere = ""  # the other folder selected, if one is
+        # announced at SELECT when set; a STORE of any other flag is then refused as
+        # Exchange refuses a keyword it cannot keep (None: no PERMANENTFLAGS line, all kept)
+        self.permanent_flags: str | None = None
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert, key)
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -166,6 +169,7 @@ class QuirkyImap:
                 f"* OK [UIDVALIDITY {self.uidvalidity}] UIDs valid\r\n".encode(),
                 f"* OK [UIDNEXT {self.uidnext}] next\r\n".encode(),
                 b"* FLAGS (\\Seen \\Deleted)\r\n",
+                *self._permanent_flags(),
             ]
         if self._elsewhere:
             return self._search_elsewhere(command, rest)
@@ -177,6 +181,8 @@ class QuirkyImap:
             return [self._fetch(uid, items.upper()) for uid in self._uids(uids)]
         if command.startswith("UID STORE"):
             uids, _, flags = rest[len("UID STORE ") :].split(" ", 2)
+            if self._not_kept(flags.strip("()").split()):
+                raise _Refused("BAD Command Argument Error. 12")
             for uid in self._refused(uids, "UID STORE"):
                 self.messages[uid].flags.update(flags.strip("()").split())
         if command.startswith(("UID MOVE", "UID COPY")):
@@ -193,6 +199,16 @@ class QuirkyImap:
                 if "\\Deleted" in self.messages[uid].flags:
                     del self.messages[uid]
         return []
+
+    def _not_kept(self, flags: list[str]) -> bool:
+        """A flag of ``flags`` the PERMANENTFLAGS announced leave out (no ``\\*``)."""
+        kept = (self.permanent_flags or "\\*").split()
+        return "\\*" not in kept and bool(set(flags) - set(kept))
+
+    def _permanent_flags(self) -> list[bytes]:
+        if self.permanent_flags is None:
+            return []
+        return [f"* OK [PERMANENTFLAGS ({self.permanent_flags})] Permanent flags\r\n".encode()]
 
     def _search_elsewhere(self, command: str, rest: str) -> list[bytes]:
         """In another folder only a search by Message-ID: the UIDs of its messages are
@@ -263,8 +279,9 @@ class QuirkyImap:
             else:
                 has = {u for u, m in self.messages.items() if value in map(str.upper, m.flags)}
                 found = found - has if key == "UNKEYWORD" else found & has
-        if "UNSEEN" in criteria.upper().split():
-            found = {u for u in found if "\\Seen" not in self.messages[u].flags}
+        for key, flag in (("UNSEEN", "\\Seen"), ("UNFLAGGED", "\\Flagged")):
+            if key in criteria.upper().split():
+                found = {u for u in found if flag not in self.messages[u].flags}
         return sorted(found)
 
 

@@ -24,8 +24,9 @@ from imapclient.exceptions import (
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import Msg
-from gateway.receive.imap import auth, describe
+from gateway.receive.imap import ImapError, auth, describe
 from gateway.receive.imap.auth import CredentialError, load_credentials
+from gateway.receive.imap.folder import check_flag_kept
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test")
 
@@ -50,8 +51,19 @@ def mailbox_errors() -> list[Msg]:
         GatewayError("another problem of ours"),
         ValueError("something nobody expected"),
         *_credential_errors(),
+        _flag_not_kept(),
     ]
     return [describe(exc, ACCOUNT) for exc in raised]
+
+
+def _flag_not_kept() -> ImapError:
+    """Flag mode on a server that keeps no keyword of ours (Exchange)."""
+    exchange = {b"PERMANENTFLAGS": (b"\\Seen", b"\\Answered", b"\\Flagged", b"\\Deleted")}
+    try:
+        check_flag_kept(exchange, replace(ACCOUNT, after="flag"))
+    except ImapError as exc:
+        return exc
+    raise AssertionError("Exchange's PERMANENTFLAGS taken for ones that keep $Processed")
 
 
 def _credential_errors() -> list[CredentialError]:

@@ -10,6 +10,7 @@ needs no restart and a missing one leaks nothing.
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 from contextlib import suppress
 from pathlib import Path
@@ -22,6 +23,19 @@ from gateway.receive.imap.auth import load_credentials
 
 log = logging.getLogger("gateway.imap")
 
+# Seconds of silence before the first keepalive probe, then between probes, and the
+# probes unanswered before the link is taken for dead: 60 + 15 * 4 = 2 minutes.
+KEEPALIVE_IDLE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 60, 15, 4
+_KEEPALIVE = [
+    (getattr(socket, name), value)
+    for name, value in (
+        ("TCP_KEEPIDLE", KEEPALIVE_IDLE),
+        ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL),
+        ("TCP_KEEPCNT", KEEPALIVE_COUNT),
+    )
+    if hasattr(socket, name)
+]
+
 
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     """Verifying, always: ``ca_file`` replaces the system CAs, nothing turns checks off."""
@@ -33,6 +47,7 @@ def connect(account: ImapSettings) -> IMAPClient:
     credentials = load_credentials(account)  # before the socket: nothing to leak
     client = _open(account)
     try:
+        keep_alive(client.socket())
         if credentials.mechanism == "xoauth2":
             client.oauth2_login(credentials.username, credentials.secret)
         elif credentials.username.isascii() and credentials.secret.isascii():
@@ -60,6 +75,17 @@ def _open(account: ImapSettings) -> IMAPClient:
         shutdown(client)
         raise
     return client
+
+
+def keep_alive(sock: socket.socket) -> None:
+    """TCP keepalives: a first probe after KEEPALIVE_IDLE seconds of silence, so a NAT
+    or firewall that forgets idle connections (Azure after 4 minutes, AWS's NAT gateway
+    after 350 s) keeps this one while it waits in IDLE, and a link that died silently
+    is found within 2 minutes rather than at the next IDLE renewal."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in _KEEPALIVE:
+        with suppress(OSError):  # Linux names; a system without one keeps its default
+            sock.setsockopt(socket.IPPROTO_TCP, option, value)
 
 
 def untraced(client: IMAPClient) -> IMAPClient:

@@ -13,9 +13,12 @@ import select
 from typing import Any
 
 from imapclient import DELETED, IMAPClient
+from imapclient.exceptions import IMAPClientAbortError
 
 from gateway.config.settings import ImapSettings
+from gateway.core.i18n import N_
 from gateway.receive.imap.copies import Copies
+from gateway.receive.imap.errors import ImapError
 
 # The keyword of a message the server could not hand out (gateway.receive.imap.damaged):
 # never stored, so never acknowledged
@@ -46,6 +49,34 @@ def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int], copi
             client.expunge()
 
 
+def check_flag_kept(selected: dict[bytes, Any], account: ImapSettings) -> None:
+    """In flag mode, refuse a folder whose server says it cannot keep ``processed_flag``.
+
+    Exchange (Microsoft 365) keeps no keyword a client makes up: its PERMANENTFLAGS
+    lack ``\\*``, and it refuses the STORE. Every stored message was then refused its
+    flag, tried again and left in the folder as a health problem of its own. Said once
+    instead, before anything is read, with what to set; the mail waits on the server.
+    No PERMANENTFLAGS at all means every flag is kept (RFC 3501)."""
+    kept = selected.get(b"PERMANENTFLAGS")
+    if account.after != "flag" or kept is None:
+        return
+    names = [f.decode("utf-8", "replace") if isinstance(f, bytes) else str(f) for f in kept]
+    if "\\*" in names or account.processed_flag.lower() in {n.lower() for n in names}:
+        return
+    where = f"{account.host}:{account.port}"
+    raise ImapError(
+        N_(
+            "the folder {folder} on {where} keeps no keyword {flag} (PERMANENTFLAGS: "
+            '{flags}): set processed_flag = "\\\\Flagged" (or another flag it keeps) or '
+            'after = "move"; messages stay on the server until then',
+            folder=account.folder,
+            where=where,
+            flag=account.processed_flag,
+            flags=" ".join(names),
+        )
+    )
+
+
 def unacknowledged(client: IMAPClient, account: ImapSettings, last_uid: int) -> list[int]:
     """Stored (at or below the bookmark) but still in the folder, or still unflagged;
     a message the bookmark stepped over because it cannot be read is not stored."""
@@ -67,6 +98,30 @@ def heard_of_new_mail(client: IMAPClient) -> bool:
     """An EXISTS heard since the last SEARCH: answers to commands, or the lines a
     server sends just before its ``+ idling``, which ``idle_check`` never sees."""
     return bool(client._imap.untagged_responses.get("EXISTS"))
+
+
+def heard_in_idle(client: IMAPClient, timeout: float) -> bool:
+    """Whether the server said something in IDLE within ``timeout`` seconds; a BYE
+    ends the session, and raises with the server's reason (``goodbye``)."""
+    heard = client.idle_check(timeout=timeout)
+    if (reason := goodbye(heard)) is not None:
+        raise IMAPClientAbortError(reason)
+    return bool(heard)
+
+
+def goodbye(responses: list[tuple[Any, ...]]) -> str | None:
+    """The reason of a ``* BYE`` among the lines heard in IDLE, else None. imapclient
+    hands it back like any line and the session then ends at the next read as "EOF":
+    without this the server's own words (Dovecot: "Selected mailbox was deleted, have
+    to disconnect.", "Server shutting down.") never reached the log or ``status``."""
+    for response in responses:
+        if response and response[0] == b"BYE":
+            words = [
+                w.decode("utf-8", "replace") if isinstance(w, bytes) else str(w)
+                for w in response[1:]
+            ]
+            return " ".join(words) or "BYE"
+    return None
 
 
 def hung_up(client: IMAPClient) -> bool:

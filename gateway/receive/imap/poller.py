@@ -28,17 +28,25 @@ from datetime import datetime, timedelta
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import ImapSettings, Settings
 from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
+from gateway.receive.imap import left as said
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
-from gateway.receive.imap.folder import forget_news, heard_of_new_mail, hung_up
+from gateway.receive.imap.folder import (
+    check_flag_kept,
+    forget_news,
+    heard_in_idle,
+    heard_of_new_mail,
+    hung_up,
+)
 from gateway.receive.imap.refused import Acknowledgements
 from store import inbox, sources
 from store.accept.contract import BYTES_ONLY, DuplicateRule
@@ -93,6 +101,7 @@ class ImapPoller:
         self._acks.copies.intended = self._keep_held  # without MOVE: before each COPY
         self._acks.copies.noted = self._note_copies  # and after it
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
+        self._stop = threading.Event()  # run()'s: heard between batches and passes
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -112,12 +121,14 @@ class ImapPoller:
     def run(self, stop: threading.Event) -> None:
         """Serve this account until ``stop`` is set; never raises, never spins."""
         log.info("imap %s: starting (%s, then %s)", self.key, self.account.tls, self.account.after)
+        self._stop = stop
         while not stop.is_set():
             try:
                 self._serve(stop)
             except Exception as exc:  # noqa: BLE001 - an account's failure must not end its thread
                 self._drop()
                 stop.wait(self._failures.failed(exc))
+        self._stop = threading.Event()  # poll_once() on its own reads a folder whole
         self.close()
         log.info("imap %s: stopped", self.key)
 
@@ -165,7 +176,9 @@ class ImapPoller:
     # -- one pass over the folder ----------------------------------------------------
 
     def _sync(self, client: IMAPClient) -> int:
-        uidvalidity = int(client.select_folder(self.account.folder)[b"UIDVALIDITY"])
+        selected = client.select_folder(self.account.folder)
+        check_flag_kept(selected, self.account)  # Exchange keeps no keyword of ours
+        uidvalidity = int(selected[b"UIDVALIDITY"])
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
             # what an earlier run left or copied: taken up at the first pass after a start
@@ -189,19 +202,27 @@ class ImapPoller:
             self._stepped_over({damaged})
             self._read_up_to(sweep, damaged)
             uids = uids[1:]
-        stored = sum(
-            self._store_batch(client, part, sweep)
-            for batch in self._damage.batches(uids, self.account.batch_size)
-            for part in self._by_bytes(client, batch)
-        )
-        if rescan and not sweep.hole:
+        stored, whole = self._store_all(client, uids, sweep)
+        ended = rescan and whole and not sweep.hole  # a rescan stopped half-way goes on
+        if ended:
             self._rescan = (0, 0)  # ends here: the bookmark takes the new UIDVALIDITY
-        if (rescan and not sweep.hole) or not uids:  # a rescan's end, an empty pass: noted
+        if ended or not uids:  # a rescan's end, an empty pass: noted
             with transaction(self.sessions) as s:
                 self._bookmark(s, sweep)
         self._acks.end_pass(client, self.clock.now())
         self._keep_held()  # what is left for a person: ``status`` and the alert say it
         return stored
+
+    def _store_all(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> tuple[int, bool]:
+        """How many of ``uids`` were new, and whether all were read: a stop is heard
+        between batches (a daemon that stops, or lost its mailbox lock to another)."""
+        stored = 0
+        for batch in self._damage.batches(uids, self.account.batch_size):
+            for part in self._by_bytes(client, batch):
+                if self._stop.is_set():
+                    return stored, False
+                stored += self._store_batch(client, part, sweep)
+        return stored, True
 
     def _stepped_over(self, uids: set[int]) -> None:
         """Remember ``uids``, not stored, as never to be acknowledged: written before the
@@ -287,18 +308,33 @@ class ImapPoller:
         if not sweep.hole:
             sweep.read = missing[0] - 1 if missing else uids[-1]
             sweep.hole = bool(missing)
-        with transaction(self.sessions) as s:
-            at = self.clock.now()
-            new = sum(self._accept(s, uid, sweep, raw, at) for uid, raw in found.items())
-            if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
-                sources.touch(s, self._source, now=at)
-            else:
-                self._bookmark(s, sweep)
+        try:
+            new = self._commit(found, sweep)
+        except IntegrityError:  # the same bytes committed meanwhile: by another poller
+            new = self._commit(found, sweep)  # now found stored
+            if met := said.uid_list(sorted(set(found) - set(new))):
+                log.warning(
+                    "imap %s: uid %s: stored meanwhile by another poller of this folder "
+                    "(is another instance polling it?); recognised as stored",
+                    self.key,
+                    met,
+                )
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:
             self.on_stored()
         self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
+        return len(new)
+
+    def _commit(self, found: dict[int, bytes], sweep: _Pass) -> list[int]:
+        """The rows and the bookmark in one transaction; the UIDs stored as new rows."""
+        with transaction(self.sessions) as s:
+            at = self.clock.now()
+            new = [uid for uid, raw in found.items() if self._accept(s, uid, sweep, raw, at)]
+            if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
+                sources.touch(s, self._source, now=at)
+            else:
+                self._bookmark(s, sweep)
         return new
 
     def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:
@@ -345,7 +381,9 @@ class ImapPoller:
         *next* mail. So each pass forgets old announcements just before its SEARCH,
         and one heard during or after the SEARCH means another pass.
         """
-        while self.poll_once() or (self._client and heard_of_new_mail(self._client)):
+        while not self._stop.is_set() and (
+            self.poll_once() or (self._client and heard_of_new_mail(self._client))
+        ):
             pass
 
     def _idle(self, client: IMAPClient, stop: threading.Event) -> None:
@@ -355,7 +393,7 @@ class ImapPoller:
         deadline = time.monotonic() + self._idle_renew.total_seconds()
         while not stop.is_set() and not heard_of_new_mail(client):
             left = deadline - time.monotonic()
-            if left <= 0 or client.idle_check(timeout=min(IDLE_CHECK_SECONDS, left)):
+            if left <= 0 or heard_in_idle(client, min(IDLE_CHECK_SECONDS, left)):
                 break
             if hung_up(client):  # idle_check swallows EOF: look, or we would spin
                 break
