@@ -147,6 +147,8 @@ def test_files_that_do_not_fit_are_75_and_the_disk_is_named(
     assert said.code == EX_TEMPFAIL, said
     assert "not stored" in said.out, said
     assert f"the disk holding {disk} has " in said.err, said
+    # the store's "database unavailable: …" under our "database unavailable (…)": once
+    assert not [line for line in said.out.splitlines() if line.count("database unavailable") > 1]
 
 
 def test_a_backup_onto_a_full_disk_says_so_and_keeps_the_last_one(

@@ -158,7 +158,8 @@ def _one_chunk(
                 N_(
                     "{ref}: not stored, database unavailable ({error})",
                     ref=m.ref,
-                    error=str(exc),
+                    # the store's own words begin as ours do: said once
+                    error=str(exc).removeprefix("database unavailable: "),
                 )
             )
         summary.transient = True
