@@ -27,7 +27,7 @@ from gateway.pipeline.parse import submission
 from gateway.web import form_token, guard, posted
 from gateway.web.context import WebContext
 from gateway.web.guard import client_ip
-from gateway.web.intake_check import FIELD_PREFIX, Entered, check, entered_from
+from gateway.web.intake_check import FIELD_PREFIX, Entered, check, entered_from, first_to_fix
 from gateway.web.number_input import number_input
 from gateway.web.visit import ctx_of, page, see_other, visitor
 from store import web_auth
@@ -220,6 +220,7 @@ def _form(
             "entry": entry,
             "entered": entered,
             "errors": errors,
+            "first": first_to_fix(entry, errors),
             "form_token": token,
             "prefix": FIELD_PREFIX,
             "max_upload_mb": _mb(ctx_of(request)),

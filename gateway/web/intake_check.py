@@ -84,6 +84,13 @@ def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
     )
 
 
+def first_to_fix(entry: Entry, errors: Collection[str]) -> str:
+    """The input of ``entry``'s form, in the page's order, that the first of ``errors``
+    is about (``""``: none): the page puts the focus there when the form comes back."""
+    order = ["name", "email", "subject", *(FIELD_PREFIX + f.name for f in entry.fields)]
+    return next((name for name in [*order, "text", "files"] if name in errors), "")
+
+
 def typed_lines(text: str) -> str:
     """Text typed in a box (a form's details, a member's note) as lines: CR LF and a
     lone CR are a line break, as the box's ``maxlength`` counted them; a NUL, an escape
