@@ -23,11 +23,21 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Entry
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
+from gateway.core.title import one_line
 from gateway.pipeline.parse import submission
 from gateway.web import form_token, guard, posted
 from gateway.web.context import WebContext
 from gateway.web.guard import client_ip
-from gateway.web.intake_check import FIELD_PREFIX, Entered, check, entered_from, first_to_fix
+from gateway.web.intake_check import (
+    FIELD_PREFIX,
+    MAX_SUBJECT,
+    MAX_TEXT,
+    Entered,
+    check,
+    entered_from,
+    first_to_fix,
+    typed_lines,
+)
 from gateway.web.number_input import number_input
 from gateway.web.visit import ctx_of, page, see_other, visitor
 from store import web_auth
@@ -82,8 +92,10 @@ async def sent(request: web.Request) -> web.Response:
 @guard.keeps_typed_input
 async def submit(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
-    entry = _entry(request)
+    entry = ctx.catalog().entry(request.match_info["entry"])
     sent = await _posted(request)
+    if entry is None:  # removed by a catalog reload while the form was open
+        return _gone(request, sent.texts)
     texts = sent.texts
     files = [
         submission.SubmittedFile(_filename(f.filename), f.content_type, f.data) for f in sent.files
@@ -158,6 +170,18 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _form(request, entry, entered, _again(down, files), token, status=503)
     ctx.nudge()
     raise see_other(f"/new/{entry.id}/sent")
+
+
+def _gone(request: web.Request, texts: dict[str, str]) -> web.Response:
+    """The answer to a form whose entry the catalog no longer has (a reload removed or
+    renamed it while the form was open): nothing stored, what was typed shown to copy,
+    and the entries offered now. Not the bare "not found", which lost the typing."""
+    values = {
+        "subject": one_line(texts.get("subject", ""))[:MAX_SUBJECT],
+        "text": typed_lines(texts.get("text", ""))[:MAX_TEXT],
+        "entries": ctx_of(request).catalog().entries,
+    }
+    return page(request, "form_gone.html.j2", values, status=404)
 
 
 def _count(session: Session, email: str, ip: str, doc: str, now: datetime, limit: int) -> bool:
