@@ -3,7 +3,9 @@
 the requester had typed was lost. Now the page says the form is no longer offered and
 nothing was sent, shows the title and the details typed, to copy, and lists the kinds
 of request offered now, in the reader's language. An entry that stays but asks for a
-new required field brings the form back with that field marked and the rest kept."""
+new required field brings the form back with that field marked and the rest kept; a
+value typed into a field the reload renamed or removed was filed as never typed, and
+now brings the form back with the value shown."""
 
 from __future__ import annotations
 
@@ -101,4 +103,46 @@ def test_an_entry_that_now_asks_for_more_brings_the_form_back(
         assert inbox_rows(r.app) == []
     assert status == 400
     assert 'id="error-f_room"' in html
+    assert 'value="VPN &lt;接続&gt; できない"' in html
+
+
+def test_a_value_typed_in_a_field_the_reload_removed_is_not_dropped(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The field was renamed (or removed) while the form was open: the value typed in
+    it was read by no field of the entry now, and the request was filed without it,
+    silently. Now the form comes back (nothing stored) saying it changed, with that
+    value shown, and the rest kept; sent again, it is filed."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(GOOD, encoding="utf-8")
+    renamed = GOOD.replace(
+        "{name: os, label: {ja: OS, en: OS}", "{name: system, label: {ja: OS, en: OS}"
+    )
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> tuple[int, str, int]:
+        csrf, token = await form_of(client, "vpn")
+        catalog.write_text(renamed, encoding="utf-8")
+        assert r.app.catalog.reload()
+        sent = await client.post("/new/vpn", data=_typed(csrf, token))
+        html = await sent.text()
+        again = await client.post(
+            "/new/vpn",
+            data={
+                "csrf": csrf,
+                "form_token": token,
+                "email": "ito@customer.test",
+                "subject": "VPN <接続> できない",
+                "f_system": "windows",
+            },
+            allow_redirects=False,
+        )
+        return sent.status, html, again.status
+
+    with rig(settings, clock, catalog=catalog) as r:
+        status, html, again = r.serve(lambda c: scenario(c, r))
+        assert len(inbox_rows(r.app)) == 1  # the second post only
+    assert status == 400 and again == 303
+    assert "フォームを開いている間に、このフォームの項目が変わりました" in html
+    kept = re.search(r'<ul id="kept-values"[^>]*>(.*?)</ul>', html, re.S)
+    assert kept and "<li>windows</li>" in kept.group(1)
     assert 'value="VPN &lt;接続&gt; できない"' in html

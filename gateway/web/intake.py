@@ -36,6 +36,7 @@ from gateway.web.intake_check import (
     check,
     entered_from,
     first_to_fix,
+    left_over,
     typed_lines,
 )
 from gateway.web.number_input import number_input
@@ -130,6 +131,17 @@ async def submit(request: web.Request) -> web.StreamResponse:
         }
         return _form(request, entry, entered, big, token, status=413)
     checked = check(entry, entered, len(files), ctx.settings.own_addresses)
+    leftovers = left_over(texts, entry)
+    if leftovers:  # a reload changed the sheet while the form was open: say so, show them
+        changed = {
+            "": N_(
+                "The form was changed while it was open: a field you filled in is no longer "
+                "asked for, or has another name. Nothing was sent yet. What you typed there "
+                "is below; please check the form and send it again."
+            ),
+            **checked.errors,
+        }
+        return _form(request, entry, entered, _again(changed, files), token, 400, leftovers)
     if not checked.ok:
         return _form(request, entry, entered, _again(checked.errors, files), token, status=400)
     locale = visitor(request).locale
@@ -236,12 +248,14 @@ def _form(
     errors: dict[str, Msg],
     token: str,
     status: int = 200,
+    leftovers: list[str] | None = None,
 ) -> web.Response:
     return page(
         request,
         "form.html.j2",
         {
             "entry": entry,
+            "leftovers": leftovers or [],
             "entered": entered,
             "errors": errors,
             "first": first_to_fix(entry, errors),
