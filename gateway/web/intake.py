@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 from datetime import datetime, timedelta
+from enum import Enum
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -215,12 +216,20 @@ def _gone(request: web.Request, texts: dict[str, str]) -> web.Response:
     return page(request, "form_gone.html.j2", values, status=404)
 
 
-STORE, STORED, LIMITED = "store", "stored", "limited"  # what :func:`_count` found
+class Counted(Enum):
+    """What :func:`_count` found for a submission."""
+
+    STORE = "store"  # new (or the same document again): into the inbox
+    STORED = "stored"  # the same request from this browser, stored a moment ago: ask
+    LIMITED = "limited"  # over submissions_per_hour: refused for now
+
+
+STORE, STORED, LIMITED = Counted.STORE, Counted.STORED, Counted.LIMITED
 
 
 def _count(
     session: Session, email: str, ip: str, keys: tuple[str, str], now: datetime, limit: int
-) -> str:
+) -> Counted:
     """One hit for the address and one for the client: :data:`STORE` while both are
     under the limit, else :data:`LIMITED`. ``keys``: the document's hash and the
     request's (:func:`_request_key`). The same document again (a double click, a
