@@ -86,6 +86,31 @@ def test_the_question_is_asked_in_the_pages_words_with_everything_kept(
     assert '<input type="hidden" name="again" value="1">' in html
     assert 'value="在宅勤務で VPN がつながりません"' in html
     assert "添付ファイルをもう一度選んでください" in html  # a browser cannot keep them
+    assert 'aria-invalid="true"' in html  # the attachments: the one field to see to
+    assert "印の付いた項目をご確認ください" in html
+
+
+def test_a_form_with_no_field_to_fix_does_not_say_to_check_the_marked_fields(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The question marks no field (nothing to fix): the summary above the form said
+    "please check the marked fields" over a form with none marked."""
+
+    async def scenario(client: TestClient[Any, Any]) -> str:
+        csrf, token = await form_of(client, "vpn")
+        values = {"csrf": csrf, "form_token": token, "email": "ito@customer.test"}
+        values |= {"subject": "VPN がつながりません", "f_os": "windows"}
+        await client.post("/new/vpn", data=values)
+        csrf, token = await form_of(client, "vpn")
+        answer = await client.post("/new/vpn", data={**values, "form_token": token})
+        assert answer.status == 409
+        return await answer.text()
+
+    with rig(settings, clock) as r:
+        html = r.serve(scenario)
+    assert "同じご依頼を少し前に送信され" in html
+    assert 'aria-invalid="true"' not in html
+    assert "印の付いた項目をご確認ください" not in html
 
 
 def test_the_same_request_across_the_hour_is_asked_about(
