@@ -6,7 +6,9 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -15,6 +17,7 @@ from gateway.scheduling import workload
 from gateway.tickets import changes
 from store import tickets
 from store.db import transaction
+from store.models import Ticket
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
 from tests.support.web import Rig, rig, sign_in
@@ -224,3 +227,35 @@ def test_the_board_offers_one_stub_per_pattern_and_all_paste_together(
     pasted = "".join(s.replace("&#39;", "'").replace("&#34;", '"') for s in stubs)
     catalog = parse_catalog(GOOD + pasted)  # both under entries: at once, ids distinct
     assert len(catalog.entries) == len(parse_catalog(GOOD).entries) + 2
+
+
+@pytest.mark.parametrize("days", [40, 100])  # in the 90 days' window only; in neither
+@pytest.mark.parametrize("entry", [None, "retired"])  # no entry; one removed since
+def test_an_old_open_ticket_outside_the_catalog_does_not_break_the_board(
+    settings: Settings, clock: FakeClock, entry: str | None, days: int
+) -> None:
+    """The catalog panel counts each entry's tickets of the last 30 and 90 days. A lane
+    the catalog does not name (no entry, or one removed) with an open ticket but none
+    opened in a window had no row in that window's figures: the board was a 500, for
+    every member, until the ticket was closed."""
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> tuple[int, str]:
+        await sign_in(client, r, "ops2@example.test")
+        answer = await client.get("/board")
+        return answer.status, await answer.text()
+
+    with rig(settings, clock) as r:
+        outcome = deliver(
+            r.app, mail(subject="古い依頼", body="まだ開いています。\n", date=clock.now())
+        )
+        with transaction(r.app.sessions) as s:
+            s.execute(update(Ticket).where(Ticket.id == outcome.ticket_id).values(catalog=entry))
+        clock.advance(timedelta(days=days))
+        status, html = r.serve(lambda c: scenario(c, r))
+    assert status == 200
+    entries = html.split('id="catalog"', 1)[1].split("</section>", 1)[0]
+    name = "（未分類）" if entry is None else entry
+    row = next(r for r in entries.split("<tr>") if f">{name}</a>" in r)
+    cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    # open 1; opened in the last 30 days 0; in the last 90 days 1 only at 40 days
+    assert (cells[1], cells[4], cells[5]) == ("1", "0", "1" if days < 90 else "0")

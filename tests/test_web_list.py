@@ -130,3 +130,21 @@ def test_a_former_members_tickets_stay_filtered_by_them(
         chosen = re.findall(r'<option value="([^"]*)" selected>([^<]*)</option>', box.group(1))
         assert chosen == [("gone@example.test", f"gone@example.test {words}")], loc
         assert len(_rows(pages[loc])) == 1
+
+
+def test_the_page_links_of_an_unfiltered_list_are_plain(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The list with no filter linked its next page as ``/tickets?&page=2``; now
+    ``/tickets?page=2`` (and a filtered list keeps its filters before the page)."""
+    from gateway.web.ticket_pages import PAGE_SIZE
+
+    with rig(settings, clock) as r:
+        for n in range(PAGE_SIZE + 1):
+            deliver(r.app, mail(subject=f"会議室の予約 {n}", body="来週の件です。\n"))
+        plain = member_page(r, READERS["ja"], "/tickets")
+        second = member_page(r, READERS["ja"], "/tickets?page=2")
+        searched = member_page(r, READERS["ja"], "/tickets?q=%E4%BC%9A%E8%AD%B0%E5%AE%A4")
+    assert 'href="/tickets?page=2" rel="next"' in plain
+    assert 'href="/tickets?page=1" rel="prev"' in second
+    assert 'href="/tickets?q=%E4%BC%9A%E8%AD%B0%E5%AE%A4&amp;page=2" rel="next"' in searched

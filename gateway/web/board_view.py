@@ -114,6 +114,9 @@ def panels(
     """The members', catalog and "other" panels from the ``stats`` figures; each member
     with the age of their oldest open ticket (where their work piles up first)."""
     names = {e.id: e.name(locale) for e in catalog.entries}
+    # a window's figures name the catalog's entries and the other lanes (no entry, one
+    # removed) opened in it: an older open ticket of such a lane counts nothing there
+    none = {"open": 0, "closed": 0, "median_close_seconds": None}
     recent30 = {e["entry"]: e for e in figures["recent"]["30d"]}
     recent90 = {e["entry"]: e for e in figures["recent"]["90d"]}
     entries = [
@@ -122,9 +125,9 @@ def panels(
             "name": names.get(e["entry"] or "", e["entry"] or ""),
             "removed": bool(e["entry"]) and e["entry"] not in names,
             "open": e["open"],
-            "last30": recent30[e["entry"]]["open"] + recent30[e["entry"]]["closed"],
-            "last90": recent90[e["entry"]]["open"] + recent90[e["entry"]]["closed"],
-            "median_close": recent90[e["entry"]]["median_close_seconds"],
+            "last30": sum(recent30.get(e["entry"], none)[k] for k in ("open", "closed")),
+            "last90": sum(recent90.get(e["entry"], none)[k] for k in ("open", "closed")),
+            "median_close": recent90.get(e["entry"], none)["median_close_seconds"],
             "overdue": e.get("overdue", 0),
             "due_soon": e.get("due_soon", 0),
         }

@@ -12,9 +12,12 @@ kept, see :mod:`gateway.web.posted`), submissions per address and per client per
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import Enum
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -23,11 +26,23 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Entry
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
+from gateway.core.title import one_line
 from gateway.pipeline.parse import submission
 from gateway.web import form_token, guard, posted
 from gateway.web.context import WebContext
 from gateway.web.guard import client_ip
-from gateway.web.intake_check import FIELD_PREFIX, Entered, check, entered_from
+from gateway.web.intake_check import (
+    FIELD_PREFIX,
+    MAX_SUBJECT,
+    MAX_TEXT,
+    Checked,
+    Entered,
+    check,
+    entered_from,
+    first_to_fix,
+    left_over,
+    typed_lines,
+)
 from gateway.web.number_input import number_input
 from gateway.web.visit import ctx_of, page, see_other, visitor
 from store import web_auth
@@ -41,6 +56,10 @@ CSRF_LOST = N_(
 )
 
 CHOOSE_AGAIN = N_("Please choose the attachments again.")
+ALREADY_SENT = N_(
+    "You sent this same request a few minutes ago, and it was received: nothing was "
+    "sent now. To send it once more as another request, press the button again."
+)
 
 
 def _again(errors: dict[str, Msg], files: list[submission.SubmittedFile]) -> dict[str, Msg]:
@@ -82,8 +101,10 @@ async def sent(request: web.Request) -> web.Response:
 @guard.keeps_typed_input
 async def submit(request: web.Request) -> web.StreamResponse:
     ctx = ctx_of(request)
-    entry = _entry(request)
+    entry = ctx.catalog().entry(request.match_info["entry"])
     sent = await _posted(request)
+    if entry is None:  # removed by a catalog reload while the form was open
+        return _gone(request, sent.texts)
     texts = sent.texts
     files = [
         submission.SubmittedFile(_filename(f.filename), f.content_type, f.data) for f in sent.files
@@ -118,6 +139,17 @@ async def submit(request: web.Request) -> web.StreamResponse:
         }
         return _form(request, entry, entered, big, token, status=413)
     checked = check(entry, entered, len(files), ctx.settings.own_addresses)
+    leftovers = left_over(texts, entry)
+    if leftovers:  # a reload changed the sheet while the form was open: say so, show them
+        changed = {
+            "": N_(
+                "The form was changed while it was open: a field you filled in is no longer "
+                "asked for, or has another name. Nothing was sent yet. What you typed there "
+                "is below; please check the form and send it again."
+            ),
+            **checked.errors,
+        }
+        return _form(request, entry, entered, _again(changed, files), token, 400, leftovers)
     if not checked.ok:
         return _form(request, entry, entered, _again(checked.errors, files), token, status=400)
     locale = visitor(request).locale
@@ -135,19 +167,28 @@ async def submit(request: web.Request) -> web.StreamResponse:
         files=files,
         reference=str(request.url.relative()),
     )
+    # the same request from this browser (its CSRF cookie), unless sent once more on purpose
+    request_key = _request_key(visitor(request).csrf, entry.id, checked, entered, files)
+    if texts.get("again") == "1":
+        request_key = ""
     try:
-        allowed = await ctx.write(
+        counted = await ctx.write(
             _count,
             checked.email,
             client_ip(request),
-            hashlib.sha256(raw).hexdigest(),
+            (hashlib.sha256(raw).hexdigest(), request_key),
             ctx.now(),
             ctx.settings.web.submissions_per_hour,
         )
-        if not allowed:
+        if counted == STORED:  # this browser sent the same a moment ago: ask, lose nothing
+            asked = {"": ALREADY_SENT}
+            return _form(request, entry, entered, _again(asked, files), token, 409, again=True)
+        if counted == LIMITED:
             limited = {"": N_("Too many requests in a short time. Please try again later.")}
             return _form(request, entry, entered, _again(limited, files), token, status=429)
-        await ctx.accept([Incoming(raw, "web", f"web:{client_ip(request)}", checked.email, ())])
+        if counted == STORE:
+            incoming = Incoming(raw, "web", f"web:{client_ip(request)}", checked.email, ())
+            await ctx.accept([incoming])
     except TransientError:
         down = {
             "": N_(
@@ -156,24 +197,92 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, _again(down, files), token, status=503)
+    if counted == STORE and request_key:  # stored; a failure here loses only the question
+        with contextlib.suppress(TransientError):
+            await ctx.write(_stored, request_key, ctx.now())
     ctx.nudge()
     raise see_other(f"/new/{entry.id}/sent")
 
 
-def _count(session: Session, email: str, ip: str, doc: str, now: datetime, limit: int) -> bool:
-    """One hit for the address and one for the client; True while both are under the
-    limit. The same document again (``doc``: its hash; a double click, a resend) was
-    allowed once already: it is stored once, so it is not counted, and the browser,
-    which shows the last answer, is told it was received, not to "try again later"."""
+def _gone(request: web.Request, texts: dict[str, str]) -> web.Response:
+    """The answer to a form whose entry the catalog no longer has (a reload removed or
+    renamed it while the form was open): nothing stored, what was typed shown to copy,
+    and the entries offered now. Not the bare "not found", which lost the typing."""
+    values = {
+        "subject": one_line(texts.get("subject", ""))[:MAX_SUBJECT],
+        "text": typed_lines(texts.get("text", ""))[:MAX_TEXT],
+        "entries": ctx_of(request).catalog().entries,
+    }
+    return page(request, "form_gone.html.j2", values, status=404)
+
+
+class Counted(Enum):
+    """What :func:`_count` found for a submission."""
+
+    STORE = "store"  # new (or the same document again): into the inbox
+    STORED = "stored"  # the same request from this browser, stored a moment ago: ask
+    LIMITED = "limited"  # over submissions_per_hour: refused for now
+
+
+STORE, STORED, LIMITED = Counted.STORE, Counted.STORED, Counted.LIMITED
+
+
+def _count(
+    session: Session, email: str, ip: str, keys: tuple[str, str], now: datetime, limit: int
+) -> Counted:
+    """One hit for the address and one for the client: :data:`STORE` while both are
+    under the limit, else :data:`LIMITED`. ``keys``: the document's hash and the
+    request's (:func:`_request_key`). The same document again (a double click, a
+    resend) was allowed once already: it is stored once, so it is not counted, and the
+    browser, which shows the last answer, is told it was received, not to "try again
+    later". The same request from the same browser in a new document (sent again after
+    Back, which fetches a fresh form and token) within this hour or the last is
+    :data:`STORED`: the requester is asked whether to send it once more (``request``
+    empty: they said yes)."""
+    doc, request = keys
     window = web_auth.window_of(now)
     if web_auth.hits(session, f"submit-doc:{doc}", window):
-        return True
+        return STORE
+    same = f"submit-same:{request}"
+    if request and any(
+        web_auth.hits(session, same, w) for w in (window, window - timedelta(hours=1))
+    ):
+        return STORED
     by_address = web_auth.hit(session, f"submit-addr:{email}", window)
     by_client = web_auth.hit(session, f"submit-ip:{ip}", window)
-    allowed = by_address <= limit and by_client <= limit
-    if allowed:
-        web_auth.hit(session, f"submit-doc:{doc}", window)
-    return allowed
+    if by_address > limit or by_client > limit:
+        return LIMITED
+    web_auth.hit(session, f"submit-doc:{doc}", window)
+    return STORE
+
+
+def _stored(session: Session, request: str, now: datetime) -> None:
+    """The request (:func:`_request_key`) is in the inbox: the same one sent again from
+    a fresh form is asked about first. Counted only once it is stored: a request the
+    inbox could not take (a 503) sent again from a reloaded form is stored then."""
+    web_auth.hit(session, f"submit-same:{request}", web_auth.window_of(now))
+
+
+def _request_key(
+    browser: str,
+    entry_id: str,
+    checked: Checked,
+    entered: Entered,
+    files: list[submission.SubmittedFile],
+) -> str:
+    """What makes two submissions the same request sent again, whatever their tokens:
+    the browser, the entry, the address, the title, the details, the sheet and the
+    files' names and bytes."""
+    what = [
+        browser,
+        entry_id,
+        checked.email,
+        entered.subject,
+        entered.text,
+        sorted(checked.values.items()),
+        [(f.filename, hashlib.sha256(f.data).hexdigest()) for f in files],
+    ]
+    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode()).hexdigest()
 
 
 async def _posted(request: web.Request) -> posted.Posted:
@@ -212,14 +321,20 @@ def _form(
     errors: dict[str, Msg],
     token: str,
     status: int = 200,
+    leftovers: list[str] | None = None,
+    *,
+    again: bool = False,
 ) -> web.Response:
     return page(
         request,
         "form.html.j2",
         {
             "entry": entry,
+            "leftovers": leftovers or [],
+            "again": again,  # the next press sends the same request once more
             "entered": entered,
             "errors": errors,
+            "first": first_to_fix(entry, errors),
             "form_token": token,
             "prefix": FIELD_PREFIX,
             "max_upload_mb": _mb(ctx_of(request)),

@@ -84,6 +84,25 @@ def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
     )
 
 
+def left_over(form: Mapping[str, str], entry: Entry) -> list[str]:
+    """The values typed into sheet inputs ``entry`` does not have (any more): a catalog
+    reload renamed or removed the field while the form was open. Read by no field, they
+    would be filed as if never typed; the form comes back showing them instead."""
+    ours = {FIELD_PREFIX + f.name for f in entry.fields}
+    return [
+        one_line(value)[:MAX_VALUE]
+        for name, value in form.items()
+        if name.startswith(FIELD_PREFIX) and name not in ours and value.strip()
+    ]
+
+
+def first_to_fix(entry: Entry, errors: Collection[str]) -> str:
+    """The input of ``entry``'s form, in the page's order, that the first of ``errors``
+    is about (``""``: none): the page puts the focus there when the form comes back."""
+    order = ["name", "email", "subject", *(FIELD_PREFIX + f.name for f in entry.fields)]
+    return next((name for name in [*order, "text", "files"] if name in errors), "")
+
+
 def typed_lines(text: str) -> str:
     """Text typed in a box (a form's details, a member's note) as lines: CR LF and a
     lone CR are a line break, as the box's ``maxlength`` counted them; a NUL, an escape

@@ -5,7 +5,8 @@ written once with ``{% trans %}`` blocks whose words come from the gettext
 catalogs (:mod:`gateway.core.i18n`), so a Japanese page has no English
 sentence in it. Autoescaping is always on (every value is text, never markup)
 and ``StrictUndefined`` makes a typo an error in the tests, not a blank page.
-A :class:`~gateway.core.i18n.Msg` printed by a template is translated, and a
+A :class:`~gateway.core.i18n.Msg` printed by a template is translated, text loses
+Unicode's bidirectional controls (as in the mails), and a
 stored time goes through ``|local`` (the team's time zone, named), which reads
 ``timezone`` from the values every page is given (:func:`gateway.web.visit.page`).
 """
@@ -19,11 +20,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
-from gateway.core.i18n import LOCALES, Msg, supported, translate
+from gateway.core.i18n import LOCALES, supported
 from gateway.core.resources import templates_dir
 from gateway.core.spans import span
-from gateway.core.zone import When, local_time, said
+from gateway.core.zone import local_time, said
 from gateway.notify import trans
+from gateway.notify.render import said as printed
 
 
 def environment(locale: str) -> Environment:
@@ -34,9 +36,9 @@ def environment(locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
-        finalize=lambda value: (
-            translate(value, locale, times=True) if isinstance(value, Msg | When) else value
-        ),
+        # a Msg or a time in the reader's words; text without bidirectional controls,
+        # as in the mails: an unclosed U+202E in a subject reversed the rest of its card
+        finalize=lambda value: printed(value, locale),
     )
     trans.install(env, locale)  # {% trans %}, with no space between a Japanese value and a particle
     env.globals["locale"] = locale
