@@ -26,6 +26,8 @@ from gateway.core.model import Attachment
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
 from gateway.pipeline.parse.body_text import tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
+from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
+from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
@@ -207,6 +209,10 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     if (param_text(part.get_param("format")) or "").lower() == "flowed":
         delsp = (param_text(part.get_param("delsp")) or "").lower() == "yes"
         text = unflow(text, delsp)
+    words = unarmored(text)
+    if words is not None:  # inline PGP: the words, not the armor (.clearsigned)
+        text = words
+        body.notes.append(CLEARSIGNED)
     body.plain.append(text)
 
 
