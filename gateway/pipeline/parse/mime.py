@@ -224,6 +224,14 @@ _CTE_DECODERS = {
 }
 
 
+# what the standard library's base64 decoder repaired, as the message's defects say it
+_BASE64_REPAIRS = {
+    "InvalidBase64CharactersDefect": "mime: base64 with characters outside its alphabet, skipped",
+    "InvalidBase64PaddingDefect": "mime: base64 with wrong padding, padded",
+    "InvalidBase64LengthDefect": "mime: base64 one character short of a byte, dropped",
+}
+
+
 def _loose_transfer_encoding(part: Message) -> str | None:
     """The CTE's first word when the header carries more than that word, else None."""
     value = str(part.get("content-transfer-encoding", "") or "").strip().lower()
@@ -241,11 +249,15 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
                 return _CTE_DECODERS[loose](raw.encode("ascii", "surrogateescape"))
             except (binascii.Error, ValueError):
                 body.notes.append(f"mime: undecodable {loose} payload")
+    seen = len(part.defects)
     try:
         data = part.get_payload(decode=True)
     except Exception as exc:  # noqa: BLE001
         body.notes.append(f"mime: undecodable payload ({type(exc).__name__})")
         data = None
+    # the decoder skips and pads what base64 cannot hold, and says so only on the part
+    repairs = (type(d).__name__ for d in part.defects[seen:])
+    body.notes.extend(_BASE64_REPAIRS[name] for name in repairs if name in _BASE64_REPAIRS)
     if isinstance(data, bytes):
         return data
     raw = part.get_payload()
