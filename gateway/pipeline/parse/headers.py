@@ -111,6 +111,10 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         if len(addr) > MAX_ADDRESS:
             defects.append(f"address: one of {len(addr)} characters, longer than any mailbox's")
             continue
+        local, at, domain = addr.rpartition("@")
+        if at and not (local and domain):  # "@x.test", "a@b@c" read as "@c": no mailbox
+            defects.append("address: no mailbox before or after its @; not read")
+            continue
         if addr:
             out.append(Address(name=short_name(name), email=addr))
     return out
