@@ -172,11 +172,27 @@ def _clean_header(value: str) -> str:
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+# Zone names mailers write instead of an offset that RFC 5322 does not know (it knows UT,
+# GMT and the US zones): only names with one meaning and no daylight saving
+_ZONE_NAMES = {
+    "JST": "+0900",  # Japan: CGI forms and older Japanese mailers
+    "KST": "+0900",  # Korea
+}
+_TRAILING_NAME = re.compile(r"(?<=\s)([A-Za-z]{3})\s*$")
+
+
+def _zone_named(value: str) -> str:
+    """``value`` with a trailing zone name of :data:`_ZONE_NAMES` as its offset."""
+    found = _TRAILING_NAME.search(value)
+    offset = _ZONE_NAMES.get(found.group(1).upper()) if found else None
+    return value if found is None or offset is None else value[: found.start()] + offset
+
+
 def date(value: str | None, fallback: datetime | None) -> datetime | None:
     """The Date header, else mail-parser's reading of it; naive times count as UTC."""
     if value:
         try:
-            parsed = parsedate_to_datetime(_clean_header(value).strip())
+            parsed = parsedate_to_datetime(_zone_named(_clean_header(value).strip()))
         except Exception:  # noqa: BLE001 - a bad date is a missing date
             parsed = None
         if parsed is not None:
