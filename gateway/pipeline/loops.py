@@ -101,6 +101,17 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
     return LoopVerdict.HUMAN
 
 
+def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage) -> LoopVerdict:
+    """The verdict once the message is known to belong to a ticket: a person's mail
+    whose subject is an auto-reply's (Apple's "Auto reply:", 【自動返信】, 件名【不在通知】,
+    with no header to say so) is an auto-reply there, so it never changes the ticket's
+    state. For no ticket it stays a person's: a new request may use those words, and
+    it opens a ticket, unanswered (``NO_ANSWER_RULES``)."""
+    if verdict == LoopVerdict.HUMAN and _AUTO_SUBJECT.search(msg.subject):
+        return LoopVerdict.AUTO_REPLY
+    return verdict
+
+
 def is_list_mail(msg: ParsedMessage) -> bool:
     """A list manager's headers (RFC 2369, RFC 2919, ezmlm's Mailing-List) are on it:
     a list post is addressed to many, and answering it would answer the list."""
