@@ -107,7 +107,7 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
             continue
         addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
         defects.extend(f"address: {note}" for note in notes + more)
-        addr = addr.replace(" ", "").lower()
+        addr = _unspaced(addr).lower()
         if len(addr) > MAX_ADDRESS:
             defects.append(f"address: one of {len(addr)} characters, longer than any mailbox's")
             continue
@@ -118,6 +118,18 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         if addr:
             out.append(Address(name=short_name(name), email=addr))
     return out
+
+
+_QUOTED_START = re.compile(r'"[^"]*"')
+
+
+def _unspaced(addr: str) -> str:
+    """Spaces go (an address folded or typed by hand), except inside a quoted local
+    part, where they are the mailbox's own: ``"a b"@x.test`` is not ``"ab"@x.test``."""
+    quoted = _QUOTED_START.match(addr)
+    if quoted is None:
+        return addr.replace(" ", "")
+    return quoted.group(0) + addr[quoted.end() :].replace(" ", "")
 
 
 def _raw_decoded(value: str, hint: str | None, defects: list[str]) -> str:
