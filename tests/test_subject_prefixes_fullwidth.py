@@ -26,7 +26,12 @@ def test_a_full_width_prefix_goes(word: str, colon: str) -> None:
 
 @pytest.mark.parametrize(
     "subject",
-    ["Ｒｅｐｏｒｔ：月次", "ＲＥＡＤＭＥ：読んでください", "ＦＷ更新のお願い", "Ｔｒｉａｌ版について"],
+    [
+        "Ｒｅｐｏｒｔ：月次",
+        "ＲＥＡＤＭＥ：読んでください",
+        "ＦＷ更新のお願い",
+        "Ｔｒｉａｌ版について",
+    ],
 )
 def test_full_width_words_that_only_begin_like_a_prefix_stay(subject: str) -> None:
     assert base_subject(subject) == subject
