@@ -52,3 +52,15 @@ def test_notice_and_acknowledgement_never_show_the_name_s_address(team: App, nam
         text = words_of(o)
         assert "ops@example.test" not in text, text
         assert "attacker@evil.test" in text or o.kind == "acknowledgement"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_ticket_page_shows_the_address_alone(name: str) -> None:
+    from gateway.web.pages import environment
+
+    page = environment("en").from_string(
+        '{% import "_macros.html.j2" as m %}{{ m.person(name, address) }}'
+    )
+    assert page.render(name=name, address="attacker@evil.test") == "attacker@evil.test"
+    shown = page.render(name="Bob Smith", address="bob@customer.test")
+    assert shown == "Bob Smith &lt;bob@customer.test&gt;"

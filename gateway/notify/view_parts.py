@@ -23,11 +23,11 @@ class Person:
 
     @property
     def display(self) -> str:
-        """The name on one line, unless it cannot be one (:func:`_greetable`): then the
+        """The name on one line, unless it cannot be one (:func:`greetable`): then the
         address. A line break in a chat profile's name would start a line of its own in
         a list (the digest's, a notice's), one that reads as ours."""
         name = one_line(self.name)
-        return name if _greetable(name) else self.email
+        return name if greetable(name) else self.email
 
     def __str__(self) -> str:
         """``{{ recipient }}`` in a team's template is the name a reader expects, never
@@ -43,7 +43,7 @@ _ADDRESS_NAME = re.compile(r"[^\s@<>]+@[^\s@<>]+")
 _MAILBOX_IN_NAME = re.compile(r"<\s*[^\s@<>]+@[^\s@<>]+\s*>|^[^\s@<>()]+@[^\s@<>()]+(?:\s|$)")
 
 
-def _greetable(name: str) -> bool:
+def greetable(name: str) -> bool:
     """A name to greet someone by: not empty, holding no address (often another one than
     the sender's: "Dear alice@…" to bob, a notice's "Ops One <ops@…> <attacker@…>"), and
     decoded whole (no U+FFFD where raw bytes or a cut character were: "Dear Юникод
