@@ -83,6 +83,27 @@ JAPANESE_EXPECTED: list[tuple[str, str | None, list[str]]] = [
         "ЖД№41 от 28.09.2026",
         ["Накладная ЖД№41 во вложении.", "よろしくお願いします。"],
     ),
+    # from the exploratory round over intake (tests/test_intake_untried.py says the rest)
+    (
+        "japanese/untried-cp932-labelled-jis.eml",
+        "プリンタ故障の件",
+        ["プリンタ①が動きません。① ㈱ 髙 﨑 ～"],
+    ),
+    ("japanese/untried-utf8-labelled-jis.eml", "Network slow", ["ネットワークが遅い～です"]),
+    ("japanese/untried-sjis-word-split.eml", "会議室の予約ができません", ["会議室の件です。"]),
+    ("japanese/untried-jis-word-split.eml", "髙﨑①の件", ["髙﨑です。"]),
+    ("japanese/untried-utf8-bom-base64.eml", "BOM in the body", ["ログインできません。"]),
+    ("japanese/untried-rfc2231-utf8-continued.eml", "Quote attached", ["見積書を添付します。"]),
+    ("japanese/untried-rfc2231-shift-jis.eml", "Invoice", ["請求書です。"]),
+    ("japanese/untried-rfc2231-iso-2022-jp.eml", "Report", ["報告書です。"]),
+    ("japanese/untried-euc-labelled-sjis.eml", "DB error", ["データベースの接続エラーが出ます。"]),
+    (
+        "japanese/untried-jis-no-reset.eml",
+        "JIS lines",
+        ["サーバが落ちました\nhost: web01 (10.0.0.5)\n確認をお願いします"],
+    ),
+    ("japanese/untried-cp932-raw-headers.eml", "印刷できない①", ["印刷できません。"]),
+    ("japanese/untried-iso-2022-jp-2.eml", "ISO-2022-JP-2", ["Café 日本語 Ελληνικά"]),
 ]
 
 

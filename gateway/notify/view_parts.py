@@ -23,11 +23,11 @@ class Person:
 
     @property
     def display(self) -> str:
-        """The name on one line, unless it cannot be one (:func:`_greetable`): then the
+        """The name on one line, unless it cannot be one (:func:`greetable`): then the
         address. A line break in a chat profile's name would start a line of its own in
         a list (the digest's, a notice's), one that reads as ours."""
         name = one_line(self.name)
-        return name if _greetable(name) else self.email
+        return name if greetable(name) else self.email
 
     def __str__(self) -> str:
         """``{{ recipient }}`` in a team's template is the name a reader expects, never
@@ -37,14 +37,21 @@ class Person:
 
 # a display name that is an address as a whole ("alice@example.com" <bob@…>)
 _ADDRESS_NAME = re.compile(r"[^\s@<>]+@[^\s@<>]+")
+# one that holds a mailbox as an address is written, in angle brackets or first (an
+# encoded "Ops One <ops@example.test>" <attacker@…>): shown, it reads as that mailbox.
+# One that mentions an address in passing, "Alice (alice@example.test)", is a name.
+_MAILBOX_IN_NAME = re.compile(r"<\s*[^\s@<>]+@[^\s@<>]+\s*>|^[^\s@<>()]+@[^\s@<>()]+(?:\s|$)")
 
 
-def _greetable(name: str) -> bool:
-    """A name to greet someone by: not empty, not an address (often another one than the
-    sender's: "Dear alice@…" to bob), and decoded whole (no U+FFFD where raw bytes or a
-    cut character were: "Dear Юникод запрещен�")."""
+def greetable(name: str) -> bool:
+    """A name to greet someone by: not empty, holding no address (often another one than
+    the sender's: "Dear alice@…" to bob, a notice's "Ops One <ops@…> <attacker@…>"), and
+    decoded whole (no U+FFFD where raw bytes or a cut character were: "Dear Юникод
+    запрещен�")."""
     text = name.strip().strip("\"'")
-    return bool(text) and "\ufffd" not in text and not _ADDRESS_NAME.fullmatch(text)
+    if not text or "\ufffd" in text or _ADDRESS_NAME.fullmatch(text):
+        return False
+    return _MAILBOX_IN_NAME.search(text) is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,16 +37,29 @@ _DAEMON_SENDERS = re.compile(
     re.IGNORECASE,
 )
 # Exchange and Outlook translate "Automatic reply:" into the sender's language
-_AUTO_SUBJECT = re.compile(
-    r"^(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|"
+_AUTO_WORDS = (
+    r"auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|"
     r"automatische antwort|automatisch antwoord|réponse automatique|respuesta automática|"
     r"risposta automatica|resposta automática|automatyczna odpowiedź|автоматический ответ|"
-    r"自動応答|自動返信|不在|自动回复)",
+    r"自動応答|自動返信|自動送信|自動配信|不在|自动回复"
+)
+# Japanese mailers and web forms put the word in brackets, first or after the subject
+# they answer: 【自動返信】お問い合わせ…, ［自動送信］受付完了, Re: 件名【不在通知】. After
+# the start only the brackets that mark a tag count: "担当者(不在時)の対応" is a question.
+_OPEN_BRACKET = r"[\[【［〔〈《(（<＜「『]\s*"
+_TAG_BRACKET = r"[\[【［〔]\s*"
+_AUTO_SUBJECT = re.compile(
+    rf"^(?:{_OPEN_BRACKET})?({_AUTO_WORDS})|{_TAG_BRACKET}(自動応答|自動返信|自動送信|自動配信|不在)",
     re.IGNORECASE,
 )
 _BOUNCE_SUBJECT = re.compile(
     r"(undeliver|delivery (status notification|failure|has failed)|returned mail|"
-    r"mail delivery failed|failure notice|non[- ]?delivery|配信不能|配送失敗|メールエラー)",
+    r"mail delivery failed|failure notice|non[- ]?delivery|配信不能|配送失敗|メールエラー|"
+    # delay warnings are delivery status too (RFC 3464 "Action: delayed"): Postfix,
+    # Exchange and Sendmail in plain text
+    r"delayed mail|delivery delayed|could not send message for past|"
+    # Japanese providers' plain notices: 送信エラー, 配信エラー, 不達, 未達
+    r"(送信|配信|配送)エラー|不達|未達)",
     re.IGNORECASE,
 )
 # Machine reports about one message, other than delivery status (RFC 6522 report-type):
@@ -86,6 +99,17 @@ def verdict(msg: ParsedMessage, own_address: str) -> LoopVerdict:
     if h.auto_submitted not in ("", "no") or h.return_path == "":
         return LoopVerdict.AUTOMATED
     return LoopVerdict.HUMAN
+
+
+def on_a_ticket(verdict: LoopVerdict, msg: ParsedMessage) -> LoopVerdict:
+    """The verdict once the message is known to belong to a ticket: a person's mail
+    whose subject is an auto-reply's (Apple's "Auto reply:", 【自動返信】, 件名【不在通知】,
+    with no header to say so) is an auto-reply there, so it never changes the ticket's
+    state. For no ticket it stays a person's: a new request may use those words, and
+    it opens a ticket, unanswered (``NO_ANSWER_RULES``)."""
+    if verdict == LoopVerdict.HUMAN and _AUTO_SUBJECT.search(msg.subject):
+        return LoopVerdict.AUTO_REPLY
+    return verdict
 
 
 def is_list_mail(msg: ParsedMessage) -> bool:

@@ -58,8 +58,29 @@ def strip_tag(subject: str, prefix: str = "") -> str:
 # The words mail clients put before a subject for a reply or a forward, in their languages:
 # Outlook's RE/FW/AW/WG/SV/TR/RIF/RES/ANTW/ODP, Spanish RV, Portuguese ENC, Japanese and
 # Chinese clients' 返信/転送/回复/回覆/答复/转发/轉寄.
-_PREFIX_WORDS = (
-    r"re|fw|fwd|aw|sv|wg|tr|rif|res|antw|odp|rv|enc|返信|転送|回复|回覆|答复|转发|轉寄|ｒｅ|ＲＥ"
+_LATIN_PREFIXES = (
+    "re",
+    "fw",
+    "fwd",
+    "aw",
+    "sv",
+    "wg",
+    "tr",
+    "rif",
+    "res",
+    "antw",
+    "odp",
+    "rv",
+    "enc",
+)
+# the same words as Japanese input methods type them in full width: Ｒｅ：Ｆｗｄ：
+_FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+_PREFIX_WORDS = "|".join(
+    (
+        *_LATIN_PREFIXES,
+        *(word.translate(_FULL_WIDTH) for word in _LATIN_PREFIXES),
+        *("返信", "転送", "回复", "回覆", "答复", "转发", "轉寄"),
+    )
 )
 # one prefix: a word (group "word"), or Italian Outlook's R: (risposta) and I: (inoltro).
 # "\s*(?:\[\d+\]\s*)?" and not "\s*(\[\d+\])?\s*": two whitespace runs in a row backtrack
@@ -87,9 +108,14 @@ def _without_prefixes(subject: str) -> str:
     return subject[end:]
 
 
+# zero-width characters: at a title's ends they are nothing a reader sees
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def base_subject(subject: str, prefix: str = "") -> str:
     """The subject without reply prefixes and our tag, for display on a new ticket."""
-    return _without_prefixes(strip_tag(subject, prefix)).strip()
+    bare = subject.strip().strip(_ZERO_WIDTH)
+    return _without_prefixes(strip_tag(bare, prefix)).strip().strip(_ZERO_WIDTH).strip()
 
 
 MAX_REFERENCED = 50  # Message-IDs looked up per message: the closest ancestors

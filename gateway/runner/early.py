@@ -108,7 +108,9 @@ def find_thread(a: Arrival) -> Arrival | Ignored:
     decision = thread.resolve_thread(_evidence(a))
     if decision.ticket_id is None and a.verdict in AUTOMATED_ANSWERS:
         return Ignored(f"{a.verdict.value} that belongs to no ticket")
-    return replace(a, route=decision)
+    if decision.ticket_id is None:
+        return replace(a, route=decision)
+    return replace(a, route=decision, loop=loops.on_a_ticket(a.verdict, a.msg))
 
 
 def _evidence(a: Arrival) -> thread.ThreadEvidence:

@@ -107,13 +107,29 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
             continue
         addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
         defects.extend(f"address: {note}" for note in notes + more)
-        addr = addr.replace(" ", "").lower()
+        addr = _unspaced(addr).lower()
         if len(addr) > MAX_ADDRESS:
             defects.append(f"address: one of {len(addr)} characters, longer than any mailbox's")
+            continue
+        local, at, domain = addr.rpartition("@")
+        if at and not (local and domain):  # "@x.test", "a@b@c" read as "@c": no mailbox
+            defects.append("address: no mailbox before or after its @; not read")
             continue
         if addr:
             out.append(Address(name=short_name(name), email=addr))
     return out
+
+
+_QUOTED_START = re.compile(r'"[^"]*"')
+
+
+def _unspaced(addr: str) -> str:
+    """Spaces go (an address folded or typed by hand), except inside a quoted local
+    part, where they are the mailbox's own: ``"a b"@x.test`` is not ``"ab"@x.test``."""
+    quoted = _QUOTED_START.match(addr)
+    if quoted is None:
+        return addr.replace(" ", "")
+    return quoted.group(0) + addr[quoted.end() :].replace(" ", "")
 
 
 def _raw_decoded(value: str, hint: str | None, defects: list[str]) -> str:
@@ -168,11 +184,27 @@ def _clean_header(value: str) -> str:
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+# Zone names mailers write instead of an offset that RFC 5322 does not know (it knows UT,
+# GMT and the US zones): only names with one meaning and no daylight saving
+_ZONE_NAMES = {
+    "JST": "+0900",  # Japan: CGI forms and older Japanese mailers
+    "KST": "+0900",  # Korea
+}
+_TRAILING_NAME = re.compile(r"(?<=\s)([A-Za-z]{3})\s*$")
+
+
+def _zone_named(value: str) -> str:
+    """``value`` with a trailing zone name of :data:`_ZONE_NAMES` as its offset."""
+    found = _TRAILING_NAME.search(value)
+    offset = _ZONE_NAMES.get(found.group(1).upper()) if found else None
+    return value if found is None or offset is None else value[: found.start()] + offset
+
+
 def date(value: str | None, fallback: datetime | None) -> datetime | None:
     """The Date header, else mail-parser's reading of it; naive times count as UTC."""
     if value:
         try:
-            parsed = parsedate_to_datetime(_clean_header(value).strip())
+            parsed = parsedate_to_datetime(_zone_named(_clean_header(value).strip()))
         except Exception:  # noqa: BLE001 - a bad date is a missing date
             parsed = None
         if parsed is not None:

@@ -26,6 +26,8 @@ from gateway.core.model import Attachment
 from gateway.pipeline.parse.attachment_names import decoded_filename, raw_filename
 from gateway.pipeline.parse.body_text import tidy_text, unflow
 from gateway.pipeline.parse.charsets import decode_bytes
+from gateway.pipeline.parse.clearsigned import NOTE as CLEARSIGNED
+from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
@@ -207,6 +209,10 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
     if (param_text(part.get_param("format")) or "").lower() == "flowed":
         delsp = (param_text(part.get_param("delsp")) or "").lower() == "yes"
         text = unflow(text, delsp)
+    words = unarmored(text)
+    if words is not None:  # inline PGP: the words, not the armor (.clearsigned)
+        text = words
+        body.notes.append(CLEARSIGNED)
     body.plain.append(text)
 
 
@@ -215,6 +221,14 @@ def _add_text(part: Message, ctype: str, body: Body) -> None:
 _CTE_DECODERS = {
     "quoted-printable": quopri.decodestring,  # =XX escapes and soft line breaks
     "base64": lambda data: binascii.a2b_base64(data, strict_mode=False),  # tolerant
+}
+
+
+# what the standard library's base64 decoder repaired, as the message's defects say it
+_BASE64_REPAIRS = {
+    "InvalidBase64CharactersDefect": "mime: base64 with characters outside its alphabet, skipped",
+    "InvalidBase64PaddingDefect": "mime: base64 with wrong padding, padded",
+    "InvalidBase64LengthDefect": "mime: base64 one character short of a byte, dropped",
 }
 
 
@@ -235,11 +249,15 @@ def _payload_bytes(part: Message, body: Body) -> bytes:
                 return _CTE_DECODERS[loose](raw.encode("ascii", "surrogateescape"))
             except (binascii.Error, ValueError):
                 body.notes.append(f"mime: undecodable {loose} payload")
+    seen = len(part.defects)
     try:
         data = part.get_payload(decode=True)
     except Exception as exc:  # noqa: BLE001
         body.notes.append(f"mime: undecodable payload ({type(exc).__name__})")
         data = None
+    # the decoder skips and pads what base64 cannot hold, and says so only on the part
+    repairs = (type(d).__name__ for d in part.defects[seen:])
+    body.notes.extend(_BASE64_REPAIRS[name] for name in repairs if name in _BASE64_REPAIRS)
     if isinstance(data, bytes):
         return data
     raw = part.get_payload()

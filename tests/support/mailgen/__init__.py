@@ -18,7 +18,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.mailgen import japanese, machine, mime, other, replies
+from tests.support.mailgen import (
+    japanese,
+    machine,
+    mime,
+    other,
+    replies,
+    untried_machine,
+    untried_mime,
+    untried_text,
+    untried_wrapped,
+)
 from tests.support.mailgen.build import Fixture
 
 __all__ = ["Fixture", "all_fixtures", "render", "write"]
@@ -50,6 +60,10 @@ def all_fixtures() -> list[Fixture]:
         *mime.FIXTURES,
         *other.FIXTURES,
         *replies.FIXTURES,
+        *untried_text.FIXTURES,
+        *untried_mime.FIXTURES,
+        *untried_wrapped.FIXTURES,
+        *untried_machine.FIXTURES,
     ]
 
 

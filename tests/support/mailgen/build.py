@@ -138,3 +138,39 @@ def ack(ticket: int = 1, recipient: str = "alice@customer.test") -> list[str]:
         "",
         "We received your request and filed it as ticket #1.",
     ]
+
+
+def single(
+    sender: str, subject: Line, mid: str, ctype: list[str], body: list[Line], *extra: str
+) -> bytes:
+    """A one-part message: the usual header block, ``ctype`` lines, then ``body``."""
+    return lines(head(sender, subject, mid, *extra, "MIME-Version: 1.0", *ctype), "", body)
+
+
+def mixed(sender: str, subject: str, mid: str, boundary: str, *parts: list[Line]) -> bytes:
+    """multipart/mixed of ``parts`` (each its header lines, a blank line, its body)."""
+    body: list[Line] = []
+    for part in parts:
+        body += [f"--{boundary}", *part]
+    return lines(
+        head(
+            sender,
+            subject,
+            mid,
+            "MIME-Version: 1.0",
+            f'Content-Type: multipart/mixed; boundary="{boundary}"',
+        ),
+        "",
+        body,
+        f"--{boundary}--",
+    )
+
+
+def text_part(words: str) -> list[Line]:
+    """A UTF-8 text/plain part of ``mixed``."""
+    return ["Content-Type: text/plain; charset=utf-8", "", *text_lines(words, "utf-8")]
+
+
+def pct(data: bytes) -> list[str]:
+    """RFC 2231 percent-escapes, one per byte, to split where a test needs."""
+    return [f"%{byte:02X}" for byte in data]

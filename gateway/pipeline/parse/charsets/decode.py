@@ -9,6 +9,8 @@ sniffs), which is why both live here.
 
 from __future__ import annotations
 
+import re
+
 from gateway.pipeline.parse.charsets.euc import decode_euc
 from gateway.pipeline.parse.charsets.jis import JIS_ESCAPE, decode_jis
 from gateway.pipeline.parse.charsets.labels import classify_label
@@ -76,13 +78,25 @@ def _decode_family(data: bytes, family: str, codec: str, label: str | None) -> D
 
 
 def _decode_cp932(data: bytes, label: str | None) -> Decoded:
-    """Shift_JIS as actually sent is CP932; only if that fails do we look further."""
+    """Shift_JIS as actually sent is CP932; only if that fails do we look further.
+    EUC-JP never fails as CP932 (its byte pairs are half-width katakana and kanji
+    there), so runs of half-width kana are a reason to ask whether it reads better
+    as EUC-JP (kana and kanji a person wrote, not ･ﾇ｡ｼ･ｿ)."""
     for codec in ("cp932", "utf-8", "shift_jis_2004"):
         text = strict(data, codec)
+        if codec != "utf-8" and text is not None and _HALFWIDTH_RUN.search(text):
+            other = guess_japanese(data)
+            if other is not None and other[1] == "euc_jp":
+                return other[0], [f"charset: labelled {label!r} but is EUC-JP, decoded as euc_jp"]
         if text is not None:
             note = [] if codec == "cp932" else [f"charset: {label!r} decoded as {codec}"]
             return text, note
     return data.decode("cp932", "replace"), [replaced(label)]
+
+
+# three half-width forms in a row (katakana, and the ｡｢｣､･ that EUC-JP's kana rows
+# begin with): what EUC-JP read as CP932 is made of
+_HALFWIDTH_RUN = re.compile("[\uff61-\uff9f]{3,}")
 
 
 def _decode_euc_jp(data: bytes, label: str | None) -> Decoded:

@@ -60,8 +60,24 @@ def decode_jis(data: bytes) -> Decoded:
         if chunk[:1] == b"\x1b" or chunk in (b"\x0e", b"\x0f"):
             mode = _switch_mode(chunk, mode, notes)
             continue
+        if mode not in (ASCII, UNSUPPORTED) and (end := _line_end(chunk)) is not None:
+            # RFC 1468: every line ends in ASCII. An encoder that forgot the ESC ( B wrote
+            # the next line as ASCII all the same; read as JIS, it is a line of nonsense
+            # kanji. So a line feed in JIS mode goes back to ASCII, and says so.
+            out.append(_decode_jis_run(chunk[:end], mode, notes))
+            notes.append(NO_RESET)
+            chunk, mode = chunk[end:], ASCII
         out.append(_decode_jis_run(chunk, mode, notes))
     return "".join(out), dedupe(notes)
+
+
+NO_RESET = "charset: ISO-2022-JP line ended without ESC ( B; read the next as ASCII"
+
+
+def _line_end(chunk: bytes) -> int | None:
+    """Where the first line of a JIS run ends (its CR or LF), None on one line."""
+    found = _NEWLINES.search(chunk)
+    return None if found is None else found.start()
 
 
 def _switch_mode(escape: bytes, mode: int, notes: list[str]) -> int:
