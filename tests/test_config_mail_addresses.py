@@ -90,6 +90,10 @@ def test_the_command_exits_78_naming_the_file_and_the_key(
         ("ops@xn--r8jz45g.jp", "ops@xn--r8jz45g.jp"),
         ("first.last+tag@mail.example.test", "first.last+tag@mail.example.test"),
         ("ops@localhost", "ops@localhost"),
+        # IDNA2008, as mail systems convert today: IDNA2003 made these fass.de and σ
+        ("ops@faß.de", "ops@xn--fa-hia.de"),
+        ("ops@ς.gr", "ops@xn--3xa.gr"),
+        ("ops@ＥＸＡＭＰＬＥ。ｊｐ", "ops@example.jp"),
     ],
 )
 def test_an_internationalised_domain_is_kept_in_its_idna_form(
@@ -108,6 +112,23 @@ def test_a_domain_idna_cannot_encode_is_refused_clearly(tmp_path: Path) -> None:
     # a label of 70 characters encodes to more than 63 octets: no IDNA form exists
     err = config_error(tmp_path, LOCAL, _member("ops@" + "例" * 70 + ".jp"))
     assert err.key == "members[0].email" and "IDNA" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("domain", "named"),
+    [("💩.la", "U+1F4A9"), ("a\u200db.example", "U+200D"), ("xn--a.jp", "xn--a")],
+)
+def test_a_domain_idna2008_refuses_names_the_character_or_label(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], domain: str, named: str
+) -> None:
+    """IDNA2003 encoded emoji and dropped a stray joiner silently; IDNA2008 has no form
+    for them, and the operator reads which character (or label) and where, exit 78."""
+    config = tmp_path / "gateway.toml"
+    config.write_text(LOCAL + "\n" + _member(f"ops@{domain}") + "\n", encoding="utf-8")
+    assert main(["--config", str(config), "status"]) == 78
+    err = capsys.readouterr().err
+    assert f"{config}: [members[0].email]" in err and named in err
+    assert "Traceback" not in err
 
 
 def test_the_same_member_written_in_both_forms_is_one_address(tmp_path: Path) -> None:
