@@ -48,7 +48,7 @@ from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
 from gateway.core.tokens import mask_url_passwords
-from gateway.core.utf8 import bad_line
+from gateway.core.utf8 import bad_line, file_error
 
 __all__ = ["load_settings"]
 
@@ -132,14 +132,20 @@ def load_settings(path: Path | None) -> Settings:
         data = locate.read_config(path)
     except FileNotFoundError:
         raise ConfigError(str(path), "-", N_("file not found")) from None
-    except OSError as exc:  # a folder, or not ours to read (another user than the daemon's)
-        raise ConfigError(str(path), "-", N_("cannot read: {error}", error=str(exc))) from None
+    except OSError as exc:  # a folder, a pipe, or not ours to read (another user's)
+        raise ConfigError(
+            str(path), "-", N_("cannot read: {error}", error=file_error(exc))
+        ) from None
     except UnicodeDecodeError as exc:  # saved as Shift_JIS: where, not a byte offset
         line = bad_line(exc)
         problem = N_(
             "line {line} is not UTF-8 text: save {name} as UTF-8", line=line, name=path.name
         )
         raise ConfigError(str(path), "-", problem) from None
+    except RecursionError:  # [[[[…]]]] or {a={a=…}}: tomllib recurses once a level
+        raise ConfigError(
+            str(path), "-", N_("not valid TOML: nested too deeply to be read")
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "-", N_("not valid TOML: {error}", error=str(exc))) from None
     return _build(data, str(path), locate.config_base(path))

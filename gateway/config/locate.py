@@ -50,9 +50,9 @@ def read_config(path: Path) -> dict[str, Any]:
     ``tomllib.TOMLDecodeError`` (both ``ValueError``) pass to the caller."""
     import tomllib  # only when there is a file: the pipe without one never pays for it
 
-    from gateway.core.utf8 import decoded  # a byte-order mark is not TOML's: skipped
+    from gateway.core.utf8 import decoded, small_file  # a byte-order mark is not TOML's
 
-    return tomllib.loads(decoded(path.read_bytes()))
+    return tomllib.loads(decoded(small_file(path)))
 
 
 def config_base(path: Path | None) -> Path:

@@ -17,7 +17,7 @@ from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import MIN_BYTES, weakness
-from gateway.core.utf8 import secret_bytes
+from gateway.core.utf8 import file_error, secret_bytes
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
 # what systemd/environment.example ships: a key anyone who read the example can use
@@ -41,7 +41,7 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
                 N_(
                     "cannot read {file}: {error}",
                     file=str(secret_file),
-                    error=exc.strerror or str(exc),
+                    error=file_error(exc),
                 ),
             ) from None
         _check(value, s.path, s.key("secret_file"))
@@ -71,7 +71,7 @@ def _generated(s: Section, path: Path) -> bytes:
             _generate(path)
         return secret_bytes(path).strip()
     except OSError as exc:
-        error = exc.strerror or str(exc)
+        error = file_error(exc)
         problem = (
             N_("cannot read {file}: {error}", file=str(path), error=error)
             if path.exists()
