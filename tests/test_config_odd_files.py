@@ -114,3 +114,22 @@ def test_a_toml_value_nested_too_deeply_is_refused_not_a_traceback(
     assert "Traceback" not in err and "RecursionError" not in err, err
     assert str(tmp_path / "gateway.toml") in err
     assert ("nested too deeply" in err) == (lang.startswith("en")), err
+
+
+def test_the_mta_pipe_with_a_config_nested_too_deeply_exits_78(tmp_path: Path) -> None:
+    """``ingest -`` reads the config on a fast path of its own first (the MTA pipe):
+    a RecursionError there was a traceback and exit 1, which an MTA bounces."""
+    config = tmp_path / "gateway.toml"
+    config.write_text(BASE + "[priority]\nx = " + "[" * 3000 + "]" * 3000 + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TICKET_GATEWAY")}
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "--config", str(config), "ingest", "-"],
+        input=b"From: a@example.test\nSubject: x\n\nhello\n",
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 78 and "Traceback" not in err and str(config) in err, err

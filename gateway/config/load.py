@@ -40,6 +40,7 @@ from gateway.config.settings import (
     WebSettings,
 )
 from gateway.config.smtp import read_smtp
+from gateway.config.toml_errors import toml_problem
 from gateway.config.units import parse_duration, parse_size
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
@@ -48,7 +49,7 @@ from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
 from gateway.core.tokens import mask_url_passwords
-from gateway.core.utf8 import bad_line, file_error
+from gateway.core.utf8 import bad_line, decoded, file_error, small_file
 
 __all__ = ["load_settings"]
 
@@ -142,13 +143,21 @@ def load_settings(path: Path | None) -> Settings:
             "line {line} is not UTF-8 text: save {name} as UTF-8", line=line, name=path.name
         )
         raise ConfigError(str(path), "-", problem) from None
-    except RecursionError:  # [[[[…]]]] or {a={a=…}}: tomllib recurses once a level
+    except locate.NestedTooDeeply:  # [[[[…]]]] or {a={a=…}}
         raise ConfigError(
             str(path), "-", N_("not valid TOML: nested too deeply to be read")
         ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "-", N_("not valid TOML: {error}", error=str(exc))) from None
+    except tomllib.TOMLDecodeError as exc:  # the line, in the reader's words
+        raise ConfigError(str(path), "-", toml_problem(exc, _text(path))) from None
     return _build(data, str(path), locate.config_base(path))
+
+
+def _text(path: Path) -> str:
+    """The file's text again, for placing a TOML error (it was read a moment ago)."""
+    try:
+        return decoded(small_file(path))
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
