@@ -133,3 +133,18 @@ def test_the_mta_pipe_with_a_config_nested_too_deeply_exits_78(tmp_path: Path) -
     )
     err = done.stderr.decode()
     assert done.returncode == 78 and "Traceback" not in err and str(config) in err, err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_tls_certificate_that_is_no_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    """``[smtp] tls_cert`` was opened to see that it is readable (a pipe: forever) and
+    then read whole for its PEM header (``/dev/zero``: until memory ran out)."""
+    (tmp_path / "key.pem").write_text("-----BEGIN PRIVATE KEY-----\n")
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "cert.pem")
+        where = "cert.pem"
+    else:
+        where = "/dev/zero"
+    config = BASE + f'[smtp]\ntls_cert = "{where}"\ntls_key = "key.pem"\n'
+    status, err = _run(tmp_path, config, "status")
+    _said_clearly(status, err, tmp_path / "gateway.toml", "smtp.tls_cert")
