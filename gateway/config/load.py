@@ -26,7 +26,7 @@ from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.schedule import read_schedule
 from gateway.config.secret import read_secret
-from gateway.config.sections import Section, duration, email, is_dir, list_of
+from gateway.config.sections import EMPTY_VARIABLE, Section, duration, email, is_dir, list_of
 from gateway.config.settings import (
     ActionSettings,
     CatalogSettings,
@@ -223,8 +223,10 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
     no URL), and a password in it is never repeated: the line goes to the journal.
     ``postgres://`` is ``postgresql://``, as libpq reads both."""
     url = locate.database_url(db.data, data_dir, base)
-    from_env = bool(os.environ.get(locate.ENV_DATABASE_URL))
+    from_env = locate.ENV_DATABASE_URL in os.environ
     src, key = ("environment", locate.ENV_DATABASE_URL) if from_env else (db.path, db.key("url"))
+    if from_env and isinstance(url, str) and not url.strip():
+        raise ConfigError(src, key, EMPTY_VARIABLE)
     if not isinstance(url, str):
         raise ConfigError(src, key, N_("must be a string, not {value!r}", value=url))
     if url.startswith("postgres://"):

@@ -101,7 +101,7 @@ def database_url(
     is otherwise returned as found: the caller decides what a value that is not a
     string means (a configuration error, or "not the fast path").
     """
-    if environ.get(ENV_DATABASE_URL):
+    if ENV_DATABASE_URL in environ:  # set but empty is a mistake the caller names
         return environ[ENV_DATABASE_URL]
     configured = database.get("url", f"sqlite:///{data_dir}/gateway.db")
     return anchored(configured, base) if "url" in database else configured

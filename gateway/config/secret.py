@@ -12,7 +12,7 @@ import stat
 from contextlib import suppress
 from pathlib import Path
 
-from gateway.config.sections import Section
+from gateway.config.sections import EMPTY_VARIABLE, Section
 from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
@@ -27,8 +27,10 @@ PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 
 def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
     """``$TICKET_GATEWAY_SECRET``, then ``secret_file``, else ``<data_dir>/secret``."""
-    if os.environ.get(ENV_SECRET):
+    if ENV_SECRET in os.environ:  # set but empty: not "unset" (a key of our own)
         value = os.environ[ENV_SECRET].encode()
+        if not value.strip():
+            raise ConfigError("environment", ENV_SECRET, EMPTY_VARIABLE)
         _check(value, "environment", ENV_SECRET)
         return value
     if secret_file is not None:

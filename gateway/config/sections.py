@@ -22,6 +22,13 @@ from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
 from gateway.core.spelling import meant
 
+# a variable set to nothing (``NAME=`` in the environment file, the value never pasted)
+# is said so, never read as "not set": that meant another database, or another key
+EMPTY_VARIABLE = N_(
+    "is set but empty (a line of the environment file without its value?): give the "
+    "value, or remove the line"
+)
+
 
 class Section:
     """One TOML table: ``path`` is the file, ``name`` the table's key for messages."""
