@@ -172,3 +172,22 @@ def test_an_ascii_text_is_compared_as_its_wire_form_or_lowered(text: str) -> Non
     except BadAddress:
         expected = text.strip().lower()
     assert compared(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("aliases", "key", "first"),
+    [
+        ('["help@example.test", "HELP@example.test"]', "smtp.aliases[1]", "smtp.aliases[0]"),
+        ('["help@例え.jp", "help@xn--r8jz45g.jp"]', "smtp.aliases[1]", "smtp.aliases[0]"),
+        ('["support@example.test"]', "smtp.aliases[0]", "gateway.address"),
+    ],
+)
+def test_an_alias_listed_twice_or_the_address_itself_is_refused(
+    tmp_path: Path, aliases: str, key: str, first: str
+) -> None:
+    """As a member listed twice: the second is a copy that was meant to be another
+    address (the one the team expected the listener to accept), and nothing said so."""
+    err = config_error(
+        tmp_path, LOCAL + 'address = "support@example.test"', f"[smtp]\naliases = {aliases}"
+    )
+    assert err.key == key and first in str(err)

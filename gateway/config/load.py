@@ -177,6 +177,10 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     _once(
         src, [(f"imap[{i}]", a.key) for i, a in enumerate(imaps)], N_("the same folder as {first}")
     )
+    # an alias listed twice (or the address itself) was a copy meant to be another one
+    own = [("gateway.address", gw.address)]
+    own += [(f"smtp.aliases[{i}]", a) for i, a in enumerate(smtp.aliases)]
+    _once(src, own, N_("the same address as {first}"))
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(
         _member(Section(src, f"members[{i}]", d)) for i, d in enumerate(list_of(top, "members"))
