@@ -191,3 +191,21 @@ def test_an_alias_listed_twice_or_the_address_itself_is_refused(
         tmp_path, LOCAL + 'address = "support@example.test"', f"[smtp]\naliases = {aliases}"
     )
     assert err.key == key and first in str(err)
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [("例え.jp", "xn--r8jz45g.jp"), ("faß.de", "xn--fa-hia.de"), ("Example.TEST", "example.test")],
+)
+def test_per_person_domains_take_a_domain_as_members_do(
+    tmp_path: Path, written: str, kept: str
+) -> None:
+    """A member may be written ops@例え.jp; the same team's per_person_domains = ["例え.jp"]
+    was "not a domain name". It is kept in the form senders are compared in."""
+    s = load_toml(tmp_path, LOCAL + f'per_person_domains = ["{written}"]')
+    assert s.gateway.per_person_domains == (kept,)
+
+
+def test_a_per_person_domain_with_no_idna2008_form_says_why(tmp_path: Path) -> None:
+    err = config_error(tmp_path, LOCAL + 'per_person_domains = ["💩.example"]')
+    assert err.key == "gateway.per_person_domains" and "U+1F4A9" in str(err)
