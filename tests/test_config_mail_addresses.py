@@ -209,3 +209,33 @@ def test_per_person_domains_take_a_domain_as_members_do(
 def test_a_per_person_domain_with_no_idna2008_form_says_why(tmp_path: Path) -> None:
     err = config_error(tmp_path, LOCAL + 'per_person_domains = ["💩.example"]')
     assert err.key == "gateway.per_person_domains" and "U+1F4A9" in str(err)
+
+
+_RELAY = '[outbound]\nmode = "smtp"\ntls = "starttls"\nhost = "{host}"'
+_IMAP = '[[imap]]\nhost = "{host}"\nusername = "u"\npassword_env = "IMAP_PASSWORD"'
+
+
+@pytest.mark.parametrize(("section", "key"), [(_RELAY, "outbound.host"), (_IMAP, "imap[0].host")])
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [("faß.example", "xn--fa-hia.example"), ("メール.例え.jp", "xn--4dkua4c.xn--r8jz45g.jp")],
+)
+def test_a_server_named_in_unicode_is_reached_by_its_idna2008_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, section: str, key: str, written: str, kept: str
+) -> None:
+    """The socket layer would encode a Unicode host with Python's IDNA2003 codec:
+    faß.example would be fass.example, another host. The config keeps the name the
+    relay's certificate and DNS carry."""
+    monkeypatch.setenv("IMAP_PASSWORD", "pw")
+    s = load_toml(tmp_path, LOCAL, section.format(host=written))
+    host = s.outbound.host if key == "outbound.host" else s.imap[0].host
+    assert host == kept
+
+
+@pytest.mark.parametrize(("section", "key"), [(_RELAY, "outbound.host"), (_IMAP, "imap[0].host")])
+def test_a_server_name_with_no_idna2008_form_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, section: str, key: str
+) -> None:
+    monkeypatch.setenv("IMAP_PASSWORD", "pw")
+    err = config_error(tmp_path, LOCAL, section.format(host="💩.la"))
+    assert err.key == key and "U+1F4A9" in str(err)
