@@ -239,3 +239,18 @@ def test_a_server_name_with_no_idna2008_form_is_refused(
     monkeypatch.setenv("IMAP_PASSWORD", "pw")
     err = config_error(tmp_path, LOCAL, section.format(host="💩.la"))
     assert err.key == key and "U+1F4A9" in str(err)
+
+
+@pytest.mark.parametrize("name", ["田中\\n花子", "Ops\\u001b[31m", "a\\tb", "x\\u0085y", "\\u2028"])
+def test_a_member_name_with_a_control_character_is_refused(tmp_path: Path, name: str) -> None:
+    """A member's name is printed in one line of mails, pages and the digest; a line
+    break or a terminal's escape in it broke that line (or the operator's terminal)."""
+    err = config_error(tmp_path, LOCAL, f'[[members]]\nemail = "ops@example.test"\nname = "{name}"')
+    assert err.key == "members[0].name"
+
+
+def test_a_member_name_in_any_script_is_kept(tmp_path: Path) -> None:
+    s = load_toml(
+        tmp_path, LOCAL, '[[members]]\nemail = "ops@example.test"\nname = "田中 花子 (Ops)"'
+    )
+    assert s.members[0].name == "田中 花子 (Ops)"

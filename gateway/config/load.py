@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -356,6 +357,15 @@ def _once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
         first[value] = key
 
 
+def _one_line(s: Section, key: str) -> str:
+    """A text printed in one line of mails, pages and the digest (a member's name): a
+    line break or a terminal's escape in it broke that line, or the reader's terminal."""
+    text = s.str(key, "")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+        raise ConfigError(s.path, s.key(key), N_("one line of text, without control characters"))
+    return text
+
+
 def _zone(s: Section, key: str, default: str) -> str:
     """An IANA zone name at ``key`` (the team's, a member's): one the system has and
     that is a place's clock (:func:`gateway.config.names.not_a_place`)."""
@@ -379,7 +389,7 @@ def _member(s: Section) -> Member:
         raise ConfigError(s.path, s.key("email"), N_("is required"))
     return Member(
         email=email(s, "email", ""),
-        name=s.str("name", ""),
+        name=_one_line(s, "name"),
         role=s.choice("role", "ops", ("ops", "manager")),
         locale=s.choice("locale", "", ("", "ja", "en")),
         time_zone=_zone(s, "time_zone", ""),  # "": the team's
