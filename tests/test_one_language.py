@@ -189,6 +189,8 @@ NO_MAIL = (
     "gateway/catalog/keyword_reader.py",  # … and these (an entry's keywords)
     "gateway/catalog/overlaps.py",  # … and its notes (shared keywords, unreachable entries)
     "gateway/catalog/load.py",
+    "gateway/catalog/yaml_errors.py",  # … and why the file is not YAML, with its line
+    "gateway/core/domains.py",  # a domain with no IDNA2008 form: a config error, the form
     "gateway/config/",  # configuration errors: the CLI says them (exit 78)
     "gateway/outbound/maildir.py",  # an unusable [outbound] maildir: the same
     "gateway/receive/bulk.py",  # `ingest`'s line per input
@@ -218,6 +220,9 @@ NOT_IN_MAIL = {
     "DMARC pass for {domain} from {server}",
     "unknown field",  # a form or chat modal says it beside the field; events keep English
     "This field is required.",  # likewise, beside an empty required field
+    # a file the config names that is no small regular file: said with the config error
+    "not a regular file (a named pipe, a device or a socket): name the file",
+    "larger than {limit} bytes, more than such a file holds: is it the right file?",
     "(no subject)",  # a ticket's title, translated once as it opens (test_ticket_title)
     # why a tag-only mail proved nothing: the event's English record; the page and the
     # assignee's notice say it in the reader's language (event_words._unverified)

@@ -164,6 +164,7 @@ def test_a_body_that_is_not_a_form_is_a_415_in_the_pages_language(
     [
         ("a@例え.jp", "a@xn--r8jz45g.jp"),  # an IDN domain goes out as its ASCII form
         ("A@XN--R8JZ45G.JP", "a@xn--r8jz45g.jp"),
+        ("a@faß.de", "a@xn--fa-hia.de"),  # IDNA2008: not fass.de, as IDNA2003 made it
         ("Ito@Customer.test", "ito@customer.test"),
     ],
 )
@@ -231,6 +232,9 @@ def test_an_address_with_a_display_name_is_filed_and_answered(
         "SUPPORT+x@Example.Test",
         "no-reply@customer.test",  # the runner never answers these (loops.never_answered)
         "mailer-daemon@customer.test",
+        "ito@💩.example",  # no IDNA2008 form (IDNA2003 encoded emoji)
+        "ito@custo\u200dmer.example",  # a stray zero-width joiner (IDNA2003 dropped it)
+        "ito@xn--a.example",  # not the punycode of any label
     ],
 )
 @pytest.mark.parametrize("locale", ["ja", "en"])

@@ -29,7 +29,7 @@ from gateway.core.counted import counted
 from gateway.core.errors import CatalogError, Problem
 from gateway.core.i18n import N_
 from gateway.core.resources import examples_dir
-from gateway.core.utf8 import bad_line
+from gateway.core.utf8 import bad_line, decoded, file_error, small_file
 
 log = logging.getLogger("gateway.catalog")
 
@@ -91,12 +91,12 @@ def load_for(settings: Settings, path: Path | None = None) -> Catalog:
 
 def read_catalog_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is no YAML
+        return decoded(small_file(path))  # a byte-order mark is no YAML
     except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, not a byte offset
         problem = N_("not UTF-8 text: save {name} as UTF-8", name=path.name)
         raise CatalogError(str(path), [Problem(bad_line(exc), problem)]) from None
     except OSError as exc:  # the path is on the line already: the reason alone
-        problem = N_("cannot read: {error}", error=exc.strerror or str(exc))
+        problem = N_("cannot read: {error}", error=file_error(exc))
         raise CatalogError(str(path), [Problem(0, problem)]) from None
 
 

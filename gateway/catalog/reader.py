@@ -22,6 +22,7 @@ from gateway.catalog.model import LOCALES, Entry
 from gateway.catalog.nodes import complex_keys, merged, shown
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_calendar, read_priority, read_sla
+from gateway.catalog.yaml_errors import yaml_problem
 from gateway.config.addresses import compared
 from gateway.config.settings import Member
 from gateway.config.units import needs_calendar, parse_wait
@@ -64,12 +65,8 @@ def read(
         root = _compose(text)
         odd = complex_keys(root)  # before merging: every key left is a text
         root = merged(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        return [], [Problem(line, N_("not valid YAML: {problem}", problem=str(exc.problem)))]
-    except yaml.YAMLError as exc:
-        return [], [Problem(0, N_("not valid YAML: {problem}", problem=str(exc)))]
+    except yaml.YAMLError as exc:  # the line, in the reader's words
+        return [], [yaml_problem(exc, text)]
     except RecursionError:  # the composer recurses once per level: no catalog is that deep
         return [], [Problem(1, N_("not valid YAML: nested too deeply to be read"))]
     reader = _Reader(members, where)

@@ -4,7 +4,7 @@ The gateway speaks plain SMTP: it never asks a relay for SMTPUTF8, so an address
 sends to or from must be ASCII on the wire. The part before ``@`` has no other
 form; one with ``担当`` or ``josé`` in it would be refused by the relay (or
 mangled) at the first notice, long after the start that could have said so. The
-domain has one: its IDNA form (``例え.jp`` is ``xn--r8jz45g.jp``), which is what is
+domain has one: its IDNA2008 form (``例え.jp`` is ``xn--r8jz45g.jp``), which is what is
 kept, so a member written either way is one address everywhere (the checks that
 members are listed once, the comparison with a mail's sender).
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import N_, Msg
 
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -65,18 +66,18 @@ def wire_address(text: str) -> str:
 
 
 def _idna(domain: str, text: str) -> str:
-    """The domain's IDNA (punycode) form; an ASCII one as written."""
-    if domain.isascii():
-        return domain
+    """The domain's IDNA2008 form (:func:`gateway.core.domains.ascii_domain`, UTS #46
+    mapping: ``faß.de`` stays itself, it is not ``fass.de``); an ASCII one as written."""
     try:
-        return domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
+        return ascii_domain(domain)
+    except BadDomain as exc:
         raise BadAddress(
             N_(
-                "{value!r}: the domain {domain!r} has no IDNA (punycode) form: write the "
-                "domain as its owner registered it",
+                "{value!r}: the domain {domain!r} has no IDNA (punycode) form: {why}; write "
+                "the domain as its owner registered it",
                 value=text,
                 domain=domain,
+                why=exc.message,
             )
         ) from None
 

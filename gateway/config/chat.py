@@ -21,7 +21,7 @@ from gateway.config.settings import NOTICES, ChatSettings, Member, SlackSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
-from gateway.core.utf8 import not_utf8, secret_text
+from gateway.core.utf8 import file_error, not_utf8, secret_text
 
 KEYS = {"slack", "teams", "webhook", "timeout", "retry_initial", "retry_max", "give_up_after"}
 SLACK_KEYS = {
@@ -178,9 +178,7 @@ def _secret_text(s: Section, base: Path, stem: str, default_env: str) -> str:
         try:
             return secret_text(path).strip()
         except (OSError, UnicodeDecodeError) as exc:  # Shift_JIS: the line, not the codec's words
-            error = (
-                not_utf8(exc) if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
-            )
+            error = not_utf8(exc) if isinstance(exc, UnicodeDecodeError) else file_error(exc)
             problem = N_("cannot read {file}: {error}", file=str(path), error=error)
             raise ConfigError(s.path, s.key(f"{stem}_file"), problem) from None
     env = env_name(s, f"{stem}_env") or default_env

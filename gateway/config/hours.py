@@ -41,7 +41,7 @@ from gateway.core.business_hours import MINUTES_PER_DAY, Calendar, Range
 from gateway.core.calendars import ALWAYS
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
-from gateway.core.utf8 import bad_line, decoded
+from gateway.core.utf8 import bad_line, decoded, file_error, small_file
 
 KEYS = {*WEEKDAYS, "holidays", "holidays_file", "calendars"}
 NAMED_KEYS = {*WEEKDAYS, "holidays", "holidays_file", "name", "timezone"}
@@ -176,10 +176,10 @@ def _holiday_file(s: Section, path: Path) -> set[date]:
     if not is_file(path):
         raise ConfigError(s.path, key, N_("no such file: {path}", path=str(path)))
     try:
-        data = path.read_bytes()
+        data = small_file(path)
     except OSError as exc:
         raise ConfigError(
-            s.path, key, N_("cannot read {path}: {error}", path=str(path), error=str(exc))
+            s.path, key, N_("cannot read {path}: {error}", path=str(path), error=file_error(exc))
         ) from None
     try:
         text = decoded(data)

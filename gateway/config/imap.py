@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gateway.config.sections import Section, ca_file, duration, env_name
+from gateway.config.sections import Section, ca_file, duration, env_name, host_name
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
@@ -52,7 +52,7 @@ def read_imap(s: Section, base: Path) -> ImapSettings:
     retry_initial = duration(s, "retry_initial", "2s")
     auth, password_file, password_env, token_file, token_command = _credentials(s, base)
     return ImapSettings(
-        host=s.str("host", ""),
+        host=host_name(s, "host", ""),
         port=s.int("port", 993 if tls == "implicit" else 143, 1, 65535),
         tls=tls,
         ca_file=ca_file(s, base),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from gateway.config.outbound import read_outbound
 from gateway.config.proxy import read_proxy
 from gateway.config.schedule import read_schedule
 from gateway.config.secret import read_secret
-from gateway.config.sections import Section, duration, email, is_dir, list_of
+from gateway.config.sections import EMPTY_VARIABLE, Section, duration, email, is_dir, list_of
 from gateway.config.settings import (
     ActionSettings,
     CatalogSettings,
@@ -40,6 +41,7 @@ from gateway.config.settings import (
     WebSettings,
 )
 from gateway.config.smtp import read_smtp
+from gateway.config.toml_errors import toml_problem
 from gateway.config.units import parse_duration, parse_size
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
@@ -48,7 +50,7 @@ from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
 from gateway.core.tokens import mask_url_passwords
-from gateway.core.utf8 import bad_line
+from gateway.core.utf8 import bad_line, decoded, file_error, small_file
 
 __all__ = ["load_settings"]
 
@@ -132,17 +134,31 @@ def load_settings(path: Path | None) -> Settings:
         data = locate.read_config(path)
     except FileNotFoundError:
         raise ConfigError(str(path), "-", N_("file not found")) from None
-    except OSError as exc:  # a folder, or not ours to read (another user than the daemon's)
-        raise ConfigError(str(path), "-", N_("cannot read: {error}", error=str(exc))) from None
+    except OSError as exc:  # a folder, a pipe, or not ours to read (another user's)
+        raise ConfigError(
+            str(path), "-", N_("cannot read: {error}", error=file_error(exc))
+        ) from None
     except UnicodeDecodeError as exc:  # saved as Shift_JIS: where, not a byte offset
         line = bad_line(exc)
         problem = N_(
             "line {line} is not UTF-8 text: save {name} as UTF-8", line=line, name=path.name
         )
         raise ConfigError(str(path), "-", problem) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "-", N_("not valid TOML: {error}", error=str(exc))) from None
+    except locate.NestedTooDeeply:  # [[[[…]]]] or {a={a=…}}
+        raise ConfigError(
+            str(path), "-", N_("not valid TOML: nested too deeply to be read")
+        ) from None
+    except tomllib.TOMLDecodeError as exc:  # the line, in the reader's words
+        raise ConfigError(str(path), "-", toml_problem(exc, _text(path))) from None
     return _build(data, str(path), locate.config_base(path))
+
+
+def _text(path: Path) -> str:
+    """The file's text again, for placing a TOML error (it was read a moment ago)."""
+    try:
+        return decoded(small_file(path))
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
@@ -162,6 +178,10 @@ def _build(data: dict[str, Any], src: str, base: Path) -> Settings:
     _once(
         src, [(f"imap[{i}]", a.key) for i, a in enumerate(imaps)], N_("the same folder as {first}")
     )
+    # an alias listed twice (or the address itself) was a copy meant to be another one
+    own = [("gateway.address", gw.address)]
+    own += [(f"smtp.aliases[{i}]", a) for i, a in enumerate(smtp.aliases)]
+    _once(src, own, N_("the same address as {first}"))
     outbound = read_outbound(Section(src, "outbound", data.get("outbound", {})), base, gw)
     members = tuple(
         _member(Section(src, f"members[{i}]", d)) for i, d in enumerate(list_of(top, "members"))
@@ -209,8 +229,10 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
     no URL), and a password in it is never repeated: the line goes to the journal.
     ``postgres://`` is ``postgresql://``, as libpq reads both."""
     url = locate.database_url(db.data, data_dir, base)
-    from_env = bool(os.environ.get(locate.ENV_DATABASE_URL))
+    from_env = locate.ENV_DATABASE_URL in os.environ
     src, key = ("environment", locate.ENV_DATABASE_URL) if from_env else (db.path, db.key("url"))
+    if from_env and isinstance(url, str) and not url.strip():
+        raise ConfigError(src, key, EMPTY_VARIABLE)
     if not isinstance(url, str):
         raise ConfigError(src, key, N_("must be a string, not {value!r}", value=url))
     if url.startswith("postgres://"):
@@ -336,6 +358,15 @@ def _once(src: str, keyed: list[tuple[str, str]], problem: Msg) -> None:
         first[value] = key
 
 
+def _one_line(s: Section, key: str) -> str:
+    """A text printed in one line of mails, pages and the digest (a member's name): a
+    line break or a terminal's escape in it broke that line, or the reader's terminal."""
+    text = s.str(key, "")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text):
+        raise ConfigError(s.path, s.key(key), N_("one line of text, without control characters"))
+    return text
+
+
 def _zone(s: Section, key: str, default: str) -> str:
     """An IANA zone name at ``key`` (the team's, a member's): one the system has and
     that is a place's clock (:func:`gateway.config.names.not_a_place`)."""
@@ -359,7 +390,7 @@ def _member(s: Section) -> Member:
         raise ConfigError(s.path, s.key("email"), N_("is required"))
     return Member(
         email=email(s, "email", ""),
-        name=s.str("name", ""),
+        name=_one_line(s, "name"),
         role=s.choice("role", "ops", ("ops", "manager")),
         locale=s.choice("locale", "", ("", "ja", "en")),
         time_zone=_zone(s, "time_zone", ""),  # "": the team's

@@ -45,14 +45,25 @@ def locate_config(cli_path: str | None, environ: Mapping[str, str] = os.environ)
     return LOCAL_CONFIG if LOCAL_CONFIG.exists() else None
 
 
+class NestedTooDeeply(ValueError):
+    """A value nested deeper than ``tomllib`` recurses (``x = [[[[…]]]]``): a
+    ``ValueError`` like the file's other faults, so every reader of the config (the MTA
+    pipe's fast path too) handles it, where a ``RecursionError`` was a traceback."""
+
+
 def read_config(path: Path) -> dict[str, Any]:
-    """The file's TOML tables. ``OSError``, ``UnicodeDecodeError`` and
-    ``tomllib.TOMLDecodeError`` (both ``ValueError``) pass to the caller."""
+    """The file's TOML tables. ``OSError``, ``UnicodeDecodeError``,
+    ``tomllib.TOMLDecodeError`` and :class:`NestedTooDeeply` (all but the first
+    ``ValueError``) pass to the caller."""
     import tomllib  # only when there is a file: the pipe without one never pays for it
 
-    from gateway.core.utf8 import decoded  # a byte-order mark is not TOML's: skipped
+    from gateway.core.utf8 import decoded, small_file  # a byte-order mark is not TOML's
 
-    return tomllib.loads(decoded(path.read_bytes()))
+    text = decoded(small_file(path))
+    try:
+        return tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once a level of [ ] or { }
+        raise NestedTooDeeply(str(path)) from None
 
 
 def config_base(path: Path | None) -> Path:
@@ -90,7 +101,7 @@ def database_url(
     is otherwise returned as found: the caller decides what a value that is not a
     string means (a configuration error, or "not the fast path").
     """
-    if environ.get(ENV_DATABASE_URL):
+    if ENV_DATABASE_URL in environ:  # set but empty is a mistake the caller names
         return environ[ENV_DATABASE_URL]
     configured = database.get("url", f"sqlite:///{data_dir}/gateway.db")
     return anchored(configured, base) if "url" in database else configured

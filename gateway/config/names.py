@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 
 from gateway.config.sections import Section, list_of
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
@@ -96,14 +97,21 @@ def authserv_ids(s: Section) -> tuple[str, ...]:
 
 
 def domains(s: Section, key: str) -> tuple[str, ...]:
-    """Domain names (lower case): ``example.com``, never an address or a pattern."""
+    """Domain names (lower case): ``example.com``, never an address or a pattern. One
+    written in Unicode (``例え.jp``) is kept in its IDNA2008 form, as a member's address
+    is (:func:`gateway.core.domains.ascii_domain`), so the two are compared alike."""
     found = []
     for value in list_of(s, key):
-        if not isinstance(value, str) or not re.fullmatch(
-            r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}", value
-        ):
+        if not isinstance(value, str):
             raise ConfigError(s.path, s.key(key), N_("not a domain name: {value!r}", value=value))
-        found.append(value.lower())
+        try:
+            wire = ascii_domain(value)
+        except BadDomain as exc:
+            why = N_("not a domain name: {value!r}: {why}", value=value, why=exc.message)
+            raise ConfigError(s.path, s.key(key), why) from None
+        if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}", wire):
+            raise ConfigError(s.path, s.key(key), N_("not a domain name: {value!r}", value=value))
+        found.append(wire)
     return tuple(found)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from gateway.config.sections import Section, ca_file, duration, env_name
+from gateway.config.sections import Section, ca_file, duration, env_name, host_name
 from gateway.config.settings import GatewaySettings, OutboundSettings
 from gateway.core.errors import ConfigError
 from gateway.core.hosts import is_loopback
@@ -55,7 +55,7 @@ def read_outbound(s: Section, base: Path, gw: GatewaySettings) -> OutboundSettin
             s.key("tls"),
             N_('AUTH is never sent in clear: use "starttls" or "implicit" with username'),
         )
-    host = s.str("host", "127.0.0.1")
+    host = host_name(s, "host", "127.0.0.1")
     # an explicit choice, never a default: the relay answers on a network the team
     # trusts (a container's sidecar, a host-only link), where clear text is its own
     trusted = s.bool("trusted_network", False)

@@ -12,12 +12,12 @@ import stat
 from contextlib import suppress
 from pathlib import Path
 
-from gateway.config.sections import Section
+from gateway.config.sections import EMPTY_VARIABLE, Section
 from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import MIN_BYTES, weakness
-from gateway.core.utf8 import secret_bytes
+from gateway.core.utf8 import file_error, secret_bytes
 
 ENV_SECRET = "TICKET_GATEWAY_SECRET"
 # what systemd/environment.example ships: a key anyone who read the example can use
@@ -27,8 +27,10 @@ PLACEHOLDER = b"change-me-to-64-random-hex-characters"
 
 def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
     """``$TICKET_GATEWAY_SECRET``, then ``secret_file``, else ``<data_dir>/secret``."""
-    if os.environ.get(ENV_SECRET):
+    if ENV_SECRET in os.environ:  # set but empty: not "unset" (a key of our own)
         value = os.environ[ENV_SECRET].encode()
+        if not value.strip():
+            raise ConfigError("environment", ENV_SECRET, EMPTY_VARIABLE)
         _check(value, "environment", ENV_SECRET)
         return value
     if secret_file is not None:
@@ -41,7 +43,7 @@ def read_secret(s: Section, secret_file: Path | None, data_dir: Path) -> bytes:
                 N_(
                     "cannot read {file}: {error}",
                     file=str(secret_file),
-                    error=exc.strerror or str(exc),
+                    error=file_error(exc),
                 ),
             ) from None
         _check(value, s.path, s.key("secret_file"))
@@ -71,7 +73,7 @@ def _generated(s: Section, path: Path) -> bytes:
             _generate(path)
         return secret_bytes(path).strip()
     except OSError as exc:
-        error = exc.strerror or str(exc)
+        error = file_error(exc)
         problem = (
             N_("cannot read {file}: {error}", file=str(path), error=error)
             if path.exists()

@@ -19,9 +19,17 @@ from gateway.config.addresses import BadAddress, wire_address
 from gateway.config.locate import resolve
 from gateway.config.units import needs_calendar, parse_duration, parse_wait
 from gateway.core.business_hours import Wait, WorkingDays
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
+
+# a variable set to nothing (``NAME=`` in the environment file, the value never pasted)
+# is said so, never read as "not set": that meant another database, or another key
+EMPTY_VARIABLE = N_(
+    "is set but empty (a line of the environment file without its value?): give the "
+    "value, or remove the line"
+)
 
 
 class Section:
@@ -187,3 +195,18 @@ def env_name(s: Section, key: str) -> str:
     if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ConfigError(s.path, s.key(key), N_("not a variable name: {name!r}", name=name))
     return name
+
+
+def host_name(s: Section, key: str, default: str) -> str:
+    """A server to connect to (a relay, an IMAP server): an IP address or an ASCII name
+    as written; a name in Unicode in its IDNA2008 form (:mod:`gateway.core.domains`).
+    The socket layer would encode it with Python's IDNA2003 codec, which makes
+    ``faß.example`` ``fass.example``: another host, whose certificate would not match."""
+    value = s.str(key, default)
+    if value.isascii():
+        return value
+    try:
+        return ascii_domain(value)
+    except BadDomain as exc:
+        why = N_("not a host name: {value!r}: {why}", value=value, why=exc.message)
+        raise ConfigError(s.path, s.key(key), why) from None

@@ -15,6 +15,7 @@ from gateway.config.settings import SmtpSettings
 from gateway.config.units import parse_duration, parse_size
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
+from gateway.core.utf8 import file_error, small_file
 
 KEYS = {
     "host",
@@ -83,14 +84,15 @@ def read_smtp(s: Section, base: Path) -> SmtpSettings:
 
 
 def _readable(s: Section, key: str, base: Path) -> Path | None:
-    """A path that must be readable now, so a typo stops the start, not the first TLS hello."""
+    """A path that must be readable now, so a typo stops the start, not the first TLS
+    hello; read as every file the config names is (:func:`gateway.core.utf8.small_file`):
+    a named pipe or a device is refused, not waited on or read without end."""
     path = s.path_or_none(key, base)
     if path is not None:
         try:
-            with path.open("rb"):
-                pass
+            small_file(path)
         except OSError as exc:
-            error = exc.strerror or str(exc)
+            error = file_error(exc)
             problem = N_("cannot read {file}: {error}", file=str(path), error=error)
             raise ConfigError(s.path, s.key(key), problem) from None
     return path
@@ -110,7 +112,7 @@ def _tls(s: Section, base: Path) -> tuple[Path | None, Path | None]:
         return None, None
     import ssl  # only with TLS configured: keeps start-up (and the MTA pipe) lean
 
-    if b"-----BEGIN CERTIFICATE-----" not in cert.read_bytes():
+    if b"-----BEGIN CERTIFICATE-----" not in small_file(cert):
         problem = N_("{path} is not a PEM certificate", path=str(cert))
         raise ConfigError(s.path, s.key("tls_cert"), problem)
     try:

@@ -10,11 +10,13 @@ input's name, said in the page's language next to the input. Pure.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_problems, validate
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import N_, Msg
 from gateway.core.title import one_line
 from gateway.pipeline import unanswered
@@ -115,8 +117,9 @@ def check(entry: Entry, entered: Entered, files: int = 0, own: Collection[str] =
     errors: dict[str, Msg] = {}
     said_name, typed_email = named_address(entered.email)
     email, problem = validate(_EMAIL_FIELD, typed_email)
-    if problem is None:
-        email, problem = reachable(email, own)
+    if problem is None:  # the address as typed, width folded but not case folded:
+        # casefold() makes faß.de fass.de and ς σ, other domains under IDNA2008
+        email, problem = reachable(unicodedata.normalize("NFKC", typed_email).strip(), own)
     if not entered.email.strip():
         errors["email"] = N_("Please enter your e-mail address: the answer goes there.")
     elif problem is not None:
@@ -143,17 +146,21 @@ def named_address(typed: str) -> tuple[str, str]:
 
 
 def reachable(email: str, own: Collection[str]) -> tuple[str, Msg | None]:
-    """``email`` as our mail is sent to it (the domain in its ASCII form), or why no
+    """``email`` as our mail is sent to it (the domain in its IDNA2008 ASCII form,
+    :func:`gateway.core.domains.ascii_domain`), or why no
     answer could reach it. The runner would file a submission from any of these and
     answer none (the rules of :func:`gateway.pipeline.loops.never_answered`: SMTPUTF8
     is not sent, our own address is our own mail, a no-reply address reads nothing),
     so the requester is told at the form instead of waiting for an answer."""
-    local, _, domain = email.rpartition("@")
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError:
+    local, at, domain = email.rpartition("@")
+    if not at:
         return "", NOT_AN_ADDRESS
-    address = f"{local}@{ascii_domain}".lower()
+    try:
+        wire_domain = ascii_domain(domain)
+    except BadDomain as exc:
+        why = exc.message
+        return "", N_("The part after @ is not a domain name mail can reach: {why}", why=why)
+    address = f"{local}@{wire_domain}".lower()
     never = never_answered(address, own)
     if never == unanswered.UNWRITABLE:
         return "", N_(
@@ -167,7 +174,7 @@ def reachable(email: str, own: Collection[str]) -> tuple[str, Msg | None]:
             "Mail to this address is not read (no-reply), so our answer would not reach "
             "you. Please give your own address."
         )
-    labels = ascii_domain.split(".")
+    labels = wire_domain.split(".")
     if never or not _LOCAL.fullmatch(local) or len(labels) < 2:
         return "", NOT_AN_ADDRESS
     if not all(_LABEL.fullmatch(label) for label in labels):

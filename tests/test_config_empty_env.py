@@ -1,0 +1,62 @@
+"""An environment variable that is set but empty (``TICKET_GATEWAY_SECRET=`` in the
+environment file, the value never pasted) was taken as not set: the daemon made a key
+of its own in its data folder, or ran on a new SQLite database instead of the
+PostgreSQL one meant, and said nothing. It is refused, naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.config.load import load_settings
+from gateway.core.errors import ConfigError
+from gateway.core.i18n import translate
+from tests.support.config import LOCAL, SECRET_ENV
+
+
+@pytest.fixture(autouse=True)
+def _here(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("TICKET_GATEWAY_DATABASE_URL", raising=False)
+
+
+@pytest.mark.parametrize("value", ["", " ", "\t\n"])
+def test_an_empty_database_url_in_the_environment_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TICKET_GATEWAY_DATABASE_URL", value)
+    config = tmp_path / "gateway.toml"
+    config.write_text(LOCAL)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert caught.value.path == "environment"
+    assert caught.value.key == "TICKET_GATEWAY_DATABASE_URL"
+    assert "empty" in translate(caught.value.message, "en")
+    assert "空" in translate(caught.value.message, "ja")
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_secret_in_the_environment_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TICKET_GATEWAY_SECRET", value)
+    config = tmp_path / "gateway.toml"
+    config.write_text(LOCAL)
+    settings = load_settings(config)  # the key is needed only by what signs tokens
+    problem = settings.gateway.secret_problem
+    assert problem is not None
+    assert (problem.path, problem.key) == ("environment", "TICKET_GATEWAY_SECRET")
+    assert "empty" in translate(problem.message, "en")
+    assert not (tmp_path / "var" / "secret").exists()  # no key made of its own
+
+
+def test_an_unset_secret_still_means_a_generated_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TICKET_GATEWAY_SECRET")
+    config = tmp_path / "gateway.toml"
+    config.write_text(LOCAL)
+    assert load_settings(config).gateway.secret_problem is None
