@@ -34,6 +34,7 @@ from tests.support.mails import mail
         b"From bob@x.test Sat Jan  3 01:05:34 1996 remote from x",  # UUCP's trailer
         b"From  Mon Mar  2 09:00:00 2026",  # no sender at all (mutt reads it)
         b"From 1234567890@xxx Thu Jan 01 00:00:00 +0000 2026",  # Gmail's takeout
+        b"From ???@??? Mon Mar 02 09:00:00 2026",  # Eudora
     ],
 )
 def test_a_from_line_with_a_sender_and_a_date_is_a_separator(line: bytes) -> None:
