@@ -28,6 +28,7 @@ def _from(value: str, *more: str) -> bytes:
         ('"Yamada, Taro" (sales) <taro@x.test>', "Yamada, Taro"),
         ("Taro Yamada <taro@x.test> (home)", "Taro Yamada"),
         ("Hanako (ops@x.test) Sato <taro@x.test>", "Hanako Sato"),
+        ("Yamada (Sales, Tokyo <HQ>) Taro <taro@x.test>", "Yamada Taro"),
         ("=?utf-8?b?5bGx55Sw?= (=?utf-8?b?6YOo6ZW3?=) <taro@x.test>", "山田"),
         # parentheses that are text, not comments
         ('"Taro (the boss) Yamada" <taro@x.test>', "Taro (the boss) Yamada"),
@@ -51,3 +52,10 @@ def test_each_mailbox_of_a_list_loses_its_own_comments() -> None:
         ("Taro Yamada", "taro@x.test"),
         ("Hanako Sato", "h@x.test"),
     ]
+
+
+def test_deeply_nested_comments_are_read_in_one_pass() -> None:
+    """The stdlib recurses on nested comments; a name's are taken out before it reads."""
+    deep = "(" * 5000 + "x" + ")" * 5000
+    sender = parse_message(_from(f"Taro {deep} Yamada <taro@x.test>")).from_
+    assert sender is not None and (sender.name, sender.email) == ("Taro Yamada", "taro@x.test")
