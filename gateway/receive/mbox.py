@@ -1,7 +1,10 @@
 """The messages of an mbox file, read as RFC 4155, mutt and Python's ``mailbox`` describe.
 
 A message starts at a ``From_`` line: ``From``, a space, the envelope sender, and the
-date it was delivered, at the start of the file or after an empty line. Python's
+date it was delivered. RFC 4155 puts an empty line before it, but not every writer
+does, and two customers' mails read as one would put the second one's words on the
+first one's ticket; so, as mutt and Python's ``mailbox`` do, the shape alone decides,
+wherever the line is (a body line of that shape is escaped by every writer). Python's
 ``mailbox.mbox`` splits on *any* line that begins "From ", so a customer's paragraph
 that began "From Monday on …" cut their mail in two, and the tail was reported "not an
 e-mail message, not stored": their text was lost. Here a line splits only when it has
@@ -65,22 +68,18 @@ def unescaped(line: bytes) -> bytes:
 def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
     """The messages of an mbox given as its lines (line ends kept), each without its
     ``From_`` line and without the empty line that ends it, ``>From`` lines unescaped.
-    A ``From_`` line counts at the start or after an empty line (RFC 4155); text
-    before the first one is a piece of its own (not dropped)."""
+    Text before the first ``From_`` line is a piece of its own (not dropped)."""
     current: list[bytes] = []
     started = False  # a From_ line or some text was seen
-    after_blank = True  # the start of the file counts as after an empty line
     for line in lines:
-        if after_blank and is_from_line(line):
+        if line.startswith(b"From ") and is_from_line(line):
             if started:
                 yield _message(current)
             current = []
             started = True
-            after_blank = False
             continue
         started = True
         current.append(unescaped(line))
-        after_blank = line in (b"\n", b"\r\n")
     if started:
         yield _message(current)
 
