@@ -140,6 +140,8 @@ def test_an_original_message_separator_starts_the_old_mail(separator: str) -> No
         "Am Montag schrieb ich dem Hersteller:\n1. Neustart\n2. Update\n",
         "他写道：\n请重启服务器。\n",
         "Den här veckan skrev vi:\nallt fungerar\n",
+        "Den 5 december skrev jag till leverantören:\n1. omstart\n",
+        "我在2026年写道：\n请重启服务器。\n",
         # an attribution-shaped line of the writer's over their own lines (no quote
         # below it, no address in it): the existing rule keeps it
         "Siehe unten.\n\nAm 05.12.2026 um 10:00 schrieb ich an den Hersteller:\n1. Neustart\n",

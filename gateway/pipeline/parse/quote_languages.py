@@ -203,18 +203,21 @@ _OPENING = re.compile(rf"\s*(?:(?:{OPENINGS})\s|\d)", re.I)
 _VERB_BEFORE_NAME = re.compile(rf"\b(?:{VERBS_BEFORE_NAME})\b", re.I)
 _MAX_NAME = 100  # "schrieb Alice Meyer <alice@…>:": a name, not a sentence
 _COLONS = (":", "：")
+# a time or a numeric date ("10:00", "10.00", "05.12.26"): every client writes one; the
+# writer's "Den 5 december skrev jag:" or 「我在2026年写道：」 has none
+_CLOCK = re.compile(r"\d[:.：]\d")
 _CJK_VERBS = tuple(w for row in LANGUAGES.values() for w in row.cjk_verbs)
 
 
 def verb_before_name(s: str) -> bool:
     """ "Am 05.12.2026 um 10:00 schrieb Alice Meyer:" (German, Dutch and Scandinavian
-    clients put the name after the verb): an opening word or a date first, a digit (the
-    date) before the verb, a short name between it and the colon. The writer's "Am
-    Montag schrieb ich dem Kunden:" has no date."""
+    clients put the name after the verb): an opening word or a date first, a time or a
+    numeric date before the verb, a short name between it and the colon. The writer's
+    "Am Montag schrieb ich dem Kunden:" has neither."""
     if not s.endswith(_COLONS) or _OPENING.match(s) is None:
         return False
     verb = _VERB_BEFORE_NAME.search(s)
-    if verb is None or not any(c.isdigit() for c in s[: verb.start()]):
+    if verb is None or _CLOCK.search(s, 0, verb.start()) is None:
         return False
     name = s[verb.end() : -1].strip()
     return 0 < len(name) <= _MAX_NAME
@@ -223,7 +226,7 @@ def verb_before_name(s: str) -> bool:
 def cjk_wrote(s: str) -> bool:
     """ "在 2026/12/5 10:00, 王丽 写道:", "Alice <a@b> 于2026年12月5日 10:00写道：",
     "2026년 12월 5일 (토) 오전 10:00, Alice <a@b>님이 작성:": the verb right before the
-    colon, and a date or an address in the line (a writer's 「他写道：」 has neither)."""
+    colon, and a time or an address in the line (a writer's 「他写道：」 has neither)."""
     if not s.endswith(_COLONS) or not s[:-1].rstrip().endswith(_CJK_VERBS):
         return False
-    return "@" in s or any(c.isdigit() for c in s)
+    return "@" in s or _CLOCK.search(s) is not None
