@@ -121,6 +121,23 @@ def test_words_below_an_attribution_whose_quote_was_deleted_stay_new(attribution
     assert split_reply(f"{attribution}\n\n{WORDS}\n") == WORDS
 
 
+WRAPPED = {
+    "de-gmail": f"Am Sa., 5. Dez. 2026 um 10:00 Uhr schrieb Alice <\n{ADDRESS[1:]}:",
+    "de-verb-last": "Am 05.12.26 um 10:00 schrieb\nAlice Meyer:",  # a whole line alone
+    "nl-verb-last": "Op 05-12-2026 om 10:00 schreef\nAlice de Vries:",
+    "zh-gmail": f"Alice {ADDRESS} 于2026年12月5日周六\n10:00写道：",
+    "fr-gmail": f"Le sam. 5 déc. 2026 à 10:00, Alice {ADDRESS} a\nécrit :",
+}
+
+
+@pytest.mark.parametrize("attribution", WRAPPED.values(), ids=WRAPPED.keys())
+def test_a_wrapped_attribution_is_one(attribution: str) -> None:
+    """Mobile clients wrap a long attribution; where its first line ends with the verb
+    ("… schrieb" over "Alice Meyer:"), the name under it is part of it, not words."""
+    assert split_reply(f"{WORDS}\n\n{attribution}\n{QUOTE}") == WORDS
+    assert split_reply(f"{attribution}\n\n{WORDS}\n") == WORDS
+
+
 @pytest.mark.parametrize("block", BLOCKS.values(), ids=BLOCKS.keys())
 def test_an_outlook_block_starts_the_old_mail(block: str) -> None:
     assert split_reply(f"{WORDS}\n\n{block}\n\n{OLD}") == WORDS

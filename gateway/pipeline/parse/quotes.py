@@ -190,8 +190,12 @@ def _forward_banner(s: str) -> bool:
 
 def _header_end(lines: list[str], cut: int) -> int:
     """The last line of the attribution at ``cut``: a wrapped one goes on for up to two
-    more lines, to the one that ends with its colon."""
-    if _is_header_line(lines[cut].strip(), lines, cut):
+    more lines, to the one that ends with its colon (also from a line that is one on
+    its own without a colon: "Am … schrieb" over "Alice Meyer:")."""
+    first = lines[cut].strip()
+    if _is_header_line(first, lines, cut) and (
+        first.endswith(_COLONS) or not _starts_wrapped_attribution(lines, cut)
+    ):
         return cut
     for end in range(cut + 1, min(cut + 3, len(lines))):
         if lines[end].strip().endswith(_COLONS) and not _QUOTED.match(lines[end]):
