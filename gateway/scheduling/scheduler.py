@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +28,10 @@ from store.db import transaction
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
+# How much later than its wait a pass may come before the loop takes it that the host
+# slept (a suspend, a paused VM) or its clock was set forward: a busy machine is late
+# by seconds, not by this.
+WOKE_AFTER = timedelta(minutes=1)
 
 
 class Services(Protocol):
@@ -77,6 +81,14 @@ def seconds_to_next_pass(app: Services, now: datetime) -> float:
     return rules.wait_seconds(now, sched.sweep_interval, rules.next_digest(now, sched.digest, tz))
 
 
+def slept(last: datetime, now: datetime, waited: float) -> bool:
+    """Whether the clock moved on much further than the loop waited since its last pass
+    ended at ``last``. The pollers did not run in that time either: the health alerts
+    then give them ``max_poll_age`` to catch up, as after a start, rather than telling the
+    managers of a mailbox "stalled" for days and of its recovery a minute later."""
+    return now - last > timedelta(seconds=waited) + WOKE_AFTER
+
+
 def loop(
     app: Services,
     stop: threading.Event,
@@ -86,12 +98,18 @@ def loop(
     """Pass, wait ``min(sweep_interval, time to the next digest)``, repeat until ``stop``.
 
     ``wrote`` wakes the sender when a pass queued mail. ``moved``: True once another
-    release changed the database's schema; no pass runs then (the daemon stops)."""
+    release changed the database's schema; no pass runs then (the daemon stops). A pass
+    that comes far later than its wait (:func:`slept`) counts as a start for the health
+    alerts: the host slept, and its pollers wake with it."""
     backoff, started = Backoff(1.0, MAX_BACKOFF), app.clock.now()
+    last, waited = started, 0.0  # when the last pass ended, and the wait after it
     while not stop.is_set():
         if moved():
             stop.wait(1.0)
             continue
+        if slept(last, now := app.clock.now(), waited):
+            log.warning("scheduler: the clock moved %s in a wait of %.0fs", now - last, waited)
+            started = now  # judged as after a start (gateway.scheduling.alerts.send_due)
         try:
             report = tick(app, started)
         except TransientError as exc:
@@ -105,6 +123,9 @@ def loop(
             if report.outbox:
                 log.info("scheduler: %s", report.summary())
                 wrote()
-            stop.wait(seconds_to_next_pass(app, app.clock.now()) + 0.5)
+            last = app.clock.now()
+            waited = seconds_to_next_pass(app, last) + 0.5
+            stop.wait(waited)
             continue
+        last, waited = app.clock.now(), delay
         stop.wait(delay)
