@@ -7,12 +7,14 @@ close happens once, as a Zammad or RT user expects of a machine that was away.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from gateway.config.settings import ScheduleSettings, Settings
+from gateway.core.business_hours import Calendar
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.runtime.app import App
@@ -142,3 +144,43 @@ def test_a_monday_slept_through_is_mailed_once_on_wednesday(
     clock.advance(5 * DAY - 3 * HOUR - 20 * MINUTE)  # the next Monday 09:00: its own, once
     _passes(app, clock)
     assert len(outbox(app, "weekly_digest")) == 3 * first
+
+
+@pytest.fixture
+def kathmandu(settings: Settings, tmp_path: Path) -> Iterator[tuple[App, FakeClock]]:
+    """A team in Kathmandu (UTC+05:45), 09:00–17:00 on weekdays, Monday 2026-03-09 a
+    holiday, with an ops member reading New York's time."""
+    office = Calendar(
+        "Asia/Kathmandu", (((540, 1020),),) * 5 + ((), ()), frozenset({date(2026, 3, 9)})
+    )
+    base = scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off"))
+    members = tuple(
+        replace(m, time_zone="America/New_York") if m.email == OPS else m for m in base.members
+    )
+    team = replace(base.gateway, timezone="Asia/Kathmandu")
+    clock = FakeClock(datetime(2026, 3, 6, 9, 15, tzinfo=UTC))  # Friday 15:00 in Kathmandu
+    app = make_app(replace(base, gateway=team, business_hours=office, members=members), clock)
+    yield app, clock
+    app.close()
+
+
+def test_a_deadline_on_a_holiday_moves_on_and_is_told_once_at_its_minute(
+    kathmandu: tuple[App, FakeClock],
+) -> None:
+    """Friday 15:00 with a 4h first response: two hours on Friday, none on the holiday
+    Monday, two on Tuesday: due Tuesday 11:00 in Kathmandu, which is 01:15 EDT in New
+    York (its clocks went forward on Sunday the 8th), where the assignee reads it."""
+    app, clock = kathmandu
+    tid = open_ticket(app, "VPN broken", key="ktm-1")
+    due = datetime(2026, 3, 10, 5, 15, tzinfo=UTC)  # Tuesday 11:00 +0545
+    clock.advance(due - clock.now() - MINUTE)
+    _passes(app, clock, 1)
+    assert outbox(app, "sla_overdue") == []
+    _passes(app, clock, 3)  # 11:04 … 11:14: past it
+    [notice] = outbox(app, "sla_overdue")
+    assert notice.recipients == [OPS]
+    assert "deadline (Tue, Mar 10, 2026, 01:15 EDT)" in " ".join(text_of(notice).split())
+    clock.advance(DAY)
+    _passes(app, clock)
+    assert len(outbox(app, "sla_overdue")) == 1
+    assert show(app, tid)["state"] == "new"
