@@ -10,15 +10,20 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from gateway.config.settings import ImapSettings, ScheduleSettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
 from gateway.runtime.app import App, build
 from gateway.scheduling import scheduler
-from store import sources
+from gateway.scheduling.rules import Job
+from store import jobs, sources
 from store.db import transaction
-from tests.support.app import MEMBERS
-from tests.support.pipeline import outbox
+from tests.support.app import MEMBERS, reply_address
+from tests.support.mails import mail
+from tests.support.pipeline import deliver, outbox, show
+from tests.support.scheduling import open_ticket, scheduled_settings
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support", password_env="IMAP_PASSWORD")
 MINUTE, DAY = timedelta(minutes=1), timedelta(days=1)
@@ -94,5 +99,65 @@ def test_a_mailbox_still_not_polled_after_the_wake_up_is_told_once(
         script.update({n: a_while for n in range(3, 3 + 20)})  # 16⅔ minutes awake, no poll
         _run(app, script)
         assert len(outbox(app, "health_alert")) == 1  # one manager, one alert
+    finally:
+        app.close()
+
+
+def test_a_pending_ticket_waits_for_the_mail_that_came_while_the_daemon_was_away(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The daemon comes back (a start, a wake-up) after the ticket's no-response close
+    fell due, and the requester's answer is in the mailbox, not read yet: the first
+    pass comes before the poller's. It closes nothing and asks nothing of the requester
+    until the mailboxes were read since: the answer keeps the ticket open, and the
+    requester is not told "we have not heard from you"."""
+    base = scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off"))
+    app = build(replace(base, imap=(ACCOUNT,)), clock)
+    try:
+        _polled(app)
+        tid = open_ticket(app, "Purchase: toner", key="away-1", state=TicketState.PENDING)
+        clock.advance(8 * DAY)  # down since; the close was due a day ago
+        started = clock.now()
+        scheduler.tick(app, started)  # the first pass, before the poller's first poll
+        assert show(app, tid)["state"] == "pending"
+        assert outbox(app, "pending_reminder") == []
+        clock.advance(MINUTE)
+        deliver(  # the poller reads the answer that waited in the mailbox
+            app,
+            mail(
+                subject=f"Re: [#{tid}] Purchase: toner",
+                body="Cost centre 4711.\n",
+                sender="Alice Example <alice@customer.test>",
+                to=reply_address(app, tid, "alice@customer.test"),
+            ),
+        )
+        _polled(app)
+        scheduler.tick(app, started)
+        assert show(app, tid)["state"] == "open"
+        with transaction(app.sessions) as s:
+            assert jobs.runs(s, Job.PENDING_CLOSE) == []
+    finally:
+        app.close()
+
+
+def test_without_an_answer_the_close_comes_once_the_mailbox_was_read(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    base = scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off"))
+    app = build(replace(base, imap=(ACCOUNT,)), clock)
+    try:
+        _polled(app)
+        tid = open_ticket(app, "Purchase: toner", key="away-2", state=TicketState.PENDING)
+        clock.advance(8 * DAY)
+        started = clock.now()
+        scheduler.tick(app, started)
+        assert show(app, tid)["state"] == "pending"
+        clock.advance(MINUTE)
+        _polled(app)  # nothing came
+        scheduler.tick(app, started)
+        assert (show(app, tid)["state"], show(app, tid)["close_reason"]) == (
+            "closed",
+            "no-response",
+        )
     finally:
         app.close()
