@@ -11,7 +11,8 @@ SLA deadline (:func:`gateway.catalog.sla.deadlines`) or how much of one is left
 
 * :func:`add` — the instant at which ``duration`` of business time has passed
   after ``start``;
-* :func:`between` — how much business time lies between two instants.
+* :func:`between` — how much business time lies between two instants (and
+  :func:`at_most`, whether it is at most a limit, walking only that far).
 
 They walk the team's local days one by one (linear in the days spanned). Working
 time is every real instant at which the team's clocks read a time inside one of
