@@ -20,7 +20,7 @@ import enum
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.model import Entry
@@ -321,6 +321,11 @@ def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
     return SetCategory(found) if isinstance(found, str) else Refused(cmd.line, found)
 
 
+# How far ahead a /due date may be: nobody means a century, and a date near 9999 leaves
+# the calendar a computer keeps once read in another zone (9999-12-31 in New York is 10000)
+DUE_YEARS = 100
+
+
 def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
     # the forms a sheet's date is read in: a Japanese member writes /due 2026年3月10日
     parts = date_parts(unicodedata.normalize("NFKC", cmd.arg))
@@ -333,6 +338,9 @@ def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
     due = datetime.combine(day, time(23, 59, 59), ZoneInfo(ctx.timezone))
     if due < ctx.now:
         return Refused(cmd.line, N_("{day} is in the past", day=zone.Day(day)))
+    if due - ctx.now > timedelta(days=365.25 * DUE_YEARS):
+        said = N_("{day} is more than {years} years ahead", day=zone.Day(day), years=DUE_YEARS)
+        return Refused(cmd.line, said)
     return SetDue(due)
 
 
