@@ -44,8 +44,12 @@ class _Capture:
     dropped: int = 0
 
     def drain(self, pipe: IO[bytes]) -> None:
+        # What is there now, not a full 64 KiB. A child the program left behind in
+        # a session of its own (``setsid``) may hold the pipe open long after the program
+        # ended; a full read would sit on the program's last lines until then, and the run
+        # would lose them (its JSON result too) when the worker stops waiting.
         with pipe:
-            while chunk := pipe.read(65_536):
+            while chunk := os.read(pipe.fileno(), 65_536):
                 room = self.limit - len(self.data)
                 self.data += chunk[:room]
                 self.dropped += max(len(chunk) - room, 0)
@@ -96,8 +100,11 @@ def run_command(
         code = _stop(proc)
     finally:
         _kill_group(proc.pid, signal.SIGKILL)  # what it left behind in its group
+        # a process outside the group (its own session) may keep a pipe open: the
+        # readers get one grace in all, then the run goes on with what they have read
+        readers_done = time.monotonic() + KILL_GRACE
         for t in threads:
-            t.join(KILL_GRACE)
+            t.join(max(readers_done - time.monotonic(), 0.0))
     seconds = time.monotonic() - started
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
     cut = out.dropped + err.dropped
