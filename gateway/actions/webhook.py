@@ -30,6 +30,7 @@ import contextlib
 import hashlib
 import hmac
 import http.client
+import re
 import socket
 import ssl
 import threading
@@ -48,6 +49,11 @@ SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
 KEY_HEADER = "Idempotency-Key"
 USER_AGENT = "ticket-gateway-actions/1"
+# a terminal's control sequence (CSI ``ESC [ … final``, OSC ``ESC ] … BEL|ST``, or ESC and
+# one character), else any C0 control or DEL: none belongs in a status line or a header
+_CONTROLS = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?|[\x00-\x1f\x7f]"
+)
 LOCATION_CHARS = 500  # of a redirect's Location kept in the error (a URL, not a page)
 
 # the 4xx answers that are the target asking for time, not refusing the request: tried
@@ -153,14 +159,24 @@ def deliver(
     status = response.status
     if 200 <= status < 300:
         return attempt(Verdict.OK, status, "", text)
-    error = failures.http_status(status, response.reason)
+    reason = _header_text(response.reason)
+    error = failures.http_status(status, reason)
     if 300 <= status < 400 and (location := response.getheader("Location")):
-        where = urljoin(url, location.strip())[:LOCATION_CHARS]
-        error = failures.redirected(status, response.reason, where)
+        where = urljoin(url, _header_text(location).strip())[:LOCATION_CHARS]
+        error = failures.redirected(status, reason, where)
     if 500 <= status < 600 or status in TEMPORARY_STATUSES:
         after = response.getheader("Retry-After") or ""  # when to come back, if it said
         return attempt(Verdict.TEMPORARY, status, error, text, after)
     return attempt(Verdict.PERMANENT, status, error, text)
+
+
+def _header_text(value: str) -> str:
+    """A status line's words or a header as the target wrote them: http.client reads their
+    bytes as latin-1, so a Japanese system's UTF-8 or Shift_JIS ``内部エラー`` would reach
+    the ticket as mojibake, and a terminal's escape sequence as it came. Read back to its
+    bytes and decoded as the body is (the same sniffing); one line, so a terminal's
+    sequence goes whole (``ESC ] 0;title BEL``, ``ESC [ 2J``) with every control left."""
+    return decode(_CONTROLS.sub("", value).encode("latin-1", "replace"))
 
 
 def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
