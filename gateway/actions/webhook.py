@@ -223,7 +223,9 @@ def _read(
     (whole: its end may be a chunked answer's last chunk or the close, not yet read) from
     a longer one; what was left is then its Content-Length's rest, else (chunked, or
     ended by the close) NOT_READ. The rest is never read to count it: a large answer
-    would hold the worker to its timeout."""
+    would hold the worker to its timeout. A body that ends short of its Content-Length
+    (the close, or the cut at the deadline) raises as a chunked one cut short does: the
+    answer did not come whole, so the attempt is tried again."""
     data = b""
     while len(data) <= limit:
         left = deadline - time.monotonic()
@@ -232,6 +234,8 @@ def _read(
         if conn.sock is not None:
             conn.sock.settimeout(left)
         chunk = response.read1(min(65_536, limit + 1 - len(data)))
+        if not chunk and response.length:  # closed (or cut at the deadline) short of its
+            raise http.client.IncompleteRead(data, response.length)  # Content-Length
         if not chunk:
             return data, 0
         data += chunk
