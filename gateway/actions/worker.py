@@ -44,6 +44,10 @@ from store.db import transaction
 log = logging.getLogger("gateway.actions")
 
 DEFAULT_TIMEOUT = timedelta(seconds=30)  # the lease of a row whose action left the catalog
+# tries lost to a dead worker (a crash, SIGKILL, the machine) beyond the action's own: a
+# run whose last try was lost (with ``retries: 0``, its only one) still runs again after
+# its lease, at least once; one that takes its workers down every time is given up
+LOST_TRIES = 1
 MERGE_CHAIN = 20  # merges followed from a merged ticket to the one that holds its work
 
 
@@ -89,7 +93,7 @@ class ActionWorker:
                 results.ACTION_TYPES.get(run.action_type, run.action_type),
             )
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
-        elif run.resumed and run.attempt > action.retries + 1:
+        elif run.resumed and run.attempt > action.retries + 1 + LOST_TRIES:
             error = failures.never_reported(run.attempt - 1)
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         else:
