@@ -136,11 +136,51 @@ def test_query_parameters_whose_names_say_secret_are_masked(said: str, shown: st
     assert mask_url_passwords(said) == shown
 
 
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        # the incoming webhooks a team points an action at, whose path is the credential
+        (
+            "https://hooks.slack.com/services/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",
+            "https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/…",
+        ),
+        (
+            "https://discord.com/api/webhooks/112233445566778899/Zx9-Yw8_Vu7Ts6Rq5Po4Nm3Lk2",
+            "https://discord.com/api/webhooks/112233445566778899/…",
+        ),
+        (
+            "https://hooks.zapier.com/hooks/catch/1234567/abc123x/ (ok)",
+            "https://hooks.zapier.com/hooks/catch/1234567/… (ok)",
+        ),
+        (
+            "https://maker.ifttt.com/trigger/new_account/with/key/dAbC123xYz456?x=1",
+            "https://maker.ifttt.com/trigger/new_account/with/key/…?x=1",
+        ),
+        # a path segment after one that says secret, on any host
+        ("https://h.test/v1/token/s3cr3tv4lue/run", "https://h.test/v1/token/…/run"),
+        # other hosts' paths, and a name that only contains a secret's word, stay
+        ("https://h.test/services/T0/B0/abc", "https://h.test/services/T0/B0/abc"),
+        ("https://h.test/keyboard/abc", "https://h.test/keyboard/abc"),
+        ("https://hooks.slack.com/services/", "https://hooks.slack.com/services/"),
+    ],
+)
+def test_credentials_in_a_webhook_urls_path_are_masked(said: str, shown: str) -> None:
+    """Slack's, Discord's, Zapier's and IFTTT's incoming webhooks carry their credential in
+    the path, not the query: whoever has the URL posts as the team."""
+    assert mask_url_passwords(said) == shown
+
+
 def test_masking_query_parameters_is_linear() -> None:
     """No input makes it slow: logs carry what strangers wrote."""
     import time
 
-    for hostile in ("://" + "?a" * 200_000, "://?" + "a" * 400_000, "://" + "&k=" * 130_000):
+    for hostile in (
+        "://" + "?a" * 200_000,
+        "://?" + "a" * 400_000,
+        "://" + "&k=" * 130_000,
+        "://h/" + "key/" * 100_000,
+        "://hooks.slack.com" + "/services" * 40_000,
+    ):
         started = time.process_time()
         mask_url_passwords(hostile)
         assert time.process_time() - started < 2
