@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from gateway.actions import failures
 from gateway.actions.outcome import NOT_READ, Attempt, Verdict, decode
@@ -54,6 +54,7 @@ USER_AGENT = "ticket-gateway-actions/1"
 _CONTROLS = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?|[\x00-\x1f\x7f]"
 )
+_URL_SAFE = "/?&=;:@!$'()*+,~%#[]"  # RFC 3986's delimiters and "%": they stay as written
 LOCATION_CHARS = 500  # of a redirect's Location kept in the error (a URL, not a page)
 
 # the 4xx answers that are the target asking for time, not refusing the request: tried
@@ -88,7 +89,7 @@ def deliver(
     delivery = str(uuid.uuid4())
     started = time.monotonic()
     parts = urlsplit(url)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = _encoded((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     try:
         proxy = proxy_for(url, proxies)
     except ProxyError as exc:  # the environment's: fixed outside, so try again later
@@ -168,6 +169,13 @@ def deliver(
         after = response.getheader("Retry-After") or ""  # when to come back, if it said
         return attempt(Verdict.TEMPORARY, status, error, text, after)
     return attempt(Verdict.PERMANENT, status, error, text)
+
+
+def _encoded(target: str) -> str:
+    """The request's path and query as a browser or curl sends what a person wrote: UTF-8
+    percent-encoded (``/hooks/アカウント``, a space), what was encoded left as it is.
+    http.client sends neither: a non-ASCII path raised, a space failed every try."""
+    return quote(target, safe=_URL_SAFE)
 
 
 def _header_text(value: str) -> str:
