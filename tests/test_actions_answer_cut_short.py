@@ -6,9 +6,7 @@ of our own writes exactly the bytes each case needs."""
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -17,6 +15,7 @@ import pytest
 from gateway.actions.outcome import Verdict
 from gateway.actions.webhook import deliver
 from gateway.core.proxies import ProxySetting
+from tests.support.raw_http import Script, raw_targets
 
 BODY = b'{"account": "taro", "ok": true}'
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -36,32 +35,10 @@ def _short(conn: socket.socket) -> None:
     conn.sendall(HEAD + b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY[: len(BODY) // 2])
 
 
-Script = Callable[[socket.socket], None]
-
-
 @pytest.fixture
 def server() -> Iterator[Callable[[Script], str]]:
-    listeners: list[socket.socket] = []
-
-    def start(script: Script) -> str:
-        listener = socket.create_server(("127.0.0.1", 0))
-        listeners.append(listener)
-
-        def serve() -> None:
-            conn, _ = listener.accept()
-            with conn:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    request += conn.recv(65_536)
-                with contextlib.suppress(OSError):  # the gateway hung up: as a cut expects
-                    script(conn)
-
-        threading.Thread(target=serve, daemon=True).start()
-        return f"http://127.0.0.1:{listener.getsockname()[1]}/hooks/account"
-
-    yield start
-    for listener in listeners:
-        listener.close()
+    with raw_targets() as start:
+        yield start
 
 
 @pytest.mark.parametrize(("script", "error"), [(_trickle, "no answer"), (_short, "connection")])

@@ -143,7 +143,7 @@ def deliver(
                 raise
             return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), str(exc)))
         conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
+        response = _final(conn, conn.getresponse())
         data, cut = _read(conn, response, limit, started + timeout)
         text = decode(data, response.msg.get_content_charset())
     except (OSError, http.client.HTTPException) as exc:
@@ -169,6 +169,23 @@ def deliver(
         after = response.getheader("Retry-After") or ""  # when to come back, if it said
         return attempt(Verdict.TEMPORARY, status, error, text, after)
     return attempt(Verdict.PERMANENT, status, error, text)
+
+
+def _final(
+    conn: http.client.HTTPConnection, response: http.client.HTTPResponse
+) -> http.client.HTTPResponse:
+    """The final answer past any interim ones (``102 Processing``, ``103 Early Hints``):
+    http.client reads past ``100 Continue`` only, and would take a 1xx for the end (the
+    run failed for good while the target went on to answer 200). ``101`` is final: we
+    asked for no other protocol. Read from the same buffered stream, where the next
+    answer may already wait; the watchdog bounds a target that sends 1xx forever."""
+    while 100 <= response.status < 200 and response.status != 101:
+        following = http.client.HTTPResponse(conn.sock, method="POST")
+        following.fp = response.fp  # handed on: the interim one, dropped, must not close
+        response.fp = None  # type: ignore[assignment]  # the stream (http.client's own None)
+        following.begin()
+        response = following
+    return response
 
 
 def _encoded(target: str) -> str:
