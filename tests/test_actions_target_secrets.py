@@ -6,6 +6,7 @@ gateway shows of the target (the ticket's events, ``tickets show``, the failure 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +185,34 @@ def test_masking_query_parameters_is_linear() -> None:
         started = time.process_time()
         mask_url_passwords(hostile)
         assert time.process_time() - started < 2
+
+
+@sqlite_only
+def test_a_secret_in_a_url_the_action_prints_is_masked_in_what_is_kept(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """What an action says often quotes the URL it called (a script's error line, a
+    framework's 404 page echoing the request): that URL's secrets are masked in the run's
+    output, the attempt's event and the failure mail, as the target's are."""
+    said = (
+        "GET https://api.example.test/v1/users?token=T0k3nvalue&page=2 failed: 401\n"
+        "retry with https://bob:Pa55w0rdvalue@api.example.test/v1\n"
+    )
+    code = f"import sys; sys.stdout.write({said!r}); sys.exit(1)"
+    action = (
+        f"type: command\nargv: {json.dumps([sys.executable, '-c', code])}\nretries: 0\n"
+        "on_failure: {notify: assignee}\n"
+    )
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        [run] = runs(app)
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        [told] = outbox(app, "action_failed")
+        for text in (run["output"], event["detail"]["output"], text_of(told)):
+            assert "token=…&page=2" in text and "bob:…@api.example.test" in text, text
+            assert "T0k3nvalue" not in text and "Pa55w0rdvalue" not in text, text
+    finally:
+        app.close()
