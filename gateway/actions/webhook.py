@@ -166,7 +166,9 @@ def deliver(
         where = urljoin(url, _header_text(location).strip())[:LOCATION_CHARS]
         error = failures.redirected(status, reason, where)
     if 500 <= status < 600 or status in TEMPORARY_STATUSES:
-        after = response.getheader("Retry-After") or ""  # when to come back, if it said
+        # when to come back, if it said: the first, if a proxy added its own (http.client
+        # would join them, "120, 90", which reads as nothing)
+        after = (response.msg.get_all("Retry-After") or [""])[0]
         return attempt(Verdict.TEMPORARY, status, error, text, after)
     return attempt(Verdict.PERMANENT, status, error, text)
 
