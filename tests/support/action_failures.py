@@ -26,6 +26,7 @@ def action_failures() -> list[Msg]:
         failures.redirected(301, "Moved Permanently", "https://hooks.example.test/v2/account"),
         failures.cannot_start("/usr/local/bin/create-account", "No such file or directory"),
         failures.killed_at_timeout(60.0),
+        failures.stopped_with_daemon(),
         failures.temporary_exit(75),
         failures.exit_code(65),
         failures.killed_by_signal(9),
