@@ -103,13 +103,18 @@ def escape_what_cannot_be_shown() -> None:
     """On a terminal that cannot show every character (ASCII, EUC-JP, Latin-1, or
     ``PYTHONIOENCODING`` set so), a subject's kanji or an emoji is written as its
     ``\\u`` escape instead of ending the command with a UnicodeEncodeError traceback:
-    the line is still said, and nothing is lost. A stream that is not a real text file
-    (a test's capture) is left as it is."""
+    the line is still said, and nothing is lost. A control character of a customer's
+    text (CSI, OSC, an ESC, a bidi override) is written as its escape too, never obeyed
+    (:mod:`gateway.runtime.cli.terminal`). A stream that is not a real text file (a
+    test's capture) is left as it is."""
     import io
+
+    from gateway.runtime.cli import terminal
 
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper) and not _whole(stream):
             stream.reconfigure(errors="backslashreplace")
+    terminal.install()  # and a customer's control characters as escapes, never obeyed
 
 
 def print_json(data: Any) -> None:

@@ -1,0 +1,67 @@
+"""What the command line writes to a terminal: text, never a terminal's command.
+
+A customer writes the subjects, bodies and names ``tickets list`` and ``tickets show``
+print. The parser drops a mail's C0 controls, but the C1 ones (U+009B is CSI and
+U+009D OSC, obeyed as ESC [ and ESC ] by VTE and xterm: ``\\x9b2J`` clears the
+screen, ``\\x9d0;…\\x07`` retitles the window) and Unicode's bidirectional overrides
+(an unclosed U+202E reverses the rest of the line) came through, and a note typed with
+an ESC, a row stored by an older release or a webhook's error text may hold anything.
+So every line the commands write passes :func:`shown`, in one place: the stream
+itself (:func:`install`), not each of the hundred ``print`` calls.
+
+The escape is JSON's own ``\\uXXXX``: in a line it shows what was there, and inside a
+``--json`` string it is the same character, so the JSON stays valid with the same data.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from typing import Any, TextIO, cast
+
+# What a terminal obeys rather than shows (one row each):
+_OBEYED = re.compile(
+    "["
+    "\x00-\x08"  # C0 controls before the tab: NUL, BEL …
+    "\x0b-\x1f"  # vertical tab to unit separator: CR (rewrites the line), ESC (every command)
+    "\x7f-\x9f"  # DEL and the C1 controls: CSI, OSC, DCS … in their one-character form
+    "\u202a-\u202e"  # bidi embeddings and overrides (LRE RLE PDF LRO RLO)
+    "\u2066-\u2069"  # bidi isolates (LRI RLI FSI PDI)
+    "]"
+)
+
+
+def shown(text: str) -> str:
+    """``text`` with each character a terminal would obey written as its ``\\u`` escape;
+    tab, line feed and every printable character (Japanese, right-to-left letters,
+    the bidi marks U+200E/U+200F, which command nothing) as they are."""
+    return _OBEYED.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+class _Shown:
+    """A text stream that writes through :func:`shown`; anything else (``buffer`` for an
+    attachment's bytes, ``fileno``, ``encoding``, ``flush``) is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(shown(text))
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def install() -> None:
+    """Standard output and error through :func:`shown` (the log lines too: logging is
+    set up after this). A stream that is not a real text file (a test's capture) is left
+    as it is; installing twice wraps once."""
+    if type(sys.stdout) is io.TextIOWrapper:
+        sys.stdout = cast(TextIO, _Shown(sys.stdout))
+    if type(sys.stderr) is io.TextIOWrapper:
+        sys.stderr = cast(TextIO, _Shown(sys.stderr))
