@@ -2,9 +2,9 @@
 
 Only the CLI chooses exit codes (see :mod:`~gateway.runtime.cli.common`); this
 module maps the gateway's errors to them in one place: a bad configuration or
-catalog is 78, a temporary failure 75, an interrupt 130. Heavy imports
-(SQLAlchemy, the parser) are deferred into the subcommands so ``--help`` and a
-bad config answer at once.
+catalog is 78, a temporary failure 75, output that cannot be written 74, an
+interrupt 130. Heavy imports (SQLAlchemy, the parser) are deferred into the
+subcommands so ``--help`` and a bad config answer at once.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from gateway.runtime.cli import (
 from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_DATAERR,
+    EX_IOERR,
     EX_OK,
     EX_SOFTWARE,
     EX_TEMPFAIL,
@@ -40,6 +41,7 @@ from gateway.runtime.cli.common import (
     escape_what_cannot_be_shown,
 )
 from gateway.runtime.cli.help_language import h, text
+from gateway.runtime.cli.terminal import OutputFailed, silence_stdout
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EX_CONFIG",
     "EX_DATAERR",
+    "EX_IOERR",
     "EX_OK",
     "EX_SOFTWARE",
     "EX_TEMPFAIL",
@@ -92,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=str(exc)))
         _said_full_disks(settings)
         return EX_TEMPFAIL
+    except OutputFailed as exc:  # "> out.json" on a full disk: said, not a traceback
+        silence_stdout()
+        Speaker(settings).warn(N_("cannot write the output: {error}", error=exc.strerror))
+        return EX_IOERR
     except KeyboardInterrupt:
         return 130
 

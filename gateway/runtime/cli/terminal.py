@@ -16,8 +16,11 @@ The escape is JSON's own ``\\uXXXX``: in a line it shows what was there, and ins
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO, cast
 
 # What a terminal obeys rather than shows (one row each):
@@ -39,15 +42,39 @@ def shown(text: str) -> str:
     return _OBEYED.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
+class OutputFailed(OSError):
+    """Standard output could not be written (a full disk under ``> out.json``): the CLI
+    says so in one line and exits 74, not with a traceback and 1. A reader that went
+    away (``| head``) is BrokenPipeError, ended quietly by :mod:`gateway.runtime.entry`."""
+
+
 class _Shown:
     """A text stream that writes through :func:`shown`; anything else (``buffer`` for an
-    attachment's bytes, ``fileno``, ``encoding``, ``flush``) is the stream's own."""
+    attachment's bytes, ``fileno``, ``encoding``) is the stream's own. ``output``: it is
+    standard output, whose failure is :class:`OutputFailed`."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, output: bool) -> None:
         self._stream = stream
+        self._output = output
 
     def write(self, text: str) -> int:
-        return self._stream.write(shown(text))
+        with self._failing():
+            return self._stream.write(shown(text))
+
+    def flush(self) -> None:
+        with self._failing():
+            self._stream.flush()
+
+    @contextmanager
+    def _failing(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            if not self._output:
+                raise
+            raise OutputFailed(exc.errno, exc.strerror) from exc
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
@@ -62,6 +89,16 @@ def install() -> None:
     set up after this). A stream that is not a real text file (a test's capture) is left
     as it is; installing twice wraps once."""
     if type(sys.stdout) is io.TextIOWrapper:
-        sys.stdout = cast(TextIO, _Shown(sys.stdout))
+        sys.stdout = cast(TextIO, _Shown(sys.stdout, output=True))
     if type(sys.stderr) is io.TextIOWrapper:
-        sys.stderr = cast(TextIO, _Shown(sys.stderr))
+        sys.stderr = cast(TextIO, _Shown(sys.stderr, output=False))
+
+
+def silence_stdout() -> None:
+    """After :class:`OutputFailed`: standard output goes to /dev/null, so what is still
+    buffered cannot fail again in the interpreter's last flush (a second message)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
