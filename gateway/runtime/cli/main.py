@@ -146,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--config",
         metavar="PATH",
+        type=_config_path,
         help=h(N_("config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)")),
     )
     p.add_argument("-v", "--verbose", action="store_true", help=h(N_("log debug output")))
@@ -162,6 +163,15 @@ def _parser() -> argparse.ArgumentParser:
     schedule.register(sub)  # status, digest, sweep
     db.register(sub)
     return p
+
+
+def _config_path(value: str) -> str:
+    """``--config``'s file. An empty one (``--config "$CONF"`` with ``$CONF`` unset) was
+    taken for none given, and the command went on with whatever the working folder held
+    (``ingest`` stored the mail in a database of its own under ``./var``)."""
+    if not value:
+        raise argparse.ArgumentTypeError(text(N_("must name a file, not an empty path")))
+    return value
 
 
 class _Version(argparse.Action):
