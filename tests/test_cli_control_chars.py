@@ -105,9 +105,35 @@ def test_json_keeps_the_same_strings(site: tuple[str, Path], args: tuple[str, ..
         ("\x7f\x80\x9f", "\\u007f\\u0080\\u009f"),
         ("\u202a\u202e\u2066\u2069", "\\u202a\\u202e\\u2066\\u2069"),
         ("\u200f\u05d0", "\u200f\u05d0"),  # a mark and Hebrew letters: text, not commands
+        ("bad\udcff.eml", "bad\\udcff.eml"),  # a file name's byte that is not UTF-8
     ],
 )
 def test_shown(text: str, expected: str) -> None:
     from gateway.runtime.cli.terminal import shown
 
     assert shown(text) == expected
+
+
+def test_a_file_name_that_is_not_utf8_is_said_not_a_traceback(
+    site: tuple[str, Path], tmp_path: Path
+) -> None:
+    """A UTF-8 terminal's encoder is strict (a ja_JP.UTF-8 login): the byte of a file
+    name that is not UTF-8 reached it as a lone surrogate, and ``ingest`` ended in
+    UnicodeEncodeError after storing the file (exit 75; a folder's later files never
+    read). Now the name is said with the byte escaped, and the file is stored."""
+    exe, config = site
+    name = os.fsdecode(b"bad\xff.eml")
+    (tmp_path / name).write_bytes(mail(subject="printer jam", date=datetime.now(UTC)))
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TICKET_GATEWAY_", "LANG", "LC_"))
+    }
+    env.update(LANG="C.UTF-8", PYTHONIOENCODING="utf-8:strict")
+    done = subprocess.run(
+        [exe, "--config", str(config), "ingest", str(tmp_path / name)],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert "bad\\udcff.eml: stored as inbox #" in done.stdout.decode("utf-8")

@@ -23,23 +23,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO, cast
 
-# What a terminal obeys rather than shows (one row each):
-_OBEYED = re.compile(
+# What a terminal obeys rather than shows, or what no text stream can write (one row each):
+_ESCAPED = re.compile(
     "["
     "\x00-\x08"  # C0 controls before the tab: NUL, BEL …
     "\x0b-\x1f"  # vertical tab to unit separator: CR (rewrites the line), ESC (every command)
     "\x7f-\x9f"  # DEL and the C1 controls: CSI, OSC, DCS … in their one-character form
     "\u202a-\u202e"  # bidi embeddings and overrides (LRE RLE PDF LRO RLO)
     "\u2066-\u2069"  # bidi isolates (LRI RLI FSI PDI)
+    # lone surrogates: a file name's bytes that are not UTF-8 (bad\xff.eml, as Python
+    # reads them from argv), a note typed so; a UTF-8 terminal's strict encoder raised
+    # UnicodeEncodeError on them (``ingest`` exited 75 after storing the file)
+    "\ud800-\udfff"
     "]"
 )
 
 
 def shown(text: str) -> str:
-    """``text`` with each character a terminal would obey written as its ``\\u`` escape;
-    tab, line feed and every printable character (Japanese, right-to-left letters,
-    the bidi marks U+200E/U+200F, which command nothing) as they are."""
-    return _OBEYED.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    """``text`` with each character a terminal would obey (or a lone surrogate, which no
+    encoder writes) as its ``\\u`` escape; tab, line feed and every printable character
+    (Japanese, right-to-left letters, the bidi marks U+200E/U+200F, which command
+    nothing) as they are."""
+    return _ESCAPED.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 class OutputFailed(OSError):
