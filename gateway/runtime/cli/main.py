@@ -62,7 +62,9 @@ __all__ = [
 
 def main(argv: Sequence[str] | None = None) -> int:
     escape_what_cannot_be_shown()  # before --help: a narrow terminal gets no traceback
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _refuse_undecodable(parser, args)
     _configure_logging(args)
     from gateway.core.errors import CatalogError, ConfigError, TransientError
 
@@ -163,6 +165,34 @@ def _parser() -> argparse.ArgumentParser:
     schedule.register(sub)  # status, digest, sweep
     db.register(sub)
     return p
+
+
+# The arguments that name files: their bytes may be whatever the file system holds (a
+# name that is not UTF-8 reaches Python as lone surrogates, and opens all the same)
+PATH_ARGUMENTS = frozenset({"config", "inputs", "file", "path", "output"})
+
+
+def _refuse_undecodable(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A text argument whose bytes are not text in the locale's encoding (a note typed
+    in Shift_JIS on a UTF-8 terminal) is a usage error: the database driver could not
+    encode it (a traceback), or a note kept it and every later ``tickets show`` of the
+    ticket failed to print it."""
+    import re
+
+    encoding = sys.getfilesystemencoding()
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for one in values:
+            if name in PATH_ARGUMENTS or not isinstance(one, str):
+                continue
+            if re.search("[\ud800-\udfff]", one):
+                problem = N_(
+                    "argument {name}: {value!r} is not text in {encoding}",
+                    name=name,
+                    value=one,
+                    encoding=encoding,
+                )
+                parser.error(text(problem))
 
 
 def _config_path(value: str) -> str:
