@@ -137,3 +137,66 @@ def test_a_file_name_that_is_not_utf8_is_said_not_a_traceback(
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert "bad\\udcff.eml: stored as inbox #" in done.stdout.decode("utf-8")
+
+
+def _read_all(fd: int) -> bytes:
+    import select
+
+    got = b""
+    while select.select([fd], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def test_an_attachment_is_not_written_to_a_terminal(tmp_path: Path) -> None:
+    """``tickets attachment ID N -o -`` on a terminal: a customer's file holding escape
+    sequences would be obeyed as they are written. It is refused there (exit 64, saying
+    to pipe it or give --force); a pipe or a file gets the bytes as they are."""
+    import pty
+    from email.message import EmailMessage
+
+    payload = b"\x1b]0;PWNED\x07\x1b[2Jwiped\n"
+    msg = EmailMessage()
+    msg["From"] = "Mallory <mallory@evil.test>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = "a file"
+    msg["Message-ID"] = "<file-1@evil.test>"
+    msg.set_content("see the file\n")
+    msg.add_attachment(payload, maintype="text", subtype="plain", filename="log.txt")
+    config = write_config(tmp_path, secret_file=True, locale="en")
+    (tmp_path / "req.eml").write_bytes(bytes(msg))
+    exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
+    assert exe
+    assert _run(exe, config, "ingest", str(tmp_path / "req.eml")).returncode == 0
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TICKET_GATEWAY_", "LANG", "LC_"))
+    }
+    env["LANG"] = "C.UTF-8"
+    argv = [exe, "--config", str(config), "tickets", "attachment", "1", "1", "-o", "-"]
+    for extra, code in (((), 64), (("--force",), 0)):
+        main_fd, terminal = pty.openpty()
+        try:
+            done = subprocess.run(
+                [*argv, *extra],
+                env=env,
+                stdout=terminal,
+                stderr=subprocess.PIPE,
+                timeout=60,
+                check=False,
+            )
+            os.close(terminal)
+            written = _read_all(main_fd)
+        finally:
+            os.close(main_fd)
+        assert done.returncode == code, done.stderr.decode(errors="replace")
+        assert (b"PWNED" in written) == bool(extra)
+        if not extra:
+            assert b"--force" in done.stderr
+    piped = _run(exe, config, "tickets", "attachment", "1", "1", "-o", "-")
+    assert (piped.returncode, piped.stdout) == (0, payload)
