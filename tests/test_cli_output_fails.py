@@ -30,7 +30,17 @@ pytestmark = pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full")
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("full")
     config = write_config(folder, secret_file=True, locale="en")
-    (folder / "req.eml").write_bytes(mail(subject="VPN down", date=datetime.now(UTC)))
+    raw = mail(subject="VPN down", date=datetime.now(UTC))
+    with_file = raw.replace(  # one attachment, for tickets attachment -o -
+        b"Content-Type: text/plain",
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain',
+        1,
+    )
+    with_file += (
+        b"\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; "
+        b'filename="a.bin"\nContent-Transfer-Encoding: base64\n\naGVsbG8K\n--b--\n'
+    )
+    (folder / "req.eml").write_bytes(with_file)
     exe = shutil.which("ticket-gateway", path=str(Path(sys.executable).parent))
     assert exe
     done = _run(exe, config, "ingest", str(folder / "req.eml"), out=subprocess.DEVNULL)
@@ -61,6 +71,7 @@ def _run(exe: str, config: Path, *args: str, out: int) -> subprocess.CompletedPr
         ("tickets", "show", "1", "--json"),
         ("tickets", "cc", "1", "list"),  # one short line
         ("stats", "--json"),
+        ("tickets", "attachment", "1", "1", "-o", "-"),  # bytes, not lines
     ],
 )
 def test_a_full_disk_is_said_in_one_line(site: tuple[str, Path], args: tuple[str, ...]) -> None:

@@ -36,6 +36,7 @@ from gateway.runtime.cli.common import (
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
+from gateway.runtime.cli.terminal import OutputFailed
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -82,8 +83,13 @@ def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
         return EX_USAGE
     if args.output == STDOUT:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise  # the reader went away (| head): quiet, as every command
+        except OSError as exc:  # a full disk: said in one line by cli.main (74)
+            raise OutputFailed(exc.errno, exc.strerror) from exc
         return EX_OK
     name = safe_filename(found.filename, found.content_type, args.number)  # once more
     target = _target(args.output, name)
