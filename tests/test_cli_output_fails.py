@@ -72,6 +72,7 @@ def _run(exe: str, config: Path, *args: str, out: int) -> subprocess.CompletedPr
         ("tickets", "cc", "1", "list"),  # one short line
         ("stats", "--json"),
         ("tickets", "attachment", "1", "1", "-o", "-"),  # bytes, not lines
+        ("--version",),  # said while the arguments are read
     ],
 )
 def test_a_full_disk_is_said_in_one_line(site: tuple[str, Path], args: tuple[str, ...]) -> None:

@@ -63,7 +63,10 @@ __all__ = [
 def main(argv: Sequence[str] | None = None) -> int:
     escape_what_cannot_be_shown()  # before --help: a narrow terminal gets no traceback
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OutputFailed as exc:  # --version onto a full disk
+        return _output_failed(None, exc)
     _refuse_undecodable(parser, args)
     _configure_logging(args)
     from gateway.core.errors import CatalogError, ConfigError, TransientError
@@ -98,11 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _said_full_disks(settings)
         return EX_TEMPFAIL
     except OutputFailed as exc:  # "> out.json" on a full disk: said, not a traceback
-        silence_stdout()
-        Speaker(settings).warn(N_("cannot write the output: {error}", error=exc.strerror))
-        return EX_IOERR
+        return _output_failed(settings, exc)
     except KeyboardInterrupt:
         return 130
+
+
+def _output_failed(settings: Settings | None, exc: OutputFailed) -> int:
+    """Standard output could not be written: said in one line, exit 74 (EX_IOERR)."""
+    silence_stdout()
+    Speaker(settings).warn(N_("cannot write the output: {error}", error=exc.strerror))
+    return EX_IOERR
 
 
 def _said_full_disks(settings: Settings | None) -> None:
