@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
 from gateway.core.errors import TransientError
 from store.db import READ_ONLY, is_transient
@@ -46,7 +46,10 @@ def check_known(current: str | None) -> None:
 
 def current_revision(engine: Engine) -> str | None:
     """The database's revision; None for an empty database. Read without the write lock
-    (SQLite): every command asks first, also one that only reads while a writer works."""
+    (SQLite): every command asks first, also one that only reads while a writer works.
+    A file SQLite refuses ("file is not a database", "database disk image is malformed":
+    a url naming another file, or a damaged one) is the database unavailable, as README
+    says of a damaged one (``ingest`` exits 75, the mail waits), not a traceback."""
     try:
         with engine.connect() as conn:
             conn.execution_options(**{READ_ONLY: True})
@@ -56,6 +59,8 @@ def current_revision(engine: Engine) -> str | None:
         if not missing and is_transient(exc):
             raise TransientError(f"database unavailable: {exc.orig or exc}") from exc
         return None
+    except DatabaseError as exc:  # sqlite3.DatabaseError itself: the file, not a lock
+        raise TransientError(f"database unavailable: {exc.orig or exc}") from exc
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -136,8 +136,8 @@ def pipe_target(argv: list[str], environ: Mapping[str, str]) -> PipeTarget | Non
         config, rest = rest[1], rest[2:]
     elif rest and rest[0].startswith("--config="):
         config, rest = rest[0].split("=", 1)[1], rest[1:]
-    if rest not in (["ingest"], ["ingest", "-"]):
-        return None
+    if rest not in (["ingest"], ["ingest", "-"]) or config == "":
+        return None  # an empty --config: the full command refuses it (a usage error)
     path = locate.locate_config(config, environ)
     try:
         data = locate.read_config(path) if path is not None else {}

@@ -2,9 +2,9 @@
 the language of the lines people read.
 
 Only the CLI chooses exit codes (sysexits): 0 ok, 64 usage, 65 input is not
-mail, 66 an input could not be read, 69 not found, 75 try again later, 78 bad
-configuration; and ``status`` exits 1 when the gateway is unhealthy, as monitoring
-plugins expect.
+mail, 66 an input could not be read, 69 not found, 74 the output could not be
+written, 75 try again later, 78 bad configuration; and ``status`` exits 1 when the
+gateway is unhealthy, as monitoring plugins expect.
 
 Lines for people come from the gettext catalogs in the CLI's language
 (:func:`cli_locale`); ``--json`` output is data and stays English.
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from gateway.runtime.reader import Reader
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_UNAVAILABLE = 0, 64, 65, 66, 69
-EX_SOFTWARE, EX_TEMPFAIL, EX_CONFIG = 70, 75, 78
+EX_SOFTWARE, EX_IOERR, EX_TEMPFAIL, EX_CONFIG = 70, 74, 75, 78
 EX_UNHEALTHY = 1  # status: something needs a human (not a sysexits code)
 
 # A command: the parsed arguments and the loaded settings in, an exit code out.
@@ -103,13 +103,18 @@ def escape_what_cannot_be_shown() -> None:
     """On a terminal that cannot show every character (ASCII, EUC-JP, Latin-1, or
     ``PYTHONIOENCODING`` set so), a subject's kanji or an emoji is written as its
     ``\\u`` escape instead of ending the command with a UnicodeEncodeError traceback:
-    the line is still said, and nothing is lost. A stream that is not a real text file
-    (a test's capture) is left as it is."""
+    the line is still said, and nothing is lost. A control character of a customer's
+    text (CSI, OSC, an ESC, a bidi override) is written as its escape too, never obeyed
+    (:mod:`gateway.runtime.cli.terminal`). A stream that is not a real text file (a
+    test's capture) is left as it is."""
     import io
+
+    from gateway.runtime.cli import terminal
 
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper) and not _whole(stream):
             stream.reconfigure(errors="backslashreplace")
+    terminal.install()  # and a customer's control characters as escapes, never obeyed
 
 
 def print_json(data: Any) -> None:

@@ -2,9 +2,9 @@
 
 Only the CLI chooses exit codes (see :mod:`~gateway.runtime.cli.common`); this
 module maps the gateway's errors to them in one place: a bad configuration or
-catalog is 78, a temporary failure 75, an interrupt 130. Heavy imports
-(SQLAlchemy, the parser) are deferred into the subcommands so ``--help`` and a
-bad config answer at once.
+catalog is 78, a temporary failure 75, output that cannot be written 74, an
+interrupt 130. Heavy imports (SQLAlchemy, the parser) are deferred into the
+subcommands so ``--help`` and a bad config answer at once.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from gateway.runtime.cli import (
 from gateway.runtime.cli.common import (
     EX_CONFIG,
     EX_DATAERR,
+    EX_IOERR,
     EX_OK,
     EX_SOFTWARE,
     EX_TEMPFAIL,
@@ -40,6 +41,7 @@ from gateway.runtime.cli.common import (
     escape_what_cannot_be_shown,
 )
 from gateway.runtime.cli.help_language import h, text
+from gateway.runtime.cli.terminal import OutputFailed, silence_stdout
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EX_CONFIG",
     "EX_DATAERR",
+    "EX_IOERR",
     "EX_OK",
     "EX_SOFTWARE",
     "EX_TEMPFAIL",
@@ -59,7 +62,12 @@ __all__ = [
 
 def main(argv: Sequence[str] | None = None) -> int:
     escape_what_cannot_be_shown()  # before --help: a narrow terminal gets no traceback
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except OutputFailed as exc:  # --version onto a full disk
+        return _output_failed(None, exc)
+    _refuse_undecodable(parser, args)
     _configure_logging(args)
     from gateway.core.errors import CatalogError, ConfigError, TransientError
 
@@ -92,8 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=str(exc)))
         _said_full_disks(settings)
         return EX_TEMPFAIL
+    except OutputFailed as exc:  # "> out.json" on a full disk: said, not a traceback
+        return _output_failed(settings, exc)
     except KeyboardInterrupt:
         return 130
+
+
+def _output_failed(settings: Settings | None, exc: OutputFailed) -> int:
+    """Standard output could not be written: said in one line, exit 74 (EX_IOERR)."""
+    silence_stdout()
+    Speaker(settings).warn(N_("cannot write the output: {error}", error=exc.strerror))
+    return EX_IOERR
 
 
 def _said_full_disks(settings: Settings | None) -> None:
@@ -139,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--config",
         metavar="PATH",
+        type=_config_path,
         help=h(N_("config file (default: $TICKET_GATEWAY_CONFIG, else ./gateway.toml)")),
     )
     p.add_argument("-v", "--verbose", action="store_true", help=h(N_("log debug output")))
@@ -155,6 +173,43 @@ def _parser() -> argparse.ArgumentParser:
     schedule.register(sub)  # status, digest, sweep
     db.register(sub)
     return p
+
+
+# The arguments that name files: their bytes may be whatever the file system holds (a
+# name that is not UTF-8 reaches Python as lone surrogates, and opens all the same)
+PATH_ARGUMENTS = frozenset({"config", "inputs", "file", "path", "output"})
+
+
+def _refuse_undecodable(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A text argument whose bytes are not text in the locale's encoding (a note typed
+    in Shift_JIS on a UTF-8 terminal) is a usage error: the database driver could not
+    encode it (a traceback), or a note kept it and every later ``tickets show`` of the
+    ticket failed to print it."""
+    import re
+
+    encoding = sys.getfilesystemencoding()
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for one in values:
+            if name in PATH_ARGUMENTS or not isinstance(one, str):
+                continue
+            if re.search("[\ud800-\udfff]", one):
+                problem = N_(
+                    "argument {name}: {value!r} is not text in {encoding}",
+                    name=name,
+                    value=one,
+                    encoding=encoding,
+                )
+                parser.error(text(problem))
+
+
+def _config_path(value: str) -> str:
+    """``--config``'s file. An empty one (``--config "$CONF"`` with ``$CONF`` unset) was
+    taken for none given, and the command went on with whatever the working folder held
+    (``ingest`` stored the mail in a database of its own under ``./var``)."""
+    if not value:
+        raise argparse.ArgumentTypeError(text(N_("must name a file, not an empty path")))
+    return value
 
 
 class _Version(argparse.Action):

@@ -8,12 +8,13 @@ the SHA-256 recorded on arrival. ``N`` counts as ``tickets show`` numbers them.
 Where it goes: the attachment's safe stored name (one path component, never
 ``..`` or a path of the sender's choosing) in the current folder; ``-o FILE``
 names the file (``-o FOLDER`` puts the safe name in that folder); ``-o -`` writes
-to standard output. An existing file is never overwritten without ``--force``
-(the check and the creation are one ``O_EXCL`` open, and a symbolic link is
-never followed); with ``--force`` the file is replaced whole, through a
-temporary file in the same folder, so a link there is replaced, not written
-through. The file is ``0600`` whatever the umask: a customer's file is not for every
-local user to read or change.
+to standard output, a pipe or a file (a terminal only with ``--force``: the bytes
+are the customer's, and a terminal obeys the escape sequences among them). An
+existing file is never overwritten without ``--force`` (the check and the creation
+are one ``O_EXCL`` open, and a symbolic link is never followed); with ``--force``
+the file is replaced whole, through a temporary file in the same folder, so a link
+there is replaced, not written through. The file is ``0600`` whatever the umask: a
+customer's file is not for every local user to read or change.
 """
 
 from __future__ import annotations
@@ -25,9 +26,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
-from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, opened
+from gateway.runtime.cli.common import (
+    EX_DATAERR,
+    EX_OK,
+    EX_UNAVAILABLE,
+    EX_USAGE,
+    Speaker,
+    opened,
+)
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
+from gateway.runtime.cli.terminal import OutputFailed
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
@@ -63,10 +72,24 @@ def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
         return EX_DATAERR
+    if args.output == STDOUT and sys.stdout.isatty() and not args.force:
+        # a customer's bytes, escape sequences included, would be obeyed by the terminal
+        said.warn(
+            N_(
+                "standard output is a terminal: an attachment's bytes could command it; "
+                "pipe it (| less) or save it (-o FILE), or give --force"
+            )
+        )
+        return EX_USAGE
     if args.output == STDOUT:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise  # the reader went away (| head): quiet, as every command
+        except OSError as exc:  # a full disk: said in one line by cli.main (74)
+            raise OutputFailed(exc.errno, exc.strerror) from exc
         return EX_OK
     name = safe_filename(found.filename, found.content_type, args.number)  # once more
     target = _target(args.output, name)
@@ -137,5 +160,9 @@ def register_attachment(t: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="FILE",
         help=h(N_("where to write (a file, a folder, or - for stdout); default: its name, here")),
     )
-    ta.add_argument("--force", action="store_true", help=h(N_("replace an existing file")))
+    ta.add_argument(
+        "--force",
+        action="store_true",
+        help=h(N_("replace an existing file; with -o -, write to a terminal too")),
+    )
     ta.set_defaults(handler=cmd_tickets_attachment)

@@ -132,6 +132,27 @@ def cmd_tickets_add_participant(args: argparse.Namespace, settings: Settings) ->
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", email):
         said.warn(N_("not an e-mail address: {value}", value=repr(args.email)))
         return EX_USAGE
+    from gateway.pipeline.loops import is_own_address, never_answered
+
+    # ours, or a sender that reads no answers: every answer would go there (cc add refuses
+    # them too, gateway.pipeline.watching)
+    own = {o.lower() for o in settings.own_addresses}
+    if is_own_address(email, own) or never_answered(email, own):
+        said.warn(
+            N_(
+                "ticket #{id}: {email} cannot join it: it is one of the team's own addresses",
+                id=args.id,
+                email=email,
+            )
+            if is_own_address(email, own)
+            else N_(
+                "ticket #{id}: {email} cannot join it: it never gets our mail (it reads no "
+                "answers, or our mail cannot be addressed to it)",
+                id=args.id,
+                email=email,
+            )
+        )
+        return EX_DATAERR
     from gateway.tickets import changes
 
     def add(session: Any, ticket: Any) -> None:
