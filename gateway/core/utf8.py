@@ -23,6 +23,7 @@ from codecs import BOM_UTF8
 from pathlib import Path
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 
 
 def decoded(data: bytes) -> str:
@@ -87,7 +88,7 @@ def file_error(exc: OSError) -> Msg | str:
     reader's language, else the system's words."""
     if isinstance(exc, NotASmallFile):
         return exc.message
-    return exc.strerror or str(exc)
+    return os_error(exc)
 
 
 def secret_bytes(path: Path) -> bytes:
