@@ -135,9 +135,10 @@ def deliver(
         except OSError as exc:
             if proxy is None or expired.is_set() or isinstance(exc, TimeoutError | ssl.SSLError):
                 raise
-            return attempt(
-                Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), os_error(exc))
-            )
+            # http.client says the proxy's own status line ("Tunnel connection failed:
+            # 407 …") as an OSError without an errno: its words, kept as an answer's are
+            said = os_error(exc) if exc.errno is not None else str(exc)
+            return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), said))
         conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         data, cut = _read(conn, response, limit, started + timeout)

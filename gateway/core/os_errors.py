@@ -107,18 +107,20 @@ def os_error(exc: BaseException) -> Msg:
     class name; never the library's English sentence. A :class:`Msg` whose ``str()``
     is English, for logs."""
     ssl_module, socket_module = sys.modules.get("ssl"), sys.modules.get("socket")
-    if ssl_module is not None and isinstance(exc, ssl_module.SSLCertVerificationError):
-        return _unverified(exc)
     if socket_module is not None and isinstance(exc, socket_module.gaierror):
         return _unresolved(exc, socket_module)
+    # an SSLError's errno is OpenSSL's SSL_ERROR_* (1: SSL_ERROR_SSL), not the system's
+    tls = ssl_module is not None and isinstance(exc, ssl_module.SSLError)
     code = exc.errno if isinstance(exc, OSError) and isinstance(exc.errno, int) else None
-    if code is not None and code in ERRNO_SAID:
+    if not tls and code is not None and code in ERRNO_SAID:
         return ERRNO_SAID[code]
     for module_name, class_name, said in CLASS_SAID:
         kind = getattr(sys.modules.get(module_name), class_name, None)
         if isinstance(kind, type) and isinstance(exc, kind):
             return said
-    if ssl_module is not None and isinstance(exc, ssl_module.SSLError):
+    if ssl_module is not None and isinstance(exc, ssl_module.SSLCertVerificationError):
+        return _unverified(exc)
+    if tls:
         return _coded(N_("the TLS handshake failed"), exc)
     if code is not None and code > 0:
         return N_("system error {code}", code=errno.errorcode.get(code, str(code)))
@@ -127,7 +129,8 @@ def os_error(exc: BaseException) -> Msg:
 
 def _unverified(exc: ssl.SSLCertVerificationError) -> Msg:
     """A certificate the handshake refused: OpenSSL's verify code said, else its reason code."""
-    said = CERT_SAID.get(exc.verify_code) if exc.verify_code else None
+    code = getattr(exc, "verify_code", None)  # unset on one raised by hand
+    said = CERT_SAID.get(code) if isinstance(code, int) else None
     return said or _coded(N_("the server's certificate could not be verified"), exc)
 
 
@@ -139,7 +142,7 @@ def _unresolved(exc: socket.gaierror, socket_module: object) -> Msg:
     return said or N_("the host name cannot be resolved ({code})", code=name)
 
 
-def _coded(said: Msg, exc: ssl.SSLError) -> Msg:
+def _coded(said: Msg, exc: BaseException) -> Msg:
     """``said`` with OpenSSL's reason code (``WRONG_VERSION_NUMBER``): a code, not prose."""
     reason = getattr(exc, "reason", None)
     if not reason:
