@@ -197,6 +197,7 @@ NO_MAIL = (
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
     "gateway/actions/reply.py",  # … and why a reply was held back: an event (the page)
     "gateway/catalog/linear.py",  # `catalog check` says these, to an operator
+    "gateway/catalog/regex_errors.py",  # … and why a keyword regex cannot be read
     "gateway/catalog/sla_reader.py",  # … and these (an entry's sla and priority)
     "gateway/catalog/field_reader.py",  # … and these (an entry's fields)
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
