@@ -172,3 +172,25 @@ def test_a_tls_failure_is_said_with_its_code_not_as_an_errno() -> None:
     said = _said(wrong)
     assert said["en"] == "the TLS handshake failed (WRONG_VERSION_NUMBER)"
     _japanese(said["ja"].replace("WRONG_VERSION_NUMBER", ""))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    ("command", "english"),
+    [('get-token "unclosed', "No closing quotation"), ("get-token \\", "No escaped character")],
+)
+def test_a_token_command_that_cannot_be_split_is_said_in_the_language(
+    tmp_path: Path, locale: str, command: str, english: str
+) -> None:
+    from tests.support.config import config_error
+
+    toml_command = command.replace("\\", "\\\\").replace('"', '\\"')
+    error = config_error(
+        tmp_path,
+        f'[[imap]]\nhost = "imap.example.test"\nusername = "support"\n'
+        f'oauth2_token_command = "{toml_command}"\n',
+    )
+    said = translate(error.message, locale)
+    assert english not in said and error.key == "imap[0].oauth2_token_command"
+    if locale == "ja":
+        _japanese(said)

@@ -3,8 +3,9 @@
 The run's row keeps the :class:`Msg` (``action_runs.last_error_said``) beside its
 English text, and ``tickets show``, ``actions list``, the ticket's note and the
 ``action_failed`` mail say it in their reader's language. What the far end or the
-system said (an HTTP reason, an exception's text, a signal number) stays as it
-was said, a parameter. One function per way to fail, so the language scanner's
+system said (an HTTP reason, a signal number) stays as it was said, a parameter;
+an operating-system or TLS failure is said from :mod:`gateway.core.os_errors`, in the
+reader's language too. One function per way to fail, so the language scanner's
 samples can say each of them (tests/support/samples.py).
 """
 
@@ -33,7 +34,7 @@ def no_answer(seconds: float) -> Msg:
 
 
 def untrusted(why: str | Msg) -> Msg:
-    """The target's TLS certificate (``why``: as the ssl module says it)."""
+    """The target's TLS certificate (``why``: :func:`gateway.core.os_errors.os_error`)."""
     return N_("TLS certificate not trusted: {why}", why=why)
 
 
@@ -130,6 +131,11 @@ def ca_file_unusable(error: str | Msg) -> Msg:
     """The webhook's ``ca_file`` (read at each delivery) is gone, unreadable or holds no
     certificate: the admin's to fix, then ``actions retry``."""
     return N_("cannot use the ca_file: {error}", error=error)
+
+
+def not_a_certificate(code: str) -> Msg:
+    """The ``ca_file`` holds no PEM certificate (``code``: OpenSSL's reason code)."""
+    return N_("it holds no certificate ({code})", code=code)
 
 
 def secret_weak(why: Msg) -> Msg:

@@ -100,7 +100,11 @@ def deliver(
     try:
         conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
     except OSError as exc:  # the ca_file, read now: removed, unreadable, or not PEM since
-        why = os_error(exc)  # catalog check
+        why = (  # catalog check; a file that holds no PEM certificate is OpenSSL's code
+            failures.not_a_certificate(exc.reason or type(exc).__name__)
+            if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLCertVerificationError)
+            else os_error(exc)
+        )
         return Attempt(Verdict.PERMANENT, None, failures.ca_file_unusable(why), "", 0.0)
     if proxy is not None and parts.scheme == "http":  # absolute-form: the proxy forwards
         path = f"http://{parts.netloc.rpartition('@')[2]}{path}"

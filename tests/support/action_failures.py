@@ -44,6 +44,7 @@ def action_failures() -> list[Msg]:
         failures.internal_error("KeyError: 'fields'"),
         failures.secret_unreadable(os_error(PermissionError(13, "Permission denied"))),
         failures.ca_file_unusable(os_error(IsADirectoryError(21, "Is a directory"))),
+        failures.ca_file_unusable(failures.not_a_certificate("NO_CERTIFICATE_OR_CRL_FOUND")),
         failures.secret_weak(weak),
         *(failures.connection_failed(said) for said in system_errors()),
     ]
