@@ -194,3 +194,21 @@ def test_a_token_command_that_cannot_be_split_is_said_in_the_language(
     assert english not in said and error.key == "imap[0].oauth2_token_command"
     if locale == "ja":
         _japanese(said)
+
+
+def test_a_wrapped_failure_is_said_by_its_cause() -> None:
+    """smtplib turns a timeout into SMTPServerDisconnected("Connection unexpectedly
+    closed: timed out"): said as the timeout it was; without a cause, as a hang-up."""
+    import smtplib
+
+    def wrapped() -> None:
+        try:
+            raise TimeoutError("timed out")
+        except OSError as e:
+            raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {e}") from None
+
+    exc = _caught(wrapped)
+    assert _said(exc)["en"] == "timed out"
+    bare = _said(smtplib.SMTPServerDisconnected("Connection unexpectedly closed"))
+    assert bare["en"] == "the server closed the connection"
+    _japanese(bare["ja"])

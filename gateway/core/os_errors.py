@@ -98,6 +98,7 @@ CLASS_SAID: tuple[tuple[str, str, Msg], ...] = (
     ("builtins", "BrokenPipeError", ERRNO_SAID[errno.EPIPE]),  # the same
     ("builtins", "FileNotFoundError", ERRNO_SAID[errno.ENOENT]),  # raised by hand, no errno
     ("builtins", "PermissionError", ERRNO_SAID[errno.EACCES]),  # the same
+    ("smtplib", "SMTPServerDisconnected", N_("the server closed the connection")),  # no cause
 )
 
 
@@ -114,6 +115,9 @@ def os_error(exc: BaseException) -> Msg:
     code = exc.errno if isinstance(exc, OSError) and isinstance(exc.errno, int) else None
     if not tls and code is not None and code in ERRNO_SAID:
         return ERRNO_SAID[code]
+    inner = exc.__cause__ or exc.__context__  # smtplib's "Connection unexpectedly closed:
+    if code is None and isinstance(inner, OSError) and inner is not exc:  # timed out"
+        return os_error(inner)
     for module_name, class_name, said in CLASS_SAID:
         kind = getattr(sys.modules.get(module_name), class_name, None)
         if isinstance(kind, type) and isinstance(exc, kind):
