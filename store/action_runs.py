@@ -190,6 +190,14 @@ def record(
     return row
 
 
+def uncount(session: Session, run_id: int) -> None:
+    """The attempt just recorded as pending does not count (the daemon's stop ended it, not
+    the action): the next claim is that attempt again, with as many tries left."""
+    row = session.get(ActionRun, run_id)
+    if row is not None and row.state == PENDING and row.attempts > 0:
+        row.attempts -= 1
+
+
 def requeue(session: Session, row: ActionRun, now: datetime) -> None:
     """Due now, with a fresh count of attempts (``actions retry``); same document and key."""
     row.state, row.attempts, row.next_attempt_at, row.finished_at = PENDING, 0, now, None

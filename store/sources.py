@@ -143,6 +143,12 @@ def _held(data: dict[str, Any] | None) -> Held | None:
     )
 
 
+def polled_since(session: Session, source: str, since: datetime) -> bool:
+    """Whether ``source`` was polled successfully at or after ``since``."""
+    row = _get(session, source)
+    return row is not None and row.last_success_at is not None and row.last_success_at >= since
+
+
 def _succeeded(row: SourceState, now: datetime) -> None:
     row.last_success_at, row.updated_at = now, now
     row.last_error, row.last_error_said = "", None

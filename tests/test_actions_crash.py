@@ -223,3 +223,47 @@ def test_sigkill_while_an_action_runs_reruns_it_with_the_same_key(tmp_path: Path
         ).fetchall()
     event = json.loads(detail)
     assert (event["attempt"], event["resumed"], event["idempotency_key"]) == (2, True, key)
+
+
+def test_a_lost_lease_runs_again_even_with_no_retries(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """``retries: 0`` is about the action's temporary failures: a try whose worker died
+    (the daemon killed, the machine down) is no answer of the action, so the run is still
+    run again after its lease (at least once), and given up only when that too is lost."""
+    log = tmp_path / "runs.jsonl"
+    argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 10s\nretries: 0"
+    app = action_app(settings, clock, tmp_path, action)
+    lease = timedelta(seconds=10 + 2 + 1)
+    try:
+        deliver(app, mail(subject="account", body="User ID: taro\n"))
+        assert worker(app).claim() is not None  # this worker "dies" here
+        clock.advance(lease)
+        [again] = drain(app)
+        assert (again.step, again.attempt) == (Step.SUCCEEDED, 2)
+        assert len(recorded(log)) == 1  # the lost try never started the program here
+    finally:
+        app.close()
+
+
+def test_a_run_whose_every_worker_dies_is_given_up(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Bounded all the same: a run that takes its workers down each time (with no retries:
+    the first try and the one after the lease) fails for good, saying so."""
+    log = tmp_path / "runs.jsonl"
+    argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 10s\nretries: 0"
+    app = action_app(settings, clock, tmp_path, action)
+    lease = timedelta(seconds=10 + 2 + 1)
+    try:
+        deliver(app, mail(subject="account", body="User ID: taro\n"))
+        for _ in range(2):
+            assert worker(app).claim() is not None
+            clock.advance(lease)
+        [given_up] = drain(app)
+        assert given_up.step == Step.FAILED and "never reported" in given_up.error
+        assert recorded(log) == []
+    finally:
+        app.close()

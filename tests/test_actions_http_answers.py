@@ -34,6 +34,7 @@ class Answer:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b'{"ok": true}'
+    reason: bytes | None = None  # the status line's words as bytes (the server's default)
 
 
 @dataclass
@@ -52,7 +53,9 @@ class Target:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 target.posts += 1
                 answer = target.answers.pop(0) if target.answers else Answer(200)
-                self.send_response(answer.status)
+                # header text goes out as latin-1: bytes through it arrive as they are
+                reason = answer.reason.decode("latin-1") if answer.reason is not None else None
+                self.send_response(answer.status, reason)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer.body)))
@@ -261,5 +264,53 @@ def test_a_ca_file_gone_or_broken_since_the_check_is_said_as_such(
         assert done.step == Step.FAILED
         assert done.error.startswith("cannot use the ca_file"), done.error
         assert "internal error" not in done.error
+    finally:
+        app.close()
+
+
+ESCAPES = ("\x1b]0;owned\x07", "\x1b[2J")  # a terminal's title and clear-screen
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("status", "reason", "codec", "location", "readable"),
+    [
+        (500, "内部サーバーエラー", "utf-8", None, ["内部サーバーエラー"]),
+        (503, "メンテナンス中", "cp932", None, ["メンテナンス中"]),
+        (502, "Bad\x1b]0;owned\x07 Gate\x1b[2Jway", "ascii", None, ["Bad", "Gateway"]),
+        (308, "Moved", "ascii", "https://a.example.test/フック/v2", ["a.example.test/フック/v2"]),
+        (301, "Moved", "ascii", "https://a.example.test/\x1b[2Jv2", ["a.example.test/v2"]),
+    ],
+)
+def test_a_status_line_or_location_in_raw_bytes_reaches_the_ticket_readable(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    target: Target,
+    status: int,
+    reason: str,
+    codec: str,
+    location: str | None,
+    readable: list[str],
+) -> None:
+    """A target's own words in its status line (a Japanese system's ``500 内部サーバーエラー``
+    in UTF-8 or Shift_JIS) and where it redirects (UTF-8, as a browser sends a path) are
+    read as the body is, not as latin-1 mojibake; a terminal's escape sequence in them is
+    left out as from any answer (it would repaint the terminal of whoever runs
+    ``tickets show``)."""
+    headers = {"Location": location.encode().decode("latin-1")} if location else {}
+    target.answers = [Answer(status, headers, b"", reason=reason.encode(codec))]
+    app = hook_app(settings, clock, tmp_path, target.url())
+    try:
+        ticket_id = deliver(app, REQUEST).ticket_id or 0
+        [done] = drain(app)
+        assert done.status == status
+        [run] = runs(app)
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        for text in (run["last_error"], event["detail"]["error"]):
+            for words in readable:
+                assert words in text, (words, text)
+            assert not any(escape in text for escape in ESCAPES), text
+            assert not any("\x80" <= c <= "\x9f" for c in text), text  # no C1 mojibake
     finally:
         app.close()

@@ -6,6 +6,7 @@ gateway shows of the target (the ticket's events, ``tickets show``, the failure 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,11 +137,82 @@ def test_query_parameters_whose_names_say_secret_are_masked(said: str, shown: st
     assert mask_url_passwords(said) == shown
 
 
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        # the incoming webhooks a team points an action at, whose path is the credential
+        (
+            "https://hooks.slack.com/services/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",
+            "https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/…",
+        ),
+        (
+            "https://discord.com/api/webhooks/112233445566778899/Zx9-Yw8_Vu7Ts6Rq5Po4Nm3Lk2",
+            "https://discord.com/api/webhooks/112233445566778899/…",
+        ),
+        (
+            "https://hooks.zapier.com/hooks/catch/1234567/abc123x/ (ok)",
+            "https://hooks.zapier.com/hooks/catch/1234567/… (ok)",
+        ),
+        (
+            "https://maker.ifttt.com/trigger/new_account/with/key/dAbC123xYz456?x=1",
+            "https://maker.ifttt.com/trigger/new_account/with/key/…?x=1",
+        ),
+        # a path segment after one that says secret, on any host
+        ("https://h.test/v1/token/s3cr3tv4lue/run", "https://h.test/v1/token/…/run"),
+        # other hosts' paths, and a name that only contains a secret's word, stay
+        ("https://h.test/services/T0/B0/abc", "https://h.test/services/T0/B0/abc"),
+        ("https://h.test/keyboard/abc", "https://h.test/keyboard/abc"),
+        ("https://hooks.slack.com/services/", "https://hooks.slack.com/services/"),
+    ],
+)
+def test_credentials_in_a_webhook_urls_path_are_masked(said: str, shown: str) -> None:
+    """Slack's, Discord's, Zapier's and IFTTT's incoming webhooks carry their credential in
+    the path, not the query: whoever has the URL posts as the team."""
+    assert mask_url_passwords(said) == shown
+
+
 def test_masking_query_parameters_is_linear() -> None:
     """No input makes it slow: logs carry what strangers wrote."""
     import time
 
-    for hostile in ("://" + "?a" * 200_000, "://?" + "a" * 400_000, "://" + "&k=" * 130_000):
+    for hostile in (
+        "://" + "?a" * 200_000,
+        "://?" + "a" * 400_000,
+        "://" + "&k=" * 130_000,
+        "://h/" + "key/" * 100_000,
+        "://hooks.slack.com" + "/services" * 40_000,
+    ):
         started = time.process_time()
         mask_url_passwords(hostile)
         assert time.process_time() - started < 2
+
+
+@sqlite_only
+def test_a_secret_in_a_url_the_action_prints_is_masked_in_what_is_kept(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """What an action says often quotes the URL it called (a script's error line, a
+    framework's 404 page echoing the request): that URL's secrets are masked in the run's
+    output, the attempt's event and the failure mail, as the target's are."""
+    said = (
+        "GET https://api.example.test/v1/users?token=T0k3nvalue&page=2 failed: 401\n"
+        "retry with https://bob:Pa55w0rdvalue@api.example.test/v1\n"
+    )
+    code = f"import sys; sys.stdout.write({said!r}); sys.exit(1)"
+    action = (
+        f"type: command\nargv: {json.dumps([sys.executable, '-c', code])}\nretries: 0\n"
+        "on_failure: {notify: assignee}\n"
+    )
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        [run] = runs(app)
+        [event] = [e for e in show(app, ticket_id)["events"] if e["kind"] == "action"]
+        [told] = outbox(app, "action_failed")
+        for text in (run["output"], event["detail"]["output"], text_of(told)):
+            assert "token=…&page=2" in text and "bob:…@api.example.test" in text, text
+            assert "T0k3nvalue" not in text and "Pa55w0rdvalue" not in text, text
+    finally:
+        app.close()

@@ -25,9 +25,15 @@ def config(tmp_path: Path) -> str:
 
 
 def _mbox(path: Path) -> Path:
+    """Its second piece is not mail: a From_ line (RFC 4155: a sender and a date) before
+    a line of a log. A bare "From x" line is no separator: it stays in the message it is
+    in (it was a stray piece of its own here, and a customer's line that began "From "
+    was lost that way)."""
     path.write_bytes(
         b"From alice@customer.test Mon Mar  2 09:00:00 2026\n" + mail(subject="one") + b"\n"
-        b"From x\nnot a mail, a line of a log that began with From\n\n"
+        b"From x\n\n"
+        b"From logger@customer.test Mon Mar  2 09:00:30 2026\n"
+        b"not a mail, a line of a log\n\n"
         b"From bob@customer.test Mon Mar  2 09:01:00 2026\n"
         + mail(subject="two", sender="bob@customer.test")
         + b"\n"

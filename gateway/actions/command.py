@@ -21,8 +21,8 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -33,6 +33,7 @@ from gateway.core.os_errors import os_error
 
 EX_TEMPFAIL = 75
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a program past its timeout
+STOP_POLL = 0.2  # seconds between looks at whether the daemon is stopping
 ENVIRONMENT = {"PATH": COMMAND_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
@@ -45,8 +46,12 @@ class _Capture:
     dropped: int = 0
 
     def drain(self, pipe: IO[bytes]) -> None:
+        # What is there now, not a full 64 KiB. A child the program left behind in
+        # a session of its own (``setsid``) may hold the pipe open long after the program
+        # ended; a full read would sit on the program's last lines until then, and the run
+        # would lose them (its JSON result too) when the worker stops waiting.
         with pipe:
-            while chunk := pipe.read(65_536):
+            while chunk := os.read(pipe.fileno(), 65_536):
                 room = self.limit - len(self.data)
                 self.data += chunk[:room]
                 self.dropped += max(len(chunk) - room, 0)
@@ -63,8 +68,12 @@ def run_command(
     timeout: float,
     limit: int,
     key: str,
+    stop: Callable[[], bool] = lambda: False,
 ) -> Attempt:
-    """Run once; never raises for what the program did."""
+    """Run once; never raises for what the program did. ``stop``: the daemon is stopping,
+    so the program's group is ended (as at the timeout) rather than left running
+    unwatched in its own session, where the run, due again at the next start, would
+    meet it still at work."""
     started = time.monotonic()
     env = {**ENVIRONMENT, "TICKET_GATEWAY_IDEMPOTENCY_KEY": key}
     try:
@@ -89,19 +98,32 @@ def run_command(
     ]
     for t in threads:
         t.start()
-    timed_out = False
+    timed_out = stopped = False
     try:
-        code = proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        code = _stop(proc)
+        while True:
+            left = started + timeout - time.monotonic()
+            try:
+                code = proc.wait(max(min(STOP_POLL, left), 0.0))
+                break
+            except subprocess.TimeoutExpired:
+                stopped, timed_out = stop(), left <= STOP_POLL
+                if stopped or timed_out:
+                    code = _stop(proc)
+                    break
     finally:
         _kill_group(proc.pid, signal.SIGKILL)  # what it left behind in its group
+        # a process outside the group (its own session) may keep a pipe open: the
+        # readers get one grace in all, then the run goes on with what they have read
+        readers_done = time.monotonic() + KILL_GRACE
         for t in threads:
-            t.join(KILL_GRACE)
+            t.join(max(readers_done - time.monotonic(), 0.0))
     seconds = time.monotonic() - started
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
     cut = out.dropped + err.dropped
+    if stopped:
+        error = failures.stopped_with_daemon()
+        attempt = Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)
+        return replace(attempt, stopped=True)
     if timed_out:
         error = failures.killed_at_timeout(timeout)
         return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)

@@ -72,6 +72,12 @@ def killed_at_timeout(seconds: float) -> Msg:
     return N_("killed after the timeout of {seconds}s", seconds=format(seconds, "g"))
 
 
+def stopped_with_daemon() -> Msg:
+    """The daemon was stopped (a restart, a deploy) while the program ran: its group was
+    ended with it, and the run is due again at the next start, the try not counted."""
+    return N_("stopped with the daemon before it ended; it runs again at the next start")
+
+
 def temporary_exit(code: int) -> Msg:
     """Exit 75 (EX_TEMPFAIL): the command asks to be run again later."""
     return N_("exit {code} (temporary failure)", code=code)

@@ -43,6 +43,9 @@ class Attempt:
     # answer without a length, not read on): a count beside ``output``, said in each
     # reader's language where it is shown, never an English sentence inside the text
     cut: int = 0
+    # ended by us because the daemon is stopping, not by what it did: due again at once
+    # (the next start), the try not counted
+    stopped: bool = False
 
     def first_lines(self) -> str:
         lines = self.output.splitlines()[:OUTPUT_LINES]

@@ -112,7 +112,11 @@ def record(
     ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
     ``notify``: False for a run not run because its ticket was closed: nothing failed,
     and who closed it knows (the note says it), so ``on_failure`` mails nobody."""
-    attempt = replace(attempt, error=masked(attempt.error))
+    # what it said may quote a URL it called (a script's error line, a 404 page echoing
+    # the request): masked as the target is, wherever it is kept or shown
+    attempt = replace(
+        attempt, error=masked(attempt.error), output=mask_url_passwords(attempt.output)
+    )
     kept = attempt.output[:OUTPUT_KEPT]
     cut = cut_more(attempt.cut, len(attempt.output[OUTPUT_KEPT:].encode()))
     outcome = action_runs.Outcome(

@@ -30,13 +30,14 @@ import contextlib
 import hashlib
 import hmac
 import http.client
+import re
 import socket
 import ssl
 import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from gateway.actions import failures
 from gateway.actions.outcome import NOT_READ, Attempt, Verdict, decode
@@ -49,6 +50,12 @@ SIGNATURE_HEADER = "X-Ticket-Gateway-Signature"
 DELIVERY_HEADER = "X-Ticket-Gateway-Delivery"
 KEY_HEADER = "Idempotency-Key"
 USER_AGENT = "ticket-gateway-actions/1"
+# a terminal's control sequence (CSI ``ESC [ … final``, OSC ``ESC ] … BEL|ST``, or ESC and
+# one character), else any C0 control or DEL: none belongs in a status line or a header
+_CONTROLS = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?|[\x00-\x1f\x7f]"
+)
+_URL_SAFE = "/?&=;:@!$'()*+,~%#[]"  # RFC 3986's delimiters and "%": they stay as written
 LOCATION_CHARS = 500  # of a redirect's Location kept in the error (a URL, not a page)
 
 # the 4xx answers that are the target asking for time, not refusing the request: tried
@@ -83,7 +90,7 @@ def deliver(
     delivery = str(uuid.uuid4())
     started = time.monotonic()
     parts = urlsplit(url)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = _encoded((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     try:
         proxy = proxy_for(url, proxies)
     except ProxyError as exc:  # the environment's: fixed outside, so try again later
@@ -144,7 +151,7 @@ def deliver(
             said = os_error(exc) if exc.errno is not None else str(exc)
             return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), said))
         conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
+        response = _final(conn, conn.getresponse())
         data, cut = _read(conn, response, limit, started + timeout)
         text = decode(data, response.msg.get_content_charset())
     except (OSError, http.client.HTTPException) as exc:
@@ -161,14 +168,50 @@ def deliver(
     status = response.status
     if 200 <= status < 300:
         return attempt(Verdict.OK, status, "", text)
-    error = failures.http_status(status, response.reason)
+    reason = _header_text(response.reason)
+    error = failures.http_status(status, reason)
     if 300 <= status < 400 and (location := response.getheader("Location")):
-        where = urljoin(url, location.strip())[:LOCATION_CHARS]
-        error = failures.redirected(status, response.reason, where)
+        where = urljoin(url, _header_text(location).strip())[:LOCATION_CHARS]
+        error = failures.redirected(status, reason, where)
     if 500 <= status < 600 or status in TEMPORARY_STATUSES:
-        after = response.getheader("Retry-After") or ""  # when to come back, if it said
+        # when to come back, if it said: the first, if a proxy added its own (http.client
+        # would join them, "120, 90", which reads as nothing)
+        after = (response.msg.get_all("Retry-After") or [""])[0]
         return attempt(Verdict.TEMPORARY, status, error, text, after)
     return attempt(Verdict.PERMANENT, status, error, text)
+
+
+def _final(
+    conn: http.client.HTTPConnection, response: http.client.HTTPResponse
+) -> http.client.HTTPResponse:
+    """The final answer past any interim ones (``102 Processing``, ``103 Early Hints``):
+    http.client reads past ``100 Continue`` only, and would take a 1xx for the end (the
+    run failed for good while the target went on to answer 200). ``101`` is final: we
+    asked for no other protocol. Read from the same buffered stream, where the next
+    answer may already wait; the watchdog bounds a target that sends 1xx forever."""
+    while 100 <= response.status < 200 and response.status != 101:
+        following = http.client.HTTPResponse(conn.sock, method="POST")
+        following.fp = response.fp  # handed on: the interim one, dropped, must not close
+        response.fp = None  # type: ignore[assignment]  # the stream (http.client's own None)
+        following.begin()
+        response = following
+    return response
+
+
+def _encoded(target: str) -> str:
+    """The request's path and query as a browser or curl sends what a person wrote: UTF-8
+    percent-encoded (``/hooks/アカウント``, a space), what was encoded left as it is.
+    http.client sends neither: a non-ASCII path raised, a space failed every try."""
+    return quote(target, safe=_URL_SAFE)
+
+
+def _header_text(value: str) -> str:
+    """A status line's words or a header as the target wrote them: http.client reads their
+    bytes as latin-1, so a Japanese system's UTF-8 or Shift_JIS ``内部エラー`` would reach
+    the ticket as mojibake, and a terminal's escape sequence as it came. Read back to its
+    bytes and decoded as the body is (the same sniffing); one line, so a terminal's
+    sequence goes whole (``ESC ] 0;title BEL``, ``ESC [ 2J``) with every control left."""
+    return decode(_CONTROLS.sub("", value).encode("latin-1", "replace"))
 
 
 def _cut(conn: http.client.HTTPConnection, expired: threading.Event) -> None:
@@ -215,7 +258,9 @@ def _read(
     (whole: its end may be a chunked answer's last chunk or the close, not yet read) from
     a longer one; what was left is then its Content-Length's rest, else (chunked, or
     ended by the close) NOT_READ. The rest is never read to count it: a large answer
-    would hold the worker to its timeout."""
+    would hold the worker to its timeout. A body that ends short of its Content-Length
+    (the close, or the cut at the deadline) raises as a chunked one cut short does: the
+    answer did not come whole, so the attempt is tried again."""
     data = b""
     while len(data) <= limit:
         left = deadline - time.monotonic()
@@ -224,6 +269,8 @@ def _read(
         if conn.sock is not None:
             conn.sock.settimeout(left)
         chunk = response.read1(min(65_536, limit + 1 - len(data)))
+        if not chunk and response.length:  # closed (or cut at the deadline) short of its
+            raise http.client.IncompleteRead(data, response.length)  # Content-Length
         if not chunk:
             return data, 0
         data += chunk

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.actions import document, failures, results, trigger
 from gateway.actions.command import KILL_GRACE, run_command
-from gateway.actions.outcome import Attempt, Verdict, next_step
+from gateway.actions.outcome import Attempt, Step, Verdict, next_step
 from gateway.actions.webhook import deliver, read_secret
 from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Action, Catalog
@@ -45,6 +45,10 @@ from store.db import transaction
 log = logging.getLogger("gateway.actions")
 
 DEFAULT_TIMEOUT = timedelta(seconds=30)  # the lease of a row whose action left the catalog
+# tries lost to a dead worker (a crash, SIGKILL, the machine) beyond the action's own: a
+# run whose last try was lost (with ``retries: 0``, its only one) still runs again after
+# its lease, at least once; one that takes its workers down every time is given up
+LOST_TRIES = 1
 MERGE_CHAIN = 20  # merges followed from a merged ticket to the one that holds its work
 
 
@@ -62,14 +66,14 @@ class ActionWorker:
             run = self.claim()
             if run is None:
                 break
-            done.append(self.run(run))
+            done.append(self.run(run, should_stop))
         return done
 
     def claim(self) -> DueRun | None:
         with transaction(self.sessions) as s:
             return action_runs.claim_next(s, self.clock.now(), self._lease)
 
-    def run(self, run: DueRun) -> results.Done:
+    def run(self, run: DueRun, should_stop: Callable[[], bool] = lambda: False) -> results.Done:
         catalog = self.catalog.current  # one catalog for the run: its action and its mails
         entry = catalog.entry(run.entry_id)
         action = entry.action if entry is not None else None
@@ -90,12 +94,12 @@ class ActionWorker:
                 results.ACTION_TYPES.get(run.action_type, run.action_type),
             )
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
-        elif run.resumed and run.attempt > action.retries + 1:
+        elif run.resumed and run.attempt > action.retries + 1 + LOST_TRIES:
             error = failures.never_reported(run.attempt - 1)
             attempt = Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         else:
             try:
-                attempt = self.execute(action, run)
+                attempt = self.execute(action, run, should_stop)
             except Exception as exc:  # our bug: this run fails, the loop goes on
                 log.exception("action run %s: unexpected error", run.id)
                 error = failures.internal_error(f"{type(exc).__name__}: {exc}")
@@ -109,6 +113,8 @@ class ActionWorker:
             self.settings.actions.retry_initial,
             self.settings.actions.retry_max,
         )
+        if attempt.stopped:  # ended by the daemon's stop: due at the next start, as it was
+            step, next_at = Step.RETRY, now
         with transaction(self.sessions) as s:
             done = results.record(
                 s,
@@ -122,6 +128,8 @@ class ActionWorker:
                 catalog=catalog,
                 notify=withdrawn is None,
             )
+            if attempt.stopped and done.recorded:  # the try the stop cut short is not one
+                action_runs.uncount(s, run.id)
             if withdrawn is not None:
                 self._hand_on(s, run, catalog)
         log.info(
@@ -163,13 +171,21 @@ class ActionWorker:
                 session, ticket, catalog, now, actor=results.ACTOR, channel=results.CHANNEL
             )
 
-    def execute(self, action: Action, run: DueRun) -> Attempt:
+    def execute(
+        self, action: Action, run: DueRun, should_stop: Callable[[], bool] = lambda: False
+    ) -> Attempt:
         body = document.body(run.document)
         limit = self.settings.actions.output_limit
         timeout = action.timeout.total_seconds()
         if action.type == "command":
             return run_command(
-                action.argv, body, workdir=action.workdir, timeout=timeout, limit=limit, key=run.key
+                action.argv,
+                body,
+                workdir=action.workdir,
+                timeout=timeout,
+                limit=limit,
+                key=run.key,
+                stop=should_stop,
             )
         try:
             secret = read_secret(action.secret_file) if action.secret_file else b""

@@ -70,6 +70,16 @@ def left(deadline: Deadline, now: datetime, hours: Calendar | None) -> timedelta
     return business_hours.between(hours, now, deadline.at)
 
 
+def left_at_most(
+    deadline: Deadline, now: datetime, hours: Calendar | None, limit: timedelta
+) -> bool:
+    """Whether at most ``limit`` of ``deadline`` is left at ``now`` (:func:`left`), without
+    counting the years of a far one (:func:`gateway.core.business_hours.at_most`)."""
+    if hours is None:
+        return deadline.at - now <= limit
+    return business_hours.at_most(hours, now, deadline.at, limit)
+
+
 def window(deadline: Deadline, hours: Calendar | None) -> timedelta:
     """The whole of ``deadline``'s window, counted as :func:`left` counts."""
     return left(deadline, deadline.since, hours)

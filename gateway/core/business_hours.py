@@ -11,7 +11,8 @@ SLA deadline (:func:`gateway.catalog.sla.deadlines`) or how much of one is left
 
 * :func:`add` — the instant at which ``duration`` of business time has passed
   after ``start``;
-* :func:`between` — how much business time lies between two instants.
+* :func:`between` — how much business time lies between two instants (and
+  :func:`at_most`, whether it is at most a limit, walking only that far).
 
 They walk the team's local days one by one (linear in the days spanned). Working
 time is every real instant at which the team's clocks read a time inside one of
@@ -31,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
@@ -38,6 +40,9 @@ ONE_DAY = timedelta(days=1)
 # How far a walk goes: ten years of local days. A 2d target at 9 hours a day is a
 # fortnight; nothing a team means comes near this.
 HORIZON_DAYS = 3660
+# Deadlines and windows remembered (:func:`add`, :func:`between`): two or three a ticket
+# that is not closed; a few megabytes at most.
+CACHED = 16384
 
 Range = tuple[int, int]  # minutes after local midnight: (540, 1080) is 09:00–18:00
 
@@ -213,9 +218,15 @@ def add(cal: Calendar, start: datetime, duration: timedelta) -> datetime:
     when ``start`` is)."""
     if duration <= timedelta(0):
         return start
+    return _back(_add(cal, _utc(start), duration), start)
+
+
+@lru_cache(maxsize=CACHED)
+def _add(cal: Calendar, cursor: datetime, left: timedelta) -> datetime:
+    """:func:`add` from ``cursor`` (aware, UTC: an instant, so equal keys are one
+    instant), remembered: a ticket's deadline is asked for on every pass, and a far
+    target walks the whole horizon each time."""
     zone = cal.zone
-    cursor = _utc(start)
-    left = duration
     day = cursor.astimezone(zone).date() - timedelta(days=1)  # a range may end after midnight
     for _ in range(HORIZON_DAYS):
         for opens, closes in _windows(cal, day, zone):
@@ -223,12 +234,12 @@ def add(cal: Calendar, start: datetime, duration: timedelta) -> datetime:
             if begin >= closes:
                 continue
             if left <= closes - begin:
-                return _back(begin + left, start)
+                return begin + left
             left -= closes - begin
             cursor = closes
         day += timedelta(days=1)
     # past the horizon: the rest runs on the wall clock (see the module's docstring)
-    return _back(max(cursor, _instant(day, 0, zone)) + left, start)
+    return max(cursor, _instant(day, 0, zone)) + left
 
 
 def between(cal: Calendar, since: datetime, until: datetime) -> timedelta:
@@ -238,6 +249,28 @@ def between(cal: Calendar, since: datetime, until: datetime) -> timedelta:
     a, b = _utc(since), _utc(until)
     if b < a:
         return -between(cal, until, since)
+    return _between(cal, a, b)
+
+
+@lru_cache(maxsize=CACHED)
+def _between(cal: Calendar, a: datetime, b: datetime) -> timedelta:
+    """:func:`between` of two UTC instants in order, remembered: a deadline's window
+    (from the ticket's arrival) is asked for on every pass."""
+    return _walk(cal, a, b, None)
+
+
+def at_most(cal: Calendar, since: datetime, until: datetime, limit: timedelta) -> bool:
+    """Whether ``between(cal, since, until) <= limit``, walking no further than it takes
+    to tell: "is this deadline due soon" needs a day's walk, not the years up to it."""
+    a, b = _utc(since), _utc(until)
+    if b < a:
+        return between(cal, since, until) <= limit
+    return _walk(cal, a, b, limit) <= limit
+
+
+def _walk(cal: Calendar, a: datetime, b: datetime, limit: timedelta | None) -> timedelta:
+    """The business time from ``a`` to ``b`` (UTC, ``a`` first); with ``limit``, the walk
+    stops once it has counted more, giving what it counted (more than ``limit``)."""
     zone = cal.zone
     total = timedelta(0)
     day = a.astimezone(zone).date() - timedelta(days=1)
@@ -250,6 +283,8 @@ def between(cal: Calendar, since: datetime, until: datetime) -> timedelta:
             lo, hi = max(opens, a), min(closes, b)
             if lo < hi:
                 total += hi - lo
+        if limit is not None and total > limit:
+            return total
         day += timedelta(days=1)
         walked += 1
     return total

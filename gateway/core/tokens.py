@@ -137,14 +137,47 @@ def _masked_parameter(found: re.Match[str]) -> str:
     return f"{start}{name}=…" if value and _says_secret(name) else found.group(0)
 
 
+# incoming webhooks whose path is the credential: host → the path's segments shown (the
+# rest, whoever holds it posts as the team, is masked)
+HOOK_PATHS: dict[str, int] = {
+    "hooks.slack.com": 3,  # /services/T…/B…/<secret>
+    "hooks.slack-gov.com": 3,  # GovSlack, the same
+    "discord.com": 3,  # /api/webhooks/<id>/<token>
+    "discordapp.com": 3,  # Discord's older host, the same
+    "hooks.zapier.com": 3,  # /hooks/catch/<account>/<hook>/
+}
+# a URL's host (after any user part, already masked) and its path, up to "?", "#" or a space
+_HOST_PATH = re.compile(r"://(?:[^/\s@]*@)?([^/\s?#]*)(/[^\s?#]*)?")
+
+
+def _masked_path(url: str) -> str:
+    """A known incoming webhook's credential (:data:`HOOK_PATHS`), and on any host a path
+    segment after one whose name says secret (IFTTT's ``/with/key/<key>``,
+    ``/token/<token>``). Segments, not a pattern: linear in the text."""
+    found = _HOST_PATH.match(url)
+    if found is None or not found.group(2):
+        return url
+    segments = found.group(2).split("/")  # the first is "", before the path's "/"
+    shown = HOOK_PATHS.get(found.group(1).lower().rsplit(":", 1)[0])
+    if shown is not None and any(segments[shown + 1 :]):
+        masked = [*segments[: shown + 1], "…"]
+    else:
+        masked = [
+            "…" if seg and i > 0 and _says_secret(segments[i - 1]) else seg
+            for i, seg in enumerate(segments)
+        ]
+    return url[: found.start(2)] + "/".join(masked) + url[found.end(2) :]
+
+
 def _masked_query(url: re.Match[str]) -> str:
-    return _PARAMETER.sub(_masked_parameter, url.group(0))
+    return _PARAMETER.sub(_masked_parameter, _masked_path(url.group(0)))
 
 
 def mask_url_passwords(text: str) -> str:
-    """``http://bob:<password>@proxy`` → ``http://bob:…@proxy``, and
+    """``http://bob:<password>@proxy`` → ``http://bob:…@proxy``,
     ``…?sig=<signature>&sv=1`` → ``…?sig=…&sv=1`` (a parameter whose name says secret,
-    :data:`SECRET_WORDS`), wherever a URL is in ``text``: for every line a person or a
+    :data:`SECRET_WORDS`), and a credential in the path (``hooks.slack.com/services/T…/B…/…``,
+    :func:`_masked_path`), wherever a URL is in ``text``: for every line a person or a
     log reads (a database URL in a configuration error, a proxy's in a library's debug
     line, a webhook's target on a ticket and in its failure mail)."""
     if "://" not in text:

@@ -20,12 +20,10 @@ import enum
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from gateway.catalog.model import Entry
-from gateway.catalog.sheet import date_parts, validate
-from gateway.core import zone
+from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg, named
 from gateway.core.model import CloseReason, TicketState
 from gateway.pipeline import answer_names, priority
@@ -50,6 +48,7 @@ from gateway.pipeline.command_lines import parse_commands as parse_commands
 from gateway.pipeline.command_lines import repeated as repeated
 from gateway.pipeline.command_links import mailbox_arg
 from gateway.pipeline.command_syntax import two_on_a_line
+from gateway.pipeline.due_dates import due_date
 from gateway.pipeline.entry_names import entry_named, not_approvable
 from gateway.pipeline.field_names import field_and_value, unknown_field
 from gateway.pipeline.member_names import member_named
@@ -322,18 +321,8 @@ def _category(cmd: Command, ctx: CommandContext) -> Action | Refused:
 
 
 def _due(cmd: Command, ctx: CommandContext) -> Action | Refused:
-    # the forms a sheet's date is read in: a Japanese member writes /due 2026年3月10日
-    parts = date_parts(unicodedata.normalize("NFKC", cmd.arg))
-    if parts is None:
-        return Refused(cmd.line, N_("not a date: {value!r} (write YYYY-MM-DD)", value=cmd.arg))
-    try:
-        day = date(*parts)
-    except ValueError:
-        return Refused(cmd.line, N_("no such date: {value!r}", value=cmd.arg))
-    due = datetime.combine(day, time(23, 59, 59), ZoneInfo(ctx.timezone))
-    if due < ctx.now:
-        return Refused(cmd.line, N_("{day} is in the past", day=zone.Day(day)))
-    return SetDue(due)
+    found = due_date(cmd.arg, ctx.timezone, ctx.now)
+    return SetDue(found) if isinstance(found, datetime) else Refused(cmd.line, found)
 
 
 def _field(cmd: Command, ctx: CommandContext) -> Action | Refused:

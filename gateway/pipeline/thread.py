@@ -55,31 +55,60 @@ def strip_tag(subject: str, prefix: str = "") -> str:
     return re.sub(r"\s{2,}", " ", tag_pattern(prefix).sub("", subject)).strip()
 
 
-# The words mail clients put before a subject for a reply or a forward, in their languages:
-# Outlook's RE/FW/AW/WG/SV/TR/RIF/RES/ANTW/ODP, Spanish RV, Portuguese ENC, Japanese and
-# Chinese clients' 返信/転送/回复/回覆/答复/转发/轉寄.
-_LATIN_PREFIXES = (
-    "re",
-    "fw",
-    "fwd",
-    "aw",
-    "sv",
-    "wg",
-    "tr",
-    "rif",
-    "res",
-    "antw",
-    "odp",
-    "rv",
-    "enc",
+# The words mail clients put before a subject for a reply or a forward, one row each with
+# the language and client that writes it. Only with its colon is a word a prefix ("VS Code
+# crashes" keeps its "VS"); a word here must not be one a subject starts with before a
+# colon (Hungarian TO "továbbítás" is "To:", Icelandic FS "framsent" is "FS: full").
+_PREFIX_WORDS_TABLE = (
+    "re",  # Latin "in the matter of": English and most clients in every language
+    "fw",  # English forward: Outlook
+    "fwd",  # English forward: Gmail, Thunderbird, Apple Mail
+    "aw",  # German reply (Antwort): Outlook
+    "wg",  # German forward (weitergeleitet): Outlook
+    "sv",  # Swedish, Danish, Norwegian, Icelandic reply (svar): Outlook, Apple Mail
+    "vs",  # Finnish, Estonian reply (vastaus, vastus); Danish, Norwegian forward (videresendt)
+    "vb",  # Swedish forward (vidarebefordrat): Outlook
+    "vl",  # Finnish forward (välitetty): Outlook
+    "tr",  # French forward (transféré): Outlook
+    "rif",  # Italian reply (riferimento): Outlook
+    "res",  # Portuguese reply (resposta): Outlook
+    "enc",  # Portuguese forward (encaminhado): Outlook
+    "rv",  # Spanish forward (reenviado): Outlook
+    "antw",  # Dutch reply (antwoord): Outlook
+    "doorst",  # Dutch forward (doorgestuurd): Outlook
+    "odp",  # Polish, Czech, Slovak reply (odpowiedź, odpověď): Outlook
+    "pd",  # Polish forward (przekazanie dalej): Outlook
+    "př",  # Czech forward (přeposlat): Outlook
+    "vá",  # Hungarian reply (válasz): Outlook
+    "odg",  # Slovenian, Croatian reply (odgovor): Outlook
+    "atb",  # Latvian reply (atbilde): Outlook
+    "ynt",  # Turkish reply (yanıt): Outlook
+    "ilt",  # Turkish forward (ilet): Outlook, İLT matched too (case folding)
+    "bls",  # Indonesian reply (balas): Outlook
+    "trs",  # Indonesian forward (terusan): Outlook
+    "απ",  # Greek reply (απάντηση): Outlook
+    "σχετ",  # Greek reply (σχετικά): older Outlook
+    "πρθ",  # Greek forward (προώθηση): Outlook
+    "отв",  # Russian reply (ответ): Outlook, The Bat!
+    "пересл",  # Russian forward (переслано): Outlook
+    "השב",  # Hebrew reply: Outlook
+    "הועבר",  # Hebrew forward: Outlook
+    "회신",  # Korean reply: Outlook
+    "전달",  # Korean forward: Outlook
+    "返信",  # Japanese reply: Japanese clients
+    "転送",  # Japanese forward: Japanese clients
+    "回复",  # Chinese (simplified) reply: Foxmail, NetEase
+    "回覆",  # Chinese (traditional) reply
+    "答复",  # Chinese (simplified) reply: Outlook
+    "转发",  # Chinese (simplified) forward
+    "轉寄",  # Chinese (traditional) forward
 )
-# the same words as Japanese input methods type them in full width: Ｒｅ：Ｆｗｄ：
+# the Latin words as Japanese input methods type them in full width: Ｒｅ：Ｆｗｄ：
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 _PREFIX_WORDS = "|".join(
     (
-        *_LATIN_PREFIXES,
-        *(word.translate(_FULL_WIDTH) for word in _LATIN_PREFIXES),
-        *("返信", "転送", "回复", "回覆", "答复", "转发", "轉寄"),
+        *_PREFIX_WORDS_TABLE,
+        *(w.translate(_FULL_WIDTH) for w in _PREFIX_WORDS_TABLE if w.isascii()),
     )
 )
 # one prefix: a word (group "word"), or Italian Outlook's R: (risposta) and I: (inoltro).

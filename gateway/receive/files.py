@@ -10,7 +10,6 @@ whole here (issue #18).
 
 from __future__ import annotations
 
-import mailbox
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
+from gateway.receive.mbox import is_from_line, split_mbox
 from gateway.receive.stdin import NO_STDIN, standard_input
 
 
@@ -117,12 +117,12 @@ def _special(path: Path) -> bool:
 def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> Iterator[Item]:
     try:
         with path.open("rb") as fh:
-            head = fh.read(5)
+            head = fh.readline(FROM_LINE_MAX)
             size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
         yield UnreadableInput(str(path), os_error(exc))
         return
-    if head == b"From ":
+    if is_from_line(head):  # a file that only begins "From " is one message (or not mail)
         yield from _mbox(path, explicit)
         return
     if size >= ALONE_ABOVE:
@@ -149,15 +149,20 @@ def _on_disk(path: Path, explicit: bool) -> FileInput | UnreadableInput:
     return FileInput(str(path), str(path), size, looks_like_mail(head), explicit)
 
 
-def _mbox(path: Path, explicit: bool) -> Iterator[RawInput]:
-    """The messages of an mbox file; one that is not mail counts as the mbox does: named
-    on the command line (an error), or found in a folder (skipped, like a stray file)."""
-    box = mailbox.mbox(path, create=False)
+# Policy: the longest first line read to tell an mbox (its From_ line) from a message
+FROM_LINE_MAX = 1000  # RFC 5322's line limit; a From_ line is far shorter
+
+
+def _mbox(path: Path, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
+    """The messages of an mbox file, split on real From_ lines (:mod:`.mbox`); a piece
+    that is not mail counts as the mbox does: named on the command line (an error), or
+    found in a folder (skipped, like a stray file). Either way it has its line."""
     try:
-        for n, key in enumerate(box.iterkeys(), start=1):
-            yield _item(f"{path}#{n}", box.get_bytes(key), explicit)
-    finally:
-        box.close()
+        with path.open("rb") as fh:
+            for n, raw in enumerate(split_mbox(fh), start=1):
+                yield _item(f"{path}#{n}", raw, explicit)
+    except OSError as exc:
+        yield UnreadableInput(str(path), os_error(exc))
 
 
 CHUNK_MESSAGES = 64

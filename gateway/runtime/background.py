@@ -96,7 +96,7 @@ def workers(
             ),
         ),
     ]
-    found += [  # a run in progress at SIGTERM is left to its lease: it runs again later
+    found += [  # at SIGTERM a command's group is ended, its run due at the next start
         Worker(
             f"actions-{i}",
             lambda s: repeat(

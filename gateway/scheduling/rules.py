@@ -301,7 +301,7 @@ def deadline_state(
     With ``hours`` what is left is business time, as the deadline was counted."""
     if deadline.at <= now:
         return SlaState.OVERDUE
-    if sla.left(deadline, now, hours) <= due_soon_within(deadline, schedule, hours):
+    if sla.left_at_most(deadline, now, hours, due_soon_within(deadline, schedule, hours)):
         return SlaState.DUE_SOON
     return SlaState.OK
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,11 +23,16 @@ from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
 from gateway.scheduling import alerts, digest, rules, sent_bytes
 from gateway.scheduling.sweeps import JobContext, SweepReport, run_sweeps
+from store import inbox, sources
 from store.db import transaction
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
+# How much later than its wait a pass may come before the loop takes it that the host
+# slept (a suspend, a paused VM) or its clock was set forward: a busy machine is late
+# by seconds, not by this.
+WOKE_AFTER = timedelta(minutes=1)
 
 
 class Services(Protocol):
@@ -52,11 +57,12 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
     and the bytes of mail sent more than ``[outbound] keep_sent`` ago dropped.
 
     Separate transactions, so a sweep that fails does not hold back the digest,
-    nor either of them an alert. ``started_at``: when the daemon started (see
-    :func:`gateway.scheduling.alerts.send_due`)."""
+    nor either of them an alert. ``started_at``: when the daemon started or woke (see
+    :func:`gateway.scheduling.alerts.send_due` and :func:`unread_mail`)."""
     now, ctx = app.clock.now(), context(app)
     with transaction(app.sessions) as s:
-        report = run_sweeps(s, ctx, now)
+        unread = started_at is not None and unread_mail(s, app.settings, now, started_at)
+        report = run_sweeps(s, ctx, now, unread=unread)
     with transaction(app.sessions) as s:
         sent = digest.send_due(s, ctx, now)
     if sent:
@@ -71,10 +77,32 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
     return report
 
 
+def unread_mail(session: Session, settings: Settings, now: datetime, started: datetime) -> bool:
+    """Whether mail that came while the daemon was away (down, or the host asleep) may
+    still be unread: in the first ``health.max_poll_age`` after the start or the wake-up
+    (``started``), a mailbox not polled since or mail accepted and not processed yet. The
+    first pass comes before the pollers' first poll, and a requester's answer waiting in
+    the mailbox must keep their ticket from a "no response" close; bounded, so a mailbox
+    that stays down delays the closes by that long, no more."""
+    if now - started >= settings.health.max_poll_age:
+        return False
+    if any(not sources.polled_since(session, a.source, started) for a in settings.imap):
+        return True
+    return inbox.counts_by_state(session).get("pending", 0) > 0
+
+
 def seconds_to_next_pass(app: Services, now: datetime) -> float:
     sched = app.settings.schedule
     tz = context(app).tz
     return rules.wait_seconds(now, sched.sweep_interval, rules.next_digest(now, sched.digest, tz))
+
+
+def slept(last: datetime, now: datetime, waited: float) -> bool:
+    """Whether the clock moved on much further than the loop waited since its last pass
+    ended at ``last``. The pollers did not run in that time either: the health alerts
+    then give them ``max_poll_age`` to catch up, as after a start, rather than telling the
+    managers of a mailbox "stalled" for days and of its recovery a minute later."""
+    return now - last > timedelta(seconds=waited) + WOKE_AFTER
 
 
 def loop(
@@ -86,12 +114,18 @@ def loop(
     """Pass, wait ``min(sweep_interval, time to the next digest)``, repeat until ``stop``.
 
     ``wrote`` wakes the sender when a pass queued mail. ``moved``: True once another
-    release changed the database's schema; no pass runs then (the daemon stops)."""
+    release changed the database's schema; no pass runs then (the daemon stops). A pass
+    that comes far later than its wait (:func:`slept`) counts as a start for the health
+    alerts: the host slept, and its pollers wake with it."""
     backoff, started = Backoff(1.0, MAX_BACKOFF), app.clock.now()
+    last, waited = started, 0.0  # when the last pass ended, and the wait after it
     while not stop.is_set():
         if moved():
             stop.wait(1.0)
             continue
+        if slept(last, now := app.clock.now(), waited):
+            log.warning("scheduler: the clock moved %s in a wait of %.0fs", now - last, waited)
+            started = now  # judged as after a start (gateway.scheduling.alerts.send_due)
         try:
             report = tick(app, started)
         except TransientError as exc:
@@ -105,6 +139,9 @@ def loop(
             if report.outbox:
                 log.info("scheduler: %s", report.summary())
                 wrote()
-            stop.wait(seconds_to_next_pass(app, app.clock.now()) + 0.5)
+            last = app.clock.now()
+            waited = seconds_to_next_pass(app, last) + 0.5
+            stop.wait(waited)
             continue
+        last, waited = app.clock.now(), delay
         stop.wait(delay)

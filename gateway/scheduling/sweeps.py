@@ -53,15 +53,21 @@ def inventory_cause(idle: timedelta) -> Msg:
     return N_("Nothing has happened on it for {time}.", time=spans.period(idle))
 
 
-def run_sweeps(session: Session, ctx: JobContext, now: datetime) -> SweepReport:
-    """Pending, inventory, SLA and stale jobs over every ticket that is not closed."""
+def run_sweeps(
+    session: Session, ctx: JobContext, now: datetime, *, unread: bool = False
+) -> SweepReport:
+    """Pending, inventory, SLA and stale jobs over every ticket that is not closed.
+    ``unread``: mail that came while the daemon was away is not read yet (see
+    :func:`gateway.scheduling.scheduler.unread_mail`); the requester is then neither asked
+    again nor closed on, since their answer may be in it — the members are still told."""
     report, members = SweepReport(), told.Told()
     for ticket in reminders.open_tickets(session):
         mine = told.Told()  # what this ticket adds to the members' lists
         with _isolated(session, ticket):
             t = _as_it_is_now(session, ctx, ticket, now)
-            _pending(session, ctx, ticket, t, now, report)
-            _inventory(session, ctx, ticket, t, now, report)
+            if not unread:
+                _pending(session, ctx, ticket, t, now, report)
+                _inventory(session, ctx, ticket, t, now, report)
             if ticket.state != TicketState.CLOSED:
                 told.overdue(session, ctx, ticket, t, now, report, (members, mine))
                 told.stale(session, ctx, ticket, t, now, (members, mine))

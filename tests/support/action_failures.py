@@ -33,6 +33,7 @@ def action_failures() -> list[Msg]:
             "/usr/local/bin/create-account", os_error(FileNotFoundError(2, "No such file"))
         ),
         failures.killed_at_timeout(60.0),
+        failures.stopped_with_daemon(),
         failures.temporary_exit(75),
         failures.exit_code(65),
         failures.killed_by_signal(9),

@@ -363,6 +363,7 @@ REFUSED_LINES: list[tuple[str, Role]] = [
     ("/due tomorrow", Role.MEMBER),  # not a date
     ("/due 2026-02-30", Role.MEMBER),  # no such date
     ("/due 2026-03-01", Role.MEMBER),  # in the past
+    ("/due 9999-12-31", Role.MEMBER),  # more than a century ahead
     ("/field colour red", Role.MEMBER),  # no such field: the sheet's fields are listed
     ("/field quantiy 2", Role.MEMBER),  # no such field, but one like it
     ("/field quantity many", Role.MEMBER),  # a field's own check

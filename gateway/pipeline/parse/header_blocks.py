@@ -15,25 +15,17 @@ from __future__ import annotations
 
 import re
 
+from gateway.pipeline.parse.quote_languages import OTHERS, SENDER, SENT
+
 __all__ = ["BLOCK_FROM", "starts_header_block", "starts_notes_block"]
 
-# Outlook-style header block: a From line followed closely by Sent/Date and To/Subject
-# (in Japanese also the labels Outlook Express and Windows Live Mail show: 送信者, 日時,
-# あて先).
+# Outlook-style header block: a From line followed closely by Sent/Date and To/Subject,
+# in the languages of quote_languages' table (in Japanese also the labels Outlook Express
+# and Windows Live Mail show: 送信者, 日時, あて先).
 # "(?:\*+\s*)?" and not "\**\s*": two stars-or-spaces runs in a row backtrack quadratically.
-BLOCK_FROM = re.compile(
-    r"\s*(?:\*+\s*)?(?:From|差出人|送信者|Von|De|Da|Od|От)\s*(?:\*+\s*)?[:：]", re.I
-)
-_BLOCK_SENT = re.compile(
-    r"\s*(?:\*+\s*)?(?:Sent|Date|送信日時|日時|日付|送信日|Gesendet|Datum|Envoyé|Enviado|Inviato|"
-    r"Data|Wysłano|Отправлено)\s*(?:\*+\s*)?[:：]",
-    re.I,
-)
-_BLOCK_OTHER = re.compile(
-    r"\s*(?:\*+\s*)?(?:To|Subject|Cc|宛先|あて先|件名|CC|An|Betreff|À|Objet|Para|Asunto|A|Oggetto|"
-    r"Do|Temat|Кому|Тема)\s*(?:\*+\s*)?[:：]",
-    re.I,
-)
+BLOCK_FROM = re.compile(rf"\s*(?:\*+\s*)?(?:{SENDER})\s*(?:\*+\s*)?[:：]", re.I)
+_BLOCK_SENT = re.compile(rf"\s*(?:\*+\s*)?(?:{SENT})\s*(?:\*+\s*)?[:：]", re.I)
+_BLOCK_OTHER = re.compile(rf"\s*(?:\*+\s*)?(?:{OTHERS})\s*(?:\*+\s*)?[:：]", re.I)
 
 _MAX_LINE = 400  # a header line is never longer (as quotes.MAX_HEADER_LINE)
 _NOTES_REACH = 10  # the lines after the sender in which Notes' labels are looked for

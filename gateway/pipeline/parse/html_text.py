@@ -11,7 +11,9 @@ Quoted history in HTML is structure, not ``>`` characters: a ``<blockquote>``
 ``moz-cite-prefix`` and Yahoo's ``yahoo_quoted`` containers hold it, and Outlook
 starts it with a separator (``divRplyFwdMsg``, ``OutlookMessageHeader``, a
 ``border-top:solid`` rule) after which the rest of the enclosing element is the
-old mail. Such text comes out as ``> `` lines, so :mod:`.quotes` treats it as
+old mail. Gmail's and Apple Mail's *indent* is a ``<blockquote>`` too, drawn without a
+border and with no quote class: the writer's own lines, not a quote. Quoted text comes
+out as ``> `` lines, so :mod:`.quotes` treats it as
 quoted history like any plain-text quote: a ``/close`` in a quoted mail is never a
 command, and quoted text is never relayed (issue #14).
 
@@ -179,11 +181,29 @@ class _Text:
 
 
 def _is_quote(tag: str, attrs: dict[str, str]) -> bool:
-    if tag == "blockquote" or not attrs:
+    if not attrs:
         return tag == "blockquote"
     if attrs.get("type", "").lower() == "cite":
         return True
-    return not _QUOTE_CLASSES.isdisjoint(attrs.get("class", "").lower().split())
+    if not _QUOTE_CLASSES.isdisjoint(attrs.get("class", "").lower().split()):
+        return True
+    return tag == "blockquote" and not _is_indent(attrs)
+
+
+def _is_indent(attrs: dict[str, str]) -> bool:
+    """Gmail's and Apple Mail's "Indent" (``<blockquote style="margin:0 0 0 40px;
+    border:none;padding:0px">``, no quote class or ``type="cite"``): the writer's own
+    lines moved right, drawn without the bar a quote has. Taken for a quote, they were
+    neither relayed nor read."""
+    style = attrs.get("style", "").lower()
+    return _NO_BORDER.search(style) is not None and _LEFT_MARGIN.search(style) is not None
+
+
+_NO_BORDER = re.compile(r"(?:^|;)\s*border\s*:\s*none\b")
+# "margin:0 0 0 40px" (Gmail, Apple Mail) or "margin-left:40px": a margin on the left only
+_LEFT_MARGIN = re.compile(
+    r"(?:^|;)\s*(?:margin\s*:\s*0(?:px)?\s+0(?:px)?\s+0(?:px)?\s+|margin-left\s*:\s*)[1-9]"
+)
 
 
 # CSS that keeps the text's line breaks, as <pre> does: a webmail's or a mail merge's

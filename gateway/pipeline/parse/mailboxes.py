@@ -12,6 +12,10 @@ angle brackets. An encoded word is read as one token (its ``:`` and ``@`` are te
 and RFC 2047 section 5 forbids encoded words in an address: one found there was a
 name the parser could not tell apart, and is no address.
 
+A display name loses its RFC 5322 comments the way a mail client shows it: ``Taro (the
+boss) Yamada <t@x>`` is from "Taro Yamada" (the stdlib moved the comment to the end of
+the name, and every notice showed it there).
+
 Addresses are given in one form, so that one mailbox is one participant: a quoted
 local part that needs no quotes (``"support"@example.test``) is written without them
 and the root dot of a domain (``example.test.``) is dropped; otherwise our own address
@@ -81,13 +85,57 @@ def quote_names(value: str) -> str:
 
 def _quoted_name(phrase: str) -> str | None:
     """``phrase`` (the text before an angle address) as one quoted string, or None when
-    it may stay as it is."""
+    it may stay as it is. Its comments are left out (:func:`_without_comments`)."""
     core = phrase.strip()
-    if not core or _one_quoted_string(core) or not _needs_quotes(core):
+    if not core:
         return None
-    text = _unquoted(core).replace("\\", "\\\\").replace('"', '\\"')
+    bare = _without_comments(core)
+    if bare is None and (_one_quoted_string(core) or not _needs_quotes(core)):
+        return None
+    text = (bare if bare is not None else _unquoted(core)).replace("\\", "\\\\")
+    text = text.replace('"', '\\"')
     lead = phrase[: len(phrase) - len(phrase.lstrip())]
     return f'{lead}"{text}" '
+
+
+def _without_comments(phrase: str) -> str | None:
+    """The text of ``phrase`` without its comments, as mail clients show a name
+    (``Taro (the boss) Yamada`` is "Taro Yamada"; the stdlib moved the comment to the
+    end of the name), or None when it has none. Quoted strings and encoded words are
+    text, parentheses in them too. A phrase that is only comments is named by their
+    text, as ``addr (Name)`` is."""
+    kept: list[str] = []
+    said: list[str] = []  # the comments' text
+    depth = 0
+    i = 0
+    n = len(phrase)
+    while i < n:
+        ch = phrase[i]
+        if depth:
+            if ch == "\\":
+                said.append(phrase[i + 1 : i + 2])
+                i += 2
+                continue
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            said.append(ch if ch not in "()" else " ")
+        elif ch == '"':
+            end = _quoted_end(phrase, i)
+            kept.append(_unquoted(phrase[i:end]))
+            i = end
+            continue
+        elif ch == "=" and (word := ENCODED_WORD.match(phrase, i)) is not None:
+            kept.append(word.group())
+            i = word.end()
+            continue
+        elif ch == "(":
+            depth = 1
+            kept.append(" ")
+        else:
+            kept.append(ch)
+        i += 1
+    if not said and not depth:
+        return None
+    return " ".join("".join(kept).split()) or " ".join("".join(said).split())
 
 
 def _needs_quotes(phrase: str) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 
-from gateway.core.model import LoopHeaders, ParsedMessage
+from gateway.core.model import Address, LoopHeaders, ParsedMessage
 from gateway.core.sniff import SNIFF_BYTES, not_mail_reason
 from gateway.pipeline.parse import headers
 from gateway.pipeline.parse.body_text import body_text
@@ -177,7 +177,7 @@ def _assemble(
         in_reply_to=headers.msgid_list(view.all("in-reply-to")),
         references=headers.msgid_list(view.all("references")),
         subject=view.decoded("subject", hint, defects),
-        from_=next(iter(headers.addresses(view.all("from")[:1], hint, defects)), None),
+        from_=_author(view, hint, defects),
         reply_to=tuple(headers.addresses(view.all("reply-to"), hint, defects)),
         to=tuple(headers.addresses(view.all("to"), hint, defects)),
         cc=tuple(headers.addresses(view.all("cc"), hint, defects)),
@@ -191,6 +191,18 @@ def _assemble(
         is_mail=True,
         urgency=headers.priority_headers(view, hint, defects),
     )
+
+
+def _author(view: headers.HeaderView, hint: str | None, defects: list[str]) -> Address | None:
+    """The first mailbox of the From; when it has none that can be read, the Sender's
+    (RFC 5322 3.6.2: the mailbox of the agent that sent the mail), before the runner
+    falls back to the envelope sender. Only who the mail is about: a change to a ticket
+    still needs the From itself (:mod:`gateway.pipeline.authz`)."""
+    for field in ("from", "sender"):
+        found = headers.addresses(view.all(field)[:1], hint, defects)
+        if found:
+            return found[0]
+    return None
 
 
 def _all_found(big: Mapping[bytes, BigPart], body: Body) -> bool:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from gateway.pipeline.parse.pipe_quotes import mark_pipe_quotes
+
 __all__ = ["marked", "unmarked"]
 
 # "tanaka> …", "TY> …", " 田中> …": a word (a letter first, at most 16 characters), its
@@ -43,12 +45,17 @@ _PROMPTS: frozenset[str] = frozenset(
 
 
 def marked(text: str, among: str = "") -> str:
-    """``text`` with a ``>`` in front of each line quoted with a name (``text`` as it
-    is when it has none, or holds the mark already). ``among``: the whole mail, when
-    ``text`` is a part of it (the new text), whose lines count too: one ``tanaka>``
-    line left between the answers is a quote where the mail had two."""
+    """``text`` with a ``>`` in front of each line quoted with a name, and of each line
+    of a ``| `` quote (:mod:`.pipe_quotes`); ``text`` as it is when it has none, or
+    holds the mark already. ``among``: the whole mail, when ``text`` is a part of it
+    (the new text), whose lines count too: one ``tanaka>`` line left between the
+    answers is a quote where the mail had two."""
     if _MARK in text:
         return text
+    return mark_pipe_quotes(_named(text, among), f">{_MARK}")
+
+
+def _named(text: str, among: str) -> str:
     counts = Counter(m.group(2) for m in _NAMED.finditer(among or text))
     names = {w for w, n in counts.items() if n >= _MIN_LINES and w.casefold() not in _PROMPTS}
     if not names:

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 
+from gateway.pipeline.parse.quote_languages import CJK_VERBS, VERBS
+
 __all__ = ["WROTE", "drop_trailing_quotes"]
 
-WROTE = (
-    r"(?:wrote|writes|a\s+écrit|schrieb|escribió|ha\s+scritto|scrisse|schreef|"
-    r"napisał\(a\)|napisał|skrev|kirjoitti|написал\(а\)|написал|escreveu)"
-)
+WROTE = rf"(?:{VERBS})"  # "wrote" in the languages of quote_languages' table
 # on the reversed text, the run of blank or quoted lines at its end
 _TRAILING_REVERSED = re.compile(r"(?:[^\n]*[>＞][^\S\n]*(?:\n|\Z)|[^\S\n]*(?:\n|\Z))*")
 _QUOTED = re.compile(r"^[^\S\n]*[>＞]", re.M)
@@ -30,7 +29,7 @@ _MAX_ATTRIBUTION = 400  # an attribution line is never longer (quotes.MAX_HEADER
 # verb "wrote" and its colon, or a Japanese client's 「…書きました:」「…のメール:」「…の
 # メッセージ:」 (Thunderbird, Becky!, Apple Mail and iPhone, and their customised forms)
 _ATTRIBUTION_END = re.compile(
-    rf"(?:\b{WROTE}|書きました|のメール|のメッセージ)\s*[:：]$", re.IGNORECASE
+    rf"(?:\b{WROTE}|{CJK_VERBS}|書きました|のメール|のメッセージ)\s*[:：]$", re.IGNORECASE
 )
 
 

@@ -32,6 +32,12 @@ from gateway.pipeline.parse.header_blocks import (
     starts_notes_block,
 )
 from gateway.pipeline.parse.named_quotes import marked, unmarked
+from gateway.pipeline.parse.quote_languages import (
+    OPENINGS,
+    ORIGINAL,
+    cjk_wrote,
+    verb_before_name,
+)
 from gateway.pipeline.parse.quote_tail import WROTE, drop_trailing_quotes
 
 __all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply", "without_quoted_lines"]
@@ -42,7 +48,7 @@ MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than t
 _WROTE = WROTE
 _WROTE_COLON_END = re.compile(rf"\b{_WROTE}\s*[:：]\s*$", re.I)  # "… wrote:"
 _WROTE_END = re.compile(rf"\b{_WROTE}\s*(?:[:：]\s*)?$", re.I)  # "… wrote" (colon optional)
-_ON_WORD = re.compile(r"(?:On|Am|Le|El|Il|Op|Em|Dnia|W\s+dniu)\b", re.I)
+_ON_WORD = re.compile(rf"(?:{OPENINGS})\b", re.I)  # "On", "Am", "Le", … (quote_languages)
 _NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 _JA_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
@@ -50,7 +56,7 @@ _COLONS = (":", "：")
 
 # Separator lines that start quoted history on their own (matched whole, stripped).
 _SEPARATORS = (
-    re.compile(r"-{2,}\s*Original\s+Message\s*-{2,}", re.I),
+    re.compile(rf"-{{2,}}\s*(?:{ORIGINAL})\s*-{{2,}}", re.I),  # in every language of the table
     re.compile(r"-{2,}\s*(?:元の|オリジナル)\s*メッセージ\s*-{2,}"),
     re.compile(r"-{2,}\s*Forwarded\s+message\s*-*", re.I),
     re.compile(r"(?:Begin\s+forwarded\s+message|転送されたメッセージ)\s*[:：]", re.I),
@@ -61,7 +67,7 @@ _FORWARD_START = re.compile(r"-{2,}\s*(?:Forwarded|転送)", re.I)  # "--- Forwa
 _RULE = re.compile(r"[-_=─━]{10,}")
 
 _ON_START = re.compile(r"^\s*On\s+\S", re.I)
-_ATTRIBUTION_START = re.compile(r"^\s*(?:\d|(?:On|Am|Le|El|Il|Op|Em|Dnia|W)\s)", re.I)
+_ATTRIBUTION_START = re.compile(rf"^\s*(?:\d|(?:{OPENINGS}|W)\s)", re.I)
 
 _QUOTED = re.compile(r"\s*[>＞]")
 # Whole-text passes (one linear scan each): quoted lines, the signature line (and the
@@ -184,8 +190,12 @@ def _forward_banner(s: str) -> bool:
 
 def _header_end(lines: list[str], cut: int) -> int:
     """The last line of the attribution at ``cut``: a wrapped one goes on for up to two
-    more lines, to the one that ends with its colon."""
-    if _is_header_line(lines[cut].strip(), lines, cut):
+    more lines, to the one that ends with its colon (also from a line that is one on
+    its own without a colon: "Am … schrieb" over "Alice Meyer:")."""
+    first = lines[cut].strip()
+    if _is_header_line(first, lines, cut) and (
+        first.endswith(_COLONS) or not _starts_wrapped_attribution(lines, cut)
+    ):
         return cut
     for end in range(cut + 1, min(cut + 3, len(lines))):
         if lines[end].strip().endswith(_COLONS) and not _QUOTED.match(lines[end]):
@@ -301,6 +311,8 @@ _ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
     _on_wrote,
     _dated_wrote,
     _wrote_on,  # Lotus Notes' Internet-style history
+    verb_before_name,  # "Am … schrieb Alice:" (German, Dutch, Scandinavian)
+    cjk_wrote,  # "在 … 写道:", "於 … 寫道:", "…님이 작성:" (Chinese, Korean)
 )
 
 

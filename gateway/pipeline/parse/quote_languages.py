@@ -1,0 +1,232 @@
+"""How mail clients head the quoted history, language by language: the words of their
+attribution lines, the labels of Outlook's From:/Sent: block, and the words of the
+"-----Original Message-----" separator. :mod:`.quotes`, :mod:`.quote_tail` and
+:mod:`.header_blocks` build their patterns from this one table, so a language is added
+in one row, not in four patterns that drift apart.
+
+Every pattern built here is an alternation of literal words (spaces inside a word stand
+for any run of white space), anchored or set off by fixed text on both sides: matching
+one costs time linear in the line, whatever the line holds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "LANGUAGES",
+    "OPENINGS",
+    "ORIGINAL",
+    "OTHERS",
+    "SENDER",
+    "SENT",
+    "VERBS",
+    "Words",
+    "alternation",
+    "cjk_wrote",
+    "verb_before_name",
+]
+
+
+@dataclass(frozen=True)
+class Words:
+    """One language's words for the head of a quote (empty where its clients have none)."""
+
+    openings: tuple[str, ...] = ()  # an attribution's first word: "Am" 05.12.2026 …
+    verbs: tuple[str, ...] = ()  # "wrote", at the end ("… a écrit :") or before the name
+    verbs_before_name: tuple[str, ...] = ()  # "… schrieb Alice:": the name after the verb
+    cjk_verbs: tuple[str, ...] = ()  # verbs written without a space before them (写道)
+    sender: tuple[str, ...] = ()  # Outlook's From: label
+    sent: tuple[str, ...] = ()  # Outlook's Sent: (or Date:) label
+    others: tuple[str, ...] = ()  # Outlook's To:, Cc:, Subject: labels
+    original: tuple[str, ...] = ()  # "-----Original Message-----"'s words
+
+
+# One row per language. English and Japanese rows hold what their clients write too;
+# Japanese attributions other than these words are rules of their own in quotes.py.
+LANGUAGES: dict[str, Words] = {
+    # English: Gmail, Apple Mail, Thunderbird ("On … wrote:"), Outlook, mailing lists
+    "en": Words(
+        openings=("On",),
+        verbs=("wrote", "writes"),
+        sender=("From",),
+        sent=("Sent", "Date"),
+        others=("To", "Subject", "Cc"),
+        original=("Original Message",),
+    ),
+    # Japanese: Outlook's and Outlook Express's labels (attributions: quotes.py's rules)
+    "ja": Words(
+        sender=("差出人", "送信者"),
+        sent=("送信日時", "日時", "日付", "送信日"),
+        others=("宛先", "あて先", "件名", "CC"),
+        original=("元のメッセージ", "オリジナル メッセージ"),
+    ),
+    # German: "Am 05.12.2026 um 10:00 schrieb Alice:", Outlook's Von:/Gesendet:
+    "de": Words(
+        openings=("Am",),
+        verbs=("schrieb",),
+        verbs_before_name=("schrieb",),
+        sender=("Von",),
+        sent=("Gesendet", "Datum"),
+        others=("An", "Betreff", "Cc"),
+        original=("Ursprüngliche Nachricht",),
+    ),
+    # French: "Le 5 déc. 2026 à 10:00, Alice a écrit :", Outlook's De :/Envoyé :
+    "fr": Words(
+        openings=("Le",),
+        verbs=("a écrit",),
+        sender=("De",),
+        sent=("Envoyé", "Envoyé le", "Date"),
+        others=("À", "A", "Objet", "Cc"),
+        original=("Message d'origine", "Message d’origine"),
+    ),
+    # Spanish: "El 5 dic 2026, a las 10:00, Alice escribió:", Outlook's De:/Enviado el:
+    "es": Words(
+        openings=("El",),
+        verbs=("escribió",),
+        sender=("De",),
+        sent=("Enviado", "Enviado el", "Fecha"),
+        others=("Para", "Asunto", "CC"),
+        original=("Mensaje original",),
+    ),
+    # Italian: "Il giorno … Alice ha scritto:", Outlook's Da:/Inviato:
+    "it": Words(
+        openings=("Il",),
+        verbs=("ha scritto", "scrisse"),
+        sender=("Da",),
+        sent=("Inviato", "Data"),
+        others=("A", "Oggetto", "Cc"),
+        original=("Messaggio originale",),
+    ),
+    # Portuguese: "Em 5 de dez. de 2026, Alice escreveu:", Outlook's De:/Enviada em:
+    "pt": Words(
+        openings=("Em",),
+        verbs=("escreveu",),
+        sender=("De",),
+        sent=("Enviado", "Enviada em", "Enviado em", "Data"),
+        others=("Para", "Assunto", "Cc"),
+        original=("Mensagem original",),
+    ),
+    # Dutch: "Op 5 dec. 2026 om 10:00 schreef Alice:", Outlook's Van:/Verzonden:
+    "nl": Words(
+        openings=("Op",),
+        verbs=("schreef",),
+        verbs_before_name=("schreef",),
+        sender=("Van",),
+        sent=("Verzonden", "Datum"),
+        others=("Aan", "Onderwerp", "CC"),
+        original=("Oorspronkelijk bericht",),
+    ),
+    # Swedish: "Den 5 dec. 2026 kl. 10:00 skrev Alice:", Outlook's Från:/Skickat:
+    "sv": Words(
+        openings=("Den",),
+        verbs=("skrev",),
+        verbs_before_name=("skrev",),
+        sender=("Från",),
+        sent=("Skickat", "Datum"),
+        others=("Till", "Ämne", "Kopia"),
+        original=("Ursprungligt meddelande",),
+    ),
+    # Danish and Norwegian: "Den 05.12.2026 kl. 10.00 skrev Alice:", Outlook's Fra:/Sendt:
+    "da-no": Words(
+        openings=("Den",),
+        verbs=("skrev",),
+        verbs_before_name=("skrev",),
+        sender=("Fra",),
+        sent=("Sendt", "Dato"),
+        others=("Til", "Emne", "Kopi", "Cc"),
+        original=("Oprindelig meddelelse", "Opprinnelig melding"),
+    ),
+    # Finnish: Thunderbird's "… kirjoitti:" (the date first)
+    "fi": Words(verbs=("kirjoitti",)),
+    # Polish: "W dniu 05.12.2026 o 10:00, Alice pisze:", "Dnia … napisał(a):", Od:/Wysłano:
+    "pl": Words(
+        openings=("W dniu", "Dnia"),
+        verbs=("napisał(a)", "napisała", "napisał", "pisze"),
+        sender=("Od",),
+        sent=("Wysłano", "Data"),
+        others=("Do", "Temat", "DW"),
+        original=("Wiadomość oryginalna", "Oryginalna wiadomość"),
+    ),
+    # Russian: "05.12.2026 10:00, Алиса пишет:", "… написал(а):", Outlook's От:/Отправлено:
+    "ru": Words(
+        verbs=("написал(а)", "написала", "написал", "пишет"),
+        sender=("От",),
+        sent=("Отправлено", "Дата"),
+        others=("Кому", "Тема", "Копия"),
+        original=("Исходное сообщение",),
+    ),
+    # Chinese: "在 2026/12/5 10:00, 王丽 写道:", Gmail's "… 于2026年12月5日 10:00写道：",
+    # Outlook's 发件人:/发送时间: (simplified) and 寄件者:/寄件日期: (traditional)
+    "zh": Words(
+        cjk_verbs=("写道", "寫道"),
+        sender=("发件人", "寄件者", "寄件人"),
+        sent=("发送时间", "日期", "寄件日期", "傳送時間"),
+        others=("收件人", "主题", "抄送", "收件者", "主旨", "副本"),
+        original=("原始邮件", "原始郵件"),
+    ),
+    # Korean: Gmail's "2026년 12월 5일 (토) 오전 10:00, Alice <a@b>님이 작성:", Outlook's
+    # 보낸 사람:/보낸 날짜:
+    "ko": Words(
+        cjk_verbs=("작성",),
+        sender=("보낸 사람",),
+        sent=("보낸 날짜", "날짜"),
+        others=("받는 사람", "제목", "참조"),
+        original=("원본 메시지",),
+    ),
+}
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of literal ``words``, longest first, a space inside a word
+    standing for any run of white space."""
+    unique = sorted(set(words), key=lambda w: (-len(w), w))
+    return "|".join(r"\s+".join(re.escape(part) for part in w.split()) for w in unique)
+
+
+def _all(field: str) -> tuple[str, ...]:
+    return tuple(w for row in LANGUAGES.values() for w in getattr(row, field))
+
+
+OPENINGS = alternation(_all("openings"))  # "On|Am|Le|…|W\s+dniu"
+VERBS = alternation(_all("verbs"))  # "wrote|schrieb|a\s+écrit|…"
+VERBS_BEFORE_NAME = alternation(_all("verbs_before_name"))  # "schrieb|schreef|skrev"
+CJK_VERBS = alternation(_all("cjk_verbs"))  # "写道|寫道|작성"
+SENDER = alternation(_all("sender"))
+SENT = alternation(_all("sent"))
+OTHERS = alternation(_all("others"))
+ORIGINAL = alternation(_all("original"))
+
+_OPENING = re.compile(rf"\s*(?:(?:{OPENINGS})\s|\d)", re.I)
+_VERB_BEFORE_NAME = re.compile(rf"\b(?:{VERBS_BEFORE_NAME})\b", re.I)
+_MAX_NAME = 100  # "schrieb Alice Meyer <alice@…>:": a name, not a sentence
+_COLONS = (":", "：")
+# a time or a numeric date ("10:00", "10.00", "05.12.26"): every client writes one; the
+# writer's "Den 5 december skrev jag:" or 「我在2026年写道：」 has none
+_CLOCK = re.compile(r"\d[:.：]\d")
+_CJK_VERBS = tuple(w for row in LANGUAGES.values() for w in row.cjk_verbs)
+
+
+def verb_before_name(s: str) -> bool:
+    """ "Am 05.12.2026 um 10:00 schrieb Alice Meyer:" (German, Dutch and Scandinavian
+    clients put the name after the verb): an opening word or a date first, a time or a
+    numeric date before the verb, a short name between it and the colon. The writer's
+    "Am Montag schrieb ich dem Kunden:" has neither."""
+    if not s.endswith(_COLONS) or _OPENING.match(s) is None:
+        return False
+    verb = _VERB_BEFORE_NAME.search(s)
+    if verb is None or _CLOCK.search(s, 0, verb.start()) is None:
+        return False
+    name = s[verb.end() : -1].strip()
+    return 0 < len(name) <= _MAX_NAME
+
+
+def cjk_wrote(s: str) -> bool:
+    """ "在 2026/12/5 10:00, 王丽 写道:", "Alice <a@b> 于2026年12月5日 10:00写道：",
+    "2026년 12월 5일 (토) 오전 10:00, Alice <a@b>님이 작성:": the verb right before the
+    colon, and a time or an address in the line (a writer's 「他写道：」 has neither)."""
+    if not s.endswith(_COLONS) or not s[:-1].rstrip().endswith(_CJK_VERBS):
+        return False
+    return "@" in s or _CLOCK.search(s) is not None

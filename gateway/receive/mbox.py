@@ -1,0 +1,91 @@
+"""The messages of an mbox file, read as RFC 4155, mutt and Python's ``mailbox`` describe.
+
+A message starts at a ``From_`` line: ``From``, a space, the envelope sender, and the
+date it was delivered. RFC 4155 puts an empty line before it, but not every writer
+does, and two customers' mails read as one would put the second one's words on the
+first one's ticket; so, as mutt and Python's ``mailbox`` do, the shape alone decides,
+wherever the line is (a body line of that shape is escaped by every writer). Python's
+``mailbox.mbox`` splits on *any* line that begins "From ", so a customer's paragraph
+that began "From Monday on …" cut their mail in two, and the tail was reported "not an
+e-mail message, not stored": their text was lost. Here a line splits only when it has
+the shape of a ``From_`` line, sender and date (the date in the shapes writers use:
+``asctime`` with or without seconds and with a zone before or after the year, or an
+RFC 5322 date), as mutt's ``is_from`` checks.
+
+Writers escape a body line that begins "From " as ``>From``: mboxo escapes "From "
+only, mboxrd every ``>*From `` line (one more ``>``). A file does not say which it is,
+so lines are read as mboxrd: one ``>`` is taken off a ``>+From `` line. That is right for
+both, except a line that was ``>From`` already in an mboxo file (a quote of a quote),
+which loses one ``>``.
+
+Pure: lines in, message bytes out, one message held at a time. What comes before the
+first ``From_`` line is handed on as a piece of its own: nothing is dropped here, the
+caller judges whether a piece is mail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+__all__ = ["is_from_line", "split_mbox", "unescaped"]
+
+_WEEKDAY = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MONTH = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_TIME = rb"\d{1,2}:\d{2}(?::\d{2})?"
+_ZONE = rb"(?:[+-]\d{4}|[A-Z]{1,5}|\([A-Z]{1,5}\))"  # +0900, JST, (EST)
+# The date shapes of the From_ lines writers produce, each row who writes it:
+_DATES = (
+    # asctime (RFC 4155, mutt, Python's mailbox, procmail, Postfix): Mon Mar  2 09:00:00
+    # 2026; seconds left out by some; a zone before the year (Gmail's takeout,
+    # Thunderbird: +0000, JST) or after it
+    rb"%(wd)s +%(mon)s +\d{1,2} +%(time)s(?: +%(zone)s){0,2} +\d{4}(?: +%(zone)s){0,2}",
+    # an RFC 5322 date, as some converters write it: Mon, 2 Mar 2026 09:00:00 +0900
+    rb"(?:%(wd)s, *)?\d{1,2} +%(mon)s +\d{4} +%(time)s(?: +%(zone)s){0,2}",
+)
+_SHAPES = {b"wd": _WEEKDAY, b"mon": _MONTH, b"time": _TIME, b"zone": _ZONE}
+_DATE = b"|".join(d % _SHAPES for d in _DATES)
+# "From ", the sender (an address, a quoted local part, MAILER-DAEMON, a local user; mutt
+# reads a line without one too), the date, and whatever a writer adds after it (UUCP's
+# "remote from host")
+_FROM_LINE = re.compile(
+    rb'From +(?:(?:"[^"\r\n]*"\S*|\S+) +)?(?:%s)(?:[ \t][^\r\n]*)?\r?\n?' % _DATE
+)
+_ESCAPED_FROM = re.compile(rb">+From ")
+
+
+def is_from_line(line: bytes) -> bool:
+    """Whether ``line`` (its line end included or not) is an mbox ``From_`` line."""
+    return _FROM_LINE.fullmatch(line) is not None
+
+
+def unescaped(line: bytes) -> bytes:
+    """``line`` as it was before an mbox writer escaped it: one ``>`` fewer before a
+    ``From `` (mboxrd's rule, which undoes mboxo's escape too)."""
+    return line[1:] if _ESCAPED_FROM.match(line) else line
+
+
+def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The messages of an mbox given as its lines (line ends kept), each without its
+    ``From_`` line and without the empty line that ends it, ``>From`` lines unescaped.
+    Text before the first ``From_`` line is a piece of its own (not dropped)."""
+    current: list[bytes] = []
+    started = False  # a From_ line or some text was seen
+    for line in lines:
+        if line.startswith(b"From ") and is_from_line(line):
+            if started:
+                yield _message(current)
+            current = []
+            started = True
+            continue
+        started = True
+        current.append(unescaped(line))
+    if started:
+        yield _message(current)
+
+
+def _message(lines: list[bytes]) -> bytes:
+    """A message's lines without the empty line that separates it from the next."""
+    if lines and lines[-1] in (b"\n", b"\r\n"):
+        lines = lines[:-1]
+    return b"".join(lines)

@@ -1,0 +1,60 @@
+"""Who a mail is from when its From cannot be read: RFC 5322 section 3.6.2 names the
+Sender field as the mailbox of the agent that sent it, so a mail with no readable From
+but a Sender is from the Sender (before the envelope sender, before "unknown"), and
+the From, when there is one, always comes first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.pipeline.parse.message import parse_message
+from tests.support.cli import run
+from tests.support.config import write_config
+
+
+def _raw(*headers: str) -> bytes:
+    head = "\r\n".join(("To: support@example.test", "Subject: printer", *headers))
+    return f"{head}\r\n\r\nThe printer is jammed.\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        None,  # no From at all
+        "From: ",  # an empty one
+        "From: undisclosed-recipients:;",  # an empty group: no mailbox
+        "From: =?utf-8?q?a=40x.test?=",  # an encoded word where an address belongs
+    ],
+    ids=["none", "empty", "empty-group", "encoded-address"],
+)
+def test_a_sender_speaks_when_the_from_has_no_mailbox(from_header: str | None) -> None:
+    headers = [h for h in (from_header,) if h is not None]
+    msg = parse_message(_raw(*headers, "Sender: Hanako Sato <hanako@customer.test>"))
+    assert msg.from_ is not None
+    assert (msg.from_.name, msg.from_.email) == ("Hanako Sato", "hanako@customer.test")
+
+
+def test_the_from_comes_before_the_sender() -> None:
+    msg = parse_message(
+        _raw("Sender: secretary@customer.test", "From: Taro Yamada <taro@customer.test>")
+    )
+    assert msg.from_ is not None and msg.from_.email == "taro@customer.test"
+
+
+def test_neither_leaves_no_sender() -> None:
+    assert parse_message(_raw()).from_ is None
+
+
+def test_the_ticket_of_a_mail_with_only_a_sender_is_the_senders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    eml = tmp_path / "a.eml"
+    eml.write_bytes(_raw("Sender: hanako@customer.test", "Message-ID: <s1@customer.test>"))
+    ran = run(config, "ingest", str(eml), capsys=capsys)
+    assert ran.code == 0, ran.out
+    listing = json.loads(run(config, "tickets", "list", "--json", capsys=capsys).out)
+    assert [t["requester"] for t in listing] == ["hanako@customer.test"]
