@@ -112,7 +112,7 @@ def test_a_socket_path_that_cannot_be_bound_names_smtp_host(
     )
     assert cli.main(["--config", str(config), "run"]) == cli.EX_CONFIG
     err = capsys.readouterr().err
-    assert f"[smtp.host] cannot listen on {socket_path}: No such file or directory" in err
+    assert f"[smtp.host] cannot listen on {socket_path}: no such file or folder" in err
 
 
 # ---------------------------------------------------------------- the real command

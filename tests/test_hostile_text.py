@@ -337,7 +337,8 @@ def test_catalog_check_refuses_what_re2_cannot_run_on_its_line(
     )
     code, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
     assert code == 65
-    assert out.startswith(f"{path}:6: regular expression {pattern!r} needs backtracking"), out
+    expected = f"{path}:6: entry 'x': keywords: regular expression {pattern!r} needs backtracking"
+    assert out.startswith(expected), out
     assert why.split()[0][:8] in out  # "backreference or a lookaround" names the cause
 
 
@@ -345,6 +346,6 @@ def test_a_plain_python_syntax_error_is_still_a_bad_regular_expression(tmp_path:
     problems = check_catalog_text(
         "entries:\n  - id: x\n    name: X\n    keywords: [{regex: '[unclosed'}]\n" + FALLBACK
     )
-    assert [(p.line, str(p.message).split(":")[0]) for p in problems] == [
+    assert [(p.line, str(p.message).split(": ")[2]) for p in problems] == [
         (4, "bad regular expression '[unclosed'")
     ]

@@ -197,6 +197,8 @@ NO_MAIL = (
     "gateway/actions/results.py",  # internal notes on the ticket, in the team's language
     "gateway/actions/reply.py",  # … and why a reply was held back: an event (the page)
     "gateway/catalog/linear.py",  # `catalog check` says these, to an operator
+    "gateway/catalog/regex_errors.py",  # … and why a keyword regex cannot be read
+    "gateway/core/file_kinds.py",  # a path that is no file: said with the config error
     "gateway/catalog/sla_reader.py",  # … and these (an entry's sla and priority)
     "gateway/catalog/field_reader.py",  # … and these (an entry's fields)
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
@@ -222,6 +224,7 @@ NOT_IN_MAIL = {
     "This field is required.",  # likewise, beside an empty required field
     # a file the config names that is no small regular file: said with the config error
     "not a regular file (a named pipe, a device or a socket): name the file",
+    "not a regular file but {kind}: name the file",
     "larger than {limit} bytes, more than such a file holds: is it the right file?",
     "(no subject)",  # a ticket's title, translated once as it opens (test_ticket_title)
     # why a tag-only mail proved nothing: the event's English record; the page and the

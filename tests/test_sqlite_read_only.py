@@ -179,7 +179,7 @@ def test_a_daemon_whose_data_folder_is_read_only_says_so(site: Path) -> None:
     code, out, err = _gateway(site / "gateway.toml", "run", env=SECRET_ENV)
     assert code == EX_CONFIG, (code, out, err)
     assert "another ticket-gateway run" not in err, err
-    assert str(site / "var" / "daemon.lock") in err and "Permission denied" in err, err
+    assert str(site / "var" / "daemon.lock") in err and "permission denied" in err, err
 
 
 def test_a_database_behind_this_version_is_not_upgraded_by_a_reader(site: Path) -> None:
@@ -231,7 +231,7 @@ def test_a_database_this_user_may_not_read_is_named_not_retried(site: Path, refu
         assert code == EX_CONFIG, (args, code, out, err)
         assert "Traceback" not in err, (args, err)
         assert str(database) in err, (args, err)
-        assert "[database.url]" in err and "Permission denied" in err, (args, err)
+        assert "[database.url]" in err and "permission denied" in err, (args, err)
 
 
 @pytest.mark.parametrize(
@@ -275,7 +275,7 @@ def test_a_log_file_this_user_may_not_read_is_named(site: Path, folder: str, suf
             assert code == EX_CONFIG, (args, code, out, err)
             assert "Traceback" not in err, (args, err)
             assert str(wal) in err, (args, err)
-            assert "[database.url]" in err and "Permission denied" in err, (args, err)
+            assert "[database.url]" in err and "permission denied" in err, (args, err)
     finally:
         daemon.close()
 

@@ -29,6 +29,7 @@ from typing import IO
 from gateway.actions import failures
 from gateway.actions.outcome import Attempt, Verdict, decode
 from gateway.catalog.model import COMMAND_PATH
+from gateway.core.os_errors import os_error
 
 EX_TEMPFAIL = 75
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a program past its timeout
@@ -87,7 +88,7 @@ def run_command(
             close_fds=True,
         )
     except OSError as exc:
-        error = failures.cannot_start(argv[0], str(exc.strerror or exc))
+        error = failures.cannot_start(argv[0], os_error(exc))
         return Attempt(Verdict.PERMANENT, None, error, "", time.monotonic() - started)
     out, err = _Capture(limit), _Capture(limit)
     threads = [

@@ -3,8 +3,9 @@
 The run's row keeps the :class:`Msg` (``action_runs.last_error_said``) beside its
 English text, and ``tickets show``, ``actions list``, the ticket's note and the
 ``action_failed`` mail say it in their reader's language. What the far end or the
-system said (an HTTP reason, an exception's text, a signal number) stays as it
-was said, a parameter. One function per way to fail, so the language scanner's
+system said (an HTTP reason, a signal number) stays as it was said, a parameter;
+an operating-system or TLS failure is said from :mod:`gateway.core.os_errors`, in the
+reader's language too. One function per way to fail, so the language scanner's
 samples can say each of them (tests/support/samples.py).
 """
 
@@ -23,7 +24,7 @@ def proxy_unusable(why: Msg | str, where: str = "") -> Msg:
     return N_("the proxy cannot be used: {why}", why=why)
 
 
-def proxy_refused(proxy: str, error: str) -> Msg:
+def proxy_refused(proxy: str, error: str | Msg) -> Msg:
     """The proxy would not open the connection (its CONNECT answer, or its socket)."""
     return N_("connection failed: through the proxy {proxy}: {error}", proxy=proxy, error=error)
 
@@ -32,16 +33,16 @@ def no_answer(seconds: float) -> Msg:
     return N_("no answer within {seconds}s", seconds=format(seconds, "g"))
 
 
-def untrusted(why: str) -> Msg:
-    """The target's TLS certificate (``why``: as the ssl module says it)."""
+def untrusted(why: str | Msg) -> Msg:
+    """The target's TLS certificate (``why``: :func:`gateway.core.os_errors.os_error`)."""
     return N_("TLS certificate not trusted: {why}", why=why)
 
 
-def tls_failed(why: str) -> Msg:
+def tls_failed(why: str | Msg) -> Msg:
     return N_("TLS failed: {why}", why=why)
 
 
-def connection_failed(error: str) -> Msg:
+def connection_failed(error: str | Msg) -> Msg:
     return N_("connection failed: {error}", error=error)
 
 
@@ -63,7 +64,7 @@ def redirected(status: int, reason: str, location: str) -> Msg:
     )
 
 
-def cannot_start(program: str, error: str) -> Msg:
+def cannot_start(program: str, error: str | Msg) -> Msg:
     return N_("cannot start {program}: {error}", program=program, error=error)
 
 
@@ -128,14 +129,19 @@ def internal_error(error: str) -> Msg:
     return N_("internal error: {error}", error=error)
 
 
-def secret_unreadable(error: str) -> Msg:
+def secret_unreadable(error: str | Msg) -> Msg:
     return N_("cannot read the secret_file: {error}", error=error)
 
 
-def ca_file_unusable(error: str) -> Msg:
+def ca_file_unusable(error: str | Msg) -> Msg:
     """The webhook's ``ca_file`` (read at each delivery) is gone, unreadable or holds no
     certificate: the admin's to fix, then ``actions retry``."""
     return N_("cannot use the ca_file: {error}", error=error)
+
+
+def not_a_certificate(code: str) -> Msg:
+    """The ``ca_file`` holds no PEM certificate (``code``: OpenSSL's reason code)."""
+    return N_("it holds no certificate ({code})", code=code)
 
 
 def secret_weak(why: Msg) -> Msg:

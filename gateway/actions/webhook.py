@@ -42,6 +42,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from gateway.actions import failures
 from gateway.actions.outcome import NOT_READ, Attempt, Verdict, decode
 from gateway.core.i18n import Msg
+from gateway.core.os_errors import os_error
 from gateway.core.proxies import ENVIRONMENT, Proxy, ProxyError, ProxySetting, proxy_for
 from gateway.core.utf8 import secret_bytes
 
@@ -106,7 +107,11 @@ def deliver(
     try:
         conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
     except OSError as exc:  # the ca_file, read now: removed, unreadable, or not PEM since
-        why = str(getattr(exc, "reason", None) or exc.strerror or exc)  # catalog check
+        why = (  # catalog check; a file that holds no PEM certificate is OpenSSL's code
+            failures.not_a_certificate(exc.reason or type(exc).__name__)
+            if isinstance(exc, ssl.SSLError) and not isinstance(exc, ssl.SSLCertVerificationError)
+            else os_error(exc)
+        )
         return Attempt(Verdict.PERMANENT, None, failures.ca_file_unusable(why), "", 0.0)
     if proxy is not None and parts.scheme == "http":  # absolute-form: the proxy forwards
         path = f"http://{parts.netloc.rpartition('@')[2]}{path}"
@@ -141,7 +146,10 @@ def deliver(
         except OSError as exc:
             if proxy is None or expired.is_set() or isinstance(exc, TimeoutError | ssl.SSLError):
                 raise
-            return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), str(exc)))
+            # http.client says the proxy's own status line ("Tunnel connection failed:
+            # 407 …") as an OSError without an errno: its words, kept as an answer's are
+            said = os_error(exc) if exc.errno is not None else str(exc)
+            return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), said))
         conn.request("POST", path, body=body, headers=headers)
         response = _final(conn, conn.getresponse())
         data, cut = _read(conn, response, limit, started + timeout)
@@ -150,10 +158,10 @@ def deliver(
         if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
             return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return attempt(Verdict.PERMANENT, None, failures.untrusted(str(exc.verify_message)))
+            return attempt(Verdict.PERMANENT, None, failures.untrusted(os_error(exc)))
         if isinstance(exc, ssl.SSLError):
-            return attempt(Verdict.PERMANENT, None, failures.tls_failed(str(exc.reason or exc)))
-        return attempt(Verdict.TEMPORARY, None, failures.connection_failed(str(exc)))
+            return attempt(Verdict.PERMANENT, None, failures.tls_failed(os_error(exc)))
+        return attempt(Verdict.TEMPORARY, None, failures.connection_failed(os_error(exc)))
     finally:
         watchdog.cancel()
         conn.close()

@@ -36,6 +36,7 @@ from gateway.core.clock import Clock
 from gateway.core.i18n import Msg
 from gateway.core.key_strength import weakness
 from gateway.core.model import TicketState
+from gateway.core.os_errors import os_error
 from gateway.notify import labels
 from store import action_runs, tickets
 from store.action_runs import DueRun
@@ -189,7 +190,7 @@ class ActionWorker:
         try:
             secret = read_secret(action.secret_file) if action.secret_file else b""
         except OSError as exc:
-            error = failures.secret_unreadable(str(exc.strerror or exc))
+            error = failures.secret_unreadable(os_error(exc))
             return Attempt(Verdict.PERMANENT, None, error, "", 0.0)
         if (why := weakness(secret)) is not None:  # a guessable key: the receiver would
             error = failures.secret_weak(why)  # trust anyone

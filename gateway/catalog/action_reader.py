@@ -34,6 +34,7 @@ from gateway.catalog.model import (
 from gateway.catalog.nodes import scalar
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
+from gateway.core.file_kinds import not_a_file
 from gateway.core.hosts import is_loopback
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
@@ -321,8 +322,8 @@ def _file(r: Reporter, pair: Any, where: Where | None) -> Path | None:
     if where is None:
         return path
     path = path if path.is_absolute() else where.base / path
-    if not path.is_file() or not os.access(path, os.R_OK):
-        r.bad(pair[1], N_("cannot read {key} {path}", key=pair[0].value, path=str(path)))
+    if (problem := not_a_file(path)) is not None:  # a pipe or a device said as what it is
+        r.bad(pair[1], N_("cannot read {key}: {problem}", key=pair[0].value, problem=problem))
     elif pair[0].value == "secret_file" and (why := key_weakness(path)) is not None:
         r.bad(pair[1], N_("{path}: {why}", path=str(path), why=why))
     return path

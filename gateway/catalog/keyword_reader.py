@@ -25,6 +25,7 @@ _KEYWORD_KEYS = frozenset({"term", "regex", "weight"})
 
 class Reporter(Protocol):
     def bad(self, node: Any, message: str | Msg) -> None: ...
+    def bad_in_entry(self, node: Any, key: str, problem: str | Msg) -> None: ...
 
     def mapping(self, node: Any, what: str | Msg, *, quiet: bool = False) -> dict[str, Any]: ...
 
@@ -37,10 +38,13 @@ def read_keywords(r: Reporter, pair: Any) -> tuple[Keyword, ...]:
     if not isinstance(pair[1], yaml.SequenceNode):
         r.bad(pair[1], N_("keywords must be a list"))
         return ()
-    return tuple(k for n in pair[1].value if (k := _keyword(r, n)) is not None)
+    key = str(pair[0].value)
+    return tuple(k for n in pair[1].value if (k := _keyword(r, n, key)) is not None)
 
 
-def _keyword(r: Reporter, node: Any) -> Keyword | None:
+def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
+    """One keyword of ``where`` (``keywords`` or ``negative``); a regex that cannot be
+    used is said with its entry and that key, as ``catalog check`` lists many."""
     if isinstance(node, yaml.ScalarNode):
         return _term_of(r, node, 1.0)
     m = r.mapping(node, N_("a keyword"))
@@ -63,7 +67,8 @@ def _keyword(r: Reporter, node: Any) -> Keyword | None:
     pattern = str(m["regex"][1].value)
     compiled, problem = compile_keyword(pattern)  # RE2: linear time (issue #14)
     if compiled is None:
-        r.bad(m["regex"][1], problem or N_("bad regular expression {pattern!r}", pattern=pattern))
+        why = problem or N_("bad regular expression {pattern!r}", pattern=pattern)
+        r.bad_in_entry(m["regex"][1], where, why)
         return None
     return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
 

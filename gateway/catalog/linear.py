@@ -21,6 +21,7 @@ from typing import Protocol
 
 import re2
 
+from gateway.catalog.regex_errors import re2_problem, regex_problem
 from gateway.core.i18n import N_, Msg
 
 __all__ = ["KeywordPattern", "compile_keyword"]
@@ -79,16 +80,17 @@ def _empty_match(found: Found | None) -> bool:
 
 
 def _why(pattern: str, source: str, exc: Exception) -> Msg:
+    """Why RE2 refused ``pattern``: a syntax error Python's ``re`` names too, else what
+    RE2 alone refuses; both in the reader's language (:mod:`.regex_errors`), never in
+    the engines' English."""
     detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
     try:
-        re.compile(source)
+        if "\\p" not in source and "\\P" not in source:  # \p{Han}: RE2's, which re lacks
+            re.compile(source)
     except re.error as python_error:  # not a regular expression at all
         return N_(
-            "bad regular expression {pattern!r}: {error}", pattern=pattern, error=str(python_error)
+            "bad regular expression {pattern!r}: {error}",
+            pattern=pattern,
+            error=regex_problem(python_error),
         )
-    return N_(
-        "regular expression {pattern} needs backtracking (a backreference or a lookaround), "
-        "which keyword regexes cannot use: they run in time linear in the mail (RE2: {detail})",
-        pattern=repr(pattern),
-        detail=detail,
-    )
+    return re2_problem(pattern, detail)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,7 @@ import yaml
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.numbers import bounded, number_example, read_number
+from gateway.core.domains import BadDomain, unicode_domain
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.text import normalise
 
@@ -170,13 +172,13 @@ def example_for(f: Field, locale: str = "en") -> str:
 
 def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     """``(canonical value, None)`` or ``("", reason)``."""
+    if f.type == "email":
+        return _email(raw)
     text = normalise(raw).strip() if f.type != "text" else raw.strip()
     if not text:
         return "", N_("empty")
     if f.type == "date":
         return _dated(text)
-    if f.type == "email":
-        return (text, None) if _EMAIL.fullmatch(text) else ("", N_("not an e-mail address"))
     if f.type == "number":
         return bounded(f, *read_number(text))
     if f.type == "choice":
@@ -187,6 +189,28 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
         choices = {loc: ", ".join(f.choice_label(c, loc) for c in f.choices) for loc in LOCALES}
         return (match, None) if match else ("", N_("not one of {choices}", choices=choices))
     return text, None
+
+
+def _email(raw: str) -> tuple[str, Msg | None]:
+    """An address as the requester typed it, width aside (NFKC: a full-width ＠ is
+    ``@``): the local part keeps its case (only the receiving server may fold it), and
+    the domain is mapped as the config and the web form map it (IDNA2008 with UTS #46,
+    :mod:`gateway.core.domains`), kept in the form people read: ``faß.de`` stays itself
+    (the old case folding made it ``fass.de``, another domain), ``EXAMPLE.COM`` is
+    ``example.com``, and a domain with no IDNA2008 form is refused with its reason."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if not text:
+        return "", N_("empty")
+    if not _EMAIL.fullmatch(text):
+        return "", N_("not an e-mail address")
+    local, _, domain = text.rpartition("@")
+    try:
+        readable = unicode_domain(domain)
+    except BadDomain as exc:
+        return "", N_(
+            "not an e-mail address: the part after @ is no domain name: {why}", why=exc.message
+        )
+    return f"{local}@{readable}", None
 
 
 def _said(f: Field, choice: str) -> set[str]:

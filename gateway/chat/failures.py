@@ -23,7 +23,7 @@ def proxy_unusable(why: Msg | str, where: str = "") -> Msg:
     return N_("the proxy cannot be used: {why}", why=why)
 
 
-def unreachable(error: str) -> Msg:
+def unreachable(error: str | Msg) -> Msg:
     """Slack's API could not be reached (``error``: the exception's type and text)."""
     return N_("Slack unreachable: {error}", error=error)
 
@@ -65,7 +65,7 @@ def webhook_silent(seconds: float) -> Msg:
     return N_("webhook: no answer within {seconds}s", seconds=format(seconds, "g"))
 
 
-def webhook_unreachable(error: str) -> Msg:
+def webhook_unreachable(error: str | Msg) -> Msg:
     return N_("webhook unreachable: {error}", error=error)
 
 

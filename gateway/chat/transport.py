@@ -35,6 +35,7 @@ from slack_sdk.webhook import WebhookClient
 from gateway.chat import failures
 from gateway.core.backoff import retry_after
 from gateway.core.i18n import Msg
+from gateway.core.os_errors import os_error
 from gateway.core.proxies import ProxyError, sdk_proxy
 
 # Slack errors that mean "not like this, not ever" for one post
@@ -147,7 +148,7 @@ class SlackApi:
         except SlackApiError as exc:
             raise _classify(exc) from None
         except (SlackRequestError, OSError, ValueError) as exc:  # timeouts, refused, not JSON
-            raise ChatDown(failures.unreachable(f"{type(exc).__name__}: {exc}")) from None
+            raise ChatDown(failures.unreachable(os_error(exc))) from None
         data = response.data
         return data if isinstance(data, dict) else {}
 
@@ -207,7 +208,7 @@ class Webhook:
         except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, cut
             if expired.is_set() or isinstance(exc, TimeoutError):
                 raise ChatDown(failures.webhook_silent(self.timeout)) from None
-            raise ChatDown(failures.webhook_unreachable(str(exc))) from None
+            raise ChatDown(failures.webhook_unreachable(os_error(exc))) from None
         finally:
             watchdog.cancel()
 

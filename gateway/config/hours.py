@@ -35,11 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config.names import not_a_place, unknown_zone
-from gateway.config.sections import Section, is_file, list_of
+from gateway.config.sections import Section, list_of
 from gateway.config.units import WEEKDAYS
 from gateway.core.business_hours import MINUTES_PER_DAY, Calendar, Range
 from gateway.core.calendars import ALWAYS
 from gateway.core.errors import ConfigError
+from gateway.core.file_kinds import not_a_file
 from gateway.core.i18n import N_, Msg
 from gateway.core.utf8 import bad_line, decoded, file_error, small_file
 
@@ -173,8 +174,8 @@ def _holiday_file(s: Section, path: Path) -> set[date]:
     """One date a line (text after it, such as the holiday's name, is allowed), blank
     lines and ``#`` comments skipped; a bad line is named by its number."""
     key = s.key("holidays_file")
-    if not is_file(path):
-        raise ConfigError(s.path, key, N_("no such file: {path}", path=str(path)))
+    if (problem := not_a_file(path)) is not None:
+        raise ConfigError(s.path, key, problem)
     try:
         data = small_file(path)
     except OSError as exc:

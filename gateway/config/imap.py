@@ -123,10 +123,13 @@ def _command(s: Section, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         try:
             value = shlex.split(value)
-        except ValueError as exc:
-            raise ConfigError(
-                s.path, s.key(key), N_("cannot split: {error}", error=str(exc))
-            ) from None
+        except ValueError as exc:  # shlex's English: "No closing quotation", "No escaped …"
+            why = (
+                N_("a quotation mark is not closed")
+                if "quotation" in str(exc)
+                else N_("a backslash at the end escapes nothing")
+            )
+            raise ConfigError(s.path, s.key(key), N_("cannot split: {error}", error=why)) from None
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(
             s.path, s.key(key), N_("must be a command: a string or a list of strings")

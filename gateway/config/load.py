@@ -48,6 +48,7 @@ from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
 from gateway.core.tokens import mask_url_passwords
 from gateway.core.utf8 import bad_line, decoded, file_error, small_file
@@ -287,7 +288,7 @@ def _folder(src: str, key: str, path: Path) -> Path:
     try:
         private_folder(path)
     except OSError as exc:
-        problem = N_("cannot write {path}: {error}", path=str(path), error=exc.strerror or exc)
+        problem = N_("cannot write {path}: {error}", path=str(path), error=os_error(exc))
         raise ConfigError(src, key, problem) from None
     return path
 

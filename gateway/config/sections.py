@@ -21,6 +21,7 @@ from gateway.config.units import needs_calendar, parse_duration, parse_wait
 from gateway.core.business_hours import Wait, WorkingDays
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.errors import ConfigError
+from gateway.core.file_kinds import not_a_file
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
 
@@ -184,8 +185,8 @@ def wait(
 def ca_file(s: Section, base: Path) -> Path | None:
     """Checked at start: a typo must not surface as "certificate not trusted" later."""
     path = s.path_or_none("ca_file", base)
-    if path is not None and not is_file(path):
-        raise ConfigError(s.path, s.key("ca_file"), N_("no such file: {path}", path=str(path)))
+    if path is not None and (problem := not_a_file(path)) is not None:
+        raise ConfigError(s.path, s.key("ca_file"), problem)  # a pipe said as a pipe
     return path
 
 

@@ -124,7 +124,7 @@ def _tls(s: Section, base: Path) -> tuple[Path | None, Path | None]:
             N_(
                 "{path} is not an unencrypted PEM key matching tls_cert ({error})",
                 path=str(key),
-                error=exc.reason or str(exc),
+                error=exc.reason or type(exc).__name__,  # OpenSSL's code, not its prose
             ),
         ) from None
     return cert, key

@@ -22,7 +22,9 @@ import stat
 from codecs import BOM_UTF8
 from pathlib import Path
 
+from gateway.core.file_kinds import kind_of
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 
 
 def decoded(data: bytes) -> str:
@@ -59,14 +61,10 @@ def small_file(path: Path, limit: int = MAX_TEXT_FILE) -> bytes:
     blocking, so a named pipe is refused instead of waited on; a folder raises
     ``IsADirectoryError`` as ``read_bytes()`` did; :class:`NotASmallFile` for a pipe, a
     device or a socket, and for a file over ``limit``. Raises OSError."""
+    _refuse_odd(os.stat(path).st_mode, path)  # a socket cannot even be opened (ENXIO)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-        if not stat.S_ISREG(mode):
-            why = N_("not a regular file (a named pipe, a device or a socket): name the file")
-            raise NotASmallFile(why, path)
+        _refuse_odd(os.fstat(fd).st_mode, path)  # what was opened, if it changed meanwhile
         chunks, size = [], 0
         while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
             chunks.append(chunk)
@@ -82,12 +80,27 @@ def small_file(path: Path, limit: int = MAX_TEXT_FILE) -> bytes:
         os.close(fd)
 
 
+def _refuse_odd(mode: int, path: Path) -> None:
+    """A folder as ``IsADirectoryError``; a pipe, a device or a socket as
+    :class:`NotASmallFile` that says which it is."""
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(mode):
+        kind = kind_of(mode)
+        why = (
+            N_("not a regular file (a named pipe, a device or a socket): name the file")
+            if kind is None
+            else N_("not a regular file but {kind}: name the file", kind=kind)
+        )
+        raise NotASmallFile(why, path)
+
+
 def file_error(exc: OSError) -> Msg | str:
     """What went wrong reading a file, for a message that names it: ours in the
     reader's language, else the system's words."""
     if isinstance(exc, NotASmallFile):
         return exc.message
-    return exc.strerror or str(exc)
+    return os_error(exc)
 
 
 def secret_bytes(path: Path) -> bytes:

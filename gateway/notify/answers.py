@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.i18n import LOCALES, N_, Msg, translate
+from gateway.core.os_errors import os_error
 from gateway.core.title import title
 from gateway.core.utf8 import bad_line, decoded
 from gateway.notify import labels
@@ -119,7 +120,9 @@ def render(
             name=path.name,
         )
         raise AnswerError(unusable(name, problem)) from None
-    except (OSError, TemplateError) as exc:
+    except OSError as exc:
+        raise AnswerError(unusable(name, os_error(exc))) from None
+    except TemplateError as exc:
         raise AnswerError(unusable(name, str(exc))) from None
     return text.strip(), locale
 

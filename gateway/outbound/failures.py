@@ -19,20 +19,20 @@ def maildir_unusable(why: Msg) -> Msg:
     return N_("[outbound] maildir: {why}", why=why)
 
 
-def maildir_unwritable(path: str, error: str) -> Msg:
+def maildir_unwritable(path: str, error: str | Msg) -> Msg:
     return N_("cannot write to maildir {path}: {error}", path=path, error=error)
 
 
-def connection_lost(where: str, error: str) -> Msg:
+def connection_lost(where: str, error: str | Msg) -> Msg:
     """The relay's connection failed while a mail was being sent."""
     return N_("relay {where}: the connection failed: {error}", where=where, error=error)
 
 
-def unreachable(where: str, error: str) -> Msg:
+def unreachable(where: str, error: str | Msg) -> Msg:
     return N_("relay {where} unreachable: {error}", where=where, error=error)
 
 
-def untrusted(where: str, why: str) -> Msg:
+def untrusted(where: str, why: str | Msg) -> Msg:
     return N_(
         "TLS certificate of {where} is not trusted ({why}); set [outbound] ca_file",
         where=where,

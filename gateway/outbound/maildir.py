@@ -34,6 +34,7 @@ from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
 from gateway.core.folders import private_folder
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 
 SUBDIRS = ("tmp", "new", "cur")
 PRIVATE = 0o700
@@ -149,5 +150,5 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)
+def _why(exc: OSError) -> Msg:
+    return os_error(exc)

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from gateway.config.settings import OutboundSettings
 from gateway.core.i18n import Msg
+from gateway.core.os_errors import os_error
 from gateway.core.utf8 import not_utf8, secret_text
 from gateway.outbound import failures, maildir
 from store.outbox import DueMail
@@ -71,7 +72,7 @@ class MaildirTransport:
         except maildir.MaildirUnusable as exc:
             raise RelayDown(failures.maildir_unusable(exc.message)) from None
         except OSError as exc:
-            raise RelayDown(failures.maildir_unwritable(str(self.path), str(exc))) from exc
+            raise RelayDown(failures.maildir_unwritable(str(self.path), os_error(exc))) from exc
 
     def close(self) -> None:
         self.ready = False  # a folder removed meanwhile is made again by the next batch
@@ -136,7 +137,7 @@ class SmtpTransport:
             # gone or too slow: not tried again at once (a relay that answers late may
             # have the mail), the rest of the batch waits for the backoff
             self._drop()
-            raise RelayDown(failures.connection_lost(self._where(), str(exc))) from exc
+            raise RelayDown(failures.connection_lost(self._where(), os_error(exc))) from exc
 
     def _drop(self) -> None:
         """Forget a connection the relay ended (no QUIT: nobody is there to answer it)."""
@@ -194,10 +195,10 @@ class SmtpTransport:
     def _diagnose(self, exc: BaseException) -> RelayDown:
         """One line that says what to do, for the log and the row's last_error."""
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return RelayDown(failures.untrusted(self._where(), str(exc.verify_message)))
+            return RelayDown(failures.untrusted(self._where(), os_error(exc)))
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             return RelayDown(failures.login_refused(self._where(), exc.smtp_code))
-        return RelayDown(failures.unreachable(self._where(), str(exc)))
+        return RelayDown(failures.unreachable(self._where(), os_error(exc)))
 
     def _sender_refused(self, code: int, text: bytes | str) -> Exception:
         """MAIL FROM refused. The envelope sender is our own address on every mail, so
@@ -228,7 +229,7 @@ def read_password(settings: OutboundSettings) -> str:
     try:
         return secret_text(settings.password_file).rstrip("\r\n")
     except OSError as exc:
-        error = str(exc.strerror or exc)
+        error = os_error(exc)
         raise RelayDown(failures.password_unreadable(str(settings.password_file), error)) from None
     except UnicodeDecodeError as exc:  # saved as Shift_JIS: the line, not a codec's words
         path = str(settings.password_file)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
 from gateway.receive.mbox import is_from_line, split_mbox
 from gateway.receive.stdin import NO_STDIN, standard_input
@@ -119,7 +120,7 @@ def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> It
             head = fh.readline(FROM_LINE_MAX)
             size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
-        yield UnreadableInput(str(path), exc.strerror or str(exc))
+        yield UnreadableInput(str(path), os_error(exc))
         return
     if is_from_line(head):  # a file that only begins "From " is one message (or not mail)
         yield from _mbox(path, explicit)
@@ -132,7 +133,7 @@ def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> It
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        yield UnreadableInput(str(path), exc.strerror or str(exc))
+        yield UnreadableInput(str(path), os_error(exc))
         return
     yield _item(str(path), raw, explicit)
 
@@ -144,7 +145,7 @@ def _on_disk(path: Path, explicit: bool) -> FileInput | UnreadableInput:
             head = fh.read(SNIFF_BYTES)
             size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
-        return UnreadableInput(str(path), exc.strerror or str(exc))
+        return UnreadableInput(str(path), os_error(exc))
     return FileInput(str(path), str(path), size, looks_like_mail(head), explicit)
 
 
@@ -161,7 +162,7 @@ def _mbox(path: Path, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
             for n, raw in enumerate(split_mbox(fh), start=1):
                 yield _item(f"{path}#{n}", raw, explicit)
     except OSError as exc:
-        yield UnreadableInput(str(path), exc.strerror or str(exc))
+        yield UnreadableInput(str(path), os_error(exc))
 
 
 CHUNK_MESSAGES = 64

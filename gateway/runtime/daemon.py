@@ -50,6 +50,7 @@ from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
 from gateway.core.i18n import N_
+from gateway.core.os_errors import os_error
 from gateway.outbound import maildir
 from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
@@ -142,7 +143,7 @@ def _daemon_lock(settings: Settings) -> Iterator[None]:
         said = N_("another ticket-gateway run holds {path}", path=path)
         raise ConfigError(settings.source, "gateway.data_dir", said) from None
     except OSError as exc:  # a data folder this user may not write, read-only storage …
-        said = N_("cannot write {path}: {error}", path=path, error=exc.strerror or str(exc))
+        said = N_("cannot write {path}: {error}", path=path, error=os_error(exc))
         raise ConfigError(settings.source, "gateway.data_dir", said) from None
     try:
         yield

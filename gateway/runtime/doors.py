@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from gateway.config.settings import Settings
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
+from gateway.core.os_errors import os_error
 from gateway.receive.smtp import SmtpListener
 from gateway.runtime.app import App
 from gateway.runtime.schema_watch import SchemaWatch, WatchedInbox
@@ -134,7 +135,7 @@ def _bind(start: Callable[[], None], settings: Settings, key: str, where: str) -
     try:
         start()
     except OSError as exc:
-        error = str(exc.strerror or exc)
+        error = os_error(exc)
         message = (
             N_("cannot listen on {where}: {error}", where=where, error=error)
             if where

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from gateway.core.flocks import try_lock as try_lock  # the drainer asks it of this module
 from gateway.core.folders import private_folder
+from gateway.core.i18n import Msg
+from gateway.core.os_errors import os_error
 from gateway.core.resources import module_command
 
 LOCK_NAME = "drain.lock"
@@ -78,7 +80,7 @@ def drain_running(data_dir: Path) -> bool:
         os.close(fd)
 
 
-def ensure_drainer(data_dir: Path, config: Path | None) -> str | None:
+def ensure_drainer(data_dir: Path, config: Path | None) -> Msg | None:
     """After a pipe's commit: make sure a drainer will see the new row.
 
     The lock is free: nobody drains, so start a drainer and hand it the lock.
@@ -90,14 +92,14 @@ def ensure_drainer(data_dir: Path, config: Path | None) -> str | None:
     try:
         fd = open_lock(data_dir)
     except OSError as exc:
-        return str(exc)
+        return os_error(exc)
     try:
         if not try_lock(fd):
             return None
         start_drainer(data_dir, config, fd)
         return None
     except OSError as exc:  # cannot fork, exec, or open the log: our close frees the lock
-        return str(exc)
+        return os_error(exc)
     finally:
         os.close(fd)  # the drainer's inherited copy keeps the lock held
 

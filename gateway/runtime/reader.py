@@ -25,6 +25,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
 from store import migrate
 from store.db import make_engine, session_factory
@@ -94,7 +95,11 @@ def _refused(
         return None
     said = Msg(
         problem.msgid,
-        {"file": str(Path(path).absolute()), "where": str(found.filename), "error": found.strerror},
+        {
+            "file": str(Path(path).absolute()),
+            "where": str(found.filename),
+            "error": os_error(found),
+        },
     )
     return ConfigError(settings.source, "database.url", said)
 

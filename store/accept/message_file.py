@@ -22,6 +22,8 @@ import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 from gateway.core.sniff import header_message_id
 
 PIECE = 1 << 20  # bytes read from the file at a time: what storing a big file costs
@@ -41,7 +43,7 @@ class MessageFileError(Exception):
     """A message file could not be read, or changed while it was stored; nothing of
     the batch it was in was stored."""
 
-    def __init__(self, path: str, problem: str) -> None:
+    def __init__(self, path: str, problem: Msg) -> None:
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
@@ -94,11 +96,11 @@ def stream_file(message: MessageFile, keys: FileKeys, write: Callable[[bytes], o
     for piece in _pieces(message.path):
         size += len(piece)
         if size > keys.size:
-            raise MessageFileError(message.path, "changed while it was being stored")
+            raise MessageFileError(message.path, N_("changed while it was being stored"))
         digest.update(piece)
         write(piece)
     if size != keys.size or digest.hexdigest() != keys.sha256:
-        raise MessageFileError(message.path, "changed while it was being stored")
+        raise MessageFileError(message.path, N_("changed while it was being stored"))
 
 
 def read_whole(message: MessageFile, keys: FileKeys) -> bytes:
@@ -108,9 +110,9 @@ def read_whole(message: MessageFile, keys: FileKeys) -> bytes:
         with open(message.path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise MessageFileError(message.path, exc.strerror or str(exc)) from exc
+        raise MessageFileError(message.path, os_error(exc)) from exc
     if len(data) != keys.size or hashlib.sha256(data).hexdigest() != keys.sha256:
-        raise MessageFileError(message.path, "changed while it was being stored")
+        raise MessageFileError(message.path, N_("changed while it was being stored"))
     return data
 
 
@@ -120,4 +122,4 @@ def _pieces(path: str) -> Iterator[bytes]:
             while piece := fh.read(PIECE):
                 yield piece
     except OSError as exc:
-        raise MessageFileError(path, exc.strerror or str(exc)) from exc
+        raise MessageFileError(path, os_error(exc)) from exc

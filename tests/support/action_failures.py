@@ -4,10 +4,15 @@ the run's history show them, so the language scanner reads them all."""
 
 from __future__ import annotations
 
+import errno
+import socket
+import ssl
+
 from gateway.actions import failures
 from gateway.actions.results import ACTION_TYPES
-from gateway.core.i18n import Msg
+from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
+from gateway.core.os_errors import CERT_SAID, CLASS_SAID, EAI_SAID, ERRNO_SAID, os_error
 from gateway.notify.labels import CLOSE_REASONS
 
 
@@ -21,10 +26,12 @@ def action_failures() -> list[Msg]:
         failures.no_answer(30.0),
         failures.untrusted("self-signed certificate"),
         failures.tls_failed("WRONG_VERSION_NUMBER"),
-        failures.connection_failed("[Errno 111] Connection refused"),
+        failures.connection_failed(os_error(ConnectionRefusedError(111, "Connection refused"))),
         failures.http_status(503, "Service Unavailable"),
         failures.redirected(301, "Moved Permanently", "https://hooks.example.test/v2/account"),
-        failures.cannot_start("/usr/local/bin/create-account", "No such file or directory"),
+        failures.cannot_start(
+            "/usr/local/bin/create-account", os_error(FileNotFoundError(2, "No such file"))
+        ),
         failures.killed_at_timeout(60.0),
         failures.stopped_with_daemon(),
         failures.temporary_exit(75),
@@ -36,7 +43,27 @@ def action_failures() -> list[Msg]:
         failures.ticket_merged(12),
         failures.never_reported(3),
         failures.internal_error("KeyError: 'fields'"),
-        failures.secret_unreadable("Permission denied"),
-        failures.ca_file_unusable("No such file or directory"),
+        failures.secret_unreadable(os_error(PermissionError(13, "Permission denied"))),
+        failures.ca_file_unusable(os_error(IsADirectoryError(21, "Is a directory"))),
+        failures.ca_file_unusable(failures.not_a_certificate("NO_CERTIFICATE_OR_CRL_FOUND")),
         failures.secret_weak(weak),
+        *(failures.connection_failed(said) for said in system_errors()),
+    ]
+
+
+def system_errors() -> list[Msg]:
+    """Every way gateway.core.os_errors says a system's failure: each row of its tables
+    and each form it falls back to (an errno no row names, a resolver code, a TLS code)."""
+    wrong = ssl.SSLError(1, "wrong version number")
+    wrong.reason = "WRONG_VERSION_NUMBER"
+    return [
+        *ERRNO_SAID.values(),
+        *EAI_SAID.values(),
+        *CERT_SAID.values(),
+        *(said for _, _, said in CLASS_SAID),
+        os_error(OSError(errno.ENOTUNIQ, "Name not unique on network")),
+        os_error(socket.gaierror(-12345, "Unknown resolver error")),
+        os_error(wrong),
+        os_error(ssl.SSLCertVerificationError(1, "certificate verify failed")),
+        N_("system error {code}", code="ValueError"),
     ]

@@ -456,6 +456,7 @@ def field_errors() -> list[Msg]:
         ("needed_by", "next week"),
         ("needed_by", "2026-04-01 (Thu)"),  # a weekday that is not the date's
         ("approver", "the boss"),
+        ("approver", "boss@☃.example"),  # a domain with no IDNA2008 form, with its reason
         ("budget", "petty cash"),
     ]:
         field = ENTRY.field(name)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
+from gateway.core.os_errors import os_error
 from gateway.core.utf8 import not_utf8, secret_text
 from gateway.receive.imap.errors import ImapError
 
@@ -77,7 +78,7 @@ def _read_secret(path: Path, key: str) -> str:
     try:
         return secret_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else not_utf8(exc)
+        reason = os_error(exc) if isinstance(exc, OSError) else not_utf8(exc)
         raise CredentialError(
             N_("cannot read {key} {path}: {reason}", key=key, path=str(path), reason=reason)
         ) from None
@@ -94,7 +95,7 @@ def _run_token_command(argv: tuple[str, ...]) -> str:
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        problem = N_("timed out") if isinstance(exc, subprocess.TimeoutExpired) else exc.strerror
+        problem = N_("timed out") if isinstance(exc, subprocess.TimeoutExpired) else os_error(exc)
         raise CredentialError(
             N_(
                 "oauth2_token_command {program} failed: {problem}",

@@ -24,6 +24,7 @@ from imapclient.exceptions import (
 from gateway.config.settings import ImapSettings
 from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 
 
 class ImapError(GatewayError):
@@ -54,10 +55,10 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
             "TLS certificate of {where} is not trusted ({reason}); "
             "set ca_file to the CA that signed it",
             where=where,
-            reason=exc.verify_message,
+            reason=os_error(exc),
         )
     if isinstance(exc, ssl.SSLError):
-        return N_("TLS with {where} failed: {reason}", where=where, reason=exc.reason or str(exc))
+        return N_("TLS with {where} failed: {reason}", where=where, reason=os_error(exc))
     if isinstance(exc, ConnectionRefusedError):
         return N_(
             "cannot connect to {where}: connection refused (is the server down?)", where=where
@@ -66,11 +67,9 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
         seconds = f"{account.timeout.total_seconds():g}"
         return N_("{where} did not answer within {seconds}s", where=where, seconds=seconds)
     if isinstance(exc, socket.gaierror):
-        return N_("cannot resolve {host}: {reason}", host=account.host, reason=exc.strerror)
+        return N_("cannot resolve {host}: {reason}", host=account.host, reason=os_error(exc))
     if isinstance(exc, OSError):
-        return N_(
-            "network error with {where}: {reason}", where=where, reason=exc.strerror or str(exc)
-        )
+        return N_("network error with {where}: {reason}", where=where, reason=os_error(exc))
     if isinstance(exc, LoginError):
         return N_(
             "login as {user} refused by {where}: {server}",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gateway.core.errors import ConfigError
 from gateway.core.i18n import N_
+from gateway.core.os_errors import os_error
 from gateway.core.utf8 import not_utf8, secret_text
 
 
@@ -71,7 +72,7 @@ def load_users(path: Path, source: str) -> Users:
     try:
         text = secret_text(path)
     except (OSError, UnicodeDecodeError) as exc:  # gone since the load, or Shift_JIS
-        error = not_utf8(exc) if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+        error = not_utf8(exc) if isinstance(exc, UnicodeDecodeError) else os_error(exc)
         problem = N_("cannot read {file}: {error}", file=str(path), error=error)
         raise ConfigError(source, "smtp.auth_users_file", problem) from None
     for number, line in enumerate(text.splitlines(), 1):

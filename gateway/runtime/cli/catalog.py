@@ -13,6 +13,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.os_errors import os_error
 from gateway.core.spans import span
 from gateway.runtime.cli import refile
 from gateway.runtime.cli.common import (
@@ -75,7 +76,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     try:
         raw = Path(args.file).read_bytes()
     except OSError as exc:
-        said.warn(N_("cannot read {path}: {error}", path=args.file, error=exc.strerror or exc))
+        said.warn(N_("cannot read {path}: {error}", path=args.file, error=os_error(exc)))
         return EX_UNAVAILABLE
     # a broken catalog: CatalogError, said with every problem by main (exit 78)
     catalog = load_for(settings)

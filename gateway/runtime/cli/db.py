@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
+from gateway.core.os_errors import os_error
 from gateway.runtime.cli.common import EX_NOINPUT, EX_OK, EX_USAGE, Speaker
 from gateway.runtime.cli.help_language import h
 
@@ -70,14 +71,14 @@ def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
         backup(source, target)
     except FileNotFoundError as exc:
         if exc.filename != str(source):
-            said.warn(N_("cannot write {path}: {error}", path=str(target), error=exc.strerror))
+            said.warn(N_("cannot write {path}: {error}", path=str(target), error=os_error(exc)))
             return EX_CANTCREAT
         said.warn(N_("no database at {path}: nothing to back up", path=str(source)))
         return EX_NOINPUT
     except sqlite3.Error as exc:  # locked, busy, the disk: try again later (75)
         raise TransientError(f"database unavailable: {exc}") from exc
     except OSError as exc:
-        said.warn(N_("cannot write {path}: {error}", path=str(target), error=exc.strerror))
+        said.warn(N_("cannot write {path}: {error}", path=str(target), error=os_error(exc)))
         return EX_CANTCREAT
     said.say(N_("copied the database {source} to {target}", source=str(source), target=str(target)))
     return EX_OK

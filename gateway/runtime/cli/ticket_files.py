@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
+from gateway.core.os_errors import os_error
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
@@ -99,7 +100,7 @@ def cmd_tickets_attachment(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("{path} exists; use --force to replace it", path=str(target)))
         return EX_CANTCREAT
     except OSError as exc:
-        said.warn(N_("cannot write {path}: {error}", path=str(target), error=exc.strerror or exc))
+        said.warn(N_("cannot write {path}: {error}", path=str(target), error=os_error(exc)))
         return EX_CANTCREAT
     said.say(
         N_(
