@@ -80,4 +80,5 @@ def test_a_full_disk_is_said_in_one_line(site: tuple[str, Path], args: tuple[str
         done = _run(*site, *args, out=full.fileno())
     err = done.stderr.decode()
     assert done.returncode == EX_IOERR, err
-    assert err == "ticket-gateway: cannot write the output: No space left on device\n"
+    # in our words (gateway.core.os_errors), not the C library's
+    assert err == "ticket-gateway: cannot write the output: no space left on the disk\n"

@@ -44,8 +44,12 @@ def _old_rows(engine: Engine) -> None:
                 _event("action-queued", {"run": 1, "target": SLACK}),
                 _event(
                     "action",
-                    {"run": 1, "target": SLACK, "error": str(redirected),
-                     "said": dump(redirected)},  # fmt: skip
+                    {
+                        "run": 1,
+                        "target": SLACK,
+                        "error": str(redirected),
+                        "said": dump(redirected),
+                    },
                 ),
                 _event("note", {"text": f"see {SLACK}"}, actor="ops@x.test"),  # their words
             ],

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_
+from gateway.core.os_errors import os_error
 from gateway.runtime.cli import (
     actions,
     answers,
@@ -109,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _output_failed(settings: Settings | None, exc: OutputFailed) -> int:
     """Standard output could not be written: said in one line, exit 74 (EX_IOERR)."""
     silence_stdout()
-    Speaker(settings).warn(N_("cannot write the output: {error}", error=exc.strerror))
+    Speaker(settings).warn(N_("cannot write the output: {error}", error=os_error(exc)))
     return EX_IOERR
 
 
