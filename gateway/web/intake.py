@@ -87,9 +87,15 @@ def _entry(request: web.Request) -> Entry:
 
 @routes.get("/new/{entry}")
 async def form(request: web.Request) -> web.Response:
+    """An entry's form; an id the catalog no longer has (an old bookmark, a link in an
+    old mail) is a 404 that says the form was removed or renamed and lists the kinds
+    of request offered now, not the bare "not found" that left the reader nowhere."""
     ctx = ctx_of(request)
+    entry = ctx.catalog().entry(request.match_info["entry"])
+    if entry is None:
+        return _gone(request, {}, opened=False)
     token = form_token.issue(ctx.keys.form, ctx.now())
-    return _form(request, _entry(request), Entered(), {}, token)
+    return _form(request, entry, Entered(), {}, token)
 
 
 @routes.get("/new/{entry}/sent")
@@ -204,11 +210,13 @@ async def submit(request: web.Request) -> web.StreamResponse:
     raise see_other(f"/new/{entry.id}/sent")
 
 
-def _gone(request: web.Request, texts: dict[str, str]) -> web.Response:
+def _gone(request: web.Request, texts: dict[str, str], *, opened: bool = True) -> web.Response:
     """The answer to a form whose entry the catalog no longer has (a reload removed or
     renamed it while the form was open): nothing stored, what was typed shown to copy,
-    and the entries offered now. Not the bare "not found", which lost the typing."""
+    and the entries offered now. Not the bare "not found", which lost the typing.
+    ``opened`` false: the form itself was asked for (an old bookmark), nothing typed."""
     values = {
+        "opened": opened,
         "subject": one_line(texts.get("subject", ""))[:MAX_SUBJECT],
         "text": typed_lines(texts.get("text", ""))[:MAX_TEXT],
         "entries": ctx_of(request).catalog().entries,
