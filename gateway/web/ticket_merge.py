@@ -8,8 +8,9 @@ same parser, :func:`gateway.pipeline.merging.merge_command`: ``12``, ``#12``,
 as the actor; the CSRF check is the guard's, as for every POST (a failed token
 brings the form back to press again, :func:`gateway.web.guard.press_again`). Done, the member
 lands on the target's page (the unmerged ticket's, for an unmerge); pressed again, on
-the same page, which says it is done already; refused, a page says why (409; 400 for
-a target that names no ticket) and links back.
+the same page, which says it is done already; refused (409; 400 for a target that
+names no ticket), the ticket page again, the box holding what was typed and why it
+was refused said next to it. An unmerge refused is a page that says why and links back.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from gateway.core.model import Channel
 from gateway.pipeline.merging import merge_command, parse_ticket_ref
 from gateway.tickets import merge
 from gateway.tickets.merge_watch import tag
-from gateway.web import guard
+from gateway.web import guard, ticket_pages
+from gateway.web.ticket_pages import MergeRefused
 from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
 from store import tickets
 
@@ -56,17 +58,16 @@ async def merge_into(request: web.Request) -> web.Response:
         )
     # what /merge by mail reads, as it reads it (NFKC: 「＃１２」 from an IME is 12)
     said = merge_command(unicodedata.normalize("NFKC", typed), ctx.settings.gateway.tag_prefix)
+    kept = typed.strip()[:40]  # the box's maxlength
     if isinstance(said, Msg) or not 0 < said.target < 2**31:
         why = said if isinstance(said, Msg) else N_("there is no ticket to merge into")
-        values = {"source": source, "target": typed.strip()[:40], "why": why}
-        return page(request, "merge_refused.html.j2", values, status=400)
+        return await ticket_pages.show(request, source, 400, MergeRefused(kept, why))
     target = said.target
     done = await ctx.write(_merge, ctx.settings, source, target, member.email, ctx.now())
     if done is None:
         raise web.HTTPNotFound()
     if isinstance(done, Msg):
-        values = {"source": source, "target": target, "why": done}
-        return page(request, "merge_refused.html.j2", values, status=409)
+        return await ticket_pages.show(request, source, 409, MergeRefused(kept, done))
     ctx.wake_sender()  # the requester's status mail goes out now
     raise see_other(f"/tickets/{target}")
 

@@ -9,7 +9,7 @@ text, never its HTML.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -43,6 +43,16 @@ from store import action_runs, stats, ticket_query, tickets
 from store.models import Ticket
 
 routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRefused:
+    """A merge the page's box asked for and that was refused: the box shows it again."""
+
+    typed: str  # what was in the box, shown back as its value
+    why: Msg  # said next to the box, in the page's language
+
+
 PAGE_SIZE = 50
 MAX_SEARCH = 200  # characters of the search read, and the box's maxlength: 9 bytes each
 # at most in the URL, far below aiohttp's 8190-byte request line
@@ -172,8 +182,17 @@ def _detail(session: Session, ticket_id: int) -> dict[str, Any] | None:
 @routes.get("/tickets/{id}")
 @members_only
 async def ticket_page(request: web.Request) -> web.Response:
+    return await show(request, path_id(request, "id"))
+
+
+async def show(
+    request: web.Request, ticket_id: int, status: int = 200, merge: MergeRefused | None = None
+) -> web.Response:
+    """The ticket's page; with ``merge``, as a refused merge brings it back: the box
+    holds what was typed, and why it was refused is said next to it (a page of its own
+    had no box, and a retry needed Back)."""
     ctx = ctx_of(request)
-    data = await ctx.read(_detail, path_id(request, "id"))
+    data = await ctx.read(_detail, ticket_id)
     if data is None:
         raise web.HTTPNotFound()
     entries = ctx.catalog().entries
@@ -199,7 +218,9 @@ async def ticket_page(request: web.Request) -> web.Response:
             "members": ctx.settings.members,  # the assignee by name, as on the board
             "error": request.query.get("error", "") == "transition",
             "already": ALREADY.get(request.query.get("already", "")),
+            "merge": merge,
         },
+        status=status,
     )
 
 
