@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from gateway.core.db_errors import db_error
 from gateway.core.errors import TransientError
 from gateway.core.folders import private_folder
 from gateway.core.sqlite_url import sqlite_path
@@ -330,7 +331,9 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
         if read_only and _refused_as_read_only(exc):
             raise WroteInReadOnlyUnit(f"a write in a read-only unit: {_short(exc)}") from exc
         if is_transient(exc):
-            raise TransientError(f"database unavailable: {_short(exc)}") from exc
+            raise TransientError(
+                f"database unavailable: {_short(exc)}", reason=db_error(exc)
+            ) from exc
         raise
 
 
@@ -360,4 +363,4 @@ def ping(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except (OperationalError, DBAPIError) as exc:
-        raise TransientError(f"database unavailable: {_short(exc)}") from exc
+        raise TransientError(f"database unavailable: {_short(exc)}", reason=db_error(exc)) from exc

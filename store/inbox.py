@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Integer, Text, bindparam, case, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
+from gateway.core.db_errors import db_error
 from gateway.core.errors import TransientError
 from store.accept.contract import BYTES_ONLY, Accepted, DuplicateRule, Incoming
 from store.accept.generic import accept_many
@@ -109,7 +110,7 @@ def _blob(session: Session, inbox_id: int) -> bytes:
         with driver.blobopen("inbox_raw", "raw", inbox_id, readonly=True) as blob:
             return blob.read()
     except sqlite3.OperationalError as exc:  # as store.db maps what SQLAlchemy raises
-        raise TransientError(f"database unavailable: {exc}") from exc
+        raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
 
 
 def _stored_raw(session: Session, inbox_id: int) -> bytes:

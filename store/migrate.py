@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
+from gateway.core.db_errors import db_error
 from gateway.core.errors import TransientError
 from store.db import READ_ONLY, is_transient
 from store.revision import HEAD
@@ -57,10 +58,14 @@ def current_revision(engine: Engine) -> str | None:
     except (OperationalError, ProgrammingError) as exc:
         missing = "no such table" in str(exc) or "does not exist" in str(exc)
         if not missing and is_transient(exc):
-            raise TransientError(f"database unavailable: {exc.orig or exc}") from exc
+            raise TransientError(
+                f"database unavailable: {exc.orig or exc}", reason=db_error(exc)
+            ) from exc
         return None
     except DatabaseError as exc:  # sqlite3.DatabaseError itself: the file, not a lock
-        raise TransientError(f"database unavailable: {exc.orig or exc}") from exc
+        raise TransientError(
+            f"database unavailable: {exc.orig or exc}", reason=db_error(exc)
+        ) from exc
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

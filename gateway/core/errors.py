@@ -36,8 +36,20 @@ class ConfigError(GatewayError):
 class TransientError(GatewayError):
     """Try again later: database locked or unreachable, relay down.
 
-    Sources answer 451 / leave the IMAP message / exit 75.
+    Sources answer 451 / leave the IMAP message / exit 75. ``reason``: why, in the
+    reader's language (``gateway.core.db_errors``) when the cause is known; ``str()``
+    keeps the driver's own text, for logs.
     """
+
+    def __init__(self, problem: str, *, reason: Msg | None = None) -> None:
+        super().__init__(problem)
+        self.reason = reason
+
+    @property
+    def said(self) -> Msg:
+        """What a person reads: ``reason``, else ``str()`` (our own English words,
+        such as "shutting down", which a caller chose)."""
+        return self.reason if self.reason is not None else Msg("{error}", {"error": str(self)})
 
 
 class InvalidTransition(GatewayError):

@@ -18,6 +18,7 @@ backend binds a message as one parameter, so the file is read whole as before.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ from store.db import transaction
 from store.models import InboxRow
 
 TOGETHER = 64  # new rows handed to the runner at once (it commits every GROUP_SECONDS)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -153,13 +156,14 @@ def _one_chunk(
     try:
         accepted = _store_readable(runner, box, staged, summary, say)
     except TransientError as exc:
+        log.info("ingest: not stored: %s", exc)  # the driver's own text (--verbose)
         for m in mails:
             say(
                 N_(
                     "{ref}: not stored, database unavailable ({error})",
                     ref=m.ref,
-                    # the store's own words begin as ours do: said once
-                    error=str(exc).removeprefix("database unavailable: "),
+                    # why, in the reader's words (the driver's text is for the log)
+                    error=exc.said,
                 )
             )
         summary.transient = True

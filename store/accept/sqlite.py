@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway.core.db_errors import db_error
 from gateway.core.errors import TransientError
 from store.accept.contract import (
     BYTES_ONLY,
@@ -93,7 +94,7 @@ class SqliteInbox:
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 return False
-            raise TransientError(f"database unavailable: {exc}") from exc
+            raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
         return bool(row) and row[0] == HEAD
 
     def accept_many(
@@ -108,7 +109,7 @@ class SqliteInbox:
         except sqlite3.OperationalError as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
-            raise TransientError(f"database unavailable: {exc}") from exc
+            raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -135,7 +136,7 @@ class SqliteInbox:
 
                 yield StoredRaw(len(blob), str(found[0]), read)
         except sqlite3.OperationalError as exc:
-            raise TransientError(f"database unavailable: {exc}") from exc
+            raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
 
     def _still_the_file(self) -> None:
         """The committed rows are in the file at ``path``, not in one removed or replaced
@@ -167,7 +168,7 @@ class SqliteInbox:
                 self._con.execute("PRAGMA wal_autocheckpoint=0")
                 self._file = _identity(self.path)
             except sqlite3.Error as exc:
-                raise TransientError(f"database unavailable: {exc}") from exc
+                raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
         return self._con
 
     @staticmethod

@@ -46,6 +46,7 @@ def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
     (:mod:`store.sqlite_backup`); PostgreSQL has its own tools for that."""
     import sqlite3
 
+    from gateway.core.db_errors import db_error
     from gateway.core.errors import TransientError
     from gateway.core.sqlite_url import sqlite_path
     from gateway.runtime.reader import unreadable_database
@@ -76,7 +77,7 @@ def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("no database at {path}: nothing to back up", path=str(source)))
         return EX_NOINPUT
     except sqlite3.Error as exc:  # locked, busy, the disk: try again later (75)
-        raise TransientError(f"database unavailable: {exc}") from exc
+        raise TransientError(f"database unavailable: {exc}", reason=db_error(exc)) from exc
     except OSError as exc:
         said.warn(N_("cannot write {path}: {error}", path=str(target), error=os_error(exc)))
         return EX_CANTCREAT

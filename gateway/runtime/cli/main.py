@@ -46,6 +46,7 @@ from gateway.runtime.cli.terminal import OutputFailed, silence_stdout
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
+    from gateway.core.errors import TransientError
 
 __all__ = [
     "EX_CONFIG",
@@ -97,8 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{exc.path}:{problem.line}: {said(problem.message)}", file=sys.stderr)
         return EX_CONFIG
     except TransientError as exc:
-        # what failed is the database's (or the relay's) own text: data, as it came
-        Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=str(exc)))
+        # why, in the reader's words (gateway.core.db_errors); the driver's own text
+        # is logged, seen with --verbose (a warning would put English on stderr)
+        _logged(exc)
+        Speaker(settings).warn(N_("temporary failure, try again later: {error}", error=exc.said))
         _said_full_disks(settings)
         return EX_TEMPFAIL
     except OutputFailed as exc:  # "> out.json" on a full disk: said, not a traceback
@@ -112,6 +115,13 @@ def _output_failed(settings: Settings | None, exc: OutputFailed) -> int:
     silence_stdout()
     Speaker(settings).warn(N_("cannot write the output: {error}", error=os_error(exc)))
     return EX_IOERR
+
+
+def _logged(exc: TransientError) -> None:
+    """The driver's own text of a temporary failure, for whoever runs with --verbose."""
+    import logging  # not at the top: the MTA pipe path never needs it
+
+    logging.getLogger(__name__).info("temporary failure: %s", exc)
 
 
 def _said_full_disks(settings: Settings | None) -> None:
