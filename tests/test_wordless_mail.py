@@ -219,6 +219,20 @@ def test_a_customers_attached_mail_without_words_shows_its_text(team: App) -> No
     assert [a["content_type"] for a in message["attachments"]] == ["message/rfc822"]
 
 
+def test_a_japanese_attached_mail_gets_the_line_in_japanese(team: App) -> None:
+    inner = email.message_from_bytes(
+        mail("プリンター", "3階のプリンターが紙詰まりします。\n", sender="bob@customer.test")
+    )
+    msg = _request("転送: プリンター")
+    msg.make_mixed()
+    msg.attach(_rfc822(inner))
+    deliver(team, bytes(msg))
+    assert _incoming(team)["text"] == (
+        "このメールにはメッセージが添付されています。その本文は次のとおりです。\n\n"
+        "3階のプリンターが紙詰まりします。"
+    )
+
+
 def test_words_of_the_senders_own_are_left_as_they_are(team: App) -> None:
     deliver(team, _attached_mail_request("See the attached mail, please.\n"))
     assert _incoming(team)["text"] == "See the attached mail, please."
