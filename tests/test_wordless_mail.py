@@ -264,3 +264,13 @@ def test_an_smime_blob_says_it_cannot_be_read(team: App, subject: str, line: str
     message = _incoming(team)
     assert message["text"] == line
     assert [a["content_type"] for a in message["attachments"]] == ["application/pkcs7-mime"]
+
+
+def test_a_members_mail_is_left_as_it_came(team: App) -> None:
+    """Words we write must never be read as a member's commands; their forward of a
+    customer's mail files the original (tests of gateway.pipeline.forward)."""
+    msg = _request("Invitation: VPN review")
+    msg.replace_header("From", "ops@example.test")
+    msg.set_content(invite(), subtype="calendar")
+    deliver(team, bytes(msg))
+    assert _incoming(team)["text"] == ""
