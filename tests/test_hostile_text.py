@@ -180,7 +180,21 @@ def test_line_structures_cost_linear_time(reader: str, text: str) -> None:
 
 @pytest.mark.parametrize(
     "piece",
-    ["<a ", "<!--", "</", "&#", "<![", "<?", "<a b='", '<a b="', "<div>", "<blockquote>", "</p>"],
+    [
+        "<a ",
+        "<!--",
+        "</",
+        "&#",
+        "<![",
+        "<?",
+        "<a b='",
+        '<a b="',
+        "<div>",
+        "<blockquote>",
+        "</p>",
+        '<div style="display:none">',  # hidden and never closed: nothing taken back
+        '<i style="display:none">x</i>y',  # hidden and closed, one after another
+    ],
 )
 def test_unclosed_or_deep_markup_costs_linear_time(piece: str) -> None:
     """html.parser rescanned the rest of the document for each of these (minutes)."""

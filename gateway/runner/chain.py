@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.runner import early, new_request, replies
+from gateway.runner import early, new_request, replies, wordless
 from gateway.runner.arrival import Arrival
 from gateway.runner.budget import Deadline
 from gateway.runner.verdicts import Verdict
@@ -36,6 +36,8 @@ CHAIN: tuple[Link, ...] = (
     Link("dedupe", early.dedupe),
     # reply token → In-Reply-To/References → subject tag; a stray bounce: ignored
     Link("thread", early.find_thread),
+    # a customer's mail with no words, only an invite, an attached mail or S/MIME: its text
+    Link("no words", wordless.fill_in),
     # no ticket yet: open, file under the catalog, read the sheet, answer, notify
     Link("new request", new_request.new_request),
     # a member's reply: proven (token, trusted DKIM/DMARC) → commands and relay; else rejected

@@ -17,6 +17,12 @@ out as ``> `` lines, so :mod:`.quotes` treats it as
 quoted history like any plain-text quote: a ``/close`` in a quoted mail is never a
 command, and quoted text is never relayed (issue #14).
 
+Text an inline style hides (a newsletter's preheader in a ``display:none`` span) is
+not what the reader sees, so it is dropped (:data:`_HIDING`): once its element is
+closed by its own end tag, the text read since it opened is taken back. An element
+never closed, or closed only by an ancestor's end tag, hides nothing: a stray
+``<div style="display:none">`` must not swallow the rest of a customer's mail.
+
 The tokenizer is ours, not ``html.parser``: that one rescans the rest of the
 document for every unclosed ``<a `` or ``&#`` and takes minutes on a few hundred
 kilobytes of them. Here every search moves forward, a construct that never ends
@@ -75,6 +81,43 @@ _NO_ATTRIBUTES: dict[str, str] = {}
 _RAW_END = {name: re.compile(rf"</{name}(?=[\s/>])", re.I) for name in _RAW_TEXT}
 
 
+# Inline styles that hide an element and all it holds, one row per way of hiding.
+_HIDING = re.compile(
+    r"(?:^|;)\s*(?:"
+    r"display\s*:\s*none"  # the preheader's usual way
+    r"|visibility\s*:\s*hidden"  # hidden, its space kept
+    r"|mso-hide\s*:\s*all"  # Outlook's own, beside the above for other clients
+    r")\s*(?:!\s*important\s*)?(?:;|$)",
+    re.IGNORECASE,
+)
+
+
+def _hides(attrs: dict[str, str]) -> bool:
+    """The element's inline style hides it from the reader."""
+    style = attrs.get("style") if attrs else None
+    return style is not None and _HIDING.search(style) is not None
+
+
+class _Hidden:
+    """A hidden element still open: where the text stood when it opened, to go back
+    there when its own end tag closes it."""
+
+    __slots__ = ("chunks", "height", "newlines", "rest_quoted", "texts")
+
+    def __init__(self, text: _Text) -> None:
+        self.height = len(text.stack)  # the element's place on the stack
+        self.chunks = len(text.chunks)
+        self.newlines = text.newlines
+        self.texts = text.texts
+        self.rest_quoted = len(text.rest_quoted)
+
+    def undo(self, text: _Text) -> None:
+        del text.chunks[self.chunks :]
+        del text.rest_quoted[self.rest_quoted :]
+        text.newlines = self.newlines
+        text.texts = self.texts
+
+
 class _Text:
     """Collects visible text as (text, quote level) chunks, block by block."""
 
@@ -89,6 +132,7 @@ class _Text:
         self.texts = 0  # visible text chunks so far
         self.texts_at: list[int] = []  # ``texts`` when each open element opened
         self.newlines = 2  # the start of the text counts as a paragraph boundary
+        self.hidden: list[_Hidden] = []  # the open hidden elements, innermost last
 
     @property
     def level(self) -> int:
@@ -98,6 +142,9 @@ class _Text:
         if tag == "body" and self.open.get("head"):
             self.end("head")  # an unclosed <head>
         separator = _is_separator(tag, attrs)
+        hides = not closed and tag not in _VOID and _hides(attrs)
+        if hides:
+            self.hidden.append(_Hidden(self))
         if separator and not self.skip:
             self._ensure_newlines(1)
             self.rest_quoted.append(self._wrapped(len(self.stack)))
@@ -133,6 +180,10 @@ class _Text:
                 self._block("blockquote")
             while self.rest_quoted and self.rest_quoted[-1] > len(self.stack):
                 self.rest_quoted.pop()
+            if self.hidden and self.hidden[-1].height == len(self.stack):
+                hidden = self.hidden.pop()
+                if name == tag:  # closed by its own end tag: what it held goes
+                    hidden.undo(self)  # (its block's break stays: words do not run together)
             if name == tag:
                 break
         self._block(tag)

@@ -1,0 +1,119 @@
+"""The text a ticket shows for a mail with no words of its own, only a part that is not text.
+
+A calendar invite alone, a customer's mail attached as ``message/rfc822`` with nothing
+written around it, an S/MIME blob: each gave a ticket with empty text, and the team had
+to download a file to learn what was asked (RT and Zammad show the invite's details and
+the attached mail's words). The first row of :data:`KINDS` that one of the message's
+attachments fits gives the text, in the language of the ticket's reader; the
+attachments stay as they came. Pure: the attachments' bytes come from ``attached``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
+
+from gateway.core.i18n import N_, Msg, translate
+from gateway.core.model import Attachment, ParsedMessage
+from gateway.core.zone import Day, in_zone
+from gateway.pipeline.parse.charsets import decode_bytes
+from gateway.pipeline.parse.ical import Event, read_event
+from gateway.pipeline.parse.message import parse_message
+
+__all__ = ["KINDS", "stand_in"]
+
+Attached = Callable[[str], bytes | None]  # an attachment's bytes by its SHA-256
+
+# content type → what the ticket shows for it (the first row that fits wins)
+KINDS: tuple[tuple[frozenset[str], str], ...] = (
+    # an invite, a cancellation, an answer to one (Outlook, Google, Apple Calendar)
+    (frozenset({"text/calendar", "application/ics"}), "calendar"),
+    # a customer's mail passed on as an attachment, nothing written around it
+    (frozenset({"message/rfc822"}), "message"),
+    # S/MIME enveloped (or opaque-signed) data: nothing in it can be read here
+    (frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"}), "encrypted"),
+)
+
+# the line over an invite, by its METHOD (RFC 5546); any other: CALENDAR_EVENT
+INVITE_LINES = {
+    "REQUEST": N_("Meeting invitation: {summary}"),  # asks to attend
+    "CANCEL": N_("Meeting cancelled: {summary}"),  # calls it off
+    "REPLY": N_("Answer to a meeting invitation: {summary}"),  # an attendee's answer
+}
+NO_SUMMARY = N_("(no subject)")  # an event without a SUMMARY
+CALENDAR_EVENT = N_("Calendar event: {summary}")
+WHEN = N_("When: {start} – {end}")
+STARTS = N_("When: {start}")
+WHERE = N_("Where: {location}")
+ORGANIZER = N_("Organizer: {organizer}")
+ATTACHED_MESSAGE = N_("The mail carries an attached message; its text follows.")
+ENCRYPTED = N_(
+    "This mail is encrypted (S/MIME) and cannot be read here; it is kept as an attachment."
+)
+
+
+def stand_in(msg: ParsedMessage, attached: Attached, locale: str, timezone: str) -> str:
+    """The text for ``msg`` when it has none and carries one of :data:`KINDS`, else ""."""
+    if msg.text.strip():
+        return ""
+    for types, kind in KINDS:
+        for attachment in msg.attachments:
+            if attachment.content_type.lower() in types:
+                text = _READERS[kind](attachment, attached, locale, timezone)
+                if text:
+                    return text
+    return ""
+
+
+def _calendar(attachment: Attachment, attached: Attached, locale: str, timezone: str) -> str:
+    data = attached(attachment.sha256)
+    if data is None:
+        return ""
+    text, _ = decode_bytes(data, "utf-8")
+    event = read_event(text, timezone)
+    return _event_text(event, locale, timezone) if event is not None else ""
+
+
+def _event_text(event: Event, locale: str, timezone: str) -> str:
+    head = INVITE_LINES.get(event.method, CALENDAR_EVENT)
+    summary = event.summary or translate(NO_SUMMARY, locale)
+    lines = [translate(_with(head, summary=summary), locale)]
+    if event.start is not None and event.end is not None and event.end != event.start:
+        start, end = _said(event.start, locale, timezone), _said(event.end, locale, timezone)
+        lines.append(translate(_with(WHEN, start=start, end=end), locale))
+    elif event.start is not None:
+        lines.append(translate(_with(STARTS, start=_said(event.start, locale, timezone)), locale))
+    if event.location:
+        lines.append(translate(_with(WHERE, location=event.location), locale))
+    if event.organizer:
+        lines.append(translate(_with(ORGANIZER, organizer=event.organizer), locale))
+    if event.description:
+        lines += ["", event.description]
+    return "\n".join(lines)
+
+
+def _said(when: datetime | date, locale: str, timezone: str) -> str:
+    if isinstance(when, datetime):
+        return in_zone(when, timezone).said(locale)
+    return Day(when).said(locale)
+
+
+def _message(attachment: Attachment, attached: Attached, locale: str, timezone: str) -> str:
+    data = attached(attachment.sha256)
+    if data is None:
+        return ""
+    words = parse_message(data).text.strip()
+    return f"{translate(ATTACHED_MESSAGE, locale)}\n\n{words}" if words else ""
+
+
+def _encrypted(attachment: Attachment, attached: Attached, locale: str, timezone: str) -> str:
+    return translate(ENCRYPTED, locale)
+
+
+def _with(message: Msg, **params: object) -> Msg:
+    """A line of the tables above with its values filled in."""
+    return replace(message, params=params)
+
+
+_READERS = {"calendar": _calendar, "message": _message, "encrypted": _encrypted}

@@ -1,0 +1,48 @@
+"""Stage "no words": a mail with no text of its own gets the text of what it carries.
+
+A customer's calendar invite, a mail they attached without a word, an S/MIME blob: the
+ticket showed nothing (:mod:`gateway.pipeline.no_words` decides what it shows). The
+text is written in the language its reader reads the ticket in: the ticket's, or for
+a new ticket the one its acknowledgement will be in (Japanese when the subject or the
+carried words are, English when there is a subject, else the team's). A member's mail
+is left as it is: their forward files the original (:mod:`gateway.pipeline.forward`),
+and words we wrote must never be read as their commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gateway.core.text import has_japanese
+from gateway.pipeline.no_words import stand_in
+from gateway.pipeline.parse.attachment_data import attachment_data
+from gateway.runner.arrival import Arrival
+from store import tickets
+
+
+def fill_in(a: Arrival) -> Arrival:
+    """``a`` with the carried text as its text and new text, or unchanged."""
+    msg = a.msg
+    if a.submission is not None or msg.text.strip() or not msg.attachments:
+        return a
+    if a.settings.member(a.sender) is not None:
+        return a
+
+    def attached(sha256: str) -> bytes | None:
+        return attachment_data(a.row.raw, sha256)
+
+    zone = a.settings.gateway.timezone
+    ticket = tickets.get(a.session, a.thread.ticket_id) if a.thread.ticket_id else None
+    if ticket is not None:
+        locale = ticket.locale or a.settings.gateway.locale
+    else:
+        probe = stand_in(msg, attached, "en", zone)
+        if not probe:
+            return a
+        locale = (
+            "ja"
+            if has_japanese(msg.subject) or has_japanese(probe)
+            else ("en" if msg.subject.strip() else a.settings.gateway.locale)
+        )
+    text = stand_in(msg, attached, locale, zone)
+    return replace(a, parsed=replace(msg, text=text, new_text=text)) if text else a
