@@ -127,7 +127,10 @@ CASES: dict[str, Expect] = {
         "alice@customer.test", "Group", ("group syntax in From",)
     ),
     "mime-edge/untried-from-empty-group.eml": Expect(
-        NOBODY, "Empty group", ("no sender in From",), answered=False
+        # no mailbox in From: its Sender is the requester (RFC 5322 3.6.2), answered
+        "real@customer.test",
+        "Empty group",
+        ("no sender in From",),
     ),
     "mime-edge/untried-from-encoded-mailbox.eml": Expect(
         NOBODY, "Encoded mailbox", ("close",), answered=False, defect="encoded word"
