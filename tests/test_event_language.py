@@ -201,14 +201,14 @@ def test_an_actions_refused_state_and_unsent_reply_say_why(
         closer = worker(r.app)
         runs_it = closer.execute
 
-        def closed_while_it_runs(action: Any, run: Any) -> Any:
+        def closed_while_it_runs(action: Any, run: Any, *stop: Any) -> Any:
             with transaction(r.app.sessions) as s:  # a member closes it meanwhile
                 t = tickets.get(s, tid or 0)
                 assert t is not None
                 changes.change_state(
                     s, t, TicketState.CLOSED, clock.now(), actor="ops", channel="cli"
                 )
-            return runs_it(action, run)
+            return runs_it(action, run, *stop)
 
         monkeypatch.setattr(closer, "execute", closed_while_it_runs)
         [done] = closer.drain()
