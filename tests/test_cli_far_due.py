@@ -6,18 +6,24 @@ stored, in UTC with the zone's name, and everything else as before."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
 from gateway.core.zone import in_zone, local_time
+from gateway.tickets import changes
 from store.db import make_engine, session_factory, transaction
 from store.models import Ticket
+from tests.support.app import MEMBERS
 from tests.support.cli import run
 from tests.support.config import write_config
 from tests.support.mails import mail
+from tests.support.pipeline import deliver
 
 FAR = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
 
@@ -60,3 +66,21 @@ def test_tickets_show_says_a_due_date_in_year_9999(
     assert "Traceback" not in shown.err
     listed = run(config, "tickets", "show", "1", "--json", capsys=capsys)
     assert listed.code == 0
+
+
+def test_the_ticket_page_says_a_due_date_in_year_9999_to_a_member_in_auckland(
+    settings: Settings,
+) -> None:
+    """The page of a member whose own zone is east of UTC (``[[members]] time_zone``)."""
+    from tests.support.web import member_page, rig
+
+    ops = "ops@example.test"
+    team = tuple(replace(m, time_zone="Pacific/Auckland") if m.email == ops else m for m in MEMBERS)
+    with rig(settings, FakeClock(datetime(2026, 12, 5, 16, 0, tzinfo=UTC)), members=team) as r:
+        tid = deliver(r.app, mail(subject="VPN down", sender="<alice@customer.test>")).ticket_id
+        with transaction(r.app.sessions) as s:  # as an older release's /due stored it
+            ticket = s.get(Ticket, tid)
+            assert ticket is not None
+            changes.set_due(s, ticket, FAR, r.clock.now(), actor=ops, channel="mail")
+        page = member_page(r, ops, f"/tickets/{tid}")
+    assert "9999" in page and "UTC" in page
