@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from gateway.core.db_errors import db_error
-from gateway.core.errors import TransientError
+from gateway.core.errors import DatabaseNotCreated, TransientError
 from gateway.core.folders import private_folder
 from gateway.core.sqlite_url import sqlite_path
 from store.sqlite_access import read_only_connect
@@ -202,10 +202,15 @@ def _ensure_sqlite_dir(url: str) -> None:
 def private_database(path: Path) -> None:
     """Create the folder (0700) and an empty database file (0600) whatever the umask:
     they hold every mail and the members' reply tokens (issue #14). SQLite gives its
-    -wal and -shm files the database file's mode. Existing ones are left as they are."""
-    private_folder(path.parent)
-    with suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    -wal and -shm files the database file's mode. Existing ones are left as they are.
+    Raises :class:`DatabaseNotCreated` when the file cannot be made (a folder this user
+    may not write, read-only storage, a file where a folder belongs)."""
+    try:
+        private_folder(path.parent)
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise DatabaseNotCreated(str(path.absolute()), exc) from exc
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool, *, wal: bool) -> Any:

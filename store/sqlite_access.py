@@ -73,6 +73,18 @@ def unreadable(path: str | Path) -> OSError | None:
     return None
 
 
+def uncreatable(path: str | Path) -> OSError | None:
+    """Why the database file at ``path``, not there yet, cannot be made in its folder
+    (one this user may not write, or on read-only storage), or None: it is there, or may
+    be made. A reading command opens a missing file read-only, which SQLite refuses as
+    "unable to open database file", a temporary failure; this says the lasting one."""
+    file = Path(path).absolute()
+    if file.exists() or not file.parent.is_dir() or os.access(file.parent, os.W_OK | os.X_OK):
+        return None
+    code = errno.EROFS if _read_only_storage(file.parent) else errno.EACCES
+    return OSError(code, os.strerror(code), str(file.parent))
+
+
 def _read_only_storage(path: Path) -> bool:
     try:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)

@@ -55,6 +55,11 @@ def rows(locale: str) -> Iterator[dict[str, str]]:
     words = "ログを送りました。" if locale == "ja" else "I sent the logs."
     yield {"event": "state", "actor": "yamada@example.test", "old": "open", "new": "closed"}
     yield {"event": "assign", "actor": "yamada@example.test", "new": "sato@example.test"}
+    yield {
+        "event": "assign",
+        "actor": "yamada@example.test",
+        "old": "sato@example.test",
+    }  # to nobody
     yield {"event": "reply", "actor": "ito@customer.test", "text": words}
     yield {"event": "field"}
     for target in ("first_response", "resolve", "due"):

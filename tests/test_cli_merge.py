@@ -260,3 +260,19 @@ def test_cc_without_an_address_is_a_usage_error_naming_it(
     assert exited.value.code == 2
     assert err.startswith("usage: ticket-gateway tickets cc ")
     assert err.rstrip().endswith("the following arguments are required: address")
+
+
+def test_cc_list_with_an_address_is_a_usage_error_naming_it(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cc ID list ADDR`` read as a list and dropped ADDR without a word (a script that
+    meant ``add`` went on as if it had): said as argparse says an extra argument, exit 2,
+    and nothing listed or changed."""
+    with pytest.raises(SystemExit) as exited:
+        run(config, "tickets", "cc", "1", "list", "boss@customer.test", capsys=capsys)
+    captured = capsys.readouterr()
+    assert exited.value.code == 2
+    assert captured.out == ""
+    assert captured.err.startswith("usage: ticket-gateway tickets cc ")
+    assert captured.err.rstrip().endswith("unrecognized arguments: boss@customer.test")
+    assert "boss@customer.test" not in _show(config, 1, capsys)["watchers"]

@@ -57,3 +57,66 @@ def test_assign_refuses_an_unknown_member_and_a_missing_ticket(
     assert code == 69 and "no ticket #99" in err
     code, _, err = run(config, "tickets", "note", "99", "x", capsys=capsys)
     assert code == 69
+
+
+def _notices(db_url: str, to: str) -> list[str]:
+    """The plain-text parts of the member notices queued for ``to``."""
+    import email
+    import email.policy
+
+    from sqlalchemy import select
+
+    from store.db import make_engine, session_factory, transaction
+    from store.models import OutboxRow
+
+    engine = make_engine(db_url)
+    try:
+        with transaction(session_factory(engine)) as s:
+            rows = s.scalars(select(OutboxRow).where(OutboxRow.kind == "ticket_notice")).all()
+            raws = [r.raw for r in rows if to in r.recipients]
+    finally:
+        engine.dispose()
+    texts = []
+    for raw in raws:
+        part = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",))
+        assert part is not None
+        texts.append("".join(part.get_content().split()))  # however the lines were filled
+    return texts
+
+
+@pytest.mark.parametrize(
+    ("member", "said"),
+    [
+        ("ops@example.test", "took this ticket from you; nobody has it now."),
+        ("ops2@example.test", "がこのチケットをあなたから外しました。いまは担当者がいません。"),
+    ],
+)
+def test_assign_dash_takes_the_ticket_from_its_member(
+    config: str,
+    db_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    member: str,
+    said: str,
+) -> None:
+    """``-`` is nobody, as in ``tickets list --assignee -``: an assignment change like
+    any other (an event, channel cli), and the member it was taken from is told, in
+    their language."""
+    assert run(config, "ingest", str(tmp_path / "req.eml"), capsys=capsys)[0] == 0
+    assert run(config, "tickets", "assign", "1", member, capsys=capsys).code == 0
+    code, out, err = run(config, "tickets", "assign", "1", "-", capsys=capsys)
+    assert (code, out, err) == (0, "ticket #1: unassigned (was " + member + ")\n", "")
+    data = _show(config, capsys)
+    assert data["assignee"] is None
+    assert run(config, "tickets", "show", "1", capsys=capsys).code == 0  # the event, shown
+    last = [e for e in data["events"] if e["kind"] == "assign"][-1]  # type: ignore[attr-defined]
+    assert (last["old"], last["new"], last["channel"]) == (member, None, "cli")
+    listed = run(config, "tickets", "list", "--assignee", "-", "--json", capsys=capsys).out
+    assert [t["id"] for t in json.loads(listed)] == [1]
+    notices = _notices(db_url, member)
+    assert any("".join(said.split()) in text for text in notices), notices
+    # nobody has it: taking it from nobody changes nothing and records nothing
+    code, out, _ = run(config, "tickets", "assign", "1", "-", capsys=capsys)
+    assert (code, out) == (0, "ticket #1: nobody has it already\n")
+    again = [e for e in _show(config, capsys)["events"] if e["kind"] == "assign"]  # type: ignore[attr-defined]
+    assert again[-1] == last

@@ -135,6 +135,8 @@ def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any
             old=state_name(facts.get("old", ""), locale),
             new=state_name(facts.get("new", ""), locale),
         )
+    elif event == "assign" and not facts.get("new"):  # tickets assign ID -
+        msg = N_("{actor} took the ticket from its assignee; nobody has it now", actor=actor)
     elif event == "assign":
         msg = N_(
             "{actor} assigned the ticket to {new}", actor=actor, new=literal_slack(facts["new"])

@@ -52,6 +52,18 @@ class TransientError(GatewayError):
         return self.reason if self.reason is not None else Msg("{error}", {"error": str(self)})
 
 
+class DatabaseNotCreated(GatewayError):
+    """The SQLite database file cannot be made (its folder not writable for this user,
+    read-only storage): a human must fix the folder, so it is neither "try again later"
+    for ever nor a traceback. ``path`` is the file, ``cause`` the ``OSError`` that said
+    why; the CLI exits 73 (``EX_CANTCREAT``), and 75 for an MTA's pipe."""
+
+    def __init__(self, path: str, cause: OSError) -> None:
+        super().__init__(f"cannot create the database {path}: {cause.strerror or cause}")
+        self.path = path
+        self.cause = cause
+
+
 class InvalidTransition(GatewayError):
     """The state machine does not allow this change; ``message`` says why to a person
     (in their language, e.g. in a command transcript); ``str()`` is its English text."""

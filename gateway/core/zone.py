@@ -83,8 +83,13 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def in_zone(at: datetime, timezone: str) -> Moment:
-    """An aware ``at`` in ``timezone``."""
-    return Moment(at.astimezone(_zone(timezone)))
+    """An aware ``at`` in ``timezone``; one that lies past the last day a ``datetime``
+    holds there (a due date an older release stored in year 9999, said east of UTC) is
+    shown as stored, in UTC with its name, rather than failing the page, mail or line."""
+    try:
+        return Moment(at.astimezone(_zone(timezone)))
+    except OverflowError:
+        return Moment(at.astimezone(UTC))
 
 
 def local_time(value: str | datetime | None, timezone: str) -> str:

@@ -23,6 +23,7 @@ from gateway.runner.runner import Runner
 from gateway.runtime.reader import (
     catalog_holder,
     schema_current,
+    uncreatable_database,
     unreadable_database,
     unwritable_database,
 )
@@ -78,6 +79,8 @@ def build(
     catalog = catalog_holder(settings, catalog_text)
     if (unreadable := unreadable_database(settings)) is not None:
         raise unreadable  # "unable to open database file" would read as "try again later"
+    if (uncreatable := uncreatable_database(settings)) is not None:
+        raise uncreatable  # the folder to fix (exit 73), not the file's configuration
     if (unwritable := unwritable_database(settings)) is not None:
         raise unwritable  # before anything opens it: "try again later" would be for ever
     # checkpoint_apart: no commit of this process checkpoints; the thread does (below)

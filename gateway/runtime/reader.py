@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from gateway.catalog.load import CatalogHolder, catalog_path
 from gateway.config.settings import Settings
 from gateway.core.clock import Clock, SystemClock
-from gateway.core.errors import ConfigError
+from gateway.core.errors import ConfigError, DatabaseNotCreated
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
 from store import migrate
 from store.db import make_engine, session_factory
 from store.revision import HEAD
-from store.sqlite_access import unreadable, unwritable
+from store.sqlite_access import uncreatable, unreadable, unwritable
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ def open_database(settings: Settings, clock: Clock) -> Engine:
     """The database as a reading command opens it, without the catalog: ``status``
     still reports the rest when the catalog has problems. Raises ConfigError and
     TransientError as :func:`open_reader` does."""
-    if (refused := unreadable_database(settings)) is not None:
+    if (refused := unreadable_database(settings) or uncreatable_database(settings)) is not None:
         raise refused  # "unable to open database file" would read as "try again later"
     read_only = unwritable_database(settings) is not None  # read it all the same
     engine = make_engine(
@@ -68,6 +68,17 @@ def open_database(settings: Settings, clock: Clock) -> Engine:
     else:
         schema_current(settings, engine, clock)
     return engine
+
+
+def uncreatable_database(settings: Settings) -> DatabaseNotCreated | None:
+    """The SQLite database not made yet and not to be made by this user (its folder
+    not writable, read-only storage): exit 73, not a read-only open of no file that
+    SQLite refuses as "try again later" (:func:`store.sqlite_access.uncreatable`)."""
+    path = sqlite_path(settings.database.url)
+    found = uncreatable(path) if path is not None else None
+    if path is None or found is None:
+        return None
+    return DatabaseNotCreated(str(Path(path).absolute()), found)
 
 
 def unwritable_database(settings: Settings) -> ConfigError | None:

@@ -164,19 +164,20 @@ def file_under(
 def assign(
     session: Session,
     ticket: Ticket,
-    member: str,
+    member: str | None,
     now: datetime,
     *,
     actor: str,
     channel: str,
     rule: Mapping[str, str] | None = None,
 ) -> None:
-    """Give the ticket to ``member`` (a configured address; the caller checked);
-    ``rule``: the catalog's rule that chose them (a refile), else a person did."""
+    """Give the ticket to ``member`` (a configured address; the caller checked), or to
+    nobody (None: ``tickets assign ID -``); ``rule``: the catalog's rule that chose them
+    (a refile), else a person did. The member it was taken from is told either way."""
     old, ticket.assignee, ticket.updated_at = ticket.assignee, member, now
     detail = dict(rule) if rule is not None else {"rule": "manual"}
     _event(session, ticket, now, (actor, channel), "assign", old=old, new=member, detail=detail)
-    note(session, Fact(ticket, "assign", now, actor, old or "", member))
+    note(session, Fact(ticket, "assign", now, actor, old or "", member or ""))
     news.changed(session, ticket, "assign", now, actor=actor, via=channel, old=old, new=member)
 
 

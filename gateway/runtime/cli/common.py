@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from gateway.runtime.reader import Reader
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_UNAVAILABLE = 0, 64, 65, 66, 69
-EX_SOFTWARE, EX_IOERR, EX_TEMPFAIL, EX_CONFIG = 70, 74, 75, 78
+EX_SOFTWARE, EX_CANTCREAT, EX_IOERR, EX_TEMPFAIL, EX_CONFIG = 70, 73, 74, 75, 78
 EX_UNHEALTHY = 1  # status: something needs a human (not a sysexits code)
 
 # A command: the parsed arguments and the loaded settings in, an exit code out.

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING
 
 from gateway.core.i18n import N_
 from gateway.core.os_errors import os_error
-from gateway.runtime.cli.common import EX_NOINPUT, EX_OK, EX_USAGE, Speaker
+from gateway.runtime.cli.common import EX_CANTCREAT, EX_NOINPUT, EX_OK, EX_USAGE, Speaker
 from gateway.runtime.cli.help_language import h
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
-
-EX_CANTCREAT = 73  # sysexits: the backup's file cannot be written
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

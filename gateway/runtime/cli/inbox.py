@@ -39,7 +39,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     settings.gateway.reply_key()
     import logging
 
-    from gateway.core.errors import CatalogError, ConfigError, TransientError
+    from gateway.core.errors import (
+        CatalogError,
+        ConfigError,
+        DatabaseNotCreated,
+        TransientError,
+    )
     from gateway.receive.parse_ahead import ParseAhead
     from gateway.runtime.reader import SchemaAhead
 
@@ -71,9 +76,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
         said.warn(N_("not stored: the message stays with the sender, who tries again later"))
         return EX_TEMPFAIL
-    except (TransientError, ConfigError, CatalogError):
+    except (TransientError, ConfigError, CatalogError, DatabaseNotCreated):
         # the usual 75, or 78 (a database this user may not write; a catalog with
-        # problems, each on its line, before anything was stored): cli.main
+        # problems, each on its line, before anything was stored), or 73/75 (a database
+        # file that cannot be made): cli.main
         raise
     except Exception as exc:
         # An MTA bounces on any exit it does not know (a traceback is 1): an error of

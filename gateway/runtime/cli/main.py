@@ -28,6 +28,7 @@ from gateway.runtime.cli import (
     tickets,
 )
 from gateway.runtime.cli.common import (
+    EX_CANTCREAT,
     EX_CONFIG,
     EX_DATAERR,
     EX_IOERR,
@@ -46,9 +47,10 @@ from gateway.runtime.cli.terminal import OutputFailed, silence_stdout
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
-    from gateway.core.errors import TransientError
+    from gateway.core.errors import DatabaseNotCreated, TransientError
 
 __all__ = [
+    "EX_CANTCREAT",
     "EX_CONFIG",
     "EX_DATAERR",
     "EX_IOERR",
@@ -71,7 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _output_failed(None, exc)
     _refuse_undecodable(parser, args)
     _configure_logging(args)
-    from gateway.core.errors import CatalogError, ConfigError, TransientError
+    from gateway.core.errors import (
+        CatalogError,
+        ConfigError,
+        DatabaseNotCreated,
+        TransientError,
+    )
 
     settings: Settings | None = None
     try:
@@ -81,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code == EX_TEMPFAIL:  # "not stored, database unavailable": maybe the disk
             _said_full_disks(settings)
         return code
+    except DatabaseNotCreated as exc:
+        return _not_created(settings, args, exc)
     except ConfigError as exc:
         Speaker(settings).warn(
             N_(
@@ -108,6 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _output_failed(settings, exc)
     except KeyboardInterrupt:
         return 130
+
+
+def _not_created(
+    settings: Settings | None, args: argparse.Namespace, exc: DatabaseNotCreated
+) -> int:
+    """The database file cannot be made: said in one line, exit 73 (EX_CANTCREAT); for
+    an MTA's pipe (``ingest -``, or ``ingest`` with no path) 75, so it keeps the message."""
+    error = os_error(exc.cause)
+    Speaker(settings).warn(
+        N_("cannot create the database {path}: {error}", path=exc.path, error=error)
+    )
+    inputs: list[str] | None = getattr(args, "inputs", None)  # ingest's alone
+    return EX_TEMPFAIL if inputs is not None and (not inputs or "-" in inputs) else EX_CANTCREAT
 
 
 def _output_failed(settings: Settings | None, exc: OutputFailed) -> int:

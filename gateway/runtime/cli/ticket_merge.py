@@ -81,6 +81,9 @@ def cmd_tickets_cc(args: argparse.Namespace, settings: Settings) -> int:
 
     said = Speaker(settings)
     if args.action == "list":
+        if args.address is not None:  # not silently dropped: a script that meant add stops
+            extra = argparse_text("unrecognized arguments: %s") % args.address
+            args.cc_parser.error(extra)
         return _list(settings, said, args.id, args.json)
     if args.address is None:  # optional only for list: said as argparse says it, usage first
         missing = argparse_text("the following arguments are required: %s") % "address"

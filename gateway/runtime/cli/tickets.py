@@ -30,7 +30,7 @@ from gateway.runtime.cli.common import (
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
 from gateway.runtime.cli.ticket_files import register_attachment
-from gateway.runtime.cli.ticket_list import STATES, register_list
+from gateway.runtime.cli.ticket_list import NOBODY, STATES, register_list
 from gateway.runtime.cli.ticket_merge import register_merge
 from gateway.runtime.cli.ticket_show import register_show
 from gateway.runtime.cli.ticket_work import register_work
@@ -80,6 +80,8 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.tickets import changes
 
     said = Speaker(settings)
+    if args.member == NOBODY:
+        return _unassign(settings, said, args.id)
     with opened(settings) as app:
         now = app.clock.now()
         ctx = CommandContext(
@@ -103,6 +105,28 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
             lambda s, t: changes.assign(s, t, member, now, actor=actor(), channel="cli"),
             N_("ticket #{id}: assigned to {member}", id=args.id, member=member),
         )
+
+
+def _unassign(settings: Settings, said: Speaker, ticket_id: int) -> int:
+    """``assign ID -``: nobody has it now (as ``list --assignee -`` reads ``-``), through
+    the tickets service like any assignment, so the member it was taken from is told."""
+    from gateway.tickets import changes
+    from store import tickets
+    from store.db import transaction
+
+    with opened(settings) as app, transaction(app.sessions) as s:
+        ticket = tickets.get_to_change(s, ticket_id)
+        if ticket is None:
+            said.warn(N_("no ticket #{id}", id=ticket_id))
+            return EX_UNAVAILABLE
+        was = ticket.assignee
+        if was is not None:
+            changes.assign(s, ticket, None, app.clock.now(), actor=actor(), channel="cli")
+    if was is None:
+        said.say(N_("ticket #{id}: nobody has it already", id=ticket_id))
+    else:
+        said.say(N_("ticket #{id}: unassigned (was {member})", id=ticket_id, member=was))
+    return EX_OK
 
 
 def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
@@ -199,7 +223,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tss.set_defaults(handler=cmd_tickets_set_state)
     ta = t.add_parser("assign", help=h(N_("give a ticket to a member")))
     ta.add_argument("id", type=whole)
-    ta.add_argument("member", help=h(N_("a configured member's address (or the part before @)")))
+    ta.add_argument(
+        "member", help=h(N_("a configured member's address (or the part before @); - for nobody"))
+    )
     ta.set_defaults(handler=cmd_tickets_assign)
     tn = t.add_parser("note", help=h(N_("add an internal note (never sent to the requester)")))
     tn.add_argument("id", type=whole)
