@@ -125,7 +125,7 @@ def test_a_file_that_changes_while_stored_stores_nothing(
     item = Incoming(MessageFile(str(path), path.stat().st_size), "ingest")
     with pytest.raises(MessageFileError) as caught:
         _accept(app, backend, [Incoming(mail(), "x"), item])
-    assert caught.value.path == str(path) and "changed" in caught.value.problem
+    assert caught.value.path == str(path) and "changed" in str(caught.value.problem)
     with transaction(app.sessions) as s:
         assert s.scalars(select(InboxRow)).all() == []
     monkeypatch.setattr(message_file, "file_keys", keys_of)

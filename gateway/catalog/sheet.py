@@ -193,11 +193,12 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
 
 def _email(raw: str) -> tuple[str, Msg | None]:
     """An address as the requester typed it, width aside (NFKC: a full-width ＠ is
-    ``@``): the local part keeps its case (only the receiving server may fold it), and
-    the domain is mapped as the config and the web form map it (IDNA2008 with UTS #46,
-    :mod:`gateway.core.domains`), kept in the form people read: ``faß.de`` stays itself
-    (the old case folding made it ``fass.de``, another domain), ``EXAMPLE.COM`` is
-    ``example.com``, and a domain with no IDNA2008 form is refused with its reason."""
+    ``@``), in lower case as every address the gateway compares (a sheet's approver is
+    matched against the members, ``Boss@`` is ``boss@``): ``lower()``, not case folding,
+    which made ``ß`` ``ss``. The domain is mapped as the config and the web form map it
+    (IDNA2008 with UTS #46, :mod:`gateway.core.domains`), kept in the form people read:
+    ``faß.de`` stays itself (the old case folding made it ``fass.de``, another domain),
+    and a domain with no IDNA2008 form is refused with its reason."""
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return "", N_("empty")
@@ -210,7 +211,7 @@ def _email(raw: str) -> tuple[str, Msg | None]:
         return "", N_(
             "not an e-mail address: the part after @ is no domain name: {why}", why=exc.message
         )
-    return f"{local}@{readable}", None
+    return f"{local.lower()}@{readable}", None
 
 
 def _said(f: Field, choice: str) -> set[str]:
