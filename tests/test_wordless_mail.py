@@ -178,7 +178,7 @@ def test_a_japanese_invite_reads_japanese(team: App) -> None:
     deliver(team, bytes(msg))
     lines = _incoming(team)["text"].splitlines()
     assert lines[0] == "会議への招待: VPN定例"
-    assert lines[1] == "日時: 2026年12月10日(木) 15:00 JST – 2026年12月10日(木) 16:00 JST"
+    assert lines[1] == "日時: 2026年12月10日(木) 15:00 JST〜2026年12月10日(木) 16:00 JST"
     assert lines[2] == "場所: Room 3, 5F"
     assert lines[3].startswith("主催者: ")
     assert not any(w in "\n".join(lines[:4]) for w in ("When", "Where", "Organizer", "Meeting"))
