@@ -44,3 +44,23 @@ def test_sigint_is_ignored_before_the_heavy_imports(module: str, first_heavy: st
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_a_ctrl_c_while_the_parse_process_starts_is_not_its_death() -> None:
+    """Before its first line of ours runs, the interpreter itself starts (its site
+    import): a Ctrl-C to the group then was a "Fatal Python error" traceback and a dead
+    parse process (tests/test_daemon.py met one). It is started with SIGINT ignored."""
+    import os
+    import signal
+
+    from gateway.runner.parse_pipe import ParsePipe
+    from tests.support.mails import mail
+
+    pipe = ParsePipe()
+    try:
+        ticket = pipe.submit(mail(subject="Hello"))
+        assert ticket is not None
+        os.kill(pipe.started[-1], signal.SIGINT)  # at once: the process is starting
+        assert pipe.result(ticket, 30).subject == "Hello"
+    finally:
+        pipe.close()

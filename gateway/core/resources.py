@@ -43,3 +43,14 @@ def module_command(module: str, *, lean: bool = False) -> tuple[str, ...]:
     modules at each start instead of reading its ``opt-2`` cache: about 0.4 s of CPU
     a start, unless ``python -OO -m compileall`` ran once after the install."""
     return (sys.executable, "-P", *(("-OO",) if lean else ()), "-m", module)
+
+
+def sigint_ignored() -> None:
+    """A child's ``preexec_fn``: it starts with SIGINT ignored. Ctrl-C in a terminal
+    reaches the whole foreground group and is the daemon's to answer (it stops its
+    processes in order); a child still starting its interpreter (the site import, before
+    any line of ours can ignore it) died of it with a "Fatal Python error" traceback.
+    Python keeps an inherited SIG_IGN instead of installing its KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

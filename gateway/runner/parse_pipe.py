@@ -45,7 +45,7 @@ from typing import IO
 
 from gateway.core.errors import BudgetExceeded, WorkerDied
 from gateway.core.model import ParsedMessage
-from gateway.core.resources import module_command
+from gateway.core.resources import module_command, sigint_ignored
 from gateway.pipeline.parse.message import parse_message
 
 COMMAND = module_command("gateway.runner.parse_pipe")  # the daemon adds its memory set-up
@@ -166,7 +166,11 @@ class _Worker:
     ) -> None:
         self._began = time.monotonic()
         self._process = subprocess.Popen(  # our own interpreter and module
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+            preexec_fn=sigint_ignored,  # one signal call after the fork: no lock taken
         )
         self.pid = self._process.pid
         self._outgoing: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()

@@ -56,7 +56,7 @@ if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 from gateway.config.settings import Settings
-from gateway.core.resources import module_command
+from gateway.core.resources import module_command, sigint_ignored
 from gateway.runtime.background import Tuning
 from gateway.runtime.row_board import RowBoard
 
@@ -179,7 +179,11 @@ class ProcessingProcess:
         command = [*self._command, str(theirs.fileno())]
         board.post(None)  # a killed child's row is not the new child's
         try:
-            process = subprocess.Popen(command, pass_fds=[theirs.fileno(), board.fd])
+            process = subprocess.Popen(  # started with SIGINT ignored, as Ctrl-C is ours
+                command,
+                pass_fds=[theirs.fileno(), board.fd],
+                preexec_fn=sigint_ignored,  # one signal call after the fork: no lock taken
+            )
         finally:
             theirs.close()
         conn = Connection(ours.detach())
