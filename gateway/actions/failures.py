@@ -33,6 +33,16 @@ def no_answer(seconds: float) -> Msg:
     return N_("no answer within {seconds}s", seconds=format(seconds, "g"))
 
 
+def lookup_timed_out(host: str, seconds: float) -> Msg:
+    """The name server did not answer for ``host`` (the target, or the proxy) within the
+    action's timeout: the attempt ended there, and is tried again."""
+    return N_(
+        "the name server did not answer for {host} within {seconds}s",
+        host=host,
+        seconds=format(seconds, "g"),
+    )
+
+
 def untrusted(why: str | Msg) -> Msg:
     """The target's TLS certificate (``why``: :func:`gateway.core.os_errors.os_error`)."""
     return N_("TLS certificate not trusted: {why}", why=why)

@@ -13,8 +13,10 @@ TLS certificates are always verified (the system's CAs, or the action's
 ``ca_file``); plain http only reaches this machine (``catalog check``). Redirects
 are not followed. 2xx succeeds; 5xx, 408, 429, a timeout and a failed connection are
 tried again (not before the answer's Retry-After, up to ``retry_max``); another 4xx and
-anything else fail at once. The answer is read in the charset its Content-Type names, else
-sniffed as a mail's body is.
+anything else fail at once. The timeout bounds the whole attempt: the host name's lookup
+(:mod:`gateway.actions.dial`; a name server that does not answer in time is said so, and
+tried again), the connection, TLS, the request and the answer. The answer is read in the
+charset its Content-Type names, else sniffed as a mail's body is.
 
 An outgoing HTTP proxy (``[actions] proxy``, else the environment's ``https_proxy`` /
 ``http_proxy`` and ``no_proxy``: :mod:`gateway.core.proxies`) carries an https call in a
@@ -40,6 +42,15 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from gateway.actions import failures
+from gateway.actions.dial import (
+    Dial,
+    HTTPConnection,
+    HTTPSConnection,
+    Lookup,
+    LookupTimedOut,
+    dialer,
+    system_lookup,
+)
 from gateway.actions.outcome import NOT_READ, Attempt, Verdict, decode
 from gateway.core.i18n import Msg
 from gateway.core.os_errors import os_error
@@ -85,10 +96,13 @@ def deliver(
     limit: int,
     ca_file: Path | None = None,
     proxies: ProxySetting = ENVIRONMENT,
+    lookup: Lookup = system_lookup,
 ) -> Attempt:
-    """POST ``body`` to ``url`` once; never raises for what the far end did."""
+    """POST ``body`` to ``url`` once; never raises for what the far end did. ``lookup``:
+    how host names are looked up (the system's resolver)."""
     delivery = str(uuid.uuid4())
     started = time.monotonic()
+    deadline = started + timeout
     parts = urlsplit(url)
     path = _encoded((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     try:
@@ -105,7 +119,8 @@ def deliver(
         )
     host = parts.hostname or ""
     try:
-        conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy)
+        dial = dialer(lookup, deadline)
+        conn = _connection(parts.scheme, host, parts.port, timeout, ca_file, proxy, dial)
     except OSError as exc:  # the ca_file, read now: removed, unreadable, or not PEM since
         why = (  # catalog check; a file that holds no PEM certificate is OpenSSL's code
             failures.not_a_certificate(exc.reason or type(exc).__name__)
@@ -137,14 +152,15 @@ def deliver(
     # line and headers are read by http.client, a line up to 64 KiB) would never hit it:
     # at the deadline the connection is cut, whatever is being read.
     expired = threading.Event()
-    watchdog = threading.Timer(timeout, _cut, (conn, expired))
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _cut, (conn, expired))
     watchdog.daemon = True
     watchdog.start()
     try:
         try:
             conn.connect()  # and, through a proxy, the tunnel: its refusal is said so
         except OSError as exc:
-            if proxy is None or expired.is_set() or isinstance(exc, TimeoutError | ssl.SSLError):
+            passed = (TimeoutError, ssl.SSLError, LookupTimedOut)  # said below as they are
+            if proxy is None or expired.is_set() or isinstance(exc, passed):
                 raise
             # http.client says the proxy's own status line ("Tunnel connection failed:
             # 407 …") as an OSError without an errno: its words, kept as an answer's are
@@ -152,9 +168,11 @@ def deliver(
             return attempt(Verdict.TEMPORARY, None, failures.proxy_refused(str(proxy), said))
         conn.request("POST", path, body=body, headers=headers)
         response = _final(conn, conn.getresponse())
-        data, cut = _read(conn, response, limit, started + timeout)
+        data, cut = _read(conn, response, limit, deadline)
         text = decode(data, response.msg.get_content_charset())
     except (OSError, http.client.HTTPException) as exc:
+        if isinstance(exc, LookupTimedOut):  # the name server's silence, said as its own
+            return attempt(Verdict.TEMPORARY, None, failures.lookup_timed_out(exc.host, timeout))
         if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
             return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
         if isinstance(exc, ssl.SSLCertVerificationError):
@@ -230,20 +248,21 @@ def _connection(
     timeout: float,
     ca_file: Path | None,
     proxy: Proxy | None,
+    dial: Dial,
 ) -> http.client.HTTPConnection:
     """A connection to the target, or to the proxy: for https a CONNECT tunnel to the
     target, whose TLS (``server_hostname``, so the certificate check) is the target's."""
     if scheme == "https":
         context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
         if proxy is None:
-            return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
-        conn = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=timeout, context=context)
+            return HTTPSConnection(host, port, timeout=timeout, context=context, dial=dial)
+        conn = HTTPSConnection(proxy.host, proxy.port, timeout=timeout, context=context, dial=dial)
         auth = proxy.authorization()
         conn.set_tunnel(host, port or 443, {"Proxy-Authorization": auth} if auth else None)
         return conn
     if proxy is None:
-        return http.client.HTTPConnection(host, port, timeout=timeout)
-    return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
+        return HTTPConnection(host, port, timeout=timeout, dial=dial)
+    return HTTPConnection(proxy.host, proxy.port, timeout=timeout, dial=dial)
 
 
 def _read(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.actions import document, failures, results, trigger
 from gateway.actions.command import KILL_GRACE, run_command
+from gateway.actions.dial import Lookup, system_lookup
 from gateway.actions.outcome import Attempt, Step, Verdict, next_step
 from gateway.actions.webhook import deliver, read_secret
 from gateway.catalog.load import CatalogHolder
@@ -58,6 +59,7 @@ class ActionWorker:
     clock: Clock
     sessions: sessionmaker[Session]
     catalog: CatalogHolder
+    lookup: Lookup = system_lookup  # how webhooks look host names up (a test's stand-in)
 
     def drain(self, should_stop: Callable[[], bool] = lambda: False) -> list[results.Done]:
         """Run every due row, one after the other, until none is due or ``should_stop``."""
@@ -204,6 +206,7 @@ class ActionWorker:
             limit=limit,
             ca_file=action.ca_file,
             proxies=self.settings.actions.proxy,
+            lookup=self.lookup,
         )
 
     def _lease(self, entry_id: str) -> timedelta:

@@ -1,0 +1,146 @@
+"""A webhook's host name lookup is bounded by the action's timeout, like the rest of it.
+
+The system's ``getaddrinfo`` takes no timeout: a name server that never answered held
+the worker past the timeout and past the run's lease. The lookup is an edge of its own
+(``ActionWorker.lookup``, ``deliver(lookup=…)``); here a resolver stand-in that never
+answers is put there, and the worker itself runs the action against real servers of
+ours: the attempt ends at the timeout while the stand-in still hangs, said so in each
+reader's language, and is tried again.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from gateway.actions import failures
+from gateway.actions.dial import AddressInfo, system_lookup
+from gateway.actions.outcome import Step, Verdict
+from gateway.actions.webhook import deliver
+from gateway.actions.worker import ActionWorker
+from gateway.config.settings import Settings
+from gateway.core.clock import FakeClock
+from gateway.core.i18n import load, translate
+from gateway.core.proxies import ProxySetting
+from gateway.runtime.app import App
+from tests.support.actions import action_app, runs
+from tests.support.databases import sqlite_only
+from tests.support.hooks import HANG_LIMIT, HookServer
+from tests.support.pipeline import deliver as deliver_mail
+from tests.support.smtp import self_signed
+from tests.test_actions_webhook import REQUEST, SECRET, webhook_app
+
+HOST = "hooks.example.test"  # known to the stand-ins only
+URL = f"https://{HOST}/hooks/account"
+
+
+@dataclass
+class Resolver:
+    """A name server of our own behind the lookup edge: ``names`` → 127.0.0.1; with
+    ``hang``, it never answers (each lookup waits until released, HANG_LIMIT at most)."""
+
+    names: set[str] = field(default_factory=set)
+    hang: bool = False
+    asked: list[str] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, host: str, port: int) -> Sequence[AddressInfo]:
+        self.asked.append(host)
+        if self.hang:
+            self.release.wait(HANG_LIMIT)
+        self.answered.append(host)
+        if host not in self.names:
+            return system_lookup(host, port)  # this machine's own (127.0.0.1, localhost)
+        return system_lookup("127.0.0.1", port)
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def hanging() -> Iterator[Resolver]:
+    resolver = Resolver(hang=True)
+    yield resolver
+    resolver.release.set()
+
+
+@pytest.fixture(scope="module")
+def named_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed(tmp_path_factory.mktemp("named"), HOST)
+
+
+def _worker(app: App, resolver: Resolver) -> ActionWorker:
+    return ActionWorker(app.settings, app.clock, app.sessions, app.catalog, lookup=resolver)
+
+
+@sqlite_only
+def test_a_lookup_that_hangs_ends_at_the_timeout_and_is_tried_again(
+    settings: Settings, clock: FakeClock, tmp_path: Path, hanging: Resolver
+) -> None:
+    (tmp_path / "hook.secret").write_bytes(SECRET)
+    action = f"type: webhook\nurl: {URL}\nsecret_file: hook.secret\ntimeout: 1s\nretries: 3"
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        deliver_mail(app, REQUEST)
+        [done] = _worker(app, hanging).drain()
+        # recorded while the name server still says nothing: the timeout ended it
+        assert hanging.asked == [HOST] and hanging.answered == []
+        assert (done.step, done.status) == (Step.RETRY, None)
+        assert done.error == f"the name server did not answer for {HOST} within 1s"
+        [run] = runs(app)
+        assert run["state"] == "pending" and run["last_error"] == done.error
+        said = load(run["last_error_said"])
+        ja = translate(said, "ja")
+        assert ja == f"{HOST} の名前解決で、ネームサーバーが 1 秒以内に応答しませんでした"
+        assert translate(said, "en") == done.error
+    finally:
+        app.close()
+
+
+@sqlite_only
+def test_the_lookup_edge_is_the_one_the_webhook_uses(
+    settings: Settings, clock: FakeClock, tmp_path: Path, named_tls: tuple[Path, Path]
+) -> None:
+    """A name only the stand-in knows is reached through it, and the certificate is still
+    checked against the name, not the address it was looked up to."""
+    receiver = HookServer(tls=named_tls).start()
+    resolver = Resolver(names={HOST})
+    url = f"https://{HOST}:{receiver.port}/hooks/account"
+    app = webhook_app(settings, clock, tmp_path, url, extra=f"ca_file: {named_tls[0]}")
+    try:
+        deliver_mail(app, REQUEST)
+        [done] = _worker(app, resolver).drain()
+        assert (done.step, done.status) == (Step.SUCCEEDED, 200), done.error
+        assert resolver.asked == [HOST]
+        [got] = receiver.deliveries
+        assert got.headers["Host"] == f"{HOST}:{receiver.port}"
+    finally:
+        app.close()
+        receiver.stop()
+
+
+def test_a_proxy_whose_name_does_not_resolve_in_time_is_said_so(hanging: Resolver) -> None:
+    """The proxy's name is looked up through the same edge, under the same deadline."""
+    attempt = deliver(
+        URL,
+        b"{}",
+        secret=SECRET,
+        key="k-1",
+        timeout=0.5,
+        limit=4096,
+        proxies=ProxySetting("http://proxy.corp:3128"),
+        lookup=hanging,
+    )
+    assert hanging.asked == ["proxy.corp"] and hanging.answered == []
+    assert attempt.verdict == Verdict.TEMPORARY
+    assert attempt.error == failures.lookup_timed_out("proxy.corp", 0.5)
