@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from gateway.actions.command import OVERRUN
 from gateway.actions.outcome import Step
 from gateway.actions.results import Done
 from gateway.config.settings import Settings
@@ -119,8 +120,7 @@ def test_a_lost_lease_runs_again_with_the_same_key(
         ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
         lost = worker(app).claim()  # this worker "dies" here
         assert lost is not None and drain(app) == []  # leased: nobody else takes it
-        # the lease: the timeout (30s by default), the kill's grace (2s), lease_grace (1s)
-        clock.advance(timedelta(seconds=32))
+        clock.advance(_lease(app) - timedelta(seconds=1))
         assert drain(app) == []
         clock.advance(timedelta(seconds=1))
         [again] = drain(app)
@@ -149,6 +149,15 @@ SLOW_ONCE = """
     with log.open("a") as f:
         f.write(f"end {key}\\n")
 """
+
+
+def _lease(app: App) -> timedelta:
+    """The lease of the account entry's run, from the code's numbers: the action's timeout
+    (the catalog's default, 30s, unless it says), the most a command may take past it
+    (its kill, reaping and pipes), lease_grace (tests.support.actions.FAST's)."""
+    entry = app.catalog.current.entry("account")
+    assert entry is not None and entry.action is not None
+    return entry.action.timeout + timedelta(seconds=OVERRUN) + app.settings.actions.lease_grace
 
 
 def _run_row(db: Path) -> tuple[str, int]:
@@ -206,7 +215,7 @@ def test_sigkill_while_an_action_runs_reruns_it_with_the_same_key(tmp_path: Path
     os.killpg(int(pgid), signal.SIGKILL)  # the machine went down with it
     assert _run_row(db) == ("running", 1)  # claimed, started, never recorded
 
-    proc = _start(config, port)  # after its lease (5s + 2s + 1s) the run is due again
+    proc = _start(config, port)  # after its lease (5s + OVERRUN + 1s) the run is due again
     try:
         assert eventually(lambda: _run_row(db)[0] == "succeeded", timeout=30, interval=0.2)
         proc.send_signal(signal.SIGTERM)
@@ -235,7 +244,7 @@ def test_a_lost_lease_runs_again_even_with_no_retries(
     argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
     action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 10s\nretries: 0"
     app = action_app(settings, clock, tmp_path, action)
-    lease = timedelta(seconds=10 + 2 + 1)
+    lease = _lease(app)
     try:
         deliver(app, mail(subject="account", body="User ID: taro\n"))
         assert worker(app).claim() is not None  # this worker "dies" here
@@ -256,7 +265,7 @@ def test_a_run_whose_every_worker_dies_is_given_up(
     argv = [*script(tmp_path, "record.py", RECORDER), str(log)]
     action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 10s\nretries: 0"
     app = action_app(settings, clock, tmp_path, action)
-    lease = timedelta(seconds=10 + 2 + 1)
+    lease = _lease(app)
     try:
         deliver(app, mail(subject="account", body="User ID: taro\n"))
         for _ in range(2):

@@ -41,7 +41,7 @@ SLOW_ONCE = """
     with log.open("a") as f:
         f.write(f"end {key} {os.getpgid(0)}\\n")
 """
-TIMEOUT = 60  # the action's: its lease (timeout + 2s + 1s) is far beyond the test's wait
+TIMEOUT = 60  # the action's: its lease (timeout + OVERRUN + 1s) is far beyond the test's wait
 
 
 def _run_row(db: Path) -> tuple[str, int]:

@@ -7,7 +7,9 @@ Its stdout and stderr are read concurrently and kept up to a limit (the rest is
 read and dropped, so a chatty program never blocks on a full pipe). At the
 timeout the whole group gets SIGTERM, then SIGKILL after :data:`KILL_GRACE`;
 when the program ends, whatever it left running in its group is killed too, so
-no action outlives its run.
+no action outlives its run. Then one :data:`SETTLE_GRACE` in all for the program
+to be reaped (after a SIGKILL) and its pipes read to their end: an attempt never
+takes more than its timeout + :data:`OVERRUN`, which the worker's lease covers.
 
 Exit 0 succeeds; exit 75 (``EX_TEMPFAIL``) and a timeout are tried again; any
 other exit fails the run at once.
@@ -33,6 +35,13 @@ from gateway.core.os_errors import os_error
 
 EX_TEMPFAIL = 75
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a program past its timeout
+# seconds after the program ended (or got SIGKILL) for it to be reaped and its pipes read:
+# one grace for both, so a process it left in a session of its own holding a pipe open,
+# or one the kernel is slow to reap, costs no more
+SETTLE_GRACE = 2.0
+# the most an attempt takes past its timeout: SIGTERM, SIGKILL after KILL_GRACE, then
+# SETTLE_GRACE (the worker's lease is the timeout + OVERRUN + ``[actions] lease_grace``)
+OVERRUN = KILL_GRACE + SETTLE_GRACE
 STOP_POLL = 0.2  # seconds between looks at whether the daemon is stopping
 ENVIRONMENT = {"PATH": COMMAND_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
@@ -99,6 +108,7 @@ def run_command(
     for t in threads:
         t.start()
     timed_out = stopped = False
+    code: int | None = None
     try:
         while True:
             left = started + timeout - time.monotonic()
@@ -112,11 +122,13 @@ def run_command(
                     break
     finally:
         _kill_group(proc.pid, signal.SIGKILL)  # what it left behind in its group
-        # a process outside the group (its own session) may keep a pipe open: the
-        # readers get one grace in all, then the run goes on with what they have read
-        readers_done = time.monotonic() + KILL_GRACE
+        # a process outside the group (its own session) may keep a pipe open: reaping
+        # and the readers get one grace in all, then the run goes on with what they read
+        settled = time.monotonic() + SETTLE_GRACE
+        if code is None:  # SIGKILLed (or an exception here): reaped within the grace
+            code = _reaped(proc, settled)
         for t in threads:
-            t.join(max(readers_done - time.monotonic(), 0.0))
+            t.join(max(settled - time.monotonic(), 0.0))
     seconds = time.monotonic() - started
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
     cut = out.dropped + err.dropped
@@ -146,14 +158,25 @@ def _feed(pipe: IO[bytes] | None, body: bytes) -> None:
         pass  # the program did not read its input: its exit status tells the rest
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> int:
-    """SIGTERM to the group, then SIGKILL if the program is still there after the grace."""
+def _stop(proc: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM to the group, then SIGKILL if the program is still there after the grace
+    (None: killed, reaped in the settling grace that follows)."""
     _kill_group(proc.pid, signal.SIGTERM)
     try:
         return proc.wait(KILL_GRACE)
     except subprocess.TimeoutExpired:
         _kill_group(proc.pid, signal.SIGKILL)
-        return proc.wait()
+        return None
+
+
+def _reaped(proc: subprocess.Popen[bytes], by: float) -> int:
+    """The killed program's exit status once reaped, waiting until ``by`` at most: a
+    process the kernel cannot end yet (in uninterruptible sleep on a hung network file
+    system) is left to subprocess to reap later, and said as the SIGKILL it got."""
+    try:
+        return proc.wait(max(by - time.monotonic(), 0.0))
+    except subprocess.TimeoutExpired:
+        return -signal.SIGKILL
 
 
 def _kill_group(pgid: int, sig: signal.Signals) -> None:

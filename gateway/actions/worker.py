@@ -4,7 +4,8 @@ Beside the sender in the daemon (``[actions] workers`` of them per instance).
 Each pass claims one row at a time (:func:`store.action_runs.claim_next`:
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers of several instances
 never take the same row; SQLite's write lock serialises the claim) with a
-lease of the action's timeout plus ``[actions] lease_grace``. The action runs
+lease of the action's timeout, the most a command may take past it
+(:data:`gateway.actions.command.OVERRUN`) and ``[actions] lease_grace``. The action runs
 with the row's stored document and idempotency key; the outcome is recorded in
 a second transaction (:mod:`gateway.actions.results`), and the next try's
 time comes from the injected clock.
@@ -26,7 +27,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.actions import document, failures, results, trigger
-from gateway.actions.command import KILL_GRACE, run_command
+from gateway.actions.command import OVERRUN, run_command
 from gateway.actions.dial import Lookup, system_lookup
 from gateway.actions.outcome import Attempt, Step, Verdict, next_step
 from gateway.actions.webhook import deliver, read_secret
@@ -210,7 +211,9 @@ class ActionWorker:
         )
 
     def _lease(self, entry_id: str) -> timedelta:
-        """Long enough for the action to end by its timeout (and its kill), and be recorded."""
+        """Long enough for the action to end by its timeout, past it by the most a command
+        can take to end (its kill, its reaping, its pipes: ``command.OVERRUN``; a
+        webhook's attempt ends by its timeout), and be recorded (``lease_grace``)."""
         entry = self.catalog.current.entry(entry_id)
         timeout = entry.action.timeout if entry is not None and entry.action else DEFAULT_TIMEOUT
-        return timeout + timedelta(seconds=KILL_GRACE) + self.settings.actions.lease_grace
+        return timeout + timedelta(seconds=OVERRUN) + self.settings.actions.lease_grace
