@@ -86,7 +86,21 @@ def parse_proxy(text: str) -> Proxy:
         port = parts.port
     except ValueError:
         raise ProxyError(N_("not a proxy URL (http://host:port)")) from None
-    if parts.scheme.lower() != "http":
+    if parts.scheme.lower() == "https" and parts.hostname:
+        # TLS to the proxy itself is not spoken; most proxies speak plain HTTP, and
+        # https://proxy… is a common slip for one: say what to write (no user part: it
+        # may hold a password, and this is said in a run's error)
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        plain = f"http://{host}" + (f":{port}" if port else "")
+        raise ProxyError(
+            N_(
+                "only http:// proxies can be used, not https:// (TLS to the proxy itself); "
+                "a proxy that speaks plain HTTP, as most do, is {plain}, and an https call "
+                "through it is still encrypted end to end",
+                plain=plain,
+            )
+        )
+    if parts.scheme.lower() != "http":  # SOCKS and the rest: not spoken, never as http
         raise ProxyError(
             N_("only http:// proxies can be used, not {scheme}://", scheme=parts.scheme)
         )

@@ -13,6 +13,7 @@ from gateway.actions.results import ACTION_TYPES
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
 from gateway.core.os_errors import CERT_SAID, CLASS_SAID, EAI_SAID, ERRNO_SAID, os_error
+from gateway.core.proxies import ProxyError, parse_proxy
 from gateway.notify.labels import CLOSE_REASONS
 
 
@@ -22,6 +23,7 @@ def action_failures() -> list[Msg]:
     return [
         failures.proxy_unusable("no proxy for https in the environment"),
         failures.proxy_unusable("only http:// proxies can be used", "$https_proxy"),
+        *(failures.proxy_unusable(_refused(url), "$https_proxy") for url in REFUSED_PROXIES),
         failures.proxy_refused("http://proxy.example.test:3128", "407 Proxy Authentication"),
         failures.no_answer(30.0),
         failures.lookup_timed_out("hooks.example.test", 30.0),
@@ -50,6 +52,18 @@ def action_failures() -> list[Msg]:
         failures.secret_weak(weak),
         *(failures.connection_failed(said) for said in system_errors()),
     ]
+
+
+# proxies no webhook goes through, each refused in its own words
+REFUSED_PROXIES = ("https://proxy.example.test:3128", "socks5://proxy.example.test:1080")
+
+
+def _refused(url: str) -> Msg:
+    try:
+        parse_proxy(url)
+    except ProxyError as exc:
+        return exc.msg
+    raise AssertionError(f"{url} was taken as a proxy")
 
 
 def system_errors() -> list[Msg]:
