@@ -11,6 +11,7 @@ reader's language, and is tried again.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from gateway.actions.worker import ActionWorker
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.i18n import load, translate
+from gateway.core.os_errors import EAI_SAID
 from gateway.core.proxies import ProxySetting
 from gateway.runtime.app import App
 from tests.support.actions import action_app, runs
@@ -41,8 +43,9 @@ URL = f"https://{HOST}/hooks/account"
 
 @dataclass
 class Resolver:
-    """A name server of our own behind the lookup edge: ``names`` → 127.0.0.1; with
-    ``hang``, it never answers (each lookup waits until released, HANG_LIMIT at most)."""
+    """A name server of our own behind the lookup edge: ``names`` → 127.0.0.1, no other
+    name; with ``hang``, it never answers (each lookup waits until released, HANG_LIMIT
+    at most)."""
 
     names: set[str] = field(default_factory=set)
     hang: bool = False
@@ -55,8 +58,8 @@ class Resolver:
         if self.hang:
             self.release.wait(HANG_LIMIT)
         self.answered.append(host)
-        if host not in self.names:
-            return system_lookup(host, port)  # this machine's own (127.0.0.1, localhost)
+        if host not in self.names:  # as a name server that knows no such name says it
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return system_lookup("127.0.0.1", port)
 
 
@@ -144,3 +147,12 @@ def test_a_proxy_whose_name_does_not_resolve_in_time_is_said_so(hanging: Resolve
     assert hanging.asked == ["proxy.corp"] and hanging.answered == []
     assert attempt.verdict == Verdict.TEMPORARY
     assert attempt.error == failures.lookup_timed_out("proxy.corp", 0.5)
+
+
+def test_a_name_the_name_server_does_not_know_is_said_as_before() -> None:
+    """A lookup that fails (not one that hangs) is the resolver's answer, in our words."""
+    resolver = Resolver()
+    attempt = deliver(URL, b"{}", secret=SECRET, key="k-1", timeout=5, limit=4096, lookup=resolver)
+    assert resolver.asked == [HOST]
+    assert attempt.verdict == Verdict.TEMPORARY
+    assert attempt.error == failures.connection_failed(EAI_SAID["EAI_NONAME"])
