@@ -18,9 +18,10 @@ import pytest
 from gateway.pipeline.parse.ical import read_event
 from gateway.runtime.app import App
 from tests.support import hostile
+from tests.support.app import reply_address
 from tests.support.corpus import needs_shared, shared
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 INVITE = (
     "BEGIN:VCALENDAR\r\nMETHOD:{method}\r\nPRODID:-//test//EN\r\n"
@@ -364,3 +365,17 @@ def test_a_members_mail_with_an_attached_mail_is_left_to_the_forward(team: App) 
     msg.attach(_rfc822(inner))
     deliver(team, bytes(msg))
     assert _incoming(team)["text"] == ""
+
+
+def test_a_members_invite_on_a_ticket_shows_it_and_tells_the_requester_nothing_of_ours(
+    team: App,
+) -> None:
+    deliver(team, mail("VPN", "Can we meet about the VPN?\n"))
+    to = reply_address(team, 1, "ops@example.test")
+    msg = _members_invite("DESCRIPTION:/close")
+    msg.replace_header("To", to)
+    msg.replace_header("Subject", "Re: [#1] VPN")
+    deliver(team, bytes(msg), envelope_to=(to,))
+    assert _incoming(team)["text"].startswith("Meeting invitation: VPN review")
+    assert show(team, 1)["state"] != "closed"
+    assert not any("Meeting invitation" in text_of(m) for m in outbox(team, "ops_reply"))
