@@ -3,9 +3,9 @@
 without colons. Split from :mod:`gateway.pipeline.parse.quotes`, which cuts there.
 
 A block in the writer's own text with nothing above it to say it is one (no separator,
-rule or attribution) counts only in Outlook's shape: From, then Sent/Date, then To and
-Subject (or an address in the From line); a travel plan's "Fra: København / Dato: … /
-Til: Oslo" is the writer's, in every language of the table.
+rule or attribution) counts only in Outlook's shape: From, then Sent/Date, then two of
+To/Cc/Subject (or one, with an address in the From line); a travel plan's "Fra:
+København / Dato: … / Til: Oslo" is the writer's, in every language of the table.
 
 Notes (6 to 12, and Japanese Notes) writes, in plain text, the sender (a Notes name,
 ``Taro Yamada/Sales/ACME@ACME``, or an address), the date and time on the next line,
