@@ -297,7 +297,9 @@ def test_attribution_lines_are_judged_as_before(line: str) -> None:
     stripped = line.strip()
     if not stripped:
         return
-    lines = [line, "From: x", "Sent: y", "To: z"]
+    # a block of Outlook's whole shape: one with nothing above it counts too (a rule
+    # over "From:/Sent:/To:" alone is one, the three lines alone are not: test_quote_lookalikes)
+    lines = [line, "From: x", "Sent: y", "To: z", "Subject: s"]
     old = any(p.match(stripped) for p in OLD_HEADER_LINES)
     if re.fullmatch(r"[-_=─━]{10,}", stripped):
         old = _find_quote_header(lines[1:]) == 0

@@ -162,7 +162,10 @@ CASES: dict[str, Expect] = {
         defect="inline PGP signature removed, not checked",
     ),
     "mime-edge/untried-pgp-encrypted.eml": Expect(
-        "secret@customer.test", "Encrypted", files=("attachment-1.asc", "encrypted.asc")
+        "secret@customer.test",
+        "Encrypted",
+        ("This mail is encrypted (OpenPGP) and cannot be read here",),
+        files=("attachment-1.asc", "encrypted.asc"),
     ),
     "mime-edge/untried-forward-only-part.eml": Expect(
         "fwd@customer.test", "only the message", files=("message-1.eml",)

@@ -1,6 +1,7 @@
-"""Lines quoted with ``| `` (some mail clients and web mail archives quote so): two or
-more such lines in a row are a quote, as ``>`` lines are; one such line, or a table
-(``| a | b |``: rows that end with the bar, as a pasted database result's do), is words."""
+"""Lines quoted with ``| `` (some mail clients and web mail archives quote so), or with
+the full-width ``｜`` (Japanese mailers): two or more such lines in a row are a quote, as
+``>`` lines are; one such line, or a table (``| a | b |``: rows that end with the bar,
+as a pasted database result's do), is words."""
 
 from __future__ import annotations
 
@@ -27,6 +28,29 @@ def test_pipe_quoted_lines_are_old(indent: str) -> None:
     on = "On Sat, Dec 5, 2026 at 10:00 AM Tanaka <tanaka@customer.test> wrote:"
     assert split_reply(f"変更しました。\n\n{on}\n{quote}") == "変更しました。"
     assert split_reply(f"Done.\n\nTanaka wrote:\n{quote}") == "Done."  # a shape not listed
+
+
+@pytest.mark.parametrize("bar", ["｜", "｜ ", "　｜"], ids=["tight", "spaced", "indented"])
+def test_full_width_bar_quoted_lines_are_old(bar: str) -> None:
+    quote = "".join(f"{bar}{line[2:]}\n" for line in PIPED.splitlines())
+    assert split_reply(f"変更しました。\n\n{quote}") == "変更しました。"
+    assert split_reply(f"{quote}\n変更しました。\n") == "変更しました。"
+    assert (
+        c.read_commands(split_reply(f"{quote}\nまだです。\n"), 20, c.Role.REQUESTER).commands == ()
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "次を実行してください:\n｜grep error /var/log/app.log\n\n結果を送ってください。",
+        "｜ホスト｜状態｜\n｜web1｜停止｜",  # a table drawn with full-width bars
+        "済みです。\n｜一行目\nそして\n｜二行目",
+        "Ａ｜Ｂ\nＣ｜Ｄ",
+    ],
+)
+def test_a_single_full_width_bar_line_or_a_table_is_words(text: str) -> None:
+    assert split_reply(text) == text
 
 
 def test_an_empty_pipe_line_inside_the_quote_is_part_of_it() -> None:
@@ -59,7 +83,10 @@ def test_a_single_pipe_line_or_a_table_is_words(text: str) -> None:
 
 
 def test_many_pipe_lines_cost_linear_time() -> None:
-    for line in ("| x", "|", "| " + "a |" * 50 + " b", "|" + " " * 300, "| a|", "| x |"):
+    for line in (
+        *("| x", "|", "| " + "a |" * 50 + " b", "|" + " " * 300, "| a|", "| x |"),
+        *("｜x", "｜", "｜" + "a｜" * 50 + "b", "｜" + " " * 300, "｜a｜", "｜ |"),
+    ):
         text = "Done.\n" + f"{line}\n" * (SIZE // len(line))
         with hostile.within(BOUND, f"{line[:10]!r} lines"):
             split_reply(text)

@@ -2,7 +2,9 @@
 invite (alone, or the only part of a multipart; REQUEST, CANCEL, REPLY), a mail attached
 as ``message/rfc822`` with nothing around it, an S/MIME blob. Its ticket showed an empty
 text; now it shows the invite's details, the attached mail's words under a line saying
-so, or a line saying it is encrypted, in the ticket's language. The parts stay attached."""
+so, or a line saying it is encrypted (S/MIME or PGP/MIME), in the ticket's language. The
+parts stay attached. A member's own invite reads the same, but nothing we write is ever
+read as their commands."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ import pytest
 from gateway.pipeline.parse.ical import read_event
 from gateway.runtime.app import App
 from tests.support import hostile
+from tests.support.app import reply_address
 from tests.support.corpus import needs_shared, shared
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 
 INVITE = (
     "BEGIN:VCALENDAR\r\nMETHOD:{method}\r\nPRODID:-//test//EN\r\n"
@@ -266,11 +269,113 @@ def test_an_smime_blob_says_it_cannot_be_read(team: App, subject: str, line: str
     assert [a["content_type"] for a in message["attachments"]] == ["application/pkcs7-mime"]
 
 
-def test_a_members_mail_is_left_as_it_came(team: App) -> None:
-    """Words we write must never be read as a member's commands; their forward of a
-    customer's mail files the original (tests of gateway.pipeline.forward)."""
+def _pgp_request(subject: str) -> bytes:
+    """PGP/MIME (RFC 3156): the version part, then the armored data as octets."""
+    msg = _request(subject)
+    msg.set_type("multipart/encrypted")
+    msg.set_param("protocol", "application/pgp-encrypted")
+    version, data = EmailMessage(), EmailMessage()
+    version.set_content(b"Version: 1\r\n", "application", "pgp-encrypted")
+    data.set_content(
+        b"-----BEGIN PGP MESSAGE-----\r\nhQEMA\r\n-----END PGP MESSAGE-----\r\n",
+        "application",
+        "octet-stream",
+        filename="encrypted.asc",
+    )
+    msg.set_payload([version, data])
+    return bytes(msg)
+
+
+@pytest.mark.parametrize(
+    ("subject", "line"),
+    [
+        (
+            "Contract",
+            "This mail is encrypted (OpenPGP) and cannot be read here; "
+            "it is kept as an attachment.",
+        ),
+        (
+            "契約書",
+            "このメールは暗号化（OpenPGP）されているため、ここでは読めません。"
+            "添付ファイルとして保存しています。",
+        ),
+    ],
+)
+def test_a_pgp_mime_mail_says_it_cannot_be_read(team: App, subject: str, line: str) -> None:
+    deliver(team, _pgp_request(subject))
+    message = _incoming(team)
+    assert message["text"] == line
+    assert [a["content_type"] for a in message["attachments"]] == [
+        "application/pgp-encrypted",
+        "application/octet-stream",
+    ]
+
+
+def _members_invite(description: str) -> EmailMessage:
     msg = _request("Invitation: VPN review")
+    msg.replace_header("From", "Ops One <ops@example.test>")
+    text = invite().replace("DESCRIPTION:Agenda:\\n1. VPN rollout\\n2. Printer", description)
+    msg.set_content(text, subtype="calendar", params={"method": "REQUEST"})
+    return msg
+
+
+def test_a_members_own_invite_reads_like_a_customers(team: App) -> None:
+    deliver(team, bytes(_members_invite("DESCRIPTION:Agenda:\\n1. VPN rollout")))
+    ticket = show(team, 1)
+    assert ticket["requester"] == "ops@example.test"
+    text = _incoming(team)["text"]
+    assert text.splitlines()[:3] == [
+        "Meeting invitation: VPN review",
+        "When: Thu, Dec 10, 2026, 15:00 JST – Thu, Dec 10, 2026, 16:00 JST",
+        "Where: Room 3, 5F",
+    ]
+    assert text.endswith("Agenda:\n1. VPN rollout")
+    assert [a["content_type"] for a in _incoming(team)["attachments"]] == ["text/calendar"]
+
+
+def test_words_we_write_for_a_members_invite_are_never_their_commands(team: App) -> None:
+    """The invite's own text (what its organizer typed) holds command lines and a
+    forward's header block: the ticket shows it, but nothing in it is the member's
+    command, and the member did not forward anybody's mail."""
+    description = (
+        "DESCRIPTION:/close\\n/note kept from the customer\\n\\n"
+        "---------- Forwarded message ---------\\n"
+        "From: Mallory <mallory@customer.test>\\nSubject: other\\n\\nhello"
+    )
+    deliver(team, bytes(_members_invite(description)))
+    ticket = show(team, 1)
+    assert ticket["requester"] == "ops@example.test"
+    assert ticket["state"] != "closed"
+    assert "/note kept from the customer" in _incoming(team)["text"]
+    kinds = {e["kind"] for e in ticket["events"]}
+    assert not kinds & {"state", "note", "unverified", "commands-refused"}, kinds
+    assert all(not (e["detail"] or {}).get("forwarded_by") for e in ticket["events"])
+
+
+def test_a_members_mail_with_an_attached_mail_is_left_to_the_forward(team: App) -> None:
+    """A member's attached mail is their forward (tests of gateway.pipeline.forward);
+    of a fellow member's mail it is nobody's request, and we write nothing over it."""
+    inner = email.message_from_bytes(
+        mail("Printer", "The printer jams.\n", sender="ops2@example.test")
+    )
+    msg = _request("Fwd: Printer")
     msg.replace_header("From", "ops@example.test")
-    msg.set_content(invite(), subtype="calendar")
+    msg.make_mixed()
+    assert isinstance(inner, Message)
+    msg.attach(_rfc822(inner))
     deliver(team, bytes(msg))
     assert _incoming(team)["text"] == ""
+
+
+def test_a_members_invite_on_a_ticket_shows_it_and_tells_the_requester_nothing_of_ours(
+    team: App,
+) -> None:
+    deliver(team, mail("VPN", "Can we meet about the VPN?\n"))
+    to = reply_address(team, 1, "ops@example.test")
+    msg = _members_invite("DESCRIPTION:/close")
+    msg.replace_header("To", to)
+    msg.replace_header("Subject", "Re: [#1] VPN")
+    deliver(team, bytes(msg), envelope_to=(to,))
+    assert _incoming(team)["text"].startswith("Meeting invitation: VPN review")
+    assert show(team, 1)["state"] != "closed"
+    assert not any("Meeting invitation" in text_of(m) for m in outbox(team, "ops_reply"))

@@ -6,6 +6,9 @@ to download a file to learn what was asked (RT and Zammad show the invite's deta
 the attached mail's words). The first row of :data:`KINDS` that one of the message's
 attachments fits gives the text, in the language of the ticket's reader; the
 attachments stay as they came. Pure: the attachments' bytes come from ``attached``.
+
+A member's mail gets the rows of :data:`MEMBER_KINDS` only: their attached mail is
+their forward (:mod:`gateway.pipeline.forward` files the original).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.ical import Event, read_event
 from gateway.pipeline.parse.message import parse_message
 
-__all__ = ["KINDS", "stand_in"]
+__all__ = ["KINDS", "MEMBER_KINDS", "stand_in"]
 
 Attached = Callable[[str], bytes | None]  # an attachment's bytes by its SHA-256
 
@@ -33,7 +36,12 @@ KINDS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"message/rfc822"}), "message"),
     # S/MIME enveloped (or opaque-signed) data: nothing in it can be read here
     (frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"}), "encrypted"),
+    # PGP/MIME (RFC 3156): multipart/encrypted's control part, "Version: 1", beside the
+    # armored data as application/octet-stream; only this type says which it is
+    (frozenset({"application/pgp-encrypted"}), "pgp-encrypted"),
 )
+# the kinds a member's own mail is given a text for (their invite, their encrypted mail)
+MEMBER_KINDS = frozenset({"calendar", "encrypted", "pgp-encrypted"})
 
 # the line over an invite, by its METHOD (RFC 5546); any other: CALENDAR_EVENT
 INVITE_LINES = {
@@ -51,13 +59,25 @@ ATTACHED_MESSAGE = N_("The mail carries an attached message; its text follows.")
 ENCRYPTED = N_(
     "This mail is encrypted (S/MIME) and cannot be read here; it is kept as an attachment."
 )
+PGP_ENCRYPTED = N_(
+    "This mail is encrypted (OpenPGP) and cannot be read here; it is kept as an attachment."
+)
 
 
-def stand_in(msg: ParsedMessage, attached: Attached, locale: str, timezone: str) -> str:
-    """The text for ``msg`` when it has none and carries one of :data:`KINDS`, else ""."""
+def stand_in(
+    msg: ParsedMessage,
+    attached: Attached,
+    locale: str,
+    timezone: str,
+    kinds: frozenset[str] | None = None,
+) -> str:
+    """The text for ``msg`` when it has none and carries one of :data:`KINDS` (of those
+    named in ``kinds``, when given), else ""."""
     if msg.text.strip():
         return ""
     for types, kind in KINDS:
+        if kinds is not None and kind not in kinds:
+            continue
         for attachment in msg.attachments:
             if attachment.content_type.lower() in types:
                 text = _READERS[kind](attachment, attached, locale, timezone)
@@ -111,9 +131,18 @@ def _encrypted(attachment: Attachment, attached: Attached, locale: str, timezone
     return translate(ENCRYPTED, locale)
 
 
+def _pgp_encrypted(attachment: Attachment, attached: Attached, locale: str, timezone: str) -> str:
+    return translate(PGP_ENCRYPTED, locale)
+
+
 def _with(message: Msg, **params: object) -> Msg:
     """A line of the tables above with its values filled in."""
     return replace(message, params=params)
 
 
-_READERS = {"calendar": _calendar, "message": _message, "encrypted": _encrypted}
+_READERS = {
+    "calendar": _calendar,
+    "message": _message,
+    "encrypted": _encrypted,
+    "pgp-encrypted": _pgp_encrypted,
+}

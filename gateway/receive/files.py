@@ -19,7 +19,7 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
-from gateway.receive.mbox import is_from_line, split_mbox
+from gateway.receive.mbox import is_from_line, piped_message, split_mbox
 from gateway.receive.stdin import NO_STDIN, standard_input
 
 
@@ -70,8 +70,11 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
     input are always read."""
     for spec in specs or ["-"]:
         if spec == "-":
-            raw = standard_input()
-            yield _item("-", raw) if raw is not None else UnreadableInput("-", NO_STDIN)
+            raw = standard_input()  # a pipe(8) with flag F: the envelope line goes (.mbox)
+            if raw is None:
+                yield UnreadableInput("-", NO_STDIN)
+            else:
+                yield _item("-", piped_message(raw))
             continue
         path = Path(spec)
         if path.is_dir():

@@ -21,6 +21,11 @@ which loses one ``>``.
 Pure: lines in, message bytes out, one message held at a time. What comes before the
 first ``From_`` line is handed on as a piece of its own: nothing is dropped here, the
 caller judges whether a piece is mail.
+
+One message on standard input may come the same way: Postfix's pipe(8) with the ``F``
+flag writes a ``From_`` envelope line before it and with ``>`` escapes its "From "
+lines (:func:`piped_message`). Without the envelope line nothing was escaped, so a
+``>From`` there is the writer's own and stays.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-__all__ = ["is_from_line", "split_mbox", "unescaped"]
+__all__ = ["is_from_line", "piped_message", "split_mbox", "unescaped"]
 
 _WEEKDAY = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _MONTH = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -52,6 +57,10 @@ _FROM_LINE = re.compile(
     rb'From +(?:(?:"[^"\r\n]*"\S*|\S+) +)?(?:%s)(?:[ \t][^\r\n]*)?\r?\n?' % _DATE
 )
 _ESCAPED_FROM = re.compile(rb">+From ")
+# Policy: the longest line read as an envelope line (RFC 5322's line limit; a From_ line
+# is far shorter): a first line of megabytes is the message's, never matched whole
+ENVELOPE_LINE_MAX = 1000
+_ESCAPE = re.compile(rb"^>(?=>*From )", re.MULTILINE)  # the ">" each escaped line lost
 
 
 def is_from_line(line: bytes) -> bool:
@@ -63,6 +72,16 @@ def unescaped(line: bytes) -> bytes:
     """``line`` as it was before an mbox writer escaped it: one ``>`` fewer before a
     ``From `` (mboxrd's rule, which undoes mboxo's escape too)."""
     return line[1:] if _ESCAPED_FROM.match(line) else line
+
+
+def piped_message(raw: bytes) -> bytes:
+    """``raw`` without the ``From_`` envelope line it begins with, its escaped lines
+    unescaped as :func:`split_mbox` reads them; ``raw`` itself when it has no such line."""
+    end = raw.find(b"\n", 0, ENVELOPE_LINE_MAX)
+    first = raw[: end + 1] if end >= 0 else b""
+    if not first.startswith(b"From ") or not is_from_line(first):
+        return raw
+    return _ESCAPE.sub(b"", raw[len(first) :])
 
 
 def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:

@@ -42,6 +42,9 @@ class Arrival:
     route: ThreadDecision | None = None  # set by "thread"
     submission: Submission | None = None  # set by "parse" for a form or chat submission
     foresight: Foresight | None = None  # the pure stages' answers, worked out ahead
+    # set by "no words" for a member's mail with none: the text its ticket shows (their
+    # parsed words stay empty, so nothing we wrote is read as their commands or forward)
+    shown: str = ""
 
     @property
     def channel(self) -> str:

@@ -36,7 +36,8 @@ CHAIN: tuple[Link, ...] = (
     Link("dedupe", early.dedupe),
     # reply token → In-Reply-To/References → subject tag; a stray bounce: ignored
     Link("thread", early.find_thread),
-    # a customer's mail with no words, only an invite, an attached mail or S/MIME: its text
+    # a mail with no words, only an invite, an attached mail, S/MIME or PGP/MIME: its text
+    # (a member's: only what their ticket shows, never read as their commands)
     Link("no words", wordless.fill_in),
     # no ticket yet: open, file under the catalog, read the sheet, answer, notify
     Link("new request", new_request.new_request),

@@ -11,7 +11,8 @@ from store.models import Ticket
 def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool, heard: str = "reply") -> int:
     """``kind``: request | reply; automated mail is stored under its loop verdict
     (bounce, auto-reply, …). ``touch``: it counts as activity on the ticket. ``heard``:
-    what the members who have the ticket hear of it (:func:`attaching.attach`)."""
+    what the members who have the ticket hear of it (:func:`attaching.attach`). A member's
+    mail with no words is stored with the text the "no words" stage wrote for it."""
     msg, row = a.msg, a.row
     message = NewMessage(
         ticket_id=ticket.id,
@@ -26,8 +27,8 @@ def attach(a: Arrival, ticket: Ticket, *, kind: str, touch: bool, heard: str = "
         cc=[x.email for x in msg.cc],
         subject=msg.subject,
         date=msg.date,
-        text=msg.text,
-        new_text=msg.new_text,
+        text=msg.text or a.shown,
+        new_text=msg.new_text or a.shown,
         kind=a.verdict.value if a.automated else kind,
         defects=msg.defects,
         created_at=a.now,

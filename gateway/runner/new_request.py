@@ -54,11 +54,12 @@ def _carried_whole(a: Arrival) -> Arrival:
     """A new request whose sender wrote nothing above the mail it carries (a forward
     sent on without a word: Outlook's begins with the old mail's From:/Sent: block,
     which the parse reads as quoted history, leaving no new text): that mail is the
-    request, and its words file the ticket and fill its sheet as typed words would. In
-    a reply to a ticket the same block is old mail, and stays unread. Commands are
-    read from the sender's own words only (:func:`_member_commands` keeps ``a``)."""
+    request, and its words file the ticket and fill its sheet as typed words would (so
+    does the text a member's own invite is shown with, ``Arrival.shown``). In a reply
+    to a ticket the same block is old mail, and stays unread. Commands are read from
+    the sender's own words only (:func:`_member_commands` keeps ``a``)."""
     msg = a.msg
-    carried = "" if msg.new_text.strip() else quotes.without_signature(msg.text)
+    carried = "" if msg.new_text.strip() else quotes.without_signature(msg.text) or a.shown
     return replace(a, parsed=replace(msg, new_text=carried)) if carried else a
 
 

@@ -4,9 +4,12 @@ A customer's calendar invite, a mail they attached without a word, an S/MIME blo
 ticket showed nothing (:mod:`gateway.pipeline.no_words` decides what it shows). The
 text is written in the language its reader reads the ticket in: the ticket's, or for
 a new ticket the one its acknowledgement will be in (Japanese when the subject or the
-carried words are, English when there is a subject, else the team's). A member's mail
-is left as it is: their forward files the original (:mod:`gateway.pipeline.forward`),
-and words we wrote must never be read as their commands.
+carried words are, English when there is a subject, else the team's).
+
+A member's own invite (or encrypted mail) gets the same text, but only as what its
+ticket shows (``Arrival.shown``): their parsed words stay empty, as words we wrote
+must never be read as their commands nor as a forward's header block; their attached
+mail is their forward, which files the original (:mod:`gateway.pipeline.forward`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.core.text import has_japanese
-from gateway.pipeline.no_words import stand_in
+from gateway.pipeline.no_words import MEMBER_KINDS, stand_in
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.runner.arrival import Arrival
 from store import tickets
@@ -25,8 +28,7 @@ def fill_in(a: Arrival) -> Arrival:
     msg = a.msg
     if a.submission is not None or msg.text.strip() or not msg.attachments:
         return a
-    if a.settings.member(a.sender) is not None:
-        return a
+    kinds = MEMBER_KINDS if a.settings.member(a.sender) is not None else None
 
     def attached(sha256: str) -> bytes | None:
         return attachment_data(a.row.raw, sha256)
@@ -36,7 +38,7 @@ def fill_in(a: Arrival) -> Arrival:
     if ticket is not None:
         locale = ticket.locale or a.settings.gateway.locale
     else:
-        probe = stand_in(msg, attached, "en", zone)
+        probe = stand_in(msg, attached, "en", zone, kinds)
         if not probe:
             return a
         locale = (
@@ -44,5 +46,9 @@ def fill_in(a: Arrival) -> Arrival:
             if has_japanese(msg.subject) or has_japanese(probe)
             else ("en" if msg.subject.strip() else a.settings.gateway.locale)
         )
-    text = stand_in(msg, attached, locale, zone)
-    return replace(a, parsed=replace(msg, text=text, new_text=text)) if text else a
+    text = stand_in(msg, attached, locale, zone, kinds)
+    if not text:
+        return a
+    if kinds is not None:
+        return replace(a, shown=text)
+    return replace(a, parsed=replace(msg, text=text, new_text=text))

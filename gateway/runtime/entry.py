@@ -67,15 +67,17 @@ def _pipe(argv: list[str]) -> int | None:
     from gateway.core.errors import TransientError
     from gateway.core.i18n import N_, translate
     from gateway.core.sniff import not_mail_reason
+    from gateway.receive.mbox import piped_message
     from gateway.receive.stdin import NO_STDIN, standard_input
     from gateway.runtime.cli.language import cli_locale
 
     locale = cli_locale(target.locale)
-    raw = standard_input()
-    if raw is None:
+    given = standard_input()
+    if given is None:
         line = N_("{ref}: cannot read: {problem}", ref="-", problem=NO_STDIN)
         print(translate(line, locale))
         return EX_NOINPUT
+    raw = piped_message(given)  # Postfix's pipe(8) with flag F: the envelope line goes
     if (why := not_mail_reason(raw)) is not None:
         line = N_("{ref}: not an e-mail message ({why}), not stored", ref="-", why=why)
         print(translate(line, locale))
@@ -87,7 +89,7 @@ def _pipe(argv: list[str]) -> int | None:
     except (TransientError, sqlite3.Error, OSError):
         stored = None
     if stored is None:  # e.g. the schema is behind: the full path migrates and processes
-        sys.stdin = _replay(raw)
+        sys.stdin = _replay(given)  # as it came: the full path reads it the same way
         return None
     inbox_id, duplicate = stored
     if pipe.daemon_running(target.data_dir):  # asked after the commit: the daemon's runner

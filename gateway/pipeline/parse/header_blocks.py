@@ -2,6 +2,11 @@
 ``>``): Outlook's ``From:``/``Sent:``/``To:`` lines, and Lotus Notes' (HCL Notes') block
 without colons. Split from :mod:`gateway.pipeline.parse.quotes`, which cuts there.
 
+A block in the writer's own text with nothing above it to say it is one (no separator,
+rule or attribution) counts only in Outlook's shape: From, then Sent/Date, then two of
+To/Cc/Subject (or one, with an address in the From line); a travel plan's "Fra:
+København / Dato: … / Til: Oslo" is the writer's, in every language of the table.
+
 Notes (6 to 12, and Japanese Notes) writes, in plain text, the sender (a Notes name,
 ``Taro Yamada/Sales/ACME@ACME``, or an address), the date and time on the next line,
 then the labels ``To``, ``cc``, ``Subject`` (「宛先」「cc」「件名」) each alone on a line
@@ -28,6 +33,10 @@ _BLOCK_SENT = re.compile(rf"\s*(?:\*+\s*)?(?:{SENT})\s*(?:\*+\s*)?[:：]", re.I)
 _BLOCK_OTHER = re.compile(rf"\s*(?:\*+\s*)?(?:{OTHERS})\s*(?:\*+\s*)?[:：]", re.I)
 
 _MAX_LINE = 400  # a header line is never longer (as quotes.MAX_HEADER_LINE)
+# Policy: the To/Cc/Subject lines under the sent line of a block nothing introduces and
+# whose From line names no address (Outlook's with names from an address book): a plan
+# pasted into the writer's words has a "To:" (Oslo), not also a Cc or a Subject
+_SHAPED = 2
 _NOTES_REACH = 10  # the lines after the sender in which Notes' labels are looked for
 # the sender: a Notes name (Name/OU/O@Domain), or an address, bare or after a name
 _NOTES_SENDER = (
@@ -46,15 +55,24 @@ _NOTES_TO = frozenset({"to", "宛先", "あて先"})
 _NOTES_SUBJECT = frozenset({"subject", "件名"})
 
 
-def starts_header_block(lines: list[str], i: int) -> bool:
+def starts_header_block(lines: list[str], i: int, *, introduced: bool = False) -> bool:
     """An Outlook ``From:`` line at ``i`` with ``Sent:``/``Date:`` and ``To:`` or
-    ``Subject:`` among the next five lines."""
+    ``Subject:`` among the next five lines. ``introduced``: a separator, a rule or an
+    attribution stands right above it, and that is enough (Apple Mail's forward puts
+    Subject before Date). Else the block has Outlook's shape (:data:`_SHAPED`): the
+    sent line after the From line and a To/Subject line after it, and more than a
+    pasted travel plan ("From: Copenhagen / Date: … / To: Oslo") has: an address in
+    the From line, or two or more of To/Cc/Subject."""
     if i >= len(lines) or not BLOCK_FROM.match(lines[i]):
         return False
     following = [line for line in lines[i + 1 : i + 8] if line.strip()][:5]
-    has_sent = any(_BLOCK_SENT.match(line) for line in following)
-    has_other = any(_BLOCK_OTHER.match(line) for line in following)
-    return has_sent and has_other
+    sent = next((k for k, line in enumerate(following) if _BLOCK_SENT.match(line)), -1)
+    if sent < 0:
+        return False
+    if introduced:
+        return any(_BLOCK_OTHER.match(line) for line in following)
+    others = sum(1 for line in following[sent + 1 :] if _BLOCK_OTHER.match(line))
+    return others >= _SHAPED or (others > 0 and "@" in lines[i][:_MAX_LINE])
 
 
 def starts_notes_block(lines: list[str], i: int) -> bool:

@@ -26,6 +26,7 @@ __all__ = [
     "Words",
     "alternation",
     "cjk_wrote",
+    "own_attribution",
     "verb_before_name",
 ]
 
@@ -42,10 +43,15 @@ class Words:
     sent: tuple[str, ...] = ()  # Outlook's Sent: (or Date:) label
     others: tuple[str, ...] = ()  # Outlook's To:, Cc:, Subject: labels
     original: tuple[str, ...] = ()  # "-----Original Message-----"'s words
+    me: tuple[str, ...] = ()  # the writer naming themself by the verb: "I wrote", "schrieb ich"
+    cjk_me: tuple[str, ...] = ()  # … in a language written without spaces: 「我 写道」
 
 
 # One row per language. English and Japanese rows hold what their clients write too;
 # Japanese attributions other than these words are rules of their own in quotes.py.
+# ``me`` only where the writer's "I wrote" fits the row's verbs: French "j'ai écrit",
+# Spanish "escribí", Italian "ho scritto", Portuguese "escrevi", Polish "napisałem" and
+# Finnish "kirjoitin" are other words than the clients' (a écrit, escribió, …).
 LANGUAGES: dict[str, Words] = {
     # English: Gmail, Apple Mail, Thunderbird ("On … wrote:"), Outlook, mailing lists
     "en": Words(
@@ -55,6 +61,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("Sent", "Date"),
         others=("To", "Subject", "Cc"),
         original=("Original Message",),
+        me=("I",),
     ),
     # Japanese: Outlook's and Outlook Express's labels (attributions: quotes.py's rules)
     "ja": Words(
@@ -62,6 +69,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("送信日時", "日時", "日付", "送信日"),
         others=("宛先", "あて先", "件名", "CC"),
         original=("元のメッセージ", "オリジナル メッセージ"),
+        cjk_me=("私", "わたし", "僕", "小生"),  # 「私が書きました:」
     ),
     # German: "Am 05.12.2026 um 10:00 schrieb Alice:", Outlook's Von:/Gesendet:
     "de": Words(
@@ -72,6 +80,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("Gesendet", "Datum"),
         others=("An", "Betreff", "Cc"),
         original=("Ursprüngliche Nachricht",),
+        me=("ich",),
     ),
     # French: "Le 5 déc. 2026 à 10:00, Alice a écrit :", Outlook's De :/Envoyé :
     "fr": Words(
@@ -118,6 +127,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("Verzonden", "Datum"),
         others=("Aan", "Onderwerp", "CC"),
         original=("Oorspronkelijk bericht",),
+        me=("ik",),
     ),
     # Swedish: "Den 5 dec. 2026 kl. 10:00 skrev Alice:", Outlook's Från:/Skickat:
     "sv": Words(
@@ -128,6 +138,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("Skickat", "Datum"),
         others=("Till", "Ämne", "Kopia"),
         original=("Ursprungligt meddelande",),
+        me=("jag",),
     ),
     # Danish and Norwegian: "Den 05.12.2026 kl. 10.00 skrev Alice:", Outlook's Fra:/Sendt:
     "da-no": Words(
@@ -138,6 +149,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("Sendt", "Dato"),
         others=("Til", "Emne", "Kopi", "Cc"),
         original=("Oprindelig meddelelse", "Opprinnelig melding"),
+        me=("jeg", "eg"),
     ),
     # Finnish: Thunderbird's "… kirjoitti:" (the date first)
     "fi": Words(verbs=("kirjoitti",)),
@@ -157,6 +169,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("Отправлено", "Дата"),
         others=("Кому", "Тема", "Копия"),
         original=("Исходное сообщение",),
+        me=("я",),
     ),
     # Chinese: "在 2026/12/5 10:00, 王丽 写道:", Gmail's "… 于2026年12月5日 10:00写道：",
     # Outlook's 发件人:/发送时间: (simplified) and 寄件者:/寄件日期: (traditional)
@@ -166,6 +179,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("发送时间", "日期", "寄件日期", "傳送時間"),
         others=("收件人", "主题", "抄送", "收件者", "主旨", "副本"),
         original=("原始邮件", "原始郵件"),
+        cjk_me=("我",),
     ),
     # Korean: Gmail's "2026년 12월 5일 (토) 오전 10:00, Alice <a@b>님이 작성:", Outlook's
     # 보낸 사람:/보낸 날짜:
@@ -175,6 +189,7 @@ LANGUAGES: dict[str, Words] = {
         sent=("보낸 날짜", "날짜"),
         others=("받는 사람", "제목", "참조"),
         original=("원본 메시지",),
+        cjk_me=("제가", "내가"),
     ),
 }
 
@@ -194,6 +209,8 @@ OPENINGS = alternation(_all("openings"))  # "On|Am|Le|…|W\s+dniu"
 VERBS = alternation(_all("verbs"))  # "wrote|schrieb|a\s+écrit|…"
 VERBS_BEFORE_NAME = alternation(_all("verbs_before_name"))  # "schrieb|schreef|skrev"
 CJK_VERBS = alternation(_all("cjk_verbs"))  # "写道|寫道|작성"
+ME = alternation(_all("me"))  # "I|ich|ik|jag|jeg|eg|я"
+CJK_ME = alternation(_all("cjk_me"))  # "私|我|제가|…"
 SENDER = alternation(_all("sender"))
 SENT = alternation(_all("sent"))
 OTHERS = alternation(_all("others"))
@@ -207,6 +224,13 @@ _COLONS = (":", "：")
 # writer's "Den 5 december skrev jag:" or 「我在2026年写道：」 has none
 _CLOCK = re.compile(r"\d[:.：]\d")
 _CJK_VERBS = tuple(w for row in LANGUAGES.values() for w in row.cjk_verbs)
+# the writer as the one who wrote: "… I wrote:", "… schrieb ich:", 「…我 写道:」, 「…私が
+# 書きました:」 (Japanese Thunderbird's verb, a rule of quotes.py's, not the table's)
+_OWN = re.compile(
+    rf"(?:(?<!\w)(?:{ME})\s+(?:{VERBS})|\b(?:{VERBS_BEFORE_NAME})\s+(?:{ME})"
+    rf"|(?:{CJK_ME})\s*(?:が|は)?\s*(?:{CJK_VERBS}|書きました))\s*[:：]$",
+    re.I,
+)
 
 
 def verb_before_name(s: str) -> bool:
@@ -230,3 +254,10 @@ def cjk_wrote(s: str) -> bool:
     if not s.endswith(_COLONS) or not s[:-1].rstrip().endswith(_CJK_VERBS):
         return False
     return "@" in s or _CLOCK.search(s) is not None
+
+
+def own_attribution(s: str) -> bool:
+    """An attribution line that names the writer themself ("Am 05.12.2026 schrieb ich:",
+    "On 05.12.2026, I wrote:", 「在 2026/12/5 10:00, 我 写道:」): what it heads is their
+    own earlier mail, quoted again (a reminder)."""
+    return s.endswith(_COLONS) and _OWN.search(s) is not None

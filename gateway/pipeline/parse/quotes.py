@@ -36,6 +36,7 @@ from gateway.pipeline.parse.quote_languages import (
     OPENINGS,
     ORIGINAL,
     cjk_wrote,
+    own_attribution,
     verb_before_name,
 )
 from gateway.pipeline.parse.quote_tail import WROTE, drop_trailing_quotes
@@ -84,7 +85,8 @@ def split_reply(text: str) -> str:
     From:/Sent: blocks, Lotus Notes' header blocks), drop ``>`` quotes before
     and after the new text, then drop the signature. With nothing above an
     attribution, its unquoted lines are the writer's (bottom-posting, or the
-    quote deleted and the attribution kept); with nothing above a separator or a
+    quote deleted and the attribution kept); one naming the writer over only its quote
+    is their mail quoted again, kept whole. With nothing above a separator or a
     header block, everything is the old mail and nothing is new.
     """
     text = marked(text.replace("\r\n", "\n").replace("\r", "\n"))  # "tanaka> …" too
@@ -98,7 +100,12 @@ def split_reply(text: str) -> str:
         elif _unmarked_history(lines, cut):  # nothing written: all of it is the old mail
             text = ""
         else:  # below an attribution, all but ">" lines: bottom-posted, or quote deleted
-            text = _QUOTED_LINE.sub("", "\n".join(lines[_header_end(lines, cut) + 1 :]) + rest)
+            below = _QUOTED_LINE.sub("", "\n".join(lines[_header_end(lines, cut) + 1 :]) + rest)
+            head = " ".join(x.strip() for x in lines[cut : _header_end(lines, cut) + 1])
+            if not _drop_signature(below).strip() and own_attribution(head):
+                # the writer quoting themself at the top ("… schrieb ich:"), nothing else
+                return unmarked(_drop_signature(text).strip("\n").rstrip())
+            text = below
     text = _drop_leading_quotes(text)
     text = drop_trailing_quotes(text)
     text = _drop_signature(text)
@@ -144,7 +151,7 @@ def _old_mail_below(lines: list[str], cut: int) -> bool:
     first = lines[after].strip()
     return (
         (len(first) <= MAX_HEADER_LINE and _is_separator(first))
-        or starts_header_block(lines, after)
+        or starts_header_block(lines, after, introduced=True)
         or starts_notes_block(lines, after)
     )
 
@@ -207,7 +214,7 @@ def _is_header_line(stripped: str, lines: list[str], i: int) -> bool:
     if len(stripped) > MAX_HEADER_LINE:
         return False
     if _RULE.fullmatch(stripped):  # a rule: quoted history only above a From:/Sent: block
-        return starts_header_block(lines, _next_nonblank(lines, i + 1))
+        return starts_header_block(lines, _next_nonblank(lines, i + 1), introduced=True)
     return _is_separator(stripped) or _is_attribution(stripped)
 
 

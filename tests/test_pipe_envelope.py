@@ -1,0 +1,128 @@
+"""``ingest -`` fed by Postfix's pipe(8) with the ``F`` flag (a ``From sender date``
+envelope line before the message) and the ``>`` flag (a body line that begins "From "
+written ``>From ``): the envelope line is no part of the message and the escapes are
+undone as mboxrd reading does; with no envelope line, ``>From`` is the writer's own and
+stays. Through the fast path (stdlib INSERT) and the full one alike."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.receive import pipe
+from gateway.receive.mbox import piped_message
+from gateway.runtime import entry
+from tests.support import hostile
+from tests.support.cli import run
+from tests.support.config import write_config
+from tests.support.mails import mail
+
+ENVELOPE = b"From alice@customer.test  Sat Dec  5 21:00:00 2026\n"  # Postfix: two spaces
+BODY = "Hello,\n\nFrom Monday on the printer prints blank pages.\n\nFrom the 3rd floor\n"
+
+
+def _piped(message: bytes) -> bytes:
+    """What pipe(8) with flags F and > writes: the envelope line, "From " lines escaped."""
+    return ENVELOPE + message.replace(b"\nFrom ", b"\n>From ")
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        (
+            ENVELOPE + b"Subject: a\n\n>From here\n>>From there\n",
+            b"Subject: a\n\nFrom here\n>From there\n",
+        ),
+        (
+            ENVELOPE.replace(b"\n", b"\r\n") + b"Subject: a\r\n\r\n>From x\r\n",
+            b"Subject: a\r\n\r\nFrom x\r\n",
+        ),
+        (b"From MAILER-DAEMON  Sat Dec  5 21:00:00 2026\nSubject: b\n\nx\n", b"Subject: b\n\nx\n"),
+        # no envelope line: the writer's own ">From" (a quote of an mbox, a pasted one)
+        (b"Subject: a\n\n>From here\n", b"Subject: a\n\n>From here\n"),
+        # a first line that only begins "From " is not an envelope: left to the sniff
+        (b"From here on\nSubject: a\n\n>From x\n", b"From here on\nSubject: a\n\n>From x\n"),
+        (b"> From quoted\n", b"> From quoted\n"),
+        (
+            ENVELOPE + b"Subject: a\n\n> From quoted\n>Fromage\n",
+            b"Subject: a\n\n> From quoted\n>Fromage\n",
+        ),
+        (ENVELOPE, b""),
+        (b"", b""),
+    ],
+)
+def test_the_envelope_line_goes_and_escapes_are_undone_only_under_it(
+    given: bytes, read: bytes
+) -> None:
+    assert piped_message(given) == read
+
+
+def test_a_first_line_of_megabytes_is_not_read_as_an_envelope() -> None:
+    long = b"From alice@customer.test " + b"x" * 20_000_000 + b"\nSubject: a\n\n>From x\n"
+    with hostile.within(3.0, "piped_message"):
+        assert piped_message(long) is long
+
+
+def _ticket_text(config: str, capsys: pytest.CaptureFixture[str]) -> str:
+    listing = json.loads(run(config, "tickets", "list", "--json", capsys=capsys).out)
+    [one] = listing
+    shown = json.loads(run(config, "tickets", "show", str(one["id"]), "--json", capsys=capsys).out)
+    text: str = shown["messages"][0]["text"]
+    return text
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+
+
+def test_the_full_path_reads_what_postfix_piped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    _stdin(monkeypatch, _piped(mail(subject="printer", body=BODY)))
+    ran = run(config, "ingest", "-", capsys=capsys)
+    assert ran.code == 0, ran.out
+    assert "not an e-mail" not in ran.out
+    text = _ticket_text(config, capsys)
+    assert "From Monday on the printer" in text and "From the 3rd floor" in text
+    assert ">From" not in text and "Sat Dec" not in text
+
+
+def test_without_the_envelope_line_from_escapes_stay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    _stdin(monkeypatch, mail(subject="printer", body=BODY.replace("\nFrom the", "\n>From the")))
+    assert run(config, "ingest", "-", capsys=capsys).code == 0
+    assert "\n>From the 3rd floor" in _ticket_text(config, capsys)
+
+
+def test_the_fast_path_stores_the_message_without_its_envelope(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True)
+    assert run(str(config), "db", "upgrade", capsys=capsys).code == 0
+    target = pipe.pipe_target(["--config", str(config), "ingest", "-"], {})
+    assert target is not None
+    message = mail(subject="printer", body=BODY)
+    _stdin(monkeypatch, _piped(message))
+    monkeypatch.setattr(sys, "argv", ["ticket-gateway", "--config", str(config), "ingest", "-"])
+    held = pipe.hold_daemon_lock(target.data_dir)  # a daemon runs: no drainer is started
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.main()
+    finally:
+        held.close()
+    assert ended.value.code == 0
+    assert "queued for the running daemon" in capsys.readouterr().out
+    con = sqlite3.connect(target.db_path)
+    try:
+        [(raw,)] = con.execute("SELECT raw FROM inbox_raw").fetchall()
+    finally:
+        con.close()
+    assert raw == message
