@@ -46,7 +46,7 @@ from gateway.config.units import parse_duration, parse_size
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
-from gateway.core.folders import private_folder
+from gateway.core.folders import CANNOT_MAKE, private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
@@ -243,7 +243,15 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
         raise ConfigError(src, key, N_("unsupported database URL {url!r}", url=shown))
     sqlite = sqlite_path(url)
     if sqlite is not None:
-        _folder(src, key, Path(sqlite).parent)
+        try:
+            private_folder(Path(sqlite).parent)
+        except OSError as exc:
+            # a file in the way or a folder this user may not write: the database cannot
+            # be made, said by every command as for a folder there (73), not as a
+            # value to change (gateway.runtime.reader.uncreatable_database)
+            if exc.errno not in CANNOT_MAKE:
+                problem = N_("cannot write {path}: {error}", path=exc.filename, error=os_error(exc))
+                raise ConfigError(src, key, problem) from None
     return url
 
 
