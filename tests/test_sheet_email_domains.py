@@ -113,3 +113,11 @@ def test_tickets_show_reads_it_as_written_and_json_keeps_what_the_form_keeps(
     assert data["fields"] == {"contact": "taro@xn--fa-hia.de"}
     shown = run(config, "tickets", "show", "1", capsys=capsys).out
     assert "taro@faß.de" in shown and "xn--" not in shown
+
+
+def test_a_members_transcript_says_the_address_as_written() -> None:
+    """``/field contact a@faß.de``: stored as the A-label, said back as typed."""
+    from gateway.catalog.sheet import typed_said
+
+    value, _ = validate(EMAIL, "a@faß.de")
+    assert typed_said(EMAIL, value) == {"ja": "a@faß.de", "en": "a@faß.de"}

@@ -230,10 +230,11 @@ def typed_said(f: Field, value: str) -> Mapping[str, str]:
     """A stored value in each reader's language where a member types values (the
     transcript of ``/field`` or ``/category``): a choice by its label with the value
     beside it (マック（mac）), as an entry is named with its id, but not where the label
-    says it already (設備投資（CAPEX）: ``CAPEX`` reads back as capex); any other value,
-    and a choice without a label, as stored. A parameter of a Msg (core.i18n)."""
+    says it already (設備投資（CAPEX）: ``CAPEX`` reads back as capex); an address with its
+    domain as people write it (faß.de); any other value, and a choice without a label,
+    as stored. A parameter of a Msg (core.i18n)."""
     if f.type != "choice" or value not in f.choice_labels:
-        return {loc: value for loc in LOCALES}
+        return {loc: f.shown(value, loc) for loc in LOCALES}  # an address as written
     out = {}
     for loc in LOCALES:
         label = f.choice_label(value, loc)
