@@ -65,6 +65,8 @@ def unreadable(path: str | Path) -> OSError | None:
     for folder in reversed(file.parents):  # from / down, each one stat-able in turn
         if not folder.exists():
             return None  # nor the file: made later, with its folder
+        if not folder.is_dir():  # an ordinary file on the way: no database to read, and
+            return None  # none can be made (uncreatable says it, as "cannot create")
         if not os.access(folder, os.X_OK):  # its entries cannot be reached, the file's too
             return OSError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
     for where in (file, file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
@@ -74,15 +76,24 @@ def unreadable(path: str | Path) -> OSError | None:
 
 
 def uncreatable(path: str | Path) -> OSError | None:
-    """Why the database file at ``path``, not there yet, cannot be made in its folder
-    (one this user may not write, or on read-only storage), or None: it is there, or may
-    be made. A reading command opens a missing file read-only, which SQLite refuses as
-    "unable to open database file", a temporary failure; this says the lasting one."""
+    """Why the database file at ``path``, not there yet, cannot be made (its folder one
+    this user may not write, or on read-only storage; an ordinary file on the way, as
+    in ``notes.txt/gateway.db``), or None: it is there, or may be made. A reading command
+    opens a missing file read-only, which SQLite refuses as "unable to open database
+    file", a temporary failure; this says the lasting one."""
     file = Path(path).absolute()
-    if file.exists() or not file.parent.is_dir() or os.access(file.parent, os.W_OK | os.X_OK):
+    if file.exists():
         return None
-    code = errno.EROFS if _read_only_storage(file.parent) else errno.EACCES
-    return OSError(code, os.strerror(code), str(file.parent))
+    # the nearest thing on the way that is there: the folder, or what stands for it
+    there = file.parent
+    while not os.path.lexists(there) and there.parent != there:
+        there = there.parent
+    if not there.is_dir():  # an ordinary file (or a link to none) where a folder must be
+        return OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(there))
+    if os.access(there, os.W_OK | os.X_OK):
+        return None
+    code = errno.EROFS if _read_only_storage(there) else errno.EACCES
+    return OSError(code, os.strerror(code), str(there))
 
 
 def _read_only_storage(path: Path) -> bool:

@@ -208,7 +208,7 @@ def test_the_cli_names_file_line_and_problem(
     )
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     done = run(config, "catalog", "check", capsys=capsys)
-    assert done.code == 65
+    assert done.code == 78  # the configured catalog: the configuration to fix
     assert f"catalog.yaml:{line_of(text, 'url:')}: use https" in done.out
     assert f"catalog.yaml:{line_of(text, 'secret_file:')}: cannot read secret_file" in done.out
 

@@ -11,11 +11,15 @@ not write the folder (as root, without the capabilities that pass over file mode
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.config import SECRET_ENV
+from tests.support.cli import run
+from tests.support.config import SECRET_ENV, write_config
 from tests.support.mails import mail
 from tests.test_sqlite_read_only import _gateway, _read_only
 
@@ -83,3 +87,36 @@ def test_ingest_of_files_is_73_and_of_the_mtas_pipe_75(site: Path) -> None:
     assert code == EX_TEMPFAIL, (code, out, err)
     _said_in_one_line(err, database)
     assert list((site / "db").iterdir()) == []
+
+
+@pytest.mark.parametrize("under", ["notes.txt", "notes.txt/deeper"])
+def test_a_database_path_through_a_file_is_73_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], under: str
+) -> None:
+    """``sqlite:///notes.txt/gateway.db`` with ``notes.txt`` an ordinary file: the
+    database cannot be made there, as in a folder this user may not write (73, and 75
+    for the MTA's pipe), not a configuration error (78) where the other one is 73.
+    Nothing is written, and the file in the way is left as it was."""
+    (tmp_path / "notes.txt").write_text("an ordinary file\n")
+    config = write_config(tmp_path, url=f"sqlite:///{tmp_path}/{under}/gateway.db")
+    database = f"{tmp_path}/{under}/gateway.db"
+    message = tmp_path / "req.eml"
+    message.write_bytes(mail("Printer on floor 3 jams"))
+    for args in (("tickets", "list"), ("stats", "--json"), ("ingest", str(message))):
+        ran = run(config, *args, capsys=capsys)
+        assert ran.code == EX_CANTCREAT, (args, ran)
+        assert ran.out == ""
+        assert ran.err == (
+            f"ticket-gateway: cannot create the database {database}: "
+            "a part of the path is not a folder\n"
+        )
+    piped = subprocess.run(  # the console script's way in: the pipe's fast path first
+        [sys.executable, "-m", "gateway", "--config", str(config), "ingest", "-"],
+        input=message.read_bytes(),
+        env={**os.environ, **SECRET_ENV, "LANG": "C.UTF-8"},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert piped.returncode == EX_TEMPFAIL, piped
+    assert (tmp_path / "notes.txt").read_text() == "an ordinary file\n"

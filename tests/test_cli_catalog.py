@@ -54,7 +54,7 @@ def test_check_uses_configured_path_and_members(
     )
     cfg = write_config(tmp_path, secret_file=True, extra=members)
     code, out, _ = run(cfg, "catalog", "check", capsys=capsys)
-    assert code == 65
+    assert code == 78  # the configured catalog: a configuration error, as for every command
     assert out.strip() == (
         f"{tmp_path / 'catalog.yaml'}:5: unknown member 'ops2@example.test' (not in [[members]])"
     )
@@ -101,7 +101,7 @@ def test_match_reports_missing_fields_and_fallback(
         "entry: other (その他) (fallback: no keyword matched)",
         "score: 0",
     ]
-    assert run(config, "catalog", "match", str(tmp_path / "nope.eml"), capsys=capsys)[0] == 69
+    assert run(config, "catalog", "match", str(tmp_path / "nope.eml"), capsys=capsys)[0] == 66
 
 
 def test_stats_json_shape(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

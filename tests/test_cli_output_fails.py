@@ -48,15 +48,29 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     return exe, config
 
 
-def _run(exe: str, config: Path, *args: str, out: int) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    exe: str,
+    config: Path,
+    *args: str,
+    out: int,
+    stdin: bytes = b"",
+    lang: str = "C.UTF-8",
+    closed: bool = False,
+) -> subprocess.CompletedProcess[bytes]:
+    """The console script; ``closed``: with its standard output closed, as ``>&-``
+    leaves it (``out`` is then not used)."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("TICKET_GATEWAY_", "LANG", "LC_"))
     }
-    env["LANG"] = "C.UTF-8"
+    env["LANG"] = lang
+    command = [exe, "--config", str(config), *args]
+    if closed:  # the shell's own way: fd 1 is not open when the program starts
+        command = ["sh", "-c", 'exec "$0" "$@" >&-', *command]
     return subprocess.run(
-        [exe, "--config", str(config), *args],
+        command,
+        input=stdin,
         env=env,
-        stdout=out,
+        stdout=None if closed else out,
         stderr=subprocess.PIPE,
         timeout=60,
         check=False,
@@ -73,6 +87,8 @@ def _run(exe: str, config: Path, *args: str, out: int) -> subprocess.CompletedPr
         ("stats", "--json"),
         ("tickets", "attachment", "1", "1", "-o", "-"),  # bytes, not lines
         ("--version",),  # said while the arguments are read
+        ("--help",),  # argparse's own write, which swallowed the error (exit 0)
+        ("tickets", "--help"),  # a subcommand's parser
     ],
 )
 def test_a_full_disk_is_said_in_one_line(site: tuple[str, Path], args: tuple[str, ...]) -> None:
@@ -82,3 +98,43 @@ def test_a_full_disk_is_said_in_one_line(site: tuple[str, Path], args: tuple[str
     assert done.returncode == EX_IOERR, err
     # in our words (gateway.core.os_errors), not the C library's
     assert err == "ticket-gateway: cannot write the output: no space left on the disk\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tickets", "list"),
+        ("tickets", "show", "1", "--json"),
+        ("catalog", "check"),
+        ("--version",),
+        ("--help",),
+    ],
+)
+def test_a_closed_output_is_said_in_one_line(site: tuple[str, Path], args: tuple[str, ...]) -> None:
+    """``>&-``: Python's ``print`` wrote nothing, silently, and the command exited 0."""
+    done = _run(*site, *args, out=subprocess.DEVNULL, closed=True)
+    err = done.stderr.decode()
+    assert done.returncode == EX_IOERR, err
+    assert err == "ticket-gateway: cannot write the output: it is closed\n"
+
+
+def test_the_line_is_in_the_readers_language(site: tuple[str, Path]) -> None:
+    """Before any config is read (``--help``), the language is the environment's."""
+    done = _run(*site, "--help", out=subprocess.DEVNULL, lang="ja_JP.UTF-8", closed=True)
+    assert done.returncode == EX_IOERR
+    assert done.stderr.decode() == "ticket-gateway: 出力を書き込めません: 閉じられています\n"
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_the_mtas_pipe_says_it_too(site: tuple[str, Path], tmp_path: Path, closed: bool) -> None:
+    """``ingest -`` (on SQLite its fast path, which printed past the full disk into a
+    traceback and exit 1): stored all the same, and 74 with the one line."""
+    raw = mail(subject=f"Projector {closed}", date=datetime.now(UTC))
+    with FULL.open("wb") as full:
+        done = _run(*site, "ingest", "-", out=full.fileno(), stdin=raw, closed=closed)
+    err = done.stderr.decode()
+    assert done.returncode == EX_IOERR, err
+    said = "it is closed" if closed else "no space left on the disk"
+    assert err == f"ticket-gateway: cannot write the output: {said}\n"
+    again = _run(*site, "ingest", "-", out=subprocess.PIPE, stdin=raw)
+    assert again.returncode == 0 and b"already stored" in again.stdout, again

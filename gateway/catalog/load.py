@@ -97,7 +97,7 @@ def read_catalog_text(path: Path) -> str:
         raise CatalogError(str(path), [Problem(bad_line(exc), problem)]) from None
     except OSError as exc:  # the path is on the line already: the reason alone
         problem = N_("cannot read: {error}", error=file_error(exc))
-        raise CatalogError(str(path), [Problem(0, problem)]) from None
+        raise CatalogError(str(path), [Problem(0, problem)], unreadable=True) from None
 
 
 def _parsed(

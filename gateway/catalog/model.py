@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gateway.catalog.linear import KeywordPattern
 from gateway.core.business_hours import Wait
+from gateway.core.domains import readable_address
 from gateway.core.i18n import N_, Msg, own_words, translate
 from gateway.core.tokens import mask_url_passwords
 
@@ -77,6 +78,14 @@ class Field:
             and self.step == self.step.to_integral_value()
             and self.step_base == self.step_base.to_integral_value()
         )
+
+    def shown(self, value: str, locale: str) -> str:
+        """A stored value as a person reads it in ``locale``: a choice by its label, an
+        address with its domain as people write it (kept as its A-label, as the config
+        and the web form keep it: ``a@xn--fa-hia.de`` is ``a@faß.de``), else as stored."""
+        if self.type == "email":
+            return readable_address(value)
+        return self.choice_label(value, locale)
 
     def choice_label(self, value: str, locale: str) -> str:
         """The choice ``value`` as a reader of ``locale`` reads it (the value itself

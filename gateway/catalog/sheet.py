@@ -28,7 +28,7 @@ import yaml
 
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.numbers import bounded, number_example, read_number
-from gateway.core.domains import BadDomain, unicode_domain
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.text import normalise
 
@@ -196,9 +196,11 @@ def _email(raw: str) -> tuple[str, Msg | None]:
     ``@``), in lower case as every address the gateway compares (a sheet's approver is
     matched against the members, ``Boss@`` is ``boss@``): ``lower()``, not case folding,
     which made ``ß`` ``ss``. The domain is mapped as the config and the web form map it
-    (IDNA2008 with UTS #46, :mod:`gateway.core.domains`), kept in the form people read:
-    ``faß.de`` stays itself (the old case folding made it ``fass.de``, another domain),
-    and a domain with no IDNA2008 form is refused with its reason."""
+    (IDNA2008 with UTS #46, :mod:`gateway.core.domains`) and kept as they keep it, its
+    A-label (``faß.de`` is ``xn--fa-hia.de``, not ``fass.de`` as the old case folding made
+    it): an action and a script read the address mail is sent to, and one address is one
+    text however it was typed. People read it as written (:meth:`Field.shown`). A domain
+    with no IDNA2008 form is refused with its reason."""
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         return "", N_("empty")
@@ -206,12 +208,12 @@ def _email(raw: str) -> tuple[str, Msg | None]:
         return "", N_("not an e-mail address")
     local, _, domain = text.rpartition("@")
     try:
-        readable = unicode_domain(domain)
+        wire = ascii_domain(domain)
     except BadDomain as exc:
         return "", N_(
             "not an e-mail address: the part after @ is no domain name: {why}", why=exc.message
         )
-    return f"{local.lower()}@{readable}", None
+    return f"{local.lower()}@{wire}", None
 
 
 def _said(f: Field, choice: str) -> set[str]:
@@ -228,10 +230,11 @@ def typed_said(f: Field, value: str) -> Mapping[str, str]:
     """A stored value in each reader's language where a member types values (the
     transcript of ``/field`` or ``/category``): a choice by its label with the value
     beside it (マック（mac）), as an entry is named with its id, but not where the label
-    says it already (設備投資（CAPEX）: ``CAPEX`` reads back as capex); any other value,
-    and a choice without a label, as stored. A parameter of a Msg (core.i18n)."""
+    says it already (設備投資（CAPEX）: ``CAPEX`` reads back as capex); an address with its
+    domain as people write it (faß.de); any other value, and a choice without a label,
+    as stored. A parameter of a Msg (core.i18n)."""
     if f.type != "choice" or value not in f.choice_labels:
-        return {loc: value for loc in LOCALES}
+        return {loc: f.shown(value, loc) for loc in LOCALES}  # an address as written
     out = {}
     for loc in LOCALES:
         label = f.choice_label(value, loc)

@@ -46,7 +46,7 @@ from gateway.config.units import parse_duration, parse_size
 from gateway.config.web import read_web
 from gateway.config.work import read_answers, read_priority
 from gateway.core.errors import ConfigError
-from gateway.core.folders import private_folder
+from gateway.core.folders import CANNOT_MAKE, private_folder
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sqlite_url import sqlite_path
@@ -243,7 +243,7 @@ def _database_url(db: Section, data_dir: Path, base: Path) -> str:
         raise ConfigError(src, key, N_("unsupported database URL {url!r}", url=shown))
     sqlite = sqlite_path(url)
     if sqlite is not None:
-        _folder(src, key, Path(sqlite).parent)
+        _folder(src, key, Path(sqlite).parent, database=True)
     return url
 
 
@@ -281,13 +281,15 @@ def _gateway(s: Section, base: Path) -> GatewaySettings:
     )
 
 
-def _folder(src: str, key: str, path: Path) -> Path:
+def _folder(src: str, key: str, path: Path, *, database: bool = False) -> Path:
     """The data folder (or the database's), made here (0700, as everything that writes
     there makes it): a file in its way or a folder we may not write is said now, naming
-    the key, instead of as a traceback from whatever first writes there."""
+    the key, not as a traceback; the database's by every command, as "cannot create"."""
     try:
         private_folder(path)
     except OSError as exc:
+        if database and exc.errno in CANNOT_MAKE:  # a file in the way, a folder not ours
+            return path  # (gateway.runtime.reader.uncreatable_database)
         problem = N_("cannot write {path}: {error}", path=str(path), error=os_error(exc))
         raise ConfigError(src, key, problem) from None
     return path

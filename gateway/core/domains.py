@@ -67,6 +67,19 @@ def unicode_domain(domain: str) -> str:
     )
 
 
+def readable_address(address: str) -> str:
+    """An address as people read it: its domain as :func:`unicode_domain` says it
+    (``a@xn--fa-hia.de`` is ``a@faß.de``); one whose domain has no IDNA2008 form (or no
+    ``@``) as it is. For showing only: the address kept and compared is the ASCII one."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    try:
+        return f"{local}@{unicode_domain(domain)}"
+    except BadDomain:
+        return address
+
+
 def _a_label(label: str) -> str:
     """One label (already mapped) as its A-label, or :class:`BadDomain` saying why not."""
     if label.isascii() and not label.startswith(ACE_PREFIX):

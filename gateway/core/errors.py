@@ -102,11 +102,14 @@ class Problem:
 
 
 class CatalogError(GatewayError):
-    """The catalog is unusable; ``problems`` lists every reason with its line."""
+    """The catalog is unusable; ``problems`` lists every reason with its line.
+    ``unreadable``: the file itself could not be read (no such file, a folder), which
+    ``catalog check FILE`` answers as a missing input (66), not as data with problems."""
 
-    def __init__(self, path: str, problems: Sequence[Problem]) -> None:
+    def __init__(self, path: str, problems: Sequence[Problem], *, unreadable: bool = False) -> None:
         self.path = path
         self.problems = tuple(problems)
+        self.unreadable = unreadable
         first = "; ".join(f"line {p.line}: {p.message}" for p in self.problems[:3])
         more = f" (and {len(self.problems) - 3} more)" if len(self.problems) > 3 else ""
         super().__init__(f"{path}: {counted(len(self.problems), 'problem')}: {first}{more}")

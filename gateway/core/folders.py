@@ -17,6 +17,17 @@ from pathlib import Path
 
 PRIVATE_DIR = 0o700
 
+# Why a folder cannot be made for this user: a lasting state of the disk to fix, not a
+# value of the configuration (the database's folder is said as "cannot create", 73).
+CANNOT_MAKE = frozenset(
+    {
+        errno.ENOTDIR,  # an ordinary file where a folder on the way must be
+        errno.EACCES,  # a folder on the way this user may not write
+        errno.EPERM,  # refused whatever the mode (immutable, a security module)
+        errno.EROFS,  # read-only storage
+    }
+)
+
 
 def private_folder(path: Path) -> Path:
     """Make ``path`` and the parents it lacks, each ``0700``; ``path`` itself when done.

@@ -61,6 +61,7 @@ ERRNO_SAID: Mapping[int, Msg] = {
     errno.ENOMEM: N_("out of memory"),  # the kernel could not allocate
     errno.ENOEXEC: N_("not a program this machine can run"),  # exec of a non-executable
     errno.E2BIG: N_("the argument list is too long"),  # exec with too large argv/env
+    errno.EBADF: N_("it is closed"),  # a descriptor not open: standard output shut (>&-)
 }
 
 # getaddrinfo's EAI_* codes (socket.gaierror's errno), by name: the numbers differ

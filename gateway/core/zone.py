@@ -52,6 +52,32 @@ class Moment(When):
         return f"{joined} {self.at.strftime('%Z')}".rstrip()
 
 
+class OutOfRange(Moment):
+    """A time the zone cannot say: past the last day a ``datetime`` holds there (a due
+    date an older release stored in year 9999, in a zone east of UTC). Its plain text is
+    the instant as stored, in UTC (a log line's, a script's); :meth:`said` tells a
+    reader that it is out of range in the zone, with that instant, the same in the CLI,
+    the mails and the pages. :func:`in_zone` makes it; moved to a zone that can say it
+    (a reader's west of UTC, :mod:`gateway.notify.reader_zone`), it is a Moment there."""
+
+    zone: str
+
+    def __new__(cls, at: datetime, zone: str = "UTC") -> OutOfRange:
+        moment = str.__new__(cls, at.astimezone(UTC).strftime(FORMAT))
+        moment.at = at.astimezone(UTC)
+        moment.zone = zone
+        return moment
+
+    def __getnewargs__(self) -> tuple[datetime, str]:  # type: ignore[override]
+        return (self.at, self.zone)
+
+    def said(self, locale: str) -> str:
+        from gateway.core.i18n import N_, translate  # it imports this module
+
+        line = N_("out of range in {zone} ({at} as stored)", zone=self.zone, at=str(self))
+        return translate(line, locale)
+
+
 class Day(When):
     """A date with no time (a due date as a member wrote it): its text ISO 8601
     (``2026-03-10``), said with its weekday (``2026年3月10日(火)``, ``Tue, Mar 10, 2026``)."""
@@ -85,11 +111,12 @@ def _zone(name: str) -> ZoneInfo:
 def in_zone(at: datetime, timezone: str) -> Moment:
     """An aware ``at`` in ``timezone``; one that lies past the last day a ``datetime``
     holds there (a due date an older release stored in year 9999, said east of UTC) is
-    shown as stored, in UTC with its name, rather than failing the page, mail or line."""
+    :class:`OutOfRange`, said so everywhere, rather than failing the page, mail or line
+    (or shown in UTC by some and in the zone by others)."""
     try:
         return Moment(at.astimezone(_zone(timezone)))
     except OverflowError:
-        return Moment(at.astimezone(UTC))
+        return OutOfRange(at, timezone)
 
 
 def local_time(value: str | datetime | None, timezone: str) -> str:

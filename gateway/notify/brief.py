@@ -39,7 +39,7 @@ def ticket_brief(
     sheet = tuple(
         views.SheetLine(
             f.label(locale),
-            f.choice_label(values[f.name], locale) if f.name in values else "",  # 設備投資
+            f.shown(values[f.name], locale) if f.name in values else "",  # 設備投資, faß.de
             f.required,
             validate(f, values[f.name])[1] if f.name in values else None,
         )

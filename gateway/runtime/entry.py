@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-EX_OK, EX_DATAERR, EX_NOINPUT = 0, 65, 66
+EX_OK, EX_DATAERR, EX_NOINPUT, EX_IOERR = 0, 65, 66, 74
 
 
 EX_SIGPIPE = 128 + 13  # what a shell reports for a command ended by SIGPIPE
@@ -33,7 +33,9 @@ def main() -> None:
     STARTED_AS_COMMAND = True
     argv = sys.argv[1:]
     try:
-        code = _pipe(argv)
+        # a closed standard output (>&-): the full CLI says it (74); the pipe's own lines
+        # would be lost in silence
+        code = _pipe(argv) if sys.stdout is not None else None
         if code is None:
             from gateway.runtime.cli.main import main as cli_main
 
@@ -75,13 +77,11 @@ def _pipe(argv: list[str]) -> int | None:
     given = standard_input()
     if given is None:
         line = N_("{ref}: cannot read: {problem}", ref="-", problem=NO_STDIN)
-        print(translate(line, locale))
-        return EX_NOINPUT
+        return _told(translate(line, locale), locale, EX_NOINPUT)
     raw = piped_message(given)  # Postfix's pipe(8) with flag F: the envelope line goes
     if (why := not_mail_reason(raw)) is not None:
         line = N_("{ref}: not an e-mail message ({why}), not stored", ref="-", why=why)
-        print(translate(line, locale))
-        return EX_DATAERR
+        return _told(translate(line, locale), locale, EX_DATAERR)
     try:
         stored = pipe.quick_accept(target.db_path, raw, source_ref="-", now=SystemClock().now())
     # e.g. a file that is not a database, or one in a folder this user may not write (its
@@ -104,8 +104,7 @@ def _pipe(argv: list[str]) -> int | None:
                 "{ref}: stored as inbox #{id}, queued for the running daemon", ref="-", id=inbox_id
             )
         )
-        print(translate(line, locale))
-        return EX_OK
+        return _told(translate(line, locale), locale, EX_OK)
     from gateway.runtime.drain_lock import ensure_drainer
 
     problem = ensure_drainer(target.data_dir, target.config)
@@ -114,7 +113,7 @@ def _pipe(argv: list[str]) -> int | None:
         if duplicate  # (a drainer all the same, in case that row is still waiting for one)
         else N_("{ref}: stored as inbox #{id}, processed in the background", ref="-", id=inbox_id)
     )
-    print(translate(line, locale))
+    code = _told(translate(line, locale), locale, EX_OK)
     if problem is not None:  # stored all the same: exit 0, the row waits (see the README)
         warning = N_(
             "cannot start the background runner ({error}); inbox #{id} waits for the "
@@ -123,7 +122,27 @@ def _pipe(argv: list[str]) -> int | None:
             id=inbox_id,
         )
         print(f"ticket-gateway: {translate(warning, locale)}", file=sys.stderr)
-    return EX_OK
+    return code
+
+
+def _told(line: str, locale: str, code: int) -> int:
+    """``line`` on standard output, then ``code``. Output that cannot be written (a full
+    disk under ``> log``) is said on stderr in one line and is 74, as the full CLI says
+    it (:mod:`gateway.runtime.cli.main`), not a traceback and 1; what was stored stays
+    stored (the same message again is a duplicate)."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        raise  # the reader went away: main's quiet 141
+    except OSError as exc:
+        from gateway.core.i18n import N_, translate
+        from gateway.core.os_errors import os_error
+
+        said = translate(N_("cannot write the output: {error}", error=os_error(exc)), locale)
+        print(f"ticket-gateway: {said}", file=sys.stderr)
+        _reader_gone()  # /dev/null on it: the interpreter's last flush cannot fail again
+        return EX_IOERR
+    return code
 
 
 def _replay(raw: bytes) -> object:

@@ -169,8 +169,8 @@ def _item(
     elif field is not None:
         name = field.label(locale)
     old, new = i.get("old", ""), i.get("new", "")
-    if i["kind"] == "field" and field is not None and field.type == "choice":  # its label
-        old, new = (v and field.choice_label(v, locale) for v in (old, new))
+    if i["kind"] == "field" and field is not None:  # a choice's label, an address as written
+        old, new = (v and field.shown(v, locale) for v in (old, new))
     return views.NoticeItem(
         kind=i["kind"],
         at=local_time(ctx.settings, datetime.fromisoformat(i["at"])),

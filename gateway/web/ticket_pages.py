@@ -249,8 +249,8 @@ def _choices_said(events: list[dict[str, Any]], fields: Mapping[str, Field], loc
         field = (
             fields.get(str((e["detail"] or {}).get("name", ""))) if e["kind"] == "field" else None
         )
-        if field is not None and field.type == "choice":
-            e["old"], e["new"] = (v and field.choice_label(v, locale) for v in (e["old"], e["new"]))
+        if field is not None:  # a choice by its label, an address with its domain as written
+            e["old"], e["new"] = (v and field.shown(v, locale) for v in (e["old"], e["new"]))
 
 
 @routes.post("/tickets/{id}")

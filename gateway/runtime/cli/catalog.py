@@ -17,9 +17,10 @@ from gateway.core.os_errors import os_error
 from gateway.core.spans import span
 from gateway.runtime.cli import refile
 from gateway.runtime.cli.common import (
+    EX_CONFIG,
     EX_DATAERR,
+    EX_NOINPUT,
     EX_OK,
-    EX_UNAVAILABLE,
     Speaker,
     local_time,
     opened,
@@ -36,22 +37,17 @@ if TYPE_CHECKING:
 def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from gateway.catalog.load import catalog_path, check_catalog, load_for
+    from gateway.catalog.load import catalog_path, load_for
     from gateway.catalog.overlaps import notes
+    from gateway.core.errors import CatalogError
 
     path = Path(args.path) if args.path else catalog_path(settings)
-    problems = check_catalog(
-        path,
-        settings.members,
-        settings.gateway.templates_dir,
-        working_days=settings.business_hours is not None,
-        calendars=settings.calendars.names,
-    )
-    if problems:
-        for p in problems:
+    try:
+        catalog = load_for(settings, path)
+    except CatalogError as exc:
+        for p in exc.problems:  # the check's report: on stdout, each with its line
             print(f"{path}:{p.line}: {Speaker(settings)(p.message)}")
-        return EX_DATAERR
-    catalog = load_for(settings, path)
+        return _check_failed(named=args.path is not None, unreadable=exc.unreadable)
     Speaker(settings).say(
         N_(
             "{path}: ok, {count} entries, fallback {fallback!r}",
@@ -63,6 +59,16 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     for note in notes(catalog):  # worth knowing, not wrong: the status stays 0
         Speaker(settings).say(note)
     return EX_OK
+
+
+def _check_failed(*, named: bool, unreadable: bool) -> int:
+    """The exit status of a catalog with problems, by sysexits' meanings: the configured
+    one is the configuration (78, as every other command starting with it says); a file
+    named on the command line is data given to check (65), or an input that cannot be
+    read (66, as ``ingest`` and ``catalog match`` say of a missing file)."""
+    if not named:
+        return EX_CONFIG
+    return EX_NOINPUT if unreadable else EX_DATAERR
 
 
 def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
@@ -77,7 +83,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         raw = Path(args.file).read_bytes()
     except OSError as exc:
         said.warn(N_("cannot read {path}: {error}", path=args.file, error=os_error(exc)))
-        return EX_UNAVAILABLE
+        return EX_NOINPUT  # as ingest says of an input it cannot read
     # a broken catalog: CatalogError, said with every problem by main (exit 78)
     catalog = load_for(settings)
     msg = parse_message(raw)

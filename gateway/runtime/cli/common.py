@@ -1,10 +1,13 @@
 """What every command shares: exit codes, the opened application, JSON output, and
 the language of the lines people read.
 
-Only the CLI chooses exit codes (sysexits): 0 ok, 64 usage, 65 input is not
-mail, 66 an input could not be read, 69 not found, 74 the output could not be
-written, 75 try again later, 78 bad configuration; and ``status`` exits 1 when the
-gateway is unhealthy, as monitoring plugins expect.
+Only the CLI chooses exit codes (sysexits): 0 ok, 64 usage, 65 data given on the
+command line is wrong (not mail, a catalog named for checking with problems), 66 an
+input file could not be read, 69 not found, 73 an output (the database) cannot be
+made, 74 the output could not be written, 75 try again later, 78 bad configuration
+(the config file, the configured catalog); and ``status`` exits 1 when the gateway is
+unhealthy, as monitoring plugins expect. One situation gets one status whichever
+command meets it.
 
 Lines for people come from the gettext catalogs in the CLI's language
 (:func:`cli_locale`); ``--json`` output is data and stays English.

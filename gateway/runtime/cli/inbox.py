@@ -46,6 +46,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         TransientError,
     )
     from gateway.receive.parse_ahead import ParseAhead
+    from gateway.runtime.cli.terminal import OutputFailed
     from gateway.runtime.reader import SchemaAhead
 
     ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
@@ -76,10 +77,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
         said.warn(N_("not stored: the message stays with the sender, who tries again later"))
         return EX_TEMPFAIL
-    except (TransientError, ConfigError, CatalogError, DatabaseNotCreated):
+    except (TransientError, ConfigError, CatalogError, DatabaseNotCreated, OutputFailed):
         # the usual 75, or 78 (a database this user may not write; a catalog with
         # problems, each on its line, before anything was stored), or 73/75 (a database
-        # file that cannot be made): cli.main
+        # file that cannot be made), or 74 (its lines cannot be written: what was
+        # stored stays stored, found as a duplicate if run again): cli.main
         raise
     except Exception as exc:
         # An MTA bounces on any exit it does not know (a traceback is 1): an error of

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gateway.core.i18n import N_
 from gateway.core.os_errors import os_error
@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args.config)
         handler: Handler = args.handler
         code = handler(args, settings)
+        sys.stdout.flush()  # what is still buffered fails here, said (74), not at exit
         if code == EX_TEMPFAIL:  # "not stored, database unavailable": maybe the disk
             _said_full_disks(settings)
         return code
@@ -183,7 +184,7 @@ def _settings(path: str | None) -> Settings:
 
 def _parser() -> argparse.ArgumentParser:
     help_language.install()  # argparse's own lines ("usage:" …) in the CLI's language too
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="ticket-gateway", description=text(N_("E-mail to ticket gateway for ops teams."))
     )
     p.add_argument(
@@ -194,7 +195,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help=h(N_("log debug output")))
     p.add_argument("--version", action=_Version, help=h(N_("print the version and exit")))
-    sub = p.add_subparsers(required=True, metavar="COMMAND")
+    # of _Parser, as argparse makes them; the modules register on a plain parser's
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        p.add_subparsers(required=True, metavar="COMMAND"),
+    )
     # in the order --help lists them
     run.register(sub)
     inbox.register_ingest(sub)
@@ -243,6 +248,21 @@ def _config_path(value: str) -> str:
     if not value:
         raise argparse.ArgumentTypeError(text(N_("must name a file, not an empty path")))
     return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose help (``--help``, on standard output) is written as
+    every command's output is: argparse swallows a failed write, so ``--help`` onto a
+    full disk exited 0 having written nothing; now it is :class:`OutputFailed` (74).
+    Its subcommands' parsers are of this class too (``add_subparsers`` makes them so)."""
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if file is not None and file is not sys.stdout:  # a usage error, on stderr
+            super()._print_message(message, file)
+            return
+        if message:
+            sys.stdout.write(message)
+            sys.stdout.flush()  # a full disk fails now, not in the interpreter's last flush
 
 
 class _Version(argparse.Action):

@@ -15,6 +15,7 @@ The escape is JSON's own ``\\uXXXX``: in a line it shows what was there, and ins
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -89,10 +90,39 @@ class _Shown:
         return getattr(self._stream, name)
 
 
+class _Closed:
+    """Standard output when there is none (started with ``>&-``: Python then sets
+    ``sys.stdout`` to None, and ``print`` writes nothing, silently): each write fails as
+    :class:`OutputFailed`, as on a full disk, so the command says it and exits 74 rather
+    than 0 having written nothing. Nothing is buffered, so a flush has nothing to fail."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        raise OutputFailed(errno.EBADF, os.strerror(errno.EBADF))
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        return None
+
+    def fileno(self) -> int:
+        return 1  # the descriptor there is none of: silence_stdout puts /dev/null on it
+
+    def isatty(self) -> bool:
+        return False
+
+
 def install() -> None:
     """Standard output and error through :func:`shown` (the log lines too: logging is
-    set up after this). A stream that is not a real text file (a test's capture) is left
-    as it is; installing twice wraps once."""
+    set up after this); a closed standard output as :class:`_Closed`. A stream that is
+    not a real text file (a test's capture) is left as it is; installing twice wraps
+    once."""
+    if sys.stdout is None:  # fd 1 closed at start
+        sys.stdout = cast(TextIO, _Closed())
     if type(sys.stdout) is io.TextIOWrapper:
         sys.stdout = cast(TextIO, _Shown(sys.stdout, output=True))
     if type(sys.stderr) is io.TextIOWrapper:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.core import i18n
 from gateway.core.i18n import N_, NP_, Msg
+from gateway.core.zone import OutOfRange
 from gateway.runtime.cli.common import (
     EX_OK,
     EX_UNAVAILABLE,
@@ -190,7 +191,11 @@ class Shower:
             print(f"  {said(by)} {self.event(e)}".rstrip())
 
     def time(self, value: str | None) -> str:
-        return local_time(value, self.timezone)
+        """In the team's zone, in the plain form scripts read; one the zone cannot say
+        (year 9999 east of UTC) said so in the CLI's language, as the pages and mails
+        say it (gateway.core.zone.OutOfRange)."""
+        at = local_time(value, self.timezone)
+        return at.said(self.said.locale) if isinstance(at, OutOfRange) else at
 
     def value(self, key: str, data: dict[str, Any]) -> str:
         if key in TIMES:
@@ -228,11 +233,12 @@ class Shower:
 
     def shown(self, name: str, value: str) -> str:
         """A field's value as the form shows it: a choice by its label in the CLI's
-        language (設備投資（CAPEX）), anything else as stored."""
+        language (設備投資（CAPEX）), an address with its domain as written (faß.de),
+        anything else as stored."""
         field = self.entry.field(name) if self.entry is not None else None
-        if field is None or field.type != "choice" or not value:
+        if field is None or not value:
             return value
-        return field.choice_label(value, self.said.locale)
+        return field.shown(value, self.said.locale)
 
     def not_taken(self, name: str, value: str, required: bool) -> str:
         """A note on a value its field no longer takes (the sheet changed since: a choice
