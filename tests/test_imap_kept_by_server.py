@@ -1,0 +1,145 @@
+"""A server that answers OK to moving (or flagging) a stored message and keeps it where
+it was (Gmail's "All Mail": the MOVE removes a label, the message stays, with its UID).
+
+The bookmark keeps such a message from being fetched again, but every pass began by
+finishing what an earlier one had "not yet moved" (``refused.finish_interrupted``) and
+found it in the folder again: it was moved again at every pass, and on a server without
+MOVE copied again, one more copy in the processed folder each pass. The poller now
+remembers what the server answered OK to and kept (with what it leaves for a person, in
+the database, for one UIDVALIDITY), never acknowledges it again, and says so once.
+
+The real Dovecot plays the keeping server without MOVE (tests/support/dovecot.py,
+``keeping``: its ACL ignores the ``\\Deleted`` and the EXPUNGE); the fake server of
+tests/support/imap_quirks.py plays Gmail's MOVE and a server that forgets a flag.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gateway.core.clock import FakeClock
+from gateway.runtime.app import App
+from store import sources
+from store.db import transaction
+from tests.support.databases import sqlite_only
+from tests.support.dovecot import Dovecot
+from tests.support.imap_quirks import Message, QuirkyImap
+from tests.support.mails import mail
+from tests.support.pipeline import inbox_rows
+from tests.support.refused_acks import ACKS, MODES, logged, poller, setup
+
+KEPT = "kept in the folder"
+
+
+def folder(dovecot: Dovecot, user: str, name: str) -> list[int]:
+    with dovecot.client(user) as c:
+        c.select_folder(name, readonly=True)
+        return sorted(c.search("ALL"))
+
+
+@sqlite_only
+def test_dovecot_keeps_what_it_said_it_removed_and_it_is_copied_once(
+    app: App, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = dovecot.add_user(keeping=True)  # no MOVE; \Deleted and EXPUNGE answered OK, ignored
+    account = dovecot.account(user, processed_folder="Done")
+    with dovecot.client(user) as c:
+        c.create_folder("Done")
+        c.append("INBOX", mail("one"))
+        c.append("INBOX", mail("two"))
+    p = poller(app, account)
+    with caplog.at_level(logging.WARNING, logger="gateway.imap"):
+        assert p.poll_once() == 2
+        assert folder(dovecot, user, "Done") == [1, 2]
+        assert folder(dovecot, user, "INBOX") == [1, 2]  # the server kept them
+        assert p.poll_once() == 0  # found kept: not copied again
+        with dovecot.client(user) as c:
+            c.append("INBOX", mail("three"))
+        assert p.poll_once() == 1
+        assert p.poll_once() == 0
+        p.close()
+        restarted = poller(app, account)  # what it kept is remembered across a restart
+        assert restarted.poll_once() == 0
+        restarted.close()
+    assert folder(dovecot, user, "Done") == [1, 2, 3]  # one copy each
+    assert folder(dovecot, user, "INBOX") == [1, 2, 3]
+    assert len(inbox_rows(app)) == 3
+    told = [line for line in logged(caplog) if KEPT in line]
+    assert len(told) == 1, logged(caplog)
+    with transaction(app.sessions) as s:
+        held = sources.held(s, account.source)
+    assert held is not None and held.kept == (1, 2, 3)
+
+
+def acks(quirky: QuirkyImap) -> int:
+    """The MOVE, COPY and STORE commands the poller sent so far."""
+    return sum(1 for c in quirky.commands if c.upper().startswith(ACKS))
+
+
+@sqlite_only
+@pytest.mark.parametrize("mode", list(MODES))
+def test_what_the_server_keeps_is_acknowledged_once(
+    app: App,
+    quirky: QuirkyImap,
+    tls_files: tuple[Path, Path],
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    """Gmail's MOVE out of All Mail, a server without MOVE that ignores the ``\\Deleted``,
+    one that answers OK to a flag and forgets it: each pass after the first sends none."""
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    quirky.keeps = True
+    first = quirky.add(Message(mail("one")))
+    quirky.add(Message(mail("two")))
+    p = poller(app, setup(quirky, tls_files, mode))
+    with caplog.at_level(logging.INFO, logger="gateway.imap"):
+        assert p.poll_once() == 2
+        sent = acks(quirky)
+        for _ in range(3):
+            clock.advance(timedelta(minutes=40))  # past any retry of a refusal
+            assert p.poll_once() == 0
+        quirky.add(Message(mail("three")))
+        assert p.poll_once() == 1
+        after_third = acks(quirky)
+        assert p.poll_once() == 0
+    p.close()
+    assert sent > 0 and after_third > sent and acks(quirky) == after_third
+    assert quirky.messages[first].fetched == 1  # the bookmark: never fetched again
+    assert len(inbox_rows(app)) == 3
+    warned = [line for line in logged(caplog) if KEPT in line]
+    assert len(warned) == 1, logged(caplog)
+    assert "uid 1:2" in warned[0]
+    assert not [line for line in logged(caplog) if KEPT not in line]
+    assert not [r for r in caplog.records if "interruption" in r.getMessage()]
+
+
+@sqlite_only
+def test_a_new_uidvalidity_forgets_what_was_kept(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path]
+) -> None:
+    """The old UIDs name other messages after a UIDVALIDITY change: the new UID 1, a
+    new message, is stored and moved, though the old UID 1 was kept."""
+    quirky.keeps = True
+    quirky.add(Message(mail("one", message_id="<one@customer.test>")))
+    account = setup(quirky, tls_files, "move")
+    p = poller(app, account)
+    assert p.poll_once() == 1
+    assert p.poll_once() == 0  # UID 1 found kept
+    quirky.keeps = False
+    quirky.uidvalidity, quirky.uidnext = 8, 1  # the folder rebuilt: UIDs start again
+    quirky.messages = {}
+    new = quirky.add(Message(mail("new", message_id="<new@customer.test>")))
+    quirky.add(Message(mail("one", message_id="<one@customer.test>")))
+    assert new == 1
+    assert p.poll_once() == 1  # the new one; "one" is known by its Message-ID
+    assert p.poll_once() == 0
+    p.close()
+    assert quirky.messages == {}  # both moved
+    assert len(inbox_rows(app)) == 2
+    with transaction(app.sessions) as s:
+        held = sources.held(s, account.source)
+    assert held is None or held.kept == ()
