@@ -15,16 +15,20 @@ tests/support/imap_quirks.py plays Gmail's MOVE and a server that forgets a flag
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from gateway.core.clock import FakeClock
-from gateway.runtime.app import App
+from gateway.config.load import load_settings
+from gateway.core.clock import FakeClock, SystemClock
+from gateway.runtime.app import App, build
+from gateway.runtime.cli import main as cli
 from store import sources
 from store.db import transaction
+from tests.support.config import SECRET_ENV, write_config
 from tests.support.databases import sqlite_only
 from tests.support.dovecot import Dovecot
 from tests.support.imap_quirks import Message, QuirkyImap
@@ -143,3 +147,48 @@ def test_a_new_uidvalidity_forgets_what_was_kept(
     with transaction(app.sessions) as s:
         held = sources.held(s, account.source)
     assert held is None or held.kept == ()
+
+
+def test_status_counts_what_the_server_keeps_and_stays_healthy(
+    quirky: QuirkyImap,
+    tls_files: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing is lost and nothing waits for a person: a line under the mailbox, in the
+    reader's language, and a count in ``--json``; ``status`` still exits 0."""
+    for key, value in SECRET_ENV.items():
+        monkeypatch.setenv(key, value)
+    quirky.keeps, quirky.capabilities = True, quirky.capabilities + " MOVE"
+    for n in range(3):
+        quirky.add(Message(mail(f"kept {n}")))
+    config = write_config(
+        tmp_path,
+        extra=(
+            '[health]\ndaemon = false\nmax_poll_age = "2d"\nmax_inbox_age = "30d"\n'
+            f'[[imap]]\nhost = "127.0.0.1"\nport = {quirky.port}\n'
+            f'ca_file = "{tls_files[0]}"\nusername = "support"\n'
+            'password_env = "TG_QUIRKS_PASSWORD"\nafter = "move"\n'
+        ),
+    )
+    settings = load_settings(config)
+    app = build(settings, SystemClock())
+    try:
+        p = poller(app, settings.imap[0])
+        assert p.poll_once() == 3
+        assert p.poll_once() == 0
+        p.close()
+    finally:
+        app.close()
+
+    def status(lang: str, *json_: str) -> str:
+        monkeypatch.setenv("LANG", lang)
+        assert cli.main(["--config", str(config), "status", *json_]) == 0
+        return capsys.readouterr().out
+
+    assert "3 stored messages stay in the folder" in status("en_US.UTF-8")
+    ja = status("ja_JP.UTF-8")
+    assert "3 通" in ja and "stored" not in ja
+    [mailbox] = json.loads(status("en_US.UTF-8", "--json"))["mailboxes"]
+    assert mailbox["kept_by_server"] == 3
