@@ -100,18 +100,22 @@ def test_what_the_server_keeps_is_acknowledged_once(
     first = quirky.add(Message(mail("one")))
     quirky.add(Message(mail("two")))
     p = poller(app, setup(quirky, tls_files, mode))
+    # a flag found cleared is put back once (a person may have cleared it: test_imap)
+    rounds = 2 if mode == "flag" else 1
     with caplog.at_level(logging.INFO, logger="gateway.imap"):
         assert p.poll_once() == 2
         sent = acks(quirky)
+        assert sent > 0
         for _ in range(3):
             clock.advance(timedelta(minutes=40))  # past any retry of a refusal
             assert p.poll_once() == 0
+        assert acks(quirky) == rounds * sent
         quirky.add(Message(mail("three")))
         assert p.poll_once() == 1
-        after_third = acks(quirky)
         assert p.poll_once() == 0
+        assert p.poll_once() == 0
+        assert acks(quirky) == rounds * 2 * sent
     p.close()
-    assert sent > 0 and after_third > sent and acks(quirky) == after_third
     assert quirky.messages[first].fetched == 1  # the bookmark: never fetched again
     assert len(inbox_rows(app)) == 3
     warned = [line for line in logged(caplog) if KEPT in line]

@@ -30,7 +30,17 @@ On a server without MOVE a message is copied, flagged ``\\Deleted`` and expunged
 whose flag or expunge is refused (or cut short) is remembered as copied, and only
 those are tried again, so the processed folder never holds it twice (``copies``).
 
-What is left alone and what is copied is kept in the database with the bookmark
+A server may also answer OK and keep the message where it was: Gmail's All Mail (a
+MOVE removes a label, the message stays, with its UID), a server that ignores the
+``\\Deleted`` of one without MOVE (then every try made one more copy in the processed
+folder), one that forgets a flag. The bookmark keeps it from being read again, but the
+next pass found it still there and acknowledged it again, at every pass. So what the
+server answered OK to is looked for at the next pass (in the SEARCH that pass makes
+anyway): one still there is *kept*, never moved or flagged again, and said once in a
+warning and in ``status``. In flag mode a person may have cleared the flag: it is put
+back once, and only found kept if it is gone again at the pass after.
+
+What is left alone, what is copied and what is kept is kept in the database with the bookmark
 (``store.sources.Held``; the copies written before and after each COPY, the rest at
 the end of a pass): ``status`` reads it, and after a restart a message left
 alone is tried once more at the first pass (the quota may have been raised, the lock
@@ -87,6 +97,7 @@ class Acknowledgements:
     # the server answered OK to acknowledging them, not yet looked for since (in memory)
     acked: set[int] = field(default_factory=set)
     kept: set[int] = field(default_factory=set)  # answered OK, yet still there: never again
+    put_back: set[int] = field(default_factory=set)  # flag mode: flagged again once
     told: bool = False  # the warning that the server keeps them was logged
     held: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
@@ -96,7 +107,7 @@ class Acknowledgements:
         first = self.uidvalidity is None
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
-            self.unreadable, self.acked, self.kept = set(), set(), set()
+            self.unreadable, self.acked, self.kept, self.put_back = set(), set(), set(), set()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
                 self._take_up(kept)
@@ -125,11 +136,15 @@ class Acknowledgements:
         that, except what waits for its next try or is left alone."""
         # not what was stepped over unstored: its keyword may have been refused or lost
         leftovers = set(unacknowledged(client, self.account, last_uid)) - self.unreadable
-        # answered OK and still there: the server keeps it (``kept``), never again
-        self._keeps(leftovers & self.acked)
+        # answered OK and still there: the server keeps it (``kept``), never again; a flag
+        # may have been cleared by a person, though: put back once before that
+        stayed = leftovers & self.acked
+        once = stayed - self.put_back if self.account.after == "flag" else set()
+        self._keeps(stayed - once)
         self.acked = {uid for uid in self.acked if uid > last_uid}  # not searched yet
         self.kept &= leftovers  # gone from the folder since: forgotten
         leftovers -= self.kept
+        self.put_back = (self.put_back | once) & leftovers
         # gone from the folder: nothing to do; above the bookmark (stored after a message
         # without content, which it stays before) is not searched, and read again
         for known in (self.refused, self.left):
@@ -139,7 +154,14 @@ class Acknowledgements:
         self.copies.keep_only(leftovers, last_uid)
         self.look_for_copies(client)  # before copying again
         due = self.due(sorted(leftovers), now)
-        fresh = [uid for uid in due if uid not in self.refused]
+        fresh = [uid for uid in due if uid not in self.refused and uid not in once]
+        if once:
+            log.info(
+                "imap %s: uid %s found without %s (cleared by a person?); flagged again",
+                self.account.key,
+                said.uid_list(sorted(once)),
+                self.account.processed_flag,
+            )
         if fresh:
             log.info(
                 "imap %s: %s stored before an interruption; completing the %s",
