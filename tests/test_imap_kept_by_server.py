@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from gateway.config.load import load_settings
 from gateway.core.clock import FakeClock, SystemClock
@@ -28,12 +29,14 @@ from gateway.runtime.app import App, build
 from gateway.runtime.cli import main as cli
 from store import sources
 from store.db import transaction
+from store.models import SourceState
+from store.sources import Held
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.databases import sqlite_only
 from tests.support.dovecot import Dovecot
 from tests.support.imap_quirks import Message, QuirkyImap
 from tests.support.mails import mail
-from tests.support.pipeline import inbox_rows
+from tests.support.pipeline import all_tickets, inbox_rows
 from tests.support.refused_acks import ACKS, MODES, logged, poller, setup
 
 KEPT = "kept in the folder"
@@ -77,6 +80,47 @@ def test_dovecot_keeps_what_it_said_it_removed_and_it_is_copied_once(
     with transaction(app.sessions) as s:
         held = sources.held(s, account.source)
     assert held is not None and held.kept == (1, 2, 3)
+
+
+@sqlite_only
+def test_dovecot_a_message_appended_again_after_its_move_makes_no_second_ticket(
+    app: App, dovecot: Dovecot
+) -> None:
+    """What a server that puts a moved message back under a new UID would do: the
+    same bytes are recognised as stored (no second inbox row, no second ticket)."""
+    user = dovecot.add_user()
+    raw = mail("back again", message_id="<again@customer.test>")
+    with dovecot.client(user) as c:
+        c.append("INBOX", raw)
+    p = poller(app, dovecot.account(user))
+    assert p.poll_once() == 1
+    with dovecot.client(user) as c:
+        c.append("INBOX", raw)
+    assert p.poll_once() == 0
+    p.close()
+    app.runner.process_pending()
+    assert len(inbox_rows(app)) == 1
+    assert len(all_tickets(app)) == 1
+    assert folder(dovecot, user, "INBOX") == []  # moved like any other
+
+
+def test_what_the_server_keeps_is_written_as_runs_and_read_back(app: App) -> None:
+    """On both databases: the UIDs as ``[low, high]`` runs (a folder that keeps all its
+    mail is one run, however big), read back as they were; empty clears the row."""
+    state = Held(9, kept=(1, 2, 3, 7, *range(10, 5000)))
+    now = app.clock.now()
+    with transaction(app.sessions) as s:
+        sources.keep_held(s, "imap:kept", state, now=now)
+    with transaction(app.sessions) as s:
+        assert sources.held(s, "imap:kept") == state
+        row = s.scalars(select(SourceState).where(SourceState.source == "imap:kept")).one()
+        assert row is not None and row.acks is not None
+        assert row.acks["kept"] == [[1, 3], [7, 7], [10, 4999]]
+        assert sources.kept_count(row) == 4 + 4990
+    with transaction(app.sessions) as s:
+        sources.keep_held(s, "imap:kept", Held(9), now=now)
+    with transaction(app.sessions) as s:
+        assert sources.held(s, "imap:kept") is None
 
 
 def acks(quirky: QuirkyImap) -> int:
