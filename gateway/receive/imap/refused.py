@@ -249,11 +249,11 @@ class Acknowledgements:
             "imap %s: the server answered OK when the stored uid %s %s, but they were kept "
             "in the folder (as Gmail's All Mail keeps a message whose label is removed): "
             "they are stored, the gateway remembers them and does not try again, and "
-            "status counts them; empty the folder by hand, or set after = %s",
+            "status counts them (to have them leave the folder, poll one the server "
+            "removes mail from: in Gmail INBOX, not All Mail)",
             self.account.key,
             uids,
             f"were {self._what()}",
-            '"flag"' if self.account.after == "move" else '"move"',
         )
 
     def _about(self, uid: int) -> bool:
