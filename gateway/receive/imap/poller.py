@@ -10,7 +10,8 @@ moves; a changed UIDVALIDITY makes the next pass a rescan in which the content
 hash and the Message-ID keep what was stored from being stored again. A move or
 flag the server refuses for one message is tried again later and then left alone
 (``refused``), a health problem until a person acts (``left``): it never holds back
-the mail after it.
+the mail after it. One the server answers OK to and keeps in the folder (Gmail's All
+Mail) is remembered and acknowledged once, not at every pass (``refused``).
 
 Failures (server down, network cut, login refused, database unavailable) are
 logged once, retried with exponential backoff and jitter, and stay inside this
