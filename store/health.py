@@ -18,7 +18,7 @@ from gateway.core.i18n import Msg
 from store import chat, inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING, SENT
-from store.sources import left_said, said_error
+from store.sources import kept_count, left_said, said_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class SourceSeen:
     last_success_at: datetime | None
     last_error: Msg | str  # a Msg, said in the reader's language; an older row's text
     left: Msg | None = None  # messages the poller left in the folder for a person, said
+    kept: int = 0  # stored messages the server keeps in the folder though it said OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ def snapshot(
             rows[name].last_success_at,
             said_error(rows[name]),
             left_said(rows[name]),
+            kept_count(rows[name]),
         )
         if name in rows
         else SourceSeen(name, False, None, "")

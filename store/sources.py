@@ -87,10 +87,13 @@ class Held:
     unsure: tuple[int, ...] = ()  # their COPY's answer was lost: copied, or not
     # stepped over unstored (damaged, or no content): never to be moved or flagged
     unreadable: tuple[int, ...] = ()
+    # moved or flagged with the server's OK, yet still in the folder unacknowledged (as
+    # Gmail's All Mail keeps them): never to be moved or flagged again
+    kept: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.left or self.copied or self.unsure or self.unreadable)
+        return not (self.left or self.copied or self.unsure or self.unreadable or self.kept)
 
 
 def held(session: Session, source: str) -> Held | None:
@@ -126,6 +129,7 @@ def _dumped(state: Held) -> dict[str, Any]:
         "copied": list(state.copied),
         "unsure": list(state.unsure),
         "unreadable": list(state.unreadable),
+        "kept": _ranges(state.kept),  # a folder that keeps everything: one range
     }
 
 
@@ -140,7 +144,25 @@ def _held(data: dict[str, Any] | None) -> Held | None:
         tuple(int(uid) for uid in data.get("copied", ())),
         tuple(int(uid) for uid in data.get("unsure", ())),
         tuple(int(uid) for uid in data.get("unreadable", ())),  # absent from older rows
+        tuple(uid for low, high in data.get("kept", ()) for uid in range(low, high + 1)),
     )
+
+
+def kept_count(row: SourceState) -> int:
+    """How many stored messages a row's server keeps in the folder though it answered OK."""
+    state = _held(row.acks)
+    return len(state.kept) if state is not None else 0
+
+
+def _ranges(uids: tuple[int, ...]) -> list[list[int]]:
+    """Sorted ``uids`` as ``[low, high]`` runs: ``[[1, 500], [502, 502]]``."""
+    runs: list[list[int]] = []
+    for uid in uids:
+        if runs and runs[-1][1] == uid - 1:
+            runs[-1][1] = uid
+        else:
+            runs.append([uid, uid])
+    return runs
 
 
 def polled_since(session: Session, source: str, since: datetime) -> bool:

@@ -125,7 +125,12 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
     settings = replace(settings, imap=(ACCOUNT,))
     report = health.check(settings, app.sessions, clock.now()).as_dict()
     assert report["mailboxes"] == [
-        {"account": ACCOUNT.key, "last_success_at": "2026-03-02T00:59:00+00:00", "last_error": ""}
+        {
+            "account": ACCOUNT.key,
+            "last_success_at": "2026-03-02T00:59:00+00:00",
+            "last_error": "",
+            "kept_by_server": 0,  # stored messages the server kept though it said OK
+        }
     ]
     assert report["inbox"]["pending"] == 1 and report["inbox"]["shunted"] == 1
     assert report["inbox"]["oldest_pending_at"] == "2026-03-02T01:00:00+00:00"

@@ -45,6 +45,7 @@ class Mailbox:
     last_success_at: datetime | None
     last_error: Msg | str  # said in the reader's language (an older row's text as it is)
     left: Msg | None = None  # stored messages left in the folder for a person, said
+    kept: int = 0  # stored messages the server keeps in the folder though it said OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class HealthReport:
                     "account": m.account,
                     "last_success_at": _iso(m.last_success_at),
                     "last_error": str(m.last_error),  # in English, as problems' text
+                    "kept_by_server": m.kept,  # not moved or flagged again: not a problem
                 }
                 for m in self.mailboxes
             ],
@@ -257,7 +259,7 @@ def assess(
     snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings, now: datetime
 ) -> HealthReport:
     mailboxes = tuple(
-        Mailbox(name, seen.last_success_at, seen.last_error, seen.left)
+        Mailbox(name, seen.last_success_at, seen.last_error, seen.left, seen.kept)
         for name, seen in zip(names, snap.sources, strict=True)
     )
     problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]

@@ -37,9 +37,15 @@ DOVECOT = (
     os.environ.get("TICKET_GATEWAY_TEST_DOVECOT") or shutil.which("dovecot") or "/usr/sbin/dovecot"
 )
 PASSWORD = "s3cret-Pa55word"
-USERS, LEGACY_USERS = 64, 8
+USERS, LEGACY_USERS, KEEPING_USERS = 64, 8, 8
 # Dovecot lets userdb fields override settings per user: an old server's capabilities
 LEGACY_CAPABILITY = "userdb_imap_capability=IMAP4rev1"
+# A server that answers OK and keeps the message: without the rights to flag \Deleted
+# and expunge (ACL "t", "e") Dovecot ignores the \Deleted of a STORE and expunges
+# nothing, and says OK to both (RFC 4314); without MOVE (which it would refuse) the
+# poller copies, flags and expunges, and the message stays where it was, with its UID
+KEEPING = "userdb_mail_plugins=acl userdb_acl=vfile:{acl} " + LEGACY_CAPABILITY
+KEEPING_ACL = "INBOX owner lrwsip\n"
 
 
 def missing_reason() -> str | None:
@@ -148,6 +154,7 @@ class Dovecot:
     process: subprocess.Popen[bytes] | None = None
     _users: list[str] = field(init=False, repr=False, default_factory=list)
     _legacy: list[str] = field(init=False, repr=False, default_factory=list)
+    _keeping: list[str] = field(init=False, repr=False, default_factory=list)
 
     def __post_init__(self) -> None:
         # a short path of its own: base_dir holds unix sockets (108 bytes at most), and
@@ -160,9 +167,13 @@ class Dovecot:
         tag = secrets.token_hex(3)
         self._users = [f"user{n}-{tag}" for n in range(USERS)]
         self._legacy = [f"legacy{n}-{tag}" for n in range(LEGACY_USERS)]
+        self._keeping = [f"keeping{n}-{tag}" for n in range(KEEPING_USERS)]
+        (self.root / "keeping-acl").write_text(KEEPING_ACL)
+        keeping = KEEPING.format(acl=self.root / "keeping-acl")
         (self.root / "passwd").write_text(
             "".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in self._users)
             + "".join(f"{u}:{{PLAIN}}{PASSWORD}::::::{LEGACY_CAPABILITY}\n" for u in self._legacy)
+            + "".join(f"{u}:{{PLAIN}}{PASSWORD}::::::{keeping}\n" for u in self._keeping)
         )
         (self.root / "dovecot.conf").write_text(self._config())
 
@@ -222,13 +233,14 @@ class Dovecot:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def add_user(self, *, legacy: bool = False) -> str:
-        """A fresh mailbox; ``legacy``: one whose server offers neither MOVE, UIDPLUS nor IDLE.
+    def add_user(self, *, legacy: bool = False, keeping: bool = False) -> str:
+        """A fresh mailbox; ``legacy``: one whose server offers neither MOVE, UIDPLUS nor IDLE;
+        ``keeping``: a legacy one whose INBOX keeps what the poller copies away (``KEEPING``).
 
         Users are written before the start: Dovecot re-reads a changed passwd-file
         at most once a second, too late for a test that adds one and logs in.
         """
-        pool = self._legacy if legacy else self._users
+        pool = self._keeping if keeping else self._legacy if legacy else self._users
         if not pool:
             raise RuntimeError("test mailbox users used up: raise USERS in support/dovecot.py")
         return pool.pop(0)

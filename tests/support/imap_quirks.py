@@ -68,6 +68,9 @@ class QuirkyImap:
         # announced at SELECT when set; a STORE of any other flag is then refused as
         # Exchange refuses a keyword it cannot keep (None: no PERMANENTFLAGS line, all kept)
         self.permanent_flags: str | None = None
+        # answers OK to MOVE, STORE and EXPUNGE and keeps the messages as they were (as
+        # Gmail's All Mail keeps one whose label a MOVE removes, with its UID)
+        self.keeps = False
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert, key)
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -184,19 +187,20 @@ class QuirkyImap:
             if self._not_kept(flags.strip("()").split()):
                 raise _Refused("BAD Command Argument Error. 12")
             for uid in self._refused(uids, "UID STORE"):
-                self.messages[uid].flags.update(flags.strip("()").split())
+                if not self.keeps:
+                    self.messages[uid].flags.update(flags.strip("()").split())
         if command.startswith(("UID MOVE", "UID COPY")):
             uids, folder = rest[len("UID MOVE ") :].split(" ", 1)
             if folder.strip('"') not in self.folders:
                 raise _Refused("NO [TRYCREATE] Mailbox doesn't exist")
             chosen = self._refused(uids, command[: len("UID MOVE")])
             self.folders[folder.strip('"')] += [self.messages[uid] for uid in chosen]
-            if command.startswith("UID MOVE"):
+            if command.startswith("UID MOVE") and not self.keeps:
                 for uid in chosen:
                     del self.messages[uid]
         if command.startswith("UID EXPUNGE"):
             for uid in self._uids(rest[len("UID EXPUNGE ") :]):
-                if "\\Deleted" in self.messages[uid].flags:
+                if "\\Deleted" in self.messages[uid].flags and not self.keeps:
                     del self.messages[uid]
         return []
 

@@ -10,6 +10,7 @@ these helpers look.
 from __future__ import annotations
 
 import select
+from dataclasses import dataclass
 from typing import Any
 
 from imapclient import DELETED, IMAPClient
@@ -90,14 +91,38 @@ def unacknowledged(client: IMAPClient, account: ImapSettings, last_uid: int) -> 
 def forget_news(client: IMAPClient) -> None:
     """Drop ``* n EXISTS`` lines heard so far: the SEARCH that follows covers them."""
     pending = client._imap.untagged_responses  # imaplib files them here; no public hook
-    pending.pop("EXISTS", None)
-    pending.pop("RECENT", None)
+    for name in ("EXISTS", "RECENT", "EXPUNGE"):
+        pending.pop(name, None)
 
 
-def heard_of_new_mail(client: IMAPClient) -> bool:
-    """An EXISTS heard since the last SEARCH: answers to commands, or the lines a
-    server sends just before its ``+ idling``, which ``idle_check`` never sees."""
-    return bool(client._imap.untagged_responses.get("EXISTS"))
+@dataclass
+class News:
+    """Whether mail came since the last SEARCH: an EXISTS heard since, in answers to
+    commands or in the lines a server sends just before its ``+ idling``, which
+    ``idle_check`` never sees. A server may repeat ``* n EXISTS`` in every answer, its
+    number unchanged (RFC 3501 lets it): each pass then heard news, and the poller
+    passed over the folder without end. So the number heard after a pass that found
+    nothing is *quiet*: heard again, it is not news, until a pass stores mail or the
+    folder loses a message (an EXPUNGE: the same number may then be a new message)."""
+
+    quiet: int | None = None
+
+    def heard(self, client: IMAPClient) -> bool:
+        pending = client._imap.untagged_responses
+        if pending.pop("EXPUNGE", None):
+            self.quiet = None
+        counts = pending.get("EXISTS")
+        return bool(counts) and int(counts[-1]) != self.quiet
+
+    def another_pass(self, stored: int, client: IMAPClient | None) -> bool:
+        """After a pass that stored ``stored``: whether to pass again before waiting."""
+        if stored:
+            self.quiet = None
+            return True
+        if client is None or not self.heard(client):
+            return False
+        self.quiet = int(client._imap.untagged_responses["EXISTS"][-1])
+        return True
 
 
 def heard_in_idle(client: IMAPClient, timeout: float) -> bool:

@@ -10,7 +10,8 @@ moves; a changed UIDVALIDITY makes the next pass a rescan in which the content
 hash and the Message-ID keep what was stored from being stored again. A move or
 flag the server refuses for one message is tried again later and then left alone
 (``refused``), a health problem until a person acts (``left``): it never holds back
-the mail after it.
+the mail after it. One the server answers OK to and keeps in the folder (Gmail's All
+Mail) is remembered and acknowledged once, not at every pass (``refused``).
 
 Failures (server down, network cut, login refused, database unavailable) are
 logged once, retried with exponential backoff and jitter, and stay inside this
@@ -40,13 +41,7 @@ from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
-from gateway.receive.imap.folder import (
-    check_flag_kept,
-    forget_news,
-    heard_in_idle,
-    heard_of_new_mail,
-    hung_up,
-)
+from gateway.receive.imap.folder import News, check_flag_kept, forget_news, heard_in_idle, hung_up
 from gateway.receive.imap.refused import Acknowledgements
 from store import inbox, sources
 from store.accept.contract import BYTES_ONLY, DuplicateRule
@@ -102,6 +97,7 @@ class ImapPoller:
         self._acks.copies.noted = self._note_copies  # and after it
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
         self._stop = threading.Event()  # run()'s: heard between batches and passes
+        self._news = News()  # an EXISTS heard since the SEARCH: another pass, or not
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -379,11 +375,10 @@ class ImapPoller:
         Mail that arrives while a command runs is announced (``* n EXISTS``) in that
         command's answer, where imapclient drops it; IDLE would then wait for the
         *next* mail. So each pass forgets old announcements just before its SEARCH,
-        and one heard during or after the SEARCH means another pass.
+        and one heard during or after the SEARCH means another pass (``News``).
         """
-        while not self._stop.is_set() and (
-            self.poll_once() or (self._client and heard_of_new_mail(self._client))
-        ):
+        self._news.quiet = None  # heard before this wake (an EXPUNGE in IDLE may be missed)
+        while not self._stop.is_set() and self._news.another_pass(self.poll_once(), self._client):
             pass
 
     def _idle(self, client: IMAPClient, stop: threading.Event) -> None:
@@ -391,7 +386,7 @@ class ImapPoller:
         client.idle()
         self.status.idles += 1
         deadline = time.monotonic() + self._idle_renew.total_seconds()
-        while not stop.is_set() and not heard_of_new_mail(client):
+        while not stop.is_set() and not self._news.heard(client):
             left = deadline - time.monotonic()
             if left <= 0 or heard_in_idle(client, min(IDLE_CHECK_SECONDS, left)):
                 break

@@ -30,7 +30,17 @@ On a server without MOVE a message is copied, flagged ``\\Deleted`` and expunged
 whose flag or expunge is refused (or cut short) is remembered as copied, and only
 those are tried again, so the processed folder never holds it twice (``copies``).
 
-What is left alone and what is copied is kept in the database with the bookmark
+A server may also answer OK and keep the message where it was: Gmail's All Mail (a
+MOVE removes a label, the message stays, with its UID), a server that ignores the
+``\\Deleted`` of one without MOVE (then every try made one more copy in the processed
+folder), one that forgets a flag. The bookmark keeps it from being read again, but the
+next pass found it still there and acknowledged it again, at every pass. So what the
+server answered OK to is looked for at the next pass (in the SEARCH that pass makes
+anyway): one still there is *kept*, never moved or flagged again, and said once in a
+warning and in ``status``. In flag mode a person may have cleared the flag: it is put
+back once, and only found kept if it is gone again at the pass after.
+
+What is left alone, what is copied and what is kept is kept in the database with the bookmark
 (``store.sources.Held``; the copies written before and after each COPY, the rest at
 the end of a pass): ``status`` reads it, and after a restart a message left
 alone is tried once more at the first pass (the quota may have been raised, the lock
@@ -84,7 +94,12 @@ class Acknowledgements:
     copies: Copies = field(default_factory=Copies)  # without MOVE: copied, not removed
     # stepped over unstored (``damaged``): never acknowledged, whatever the keyword says
     unreadable: set[int] = field(default_factory=set)
-    kept: Held | None = None  # what the database holds (``unsaved``, ``saved``)
+    # the server answered OK to acknowledging them, not yet looked for since (in memory)
+    acked: set[int] = field(default_factory=set)
+    kept: set[int] = field(default_factory=set)  # answered OK, yet still there: never again
+    put_back: set[int] = field(default_factory=set)  # flag mode: flagged again once
+    told: bool = False  # the warning that the server keeps them was logged
+    held: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
     def begin(self, uidvalidity: int, kept: Held | None = None) -> None:
         """A pass begins: what an earlier pass refused before failing is no try.
@@ -92,12 +107,12 @@ class Acknowledgements:
         first = self.uidvalidity is None
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
-            self.unreadable = set()
+            self.unreadable, self.acked, self.kept, self.put_back = set(), set(), set(), set()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
                 self._take_up(kept)
         if first:
-            self.kept = kept
+            self.held = kept
         self.this_pass.clear()
 
     def _take_up(self, kept: Held) -> None:
@@ -105,7 +120,7 @@ class Acknowledgements:
         looked for first); what was left is tried once more at once, and left again if
         it is refused again."""
         self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
-        self.unreadable = set(kept.unreadable)
+        self.unreadable, self.kept = set(kept.unreadable), set(kept.kept)
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
 
@@ -121,6 +136,15 @@ class Acknowledgements:
         that, except what waits for its next try or is left alone."""
         # not what was stepped over unstored: its keyword may have been refused or lost
         leftovers = set(unacknowledged(client, self.account, last_uid)) - self.unreadable
+        # answered OK and still there: the server keeps it (``kept``), never again; a flag
+        # may have been cleared by a person, though: put back once before that
+        stayed = leftovers & self.acked
+        once = stayed - self.put_back if self.account.after == "flag" else set()
+        self._keeps(stayed - once)
+        self.acked = {uid for uid in self.acked if uid > last_uid}  # not searched yet
+        self.kept &= leftovers  # gone from the folder since: forgotten
+        leftovers -= self.kept
+        self.put_back = (self.put_back | once) & leftovers
         # gone from the folder: nothing to do; above the bookmark (stored after a message
         # without content, which it stays before) is not searched, and read again
         for known in (self.refused, self.left):
@@ -130,7 +154,14 @@ class Acknowledgements:
         self.copies.keep_only(leftovers, last_uid)
         self.look_for_copies(client)  # before copying again
         due = self.due(sorted(leftovers), now)
-        fresh = [uid for uid in due if uid not in self.refused]
+        fresh = [uid for uid in due if uid not in self.refused and uid not in once]
+        if once:
+            log.info(
+                "imap %s: uid %s found without %s (cleared by a person?); flagged again",
+                self.account.key,
+                said.uid_list(sorted(once)),
+                self.account.processed_flag,
+            )
         if fresh:
             log.info(
                 "imap %s: %s stored before an interruption; completing the %s",
@@ -194,13 +225,36 @@ class Acknowledgements:
         )
         copied, unsure = tuple(sorted(self.copies.copied)), tuple(sorted(self.copies.unsure))
         problem = said.problem(self.account, left, copied, TRIES) if left else None
-        unreadable = tuple(sorted(self.unreadable))
-        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable)
-        unchanged = state == self.kept or (state.empty and self.kept is None)
+        unreadable, kept = tuple(sorted(self.unreadable)), tuple(sorted(self.kept))
+        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept)
+        unchanged = state == self.held or (state.empty and self.held is None)
         return None if unchanged else state
 
     def saved(self, state: Held) -> None:
-        self.kept = state
+        self.held = state
+
+    def _keeps(self, stayed: set[int]) -> None:
+        """``stayed``, answered OK, are in the folder still: the server keeps them (as
+        Gmail's All Mail keeps a message whose label a MOVE removed, or a server that
+        ignores the ``\\Deleted`` or forgets the flag). Said once; never again acked."""
+        if not stayed:
+            return
+        self.kept |= stayed
+        uids = said.uid_list(sorted(stayed))
+        if self.told:
+            log.info("imap %s: uid %s also kept in the folder", self.account.key, uids)
+            return
+        self.told = True
+        log.warning(
+            "imap %s: the server answered OK when the stored uid %s %s, but they were kept "
+            "in the folder (as Gmail's All Mail keeps a message whose label is removed): "
+            "they are stored, the gateway remembers them and does not try again, and "
+            "status counts them (to have them leave the folder, poll one the server "
+            "removes mail from: in Gmail INBOX, not All Mail)",
+            self.account.key,
+            uids,
+            f"were {self._what()}",
+        )
 
     def _about(self, uid: int) -> bool:
         refusal = self.refused.get(uid)
@@ -250,6 +304,7 @@ class Acknowledgements:
         for uid in uids:
             self.refused.pop(uid, None)
         self.copies.done(uids)
+        self.acked.update(uids)  # looked for at the next pass: gone, or kept (``_keeps``)
         return None
 
     def due(self, uids: list[int], now: datetime) -> list[int]:
@@ -257,7 +312,11 @@ class Acknowledgements:
         nor a refused one whose next try is later. A pass reads the stored messages
         above one that came without content again (the bookmark stays before that one):
         their acknowledgement waits for its turn as it does below the bookmark."""
-        return [uid for uid in uids if uid not in self.left and self._due(uid, now)]
+        return [
+            uid
+            for uid in uids
+            if uid not in self.left and uid not in self.kept and self._due(uid, now)
+        ]
 
     def _due(self, uid: int, now: datetime) -> bool:
         refusal = self.refused.get(uid)

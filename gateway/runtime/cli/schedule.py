@@ -128,6 +128,18 @@ def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
                 error=error,
             )
         )
+        if m.kept:  # the server's way (Gmail's All Mail), not a problem: said to know it
+            kept = NP_(
+                "{count} stored message stays in the folder: the server answered OK "
+                "to moving or flagging it and kept it (as Gmail's All Mail does); it is "
+                "not tried again",
+                "{count} stored messages stay in the folder: the server answered OK "
+                "to moving or flagging them and kept them (as Gmail's All Mail does); "
+                "they are not tried again",
+                m.kept,
+                count=m.kept,
+            )
+            print("  " + said(kept))
     data = report.as_dict()  # the counts, as --json has them
     inbox, out = data["inbox"], data["outbox"]
     said.say(
