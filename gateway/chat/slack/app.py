@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.chat import render
-from gateway.chat.slack import buttons, intake, modal
+from gateway.chat.slack import buttons, intake, modal, paging
 from gateway.chat.slack.door import Door
 
 CREATE_SHORTCUT = "create_ticket"  # message shortcut: "チケットにする / Create ticket"
@@ -84,6 +84,11 @@ def build_app(door: Door, client: AsyncWebClient, now: Callable[[], float]) -> A
     @app.view(modal.FIELDS_VIEW)
     async def form_sent(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await intake.submit(door, ack, body, view)
+
+    @app.action(modal.BACK)
+    async def form_back(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A form in pages: back to the page before."""
+        await paging.back(door, ack, body, client)
 
     @app.block_suggestion(modal.VALUE)
     async def menu_options(ack: AsyncAck, body: dict[str, Any]) -> None:

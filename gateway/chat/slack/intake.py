@@ -23,16 +23,13 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from gateway.catalog.model import Entry
-from gateway.chat.slack import answers, modal
+from gateway.chat.slack import answers, modal, paging
 from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
 from gateway.chat.slack.text import plain
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg, translate
 from gateway.pipeline.parse import submission
-from store import slack_drafts
-from store.db import transaction
 
 log = logging.getLogger("gateway.chat.slack")
 
@@ -117,21 +114,21 @@ async def submit(
     page, view_id = modal.page_of(meta, entry), str(view.get("id", ""))
     form = modal.typed(view, entry, page)
     if page < len(modal.pages(entry)) - 1:
-        await _next_page(door, ack, entry, form, meta, view_id)
+        await paging.next_page(door, ack, entry, form, meta, view_id)
         return
     if page > 0:  # the last of several pages: with the earlier pages' values
         try:
-            draft = await door.in_db(lambda: _draft(door, view_id))
+            draft = await door.in_db(lambda: paging.earlier_pages(door, view_id, entry))
         except TransientError as exc:  # not read: the page stays, and says so
             log.warning("slack form %s: earlier pages not read: %s", view_id, exc)
-            why = N_("The ticket could not be saved just now. Please submit again in a moment.")
-            await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
+            await ack(
+                response_action="errors", errors={modal.TEXT: translate(paging.NOT_SAVED, locale)}
+            )
             return
-        if draft.entry_id != entry.id:  # pruned, or not ours: never file a part of it
-            why = N_("The earlier pages of this form were not kept. Please start again.")
-            await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
+        except paging.Gone:
+            await ack(response_action="errors", errors={modal.TEXT: translate(paging.GONE, locale)})
             return
-        form = modal.Typed(draft.subject, form.text, {**draft.fields, **form.fields})
+        form = paging.filed(draft, form, entry, page)
     problems = modal.errors(entry, form, locale, page)
     user_id = str((body.get("user") or {}).get("id", ""))
     person = await door.people.lookup(user_id)
@@ -183,48 +180,6 @@ async def submit(
         accepted.inbox_id,
         " (again)" if accepted.duplicate else "",
     )
-
-
-async def _next_page(
-    door: Door,
-    ack: AsyncAck,
-    entry: Entry,
-    form: modal.Typed,
-    meta: Mapping[str, str],
-    view_id: str,
-) -> None:
-    """A page before the last: checked, kept (before Slack is answered, so what it
-    holds is never only on a screen that is gone), and replaced by the next page."""
-    locale = meta.get("locale", door.settings.gateway.locale)
-    page = modal.page_of(meta, entry)
-    problems = modal.errors(entry, form, locale, page)
-    if problems:
-        await ack(response_action="errors", errors=problems)
-        return
-    names = [f.name for f in modal.pages(entry)[page]]
-
-    def keep() -> None:
-        with transaction(door.sessions) as s:
-            subject = form.subject if page == 0 else None
-            slack_drafts.keep(s, view_id, entry.id, names, form.fields, door.clock.now(),
-                              subject=subject)  # fmt: skip
-
-    try:
-        await door.in_db(keep)
-    except TransientError as exc:  # not kept: the page stays, and says so
-        log.warning("slack form %s: page %s not kept: %s", view_id, page + 1, exc)
-        why = N_("The ticket could not be saved just now. Please submit again in a moment.")
-        first = modal.block_of(modal.pages(entry)[page][0])
-        await ack(response_action="errors", errors={first: translate(why, locale)})
-        return
-    text = meta.get("text", "")
-    following = modal.fields_form(entry, locale, meta, text=text, page=page + 1)
-    await ack(response_action="update", view=following)
-
-
-def _draft(door: Door, view_id: str) -> slack_drafts.Draft:
-    with transaction(door.sessions) as s:
-        return slack_drafts.of(s, view_id)
 
 
 async def _open(
