@@ -109,7 +109,17 @@ async def submit(
     entry = door.catalog.current.entry(meta.get("entry"))
     if entry is None:
         why = N_("This kind of request is no longer offered. Please start again.")
-        await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
+        await ack(response_action="errors", errors={paging.anchor(view): translate(why, locale)})
+        return
+    if meta.get("shape", modal.shape(entry)) != modal.shape(entry):  # the catalog changed
+        try:
+            again = await paging.changed(door, entry, view, meta)
+        except TransientError as exc:  # not kept: the page stays, and says so
+            log.warning("slack form %s: the changed form not kept: %s", view.get("id"), exc)
+            said = translate(paging.NOT_SAVED, locale)
+            await ack(response_action="errors", errors={paging.anchor(view): said})
+            return
+        await ack(response_action="update", view=again)
         return
     page, view_id = modal.page_of(meta, entry), str(view.get("id", ""))
     form = modal.typed(view, entry, page)
@@ -138,7 +148,7 @@ async def submit(
             why = N_(
                 "Slack could not tell us just now who you are. Please submit again in a moment."
             )
-        problems[modal.SUBJECT] = translate(why, locale)
+        problems[paging.anchor(view)] = translate(why, locale)
     if problems:
         await ack(response_action="errors", errors=problems)
         return
@@ -170,8 +180,8 @@ async def submit(
         accepted = await door.accept(raw, f"slack:{team}:{view_id}")
     except TransientError as exc:  # not stored: the form stays open and says so
         log.warning("slack submission %s not stored: %s", view_id, exc)
-        why = N_("The ticket could not be saved just now. Please submit again in a moment.")
-        await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
+        said = translate(paging.NOT_SAVED, locale)
+        await ack(response_action="errors", errors={paging.anchor(view): said})
         return
     await ack()
     log.info(

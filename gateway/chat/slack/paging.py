@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.catalog.model import Entry
 from gateway.chat.slack import modal
-from gateway.chat.slack.door import Door
+from gateway.chat.slack.door import WRITE_WAIT, Door
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg, translate
 from store import slack_drafts
@@ -31,6 +31,10 @@ log = logging.getLogger("gateway.chat.slack")
 NOT_SAVED = N_("The ticket could not be saved just now. Please submit again in a moment.")
 GONE = N_("The earlier pages of this form were not kept. Please start again.")
 NOT_BACK = N_("The page before could not be shown just now. Please press Back again.")
+CHANGED = N_(
+    "This form was changed while you were filling it in. What you typed is filled in "
+    "again where it still belongs: please check it and send the form again."
+)
 
 
 class Gone(Exception):
@@ -81,8 +85,14 @@ async def back(door: Door, ack: AsyncAck, body: Mapping[str, Any], client: Async
     locale = meta.get("locale", door.settings.gateway.locale)
     entry = door.catalog.current.entry(meta.get("entry"))
     view_id, hash_ = str(view.get("id", "")), str(view.get("hash", ""))
-    if entry is None or meta.get("shape") != modal.shape(entry):
-        return  # the catalog changed: the page's own submit says so (intake.submit)
+    if entry is None:
+        return  # no longer offered: the page's own submit says so (intake.submit)
+    if meta.get("shape", modal.shape(entry)) != modal.shape(entry):  # the catalog changed
+        try:
+            await _show(client, view_id, hash_, await changed(door, entry, view, meta))
+        except TransientError as exc:  # the page stays as it is: its submit tries again
+            log.warning("slack form %s: the changed form not shown: %s", view_id, exc)
+        return
     page = modal.page_of(meta, entry)
     if page == 0:
         return
@@ -111,10 +121,65 @@ async def back(door: Door, ack: AsyncAck, body: Mapping[str, Any], client: Async
             filled=draft.fields,
             subject=draft.subject,
         )
+    await _show(client, view_id, hash_, shown)
+
+
+async def _show(client: AsyncWebClient, view_id: str, hash_: str, view: dict[str, Any]) -> None:
+    """The form's view replaced by ``view`` (``hash_``: only if it is still the one the
+    button was pressed on); when Slack refuses, the page stays as it was."""
     try:
-        await client.views_update(view_id=view_id, hash=hash_, view=shown)
-    except (SlackApiError, SlackRequestError, OSError) as exc:  # the page stays as it was
-        log.warning("slack form %s: back from page %s not shown: %s", view_id, page + 1, exc)
+        await client.views_update(view_id=view_id, hash=hash_, view=view)
+    except (SlackApiError, SlackRequestError, OSError) as exc:
+        log.warning("slack form %s: not replaced: %s", view_id, exc)
+
+
+def anchor(view: Mapping[str, Any]) -> str:
+    """The block of the page on screen to say a problem of the whole form under: the
+    subject (the first page), else the details (the last), else its first input
+    (Slack shows no error under a block the page does not have)."""
+    values = (view.get("state") or {}).get("values") or {}
+    on_screen = list(values) if isinstance(values, dict) else []
+    for block in (modal.SUBJECT, modal.TEXT, *on_screen):
+        if block in on_screen:
+            return str(block)
+    return modal.SUBJECT
+
+
+async def changed(
+    door: Door, entry: Entry, view: Mapping[str, Any], meta: Mapping[str, str]
+) -> dict[str, Any]:
+    """A page of a form laid out before the catalog changed (a field renamed, moved to
+    another page, gone, or the pages split otherwise): read by today's layout, what it
+    holds could land in the wrong place or nowhere. So the form starts again at its
+    first page as laid out now (the view returned), filled in with everything typed so
+    far that still has a field (kept in the draft for the pages after it), and says
+    why. Raises TransientError when the draft could not be read or written."""
+    locale = meta.get("locale", door.settings.gateway.locale)
+    view_id = str(view.get("id", ""))
+    book = modal.pages(entry)
+    on_screen = [modal.typed(view, entry, n) for n in range(len(book))]
+    typed = {k: v for page in on_screen for k, v in page.fields.items()}
+    form = modal.Typed(on_screen[0].subject, on_screen[0].text, typed)
+
+    def keep() -> slack_drafts.Draft:
+        with transaction(door.sessions, wait=WRITE_WAIT) as s:
+            before = slack_drafts.of(s, view_id)
+            ours = before.entry_id == entry.id
+            everything = {k: v for k, v in before.fields.items() if ours and entry.field(k)}
+            everything.update(form.fields)
+            subject = form.subject or (before.subject if ours else "")
+            if len(book) == 1:
+                return slack_drafts.Draft(entry.id, subject, everything)
+            return slack_drafts.keep(
+                s, view_id, entry.id, list(everything), everything, door.clock.now(),
+                subject=subject,
+            )  # fmt: skip
+
+    draft = await door.in_db(keep)
+    text = form.text or meta.get("text", "")
+    return modal.fields_form(
+        entry, locale, meta, text=text, filled=draft.fields, subject=draft.subject, notice=CHANGED
+    )
 
 
 def earlier_pages(door: Door, view_id: str, entry: Entry) -> slack_drafts.Draft:
@@ -140,7 +205,7 @@ def _keep(
     """Keep one page in the form's draft; a page after the first needs the draft its
     first page began (else :class:`Gone`: nothing is written)."""
     names = [f.name for f in modal.pages(entry)[page]]
-    with transaction(door.sessions) as s:
+    with transaction(door.sessions, wait=WRITE_WAIT) as s:
         if page > 0 and slack_drafts.of(s, view_id).entry_id != entry.id:
             raise Gone(view_id)
         subject = form.subject if page == 0 else None
