@@ -2,7 +2,7 @@
 its write lock, here for as long as the test likes): Slack waits 3 seconds for the
 answer, so the form answers in time that it could not save, and saves nothing in part;
 sent again once the lock is gone, it goes on. The fake fails any answer later than
-Slack waits (``in_time``)."""
+Slack waits (``in_time``); so it does when Slack itself is slow to say who sent the page."""
 
 from __future__ import annotations
 
@@ -120,3 +120,27 @@ def test_a_unit_that_waits_less_leaves_the_engine_s_wait_to_the_next(app: App) -
     assert busy() == SQLITE_BUSY_TIMEOUT_MS
     assert busy(wait=timedelta(milliseconds=700)) == 700
     assert busy() == SQLITE_BUSY_TIMEOUT_MS
+
+
+@sqlite_only  # nothing of the database's in it
+def test_a_last_page_answers_in_time_when_slack_is_slow_to_say_who_sent_it(
+    settings: Settings, clock: FakeClock, fake: FakeSlack, tmp_path: Path
+) -> None:
+    """users.info slower than Slack waits for the answer (the [chat] timeout is longer):
+    the page stays and asks to send it again, instead of an answer Slack no longer takes."""
+    fake.in_time = True
+    with p.pages_gateway(settings, clock, fake, tmp_path, timeout=timedelta(seconds=10)) as app:
+        _slow_to_say_who(app, fake, clock)
+
+
+def _slow_to_say_who(app: App, fake: FakeSlack, clock: FakeClock) -> None:
+    page1 = p.open_big(fake)
+    values = {"subject": p.text("件名"), "field:f0": p.text("一")}
+    page2 = fake.envelope("interactive", c.submission(page1, values))["view"]
+    clock.advance(timedelta(hours=1))  # who opened the form is no longer known fresh
+    fake.slow = {"users.info"}
+    last = {"field:f129": p.text("最後"), "text": p.text("本文")}
+    answer = fake.envelope("interactive", c.submission(page2, last))
+    assert answer["response_action"] == "errors"
+    assert "もう一度" in answer["errors"]["text"]
+    assert inbox_rows(app) == []

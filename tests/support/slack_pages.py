@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,17 @@ def write_catalog(path: Path, many: int = MANY) -> Path:
 
 @contextmanager
 def pages_gateway(
-    settings: Settings, clock: FakeClock, fake: FakeSlack, tmp_path: Path
+    settings: Settings,
+    clock: FakeClock,
+    fake: FakeSlack,
+    tmp_path: Path,
+    timeout: timedelta | None = None,
 ) -> Iterator[App]:
+    """``timeout``: the [chat] timeout (the tests' is 1 s)."""
     cfg = c.chat_settings(settings, fake)
     cfg = replace(cfg, catalog=CatalogSettings(write_catalog(tmp_path / "catalog.yaml")))
+    if timeout is not None:
+        cfg = replace(cfg, chat=replace(cfg.chat, timeout=timeout))
     application = build(cfg, clock)
     try:
         with c.slack_app(application, fake):

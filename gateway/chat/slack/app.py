@@ -3,7 +3,8 @@
 Listeners answer (``ack``) first and work after, as Slack asks; the work is in
 :mod:`~gateway.chat.slack.intake` and :mod:`~gateway.chat.slack.buttons`. The
 names below are the app's contract with its manifest (``chat/slack-manifest.yaml``):
-the callback ids of the shortcuts, the form's views, the card's action ids. A long
+the callback ids of the shortcuts, the form's views, the card's action ids (and the
+form's Back button's, :data:`~gateway.chat.slack.modal.BACK`). A long
 menu of the form (past Slack's 100 options) asks for its options as the person types
 (``block_suggestion``, in Socket Mode and in HTTP mode alike).
 """

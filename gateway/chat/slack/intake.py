@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from gateway.chat.slack import answers, modal, paging
 from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
+from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import plain
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg, translate
@@ -35,7 +36,8 @@ log = logging.getLogger("gateway.chat.slack")
 
 MAX_PREFILL = 2000  # characters of a message carried into the form (private_metadata ≤ 3000)
 LOOKUP_WITHIN = 1.0  # seconds for each lookup (the person, the message's mentions, its
-# permalink) before the modal opens: together under the trigger's 3 seconds
+# permalink) before the modal opens: together under the trigger's 3 seconds; and for the
+# person when a form is sent (with the writes' door.WRITE_WAIT, under Slack's 3 seconds)
 
 
 async def open_from_command(
@@ -141,7 +143,7 @@ async def submit(
         form = paging.filed(draft, form, entry, page)
     problems = modal.errors(entry, form, locale, page)
     user_id = str((body.get("user") or {}).get("id", ""))
-    person = await door.people.lookup(user_id)
+    person = await _sender(door, user_id)
     if not person.email and not problems:
         why = N_("Slack shows no e-mail address for you, and the ticket needs one to answer you.")
         if not person.known:  # users.info failed (rate-limited, down): it may well show one
@@ -227,6 +229,24 @@ async def _open(
             response_url=response_url,
             timeout=door.settings.chat.timeout,
         )
+
+
+_LOOKING: set[asyncio.Task[Any]] = set()  # lookups left to finish after the answer
+
+
+async def _sender(door: Door, user_id: str) -> Person:
+    """Who sent the form, if Slack says so within LOOKUP_WITHIN (its 3 seconds are for
+    the whole answer; the [chat] timeout may be longer): else unknown, and the page asks
+    to be sent again. The lookup goes on meanwhile, so the person it finds is cached
+    for that next try."""
+    lookup = asyncio.ensure_future(door.people.lookup(user_id))
+    _LOOKING.add(lookup)
+    lookup.add_done_callback(_LOOKING.discard)
+    try:
+        return await asyncio.wait_for(asyncio.shield(lookup), LOOKUP_WITHIN)
+    except TimeoutError:
+        log.info("users.info %s: no answer within %ss; the page stays", user_id, LOOKUP_WITHIN)
+        return door.people.unknown(user_id)
 
 
 def _response_url(body: Mapping[str, Any]) -> str:

@@ -128,7 +128,7 @@ async def _show(client: AsyncWebClient, view_id: str, hash_: str, view: dict[str
     """The form's view replaced by ``view`` (``hash_``: only if it is still the one the
     button was pressed on); when Slack refuses, the page stays as it was."""
     try:
-        await client.views_update(view_id=view_id, hash=hash_, view=view)
+        await client.views_update(view_id=view_id, hash=hash_ or None, view=view)
     except (SlackApiError, SlackRequestError, OSError) as exc:
         log.warning("slack form %s: not replaced: %s", view_id, exc)
 
@@ -184,7 +184,7 @@ async def changed(
 
 def earlier_pages(door: Door, view_id: str, entry: Entry) -> slack_drafts.Draft:
     """What the form's earlier pages hold (raises :class:`Gone` when they are not kept)."""
-    with transaction(door.sessions, read_only=True) as s:
+    with transaction(door.sessions, read_only=True, wait=WRITE_WAIT) as s:
         draft = slack_drafts.of(s, view_id)
     if draft.entry_id != entry.id:  # pruned, or not ours: never file a part of it
         raise Gone(view_id)
