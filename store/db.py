@@ -49,6 +49,9 @@ SERVER_KEEPALIVES: dict[str, int] = {
 IDLE_IN_TRANSACTION = timedelta(minutes=5)
 READ_ONLY = "gateway_read_only"  # a connection's execution option: see transaction()
 _QUERY_ONLY = "gateway_query_only"  # Connection.info: SQLite's query_only is on (below)
+WAIT_MS = "gateway_wait_ms"  # a connection's execution option: see transaction(wait=)
+_BUSY_MS = "gateway_busy_ms"  # Connection.info: SQLite's busy_timeout now, and the engine's
+_ENGINE_BUSY_MS = "gateway_engine_busy_ms"
 # libpq's own side of it, on every connection we make to PostgreSQL: a link that dies
 # without a word (a NAT or firewall that forgets the connection, a cable or VPN that
 # goes: packets dropped, no RST) is found in about half a minute, so a door answers
@@ -216,11 +219,12 @@ def private_database(path: Path) -> None:
 def _sqlite_pragmas(busy_timeout_ms: int, durable: bool, checkpoints: bool, *, wal: bool) -> Any:
     """``wal``: set WAL mode (a writer's; a read-only connection reads the mode it finds)."""
 
-    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def on_connect(dbapi_conn: Any, record: Any) -> None:
         cur = dbapi_conn.cursor()
         if wal:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        record.info[_BUSY_MS] = record.info[_ENGINE_BUSY_MS] = int(busy_timeout_ms)
         cur.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit is on disk before a source is acknowledged (250, IMAP move,
         # exit 0) or a mail is sent; NORMAL could lose acknowledged mail on power loss.
@@ -241,11 +245,18 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     only reads (``transaction(read_only=True)``) takes none, and its connection is
     ``query_only`` meanwhile: SQLite would let it write, taking the lock half-way.
     The pragma belongs to the connection, so every BEGIN sets it as its unit needs
-    (only when that changes: Connection.info outlives the checkout)."""
-    read_only = bool(conn.get_execution_options().get(READ_ONLY, False))
+    (only when that changes: Connection.info outlives the checkout). So does the busy
+    timeout: a unit that may wait less than the engine's (``transaction(wait=)``) sets
+    it, and the next unit that may not sets the engine's again."""
+    options = conn.get_execution_options()
+    read_only = bool(options.get(READ_ONLY, False))
     if conn.info.get(_QUERY_ONLY, False) != read_only:
         conn.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
         conn.info[_QUERY_ONLY] = read_only
+    busy = int(options.get(WAIT_MS) or conn.info.get(_ENGINE_BUSY_MS, 0))
+    if busy and conn.info.get(_BUSY_MS) != busy:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
+        conn.info[_BUSY_MS] = busy
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
@@ -316,8 +327,15 @@ class WroteInReadOnlyUnit(RuntimeError):
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+def transaction(
+    factory: sessionmaker[Session], *, read_only: bool = False, wait: timedelta | None = None
+) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error, map transient errors.
+
+    ``wait``: the longest this unit waits for a lock another writer holds (SQLite's
+    busy timeout for its BEGIN, PostgreSQL's lock_timeout), shorter than the engine's
+    for a door that must answer in time (Slack waits 3 seconds); then TransientError,
+    and nothing of the unit is written.
 
     ``read_only``: a unit that only reads. On SQLite it begins DEFERRED, taking no write
     lock, so it never waits behind a writer and no writer waits behind it (the daemon's
@@ -327,10 +345,15 @@ def transaction(factory: sessionmaker[Session], *, read_only: bool = False) -> I
     :class:`WroteInReadOnlyUnit` on both (SQLite's connection is ``query_only`` for it):
     on SQLite the lock would be taken half-way, where a busy database cannot be waited
     for."""
+    options: dict[str, Any] = dict(_READ_ONLY_OPTIONS) if read_only else {}
+    if wait is not None:
+        options[WAIT_MS] = max(1, wait // timedelta(milliseconds=1))
     try:
         with factory() as session, session.begin():
-            if read_only:
-                session.connection(execution_options=_READ_ONLY_OPTIONS)
+            if options:
+                conn = session.connection(execution_options=options)
+                if wait is not None and conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {options[WAIT_MS]}")
             yield session
     except (OperationalError, DBAPIError) as exc:
         if read_only and _refused_as_read_only(exc):

@@ -36,10 +36,11 @@ def keep(
     now: datetime,
     *,
     subject: str | None = None,
-) -> None:
+) -> Draft:
     """Record one page: ``typed`` holds the page's values, ``page_fields`` names every
     field of the page (one left empty now, typed before, is taken out). A page sent
-    again (Slack retrying, the person back on it) writes the same again."""
+    again (Slack retrying, the person back on it) writes the same again. What the
+    form's pages hold now."""
     row = session.get(SlackDraft, view_id)
     if row is None:
         row = SlackDraft(view_id=view_id, entry_id=entry_id, fields={}, subject="")
@@ -51,6 +52,7 @@ def keep(
         row.subject = subject
     prune(session, now)
     session.flush()
+    return Draft(row.entry_id, row.subject, dict(kept))
 
 
 def of(session: Session, view_id: str) -> Draft:

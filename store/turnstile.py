@@ -65,11 +65,39 @@ class Turnstile:
         self._holds_lock = threading.Lock()
 
     @contextmanager
-    def first(self) -> Iterator[None]:
+    def first(self, within: float | None = None) -> Iterator[None]:
         """Held around an accepting write: the runner starts no row meanwhile, and the
-        write begins the moment the row in hand commits."""
-        with self.expecting(), self._writing():
+        write begins the moment the row in hand commits. ``within``: the longest to wait
+        for both locks (a door that must answer in time: Slack's form), else
+        :class:`TurnstileBusy`; None: as long as they are held."""
+        if within is None:
+            with self.expecting(), self._writing():
+                yield
+            return
+        deadline = time.monotonic() + within
+        with self._expecting_within(deadline), self._writing_within(deadline):
             yield
+
+    @contextmanager
+    def _expecting_within(self, deadline: float) -> Iterator[None]:
+        with self._holds_lock:
+            if self._holds == 0:
+                _lock_by(self._file(), deadline)
+            self._holds += 1
+        try:
+            yield
+        finally:
+            self._release()
+
+    @contextmanager
+    def _writing_within(self, deadline: float) -> Iterator[None]:
+        if self._write_fd is None:
+            self._write_fd = _private(self.write_path)
+        _lock_by(self._write_fd, deadline)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._write_fd, fcntl.LOCK_UN)
 
     @contextmanager
     def expecting(self) -> Iterator[None]:
@@ -162,6 +190,18 @@ class Turnstile:
         if self._fd is None:
             self._fd = _private(self.path)
         return self._fd
+
+
+class TurnstileBusy(Exception):
+    """The turnstile stayed held past a bounded wait (:meth:`Turnstile.first`)."""
+
+
+def _lock_by(fd: int, deadline: float) -> None:
+    """``flock`` the file, looking every POLL until ``deadline`` (monotonic seconds)."""
+    while not try_lock(fd):
+        if time.monotonic() >= deadline:
+            raise TurnstileBusy("the database's turnstile is held by another writer")
+        time.sleep(POLL)  # noqa: TID251 - a lock polled in real time, as SQLite's busy wait
 
 
 def _private(path: str) -> int:

@@ -9,95 +9,48 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from gateway.config.settings import CatalogSettings, Settings
+from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from gateway.runtime.app import App, build
+from gateway.runtime.app import App
 from store import slack_drafts
 from store.db import transaction
 from tests.support import chat as c
+from tests.support import slack_pages as p
 from tests.support.pipeline import all_tickets, show
 from tests.support.slack_fake import FakeSlack
-
-MANY = 130  # fields of the big entry: more than one view's 97
-
-
-def _catalog(path: Path) -> Path:
-    lines = ["entries:", "  - id: big", "    name: {ja: 大きな申請, en: Big request}"]
-    lines.append("    fields:")
-    for n in range(MANY):
-        required = "true" if n in (0, MANY - 1) else "false"
-        kind = "number" if n == 7 else "text"
-        lines.append(
-            f"      - {{name: f{n}, label: {{ja: 項目{n}, en: Item {n}}}, type: {kind}, "
-            f"required: {required}}}"
-        )
-    lines += [
-        "  - id: other",
-        "    name: {ja: その他, en: Other}",
-        "    fallback: true",
-        "    manager: boss@example.test",
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture
 def pages_app(
     settings: Settings, clock: FakeClock, fake: FakeSlack, tmp_path: Path
 ) -> Iterator[App]:
-    cfg = c.chat_settings(settings, fake)
-    cfg = replace(cfg, catalog=CatalogSettings(_catalog(tmp_path / "catalog.yaml")))
-    application = build(cfg, clock)
-    with c.slack_app(application, fake):
+    with p.pages_gateway(settings, clock, fake, tmp_path) as application:
         yield application
-    application.close()
-
-
-def _text(value: str) -> dict[str, Any]:
-    return {"value": {"type": "plain_text_input", "value": value}}
-
-
-def _fields_of(view: dict[str, Any]) -> list[str]:
-    return [
-        b["block_id"].removeprefix("field:")
-        for b in view["blocks"]
-        if b.get("block_id", "").startswith("field:")
-    ]
-
-
-def _open_big(fake: FakeSlack) -> dict[str, Any]:
-    fake.envelope("slash_commands", c.command())
-    step1 = fake.wait_for("views.open")[0]["view"]
-    answer = fake.envelope("interactive", c.submission(step1, c.chosen("big")))
-    assert answer["response_action"] == "update"
-    return dict(answer["view"])
 
 
 def test_a_form_of_pages_files_every_field_typed_on_any_page(
     pages_app: App, fake: FakeSlack
 ) -> None:
-    page1 = _open_big(fake)  # the fake refuses a view over Slack's limits: this one fits
+    page1 = p.open_big(fake)  # the fake refuses a view over Slack's limits: this one fits
     assert len(page1["blocks"]) <= 100
-    first = _fields_of(page1)
-    assert first and first[0] == "f0" and len(first) < MANY
+    first = p.fields_of(page1)
+    assert first and first[0] == "f0" and len(first) < p.MANY
     ids = [b.get("block_id") for b in page1["blocks"]]
     assert "subject" in ids and "text" not in ids  # the details come on the last page
 
-    values = {"subject": _text("大量の申請"), "field:f0": _text("一"), "field:f5": _text("五")}
+    values = {"subject": p.text("大量の申請"), "field:f0": p.text("一"), "field:f5": p.text("五")}
     answer = fake.envelope("interactive", c.submission(page1, values))
     assert answer["response_action"] == "update"
     page2 = answer["view"]
-    second = _fields_of(page2)
-    assert first + second == [f"f{n}" for n in range(MANY)]  # every field, once, in order
+    second = p.fields_of(page2)
+    assert first + second == [f"f{n}" for n in range(p.MANY)]  # every field, once, in order
     assert "text" in [b.get("block_id") for b in page2["blocks"]]
 
-    last = {"field:f129": _text("最後"), "text": _text("本文です")}
+    last = {"field:f129": p.text("最後"), "text": p.text("本文です")}
     assert fake.envelope("interactive", c.submission(page2, last)) == {}
     pages_app.runner.process_pending()
     [ticket] = all_tickets(pages_app)
@@ -107,11 +60,11 @@ def test_a_form_of_pages_files_every_field_typed_on_any_page(
 
 
 def test_a_page_with_a_problem_stays_and_says_where(pages_app: App, fake: FakeSlack) -> None:
-    page1 = _open_big(fake)
-    answer = fake.envelope("interactive", c.submission(page1, {"subject": _text("件名")}))
+    page1 = p.open_big(fake)
+    answer = fake.envelope("interactive", c.submission(page1, {"subject": p.text("件名")}))
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"field:f0"}  # required, and left empty
-    values = {"subject": _text("件名"), "field:f0": _text("x"), "field:f7": _text("七")}
+    values = {"subject": p.text("件名"), "field:f0": p.text("x"), "field:f7": p.text("七")}
     answer = fake.envelope("interactive", c.submission(page1, values))
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"field:f7"}  # not a number
@@ -119,10 +72,10 @@ def test_a_page_with_a_problem_stays_and_says_where(pages_app: App, fake: FakeSl
 
 
 def test_the_last_page_needs_its_own_required_fields(pages_app: App, fake: FakeSlack) -> None:
-    page1 = _open_big(fake)
-    values = {"subject": _text("件名"), "field:f0": _text("x")}
+    page1 = p.open_big(fake)
+    values = {"subject": p.text("件名"), "field:f0": p.text("x")}
     page2 = fake.envelope("interactive", c.submission(page1, values))["view"]
-    answer = fake.envelope("interactive", c.submission(page2, {"text": _text("")}))
+    answer = fake.envelope("interactive", c.submission(page2, {"text": p.text("")}))
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"field:f129"}
     pages_app.runner.process_pending()
@@ -134,12 +87,12 @@ def test_a_last_page_whose_earlier_pages_are_gone_is_not_filed_in_part(
 ) -> None:
     """A form left open past a day (its earlier pages pruned) is not filed without them:
     the last page says so, and asks to start again."""
-    page1 = _open_big(fake)
-    values = {"subject": _text("件名"), "field:f0": _text("x")}
+    page1 = p.open_big(fake)
+    values = {"subject": p.text("件名"), "field:f0": p.text("x")}
     page2 = fake.envelope("interactive", c.submission(page1, values))["view"]
     with transaction(pages_app.sessions) as s:
         assert slack_drafts.prune(s, clock.now() + slack_drafts.KEPT * 2) == 1
-    answer = fake.envelope("interactive", c.submission(page2, {"field:f129": _text("y")}))
+    answer = fake.envelope("interactive", c.submission(page2, {"field:f129": p.text("y")}))
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"text"}
     pages_app.runner.process_pending()
@@ -157,7 +110,7 @@ def test_a_message_made_a_ticket_keeps_its_text_for_the_last_page(
     page1 = fake.envelope("interactive", c.submission(step1, c.chosen("big")))["view"]
     heading = json.dumps(page1["blocks"][0], ensure_ascii=False)
     assert "2 ページ中 1 ページ目" in heading
-    values = {"subject": _text("件名"), "field:f0": _text("x")}
+    values = {"subject": p.text("件名"), "field:f0": p.text("x")}
     page2 = fake.envelope("interactive", c.submission(page1, values))["view"]
     assert "2 ページ中 2 ページ目" in json.dumps(page2["blocks"][0], ensure_ascii=False)
     [details] = [b for b in page2["blocks"] if b.get("block_id") == "text"]

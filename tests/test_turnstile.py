@@ -7,7 +7,9 @@ import stat
 import threading
 from pathlib import Path
 
-from store.turnstile import Turnstile
+import pytest
+
+from store.turnstile import Turnstile, TurnstileBusy
 from tests.support.waiting import PATIENCE
 
 
@@ -130,3 +132,22 @@ def test_the_hold_at_data_is_taken_when_free_and_never_waited_for(tmp_path: Path
     finally:
         for t in (session, other, runner):
             t.close()
+
+
+def test_a_bounded_first_gives_up_on_either_lock_and_holds_nothing_after(tmp_path: Path) -> None:
+    """``first(within=)`` (the Slack form's accept, which must answer in 3 s) waits for
+    the turnstile and for the write lock a row holds no longer than it is told, and,
+    having given up, holds neither: the next writer goes in at once."""
+    db = str(tmp_path / "gateway.db")
+    other, bounded = Turnstile(db), Turnstile(db)
+    try:
+        for held in (other.expecting, other.row):
+            with held(), pytest.raises(TurnstileBusy), bounded.first(within=0.05):
+                pytest.fail("went in while the other held it")
+            with other.first(within=0.05):  # free again, on both locks
+                pass
+        with bounded.first(within=0.05):
+            pass
+    finally:
+        other.close()
+        bounded.close()

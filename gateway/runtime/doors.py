@@ -85,9 +85,11 @@ def _slack(app: App, nudge: Callable[[], None], watch: SchemaWatch) -> SlackList
     """The Slack app, when ``[chat.slack]`` is configured; it stores through the inbox."""
     if app.settings.chat.slack is None:
         return None  # nothing of Slack imported: 8 MB of the daemon's memory (issue #18)
+    from gateway.chat.slack.door import WRITE_WAIT_MS
     from gateway.chat.slack.listener import SlackListener
 
-    acceptor = WatchedInbox(open_inbox(app.settings.database.url, app.sessions), watch)
+    inbox = open_inbox(app.settings.database.url, app.sessions, wait_ms=WRITE_WAIT_MS)
+    acceptor = WatchedInbox(inbox, watch)
     return SlackListener(
         app.settings,
         app.clock,

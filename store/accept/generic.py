@@ -182,7 +182,15 @@ class SessionInbox:
         """Nothing to release: sessions come from the caller's engine."""
 
 
-def open_inbox(url: str, sessions: sessionmaker[Session]) -> InboxAcceptor:
-    """The acceptor for ``url``: stdlib sqlite3 on an SQLite file, else SQLAlchemy."""
+def open_inbox(
+    url: str, sessions: sessionmaker[Session], *, wait_ms: int | None = None
+) -> InboxAcceptor:
+    """The acceptor for ``url``: stdlib sqlite3 on an SQLite file, else SQLAlchemy.
+    ``wait_ms``: the longest a write waits for the database's locks (a door that must
+    answer in time); None: SQLite's busy timeout, and the turnstile as long as held."""
     path = sqlite_path(url)
-    return SqliteInbox(path) if path else SessionInbox(sessions)
+    if wait_ms is None:
+        return SqliteInbox(path) if path else SessionInbox(sessions)
+    if path:
+        return SqliteInbox(path, wait_ms, bounded=True)
+    return SessionInbox(sessions, lock_timeout_ms=wait_ms)

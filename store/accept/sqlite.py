@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway.core.db_errors import db_error
+from gateway.core.db_errors import SQLITE_SAID, db_error
 from gateway.core.errors import TransientError
 from store.accept.contract import (
     BYTES_ONLY,
@@ -37,7 +37,7 @@ from store.accept.contract import (
     resolve,
 )
 from store.revision import HEAD
-from store.turnstile import Turnstile
+from store.turnstile import Turnstile, TurnstileBusy
 
 _COLUMNS = (
     "source",
@@ -73,9 +73,12 @@ class SqliteInbox:
 
     streams_files = True  # written to and read from a zeroblob a piece at a time
 
-    def __init__(self, path: str, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, path: str, busy_timeout_ms: int = 5000, *, bounded: bool = False) -> None:
+        """``bounded``: the turnstile too is waited for at most ``busy_timeout_ms`` (a
+        door that must answer in time); else for as long as it is held."""
         self.path = path
         self._timeout = busy_timeout_ms / 1000
+        self._turn_within = self._timeout if bounded else None
         self._con: sqlite3.Connection | None = None
         self._file: tuple[int, int] | None = None  # (device, inode) the connection opened
         self._turnstile = Turnstile(path)
@@ -102,10 +105,13 @@ class SqliteInbox:
     ) -> list[Accepted]:
         con = self._connection()
         try:
-            with self._turnstile.first():  # the runner starts no row meanwhile
+            with self._turnstile.first(self._turn_within):  # the runner starts no row meanwhile
                 con.execute("BEGIN IMMEDIATE")
                 results = self._accept(con, items, now, rule)
                 con.execute("COMMIT")
+        except TurnstileBusy as exc:
+            said = SQLITE_SAID["SQLITE_BUSY"]  # another writer holds it: as SQLite's own
+            raise TransientError(f"database unavailable: {exc}", reason=said) from exc
         except sqlite3.OperationalError as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from gateway.chat.poster import ChatPoster, build_poster
+from gateway.chat.slack.door import WRITE_WAIT_MS
 from gateway.chat.slack.listener import SlackListener
 from gateway.config.settings import CatalogSettings, ChatSettings, Settings, SlackSettings
 from gateway.runtime.app import App
@@ -69,7 +70,7 @@ def slack_app(app: App, fake: FakeSlack) -> Iterator[SlackListener]:
         app.clock,
         app.catalog,
         app.sessions,
-        open_inbox(app.settings.database.url, app.sessions),
+        open_inbox(app.settings.database.url, app.sessions, wait_ms=WRITE_WAIT_MS),
     )
     listener.start()
     try:

@@ -22,7 +22,8 @@ methods). A slash command's ``response_url`` is served here too (:meth:`response
 what is posted to it is kept in ``responses`` (and in
 ``calls`` as ``response_url:NAME``, in order with the Web API's calls); one
 named in ``expired`` answers as Slack does for a URL past its 30 minutes or its five
-uses (404 ``expired_url``).
+uses (404 ``expired_url``). With ``in_time`` set, an envelope acknowledged later than
+Slack waits (3 seconds) fails the test: Slack would have shown the person an error.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from tests.support.waiting import PATIENCE, eventually
 
 CHAT_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open"}
 SLOW = 3.5  # seconds a method in ``FakeSlack.slow`` takes: past a trigger's life
+SLACK_WAITS = 3.0  # seconds Slack waits for an envelope's ack (``FakeSlack.in_time``)
 
 
 @dataclass
@@ -64,9 +66,11 @@ class FakeSlack:
     refuse_in: dict[str, str] = field(default_factory=dict)  # channel → chat methods' error
     responses: dict[str, list[Any]] = field(default_factory=dict)  # response_url → posts
     expired: set[str] = field(default_factory=set)  # response_urls that answer 404
+    in_time: bool = False  # an ack later than SLACK_WAITS fails the test
     port: int = field(default_factory=free_port)
     _ts: int = 0
     _acks: dict[str, Any] = field(default_factory=dict)
+    _acked_at: dict[str, float] = field(default_factory=dict)  # envelope id → when (monotonic)
     _triggers: dict[str, float] = field(default_factory=dict)  # trigger id → when sent
     _ws: web.WebSocketResponse | None = None
 
@@ -144,9 +148,14 @@ class FakeSlack:
             "retry_reason": "",
             "payload": payload,
         }
+        sent = time.monotonic()
         asyncio.run_coroutine_threadsafe(self._send(message), self._loop).result(5)
         assert eventually(lambda: envelope_id in self._acks, timeout=timeout), "no ack"
         answer = self._acks[envelope_id]
+        waited = self._acked_at[envelope_id] - sent
+        assert not self.in_time or waited <= SLACK_WAITS, (
+            f"acknowledged after {waited:.1f} s: Slack gave up at {SLACK_WAITS} s"
+        )
         problems = block_kit.options_problems(answer) if "options" in answer else []
         if isinstance(answer, dict) and isinstance(answer.get("view"), dict):
             problems += block_kit.view_problems(answer["view"])
@@ -185,6 +194,7 @@ class FakeSlack:
             if msg.type == WSMsgType.TEXT:
                 data = json.loads(msg.data)
                 if "envelope_id" in data:
+                    self._acked_at[data["envelope_id"]] = time.monotonic()
                     self._acks[data["envelope_id"]] = data.get("payload") or {}
         return ws
 

@@ -3,7 +3,8 @@
 Listeners answer (``ack``) first and work after, as Slack asks; the work is in
 :mod:`~gateway.chat.slack.intake` and :mod:`~gateway.chat.slack.buttons`. The
 names below are the app's contract with its manifest (``chat/slack-manifest.yaml``):
-the callback ids of the shortcuts, the form's views, the card's action ids. A long
+the callback ids of the shortcuts, the form's views, the card's action ids (and the
+form's Back button's, :data:`~gateway.chat.slack.modal.BACK`). A long
 menu of the form (past Slack's 100 options) asks for its options as the person types
 (``block_suggestion``, in Socket Mode and in HTTP mode alike).
 """
@@ -24,7 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.chat import render
-from gateway.chat.slack import buttons, intake, modal
+from gateway.chat.slack import buttons, intake, modal, paging
 from gateway.chat.slack.door import Door
 
 CREATE_SHORTCUT = "create_ticket"  # message shortcut: "チケットにする / Create ticket"
@@ -84,6 +85,11 @@ def build_app(door: Door, client: AsyncWebClient, now: Callable[[], float]) -> A
     @app.view(modal.FIELDS_VIEW)
     async def form_sent(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await intake.submit(door, ack, body, view)
+
+    @app.action(modal.BACK)
+    async def form_back(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A form in pages: back to the page before."""
+        await paging.back(door, ack, body, client)
 
     @app.block_suggestion(modal.VALUE)
     async def menu_options(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,13 @@ from gateway.core.clock import Clock
 from store.accept.contract import Accepted, InboxAcceptor, Incoming
 
 T = TypeVar("T")
+
+# The longest a form's database work waits for a lock another writer holds (SQLite's
+# write lock, the turnstile; PostgreSQL's row locks): Slack waits 3 seconds for the
+# answer to a page sent, and the person's lookup (users.info) needs its part of them.
+# Then the page stays and says "please submit again", and nothing of it is written.
+WRITE_WAIT = timedelta(seconds=1)
+WRITE_WAIT_MS = WRITE_WAIT // timedelta(milliseconds=1)
 
 
 @dataclass

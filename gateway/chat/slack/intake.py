@@ -23,22 +23,21 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from gateway.catalog.model import Entry
-from gateway.chat.slack import answers, modal
+from gateway.chat.slack import answers, modal, paging
 from gateway.chat.slack.buttons import as_mail_text
 from gateway.chat.slack.door import Door
+from gateway.chat.slack.people import Person
 from gateway.chat.slack.text import plain
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg, translate
 from gateway.pipeline.parse import submission
-from store import slack_drafts
-from store.db import transaction
 
 log = logging.getLogger("gateway.chat.slack")
 
 MAX_PREFILL = 2000  # characters of a message carried into the form (private_metadata ≤ 3000)
 LOOKUP_WITHIN = 1.0  # seconds for each lookup (the person, the message's mentions, its
-# permalink) before the modal opens: together under the trigger's 3 seconds
+# permalink) before the modal opens: together under the trigger's 3 seconds; and for the
+# person when a form is sent (with the writes' door.WRITE_WAIT, under Slack's 3 seconds)
 
 
 async def open_from_command(
@@ -112,36 +111,46 @@ async def submit(
     entry = door.catalog.current.entry(meta.get("entry"))
     if entry is None:
         why = N_("This kind of request is no longer offered. Please start again.")
-        await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
+        await ack(response_action="errors", errors={paging.anchor(view): translate(why, locale)})
+        return
+    if meta.get("shape", modal.shape(entry)) != modal.shape(entry):  # the catalog changed
+        try:
+            again = await paging.changed(door, entry, view, meta)
+        except TransientError as exc:  # not kept: the page stays, and says so
+            log.warning("slack form %s: the changed form not kept: %s", view.get("id"), exc)
+            said = translate(paging.NOT_SAVED, locale)
+            await ack(response_action="errors", errors={paging.anchor(view): said})
+            return
+        await ack(response_action="update", view=again)
         return
     page, view_id = modal.page_of(meta, entry), str(view.get("id", ""))
     form = modal.typed(view, entry, page)
     if page < len(modal.pages(entry)) - 1:
-        await _next_page(door, ack, entry, form, meta, view_id)
+        await paging.next_page(door, ack, entry, form, meta, view_id)
         return
     if page > 0:  # the last of several pages: with the earlier pages' values
         try:
-            draft = await door.in_db(lambda: _draft(door, view_id))
+            draft = await door.in_db(lambda: paging.earlier_pages(door, view_id, entry))
         except TransientError as exc:  # not read: the page stays, and says so
             log.warning("slack form %s: earlier pages not read: %s", view_id, exc)
-            why = N_("The ticket could not be saved just now. Please submit again in a moment.")
-            await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
+            await ack(
+                response_action="errors", errors={modal.TEXT: translate(paging.NOT_SAVED, locale)}
+            )
             return
-        if draft.entry_id != entry.id:  # pruned, or not ours: never file a part of it
-            why = N_("The earlier pages of this form were not kept. Please start again.")
-            await ack(response_action="errors", errors={modal.TEXT: translate(why, locale)})
+        except paging.Gone:
+            await ack(response_action="errors", errors={modal.TEXT: translate(paging.GONE, locale)})
             return
-        form = modal.Typed(draft.subject, form.text, {**draft.fields, **form.fields})
+        form = paging.filed(draft, form, entry, page)
     problems = modal.errors(entry, form, locale, page)
     user_id = str((body.get("user") or {}).get("id", ""))
-    person = await door.people.lookup(user_id)
+    person = await _sender(door, user_id)
     if not person.email and not problems:
         why = N_("Slack shows no e-mail address for you, and the ticket needs one to answer you.")
         if not person.known:  # users.info failed (rate-limited, down): it may well show one
             why = N_(
                 "Slack could not tell us just now who you are. Please submit again in a moment."
             )
-        problems[modal.SUBJECT] = translate(why, locale)
+        problems[paging.anchor(view)] = translate(why, locale)
     if problems:
         await ack(response_action="errors", errors=problems)
         return
@@ -173,8 +182,8 @@ async def submit(
         accepted = await door.accept(raw, f"slack:{team}:{view_id}")
     except TransientError as exc:  # not stored: the form stays open and says so
         log.warning("slack submission %s not stored: %s", view_id, exc)
-        why = N_("The ticket could not be saved just now. Please submit again in a moment.")
-        await ack(response_action="errors", errors={modal.SUBJECT: translate(why, locale)})
+        said = translate(paging.NOT_SAVED, locale)
+        await ack(response_action="errors", errors={paging.anchor(view): said})
         return
     await ack()
     log.info(
@@ -183,48 +192,6 @@ async def submit(
         accepted.inbox_id,
         " (again)" if accepted.duplicate else "",
     )
-
-
-async def _next_page(
-    door: Door,
-    ack: AsyncAck,
-    entry: Entry,
-    form: modal.Typed,
-    meta: Mapping[str, str],
-    view_id: str,
-) -> None:
-    """A page before the last: checked, kept (before Slack is answered, so what it
-    holds is never only on a screen that is gone), and replaced by the next page."""
-    locale = meta.get("locale", door.settings.gateway.locale)
-    page = modal.page_of(meta, entry)
-    problems = modal.errors(entry, form, locale, page)
-    if problems:
-        await ack(response_action="errors", errors=problems)
-        return
-    names = [f.name for f in modal.pages(entry)[page]]
-
-    def keep() -> None:
-        with transaction(door.sessions) as s:
-            subject = form.subject if page == 0 else None
-            slack_drafts.keep(s, view_id, entry.id, names, form.fields, door.clock.now(),
-                              subject=subject)  # fmt: skip
-
-    try:
-        await door.in_db(keep)
-    except TransientError as exc:  # not kept: the page stays, and says so
-        log.warning("slack form %s: page %s not kept: %s", view_id, page + 1, exc)
-        why = N_("The ticket could not be saved just now. Please submit again in a moment.")
-        first = modal.block_of(modal.pages(entry)[page][0])
-        await ack(response_action="errors", errors={first: translate(why, locale)})
-        return
-    text = meta.get("text", "")
-    following = modal.fields_form(entry, locale, meta, text=text, page=page + 1)
-    await ack(response_action="update", view=following)
-
-
-def _draft(door: Door, view_id: str) -> slack_drafts.Draft:
-    with transaction(door.sessions) as s:
-        return slack_drafts.of(s, view_id)
 
 
 async def _open(
@@ -262,6 +229,24 @@ async def _open(
             response_url=response_url,
             timeout=door.settings.chat.timeout,
         )
+
+
+_LOOKING: set[asyncio.Task[Any]] = set()  # lookups left to finish after the answer
+
+
+async def _sender(door: Door, user_id: str) -> Person:
+    """Who sent the form, if Slack says so within LOOKUP_WITHIN (its 3 seconds are for
+    the whole answer; the [chat] timeout may be longer): else unknown, and the page asks
+    to be sent again. The lookup goes on meanwhile, so the person it finds is cached
+    for that next try."""
+    lookup = asyncio.ensure_future(door.people.lookup(user_id))
+    _LOOKING.add(lookup)
+    lookup.add_done_callback(_LOOKING.discard)
+    try:
+        return await asyncio.wait_for(asyncio.shield(lookup), LOOKUP_WITHIN)
+    except TimeoutError:
+        log.info("users.info %s: no answer within %ss; the page stays", user_id, LOOKUP_WITHIN)
+        return door.people.unknown(user_id)
 
 
 def _response_url(body: Mapping[str, Any]) -> str:

@@ -26,19 +26,21 @@ from typing import Any
 from gateway.catalog.model import Catalog, Entry, Field
 from gateway.catalog.numbers import plain_number
 from gateway.catalog.sheet import field_problems
-from gateway.chat.slack import menus
+from gateway.chat.slack import menus, prefill
 from gateway.chat.slack.menus import VALUE as VALUE
 from gateway.core import slack_length
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.title import one_line
 
 ENTRY_VIEW, FIELDS_VIEW = "ticket_entry", "ticket_fields"  # the views' callback ids
-SUBJECT, TEXT, ENTRY = "subject", "text", "entry"  # block ids
+SUBJECT, TEXT, ENTRY, PAGES = "subject", "text", "entry", "pages"  # block ids
+BACK = "ticket_back"  # the action id of a page's Back button (pages after the first)
 FIELD = "field:"  # block id prefix of a catalog field
 MAX_TEXT = 3000  # Slack's longest plain_text_input
 MAX_METADATA = 3000  # Slack's longest private_metadata (UTF-16 units); longer: no form
 MAX_BLOCKS = 100  # Slack's most blocks in a view; more: no form at all
-PAGE_FIELDS = MAX_BLOCKS - 3  # a page's fields beside the entry's name, subject, details
+PAGE_FIELDS = MAX_BLOCKS - 3  # a page's fields beside the entry's name, and the subject
+# (the first page) or the details and the Back button (the last)
 MAX_BLOCK_ID = 255  # Slack's longest block id
 
 
@@ -136,11 +138,21 @@ def field_at(entry: Entry, block_id: str) -> Field | None:
 
 
 def fields_form(
-    entry: Entry, locale: str, meta: Mapping[str, str], *, text: str = "", page: int = 0
+    entry: Entry,
+    locale: str,
+    meta: Mapping[str, str],
+    *,
+    text: str = "",
+    page: int = 0,
+    filled: Mapping[str, str] | None = None,
+    subject: str = "",
+    notice: Msg | None = None,
 ) -> dict[str, Any]:
     """Step two: subject, the entry's fields, the text (pre-filled from a message); of
     an entry in pages, page ``page``: the subject on the first, the text on the last
-    (carried in the metadata until then), "Page n of m" under the entry's name."""
+    (carried in the metadata until then), "Page n of m" under the entry's name, and a
+    Back button on every page after the first. ``filled``, ``subject``: what the page
+    shows typed in (kept from before); ``notice``: said under the heading."""
     book = pages(entry)
     last = page == len(book) - 1
     said = _words(entry.name(locale), 2000)
@@ -148,24 +160,58 @@ def fields_form(
     if len(book) > 1:
         where = N_("Page {page} of {pages}", page=page + 1, pages=len(book))
         heading.append(_plain(where, locale, 2000))
+    if notice is not None:
+        heading.append(_plain(notice, locale, 2000))
     blocks: list[dict[str, Any]] = [{"type": "context", "elements": heading}]
     if page == 0:
-        blocks.append(_input(SUBJECT, _plain(N_("Subject"), locale), _text_input(max_length=250)))
+        element = _text_input(max_length=250, initial=subject[:250])
+        blocks.append(_input(SUBJECT, _plain(N_("Subject"), locale), element))
     for f in book[page]:
-        block = _input(block_of(f), _label(f, locale), _element(f, locale))
+        element = _element(f, locale)
+        prefill.fill(element, f, (filled or {}).get(f.name, ""), _choices_of(f, locale))
+        block = _input(block_of(f), _label(f, locale), element)
         block["optional"] = not f.required
         blocks.append(block)
-    kept = {**meta, "entry": entry.id, "page": str(page)}
+    kept = {**meta, "entry": entry.id, "page": str(page), "shape": shape(entry)}
     if last:
         kept.pop("text", None)
         details = _text_input(multiline=True, max_length=MAX_TEXT, initial=text[:MAX_TEXT])
         body = _input(TEXT, _plain(N_("Details"), locale), details)
         body["optional"] = True
         blocks.append(body)
-    elif text:
-        kept["text"] = text  # for the last page's details (cut to fit, as a message's)
+    else:
+        kept.pop("text", None)
+        if text:
+            kept["text"] = text  # for the last page's details (cut to fit, as a message's)
+    if page > 0:
+        blocks.append(_back_button(locale, page))
     submit = N_("Create ticket") if last else N_("Next")
     return _view(FIELDS_VIEW, locale, submit, blocks, kept)
+
+
+def shape(entry: Entry) -> str:
+    """A short digest of how the entry's form is laid out (its pages, the fields on
+    each): a form opened before the catalog changed that reads back otherwise (a field
+    renamed, moved to another page, gone) is told apart from the current one."""
+    names = [[f.name for f in page] for page in pages(entry)]
+    digest = hashlib.sha256(json.dumps(names, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:16]
+
+
+def _back_button(locale: str, page: int) -> dict[str, Any]:
+    """The Back button (a view's submit button only goes forward): pressed, Slack sends
+    a ``block_actions`` with what the page holds, and the page before replaces it."""
+    button = {
+        "type": "button",
+        "action_id": BACK,
+        "text": _plain(N_("Back"), locale, 75),
+        "value": str(page - 1),
+    }
+    return {"type": "actions", "block_id": PAGES, "elements": [button]}
+
+
+def _choices_of(f: Field, locale: str) -> list[menus.Choice]:
+    return field_choices(f, locale) if f.type == "choice" and f.choices else []
 
 
 def metadata(view: Mapping[str, Any]) -> dict[str, str]:
