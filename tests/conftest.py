@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -31,6 +30,7 @@ from tests.support.app import MEMBERS, PLAIN_CATALOG, SECRET
 from tests.support.corpus import shared_present, skip_reason
 from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
 from tests.support.imap_quirks import QuirkyImap
+from tests.support.pg_pool import SchemaPool
 from tests.support.slack_fake import FakeSlack
 from tests.support.smtp import self_signed
 
@@ -104,29 +104,37 @@ def cli_in_english(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new SQLite file (not yet created), or a PostgreSQL schema of the test's own: at
+    the newest revision with no rows (reused, see tests/support/pg_pool.py), or with no
+    tables at all for a test marked ``fresh_database``."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/gateway.db"
         return
     if not postgres_reachable():
         pytest.skip("PostgreSQL not reachable")
-    with pg_schema() as url:
+    if request.node.get_closest_marker("fresh_database"):
+        with pg_schema() as url:
+            yield url
+        return
+    with _schemas().schema() as url:
         yield url
+
+
+_pool: SchemaPool | None = None
+
+
+def _schemas() -> SchemaPool:
+    global _pool
+    if _pool is None:
+        _pool = SchemaPool(PG_URL)
+    return _pool
 
 
 @contextmanager
 def pg_schema() -> Iterator[str]:
     """A URL of the test PostgreSQL database in a schema of its own, empty, dropped after."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with _schemas().fresh_schema() as url:
+        yield url
 
 
 @pytest.fixture

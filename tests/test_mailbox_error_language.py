@@ -107,6 +107,7 @@ def test_status_says_a_refused_login_in_the_readers_language(
     assert mailbox["last_error"] == english
 
 
+@pytest.mark.fresh_database  # migrates from an older revision
 def test_the_column_is_added_and_older_rows_still_show_their_text(db_url: str) -> None:
     """0014 adds the Msg beside the text, on SQLite and PostgreSQL: a row written before
     shows its English text as it is; a new error is a Msg; the downgrade drops it."""

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, insert, inspect, select, text
 
 from store import migrate, ticket_query
 from store.db import make_engine
 from store.models import Ticket
 from tests.test_query_plans import _plan
+
+# each test builds its schema from nothing (tests/conftest.py db_url)
+pytestmark = pytest.mark.fresh_database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 INDEX = "ix_tickets_idle"

@@ -14,6 +14,7 @@ from email.policy import compat32, default
 from html import escape
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, insert, select
 
 from gateway.actions import failures
@@ -25,6 +26,9 @@ from gateway.notify.views import Person
 from store import migrate
 from store.db import make_engine
 from store.models import ActionRun, Message, OutboxRow, Ticket, TicketEvent
+
+# each test builds its schema from nothing (tests/conftest.py db_url)
+pytestmark = pytest.mark.fresh_database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 SECRETS = ("S1gN4tur3xyz", "Ap1K3yvalue", "Pa55w0rdvalue", "T0k3nvalue")

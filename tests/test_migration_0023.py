@@ -4,10 +4,14 @@ goes, and comes back on the way down."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, inspect, text
 
 from store import migrate
 from store.db import make_engine
+
+# each test builds its schema from nothing (tests/conftest.py db_url)
+pytestmark = pytest.mark.fresh_database
 
 
 def _indexes(engine: Engine) -> dict[str, list[str | None]]:

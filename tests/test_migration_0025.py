@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, insert, select
 
 from gateway.actions import failures
@@ -15,6 +16,9 @@ from gateway.core.i18n import dump, load
 from store import migrate
 from store.db import make_engine
 from store.models import ActionRun, Message, Ticket, TicketEvent
+
+# each test builds its schema from nothing (tests/conftest.py db_url)
+pytestmark = pytest.mark.fresh_database
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 SLACK = "https://hooks.slack.com/services/T0AAA1111/B0BBB2222/xS3cr3tPathT0kenValue"

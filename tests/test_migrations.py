@@ -20,6 +20,9 @@ from store.models import Base
 from store.search import FTS_TABLE, include_name
 from tests.conftest import pg_schema
 
+# each test builds its schema from nothing (tests/conftest.py db_url)
+pytestmark = pytest.mark.fresh_database
+
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import sessionmaker
 
@@ -138,6 +139,7 @@ def test_a_mail_claimed_but_not_marked_sent_keeps_its_bytes(team: App, clock: Fa
     assert again.raw == due.raw and again.message_id == due.message_id
 
 
+@pytest.mark.fresh_database  # migrates from an older revision
 def test_0018_keeps_the_mail_sent_before_it_and_they_are_dropped_once_old(db_url: str) -> None:
     """The upgrade adds a column and an index (no copy of the outbox of a year); the
     mail sent before it is kept until it is ``keep_sent`` old, like any other."""
