@@ -21,9 +21,16 @@ from gateway.catalog.model import Field
 from gateway.catalog.sheet import parse_sheet, validate
 from gateway.core.domains import ascii_domain
 from gateway.core.i18n import translate
+from gateway.pipeline.parse.message import parse_message
+from gateway.runner.filing import fill_fields_from_reply
+from gateway.runtime.app import App
+from store import ticket_rows, tickets
+from store.db import transaction
+from store.models import Ticket
 from tests.support.cli import run
 from tests.support.config import write_config
 from tests.support.mails import mail
+from tests.support.pipeline import show
 
 EMAIL = Field("contact", {"ja": "連絡先", "en": "Contact"}, type="email")
 ACCOUNT = (
@@ -121,3 +128,61 @@ def test_a_members_transcript_says_the_address_as_written() -> None:
 
     value, _ = validate(EMAIL, "a@faß.de")
     assert typed_said(EMAIL, value) == {"ja": "a@faß.de", "en": "a@faß.de"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("taro@faß.de", "Taro@Faß.DE"),  # as an older release stored it; typed again
+        ("taro@faß.de", "taro@xn--fa-hia.de"),  # typed as the A-label this time
+        ("taro@例え.jp", "taro@例え.jp"),
+        ("taro@xn--fa-hia.de", "TARO@faß.de"),  # as this release stores it
+    ],
+)
+def test_an_address_sent_again_is_no_change_however_its_domain_was_stored(
+    app: App, stored: str, typed: str
+) -> None:
+    """Older releases kept the domain as typed (``faß.de``), this one its A-label: the
+    same address in a reply is not a "field changed" event (nor stored again), because
+    addresses are compared by their A-label; the old value stays, shown alike."""
+    ticket_id = _filed_with(app, stored)
+    reply = parse_message(mail("Re: account please", body=f"Contact: {typed}\n"))
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        assert ticket is not None
+        result = fill_fields_from_reply(s, ticket, reply, parse_catalog(ACCOUNT), app.clock.now())
+    assert result.stored == {} and result.missing == []
+    assert [e for e in show(app, ticket_id)["events"] if e["kind"] == "field"] == []
+    assert show(app, ticket_id)["fields"] == {"contact": stored}
+
+
+def test_another_address_is_still_a_change(app: App) -> None:
+    ticket_id = _filed_with(app, "taro@faß.de")
+    reply = parse_message(mail("Re: account please", body="Contact: hanako@faß.de\n"))
+    with transaction(app.sessions) as s:
+        ticket = tickets.get(s, ticket_id)
+        assert ticket is not None
+        result = fill_fields_from_reply(s, ticket, reply, parse_catalog(ACCOUNT), app.clock.now())
+    assert result.stored == {"contact": "hanako@xn--fa-hia.de"}
+    changed = [e for e in show(app, ticket_id)["events"] if e["kind"] == "field"]
+    assert [(e["old"], e["new"]) for e in changed] == [("taro@faß.de", "hanako@xn--fa-hia.de")]
+
+
+def _filed_with(app: App, stored: str) -> int:
+    """A ticket under ``account`` whose sheet holds ``stored`` as its contact, written
+    as the release that stored it wrote it (no event: it is history)."""
+    now = app.clock.now()
+    with transaction(app.sessions) as s:
+        ticket = Ticket(
+            subject="account please",
+            requester="alice@customer.test",
+            state="open",
+            catalog="account",
+            locale="en",
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(ticket)
+        s.flush()
+        ticket_rows.set_field(s, ticket.id, "contact", stored, exists=False)
+        return ticket.id

@@ -17,8 +17,20 @@ from pathlib import Path
 
 import pytest
 
+from gateway.runtime.cli.common import (
+    EX_CANTCREAT,
+    EX_CONFIG,
+    EX_DATAERR,
+    EX_IOERR,
+    EX_SOFTWARE,
+    EX_TEMPFAIL,
+    EX_USAGE,
+)
+from gateway.runtime.cli.main import main
+
 UNIT = Path(__file__).resolve().parents[1] / "systemd" / "ticket-gateway.service"
 INSTALLED = "/opt/ticket-gateway/.venv/bin/ticket-gateway"
+USAGE_BY_ARGPARSE = 2  # an unknown option: argparse exits 2, not sysexits' 64
 
 
 def _keys() -> dict[str, str]:
@@ -37,12 +49,25 @@ def test_the_unit_is_notify_with_a_watchdog_reload_and_hardening() -> None:
     # the data folder holds every mail and the secret: private, as the gateway makes
     # it elsewhere (systemd would make it 0755 before the daemon runs)
     assert keys["StateDirectoryMode"] == "0700"
-    # a crash is restarted, a configuration error (exit 78) waits for a person
-    assert keys["Restart"] == "on-failure" and keys["RestartPreventExitStatus"] == "78"
+    assert keys["Restart"] == "on-failure"
     for hardening in ("ProtectSystem", "PrivateTmp", "NoNewPrivileges", "ProtectHome"):
         assert keys[hardening] in ("yes", "strict")
     assert keys["EnvironmentFile"].startswith("-/etc/ticket-gateway/")
     assert (UNIT.parent / "environment.example").exists()
+
+
+def test_only_what_needs_a_person_stops_the_restarts() -> None:
+    """A crash, a watchdog kill and a temporary failure (75) are restarted; an exit that
+    the same start would meet again is not: usage (64, and argparse's own 2: the unit's
+    command line was edited), bad data (65), a database file that cannot be made (73:
+    its folder, a person fixes it) and a configuration error (78). Restarting those
+    every 5 s only buries the one journal line that says what to fix."""
+    prevented = {int(code) for code in _keys()["RestartPreventExitStatus"].split()}
+    assert prevented == {USAGE_BY_ARGPARSE, EX_USAGE, EX_DATAERR, EX_CANTCREAT, EX_CONFIG}
+    assert not prevented & {EX_SOFTWARE, EX_IOERR, EX_TEMPFAIL}
+    with pytest.raises(SystemExit) as usage:
+        main(["run", "--no-such-option"])
+    assert usage.value.code == USAGE_BY_ARGPARSE
 
 
 def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:

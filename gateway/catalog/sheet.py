@@ -216,6 +216,17 @@ def _email(raw: str) -> tuple[str, Msg | None]:
     return f"{local.lower()}@{wire}", None
 
 
+def same_value(f: Field | None, stored: str | None, value: str) -> bool:
+    """Whether ``value`` (canonical, from :func:`validate`) is what the sheet holds as
+    ``stored``: an address by its canonical form, so one an older release kept with its
+    domain as typed (``a@faß.de``) is the same as its A-label (``a@xn--fa-hia.de``) and
+    sending it again changes nothing; any other value as it is stored."""
+    if stored is None or f is None or f.type != "email" or stored == value:
+        return stored == value
+    canonical, problem = _email(stored)
+    return problem is None and canonical == value
+
+
 def _said(f: Field, choice: str) -> set[str]:
     """The ways a requester may write ``choice``: its value or its label in any language,
     and each part of a label that explains itself in brackets, as people shorten it

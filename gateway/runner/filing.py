@@ -20,7 +20,7 @@ from gateway.catalog.assign import Assignment, choose_assignee
 from gateway.catalog.match import Classification
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.catalog.refile import Move
-from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
+from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet, same_value
 from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
 from gateway.core.i18n import N_, Msg
@@ -124,7 +124,9 @@ def fill_fields_from_reply(
         return FillResult({}, (), [])
     existing = fields.field_values(session, ticket.id)
     sheet = parse_sheet(entry, msg.new_text)
-    changed = {k: v for k, v in sheet.values.items() if existing.get(k) != v}
+    changed = {  # an address by its A-label: older releases kept the domain as typed
+        k: v for k, v in sheet.values.items() if not same_value(entry.field(k), existing.get(k), v)
+    }
     actor = msg.from_.email if msg.from_ else ticket.requester  # the values are theirs
     _store(
         session,

@@ -59,7 +59,7 @@ from gateway.receive.writer import InboxWriter
 from gateway.runtime import background, schema_watch, sdnotify
 from gateway.runtime.app import App, build
 from gateway.runtime.background import Nudges, Tuning
-from gateway.runtime.disk_space import disk_problems
+from gateway.runtime.disk_space import disk_problems, disk_warnings
 from gateway.runtime.doors import open_doors
 from gateway.runtime.memory import give_memory_back
 from gateway.runtime.processing import ProcessingProcess
@@ -96,10 +96,14 @@ SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (s
 
 def warn_at_start(settings: Settings) -> None:
     """What ``status`` warns of, once, in the journal an admin reads first: a secret key
-    others may read, links left out of mails until base_url is set."""
+    others may read, links left out of mails until base_url is set, a disk nearly full
+    or too full for the largest mail (that one a problem for ``status``; the daemon
+    starts all the same, and such mail is refused for now)."""
     for warning in (
         key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
         links_off(settings.web),
+        *disk_warnings(settings),
+        *(problem.message for problem in disk_problems(settings)),
     ):
         if warning is not None:
             log.warning("%s", warning)

@@ -6,7 +6,9 @@ waits at its senders: nothing is lost, but nothing comes in either, and the data
 cannot even hold a health problem, nor the outbox an alert mail. So ``status``, which a
 monitoring system calls, looks at the disks itself, and says so while there is still
 room for some mail: less than the room two of the largest accepted mails take (the
-write-ahead log, then the database file at its checkpoint) is a problem.
+write-ahead log, then the database file at its checkpoint) is a problem. Before that, a
+disk nearly full (less than 100 MB, or less than 1 % of it, free) is a warning: mail
+still comes in, and someone has time to make room. The daemon says both at its start.
 """
 
 from __future__ import annotations
@@ -16,17 +18,37 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.config.settings import Settings
-from gateway.core.i18n import N_
+from gateway.core.i18n import N_, Msg
 from gateway.core.sqlite_url import sqlite_path
 from gateway.scheduling.health import HealthProblem
 
 COPIES = 2  # of [smtp] max_message_size that must fit: the WAL's, then the file's
+# nearly full, a warning, below either (a small disk by the first, a big one by the second)
+NEARLY_FULL_BYTES = 100_000_000  # 100 MB: four mails of the default 25 MB limit
+NEARLY_FULL_SHARE = 100  # 1 % of the file system: what monitoring calls full (99 % used)
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    device: int  # st_dev: folders on one file system are said once
+    free: int  # bytes this process may still write there
+    size: int  # bytes of the whole file system
 
 
 @dataclass(frozen=True, slots=True)
 class Room:
     folder: Path  # the first of the gateway's folders on this file system
     free: int  # bytes this process may still write there
+    size: int  # of the whole file system
+
+
+def read_space(folder: Path) -> Space:
+    """The file system under ``folder`` (the edge: tests give their own figures here,
+    since a disk is not filled to test what is said of it)."""
+    stat = os.statvfs(folder)
+    return Space(
+        os.stat(folder).st_dev, stat.f_bavail * stat.f_frsize, stat.f_blocks * stat.f_frsize
+    )
 
 
 def folders(settings: Settings) -> list[Path]:
@@ -52,19 +74,18 @@ def rooms(settings: Settings) -> list[Room]:
         if there is None:
             continue
         try:
-            stat = os.statvfs(there)
-            device = os.stat(there).st_dev
+            space = read_space(there)
         except OSError:  # not ours to look at: the command that writes there will say so
             continue
-        if device not in seen:
-            seen.add(device)
-            out.append(Room(folder, stat.f_bavail * stat.f_frsize))
+        if space.device not in seen:
+            seen.add(space.device)
+            out.append(Room(folder, space.free, space.size))
     return out
 
 
 def disk_problems(settings: Settings) -> tuple[HealthProblem, ...]:
     """A problem per disk with less room than :data:`COPIES` of the largest mail."""
-    need = COPIES * settings.smtp.max_message_size
+    need = _need(settings)
     return tuple(
         HealthProblem(
             f"disk:{room.folder}",
@@ -82,3 +103,28 @@ def disk_problems(settings: Settings) -> tuple[HealthProblem, ...]:
         for room in rooms(settings)
         if room.free < need
     )
+
+
+def disk_warnings(settings: Settings) -> list[Msg]:
+    """A warning per disk nearly full (:func:`nearly_full`) that is not yet a problem
+    (:func:`disk_problems` says that one, once)."""
+    need = _need(settings)
+    return [
+        nearly_full(room)
+        for room in rooms(settings)
+        if need <= room.free < max(NEARLY_FULL_BYTES, room.size // NEARLY_FULL_SHARE)
+    ]
+
+
+def nearly_full(room: Room) -> Msg:
+    return N_(
+        "the disk holding {folder} is nearly full: {free} bytes free of {size} (less than "
+        "100 MB or 1%); make room on that disk before mail has to be refused",
+        folder=str(room.folder),
+        free=room.free,
+        size=room.size,
+    )
+
+
+def _need(settings: Settings) -> int:
+    return COPIES * settings.smtp.max_message_size
