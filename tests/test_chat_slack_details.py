@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from gateway.chat.slack import paging
+from gateway.chat.slack.as_left import as_left
 from gateway.config.settings import Settings
 from gateway.core import slack_length
 from gateway.core.clock import FakeClock
@@ -114,3 +116,28 @@ def test_back_on_a_kind_of_request_no_longer_offered_says_why_and_keeps_the_valu
     assert NO_LONGER in _heading(again)
     assert p.fields_of(again) == p.fields_of(page2)  # the same page stays
     assert p.initial(again) == {"field:f129": "最後", "field:f100": "百", "text": "本文"}
+
+
+def test_a_page_as_left_shows_each_input_as_it_holds_it_and_says_why_once() -> None:
+    """Menus, dates and numbers too; an input emptied since shows empty."""
+    option = {"text": {"type": "plain_text", "text": "赤"}, "value": "red"}
+    menu = {"type": "static_select", "action_id": "value", "options": [option]}
+    blocks = [
+        {"type": "context", "elements": [{"type": "plain_text", "text": "大きな申請"}]},
+        {"type": "input", "block_id": "field:colour", "element": menu},
+        {"type": "input", "block_id": "field:day", "element": {"type": "datepicker"}},
+        {"type": "input", "block_id": "field:n", "element": {"type": "number_input"}},
+        {"type": "input", "block_id": "field:gone", "element": {"initial_value": "前"}},
+    ]
+    state = {
+        "field:colour": {"value": {"type": "static_select", "selected_option": option}},
+        "field:day": {"value": {"type": "datepicker", "selected_date": "2026-12-05"}},
+        "field:n": {"value": {"type": "number_input", "value": "7"}},
+        "field:gone": {"value": {"type": "plain_text_input", "value": None}},
+    }
+    view = {"callback_id": "ticket_fields", "blocks": blocks, "state": {"values": state}}
+    shown = as_left(view, "ja", paging.NO_LONGER)
+    assert p.initial(shown) == {"field:colour": "red", "field:day": "2026-12-05", "field:n": "7"}
+    assert shown["submit"]["text"] == "次へ" and shown["title"]["text"] == "新しいチケット"
+    again = as_left({**shown, "state": {"values": state}}, "ja", paging.NO_LONGER)
+    assert [e["text"] for e in again["blocks"][0]["elements"]] == ["大きな申請", NO_LONGER]

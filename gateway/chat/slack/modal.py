@@ -192,11 +192,11 @@ def fields_form(
             kept["text"] = text  # for the last page's details (cut to fit, as a message's)
     if page > 0:
         blocks.append(_back_button(locale, page))
-    if cut:  # longer than its input takes (Slack's limit), or no longer one it offers
+    if cut:  # longer than its input takes (Slack's limit), or a value it refuses
         names = translate(N_(", "), locale).join(cut)
         why = N_(
-            "Not shown again as typed (too long for its input, or no longer a choice): "
-            "{names}. Please check before sending.",
+            "Not shown again as typed (too long for its input, out of its range, or no "
+            "longer a choice): {names}. Please check before sending.",
             names=names,
         )
         heading.append(_plain(why, locale, 2000))
