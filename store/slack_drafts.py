@@ -3,6 +3,9 @@
 Slack hands back only the page on screen when it is sent, so what the person typed on
 the pages before is kept here, by the form's view id (the same on every page: each
 page replaces the one before in place), and read back when the last page is filed.
+The details of the last page, once the person went back from it, are kept too (under
+:data:`DETAILS` in the same mapping), never in the view's private_metadata, which
+Slack takes only up to 3000 characters.
 Like every query module, nothing here commits.
 """
 
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from store.models import SlackDraft
 
 KEPT = timedelta(days=1)  # a form left half filled this long is gone (Slack's closed it)
+DETAILS = "\x1edetails"  # the details' key among the fields (no catalog names a field so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,7 @@ class Draft:
     entry_id: str = ""
     subject: str = ""
     fields: dict[str, str] = field(default_factory=dict)
+    text: str | None = None  # the details, once the last page was left by Back (None: not)
 
 
 def keep(
@@ -36,9 +41,11 @@ def keep(
     now: datetime,
     *,
     subject: str | None = None,
+    text: str | None = None,
 ) -> Draft:
     """Record one page: ``typed`` holds the page's values, ``page_fields`` names every
-    field of the page (one left empty now, typed before, is taken out). A page sent
+    field of the page (one left empty now, typed before, is taken out); ``subject``,
+    ``text``: the form's subject and details, when the page holds them. A page sent
     again (Slack retrying, the person back on it) writes the same again. What the
     form's pages hold now."""
     row = session.get(SlackDraft, view_id)
@@ -47,23 +54,29 @@ def keep(
         session.add(row)
     kept = {k: str(v) for k, v in (row.fields or {}).items() if k not in page_fields}
     kept.update({k: v for k, v in typed.items() if k in page_fields})
+    if text is not None:
+        kept[DETAILS] = text
     row.entry_id, row.fields, row.updated_at = entry_id, kept, now
     if subject is not None:
         row.subject = subject
     prune(session, now)
     session.flush()
-    return Draft(row.entry_id, row.subject, dict(kept))
+    return _draft(row)
 
 
 def of(session: Session, view_id: str) -> Draft:
     """What the earlier pages of the form ``view_id`` hold (an empty draft: none)."""
     row = session.get(SlackDraft, view_id)
-    if row is None:
-        return Draft()
-    return Draft(row.entry_id, row.subject, {k: str(v) for k, v in (row.fields or {}).items()})
+    return Draft() if row is None else _draft(row)
 
 
 def prune(session: Session, now: datetime) -> int:
     """Forget the drafts nobody wrote for :data:`KEPT`; how many."""
     result = session.execute(delete(SlackDraft).where(SlackDraft.updated_at < now - KEPT))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _draft(row: SlackDraft) -> Draft:
+    kept = {k: str(v) for k, v in (row.fields or {}).items()}
+    text = kept.pop(DETAILS, None)
+    return Draft(row.entry_id, row.subject, kept, text)

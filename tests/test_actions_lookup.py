@@ -11,16 +11,12 @@ reader's language, and is tried again.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gateway.actions import failures
-from gateway.actions.dial import AddressInfo, system_lookup
 from gateway.actions.outcome import Step, Verdict
 from gateway.actions.webhook import deliver
 from gateway.actions.worker import ActionWorker
@@ -32,35 +28,14 @@ from gateway.core.proxies import ProxySetting
 from gateway.runtime.app import App
 from tests.support.actions import action_app, runs
 from tests.support.databases import sqlite_only
-from tests.support.hooks import HANG_LIMIT, HookServer
+from tests.support.hooks import HookServer
 from tests.support.pipeline import deliver as deliver_mail
+from tests.support.resolver import Resolver
 from tests.support.smtp import self_signed
 from tests.test_actions_webhook import REQUEST, SECRET, webhook_app
 
 HOST = "hooks.example.test"  # known to the stand-ins only
 URL = f"https://{HOST}/hooks/account"
-
-
-@dataclass
-class Resolver:
-    """A name server of our own behind the lookup edge: ``names`` → 127.0.0.1, no other
-    name; with ``hang``, it never answers (each lookup waits until released, HANG_LIMIT
-    at most)."""
-
-    names: set[str] = field(default_factory=set)
-    hang: bool = False
-    asked: list[str] = field(default_factory=list)
-    answered: list[str] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-    def __call__(self, host: str, port: int) -> Sequence[AddressInfo]:
-        self.asked.append(host)
-        if self.hang:
-            self.release.wait(HANG_LIMIT)
-        self.answered.append(host)
-        if host not in self.names:  # as a name server that knows no such name says it
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return system_lookup("127.0.0.1", port)
 
 
 @pytest.fixture(autouse=True)

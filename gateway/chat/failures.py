@@ -65,6 +65,16 @@ def webhook_silent(seconds: float) -> Msg:
     return N_("webhook: no answer within {seconds}s", seconds=format(seconds, "g"))
 
 
+def lookup_timed_out(host: str, seconds: float) -> Msg:
+    """The name server did not answer for ``host`` (Slack's, the webhook's, the proxy's)
+    within the [chat] timeout: the post is tried again later."""
+    return N_(
+        "the name server did not answer for {host} within {seconds}s",
+        host=host,
+        seconds=format(seconds, "g"),
+    )
+
+
 def webhook_unreachable(error: str | Msg) -> Msg:
     return N_("webhook unreachable: {error}", error=error)
 

@@ -11,7 +11,8 @@ Two answers besides success, as exceptions the poster maps to its table:
 Blocking calls with a timeout, from the poster's own thread; no retries of
 their own (``retry_handlers=[]``): the chat outbox's backoff is the one retry.
 The proxy of the environment is taken as for webhook actions
-(:func:`gateway.core.proxies.sdk_proxy`), not as slack_sdk would take it alone.
+(:func:`gateway.core.proxies.sdk_proxy`), not as slack_sdk would take it alone. Every
+connection looks its host up within the timeout too (:mod:`gateway.chat.dialing`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import contextlib
 import http.client
 import json
 import socket
-import ssl
 import threading
 import urllib.error
 import urllib.request
@@ -30,9 +30,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from gateway.chat import failures
+from gateway.actions.dial import Lookup, system_lookup
+from gateway.chat import dialing, failures
 from gateway.core.backoff import retry_after
 from gateway.core.i18n import Msg
 from gateway.core.os_errors import os_error
@@ -85,14 +86,19 @@ class SlackApi:
     """``chat.postMessage`` and ``chat.update`` with the bot token (and
     ``conversations.open``, for a direct message)."""
 
-    def __init__(self, token: str, api_url: str, timeout: timedelta) -> None:
+    def __init__(
+        self, token: str, api_url: str, timeout: timedelta, lookup: Lookup = system_lookup
+    ) -> None:
         # why the environment's proxy cannot be used: every call is down
         self.unusable: Msg | str = ""
         try:
             proxy = sdk_proxy(api_url)
         except ProxyError as exc:
             proxy, self.unusable = None, failures.proxy_unusable(exc.msg, exc.where)
-        self.client = WebClient(
+        self.within, self.lookup = timeout.total_seconds(), lookup
+        self.client = _Client(
+            lookup,
+            self.within,
             token=token,
             base_url=api_url,
             timeout=max(1, int(timeout.total_seconds())),
@@ -132,7 +138,7 @@ class SlackApi:
             proxy = sdk_proxy(url)
         except ProxyError:
             proxy = None
-        hook = WebhookClient(url, timeout=self.client.timeout, retry_handlers=[], proxy=proxy)
+        hook = _Hook(self.lookup, self.within, url, timeout=self.client.timeout, retry_handlers=[])
         hook.proxy = proxy  # None: direct (the SDK would read the environment its own way)
         try:
             answer = hook.send_dict({"response_type": "ephemeral", "text": text})
@@ -148,6 +154,9 @@ class SlackApi:
         except SlackApiError as exc:
             raise _classify(exc) from None
         except (SlackRequestError, OSError, ValueError) as exc:  # timeouts, refused, not JSON
+            late = dialing.timed_out_lookup(exc)
+            if late is not None:
+                raise ChatDown(failures.lookup_timed_out(late.host, self.within)) from None
             raise ChatDown(failures.unreachable(os_error(exc))) from None
         data = response.data
         return data if isinstance(data, dict) else {}
@@ -176,8 +185,8 @@ class Webhook:
     whole exchange, not each read: an endpoint that sends a byte now and then would
     otherwise hold the poster, and every Slack card waiting behind it, for good."""
 
-    def __init__(self, url: str, timeout: timedelta) -> None:
-        self.url, self.timeout = url, timeout.total_seconds()
+    def __init__(self, url: str, timeout: timedelta, lookup: Lookup = system_lookup) -> None:
+        self.url, self.timeout, self.lookup = url, timeout.total_seconds(), lookup
 
     def post(self, body: dict[str, Any]) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -186,7 +195,7 @@ class Webhook:
         )
         made: list[http.client.HTTPConnection] = []  # what the watchdog cuts
         opener = urllib.request.build_opener(  # the proxy of the environment, as before
-            _NoRedirect, _tracking(made), _tracking_tls(made)
+            _NoRedirect, *dialing.handlers(self.lookup, self.timeout, made=made)
         )
         expired = threading.Event()
         watchdog = threading.Timer(self.timeout, _cut, (made, expired))
@@ -206,6 +215,9 @@ class Webhook:
                 raise ChatRefused(failures.webhook_redirect(exc.code)) from None
             raise ChatRefused(failures.webhook_status(exc.code)) from None
         except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, cut
+            late = dialing.timed_out_lookup(exc)
+            if late is not None:
+                raise ChatDown(failures.lookup_timed_out(late.host, self.timeout)) from None
             if expired.is_set() or isinstance(exc, TimeoutError):
                 raise ChatDown(failures.webhook_silent(self.timeout)) from None
             raise ChatDown(failures.webhook_unreachable(os_error(exc))) from None
@@ -220,32 +232,57 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _tracking(made: list[Any]) -> Any:
-    class Tracking(urllib.request.HTTPHandler):
-        def http_open(self, req: urllib.request.Request) -> Any:
-            return self.do_open(_remembered(http.client.HTTPConnection, made), req)
+class _Client(WebClient):
+    """slack_sdk's Web API client, its connections :mod:`~gateway.chat.dialing`'s (the
+    SDK's own way of sending, less the gzip of ``admin.analytics.getFile``, not used)."""
 
-    return Tracking
+    def __init__(self, lookup: Lookup, within: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._dialing = (lookup, within)
 
-
-def _tracking_tls(made: list[Any]) -> Any:
-    class Tracking(urllib.request.HTTPSHandler):
-        def https_open(self, req: urllib.request.Request) -> Any:
-            context = ssl.create_default_context()  # certificates always verified
-            return self.do_open(
-                _remembered(http.client.HTTPSConnection, made), req, context=context
-            )
-
-    return Tracking
+    def _perform_urllib_http_request_internal(
+        self, url: str, req: urllib.request.Request
+    ) -> dict[str, Any]:
+        answer = _open(self._dialing, url, req, self.proxy, self.ssl, self.timeout)
+        body = answer.read().decode(answer.headers.get_content_charset() or "utf-8")
+        return {"status": answer.code, "headers": answer.headers, "body": body}
 
 
-def _remembered(cls: type[http.client.HTTPConnection], made: list[Any]) -> Any:
-    def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
-        conn = cls(host, **kwargs)
-        made.append(conn)
-        return conn
+class _Hook(WebhookClient):
+    """slack_sdk's webhook client (a command's response_url), connecting as
+    :class:`_Client` does."""
 
-    return connect
+    def __init__(self, lookup: Lookup, within: float, url: str, **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self._dialing = (lookup, within)
+
+    def _perform_http_request_internal(
+        self, url: str, req: urllib.request.Request
+    ) -> WebhookResponse:
+        answer = _open(self._dialing, url, req, self.proxy, self.ssl, self.timeout)
+        body = answer.read().decode(answer.headers.get_content_charset() or "utf-8")
+        return WebhookResponse(
+            url=url, status_code=answer.status, body=body, headers=answer.headers
+        )
+
+
+def _open(
+    dialing_: tuple[Lookup, float],
+    url: str,
+    req: urllib.request.Request,
+    proxy: str | None,
+    context: Any,
+    timeout: int,
+) -> Any:
+    """``req`` sent as slack_sdk sends it (through ``proxy``, else urllib's default
+    opener's way), each connection looked up within ``dialing_``'s seconds."""
+    if not url.lower().startswith("http"):  # never file:// or ftp:// (as the SDK)
+        raise SlackRequestError(f"Invalid URL detected: {url}")
+    chain: list[Any] = (
+        [urllib.request.ProxyHandler({"http": proxy, "https": proxy})] if proxy else []
+    )
+    chain += dialing.handlers(*dialing_, context=context)
+    return urllib.request.build_opener(*chain).open(req, timeout=timeout)
 
 
 def _cut(made: list[http.client.HTTPConnection], expired: threading.Event) -> None:

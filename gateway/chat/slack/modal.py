@@ -150,9 +150,10 @@ def fields_form(
 ) -> dict[str, Any]:
     """Step two: subject, the entry's fields, the text (pre-filled from a message); of
     an entry in pages, page ``page``: the subject on the first, the text on the last
-    (carried in the metadata until then), "Page n of m" under the entry's name, and a
-    Back button on every page after the first. ``filled``, ``subject``: what the page
-    shows typed in (kept from before); ``notice``: said under the heading."""
+    (a message's, carried in the metadata until then; once typed, kept in the draft),
+    "Page n of m" under the entry's name, and a Back button on every page after the
+    first. ``filled``, ``subject``: what the page shows typed in (kept from before), and
+    what it cannot show as typed is named under the heading; ``notice``: said there."""
     book = pages(entry)
     last = page == len(book) - 1
     said = _words(entry.name(locale), 2000)
@@ -163,19 +164,25 @@ def fields_form(
     if notice is not None:
         heading.append(_plain(notice, locale, 2000))
     blocks: list[dict[str, Any]] = [{"type": "context", "elements": heading}]
+    cut: list[str] = []  # the labels of what is not shown again whole
     if page == 0:
-        element = _text_input(max_length=250, initial=subject[:250])
+        element = _text_input(max_length=250)
+        if not prefill.text(element, subject):
+            cut.append(translate(N_("Subject"), locale))
         blocks.append(_input(SUBJECT, _plain(N_("Subject"), locale), element))
     for f in book[page]:
         element = _element(f, locale)
-        prefill.fill(element, f, (filled or {}).get(f.name, ""), _choices_of(f, locale))
+        if not prefill.fill(element, f, (filled or {}).get(f.name, ""), _choices_of(f, locale)):
+            cut.append(_label(f, locale)["text"])
         block = _input(block_of(f), _label(f, locale), element)
         block["optional"] = not f.required
         blocks.append(block)
     kept = {**meta, "entry": entry.id, "page": str(page), "shape": shape(entry)}
     if last:
         kept.pop("text", None)
-        details = _text_input(multiline=True, max_length=MAX_TEXT, initial=text[:MAX_TEXT])
+        details = _text_input(multiline=True, max_length=MAX_TEXT)
+        if not prefill.text(details, text):
+            cut.append(translate(N_("Details"), locale))
         body = _input(TEXT, _plain(N_("Details"), locale), details)
         body["optional"] = True
         blocks.append(body)
@@ -185,6 +192,14 @@ def fields_form(
             kept["text"] = text  # for the last page's details (cut to fit, as a message's)
     if page > 0:
         blocks.append(_back_button(locale, page))
+    if cut:  # longer than its input takes (Slack's limit), or a value it refuses
+        names = translate(N_(", "), locale).join(cut)
+        why = N_(
+            "Not shown again as typed (too long for its input, out of its range, or no "
+            "longer a choice): {names}. Please check before sending.",
+            names=names,
+        )
+        heading.append(_plain(why, locale, 2000))
     submit = N_("Create ticket") if last else N_("Next")
     return _view(FIELDS_VIEW, locale, submit, blocks, kept)
 
@@ -308,16 +323,13 @@ def _number_input(f: Field) -> dict[str, Any]:
     return element
 
 
-def _text_input(*, multiline: bool = False, max_length: int, initial: str = "") -> dict[str, Any]:
-    element: dict[str, Any] = {
+def _text_input(*, multiline: bool = False, max_length: int) -> dict[str, Any]:
+    return {
         "type": "plain_text_input",
         "action_id": VALUE,
         "multiline": multiline,
         "max_length": max_length,
     }
-    if initial:
-        element["initial_value"] = initial
-    return element
 
 
 def _input(block_id: str, label: dict[str, Any], element: dict[str, Any]) -> dict[str, Any]:

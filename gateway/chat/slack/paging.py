@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from gateway.catalog.model import Entry
 from gateway.chat.slack import modal
+from gateway.chat.slack.as_left import as_left
 from gateway.chat.slack.door import WRITE_WAIT, Door
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg, translate
@@ -30,6 +31,7 @@ log = logging.getLogger("gateway.chat.slack")
 
 NOT_SAVED = N_("The ticket could not be saved just now. Please submit again in a moment.")
 GONE = N_("The earlier pages of this form were not kept. Please start again.")
+NO_LONGER = N_("This kind of request is no longer offered. Please start again.")
 NOT_BACK = N_("The page before could not be shown just now. Please press Back again.")
 CHANGED = N_(
     "This form was changed while you were filling it in. What you typed is filled in "
@@ -70,9 +72,19 @@ async def next_page(
         await ack(response_action="errors", errors={first: translate(GONE, locale)})
         return
     following = modal.fields_form(
-        entry, locale, meta, text=meta.get("text", ""), page=page + 1, filled=draft.fields
-    )
+        entry, locale, meta, text=_details(draft, meta, entry, page + 1), page=page + 1,
+        filled=draft.fields,
+    )  # fmt: skip
     await ack(response_action="update", view=following)
+
+
+def _details(draft: slack_drafts.Draft, meta: Mapping[str, str], entry: Entry, page: int) -> str:
+    """The details for page ``page``: once typed on the last page, as kept in the draft
+    (shown on the last page only, never carried in the metadata, which Slack cuts at
+    3000); before that, the message's the form was opened with (in the metadata)."""
+    if draft.text is None:
+        return meta.get("text", "")
+    return draft.text if page == len(modal.pages(entry)) - 1 else ""
 
 
 async def back(door: Door, ack: AsyncAck, body: Mapping[str, Any], client: AsyncWebClient) -> None:
@@ -85,8 +97,9 @@ async def back(door: Door, ack: AsyncAck, body: Mapping[str, Any], client: Async
     locale = meta.get("locale", door.settings.gateway.locale)
     entry = door.catalog.current.entry(meta.get("entry"))
     view_id, hash_ = str(view.get("id", "")), str(view.get("hash", ""))
-    if entry is None:
-        return  # no longer offered: the page's own submit says so (intake.submit)
+    if entry is None:  # no longer offered: the page stays as it was left, and says why
+        await _show(client, view_id, hash_, as_left(view, locale, NO_LONGER))
+        return
     if meta.get("shape", modal.shape(entry)) != modal.shape(entry):  # the catalog changed
         try:
             await _show(client, view_id, hash_, await changed(door, entry, view, meta))
@@ -97,11 +110,10 @@ async def back(door: Door, ack: AsyncAck, body: Mapping[str, Any], client: Async
     if page == 0:
         return
     form = modal.typed(view, entry, page)
-    if page == len(modal.pages(entry)) - 1:
-        meta = {**meta, "text": form.text}  # the details wait for the last page again
+    last = page == len(modal.pages(entry)) - 1
     said: Msg | None = None
-    try:
-        draft = await door.in_db(lambda: _keep(door, view_id, entry, page, form))
+    try:  # the details wait for the last page again in the draft (whole)
+        draft = await door.in_db(lambda: _keep(door, view_id, entry, page, form, details=last))
     except TransientError as exc:
         log.warning("slack form %s: back from page %s not kept: %s", view_id, page + 1, exc)
         said = NOT_BACK
@@ -116,7 +128,7 @@ async def back(door: Door, ack: AsyncAck, body: Mapping[str, Any], client: Async
             entry,
             locale,
             meta,
-            text=meta.get("text", ""),
+            text=_details(draft, meta, entry, page - 1),
             page=page - 1,
             filled=draft.fields,
             subject=draft.subject,
@@ -168,18 +180,21 @@ async def changed(
             everything = {k: v for k, v in before.fields.items() if ours and entry.field(k)}
             everything.update(form.fields)
             subject = form.subject or (before.subject if ours else "")
+            kept = before.text if ours and before.text is not None else meta.get("text", "")
+            text = form.text or kept
             if len(book) == 1:
-                return slack_drafts.Draft(entry.id, subject, everything)
+                return slack_drafts.Draft(entry.id, subject, everything, text)
             return slack_drafts.keep(
                 s, view_id, entry.id, list(everything), everything, door.clock.now(),
-                subject=subject,
+                subject=subject, text=text,
             )  # fmt: skip
 
     draft = await door.in_db(keep)
-    text = form.text or meta.get("text", "")
+    text = draft.text if len(book) == 1 else ""  # else in the draft, for the last page
     return modal.fields_form(
-        entry, locale, meta, text=text, filled=draft.fields, subject=draft.subject, notice=CHANGED
-    )
+        entry, locale, meta, text=text or "", filled=draft.fields, subject=draft.subject,
+        notice=CHANGED,
+    )  # fmt: skip
 
 
 def earlier_pages(door: Door, view_id: str, entry: Entry) -> slack_drafts.Draft:
@@ -200,15 +215,17 @@ def filed(draft: slack_drafts.Draft, form: modal.Typed, entry: Entry, page: int)
 
 
 def _keep(
-    door: Door, view_id: str, entry: Entry, page: int, form: modal.Typed
+    door: Door, view_id: str, entry: Entry, page: int, form: modal.Typed, *, details: bool = False
 ) -> slack_drafts.Draft:
-    """Keep one page in the form's draft; a page after the first needs the draft its
-    first page began (else :class:`Gone`: nothing is written)."""
+    """Keep one page in the form's draft (``details``: its details too); a page after
+    the first needs the draft its first page began (else :class:`Gone`: nothing is
+    written)."""
     names = [f.name for f in modal.pages(entry)[page]]
     with transaction(door.sessions, wait=WRITE_WAIT) as s:
         if page > 0 and slack_drafts.of(s, view_id).entry_id != entry.id:
             raise Gone(view_id)
         subject = form.subject if page == 0 else None
+        text = form.text if details else None
         return slack_drafts.keep(
-            s, view_id, entry.id, names, form.fields, door.clock.now(), subject=subject
+            s, view_id, entry.id, names, form.fields, door.clock.now(), subject=subject, text=text
         )

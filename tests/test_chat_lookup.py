@@ -1,0 +1,74 @@
+"""The chat poster's host name lookups are bounded by the [chat] timeout, like the rest
+of each call (Slack's Web API, an incoming webhook, a command's response_url).
+
+The system's ``getaddrinfo`` takes no timeout: a name server that never answered held
+the poster's thread, and every card behind it, for as long as it liked. Here a resolver
+stand-in that never answers is put at the lookup edge: the call ends at the timeout
+while the stand-in still hangs, and says why in each reader's language; a stand-in
+that knows the fake Slack's name shows the edge is the one the calls use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from gateway.chat import failures
+from gateway.chat.transport import ChatDown, SlackApi, Webhook
+from gateway.core.i18n import translate
+from tests.support.resolver import Resolver
+from tests.support.slack_fake import FakeSlack
+
+HOST = "chat.example.test"  # known to the stand-ins only
+SHORT = timedelta(milliseconds=300)  # the [chat] timeout here: far below HANG_LIMIT
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def hanging() -> Iterator[Resolver]:
+    resolver = Resolver(hang=True)
+    yield resolver
+    resolver.release.set()
+
+
+def test_a_web_api_call_whose_lookup_hangs_ends_at_the_timeout(hanging: Resolver) -> None:
+    api = SlackApi("xoxb-test", f"https://{HOST}/api/", SHORT, lookup=hanging)
+    with pytest.raises(ChatDown) as raised:
+        api.post("C0123", {"text": "hello"})
+    assert hanging.asked == [HOST] and hanging.answered == []  # still no answer
+    assert raised.value.said == failures.lookup_timed_out(HOST, 0.3)
+    said = translate(raised.value.said, "ja")
+    assert said == f"{HOST} の名前解決で、ネームサーバーが 0.3 秒以内に応答しませんでした"
+    assert str(raised.value) == f"the name server did not answer for {HOST} within 0.3s"
+
+
+def test_a_webhook_whose_lookup_hangs_ends_at_the_timeout(hanging: Resolver) -> None:
+    hook = Webhook(f"https://{HOST}/workflows/1", SHORT, lookup=hanging)
+    with pytest.raises(ChatDown) as raised:
+        hook.post({"text": "hello"})
+    assert hanging.asked == [HOST] and hanging.answered == []
+    assert raised.value.said == failures.lookup_timed_out(HOST, 0.3)
+
+
+def test_a_response_url_whose_lookup_hangs_is_not_waited_for(hanging: Resolver) -> None:
+    api = SlackApi("xoxb-test", f"https://{HOST}/api/", SHORT, lookup=hanging)
+    assert api.respond(f"https://{HOST}/commands/1", "hello") is False
+    assert hanging.asked == [HOST] and hanging.answered == []
+
+
+def test_the_lookup_edge_is_the_one_the_web_api_uses(fake: FakeSlack) -> None:
+    resolver = Resolver(names={HOST})
+    api = SlackApi("xoxb-test", f"http://{HOST}:{fake.port}/api/", timedelta(seconds=5), resolver)
+    assert api.post("C0123", {"text": "hello"}) == "1772413200.000001"
+    assert resolver.asked == [HOST]
+    [call] = fake.of("chat.postMessage")
+    assert call["channel"] == "C0123"
