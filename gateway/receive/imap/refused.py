@@ -94,6 +94,7 @@ class Acknowledgements:
     copies: Copies = field(default_factory=Copies)  # without MOVE: copied, not removed
     # stepped over unstored (``damaged``): never acknowledged, whatever the keyword says
     unreadable: set[int] = field(default_factory=set)
+    unreadable_at: dict[int, datetime] = field(default_factory=dict)  # when stepped over
     # the server answered OK to acknowledging them, not yet looked for since (in memory)
     acked: set[int] = field(default_factory=set)
     kept: set[int] = field(default_factory=set)  # answered OK, yet still there: never again
@@ -108,6 +109,7 @@ class Acknowledgements:
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
             self.unreadable, self.acked, self.kept, self.put_back = set(), set(), set(), set()
+            self.unreadable_at = {}
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
                 self._take_up(kept)
@@ -121,8 +123,33 @@ class Acknowledgements:
         it is refused again."""
         self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
         self.unreadable, self.kept = set(kept.unreadable), set(kept.kept)
+        self.unreadable_at = dict(kept.unreadable_at)
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
+
+    def step_over(self, uids: set[int], now: datetime) -> None:
+        """``uids`` are stepped over unstored (``damaged``): never to be acknowledged."""
+        self.unreadable |= uids
+        for uid in uids:
+            self.unreadable_at.setdefault(uid, now)
+
+    def forget_gone_unreadable(self, client: IMAPClient) -> None:
+        """What was stepped over and has left the folder since (a person moved or
+        deleted it) is forgotten, as ``status`` stops naming it: one SEARCH, made only
+        while something is remembered. UIDs are never given twice in a UIDVALIDITY."""
+        if not self.unreadable:
+            return
+        there = set(client.search(["UID", ",".join(map(str, sorted(self.unreadable)))]))
+        gone = self.unreadable - there
+        if gone:
+            log.info(
+                "imap %s: uid %s, stepped over unread, left the folder (moved or deleted "
+                "by a person): forgotten",
+                self.account.key,
+                said.uid_list(sorted(gone)),
+            )
+        self.unreadable &= there
+        self.unreadable_at = {u: at for u, at in self.unreadable_at.items() if u in there}
 
     def look_for_copies(self, client: IMAPClient) -> None:
         """A COPY whose answer was lost (or never read: the process killed) is looked for
@@ -226,7 +253,8 @@ class Acknowledgements:
         copied, unsure = tuple(sorted(self.copies.copied)), tuple(sorted(self.copies.unsure))
         problem = said.problem(self.account, left, copied, TRIES) if left else None
         unreadable, kept = tuple(sorted(self.unreadable)), tuple(sorted(self.kept))
-        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept)
+        times = tuple(sorted(self.unreadable_at.items()))
+        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept, times)
         unchanged = state == self.held or (state.empty and self.held is None)
         return None if unchanged else state
 
