@@ -12,6 +12,7 @@ tests/support/imap_quirks.py plays it, as in test_imap_unreadable_kept.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from gateway.config.settings import ImapSettings
 from gateway.core.clock import FakeClock
 from gateway.receive.imap import ImapPoller
 from gateway.receive.imap.damaged import NO_CONTENT_TRIES
+from gateway.receive.imap.returns import MOVES_BACK
 from gateway.runtime.app import App, build
 from gateway.runtime.cli import main as cli
 from gateway.scheduling import health
@@ -30,8 +32,10 @@ from store import sources
 from store.db import transaction
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.databases import sqlite_only
+from tests.support.dovecot import Dovecot
 from tests.support.imap_quirks import Message, QuirkyImap
 from tests.support.mails import mail
+from tests.support.pipeline import inbox_rows
 from tests.support.refused_acks import poller, setup
 
 
@@ -147,3 +151,52 @@ def test_forgotten_at_a_new_uidvalidity_also_after_a_restart(
     restarted.poll_once()  # the rescan asks for the message again, from the start
     restarted.close()
     assert remembered(app, account) == ()
+
+
+@sqlite_only
+def test_dovecot_a_message_put_back_under_a_new_uid_is_moved_a_bounded_number_of_times(
+    app: App, dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server that puts a moved message back under a new UID (a filter, a sync tool
+    copying it back): the same bytes, recognised as stored, were fetched and moved at
+    every pass for ever. After :data:`MOVES_BACK` moves of what came back it is kept in
+    the folder (never fetched or moved again), said once; other mail is read on."""
+    user = dovecot.add_user()
+    account = dovecot.account(user, processed_folder="Done")
+    raw = mail("back again", message_id="<again@customer.test>")
+    with dovecot.client(user) as c:
+        c.create_folder("Done")
+        c.append("INBOX", raw)
+    p = poller(app, account)
+    with caplog.at_level(logging.INFO, logger="gateway.imap"):
+        assert p.poll_once() == 1
+        for _ in range(MOVES_BACK + 2):
+            with dovecot.client(user) as c:  # the server's copy-back, after each move
+                if not c.select_folder("INBOX") or not c.search("ALL"):
+                    c.append("INBOX", raw)
+            assert p.poll_once() == 0
+        with dovecot.client(user) as c:
+            c.append("INBOX", mail("another"))
+        assert p.poll_once() == 1
+        p.close()
+    assert (
+        len(folder(dovecot, user, "Done")) == 1 + MOVES_BACK + 1
+    )  # the first, its returns, another
+    [kept] = folder(dovecot, user, "INBOX")
+    assert kept == 1 + MOVES_BACK + 1  # the first UID, then one per return
+    assert len(inbox_rows(app)) == 2
+    told = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert sum("came back" in line for line in told) == 1, told
+    assert remembered_kept(app, account) == (kept,)
+
+
+def remembered_kept(app: App, account: ImapSettings) -> tuple[int, ...]:
+    with transaction(app.sessions) as s:
+        held = sources.held(s, account.source)
+    return held.kept if held is not None else ()
+
+
+def folder(dovecot: Dovecot, user: str, name: str) -> list[int]:
+    with dovecot.client(user) as c:
+        c.select_folder(name, readonly=True)
+        return sorted(c.search("ALL"))

@@ -316,6 +316,8 @@ class ImapPoller:
                     self.key,
                     met,
                 )
+        again = {} if sweep.rescan else {u: raw for u, raw in found.items() if u not in new}
+        self._acks.came_back(again, self.clock.now())  # put back under a new UID: bounded
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:

@@ -64,6 +64,7 @@ from gateway.receive.imap.connect import ensure_folder
 from gateway.receive.imap.copies import Copies
 from gateway.receive.imap.errors import server_text
 from gateway.receive.imap.folder import acknowledge, unacknowledged
+from gateway.receive.imap.returns import Returns
 from store.sources import Held, LeftMessage
 
 log = logging.getLogger("gateway.imap")
@@ -100,6 +101,7 @@ class Acknowledgements:
     kept: set[int] = field(default_factory=set)  # answered OK, yet still there: never again
     put_back: set[int] = field(default_factory=set)  # flag mode: flagged again once
     told: bool = False  # the warning that the server keeps them was logged
+    returns: Returns = field(default_factory=Returns)  # stored, put back under a new UID
     held: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
     def begin(self, uidvalidity: int, kept: Held | None = None) -> None:
@@ -109,7 +111,7 @@ class Acknowledgements:
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
             self.unreadable, self.acked, self.kept, self.put_back = set(), set(), set(), set()
-            self.unreadable_at = {}
+            self.unreadable_at, self.returns = {}, Returns()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
                 self._take_up(kept)
@@ -150,6 +152,11 @@ class Acknowledgements:
             )
         self.unreadable &= there
         self.unreadable_at = {u: at for u, at in self.unreadable_at.items() if u in there}
+
+    def came_back(self, again: dict[int, bytes], now: datetime) -> None:
+        """``again`` were found stored already: one that keeps coming back under a new
+        UID is kept in the folder rather than moved once more (``returns``)."""
+        self.kept |= self.returns.back(self.account.key, again, now)
 
     def look_for_copies(self, client: IMAPClient) -> None:
         """A COPY whose answer was lost (or never read: the process killed) is looked for
