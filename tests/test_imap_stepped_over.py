@@ -7,6 +7,9 @@ The error was logged once when it was stepped over, and the next good pass clear
 mailbox's error, so nothing said it any more; and what the poller remembered of it was
 never cleared. Dovecot cannot be made to answer without content: the fake server of
 tests/support/imap_quirks.py plays it, as in test_imap_unreadable_kept.
+
+And a stored message the server puts back under a new UID after each move is moved a
+bounded number of times (``gateway.receive.imap.returns``), with the real Dovecot.
 """
 
 from __future__ import annotations
