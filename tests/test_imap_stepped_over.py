@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from gateway.config.load import load_settings
 from gateway.config.settings import ImapSettings
@@ -33,6 +34,8 @@ from gateway.runtime.cli import main as cli
 from gateway.scheduling import health
 from store import sources
 from store.db import transaction
+from store.models import SourceState
+from store.sources import Held, SteppedOver
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.databases import sqlite_only
 from tests.support.dovecot import Dovecot
@@ -203,3 +206,20 @@ def folder(dovecot: Dovecot, user: str, name: str) -> list[int]:
     with dovecot.client(user) as c:
         c.select_folder(name, readonly=True)
         return sorted(c.search("ALL"))
+
+
+def test_when_each_was_stepped_over_is_written_and_read_back(app: App) -> None:
+    """On both databases: the times with their UIDs; ``status`` takes the oldest of those
+    still remembered, and a row written before the times were has none (never late)."""
+    at = app.clock.now()
+    state = Held(9, unreadable=(4, 8), unreadable_at=((4, at - timedelta(hours=30)), (8, at)))
+    with transaction(app.sessions) as s:
+        sources.keep_held(s, "imap:unread", state, now=at)
+    with transaction(app.sessions) as s:
+        assert sources.held(s, "imap:unread") == state
+        row = s.scalars(select(SourceState).where(SourceState.source == "imap:unread")).one()
+        assert sources.stepped_over(row) == SteppedOver((4, 8), at - timedelta(hours=30))
+        sources.keep_held(s, "imap:unread", Held(9, unreadable=(8,)), now=at)
+    with transaction(app.sessions) as s:
+        row = s.scalars(select(SourceState).where(SourceState.source == "imap:unread")).one()
+        assert sources.stepped_over(row) == SteppedOver((8,), None)
