@@ -223,3 +223,25 @@ def test_when_each_was_stepped_over_is_written_and_read_back(app: App) -> None:
     with transaction(app.sessions) as s:
         row = s.scalars(select(SourceState).where(SourceState.source == "imap:unread")).one()
         assert sources.stepped_over(row) == SteppedOver((8,), None)
+
+
+@sqlite_only
+def test_one_stepped_over_before_the_times_were_written_counts_from_the_restart(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path]
+) -> None:
+    clock: FakeClock = app.clock  # type: ignore[assignment]
+    account = setup(quirky, tls_files, "move")
+    p = poller(app, account)
+    gap = step_over(p, quirky)
+    p.close()
+    with transaction(app.sessions) as s:  # as a gateway before this one wrote it
+        sources.keep_held(
+            s, account.source, Held(quirky.uidvalidity, unreadable=(gap,)), now=clock.now()
+        )
+    clock.advance(timedelta(hours=3))
+    restarted = poller(app, account)
+    restarted.poll_once()
+    restarted.close()
+    with transaction(app.sessions) as s:
+        held = sources.held(s, account.source)
+    assert held is not None and held.unreadable_at == ((gap, clock.now()),)

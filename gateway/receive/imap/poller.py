@@ -180,7 +180,7 @@ class ImapPoller:
             # what an earlier run left or copied: taken up at the first pass after a start
             kept = sources.held(s, self._source) if self._acks.uidvalidity is None else None
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
-        self._acks.begin(uidvalidity, kept)
+        self._acks.begin(uidvalidity, self.clock.now(), kept)
         self._acks.forget_gone_unreadable(client)  # moved or deleted by a person
         # a rescan goes on after what it stored so far (of the new UIDVALIDITY: it is
         # finished like what the bookmark covers)

@@ -104,7 +104,7 @@ class Acknowledgements:
     returns: Returns = field(default_factory=Returns)  # stored, put back under a new UID
     held: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
-    def begin(self, uidvalidity: int, kept: Held | None = None) -> None:
+    def begin(self, uidvalidity: int, now: datetime, kept: Held | None = None) -> None:
         """A pass begins: what an earlier pass refused before failing is no try.
         ``kept``: what the database holds, taken up at the first pass after a start."""
         first = self.uidvalidity is None
@@ -114,18 +114,19 @@ class Acknowledgements:
             self.unreadable_at, self.returns = {}, Returns()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
-                self._take_up(kept)
+                self._take_up(kept, now)
         if first:
             self.held = kept
         self.this_pass.clear()
 
-    def _take_up(self, kept: Held) -> None:
+    def _take_up(self, kept: Held, now: datetime) -> None:
         """After a restart: what was copied is not copied again (what may have been is
         looked for first); what was left is tried once more at once, and left again if
         it is refused again."""
         self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
         self.unreadable, self.kept = set(kept.unreadable), set(kept.kept)
-        self.unreadable_at = dict(kept.unreadable_at)
+        # stepped over before the times were written: counted from now, for ``status``
+        self.unreadable_at = {uid: now for uid in self.unreadable} | dict(kept.unreadable_at)
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
 
