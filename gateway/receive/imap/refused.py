@@ -39,6 +39,8 @@ server answered OK to is looked for at the next pass (in the SEARCH that pass ma
 anyway): one still there is *kept*, never moved or flagged again, and said once in a
 warning and in ``status``. In flag mode a person may have cleared the flag: it is put
 back once, and only found kept if it is gone again at the pass after.
+One the server puts back under a new UID after its move, found stored again, is
+moved a few more times and then kept as well (``returns``).
 
 What is left alone, what is copied and what is kept is kept in the database with the bookmark
 (``store.sources.Held``; the copies written before and after each COPY, the rest at
