@@ -18,7 +18,7 @@ from gateway.core.i18n import Msg
 from store import chat, inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING, SENT
-from store.sources import kept_count, left_said, said_error
+from store.sources import SteppedOver, kept_count, left_said, said_error, stepped_over
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,9 @@ class SourceSeen:
     last_error: Msg | str  # a Msg, said in the reader's language; an older row's text
     left: Msg | None = None  # messages the poller left in the folder for a person, said
     kept: int = 0  # stored messages the server keeps in the folder though it said OK
+    stepped_over: SteppedOver = field(
+        default_factory=SteppedOver
+    )  # unstored, left in the folder unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ def snapshot(
             said_error(rows[name]),
             left_said(rows[name]),
             kept_count(rows[name]),
+            stepped_over(rows[name]),
         )
         if name in rows
         else SourceSeen(name, False, None, "")

@@ -90,6 +90,8 @@ class Held:
     # moved or flagged with the server's OK, yet still in the folder unacknowledged (as
     # Gmail's All Mail keeps them): never to be moved or flagged again
     kept: tuple[int, ...] = ()
+    # when each of ``unreadable`` was stepped over (a row written before: none known)
+    unreadable_at: tuple[tuple[int, datetime], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -130,6 +132,7 @@ def _dumped(state: Held) -> dict[str, Any]:
         "unsure": list(state.unsure),
         "unreadable": list(state.unreadable),
         "kept": _ranges(state.kept),  # a folder that keeps everything: one range
+        "unreadable_at": {str(uid): at.isoformat() for uid, at in state.unreadable_at},
     }
 
 
@@ -145,6 +148,10 @@ def _held(data: dict[str, Any] | None) -> Held | None:
         tuple(int(uid) for uid in data.get("unsure", ())),
         tuple(int(uid) for uid in data.get("unreadable", ())),  # absent from older rows
         tuple(uid for low, high in data.get("kept", ()) for uid in range(low, high + 1)),
+        tuple(
+            (int(uid), datetime.fromisoformat(at))
+            for uid, at in data.get("unreadable_at", {}).items()
+        ),
     )
 
 
@@ -152,6 +159,23 @@ def kept_count(row: SourceState) -> int:
     """How many stored messages a row's server keeps in the folder though it answered OK."""
     state = _held(row.acks)
     return len(state.kept) if state is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class SteppedOver:
+    """The messages a row's poller stepped over unstored (damaged, or without content),
+    still in its folder: never a ticket, until a person looks."""
+
+    uids: tuple[int, ...] = ()
+    since: datetime | None = None  # when the oldest of them was stepped over, if known
+
+
+def stepped_over(row: SourceState) -> SteppedOver:
+    state = _held(row.acks)
+    if state is None or not state.unreadable:
+        return SteppedOver()
+    times = [at for uid, at in state.unreadable_at if uid in set(state.unreadable)]
+    return SteppedOver(state.unreadable, min(times, default=None))
 
 
 def _ranges(uids: tuple[int, ...]) -> list[list[int]]:

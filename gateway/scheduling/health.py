@@ -24,8 +24,10 @@ from gateway.config.settings import HealthSettings, Settings
 from gateway.core import zone
 from gateway.core.errors import CatalogError
 from gateway.core.i18n import N_, NP_, Msg
+from gateway.scheduling import unread
 from store import health as queries
 from store.db import transaction
+from store.sources import SteppedOver
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,9 @@ class Mailbox:
     last_error: Msg | str  # said in the reader's language (an older row's text as it is)
     left: Msg | None = None  # stored messages left in the folder for a person, said
     kept: int = 0  # stored messages the server keeps in the folder though it said OK
+    stepped_over: SteppedOver = field(
+        default_factory=SteppedOver
+    )  # unstored, left in the folder (``unread``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,7 @@ class HealthReport:
                     "last_success_at": _iso(m.last_success_at),
                     "last_error": str(m.last_error),  # in English, as problems' text
                     "kept_by_server": m.kept,  # not moved or flagged again: not a problem
+                    "stepped_over": unread.as_dict(m.stepped_over),  # never a ticket
                 }
                 for m in self.mailboxes
             ],
@@ -259,7 +265,9 @@ def assess(
     snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings, now: datetime
 ) -> HealthReport:
     mailboxes = tuple(
-        Mailbox(name, seen.last_success_at, seen.last_error, seen.left, seen.kept)
+        Mailbox(
+            name, seen.last_success_at, seen.last_error, seen.left, seen.kept, seen.stepped_over
+        )
         for name, seen in zip(names, snap.sources, strict=True)
     )
     problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]
@@ -267,6 +275,8 @@ def assess(
     # good: it is read on past, but a person must move it or fix the server (the
     # poller says which, what the server answered and what to do: receive.imap.left)
     problems += [HealthProblem(f"{LEFT}{m.account}", m.left) for m in mailboxes if m.left]
+    late = ((m.account, unread.late(m.account, m.stepped_over, now)) for m in mailboxes)
+    problems += [HealthProblem(f"{unread.KEY}{name}", said) for name, said in late if said]
     shunted = snap.inbox.get("shunted", 0)
     if shunted > limits.max_shunted:
         problems.append(

@@ -35,7 +35,7 @@ from gateway.runner.saved_words import words_kept
 from gateway.scheduling import health, sweeps, workload
 from gateway.tickets import states, to_members
 from store.health import Finished, Snapshot, SourceSeen
-from store.sources import LeftMessage
+from store.sources import LeftMessage, SteppedOver
 from tests.support import samples_many
 from tests.support.action_failures import action_failures
 from tests.support.mailbox_errors import mailbox_errors
@@ -555,10 +555,17 @@ def problems() -> list[Msg]:
         LeftMessage(13, full),
         LeftMessage(15, full, "Printer jams", "<printer-2@customer.test>"),
     )
+    # and messages the server could not hand out, stepped over unstored two days ago
+    unread = SteppedOver((7, 9), NOW - timedelta(days=2))
     left_seen = (
         SourceSeen("imap:c", True, NOW, "", left.problem(moved, stuck, {13}, TRIES)),
         SourceSeen(
-            "imap:d", True, NOW, "", left.problem(replace(moved, after="flag"), stuck[1:2], (), 5)
+            "imap:d",
+            True,
+            NOW,
+            "",
+            left.problem(replace(moved, after="flag"), stuck[1:2], (), 5),
+            stepped_over=unread,
         ),
     )
     left_names = ("support@imap.example.test:993/INBOX", "help@imap.example.test:993/INBOX")

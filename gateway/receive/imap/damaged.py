@@ -20,8 +20,10 @@ reconnect and backoff, so a network cut is never taken for damage:
    over it. It stays in the folder (never moved to ``processed_folder``, never
    flagged processed: the poller remembers it in the database, and
    :func:`gateway.receive.imap.folder.unacknowledged` skips the keyword too) for a
-   person to see, and the error is logged and shown by ``status``. A server that
-   refuses the keyword, or forgets it, changes none of that (:func:`mark`).
+   person to see, and the error is logged. ``status`` names it for as long as it stays
+   in the folder (``gateway.scheduling.unread``: a warning, a health problem after a
+   day); once a person moved or deleted it, it is forgotten. A server that refuses the
+   keyword, or forgets it, changes none of that (:func:`mark`).
 
 A suspect that is read after all is stored as any other message. The state lives
 in the poller: after a restart the steps begin again, and end the same way. A

@@ -180,7 +180,8 @@ class ImapPoller:
             # what an earlier run left or copied: taken up at the first pass after a start
             kept = sources.held(s, self._source) if self._acks.uidvalidity is None else None
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
-        self._acks.begin(uidvalidity, kept)
+        self._acks.begin(uidvalidity, self.clock.now(), kept)
+        self._acks.forget_gone_unreadable(client)  # moved or deleted by a person
         # a rescan goes on after what it stored so far (of the new UIDVALIDITY: it is
         # finished like what the bookmark covers)
         last_uid = self._rescan_from(mark.uidvalidity, uidvalidity) if rescan else mark.last_uid
@@ -224,7 +225,7 @@ class ImapPoller:
         """Remember ``uids``, not stored, as never to be acknowledged: written before the
         bookmark steps over them (the keyword on the server may be refused or lost)."""
         if uids:
-            self._acks.unreadable |= uids
+            self._acks.step_over(uids, self.clock.now())
             self._keep_held()
 
     def _keep_held(self) -> None:
@@ -315,6 +316,8 @@ class ImapPoller:
                     self.key,
                     met,
                 )
+        again = {} if sweep.rescan else {u: raw for u, raw in found.items() if u not in new}
+        self._acks.came_back(again, self.clock.now())  # put back under a new UID: bounded
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
         if new:

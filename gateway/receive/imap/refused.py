@@ -39,6 +39,8 @@ server answered OK to is looked for at the next pass (in the SEARCH that pass ma
 anyway): one still there is *kept*, never moved or flagged again, and said once in a
 warning and in ``status``. In flag mode a person may have cleared the flag: it is put
 back once, and only found kept if it is gone again at the pass after.
+One the server puts back under a new UID after its move, found stored again, is
+moved a few more times and then kept as well (``returns``).
 
 What is left alone, what is copied and what is kept is kept in the database with the bookmark
 (``store.sources.Held``; the copies written before and after each COPY, the rest at
@@ -64,6 +66,7 @@ from gateway.receive.imap.connect import ensure_folder
 from gateway.receive.imap.copies import Copies
 from gateway.receive.imap.errors import server_text
 from gateway.receive.imap.folder import acknowledge, unacknowledged
+from gateway.receive.imap.returns import Returns
 from store.sources import Held, LeftMessage
 
 log = logging.getLogger("gateway.imap")
@@ -94,35 +97,69 @@ class Acknowledgements:
     copies: Copies = field(default_factory=Copies)  # without MOVE: copied, not removed
     # stepped over unstored (``damaged``): never acknowledged, whatever the keyword says
     unreadable: set[int] = field(default_factory=set)
+    unreadable_at: dict[int, datetime] = field(default_factory=dict)  # when stepped over
     # the server answered OK to acknowledging them, not yet looked for since (in memory)
     acked: set[int] = field(default_factory=set)
     kept: set[int] = field(default_factory=set)  # answered OK, yet still there: never again
     put_back: set[int] = field(default_factory=set)  # flag mode: flagged again once
     told: bool = False  # the warning that the server keeps them was logged
+    returns: Returns = field(default_factory=Returns)  # stored, put back under a new UID
     held: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
-    def begin(self, uidvalidity: int, kept: Held | None = None) -> None:
+    def begin(self, uidvalidity: int, now: datetime, kept: Held | None = None) -> None:
         """A pass begins: what an earlier pass refused before failing is no try.
         ``kept``: what the database holds, taken up at the first pass after a start."""
         first = self.uidvalidity is None
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
             self.unreadable, self.acked, self.kept, self.put_back = set(), set(), set(), set()
+            self.unreadable_at, self.returns = {}, Returns()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
-                self._take_up(kept)
+                self._take_up(kept, now)
         if first:
             self.held = kept
         self.this_pass.clear()
 
-    def _take_up(self, kept: Held) -> None:
+    def _take_up(self, kept: Held, now: datetime) -> None:
         """After a restart: what was copied is not copied again (what may have been is
         looked for first); what was left is tried once more at once, and left again if
         it is refused again."""
         self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
         self.unreadable, self.kept = set(kept.unreadable), set(kept.kept)
+        # stepped over before the times were written: counted from now, for ``status``
+        self.unreadable_at = {uid: now for uid in self.unreadable} | dict(kept.unreadable_at)
         for m in kept.left:
             self.refused[m.uid] = _Refusal(TRIES - 1, None, m.server, m.subject, m.message_id)
+
+    def step_over(self, uids: set[int], now: datetime) -> None:
+        """``uids`` are stepped over unstored (``damaged``): never to be acknowledged."""
+        self.unreadable |= uids
+        for uid in uids:
+            self.unreadable_at.setdefault(uid, now)
+
+    def forget_gone_unreadable(self, client: IMAPClient) -> None:
+        """What was stepped over and has left the folder since (a person moved or
+        deleted it) is forgotten, as ``status`` stops naming it: one SEARCH, made only
+        while something is remembered. UIDs are never given twice in a UIDVALIDITY."""
+        if not self.unreadable:
+            return
+        there = set(client.search(["UID", ",".join(map(str, sorted(self.unreadable)))]))
+        gone = self.unreadable - there
+        if gone:
+            log.info(
+                "imap %s: uid %s, stepped over unread, left the folder (moved or deleted "
+                "by a person): forgotten",
+                self.account.key,
+                said.uid_list(sorted(gone)),
+            )
+        self.unreadable &= there
+        self.unreadable_at = {u: at for u, at in self.unreadable_at.items() if u in there}
+
+    def came_back(self, again: dict[int, bytes], now: datetime) -> None:
+        """``again`` were found stored already: one that keeps coming back under a new
+        UID is kept in the folder rather than moved once more (``returns``)."""
+        self.kept |= self.returns.back(self.account.key, again, now)
 
     def look_for_copies(self, client: IMAPClient) -> None:
         """A COPY whose answer was lost (or never read: the process killed) is looked for
@@ -226,7 +263,8 @@ class Acknowledgements:
         copied, unsure = tuple(sorted(self.copies.copied)), tuple(sorted(self.copies.unsure))
         problem = said.problem(self.account, left, copied, TRIES) if left else None
         unreadable, kept = tuple(sorted(self.unreadable)), tuple(sorted(self.kept))
-        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept)
+        times = tuple(sorted(self.unreadable_at.items()))
+        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept, times)
         unchanged = state == self.held or (state.empty and self.held is None)
         return None if unchanged else state
 

@@ -110,6 +110,7 @@ def _outside_catalog(sessions: sessionmaker[Session], catalog: Catalog) -> Outsi
 def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
     """The report for people: every time in ``timezone`` with the zone's name, as the
     other commands print times (``--json`` keeps them ISO 8601, UTC)."""
+    from gateway.scheduling import unread
     from gateway.scheduling.health import in_zone
 
     def at(value: datetime | None) -> str:
@@ -140,6 +141,8 @@ def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
                 count=m.kept,
             )
             print("  " + said(kept))
+        if m.stepped_over.uids:  # never a ticket: a warning, a problem after a day
+            print("  " + said(unread.said(m.account, m.stepped_over)))
     data = report.as_dict()  # the counts, as --json has them
     inbox, out = data["inbox"], data["outbox"]
     said.say(
