@@ -90,16 +90,31 @@ def split_reply(text: str) -> str:
         elif _unmarked_history(lines, cut):  # nothing written: all of it is the old mail
             text = ""
         else:  # below an attribution, all but ">" lines: bottom-posted, or quote deleted
-            below = _QUOTED_LINE.sub("", "\n".join(lines[_header_end(lines, cut) + 1 :]) + rest)
-            head = " ".join(x.strip() for x in lines[cut : _header_end(lines, cut) + 1])
+            end = _header_end(lines, cut)
+            lines, rest = _before_older_history(lines, end + 1, rest)
+            below = _QUOTED_LINE.sub("", "\n".join(lines[end + 1 :]) + rest)
+            head = " ".join(x.strip() for x in lines[cut : end + 1])
             if not _drop_signature(below).strip() and own_attribution(head):
                 # the writer quoting themself at the top ("… schrieb ich:"), nothing else
-                return unmarked(_drop_signature(text).strip("\n").rstrip())
+                return unmarked(_drop_signature("\n".join(lines) + rest).strip("\n").rstrip())
             text = below
     text = _drop_leading_quotes(text)
     text = drop_trailing_quotes(text)
     text = _drop_signature(text)
     return unmarked(text.strip("\n").rstrip())
+
+
+def _before_older_history(lines: list[str], start: int, rest: str) -> tuple[list[str], str]:
+    """``lines`` up to the older history under what follows the attribution that ends
+    at ``start - 1`` (its quote, the writer's words), and ``rest`` (beyond the window)
+    unless the cut falls within it. A separator, a header block or another
+    attribution over the old mail below them starts that history as it would under
+    words with no attribution above: "Am … schrieb ich:" over the writer's reminder,
+    then "-----Ursprüngliche Nachricht-----" and the whole old thread, unmarked."""
+    later = _find_quote_header(lines[start:])
+    if later is None or _is_blank(lines[start : start + later]):
+        return lines, rest
+    return lines[: start + later], ""
 
 
 def _window(text: str) -> tuple[str, str]:
