@@ -152,9 +152,7 @@ HISTORY = {
 
 @pytest.mark.parametrize("line", OWN_ATTRIBUTIONS.values(), ids=OWN_ATTRIBUTIONS.keys())
 @pytest.mark.parametrize("history", HISTORY.values(), ids=HISTORY.keys())
-def test_own_words_under_ones_own_attribution_end_at_the_old_mail(
-    line: str, history: str
-) -> None:
+def test_own_words_under_ones_own_attribution_end_at_the_old_mail(line: str, history: str) -> None:
     new = "Still broken today.\nAny news?"
     assert split_reply(f"{line}\n{new}\n\n{history}\n{OLD_MAIL}") == new
     # their earlier mail quoted under the line, then the older history: the reminder
