@@ -5,8 +5,9 @@ message, please use an HTML compatible email viewer.", 「HTMLメールを表示
 ソフトでご覧ください。」) showed that line as the customer's request, and one whose plain
 part holds only invisible characters (a zero-width space, a byte-order mark) showed
 nothing: the HTML part, converted to text as for an HTML-only mail (never rendered), is
-then the text. A forward whose own body is blank or invisible, the old mail attached as
-``message/rfc822``, shows the attached mail's words as one without any body does."""
+then the text. A forward whose own body is blank, invisible or only the sender's
+signature, the old mail attached as ``message/rfc822``, shows the attached mail's words
+as one without any body does."""
 
 from __future__ import annotations
 
@@ -105,6 +106,22 @@ def test_a_forward_with_a_blank_body_shows_the_attached_mails_words(team: App, o
     inner = mail("Printer", f"{WORDS}\n", sender="bob@customer.test")
     deliver(team, _forward(own, inner))
     assert _incoming(team)["text"] == f"{LINE}\n\n{WORDS}"
+
+
+def test_a_forward_with_only_a_signature_shows_the_attached_mails_words(team: App) -> None:
+    inner = mail("Printer", f"{WORDS}\n", sender="bob@customer.test")
+    deliver(team, _forward("-- \nIchiro Suzuki\nCustomer Ltd.\n", inner))
+    assert _incoming(team)["text"] == f"{LINE}\n\n{WORDS}"
+
+
+def test_a_signature_over_no_attached_mail_stays(team: App) -> None:
+    msg = EmailMessage()
+    msg["From"] = "Ichiro Suzuki <suzuki@customer.test>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = "Printer"
+    msg.set_content("-- \nIchiro Suzuki\n")
+    deliver(team, bytes(msg))
+    assert _incoming(team)["text"] == "-- \nIchiro Suzuki"
 
 
 def test_an_attached_html_only_mail_shows_its_words(team: App) -> None:
