@@ -75,6 +75,14 @@ def test_a_plain_part_of_words_stays(plain: str) -> None:
     assert parse_message(_alternative(f"{plain}\n", html)).text == plain
 
 
+@pytest.mark.parametrize("html", ["<p>&#8203;</p>", "<div>&zwnj;<br>&#xFEFF;</div>"])
+def test_an_html_part_of_invisible_characters_is_no_text(html: str) -> None:
+    msg = EmailMessage()
+    msg["From"] = "suzuki@customer.test"
+    msg.set_content(html, subtype="html")
+    assert parse_message(bytes(msg)).text == ""
+
+
 def _forward(own: str, inner: bytes) -> bytes:
     msg = EmailMessage()
     msg["From"] = "Ichiro Suzuki <suzuki@customer.test>"

@@ -45,7 +45,7 @@ _PLACEHOLDERS = tuple(
 
 def body_text(plain: list[str], html: list[str]) -> str:
     """The plain parts joined; without any (or only one pointing at the HTML part), the
-    HTML parts as text."""
+    HTML parts as text ("" for HTML of invisible characters only)."""
     texts = [t for t in plain if not _invisible(t)]
     if texts and html and _points_at_html(texts):
         shown = "\n".join(html_to_text(h) for h in html).strip("\n")
@@ -54,7 +54,8 @@ def body_text(plain: list[str], html: list[str]) -> str:
     if texts:
         return "\n".join(t.rstrip("\n") for t in texts).strip("\n")
     if html:
-        return "\n".join(html_to_text(h) for h in html).strip("\n")
+        shown = "\n".join(html_to_text(h) for h in html).strip("\n")
+        return "" if _invisible(shown) else shown  # "&#8203;": no words
     return ""
 
 
