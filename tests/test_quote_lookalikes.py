@@ -167,3 +167,10 @@ def test_words_under_anyones_attribution_at_the_top_end_at_the_old_mail(history:
     # bottom-posted under someone else's quote, then the older history unmarked
     text = f"On 05.12.2026, Ian wrote:\n{OWN_QUOTE}\nDone.\n\n{history}\n{OLD_MAIL}"
     assert split_reply(text) == "Done."
+
+
+@pytest.mark.parametrize("line", OWN_ATTRIBUTIONS.values(), ids=OWN_ATTRIBUTIONS.keys())
+def test_own_words_end_at_a_later_attribution_over_its_quote(line: str) -> None:
+    later = "On Fri, Dec 4, 2026 at 10:00 AM Support <support@example.test> wrote:"
+    text = f"{line}\nAny news?\n\n{later}\n> We are looking at it.\n> /close\n"
+    assert split_reply(text) == "Any news?"

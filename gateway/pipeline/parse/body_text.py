@@ -68,6 +68,8 @@ def _invisible(text: str) -> bool:
 def _points_at_html(texts: list[str]) -> bool:
     """The plain part only says to read the HTML one ("… use an HTML compatible email
     viewer."): every sentence of it is a row of :data:`_PLACEHOLDERS`."""
+    if sum(len(t) for t in texts) >= 4 * _PLACEHOLDER_MAX:  # long before white space goes
+        return False
     text = " ".join(" ".join(texts).split())
     if len(text) >= _PLACEHOLDER_MAX:
         return False
