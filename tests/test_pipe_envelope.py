@@ -215,3 +215,29 @@ def test_the_fast_path_keeps_the_envelope_sender(
     finally:
         con.close()
     assert rows == [("alice@customer.test",)]
+
+
+def _outbox_kinds(db: str) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return [kind for (kind,) in con.execute("SELECT kind FROM outbox ORDER BY id")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("envelope", "answered"),
+    [(ENVELOPE, True), (b"From MAILER-DAEMON  Sat Dec  5 21:00:00 2026\n", False)],
+    ids=["sender", "null-sender"],
+)
+def test_the_null_sender_of_the_envelope_line_is_never_answered(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    envelope: bytes,
+    answered: bool,
+) -> None:
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    _stdin(monkeypatch, envelope + mail(subject="printer", body=BODY))
+    assert run(config, "ingest", "-", capsys=capsys).code == 0
+    assert ("acknowledgement" in _outbox_kinds(f"{tmp_path}/gateway.db")) is answered
