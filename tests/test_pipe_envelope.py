@@ -2,7 +2,11 @@
 envelope line before the message) and the ``>`` flag (a body line that begins "From "
 written ``>From ``): the envelope line is no part of the message and the escapes are
 undone as mboxrd reading does; with no envelope line, ``>From`` is the writer's own and
-stays. Through the fast path (stdlib INSERT) and the full one alike."""
+stays. Through the fast path (stdlib INSERT) and the full one alike.
+
+The envelope line names the envelope sender: kept as the inbox row's, it is the
+requester of a message with no From (or an empty one), as an SMTP MAIL FROM is; a
+present From always comes first. Postfix writes the null sender ``<>`` as MAILER-DAEMON."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gateway.receive import pipe
-from gateway.receive.mbox import piped_message
+from gateway.receive.mbox import envelope_sender, piped_message
 from gateway.runtime import entry
 from tests.support import hostile
 from tests.support.cli import run
@@ -126,3 +130,114 @@ def test_the_fast_path_stores_the_message_without_its_envelope(
     finally:
         con.close()
     assert raw == message
+
+
+@pytest.mark.parametrize(
+    ("given", "sender"),
+    [
+        (ENVELOPE + b"Subject: a\n\nx\n", "alice@customer.test"),
+        (b"From bob@x.test Sat Dec  5 21:00:00 2026\r\nSubject: a\r\n\r\nx\r\n", "bob@x.test"),
+        (b"From MAILER-DAEMON  Sat Dec  5 21:00:00 2026\nSubject: b\n\nx\n", ""),
+        (b'From "a b"@x.test  Sat Dec  5 21:00:00 2026\nSubject: b\n\nx\n', '"a b"@x.test'),
+        (b"From  Sat Dec  5 21:00:00 2026\nSubject: b\n\nx\n", None),  # no sender in it
+        (b"From here on\nSubject: a\n\nx\n", None),  # no envelope line
+        (b"Subject: a\n\nx\n", None),
+        (b"From \xff@x.test  Sat Dec  5 21:00:00 2026\nSubject: b\n\nx\n", None),  # not UTF-8
+        (b"", None),
+    ],
+)
+def test_the_envelope_line_names_the_envelope_sender(given: bytes, sender: str | None) -> None:
+    assert envelope_sender(given) == sender
+
+
+def _without_from(from_header: str | None) -> bytes:
+    head = [f"From: {from_header}"] if from_header is not None else []
+    head += ["To: support@example.test", "Subject: printer", "Message-ID: <e1@customer.test>"]
+    return ("\n".join(head) + "\n\nThe printer prints blank pages.\n").encode()
+
+
+def _shown(config: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    listing = json.loads(run(config, "tickets", "list", "--json", capsys=capsys).out)
+    [one] = listing
+    shown = json.loads(run(config, "tickets", "show", str(one["id"]), "--json", capsys=capsys).out)
+    return one["requester"], shown["messages"][0]["from"]
+
+
+@pytest.mark.parametrize("from_header", [None, "", "undisclosed-recipients:;"])
+def test_a_message_without_a_from_is_the_envelope_senders(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    from_header: str | None,
+) -> None:
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    _stdin(monkeypatch, ENVELOPE + _without_from(from_header))
+    ran = run(config, "ingest", "-", capsys=capsys)
+    assert ran.code == 0, ran.out
+    assert _shown(config, capsys) == ("alice@customer.test", "alice@customer.test")
+    con = sqlite3.connect(f"{tmp_path}/gateway.db")
+    try:
+        assert con.execute("SELECT envelope_from FROM inbox").fetchall() == [
+            ("alice@customer.test",)
+        ]
+    finally:
+        con.close()
+
+
+def test_a_present_from_comes_before_the_envelope_sender(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    _stdin(monkeypatch, ENVELOPE + _without_from("Taro Yamada <taro@customer.test>"))
+    assert run(config, "ingest", "-", capsys=capsys).code == 0
+    assert _shown(config, capsys) == ("taro@customer.test", "taro@customer.test")
+
+
+def test_the_fast_path_keeps_the_envelope_sender(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True)
+    assert run(str(config), "db", "upgrade", capsys=capsys).code == 0
+    target = pipe.pipe_target(["--config", str(config), "ingest", "-"], {})
+    assert target is not None
+    _stdin(monkeypatch, ENVELOPE + _without_from(None))
+    monkeypatch.setattr(sys, "argv", ["ticket-gateway", "--config", str(config), "ingest", "-"])
+    held = pipe.hold_daemon_lock(target.data_dir)  # a daemon runs: no drainer is started
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.main()
+    finally:
+        held.close()
+    assert ended.value.code == 0
+    con = sqlite3.connect(target.db_path)
+    try:
+        rows = con.execute("SELECT envelope_from FROM inbox").fetchall()
+    finally:
+        con.close()
+    assert rows == [("alice@customer.test",)]
+
+
+def _outbox_kinds(db: str) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return [kind for (kind,) in con.execute("SELECT kind FROM outbox ORDER BY id")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("envelope", "answered"),
+    [(ENVELOPE, True), (b"From MAILER-DAEMON  Sat Dec  5 21:00:00 2026\n", False)],
+    ids=["sender", "null-sender"],
+)
+def test_the_null_sender_of_the_envelope_line_is_never_answered(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    envelope: bytes,
+    answered: bool,
+) -> None:
+    config = str(write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True))
+    _stdin(monkeypatch, envelope + mail(subject="printer", body=BODY))
+    assert run(config, "ingest", "-", capsys=capsys).code == 0
+    assert ("acknowledgement" in _outbox_kinds(f"{tmp_path}/gateway.db")) is answered

@@ -128,3 +128,49 @@ def test_a_reminder_quoting_oneself_keeps_its_words_on_the_ticket(team: App) -> 
     deliver(team, mail("Re: [#1] Drucker", body=body, to=to), envelope_to=(to,))
     reply = [m for m in show(team, 1)["messages"] if m["direction"] == "in"][-1]
     assert "prints blank pages" in reply["new_text"]
+
+
+# the old mail under the writer's words, as each language's clients head it: the
+# separator of the table's row, or Outlook's From:/Sent:/To: block (under its rule)
+OLD_MAIL = "Can you renew the VPN?\n/close\n"
+HISTORY = {
+    **{
+        f"separator-{name}": f"-----{row.original[0]}-----\n{row.sender[0]}: x@y.test\n"
+        for name, row in LANGUAGES.items()
+        if row.original and row.sender
+    },
+    **{
+        f"block-{name}": f"{'_' * 32}\n{row.sender[0]}: Alice <alice@customer.test>\n"
+        f"{row.sent[0]}: 05.12.2026 10:00\n{row.others[0]}: support@example.test\n"
+        for name, row in LANGUAGES.items()
+        if row.sender and row.sent and row.others
+    },
+    "block-bare": "From: Alice <alice@customer.test>\nSent: 05.12.2026 10:00\n"
+    "To: support@example.test\nSubject: VPN\n",
+}
+
+
+@pytest.mark.parametrize("line", OWN_ATTRIBUTIONS.values(), ids=OWN_ATTRIBUTIONS.keys())
+@pytest.mark.parametrize("history", HISTORY.values(), ids=HISTORY.keys())
+def test_own_words_under_ones_own_attribution_end_at_the_old_mail(line: str, history: str) -> None:
+    new = "Still broken today.\nAny news?"
+    assert split_reply(f"{line}\n{new}\n\n{history}\n{OLD_MAIL}") == new
+    # their earlier mail quoted under the line, then the older history: the reminder
+    # is kept, the history below it is not
+    kept = f"{line}\n{OWN_QUOTE}".strip()
+    assert split_reply(f"{kept}\n\n{history}\n{OLD_MAIL}") == kept
+    assert split_reply(f"{kept}\n\n{new}\n\n{history}\n{OLD_MAIL}") == new
+
+
+@pytest.mark.parametrize("history", HISTORY.values(), ids=HISTORY.keys())
+def test_words_under_anyones_attribution_at_the_top_end_at_the_old_mail(history: str) -> None:
+    # bottom-posted under someone else's quote, then the older history unmarked
+    text = f"On 05.12.2026, Ian wrote:\n{OWN_QUOTE}\nDone.\n\n{history}\n{OLD_MAIL}"
+    assert split_reply(text) == "Done."
+
+
+@pytest.mark.parametrize("line", OWN_ATTRIBUTIONS.values(), ids=OWN_ATTRIBUTIONS.keys())
+def test_own_words_end_at_a_later_attribution_over_its_quote(line: str) -> None:
+    later = "On Fri, Dec 4, 2026 at 10:00 AM Support <support@example.test> wrote:"
+    text = f"{line}\nAny news?\n\n{later}\n> We are looking at it.\n> /close\n"
+    assert split_reply(text) == "Any news?"

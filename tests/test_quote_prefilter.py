@@ -14,7 +14,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.pipeline.parse import quotes
+from gateway.pipeline.parse import attributions, quotes
 
 # Pieces of real attribution and separator lines, and the characters around them.
 _PIECES = [
@@ -92,7 +92,7 @@ _lines = st.one_of(_anything, _shaped)
 
 
 def _attribution_by_every_rule(s: str) -> bool:
-    return any(rule(s) for rule in quotes._ATTRIBUTIONS)
+    return any(rule(s) for rule in attributions.ATTRIBUTIONS)
 
 
 def _separator_by_every_pattern(s: str) -> bool:
@@ -106,7 +106,7 @@ def _separator_by_every_pattern(s: str) -> bool:
 @given(_lines)
 def test_the_attribution_shortcut_decides_as_every_rule(line: str) -> None:
     for s in (line, line.strip()):
-        assert quotes._is_attribution(s) == _attribution_by_every_rule(s), repr(s)
+        assert attributions.is_attribution(s) == _attribution_by_every_rule(s), repr(s)
 
 
 @settings(max_examples=3000, deadline=None)
@@ -122,4 +122,4 @@ def test_the_generated_lines_reach_every_answer() -> None:
     assert _attribution_by_every_rule("bob@example.com wrote:\u3000")
     assert _separator_by_every_pattern("転送されたメッセージ：")
     assert _separator_by_every_pattern("-----Original Message-----")
-    assert not quotes._is_attribution("ordinary text")
+    assert not attributions.is_attribution("ordinary text")

@@ -23,8 +23,9 @@ from gateway.core.zone import Day, in_zone
 from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.ical import Event, read_event
 from gateway.pipeline.parse.message import parse_message
+from gateway.pipeline.parse.quotes import without_signature
 
-__all__ = ["KINDS", "MEMBER_KINDS", "stand_in"]
+__all__ = ["KINDS", "MEMBER_KINDS", "stand_in", "wordless"]
 
 Attached = Callable[[str], bytes | None]  # an attachment's bytes by its SHA-256
 
@@ -32,7 +33,8 @@ Attached = Callable[[str], bytes | None]  # an attachment's bytes by its SHA-256
 KINDS: tuple[tuple[frozenset[str], str], ...] = (
     # an invite, a cancellation, an answer to one (Outlook, Google, Apple Calendar)
     (frozenset({"text/calendar", "application/ics"}), "calendar"),
-    # a customer's mail passed on as an attachment, nothing written around it
+    # a customer's mail passed on as an attachment, nothing written around it (a
+    # signature aside: :func:`wordless`)
     (frozenset({"message/rfc822"}), "message"),
     # S/MIME enveloped (or opaque-signed) data: nothing in it can be read here
     (frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"}), "encrypted"),
@@ -73,7 +75,7 @@ def stand_in(
 ) -> str:
     """The text for ``msg`` when it has none and carries one of :data:`KINDS` (of those
     named in ``kinds``, when given), else ""."""
-    if msg.text.strip():
+    if not wordless(msg):
         return ""
     for types, kind in KINDS:
         if kinds is not None and kind not in kinds:
@@ -84,6 +86,12 @@ def stand_in(
                 if text:
                     return text
     return ""
+
+
+def wordless(msg: ParsedMessage) -> bool:
+    """``msg`` has no words of its sender's own: no text, or only their signature (a
+    forward as attachment sent with the signature their client adds and nothing else)."""
+    return not without_signature(msg.text)
 
 
 def _calendar(attachment: Attachment, attached: Attached, locale: str, timezone: str) -> str:

@@ -194,8 +194,15 @@ def _store(runner: Runner, box: InboxAcceptor, mails: list[Mail]) -> list[Accept
     """One transaction for the chunk: its commit is the acknowledgement. Files and
     folders are an import (bulk: an old or undated message of it is not answered);
     standard input is an MTA's pipe, live mail."""
-    items = [Incoming(_content(m), "ingest", m.ref, bulk=m.ref != "-") for m in mails]
+    items = [
+        Incoming(_content(m), "ingest", m.ref, _envelope_from(m), bulk=m.ref != "-") for m in mails
+    ]
     return box.accept_many(items, now=runner.clock.now()) if items else []
+
+
+def _envelope_from(mail: Mail) -> str | None:
+    """The envelope sender an MTA's pipe named (a message with no From is theirs)."""
+    return mail.envelope_from if isinstance(mail, RawInput) else None
 
 
 def _content(mail: Mail) -> bytes | MessageFile:

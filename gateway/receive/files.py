@@ -19,7 +19,7 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
-from gateway.receive.mbox import is_from_line, piped_message, split_mbox
+from gateway.receive.mbox import envelope_sender, is_from_line, piped_message, split_mbox
 from gateway.receive.stdin import NO_STDIN, standard_input
 
 
@@ -29,6 +29,7 @@ class RawInput:
     raw: bytes
     is_mail: bool
     explicit: bool = True  # named on the command line (not found inside a folder)
+    envelope_from: str | None = None  # stdin's envelope line's sender ("" for <>)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,8 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
             if raw is None:
                 yield UnreadableInput("-", NO_STDIN)
             else:
-                yield _item("-", piped_message(raw))
+                mail = piped_message(raw)
+                yield RawInput("-", mail, looks_like_mail(mail), envelope_from=envelope_sender(raw))
             continue
         path = Path(spec)
         if path.is_dir():

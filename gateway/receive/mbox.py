@@ -25,7 +25,8 @@ caller judges whether a piece is mail.
 One message on standard input may come the same way: Postfix's pipe(8) with the ``F``
 flag writes a ``From_`` envelope line before it and with ``>`` escapes its "From "
 lines (:func:`piped_message`). Without the envelope line nothing was escaped, so a
-``>From`` there is the writer's own and stays.
+``>From`` there is the writer's own and stays. The envelope line names the envelope
+sender (:func:`envelope_sender`), the MAIL FROM Postfix received.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-__all__ = ["is_from_line", "piped_message", "split_mbox", "unescaped"]
+__all__ = ["envelope_sender", "is_from_line", "piped_message", "split_mbox", "unescaped"]
 
 _WEEKDAY = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _MONTH = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -57,6 +58,10 @@ _FROM_LINE = re.compile(
     rb'From +(?:(?:"[^"\r\n]*"\S*|\S+) +)?(?:%s)(?:[ \t][^\r\n]*)?\r?\n?' % _DATE
 )
 _ESCAPED_FROM = re.compile(rb">+From ")
+_SENDER = re.compile(rb'From +("[^"\r\n]*"\S*|\S+) +')  # the sender of a From_ line
+_DATE_FIRST = re.compile(rb"From +(?:%s)" % _DATE)  # a From_ line naming no sender
+# Postfix's pipe(8) (and sendmail, procmail) write the null sender <> as this name
+_NULL_SENDER = b"mailer-daemon"
 # Policy: the longest line read as an envelope line (RFC 5322's line limit; a From_ line
 # is far shorter): a first line of megabytes is the message's, never matched whole
 ENVELOPE_LINE_MAX = 1000
@@ -77,11 +82,32 @@ def unescaped(line: bytes) -> bytes:
 def piped_message(raw: bytes) -> bytes:
     """``raw`` without the ``From_`` envelope line it begins with, its escaped lines
     unescaped as :func:`split_mbox` reads them; ``raw`` itself when it has no such line."""
+    first = _envelope_line(raw)
+    return _ESCAPE.sub(b"", raw[len(first) :]) if first else raw
+
+
+def envelope_sender(raw: bytes) -> str | None:
+    """The sender the ``From_`` envelope line ``raw`` begins with names: "" for the null
+    sender (MAILER-DAEMON, as pipe(8) writes ``<>``), None without such a line, one that
+    names no sender (its date right after "From") or one not in UTF-8."""
+    first = _envelope_line(raw)
+    found = _SENDER.match(first) if first and not _DATE_FIRST.match(first) else None
+    if found is None:
+        return None
+    sender = found.group(1)
+    if sender.lower() == _NULL_SENDER:
+        return ""
+    try:
+        return sender.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _envelope_line(raw: bytes) -> bytes:
+    """The ``From_`` line ``raw`` begins with (its line end kept), or b""."""
     end = raw.find(b"\n", 0, ENVELOPE_LINE_MAX)
     first = raw[: end + 1] if end >= 0 else b""
-    if not first.startswith(b"From ") or not is_from_line(first):
-        return raw
-    return _ESCAPE.sub(b"", raw[len(first) :])
+    return first if first.startswith(b"From ") and is_from_line(first) else b""
 
 
 def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:

@@ -95,9 +95,16 @@ def daemon_running(data_dir: Path) -> bool:
 
 
 def quick_accept(
-    db_path: str, raw: bytes, *, source_ref: str, now: datetime, busy_timeout_ms: int = 5000
+    db_path: str,
+    raw: bytes,
+    *,
+    source_ref: str,
+    now: datetime,
+    busy_timeout_ms: int = 5000,
+    envelope_from: str | None = None,
 ) -> tuple[int, bool] | None:
-    """Store ``raw`` as a pending inbox row; (id, duplicate), or None to take the full path."""
+    """Store ``raw`` as a pending inbox row; (id, duplicate), or None to take the full path.
+    ``envelope_from``: the sender the MTA's envelope line named, kept on the row."""
     from store.accept.contract import Incoming  # here: every command asks pipe_target first
     from store.accept.sqlite import SqliteInbox
 
@@ -105,7 +112,7 @@ def quick_accept(
     try:
         if not box.current():
             return None
-        [stored] = box.accept_many([Incoming(raw, "ingest", source_ref)], now=now)
+        [stored] = box.accept_many([Incoming(raw, "ingest", source_ref, envelope_from)], now=now)
     finally:
         box.close()
     return stored.inbox_id, stored.duplicate

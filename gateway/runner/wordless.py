@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.core.text import has_japanese
-from gateway.pipeline.no_words import MEMBER_KINDS, stand_in
+from gateway.pipeline.no_words import MEMBER_KINDS, stand_in, wordless
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.runner.arrival import Arrival
 from store import tickets
@@ -26,7 +26,7 @@ from store import tickets
 def fill_in(a: Arrival) -> Arrival:
     """``a`` with the carried text as its text and new text, or unchanged."""
     msg = a.msg
-    if a.submission is not None or msg.text.strip() or not msg.attachments:
+    if a.submission is not None or not wordless(msg) or not msg.attachments:
         return a
     kinds = MEMBER_KINDS if a.settings.member(a.sender) is not None else None
 

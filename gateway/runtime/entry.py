@@ -69,7 +69,7 @@ def _pipe(argv: list[str]) -> int | None:
     from gateway.core.errors import TransientError
     from gateway.core.i18n import N_, translate
     from gateway.core.sniff import not_mail_reason
-    from gateway.receive.mbox import piped_message
+    from gateway.receive.mbox import envelope_sender, piped_message
     from gateway.receive.stdin import NO_STDIN, standard_input
     from gateway.runtime.cli.language import cli_locale
 
@@ -83,7 +83,13 @@ def _pipe(argv: list[str]) -> int | None:
         line = N_("{ref}: not an e-mail message ({why}), not stored", ref="-", why=why)
         return _told(translate(line, locale), locale, EX_DATAERR)
     try:
-        stored = pipe.quick_accept(target.db_path, raw, source_ref="-", now=SystemClock().now())
+        stored = pipe.quick_accept(
+            target.db_path,
+            raw,
+            source_ref="-",
+            now=SystemClock().now(),
+            envelope_from=envelope_sender(given),  # the requester of a mail with no From
+        )
     # e.g. a file that is not a database, or one in a folder this user may not write (its
     # lock files): the full path retries the same write and answers 75 or 78 if it must
     except (TransientError, sqlite3.Error, OSError):

@@ -3,7 +3,11 @@
 Plain-text parts are preferred; their line ends are normalised and control
 characters dropped, and RFC 3676 soft line breaks are joined again so quotes
 and paragraphs read as the sender wrote them. Only a message without any
-plain text falls back to its HTML, converted by :mod:`.html_text`.
+plain text falls back to its HTML, converted by :mod:`.html_text` (never rendered).
+A plain part of nothing but invisible characters (white space, a zero-width space)
+is no plain text, and neither is one that only points at the HTML beside it ("To
+view this message, please use an HTML compatible email viewer."): the ticket showed
+nothing, or that line as the customer's request.
 """
 
 from __future__ import annotations
@@ -16,14 +20,61 @@ from gateway.pipeline.parse.html_text import html_to_text
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# a character a reader sees: not white space, not a format character (soft hyphen,
+# zero-width space and joiners, direction marks, word joiner, byte-order mark)
+_VISIBLE = re.compile("[^\\s\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Policy: a plain part this long or longer is the writer's, whatever it says about HTML
+_PLACEHOLDER_MAX = 300
+_SENTENCES = re.compile(r"[.!。！]+\s*")
+# Policy: the sentences of a plain part that only points at its HTML part, one row
+# each (all of its sentences must be such; matched on a short text: _PLACEHOLDER_MAX)
+_PLACEHOLDERS = tuple(
+    re.compile(p, re.I)
+    for p in (
+        # "Please use an HTML compatible email viewer", "Your email client does not
+        # support HTML messages", "… requires an HTML-compatible email client"
+        r"(?=.*\bhtml)(?=.*\b(?:view|read|display|support|require|use|open))"
+        r"(?=.*\b(?:viewer|client|program|reader|software|browser|mailer|application))",
+        # "This is an HTML message", "This message is in HTML format"
+        r"^this\b(?=.*\bhtml\b)(?=.*\b(?:format|message|e-?mail|mail)\b)",
+        # 「HTMLメールを表示できるメールソフトでご覧ください」「このメールはHTML形式です」
+        r"(?=.*HTML)(?=.*(?:ご覧|表示|閲覧|対応|形式))",
+    )
+)
+
+
 def body_text(plain: list[str], html: list[str]) -> str:
-    """The plain parts joined; without any, the HTML parts as text."""
-    texts = [t for t in plain if t.strip()]
+    """The plain parts joined; without any (or only one pointing at the HTML part), the
+    HTML parts as text ("" for HTML of invisible characters only)."""
+    texts = [t for t in plain if not _invisible(t)]
+    if texts and html and _points_at_html(texts):
+        shown = "\n".join(html_to_text(h) for h in html).strip("\n")
+        if not _invisible(shown):
+            return shown
     if texts:
         return "\n".join(t.rstrip("\n") for t in texts).strip("\n")
     if html:
-        return "\n".join(html_to_text(h) for h in html).strip("\n")
+        shown = "\n".join(html_to_text(h) for h in html).strip("\n")
+        return "" if _invisible(shown) else shown  # "&#8203;": no words
     return ""
+
+
+def _invisible(text: str) -> bool:
+    """Nothing a reader sees: white space and format characters (a zero-width space,
+    a joiner, a byte-order mark). One scan in C: a body of a million of them too."""
+    return _VISIBLE.search(text) is None
+
+
+def _points_at_html(texts: list[str]) -> bool:
+    """The plain part only says to read the HTML one ("… use an HTML compatible email
+    viewer."): every sentence of it is a row of :data:`_PLACEHOLDERS`."""
+    if sum(len(t) for t in texts) >= 4 * _PLACEHOLDER_MAX:  # long before white space goes
+        return False
+    text = " ".join(" ".join(texts).split())
+    if len(text) >= _PLACEHOLDER_MAX:
+        return False
+    sentences = [x for x in _SENTENCES.split(text) if x.strip()]
+    return bool(sentences) and all(any(p.search(x) for p in _PLACEHOLDERS) for x in sentences)
 
 
 def tidy_text(text: str) -> str:

@@ -23,9 +23,8 @@ Hostile text costs linear time here, whatever its shape (issue #14):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from gateway.pipeline.parse.address_reach import address_ends_near
+from gateway.pipeline.parse.attributions import WROTE_COLON_END, is_attribution
 from gateway.pipeline.parse.header_blocks import (
     BLOCK_FROM,
     starts_header_block,
@@ -35,24 +34,15 @@ from gateway.pipeline.parse.named_quotes import marked, unmarked
 from gateway.pipeline.parse.quote_languages import (
     OPENINGS,
     ORIGINAL,
-    cjk_wrote,
     own_attribution,
-    verb_before_name,
 )
-from gateway.pipeline.parse.quote_tail import WROTE, drop_trailing_quotes
+from gateway.pipeline.parse.quote_tail import drop_trailing_quotes
 
 __all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply", "without_quoted_lines"]
 
 WINDOW = 64 * 1024  # characters read line by line for the start of the quoted history
 MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than this
 
-_WROTE = WROTE
-_WROTE_COLON_END = re.compile(rf"\b{_WROTE}\s*[:：]\s*$", re.I)  # "… wrote:"
-_WROTE_END = re.compile(rf"\b{_WROTE}\s*(?:[:：]\s*)?$", re.I)  # "… wrote" (colon optional)
-_ON_WORD = re.compile(rf"(?:{OPENINGS})\b", re.I)  # "On", "Am", "Le", … (quote_languages)
-_NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
-_JA_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
 _COLONS = (":", "：")
 
 # Separator lines that start quoted history on their own (matched whole, stripped).
@@ -100,16 +90,31 @@ def split_reply(text: str) -> str:
         elif _unmarked_history(lines, cut):  # nothing written: all of it is the old mail
             text = ""
         else:  # below an attribution, all but ">" lines: bottom-posted, or quote deleted
-            below = _QUOTED_LINE.sub("", "\n".join(lines[_header_end(lines, cut) + 1 :]) + rest)
-            head = " ".join(x.strip() for x in lines[cut : _header_end(lines, cut) + 1])
+            end = _header_end(lines, cut)
+            lines, rest = _before_older_history(lines, end + 1, rest)
+            below = _QUOTED_LINE.sub("", "\n".join(lines[end + 1 :]) + rest)
+            head = " ".join(x.strip() for x in lines[cut : end + 1])
             if not _drop_signature(below).strip() and own_attribution(head):
                 # the writer quoting themself at the top ("… schrieb ich:"), nothing else
-                return unmarked(_drop_signature(text).strip("\n").rstrip())
+                return unmarked(_drop_signature("\n".join(lines) + rest).strip("\n").rstrip())
             text = below
     text = _drop_leading_quotes(text)
     text = drop_trailing_quotes(text)
     text = _drop_signature(text)
     return unmarked(text.strip("\n").rstrip())
+
+
+def _before_older_history(lines: list[str], start: int, rest: str) -> tuple[list[str], str]:
+    """``lines`` up to the older history under what follows the attribution that ends
+    at ``start - 1`` (its quote, the writer's words), and ``rest`` (beyond the window)
+    unless the cut falls within it. A separator, a header block or another
+    attribution over the old mail below them starts that history as it would under
+    words with no attribution above: "Am … schrieb ich:" over the writer's reminder,
+    then "-----Ursprüngliche Nachricht-----" and the whole old thread, unmarked."""
+    later = _find_quote_header(lines[start:])
+    if later is None or _is_blank(lines[start : start + later]):
+        return lines, rest
+    return lines[: start + later], ""
 
 
 def _window(text: str) -> tuple[str, str]:
@@ -180,12 +185,12 @@ def _unmarked_history(lines: list[str], cut: int) -> bool:
 
 
 def _attribution_at(lines: list[str], cut: int) -> bool:
-    """The quote header at ``cut`` is an attribution (one of :data:`_ATTRIBUTIONS`, on
+    """The quote header at ``cut`` is an attribution (one of :data:`.attributions.ATTRIBUTIONS`, on
     its line or wrapped over the next two), not a separator."""
     s = lines[cut].strip()
     if len(s) <= MAX_HEADER_LINE and _is_separator(s):
         return False
-    if len(s) <= MAX_HEADER_LINE and _is_attribution(s):
+    if len(s) <= MAX_HEADER_LINE and is_attribution(s):
         return True
     return _starts_wrapped_attribution(lines, cut)
 
@@ -215,7 +220,7 @@ def _is_header_line(stripped: str, lines: list[str], i: int) -> bool:
         return False
     if _RULE.fullmatch(stripped):  # a rule: quoted history only above a From:/Sent: block
         return starts_header_block(lines, _next_nonblank(lines, i + 1), introduced=True)
-    return _is_separator(stripped) or _is_attribution(stripped)
+    return _is_separator(stripped) or is_attribution(stripped)
 
 
 def _is_separator(s: str) -> bool:
@@ -226,107 +231,6 @@ def _is_separator(s: str) -> bool:
         return True
     forward = _FORWARD_START.match(s)  # "--- Forwarded <anything> ---"
     return forward is not None and s.endswith("--") and len(s) - 2 >= forward.end()
-
-
-def _ends_with(s: str, *words: str) -> bool:
-    """``s`` (stripped) is ``… <word> :``: the colon last, one of ``words`` before it."""
-    return s.endswith(_COLONS) and s[:-1].rstrip().endswith(words)
-
-
-def _ja_dated(s: str) -> bool:
-    """ "2024年1月1日 10:00 山田 <x@y>:" (Gmail in Japanese): the date first and the
-    address last, which Gmail always writes; a writer's own "2026年12月5日 10:00 頃から
-    次のエラーが出ています:" has none, and what follows it is theirs."""
-    return s.endswith(_COLONS) and _JA_DATE.match(s) is not None and _address_last(s)
-
-
-def _message_of(s: str) -> bool:
-    """ "2024/01/01 10:00、山田 <x@y> のメッセージ:" (iPhone in Japanese): dated, or
-    with the sender's address; "以下、お客様からのメッセージ:" is the writer's own."""
-    return _ends_with(s, "のメッセージ") and (
-        _NUMERIC_DATE.match(s) is not None or _JA_DATE.match(s) is not None or _address_last(s)
-    )
-
-
-def _address_last(s: str) -> bool:
-    """An address ends at most REACH characters before the colon that ends ``s``."""
-    return address_ends_near(s, len(s) - 1)
-
-
-def _dated_mail_of(s: str) -> bool:
-    """ "2026/12/05 6:40、山田 <x@y>のメール:" (Apple Mail in Japanese): the date first,
-    so prose such as "以下、先方からのメール:" is not taken for one."""
-    dated = _NUMERIC_DATE.match(s) or _JA_DATE.match(s)
-    return dated is not None and _ends_with(s, "のメール", "のメッセージ")
-
-
-def _bracketed_address(s: str) -> bool:
-    """ "山田 太郎 <taro@example.jp>:"."""
-    if not s.endswith(_COLONS):
-        return False
-    t = s[:-1].rstrip()
-    start = t.rfind("<")
-    inside = _ADDRESS.fullmatch(t, start + 1, len(t) - 1) if start >= 0 else None
-    return t.endswith(">") and inside is not None
-
-
-def _address_wrote(s: str) -> bool:
-    """ "bob@example.com wrote:" with the address at most REACH characters before."""
-    wrote = _WROTE_COLON_END.search(s)
-    return wrote is not None and address_ends_near(s, wrote.start())
-
-
-def _on_wrote(s: str) -> bool:
-    """ "On Mon, Jan 1, 2024, Bob wrote:" (and Am/Le/El/… in other languages)."""
-    start = _ON_WORD.match(s)
-    wrote = _WROTE_END.search(s) if start else None
-    return start is not None and wrote is not None and wrote.start() >= start.end()
-
-
-def _dated_wrote(s: str) -> bool:
-    """ "2024/01/01 10:00, Bob wrote:"."""
-    start = _NUMERIC_DATE.match(s)
-    wrote = _WROTE_COLON_END.search(s) if start else None
-    return start is not None and wrote is not None and wrote.start() >= start.end()
-
-
-_WROTE_ON = re.compile(r"\bwrote\s+on\s+", re.I)
-
-
-def _wrote_on(s: str) -> bool:
-    """ "Taro Yamada/Sales/ACME@ACME wrote on 12/05/2026 10:00:00 AM:" (Lotus Notes'
-    Internet-style history): an address right before "wrote on", a date right after
-    it; "I wrote on 2026/12/05 to the vendor:" names no address."""
-    wrote = _WROTE_ON.search(s) if s.endswith(_COLONS) else None
-    if wrote is None or _NUMERIC_DATE.match(s, wrote.end()) is None:
-        return False
-    return address_ends_near(s, wrote.start())
-
-
-# Attribution lines, each a test on the stripped line (also on a wrapped attribution
-# joined back into one line). Every rule but _on_wrote holds only for a line that ends
-# with a colon: _is_attribution tries the others only then (tests/test_quote_prefilter.py
-# checks the shortcut against every rule).
-_ATTRIBUTIONS: tuple[Callable[[str], bool], ...] = (
-    _ja_dated,
-    _message_of,  # iPhone in Japanese
-    _dated_mail_of,  # Apple Mail in Japanese
-    lambda s: _ends_with(s, "書きました"),  # Thunderbird in Japanese
-    lambda s: _ends_with(s, "さんから", "様から"),
-    _bracketed_address,
-    _address_wrote,
-    _on_wrote,
-    _dated_wrote,
-    _wrote_on,  # Lotus Notes' Internet-style history
-    verb_before_name,  # "Am … schrieb Alice:" (German, Dutch, Scandinavian)
-    cjk_wrote,  # "在 … 写道:", "於 … 寫道:", "…님이 작성:" (Chinese, Korean)
-)
-
-
-def _is_attribution(s: str) -> bool:
-    if not s.rstrip().endswith(_COLONS):  # most lines of a body: one test can hold
-        return _on_wrote(s)  # the only attribution whose colon is optional
-    return any(test(s) for test in _ATTRIBUTIONS)
 
 
 def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
@@ -341,15 +245,15 @@ def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
         if not ends_header and not (
             _ON_START.match(lines[i])
             and len(last) <= MAX_HEADER_LINE
-            and _WROTE_COLON_END.search(last)
+            and WROTE_COLON_END.search(last)
         ):
             continue
         window = " ".join(line.strip() for line in lines[i : end + 1])
         if len(window) > MAX_HEADER_LINE:
             return False
-        if _ON_START.match(lines[i]) and _WROTE_COLON_END.search(window):
+        if _ON_START.match(lines[i]) and WROTE_COLON_END.search(window):
             return True
-        if _is_attribution(window):
+        if is_attribution(window):
             return True
     return False
 
