@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 # what a schema holds, in one text: compared with the text of a schema the gateway has
 # just created (its own name taken out), so any change a test made is seen
@@ -67,7 +68,7 @@ class SchemaPool:
 
     def admin(self) -> Engine:
         if self._admin is None:
-            self._admin = create_engine(self.base_url, pool_size=1)
+            self._admin = create_engine(self.base_url, poolclass=NullPool)
         return self._admin
 
     def _create(self) -> str:
