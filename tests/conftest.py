@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from gateway.config.settings import CatalogSettings, DatabaseSettings, GatewaySettings, Settings
 from gateway.core.clock import FakeClock
+from gateway.runtime import entry
 from gateway.runtime.app import App, build
 from tests.support import chat
 from tests.support.app import MEMBERS, PLAIN_CATALOG, SECRET
@@ -90,6 +91,15 @@ def signals_left_as_found() -> Iterator[None]:
     for sig, handler in before.items():
         signal.signal(sig, handler)
     assert not changed, f"the test left these signals' handlers changed: {changed}"
+
+
+@pytest.fixture(autouse=True)
+def not_started_as_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that calls the console script's ``entry.main()`` in its own process marks
+    that process as started as the command, and a later test's in-process ``run`` then
+    re-executed the test process itself as the lean daemon (``cli/run.py`` ``_lean``): an
+    xdist worker gone in the middle of a test. Each test starts unmarked, and is left so."""
+    monkeypatch.setattr(entry, "STARTED_AS_COMMAND", False)
 
 
 @pytest.fixture(autouse=True)
