@@ -84,6 +84,30 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
 
 
+def _fast_path(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    given: bytes,
+) -> pipe.PipeTarget:
+    """``given`` on the standard input of the console script's ``ingest -``, run in this
+    process on its fast path (a daemon's lock held, so no drainer starts); it exited 0."""
+    config = write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True)
+    assert run(str(config), "db", "upgrade", capsys=capsys).code == 0
+    target = pipe.pipe_target(["--config", str(config), "ingest", "-"], {})
+    assert target is not None
+    _stdin(monkeypatch, given)
+    monkeypatch.setattr(sys, "argv", ["ticket-gateway", "--config", str(config), "ingest", "-"])
+    held = pipe.hold_daemon_lock(target.data_dir)  # a daemon runs: no drainer is started
+    try:
+        with pytest.raises(SystemExit) as ended:
+            entry.main()
+    finally:
+        held.close()
+    assert ended.value.code == 0
+    return target
+
+
 def test_the_full_path_reads_what_postfix_piped(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -109,20 +133,8 @@ def test_without_the_envelope_line_from_escapes_stay(
 def test_the_fast_path_stores_the_message_without_its_envelope(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True)
-    assert run(str(config), "db", "upgrade", capsys=capsys).code == 0
-    target = pipe.pipe_target(["--config", str(config), "ingest", "-"], {})
-    assert target is not None
     message = mail(subject="printer", body=BODY)
-    _stdin(monkeypatch, _piped(message))
-    monkeypatch.setattr(sys, "argv", ["ticket-gateway", "--config", str(config), "ingest", "-"])
-    held = pipe.hold_daemon_lock(target.data_dir)  # a daemon runs: no drainer is started
-    try:
-        with pytest.raises(SystemExit) as ended:
-            entry.main()
-    finally:
-        held.close()
-    assert ended.value.code == 0
+    target = _fast_path(tmp_path, capsys, monkeypatch, _piped(message))
     assert "queued for the running daemon" in capsys.readouterr().out
     con = sqlite3.connect(target.db_path)
     try:
@@ -196,19 +208,7 @@ def test_a_present_from_comes_before_the_envelope_sender(
 def test_the_fast_path_keeps_the_envelope_sender(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = write_config(tmp_path, url=f"sqlite:///{tmp_path}/gateway.db", secret_file=True)
-    assert run(str(config), "db", "upgrade", capsys=capsys).code == 0
-    target = pipe.pipe_target(["--config", str(config), "ingest", "-"], {})
-    assert target is not None
-    _stdin(monkeypatch, ENVELOPE + _without_from(None))
-    monkeypatch.setattr(sys, "argv", ["ticket-gateway", "--config", str(config), "ingest", "-"])
-    held = pipe.hold_daemon_lock(target.data_dir)  # a daemon runs: no drainer is started
-    try:
-        with pytest.raises(SystemExit) as ended:
-            entry.main()
-    finally:
-        held.close()
-    assert ended.value.code == 0
+    target = _fast_path(tmp_path, capsys, monkeypatch, ENVELOPE + _without_from(None))
     con = sqlite3.connect(target.db_path)
     try:
         rows = con.execute("SELECT envelope_from FROM inbox").fetchall()
