@@ -22,9 +22,11 @@ from typing import Any
 
 import pytest
 
+from gateway.core.model import Address
+from gateway.pipeline.carried_mail import empty_mail_line
 from gateway.pipeline.parse.message import parse_message
-from gateway.receive.files import RawInput, read_inputs
 from gateway.receive import mbox
+from gateway.receive.files import RawInput, read_inputs
 from gateway.runtime.app import App
 from tests.support.cli import run
 from tests.support.config import write_config
@@ -73,7 +75,16 @@ def test_a_customers_attached_japanese_mail_with_no_body_is_named_in_japanese(
     deliver(team, _raw("customer_attached_empty_ja.eml"))
     assert _incoming(team)["text"] == (
         "本文のない転送メール：「プリンターの件」（差出人: 佐藤 一郎 <sato@customer.test>、"
-        "送信日時: 2026年3月2日(月) 08:40 JST）"
+        "送信日時: 2026年3月2日(月) 8:40 JST）"
+    )
+
+
+def test_the_line_without_a_date_a_sender_or_a_subject() -> None:
+    assert empty_mail_line("", None, None, "en", "Asia/Tokyo") == (
+        'A forwarded mail with no text: "(no subject)" from (unknown sender).'
+    )
+    assert empty_mail_line("VPN", Address("", "a@b.test"), "", "ja", "Asia/Tokyo") == (
+        "本文のない転送メール：「VPN」（差出人: a@b.test）"
     )
 
 
@@ -151,7 +162,9 @@ def test_ingest_of_an_mbox_files_a_mail_without_from_for_its_envelope_sender(
     assert requesters["Monitor flickers"] == "dave@customer.test"
     unanswered = {}
     for t in listing:
-        shown = json.loads(run(config, "tickets", "show", str(t["id"]), "--json", capsys=capsys).out)
+        shown = json.loads(
+            run(config, "tickets", "show", str(t["id"]), "--json", capsys=capsys).out
+        )
         reasons = [e["detail"]["reason"] for e in shown["events"] if e["kind"] == "no-auto-answer"]
         unanswered[t["subject"]] = reasons
     # as through the pipe: no From is no address to answer; MAILER-DAEMON the null sender
