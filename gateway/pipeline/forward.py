@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.core.model import Address, ParsedMessage
 from gateway.pipeline.parse.mailboxes import mailbox_pairs
@@ -63,6 +64,9 @@ class Original:
     text: str
     message_id: str = ""  # known for an attached message only
     how: str = "inline"  # inline | attached
+    # an attached message's Date; an in-line forward's as written in its header block
+    # (named by the ticket's line when the mail has no text: :mod:`.carried_mail`)
+    date: datetime | str | None = None
 
 
 def find_original(
@@ -78,7 +82,9 @@ def find_original(
         inner = attached(att.sha256)
         if inner is not None and inner.from_ is not None and "@" in inner.from_.email:
             text = inner.new_text or inner.text
-            return Original(inner.from_, inner.subject, text, inner.message_id, "attached")
+            return Original(
+                inner.from_, inner.subject, text, inner.message_id, "attached", inner.date
+            )
     return inline(msg.text)
 
 
@@ -102,7 +108,7 @@ def inline(text: str) -> Original | None:
     if sender is None:
         return None
     body = "\n".join(line.removeprefix("> ").removeprefix(">") for line in lines[i:]).strip()
-    return Original(sender, fields.get("subject", ""), body)
+    return Original(sender, fields.get("subject", ""), body, date=fields.get("date", ""))
 
 
 def _address(value: str) -> Address | None:

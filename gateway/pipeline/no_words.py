@@ -3,7 +3,8 @@
 A calendar invite alone, a customer's mail attached as ``message/rfc822`` with nothing
 written around it, an S/MIME blob: each gave a ticket with empty text, and the team had
 to download a file to learn what was asked (RT and Zammad show the invite's details and
-the attached mail's words). The first row of :data:`KINDS` that one of the message's
+the attached mail's words; one with no body, its subject, sender and date:
+:mod:`.carried_mail`). The first row of :data:`KINDS` that one of the message's
 attachments fits gives the text, in the language of the ticket's reader; the
 attachments stay as they came. Pure: the attachments' bytes come from ``attached``.
 
@@ -20,6 +21,7 @@ from datetime import date, datetime
 from gateway.core.i18n import N_, Msg, translate
 from gateway.core.model import Attachment, ParsedMessage
 from gateway.core.zone import Day, in_zone
+from gateway.pipeline.carried_mail import empty_mail_line
 from gateway.pipeline.parse.charsets import decode_bytes
 from gateway.pipeline.parse.ical import Event, read_event
 from gateway.pipeline.parse.message import parse_message
@@ -131,7 +133,10 @@ def _message(attachment: Attachment, attached: Attached, locale: str, timezone: 
     data = attached(attachment.sha256)
     if data is None:
         return ""
-    words = parse_message(data).text.strip()
+    inner = parse_message(data)
+    words = inner.text.strip()
+    if not words and inner.is_mail:  # a mail with no body: named by its headers
+        return empty_mail_line(inner.subject, inner.from_, inner.date, locale, timezone)
     return f"{translate(ATTACHED_MESSAGE, locale)}\n\n{words}" if words else ""
 
 

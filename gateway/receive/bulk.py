@@ -201,7 +201,8 @@ def _store(runner: Runner, box: InboxAcceptor, mails: list[Mail]) -> list[Accept
 
 
 def _envelope_from(mail: Mail) -> str | None:
-    """The envelope sender an MTA's pipe named (a message with no From is theirs)."""
+    """The envelope sender an MTA's pipe or an mbox's From_ line named (a message with no
+    From is theirs)."""
     return mail.envelope_from if isinstance(mail, RawInput) else None
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
-from gateway.receive.mbox import envelope_sender, is_from_line, piped_message, split_mbox
+from gateway.receive.mbox import envelope_sender, is_from_line, mbox_messages, piped_message
 from gateway.receive.stdin import NO_STDIN, standard_input
 
 
@@ -29,7 +29,8 @@ class RawInput:
     raw: bytes
     is_mail: bool
     explicit: bool = True  # named on the command line (not found inside a folder)
-    envelope_from: str | None = None  # stdin's envelope line's sender ("" for <>)
+    # the sender stdin's envelope line or an mbox message's From_ line names ("" for <>)
+    envelope_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +162,12 @@ FROM_LINE_MAX = 1000  # RFC 5322's line limit; a From_ line is far shorter
 def _mbox(path: Path, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
     """The messages of an mbox file, split on real From_ lines (:mod:`.mbox`); a piece
     that is not mail counts as the mbox does: named on the command line (an error), or
-    found in a folder (skipped, like a stray file). Either way it has its line."""
+    found in a folder (skipped, like a stray file). Either way it has its line. Each
+    keeps the sender its From_ line names: a message with no From is theirs."""
     try:
         with path.open("rb") as fh:
-            for n, raw in enumerate(split_mbox(fh), start=1):
-                yield _item(f"{path}#{n}", raw, explicit)
+            for n, (raw, sender) in enumerate(mbox_messages(fh), start=1):
+                yield RawInput(f"{path}#{n}", raw, looks_like_mail(raw), explicit, sender)
     except OSError as exc:
         yield UnreadableInput(str(path), os_error(exc))
 

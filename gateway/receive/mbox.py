@@ -27,6 +27,13 @@ flag writes a ``From_`` envelope line before it and with ``>`` escapes its "From
 lines (:func:`piped_message`). Without the envelope line nothing was escaped, so a
 ``>From`` there is the writer's own and stays. The envelope line names the envelope
 sender (:func:`envelope_sender`), the MAIL FROM Postfix received.
+
+An mbox's ``From_`` lines name senders too (:func:`mbox_messages`): the one a message
+with no From is filed for, as ``ingest -`` files it for Postfix's, and MAILER-DAEMON
+the null sender, never answered. But writers fill the place with what they have: only
+an address with a dotted domain is a sender (:func:`mbox_sender`); Thunderbird's ``-``,
+Gmail's takeout ``1234567890@xxx``, Eudora's ``???@???``, another machine's local user
+name none.
 """
 
 from __future__ import annotations
@@ -34,7 +41,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-__all__ = ["envelope_sender", "is_from_line", "piped_message", "split_mbox", "unescaped"]
+__all__ = [
+    "envelope_sender",
+    "is_from_line",
+    "mbox_messages",
+    "mbox_sender",
+    "piped_message",
+    "split_mbox",
+    "unescaped",
+]
 
 _WEEKDAY = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _MONTH = rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -110,23 +125,45 @@ def _envelope_line(raw: bytes) -> bytes:
     return first if first.startswith(b"From ") and is_from_line(first) else b""
 
 
+# an address a writer of mbox files puts in a From_ line for a real sender: a local part,
+# "@", a domain of two labels or more (not Gmail's "xxx", not Eudora's "???")
+_ADDRESS = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
 def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
     """The messages of an mbox given as its lines (line ends kept), each without its
     ``From_`` line and without the empty line that ends it, ``>From`` lines unescaped.
     Text before the first ``From_`` line is a piece of its own (not dropped)."""
+    for message, _ in mbox_messages(lines):
+        yield message
+
+
+def mbox_messages(lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
+    """:func:`split_mbox`'s messages, each with the sender its ``From_`` line names
+    (:func:`mbox_sender`; None for the text before the first one)."""
     current: list[bytes] = []
+    sender: str | None = None
     started = False  # a From_ line or some text was seen
     for line in lines:
         if line.startswith(b"From ") and is_from_line(line):
             if started:
-                yield _message(current)
+                yield _message(current), sender
             current = []
+            sender = mbox_sender(line)
             started = True
             continue
         started = True
         current.append(unescaped(line))
     if started:
-        yield _message(current)
+        yield _message(current), sender
+
+
+def mbox_sender(line: bytes) -> str | None:
+    """The envelope sender a ``From_`` line of an mbox names: "" for MAILER-DAEMON (the
+    null sender, as pipe(8) writes it), an address with a dotted domain as it is, else
+    None (a placeholder: ``-``, ``1234567890@xxx``, ``???@???``, a local user name)."""
+    sender = envelope_sender(line)
+    return sender if sender is not None and (not sender or _ADDRESS.fullmatch(sender)) else None
 
 
 def _message(lines: list[bytes]) -> bytes:

@@ -25,7 +25,7 @@ from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
 from gateway.core.title import one_line
 from gateway.notify import views
-from gateway.pipeline import commands, forward, loops, thread
+from gateway.pipeline import carried_mail, commands, forward, loops, thread
 from gateway.pipeline.parse import quotes
 from gateway.pipeline.parse.attachment_data import attachment_data
 from gateway.pipeline.parse.message import parse_message
@@ -125,7 +125,9 @@ def open_new(
         member = [(a.sender, "ops")] if proven.ok else []
         requester, participants, left_out = original.sender.email, member, []
         detail.update(forwarded_by=a.sender, forward=original.how, forward_verified=proven.ok)
-        a = replace(a, parsed=replace(msg, new_text=original.text))  # stored as it came
+        if not quotes.without_signature(original.text):  # a mail with no body: named
+            request = _named(a, request, original)
+        a = replace(a, parsed=replace(msg, new_text=request.new_text), shown=request.text)
     chosen = a.submission.locale if a.submission is not None else ""
     locale = guess_locale(request, a.settings.gateway.locale, chosen)
     ticket = changes.open_ticket(
@@ -212,6 +214,18 @@ def open_new(
             else ""
         )
     )
+
+
+def _named(a: Arrival, request: ParsedMessage, original: forward.Original) -> ParsedMessage:
+    """``request`` (a forward's original) with the line naming the forwarded mail as its
+    text, when that mail has none: the ticket showed nothing. In the language the
+    ticket will be in (its subject's, else the team's), as the other lines we write."""
+    locale = guess_locale(replace(request, text=""), a.settings.gateway.locale)
+    zone = a.settings.gateway.timezone
+    line = carried_mail.empty_mail_line(
+        original.subject, original.sender, original.date, locale, zone
+    )
+    return replace(request, text=line, new_text=line)
 
 
 def _door(a: Arrival) -> dict[str, object]:

@@ -7,7 +7,9 @@ plain text falls back to its HTML, converted by :mod:`.html_text` (never rendere
 A plain part of nothing but invisible characters (white space, a zero-width space)
 is no plain text, and neither is one that only points at the HTML beside it ("To
 view this message, please use an HTML compatible email viewer."): the ticket showed
-nothing, or that line as the customer's request.
+nothing, or that line as the customer's request. Nor is one that holds only a
+signature (a ``-- `` line and a name, a company, a phone under it; a Japanese rule of
+―― over the same) beside an HTML part with the words: the ticket showed the signature.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import re
 
 from gateway.pipeline.command_syntax import WRAP, bare, columns, read_command
 from gateway.pipeline.parse.html_text import html_to_text
+from gateway.pipeline.parse.quotes import without_signature
+from gateway.pipeline.parse.signatures import only_signature
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -47,7 +51,7 @@ def body_text(plain: list[str], html: list[str]) -> str:
     """The plain parts joined; without any (or only one pointing at the HTML part), the
     HTML parts as text ("" for HTML of invisible characters only)."""
     texts = [t for t in plain if not _invisible(t)]
-    if texts and html and _points_at_html(texts):
+    if texts and html and (_points_at_html(texts) or _signature_only(texts)):
         shown = "\n".join(html_to_text(h) for h in html).strip("\n")
         if not _invisible(shown):
             return shown
@@ -75,6 +79,21 @@ def _points_at_html(texts: list[str]) -> bool:
         return False
     sentences = [x for x in _SENTENCES.split(text) if x.strip()]
     return bool(sentences) and all(any(p.search(x) for p in _PLACEHOLDERS) for x in sentences)
+
+
+# Policy: a plain part this long or longer is the writer's words, whatever its lines are
+# (a signature is a few short lines: signatures._MAX_LINES of signatures._MAX_LINE)
+_SIGNATURE_MAX = 2000
+
+
+def _signature_only(texts: list[str]) -> bool:
+    """The plain part holds a signature and nothing above it: nothing before its ``-- ``
+    line, or only lines :func:`.signatures.only_signature` reads as a signature block
+    (under a rule such as ――――, which it reads as a blank line)."""
+    text = "\n".join(texts)
+    if len(text) >= _SIGNATURE_MAX:
+        return False
+    return _invisible(without_signature(text)) or only_signature(text)
 
 
 def tidy_text(text: str) -> str:
