@@ -8,7 +8,8 @@
   the ticket showed the signature. Now the HTML's text.
 * ``ingest`` of an mbox file: each message's ``From_`` line names its envelope sender,
   kept on the inbox row as ``ingest -`` keeps Postfix's: the requester of a message
-  with no From, and MAILER-DAEMON the null sender, never acknowledged.
+  with no From. Not MAILER-DAEMON: Python's ``mailbox`` writes it for any message it
+  has no sender for, so in an mbox it names nobody (a bounce is known by its headers).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def test_words_above_the_signature_keep_the_plain_part() -> None:
     ("line", "sender"),
     [
         (b"From carol@customer.test Sat Dec  5 21:00:00 2026\n", "carol@customer.test"),
-        (b"From MAILER-DAEMON Sat Dec  5 21:00:00 2026\n", ""),  # the null sender
+        (b"From MAILER-DAEMON Sat Dec  5 21:00:00 2026\n", None),  # Python's mailbox: nobody
         (b"From - Sat Dec  5 21:00:00 2026\n", None),  # Thunderbird: nobody
         (b"From 1234567890@xxx Thu Jan 01 00:00:00 +0000 2026\n", None),  # Gmail's takeout
         (b"From ???@??? Mon Mar 02 09:00:00 2026\n", None),  # Eudora
@@ -146,7 +147,12 @@ def _mbox(tmp_path: Path) -> Path:
 
 def test_reading_an_mbox_keeps_each_envelope_sender(tmp_path: Path) -> None:
     found = [i for i in read_inputs([str(_mbox(tmp_path))]) if isinstance(i, RawInput)]
-    assert [i.envelope_from for i in found] == ["carol@customer.test", "dave@customer.test", ""]
+    assert [i.envelope_from for i in found] == [
+        "carol@customer.test",
+        "dave@customer.test",
+        None,
+        None,
+    ]
     assert not any(i.raw.startswith(b"From ") for i in found)
 
 
@@ -167,17 +173,22 @@ def test_ingest_of_an_mbox_files_a_mail_without_from_for_its_envelope_sender(
         )
         reasons = [e["detail"]["reason"] for e in shown["events"] if e["kind"] == "no-auto-answer"]
         unanswered[t["subject"]] = reasons
-    # as through the pipe: no From is no address to answer; MAILER-DAEMON the null sender
+    # as through the pipe, a mail with no From is filed for its envelope sender but not
+    # answered; a mail with a From under Python's "From MAILER-DAEMON" is answered
     assert unanswered == {
         "Badge reader": [],
         "Monitor flickers": ["no sender address"],
-        "Delivery report": ["empty return path"],
+        "Delivery report": ["no sender address"],
+        "Projector lamp": [],
     }
     con = sqlite3.connect(f"{tmp_path}/gateway.db")
     try:
         rows = con.execute("SELECT envelope_from FROM inbox ORDER BY id").fetchall()
         acked = con.execute("SELECT recipients FROM outbox WHERE kind = 'acknowledgement'")
-        assert [json.loads(r) for (r,) in acked] == [["carol@customer.test"]]
+        assert sorted(json.loads(r) for (r,) in acked) == [
+            ["carol@customer.test"],
+            ["erin@customer.test"],
+        ]
     finally:
         con.close()
-    assert rows == [("carol@customer.test",), ("dave@customer.test",), ("",)]
+    assert rows == [("carol@customer.test",), ("dave@customer.test",), (None,), (None,)]

@@ -29,11 +29,13 @@ lines (:func:`piped_message`). Without the envelope line nothing was escaped, so
 sender (:func:`envelope_sender`), the MAIL FROM Postfix received.
 
 An mbox's ``From_`` lines name senders too (:func:`mbox_messages`): the one a message
-with no From is filed for, as ``ingest -`` files it for Postfix's, and MAILER-DAEMON
-the null sender, never answered. But writers fill the place with what they have: only
-an address with a dotted domain is a sender (:func:`mbox_sender`); Thunderbird's ``-``,
-Gmail's takeout ``1234567890@xxx``, Eudora's ``???@???``, another machine's local user
-name none.
+with no From is filed for, as ``ingest -`` files it for Postfix's. But writers fill the
+place with what they have: only an address with a dotted domain is a sender
+(:func:`mbox_sender`); Thunderbird's ``-``, Gmail's takeout ``1234567890@xxx``, Eudora's
+``???@???``, another machine's local user name none, and MAILER-DAEMON none either:
+Python's ``mailbox`` writes it for every message it knows no sender of, so in an mbox
+it is not pipe(8)'s null sender, and an import would have left real requests
+unanswered. A real bounce is still known by its own headers (:mod:`gateway.pipeline.loops`).
 """
 
 from __future__ import annotations
@@ -159,11 +161,11 @@ def mbox_messages(lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
 
 
 def mbox_sender(line: bytes) -> str | None:
-    """The envelope sender a ``From_`` line of an mbox names: "" for MAILER-DAEMON (the
-    null sender, as pipe(8) writes it), an address with a dotted domain as it is, else
-    None (a placeholder: ``-``, ``1234567890@xxx``, ``???@???``, a local user name)."""
+    """The envelope sender a ``From_`` line of an mbox names: an address with a dotted
+    domain as it is, else None (a placeholder: ``-``, ``1234567890@xxx``, ``???@???``,
+    a local user name, MAILER-DAEMON: see the module's docstring)."""
     sender = envelope_sender(line)
-    return sender if sender is not None and (not sender or _ADDRESS.fullmatch(sender)) else None
+    return sender if sender and _ADDRESS.fullmatch(sender) else None
 
 
 def _message(lines: list[bytes]) -> bytes:
