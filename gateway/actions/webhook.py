@@ -19,11 +19,13 @@ tried again), the connection, TLS, the request and the answer. The answer is rea
 charset its Content-Type names, else sniffed as a mail's body is.
 
 An outgoing HTTP proxy (``[actions] proxy``, else the environment's ``https_proxy`` /
-``http_proxy`` and ``no_proxy``: :mod:`gateway.core.proxies`) carries an https call in a
-CONNECT tunnel: TLS runs end to end inside it and the certificate is checked against the
-target's host name, never the proxy's, so the proxy sees only where the call goes. A
-proxy that refuses the tunnel (407, 403) or cannot be reached is a failed connection,
-tried again: the target never saw the call, and the proxy's owner can fix it.
+``http_proxy``, else ``all_proxy``, and ``no_proxy``: :mod:`gateway.core.proxies`; one
+that cannot be used is also said at start, :mod:`gateway.config.proxy`) carries
+an https call in a CONNECT tunnel: TLS runs end to end inside it and the certificate is
+checked against the target's host name, never the proxy's, so the proxy sees only where
+the call goes. A proxy that refuses the tunnel (407, 403) or cannot be reached is a
+failed connection, tried again: the target never saw the call, and the proxy's owner can
+fix it.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def deliver(
     parts = urlsplit(url)
     path = _encoded((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     try:
-        proxy = proxy_for(url, proxies)
+        proxy = proxy_for(url, proxies, all_proxy=True)
     except ProxyError as exc:  # the environment's: fixed outside, so try again later
         return Attempt(
             Verdict.TEMPORARY,

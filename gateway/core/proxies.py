@@ -2,11 +2,13 @@
 
 Many company networks reach the outside only through an HTTP proxy, named in the
 environment (``https_proxy=http://proxy.corp:8080``, ``no_proxy=.corp,localhost``) or, for
-catalog actions, in ``[actions] proxy``. The environment is read with urllib's own
-``getproxies()`` and ``proxy_bypass()``, so lower-case names win over upper-case, an https
-URL takes ``https_proxy`` and an http one ``http_proxy``, and ``no_proxy`` matches host
-suffixes (``.corp``, ``corp``) or everything (``*``). This machine (``localhost``, a
-loopback address) is never reached through a proxy: the proxy's loopback is not ours.
+catalog actions, in ``[actions] proxy``. The environment is read as urllib's
+``getproxies()`` reads it on POSIX (:func:`environment_proxy`; a macOS or Windows system
+setting is not read) and matched with its ``proxy_bypass()``, so lower-case names win
+over upper-case, an https URL takes ``https_proxy`` and an http one ``http_proxy`` (for
+catalog actions, else ``all_proxy``, as curl), and ``no_proxy`` matches host suffixes
+(``.corp``, ``corp``) or everything (``*``). This machine (``localhost``, a loopback
+address) is never reached through a proxy: the proxy's loopback is not ours.
 
 A proxy's password never leaves :class:`Proxy` except in the header it is for:
 ``str()`` and ``repr()`` leave it out, so whatever logs or records a proxy cannot leak it.
@@ -15,6 +17,7 @@ A proxy's password never leaves :class:`Proxy` except in the header it is for:
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
@@ -114,11 +117,15 @@ def parse_proxy(text: str) -> Proxy:
     )
 
 
-def proxy_for(url: str, setting: ProxySetting = ENVIRONMENT) -> Proxy | None:
-    """The proxy a call to ``url`` goes through, or None to connect directly.
+def proxy_for(
+    url: str, setting: ProxySetting = ENVIRONMENT, *, all_proxy: bool = False
+) -> Proxy | None:
+    """The proxy a call to ``url`` goes through, or None to connect directly;
+    ``all_proxy``: the environment's ``all_proxy`` too, where the scheme's own is not set.
 
-    Raises :class:`ProxyError` for a proxy named in the environment that cannot be used
-    (the configured one is checked when the configuration is read)."""
+    Raises :class:`ProxyError` for a proxy named in the environment that cannot be used,
+    naming the variable that named it (the configured one is checked when the
+    configuration is read)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not host or is_loopback(host):
@@ -127,15 +134,55 @@ def proxy_for(url: str, setting: ProxySetting = ENVIRONMENT) -> Proxy | None:
         if not setting.proxy or bypassed(host, setting.no_proxy):
             return None
         return parse_proxy(setting.proxy)
-    import urllib.request  # here: the settings import this module, and every command them
-
-    named = urllib.request.getproxies().get(parts.scheme.lower(), "")
-    if not named or urllib.request.proxy_bypass(host):
+    named = environment_proxy(parts.scheme, all_proxy=all_proxy)
+    if named is None:
         return None
+    import urllib.request  # here: only what calls out through a proxy needs it
+
+    if urllib.request.proxy_bypass(host):  # $no_proxy, as urllib and curl match it
+        return None
+    variable, value = named
     try:
-        return parse_proxy(named)
+        return parse_proxy(value)
     except ProxyError as exc:
-        raise ProxyError(exc.msg, f"${parts.scheme.lower()}_proxy") from None
+        raise ProxyError(exc.msg, f"${variable}") from None
+
+
+def environment_proxy(scheme: str, *, all_proxy: bool = False) -> tuple[str, str] | None:
+    """The variable that names the proxy for ``scheme`` in the environment, and its value.
+
+    Read as urllib's ``getproxies()`` reads it on POSIX (tests/test_actions_proxy_environment
+    compares them), without importing urllib.request (``status`` asks this, and is kept
+    light): a lower-case name before any other case, an empty lower-case one unsetting it;
+    under a web server's CGI, where a client's ``Proxy:`` header becomes ``HTTP_PROXY``, that
+    one ignored. With ``all_proxy``, as curl, ``all_proxy`` (or ``ALL_PROXY``) where the
+    scheme's own is not set, in either case. The name is the one the admin wrote,
+    ``HTTPS_PROXY`` or ``https_proxy``, so a message about the value points at the line."""
+    for key in (scheme.lower(), "all") if all_proxy else (scheme.lower(),):
+        named = _named(f"{key}_proxy")
+        if named is not None:
+            return named
+    return None
+
+
+def _named(lower: str) -> tuple[str, str] | None:
+    """``lower`` (``https_proxy``) in the environment, in whatever case, as urllib takes it:
+    the names ending in a lower-case ``_proxy`` decide, the last one read (an empty value
+    unsets); else the last of the others with a value (never ``HTTP_PROXY`` under CGI)."""
+    decided: tuple[str, str] | None = None
+    other: tuple[str, str] | None = None
+    for name, value in os.environ.items():
+        if name.lower() != lower:
+            continue
+        if name.endswith("_proxy"):
+            decided = (name, value)
+        elif value:
+            other = (name, value)
+    if decided is not None:
+        return decided if decided[1] else None
+    if lower == "http_proxy" and "REQUEST_METHOD" in os.environ:
+        return None
+    return other
 
 
 def sdk_proxy(url: str) -> str | None:
