@@ -282,9 +282,9 @@ class ImapPoller:
             sweep.read = missing[0] - 1 if missing else uids[-1]
             sweep.hole = bool(missing)
         try:
-            new = self._commit(found, sweep)
+            new, again = self._commit(found, sweep)
         except IntegrityError:  # the same bytes committed meanwhile: by another poller
-            new = self._commit(found, sweep)  # now found stored
+            new, again = self._commit(found, sweep)  # now found stored
             if met := said.uid_list(sorted(set(found) - set(new))):
                 log.warning(
                     "imap %s: uid %s: stored meanwhile by another poller of this folder "
@@ -292,7 +292,6 @@ class ImapPoller:
                     self.key,
                     met,
                 )
-        again = {} if sweep.rescan else {u: raw for u, raw in found.items() if u not in new}
         self._acks.came_back(again, self.clock.now())  # put back under a new UID: bounded
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
@@ -301,28 +300,48 @@ class ImapPoller:
         self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
         return len(new)
 
-    def _commit(self, found: dict[int, bytes], sweep: _Pass) -> list[int]:
-        """The rows and the bookmark in one transaction; the UIDs stored as new rows."""
+    def _commit(self, found: dict[int, bytes], sweep: _Pass) -> tuple[list[int], dict[int, bytes]]:
+        """The rows and the bookmark in one transaction; the UIDs stored as new rows, and
+        the messages found stored under another UID than their own (``returns``)."""
         with transaction(self.sessions) as s:
             at = self.clock.now()
-            new = [uid for uid, raw in found.items() if self._accept(s, uid, sweep, raw, at)]
+            rows = {uid: self._accept(s, uid, sweep, raw, at) for uid, raw in found.items()}
+            new = [uid for uid, row in rows.items() if row is None]
+            stored = {uid: row for uid, row in rows.items() if row is not None}
+            back = [] if sweep.rescan else self._put_back(s, sweep, stored)
             if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
                 sources.touch(s, self._source, now=at)
             else:
                 self._bookmark(s, sweep)
-        return new
+        return new, {uid: found[uid] for uid in back}
 
-    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:
-        """1 if a new inbox row was written. Identical bytes are a duplicate; in a rescan
-        after a UIDVALIDITY change, so is a Message-ID this mailbox stored before."""
+    def _put_back(self, s: Session, sweep: _Pass, stored: dict[int, int]) -> list[int]:
+        """Those of ``stored`` (UID: its inbox row) found stored under another UID: put
+        back into the folder. One read again under its own UID (above a message without
+        content the bookmark waits before, or whose acknowledgement waits) is not."""
+        refs = inbox.source_refs(s, set(stored.values()))
+        return [uid for uid, row in stored.items() if refs.get(row) != self._ref(sweep, uid)]
+
+    def _ref(self, sweep: _Pass, uid: int) -> str:
+        return f"{self.key}/{sweep.uidvalidity}/{uid}"
+
+    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int | None:
+        """None if a new inbox row was written, else the row that holds it already.
+        Identical bytes are a duplicate; in a rescan after a UIDVALIDITY change, so is a
+        Message-ID this mailbox stored before."""
         rule = (
             DuplicateRule(message_id=True, message_id_from=f"{self.key}/")
             if sweep.rescan
             else BYTES_ONLY
         )
-        ref = f"{self.key}/{sweep.uidvalidity}/{uid}"
         accepted = inbox.accept(
-            s, raw, source="imap", now=at, source_ref=ref, rule=rule, bulk=sweep.bulk
+            s,
+            raw,
+            source="imap",
+            now=at,
+            source_ref=self._ref(sweep, uid),
+            rule=rule,
+            bulk=sweep.bulk,
         )
         if accepted.duplicate and sweep.rescan:
             log.info(
@@ -331,7 +350,7 @@ class ImapPoller:
                 uid,
                 accepted.inbox_id,
             )
-        return 0 if accepted.duplicate else 1
+        return accepted.inbox_id if accepted.duplicate else None
 
     # -- waiting for mail ------------------------------------------------------------
 
