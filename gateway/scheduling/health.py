@@ -53,6 +53,7 @@ class Mailbox:
         default_factory=SteppedOver
     )  # unstored, left in the folder (``unread``)
     stepped_over_limit: timedelta = unread.GRACE  # then a problem: max_stepped_over_age
+    copied_back: int = 0  # kept after coming back under new UIDs too often (imap.returns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class HealthReport:
                     "last_success_at": _iso(m.last_success_at),
                     "last_error": str(m.last_error),  # in English, as problems' text
                     "kept_by_server": m.kept,  # not moved or flagged again: not a problem
+                    "copied_back": m.copied_back,  # nor what came back too often
                     "stepped_over": unread.as_dict(m.stepped_over),  # never a ticket
                 }
                 for m in self.mailboxes
@@ -273,7 +275,9 @@ def assess(
     """``stepped_over``: each mailbox's ``max_stepped_over_age`` (a day where missing)."""
     ages = stepped_over + (unread.GRACE,) * (len(names) - len(stepped_over))
     mailboxes = tuple(
-        Mailbox(n, s.last_success_at, s.last_error, s.left, s.kept, s.stepped_over, age)
+        Mailbox(
+            n, s.last_success_at, s.last_error, s.left, s.kept, s.stepped_over, age, s.copied_back
+        )
         for n, s, age in zip(names, snap.sources, ages, strict=True)
     )
     problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]
