@@ -320,7 +320,8 @@ class ImapPoller:
         back into the folder. One read again under its own UID (above a message without
         content the bookmark waits before, or whose acknowledgement waits) is not."""
         refs = inbox.source_refs(s, set(stored.values()))
-        return [uid for uid, row in stored.items() if refs.get(row) != self._ref(sweep, uid)]
+        own = {uid: self._ref(sweep, uid)[:512] for uid in stored}  # as the column keeps it
+        return [uid for uid, row in stored.items() if refs.get(row) != own[uid]]
 
     def _ref(self, sweep: _Pass, uid: int) -> str:
         return f"{self.key}/{sweep.uidvalidity}/{uid}"
