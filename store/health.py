@@ -18,7 +18,7 @@ from gateway.core.i18n import Msg
 from store import chat, inbox, outbox
 from store.models import ActionRun, ChatOutboxRow, InboxRow, JobRun, OutboxRow, SourceState
 from store.outbox import FAILED, PENDING, SENT
-from store.sources import SteppedOver, kept_count, left_said, said_error, stepped_over
+from store.sources import SteppedOver, kept_counts, left_said, said_error, stepped_over
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class SourceSeen:
     stepped_over: SteppedOver = field(
         default_factory=SteppedOver
     )  # unstored, left in the folder unread
+    copied_back: int = 0  # stored messages kept after coming back under new UIDs too often
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,9 @@ def snapshot(
             rows[name].last_success_at,
             said_error(rows[name]),
             left_said(rows[name]),
-            kept_count(rows[name]),
+            kept_counts(rows[name])[0],
             stepped_over(rows[name]),
+            kept_counts(rows[name])[1],
         )
         if name in rows
         else SourceSeen(name, False, None, "")

@@ -9,7 +9,7 @@ Functions take a session and never commit; the caller's unit of work does.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,15 @@ def accept(
     item = Incoming(raw, source, source_ref, envelope_from, envelope_to, bulk)
     [accepted] = accept_many(session, [item], now=now, rule=rule)
     return accepted
+
+
+def source_refs(session: Session, ids: Collection[int]) -> dict[int, str]:
+    """Each row's ``source_ref``: where a message a door found stored came from (the IMAP
+    poller tells one it reads again under its own UID from one put back under a new)."""
+    if not ids:
+        return {}
+    found = session.execute(select(InboxRow.id, InboxRow.source_ref).where(InboxRow.id.in_(ids)))
+    return {row_id: ref for row_id, ref in found}
 
 
 def due_ids(session: Session, now: datetime, limit: int = 50) -> list[int]:

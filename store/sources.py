@@ -92,6 +92,9 @@ class Held:
     kept: tuple[int, ...] = ()
     # when each of ``unreadable`` was stepped over (a row written before: none known)
     unreadable_at: tuple[tuple[int, datetime], ...] = ()
+    # those of ``kept`` kept for coming back under a new UID too often, not for the
+    # server's OK (gateway.receive.imap.returns); a row written before: none
+    copied_back: tuple[int, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -133,6 +136,7 @@ def _dumped(state: Held) -> dict[str, Any]:
         "unreadable": list(state.unreadable),
         "kept": _ranges(state.kept),  # a folder that keeps everything: one range
         "unreadable_at": {str(uid): at.isoformat() for uid, at in state.unreadable_at},
+        "copied_back": list(state.copied_back),
     }
 
 
@@ -152,13 +156,18 @@ def _held(data: dict[str, Any] | None) -> Held | None:
             (int(uid), datetime.fromisoformat(at))
             for uid, at in data.get("unreadable_at", {}).items()
         ),
+        tuple(int(uid) for uid in data.get("copied_back", ())),
     )
 
 
-def kept_count(row: SourceState) -> int:
-    """How many stored messages a row's server keeps in the folder though it answered OK."""
+def kept_counts(row: SourceState) -> tuple[int, int]:
+    """How many stored messages a row's poller keeps in the folder: those the server kept
+    though it answered OK, and those that came back under a new UID too often."""
     state = _held(row.acks)
-    return len(state.kept) if state is not None else 0
+    if state is None:
+        return 0, 0
+    back = len(set(state.copied_back) & set(state.kept))
+    return len(state.kept) - back, back
 
 
 @dataclass(frozen=True, slots=True)

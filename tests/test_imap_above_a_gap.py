@@ -6,6 +6,10 @@ their refusal's wait (``refused``) and even once they were left for a person.
 Dovecot can neither answer a FETCH without content nor refuse one message's MOVE, so
 the fake server of tests/support/imap_quirks.py plays both, as in test_imap_damaged
 and test_imap_refused_ack.
+
+Read again under its own UID, such a message is found stored: that is no return
+(``returns``: one put back under a new UID), and counted as one it had the real
+returns kept in the folder one move too early.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pytest
 from gateway.core.clock import FakeClock
 from gateway.receive.imap import damaged
 from gateway.receive.imap.refused import RETRY_FIRST, TRIES
+from gateway.receive.imap.returns import MOVES_BACK
 from gateway.runtime.app import App
 from tests.support.databases import sqlite_only
 from tests.support.imap_quirks import Message, QuirkyImap
@@ -88,3 +93,25 @@ def test_one_left_for_a_person_above_a_gap_is_left_alone(
     assert said(caplog, logging.ERROR) == errors
     assert len(inbox_rows(app)) == 1
     assert quirky.messages[full].raw == raw
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_one_read_again_under_its_own_uid_is_no_return(
+    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path], mode: str
+) -> None:
+    """Only a new UID carrying stored content is a return: :data:`MOVES_BACK` returns
+    are acknowledged, the next is kept, whatever the passes read again below them."""
+    quirky.add(Message(b"", "nil"))  # the bookmark waits before it
+    quirky.add(Message(raw := mail("held"), refuse=OVERQUOTA))  # stored, stays there
+    account = setup(quirky, tls_files, mode, batch_size=1)
+    with poller(app, account) as p:
+        assert p.poll_once() == 1
+        for _ in range(MOVES_BACK):  # put back under new UIDs (a sync tool)
+            quirky.add(Message(raw))
+        assert p.poll_once() == 0  # reads the held one again under its own UID, and those
+        assert acknowledged(quirky, account) == [raw] * MOVES_BACK
+        kept = quirky.add(Message(raw))  # one return too many
+        assert p.poll_once() == 0
+    assert acknowledged(quirky, account) == [raw] * MOVES_BACK
+    assert kept in quirky.messages
+    assert len(inbox_rows(app)) == 1

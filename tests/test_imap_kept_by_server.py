@@ -106,8 +106,9 @@ def test_dovecot_a_message_appended_again_after_its_move_makes_no_second_ticket(
 
 def test_what_the_server_keeps_is_written_as_runs_and_read_back(app: App) -> None:
     """On both databases: the UIDs as ``[low, high]`` runs (a folder that keeps all its
-    mail is one run, however big), read back as they were; empty clears the row."""
-    state = Held(9, kept=(1, 2, 3, 7, *range(10, 5000)))
+    mail is one run, however big), read back as they were; empty clears the row. Those
+    kept for coming back too often are counted apart (``copied_back``)."""
+    state = Held(9, kept=(1, 2, 3, 7, *range(10, 5000)), copied_back=(7,))
     now = app.clock.now()
     with transaction(app.sessions) as s:
         sources.keep_held(s, "imap:kept", state, now=now)
@@ -116,7 +117,7 @@ def test_what_the_server_keeps_is_written_as_runs_and_read_back(app: App) -> Non
         row = s.scalars(select(SourceState).where(SourceState.source == "imap:kept")).one()
         assert row is not None and row.acks is not None
         assert row.acks["kept"] == [[1, 3], [7, 7], [10, 4999]]
-        assert sources.kept_count(row) == 4 + 4990
+        assert sources.kept_counts(row) == (3 + 4990, 1)
     with transaction(app.sessions) as s:
         sources.keep_held(s, "imap:kept", Held(9), now=now)
     with transaction(app.sessions) as s:

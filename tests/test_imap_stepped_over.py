@@ -1,7 +1,7 @@
 """A message the poller steps over unstored (``gateway.receive.imap.damaged``) never
 became a ticket: ``status`` names it for as long as it stays in the folder, a warning
-for a day and a health problem after; once a person moved or deleted it (or the folder
-got a new UIDVALIDITY) it is forgotten.
+for a day (``max_stepped_over_age``) and a health problem after; once a person moved or
+deleted it (or the folder got a new UIDVALIDITY) it is forgotten.
 
 The error was logged once when it was stepped over, and the next good pass cleared the
 mailbox's error, so nothing said it any more; and what the poller remembered of it was
@@ -105,11 +105,20 @@ def test_status_names_what_was_stepped_over_in_both_languages_and_stays_healthy(
 
 
 @sqlite_only
-def test_left_in_the_folder_for_a_day_it_is_a_health_problem(
-    app: App, quirky: QuirkyImap, tls_files: tuple[Path, Path]
+@pytest.mark.parametrize(
+    ("limit", "written"), [(None, "1d"), (timedelta(hours=4), "4h")], ids=["default", "set"]
+)
+def test_left_in_the_folder_longer_than_its_limit_it_is_a_health_problem(
+    app: App,
+    quirky: QuirkyImap,
+    tls_files: tuple[Path, Path],
+    limit: timedelta | None,
+    written: str,
 ) -> None:
+    """A day unless ``max_stepped_over_age`` says otherwise; the problem names it."""
     clock: FakeClock = app.clock  # type: ignore[assignment]
-    account = setup(quirky, tls_files, "move")
+    overrides = {} if limit is None else {"max_stepped_over_age": limit}
+    account = setup(quirky, tls_files, "move", **overrides)
     p = poller(app, account)
     gap = step_over(p, quirky)
     settings = replace(app.settings, imap=(account,))
@@ -120,10 +129,11 @@ def test_left_in_the_folder_for_a_day_it_is_a_health_problem(
         report = health.check(settings, app.sessions, clock.now())
         return [q for q in report.problems if q.key.startswith("unread:")]
 
-    assert problems(timedelta(hours=23)) == []
+    assert problems((limit or timedelta(days=1)) - timedelta(hours=1)) == []
     [late] = problems(timedelta(hours=2))
     assert late.key == f"unread:{account.key}"
-    assert f"(UID {gap})" in late.text and "longer ago than a day" in late.text
+    assert f"(UID {gap})" in late.text
+    assert f"longer ago than imap.max_stepped_over_age = {written})" in late.text
     p.close()
 
 

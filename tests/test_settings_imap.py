@@ -31,6 +31,7 @@ def test_defaults_verify_tls_move_and_idle(tmp_path: Path) -> None:
     assert (account.batch_size, account.processed_flag) == (50, "$Processed")
     assert account.timeout == timedelta(seconds=30)
     assert account.retry_initial < account.retry_max
+    assert account.max_stepped_over_age == timedelta(days=1)
 
 
 def test_starttls_defaults_to_port_143_and_ca_file_is_kept(tmp_path: Path) -> None:
@@ -66,12 +67,13 @@ def test_flag_mode_with_polling(tmp_path: Path) -> None:
         ACCOUNT + 'auth = "xoauth2"\noauth2_token_file = "token"\n'
         'after = "flag"\nprocessed_flag = "Ticketed"\nfolder = "Support"\n'
         'processed_folder = "Support"\nidle = false\npoll_interval = "5m"\n'
-        'batch_size = 10\ntimeout = "1m"\n',
+        'batch_size = 10\ntimeout = "1m"\nmax_stepped_over_age = "4h"\n',
     )
     assert (account.after, account.processed_flag, account.idle) == ("flag", "Ticketed", False)
     assert account.oauth2_token_file == tmp_path / "token"
     assert account.poll_interval == timedelta(minutes=5)
     assert (account.batch_size, account.timeout) == (10, timedelta(minutes=1))
+    assert account.max_stepped_over_age == timedelta(hours=4)
 
 
 @pytest.mark.parametrize(
@@ -106,6 +108,9 @@ def test_flag_mode_with_polling(tmp_path: Path) -> None:
         ('password_file = "pw"\ntimeout = "0s"\n', "imap[0].timeout"),
         ('password_file = "pw"\nbatch_size = 0\n', "imap[0].batch_size"),
         ('password_file = "pw"\nretry_max = "later"\n', "imap[0].retry_max"),
+        ('password_file = "pw"\nmax_stepped_over_age = "later"\n', "imap[0].max_stepped_over_age"),
+        ('password_file = "pw"\nmax_stepped_over_age = 2\n', "imap[0].max_stepped_over_age"),
+        ('password_file = "pw"\nmax_stepped_over_age = "0h"\n', "imap[0].max_stepped_over_age"),
     ],
 )
 def test_bad_imap_config_names_key_and_file(tmp_path: Path, extra: str, key: str) -> None:

@@ -130,6 +130,7 @@ def test_check_reads_the_database(app: App, settings: Settings, clock: FakeClock
             "last_success_at": "2026-03-02T00:59:00+00:00",
             "last_error": "",
             "kept_by_server": 0,  # stored messages the server kept though it said OK
+            "copied_back": 0,  # and those kept for coming back under new UIDs too often
             # stepped over unstored, left in the folder (gateway.scheduling.unread)
             "stepped_over": {"count": 0, "uids": [], "since": None},
         }

@@ -36,6 +36,7 @@ KEYS = {
     "timeout",
     "retry_initial",
     "retry_max",
+    "max_stepped_over_age",
 }
 
 
@@ -72,6 +73,7 @@ def read_imap(s: Section, base: Path) -> ImapSettings:
         timeout=duration(s, "timeout", "30s"),
         retry_initial=retry_initial,
         retry_max=max(duration(s, "retry_max", "5m"), retry_initial),
+        max_stepped_over_age=duration(s, "max_stepped_over_age", "1d"),
     )
 
 

@@ -117,6 +117,9 @@ class ImapSettings:
     timeout: timedelta = timedelta(seconds=30)  # connect and read timeout
     retry_initial: timedelta = timedelta(seconds=2)  # first backoff step after a failure
     retry_max: timedelta = timedelta(minutes=5)  # backoff ceiling
+    # a message stepped over unstored is a warning in ``status`` for this long, then a
+    # health problem (gateway.scheduling.unread)
+    max_stepped_over_age: timedelta = timedelta(days=1)
 
     @property
     def key(self) -> str:

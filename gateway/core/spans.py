@@ -58,3 +58,13 @@ def shortest(waits: list[Wait]) -> Wait:
     """The shortest of ``waits`` (one at least), a working day counted as a day: how a
     reminder listing tickets of several entries says how long they went untouched."""
     return min(waits, key=lambda w: timedelta(days=w.days) if isinstance(w, WorkingDays) else w)
+
+
+def as_set(value: timedelta) -> str:
+    """A duration as a setting writes it (``1d``, ``36h``, ``90m``): a health problem
+    names the limit it broke in the words that set it."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", DAY), ("h", HOUR), ("m", MINUTE)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

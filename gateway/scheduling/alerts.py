@@ -28,7 +28,7 @@ from gateway.core import i18n, zone
 from gateway.core.i18n import Msg
 from gateway.notify import views
 from gateway.notify.queue import queue_member_mail, team
-from gateway.scheduling import health
+from gateway.scheduling import health, unread
 from store import health as queries
 from store import jobs
 
@@ -60,7 +60,7 @@ def send_due(
     snap = queries.snapshot(
         session, [a.source for a in settings.imap], now, settings.health.max_failed_in_a_row
     )
-    report = health.assess(snap, names, settings.health, now)
+    report = health.assess(snap, names, settings.health, now, unread.limits(settings))
     settling = started_at is not None and now - started_at < settings.health.max_poll_age
 
     def judged(key: str) -> bool:

@@ -24,6 +24,7 @@ from gateway.config.settings import HealthSettings, Settings
 from gateway.core import zone
 from gateway.core.errors import CatalogError
 from gateway.core.i18n import N_, NP_, Msg
+from gateway.core.spans import as_set
 from gateway.scheduling import unread
 from store import health as queries
 from store.db import transaction
@@ -51,6 +52,8 @@ class Mailbox:
     stepped_over: SteppedOver = field(
         default_factory=SteppedOver
     )  # unstored, left in the folder (``unread``)
+    stepped_over_limit: timedelta = unread.GRACE  # then a problem: max_stepped_over_age
+    copied_back: int = 0  # kept after coming back under new UIDs too often (imap.returns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class HealthReport:
                     "last_success_at": _iso(m.last_success_at),
                     "last_error": str(m.last_error),  # in English, as problems' text
                     "kept_by_server": m.kept,  # not moved or flagged again: not a problem
+                    "copied_back": m.copied_back,  # nor what came back too often
                     "stepped_over": unread.as_dict(m.stepped_over),  # never a ticket
                 }
                 for m in self.mailboxes
@@ -194,7 +198,7 @@ def check(
         snap = queries.snapshot(
             s, [a.source for a in settings.imap], now, settings.health.max_failed_in_a_row
         )
-    report = assess(snap, accounts(settings), settings.health, now)
+    report = assess(snap, accounts(settings), settings.health, now, unread.limits(settings))
     found = config_problems(settings)
     if daemon is not None and settings.health.daemon and not daemon.running:
         found += (daemon_problem(daemon),)
@@ -262,20 +266,29 @@ def catalog_problems(exc: CatalogError) -> tuple[HealthProblem, ...]:
 
 
 def assess(
-    snap: queries.Snapshot, names: tuple[str, ...], limits: HealthSettings, now: datetime
+    snap: queries.Snapshot,
+    names: tuple[str, ...],
+    limits: HealthSettings,
+    now: datetime,
+    stepped_over: tuple[timedelta, ...] = (),
 ) -> HealthReport:
+    """``stepped_over``: each mailbox's ``max_stepped_over_age`` (a day where missing)."""
+    ages = stepped_over + (unread.GRACE,) * (len(names) - len(stepped_over))
     mailboxes = tuple(
         Mailbox(
-            name, seen.last_success_at, seen.last_error, seen.left, seen.kept, seen.stepped_over
+            n, s.last_success_at, s.last_error, s.left, s.kept, s.stepped_over, age, s.copied_back
         )
-        for name, seen in zip(names, snap.sources, strict=True)
+        for n, s, age in zip(names, snap.sources, ages, strict=True)
     )
     problems = [p for m in mailboxes if (p := _mailbox_problem(m, limits.max_poll_age, now))]
     # a message the server will not let the poller move or flag stays in the folder for
     # good: it is read on past, but a person must move it or fix the server (the
     # poller says which, what the server answered and what to do: receive.imap.left)
     problems += [HealthProblem(f"{LEFT}{m.account}", m.left) for m in mailboxes if m.left]
-    late = ((m.account, unread.late(m.account, m.stepped_over, now)) for m in mailboxes)
+    late = (
+        (m.account, unread.late(m.account, m.stepped_over, now, m.stepped_over_limit))
+        for m in mailboxes
+    )
     problems += [HealthProblem(f"{unread.KEY}{name}", said) for name, said in late if said]
     shunted = snap.inbox.get("shunted", 0)
     if shunted > limits.max_shunted:
@@ -301,7 +314,7 @@ def assess(
     )
     for key, oldest, limit, extra in backlogs:
         if oldest is not None and now - oldest > limit:
-            params = {"since": _iso(oldest), "limit": _span(limit), **extra}
+            params = {"since": _iso(oldest), "limit": as_set(limit), **extra}
             problems.append(HealthProblem(key, replace(BACKLOGS[key], params=params)))
     refused = _relay_refuses(snap.finished, limits.max_failed_in_a_row, now)
     if refused is not None:
@@ -343,7 +356,7 @@ def _mailbox_problem(m: Mailbox, limit: timedelta, now: datetime) -> HealthProbl
                 "health.max_poll_age = {limit}{why}",
                 account=m.account,
                 at=_iso(m.last_success_at),
-                limit=_span(limit),
+                limit=as_set(limit),
                 why=why,
             ),
         )
@@ -383,11 +396,3 @@ def _age(now: datetime, then: datetime | None) -> int | None:
     """Seconds since ``then``; a row stamped ahead of ``now`` (another instance's clock
     running ahead) is "just now", never a negative age."""
     return max(0, int((now - then).total_seconds())) if then is not None else None
-
-
-def _span(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0 and seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

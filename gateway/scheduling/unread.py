@@ -7,24 +7,33 @@ find out what it was. The error is logged once, and the next good pass clears th
 mailbox's error, so ``status`` names it for as long as it stays in the folder.
 
 It is a warning at first, not a problem: a person may well be reading it already,
-and the error logged when it was stepped over went where the log goes. Left for a
-day (:data:`GRACE`) it is a health problem (``status`` exits 1, the managers get the
-alert), as a helpdesk's monitor flags mail it could not turn into a ticket: nobody
-looked. A message stepped over before its time was noted (an older row) is named but
-never a problem.
+and the error logged when it was stepped over went where the log goes. Left longer
+than its mailbox's ``max_stepped_over_age`` (a day, :data:`GRACE`, unless set) it is a
+health problem (``status`` exits 1, the managers get the alert), as a helpdesk's
+monitor flags mail it could not turn into a ticket: nobody looked. A message stepped
+over before its time was noted (an older row) is named but never a problem.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_, NP_, Msg
+from gateway.core.spans import as_set
 from store.sources import SteppedOver
 
-GRACE = timedelta(days=1)  # stepped over longer ago than this: a health problem
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+GRACE = timedelta(days=1)  # stepped over longer ago than this: a health problem (default)
 SHOWN = 10  # UIDs named, the oldest first; the count says how many more
 KEY = "unread:"  # the problem's key, before the account (one per mailbox)
+
+
+def limits(settings: Settings) -> tuple[timedelta, ...]:
+    """Each account's ``max_stepped_over_age``, in the order of its ``[[imap]]`` table."""
+    return tuple(a.max_stepped_over_age for a in settings.imap)
 
 
 def uids(stepped: SteppedOver) -> str:
@@ -51,14 +60,16 @@ def said(account: str, stepped: SteppedOver) -> Msg:
     )
 
 
-def late(account: str, stepped: SteppedOver, now: datetime) -> Msg | None:
-    """The health problem: the oldest stepped over longer ago than :data:`GRACE`."""
-    if stepped.since is None or now - stepped.since <= GRACE:
+def late(account: str, stepped: SteppedOver, now: datetime, limit: timedelta = GRACE) -> Msg | None:
+    """The health problem: the oldest stepped over longer ago than ``limit`` (the
+    mailbox's ``max_stepped_over_age``), which the problem names with its value."""
+    if stepped.since is None or now - stepped.since <= limit:
         return None
     return N_(
-        "{said} (the oldest since {since}, longer ago than a day)",
+        "{said} (the oldest since {since}, longer ago than imap.max_stepped_over_age = {limit})",
         said=said(account, stepped),
         since=stepped.since.isoformat(timespec="seconds"),
+        limit=as_set(limit),
     )
 
 

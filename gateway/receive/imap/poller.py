@@ -15,7 +15,8 @@ Mail) is remembered and acknowledged once, not at every pass (``refused``).
 
 Failures (server down, network cut, login refused, database unavailable) are
 logged once, retried with exponential backoff and jitter, and stay inside this
-account's thread (``failures``).
+account's thread (``failures``). What the acknowledgements hold is written down
+beside the bookmark (``held``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import ImapSettings, Settings
 from gateway.core.clock import Clock
-from gateway.core.errors import TransientError
 from gateway.receive.imap import left as said
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
@@ -42,7 +42,7 @@ from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.folder import News, check_flag_kept, forget_news, heard_in_idle, hung_up
-from gateway.receive.imap.refused import Acknowledgements
+from gateway.receive.imap.held import HeldRecord
 from store import inbox, sources
 from store.accept.contract import BYTES_ONLY, DuplicateRule
 from store.db import transaction
@@ -92,9 +92,8 @@ class ImapPoller:
         self._idle_renew = idle_renew
         self._client: IMAPClient | None = None
         self._damage = Damage()  # a message the server cannot hand out is stepped over
-        self._acks = Acknowledgements(account)  # one the server will not let go is left
-        self._acks.copies.intended = self._keep_held  # without MOVE: before each COPY
-        self._acks.copies.noted = self._note_copies  # and after it
+        self._held = HeldRecord(account, sessions, clock)  # written when it changes
+        self._acks = self._held.acks  # one the server will not let go is left
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
         self._stop = threading.Event()  # run()'s: heard between batches and passes
         self._news = News()  # an EXISTS heard since the SEARCH: another pass, or not
@@ -178,7 +177,7 @@ class ImapPoller:
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
             # what an earlier run left or copied: taken up at the first pass after a start
-            kept = sources.held(s, self._source) if self._acks.uidvalidity is None else None
+            kept = self._held.taken_up(s)
         rescan = mark.uidvalidity is not None and mark.uidvalidity != uidvalidity
         self._acks.begin(uidvalidity, self.clock.now(), kept)
         self._acks.forget_gone_unreadable(client)  # moved or deleted by a person
@@ -196,7 +195,7 @@ class ImapPoller:
         uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         damaged = self._damage.before_pass(client, uids, self.key)
         if damaged is not None:
-            self._stepped_over({damaged})
+            self._held.step_over({damaged})
             self._read_up_to(sweep, damaged)
             uids = uids[1:]
         stored, whole = self._store_all(client, uids, sweep)
@@ -207,7 +206,7 @@ class ImapPoller:
             with transaction(self.sessions) as s:
                 self._bookmark(s, sweep)
         self._acks.end_pass(client, self.clock.now())
-        self._keep_held()  # what is left for a person: ``status`` and the alert say it
+        self._held.write()  # what is left for a person: ``status`` and the alert say it
         return stored
 
     def _store_all(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> tuple[int, bool]:
@@ -220,29 +219,6 @@ class ImapPoller:
                     return stored, False
                 stored += self._store_batch(client, part, sweep)
         return stored, True
-
-    def _stepped_over(self, uids: set[int]) -> None:
-        """Remember ``uids``, not stored, as never to be acknowledged: written before the
-        bookmark steps over them (the keyword on the server may be refused or lost)."""
-        if uids:
-            self._acks.step_over(uids, self.clock.now())
-            self._keep_held()
-
-    def _keep_held(self) -> None:
-        """Write what the acknowledgements hold, if it changed (one UPDATE)."""
-        held = self._acks.unsaved()
-        if held is not None:
-            with transaction(self.sessions) as s:
-                sources.keep_held(s, self._source, held, now=self.clock.now())
-            self._acks.saved(held)
-
-    def _note_copies(self) -> None:
-        """Right after a COPY, before a STORE that may be cut short (``copies``). With the
-        database out the pass goes on: the EXPUNGE leaves nothing to copy again."""
-        try:
-            self._keep_held()
-        except TransientError as exc:
-            log.warning("imap %s: could not note the copies made now: %s", self.key, exc)
 
     def _bookmark(self, s: Session, sweep: _Pass) -> None:
         """Record that ``sweep`` read up to ``sweep.read`` (and its UIDVALIDITY)."""
@@ -300,15 +276,15 @@ class ImapPoller:
         missing = [uid for uid in uids if uid not in found]
         if missing:
             given_up = self._damage.given_up(client, missing, self.key)
-            self._stepped_over(given_up)
+            self._held.step_over(given_up)
             missing = sorted(set(missing) - given_up)
         if not sweep.hole:
             sweep.read = missing[0] - 1 if missing else uids[-1]
             sweep.hole = bool(missing)
         try:
-            new = self._commit(found, sweep)
+            new, again = self._commit(found, sweep)
         except IntegrityError:  # the same bytes committed meanwhile: by another poller
-            new = self._commit(found, sweep)  # now found stored
+            new, again = self._commit(found, sweep)  # now found stored
             if met := said.uid_list(sorted(set(found) - set(new))):
                 log.warning(
                     "imap %s: uid %s: stored meanwhile by another poller of this folder "
@@ -316,7 +292,6 @@ class ImapPoller:
                     self.key,
                     met,
                 )
-        again = {} if sweep.rescan else {u: raw for u, raw in found.items() if u not in new}
         self._acks.came_back(again, self.clock.now())  # put back under a new UID: bounded
         if sweep.rescan:
             self._rescan = (sweep.uidvalidity, sweep.read)
@@ -325,28 +300,49 @@ class ImapPoller:
         self._acks.acknowledge(client, self._acks.due(list(found), self.clock.now()))
         return len(new)
 
-    def _commit(self, found: dict[int, bytes], sweep: _Pass) -> list[int]:
-        """The rows and the bookmark in one transaction; the UIDs stored as new rows."""
+    def _commit(self, found: dict[int, bytes], sweep: _Pass) -> tuple[list[int], dict[int, bytes]]:
+        """The rows and the bookmark in one transaction; the UIDs stored as new rows, and
+        the messages found stored under another UID than their own (``returns``)."""
         with transaction(self.sessions) as s:
             at = self.clock.now()
-            new = [uid for uid, raw in found.items() if self._accept(s, uid, sweep, raw, at)]
+            rows = {uid: self._accept(s, uid, sweep, raw, at) for uid, raw in found.items()}
+            new = [uid for uid, row in rows.items() if row is None]
+            stored = {uid: row for uid, row in rows.items() if row is not None}
+            back = [] if sweep.rescan else self._put_back(s, sweep, stored)
             if sweep.rescan:  # the bookmark takes the new UIDVALIDITY when the rescan ends
                 sources.touch(s, self._source, now=at)
             else:
                 self._bookmark(s, sweep)
-        return new
+        return new, {uid: found[uid] for uid in back}
 
-    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int:
-        """1 if a new inbox row was written. Identical bytes are a duplicate; in a rescan
-        after a UIDVALIDITY change, so is a Message-ID this mailbox stored before."""
+    def _put_back(self, s: Session, sweep: _Pass, stored: dict[int, int]) -> list[int]:
+        """Those of ``stored`` (UID: its inbox row) found stored under another UID: put
+        back into the folder. One read again under its own UID (above a message without
+        content the bookmark waits before, or whose acknowledgement waits) is not."""
+        refs = inbox.source_refs(s, set(stored.values()))
+        own = {uid: self._ref(sweep, uid)[:512] for uid in stored}  # as the column keeps it
+        return [uid for uid, row in stored.items() if refs.get(row) != own[uid]]
+
+    def _ref(self, sweep: _Pass, uid: int) -> str:
+        return f"{self.key}/{sweep.uidvalidity}/{uid}"
+
+    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int | None:
+        """None if a new inbox row was written, else the row that holds it already.
+        Identical bytes are a duplicate; in a rescan after a UIDVALIDITY change, so is a
+        Message-ID this mailbox stored before."""
         rule = (
             DuplicateRule(message_id=True, message_id_from=f"{self.key}/")
             if sweep.rescan
             else BYTES_ONLY
         )
-        ref = f"{self.key}/{sweep.uidvalidity}/{uid}"
         accepted = inbox.accept(
-            s, raw, source="imap", now=at, source_ref=ref, rule=rule, bulk=sweep.bulk
+            s,
+            raw,
+            source="imap",
+            now=at,
+            source_ref=self._ref(sweep, uid),
+            rule=rule,
+            bulk=sweep.bulk,
         )
         if accepted.duplicate and sweep.rescan:
             log.info(
@@ -355,7 +351,7 @@ class ImapPoller:
                 uid,
                 accepted.inbox_id,
             )
-        return 0 if accepted.duplicate else 1
+        return accepted.inbox_id if accepted.duplicate else None
 
     # -- waiting for mail ------------------------------------------------------------
 

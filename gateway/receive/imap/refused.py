@@ -40,7 +40,8 @@ anyway): one still there is *kept*, never moved or flagged again, and said once 
 warning and in ``status``. In flag mode a person may have cleared the flag: it is put
 back once, and only found kept if it is gone again at the pass after.
 One the server puts back under a new UID after its move, found stored again, is
-moved a few more times and then kept as well (``returns``).
+moved a few more times and then kept as well (``returns``), and ``status`` counts it
+apart from what the server keeps (``copied_back``).
 
 What is left alone, what is copied and what is kept is kept in the database with the bookmark
 (``store.sources.Held``; the copies written before and after each COPY, the rest at
@@ -104,6 +105,7 @@ class Acknowledgements:
     put_back: set[int] = field(default_factory=set)  # flag mode: flagged again once
     told: bool = False  # the warning that the server keeps them was logged
     returns: Returns = field(default_factory=Returns)  # stored, put back under a new UID
+    copied_back: set[int] = field(default_factory=set)  # of ``kept``: came back too often
     held: Held | None = None  # what the database holds (``unsaved``, ``saved``)
 
     def begin(self, uidvalidity: int, now: datetime, kept: Held | None = None) -> None:
@@ -113,6 +115,7 @@ class Acknowledgements:
         if uidvalidity != self.uidvalidity:  # the old UIDs name other messages now
             self.uidvalidity, self.refused, self.left = uidvalidity, {}, {}
             self.unreadable, self.acked, self.kept, self.put_back = set(), set(), set(), set()
+            self.copied_back = set()
             self.unreadable_at, self.returns = {}, Returns()
             self.copies.forget()
             if first and kept is not None and kept.uidvalidity == uidvalidity:
@@ -127,6 +130,7 @@ class Acknowledgements:
         it is refused again."""
         self.copies.copied, self.copies.unsure = set(kept.copied), set(kept.unsure)
         self.unreadable, self.kept = set(kept.unreadable), set(kept.kept)
+        self.copied_back = set(kept.copied_back) & self.kept
         # stepped over before the times were written: counted from now, for ``status``
         self.unreadable_at = {uid: now for uid in self.unreadable} | dict(kept.unreadable_at)
         for m in kept.left:
@@ -159,7 +163,9 @@ class Acknowledgements:
     def came_back(self, again: dict[int, bytes], now: datetime) -> None:
         """``again`` were found stored already: one that keeps coming back under a new
         UID is kept in the folder rather than moved once more (``returns``)."""
-        self.kept |= self.returns.back(self.account.key, again, now)
+        back = self.returns.back(self.account.key, again, now)
+        self.kept |= back
+        self.copied_back |= back  # ``status`` counts them apart from the server's keeping
 
     def look_for_copies(self, client: IMAPClient) -> None:
         """A COPY whose answer was lost (or never read: the process killed) is looked for
@@ -180,6 +186,7 @@ class Acknowledgements:
         self._keeps(stayed - once)
         self.acked = {uid for uid in self.acked if uid > last_uid}  # not searched yet
         self.kept &= leftovers  # gone from the folder since: forgotten
+        self.copied_back &= self.kept
         leftovers -= self.kept
         self.put_back = (self.put_back | once) & leftovers
         # gone from the folder: nothing to do; above the bookmark (stored after a message
@@ -264,7 +271,8 @@ class Acknowledgements:
         problem = said.problem(self.account, left, copied, TRIES) if left else None
         unreadable, kept = tuple(sorted(self.unreadable)), tuple(sorted(self.kept))
         times = tuple(sorted(self.unreadable_at.items()))
-        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept, times)
+        back = tuple(sorted(self.copied_back))
+        state = Held(self.uidvalidity, left, problem, copied, unsure, unreadable, kept, times, back)
         unchanged = state == self.held or (state.empty and self.held is None)
         return None if unchanged else state
 

@@ -43,8 +43,9 @@ class Returns:
     told: bool = False  # the warning was logged
 
     def back(self, key: str, again: dict[int, bytes], now: datetime) -> set[int]:
-        """``again``: messages of this pass found stored already (not in a rescan). The
-        UIDs to keep in the folder rather than move once more."""
+        """``again``: messages of this pass found stored already under another UID (not
+        in a rescan; one read again under its own UID is no return). The UIDs to keep
+        in the folder rather than move once more."""
         self.seen = {d: s for d, s in self.seen.items() if now - s.last_at <= FORGET_AFTER}
         keep: set[int] = set()
         for uid, raw in again.items():

@@ -141,6 +141,18 @@ def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
                 count=m.kept,
             )
             print("  " + said(kept))
+        if m.copied_back:  # a filter or sync tool putting moved mail back: not a problem
+            back = NP_(
+                "{count} stored message stays in the folder: it was moved and came back "
+                "under a new UID several times (a server-side filter or sync tool copying "
+                "it back?); it is not moved again",
+                "{count} stored messages stay in the folder: they were moved and came back "
+                "under new UIDs several times (a server-side filter or sync tool copying "
+                "them back?); they are not moved again",
+                m.copied_back,
+                count=m.copied_back,
+            )
+            print("  " + said(back))
         if m.stepped_over.uids:  # never a ticket: a warning, a problem after a day
             print("  " + said(unread.said(m.account, m.stepped_over)))
     data = report.as_dict()  # the counts, as --json has them
