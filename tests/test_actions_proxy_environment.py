@@ -8,6 +8,7 @@ real HTTPS receiver (tests/support/hooks.py) that only the proxy knows by name."
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -264,7 +265,9 @@ def test_status_and_the_start_say_an_unusable_proxy_once(
     [line] = [x for x in out.splitlines() if "$ALL_PROXY" in x]
     assert words in line and "socks5://" in line and "[actions] proxy" in line, out
     cli.main(["--config", str(config), "status", "--json"])
-    assert "$ALL_PROXY" in capsys.readouterr().out
+    warned = json.loads(capsys.readouterr().out)["warnings"]
+    [proxy] = [w for w in warned if w["code"] == "proxy_unusable"]
+    assert "$ALL_PROXY" in proxy["text"] and "only http:// proxies" in proxy["text"]  # English
     settings = load_settings(config)
     with caplog.at_level(logging.WARNING, logger="gateway"):
         warn_at_start(settings)

@@ -74,11 +74,11 @@ def test_status_warns_of_a_nearly_full_disk_and_stays_healthy(
     assert said.code == 0, said
     [line] = [line for line in said.out.splitlines() if "nearly full" in line]
     assert line.startswith("  warning: the disk holding ") and str(tmp_path) in line, line
-    assert "80000000 bytes free of 20000000000" in line, line
+    assert "80.0 MB free of 20.0 GB" in line, line  # in MB and GB for people
     document = json.loads(run(config, "status", "--json", capsys=capsys).out)
     assert document["healthy"] is True and document["problems"] == []
-    [warning] = [w for w in document["warnings"] if "nearly full" in w]
-    assert str(tmp_path) in warning
+    [warning] = [w for w in document["warnings"] if w["code"] == "disk_nearly_full"]
+    assert str(tmp_path) in warning["text"] and "80000000 bytes free" in warning["text"]
 
 
 def test_status_says_it_in_japanese(
@@ -89,12 +89,12 @@ def test_status_says_it_in_japanese(
     _disk(monkeypatch, 80 * MB, 20 * GB)
     said = run(config, "status", capsys=capsys)
     assert said.code == 0, said
-    [line] = [line for line in said.out.splitlines() if "80000000" in line]
+    [line] = [line for line in said.out.splitlines() if "80.0 MB" in line]
     assert KANA_OR_KANJI.search(line) and "nearly" not in line and "bytes" not in line, line
     _disk(monkeypatch, 10 * MB, 20 * GB)
     said = run(config, "status", capsys=capsys)
     assert said.code == 1, said
-    [line] = [line for line in said.out.splitlines() if "10000000" in line]
+    [line] = [line for line in said.out.splitlines() if "10.0 MB" in line]
     assert KANA_OR_KANJI.search(line) and "bytes" not in line, line
 
 
@@ -109,7 +109,7 @@ def test_status_json_names_the_problem_by_its_folder(
     assert document["healthy"] is False
     [problem] = [p for p in document["problems"] if p["key"].startswith("disk:")]
     assert str(tmp_path) in problem["key"] and "max_message_size" in problem["text"]
-    assert not [w for w in document["warnings"] if "nearly full" in w]  # said once
+    assert not [w for w in document["warnings"] if w["code"] == "disk_nearly_full"]  # once
 
 
 @pytest.mark.parametrize(("free", "word"), [(80 * MB, "nearly full"), (10 * MB, "451")])

@@ -6,6 +6,7 @@ off), and the log and ``status`` say once why, in the reader's language."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import replace
@@ -19,11 +20,10 @@ from gateway.config.load import load_settings
 from gateway.config.settings import Settings, WebSettings
 from gateway.config.web import links_off
 from gateway.core.clock import FakeClock
-from gateway.core.i18n import translate
 from gateway.runtime.cli import main as cli
-from gateway.runtime.cli.status_lines import site_warnings
 from gateway.runtime.daemon import warn_at_start
 from gateway.scheduling import digest, scheduler
+from tests.support.cli import run
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.pipeline import outbox, words_of
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
@@ -88,11 +88,14 @@ def test_status_and_the_log_say_why_links_are_off(
     with caplog.at_level(logging.WARNING, logger="gateway"):
         warn_at_start(settings)
     said = [r.getMessage() for r in caplog.records if "base_url" in r.getMessage()]
-    assert said == [translate(site_warnings(settings)[-1], "en")]  # once, in English
-    with_url = load_settings(
-        write_config(tmp_path, extra='[web]\nhost = "0.0.0.0"\nbase_url = "http://192.0.2.1"\n')
+    found = json.loads(run(config, "status", "--json", capsys=capsys).out)["warnings"]
+    [warned] = [w["text"] for w in found if w["code"] == "base_url_unset"]
+    assert said == [warned]  # once, in English
+    config = write_config(
+        tmp_path, extra='[web]\nhost = "0.0.0.0"\nbase_url = "http://192.0.2.1"\n'
     )
-    assert not [m for m in site_warnings(with_url) if "base_url" in str(m)]
+    found = json.loads(run(config, "status", "--json", capsys=capsys).out)["warnings"]
+    assert not [w for w in found if w["code"] == "base_url_unset" or "base_url" in w["text"]]
 
 
 def _digest_texts(

@@ -23,7 +23,7 @@ from gateway.outbound.sender import Sender
 from gateway.outbound.transport import transport_for
 from gateway.runtime.app import App, build
 from gateway.runtime.cli.common import Speaker
-from gateway.runtime.cli.schedule import status_warnings
+from gateway.runtime.cli.status_lines import status_warnings
 from gateway.scheduling import health
 from store import chat, migrate, outbox
 from store.db import make_engine, session_factory, transaction

@@ -353,7 +353,7 @@ def test_mail_that_failed_for_good_recently_is_a_warning_not_a_problem(
     ]
     assert data["recent_failures"][0]["error"] == "550 5.1.1 no such user"
     from gateway.runtime.cli.common import Speaker
-    from gateway.runtime.cli.schedule import status_warnings
+    from gateway.runtime.cli.status_lines import status_warnings
 
     said = Speaker(settings)
     [warning] = [said(w) for w in status_warnings(report)]

@@ -134,7 +134,8 @@ def test_stats_and_status_count_them_by_the_fallbacks_rules(
     assert ran.code == 0
     status = json.loads(ran.out)
     assert status["outside_catalog"] == {"tickets": 1, "entries": {GONE: [ids[1]]}}
-    assert any("not in the catalog" in w for w in status["warnings"])
+    [outside] = [w for w in status["warnings"] if w["code"] == "tickets_outside_catalog"]
+    assert "not in the catalog" in outside["text"]
     # the shell names the entry as the board does: its id, marked
     listed = run(cfg, "tickets", "list", capsys=capsys).out
     [line] = [x for x in listed.splitlines() if x.startswith(f"#{ids[1]} ")]

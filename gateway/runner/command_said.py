@@ -77,6 +77,16 @@ def changed(
             return merge_watch.said(action)
 
 
+def unchanged(action: commands.SetField, entry: Entry | None) -> Msg:
+    """A ``/field`` giving the value the sheet holds already: the member is told nothing
+    changed (the tickets service wrote no event, and no one was told of a change)."""
+    return N_(
+        "field {name} already had the value {value}: nothing changed",
+        name=_field_said(entry, action.name),
+        value=_value_said(entry, action.name, action.value),
+    )
+
+
 def _due(due: datetime, team_zone: str) -> zone.When:
     """A due date as its writer reads it: the day with its weekday, which is all there is
     to say in the team's zone; read in another zone (the member's ``time_zone``), the end

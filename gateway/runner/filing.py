@@ -20,7 +20,7 @@ from gateway.catalog.assign import Assignment, choose_assignee
 from gateway.catalog.match import Classification
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.catalog.refile import Move
-from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet, same_value
+from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
 from gateway.catalog.triage import triage, triage_submission
 from gateway.config.settings import Settings
 from gateway.core.i18n import N_, Msg
@@ -124,19 +124,17 @@ def fill_fields_from_reply(
         return FillResult({}, (), [])
     existing = fields.field_values(session, ticket.id)
     sheet = parse_sheet(entry, msg.new_text)
-    changed = {  # an address by its A-label: older releases kept the domain as typed
-        k: v for k, v in sheet.values.items() if not same_value(entry.field(k), existing.get(k), v)
-    }
     actor = msg.from_.email if msg.from_ else ticket.requester  # the values are theirs
-    _store(
+    changed = _store(  # a value given again is no change (the tickets service's rule)
         session,
         ticket,
-        Sheet(changed, sheet.rejected),
+        sheet,
         existing,
         now,
         source="reply",
         actor=actor,
         channel="email",
+        entry=entry,
     )
     merged = {**existing, **changed}
     missing = missing_required(entry, merged, locale or ticket.locale or "en")
@@ -286,8 +284,9 @@ def _store(
     source: str,
     actor: str,
     channel: str,
-) -> None:
-    changes.store_fields(
+    entry: Entry | None = None,
+) -> dict[str, str]:
+    return changes.store_fields(
         session,
         ticket,
         sheet.values,
@@ -297,4 +296,5 @@ def _store(
         source=source,
         actor=actor,
         channel=channel,
+        entry=entry,
     )

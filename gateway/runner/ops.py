@@ -37,7 +37,7 @@ from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
-from gateway.runner.command_said import changed
+from gateway.runner.command_said import changed, unchanged
 from gateway.runner.filing import recategorize
 from gateway.runner.notices import action_hold
 from gateway.runner.proof import CHANNEL, record_unproven, verify, within_limit
@@ -220,8 +220,10 @@ def _apply(
         case commands.SetDue(due):
             changes.set_due(session, ticket, due, now, **who)
         case commands.SetField(name, value):
-            changes.set_field(session, ticket, name, value, now, **who)
-            return changed(action, old, entry=a.catalog.entry(ticket.catalog))
+            entry = a.catalog.entry(ticket.catalog)
+            if not changes.set_field(session, ticket, name, value, now, entry=entry, **who):
+                return unchanged(action, entry)  # the sheet held it: no event, no notice
+            return changed(action, old, entry=entry)
         case commands.AddNote(text):
             changes.add_note(session, ticket, text, now, **who)
         case commands.Approve():

@@ -83,9 +83,27 @@ def rooms(settings: Settings) -> list[Room]:
     return out
 
 
+def short_rooms(settings: Settings) -> list[Room]:
+    """The disks with less room than :data:`COPIES` of the largest mail: a problem each."""
+    need = needed(settings)
+    return [room for room in rooms(settings) if room.free < need]
+
+
+def crowded_rooms(settings: Settings) -> list[Room]:
+    """The disks nearly full (under 100 MB or 1 % free) that are not yet short of room:
+    a warning each (:func:`short_rooms` says the others, once)."""
+    need = needed(settings)
+    return [
+        room
+        for room in rooms(settings)
+        if need <= room.free < max(NEARLY_FULL_BYTES, room.size // NEARLY_FULL_SHARE)
+    ]
+
+
 def disk_problems(settings: Settings) -> tuple[HealthProblem, ...]:
-    """A problem per disk with less room than :data:`COPIES` of the largest mail."""
-    need = _need(settings)
+    """A problem per disk with less room than :data:`COPIES` of the largest mail, its
+    figures in exact bytes (the log, ``status --json``; ``status`` says them to people
+    in MB and GB itself)."""
     return tuple(
         HealthProblem(
             f"disk:{room.folder}",
@@ -100,20 +118,14 @@ def disk_problems(settings: Settings) -> tuple[HealthProblem, ...]:
                 size=settings.smtp.max_message_size,
             ),
         )
-        for room in rooms(settings)
-        if room.free < need
+        for room in short_rooms(settings)
     )
 
 
 def disk_warnings(settings: Settings) -> list[Msg]:
     """A warning per disk nearly full (:func:`nearly_full`) that is not yet a problem
-    (:func:`disk_problems` says that one, once)."""
-    need = _need(settings)
-    return [
-        nearly_full(room)
-        for room in rooms(settings)
-        if need <= room.free < max(NEARLY_FULL_BYTES, room.size // NEARLY_FULL_SHARE)
-    ]
+    (:func:`disk_problems` says that one, once), in exact bytes."""
+    return [nearly_full(room) for room in crowded_rooms(settings)]
 
 
 def nearly_full(room: Room) -> Msg:
@@ -126,5 +138,6 @@ def nearly_full(room: Room) -> Msg:
     )
 
 
-def _need(settings: Settings) -> int:
+def needed(settings: Settings) -> int:
+    """The room below which a disk is a problem: :data:`COPIES` of the largest mail."""
     return COPIES * settings.smtp.max_message_size

@@ -24,7 +24,9 @@ from gateway.core.model import CloseReason, TicketState
 from gateway.core.title import title
 from gateway.tickets import event_words, news, states
 from gateway.tickets.conversation import Fact, note
-from store import fields, ticket_rows, tickets
+from gateway.tickets.sheet_values import set_field as set_field  # the service's own name
+from gateway.tickets.sheet_values import store_fields as store_fields
+from store import ticket_rows, tickets
 from store.models import Ticket
 
 
@@ -205,78 +207,6 @@ def set_due(
     old = ticket.due_at.isoformat() if ticket.due_at else None
     ticket.due_at, ticket.updated_at = due, now
     _event(session, ticket, now, (actor, channel), "due", old=old, new=due.isoformat())
-
-
-def set_field(
-    session: Session,
-    ticket: Ticket,
-    name: str,
-    value: str,
-    now: datetime,
-    *,
-    actor: str,
-    channel: str,
-) -> None:
-    """One parameter-sheet value, already validated for its type by the caller."""
-    store_fields(
-        session,
-        ticket,
-        {name: value},
-        (),
-        fields.field_values(session, ticket.id),
-        now,
-        source=channel,
-        actor=actor,
-        channel=channel,
-    )
-    ticket.updated_at = now
-
-
-def store_fields(
-    session: Session,
-    ticket: Ticket,
-    values: Mapping[str, str],
-    rejected: Sequence[tuple[str, str, Msg]],
-    existing: Mapping[str, str],
-    now: datetime,
-    *,
-    source: str,
-    actor: str,
-    channel: str,
-) -> None:
-    """Sheet values (new or corrected; ``existing`` is what was stored) and the values
-    that failed their type check, ``(field, value, why)``, each as an event: the reason
-    in English for ``--json`` and kept as a Msg (``said``) so each reader reads it in
-    their language."""
-    for name, value in values.items():
-        ticket_rows.set_field(session, ticket.id, name, value, exists=name in existing)
-        _event(
-            session,
-            ticket,
-            now,
-            (actor, channel),
-            "field",
-            old=existing.get(name),
-            new=value,
-            detail={"name": name, "source": source},
-        )
-        note(session, Fact(ticket, "field", now, actor, existing.get(name, ""), value, name=name))
-    for name, value, why in rejected:
-        _event(
-            session,
-            ticket,
-            now,
-            (actor, channel),
-            "field-rejected",
-            new=None,
-            detail={
-                "name": name,
-                "value": value,
-                "reason": str(why),
-                "said": dump(why),
-                "source": source,
-            },
-        )
 
 
 def add_note(

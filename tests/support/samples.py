@@ -496,6 +496,11 @@ def applied() -> list[v.CommandLine]:
         v.CommandLine(
             "/category purchase", command_said.changed(filed, "new", taken, ENTRY), "applied"
         ),
+        v.CommandLine(  # the value the sheet held already: nothing changed
+            "/field quantity 3",
+            command_said.unchanged(commands.SetField("quantity", "3"), None),
+            "applied",
+        ),
     ]
     ignored = [
         # past the line limit, then the rest counted

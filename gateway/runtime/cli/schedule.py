@@ -11,6 +11,7 @@ English data.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,8 @@ from gateway.runtime.cli.common import (
     print_json,
 )
 from gateway.runtime.cli.help_language import h
-from gateway.runtime.cli.status_lines import say_web, site_warnings, status_warnings, web_status
+from gateway.runtime.cli.status_lines import say_web, web_status
+from gateway.runtime.cli.warning_codes import Seen, warnings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -49,15 +51,16 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     report, outside, broken = _checked(settings, running)
     web = web_status(settings)
     said = Speaker(settings)
-    warnings = site_warnings(settings) + status_warnings(report)
-    warnings += [m for m in (outside.message(),) if m is not None] if outside else []
-    if args.json:
+    if args.json:  # English and exact bytes, whatever LANG says: for scripts
         document = {**report.as_dict(), "outside_catalog": outside and outside.as_dict()}
-        print_json({**document, "web": web, "warnings": [said(w) for w in warnings]})
+        found = [w.as_dict() for w in warnings(Seen(settings, report, outside))]
+        print_json({**document, "web": web, "warnings": found})
     else:
-        _print_status(said, report, settings.gateway.timezone)
-        for warning in warnings:
-            said.say(N_("  warning: {warning}", warning=warning))
+        from gateway.runtime.cli.disk_lines import short_of_room
+
+        _print_status(said, report, settings.gateway.timezone, short_of_room(settings))
+        for warning in warnings(Seen(settings, report, outside, human=True)):
+            said.say(N_("  warning: {warning}", warning=warning.message))
         say_web(said, web)
     if settings.gateway.secret_problem is not None or broken:
         return EX_CONFIG  # a configuration error, as every other command says it (78)
@@ -107,9 +110,12 @@ def _outside_catalog(sessions: sessionmaker[Session], catalog: Catalog) -> Outsi
         return workload.outside_catalog(s, catalog)
 
 
-def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
+def _print_status(
+    said: Speaker, report: HealthReport, timezone: str, disks: Mapping[str, Msg] | None = None
+) -> None:
     """The report for people: every time in ``timezone`` with the zone's name, as the
-    other commands print times (``--json`` keeps them ISO 8601, UTC)."""
+    other commands print times (``--json`` keeps them ISO 8601, UTC); ``disks``: the
+    disk problems in MB and GB by their keys (``--json`` keeps the exact bytes)."""
     from gateway.scheduling import unread
     from gateway.scheduling.health import in_zone
 
@@ -118,7 +124,8 @@ def _print_status(said: Speaker, report: HealthReport, timezone: str) -> None:
 
     said.say(N_("healthy") if report.healthy else N_("UNHEALTHY"))
     for p in report.problems:
-        print("  " + said(N_("problem: {text}", text=in_zone(p.message, timezone))))
+        text = (disks or {}).get(p.key) or in_zone(p.message, timezone)
+        print("  " + said(N_("problem: {text}", text=text)))
     for m in report.mailboxes:
         error = "  " + said(N_("last error: {error}", error=m.last_error)) if m.last_error else ""
         said.say(

@@ -31,22 +31,6 @@ def web_status(settings: Settings) -> dict[str, object]:
     return out
 
 
-def site_warnings(settings: Settings) -> list[Msg]:
-    """What is unsafe or half working but not broken: a secret file other users may read
-    (issue #14), mails without links to the pages until base_url is set, a proxy in the
-    environment that webhook actions cannot use, a disk nearly full."""
-    from gateway.config.proxy import environment_proxy_warning
-    from gateway.config.secret import key_exposure
-    from gateway.config.web import links_off
-    from gateway.runtime.disk_space import disk_warnings
-
-    found = key_exposure(settings.gateway.secret_file, settings.gateway.data_dir)
-    proxy = environment_proxy_warning(settings.actions)
-    return disk_warnings(settings) + [
-        m for m in (found, links_off(settings.web), proxy) if m is not None
-    ]
-
-
 def status_warnings(report: HealthReport) -> list[Msg]:
     """Mail that failed for good in the last 24 hours: a warning, not a problem. Most
     are bounces to a mistyped or departed customer address, each already told where it

@@ -1,0 +1,121 @@
+"""``status --json`` is for scripts: each warning is ``{"code", "text"}``, the code a
+stable key per kind (gateway/runtime/cli/warning_codes.py's table) and the text in
+English whatever ``LANG`` says; ``status`` for people says the warnings in the CLI's
+language and the disks' room in MB and GB, while ``--json`` keeps exact bytes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gateway.runtime import disk_space
+from gateway.runtime.cli.disk_lines import amount
+from gateway.runtime.cli.warning_codes import WARNINGS
+from gateway.runtime.disk_space import Space
+from tests.support.cli import run
+from tests.support.config import write_config
+
+MB, GB = 1_000_000, 1_000_000_000
+NO_DAEMON = "[health]\ndaemon = false\n"
+LINKS_OFF = '[web]\nhost = "0.0.0.0"\nport = 1\n'  # no base_url: a warning
+KANA_OR_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _disk(monkeypatch: pytest.MonkeyPatch, free: int, size: int) -> None:
+    reader: Callable[[Path], Space] = lambda _folder: Space(1, free, size)  # noqa: E731
+    monkeypatch.setattr(disk_space, "read_space", reader)
+
+
+def _site(tmp_path: Path, locale: str) -> Path:
+    """A site with three warnings: a disk nearly full, a secret file others may read,
+    pages without base_url."""
+    config = write_config(tmp_path, secret_file=True, locale=locale, extra=NO_DAEMON + LINKS_OFF)
+    os.chmod(tmp_path / "secret.key", 0o644)
+    return config
+
+
+@pytest.mark.parametrize("lang", ["ja_JP.UTF-8", "C.UTF-8"])
+def test_json_warnings_have_a_code_and_english_text_whatever_lang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    config = _site(tmp_path, "ja")
+    monkeypatch.setenv("LC_ALL", lang)
+    monkeypatch.setenv("LANG", lang)
+    _disk(monkeypatch, 80 * MB, 20 * GB)
+    said = run(config, "status", "--json", capsys=capsys)
+    assert said.code == 0, said
+    found = json.loads(said.out)["warnings"]
+    assert [w["code"] for w in found] == [
+        "disk_nearly_full",
+        "secret_file_readable",
+        "base_url_unset",
+    ], found
+    assert all(set(w) == {"code", "text"} for w in found)
+    assert not [w for w in found if KANA_OR_KANJI.search(w["text"])], found
+    [disk] = [w["text"] for w in found if w["code"] == "disk_nearly_full"]
+    assert "nearly full: 80000000 bytes free of 20000000000" in disk  # exact, for scripts
+    assert "chmod 600" in found[1]["text"] and "base_url is not set" in found[2]["text"]
+
+
+def test_every_code_is_a_short_stable_key() -> None:
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)+", code) for code in WARNINGS)
+
+
+def test_the_readme_names_every_code() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert not [code for code in WARNINGS if f"`{code}`" not in readme]
+
+
+@pytest.mark.parametrize(
+    ("lang", "free", "size"),
+    [
+        ("C.UTF-8", "80.0 MB", "20.0 GB"),
+        ("ja_JP.UTF-8", "80.0 MB", "20.0 GB"),
+    ],
+)
+def test_people_read_the_disk_in_mb_and_gb_in_their_language(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    lang: str,
+    free: str,
+    size: str,
+) -> None:
+    config = _site(tmp_path, "ja" if lang.startswith("ja") else "en")
+    monkeypatch.setenv("LC_ALL", lang)
+    _disk(monkeypatch, 80 * MB, 20 * GB)
+    said = run(config, "status", capsys=capsys)
+    assert said.code == 0, said
+    [line] = [line for line in said.out.splitlines() if free in line]
+    assert size in line and "80000000" not in line and "bytes" not in line, line
+    assert bool(KANA_OR_KANJI.search(line)) is lang.startswith("ja"), line
+    assert ("nearly full" in line) is not lang.startswith("ja"), line  # the sentence, too
+    warned = [line for line in said.out.splitlines() if "chmod 600" in line]
+    assert len(warned) == 1 and bool(KANA_OR_KANJI.search(warned[0])) is lang.startswith("ja")
+
+
+def test_a_disk_problem_in_mb_for_people_and_in_bytes_in_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, secret_file=True, locale="en", extra=NO_DAEMON)
+    _disk(monkeypatch, 12_345_678, 20 * GB)
+    said = run(config, "status", capsys=capsys)
+    assert said.code == 1, said
+    [line] = [line for line in said.out.splitlines() if "max_message_size" in line]
+    assert "has 12.3 MB free, less than 2 times [smtp] max_message_size (25.0 MB)" in line, line
+    document = json.loads(run(config, "status", "--json", capsys=capsys).out)
+    [problem] = [p for p in document["problems"] if p["key"].startswith("disk:")]
+    assert "has 12345678 bytes free" in problem["text"] and "(25000000 bytes)" in problem["text"]
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [(0, "0.0 MB"), (999_949_999, "999.9 MB"), (GB, "1.0 GB"), (1_250 * GB, "1250.0 GB")],
+)
+def test_amounts(count: int, said: str) -> None:
+    assert str(amount(count)) == said
