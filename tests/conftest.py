@@ -31,7 +31,6 @@ from tests.support.app import MEMBERS, PLAIN_CATALOG, SECRET
 from tests.support.corpus import shared_present, skip_reason
 from tests.support.dovecot import Certs, Dovecot, make_certs, missing_reason
 from tests.support.imap_quirks import QuirkyImap
-from tests.support.order import rank
 from tests.support.pg_pool import SchemaPool
 from tests.support.slack_fake import FakeSlack
 from tests.support.smtp import self_signed
@@ -50,9 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slowest files first (tests/support/order.py), each file's tests together and in
-    their order; without the shared corpus, skip what needs it and say which test that is."""
-    items.sort(key=lambda item: rank(Path(item.nodeid.split("::")[0]).stem))
+    """Without the shared corpus, skip what needs it and say which test that is."""
     if shared_present():
         return
     for item in items:
