@@ -24,6 +24,7 @@ from gateway.core.model import CloseReason, TicketState
 from gateway.core.title import title
 from gateway.tickets import event_words, news, states
 from gateway.tickets.conversation import Fact, note
+from gateway.tickets.history import add_event as _event
 from gateway.tickets.sheet_values import set_field as set_field  # the service's own name
 from gateway.tickets.sheet_values import store_fields as store_fields
 from store import ticket_rows, tickets
@@ -300,29 +301,3 @@ def no_auto_answer(
     if lasting:
         detail["lasting"] = True
     record(session, ticket, "no-auto-answer", now, actor=actor, channel="system", detail=detail)
-
-
-def _event(
-    session: Session,
-    ticket: Ticket,
-    now: datetime,
-    who: tuple[str, str],
-    kind: str,
-    *,
-    old: str | None = None,
-    new: str | None = None,
-    detail: Mapping[str, Any] | None = None,
-) -> None:
-    """One event: ``who`` is (actor, channel)."""
-    actor, channel = who
-    ticket_rows.add_event(
-        session,
-        ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind=kind,
-        old=old,
-        new=new,
-        detail=dict(detail or {}),
-    )

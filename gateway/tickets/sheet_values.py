@@ -23,6 +23,7 @@ from gateway.catalog.model import Entry
 from gateway.catalog.sheet import same_value
 from gateway.core.i18n import Msg, dump
 from gateway.tickets.conversation import Fact, note
+from gateway.tickets.history import add_event as _event
 from store import fields, ticket_rows
 from store.models import Ticket
 
@@ -110,28 +111,3 @@ def store_fields(
             },
         )
     return changed
-
-
-def _event(
-    session: Session,
-    ticket: Ticket,
-    now: datetime,
-    who: tuple[str, str],
-    kind: str,
-    *,
-    old: str | None = None,
-    new: str | None = None,
-    detail: Mapping[str, object],
-) -> None:
-    actor, channel = who
-    ticket_rows.add_event(
-        session,
-        ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind=kind,
-        old=old,
-        new=new,
-        detail=dict(detail),
-    )
