@@ -35,15 +35,7 @@ def test_status_counts_what_came_back_too_often_apart_from_what_the_server_keeps
 ) -> None:
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
-    config = write_config(
-        tmp_path,
-        extra=(
-            '[health]\ndaemon = false\nmax_poll_age = "2d"\nmax_inbox_age = "30d"\n'
-            f'[[imap]]\nhost = "127.0.0.1"\nport = {quirky.port}\n'
-            f'ca_file = "{tls_files[0]}"\nusername = "support"\n'
-            'password_env = "TG_QUIRKS_PASSWORD"\nafter = "move"\n'
-        ),
-    )
+    config = write_config(tmp_path, extra=quirky.status_sections(tls_files[0]))
     settings = load_settings(config)
     app = build(settings, SystemClock())
     try:

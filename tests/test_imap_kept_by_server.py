@@ -212,15 +212,7 @@ def test_status_counts_what_the_server_keeps_and_stays_healthy(
     quirky.keeps, quirky.capabilities = True, quirky.capabilities + " MOVE"
     for n in range(3):
         quirky.add(Message(mail(f"kept {n}")))
-    config = write_config(
-        tmp_path,
-        extra=(
-            '[health]\ndaemon = false\nmax_poll_age = "2d"\nmax_inbox_age = "30d"\n'
-            f'[[imap]]\nhost = "127.0.0.1"\nport = {quirky.port}\n'
-            f'ca_file = "{tls_files[0]}"\nusername = "support"\n'
-            'password_env = "TG_QUIRKS_PASSWORD"\nafter = "move"\n'
-        ),
-    )
+    config = write_config(tmp_path, extra=quirky.status_sections(tls_files[0]))
     settings = load_settings(config)
     app = build(settings, SystemClock())
     try:

@@ -185,15 +185,7 @@ def test_status_exits_1_for_a_left_message_and_says_it_in_the_readers_language(
     for key, value in SECRET_ENV.items():
         monkeypatch.setenv(key, value)
     quirky.capabilities += " MOVE"
-    config = write_config(
-        tmp_path,
-        extra=(
-            '[health]\ndaemon = false\nmax_poll_age = "2d"\nmax_inbox_age = "30d"\n'
-            f'[[imap]]\nhost = "127.0.0.1"\nport = {quirky.port}\n'
-            f'ca_file = "{tls_files[0]}"\nusername = "support"\n'
-            'password_env = "TG_QUIRKS_PASSWORD"\nafter = "move"\n'
-        ),
-    )
+    config = write_config(tmp_path, extra=quirky.status_sections(tls_files[0]))
 
     def status(lang: str) -> tuple[int, str]:
         monkeypatch.setenv("LANG", lang)

@@ -83,6 +83,17 @@ class QuirkyImap:
         self.messages[uid] = message
         return uid
 
+    def status_sections(self, ca_file: Path) -> str:
+        """The config sections a ``status`` test reads this server through (its mailbox,
+        moved after storing; ``[health]`` quiet about a daemon that is not running), for
+        :func:`tests.support.config.write_config`'s ``extra``."""
+        return (
+            '[health]\ndaemon = false\nmax_poll_age = "2d"\nmax_inbox_age = "30d"\n'
+            f'[[imap]]\nhost = "127.0.0.1"\nport = {self.port}\n'
+            f'ca_file = "{ca_file}"\nusername = "support"\n'
+            'password_env = "TG_QUIRKS_PASSWORD"\nafter = "move"\n'
+        )
+
     def account(self, ca_file: Path, **overrides: object) -> ImapSettings:
         values: dict[str, object] = {
             "host": "127.0.0.1",
