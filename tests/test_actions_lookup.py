@@ -10,7 +10,6 @@ reader's language, and is tried again.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,11 +37,8 @@ HOST = "hooks.example.test"  # known to the stand-ins only
 URL = f"https://{HOST}/hooks/account"
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+# every test names its own proxy (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 
 
 @pytest.fixture

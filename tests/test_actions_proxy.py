@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -48,12 +47,8 @@ USER, PASSWORD = "taro", "p@ss:秘密-0123"
 QUOTED = "p%40ss%3A%E7%A7%98%E5%AF%86-0123"  # PASSWORD as it is written in a URL
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test names its own proxy: none inherited from the machine running the suite."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+# every test names its own proxy (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 
 
 @pytest.fixture(scope="module")

@@ -39,12 +39,8 @@ URL = f"https://{HOST}/hooks/account"
 DEAD = "http://127.0.0.1:9"  # nothing listens: a call through it fails at once
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test names its own proxy: none inherited from the machine running the suite."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+# every test names its own proxy (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ attempt naming the variable, tried again, the proxy (a real one of ours) never c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,11 +23,8 @@ SCHEMES = ["https", "HTTPS", "socks5", "socks5h", "socks4"]
 URL = "https://hooks.example.test/hooks/account"
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+# every test names its own proxy (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ that knows the fake Slack's name shows the edge is the one the calls use.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -26,11 +25,8 @@ HOST = "chat.example.test"  # known to the stand-ins only
 SHORT = timedelta(milliseconds=300)  # the [chat] timeout here: far below HANG_LIMIT
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+# every test names its own proxy (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 
 
 @pytest.fixture

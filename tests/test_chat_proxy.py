@@ -7,7 +7,6 @@ our own (tests/support/proxy.py) that alone resolves ``slack.example.test``."""
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -28,11 +27,8 @@ DEAD = "http://127.0.0.1:9"  # nothing listens: a call through it fails
 TIMEOUT = timedelta(seconds=5)
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+# every test names its own proxy (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("no_proxy_environment")
 
 
 @pytest.fixture
