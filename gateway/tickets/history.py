@@ -1,7 +1,8 @@
 """One event in a ticket's history, as every change of the tickets service writes it.
 
-Shared by :mod:`.changes` and :mod:`.sheet_values` (which ``changes`` re-exports, so it
-cannot import ``changes`` back): ``who`` is the (actor, channel) pair the callers carry.
+Shared by :mod:`.changes`, :mod:`.sheet_values` (which ``changes`` re-exports, so it
+cannot import ``changes`` back) and :mod:`.priority`: ``who`` is the (actor, channel)
+pair the callers carry.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.priority import Priority
 from gateway.tickets.conversation import Fact, note
+from gateway.tickets.history import add_event
 from store import ticket_rows
 from store.models import Ticket
 
@@ -40,13 +41,12 @@ def set_priority(
     if old == level.value:
         return False
     ticket_rows.set_columns(session, ticket, priority=level.value, updated_at=now)
-    ticket_rows.add_event(
+    add_event(
         session,
         ticket,
-        at=now,
-        actor=actor,
-        channel=channel,
-        kind="priority",
+        now,
+        (actor, channel),
+        "priority",
         old=old,
         new=level.value,
         detail={"source": source, **(detail or {})},
