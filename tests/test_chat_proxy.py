@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.chat.transport import ChatDown, SlackApi
+from gateway.chat.transport import ChatDown, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import build
@@ -83,6 +83,43 @@ def test_an_unusable_proxy_in_the_environment_is_a_reason_to_wait(
     api = SlackApi("xoxb-test", "https://slack.com/api/", TIMEOUT)
     with pytest.raises(ChatDown, match=r"proxy cannot be used: \$https_proxy: only http://"):
         api.post("C0123", {"text": "hello"})
+
+
+def test_all_proxy_is_taken_where_the_schemes_own_variable_is_not_set(
+    proxy: ProxyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As curl and webhook actions: ``all_proxy`` (or ``ALL_PROXY``) for either scheme,
+    the scheme's own variable first, ``no_proxy`` still bypassing."""
+    monkeypatch.setenv("ALL_PROXY", proxy.url())
+    assert SlackApi("xoxb-test", "https://slack.com/api/", TIMEOUT).client.proxy == proxy.url()
+    monkeypatch.setenv("https_proxy", DEAD)
+    assert SlackApi("xoxb-test", "https://slack.com/api/", TIMEOUT).client.proxy == DEAD
+    monkeypatch.delenv("https_proxy")
+    monkeypatch.setenv("no_proxy", "slack.com")
+    assert SlackApi("xoxb-test", "https://slack.com/api/", TIMEOUT).client.proxy is None
+
+
+def test_a_chat_webhook_takes_the_proxy_as_the_web_api_does(
+    fake: FakeSlack, proxy: ProxyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Teams or Slack-format webhook: ``all_proxy`` where the scheme's own is unset
+    (urllib alone does not read it), never a proxy to this machine (urllib alone would
+    send a loopback URL to the proxy unless no_proxy named it)."""
+    monkeypatch.setenv("all_proxy", proxy.url())
+    Webhook(f"http://{NAME}:{fake.port}/hooks/teams", TIMEOUT).post({"text": "hello"})
+    assert [p.target for p in proxy.passages] == [f"http://{NAME}:{fake.port}/hooks/teams"]
+    monkeypatch.setenv("http_proxy", DEAD)  # nothing listens there: only loopback is spared
+    Webhook(fake.hook_url("webhook"), TIMEOUT).post({"text": "here"})
+    assert fake.hooks == {"teams": [{"text": "hello"}], "webhook": [{"text": "here"}]}
+    assert len(proxy.passages) == 1
+
+
+def test_a_chat_webhook_with_an_unusable_proxy_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Named in the environment, a proxy that cannot be spoken is a reason to try again
+    later, naming the variable, never a direct call."""
+    monkeypatch.setenv("ALL_PROXY", "socks5://proxy.corp:1080")
+    with pytest.raises(ChatDown, match=r"proxy cannot be used: \$ALL_PROXY: only http://"):
+        Webhook("https://hooks.example.test/workflows/1", TIMEOUT).post({"text": "hello"})
 
 
 @sqlite_only

@@ -193,9 +193,15 @@ class Webhook:
         request = urllib.request.Request(
             self.url, data=data, headers={"Content-Type": "application/json; charset=utf-8"}
         )
+        try:  # the environment's proxy as the Web API takes it, not urllib's own reading
+            proxy = sdk_proxy(self.url)
+        except ProxyError as exc:  # named but unusable: never a direct call instead
+            raise ChatDown(failures.proxy_unusable(exc.msg, exc.where)) from None
         made: list[http.client.HTTPConnection] = []  # what the watchdog cuts
-        opener = urllib.request.build_opener(  # the proxy of the environment, as before
-            _NoRedirect, *dialing.handlers(self.lookup, self.timeout, made=made)
+        opener = urllib.request.build_opener(  # an empty ProxyHandler: direct
+            urllib.request.ProxyHandler({"http": proxy, "https": proxy} if proxy else {}),
+            _NoRedirect,
+            *dialing.handlers(self.lookup, self.timeout, made=made),
         )
         expired = threading.Event()
         watchdog = threading.Timer(self.timeout, _cut, (made, expired))

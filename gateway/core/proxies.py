@@ -190,8 +190,9 @@ def sdk_proxy(url: str) -> str | None:
     ``proxy``), decided here as for every other call: left to itself, slack_sdk takes
     ``HTTPS_PROXY`` before ``https_proxy``, ``http_proxy`` for https, goes through the
     proxy to this machine, its aiohttp clients ignore ``no_proxy``, and it logs the URL
-    with its password at DEBUG."""
-    proxy = proxy_for(url)
+    with its password at DEBUG. ``all_proxy`` is read as for webhook actions (curl's
+    rule), so that one environment serves every call out."""
+    proxy = proxy_for(url, all_proxy=True)
     return proxy.full_url() if proxy is not None else None
 
 
