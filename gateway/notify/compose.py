@@ -180,7 +180,7 @@ def _name(value: str, charset: str) -> str:
     Outlook, Becky!, the Japanese clients ISO-2022-JP mail is for), which read this
     one when the disposition's ``filename*`` means nothing to them. Each word is
     short enough for `` name="`` before it on a folded line."""
-    if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
+    if _as_is(value) and len(value) <= _PIECE and not _SPECIALS.search(value):
         return f'name="{value}"'
     if charset == "iso-2022-jp" and _encodes(value.translate(_WINDOWS_TO_JIS), charset):
         value = value.translate(_WINDOWS_TO_JIS)
@@ -200,7 +200,7 @@ def _param(key: str, value: str) -> str:
     ``key*0*=utf-8''…; key*1*=…`` in pieces short enough for folded lines (a long
     Japanese name is thousands of octets once percent-encoded, over the 998 a line
     may have)."""
-    if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
+    if _as_is(value) and len(value) <= _PIECE and not _SPECIALS.search(value):
         return f'{key}="{value}"'
     pieces, piece = [], ""
     for char in value:
@@ -320,7 +320,7 @@ def _address(person: Person, charset: str) -> str | Header:
     email = one_line(person.email).replace(" ", "")
     if not name:
         return email
-    if name.isascii():
+    if _as_is(name):
         return formataddr((name, email))
     words = _Words(name, charset, header_name="Reply-To")  # the longest name it goes in
     words.append(f"<{email}>", "us-ascii")
@@ -330,9 +330,19 @@ def _address(person: Person, charset: str) -> str | Header:
 def _text(value: str, charset: str) -> str | Header:
     """A non-ASCII subject as encoded words, folded once, where the mail is written
     (a string encoded here would be parsed and folded again there)."""
-    if value.isascii():
+    if _as_is(value):
         return value
     return _Words(value, charset, header_name="Subject")
+
+
+def _as_is(value: str) -> bool:
+    """Whether ``value`` may go into a header as it is: ASCII, and nothing a reader could
+    take for an encoded word. A subject, name or file name whose text is
+    ``=?utf-8?b?DQo=?=`` (a customer encoded it so, or typed it into a form) was written
+    out raw, and every client, Python's parser too, decoded it: a CR LF in the Subject a
+    script reads back, another name or file name shown than the one sent. RFC 2047
+    section 5 has such text encoded; encoded, it reads back as the text it is."""
+    return value.isascii() and "=?" not in value
 
 
 class _Words(Header):
