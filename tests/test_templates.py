@@ -130,6 +130,24 @@ def test_digests_are_auto_generated_answers_auto_replied_and_a_persons_words_nei
     assert "Auto-Submitted" not in _parse(raw) and b"X-Ticket-Gateway: ops_reply" in raw
 
 
+@pytest.mark.parametrize("view", SAMPLES, ids=lambda s: v.kind_of(s))
+def test_automatic_mail_says_so_to_every_responder_and_a_persons_words_do_not(
+    view: v.View,
+) -> None:
+    """``Precedence: bulk`` beside RFC 3834's ``Auto-Submitted`` on every automatic mail,
+    as Zammad and RT send it: the vacation responders that predate RFC 3834 (sendmail's
+    vacation, many a hosting company's auto-responder) read only that, and answered each
+    acknowledgement and reminder. A member's answer relayed by us is a person's mail:
+    none of the three, so the requester's out-of-office reply reaches the member as it
+    would have reached them directly (Exchange withholds it for ``X-Auto-Response-Suppress``)."""
+    env = _envelope(view)
+    msg = _parse(compose.compose(env, Renderer().render(view, "ja")))
+    automatic = bool(env.auto_submitted)
+    assert automatic != isinstance(view, v.OpsReply)
+    assert msg.get("Precedence") == ("bulk" if automatic else None)
+    assert msg.get("X-Auto-Response-Suppress") == ("All" if automatic else None)
+
+
 def test_a_plain_text_piece_is_escaped_in_html() -> None:
     """Requesters' names are data: in the HTML part they are text, never markup."""
     evil = v.Person("alice@customer.test", "<b>evil</b>")

@@ -144,8 +144,9 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
     if refs:
         msg["References"] = " ".join(f"<{r}>" for r in refs)
     if env.auto_submitted:  # a person's words relayed by us are not automatic mail
-        msg["Auto-Submitted"] = env.auto_submitted
-    msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
+        msg["Auto-Submitted"] = env.auto_submitted  # RFC 3834
+        msg["Precedence"] = "bulk"  # the responders older than RFC 3834 read only this
+        msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
     ticket = f"; ticket={env.ticket_id}" if env.ticket_id is not None else ""
     msg["X-Ticket-Gateway"] = f"{env.kind}{ticket}"  # loops.py: our own mail came back
     return msg.as_bytes(policy=WIRE)
