@@ -96,6 +96,7 @@ class Enclosure:
     filename: str
     content_type: str
     data: bytes
+    charset: str = ""  # a text file's, named in its type; "": none to name (ASCII)
 
 
 def new_message_id(domain: str, ticket_id: int | None) -> str:
@@ -169,7 +170,10 @@ def _with_files(
         part.set_payload(f.data)
         encoders.encode_base64(part)
         name = one_line(f.filename) or "attachment"
-        part.replace_header("Content-Type", f"{maintype}/{subtype}; {_name(name, charset)}")
+        named = (
+            f"charset={f.charset}; " if maintype == "text" and _TOKEN.fullmatch(f.charset) else ""
+        )
+        part.replace_header("Content-Type", f"{maintype}/{subtype}; {named}{_name(name, charset)}")
         part["Content-Disposition"] = f"attachment; {_param('filename', name)}"
         msg.attach(part)
     return msg
@@ -229,6 +233,7 @@ def _content_type(value: str) -> tuple[str, str]:
     return (found[1], found[2]) if found else ("application", "octet-stream")
 
 
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9_.:+-]{0,39}")  # a charset's name, as written
 _TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]{0,63})/([a-z0-9][a-z0-9!#$&^_.+-]{0,126})")
 
 
