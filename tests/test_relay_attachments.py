@@ -156,3 +156,44 @@ def test_a_picture_inside_an_html_alternative_can_be_read_back() -> None:
     raw = bytes(msg)
     [listed] = parse_message(raw).attachments
     assert listed.inline and attachment_data(raw, listed.sha256) == PDF
+
+
+def test_a_text_file_is_relayed_with_the_charset_its_text_is_in(team: App) -> None:
+    """The parse keeps a file's type without its ``charset``: a CSV that Excel wrote in
+    Shift_JIS went to the requester as ``text/csv`` alone, which a client that shows
+    text files in the mail (Thunderbird, Apple Mail) reads as US-ASCII. Its bytes are
+    read as the parser reads unlabelled text, and the charset named."""
+    tid = _request(team)
+    table = "氏名,部署\r\n山田 花子,情報システム部\r\n"
+    files = {
+        "名簿.csv": table.encode("cp932"),
+        "接続ログ（2026年3月2日の分、サーバー側とクライアント側）.log": table.encode("cp932"),
+        "utf8.txt": table.encode("utf-8"),
+        "euc.txt": table.encode("euc-jp"),
+        "jis.txt": table.encode("iso-2022-jp"),
+        "ascii.txt": b"plain, ascii\r\n",
+    }
+    msg = EmailMessage()
+    msg["From"] = f"Ops One <{OPS}>"
+    msg["To"] = reply_address(team, tid, OPS)
+    msg["Subject"] = f"Re: [#{tid}] VPN down"
+    msg.set_content("The lists are attached.\n")
+    for name, data in files.items():
+        msg.add_attachment(data, maintype="text", subtype="plain", filename=name)
+    deliver(team, bytes(msg))
+    [row] = outbox(team, "ops_reply")
+    assert max(len(line) for line in row.raw.split(b"\r\n")) <= 78  # the charset folds too
+    sent = {str(p.get_filename()): p for p in parsed(row).iter_attachments()}
+    charsets = {name: part.get_content_charset() for name, part in sent.items()}
+    assert charsets == {
+        "名簿.csv": "shift_jis",
+        "接続ログ（2026年3月2日の分、サーバー側とクライアント側）.log": "shift_jis",
+        "utf8.txt": "utf-8",
+        "euc.txt": "euc-jp",
+        "jis.txt": "iso-2022-jp",
+        "ascii.txt": None,
+    }
+    for name, data in files.items():
+        assert sent[name].get_payload(decode=True) == data  # byte for byte, as before
+        if name != "ascii.txt":
+            assert sent[name].get_content() == table

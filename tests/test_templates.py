@@ -10,7 +10,9 @@ import os
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -128,6 +130,24 @@ def test_digests_are_auto_generated_answers_auto_replied_and_a_persons_words_nei
     assert "Auto-Submitted" not in _parse(raw) and b"X-Ticket-Gateway: ops_reply" in raw
 
 
+@pytest.mark.parametrize("view", SAMPLES, ids=lambda s: v.kind_of(s))
+def test_automatic_mail_says_so_to_every_responder_and_a_persons_words_do_not(
+    view: v.View,
+) -> None:
+    """``Precedence: bulk`` beside RFC 3834's ``Auto-Submitted`` on every automatic mail,
+    as Zammad and RT send it: the vacation responders that predate RFC 3834 (sendmail's
+    vacation, many a hosting company's auto-responder) read only that, and answered each
+    acknowledgement and reminder. A member's answer relayed by us is a person's mail:
+    none of the three, so the requester's out-of-office reply reaches the member as it
+    would have reached them directly (Exchange withholds it for ``X-Auto-Response-Suppress``)."""
+    env = _envelope(view)
+    msg = _parse(compose.compose(env, Renderer().render(view, "ja")))
+    automatic = bool(env.auto_submitted)
+    assert automatic != isinstance(view, v.OpsReply)
+    assert msg.get("Precedence") == ("bulk" if automatic else None)
+    assert msg.get("X-Auto-Response-Suppress") == ("All" if automatic else None)
+
+
 def test_a_plain_text_piece_is_escaped_in_html() -> None:
     """Requesters' names are data: in the HTML part they are text, never markup."""
     evil = v.Person("alice@customer.test", "<b>evil</b>")
@@ -169,6 +189,44 @@ def test_crlf_in_subject_or_name_injects_no_header(evil: str) -> None:
     assert msg["Subject"].count("Bcc: victim@evil.test") == 1
     assert msg["To"].addresses[0].addr_spec == "alice@customer.test"
     assert len(msg["To"].addresses) == 1
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "=?utf-8?b?DQo=?=",  # an encoded CR LF, written out as text
+        "VPN =?utf-8?q?down=0D=0ABcc:_victim@evil.test?= now",
+        "=?iso-2022-jp?b?GyRCJDMkcyRLJEEkTxsoQg==?=",  # the words of another text
+    ],
+)
+def test_text_that_looks_like_an_encoded_word_is_sent_as_the_text_it_is(literal: str) -> None:
+    """A subject, a name or a file's name whose text is ``=?utf-8?b?DQo=?=`` (a customer
+    encodes it, or types it into a form) was written as it is, ASCII, and every reader
+    decoded it: a CR LF in the Subject a script reads back, another name shown. RFC 2047
+    section 5: text that could be taken for an encoded word is encoded."""
+    victim = v.Person("alice@customer.test", literal)
+    view = v.Acknowledgement(TEAM, victim, _ticket(42, literal))
+    for charset in ("utf-8", "iso-2022-jp"):
+        env = replace(_envelope(view, charset), sender=v.Person("support@example.test", literal))
+        file = compose.Enclosure(literal + ".txt", "text/plain", b"x")
+        parts = Renderer().render(view, "en")
+        raw = compose.compose(env, parts, (file,))
+        assert parts.subject.endswith(literal)
+        for msg in (_parse(raw), email.message_from_bytes(raw, policy=email.policy.strict)):
+            assert msg["Subject"] == f"[#42] {parts.subject}"
+            assert [_name_of(raw, h) for h in ("To", "From")] == [literal, literal]
+            [part] = msg.iter_attachments()
+            assert part.get_filename() == f"{literal}.txt"
+            assert part.get_param("name") == f"{literal}.txt"
+            assert all("\r" not in str(value) and "\n" not in str(value) for value in msg.values())
+
+
+def _name_of(raw: bytes, header: str) -> str:
+    """The display name as RFC 2047 section 6.2 reads it: the space between two encoded
+    words ignored (Python's address parser keeps one there, so a long name split into
+    words reads back with a space that is not in it)."""
+    name, _ = parseaddr(email.message_from_bytes(raw)[header].replace("\r\n", ""))
+    return str(make_header(decode_header(name)))
 
 
 def test_encoded_crlf_subject_from_a_real_mail_injects_no_header(app: App) -> None:

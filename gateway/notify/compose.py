@@ -96,6 +96,7 @@ class Enclosure:
     filename: str
     content_type: str
     data: bytes
+    charset: str = ""  # a text file's, named in its type; "": none to name (ASCII)
 
 
 def new_message_id(domain: str, ticket_id: int | None) -> str:
@@ -144,8 +145,9 @@ def compose(env: Envelope, parts: Rendered, files: tuple[Enclosure, ...] = ()) -
     if refs:
         msg["References"] = " ".join(f"<{r}>" for r in refs)
     if env.auto_submitted:  # a person's words relayed by us are not automatic mail
-        msg["Auto-Submitted"] = env.auto_submitted
-    msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
+        msg["Auto-Submitted"] = env.auto_submitted  # RFC 3834
+        msg["Precedence"] = "bulk"  # the responders older than RFC 3834 read only this
+        msg["X-Auto-Response-Suppress"] = "All"  # asks Exchange/Outlook not to answer us
     ticket = f"; ticket={env.ticket_id}" if env.ticket_id is not None else ""
     msg["X-Ticket-Gateway"] = f"{env.kind}{ticket}"  # loops.py: our own mail came back
     return msg.as_bytes(policy=WIRE)
@@ -168,7 +170,10 @@ def _with_files(
         part.set_payload(f.data)
         encoders.encode_base64(part)
         name = one_line(f.filename) or "attachment"
-        part.replace_header("Content-Type", f"{maintype}/{subtype}; {_name(name, charset)}")
+        named = (
+            f"charset={f.charset}; " if maintype == "text" and _TOKEN.fullmatch(f.charset) else ""
+        )
+        part.replace_header("Content-Type", f"{maintype}/{subtype}; {named}{_name(name, charset)}")
         part["Content-Disposition"] = f"attachment; {_param('filename', name)}"
         msg.attach(part)
     return msg
@@ -180,7 +185,7 @@ def _name(value: str, charset: str) -> str:
     Outlook, Becky!, the Japanese clients ISO-2022-JP mail is for), which read this
     one when the disposition's ``filename*`` means nothing to them. Each word is
     short enough for `` name="`` before it on a folded line."""
-    if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
+    if _as_is(value) and len(value) <= _PIECE and not _SPECIALS.search(value):
         return f'name="{value}"'
     if charset == "iso-2022-jp" and _encodes(value.translate(_WINDOWS_TO_JIS), charset):
         value = value.translate(_WINDOWS_TO_JIS)
@@ -200,7 +205,7 @@ def _param(key: str, value: str) -> str:
     ``key*0*=utf-8''…; key*1*=…`` in pieces short enough for folded lines (a long
     Japanese name is thousands of octets once percent-encoded, over the 998 a line
     may have)."""
-    if value.isascii() and len(value) <= _PIECE and not _SPECIALS.search(value):
+    if _as_is(value) and len(value) <= _PIECE and not _SPECIALS.search(value):
         return f'{key}="{value}"'
     pieces, piece = [], ""
     for char in value:
@@ -228,6 +233,7 @@ def _content_type(value: str) -> tuple[str, str]:
     return (found[1], found[2]) if found else ("application", "octet-stream")
 
 
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9_.:+-]{0,39}")  # a charset's name, as written
 _TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]{0,63})/([a-z0-9][a-z0-9!#$&^_.+-]{0,126})")
 
 
@@ -320,7 +326,7 @@ def _address(person: Person, charset: str) -> str | Header:
     email = one_line(person.email).replace(" ", "")
     if not name:
         return email
-    if name.isascii():
+    if _as_is(name):
         return formataddr((name, email))
     words = _Words(name, charset, header_name="Reply-To")  # the longest name it goes in
     words.append(f"<{email}>", "us-ascii")
@@ -330,9 +336,19 @@ def _address(person: Person, charset: str) -> str | Header:
 def _text(value: str, charset: str) -> str | Header:
     """A non-ASCII subject as encoded words, folded once, where the mail is written
     (a string encoded here would be parsed and folded again there)."""
-    if value.isascii():
+    if _as_is(value):
         return value
     return _Words(value, charset, header_name="Subject")
+
+
+def _as_is(value: str) -> bool:
+    """Whether ``value`` may go into a header as it is: ASCII, and nothing a reader could
+    take for an encoded word. A subject, name or file name whose text is
+    ``=?utf-8?b?DQo=?=`` (a customer encoded it so, or typed it into a form) was written
+    out raw, and every client, Python's parser too, decoded it: a CR LF in the Subject a
+    script reads back, another name or file name shown than the one sent. RFC 2047
+    section 5 has such text encoded; encoded, it reads back as the text it is."""
+    return value.isascii() and "=?" not in value
 
 
 class _Words(Header):

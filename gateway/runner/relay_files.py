@@ -12,6 +12,7 @@ from gateway.notify.compose import Enclosure
 from gateway.pipeline import thanks
 from gateway.pipeline.parse import submission
 from gateway.pipeline.parse.attachment_data import attachments_data
+from gateway.pipeline.parse.charsets.sniff import guess
 from gateway.runner.arrival import Arrival
 
 
@@ -27,5 +28,31 @@ def member_files(a: Arrival) -> tuple[Enclosure, ...]:
         return ()
     data = attachments_data(a.row.raw, {x.sha256 for x in listed})
     return tuple(
-        Enclosure(x.filename, x.content_type, data[x.sha256]) for x in listed if x.sha256 in data
+        Enclosure(
+            x.filename, x.content_type, data[x.sha256], _charset(x.content_type, data[x.sha256])
+        )
+        for x in listed
+        if x.sha256 in data
     )
+
+
+def _charset(content_type: str, data: bytes) -> str:
+    """The charset of a text file, named in the type it is relayed with: the parse keeps
+    a file's type without its ``charset``, and a CSV Excel wrote in Shift_JIS went out as
+    ``text/csv`` alone, which a client showing it in the mail read as US-ASCII. Read as
+    the parser reads unlabelled text; "" for ASCII and for files that are not text."""
+    if not content_type.startswith("text/"):
+        return ""
+    if data.isascii():  # 7-bit: ISO-2022-JP when it escapes into JIS, else nothing to name
+        return "iso-2022-jp" if b"\x1b$B" in data or b"\x1b$@" in data else ""
+    return _MIME_NAMES.get(guess(data)[1], "")
+
+
+# the codec the parser's guess used → the name mail clients know it by
+_MIME_NAMES = {
+    "utf-8": "utf-8",
+    "cp932": "shift_jis",  # what Japanese clients and Outlook read as Windows' CP932
+    "euc_jp": "euc-jp",
+    "gb2312": "gb2312",
+    "cp1252": "windows-1252",  # the guess's last resort: decodes anything
+}
