@@ -29,6 +29,7 @@ from gateway.runtime.cli.common import (
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
+from gateway.runtime.cli.ticket_fields import register_fields
 from gateway.runtime.cli.ticket_files import register_attachment
 from gateway.runtime.cli.ticket_list import NOBODY, STATES, register_list
 from gateway.runtime.cli.ticket_merge import register_merge
@@ -214,6 +215,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_attachment(t)  # ticket_files: save an attachment
     register_work(t)  # ticket_work: priority, answer (issue #19)
     register_merge(t)  # ticket_merge: merge, unmerge, cc (#19)
+    register_fields(t)  # ticket_fields: the parameter sheet, as /field sets it
     tss = t.add_parser("set-state", help=h(N_("change a ticket's state")))
     tss.add_argument("id", type=whole)
     tss.add_argument("state", choices=STATES)
