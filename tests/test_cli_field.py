@@ -21,7 +21,7 @@ from tests.support.app import MEMBERS
 from tests.support.cli import run
 from tests.support.config import members_toml, write_config
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
+from tests.support.pipeline import deliver, outbox, show, text_of
 from tests.support.scheduling import make_app
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -223,3 +223,16 @@ def test_said_in_japanese_with_the_fields_labels(
     assert ran.code == 65 and "plan: 次のいずれかで書いてください: basic, pro" in ran.err, ran
     listed = run(config, "tickets", "field", str(ticket), capsys=capsys)
     assert "ユーザーID (user_id)  text  必須  -" in listed.out, listed
+
+
+def test_the_assignee_is_told_a_value_was_cleared_not_changed_to_nothing(
+    config: Path, ticket: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = run(config, "tickets", "field", str(ticket), "plan", "--clear", capsys=capsys)
+    assert ran.code == 0, ran
+    app = _app(config)
+    try:
+        told = " ".join(text_of(outbox(app, "ticket_notice")[-1]).split())
+    finally:
+        app.close()
+    assert "cleared Plan (it was pro)" in told and "→" not in told, told
