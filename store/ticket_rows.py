@@ -159,6 +159,12 @@ def set_field(session: Session, ticket_id: int, name: str, value: str, *, exists
         _INSERT_FIELD.one(session, {"ticket_id": ticket_id, "name": name, "value": value})
 
 
+def clear_field(session: Session, ticket_id: int, name: str) -> None:
+    """The sheet holds no value for ``name`` any more: its row goes (a required field is
+    then missing again, as if never given)."""
+    _DELETE_FIELD.run(session, {"tid": ticket_id, "fname": name})
+
+
 def row_ids(session: Session, ticket_id: int) -> tuple[list[int], list[int]]:
     """The ids of the ticket's messages and events, ``(messages, events)``, oldest first."""
     messages = select(Message.id).where(Message.ticket_id == ticket_id).order_by(Message.id)
@@ -224,4 +230,9 @@ _UPDATE_FIELD = FastQuery(
     _FIELDS.update()
     .where(and_(_FIELDS.c.ticket_id == bindparam("tid"), _FIELDS.c.name == bindparam("fname")))
     .values(value=bindparam("fvalue"))
+)
+_DELETE_FIELD = FastQuery(
+    _FIELDS.delete().where(
+        and_(_FIELDS.c.ticket_id == bindparam("tid"), _FIELDS.c.name == bindparam("fname"))
+    )
 )

@@ -109,6 +109,18 @@ def normalise(address: str) -> str | None:
     return found if _ADDRESS.fullmatch(found) else None
 
 
+def pasted(text: str) -> str | None:
+    """An address as a person pastes it from a mail client or a web page (``Bob Smith
+    <bob@x.test>``, ``mailto:bob@x.test``), as stored, or None if it is none. A stray
+    character (``bob@x.test;``) is no address: refused, never stored with it."""
+    found = text.strip()
+    if found[:7].lower() == "mailto:":
+        found = found[7:]
+    if found.endswith(">") and "<" in found:  # a display name before it, or none
+        found = found[found.rindex("<") :]
+    return normalise(found)
+
+
 def domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower()
 

@@ -25,6 +25,7 @@ from gateway.core.title import title
 from gateway.tickets import event_words, news, states
 from gateway.tickets.conversation import Fact, note
 from gateway.tickets.history import add_event as _event
+from gateway.tickets.sheet_values import clear_field as clear_field
 from gateway.tickets.sheet_values import set_field as set_field  # the service's own name
 from gateway.tickets.sheet_values import store_fields as store_fields
 from store import ticket_rows, tickets

@@ -59,6 +59,25 @@ def set_field(
     return True
 
 
+def clear_field(
+    session: Session, ticket: Ticket, name: str, now: datetime, *, actor: str, channel: str
+) -> bool:
+    """The sheet's value of ``name`` taken away (a value given by mistake, for a field
+    the request does not need after all): a ``field`` event from the old value to none,
+    and the members' notice, as for any change. False, and nothing written, when the
+    sheet holds no value for it (the same rule as an equal value, see the module)."""
+    existing = fields.field_values(session, ticket.id)
+    if name not in existing:
+        return False
+    ticket_rows.clear_field(session, ticket.id, name)
+    old = existing[name]
+    detail = {"name": name, "source": channel}
+    _event(session, ticket, now, (actor, channel), "field", old=old, new=None, detail=detail)
+    note(session, Fact(ticket, "field", now, actor, old, "", name=name))
+    ticket.updated_at = now
+    return True
+
+
 def store_fields(
     session: Session,
     ticket: Ticket,

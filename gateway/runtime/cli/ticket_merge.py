@@ -76,7 +76,7 @@ def cmd_tickets_unmerge(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tickets_cc(args: argparse.Namespace, settings: Settings) -> int:
     """``add``/``remove`` an address, or ``list`` the watchers (``--json`` for scripts)."""
-    from gateway.pipeline.watching import Op, normalise
+    from gateway.pipeline.watching import Op, pasted
     from gateway.tickets import watchers
 
     said = Speaker(settings)
@@ -88,7 +88,7 @@ def cmd_tickets_cc(args: argparse.Namespace, settings: Settings) -> int:
     if args.address is None:  # optional only for list: said as argparse says it, usage first
         missing = argparse_text("the following arguments are required: %s") % "address"
         args.cc_parser.error(missing)
-    address = normalise(args.address)
+    address = pasted(args.address)  # "Bob <bob@x.test>", "mailto:…": as people paste it
     if address is None:
         said.warn(N_("not an e-mail address: {value}", value=repr(args.address)))
         return EX_USAGE

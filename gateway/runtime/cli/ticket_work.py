@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 def cmd_tickets_priority(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.core.priority import Priority
     from gateway.notify import labels
+    from gateway.pipeline.merging import merged_away
     from gateway.tickets.priority import set_priority
     from store import tickets
     from store.db import transaction
@@ -37,6 +38,9 @@ def cmd_tickets_priority(args: argparse.Namespace, settings: Settings) -> int:
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=args.id))
             return EX_UNAVAILABLE
+        if ticket.merged_into_id is not None:  # its SLA and board place are the target's
+            said.warn(merged_away(ticket.id, ticket.merged_into_id))
+            return EX_DATAERR
         old = ticket.priority
         now = app.clock.now()
         changed = set_priority(s, ticket, level, now, actor=actor(), channel="cli", source="cli")

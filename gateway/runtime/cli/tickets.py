@@ -13,7 +13,6 @@ the ``--json`` documents stay as stored (they are what scripts and the
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,7 @@ from gateway.runtime.cli.common import (
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
+from gateway.runtime.cli.ticket_fields import register_fields
 from gateway.runtime.cli.ticket_files import register_attachment
 from gateway.runtime.cli.ticket_list import NOBODY, STATES, register_list
 from gateway.runtime.cli.ticket_merge import register_merge
@@ -80,7 +80,8 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.tickets import changes
 
     said = Speaker(settings)
-    if args.member == NOBODY:
+    typed = args.member.strip()  # " tanaka " pasted with its spaces names tanaka
+    if typed == NOBODY:
         return _unassign(settings, said, args.id)
     with opened(settings) as app:
         now = app.clock.now()
@@ -93,7 +94,7 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
             settings.gateway.timezone,
             member_names={m.email: m.name for m in settings.members},
         )
-        decision = decide(Command("assign", args.member, f"/assign {args.member}"), ctx)
+        decision = decide(Command("assign", typed, f"/assign {typed}"), ctx)
         if not isinstance(decision, Assign):
             said.warn(decision.why if isinstance(decision, Refused) else str(decision))
             return EX_DATAERR
@@ -104,12 +105,14 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
             args.id,
             lambda s, t: changes.assign(s, t, member, now, actor=actor(), channel="cli"),
             N_("ticket #{id}: assigned to {member}", id=args.id, member=member),
+            merged=False,
         )
 
 
 def _unassign(settings: Settings, said: Speaker, ticket_id: int) -> int:
     """``assign ID -``: nobody has it now (as ``list --assignee -`` reads ``-``), through
     the tickets service like any assignment, so the member it was taken from is told."""
+    from gateway.pipeline.merging import merged_away
     from gateway.tickets import changes
     from store import tickets
     from store.db import transaction
@@ -119,6 +122,9 @@ def _unassign(settings: Settings, said: Speaker, ticket_id: int) -> int:
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=ticket_id))
             return EX_UNAVAILABLE
+        if ticket.merged_into_id is not None:
+            said.warn(merged_away(ticket.id, ticket.merged_into_id))
+            return EX_DATAERR
         was = ticket.assignee
         if was is not None:
             changes.assign(s, ticket, None, app.clock.now(), actor=actor(), channel="cli")
@@ -151,9 +157,11 @@ def cmd_tickets_note(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_tickets_add_participant(args: argparse.Namespace, settings: Settings) -> int:
     """Let someone join a ticket: they may then add to it by mail and hear its answers
     (for a stranger whose reply was attached but not let in, issue #14)."""
+    from gateway.pipeline.watching import pasted
+
     said = Speaker(settings)
-    email = args.email.strip().lower()
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", email):
+    email = pasted(args.email)  # as ``cc add`` reads it, from a mail client's paste too
+    if email is None:
         said.warn(N_("not an e-mail address: {value}", value=repr(args.email)))
         return EX_USAGE
     from gateway.pipeline.loops import is_own_address, never_answered
@@ -185,13 +193,24 @@ def cmd_tickets_add_participant(args: argparse.Namespace, settings: Settings) ->
     done = N_("ticket #{id}: {email} added; they now hear its answers", id=args.id, email=email)
     with opened(settings) as app:
         now = app.clock.now()
-        return _change_ticket(app, said, args.id, add, done)
+        return _change_ticket(app, said, args.id, add, done, merged=False)
 
 
 def _change_ticket(
-    app: App, said: Speaker, ticket_id: int, change: Callable[[Any, Any], None], done: Msg
+    app: App,
+    said: Speaker,
+    ticket_id: int,
+    change: Callable[[Any, Any], None],
+    done: Msg,
+    *,
+    merged: bool = True,
 ) -> int:
-    """One change to one ticket in one transaction; 69 when there is no such ticket."""
+    """One change to one ticket in one transaction; 69 when there is no such ticket.
+    ``merged`` False: a change a merged ticket does not take (65, naming the ticket it
+    went into): a member given it, or a participant added, would be on a ticket whose
+    mail all goes to the other (a note is still its history; a state change the state
+    machine refuses with its own words)."""
+    from gateway.pipeline.merging import merged_away
     from store import tickets
     from store.db import transaction
 
@@ -200,6 +219,9 @@ def _change_ticket(
         if ticket is None:
             said.warn(N_("no ticket #{id}", id=ticket_id))
             return EX_UNAVAILABLE
+        if not merged and ticket.merged_into_id is not None:
+            said.warn(merged_away(ticket.id, ticket.merged_into_id))
+            return EX_DATAERR
         change(s, ticket)
     said.say(done)
     return EX_OK
@@ -214,6 +236,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     register_attachment(t)  # ticket_files: save an attachment
     register_work(t)  # ticket_work: priority, answer (issue #19)
     register_merge(t)  # ticket_merge: merge, unmerge, cc (#19)
+    register_fields(t)  # ticket_fields: the parameter sheet, as /field sets it
     tss = t.add_parser("set-state", help=h(N_("change a ticket's state")))
     tss.add_argument("id", type=whole)
     tss.add_argument("state", choices=STATES)
