@@ -27,8 +27,11 @@ def _raw(*headers: str) -> bytes:
         "From: ",  # an empty one
         "From: undisclosed-recipients:;",  # an empty group: no mailbox
         "From: =?utf-8?q?a=40x.test?=",  # an encoded word where an address belongs
+        "From: John Doe",  # a name and no address (a broken script): "john" is nobody
+        'From: "John Doe"',  # the same name quoted ("johndoe")
+        "From: 山田 太郎",  # a Japanese name in raw UTF-8 ("山田")
     ],
-    ids=["none", "empty", "empty-group", "encoded-address"],
+    ids=["none", "empty", "empty-group", "encoded-address", "name-only", "quoted", "ja"],
 )
 def test_a_sender_speaks_when_the_from_has_no_mailbox(from_header: str | None) -> None:
     headers = [h for h in (from_header,) if h is not None]
