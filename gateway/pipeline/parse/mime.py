@@ -100,6 +100,11 @@ def _walk(
         return
     if not inside_attachment and _is_body_part(part, ctype):
         _add_text(part, ctype, body)
+    elif depth == 0 and _is_body_part(part, ctype, named=True):
+        # the whole message is one named text part (a scanner's, a lone inline .txt):
+        # mail clients show it as the text; it stays listed as the file it came as
+        _add_text(part, ctype, body)
+        _add_attachment(part, body)
     else:
         _add_attachment(part, body, inline=related and _shown_in_place(part))
 
@@ -208,12 +213,13 @@ def _recover_parts(text: str) -> Message | None:
     return message if message.is_multipart() and _children(message) else None
 
 
-def _is_body_part(part: Message, ctype: str) -> bool:
+def _is_body_part(part: Message, ctype: str, *, named: bool = False) -> bool:
+    """A text part not marked as an attachment; ``named``: even one with a file name."""
     if ctype not in ("text/plain", "text/html"):
         return False
     if part.get_content_disposition() == "attachment":
         return False
-    return not raw_filename(part)
+    return named or not raw_filename(part)
 
 
 def _add_text(part: Message, ctype: str, body: Body) -> None:
