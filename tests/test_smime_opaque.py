@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from gateway.pipeline.parse.attachment_data import attachments_data
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.parse.smime import signed_content
 from gateway.runtime.app import App
@@ -28,7 +29,8 @@ FIXTURES = ["opaque-signed-der.eml", "opaque-signed-ber.eml"]
 
 @pytest.mark.parametrize("name", FIXTURES)
 def test_the_signed_words_and_files_are_read(name: str) -> None:
-    msg = parse_message((DATA / name).read_bytes())
+    raw = (DATA / name).read_bytes()
+    msg = parse_message(raw)
     assert msg.subject == "プリンター"
     assert msg.text == "プリンターが動きません。\n山田"
     assert [(a.filename, a.content_type) for a in msg.attachments] == [
@@ -36,6 +38,8 @@ def test_the_signed_words_and_files_are_read(name: str) -> None:
         ("smime.p7m", "application/x-pkcs7-mime"),
     ]
     assert any("opaque-signed" in d for d in msg.defects)
+    files = attachments_data(raw, [a.sha256 for a in msg.attachments])
+    assert files[msg.attachments[0].sha256] == b"%PDF-1.4\n"  # downloadable, as sent
 
 
 @pytest.mark.parametrize("name", FIXTURES)
