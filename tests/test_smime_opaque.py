@@ -87,6 +87,21 @@ def test_an_enveloped_mail_is_not_opened() -> None:
     msg = parse_message(_opaque(der, "enveloped-data"))
     assert msg.text == ""
     assert [a.filename for a in msg.attachments] == ["smime.p7m"]
+    assert "mime: S/MIME data that cannot be read here (enveloped-data); kept as is" in msg.defects
+
+
+def test_a_pgp_encrypted_mail_is_noted() -> None:
+    raw = (
+        "From: a@customer.test\nTo: support@example.test\nSubject: s\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary=b\n\n'
+        "--b\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n"
+        "--b\nContent-Type: application/octet-stream\n\n-----BEGIN PGP MESSAGE-----\n"
+        "hQEMA5\n-----END PGP MESSAGE-----\n--b--\n"
+    )
+    msg = parse_message(raw.encode())
+    assert msg.text == ""
+    assert len(msg.attachments) == 2
+    assert "mime: encrypted (multipart/encrypted); its parts kept as they are" in msg.defects
 
 
 def test_a_p7m_attached_beside_words_stays_a_file() -> None:

@@ -85,6 +85,8 @@ def _walk(
         return
     if part.is_multipart():
         children = _children(part)
+        if ctype == "multipart/encrypted":  # PGP/MIME (RFC 3156): nothing here decrypts it
+            body.notes.append("mime: encrypted (multipart/encrypted); its parts kept as they are")
         inner = inside_attachment or part.get_content_disposition() == "attachment"
         if ctype == "multipart/alternative" and not inner:
             _walk_alternative(children, body, depth)
@@ -121,7 +123,9 @@ def _opened(message: Message, body: Body) -> bool:
         _append_attachment(body, data, original, ctype)  # no BigPart: not matched
         return True
     content = signed_content(data)
-    if content is None:
+    if content is None:  # encrypted, or broken: the operator sees why there is no text
+        kind = param_text(message.get_param("smime-type")) or "no smime-type"
+        body.notes.append(f"mime: S/MIME data that cannot be read here ({kind}); kept as is")
         return False
     body.notes.append("mime: S/MIME opaque-signed; its content read, the signature not checked")
     _walk(email.message_from_bytes(content, policy=compat32), body, False, 1)
