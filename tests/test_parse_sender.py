@@ -27,8 +27,11 @@ def _raw(*headers: str) -> bytes:
         "From: ",  # an empty one
         "From: undisclosed-recipients:;",  # an empty group: no mailbox
         "From: =?utf-8?q?a=40x.test?=",  # an encoded word where an address belongs
+        "From: John Doe",  # a name and no address (a broken script): "john" is nobody
+        'From: "John Doe"',  # the same name quoted ("johndoe")
+        "From: 山田 太郎",  # a Japanese name in raw UTF-8 ("山田")
     ],
-    ids=["none", "empty", "empty-group", "encoded-address"],
+    ids=["none", "empty", "empty-group", "encoded-address", "name-only", "quoted", "ja"],
 )
 def test_a_sender_speaks_when_the_from_has_no_mailbox(from_header: str | None) -> None:
     headers = [h for h in (from_header,) if h is not None]
@@ -58,3 +61,20 @@ def test_the_ticket_of_a_mail_with_only_a_sender_is_the_senders(
     assert ran.code == 0, ran.out
     listing = json.loads(run(config, "tickets", "list", "--json", capsys=capsys).out)
     assert [t["requester"] for t in listing] == ["hanako@customer.test"]
+
+
+@pytest.mark.parametrize(
+    ("field", "second"),
+    [
+        ("From", "From: Boss <boss@example.test>"),  # a spoof's shape: the first shown
+        ("Subject", "Subject: refund now"),  # the second subject, never shown
+        ("Message-ID", "Message-ID: <other@customer.test>"),
+    ],
+)
+def test_a_field_given_twice_is_read_once_and_noted(field: str, second: str) -> None:
+    """RFC 5322 3.6 allows one of each: the first is read, the other is a defect the
+    operator sees (DMARC, which checks one From, leaves a mail with two unchecked)."""
+    msg = parse_message(_raw("From: Taro <taro@customer.test>", "Message-ID: <m@c.test>", second))
+    assert msg.from_ is not None and msg.from_.email == "taro@customer.test"
+    assert (msg.subject, msg.message_id) == ("printer", "m@c.test")
+    assert f"header: 2 {field} fields where one is allowed; the first read" in msg.defects

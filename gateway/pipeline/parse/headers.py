@@ -22,7 +22,7 @@ from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.core.title import ELLIPSIS, TITLE_MAX
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 from gateway.pipeline.parse.charsets.headers import decode_raw_runs
-from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs
+from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs, phrases_without_address
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # LRE RLE PDF LRO RLO, LRI RLI FSI PDI
@@ -100,6 +100,7 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
     except Exception:  # noqa: BLE001
         defects.append("header: unparseable address list")
         return out
+    names = phrases_without_address(values)
     for raw_name, raw_addr in pairs:
         name, notes = decode_header_with_notes(raw_name, hint)
         if ENCODED_WORD.search(raw_addr):  # RFC 2047 section 5: never in an address
@@ -114,6 +115,9 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
         local, at, domain = addr.rpartition("@")
         if at and not (local and domain):  # "@x.test", "a@b@c" read as "@c": no mailbox
             defects.append("address: no mailbox before or after its @; not read")
+            continue
+        if not at and addr in names:  # "From: John Doe": the first word of a name
+            defects.append("address: a name without an address; not read")
             continue
         if addr:
             out.append(Address(name=short_name(name), email=addr))

@@ -25,9 +25,10 @@ written that way was a participant and was sent every answer. Linear in the fiel
 from __future__ import annotations
 
 import re
+from email._header_value_parser import get_address_list
 from email.utils import getaddresses
 
-__all__ = ["ENCODED_WORD", "canonical", "mailbox_pairs"]
+__all__ = ["ENCODED_WORD", "canonical", "mailbox_pairs", "phrases_without_address"]
 
 ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -43,6 +44,25 @@ def mailbox_pairs(values: list[str]) -> list[tuple[str, str]]:
     quoted first; the addresses in :func:`canonical` form. May raise what
     ``getaddresses`` raises."""
     return [(name, canonical(addr)) for name, addr in getaddresses(map(quote_names, values))]
+
+
+def phrases_without_address(values: list[str]) -> frozenset[str]:
+    """What ``getaddresses`` makes of a mailbox that is only a name of several words
+    (``From: John Doe``, ``"John Doe"``): its first word, or its words run together,
+    lowercased. That is no address but a person's name: it became the requester
+    ("john") and got our acknowledgement. A one-word local part (``root``, a host's
+    own cron mail) is not in it: it is read as before."""
+    out: set[str] = set()
+    for value in values:
+        try:
+            mailboxes = get_address_list(value)[0].all_mailboxes
+        except Exception:  # noqa: BLE001 - the stdlib's parser raises on some junk
+            continue
+        for mailbox in mailboxes:
+            words = str(mailbox.local_part or "").split()
+            if mailbox.domain is None and len(words) > 1:
+                out.update((words[0].lower(), "".join(words).lower()))
+    return frozenset(out)
 
 
 def quote_names(value: str) -> str:

@@ -44,6 +44,17 @@ from gateway.pipeline.parse.windows import Windows
 __all__ = ["SlimMessage", "parse_message", "parse_prepared", "prepare", "prepare_windows"]
 
 
+# the fields RFC 5322 3.6 allows once that are read by their first instance (To, Cc,
+# Reply-To and the thread fields are read whole, every instance): a second is noted
+ONCE = {
+    "from": "From",  # who the ticket is about; two are a spoof's shape (DMARC skips it)
+    "sender": "Sender",  # the From's stand-in
+    "subject": "Subject",  # the ticket's title
+    "message-id": "Message-ID",  # the duplicate check and the thread
+    "date": "Date",  # when it was written
+}
+
+
 @dataclass(frozen=True, slots=True)
 class SlimMessage:
     """A big message made ready to parse in another process without its big parts."""
@@ -168,6 +179,11 @@ def _assemble(
     """The ParsedMessage of a walked tree (``raw``: the whole, or its SHA-256)."""
     view = headers.HeaderView(message)
     hint = headers.charset_hint(message)
+    defects.extend(
+        f"header: {len(view.all(name))} {label} fields where one is allowed; the first read"
+        for name, label in ONCE.items()
+        if len(view.all(name)) > 1
+    )
     text = body_text(body.plain, body.html)
     defects.extend(body.notes)
     message_id, synthetic = headers.message_id(view.first("message-id"), raw)

@@ -31,6 +31,7 @@ from gateway.pipeline.parse.clearsigned import unarmored
 from gateway.pipeline.parse.filenames import safe_filename
 from gateway.pipeline.parse.headers import charset_hint, param_text
 from gateway.pipeline.parse.slim import MARKER_LEN, BigPart
+from gateway.pipeline.parse.smime import OPAQUE_TYPES, signed_content
 from gateway.pipeline.parse.uuencode import guessed_type, split_uuencoded
 
 _MAX_DEPTH = 40  # recursion below this depth; deeper parts are read without it
@@ -84,6 +85,8 @@ def _walk(
         return
     if part.is_multipart():
         children = _children(part)
+        if ctype == "multipart/encrypted":  # PGP/MIME (RFC 3156): nothing here decrypts it
+            body.notes.append("mime: encrypted (multipart/encrypted); its parts kept as they are")
         inner = inside_attachment or part.get_content_disposition() == "attachment"
         if ctype == "multipart/alternative" and not inner:
             _walk_alternative(children, body, depth)
@@ -95,10 +98,40 @@ def _walk(
     if maintype == "multipart":
         _walk_broken_multipart(part, body, inside_attachment, depth)
         return
+    if depth == 0 and ctype in OPAQUE_TYPES and _opened(part, body):
+        return
     if not inside_attachment and _is_body_part(part, ctype):
         _add_text(part, ctype, body)
+    elif depth == 0 and _is_body_part(part, ctype, named=True):
+        # the whole message is one named text part (a scanner's, a lone inline .txt):
+        # mail clients show it as the text; it stays listed as the file it came as
+        _add_text(part, ctype, body)
+        _add_attachment(part, body)
     else:
         _add_attachment(part, body, inline=related and _shown_in_place(part))
+
+
+def _opened(message: Message, body: Body) -> bool:
+    """An opaque-signed message (:mod:`.smime`): its signed entity walked as its body,
+    then the ``smime.p7m`` kept as an attachment. Only the message itself is opened: a
+    ``.p7m`` beside words is a signed file (an e-invoice), its content the file's. A
+    blob hashed ahead (:mod:`.slim`) is listed unmatched, so the whole is parsed."""
+    data = _payload_bytes(message, body)
+    ctype = message.get_content_type()[:MAX_CONTENT_TYPE]
+    original, notes = decoded_filename(message, body.hint)
+    if body.big.get(data) is not None:
+        _append_attachment(body, data, original, ctype)  # no BigPart: not matched
+        return True
+    content = signed_content(data)
+    if content is None:  # encrypted, or broken: the operator sees why there is no text
+        kind = param_text(message.get_param("smime-type")) or "no smime-type"
+        body.notes.append(f"mime: S/MIME data that cannot be read here ({kind}); kept as is")
+        return False
+    body.notes.append("mime: S/MIME opaque-signed; its content read, the signature not checked")
+    _walk(email.message_from_bytes(content, policy=compat32), body, False, 1)
+    body.notes.extend(f"attachment name: {note}" for note in notes)
+    _append_attachment(body, data, original, ctype)
+    return True
 
 
 def _shown_in_place(part: Message) -> bool:
@@ -184,12 +217,13 @@ def _recover_parts(text: str) -> Message | None:
     return message if message.is_multipart() and _children(message) else None
 
 
-def _is_body_part(part: Message, ctype: str) -> bool:
+def _is_body_part(part: Message, ctype: str, *, named: bool = False) -> bool:
+    """A text part not marked as an attachment; ``named``: even one with a file name."""
     if ctype not in ("text/plain", "text/html"):
         return False
     if part.get_content_disposition() == "attachment":
         return False
-    return not raw_filename(part)
+    return named or not raw_filename(part)
 
 
 def _add_text(part: Message, ctype: str, body: Body) -> None:
