@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from gateway.web import guard
 from gateway.web.app import make_app
@@ -50,6 +52,17 @@ class _Protocol(web.RequestHandler):
         answer = super().handle_error(request, status, exc, message)
         guard.add_fixed_headers(answer, secure=self.secure)
         return answer
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        """A request aiohttp could not read is its sender's mistake (often a scanner's):
+        one line at warning, not aiohttp's traceback at error level for each one."""
+        exc = kw.get("exc_info")
+        if not isinstance(exc, BadHttpMessage):
+            super().log_exception(*args, **kw)
+            return
+        sender = args[1] if len(args) > 1 else "?"
+        said = str(exc.message).splitlines()[0][:200] if exc.message else ""
+        log.warning("web: a request from %s could not be read: %s %r", sender, exc.code, said)
 
 
 class _SecureProtocol(_Protocol):
