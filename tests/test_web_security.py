@@ -369,3 +369,24 @@ def test_a_request_aiohttp_cannot_read_is_answered_with_the_security_headers_too
     # (aiohttp itself logs a connection's first request with no method at debug level)
     assert logged == [(logging.WARNING, None)] * 2
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@sqlite_only
+def test_the_address_of_a_tickets_button_opened_as_a_page_leads_to_the_ticket(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A refused merge answers at ``/tickets/<id>/merge`` (the ticket page, the reason by
+    the box): Enter in the address bar, or the address from the history, asked it with a
+    GET and met a 405 "The request could not be understood". It leads to the ticket's
+    page now (after sign-in, for a visitor), and a number no ticket can have is a 404."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str]]:
+        paths = ["/tickets/7/merge", "/tickets/7/unmerge", "/tickets/x/merge"]
+        out = []
+        for path in paths:
+            answer = await client.get(path, allow_redirects=False)
+            out.append((answer.status, answer.headers.get("Location", "")))
+        return out
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == [(303, "/tickets/7"), (303, "/tickets/7"), (404, "")]
