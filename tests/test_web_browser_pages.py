@@ -270,6 +270,23 @@ def test_a_subject_without_spaces_keeps_to_its_box_on_every_page(gw: Gateway) ->
     page.context.close()
 
 
+def test_a_field_value_without_spaces_keeps_to_the_ticket_page_on_a_phone(gw: Gateway) -> None:
+    """A pasted URL as a form field's value (the item to buy): the ticket's field table
+    grew to the value's width and pushed the whole page past a phone's screen. It breaks
+    inside its cell now, as the subject does."""
+    url = "https://shop.example.test/item/" + "b" * 170
+    form = gw.browser.new_context(locale="ja-JP").new_page()
+    form.goto(f"{gw.base}/new/purchase")
+    ticket = gw.send_purchase(form, "モニターを一台", url, "1", "経費（OPEX）")
+    form.context.close()
+    page = gw.member_page()
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{gw.base}/tickets/{ticket['id']}")
+    assert url in page.inner_text("#field-item")
+    assert page.evaluate(SPILLS)["page"] == []
+    page.context.close()
+
+
 def test_a_note_typed_before_a_state_button_is_kept_with_the_change(gw: Gateway) -> None:
     """A member writes what they did in the note box, then presses "Close" (or "Wait
     for the requester"): the note box was a form of its own, so the close went without

@@ -104,3 +104,39 @@ def test_a_page_that_answers_a_post_offers_no_switch(settings: Settings, clock: 
     with rig(settings, clock) as r:
         page = r.serve(scenario)
     assert 'id="error-email"' in page and SWITCH.findall(page) == []
+
+
+def _raw_get(port: int, path: str) -> str:
+    """The page for ``path`` exactly as written (a client library would tidy it)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := conn.recv(65_536):
+            data += chunk
+    return data.decode("utf-8", "replace")
+
+
+@sqlite_only
+def test_the_switch_of_a_page_at_an_odd_path_never_leads_to_another_site(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A browser reads ``////evil.test/x`` and ``/\\evil.test/`` as links to the host
+    evil.test: the switch on the "not found" page of ``https://gateway//evil.test/x`` (a
+    link anyone can mail) led to that site, under our own page's header. It leads to our
+    start page in the other language instead."""
+    import asyncio
+
+    odd = ["//evil.test/x", "/\\evil.test/", "//evil.test", "/%09/evil.test", "/nope"]
+
+    async def scenario(client: TestClient[Any, Any]) -> list[str]:
+        port = client.server.port
+        assert port is not None
+        pages = [await asyncio.to_thread(_raw_get, port, path) for path in odd]
+        return [_switch(page)[0] for page in pages]
+
+    with rig(settings, clock) as r:
+        hrefs = r.serve(scenario)
+    # the pages speak ja here; an escaped tab stays escaped, a path of ours stays itself
+    assert hrefs == ["/?lang=en"] * 3 + ["/%09/evil.test?lang=en", "/nope?lang=en"]

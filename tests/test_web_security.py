@@ -314,3 +314,79 @@ def test_static_serves_our_files_only_never_a_path_spelled_in_the_url(
         assert status == 404, path
         assert "the secret" not in body
     assert answers[-1][0] == 200
+
+
+def _raw_answer(port: int, head: bytes) -> tuple[int, dict[str, str]]:
+    """The status and headers the server writes for ``head``, sent as is."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(head)
+        data = b""
+        while b"\r\n\r\n" not in data and (chunk := conn.recv(65_536)):
+            data += chunk
+    lines = data.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), fields
+
+
+@sqlite_only
+@pytest.mark.parametrize("secure", [False, True])
+def test_a_request_aiohttp_cannot_read_is_answered_with_the_security_headers_too(
+    settings: Settings, clock: FakeClock, secure: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request line over aiohttp's 8 KiB (a link with a huge query string), a header it
+    cannot parse or a method that is no method never reaches the application, nor its
+    ``on_response_prepare`` (aiohttp#6463): aiohttp's own 400 went out without a CSP,
+    ``nosniff`` or, behind https, Strict-Transport-Security. The daemon's server adds
+    them to those answers too, and logs each as one line at warning: aiohttp's traceback
+    at error level for every scanner's request buried the log."""
+    import logging
+    from dataclasses import replace
+
+    from gateway.web.server import WebServer
+
+    heads = [
+        b"GET /?q=" + b"x" * 20_000 + b" HTTP/1.1\r\nHost: gw\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: gw\r\nBad Header\r\n\r\n",
+        b"FOO\x01 / HTTP/1.1\r\nHost: gw\r\n\r\n",
+    ]
+    base = "https://help.example.test" if secure else "http://127.0.0.1"
+    with rig(settings, clock, base_url=base) as r:
+        server = WebServer(replace(r.ctx), "127.0.0.1", 0)
+        server.start()
+        try:
+            answers = [_raw_answer(server.port, head) for head in heads]
+        finally:
+            server.stop()
+    for status, headers in answers:
+        assert status == 400
+        assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert ("Strict-Transport-Security" in headers) == secure
+    logged = [(r.levelno, r.exc_info) for r in caplog.records if "could not be read" in r.message]
+    # (aiohttp itself logs a connection's first request with no method at debug level)
+    assert logged == [(logging.WARNING, None)] * 2
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@sqlite_only
+def test_the_address_of_a_tickets_button_opened_as_a_page_leads_to_the_ticket(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A refused merge answers at ``/tickets/<id>/merge`` (the ticket page, the reason by
+    the box): Enter in the address bar, or the address from the history, asked it with a
+    GET and met a 405 "The request could not be understood". It leads to the ticket's
+    page now (after sign-in, for a visitor), and a number no ticket can have is a 404."""
+
+    async def scenario(client: TestClient[Any, Any]) -> list[tuple[int, str]]:
+        paths = ["/tickets/7/merge", "/tickets/7/unmerge", "/tickets/x/merge"]
+        out = []
+        for path in paths:
+            answer = await client.get(path, allow_redirects=False)
+            out.append((answer.status, answer.headers.get("Location", "")))
+        return out
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == [(303, "/tickets/7"), (303, "/tickets/7"), (404, "")]

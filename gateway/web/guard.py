@@ -61,14 +61,20 @@ LANG_FOR = 365 * 24 * 3600  # seconds: a browser keeps its reader's choice for a
 
 
 async def add_headers(request: web.Request, response: web.StreamResponse) -> None:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if ctx_of(request).settings.web.secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    add_fixed_headers(response, secure=ctx_of(request).settings.web.secure)
     if "text/html" in response.headers.get("Content-Type", ""):
         response.headers.setdefault("Cache-Control", "no-store")
     if response.status in (429, 503):  # when to come back, for a script (RFC 9110 10.2.3)
         response.headers.setdefault("Retry-After", str(_retry_after(request, response.status)))
+
+
+def add_fixed_headers(response: web.StreamResponse, *, secure: bool) -> None:
+    """The headers every answer carries whatever it is, also those aiohttp writes itself
+    for a request it could not read (see :mod:`gateway.web.server`)."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
 
 
 # A 503 is the database away for a moment: the form page says "in a minute"

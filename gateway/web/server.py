@@ -8,22 +8,68 @@ stop must first stop *accepting*: on Python 3.11 a connection accepted just befo
 the server closes is set up after the close, fails there, and leaves its socket
 open (``status``'s knock on the port met that in about one stop in four). So the
 stop takes the listening sockets off the loop, lets what was accepted be set up,
-and only then closes the listener and every connection."""
+and only then closes the listener and every connection.
+
+The connections' handler is aiohttp's with one change (:class:`_Protocol`): the answers
+aiohttp writes itself carry our security headers too."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
+from gateway.web import guard
 from gateway.web.app import make_app
 from gateway.web.context import WebContext
 
 log = logging.getLogger("gateway.web")
 
 SETUP_TURNS = 3  # loop turns for an accepted connection to be set up before the close
+
+
+class _Protocol(web.RequestHandler):
+    """aiohttp's handler of a connection, whose own answer to a request it could not read
+    (a request line over 8 KiB: a link with a huge query string; a header it cannot
+    parse; a method that is no method) carries the headers of every other answer. That
+    answer never reaches the application, nor its ``on_response_prepare`` (aiohttp#6463),
+    so it went out without a CSP, ``nosniff`` or, behind https, HSTS."""
+
+    __slots__ = ()
+    secure = False  # Strict-Transport-Security too: see _SecureProtocol
+
+    def handle_error(
+        self,
+        request: web.BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        answer = super().handle_error(request, status, exc, message)
+        guard.add_fixed_headers(answer, secure=self.secure)
+        return answer
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        """A request aiohttp could not read is its sender's mistake (often a scanner's):
+        one line at warning, not aiohttp's traceback at error level for each one."""
+        exc = kw.get("exc_info")
+        if not isinstance(exc, BadHttpMessage):
+            super().log_exception(*args, **kw)
+            return
+        sender = args[1] if len(args) > 1 else "?"
+        said = str(exc.message).splitlines()[0][:200] if exc.message else ""
+        log.warning("web: a request from %s could not be read: %s %r", sender, exc.code, said)
+
+
+class _SecureProtocol(_Protocol):
+    """:class:`_Protocol` behind https (``base_url``)."""
+
+    __slots__ = ()
+    secure = True
 
 
 class WebServer:
@@ -54,10 +100,18 @@ class WebServer:
         await self._runner.setup()
         assert self._runner.server is not None  # set up above
         self._listener = await self._loop.create_server(
-            self._runner.server, self.host, self.port, reuse_address=True
+            self._protocol, self.host, self.port, reuse_address=True
         )
         if self.port == 0:  # the port the system chose
             self.port = int(self._listener.sockets[0].getsockname()[1])
+
+    def _protocol(self) -> web.RequestHandler:
+        """A connection's handler: aiohttp's, made with every setting the runner gave it,
+        as our :class:`_Protocol` (same slots, one method more)."""
+        assert self._runner is not None and self._runner.server is not None  # opened
+        handler = self._runner.server()
+        handler.__class__ = _SecureProtocol if self.ctx.settings.web.secure else _Protocol
+        return handler
 
     def alive(self) -> bool:
         return self._thread.is_alive() and self._loop.is_running()

@@ -30,10 +30,21 @@ from gateway.tickets import merge
 from gateway.tickets.merge_watch import tag
 from gateway.web import guard, ticket_pages
 from gateway.web.ticket_pages import MergeRefused
-from gateway.web.visit import ctx_of, members_only, page, see_other, visitor
+from gateway.web.visit import ctx_of, members_only, page, path_id, see_other, visitor
 from store import tickets
 
 routes = web.RouteTableDef()
+
+
+@routes.get("/tickets/{id}/merge")
+@routes.get("/tickets/{id}/unmerge")
+async def to_the_ticket(request: web.Request) -> web.Response:
+    """The buttons' addresses asked as pages: a refused merge answers at
+    ``/tickets/<id>/merge``, and Enter in the address bar (or the address from the
+    history) then asks it with a GET, which met a 405 "could not be understood". The
+    ticket's page is what was shown there; nothing is done (the ticket page asks for a
+    session itself)."""
+    raise see_other(f"/tickets/{path_id(request, 'id')}")
 
 
 @routes.post("/tickets/{id}/merge")

@@ -82,11 +82,15 @@ def _switch(request: web.Request, locale: str) -> list[tuple[str, str, str]]:
     None on a page that answers a POST: a link cannot send the form again."""
     if request.method != "GET":
         return []
-    return [
-        (str(request.rel_url.update_query({language.PARAM: other})), other, name)
-        for other, name in language.NAMES.items()
-        if other != locale
-    ]
+    links = []
+    for other, name in language.NAMES.items():
+        if other == locale:
+            continue
+        href = str(request.rel_url.update_query({language.PARAM: other}))
+        if not own_path(href):  # ``//evil.test/x``'s "not found": a browser goes there
+            href = str(URL("/").with_query({language.PARAM: other}))
+        links.append((href, other, name))
+    return links
 
 
 def path_id(request: web.Request, name: str) -> int:
