@@ -110,6 +110,14 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK
 
 
+# The places a keyword is looked for (:class:`gateway.catalog.match.Hit`'s ``where``, the
+# event's key), as the reader of the explanation names them
+_PLACES = {
+    "subject": N_("subject"),  # the mail's subject: a hit there weighs three times
+    "body": N_("body"),  # the new text of the body, without quotes and signature
+}
+
+
 def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
     result, sheet = verdict.classification, verdict.sheet
     why = N_(" (fallback: no keyword matched)") if result.fallback else ""
@@ -119,7 +127,7 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
         hit = N_(
             "{keyword!r} in {where}: weight {weight} -> {points}",
             keyword=matched.keyword,
-            where=matched.where,
+            where=_PLACES.get(matched.where, matched.where),
             weight=format(matched.weight, "g"),
             points=format(matched.points, "g"),
         )
