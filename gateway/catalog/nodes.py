@@ -40,23 +40,44 @@ def scalar(node: Any) -> Any:
 
 def shown(node: Any) -> str:
     """``node`` in YAML's flow style (``[a, b]``, ``{a: b}``), cut at ``SHOWN``
-    characters, for a problem to quote."""
-    text = _flow(node, set())
+    characters, for a problem to quote. Written only as far as the cut: a value of
+    aliases of aliases ("billion laughs") would be gigabytes written out whole."""
+    pieces: list[str] = []
+    _flow(node, frozenset(), pieces, [SHOWN + 1])
+    text = "".join(pieces)
     return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
-def _flow(node: Any, seen: set[int]) -> str:
+def _flow(node: Any, seen: frozenset[int], out: list[str], left: list[int]) -> None:
+    """Append ``node``'s flow text to ``out`` until ``left[0]`` characters are written."""
+    if left[0] <= 0:
+        return
     if isinstance(node, yaml.ScalarNode):
-        return str(node.value)
-    if id(node) in seen:  # an alias inside what it names
-        return "…"
-    inner = seen | {id(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return "[" + ", ".join(_flow(n, inner) for n in node.value) + "]"
-    if isinstance(node, yaml.MappingNode):
-        pairs = (f"{_flow(k, inner)}: {_flow(v, inner)}" for k, v in node.value)
-        return "{" + ", ".join(pairs) + "}"
-    return str(node)
+        _put(str(node.value), out, left)
+    elif id(node) in seen:  # an alias inside what it names
+        _put("…", out, left)
+    elif isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+        inner = seen | {id(node)}
+        mapping = isinstance(node, yaml.MappingNode)
+        _put("{" if mapping else "[", out, left)
+        for n, item in enumerate(node.value):
+            if left[0] <= 0:
+                return
+            _put(", " if n else "", out, left)
+            if mapping:
+                _flow(item[0], inner, out, left)
+                _put(": ", out, left)
+                _flow(item[1], inner, out, left)
+            else:
+                _flow(item, inner, out, left)
+        _put("}" if mapping else "]", out, left)
+    else:
+        _put(str(node), out, left)
+
+
+def _put(text: str, out: list[str], left: list[int]) -> None:
+    out.append(text[: max(left[0], 0)])
+    left[0] -= len(text)
 
 
 MERGE = "tag:yaml.org,2002:merge"
