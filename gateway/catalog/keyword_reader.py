@@ -35,10 +35,10 @@ def read_keywords(r: Reporter, pair: Any) -> tuple[Keyword, ...]:
     a keyword with a problem is reported and left out."""
     if pair is None:
         return ()
-    if not isinstance(pair[1], yaml.SequenceNode):
-        r.bad(pair[1], N_("keywords must be a list"))
-        return ()
     key = str(pair[0].value)
+    if not isinstance(pair[1], yaml.SequenceNode):  # said with the key as written
+        r.bad_in_entry(pair[1], key, _not_a_list(pair[1]))
+        return ()
     return tuple(k for n in pair[1].value if (k := _keyword(r, n, key)) is not None)
 
 
@@ -48,6 +48,8 @@ def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
     if isinstance(node, yaml.ScalarNode):
         return _term_of(r, node, 1.0)
     m = r.mapping(node, N_("a keyword"))
+    if not isinstance(node, yaml.MappingNode):  # said: one mistake, one problem
+        return None
     for k, _ in m.values():
         if k.value not in _KEYWORD_KEYS:
             r.bad(k, N_("unknown key {key!r} in a keyword (term, regex, weight)", key=k.value))
@@ -71,6 +73,15 @@ def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
         r.bad_in_entry(m["regex"][1], where, why)
         return None
     return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
+
+
+def _not_a_list(node: Any) -> Msg:
+    """What a ``keywords`` or ``negative`` that is no list is told: a word written alone
+    (``negative: survey``) is shown in brackets, which is the list meant."""
+    if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":null") or not node.value):
+        return N_("must be a list: write the keywords in [ ], or leave the key out")
+    value = shown(node)
+    return N_("must be a list, not {value!r}: write [{value}]", value=value)
 
 
 def _term_of(r: Reporter, node: Any, weight: float) -> Keyword | None:
