@@ -459,6 +459,43 @@ def test_a_latin_keyword_ends_where_its_letters_end(subject: str, entry: str) ->
     assert classify(parse_catalog(VERSIONS), subject, "").entry_id == entry, subject
 
 
+MARKS = """
+entries:
+  - id: dev
+    name: Development
+    keywords: [c++, .net, c#, a|b]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("C++11 のコンパイラ", "dev"),  # a version after the keyword's own mark
+        ("C#10 に上げたい", "dev"),
+        ("ASP.NET のサイト", "dev"),  # a word before a keyword that starts with a mark
+        ("VB.NETで作ったツール", "dev"),
+        (".NET8 へ移行", "dev"),  # a version after a letter, as for windows
+        ("c++", "dev"),
+        ("a|b テスト", "dev"),  # metacharacters are the characters themselves
+        ("C+ grade", "other"),
+        ("Cplusplus", "other"),
+        (".network drive", "other"),  # a keyword's letters still end a word
+        ("abc", "other"),  # a|b is no pattern
+        ("dotnet", "other"),
+        ("ac#", "other"),  # a letter before a keyword's first letter: another word
+    ],
+)
+def test_a_keyword_edge_of_marks_needs_no_space_beside_it(subject: str, entry: str) -> None:
+    """Words are whole where a keyword's letters or digits end: its own marks (C++, .NET,
+    C#) already stand at its edge, so a version or a word written on there still counts."""
+    assert classify(parse_catalog(MARKS), subject, "").entry_id == entry, subject
+
+
 @pytest.mark.parametrize(
     ("subject", "entry"),
     [

@@ -7,7 +7,8 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
   and case folding.
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
   accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
-  in a letter: ``windows`` matches "Windows11"); CJK keywords match as substrings,
+  in a letter: ``windows`` matches "Windows11"; a keyword's edge of marks needs no
+  boundary: ``c++`` matches "C++11", ``.net`` "ASP.NET"); CJK keywords match as substrings,
   the ー that ends a kana word dropped and hiragana read as katakana on both sides
   (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`);
   ``regex`` keywords are searched in the normalised text.
@@ -256,7 +257,7 @@ def _word_at(term: str, text: str, at: int) -> bool:
     search asks of its occurrences, asked of this one (the look-behind sees ``text``
     before ``at``). Its first condition first, without the pattern: inside a word most
     occurrences of nested keywords (a, aa, aaa in "aaaa…") fail there."""
-    if at and text[at - 1] in _IN_WORD:
+    if at and term[0] in _IN_WORD and text[at - 1] in _IN_WORD:
         return False
     return _word_pattern(term).match(text, at) is not None
 
@@ -285,7 +286,11 @@ _IN_LETTER = frozenset(c for c in _IN_WORD if re.match(f"[{_LATIN_LETTER}]", c))
 
 @lru_cache(maxsize=4096)
 def _word_pattern(term: str) -> re.Pattern[str]:
-    ends_in_letter = term[-1].isalpha()
-    plural = "(?:e?s)?" if ends_in_letter else ""
-    after = _LATIN_LETTER if ends_in_letter else LATIN_WORD  # win10 is not win100
-    return re.compile(f"(?<![{LATIN_WORD}]){re.escape(term)}{plural}(?![{after}])")
+    """``term`` as a whole word: no word character runs on from either edge that is one.
+    An edge of marks (``c++``, ``.net``, ``c#``) is a word's edge already: a version or a
+    word written on there (C++11, ASP.NET) still holds the keyword."""
+    before = f"(?<![{LATIN_WORD}])" if term[0] in _IN_WORD else ""
+    if term[-1].isalpha():  # printer, printers; Windows11
+        return re.compile(f"{before}{re.escape(term)}(?:e?s)?(?![{_LATIN_LETTER}])")
+    after = f"(?![{LATIN_WORD}])" if term[-1] in _IN_WORD else ""  # win10 is not win100
+    return re.compile(f"{before}{re.escape(term)}{after}")
