@@ -118,11 +118,21 @@ def test_each_mistake_is_reported_on_its_line(text: str, line: int, fragment: st
     ("old", "new", "said"),
     [
         # a word where a list was meant: the key as written, the entry, and how to list it
-        ("keywords: [vpn, {", "negative: survey\n    keywords: [vpn, {", "negative: must be a list"),
-        ("keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]", "keywords: vpn",
-         "keywords: must be a list"),
-        ("keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]", "keywords:",
-         "keywords: must be a list"),
+        (
+            "keywords: [vpn, {",
+            "negative: survey\n    keywords: [vpn, {",
+            "negative: must be a list",
+        ),
+        (
+            "keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]",
+            "keywords: vpn",
+            "keywords: must be a list",
+        ),
+        (
+            "keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]",
+            "keywords:",
+            "keywords: must be a list",
+        ),
     ],
 )
 def test_a_keyword_list_that_is_no_list_is_said_with_its_key_and_entry(

@@ -77,6 +77,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.catalog.load import load_for
     from gateway.catalog.triage import triage
     from gateway.pipeline.parse.message import parse_message
+    from gateway.pipeline.request_words import request_words
 
     said = Speaker(settings)
     try:
@@ -91,7 +92,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("{path}: not an e-mail message", path=args.file))
         return EX_DATAERR
     locale = args.locale or settings.gateway.locale
-    verdict = triage(catalog, msg, locale)
+    verdict = triage(catalog, msg, request_words(msg), locale)
     sheet, name = verdict.sheet, verdict.entry.name(locale)
     if args.json:
         print_json(
