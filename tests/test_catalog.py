@@ -150,6 +150,24 @@ def test_a_keyword_that_is_neither_a_word_nor_a_mapping_is_one_problem(keyword: 
     assert len(found) == 1 and found[0].line == 4, found
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line", "said"),
+    [
+        ("name: {ja: VPN, en: VPN}", "name: {ja: [VPN], en: VPN}", 3, "ja must be a text"),
+        ("{name: os,", "{name: [os],", 10, "name must be a text"),
+        ("required: true}", "required: true, example: [win, mac]}", 11, "example must be a text"),
+        ("choices: [windows, mac]", "choices: [windows, {value: [mac]}]", 10, "value must be"),
+        ("name: Other", "name: {en: {x: Other}}", 13, "en must be a text"),
+    ],
+)
+def test_a_list_or_mapping_where_a_text_belongs_is_a_problem(
+    old: str, new: str, line: int, said: str
+) -> None:
+    """Not taken as its YAML written out ("[win, mac]" as the example a mail shows)."""
+    found = problems(mutate(old, new))
+    assert any(p.line == line and said in p.message for p in found), found
+
+
 def test_second_fallback_is_reported_where_it_is_declared() -> None:
     text = GOOD + (
         "  - id: misc\n    name: Misc\n    fallback: true\n    manager: boss@example.test\n"

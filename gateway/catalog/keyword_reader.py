@@ -15,8 +15,8 @@ import yaml
 
 from gateway.catalog.linear import compile_keyword
 from gateway.catalog.model import Keyword
+from gateway.catalog.nodes import not_text, shown
 from gateway.catalog.nodes import scalar as _scalar
-from gateway.catalog.nodes import shown
 from gateway.core.i18n import N_, Msg
 from gateway.core.text import for_matching, is_cjk, keyword_form, same_script
 
@@ -59,10 +59,7 @@ def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
         return None
     key = "term" if "term" in m else "regex"
     if not isinstance(m[key][1], yaml.ScalarNode):
-        r.bad(
-            m[key][1],
-            N_("{key} must be a text, not {value!r}", key=key, value=shown(m[key][1])),
-        )
+        r.bad(m[key][1], not_text(m[key][1], key))
         return None
     if key == "term":
         return _term_of(r, m["term"][1], weight)

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from gateway.core.i18n import N_, Msg
+
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 SHOWN = 80  # characters of a value a problem quotes: enough to find it in the file
 
@@ -36,6 +38,19 @@ def scalar(node: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def text(r: Any, node: Any, key: str) -> str:
+    """A value that is a text (a name, a label, an example): a list or a mapping written
+    there is a problem said on its line (``r``: the reader's reporter), not its YAML
+    taken for the text ("[win, mac]" shown to a requester as the example)."""
+    if not isinstance(node, yaml.ScalarNode):
+        r.bad(node, not_text(node, key))
+    return str(scalar(node))
+
+
+def not_text(node: Any, key: str) -> Msg:
+    return N_("{key} must be a text, not {value!r}", key=key, value=shown(node))
 
 
 def shown(node: Any) -> str:
