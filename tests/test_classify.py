@@ -297,6 +297,36 @@ def test_tie_goes_to_catalog_order() -> None:
     assert classify(cat, "alpha", "").entry_id == "first"
 
 
+SPELLED_TWICE = """
+entries:
+  - id: again
+    name: Again
+    keywords: [vpn, VPN, ＶＰＮ, プリンター, ぷりんた, {term: Vpn, weight: 1.5}, {regex: x1}, {regex: x1}]
+    assignee: a@example.test
+  - id: heavier
+    name: Heavier
+    keywords: [{term: vpn, weight: 2}]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+def test_a_keyword_written_twice_in_an_entry_counts_once() -> None:
+    """vpn, VPN and ＶＰＮ are one word to the matcher: listed three times it still counts
+    once per place, at its highest weight, as ``catalog check``'s notes say."""
+    cat = parse_catalog(SPELLED_TWICE)
+    assert classify(cat, "VPN", "").entry_id == "heavier"
+    found = classify(cat, "ＶＰＮ x1", "ぷりんたー")
+    assert [(h.keyword, h.where, h.points) for h in found.matched] == [
+        ("vpn", "subject", 4.5),
+        ("プリンター", "body", 1.0),
+        ("x1", "subject", 3.0),
+    ]
+
+
 def test_weights_regex_and_cjk_substring() -> None:
     cat = parse_catalog(SMALL)
     result = classify(cat, "alpha", "システム障害発生 ERR-503")

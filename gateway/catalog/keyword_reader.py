@@ -9,6 +9,8 @@ line: the terms and patterns :mod:`gateway.catalog.match` looks for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import yaml
@@ -39,7 +41,20 @@ def read_keywords(r: Reporter, pair: Any) -> tuple[Keyword, ...]:
     if not isinstance(pair[1], yaml.SequenceNode):  # said with the key as written
         r.bad_in_entry(pair[1], key, _not_a_list(pair[1]))
         return ()
-    return tuple(k for n in pair[1].value if (k := _keyword(r, n, key)) is not None)
+    return _once(k for n in pair[1].value if (k := _keyword(r, n, key)) is not None)
+
+
+def _once(keywords: Iterable[Keyword]) -> tuple[Keyword, ...]:
+    """Each keyword once, where it is first written, at the highest weight it is given:
+    ``vpn``, ``VPN`` and ``ＶＰＮ`` (or one pattern twice) are one word to the matcher,
+    and a word counts once per place however often the entry lists it."""
+    kept: dict[tuple[bool, str, bool], Keyword] = {}
+    for kw in keywords:
+        same = (kw.regex is not None, kw.text, kw.same_script)
+        first = kept.setdefault(same, kw)
+        if kw.weight > first.weight:
+            kept[same] = replace(first, weight=kw.weight)
+    return tuple(kept.values())
 
 
 def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
