@@ -301,7 +301,8 @@ SPELLED_TWICE = """
 entries:
   - id: again
     name: Again
-    keywords: [vpn, VPN, ＶＰＮ, プリンター, ぷりんた, {term: Vpn, weight: 1.5}, {regex: x1}, {regex: x1}]
+    keywords: [vpn, VPN, ＶＰＮ, プリンター, ぷりんた, {term: Vpn, weight: 1.5},
+               {regex: x1}, {regex: x1}]
     assignee: a@example.test
   - id: heavier
     name: Heavier
@@ -325,6 +326,37 @@ def test_a_keyword_written_twice_in_an_entry_counts_once() -> None:
         ("プリンター", "body", 1.0),
         ("x1", "subject", 3.0),
     ]
+
+
+MIXED = """
+entries:
+  - id: net
+    name: Network
+    keywords: [vpn接続, Wi-Fi 設定, {term: 共有 フォルダ}]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("VPN 接続ができない", "net"),  # a space where Latin meets Japanese, or none
+        ("ＶＰＮ　接続", "net"),  # an ideographic space
+        ("Wi-Fi設定の変更", "net"),
+        ("wi-fi 設定", "net"),
+        ("共有フォルダ", "other"),  # between two Japanese words a space stays written
+        ("共有 フォルダ", "net"),
+        ("vpn へ 接続", "other"),  # a word between is another phrase
+    ],
+)
+def test_a_space_between_latin_and_japanese_is_optional(subject: str, entry: str) -> None:
+    """Japanese writes "VPN 接続" and "VPN接続" alike: a keyword mixing the scripts finds
+    either, with the space in the keyword or not."""
+    assert classify(parse_catalog(MIXED), subject, "").entry_id == entry, subject
 
 
 def test_weights_regex_and_cjk_substring() -> None:

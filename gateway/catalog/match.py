@@ -10,7 +10,8 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
   in a letter: ``windows`` matches "Windows11"; a keyword's edge of marks needs no
   boundary: ``c++`` matches "C++11", ``.net`` "ASP.NET"); CJK keywords match as substrings,
   the ー that ends a kana word dropped and hiragana read as katakana on both sides
-  (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`);
+  (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`),
+  a space where Latin meets CJK optional (VPN 接続 is VPN接続);
   ``regex`` keywords are searched in the normalised text.
 * Each keyword counts at most once per place: ``weight × SUBJECT_WEIGHT`` for a
   hit in the subject plus ``weight × BODY_WEIGHT`` for a hit in the body.
@@ -37,7 +38,13 @@ from functools import lru_cache
 
 from gateway.catalog.model import Catalog, Entry, Keyword
 from gateway.catalog.scan import Automaton, Prefixes
-from gateway.core.text import LATIN_WORD, as_katakana, for_matching, long_vowels_dropped
+from gateway.core.text import (
+    LATIN_WORD,
+    as_katakana,
+    for_matching,
+    long_vowels_dropped,
+    mixed_spaces_dropped,
+)
 
 SUBJECT_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
@@ -146,7 +153,7 @@ class _Place:
 
 def _place(where: str, raw: str, factor: float, index: _Index | None) -> _Place:
     text = for_matching(raw[:MAX_TEXT])
-    kana = long_vowels_dropped(text)
+    kana = long_vowels_dropped(mixed_spaces_dropped(text))  # VPN 接続 is VPN接続
     folded = as_katakana(kana)  # kana_folded(text)
     if index is None:
         return _Place(where, text, folded, kana, factor)
