@@ -114,6 +114,60 @@ def test_each_mistake_is_reported_on_its_line(text: str, line: int, fragment: st
     assert any(p.line == line and fragment in p.message for p in found), found
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        # a word where a list was meant: the key as written, the entry, and how to list it
+        (
+            "keywords: [vpn, {",
+            "negative: survey\n    keywords: [vpn, {",
+            "negative: must be a list",
+        ),
+        (
+            "keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]",
+            "keywords: vpn",
+            "keywords: must be a list",
+        ),
+        (
+            "keywords: [vpn, {term: リモート, weight: 2}, {regex: 'any(connect)?'}]",
+            "keywords:",
+            "keywords: must be a list",
+        ),
+    ],
+)
+def test_a_keyword_list_that_is_no_list_is_said_with_its_key_and_entry(
+    old: str, new: str, said: str
+) -> None:
+    [problem] = problems(mutate(old, new))
+    assert problem.line == 4 and problem.message.startswith(f"entry 'vpn': {said}"), problem
+
+
+@pytest.mark.parametrize("keyword", ["[vpn]", "[[vpn]]", "[[]]"])
+def test_a_keyword_that_is_neither_a_word_nor_a_mapping_is_one_problem(keyword: str) -> None:
+    """Said once: "must be a mapping" and then "needs one of term and regex" of the
+    same list is one mistake told twice."""
+    found = problems(mutate("keywords: [vpn, {", f"keywords: [{keyword}, {{"))
+    assert len(found) == 1 and found[0].line == 4, found
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "said"),
+    [
+        ("name: {ja: VPN, en: VPN}", "name: {ja: [VPN], en: VPN}", 3, "ja must be a text"),
+        ("{name: os,", "{name: [os],", 10, "name must be a text"),
+        ("required: true}", "required: true, example: [win, mac]}", 11, "example must be a text"),
+        ("choices: [windows, mac]", "choices: [windows, {value: [mac]}]", 10, "value must be"),
+        ("name: Other", "name: {en: {x: Other}}", 13, "en must be a text"),
+    ],
+)
+def test_a_list_or_mapping_where_a_text_belongs_is_a_problem(
+    old: str, new: str, line: int, said: str
+) -> None:
+    """Not taken as its YAML written out ("[win, mac]" as the example a mail shows)."""
+    found = problems(mutate(old, new))
+    assert any(p.line == line and said in p.message for p in found), found
+
+
 def test_second_fallback_is_reported_where_it_is_declared() -> None:
     text = GOOD + (
         "  - id: misc\n    name: Misc\n    fallback: true\n    manager: boss@example.test\n"

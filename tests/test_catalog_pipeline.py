@@ -401,3 +401,16 @@ def test_a_request_of_a_signature_alone_stays_without_words(catalog_app: App) ->
     out = deliver(catalog_app, mail(subject="Desk move", body=body))
     t = show(catalog_app, out.ticket_id or 0)
     assert t["catalog"] == "other" and t["messages"][0]["new_text"] == ""
+
+
+def test_a_keyword_only_in_the_signature_block_files_nothing(catalog_app: App) -> None:
+    """A signature the mail client adds without a ``-- `` line (a name, a department,
+    a phone) is not what the requester asks about: its words weigh nothing, and the
+    words above it still do."""
+    signature = "\n\n山田 太郎\n購入管理課\nTEL: 03-1234-5678\n"
+    other = deliver(
+        app := catalog_app, mail(subject="席替え", body="席を移りたいです。" + signature)
+    )
+    assert show(app, other.ticket_id or 0)["catalog"] == "other"
+    bought = deliver(app, mail(subject="お願い", body="マウスを購入したいです。" + signature))
+    assert show(app, bought.ticket_id or 0)["catalog"] == "purchase"

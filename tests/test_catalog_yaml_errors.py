@@ -38,3 +38,33 @@ def test_invalid_yaml_is_said_with_its_line_in_each_language(
     assert named in en and named in ja
     for english in ("found", "expected", "scanning", "unicode string", "cannot", "allowed"):
         assert english not in ja, ja
+
+
+# "Billion laughs": nine aliases of nine aliases… nine levels deep, 9⁹ words once expanded
+BOMB = "x-a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"x-{name}: &{name} [{', '.join(['*' + inner] * 9)}]\n"
+    for inner, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+BOMBED = [  # where the alias stands; the line said (the anchor's: an alias is its node)
+    ("    keywords: [{term: *i}]\n", 9, "term must be a text"),
+    ("    keywords: [{term: a, weight: *i}]\n", 9, "weight must be a number"),
+    ("    stale_after: *i\n", 9, "stale_after"),
+    ("    assignee: *i\n", 8, "e-mail address"),
+    ("    fields: [{name: f, type: *i}]\n", 9, "unknown field type"),
+    ("    *i : 1\n", 9, "a key must be a text"),
+]
+
+
+@pytest.mark.parametrize(("line", "at", "said"), BOMBED)
+def test_an_alias_bomb_is_a_problem_on_its_line_not_a_hang(
+    tmp_path: Path, line: str, at: int, said: str
+) -> None:
+    """A value made of aliases of aliases is quoted in a problem cut short, without being
+    expanded first: a catalog check (or a reload) of such a file answers at once."""
+    path = tmp_path / "catalog.yaml"
+    entry = "entries:\n  - id: b\n    name: B\n" + line
+    other = ENTRY.removeprefix("entries:\n") + "    manager: boss@example.test\n"
+    path.write_text(BOMB + entry + other, encoding="utf-8")
+    found = [(p.line, translate(p.message, "en")) for p in check_catalog(path)]
+    assert found and all(len(text) < 300 for _, text in found), found
+    assert any(n == at and said in text for n, text in found), found

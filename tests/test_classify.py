@@ -297,6 +297,68 @@ def test_tie_goes_to_catalog_order() -> None:
     assert classify(cat, "alpha", "").entry_id == "first"
 
 
+SPELLED_TWICE = """
+entries:
+  - id: again
+    name: Again
+    keywords: [vpn, VPN, ＶＰＮ, プリンター, ぷりんた, {term: Vpn, weight: 1.5},
+               {regex: x1}, {regex: x1}]
+    assignee: a@example.test
+  - id: heavier
+    name: Heavier
+    keywords: [{term: vpn, weight: 2}]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+def test_a_keyword_written_twice_in_an_entry_counts_once() -> None:
+    """vpn, VPN and ＶＰＮ are one word to the matcher: listed three times it still counts
+    once per place, at its highest weight, as ``catalog check``'s notes say."""
+    cat = parse_catalog(SPELLED_TWICE)
+    assert classify(cat, "VPN", "").entry_id == "heavier"
+    found = classify(cat, "ＶＰＮ x1", "ぷりんたー")
+    assert [(h.keyword, h.where, h.points) for h in found.matched] == [
+        ("vpn", "subject", 4.5),
+        ("プリンター", "body", 1.0),
+        ("x1", "subject", 3.0),
+    ]
+
+
+MIXED = """
+entries:
+  - id: net
+    name: Network
+    keywords: [vpn接続, Wi-Fi 設定, {term: 共有 フォルダ}]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("VPN 接続ができない", "net"),  # a space where Latin meets Japanese, or none
+        ("ＶＰＮ　接続", "net"),  # an ideographic space
+        ("Wi-Fi設定の変更", "net"),
+        ("wi-fi 設定", "net"),
+        ("共有フォルダ", "other"),  # between two Japanese words a space stays written
+        ("共有 フォルダ", "net"),
+        ("vpn へ 接続", "other"),  # a word between is another phrase
+    ],
+)
+def test_a_space_between_latin_and_japanese_is_optional(subject: str, entry: str) -> None:
+    """Japanese writes "VPN 接続" and "VPN接続" alike: a keyword mixing the scripts finds
+    either, with the space in the keyword or not."""
+    assert classify(parse_catalog(MIXED), subject, "").entry_id == entry, subject
+
+
 def test_weights_regex_and_cjk_substring() -> None:
     cat = parse_catalog(SMALL)
     result = classify(cat, "alpha", "システム障害発生 ERR-503")
@@ -457,6 +519,43 @@ def test_a_latin_keyword_ends_where_its_letters_end(subject: str, entry: str) ->
     """Japanese mail writes a version or a count on to a Latin word (Windows11, PC1台):
     a keyword ending in a letter is a whole word up to the digits after it."""
     assert classify(parse_catalog(VERSIONS), subject, "").entry_id == entry, subject
+
+
+MARKS = """
+entries:
+  - id: dev
+    name: Development
+    keywords: [c++, .net, c#, a|b]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    ("subject", "entry"),
+    [
+        ("C++11 のコンパイラ", "dev"),  # a version after the keyword's own mark
+        ("C#10 に上げたい", "dev"),
+        ("ASP.NET のサイト", "dev"),  # a word before a keyword that starts with a mark
+        ("VB.NETで作ったツール", "dev"),
+        (".NET8 へ移行", "dev"),  # a version after a letter, as for windows
+        ("c++", "dev"),
+        ("a|b テスト", "dev"),  # metacharacters are the characters themselves
+        ("C+ grade", "other"),
+        ("Cplusplus", "other"),
+        (".network drive", "other"),  # a keyword's letters still end a word
+        ("abc", "other"),  # a|b is no pattern
+        ("dotnet", "other"),
+        ("ac#", "other"),  # a letter before a keyword's first letter: another word
+    ],
+)
+def test_a_keyword_edge_of_marks_needs_no_space_beside_it(subject: str, entry: str) -> None:
+    """Words are whole where a keyword's letters or digits end: its own marks (C++, .NET,
+    C#) already stand at its edge, so a version or a word written on there still counts."""
+    assert classify(parse_catalog(MARKS), subject, "").entry_id == entry, subject
 
 
 @pytest.mark.parametrize(

@@ -234,3 +234,31 @@ def test_check_says_its_notes_in_japanese(
     notes = out.splitlines()[1:]
     assert len(notes) == 4
     assert all(not any(w in n for w in ("keyword", "request", "listed")) for n in notes), notes
+
+
+def test_match_says_where_each_keyword_matched_in_the_clis_language(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The place of a hit is a word the reader reads, not the event's key: a Japanese
+    terminal reads 件名 and 本文, as it reads the rest of the line."""
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(mail(subject="ＶＰＮが繋がらない", body="在宅勤務中です。\n"))
+    code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
+    assert code == 0
+    assert "  「vpn」（件名）: 重み 2 → 6 点" in out.splitlines(), out
+    assert "  「在宅勤務」（本文）: 重み 1 → 1 点" in out.splitlines(), out
+    assert "subject" not in out and "body" not in out
+
+
+def test_match_leaves_the_signature_block_out(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``catalog match`` reads the request as filing does: a department in the signature
+    (VPN推進室) is not a request about VPN."""
+    eml = tmp_path / "m.eml"
+    body = "プリンタが動きません。\n\n山田 太郎\n情報システム部 VPN推進室\nTEL: 03-1234-5678\n"
+    eml.write_bytes(mail(subject="お願い", body=body))
+    code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
+    assert code == 0 and out.startswith("entry: printer"), out
+    assert "'vpn'" not in out

@@ -18,6 +18,7 @@ from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.pipeline.parse.message import parse_message
+from gateway.pipeline.request_words import request_words
 from gateway.pipeline.thanks import ThanksVerdict, judge
 from gateway.receive import bulk
 from gateway.receive.parse_ahead import FORESEE_WITH, ParseAhead
@@ -44,7 +45,8 @@ def test_a_foresight_gives_the_triage_and_thanks_worked_out_here() -> None:
         for locale in ("ja", "en"):
             known = seen.triage_for(CATALOG, msg)
             assert known is not None
-            assert triage(CATALOG, msg, locale, known) == triage(CATALOG, msg, locale)
+            words = request_words(msg)
+            assert triage(CATALOG, msg, words, locale, known) == triage(CATALOG, msg, words, locale)
         assert seen.thanks_for(msg.new_text) == judge(msg.new_text)
 
 

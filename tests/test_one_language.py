@@ -205,6 +205,7 @@ NO_MAIL = (
     "gateway/pipeline/carried_mail.py",  # … a body-less forward's line (test_mail_shapes)
     "gateway/catalog/sla_reader.py",  # … and these (an entry's sla and priority)
     "gateway/catalog/field_reader.py",  # … and these (an entry's fields)
+    "gateway/catalog/nodes.py",  # … and a list or mapping where a text belongs
     "gateway/receive/files.py",  # `ingest`: why an input cannot be read
     "gateway/receive/stdin.py",  # … and why standard input cannot be
     "gateway/receive/smtp/auth.py",  # a bad line of [smtp] auth_users_file: a config error

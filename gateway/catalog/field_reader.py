@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import yaml
 
 from gateway.catalog.model import FIELD_TYPES, Field
-from gateway.catalog.nodes import scalar
+from gateway.catalog.nodes import scalar, text
 from gateway.catalog.numbers import MAX_DIGITS
 from gateway.core.i18n import N_, Msg
 from gateway.core.spelling import meant
@@ -82,7 +82,7 @@ def _field(r: Reporter, node: Any) -> Field | None:
     if "name" not in m:
         r.bad(node, N_("a field needs a 'name'"))
         return None
-    name = str(scalar(m["name"][1]))
+    name = text(r, m["name"][1], "name")
     ftype = str(scalar(m["type"][1])) if "type" in m else "text"
     if ftype not in FIELD_TYPES:
         r.bad(
@@ -98,7 +98,7 @@ def _field(r: Reporter, node: Any) -> Field | None:
         r.bad(node, N_("field {name!r} of type choice needs a 'choices' list", name=name))
     labels = r.names(m["label"], node, "label") if "label" in m else {}
     required = "required" in m and r.boolean(m["required"][1], "required")
-    example = str(scalar(m["example"][1])) if "example" in m else ""
+    example = text(r, m["example"][1], "example") if "example" in m else ""
     least, most = (_bound(r, m.get(key), ftype) for key in ("min", "max"))
     if least is not None and most is not None and least > most:
         r.bad(m["min"][1], N_("min {least} is above max {most}", least=str(least), most=str(most)))
@@ -168,7 +168,7 @@ def _choices(r: Reporter, pair: Any) -> tuple[tuple[str, ...], dict[str, dict[st
                 if m:
                     r.bad(node, N_("a choice needs a 'value'"))
                 continue
-            value = str(scalar(m["value"][1]))
+            value = text(r, m["value"][1], "value")
             if "label" in m:
                 labels[value] = r.names(m["label"], node, "label")
         values.append(value)

@@ -9,14 +9,16 @@ line: the terms and patterns :mod:`gateway.catalog.match` looks for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import yaml
 
 from gateway.catalog.linear import compile_keyword
 from gateway.catalog.model import Keyword
+from gateway.catalog.nodes import not_text, shown
 from gateway.catalog.nodes import scalar as _scalar
-from gateway.catalog.nodes import shown
 from gateway.core.i18n import N_, Msg
 from gateway.core.text import for_matching, is_cjk, keyword_form, same_script
 
@@ -35,11 +37,24 @@ def read_keywords(r: Reporter, pair: Any) -> tuple[Keyword, ...]:
     a keyword with a problem is reported and left out."""
     if pair is None:
         return ()
-    if not isinstance(pair[1], yaml.SequenceNode):
-        r.bad(pair[1], N_("keywords must be a list"))
-        return ()
     key = str(pair[0].value)
-    return tuple(k for n in pair[1].value if (k := _keyword(r, n, key)) is not None)
+    if not isinstance(pair[1], yaml.SequenceNode):  # said with the key as written
+        r.bad_in_entry(pair[1], key, _not_a_list(pair[1]))
+        return ()
+    return _once(k for n in pair[1].value if (k := _keyword(r, n, key)) is not None)
+
+
+def _once(keywords: Iterable[Keyword]) -> tuple[Keyword, ...]:
+    """Each keyword once, where it is first written, at the highest weight it is given:
+    ``vpn``, ``VPN`` and ``ＶＰＮ`` (or one pattern twice) are one word to the matcher,
+    and a word counts once per place however often the entry lists it."""
+    kept: dict[tuple[bool, str, bool], Keyword] = {}
+    for kw in keywords:
+        same = (kw.regex is not None, kw.text, kw.same_script)
+        first = kept.setdefault(same, kw)
+        if kw.weight > first.weight:
+            kept[same] = replace(first, weight=kw.weight)
+    return tuple(kept.values())
 
 
 def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
@@ -48,6 +63,8 @@ def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
     if isinstance(node, yaml.ScalarNode):
         return _term_of(r, node, 1.0)
     m = r.mapping(node, N_("a keyword"))
+    if not isinstance(node, yaml.MappingNode):  # said: one mistake, one problem
+        return None
     for k, _ in m.values():
         if k.value not in _KEYWORD_KEYS:
             r.bad(k, N_("unknown key {key!r} in a keyword (term, regex, weight)", key=k.value))
@@ -57,10 +74,7 @@ def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
         return None
     key = "term" if "term" in m else "regex"
     if not isinstance(m[key][1], yaml.ScalarNode):
-        r.bad(
-            m[key][1],
-            N_("{key} must be a text, not {value!r}", key=key, value=shown(m[key][1])),
-        )
+        r.bad(m[key][1], not_text(m[key][1], key))
         return None
     if key == "term":
         return _term_of(r, m["term"][1], weight)
@@ -71,6 +85,15 @@ def _keyword(r: Reporter, node: Any, where: str) -> Keyword | None:
         r.bad_in_entry(m["regex"][1], where, why)
         return None
     return Keyword(source=pattern, text=pattern, weight=weight, regex=compiled)
+
+
+def _not_a_list(node: Any) -> Msg:
+    """What a ``keywords`` or ``negative`` that is no list is told: a word written alone
+    (``negative: survey``) is shown in brackets, which is the list meant."""
+    if isinstance(node, yaml.ScalarNode) and (node.tag.endswith(":null") or not node.value):
+        return N_("must be a list: write the keywords in [ ], or leave the key out")
+    value = shown(node)
+    return N_("must be a list, not {value!r}: write [{value}]", value=value)
 
 
 def _term_of(r: Reporter, node: Any, weight: float) -> Keyword | None:

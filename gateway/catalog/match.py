@@ -7,9 +7,11 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
   and case folding.
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
   accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
-  in a letter: ``windows`` matches "Windows11"); CJK keywords match as substrings,
+  in a letter: ``windows`` matches "Windows11"; a keyword's edge of marks needs no
+  boundary: ``c++`` matches "C++11", ``.net`` "ASP.NET"); CJK keywords match as substrings,
   the ー that ends a kana word dropped and hiragana read as katakana on both sides
-  (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`);
+  (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`),
+  a space where Latin meets CJK optional (VPN 接続 is VPN接続);
   ``regex`` keywords are searched in the normalised text.
 * Each keyword counts at most once per place: ``weight × SUBJECT_WEIGHT`` for a
   hit in the subject plus ``weight × BODY_WEIGHT`` for a hit in the body.
@@ -36,7 +38,13 @@ from functools import lru_cache
 
 from gateway.catalog.model import Catalog, Entry, Keyword
 from gateway.catalog.scan import Automaton, Prefixes
-from gateway.core.text import LATIN_WORD, as_katakana, for_matching, long_vowels_dropped
+from gateway.core.text import (
+    LATIN_WORD,
+    as_katakana,
+    for_matching,
+    long_vowels_dropped,
+    mixed_spaces_dropped,
+)
 
 SUBJECT_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
@@ -145,7 +153,7 @@ class _Place:
 
 def _place(where: str, raw: str, factor: float, index: _Index | None) -> _Place:
     text = for_matching(raw[:MAX_TEXT])
-    kana = long_vowels_dropped(text)
+    kana = long_vowels_dropped(mixed_spaces_dropped(text))  # VPN 接続 is VPN接続
     folded = as_katakana(kana)  # kana_folded(text)
     if index is None:
         return _Place(where, text, folded, kana, factor)
@@ -256,7 +264,7 @@ def _word_at(term: str, text: str, at: int) -> bool:
     search asks of its occurrences, asked of this one (the look-behind sees ``text``
     before ``at``). Its first condition first, without the pattern: inside a word most
     occurrences of nested keywords (a, aa, aaa in "aaaa…") fail there."""
-    if at and text[at - 1] in _IN_WORD:
+    if at and term[0] in _IN_WORD and text[at - 1] in _IN_WORD:
         return False
     return _word_pattern(term).match(text, at) is not None
 
@@ -285,7 +293,11 @@ _IN_LETTER = frozenset(c for c in _IN_WORD if re.match(f"[{_LATIN_LETTER}]", c))
 
 @lru_cache(maxsize=4096)
 def _word_pattern(term: str) -> re.Pattern[str]:
-    ends_in_letter = term[-1].isalpha()
-    plural = "(?:e?s)?" if ends_in_letter else ""
-    after = _LATIN_LETTER if ends_in_letter else LATIN_WORD  # win10 is not win100
-    return re.compile(f"(?<![{LATIN_WORD}]){re.escape(term)}{plural}(?![{after}])")
+    """``term`` as a whole word: no word character runs on from either edge that is one.
+    An edge of marks (``c++``, ``.net``, ``c#``) is a word's edge already: a version or a
+    word written on there (C++11, ASP.NET) still holds the keyword."""
+    before = f"(?<![{LATIN_WORD}])" if term[0] in _IN_WORD else ""
+    if term[-1].isalpha():  # printer, printers; Windows11
+        return re.compile(f"{before}{re.escape(term)}(?:e?s)?(?![{_LATIN_LETTER}])")
+    after = f"(?![{LATIN_WORD}])" if term[-1] in _IN_WORD else ""  # win10 is not win100
+    return re.compile(f"{before}{re.escape(term)}{after}")

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from gateway.core.i18n import N_, Msg
+
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 SHOWN = 80  # characters of a value a problem quotes: enough to find it in the file
 
@@ -38,25 +40,59 @@ def scalar(node: Any) -> Any:
     return value
 
 
+def text(r: Any, node: Any, key: str) -> str:
+    """A value that is a text (a name, a label, an example): a list or a mapping written
+    there is a problem said on its line (``r``: the reader's reporter), not its YAML
+    taken for the text ("[win, mac]" shown to a requester as the example)."""
+    if not isinstance(node, yaml.ScalarNode):
+        r.bad(node, not_text(node, key))
+    return str(scalar(node))
+
+
+def not_text(node: Any, key: str) -> Msg:
+    return N_("{key} must be a text, not {value!r}", key=key, value=shown(node))
+
+
 def shown(node: Any) -> str:
     """``node`` in YAML's flow style (``[a, b]``, ``{a: b}``), cut at ``SHOWN``
-    characters, for a problem to quote."""
-    text = _flow(node, set())
+    characters, for a problem to quote. Written only as far as the cut: a value of
+    aliases of aliases ("billion laughs") would be gigabytes written out whole."""
+    pieces: list[str] = []
+    _flow(node, frozenset(), pieces, [SHOWN + 1])
+    text = "".join(pieces)
     return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
-def _flow(node: Any, seen: set[int]) -> str:
+def _flow(node: Any, seen: frozenset[int], out: list[str], left: list[int]) -> None:
+    """Append ``node``'s flow text to ``out`` until ``left[0]`` characters are written."""
+    if left[0] <= 0:
+        return
     if isinstance(node, yaml.ScalarNode):
-        return str(node.value)
-    if id(node) in seen:  # an alias inside what it names
-        return "…"
-    inner = seen | {id(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return "[" + ", ".join(_flow(n, inner) for n in node.value) + "]"
-    if isinstance(node, yaml.MappingNode):
-        pairs = (f"{_flow(k, inner)}: {_flow(v, inner)}" for k, v in node.value)
-        return "{" + ", ".join(pairs) + "}"
-    return str(node)
+        _put(str(node.value), out, left)
+    elif id(node) in seen:  # an alias inside what it names
+        _put("…", out, left)
+    elif isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+        inner = seen | {id(node)}
+        mapping = isinstance(node, yaml.MappingNode)
+        _put("{" if mapping else "[", out, left)
+        for n, item in enumerate(node.value):
+            if left[0] <= 0:
+                return
+            _put(", " if n else "", out, left)
+            if mapping:
+                _flow(item[0], inner, out, left)
+                _put(": ", out, left)
+                _flow(item[1], inner, out, left)
+            else:
+                _flow(item, inner, out, left)
+        _put("}" if mapping else "]", out, left)
+    else:
+        _put(str(node), out, left)
+
+
+def _put(text: str, out: list[str], left: list[int]) -> None:
+    out.append(text[: max(left[0], 0)])
+    left[0] -= len(text)
 
 
 MERGE = "tag:yaml.org,2002:merge"

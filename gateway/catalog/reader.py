@@ -19,7 +19,7 @@ from gateway.catalog.action_reader import Where, read_action
 from gateway.catalog.field_reader import read_fields
 from gateway.catalog.keyword_reader import read_keywords
 from gateway.catalog.model import LOCALES, Entry
-from gateway.catalog.nodes import complex_keys, merged, shown
+from gateway.catalog.nodes import complex_keys, merged, shown, text
 from gateway.catalog.nodes import scalar as _scalar
 from gateway.catalog.sla_reader import read_calendar, read_priority, read_sla
 from gateway.catalog.yaml_errors import yaml_problem
@@ -274,7 +274,7 @@ class _Reader:
                 self.bad(
                     k, N_("unknown locale {locale!r} in {what} (ja, en)", locale=loc, what=what)
                 )
-            out[loc] = str(_scalar(v))
+            out[loc] = text(self, v, loc)
         return out
 
     def assignees(self, pair: Any) -> tuple[str, ...]:

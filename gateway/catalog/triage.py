@@ -29,33 +29,37 @@ class Triage:
 def triage(
     catalog: Catalog,
     msg: ParsedMessage,
+    words: str,
     locale: str,
     known: tuple[Classification, Sheet] | None = None,
 ) -> Triage:
     """Entry, classification, parameter sheet and missing fields of a new request.
-    ``known``: :func:`read_request` of this message under this catalog, worked out
-    ahead (:mod:`gateway.runner.foresight`)."""
-    result, sheet = known if known is not None else read_request(catalog, msg)
+    ``words``: what the keywords are looked for in, ``new_text`` without the signature
+    block under it (:func:`gateway.pipeline.request_words.request_words`: the parser's
+    layer); ``known``: :func:`read_request` of this message under this catalog, worked
+    out ahead (:mod:`gateway.runner.foresight`)."""
+    result, sheet = known if known is not None else read_request(catalog, msg, words)
     entry = catalog.entry(result.entry_id) or catalog.fallback
     return Triage(entry, result, sheet, missing_required(entry, sheet.values, locale))
 
 
-def read_request(catalog: Catalog, msg: ParsedMessage) -> tuple[Classification, Sheet]:
-    """The classification and the winning entry's sheet (the fallback's when the winner
-    has left the catalog): the part of :func:`triage` that needs no locale."""
-    result = classify(catalog, msg.subject, msg.new_text)
+def read_request(catalog: Catalog, msg: ParsedMessage, words: str) -> tuple[Classification, Sheet]:
+    """The classification of the subject and ``words`` and the winning entry's sheet, read
+    from the whole ``new_text`` (the fallback's when the winner has left the catalog):
+    the part of :func:`triage` that needs no locale."""
+    result = classify(catalog, msg.subject, words)
     entry = catalog.entry(result.entry_id) or catalog.fallback
     return result, parse_sheet(entry, msg.new_text)
 
 
 def triage_submission(
-    catalog: Catalog, msg: ParsedMessage, chosen: Submission, locale: str
+    catalog: Catalog, msg: ParsedMessage, words: str, chosen: Submission, locale: str
 ) -> Triage:
     """A form or chat submission: the person chose the entry (keywords are not asked,
     unless that entry has left the catalog since) and typed the sheet field by field."""
     entry = catalog.entry(chosen.entry_id)
     if entry is None:
-        return triage(catalog, msg, locale)
+        return triage(catalog, msg, words, locale)
     sheet = sheet_from_values(entry, chosen.fields)
     verdict = Classification(entry.id, 0.0, (), entry.fallback, chosen=chosen.source)
     return Triage(entry, verdict, sheet, missing_required(entry, sheet.values, locale))

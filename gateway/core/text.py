@@ -150,11 +150,26 @@ _INNER_WORD_END = re.compile(
 def keyword_form(term: str) -> str:
     """A normalised keyword as it is looked for: a CJK keyword folded as
     :func:`kana_folded` folds the mail it is looked for in, so サーバー室 finds サーバ室,
-    ぷりんたー finds プリンタ, and the reverse. A keyword of :data:`SHORT_KANA` kana or
-    fewer keeps its script (:func:`same_script`)."""
+    ぷりんたー finds プリンタ, and the reverse, without a space where Latin meets CJK
+    (:func:`mixed_spaces_dropped`). A keyword of :data:`SHORT_KANA` kana or fewer keeps
+    its script (:func:`same_script`)."""
     if not is_cjk(term):
         return term
+    term = mixed_spaces_dropped(term)
     return long_vowels_dropped(term) if same_script(term) else kana_folded(term)
+
+
+# A space (one: :func:`for_matching` has made every run one) where a Latin letter or digit
+# meets a CJK character, either way round: Japanese writes "VPN 接続" and "VPN接続" alike
+_MIXED_SPACE = re.compile(
+    f"(?<=[{LATIN_WORD}]) (?=[{CJK_CHARS}])|(?<=[{CJK_CHARS}]) (?=[{LATIN_WORD}])"
+)
+
+
+def mixed_spaces_dropped(text: str) -> str:
+    """``text`` (matching form) without the spaces where Latin meets CJK: what a CJK
+    keyword is looked for in, and how it is written to be looked for."""
+    return _MIXED_SPACE.sub("", text) if " " in text else text
 
 
 SHORT_KANA = 2  # a keyword this long (ー included) is in hiragana grammar too often (タイ: したい)

@@ -26,6 +26,7 @@ from gateway.config.settings import Settings
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage, Submission, TicketState
 from gateway.pipeline import archive, unanswered
+from gateway.pipeline.request_words import request_words
 from gateway.runner.foresight import Foresight
 from gateway.tickets import changes
 from store import action_runs, fields
@@ -71,9 +72,9 @@ def categorize_new_ticket(
     locale = ticket.locale or settings.gateway.locale
     known = foresight.triage_for(catalog, msg) if foresight is not None else None
     verdict = (
-        triage(catalog, msg, locale, known)
+        triage(catalog, msg, request_words(msg), locale, known)
         if chosen is None
-        else triage_submission(catalog, msg, chosen, locale)
+        else triage_submission(catalog, msg, request_words(msg), chosen, locale)
     )
     entry, sheet = verdict.entry, verdict.sheet
     assignment = _assignment(session, catalog, entry)

@@ -21,6 +21,7 @@ from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import Sheet
 from gateway.catalog.triage import read_request
 from gateway.core.model import ParsedMessage
+from gateway.pipeline.request_words import request_words
 from gateway.pipeline.thanks import ThanksVerdict, judge
 
 
@@ -49,7 +50,7 @@ class Foresight:
 
 def foresee(catalog: Catalog, msg: ParsedMessage) -> Foresight:
     """The answers :func:`gateway.catalog.triage.triage` and the thanks judge would give."""
-    classification, sheet = read_request(catalog, msg)
+    classification, sheet = read_request(catalog, msg, request_words(msg))
     return Foresight(
         catalog.digest, msg.subject, msg.new_text, classification, sheet, judge(msg.new_text)
     )

@@ -77,6 +77,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.catalog.load import load_for
     from gateway.catalog.triage import triage
     from gateway.pipeline.parse.message import parse_message
+    from gateway.pipeline.request_words import request_words
 
     said = Speaker(settings)
     try:
@@ -91,7 +92,7 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("{path}: not an e-mail message", path=args.file))
         return EX_DATAERR
     locale = args.locale or settings.gateway.locale
-    verdict = triage(catalog, msg, locale)
+    verdict = triage(catalog, msg, request_words(msg), locale)
     sheet, name = verdict.sheet, verdict.entry.name(locale)
     if args.json:
         print_json(
@@ -110,6 +111,14 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK
 
 
+# The places a keyword is looked for (:class:`gateway.catalog.match.Hit`'s ``where``, the
+# event's key), as the reader of the explanation names them
+_PLACES = {
+    "subject": N_("subject"),  # the mail's subject: a hit there weighs three times
+    "body": N_("body"),  # the new text of the body, without quotes and signature
+}
+
+
 def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
     result, sheet = verdict.classification, verdict.sheet
     why = N_(" (fallback: no keyword matched)") if result.fallback else ""
@@ -119,7 +128,7 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
         hit = N_(
             "{keyword!r} in {where}: weight {weight} -> {points}",
             keyword=matched.keyword,
-            where=matched.where,
+            where=_PLACES.get(matched.where, matched.where),
             weight=format(matched.weight, "g"),
             points=format(matched.points, "g"),
         )

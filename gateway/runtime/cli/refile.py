@@ -46,6 +46,7 @@ class Line:
 def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.catalog.load import load_for
     from gateway.catalog.refile import Move, where_now
+    from gateway.pipeline.request_words import stored_request_words
     from store import refile
     from store.db import transaction
 
@@ -59,7 +60,14 @@ def cmd_catalog_refile(args: argparse.Namespace, settings: Settings) -> int:
         lines = [
             Line(
                 f,
-                where_now(catalog, source, f.subject, f.new_text, f.filing, f.assigned_by_hand),
+                where_now(
+                    catalog,
+                    source,
+                    f.subject,
+                    stored_request_words(f.new_text),
+                    f.filing,
+                    f.assigned_by_hand,
+                ),
             )
             for f in found
         ]
