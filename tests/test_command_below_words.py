@@ -166,6 +166,9 @@ def test_words_that_only_mention_a_command_are_sent_as_written(asked: App, body:
         # a command held back, the words around it kept in their order
         ("Hi.\n  /close  \nBye.\n", [], "Hi.\nBye.", ["/close"]),
         ("/pending\nHi.\n/open\n", [("pending", "")], "Hi.", ["/open"]),
+        # a held line between blank lines leaves one blank line, not two
+        ("山田様\n\n/pending\n\n確認中です。\n", [], "山田様\n\n確認中です。", ["/pending"]),
+        ("Hi.\n\n/close\n\n\nBye.\n", [], "Hi.\n\n\nBye.", ["/close"]),
         # words, paths and quoted lines are words
         ("Hi.\n/etc/hosts fixed\n/frobnicate\n> /close\n", [], None, []),
     ],
