@@ -166,6 +166,9 @@ def test_words_that_only_mention_a_command_are_sent_as_written(asked: App, body:
         # a command held back, the words around it kept in their order
         ("Hi.\n  /close  \nBye.\n", [], "Hi.\nBye.", ["/close"]),
         ("/pending\nHi.\n/open\n", [("pending", "")], "Hi.", ["/open"]),
+        # a held line between blank lines leaves one blank line, not two
+        ("山田様\n\n/pending\n\n確認中です。\n", [], "山田様\n\n確認中です。", ["/pending"]),
+        ("Hi.\n\n/close\n\n\nBye.\n", [], "Hi.\n\n\nBye.", ["/close"]),
         # words, paths and quoted lines are words
         ("Hi.\n/etc/hosts fixed\n/frobnicate\n> /close\n", [], None, []),
     ],
@@ -179,12 +182,17 @@ def test_below_words(
     assert [(n.line, n.why) for n in parsed.ignored] == [(h, BELOW_WORDS) for h in held]
 
 
-def test_an_inline_answer_to_a_notice_sends_no_quoted_line(asked: App) -> None:
+@pytest.mark.parametrize(
+    "above",
+    ["", "アリス様\n\nお世話になっております。\n\n2026年12月6日(日) 10:00 Support <s@x.test>:\n"],
+    ids=["no-attribution", "greeting-and-attribution"],
+)
+def test_an_inline_answer_to_a_notice_sends_no_quoted_line(asked: App, above: str) -> None:
     """A member answers point by point under the lines of our notice they quote, the
-    attribution deleted: the notice's internal lines (a note) between their answers
-    are not their words, and never reach the requester (with an attribution kept they
-    never did: every quoted line below one is old)."""
-    body = (
+    attribution deleted, or kept under their greeting: the notice's internal lines (a
+    note) between their answers are not their words, and never reach the requester;
+    the answers and the greeting do (under a greeting they were all lost)."""
+    body = above + (
         "> Hello Ops One,\n> news of the ticket [#1] “VPN”:\n"
         "> Alice wrote: can you restart the gateway?\n"
         "Restarted it just now.\n"
@@ -195,4 +203,5 @@ def test_an_inline_answer_to_a_notice_sends_no_quoted_line(asked: App) -> None:
     _reply(asked, "ops@example.test", body)
     text = _to_requester(asked)
     assert "Restarted it just now." in text and "Please try again" in text, text
+    assert ("お世話になっております。" in text) == bool(above), text
     assert "upset" not in text and "internal note" not in text and ">" not in text, text

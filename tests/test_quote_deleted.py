@@ -123,3 +123,45 @@ def test_a_requesters_words_below_a_kept_attribution_close_and_reach_the_members
     assert show(team, 1)["state"] == "closed"
     notices = [text_of(m) for m in outbox(team, "ticket_notice")]
     assert any("直りました。" in n for n in notices), notices
+
+
+# The same inline answers under a greeting: Japanese business mail opens with 「山田様」
+# and 「お世話になっております。」 above the quote it answers point by point.
+@pytest.mark.parametrize(
+    ("body", "new"),
+    [
+        # the greeting, then answers between quoted lines: both are new, no quoted line
+        (
+            "山田様\n\nお世話になっております。\n\nATTR\n> 質問1\n回答1です。\n\n> 質問2\n"
+            "回答2です。\n\n以上、よろしくお願いいたします。\n",
+            "山田様\n\nお世話になっております。\n\n回答1です。\n\n回答2です。\n\n"
+            "以上、よろしくお願いいたします。",
+        ),
+        ("Hi Taro,\n\nATTR\n> first?\nyes\n> second?\nno\n", "Hi Taro,\n\nyes\nno"),
+        # top-posting: words above, the whole quote below, marked: only the words are new
+        ("Works now.\n\nATTR\n> Can you try again?\n>\n> Thanks\n", "Works now."),
+        # the writer's signature under the quote (Thunderbird's "below the quote") is not
+        # an answer between quoted lines
+        ("Works now.\n\nATTR\n> Can you try again?\n\n-- \nAlice\n", "Works now."),
+    ],
+    ids=["ja-greeting", "en-greeting", "top-posted", "signature-below"],
+)
+@pytest.mark.parametrize("attribution", ATTRIBUTIONS.values(), ids=ATTRIBUTIONS.keys())
+def test_answers_between_quoted_lines_under_a_greeting_are_new(
+    body: str, new: str, attribution: str
+) -> None:
+    assert split_reply(body.replace("ATTR", attribution)) == new
+
+
+def test_answers_under_a_quoted_original_message_block_are_new() -> None:
+    """Becky! and older Outlook Express quote the whole old mail, its
+    "-----Original Message-----" header included, with ``>``: the lines between are
+    the answers."""
+    body = (
+        "山田様\n\n-----Original Message-----\n>From: 山田\n>Sent: Sunday\n>\n>質問1\n"
+        "回答1です。\n>質問2\n回答2です。\n"
+    )
+    assert split_reply(body) == "山田様\n\n回答1です。\n回答2です。"
+    # its header block unmarked (Outlook): what follows is the old mail, whatever it is
+    outlook = "Done.\n\n-----Original Message-----\nFrom: Yamada\n> first?\nyes\n> again\n"
+    assert split_reply(outlook) == "Done."

@@ -177,8 +177,13 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
     kept: list[str] = []
     held = _NotReadList(max_lines)
     guesses = max_lines  # words tried as slips (a bounded cost for a flood of "/xyz")
+    gap = False  # a line held under a blank one: the blank line after it goes with it
     for i, raw in enumerate(lines):
         line = bare(raw)
+        if gap and not line:  # 「山田様」, a blank line, the words: not two blank lines
+            gap = False
+            continue
+        gap = False
         found = _command(line) if line else None
         slip = False
         if found is not None and found.name not in words and guesses > 0:
@@ -194,6 +199,7 @@ def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parse
             return Parsed(commands, "\n".join(kept).strip("\n"), ignored, note)
         else:
             held.add(line, BELOW_WORDS)
+            gap = not kept or not bare(kept[-1])
             if slip and _meant_note(found.name, guess=True):
                 remaining = "\n".join(kept).strip("\n")
                 ignored = (*parsed.ignored, *_held(lines[i + 1 :], held).reported())

@@ -86,7 +86,9 @@ def split_reply(text: str) -> str:
     if cut is not None:
         above = lines[:cut]
         if not _is_blank(above):
+            answers = _answers_between_quotes(lines, cut, rest)
             text = "\n".join(above)
+            text = f"{text.rstrip()}\n\n{answers}" if answers else text
         elif _unmarked_history(lines, cut):  # nothing written: all of it is the old mail
             text = ""
         else:  # below an attribution, all but ">" lines: bottom-posted, or quote deleted
@@ -102,6 +104,30 @@ def split_reply(text: str) -> str:
     text = drop_trailing_quotes(text)
     text = _drop_signature(text)
     return unmarked(text.strip("\n").rstrip())
+
+
+def _answers_between_quotes(lines: list[str], cut: int, rest: str) -> str:
+    """The writer's answers under the quote header at ``cut`` that has words above it
+    (「山田様」「お世話になっております。」, then the quote answered point by point),
+    without the quoted lines; "" when none. Answers are unmarked lines between two
+    quoted ones, under a header followed by a marked quote (an attribution, Becky!'s
+    ``>``-quoted "-----Original Message-----" block): a top-posted quote has none, a
+    signature under it is not between two, and a header that copies the old mail
+    unmarked (Outlook's From:/Sent: block) is followed by no answer but old mail."""
+    end = _header_end(lines, cut)
+    first = _next_nonblank(lines, end + 1)
+    if first >= len(lines) or not _QUOTED.match(lines[first]):
+        return ""
+    lines, rest = _before_older_history(lines, end + 1, rest)
+    unmarked_seen = False  # an unmarked line below a quoted one: an answer if one follows
+    for line in lines[first:]:
+        if _QUOTED.match(line):
+            if unmarked_seen:
+                below = "\n".join(lines[first:]) + rest
+                return _QUOTED_LINE.sub("", below).strip("\n")
+        elif line.strip():
+            unmarked_seen = True
+    return ""
 
 
 def _before_older_history(lines: list[str], start: int, rest: str) -> tuple[list[str], str]:
