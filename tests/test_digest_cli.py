@@ -272,3 +272,19 @@ def test_a_dry_run_read_in_a_pager_holds_nothing(
     assert main(["--config", str(config), command, "--dry-run"]) == 0
     assert "To: " in pager.getvalue()  # it printed mails
     assert pager.others_waited is False
+
+
+def test_sweep_dry_run_names_the_tickets_it_would_change(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README promises the dry run's "mails and changes": a count of closes alone
+    ("pending-close 1") leaves the operator to guess which ticket it would close, and a
+    close whose requester gets no mail (a monitoring alert) shows in no printed mail."""
+    assert main(["--config", str(config), "sweep", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"pending-close: #{seeded['buy_pending']}\n" in out
+    stale = next(line for line in out.splitlines() if line.startswith("stale: "))
+    open_ = ("vpn_open", "buy_new", "buy_pending")
+    assert set(stale.removeprefix("stale: ").split(", ")) >= {f"#{seeded[n]}" for n in open_[:2]}
+    assert main(["--config", str(config), "sweep"]) == 0  # a real pass: the counts alone
+    assert "pending-close:" not in capsys.readouterr().out

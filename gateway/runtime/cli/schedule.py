@@ -303,6 +303,10 @@ def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
                 s.rollback()
             for raw in raws:  # printed once the locks are given back (see cmd_digest)
                 _print_raw(raw)
+            for job, ids in sorted(report.tickets.items()):  # the changes, which no mail
+                if ids:  # may show (a close whose requester is told nothing)
+                    numbers = ", ".join(f"#{i}" for i in sorted(set(ids)))
+                    said.say(N_("{job}: {tickets}", job=job, tickets=numbers))
             said.say(N_("dry run: {summary} (nothing written)", summary=report.message()))
             return EX_OK
         with transaction(app.sessions) as s:
