@@ -8,7 +8,7 @@ import re
 import sqlite3
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -272,3 +272,50 @@ def test_a_dry_run_read_in_a_pager_holds_nothing(
     assert main(["--config", str(config), command, "--dry-run"]) == 0
     assert "To: " in pager.getvalue()  # it printed mails
     assert pager.others_waited is False
+
+
+def test_sweep_dry_run_names_the_tickets_it_would_change(
+    config: Path, seeded: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README promises the dry run's "mails and changes": a count of closes alone
+    ("pending-close 1") leaves the operator to guess which ticket it would close, and a
+    close whose requester gets no mail (a monitoring alert) shows in no printed mail."""
+    assert main(["--config", str(config), "sweep", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"pending-close: #{seeded['buy_pending']}\n" in out
+    stale = next(line for line in out.splitlines() if line.startswith("stale: "))
+    open_ = ("vpn_open", "buy_new", "buy_pending")
+    assert set(stale.removeprefix("stale: ").split(", ")) >= {f"#{seeded[n]}" for n in open_[:2]}
+    assert main(["--config", str(config), "sweep"]) == 0  # a real pass: the counts alone
+    assert "pending-close:" not in capsys.readouterr().out
+
+
+def test_a_site_run_by_cron_gets_its_weekly_digest_from_the_sweep(
+    config: Path,
+    seeded: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the daemon, cron runs ``sweep; actions run; send`` (the README's line): the
+    scheduled digest is the daemon pass's job, so such a site never got one. The sweep
+    sends it when it is due, once, as the pass does; a dry run prints it."""
+    from gateway.runtime import app as app_module
+
+    build = app_module.build
+    # Tuesday 2026-03-03 10:00 JST: Monday's 09:00 digest (2026-W09) is due and unsent
+    clock = FakeClock(datetime(2026, 3, 3, 1, 0, tzinfo=UTC))
+    monkeypatch.setattr(app_module, "build", lambda s, **kw: build(s, clock, **kw))
+    assert main(["--config", str(config), "sweep", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "digest 1" in out and "Weekly digest" in out and "nothing written" in out
+    assert outbox_count(config, "weekly_digest") == 0
+    assert main(["--config", str(config), "sweep"]) == 0
+    assert "digest 1" in capsys.readouterr().out
+    sent = outbox_count(config, "weekly_digest")
+    assert sent > 0
+    clock.advance(timedelta(minutes=5))  # the next cron run: not again
+    assert main(["--config", str(config), "sweep"]) == 0
+    assert "digest" not in capsys.readouterr().out
+    assert outbox_count(config, "weekly_digest") == sent
+    assert main(["--config", str(config), "digest"]) == 0
+    assert "sent already" in capsys.readouterr().out

@@ -47,10 +47,20 @@ class JobContext:
 
 @dataclass
 class SweepReport:
-    """What a pass did, per job, and the outbox rows it queued."""
+    """What a pass did, per job, the tickets each job acted on and the outbox rows it
+    queued."""
 
     done: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     outbox: list[int] = field(default_factory=list)
+    # per job, the tickets it acted on: ``sweep --dry-run`` names them, since a count of
+    # closes says nothing of which ticket, and a close whose requester gets no mail (a
+    # monitoring alert) is in no mail it prints
+    tickets: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def did(self, job: str, ticket_id: int) -> None:
+        """``job`` acted on the ticket ``ticket_id``: counted and named."""
+        self.done[job] += 1
+        self.tickets[job].append(ticket_id)
 
     def queued(self, outbox_id: int | None) -> None:
         if outbox_id is not None:

@@ -145,7 +145,7 @@ def _pending(
         if turned_off("pending_reminder", ctx.settings, ctx.rules(ticket)):
             return
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
-            report.done[Job.PENDING_REMINDER] += 1
+            report.did(Job.PENDING_REMINDER, ticket.id)
             why = to_requester.quiet(session, ctx.settings, ticket)
             if why:  # a monitoring alert, an archive, a no-reply address: told once, why not
                 changes.no_auto_answer(
@@ -163,7 +163,7 @@ def _pending(
         return
     if not jobs.claim(session, Job.PENDING_CLOSE, due.key, now, ticket_id=ticket.id):
         return
-    report.done[Job.PENDING_CLOSE] += 1
+    report.did(Job.PENDING_CLOSE, ticket.id)
     changes.change_state(  # the requester's status mail follows (gateway.tickets.to_requester)
         session,
         ticket,
@@ -196,7 +196,7 @@ def _inventory(
         detail={"assignee": ticket.assignee or ""},
     ):
         return
-    report.done[Job.INVENTORY] += 1
+    report.did(Job.INVENTORY, ticket.id)
     changes.change_state(  # the requester's status mail and the assignee's notice follow
         session,
         ticket,

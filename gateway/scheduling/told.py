@@ -98,7 +98,7 @@ def overdue(
             session, Job.OVERDUE, key, now, ticket_id=ticket.id
         ):
             continue
-        report.done[Job.OVERDUE] += 1
+        report.did(Job.OVERDUE, ticket.id)
         news.sla_breached(session, ticket, deadline.target, now)
         if who is not None:  # else nobody to tell; the digest shows it to everyone
             mine.overdue[who].append(Overdue(ticket, deadline, key))
@@ -213,7 +213,8 @@ def _stale_reminder(
     report: SweepReport,
 ) -> None:
     """One mail per person and pass, listing every ticket that entered a new stale period."""
-    report.done[Job.STALE] += len(items)
+    for item in items:
+        report.did(Job.STALE, item.ticket.id)
     refs = tuple(_ref(session, ctx, s.ticket, email, now) for s in items)
     view = views.StaleReminder(
         team(ctx.settings), ctx.person(email), refs, spans.shortest([s.after for s in items])
