@@ -16,12 +16,13 @@ from gateway.catalog.match import Classification
 from gateway.catalog.triage import triage
 from gateway.config.settings import CatalogSettings, Settings
 from gateway.core.clock import FakeClock
-from gateway.core.model import TicketState
+from gateway.core.model import ParsedMessage, TicketState
 from gateway.pipeline.parse.message import parse_message
 from gateway.pipeline.request_words import request_words
 from gateway.pipeline.thanks import ThanksVerdict, judge
 from gateway.receive import bulk
 from gateway.receive.parse_ahead import FORESEE_WITH, ParseAhead
+from gateway.runner import filing
 from gateway.runner.foresight import foresee
 from gateway.runner.rows import RowInput, RowOutcome
 from gateway.runner.runner import Runner
@@ -73,9 +74,20 @@ def _stored(app: App, raws: list[bytes]) -> list[int]:
         return [inbox.accept(s, r, source="test", now=app.clock.now()).inbox_id for r in raws]
 
 
-def test_the_runner_uses_a_matching_foresight_and_ignores_a_stale_one(team: App) -> None:
+def test_the_runner_uses_a_matching_foresight_and_ignores_a_stale_one(
+    team: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Forged answers show which path ran: with the catalog's digest the VPN mail is
-    filed where the foresight says; under another digest it is filed by its words."""
+    filed where the foresight says; under another digest it is filed by its words. The
+    words (the request without its signature block) are read for the stale one alone:
+    the processing child does not redo what the parse process did (issue #18)."""
+    read: list[str] = []
+
+    def counted(msg: ParsedMessage) -> str:
+        read.append(msg.message_id)
+        return request_words(msg)
+
+    monkeypatch.setattr(filing, "request_words", counted)
     raws = [
         mail(subject="VPN does not connect", message_id=f"<v{n}@customer.test>") for n in (1, 2)
     ]
@@ -100,6 +112,7 @@ def test_the_runner_uses_a_matching_foresight_and_ignores_a_stale_one(team: App)
     outcomes = team.runner.process_together(rows)
     filed = [show(team, o.ticket_id or 0)["catalog"] for o in outcomes]
     assert filed == ["printer", "vpn"]
+    assert read == [msgs[1].message_id]
 
 
 def test_the_runner_uses_a_foreseen_thanks(team: App) -> None:

@@ -21,7 +21,7 @@ from gateway.catalog.match import Classification
 from gateway.catalog.model import Action, Catalog, Entry
 from gateway.catalog.refile import Move
 from gateway.catalog.sheet import BadValue, Sheet, missing_required, parse_sheet
-from gateway.catalog.triage import triage, triage_submission
+from gateway.catalog.triage import triage, triage_read, triage_submission
 from gateway.config.settings import Settings
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import ParsedMessage, Submission, TicketState
@@ -71,11 +71,12 @@ def categorize_new_ticket(
     ``foresight``: worked out ahead, used if it answers this message and catalog."""
     locale = ticket.locale or settings.gateway.locale
     known = foresight.triage_for(catalog, msg) if foresight is not None else None
-    verdict = (
-        triage(catalog, msg, request_words(msg), locale, known)
-        if chosen is None
-        else triage_submission(catalog, msg, request_words(msg), chosen, locale)
-    )
+    if chosen is not None:
+        verdict = triage_submission(catalog, msg, request_words(msg), chosen, locale)
+    elif known is not None:  # read ahead in the parse process: the words are not needed
+        verdict = triage_read(catalog, known, locale)
+    else:
+        verdict = triage(catalog, msg, request_words(msg), locale)
     entry, sheet = verdict.entry, verdict.sheet
     assignment = _assignment(session, catalog, entry)
     changes.file_under(
