@@ -21,7 +21,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, syntax
 
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 TOO_BUSY = "421 4.7.0 Too many connections, try again later"
@@ -92,6 +92,14 @@ class GatewaySMTP(SMTP):
                 transport.write(refusal.encode() + b"\r\n")
             transport.close()
 
+    def _syntax_available(self, method: Callable[..., Any]) -> bool:
+        """What HELP lists: not AUTH when no users are configured (EHLO does not
+        offer it either: handler.handle_EHLO)."""
+        if getattr(method, "__name__", "") == "smtp_AUTH" and self._authenticator is None:
+            return False
+        return bool(super()._syntax_available(method))
+
+    @syntax("DATA")  # as aiosmtpd's: HELP lists it, and HELP DATA answers
     async def smtp_DATA(self, arg: str) -> None:
         """aiosmtpd's DATA, reading with bounded memory: see the module docstring."""
         if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
