@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import socket
 import threading
-
-import pytest
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import pytest
 
 from gateway.config.settings import Settings
 from gateway.runtime.app import App
