@@ -399,6 +399,41 @@ def test_lmtp_gives_one_reply_per_recipient(app: App, settings: Settings) -> Non
     assert row.envelope_to == ["support@example.test", "help@example.test"]
 
 
+@sqlite_only  # the lock is SQLite's; the per-recipient replies are the listener's
+def test_lmtp_while_the_database_is_locked_gives_451_per_recipient_and_stores_nothing(
+    app: App, settings: Settings
+) -> None:
+    impatient = make_engine(settings.database.url, busy_timeout_ms=200)
+    locker = sqlite3.connect(settings.database.url.split("///", 1)[1], isolation_level=None)
+    cfg = smtp_settings(settings, lmtp=True, aliases=("help@example.test",))
+    try:
+        with listening(cfg, session_factory(impatient), app.clock) as srv:
+            client = smtplib.LMTP("127.0.0.1", srv.port)
+            try:
+                client.ehlo_or_helo_if_needed()
+                for replies in ([451, 451], [250, 250]):  # locked, then back
+                    if replies[0] == 451:
+                        locker.execute("BEGIN IMMEDIATE")
+                    else:
+                        locker.execute("ROLLBACK")
+                    client.mail("a@customer.test")
+                    assert client.rcpt("support@example.test")[0] == 250
+                    assert client.rcpt("nobody@example.test")[0] == 550
+                    assert client.rcpt("help@example.test")[0] == 250
+                    first = client.data(mail())
+                    assert [first[0], client.getreply()[0]] == replies
+                    assert client.noop() == (250, b"OK")  # no third reply was waiting
+                    if replies[0] == 451:
+                        assert locker.execute("SELECT count(*) FROM inbox").fetchone() == (0,)
+            finally:
+                client.quit()
+    finally:
+        locker.close()
+        impatient.dispose()
+    [row] = inbox_rows(app)
+    assert row.envelope_to == ["support@example.test", "help@example.test"]
+
+
 def test_lmtp_oversize_is_refused_once_per_recipient(app: App, settings: Settings) -> None:
     cfg = smtp_settings(settings, lmtp=True, max_message_size=500)
     with listening(cfg, app.sessions, app.clock) as srv:

@@ -11,8 +11,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from gateway.config.settings import Settings
 from gateway.runtime.app import App
+from tests.support.databases import sqlite_only
 from tests.support.pipeline import inbox_raw, inbox_rows
 from tests.support.smtp import listening, smtp_settings
 
@@ -28,12 +31,18 @@ class Client:
 
     def reply(self) -> bytes:
         """One reply line (multi-line replies: through to the last line)."""
+        return self.whole_reply()[-1]
+
+    def whole_reply(self) -> list[bytes]:
+        """Every line of one reply."""
+        lines: list[bytes] = []
         while True:
             end = self.buffer.find(b"\r\n")
             if end >= 0:
                 line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+                lines.append(line)
                 if line[3:4] != b"-":
-                    return line
+                    return lines
                 continue
             chunk = self.sock.recv(65536)
             assert chunk, "the listener hung up"
@@ -98,7 +107,7 @@ def test_a_line_one_byte_too_long_is_refused_even_cut_before_its_crlf(
 
 
 def test_commands_sent_with_the_final_dot_are_still_answered(app: App, settings: Settings) -> None:
-    """A client that does not wait for our 250 (no PIPELINING is offered): what it
+    """A client that does not wait for our 250 (PIPELINING, RFC 2920): what it
     sent after the data is read as commands, not lost with the block."""
     with client(app, settings) as c:
         c.envelope()
@@ -135,3 +144,33 @@ def test_the_dot_added_for_transparency_does_not_count_toward_the_line_limit(
         c.envelope()
         c.send(b"Subject: dot\r\n\r\n." + longest + b"y\r\n.\r\n")
         assert c.reply().startswith(b"500 5.5.2")
+
+
+@sqlite_only  # the listener's answers, not the database
+@pytest.mark.parametrize("lmtp", [False, True])
+def test_pipelining_is_offered_and_a_whole_group_is_answered_in_order(
+    app: App, settings: Settings, lmtp: bool
+) -> None:
+    """RFC 2033 5: an LMTP server MUST offer PIPELINING, and Postfix's LMTP and SMTP
+    clients then send MAIL, every RCPT and DATA in one packet instead of a round trip
+    each. The listener always answered such a group in order; it now says so."""
+    hello = b"LHLO" if lmtp else b"EHLO"
+    with (
+        listening(smtp_settings(settings, lmtp=lmtp), app.sessions, app.clock) as srv,
+        socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock,
+    ):
+        c = Client(sock)
+        assert c.reply().startswith(b"220")
+        c.send(hello + b" client.test\r\n")
+        assert b"250-PIPELINING" in c.whole_reply()
+        c.send(
+            b"MAIL FROM:<a@customer.test>\r\nRCPT TO:<support@example.test>\r\n"
+            b"RCPT TO:<nobody@example.test>\r\nRCPT TO:<support+x@example.test>\r\nDATA\r\n"
+        )
+        assert [c.reply()[:3] for _ in range(5)] == [b"250", b"250", b"550", b"250", b"354"]
+        c.send(b"Subject: one\r\n\r\nbody\r\n.\r\nRSET\r\nNOOP\r\n")
+        stored = [c.reply() for _ in range(2 if lmtp else 1)]
+        assert [c.reply(), c.reply()] == [b"250 OK", b"250 OK"]  # RSET, NOOP: nothing else
+    [row] = inbox_rows(app)
+    assert stored == [f"250 2.0.0 OK: stored as inbox #{row.id}".encode()] * len(stored)
+    assert row.envelope_to == ["support@example.test", "support+x@example.test"]

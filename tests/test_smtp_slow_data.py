@@ -5,6 +5,10 @@ so a message whose transfer took longer than ``session_timeout`` (5 minutes: 25 
 over a link of 600 kbit/s) was cut off mid-DATA, the sending MTA retried and was
 cut off again, and the mail bounced days later. The timer now restarts with every
 block of data that arrives; a sender that goes quiet mid-DATA is still cut off.
+
+An idle session is told why before it is closed (``421 4.4.2``, RFC 5321 3.8, as
+Postfix does): aiosmtpd only closed the socket, and the sending MTA logged a lost
+connection where it could have logged our timeout.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tests.support.smtp import listening, smtp_settings
 from tests.support.waiting import PATIENCE
 
 TIMEOUT = timedelta(seconds=1)
+IDLE_REPLY = b"421 4.4.2 gateway.test Error: timeout exceeded\r\n"
 
 
 def _replies(sock: socket.socket, count: int) -> list[bytes]:
@@ -78,5 +83,25 @@ def test_a_sender_that_goes_quiet_mid_data_is_still_cut_off(app: App, settings: 
     ):
         _start_data(sock)
         sock.sendall(b"Subject: and then nothing\r\n\r\nhalf")
-        assert sock.recv(65536) == b""  # hung up on
+        assert _to_the_end(sock) == IDLE_REPLY  # told why, then hung up on
     assert inbox_rows(app) == []
+
+
+@sqlite_only
+def test_an_idle_session_is_told_421_before_it_is_closed(app: App, settings: Settings) -> None:
+    cfg = smtp_settings(settings, session_timeout=TIMEOUT)
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        socket.create_connection(("127.0.0.1", srv.port), timeout=PATIENCE) as sock,
+    ):
+        sock.sendall(b"EHLO client.test\r\nMAIL FROM:<a@customer.test>\r\n")
+        assert [r[:3] for r in _replies(sock, 3)] == [b"220", b"250", b"250"]
+        assert _to_the_end(sock) == IDLE_REPLY  # then nothing more: the session is over
+
+
+def _to_the_end(sock: socket.socket) -> bytes:
+    """All the server says until it hangs up."""
+    said = b""
+    while chunk := sock.recv(65536):
+        said += chunk
+    return said

@@ -65,7 +65,9 @@ class GatewayHandler:
         session.host_name = hostname
         if self.users is None:  # aiosmtpd would advertise AUTH that can never succeed
             responses = [r for r in responses if not r.startswith("250-AUTH")]
-        return responses
+        # RFC 2920: aiosmtpd answers a group of commands in order (and we keep what came
+        # after the final dot: protocol._unread); RFC 2033 5 requires it of LMTP
+        return [*responses[:-1], "250-PIPELINING", *responses[-1:]]
 
     async def handle_MAIL(
         self,

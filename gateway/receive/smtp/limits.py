@@ -31,7 +31,7 @@ def session_limits(cfg: SmtpSettings) -> dict[str, Any]:
         # a line of DATA longer than RFC 5321 allows: 500 5.5.2, never buffered
         "line_length_limit": DATA_LINE,
         # idle time: no command, no block of DATA for this long, and the session ends
-        # (421 4.4.2, aiosmtpd's); a message still arriving is not idle
+        # (421 4.4.2 said first: protocol.IDLE); a message still arriving is not idle
         "timeout": cfg.session_timeout.total_seconds(),
         # the whole session, however busy: a NOOP or one byte of DATA just inside the
         # idle timer held a session for ever; 421 4.4.2, a message in flight not stored

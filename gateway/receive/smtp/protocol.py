@@ -21,13 +21,14 @@ from contextlib import nullcontext
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, syntax
 
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 TOO_BUSY = "421 4.7.0 Too many connections, try again later"
 TOO_BUSY_FROM_YOU = "421 4.7.0 Too many connections from your address, try again later"
 LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 TOO_MUCH_DATA = "552 Error: Too much mail data"
+IDLE = "421 4.4.2 {host} Error: timeout exceeded"  # Postfix's words, which MTAs' logs know
 TIME_UP = "421 4.4.2 Session time limit exceeded, closing connection"
 DRAIN_AT_LEAST = 10_000_000  # bytes read (and dropped) past the size limit before hanging up
 # What a session's reader may hold before it pauses the socket (twice this) and
@@ -91,6 +92,14 @@ class GatewaySMTP(SMTP):
                 transport.write(refusal.encode() + b"\r\n")
             transport.close()
 
+    def _syntax_available(self, method: Callable[..., Any]) -> bool:
+        """What HELP lists: not AUTH when no users are configured (EHLO does not
+        offer it either: handler.handle_EHLO)."""
+        if getattr(method, "__name__", "") == "smtp_AUTH" and self._authenticator is None:
+            return False
+        return bool(super()._syntax_available(method))
+
+    @syntax("DATA")  # as aiosmtpd's: HELP lists it, and HELP DATA answers
     async def smtp_DATA(self, arg: str) -> None:
         """aiosmtpd's DATA, reading with bounded memory: see the module docstring."""
         if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
@@ -210,6 +219,14 @@ class GatewaySMTP(SMTP):
         if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
             transport.write(TIME_UP.encode() + b"\r\n")
             transport.close()
+
+    def _timeout_cb(self) -> None:
+        """``session_timeout`` is up: say why, then hang up (RFC 5321 3.8). aiosmtpd
+        only closed the socket, and the sending MTA logged a lost connection."""
+        transport = self.transport
+        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+            transport.write(IDLE.format(host=self.hostname).encode() + b"\r\n")
+        super()._timeout_cb()  # type: ignore[no-untyped-call]
 
     def connection_lost(self, error: Exception | None) -> None:
         if self._time_up is not None:
