@@ -77,9 +77,18 @@ def trusted_results(
         parsed = _parse_ar(value)
         if parsed is not None and parsed[0].lower() in trusted:
             run.append(parsed)
+        elif parsed is None and _claimed_id(value) in trusted:
+            break  # our MTA's own header, unreadable: nothing below may speak for it
         elif run:
             break
     return run
+
+
+def _claimed_id(value: str) -> str:
+    """The authserv-id a header that does not parse seems to start with (lower case):
+    enough to tell one of ours, which ends the run however it is written."""
+    words = value.split(";", 1)[0].replace('"', " ").split()
+    return words[0].lower() if words else ""
 
 
 def _parse_ar(value: str) -> tuple[str, list[Result]] | None:
