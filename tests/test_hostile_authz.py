@@ -302,6 +302,7 @@ def test_two_signatures_in_one_header_may_differ() -> None:
         f'Authentication-Results: {MX}; dkim=fail header.d=example.test smtp.mailfrom="a',
         f"Authentication-Results: {MX}; dkim=fail (unclosed header.d=example.test",
         f"Authentication-Results: {MX} ; dkim = fail header.d=example.test )",
+        f"Authentication-Results: (border) {MX.upper()}; dkim=fail (header.d=example.test",
     ],
 )
 def test_our_topmost_result_unreadable_lets_nothing_below_count(ours: str) -> None:

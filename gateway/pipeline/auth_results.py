@@ -87,7 +87,8 @@ def trusted_results(
 def _claimed_id(value: str) -> str:
     """The authserv-id a header that does not parse seems to start with (lower case):
     enough to tell one of ours, which ends the run however it is written."""
-    words = value.split(";", 1)[0].replace('"', " ").split()
+    head = _FLAT_COMMENT.sub(" ", value.split(";", 1)[0])  # "(ours) mx…" is mx…
+    words = head.replace('"', " ").split()
     return words[0].lower() if words else ""
 
 
@@ -145,6 +146,7 @@ def _resinfo(tokens: list[tuple[str, str]]) -> Result | None:
     return Result(method.split("/", 1)[0].strip(), result.lower(), props)
 
 
+_FLAT_COMMENT = re.compile(r"\([^()]*\)?")  # a comment, or an unclosed one to the end
 _WORD_END = re.compile(r'[\s;=()"]')
 
 
