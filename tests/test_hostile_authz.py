@@ -262,3 +262,50 @@ def test_a_pass_hidden_in_quotes_or_comments_of_a_failing_result_never_counts(
 def test_a_huge_result_header_is_ignored_quickly() -> None:
     ar = f"Authentication-Results: {MX}; dkim=pass header.d=example.test " + "(" * 200_000
     assert not verify(block(ar, f"From: {OPS}", *HEAD)).ok
+
+
+# ---------------------------------------------------------------- trusted results that disagree
+
+DISAGREE = {
+    "dkim": (
+        f"Authentication-Results: {MX}; dkim=fail header.d=example.test",
+        f"Authentication-Results: {MX.upper()}; dkim=pass header.d=example.test",
+    ),
+    "dmarc": (
+        f"Authentication-Results: {MX}; dmarc=fail header.from=example.test",
+        f"Authentication-Results: {MX}; dmarc=pass header.from=example.test",
+    ),
+    "dmarc, the pass on top": (
+        f"Authentication-Results: {MX}; dmarc=pass header.from=example.test",
+        f"Authentication-Results: {MX}; dmarc=none header.from=example.test",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DISAGREE))
+def test_two_trusted_results_that_disagree_prove_nothing(case: str) -> None:
+    """Our MTAs never disagree about one domain: one of the two was written by someone
+    else (an MTA that strips its id case-sensitively keeps ``MX.EXAMPLE.TEST``)."""
+    assert not verify(block(*DISAGREE[case], f"From: {OPS}", *HEAD)).ok
+
+
+def test_two_signatures_in_one_header_may_differ() -> None:
+    """One MTA's verdicts on two signatures of a domain: one valid signature is enough
+    (RFC 6376), as it was before."""
+    both = f"Authentication-Results: {MX}; dkim=fail header.d=example.test; {PASS.split('; ')[1]}"
+    assert verify(block(both, f"From: {OPS}", *HEAD)).via == "dkim"
+
+
+@pytest.mark.parametrize(
+    "ours",
+    [
+        f'Authentication-Results: {MX}; dkim=fail header.d=example.test smtp.mailfrom="a',
+        f"Authentication-Results: {MX}; dkim=fail (unclosed header.d=example.test",
+        f"Authentication-Results: {MX} ; dkim = fail header.d=example.test )",
+        f"Authentication-Results: (border) {MX.upper()}; dkim=fail (header.d=example.test",
+    ],
+)
+def test_our_topmost_result_unreadable_lets_nothing_below_count(ours: str) -> None:
+    """A trusted MTA's own header that does not parse still ends the run: what lies
+    below it must not speak for it."""
+    assert not verify(block(ours, PASS, f"From: {OPS}", *HEAD)).ok

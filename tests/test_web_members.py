@@ -263,6 +263,8 @@ def test_attachments_download_byte_identical_and_safely(
         assert got.status == 200 and await got.read() == payload
         assert got.headers["Content-Type"] == "application/octet-stream"
         assert got.headers["X-Content-Type-Options"] == "nosniff"
+        # opened in a tab all the same (a link's "open"), it runs nothing as our page
+        assert got.headers["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
         disposition = got.headers["Content-Disposition"]
         assert disposition.startswith("attachment; ")
         assert "filename*=UTF-8''%E8%A6%8B%E7%A9%8D_%3B%20x.html" in disposition

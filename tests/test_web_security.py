@@ -390,3 +390,23 @@ def test_the_address_of_a_tickets_button_opened_as_a_page_leads_to_the_ticket(
 
     with rig(settings, clock) as r:
         assert r.serve(scenario) == [(303, "/tickets/7"), (303, "/tickets/7"), (404, "")]
+
+
+@sqlite_only
+def test_a_csrf_cookie_known_before_sign_in_forges_nothing_after(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Whoever planted the browser's CSRF cookie (a sibling host's cookie, plain http)
+    knows the token it gave before sign-in: the member's session makes a new one."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[bool, int]:
+        from tests.support.web import sign_in
+
+        planted = await csrf_of(client, "/sign-in")
+        await sign_in(client, r, "ops@example.test")
+        fresh = await csrf_of(client, "/board")
+        answer = await client.post("/tickets/1", data={"action": "assign_me", "csrf": planted})
+        return fresh != planted, answer.status
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == (True, 403)

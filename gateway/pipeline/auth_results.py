@@ -77,9 +77,19 @@ def trusted_results(
         parsed = _parse_ar(value)
         if parsed is not None and parsed[0].lower() in trusted:
             run.append(parsed)
+        elif parsed is None and _claimed_id(value) in trusted:
+            break  # our MTA's own header, unreadable: nothing below may speak for it
         elif run:
             break
     return run
+
+
+def _claimed_id(value: str) -> str:
+    """The authserv-id a header that does not parse seems to start with (lower case):
+    enough to tell one of ours, which ends the run however it is written."""
+    head = _FLAT_COMMENT.sub(" ", value.split(";", 1)[0])  # "(ours) mx…" is mx…
+    words = head.replace('"', " ").split()
+    return words[0].lower() if words else ""
 
 
 def _parse_ar(value: str) -> tuple[str, list[Result]] | None:
@@ -136,6 +146,7 @@ def _resinfo(tokens: list[tuple[str, str]]) -> Result | None:
     return Result(method.split("/", 1)[0].strip(), result.lower(), props)
 
 
+_FLAT_COMMENT = re.compile(r"\([^()]*\)?")  # a comment, or an unclosed one to the end
 _WORD_END = re.compile(r'[\s;=()"]')
 
 

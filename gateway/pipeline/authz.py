@@ -173,10 +173,18 @@ def vouches_for_words(
 def _authenticated(
     block: list[tuple[str, str]], domain: str, trusted_authserv_ids: Collection[str]
 ) -> Verdict | None:
-    """A pass for ``domain`` in the topmost trusted Authentication-Results, if any."""
-    for authserv_id, results in trusted_results(block, trusted_authserv_ids):
-        for r in results:
-            if r.method == "dkim" and r.result == "pass" and _dkim_domain(r) == domain:
+    """A pass for ``domain`` in the topmost trusted Authentication-Results, if any.
+    Two trusted headers that disagree about one method for the domain (one says pass,
+    another does not) prove nothing by that method: our MTAs agree, so one of the two
+    was written by someone else (a header an MTA failed to strip)."""
+    run = trusted_results(block, trusted_authserv_ids)
+    said = {(r.method, r.result == "pass") for _, results in run for r in _about(results, domain)}
+    disputed = {method for method, ok in said if (method, not ok) in said}
+    for authserv_id, results in run:
+        for r in _about(results, domain):
+            if r.result != "pass" or r.method in disputed:
+                continue
+            if r.method == "dkim":
                 return Verdict(
                     True,
                     "dkim",
@@ -187,18 +195,27 @@ def _authenticated(
                     ),
                     authserv_id,
                 )
-            if (
-                r.method == "dmarc"
-                and r.result == "pass"
-                and r.props.get("header.from", "").lower() == domain
-            ):
-                return Verdict(
-                    True,
-                    "dmarc",
-                    N_("DMARC pass for {domain} from {server}", domain=domain, server=authserv_id),
-                    authserv_id,
-                )
+            return Verdict(
+                True,
+                "dmarc",
+                N_("DMARC pass for {domain} from {server}", domain=domain, server=authserv_id),
+                authserv_id,
+            )
     return None
+
+
+def _about(results: list[Result], domain: str) -> list[Result]:
+    """The DKIM and DMARC results of one header that speak of ``domain``; of several
+    DKIM results in one header (one per signature) a pass stands for them all, as one
+    valid signature is enough (RFC 6376)."""
+    dkim = [r for r in results if r.method == "dkim" and _dkim_domain(r) == domain]
+    dmarc = [
+        r
+        for r in results
+        if r.method == "dmarc" and r.props.get("header.from", "").lower() == domain
+    ]
+    passed = [r for r in dkim if r.result == "pass"]
+    return (passed or dkim)[:1] + dmarc
 
 
 def _addresses(value: str) -> list[str]:

@@ -4,7 +4,9 @@ The bytes are decoded from the raw mail the inbox kept (or from the stored
 form submission) and checked against the SHA-256 recorded when the message
 arrived. They go out as ``application/octet-stream`` with ``attachment``
 disposition (RFC 6266 ``filename*``) and ``nosniff``, so a browser saves them
-and never renders one of them as a page of ours.
+and never renders one of them as a page of ours; and should one be opened in a tab
+all the same (a browser's "open" of a download, an old viewer plug-in), its own
+sandboxing policy keeps it an opaque origin with no script, no form, no fetch.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from store import ticket_query
 
 routes = web.RouteTableDef()
 CHUNK = 64 * 1024
+# a file shown despite the disposition is an opaque origin that may load and run nothing
+SANDBOX = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 
 def _decoded(found: ticket_query.StoredAttachment) -> bytes | None:
@@ -48,6 +52,7 @@ async def download(request: web.Request) -> web.StreamResponse:
             "Content-Type": "application/octet-stream",
             "Content-Disposition": content_disposition(found.filename),
             "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": SANDBOX,  # before the page's, which is setdefault
             "Cache-Control": "private, no-store",
         }
     )

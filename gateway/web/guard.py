@@ -128,6 +128,7 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
     member = ctx.member(email)
     asked = request.query.get(language.PARAM, "")  # the switch's link
     kept = request.cookies.get(LANG_COOKIE, "")
+    session_token = token if member else ""
     request[VISITOR] = Visitor(
         locale=language.choose(
             asked if asked in LOCALES else kept,
@@ -135,9 +136,11 @@ async def visitors(request: web.Request, handler: Handler) -> web.StreamResponse
             request.headers.get("Accept-Language", ""),
             ctx.settings.gateway.locale,
         ),
-        csrf=sign(ctx.keys.csrf, cookie),
+        # bound to the session too: whoever planted the cookie (a sibling host, plain
+        # http) and knows its token from before sign-in forges nothing after it
+        csrf=sign(ctx.keys.csrf, f"{cookie}.{session_token}" if session_token else cookie),
         member=member,
-        session_token=token if member else "",
+        session_token=session_token,
     )
     response = await handler(request)
     if asked in LOCALES and asked != kept:  # the choice stays for this browser
