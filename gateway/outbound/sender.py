@@ -11,6 +11,11 @@ one, sent, and the result recorded in another. The three answers:
 A crash between the relay's ``250`` and the ``sent`` update leaves the lease to
 expire and the mail is sent again, with the same bytes and Message-ID:
 delivery is at-least-once, and a duplicate is recognisable as one.
+
+The lease is kept while the batch is sent: several instances' senders share one
+PostgreSQL outbox, and a batch that a slow relay made outlast its lease was taken
+whole by the other instance's sender, and every mail of it sent twice, while this
+one went on sending the rest (:func:`store.outbox.renew`).
 """
 
 from __future__ import annotations
@@ -78,11 +83,13 @@ class Sender:
         transport = self.transport_factory()
         try:
             while not should_stop():
+                now = self.clock.now()
                 with transaction(self.sessions) as s:
-                    due = outbox.claim_due(s, self.clock.now(), BATCH)
+                    due = outbox.claim_due(s, now, BATCH)
                 if not due:
                     break
-                if not self._send_batch(transport, due, report, should_stop):
+                lease = _Lease(now + outbox.LEASE, {m.id for m in due})
+                if not self._send_batch(transport, due, report, should_stop, lease):
                     break  # the relay is down (the rest waits for its backoff), or stop
         finally:
             transport.close()
@@ -94,6 +101,7 @@ class Sender:
         due: list[DueMail],
         report: SendReport,
         should_stop: Callable[[], bool],
+        lease: _Lease,
     ) -> bool:
         """Send ``due`` in order; the ones sent are marked in one transaction at the end
         (also when the relay goes down half-way, or something raises): one wait for
@@ -102,14 +110,22 @@ class Sender:
         batch's mails again, with the same Message-IDs: at least once, as always.
         A stop asked for ends the batch after the mail in hand (the daemon waits for
         this thread only so long: a slow relay's batch of 20 outlived it, and the
-        mails it had sent went again after the restart); the rest is due at once."""
+        mails it had sent went again after the restart); the rest is due at once.
+        Half-way through the lease, the mails sent so far are marked and the lease of
+        the rest renewed (:meth:`_keep`)."""
         sent: list[DueMail] = []
         try:
             for i, mail in enumerate(due):
                 if i and should_stop():
                     with transaction(self.sessions) as s:
-                        outbox.release(s, [m.id for m in due[i:]])
+                        outbox.release(s, [m.id for m in due[i:] if m.id in lease.held])
                     return False
+                if i and self.clock.now() >= lease.until - outbox.LEASE / 2:
+                    self._mark_sent(sent, report)
+                    sent.clear()
+                    self._keep(lease, [m.id for m in due[i:]])
+                if mail.id not in lease.held:
+                    continue  # its lease ran out and another instance's sender has it
                 try:
                     transport.send(mail)
                 except PermanentFailure as exc:
@@ -122,7 +138,8 @@ class Sender:
                         exc,
                     )
                     for later in due[i:]:
-                        self._retry(later, exc.said, report)
+                        if later.id in lease.held:
+                            self._retry(later, exc.said, report)
                     return False
                 except TemporaryFailure as exc:
                     self._retry(mail, exc.said, report)
@@ -131,6 +148,17 @@ class Sender:
             return True
         finally:
             self._mark_sent(sent, report)
+
+    def _keep(self, lease: _Lease, ids: list[int]) -> None:
+        """Renew the lease of the batch's rows still to send, as far as they are still
+        this sender's (one that ran out may have been taken by another instance)."""
+        until = self.clock.now() + outbox.LEASE
+        with transaction(self.sessions) as s:
+            kept = outbox.renew(s, [i for i in ids if i in lease.held], lease.until, until)
+        lost = lease.held.intersection(ids) - kept
+        if lost:
+            log.warning("outbox=%s: the lease ran out, another sender has them", sorted(lost))
+        lease.until, lease.held = until, kept
 
     def _mark_sent(self, sent: list[DueMail], report: SendReport) -> None:
         if not sent:
@@ -186,6 +214,14 @@ class Sender:
             ", ".join(mail.recipients),
             error,
         )
+
+
+@dataclass(slots=True)
+class _Lease:
+    """Until when this sender holds the rows of its batch, and which it still holds."""
+
+    until: datetime
+    held: set[int]
 
 
 def _iso(value: datetime) -> str:
