@@ -199,31 +199,6 @@ def release(session: Session, outbox_ids: Sequence[int]) -> None:
         )
 
 
-def renew(
-    session: Session, outbox_ids: Sequence[int], leased_until: datetime, until: datetime
-) -> set[int]:
-    """Those of ``outbox_ids`` still leased to the caller (pending, and due again at
-    ``leased_until`` as its claim or last renewal left them), now leased ``until``.
-    A sender whose batch outlasts the lease renews it as it goes: another instance's
-    sender would otherwise take the rest of the batch and send it a second time. A row
-    missing from the answer was taken by another meanwhile: it is theirs to send."""
-    if not outbox_ids:
-        return set()
-    session.flush()  # a claim's lease in this same session is written first
-    kept = session.scalars(
-        update(OutboxRow)
-        .where(
-            OutboxRow.id.in_(outbox_ids),
-            OutboxRow.state == PENDING,
-            OutboxRow.next_attempt_at == leased_until,
-        )
-        .values(next_attempt_at=until)
-        .returning(OutboxRow.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(kept)
-
-
 def mark_sent(session: Session, outbox_id: int, now: datetime) -> None:
     row = session.get(OutboxRow, outbox_id)
     if row is not None:

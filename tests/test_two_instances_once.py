@@ -4,22 +4,26 @@ whatever one of them does for a ticket or a week is done once, not once per inst
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gateway.config.settings import ScheduleSettings, Settings
+from gateway.config.settings import ChatSettings, ScheduleSettings, Settings, WebhookSettings
 from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.outbound.sender import Sender
 from gateway.outbound.transport import DueMail
-from gateway.runtime.app import App
+from gateway.runtime.app import App, build
 from gateway.scheduling import scheduler
 from store import outbox as outbox_rows
+from tests.support.chat import poster
 from tests.support.databases import postgres_only
 from tests.support.pipeline import outbox, show
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
@@ -129,3 +133,46 @@ def test_a_batch_slower_than_its_lease_is_not_sent_again_by_the_other_sender(
     assert {n for n in got.values()} == {1}, got
     assert len(got) == queued
     assert {r.state for r in outbox(first)} == {outbox_rows.SENT}
+
+
+class SlowHook:
+    """A Teams webhook that takes a minute of the (fake) clock per post, counting them;
+    ``meanwhile`` runs once, before the post numbered ``at``."""
+
+    def __init__(self, clock: FakeClock, got: Counter[str]) -> None:
+        self.clock, self.got = clock, got
+        self.meanwhile: Callable[[], object] = lambda: None
+        self.at = -1
+
+    def post(self, body: dict[str, Any]) -> None:
+        if sum(self.got.values()) == self.at:
+            self.at = -1
+            self.meanwhile()
+        self.got[json.dumps(body, sort_keys=True)] += 1
+        self.clock.advance(timedelta(minutes=1))
+
+
+def test_a_chat_batch_slower_than_its_lease_is_not_posted_again_by_the_other_poster(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The chat poster's twin of the sender's case: a webhook slow enough that the batch
+    outlasts its lease must not see the other instance's poster post the rest again."""
+    hooks = ChatSettings(teams=WebhookSettings(url="http://127.0.0.1:9/hooks/teams"))
+    both = replace(settings, chat=hooks)
+    first, second = build(both, clock), build(both, clock)
+    try:
+        for i in range(TICKETS):
+            open_ticket(first, f"Toner {i}", key=f"chat-{i}")
+        got: Counter[str] = Counter()
+        slow, other = SlowHook(clock, got), SlowHook(clock, got)
+        posters = [poster(first), poster(second)]
+        posters[0].hooks, posters[1].hooks = {"teams": slow}, {"teams": other}
+        slow.at = TICKETS - 1  # longer than the lease's five minutes into the batch
+        slow.meanwhile = posters[1].drain
+        posters[0].drain()
+        posters[1].drain()
+        assert set(got.values()) == {1}, got
+        assert len(got) == TICKETS
+    finally:
+        first.close()
+        second.close()

@@ -15,7 +15,7 @@ delivery is at-least-once, and a duplicate is recognisable as one.
 The lease is kept while the batch is sent: several instances' senders share one
 PostgreSQL outbox, and a batch that a slow relay made outlast its lease was taken
 whole by the other instance's sender, and every mail of it sent twice, while this
-one went on sending the rest (:func:`store.outbox.renew`).
+one went on sending the rest (:mod:`store.leases`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ from gateway.outbound.transport import (
 from gateway.tickets import undelivered
 from store import outbox, tickets
 from store.db import transaction
+from store.leases import Lease
+from store.models import OutboxRow
 from store.outbox import DueMail
 
 log = logging.getLogger("gateway.sender")
@@ -88,7 +90,7 @@ class Sender:
                     due = outbox.claim_due(s, now, BATCH)
                 if not due:
                     break
-                lease = _Lease(now + outbox.LEASE, {m.id for m in due})
+                lease = Lease.claimed(now, outbox.LEASE, (m.id for m in due))
                 if not self._send_batch(transport, due, report, should_stop, lease):
                     break  # the relay is down (the rest waits for its backoff), or stop
         finally:
@@ -101,7 +103,7 @@ class Sender:
         due: list[DueMail],
         report: SendReport,
         should_stop: Callable[[], bool],
-        lease: _Lease,
+        lease: Lease,
     ) -> bool:
         """Send ``due`` in order; the ones sent are marked in one transaction at the end
         (also when the relay goes down half-way, or something raises): one wait for
@@ -120,7 +122,7 @@ class Sender:
                     with transaction(self.sessions) as s:
                         outbox.release(s, [m.id for m in due[i:] if m.id in lease.held])
                     return False
-                if i and self.clock.now() >= lease.until - outbox.LEASE / 2:
+                if i and lease.half_spent(self.clock.now()):
                     self._mark_sent(sent, report)
                     sent.clear()
                     self._keep(lease, [m.id for m in due[i:]])
@@ -149,16 +151,13 @@ class Sender:
         finally:
             self._mark_sent(sent, report)
 
-    def _keep(self, lease: _Lease, ids: list[int]) -> None:
+    def _keep(self, lease: Lease, ids: list[int]) -> None:
         """Renew the lease of the batch's rows still to send, as far as they are still
         this sender's (one that ran out may have been taken by another instance)."""
-        until = self.clock.now() + outbox.LEASE
         with transaction(self.sessions) as s:
-            kept = outbox.renew(s, [i for i in ids if i in lease.held], lease.until, until)
-        lost = lease.held.intersection(ids) - kept
+            lost = lease.renew(s, OutboxRow, ids, self.clock.now())
         if lost:
             log.warning("outbox=%s: the lease ran out, another sender has them", sorted(lost))
-        lease.until, lease.held = until, kept
 
     def _mark_sent(self, sent: list[DueMail], report: SendReport) -> None:
         if not sent:
@@ -214,14 +213,6 @@ class Sender:
             ", ".join(mail.recipients),
             error,
         )
-
-
-@dataclass(slots=True)
-class _Lease:
-    """Until when this sender holds the rows of its batch, and which it still holds."""
-
-    until: datetime
-    held: set[int]
 
 
 def _iso(value: datetime) -> str:
