@@ -23,6 +23,9 @@ from gateway.outbound.transport import DueMail
 from gateway.runtime.app import App, build
 from gateway.scheduling import scheduler
 from store import outbox as outbox_rows
+from store.db import transaction
+from store.leases import Lease
+from store.models import OutboxRow
 from tests.support.chat import poster
 from tests.support.databases import postgres_only
 from tests.support.pipeline import outbox, show
@@ -176,3 +179,22 @@ def test_a_chat_batch_slower_than_its_lease_is_not_posted_again_by_the_other_pos
     finally:
         first.close()
         second.close()
+
+
+def test_a_lease_that_ran_out_and_was_taken_is_not_renewed(
+    pair: tuple[App, App], clock: FakeClock
+) -> None:
+    """A single mail slower than half the lease: the other sender has taken the rest by
+    the time this one renews, and this one leaves them to it."""
+    first, _ = pair
+    open_ticket(first, "Toner", key="lease-lost")
+    with transaction(first.sessions) as s:
+        mine = outbox_rows.claim_due(s, now := clock.now())
+    lease = Lease.claimed(now, outbox_rows.LEASE, (m.id for m in mine))
+    clock.advance(outbox_rows.LEASE + timedelta(seconds=1))
+    with transaction(first.sessions) as s:
+        theirs = outbox_rows.claim_due(s, clock.now())
+    assert [m.id for m in theirs] == [m.id for m in mine]
+    with transaction(first.sessions) as s:
+        lost = lease.renew(s, OutboxRow, [m.id for m in mine], clock.now())
+    assert lost == {m.id for m in mine} and lease.held == set()
