@@ -10,9 +10,12 @@ English text is the one kept before the errors were Msgs.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from gateway.core.i18n import N_, Msg
 from gateway.core.spans import period
+from gateway.tickets import event_words
+from store.chat import DuePost
 
 
 def proxy_unusable(why: Msg | str, where: str = "") -> Msg:
@@ -111,3 +114,14 @@ def service_down() -> Msg:
 
 def gave_up(after: timedelta, error: Msg | str) -> Msg:
     return N_("gave up after {after}: {error}", after=period(after), error=error)
+
+
+def detail(post: DuePost, error: Msg | str) -> dict[str, Any]:
+    """A ``chat-failed`` event's detail: the row, and why, for each reader."""
+    return {
+        "chat_outbox_id": post.id,
+        "target": post.target,
+        "channel": post.channel,
+        "error": str(error),  # in English: --json, scripts
+        **event_words.said(error),  # … said in each reader's language
+    }

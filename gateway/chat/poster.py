@@ -23,8 +23,9 @@ limit (it waits for the window), a card update or a line whose card is not out
 yet (it waits for the card), and a second post to one Slack channel within
 ``pace`` seconds (Slack's one message per second and channel).
 
-A crash between Slack's answer and ``sent`` lets the lease expire and the row
-is posted again: at-least-once, like mail, in a window of one call.
+A crash between Slack's answer and ``sent`` lets the lease expire and the row is
+posted again: at-least-once, like mail, in a window of one call. A slow batch renews
+its lease as it goes, or another instance's poster would post its rest again.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,11 +48,12 @@ from gateway.core.clock import Clock
 from gateway.core.i18n import Msg
 from gateway.core.title import title
 from gateway.pipeline.entry_names import not_approvable
-from gateway.tickets import changes, event_words
+from gateway.tickets import changes
 from store import action_runs, chat, tickets
 from store.chat import DuePost
 from store.db import transaction
-from store.models import Ticket
+from store.leases import Lease
+from store.models import ChatOutboxRow, Ticket
 
 log = logging.getLogger("gateway.chat.poster")
 
@@ -101,11 +102,17 @@ class ChatPoster:
             self._looked_at = refresh.checked(self.sessions, self.catalog.current, self.clock)
         while not should_stop():
             with transaction(self.sessions) as s:
-                due = chat.claim_due(s, self.clock.now(), BATCH)
+                due = chat.claim_due(s, now := self.clock.now(), BATCH)
             if not due:
                 break
+            lease = Lease.claimed(now, chat.LEASE, (p.id for p in due))  # see store.leases
             down: dict[str, datetime] = {}  # service → when to try it again
-            for post in due:
+            for i, post in enumerate(due):
+                if lease.half_spent(now := self.clock.now()):  # a slow service: keep the rest
+                    with transaction(self.sessions) as s:
+                        lease.renew(s, ChatOutboxRow, [p.id for p in due[i:]], now)
+                if post.id not in lease.held:
+                    continue  # its lease ran out, and another instance's poster has it
                 if post.target in down:
                     self._postpone(post, failures.service_down(), down[post.target], report)
                     continue
@@ -364,22 +371,12 @@ class ChatPoster:
                     actor="gateway",
                     channel="system",
                     new=post.kind,
-                    detail=_detail(post, error),
+                    detail=failures.detail(post, error),
                 )
         report.failed.append(post.id)
         log.error("chat post id=%s ticket=%s not posted: %s", post.id, post.ticket_id, error)
         if post.kind == asker.DM:
             asker.not_told(post)
-
-
-def _detail(post: DuePost, error: Msg | str) -> dict[str, Any]:
-    return {
-        "chat_outbox_id": post.id,
-        "target": post.target,
-        "channel": post.channel,
-        "error": str(error),  # in English: --json, scripts
-        **event_words.said(error),  # … said in each reader's language
-    }
 
 
 def build_poster(

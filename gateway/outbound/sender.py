@@ -11,6 +11,11 @@ one, sent, and the result recorded in another. The three answers:
 A crash between the relay's ``250`` and the ``sent`` update leaves the lease to
 expire and the mail is sent again, with the same bytes and Message-ID:
 delivery is at-least-once, and a duplicate is recognisable as one.
+
+The lease is kept while the batch is sent: several instances' senders share one
+PostgreSQL outbox, and a batch that a slow relay made outlast its lease was taken
+whole by the other instance's sender, and every mail of it sent twice, while this
+one went on sending the rest (:mod:`store.leases`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from gateway.outbound.transport import (
 from gateway.tickets import undelivered
 from store import outbox, tickets
 from store.db import transaction
+from store.leases import Lease
+from store.models import OutboxRow
 from store.outbox import DueMail
 
 log = logging.getLogger("gateway.sender")
@@ -78,11 +85,13 @@ class Sender:
         transport = self.transport_factory()
         try:
             while not should_stop():
+                now = self.clock.now()
                 with transaction(self.sessions) as s:
-                    due = outbox.claim_due(s, self.clock.now(), BATCH)
+                    due = outbox.claim_due(s, now, BATCH)
                 if not due:
                     break
-                if not self._send_batch(transport, due, report, should_stop):
+                lease = Lease.claimed(now, outbox.LEASE, (m.id for m in due))
+                if not self._send_batch(transport, due, report, should_stop, lease):
                     break  # the relay is down (the rest waits for its backoff), or stop
         finally:
             transport.close()
@@ -94,6 +103,7 @@ class Sender:
         due: list[DueMail],
         report: SendReport,
         should_stop: Callable[[], bool],
+        lease: Lease,
     ) -> bool:
         """Send ``due`` in order; the ones sent are marked in one transaction at the end
         (also when the relay goes down half-way, or something raises): one wait for
@@ -102,14 +112,22 @@ class Sender:
         batch's mails again, with the same Message-IDs: at least once, as always.
         A stop asked for ends the batch after the mail in hand (the daemon waits for
         this thread only so long: a slow relay's batch of 20 outlived it, and the
-        mails it had sent went again after the restart); the rest is due at once."""
+        mails it had sent went again after the restart); the rest is due at once.
+        Half-way through the lease, the mails sent so far are marked and the lease of
+        the rest renewed (:meth:`_keep`)."""
         sent: list[DueMail] = []
         try:
             for i, mail in enumerate(due):
                 if i and should_stop():
                     with transaction(self.sessions) as s:
-                        outbox.release(s, [m.id for m in due[i:]])
+                        outbox.release(s, [m.id for m in due[i:] if m.id in lease.held])
                     return False
+                if i and lease.half_spent(self.clock.now()):
+                    self._mark_sent(sent, report)
+                    sent.clear()
+                    self._keep(lease, [m.id for m in due[i:]])
+                if mail.id not in lease.held:
+                    continue  # its lease ran out and another instance's sender has it
                 try:
                     transport.send(mail)
                 except PermanentFailure as exc:
@@ -122,7 +140,8 @@ class Sender:
                         exc,
                     )
                     for later in due[i:]:
-                        self._retry(later, exc.said, report)
+                        if later.id in lease.held:
+                            self._retry(later, exc.said, report)
                     return False
                 except TemporaryFailure as exc:
                     self._retry(mail, exc.said, report)
@@ -131,6 +150,14 @@ class Sender:
             return True
         finally:
             self._mark_sent(sent, report)
+
+    def _keep(self, lease: Lease, ids: list[int]) -> None:
+        """Renew the lease of the batch's rows still to send, as far as they are still
+        this sender's (one that ran out may have been taken by another instance)."""
+        with transaction(self.sessions) as s:
+            lost = lease.renew(s, OutboxRow, ids, self.clock.now())
+        if lost:
+            log.warning("outbox=%s: the lease ran out, another sender has them", sorted(lost))
 
     def _mark_sent(self, sent: list[DueMail], report: SendReport) -> None:
         if not sent:
