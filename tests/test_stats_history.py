@@ -15,8 +15,11 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.core.model import CloseReason, TicketState
 from gateway.runtime.app import App
+from gateway.runtime.cli.catalog import _print_stats
+from gateway.runtime.cli.common import Speaker
 from gateway.scheduling import workload
 from gateway.tickets import changes
+from gateway.web.board_view import panels
 from store import reminders, tickets
 from store.db import transaction
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
@@ -55,7 +58,9 @@ def _force_close(app: App, tid: int) -> None:
         )
 
 
-def test_a_force_close_counts_for_whoever_held_the_ticket_then(gw: App, clock: FakeClock) -> None:
+def test_a_force_close_counts_for_whoever_held_the_ticket_then(
+    gw: App, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The inventory closed the ticket of the member who let it lie; reopened later and
     given to someone else (the first one left the team, say), it is still the first
     one's force-close, not the new assignee's."""
@@ -76,5 +81,16 @@ def test_a_force_close_counts_for_whoever_held_the_ticket_then(gw: App, clock: F
     with transaction(gw.sessions) as s:
         assert reminders.force_closes(s, start, clock.now()) == {OPS2: 2}
         board = workload.board_figures(s, gw.catalog.current, gw.settings, clock.now())
-    forced = {a["assignee"]: a["force_closed_quarter"] for a in board["assignees"]}
-    assert forced == {None: 0}  # only the reopened ticket is open, nobody's
+        figures = workload.stats_figures(s, gw.catalog.current, gw.settings, clock.now())
+    # OPS2 holds no open ticket now: the inventory closed them all, which is the very
+    # thing the column is there to show, so OPS2 keeps a row (open 0, no oldest ticket)
+    for data in (board, figures):
+        rows = {a["assignee"]: a for a in data["assignees"]}
+        assert {who: a["force_closed_quarter"] for who, a in rows.items()} == {OPS2: 2, None: 0}
+        assert (rows[OPS2]["open"], rows[OPS2]["oldest_ticket"]) == (0, None)
+        assert rows[None]["oldest_ticket"] == held
+    board_rows = panels(board, gw.catalog.current, gw.settings, "en", clock.now())["members"]
+    assert [(m["assignee"], m["oldest_days"]) for m in board_rows] == [(None, 3), (OPS2, 0)]
+    _print_stats(Speaker(gw.settings), figures, gw.settings.gateway.timezone)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith(OPS2))
+    assert line.split()[1:] == ["0", "0", "0", "0", "—"]
