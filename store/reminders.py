@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from gateway.core.priority import ORDER
 from store.models import Ticket, TicketEvent
@@ -50,7 +50,22 @@ def closes() -> Select[datetime]:
     week it happens, as RT and Zammad count it, so a ticket closed, reopened and closed
     again was closed twice, and a week's figure never changes once its summary is sent
     (counting the final close alone would take it back from the week already reported).
-    A merged duplicate's closes are not counted: its request is its target's."""
+    A merged duplicate's closes are not counted: its request is its target's. Nor is the
+    close a merge made, even once the merge is undone: it was not counted when it was
+    made (the ticket was a duplicate then), and an unmerge reopens the ticket, it does
+    not resolve it, so counting it then would add a close to a week already reported.
+    The merge's close is the state event recorded with its ``merged-into`` event, at
+    the same instant on the same ticket."""
+    merged = aliased(TicketEvent)
+    by_merge = (
+        select(merged.id)
+        .where(
+            merged.ticket_id == TicketEvent.ticket_id,
+            merged.kind == "merged-into",
+            merged.at == TicketEvent.at,
+        )
+        .exists()
+    )
     return (
         select(TicketEvent.at)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
@@ -58,6 +73,7 @@ def closes() -> Select[datetime]:
             TicketEvent.kind == "state",
             TicketEvent.new == "closed",
             Ticket.merged_into_id.is_(None),
+            ~by_merge,
         )
     )
 
