@@ -107,7 +107,7 @@ def force_closes(session: Session, since: datetime, until: datetime) -> Counter[
         moves = select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id, TicketEvent.old)
         moves = moves.where(
             TicketEvent.kind == "assign",
-            TicketEvent.ticket_id.in_({tid for _, tid, _, _ in found}),
+            TicketEvent.ticket_id.in_(sorted({tid for _, tid, _, _ in found})),
         ).order_by(TicketEvent.at, TicketEvent.id)
         for tid, at, eid, old in session.execute(moves):
             later.setdefault(tid, []).append((at, eid, old))
