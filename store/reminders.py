@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from gateway.core.priority import ORDER
 from store.models import Ticket, TicketEvent
@@ -50,7 +50,22 @@ def closes() -> Select[datetime]:
     week it happens, as RT and Zammad count it, so a ticket closed, reopened and closed
     again was closed twice, and a week's figure never changes once its summary is sent
     (counting the final close alone would take it back from the week already reported).
-    A merged duplicate's closes are not counted: its request is its target's."""
+    A merged duplicate's closes are not counted: its request is its target's. Nor is the
+    close a merge made, even once the merge is undone: it was not counted when it was
+    made (the ticket was a duplicate then), and an unmerge reopens the ticket, it does
+    not resolve it, so counting it then would add a close to a week already reported.
+    The merge's close is the state event recorded with its ``merged-into`` event, at
+    the same instant on the same ticket."""
+    merged = aliased(TicketEvent)
+    by_merge = (
+        select(merged.id)
+        .where(
+            merged.ticket_id == TicketEvent.ticket_id,
+            merged.kind == "merged-into",
+            merged.at == TicketEvent.at,
+        )
+        .exists()
+    )
     return (
         select(TicketEvent.at)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
@@ -58,6 +73,7 @@ def closes() -> Select[datetime]:
             TicketEvent.kind == "state",
             TicketEvent.new == "closed",
             Ticket.merged_into_id.is_(None),
+            ~by_merge,
         )
     )
 
@@ -69,10 +85,14 @@ def closed_between(session: Session, since: datetime, until: datetime) -> int:
 
 
 def force_closes(session: Session, since: datetime, until: datetime) -> Counter[str]:
-    """Inventory force-closes per assignee ("" for nobody) in [since, until)."""
+    """Inventory force-closes in [since, until) per member who held the ticket when it
+    was closed ("" for nobody): the one who let it lie. A ticket reopened and given to
+    someone else since is still theirs here, so the count of a member who left or handed
+    the ticket on does not move to its new holder; the holder then is the ``old`` of the
+    first reassignment after the close, else the ticket's assignee now."""
     stmt = (
-        select(Ticket.assignee)
-        .join(TicketEvent, TicketEvent.ticket_id == Ticket.id)
+        select(TicketEvent.id, TicketEvent.ticket_id, TicketEvent.at, Ticket.assignee)
+        .join(Ticket, TicketEvent.ticket_id == Ticket.id)
         .where(
             TicketEvent.actor == INVENTORY_ACTOR,
             TicketEvent.kind == "state",
@@ -81,7 +101,21 @@ def force_closes(session: Session, since: datetime, until: datetime) -> Counter[
             TicketEvent.at < until,
         )
     )
-    return Counter(a or "" for a in session.scalars(stmt))
+    found = session.execute(stmt).all()
+    later: dict[int, list[tuple[datetime, int, str | None]]] = {}
+    if found:  # the reassignments of those tickets (a few), oldest first
+        moves = select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id, TicketEvent.old)
+        moves = moves.where(
+            TicketEvent.kind == "assign",
+            TicketEvent.ticket_id.in_(sorted({tid for _, tid, _, _ in found})),
+        ).order_by(TicketEvent.at, TicketEvent.id)
+        for tid, at, eid, old in session.execute(moves):
+            later.setdefault(tid, []).append((at, eid, old))
+    held: Counter[str] = Counter()
+    for eid, tid, at, now_held in found:
+        after = [old for m_at, m_id, old in later.get(tid, []) if (m_at, m_id) > (at, eid)]
+        held[(after[0] if after else now_held) or ""] += 1
+    return held
 
 
 def open_outside(session: Session, known: Sequence[str]) -> dict[str, list[int]]:

@@ -216,7 +216,8 @@ def per_assignee(
     quarter: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Open tickets per assignee, with the oldest one (what a digest would nag about);
-    with ``now``, also how many are stale and this quarter's inventory force-closes.
+    with ``now``, also how many are stale and this quarter's inventory force-closes
+    (a member with force-closes and no open ticket too: ``oldest_ticket`` None).
     Counted by the database, except ``stale`` (per assignee, "" nobody): whether a
     ticket is stale depends on the catalog (the stale time of the entry whose
     rules it follows), so it is decided once, in Python, by the reminders' own rule
@@ -233,13 +234,16 @@ def per_assignee(
         key = who or ""
         if key not in oldest or (created, tid) < oldest[key]:
             oldest[key] = (created, tid)
-    for who, n in sorted(session.execute(grouped), key=lambda r: r[0] or ""):
-        first_at, first_id = oldest[who or ""]
+    held = {who or "": n for who, n in session.execute(grouped)}
+    # a member the inventory closed tickets of keeps a row with nothing open (open 0, no
+    # oldest ticket): whoever let all their tickets lie is the one the column is for
+    for who in sorted(set(held) | {w for w, n in forced.items() if n}):
+        first_at, first_id = oldest.get(who, (None, None))
         figures: dict[str, Any] = {
             "assignee": who or None,
-            "open": n,
+            "open": held.get(who, 0),
             "oldest_ticket": first_id,
-            "oldest_created_at": first_at.isoformat(),
+            "oldest_created_at": first_at.isoformat() if first_at else None,
         }
         if now is not None:
             figures["stale"] = (stale or {}).get(who or "", 0)

@@ -12,10 +12,10 @@ from sqlalchemy import update
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
-from gateway.core.model import TicketState
+from gateway.core.model import CloseReason, TicketState
 from gateway.scheduling import workload
 from gateway.tickets import changes
-from store import tickets
+from store import reminders, tickets
 from store.db import transaction
 from store.models import Ticket
 from tests.support.mails import mail
@@ -79,14 +79,34 @@ def test_the_panels_show_the_numbers_of_stats(settings: Settings, clock: FakeClo
         return await (await client.get("/board")).text()
 
     with rig(settings, clock) as r:
-        _seed(r, clock)
+        ids = _seed(r, clock)
+        # the only ticket of a member who left since, closed by the inventory
+        with transaction(r.app.sessions) as s:
+            left = tickets.get(s, ids["proj2"])
+            assert left is not None
+            changes.assign(s, left, "gone@example.test", clock.now(), actor="t", channel="cli")
+            changes.change_state(
+                s,
+                left,
+                TicketState.CLOSED,
+                clock.now(),
+                actor=reminders.INVENTORY_ACTOR,
+                channel="system",
+                reason=CloseReason.STALE,
+            )
+        clock.advance(timedelta(minutes=1))
         html = r.serve(lambda c: scenario(c, r))
         catalog = r.app.catalog.current
         with transaction(r.app.sessions) as s:
             figures = workload.stats_figures(s, catalog, r.app.settings, clock.now())
     members = html.split('id="members"', 1)[1].split("</section>", 1)[0]
     # each member's oldest open ticket (what piles up first), linked, with its age
+    [gone] = [a for a in figures["assignees"] if a["assignee"] == "gone@example.test"]
+    assert (gone["open"], gone["force_closed_quarter"], gone["oldest_ticket"]) == (0, 1, None)
+    assert '<td class="n">1</td><td>—</td>' in members  # listed, with no oldest ticket
     for a in figures["assignees"]:
+        if a["oldest_ticket"] is None:
+            continue
         row = members.split(f'href="/tickets/{a["oldest_ticket"]}" class="oldest">', 1)
         assert len(row) == 2, a
         age = clock.now() - datetime.fromisoformat(a["oldest_created_at"])

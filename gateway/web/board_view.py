@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway.catalog.model import Catalog
@@ -136,7 +136,9 @@ def panels(
     members = []
     for a in figures["assignees"]:
         member = settings.member(a["assignee"] or "")
-        waited = now - datetime.fromisoformat(a["oldest_created_at"])
+        # a member with force-closes this quarter and nothing open has no oldest ticket
+        since = a["oldest_created_at"]
+        waited = now - datetime.fromisoformat(since) if since else timedelta(0)
         members.append(
             {
                 **a,

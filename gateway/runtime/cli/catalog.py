@@ -204,8 +204,10 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     print("\n" + (head if data["assignees"] else said(N_("nobody has an open ticket"))))
     nobody = said(N_("(nobody)"))
     for a in data["assignees"]:
-        at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
-        since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
+        since = "—"  # nothing open: a member listed for this quarter's force-closes
+        if a["oldest_ticket"] is not None:
+            at = local_time(a["oldest_created_at"], timezone)  # as `tickets show` says a time
+            since = said(N_("#{id} since {at}", id=a["oldest_ticket"], at=at))
         who = a["assignee"] or nobody
         print(f"{who:<32} {a['open']:>5} {a.get('stale', 0):>5} {_sla(a)}  {since}")
     head = _row(said, (N_("week"), 10), (N_("opened"), -6), (N_("closed"), -6))
