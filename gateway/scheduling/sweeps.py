@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from gateway.config.settings import ScheduleSettings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core import spans
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
@@ -34,7 +34,7 @@ from gateway.scheduling.context import SweepReport as SweepReport
 from gateway.scheduling.context import responsible as responsible
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, to_requester
-from store import jobs, reminders
+from store import inbox, jobs, reminders, sources
 from store.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,15 @@ def inventory_cause(idle: timedelta) -> Msg:
 
 
 def run_sweeps(
-    session: Session, ctx: JobContext, now: datetime, *, unread: bool = False
+    session: Session, ctx: JobContext, now: datetime, *, started: datetime | None = None
 ) -> SweepReport:
-    """Pending, inventory, SLA and stale jobs over every ticket that is not closed.
-    ``unread``: mail that came while the daemon was away is not read yet (see
-    :func:`gateway.scheduling.scheduler.unread_mail`); the requester is then neither asked
-    again nor closed on, since their answer may be in it — the members are still told."""
+    """Pending, inventory, SLA and stale jobs over every ticket that is not closed: the
+    daemon's pass (``started``: when it started or woke) and ``sweep`` by hand or from
+    cron (None) alike. While mail may be unread (:func:`unread_mail`) the requester is
+    neither asked again nor closed on, since their answer may be in it — the members
+    are still told."""
     report, members = SweepReport(), told.Told()
+    unread = unread_mail(session, ctx.settings, now, started)
     for ticket in reminders.open_tickets(session):
         mine = told.Told()  # what this ticket adds to the members' lists
         with _isolated(session, ticket):
@@ -78,6 +80,30 @@ def run_sweeps(
     # one mail per member and kind, in this transaction: with the claims, or not at all
     told.mail(session, ctx, members, now, report)
     return report
+
+
+def unread_mail(
+    session: Session, settings: Settings, now: datetime, started: datetime | None
+) -> bool:
+    """Whether a requester's answer may sit unread, one rule for every sweep:
+
+    * mail accepted and not processed yet (pending, or deferred after a failure), at any
+      time: cron may run ``sweep`` before the rows are processed, and a runner behind
+      (a backlog, a database that was locked) holds rows for minutes. Which ticket a row
+      belongs to is known only once it is parsed and threaded (its References, its
+      In-Reply-To, the tag in its subject, the reply address it came to), which is the
+      runner's work; a guess from the envelope would miss an answer sent from another
+      address. So every row holds the pass: the runner empties the inbox in seconds,
+      and a row that stays is a health problem (``health.max_inbox_age``) of its own;
+    * in the first ``health.max_poll_age`` after the daemon's start or wake-up
+      (``started``), a mailbox not polled since: the first pass comes before the
+      pollers' first poll. Bounded, so a mailbox that stays down delays the closes by
+      that long, no more."""
+    if inbox.any_pending(session):
+        return True
+    if started is None or now - started >= settings.health.max_poll_age:
+        return False
+    return any(not sources.polled_since(session, a.source, started) for a in settings.imap)
 
 
 def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> TicketTimes:
