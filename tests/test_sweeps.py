@@ -324,8 +324,8 @@ def test_the_overdue_notice_reaches_a_new_assignee_once(gw: App, clock: FakeCloc
     from gateway.tickets import changes
     from store import tickets
 
-    tid = open_ticket(gw, "VPN does not connect", key="vpn-re")
-    clock.advance(4 * HOUR)
+    tid = open_ticket(gw, "VPN does not connect", key="vpn-re", state=TicketState.OPEN)
+    clock.advance(2 * DAY)  # the resolve deadline passed
     _sweep_often(gw, clock)
     [first] = outbox(gw, "sla_overdue")
     assert first.recipients == ["ops@example.test"]
@@ -342,5 +342,5 @@ def test_the_overdue_notice_reaches_a_new_assignee_once(gw: App, clock: FakeCloc
         changes.assign(s, ticket, "ops@example.test", clock.now(), actor="boss", channel="cli")
     _sweep_often(gw, clock)
     assert len(outbox(gw, "sla_overdue")) == 2  # ops was told already
-    events = [e for e in show(gw, tid)["events"] if "sla" in str(e.get("kind", ""))]
-    assert len(events) <= 1  # the ticket's history has the breach once
+    with transaction(gw.sessions) as s:
+        assert len(jobs.runs(s, Job.OVERDUE)) == 1  # the breach itself is recorded once

@@ -119,29 +119,26 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     if session.get_bind().dialect.name != "postgresql":
         return t  # SQLite: this transaction's write lock was taken at BEGIN
-    nagged = responsible(ctx, ticket) is not None  # else no stale reminder is due
-    if not _anything_due(session, t, now, ctx.settings.schedule, nagged):
+    who = responsible(ctx, ticket)  # None: no stale reminder is due
+    if not _anything_due(session, t, now, ctx.settings.schedule, who):
         return t
     session.refresh(ticket, with_for_update=True)
     return times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
 
 
 def _anything_due(
-    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, nagged: bool
+    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, who: str | None
 ) -> bool:
-    """Whether some job of the sweep would act on ``t`` at ``now`` (``nagged``: someone
-    answers for it, so a stale reminder can go). A stale period or a passed deadline
+    """Whether some job of the sweep would act on ``t`` at ``now`` (``who`` answers for
+    it: a stale reminder or an overdue notice can go to them). A stale period or a passed deadline
     already told lasts for many passes and needs no lock: thousands of long-stale
     tickets would otherwise be locked against the runner on every pass."""
     if rules.pending_due(t, now, sched) is not None or rules.inventory_due(t, now, sched):
         return True
-    period = rules.stale_period(t, now) if nagged else None
+    period = rules.stale_period(t, now) if who is not None else None
     if period is not None and not jobs.claimed(session, Job.STALE, period):
         return True
-    return any(
-        not jobs.claimed(session, Job.OVERDUE, rules.overdue_key(t, d))
-        for d in rules.overdue(t, now)
-    )
+    return any(told.untold(session, rules.overdue_key(t, d), who) for d in rules.overdue(t, now))
 
 
 @contextmanager
