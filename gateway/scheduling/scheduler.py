@@ -57,7 +57,8 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
 
     Separate transactions, so a sweep that fails does not hold back the digest,
     nor either of them an alert. ``started_at``: when the daemon started or woke (see
-    :func:`gateway.scheduling.alerts.send_due` and :func:`gateway.scheduling.sweeps.unread_mail`)."""
+    :func:`gateway.scheduling.alerts.send_due` and
+    :func:`gateway.scheduling.sweeps.unread_mail`)."""
     now, ctx = app.clock.now(), context(app)
     with transaction(app.sessions) as s:
         report = run_sweeps(s, ctx, now, started=started_at)

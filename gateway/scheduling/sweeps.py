@@ -65,7 +65,7 @@ def run_sweeps(
     unread = unread_mail(session, ctx.settings, now, started)
     for ticket in reminders.open_tickets(session):
         mine = told.Told()  # what this ticket adds to the members' lists
-        with _isolated(session, ticket):
+        with _isolated(session, ticket, report):
             t = _as_it_is_now(session, ctx, ticket, now)
             if not unread:
                 _pending(session, ctx, ticket, t, now, report)
@@ -142,13 +142,15 @@ def _anything_due(
 
 
 @contextmanager
-def _isolated(session: Session, ticket: Ticket) -> Iterator[None]:
-    """One ticket's jobs in a savepoint: its failure is logged, the sweep goes on."""
+def _isolated(session: Session, ticket: Ticket, report: SweepReport) -> Iterator[None]:
+    """One ticket's jobs in a savepoint: its failure is logged and in the report (for
+    ``sweep``'s exit status), the sweep goes on."""
     try:
         with session.begin_nested():
             yield
     except Exception:
         log.exception("scheduler: ticket #%s skipped this pass", ticket.id)
+        report.failed.append(ticket.id)
 
 
 def _pending(
