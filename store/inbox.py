@@ -271,6 +271,13 @@ def requeue(session: Session, ids: Sequence[int] | None = None) -> int:
     return len(rows)
 
 
+def any_pending(session: Session) -> bool:
+    """Whether some row is still to be processed (pending, due or deferred): one row
+    read through the state index, not a count of the inbox."""
+    stmt = select(InboxRow.id).where(InboxRow.state == "pending").limit(1)
+    return session.scalar(stmt) is not None
+
+
 def counts_by_state(session: Session) -> dict[str, int]:
     stmt = select(InboxRow.state, func.count()).group_by(InboxRow.state)
     return {state: n for state, n in session.execute(stmt)}

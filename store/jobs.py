@@ -55,6 +55,13 @@ def last_ran(session: Session, job: str, *, besides: str) -> datetime | None:
     return session.scalar(stmt)
 
 
+def detail_of(session: Session, job: str, period: str) -> dict[str, Any] | None:
+    """What the claim of ``job`` for ``period`` recorded, or None when it never ran."""
+    stmt = select(JobRun.detail).where(JobRun.job == job, JobRun.period == period)
+    found = session.execute(stmt).first()
+    return None if found is None else dict(found[0] or {})
+
+
 def claimed(session: Session, job: str, period: str) -> bool:
     stmt = select(JobRun.id).where(JobRun.job == job, JobRun.period == period)
     return session.scalar(stmt) is not None

@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -319,3 +320,29 @@ def test_a_site_run_by_cron_gets_its_weekly_digest_from_the_sweep(
     assert outbox_count(config, "weekly_digest") == sent
     assert main(["--config", str(config), "digest"]) == 0
     assert "sent already" in capsys.readouterr().out
+
+
+def test_a_ticket_that_fails_in_the_sweep_makes_cron_see_a_non_zero_exit(
+    config: Path,
+    seeded: dict[str, int],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One ticket's failure is logged and the others go on; cron only sees the exit
+    status and stderr, so the sweep says which ticket failed there and exits 75 (the
+    README's "retry later": the next sweep tries it again)."""
+    from gateway.scheduling import sweeps
+
+    real = sweeps._pending
+
+    def broken(session: object, ctx: object, ticket: Any, *rest: Any) -> None:
+        if ticket.id == seeded["buy_pending"]:
+            raise RuntimeError("boom")
+        real(session, ctx, ticket, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sweeps, "_pending", broken)
+    assert main(["--config", str(config), "sweep"]) == 75
+    captured = capsys.readouterr()
+    assert f"#{seeded['buy_pending']}" in captured.err and "stale" in captured.out
+    assert main(["--config", str(config), "sweep", "--dry-run"]) == 75
+    assert f"#{seeded['buy_pending']}" in capsys.readouterr().err

@@ -272,3 +272,75 @@ def test_a_stale_mail_lists_a_bounded_number_and_the_rest_come_next_pass(
     assert [len(tickets) for tickets in listed] == [3, 3, 1]
     assert [t for tickets in listed for t in tickets] == ids  # oldest first, each once
     assert all(m.recipients == ["ops2@example.test"] for m in mails)
+
+
+def _accepted(app: App, raw: bytes) -> int:
+    """``raw`` accepted into the inbox and not processed yet (the runner is behind, or
+    cron runs ``sweep`` before the rows are processed)."""
+    from store import inbox
+
+    with transaction(app.sessions) as s:
+        return inbox.accept(s, raw, source="test", now=app.clock.now()).inbox_id
+
+
+def _answer(app: App, tid: int) -> bytes:
+    from tests.support.mails import mail
+
+    return mail(
+        subject=f"Re: [#{tid}] Purchase: toner",
+        body="Cost centre 4711.\n",
+        sender="Alice Example <alice@customer.test>",
+        to=reply_address(app, tid, "alice@customer.test"),
+    )
+
+
+def test_an_answer_waiting_in_the_inbox_keeps_the_ticket_from_a_close_or_a_reminder(
+    gw: App, clock: FakeClock
+) -> None:
+    """Long after the start (no grace of the daemon's left), the requester's answer is
+    accepted and not processed when the pass comes: the pass neither asks them again
+    nor closes the ticket as no-response; once the row is processed it is open."""
+    asked = open_ticket(gw, "Purchase: toner", key="wait-1", state=TicketState.PENDING)
+    clock.advance(3 * DAY)  # the pending reminder is due
+    row = _accepted(gw, _answer(gw, asked))
+    scheduler.tick(gw)
+    assert outbox(gw, "pending_reminder") == []
+    gw.runner.process_one(row)
+    assert show(gw, asked)["state"] == "open"
+    closed = open_ticket(gw, "Purchase: paper", key="wait-2", state=TicketState.PENDING)
+    clock.advance(8 * DAY)  # the no-response close is due
+    row = _accepted(gw, _answer(gw, closed))
+    scheduler.tick(gw)
+    assert show(gw, closed)["state"] == "pending"
+    with transaction(gw.sessions) as s:
+        assert jobs.runs(s, Job.PENDING_CLOSE) == []
+    gw.runner.process_one(row)
+    assert show(gw, closed)["state"] == "open"
+
+
+def test_the_overdue_notice_reaches_a_new_assignee_once(gw: App, clock: FakeClock) -> None:
+    """Told to ops, then the ticket goes to ops2: ops2 has not heard that its deadline
+    passed, and is told once (ops is not told again, nor ops2 twice)."""
+    from gateway.tickets import changes
+    from store import tickets
+
+    tid = open_ticket(gw, "VPN does not connect", key="vpn-re", state=TicketState.OPEN)
+    clock.advance(2 * DAY)  # the resolve deadline passed
+    _sweep_often(gw, clock)
+    [first] = outbox(gw, "sla_overdue")
+    assert first.recipients == ["ops@example.test"]
+    with transaction(gw.sessions) as s:
+        ticket = tickets.get(s, tid)
+        assert ticket is not None
+        changes.assign(s, ticket, "ops2@example.test", clock.now(), actor="boss", channel="cli")
+    _sweep_often(gw, clock)
+    told = [r.recipients for r in outbox(gw, "sla_overdue")]
+    assert told == [["ops@example.test"], ["ops2@example.test"]]
+    with transaction(gw.sessions) as s:
+        ticket = tickets.get(s, tid)
+        assert ticket is not None
+        changes.assign(s, ticket, "ops@example.test", clock.now(), actor="boss", channel="cli")
+    _sweep_often(gw, clock)
+    assert len(outbox(gw, "sla_overdue")) == 2  # ops was told already
+    with transaction(gw.sessions) as s:
+        assert len(jobs.runs(s, Job.OVERDUE)) == 1  # the breach itself is recorded once

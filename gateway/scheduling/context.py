@@ -56,6 +56,8 @@ class SweepReport:
     # closes says nothing of which ticket, and a close whose requester gets no mail (a
     # monitoring alert) is in no mail it prints
     tickets: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # the tickets that failed and were rolled back (logged): ``sweep`` exits 75 for them
+    failed: list[int] = field(default_factory=list)
 
     def did(self, job: str, ticket_id: int) -> None:
         """``job`` acted on the ticket ``ticket_id``: counted and named."""

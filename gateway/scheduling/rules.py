@@ -45,7 +45,8 @@ class Job(enum.StrEnum):
 
     DIGEST = "digest"  # the weekly digest and the managers' summary
     STALE = "stale"  # reminder to the assignee, once per stale period of a ticket
-    OVERDUE = "overdue"  # an SLA deadline passed: the assignee hears it once
+    OVERDUE = "overdue"  # an SLA deadline passed: recorded once, its assignee told
+    OVERDUE_TOLD = "overdue-told"  # … and a later assignee of the ticket, once each
     PENDING_REMINDER = "pending-reminder"  # the requester is asked again, once
     PENDING_CLOSE = "pending-close"  # no answer in time: closed as no-response
     INVENTORY = "inventory"  # untouched far too long: force-closed as stale

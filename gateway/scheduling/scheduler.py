@@ -23,7 +23,6 @@ from gateway.core.clock import Clock
 from gateway.core.errors import TransientError
 from gateway.scheduling import alerts, digest, rules, sent_bytes
 from gateway.scheduling.sweeps import JobContext, SweepReport, run_sweeps
-from store import inbox, sources
 from store.db import transaction
 
 log = logging.getLogger(__name__)
@@ -58,11 +57,11 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
 
     Separate transactions, so a sweep that fails does not hold back the digest,
     nor either of them an alert. ``started_at``: when the daemon started or woke (see
-    :func:`gateway.scheduling.alerts.send_due` and :func:`unread_mail`)."""
+    :func:`gateway.scheduling.alerts.send_due` and
+    :func:`gateway.scheduling.sweeps.unread_mail`)."""
     now, ctx = app.clock.now(), context(app)
     with transaction(app.sessions) as s:
-        unread = started_at is not None and unread_mail(s, app.settings, now, started_at)
-        report = run_sweeps(s, ctx, now, unread=unread)
+        report = run_sweeps(s, ctx, now, started=started_at)
     with transaction(app.sessions) as s:
         sent = digest.send_due(s, ctx, now)
     if sent:
@@ -75,20 +74,6 @@ def tick(app: Services, started_at: datetime | None = None) -> SweepReport:
         report.outbox.extend(alerted)
     sent_bytes.drop_old(app.sessions, app.settings.outbound, now)  # its own transactions
     return report
-
-
-def unread_mail(session: Session, settings: Settings, now: datetime, started: datetime) -> bool:
-    """Whether mail that came while the daemon was away (down, or the host asleep) may
-    still be unread: in the first ``health.max_poll_age`` after the start or the wake-up
-    (``started``), a mailbox not polled since or mail accepted and not processed yet. The
-    first pass comes before the pollers' first poll, and a requester's answer waiting in
-    the mailbox must keep their ticket from a "no response" close; bounded, so a mailbox
-    that stays down delays the closes by that long, no more."""
-    if now - started >= settings.health.max_poll_age:
-        return False
-    if any(not sources.polled_since(session, a.source, started) for a in settings.imap):
-        return True
-    return inbox.counts_by_state(session).get("pending", 0) > 0
 
 
 def seconds_to_next_pass(app: Services, now: datetime) -> float:

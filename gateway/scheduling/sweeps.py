@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from gateway.config.settings import ScheduleSettings
+from gateway.config.settings import ScheduleSettings, Settings
 from gateway.core import spans
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import CloseReason, TicketState
@@ -34,7 +34,7 @@ from gateway.scheduling.context import SweepReport as SweepReport
 from gateway.scheduling.context import responsible as responsible
 from gateway.scheduling.rules import Job, PendingAction, TicketTimes, times_of
 from gateway.tickets import changes, conversation, to_requester
-from store import jobs, reminders
+from store import inbox, jobs, reminders, sources
 from store.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -54,16 +54,18 @@ def inventory_cause(idle: timedelta) -> Msg:
 
 
 def run_sweeps(
-    session: Session, ctx: JobContext, now: datetime, *, unread: bool = False
+    session: Session, ctx: JobContext, now: datetime, *, started: datetime | None = None
 ) -> SweepReport:
-    """Pending, inventory, SLA and stale jobs over every ticket that is not closed.
-    ``unread``: mail that came while the daemon was away is not read yet (see
-    :func:`gateway.scheduling.scheduler.unread_mail`); the requester is then neither asked
-    again nor closed on, since their answer may be in it — the members are still told."""
+    """Pending, inventory, SLA and stale jobs over every ticket that is not closed: the
+    daemon's pass (``started``: when it started or woke) and ``sweep`` by hand or from
+    cron (None) alike. While mail may be unread (:func:`unread_mail`) the requester is
+    neither asked again nor closed on, since their answer may be in it — the members
+    are still told."""
     report, members = SweepReport(), told.Told()
+    unread = unread_mail(session, ctx.settings, now, started)
     for ticket in reminders.open_tickets(session):
         mine = told.Told()  # what this ticket adds to the members' lists
-        with _isolated(session, ticket):
+        with _isolated(session, ticket, report):
             t = _as_it_is_now(session, ctx, ticket, now)
             if not unread:
                 _pending(session, ctx, ticket, t, now, report)
@@ -80,6 +82,30 @@ def run_sweeps(
     return report
 
 
+def unread_mail(
+    session: Session, settings: Settings, now: datetime, started: datetime | None
+) -> bool:
+    """Whether a requester's answer may sit unread, one rule for every sweep:
+
+    * mail accepted and not processed yet (pending, or deferred after a failure), at any
+      time: cron may run ``sweep`` before the rows are processed, and a runner behind
+      (a backlog, a database that was locked) holds rows for minutes. Which ticket a row
+      belongs to is known only once it is parsed and threaded (its References, its
+      In-Reply-To, the tag in its subject, the reply address it came to), which is the
+      runner's work; a guess from the envelope would miss an answer sent from another
+      address. So every row holds the pass: the runner empties the inbox in seconds,
+      and a row that stays is a health problem (``health.max_inbox_age``) of its own;
+    * in the first ``health.max_poll_age`` after the daemon's start or wake-up
+      (``started``), a mailbox not polled since: the first pass comes before the
+      pollers' first poll. Bounded, so a mailbox that stays down delays the closes by
+      that long, no more."""
+    if inbox.any_pending(session):
+        return True
+    if started is None or now - started >= settings.health.max_poll_age:
+        return False
+    return any(not sources.polled_since(session, a.source, started) for a in settings.imap)
+
+
 def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: datetime) -> TicketTimes:
     """The ticket's times, read again under a row lock when the sweep is about to act on
     it: close it, ask its requester again, remind its assignee or tell them a deadline
@@ -93,39 +119,38 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     t = times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
     if session.get_bind().dialect.name != "postgresql":
         return t  # SQLite: this transaction's write lock was taken at BEGIN
-    nagged = responsible(ctx, ticket) is not None  # else no stale reminder is due
-    if not _anything_due(session, t, now, ctx.settings.schedule, nagged):
+    who = responsible(ctx, ticket)  # None: no stale reminder is due
+    if not _anything_due(session, t, now, ctx.settings.schedule, who):
         return t
     session.refresh(ticket, with_for_update=True)
     return times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
 
 
 def _anything_due(
-    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, nagged: bool
+    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, who: str | None
 ) -> bool:
-    """Whether some job of the sweep would act on ``t`` at ``now`` (``nagged``: someone
-    answers for it, so a stale reminder can go). A stale period or a passed deadline
+    """Whether some job of the sweep would act on ``t`` at ``now`` (``who`` answers for
+    it: a stale reminder or an overdue notice can go to them). A stale period or a passed deadline
     already told lasts for many passes and needs no lock: thousands of long-stale
     tickets would otherwise be locked against the runner on every pass."""
     if rules.pending_due(t, now, sched) is not None or rules.inventory_due(t, now, sched):
         return True
-    period = rules.stale_period(t, now) if nagged else None
+    period = rules.stale_period(t, now) if who is not None else None
     if period is not None and not jobs.claimed(session, Job.STALE, period):
         return True
-    return any(
-        not jobs.claimed(session, Job.OVERDUE, rules.overdue_key(t, d))
-        for d in rules.overdue(t, now)
-    )
+    return any(told.untold(session, rules.overdue_key(t, d), who) for d in rules.overdue(t, now))
 
 
 @contextmanager
-def _isolated(session: Session, ticket: Ticket) -> Iterator[None]:
-    """One ticket's jobs in a savepoint: its failure is logged, the sweep goes on."""
+def _isolated(session: Session, ticket: Ticket, report: SweepReport) -> Iterator[None]:
+    """One ticket's jobs in a savepoint: its failure is logged and in the report (for
+    ``sweep``'s exit status), the sweep goes on."""
     try:
         with session.begin_nested():
             yield
     except Exception:
         log.exception("scheduler: ticket #%s skipped this pass", ticket.id)
+        report.failed.append(ticket.id)
 
 
 def _pending(

@@ -57,7 +57,7 @@ class Stale:
 class Overdue:
     ticket: Ticket
     deadline: rules.Deadline
-    key: str  # the claimed key (rules.overdue_key)
+    key: str  # the claimed key (rules.overdue_key; ``>member`` after it: a later assignee)
 
 
 @dataclass
@@ -85,7 +85,9 @@ def overdue(
     told: tuple[Told, Told],
 ) -> None:
     """Claim each deadline of ``t`` that passed and was not told; ``told`` is the pass's
-    lists and this ticket's, which get what is to be mailed."""
+    lists and this ticket's, which get what is to be mailed. A deadline is recorded
+    once (the ticket's history, the counts); who answers for the ticket now is told
+    once: a ticket given to someone else after its deadline passed is news to them."""
     pass_, mine = told
     who = responsible(ctx, ticket)
     for deadline in rules.overdue(t, now):
@@ -94,14 +96,41 @@ def overdue(
             listed = len(pass_.overdue.get(who, ())) + len(mine.overdue.get(who, ()))
             if listed >= OVERDUE_LISTED:  # this pass's mail is full: left for the next
                 continue
-        if _told_before(session, t, deadline, key) or not jobs.claim(
-            session, Job.OVERDUE, key, now, ticket_id=ticket.id
+        if _told_before(session, t, deadline, key):
+            continue
+        if jobs.claim(
+            session, Job.OVERDUE, key, now, ticket_id=ticket.id, detail={"to": who or ""}
         ):
+            news.sla_breached(session, ticket, deadline.target, now)
+        elif _news_to(session, key, who, now, ticket.id):
+            key = f"{key}>{who}"  # the outbox's key too: a mail of its own
+        else:
             continue
         report.did(Job.OVERDUE, ticket.id)
-        news.sla_breached(session, ticket, deadline.target, now)
         if who is not None:  # else nobody to tell; the digest shows it to everyone
             mine.overdue[who].append(Overdue(ticket, deadline, key))
+
+
+def untold(session: Session, key: str, who: str | None) -> bool:
+    """Whether the deadline of ``key`` is still to be recorded, or ``who`` (who answers
+    for the ticket now) still to be told of it (:func:`overdue`; read only)."""
+    detail = jobs.detail_of(session, Job.OVERDUE, key)
+    if detail is None:
+        return True
+    if who is None or "to" not in detail or detail["to"] == who:
+        return False
+    return not jobs.claimed(session, Job.OVERDUE_TOLD, f"{key}>{who}")
+
+
+def _news_to(session: Session, key: str, who: str | None, now: datetime, ticket_id: int) -> bool:
+    """The deadline of ``key`` was recorded already: True when ``who`` has not been told
+    of it (the ticket was given to them since), claimed for them now. A claim from
+    before whom it told was recorded counts as told to whoever answers for it now: an
+    upgrade tells nobody again."""
+    if not untold(session, key, who):
+        return False
+    assert who is not None
+    return jobs.claim(session, Job.OVERDUE_TOLD, f"{key}>{who}", now, ticket_id=ticket_id)
 
 
 def _told_before(session: Session, t: TicketTimes, deadline: rules.Deadline, key: str) -> bool:

@@ -29,6 +29,7 @@ from gateway.runtime.cli.common import (
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.status_lines import say_web, web_status
+from gateway.runtime.cli.sweep import cmd_sweep
 from gateway.runtime.cli.warning_codes import Seen, warnings
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from gateway.catalog.load import CatalogHolder
     from gateway.catalog.model import Catalog
     from gateway.config.settings import Settings
-    from gateway.scheduling.context import JobContext, SweepReport
     from gateway.scheduling.health import Daemon, HealthProblem, HealthReport
     from gateway.scheduling.workload import Outside
 
@@ -286,53 +286,6 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def _is_member(settings: Settings, email: str) -> bool:
     return email.lower() in {m.email for m in settings.members}
-
-
-def cmd_sweep(args: argparse.Namespace, settings: Settings) -> int:
-    """The sweeps, and the weekly digest when it is due and unsent, as the daemon's pass
-    runs them: a site without the daemon runs this from cron, and the digest has no
-    other scheduled caller there (``digest`` sends a week's by hand, due or not)."""
-    from gateway.scheduling import scheduler, sent_bytes
-    from gateway.scheduling.sweeps import run_sweeps
-    from store import outbox
-    from store.db import transaction
-
-    said = Speaker(settings)
-    with opened(settings) as app:
-        ctx, now = scheduler.context(app), app.clock.now()
-        if args.dry_run:  # the real pass in a transaction that is rolled back
-            with app.sessions() as s:
-                report = run_sweeps(s, ctx, now)
-                report.outbox += _digest_due(s, ctx, now, report)
-                raws = [row.raw for row in outbox.rows(s) if row.id in report.outbox]
-                s.rollback()
-            for raw in raws:  # printed once the locks are given back (see cmd_digest)
-                _print_raw(raw)
-            for job, ids in sorted(report.tickets.items()):  # the changes, which no mail
-                if ids:  # may show (a close whose requester is told nothing)
-                    numbers = ", ".join(f"#{i}" for i in sorted(set(ids)))
-                    said.say(N_("{job}: {tickets}", job=job, tickets=numbers))
-            said.say(N_("dry run: {summary} (nothing written)", summary=report.message()))
-            return EX_OK
-        with transaction(app.sessions) as s:
-            report = run_sweeps(s, ctx, now)
-        with transaction(app.sessions) as s:  # its own, as the pass's: a sweep that
-            report.outbox += _digest_due(s, ctx, now, report)  # fails holds nothing back
-        sent_bytes.drop_old(app.sessions, settings.outbound, now)  # a site run by cron too
-    said.say(report.message())
-    return EX_OK
-
-
-def _digest_due(session: Session, ctx: JobContext, now: datetime, report: SweepReport) -> list[int]:
-    """The scheduled digest's mails if it is due now (:func:`gateway.scheduling.digest.send_due`,
-    claimed once), counted in ``report`` as the daemon's pass counts them."""
-    from gateway.scheduling import digest
-    from gateway.scheduling.rules import Job
-
-    sent = digest.send_due(session, ctx, now)
-    if sent:
-        report.done[Job.DIGEST] += 1
-    return sent
 
 
 def cmd_send(args: argparse.Namespace, settings: Settings) -> int:
