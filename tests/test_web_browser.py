@@ -253,7 +253,7 @@ def test_the_whole_flow_in_a_real_browser(journey: dict[str, Any]) -> None:
     assert journey["lost_cookie_kept"] == (SUBJECT, TEXT, "windows")
     assert "もう一度送信してください" in journey["lost_cookie_said"]
     assert "添付ファイルをもう一度お選びください" in journey["lost_cookie_said"]
-    assert "お問い合わせを受け付けました" in journey["sent_text"]
+    assert "内容を受け付けました" in journey["sent_text"]
     ticket = journey["ticket"]
     assert ticket["catalog"] == "vpn" and ticket["requester"] == REQUESTER
     assert ticket["fields"] == {"os": "windows", "client_version": "5.1"}
