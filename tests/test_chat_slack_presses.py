@@ -52,7 +52,7 @@ def _told(fake: FakeSlack, count: int) -> str:
     [
         (c.OPS, "ticket_close", "closed", "already closed"),
         (OPS_JA, "ticket_close", "closed", "すでに「完了」"),
-        (OPS_JA, "ticket_pending", "pending", "すでに「保留」"),
+        (OPS_JA, "ticket_pending", "pending", "すでに「返信待ち」"),
     ],
 )
 def test_a_button_pressed_twice_changes_once_and_says_so_plainly(

@@ -237,6 +237,8 @@ def test_a_field_is_named_by_its_label_in_any_language(line: str, expected: c.Ac
         ("/close スパム", c.SetState(TicketState.CLOSED, CloseReason.SPAM)),
         ("/close 返信なし", c.SetState(TicketState.CLOSED, CloseReason.NO_RESPONSE)),
         ("/close 放置", c.SetState(TicketState.CLOSED, CloseReason.STALE)),
+        # the status mail's word for it (a customer is not told their request was 放置)
+        ("/close 長期間更新なし", c.SetState(TicketState.CLOSED, CloseReason.STALE)),
         ("/priority 高", c.SetPriority(Priority.HIGH)),
         ("／ｐｒｉｏｒｉｔｙ　緊急", c.SetPriority(Priority.URGENT)),
         ("/priority 通常", c.SetPriority(Priority.NORMAL)),

@@ -25,7 +25,9 @@ import pytest
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.core.i18n import translate
 from gateway.notify.compose import Envelope, compose
+from gateway.notify.labels import CLOSE_REASONS
 from gateway.notify.render import Rendered
 from gateway.notify.view_parts import Person
 from gateway.runtime.app import build
@@ -290,3 +292,10 @@ def test_the_html_part_declares_the_charset_it_is_sent_in(text: str) -> None:
     declared = re.findall(r"""<meta[^>]*charset=["']?([\w.:-]+)""", html.get_content(), re.I)
     assert declared == [html.get_content_charset()]
     assert html.get_content_charset() == ("utf-8" if "①" in text else "iso-2022-jp")
+
+
+def test_a_customer_is_not_told_their_request_was_neglected() -> None:
+    """The inventory's close reason reaches the requester in the status mail: say what
+    happened (no activity for a long time), not the team's word for the pile (放置)."""
+    assert translate(CLOSE_REASONS["stale"], "ja") == "長期間更新なし"
+    assert translate(CLOSE_REASONS["stale"], "en") == "no recent activity"

@@ -75,7 +75,7 @@ def test_a_customers_attached_japanese_mail_with_no_body_is_named_in_japanese(
 ) -> None:
     deliver(team, _raw("customer_attached_empty_ja.eml"))
     assert _incoming(team)["text"] == (
-        "本文のない転送メール：「プリンターの件」（差出人: 佐藤 一郎 <sato@customer.test>、"
+        "本文のない転送メール: 「プリンターの件」（差出人: 佐藤 一郎 <sato@customer.test>、"
         "送信日時: 2026年3月2日(月) 8:40 JST）"
     )
 
@@ -85,7 +85,7 @@ def test_the_line_without_a_date_a_sender_or_a_subject() -> None:
         'A forwarded mail with no text: "(no subject)" from (unknown sender).'
     )
     assert empty_mail_line("VPN", Address("", "a@b.test"), "", "ja", "Asia/Tokyo") == (
-        "本文のない転送メール：「VPN」（差出人: a@b.test）"
+        "本文のない転送メール: 「VPN」（差出人: a@b.test）"
     )
 
 

@@ -255,6 +255,9 @@ NOT_IN_MAIL = {
     "Duplicate",
     "Spam",
     "No response",
+    # the board's and the lists' mark of an untouched ticket (放置), also read by /close;
+    # the status mail names that close reason "no recent activity" (長期間更新なし)
+    "stale",
 }
 
 

@@ -252,8 +252,8 @@ def test_the_whole_flow_in_a_real_browser(journey: dict[str, Any]) -> None:
     assert journey["lost_cookie"] == 403  # nothing sent, the form back as it was typed
     assert journey["lost_cookie_kept"] == (SUBJECT, TEXT, "windows")
     assert "もう一度送信してください" in journey["lost_cookie_said"]
-    assert "添付ファイルをもう一度選んでください" in journey["lost_cookie_said"]
-    assert "ご依頼を受け付けました" in journey["sent_text"]
+    assert "添付ファイルをもう一度お選びください" in journey["lost_cookie_said"]
+    assert "内容を受け付けました" in journey["sent_text"]
     ticket = journey["ticket"]
     assert ticket["catalog"] == "vpn" and ticket["requester"] == REQUESTER
     assert ticket["fields"] == {"os": "windows", "client_version": "5.1"}

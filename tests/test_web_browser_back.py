@@ -64,7 +64,7 @@ def test_back_and_send_again_asks_before_sending_the_request_twice(
     with page.expect_response(lambda r: r.request.method == "POST") as answered:
         page.click("button.primary")
     assert answered.value.status == 409
-    assert "同じご依頼を少し前に送信され" in page.inner_text("#error-form")
+    assert "同じお問い合わせを少し前に送信され" in page.inner_text("#error-form")
     assert _stored(url) == 1
     page.click("button.primary")  # yes, once more
     page.wait_for_url("**/new/vpn/sent")

@@ -107,4 +107,4 @@ def test_attachments_are_asked_for_again(settings: Settings, clock: FakeClock) -
         status, html = r.serve(scenario)
         assert inbox_rows(r.app) == []
     assert status == 403 and _kept(html)
-    assert 'id="error-files"' in html and "添付ファイルをもう一度選んでください" in html
+    assert 'id="error-files"' in html and "添付ファイルをもう一度お選びください" in html

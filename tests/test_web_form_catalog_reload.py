@@ -69,7 +69,7 @@ def test_a_form_whose_entry_went_away_keeps_what_was_typed(
         status, html = _open_then_reload(r, catalog, "vpn", "ja")
         assert inbox_rows(r.app) == []  # nothing sent
     assert status == 404
-    assert "この種類のご依頼は受け付けを終了しました" in html
+    assert "この種類のお問い合わせは受け付けを終了しました" in html
     assert "何も送信されていません" in html
     title = re.search(r'<input id="kept-subject"[^>]*value="([^"]*)"', html)
     assert title and unescape(title.group(1)) == "VPN <接続> できない"

@@ -82,10 +82,10 @@ def test_the_question_is_asked_in_the_pages_words_with_everything_kept(
 
     with rig(settings, clock) as r:
         html = r.serve(scenario)
-    assert "同じご依頼を少し前に送信され、受け付けています" in html
+    assert "同じお問い合わせを少し前に送信され、受け付けています" in html
     assert '<input type="hidden" name="again" value="1">' in html
     assert 'value="在宅勤務で VPN がつながりません"' in html
-    assert "添付ファイルをもう一度選んでください" in html  # a browser cannot keep them
+    assert "添付ファイルをもう一度お選びください" in html  # a browser cannot keep them
     assert 'aria-invalid="true"' in html  # the attachments: the one field to see to
     assert "印の付いた項目をご確認ください" in html
 
@@ -108,7 +108,7 @@ def test_a_form_with_no_field_to_fix_does_not_say_to_check_the_marked_fields(
 
     with rig(settings, clock) as r:
         html = r.serve(scenario)
-    assert "同じご依頼を少し前に送信され" in html
+    assert "同じお問い合わせを少し前に送信され" in html
     assert 'aria-invalid="true"' not in html
     assert "印の付いた項目をご確認ください" not in html
 

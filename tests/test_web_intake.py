@@ -50,7 +50,7 @@ def test_the_start_page_lists_the_catalog_in_the_readers_language(
     with rig(settings, clock) as r:
         ja, en = r.serve(scenario)
     assert 'lang="ja"' in ja and "VPN・リモートアクセス" in ja and "購入申請" in ja
-    assert "どのようなご用件ですか" in ja and "What do you need" not in ja
+    assert "どのようなご用件でしょうか" in ja and "What do you need" not in ja
     assert 'href="/new/purchase"' in ja
     assert "Purchase requests" in en and "What do you need help with?" in en
 
@@ -198,7 +198,7 @@ def test_an_unavailable_inbox_gets_a_503_with_the_form_kept(
         assert inbox_rows(r.app) == [] and all_tickets(r.app) == []
     assert status == 503
     assert retry_after == "60"  # the page says "in a minute"; a script reads the header
-    assert "ただいまご依頼を保存できませんでした" in html
+    assert "ただいまお問い合わせを保存できませんでした" in html
     assert 'value="在宅勤務で VPN がつながりません"' in html and 'value="5.1"' in html
 
 

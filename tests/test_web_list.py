@@ -88,7 +88,7 @@ def test_the_assignee_filter_finds_the_tickets_nobody_has(
         anyone = member_page(r, READERS["ja"], "/tickets?assignee=")
     rows = _rows(nobody)
     assert len(rows) == 1 and f'href="/tickets/{free.ticket_id}"' in rows[0], rows
-    assert '<option value="-" selected>未割り当て</option>' in nobody
+    assert '<option value="-" selected>担当者なし</option>' in nobody
     assert len(_rows(anyone)) == 2 and taken.ticket_id is not None
 
 

@@ -90,4 +90,4 @@ def test_chosen_files_that_come_back_unsent_are_asked_for_again(
         answer_status, html = r.serve(scenario)
         assert inbox_rows(r.app) == []
     assert answer_status == status
-    assert 'id="error-files"' in html and "添付ファイルをもう一度選んでください" in html
+    assert 'id="error-files"' in html and "添付ファイルをもう一度お選びください" in html

@@ -134,7 +134,7 @@ WEEKLY_SUBJECTS = {
     # the week's label stands as the system's other reports do (【障害】, 【復旧】):
     # a bracketed name, no ASCII ": " after the full-width （2026-W48）
     "ja": (
-        "【週次ダイジェスト】" + JA_WEEK + " 担当 {mine} 件 / 未割当 {un} 件",
+        "【週次ダイジェスト】" + JA_WEEK + " 担当 {mine} 件 / 担当者なし {un} 件",
         "【週次サマリー】" + JA_WEEK + " 新規 {opened} 件 / 完了 {closed} 件",
     ),
     "en": (

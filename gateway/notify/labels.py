@@ -28,7 +28,7 @@ STATES: Mapping[str, Msg] = {
 # close reason → its name (CloseReason values, also the words /close takes)
 CLOSE_REASONS: Mapping[str, Msg] = {
     "resolved": N_("resolved"),  # the default: the problem was solved
-    "stale": N_("stale"),  # nobody touched it for too long (the inventory)
+    "stale": N_("no recent activity"),  # nobody touched it for too long (the inventory)
     "duplicate": N_("duplicate"),  # the same request is another ticket
     "spam": N_("spam"),  # not a request at all
     "no-response": N_("no response"),  # pending, and the requester never answered

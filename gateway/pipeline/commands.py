@@ -289,7 +289,7 @@ def _shape_problem(args: Args, arg: str) -> Msg | None:
 _REASON_NAMES: Mapping[CloseReason, tuple[Msg, ...]] = {
     # and the closed state's name (「現在の状態: 完了」: /close 完了), which says no other reason
     CloseReason.RESOLVED: (N_("resolved"), N_("Resolved"), N_("closed")),
-    CloseReason.STALE: (N_("stale"), N_("Stale")),
+    CloseReason.STALE: (N_("stale"), N_("Stale"), N_("no recent activity")),
     CloseReason.DUPLICATE: (N_("duplicate"), N_("Duplicate")),
     CloseReason.SPAM: (N_("spam"), N_("Spam")),
     CloseReason.NO_RESPONSE: (N_("no response"), N_("No response")),
