@@ -25,7 +25,6 @@ written that way was a participant and was sent every answer. Linear in the fiel
 from __future__ import annotations
 
 import re
-from email._header_value_parser import get_address_list
 from email.utils import getaddresses
 
 __all__ = ["ENCODED_WORD", "canonical", "mailbox_pairs", "phrases_without_address"]
@@ -51,17 +50,20 @@ def phrases_without_address(values: list[str]) -> frozenset[str]:
     (``From: John Doe``, ``"John Doe"``): its first word, or its words run together,
     lowercased. That is no address but a person's name: it became the requester
     ("john") and got our acknowledgement. A one-word local part (``root``, a host's
-    own cron mail) is not in it: it is read as before."""
+    own cron mail) is not in it: it is read as before.
+
+    Read from a field with no ``@`` and no ``<`` at all, its names apart at commas,
+    without the stdlib's RFC 5322 parser: that one backtracks on quotes
+    (``a"a"a"…``: seconds of CPU for a few kilobytes, tests/test_hostile_text.py), and
+    this runs on every mail's From."""
     out: set[str] = set()
     for value in values:
-        try:
-            mailboxes = get_address_list(value)[0].all_mailboxes
-        except Exception:  # noqa: BLE001 - the stdlib's parser raises on some junk
+        if "@" in value or "<" in value:
             continue
-        for mailbox in mailboxes:
-            words = str(mailbox.local_part or "").split()
-            if mailbox.domain is None and len(words) > 1:
-                out.update((words[0].lower(), "".join(words).lower()))
+        for name in value.replace('"', " ").split(","):
+            words = name.lower().split()
+            if len(words) > 1:
+                out.update((words[0], "".join(words), " ".join(words)))
     return frozenset(out)
 
 
