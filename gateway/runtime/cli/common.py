@@ -37,10 +37,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from gateway.config.settings import Settings
     from gateway.core.i18n import Msg
     from gateway.runtime.app import App
     from gateway.runtime.reader import Reader
+    from store.models import Ticket
 
 EX_OK, EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_UNAVAILABLE = 0, 64, 65, 66, 69
 EX_SOFTWARE, EX_CANTCREAT, EX_IOERR, EX_TEMPFAIL, EX_CONFIG = 70, 73, 74, 75, 78
@@ -118,6 +121,27 @@ def escape_what_cannot_be_shown() -> None:
         if isinstance(stream, io.TextIOWrapper) and not _whole(stream):
             stream.reconfigure(errors="backslashreplace")
     terminal.install()  # and a customer's control characters as escapes, never obeyed
+
+
+def ticket_to_change(
+    s: Session, ticket_id: int, said: Speaker, *, merged: bool = False
+) -> Ticket | int:
+    """The ticket a change command works on, row-locked (``tickets.get_to_change``), or
+    the exit status it was refused with, said: no such ticket (69), or one merged into
+    another (65: its assignee, priority and participants are the target's), unless
+    ``merged`` allows it (a note is the merged ticket's own history)."""
+    from gateway.core.i18n import N_
+    from gateway.pipeline.merging import merged_away
+    from store import tickets
+
+    ticket = tickets.get_to_change(s, ticket_id)
+    if ticket is None:
+        said.warn(N_("no ticket #{id}", id=ticket_id))
+        return EX_UNAVAILABLE
+    if not merged and ticket.merged_into_id is not None:
+        said.warn(merged_away(ticket.id, ticket.merged_into_id))
+        return EX_DATAERR
+    return ticket
 
 
 def print_json(data: Any) -> None:

@@ -30,6 +30,7 @@ from gateway.runtime.cli.common import (
     opened,
     print_json,
     reading,
+    ticket_to_change,
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
@@ -64,20 +65,15 @@ def _change(settings: Settings, said: Speaker, args: argparse.Namespace, value: 
     from gateway.core.model import TicketState
     from gateway.pipeline.commands import SetField
     from gateway.pipeline.field_names import field_said
-    from gateway.pipeline.merging import merged_away
     from gateway.runner.command_said import changed, unchanged
     from gateway.tickets import changes
-    from store import tickets
     from store.db import transaction
 
     with opened(settings) as app, transaction(app.sessions) as s:
-        ticket = tickets.get_to_change(s, args.id)
-        if ticket is None:
-            said.warn(N_("no ticket #{id}", id=args.id))
-            return EX_UNAVAILABLE
-        if ticket.merged_into_id is not None:
-            said.warn(merged_away(ticket.id, ticket.merged_into_id))
-            return EX_DATAERR
+        found = ticket_to_change(s, args.id, said)
+        if isinstance(found, int):
+            return found
+        ticket = found
         catalog = app.catalog.current
         entry = catalog.entry(ticket.catalog)
         field = _named(entry, args.key)

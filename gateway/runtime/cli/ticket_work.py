@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.core.i18n import N_
 from gateway.core.priority import LEVELS
-from gateway.runtime.cli.common import EX_DATAERR, EX_OK, EX_UNAVAILABLE, Speaker, actor, opened
+from gateway.runtime.cli.common import EX_DATAERR, EX_OK, Speaker, actor, opened, ticket_to_change
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
 
@@ -26,21 +26,16 @@ if TYPE_CHECKING:
 def cmd_tickets_priority(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.core.priority import Priority
     from gateway.notify import labels
-    from gateway.pipeline.merging import merged_away
     from gateway.tickets.priority import set_priority
-    from store import tickets
     from store.db import transaction
 
     said = Speaker(settings)
     level = Priority(args.level)
     with opened(settings) as app, transaction(app.sessions) as s:
-        ticket = tickets.get_to_change(s, args.id)
-        if ticket is None:
-            said.warn(N_("no ticket #{id}", id=args.id))
-            return EX_UNAVAILABLE
-        if ticket.merged_into_id is not None:  # its SLA and board place are the target's
-            said.warn(merged_away(ticket.id, ticket.merged_into_id))
-            return EX_DATAERR
+        found = ticket_to_change(s, args.id, said)  # merged: SLA and board are the target's
+        if isinstance(found, int):
+            return found
+        ticket = found
         old = ticket.priority
         now = app.clock.now()
         changed = set_priority(s, ticket, level, now, actor=actor(), channel="cli", source="cli")
@@ -58,10 +53,8 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
     ticket's assignee (the answer goes out in a member's name, as every answer does)."""
     from gateway.notify import answers
     from gateway.pipeline.answer_names import UseAnswer, choose
-    from gateway.pipeline.merging import merged_away
     from gateway.tickets import changes
     from gateway.tickets.relay import relay_answer
-    from store import tickets
     from store.db import transaction
 
     said = Speaker(settings)
@@ -70,13 +63,10 @@ def cmd_tickets_answer(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(decided)
         return EX_DATAERR
     with opened(settings) as app, transaction(app.sessions) as s:
-        ticket = tickets.get_to_change(s, args.id)
-        if ticket is None:
-            said.warn(N_("no ticket #{id}", id=args.id))
-            return EX_UNAVAILABLE
-        if ticket.merged_into_id is not None:
-            said.warn(merged_away(ticket.id, ticket.merged_into_id))
-            return EX_DATAERR
+        found = ticket_to_change(s, args.id, said)
+        if isinstance(found, int):
+            return found
+        ticket = found
         member = settings.member(args.member or ticket.assignee or "")
         if member is None:  # --as names no member, or there is none to take
             said.warn(

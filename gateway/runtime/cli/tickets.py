@@ -20,11 +20,11 @@ from gateway.core.i18n import N_, Msg
 from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_OK,
-    EX_UNAVAILABLE,
     EX_USAGE,
     Speaker,
     actor,
     opened,
+    ticket_to_change,
 )
 from gateway.runtime.cli.help_language import h
 from gateway.runtime.cli.numbers import whole
@@ -112,19 +112,14 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
 def _unassign(settings: Settings, said: Speaker, ticket_id: int) -> int:
     """``assign ID -``: nobody has it now (as ``list --assignee -`` reads ``-``), through
     the tickets service like any assignment, so the member it was taken from is told."""
-    from gateway.pipeline.merging import merged_away
     from gateway.tickets import changes
-    from store import tickets
     from store.db import transaction
 
     with opened(settings) as app, transaction(app.sessions) as s:
-        ticket = tickets.get_to_change(s, ticket_id)
-        if ticket is None:
-            said.warn(N_("no ticket #{id}", id=ticket_id))
-            return EX_UNAVAILABLE
-        if ticket.merged_into_id is not None:
-            said.warn(merged_away(ticket.id, ticket.merged_into_id))
-            return EX_DATAERR
+        found = ticket_to_change(s, ticket_id, said)
+        if isinstance(found, int):
+            return found
+        ticket = found
         was = ticket.assignee
         if was is not None:
             changes.assign(s, ticket, None, app.clock.now(), actor=actor(), channel="cli")
@@ -210,18 +205,13 @@ def _change_ticket(
     went into): a member given it, or a participant added, would be on a ticket whose
     mail all goes to the other (a note is still its history; a state change the state
     machine refuses with its own words)."""
-    from gateway.pipeline.merging import merged_away
-    from store import tickets
     from store.db import transaction
 
     with transaction(app.sessions) as s:
-        ticket = tickets.get_to_change(s, ticket_id)
-        if ticket is None:
-            said.warn(N_("no ticket #{id}", id=ticket_id))
-            return EX_UNAVAILABLE
-        if not merged and ticket.merged_into_id is not None:
-            said.warn(merged_away(ticket.id, ticket.merged_into_id))
-            return EX_DATAERR
+        found = ticket_to_change(s, ticket_id, said, merged=merged)
+        if isinstance(found, int):
+            return found
+        ticket = found
         change(s, ticket)
     said.say(done)
     return EX_OK
