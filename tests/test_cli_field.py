@@ -236,3 +236,15 @@ def test_the_assignee_is_told_a_value_was_cleared_not_changed_to_nothing(
     finally:
         app.close()
     assert "cleared Plan (it was pro)" in told and "→" not in told, told
+
+
+def test_without_a_ticket_the_usage_error_names_only_the_ticket(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The value is optional (no value lists, ``--clear`` clears): a missing ticket
+    number must not say a value is required too."""
+    with pytest.raises(SystemExit) as stopped:
+        run(config, "tickets", "field", capsys=capsys)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and "id" in err.rsplit(":", 1)[-1], err
+    assert "value" not in err.rsplit(":", 1)[-1], err

@@ -188,7 +188,11 @@ def register_fields(t: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     tf.add_argument(
         "key", nargs="?", help=h(N_("the field: its name or its label (none: list the sheet)"))
     )
-    tf.add_argument("value", nargs="*", help=h(N_("its value (several words are one value)")))
+    # default=[]: argparse counts a "*" positional without a default as required and
+    # would name it in the error for a missing ticket number
+    tf.add_argument(
+        "value", nargs="*", default=[], help=h(N_("its value (several words are one value)"))
+    )
     tf.add_argument("--clear", action="store_true", help=h(N_("take the field's value away")))
     tf.add_argument("--json", action="store_true", help=h(N_("the listing as JSON")))
     tf.set_defaults(handler=cmd_tickets_field)
