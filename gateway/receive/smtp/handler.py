@@ -23,7 +23,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from gateway.config.settings import Settings
 from gateway.core.errors import TransientError
 from gateway.receive.smtp.auth import Users
-from gateway.receive.smtp.policy import Recipients, TrustedNetworks
+from gateway.receive.smtp.policy import Recipients, TrustedNetworks, distinct_recipients
 from gateway.receive.smtp.protocol import SHUTTING_DOWN
 from gateway.receive.writer import Delivery, InboxWriter, Stored
 
@@ -127,7 +127,7 @@ class GatewayHandler:
         delivery = Delivery(
             raw=envelope.original_content or b"",
             envelope_from="" if envelope.mail_from == "<>" else envelope.mail_from,  # bounce
-            envelope_to=tuple(envelope.rcpt_tos),
+            envelope_to=distinct_recipients(envelope.rcpt_tos),  # one mailbox named twice: once
             source="lmtp" if self.cfg.lmtp else "smtp",
             source_ref=_describe_peer(session),
         )

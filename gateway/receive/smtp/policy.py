@@ -14,6 +14,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.config.addresses import compared
 from gateway.config.settings import Settings
 from gateway.core.postmaster import is_postmaster
 
@@ -61,3 +62,23 @@ class TrustedNetworks:
         except ValueError:
             return False
         return any(ip in net for net in self.networks)
+
+
+def distinct_recipients(addresses: list[str]) -> tuple[str, ...]:
+    """Each mailbox once, as first named: ``Support@Example.test`` and
+    ``support@example.test`` in one transaction are one recipient, compared as the
+    site compares every address (:func:`gateway.config.addresses.compared`: lower case,
+    the domain in its IDNA form, and without a final dot, which names the same
+    domain). The row keeps what the client wrote first; LMTP still answers every
+    RCPT it accepted."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(_recipient_key(address), address)
+    return tuple(seen.values())
+
+
+def _recipient_key(address: str) -> str:
+    local, at, domain = address.strip().rpartition("@")
+    if at and domain.endswith(".") and not domain.endswith(".."):
+        domain = domain[:-1]
+    return compared(f"{local}{at}{domain}")
