@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.msgid import field_id
+
 _BINARY_MAGIC = (
     b"%PDF",
     b"PK\x03\x04",
@@ -91,10 +93,5 @@ def header_message_id(raw: bytes) -> str | None:
     m = _MESSAGE_ID.search(head)
     if m is None:
         return None
-    value = m.group(1)
-    start = value.find(b"<")
-    if start >= 0:
-        end = value.find(b">", start + 1)
-        value = value[start + 1 : end if end >= 0 else len(value)]
-    found = b" ".join(value.split())
-    return found.decode("ascii", "replace")[:998] if found else None
+    found = field_id(m.group(1).decode("ascii", "replace"))
+    return found[:998] if found else None

@@ -176,21 +176,13 @@ def message_id(
     (RFC 5322 3.6.4: whitespace, non-ASCII, an encoded word, no ``@``) is a defect:
     it still threads what quotes it, and our mail never names it
     (:func:`msgid.well_formed`)."""
-    found = _single_id(_clean_header(value)) if value else ""
+    found = msgid.field_id(_clean_header(value)) if value else ""
     if found:
         if not msgid.well_formed(found) and defects is not None:
             defects.append("header Message-ID: not a well-formed msg-id (RFC 5322 3.6.4)")
         return msgid.bounded(found), False
     digest = raw if isinstance(raw, str) else hashlib.sha256(raw).hexdigest()
     return f"{digest[:32]}@synthetic.invalid", True
-
-
-def _single_id(text: str) -> str:
-    """What the first brackets hold, whitespace runs one space; without brackets, the
-    field's one word, else all its words (a fragment would be another id)."""
-    inner = _MSGID.search(text)
-    found = inner.group(1) if inner is not None else text.strip()
-    return " ".join(found.split())
 
 
 def msgid_list(values: list[str]) -> tuple[str, ...]:
