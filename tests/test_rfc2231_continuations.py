@@ -10,6 +10,7 @@ come out right too, and so must a name whose RFC 2047 words split a character.
 
 from __future__ import annotations
 
+import itertools
 from urllib.parse import quote
 
 import pytest
@@ -39,7 +40,7 @@ def _name(raw: bytes) -> str:
 
 def _sections(escaped: str, cuts: tuple[int, ...], charset: str, key: str = "filename") -> bytes:
     bounds = [0, *cuts, len(escaped)]
-    parts = [escaped[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [escaped[a:b] for a, b in itertools.pairwise(bounds)]
     parts[0] = f"{charset}''{parts[0]}"
     return ";".join(f"\r\n {key}*{i}*={p}" for i, p in enumerate(parts)).encode("ascii")
 
@@ -57,7 +58,7 @@ def test_the_example_split_between_escapes_of_one_character() -> None:
         b" filename*0*=utf-8''%E6%97%; filename*1*=A5%E6%9C%AC.txt",  # after its %
         b" filename*0*=utf-8''%E6%9;\r\n filename*1*=7%A5; filename*2*=%E6%9C%AC.txt",
         b" filename*1*=7%A5%E6%9C%AC.txt; filename*0*=utf-8''%E6%9",  # out of order
-        b' filename*0*=utf-8\'\'%E6%9; filename*1*="7%A5%E6%9C%AC.txt"',  # quoted section
+        b" filename*0*=utf-8''%E6%9; filename*1*=\"7%A5%E6%9C%AC.txt\"",  # quoted section
     ],
 )
 def test_a_section_cut_inside_an_escape(disposition: bytes) -> None:

@@ -84,9 +84,7 @@ def test_a_final_dot_never_makes_a_second_form(app: App, settings: Settings) -> 
     assert row.envelope_to == ["support@example.test"]
 
 
-def test_lmtp_answers_each_rcpt_and_stores_the_recipient_once(
-    app: App, settings: Settings
-) -> None:
+def test_lmtp_answers_each_rcpt_and_stores_the_recipient_once(app: App, settings: Settings) -> None:
     cfg = smtp_settings(settings, lmtp=True)
     with listening(cfg, app.sessions, app.clock) as srv:
         client = smtplib.LMTP("127.0.0.1", srv.port)
