@@ -102,3 +102,27 @@ def test_lmtp_answers_each_rcpt_and_stores_the_recipient_once(app: App, settings
             client.quit()
     [row] = inbox_rows(app)
     assert row.envelope_to == ["Support@Example.test"]
+
+
+IDN = "例え.jp"
+IDN_ASCII = "xn--r8jz45g.jp"  # how the config keeps it (gateway.config.addresses)
+
+
+def test_an_alias_at_an_idn_domain_is_ours_in_either_form(app: App, settings: Settings) -> None:
+    """With SMTPUTF8 a client may write the domain as its owner reads it (``例え.jp``);
+    the config keeps its IDNA form, and the site compares addresses so: the same
+    mailbox, accepted, stored once, in the form every other part of the gateway reads."""
+    cfg = smtp_settings(settings, aliases=(f"help@{IDN_ASCII}",))
+    with (
+        listening(cfg, app.sessions, app.clock) as srv,
+        smtplib.SMTP("127.0.0.1", srv.port) as client,
+    ):
+        client.ehlo("client.test")
+        assert client.mail("alice@customer.test", ["SMTPUTF8"])[0] == 250
+        assert client.rcpt(f"help@{IDN}")[0] == 250
+        assert client.rcpt(f"Help@{IDN_ASCII}")[0] == 250
+        assert client.rcpt(f"postmaster@{IDN}")[0] == 250
+        assert client.rcpt(f"nobody@{IDN}")[0] == 550
+        assert client.data(mail())[0] == 250
+    [row] = inbox_rows(app)
+    assert row.envelope_to == [f"help@{IDN_ASCII}", f"postmaster@{IDN_ASCII}"]

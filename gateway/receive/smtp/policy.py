@@ -16,6 +16,7 @@ from typing import Any
 
 from gateway.config.addresses import compared
 from gateway.config.settings import Settings
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.postmaster import is_postmaster
 
 
@@ -62,6 +63,20 @@ class TrustedNetworks:
         except ValueError:
             return False
         return any(ip in net for net in self.networks)
+
+
+def envelope_form(address: str) -> str:
+    """``address`` with a domain that is not ASCII in its IDNA form (``help@例え.jp`` is
+    ``help@xn--r8jz45g.jp``), the form the config keeps ours in and every part of the
+    gateway compares: with SMTPUTF8 a client may write either, and the one was refused
+    as no mailbox here. Anything else as given (a domain with no IDNA form too)."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{ascii_domain(domain)}"
+    except BadDomain:
+        return address
 
 
 def distinct_recipients(addresses: list[str]) -> tuple[str, ...]:
