@@ -103,3 +103,24 @@ def test_encoded_words_that_split_a_character() -> None:
     ``=?utf-8?Q?=A5.txt?=`` is one character across two words."""
     raw = _message(b' filename="=?utf-8?Q?=E6=97?= =?utf-8?Q?=A5=E6=9C=AC.txt?="')
     assert _name(raw) == "日本.txt"
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b" filename=\"fallback.txt\"; filename*=utf-8''%E6%97%A5%E6%9C%AC.txt",
+        b" filename*=utf-8''%E6%97%A5%E6%9C%AC.txt; filename=\"fallback.txt\"",
+        b" filename=\"fallback.txt\"; filename*0*=utf-8''%E6%9; filename*1*=7%A5%E6%9C%AC.txt",
+        b" filename=\"____.txt\";\r\n filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt",
+    ],
+)
+def test_the_rfc_2231_name_is_taken_over_its_plain_fallback(disposition: bytes) -> None:
+    """A sender that writes both (an ASCII ``filename`` for old readers, the real name in
+    ``filename*``, as RFC 6266 4.3 has web software do) means the starred one; the plain
+    one was taken, and a Japanese name was stored as ``fallback.txt`` or ``____.txt``."""
+    assert _name(_message(disposition)) == "日本.txt"
+
+
+def test_the_plain_name_stands_when_the_starred_one_is_of_another_parameter() -> None:
+    raw = _message(b' filename="plain.txt"; x-name*=utf-8\'\'%E6%97%A5')
+    assert _name(raw) == "plain.txt"

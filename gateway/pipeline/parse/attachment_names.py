@@ -39,8 +39,11 @@ def raw_filename(part: Message) -> RawName | None:
     text = value[2] if isinstance(value, tuple) else value
     if isinstance(text, str) and "\ufffd" in text:  # raw 8-bit bytes, lost by get_param
         value = _as_arrived(part, header, key) or value
-    elif isinstance(value, tuple):  # the stdlib unescapes each section on its own
-        value = _as_arrived(part, header, key, sections=2) or value
+    elif _starred(part, header, key):
+        # RFC 2231 sections: joined before their %XX are read (the stdlib reads each
+        # alone), and taken over a plain ``filename=`` beside them (an ASCII fallback
+        # for old readers, RFC 6266 4.3: the stdlib gave whichever came first)
+        value = _as_arrived(part, header, key, sections=1) or value
     if isinstance(value, tuple):
         return (str(value[0] or ""), str(value[1] or ""), str(value[2] or ""))
     return value if isinstance(value, str) and value else None
@@ -76,6 +79,16 @@ def _decoded(part: Message, message_hint: str | None) -> tuple[str, list[str]]:
             notes += more
         return _single_line(text), notes
     return decode_header_with_notes(raw, hint)
+
+
+def _starred(part: Message, header: str, key: str) -> bool:
+    """Whether ``header`` as it arrived may hold RFC 2231 sections of ``key`` (``key*``
+    somewhere in it): a cheap look before the header is read again."""
+    marker = f"{key}*"
+    return any(
+        name.lower() == header and isinstance(value, str) and marker in value.lower()
+        for name, value in part.raw_items()
+    )
 
 
 def _as_arrived(part: Message, header: str, key: str, sections: int = 0) -> RawName | None:
