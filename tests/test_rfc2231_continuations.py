@@ -122,5 +122,5 @@ def test_the_rfc_2231_name_is_taken_over_its_plain_fallback(disposition: bytes) 
 
 
 def test_the_plain_name_stands_when_the_starred_one_is_of_another_parameter() -> None:
-    raw = _message(b' filename="plain.txt"; x-name*=utf-8\'\'%E6%97%A5')
+    raw = _message(b" filename=\"plain.txt\"; x-name*=utf-8''%E6%97%A5")
     assert _name(raw) == "plain.txt"
