@@ -173,3 +173,29 @@ def test_only_well_formed_ids_go_into_our_threading_headers(team: App, raw_id: b
         assert "=?" not in " ".join(fields)
     later = [r for r in rows if "second@customer.test" in header_of(r, "References")]
     assert later  # a well-formed id of the thread still goes on
+
+
+@pytest.mark.parametrize(
+    ("raw_id", "kept"),
+    [
+        (b"a@customer.test (by relay)", "a@customer.test"),
+        (b"(by relay) a@customer.test", "a@customer.test"),
+        (b"unknown", None),  # no id: many mails share such a word, each is its own
+        (b"(none)", None),
+    ],
+)
+def test_a_bracketless_field(raw_id: bytes, kept: str | None) -> None:
+    msg = parse_message(_with_id(raw_id))
+    if kept is None:
+        assert msg.message_id_synthetic
+        assert any("Message-ID" in d for d in msg.defects), msg.defects
+    else:
+        assert (msg.message_id, msg.message_id_synthetic) == (kept, False)
+
+
+def test_two_alerts_under_a_word_for_an_id_are_two_alerts(app: App) -> None:
+    """``Message-ID: unknown`` on every alert of a monitor, same sender and subject:
+    read as the id ``unknown`` the second would be a copy of the first, and lost."""
+    first = deliver(app, _with_id(b"unknown", subject="PROBLEM: db1", body="at 10:00\n"))
+    second = deliver(app, _with_id(b"unknown", subject="PROBLEM: db1", body="at 11:00\n"))
+    assert first.state == second.state == InboxState.DONE, second.reason

@@ -51,13 +51,18 @@ def bounded(message_id: str) -> str:
 def field_id(value: str) -> str:
     """The id a Message-ID field names (Original-Message-ID, a returned one): what its
     first brackets hold, whole, runs of whitespace one space (an unclosed bracket:
-    to the end); without brackets, the field's words. A comment before it is not it.
-    Linear: two finds and a split."""
+    to the end). Without brackets, the field's words without its comments when they
+    hold an ``@``, else "" (``unknown``, ``(none)``: no id, which many mails share).
+    A comment before the brackets is not it. Linear: finds, a split, one class."""
     start = value.find("<")
     if start >= 0:
         end = value.find(">", start + 1)
-        value = value[start + 1 : end if end >= 0 else len(value)]
-    return " ".join(value.split())
+        return " ".join(value[start + 1 : end if end >= 0 else len(value)].split())
+    words = _COMMENT.sub(" ", value)
+    return " ".join(words.split()) if "@" in words else ""
+
+
+_COMMENT = re.compile(r"\([^()]*\)")  # an RFC 5322 comment (a nested one: its inner one)
 
 
 def well_formed(message_id: str) -> bool:

@@ -181,6 +181,8 @@ def message_id(
         if not msgid.well_formed(found) and defects is not None:
             defects.append("header Message-ID: not a well-formed msg-id (RFC 5322 3.6.4)")
         return msgid.bounded(found), False
+    if value and value.strip() and defects is not None:
+        defects.append("header Message-ID: names no id; one made from the message")
     digest = raw if isinstance(raw, str) else hashlib.sha256(raw).hexdigest()
     return f"{digest[:32]}@synthetic.invalid", True
 
