@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.core.errors import TransientError
+from gateway.core.sniff import header_message_id
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runtime.app import App
 from store import inbox
@@ -26,6 +27,11 @@ A = mail(message_id="<a@customer.test>", body="first\n")
 A_RESENT = mail(message_id="<a@customer.test>", body="first, via another relay\n")
 B = mail(message_id="<b@customer.test>")
 NO_ID = b"From: x@customer.test\r\nSubject: no id\r\n\r\nhello\r\n"
+# ids with a space inside their brackets, alike up to it: read as their first word,
+# both were "abc", and an IMAP rescan took the second mail for the first (never stored)
+SPACED_1 = b"Message-ID: <abc def@customer.test>\r\nSubject: one\r\n\r\nhello\r\n"
+SPACED_2 = b"Message-ID: <abc ghi@customer.test>\r\nSubject: two\r\n\r\nhello\r\n"
+SPACED_1_FOLDED = b"Message-ID: <abc\r\n def@customer.test>\r\nSubject: one\r\n\r\nhi\r\n"
 
 # (what is sent, the rule, whether each item is a duplicate, which earlier item it
 # shares a row with: the index of the first item of that row)
@@ -35,7 +41,28 @@ CASES = [
     ([A, A_RESENT], RESEND, [False, True], [0, 0]),
     ([A_RESENT, A, B, B], RESEND, [False, True, False, True], [0, 0, 2, 2]),
     ([NO_ID, NO_ID], RESEND, [False, True], [0, 0]),
+    ([SPACED_1, SPACED_2], RESEND, [False, False], [0, 1]),
+    ([SPACED_1, SPACED_1_FOLDED], RESEND, [False, True], [0, 0]),
 ]
+
+
+@pytest.mark.parametrize(
+    ("head", "found"),
+    [
+        (b"Message-ID: <a@customer.test>\r\n", "a@customer.test"),
+        (b"message-id:<a@customer.test>\n", "a@customer.test"),
+        (b"Message-ID: a@customer.test\n", "a@customer.test"),
+        (b"Message-ID: <abc def@customer.test>\n", "abc def@customer.test"),
+        (b"Message-ID: <abc\r\n  def@customer.test>\r\n", "abc def@customer.test"),
+        (b"Message-ID:\r\n <a@customer.test>\r\n", "a@customer.test"),  # folded at once
+        (b"Message-ID: (by relay) <a@customer.test>\n", "a@customer.test"),
+        (b"Message-ID: <>\n", None),
+        (b"Message-ID: \n", None),
+        (b"Subject: x\n", None),
+    ],
+)
+def test_the_header_message_id_is_what_the_brackets_hold(head: bytes, found: str | None) -> None:
+    assert header_message_id(head + b"\r\nbody\r\n") == found
 
 
 def _run(

@@ -236,3 +236,26 @@ def test_real_receipts_complaints_and_a_carrier_bounce_open_no_ticket(app: App, 
     out = deliver(app, shared(rel).raw())
     assert out.state == InboxState.IGNORED and out.ticket_id is None, out.reason
     assert outbox(app) == []
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        b"<abc def@customer.test>",  # a space inside: read whole, as the parser reads it
+        b"<" + b"x" * 300 + b"@customer.test>",  # longer than an id is kept: its digest
+        b"(relay) <r-1@customer.test>",  # a comment before the id
+    ],
+)
+def test_a_returned_id_is_read_as_the_message_it_names_was_stored(quoted: bytes) -> None:
+    """The id quoted in a bounce or receipt is looked up among the stored ones: read
+    otherwise (its first word, or at full length), it named nothing stored."""
+    stored = parse_message(mail(message_id="<p@x.test>").replace(b"<p@x.test>", quoted))
+    raw = (
+        b"From: MAILER-DAEMON@mx.customer.test\nTo: support@example.test\nSubject: Read\n"
+        b"Message-ID: <rep-3@mx.customer.test>\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=disposition-notification; boundary="R"\n\n'
+        b"--R\nContent-Type: message/disposition-notification\n\n"
+        b"Original-Message-ID: " + quoted + b"\nDisposition: manual-action/MDN-sent-"
+        b"manually; displayed\n--R--\n"
+    )
+    assert loops.returned_message_ids(raw) == [stored.message_id]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.msgid import field_id
+
 _BINARY_MAGIC = (
     b"%PDF",
     b"PK\x03\x04",
@@ -71,15 +73,25 @@ def _first_line(data: bytes) -> bytes:
     return re.split(rb"\r\n|\r|\n", data[:4096], maxsplit=1)[0]
 
 
-_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
+# the field with its folded lines (each after a line break and a blank): one pass
+_MESSAGE_ID = re.compile(
+    rb"^message-id:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE
+)
 
 
 def header_message_id(raw: bytes) -> str | None:
     """The Message-ID from the header block, cheaply, without a MIME parse.
 
-    Sources record it on the inbox row at accept time, before any parsing.
+    Sources record it on the inbox row at accept time, before any parsing. It is what
+    the first brackets hold, whole, its runs of whitespace one space, as the parser
+    reads it (:func:`gateway.pipeline.parse.headers.message_id`): ``<abc def@x>`` read
+    as ``abc`` was the key of every mail whose id began so, and an IMAP rescan took
+    the second for the first. Without brackets: the field's words.
     """
     ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
     head = raw[: min(ends)] if ends else raw  # no split(): it would copy the whole body
     m = _MESSAGE_ID.search(head)
-    return m.group(1).decode("ascii", "replace")[:998] if m else None
+    if m is None:
+        return None
+    found = field_id(m.group(1).decode("ascii", "replace"))
+    return found[:998] if found else None

@@ -67,7 +67,6 @@ _PLAIN = re.compile(r"[!-~]+(?: [!-~]+)*")
 _META_CHARSET = re.compile(r"""(<meta\b[^>]{0,200}?\bcharset\s*=\s*["']?)[\w.:-]+""", re.I)
 WIRE = _Wire(linesep="\r\n", max_line_length=78)
 MAX_REFERENCES = 10  # RFC 5322 3.6.4 allows trimming; keep the first and the latest
-_MSGID = re.compile(r"[^\x21-\x7e]|[<>]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +361,12 @@ class _Words(Header):
 
 
 def _msgid(value: str) -> str:
-    return msgid.bounded(_MSGID.sub("", value.strip().strip("<>")))
+    """``value`` without its brackets when it is a msg-id a header may carry, else "":
+    a customer's id of non-ASCII text or an encoded word (kept for threading what
+    comes in) is never written into our mail, where a reader would decode it or a
+    relay refuse its 8-bit bytes; the thread goes on through our own ids."""
+    found = msgid.bounded(value.strip().strip("<>").strip())
+    return found if msgid.well_formed(found) else ""
 
 
 def _references(refs: tuple[str, ...], in_reply_to: str, own: str) -> list[str]:

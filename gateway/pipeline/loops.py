@@ -12,6 +12,7 @@ import enum
 import re
 from collections.abc import Callable, Collection
 
+from gateway.core import msgid
 from gateway.core.i18n import Msg
 from gateway.core.model import ParsedMessage
 
@@ -279,7 +280,11 @@ def within_rate_limit(sent_last_hour: int, limit: int) -> bool:
 
 MAX_RETURNED = 20  # a bounce quotes one message; a thousand "Message-ID:" lines are not ids
 # a read receipt names the message in its Original-Message-ID field (RFC 8098 3.2.5)
-_MID = re.compile(rb"^(?:original-)?message-id:[ \t]*<?([^>\s]+)>?", re.IGNORECASE | re.MULTILINE)
+# (with its folded lines): the id is read as the parser read the stored one, whole and
+# kept to a header's length (gateway.core.msgid), so that it is found among them
+_MID = re.compile(
+    rb"^(?:original-)?message-id:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE
+)
 
 
 def returned_message_ids(raw: bytes) -> list[str]:
@@ -289,5 +294,9 @@ def returned_message_ids(raw: bytes) -> list[str]:
     returned headers (message/rfc822 or text/rfc822-headers parts) and a read
     receipt's Original-Message-ID.
     """
-    found = [m.decode("ascii", "replace") for m in _MID.findall(raw)]
-    return found[1 : 1 + MAX_RETURNED]
+    found: list[str] = []
+    for field in _MID.finditer(raw):
+        found.append(msgid.field_id(field.group(1).decode("ascii", "replace")))
+        if len(found) > MAX_RETURNED:
+            break
+    return [msgid.bounded(named) for named in found[1 : 1 + MAX_RETURNED] if named]

@@ -39,6 +39,11 @@ def raw_filename(part: Message) -> RawName | None:
     text = value[2] if isinstance(value, tuple) else value
     if isinstance(text, str) and "\ufffd" in text:  # raw 8-bit bytes, lost by get_param
         value = _as_arrived(part, header, key) or value
+    elif _starred(part, header, key):
+        # RFC 2231 sections: joined before their %XX are read (the stdlib reads each
+        # alone), and taken over a plain ``filename=`` beside them (an ASCII fallback
+        # for old readers, RFC 6266 4.3: the stdlib gave whichever came first)
+        value = _as_arrived(part, header, key, sections=1) or value
     if isinstance(value, tuple):
         return (str(value[0] or ""), str(value[1] or ""), str(value[2] or ""))
     return value if isinstance(value, str) and value else None
@@ -76,17 +81,28 @@ def _decoded(part: Message, message_hint: str | None) -> tuple[str, list[str]]:
     return decode_header_with_notes(raw, hint)
 
 
-def _as_arrived(part: Message, header: str, key: str) -> RawName | None:
+def _starred(part: Message, header: str, key: str) -> bool:
+    """Whether ``header`` as it arrived may hold RFC 2231 sections of ``key`` (``key*``
+    somewhere in it): a cheap look before the header is read again."""
+    marker = f"{key}*"
+    return any(
+        name.lower() == header and isinstance(value, str) and marker in value.lower()
+        for name, value in part.raw_items()
+    )
+
+
+def _as_arrived(part: Message, header: str, key: str, sections: int = 0) -> RawName | None:
     """``key``'s value read from the header as it arrived, its raw 8-bit bytes still
     surrogates: ``key="…"``, or its RFC 2231 sections joined in order (the escaped
-    ones unescaped, raw bytes kept as they are)."""
+    ones unescaped after the join, raw bytes kept as they are). None when it has
+    fewer than ``sections`` sections (then the stdlib's reading stands)."""
     for name, value in part.raw_items():
         if name.lower() == header and isinstance(value, str):
-            return _joined(parse_params(_FOLD.sub("", value))[1:], key)
+            return _joined(parse_params(_FOLD.sub("", value))[1:], key, sections)
     return None
 
 
-def _joined(pieces: list[str], key: str) -> RawName | None:
+def _joined(pieces: list[str], key: str, least: int = 0) -> RawName | None:
     plain: str | None = None
     sections: dict[int, tuple[bool, str]] = {}
     for piece in pieces:
@@ -98,17 +114,32 @@ def _joined(pieces: list[str], key: str) -> RawName | None:
             plain = _unquoted(value) if plain is None else plain
         else:
             sections.setdefault(int(found[2] or 0), (found[3] is not None, _unquoted(value)))
+    if len(sections) < least:
+        return None
     if not sections:
         return plain
     if not any(escaped for escaped, _ in sections.values()):
         return "".join(value for _, (_, value) in sorted(sections.items()))
+    return _unescaped(sorted(sections.items()))
+
+
+def _unescaped(sections: list[tuple[int, tuple[bool, str]]]) -> tuple[str, str, str]:
+    """RFC 2231 4.1: the sections are one value, cut anywhere: a run of escaped ones
+    is joined before its ``%XX`` are read (a mailer cut ``%E6%9`` | ``7%A5``, or
+    between the escapes of one character), an unescaped one is its text as it is."""
     charset = language = ""
     data = bytearray()
-    for number, (escaped, value) in sorted(sections.items()):
-        if escaped and number == min(sections) and value.count("'") >= 2:
+    run = bytearray()  # the escaped text of consecutive ``*`` sections, not yet read
+    for number, (escaped, value) in sections:
+        if escaped and number == sections[0][0] and value.count("'") >= 2:
             charset, language, value = value.split("'", 2)
         octets = value.encode("utf-8", "surrogateescape")
-        data += unquote_to_bytes(octets) if escaped else octets
+        if escaped:
+            run += octets
+            continue
+        data += unquote_to_bytes(bytes(run)) + octets
+        run.clear()
+    data += unquote_to_bytes(bytes(run))
     return charset, language, data.decode("latin-1")
 
 

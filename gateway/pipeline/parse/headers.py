@@ -24,7 +24,8 @@ from gateway.pipeline.parse.charsets import decode_header_with_notes
 from gateway.pipeline.parse.charsets.headers import decode_raw_runs
 from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs, phrases_without_address
 
-_MSGID = re.compile(r"<([^<>\s]+)>")
+_MSGID = re.compile(r"<([^<>]*)>")  # brackets and what they hold, whitespace too
+_ADDRESS_IN_BRACKETS = re.compile(r"<([^<>\s]+)>")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")  # LRE RLE PDF LRO RLO, LRI RLI FSI PDI
 _FOLD = re.compile(r"\r?\n(?=[ \t])")  # a line break that folds a field (RFC 5322 2.2.3)
 HINT_PARTS = 50
@@ -162,23 +163,38 @@ def _bounded(value: str, defects: list[str]) -> str:
     return value[:cut]
 
 
-def message_id(value: str | None, raw: bytes | str) -> tuple[str, bool]:
+def message_id(
+    value: str | None, raw: bytes | str, defects: list[str] | None = None
+) -> tuple[str, bool]:
     """The Message-ID, or one made from the bytes' hash (and True: synthetic). ``raw``:
-    the whole message, or its SHA-256 (hex) when only a slim copy was parsed."""
-    ids = msgid_list([value] if value else [])
-    if ids:
-        return ids[0], False
+    the whole message, or its SHA-256 (hex) when only a slim copy was parsed.
+
+    The id is what its brackets hold, whole: ``<abc def@example.com>`` read as its
+    last word was a fragment another mail's id may equal (taken for a copy of it,
+    or threaded under its ticket); its whitespace makes it a digest (:func:`msgid.bounded`),
+    as Zammad keys such an id by a hash of the whole. An id that is no msg-id
+    (RFC 5322 3.6.4: whitespace, non-ASCII, an encoded word, no ``@``) is a defect:
+    it still threads what quotes it, and our mail never names it
+    (:func:`msgid.well_formed`)."""
+    found = msgid.field_id(_clean_header(value)) if value else ""
+    if found:
+        if not msgid.well_formed(found) and defects is not None:
+            defects.append("header Message-ID: not a well-formed msg-id (RFC 5322 3.6.4)")
+        return msgid.bounded(found), False
+    if value and value.strip() and defects is not None:
+        defects.append("header Message-ID: names no id; one made from the message")
     digest = raw if isinstance(raw, str) else hashlib.sha256(raw).hexdigest()
     return f"{digest[:32]}@synthetic.invalid", True
 
 
 def msgid_list(values: list[str]) -> tuple[str, ...]:
-    """Message-IDs from In-Reply-To/References, tolerating missing brackets and junk."""
+    """Message-IDs from In-Reply-To/References, tolerating missing brackets and junk.
+    An id with whitespace in its brackets is read whole, as :func:`message_id` reads it."""
     found: list[str] = []
     for value in values:
         text = _clean_header(value)
-        ids = _MSGID.findall(text)
-        if not ids:
+        ids = [" ".join(i.split()) for i in _MSGID.findall(text)]
+        if not any(ids):
             ids = [t.strip("<>") for t in re.split(r"[\s,;]+", text) if "@" in t]
         found.extend(msgid.bounded(i) for i in ids if i)
     return tuple(dict.fromkeys(found))
@@ -298,7 +314,7 @@ def _return_path(value: str | None) -> str | None:
     if value is None:
         return None
     text = _clean_header(value).strip()
-    inner = _MSGID.search(text)
+    inner = _ADDRESS_IN_BRACKETS.search(text)
     if inner:
         return inner.group(1).lower()
     return text.strip("<> \t").lower()

@@ -186,7 +186,7 @@ def _assemble(
     )
     text = body_text(body.plain, body.html)
     defects.extend(body.notes)
-    message_id, synthetic = headers.message_id(view.first("message-id"), raw)
+    message_id, synthetic = headers.message_id(view.first("message-id"), raw, defects)
     return ParsedMessage(
         message_id=message_id,
         message_id_synthetic=synthetic,

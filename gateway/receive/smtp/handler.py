@@ -23,7 +23,12 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from gateway.config.settings import Settings
 from gateway.core.errors import TransientError
 from gateway.receive.smtp.auth import Users
-from gateway.receive.smtp.policy import Recipients, TrustedNetworks
+from gateway.receive.smtp.policy import (
+    Recipients,
+    TrustedNetworks,
+    distinct_recipients,
+    envelope_form,
+)
 from gateway.receive.smtp.protocol import SHUTTING_DOWN
 from gateway.receive.writer import Delivery, InboxWriter, Stored
 
@@ -104,6 +109,7 @@ class GatewayHandler:
             return "452 4.5.3 Too many recipients"
         if not address.isascii() and not envelope.smtp_utf8:  # said (or not) on this MAIL
             return NEEDS_SMTPUTF8
+        address = envelope_form(address)  # an IDN domain as the config keeps ours
         if not self.recipients.accepts(address):
             return "550 5.1.1 Recipient address rejected: no such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -127,7 +133,7 @@ class GatewayHandler:
         delivery = Delivery(
             raw=envelope.original_content or b"",
             envelope_from="" if envelope.mail_from == "<>" else envelope.mail_from,  # bounce
-            envelope_to=tuple(envelope.rcpt_tos),
+            envelope_to=distinct_recipients(envelope.rcpt_tos),  # one mailbox named twice: once
             source="lmtp" if self.cfg.lmtp else "smtp",
             source_ref=_describe_peer(session),
         )

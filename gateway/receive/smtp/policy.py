@@ -14,7 +14,9 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.config.addresses import compared
 from gateway.config.settings import Settings
+from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.postmaster import is_postmaster
 
 
@@ -61,3 +63,37 @@ class TrustedNetworks:
         except ValueError:
             return False
         return any(ip in net for net in self.networks)
+
+
+def envelope_form(address: str) -> str:
+    """``address`` with a domain that is not ASCII in its IDNA form (``help@例え.jp`` is
+    ``help@xn--r8jz45g.jp``), the form the config keeps ours in and every part of the
+    gateway compares: with SMTPUTF8 a client may write either, and the one was refused
+    as no mailbox here. Anything else as given (a domain with no IDNA form too)."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{ascii_domain(domain)}"
+    except BadDomain:
+        return address
+
+
+def distinct_recipients(addresses: list[str]) -> tuple[str, ...]:
+    """Each mailbox once, as first named: ``Support@Example.test`` and
+    ``support@example.test`` in one transaction are one recipient, compared as the
+    site compares every address (:func:`gateway.config.addresses.compared`: lower case,
+    the domain in its IDNA form, and without a final dot, which names the same
+    domain). The row keeps what the client wrote first; LMTP still answers every
+    RCPT it accepted."""
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(_recipient_key(address), address)
+    return tuple(seen.values())
+
+
+def _recipient_key(address: str) -> str:
+    local, at, domain = address.strip().rpartition("@")
+    if at and domain.endswith(".") and not domain.endswith(".."):
+        domain = domain[:-1]
+    return compared(f"{local}{at}{domain}")
