@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from gateway.actions import failures
-from gateway.actions.outcome import Attempt, Verdict, decode
+from gateway.actions.outcome import Attempt, Verdict, decode, whole_characters
 from gateway.catalog.model import COMMAND_PATH
 from gateway.core.os_errors import os_error
 
@@ -61,8 +61,12 @@ class _Capture:
         # would lose them (its JSON result too) when the worker stops waiting.
         with pipe:
             while chunk := os.read(pipe.fileno(), 65_536):
-                room = self.limit - len(self.data)
+                room = 0 if self.dropped else self.limit - len(self.data)
                 self.data += chunk[:room]
+                if len(chunk) > room and not self.dropped:  # the limit, maybe in a character:
+                    whole = whole_characters(bytes(self.data))  # its part is not kept either
+                    self.dropped = len(self.data) - len(whole)
+                    del self.data[len(whole) :]
                 self.dropped += max(len(chunk) - room, 0)
 
     def text(self) -> str:
