@@ -52,6 +52,16 @@ class Attempt:
         lines = self.output.splitlines()[:OUTPUT_LINES]
         return "\n".join(lines)[:OUTPUT_CHARS]
 
+    def unshown(self) -> int:
+        """Bytes of ``output`` that :meth:`first_lines` leaves out: the lines after its
+        first, and what of those passes its characters. Not the line ends it joins anew
+        (a last newline, which every ``print`` writes; a CRLF, one line end): counted,
+        every failure mail said "[… and 1 more byte]" of an output it showed whole."""
+        joined = "\n".join(self.output.splitlines()[:OUTPUT_LINES])
+        rest = "".join(self.output.splitlines(keepends=True)[OUTPUT_LINES:])
+        past = joined[OUTPUT_CHARS:] + rest
+        return len(past.encode()) if past.strip() else 0
+
     def values(self) -> dict[str, str]:
         """The top-level scalars of a JSON object the action answered with (for the
         ``on_success`` mail's template as ``result``); empty for anything else."""

@@ -307,11 +307,6 @@ def _on_success(
         reply.send(session, settings, ticket, run.id, action.success_reply, attempt, now, catalog)
 
 
-def _shown_cut(attempt: Attempt) -> int:
-    """Bytes of the output the mail's first lines leave out (beside those never kept)."""
-    return len(attempt.output.encode()) - len(attempt.first_lines().encode())
-
-
 def _on_failure(
     session: Session,
     settings: Settings,
@@ -362,7 +357,7 @@ def _on_failure(
         status=_status_said(run.action_type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
-        output_cut=cut_more(attempt.cut, _shown_cut(attempt)),
+        output_cut=cut_more(attempt.cut, attempt.unshown()),  # and those never kept
     )
     queue_ticket_mail(
         session,
