@@ -15,6 +15,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support.actions import action_app, argv_yaml, drain, runs, script
+from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
@@ -96,6 +97,7 @@ def test_utf8_cut_at_the_limit_stays_utf8(
         app.close()
 
 
+@sqlite_only  # what a program prints does not depend on the database
 @pytest.mark.parametrize(
     ("codec", "split"),
     [("utf-8", 2), ("cp932", 1)],  # bytes of it before the cut (more: test_actions_cut_character)
