@@ -47,7 +47,8 @@ STOP_POLL = 0.2  # seconds between looks at whether the daemon is stopping
 # program in its session of its own too: a program that died of one of these, or exited
 # as a shell script does of it (128 + its number), may have died of the daemon's stop
 # before the daemon's handler ran. Such an end waits up to STOP_NOTICE seconds for the
-# stop to show, then counts as the program's own failure.
+# stop to show, then counts as the program's own failure (an end before the timeout,
+# SETTLE_GRACE and this stay within OVERRUN past the timeout: the lease covers them).
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 STOP_ENDS = frozenset({-int(s) for s in _STOP_SIGNALS} | {128 + int(s) for s in _STOP_SIGNALS})
 STOP_NOTICE = 1.0
