@@ -191,10 +191,12 @@ def record(
 
 
 def uncount(session: Session, run_id: int) -> None:
-    """The attempt just recorded as pending does not count (the daemon's stop ended it, not
-    the action): the next claim is that attempt again, with as many tries left."""
+    """The attempt just recorded does not count: the daemon's stop ended it, not the
+    action (pending: the next claim is that attempt again, with as many tries left), or
+    the run was not run, its ticket closed or merged (failed: ``attempts`` says how many
+    tries were made)."""
     row = session.get(ActionRun, run_id)
-    if row is not None and row.state == PENDING and row.attempts > 0:
+    if row is not None and row.state in (PENDING, FAILED) and row.attempts > 0:
         row.attempts -= 1
 
 

@@ -156,3 +156,37 @@ def test_a_retry_after_the_sheet_was_corrected_sends_the_corrected_sheet(
     retry = next(e for e in shown["events"] if e["kind"] == "action-retry")
     assert retry["detail"]["input_changed"] is True
     assert retry["detail"]["was_idempotency_key"] == before["idempotency_key"]
+
+
+def test_a_run_its_closed_ticket_withdrew_is_retried_once_the_ticket_is_reopened(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ticket was closed before its run's first try (the work done by hand): the run
+    is not run, and its note says so, not "failed for good after 1 attempt" (nothing
+    was tried), and not "actions retry runs it again": a retry on the closed ticket was
+    accepted ("due now") and ended failed again at once without running. It is refused
+    until the ticket is reopened, as ``/approve`` is."""
+    request = tmp_path / "request.eml"
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=datetime.now(UTC)))
+    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    (tmp_path / "fixed").touch()
+    assert run(config, "tickets", "set-state", "1", "closed", capsys=capsys).code == 0
+    [withdrawn] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
+    assert withdrawn["state"] == "failed"
+    shown = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
+    [row] = shown["action_runs"]
+    assert (row["state"], row["attempts"]) == ("failed", 0)  # no try was made
+    [note] = [e["detail"]["text"] for e in shown["events"] if e["kind"] == "note"]
+    assert "was not run: the ticket was closed (resolved) before the action ran" in note
+    assert "failed for good" not in note and "reopen" in note, note
+
+    refused = run(config, "actions", "retry", str(row["id"]), capsys=capsys)
+    assert refused.code == 65 and "closed; reopen it" in refused.err, refused.err
+    assert (
+        json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)[0]["state"]
+        == "failed"
+    )
+    assert run(config, "tickets", "set-state", "1", "open", capsys=capsys).code == 0
+    assert run(config, "actions", "retry", str(row["id"]), capsys=capsys).code == 0
+    [ran] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
+    assert (ran["state"], ran["attempt"]) == ("succeeded", 1)

@@ -17,7 +17,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from gateway.tickets import merge
-from store import tickets
+from store import action_runs, tickets
 from store.db import transaction
 from tests.support.actions import action_app, drain, runs
 from tests.support.app import MEMBERS, reply_address
@@ -183,5 +183,48 @@ def test_a_merged_runs_work_goes_to_the_ticket_it_went_into(
         ]
         assert [d.json()["ticket"] for d in hooks.deliveries] == [dup, first]
         assert show(app, first)["fields"]["user_id"] == "taro.yamada"
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("command", "said", "unsaid"),
+    [
+        ("/close\n", "対応中に戻してから ticket-gateway actions retry", "失敗"),
+        ("/merge #{kept}\n", "に統合されました。自動処理は実行していません（実行 #", "retry"),
+    ],
+)
+def test_a_run_never_tried_is_not_said_to_have_failed_after_an_attempt(
+    settings: Settings,
+    clock: FakeClock,
+    tmp_path: Path,
+    hooks: HookServer,
+    command: str,
+    said: str,
+    unsaid: str,
+) -> None:
+    """Closed (or merged) before its first try: the note in the team's Japanese said
+    "failed for good after 1 attempt" of a run never tried, and "actions retry runs it
+    again" of one the worker would not run on the closed ticket. It says the run was not
+    run, counts no attempt, and for a closed ticket how to run it after all."""
+    app = hook_app(settings, clock, tmp_path, hooks.url())
+    try:
+        kept = deliver(app, request(1)).ticket_id or 0
+        ticket_id = deliver(app, request(2)).ticket_id or 0
+        with transaction(app.sessions) as s:  # the first ticket's run is not this test's
+            for run in runs(app):
+                if run["ticket"] == kept:
+                    row = action_runs.locked(s, run["id"])
+                    assert row is not None
+                    row.state = "succeeded"
+        member = "ops@example.test"
+        deliver(app, member_mail(app, ticket_id, member, command.format(kept=kept)))
+        [done] = drain(app)
+        assert done.step == Step.FAILED and hooks.deliveries == []
+        [run] = [r for r in runs(app) if r["ticket"] == ticket_id]
+        assert (run["state"], run["attempts"]) == ("failed", 0)
+        [note] = notes(app, ticket_id)
+        assert note.startswith("アカウントの自動処理（Webhook）") and said in note, note
+        assert unsaid not in note and "回試して" not in note, note
     finally:
         app.close()

@@ -15,6 +15,7 @@ from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support.actions import action_app, argv_yaml, drain, runs, script
+from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show, text_of
 
@@ -90,7 +91,38 @@ def test_utf8_cut_at_the_limit_stays_utf8(
         deliver(app, REQUEST)
         drain(app)
         [run] = runs(app)
-        assert run["output"].startswith("あ" * 1365)
-        assert run["output_cut"] == 5000 * 3 - 4096
+        assert run["output"] == "あ" * 1365  # the 1366th's first byte is not kept
+        assert run["output_cut"] == 5000 * 3 - 4095
+    finally:
+        app.close()
+
+
+@sqlite_only  # what a program prints does not depend on the database
+@pytest.mark.parametrize(
+    ("codec", "split"),
+    [("utf-8", 2), ("cp932", 1)],  # bytes of it before the cut (more: test_actions_cut_character)
+)
+def test_a_character_the_limit_splits_is_left_out_not_the_whole_output_misread(
+    settings: Settings, clock: FakeClock, tmp_path: Path, codec: str, split: int
+) -> None:
+    """A long log in English and then Japanese (what a script prints when it fails), cut
+    at ``output_limit`` (4096) inside a character: the part of a character made UTF-8
+    text read as windows-1252 (``ã‚¨ã``), and Shift_JIS or EUC-JP output from its first
+    Japanese line on. The part is left out, and counted with the bytes past the limit."""
+    said = SAID.encode(codec)
+    width = len("あ".encode(codec))
+    size = 4096 - len(said) - (10 * width + split)  # the limit falls inside the 11th あ
+    log = b"step ok\n" * (size // 8) + b"x" * (size % 8)
+    data = log + said + "あ".encode(codec) * 100
+    code = f"import sys; sys.stdout.buffer.write({data!r})"
+    app = command_app(settings, clock, tmp_path, [sys.executable, "-c", code])
+    try:
+        deliver(app, REQUEST)
+        [done] = drain(app)
+        assert done.step == Step.SUCCEEDED
+        [run] = runs(app)
+        assert run["output"].endswith(SAID + "あ" * 10), run["output"][-40:]
+        assert run["output"].encode(codec) == data[: 4096 - split]
+        assert run["output_cut"] == len(data) - (4096 - split)
     finally:
         app.close()

@@ -11,10 +11,15 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gateway.actions.outcome import Step
+import pytest
+
+from gateway.actions import command
+from gateway.actions.outcome import Step, Verdict
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime import daemon
@@ -23,7 +28,7 @@ from tests.support.config import SECRET_ENV, write_config
 from tests.support.daemon import clean_env, console_script, wait_for_port
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, show
+from tests.support.pipeline import deliver, outbox, show
 from tests.support.ports import free_port
 from tests.support.waiting import PATIENCE, eventually
 
@@ -150,3 +155,83 @@ def test_a_stop_during_the_last_try_leaves_the_try_to_the_next_start(
         assert [e["detail"]["idempotency_key"] for e in events] == [key, key]
     finally:
         app.close()
+
+
+# Ended by the stop's own signal: systemd's stop (and restart) sends SIGTERM to every
+# process of the service's cgroup (KillMode=control-group), the program in its session of
+# its own too. The first run dies of it (or, a shell script's way, exits 143); the next
+# ends at once.
+ENDED_BY_THE_STOP = """
+    import json, os, pathlib, signal, sys
+    log = pathlib.Path(sys.argv[1])
+    json.loads(sys.stdin.read())
+    first = not log.exists()
+    with log.open("a") as f:
+        f.write("start\\n")
+    if first and sys.argv[2] == "signal":
+        os.kill(os.getpid(), signal.SIGTERM)
+    if first:
+        sys.exit(143)
+    print('{"account": "taro"}')
+"""
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("how", "late"),
+    [
+        ("signal", 0.0),
+        ("exit", 0.0),
+        ("signal", 0.3),  # the daemon's own handler runs after the program's death
+    ],
+)
+def test_a_program_the_stops_signal_ended_is_run_again_not_failed_for_good(
+    settings: Settings, clock: FakeClock, tmp_path: Path, how: str, late: float
+) -> None:
+    """``systemctl restart`` while a command ran: the program died of the SIGTERM that
+    reached the whole service, the worker took that for the program's own failure, and
+    the run failed for good (``killed by signal 15``), its failure mail sent, the work
+    never done. A program that fails while the daemon stops is left to the next start,
+    as one the worker ended itself is."""
+    log = tmp_path / "action.log"
+    argv = [*script(tmp_path, "ended.py", ENDED_BY_THE_STOP), str(log), how]
+    action = (
+        f"type: command\nargv: {argv_yaml(argv)}\ntimeout: {TIMEOUT}s\nretries: 0\n"
+        "on_failure: {notify: assignee}"
+    )
+    app = action_app(settings, clock, tmp_path, action)
+    seen: list[float] = []
+
+    def stopping() -> bool:
+        if log.exists() and not seen:
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() >= seen[0] + late
+
+    try:
+        deliver(app, mail(subject="account", body="User ID: taro\n"))
+        [stopped] = worker(app).drain(stopping)
+        assert stopped.step == Step.RETRY, stopped.error
+        [run] = runs(app)
+        assert (run["state"], run["attempts"]) == ("pending", 0)
+        assert "stopped with the daemon" in run["last_error"]
+        assert outbox(app, "action_failed") == []
+        [done] = worker(app).drain()
+        assert done.step == Step.SUCCEEDED and done.attempt == 1
+    finally:
+        app.close()
+
+
+def test_a_program_killed_by_a_signal_with_no_stop_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not every SIGTERM is the daemon's stop (an operator's ``kill``, the OOM killer's
+    SIGKILL): with the daemon running on, the run fails as before, the signal named."""
+    monkeypatch.setattr(command, "STOP_NOTICE", 0.2)  # waited for in vain: kept short
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        code = f"import os, signal; os.kill(os.getpid(), signal.{sig.name})"
+        attempt = command.run_command(
+            [sys.executable, "-c", code], b"{}", workdir=tmp_path, timeout=5, limit=100, key="k"
+        )
+        assert attempt.verdict == Verdict.PERMANENT and not attempt.stopped
+        assert str(attempt.error) == f"killed by signal {int(sig)} ({sig.name})"
+        assert attempt.seconds < 2 + 0.2

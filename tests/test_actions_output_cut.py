@@ -15,6 +15,7 @@ from gateway.actions.outcome import Step
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from tests.support.actions import action_app, argv_yaml, drain, runs
+from tests.support.databases import sqlite_only
 from tests.support.hooks import HookServer
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, text_of
@@ -79,5 +80,40 @@ def test_a_webhooks_cut_answer_is_counted_too(
         [run] = runs(app)
         assert len(run["output"]) == LIMIT and "not kept" not in run["output"]
         assert run["output_cut"] == len('{"log": ""}') + 10_000 - LIMIT
+    finally:
+        app.close()
+
+
+@sqlite_only  # what a program prints does not depend on the database
+@pytest.mark.parametrize(
+    ("printed", "more"),
+    [
+        ("作成できませんでした\n", 0),  # print(): every program's output ends in a newline
+        ("line one\r\nline two\r\n", 0),  # a Windows tool's line ends
+        ("done\n\n\n", 0),
+        ("".join(f"line {n}\n" for n in range(1, 16)), len("line 11\n") * 5),  # 5 not shown
+    ],
+)
+def test_the_failure_mail_counts_only_what_it_does_not_show(
+    settings: Settings, clock: FakeClock, tmp_path: Path, printed: str, more: int
+) -> None:
+    """The mail shows the first lines of what the program said, joined anew: a last
+    newline (or a CRLF read as one line end) was counted as a byte left out, and every
+    failure mail said "[… and 1 more byte]" of an output it showed whole."""
+    code = f"import sys; sys.stdout.buffer.write({printed.encode()!r}); sys.exit(2)"
+    argv = [sys.executable, "-c", code]
+    action = f"type: command\nargv: {argv_yaml(argv)}\nretries: 0\non_failure: {{notify: assignee}}"
+    app = action_app(settings, clock, tmp_path, action)
+    try:
+        deliver(app, mail(subject="account", body="User ID: taro\n"))
+        [done] = drain(app)
+        assert done.step == Step.FAILED
+        [told] = outbox(app, "action_failed")
+        text = text_of(told)
+        assert printed.splitlines()[0] in text
+        if more:
+            assert f"[… and {more} more bytes]" in text, text
+        else:
+            assert "more byte" not in text, text
     finally:
         app.close()

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from gateway.actions import failures
-from gateway.actions.outcome import Attempt, Verdict, decode
+from gateway.actions.outcome import Attempt, Verdict, decode, whole_characters
 from gateway.catalog.model import COMMAND_PATH
 from gateway.core.os_errors import os_error
 
@@ -43,6 +43,15 @@ SETTLE_GRACE = 2.0
 # SETTLE_GRACE (the worker's lease is the timeout + OVERRUN + ``[actions] lease_grace``)
 OVERRUN = KILL_GRACE + SETTLE_GRACE
 STOP_POLL = 0.2  # seconds between looks at whether the daemon is stopping
+# systemd's stop signals every process of the service (KillMode=control-group), the
+# program in its session of its own too: a program that died of one of these, or exited
+# as a shell script does of it (128 + its number), may have died of the daemon's stop
+# before the daemon's handler ran. Such an end waits up to STOP_NOTICE seconds for the
+# stop to show, then counts as the program's own failure (an end before the timeout,
+# SETTLE_GRACE and this stay within OVERRUN past the timeout: the lease covers them).
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+STOP_ENDS = frozenset({-int(s) for s in _STOP_SIGNALS} | {128 + int(s) for s in _STOP_SIGNALS})
+STOP_NOTICE = 1.0
 ENVIRONMENT = {"PATH": COMMAND_PATH, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
@@ -61,8 +70,12 @@ class _Capture:
         # would lose them (its JSON result too) when the worker stops waiting.
         with pipe:
             while chunk := os.read(pipe.fileno(), 65_536):
-                room = self.limit - len(self.data)
+                room = 0 if self.dropped else self.limit - len(self.data)
                 self.data += chunk[:room]
+                if len(chunk) > room and not self.dropped:  # the limit, maybe in a character:
+                    whole = whole_characters(bytes(self.data))  # its part is not kept either
+                    self.dropped = len(self.data) - len(whole)
+                    del self.data[len(whole) :]
                 self.dropped += max(len(chunk) - room, 0)
 
     def text(self) -> str:
@@ -129,6 +142,8 @@ def run_command(
             code = _reaped(proc, settled)
         for t in threads:
             t.join(max(settled - time.monotonic(), 0.0))
+    if not (stopped or timed_out) and code not in (None, 0):
+        stopped = _ended_by_stop(code, stop)
     seconds = time.monotonic() - started
     output = out.text() + (f"\n[stderr]\n{err.text()}" if err.data or err.dropped else "")
     cut = out.dropped + err.dropped
@@ -146,6 +161,25 @@ def run_command(
         return Attempt(Verdict.TEMPORARY, code, error, output, seconds, out.text(), cut=cut)
     error = failures.killed_by_signal(-code) if code < 0 else failures.exit_code(code)
     return Attempt(Verdict.PERMANENT, code, error, output, seconds, out.text(), cut=cut)
+
+
+def _ended_by_stop(code: int, stop: Callable[[], bool]) -> bool:
+    """Whether the program's failure is the daemon's stop, not its own: the daemon is
+    stopping, or (an end in :data:`STOP_ENDS`) is within :data:`STOP_NOTICE`. Then the
+    run is due again at the next start, the try not counted, as when the worker ended
+    the program itself; a failure for good would mail ``on_failure`` about work a
+    restart merely interrupted. Exit 0 is never asked: the work was done."""
+    if stop():
+        return True
+    if code not in STOP_ENDS:
+        return False
+    by = time.monotonic() + STOP_NOTICE
+    while time.monotonic() < by:
+        # real time, as proc.wait's: the daemon's signal handler is what it waits for
+        time.sleep(STOP_POLL / 4)  # noqa: TID251
+        if stop():
+            return True
+    return False
 
 
 def _feed(pipe: IO[bytes] | None, body: bytes) -> None:

@@ -11,6 +11,7 @@ samples can say each of them (tests/support/samples.py).
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Mapping
 
 from gateway.core.i18n import N_, NP_, Msg
@@ -97,8 +98,14 @@ def exit_code(code: int) -> Msg:
     return N_("exit {code}", code=code)
 
 
-def killed_by_signal(signal: int) -> Msg:
-    return N_("killed by signal {signal}", signal=signal)
+def killed_by_signal(number: int) -> Msg:
+    """The program died of a signal: its number and, as ``kill -l`` says it, its name (an
+    operator tells SIGKILL, the OOM killer's, from SIGSEGV, a crash, by the name)."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:  # a real-time signal: only its number
+        return N_("killed by signal {signal}", signal=number)
+    return N_("killed by signal {signal} ({name})", signal=number, name=name)
 
 
 def not_in_catalog(entry: Mapping[str, str] | str, action_type: Msg | str) -> Msg:

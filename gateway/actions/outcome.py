@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 
 from gateway.core.backoff import doubling, retry_after
 from gateway.core.i18n import Msg
-from gateway.pipeline.parse.charsets.decode import decode_bytes
+from gateway.pipeline.parse.charsets.decode import decode_bytes, sniff_named
 
 OUTPUT_LINES = 10  # lines of output an event keeps
 OUTPUT_CHARS = 2000
 NOT_READ = -1  # Attempt.cut of a webhook's answer left unread past the limit, size unknown
+CHARACTER_PART = 3  # the most bytes of a character a cut can leave: UTF-8's four less one
 
 
 class Verdict(enum.StrEnum):
@@ -50,6 +51,16 @@ class Attempt:
     def first_lines(self) -> str:
         lines = self.output.splitlines()[:OUTPUT_LINES]
         return "\n".join(lines)[:OUTPUT_CHARS]
+
+    def unshown(self) -> int:
+        """Bytes of ``output`` that :meth:`first_lines` leaves out: the lines after its
+        first, and what of those passes its characters. Not the line ends it joins anew
+        (a last newline, which every ``print`` writes; a CRLF, one line end): counted,
+        every failure mail said "[… and 1 more byte]" of an output it showed whole."""
+        joined = "\n".join(self.output.splitlines()[:OUTPUT_LINES])
+        rest = "".join(self.output.splitlines(keepends=True)[OUTPUT_LINES:])
+        past = joined[OUTPUT_CHARS:] + rest
+        return len(past.encode()) if past.strip() else 0
 
     def values(self) -> dict[str, str]:
         """The top-level scalars of a JSON object the action answered with (for the
@@ -109,6 +120,50 @@ def decode(data: bytes, charset: str | None = None) -> str:
     as a mail's body is (UTF-8, else Shift_JIS or EUC-JP when it reads as Japanese),
     so an older system's Japanese reaches the ticket readable, not as U+FFFD."""
     return decode_bytes(data, charset)[0]
+
+
+def whole_characters(data: bytes, charset: str | None = None) -> bytes:
+    """``data`` cut at a byte limit, less the first bytes of a character the cut split.
+
+    Those bytes are no character in any charset, so the sniffing that reads what an
+    action said took the whole text for another one: a long English log ending in
+    ``エラー`` read as windows-1252 (``ã‚¨ã``), and Shift_JIS or EUC-JP output from
+    its first Japanese line on. The fewest bytes (up to :data:`CHARACTER_PART`) are left
+    out after which the rest reads cleanly in ``charset``, else in the charset it is
+    sniffed as (but see :data:`_READ_BETTER`); ``data`` as it is when none does (text
+    in windows-1252, which reads any bytes, or broken before the cut). Linear: a few
+    decodes of the text."""
+    if data.isascii():
+        return data
+    clean: list[tuple[int, str]] = []  # (bytes left out, the charset it then reads in)
+    for part in range(CHARACTER_PART + 1):
+        used = _reads_cleanly(data[: len(data) - part], charset)
+        if used is not None:
+            clean.append((part, used))
+    if not clean:
+        return data
+    part, used = clean[0]
+    better = [p for p, u in clean if u in _READ_BETTER.get(used, ())]
+    return data[: len(data) - (better[0] if better else part)]
+
+
+# a sniffed reading → the readings of a shorter cut that say it misread the bytes. EUC-JP
+# cut inside a character reads as CP932 (its byte pairs are kanji and half-width kana
+# there), but CP932 with kana never reads as EUC-JP; UTF-8 with a character's part left
+# reads as CP932 or GB2312 by chance, never the other way (their text is not UTF-8)
+_READ_BETTER: dict[str, tuple[str, ...]] = {
+    "cp932": ("utf-8", "euc_jp"),
+    "gb2312": ("utf-8", "euc_jp"),
+}
+
+
+def _reads_cleanly(data: bytes, charset: str | None) -> str | None:
+    """The charset ``data`` decodes in with no byte replaced or guessed at (``charset``
+    itself, when named); None: it does not."""
+    if charset:
+        return None if decode_bytes(data, charset)[1] else charset
+    _text, used, notes = sniff_named(data)
+    return None if notes or used == "cp1252" else used
 
 
 def cut_more(cut: int, more: int) -> int:

@@ -106,12 +106,13 @@ def record(
     now: datetime,
     *,
     catalog: Catalog,
-    notify: bool = True,
+    ran: bool = True,
 ) -> Done:
     """Write the attempt's outcome; nothing but a log line when the lease is no longer ours.
     ``catalog``: the one ``entry`` was read from, which names the ticket's entry in mails.
-    ``notify``: False for a run not run because its ticket was closed: nothing failed,
-    and who closed it knows (the note says it), so ``on_failure`` mails nobody."""
+    ``ran``: False for a run not run because its ticket was closed or merged meanwhile:
+    nothing failed, and who closed it knows, so ``on_failure`` mails nobody and the note
+    says it was not run (not "failed after 1 attempt"), and how to run it after all."""
     # what it said may quote a URL it called (a script's error line, a 404 page echoing
     # the request): masked as the target is, wherever it is kept or shown
     attempt = replace(
@@ -143,12 +144,12 @@ def record(
         _note(session, settings, ticket, run, entry, attempt, now, success=True)
         if entry is not None and action is not None:
             _on_success(session, settings, ticket, run, action, attempt, now, catalog)
+    elif step == Step.FAILED and not ran:
+        _not_run_note(session, settings, ticket, run, entry, attempt, now)
     elif step == Step.FAILED:
         _note(session, settings, ticket, run, entry, attempt, now, success=False)
-        if notify and action is not None:
-            _on_failure(session, settings, ticket, run, entry, action, attempt, now, catalog)
-        elif notify:  # the action left the catalog with the run queued: nobody's policy
-            _on_failure(session, settings, ticket, run, entry, None, attempt, now, catalog)
+        # action None: it left the catalog with the run queued, nobody's policy
+        _on_failure(session, settings, ticket, run, entry, action, attempt, now, catalog)
     return done
 
 
@@ -232,6 +233,38 @@ def _note(
     changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
 
 
+def _not_run_note(
+    session: Session,
+    settings: Settings,
+    ticket: Ticket,
+    run: DueRun,
+    entry: Entry | None,
+    attempt: Attempt,
+    now: datetime,
+) -> None:
+    """The note of a run its ticket's close or merge withdrew (``attempt.error`` says
+    which). A closed ticket's run runs after all once the ticket is reopened (``actions
+    retry`` refuses it before: the worker would withdraw it again); a merged one's work
+    is the other ticket's run."""
+    params = {
+        "entry": entry_said(entry, run.entry_id),
+        "type": ACTION_TYPES.get(run.action_type, run.action_type),
+        "run": run.id,
+        "error": attempt.error,
+    }
+    message = (
+        N_("The action of {entry} ({type}) was not run: {error} (run #{run}).", **params)
+        if ticket.merged_into_id is not None
+        else N_(
+            "The action of {entry} ({type}) was not run: {error} (run #{run}; reopen the "
+            "ticket, then ticket-gateway actions retry {run} runs it).",
+            **params,
+        )
+    )
+    text = translate(message, settings.gateway.locale)
+    changes.add_note(session, ticket, text, now, actor=ACTOR, channel=CHANNEL, said=message)
+
+
 def _on_success(
     session: Session,
     settings: Settings,
@@ -272,11 +305,6 @@ def _on_success(
             refused(str(exc), exc.message)
     if action.success_reply is not None:
         reply.send(session, settings, ticket, run.id, action.success_reply, attempt, now, catalog)
-
-
-def _shown_cut(attempt: Attempt) -> int:
-    """Bytes of the output the mail's first lines leave out (beside those never kept)."""
-    return len(attempt.output.encode()) - len(attempt.first_lines().encode())
 
 
 def _on_failure(
@@ -329,7 +357,7 @@ def _on_failure(
         status=_status_said(run.action_type, attempt.status) if attempt.status is not None else "",
         error=attempt.error,
         output=attempt.first_lines(),
-        output_cut=cut_more(attempt.cut, _shown_cut(attempt)),
+        output_cut=cut_more(attempt.cut, attempt.unshown()),  # and those never kept
     )
     queue_ticket_mail(
         session,

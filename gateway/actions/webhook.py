@@ -53,7 +53,7 @@ from gateway.actions.dial import (
     dialer,
     system_lookup,
 )
-from gateway.actions.outcome import NOT_READ, Attempt, Verdict, decode
+from gateway.actions.outcome import NOT_READ, Attempt, Verdict, cut_more, decode, whole_characters
 from gateway.core.i18n import Msg
 from gateway.core.os_errors import os_error
 from gateway.core.proxies import ENVIRONMENT, Proxy, ProxyError, ProxySetting, proxy_for
@@ -171,7 +171,11 @@ def deliver(
         conn.request("POST", path, body=body, headers=headers)
         response = _final(conn, conn.getresponse())
         data, cut = _read(conn, response, limit, deadline)
-        text = decode(data, response.msg.get_content_charset())
+        charset = response.msg.get_content_charset()
+        if cut:  # the limit may have split a character: its part is cut too
+            whole = whole_characters(data, charset)
+            data, cut = whole, cut_more(cut, len(data) - len(whole))
+        text = decode(data, charset)
     except (OSError, http.client.HTTPException) as exc:
         if isinstance(exc, LookupTimedOut):  # the name server's silence, said as its own
             return attempt(Verdict.TEMPORARY, None, failures.lookup_timed_out(exc.host, timeout))

@@ -129,9 +129,10 @@ class ActionWorker:
                 next_at,
                 now,
                 catalog=catalog,
-                notify=withdrawn is None,
+                ran=withdrawn is None,
             )
-            if attempt.stopped and done.recorded:  # the try the stop cut short is not one
+            # the try the stop cut short is not one, nor the claim of a run not run
+            if (attempt.stopped or withdrawn is not None) and done.recorded:
                 action_runs.uncount(s, run.id)
             if withdrawn is not None:
                 self._hand_on(s, run, catalog)

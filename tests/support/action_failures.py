@@ -40,6 +40,7 @@ def action_failures() -> list[Msg]:
         failures.temporary_exit(75),
         failures.exit_code(65),
         failures.killed_by_signal(9),
+        failures.killed_by_signal(40),  # a real-time signal: no name
         failures.not_in_catalog({"ja": "アカウント", "en": "Accounts"}, ACTION_TYPES["webhook"]),
         failures.not_in_catalog("account", ACTION_TYPES["command"]),  # the entry removed
         failures.ticket_closed(CLOSE_REASONS["duplicate"]),

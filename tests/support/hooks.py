@@ -48,6 +48,7 @@ class HookServer:
     location: str = "/login"  # where a "302" points
     body: bytes | None = None  # a 200's body as it is, instead of ``reply`` as JSON
     framing: str = LENGTH  # how a 200 with ``body`` is framed: LENGTH, CHUNKED or CLOSE
+    content_type: str = "text/plain; charset=utf-8"  # a 200 with ``body``: its Content-Type
     deliveries: list[Delivery] = field(default_factory=list)
     fetched: list[str] = field(default_factory=list)  # paths asked for with GET
     release: threading.Event = field(default_factory=threading.Event)
@@ -90,7 +91,7 @@ class HookServer:
                 if framing == CHUNKED:
                     self.protocol_version = "HTTP/1.1"  # chunks are HTTP/1.1's
                 self.send_response(200)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Type", hooks.content_type)
                 if framing == LENGTH:
                     self.send_header("Content-Length", str(len(body)))
                 elif framing == CHUNKED:

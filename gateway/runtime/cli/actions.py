@@ -29,6 +29,8 @@ from gateway.runtime.cli.numbers import whole
 
 if TYPE_CHECKING:
     from gateway.config.settings import Settings
+    from gateway.core.i18n import Msg
+    from store.models import Ticket
 
 RUN_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
 
@@ -87,6 +89,9 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
         old, old_key = row.state, row.idempotency_key
         now = app.clock.now()
         ticket = tickets.get(s, row.ticket_id)
+        if ticket is not None and (withdrawn := _withdrawn(row.id, ticket)) is not None:
+            Speaker(settings).warn(withdrawn)  # the worker would not run it: said now
+            return EX_DATAERR
         changed = ticket is not None and trigger.corrected_input(
             s, ticket, app.catalog.current, row
         )
@@ -120,6 +125,29 @@ def cmd_actions_retry(args: argparse.Namespace, settings: Settings) -> int:
         N_("run #{run} is due now; the daemon (or actions run) runs it", run=args.id)
     )
     return EX_OK
+
+
+def _withdrawn(run_id: int, ticket: Ticket) -> Msg | None:
+    """Why ``actions retry`` of the run would run nothing: its ticket is closed or merged,
+    and the worker does not run such a run (``ActionWorker.withdrawn``); the retry was
+    said to be "due now" and the run ended failed again at once. None: it runs."""
+    from gateway.core.model import TicketState
+
+    if ticket.merged_into_id is not None:
+        return N_(
+            "run #{run}'s ticket #{ticket} was merged into #{target}: that ticket's run "
+            "does the work",
+            run=run_id,
+            ticket=ticket.id,
+            target=ticket.merged_into_id,
+        )
+    if ticket.state == TicketState.CLOSED:
+        return N_(
+            "run #{run}'s ticket #{ticket} is closed; reopen it, then retry its action",
+            run=run_id,
+            ticket=ticket.id,
+        )
+    return None
 
 
 def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
