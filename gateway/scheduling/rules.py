@@ -346,29 +346,70 @@ class PendingDue:
     close_in: timedelta  # from now until the close (REMIND only)
 
 
-def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> PendingDue | None:
-    """What a ticket waiting on its requester needs now, if anything.
+def pending_due(
+    t: TicketTimes,
+    now: datetime,
+    sched: ScheduleSettings,
+    *,
+    reminded: datetime | None = None,
+    reminds: bool = True,
+) -> PendingDue | None:
+    """What a ticket waiting on its requester needs now, if anything. ``reminded``: when
+    its reminder went out (``job_runs``; None: not yet); ``reminds``: False when the
+    reminder is turned off for it (``[mail] off``, the entry's ``mails_off``).
 
     The clock starts at the last touch (the question to the requester); the
     catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
     A wait in working days (``"2bd"``) is counted on its own calendar: the entry's for
     ``auto_close_after``, the default one for ``[schedule]``'s (:func:`waited_until`);
     one in real time (``"3d"``) over nights and weekends.
+
+    The requester is asked before they are closed on, and given the reminder's grace
+    (the close's wait minus the reminder's) from when it really went out: a sweep that
+    did not run for the whole period (cron off, the daemon down a week) reminds first
+    and closes that grace later, never at once (osTicket, Zammad). A close due before
+    the reminder (an entry's shorter ``auto_close_after``, or a mix of working days and
+    real time a holiday week turns round) closes without one, as does a turned-off
+    reminder, at its time.
     """
     if t.state != "pending":
         return None
     since = t.updated_at
     waiting = now - since
+    remind_at = waited_until(since, sched.pending_reminder_after, t.schedule_hours)
     if t.auto_close_after is None:  # [schedule]'s: the default calendar's working days
         close_at = waited_until(since, sched.pending_close_after, t.schedule_hours)
     else:  # the entry's own: its calendar's
         close_at = waited_until(since, t.auto_close_after, t.hours)
     key = f"{t.id}:{_stamp(since)}"
+    if remind_at < close_at and (reminds or reminded is not None):
+        asked = reminded if reminded is not None else max(now, remind_at)
+        close_at = max(close_at, _after_grace(t, sched, asked, close_at - remind_at))
+        if reminded is None and now >= remind_at:  # asked first, whatever is overdue
+            return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     if now >= close_at:
         return PendingDue(PendingAction.CLOSE, key, waiting, timedelta(0))
-    if now >= waited_until(since, sched.pending_reminder_after, t.schedule_hours):
+    if now >= remind_at and reminds:
         return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     return None
+
+
+def _after_grace(
+    t: TicketTimes, sched: ScheduleSettings, asked: datetime, grace: timedelta
+) -> datetime:
+    """When the requester asked at ``asked`` has had the reminder's grace: in working
+    days when both waits are (``"2bd"`` then ``"5bd"``: three working days), else the
+    real time between the two as scheduled (``grace``)."""
+    close = sched.pending_close_after if t.auto_close_after is None else t.auto_close_after
+    remind = sched.pending_reminder_after
+    if (
+        isinstance(close, WorkingDays)
+        and isinstance(remind, WorkingDays)
+        and close.days > remind.days
+    ):
+        hours = t.schedule_hours if t.auto_close_after is None else t.hours
+        return waited_until(asked, WorkingDays(close.days - remind.days), hours)
+    return asked + grace
 
 
 def waited_until(since: datetime, wait: Wait, hours: Calendar | None) -> datetime:
