@@ -67,12 +67,13 @@ def run_sweeps(
         mine = told.Told()  # what this ticket adds to the members' lists
         with _isolated(session, ticket, report):
             t = _as_it_is_now(session, ctx, ticket, now)
+            asked = ""  # who was asked again now, as this ticket's requester
             if not unread:
-                _pending(session, ctx, ticket, t, now, report)
+                asked = _pending(session, ctx, ticket, t, now, report)
                 _inventory(session, ctx, ticket, t, now, report)
             if ticket.state != TicketState.CLOSED:
                 told.overdue(session, ctx, ticket, t, now, report, (members, mine))
-                told.stale(session, ctx, ticket, t, now, (members, mine))
+                told.stale(session, ctx, ticket, t, now, (members, mine), asked=asked)
             # the status mails and notices of this ticket's changes, inside its savepoint
             # (so a dry run sees them, and a failure takes them back with the changes)
             report.outbox += conversation.flush(session)
@@ -188,10 +189,11 @@ def _pending(
     t: TicketTimes,
     now: datetime,
     report: SweepReport,
-) -> None:
+) -> str:
+    """Ask the requester again or close; who was asked (the requester), else ""."""
     due = _pending_due(session, t, now, ctx.settings.schedule, _reminds(ctx, ticket))
     if due is None:
-        return
+        return ""
     ref = ticket_ref(ticket, ctx.settings, now, ctx.catalog)
     requester = views.Person(ticket.requester, ticket.requester_name)
     if due.action == PendingAction.REMIND:  # only when the reminder is not turned off
@@ -202,7 +204,7 @@ def _pending(
                 changes.no_auto_answer(
                     session, ticket, now, why=why, mail="pending_reminder", actor=ACTOR
                 )
-                return
+                return ""
             view = views.PendingReminder(
                 team(ctx.settings), requester, ref, due.waiting, due.close_in
             )
@@ -211,9 +213,10 @@ def _pending(
                     session, ctx.settings, ticket, view, key=f"pending-reminder:{due.key}", now=now
                 )
             )
-        return
+            return ticket.requester.lower()
+        return ""
     if not jobs.claim(session, Job.PENDING_CLOSE, due.key, now, ticket_id=ticket.id):
-        return
+        return ""
     report.did(Job.PENDING_CLOSE, ticket.id)
     changes.change_state(  # the requester's status mail follows (gateway.tickets.to_requester)
         session,
@@ -225,6 +228,7 @@ def _pending(
         reason=CloseReason.NO_RESPONSE,
         why=no_response_cause(due.waiting),
     )
+    return ""
 
 
 def _inventory(
