@@ -6,6 +6,7 @@ again. Pure: the loop's own decisions (``previous_digest``, ``next_digest``,
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -103,7 +104,7 @@ def test_one_digest_a_week_through_every_clock_change(
         now += timedelta(seconds=wait_seconds(now, HOURLY, next_digest(now, spec, tz)) + 0.5)
     assert len(sent) == 5, [(str(a.astimezone(tz)), r.period) for a, r in sent]
     days = [a.astimezone(tz).date() for a, _ in sent]
-    assert all(b - a == timedelta(days=7) for a, b in zip(days, days[1:], strict=False))
+    assert all(b - a == timedelta(days=7) for a, b in itertools.pairwise(days))
     assert len({r.period for _, r in sent}) == 5 and len({r.week for _, r in sent}) == 5
-    for (_, one), (_, two) in zip(sent, sent[1:], strict=False):
+    for (_, one), (_, two) in itertools.pairwise(sent):
         assert one.until == two.since  # the covered days join, none twice or left out

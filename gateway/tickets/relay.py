@@ -3,9 +3,10 @@
 A member's reply mail (``gateway/runner/ops.py``) and a member's Slack thread
 reply sent on purpose (the "send to requester" shortcut, ``/reply``) both end
 here: the member's words, as written, go to the requester (a member too, when the
-request is their own) and every non-member participant (at most ``[limits] max_relay`` of them; the rest are recorded in an
-event, never mailed; never an address no automatic mail goes to either: ours, a
-no-reply or mail-system address, one we cannot write), one answer mail each from
+request is their own) and every non-member participant (at most ``[limits] max_relay``
+of them; the rest are recorded in an event, never mailed; never an address no
+automatic mail goes to either: ours, a no-reply or mail-system address, one we cannot
+write), one answer mail each from
 the team address, threaded; the first-response SLA stops. The mails are queued when
 the transaction commits (:mod:`gateway.tickets.conversation`), so a state change made
 in the same transaction — ``/close`` in the same reply — rides in the same mail.
