@@ -106,3 +106,15 @@ def test_the_pending_reminder_and_the_stale_one_reach_a_self_filed_requester_onc
     before = len(outbox(gw))
     scheduler.tick(gw)
     assert _mails_to(gw, before)[OPS2] == 1
+
+
+def test_a_self_filed_request_is_acknowledged_once(gw: App) -> None:
+    """The acknowledgement, not a new-ticket notice beside it: the reply address in it is
+    the one the member's commands are taken from (a token is the ticket's and the
+    recipient's, whichever mail carried it)."""
+    tid = _own_request(gw)
+    assert [(r.kind, r.recipients) for r in outbox(gw)] == [("acknowledgement", [OPS2])]
+    # a request filed for someone else still brings its assignee the notice
+    other = open_ticket(gw, "Purchase: a desk", key="own-3", sender=f"Ops One <{OPS}>")
+    assert [r.recipients for r in outbox(gw, "new_ticket") if r.ticket_id == other] == [[OPS2]]
+    assert tid != other
