@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from gateway.runtime.app import App
 from gateway.scheduling import scheduler
 from tests.support.app import reply_address
 from tests.support.mails import mail
-from tests.support.pipeline import deliver, outbox, show
+from tests.support.pipeline import deliver, outbox, parsed, show
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings, set_state
 
 DAY, MINUTE = timedelta(days=1), timedelta(minutes=1)
@@ -113,8 +114,41 @@ def test_a_self_filed_request_is_acknowledged_once(gw: App) -> None:
     the one the member's commands are taken from (a token is the ticket's and the
     recipient's, whichever mail carried it)."""
     tid = _own_request(gw)
-    assert [(r.kind, r.recipients) for r in outbox(gw)] == [("acknowledgement", [OPS2])]
+    [ack] = outbox(gw)
+    assert (ack.kind, ack.recipients) == ("acknowledgement", [OPS2])
+    assert parsed(ack)["Reply-To"].addresses[0].addr_spec == reply_address(gw, tid, OPS2)
     # a request filed for someone else still brings its assignee the notice
     other = open_ticket(gw, "Purchase: a desk", key="own-3", sender=f"Ops One <{OPS}>")
     assert [r.recipients for r in outbox(gw, "new_ticket") if r.ticket_id == other] == [[OPS2]]
     assert tid != other
+
+
+def test_the_notice_stays_when_the_requester_mail_is_withheld(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    """Status mails turned off: the member notice is then the one mail of the change."""
+    base = scheduled_settings(settings, tmp_path, ScheduleSettings(digest="off"))
+    app = make_app(replace(base, mail=replace(base.mail, off=("status_change",))), clock)
+    try:
+        tid = _own_request(app)
+        before = len(outbox(app))
+        set_state(app, tid, TicketState.PENDING)
+        assert [(r.kind, r.recipients) for r in outbox(app)[before:]] == [("ticket_notice", [OPS2])]
+    finally:
+        app.close()
+
+
+def test_the_inventory_close_reaches_a_self_filed_requester_once(
+    settings: Settings, tmp_path: Path, clock: FakeClock
+) -> None:
+    schedule = ScheduleSettings(digest="off", inventory=True, inventory_after=30 * DAY)
+    app = make_app(scheduled_settings(settings, tmp_path, schedule), clock)
+    try:
+        tid = _own_request(app)
+        clock.advance(30 * DAY)
+        before = len(outbox(app))
+        scheduler.tick(app)
+        assert show(app, tid)["close_reason"] == "stale"
+        assert _mails_to(app, before)[OPS2] == 1
+    finally:
+        app.close()
