@@ -347,3 +347,28 @@ def test_each_minute_is_working_time_exactly_when_the_clocks_read_a_working_time
     for at in _fall_back_minutes(cal.zone, day):
         worked = between(cal, at, at + M)
         assert worked == (M if _on_the_wall(cal, at + M) else timedelta(0)), at.astimezone(cal.zone)
+
+
+NY_OFFICE = Calendar("America/New_York", (((9 * 60, 17 * 60),),) * 5 + ((), ()))
+
+
+def nyc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=NEW_YORK)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "due"),
+    [
+        # a weekend the clocks change in: Monday's hours are the office's clock hours
+        (nyc(2026, 3, 6, 16, 0), 4 * H, nyc(2026, 3, 9, 12, 0)),  # EST Fri → EDT Mon
+        (nyc(2026, 10, 30, 16, 0), 4 * H, nyc(2026, 11, 2, 12, 0)),  # EDT Fri → EST Mon
+        (nyc(2026, 3, 6, 9, 0), 16 * H, nyc(2026, 3, 9, 17, 0)),  # two whole days
+        (nyc(2026, 10, 30, 9, 0), 24 * H, nyc(2026, 11, 3, 17, 0)),  # three whole days
+    ],
+)
+def test_office_hours_across_a_weekend_the_clocks_change_in(
+    start: datetime, duration: timedelta, due: datetime
+) -> None:
+    got = add(NY_OFFICE, start, duration)
+    assert got == due  # the instant (returned in UTC)
+    assert between(NY_OFFICE, start, due) == duration

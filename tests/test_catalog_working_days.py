@@ -191,7 +191,8 @@ def test_an_entry_closes_a_pending_ticket_after_its_working_days(
     t = _pending(jst(2026, 3, 6, 19, 0), WorkingDays(2), hours)
     assert pending_due(t, jst(2026, 3, 8, 19, 0), SCHEDULE) is None  # Sunday: 2 real days
     assert pending_due(t, closes - timedelta(minutes=1), SCHEDULE) is not None  # reminded
-    due = pending_due(t, closes, SCHEDULE)
+    asked = jst(2026, 3, 9, 19, 0)  # the reminder went out on time: [schedule]'s 3 days
+    due = pending_due(t, closes, SCHEDULE, reminded=asked)
     assert due is not None and due.action == PendingAction.CLOSE
 
 

@@ -20,6 +20,7 @@ from gateway.core.clock import FakeClock
 from gateway.core.model import TicketState
 from gateway.core.sqlite_url import sqlite_path
 from gateway.runtime.cli.main import main
+from gateway.scheduling import scheduler
 from tests.conftest import PG_URL
 from tests.support.app import MEMBERS
 from tests.support.config import members_toml, write_config
@@ -281,6 +282,17 @@ def test_sweep_dry_run_names_the_tickets_it_would_change(
     """The README promises the dry run's "mails and changes": a count of closes alone
     ("pending-close 1") leaves the operator to guess which ticket it would close, and a
     close whose requester gets no mail (a monitoring alert) shows in no printed mail."""
+    assert main(["--config", str(config), "sweep", "--dry-run"]) == 0
+    out = capsys.readouterr().out  # never asked again: the reminder comes before a close
+    assert f"pending-reminder: #{seeded['buy_pending']}\n" in out
+    assert "pending-close:" not in out
+    # the requester was asked again in 2024, on time (three days): now it is closed
+    app = make_app(load_settings(config), FakeClock(datetime(2024, 1, 11, 2, 0, tzinfo=UTC)))
+    try:
+        scheduler.tick(app)
+    finally:
+        app.close()
+    capsys.readouterr()
     assert main(["--config", str(config), "sweep", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert f"pending-close: #{seeded['buy_pending']}\n" in out

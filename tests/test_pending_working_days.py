@@ -67,10 +67,11 @@ def test_a_reminder_in_working_days_waits_over_the_weekend() -> None:
     remind = pending_due(t, jst(2026, 3, 10, 15, 0), sched)  # Tuesday
     assert remind is not None and remind.action == PendingAction.REMIND
     assert remind.close_in == jst(2026, 3, 13, 15, 0) - jst(2026, 3, 10, 15, 0)
-    assert pending_due(t, jst(2026, 3, 13, 14, 59), sched) == replace(
+    reminded = jst(2026, 3, 10, 15, 0)  # the reminder went out then
+    assert pending_due(t, jst(2026, 3, 13, 14, 59), sched, reminded=reminded) == replace(
         remind, waiting=jst(2026, 3, 13, 14, 59) - asked, close_in=timedelta(minutes=1)
     )
-    close = pending_due(t, jst(2026, 3, 13, 15, 0), sched)  # Fri, Tue, Wed, Thu, Fri
+    close = pending_due(t, jst(2026, 3, 13, 15, 0), sched, reminded=reminded)  # Fri … Fri
     assert close is not None and close.action == PendingAction.CLOSE
 
 

@@ -3,6 +3,7 @@ stale periods, SLA marks and the pending/inventory thresholds — pure, no datab
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -94,6 +95,7 @@ def test_the_loop_waits_for_the_sooner_of_sweep_and_digest() -> None:
 
 
 T0 = utc(2026, 3, 2, 1, 0)
+DAY = timedelta(days=1)
 
 
 def _t(state: str = "open", **kw: object) -> TicketTimes:
@@ -187,13 +189,41 @@ def test_pending_reminder_then_close() -> None:
     remind = pending_due(t, T0 + timedelta(days=3), sched)
     assert remind is not None and remind.action == PendingAction.REMIND
     assert remind.close_in == timedelta(days=4)
-    close = pending_due(t, T0 + timedelta(days=7), sched)
+    reminded = T0 + timedelta(days=3)  # the reminder went out then
+    close = pending_due(t, T0 + timedelta(days=7), sched, reminded=reminded)
     assert close is not None and close.action == PendingAction.CLOSE
     assert close.key == remind.key
     assert pending_due(_t("open"), T0 + timedelta(days=30), sched) is None
     own = _t("pending", auto_close_after=timedelta(days=5))  # the entry's own time wins
-    due = pending_due(own, T0 + timedelta(days=5), sched)
+    due = pending_due(own, T0 + timedelta(days=5), sched, reminded=reminded)
     assert due is not None and due.action == PendingAction.CLOSE
+
+
+def test_a_close_overdue_before_any_reminder_reminds_first_and_gives_its_grace() -> None:
+    """The sweep did not run for the whole reminder+close period (cron off, the daemon
+    down a week): the requester is asked first, and closed only the reminder's own grace
+    (close minus reminder: 4 days) after the reminder really went out."""
+    sched = ScheduleSettings(
+        pending_reminder_after=timedelta(days=3), pending_close_after=timedelta(days=7)
+    )
+    t, back = _t("pending"), T0 + timedelta(days=9)  # nothing ran for nine days
+    late = pending_due(t, back, sched)
+    assert late is not None and late.action == PendingAction.REMIND
+    assert late.close_in == timedelta(days=4)  # what the mail says
+    assert pending_due(t, back + timedelta(days=4, seconds=-1), sched, reminded=back) == replace(
+        late, waiting=timedelta(days=13, seconds=-1), close_in=timedelta(seconds=1)
+    )
+    close = pending_due(t, back + timedelta(days=4), sched, reminded=back)
+    assert close is not None and close.action == PendingAction.CLOSE
+    # a reminder on time keeps the close on time; a reminder turned off waits for nothing
+    on_time = pending_due(t, T0 + timedelta(days=7), sched, reminded=T0 + timedelta(days=3))
+    assert on_time is not None and on_time.action == PendingAction.CLOSE
+    off = pending_due(t, T0 + timedelta(days=7), sched, reminds=False)
+    assert off is not None and off.action == PendingAction.CLOSE
+    assert pending_due(t, T0 + timedelta(days=6), sched, reminds=False) is None
+    # a close due before the reminder (the entry's own, shorter) closes without one
+    short = pending_due(_t("pending", auto_close_after=DAY), T0 + 2 * DAY, sched)
+    assert short is not None and short.action == PendingAction.CLOSE
 
 
 def test_inventory_only_when_switched_on() -> None:

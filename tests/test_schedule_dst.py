@@ -6,6 +6,7 @@ again. Pure: the loop's own decisions (``previous_digest``, ``next_digest``,
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ import pytest
 from gateway.scheduling.rules import digest_due, next_digest, previous_digest, wait_seconds
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
-SWEEP = timedelta(minutes=5)
+SWEEP, HOURLY = timedelta(minutes=5), timedelta(hours=1)
 
 
 def _walk(
@@ -74,3 +75,36 @@ def test_a_clock_set_back_sends_no_digest_again(tz: ZoneInfo, back: timedelta) -
     for minutes in range(0, 180, 5):  # the clock set back, then running on from there
         now = at + timedelta(minutes=2) - back + timedelta(minutes=minutes)
         assert digest_due(now, "sun 02:30", tz, done) is None
+
+
+@pytest.mark.parametrize(
+    "tz", [NEW_YORK, BERLIN, ZoneInfo("Asia/Tokyo"), ZoneInfo("Australia/Lord_Howe")]
+)
+@pytest.mark.parametrize("spec", ["mon 09:00", "sun 01:30", "sun 02:30", "mon 00:00", "sat 23:45"])
+@pytest.mark.parametrize("around", [date(2026, 3, 8), date(2026, 11, 1), date(2026, 4, 5)])
+def test_one_digest_a_week_through_every_clock_change(
+    tz: ZoneInfo, spec: str, around: date
+) -> None:
+    """Five weeks around a change of the clocks (New York's 2026-03-08 and 2026-11-01,
+    Europe's and Lord Howe's half hour), the loop as the daemon runs it, with when the
+    last one went out as the sweep reads it: one digest each week, seven local days
+    apart at the hour asked for, each week named once, none skipped."""
+    start = datetime(around.year, around.month, around.day, tzinfo=UTC) - timedelta(days=17)
+    first = previous_digest(start, spec, tz)
+    assert first is not None
+    done, last, sent = {first.period}, first.at, []
+    now = start
+    while now < start + timedelta(days=35):
+        run = digest_due(now, spec, tz, done, last)
+        if run is not None:
+            done.add(run.period)
+            last = now
+            sent.append((now, run))
+        # passes an hour apart (a quick walk), and at each scheduled digest
+        now += timedelta(seconds=wait_seconds(now, HOURLY, next_digest(now, spec, tz)) + 0.5)
+    assert len(sent) == 5, [(str(a.astimezone(tz)), r.period) for a, r in sent]
+    days = [a.astimezone(tz).date() for a, _ in sent]
+    assert all(b - a == timedelta(days=7) for a, b in itertools.pairwise(days))
+    assert len({r.period for _, r in sent}) == 5 and len({r.week for _, r in sent}) == 5
+    for (_, one), (_, two) in itertools.pairwise(sent):
+        assert one.until == two.since  # the covered days join, none twice or left out

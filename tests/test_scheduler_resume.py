@@ -155,6 +155,11 @@ def test_without_an_answer_the_close_comes_once_the_mailbox_was_read(
         clock.advance(MINUTE)
         _polled(app)  # nothing came
         scheduler.tick(app, started)
+        # no reminder went while the daemon was down: asked first, closed after its grace
+        assert len(outbox(app, "pending_reminder")) == 1
+        assert show(app, tid)["state"] == "pending"
+        clock.advance(4 * DAY)
+        scheduler.tick(app, started)
         assert (show(app, tid)["state"], show(app, tid)["close_reason"]) == (
             "closed",
             "no-response",

@@ -5,6 +5,7 @@ notices, and nothing sent twice after a restart or by a second instance."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,6 +109,42 @@ def test_pending_reminder_then_no_response_close_at_the_configured_times(
     text = words_of(notice)
     assert "We have not heard from you for 7 days." in text and "within 14 days" in text
     assert len(outbox(gw, "pending_reminder")) == 1
+
+
+def test_a_sweep_back_after_the_whole_period_reminds_before_it_closes(
+    gw: App, clock: FakeClock
+) -> None:
+    """Nothing swept for nine days (cron off, the daemon down): the requester is asked
+    first, and closed four days (the reminder's grace) after the reminder went out."""
+    tid = open_ticket(gw, "Purchase: paper", key="buy-late", state=TicketState.PENDING)
+    clock.advance(9 * DAY)
+    _sweep_often(gw, clock)
+    [reminder] = outbox(gw, "pending_reminder")
+    assert reminder.recipients == ["alice@customer.test"] and show(gw, tid)["state"] == "pending"
+    assert "4 days" in words_of(reminder) or "4 日" in words_of(reminder)
+    clock.advance(4 * DAY - 31 * MINUTE)  # four days after the reminder, minus a minute
+    scheduler.tick(gw)
+    assert show(gw, tid)["state"] == "pending"
+    clock.advance(MINUTE)
+    scheduler.tick(gw)
+    t = show(gw, tid)
+    assert (t["state"], t["close_reason"]) == ("closed", "no-response")
+    assert len(outbox(gw, "pending_reminder")) == 1
+
+
+def test_a_reminder_turned_off_leaves_the_close_on_time(
+    sched_settings: Settings, clock: FakeClock
+) -> None:
+    off = replace(sched_settings, mail=replace(sched_settings.mail, off=("pending_reminder",)))
+    app = make_app(off, clock)
+    try:
+        tid = open_ticket(app, "Purchase: pens", key="buy-off", state=TicketState.PENDING)
+        clock.advance(9 * DAY)
+        scheduler.tick(app)
+        assert outbox(app, "pending_reminder") == []
+        assert show(app, tid)["state"] == "closed"
+    finally:
+        app.close()
 
 
 def test_sla_overdue_notifies_the_assignee_once_per_deadline(gw: App, clock: FakeClock) -> None:

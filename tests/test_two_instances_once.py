@@ -198,3 +198,32 @@ def test_a_lease_that_ran_out_and_was_taken_is_not_renewed(
     with transaction(first.sessions) as s:
         lost = lease.renew(s, OutboxRow, [m.id for m in mine], clock.now())
     assert lost == {m.id for m in mine} and lease.held == set()
+
+
+def test_two_sweeps_back_after_a_week_down_remind_once_then_close_once(
+    pair: tuple[App, App], clock: FakeClock
+) -> None:
+    """Two passes at once (two cron runs overlapping, cron beside the daemon) after
+    nothing ran for longer than the reminder and the close together: each requester is
+    asked once, nobody is closed then, and each ticket is closed once, the reminder's
+    grace later. SQLite and PostgreSQL alike."""
+    first, second = pair
+    ids = [
+        open_ticket(first, f"Toner {i}", key=f"late-{i}", state=TicketState.PENDING)
+        for i in range(3)
+    ]
+    clock.advance(9 * DAY)
+    _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    assert Counter(r.ticket_id for r in outbox(first, "pending_reminder")) == Counter(
+        dict.fromkeys(ids, 1)
+    )
+    assert all(show(first, tid)["state"] == "pending" for tid in ids)
+    clock.advance(4 * DAY)
+    _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    _together(lambda: scheduler.tick(first), lambda: scheduler.tick(second))
+    for tid in ids:
+        t = show(first, tid)
+        closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
+        assert len(closes) == 1 and t["close_reason"] == "no-response", t["events"]
+    assert len(outbox(first, "pending_reminder")) == len(ids)

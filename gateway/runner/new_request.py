@@ -203,7 +203,9 @@ def open_new(
     refused = refused_values(a.catalog, filed.entry_id, filed.rejected, filed.missing, locale)
     answers = original.message_id if original is not None else a.answer_to
     acked = notices.acknowledge_new_ticket(a, ticket, missing, answers, refused)
-    notices.notify_assignee(a, ticket, a.catalog)
+    if not (acked and (ticket.assignee or "").lower() == ticket.requester.lower()):
+        # a member's own request: the acknowledgement is their one mail of it
+        notices.notify_assignee(a, ticket, a.catalog)
     return ticket, (
         f", filed under {filed.entry_id}"
         + (f", priority {level}" if level != "normal" else "")

@@ -14,30 +14,29 @@ act on a key. That is what turns "the sweep runs every five minutes" into
 from __future__ import annotations
 
 import enum
-from collections.abc import Container
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from gateway.catalog import sla
 from gateway.catalog.model import Entry
 from gateway.catalog.sla import Deadline as Deadline
 from gateway.config.settings import ScheduleSettings
-from gateway.config.units import parse_weekly
-from gateway.core import weeks
 from gateway.core.business_hours import (
     Calendar,
     Wait,
     WorkingDays,
-    wall_instant,
     working_days_after,
     working_days_between,
 )
 from gateway.core.calendars import Calendars, calendar_for
-from gateway.core.i18n import Msg
-
-WEEK = timedelta(days=7)
-DAY = timedelta(days=1)  # two digests of one week come at least this far apart
+from gateway.scheduling.digest_rules import DAY as DAY
+from gateway.scheduling.digest_rules import WEEK as WEEK
+from gateway.scheduling.digest_rules import DigestRun as DigestRun
+from gateway.scheduling.digest_rules import digest_due as digest_due
+from gateway.scheduling.digest_rules import next_digest as next_digest
+from gateway.scheduling.digest_rules import previous_digest as previous_digest
+from gateway.scheduling.digest_rules import wait_seconds as wait_seconds
 
 
 class Job(enum.StrEnum):
@@ -50,118 +49,6 @@ class Job(enum.StrEnum):
     PENDING_REMINDER = "pending-reminder"  # the requester is asked again, once
     PENDING_CLOSE = "pending-close"  # no answer in time: closed as no-response
     INVENTORY = "inventory"  # untouched far too long: force-closed as stale
-
-
-# ---------------------------------------------------------------- the weekly digest
-
-
-@dataclass(frozen=True, slots=True)
-class DigestRun:
-    """One scheduled digest: when it was due and the week it covers."""
-
-    at: datetime  # the scheduled instant (aware, UTC)
-    # The run's key in job_runs and the outbox: the ISO week of the scheduled day
-    # ("2026-W10" for Monday 2026-03-02). Never shown: it stays what it was when rows
-    # were first written with it, so an upgrade neither repeats nor skips a digest.
-    period: str
-    # The days it covers: whole local days, from ``since`` (a local midnight) up to
-    # ``until`` (the next local midnight after the last one, or now for a manual run),
-    # so the summary's "opened that week" counts what ``stats`` counts for that week.
-    since: datetime
-    until: datetime
-    week: str  # the covered days' ISO week (gateway.core.weeks): "2026-W09" …
-    label: Msg  # … and what people read: "2026-W09 (2026-02-23 – 2026-03-01)", in theirs
-
-
-def _local(day: date, at: tuple[int, int], tz: tzinfo) -> datetime:
-    """The instant (aware, UTC) of wall-clock time ``at`` on ``day`` in ``tz``: built from
-    the date, so DST never shifts it; a time the clocks skip is when they jump, a time
-    they say twice the first one (:func:`gateway.core.business_hours.wall_instant`).
-    UTC, not ``tz``: a local time in the repeated hour compares unequal to every
-    instant of another zone (PEP 495), the very one it is."""
-    return wall_instant(datetime.combine(day, time(at[0], at[1])), tz)
-
-
-def previous_digest(now: datetime, spec: str, tz: tzinfo) -> DigestRun | None:
-    """The latest scheduled digest at or before ``now``; None when digests are off.
-
-    Only the latest: a daemon that was down for three weeks sends one digest
-    at start, not three stale ones. It covers the seven local days before the day
-    it is due (Monday–Sunday for a Monday digest), named by their ISO week.
-    """
-    parsed = parse_weekly(spec)
-    if parsed is None:
-        return None
-    weekday, hour, minute = parsed
-    today = now.astimezone(tz).date()
-    day = today - timedelta(days=(today.weekday() - weekday) % 7)
-    at = _local(day, (hour, minute), tz)
-    if at > now:
-        day -= WEEK
-        at = _local(day, (hour, minute), tz)
-    first, last = day - WEEK, day - timedelta(days=1)
-    return DigestRun(
-        at=at,
-        period=weeks.iso_week(day),
-        since=_local(first, (0, 0), tz),
-        until=_local(day, (0, 0), tz),
-        week=weeks.span_week(first, last),
-        label=weeks.span_label(first, last),
-    )
-
-
-def next_digest(now: datetime, spec: str, tz: tzinfo) -> datetime | None:
-    """The first scheduled digest strictly after ``now`` (for the loop's wait)."""
-    last = previous_digest(now, spec, tz)
-    if last is None:
-        return None
-    parsed = parse_weekly(spec)
-    assert parsed is not None
-    day = last.at.astimezone(tz).date() + WEEK
-    return _local(day, parsed[1:], tz)
-
-
-def digest_due(
-    now: datetime, spec: str, tz: tzinfo, done: Container[str], last: datetime | None = None
-) -> DigestRun | None:
-    """The digest to send now, if any. ``done``: the periods claimed already; ``last``:
-    when the last scheduled digest went out (``store.jobs.last_ran``).
-
-    The latest scheduled time at or before ``now`` (:func:`previous_digest`) is due
-    unless, row by row:
-
-    * a digest went out at or after it: the clock stepped back over one just sent, or
-      the time was moved earlier after this week's went out;
-    * it was on an earlier day and today's comes later today: one digest today, not a
-      late one now and today's own after it (a fresh site started on a Monday at 10:00
-      with ``mon 17:00``);
-    * its ISO week had a digest already and it comes less than a day after that one:
-      the time moved later the same day, or a new ``timezone`` that reads the same week
-      some hours later. A week that had one more than a day before (``mon`` changed to
-      ``fri`` on Wednesday) gets this one too, under a key of its own
-      (``2026-W10:2026-03-06``), so a change of day never skips a week.
-    """
-    run = previous_digest(now, spec, tz)
-    if run is None or (last is not None and last >= run.at):
-        return None
-    day, today = run.at.astimezone(tz).date(), now.astimezone(tz).date()
-    following = next_digest(now, spec, tz)
-    if day < today and following is not None and following.astimezone(tz).date() == today:
-        return None
-    if run.period not in done:
-        return run
-    if last is None or run.at - last < DAY:
-        return None
-    again = f"{run.period}:{day.isoformat()}"
-    return None if again in done else replace(run, period=again)
-
-
-def wait_seconds(now: datetime, sweep_interval: timedelta, next_at: datetime | None) -> float:
-    """How long the loop sleeps: the sweep interval, or less if a digest comes first."""
-    wait = sweep_interval
-    if next_at is not None:
-        wait = min(wait, max(next_at - now, timedelta(0)))
-    return max(wait.total_seconds(), 0.0)
 
 
 # ---------------------------------------------------------------- one ticket's state
@@ -346,29 +233,70 @@ class PendingDue:
     close_in: timedelta  # from now until the close (REMIND only)
 
 
-def pending_due(t: TicketTimes, now: datetime, sched: ScheduleSettings) -> PendingDue | None:
-    """What a ticket waiting on its requester needs now, if anything.
+def pending_due(
+    t: TicketTimes,
+    now: datetime,
+    sched: ScheduleSettings,
+    *,
+    reminded: datetime | None = None,
+    reminds: bool = True,
+) -> PendingDue | None:
+    """What a ticket waiting on its requester needs now, if anything. ``reminded``: when
+    its reminder went out (``job_runs``; None: not yet); ``reminds``: False when the
+    reminder is turned off for it (``[mail] off``, the entry's ``mails_off``).
 
     The clock starts at the last touch (the question to the requester); the
     catalog entry's ``auto_close_after`` overrides ``[schedule] pending_close_after``.
     A wait in working days (``"2bd"``) is counted on its own calendar: the entry's for
     ``auto_close_after``, the default one for ``[schedule]``'s (:func:`waited_until`);
     one in real time (``"3d"``) over nights and weekends.
+
+    The requester is asked before they are closed on, and given the reminder's grace
+    (the close's wait minus the reminder's) from when it really went out: a sweep that
+    did not run for the whole period (cron off, the daemon down a week) reminds first
+    and closes that grace later, never at once (osTicket, Zammad). A close due before
+    the reminder (an entry's shorter ``auto_close_after``, or a mix of working days and
+    real time a holiday week turns round) closes without one, as does a turned-off
+    reminder, at its time.
     """
     if t.state != "pending":
         return None
     since = t.updated_at
     waiting = now - since
+    remind_at = waited_until(since, sched.pending_reminder_after, t.schedule_hours)
     if t.auto_close_after is None:  # [schedule]'s: the default calendar's working days
         close_at = waited_until(since, sched.pending_close_after, t.schedule_hours)
     else:  # the entry's own: its calendar's
         close_at = waited_until(since, t.auto_close_after, t.hours)
     key = f"{t.id}:{_stamp(since)}"
+    if remind_at < close_at and (reminds or reminded is not None):
+        asked = reminded if reminded is not None else max(now, remind_at)
+        close_at = max(close_at, _after_grace(t, sched, asked, close_at - remind_at))
+        if reminded is None and now >= remind_at:  # asked first, whatever is overdue
+            return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     if now >= close_at:
         return PendingDue(PendingAction.CLOSE, key, waiting, timedelta(0))
-    if now >= waited_until(since, sched.pending_reminder_after, t.schedule_hours):
+    if now >= remind_at and reminds:
         return PendingDue(PendingAction.REMIND, key, waiting, close_at - now)
     return None
+
+
+def _after_grace(
+    t: TicketTimes, sched: ScheduleSettings, asked: datetime, grace: timedelta
+) -> datetime:
+    """When the requester asked at ``asked`` has had the reminder's grace: in working
+    days when both waits are (``"2bd"`` then ``"5bd"``: three working days), else the
+    real time between the two as scheduled (``grace``)."""
+    close = sched.pending_close_after if t.auto_close_after is None else t.auto_close_after
+    remind = sched.pending_reminder_after
+    if (
+        isinstance(close, WorkingDays)
+        and isinstance(remind, WorkingDays)
+        and close.days > remind.days
+    ):
+        hours = t.schedule_hours if t.auto_close_after is None else t.hours
+        return waited_until(asked, WorkingDays(close.days - remind.days), hours)
+    return asked + grace
 
 
 def waited_until(since: datetime, wait: Wait, hours: Calendar | None) -> datetime:

@@ -67,12 +67,13 @@ def run_sweeps(
         mine = told.Told()  # what this ticket adds to the members' lists
         with _isolated(session, ticket, report):
             t = _as_it_is_now(session, ctx, ticket, now)
+            asked = ""  # who was asked again now, as this ticket's requester
             if not unread:
-                _pending(session, ctx, ticket, t, now, report)
+                asked = _pending(session, ctx, ticket, t, now, report)
                 _inventory(session, ctx, ticket, t, now, report)
             if ticket.state != TicketState.CLOSED:
                 told.overdue(session, ctx, ticket, t, now, report, (members, mine))
-                told.stale(session, ctx, ticket, t, now, (members, mine))
+                told.stale(session, ctx, ticket, t, now, (members, mine), asked=asked)
             # the status mails and notices of this ticket's changes, inside its savepoint
             # (so a dry run sees them, and a failure takes them back with the changes)
             report.outbox += conversation.flush(session)
@@ -120,25 +121,53 @@ def _as_it_is_now(session: Session, ctx: JobContext, ticket: Ticket, now: dateti
     if session.get_bind().dialect.name != "postgresql":
         return t  # SQLite: this transaction's write lock was taken at BEGIN
     who = responsible(ctx, ticket)  # None: no stale reminder is due
-    if not _anything_due(session, t, now, ctx.settings.schedule, who):
+    if not _anything_due(session, t, now, ctx.settings.schedule, who, _reminds(ctx, ticket)):
         return t
     session.refresh(ticket, with_for_update=True)
     return times_of(ticket, ctx.rules(ticket), ctx.settings.calendars)
 
 
 def _anything_due(
-    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, who: str | None
+    session: Session,
+    t: TicketTimes,
+    now: datetime,
+    sched: ScheduleSettings,
+    who: str | None,
+    reminds: bool,
 ) -> bool:
     """Whether some job of the sweep would act on ``t`` at ``now`` (``who`` answers for
     it: a stale reminder or an overdue notice can go to them). A stale period or a passed deadline
     already told lasts for many passes and needs no lock: thousands of long-stale
     tickets would otherwise be locked against the runner on every pass."""
-    if rules.pending_due(t, now, sched) is not None or rules.inventory_due(t, now, sched):
+    if _pending_due(session, t, now, sched, reminds) is not None:
+        return True
+    if rules.inventory_due(t, now, sched):
         return True
     period = rules.stale_period(t, now) if who is not None else None
     if period is not None and not jobs.claimed(session, Job.STALE, period):
         return True
     return any(told.untold(session, rules.overdue_key(t, d), who) for d in rules.overdue(t, now))
+
+
+def _reminds(ctx: JobContext, ticket: Ticket) -> bool:
+    """Whether the pending reminder is sent for this ticket (not turned off for the team
+    or its entry): a close waits for a reminder only when there is one."""
+    return not turned_off("pending_reminder", ctx.settings, ctx.rules(ticket))
+
+
+def _pending_due(
+    session: Session, t: TicketTimes, now: datetime, sched: ScheduleSettings, reminds: bool
+) -> rules.PendingDue | None:
+    """:func:`gateway.scheduling.rules.pending_due` with when the reminder really went
+    out (its claim in ``job_runs``), read only when something is due at all: the close
+    is counted from it, so a reminder sent late is never followed by the close at once."""
+    due = rules.pending_due(t, now, sched, reminds=reminds)
+    if due is None:  # nothing due unreminded: a reminder sent could only put it later
+        return None
+    reminded = jobs.ran_at(session, Job.PENDING_REMINDER, due.key)
+    if reminded is None:
+        return due
+    return rules.pending_due(t, now, sched, reminded=reminded, reminds=reminds)
 
 
 @contextmanager
@@ -160,15 +189,14 @@ def _pending(
     t: TicketTimes,
     now: datetime,
     report: SweepReport,
-) -> None:
-    due = rules.pending_due(t, now, ctx.settings.schedule)
+) -> str:
+    """Ask the requester again or close; who was asked (the requester), else ""."""
+    due = _pending_due(session, t, now, ctx.settings.schedule, _reminds(ctx, ticket))
     if due is None:
-        return
+        return ""
     ref = ticket_ref(ticket, ctx.settings, now, ctx.catalog)
     requester = views.Person(ticket.requester, ticket.requester_name)
-    if due.action == PendingAction.REMIND:
-        if turned_off("pending_reminder", ctx.settings, ctx.rules(ticket)):
-            return
+    if due.action == PendingAction.REMIND:  # only when the reminder is not turned off
         if jobs.claim(session, Job.PENDING_REMINDER, due.key, now, ticket_id=ticket.id):
             report.did(Job.PENDING_REMINDER, ticket.id)
             why = to_requester.quiet(session, ctx.settings, ticket)
@@ -176,7 +204,7 @@ def _pending(
                 changes.no_auto_answer(
                     session, ticket, now, why=why, mail="pending_reminder", actor=ACTOR
                 )
-                return
+                return ""
             view = views.PendingReminder(
                 team(ctx.settings), requester, ref, due.waiting, due.close_in
             )
@@ -185,9 +213,10 @@ def _pending(
                     session, ctx.settings, ticket, view, key=f"pending-reminder:{due.key}", now=now
                 )
             )
-        return
+            return ticket.requester.lower()
+        return ""
     if not jobs.claim(session, Job.PENDING_CLOSE, due.key, now, ticket_id=ticket.id):
-        return
+        return ""
     report.did(Job.PENDING_CLOSE, ticket.id)
     changes.change_state(  # the requester's status mail follows (gateway.tickets.to_requester)
         session,
@@ -199,6 +228,7 @@ def _pending(
         reason=CloseReason.NO_RESPONSE,
         why=no_response_cause(due.waiting),
     )
+    return ""
 
 
 def _inventory(

@@ -152,8 +152,13 @@ def stale(
     t: TicketTimes,
     now: datetime,
     told: tuple[Told, Told],
+    *,
+    asked: str = "",
 ) -> None:
-    """Claim the stale period ``t`` is in, if its responsible member's list has room."""
+    """Claim the stale period ``t`` is in, if its responsible member's list has room.
+    ``asked``: who this pass asked again as the ticket's requester (the pending
+    reminder): a member who is that too (their own request) was just mailed of the
+    ticket left waiting, so the period is spent without listing it to them again."""
     pass_, mine = told
     period = rules.stale_period(t, now)
     who = responsible(ctx, ticket)
@@ -163,7 +168,8 @@ def stale(
         return
     if jobs.claim(session, Job.STALE, period, now, ticket_id=ticket.id):
         news.stale(session, ticket, period, now)
-        mine.stale[who].append(Stale(ticket, period, t.stale_after))
+        if who != asked:  # one mail per person: the reminder they got as requester says it
+            mine.stale[who].append(Stale(ticket, period, t.stale_after))
 
 
 def mail(session: Session, ctx: JobContext, told: Told, now: datetime, report: SweepReport) -> None:

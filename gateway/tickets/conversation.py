@@ -12,7 +12,9 @@ and queues, in the same transaction, what they call for:
   words went to them in the same transaction — those words with the new state in
   one mail (:mod:`gateway.tickets.to_requester`);
 * the members who have the ticket hear what others did to it, several things within
-  the coalescing window as one mail (:mod:`gateway.tickets.to_members`).
+  the coalescing window as one mail (:mod:`gateway.tickets.to_members`), but not what
+  the mail they got as the requester (their own request) or a watcher just said: one
+  mail per person and change.
 
 Why here, and why at commit. A door cannot know what else its transaction does (a
 reply that relays words *and* closes must be one mail, not two), and a door that
@@ -132,8 +134,11 @@ def flush(session: Session) -> list[int]:
     for its in _by_ticket(facts):
         if any(f.kind == "created" for f in its):
             continue  # a new ticket: its acknowledgement and new-ticket notice say it all
-        ids += to_requester.queue(session, ctx, its)
-        ids += to_members.queue(session, ctx, its)
+        sent = to_requester.queue(session, ctx, its)
+        ids += [i for i, _ in sent]
+        # one mail per person and change: a member who is the requester too (their own
+        # request), or a watcher, read it in the mail they got as such
+        ids += to_members.queue(session, ctx, its, told={who for _, who in sent})
     return ids
 
 

@@ -2,10 +2,11 @@
 
 A member's reply mail (``gateway/runner/ops.py``) and a member's Slack thread
 reply sent on purpose (the "send to requester" shortcut, ``/reply``) both end
-here: the member's words, as written, go to the requester and every non-member
-participant (at most ``[limits] max_relay`` of them; the rest are recorded in an
-event, never mailed; never an address no automatic mail goes to either: ours, a
-no-reply or mail-system address, one we cannot write), one answer mail each from
+here: the member's words, as written, go to the requester (a member too, when the
+request is their own) and every non-member participant (at most ``[limits] max_relay``
+of them; the rest are recorded in an event, never mailed; never an address no
+automatic mail goes to either: ours, a no-reply or mail-system address, one we cannot
+write), one answer mail each from
 the team address, threaded; the first-response SLA stops. The mails are queued when
 the transaction commits (:mod:`gateway.tickets.conversation`), so a state change made
 in the same transaction — ``/close`` in the same reply — rides in the same mail.
@@ -51,11 +52,14 @@ def relay_answer(
     text = without_member_addresses(session, settings, text.strip())
     if not text:
         return 0
-    people = [ticket.requester.lower(), *tickets.participant_emails(session, ticket.id)]
+    requester = ticket.requester.lower()
+    people = [requester, *tickets.participant_emails(session, ticket.id)]
     everyone = [
         p
         for p in dict.fromkeys(people)
-        if settings.member(p) is None
+        # members hear of it in their notices; but a member's own request is answered to
+        # them as to any requester (their notice then leaves it out), unless the answer is theirs
+        if (settings.member(p) is None or (p == requester and p != member.email))
         # never one we never write to (as no acknowledgement goes there): ours, a no-reply
         # or mail-system address, or 田中@例え.jp, which never stops the others' answer
         and not loops.never_answered(p, settings.own_addresses)

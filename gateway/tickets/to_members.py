@@ -24,6 +24,7 @@ change's own transaction, nothing is lost or sent twice after a crash.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -56,7 +57,22 @@ SYSTEM_ACTORS: dict[str, views.Text] = {
 }
 
 
-def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
+# What a mail to the requester (or a watcher) says already: left out of the notice of a
+# member who got that mail (a member's own request), so each hears of a change once
+SAID_TO_REQUESTER = frozenset(
+    {
+        "state",  # the status mail, or the state riding along with an answer
+        "answered",  # the answer itself, relayed to them
+    }
+)
+
+
+def queue(
+    session: Session, ctx: MailContext, facts: list[Fact], *, told: Collection[str] = ()
+) -> list[int]:
+    """Queue (or add to a held notice) what each member is to hear of ``facts``.
+    ``told``: who got a mail of these facts as requester or watcher
+    (:data:`SAID_TO_REQUESTER`)."""
     ticket = facts[0].ticket
     entry = ctx.catalog().rules_for(ticket.catalog)  # a removed entry: the fallback's
     if turned_off(KIND, ctx.settings, entry):
@@ -65,6 +81,8 @@ def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
     items: dict[str, list[dict[str, Any]]] = {}
     for fact in facts:
         for who, item in _items(fact, responsible, ctx):
+            if who in told and item["kind"] in SAID_TO_REQUESTER:
+                continue  # their mail as the requester said it
             if who and who != fact.actor and ctx.settings.member(who) is not None:
                 items.setdefault(who, []).append(item)
     ids = [_hold(session, ctx, ticket, who, its, facts[-1].at) for who, its in items.items()]

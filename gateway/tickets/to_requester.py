@@ -46,7 +46,10 @@ from store.models import Ticket
 KIND = "status_change"
 
 
-def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
+def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[tuple[int, str]]:
+    """The mails the facts give the requester (and the other non-members, the watchers):
+    (outbox row, recipient) each, so that the members' notices leave out what one of
+    them was just told as requester (:func:`gateway.tickets.to_members.queue`)."""
     ticket = facts[0].ticket
     status = _status(ticket, facts, ctx)
     off = turned_off(KIND, ctx.settings, ctx.catalog().rules_for(ticket.catalog))
@@ -58,7 +61,8 @@ def queue(session: Session, ctx: MailContext, facts: list[Fact]) -> list[int]:
         return []
     moves = [f for f in facts if f.kind == "state"]
     sent = _status_mail(session, ctx, ticket, status, moves, off)
-    return ([sent] if sent is not None else []) + _to_watchers(session, ctx, ticket, status, moves)
+    mine = [(sent, ticket.requester.lower())] if sent is not None else []
+    return mine + _to_watchers(session, ctx, ticket, status, moves)
 
 
 def _status(ticket: Ticket, facts: list[Fact], ctx: MailContext) -> views.StatusLine | None:
@@ -89,7 +93,7 @@ def _relay(
     ticket: Ticket,
     relay: Fact,
     status: views.StatusLine | None,
-) -> list[int]:
+) -> list[tuple[int, str]]:
     """The member's words to each recipient, with the new state when there is one."""
     settings = ctx.settings
     member = settings.member(relay.actor)
@@ -117,7 +121,7 @@ def _relay(
             files=relay.files,
             author=relay.actor,  # told too if it never reaches them
         )
-        ids += [queued] if queued is not None else []
+        ids += [(queued, email)] if queued is not None else []
     return ids
 
 
@@ -170,7 +174,7 @@ def _to_watchers(
     ticket: Ticket,
     status: views.StatusLine,
     moves: list[Fact],
-) -> list[int]:
+) -> list[tuple[int, str]]:
     """Watchers hear the status mail the requester hears (#19), said of the requester's
     request, each under the same brakes; one withheld from them is not worth an event
     of its own."""
@@ -201,5 +205,5 @@ def _to_watchers(
             now=now,
             in_reply_to=thread[0] if thread else "",
         )
-        ids += [queued] if queued is not None else []
+        ids += [(queued, email)] if queued is not None else []
     return ids
