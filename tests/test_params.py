@@ -6,7 +6,7 @@ import pytest
 
 from gateway.catalog.load import parse_catalog
 from gateway.catalog.model import Entry, Field
-from gateway.catalog.sheet import missing_required, parse_sheet, validate
+from gateway.catalog.sheet import field_problems, missing_required, parse_sheet, validate
 from gateway.core.i18n import N_, dump, load, translate
 from gateway.pipeline.parse.message import parse_message
 from tests.support.mails import mail
@@ -266,3 +266,40 @@ def test_a_choice_may_be_written_as_either_part_of_a_bracketed_label() -> None:
     assert validate(budget, "Operating expense")[0] == "opex"
     value, reason = validate(budget, "経費")  # opex's and special's
     assert value == "" and reason is not None
+
+
+# a zero-width space, a byte-order mark, a word joiner, a left-to-right mark: what a value
+# copied from a web page, a chat message or a spreadsheet cell brings along unseen
+UNSEEN = ("\u200b", "\ufeff", "\u2060", "\u200e")
+
+
+@pytest.mark.parametrize("unseen", UNSEEN)
+def test_characters_nobody_sees_at_a_values_ends_are_not_part_of_it(
+    entry: Entry, unseen: str
+) -> None:
+    """A pasted value kept them: the item went to the action as "\\u200bThinkPad" (no
+    system finds that user or product), and a date or an address with one was refused
+    as "not a date" or "not an e-mail address" while it read as a right one."""
+    typed = {
+        "item": f"{unseen}ThinkPad{unseen}",
+        "quantity": f"{unseen}3",
+        "needed_by": f"2026-04-01{unseen}",
+        "approver": f"{unseen}boss@example.test",
+        "budget": f"opex{unseen}",
+    }
+    sheet, problems = field_problems(entry, typed)
+    assert problems == {}
+    assert sheet.values == {
+        "item": "ThinkPad",
+        "quantity": "3",
+        "needed_by": "2026-04-01",
+        "approver": "boss@example.test",
+        "budget": "opex",
+    }
+    assert parse_sheet(entry, f"品名：{unseen}ThinkPad{unseen}\n").values == {"item": "ThinkPad"}
+
+
+def test_a_required_value_of_only_unseen_characters_is_missing(entry: Entry) -> None:
+    """It passed as given: the sheet was complete (an action ran) with nothing in it."""
+    _, problems = field_problems(entry, {"item": "\u200b\u200b", "approver": "\ufeff "})
+    assert problems["item"] == problems["approver"] == N_("This field is required.")

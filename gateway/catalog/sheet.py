@@ -30,7 +30,7 @@ from gateway.catalog.model import Entry, Field
 from gateway.catalog.numbers import bounded, number_example, read_number
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import LOCALES, N_, Msg, translate
-from gateway.core.text import normalise
+from gateway.core.text import bare, normalise
 
 # Linear whatever the text (issue #14): a line is split at its first colon by string
 # methods, fences are found line by line, and the e-mail pattern has no two runs that
@@ -112,8 +112,8 @@ def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
         if f is None:
             rejected.append(BadValue(name, raw, N_("unknown field")))
             continue
-        if not raw.strip():
-            continue  # left empty: missing, not wrong
+        if not bare(raw):
+            continue  # left empty (or only characters nobody sees): missing, not wrong
         value, problem = validate(f, raw)
         if problem is None:
             values[f.name] = value
@@ -126,7 +126,7 @@ def field_problems(entry: Entry, entered: Mapping[str, str]) -> tuple[Sheet, dic
     """A form's or a chat modal's sheet, checked: the valid values, and per field what
     is wrong (the same reasons a mail's transcript gives, or "required" when empty).
     One function, so the web form, the Slack modal and the runner agree."""
-    sheet = sheet_from_values(entry, {k: v for k, v in entered.items() if v.strip()})
+    sheet = sheet_from_values(entry, {k: v for k, v in entered.items() if bare(v)})
     problems: dict[str, Msg] = {bad.field: bad.why for bad in sheet.rejected}
     for name, _label in missing_required(entry, sheet.values, "en"):
         problems.setdefault(name, N_("This field is required."))
@@ -171,10 +171,11 @@ def example_for(f: Field, locale: str = "en") -> str:
 
 
 def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
-    """``(canonical value, None)`` or ``("", reason)``."""
+    """``(canonical value, None)`` or ``("", reason)``. What nobody sees at the ends
+    (white space, a zero-width space or BOM a paste brings along) is not the value."""
     if f.type == "email":
         return _email(raw)
-    text = normalise(raw).strip() if f.type != "text" else raw.strip()
+    text = bare(normalise(raw)) if f.type != "text" else bare(raw)
     if not text:
         return "", N_("empty")
     if f.type == "date":
@@ -201,7 +202,7 @@ def _email(raw: str) -> tuple[str, Msg | None]:
     it): an action and a script read the address mail is sent to, and one address is one
     text however it was typed. People read it as written (:meth:`Field.shown`). A domain
     with no IDNA2008 form is refused with its reason."""
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = bare(unicodedata.normalize("NFKC", raw))
     if not text:
         return "", N_("empty")
     if not _EMAIL.fullmatch(text):

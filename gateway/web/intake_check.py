@@ -18,6 +18,7 @@ from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_problems, validate
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import bare
 from gateway.core.title import one_line
 from gateway.pipeline import unanswered
 from gateway.pipeline.loops import never_answered
@@ -72,11 +73,13 @@ class Checked:
 
 
 def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
-    """The inputs this entry's form has, each cut to a sane length."""
+    """The inputs this entry's form has, each cut to a sane length; a one-line input
+    without what nobody sees at its ends (a zero-width space or a BOM a paste brings:
+    a title of only those is no title, an address with one is the address)."""
     return Entered(
-        name=one_line(form.get("name", ""))[:MAX_NAME],
-        email=form.get("email", "").strip()[:320],
-        subject=one_line(form.get("subject", ""))[:MAX_SUBJECT],
+        name=bare(one_line(form.get("name", "")))[:MAX_NAME],
+        email=bare(form.get("email", ""))[:320],
+        subject=bare(one_line(form.get("subject", "")))[:MAX_SUBJECT],
         text=typed_lines(form.get("text", ""))[:MAX_TEXT],
         # one-line inputs on the page: a CR/LF a client posts would start a line of its
         # own under the sheet's heading in the member's notice

@@ -30,6 +30,7 @@ from gateway.chat.slack import menus, prefill
 from gateway.chat.slack.menus import VALUE as VALUE
 from gateway.core import slack_length
 from gateway.core.i18n import LOCALES, N_, Msg, translate
+from gateway.core.text import bare
 from gateway.core.title import one_line
 
 ENTRY_VIEW, FIELDS_VIEW = "ticket_entry", "ticket_fields"  # the views' callback ids
@@ -253,7 +254,7 @@ def typed(view: Mapping[str, Any], entry: Entry, page: int = 0) -> Typed:
         if raw.strip():
             fields[f.name] = raw
     return Typed(
-        subject=one_line(_read(_input_of(values, SUBJECT))),
+        subject=bare(one_line(_read(_input_of(values, SUBJECT)))),  # a paste's U+200B too
         text=_read(_input_of(values, TEXT)),
         fields=fields,
     )
