@@ -303,3 +303,31 @@ def test_a_required_value_of_only_unseen_characters_is_missing(entry: Entry) -> 
     """It passed as given: the sheet was complete (an action ran) with nothing in it."""
     _, problems = field_problems(entry, {"item": "\u200b\u200b", "approver": "\ufeff "})
     assert problems["item"] == problems["approver"] == N_("This field is required.")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("令和8年4月1日", "2026-04-01"),  # the era year, as Japanese forms and offices write it
+        ("令和８年４月１日（水）", "2026-04-01"),  # typed with the input method, with its weekday
+        ("令和 8 年 4 月 1 日", "2026-04-01"),
+        ("令和元年5月1日", "2019-05-01"),  # the era's first year is 元年
+        ("㋿8年4月1日", "2026-04-01"),  # the era's name as one character
+        ("平成31年4月30日", "2019-04-30"),
+        ("昭和64年1月7日", "1989-01-07"),
+        ("R8.4.1", "2026-04-01"),  # the era's initial, as business forms shorten it
+        ("R08/04/01", "2026-04-01"),
+        ("H31.4.30", "2019-04-30"),
+    ],
+)
+def test_a_japanese_era_date_is_a_date(entry: Entry, value: str, expected: str) -> None:
+    """Refused as "not a date" while it is how a Japanese requester (and their
+    company's own forms) writes one."""
+    sheet = parse_sheet(entry, f"希望納期：{value}\n")
+    assert sheet.values == {"needed_by": expected} and sheet.rejected == ()
+
+
+@pytest.mark.parametrize("value", ["令和0年4月1日", "令和8年2月30日", "X8.4.1", "令和年4月1日"])
+def test_an_era_date_that_names_no_day_is_refused(entry: Entry, value: str) -> None:
+    [rejected] = parse_sheet(entry, f"希望納期：{value}\n").rejected
+    assert rejected.field == "needed_by" and rejected.reason.startswith("not a date")
