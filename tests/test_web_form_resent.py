@@ -192,4 +192,5 @@ def test_a_form_sent_then_changed_and_sent_again_with_its_token_is_asked_about(
         assert len(inbox_rows(r.app)) == 2
     fresh, old = tokens.split()
     assert fresh != old
-    assert "このフォームは少し前に送信され" in html and 'value="在宅勤務で VPN につながりません"' in html
+    assert "このフォームは少し前に送信され" in html
+    assert 'value="在宅勤務で VPN につながりません"' in html
