@@ -331,3 +331,11 @@ def test_a_japanese_era_date_is_a_date(entry: Entry, value: str, expected: str) 
 def test_an_era_date_that_names_no_day_is_refused(entry: Entry, value: str) -> None:
     [rejected] = parse_sheet(entry, f"希望納期：{value}\n").rejected
     assert rejected.field == "needed_by" and rejected.reason.startswith("not a date")
+
+
+def test_a_flag_at_a_values_end_keeps_its_tag_characters(entry: Entry) -> None:
+    """Tag characters are format characters too, but they end a flag: 🏴 and its tags
+    are the flag of England, and without them a black flag."""
+    england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    sheet, _ = field_problems(entry, {"item": f"マグカップ {england}"})
+    assert sheet.values["item"] == f"マグカップ {england}"

@@ -219,4 +219,6 @@ def bare(line: str) -> str:
 
 
 def _unseen(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) == "Cf"
+    """White space or a format character, but not a tag character (U+E0020–U+E007F):
+    those end a subdivision flag (🏴 and its tags are the flag of England)."""
+    return ch.isspace() or (unicodedata.category(ch) == "Cf" and ch < "\U000e0000")

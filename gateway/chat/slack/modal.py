@@ -1,12 +1,11 @@
 """The ``/ticket`` form as Slack modal views, and reading it back. Pure.
 
-Step one chooses a catalog entry (names in the person's language); step two is
-that entry's fields — the same definitions as mail and the web form — plus a
-subject and the text. What the person typed is checked by the catalog's own
-:func:`~gateway.catalog.sheet.field_problems`; a value it rejects comes back
-to the modal as an error under its own block (Slack's ``response_action:
-errors``). Where the form was opened (channel, thread, permalink) and when
-travels in ``private_metadata``, which Slack hands back unchanged.
+Step one chooses a catalog entry (names in the person's language); step two is that entry's fields
+— the same definitions as mail and the web form — plus a subject and the text. What the person
+typed is checked by the catalog's own :func:`~gateway.catalog.sheet.field_problems`; a value it
+rejects comes back to the modal as an error under its own block (Slack's ``response_action:
+errors``). Where the form was opened (channel, thread, permalink) and when travels in
+``private_metadata``, which Slack hands back unchanged.
 
 An entry with more fields than one view holds (Slack's 100 blocks; the entry's name,
 the subject and the details take three) is asked in pages (:func:`pages`): each page
