@@ -222,3 +222,10 @@ def _unseen(ch: str) -> bool:
     """White space or a format character, but not a tag character (U+E0020–U+E007F):
     those end a subdivision flag (🏴 and its tags are the flag of England)."""
     return ch.isspace() or (unicodedata.category(ch) == "Cf" and ch < "\U000e0000")
+
+
+def unseen_dropped(text: str) -> str:
+    """``text`` without the format characters :func:`bare` takes from the ends, wherever
+    they stand: what a member looks for is what they see (our Slack posts put a
+    zero-width space inside a link or after an @, and a copy of it carries that)."""
+    return "".join(ch for ch in text if ch.isspace() or not _unseen(ch))
