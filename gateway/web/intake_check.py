@@ -148,6 +148,16 @@ def named_address(typed: str) -> tuple[str, str]:
     return (quoted if quoted is not None else bare).strip(), address
 
 
+def address_as_kept(typed: str) -> str:
+    """An address as people paste or type it (``Name <addr>`` from a mail client, full
+    width with the input method on, a zero-width space from a chat) as the gateway keeps
+    addresses: lower case, the domain as its A-label. Anything else comes back lowered,
+    to match what it matches (the list's requester filter)."""
+    _, address = named_address(unicodedata.normalize("NFKC", bare(typed)))
+    kept, problem = reachable(bare(address), ())
+    return kept if problem is None else bare(address).lower()
+
+
 def reachable(email: str, own: Collection[str]) -> tuple[str, Msg | None]:
     """``email`` as our mail is sent to it (the domain in its IDNA2008 ASCII form,
     :func:`gateway.core.domains.ascii_domain`), or why no
