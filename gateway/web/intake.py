@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from enum import Enum
 from urllib.parse import unquote
@@ -98,9 +99,31 @@ async def form(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     entry = ctx.catalog().entry(request.match_info["entry"])
     if entry is None:
-        return _gone(request, {}, opened=False)
+        return _written_otherwise(request)
     token = form_token.issue(ctx.keys.form, ctx.now())
     return _form(request, entry, Entered(), {}, token)
+
+
+@routes.get("/new/{entry}/")
+async def form_slash(request: web.Request) -> web.Response:
+    """``/new/vpn/``: the form's address with a slash a link or a person added."""
+    return _written_otherwise(request)
+
+
+# what may follow an address copied or typed by hand: a space, the sentence's full stop
+_AFTER_ADDRESS = " 。、.,"
+
+
+def _written_otherwise(request: web.Request) -> web.Response:
+    """The form whose id the path writes otherwise (``VPN``, ``ｖｐｎ`` typed with the
+    input method on, ``vpn。`` copied with its sentence's full stop, a slash after it):
+    a redirect to it. It said the form was removed while it was there; an entry's id
+    is lower-case ASCII (gateway.catalog.reader). Else the "removed" page."""
+    typed = unicodedata.normalize("NFKC", request.match_info["entry"])
+    meant = ctx_of(request).catalog().entry(typed.strip(_AFTER_ADDRESS).lower())
+    if meant is not None:
+        raise see_other(f"/new/{meant.id}")
+    return _gone(request, {}, opened=False)
 
 
 @routes.get("/new/{entry}/sent")
