@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from gateway.core.text import is_cjk, kana_spellings, normalise
+from gateway.core.text import is_cjk, kana_spellings, normalise, unseen_dropped
 
 FTS_TABLE = "message_search"
 PG_INDEX = "ix_messages_search_trgm"
@@ -111,8 +111,9 @@ _SQLITE_DDL = (
 
 
 def query_terms(query: str) -> list[str]:
-    """The words of a query (white space separates them), each as typed."""
-    return query.split()[:MAX_TERMS]
+    """The words of a query (white space separates them), each as typed but for the
+    characters nobody sees (a zero-width space a paste brought: :func:`unseen_dropped`)."""
+    return unseen_dropped(query).split()[:MAX_TERMS]
 
 
 def matching_tickets(session: Session, query: str) -> list[int] | None:

@@ -10,9 +10,12 @@ from datetime import timedelta
 
 import pytest
 
+from gateway.catalog.load import load_catalog
+from gateway.chat.slack import modal
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
 from tests.support import chat as c
+from tests.support.catalogs import EXAMPLE
 from tests.support.pipeline import all_tickets, inbox_rows, show
 from tests.support.slack_fake import FakeSlack
 
@@ -136,3 +139,15 @@ def test_a_number_field_is_slacks_number_input_with_the_catalogs_rules(
     chat_app.runner.process_pending()
     [t] = all_tickets(chat_app)
     assert show(chat_app, t["id"])["fields"]["quantity"] == "3"
+
+
+def test_a_subject_of_only_characters_nobody_sees_is_no_subject() -> None:
+    """A zero-width space (Slack puts them around what it escapes, and a paste brings
+    them) made a subject that passed "Please write a subject" and filed a ticket
+    titled "(no subject)"; the web form reads its title the same way."""
+    vpn = load_catalog(EXAMPLE).entry("vpn")
+    assert vpn is not None
+    form = modal.typed({"state": {"values": c.typed("\u200b\ufeff", "", os="linux")}}, vpn)
+    assert modal.errors(vpn, form, "ja") == {"subject": "件名を入力してください。"}
+    kept = modal.typed({"state": {"values": c.typed("\u200bVPN\u200b", "", os="linux")}}, vpn)
+    assert kept.subject == "VPN" and modal.errors(vpn, kept, "ja") == {}

@@ -6,7 +6,7 @@ import pytest
 
 from gateway.catalog.load import parse_catalog
 from gateway.catalog.model import Entry, Field
-from gateway.catalog.sheet import missing_required, parse_sheet, validate
+from gateway.catalog.sheet import field_problems, missing_required, parse_sheet, validate
 from gateway.core.i18n import N_, dump, load, translate
 from gateway.pipeline.parse.message import parse_message
 from tests.support.mails import mail
@@ -266,3 +266,76 @@ def test_a_choice_may_be_written_as_either_part_of_a_bracketed_label() -> None:
     assert validate(budget, "Operating expense")[0] == "opex"
     value, reason = validate(budget, "経費")  # opex's and special's
     assert value == "" and reason is not None
+
+
+# a zero-width space, a byte-order mark, a word joiner, a left-to-right mark: what a value
+# copied from a web page, a chat message or a spreadsheet cell brings along unseen
+UNSEEN = ("\u200b", "\ufeff", "\u2060", "\u200e")
+
+
+@pytest.mark.parametrize("unseen", UNSEEN)
+def test_characters_nobody_sees_at_a_values_ends_are_not_part_of_it(
+    entry: Entry, unseen: str
+) -> None:
+    """A pasted value kept them: the item went to the action as "\\u200bThinkPad" (no
+    system finds that user or product), and a date or an address with one was refused
+    as "not a date" or "not an e-mail address" while it read as a right one."""
+    typed = {
+        "item": f"{unseen}ThinkPad{unseen}",
+        "quantity": f"{unseen}3",
+        "needed_by": f"2026-04-01{unseen}",
+        "approver": f"{unseen}boss@example.test",
+        "budget": f"opex{unseen}",
+    }
+    sheet, problems = field_problems(entry, typed)
+    assert problems == {}
+    assert sheet.values == {
+        "item": "ThinkPad",
+        "quantity": "3",
+        "needed_by": "2026-04-01",
+        "approver": "boss@example.test",
+        "budget": "opex",
+    }
+    assert parse_sheet(entry, f"品名：{unseen}ThinkPad{unseen}\n").values == {"item": "ThinkPad"}
+
+
+def test_a_required_value_of_only_unseen_characters_is_missing(entry: Entry) -> None:
+    """It passed as given: the sheet was complete (an action ran) with nothing in it."""
+    _, problems = field_problems(entry, {"item": "\u200b\u200b", "approver": "\ufeff "})
+    assert problems["item"] == problems["approver"] == N_("This field is required.")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("令和8年4月1日", "2026-04-01"),  # the era year, as Japanese forms and offices write it
+        ("令和８年４月１日（水）", "2026-04-01"),  # typed with the input method, with its weekday
+        ("令和 8 年 4 月 1 日", "2026-04-01"),
+        ("令和元年5月1日", "2019-05-01"),  # the era's first year is 元年
+        ("㋿8年4月1日", "2026-04-01"),  # the era's name as one character
+        ("平成31年4月30日", "2019-04-30"),
+        ("昭和64年1月7日", "1989-01-07"),
+        ("R8.4.1", "2026-04-01"),  # the era's initial, as business forms shorten it
+        ("R08/04/01", "2026-04-01"),
+        ("H31.4.30", "2019-04-30"),
+    ],
+)
+def test_a_japanese_era_date_is_a_date(entry: Entry, value: str, expected: str) -> None:
+    """Refused as "not a date" while it is how a Japanese requester (and their
+    company's own forms) writes one."""
+    sheet = parse_sheet(entry, f"希望納期：{value}\n")
+    assert sheet.values == {"needed_by": expected} and sheet.rejected == ()
+
+
+@pytest.mark.parametrize("value", ["令和0年4月1日", "令和8年2月30日", "X8.4.1", "令和年4月1日"])
+def test_an_era_date_that_names_no_day_is_refused(entry: Entry, value: str) -> None:
+    [rejected] = parse_sheet(entry, f"希望納期：{value}\n").rejected
+    assert rejected.field == "needed_by" and rejected.reason.startswith("not a date")
+
+
+def test_a_flag_at_a_values_end_keeps_its_tag_characters(entry: Entry) -> None:
+    """Tag characters are format characters too, but they end a flag: 🏴 and its tags
+    are the flag of England, and without them a black flag."""
+    england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    sheet, _ = field_problems(entry, {"item": f"マグカップ {england}"})
+    assert sheet.values["item"] == f"マグカップ {england}"

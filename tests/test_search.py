@@ -157,3 +157,14 @@ def test_a_loanword_typed_in_hiragana_is_found_as_katakana_and_back(app: App) ->
     thai = deliver(app, mail(subject="タイ支社", body="至急。\n"))
     assert _find(app, "タイ") == [thai.ticket_id]  # two kana: not in したい (same_script)
     assert grammar.ticket_id in (_find(app, "たい") or [])
+
+
+def test_a_term_pasted_with_characters_nobody_sees_finds_what_it_shows(app: App) -> None:
+    """Copied from a chat post (ours put a zero-width space inside a link or after an @
+    so Slack makes nothing of them), a web page or a spreadsheet, a term carried a
+    zero-width space or a BOM: the box showed "プリンタ" and "www.example.test", and the
+    list said no ticket matched."""
+    t = deliver(app, mail(subject="プリンタの件", body="www.example.test が開けません。\n"))
+    assert _find(app, "\u200bプリンタ\ufeff") == [t.ticket_id]
+    assert _find(app, "www\u200b.example.test") == [t.ticket_id]
+    assert _find(app, "\u200b \u2060") is None  # no term at all: the whole list

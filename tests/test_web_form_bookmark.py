@@ -43,3 +43,27 @@ def test_an_old_bookmark_to_a_form_lists_the_requests_offered_now(
     assert 'id="kept-subject"' not in html  # nothing was typed: nothing to copy
     other = WORDS["en" if locale == "ja" else "ja"][0]
     assert other not in html  # one language on the page
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "/new/VPN",  # as a poster or a mail writes the name
+        "/new/%EF%BD%96%EF%BD%90%EF%BD%8E",  # ｖｐｎ: typed with the input method on
+        "/new/vpn/",  # a slash a link or a person added
+        "/new/vpn%20",  # a space copied with the address
+        "/new/vpn%E3%80%82",  # 。: the full stop of the Japanese sentence it ended
+    ],
+)
+def test_an_address_of_a_form_written_another_way_leads_to_the_form(
+    settings: Settings, clock: FakeClock, typed: str
+) -> None:
+    """It said the form had been removed or renamed (or, with the slash, only "not
+    found") while the form was there, under the same name written otherwise."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[int, str]:
+        answer = await client.get(typed, allow_redirects=False)
+        return answer.status, answer.headers.get("Location", "")
+
+    with rig(settings, clock) as r:
+        assert r.serve(scenario) == (303, "/new/vpn")

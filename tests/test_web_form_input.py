@@ -407,3 +407,33 @@ def test_details_as_long_as_the_page_allows_arrive_whole(
         assert r.serve(scenario) == 303
         [row] = inbox_rows(r.app)
         assert json.loads(inbox_raw(r.app, row.id))["text"] == typed
+
+
+def test_values_pasted_with_characters_nobody_sees_are_read_as_they_look(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A title of only zero-width spaces passed the "required" check: the team got a
+    ticket titled "(no subject)". A printer name pasted with a zero-width space before
+    it was filed with it (an action, a search for 3F-MFP-01, read another name), and an
+    address with a byte-order mark before it was refused for "non-Latin characters"
+    the requester could not see."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[str, int]:
+        csrf, token = await form_of(client, "printer")
+        blank = printer_form(csrf, token, TEXT) | {"subject": "\u200b\u200b\ufeff"}
+        refused = await client.post("/new/printer", data=blank, headers=JA)
+        pasted = printer_form(csrf, token, TEXT) | {
+            "f_printer_name": "\u200b3F-MFP-01\u200b",
+            "email": "\ufeffito@customer.test",
+        }
+        sent = await client.post("/new/printer", data=pasted, allow_redirects=False)
+        return await refused.text(), sent.status
+
+    with rig(settings, clock) as r:
+        html, status = r.serve(scenario)
+        assert 'id="error-subject"' in html and "お問い合わせの件名を入力してください" in html
+        assert status == 303
+        r.app.runner.process_pending()
+        [t] = all_tickets(r.app)
+        assert t["requester"] == "ito@customer.test"
+        assert show(r.app, t["id"])["fields"] == {"printer_name": "3F-MFP-01"}

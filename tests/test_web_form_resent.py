@@ -21,7 +21,7 @@ from gateway.core.errors import TransientError
 from store.accept.contract import InboxAcceptor
 from store.accept.generic import open_inbox
 from tests.support.pipeline import inbox_rows
-from tests.support.web import Rig, form_of, rig
+from tests.support.web import FORM_TOKEN, Rig, form_of, rig
 
 
 def _vpn(csrf: str, token: str, **changes: Any) -> FormData:
@@ -163,3 +163,34 @@ def test_a_request_the_inbox_could_not_take_is_stored_when_sent_again(
         apps.append(r)
         assert [s for s, _ in r.serve(scenario)] == [503, 303]
         assert len(inbox_rows(r.app)) == 1
+
+
+def test_a_form_sent_then_changed_and_sent_again_with_its_token_is_asked_about(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Send pressed, a typo seen while the page was still loading, fixed, Send pressed
+    again: the one form's one-time token in two different documents made two tickets
+    and two acknowledgements. The second press now stores nothing and comes back with
+    what was typed, saying the form was received; pressed once more, the changed
+    request is sent as one of its own."""
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[list[int], str, str]:
+        csrf, token = await form_of(client, "vpn")
+        first = await client.post("/new/vpn", data=_vpn(csrf, token), allow_redirects=False)
+        fixed = _vpn(csrf, token, subject="在宅勤務で VPN につながりません")
+        asked = await client.post("/new/vpn", data=fixed, headers={"Accept-Language": "ja"})
+        html = await asked.text()
+        fresh = FORM_TOKEN.search(html)
+        assert fresh
+        again = _vpn(csrf, fresh.group(1), subject="在宅勤務で VPN につながりません")
+        sent = await client.post("/new/vpn", data=again, allow_redirects=False)
+        return [first.status, asked.status, sent.status], html, fresh.group(1) + " " + token
+
+    with rig(settings, clock) as r:
+        statuses, html, tokens = r.serve(scenario)
+        assert statuses == [303, 409, 303]
+        assert len(inbox_rows(r.app)) == 2
+    fresh, old = tokens.split()
+    assert fresh != old
+    assert "このフォームは少し前に送信され" in html
+    assert 'value="在宅勤務で VPN につながりません"' in html

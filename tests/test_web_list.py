@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
@@ -148,3 +149,27 @@ def test_the_page_links_of_an_unfiltered_list_are_plain(
     assert 'href="/tickets?page=2" rel="next"' in plain
     assert 'href="/tickets?page=1" rel="prev"' in second
     assert 'href="/tickets?q=%E4%BC%9A%E8%AD%B0%E5%AE%A4&amp;page=2" rel="next"' in searched
+
+
+def test_the_requester_filter_takes_an_address_as_people_paste_or_type_it(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Pasted from a mail client with its name, typed with the input method on (full
+    width), or with a zero-width space from a chat, the requester's address found no
+    ticket; and the box, a browser's e-mail input, stopped the form with the browser's
+    own bubble in its own language (the form is ``novalidate`` now, as the request
+    form is: the server reads it)."""
+    typed = [
+        "伊藤 花子 <Ito@Customer.test>",
+        "伊藤 花子 ＜ito@customer.test＞",
+        "ｉｔｏ＠ｃｕｓｔｏｍｅｒ．ｔｅｓｔ",
+        "\u200bito@customer.test",
+    ]
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="VPN", sender="伊藤 花子 <ito@customer.test>")).ticket_id
+        deliver(r.app, mail(subject="Printer"))
+        pages = [member_page(r, READERS["en"], f"/tickets?requester={quote(t)}") for t in typed]
+    for t, page in zip(typed, pages, strict=True):
+        rows = _rows(page)
+        assert len(rows) == 1 and f'href="/tickets/{tid}"' in rows[0], t
+    assert re.search(r'<form method="get" action="/tickets" class="filters" novalidate>', pages[0])

@@ -22,15 +22,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 
 import yaml
 
+from gateway.catalog.dates import dated
 from gateway.catalog.model import Entry, Field
 from gateway.catalog.numbers import bounded, number_example, read_number
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import LOCALES, N_, Msg, translate
-from gateway.core.text import normalise
+from gateway.core.text import bare, normalise
 
 # Linear whatever the text (issue #14): a line is split at its first colon by string
 # methods, fences are found line by line, and the e-mail pattern has no two runs that
@@ -44,24 +44,6 @@ _COLON = re.compile("[:：]")
 _FENCE_OPEN = re.compile(r"[ \t]*```[ \t]*(?:ya?ml)?[ \t]*", re.IGNORECASE)
 _FENCE_CLOSE = re.compile(r"[ \t]*```[ \t]*")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>][^@\s<>.]*\.[^@\s<>]+")
-_DATES = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
-    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
-    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
-    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
-)
-# The weekday a date is often written with, 2026年4月1日（水） or 2026-04-01 (Wed), in
-# parentheses (（） are () after NFKC); the names in weekday() order, Monday first.
-_WEEKDAY = re.compile(r"\(([^()]*)\)\Z")  # searched: each "(" scans to the next paren
-_WEEKDAYS = (
-    ("月", "mon", "monday"),
-    ("火", "tue", "tues", "tuesday"),
-    ("水", "wed", "wednesday"),
-    ("木", "thu", "thur", "thurs", "thursday"),
-    ("金", "fri", "friday"),
-    ("土", "sat", "saturday"),
-    ("日", "sun", "sunday"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +94,8 @@ def sheet_from_values(entry: Entry, entered: Mapping[str, str]) -> Sheet:
         if f is None:
             rejected.append(BadValue(name, raw, N_("unknown field")))
             continue
-        if not raw.strip():
-            continue  # left empty: missing, not wrong
+        if not bare(raw):
+            continue  # left empty (or only characters nobody sees): missing, not wrong
         value, problem = validate(f, raw)
         if problem is None:
             values[f.name] = value
@@ -126,7 +108,7 @@ def field_problems(entry: Entry, entered: Mapping[str, str]) -> tuple[Sheet, dic
     """A form's or a chat modal's sheet, checked: the valid values, and per field what
     is wrong (the same reasons a mail's transcript gives, or "required" when empty).
     One function, so the web form, the Slack modal and the runner agree."""
-    sheet = sheet_from_values(entry, {k: v for k, v in entered.items() if v.strip()})
+    sheet = sheet_from_values(entry, {k: v for k, v in entered.items() if bare(v)})
     problems: dict[str, Msg] = {bad.field: bad.why for bad in sheet.rejected}
     for name, _label in missing_required(entry, sheet.values, "en"):
         problems.setdefault(name, N_("This field is required."))
@@ -171,14 +153,15 @@ def example_for(f: Field, locale: str = "en") -> str:
 
 
 def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
-    """``(canonical value, None)`` or ``("", reason)``."""
+    """``(canonical value, None)`` or ``("", reason)``. What nobody sees at the ends
+    (white space, a zero-width space or BOM a paste brings along) is not the value."""
     if f.type == "email":
         return _email(raw)
-    text = normalise(raw).strip() if f.type != "text" else raw.strip()
+    text = bare(normalise(raw)) if f.type != "text" else bare(raw)
     if not text:
         return "", N_("empty")
     if f.type == "date":
-        return _dated(text)
+        return dated(text)
     if f.type == "number":
         return bounded(f, *read_number(text))
     if f.type == "choice":
@@ -201,7 +184,7 @@ def _email(raw: str) -> tuple[str, Msg | None]:
     it): an action and a script read the address mail is sent to, and one address is one
     text however it was typed. People read it as written (:meth:`Field.shown`). A domain
     with no IDNA2008 form is refused with its reason."""
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = bare(unicodedata.normalize("NFKC", raw))
     if not text:
         return "", N_("empty")
     if not _EMAIL.fullmatch(text):
@@ -264,46 +247,6 @@ def _read_back(label: str) -> set[str]:
 
 # a label and its gloss in brackets (full-width brackets are ASCII after normalise)
 _BRACKETED = re.compile(r"([^()]+)\(([^()]+)\)")
-
-
-def _dated(text: str) -> tuple[str, Msg | None]:
-    """A date, with or without its weekday; one that names another weekday is refused,
-    as which of the two was meant cannot be known."""
-    weekday = _WEEKDAY.search(text)
-    named = _weekday_number(weekday[1].strip()) if weekday else None
-    if weekday and named is not None:
-        text = text[: weekday.start()].rstrip()
-    # the Japanese text also shows the 2026年3月2日 form, which is read too
-    parsed = _date(text)
-    if parsed is None:
-        return "", N_("not a date (use 2026-03-02)")
-    if named is not None and date.fromisoformat(parsed).weekday() != named:
-        return "", N_("the weekday does not match the date {date}", date=parsed)
-    return parsed, None
-
-
-def _weekday_number(name: str) -> int | None:
-    """0 for Monday … 6 for Sunday, from 水, 水曜, 水曜日, wed or wednesday."""
-    name = name.removesuffix("曜日").removesuffix("曜").rstrip(".")
-    return next((n for n, names in enumerate(_WEEKDAYS) if name in names), None)
-
-
-def _date(text: str) -> str | None:
-    parts = date_parts(text)
-    try:
-        return date(*parts).isoformat() if parts else None
-    except ValueError:
-        return None
-
-
-def date_parts(text: str) -> tuple[int, int, int] | None:
-    """Year, month and day as written (2026-04-01, 2026/4/1, 2026.4.1, 2026年4月1日), not
-    yet checked to be a day of the calendar; ``text`` already in half width (NFKC)."""
-    for pattern in _DATES:
-        m = pattern.fullmatch(text)
-        if m:
-            return int(m[1]), int(m[2]), int(m[3])
-    return None
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import bare
 from gateway.pipeline.command_links import without_link_copies
 
 __all__ = [
@@ -58,23 +59,6 @@ def shown(line: str) -> str:
     control characters (a terminal's escapes, a NUL) as U+FFFD."""
     cut = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
     return NOT_TEXT.sub("\ufffd", cut)
-
-
-def bare(line: str) -> str:
-    """``line`` without the white space and the invisible format characters at its ends
-    (zero-width space, left-to-right mark, word joiner, soft hyphen, BOM: Unicode's
-    ``Cf``). Mail clients and pasted chat text put them in front of a line; unread, they
-    made ``​/close`` a line of text, relayed to the requester, and the ticket stayed open."""
-    start, end = 0, len(line)
-    while start < end and _invisible(line[start]):
-        start += 1
-    while end > start and _invisible(line[end - 1]):
-        end -= 1
-    return line[start:end]
-
-
-def _invisible(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) == "Cf"
 
 
 def read_command(line: str) -> Command | None:

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from gateway.catalog.sheet import date_parts
+from gateway.catalog.dates import date_parts
 from gateway.core import zone
 from gateway.core.i18n import N_, Msg
 

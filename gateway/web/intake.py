@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from enum import Enum
 from urllib.parse import unquote
@@ -56,6 +57,11 @@ CSRF_LOST = N_(
 )
 
 CHOOSE_AGAIN = N_("Please choose the attachments again.")
+CHANGED_AFTER_SENT = N_(
+    "This form was already sent a moment ago, and it was received. What you changed "
+    "since is below and was not sent. To send it as another request, press the button "
+    "again."
+)
 ALREADY_SENT = N_(
     "You sent this same request a few minutes ago, and it was received: nothing was "
     "sent now. To send it once more as another request, press the button again."
@@ -93,9 +99,31 @@ async def form(request: web.Request) -> web.Response:
     ctx = ctx_of(request)
     entry = ctx.catalog().entry(request.match_info["entry"])
     if entry is None:
-        return _gone(request, {}, opened=False)
+        return _written_otherwise(request)
     token = form_token.issue(ctx.keys.form, ctx.now())
     return _form(request, entry, Entered(), {}, token)
+
+
+@routes.get("/new/{entry}/")
+async def form_slash(request: web.Request) -> web.Response:
+    """``/new/vpn/``: the form's address with a slash a link or a person added."""
+    return _written_otherwise(request)
+
+
+# what may follow an address copied or typed by hand: a space, the sentence's full stop
+_AFTER_ADDRESS = " 。、.,"
+
+
+def _written_otherwise(request: web.Request) -> web.Response:
+    """The form whose id the path writes otherwise (``VPN``, ``ｖｐｎ`` typed with the
+    input method on, ``vpn。`` copied with its sentence's full stop, a slash after it):
+    a redirect to it. It said the form was removed while it was there; an entry's id
+    is lower-case ASCII (gateway.catalog.reader). Else the "removed" page."""
+    typed = unicodedata.normalize("NFKC", request.match_info["entry"])
+    meant = ctx_of(request).catalog().entry(typed.strip(_AFTER_ADDRESS).lower())
+    if meant is not None:
+        raise see_other(f"/new/{meant.id}")
+    return _gone(request, {}, opened=False)
 
 
 @routes.get("/new/{entry}/sent")
@@ -182,10 +210,14 @@ async def submit(request: web.Request) -> web.StreamResponse:
             _count,
             checked.email,
             client_ip(request),
-            (hashlib.sha256(raw).hexdigest(), request_key),
+            (hashlib.sha256(raw).hexdigest(), request_key, token),
             ctx.now(),
             ctx.settings.web.submissions_per_hour,
         )
+        if counted == CHANGED:  # sent already, then changed: a fresh form, nothing lost
+            fresh = form_token.issue(ctx.keys.form, ctx.now())
+            changed = {"": CHANGED_AFTER_SENT}
+            return _form(request, entry, entered, _again(changed, files), fresh, 409)
         if counted == STORED:  # this browser sent the same a moment ago: ask, lose nothing
             asked = {"": ALREADY_SENT}
             return _form(request, entry, entered, _again(asked, files), token, 409, again=True)
@@ -203,9 +235,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, _again(down, files), token, status=503)
-    if counted == STORE and request_key:  # stored; a failure here loses only the question
+    if counted == STORE:  # stored; a failure here loses only the question
         with contextlib.suppress(TransientError):
-            await ctx.write(_stored, request_key, ctx.now())
+            await ctx.write(_stored, request_key, token, ctx.now())
     ctx.nudge()
     raise see_other(f"/new/{entry.id}/sent")
 
@@ -229,14 +261,15 @@ class Counted(Enum):
 
     STORE = "store"  # new (or the same document again): into the inbox
     STORED = "stored"  # the same request from this browser, stored a moment ago: ask
+    CHANGED = "changed"  # this form's token was stored with other words: ask
     LIMITED = "limited"  # over submissions_per_hour: refused for now
 
 
-STORE, STORED, LIMITED = Counted.STORE, Counted.STORED, Counted.LIMITED
+STORE, STORED, CHANGED, LIMITED = Counted.STORE, Counted.STORED, Counted.CHANGED, Counted.LIMITED
 
 
 def _count(
-    session: Session, email: str, ip: str, keys: tuple[str, str], now: datetime, limit: int
+    session: Session, email: str, ip: str, keys: tuple[str, str, str], now: datetime, limit: int
 ) -> Counted:
     """One hit for the address and one for the client: :data:`STORE` while both are
     under the limit, else :data:`LIMITED`. ``keys``: the document's hash and the
@@ -246,15 +279,17 @@ def _count(
     later". The same request from the same browser in a new document (sent again after
     Back, which fetches a fresh form and token) within this hour or the last is
     :data:`STORED`: the requester is asked whether to send it once more (``request``
-    empty: they said yes)."""
-    doc, request = keys
+    empty: they said yes). ``token``: the form's one-time token; one stored already with
+    another document (Send pressed, a word changed, Send again) is :data:`CHANGED`."""
+    doc, request, token = keys
     window = web_auth.window_of(now)
     if web_auth.hits(session, f"submit-doc:{doc}", window):
         return STORE
+    recent = (window, window - timedelta(hours=1))
+    if any(web_auth.hits(session, f"submit-token:{token}", w) for w in recent):
+        return CHANGED
     same = f"submit-same:{request}"
-    if request and any(
-        web_auth.hits(session, same, w) for w in (window, window - timedelta(hours=1))
-    ):
+    if request and any(web_auth.hits(session, same, w) for w in recent):
         return STORED
     by_address = web_auth.hit(session, f"submit-addr:{email}", window)
     by_client = web_auth.hit(session, f"submit-ip:{ip}", window)
@@ -264,11 +299,15 @@ def _count(
     return STORE
 
 
-def _stored(session: Session, request: str, now: datetime) -> None:
+def _stored(session: Session, request: str, token: str, now: datetime) -> None:
     """The request (:func:`_request_key`) is in the inbox: the same one sent again from
-    a fresh form is asked about first. Counted only once it is stored: a request the
-    inbox could not take (a 503) sent again from a reloaded form is stored then."""
-    web_auth.hit(session, f"submit-same:{request}", web_auth.window_of(now))
+    a fresh form is asked about first, and so is another document with its form's
+    ``token``. Counted only once it is stored: a request the inbox could not take (a
+    503) sent again, from a reloaded form or changed, is stored then."""
+    window = web_auth.window_of(now)
+    if request:
+        web_auth.hit(session, f"submit-same:{request}", window)
+    web_auth.hit(session, f"submit-token:{token}", window)
 
 
 def _request_key(

@@ -18,6 +18,7 @@ from gateway.catalog.model import Entry, Field
 from gateway.catalog.sheet import field_problems, validate
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import N_, Msg
+from gateway.core.text import bare
 from gateway.core.title import one_line
 from gateway.pipeline import unanswered
 from gateway.pipeline.loops import never_answered
@@ -72,11 +73,13 @@ class Checked:
 
 
 def entered_from(form: Mapping[str, str], entry: Entry) -> Entered:
-    """The inputs this entry's form has, each cut to a sane length."""
+    """The inputs this entry's form has, each cut to a sane length; a one-line input
+    without what nobody sees at its ends (a zero-width space or a BOM a paste brings:
+    a title of only those is no title, an address with one is the address)."""
     return Entered(
-        name=one_line(form.get("name", ""))[:MAX_NAME],
-        email=form.get("email", "").strip()[:320],
-        subject=one_line(form.get("subject", ""))[:MAX_SUBJECT],
+        name=bare(one_line(form.get("name", "")))[:MAX_NAME],
+        email=bare(form.get("email", ""))[:320],
+        subject=bare(one_line(form.get("subject", "")))[:MAX_SUBJECT],
         text=typed_lines(form.get("text", ""))[:MAX_TEXT],
         # one-line inputs on the page: a CR/LF a client posts would start a line of its
         # own under the sheet's heading in the member's notice
@@ -143,6 +146,16 @@ def named_address(typed: str) -> tuple[str, str]:
         return "", typed
     quoted, bare, address = named.groups()
     return (quoted if quoted is not None else bare).strip(), address
+
+
+def address_as_kept(typed: str) -> str:
+    """An address as people paste or type it (``Name <addr>`` from a mail client, full
+    width with the input method on, a zero-width space from a chat) as the gateway keeps
+    addresses: lower case, the domain as its A-label. Anything else comes back lowered,
+    to match what it matches (the list's requester filter)."""
+    _, address = named_address(unicodedata.normalize("NFKC", bare(typed)))
+    kept, problem = reachable(bare(address), ())
+    return kept if problem is None else bare(address).lower()
 
 
 def reachable(email: str, own: Collection[str]) -> tuple[str, Msg | None]:

@@ -29,7 +29,7 @@ from gateway.core.priority import Priority
 from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
 from gateway.web import guard
-from gateway.web.intake_check import typed_lines
+from gateway.web.intake_check import address_as_kept, typed_lines
 from gateway.web.visit import (
     MAX_NOTE,
     ctx_of,
@@ -87,7 +87,7 @@ async def ticket_list(request: web.Request) -> web.Response:
         order=sort if sort in ticket_query.ORDERS else "newest",
         state=state if state in STATES else None,
         assignee=_none_or(q.get("assignee", "").strip().lower()),  # as the store reads it
-        requester=q.get("requester") or None,
+        requester=address_as_kept(q.get("requester", "")) or None,  # as pasted, too
         catalog=_none_or(q.get("catalog", "")),
         priority=priority if priority in PRIORITIES else None,
         search=q.get("q", "")[:MAX_SEARCH],

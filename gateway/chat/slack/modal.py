@@ -1,12 +1,11 @@
 """The ``/ticket`` form as Slack modal views, and reading it back. Pure.
 
-Step one chooses a catalog entry (names in the person's language); step two is
-that entry's fields — the same definitions as mail and the web form — plus a
-subject and the text. What the person typed is checked by the catalog's own
-:func:`~gateway.catalog.sheet.field_problems`; a value it rejects comes back
-to the modal as an error under its own block (Slack's ``response_action:
-errors``). Where the form was opened (channel, thread, permalink) and when
-travels in ``private_metadata``, which Slack hands back unchanged.
+Step one chooses a catalog entry (names in the person's language); step two is that entry's fields
+— the same definitions as mail and the web form — plus a subject and the text. What the person
+typed is checked by the catalog's own :func:`~gateway.catalog.sheet.field_problems`; a value it
+rejects comes back to the modal as an error under its own block (Slack's ``response_action:
+errors``). Where the form was opened (channel, thread, permalink) and when travels in
+``private_metadata``, which Slack hands back unchanged.
 
 An entry with more fields than one view holds (Slack's 100 blocks; the entry's name,
 the subject and the details take three) is asked in pages (:func:`pages`): each page
@@ -30,6 +29,7 @@ from gateway.chat.slack import menus, prefill
 from gateway.chat.slack.menus import VALUE as VALUE
 from gateway.core import slack_length
 from gateway.core.i18n import LOCALES, N_, Msg, translate
+from gateway.core.text import bare
 from gateway.core.title import one_line
 
 ENTRY_VIEW, FIELDS_VIEW = "ticket_entry", "ticket_fields"  # the views' callback ids
@@ -253,7 +253,7 @@ def typed(view: Mapping[str, Any], entry: Entry, page: int = 0) -> Typed:
         if raw.strip():
             fields[f.name] = raw
     return Typed(
-        subject=one_line(_read(_input_of(values, SUBJECT))),
+        subject=bare(one_line(_read(_input_of(values, SUBJECT)))),  # a paste's U+200B too
         text=_read(_input_of(values, TEXT)),
         fields=fields,
     )

@@ -1,0 +1,95 @@
+"""A date as a requester writes one in a parameter sheet (and a member in ``/due``):
+ISO, with slashes or dots, ``2026年4月1日``, or in a Japanese era (``令和8年4月1日``,
+``R8.4.1``), with or without its weekday. Pure; linear whatever the text (each
+pattern is matched whole, and no two of its runs can share a character)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from gateway.core.i18n import N_, Msg
+
+_DATES = (
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+)
+# The eras of the Japanese calendar a date of today's requests is written in: the name
+# (㋿ is 令和 after NFKC) and the initial business forms shorten it to, and the year
+# before its first (令和 N is 2018 + N). A year is read by the era it names, the year
+# an era ended included (平成31年4月30日); 元年 is its first year.
+_ERAS = (
+    ("令和", "r", 2018),  # from 2019-05-01
+    ("平成", "h", 1988),  # 1989-01-08 to 2019-04-30
+    ("昭和", "s", 1925),  # 1926-12-25 to 1989-01-07
+)
+_ERA_NAMES = "|".join(name for name, _, _ in _ERAS)
+_ERA_NAMED = re.compile(
+    rf"({_ERA_NAMES})\s*(\d{{1,2}}|元)\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"
+)
+_ERA_SHORT = re.compile(r"([rhsRHS])(\d{1,2})([./-])(\d{1,2})\3(\d{1,2})")  # R8.4.1, H31/4/30
+# The weekday a date is often written with, 2026年4月1日（水） or 2026-04-01 (Wed), in
+# parentheses (（） are () after NFKC); the names in weekday() order, Monday first.
+_WEEKDAY = re.compile(r"\(([^()]*)\)\Z")  # searched: each "(" scans to the next paren
+_WEEKDAYS = (
+    ("月", "mon", "monday"),
+    ("火", "tue", "tues", "tuesday"),
+    ("水", "wed", "wednesday"),
+    ("木", "thu", "thur", "thurs", "thursday"),
+    ("金", "fri", "friday"),
+    ("土", "sat", "saturday"),
+    ("日", "sun", "sunday"),
+)
+
+
+def dated(text: str) -> tuple[str, Msg | None]:
+    """A date (ISO), with or without its weekday, or why not; one that names another
+    weekday is refused, as which of the two was meant cannot be known. ``text`` in
+    half width (NFKC)."""
+    weekday = _WEEKDAY.search(text)
+    named = _weekday_number(weekday[1].strip()) if weekday else None
+    if weekday and named is not None:
+        text = text[: weekday.start()].rstrip()
+    # the Japanese text also shows the 2026年3月2日 form, which is read too
+    parsed = _date(text)
+    if parsed is None:
+        return "", N_("not a date (use 2026-03-02)")
+    if named is not None and date.fromisoformat(parsed).weekday() != named:
+        return "", N_("the weekday does not match the date {date}", date=parsed)
+    return parsed, None
+
+
+def _weekday_number(name: str) -> int | None:
+    """0 for Monday … 6 for Sunday, from 水, 水曜, 水曜日, wed or wednesday."""
+    name = name.removesuffix("曜日").removesuffix("曜").rstrip(".")
+    return next((n for n, names in enumerate(_WEEKDAYS) if name in names), None)
+
+
+def _date(text: str) -> str | None:
+    parts = date_parts(text)
+    try:
+        return date(*parts).isoformat() if parts else None
+    except ValueError:
+        return None
+
+
+def date_parts(text: str) -> tuple[int, int, int] | None:
+    """Year, month and day as written (2026-04-01, 2026/4/1, 2026.4.1, 2026年4月1日,
+    令和8年4月1日, R8.4.1), not yet checked to be a day of the calendar; ``text``
+    already in half width (NFKC). An era's year 0 is no year (None)."""
+    for pattern in _DATES:
+        m = pattern.fullmatch(text)
+        if m:
+            return int(m[1]), int(m[2]), int(m[3])
+    named, short = _ERA_NAMED.fullmatch(text), _ERA_SHORT.fullmatch(text)
+    if named:
+        era, year, month, day = named[1], named[2], named[3], named[4]
+    elif short:
+        era, year, month, day = short[1].lower(), short[2], short[4], short[5]
+    else:
+        return None
+    before = next(b for name, initial, b in _ERAS if era in (name, initial))
+    number = 1 if year == "元" else int(year)
+    return (before + number, int(month), int(day)) if number else None
