@@ -67,6 +67,8 @@ class TicketFacts:
 
 
 HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
+FIELD_MAX = 2000  # … of one of a section's fields
+TEXT_MAX = 3000  # … of any other text object (a context's, a section's)
 
 
 def state_name(state: str, locale: str) -> str:
@@ -377,15 +379,18 @@ def _header(text: str) -> dict[str, Any]:
 
 def _field(label: str, value: str) -> dict[str, Any]:
     """One fact of the card: plain text, as every fact holds a name from the catalog or
-    from people (:func:`_plain`)."""
-    return _plain(f"{label}\n{value}")
+    from people (:func:`_plain`), cut to a field's limit (an entry's or a member's name
+    has no limit of its own, and one field over Slack's refuses the whole card)."""
+    return _plain(slack_length.fit(f"{label}\n{value}", FIELD_MAX))
 
 
 def _plain(text: str) -> dict[str, Any]:
     """Data as Slack shows it as written: plain text, so a subject's or an entry name's
     ``*``, ``_``, ``~`` or backticks are not our bold, italics, strike or code (mrkdwn has
-    no way to escape them), its ``<!channel>`` no ping, and its ``:name:`` no emoji."""
-    return {"type": "plain_text", "text": text, "emoji": False}
+    no way to escape them), its ``<!channel>`` no ping, and its ``:name:`` no emoji. Cut
+    with an ellipsis at Slack's limit of a text (a notice's facts, an approver's name),
+    never refused."""
+    return {"type": "plain_text", "text": slack_length.fit(text, TEXT_MAX), "emoji": False}
 
 
 def _say(locale: str) -> Any:
