@@ -176,3 +176,17 @@ def _now(app: App) -> int:
 
 def _payload(payload: dict[str, object]) -> bytes:
     return urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
+
+
+def test_a_body_over_the_size_limit_is_refused_and_the_door_goes_on(
+    http_app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack's payloads are a few kilobytes; a signed body past the endpoint's 1 MiB is
+    refused 413 without being read whole, and the next request is served."""
+    big = c.form({**c.command(), "text": "x" * (2**20)}).encode()
+    with c.slack_app(http_app, fake) as listener:
+        assert _post(listener.port, big, _signed(big, _now(http_app))) == 413
+        assert _post(listener.port, COMMAND, _signed(COMMAND, _now(http_app))) == 200
+        [opened] = fake.wait_for("views.open")
+    assert opened["trigger_id"] == "trigger-1"
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
