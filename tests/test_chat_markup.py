@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from gateway.catalog.load import parse_catalog
-from gateway.chat import render
+from gateway.chat import render, thread_lines
 from gateway.chat.approval import Approval, Standing
 from gateway.chat.slack import modal
 from tests.support import block_kit
@@ -42,7 +42,7 @@ def _bodies(subject: str, locale: str) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "card", render.card(facts, locale)
     for kind in ("new", "sla", "stale"):
         yield f"notice {kind}", render.notice({"notice": kind, "target": "resolve"}, facts, locale)
-    yield "line", render.line({"event": "field"}, facts, locale)
+    yield "line", thread_lines.line({"event": "field"}, facts, locale)
 
 
 def _mrkdwn(value: object) -> Iterator[str]:
@@ -211,7 +211,7 @@ def test_typed_shortcodes_channels_and_pings_are_literal_in_every_slack_text(
                   {"event": "assign", "actor": TYPED, "new": TYPED},
                   {"event": "approved", "actor": TYPED},
                   {"event": "state", "actor": TYPED, "old": "new", "new": "open"}):  # fmt: skip
-        bodies[f"line {event['event']}"] = render.line(event, facts, locale)
+        bodies[f"line {event['event']}"] = thread_lines.line(event, facts, locale)
     for what, body in bodies.items():
         for text in [*_mrkdwn(body), str(body.get("text", ""))]:
             ours = html.unescape(text).replace(facts.tag, "")  # the operator's tag: ours

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Catalog
-from gateway.chat import approval, asker, failures, refresh, render
+from gateway.chat import approval, asker, failures, refresh, render, thread_lines
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
@@ -209,7 +209,9 @@ class ChatPoster:
             return place.card_ts
         if post.kind == "line":
             thread = place.thread_ts or place.card_ts
-            return self.slack.post(place.channel, render.line(post.payload, facts, locale), thread)
+            return self.slack.post(
+                place.channel, thread_lines.line(post.payload, facts, locale), thread
+            )
         raise ChatRefused(failures.unknown_kind(post.kind))
 
     def _card_elsewhere(self, post: DuePost, place: chat.Place, refused: ChatRefused) -> str:

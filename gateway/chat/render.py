@@ -1,5 +1,5 @@
-"""What chat shows, as JSON: the Slack ticket card, thread lines, channel notices, a
-Teams Adaptive Card and a Slack-format webhook message.
+"""What chat shows, as JSON: the Slack ticket card, channel notices, a Teams Adaptive
+Card and a Slack-format webhook message (thread lines: :mod:`gateway.chat.thread_lines`).
 
 Pure: plain values in (a :class:`TicketFacts` and the row's facts), dicts out,
 every word from the gettext catalogs in the reader's language (the channel's,
@@ -125,34 +125,6 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
     ]
     blocks.append({"type": "actions", "block_id": f"ticket-actions:{t.id}", "elements": buttons})
     return {"text": _headline(_mrkdwn(t), locale), "blocks": blocks}
-
-
-def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
-    """A line in the ticket's thread about what just happened."""
-    event, actor = facts.get("event", ""), literal_slack(facts.get("actor", ""))
-    if event == "state":
-        msg = N_(
-            "{actor} changed the state: {old} → {new}",
-            actor=actor,
-            old=state_name(facts.get("old", ""), locale),
-            new=state_name(facts.get("new", ""), locale),
-        )
-    elif event == "assign" and not facts.get("new"):  # tickets assign ID -
-        msg = N_("{actor} took the ticket from its assignee; nobody has it now", actor=actor)
-    elif event == "assign":
-        msg = N_(
-            "{actor} assigned the ticket to {new}", actor=actor, new=literal_slack(facts["new"])
-        )
-    elif event == "approved":
-        msg = N_("{actor} approved the catalog action", actor=actor)
-    elif event == "reply":
-        head = translate(N_("{actor} answered by mail:", actor=actor), locale)
-        said = literal_slack(facts.get("text", ""))  # a mail's words: no emoji, no ping
-        quoted = "\n".join(f"> {x}" for x in said.splitlines())
-        return {"text": f"{head}\n{quoted}"}
-    else:
-        msg = N_("{tag} changed", tag=escape(t.tag))
-    return {"text": translate(msg, locale)}
 
 
 def notice_text(facts: Mapping[str, str], t: TicketFacts, locale: str) -> str:
