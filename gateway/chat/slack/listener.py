@@ -124,9 +124,10 @@ class Seen:
 
 class _Once(AsyncMiddleware):
     """Socket Mode's :class:`Seen`: Slack sends an envelope whose ack it did not see
-    again (``retry_attempt``, after a dropped connection), the same payload in a new
-    envelope. A press, a command or a shortcut taken already is answered (acked) and not
-    acted on again; a form's view is answered again (:data:`ANSWERED_AGAIN`)."""
+    again (``retry_attempt`` above 0, after a dropped connection), the same payload in a
+    new envelope. Such a press, command or shortcut taken already is answered (acked)
+    and not acted on again; a form's view is answered again (:data:`ANSWERED_AGAIN`).
+    What Slack sends as new is acted on (its own duplicates are keyed: /reply's trigger)."""
 
     def __init__(self, seen: Seen) -> None:
         self._seen = seen
@@ -141,10 +142,13 @@ class _Once(AsyncMiddleware):
         body = req.body if isinstance(req.body, dict) else {}
         kind = str(body.get("type", ""))
         same = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8", "replace")
-        if body and kind not in ANSWERED_AGAIN and self._seen.again(same):
+        taken = bool(body) and kind not in ANSWERED_AGAIN and self._seen.again(same)
+        attempt = (req.headers.get("x-slack-retry-num") or ["0"])[0]  # bolt's, from the envelope
+        if taken and attempt.isascii() and attempt.isdigit() and int(attempt) > 0:
             log.info(
-                "slack: the same %s again (Socket Mode retry): answered, not acted on",
+                "slack: the same %s again (Socket Mode retry %s): answered, not acted on",
                 kind or body.get("command", "request"),
+                attempt,
             )
             return BoltResponse(status=200, body="")
         return await next()
