@@ -132,3 +132,20 @@ def test_a_press_slack_sends_again_in_socket_mode_acts_once(chat_app: App, fake:
     assert states[-3:] == ["pending", "open", "closed"]  # not pending again in between
     assert show(chat_app, ticket_id)["events"][: len(events)] == events
     assert fake.of("chat.postEphemeral") == []  # nothing to say to a press Slack repeated
+
+
+@pytest.mark.parametrize("error", ["user_not_found", "user_not_visible"])
+def test_a_user_slack_will_never_describe_is_refused_not_asked_to_retry(
+    chat_app: App, fake: FakeSlack, error: str
+) -> None:
+    """A person from another workspace in a shared channel (Slack Connect), whom the app
+    cannot see: users.info answers ``user_not_found`` or ``user_not_visible``, and will
+    answer so again. Not a member (the map does not name them): told so, once and
+    plainly, not "try again in a moment" forever; nothing changes."""
+    ticket_id = _ticket(chat_app, fake, "V0GUEST01", 1)
+    before = show(chat_app, ticket_id)
+    fake.refuse["users.info"] = error
+    fake.envelope("interactive", c.press("ticket_close", ticket_id, "U0GUEST01"))
+    told = _told(fake, 1)
+    assert "メンバー" in told and "もう一度" not in told, told  # the team's language: ja
+    assert show(chat_app, ticket_id)["events"] == before["events"]
