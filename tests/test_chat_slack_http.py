@@ -1,8 +1,9 @@
 """HTTP mode against requests Slack never sends: one that cannot be verified (no
 timestamp, one that is not a number, one from the future, a body altered after
 signing) is refused 401 before anything reads it; a signed one whose body is not a
-payload (not JSON, JSON of another type, not UTF-8) is a 400, not a server error; the
-same signed press again (a retry, a replay) is answered and acts once."""
+payload (not JSON, JSON of another type, not UTF-8) is a 400, not a server error; a
+body past the endpoint's 1 MiB a 413; the same signed press again (a retry, a replay) is
+answered and acts once."""
 
 from __future__ import annotations
 
