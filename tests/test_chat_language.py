@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from gateway.catalog.load import load_catalog
-from gateway.chat import render
+from gateway.chat import render, thread_lines
 from gateway.chat.slack import modal
 from tests.support.catalogs import EXAMPLE
 from tests.test_one_language import findings
@@ -89,7 +89,7 @@ def bodies(locale: str) -> Iterator[tuple[str, object, list[str]]]:
         for row in rows(locale):
             what = row.get("event") or row.get("notice", "")
             row_data = data + [v for k, v in row.items() if k in ("actor", "new", "text")]
-            yield f"line {what}", render.line(row, facts, locale), row_data
+            yield f"line {what}", thread_lines.line(row, facts, locale), row_data
             yield f"notice {what}", render.notice(row, facts, locale), row_data
             yield f"webhook {what}", render.webhook_message(row, facts, locale), row_data
             yield f"teams {what}", render.teams_message(row, facts, locale), row_data
@@ -113,3 +113,34 @@ def test_the_scan_finds_english_in_a_japanese_card() -> None:
     card = render.card(facts_of("ja"), "ja")
     next(b for b in card["blocks"] if "fields" in b)["fields"][0]["text"] = "*Entry name*\nVPN"
     assert [f for text in words_in(card) for f in findings(text, "ja", [])] == ["Entry name"]
+
+
+SYSTEM_ACTORS = {  # an event's actor when no person did it → how a ja thread line names it
+    "schedule": "スケジューラ",  # the pending close
+    "schedule:inventory": "棚卸し",  # an inventory force-close
+    "gateway": "ゲートウェイ",  # a catalog action's result, the filing's assignment
+}
+
+
+@pytest.mark.parametrize("actor", list(SYSTEM_ACTORS))
+def test_a_thread_line_names_the_gateway_itself_in_the_readers_words(actor: str) -> None:
+    """A change nobody made by hand (the scheduler closing a ticket left pending, a
+    catalog action's result opening it, the filing assigning it) is said in a ja thread
+    as the member mails say it: not the event's internal actor ``schedule`` in English,
+    and without the さん of a person."""
+    facts = facts_of("ja")
+    for row in (
+        {"event": "state", "actor": actor, "old": "pending", "new": "closed"},
+        {"event": "assign", "actor": actor, "new": "sato@example.test"},
+        {"event": "assign", "actor": actor, "old": "sato@example.test"},
+    ):
+        text = thread_lines.line(row, facts, "ja")["text"]
+        assert actor not in text and text.startswith(SYSTEM_ACTORS[actor]), text
+        assert "さん" not in text.split("sato@")[0], text  # a system is no person
+        assert findings(text, "ja", ["sato@example.test"]) == [], text
+    person = thread_lines.line({"event": "state", "actor": "yamada@example.test",
+                          "old": "open", "new": "closed"}, facts, "ja")["text"]  # fmt: skip
+    assert person.startswith("yamada@example.test さんが"), person  # a person still is
+    said = thread_lines.line({"event": "state", "actor": actor, "old": "open", "new": "closed"},
+                       facts, "en")["text"]  # fmt: skip
+    assert said.startswith(("The scheduler ", "The inventory ", "The gateway ")), said

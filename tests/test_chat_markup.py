@@ -15,8 +15,10 @@ import pytest
 from markdown_it import MarkdownIt
 
 from gateway.catalog.load import parse_catalog
-from gateway.chat import render
+from gateway.chat import render, thread_lines
+from gateway.chat.approval import Approval, Standing
 from gateway.chat.slack import modal
+from tests.support import block_kit
 
 HOSTILE = "*urgent* <https://evil.example/x|click here> <!channel> <@U0BOSS001> _now_ ~no~"
 MARKUP = ("<https://evil", "<!channel>", "<@U0BOSS001>")
@@ -40,7 +42,7 @@ def _bodies(subject: str, locale: str) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "card", render.card(facts, locale)
     for kind in ("new", "sla", "stale"):
         yield f"notice {kind}", render.notice({"notice": kind, "target": "resolve"}, facts, locale)
-    yield "line", render.line({"event": "field"}, facts, locale)
+    yield "line", thread_lines.line({"event": "field"}, facts, locale)
 
 
 def _mrkdwn(value: object) -> Iterator[str]:
@@ -209,7 +211,7 @@ def test_typed_shortcodes_channels_and_pings_are_literal_in_every_slack_text(
                   {"event": "assign", "actor": TYPED, "new": TYPED},
                   {"event": "approved", "actor": TYPED},
                   {"event": "state", "actor": TYPED, "old": "new", "new": "open"}):  # fmt: skip
-        bodies[f"line {event['event']}"] = render.line(event, facts, locale)
+        bodies[f"line {event['event']}"] = thread_lines.line(event, facts, locale)
     for what, body in bodies.items():
         for text in [*_mrkdwn(body), str(body.get("text", ""))]:
             ours = html.unescape(text).replace(facts.tag, "")  # the operator's tag: ours
@@ -310,3 +312,27 @@ def test_a_whole_number_fields_bounds_are_whole_in_slacks_number_input() -> None
         "0.5",
         "7.5",
     )
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_long_names_from_the_catalog_and_the_config_still_make_a_card_slack_takes(
+    locale: str,
+) -> None:
+    """A catalog entry's name and a member's name have no length limit of their own: a
+    card or a notice whose fact is longer than Slack's field (2000) or text (3000) would
+    be refused whole (``invalid_blocks``), and the ticket would have no card at all.
+    Each is cut with an ellipsis instead."""
+    long_entry, long_member = "ネットワーク機器" * 400, "Ops " + "山田" * 1600
+    facts = replace(
+        _facts("VPN"),
+        entry=long_entry,
+        assignee=long_member,
+        approval=Approval(Standing.APPROVED, by=long_member),
+    )
+    card = render.card(facts, locale)
+    assert block_kit.message_problems(card["blocks"]) == []
+    shown = "".join(_plain(card))
+    assert long_entry[:100] in shown and long_member[:100] in shown and "…" in shown
+    for kind in ("new", "sla", "stale"):
+        notice = render.notice({"notice": kind, "target": "resolve"}, facts, locale)
+        assert block_kit.message_problems(notice["blocks"]) == [], kind

@@ -337,3 +337,47 @@ def test_sla_breaches_and_stale_tickets_are_noticed_once(
     poster.drain()
     texts = [p["text"] for p in fake.of("chat.postMessage")]
     assert sum("しばらく更新されていません" in t for t in texts) == 1
+
+
+VPN_CHANNEL = "C0VPN0001"  # the vpn entry's channel ([chat.slack.channels])
+
+
+@pytest.fixture
+def two_channels_app(settings: Settings, clock: FakeClock, fake: FakeSlack) -> Iterator[App]:
+    application = build(c.chat_settings(settings, fake, channels={"vpn": VPN_CHANNEL}), clock)
+    yield application
+    application.close()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "restricted_action_read_only_channel",  # an announcement channel: admins post only
+        "restricted_action_thread_locked",  # a thread an admin locked
+        "msg_blocks_too_long",
+        "some_error_slack_adds_later",  # not known here: this post is tried again
+    ],
+)
+def test_one_channel_refusing_a_post_holds_up_no_other(
+    two_channels_app: App, fake: FakeSlack, clock: FakeClock, error: str
+) -> None:
+    """An error Slack gives for one post (its channel, its thread, its blocks) is that
+    post's: the others, in other channels, go out in the same pass, not two days later
+    behind it. An error known to be for good fails the post (a ``chat-failed`` event);
+    one not known is tried again, alone."""
+    vpn = _mail_ticket(two_channels_app, "VPN does not connect")
+    printer = _mail_ticket(two_channels_app, "Printer jam on the 3rd floor")
+    with transaction(two_channels_app.sessions) as s:
+        entries = {t: (tickets.get(s, t) or pytest.fail()).catalog for t in (vpn, printer)}
+    assert entries[vpn] == "vpn" and entries[printer] != "vpn"
+    fake.refuse_in[VPN_CHANNEL] = error
+    report = c.poster(two_channels_app).drain()
+    [posted] = fake.of("chat.postMessage")
+    assert posted["channel"] == c.NOTICES and f"[#{printer}]" in posted["text"]
+    assert len(report.sent) == 1
+    if error.startswith("some_"):
+        assert len(report.retried) == 1 and not report.failed
+    else:
+        assert len(report.failed) == 1 and not report.retried
+        [event] = [e for e in show(two_channels_app, vpn)["events"] if e["kind"] == "chat-failed"]
+        assert error in event["detail"]["error"]

@@ -10,7 +10,9 @@ import pytest
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.core.model import TicketState
 from gateway.runtime.app import App, build
+from gateway.tickets import changes
 from gateway.tickets.merge import merge
 from store import tickets
 from store.db import transaction
@@ -105,3 +107,45 @@ def test_a_member_slack_cannot_describe_just_now_is_asked_to_retry_not_refused(
     del fake.refuse["users.info"]  # Slack answers again
     fake.envelope("interactive", c.press("ticket_close", ticket_id, c.OPS))
     assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed")
+
+
+def test_a_press_slack_sends_again_in_socket_mode_acts_once(chat_app: App, fake: FakeSlack) -> None:
+    """Socket Mode, the default: Slack sends an envelope it saw no ack for again (the
+    connection dropped, a reconnect), the same press in a new envelope. It is answered
+    and acts once, as in HTTP mode: a "Set pending" pressed once does not set the
+    ticket pending again after a colleague took it back to open."""
+    ticket_id = _ticket(chat_app, fake, "V0RETRY01", 1)
+    pending = c.press("ticket_pending", ticket_id, c.OPS)
+    fake.envelope("interactive", pending)
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "pending")
+    with transaction(chat_app.sessions) as s:
+        ticket = tickets.get_to_change(s, ticket_id)
+        assert ticket is not None
+        changes.change_state(s, ticket, TicketState.OPEN, chat_app.clock.now(),
+                             actor="ops2@example.test", channel="web")  # fmt: skip
+    events = show(chat_app, ticket_id)["events"]
+    assert fake.envelope("interactive", pending, retry=1) == {}  # answered all the same
+    again = c.press("ticket_close", ticket_id, c.OPS)  # the next press is acted on
+    fake.envelope("interactive", again)
+    assert eventually(lambda: show(chat_app, ticket_id)["state"] == "closed")
+    states = [e["new"] for e in show(chat_app, ticket_id)["events"] if e["kind"] == "state"]
+    assert states[-3:] == ["pending", "open", "closed"]  # not pending again in between
+    assert show(chat_app, ticket_id)["events"][: len(events)] == events
+    assert fake.of("chat.postEphemeral") == []  # nothing to say to a press Slack repeated
+
+
+@pytest.mark.parametrize("error", ["user_not_found", "user_not_visible"])
+def test_a_user_slack_will_never_describe_is_refused_not_asked_to_retry(
+    chat_app: App, fake: FakeSlack, error: str
+) -> None:
+    """A person from another workspace in a shared channel (Slack Connect), whom the app
+    cannot see: users.info answers ``user_not_found`` or ``user_not_visible``, and will
+    answer so again. Not a member (the map does not name them): told so, once and
+    plainly, not "try again in a moment" forever; nothing changes."""
+    ticket_id = _ticket(chat_app, fake, "V0GUEST01", 1)
+    before = show(chat_app, ticket_id)
+    fake.refuse["users.info"] = error
+    fake.envelope("interactive", c.press("ticket_close", ticket_id, "U0GUEST01"))
+    told = _told(fake, 1)
+    assert "メンバー" in told and "もう一度" not in told, told  # the team's language: ja
+    assert show(chat_app, ticket_id)["events"] == before["events"]

@@ -8,7 +8,7 @@ touches mail. The answers:
 * posted → ``sent`` (a card's ts is kept on the ticket's thread, to update it);
 * down (5xx, timeout, 429, a revoked token) → retried with the outbox's
   doubling backoff on the injected clock until ``give_up_after``; the other
-  rows for that service wait too, the other services go on;
+  rows for that service wait too (not for an error of the row's own), the others go on;
 * refused (an unknown channel, a bot not invited) → ``failed`` and a
   ``chat-failed`` event on the ticket; but a card refused because the app is not in
   its channel (``/ticket`` typed, or a message made a ticket, where the bot was never
@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.catalog.load import CatalogHolder
 from gateway.catalog.model import Catalog
-from gateway.chat import approval, asker, failures, refresh, render
+from gateway.chat import approval, asker, failures, refresh, render, thread_lines
 from gateway.chat.transport import ChatDown, ChatRefused, SlackApi, Webhook
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
@@ -127,7 +127,9 @@ class ChatPoster:
         except ChatRefused as exc:
             self._failed(post, exc.said, report)
         except ChatDown as exc:
-            down[post.target] = self._retry(post, exc, report)
+            when = self._retry(post, exc, report)
+            if exc.whole:  # the service: the rest of the batch waits with it
+                down[post.target] = when
         else:
             with transaction(self.sessions) as s:
                 chat.mark_sent(s, post.id, self.clock.now(), result)
@@ -209,7 +211,9 @@ class ChatPoster:
             return place.card_ts
         if post.kind == "line":
             thread = place.thread_ts or place.card_ts
-            return self.slack.post(place.channel, render.line(post.payload, facts, locale), thread)
+            return self.slack.post(
+                place.channel, thread_lines.line(post.payload, facts, locale), thread
+            )
         raise ChatRefused(failures.unknown_kind(post.kind))
 
     def _card_elsewhere(self, post: DuePost, place: chat.Place, refused: ChatRefused) -> str:

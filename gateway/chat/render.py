@@ -1,5 +1,5 @@
-"""What chat shows, as JSON: the Slack ticket card, thread lines, channel notices, a
-Teams Adaptive Card and a Slack-format webhook message.
+"""What chat shows, as JSON: the Slack ticket card, channel notices, a Teams Adaptive
+Card and a Slack-format webhook message (thread lines: :mod:`gateway.chat.thread_lines`).
 
 Pure: plain values in (a :class:`TicketFacts` and the row's facts), dicts out,
 every word from the gettext catalogs in the reader's language (the channel's,
@@ -67,6 +67,8 @@ class TicketFacts:
 
 
 HEADER_MAX = 150  # UTF-16 units of a header block's text (Slack's limit)
+FIELD_MAX = 2000  # … of one of a section's fields
+TEXT_MAX = 3000  # … of any other text object (a context's, a section's)
 
 
 def state_name(state: str, locale: str) -> str:
@@ -123,34 +125,6 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
     ]
     blocks.append({"type": "actions", "block_id": f"ticket-actions:{t.id}", "elements": buttons})
     return {"text": _headline(_mrkdwn(t), locale), "blocks": blocks}
-
-
-def line(facts: Mapping[str, str], t: TicketFacts, locale: str) -> dict[str, Any]:
-    """A line in the ticket's thread about what just happened."""
-    event, actor = facts.get("event", ""), literal_slack(facts.get("actor", ""))
-    if event == "state":
-        msg = N_(
-            "{actor} changed the state: {old} → {new}",
-            actor=actor,
-            old=state_name(facts.get("old", ""), locale),
-            new=state_name(facts.get("new", ""), locale),
-        )
-    elif event == "assign" and not facts.get("new"):  # tickets assign ID -
-        msg = N_("{actor} took the ticket from its assignee; nobody has it now", actor=actor)
-    elif event == "assign":
-        msg = N_(
-            "{actor} assigned the ticket to {new}", actor=actor, new=literal_slack(facts["new"])
-        )
-    elif event == "approved":
-        msg = N_("{actor} approved the catalog action", actor=actor)
-    elif event == "reply":
-        head = translate(N_("{actor} answered by mail:", actor=actor), locale)
-        said = literal_slack(facts.get("text", ""))  # a mail's words: no emoji, no ping
-        quoted = "\n".join(f"> {x}" for x in said.splitlines())
-        return {"text": f"{head}\n{quoted}"}
-    else:
-        msg = N_("{tag} changed", tag=escape(t.tag))
-    return {"text": translate(msg, locale)}
 
 
 def notice_text(facts: Mapping[str, str], t: TicketFacts, locale: str) -> str:
@@ -377,15 +351,18 @@ def _header(text: str) -> dict[str, Any]:
 
 def _field(label: str, value: str) -> dict[str, Any]:
     """One fact of the card: plain text, as every fact holds a name from the catalog or
-    from people (:func:`_plain`)."""
-    return _plain(f"{label}\n{value}")
+    from people (:func:`_plain`), cut to a field's limit (an entry's or a member's name
+    has no limit of its own, and one field over Slack's refuses the whole card)."""
+    return _plain(slack_length.fit(f"{label}\n{value}", FIELD_MAX))
 
 
 def _plain(text: str) -> dict[str, Any]:
     """Data as Slack shows it as written: plain text, so a subject's or an entry name's
     ``*``, ``_``, ``~`` or backticks are not our bold, italics, strike or code (mrkdwn has
-    no way to escape them), its ``<!channel>`` no ping, and its ``:name:`` no emoji."""
-    return {"type": "plain_text", "text": text, "emoji": False}
+    no way to escape them), its ``<!channel>`` no ping, and its ``:name:`` no emoji. Cut
+    with an ellipsis at Slack's limit of a text (a notice's facts, an approver's name),
+    never refused."""
+    return {"type": "plain_text", "text": slack_length.fit(text, TEXT_MAX), "emoji": False}
 
 
 def _say(locale: str) -> Any:

@@ -46,14 +46,33 @@ PERMANENT = frozenset(
         "not_in_channel",
         "is_archived",
         "msg_too_long",
+        "msg_blocks_too_long",  # the blocks' texts together past Slack's limit
         "no_text",
         "invalid_blocks",
         "invalid_blocks_format",
         "message_not_found",
         "cant_update_message",
+        "cannot_reply_to_message",  # a thread that takes no replies
         "edit_window_closed",
-        "restricted_action",
+        "restricted_action",  # and every restricted_action_… (RESTRICTED)
+        "messages_tab_disabled",  # a direct message to someone who turned them off
         "invalid_arguments",
+    }
+)
+RESTRICTED = "restricted_action"  # …_read_only_channel, …_thread_locked: an admin's rule
+# Slack errors that say every post fails now, not this one: the others wait with it
+WHOLE_SERVICE = frozenset(
+    {
+        "invalid_auth",  # the token: fixed by the operator, then everything goes
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "team_access_not_granted",
+        "fatal_error",  # Slack's own trouble
+        "internal_error",
+        "service_unavailable",
+        "request_timeout",
     }
 )
 
@@ -64,12 +83,16 @@ ANSWER_LIMIT = 65_536  # bytes of a webhook's answer read (it is not kept)
 class ChatDown(Exception):
     """Temporary: the service or our access to it is down; ``retry_after`` in seconds.
     ``said``: why, in each reader's language (:mod:`gateway.chat.failures`); ``str()``
-    is English."""
+    is English. ``whole``: every post to the service would fail now (so the others
+    wait too); false: an error of this post's, which is tried again alone."""
 
-    def __init__(self, why: Msg | str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, why: Msg | str, retry_after: float | None = None, *, whole: bool = True
+    ) -> None:
         super().__init__(str(why))
         self.said = why
         self.retry_after = retry_after
+        self.whole = whole
 
 
 class ChatRefused(Exception):
@@ -171,9 +194,11 @@ def _classify(exc: SlackApiError) -> ChatDown | ChatRefused:
         return ChatDown(failures.rate_limited(), _retry_after(response.headers))
     if status >= 500 or status == 408 or not error:
         return ChatDown(failures.slack_status(status, error))
-    if error in PERMANENT:
+    if error in PERMANENT or error.startswith(RESTRICTED):
         return ChatRefused(failures.slack_refused(error), error)
-    return ChatDown(failures.slack_error(error))  # an expired token, a missing scope: fixable
+    # an expired token: fixable, and everything waits for it; an error of this post's
+    # (a missing scope for a direct message, a code Slack added since): it waits alone
+    return ChatDown(failures.slack_error(error), whole=error in WHOLE_SERVICE)
 
 
 class Webhook:

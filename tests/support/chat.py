@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -154,14 +155,19 @@ def typed(subject: str, text: str, **fields: str) -> dict[str, Any]:
     return values
 
 
+_PRESSES = itertools.count(1)  # each press Slack sends has a trigger and a time of its own
+
+
 def press(action: str, ticket_id: int, user: str) -> dict[str, Any]:
-    """A ``block_actions`` payload: ``user`` pressed a button on the ticket's card."""
+    """A ``block_actions`` payload: ``user`` pressed a button on the ticket's card (each
+    call a press of its own, as Slack's: a retry of one sends the same payload again)."""
+    n = next(_PRESSES)
     return {
         "type": "block_actions",
         "team": {"id": TEAM},
         "user": {"id": user},
         "channel": {"id": HELP},
-        "trigger_id": "trigger-button",
+        "trigger_id": f"trigger-button-{n}",
         "container": {"type": "message", "channel_id": HELP, "message_ts": "1772413200.000001"},
         "message": {"ts": "1772413200.000001", "text": "card"},
         "actions": [
@@ -170,7 +176,7 @@ def press(action: str, ticket_id: int, user: str) -> dict[str, Any]:
                 "action_id": action,
                 "block_id": f"ticket-actions:{ticket_id}",
                 "value": str(ticket_id),
-                "action_ts": "1772413300.000001",
+                "action_ts": f"1772413300.{n:06d}",
             }
         ],
     }

@@ -135,17 +135,20 @@ class FakeSlack:
     def connected(self) -> bool:
         return self._ws is not None and not self._ws.closed
 
-    def envelope(self, kind: str, payload: dict[str, Any], timeout: float = PATIENCE) -> Any:
+    def envelope(
+        self, kind: str, payload: dict[str, Any], timeout: float = PATIENCE, retry: int = 0
+    ) -> Any:
         """Send a Socket Mode envelope (``slash_commands`` | ``interactive``); the ack's
-        payload (``{}`` for an empty ack)."""
+        payload (``{}`` for an empty ack). ``retry``: Slack's ``retry_attempt`` (it sends
+        an envelope it saw no ack for again, the same payload in a new envelope)."""
         envelope_id = str(uuid.uuid4())
         self._triggers[str(payload.get("trigger_id", ""))] = time.monotonic()
         message = {
             "envelope_id": envelope_id,
             "type": kind,
             "accepts_response_payload": True,
-            "retry_attempt": 0,
-            "retry_reason": "",
+            "retry_attempt": retry,
+            "retry_reason": "timeout" if retry else "",
             "payload": payload,
         }
         sent = time.monotonic()

@@ -3,6 +3,7 @@ pages), the gateway on it, and the steps of its form as Slack sends them."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -109,16 +110,20 @@ def buttons(view: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+_PRESSES = itertools.count(1)  # each press Slack sends has a trigger and a time of its own
+
+
 def back(view: dict[str, Any], values: dict[str, Any], user: str = c.REQUESTER) -> dict[str, Any]:
     """The page's Back button pressed, with ``values`` typed on it (a ``block_actions``
-    from a modal carries the view, its state among it)."""
+    from a modal carries the view, its state among it); each call a press of its own."""
+    n = next(_PRESSES)
     [button] = buttons(view)
     [block] = [b for b in view["blocks"] if b.get("type") == "actions"]
     return {
         "type": "block_actions",
         "team": {"id": c.TEAM},
         "user": {"id": user},
-        "trigger_id": "trigger-back",
+        "trigger_id": f"trigger-back-{n}",
         "container": {"type": "view", "view_id": VIEW},
         "view": {
             "id": VIEW,
@@ -135,7 +140,7 @@ def back(view: dict[str, Any], values: dict[str, Any], user: str = c.REQUESTER) 
                 "action_id": button["action_id"],
                 "block_id": block["block_id"],
                 "value": button.get("value", ""),
-                "action_ts": "1772413300.000001",
+                "action_ts": f"1772413300.{n:06d}",
             }
         ],
     }

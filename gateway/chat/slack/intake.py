@@ -35,6 +35,7 @@ from gateway.pipeline.parse import submission
 log = logging.getLogger("gateway.chat.slack")
 
 MAX_PREFILL = 2000  # characters of a message carried into the form (private_metadata ≤ 3000)
+CHOOSE_AGAIN = N_("The kind of request you chose is no longer offered. Please choose again.")
 LOOKUP_WITHIN = 1.0  # seconds for each lookup (the person, the message's mentions, its
 # permalink) before the modal opens: together under the trigger's 3 seconds; and for the
 # person when a form is sent (with the writes' door.WRITE_WAIT, under Slack's 3 seconds)
@@ -89,7 +90,13 @@ async def choose_entry(door: Door, ack: AsyncAck, view: Mapping[str, Any]) -> No
     """Step one submitted: step two replaces it, in the same answer."""
     meta = modal.metadata(view)
     locale = meta.get("locale", door.settings.gateway.locale)
-    entry = door.catalog.current.entry(modal.chosen_entry(view))
+    chosen = modal.chosen_entry(view)
+    entry = door.catalog.current.entry(chosen)
+    if entry is None and chosen:  # taken out of the catalog since the menu was shown:
+        # the menu as the catalog is now (the one on screen still offers it), said why
+        again = modal.entry_picker(door.catalog.current, locale, meta, notice=CHOOSE_AGAIN)
+        await ack(response_action="update", view=again)
+        return
     if entry is None:
         await ack(
             response_action="errors", errors={modal.ENTRY: translate(N_("Choose one"), locale)}

@@ -8,7 +8,8 @@ Slack's signature is checked before the body is read: a bad or missing one, or a
 timestamp that is not a number or more than five minutes off the injected clock, is
 answered 401; a signed body that is not a payload, 400; bolt then checks it again, on
 the same clock. The same signed press, command or shortcut again (a retry, a replay)
-is answered and not acted on.
+is answered and not acted on; so is the same payload in an envelope Socket Mode sends
+again (:class:`_Once`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -117,6 +122,38 @@ class Seen:
         return False
 
 
+class _Once(AsyncMiddleware):
+    """Socket Mode's :class:`Seen`: Slack sends an envelope whose ack it did not see
+    again (``retry_attempt`` above 0, after a dropped connection), the same payload in a
+    new envelope. Such a press, command or shortcut taken already is answered (acked)
+    and not acted on again; a form's view is answered again (:data:`ANSWERED_AGAIN`).
+    What Slack sends as new is acted on (its own duplicates are keyed: /reply's trigger)."""
+
+    def __init__(self, seen: Seen) -> None:
+        self._seen = seen
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],  # bolt passes it by this name
+    ) -> BoltResponse | None:
+        body = req.body if isinstance(req.body, dict) else {}
+        kind = str(body.get("type", ""))
+        same = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8", "replace")
+        taken = bool(body) and kind not in ANSWERED_AGAIN and self._seen.again(same)
+        attempt = (req.headers.get("x-slack-retry-num") or ["0"])[0]  # bolt's, from the envelope
+        if taken and attempt.isascii() and attempt.isdigit() and int(attempt) > 0:
+            log.info(
+                "slack: the same %s again (Socket Mode retry %s): answered, not acted on",
+                kind or body.get("command", "request"),
+                attempt,
+            )
+            return BoltResponse(status=200, body="")
+        return await next()
+
+
 def _unix_seconds(clock: Clock) -> Callable[[], float]:
     """The injected clock as Slack's timestamps count: seconds since 1970."""
     return lambda: clock.now().timestamp()
@@ -195,7 +232,8 @@ class SlackListener:
         app = build_app(self._door, client, _unix_seconds(clock))
         if self.slack.mode == "http":
             await self._serve_http(app)
-        else:
+        else:  # an envelope Slack sends again (no ack seen) holds the same payload
+            app.use(_Once(Seen(_unix_seconds(clock))))
             web_client = AsyncWebClient(base_url=self.slack.api_url, timeout=timeout)
             self._socket = AsyncSocketModeHandler(
                 app, self.slack.app_token, web_client=_pinned(web_client, proxy), proxy=proxy

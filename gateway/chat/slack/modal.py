@@ -53,17 +53,20 @@ class Typed:
     fields: dict[str, str]  # field name → value as entered ("" left out)
 
 
-def entry_picker(catalog: Catalog, locale: str, meta: Mapping[str, str]) -> dict[str, Any]:
-    """Step one: which kind of request (the catalog's entries, fallback last). Past the
-    100 options Slack's menu holds, the menu offers what the person types
-    (:func:`suggestions`), every entry found by its name."""
+def entry_picker(
+    catalog: Catalog, locale: str, meta: Mapping[str, str], *, notice: Msg | None = None
+) -> dict[str, Any]:
+    """Step one: which kind of request (the catalog's entries, fallback last; past the 100
+    options of Slack's menu, each found by its name as typed: :func:`suggestions`), and
+    ``notice`` above (why it is asked again)."""
     block = {
         "type": "input",
         "block_id": ENTRY,
         "label": _plain(N_("What is it about?"), locale),
         "element": menus.menu(entry_choices(catalog, locale), _plain(N_("Choose one"), locale)),
     }
-    return _view(ENTRY_VIEW, locale, N_("Next"), [block], meta)
+    said = [{"type": "context", "elements": [_plain(notice, locale, 2000)]}] if notice else []
+    return _view(ENTRY_VIEW, locale, N_("Next"), [*said, block], meta)
 
 
 def entry_choices(catalog: Catalog, locale: str) -> list[menus.Choice]:
@@ -216,12 +219,8 @@ def shape(entry: Entry) -> str:
 def _back_button(locale: str, page: int) -> dict[str, Any]:
     """The Back button (a view's submit button only goes forward): pressed, Slack sends
     a ``block_actions`` with what the page holds, and the page before replaces it."""
-    button = {
-        "type": "button",
-        "action_id": BACK,
-        "text": _plain(N_("Back"), locale, 75),
-        "value": str(page - 1),
-    }
+    back = _plain(N_("Back"), locale, 75)
+    button = {"type": "button", "action_id": BACK, "text": back, "value": str(page - 1)}
     return {"type": "actions", "block_id": PAGES, "elements": [button]}
 
 
@@ -367,8 +366,7 @@ def _plain(message: Msg, locale: str, limit: int = 150) -> dict[str, Any]:
 
 
 def _words(text: str, limit: int) -> dict[str, Any]:
-    """Words from us or from the catalog's sheet, as the form shows them
-    (:func:`~gateway.chat.slack.menus.plain`)."""
+    """Words from us or the catalog's sheet, as the form shows them (:func:`menus.plain`)."""
     return menus.plain(text, limit)
 
 

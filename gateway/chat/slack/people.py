@@ -6,7 +6,9 @@ when the e-mail address Slack shows for them (``users.info``, scope
 ``users:read.email``) is a ``[[members]]`` address. Lookups are cached for a
 while, so the 3-second answers Slack wants rarely wait for one; the map is not
 (the daemon re-reads it on SIGHUP, :mod:`gateway.config.slack_members`): a link
-taken out counts at once.
+taken out counts at once. A user Slack will never describe to the app (``HIDDEN``: a
+person from another workspace in a shared channel) is known to have no address, not
+"unknown just now": they are not asked to try again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from gateway.core.i18n import supported
 log = logging.getLogger("gateway.chat.slack")
 
 CACHE_FOR = timedelta(minutes=10)
+# users.info's answers that say the same every time: a person the app cannot see (from
+# another workspace in a shared channel, Slack Connect): no address, no member by one
+HIDDEN = frozenset({"user_not_found", "user_not_visible"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,16 @@ class People:
             return self._linked(cached[0])
         try:
             answer = await self.client.users_info(user=user_id, include_locale=True)
-        except (SlackApiError, SlackRequestError, OSError, TimeoutError) as exc:
+        except SlackApiError as exc:
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else ""
+            if error not in HIDDEN:
+                log.warning("users.info %s failed: %s", user_id, exc)
+                return self.unknown(user_id)
+            log.info("users.info %s: %s (Slack shows nothing of them)", user_id, error)
+            hidden = Person(user_id, "", "", "")  # known: Slack says the same every time
+            self._cache[user_id] = (hidden, now)
+            return self._linked(hidden)
+        except (SlackRequestError, OSError, TimeoutError) as exc:
             log.warning("users.info %s failed: %s", user_id, exc)
             return self.unknown(user_id)
         user = answer.get("user") or {}
