@@ -171,6 +171,35 @@ def test_append_while_idling_is_a_ticket_without_waiting_for_a_poll(
 
 
 @sqlite_only
+def test_mail_that_comes_as_idle_begins_is_read_at_once(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    """Mail delivered after the last SEARCH of a pass and before its IDLE: Dovecot says
+    ``* n EXISTS`` in the same packet as ``+ idling``, imaplib reads both lines and keeps
+    the second in its buffer, and idle_check, which waits on the socket, never saw it:
+    the mail waited for the server's next word (Dovecot's "Still here", two minutes) or
+    the IDLE renewal, an hour here. It failed the tests that append as soon as the
+    poller has stored something, now and then under load. Now it is read at once."""
+    raced: list[int] = []
+
+    class Racing(ImapPoller):
+        """Mail comes just before the first IDLE, every time instead of now and then."""
+
+        def _idle(self, client: Any, stop: threading.Event) -> None:
+            if not raced:
+                raced.append(1)
+                append(dovecot, user, mail("as idle begins"))
+            super()._idle(client, stop)
+
+    p = Racing(
+        dovecot.account(user), app.settings, app.sessions, app.clock, idle_renew=timedelta(hours=1)
+    )
+    with running(p):
+        assert eventually(lambda: len(inbox_rows(app)) == 1)
+    assert raced == [1]
+
+
+@sqlite_only
 def test_batches_are_committed_and_announced_one_at_a_time(
     app: App, dovecot: Dovecot, user: str
 ) -> None:

@@ -125,6 +125,38 @@ class News:
         return True
 
 
+def read_ahead(client: IMAPClient) -> None:
+    """File the lines imaplib has read from the socket already but not looked at.
+
+    Dovecot answers IDLE with ``+ idling`` and, in the same packet, ``* n EXISTS`` for
+    mail delivered since the last command; imaplib's buffered reader takes both, hands
+    out the first, and keeps the second, where ``idle_check`` (which waits for the
+    *socket* to be readable) never looks: the mail waited for the server's next word
+    (Dovecot's "Still here", 2 minutes) or the IDLE renewal. Filed here as answers to
+    commands are, :class:`News` hears it; a BYE among them raises, with its reason."""
+    imap = client._imap  # imaplib: no public view of its buffer
+    while _buffered(client):
+        imap._get_response()  # one line (and its literals), filed in untagged_responses
+    bye = imap.untagged_responses.pop("BYE", None)
+    if bye:
+        raise IMAPClientAbortError(bye[-1].decode("utf-8", "replace") or "BYE")
+
+
+def _buffered(client: IMAPClient) -> bool:
+    """Whether a line can be read without waiting: held in imaplib's buffer, or on the
+    socket already. Looked at with the socket non-blocking (as ``idle_check`` does), so
+    an empty buffer is never a wait."""
+    sock = client.socket()
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)
+    try:
+        return bool(client._imap.file.peek(1))
+    except OSError:  # nothing yet: BlockingIOError, or ssl.SSLWantReadError
+        return False
+    finally:
+        sock.settimeout(timeout)
+
+
 def heard_in_idle(client: IMAPClient, timeout: float) -> bool:
     """Whether the server said something in IDLE within ``timeout`` seconds; a BYE
     ends the session, and raises with the server's reason (``goodbye``)."""

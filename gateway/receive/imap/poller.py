@@ -41,7 +41,14 @@ from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
-from gateway.receive.imap.folder import News, check_flag_kept, forget_news, heard_in_idle, hung_up
+from gateway.receive.imap.folder import (
+    News,
+    check_flag_kept,
+    forget_news,
+    heard_in_idle,
+    hung_up,
+    read_ahead,
+)
 from gateway.receive.imap.held import HeldRecord
 from store import inbox, sources
 from store.accept.contract import BYTES_ONLY, DuplicateRule
@@ -383,6 +390,7 @@ class ImapPoller:
     def _idle(self, client: IMAPClient, stop: threading.Event) -> None:
         """Wait in IDLE, in short checks so a stop is seen; renewed long before 29 minutes."""
         client.idle()
+        read_ahead(client)  # mail announced with ``+ idling`` (an EXISTS heard: news)
         self.status.idles += 1
         deadline = time.monotonic() + self._idle_renew.total_seconds()
         while not stop.is_set() and not self._news.heard(client):
