@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imapclient import DELETED, IMAPClient
-from imapclient.exceptions import IMAPClientAbortError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientReadOnlyError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
@@ -48,6 +48,33 @@ def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int], copi
             client.uid_expunge(uids)
         else:  # also removes what others marked \Deleted: the only way without UIDPLUS
             client.expunge()
+
+
+def select_to_read(client: IMAPClient, account: ImapSettings) -> int:
+    """Select the account's folder to read and acknowledge in; its UIDVALIDITY.
+
+    A folder the account may read but not change (a shared folder with read rights
+    only) is selected read-only, and imaplib raises at once, as an *abort*: said as
+    "connection lost: b'"Support"' is not writable" at every retry. Said as what it is
+    instead, with what to do; nothing is read, since nothing read could be moved or
+    flagged, and the mail waits on the server."""
+    try:
+        selected = client.select_folder(account.folder)
+    except IMAPClientReadOnlyError as exc:
+        where = f"{account.host}:{account.port}"
+        raise ImapError(
+            N_(
+                "the folder {folder} on {where} is read-only for the account {user}: the "
+                "gateway cannot move or flag what it stores there, so it reads nothing; give "
+                "the account the right to change the folder (IMAP ACL rights w, s, t and e), "
+                "or poll another folder; messages stay on the server until then",
+                folder=account.folder,
+                where=where,
+                user=repr(account.username),
+            )
+        ) from exc
+    check_flag_kept(selected, account)  # Exchange keeps no keyword of ours
+    return int(selected[b"UIDVALIDITY"])
 
 
 def check_flag_kept(selected: dict[bytes, Any], account: ImapSettings) -> None:

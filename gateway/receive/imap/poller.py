@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -38,6 +38,7 @@ from gateway.core.clock import Clock
 from gateway.receive.imap import folder as box
 from gateway.receive.imap import left as said
 from gateway.receive.imap import oversize
+from gateway.receive.imap.accept import accept
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
@@ -45,7 +46,6 @@ from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
 from gateway.receive.imap.held import HeldRecord
 from store import inbox, sources
-from store.accept.contract import BYTES_ONLY, DuplicateRule
 from store.db import transaction
 
 log = logging.getLogger("gateway.imap")
@@ -113,6 +113,9 @@ class ImapPoller:
         except (OSError, IMAPClientError) as exc:
             self._drop()
             raise ImapError(describe(exc, self.account)) from exc
+        except ImapError:  # the folder refused (read-only): imaplib refuses all after it
+            self._drop()
+            raise
 
     def run(self, stop: threading.Event) -> None:
         """Serve this account until ``stop`` is set; never raises, never spins."""
@@ -172,9 +175,7 @@ class ImapPoller:
     # -- one pass over the folder ----------------------------------------------------
 
     def _sync(self, client: IMAPClient) -> int:
-        selected = client.select_folder(self.account.folder)
-        box.check_flag_kept(selected, self.account)  # Exchange keeps no keyword of ours
-        uidvalidity = int(selected[b"UIDVALIDITY"])
+        uidvalidity = box.select_to_read(client, self.account)  # read-only, no keyword kept: raises
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
             # what an earlier run left or copied: taken up at the first pass after a start
@@ -316,7 +317,19 @@ class ImapPoller:
         the messages found stored under another UID than their own (``returns``)."""
         with transaction(self.sessions) as s:
             at = self.clock.now()
-            rows = {uid: self._accept(s, uid, sweep, raw, at) for uid, raw in found.items()}
+            rows = {
+                uid: accept(
+                    s,
+                    self.key,
+                    uid,
+                    self._ref(sweep, uid),
+                    raw,
+                    at,
+                    rescan=sweep.rescan,
+                    bulk=sweep.bulk,
+                )
+                for uid, raw in found.items()
+            }
             new = [uid for uid, row in rows.items() if row is None]
             stored = {uid: row for uid, row in rows.items() if row is not None}
             back = [] if sweep.rescan else self._put_back(s, sweep, stored)
@@ -336,33 +349,6 @@ class ImapPoller:
 
     def _ref(self, sweep: _Pass, uid: int) -> str:
         return f"{self.key}/{sweep.uidvalidity}/{uid}"
-
-    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int | None:
-        """None if a new inbox row was written, else the row that holds it already.
-        Identical bytes are a duplicate; in a rescan after a UIDVALIDITY change, so is a
-        Message-ID this mailbox stored before."""
-        rule = (
-            DuplicateRule(message_id=True, message_id_from=f"{self.key}/")
-            if sweep.rescan
-            else BYTES_ONLY
-        )
-        accepted = inbox.accept(
-            s,
-            raw,
-            source="imap",
-            now=at,
-            source_ref=self._ref(sweep, uid),
-            rule=rule,
-            bulk=sweep.bulk,
-        )
-        if accepted.duplicate and sweep.rescan:
-            log.info(
-                "imap %s: uid %s skipped in rescan: already stored as inbox #%s",
-                self.key,
-                uid,
-                accepted.inbox_id,
-            )
-        return accepted.inbox_id if accepted.duplicate else None
 
     # -- waiting for mail ------------------------------------------------------------
 
