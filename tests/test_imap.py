@@ -386,6 +386,30 @@ def test_server_without_move_gets_copy_delete_expunge(app: App, dovecot: Dovecot
     assert folder_uids(dovecot, old, "Done") == [1]
 
 
+@sqlite_only
+@pytest.mark.parametrize("legacy", [False, True], ids=["move", "copy"])
+def test_folders_named_in_japanese_are_read_and_moved_to(
+    app: App, dovecot: Dovecot, legacy: bool
+) -> None:
+    """IMAP names folders in modified UTF-7 (問い合わせ is &VU8wRFQIMI8wWw-): the folder
+    and the processed folder are named in the config as people see them, also on a
+    server without MOVE (COPY, then the copy's Message-ID searched there)."""
+    user = dovecot.add_user(legacy=legacy)
+    with dovecot.client(user) as c:
+        c.create_folder("問い合わせ")
+    append(dovecot, user, mail("一通目"), mail("二通目"), folder="問い合わせ")
+    account = dovecot.account(user, folder="問い合わせ", processed_folder="処理済み")
+    p = poller(app, account)
+    assert p.poll_once() == 2
+    append(dovecot, user, mail("三通目"), folder="問い合わせ")
+    assert p.poll_once() == 1
+    p.close()
+    assert folder_uids(dovecot, user, "問い合わせ") == []
+    assert folder_uids(dovecot, user, "処理済み") == [1, 2, 3]
+    with transaction(app.sessions) as s:
+        assert sources.bookmark(s, account.source).last_uid == 3
+
+
 # -- waiting -------------------------------------------------------------------------
 
 
