@@ -356,6 +356,26 @@ def test_untrusted_certificate_is_refused_with_a_clear_error(
 
 
 @sqlite_only
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_a_certificate_for_another_host_name_is_refused_with_what_to_change(
+    app: App, dovecot: Dovecot, user: str, tls: str
+) -> None:
+    """The server's certificate is for 127.0.0.1 and localhost; ``host = "127.1"`` (the
+    same address, as an alias or a second name would be) must be refused, and the advice
+    was "set ca_file to the CA that signed it", which cannot help: the CA is trusted,
+    the name is wrong. Now it says to set host to a name the certificate is for."""
+    append(dovecot, user, mail("must stay"))
+    account = dovecot.account(user, tls=tls, host="127.1")
+    with pytest.raises(ImapError) as refused:
+        poller(app, account).poll_once()
+    assert str(refused.value) == (
+        f"TLS certificate of 127.1:{account.port} is not for the host name 127.1; set host "
+        "to a name the certificate is for (ca_file cannot help)"
+    )
+    assert folder_uids(dovecot, user) == [1] and inbox_rows(app) == []
+
+
+@sqlite_only
 def test_xoauth2_with_a_token_file_or_a_token_command(
     app: App, dovecot: Dovecot, user: str, tmp_path: Path
 ) -> None:

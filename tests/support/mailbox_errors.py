@@ -37,10 +37,16 @@ ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test"
 def mailbox_errors() -> list[Msg]:
     untrusted = ssl.SSLCertVerificationError(1, "certificate verify failed")
     untrusted.verify_message = "self-signed certificate"  # the ssl module sets these
+    other_name, expired = (
+        ssl.SSLCertVerificationError(1, "certificate verify failed") for _ in "ab"
+    )
+    other_name.verify_code, expired.verify_code = 62, 10  # HOSTNAME_MISMATCH, CERT_HAS_EXPIRED
     wrong = ssl.SSLError(1, "wrong version number")
     wrong.reason = "WRONG_VERSION_NUMBER"
     raised: list[BaseException] = [
         untrusted,
+        other_name,
+        expired,
         wrong,
         ConnectionRefusedError(111, "Connection refused"),
         TimeoutError(),
