@@ -171,6 +171,35 @@ def test_append_while_idling_is_a_ticket_without_waiting_for_a_poll(
 
 
 @sqlite_only
+def test_mail_that_comes_as_idle_begins_is_read_at_once(
+    app: App, dovecot: Dovecot, user: str
+) -> None:
+    """Mail delivered after the last SEARCH of a pass and before its IDLE: Dovecot says
+    ``* n EXISTS`` in the same packet as ``+ idling``, imaplib reads both lines and keeps
+    the second in its buffer, and idle_check, which waits on the socket, never saw it:
+    the mail waited for the server's next word (Dovecot's "Still here", two minutes) or
+    the IDLE renewal, an hour here. It failed the tests that append as soon as the
+    poller has stored something, now and then under load. Now it is read at once."""
+    raced: list[int] = []
+
+    class Racing(ImapPoller):
+        """Mail comes just before the first IDLE, every time instead of now and then."""
+
+        def _idle(self, client: Any, stop: threading.Event) -> None:
+            if not raced:
+                raced.append(1)
+                append(dovecot, user, mail("as idle begins"))
+            super()._idle(client, stop)
+
+    p = Racing(
+        dovecot.account(user), app.settings, app.sessions, app.clock, idle_renew=timedelta(hours=1)
+    )
+    with running(p):
+        assert eventually(lambda: len(inbox_rows(app)) == 1)
+    assert raced == [1]
+
+
+@sqlite_only
 def test_batches_are_committed_and_announced_one_at_a_time(
     app: App, dovecot: Dovecot, user: str
 ) -> None:
@@ -327,6 +356,26 @@ def test_untrusted_certificate_is_refused_with_a_clear_error(
 
 
 @sqlite_only
+@pytest.mark.parametrize("tls", ["implicit", "starttls"])
+def test_a_certificate_for_another_host_name_is_refused_with_what_to_change(
+    app: App, dovecot: Dovecot, user: str, tls: str
+) -> None:
+    """The server's certificate is for 127.0.0.1 and localhost; ``host = "127.1"`` (the
+    same address, as an alias or a second name would be) must be refused, and the advice
+    was "set ca_file to the CA that signed it", which cannot help: the CA is trusted,
+    the name is wrong. Now it says to set host to a name the certificate is for."""
+    append(dovecot, user, mail("must stay"))
+    account = dovecot.account(user, tls=tls, host="127.1")
+    with pytest.raises(ImapError) as refused:
+        poller(app, account).poll_once()
+    assert str(refused.value) == (
+        f"TLS certificate of 127.1:{account.port} is not for the host name 127.1; set host "
+        "to a name the certificate is for (ca_file cannot help)"
+    )
+    assert folder_uids(dovecot, user) == [1] and inbox_rows(app) == []
+
+
+@sqlite_only
 def test_xoauth2_with_a_token_file_or_a_token_command(
     app: App, dovecot: Dovecot, user: str, tmp_path: Path
 ) -> None:
@@ -355,6 +404,30 @@ def test_server_without_move_gets_copy_delete_expunge(app: App, dovecot: Dovecot
     p.close()
     assert folder_uids(dovecot, old) == []
     assert folder_uids(dovecot, old, "Done") == [1]
+
+
+@sqlite_only
+@pytest.mark.parametrize("legacy", [False, True], ids=["move", "copy"])
+def test_folders_named_in_japanese_are_read_and_moved_to(
+    app: App, dovecot: Dovecot, legacy: bool
+) -> None:
+    """IMAP names folders in modified UTF-7 (問い合わせ is &VU8wRFQIMI8wWw-): the folder
+    and the processed folder are named in the config as people see them, also on a
+    server without MOVE (COPY, then the copy's Message-ID searched there)."""
+    user = dovecot.add_user(legacy=legacy)
+    with dovecot.client(user) as c:
+        c.create_folder("問い合わせ")
+    append(dovecot, user, mail("一通目"), mail("二通目"), folder="問い合わせ")
+    account = dovecot.account(user, folder="問い合わせ", processed_folder="処理済み")
+    p = poller(app, account)
+    assert p.poll_once() == 2
+    append(dovecot, user, mail("三通目"), folder="問い合わせ")
+    assert p.poll_once() == 1
+    p.close()
+    assert folder_uids(dovecot, user, "問い合わせ") == []
+    assert folder_uids(dovecot, user, "処理済み") == [1, 2, 3]
+    with transaction(app.sessions) as s:
+        assert sources.bookmark(s, account.source).last_uid == 3
 
 
 # -- waiting -------------------------------------------------------------------------

@@ -12,9 +12,17 @@ alone.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+
+import pytest
+
 from gateway.receive.imap import ImapPoller
 from gateway.receive.imap.batches import FETCH_BYTES
+from gateway.receive.imap.folder import UNREADABLE
 from gateway.runtime.app import App
+from store import sources
+from store.db import transaction
 from tests.support.databases import sqlite_only
 from tests.support.dovecot import Dovecot
 from tests.support.mails import mail
@@ -52,3 +60,40 @@ def test_a_fetch_stops_at_fetch_bytes_and_a_bigger_message_comes_alone(
     with dovecot.client(user) as c:
         c.select_folder("Processed", readonly=True)
         assert len(c.search("ALL")) == len(sizes)
+
+
+@sqlite_only
+@pytest.mark.parametrize("newest", [False, True])
+def test_a_message_over_max_message_size_is_left_in_the_folder_and_stepped_over(
+    app: App, dovecot: Dovecot, caplog: pytest.LogCaptureFixture, newest: bool
+) -> None:
+    """``[smtp] max_message_size`` bounds what SMTP takes (and what the disk check
+    keeps room for); the poller fetched a message of any size whole, into memory and
+    into the database. Now one over the limit is never fetched: it keeps the keyword
+    $GatewayUnreadable and stays in the folder for a person, one error says its size,
+    and the mail before and after it is stored; a second pass says nothing again."""
+    user = dovecot.add_user()
+    subjects = ["small", "small too", "too big"] if newest else ["small", "too big", "small too"]
+    with dovecot.client(user) as c:
+        for subject in subjects:
+            c.append("INBOX", _big(subject, 20_000 if subject == "too big" else 0))
+    smtp = replace(app.settings.smtp, max_message_size=10_000)
+    account = dovecot.account(user)
+    big = subjects.index("too big") + 1
+    with (
+        ImapPoller(account, replace(app.settings, smtp=smtp), app.sessions, app.clock) as p,
+        caplog.at_level(logging.ERROR, logger="gateway.imap"),
+    ):
+        assert p.poll_once() == 2
+        assert p.poll_once() == 0
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and said[0].startswith(f"imap {account.key}: uid {big} is 20"), said
+    assert "max_message_size (10000 bytes)" in said[0]
+    with dovecot.client(user) as c:
+        c.select_folder("INBOX", readonly=True)
+        assert c.search("ALL") == [big]
+        assert UNREADABLE.encode() in c.get_flags([big])[big]
+        c.select_folder("Processed", readonly=True)
+        assert len(c.search("ALL")) == 2
+    with transaction(app.sessions) as s:
+        assert sources.bookmark(s, account.source).last_uid == 3

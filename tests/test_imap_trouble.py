@@ -200,6 +200,47 @@ def test_a_folder_that_does_not_exist_is_said_once_and_read_once_it_does(
 
 
 @sqlite_only
+@pytest.mark.parametrize("after", ["move", "flag"])
+def test_a_read_only_folder_is_said_so_and_read_once_it_may_be_changed(
+    app: App, dovecot: Dovecot, after: str
+) -> None:
+    """A folder the account may read but not change (a shared folder with read rights
+    only; here its Maildir is not writable for the server): imaplib raises "is not
+    writable" at the SELECT as an *abort*, and the poller said "connection to … lost:
+    b'"Support"' is not writable", dropped the connection and said it again at every
+    retry. Now it says that the folder is read-only for the account and what to do; the
+    mail waits on the server, unread, and is read once the rights are given."""
+    user = dovecot.add_user()
+    with dovecot.client(user) as c:
+        c.create_folder("Support")
+        c.append("Support", mail("waits"))
+    maildir = dovecot.message_file(user, 1, "Support").parent.parent
+    parts = (maildir, maildir / "cur", maildir / "new", maildir / "tmp")
+    for part in parts:
+        part.chmod(0o555)
+    account = dovecot.account(user, folder="Support", after=after)
+    p = poller(app, account)
+    with pytest.raises(ImapError) as refused:
+        p.poll_once()
+    assert str(refused.value) == (
+        f"the folder Support on 127.0.0.1:{account.port} is read-only for the account "
+        f"'{user}': the gateway cannot move or "
+        "flag what it stores there, so it reads nothing; give the account the right to "
+        "change the folder (IMAP ACL rights w, s, t and e), or poll another folder; "
+        "messages stay on the server until then"
+    )
+    assert p._client is None  # dropped: imaplib refuses every later command
+    assert inbox_rows(app) == []
+    for part in parts:
+        part.chmod(0o755)
+    assert p.poll_once() == 1
+    p.close()
+    assert folder_flags(dovecot, user, "Support") == (
+        {} if after == "move" else {1: {b"$Processed"}}
+    )
+
+
+@sqlite_only
 def test_a_refused_login_is_said_once_retried_and_gets_in_with_the_new_password(
     app: App, own_dovecot: Dovecot, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

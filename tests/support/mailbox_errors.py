@@ -13,11 +13,14 @@ import ssl
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
+from imapclient import IMAPClient
 from imapclient.exceptions import (
     CapabilityError,
     IMAPClientAbortError,
     IMAPClientError,
+    IMAPClientReadOnlyError,
     LoginError,
 )
 
@@ -26,7 +29,7 @@ from gateway.core.errors import GatewayError, TransientError
 from gateway.core.i18n import Msg
 from gateway.receive.imap import ImapError, auth, describe
 from gateway.receive.imap.auth import CredentialError, load_credentials
-from gateway.receive.imap.folder import check_flag_kept
+from gateway.receive.imap.folder import check_flag_kept, select_to_read
 
 ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test")
 
@@ -34,10 +37,16 @@ ACCOUNT = ImapSettings(host="imap.example.test", username="support@example.test"
 def mailbox_errors() -> list[Msg]:
     untrusted = ssl.SSLCertVerificationError(1, "certificate verify failed")
     untrusted.verify_message = "self-signed certificate"  # the ssl module sets these
+    other_name, expired = (
+        ssl.SSLCertVerificationError(1, "certificate verify failed") for _ in "ab"
+    )
+    other_name.verify_code, expired.verify_code = 62, 10  # HOSTNAME_MISMATCH, CERT_HAS_EXPIRED
     wrong = ssl.SSLError(1, "wrong version number")
     wrong.reason = "WRONG_VERSION_NUMBER"
     raised: list[BaseException] = [
         untrusted,
+        other_name,
+        expired,
         wrong,
         ConnectionRefusedError(111, "Connection refused"),
         TimeoutError(),
@@ -52,6 +61,7 @@ def mailbox_errors() -> list[Msg]:
         ValueError("something nobody expected"),
         *_credential_errors(),
         _flag_not_kept(),
+        _read_only(),
     ]
     return [describe(exc, ACCOUNT) for exc in raised]
 
@@ -64,6 +74,20 @@ def _flag_not_kept() -> ImapError:
     except ImapError as exc:
         return exc
     raise AssertionError("Exchange's PERMANENTFLAGS taken for ones that keep $Processed")
+
+
+def _read_only() -> ImapError:
+    """A folder the account may read but not change: imaplib refuses it at the SELECT."""
+
+    class ReadOnly:  # the one call made, answered as imaplib answers it
+        def select_folder(self, folder: str) -> dict[bytes, object]:
+            raise IMAPClientReadOnlyError(f"{folder!r} is not writable")
+
+    try:
+        select_to_read(cast(IMAPClient, ReadOnly()), ACCOUNT)
+    except ImapError as exc:
+        return exc
+    raise AssertionError("a read-only folder taken for one the poller may change")
 
 
 def _credential_errors() -> list[CredentialError]:

@@ -8,6 +8,8 @@ past the unit's ``MemoryMax``, and the daemon was killed at the same batch at ev
 restart. The
 sizes (``RFC822.SIZE``, which servers keep in their index: no message is read for
 it) are asked first, and a batch is cut where the next message would pass the limit.
+A message over ``[smtp] max_message_size`` (the one size limit of the gateway's doors,
+which the disk check keeps room for) is not fetched at all (``poller``).
 """
 
 from __future__ import annotations
@@ -30,16 +32,23 @@ def sizes(client: IMAPClient, uids: list[int]) -> dict[int, int]:
     return {uid: size if isinstance(size, int) else 0 for uid, size in given.items()}
 
 
-def by_bytes(uids: list[int], size: Mapping[int, int], limit: int = FETCH_BYTES) -> list[list[int]]:
+def by_bytes(
+    uids: list[int], size: Mapping[int, int], limit: int = FETCH_BYTES, most: int | None = None
+) -> list[list[int]]:
     """``uids`` in order, cut so that no part holds more than ``limit`` bytes, except
-    a part of one message that alone is bigger."""
+    a part of one message that alone is bigger. A message over ``most`` bytes (``[smtp]
+    max_message_size``) is a part of its own, which the poller steps over unfetched."""
     parts: list[list[int]] = []
     part: list[int] = []
     held = 0
     for uid in uids:
-        if part and held + size.get(uid, 0) > limit:
+        alone = most is not None and size.get(uid, 0) > most
+        if part and (alone or held + size.get(uid, 0) > limit):
             parts.append(part)
             part, held = [], 0
         part.append(uid)
         held += size.get(uid, 0)
+        if alone:
+            parts.append(part)
+            part, held = [], 0
     return [*parts, part] if part else parts

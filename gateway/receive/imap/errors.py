@@ -51,12 +51,7 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
         said = getattr(exc, "message", None)
         return said if isinstance(said, Msg) else N_("{error}", error=str(exc))
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return N_(
-            "TLS certificate of {where} is not trusted ({reason}); "
-            "set ca_file to the CA that signed it",
-            where=where,
-            reason=os_error(exc),
-        )
+        return _unverified(exc, account, where)
     if isinstance(exc, ssl.SSLError):
         return N_("TLS with {where} failed: {reason}", where=where, reason=os_error(exc))
     if isinstance(exc, ConnectionRefusedError):
@@ -84,6 +79,43 @@ def describe(exc: BaseException, account: ImapSettings) -> Msg:
     if isinstance(exc, IMAPClientError):
         return N_("{where} refused a command: {server}", where=where, server=server_text(exc))
     return N_("unexpected {kind}: {error}", kind=type(exc).__name__, error=str(exc))
+
+
+# OpenSSL's verify codes (X509_V_ERR_*) after which no CA in ca_file can help: the
+# certificate itself does not fit; the advice "set ca_file" fits the others (an
+# untrusted or missing issuer, a self-signed certificate)
+_HOSTNAME_MISMATCH = 62  # valid, but for other names: host is what to change
+_NOT_THE_CA = {
+    9,  # CERT_NOT_YET_VALID (or this machine's clock is behind: the reason says so)
+    10,  # CERT_HAS_EXPIRED
+    23,  # CERT_REVOKED
+}
+
+
+def _unverified(exc: ssl.SSLCertVerificationError, account: ImapSettings, where: str) -> Msg:
+    """A certificate that does not verify, with the change that can help: ``host`` for
+    one made out to other names (``ca_file`` was said for all, and cannot help there)."""
+    code = getattr(exc, "verify_code", None)  # unset on one raised by hand
+    if code == _HOSTNAME_MISMATCH:
+        return N_(
+            "TLS certificate of {where} is not for the host name {host}; set host to a "
+            "name the certificate is for (ca_file cannot help)",
+            where=where,
+            host=account.host,
+        )
+    if code in _NOT_THE_CA:
+        return N_(
+            "TLS certificate of {where} is not trusted ({reason}); ca_file cannot help: "
+            "the server needs a valid certificate",
+            where=where,
+            reason=os_error(exc),
+        )
+    return N_(
+        "TLS certificate of {where} is not trusted ({reason}); "
+        "set ca_file to the CA that signed it",
+        where=where,
+        reason=os_error(exc),
+    )
 
 
 # Dovecot ends an internal error with when it happened ("… for more information.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imapclient import DELETED, IMAPClient
-from imapclient.exceptions import IMAPClientAbortError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientReadOnlyError
 
 from gateway.config.settings import ImapSettings
 from gateway.core.i18n import N_
@@ -48,6 +48,33 @@ def acknowledge(client: IMAPClient, account: ImapSettings, uids: list[int], copi
             client.uid_expunge(uids)
         else:  # also removes what others marked \Deleted: the only way without UIDPLUS
             client.expunge()
+
+
+def select_to_read(client: IMAPClient, account: ImapSettings) -> int:
+    """Select the account's folder to read and acknowledge in; its UIDVALIDITY.
+
+    A folder the account may read but not change (a shared folder with read rights
+    only) is selected read-only, and imaplib raises at once, as an *abort*: said as
+    "connection lost: b'"Support"' is not writable" at every retry. Said as what it is
+    instead, with what to do; nothing is read, since nothing read could be moved or
+    flagged, and the mail waits on the server."""
+    try:
+        selected = client.select_folder(account.folder)
+    except IMAPClientReadOnlyError as exc:
+        where = f"{account.host}:{account.port}"
+        raise ImapError(
+            N_(
+                "the folder {folder} on {where} is read-only for the account {user}: the "
+                "gateway cannot move or flag what it stores there, so it reads nothing; give "
+                "the account the right to change the folder (IMAP ACL rights w, s, t and e), "
+                "or poll another folder; messages stay on the server until then",
+                folder=account.folder,
+                where=where,
+                user=repr(account.username),
+            )
+        ) from exc
+    check_flag_kept(selected, account)  # Exchange keeps no keyword of ours
+    return int(selected[b"UIDVALIDITY"])
 
 
 def check_flag_kept(selected: dict[bytes, Any], account: ImapSettings) -> None:
@@ -123,6 +150,38 @@ class News:
             return False
         self.quiet = int(client._imap.untagged_responses["EXISTS"][-1])
         return True
+
+
+def read_ahead(client: IMAPClient) -> None:
+    """File the lines imaplib has read from the socket already but not looked at.
+
+    Dovecot answers IDLE with ``+ idling`` and, in the same packet, ``* n EXISTS`` for
+    mail delivered since the last command; imaplib's buffered reader takes both, hands
+    out the first, and keeps the second, where ``idle_check`` (which waits for the
+    *socket* to be readable) never looks: the mail waited for the server's next word
+    (Dovecot's "Still here", 2 minutes) or the IDLE renewal. Filed here as answers to
+    commands are, :class:`News` hears it; a BYE among them raises, with its reason."""
+    imap = client._imap  # imaplib: no public view of its buffer
+    while _buffered(client):
+        imap._get_response()  # one line (and its literals), filed in untagged_responses
+    bye = imap.untagged_responses.pop("BYE", None)
+    if bye:
+        raise IMAPClientAbortError(bye[-1].decode("utf-8", "replace") or "BYE")
+
+
+def _buffered(client: IMAPClient) -> bool:
+    """Whether a line can be read without waiting: held in imaplib's buffer, or on the
+    socket already. Looked at with the socket non-blocking (as ``idle_check`` does), so
+    an empty buffer is never a wait."""
+    sock = client.socket()
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)
+    try:
+        return bool(client._imap.file.peek(1))
+    except OSError:  # nothing yet: BlockingIOError, or ssl.SSLWantReadError
+        return False
+    finally:
+        sock.settimeout(timeout)
 
 
 def heard_in_idle(client: IMAPClient, timeout: float) -> bool:

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -35,16 +35,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config.settings import ImapSettings, Settings
 from gateway.core.clock import Clock
+from gateway.receive.imap import folder as box
 from gateway.receive.imap import left as said
+from gateway.receive.imap import oversize
+from gateway.receive.imap.accept import accept
 from gateway.receive.imap.batches import by_bytes, sizes
 from gateway.receive.imap.connect import connect, shutdown
 from gateway.receive.imap.damaged import Damage, contents
 from gateway.receive.imap.errors import ImapError, describe
 from gateway.receive.imap.failures import Failures
-from gateway.receive.imap.folder import News, check_flag_kept, forget_news, heard_in_idle, hung_up
 from gateway.receive.imap.held import HeldRecord
 from store import inbox, sources
-from store.accept.contract import BYTES_ONLY, DuplicateRule
 from store.db import transaction
 
 log = logging.getLogger("gateway.imap")
@@ -96,7 +97,7 @@ class ImapPoller:
         self._acks = self._held.acks  # one the server will not let go is left
         self._rescan = (0, 0)  # a rescan's UIDVALIDITY, and the UID it has read up to
         self._stop = threading.Event()  # run()'s: heard between batches and passes
-        self._news = News()  # an EXISTS heard since the SEARCH: another pass, or not
+        self._news = box.News()  # an EXISTS heard since the SEARCH: another pass, or not
 
     # -- the two ways in -------------------------------------------------------------
 
@@ -112,6 +113,9 @@ class ImapPoller:
         except (OSError, IMAPClientError) as exc:
             self._drop()
             raise ImapError(describe(exc, self.account)) from exc
+        except ImapError:  # the folder refused (read-only): imaplib refuses all after it
+            self._drop()
+            raise
 
     def run(self, stop: threading.Event) -> None:
         """Serve this account until ``stop`` is set; never raises, never spins."""
@@ -171,9 +175,7 @@ class ImapPoller:
     # -- one pass over the folder ----------------------------------------------------
 
     def _sync(self, client: IMAPClient) -> int:
-        selected = client.select_folder(self.account.folder)
-        check_flag_kept(selected, self.account)  # Exchange keeps no keyword of ours
-        uidvalidity = int(selected[b"UIDVALIDITY"])
+        uidvalidity = box.select_to_read(client, self.account)  # read-only, no keyword kept: raises
         with transaction(self.sessions) as s:
             mark = sources.bookmark(s, self._source)
             # what an earlier run left or copied: taken up at the first pass after a start
@@ -188,7 +190,7 @@ class ImapPoller:
             self._acks.finish_interrupted(client, last_uid, self.clock.now())
         else:  # a rescan from the start (a restart in it) reads a copied message again
             self._acks.look_for_copies(client)
-        forget_news(client)
+        box.forget_news(client)
         # the first pass over a folder (or a rescan) stores what was there already: an
         # import, whose old or undated mail is filed but not answered (gateway.pipeline.archive)
         sweep = _Pass(uidvalidity, rescan, bulk=rescan or mark.uidvalidity is None, read=last_uid)
@@ -214,11 +216,23 @@ class ImapPoller:
         between batches (a daemon that stops, or lost its mailbox lock to another)."""
         stored = 0
         for batch in self._damage.batches(uids, self.account.batch_size):
-            for part in self._by_bytes(client, batch):
+            size = self._sizes(client, batch)
+            for part in by_bytes(batch, size, most=self.settings.smtp.max_message_size):
                 if self._stop.is_set():
                     return stored, False
+                if size.get(part[0], 0) > self.settings.smtp.max_message_size:
+                    self._too_big(client, part[0], size[part[0]], sweep)
+                    continue
                 stored += self._store_batch(client, part, sweep)
         return stored, True
+
+    def _too_big(self, client: IMAPClient, uid: int, size: int, sweep: _Pass) -> None:
+        """Over ``[smtp] max_message_size``: left unfetched, stepped over (``oversize``)."""
+        if uid not in self._acks.unreadable:  # said once, not at every pass
+            oversize.leave(client, self.key, uid, size, self.settings.smtp.max_message_size)
+            self._held.step_over({uid})
+        if not sweep.hole:
+            self._read_up_to(sweep, uid)
 
     def _bookmark(self, s: Session, sweep: _Pass) -> None:
         """Record that ``sweep`` read up to ``sweep.read`` (and its UIDVALIDITY)."""
@@ -250,16 +264,14 @@ class ImapPoller:
         with transaction(self.sessions) as s:
             self._bookmark(s, sweep)
 
-    def _by_bytes(self, client: IMAPClient, uids: list[int]) -> list[list[int]]:
-        """A batch cut where it would hold more than FETCH_BYTES (see ``batches``)."""
-        if len(uids) < 2:
-            return [uids]
+    def _sizes(self, client: IMAPClient, uids: list[int]) -> dict[int, int]:
+        """Each message's size, to cut the batch where it would hold more than
+        FETCH_BYTES and to leave one over the size limit (see ``batches``)."""
         try:
-            size = sizes(client, uids)
+            return sizes(client, uids)
         except (OSError, IMAPClientError):
             self._damage.failed(uids)  # as a failed FETCH of the batch: one at a time next
             raise
-        return by_bytes(uids, size)
 
     def _store_batch(self, client: IMAPClient, uids: list[int], sweep: _Pass) -> int:
         """Fetch, commit rows and bookmark together, then move: the order is the guarantee.
@@ -305,7 +317,19 @@ class ImapPoller:
         the messages found stored under another UID than their own (``returns``)."""
         with transaction(self.sessions) as s:
             at = self.clock.now()
-            rows = {uid: self._accept(s, uid, sweep, raw, at) for uid, raw in found.items()}
+            rows = {
+                uid: accept(
+                    s,
+                    self.key,
+                    uid,
+                    self._ref(sweep, uid),
+                    raw,
+                    at,
+                    rescan=sweep.rescan,
+                    bulk=sweep.bulk,
+                )
+                for uid, raw in found.items()
+            }
             new = [uid for uid, row in rows.items() if row is None]
             stored = {uid: row for uid, row in rows.items() if row is not None}
             back = [] if sweep.rescan else self._put_back(s, sweep, stored)
@@ -325,33 +349,6 @@ class ImapPoller:
 
     def _ref(self, sweep: _Pass, uid: int) -> str:
         return f"{self.key}/{sweep.uidvalidity}/{uid}"
-
-    def _accept(self, s: Session, uid: int, sweep: _Pass, raw: bytes, at: datetime) -> int | None:
-        """None if a new inbox row was written, else the row that holds it already.
-        Identical bytes are a duplicate; in a rescan after a UIDVALIDITY change, so is a
-        Message-ID this mailbox stored before."""
-        rule = (
-            DuplicateRule(message_id=True, message_id_from=f"{self.key}/")
-            if sweep.rescan
-            else BYTES_ONLY
-        )
-        accepted = inbox.accept(
-            s,
-            raw,
-            source="imap",
-            now=at,
-            source_ref=self._ref(sweep, uid),
-            rule=rule,
-            bulk=sweep.bulk,
-        )
-        if accepted.duplicate and sweep.rescan:
-            log.info(
-                "imap %s: uid %s skipped in rescan: already stored as inbox #%s",
-                self.key,
-                uid,
-                accepted.inbox_id,
-            )
-        return accepted.inbox_id if accepted.duplicate else None
 
     # -- waiting for mail ------------------------------------------------------------
 
@@ -383,12 +380,13 @@ class ImapPoller:
     def _idle(self, client: IMAPClient, stop: threading.Event) -> None:
         """Wait in IDLE, in short checks so a stop is seen; renewed long before 29 minutes."""
         client.idle()
+        box.read_ahead(client)  # mail announced with ``+ idling`` (an EXISTS heard: news)
         self.status.idles += 1
         deadline = time.monotonic() + self._idle_renew.total_seconds()
         while not stop.is_set() and not self._news.heard(client):
             left = deadline - time.monotonic()
-            if left <= 0 or heard_in_idle(client, min(IDLE_CHECK_SECONDS, left)):
+            if left <= 0 or box.heard_in_idle(client, min(IDLE_CHECK_SECONDS, left)):
                 break
-            if hung_up(client):  # idle_check swallows EOF: look, or we would spin
+            if box.hung_up(client):  # idle_check swallows EOF: look, or we would spin
                 break
         client.idle_done()  # raises when the server has gone: run() reconnects
