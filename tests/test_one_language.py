@@ -166,6 +166,7 @@ def test_the_samples_say_every_message_the_code_decides() -> None:
     from_code = msgids(lambda path: path.startswith("gateway/") and not path.startswith(NO_MAIL))
     tables = (
         labels.STATES,
+        labels.CUSTOMER_STATES,  # a status mail to the requester
         labels.CLOSE_REASONS,
         labels.OUTCOMES,
         labels.SLA_TARGETS,
