@@ -236,3 +236,21 @@ def test_the_assignee_is_told_a_value_was_cleared_not_changed_to_nothing(
     finally:
         app.close()
     assert "cleared Plan (it was pro)" in told and "→" not in told, told
+
+
+def test_the_history_of_tickets_show_says_a_cleared_value_as_the_notice_does(
+    config: Path, ticket: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``tickets show`` read "field Plan (plan): pro →" (a change to nothing); the
+    notice's words (gateway.notify.labels.field_cleared)."""
+    run(config, "tickets", "field", str(ticket), "plan", "--clear", capsys=capsys)
+
+    def cleared_line() -> str:
+        shown = run(config, "tickets", "show", str(ticket), capsys=capsys).out.splitlines()
+        return [x for x in shown if "cli:" in x and "field" in x][-1]
+
+    line = cleared_line()
+    assert line.endswith("field cleared Plan (plan) (it was pro)") and "→" not in line, line
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    line = cleared_line()
+    assert line.endswith("field プラン (plan) の値を消しました（以前の値: pro）"), line

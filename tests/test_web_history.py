@@ -251,3 +251,23 @@ def test_an_optional_field_without_a_value_is_not_called_missing(
         assert row == f"{required}: {'未入力' if lang == 'ja' else 'missing'}"
         cell = pages[lang].split('id="field-client_version">')[1].split("</td>")[0]
         assert "badge" not in cell
+
+
+def test_a_cleared_field_is_said_cleared_not_changed_to_nothing(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The page read "Plan: pro → "; it says what the mail notice and the CLI say."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="プリンタで紙詰まり", body="3F です。\n")).ticket_id
+        assert tid
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid)
+            assert t is not None
+            changes.set_field(s, t, "printer_name", "3F-MFP-01", r.clock.now(), **WHO)
+            changes.clear_field(s, t, "printer_name", r.clock.now(), **WHO)
+        pages = {
+            loc: _history(member_page(r, who, f"/tickets/{tid}")) for loc, who in READERS.items()
+        }
+    ja, en = pages["ja"][-1], pages["en"][-1]
+    assert "プリンタ名の値を消しました（以前の値: 3F-MFP-01）" in ja and "→" not in ja, ja
+    assert "cleared Printer name (it was 3F-MFP-01)" in en and "→" not in en, en

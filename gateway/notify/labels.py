@@ -73,6 +73,12 @@ PRIORITIES: Mapping[str, Msg] = {
 }
 
 
+def field_cleared(name: object, old: object) -> Msg:
+    """A sheet field's value removed, as every door says it (the notice's words): an
+    event keeps ``old`` and no ``new``, which read "Plan: pro → " as a change to nothing."""
+    return N_("cleared {name} (it was {old})", name=name, old=old)
+
+
 def file_size(size: int) -> Msg:
     """A file's size as people read it: bytes under 1 KB, then KB, then MB (1024s)."""
     if size < 1024:
