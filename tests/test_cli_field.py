@@ -254,3 +254,12 @@ def test_the_history_of_tickets_show_says_a_cleared_value_as_the_notice_does(
     monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
     line = cleared_line()
     assert line.endswith("field プラン (plan) の値を消しました（以前の値: pro）"), line
+
+
+def test_a_huge_number_is_refused_as_too_large_as_every_door_says_it(
+    config: Path, ticket: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = run(config, "tickets", "field", str(ticket), "seats", "9" * 400, capsys=capsys)
+    assert ran.code == 65, ran
+    assert "seats: too large: at most 30 digits before the decimal point" in ran.err, ran.err
+    assert "not a number" not in ran.err
