@@ -74,3 +74,35 @@ def test_a_status_mail_says_whose_reply_the_ticket_waits_for(locale: str) -> Non
     told = Renderer(None).render(watcher, locale)
     assert CUSTOMER_PENDING[locale] not in told.text
     assert MEMBER_WORDS[locale]["pending"] in told.text
+
+
+REASON_WORDS = {  # the glossary's close reasons (spam and duplicate: the mails' words)
+    "ja": {
+        "resolved": "解決済み",
+        "stale": "長期間更新なし",  # 放置 is the board's mark of an untouched ticket only
+        "no-response": "返信なし",
+        "duplicate": "重複",
+        "spam": "迷惑メール",
+    },
+    "en": {
+        "resolved": "resolved",
+        "stale": "no recent activity",
+        "no-response": "no response",
+        "duplicate": "duplicate",
+        "spam": "spam",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+@pytest.mark.parametrize("reason", ["resolved", "stale", "no-response", "duplicate", "spam"])
+def test_a_close_reason_has_one_name_on_the_pages_and_in_the_mails(
+    locale: str, reason: str
+) -> None:
+    """The ticket page said 完了 (放置) and 解決, スパム where the status mail says
+    長期間更新なし, 解決済み, 迷惑メール: its macro shared the board's column word."""
+    word = REASON_WORDS[locale][reason]
+    assert translate(labels.close_reason(reason), locale) == word
+    env = pages.environment(locale)
+    page = env.from_string('{% import "_macros.html.j2" as m %}{{ m.reason(r) }}')
+    assert page.render(r=reason).lower() == word
