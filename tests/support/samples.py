@@ -522,6 +522,9 @@ def applied() -> list[v.CommandLine]:
             command_said.unchanged(commands.SetField("quantity", "3"), None),
             "applied",
         ),
+        v.CommandLine(  # the member who has it already: nothing changed
+            "/assign ops", command_said.assigned_already("ops@example.test"), "applied"
+        ),
     ]
     ignored = [
         # past the line limit, then the rest counted
