@@ -106,3 +106,17 @@ def test_a_close_reason_has_one_name_on_the_pages_and_in_the_mails(
     env = pages.environment(locale)
     page = env.from_string('{% import "_macros.html.j2" as m %}{{ m.reason(r) }}')
     assert page.render(r=reason).lower() == word
+
+
+def test_the_chat_cards_buttons_are_the_ticket_pages_words() -> None:
+    """Slack's "Set pending" (返信待ちにする) named the state's value where the page's
+    button says "Wait for the requester" (依頼者の返信待ちにする) for the same act."""
+    facts = render.TicketFacts(
+        id=7, tag="[#7]", subject="VPN", state="open", entry="", requester="a@x.test", assignee=""
+    )
+    for locale, words in {
+        "ja": ["自分の担当にする", "依頼者の返信待ちにする", "完了にする"],
+        "en": ["Assign to me", "Wait for the requester", "Close"],
+    }.items():
+        actions = next(b for b in render.card(facts, locale)["blocks"] if b["type"] == "actions")
+        assert [e["text"]["text"] for e in actions["elements"]] == words

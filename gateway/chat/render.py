@@ -102,7 +102,7 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         return {"text": _headline(_mrkdwn(t), locale), "blocks": blocks}
     words = {
         ASSIGN_ME: N_("Assign to me"),
-        SET_PENDING: N_("Set pending"),
+        SET_PENDING: N_("Wait for the requester"),  # the ticket page's words
         CLOSE: N_("Close"),
         APPROVE: N_("Approve"),
     }
