@@ -14,7 +14,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, cast, func, or_, select
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import Float
 
 from gateway.core.model import CloseReason
-from gateway.core.weeks import week_of
+from gateway.core.weeks import iso_week
 from gateway.core.word_groups import group_terms
 from gateway.core.words import counted_as, words
 from store.models import Message, Ticket
@@ -64,7 +64,7 @@ def compute(
     out: dict[str, Any] = {
         "entries": per_entry(session, entry_ids),
         "assignees": per_assignee(session),
-        "weeks": per_week(session, tz),
+        "weeks": per_week(session, tz, now),
         "fallback": fallback_report(session, fallback_id, top_terms),
     }
     if now is not None:
@@ -292,19 +292,39 @@ def quarter_start(now: datetime, tz: tzinfo) -> datetime:
     return local.replace(month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def per_week(session: Session, tz: tzinfo) -> list[dict[str, Any]]:
+def per_week(session: Session, tz: tzinfo, now: datetime | None = None) -> list[dict[str, Any]]:
     """Opened and closed per ISO week (``2026-W10``), in the team's time zone; a
     merged duplicate counts in neither (its request is its target's). Closed counts the
     closes made that week (:func:`store.reminders.closes`), as the managers' summary
-    does: a week's figure stays what its summary said."""
-    opened = Counter(
-        _week(at, tz) for at in session.scalars(select(Ticket.created_at).where(COUNTED))
-    )
-    closed = Counter(_week(at, tz) for at in session.scalars(closes()))
-    return [
-        {"week": w, "opened": opened.get(w, 0), "closed": closed.get(w, 0)}
-        for w in sorted(set(opened) | set(closed))
-    ]
+    does: a week's figure stays what its summary said.
+
+    Every week from the first with a ticket to ``now``'s (or, without it, the last
+    with one) is listed, a quiet one with zeros, as its summary says 0 and 0: a
+    chart drawn from the list must not join W10 to W13 as if they were neighbours."""
+    opened_days = [_day(at, tz) for at in session.scalars(select(Ticket.created_at).where(COUNTED))]
+    closed_days = [_day(at, tz) for at in session.scalars(closes())]
+    opened = Counter(iso_week(d) for d in opened_days)
+    closed = Counter(iso_week(d) for d in closed_days)
+    days = opened_days + closed_days
+    if not days:
+        return []
+    monday = _monday(min(days))
+    last = max([*days, *([_day(now, tz)] if now is not None else [])])
+    weeks = []
+    while monday <= last:
+        weeks.append(iso_week(monday))
+        monday += timedelta(days=7)
+    return [{"week": w, "opened": opened.get(w, 0), "closed": closed.get(w, 0)} for w in weeks]
+
+
+def _day(at: datetime, tz: tzinfo) -> date:
+    """The date ``at`` has in the team's time zone: with :func:`iso_week`, the one week
+    rule the digest keeps (:func:`gateway.core.weeks.week_of`)."""
+    return at.astimezone(tz).date()
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def fallback_report(
@@ -361,7 +381,3 @@ def terms(text: str) -> Iterable[tuple[str, str]]:
     """``(kind, word)``: Latin words and Japanese words split at script changes
     (:func:`gateway.core.words.words`), never character fragments."""
     return words(text)
-
-
-def _week(at: datetime, tz: tzinfo) -> str:
-    return week_of(at, tz)  # the one week rule, shared with the digest

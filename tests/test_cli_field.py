@@ -248,3 +248,30 @@ def test_without_a_ticket_the_usage_error_names_only_the_ticket(
     err = capsys.readouterr().err
     assert stopped.value.code == 2 and "id" in err.rsplit(":", 1)[-1], err
     assert "value" not in err.rsplit(":", 1)[-1], err
+
+
+def test_the_history_of_tickets_show_says_a_cleared_value_as_the_notice_does(
+    config: Path, ticket: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``tickets show`` read "field Plan (plan): pro →" (a change to nothing); the
+    notice's words (gateway.notify.labels.field_cleared)."""
+    run(config, "tickets", "field", str(ticket), "plan", "--clear", capsys=capsys)
+
+    def cleared_line() -> str:
+        shown = run(config, "tickets", "show", str(ticket), capsys=capsys).out.splitlines()
+        return [x for x in shown if "cli:" in x and "field" in x][-1]
+
+    line = cleared_line()
+    assert line.endswith("field cleared Plan (plan) (it was pro)") and "→" not in line, line
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    line = cleared_line()
+    assert line.endswith("field プラン (plan) の値を消しました（以前の値: pro）"), line
+
+
+def test_a_huge_number_is_refused_as_too_large_as_every_door_says_it(
+    config: Path, ticket: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = run(config, "tickets", "field", str(ticket), "seats", "9" * 400, capsys=capsys)
+    assert ran.code == 65, ran
+    assert "seats: too large: at most 30 digits before the decimal point" in ran.err, ran.err
+    assert "not a number" not in ran.err

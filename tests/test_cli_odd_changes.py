@@ -94,3 +94,54 @@ def test_a_member_typed_with_spaces_around_is_the_member(
 ) -> None:
     ran = run(config, "tickets", "assign", str(ticket), " ops2@example.test ", capsys=capsys)
     assert ran.code == 0 and "assigned to ops2@example.test" in ran.out, ran
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "said"),
+    [
+        (("set-state", "open"), ("set-state", "open"), "the ticket is already in progress"),
+        (("set-state", "pending"), ("set-state", "pending"), "already waiting for reply"),
+        (("set-state", "closed"), ("set-state", "closed"), "the ticket is already closed"),
+        (
+            ("set-state", "closed", "--reason", "spam"),
+            ("set-state", "closed", "--reason", "spam"),
+            "the ticket is already closed",
+        ),
+        (("assign", "ops2@example.test"), ("assign", "ops2"), "ops2@example.test has it already"),
+        (("assign", "-"), ("assign", "-"), "nobody has it already"),
+        (("priority", "urgent"), ("priority", "urgent"), "priority is urgent already"),
+        (("field", "plan", "basic"), ("field", "plan", "basic"), "nothing changed"),
+        (("add-participant", "x@y.test"), ("add-participant", "x@y.test"), "x@y.test is on it"),
+    ],
+)
+def test_the_value_a_ticket_has_already_is_no_change_exit_0(
+    config: Path,  # noqa: F811
+    ticket: int,  # noqa: F811
+    first: tuple[str, ...],
+    again: tuple[str, ...],
+    said: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``set-state ID open`` on an open ticket was exit 65 (an error on stderr) where
+    ``field`` and ``priority`` said "no change", exit 0; and ``assign`` to its assignee
+    wrote an event and told them again. Now each says so in a line, exit 0, nothing
+    written."""
+    assert run(config, "tickets", first[0], str(ticket), *first[1:], capsys=capsys).code == 0
+    before, sent = _look(config, ticket)
+    ran = run(config, "tickets", again[0], str(ticket), *again[1:], capsys=capsys)
+    assert ran.code == 0 and said in ran.out and not ran.err, ran
+    assert _look(config, ticket) == (before, sent)
+
+
+def test_closing_a_closed_ticket_for_another_reason_is_still_refused(
+    config: Path,  # noqa: F811
+    ticket: int,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not the value it has: saying "no change" would hide that the reason stays."""
+    assert run(config, "tickets", "set-state", str(ticket), "closed", capsys=capsys).code == 0
+    ran = run(
+        config, "tickets", "set-state", str(ticket), "closed", "--reason", "spam", capsys=capsys
+    )
+    assert ran.code == 65 and "already closed" in ran.err, ran
+    assert _look(config, ticket)[0]["close_reason"] == "resolved"

@@ -125,3 +125,27 @@ def test_a_requester_giving_a_value_again_by_reply_changes_nothing(
         assert text_of(notice).count("Plan") == 1, text_of(notice)  # its words, no change
     finally:
         app.close()
+
+
+def test_assign_to_the_member_who_has_it_is_no_change_either(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """``/assign ops`` on ops's ticket wrote an ``assign`` event (ops → ops) and told
+    ops again that the ticket was given to them; as ``tickets assign``, the page's
+    "assign to me" and Slack's button: nothing written, the member told so."""
+    app, ticket_id = _filed(settings, clock, tmp_path)
+    try:
+        events = show(app, ticket_id)["events"]
+        sent = [r.kind for r in outbox(app)]
+        clock.advance(timedelta(minutes=5))
+        deliver(app, _member_mail(app, ticket_id, "/assign ops\n", "ops2@example.test"))
+        after = show(app, ticket_id)
+        assert [e for e in after["events"] if e["kind"] == "assign"] == [
+            e for e in events if e["kind"] == "assign"
+        ]
+        new = [r.kind for r in outbox(app)][len(sent) :]
+        assert new == ["command_result"], new
+        said = " ".join(text_of(outbox(app, "command_result")[-1]).split())
+        assert "すでに ops@example.test が担当しています（変更はありません）" in said, said
+    finally:
+        app.close()

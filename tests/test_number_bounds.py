@@ -240,3 +240,80 @@ def test_an_example_the_field_would_refuse_is_noted(
     ]
     path.write_text(CATALOG.replace("min: 0.5, step: 0.5}", "min: 0.5, step: 0.5, example: '2.5'}"))
     assert run(config, "catalog", "check", str(path), capsys=capsys).out.count("note:") == 0
+
+
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "said"),
+    [
+        (1, HUGE, "must be at most 500"),  # a field with a max: that bound, as for 501
+        (1, "-" + HUGE, "must be at least 0"),
+        (2, HUGE, "too large: at most 30 digits before the decimal point"),  # no max
+        (2, "1e999999999", "too large: at most 30 digits before the decimal point"),
+        (2, "1." + "5" * 400, "too many decimal places: at most 30"),
+        (2, "1." + "0" * 400 + "1", "too many decimal places: at most 30"),
+        (2, "0." + "0" * 400 + "1", "must be at least 0.5"),  # the bound first, as for 0
+        (2, "1." + "0" * 400, ""),  # zeros after the point say nothing
+        (2, "1" * 30, ""),  # thirty digits are a value
+        (2, "1" * 31, "too large: at most 30 digits before the decimal point"),
+        (2, "lots", "not a number"),
+    ],
+)
+def test_a_number_too_long_for_a_field_is_refused_as_too_large_not_as_no_number(
+    field: int, typed: str, said: str
+) -> None:
+    """400 digits were refused as "not a number"; they are one, too large to keep."""
+    f = read(CATALOG)[0][0].fields[field]
+    value, problem = validate(f, typed)
+    assert (translate(problem, "en") if problem else "") == said, (typed[:40], value)
+
+
+def test_every_door_refuses_a_huge_number_with_the_same_words(
+    app: App, settings: Settings, clock: FakeClock, catalog: Path
+) -> None:
+    """The form, a member's /field and a mail's sheet say the same refusal (the CLI's
+    ``tickets field``: tests/test_cli_field.py)."""
+    out = deliver(app, mail(subject="Purchase hours", body=f"item: support\nhours: {HUGE}\n"))
+    [ack] = outbox(app, "acknowledgement")
+    assert "too large: at most 30 digits before the decimal point" in text_of(ack), text_of(ack)
+    tid = out.ticket_id or 0
+    to = reply_address(app, tid, "ops@example.test")
+    reply = mail(f"Re: [#{tid}] P", body=f"/field hours {HUGE}\n", sender="ops@example.test", to=to)
+    deliver(app, reply, envelope_to=(to,))
+    assert "hours" not in show(app, tid)["fields"]
+    [transcript] = outbox(app, "command_result")
+    told = " ".join(text_of(transcript).split())
+    assert "too large: at most 30 digits before the decimal point" in told, told
+
+    async def scenario(client: TestClient[Any, Any]) -> tuple[int, str]:
+        csrf, token = await form_of(client, "purchase")
+        form = {
+            "csrf": csrf,
+            "form_token": token,
+            "email": "alice@customer.test",
+            "subject": "Support",
+            "f_item": "support",
+            "f_hours": HUGE,
+        }
+        answer = await client.post("/new/purchase", data=form, headers=EN)
+        return answer.status, await answer.text()
+
+    with rig(settings, clock, catalog=catalog) as r:
+        status, html = r.serve(scenario)
+    assert status == 400
+    error = html.split('id="error-f_hours"')[1].split("</p>")[0]
+    assert "too large: at most 30 digits before the decimal point" in error, error
+
+
+def test_the_browsers_check_names_the_length_limit_too() -> None:
+    """A browser cannot read 400 digits as a number (past 2^1024 its validity says
+    ``badInput``, the value it keeps is "") and cannot tell them from a typo: the form's
+    script says both reasons, the limit named, rather than "not a number" alone."""
+    from gateway.web.number_input import number_input
+
+    hours = read(CATALOG)[0][0].fields[2]
+    said = number_input(hours)["data-nan"]
+    assert not isinstance(said, str)
+    assert translate(said, "en") == "not a number, or more than 30 digits before the decimal point"

@@ -166,6 +166,7 @@ def test_the_samples_say_every_message_the_code_decides() -> None:
     from_code = msgids(lambda path: path.startswith("gateway/") and not path.startswith(NO_MAIL))
     tables = (
         labels.STATES,
+        labels.CUSTOMER_STATES,  # a status mail to the requester
         labels.CLOSE_REASONS,
         labels.OUTCOMES,
         labels.SLA_TARGETS,
@@ -230,6 +231,9 @@ NOT_IN_MAIL = {
     "DKIM signature of {domain} verified by {server}",  # … and no person is told
     "DMARC pass for {domain} from {server}",
     "unknown field",  # a form or chat modal says it beside the field; events keep English
+    # a cleared field in the page's and `tickets show`'s history (labels.field_cleared); a
+    # mail's notice says the same with its time and who ("… cleared Plan (it was pro)")
+    "cleared {name} (it was {old})",
     "This field is required.",  # likewise, beside an empty required field
     # a file the config names that is no small regular file: said with the config error
     "not a regular file (a named pipe, a device or a socket): name the file",

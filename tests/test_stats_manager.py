@@ -285,3 +285,26 @@ def _parts(summary: Any) -> dict[str, Any]:
 
 def _texts(summary: Any) -> dict[str, str]:
     return {locale: part.text for locale, part in _parts(summary).items()}
+
+
+def test_every_week_from_the_first_to_now_is_listed_quiet_ones_as_zeros(
+    gw: App, clock: FakeClock
+) -> None:
+    """``stats --json`` left a week with no ticket opened or closed out of ``weeks``
+    (W11, W12 below, and the quiet weeks up to now), where the weekly summary says
+    "opened 0, closed 0" of it: a chart drawn from the list skipped it."""
+    first = open_ticket(gw, "VPN drops every hour", key="q1")  # 2026-W10
+    clock.advance(21 * DAY)
+    set_state(gw, first, TicketState.CLOSED)  # 2026-W13
+    clock.advance(14 * DAY)  # now: 2026-W15, nothing since W13
+    assert _figures(gw)["weeks"] == [
+        {"week": "2026-W10", "opened": 1, "closed": 0},
+        {"week": "2026-W11", "opened": 0, "closed": 0},
+        {"week": "2026-W12", "opened": 0, "closed": 0},
+        {"week": "2026-W13", "opened": 0, "closed": 1},
+        {"week": "2026-W14", "opened": 0, "closed": 0},
+        {"week": "2026-W15", "opened": 0, "closed": 0},
+    ]
+    with transaction(gw.sessions) as s:  # without a now (the past only): up to the last one
+        assert [w["week"] for w in stats.per_week(s, TOKYO)][-1] == "2026-W13"
+        assert len(stats.per_week(s, TOKYO)) == 4

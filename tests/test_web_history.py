@@ -62,7 +62,7 @@ def test_the_history_says_states_priorities_entries_and_fields_in_words(
     ja, en = "\n".join(pages["ja"]), "\n".join(pages["en"])
     for word in ("new", "pending", "closed", "normal", "urgent", "printer", "network", "spam"):
         assert not re.search(rf"\b{word}\b", ja), (word, ja)
-    assert "受付 → お客様の返信待ち" in ja or "受付 → 依頼者の返信待ち" in ja, ja
+    assert "受付 → 返信待ち" in ja, ja  # the member's word (README: "Japanese wording")
     assert "通常 → 緊急" in ja, ja
     assert "プリンタ・複合機 → ネットワーク・Wi-Fi" in ja, ja
     assert "プリンタ名: 3F-MFP-01" in ja, ja
@@ -251,3 +251,23 @@ def test_an_optional_field_without_a_value_is_not_called_missing(
         assert row == f"{required}: {'未入力' if lang == 'ja' else 'missing'}"
         cell = pages[lang].split('id="field-client_version">')[1].split("</td>")[0]
         assert "badge" not in cell
+
+
+def test_a_cleared_field_is_said_cleared_not_changed_to_nothing(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The page read "Plan: pro → "; it says what the mail notice and the CLI say."""
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="プリンタで紙詰まり", body="3F です。\n")).ticket_id
+        assert tid
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid)
+            assert t is not None
+            changes.set_field(s, t, "printer_name", "3F-MFP-01", r.clock.now(), **WHO)
+            changes.clear_field(s, t, "printer_name", r.clock.now(), **WHO)
+        pages = {
+            loc: _history(member_page(r, who, f"/tickets/{tid}")) for loc, who in READERS.items()
+        }
+    ja, en = pages["ja"][-1], pages["en"][-1]
+    assert "プリンタ名の値を消しました（以前の値: 3F-MFP-01）" in ja and "→" not in ja, ja
+    assert "cleared Printer name (it was 3F-MFP-01)" in en and "→" not in en, en

@@ -10,10 +10,12 @@ import html
 import re
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
+from gateway.web import language
 from tests.support.databases import sqlite_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver
@@ -140,3 +142,50 @@ def test_the_switch_of_a_page_at_an_odd_path_never_leads_to_another_site(
         hrefs = r.serve(scenario)
     # the pages speak ja here; an escaped tab stays escaped, a path of ours stays itself
     assert hrefs == ["/?lang=en"] * 3 + ["/%09/evil.test?lang=en", "/nope?lang=en"]
+
+
+# Accept-Language as browsers and other clients send it → the page's language, where the
+# site's default is the other one (so a fall back to it shows)
+HEADERS = [
+    ("en_US", "ja", "en"),  # an underscore, as some clients send the POSIX form
+    ("en-GB", "ja", "en"),  # a region: its base language
+    ("EN-us", "ja", "en"),  # tags are case-insensitive
+    ("ja-JP", "en", "ja"),
+    ("ja_JP", "en", "ja"),
+    ("ja-Hira-JP", "en", "ja"),  # a script subtag too
+    ("fr-FR,en-US;q=0.8,ja;q=0.5", "ja", "en"),  # q-values: en before ja
+    ("ja;q=0.4, en_GB;q=0.9", "ja", "en"),
+    ("en;Q=0.2,ja;q=0.3", "en", "ja"),  # the parameter's name is case-insensitive too
+    ("en; q = 0.2, ja; q = 0.3", "en", "ja"),  # spaces around ';' and '='
+    ("en;q=0, ja-JP;q=0.1", "en", "ja"),  # q=0: not acceptable
+    ("en-US;q=nan,ja;q=0.5", "en", "ja"),  # a q that is no number: that item is left out
+    ("en;q=inf,ja;q=0.5", "en", "ja"),  # … and one out of 0–1
+    ("en;q=2,ja;q=0.5", "en", "ja"),
+    ("en-;q=1", "ja", "en"),
+    ("", "ja", "ja"),  # nothing: the default
+    ("*", "ja", "ja"),
+    (";;,,;q=,=,-_", "en", "en"),  # malformed: ignored, no error
+    ("x" * 5000, "ja", "ja"),
+    ("_en", "ja", "ja"),  # no language before the separator
+    ("english", "ja", "ja"),  # not a tag of ours ("en" is only its beginning)
+]
+
+
+@pytest.mark.parametrize(("header", "default", "expected"), HEADERS)
+def test_regional_and_underscore_tags_name_their_base_language(
+    header: str, default: str, expected: str
+) -> None:
+    assert language.choose("", "", header, default) == expected
+
+
+@sqlite_only
+def test_a_page_asked_for_in_en_us_is_english(settings: Settings, clock: FakeClock) -> None:
+    async def scenario(client: TestClient[Any, Any]) -> list[str]:
+        return [
+            _lang(await (await client.get("/new/vpn", headers={"Accept-Language": h})).text())
+            for h in ("en_US", "en-GB,ja;q=0.5", "ja-JP")
+        ]
+
+    with rig(settings, clock) as r:
+        assert r.app.settings.gateway.locale == "ja"
+        assert r.serve(scenario) == ["en", "en", "ja"]

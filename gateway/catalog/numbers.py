@@ -26,16 +26,62 @@ _EXACT = Context(prec=4 * MAX_DIGITS + 10)
 
 def read_number(text: str) -> tuple[str, Msg | None]:
     """``(value as plain digits, None)`` or ``("", reason)``: commas, spaces and a
-    counter (３台) are how people write a quantity, not part of it."""
+    counter (３台) are how people write a quantity, not part of it. A number with more
+    digits than a field keeps is refused as too long, naming the limit: it is a number,
+    and "not a number" sent people looking for a typo."""
+    number = _parsed(text)
+    if isinstance(number, Msg):
+        return "", number
+    problem = _too_long(number)
+    return ("", problem) if problem is not None else (plain_number(number), None)
+
+
+def field_number(f: Field, text: str) -> tuple[str, Msg | None]:
+    """``text`` read for the number field ``f`` (every door's sheet): a value past the
+    field's ``min`` or ``max`` is refused with that bound, however long it is (400
+    nines under ``max: 500`` is "at most 500", as 501 is); else as :func:`read_number`,
+    then kept to the field's rules (:func:`bounded`)."""
+    number = _parsed(text)
+    if isinstance(number, Msg):
+        return "", number
+    if f.minimum is not None and number < f.minimum:  # exact, at any length
+        return "", N_("must be at least {least}", least=plain_number(f.minimum))
+    if f.maximum is not None and number > f.maximum:
+        return "", N_("must be at most {most}", most=plain_number(f.maximum))
+    return bounded(f, *read_number(text))
+
+
+def _parsed(text: str) -> Decimal | Msg:
     cleaned = text.replace(",", "").replace(" ", "")
     cleaned = _COUNTERS.sub("", cleaned)
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        return "", N_("not a number")
-    if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:  # 1e999999999: no
-        return "", N_("not a number")
-    return plain_number(number), None
+        return N_("not a number")
+    if not number.is_finite():  # inf, nan
+        return N_("not a number")
+    return number
+
+
+def _too_long(number: Decimal) -> Msg | None:
+    """More than MAX_DIGITS digits before the point, or after it (trailing zeros
+    aside): refused, the limit named."""
+    if number and number.adjusted() >= MAX_DIGITS:
+        return N_("too large: at most {digits} digits before the decimal point", digits=MAX_DIGITS)
+    if _places(number) > MAX_DIGITS:
+        return N_("too many decimal places: at most {digits}", digits=MAX_DIGITS)
+    return None
+
+
+def _places(number: Decimal) -> int:
+    """How many digits ``number`` has after the point, its trailing zeros left out."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    kept = len(digits)
+    while exponent < 0 and kept and digits[kept - 1] == 0:
+        kept -= 1
+        exponent += 1
+    return max(0, -exponent)
 
 
 def bounded(f: Field, value: str, problem: Msg | None) -> tuple[str, Msg | None]:

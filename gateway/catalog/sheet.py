@@ -27,7 +27,7 @@ import yaml
 
 from gateway.catalog.dates import dated
 from gateway.catalog.model import Entry, Field
-from gateway.catalog.numbers import bounded, number_example, read_number
+from gateway.catalog.numbers import field_number, number_example
 from gateway.core.domains import BadDomain, ascii_domain
 from gateway.core.i18n import LOCALES, N_, Msg, translate
 from gateway.core.text import bare, normalise
@@ -163,7 +163,7 @@ def validate(f: Field, raw: str) -> tuple[str, Msg | None]:
     if f.type == "date":
         return dated(text)
     if f.type == "number":
-        return bounded(f, *read_number(text))
+        return field_number(f, text)
     if f.type == "choice":
         said = [c for c in f.choices if text in _said(f, c)]
         match = said[0] if len(said) == 1 else None  # a word two choices share says neither

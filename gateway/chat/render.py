@@ -24,18 +24,13 @@ from gateway.chat.approval import Approval, Standing, said
 from gateway.chat.markup import escape, literal_card, literal_slack, literal_webhook
 from gateway.core import slack_length
 from gateway.core.i18n import N_, Msg, translate
+from gateway.notify import labels
 
 ASSIGN_ME, SET_PENDING, CLOSE = "ticket_assign_me", "ticket_pending", "ticket_close"
 APPROVE = "ticket_approve"  # only while the ticket's catalog action waits for approval
 BUTTONS = (ASSIGN_ME, SET_PENDING, CLOSE, APPROVE)  # the card's action ids
 ADAPTIVE_VERSION = "1.4"  # what Teams renders everywhere (mobile included)
 
-STATES = {
-    "new": N_("new"),
-    "open": N_("open"),
-    "pending": N_("pending"),
-    "closed": N_("closed"),
-}
 PRIORITIES = {  # a ticket's level (gateway.core.priority), as chat names it
     "low": N_("low"),
     "normal": N_("normal"),
@@ -72,7 +67,9 @@ TEXT_MAX = 3000  # … of any other text object (a context's, a section's)
 
 
 def state_name(state: str, locale: str) -> str:
-    return translate(STATES.get(state, state), locale)
+    """A state as every door names it for members (gateway.notify.labels): chat had its
+    own table, whose "open" shared the CLI's column word 未完了 (not closed)."""
+    return translate(labels.state(state), locale)
 
 
 def priority_name(level: str, locale: str) -> str:
@@ -105,9 +102,9 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         blocks.append({"type": "context", "elements": [_plain(say(approval))]})
     if t.state == "closed":  # its presses would be refused (closed; merged: work goes there)
         return {"text": _headline(_mrkdwn(t), locale), "blocks": blocks}
-    labels = {
+    words = {
         ASSIGN_ME: N_("Assign to me"),
-        SET_PENDING: N_("Set pending"),
+        SET_PENDING: N_("Wait for the requester"),  # the ticket page's words
         CLOSE: N_("Close"),
         APPROVE: N_("Approve"),
     }
@@ -117,7 +114,7 @@ def card(t: TicketFacts, locale: str) -> dict[str, Any]:
         {
             "type": "button",
             "action_id": action,
-            "text": _plain(say(labels[action])),
+            "text": _plain(say(words[action])),
             "value": str(t.id),
             **({"style": "primary"} if action == ASSIGN_ME else {}),
         }

@@ -61,6 +61,14 @@ def NP_(msgid: str, plural: str, n: int, /, **params: object) -> Msg:
     return Msg(msgid, params, plural, n)
 
 
+def base_language(tag: str) -> str | None:
+    """The language of ours a tag names, whatever region or script follows it and
+    however it is written: ``en-GB``, ``en_US`` (the POSIX form some clients send),
+    ``JA-jp``, ``ja-Hira-JP``; None for another language or no tag at all."""
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in LOCALES else None
+
+
 def supported(locale: str | None) -> str:
     """``locale`` if we have a catalog for it, else the default."""
     return locale if locale in LOCALES else DEFAULT_LOCALE

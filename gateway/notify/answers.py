@@ -153,7 +153,7 @@ def for_ticket(
         subject=title(ticket.subject),
         requester=ticket.requester,
         requester_name=ticket.requester_name,
-        state=translate(labels.state(ticket.state), locale),
+        state=translate(labels.customer_state(ticket.state), locale),  # to the requester
         priority=translate(labels.priority(ticket.priority), locale),
         entry=catalog.shown_name(ticket.catalog, locale),
         entry_id=ticket.catalog or "",

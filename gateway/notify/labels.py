@@ -17,12 +17,20 @@ from typing import Any
 
 from gateway.core.i18n import N_, Msg, translate
 
-# ticket state → its name (the state machine's values; see gateway/tickets/states.py)
+# ticket state → its name, as members read it in every door (mails, pages, chat, the
+# CLI's lines; the README's "Japanese wording"; see gateway/tickets/states.py)
 STATES: Mapping[str, Msg] = {
     "new": N_("new"),  # received, nobody has worked on it yet
     "open": N_("in progress"),  # someone works on it
     "pending": N_("waiting for reply"),  # the team waits for the requester
     "closed": N_("closed"),  # done; the close reason says how
+}
+
+# ticket state → its name in a mail to the requester (a status mail, a saved answer):
+# the team waits for *them*, which a member's plain 返信待ち does not say
+CUSTOMER_STATES: Mapping[str, Msg] = {
+    **STATES,
+    "pending": N_("waiting for your reply"),  # the team waits for the reader
 }
 
 # close reason → its name (CloseReason values, also the words /close takes)
@@ -65,6 +73,12 @@ PRIORITIES: Mapping[str, Msg] = {
 }
 
 
+def field_cleared(name: object, old: object) -> Msg:
+    """A sheet field's value removed, as every door says it (the notice's words): an
+    event keeps ``old`` and no ``new``, which read "Plan: pro → " as a change to nothing."""
+    return N_("cleared {name} (it was {old})", name=name, old=old)
+
+
 def file_size(size: int) -> Msg:
     """A file's size as people read it: bytes under 1 KB, then KB, then MB (1024s)."""
     if size < 1024:
@@ -80,6 +94,7 @@ def _label(table: Mapping[str, Msg]) -> Callable[[str], Msg | str]:
 
 
 state = _label(STATES)
+customer_state = _label(CUSTOMER_STATES)
 close_reason = _label(CLOSE_REASONS)
 outcome = _label(OUTCOMES)
 sla_target = _label(SLA_TARGETS)
@@ -89,6 +104,7 @@ run_state = _label(RUN_STATES)
 # filter name in templates → the label it shows
 _FILTERS: Mapping[str, Callable[[str], Msg | str]] = {
     "state": state,
+    "customer_state": customer_state,
     "close_reason": close_reason,
     "outcome": outcome,
     "sla_target": sla_target,

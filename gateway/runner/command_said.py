@@ -87,6 +87,12 @@ def unchanged(action: commands.SetField, entry: Entry | None) -> Msg:
     )
 
 
+def assigned_already(member: str | None) -> Msg:
+    """An ``/assign`` naming the member who has the ticket: nothing changed, as the CLI,
+    the page's "assign to me" and Slack's button say it."""
+    return N_("{member} has it already: nothing changed", member=member)
+
+
 def _due(due: datetime, team_zone: str) -> zone.When:
     """A due date as its writer reads it: the day with its weekday, which is all there is
     to say in the team's zone; read in another zone (the member's ``time_zone``), the end

@@ -37,7 +37,7 @@ from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
-from gateway.runner.command_said import changed, unchanged
+from gateway.runner.command_said import assigned_already, changed, unchanged
 from gateway.runner.filing import recategorize
 from gateway.runner.notices import action_hold
 from gateway.runner.proof import CHANNEL, record_unproven, verify, within_limit
@@ -212,6 +212,8 @@ def _apply(
             changes.change_state(
                 session, ticket, target, now, reason=reason, actor=actor, channel=CHANNEL
             )
+        case commands.Assign(member) if ticket.assignee == member:
+            return assigned_already(member)  # no event, and they are not told again
         case commands.Assign(member):
             changes.assign(session, ticket, member, now, **who)
         case commands.SetCategory(entry_id):

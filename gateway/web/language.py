@@ -4,7 +4,7 @@ else ``[gateway] locale``. Pure."""
 
 from __future__ import annotations
 
-from gateway.core.i18n import LOCALES
+from gateway.core.i18n import LOCALES, base_language
 
 # The switch names each language in itself, whatever the page's language: a reader
 # who cannot read the page's language still finds their own (never translated).
@@ -25,19 +25,27 @@ def choose(chosen: str, member_locale: str, accept_language: str, default: str) 
 
 
 def _from_header(header: str) -> str | None:
-    """The supported language the browser prefers most (q-values honoured)."""
+    """The supported language the browser prefers most: a regional or underscore tag
+    counts as its base language (``en_US``, ``ja-JP``), q-values are honoured, and an
+    item that cannot be read (no language, a q that is no number in 0–1) is left out."""
     ranked: list[tuple[float, int, str]] = []
     for n, item in enumerate(header.split(",")[:20]):
-        parts = item.strip().split(";")
-        tag = parts[0].strip().lower().split("-")[0]
-        q = 1.0
-        for p in parts[1:]:
-            name, _, value = p.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if tag in LOCALES and q > 0:
-            ranked.append((-q, n, tag))
+        tag, *params = item.split(";")
+        lang = base_language(tag)
+        q: float | None = 1.0
+        for p in params:
+            name, _, value = p.partition("=")
+            if name.strip().lower() == "q":
+                q = _quality(value)
+        if lang is not None and q is not None and q > 0:
+            ranked.append((-q, n, lang))
     return min(ranked)[2] if ranked else None
+
+
+def _quality(value: str) -> float | None:
+    """A q-value (RFC 9110: 0 to 1, three decimals at most); None when it is none."""
+    try:
+        q = float(value.strip()[:5])
+    except ValueError:
+        return None
+    return q if 0 <= q <= 1 else None  # NaN fails both

@@ -11,7 +11,7 @@ server gives (:func:`gateway.catalog.sheet.validate`), which checks them again.
 from __future__ import annotations
 
 from gateway.catalog.model import Field
-from gateway.catalog.numbers import plain_number
+from gateway.catalog.numbers import MAX_DIGITS, plain_number
 from gateway.core.i18n import N_, Msg
 
 
@@ -22,7 +22,12 @@ def number_input(f: Field) -> dict[str, str | Msg]:
         "inputmode": "numeric" if f.whole and f.step_base >= 0 else "decimal",
         # without it HTML takes whole numbers only (step 1 is its default)
         "step": plain_number(f.step) if f.step is not None else "any",
-        "data-nan": N_("not a number"),
+        # the browser's badInput: a typo, or a number past what it can hold (400 digits),
+        # which it cannot tell apart; the server says which (catalog.numbers)
+        "data-nan": N_(
+            "not a number, or more than {digits} digits before the decimal point",
+            digits=MAX_DIGITS,
+        ),
     }
     if f.minimum is not None:
         attrs["min"] = plain_number(f.minimum)

@@ -24,7 +24,7 @@ from gateway.core.i18n import LOCALES, supported
 from gateway.core.resources import templates_dir
 from gateway.core.spans import span
 from gateway.core.zone import local_time, said
-from gateway.notify import trans
+from gateway.notify import labels, trans
 from gateway.notify.render import said as printed
 from gateway.notify.view_parts import greetable
 
@@ -45,6 +45,8 @@ def environment(locale: str) -> Environment:
     env.globals["locale"] = locale
     env.filters["local"] = pass_context(lambda context, value: said(_local(context, value), locale))
     env.globals["span_of"] = span  # a duration in words (a Msg, translated on print)
+    # a close reason as the status mail names it (the board's "Stale" column is another word)
+    env.filters["close_reason"] = labels.filters(locale)["close_reason"]
     # a sender's name as a page shows it: none when it holds a mailbox ("Ops One <ops@…>")
     env.filters["shown_name"] = lambda name: name if name and greetable(str(name)) else ""
     return env

@@ -26,6 +26,7 @@ from gateway.core.errors import InvalidTransition
 from gateway.core.i18n import N_, Msg
 from gateway.core.model import By, Channel, CloseReason, TicketState
 from gateway.core.priority import Priority
+from gateway.notify.labels import field_cleared
 from gateway.scheduling import workload
 from gateway.tickets import changes, event_words
 from gateway.web import guard
@@ -202,6 +203,10 @@ async def show(
     fields.update({f.name: f for f in (entry.fields if entry else ())})
     labels = {name: f.label(locale) for name, f in fields.items()}
     _choices_said(data["events"], fields, locale)
+    for e in data["events"]:  # a value removed: said as the notice and the CLI say it
+        if e["kind"] == "field" and e["old"] and not e["new"]:
+            name = str((e["detail"] or {}).get("name", ""))
+            e["said"] = field_cleared(labels.get(name, name), e["old"])
     sheet = entry.fields if entry else ()
     return page(
         request,

@@ -115,6 +115,27 @@ SAMPLES: list[v.View] = [
             v.RefusedValue("席数", "席数", "900", N_("must be at most {most}", most="500"), "1"),
         ),
     ),
+    v.FieldsRefused(  # numbers longer than a field keeps (gateway.catalog.numbers)
+        TEAM,
+        ALICE,
+        T42,
+        (
+            v.RefusedValue(
+                "時間",
+                "時間",
+                "9" * 35,
+                N_("too large: at most {digits} digits before the decimal point", digits=30),
+                "1",
+            ),
+            v.RefusedValue(
+                "時間",
+                "時間",
+                "1." + "5" * 35,
+                N_("too many decimal places: at most {digits}", digits=30),
+                "1",
+            ),
+        ),
+    ),
     v.FieldsRefused(  # numbers off the field's step: a whole number, or steps of 0.5
         TEAM,
         ALICE,
@@ -500,6 +521,9 @@ def applied() -> list[v.CommandLine]:
             "/field quantity 3",
             command_said.unchanged(commands.SetField("quantity", "3"), None),
             "applied",
+        ),
+        v.CommandLine(  # the member who has it already: nothing changed
+            "/assign ops", command_said.assigned_already("ops@example.test"), "applied"
         ),
     ]
     ignored = [

@@ -33,6 +33,7 @@ from gateway.config.settings import Member
 from gateway.core.errors import InvalidTransition, TransientError
 from gateway.core.i18n import N_, NP_, Msg, translate
 from gateway.core.model import CloseReason, TicketState, ticket_number
+from gateway.notify import labels
 from gateway.tickets import changes
 from gateway.tickets.relay import relay_answer
 from store import chat, outbox, tickets
@@ -147,12 +148,12 @@ def _apply(door: Door, action: str, ticket_id: int, member: Member) -> Msg | Non
             if exc.current == exc.target:  # a double click, or another member was first
                 return N_(
                     "This ticket is already {state}.",
-                    state=render.STATES.get(exc.current, exc.current),
+                    state=labels.state(exc.current),
                 )
             return N_(
                 "A ticket that is {state} cannot be set {target}.",
-                state=render.STATES.get(exc.current, exc.current),
-                target=render.STATES.get(exc.target, exc.target),
+                state=labels.state(exc.current),
+                target=labels.state(exc.target),
             )
         changes.add_participant(s, ticket, member.email, "ops", now, actor=actor, channel=CHANNEL)
     return None

@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from gateway.config.settings import Member, Settings
 from gateway.config.slack_members import SlackMembers
 from gateway.core.clock import Clock
-from gateway.core.i18n import supported
+from gateway.core.i18n import base_language, supported
 
 log = logging.getLogger("gateway.chat.slack")
 
@@ -113,6 +113,6 @@ class People:
 
 
 def _short(locale: str) -> str:
-    """``ja-JP`` → ``ja``; a language we have no catalog for → ``""``."""
-    lang = locale.split("-", 1)[0].lower()
-    return lang if lang in ("ja", "en") else ""
+    """``ja-JP`` → ``ja``; a language we have no catalog for → ``""`` (the pages'
+    rule for Accept-Language: :func:`~gateway.core.i18n.base_language`)."""
+    return base_language(locale) or ""

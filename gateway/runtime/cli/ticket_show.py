@@ -336,6 +336,11 @@ class Shower:
             said = self.said(i18n.kept(detail.get("said"), str(detail.get("text", ""))))
             text = said.strip().replace("\n", "\n      ")
             return f"{kind}: {text}"
+        if kind == "field" and old and not new:  # cleared: the notice's and the page's words
+            from gateway.notify.labels import field_cleared
+
+            name = str(detail.get("name", ""))
+            return f"{kind} {self.said(field_cleared(self.label(name), self.shown(name, old)))}"
         if kind == "field":
             name = str(detail.get("name", ""))
             change = _change(old and self.shown(name, old), new and self.shown(name, new))

@@ -52,26 +52,43 @@ def cmd_tickets_set_state(args: argparse.Namespace, settings: Settings) -> int:
         said.warn(N_("--reason only goes with closed"))
         return EX_USAGE
     reason = CloseReason(args.reason) if args.reason else None
+
+    def change(s: Any, t: Any) -> Msg | None:
+        same = t.state == args.state and (reason is None or t.close_reason == reason.value)
+        if same and t.merged_into_id is None:  # merged: the state machine says where to work
+            return unchanged(args.id, args.state)  # as `field` and `priority`: no change
+        changes.change_state(
+            s,
+            t,
+            TicketState(args.state),
+            app.clock.now(),
+            actor=actor(),
+            channel="cli",
+            reason=reason,
+        )
+        return None
+
     with opened(settings) as app:
         try:
             return _change_ticket(
                 app,
                 said,
                 args.id,
-                lambda s, t: changes.change_state(
-                    s,
-                    t,
-                    TicketState(args.state),
-                    app.clock.now(),
-                    actor=actor(),
-                    channel="cli",
-                    reason=reason,
-                ),
+                change,
                 N_("ticket #{id}: {state}", id=args.id, state=args.state),
             )
         except InvalidTransition as exc:
             said.warn(N_("ticket #{id}: {problem}", id=args.id, problem=exc.message))
             return EX_DATAERR
+
+
+def unchanged(ticket_id: int, state: str) -> Msg:
+    """The line for a state the ticket has already: the state machine's own words, said
+    as news, not as a refusal (a different close reason is still refused)."""
+    from gateway.notify import labels
+
+    already = N_("the ticket is already {state}", state=labels.state(state))
+    return N_("ticket #{id}: {problem}", id=ticket_id, problem=already)
 
 
 def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,11 +116,18 @@ def cmd_tickets_assign(args: argparse.Namespace, settings: Settings) -> int:
             said.warn(decision.why if isinstance(decision, Refused) else str(decision))
             return EX_DATAERR
         member = decision.member
+
+        def give(s: Any, t: Any) -> Msg | None:
+            if t.assignee == member:  # no event, and they are not told again
+                return N_("ticket #{id}: {member} has it already", id=args.id, member=member)
+            changes.assign(s, t, member, now, actor=actor(), channel="cli")
+            return None
+
         return _change_ticket(
             app,
             said,
             args.id,
-            lambda s, t: changes.assign(s, t, member, now, actor=actor(), channel="cli"),
+            give,
             N_("ticket #{id}: assigned to {member}", id=args.id, member=member),
             merged=False,
         )
@@ -182,8 +206,10 @@ def cmd_tickets_add_participant(args: argparse.Namespace, settings: Settings) ->
         return EX_DATAERR
     from gateway.tickets import changes
 
-    def add(session: Any, ticket: Any) -> None:
-        changes.add_participant(session, ticket, email, "cc", now, actor=actor(), channel="cli")
+    def add(session: Any, ticket: Any) -> Msg | None:
+        if changes.add_participant(session, ticket, email, "cc", now, actor=actor(), channel="cli"):
+            return None
+        return N_("ticket #{id}: {email} is on it already", id=args.id, email=email)
 
     done = N_("ticket #{id}: {email} added; they now hear its answers", id=args.id, email=email)
     with opened(settings) as app:
@@ -195,12 +221,14 @@ def _change_ticket(
     app: App,
     said: Speaker,
     ticket_id: int,
-    change: Callable[[Any, Any], None],
+    change: Callable[[Any, Any], Msg | None],
     done: Msg,
     *,
     merged: bool = True,
 ) -> int:
     """One change to one ticket in one transaction; 69 when there is no such ticket.
+    ``change`` returns None when it changed the ticket (``done`` is said), or the line
+    that says it had that value already (said instead: exit 0, nothing written).
     ``merged`` False: a change a merged ticket does not take (65, naming the ticket it
     went into): a member given it, or a participant added, would be on a ticket whose
     mail all goes to the other (a note is still its history; a state change the state
@@ -212,8 +240,8 @@ def _change_ticket(
         if isinstance(found, int):
             return found
         ticket = found
-        change(s, ticket)
-    said.say(done)
+        same = change(s, ticket)
+    said.say(done if same is None else same)
     return EX_OK
 
 
