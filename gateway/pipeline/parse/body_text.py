@@ -18,7 +18,7 @@ import re
 
 from gateway.pipeline.command_syntax import WRAP, bare, columns, read_command
 from gateway.pipeline.parse.html_text import html_to_text
-from gateway.pipeline.parse.quotes import without_signature
+from gateway.pipeline.parse.quotes import is_signature_line, without_signature
 from gateway.pipeline.parse.signatures import only_signature
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -123,7 +123,7 @@ def unflow(text: str, delsp: bool) -> str:
         if pending is not None and _paragraph_ends(pending, depth, content):
             out.append(_render_flowed(*pending))
             pending = None
-        flowed = content.endswith(" ") and content != "-- "  # this line's own end
+        flowed = content.endswith(" ") and not is_signature_line(content)  # its own end
         if pending is not None:
             content = pending[1] + content
             pending = None
@@ -140,7 +140,7 @@ def _paragraph_ends(pending: tuple[int, str], depth: int, content: str) -> bool:
     """Whether the flowed line ``pending`` ends its paragraph before ``content``: another
     quote depth, an empty line, the signature line, or a command line ended by its
     writer (see :func:`unflow`)."""
-    if pending[0] != depth or not content or content == "-- ":
+    if pending[0] != depth or not content or is_signature_line(content):
         return True
     if depth or len(pending[1]) > WRAP:  # a long line (a paragraph so far): a client's break
         return False
