@@ -34,6 +34,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from gateway.pipeline.parse.writer_names import name_key, unbracketed, writer_names
+
 __all__ = ["only_signature", "without_signature", "writer_names"]
 
 _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
@@ -91,52 +93,6 @@ _SENTENCE = re.compile(r"です|ます|ました|ません|ください|下さ�
 _COMPANY_STOP = re.compile(
     r"\b(?:Inc|Ltd|Co|Corp|K\.K|plc|Dept|Div|Sr|Jr|Mgr|Dir|Assoc)\.$", re.IGNORECASE
 )
-
-
-def writer_names(name: str, address: str) -> tuple[str, ...]:
-    """The names a writer goes by, as a line of their signature gives them (compared in
-    NFKC, any case, without spaces): their display name and each of its words ("John
-    Smith", "John", 「山田太郎」, 「山田」), their address's local part and each of its
-    parts (jsmith, john.smith, john). A part of one letter is no name (one kanji is:
-    林). A display name written without a space is taken apart where its parts meet
-    (:func:`_name_parts`): "Tanaka, Taro", "TanakaTaro", 「山田太郎」 (signed 「山田」)."""
-    local = address.rpartition("@")[0] if "@" in address else ""
-    name = unicodedata.normalize("NFKC", name)
-    words = [p for w in name.split() for p in _DISPLAY_PARTS.split(w) if p]
-    found = [name, *words, *(p for w in words for p in _name_parts(w))]
-    found += [local, *_LOCAL_PARTS.split(local)]
-    keys = (_key(n) for n in found)
-    return tuple(dict.fromkeys(k for k in keys if len(k) >= _MIN_NAME or _KANJI.fullmatch(k)))
-
-
-_MIN_NAME = 2  # "J" is no name to match a line against (one kanji is: 林, 森)
-_LOCAL_PARTS = re.compile(r"[._+-]")  # john.smith, j_smith, ops+team
-# what sets the parts of a display name apart besides spaces: "Tanaka, Taro",
-# "Tanaka.Taro", "TANAKA_Taro", 「山田太郎（ヤマダタロウ）」, "山田太郎/情報システム部"
-_DISPLAY_PARTS = re.compile(r"[,、._/|｜()\[\]「」【】]")
-_CAMEL = re.compile(r"[A-Z][a-z]+")  # TanakaTaro: Tanaka, Taro
-_KANJI_RUN = re.compile(r"[\u4e00-\u9fff々ヶ]{2,8}")  # a name of kanji only: 山田太郎
-_MIXED = re.compile(r"([\u4e00-\u9fff々ヶ]{1,4})([\u3041-\u3096]{2,6})")  # 山田はなこ
-
-
-def _name_parts(word: str) -> list[str]:
-    """The family and given names of a display name's word written without a space
-    between them: a Latin word in capitals where each part starts ("TanakaTaro"; not
-    "OKADA" or "Okada": "OK" is no part of them), a kanji name split anywhere (where
-    the family name ends is not written: 山田太郎 may be signed 山田 or 太郎, 林太郎 林),
-    a family name in kanji before a given name in hiragana (山田はなこ)."""
-    camel = _CAMEL.findall(word)
-    if len(camel) >= 2 and "".join(camel) == word:
-        return camel
-    if _KANJI_RUN.fullmatch(word):
-        return [p for n in range(1, len(word)) for p in (word[:n], word[n:])]
-    mixed = _MIXED.fullmatch(word)
-    return list(mixed.groups()) if mixed else []
-
-
-def _key(name: str) -> str:
-    """A name as compared: NFKC, any case, without spaces or the brackets around it."""
-    return "".join(_unbracketed(unicodedata.normalize("NFKC", name)).casefold().split())
 
 
 def without_signature(text: str, names: Sequence[str] = ()) -> str:
@@ -257,8 +213,8 @@ def _own_name(line: str, names: Sequence[str]) -> bool:
     sentence ("John will call you" is words) or beside a label."""
     if not _name_words(line):
         return False
-    pieces = [p for p in _NAME_PIECES.split(_unbracketed(line)) if p.strip()]
-    own = [_key(p) in names for p in pieces]
+    pieces = [p for p in _NAME_PIECES.split(unbracketed(line)) if p.strip()]
+    own = [name_key(p) in names for p in pieces]
     return any(own) and all(o or _name_piece(p.split()) for o, p in zip(own, pieces, strict=True))
 
 
@@ -309,7 +265,7 @@ def _two_scripts(a: str, b: str) -> bool:
 
 
 def _script(line: str) -> str | None:
-    line = _unbracketed(line)
+    line = unbracketed(line)
     parts = line.split()
     if 2 <= len(parts) <= 3 and all(_LATIN_PART.fullmatch(p) for p in parts):
         return "latin"
@@ -327,7 +283,7 @@ def _name_shaped(line: str) -> bool:
     "Jane Doe, PMP", 「山田 太郎（Taro Yamada）」): Latin words that start with a capital
     (or a particle of a name: van, de), or kanji, or kana; "大阪市北区の件" (kanji and a
     particle) or "thanks again" is not one."""
-    pieces = [p for p in _NAME_PIECES.split(_unbracketed(line)) if p.strip()]
+    pieces = [p for p in _NAME_PIECES.split(unbracketed(line)) if p.strip()]
     return bool(pieces) and all(_name_piece(p.split()) for p in pieces)
 
 
@@ -358,20 +314,6 @@ _NOT_GIVEN = frozenset(
 
 def _given_in_kana(word: str) -> bool:
     return _GIVEN_KANA.fullmatch(word) is not None and word not in _NOT_GIVEN
-
-
-# brackets a name may be written in, whole: 「山田太郎」, 『山田太郎』, 【山田太郎】, [Taro]
-_BRACKETS = {"「": "」", "『": "』", "【": "】", "[": "]", "(": ")", "〈": "〉", "《": "》"}
-
-
-def _unbracketed(line: str) -> str:
-    """``line`` without the brackets around it whole (NFKC: （ is ( already)."""
-    line = line.strip()
-    close = _BRACKETS.get(line[:1])
-    inner = line[1:-1]
-    if close is None or not line.endswith(close) or len(line) < 3:
-        return line
-    return line if any(ch in inner for ch in (line[0], close)) else inner.strip()
 
 
 _NAME_PIECES = re.compile(r"[/|｜,、()（）]")  # the parts of a name line
