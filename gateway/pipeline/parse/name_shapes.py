@@ -11,7 +11,14 @@ import re
 
 from gateway.pipeline.parse.writer_names import unbracketed
 
-__all__ = ["NAME_PIECES", "name_piece", "name_shaped", "script_of", "two_scripts"]
+__all__ = [
+    "NAME_PIECES",
+    "name_piece",
+    "name_shaped",
+    "person_shaped",
+    "script_of",
+    "two_scripts",
+]
 
 
 # a name's shape in each script: a part of a Latin name ("Taro", "YAMADA", "J."), of a
@@ -72,6 +79,14 @@ def name_shaped(line: str) -> bool:
     particle) or "thanks again" is not one."""
     pieces = [p for p in NAME_PIECES.split(unbracketed(line)) if p.strip()]
     return bool(pieces) and all(name_piece(p.split()) for p in pieces)
+
+
+def person_shaped(line: str) -> bool:
+    """A part of ``line`` is a person's name: a family and a given name apart, in one
+    script ("John Smith", 「山田 太郎」, "John Smith / Acme Widgets"); a word alone
+    (「山田」, "Acme") may as well be a company's or a thing's."""
+    pieces = NAME_PIECES.split(unbracketed(line))
+    return any(script_of(p) is not None for p in pieces if p.strip())
 
 
 def name_piece(words: list[str]) -> bool:

@@ -34,10 +34,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from gateway.pipeline.parse.name_shapes import NAME_PIECES, name_piece, name_shaped, two_scripts
+from gateway.pipeline.parse.name_shapes import (
+    NAME_PIECES,
+    name_piece,
+    name_shaped,
+    person_shaped,
+    two_scripts,
+)
 from gateway.pipeline.parse.writer_names import name_key, unbracketed, writer_names
 
-__all__ = ["only_signature", "without_signature", "writer_names"]
+__all__ = ["only_framed", "only_signature", "without_signature", "writer_names"]
 
 _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
 _MAX_LINES = 12  # a signature is a few lines: a longer text is words
@@ -110,8 +116,70 @@ def without_signature(text: str, names: Sequence[str] = ()) -> str:
     for start in filled[-_MAX_LINES:]:
         cut = start > 0 and _words_end(lines[start - 1])
         if cut and only_signature("\n".join(lines[start:]), names):
+            return _above(lines, start, text)
+    framed = _framed_at(lines, filled, names)
+    return text if framed is None else _above(lines, framed, text)
+
+
+def _above(lines: list[str], start: int, text: str) -> str:
+    """The words above the signature block at ``start``; ``text`` whole when there are
+    none but rules above it: a request whose whole body is framed is what it says."""
+    for line in lines[:start]:
+        if line.strip() and not _is_rule(line):
             return "\n".join(lines[:start]).rstrip()
     return text
+
+
+def only_framed(text: str, names: Sequence[str] = ()) -> bool:
+    """Whether ``text`` is a signature framed by rules and nothing else (blank lines
+    aside): what a block of :func:`_framed_at` is, under commands."""
+    lines = text.rstrip().splitlines()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return bool(filled) and _framed_at(lines, filled, names) == filled[0]
+
+
+_MAX_FRAMED = 6  # lines between two rules that may be a signature: a name, a company, …
+
+
+def _framed_at(lines: list[str], filled: list[int], names: Sequence[str]) -> int | None:
+    """Where the signature framed by rules at the end of ``lines`` starts (its upper
+    rule), or None: the last line that is not blank (of ``filled``) a rule, another
+    within :data:`_MAX_FRAMED` lines above it, and between them only what a signature
+    holds (:func:`_framed_lines`). Clients draw one so with no phone or address line
+    (「----」 over 「山田 太郎」 and 「エグザンプル」 or 「購入管理課」, then 「----」),
+    which :func:`only_signature` alone does not take for one."""
+    if not filled or not _is_rule(lines[filled[-1]]):
+        return None
+    inner: list[str] = []
+    for i in reversed(filled[-(_MAX_FRAMED + 2) : -1]):
+        if _is_rule(lines[i]):
+            return i if inner and _framed_lines(inner[::-1], names) else None
+        inner.append(unicodedata.normalize("NFKC", lines[i]).strip())
+    return None
+
+
+def _framed_lines(lines: list[str], names: Sequence[str]) -> bool:
+    """The lines a rule frames are a signature's: each short and no sentence, a contact,
+    a company, a title or the writer's name, or else shaped as a name (a company
+    without its suffix is: "Acme Widgets", 「エグザンプル」); and one of them a person's
+    name ("John Smith", 「山田 太郎」, the writer's) or, beside a company or a department,
+    a name in one word (「山田」). A pasted log ("ERROR 500 at /var/www"), a list of
+    hosts or a sentence is no signature, and stays the request's words."""
+    kinds: list[str] = []
+    for line in lines:
+        if len(line) > _MAX_LINE or _sentence(line):
+            return False
+        kind = _kind(line, names)
+        if kind == _FREE and not (_name_words(line) and name_shaped(line)):
+            return False
+        kinds.append(kind)
+    if _OWN in kinds or _NAMED in kinds or any(person_shaped(line) for line in lines):
+        return True
+    return _FREE in kinds and (_CONTACT in kinds or _TITLE_LINE in kinds)
+
+
+def _is_rule(line: str) -> bool:
+    return _RULE.fullmatch(unicodedata.normalize("NFKC", line).strip()) is not None
 
 
 def _words_end(line: str) -> bool:
