@@ -156,7 +156,8 @@ def test_a_wrapped_japanese_attribution_starts_the_old_mail(attribution: str, ab
     ],
 )
 def test_japanese_attributions_on_one_line_start_the_old_mail(attribution: str) -> None:
-    assert split_reply(f"/close\n対応しました。\n\n{attribution}{QUOTE}") == "/close\n対応しました。"
+    words = "/close\n対応しました。"
+    assert split_reply(f"{words}\n\n{attribution}{QUOTE}") == words
 
 
 def test_a_members_close_over_a_wrapped_apple_mail_attribution_sends_nothing(team: App) -> None:
