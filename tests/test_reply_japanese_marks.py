@@ -102,6 +102,25 @@ def test_a_one_word_answer_that_is_no_part_of_the_writers_name_is_sent(
     assert c.read_commands(f"/close\n\n{line}\n", 20, c.Role.MEMBER, names).remaining == line
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["山田より", "山田拝", "山田 拝", "－山田", "—山田", "-- 山田", "山田@情シス", "山田＠情シス"],
+)
+def test_a_japanese_sign_off_around_the_writers_name_is_not_words(line: str) -> None:
+    """「山田より」 (from Yamada), 「山田拝」 (a letter's humble sign-off), a dash before the
+    name, the name at a department (「山田@情シス」): the writer's sign-off."""
+    names = writer_names("山田太郎", "yamada@example.test")
+    assert c.read_commands(f"/close\n\n{line}\n", 20, c.Role.MEMBER, names).remaining == ""
+    other = writer_names("鈴木一郎", "suzuki@example.test")  # someone else's name: words
+    assert c.read_commands(f"/close\n\n{line}\n", 20, c.Role.MEMBER, other).remaining == line
+
+
+@pytest.mark.parametrize("line", ["山田さんより連絡あり", "田中より山田へ", "拝見しました"])
+def test_words_around_the_writers_name_stay_words(line: str) -> None:
+    names = writer_names("山田太郎", "yamada@example.test")
+    assert c.read_commands(f"/close\n\n{line}\n", 20, c.Role.MEMBER, names).remaining == line
+
+
 def test_a_members_close_signed_with_their_family_name_sends_nothing(team: App) -> None:
     deliver(team, mail("VPN", message_id="<req@customer.test>"))
     to = reply_address(team, 1, "ops@example.test")

@@ -279,12 +279,23 @@ def _top_name(lines: list[str], kinds: list[str | None], top: list[int], first: 
 def _own_name(line: str, names: Sequence[str]) -> bool:
     """The line is the writer's name: one of ``names`` alone, or beside the same name
     in another script (「山田太郎 (Taro Yamada)」 from Taro Yamada); never in a
-    sentence ("John will call you" is words) or beside a label."""
+    sentence ("John will call you" is words) or beside a label. Japanese sign-offs
+    around it are the writer's too: 「山田より」 (from Yamada), 「山田拝」, a dash before
+    it (「－山田」), a department after an at sign (「山田@情シス」)."""
     if not _name_words(line):
         return False
-    pieces = [p for p in NAME_PIECES.split(unbracketed(line)) if p.strip()]
+    dashes = _DASHES.match(line)
+    line = line[dashes.end() :] if dashes else line
+    line = line.removesuffix("より").removesuffix("拝").rstrip()
+    pieces = [p for p in _OWN_PIECES.split(unbracketed(line)) if p.strip()]
     own = [name_key(p) in names for p in pieces]
     return any(own) and all(o or name_piece(p.split()) for o, p in zip(own, pieces, strict=True))
+
+
+# what a Japanese sign-off puts before the writer's name (NFKC: － is -): a dash or two;
+# after it 「より」 (from) or 「拝」 (a letter's humble close), taken off as they stand
+_DASHES = re.compile(r"[-―ー—~]+\s*")  # matched at the line's start only
+_OWN_PIECES = re.compile(rf"{NAME_PIECES.pattern[:-1]}@]")  # and 山田@情シス
 
 
 def _beside_block(kinds: list[str | None], i: int) -> bool:
