@@ -70,6 +70,9 @@ def test_a_members_close_over_a_full_width_signature_sends_nothing(team: App) ->
         ("TANAKA_Taro", "ops@example.test", "tanaka"),
         ("山田太郎（ヤマダタロウ）", "ops@example.test", "山田"),
         ("山田太郎/情報システム部", "ops@example.test", "山田"),
+        ("山田太郎@情シス", "ops@example.test", "山田"),  # a department after an at sign
+        ("【情シス】山田太郎", "ops@example.test", "山田"),
+        ("ジョン・スミス", "ops@example.test", "スミス"),  # a foreign name's middle dot
     ],
 )
 def test_a_sign_off_that_is_part_of_the_writers_name_is_not_words(

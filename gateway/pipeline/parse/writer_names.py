@@ -32,8 +32,9 @@ def writer_names(name: str, address: str) -> tuple[str, ...]:
 _MIN_NAME = 2  # "J" is no name to match a line against (one kanji is: 林, 森)
 _LOCAL_PARTS = re.compile(r"[._+-]")  # john.smith, j_smith, ops+team
 # what sets the parts of a display name apart besides spaces: "Tanaka, Taro",
-# "Tanaka.Taro", "TANAKA_Taro", 「山田太郎（ヤマダタロウ）」, "山田太郎/情報システム部"
-_DISPLAY_PARTS = re.compile(r"[,、._/|｜()\[\]「」【】]")
+# "Tanaka.Taro", "TANAKA_Taro", 「山田太郎（ヤマダタロウ）」, "山田太郎/情報システム部",
+# 「山田太郎@情シス」, 「【情シス】山田太郎」, 「ジョン・スミス」 (NFKC: ＠ is @)
+_DISPLAY_PARTS = re.compile(r"[,、._/|｜()\[\]「」【】@・]")
 _CAMEL = re.compile(r"[A-Z][a-z]+")  # TanakaTaro: Tanaka, Taro
 _KANJI_RUN = re.compile(r"[\u4e00-\u9fff々ヶ]{2,8}")  # a name of kanji only: 山田太郎
 _MIXED = re.compile(r"([\u4e00-\u9fff々ヶ]{1,4})([\u3041-\u3096]{2,6})")  # 山田はなこ
