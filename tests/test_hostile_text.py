@@ -48,6 +48,7 @@ from gateway.pipeline.parse.quotes import (
     split_reply,
 )
 from gateway.pipeline.parse.signatures import without_signature, writer_names
+from gateway.pipeline.request_words import request_words
 from gateway.pipeline.thread import base_subject, subject_tag
 from gateway.runtime.app import build
 from tests.support import hostile
@@ -88,10 +89,12 @@ MARKED = parse_catalog(
 
 
 def _request_words(text: str) -> object:
-    """What filing reads: the words without a signature (framed by rules too) at
-    their end, the writer's names known, classified by keywords with marks."""
-    words = without_signature(text, OWN_NAMES)
-    return classify(MARKED, text[:2000], words)
+    """What filing reads: the words without a tagline, a notice and a signature (framed
+    by rules too) at their end, the writer's names known, classified by keywords with
+    marks; and a member's signature judged with their names."""
+    msg = parse_message(b"From: Yamada Taro <taro.yamada@example.test>\r\n\r\nbody\r\n")
+    words = request_words(replace(msg, subject=text[:2000], new_text=text))
+    return classify(MARKED, text[:2000], words), without_signature(text, OWN_NAMES)
 
 
 def _subject_rules(text: str) -> object:
