@@ -19,7 +19,7 @@ import re
 from gateway.pipeline.command_syntax import WRAP, bare, columns, read_command
 from gateway.pipeline.parse.html_text import html_to_text
 from gateway.pipeline.parse.quotes import is_signature_line, without_signature
-from gateway.pipeline.parse.signatures import only_signature
+from gateway.pipeline.parse.signatures import only_framed, only_signature
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -89,11 +89,12 @@ _SIGNATURE_MAX = 2000
 def _signature_only(texts: list[str]) -> bool:
     """The plain part holds a signature and nothing above it: nothing before its ``-- ``
     line, or only lines :func:`.signatures.only_signature` reads as a signature block
-    (under a rule such as ――――, which it reads as a blank line)."""
+    (under a rule such as ――――, which it reads as a blank line), or a name and a
+    company between two rules (:func:`.signatures.only_framed`)."""
     text = "\n".join(texts)
     if len(text) >= _SIGNATURE_MAX:
         return False
-    return _invisible(without_signature(text)) or only_signature(text)
+    return _invisible(without_signature(text)) or only_signature(text) or only_framed(text)
 
 
 def tidy_text(text: str) -> str:
