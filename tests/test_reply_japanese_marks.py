@@ -68,6 +68,9 @@ def test_a_members_close_over_a_full_width_signature_sends_nothing(team: App) ->
         ("Tanaka,Taro", "ops@example.test", "Tanaka"),
         ("Tanaka.Taro", "ops@example.test", "Tanaka"),
         ("TANAKA_Taro", "ops@example.test", "tanaka"),
+        ("田中太郎", "ttanaka@example.test", "Tanaka"),  # an initial and the family name
+        ("田中太郎", "tanakat@example.test", "Tanaka"),
+        ("", "jsmith@example.test", "Smith"),
         ("山田太郎（ヤマダタロウ）", "ops@example.test", "山田"),
         ("山田太郎/情報システム部", "ops@example.test", "山田"),
         ("山田太郎@情シス", "ops@example.test", "山田"),  # a department after an at sign

@@ -17,20 +17,27 @@ def writer_names(name: str, address: str) -> tuple[str, ...]:
     """The names a writer goes by, as a line of their signature gives them (compared in
     NFKC, any case, without spaces): their display name and each of its words ("John
     Smith", "John", 「山田太郎」, 「山田」), their address's local part and each of its
-    parts (jsmith, john.smith, john). A part of one letter is no name (one kanji is:
+    parts (jsmith, john.smith, john), and the family name an initial is written on to
+    there (smith of jsmith). A part of one letter is no name (one kanji is:
     林). A display name written without a space is taken apart where its parts meet
     (:func:`_name_parts`): "Tanaka, Taro", "TanakaTaro", 「山田太郎」 (signed 「山田」)."""
     local = address.rpartition("@")[0] if "@" in address else ""
     name = unicodedata.normalize("NFKC", name)
     words = [p for w in name.split() for p in _DISPLAY_PARTS.split(w) if p]
     found = [name, *words, *(p for w in words for p in _name_parts(w))]
-    found += [local, *_LOCAL_PARTS.split(local)]
+    parts = [local, *_LOCAL_PARTS.split(local)]
+    initialed = [p for p in parts if _INITIALED.fullmatch(p)]  # jsmith: smith; tanakat
+    found += [*parts, *(p[1:] for p in initialed), *(p[:-1] for p in initialed)]
     keys = (name_key(n) for n in found)
     return tuple(dict.fromkeys(k for k in keys if len(k) >= _MIN_NAME or _KANJI.fullmatch(k)))
 
 
 _MIN_NAME = 2  # "J" is no name to match a line against (one kanji is: 林, 森)
 _LOCAL_PARTS = re.compile(r"[._+-]")  # john.smith, j_smith, ops+team
+# a local part of letters, an initial written on to a family name (jsmith, ttanaka,
+# tanakat, as company directories make them): the name is there without the initial,
+# at least four letters of it
+_INITIALED = re.compile(r"[a-z]{5,}", re.IGNORECASE)
 # what sets the parts of a display name apart besides spaces: "Tanaka, Taro",
 # "Tanaka.Taro", "TANAKA_Taro", 「山田太郎（ヤマダタロウ）」, "山田太郎/情報システム部",
 # 「山田太郎@情シス」, 「【情シス】山田太郎」, 「ジョン・スミス」 (NFKC: ＠ is @)
