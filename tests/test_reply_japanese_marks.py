@@ -20,7 +20,13 @@ from tests.support.pipeline import deliver, outbox, show
 SIGNATURE = "山田 太郎\n株式会社エグザンプル\n"
 
 
-@pytest.mark.parametrize("line", ["－－", "――", "ーー", "——", "－－ ", "－－\u3000", "--\u3000"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        *("－－", "――", "ーー", "——", "－－ ", "－－\u3000", "--\u3000"),
+        *("ｰｰ", "−−", "‐‐"),  # half-width long marks, a Mac IME's minus signs, hyphens
+    ],
+)
 def test_a_full_width_signature_line_starts_the_signature(line: str) -> None:
     assert split_reply(f"/close\n\n{line}\n{SIGNATURE}") == "/close"
     assert split_reply(f"対応しました。\n{line}\n山田\n") == "対応しました。"

@@ -71,9 +71,10 @@ _QUOTED = re.compile(r"\s*[>＞]")
 # trailing quote: quote_tail).
 _QUOTED_LINE = re.compile(r"^[^\S\n]*[>＞][^\n]*(?:\n|\Z)", re.M)
 # The signature line: "-- " (RFC 3676), and as a Japanese writer's input method types
-# it, two full-width dashes, long bars or prolonged-sound marks (「－－」「――」「ーー」),
-# a space after them (an ideographic one too) or none. Three or more are a rule, not it.
-_SIGNATURE_LINE = re.compile(r"^(?:--|[－―ー—]{2})[ \u3000]?$", re.M)
+# it, two full-width dashes, long bars or prolonged-sound marks (「－－」「――」「ーー」,
+# half-width ｰｰ, a Mac's minus signs −−, hyphens ‐‐), a space after them (an ideographic
+# one too) or none. Three or more are a rule, not it.
+_SIGNATURE_LINE = re.compile(r"^(?:--|[－―ー—ｰ−‐]{2})[ \u3000]?$", re.M)
 
 
 def split_reply(text: str) -> str:
