@@ -68,3 +68,24 @@ def test_a_framed_signature_under_commands_is_not_words(block: str) -> None:
 def test_the_writers_own_name_framed_alone_is_a_signature() -> None:
     names = writer_names("山田太郎", "ops@example.test")
     assert without_signature(f"{WORDS}\n----\n山田\n----", names) == WORDS
+
+
+BOXED = [
+    # a box drawn with its sides, the lines inside it beside them (padded or not)
+    "┏━━━━━━━━━━━━┓\n┃山田 太郎\n┃株式会社エグザンプル\n┃TEL 03-1234-5678\n┗━━━━━━━━━━━━┛",
+    "┏━━━━━━━━━━━━┓\n┃ 山田 太郎          ┃\n┃ 株式会社エグザンプル ┃\n"
+    "┃ TEL 03-1234-5678   ┃\n┗━━━━━━━━━━━━┛",
+    "┌────────────┐\n│山田 太郎│\n│エグザンプル│\n└────────────┘",
+    "//////////////////////\n山田 太郎\n株式会社エグザンプル\nTEL 03-1234-5678",  # slashes
+]
+
+
+@pytest.mark.parametrize("box", BOXED)
+def test_a_signature_in_a_box_is_a_signature(box: str) -> None:
+    assert c.read_commands(f"/close\n\n{box}\n", 20, c.Role.MEMBER).remaining == ""
+    assert without_signature(f"{WORDS}\n\n{box}\n") == WORDS
+
+
+def test_words_in_a_box_stay_words() -> None:
+    box = "┏━━━━━━━━┓\n┃再起動してください。┃\n┗━━━━━━━━┛"
+    assert c.read_commands(f"/close\n\n{box}\n", 20, c.Role.MEMBER).remaining == box

@@ -51,9 +51,9 @@ _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 
 # A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes
 # with their corners, ┏━━━┓, and the marks Japanese writers draw one with: ――――,
-# ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-).
+# ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-, //////).
 _CORNER = "[┏┓┗┛┌┐└┘╔╗╚╝]?"
-_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#]{{4,}}{_CORNER}")
+_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#/]{{4,}}{_CORNER}")
 # A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
 # code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
 # "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
@@ -154,7 +154,7 @@ def _framed_at(lines: list[str], filled: list[int], names: Sequence[str]) -> int
     for i in reversed(filled[-(_MAX_FRAMED + 2) : -1]):
         if _is_rule(lines[i]):
             return i if inner and _framed_lines(inner[::-1], names) else None
-        inner.append(unicodedata.normalize("NFKC", lines[i]).strip())
+        inner.append(_read(lines[i]))
     return None
 
 
@@ -178,13 +178,22 @@ def _framed_lines(lines: list[str], names: Sequence[str]) -> bool:
     return _FREE in kinds and (_CONTACT in kinds or _TITLE_LINE in kinds)
 
 
+def _read(line: str) -> str:
+    """``line`` as it is judged: in NFKC (an IME types ＴＥＬ：０３…), without the sides of
+    a box drawn around the block (┃山田 太郎┃, │…│) or the spaces around it."""
+    return unicodedata.normalize("NFKC", line).strip().strip(_BOX_SIDES).strip()
+
+
+_BOX_SIDES = "┃│║"  # a box's sides, drawn at a line's edges (| is a name's separator)
+
+
 def _is_rule(line: str) -> bool:
-    return _RULE.fullmatch(unicodedata.normalize("NFKC", line).strip()) is not None
+    return _RULE.fullmatch(_read(line)) is not None
 
 
 def _words_end(line: str) -> bool:
     """The line above a signature block: blank, a rule, or the end of the words."""
-    line = unicodedata.normalize("NFKC", line).strip()
+    line = _read(line)
     return not line or bool(_RULE.fullmatch(line)) or line.endswith(_COMMA) or _sentence(line)
 
 
@@ -216,7 +225,7 @@ def only_signature(text: str, names: Sequence[str] = ()) -> bool:
     line is read in NFKC: an IME types ＴＥＬ：０３－１２３４－５６７８ and ＊＊＊＊.
     ``names``: the writer's (:func:`writer_names`); a line that is one of them is as
     much a signature's as a phone number ("Best regards," over "John", from John)."""
-    lines = [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines()]
+    lines = [_read(line) for line in text.splitlines()]
     lines = ["" if _RULE.fullmatch(line) else line for line in lines]
     if not any(lines) or sum(map(bool, lines)) > _MAX_LINES:
         return False
