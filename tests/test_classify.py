@@ -588,6 +588,29 @@ def test_a_keyword_starting_with_a_mark_does_not_match_inside_an_address(
     assert classify(cat, "", text).entry_id == entry, text
 
 
+ADDRESS_KEYWORDS = """
+entries:
+  - id: vendor
+    name: Vendor
+    keywords: ["@vendor.example", .co.jp, "https://portal."]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sales@vendor.example から連絡", "tanaka@example.co.jp の件", "https://portal.example.test"],
+)
+def test_a_keyword_written_as_part_of_an_address_still_finds_it(text: str) -> None:
+    """A keyword that is itself a piece of an address (an at sign, two dots, a slash) is
+    meant to find addresses: the rule above is for marks at a word's edge only."""
+    assert classify(parse_catalog(ADDRESS_KEYWORDS), text, "").entry_id == "vendor", text
+
+
 @pytest.mark.parametrize(
     ("subject", "entry"),
     [

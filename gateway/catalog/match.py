@@ -279,8 +279,11 @@ def _word_at(term: str, text: str, at: int) -> bool:
 def _marked(term: str) -> bool:
     """A keyword with a mark at an edge (``.net``, ``c#``, ``c++``): it needs no word
     boundary there, so it is looked for outside addresses and URLs only
-    (:func:`gateway.catalog.hosts.in_address`: ``admin@example.net`` is no .NET)."""
-    return term[0] not in _IN_WORD or term[-1] not in _IN_WORD
+    (:func:`gateway.catalog.hosts.in_address`: ``admin@example.net`` is no .NET). One
+    written as a piece of an address (``@vendor.example``, ``.co.jp``, ``https://portal.``)
+    is meant to find addresses, and does."""
+    edge = term[0] not in _IN_WORD or term[-1] not in _IN_WORD
+    return edge and not ("@" in term or "/" in term or term.count(".") > 1)
 
 
 def _word_in(term: str, word: str) -> bool:
