@@ -133,6 +133,43 @@ def test_words_around_the_writers_name_stay_words(line: str) -> None:
     assert c.read_commands(f"/close\n\n{line}\n", 20, c.Role.MEMBER, names).remaining == line
 
 
+@pytest.mark.parametrize("display", ["山田太郎", "山田 太郎"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "完了\n山田",  # a short answer over the writer's name: the answer, signed
+        "はい\n山田",
+        "OK\n山田",
+        "対応済\n山田太郎",
+        "山田\n完了",
+        "完了\n山田\nTEL 03-1234-5678",
+    ],
+)
+def test_a_short_answer_signed_with_the_writers_name_is_sent(display: str, text: str) -> None:
+    names = writer_names(display, "yamada@example.test")
+    assert c.read_commands(f"/close\n\n{text}\n", 20, c.Role.MEMBER, names).remaining == text
+
+
+@pytest.mark.parametrize("text", ["Done\nJohn", "Yes\nJohn", "Done\nJohn\nTel: +1 555 010 2000"])
+def test_an_english_answer_signed_with_the_writers_name_is_sent(text: str) -> None:
+    names = writer_names("John Smith", "jsmith@example.test")
+    assert c.read_commands(f"/close\n\n{text}\n", 20, c.Role.MEMBER, names).remaining == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Taro Yamada\n山田太郎\nTEL: 03-1234-5678",  # the name in two scripts over a phone
+        "山田\nTEL 03-1234-5678",
+        "以上\n山田",
+        "山田太郎\n情報システム部",
+    ],
+)
+def test_the_writers_name_in_their_signature_is_still_no_words(text: str) -> None:
+    names = writer_names("山田太郎", "yamada@example.test")
+    assert c.read_commands(f"/close\n\n{text}\n", 20, c.Role.MEMBER, names).remaining == ""
+
+
 def test_a_members_close_signed_with_their_family_name_sends_nothing(team: App) -> None:
     deliver(team, mail("VPN", message_id="<req@customer.test>"))
     to = reply_address(team, 1, "ops@example.test")

@@ -13,6 +13,7 @@ from gateway.pipeline.parse.writer_names import unbracketed
 
 __all__ = [
     "NAME_PIECES",
+    "japanese_name",
     "name_piece",
     "name_shaped",
     "person_shaped",
@@ -50,10 +51,20 @@ def two_scripts(a: str, b: str) -> bool:
     if None in scripts or len(scripts) != 2:
         return False
     if scripts == {"latin", "kanji"}:
-        latin = a if script_of(a) == "latin" else b
-        parts = [p.replace("'", "").replace("’", "") for p in latin.split()]
-        return all(len(p) <= _MAX_ROMAJI and _ROMAJI.fullmatch(p) for p in parts)
+        return _romaji(a if script_of(a) == "latin" else b)
     return True
+
+
+def japanese_name(line: str) -> bool:
+    """``line`` is a Japanese name, a family and a given name apart: in kanji or kana
+    (「山田 太郎」「やまだ たろう」) or in romaji ("Taro Yamada"; not "All Done")."""
+    script = script_of(line)
+    return _romaji(line) if script == "latin" else script is not None
+
+
+def _romaji(line: str) -> bool:
+    parts = [p.replace("'", "").replace("’", "") for p in unbracketed(line).split()]
+    return all(len(p) <= _MAX_ROMAJI and _ROMAJI.fullmatch(p) for p in parts)
 
 
 def script_of(line: str) -> str | None:

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 
 from gateway.pipeline.parse.name_shapes import (
     NAME_PIECES,
+    japanese_name,
     name_piece,
     name_shaped,
     person_shaped,
@@ -237,8 +238,11 @@ def only_signature(text: str, names: Sequence[str] = ()) -> bool:
         if line and (len(line) > _MAX_LINE or _sentence(line)):
             return False
         kinds.append(_kind(line, names) if line else None)
-    known = _CONTACT in kinds or _OWN in kinds
-    return known and _free_lines_fit(lines, kinds)
+    if _CONTACT not in kinds and _OWN not in kinds:
+        return False
+    if _FREE in kinds and not {_CONTACT, _TITLE_LINE, _NAMED} & set(kinds):
+        return False  # the writer's name and a word: 「山田」 under 「完了」 signs the answer
+    return _free_lines_fit(lines, kinds)
 
 
 def _kind(line: str, names: Sequence[str]) -> str:
@@ -279,6 +283,8 @@ def _top_name(lines: list[str], kinds: list[str | None], top: list[int], first: 
     """The free lines above the first known line of the block are its writer's name."""
     if _NAMED in kinds or len(top) > 2 or top[-1] + 1 != first:
         return False
+    if kinds[first] == _OWN:  # the name is there: above it only itself in another script
+        return len(top) == 1 and japanese_name(lines[top[0]])  # "Done" over "John": words
     if len(top) == 2:
         a, b = top
         return b == a + 1 and two_scripts(lines[a], lines[b])
