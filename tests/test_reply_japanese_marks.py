@@ -116,7 +116,19 @@ def test_a_one_word_answer_that_is_no_part_of_the_writers_name_is_sent(
 
 @pytest.mark.parametrize(
     "line",
-    ["山田より", "山田拝", "山田 拝", "－山田", "—山田", "-- 山田", "山田@情シス", "山田＠情シス"],
+    [
+        *(
+            "山田より",
+            "山田拝",
+            "山田 拝",
+            "－山田",
+            "—山田",
+            "-- 山田",
+            "山田@情シス",
+            "山田＠情シス",
+        ),
+        *("情報システム部 山田", "情報システム部\u3000山田太郎", "営業部 山田より", "山田 課長"),
+    ],
 )
 def test_a_japanese_sign_off_around_the_writers_name_is_not_words(line: str) -> None:
     """「山田より」 (from Yamada), 「山田拝」 (a letter's humble sign-off), a dash before the
@@ -127,7 +139,9 @@ def test_a_japanese_sign_off_around_the_writers_name_is_not_words(line: str) -> 
     assert c.read_commands(f"/close\n\n{line}\n", 20, c.Role.MEMBER, other).remaining == line
 
 
-@pytest.mark.parametrize("line", ["山田さんより連絡あり", "田中より山田へ", "拝見しました"])
+@pytest.mark.parametrize(
+    "line", ["山田さんより連絡あり", "田中より山田へ", "拝見しました", "完了 山田", "情シス 山田"]
+)
 def test_words_around_the_writers_name_stay_words(line: str) -> None:
     names = writer_names("山田太郎", "yamada@example.test")
     assert c.read_commands(f"/close\n\n{line}\n", 20, c.Role.MEMBER, names).remaining == line

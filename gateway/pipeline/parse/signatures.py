@@ -296,7 +296,8 @@ def _own_name(line: str, names: Sequence[str]) -> bool:
     in another script (「山田太郎 (Taro Yamada)」 from Taro Yamada); never in a
     sentence ("John will call you" is words) or beside a label. Japanese sign-offs
     around it are the writer's too: 「山田より」 (from Yamada), 「山田拝」, a dash before
-    it (「－山田」), a department after an at sign (「山田@情シス」)."""
+    it (「－山田」), a department after an at sign (「山田@情シス」) or apart (「情報システム部
+    山田」)."""
     if not _name_words(line):
         return False
     dashes = _DASHES.match(line)
@@ -304,7 +305,13 @@ def _own_name(line: str, names: Sequence[str]) -> bool:
     line = line.removesuffix("より").removesuffix("拝").rstrip()
     pieces = [p for p in _OWN_PIECES.split(unbracketed(line)) if p.strip()]
     own = [name_key(p) in names for p in pieces]
-    return any(own) and all(o or name_piece(p.split()) for o, p in zip(own, pieces, strict=True))
+    if any(own) and all(o or name_piece(p.split()) for o, p in zip(own, pieces, strict=True)):
+        return True
+    # beside a department or a title, apart (「情報システム部 山田」「山田 課長」); 「完了 山田」
+    # is an answer signed, and so words
+    words = line.split()
+    own = [name_key(w) in names for w in words]
+    return any(own) and all(o or _TITLE.search(w) for o, w in zip(own, words, strict=True))
 
 
 # what a Japanese sign-off puts before the writer's name (NFKC: － is -): a dash or two;
