@@ -12,7 +12,6 @@ import re
 from gateway.pipeline.parse.writer_names import unbracketed
 
 __all__ = [
-    "NAME_PIECES",
     "japanese_name",
     "name_piece",
     "name_shaped",
@@ -88,7 +87,7 @@ def name_shaped(line: str) -> bool:
     "Jane Doe, PMP", 「山田 太郎（Taro Yamada）」): Latin words that start with a capital
     (or a particle of a name: van, de), or kanji, or kana; "大阪市北区の件" (kanji and a
     particle) or "thanks again" is not one."""
-    pieces = [p for p in NAME_PIECES.split(unbracketed(line)) if p.strip()]
+    pieces = [p for p in _NAME_PIECES.split(unbracketed(line)) if p.strip()]
     return bool(pieces) and all(name_piece(p.split()) for p in pieces)
 
 
@@ -96,7 +95,7 @@ def person_shaped(line: str) -> bool:
     """A part of ``line`` is a person's name: a family and a given name apart, in one
     script ("John Smith", 「山田 太郎」, "John Smith / Acme Widgets"); a word alone
     (「山田」, "Acme") may as well be a company's or a thing's."""
-    pieces = NAME_PIECES.split(unbracketed(line))
+    pieces = _NAME_PIECES.split(unbracketed(line))
     return any(script_of(p) is not None for p in pieces if p.strip())
 
 
@@ -131,7 +130,7 @@ def _given_in_kana(word: str) -> bool:
     return _GIVEN_KANA.fullmatch(word) is not None and word not in _NOT_GIVEN
 
 
-NAME_PIECES = re.compile(r"[/|｜,、()（）]")  # the parts of a name line
+_NAME_PIECES = re.compile(r"[/|｜,、()（）]")  # the parts of a name line
 # a word of a Latin name: capitalised, all capitals, an initial, or a name's particle
 _LATIN_WORD = re.compile(r"[A-Z][\w'’.-]*|van|von|de|da|di|del|der|la|le|bin|al")
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff々ヶ\u30a1-\u30ff]{1,12}")  # no hiragana: no particle

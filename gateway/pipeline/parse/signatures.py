@@ -35,7 +35,6 @@ import unicodedata
 from collections.abc import Sequence
 
 from gateway.pipeline.parse.name_shapes import (
-    NAME_PIECES,
     japanese_name,
     name_piece,
     name_shaped,
@@ -317,7 +316,7 @@ def _own_name(line: str, names: Sequence[str]) -> bool:
 # what a Japanese sign-off puts before the writer's name (NFKC: － is -): a dash or two;
 # after it 「より」 (from) or 「拝」 (a letter's humble close), taken off as they stand
 _DASHES = re.compile(r"[-―ー—~]+\s*")  # matched at the line's start only
-_OWN_PIECES = re.compile(rf"{NAME_PIECES.pattern[:-1]}@]")  # and 山田@情シス
+_OWN_PIECES = re.compile(r"[/|｜,、()（）@]")  # a name line's parts, and an at sign: 山田@情シス
 
 
 def _beside_block(kinds: list[str | None], i: int) -> bool:
