@@ -2,7 +2,9 @@
 line (the IME's ``-- ``), a sign-off that is the family name of an unspaced display
 name (「山田」 from 山田太郎), an attribution a client wrapped between CJK characters or
 inside the address. Each was relayed to the requester: the signature as the answer,
-the name as words, the old mail under the attribution as new text."""
+the name as words, the old mail under the attribution as new text. And the other way
+round: a short answer signed with the writer's own name (「完了」 over 「山田」, "Done"
+over "John") was taken for a signature and not sent."""
 
 from __future__ import annotations
 
