@@ -414,3 +414,13 @@ def test_a_keyword_only_in_the_signature_block_files_nothing(catalog_app: App) -
     assert show(app, other.ticket_id or 0)["catalog"] == "other"
     bought = deliver(app, mail(subject="お願い", body="マウスを購入したいです。" + signature))
     assert show(app, bought.ticket_id or 0)["catalog"] == "purchase"
+
+
+def test_a_keyword_only_in_a_signature_framed_by_rules_files_nothing(catalog_app: App) -> None:
+    """A signature between two rules, with a name and a department and no phone: no
+    words of the request either."""
+    signature = "\n\n----\n山田 太郎\n購入管理課\n----\n"
+    other = deliver(catalog_app, mail(subject="席替え", body="席を移りたいです。" + signature))
+    assert show(catalog_app, other.ticket_id or 0)["catalog"] == "other"
+    alone = deliver(catalog_app, mail(subject="お願い", body=signature.strip()))
+    assert show(catalog_app, alone.ticket_id or 0)["catalog"] == "purchase"  # all it says

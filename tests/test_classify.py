@@ -559,6 +559,59 @@ def test_a_keyword_edge_of_marks_needs_no_space_beside_it(subject: str, entry: s
 
 
 @pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("メールは admin@example.net までお願いします", "other"),  # an address
+        ("返信先: support@dev.example.net", "other"),
+        ("https://portal.example.net/login が開けません", "other"),  # a URL
+        ("http://example.net:8080/ に接続できない", "other"),
+        ("www.example.net が表示されない", "other"),  # a host name
+        ("portal.example.net に接続できない", "other"),
+        ("<mailto:admin@example.net>", "other"),
+        ("https://example.com/c#top を見てください", "other"),  # c# in a URL's fragment
+        (".NET 8 へ移行したい", "dev"),  # the keyword as a word: as before
+        (".net framework のインストール", "dev"),
+        ("ASP.NET のサイト", "dev"),
+        ("VB.NETで作ったツール", "dev"),
+        ("System.Net.Http の例外", "dev"),  # no host: .net is not its last label
+        ("admin@example.net より: .NET 8 の件", "dev"),  # also a word elsewhere
+        ("https://example.net/ と ASP.NET", "dev"),
+    ],
+)
+def test_a_keyword_starting_with_a_mark_does_not_match_inside_an_address(
+    text: str, entry: str
+) -> None:
+    """``.net`` is a keyword for .NET, and the end of many host names: in an address,
+    a URL or a host name of three labels it is the host's, not the framework's."""
+    cat = parse_catalog(MARKS)
+    assert classify(cat, text, "").entry_id == entry, text
+    assert classify(cat, "", text).entry_id == entry, text
+
+
+ADDRESS_KEYWORDS = """
+entries:
+  - id: vendor
+    name: Vendor
+    keywords: ["@vendor.example", .co.jp, "https://portal."]
+    assignee: a@example.test
+  - id: other
+    name: Other
+    fallback: true
+    manager: m@example.test
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sales@vendor.example から連絡", "tanaka@example.co.jp の件", "https://portal.example.test"],
+)
+def test_a_keyword_written_as_part_of_an_address_still_finds_it(text: str) -> None:
+    """A keyword that is itself a piece of an address (an at sign, two dots, a slash) is
+    meant to find addresses: the rule above is for marks at a word's edge only."""
+    assert classify(parse_catalog(ADDRESS_KEYWORDS), text, "").entry_id == "vendor", text
+
+
+@pytest.mark.parametrize(
     ("subject", "entry"),
     [
         ("ぷりんたーがこわれました", "server"),  # a loanword typed in hiragana

@@ -47,7 +47,8 @@ from gateway.pipeline.parse.quotes import (
     _is_header_line,
     split_reply,
 )
-from gateway.pipeline.parse.signatures import writer_names
+from gateway.pipeline.parse.signatures import without_signature, writer_names
+from gateway.pipeline.request_words import request_words
 from gateway.pipeline.thread import base_subject, subject_tag
 from gateway.runtime.app import build
 from tests.support import hostile
@@ -80,6 +81,22 @@ def _classify(text: str) -> object:
     return classify(CATALOG, text[:2000], text)
 
 
+# keywords with a mark at an edge: looked for outside addresses (gateway.catalog.hosts)
+MARKED = parse_catalog(
+    "entries:\n  - id: dev\n    name: Dev\n    keywords: [.net, c#, c++]\n"
+    "    assignee: a@example.test\n" + FALLBACK
+)
+
+
+def _request_words(text: str) -> object:
+    """What filing reads: the words without a tagline, a notice and a signature (framed
+    by rules too) at their end, the writer's names known, classified by keywords with
+    marks; and a member's signature judged with their names."""
+    msg = parse_message(b"From: Yamada Taro <taro.yamada@example.test>\r\n\r\nbody\r\n")
+    words = request_words(replace(msg, subject=text[:2000], new_text=text))
+    return classify(MARKED, text[:2000], words), without_signature(text, OWN_NAMES)
+
+
 def _subject_rules(text: str) -> object:
     """What loops and threading read of a subject: auto-reply and bounce words, the tag."""
     msg = parse_message(b"From: a@b.test\r\nSubject: x\r\n\r\nbody\r\n")
@@ -97,6 +114,7 @@ TEXT_READERS: dict[str, Callable[[str], object]] = {
     # under a command, with the writer's names: the signature judge reads every line
     "signature_names": lambda text: parse_commands("/close\n" + text, 20, None, OWN_NAMES),
     "classify": _classify,
+    "request_words": _request_words,
     "addresses": lambda text: headers.addresses([text], None, []),
     "message_ids": lambda text: headers.msgid_list([text]),
     "subject_rules": _subject_rules,

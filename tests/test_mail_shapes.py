@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,26 @@ def test_words_above_the_signature_keep_the_plain_part() -> None:
         b"SGVsbG8sIHNlZSBiZWxvdy4KLS0gCkpvaG4gU21pdGgK",  # "Hello, see below.\n-- \nJohn Smith\n"
     )
     assert parse_message(raw).new_text == "Hello, see below."
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        "－－\n山田 太郎\nエグザンプル\n",  # the full-width signature line
+        "----\n山田 太郎\nエグザンプル\n----\n",  # a signature framed by rules, no phone
+    ],
+)
+def test_a_plain_part_of_a_japanese_signature_alone_gives_way_to_the_html(plain: str) -> None:
+    msg = EmailMessage()
+    msg["From"] = "山田 太郎 <yamada@customer.test>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = "VPN"
+    msg.set_content(plain)
+    msg.add_alternative(
+        "<p>VPNに接続できません。</p><p>山田 太郎<br>エグザンプル</p>", subtype="html"
+    )
+    parsed = parse_message(bytes(msg))
+    assert parsed.text.startswith("VPNに接続できません。"), parsed.text
 
 
 # --- the envelope sender of an mbox's From_ lines -----------------------------------------

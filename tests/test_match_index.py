@@ -31,7 +31,7 @@ WORDS = [
     "タイ", "たい", "です", "トナー", "トナ", "接続", "vpn接続", "ルー", "ー", "室",
 ]  # fmt: skip
 GLUE = [" ", "  ", "\n", "-", "\u2010", "\u2212", "11", "1", "s", "es", "が", "した", "い",
-        "x", "・", "。", "Ｖ", "ﾌﾟﾘﾝﾀ", ""]  # fmt: skip
+        "x", "・", "。", "Ｖ", "ﾌﾟﾘﾝﾀ", "", "@", "://", "www.", "c#", ".co"]  # fmt: skip
 
 TERMS = [w for w in WORDS if w != "ー"]  # a mark alone is refused as a keyword
 texts = st.lists(st.sampled_from(WORDS + GLUE), max_size=14).map("".join)

@@ -22,6 +22,9 @@ OLD = "パスワードを変更したいです。\n/close\nよろしくお願い
         "日時: 2026年12月5日 10:00\n宛先: support@example.test\n件名: パスワード",
         "送信者: 田中 <tanaka@customer.test>\n日時: 2026/12/05 10:00\n"
         "あて先: support@example.test\n件名: パスワード",
+        # 送信元 (sender), as some Japanese mobile and webmail clients label it
+        "送信元: 田中 <tanaka@customer.test>\n日付: 2026年12月5日(土) 10:00\n"
+        "宛先: support@example.test\n件名: パスワード",
     ],
 )
 def test_a_japanese_header_block_with_other_labels_starts_the_old_mail(block: str) -> None:

@@ -8,7 +8,8 @@ Scoring, so that anyone reading the ``category`` event can redo it by hand:
 * Latin keywords match on word boundaries (a plain ``s``/``es`` plural is
   accepted: ``printer`` matches "printers"; digits may follow a keyword that ends
   in a letter: ``windows`` matches "Windows11"; a keyword's edge of marks needs no
-  boundary: ``c++`` matches "C++11", ``.net`` "ASP.NET"); CJK keywords match as substrings,
+  boundary: ``c++`` matches "C++11", ``.net`` "ASP.NET", but not inside an address, a URL
+  or at a host name's end: not ``admin@example.net``); CJK keywords match as substrings,
   the ー that ends a kana word dropped and hiragana read as katakana on both sides
   (サーバー室 is サーバ室, ぷりんたー is プリンター: :func:`~gateway.core.text.kana_folded`),
   a space where Latin meets CJK optional (VPN 接続 is VPN接続);
@@ -36,6 +37,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gateway.catalog.hosts import in_address
 from gateway.catalog.model import Catalog, Entry, Keyword
 from gateway.catalog.scan import Automaton, Prefixes
 from gateway.core.text import (
@@ -256,7 +258,10 @@ def _found(kw: Keyword, place: _Place) -> bool:
         return kw.text in _haystack(kw, place.text, place.folded, place.kana)
     if kw.text not in place.text:  # cheap, and most keywords are absent from most mail
         return False
-    return _word_pattern(kw.text).search(place.text) is not None
+    if not _marked(kw.text):
+        return _word_pattern(kw.text).search(place.text) is not None
+    found = _word_pattern(kw.text).finditer(place.text)
+    return any(not in_address(place.text, m.start()) for m in found)
 
 
 def _word_at(term: str, text: str, at: int) -> bool:
@@ -266,7 +271,19 @@ def _word_at(term: str, text: str, at: int) -> bool:
     occurrences of nested keywords (a, aa, aaa in "aaaa…") fail there."""
     if at and term[0] in _IN_WORD and text[at - 1] in _IN_WORD:
         return False
-    return _word_pattern(term).match(text, at) is not None
+    if _word_pattern(term).match(text, at) is None:
+        return False
+    return not (_marked(term) and in_address(text, at))
+
+
+def _marked(term: str) -> bool:
+    """A keyword with a mark at an edge (``.net``, ``c#``, ``c++``): it needs no word
+    boundary there, so it is looked for outside addresses and URLs only
+    (:func:`gateway.catalog.hosts.in_address`: ``admin@example.net`` is no .NET). One
+    written as a piece of an address (``@vendor.example``, ``.co.jp``, ``https://portal.``)
+    is meant to find addresses, and does."""
+    edge = term[0] not in _IN_WORD or term[-1] not in _IN_WORD
+    return edge and not ("@" in term or "/" in term or term.count(".") > 1)
 
 
 def _word_in(term: str, word: str) -> bool:

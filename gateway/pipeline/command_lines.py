@@ -21,7 +21,7 @@ from gateway.pipeline.command_syntax import NOT_TEXT, WRAP, bare, columns, shown
 from gateway.pipeline.command_syntax import Command as Command
 from gateway.pipeline.command_syntax import read_command as _command
 from gateway.pipeline.parse.disclaimers import without_disclaimer
-from gateway.pipeline.parse.signatures import only_signature
+from gateway.pipeline.parse.signatures import only_framed, only_signature
 from gateway.pipeline.parse.taglines import only_taglines, without_taglines
 
 
@@ -150,12 +150,14 @@ def parse_commands(
 
 def _words(remaining: str, names: Sequence[str]) -> str:
     """What is left under the commands, or nothing when it is only a phone's tagline, a
-    signature block (:mod:`gateway.pipeline.parse.signatures`), a company's
+    signature block (:mod:`gateway.pipeline.parse.signatures`; framed by rules too), a company's
     confidentiality notice (:mod:`gateway.pipeline.parse.disclaimers`), or those."""
     if only_taglines(remaining):
         return ""
     left = without_disclaimer(without_taglines(remaining)).strip()
-    return "" if not left or only_signature(left, names) else remaining
+    if not left or only_signature(left, names) or only_framed(left, names):
+        return ""
+    return remaining
 
 
 def below_words(parsed: Parsed, words: Collection[str], max_lines: int) -> Parsed:

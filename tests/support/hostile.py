@@ -61,6 +61,8 @@ LINE_SHAPES: dict[str, Callable[[int], str]] = {
     "named-quote": lambda n: "tanaka> " + "a> " * (n // 3) + "x",  # every line one
     "wrote-prose": lambda n: "a" * n + "に書きました:",  # an attribution over prose
     "bracketed-name": lambda n: "「" * (n // 2) + "山田" + "」" * (n // 2),
+    "dotted-hosts": lambda n: "a.net" * (n // 5) + "/x",  # a keyword's mark, host labels
+    "wide-dashes": lambda n: "－" * n + "\n" + "－－ " * (n // 3),  # signature lines, rules
 }
 
 

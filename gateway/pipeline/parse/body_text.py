@@ -18,8 +18,8 @@ import re
 
 from gateway.pipeline.command_syntax import WRAP, bare, columns, read_command
 from gateway.pipeline.parse.html_text import html_to_text
-from gateway.pipeline.parse.quotes import without_signature
-from gateway.pipeline.parse.signatures import only_signature
+from gateway.pipeline.parse.quotes import is_signature_line, without_signature
+from gateway.pipeline.parse.signatures import only_framed, only_signature
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -89,11 +89,12 @@ _SIGNATURE_MAX = 2000
 def _signature_only(texts: list[str]) -> bool:
     """The plain part holds a signature and nothing above it: nothing before its ``-- ``
     line, or only lines :func:`.signatures.only_signature` reads as a signature block
-    (under a rule such as ――――, which it reads as a blank line)."""
+    (under a rule such as ――――, which it reads as a blank line), or a name and a
+    company between two rules (:func:`.signatures.only_framed`)."""
     text = "\n".join(texts)
     if len(text) >= _SIGNATURE_MAX:
         return False
-    return _invisible(without_signature(text)) or only_signature(text)
+    return _invisible(without_signature(text)) or only_signature(text) or only_framed(text)
 
 
 def tidy_text(text: str) -> str:
@@ -123,7 +124,7 @@ def unflow(text: str, delsp: bool) -> str:
         if pending is not None and _paragraph_ends(pending, depth, content):
             out.append(_render_flowed(*pending))
             pending = None
-        flowed = content.endswith(" ") and content != "-- "  # this line's own end
+        flowed = content.endswith(" ") and not is_signature_line(content)  # its own end
         if pending is not None:
             content = pending[1] + content
             pending = None
@@ -140,7 +141,7 @@ def _paragraph_ends(pending: tuple[int, str], depth: int, content: str) -> bool:
     """Whether the flowed line ``pending`` ends its paragraph before ``content``: another
     quote depth, an empty line, the signature line, or a command line ended by its
     writer (see :func:`unflow`)."""
-    if pending[0] != depth or not content or content == "-- ":
+    if pending[0] != depth or not content or is_signature_line(content):
         return True
     if depth or len(pending[1]) > WRAP:  # a long line (a paragraph so far): a client's break
         return False

@@ -15,7 +15,9 @@ old mail. Gmail's and Apple Mail's *indent* is a ``<blockquote>`` too, drawn wit
 border and with no quote class: the writer's own lines, not a quote. Quoted text comes
 out as ``> `` lines, so :mod:`.quotes` treats it as
 quoted history like any plain-text quote: a ``/close`` in a quoted mail is never a
-command, and quoted text is never relayed (issue #14).
+command, and quoted text is never relayed (issue #14). A signature the client marks
+(``gmail_signature``, ``id="Signature"``: :mod:`.html_marks`) starts with the ``-- ``
+line the plain part would have, so it is cut as one.
 
 Text an inline style hides (a newsletter's preheader in a ``display:none`` span) is
 not what the reader sees, so it is dropped (:data:`_HIDING`): once its element is
@@ -38,6 +40,14 @@ from __future__ import annotations
 import html as entities
 import re
 import sys
+
+from gateway.pipeline.parse.html_marks import (
+    hides,
+    is_quote,
+    is_separator,
+    is_signature,
+    keeps_lines,
+)
 
 __all__ = ["html_to_text"]
 
@@ -62,12 +72,6 @@ _LINE_TAGS = _words(
 )
 _CELL_TAGS = frozenset({"td", "th"})
 
-# Containers whose content is quoted history (the element itself).
-_QUOTE_CLASSES = frozenset(
-    {"gmail_quote", "moz-cite-prefix", "yahoo_quoted", "protonmail_quote", "zmail_extra"}
-)
-# Separators after which the rest of the enclosing element is quoted history (Outlook).
-_SEPARATOR_IDS = frozenset({"divrplyfwdmsg", "outlookmessageheader"})
 MAX_QUOTE_DEPTH = 10  # "> " written at most this many times per line
 MAX_WRAPPERS = 4  # empty elements a separator's quote reaches out of (Outlook: one <div>)
 MAX_TAGS = 100_000  # read one by one; the rest of a bigger document is stripped of tags
@@ -79,23 +83,6 @@ _ATTRIBUTE = re.compile(
 )
 _NO_ATTRIBUTES: dict[str, str] = {}
 _RAW_END = {name: re.compile(rf"</{name}(?=[\s/>])", re.I) for name in _RAW_TEXT}
-
-
-# Inline styles that hide an element and all it holds, one row per way of hiding.
-_HIDING = re.compile(
-    r"(?:^|;)\s*(?:"
-    r"display\s*:\s*none"  # the preheader's usual way
-    r"|visibility\s*:\s*hidden"  # hidden, its space kept
-    r"|mso-hide\s*:\s*all"  # Outlook's own, beside the above for other clients
-    r")\s*(?:!\s*important\s*)?(?:;|$)",
-    re.IGNORECASE,
-)
-
-
-def _hides(attrs: dict[str, str]) -> bool:
-    """The element's inline style hides it from the reader."""
-    style = attrs.get("style") if attrs else None
-    return style is not None and _HIDING.search(style) is not None
 
 
 class _Hidden:
@@ -141,24 +128,28 @@ class _Text:
     def start(self, tag: str, attrs: dict[str, str], closed: bool) -> None:
         if tag == "body" and self.open.get("head"):
             self.end("head")  # an unclosed <head>
-        separator = _is_separator(tag, attrs)
-        hides = not closed and tag not in _VOID and _hides(attrs)
-        if hides:
+        separator = is_separator(tag, attrs)
+        hidden = not closed and tag not in _VOID and hides(attrs)
+        if hidden:
             self.hidden.append(_Hidden(self))
         if separator and not self.skip:
             self._ensure_newlines(1)
             self.rest_quoted.append(self._wrapped(len(self.stack)))
         self._block(tag)
+        if is_signature(attrs) and not self.skip:  # as the plain part has it: "-- "
+            self._ensure_newlines(1)
+            self.data("-- ")
+            self._block("br")
         if closed or tag in _VOID:
             return
-        quotes = not separator and _is_quote(tag, attrs)
+        quotes = not separator and is_quote(tag, attrs)
         if quotes:
             self.quoting.append(len(self.stack))
         self.stack.append(sys.intern(tag))
         self.texts_at.append(self.texts)
         self.open[tag] = self.open.get(tag, 0) + 1
         self.skip += tag in _SKIP_TAGS
-        if tag == "pre" or _keeps_lines(attrs):
+        if tag == "pre" or keeps_lines(attrs):
             self.pre_at.append(len(self.stack))
         if quotes:
             self._block("blockquote")  # its text starts on a line of its own
@@ -229,58 +220,6 @@ class _Text:
         if self.newlines < wanted:
             self.chunks.append(("\n" * (wanted - self.newlines), self.level))
             self.newlines = wanted
-
-
-def _is_quote(tag: str, attrs: dict[str, str]) -> bool:
-    if not attrs:
-        return tag == "blockquote"
-    if attrs.get("type", "").lower() == "cite":
-        return True
-    if not _QUOTE_CLASSES.isdisjoint(attrs.get("class", "").lower().split()):
-        return True
-    return tag == "blockquote" and not _is_indent(attrs)
-
-
-def _is_indent(attrs: dict[str, str]) -> bool:
-    """Gmail's and Apple Mail's "Indent" (``<blockquote style="margin:0 0 0 40px;
-    border:none;padding:0px">``, no quote class or ``type="cite"``): the writer's own
-    lines moved right, drawn without the bar a quote has. Taken for a quote, they were
-    neither relayed nor read."""
-    style = attrs.get("style", "").lower()
-    return _NO_BORDER.search(style) is not None and _LEFT_MARGIN.search(style) is not None
-
-
-_NO_BORDER = re.compile(r"(?:^|;)\s*border\s*:\s*none\b")
-# "margin:0 0 0 40px" (Gmail, Apple Mail) or "margin-left:40px": a margin on the left only
-_LEFT_MARGIN = re.compile(
-    r"(?:^|;)\s*(?:margin\s*:\s*0(?:px)?\s+0(?:px)?\s+0(?:px)?\s+|margin-left\s*:\s*)[1-9]"
-)
-
-
-# CSS that keeps the text's line breaks, as <pre> does: a webmail's or a mail merge's
-# plain text in HTML, whose commands stand on lines of their own
-_KEEPS_LINES = re.compile(
-    r"white-space\s*:\s*(?:pre|pre-wrap|pre-line|break-spaces)\b|"
-    r"white-space-collapse\s*:\s*(?:preserve|preserve-breaks|break-spaces)\b",
-    re.IGNORECASE,
-)
-
-
-def _keeps_lines(attrs: dict[str, str]) -> bool:
-    """The element's style keeps line breaks (``white-space: pre-wrap`` and its kin)."""
-    style = attrs.get("style") if attrs else None
-    return style is not None and _KEEPS_LINES.search(style) is not None
-
-
-def _is_separator(tag: str, attrs: dict[str, str]) -> bool:
-    if not attrs:
-        return False
-    if attrs.get("id", "").lower() in _SEPARATOR_IDS:
-        return True
-    if "outlookmessageheader" in attrs.get("class", "").lower().split():
-        return True
-    style = "".join(attrs.get("style", "").lower().split())
-    return tag == "div" and "border-top:solid" in style
 
 
 def html_to_text(html: str) -> str:

@@ -65,7 +65,7 @@ LANGUAGES: dict[str, Words] = {
     ),
     # Japanese: Outlook's and Outlook Express's labels (attributions: quotes.py's rules)
     "ja": Words(
-        sender=("差出人", "送信者"),
+        sender=("差出人", "送信者", "送信元"),  # 送信元: some mobile and webmail clients
         sent=("送信日時", "日時", "日付", "送信日"),
         others=("宛先", "あて先", "件名", "CC"),
         original=("元のメッセージ", "オリジナル メッセージ"),

@@ -38,7 +38,13 @@ from gateway.pipeline.parse.quote_languages import (
 )
 from gateway.pipeline.parse.quote_tail import drop_trailing_quotes
 
-__all__ = ["MAX_HEADER_LINE", "WINDOW", "split_reply", "without_quoted_lines"]
+__all__ = [
+    "MAX_HEADER_LINE",
+    "WINDOW",
+    "is_signature_line",
+    "split_reply",
+    "without_quoted_lines",
+]
 
 WINDOW = 64 * 1024  # characters read line by line for the start of the quoted history
 MAX_HEADER_LINE = 400  # an attribution or separator line is never longer than this
@@ -64,7 +70,11 @@ _QUOTED = re.compile(r"\s*[>＞]")
 # Whole-text passes (one linear scan each): quoted lines, the signature line (and the
 # trailing quote: quote_tail).
 _QUOTED_LINE = re.compile(r"^[^\S\n]*[>＞][^\n]*(?:\n|\Z)", re.M)
-_SIGNATURE_LINE = re.compile(r"^-- ?$", re.M)
+# The signature line: "-- " (RFC 3676), and as a Japanese writer's input method types
+# it, two full-width dashes, long bars or prolonged-sound marks (「－－」「――」「ーー」,
+# half-width ｰｰ, a Mac's minus signs −−, hyphens ‐‐), a space after them (an ideographic
+# one too) or none. Three or more are a rule, not it.
+_SIGNATURE_LINE = re.compile(r"^(?:--|[－―ー—ｰ−‐]{2})[ \u3000]?$", re.M)
 
 
 def split_reply(text: str) -> str:
@@ -236,7 +246,7 @@ def _header_end(lines: list[str], cut: int) -> int:
     ):
         return cut
     for end in range(cut + 1, min(cut + 3, len(lines))):
-        if lines[end].strip().endswith(_COLONS) and not _QUOTED.match(lines[end]):
+        if lines[end].strip().endswith(_COLONS) and _unquoted_end(lines, end):
             return end
     return cut
 
@@ -267,21 +277,34 @@ def _starts_wrapped_attribution(lines: list[str], i: int) -> bool:
         last = lines[end].strip()
         if not last:
             return False  # a wrapped line goes on in the next: "3. 再接続する", a blank
-        ends_header = bool(last) and not _QUOTED.match(lines[end]) and last.endswith(_COLONS)
+        ends_header = bool(last) and _unquoted_end(lines, end) and last.endswith(_COLONS)
         if not ends_header and not (
             _ON_START.match(lines[i])
             and len(last) <= MAX_HEADER_LINE
             and WROTE_COLON_END.search(last)
         ):
             continue
-        window = " ".join(line.strip() for line in lines[i : end + 1])
+        parts = [line.strip() for line in lines[i : end + 1]]
+        window = " ".join(parts)
         if len(window) > MAX_HEADER_LINE:
             return False
         if _ON_START.match(lines[i]) and WROTE_COLON_END.search(window):
             return True
-        if is_attribution(window):
+        # joined with a space where the client broke at one, and without where it broke
+        # between two CJK characters or inside the address (<taro@example.jp|>のメール:)
+        if is_attribution(window) or is_attribution("".join(parts)):
             return True
     return False
+
+
+def _unquoted_end(lines: list[str], end: int) -> bool:
+    """``lines[end]`` may end a wrapped attribution: no quoted line, or a ``>`` that
+    closes the address the line above opened ("山田 太郎 <taro@example.jp" over
+    ">のメール:", a client's break before the bracket), not a quote's mark."""
+    if not _QUOTED.match(lines[end]):
+        return True
+    above = lines[end - 1]
+    return lines[end].lstrip().startswith(">") and above.rfind("<") > above.rfind(">")
 
 
 def _next_nonblank(lines: list[str], start: int) -> int:
@@ -303,6 +326,12 @@ def _drop_leading_quotes(text: str) -> str:
 
 
 _QUOTED_RUN = re.compile(r"(?:[^\S\n]*[>＞][^\n]*(?:\n|\Z)|[^\S\n]*\n)*")
+
+
+def is_signature_line(line: str) -> bool:
+    """``line`` (without its line end) is the signature line, ``-- `` or ``－－``: a
+    format=flowed paragraph ends there (RFC 3676 4.3) as the new text does."""
+    return _SIGNATURE_LINE.fullmatch(line) is not None
 
 
 def _drop_signature(text: str) -> str:

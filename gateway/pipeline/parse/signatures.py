@@ -34,7 +34,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-__all__ = ["only_signature", "without_signature", "writer_names"]
+from gateway.pipeline.parse.name_shapes import (
+    japanese_name,
+    name_piece,
+    name_shaped,
+    person_shaped,
+    two_scripts,
+)
+from gateway.pipeline.parse.writer_names import name_key, unbracketed, writer_names
+
+__all__ = ["only_framed", "only_signature", "without_signature", "writer_names"]
 
 _MAX_LINE = 80  # a signature's line is short: a longer one is a sentence
 _MAX_LINES = 12  # a signature is a few lines: a longer text is words
@@ -42,9 +51,9 @@ _MAX_NAME_WORDS = 5  # the one free line is a name, not a sentence
 
 # A rule a signature starts with or is drawn in (Outlook's underscores, Japanese boxes
 # with their corners, ┏━━━┓, and the marks Japanese writers draw one with: ――――,
-# ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-).
+# ☆★☆★, ◆◇◆◇, 〓〓〓〓, +-+-+-, //////).
 _CORNER = "[┏┓┗┛┌┐└┘╔╗╚╝]?"
-_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#]{{4,}}{_CORNER}")
+_RULE = re.compile(rf"{_CORNER}[-_=─━*~＝ー・.―〓☆★◆◇■□●○◎+#/]{{4,}}{_CORNER}")
 # A contact line holds a contact item (an address, a URL, a phone or fax number, a postal
 # code) and nothing else but labels ("Tel:", 「内線」), an extension number and separators:
 # "New URL: https://…" or "Call 03-…" is an answer, not a signature's line.
@@ -93,26 +102,6 @@ _COMPANY_STOP = re.compile(
 )
 
 
-def writer_names(name: str, address: str) -> tuple[str, ...]:
-    """The names a writer goes by, as a line of their signature gives them (compared in
-    NFKC, any case, without spaces): their display name and each of its words ("John
-    Smith", "John", 「山田太郎」, 「山田」), their address's local part and each of its
-    parts (jsmith, john.smith, john). A part of one letter is no name."""
-    local = address.rpartition("@")[0] if "@" in address else ""
-    found = [name, *name.split(), local, *_LOCAL_PARTS.split(local)]
-    keys = (_key(n) for n in found)
-    return tuple(dict.fromkeys(k for k in keys if len(k) >= _MIN_NAME))
-
-
-_MIN_NAME = 2  # "J" is no name to match a line against
-_LOCAL_PARTS = re.compile(r"[._+-]")  # john.smith, j_smith, ops+team
-
-
-def _key(name: str) -> str:
-    """A name as compared: NFKC, any case, without spaces or the brackets around it."""
-    return "".join(_unbracketed(unicodedata.normalize("NFKC", name)).casefold().split())
-
-
 def without_signature(text: str, names: Sequence[str] = ()) -> str:
     """``text`` without the signature block at its end (:func:`only_signature`), if it has
     one under its words: what a judge of the words reads ("Thank you!" above a name, a
@@ -127,13 +116,84 @@ def without_signature(text: str, names: Sequence[str] = ()) -> str:
     for start in filled[-_MAX_LINES:]:
         cut = start > 0 and _words_end(lines[start - 1])
         if cut and only_signature("\n".join(lines[start:]), names):
+            return _above(lines, start, text)
+    framed = _framed_at(lines, filled, names)
+    return text if framed is None else _above(lines, framed, text)
+
+
+def _above(lines: list[str], start: int, text: str) -> str:
+    """The words above the signature block at ``start``; ``text`` whole when there are
+    none but rules above it: a request whose whole body is framed is what it says."""
+    for line in lines[:start]:
+        if line.strip() and not _is_rule(line):
             return "\n".join(lines[:start]).rstrip()
     return text
 
 
+def only_framed(text: str, names: Sequence[str] = ()) -> bool:
+    """Whether ``text`` is a signature framed by rules and nothing else (blank lines
+    aside): what a block of :func:`_framed_at` is, under commands."""
+    lines = text.rstrip().splitlines()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return bool(filled) and _framed_at(lines, filled, names) == filled[0]
+
+
+_MAX_FRAMED = 6  # lines between two rules that may be a signature: a name, a company, …
+
+
+def _framed_at(lines: list[str], filled: list[int], names: Sequence[str]) -> int | None:
+    """Where the signature framed by rules at the end of ``lines`` starts (its upper
+    rule), or None: the last line that is not blank (of ``filled``) a rule, another
+    within :data:`_MAX_FRAMED` lines above it, and between them only what a signature
+    holds (:func:`_framed_lines`). Clients draw one so with no phone or address line
+    (「----」 over 「山田 太郎」 and 「エグザンプル」 or 「購入管理課」, then 「----」),
+    which :func:`only_signature` alone does not take for one."""
+    if not filled or not _is_rule(lines[filled[-1]]):
+        return None
+    inner: list[str] = []
+    for i in reversed(filled[-(_MAX_FRAMED + 2) : -1]):
+        if _is_rule(lines[i]):
+            return i if inner and _framed_lines(inner[::-1], names) else None
+        inner.append(_read(lines[i]))
+    return None
+
+
+def _framed_lines(lines: list[str], names: Sequence[str]) -> bool:
+    """The lines a rule frames are a signature's: each short and no sentence, a contact,
+    a company, a title or the writer's name, or else shaped as a name (a company
+    without its suffix is: "Acme Widgets", 「エグザンプル」); and one of them a person's
+    name ("John Smith", 「山田 太郎」, the writer's) or, beside a company or a department,
+    a name in one word (「山田」). A pasted log ("ERROR 500 at /var/www"), a list of
+    hosts or a sentence is no signature, and stays the request's words."""
+    kinds: list[str] = []
+    for line in lines:
+        if len(line) > _MAX_LINE or _sentence(line):
+            return False
+        kind = _kind(line, names)
+        if kind == _FREE and not (_name_words(line) and name_shaped(line)):
+            return False
+        kinds.append(kind)
+    if _OWN in kinds or _NAMED in kinds or any(person_shaped(line) for line in lines):
+        return True
+    return _FREE in kinds and (_CONTACT in kinds or _TITLE_LINE in kinds)
+
+
+def _read(line: str) -> str:
+    """``line`` as it is judged: in NFKC (an IME types ＴＥＬ：０３…), without the sides of
+    a box drawn around the block (┃山田 太郎┃, │…│) or the spaces around it."""
+    return unicodedata.normalize("NFKC", line).strip().strip(_BOX_SIDES).strip()
+
+
+_BOX_SIDES = "┃│║"  # a box's sides, drawn at a line's edges (| is a name's separator)
+
+
+def _is_rule(line: str) -> bool:
+    return _RULE.fullmatch(_read(line)) is not None
+
+
 def _words_end(line: str) -> bool:
     """The line above a signature block: blank, a rule, or the end of the words."""
-    line = unicodedata.normalize("NFKC", line).strip()
+    line = _read(line)
     return not line or bool(_RULE.fullmatch(line)) or line.endswith(_COMMA) or _sentence(line)
 
 
@@ -165,7 +225,7 @@ def only_signature(text: str, names: Sequence[str] = ()) -> bool:
     line is read in NFKC: an IME types ＴＥＬ：０３－１２３４－５６７８ and ＊＊＊＊.
     ``names``: the writer's (:func:`writer_names`); a line that is one of them is as
     much a signature's as a phone number ("Best regards," over "John", from John)."""
-    lines = [unicodedata.normalize("NFKC", line).strip() for line in text.splitlines()]
+    lines = [_read(line) for line in text.splitlines()]
     lines = ["" if _RULE.fullmatch(line) else line for line in lines]
     if not any(lines) or sum(map(bool, lines)) > _MAX_LINES:
         return False
@@ -177,8 +237,11 @@ def only_signature(text: str, names: Sequence[str] = ()) -> bool:
         if line and (len(line) > _MAX_LINE or _sentence(line)):
             return False
         kinds.append(_kind(line, names) if line else None)
-    known = _CONTACT in kinds or _OWN in kinds
-    return known and _free_lines_fit(lines, kinds)
+    if _CONTACT not in kinds and _OWN not in kinds:
+        return False
+    if _FREE in kinds and not {_CONTACT, _TITLE_LINE, _NAMED} & set(kinds):
+        return False  # the writer's name and a word: 「山田」 under 「完了」 signs the answer
+    return _free_lines_fit(lines, kinds)
 
 
 def _kind(line: str, names: Sequence[str]) -> str:
@@ -219,21 +282,41 @@ def _top_name(lines: list[str], kinds: list[str | None], top: list[int], first: 
     """The free lines above the first known line of the block are its writer's name."""
     if _NAMED in kinds or len(top) > 2 or top[-1] + 1 != first:
         return False
+    if kinds[first] == _OWN:  # the name is there: above it only itself in another script
+        return len(top) == 1 and japanese_name(lines[top[0]])  # "Done" over "John": words
     if len(top) == 2:
         a, b = top
-        return b == a + 1 and _two_scripts(lines[a], lines[b])
-    return _name_words(lines[top[0]]) and _name_shaped(lines[top[0]])
+        return b == a + 1 and two_scripts(lines[a], lines[b])
+    return _name_words(lines[top[0]]) and name_shaped(lines[top[0]])
 
 
 def _own_name(line: str, names: Sequence[str]) -> bool:
     """The line is the writer's name: one of ``names`` alone, or beside the same name
     in another script (「山田太郎 (Taro Yamada)」 from Taro Yamada); never in a
-    sentence ("John will call you" is words) or beside a label."""
+    sentence ("John will call you" is words) or beside a label. Japanese sign-offs
+    around it are the writer's too: 「山田より」 (from Yamada), 「山田拝」, a dash before
+    it (「－山田」), a department after an at sign (「山田@情シス」) or apart (「情報システム部
+    山田」)."""
     if not _name_words(line):
         return False
-    pieces = [p for p in _NAME_PIECES.split(_unbracketed(line)) if p.strip()]
-    own = [_key(p) in names for p in pieces]
-    return any(own) and all(o or _name_piece(p.split()) for o, p in zip(own, pieces, strict=True))
+    dashes = _DASHES.match(line)
+    line = line[dashes.end() :] if dashes else line
+    line = line.removesuffix("より").removesuffix("拝").rstrip()
+    pieces = [p for p in _OWN_PIECES.split(unbracketed(line)) if p.strip()]
+    own = [name_key(p) in names for p in pieces]
+    if any(own) and all(o or name_piece(p.split()) for o, p in zip(own, pieces, strict=True)):
+        return True
+    # beside a department or a title, apart (「情報システム部 山田」「山田 課長」); 「完了 山田」
+    # is an answer signed, and so words
+    words = line.split()
+    own = [name_key(w) in names for w in words]
+    return any(own) and all(o or _TITLE.search(w) for o, w in zip(own, words, strict=True))
+
+
+# what a Japanese sign-off puts before the writer's name (NFKC: － is -): a dash or two;
+# after it 「より」 (from) or 「拝」 (a letter's humble close), taken off as they stand
+_DASHES = re.compile(r"[-―ー—~]+\s*")  # matched at the line's start only
+_OWN_PIECES = re.compile(r"[/|｜,、()（）@]")  # a name line's parts, and an at sign: 山田@情シス
 
 
 def _beside_block(kinds: list[str | None], i: int) -> bool:
@@ -245,113 +328,6 @@ def _beside_block(kinds: list[str | None], i: int) -> bool:
 def _name_words(line: str) -> bool:
     """A few words and no label ("担当: 山田" is an answer): may be a name or a company."""
     return len(line.split()) <= _MAX_NAME_WORDS and ":" not in line and "：" not in line
-
-
-# a name's shape in each script: a part of a Latin name ("Taro", "YAMADA", "J."), of a
-# name in kanji (kana may be in a given name: 「山田 はな子」), of one in kana only
-_LATIN_PART = re.compile(r"[A-Z][a-z'’-]*\.?|[A-Z]{2,}")
-_KANA_PART = re.compile(r"[\u3041-\u309f\u30a1-\u30ff]{1,8}")
-_KANJI_PART = re.compile(r"[\u4e00-\u9fff々ヶ\u3041-\u309f\u30a1-\u30ff]{1,5}")
-_KANJI = re.compile(r"[\u4e00-\u9fff々]")
-
-
-# a Japanese name in Latin letters: syllables of Hepburn or Kunrei romanisation ("Taro",
-# "Satō", "Saitoh", "Jun'ichi", "Homma", "Hattori"); "All", "Fixed", "Restarted" are not
-_ROMAJI = re.compile(
-    r"(?:(?:ch|sh|ts|[kgnhbpmr]y|[kgsztdnhbpmrwyfj])?[aiueoāīūēō](?:h(?![aiueoy]))?|n(?![aiueoy])|"
-    r"([kgsztdbpcfj])(?=\1|ch)|m(?=[bmp]))+",
-    re.IGNORECASE,
-)
-
-
-_MAX_ROMAJI = 16  # a name's part is short (and the pattern's cost stays small)
-
-
-def _two_scripts(a: str, b: str) -> bool:
-    """``a`` and ``b`` are each shaped as a name (a family and a given name, apart), in
-    two scripts: the name in kanji and its romanisation (every part romaji) or its
-    reading in kana. "完了" over "All Done" is not (完了 is one word), nor "All Done" over
-    「山田 太郎」 (not romaji)."""
-    scripts = {_script(a), _script(b)}
-    if None in scripts or len(scripts) != 2:
-        return False
-    if scripts == {"latin", "kanji"}:
-        latin = a if _script(a) == "latin" else b
-        parts = [p.replace("'", "").replace("’", "") for p in latin.split()]
-        return all(len(p) <= _MAX_ROMAJI and _ROMAJI.fullmatch(p) for p in parts)
-    return True
-
-
-def _script(line: str) -> str | None:
-    line = _unbracketed(line)
-    parts = line.split()
-    if 2 <= len(parts) <= 3 and all(_LATIN_PART.fullmatch(p) for p in parts):
-        return "latin"
-    if len(parts) != 2:
-        return None
-    if all(_KANA_PART.fullmatch(p) for p in parts):
-        return "kana"
-    if all(_KANJI_PART.fullmatch(p) for p in parts) and _KANJI.search(line):
-        return "kanji"
-    return None
-
-
-def _name_shaped(line: str) -> bool:
-    """A line shaped as a person's name, in each of its parts (「山田 太郎 / Taro Yamada」,
-    "Jane Doe, PMP", 「山田 太郎（Taro Yamada）」): Latin words that start with a capital
-    (or a particle of a name: van, de), or kanji, or kana; "大阪市北区の件" (kanji and a
-    particle) or "thanks again" is not one."""
-    pieces = [p for p in _NAME_PIECES.split(_unbracketed(line)) if p.strip()]
-    return bool(pieces) and all(_name_piece(p.split()) for p in pieces)
-
-
-def _name_piece(words: list[str]) -> bool:
-    if all(_LATIN_WORD.fullmatch(w) for w in words):
-        return any(w[0].isupper() for w in words)
-    joined = "".join(words)
-    if len(words) == 2 and _KANJI_NAME.fullmatch(words[0]) and _given_in_kana(words[1]):
-        return True  # 「山田 はなこ」「山田 はな子」: a family name, a given name in kana
-    return len(words) <= 2 and (
-        bool(_KANJI_NAME.fullmatch(joined)) or bool(_KANA_PART.fullmatch(joined))
-    )
-
-
-# a given name written in hiragana, a kanji or two after it at most (はなこ, はな子, ゆき);
-# 「の件」 (one kana, a particle) is not one, nor the words of _NOT_GIVEN
-_GIVEN_KANA = re.compile(r"[\u3041-\u3096]{2,6}[\u4e00-\u9fff々]{0,2}")
-# hiragana words that end a phrase: after a kanji word and a space they are no name
-# (「今日 まで」 over a phone number is an answer)
-_NOT_GIVEN = frozenset(
-    (
-        *("まで", "から", "より", "など", "だけ", "のみ", "ほど", "くらい", "ぐらい"),  # particles
-        *("について", "として", "ため", "ので", "のに", "けど", "でも", "には", "では"),
-        *("とか", "なら", "こと", "もの", "ところ", "あり", "なし", "すみ", "ずみ"),  # nouns
-    )
-)
-
-
-def _given_in_kana(word: str) -> bool:
-    return _GIVEN_KANA.fullmatch(word) is not None and word not in _NOT_GIVEN
-
-
-# brackets a name may be written in, whole: 「山田太郎」, 『山田太郎』, 【山田太郎】, [Taro]
-_BRACKETS = {"「": "」", "『": "』", "【": "】", "[": "]", "(": ")", "〈": "〉", "《": "》"}
-
-
-def _unbracketed(line: str) -> str:
-    """``line`` without the brackets around it whole (NFKC: （ is ( already)."""
-    line = line.strip()
-    close = _BRACKETS.get(line[:1])
-    inner = line[1:-1]
-    if close is None or not line.endswith(close) or len(line) < 3:
-        return line
-    return line if any(ch in inner for ch in (line[0], close)) else inner.strip()
-
-
-_NAME_PIECES = re.compile(r"[/|｜,、()（）]")  # the parts of a name line
-# a word of a Latin name: capitalised, all capitals, an initial, or a name's particle
-_LATIN_WORD = re.compile(r"[A-Z][\w'’.-]*|van|von|de|da|di|del|der|la|le|bin|al")
-_KANJI_NAME = re.compile(r"[\u4e00-\u9fff々ヶ\u30a1-\u30ff]{1,12}")  # no hiragana: no particle
 
 
 # what parts a title line holds: "Taro Yamada | Service Desk Manager", "Manager, Sales"
