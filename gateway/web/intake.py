@@ -47,7 +47,7 @@ from gateway.web.intake_check import (
 from gateway.web.number_input import number_input
 from gateway.web.visit import ctx_of, page, see_other, visitor
 from store import web_auth
-from store.accept.contract import Incoming
+from store.accept.contract import Claim, Claimed, Incoming
 
 routes = web.RouteTableDef()
 CSRF_LOST = N_(
@@ -224,9 +224,14 @@ async def submit(request: web.Request) -> web.StreamResponse:
         if counted == LIMITED:
             limited = {"": N_("Too many requests in a short time. Please try again later.")}
             return _form(request, entry, entered, _again(limited, files), token, status=429)
-        if counted == STORE:
-            incoming = Incoming(raw, "web", f"web:{client_ip(request)}", checked.email, ())
-            await ctx.accept([incoming])
+        if counted == STORE:  # the token claimed with the row: of two at once, one is stored
+            claim = Claim(_token_key(token), when)
+            ip = f"web:{client_ip(request)}"
+            await ctx.accept([Incoming(raw, "web", ip, checked.email, (), claim=claim)])
+    except Claimed:  # another document took this token meanwhile (another instance)
+        fresh = form_token.issue(ctx.keys.form, ctx.now())
+        changed = {"": CHANGED_AFTER_SENT}
+        return _form(request, entry, entered, _again(changed, files), fresh, 409)
     except TransientError:
         down = {
             "": N_(
@@ -235,9 +240,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, _again(down, files), token, status=503)
-    if counted == STORE:  # stored; a failure here loses only the question
+    if counted == STORE and request_key:  # stored; a failure here loses only the question
         with contextlib.suppress(TransientError):
-            await ctx.write(_stored, request_key, token, ctx.now())
+            await ctx.write(_stored, request_key, ctx.now())
     ctx.nudge()
     raise see_other(f"/new/{entry.id}/sent")
 
@@ -285,9 +290,9 @@ def _count(
     window = web_auth.window_of(now)
     if web_auth.hits(session, f"submit-doc:{doc}", window):
         return STORE
-    recent = (window, window - timedelta(hours=1))
-    if any(web_auth.hits(session, f"submit-token:{token}", w) for w in recent):
+    if web_auth.held(session, _token_key(token)):
         return CHANGED
+    recent = (window, window - timedelta(hours=1))
     same = f"submit-same:{request}"
     if request and any(web_auth.hits(session, same, w) for w in recent):
         return STORED
@@ -299,15 +304,21 @@ def _count(
     return STORE
 
 
-def _stored(session: Session, request: str, token: str, now: datetime) -> None:
+def _stored(session: Session, request: str, now: datetime) -> None:
     """The request (:func:`_request_key`) is in the inbox: the same one sent again from
-    a fresh form is asked about first, and so is another document with its form's
-    ``token``. Counted only once it is stored: a request the inbox could not take (a
-    503) sent again, from a reloaded form or changed, is stored then."""
-    window = web_auth.window_of(now)
+    a fresh form is asked about first. Counted only once it is stored: a request the
+    inbox could not take (a 503) sent again from a reloaded form is stored then. (The
+    form's token is claimed by the inbox row's own transaction: :func:`_token_key`.)"""
     if request:
-        web_auth.hit(session, f"submit-same:{request}", window)
-    web_auth.hit(session, f"submit-token:{token}", window)
+        web_auth.hit(session, f"submit-same:{request}", web_auth.window_of(now))
+
+
+def _token_key(token: str) -> str:
+    """The claim of a form's token: held once a document sent with it is stored, for
+    as long as the token is valid. Another document with it is :data:`CHANGED`. Was
+    recorded only after the inbox took the request: two documents sent with one token
+    at the same instant (on two instances) both found it free and both were stored."""
+    return f"submit-token:{token}"
 
 
 def _request_key(
