@@ -13,7 +13,6 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from store.advisory import key_here
-
 from store.fast_query import FastQuery, PerLength
 from store.models import Ticket, TicketField, table_of
 

@@ -18,8 +18,8 @@ from gateway.actions.results import Done
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
-from tests.support.actions import action_app, argv_yaml, drain, script
 from store.db import transaction
+from tests.support.actions import action_app, argv_yaml, drain, script
 from tests.support.app import MEMBERS, reply_address
 from tests.support.databases import postgres_only
 from tests.support.mails import mail
