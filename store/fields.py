@@ -1,6 +1,7 @@
 """Queries behind categorisation: parameter-sheet values and whose turn it is.
 
-Reads only; values are written by the tickets service (:mod:`store.ticket_rows`).
+Reads only (and the lock a round robin's turn is read under); values are written by
+the tickets service (:mod:`store.ticket_rows`).
 """
 
 from __future__ import annotations
@@ -8,15 +9,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
+from store.advisory import key_here
 from store.fast_query import FastQuery, PerLength
 from store.models import Ticket, TicketField, table_of
 
 
 def field_values(session: Session, ticket_id: int) -> dict[str, str]:
     return {name: value for name, value in _FIELD_VALUES.all(session, {"tid": ticket_id})}
+
+
+# the purpose named in the key of an entry's round-robin lock (store.advisory)
+TURNS = "round-robin"
+
+
+def hold_turns(session: Session, entry_id: str) -> None:
+    """Until this transaction ends, no other one reads whose turn it is at ``entry_id``.
+    Two instances filing a ticket of one entry at the same instant each read the turn
+    before the other's ticket was committed and gave both to the same member; now the
+    second reads it after the first's ticket is in. On PostgreSQL a transaction-scoped
+    advisory lock, the schema's own; SQLite's write transactions run one at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = key_here(session, TURNS, entry_id)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def last_served(session: Session, entry_id: str, candidates: Sequence[str]) -> dict[str, int]:

@@ -139,3 +139,10 @@ def hit(session: Session, key: str, window_start: datetime) -> int:
         )
     )
     return int(count or 0)
+
+
+def held(session: Session, key: str) -> bool:
+    """Has ``key`` a counter in any window? (A claim, :class:`store.accept.contract.Claim`,
+    is one row under its own key.)"""
+    found = session.scalar(select(RateCounter.id).where(RateCounter.key == key[:400]).limit(1))
+    return found is not None

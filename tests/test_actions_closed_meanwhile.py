@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from gateway.actions import results
 from gateway.actions.outcome import Step
 from gateway.actions.results import Done
 from gateway.config.settings import Settings
 from gateway.core.clock import FakeClock
 from gateway.runtime.app import App
+from store.db import transaction
 from tests.support.actions import action_app, argv_yaml, drain, script
 from tests.support.app import MEMBERS, reply_address
+from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import deliver, outbox, show
 from tests.support.waiting import PATIENCE, eventually
@@ -132,3 +137,53 @@ def test_the_reply_to_the_requester_is_held_back_when_the_ticket_was_closed_as_n
     finally:
         (tmp_path / "go").touch()
         app.close()
+
+
+QUICK = """
+    import sys
+    sys.stdin.read()
+    print('{"account": "taro"}')
+"""
+
+
+@postgres_only
+def test_a_close_on_another_instance_while_the_outcome_is_recorded_stands(
+    settings: Settings, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outcome's check ("closed while it ran?") read the ticket without its row
+    lock: a member's ``/close spam`` committed on another instance between that read
+    and the outcome's commit was written over with ``open``. The row is now locked for
+    the outcome: the close waits for it, and comes after."""
+    argv = script(tmp_path, "quick.py", QUICK)
+    action = f"type: command\nargv: {argv_yaml(argv)}\ntimeout: 60s\non_success: {{state: open}}\n"
+    app = action_app(settings, clock, tmp_path, action)
+    closing: list[threading.Thread] = []
+    event = results._event
+
+    def meanwhile(*args: Any) -> None:
+        """The other instance's close, sent between the read and the commit."""
+        if not closing:
+            said = member_mail(app, ticket_id, "ops@example.test", "/close spam\n")
+            closing.append(threading.Thread(target=deliver, args=(app, said)))
+            closing[0].start()
+            eventually(lambda: not closing[0].is_alive() or _waits_for_a_row(app))
+        event(*args)
+
+    try:
+        ticket_id = deliver(app, mail(subject="account", body="User ID: taro\n")).ticket_id or 0
+        monkeypatch.setattr(results, "_event", meanwhile)
+        assert [d.step for d in drain(app)] == [Step.SUCCEEDED]
+        closing[0].join(PATIENCE)
+        t = show(app, ticket_id)
+        assert (t["state"], t["close_reason"]) == ("closed", "spam")
+    finally:
+        app.close()
+
+
+def _waits_for_a_row(app: App) -> bool:
+    """Is a session of this database waiting for another's row lock?"""
+    with transaction(app.sessions) as s:
+        waiting = s.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted")
+        ).scalar()
+    return bool(waiting)

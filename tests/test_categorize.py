@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from gateway.catalog.load import parse_catalog
 from gateway.catalog.model import Catalog
@@ -15,9 +18,10 @@ from gateway.runner.filing import (
     fill_fields_from_reply,
 )
 from gateway.runtime.app import App
-from store import tickets
+from store import fields, tickets
 from store.db import transaction
 from store.models import Ticket
+from tests.support.databases import postgres_only
 from tests.support.mails import mail
 from tests.support.pipeline import show
 
@@ -134,6 +138,58 @@ def test_round_robin_spreads_over_the_list(app: App, catalog: Catalog) -> None:
         tid, _ = open_and_categorize(app, catalog, f"Purchase request {n}", "item: Mouse\n")
         assignees.append(show(app, tid)["assignee"])
     assert assignees == ["ops@example.test", "boss@example.test"] * 2
+
+
+@postgres_only
+def test_round_robin_from_two_instances_at_once_serves_each_in_turn(
+    app: App, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two instances filing a ticket of one entry at the same instant each read whose
+    turn it was before the other's ticket was committed: both gave it to the same
+    member, twice in a row. The turn is now taken one instance at a time: the second
+    reads it after the first's ticket is in (it waits for that, seen here as its
+    waiting on a lock)."""
+    read = fields.last_served
+    turns: list[str] = []
+    second_read = threading.Event()
+
+    def look(session: Any, entry_id: str, candidates: Any) -> dict[str, int]:
+        turns.append(entry_id)
+        got = read(session, entry_id, candidates)
+        if len(turns) == 1:  # the first waits until the second has read, or waits
+            while not second_read.is_set() and not _someone_waits(app):
+                second_read.wait(0.01)
+        else:
+            second_read.set()
+        return got
+
+    monkeypatch.setattr(fields, "last_served", look)
+    got: list[int] = []
+    threads = [
+        threading.Thread(
+            target=lambda n=n: got.append(
+                open_and_categorize(app, catalog, f"Purchase request {n}", "item: Mouse\n")[0]
+            )
+        )
+        for n in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(show(app, tid)["assignee"] for tid in got) == [
+        "boss@example.test",
+        "ops@example.test",
+    ]
+
+
+def _someone_waits(app: App) -> bool:
+    """Is a session of this database waiting for an advisory lock?"""
+    with transaction(app.sessions) as s:
+        waiting = s.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        ).scalar()
+    return bool(waiting)
 
 
 def test_no_keyword_falls_back_to_the_manager(app: App, catalog: Catalog) -> None:

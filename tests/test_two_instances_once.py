@@ -22,13 +22,15 @@ from gateway.outbound.sender import Sender
 from gateway.outbound.transport import DueMail
 from gateway.runtime.app import App, build
 from gateway.scheduling import scheduler
+from store import inbox, tickets
 from store import outbox as outbox_rows
 from store.db import transaction
 from store.leases import Lease
 from store.models import OutboxRow
 from tests.support.chat import poster
 from tests.support.databases import postgres_only
-from tests.support.pipeline import outbox, show
+from tests.support.mails import mail
+from tests.support.pipeline import all_tickets, inbox_rows, outbox, show
 from tests.support.scheduling import make_app, open_ticket, scheduled_settings
 
 DAY = timedelta(days=1)
@@ -227,3 +229,39 @@ def test_two_sweeps_back_after_a_week_down_remind_once_then_close_once(
         closes = [e for e in t["events"] if e["kind"] == "state" and e["new"] == "closed"]
         assert len(closes) == 1 and t["close_reason"] == "no-response", t["events"]
     assert len(outbox(first, "pending_reminder")) == len(ids)
+
+
+@postgres_only
+def test_one_mail_through_two_mx_processed_at_once_is_one_ticket_and_no_shunt(
+    pair: tuple[App, App], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same mail reached both instances (two MX, or SMTP and IMAP): other bytes, one
+    Message-ID. Their runners looked for the Message-ID at the same moment, neither
+    found it, and the second's insert broke the messages' unique Message-ID: its row
+    was shunted (a traceback, the managers alerted) for a plain duplicate. It is now
+    tried again, and found the duplicate it is."""
+    first, second = pair
+    copies = [
+        mail(message_id="<vpn@customer.test>", headers={"Received": f"from mx{n}.example.test"})
+        for n in (1, 2)
+    ]
+    with transaction(first.sessions) as s:
+        ids = [
+            inbox.accept(s, raw, source="smtp", now=first.clock.now()).inbox_id for raw in copies
+        ]
+    meet = threading.Barrier(2)
+    facts = tickets.message_facts
+    looked: list[int] = []
+
+    def look(*args: Any) -> Any:
+        found = facts(*args)
+        looked.append(1)
+        if len(looked) <= 2:  # both look before either writes
+            meet.wait(10)
+        return found
+
+    monkeypatch.setattr(tickets, "message_facts", look)
+    _together(lambda: first.runner.process_one(ids[0]), lambda: second.runner.process_one(ids[1]))
+    states = sorted(row.state for row in inbox_rows(first))
+    assert states == ["done", "ignored"], [(r.state, r.reason) for r in inbox_rows(first)]
+    assert len(all_tickets(first)) == 1

@@ -129,10 +129,14 @@ def record(
         next_at,
         cut,
     )
+    # the ticket row-locked first (as a reply locks it before its runs): the check
+    # below ("closed while it ran?") and the state it sets are one step. Read unlocked,
+    # a member's close committed meanwhile on another instance was written over
+    ticket = tickets.get_to_change(session, run.ticket_id)
     row = action_runs.record(session, run.id, run.attempt, outcome, now)
     error = attempt.error
     done = Done(run.id, run.ticket_id, run.attempt, step, attempt.status, str(error), said=error)
-    ticket = tickets.get(session, run.ticket_id) if row is not None else None
+    ticket = ticket if row is not None else None
     if ticket is None:
         log.warning(
             "action run %s attempt %s: outcome not recorded (taken over)", run.id, run.attempt

@@ -106,3 +106,11 @@ def _sqlite(name: str) -> Msg:
     primary = "_".join(name.split("_")[:2])  # SQLITE_IOERR_SHMOPEN -> SQLITE_IOERR
     said = SQLITE_SAID.get(name) or SQLITE_SAID.get(primary)
     return said or N_("database error {code}", code=name)
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """A unique key another transaction took between this one's look and its write (on
+    PostgreSQL: two instances processing one mail's two copies at once both found its
+    Message-ID free): SQLSTATE 23505. Tried once more, the look finds what the other
+    wrote. SQLite's writers run one at a time: there a unique violation is no race."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "23505"

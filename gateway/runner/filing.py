@@ -270,10 +270,12 @@ def take_request_values(
 
 
 def _assignment(session: Session, catalog: Catalog, entry: Entry) -> Assignment:
-    served = (
-        fields.last_served(session, entry.id, entry.assignees) if len(entry.assignees) > 1 else {}
-    )
-    return choose_assignee(catalog, entry, served)
+    """The entry's assignee; a round robin's turn read under its lock (held until the
+    ticket is committed), so two instances at once do not serve one member twice."""
+    if len(entry.assignees) <= 1:
+        return choose_assignee(catalog, entry, {})
+    fields.hold_turns(session, entry.id)
+    return choose_assignee(catalog, entry, fields.last_served(session, entry.id, entry.assignees))
 
 
 def _store(

@@ -25,6 +25,7 @@ from gateway.catalog.load import CatalogHolder
 from gateway.config.settings import Settings
 from gateway.core.backoff import doubling
 from gateway.core.clock import Clock
+from gateway.core.db_errors import lost_a_race
 from gateway.core.errors import TransientError
 from gateway.core.model import InboxState, ParsedMessage
 from gateway.pipeline.command_lines import asks_to_merge
@@ -191,12 +192,32 @@ class Runner:
             try:
                 if parsed is None and self.parser is not None:
                     raw, parsed = self._parse_first(inbox_id, deadline, raw)
-                outcome = self._process(inbox_id, parsed, deadline, raw, foresight)
+                outcome = self._process_once_more(inbox_id, parsed, deadline, raw, foresight)
             except Exception as exc:  # noqa: BLE001 - mapped by the table; never lost
                 outcome = self._failed(inbox_id, exc)
         outcome = replace(outcome, seconds=time.perf_counter() - started)
         log_outcome(outcome)
         return outcome
+
+    def _process_once_more(
+        self,
+        inbox_id: int,
+        parsed: ParsedMessage | None,
+        deadline: Deadline,
+        raw: bytes | None,
+        foresight: Foresight | None,
+    ) -> RowOutcome:
+        """:meth:`_process`, and once more if another instance committed a unique key
+        this row's look had found free (:func:`gateway.core.db_errors.lost_a_race`): the second look
+        sees it (a copy of the same mail is then the duplicate it is). It was shunted,
+        a traceback and an alert for a plain duplicate."""
+        try:
+            return self._process(inbox_id, parsed, deadline, raw, foresight)
+        except Exception as exc:
+            if not lost_a_race(exc):
+                raise
+            log.info("inbox %s: another instance wrote meanwhile; once more", inbox_id)
+            return self._process(inbox_id, parsed, deadline, raw, foresight)
 
     def process_together(self, rows: Sequence[RowInput]) -> list[RowOutcome]:
         """Several parsed rows in few transactions, each row exactly as

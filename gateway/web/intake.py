@@ -14,29 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 import unicodedata
-from datetime import datetime, timedelta
-from enum import Enum
 from urllib.parse import unquote
 
 from aiohttp import web
-from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Entry
 from gateway.core.errors import TransientError
 from gateway.core.i18n import N_, Msg
 from gateway.core.title import one_line
 from gateway.pipeline.parse import submission
-from gateway.web import form_token, guard, posted
+from gateway.web import form_token, guard, posted, submit_count
 from gateway.web.context import WebContext
 from gateway.web.guard import client_ip
 from gateway.web.intake_check import (
     FIELD_PREFIX,
     MAX_SUBJECT,
     MAX_TEXT,
-    Checked,
     Entered,
     check,
     entered_from,
@@ -45,9 +40,9 @@ from gateway.web.intake_check import (
     typed_lines,
 )
 from gateway.web.number_input import number_input
+from gateway.web.submit_count import CHANGED, LIMITED, STORE, STORED
 from gateway.web.visit import ctx_of, page, see_other, visitor
-from store import web_auth
-from store.accept.contract import Incoming
+from store.accept.contract import Claim, Claimed, Incoming
 
 routes = web.RouteTableDef()
 CSRF_LOST = N_(
@@ -202,12 +197,12 @@ async def submit(request: web.Request) -> web.StreamResponse:
         reference=str(request.url.relative()),
     )
     # the same request from this browser (its CSRF cookie), unless sent once more on purpose
-    request_key = _request_key(visitor(request).csrf, entry.id, checked, entered, files)
+    request_key = submit_count.request_key(visitor(request).csrf, entry.id, checked, entered, files)
     if texts.get("again") == "1":
         request_key = ""
     try:
         counted = await ctx.write(
-            _count,
+            submit_count.count,
             checked.email,
             client_ip(request),
             (hashlib.sha256(raw).hexdigest(), request_key, token),
@@ -224,9 +219,14 @@ async def submit(request: web.Request) -> web.StreamResponse:
         if counted == LIMITED:
             limited = {"": N_("Too many requests in a short time. Please try again later.")}
             return _form(request, entry, entered, _again(limited, files), token, status=429)
-        if counted == STORE:
-            incoming = Incoming(raw, "web", f"web:{client_ip(request)}", checked.email, ())
-            await ctx.accept([incoming])
+        if counted == STORE:  # the token claimed with the row: of two at once, one is stored
+            claim = Claim(submit_count.token_key(token), when)
+            ip = f"web:{client_ip(request)}"
+            await ctx.accept([Incoming(raw, "web", ip, checked.email, (), claim=claim)])
+    except Claimed:  # another document took this token meanwhile (another instance)
+        fresh = form_token.issue(ctx.keys.form, ctx.now())
+        changed = {"": CHANGED_AFTER_SENT}
+        return _form(request, entry, entered, _again(changed, files), fresh, 409)
     except TransientError:
         down = {
             "": N_(
@@ -235,9 +235,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
             )
         }
         return _form(request, entry, entered, _again(down, files), token, status=503)
-    if counted == STORE:  # stored; a failure here loses only the question
+    if counted == STORE and request_key:  # stored; a failure here loses only the question
         with contextlib.suppress(TransientError):
-            await ctx.write(_stored, request_key, token, ctx.now())
+            await ctx.write(submit_count.stored, request_key, ctx.now())
     ctx.nudge()
     raise see_other(f"/new/{entry.id}/sent")
 
@@ -254,82 +254,6 @@ def _gone(request: web.Request, texts: dict[str, str], *, opened: bool = True) -
         "entries": ctx_of(request).catalog().entries,
     }
     return page(request, "form_gone.html.j2", values, status=404)
-
-
-class Counted(Enum):
-    """What :func:`_count` found for a submission."""
-
-    STORE = "store"  # new (or the same document again): into the inbox
-    STORED = "stored"  # the same request from this browser, stored a moment ago: ask
-    CHANGED = "changed"  # this form's token was stored with other words: ask
-    LIMITED = "limited"  # over submissions_per_hour: refused for now
-
-
-STORE, STORED, CHANGED, LIMITED = Counted.STORE, Counted.STORED, Counted.CHANGED, Counted.LIMITED
-
-
-def _count(
-    session: Session, email: str, ip: str, keys: tuple[str, str, str], now: datetime, limit: int
-) -> Counted:
-    """One hit for the address and one for the client: :data:`STORE` while both are
-    under the limit, else :data:`LIMITED`. ``keys``: the document's hash and the
-    request's (:func:`_request_key`). The same document again (a double click, a
-    resend) was allowed once already: it is stored once, so it is not counted, and the
-    browser, which shows the last answer, is told it was received, not to "try again
-    later". The same request from the same browser in a new document (sent again after
-    Back, which fetches a fresh form and token) within this hour or the last is
-    :data:`STORED`: the requester is asked whether to send it once more (``request``
-    empty: they said yes). ``token``: the form's one-time token; one stored already with
-    another document (Send pressed, a word changed, Send again) is :data:`CHANGED`."""
-    doc, request, token = keys
-    window = web_auth.window_of(now)
-    if web_auth.hits(session, f"submit-doc:{doc}", window):
-        return STORE
-    recent = (window, window - timedelta(hours=1))
-    if any(web_auth.hits(session, f"submit-token:{token}", w) for w in recent):
-        return CHANGED
-    same = f"submit-same:{request}"
-    if request and any(web_auth.hits(session, same, w) for w in recent):
-        return STORED
-    by_address = web_auth.hit(session, f"submit-addr:{email}", window)
-    by_client = web_auth.hit(session, f"submit-ip:{ip}", window)
-    if by_address > limit or by_client > limit:
-        return LIMITED
-    web_auth.hit(session, f"submit-doc:{doc}", window)
-    return STORE
-
-
-def _stored(session: Session, request: str, token: str, now: datetime) -> None:
-    """The request (:func:`_request_key`) is in the inbox: the same one sent again from
-    a fresh form is asked about first, and so is another document with its form's
-    ``token``. Counted only once it is stored: a request the inbox could not take (a
-    503) sent again, from a reloaded form or changed, is stored then."""
-    window = web_auth.window_of(now)
-    if request:
-        web_auth.hit(session, f"submit-same:{request}", window)
-    web_auth.hit(session, f"submit-token:{token}", window)
-
-
-def _request_key(
-    browser: str,
-    entry_id: str,
-    checked: Checked,
-    entered: Entered,
-    files: list[submission.SubmittedFile],
-) -> str:
-    """What makes two submissions the same request sent again, whatever their tokens:
-    the browser, the entry, the address, the title, the details, the sheet and the
-    files' names and bytes."""
-    what = [
-        browser,
-        entry_id,
-        checked.email,
-        entered.subject,
-        entered.text,
-        sorted(checked.values.items()),
-        [(f.filename, hashlib.sha256(f.data).hexdigest()) for f in files],
-    ]
-    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode()).hexdigest()
 
 
 async def _posted(request: web.Request) -> posted.Posted:

@@ -40,6 +40,25 @@ class Incoming:
     envelope_from: str | None = None  # "" for the null sender <>; None when unknown
     envelope_to: Sequence[str] = ()
     bulk: bool = False  # an import of files or folders, a mailbox's first sync: not live
+    claim: Claim | None = None  # a key only one stored row may hold (a form's token)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A key that only one stored row may hold: a web form's one-time token, so that two
+    different documents sent with one token (at the same instant, on two instances) are
+    stored once. Written in the transaction that stores the row, into ``rate_counters``
+    (``key``, ``window_start`` = ``since``), whose unique key decides between two at
+    once; the counters' purge drops it a day after ``since`` (when the token expires).
+    A row not stored (a 503) claims nothing."""
+
+    key: str
+    since: datetime
+
+
+class Claimed(Exception):
+    """An item's :class:`Claim` is held already (by a row with other bytes): nothing of
+    the batch was stored."""
 
 
 @dataclass(frozen=True, slots=True)

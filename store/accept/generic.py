@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, literal, select, text, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
@@ -26,6 +27,7 @@ from store.accept.contract import (
     BYTES_ONLY,
     Accepted,
     Candidate,
+    Claimed,
     DuplicateRule,
     InboxAcceptor,
     Incoming,
@@ -40,8 +42,8 @@ from store.accept.contract import (
 )
 from store.accept.message_file import FileKeys, MessageFile, read_whole
 from store.accept.sqlite import SqliteInbox, insert_raw
-from store.db import SQLITE_BUSY_TIMEOUT_MS, transaction
-from store.models import InboxRaw, InboxRow
+from store.db import SQLITE_BUSY_TIMEOUT_MS, dialect_insert, transaction
+from store.models import InboxRaw, InboxRow, RateCounter
 
 
 def accept_many(
@@ -52,11 +54,27 @@ def accept_many(
     cands = candidates(items)
     planned = plan(cands, rule, _known(session, cands, rule))
     fresh = new_rows(cands, planned)
+    _claim(session, fresh)
     rows = [_values(c, now) for c in fresh]
     ids = list(session.connection().execute(_INSERT, rows).scalars()) if rows else []
     if ids:  # the bytes beside the row, written once (store.models.core)
         _insert_raws(session, ids, fresh)
     return resolve(planned, ids)
+
+
+def _claim(session: Session, fresh: Sequence[Candidate]) -> None:
+    """Take the claims of the rows about to be stored (:class:`Claim`), or raise
+    :class:`Claimed` when one is held. On PostgreSQL a claim another transaction is
+    taking right now waits for it: taken there, it is held here."""
+    for c in fresh:
+        claim = c.item.claim
+        if claim is None:
+            continue
+        values = {"key": claim.key[:400], "window_start": claim.since, "count": 1}
+        stmt = dialect_insert(session.get_bind().dialect.name)(RateCounter).values(**values)
+        taken = stmt.on_conflict_do_nothing(index_elements=["key", "window_start"])
+        if session.execute(taken.returning(RateCounter.id)).first() is None:
+            raise Claimed(claim.key)
 
 
 def _insert_raws(session: Session, ids: Sequence[int], fresh: Sequence[Candidate]) -> None:
@@ -156,6 +174,20 @@ class SessionInbox:
     def accept_many(
         self, items: Sequence[Incoming], *, now: datetime, rule: DuplicateRule = BYTES_ONLY
     ) -> list[Accepted]:
+        try:
+            return self._accept_once(items, now, rule)
+        except (IntegrityError, Claimed):  # another instance stored them meanwhile
+            return self._accept_once(items, now, rule)  # the same bytes: a duplicate now
+
+    def _accept_once(
+        self, items: Sequence[Incoming], now: datetime, rule: DuplicateRule
+    ) -> list[Accepted]:
+        """One try. Two instances given the same bytes at the same instant (a web form
+        sent twice, a mail through two MX) both found them new, and the second INSERT
+        broke the inbox's unique digest (or, for a form, found its token just claimed):
+        an error, not the duplicate it is. So once more, when the first one's row is
+        there to find: the same bytes are a duplicate, other bytes under a claim held
+        are :class:`Claimed`."""
         with transaction(self._sessions) as session:
             self._wait_no_longer(session)
             return accept_many(session, items, now=now, rule=rule)

@@ -25,6 +25,7 @@ from store.accept.contract import (
     BYTES_ONLY,
     Accepted,
     Candidate,
+    Claimed,
     DuplicateRule,
     Incoming,
     Known,
@@ -55,6 +56,11 @@ _COLUMNS = (
     "bulk",
 )
 _INSERT = f"INSERT INTO inbox ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+# a key only one stored row may hold (contract.Claim), in the rate counters' table
+_CLAIM = (
+    "INSERT INTO rate_counters (key, window_start, count) VALUES (?, ?, 1)"
+    " ON CONFLICT (key, window_start) DO NOTHING"
+)
 _INSERT_RAW = "INSERT INTO inbox_raw (inbox_id, raw) VALUES (?, ?)"
 _RESERVE_RAW = "INSERT INTO inbox_raw (inbox_id, raw) VALUES (?, zeroblob(?))"
 # Policy: raw bytes from this size on are written through incremental blob I/O a
@@ -185,7 +191,14 @@ class SqliteInbox:
         planned = plan(cands, rule, _known(con, cands, rule))
         when = _sqlite_time(now)
         ids: list[int] = []
-        for c in new_rows(cands, planned):
+        fresh = new_rows(cands, planned)
+        for c in fresh:  # the claims first: one held stores nothing (rolled back)
+            claim = c.item.claim
+            if claim is not None:
+                taken = con.execute(_CLAIM, (claim.key[:400], _sqlite_time(claim.since)))
+                if taken.rowcount == 0:
+                    raise Claimed(claim.key)
+        for c in fresh:
             values = (
                 c.item.source,
                 c.item.source_ref[:512],
