@@ -81,3 +81,38 @@ def test_a_team_file_saved_with_a_byte_order_mark_renders_without_it(tmp_path: P
         (folder / "ja" / file).write_bytes(("\ufeff" + text + "\n").encode())
     done = Renderer(folder).render(SAMPLES[0], "ja")
     assert done.subject == "受付" and done.text == "承り\n"
+
+
+REACHING_IN = {
+    "a class's bases": "{{ ''.__class__.__mro__ }}",
+    "a module's globals": "{{ cycler.__init__.__globals__ }}",
+    "os through lipsum": "{{ lipsum.__globals__['os'].getcwd() }}",
+    "a view's class": "{{ ticket.__class__.__init__.__globals__ }}",
+    "a format string": "{{ '{0.__class__.__mro__}'.format(ticket) }}",
+}
+
+
+@pytest.mark.parametrize("how", sorted(REACHING_IN))
+def test_a_team_template_cannot_reach_python_internals(
+    tmp_path: Path, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The templates folder may be writable by people who may not run programs as the
+    daemon (an ops member editing the wording): a template is a text, never a way to the
+    gateway's modules, its secret or the shell. Jinja's sandbox refuses the attempt, the
+    log says so and the mail goes out from the built-in templates."""
+    folder = _team(tmp_path, "acknowledgement.txt.j2", REACHING_IN[how] + "\n")
+    with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):
+        done = Renderer(folder).render(SAMPLES[0], "en")
+    assert done == Renderer().render(SAMPLES[0], "en")
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "SecurityError" in line or "UndefinedError" in line, line
+
+
+def test_the_built_in_templates_render_alike_in_the_sandbox(tmp_path: Path) -> None:
+    """With a team folder every template runs sandboxed, ours too: each sample renders
+    as it does without one."""
+    (tmp_path / "team").mkdir()
+    team, plain = Renderer(tmp_path / "team"), Renderer()
+    for view in SAMPLES:
+        for locale in ("ja", "en"):
+            assert team.render(view, locale) == plain.render(view, locale)

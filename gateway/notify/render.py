@@ -37,6 +37,7 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate
@@ -58,11 +59,15 @@ class Rendered:
     html: str
 
 
-def environment(folders: list[Path], locale: str) -> Environment:
+def environment(folders: list[Path], locale: str, sandboxed: bool = False) -> Environment:
     """A Jinja environment speaking ``locale``: its gettext installed, and every
-    :class:`Msg` printed by a template translated on the way out."""
+    :class:`Msg` printed by a template translated on the way out. ``sandboxed`` when a
+    folder is the team's: whoever may edit a template may change a mail's words, not
+    reach the daemon's modules, its secret or the shell (``''.__class__.__mro__``,
+    ``cycler.__init__.__globals__``), as saved answers (:mod:`gateway.notify.answers`)."""
     loaders: list[BaseLoader] = [FileSystemLoader(str(f)) for f in folders]
-    env = Environment(
+    kind = SandboxedEnvironment if sandboxed else Environment
+    env = kind(
         loader=Settled(ChoiceLoader(loaders)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
@@ -160,7 +165,11 @@ class Renderer:
     def __init__(self, override: Path | None = None) -> None:
         ours = templates_dir() / "mail"
         self._envs = {
-            loc: environment([*([override / loc, override] if override else []), ours], loc)
+            loc: environment(
+                [*([override / loc, override] if override else []), ours],
+                loc,
+                sandboxed=override is not None,
+            )
             for loc in LOCALES
         }
         self._ours = {loc: environment([ours], loc) for loc in LOCALES} if override else None
