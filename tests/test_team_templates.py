@@ -116,3 +116,23 @@ def test_the_built_in_templates_render_alike_in_the_sandbox(tmp_path: Path) -> N
     for view in SAMPLES:
         for locale in ("ja", "en"):
             assert team.render(view, locale) == plain.render(view, locale)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Dear customer,\n\n{% if %}\n", 3),  # a syntax error
+        ("Dear customer,\n{{ ticket.nmae }}\n", 2),  # an unknown name
+        ("Dear customer,\n\n\n{{ 1 // 0 }}\n", 4),  # an error when rendered
+    ],
+)
+def test_the_log_names_the_team_file_and_line_of_the_mistake(
+    tmp_path: Path, text: str, line: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """"acknowledgement (en) failed" alone leaves the team guessing which of its files
+    (the subject, the text, the HTML, a shared macro) and where: the log names both."""
+    folder = _team(tmp_path, "acknowledgement.txt.j2", text)
+    with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):
+        Renderer(folder).render(SAMPLES[0], "en")
+    [logged] = [r.getMessage() for r in caplog.records]
+    assert f"{folder / 'en' / 'acknowledgement.txt.j2'}:{line}:" in logged, logged

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +36,7 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
+    TemplateSyntaxError,
     select_autoescape,
 )
 from jinja2.sandbox import SandboxedEnvironment
@@ -187,9 +189,10 @@ class Renderer:
                 raise
             log.error(
                 "mail %s (%s) failed with the templates of [gateway] templates_dir, "
-                "sent from the built-in ones: %s: %s",
+                "sent from the built-in ones: %s%s: %s",
                 template_of(view),
                 supported(locale),
+                where_failed(exc),
                 type(exc).__name__,
                 exc,
             )
@@ -213,6 +216,17 @@ class Renderer:
             text=text,
             html=html,
         )
+
+
+def where_failed(exc: BaseException) -> str:
+    """``<file>:<line>: `` of the template where ``exc`` arose, or "" when no template
+    line is in it: the team reads which of its files (the subject, the text, the HTML, a
+    macro) and which line to fix. A syntax error carries both; Jinja rewrites the
+    traceback of an error while rendering so that its frames are the templates' lines."""
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}: "
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 @lru_cache(maxsize=4)
