@@ -194,9 +194,7 @@ def test_machines_and_ourselves_get_no_answer(
         {"X-Autorespond": "vacation"},
     ],
 )
-def test_an_auto_responders_own_mark_makes_an_auto_reply(
-    app: App, headers: dict[str, str]
-) -> None:
+def test_an_auto_responders_own_mark_makes_an_auto_reply(app: App, headers: dict[str, str]) -> None:
     """With no RFC 3834 header and no auto-reply subject, the responder's own header is
     the only sign: it belongs to no ticket, so it is ignored, never acknowledged."""
     msg = parse_message(mail(headers=headers))

@@ -200,6 +200,7 @@ NO_MAIL = (
     "gateway/catalog/linear.py",  # `catalog check` says these, to an operator
     "gateway/catalog/regex_errors.py",  # … and why a keyword regex cannot be read
     "gateway/core/file_kinds.py",  # a path that is no file: said with the config error
+    "gateway/notify/template_check.py",  # a team template's mistake: `catalog check`, the log
     # a wordless mail's text, translated once as it is stored, in the ticket's language
     # (as a ticket's "(no subject)" title; tests/test_wordless_mail.py says it in both)
     "gateway/pipeline/no_words.py",

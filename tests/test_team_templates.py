@@ -129,7 +129,7 @@ def test_the_built_in_templates_render_alike_in_the_sandbox(tmp_path: Path) -> N
 def test_the_log_names_the_team_file_and_line_of_the_mistake(
     tmp_path: Path, text: str, line: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """"acknowledgement (en) failed" alone leaves the team guessing which of its files
+    """ "acknowledgement (en) failed" alone leaves the team guessing which of its files
     (the subject, the text, the HTML, a shared macro) and where: the log names both."""
     folder = _team(tmp_path, "acknowledgement.txt.j2", text)
     with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):

@@ -1,0 +1,88 @@
+"""A team's template with a mistake is found before a mail needs it: ``catalog check``
+and a daemon's start name the file, the line and the mistake. (When a mail needs it, the
+mail goes out from the built-in templates: ``tests/test_team_templates.py``.)"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gateway.config.settings import Settings
+from gateway.notify.template_check import template_mistakes
+from gateway.runtime.daemon import warn_at_start
+from tests.support.cli import run
+from tests.support.config import write_config
+
+
+def _team(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    folder = tmp_path / "team"
+    for name, raw in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(raw)
+    return folder
+
+
+GOOD = {
+    "ja/acknowledgement.txt.j2": "{{ recipient }} 様\n承りました。\n".encode(),
+    "acknowledgement.subject.j2": b"{% trans tag=ticket.tag %}Received {{ tag }}{% endtrans %}\n",
+}
+
+
+def test_a_clean_team_folder_has_no_mistakes(tmp_path: Path) -> None:
+    assert template_mistakes(_team(tmp_path, GOOD)) == []
+    assert template_mistakes(None) == []
+
+
+def test_each_mistake_is_named_with_its_file_and_line(tmp_path: Path) -> None:
+    folder = _team(
+        tmp_path,
+        {
+            **GOOD,
+            "en/acknowledgement.txt.j2": b"Dear {{ recipient }},\n\n{% if %}\n",
+            "status_change.txt.j2": b"{% trans %}Closed{% endtrans\n",
+            "ja/status_change.subject.j2": b"{{ ticket.tag }}\n\n" + "状態".encode("cp932"),
+            "notes.txt": b"{% if %}",  # not a template: never read
+        },
+    )
+    found = {(m.path, m.line): m.error for m in template_mistakes(folder)}
+    assert sorted(found) == [
+        (folder / "en" / "acknowledgement.txt.j2", 3),
+        (folder / "ja" / "status_change.subject.j2", 3),
+        (folder / "status_change.txt.j2", 1),
+    ]
+    assert "not UTF-8" in str(found[(folder / "ja" / "status_change.subject.j2", 3)])
+
+
+def test_catalog_check_names_a_broken_team_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _team(tmp_path, {"en/acknowledgement.txt.j2": b"Dear customer,\n{% if %}\n"})
+    config = write_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    team = 'data_dir = "var"\ntemplates_dir = "team"\n'
+    config.write_text(text.replace('data_dir = "var"\n', team), encoding="utf-8")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    done = run(config, "catalog", "check", capsys=capsys)
+    assert f"{folder / 'en' / 'acknowledgement.txt.j2'}:2: " in done.out, done.out
+    assert done.code == 78  # the configuration ([gateway] templates_dir) to fix
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    said = run(config, "catalog", "check", capsys=capsys).out
+    assert "acknowledgement.txt.j2:2: テンプレートの書き方に誤りがあります: " in said, said
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    (folder / "en" / "acknowledgement.txt.j2").write_text("Dear customer,\n", encoding="utf-8")
+    done = run(config, "catalog", "check", capsys=capsys)
+    assert done.code == 0 and "acknowledgement" not in done.out
+
+
+def test_a_daemon_starting_with_a_broken_team_template_says_so(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = _team(tmp_path, {"en/acknowledgement.txt.j2": b"Dear customer,\n{% if %}\n"})
+    settings = replace(settings, gateway=replace(settings.gateway, templates_dir=folder))
+    with caplog.at_level(logging.WARNING, logger="gateway.runtime.daemon"):
+        warn_at_start(settings)
+    [said] = [r.getMessage() for r in caplog.records if "acknowledgement" in r.getMessage()]
+    assert f"{folder / 'en' / 'acknowledgement.txt.j2'}:2: " in said
