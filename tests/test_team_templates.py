@@ -136,3 +136,23 @@ def test_the_log_names_the_team_file_and_line_of_the_mistake(
         Renderer(folder).render(SAMPLES[0], "en")
     [logged] = [r.getMessage() for r in caplog.records]
     assert f"{folder / 'en' / 'acknowledgement.txt.j2'}:{line}:" in logged, logged
+
+
+def test_a_team_text_part_without_its_html_is_the_html_too(tmp_path: Path) -> None:
+    """A team changed the words of the text part only: the HTML part, which most mail
+    clients show instead, must say their words, not the built-in ones they replaced."""
+    folder = tmp_path / "team"
+    (folder / "ja").mkdir(parents=True)
+    (folder / "ja" / "acknowledgement.txt.j2").write_text(
+        "承りました。担当より折り返しご連絡します。\n", encoding="utf-8"
+    )
+    done = Renderer(folder).render(SAMPLES[0], "ja")
+    assert "折り返しご連絡します" in done.html
+    assert "あらためてご連絡いたします" not in done.html  # the built-in words it replaced
+    assert Renderer(folder).render(SAMPLES[0], "en") == Renderer().render(SAMPLES[0], "en")
+
+
+def test_a_team_html_part_is_kept_beside_its_text(tmp_path: Path) -> None:
+    folder = _team(tmp_path, "acknowledgement.txt.j2", "Thanks, we are on it.\n")
+    (folder / "en" / "acknowledgement.html.j2").write_text("<p>Thanks!</p>\n", encoding="utf-8")
+    assert Renderer(folder).render(SAMPLES[0], "en").html == "<p>Thanks!</p>\n"

@@ -35,6 +35,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     TemplateSyntaxError,
     select_autoescape,
@@ -206,16 +207,29 @@ class Renderer:
         kind = template_of(view)
         names = context(view)
         subject = env.get_template(f"{kind}.subject.j2").render(names)
-        text = env.get_template(f"{kind}.txt.j2").render(names)
+        text_part = env.get_template(f"{kind}.txt.j2")
+        text = text_part.render(names)
         try:
-            html = env.get_template(f"{kind}.html.j2").render(names)
+            html_part: Template | None = env.get_template(f"{kind}.html.j2")
         except TemplateNotFound:  # a team's own kind may come without HTML
+            html_part = None
+        # the team rewrote the text and left our HTML: most clients show the HTML, so
+        # it must say the team's words, not the ones they replaced
+        if html_part is None or (_built_in(html_part) and not _built_in(text_part)):
             html = env.get_template("_text_as_html.html.j2").render({**names, "text": text})
+        else:
+            html = html_part.render(names)
         return Rendered(
             subject=one_line(subject),  # one line whatever the template or data did
             text=text,
             html=html,
         )
+
+
+def _built_in(template: Template) -> bool:
+    """Whether ``template`` is one of ours, not a file of the team's folder."""
+    ours = templates_dir() / "mail"
+    return template.filename is not None and Path(template.filename).parent == ours
 
 
 def where_failed(exc: BaseException) -> str:
