@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.config.settings import Settings
-from gateway.notify.template_check import template_mistakes
+from gateway.notify.template_check import template_mistakes, template_notes
 from gateway.runtime.daemon import warn_at_start
 from tests.support.cli import run
 from tests.support.config import write_config
@@ -86,3 +86,43 @@ def test_a_daemon_starting_with_a_broken_team_template_says_so(
         warn_at_start(settings)
     [said] = [r.getMessage() for r in caplog.records if "acknowledgement" in r.getMessage()]
     assert f"{folder / 'en' / 'acknowledgement.txt.j2'}:2: " in said
+
+
+def test_a_team_file_no_mail_reads_is_noted_with_the_name_meant(tmp_path: Path) -> None:
+    """``acknowledgment.txt.j2`` (a typo) is never read: the team would wait for its words
+    in vain. A note says so, with the name most likely meant; a kind of the catalog's
+    actions (``on_success.reply``) and a piece of their own (``_header.j2``) are read."""
+    folder = _team(
+        tmp_path,
+        {
+            **GOOD,
+            "en/acknowledgment.txt.j2": b"Thanks\n",
+            "account_created.txt.j2": b"Done\n",
+            "_header.j2": b"ACME\n",
+            "status.txt.j2": b"?\n",
+            "ja/notes.txt.j2": b"?\n",
+        },
+    )
+    said = [str(n) for n in template_notes(folder, {"account_created"})]
+    assert said == [
+        f"note: {folder / 'en' / 'acknowledgment.txt.j2'}: no mail reads this file "
+        "(did you mean 'acknowledgement.txt.j2'?)",
+        f"note: {folder / 'ja' / 'notes.txt.j2'}: no mail reads this file",
+        f"note: {folder / 'status.txt.j2'}: no mail reads this file",
+    ]
+
+
+def test_catalog_check_notes_a_misspelt_team_file_and_stays_ok(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _team(tmp_path, {"ja/acknowledgment.txt.j2": "承りました。\n".encode()})
+    config = write_config(tmp_path)
+    team = 'data_dir = "var"\ntemplates_dir = "team"\n'
+    config.write_text(config.read_text(encoding="utf-8").replace('data_dir = "var"\n', team))
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    done = run(config, "catalog", "check", capsys=capsys)
+    assert done.code == 0  # a note: nothing is wrong with what the mails read
+    assert (
+        f"note: {folder / 'ja' / 'acknowledgment.txt.j2'}: no mail reads this file "
+        "(did you mean 'acknowledgement.txt.j2'?)"
+    ) in done.out, done.out

@@ -12,12 +12,15 @@ checked: the syntax, and text that is not UTF-8; an unknown name shows when rend
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, TemplateSyntaxError
 
 from gateway.core.i18n import LOCALES, N_, Msg
+from gateway.core.resources import templates_dir
 from gateway.notify.render import environment
 
 SUFFIX = ".j2"  # what the renderer's names end with (<kind>.subject.j2, _macros.j2)
@@ -40,15 +43,43 @@ def template_mistakes(folder: Path | None) -> list[Mistake]:
     if folder is None:
         return []
     env = environment([folder], LOCALES[0], sandboxed=True)  # the extensions the syntax needs
-    mistakes: list[Mistake] = []
-    for place in (folder, *(folder / loc for loc in LOCALES)):
-        if not place.is_dir():
-            continue
-        for path in sorted(p for p in place.iterdir() if p.name.endswith(SUFFIX)):
-            mistake = _read(env, path)
-            if mistake is not None:
-                mistakes.append(mistake)
+    mistakes = [m for m in (_read(env, path) for path in _files(folder)) if m is not None]
     return sorted(mistakes, key=lambda m: (str(m.path), m.line))
+
+
+def template_notes(folder: Path | None, team_kinds: Collection[str]) -> list[Msg]:
+    """A file of the team's ``folder`` that no mail reads: not one of our file names,
+    not a kind of the team's (``team_kinds``: the catalog's ``on_success.reply``) and
+    not a piece of their own (``_…``, which their templates include). A misspelt name
+    (``acknowledgment.txt.j2``) would leave the team waiting for their words in vain;
+    the note names the file most likely meant."""
+    if folder is None:
+        return []
+    ours = sorted(p.name for p in (templates_dir() / "mail").iterdir() if p.name.endswith(SUFFIX))
+    kinds = sorted({name.split(".", 1)[0] for name in ours if not name.startswith("_")})
+    notes: list[Msg] = []
+    for path in sorted(_files(folder)):
+        kind = path.name.split(".", 1)[0]
+        if path.name in ours or kind in team_kinds or path.name.startswith("_"):
+            continue
+        # a misspelt kind, its part (.subject.j2, .txt.j2, .html.j2) as written
+        meant = difflib.get_close_matches(kind, kinds, n=1, cutoff=0.8)
+        notes.append(
+            N_(
+                "note: {path}: no mail reads this file (did you mean {name!r}?)",
+                path=str(path),
+                name=meant[0] + path.name[len(kind) :],
+            )
+            if meant
+            else N_("note: {path}: no mail reads this file", path=str(path))
+        )
+    return notes
+
+
+def _files(folder: Path) -> list[Path]:
+    """The files the renderer may read: ``<folder>/`` and ``<folder>/<locale>/``."""
+    places = [p for p in (folder, *(folder / loc for loc in LOCALES)) if p.is_dir()]
+    return [f for place in places for f in place.iterdir() if f.name.endswith(SUFFIX)]
 
 
 def template_warnings(folder: Path | None) -> list[Msg]:

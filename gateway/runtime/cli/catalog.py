@@ -40,6 +40,7 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.catalog.load import catalog_path, load_for
     from gateway.catalog.overlaps import notes
     from gateway.core.errors import CatalogError
+    from gateway.notify.template_check import template_notes
 
     path = Path(args.path) if args.path else catalog_path(settings)
     templates = _template_mistakes(settings)
@@ -59,7 +60,9 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
             fallback=catalog.fallback.id,
         )
     )
-    for note in notes(catalog):  # worth knowing, not wrong: the status stays 0
+    replies = {e.action.success_reply for e in catalog.entries if e.action is not None}
+    team = template_notes(settings.gateway.templates_dir, {r for r in replies if r})
+    for note in [*notes(catalog), *team]:  # worth knowing, not wrong: the status stays 0
         Speaker(settings).say(note)
     return EX_OK
 
