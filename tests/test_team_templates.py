@@ -156,3 +156,30 @@ def test_a_team_html_part_is_kept_beside_its_text(tmp_path: Path) -> None:
     folder = _team(tmp_path, "acknowledgement.txt.j2", "Thanks, we are on it.\n")
     (folder / "en" / "acknowledgement.html.j2").write_text("<p>Thanks!</p>\n", encoding="utf-8")
     assert Renderer(folder).render(SAMPLES[0], "en").html == "<p>Thanks!</p>\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ 'ab' * 30000000 }}",  # 60 MB of text: a bigger number would take the memory
+        "{{ 3 * 'ab' * 10000000 }}",
+        "{{ (10 ** 100000) > 1 }}",  # a number of a hundred thousand digits
+    ],
+)
+def test_a_team_template_cannot_make_a_huge_value(
+    tmp_path: Path, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Jinja's sandbox bounds ``range`` but not ``*`` and ``**``: one line of a template
+    could take all the memory of the process that files the requests. A value a mail
+    cannot need is refused like any other mistake, and ours go out."""
+    folder = _team(tmp_path, "acknowledgement.txt.j2", text + "\n")
+    with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):
+        done = Renderer(folder).render(SAMPLES[0], "en")
+    assert done == Renderer().render(SAMPLES[0], "en")
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "SecurityError" in line, line
+
+
+def test_a_team_template_may_still_multiply(tmp_path: Path) -> None:
+    folder = _team(tmp_path, "acknowledgement.txt.j2", "{{ '=' * 40 }} {{ 2 ** 10 }} {{ 6 * 7 }}\n")
+    assert Renderer(folder).render(SAMPLES[0], "en").text == "=" * 40 + " 1024 42\n"

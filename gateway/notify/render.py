@@ -40,7 +40,6 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from gateway.core.i18n import LOCALES, Msg, supported, translate
@@ -50,6 +49,7 @@ from gateway.core.wrap import WIDTH
 from gateway.core.zone import When
 from gateway.notify import labels, paragraphs, trans
 from gateway.notify.reader_zone import in_reader_zone
+from gateway.notify.sandbox import BoundedSandbox
 from gateway.notify.views import View, context, template_of
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,9 @@ def environment(folders: list[Path], locale: str, sandboxed: bool = False) -> En
     :class:`Msg` printed by a template translated on the way out. ``sandboxed`` when a
     folder is the team's: whoever may edit a template may change a mail's words, not
     reach the daemon's modules, its secret or the shell (``''.__class__.__mro__``,
-    ``cycler.__init__.__globals__``), as saved answers (:mod:`gateway.notify.answers`)."""
+    ``cycler.__init__.__globals__``) nor take its memory (:mod:`gateway.notify.sandbox`)."""
     loaders: list[BaseLoader] = [FileSystemLoader(str(f)) for f in folders]
-    kind = SandboxedEnvironment if sandboxed else Environment
+    kind = BoundedSandbox if sandboxed else Environment
     env = kind(
         loader=Settled(ChoiceLoader(loaders)),
         undefined=StrictUndefined,
