@@ -126,3 +126,22 @@ def test_catalog_check_notes_a_misspelt_team_file_and_stays_ok(
         f"note: {folder / 'ja' / 'acknowledgment.txt.j2'}: no mail reads this file "
         "(did you mean 'acknowledgement.txt.j2'?)"
     ) in done.out, done.out
+
+
+def test_a_folder_named_for_no_language_of_ours_is_noted(tmp_path: Path) -> None:
+    """``jp/`` (the country, not the language) or ``ja_JP/`` is never looked in: the
+    team's Japanese files would wait there unread."""
+    folder = _team(
+        tmp_path,
+        {
+            "jp/acknowledgement.txt.j2": "承りました。\n".encode(),
+            "ja_JP/acknowledgement.subject.j2": "受付\n".encode(),
+            "en/acknowledgement.txt.j2": b"Thanks\n",
+        },
+    )
+    (folder / "_pieces").mkdir()  # nothing in it: a folder of theirs, never looked in
+    said = [str(n) for n in template_notes(folder, set())]
+    assert said == [
+        f"note: {folder / 'ja_JP'}: no mail reads this folder (the languages are ja and en)",
+        f"note: {folder / 'jp'}: no mail reads this folder (the languages are ja and en)",
+    ]

@@ -57,7 +57,14 @@ def template_notes(folder: Path | None, team_kinds: Collection[str]) -> list[Msg
         return []
     ours = sorted(p.name for p in (templates_dir() / "mail").iterdir() if p.name.endswith(SUFFIX))
     kinds = sorted({name.split(".", 1)[0] for name in ours if not name.startswith("_")})
-    notes: list[Msg] = []
+    # ``jp/``, ``ja_JP/``: templates in a folder that is no language of ours are never read
+    notes: list[Msg] = [
+        N_("note: {path}: no mail reads this folder (the languages are ja and en)", path=str(place))
+        for place in sorted(folder.iterdir())
+        if place.is_dir()
+        and place.name not in LOCALES
+        and any(f.name.endswith(SUFFIX) for f in place.iterdir())
+    ]
     for path in sorted(_files(folder)):
         kind = path.name.split(".", 1)[0]
         if path.name in ours or kind in team_kinds or path.name.startswith("_"):
