@@ -185,6 +185,24 @@ def test_machines_and_ourselves_get_no_answer(
     assert not allowed and str(why) == reason  # in English: the history keeps the Msg too
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Precedence": "auto_reply"},  # what RT, Zammad and some vacation programs write
+        {"Precedence": "Auto_Reply"},
+        {"X-Autoreply": "yes"},
+        {"X-Autorespond": "vacation"},
+    ],
+)
+def test_an_auto_responders_own_mark_makes_an_auto_reply(app: App, headers: dict[str, str]) -> None:
+    """With no RFC 3834 header and no auto-reply subject, the responder's own header is
+    the only sign: it belongs to no ticket, so it is ignored, never acknowledged."""
+    msg = parse_message(mail(headers=headers))
+    assert loops.verdict(msg, "support@example.test") == LoopVerdict.AUTO_REPLY
+    out = deliver(app, mail(headers=headers))
+    assert out.state == InboxState.IGNORED and outbox(app) == []
+
+
 def test_a_person_may_be_answered() -> None:
     msg = parse_message(mail(headers={"Auto-Submitted": "no"}))
     assert loops.may_auto_answer(msg, LoopVerdict.HUMAN, OWN, "alice@customer.test") == (True, "")

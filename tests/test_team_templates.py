@@ -81,3 +81,105 @@ def test_a_team_file_saved_with_a_byte_order_mark_renders_without_it(tmp_path: P
         (folder / "ja" / file).write_bytes(("\ufeff" + text + "\n").encode())
     done = Renderer(folder).render(SAMPLES[0], "ja")
     assert done.subject == "受付" and done.text == "承り\n"
+
+
+REACHING_IN = {
+    "a class's bases": "{{ ''.__class__.__mro__ }}",
+    "a module's globals": "{{ cycler.__init__.__globals__ }}",
+    "os through lipsum": "{{ lipsum.__globals__['os'].getcwd() }}",
+    "a view's class": "{{ ticket.__class__.__init__.__globals__ }}",
+    "a format string": "{{ '{0.__class__.__mro__}'.format(ticket) }}",
+}
+
+
+@pytest.mark.parametrize("how", sorted(REACHING_IN))
+def test_a_team_template_cannot_reach_python_internals(
+    tmp_path: Path, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The templates folder may be writable by people who may not run programs as the
+    daemon (an ops member editing the wording): a template is a text, never a way to the
+    gateway's modules, its secret or the shell. Jinja's sandbox refuses the attempt, the
+    log says so and the mail goes out from the built-in templates."""
+    folder = _team(tmp_path, "acknowledgement.txt.j2", REACHING_IN[how] + "\n")
+    with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):
+        done = Renderer(folder).render(SAMPLES[0], "en")
+    assert done == Renderer().render(SAMPLES[0], "en")
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "SecurityError" in line or "UndefinedError" in line, line
+
+
+def test_the_built_in_templates_render_alike_in_the_sandbox(tmp_path: Path) -> None:
+    """With a team folder every template runs sandboxed, ours too: each sample renders
+    as it does without one."""
+    (tmp_path / "team").mkdir()
+    team, plain = Renderer(tmp_path / "team"), Renderer()
+    for view in SAMPLES:
+        for locale in ("ja", "en"):
+            assert team.render(view, locale) == plain.render(view, locale)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Dear customer,\n\n{% if %}\n", 3),  # a syntax error
+        ("Dear customer,\n{{ ticket.nmae }}\n", 2),  # an unknown name
+        ("Dear customer,\n\n\n{{ 1 // 0 }}\n", 4),  # an error when rendered
+    ],
+)
+def test_the_log_names_the_team_file_and_line_of_the_mistake(
+    tmp_path: Path, text: str, line: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "acknowledgement (en) failed" alone leaves the team guessing which of its files
+    (the subject, the text, the HTML, a shared macro) and where: the log names both."""
+    folder = _team(tmp_path, "acknowledgement.txt.j2", text)
+    with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):
+        Renderer(folder).render(SAMPLES[0], "en")
+    [logged] = [r.getMessage() for r in caplog.records]
+    assert f"{folder / 'en' / 'acknowledgement.txt.j2'}:{line}:" in logged, logged
+
+
+def test_a_team_text_part_without_its_html_is_the_html_too(tmp_path: Path) -> None:
+    """A team changed the words of the text part only: the HTML part, which most mail
+    clients show instead, must say their words, not the built-in ones they replaced."""
+    folder = tmp_path / "team"
+    (folder / "ja").mkdir(parents=True)
+    (folder / "ja" / "acknowledgement.txt.j2").write_text(
+        "承りました。担当より折り返しご連絡します。\n", encoding="utf-8"
+    )
+    done = Renderer(folder).render(SAMPLES[0], "ja")
+    assert "折り返しご連絡します" in done.html
+    assert "あらためてご連絡いたします" not in done.html  # the built-in words it replaced
+    assert Renderer(folder).render(SAMPLES[0], "en") == Renderer().render(SAMPLES[0], "en")
+
+
+def test_a_team_html_part_is_kept_beside_its_text(tmp_path: Path) -> None:
+    folder = _team(tmp_path, "acknowledgement.txt.j2", "Thanks, we are on it.\n")
+    (folder / "en" / "acknowledgement.html.j2").write_text("<p>Thanks!</p>\n", encoding="utf-8")
+    assert Renderer(folder).render(SAMPLES[0], "en").html == "<p>Thanks!</p>\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ 'ab' * 30000000 }}",  # 60 MB of text: a bigger number would take the memory
+        "{{ 3 * 'ab' * 10000000 }}",
+        "{{ (10 ** 100000) > 1 }}",  # a number of a hundred thousand digits
+    ],
+)
+def test_a_team_template_cannot_make_a_huge_value(
+    tmp_path: Path, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Jinja's sandbox bounds ``range`` but not ``*`` and ``**``: one line of a template
+    could take all the memory of the process that files the requests. A value a mail
+    cannot need is refused like any other mistake, and ours go out."""
+    folder = _team(tmp_path, "acknowledgement.txt.j2", text + "\n")
+    with caplog.at_level(logging.ERROR, logger="gateway.notify.render"):
+        done = Renderer(folder).render(SAMPLES[0], "en")
+    assert done == Renderer().render(SAMPLES[0], "en")
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "SecurityError" in line, line
+
+
+def test_a_team_template_may_still_multiply(tmp_path: Path) -> None:
+    folder = _team(tmp_path, "acknowledgement.txt.j2", "{{ '=' * 40 }} {{ 2 ** 10 }} {{ 6 * 7 }}\n")
+    assert Renderer(folder).render(SAMPLES[0], "en").text == "=" * 40 + " 1024 42\n"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +35,9 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
+    TemplateSyntaxError,
     select_autoescape,
 )
 from markupsafe import Markup, escape
@@ -46,6 +49,7 @@ from gateway.core.wrap import WIDTH
 from gateway.core.zone import When
 from gateway.notify import labels, paragraphs, trans
 from gateway.notify.reader_zone import in_reader_zone
+from gateway.notify.sandbox import BoundedSandbox
 from gateway.notify.views import View, context, template_of
 
 log = logging.getLogger(__name__)
@@ -58,11 +62,15 @@ class Rendered:
     html: str
 
 
-def environment(folders: list[Path], locale: str) -> Environment:
+def environment(folders: list[Path], locale: str, sandboxed: bool = False) -> Environment:
     """A Jinja environment speaking ``locale``: its gettext installed, and every
-    :class:`Msg` printed by a template translated on the way out."""
+    :class:`Msg` printed by a template translated on the way out. ``sandboxed`` when a
+    folder is the team's: whoever may edit a template may change a mail's words, not
+    reach the daemon's modules, its secret or the shell (``''.__class__.__mro__``,
+    ``cycler.__init__.__globals__``) nor take its memory (:mod:`gateway.notify.sandbox`)."""
     loaders: list[BaseLoader] = [FileSystemLoader(str(f)) for f in folders]
-    env = Environment(
+    kind = BoundedSandbox if sandboxed else Environment
+    env = kind(
         loader=Settled(ChoiceLoader(loaders)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
@@ -160,7 +168,11 @@ class Renderer:
     def __init__(self, override: Path | None = None) -> None:
         ours = templates_dir() / "mail"
         self._envs = {
-            loc: environment([*([override / loc, override] if override else []), ours], loc)
+            loc: environment(
+                [*([override / loc, override] if override else []), ours],
+                loc,
+                sandboxed=override is not None,
+            )
             for loc in LOCALES
         }
         self._ours = {loc: environment([ours], loc) for loc in LOCALES} if override else None
@@ -178,9 +190,10 @@ class Renderer:
                 raise
             log.error(
                 "mail %s (%s) failed with the templates of [gateway] templates_dir, "
-                "sent from the built-in ones: %s: %s",
+                "sent from the built-in ones: %s%s: %s",
                 template_of(view),
                 supported(locale),
+                where_failed(exc),
                 type(exc).__name__,
                 exc,
             )
@@ -194,16 +207,40 @@ class Renderer:
         kind = template_of(view)
         names = context(view)
         subject = env.get_template(f"{kind}.subject.j2").render(names)
-        text = env.get_template(f"{kind}.txt.j2").render(names)
+        text_part = env.get_template(f"{kind}.txt.j2")
+        text = text_part.render(names)
         try:
-            html = env.get_template(f"{kind}.html.j2").render(names)
+            html_part: Template | None = env.get_template(f"{kind}.html.j2")
         except TemplateNotFound:  # a team's own kind may come without HTML
+            html_part = None
+        # the team rewrote the text and left our HTML: most clients show the HTML, so
+        # it must say the team's words, not the ones they replaced
+        if html_part is None or (_built_in(html_part) and not _built_in(text_part)):
             html = env.get_template("_text_as_html.html.j2").render({**names, "text": text})
+        else:
+            html = html_part.render(names)
         return Rendered(
             subject=one_line(subject),  # one line whatever the template or data did
             text=text,
             html=html,
         )
+
+
+def _built_in(template: Template) -> bool:
+    """Whether ``template`` is one of ours, not a file of the team's folder."""
+    ours = templates_dir() / "mail"
+    return template.filename is not None and Path(template.filename).parent == ours
+
+
+def where_failed(exc: BaseException) -> str:
+    """``<file>:<line>: `` of the template where ``exc`` arose, or "" when no template
+    line is in it: the team reads which of its files (the subject, the text, the HTML, a
+    macro) and which line to fix. A syntax error carries both; Jinja rewrites the
+    traceback of an error while rendering so that its frames are the templates' lines."""
+    if isinstance(exc, TemplateSyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}: "
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
 
 
 @lru_cache(maxsize=4)

@@ -159,6 +159,9 @@ def _is_auto_reply(msg: ParsedMessage) -> bool:
         return True
     if h.x_autoreply or h.x_autorespond or h.x_apple_action == "vacation":
         return True
+    # the value RT, Zammad and older vacation programs write instead of RFC 3834's header
+    if h.precedence.strip() == "auto_reply":
+        return True
     if h.x_auto_response_suppress and _AUTO_SUBJECT.search(msg.subject):
         return True
     return bool(_AUTO_SUBJECT.search(msg.subject)) and h.auto_submitted not in ("", "no")

@@ -52,6 +52,7 @@ from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
 from gateway.core.i18n import N_
 from gateway.core.os_errors import os_error
+from gateway.notify.template_check import template_warnings
 from gateway.outbound import maildir
 from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
@@ -101,13 +102,14 @@ def warn_at_start(settings: Settings) -> None:
     environment that webhook actions cannot use (the daemon's own environment, which
     ``status`` cannot see), a disk nearly full or too full for the largest mail (that
     one a problem for ``status``; the daemon starts all the same, and such mail is
-    refused for now)."""
+    refused for now), a team template that will not compile (its mails go out from ours)."""
     for warning in (
         key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
         links_off(settings.web),
         environment_proxy_warning(settings.actions),
         *disk_warnings(settings),
         *(problem.message for problem in disk_problems(settings)),
+        *template_warnings(settings.gateway.templates_dir),
     ):
         if warning is not None:
             log.warning("%s", warning)

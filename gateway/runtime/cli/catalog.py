@@ -40,14 +40,18 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.catalog.load import catalog_path, load_for
     from gateway.catalog.overlaps import notes
     from gateway.core.errors import CatalogError
+    from gateway.notify.template_check import template_notes
 
     path = Path(args.path) if args.path else catalog_path(settings)
+    templates = _template_mistakes(settings)
     try:
         catalog = load_for(settings, path)
     except CatalogError as exc:
         for p in exc.problems:  # the check's report: on stdout, each with its line
             print(f"{path}:{p.line}: {Speaker(settings)(p.message)}")
         return _check_failed(named=args.path is not None, unreadable=exc.unreadable)
+    if templates:  # the catalog is fine; the team's templates are configuration to fix
+        return EX_CONFIG
     Speaker(settings).say(
         N_(
             "{path}: ok, {count} entries, fallback {fallback!r}",
@@ -56,9 +60,23 @@ def cmd_catalog_check(args: argparse.Namespace, settings: Settings) -> int:
             fallback=catalog.fallback.id,
         )
     )
-    for note in notes(catalog):  # worth knowing, not wrong: the status stays 0
+    replies = {e.action.success_reply for e in catalog.entries if e.action is not None}
+    team = template_notes(settings.gateway.templates_dir, {r for r in replies if r})
+    for note in [*notes(catalog), *team]:  # worth knowing, not wrong: the status stays 0
         Speaker(settings).say(note)
     return EX_OK
+
+
+def _template_mistakes(settings: Settings) -> bool:
+    """Print each file of ``[gateway] templates_dir`` that would not compile, as the
+    catalog's problems are printed (``path:line: …``); whether there was one. Such a
+    mail would go out from the built-in templates: better known before it does."""
+    from gateway.notify.template_check import template_mistakes
+
+    mistakes = template_mistakes(settings.gateway.templates_dir)
+    for mistake in mistakes:
+        print(Speaker(settings)(mistake.said()))
+    return bool(mistakes)
 
 
 def _check_failed(*, named: bool, unreadable: bool) -> int:
