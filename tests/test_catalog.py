@@ -345,3 +345,34 @@ def test_two_addresses_in_one_string_are_a_problem_even_without_members(written:
     )
     assert problems(text, ()) == [Problem(5, said)]
     assert problems(text) == [Problem(5, said)]
+
+
+def test_a_text_is_kept_as_written_not_as_yaml_1_1_would_type_it() -> None:
+    """A label, an example or a choice's value is a text: YAML 1.1 reads ``yes`` as
+    true and ``5.10`` as 5.1, but the manager wrote the words ``yes`` and ``5.10``
+    (a version), and a choice ``{value: on}`` is stored as ``on``, as a plain ``- on``
+    is, never as ``True``."""
+    text = mutate(
+        "required: true}",
+        "required: true}\n"
+        "      - {name: agree, label: {ja: 同意, en: yes}, type: choice,\n"
+        "         choices: [no, {value: on, label: {ja: はい, en: yes}},"
+        " {value: 1.10, label: Release 1.10}]}\n"
+        "      - {name: version, example: 5.10}\n"
+        "      - {name: code, example: 0x1F}",
+    )
+    agree, version, code = parse_catalog(text, MEMBERS).entries[0].fields[1:]
+    assert agree.label("en") == "yes"
+    assert agree.choices == ("no", "on", "1.10")
+    assert agree.choice_label("on", "en") == "yes"
+    assert version.example == "5.10" and code.example == "0x1F"
+
+
+def test_an_id_is_read_as_written() -> None:
+    """``id: yes`` is the id ``yes``, not Python's ``True`` (refused as not lower case);
+    ``id: 1_0`` is the id ``1_0`` a member types, not YAML 1.1's number 10; and a problem
+    quotes the id as written (``YES``)."""
+    cat = parse_catalog(GOOD.replace("id: vpn", "id: yes").replace("id: other", "id: 1_0"))
+    assert [e.id for e in cat.entries] == ["yes", "1_0"]
+    found = problems(GOOD.replace("id: vpn", "id: YES"))
+    assert any("id 'YES'" in p.message for p in found), found
