@@ -262,3 +262,29 @@ def test_match_leaves_the_signature_block_out(
     code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
     assert code == 0 and out.startswith("entry: printer"), out
     assert "'vpn'" not in out
+
+
+def test_match_explains_a_tie_by_the_order_of_the_catalog(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two entries that score the same: the manager asking why the mail went to printer
+    and not to toner reads that it was a tie, settled by the order of the catalog (as
+    ``catalog check``'s note says of the shared keyword), in ``--json`` too."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(SHARED, encoding="utf-8")
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(mail(subject="トナー", body="お願いします。\n"))
+    code, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert code == 0
+    assert "  runner-up: toner 3 (a tie: printer is listed first in the catalog)" in (
+        out.splitlines()
+    ), out
+    code, out, _ = run(cfg, "catalog", "match", "--json", str(eml), capsys=capsys)
+    assert json.loads(out)["tied_with"] == ["toner"]
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    _, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert "  次点: toner 3（同点: 先に書かれた printer に入ります）" in out.splitlines(), out
+    eml.write_bytes(mail(subject="トナー", body="cartridge\n"))  # toner wins outright
+    _, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert "  次点: printer 3" in out.splitlines(), out

@@ -99,6 +99,8 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
             {
                 **verdict.classification.as_detail(),
                 "name": name,
+                # the entries that scored as much: the one listed first in the catalog wins
+                "tied_with": _tied(verdict),
                 "fields": sheet.values,
                 "rejected": [
                     {"field": r.field, "value": r.value, "reason": r.reason} for r in sheet.rejected
@@ -109,6 +111,15 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
         return EX_OK
     _print_match(said, verdict, name)
     return EX_OK
+
+
+def _tied(verdict: Triage) -> list[str]:
+    """The runners-up that scored as much as the entry chosen (a tie, which the order of
+    the catalog settles: ``classify`` keeps the first listed)."""
+    result = verdict.classification
+    if result.fallback:
+        return []
+    return [entry_id for entry_id, score in result.scores[1:] if score == result.score]
 
 
 # The places a keyword is looked for (:class:`gateway.catalog.match.Hit`'s ``where``, the
@@ -134,7 +145,14 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
         )
         print(f"  {said(hit)}")
     for entry_id, score in result.scores[1:]:
-        print("  " + said(N_("runner-up: {id} {score}", id=entry_id, score=format(score, "g"))))
+        runner_up = N_("runner-up: {id} {score}", id=entry_id, score=format(score, "g"))
+        if not result.fallback and score == result.score:  # why this one and not that
+            runner_up = N_(
+                "{runner_up} (a tie: {id} is listed first in the catalog)",
+                runner_up=runner_up,
+                id=result.entry_id,
+            )
+        print("  " + said(runner_up))
     for entry_id, keyword in result.vetoed:
         vetoed = N_("vetoed: {id} by negative keyword {keyword!r}", id=entry_id, keyword=keyword)
         print(f"  {said(vetoed)}")
