@@ -288,3 +288,25 @@ def test_match_explains_a_tie_by_the_order_of_the_catalog(
     eml.write_bytes(mail(subject="トナー", body="cartridge\n"))  # toner wins outright
     _, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
     assert "  次点: printer 3" in out.splitlines(), out
+
+
+def test_match_says_a_fallback_by_veto_is_not_one_without_keywords(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A request whose keywords matched but whose every scoring entry a negative keyword
+    vetoed falls to the fallback for that reason: "no keyword matched" would send the
+    manager looking for a keyword that is there."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        GOOD.replace("keywords: [vpn,", "negative: [survey]\n    keywords: [vpn,"),
+        encoding="utf-8",
+    )
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(mail(subject="VPN survey", body="Please fill in the VPN survey.\n"))
+    code, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "entry: other (Other) (fallback: every entry that matched was vetoed)"
+    ), out
+    assert "  vetoed: vpn by negative keyword 'survey'" in out.splitlines()

@@ -132,7 +132,11 @@ _PLACES = {
 
 def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
     result, sheet = verdict.classification, verdict.sheet
-    why = N_(" (fallback: no keyword matched)") if result.fallback else ""
+    why: Msg | str = ""
+    if result.fallback and result.vetoed:  # keywords did match: a negative one said no
+        why = N_(" (fallback: every entry that matched was vetoed)")
+    elif result.fallback:
+        why = N_(" (fallback: no keyword matched)")
     said.say(N_("entry: {id} ({name}){why}", id=result.entry_id, name=name, why=why))
     said.say(N_("score: {score}", score=format(result.score, "g")))
     for matched in result.matched:
