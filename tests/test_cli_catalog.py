@@ -310,3 +310,34 @@ def test_match_says_a_fallback_by_veto_is_not_one_without_keywords(
         "entry: other (Other) (fallback: every entry that matched was vetoed)"
     ), out
     assert "  vetoed: vpn by negative keyword 'survey'" in out.splitlines()
+
+
+def test_stats_marks_a_term_the_catalog_has_as_a_keyword_already(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The manager added a catering entry; tickets that stay in the fallback (closed ones,
+    vetoed, filed by hand, not refiled yet) still hold "catering". It is no candidate
+    for a new entry any more: the report says whose keyword it is already, and no group
+    (the board's ready-to-paste entries) offers it again."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(SHARED, encoding="utf-8")
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    for n, subject in enumerate(["Catering lunch menu", "Catering lunch order"]):
+        (tmp_path / f"{n}.eml").write_bytes(mail(subject=subject, body="Thanks.\n"))
+        assert run(cfg, "ingest", str(tmp_path / f"{n}.eml"), capsys=capsys)[0] == 0
+    catalog.write_text(
+        SHARED.replace(
+            "  - id: other",
+            "  - id: catering\n    name: Catering\n    keywords: [CATERING]\n"
+            "    assignee: ops@example.test\n  - id: other",
+        ),
+        encoding="utf-8",
+    )
+    fallback = json.loads(run(cfg, "stats", "--json", capsys=capsys).out)["fallback"]
+    terms = {t["term"]: t for t in fallback["terms"]}
+    assert terms["catering"]["keyword_of"] == ["catering"]
+    assert terms["lunch"]["keyword_of"] == []
+    assert all("catering" not in g["terms"] for g in fallback["groups"]), fallback
+    out = run(cfg, "stats", capsys=capsys).out
+    [line] = [line for line in out.splitlines() if line.startswith("  catering ")]
+    assert line.endswith("2 tickets  (a keyword of catering already)"), line

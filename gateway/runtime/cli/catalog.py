@@ -255,7 +255,11 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     print("\n" + said(terms))
     for t in fb["terms"]:
         count = said(N_("{count} tickets", count=t["tickets"]))
-        print(f"  {pad(t['term'], 20)} {t['kind']:<6} {count}")  # a kanji takes two columns
+        line = f"  {pad(t['term'], 20)} {t['kind']:<6} {count}"  # a kanji takes two columns
+        if t.get("keyword_of"):  # no candidate: an entry has it (a ticket left behind)
+            has = N_("(a keyword of {entries} already)", entries=", ".join(t["keyword_of"]))
+            line += "  " + said(has)
+        print(line)
     if fb.get("groups"):  # as the board offers them: one ready-to-paste entry per group
         print("\n" + said(N_("words that come together in the same tickets (one new entry each):")))
     for g in fb.get("groups", ()):
