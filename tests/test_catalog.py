@@ -376,3 +376,14 @@ def test_an_id_is_read_as_written() -> None:
     assert [e.id for e in cat.entries] == ["yes", "1_0"]
     found = problems(GOOD.replace("id: vpn", "id: YES"))
     assert any("id 'YES'" in p.message for p in found), found
+
+
+def test_an_entry_named_in_one_language_is_not_said_twice_in_the_other() -> None:
+    """``name: {ja: プリンター}``: an English reader reads the id, and the id beside it
+    again ("printer (printer)") says nothing; the Japanese reader reads both."""
+    from gateway.core.i18n import translate
+
+    entry = parse_catalog(GOOD.replace("name: {ja: VPN, en: VPN}", "name: {ja: リモート}"))
+    said = entry.entries[0].said_with_id()
+    assert translate(said, "en") == "vpn"
+    assert translate(said, "ja") == "リモート（vpn）"

@@ -341,3 +341,43 @@ def test_stats_marks_a_term_the_catalog_has_as_a_keyword_already(
     out = run(cfg, "stats", capsys=capsys).out
     [line] = [line for line in out.splitlines() if line.startswith("  catering ")]
     assert line.endswith("2 tickets  (a keyword of catering already)"), line
+
+
+ONE_LANGUAGE = """\
+entries:
+  - id: printer
+    name: {ja: プリンター}
+    keywords: [printer]
+    assignee: ops@example.test
+    fields:
+      - {name: room, label: {en: Room}, required: true}
+      - {name: floor}
+  - id: other
+    name: Other
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+def test_a_name_or_label_missing_in_one_language_says_what_its_readers_read(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A manager who wrote an entry's name in Japanese only learns from ``catalog check``
+    what an English reader reads instead (its id; a label: the English one, else the
+    field's name), and ``catalog match`` does not say the id twice ("printer (printer)").
+    A field with no label at all reads its name everywhere, as meant: no note."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(ONE_LANGUAGE, encoding="utf-8")
+    code, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "note: printer has no name in en: readers in en read 'printer'",
+        "note: printer: field room has no label in ja: readers in ja read 'Room'",
+    ], out
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(mail(subject="printer", body="jammed\n"))
+    out = run(cfg, "catalog", "match", "--locale", "en", str(eml), capsys=capsys).out
+    assert out.splitlines()[0] == "entry: printer", out
+    out = run(cfg, "catalog", "match", "--locale", "ja", str(eml), capsys=capsys).out
+    assert out.splitlines()[0] == "entry: printer (プリンター)", out

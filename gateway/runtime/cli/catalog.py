@@ -137,7 +137,10 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
         why = N_(" (fallback: every entry that matched was vetoed)")
     elif result.fallback:
         why = N_(" (fallback: no keyword matched)")
-    said.say(N_("entry: {id} ({name}){why}", id=result.entry_id, name=name, why=why))
+    if name == result.entry_id:  # no name in this language: the id, said once
+        said.say(N_("entry: {id}{why}", id=result.entry_id, why=why))
+    else:
+        said.say(N_("entry: {id} ({name}){why}", id=result.entry_id, name=name, why=why))
     said.say(N_("score: {score}", score=format(result.score, "g")))
     for matched in result.matched:
         hit = N_(
