@@ -387,3 +387,77 @@ def test_an_entry_named_in_one_language_is_not_said_twice_in_the_other() -> None
     said = entry.entries[0].said_with_id()
     assert translate(said, "en") == "vpn"
     assert translate(said, "ja") == "リモート（vpn）"
+
+
+def test_holder_takes_a_catalog_saved_since_without_a_hangup(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The manager saves the YAML; the daemon looks at the file (its time, size and
+    inode) and takes what changed: a save in place, an editor's rename of a new file over
+    it. A save caught half-written is refused once (the old catalog kept, the problem
+    logged, not again at every look), and the save that completes it is taken."""
+    import os
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS)
+    assert holder.reload_if_changed() is None  # nothing saved since
+    renamed = GOOD.replace("id: vpn", "id: remote")
+    (tmp_path / ".catalog.yaml.swp").write_text(renamed, encoding="utf-8")
+    os.replace(tmp_path / ".catalog.yaml.swp", path)  # vim, VS Code: a new file renamed over
+    assert holder.reload_if_changed() is True and holder.current.entries[0].id == "remote"
+    path.write_text(GOOD[:120], encoding="utf-8")  # caught in the middle of a save
+    with caplog.at_level(logging.ERROR, logger="gateway.catalog"):
+        assert holder.reload_if_changed() is False
+        assert holder.reload_if_changed() is None  # refused once, not at every look
+    assert holder.current.entries[0].id == "remote"
+    assert caplog.text.count("catalog reload refused") == 1
+    path.write_text(GOOD, encoding="utf-8")  # the save completed
+    assert holder.reload_if_changed() is True and holder.current.entries[0].id == "vpn"
+    path.unlink()
+    assert holder.reload_if_changed() is False and holder.current.entries[0].id == "vpn"
+    assert holder.reload_if_changed() is None
+
+
+def test_the_daemon_looks_at_the_catalog_until_stopped(tmp_path: Path) -> None:
+    """The daemon's catalog watch: a look per interval, until the stop is set."""
+    import threading
+
+    from gateway.catalog.load import watch_catalog
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS)
+    path.write_text(GOOD.replace("id: vpn", "id: remote"), encoding="utf-8")
+
+    class OneLook(threading.Event):
+        """Lets the loop look once, then stops it (no real waiting)."""
+
+        looks = 0
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.looks += 1
+            return self.looks > 1
+
+    watch_catalog(holder, OneLook())
+    assert holder.current.entries[0].id == "remote"
+
+
+def test_a_reload_of_the_catalog_in_use_tells_nobody(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A SIGHUP after the watch took the save (or one sent twice) reads the same text: the
+    catalog in use stays, and neither the log nor the processing child hears of a
+    reload that changed nothing."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS)
+    told: list[int] = []
+    holder.followers.append(lambda: told.append(1))
+    with caplog.at_level(logging.INFO, logger="gateway.catalog"):
+        assert holder.reload() is True
+    assert told == [] and "catalog reloaded" not in caplog.text
+    path.write_text(GOOD.replace("id: vpn", "id: remote"), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="gateway.catalog"):
+        assert holder.reload_if_changed() is True and holder.reload() is True
+    assert told == [1] and caplog.text.count("catalog reloaded") == 1
