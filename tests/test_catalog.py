@@ -81,6 +81,8 @@ def mutate(old: str, new: str) -> str:
         (mutate(", choices: [windows, mac]", ""), 10, "needs a 'choices' list"),
         (mutate("    stale_after", "    stale_afer"), 7, "unknown key 'stale_afer'"),
         (mutate("weight: 2", "weight: -1"), 4, "weight must be a number above 0"),
+        # YAML reads 1.0e+400 as infinity: a score no JSON (nor PostgreSQL's) can hold
+        (mutate("weight: 2", "weight: 1.0e+400"), 4, "weight must be a number above 0"),
         (
             mutate("    name: Other\n", "    name: Other\n    fallback: true\n"),
             15,
@@ -105,6 +107,7 @@ def mutate(old: str, new: str) -> str:
         "choice-without-choices",
         "unknown-key",
         "bad-weight",
+        "infinite-weight",
         "duplicate-key",
         "yaml-syntax",
     ],
