@@ -381,3 +381,21 @@ def test_a_name_or_label_missing_in_one_language_says_what_its_readers_read(
     assert out.splitlines()[0] == "entry: printer", out
     out = run(cfg, "catalog", "match", "--locale", "ja", str(eml), capsys=capsys).out
     assert out.splitlines()[0] == "entry: printer (プリンター)", out
+
+
+def test_stats_marks_an_entry_the_catalog_no_longer_has_as_the_board_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row of tickets under an entry removed (or renamed) since reads as gone, as the
+    board's catalog panel says it, not as an entry the manager may look for in the YAML."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(SHARED, encoding="utf-8")
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    (tmp_path / "m.eml").write_bytes(mail(subject="printer jammed", body="Help.\n"))
+    assert run(cfg, "ingest", str(tmp_path / "m.eml"), capsys=capsys)[0] == 0
+    catalog.write_text(SHARED.replace("id: printer", "id: printers"), encoding="utf-8")
+    out = run(cfg, "stats", capsys=capsys).out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("printer")}
+    assert rows["printers"].split()[1:3] == ["0", "0"], out
+    assert rows["printer"].startswith("printer (not in the catalog)"), out
+    assert rows["printer"].split()[5:7] == ["1", "0"], out  # open, closed

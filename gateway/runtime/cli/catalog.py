@@ -190,12 +190,19 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(data)
         return EX_OK
-    _print_stats(Speaker(settings), data, settings.gateway.timezone)
+    gone = {e["entry"] for e in data["entries"]} - {e.id for e in catalog.entries}
+    _print_stats(Speaker(settings), data, settings.gateway.timezone, gone)
     return EX_OK
 
 
-def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
-    """Three tables and the fallback report; headers in the CLI's language."""
+def _print_stats(
+    said: Speaker,
+    data: dict[str, Any],
+    timezone: str,
+    gone: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Three tables and the fallback report; headers in the CLI's language. ``gone``: the
+    entries of tickets that the catalog no longer has, marked as the board marks them."""
     # the open tickets past an SLA deadline and due soon, as the board's badges count them
     sla = ((N_("overdue"), -8), (N_("due soon"), -8))
     print(
@@ -213,7 +220,9 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
         median = e["median_close_seconds"]
         shown = said(span(median))
         entry = e["entry"] or none
-        print(f"{entry:<20} {e['open']:>4} {e['closed']:>6} {_sla(e)}  {shown:>12}")
+        if e["entry"] in gone:  # removed or renamed since: `catalog refile --from` is for them
+            entry = f"{entry} {said(N_('(not in the catalog)'))}"
+        print(f"{pad(entry, 20)} {e['open']:>4} {e['closed']:>6} {_sla(e)}  {shown:>12}")
     # the median is of resolutions (store.stats.RESOLVED); the closed counts keep every close
     said.say(
         N_(
