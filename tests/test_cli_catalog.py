@@ -399,3 +399,21 @@ def test_stats_marks_an_entry_the_catalog_no_longer_has_as_the_board_does(
     assert rows["printers"].split()[1:3] == ["0", "0"], out
     assert rows["printer"].startswith("printer (not in the catalog)"), out
     assert rows["printer"].split()[5:7] == ["1", "0"], out  # open, closed
+
+
+def test_a_keyword_every_entry_shares_is_one_short_note(tmp_path: Path) -> None:
+    """A word under 500 entries (a catalog generated from a spreadsheet) is one note that
+    names the first ten and counts the rest, not a line of 500 ids."""
+    from gateway.catalog.load import parse_catalog
+    from gateway.catalog.overlaps import notes
+    from gateway.core.i18n import translate
+
+    entries = "".join(
+        f"  - id: e{n}\n    name: E{n}\n    keywords: [shared, w{n}]\n" for n in range(500)
+    )
+    fallback = "  - id: other\n    name: Other\n    fallback: true\n    manager: b@example.test\n"
+    [note] = [translate(m, "en") for m in notes(parse_catalog("entries:\n" + entries + fallback))]
+    assert note == (
+        "note: keyword 'shared' is in e0, e1, e2, e3, e4, e5, e6, e7, e8, e9 and 490 more:"
+        " a request with only it goes to e0 (listed first)"
+    )

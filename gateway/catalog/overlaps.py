@@ -14,6 +14,9 @@ from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg
 
 
+NAMED = 10  # the entries a shared keyword's note names; the rest are counted
+
+
 def notes(catalog: Catalog) -> list[Msg]:
     """The notes, in catalog order: shared keywords first, then entries without any."""
     holders: dict[tuple[str, bool], dict[str, float]] = {}  # a term as matched → entries
@@ -97,6 +100,8 @@ def _shared(keyword: str, weights: dict[str, float]) -> Msg:
     rule: the highest score, a tie to the entry listed first)."""
     ids = list(weights)  # in catalog order
     entries = N_("{some} and {last}", some=", ".join(ids[:-1]), last=ids[-1])
+    if len(ids) > NAMED:  # a word under hundreds of entries: one line, not hundreds of ids
+        entries = N_("{some} and {count} more", some=", ".join(ids[:NAMED]), count=len(ids) - NAMED)
     heaviest = max(ids, key=lambda i: weights[i])  # the first of the heaviest
     if weights[heaviest] > weights[ids[0]]:
         return N_(
