@@ -13,7 +13,6 @@ from gateway.catalog.model import LOCALES, Catalog, Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg
 
-
 NAMED = 10  # the entries a shared keyword's note names; the rest are counted
 
 
