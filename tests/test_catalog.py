@@ -81,6 +81,8 @@ def mutate(old: str, new: str) -> str:
         (mutate(", choices: [windows, mac]", ""), 10, "needs a 'choices' list"),
         (mutate("    stale_after", "    stale_afer"), 7, "unknown key 'stale_afer'"),
         (mutate("weight: 2", "weight: -1"), 4, "weight must be a number above 0"),
+        # YAML reads 1.0e+400 as infinity: a score no JSON (nor PostgreSQL's) can hold
+        (mutate("weight: 2", "weight: 1.0e+400"), 4, "weight must be a number above 0"),
         (
             mutate("    name: Other\n", "    name: Other\n    fallback: true\n"),
             15,
@@ -105,6 +107,7 @@ def mutate(old: str, new: str) -> str:
         "choice-without-choices",
         "unknown-key",
         "bad-weight",
+        "infinite-weight",
         "duplicate-key",
         "yaml-syntax",
     ],
@@ -345,3 +348,119 @@ def test_two_addresses_in_one_string_are_a_problem_even_without_members(written:
     )
     assert problems(text, ()) == [Problem(5, said)]
     assert problems(text) == [Problem(5, said)]
+
+
+def test_a_text_is_kept_as_written_not_as_yaml_1_1_would_type_it() -> None:
+    """A label, an example or a choice's value is a text: YAML 1.1 reads ``yes`` as
+    true and ``5.10`` as 5.1, but the manager wrote the words ``yes`` and ``5.10``
+    (a version), and a choice ``{value: on}`` is stored as ``on``, as a plain ``- on``
+    is, never as ``True``."""
+    text = mutate(
+        "required: true}",
+        "required: true}\n"
+        "      - {name: agree, label: {ja: 同意, en: yes}, type: choice,\n"
+        "         choices: [no, {value: on, label: {ja: はい, en: yes}},"
+        " {value: 1.10, label: Release 1.10}]}\n"
+        "      - {name: version, example: 5.10}\n"
+        "      - {name: code, example: 0x1F}",
+    )
+    agree, version, code = parse_catalog(text, MEMBERS).entries[0].fields[1:]
+    assert agree.label("en") == "yes"
+    assert agree.choices == ("no", "on", "1.10")
+    assert agree.choice_label("on", "en") == "yes"
+    assert version.example == "5.10" and code.example == "0x1F"
+
+
+def test_an_id_is_read_as_written() -> None:
+    """``id: yes`` is the id ``yes``, not Python's ``True`` (refused as not lower case);
+    ``id: 1_0`` is the id ``1_0`` a member types, not YAML 1.1's number 10; and a problem
+    quotes the id as written (``YES``)."""
+    cat = parse_catalog(GOOD.replace("id: vpn", "id: yes").replace("id: other", "id: 1_0"))
+    assert [e.id for e in cat.entries] == ["yes", "1_0"]
+    found = problems(GOOD.replace("id: vpn", "id: YES"))
+    assert any("id 'YES'" in p.message for p in found), found
+
+
+def test_an_entry_named_in_one_language_is_not_said_twice_in_the_other() -> None:
+    """``name: {ja: プリンター}``: an English reader reads the id, and the id beside it
+    again ("printer (printer)") says nothing; the Japanese reader reads both."""
+    from gateway.core.i18n import translate
+
+    entry = parse_catalog(GOOD.replace("name: {ja: VPN, en: VPN}", "name: {ja: リモート}"))
+    said = entry.entries[0].said_with_id()
+    assert translate(said, "en") == "vpn"
+    assert translate(said, "ja") == "リモート（vpn）"
+
+
+def test_holder_takes_a_catalog_saved_since_without_a_hangup(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The manager saves the YAML; the daemon looks at the file (its time, size and
+    inode) and takes what changed: a save in place, an editor's rename of a new file over
+    it. A save caught half-written is refused once (the old catalog kept, the problem
+    logged, not again at every look), and the save that completes it is taken."""
+    import os
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS)
+    assert holder.reload_if_changed() is None  # nothing saved since
+    renamed = GOOD.replace("id: vpn", "id: remote")
+    (tmp_path / ".catalog.yaml.swp").write_text(renamed, encoding="utf-8")
+    os.replace(tmp_path / ".catalog.yaml.swp", path)  # vim, VS Code: a new file renamed over
+    assert holder.reload_if_changed() is True and holder.current.entries[0].id == "remote"
+    path.write_text(GOOD[:120], encoding="utf-8")  # caught in the middle of a save
+    with caplog.at_level(logging.ERROR, logger="gateway.catalog"):
+        assert holder.reload_if_changed() is False
+        assert holder.reload_if_changed() is None  # refused once, not at every look
+    assert holder.current.entries[0].id == "remote"
+    assert caplog.text.count("catalog reload refused") == 1
+    path.write_text(GOOD, encoding="utf-8")  # the save completed
+    assert holder.reload_if_changed() is True and holder.current.entries[0].id == "vpn"
+    path.unlink()
+    assert holder.reload_if_changed() is False and holder.current.entries[0].id == "vpn"
+    assert holder.reload_if_changed() is None
+
+
+def test_the_daemon_looks_at_the_catalog_until_stopped(tmp_path: Path) -> None:
+    """The daemon's catalog watch: a look per interval, until the stop is set."""
+    import threading
+
+    from gateway.catalog.load import watch_catalog
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS)
+    path.write_text(GOOD.replace("id: vpn", "id: remote"), encoding="utf-8")
+
+    class OneLook(threading.Event):
+        """Lets the loop look once, then stops it (no real waiting)."""
+
+        looks = 0
+
+        def wait(self, timeout: float | None = None) -> bool:
+            self.looks += 1
+            return self.looks > 1
+
+    watch_catalog(holder, OneLook())
+    assert holder.current.entries[0].id == "remote"
+
+
+def test_a_reload_of_the_catalog_in_use_tells_nobody(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A SIGHUP after the watch took the save (or one sent twice) reads the same text: the
+    catalog in use stays, and neither the log nor the processing child hears of a
+    reload that changed nothing."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    holder = CatalogHolder(path, MEMBERS)
+    told: list[int] = []
+    holder.followers.append(lambda: told.append(1))
+    with caplog.at_level(logging.INFO, logger="gateway.catalog"):
+        assert holder.reload() is True
+    assert told == [] and "catalog reloaded" not in caplog.text
+    path.write_text(GOOD.replace("id: vpn", "id: remote"), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="gateway.catalog"):
+        assert holder.reload_if_changed() is True and holder.reload() is True
+    assert told == [1] and caplog.text.count("catalog reloaded") == 1

@@ -262,3 +262,158 @@ def test_match_leaves_the_signature_block_out(
     code, out, _ = run(config, "catalog", "match", str(eml), capsys=capsys)
     assert code == 0 and out.startswith("entry: printer"), out
     assert "'vpn'" not in out
+
+
+def test_match_explains_a_tie_by_the_order_of_the_catalog(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two entries that score the same: the manager asking why the mail went to printer
+    and not to toner reads that it was a tie, settled by the order of the catalog (as
+    ``catalog check``'s note says of the shared keyword), in ``--json`` too."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(SHARED, encoding="utf-8")
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(mail(subject="トナー", body="お願いします。\n"))
+    code, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert code == 0
+    assert "  runner-up: toner 3 (a tie: printer is listed first in the catalog)" in (
+        out.splitlines()
+    ), out
+    code, out, _ = run(cfg, "catalog", "match", "--json", str(eml), capsys=capsys)
+    assert json.loads(out)["tied_with"] == ["toner"]
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    _, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert "  次点: toner 3（同点: 先に書かれた printer に入ります）" in out.splitlines(), out
+    eml.write_bytes(mail(subject="トナー", body="cartridge\n"))  # toner wins outright
+    _, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert "  次点: printer 3" in out.splitlines(), out
+
+
+def test_match_says_a_fallback_by_veto_is_not_one_without_keywords(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A request whose keywords matched but whose every scoring entry a negative keyword
+    vetoed falls to the fallback for that reason: "no keyword matched" would send the
+    manager looking for a keyword that is there."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        GOOD.replace("keywords: [vpn,", "negative: [survey]\n    keywords: [vpn,"),
+        encoding="utf-8",
+    )
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(mail(subject="VPN survey", body="Please fill in the VPN survey.\n"))
+    code, out, _ = run(cfg, "catalog", "match", str(eml), capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "entry: other (Other) (fallback: every entry that matched was vetoed)"
+    ), out
+    assert "  vetoed: vpn by negative keyword 'survey'" in out.splitlines()
+
+
+def test_stats_marks_a_term_the_catalog_has_as_a_keyword_already(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The manager added a catering entry; tickets that stay in the fallback (closed ones,
+    vetoed, filed by hand, not refiled yet) still hold "catering". It is no candidate
+    for a new entry any more: the report says whose keyword it is already, and no group
+    (the board's ready-to-paste entries) offers it again."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(SHARED, encoding="utf-8")
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    for n, subject in enumerate(["Catering lunch menu", "Catering lunch order"]):
+        (tmp_path / f"{n}.eml").write_bytes(mail(subject=subject, body="Thanks.\n"))
+        assert run(cfg, "ingest", str(tmp_path / f"{n}.eml"), capsys=capsys)[0] == 0
+    catalog.write_text(
+        SHARED.replace(
+            "  - id: other",
+            "  - id: catering\n    name: Catering\n    keywords: [CATERING]\n"
+            "    assignee: ops@example.test\n  - id: other",
+        ),
+        encoding="utf-8",
+    )
+    fallback = json.loads(run(cfg, "stats", "--json", capsys=capsys).out)["fallback"]
+    terms = {t["term"]: t for t in fallback["terms"]}
+    assert terms["catering"]["keyword_of"] == ["catering"]
+    assert terms["lunch"]["keyword_of"] == []
+    assert all("catering" not in g["terms"] for g in fallback["groups"]), fallback
+    out = run(cfg, "stats", capsys=capsys).out
+    [line] = [line for line in out.splitlines() if line.startswith("  catering ")]
+    assert line.endswith("2 tickets  (a keyword of catering already)"), line
+
+
+ONE_LANGUAGE = """\
+entries:
+  - id: printer
+    name: {ja: プリンター}
+    keywords: [printer]
+    assignee: ops@example.test
+    fields:
+      - {name: room, label: {en: Room}, required: true}
+      - {name: floor}
+  - id: other
+    name: Other
+    fallback: true
+    manager: boss@example.test
+"""
+
+
+def test_a_name_or_label_missing_in_one_language_says_what_its_readers_read(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A manager who wrote an entry's name in Japanese only learns from ``catalog check``
+    what an English reader reads instead (its id; a label: the English one, else the
+    field's name), and ``catalog match`` does not say the id twice ("printer (printer)").
+    A field with no label at all reads its name everywhere, as meant: no note."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(ONE_LANGUAGE, encoding="utf-8")
+    code, out, _ = run(config, "catalog", "check", str(path), capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "note: printer has no name in en: readers in en read 'printer'",
+        "note: printer: field room has no label in ja: readers in ja read 'Room'",
+    ], out
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(mail(subject="printer", body="jammed\n"))
+    out = run(cfg, "catalog", "match", "--locale", "en", str(eml), capsys=capsys).out
+    assert out.splitlines()[0] == "entry: printer", out
+    out = run(cfg, "catalog", "match", "--locale", "ja", str(eml), capsys=capsys).out
+    assert out.splitlines()[0] == "entry: printer (プリンター)", out
+
+
+def test_stats_marks_an_entry_the_catalog_no_longer_has_as_the_board_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row of tickets under an entry removed (or renamed) since reads as gone, as the
+    board's catalog panel says it, not as an entry the manager may look for in the YAML."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(SHARED, encoding="utf-8")
+    cfg = write_config(tmp_path, secret_file=True, extra='[catalog]\npath = "catalog.yaml"\n')
+    (tmp_path / "m.eml").write_bytes(mail(subject="printer jammed", body="Help.\n"))
+    assert run(cfg, "ingest", str(tmp_path / "m.eml"), capsys=capsys)[0] == 0
+    catalog.write_text(SHARED.replace("id: printer", "id: printers"), encoding="utf-8")
+    out = run(cfg, "stats", capsys=capsys).out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("printer")}
+    assert rows["printers"].split()[1:3] == ["0", "0"], out
+    assert rows["printer"].startswith("printer (not in the catalog)"), out
+    assert rows["printer"].split()[5:7] == ["1", "0"], out  # open, closed
+
+
+def test_a_keyword_every_entry_shares_is_one_short_note(tmp_path: Path) -> None:
+    """A word under 500 entries (a catalog generated from a spreadsheet) is one note that
+    names the first ten and counts the rest, not a line of 500 ids."""
+    from gateway.catalog.load import parse_catalog
+    from gateway.catalog.overlaps import notes
+    from gateway.core.i18n import translate
+
+    entries = "".join(
+        f"  - id: e{n}\n    name: E{n}\n    keywords: [shared, w{n}]\n" for n in range(500)
+    )
+    fallback = "  - id: other\n    name: Other\n    fallback: true\n    manager: b@example.test\n"
+    [note] = [translate(m, "en") for m in notes(parse_catalog("entries:\n" + entries + fallback))]
+    assert note == (
+        "note: keyword 'shared' is in e0, e1, e2, e3, e4, e5, e6, e7, e8, e9 and 490 more:"
+        " a request with only it goes to e0 (listed first)"
+    )

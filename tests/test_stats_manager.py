@@ -308,3 +308,19 @@ def test_every_week_from_the_first_to_now_is_listed_quiet_ones_as_zeros(
     with transaction(gw.sessions) as s:  # without a now (the past only): up to the last one
         assert [w["week"] for w in stats.per_week(s, TOKYO)][-1] == "2026-W13"
         assert len(stats.per_week(s, TOKYO)) == 4
+
+
+def test_the_summary_suggests_no_word_an_entry_has_already(gw: App, clock: FakeClock) -> None:
+    """Tickets left in the fallback (filed there before the vpn entry was written, and
+    not refiled) still hold "vpn": the summary's candidates for new entries leave it
+    out, as the board marks it and offers no entry with it."""
+    from sqlalchemy import update
+
+    from store.models import Ticket
+
+    for n in range(2):
+        ticket = open_ticket(gw, "VPN の会議室予約", key=f"before-{n}")
+        with transaction(gw.sessions) as s:
+            s.execute(update(Ticket).where(Ticket.id == ticket).values(catalog="other"))
+    names = {c.name for c in weekly_summary(gw).candidates}
+    assert "vpn" not in names and "会議室予約" in names, names

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -247,6 +249,46 @@ def test_the_board_offers_one_stub_per_pattern_and_all_paste_together(
     pasted = "".join(s.replace("&#39;", "'").replace("&#34;", '"') for s in stubs)
     catalog = parse_catalog(GOOD + pasted)  # both under entries: at once, ids distinct
     assert len(catalog.entries) == len(parse_catalog(GOOD).entries) + 2
+
+
+def test_a_word_the_catalog_has_now_is_marked_and_offered_in_no_stub(
+    settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """After the manager added a projector entry, the tickets left in the fallback still
+    hold the word: the panel says whose keyword it is, and the ready-to-paste entry
+    leaves it out (pasted, it would be one keyword under two entries)."""
+    from gateway.core.resources import examples_dir
+    from tests.support.catalogs import EXAMPLE
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copy(examples_dir() / "account_action.py", tmp_path)  # the example's action
+
+    async def scenario(client: TestClient[Any, Any], r: Rig) -> str:
+        await sign_in(client, r, "ops@example.test")
+        return await (await client.get("/board")).text()
+
+    with rig(settings, clock, catalog=path) as r:
+        for n, subject in enumerate(["プロジェクターと会議室", "会議室のプロジェクター"]):
+            deliver(
+                r.app, mail(subject=subject, body="映りません。\n", message_id=f"<k{n}@c.test>")
+            )
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "entries:\n",
+                "entries:\n  - id: projector\n    name: Projector\n"
+                "    keywords: [プロジェクタ]\n    assignee: ops@example.test\n",
+                1,
+            ),
+            encoding="utf-8",
+        )
+        assert r.app.catalog.reload()
+        html = r.serve(lambda c: scenario(c, r))
+    other = html.split('id="other"', 1)[1].split("</section>", 1)[0]
+    assert "(a keyword of projector already)" in other, other
+    stubs = re.findall(r'<pre class="stub">(.*?)</pre>', other, re.S)
+    assert stubs and all("プロジェクター" not in s for s in stubs), other
+    assert "会議室" in stubs[0]
 
 
 @pytest.mark.parametrize("days", [40, 100])  # in the 90 days' window only; in neither

@@ -9,6 +9,7 @@ line: the terms and patterns :mod:`gateway.catalog.match` looks for.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Protocol
@@ -121,7 +122,12 @@ def _weight(r: Reporter, pair: Any) -> float:
     if pair is None:
         return 1.0
     value = _scalar(pair[1])
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value <= 0
+        or not math.isfinite(value)  # 1.0e+400 is YAML's infinity: no score JSON can hold
+    ):
         r.bad(pair[1], N_("weight must be a number above 0, not {value!r}", value=shown(pair[1])))
         return 1.0
     return float(value)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,6 +203,8 @@ class CatalogHolder:
         self.path, self._members, self._templates_dir = path, tuple(members), templates_dir
         self._working_days, self._calendars = working_days, calendars
         self._loader = loader
+        self._lock = threading.RLock()  # the watch's thread, and SIGHUP's handler (nested)
+        self._seen = looks(path)  # the file as the last (re)load found it
         if text is not None:
             self._current = self._parse(text)
         else:
@@ -256,9 +259,25 @@ class CatalogHolder:
         return self._swap(lambda: (self._parse(text), text))
 
     def reload(self) -> bool:
-        return self._swap(self._load)
+        with self._lock:
+            self._seen = looks(self.path)  # before reading: a save meanwhile is seen next
+            return self._swap(self._load)
+
+    def reload_if_changed(self) -> bool | None:
+        """The file read again if it was saved since the last (re)load, as
+        :meth:`reload` does (True: taken; False: refused, the old one kept and the
+        problems logged); None when it was not. A save caught half-written is refused
+        once, and the save that completes it changes the file again."""
+        with self._lock:
+            if looks(self.path) == self._seen:
+                return None
+            return self.reload()
 
     def _swap(self, load: Callable[[], tuple[Catalog, str | None]]) -> bool:
+        with self._lock:
+            return self._swapped(load)
+
+    def _swapped(self, load: Callable[[], tuple[Catalog, str | None]]) -> bool:
         try:
             new, text = load()
         except CatalogError as exc:
@@ -271,8 +290,34 @@ class CatalogHolder:
             for p in exc.problems:
                 log.error("  %s:%d: %s", self.path, p.line, p.message)
             return False
+        if new.digest and new.digest == self._current.digest:  # the same text: no news
+            log.info("catalog unchanged: %s", self.path)
+            return True
         self._current, self.text = new, text
         log.info("catalog reloaded from %s: %d entries", self.path, len(new.entries))
         for follow in self.followers:
             follow()
         return True
+
+
+WATCH_INTERVAL = 2.0  # seconds between the daemon's looks at the catalog file
+
+
+def looks(path: Path) -> tuple[int, ...] | None:
+    """What tells a save of ``path`` from the last one: its inode (an editor renames a
+    new file over it), size and times; None when it cannot be read."""
+    try:
+        st = path.stat()  # a symlink followed: a swapped link target counts
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def watch_catalog(
+    holder: CatalogHolder, stop: threading.Event, interval: float = WATCH_INTERVAL
+) -> None:
+    """The daemon's look at the catalog file every ``interval`` until ``stop``: a manager
+    who saved the YAML needs no ``systemctl reload`` (SIGHUP still works) for new mail to
+    be filed by it; a broken save is refused as a reload refuses it."""
+    while not stop.wait(interval):
+        holder.reload_if_changed()

@@ -167,7 +167,15 @@ class Entry:
         アカウント（account）, Accounts (account); the id alone when it has no name."""
         if all(name == self.id for name in self.said().values()):
             return self.id
-        return N_("{name} ({id})", name=self.said(), id=self.id)
+        # a language the catalog gives no name in reads the id: said once, not "vpn (vpn)"
+        return own_words(
+            {
+                loc: self.id
+                if self.name(loc) == self.id
+                else translate(N_("{name} ({id})", name=self.name(loc), id=self.id), loc)
+                for loc in LOCALES
+            }
+        )
 
     def description(self, locale: str) -> str:
         return self.descriptions.get(locale) or self.descriptions.get("en") or ""

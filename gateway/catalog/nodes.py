@@ -43,10 +43,13 @@ def scalar(node: Any) -> Any:
 def text(r: Any, node: Any, key: str) -> str:
     """A value that is a text (a name, a label, an example): a list or a mapping written
     there is a problem said on its line (``r``: the reader's reporter), not its YAML
-    taken for the text ("[win, mac]" shown to a requester as the example)."""
+    taken for the text ("[win, mac]" shown to a requester as the example). A scalar is
+    the text as written, not typed: YAML 1.1 reads ``yes`` as true and ``5.10`` as 5.1,
+    but a label ``yes`` or an example ``5.10`` (a version) is those characters."""
     if not isinstance(node, yaml.ScalarNode):
         r.bad(node, not_text(node, key))
-    return str(scalar(node))
+        return shown(node)
+    return str(node.value)
 
 
 def not_text(node: Any, key: str) -> Msg:

@@ -9,9 +9,11 @@ first, as the match decides (:mod:`gateway.catalog.match`)."""
 
 from __future__ import annotations
 
-from gateway.catalog.model import Catalog, Field
+from gateway.catalog.model import LOCALES, Catalog, Entry, Field
 from gateway.catalog.sheet import validate
 from gateway.core.i18n import N_, Msg
+
+NAMED = 10  # the entries a shared keyword's note names; the rest are counted
 
 
 def notes(catalog: Catalog) -> list[Msg]:
@@ -37,6 +39,39 @@ def notes(catalog: Catalog) -> list[Msg]:
         if not e.keywords and not e.fallback
     ]
     out += [_example(e.id, f) for e in catalog.entries for f in e.fields if _refused(f)]
+    out += [note for e in catalog.entries for note in _one_language(e)]
+    return out
+
+
+def _one_language(entry: Entry) -> list[Msg]:
+    """A name or a label written in some languages but not all: what its readers in
+    the others read instead (:meth:`Entry.name`, :meth:`Field.label`), which a manager
+    who wrote ``name: {ja: プリンター}`` should know (English readers read the id). A
+    field with no label at all is read by its name in every language, as meant."""
+    out: list[Msg] = []
+    for loc in LOCALES:
+        if entry.names and not entry.names.get(loc):
+            out.append(
+                N_(
+                    "note: {entry} has no name in {locale}: readers in {locale} read {shown!r}",
+                    entry=entry.id,
+                    locale=loc,
+                    shown=entry.name(loc),
+                )
+            )
+    for f in entry.fields:
+        for loc in LOCALES:
+            if f.labels and not f.labels.get(loc):
+                out.append(
+                    N_(
+                        "note: {entry}: field {field} has no label in {locale}:"
+                        " readers in {locale} read {shown!r}",
+                        entry=entry.id,
+                        field=f.name,
+                        locale=loc,
+                        shown=f.label(loc),
+                    )
+                )
     return out
 
 
@@ -64,6 +99,8 @@ def _shared(keyword: str, weights: dict[str, float]) -> Msg:
     rule: the highest score, a tie to the entry listed first)."""
     ids = list(weights)  # in catalog order
     entries = N_("{some} and {last}", some=", ".join(ids[:-1]), last=ids[-1])
+    if len(ids) > NAMED:  # a word under hundreds of entries: one line, not hundreds of ids
+        entries = N_("{some} and {count} more", some=", ".join(ids[:NAMED]), count=len(ids) - NAMED)
     heaviest = max(ids, key=lambda i: weights[i])  # the first of the heaviest
     if weights[heaviest] > weights[ids[0]]:
         return N_(

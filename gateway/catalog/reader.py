@@ -254,7 +254,7 @@ class _Reader:
         if "id" not in m:
             self.bad(node, N_("an entry needs an 'id'"))
             return "?"
-        value = str(_scalar(m["id"][1]))
+        value = text(self, m["id"][1], "id")  # as written: `id: yes` is no True
         if not _ID.fullmatch(value):
             self.bad(
                 m["id"][1], N_("id {id!r}: use lower-case letters, digits, '-' or '_'", id=value)

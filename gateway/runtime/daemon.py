@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from gateway.catalog.load import watch_catalog
 from gateway.config.proxy import environment_proxy_warning
 from gateway.config.secret import key_exposure
 from gateway.config.settings import Settings
@@ -178,6 +179,8 @@ def _serve(app: App, stop: threading.Event, ready: threading.Event | None) -> st
         # the child files by a catalog of its own: a reload here is one there
         app.catalog.followers.append(child.reload_catalog)
     workers.append(Worker("schema-watch", watch.watch))  # the query off the main thread
+    # a catalog saved since is taken without a SIGHUP (the child is told, as on one)
+    workers.append(Worker("catalog-watch", lambda s: watch_catalog(app.catalog, s)))
     writer = InboxWriter(
         WatchedInbox(open_inbox(app.settings.database.url, app.sessions), watch),
         app.clock,
@@ -358,8 +361,9 @@ def _build_when_reachable(settings: Settings, clock: Clock, stop: threading.Even
 
 @contextmanager
 def _reload_on_hangup(app: App) -> Iterator[None]:
-    """SIGHUP re-reads the catalog; an invalid one is refused and the old one kept
-    (CatalogHolder logs why), and the processing child is told to read it too. It
+    """SIGHUP re-reads the catalog (as the catalog-watch worker does when the file is
+    saved: :func:`gateway.catalog.load.watch_catalog`); an invalid one is refused and the
+    old one kept (CatalogHolder logs why), and the processing child is told to read it too. It
     re-reads the configuration file's Slack member map as well (refused and kept the
     same way; only the doors here use it). Jinja2 re-reads a template file that
     changed by itself, within two seconds."""

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
+from gateway.catalog import known
 from gateway.config.settings import Member
 from gateway.core import tokens, weeks
 from gateway.core.counted import counted
@@ -256,6 +257,7 @@ def _summary(
     # candidates now, and the summary suggests what the "other" panel shows
     since = now - timedelta(days=stats.FALLBACK_DAYS)
     report = stats.fallback_report(session, ctx.catalog.fallback.id, CANDIDATES, since=since)
+    report = known.marked(report, ctx.catalog)  # a word an entry has is no candidate now
     sla = workload.sla_counts(open_, ctx.catalog, ctx.settings, now)
     # the median, not the mean: one ticket left a month would pull a mean far from what
     # most requesters waited; wall time, as the board's median
@@ -281,7 +283,11 @@ def _summary(
                 }
             )
         ),
-        candidates=tuple(views.NamedCount(t["term"], t["tickets"]) for t in report["terms"]),
+        candidates=tuple(
+            views.NamedCount(t["term"], t["tickets"])
+            for t in report["terms"]
+            if not t["keyword_of"]
+        ),
         candidates_days=stats.FALLBACK_DAYS,
         outside_catalog=workload.outside_catalog(session, ctx.catalog).message(),
         sla_by_assignee=_sla({_name(ctx, who): n for who, n in sla.by_assignee.items()}),

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from gateway.catalog import known
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Settings
 from gateway.core.calendars import Calendars
@@ -74,6 +75,7 @@ def _with_rules(
         stale=counts.stale,
         **_entries(catalog),
     )
+    figures["fallback"] = known.marked(figures["fallback"], catalog)  # no candidate twice
     return with_sla(figures, counts, entries)
 
 

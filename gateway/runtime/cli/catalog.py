@@ -117,6 +117,8 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
             {
                 **verdict.classification.as_detail(),
                 "name": name,
+                # the entries that scored as much: the one listed first in the catalog wins
+                "tied_with": _tied(verdict),
                 "fields": sheet.values,
                 "rejected": [
                     {"field": r.field, "value": r.value, "reason": r.reason} for r in sheet.rejected
@@ -129,6 +131,15 @@ def cmd_catalog_match(args: argparse.Namespace, settings: Settings) -> int:
     return EX_OK
 
 
+def _tied(verdict: Triage) -> list[str]:
+    """The runners-up that scored as much as the entry chosen (a tie, which the order of
+    the catalog settles: ``classify`` keeps the first listed)."""
+    result = verdict.classification
+    if result.fallback:
+        return []
+    return [entry_id for entry_id, score in result.scores[1:] if score == result.score]
+
+
 # The places a keyword is looked for (:class:`gateway.catalog.match.Hit`'s ``where``, the
 # event's key), as the reader of the explanation names them
 _PLACES = {
@@ -139,8 +150,15 @@ _PLACES = {
 
 def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
     result, sheet = verdict.classification, verdict.sheet
-    why = N_(" (fallback: no keyword matched)") if result.fallback else ""
-    said.say(N_("entry: {id} ({name}){why}", id=result.entry_id, name=name, why=why))
+    why: Msg | str = ""
+    if result.fallback and result.vetoed:  # keywords did match: a negative one said no
+        why = N_(" (fallback: every entry that matched was vetoed)")
+    elif result.fallback:
+        why = N_(" (fallback: no keyword matched)")
+    if name == result.entry_id:  # no name in this language: the id, said once
+        said.say(N_("entry: {id}{why}", id=result.entry_id, why=why))
+    else:
+        said.say(N_("entry: {id} ({name}){why}", id=result.entry_id, name=name, why=why))
     said.say(N_("score: {score}", score=format(result.score, "g")))
     for matched in result.matched:
         hit = N_(
@@ -152,7 +170,14 @@ def _print_match(said: Speaker, verdict: Triage, name: str) -> None:
         )
         print(f"  {said(hit)}")
     for entry_id, score in result.scores[1:]:
-        print("  " + said(N_("runner-up: {id} {score}", id=entry_id, score=format(score, "g"))))
+        runner_up = N_("runner-up: {id} {score}", id=entry_id, score=format(score, "g"))
+        if not result.fallback and score == result.score:  # why this one and not that
+            runner_up = N_(
+                "{runner_up} (a tie: {id} is listed first in the catalog)",
+                runner_up=runner_up,
+                id=result.entry_id,
+            )
+        print("  " + said(runner_up))
     for entry_id, keyword in result.vetoed:
         vetoed = N_("vetoed: {id} by negative keyword {keyword!r}", id=entry_id, keyword=keyword)
         print(f"  {said(vetoed)}")
@@ -183,12 +208,19 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print_json(data)
         return EX_OK
-    _print_stats(Speaker(settings), data, settings.gateway.timezone)
+    gone = {e["entry"] for e in data["entries"]} - {e.id for e in catalog.entries}
+    _print_stats(Speaker(settings), data, settings.gateway.timezone, gone)
     return EX_OK
 
 
-def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
-    """Three tables and the fallback report; headers in the CLI's language."""
+def _print_stats(
+    said: Speaker,
+    data: dict[str, Any],
+    timezone: str,
+    gone: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Three tables and the fallback report; headers in the CLI's language. ``gone``: the
+    entries of tickets that the catalog no longer has, marked as the board marks them."""
     # the open tickets past an SLA deadline and due soon, as the board's badges count them
     sla = ((N_("overdue"), -8), (N_("due soon"), -8))
     print(
@@ -206,7 +238,9 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
         median = e["median_close_seconds"]
         shown = said(span(median))
         entry = e["entry"] or none
-        print(f"{entry:<20} {e['open']:>4} {e['closed']:>6} {_sla(e)}  {shown:>12}")
+        if e["entry"] in gone:  # removed or renamed since: `catalog refile --from` is for them
+            entry = f"{entry} {said(N_('(not in the catalog)'))}"
+        print(f"{pad(entry, 20)} {e['open']:>4} {e['closed']:>6} {_sla(e)}  {shown:>12}")
     # the median is of resolutions (store.stats.RESOLVED); the closed counts keep every close
     said.say(
         N_(
@@ -251,7 +285,11 @@ def _print_stats(said: Speaker, data: dict[str, Any], timezone: str) -> None:
     print("\n" + said(terms))
     for t in fb["terms"]:
         count = said(N_("{count} tickets", count=t["tickets"]))
-        print(f"  {pad(t['term'], 20)} {t['kind']:<6} {count}")  # a kanji takes two columns
+        line = f"  {pad(t['term'], 20)} {t['kind']:<6} {count}"  # a kanji takes two columns
+        if t.get("keyword_of"):  # no candidate: an entry has it (a ticket left behind)
+            has = N_("(a keyword of {entries} already)", entries=", ".join(t["keyword_of"]))
+            line += "  " + said(has)
+        print(line)
     if fb.get("groups"):  # as the board offers them: one ready-to-paste entry per group
         print("\n" + said(N_("words that come together in the same tickets (one new entry each):")))
     for g in fb.get("groups", ()):
