@@ -17,15 +17,19 @@ boss) Yamada <t@x>`` is from "Taro Yamada" (the stdlib moved the comment to the 
 the name, and every notice showed it there).
 
 Addresses are given in one form, so that one mailbox is one participant: a quoted
-local part that needs no quotes (``"support"@example.test``) is written without them
-and the root dot of a domain (``example.test.``) is dropped; otherwise our own address
-written that way was a participant and was sent every answer. Linear in the field.
+local part that needs no quotes (``"support"@example.test``) is written without them,
+the root dot of a domain (``example.test.``) is dropped (otherwise our own address
+written that way was a participant and was sent every answer), and a domain is its
+IDNA A-label (``a@例え.jp`` and ``a@xn--r8jz45g.jp`` were two participants, and the
+first was never answered). Linear in the field.
 """
 
 from __future__ import annotations
 
 import re
 from email.utils import getaddresses
+
+from gateway.core.domains import ascii_address
 
 __all__ = ["ENCODED_WORD", "canonical", "mailbox_pairs", "phrases_without_address"]
 
@@ -206,11 +210,11 @@ def _unquoted(phrase: str) -> str:
 
 
 def canonical(address: str) -> str:
-    """One form per mailbox: ``"support"@x.test.`` → ``support@x.test`` (a quoted local
-    part is unquoted only when it needs no quotes; a domain loses its root dot)."""
+    """One form per mailbox: ``"Support"@x.test.`` → ``support@x.test``, ``a@例え.jp`` →
+    ``a@xn--r8jz45g.jp`` (a quoted local part is unquoted only when it needs no quotes;
+    then :func:`gateway.core.domains.ascii_address`: lower case, the domain's A-label,
+    no root dot), the form a member's address is kept in."""
     quoted = _QUOTED_LOCAL.fullmatch(address)
     if quoted is not None and _DOT_ATOM.fullmatch(quoted.group(1)):
         address = f"{quoted.group(1)}@{quoted.group(2)}"
-    if "@" in address and address.endswith(".") and not address.endswith(".."):
-        address = address[:-1]
-    return address
+    return ascii_address(address)
