@@ -88,3 +88,21 @@ def test_a_watcher_with_a_unicode_domain_is_kept_at_its_a_label(team: App) -> No
     ).encode()
     deliver(team, answer, envelope_to=(to,))
     assert show(team, 1)["watchers"] == ["kato@xn--r8jz45g.jp"]
+
+
+def test_a_comment_beside_the_at_is_no_name() -> None:
+    """RFC 5322 lets a comment stand anywhere in an address; the stdlib made one beside
+    the ``@`` the display name, doubled (``john(work)@x.test`` was "work work")."""
+    for field, name in (
+        ("john(work)@x.test", ""),
+        ("john (work) @x.test", ""),
+        ("john@(work)x.test", ""),
+        ("John <john(work)@x.test>", "John"),
+        ("john(work)@x.test (John Smith)", "John Smith"),
+        ("john@x.test (John)", "John"),  # after the address: its writer's name, as ever
+        ('"a(b)"@x.test', ""),  # quoted: no comment
+    ):
+        found = addresses([field], None, [])
+        assert [(a.name, a.email) for a in found] == [
+            (name, '"a(b)"@x.test' if field.startswith('"') else "john@x.test")
+        ], field

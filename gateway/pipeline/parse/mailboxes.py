@@ -46,7 +46,58 @@ def mailbox_pairs(values: list[str]) -> list[tuple[str, str]]:
     """``getaddresses`` of ``values`` with each display name before an angle address
     quoted first; the addresses in :func:`canonical` form. May raise what
     ``getaddresses`` raises."""
-    return [(name, canonical(addr)) for name, addr in getaddresses(map(quote_names, values))]
+    fields = (quote_names(_at_comments_out(v)) for v in values)
+    return [(name, canonical(addr)) for name, addr in getaddresses(fields)]
+
+
+def _at_comments_out(value: str) -> str:
+    """``value`` without the comments beside an ``@`` (``john(work)@x.test``,
+    ``john@ (work) x.test``): RFC 5322 allows them there, and the stdlib made one the
+    mailbox's display name, twice ("work work"), or added it to the name written
+    before the angle address. A comment after the address (``john@x.test (John)``) is
+    its writer's name and stays. Quoted strings are text. Linear: each character is
+    looked at once, and once more at most as the space after a comment."""
+    out: list[str] = []
+    last = ""  # the last character outside comments that is not a space
+    i = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if ch == '"':
+            end = _quoted_end(value, i)
+            out.append(value[i:end])
+            last, i = '"', end
+            continue
+        if ch != "(":
+            out.append(ch)
+            last = last if ch.isspace() else ch
+            i += 1
+            continue
+        end = _comment_end(value, i)
+        after = end
+        while after < n and value[after].isspace():
+            after += 1
+        if last != "@" and value[after : after + 1] != "@":
+            out.append(value[i:end])
+        i = end
+    return "".join(out)
+
+
+def _comment_end(value: str, i: int) -> int:
+    """The index after the comment that starts at ``value[i]``, nested ones in it (the
+    end of the value when it never closes)."""
+    depth = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if ch == "\\":
+            i += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        i += 1
+        if depth == 0:
+            return i
+    return n
 
 
 def phrases_without_address(values: list[str]) -> frozenset[str]:
