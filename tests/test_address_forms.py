@@ -106,3 +106,15 @@ def test_a_comment_beside_the_at_is_no_name() -> None:
         assert [(a.name, a.email) for a in found] == [
             (name, '"a(b)"@x.test' if field.startswith('"') else "john@x.test")
         ], field
+
+
+def test_a_requester_is_found_by_either_spelling(team: App) -> None:
+    """``tickets list --requester`` and the board's filter take the address as a person
+    types it: ``Tanaka@例え.jp`` finds the requester kept as its A-label."""
+    from store.ticket_query import TicketQuery, find
+
+    ticket_id = deliver(team, raw_request("tanaka@例え.jp")).ticket_id
+    with transaction(team.sessions) as s:
+        for typed in ("Tanaka@例え.jp", "tanaka@XN--R8JZ45G.JP", " tanaka@例え.jp. "):
+            rows, _ = find(s, TicketQuery(requester=typed))
+            assert [r["id"] for r in rows] == [ticket_id], typed
