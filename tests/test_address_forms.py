@@ -118,3 +118,11 @@ def test_a_requester_is_found_by_either_spelling(team: App) -> None:
         for typed in ("Tanaka@例え.jp", "tanaka@XN--R8JZ45G.JP", " tanaka@例え.jp. "):
             rows, _ = find(s, TicketQuery(requester=typed))
             assert [r["id"] for r in rows] == [ticket_id], typed
+
+
+def test_a_reply_address_at_a_unicode_domain_is_ours() -> None:
+    """A team whose own domain is internationalised: the envelope (IMAP's, a pipe's)
+    may name its reply address in Unicode; the config keeps the A-label."""
+    own = "support@xn--r8jz45g.jp"
+    found = tokens.parse_reply_address("Support+7-0123456789abcdef@例え.jp", own)
+    assert found == tokens.ReplyToken(7, "0123456789abcdef")

@@ -82,9 +82,9 @@ class ReplyToken:
 
 def parse_reply_address(candidate: str, address: str) -> ReplyToken | None:
     """The ticket and token in ``candidate`` if it is a token variant of ``address``."""
-    local, domain = address.lower().rsplit("@", 1)
+    local, domain = ascii_address(address).rsplit("@", 1)
     pattern = rf"{re.escape(local)}\+(\d{{1,18}})-([0-9a-f]{{{TOKEN_LENGTH}}})@{re.escape(domain)}"
-    m = re.fullmatch(pattern, candidate.strip().lower())
+    m = re.fullmatch(pattern, ascii_address(candidate.strip()))  # 例え.jp: xn--r8jz45g.jp
     ticket_id = ticket_number(m.group(1)) if m else None  # past every id: no token of ours
     return ReplyToken(ticket_id, m.group(2)) if m and ticket_id is not None else None
 
