@@ -126,3 +126,17 @@ def test_a_reply_address_at_a_unicode_domain_is_ours() -> None:
     own = "support@xn--r8jz45g.jp"
     found = tokens.parse_reply_address("Support+7-0123456789abcdef@例え.jp", own)
     assert found == tokens.ReplyToken(7, "0123456789abcdef")
+
+
+def test_a_member_writing_in_upper_case_is_the_member(team: App) -> None:
+    """``Ops@Example.TEST`` is the configured ``ops@example.test``: their reply address
+    proves them, and their command is taken."""
+    deliver(team, raw_request("alice@customer.test"))
+    to = reply_address(team, 1, "ops@example.test")
+    answer = (
+        f"From: Ops One <Ops@Example.TEST>\r\nTo: {to}\r\nSubject: Re: [#1] printer jam\r\n"
+        "Message-ID: <ans-2@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "MIME-Version: 1.0\r\n\r\n/close\r\n\r\nCleared.\r\n"
+    ).encode()
+    deliver(team, answer, envelope_to=(to,))
+    assert show(team, 1)["state"] == "closed"
