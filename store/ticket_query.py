@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.util import ClauseAdapter
 
+from gateway.core.domains import ascii_address
 from store import search
 from store.models import (
     AttachmentRow,
@@ -68,9 +69,9 @@ def find(session: Session, q: TicketQuery) -> tuple[list[dict[str, Any]], int]:
     if q.assignee == "":
         stmt = stmt.where(Ticket.assignee.is_(None))
     elif q.assignee:
-        stmt = stmt.where(Ticket.assignee == q.assignee.lower())
-    if q.requester:
-        stmt = stmt.where(Ticket.requester == q.requester.strip().lower())
+        stmt = stmt.where(Ticket.assignee == ascii_address(q.assignee.strip()))
+    if q.requester:  # as kept: the domain's A-label (例え.jp is xn--r8jz45g.jp)
+        stmt = stmt.where(Ticket.requester == ascii_address(q.requester.strip()))
     if q.catalog == "":  # the board's "(not filed)" lane
         stmt = stmt.where(Ticket.catalog.is_(None))
     elif q.catalog:

@@ -67,6 +67,30 @@ def unicode_domain(domain: str) -> str:
     )
 
 
+def ascii_address(address: str) -> str:
+    """``address`` in the one form it is compared and kept in: lower case, its domain as
+    :func:`ascii_domain` gives it, without a root dot (``Tanaka@例え.jp。`` is
+    ``tanaka@xn--r8jz45g.jp``), the form :mod:`gateway.config.addresses` keeps a
+    member's in. The part before ``@`` is only lowered (a UTF-8 one has no other form).
+    One whose domain has no IDNA2008 form (or no ``@``) is only lowered: it is no
+    address we can write to, and stays the one it was."""
+    lowered = address.lower()
+    local, at, domain = lowered.rpartition("@")
+    if not at or not domain:
+        return lowered
+    if domain.isascii() and ACE_PREFIX not in domain:
+        return lowered if not domain.endswith(".") else f"{local}@{_rootless(domain)}"
+    try:
+        return f"{local}@{_rootless(ascii_domain(domain))}"
+    except BadDomain:
+        return lowered
+
+
+def _rootless(domain: str) -> str:
+    """``domain`` without its root dot (``example.test.``); two dots are no domain."""
+    return domain[:-1] if domain.endswith(".") and not domain.endswith("..") else domain
+
+
 def readable_address(address: str) -> str:
     """An address as people read it: its domain as :func:`unicode_domain` says it
     (``a@xn--fa-hia.de`` is ``a@faß.de``); one whose domain has no IDNA2008 form (or no

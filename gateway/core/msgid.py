@@ -74,3 +74,21 @@ def well_formed(message_id: str) -> bool:
         and "=?" not in message_id
         and _WELL_FORMED.fullmatch(message_id) is not None
     )
+
+
+def nearest_well_formed(wanted: str, thread: tuple[str, ...] | list[str]) -> str:
+    """The id an answer to ``wanted`` names in In-Reply-To: ``wanted`` when our mail may
+    carry it (:func:`well_formed`), else the well-formed id of ``thread`` (oldest first)
+    nearest to it there, the earlier of two as near (an answer follows what it
+    answers), or the newest one when ``wanted`` is not in it; "" when none is, or when
+    nothing is answered. Dropped, the answer had no In-Reply-To at all and fell out of
+    the thread in the reader's client."""
+    if not wanted or well_formed(wanted):
+        return wanted
+    ids = list(thread)
+    at = ids.index(wanted) if wanted in ids else len(ids)
+    for distance in range(1, max(at, len(ids) - at) + 1):
+        for i in (at - distance, at + distance):
+            if 0 <= i < len(ids) and well_formed(ids[i]):
+                return ids[i]
+    return ""

@@ -22,6 +22,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from gateway.core.domains import ascii_address, readable_address
 from gateway.core.model import ticket_number
 
 TOKEN_LENGTH = 16
@@ -49,8 +50,23 @@ class ReplyKeys:
 
 
 def make_token(key: bytes, ticket_id: int, recipient: str) -> str:
-    msg = f"{ticket_id}:{recipient.strip().lower()}".encode()
+    """The token of ``recipient`` in its one form (:func:`ascii_address`): issued to
+    ``a@例え.jp`` or to ``a@xn--r8jz45g.jp``, it is one token."""
+    return _hmac(key, ticket_id, ascii_address(recipient.strip()))
+
+
+def _hmac(key: bytes, ticket_id: int, recipient: str) -> str:
+    msg = f"{ticket_id}:{recipient}".encode()
     return hmac.new(key, msg, hashlib.sha256).hexdigest()[:TOKEN_LENGTH]
+
+
+def _issued_forms(recipient: str) -> tuple[str, ...]:
+    """The texts a token of ``recipient`` may have been made over: its one form, and
+    as a token made before addresses had one form was (the address lowered as it was
+    written: a Unicode domain, a root dot)."""
+    one = ascii_address(recipient.strip())
+    forms = (one, recipient.strip().lower(), readable_address(one))
+    return tuple(dict.fromkeys(forms))
 
 
 def reply_address(address: str, keys: ReplyKeys, ticket_id: int, recipient: str) -> str:
@@ -66,9 +82,9 @@ class ReplyToken:
 
 def parse_reply_address(candidate: str, address: str) -> ReplyToken | None:
     """The ticket and token in ``candidate`` if it is a token variant of ``address``."""
-    local, domain = address.lower().rsplit("@", 1)
+    local, domain = ascii_address(address).rsplit("@", 1)
     pattern = rf"{re.escape(local)}\+(\d{{1,18}})-([0-9a-f]{{{TOKEN_LENGTH}}})@{re.escape(domain)}"
-    m = re.fullmatch(pattern, candidate.strip().lower())
+    m = re.fullmatch(pattern, ascii_address(candidate.strip()))  # 例え.jp: xn--r8jz45g.jp
     ticket_id = ticket_number(m.group(1)) if m else None  # past every id: no token of ours
     return ReplyToken(ticket_id, m.group(2)) if m and ticket_id is not None else None
 
@@ -79,8 +95,9 @@ def token_issued_to(
     """Which of ``candidates`` the token was issued to, or None if it is forged."""
     for key in keys.candidates(token.ticket_id):
         for who in candidates:
-            if hmac.compare_digest(make_token(key, token.ticket_id, who), token.token):
-                return who.strip().lower()
+            for form in _issued_forms(who):
+                if hmac.compare_digest(_hmac(key, token.ticket_id, form), token.token):
+                    return ascii_address(who.strip())
     return None
 
 

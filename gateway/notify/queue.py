@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.catalog.model import Catalog, Entry
 from gateway.config.settings import Settings
-from gateway.core import spans, tokens, zone
+from gateway.core import msgid, spans, tokens, zone
 from gateway.core.i18n import Msg
 from gateway.core.title import title
 from gateway.notify import compose, views
@@ -185,6 +185,7 @@ def _render(
     parts = renderer(settings.gateway.templates_dir).render(
         view, locale, reader_zone(settings, recipient.email)
     )
+    thread = tuple(tickets.thread_ids(session, ticket))
     env = compose.Envelope(
         kind=views.kind_of(view),
         sender=views.Person(settings.gateway.address, settings.outbound.from_name),
@@ -193,8 +194,8 @@ def _render(
         date=now,
         subject_tag=tag(settings, ticket.id),
         reply_to=reply_address(session, settings, ticket.id, recipient.email),
-        in_reply_to=in_reply_to,
-        references=tuple(tickets.thread_ids(session, ticket)),
+        in_reply_to=msgid.nearest_well_formed(in_reply_to, thread),
+        references=thread,
         auto_submitted=views.mail_kind(view).auto_submitted,
         ticket_id=ticket.id,
         charset="iso-2022-jp" if locale == "ja" and settings.gateway.iso2022jp else "utf-8",

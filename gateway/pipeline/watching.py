@@ -15,6 +15,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from gateway.core.domains import ascii_address
 from gateway.core.i18n import N_, Msg
 
 _ADDRESS = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
@@ -104,8 +105,10 @@ SHARED_DOMAINS: frozenset[str] = frozenset(
 
 
 def normalise(address: str) -> str | None:
-    """An address as stored (lower case, no angle brackets), or None if it is none."""
-    found = address.strip().strip("<>").lower()
+    """An address as stored (no angle brackets, in the one form of
+    :func:`gateway.core.domains.ascii_address`: ``kato@例え.jp`` is
+    ``kato@xn--r8jz45g.jp``, which our mail reaches), or None if it is none."""
+    found = ascii_address(address.strip().strip("<>"))
     return found if _ADDRESS.fullmatch(found) else None
 
 

@@ -22,7 +22,12 @@ from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.core.title import ELLIPSIS, TITLE_MAX
 from gateway.pipeline.parse.charsets import decode_header_with_notes
 from gateway.pipeline.parse.charsets.headers import decode_raw_runs
-from gateway.pipeline.parse.mailboxes import ENCODED_WORD, mailbox_pairs, phrases_without_address
+from gateway.pipeline.parse.mailboxes import (
+    ENCODED_WORD,
+    canonical,
+    mailbox_pairs,
+    phrases_without_address,
+)
 
 _MSGID = re.compile(r"<([^<>]*)>")  # brackets and what they hold, whitespace too
 _ADDRESS_IN_BRACKETS = re.compile(r"<([^<>\s]+)>")
@@ -109,7 +114,7 @@ def addresses(values: list[str], hint: str | None, defects: list[str]) -> list[A
             continue
         addr, more = decode_header_with_notes(raw_addr)  # no hint: a+tag-x@ is not UTF-7
         defects.extend(f"address: {note}" for note in notes + more)
-        addr = _unspaced(addr).lower()
+        addr = canonical(_unspaced(addr))  # again: "a@ 例え.jp" is one only now
         if len(addr) > MAX_ADDRESS:
             defects.append(f"address: one of {len(addr)} characters, longer than any mailbox's")
             continue

@@ -17,15 +17,19 @@ boss) Yamada <t@x>`` is from "Taro Yamada" (the stdlib moved the comment to the 
 the name, and every notice showed it there).
 
 Addresses are given in one form, so that one mailbox is one participant: a quoted
-local part that needs no quotes (``"support"@example.test``) is written without them
-and the root dot of a domain (``example.test.``) is dropped; otherwise our own address
-written that way was a participant and was sent every answer. Linear in the field.
+local part that needs no quotes (``"support"@example.test``) is written without them,
+the root dot of a domain (``example.test.``) is dropped (otherwise our own address
+written that way was a participant and was sent every answer), and a domain is its
+IDNA A-label (``a@例え.jp`` and ``a@xn--r8jz45g.jp`` were two participants, and the
+first was never answered). Linear in the field.
 """
 
 from __future__ import annotations
 
 import re
 from email.utils import getaddresses
+
+from gateway.core.domains import ascii_address
 
 __all__ = ["ENCODED_WORD", "canonical", "mailbox_pairs", "phrases_without_address"]
 
@@ -42,7 +46,58 @@ def mailbox_pairs(values: list[str]) -> list[tuple[str, str]]:
     """``getaddresses`` of ``values`` with each display name before an angle address
     quoted first; the addresses in :func:`canonical` form. May raise what
     ``getaddresses`` raises."""
-    return [(name, canonical(addr)) for name, addr in getaddresses(map(quote_names, values))]
+    fields = (quote_names(_at_comments_out(v)) for v in values)
+    return [(name, canonical(addr)) for name, addr in getaddresses(fields)]
+
+
+def _at_comments_out(value: str) -> str:
+    """``value`` without the comments beside an ``@`` (``john(work)@x.test``,
+    ``john@ (work) x.test``): RFC 5322 allows them there, and the stdlib made one the
+    mailbox's display name, twice ("work work"), or added it to the name written
+    before the angle address. A comment after the address (``john@x.test (John)``) is
+    its writer's name and stays. Quoted strings are text. Linear: each character is
+    looked at once, and once more at most as the space after a comment."""
+    out: list[str] = []
+    last = ""  # the last character outside comments that is not a space
+    i = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if ch == '"':
+            end = _quoted_end(value, i)
+            out.append(value[i:end])
+            last, i = '"', end
+            continue
+        if ch != "(":
+            out.append(ch)
+            last = last if ch.isspace() else ch
+            i += 1
+            continue
+        end = _comment_end(value, i)
+        after = end
+        while after < n and value[after].isspace():
+            after += 1
+        if last != "@" and value[after : after + 1] != "@":
+            out.append(value[i:end])
+        i = end
+    return "".join(out)
+
+
+def _comment_end(value: str, i: int) -> int:
+    """The index after the comment that starts at ``value[i]``, nested ones in it (the
+    end of the value when it never closes)."""
+    depth = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if ch == "\\":
+            i += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        i += 1
+        if depth == 0:
+            return i
+    return n
 
 
 def phrases_without_address(values: list[str]) -> frozenset[str]:
@@ -206,11 +261,11 @@ def _unquoted(phrase: str) -> str:
 
 
 def canonical(address: str) -> str:
-    """One form per mailbox: ``"support"@x.test.`` → ``support@x.test`` (a quoted local
-    part is unquoted only when it needs no quotes; a domain loses its root dot)."""
+    """One form per mailbox: ``"Support"@x.test.`` → ``support@x.test``, ``a@例え.jp`` →
+    ``a@xn--r8jz45g.jp`` (a quoted local part is unquoted only when it needs no quotes;
+    then :func:`gateway.core.domains.ascii_address`: lower case, the domain's A-label,
+    no root dot), the form a member's address is kept in."""
     quoted = _QUOTED_LOCAL.fullmatch(address)
     if quoted is not None and _DOT_ATOM.fullmatch(quoted.group(1)):
         address = f"{quoted.group(1)}@{quoted.group(2)}"
-    if "@" in address and address.endswith(".") and not address.endswith(".."):
-        address = address[:-1]
-    return address
+    return ascii_address(address)
