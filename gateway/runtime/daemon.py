@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from gateway.config.credential_files import credential_exposures
 from gateway.config.proxy import environment_proxy_warning
 from gateway.config.secret import key_exposure
 from gateway.config.settings import Settings
@@ -97,13 +98,15 @@ SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (s
 
 def warn_at_start(settings: Settings) -> None:
     """What ``status`` warns of, once, in the journal an admin reads first: a secret key
-    others may read, links left out of mails until base_url is set, a proxy in the
-    environment that webhook actions cannot use (the daemon's own environment, which
+    or a password's file others may read, links left out of mails until base_url is
+    set, a proxy in the environment that webhook actions cannot use (the daemon's own
+    environment, which
     ``status`` cannot see), a disk nearly full or too full for the largest mail (that
     one a problem for ``status``; the daemon starts all the same, and such mail is
     refused for now)."""
     for warning in (
         key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
+        *credential_exposures(settings),
         links_off(settings.web),
         environment_proxy_warning(settings.actions),
         *disk_warnings(settings),
