@@ -128,11 +128,11 @@ def test_every_file_holding_a_password_or_key_is_warned_of_when_others_may_read_
     """Not only the reply-token key's: the mailbox's and the relay's passwords, an OAuth
     token, the listener's AUTH users and its TLS key are credentials as well."""
     files = {
-        "imap.pw": "[[imap]] password_file",
-        "token": "[[imap]] oauth2_token_file",
-        "relay.pw": "[outbound] password_file",
-        "users": "[smtp] auth_users_file",
-        "tls.key": "[smtp] tls_key",
+        "imap.pw": "[imap.password_file]",
+        "token": "[imap.oauth2_token_file]",
+        "relay.pw": "[outbound.password_file]",
+        "users": "[smtp.auth_users_file]",
+        "tls.key": "[smtp.tls_key]",
     }
     certs = make_certs(tmp_path / "certs")
     for name in files:
@@ -163,3 +163,22 @@ def test_every_file_holding_a_password_or_key_is_warned_of_when_others_may_read_
 
 
 CREDENTIALS = "credential_file_readable"
+
+
+def test_the_slack_apps_token_files_are_warned_of_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever reads the bot token posts and reads as the app in the team's Slack."""
+    (tmp_path / "bot").write_text("xoxb-1111-2222-abcdefghijklmnop\n", encoding="utf-8")
+    (tmp_path / "app").write_text("xapp-1-A111-2222-abcdefghijklmnop\n", encoding="utf-8")
+    os.chmod(tmp_path / "bot", 0o604)
+    os.chmod(tmp_path / "app", 0o600)
+    extra = NO_DAEMON + (
+        f'[chat.slack]\nbot_token_file = "{tmp_path / "bot"}"\n'
+        f'app_token_file = "{tmp_path / "app"}"\n'
+    )
+    config = write_config(tmp_path, locale="en", extra=extra)
+    said = run(config, "status", "--json", capsys=capsys)
+    assert said.out.startswith("{"), said
+    found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]
+    assert len(found) == 1 and "[chat.slack.bot_token_file]" in found[0], found

@@ -21,22 +21,26 @@ from gateway.core.i18n import N_, Msg
 
 
 def credential_files(settings: Settings) -> Iterator[tuple[str, Path]]:
-    """(its key in the config, the file), for each file of a credential set."""
+    """(its key in the config, as a config error names it, and the file), for each
+    file of a credential set."""
     # the listener's TLS key: whoever has it can pose as the listener
     if settings.smtp.tls_key is not None:
-        yield "[smtp] tls_key", settings.smtp.tls_key
+        yield "[smtp.tls_key]", settings.smtp.tls_key
     # the AUTH users (and their password hashes) of peers outside trusted_networks
     if settings.smtp.auth_users_file is not None:
-        yield "[smtp] auth_users_file", settings.smtp.auth_users_file
+        yield "[smtp.auth_users_file]", settings.smtp.auth_users_file
     for mailbox in settings.imap:
         # the mailbox's password, or its OAuth token: every request, readable by all
         if mailbox.password_file is not None:
-            yield "[[imap]] password_file", mailbox.password_file
+            yield "[imap.password_file]", mailbox.password_file
         if mailbox.oauth2_token_file is not None:
-            yield "[[imap]] oauth2_token_file", mailbox.oauth2_token_file
+            yield "[imap.oauth2_token_file]", mailbox.oauth2_token_file
     # the relay's password: mail sent as the team
     if settings.outbound.password_file is not None:
-        yield "[outbound] password_file", settings.outbound.password_file
+        yield "[outbound.password_file]", settings.outbound.password_file
+    # the Slack app's tokens: posting and reading as the app in the team's workspace
+    if settings.chat.slack is not None:
+        yield from settings.chat.slack.token_files
 
 
 def credential_exposures(settings: Settings) -> list[Msg]:
