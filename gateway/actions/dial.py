@@ -15,13 +15,14 @@ is left of the deadline, as ``create_connection`` tries them, except a link-loca
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from gateway.core.hosts import is_link_local
 
 # (family, type, proto, canonname, sockaddr): one row of getaddrinfo's answer
 AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
@@ -54,13 +55,6 @@ class LinkLocal(OSError):
     def __init__(self, host: str, address: str) -> None:
         super().__init__(f"{host} is at the link-local address {address}, never dialled")
         self.host, self.address = host, address
-
-
-def _link_local(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.partition("%")[0]).is_link_local
-    except ValueError:
-        return False
 
 
 def look_up(lookup: Lookup, host: str, port: int, deadline: float) -> Sequence[AddressInfo]:
@@ -99,7 +93,7 @@ def dialer(lookup: Lookup, deadline: float) -> Dial:
         host, port = address
         error: OSError | None = None
         for family, kind, proto, _name, where in look_up(lookup, host, port, deadline):
-            if _link_local(where[0]):
+            if is_link_local(where[0]):
                 error = LinkLocal(host, where[0])
                 continue
             left = deadline - time.monotonic()
