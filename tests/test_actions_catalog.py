@@ -95,6 +95,16 @@ def test_a_webhook_and_a_command_action_are_read(tmp_path: Path) -> None:
             "url: http://",
             "use https",
         ),
+        (  # the cloud's metadata service: never called (gateway.actions.dial.LinkLocal)
+            "type: webhook\nurl: https://169.254.169.254/latest/\nsecret_file: x",
+            "url: https://169",
+            "a link-local address",
+        ),
+        (
+            "type: webhook\nurl: https://[fe80::1]/hook\nsecret_file: x",
+            "url: https://[fe80",
+            "a link-local address",
+        ),
         (
             "type: webhook\nurl: https://user:pw@automation.example.test/\nsecret_file: x",
             "url: https://user",

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from gateway.actions import failures
+from gateway.actions.dial import AddressInfo, system_lookup
 from gateway.actions.outcome import Step, Verdict
 from gateway.actions.webhook import deliver
 from gateway.actions.worker import ActionWorker
@@ -127,3 +128,27 @@ def test_a_name_the_name_server_does_not_know_is_said_as_before() -> None:
     assert resolver.asked == [HOST]
     assert attempt.verdict == Verdict.TEMPORARY
     assert attempt.error == failures.connection_failed(EAI_SAID["EAI_NONAME"])
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "address"),
+    [
+        (URL, HOST, "169.254.169.254"),  # a name its owner pointed at the metadata service
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "169.254.169.254"),
+        ("http://[fe80::1]:8080/hook", "fe80::1", "fe80::1"),
+    ],
+)
+def test_a_link_local_address_is_never_dialled(url: str, host: str, address: str) -> None:
+    """The cloud's metadata service (169.254.169.254, with the instance's credentials)
+    and every other link-local address: no webhook lives there, and a name whose owner
+    points it there, or a rebinding name server, must not make us post into it."""
+
+    def pointing_there(asked: str, port: int) -> list[AddressInfo]:
+        return list(system_lookup(address, port))
+
+    attempt = deliver(
+        url, b"{}", secret=SECRET, key="k-1", timeout=2, limit=4096, lookup=pointing_there
+    )
+    assert attempt.verdict == Verdict.PERMANENT
+    assert attempt.error == failures.link_local(host, address)
+    assert attempt.seconds < 1  # refused, not tried until the timeout

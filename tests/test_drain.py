@@ -27,6 +27,7 @@ from gateway.runtime import drain, drain_lock
 from gateway.runtime.app import App, build
 from tests.support.config import SECRET_ENV, write_config
 from tests.support.daemon import clean_env, console_script
+from tests.support.dumps import ask, reporting_env
 from tests.support.mails import mail
 from tests.support.pipeline import all_tickets
 from tests.support.waiting import eventually
@@ -310,3 +311,26 @@ def test_a_drainer_that_cannot_start_leaves_the_row_pending(site: Site) -> None:
     second = site.pipe(mail(subject="second"))
     assert second.returncode == 0 and not second.stderr, second.stderr
     assert eventually(lambda: site.drained(2), timeout=30), site.log()
+
+
+def test_the_drainer_is_not_dumpable(site: Site, tmp_path: Path) -> None:
+    """As the daemon's processes (tests/test_no_dumps.py): a command action run by the
+    drainer cannot read its environment."""
+    seen = tmp_path / "reports"
+    seen.mkdir()
+    log = drain_lock.log_path(site.data_dir)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as err:
+        drainer = subprocess.Popen(
+            [sys.executable, "-P", "-m", drain.__name__, "--config", str(site.config), *LONG],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=reporting_env(seen, clean_env(**SECRET_ENV)),
+        )
+    try:
+        assert eventually(lambda: "holding the drain lock" in site.log(), timeout=30)
+        [(dumpable, _command)] = ask(seen, [drainer.pid]).values()
+    finally:
+        drainer.kill()
+        drainer.wait()
+    assert not dumpable

@@ -19,6 +19,7 @@ from gateway.runtime.cli.warning_codes import WARNINGS
 from gateway.runtime.disk_space import Space
 from tests.support.cli import run
 from tests.support.config import write_config
+from tests.support.dovecot import make_certs
 
 MB, GB = 1_000_000, 1_000_000_000
 NO_DAEMON = "[health]\ndaemon = false\n"
@@ -119,3 +120,65 @@ def test_a_disk_problem_in_mb_for_people_and_in_bytes_in_json(
 )
 def test_amounts(count: int, said: str) -> None:
     assert str(amount(count)) == said
+
+
+def test_every_file_holding_a_password_or_key_is_warned_of_when_others_may_read_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not only the reply-token key's: the mailbox's and the relay's passwords, an OAuth
+    token, the listener's AUTH users and its TLS key are credentials as well."""
+    files = {
+        "imap.pw": "[imap.password_file]",
+        "token": "[imap.oauth2_token_file]",
+        "relay.pw": "[outbound.password_file]",
+        "users": "[smtp.auth_users_file]",
+        "tls.key": "[smtp.tls_key]",
+    }
+    certs = make_certs(tmp_path / "certs")
+    for name in files:
+        (tmp_path / name).write_bytes(certs.key.read_bytes() if name == "tls.key" else b"x\n")
+        os.chmod(tmp_path / name, 0o644)
+    os.chmod(tmp_path / "users", 0o640)  # the group may read it: that is the admin's choice
+    extra = NO_DAEMON + (
+        f'[smtp]\ntls_cert = "{certs.cert}"\ntls_key = "{tmp_path / "tls.key"}"\n'
+        f'auth_users_file = "{tmp_path / "users"}"\n'
+        f'[outbound]\nmode = "smtp"\nusername = "u"\npassword_file = "{tmp_path / "relay.pw"}"\n'
+        f'[[imap]]\nhost = "imap.example.test"\nusername = "u"\n'
+        f'password_file = "{tmp_path / "imap.pw"}"\n'
+        f'[[imap]]\nhost = "imap.example.test"\nusername = "v"\nauth = "xoauth2"\n'
+        f'oauth2_token_file = "{tmp_path / "token"}"\n'
+    )
+    config = write_config(tmp_path, locale="en", extra=extra)
+    said = run(config, "status", "--json", capsys=capsys)
+    assert said.out.startswith("{"), said
+    found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]
+    assert len(found) == 4, found
+    for name, key in files.items():
+        warned = [text for text in found if str(tmp_path / name) in text]
+        assert len(warned) == (name != "users"), (name, found)
+        assert not warned or (key in warned[0] and f"chmod 600 {tmp_path / name}" in warned[0])
+    os.chmod(tmp_path / "imap.pw", 0o600)
+    said = run(config, "status", "--json", capsys=capsys)
+    assert len([w for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]) == 3
+
+
+CREDENTIALS = "credential_file_readable"
+
+
+def test_the_slack_apps_token_files_are_warned_of_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever reads the bot token posts and reads as the app in the team's Slack."""
+    (tmp_path / "bot").write_text("xoxb-1111-2222-abcdefghijklmnop\n", encoding="utf-8")
+    (tmp_path / "app").write_text("xapp-1-A111-2222-abcdefghijklmnop\n", encoding="utf-8")
+    os.chmod(tmp_path / "bot", 0o604)
+    os.chmod(tmp_path / "app", 0o600)
+    extra = NO_DAEMON + (
+        f'[chat.slack]\nbot_token_file = "{tmp_path / "bot"}"\n'
+        f'app_token_file = "{tmp_path / "app"}"\n'
+    )
+    config = write_config(tmp_path, locale="en", extra=extra)
+    said = run(config, "status", "--json", capsys=capsys)
+    assert said.out.startswith("{"), said
+    found = [w["text"] for w in json.loads(said.out)["warnings"] if w["code"] == CREDENTIALS]
+    assert len(found) == 1 and "[chat.slack.bot_token_file]" in found[0], found

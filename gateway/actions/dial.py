@@ -8,7 +8,8 @@ lookup (:data:`Lookup`, the system's by default; a test gives a stand-in of its 
 runs in a thread of its own and the attempt waits for it only until the deadline; the C
 library's lookup cannot be interrupted, so a hung one is left to end by itself (the
 resolver's own timeout) and its answer dropped. Each address is then tried with what
-is left of the deadline, as ``create_connection`` tries them.
+is left of the deadline, as ``create_connection`` tries them, except a link-local one
+(:class:`LinkLocal`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from gateway.core.hosts import is_link_local
 
 # (family, type, proto, canonname, sockaddr): one row of getaddrinfo's answer
 AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
@@ -38,6 +41,20 @@ class LookupTimedOut(OSError):
     def __init__(self, host: str) -> None:
         super().__init__(f"no address for {host} by the deadline")
         self.host = host
+
+
+class LinkLocal(OSError):
+    """The name was looked up to a link-local address (169.254.0.0/16, fe80::/10),
+    which is never dialled. The cloud's metadata service answers there (169.254.169.254,
+    with the machine's credentials), and no webhook or chat service lives there: a URL
+    of the catalog or config that leads there does so by mistake, or because whoever
+    runs its name (a service's domain, a rebinding name server) pointed it there. Other
+    local addresses stay allowed: the URLs are the administrator's own, as GitLab's
+    system hooks are, and a hook on this machine or the LAN is the usual case."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} is at the link-local address {address}, never dialled")
+        self.host, self.address = host, address
 
 
 def look_up(lookup: Lookup, host: str, port: int, deadline: float) -> Sequence[AddressInfo]:
@@ -76,6 +93,9 @@ def dialer(lookup: Lookup, deadline: float) -> Dial:
         host, port = address
         error: OSError | None = None
         for family, kind, proto, _name, where in look_up(lookup, host, port, deadline):
+            if is_link_local(where[0]):
+                error = LinkLocal(host, where[0])
+                continue
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError

@@ -44,6 +44,17 @@ def lookup_timed_out(host: str, seconds: float) -> Msg:
     )
 
 
+def link_local(host: str, address: str) -> Msg:
+    """``host`` was looked up to a link-local address (the cloud's metadata service's
+    range), which is never dialled (:class:`gateway.actions.dial.LinkLocal`)."""
+    return N_(
+        "{host} is at the link-local address {address} (the cloud's metadata service's "
+        "range), which is never called",
+        host=host,
+        address=address,
+    )
+
+
 def untrusted(why: str | Msg) -> Msg:
     """The target's TLS certificate (``why``: :func:`gateway.core.os_errors.os_error`)."""
     return N_("TLS certificate not trusted: {why}", why=why)

@@ -48,6 +48,7 @@ from gateway.actions.dial import (
     Dial,
     HTTPConnection,
     HTTPSConnection,
+    LinkLocal,
     Lookup,
     LookupTimedOut,
     dialer,
@@ -161,7 +162,7 @@ def deliver(
         try:
             conn.connect()  # and, through a proxy, the tunnel: its refusal is said so
         except OSError as exc:
-            passed = (TimeoutError, ssl.SSLError, LookupTimedOut)  # said below as they are
+            passed = (TimeoutError, ssl.SSLError, LookupTimedOut, LinkLocal)  # said below
             if proxy is None or expired.is_set() or isinstance(exc, passed):
                 raise
             # http.client says the proxy's own status line ("Tunnel connection failed:
@@ -179,6 +180,8 @@ def deliver(
     except (OSError, http.client.HTTPException) as exc:
         if isinstance(exc, LookupTimedOut):  # the name server's silence, said as its own
             return attempt(Verdict.TEMPORARY, None, failures.lookup_timed_out(exc.host, timeout))
+        if isinstance(exc, LinkLocal):  # tried again, it would be refused again
+            return attempt(Verdict.PERMANENT, None, failures.link_local(exc.host, exc.address))
         if isinstance(exc, TimeoutError) or expired.is_set():  # cut: whatever it raised
             return attempt(Verdict.TEMPORARY, None, failures.no_answer(timeout))
         if isinstance(exc, ssl.SSLCertVerificationError):

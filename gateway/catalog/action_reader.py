@@ -35,7 +35,7 @@ from gateway.catalog.nodes import scalar
 from gateway.config.units import parse_duration
 from gateway.core.errors import ConfigError
 from gateway.core.file_kinds import not_a_file
-from gateway.core.hosts import is_loopback
+from gateway.core.hosts import is_link_local, is_loopback
 from gateway.core.i18n import N_, Msg
 from gateway.core.key_strength import weakness
 from gateway.core.utf8 import secret_bytes
@@ -162,6 +162,8 @@ def url_problem(url: str) -> Msg | None:
         return N_("not an http:// or https:// URL: {url!r}", url=url)
     if parts.username is not None or parts.password is not None:
         return N_("no credentials in the URL: the secret_file signs each delivery")
+    if is_link_local(host):  # the cloud's metadata service: never called
+        return N_("a link-local address (the cloud's metadata service's range) is never called")
     if parts.scheme == "http" and not is_loopback(host):
         return N_("use https: plain http is allowed only to this machine (127.0.0.1, ::1)")
     return None

@@ -128,6 +128,7 @@ def _slack(s: Section, base: Path, members: Sequence[Member]) -> SlackSettings:
         members=_member_map(s, members),
         notices=_notices(s),
         notice_limit=s.int("notice_limit", 30, 1, 10_000),
+        token_files=_token_files(s, base, mode),
     )
 
 
@@ -164,6 +165,14 @@ def _credential(
     if not pattern.fullmatch(value):
         raise ConfigError(s.path, _where(s, stem), N_("does not hold {what}", what=what))
     return value
+
+
+def _token_files(s: Section, base: Path, mode: str) -> tuple[tuple[str, Path], ...]:
+    """The files the tokens in use were read from, by key: ``status`` warns of one that
+    other users may read (gateway.config.credential_files)."""
+    stems = ("bot_token", "app_token" if mode == "socket" else "signing_secret")
+    found = ((f"[{s.key(f'{stem}_file')}]", s.path_or_none(f"{stem}_file", base)) for stem in stems)
+    return tuple((key, path) for key, path in found if path is not None)
 
 
 def _where(s: Section, stem: str) -> str:

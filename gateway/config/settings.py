@@ -262,6 +262,7 @@ class SlackSettings:
     members: Mapping[str, str] = field(default_factory=dict)  # Slack user id → member email
     notices: tuple[str, ...] = NOTICES
     notice_limit: int = 30  # notices per channel per hour; more wait for the next hour
+    token_files: tuple[tuple[str, Path], ...] = ()  # (key, file) of those read from files
 
     def channel_for(self, entry_id: str | None) -> str:
         return self.channels.get(entry_id or "", self.channel)

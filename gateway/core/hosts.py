@@ -21,6 +21,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_link_local(host: str) -> bool:
+    """A link-local address (169.254.0.0/16, fe80::/10, a zone after ``%`` allowed): the
+    cloud's metadata service's range, which no webhook is ever sent into
+    (:class:`gateway.actions.dial.LinkLocal`). A name is never resolved here."""
+    try:
+        return ipaddress.ip_address(host.partition("%")[0]).is_link_local
+    except ValueError:
+        return False
+
+
 def only_here(host: str) -> bool:
     """A bind address no one elsewhere can open as a link: a loopback one, or a wildcard
     (``0.0.0.0``, ``::``), which listens everywhere but names no host in a URL."""

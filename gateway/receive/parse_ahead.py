@@ -60,7 +60,8 @@ if TYPE_CHECKING:  # a worker that is not asked to foresee never imports the cat
 
 MIN_MESSAGES = 16  # below this, starting workers costs more than it saves
 BIG_FILE = 1 << 20  # a named file this big (an mbox, most likely) is worth workers alone
-_PRELOAD = ["gateway.receive.parse_ahead"]  # what a worker needs: the parser (and this)
+# what a worker needs: the parser (and this), in a forkserver made non-dumpable first
+_PRELOAD = ["gateway.core.dumps_forbidden", "gateway.receive.parse_ahead"]
 # Policy: a message below this size goes to the worker whole (one copy through the
 # pipe, and the worker slims it); from this size on this process sends its slim copy,
 # so that no worker ever holds a copy of a big attachment.

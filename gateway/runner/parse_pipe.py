@@ -43,6 +43,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import IO
 
+if __name__ == "__main__":
+    from gateway.core.dumps import forbid_dumps
+
+    forbid_dumps()  # exec made it dumpable again: see gateway.core.dumps
+
 from gateway.core.errors import BudgetExceeded, WorkerDied
 from gateway.core.model import ParsedMessage
 from gateway.core.resources import module_command, sigint_ignored

@@ -31,7 +31,8 @@ from gateway.core.model import ParsedMessage
 from gateway.pipeline.parse.message import SlimMessage, parse_message, parse_prepared, prepare
 
 Parse = Callable[[bytes], ParsedMessage]
-_PRELOAD = ["gateway.pipeline.parse.message"]
+# the forkserver (and so each worker it forks) is made non-dumpable first
+_PRELOAD = ["gateway.core.dumps_forbidden", "gateway.pipeline.parse.message"]
 _RAW = b"raw"  # announces raw bytes (send_bytes: no pickled copy of a big row)
 _SLIM = b"slim"  # announces a pickled SlimMessage; the answer may be None
 

@@ -44,16 +44,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from gateway.catalog.load import watch_catalog
-from gateway.config.proxy import environment_proxy_warning
-from gateway.config.secret import key_exposure
 from gateway.config.settings import Settings
-from gateway.config.web import links_off
 from gateway.core.backoff import Backoff
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.errors import ConfigError, TransientError
 from gateway.core.i18n import N_
 from gateway.core.os_errors import os_error
-from gateway.notify.template_check import template_warnings
 from gateway.outbound import maildir
 from gateway.receive import mailbox_lock, pipe
 from gateway.receive.imap import ImapPoller
@@ -62,12 +58,13 @@ from gateway.receive.writer import InboxWriter
 from gateway.runtime import background, schema_watch, sdnotify
 from gateway.runtime.app import App, build
 from gateway.runtime.background import Nudges, Tuning
-from gateway.runtime.disk_space import disk_problems, disk_warnings
+from gateway.runtime.disk_space import disk_problems
 from gateway.runtime.doors import open_doors
 from gateway.runtime.memory import give_memory_back
 from gateway.runtime.processing import ProcessingProcess
 from gateway.runtime.reader import schema_moved
 from gateway.runtime.schema_watch import SchemaWatch, WatchedInbox
+from gateway.runtime.start_warnings import warn_at_start as warn_at_start
 from gateway.runtime.workers import PASS_BACKOFF_MAX, Worker
 from store import inbox
 from store.accept.generic import open_inbox
@@ -95,25 +92,6 @@ MIGRATION_STEP = 3600.0
 # instance left on an older release goes on after a newer one upgraded the schema
 SCHEMA_INTERVAL = schema_watch.INTERVAL
 SIGNAL_SLICE = 0.5  # the main thread wakes this often to run signal handlers (see _wait_and_ping)
-
-
-def warn_at_start(settings: Settings) -> None:
-    """What ``status`` warns of, once, in the journal an admin reads first: a secret key
-    others may read, links left out of mails until base_url is set, a proxy in the
-    environment that webhook actions cannot use (the daemon's own environment, which
-    ``status`` cannot see), a disk nearly full or too full for the largest mail (that
-    one a problem for ``status``; the daemon starts all the same, and such mail is
-    refused for now), a team template that will not compile (its mails go out from ours)."""
-    for warning in (
-        key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
-        links_off(settings.web),
-        environment_proxy_warning(settings.actions),
-        *disk_warnings(settings),
-        *(problem.message for problem in disk_problems(settings)),
-        *template_warnings(settings.gateway.templates_dir),
-    ):
-        if warning is not None:
-            log.warning("%s", warning)
 
 
 def run(

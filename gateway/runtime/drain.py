@@ -55,6 +55,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+if __name__ == "__main__":
+    from gateway.core.dumps import forbid_dumps
+
+    forbid_dumps()  # exec made it dumpable again: see gateway.core.dumps
+
 from gateway.core.clock import Clock, SystemClock
 from gateway.core.counted import counted
 from gateway.core.errors import CatalogError, ConfigError, TransientError

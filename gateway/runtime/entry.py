@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import sys
 
+from gateway.core.dumps import forbid_dumps
+
 EX_OK, EX_DATAERR, EX_NOINPUT, EX_IOERR = 0, 65, 66, 74
 
 
@@ -30,6 +32,7 @@ STARTED_AS_COMMAND = False
 
 def main() -> None:
     global STARTED_AS_COMMAND
+    forbid_dumps()  # before anything reads a secret: see gateway.core.dumps
     STARTED_AS_COMMAND = True
     argv = sys.argv[1:]
     try:

@@ -13,6 +13,9 @@ if __name__ == "__main__":
     # KeyboardInterrupt traceback here. Ignored before the parser's imports, which
     # take a second or more on a loaded machine: a Ctrl-C while they ran was one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from gateway.core.dumps import forbid_dumps
+
+    forbid_dumps()  # exec made it dumpable again: see gateway.core.dumps
 
 from gateway.core.resources import module_command
 from gateway.runner.parse_pipe import serve

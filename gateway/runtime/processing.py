@@ -54,6 +54,9 @@ if __name__ == "__main__":
     # a loaded machine) is for the daemon, not a KeyboardInterrupt traceback here;
     # processing_child.main() answers SIGINT and SIGTERM with a stop once it can
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from gateway.core.dumps import forbid_dumps
+
+    forbid_dumps()  # exec made it dumpable again: see gateway.core.dumps
 
 from gateway.config.settings import Settings
 from gateway.core.resources import module_command, sigint_ignored

@@ -27,6 +27,7 @@ def action_failures() -> list[Msg]:
         failures.proxy_refused("http://proxy.example.test:3128", "407 Proxy Authentication"),
         failures.no_answer(30.0),
         failures.lookup_timed_out("hooks.example.test", 30.0),
+        failures.link_local("hooks.example.test", "169.254.169.254"),
         failures.untrusted("self-signed certificate"),
         failures.tls_failed("WRONG_VERSION_NUMBER"),
         failures.connection_failed(os_error(ConnectionRefusedError(111, "Connection refused"))),

@@ -59,6 +59,12 @@ def _secret(seen: Seen) -> Iterable[Msg]:
     return [m for m in (key_exposure(gateway.secret_file, gateway.data_dir),) if m is not None]
 
 
+def _credentials(seen: Seen) -> Iterable[Msg]:
+    from gateway.config.credential_files import credential_exposures
+
+    return credential_exposures(seen.settings)
+
+
 def _links(seen: Seen) -> Iterable[Msg]:
     from gateway.config.web import links_off
 
@@ -86,6 +92,8 @@ def _outside(seen: Seen) -> Iterable[Msg]:
 WARNINGS: Final[dict[str, Callable[[Seen], Iterable[Msg]]]] = {
     "disk_nearly_full": _disks,  # a disk we write to has under 100 MB or 1 % free (one each)
     "secret_file_readable": _secret,  # other users may read the reply-token key's file (#14)
+    # other users may read a password's or key's file ([[imap]] password_file, …): one each
+    "credential_file_readable": _credentials,
     "base_url_unset": _links,  # [web] on without base_url: mails carry no links to the pages
     "proxy_unusable": _proxy,  # $https_proxy/$ALL_PROXY is no http:// proxy webhooks can use
     "mail_failed_recently": _failed,  # outgoing mail failed for good in the last 24 hours

@@ -1,0 +1,40 @@
+"""What the daemon says once at start, in the journal an admin reads first.
+
+The same findings ``status`` reports (and some only the daemon can see, its own
+environment's proxy), logged as warnings by the daemon's logger: the daemon starts
+all the same. Apart from :mod:`gateway.runtime.daemon`, which stays about serving.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gateway.config.credential_files import credential_exposures
+from gateway.config.proxy import environment_proxy_warning
+from gateway.config.secret import key_exposure
+from gateway.config.settings import Settings
+from gateway.config.web import links_off
+from gateway.notify.template_check import template_warnings
+from gateway.runtime.disk_space import disk_problems, disk_warnings
+
+log = logging.getLogger("gateway.daemon")  # the daemon's: where an admin looks for them
+
+
+def warn_at_start(settings: Settings) -> None:
+    """What ``status`` warns of, once: a secret key or a password's file others may
+    read, links left out of mails until base_url is set, a proxy in the environment
+    that webhook actions cannot use (the daemon's own environment, which ``status``
+    cannot see), a disk nearly full or too full for the largest mail (that one a
+    problem for ``status``; the daemon starts all the same, and such mail is refused
+    for now), a team template that will not compile (its mails go out from ours)."""
+    for warning in (
+        key_exposure(settings.gateway.secret_file, settings.gateway.data_dir),
+        *credential_exposures(settings),
+        links_off(settings.web),
+        environment_proxy_warning(settings.actions),
+        *disk_warnings(settings),
+        *(problem.message for problem in disk_problems(settings)),
+        *template_warnings(settings.gateway.templates_dir),
+    ):
+        if warning is not None:
+            log.warning("%s", warning)
