@@ -173,6 +173,8 @@ def test_a_run_its_closed_ticket_withdrew_is_retried_once_the_ticket_is_reopened
     assert run(config, "tickets", "set-state", "1", "closed", capsys=capsys).code == 0
     [withdrawn] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
     assert withdrawn["state"] == "failed"
+    # as actions list counts it: no try was made (it said "attempt": 1 of a run not run)
+    assert (withdrawn["attempt"], withdrawn["ran"]) == (0, False), withdrawn
     shown = json.loads(run(config, "tickets", "show", "1", "--json", capsys=capsys).out)
     [row] = shown["action_runs"]
     assert (row["state"], row["attempts"]) == ("failed", 0)  # no try was made
@@ -189,4 +191,18 @@ def test_a_run_its_closed_ticket_withdrew_is_retried_once_the_ticket_is_reopened
     assert run(config, "tickets", "set-state", "1", "open", capsys=capsys).code == 0
     assert run(config, "actions", "retry", str(row["id"]), capsys=capsys).code == 0
     [ran] = json.loads(run(config, "actions", "run", "--json", capsys=capsys).out)
-    assert (ran["state"], ran["attempt"]) == ("succeeded", 1)
+    assert (ran["state"], ran["attempt"], ran["ran"]) == ("succeeded", 1, True)
+
+
+def test_actions_run_says_a_withdrawn_run_was_not_run(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its line said "failed" and nothing else set it apart from a run that was tried."""
+    request = tmp_path / "request.eml"
+    request.write_bytes(mail(subject="account", body="User ID: taro\n", date=datetime.now(UTC)))
+    assert run(config, "ingest", str(request), capsys=capsys).code == 0
+    assert run(config, "tickets", "set-state", "1", "closed", capsys=capsys).code == 0
+    ran = run(config, "actions", "run", capsys=capsys)
+    assert ran.code == 0 and "run #1 ticket #1: not run (failed)" in ran.out, ran.out
+    [row] = json.loads(run(config, "actions", "list", "--json", capsys=capsys).out)
+    assert (row["state"], row["attempts"]) == ("failed", 0)

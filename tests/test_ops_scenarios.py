@@ -257,14 +257,16 @@ def test_transcript_lists_applied_refused_and_ignored(ops_app: App, clock: FakeC
     assert "/category <entry>" in text  # the grammar, because something went wrong
     assert show(ops_app, 1)["state"] == "pending"  # the lines past 20 were ignored
     assert len(events(ops_app, "command-refused")) == 3  # the 3 refusals above
-    # a state the ticket already has is the state machine's refusal
+    # a state the ticket already has is no change, as for the CLI, the web and Slack
+    # (it was the state machine's refusal, with a command-refused event)
     deliver(
         ops_app,
         mail(subject="Re: [#1] VPN", body="/pending\n", sender="ops@example.test", to=token),
     )
-    assert "refused: the ticket is already waiting" in words_of(
-        outbox(ops_app, "command_result")[-1]
-    )
+    said = words_of(outbox(ops_app, "command_result")[-1])
+    assert "the ticket is already waiting for reply: nothing changed" in said
+    assert "refused" not in said
+    assert len(events(ops_app, "command-refused")) == 3  # none more
 
 
 def test_note_is_kept_and_never_relayed(ops_app: App) -> None:

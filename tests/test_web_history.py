@@ -271,3 +271,28 @@ def test_a_cleared_field_is_said_cleared_not_changed_to_nothing(
     ja, en = pages["ja"][-1], pages["en"][-1]
     assert "プリンタ名の値を消しました（以前の値: 3F-MFP-01）" in ja and "→" not in ja, ja
     assert "cleared Printer name (it was 3F-MFP-01)" in en and "→" not in en, en
+
+
+def test_a_cleared_field_is_labelled_cleared_not_set(settings: Settings, clock: FakeClock) -> None:
+    """The row of a value taken away said "Field set" (項目の入力) beside "cleared
+    Printer name (it was 3F-MFP-01)": a kind that contradicted its own words."""
+    from gateway.tickets.sheet_values import clear_field
+
+    with rig(settings, clock) as r:
+        tid = deliver(r.app, mail(subject="プリンタで紙詰まり", body="3F です。\n")).ticket_id
+        assert tid
+        now = r.clock.now()
+        with transaction(r.app.sessions) as s:
+            t = tickets.get(s, tid)
+            assert t is not None
+            changes.set_field(s, t, "printer_name", "3F-MFP-01", now, **WHO)
+            assert clear_field(s, t, "printer_name", now, **WHO)
+        pages = {
+            loc: _history(member_page(r, who, f"/tickets/{tid}")) for loc, who in READERS.items()
+        }
+    [ja_set, ja_cleared] = [row for row in pages["ja"] if "プリンタ名" in row]
+    [en_set, en_cleared] = [row for row in pages["en"] if "Printer name" in row]
+    assert "| 項目の入力 |" in ja_set and "| Field set |" in en_set
+    assert "| 項目の消去 |" in ja_cleared and "項目の入力" not in ja_cleared, ja_cleared
+    assert "| Field cleared |" in en_cleared and "Field set" not in en_cleared, en_cleared
+    assert "cleared Printer name (it was 3F-MFP-01)" in en_cleared

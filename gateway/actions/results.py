@@ -53,6 +53,9 @@ class Done:
     error: str  # in English, for logs and ``actions run --json``; the row keeps the Msg
     recorded: bool = True  # False: the lease had run out and another attempt took over
     said: Msg | str = ""  # the error as each reader reads it (``actions run``'s lines)
+    # False: not run, its ticket closed or merged before it ran; ``attempt`` then counts
+    # the tries made before (0 for a run never tried), as the row's ``attempts`` does
+    ran: bool = True
 
 
 def status_text(action_type: str, status: int | None) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -136,6 +136,7 @@ class ActionWorker:
                 action_runs.uncount(s, run.id)
             if withdrawn is not None:
                 self._hand_on(s, run, catalog)
+                done = replace(done, attempt=run.attempt - 1, ran=False)  # no try made
         log.info(
             "action run=%s ticket=%s attempt=%s: %s status=%s %s",
             run.id,

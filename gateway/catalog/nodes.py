@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from gateway.core import graphemes
 from gateway.core.i18n import N_, Msg
 
 _BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
@@ -63,7 +64,7 @@ def shown(node: Any) -> str:
     pieces: list[str] = []
     _flow(node, frozenset(), pieces, [SHOWN + 1])
     text = "".join(pieces)
-    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+    return graphemes.shorten(text, SHOWN)
 
 
 def _flow(node: Any, seen: frozenset[int], out: list[str], left: list[int]) -> None:

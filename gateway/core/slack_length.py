@@ -9,10 +9,9 @@ emoji, or as a dangling joiner.
 
 from __future__ import annotations
 
-import re
+from gateway.core import graphemes
 
 ELLIPSIS = "…"
-_JOINED = re.compile("[\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
 
 
 def units(text: str) -> int:
@@ -21,11 +20,9 @@ def units(text: str) -> int:
 
 
 def cut(text: str, at: int) -> str:
-    """``text[:at]``, moved back so that no emoji sequence is cut inside."""
-    at = max(0, at)
-    while 0 < at < len(text) and (_JOINED.match(text[at]) or text[at - 1] == "\u200d"):
-        at -= 1
-    return text[:at]
+    """``text[:at]``, moved back so that no emoji sequence, flag or accented letter is
+    cut inside (:mod:`gateway.core.graphemes`)."""
+    return graphemes.cut(text, at)
 
 
 def fit(text: str, limit: int) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from gateway.core import graphemes
+
 TITLE_MAX = 250  # characters of a ticket's title; a longer subject ends in ELLIPSIS
 ELLIPSIS = "…"  # one character, in every language
 # CR, LF, NUL, escape, U+2028 …, and runs of ASCII spaces and tabs: one space; never a
@@ -31,4 +33,4 @@ def title(subject: str) -> str:
     line = one_line(subject)
     if len(line) <= TITLE_MAX:
         return line
-    return line[: TITLE_MAX - len(ELLIPSIS)].rstrip() + ELLIPSIS
+    return graphemes.cut(line, TITLE_MAX - len(ELLIPSIS)).rstrip() + ELLIPSIS

@@ -14,7 +14,7 @@ from gateway.catalog import sla
 from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import validate
 from gateway.config.settings import Member, Settings
-from gateway.core import zone
+from gateway.core import graphemes, zone
 from gateway.core.calendars import calendar_for
 from gateway.notify import views
 from gateway.pipeline.commands import Role, commands_for
@@ -74,5 +74,5 @@ def excerpt(text: str) -> str:
     lines = text.strip().splitlines()
     cut = "\n".join(lines[:EXCERPT_LINES])
     if len(cut) > EXCERPT_CHARS:
-        cut = cut[:EXCERPT_CHARS].rstrip()
+        cut = graphemes.cut(cut, EXCERPT_CHARS).rstrip()
     return cut + (" …" if cut != text.strip() else "")

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from gateway.core import graphemes
 from gateway.core.i18n import N_, Msg
 from gateway.core.text import bare
 from gateway.pipeline.command_links import without_link_copies
@@ -57,7 +58,7 @@ class Command:
 def shown(line: str) -> str:
     """A line as a transcript or an event shows it: at most :data:`_SHOWN` characters,
     control characters (a terminal's escapes, a NUL) as U+FFFD."""
-    cut = line if len(line) <= _SHOWN else line[:_SHOWN] + "…"
+    cut = line if len(line) <= _SHOWN else graphemes.cut(line, _SHOWN) + "…"
     return NOT_TEXT.sub("\ufffd", cut)
 
 

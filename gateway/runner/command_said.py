@@ -20,6 +20,7 @@ from gateway.pipeline import commands
 from gateway.pipeline.merging import Merge
 from gateway.pipeline.watching import Watch
 from gateway.tickets import merge_watch
+from store.models import Ticket
 
 
 def changed(
@@ -91,6 +92,25 @@ def assigned_already(member: str | None) -> Msg:
     """An ``/assign`` naming the member who has the ticket: nothing changed, as the CLI,
     the page's "assign to me" and Slack's button say it."""
     return N_("{member} has it already: nothing changed", member=member)
+
+
+def has_state_already(ticket: Ticket, action: commands.Action, *, reason_named: bool) -> bool:
+    """``/open`` on an open ticket, ``/pending`` on a waiting one, ``/close`` on a closed
+    one: no change, as ``tickets set-state`` decides it (exit 0, "already …"). Not
+    when the ``/close`` names another reason than the ticket was closed with (closing
+    again changes no reason: the state machine refuses it, as for the CLI), nor for a
+    ticket merged into another (the state machine says where its work goes on)."""
+    if not isinstance(action, commands.SetState) or ticket.merged_into_id is not None:
+        return False
+    if ticket.state != action.target:
+        return False
+    return not reason_named or action.reason is None or ticket.close_reason == action.reason
+
+
+def state_already(state: str) -> Msg:
+    """The transcript's line for :func:`has_state_already`: news, not a refusal (no
+    event is written, and the grammar is not sent as if something went wrong)."""
+    return N_("the ticket is already {state}: nothing changed", state=labels.state(state))
 
 
 def _due(due: datetime, team_zone: str) -> zone.When:

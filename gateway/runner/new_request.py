@@ -20,6 +20,7 @@ from dataclasses import replace
 from gateway.actions import trigger
 from gateway.catalog.model import Catalog
 from gateway.catalog.sheet import BadValue, example_for, key_to_write
+from gateway.core import graphemes
 from gateway.core.i18n import LOCALES, N_, translate
 from gateway.core.model import ParsedMessage
 from gateway.core.text import has_japanese
@@ -290,7 +291,7 @@ def refused_values(
             views.RefusedValue(
                 key_to_write(entry, field.name, label),
                 label,
-                one_line(bad.value)[:80],
+                graphemes.cut(one_line(bad.value), 80),
                 bad.why,
                 example_for(field, locale),
                 asked=field.name in asked,

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from gateway.catalog.model import Catalog
 from gateway.config.settings import Member
+from gateway.core import graphemes
 from gateway.core.i18n import Msg
 from gateway.notify import views
 from gateway.notify.brief import ticket_brief
@@ -218,7 +219,7 @@ def _ops_notice_allowed(a: Arrival, ticket: Ticket, kind: str, *, uncounted: int
 
 def _excerpt(text: str, limit: int = 1200) -> str:
     text = text.strip()
-    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+    return text if len(text) <= limit else graphemes.cut(text, limit).rstrip() + " …"
 
 
 def _may_answer(a: Arrival, ticket: Ticket, kind: str) -> bool:

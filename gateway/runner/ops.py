@@ -37,7 +37,13 @@ from gateway.pipeline.parse.signatures import writer_names
 from gateway.pipeline.watching import Watch
 from gateway.runner.after_merge import goes_on, people_of
 from gateway.runner.arrival import Arrival
-from gateway.runner.command_said import assigned_already, changed, unchanged
+from gateway.runner.command_said import (
+    assigned_already,
+    changed,
+    has_state_already,
+    state_already,
+    unchanged,
+)
 from gateway.runner.filing import recategorize
 from gateway.runner.notices import action_hold
 from gateway.runner.proof import CHANNEL, record_unproven, verify, within_limit
@@ -167,6 +173,8 @@ def _run(
             outcome: CommandOutcome = (
                 decision
                 if isinstance(decision, Refused)
+                else Applied(cmd.line, state_already(ticket.state))
+                if has_state_already(ticket, decision, reason_named=bool(cmd.arg))
                 else Applied(cmd.line, _apply(a, ticket, decision, actor, role, saved))
             )
         except InvalidTransition as exc:

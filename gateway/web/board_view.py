@@ -18,12 +18,14 @@ from typing import Any
 from gateway.catalog.model import Catalog
 from gateway.catalog.stub import entry_stub, free_id
 from gateway.config.settings import Settings
+from gateway.core import graphemes
 from gateway.scheduling import rules, workload
 from store.ticket_query import BoardCells, BoardRow
 
 COLUMNS = ("new", "open", "pending", "closed")
 CLOSED_DAYS = 7  # the closed column: tickets closed in the last week
 CARDS_PER_CELL = 12  # the rest is a link to the filtered list
+CARD_SUBJECT = 80  # characters of a subject on a card, "…" included
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,12 @@ def build_lanes(
     return list(lanes.values()) + ([extra] if any(c.count for c in extra.cells.values()) else [])
 
 
+def card_subject(subject: str) -> str:
+    """A card's subject: at most :data:`CARD_SUBJECT` characters, cut between the
+    characters a reader sees (a flag, an emoji with its skin tone stay whole)."""
+    return graphemes.shorten(subject, CARD_SUBJECT)
+
+
 def _card(
     row: BoardRow,
     catalog: Catalog,
@@ -97,7 +105,7 @@ def _card(
     required = {f.name for f in entry.fields if f.required} if entry else set()
     return Card(
         id=row.id,
-        subject=row.subject if len(row.subject) <= 80 else row.subject[:79] + "…",
+        subject=card_subject(row.subject),
         age_days=max((now - row.created_at).days, 0),  # ``now`` is to the minute
         age_hours=max(int((now - row.created_at).total_seconds() // 3600), 0),
         assignee=(member.name or member.email) if member else (row.assignee or ""),

@@ -207,6 +207,7 @@ async def show(
         if e["kind"] == "field" and e["old"] and not e["new"]:
             name = str((e["detail"] or {}).get("name", ""))
             e["said"] = field_cleared(labels.get(name, name), e["old"])
+            e["cleared"] = True  # its kind too: "Field cleared", not "Field set"
     sheet = entry.fields if entry else ()
     return page(
         request,

@@ -525,6 +525,9 @@ def applied() -> list[v.CommandLine]:
         v.CommandLine(  # the member who has it already: nothing changed
             "/assign ops", command_said.assigned_already("ops@example.test"), "applied"
         ),
+        v.CommandLine(  # the state the ticket has already: nothing changed
+            "/pending", command_said.state_already("pending"), "applied"
+        ),
     ]
     ignored = [
         # past the line limit, then the rest counted

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 
-from gateway.core import msgid
+from gateway.core import graphemes, msgid
 from gateway.core.model import Address, LoopHeaders, PriorityHeaders
 from gateway.core.title import ELLIPSIS, TITLE_MAX
 from gateway.pipeline.parse.charsets import decode_header_with_notes
@@ -157,7 +157,7 @@ def short_name(name: str) -> str:
     another one. Right-to-left names need none of them (the Unicode algorithm orders
     their letters itself)."""
     name = _BIDI.sub("", name)
-    return name if len(name) <= TITLE_MAX else name[: TITLE_MAX - len(ELLIPSIS)] + ELLIPSIS
+    return graphemes.shorten(name, TITLE_MAX, ELLIPSIS)
 
 
 def _bounded(value: str, defects: list[str]) -> str:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from store.models import Ticket
 
 RUN_STATES = ("awaiting_approval", "pending", "running", "succeeded", "failed")
+# ``actions run``'s word for a run its ticket withdrew (closed, merged) before it ran
+NOT_RUN = N_("not run")
 
 
 def cmd_actions_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -164,6 +166,7 @@ def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
             "status": d.status,
             "error": d.error,
             "recorded": d.recorded,
+            "ran": d.ran,  # false: not run, its ticket closed or merged before (attempt 0)
         }
         for d in done
     ]
@@ -176,6 +179,8 @@ def cmd_actions_run(args: argparse.Namespace, settings: Settings) -> int:
     for r, d in zip(rows, done, strict=True):
         status = "-" if r["status"] is None else str(r["status"])
         state = run_state(d.step.value, said)
+        if not d.ran:  # the row's state is failed; nothing was tried
+            state = f"{said(NOT_RUN)} ({d.step.value})"
         print(f"run #{r['run']} ticket #{r['ticket']}: {state} {status} {said(d.said)}")
     return EX_OK
 

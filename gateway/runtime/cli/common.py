@@ -186,19 +186,36 @@ class Speaker:
 
 
 def columns(text: str) -> int:
-    """How many terminal columns ``text`` takes: a kanji or a full-width letter two."""
-    from unicodedata import east_asian_width
+    """How many terminal columns ``text`` takes: a kanji or a full-width letter two, a
+    combining mark none (:func:`gateway.core.wrap.columns`)."""
+    from gateway.core.wrap import width_of
 
-    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return width_of(text)
 
 
 def pad(text: str, width: int, *, cut: bool = False) -> str:
     """``text`` padded to ``width`` terminal columns (negative: right-aligned); with
-    ``cut``, a longer text is cut to fit, with "…", so the columns after it stay in line."""
+    ``cut``, a longer text is cut to fit, with "…", so the columns after it stay in line:
+    between the characters a reader sees (a flag, a hand with its skin tone, a letter
+    with its accent stay whole), in one pass over the text."""
     wide = abs(width)
     if cut and columns(text) > wide:
-        while text and columns(text) > wide - 1:
-            text = text[:-1]
-        text += "…"
+        text = _cut_to(text, wide - 1) + "…"
     fill = " " * max(0, wide - columns(text))
     return text + fill if width > 0 else fill + text
+
+
+def _cut_to(text: str, wide: int) -> str:
+    """The longest start of ``text`` within ``wide`` columns, cut on a boundary between
+    the characters a reader sees."""
+    from gateway.core import graphemes
+    from gateway.core.wrap import columns as char_columns
+
+    used, at = 0, 0
+    for at, char in enumerate(text):  # noqa: B007 - the index where the columns run out
+        used += char_columns(char)
+        if used > wide:
+            break
+    else:
+        return text
+    return graphemes.cut(text, at)
