@@ -19,6 +19,7 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
+from gateway.receive.folders import NotListed, PassedOver, folder_files
 from gateway.receive.mbox import envelope_sender, is_from_line, mbox_messages, piped_message
 from gateway.receive.stdin import NO_STDIN, standard_input
 
@@ -62,8 +63,8 @@ class ChunkBreak:
     together with a chunk's worth of others (:func:`chunked` consumes it)."""
 
 
-Item = RawInput | FileInput | UnreadableInput | ChunkBreak
-Input = RawInput | FileInput | UnreadableInput  # what a chunk holds
+Item = RawInput | FileInput | UnreadableInput | PassedOver | ChunkBreak
+Input = RawInput | FileInput | UnreadableInput | PassedOver  # what a chunk holds
 
 
 def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterator[Item]:
@@ -95,17 +96,15 @@ def _item(ref: str, raw: bytes, explicit: bool = True) -> RawInput:
 
 
 def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
-    """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        is_maildir = {"cur", "new", "tmp"} <= set(dirnames)
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not (is_maildir and d == "tmp")
-        )
-        for name in sorted(filenames):
-            if name.startswith(".") or _special(here / name):
-                continue
-            yield from _file(here / name, explicit=False, on_disk_above=on_disk_above)
+    """Every message file below ``root``, in a stable order; maildir ``tmp/`` skipped,
+    and every folder not read said (:mod:`.folders`)."""
+    for found in folder_files(root):
+        if isinstance(found, PassedOver):
+            yield found
+        elif isinstance(found, NotListed):
+            yield UnreadableInput(str(found.path), os_error(found.error))
+        elif not _special(found):
+            yield from _file(found, explicit=False, on_disk_above=on_disk_above)
 
 
 def _special(path: Path) -> bool:
