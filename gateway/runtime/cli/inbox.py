@@ -34,8 +34,8 @@ INBOX_STATES = ("pending", "done", "ignored", "rejected", "shunted")
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Stores and processes; without the reply-token key nothing is stored (exit 78:
-    the MTA keeps the mail) rather than stored and left half-done."""
+    """Stores and processes; without the reply-token key nothing is stored (exit 78, or
+    75 for an MTA's pipe, which keeps the mail) rather than stored and left half-done."""
     settings.gateway.reply_key()
     import logging
 
@@ -47,7 +47,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     from gateway.receive.parse_ahead import ParseAhead
     from gateway.runtime.cli.terminal import OutputFailed
-    from gateway.runtime.reader import SchemaAhead
 
     ahead = ParseAhead.started(args.inputs)  # first: its workers start while we import
 
@@ -62,26 +61,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         # so the log's checkpoints go to a thread of their own (store.checkpoint)
         with ahead, opened(settings, checkpoint_apart=True) as app:
             summary = ingest(app.runner, args.inputs, said.say, ahead=ahead)
-    except SchemaAhead as exc:
-        if args.inputs and "-" not in args.inputs:
-            raise  # files stay where they are: 78, a configuration to fix
-        # the MTA's pipe: Postfix bounces at 78 (5.3.5); at 75 it keeps the message
-        # until this machine runs the release that upgraded the database
-        said.warn(
-            N_(
-                "configuration error: {path}: [{key}] {problem}",
-                path=exc.path,
-                key=exc.key,
-                problem=exc.message,
-            )
-        )
-        said.warn(N_("not stored: the message stays with the sender, who tries again later"))
-        return EX_TEMPFAIL
     except (TransientError, ConfigError, CatalogError, DatabaseNotCreated, OutputFailed):
-        # the usual 75, or 78 (a database this user may not write; a catalog with
-        # problems, each on its line, before anything was stored), or 73/75 (a database
-        # file that cannot be made), or 74 (its lines cannot be written: what was
-        # stored stays stored, found as a duplicate if run again): cli.main
+        # the usual 75, or 78 (a database this user may not write or at a newer schema;
+        # a catalog with problems, each on its line, before anything was stored; for
+        # an MTA's pipe 75, or it would bounce the mail), or 73/75 (a database file that
+        # cannot be made), or 74 (its lines cannot be written: what was stored stays
+        # stored, found as a duplicate if run again): cli.main
         raise
     except Exception as exc:
         # An MTA bounces on any exit it does not know (a traceback is 1): an error of
