@@ -46,6 +46,7 @@ def _refused(args: tuple[str, ...], err: str) -> int:
     assert PIPE_KEEPS in err, err
     return EX_TEMPFAIL
 
+
 # as root: drop the capabilities that pass over file modes and ownership, then start
 # the command (prctl PR_CAPBSET_DROP; execve leaves a root process only what is left)
 _WITHOUT_ROOTS_RIGHTS = """

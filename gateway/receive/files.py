@@ -20,7 +20,12 @@ from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
 from gateway.receive.folders import NotListed, PassedOver, folder_files
-from gateway.receive.mbox import envelope_sender, is_from_line, mbox_messages, piped_message
+from gateway.receive.mbox import (
+    begins_an_mbox,
+    envelope_sender,
+    mbox_messages,
+    piped_message,
+)
 from gateway.receive.stdin import NO_STDIN, standard_input
 
 
@@ -122,12 +127,12 @@ def _special(path: Path) -> bool:
 def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> Iterator[Item]:
     try:
         with path.open("rb") as fh:
-            head = fh.readline(FROM_LINE_MAX)
+            mbox = begins_an_mbox(iter(lambda: fh.readline(FROM_LINE_MAX), b""))
             size = os.fstat(fh.fileno()).st_size
     except OSError as exc:
         yield UnreadableInput(str(path), os_error(exc))
         return
-    if is_from_line(head):  # a file that only begins "From " is one message (or not mail)
+    if mbox:  # a file that only begins "From " is one message (or not mail)
         yield from _mbox(path, explicit)
         return
     if size >= ALONE_ABOVE:

@@ -42,8 +42,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 __all__ = [
+    "begins_an_mbox",
     "envelope_sender",
     "is_from_line",
     "mbox_messages",
@@ -132,6 +134,25 @@ def _envelope_line(raw: bytes) -> bytes:
 _ADDRESS = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark, as a Windows editor saves a file
+_EMPTY = (b"\n", b"\r\n", b"")
+# Policy: the empty lines an mbox may begin with before its first From_ line (a writer
+# that puts RFC 4155's empty line before every From_ line, the first one too)
+LEADING_EMPTY_MAX = 64
+
+
+def begins_an_mbox(lines: Iterable[bytes]) -> bool:
+    """Whether a file's first ``lines`` open an mbox: a From_ line first, after a
+    byte-order mark and a few empty lines. Only the very first line was looked at,
+    and such a file was stored as one message: the second sender's mail on the
+    first one's ticket."""
+    for n, line in enumerate(islice(lines, LEADING_EMPTY_MAX + 1)):
+        line = line.removeprefix(BOM) if n == 0 else line
+        if line not in _EMPTY:
+            return line.startswith(b"From ") and is_from_line(line)
+    return False
+
+
 def split_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
     """The messages of an mbox given as its lines (line ends kept), each without its
     ``From_`` line and without the empty line that ends it, ``>From`` lines unescaped.
@@ -146,7 +167,11 @@ def mbox_messages(lines: Iterable[bytes]) -> Iterator[tuple[bytes, str | None]]:
     current: list[bytes] = []
     sender: str | None = None
     started = False  # a From_ line or some text was seen
-    for line in lines:
+    for n, line in enumerate(lines):
+        if n == 0:
+            line = line.removeprefix(BOM)  # a byte-order mark is nobody's text
+        if not started and line in _EMPTY:
+            continue  # empty lines before anything: no piece (it would be "not mail")
         if line.startswith(b"From ") and is_from_line(line):
             if started:
                 yield _message(current), sender
