@@ -88,3 +88,22 @@ def test_what_is_passed_over_is_said_and_exits_0(
     assert ran.code == 0, ran.out
     assert f"{md}/.Junk: skipped: a folder of its own in this maildir" in ran.out
     assert ran.out.count("stored as inbox") == 1
+
+
+def test_a_maildir_message_marked_deleted_is_passed_over_with_a_line(tmp_path: Path) -> None:
+    """The ``T`` flag (Trashed: IMAP's \\Deleted, mutt's "d") marks a message deleted
+    and not yet expunged: an import brought back every mail the team had deleted (spam
+    among them) as a ticket, answered when recent. Named on the command line, the file
+    is read: whoever names it wants it."""
+    md = _maildir(tmp_path / "Maildir")
+    (md / "cur" / "1.host:2,S").write_bytes(mail(subject="kept"))
+    (md / "cur" / "2.host:2,ST").write_bytes(mail(subject="deleted"))
+    (md / "cur" / "3.host:2,FT").write_bytes(mail(subject="deleted too"))
+    (md / "cur" / "4.host:2,Sa").write_bytes(mail(subject="a keyword, kept"))
+    assert _read(md) == [
+        ("mail", f"{md}/cur/1.host:2,S"),
+        ("passed over", f"{md}/cur/2.host:2,ST"),
+        ("passed over", f"{md}/cur/3.host:2,FT"),
+        ("mail", f"{md}/cur/4.host:2,Sa"),
+    ]
+    assert _read(md / "cur" / "2.host:2,ST") == [("mail", f"{md}/cur/2.host:2,ST")]

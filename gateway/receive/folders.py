@@ -8,7 +8,9 @@ then said "stored" for the inbox alone and exited 0. Here a link to a folder is
 followed, as a link to a file always was, once per folder (a link back up the tree
 is a loop, said and not walked); a Maildir++ subfolder is a folder of its own (a
 Trash or a Junk among them), named in a line so that it can be named to ``ingest``;
-a folder that cannot be listed is said as a file that cannot be read is.
+a folder that cannot be listed is said as a file that cannot be read is. A message in
+a maildir's ``cur/`` flagged ``T`` (deleted, not yet expunged) is passed over with its
+line too: an import brought back every mail the team had deleted, spam among them.
 
 Only the walk happens here: what is in a file is :mod:`.files`' business.
 """
@@ -29,8 +31,14 @@ MAILDIR_FOLDER = N_(  # a Maildir++ ".Name" folder: a mailbox folder of its own
 ALREADY_READ = N_(  # a link to a folder this walk has read (a loop, or a second link)
     "a link to a folder already read"
 )
+MARKED_DELETED = N_(  # a maildir message flagged T: deleted, not yet expunged
+    "marked deleted in its maildir (flag T); name the file to ingest it"
+)
 MAILDIR_PARTS = frozenset({"cur", "new", "tmp"})  # a folder holding these is a maildir
 HALF_WRITTEN = "tmp"  # a maildir's messages still being delivered: never read
+SEEN = "cur"  # a maildir's messages a reader has seen: their flags follow ":2,"
+INFO = ":2,"  # a maildir file name's info part: its flags, "DFPRST" then keywords a-z
+TRASHED = "T"  # the flag of a message deleted and not yet expunged (IMAP's \Deleted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +62,9 @@ def folder_files(root: Path) -> Iterator[Path | PassedOver | NotListed]:
     folder's files before its subfolders, each in name order; the folders not read
     in between, where they were found."""
     seen: set[tuple[int, int]] = set()  # (device, inode) of every folder walked
-    stack = [root]
+    stack = [(root, False)]  # a folder, and whether it is a maildir's cur/
     while stack:
-        here = stack.pop()
+        here, flagged = stack.pop()
         try:
             found = os.stat(here)
             if (found.st_dev, found.st_ino) in seen:
@@ -71,16 +79,26 @@ def folder_files(root: Path) -> Iterator[Path | PassedOver | NotListed]:
         folders = {e.name for e in entries if _is_folder(e)}
         is_maildir = folders >= MAILDIR_PARTS
         for entry in entries:
-            if not entry.name.startswith(".") and entry.name not in folders:
+            if entry.name.startswith(".") or entry.name in folders:
+                continue
+            if flagged and _trashed(entry.name):
+                yield PassedOver(str(here / entry.name), MARKED_DELETED)
+            else:
                 yield here / entry.name
-        below: list[Path] = []
+        below: list[tuple[Path, bool]] = []
         for name in sorted(folders):
             if name.startswith("."):
                 if is_maildir and _is_folder_path(here / name / "cur"):
                     yield PassedOver(str(here / name), MAILDIR_FOLDER)
             elif not (is_maildir and name == HALF_WRITTEN):
-                below.append(here / name)
+                below.append((here / name, is_maildir and name == SEEN))
         stack.extend(reversed(below))  # popped in name order, each walked whole
+
+
+def _trashed(name: str) -> bool:
+    """Whether a maildir file name's flags say the message was deleted."""
+    _, info, flags = name.rpartition(INFO)
+    return bool(info) and TRASHED in flags
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
