@@ -107,3 +107,18 @@ def test_a_maildir_message_marked_deleted_is_passed_over_with_a_line(tmp_path: P
         ("mail", f"{md}/cur/4.host:2,Sa"),
     ]
     assert _read(md / "cur" / "2.host:2,ST") == [("mail", f"{md}/cur/2.host:2,ST")]
+
+
+@pytest.mark.parametrize("kept", [("new", "tmp"), ("cur", "tmp")], ids=["no cur", "no new"])
+def test_a_maildir_that_lost_an_empty_folder_still_skips_tmp(
+    tmp_path: Path, kept: tuple[str, str]
+) -> None:
+    """A maildir copied by a tool that keeps no empty folder (git, an object store's
+    sync) has no ``cur/`` when nothing was read: it was not taken for a maildir, and
+    the messages half-written in ``tmp/`` were stored, cut short."""
+    md = tmp_path / "Maildir"
+    for sub in kept:
+        (md / sub).mkdir(parents=True)
+    (md / kept[0] / "1.host").write_bytes(mail(subject="whole"))
+    (md / "tmp" / "2.host").write_bytes(mail(subject="half")[:40])
+    assert _read(md) == [("mail", f"{md}/{kept[0]}/1.host")]

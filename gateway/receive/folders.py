@@ -34,7 +34,9 @@ ALREADY_READ = N_(  # a link to a folder this walk has read (a loop, or a second
 MARKED_DELETED = N_(  # a maildir message flagged T: deleted, not yet expunged
     "marked deleted in its maildir (flag T); name the file to ingest it"
 )
-MAILDIR_PARTS = frozenset({"cur", "new", "tmp"})  # a folder holding these is a maildir
+# a folder holding tmp/ and one of these is a maildir: a copy that keeps no empty folder
+# (git, an object store's sync) has lost the other when it was empty
+MAILDIR_MAIL = frozenset({"cur", "new"})
 HALF_WRITTEN = "tmp"  # a maildir's messages still being delivered: never read
 SEEN = "cur"  # a maildir's messages a reader has seen: their flags follow ":2,"
 INFO = ":2,"  # a maildir file name's info part: its flags, "DFPRST" then keywords a-z
@@ -77,7 +79,7 @@ def folder_files(root: Path) -> Iterator[Path | PassedOver | NotListed]:
             yield NotListed(here, exc)
             continue
         folders = {e.name for e in entries if _is_folder(e)}
-        is_maildir = folders >= MAILDIR_PARTS
+        is_maildir = HALF_WRITTEN in folders and not folders.isdisjoint(MAILDIR_MAIL)
         for entry in entries:
             if entry.name.startswith(".") or entry.name in folders:
                 continue
@@ -88,7 +90,7 @@ def folder_files(root: Path) -> Iterator[Path | PassedOver | NotListed]:
         below: list[tuple[Path, bool]] = []
         for name in sorted(folders):
             if name.startswith("."):
-                if is_maildir and _is_folder_path(here / name / "cur"):
+                if is_maildir and any(_is_folder_path(here / name / m) for m in MAILDIR_MAIL):
                     yield PassedOver(str(here / name), MAILDIR_FOLDER)
             elif not (is_maildir and name == HALF_WRITTEN):
                 below.append((here / name, is_maildir and name == SEEN))
