@@ -15,6 +15,7 @@ from gateway.runtime.cli.common import (
     EX_DATAERR,
     EX_NOINPUT,
     EX_OK,
+    EX_SOFTWARE,
     EX_TEMPFAIL,
     EX_UNAVAILABLE,
     EX_USAGE,
@@ -113,6 +114,9 @@ def cmd_inbox_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
+    """Requeues and processes at once; 70 (EX_SOFTWARE) when a row is shunted again
+    (the fix not deployed yet): a script must not read "fixed" in an exit 0."""
+    from gateway.core.model import InboxState
     from store import inbox
     from store.db import transaction
 
@@ -142,7 +146,7 @@ def cmd_inbox_retry(args: argparse.Namespace, settings: Settings) -> int:
                 reason=o.reason,
             )
         )
-    return EX_OK
+    return EX_SOFTWARE if any(o.state is InboxState.SHUNTED for o in outcomes) else EX_OK
 
 
 # the states a row is retried from: the rest were dealt with, and processing them
