@@ -6,11 +6,13 @@ start of a message that is then reported as "not an e-mail message" and lost."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from gateway.receive.files import read_inputs
+from gateway.receive.files import UnreadableInput, read_inputs
 from gateway.receive.mbox import is_from_line, split_mbox, unescaped
 from tests.support.cli import run
 from tests.support.config import write_config
@@ -208,3 +210,35 @@ def test_an_mbox_that_does_not_begin_with_its_from_line_is_still_split(
         "bob@customer.test",
     ]
     assert list(split_mbox(_two(lead, end).splitlines(keepends=True)))[1].startswith(b"From: ")
+
+
+def test_an_mbox_locked_by_its_writer_is_not_read_half_written(tmp_path: Path) -> None:
+    """Postfix's local(8) (and procmail, mutt) append to a mailbox under an fcntl lock;
+    ``ingest /var/mail/support`` read it meanwhile and stored the last message cut
+    short (its whole self then counted as a different message). The reader takes a
+    shared lock: a box locked for writing is an input that cannot be read now (66),
+    said so, and read whole by the next run."""
+    box = tmp_path / "support"
+    box.write_bytes(_two(b""))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(box)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        [read] = list(read_inputs([str(box)]))
+        assert isinstance(read, UnreadableInput) and read.ref == str(box)
+        assert "locked" in str(read.problem)
+    finally:
+        holder.communicate(b"", timeout=30)
+    assert len(list(read_inputs([str(box)]))) == 2  # unlocked: read whole
+
+
+_HOLD = """
+import fcntl, sys
+box = open(sys.argv[1], "r+b")
+fcntl.lockf(box, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""
