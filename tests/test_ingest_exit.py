@@ -235,3 +235,16 @@ def test_a_configuration_slip_makes_the_mtas_pipe_retry_not_bounce(
     assert said in ran.err and "not stored: the message stays with the sender" in ran.err
     (tmp_path / "a.eml").write_bytes(mail(subject="one"))
     assert run(config, "ingest", str(tmp_path / "a.eml"), capsys=capsys).code == 78
+
+
+def test_an_empty_mailbox_file_is_nothing_to_store_exit_0(
+    config: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A mailbox emptied by the reader that took its mail (``/var/mail/support`` at 0
+    bytes, as movemail and mutt leave it) is an mbox of no messages: it was "not an
+    e-mail message" and exit 65, so a cron job that ingests the spool failed at every
+    run with nothing new. Standard input stays 65: an MTA never pipes an empty mail."""
+    spool = tmp_path / "support"
+    spool.write_bytes(b"")
+    ran = run(config, "ingest", str(spool), capsys=capsys)
+    assert ran.code == 0 and f"{spool}: skipped: empty, no message in it" in ran.out, ran

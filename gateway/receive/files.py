@@ -134,6 +134,9 @@ def _file(path: Path, *, explicit: bool, on_disk_above: int | None = None) -> It
     except OSError as exc:
         yield UnreadableInput(str(path), os_error(exc))
         return
+    if size == 0:  # an emptied mailbox (/var/mail/support): no message, nothing lost
+        yield PassedOver(str(path), EMPTY)
+        return
     if mbox:  # a file that only begins "From " is one message (or not mail)
         yield from _mbox(path, explicit)
         return
@@ -182,6 +185,7 @@ def _mbox(path: Path, explicit: bool) -> Iterator[RawInput | UnreadableInput]:
         yield UnreadableInput(str(path), os_error(exc))
 
 
+EMPTY = N_("empty, no message in it")
 BEING_WRITTEN = N_("locked by a program writing to it (a delivery); try again later")
 _HELD = (errno.EAGAIN, errno.EACCES)  # what fcntl answers when another process holds it
 

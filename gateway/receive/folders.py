@@ -45,7 +45,8 @@ TRASHED = "T"  # the flag of a message deleted and not yet expunged (IMAP's \Del
 
 @dataclass(frozen=True, slots=True)
 class PassedOver:
-    """A folder below the one named, not read, and why: said, never silent."""
+    """An input not read (a folder below the one named, a message marked deleted, an
+    empty file), and why: said, never silent, and no error."""
 
     ref: str
     why: Msg
