@@ -27,6 +27,7 @@ from gateway.receive.mbox import (
     envelope_sender,
     mbox_messages,
     piped_message,
+    writer_escaped,
 )
 from gateway.receive.stdin import NO_STDIN, standard_input
 
@@ -84,7 +85,7 @@ def read_inputs(specs: list[str], *, on_disk_above: int | None = None) -> Iterat
             if raw is None:
                 yield UnreadableInput("-", NO_STDIN)
             else:
-                mail = piped_message(raw)
+                mail = piped_message(raw, escaped=writer_escaped(os.environ))
                 yield RawInput("-", mail, looks_like_mail(mail), envelope_from=envelope_sender(raw))
             continue
         path = Path(spec)

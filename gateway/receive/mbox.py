@@ -41,7 +41,7 @@ unanswered. A real bounce is still known by its own headers (:mod:`gateway.pipel
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "piped_message",
     "split_mbox",
     "unescaped",
+    "writer_escaped",
 ]
 
 _WEEKDAY = rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
@@ -98,11 +99,27 @@ def unescaped(line: bytes) -> bytes:
     return line[1:] if _ESCAPED_FROM.match(line) else line
 
 
-def piped_message(raw: bytes) -> bytes:
+def piped_message(raw: bytes, *, escaped: bool = True) -> bytes:
     """``raw`` without the ``From_`` envelope line it begins with, its escaped lines
-    unescaped as :func:`split_mbox` reads them; ``raw`` itself when it has no such line."""
+    unescaped as :func:`split_mbox` reads them when the writer ``escaped`` them
+    (:func:`writer_escaped`); ``raw`` itself when it has no such line."""
     first = _envelope_line(raw)
-    return _ESCAPE.sub(b"", raw[len(first) :]) if first else raw
+    if not first:
+        return raw
+    return _ESCAPE.sub(b"", raw[len(first) :]) if escaped else raw[len(first) :]
+
+
+# Postfix's local(8) and Exim's pipe transport tell a command who the mail is for in
+# this variable; Postfix's pipe(8), the one writer that escapes (its ">" flag), never
+_LOCAL_DELIVERY = "RECIPIENT"
+
+
+def writer_escaped(environ: Mapping[str, str]) -> bool:
+    """Whether the program that piped a message with an envelope line escaped its
+    "From " lines. local(8) runs an alias's command (``"|ticket-gateway ingest -"``)
+    with a From_ line but quotes nothing (MAIL_COPY_FROM without MAIL_COPY_QUOTE),
+    as Exim's pipe does: a customer's own ``>From`` lost its ``>``."""
+    return _LOCAL_DELIVERY not in environ
 
 
 def envelope_sender(raw: bytes) -> str | None:
