@@ -122,3 +122,24 @@ def test_a_maildir_that_lost_an_empty_folder_still_skips_tmp(
     (md / kept[0] / "1.host").write_bytes(mail(subject="whole"))
     (md / "tmp" / "2.host").write_bytes(mail(subject="half")[:40])
     assert _read(md) == [("mail", f"{md}/{kept[0]}/1.host")]
+
+
+def test_a_message_a_reader_moves_to_cur_while_the_maildir_is_read_is_still_read(
+    tmp_path: Path,
+) -> None:
+    """A mail client (Dovecot for it) moves a message from ``new/`` to ``cur/``, a flag
+    added to its name, when it is first seen. ``cur/`` is listed before ``new/``: one
+    moved between the listing of ``new/`` and its reading was in neither, "no such
+    file" and exit 66, the message missed by the run. It is read where it went."""
+    md = _maildir(tmp_path / "Maildir")
+    (md / "new" / "0.host").write_bytes(mail(subject="first"))
+    (md / "new" / "1.host").write_bytes(mail(subject="moved"))
+    seen = []
+    for item in read_inputs([str(md)]):
+        seen.append((type(item).__name__, item.ref))
+        if item.ref.endswith("0.host"):
+            (md / "new" / "1.host").rename(md / "cur" / "1.host:2,S")
+    assert seen == [
+        ("RawInput", f"{md}/new/0.host"),
+        ("RawInput", f"{md}/cur/1.host:2,S"),
+    ]

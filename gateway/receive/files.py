@@ -21,7 +21,7 @@ from pathlib import Path
 from gateway.core.i18n import N_, Msg
 from gateway.core.os_errors import os_error
 from gateway.core.sniff import SNIFF_BYTES, looks_like_mail
-from gateway.receive.folders import NotListed, PassedOver, folder_files
+from gateway.receive.folders import NotListed, PassedOver, folder_files, moved_to_cur
 from gateway.receive.mbox import (
     begins_an_mbox,
     envelope_sender,
@@ -112,6 +112,8 @@ def _folder(root: Path, on_disk_above: int | None) -> Iterator[Item]:
         elif isinstance(found, NotListed):
             yield UnreadableInput(str(found.path), os_error(found.error))
         elif not _special(found):
+            if not found.exists():  # moved by a reader since its folder was listed?
+                found = moved_to_cur(found) or found
             yield from _file(found, explicit=False, on_disk_above=on_disk_above)
 
 

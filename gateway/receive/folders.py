@@ -98,6 +98,23 @@ def folder_files(root: Path) -> Iterator[Path | PassedOver | NotListed]:
         stack.extend(reversed(below))  # popped in name order, each walked whole
 
 
+def moved_to_cur(path: Path) -> Path | None:
+    """Where a message of a maildir's ``new/`` that is gone went, if a reader moved it
+    to ``cur/`` (its name, a flag added: ``1.host:2,S``) after ``new/`` was listed:
+    ``cur/`` was listed first, so the run would miss it."""
+    if path.parent.name != "new":
+        return None
+    cur = path.parent.parent / SEEN
+    try:
+        with os.scandir(cur) as listing:
+            return next(
+                (cur / e.name for e in listing if e.name.partition(INFO)[0] == path.name),
+                None,
+            )
+    except OSError:
+        return None
+
+
 def _trashed(name: str) -> bool:
     """Whether a maildir file name's flags say the message was deleted."""
     _, info, flags = name.rpartition(INFO)
